@@ -1,0 +1,3 @@
+"""tuimail: a terminal mail client on Textual."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,9 @@
+"""`tuimail sync`: not built yet (see the issues)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
+    """Nothing registered yet."""
