@@ -1,0 +1,98 @@
+"""Faults a test can switch on for the next connections to a protocol server.
+
+A test adds a `Fault` to the server's `FaultPlan`; each protocol server asks the plan,
+when it accepts a connection, which faults apply to that connection, and acts on them.
+A fault with `times=N` applies to the next N matching connections, then expires.
+
+Kinds (what each server understands; `command` names the trigger where it matters):
+
+  all protocols
+    silent            accept the TCP connection (and TLS handshake) but never answer
+    delay             wait `delay` seconds before every response
+    drip              send responses in `chunk`-byte pieces, `delay` seconds apart
+    drop              close the connection when `command` arrives, or after
+                      `after_bytes` bytes were sent to the client
+    bye               at `command` (or at greeting when None) send the protocol's
+                      goodbye (IMAP "* BYE", POP3 "-ERR", SMTP 421) and close
+    no_starttls       STARTTLS/STLS not advertised and refused if sent anyway
+    strip_starttls    STARTTLS/STLS not advertised (a stripping attacker)
+    starttls_fail     STARTTLS is advertised and answered OK, then the handshake
+                      is aborted (the server closes instead of doing TLS)
+    inject_before_starttls  write `data` as if it were a response, before the
+                      STARTTLS OK
+    inject_after_starttls   write `data` right after the STARTTLS OK, before the
+                      TLS handshake (plaintext injection)
+  imap
+    fail_append       APPEND answers "NO [SERVERBUG] ..." (or `message`)
+    no_capability     drop `data` (a capability name, e.g. b"IDLE") from CAPABILITY
+  pop3
+    no_uidl           UIDL is not offered ("-ERR") and not in CAPA
+  smtp
+    reply             answer `code` `message` at stage `command`: one of
+                      CONNECT, EHLO, AUTH, MAIL, RCPT, DATA, EOD (end of data);
+                      for RCPT, `match` limits it to one recipient address
+    no_reply_after_data  accept the data, then close without a reply
+    swallow           accept the message with 250 but never deliver it
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Fault:
+    protocol: str  # "imap" | "pop3" | "smtp"
+    kind: str
+    port: str | None = None  # "tls" | "starttls" | None (both)
+    command: str | None = None
+    after_bytes: int | None = None
+    delay: float = 0.0
+    chunk: int = 1
+    data: bytes = b""
+    code: int | None = None
+    message: str = ""
+    match: str | None = None
+    times: int | None = None  # None: every matching connection until cleared
+    hits: int = field(default=0, init=False)
+
+
+class FaultPlan:
+    """The set of active faults; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault | None = None, /, **kwargs) -> Fault:
+        """Add a fault: `plan.add(Fault(...))` or `plan.add(protocol=..., kind=...)`."""
+        fault = fault or Fault(**kwargs)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def for_connection(self, protocol: str, port: str) -> list[Fault]:
+        """The faults that apply to a new connection (uses up one of each `times`)."""
+        chosen = []
+        with self._lock:
+            for fault in list(self._faults):
+                if fault.protocol != protocol or fault.port not in (None, port):
+                    continue
+                chosen.append(fault)
+                fault.hits += 1
+                if fault.times is not None and fault.hits >= fault.times:
+                    self._faults.remove(fault)
+        return chosen
+
+
+def find(faults: list[Fault], kind: str, command: str | None = None) -> Fault | None:
+    """The first fault of `kind` (and, when given, for `command`) in a connection's list."""
+    for fault in faults:
+        if fault.kind == kind and (command is None or (fault.command or "").upper() == command):
+            return fault
+    return None
