@@ -453,7 +453,7 @@ class MailStore:
         for listener in list(self._listeners):
             try:
                 listener(event)
-            except Exception:  # noqa: BLE001 - one broken session must not break the store
+            except Exception:
                 pass
         self.changed.notify_all()
 
