@@ -1,0 +1,138 @@
+"""The one sanitizer for every untrusted string shown in a terminal.
+
+Mail headers, bodies, folder names, attachment names, server alerts and error
+texts all come from someone else.  Rich and Textual pass ESC and C1 bytes
+straight to the terminal, so anything that could move the cursor, change
+colours, reorder text (bidi) or hide text (zero-width, format characters) is
+replaced by a visible stand-in here:
+
+* C0 controls (U+0000-U+001F) -> Control Pictures (U+2400 + code), so ESC is
+  shown as ``␛``; tab and newline survive only when ``multiline`` is true
+  (a CR before a LF is dropped, a lone CR becomes a newline).
+* DEL -> ``␡``.
+* C1 controls (U+0080-U+009F, including the single-character CSI U+009B),
+  bidi embeddings/overrides/isolates/marks, zero-width characters, other
+  Unicode format characters (category Cf), line/paragraph separators,
+  surrogates and non-characters -> a ``\\u202e``-style escape.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["sanitize", "sanitize_filename", "is_safe"]
+
+# Characters that are dangerous in a terminal or visually deceptive: C1, every
+# Unicode format character (category Cf, Unicode 14 as in Python 3.11; a test
+# checks the table against unicodedata), separators, fillers that render blank,
+# surrogates and non-characters.
+_EXPLICIT = (
+    "\u0080-\u009f"  # C1 controls (0x9B is CSI)
+    "\u00ad"  # soft hyphen (invisible)
+    "\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"  # Arabic/Syriac format chars, ALM
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers (render as blank)
+    "\u180e"  # Mongolian vowel separator
+    "\u200b-\u200f"  # zero-width space/non-joiner/joiner, LRM, RLM
+    "\u2028\u2029"  # line / paragraph separators
+    "\u202a-\u202e"  # bidi embeddings and overrides
+    "\u2060-\u206f"  # word joiner, invisible operators, isolates, deprecated formats
+    "\ufdd0-\ufdef"  # non-characters
+    "\ufeff"  # zero-width no-break space / BOM
+    "\ufff9-\ufffb"  # interlinear annotation
+    "\ufffe\uffff"  # non-characters
+    "\ud800-\udfff"  # lone surrogates (from surrogateescape)
+    "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a"  # other format characters
+    "\U000e0001\U000e0020-\U000e007f"  # language tag characters
+    + "".join(chr(p << 16 | 0xFFFE) + chr(p << 16 | 0xFFFF) for p in range(1, 17))
+)
+
+_BAD_SINGLE = re.compile(f"[\x00-\x1f\x7f{_EXPLICIT}]")
+_BAD_MULTI = re.compile(f"[\x00-\x08\x0b-\x1f\x7f{_EXPLICIT}]")
+# Fast pre-check: plain printable ASCII needs no work at all.
+_NON_PLAIN_MULTI = re.compile(r"[^\x20-\x7e\n\t]")
+_NON_PLAIN_SINGLE = re.compile(r"[^\x20-\x7e]")
+
+
+def _escape(ch: str) -> str:
+    cp = ord(ch)
+    if cp < 0x20:
+        return chr(0x2400 + cp)
+    if cp == 0x7F:
+        return "\u2421"
+    if cp <= 0xFFFF:
+        return f"\\u{cp:04x}"
+    return f"\\U{cp:08x}"
+
+
+def sanitize(text: str, *, multiline: bool = False) -> str:
+    """Return ``text`` with every control, bidi and invisible character made visible.
+
+    With ``multiline`` true, newlines and tabs are kept (CRLF and lone CR become
+    ``\\n``); otherwise they are shown as control pictures too.
+    """
+    if not isinstance(text, str):
+        text = str(text)
+    if not (_NON_PLAIN_MULTI if multiline else _NON_PLAIN_SINGLE).search(text):
+        return text
+    if multiline and "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    pattern = _BAD_MULTI if multiline else _BAD_SINGLE
+    return pattern.sub(lambda m: _escape(m.group()), text)
+
+
+def is_safe(text: str, *, multiline: bool = False) -> bool:
+    """True if ``text`` is unchanged by :func:`sanitize` (used by tests and asserts)."""
+    return sanitize(text, multiline=multiline) == text
+
+
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(10)),
+    *(f"LPT{i}" for i in range(10)),
+    "CONIN$",
+    "CONOUT$",
+}
+_FILENAME_BAD = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+MAX_FILENAME_BYTES = 200
+
+
+def sanitize_filename(name: str | None, *, default: str = "attachment") -> str:
+    """Make an untrusted attachment name safe to create in a directory.
+
+    No directory parts, no leading dot or dash, no control/bidi/invisible
+    characters, no Windows reserved names, length capped (in UTF-8 bytes) while
+    keeping the extension.
+    """
+    name = name or ""
+    # Keep only the last path component, whatever the separator.
+    name = re.split(r"[/\\]", name)[-1]
+    name = unicodedata.normalize("NFC", name)
+    out = []
+    for ch in name:
+        if _FILENAME_BAD.match(ch) or _BAD_SINGLE.match(ch):
+            out.append("_")
+        else:
+            out.append(ch)
+    name = "".join(out)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    name = name.lstrip(".-~ ")
+    if not name or set(name) <= {"_", "."}:
+        name = default
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    if stem.split(".")[0].upper().rstrip() in _RESERVED or name.upper() in _RESERVED:
+        name = "_" + name
+        stem = "_" + stem if dot else name
+    if len(name.encode("utf-8")) > MAX_FILENAME_BYTES:
+        ext_part = ("." + ext) if dot and len(ext.encode("utf-8")) <= 16 else ""
+        base = stem if ext_part else name
+        budget = MAX_FILENAME_BYTES - len(ext_part.encode("utf-8"))
+        base = base.encode("utf-8")[:budget].decode("utf-8", "ignore").rstrip(" .")
+        name = (base or default) + ext_part
+    return name
