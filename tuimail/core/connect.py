@@ -1,0 +1,342 @@
+"""Open IMAP, POP3 and SMTP connections under the TLS policy.
+
+Every protocol layer connects through here, so the rules hold everywhere:
+
+- `security="tls"`: implicit TLS from the first byte.
+- `security="starttls"`: STARTTLS/STLS must be advertised and must complete, or
+  `TLSRequiredError`; nothing the server sent before TLS is kept (imaplib's untagged
+  responses are cleared), and if any byte arrived after the STARTTLS reply and before
+  the handshake (a plaintext injection), the connection is refused.
+- `security="plain"`: only because the user wrote it.
+- A pinned certificate (ServerSettings.pinned_sha256) is checked right after the
+  handshake, before anything is sent.
+
+`address` (optional everywhere) is the IP to connect to, when the caller resolved the
+host itself (discovery with `--nameserver`); the host name is still used for SNI and
+certificate verification.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import io
+import poplib
+import socket
+import ssl
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.imapclient import SocketTimeout
+
+from tuimail.core.account import ServerSettings
+from tuimail.core.tls import client_context, verify_peer
+
+# poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
+poplib._MAXLINE = max(poplib._MAXLINE, 1 << 20)
+
+DEFAULT_TIMEOUT = 30.0
+
+
+class TLSRequiredError(ConnectionError):
+    """The connection could not be secured as the account requires; nothing was sent."""
+
+
+class PlaintextInjectionError(TLSRequiredError):
+    """Bytes arrived after the STARTTLS reply and before TLS: refused (an attacker)."""
+
+
+def _tcp(host: str, port: int, timeout: float, address: str | None) -> socket.socket:
+    sock = socket.create_connection((address or host, port), timeout=timeout)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass
+    return sock
+
+
+def _wrap(sock: socket.socket, host: str, context: ssl.SSLContext, pin: str | None):
+    tls = context.wrap_socket(sock, server_hostname=host)
+    try:
+        verify_peer(tls, pin)
+    except BaseException:
+        tls.close()
+        raise
+    return tls
+
+
+def ensure_nothing_pending(reader: io.BufferedReader | None, sock: socket.socket) -> None:
+    """Refuse if any byte is waiting after the STARTTLS reply (buffered or on the socket)."""
+    timeout = sock.gettimeout()
+    sock.setblocking(False)
+    try:
+        pending = b""
+        if reader is not None:
+            try:
+                pending = reader.peek(1) or b""
+            except (BlockingIOError, ValueError):
+                pending = b""
+        if not pending:
+            try:
+                pending = sock.recv(1, socket.MSG_PEEK)
+            except (BlockingIOError, InterruptedError):
+                pending = b""
+            except OSError:
+                pending = b""
+    finally:
+        sock.settimeout(timeout)
+    if pending:
+        raise PlaintextInjectionError(
+            "the server sent data between its STARTTLS reply and the start of encryption; "
+            "someone may be tampering with the connection, so it was closed"
+        )
+
+
+# -- IMAP ------------------------------------------------------------------------------
+
+
+class _IMAP4(imaplib.IMAP4):
+    """imaplib with our socket: connect to `address`, TCP_NODELAY, optional TLS + pin."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None,
+        address: str | None,
+        context: ssl.SSLContext | None,
+        pin: str | None,
+    ) -> None:
+        self._address = address
+        self._context = context
+        self._pin = pin
+        self._connect_timeout = timeout
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        sock = _tcp(self.host, self.port, timeout or self._connect_timeout or 30, self._address)
+        if self._context is not None:
+            return _wrap(sock, self.host, self._context, self._pin)
+        return sock
+
+
+class TuimailIMAPClient(IMAPClient):
+    """IMAPClient whose socket is made by `_IMAP4` (see open_imap)."""
+
+    def __init__(
+        self,
+        settings: ServerSettings,
+        context: ssl.SSLContext,
+        timeout: SocketTimeout,
+        address: str | None = None,
+    ) -> None:
+        self._settings = settings
+        self._tuimail_context = context
+        self._address = address
+        super().__init__(
+            settings.host,
+            port=settings.port,
+            ssl=settings.security == "tls",
+            ssl_context=context,
+            timeout=timeout,
+        )
+
+    def _create_IMAP4(self):
+        secure = self._settings.security == "tls"
+        return _IMAP4(
+            self.host,
+            self.port,
+            getattr(self._timeout, "connect", None),
+            self._address,
+            self._tuimail_context if secure else None,
+            self._settings.pinned_sha256 if secure else None,
+        )
+
+    def secure_starttls(self) -> None:
+        """STARTTLS, mandatory: advertised, completed, nothing from before TLS kept."""
+        imap = self._imap
+        caps = {c.upper() for c in self.capabilities()}
+        if b"STARTTLS" not in caps:
+            raise TLSRequiredError(
+                f"{self.host} port {self.port} does not offer STARTTLS, so the connection "
+                "cannot be encrypted; nothing was sent"
+            )
+        typ, data = imap._simple_command("STARTTLS")
+        if typ != "OK":
+            raise TLSRequiredError(f"{self.host} refused STARTTLS ({_text(data)})")
+        ensure_nothing_pending(imap.file, imap.sock)
+        try:
+            tls = _wrap(imap.sock, self.host, self._tuimail_context, self._settings.pinned_sha256)
+        except (ssl.SSLError, OSError) as exc:
+            raise _as_tls_error(exc, self.host, self.port) from exc
+        imap.sock = tls
+        imap.file = tls.makefile("rb")
+        imap.untagged_responses.clear()  # nothing received before TLS survives
+        imap.capabilities = ()
+        self._starttls_done = True
+        self._cached_capabilities = None
+
+
+def open_imap(
+    settings: ServerSettings,
+    ca_file: str | None = None,
+    timeout: float | SocketTimeout = DEFAULT_TIMEOUT,
+    *,
+    address: str | None = None,
+) -> TuimailIMAPClient:
+    """A connected (not logged-in) IMAPClient, secured as `settings.security` says."""
+    if not isinstance(timeout, SocketTimeout):
+        timeout = SocketTimeout(connect=timeout, read=timeout)
+    context = client_context(ca_file, pinned_sha256=settings.pinned_sha256)
+    try:
+        client = TuimailIMAPClient(settings, context, timeout, address)
+    except ssl.SSLError as exc:
+        raise _as_tls_error(exc, settings.host, settings.port) from exc
+    if settings.security == "starttls":
+        try:
+            client.secure_starttls()
+        except BaseException:
+            _close_quietly(client._imap.sock)
+            raise
+    return client
+
+
+# -- POP3 ------------------------------------------------------------------------------
+
+
+class _POP3(poplib.POP3):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        timeout: float,
+        address: str | None,
+        context: ssl.SSLContext | None,
+        pin: str | None,
+    ) -> None:
+        self._address = address
+        self._context = context
+        self._pin = pin
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout: float) -> socket.socket:
+        sock = _tcp(self.host, self.port, timeout, self._address)
+        if self._context is not None:
+            return _wrap(sock, self.host, self._context, self._pin)
+        return sock
+
+    def secure_stls(self, context: ssl.SSLContext, pin: str | None) -> None:
+        """STLS, mandatory: advertised, completed, nothing pending before TLS."""
+        try:
+            caps = self.capa()
+        except poplib.error_proto:
+            caps = {}
+        if "STLS" not in caps:
+            raise TLSRequiredError(
+                f"{self.host} port {self.port} does not offer STLS, so the connection "
+                "cannot be encrypted; nothing was sent"
+            )
+        try:
+            self._shortcmd("STLS")
+        except poplib.error_proto as exc:
+            raise TLSRequiredError(f"{self.host} refused STLS ({exc})") from exc
+        ensure_nothing_pending(self.file, self.sock)
+        try:
+            self.sock = _wrap(self.sock, self.host, context, pin)
+        except (ssl.SSLError, OSError) as exc:
+            raise _as_tls_error(exc, self.host, self.port) from exc
+        self.file = self.sock.makefile("rb")
+        self._tls_established = True
+
+
+def open_pop3(
+    settings: ServerSettings,
+    ca_file: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    *,
+    address: str | None = None,
+) -> poplib.POP3:
+    """A connected (not logged-in) POP3 session, secured as `settings.security` says."""
+    context = client_context(ca_file, pinned_sha256=settings.pinned_sha256)
+    secure = settings.security == "tls"
+    try:
+        pop = _POP3(
+            settings.host,
+            settings.port,
+            timeout,
+            address,
+            context if secure else None,
+            settings.pinned_sha256 if secure else None,
+        )
+    except ssl.SSLError as exc:
+        raise _as_tls_error(exc, settings.host, settings.port) from exc
+    if settings.security == "starttls":
+        try:
+            pop.secure_stls(context, settings.pinned_sha256)
+        except BaseException:
+            _close_quietly(pop.sock)
+            raise
+    return pop
+
+
+# -- SMTP (aiosmtplib) -----------------------------------------------------------------
+
+
+def smtp_kwargs(
+    settings: ServerSettings, ca_file: str | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> dict[str, Any]:
+    """Keyword arguments for `aiosmtplib.SMTP(...)` that enforce the TLS policy.
+
+    STARTTLS is never opportunistic (aiosmtplib's default would send the password in
+    clear when an attacker strips it). With a pin, call `verify_smtp_peer` after connect.
+    """
+    kwargs: dict[str, Any] = {
+        "hostname": settings.host,
+        "port": settings.port,
+        "timeout": timeout,
+        "tls_context": client_context(ca_file, pinned_sha256=settings.pinned_sha256),
+        "use_tls": settings.security == "tls",
+        "start_tls": settings.security == "starttls",
+    }
+    return kwargs
+
+
+def verify_smtp_peer(smtp: Any, settings: ServerSettings) -> None:
+    """Apply the pin to a connected aiosmtplib.SMTP (no-op without a pin)."""
+    if not settings.pinned_sha256 or settings.security == "plain":
+        return
+    transport = getattr(smtp, "transport", None)
+    ssl_object = transport.get_extra_info("ssl_object") if transport else None
+    from tuimail.core.tls import check_pin
+
+    check_pin(
+        ssl_object.getpeercert(binary_form=True) if ssl_object else None, settings.pinned_sha256
+    )
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _as_tls_error(exc: BaseException, host: str, port: int) -> TLSRequiredError:
+    from tuimail.core.tls import describe_ssl_error
+
+    if isinstance(exc, TLSRequiredError):
+        return exc
+    return TLSRequiredError(
+        f"could not secure the connection to {host} port {port}: {describe_ssl_error(exc)}"
+    )
+
+
+def _text(data: Any) -> str:
+    if isinstance(data, list | tuple) and data:
+        data = data[0]
+    if isinstance(data, bytes):
+        return data.decode("utf-8", "replace")
+    return str(data)
+
+
+def _close_quietly(sock: socket.socket | None) -> None:
+    try:
+        if sock is not None:
+            sock.close()
+    except OSError:
+        pass
