@@ -7,7 +7,14 @@
 
 All protocol servers run on one asyncio event loop in a background thread and share one
 `MailStore`. Ports are chosen by the OS unless given. The server binds loopback only
-unless told otherwise, and never relays mail anywhere.
+unless told otherwise, and never relays mail anywhere: mail for non-local recipients
+is recorded in `outbound`.
+
+Besides IMAP, POP3 and SMTP it always runs a DNS server (`dns_port`, `dns`, `set_dns`,
+`resolver()`) and an autoconfig web server (`https_port`, `http_port`, `set_autoconfig`,
+`autoconfig_requests`). The default zone makes imap., pop3., smtp., mail., mx. and
+autoconfig.<domain> and <domain> itself resolve to the bound host, gives <domain> an MX,
+and publishes RFC 6186/8314 SRV records for the protocol ports that were started.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from testserver.certs import TestCA, shared_ca
+from testserver.autoconfig import AutoconfigServer
+from testserver.certs import DEFAULT_NAMES, TestCA, shared_ca
+from testserver.dns import DNSServer, Zone
 from testserver.faults import FaultPlan
 from testserver.mailstore import MailStore
 from testserver.peer import PeerPorts, PeerUser
@@ -44,6 +53,10 @@ class MailServer:
         ports: dict[str, int] | None = None,
         options: dict[str, dict[str, Any]] | None = None,
         protocols: tuple[str, ...] = PROTOCOLS,
+        seed: str | None = None,
+        bulk: int = 0,
+        users: list[tuple[str, str]] | None = None,
+        dns_zone: Zone | None = None,
     ) -> None:
         self.host = host
         self.domain = domain
@@ -60,6 +73,16 @@ class MailServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._user_counter = itertools.count(1)
+        self._seed = seed
+        self._bulk = bulk
+        self._initial_users = list(users or [])
+        # Users made through this object (add_user/new_user/seed), with their passwords.
+        self.users: list[PeerUser] = []
+        # (mail_from, rcpt, raw) of every message for a non-local recipient (never relayed).
+        self.outbound: list[tuple[str, str, bytes]] = []
+        self.dns = DNSServer(dns_zone if dns_zone is not None else {})
+        self._default_zone = dns_zone is None
+        self.autoconfig: AutoconfigServer | None = None
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -76,17 +99,32 @@ class MailServer:
         self._thread.start()
         ready.wait()
         try:
+            self._add_initial_data()
             self.call(self._start_servers()).result(timeout=30)
         except BaseException:
             self.stop()
             raise
         return self
 
+    def _add_initial_data(self) -> None:
+        for local, password in self._initial_users:
+            self.add_user(local, password)
+        if self._seed or self._bulk:
+            from testserver import seed
+
+            if self._seed:
+                seed.apply(self, self._seed)
+            if self._bulk:
+                seed.bulk(self, self._bulk)
+
     async def _start_servers(self) -> None:
         context = self.certificate.server_context()
         for protocol in self.protocols:
             cls = _server_class(protocol)
-            server = cls(self.store, context, self.faults, **self._options.get(protocol, {}))
+            options = dict(self._options.get(protocol, {}))
+            if protocol == "smtp":
+                options.setdefault("outbound", self.outbound)
+            server = cls(self.store, context, self.faults, **options)
             tls_port, starttls_port = await server.start(
                 self.host,
                 self._wanted_ports.get(f"{protocol}_tls", 0),
@@ -95,11 +133,23 @@ class MailServer:
             self._servers[protocol] = server
             self._bound[f"{protocol}_tls"] = tls_port
             self._bound[f"{protocol}_starttls"] = starttls_port
+        self._bound["dns"] = await self.dns.start(self.host, self._wanted_ports.get("dns", 0))
+        self._servers["dns"] = self.dns
+        self.autoconfig = AutoconfigServer(
+            self.certificate.server_context(), ca=self.ca, names=DEFAULT_NAMES
+        )
+        https_port, http_port = await self.autoconfig.start(
+            self.host, self._wanted_ports.get("https", 0), self._wanted_ports.get("http", 0)
+        )
+        self._servers["autoconfig"] = self.autoconfig
+        self._bound["https"], self._bound["http"] = https_port, http_port
+        if self._default_zone:
+            self.dns.zone = self.default_zone()
 
     async def _stop_servers(self) -> None:
         for server in reversed(list(self._servers.values())):
             try:
-                await server.stop()
+                await asyncio.wait_for(server.stop(), 10)
             except Exception:
                 pass
         self._servers.clear()
@@ -152,13 +202,76 @@ class MailServer:
 
     @property
     def bound_ports(self) -> dict[str, int]:
+        """Every bound port by name: imap_tls ... smtp_starttls, dns, https, http."""
         return dict(self._bound)
+
+    @property
+    def dns_port(self) -> int:
+        return self._bound.get("dns", 0)
+
+    @property
+    def https_port(self) -> int:
+        return self._bound.get("https", 0)
+
+    @property
+    def http_port(self) -> int:
+        return self._bound.get("http", 0)
+
+    # -- DNS and autoconfig -----------------------------------------------------------
+
+    def default_zone(self) -> dict[str, list[tuple[str, str]]]:
+        """The zone served unless `dns_zone` was given (see the module docstring)."""
+        address = "127.0.0.1" if self.host in ("0.0.0.0", "", "localhost") else self.host
+        address = "::1" if address == "::" else address
+        rtype = "AAAA" if ":" in address else "A"
+        d = self.domain
+        zone: dict[str, list[tuple[str, str]]] = {
+            d: [(rtype, address), ("MX", f"10 mx.{d}."), ("TXT", "v=spf1 -all")],
+        }
+        for name in ("imap", "pop3", "smtp", "mail", "mx", "autoconfig"):
+            zone[f"{name}.{d}"] = [(rtype, address)]
+        srv = {
+            "imap_tls": ("_imaps._tcp", "imap"),
+            "imap_starttls": ("_imap._tcp", "imap"),
+            "pop3_tls": ("_pop3s._tcp", "pop3"),
+            "pop3_starttls": ("_pop3._tcp", "pop3"),
+            "smtp_tls": ("_submissions._tcp", "smtp"),
+            "smtp_starttls": ("_submission._tcp", "smtp"),
+        }
+        for port_name, (label, host) in srv.items():
+            port = self._bound.get(port_name)
+            if port:
+                zone[f"{label}.{d}"] = [("SRV", f"0 1 {port} {host}.{d}.")]
+        return zone
+
+    def set_dns(self, zone: Zone) -> None:
+        """Replace the whole zone the DNS server answers from."""
+        self._default_zone = False
+        self.dns.zone = zone
+
+    def resolver(self, timeout: float = 5.0):
+        """A dnspython resolver asking only this server's DNS."""
+        return self.dns.resolver(timeout)
+
+    def set_autoconfig(self, domain: str, xml: str | bytes | None, **kwargs: Any) -> None:
+        """Serve autoconfig XML for a domain (None: 404). kwargs: status, content_type."""
+        assert self.autoconfig is not None, "server not started"
+        self.autoconfig.set_autoconfig(domain, xml, **kwargs)
+
+    @property
+    def autoconfig_requests(self):
+        """Every HTTP(S) request the autoconfig server received (AutoconfigRequest)."""
+        return list(self.autoconfig.requests) if self.autoconfig else []
+
+    # -- users and mail ---------------------------------------------------------------
 
     def add_user(self, local: str, password: str | None = None) -> PeerUser:
         email = local if "@" in local else f"{local}@{self.domain}"
         password = password or secrets.token_urlsafe(12)
         self.store.add_user(email, password, email)
-        return PeerUser(login=email, password=password, email=email)
+        user = PeerUser(login=email, password=password, email=email)
+        self.users.append(user)
+        return user
 
     def new_user(self) -> PeerUser:
         return self.add_user(f"user{next(self._user_counter)}")
