@@ -1,0 +1,122 @@
+"""Password sources: password_command, keyring only when real, ask once per session."""
+
+from __future__ import annotations
+
+import sys
+
+import keyring
+import pytest
+from keyring.backends import chainer, fail, null
+
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.secrets import (
+    PasswordError,
+    Secret,
+    SessionPasswords,
+    _backend_is_real,
+    get_password,
+    keyring_available,
+    run_password_command,
+    store_in_keyring,
+)
+
+
+def _account(command: str | None = None) -> Account:
+    return Account(
+        name="a",
+        email="a@example.test",
+        incoming=ServerSettings("imap.example.test", 993),
+        outgoing=ServerSettings("smtp.example.test", 465),
+        password_command=command,
+    )
+
+
+def _py(code: str) -> str:
+    return f"{sys.executable} -c '{code}'"
+
+
+def test_no_keyring_in_tests() -> None:
+    assert keyring_available() is False
+    assert store_in_keyring(_account(), Secret("x")) is False
+
+
+def test_fake_backends_count_as_no_keyring() -> None:
+    assert not _backend_is_real(fail.Keyring())
+    assert not _backend_is_real(null.Keyring())
+
+    class Chain:
+        def __init__(self, backends):
+            self.backends = backends
+
+    Chain.__module__ = chainer.__name__
+    assert not _backend_is_real(Chain([]))
+    assert not _backend_is_real(Chain([fail.Keyring(), null.Keyring()]))
+
+    class PlaintextKeyring(keyring.backend.KeyringBackend):
+        priority = 1
+
+        def get_password(self, service, username):
+            return None
+
+        def set_password(self, service, username, password):
+            raise AssertionError
+
+        def delete_password(self, service, username):
+            pass
+
+    PlaintextKeyring.__module__ = "keyrings.alt.file"
+    assert not _backend_is_real(PlaintextKeyring())
+
+
+def test_password_command_first_line_no_shell() -> None:
+    secret = run_password_command(_py('print("s3cret pw"); print("second")'))
+    assert secret.reveal() == "s3cret pw"
+    # No shell: a ; is an argument, not a second command.
+    secret = run_password_command("echo hi ; false")
+    assert secret.reveal() == "hi ; false"
+
+
+def test_password_command_failure_means_no_password() -> None:
+    with pytest.raises(PasswordError, match="exit status 3"):
+        run_password_command(_py("import sys; print(1); sys.exit(3)"))
+    with pytest.raises(PasswordError, match="not found"):
+        run_password_command("/nonexistent/tuimail-pass")
+    with pytest.raises(PasswordError, match="printed nothing"):
+        run_password_command("true")
+
+
+def test_password_command_timeout() -> None:
+    with pytest.raises(PasswordError, match="did not finish within 0.5 seconds"):
+        run_password_command(_py("import time; time.sleep(30)"), timeout=0.5)
+
+
+def test_get_password_prefers_command_and_never_asks() -> None:
+    asked = []
+    secret = get_password(_account(_py('print("fromcmd")')), lambda p: asked.append(p) or "typed")
+    assert secret.reveal() == "fromcmd"
+    assert asked == []
+
+
+def test_ask_once_per_session_without_keyring() -> None:
+    session = SessionPasswords()
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        return "typed-pw"
+
+    first = get_password(_account(), ask, session=session)
+    second = get_password(_account(), ask, session=session)
+    assert first.reveal() == second.reveal() == "typed-pw"
+    assert len(asked) == 1
+    assert "a@example.test" in asked[0]
+    assert "typed-pw" not in repr(session)
+    with pytest.raises(PasswordError, match="No password"):
+        get_password(_account(), None, session=SessionPasswords())
+    with pytest.raises(PasswordError, match="No password was entered"):
+        get_password(_account(), lambda p: None, session=SessionPasswords())
+
+
+def test_secret_never_shows() -> None:
+    s = Secret("hunter2")
+    assert "hunter2" not in repr(s) and "hunter2" not in str(s) and "hunter2" not in f"{s}"
