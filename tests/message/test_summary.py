@@ -1,0 +1,65 @@
+"""summarize(): header-only summary, decoded and sanitized, never raising."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tuimail.core.mime import summarize
+from tuimail.core.sanitize import is_safe
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+
+def test_encoded_and_raw_8bit_headers() -> None:
+    raw = (
+        b"From: =?utf-8?q?J=C3=B6rg_M=C3=BCller?= <jm@example.de>\r\n"
+        b'To: "Doe, John" <jd@example.com>, caf\xc3\xa9 <c@example.com>\r\n'
+        b"Cc: Ren\xe9 <r@example.fr>\r\n"
+        b"Subject: =?ISO-8859-1?Q?Caf=E9?= =?utf-8?B?IOKAkyBvaw==?=\r\n"
+        b"Date: Tue, 1 Jul 2003 10:52:37 +0200\r\n"
+        b"Message-ID: <abc@example.com>\r\n"
+        b"In-Reply-To: <parent@example.com>\r\n"
+        b"References: <root@example.com>\r\n <parent@example.com>\r\n"
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\nbody\r\n"
+    )
+    s = summarize(raw)
+    assert s.from_name == "Jörg Müller" and s.from_addr == "jm@example.de"
+    assert s.to == [("Doe, John", "jd@example.com"), ("café", "c@example.com")]
+    assert s.cc == [("René", "r@example.fr")]
+    assert s.subject == "Café – ok"
+    assert s.date == datetime(2003, 7, 1, 8, 52, 37, tzinfo=UTC)
+    assert s.message_id == "<abc@example.com>"
+    assert s.in_reply_to == "<parent@example.com>"
+    assert s.references == ["<root@example.com>", "<parent@example.com>"]
+    assert s.has_attachments
+
+
+def test_hostile_subject_is_sanitized_and_bad_date_is_none() -> None:
+    raw = (
+        b"From: x@example.com\nSubject: =?utf-8?b?G1szMW1yZWTCm+KArmV2aWw=?=\x1b]0;t\x07\n"
+        b"Date: Mon, 99 Foo 2020 99:99\n\nhi\n"
+    )
+    s = summarize(raw)
+    assert s.date is None
+    assert "\x1b" not in s.subject and "\x9b" not in s.subject and "\u202e" not in s.subject
+    assert "␛[31mred" in s.subject and "\\u202e" in s.subject
+    assert not s.has_attachments
+
+
+def test_cr_only_line_endings_and_garbage() -> None:
+    s = summarize(b"Subject: a\r b\rFrom: q@x\r\rbody")
+    assert s.subject == "a b" and s.from_addr == "q@x"
+    assert summarize(b"").subject == ""
+    assert summarize(b"\x00\xff garbage").subject == ""
+
+
+def test_corpus_summaries_are_safe() -> None:
+    files = sorted(CORPUS.glob("*.eml"))
+    assert len(files) >= 200
+    for path in files:
+        s = summarize(path.read_bytes())
+        texts = [s.subject, s.from_name, s.from_addr, s.message_id, s.in_reply_to]
+        texts += [t for pair in s.to + s.cc for t in pair] + s.references
+        assert all(is_safe(t) for t in texts), path.name
+        assert s.date is None or s.date.tzinfo is not None

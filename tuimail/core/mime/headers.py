@@ -1,0 +1,190 @@
+"""Header-level decoding: raw header block splitting, RFC 2047 words, addresses, dates.
+
+Works on bytes we split ourselves so that raw 8-bit headers (UTF-8 per RFC 6532,
+or legacy latin-1) are decoded per header instead of being lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import UTC, datetime
+from email.utils import getaddresses, parsedate_to_datetime
+
+from .charsets import codec_for, decode_bytes, decode_header_bytes
+
+__all__ = [
+    "split_header_block",
+    "parse_header_fields",
+    "decode_rfc2047",
+    "parse_addresses",
+    "parse_date",
+    "parse_msgid_list",
+]
+
+MAX_HEADER_BYTES = 256 * 1024
+MAX_FIELDS = 2000
+
+_BLANK = re.compile(rb"\r?\n\r?\n|\r\r")
+
+
+def split_header_block(raw: bytes) -> tuple[bytes, int]:
+    """Return (header bytes, offset of the body) for a raw message."""
+    m = _BLANK.search(raw)
+    if m is None:
+        return raw, len(raw)
+    if m.start() == 0 and raw[:1] in (b"\r", b"\n"):
+        return b"", m.end() if raw.startswith((b"\n\n", b"\r\n\r\n")) else 1
+    return raw[: m.start()], m.end()
+
+
+# One header field with its folded continuation lines (CR, LF or CRLF endings).
+_FIELD = re.compile(rb"^([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.M)
+_FOLD = re.compile(rb"[ \t]*\n[ \t]*")
+
+
+def parse_header_fields(
+    block: bytes, *, limit: int = MAX_FIELDS, wanted: frozenset[str] | None = None
+) -> list[tuple[str, bytes]]:
+    """Unfold a header block into (lowercase name, raw value bytes) pairs.
+
+    Lines that are not headers (garbage, mbox "From " lines) are skipped; at
+    most ``limit`` fields and MAX_HEADER_BYTES bytes are looked at.  With
+    ``wanted``, only those (lowercase) names are returned.
+    """
+    if len(block) > MAX_HEADER_BYTES:
+        block = block[:MAX_HEADER_BYTES]
+    if b"\r" in block:
+        block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    fields: list[tuple[str, bytes]] = []
+    for count, m in enumerate(_FIELD.finditer(block)):
+        if count >= limit:
+            break
+        name = m.group(1).decode("ascii").lower()
+        if wanted is not None and name not in wanted:
+            continue
+        value = m.group(2)
+        if b"\n" in value:
+            value = _FOLD.sub(b" ", value)
+        fields.append((name, value.strip()))
+    return fields
+
+
+_EWORD = re.compile(r"=\?([^?\s]{1,75})\?([QqBb])\?([^?\s]*)\?=")
+_EWORD_GAP = re.compile(r"(=\?[^?\s]{1,75}\?[QqBb]\?[^?\s]*\?=)[ \t]+(?==\?[^?\s]{1,75}\?[QqBb]\?)")
+_QHEX = re.compile(rb"=([0-9A-Fa-f]{2})")
+
+
+def _decode_b(payload: str) -> bytes:
+    data = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+    data = data[: len(data) - len(data) % 4] if len(data) % 4 == 1 else data
+    try:
+        return base64.b64decode(data + "=" * (-len(data) % 4))
+    except (binascii.Error, ValueError):
+        return payload.encode("ascii", "replace")
+
+
+def _decode_q(payload: str) -> bytes:
+    raw = payload.replace("_", " ").encode("latin-1", "replace")
+    return _QHEX.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
+def decode_rfc2047(value: str) -> str:
+    """Decode RFC 2047 encoded words in ``value`` (lenient; never raises).
+
+    Adjacent encoded words in the same charset are joined before decoding so
+    that multi-byte characters split across words survive.
+    """
+    if "=?" not in value:
+        return value
+    value = _EWORD_GAP.sub(r"\1", value)
+    out: list[str] = []
+    pending: list[bytes] = []
+    pending_cs: str | None = None
+    pos = 0
+
+    def flush() -> None:
+        nonlocal pending, pending_cs
+        if pending:
+            text, _note = decode_bytes(b"".join(pending), pending_cs)
+            out.append(text)
+        pending, pending_cs = [], None
+
+    for m in _EWORD.finditer(value):
+        if m.start() > pos:
+            flush()
+            out.append(value[pos : m.start()])
+        charset, enc, payload = m.group(1), m.group(2).upper(), m.group(3)
+        data = _decode_b(payload) if enc == "B" else _decode_q(payload)
+        cs = codec_for(charset) or charset.lower()
+        if pending and cs != pending_cs:
+            flush()
+        pending.append(data)
+        pending_cs = cs
+        pos = m.end()
+    flush()
+    out.append(value[pos:])
+    return "".join(out)
+
+
+def decode_header_value(raw: bytes) -> str:
+    """Raw header bytes -> text: 8-bit decoding, then RFC 2047, then unfolding."""
+    text = decode_header_bytes(raw)
+    text = decode_rfc2047(text)
+    return re.sub(r"[\r\n]+[ \t]*", " ", text)
+
+
+def parse_addresses(raw: bytes | str) -> list[tuple[str, str]]:
+    """Parse an address list into (display name, address) pairs; never raises."""
+    text = decode_header_bytes(raw) if isinstance(raw, bytes) else raw
+    if len(text) > 64 * 1024:
+        text = text[: 64 * 1024]
+    try:
+        pairs = getaddresses([text])
+    except Exception:
+        pairs = [("", text)]
+    result = []
+    for name, addr in pairs:
+        name = decode_rfc2047(name).strip()
+        addr = decode_rfc2047(addr).strip()
+        if name or addr:
+            result.append((name, addr))
+    if not result and text.strip():
+        result.append((decode_rfc2047(text.strip()), ""))
+    return result
+
+
+def parse_date(raw: bytes | str | None) -> datetime | None:
+    """RFC 5322 date -> aware datetime (naive dates taken as UTC); None when unparseable."""
+    if not raw:
+        return None
+    text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else raw
+    text = text.strip()[:200]
+    try:
+        dt = parsedate_to_datetime(text)
+    except Exception:
+        return None
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    try:
+        dt.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return dt
+
+
+_MSGID = re.compile(r"<[^<>\s]{1,998}>")
+
+
+def parse_msgid_list(raw: bytes | str | None) -> list[str]:
+    """Message-IDs in a References / In-Reply-To header, angle brackets kept."""
+    if not raw:
+        return []
+    text = decode_header_bytes(raw) if isinstance(raw, bytes) else raw
+    ids = _MSGID.findall(text)
+    if not ids and text.strip() and " " not in text.strip():
+        ids = [text.strip()]
+    return ids
