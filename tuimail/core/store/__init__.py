@@ -1,0 +1,55 @@
+"""The local mail store: SQLite (WAL) under the XDG data dir. The UI shows only this.
+
+    from tuimail.core.store import Store, UNIFIED_INBOX
+    store = Store()                      # $XDG_DATA_HOME/tuimail/store.sqlite3; Store(path)
+    store.folders("work")                # [FolderInfo] with .total / .unread, INBOX first
+    fid = store.folder_id("work", "INBOX")
+    store.count_messages(fid, "unread")  # filter: None|all|unread|read|flagged|unflagged
+    store.message_rows(fid, offset=0, limit=100, sort="date")   # [MessageRow], newest first
+    store.message_rows(UNIFIED_INBOX, 0, 100)   # every account's inbox (role 'inbox')
+    store.message(local_id) / store.body(local_id) -> bytes | None (cached raw message)
+    store.search("invoice from:alice", account="work")   # FTS5 over headers + cached bodies
+
+Threads: a `Store` may be shared; each thread gets its own sqlite3 connection. Every write
+is one transaction (`with store.transaction():` groups several), so a crash leaves the
+file as before or after, never between (WAL, synchronous=NORMAL).
+
+Ids: `MessageRow.id` is the local id, stable across syncs (and across a local move: the
+row keeps its id, its UID becomes None until the server did the move). `uid` is the IMAP
+UID, None in local folders. `FolderInfo.local` marks folders with no server counterpart
+(POP3 mail, local archives): `create_local_folder(account, name, role)` and
+`add_local_message(folder_id, raw, flags)`.
+
+Writers (sync, POP3): `account_id`, `upsert_folder`, `set_folder_state`, `reset_folder`,
+`add_messages(folder_id, [NewMessage])` (idempotent per UID), `set_flags`, `remove_uids`,
+`save_body`, and the queue: `enqueue_action`, `actions(account)`, `finish_action`.
+Other modules add their own tables with
+`store.apply_component_migrations("pop3", [sql_v1, sql_v2, ...])` (each runs once);
+the core schema lives in `schema.py` (PRAGMA user_version).
+
+Sorts: date (indexed, the default), date_asc, uid, from, subject, size. Dates are UTC
+epoch seconds (Date: header, else INTERNALDATE). Flags are tuples of IMAP flag names.
+Header strings are decoded and sanitized before they are stored.
+"""
+
+from tuimail.core.store.store import (
+    FILTERS,
+    UNIFIED_INBOX,
+    FolderInfo,
+    MessageRow,
+    NewMessage,
+    PendingAction,
+    Store,
+    default_path,
+)
+
+__all__ = [
+    "FILTERS",
+    "UNIFIED_INBOX",
+    "FolderInfo",
+    "MessageRow",
+    "NewMessage",
+    "PendingAction",
+    "Store",
+    "default_path",
+]

@@ -1,0 +1,160 @@
+"""The store's schema, as numbered migrations.
+
+The core schema is versioned with ``PRAGMA user_version``: migration N brings a store
+from version N-1 to N, each in one transaction, so a crash leaves the old or the new
+version, never half of one. Other modules (POP3, outbox, ...) add their own tables with
+`apply_component_migrations(conn, "pop3", [...])`; their versions are kept per component
+in the ``component_versions`` table, so they never collide with the core numbering.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+# Each entry is one migration (a script of statements). Never edit a released entry:
+# append a new one.
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        email TEXT NOT NULL DEFAULT '',
+        protocol TEXT NOT NULL DEFAULT 'imap',
+        capabilities TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE folders (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        delimiter TEXT,
+        role TEXT,                       -- inbox|sent|drafts|trash|junk|archive|all|flagged
+        subscribed INTEGER NOT NULL DEFAULT 1,
+        selectable INTEGER NOT NULL DEFAULT 1,
+        local INTEGER NOT NULL DEFAULT 0, -- 1: no server counterpart (POP3, local folders)
+        uidvalidity INTEGER,
+        uidnext INTEGER,
+        highestmodseq INTEGER,
+        server_total INTEGER,
+        server_unread INTEGER,
+        synced_at REAL,
+        UNIQUE (account_id, name)
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,          -- the local id: stable, what the UI keeps
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        uid INTEGER,                     -- NULL in local folders
+        flags TEXT NOT NULL DEFAULT '',  -- space separated, as the server spells them
+        seen INTEGER NOT NULL DEFAULT 0,
+        flagged INTEGER NOT NULL DEFAULT 0,
+        answered INTEGER NOT NULL DEFAULT 0,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        modseq INTEGER,
+        internaldate REAL,
+        date REAL,                       -- Date: header (UTC seconds), else internaldate
+        size INTEGER NOT NULL DEFAULT 0,
+        from_name TEXT NOT NULL DEFAULT '',
+        from_addr TEXT NOT NULL DEFAULT '',
+        to_addrs TEXT NOT NULL DEFAULT '',
+        cc_addrs TEXT NOT NULL DEFAULT '',
+        subject TEXT NOT NULL DEFAULT '',
+        message_id TEXT NOT NULL DEFAULT '',
+        in_reply_to TEXT NOT NULL DEFAULT '',
+        refs TEXT NOT NULL DEFAULT '',
+        thread_id TEXT NOT NULL DEFAULT '',
+        has_attachments INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE UNIQUE INDEX messages_folder_uid ON messages(folder_id, uid);
+    CREATE INDEX messages_folder_date ON messages(folder_id, date, id);
+    CREATE INDEX messages_folder_state ON messages(folder_id, seen, flagged);
+    CREATE INDEX messages_message_id ON messages(message_id);
+    CREATE INDEX messages_thread ON messages(thread_id);
+    CREATE TABLE bodies (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        raw BLOB NOT NULL,
+        fetched_at REAL NOT NULL
+    );
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,           -- JSON
+        state TEXT NOT NULL DEFAULT 'pending',  -- pending | done | failed
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX actions_pending ON actions(account_id, state, id);
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        subject, people, body, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.id;
+    END;
+    CREATE TABLE component_versions (
+        component TEXT PRIMARY KEY,
+        version INTEGER NOT NULL
+    );
+    """,
+]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the core schema up to date; returns the version now in the file."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the mail store was written by a newer tuimail (schema {version}); "
+            "update tuimail or move the store aside"
+        )
+    for number in range(version + 1, len(MIGRATIONS) + 1):
+        _run_in_transaction(conn, MIGRATIONS[number - 1], f"PRAGMA user_version = {number}")
+    return len(MIGRATIONS)
+
+
+def apply_component_migrations(
+    conn: sqlite3.Connection, component: str, migrations: Sequence[str]
+) -> int:
+    """Apply a module's own migrations (its tables); each runs once, in order."""
+    row = conn.execute(
+        "SELECT version FROM component_versions WHERE component = ?", (component,)
+    ).fetchone()
+    version = row[0] if row else 0
+    for number in range(version + 1, len(migrations) + 1):
+        _run_in_transaction(
+            conn,
+            migrations[number - 1],
+            "INSERT INTO component_versions(component, version) VALUES "
+            f"('{component.replace(chr(39), '')}', {number}) "
+            "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+        )
+    return len(migrations)
+
+
+def _run_in_transaction(conn: sqlite3.Connection, script: str, bump: str) -> None:
+    # executescript() would COMMIT first; run statement by statement in one transaction.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _statements(script):
+            conn.execute(statement)
+        conn.execute(bump)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into complete statements (triggers contain semicolons)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,740 @@
+"""`Store`: the SQLite mail cache (see the package docstring for the API)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from tuimail.core.store.headers import HeaderSummary, summarize_header
+from tuimail.core.store.schema import apply_component_migrations, migrate
+from tuimail.core.store.search import body_text, fts_query
+
+UNIFIED_INBOX = "unified:inbox"
+FolderRef = int | str | Sequence[int]  # a folder id, UNIFIED_INBOX, or several ids
+FILTERS = ("all", "unread", "flagged", "read", "unflagged")
+_FILTER_SQL = {
+    None: "",
+    "all": "",
+    "unread": " AND m.seen = 0",
+    "read": " AND m.seen = 1",
+    "flagged": " AND m.flagged = 1",
+    "unflagged": " AND m.flagged = 0",
+}
+_SORTS = {
+    "date": "m.date DESC, m.id DESC",
+    "date_asc": "m.date ASC, m.id ASC",
+    "uid": "m.uid DESC",
+    "from": "m.from_name COLLATE NOCASE, m.from_addr, m.date DESC",
+    "subject": "m.subject COLLATE NOCASE, m.date DESC",
+    "size": "m.size DESC, m.date DESC",
+}
+_MESSAGE_COLUMNS = (
+    "m.id, m.folder_id, f.account_id, a.name, f.name, m.uid, m.flags, m.seen, m.flagged, "
+    "m.answered, m.deleted, m.internaldate, m.date, m.size, m.from_name, m.from_addr, "
+    "m.to_addrs, m.cc_addrs, m.subject, m.message_id, m.in_reply_to, m.refs, m.thread_id, "
+    "m.has_attachments, m.modseq, (SELECT 1 FROM bodies b WHERE b.message_id = m.id)"
+)
+_MESSAGE_FROM = (
+    " FROM messages m JOIN folders f ON f.id = m.folder_id JOIN accounts a ON a.id = f.account_id"
+)
+
+
+def default_path() -> Path:
+    return Path(platformdirs.user_data_dir("tuimail")) / "store.sqlite3"
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    id: int
+    account_id: int
+    account: str
+    name: str
+    delimiter: str | None
+    role: str | None
+    subscribed: bool
+    selectable: bool
+    local: bool
+    uidvalidity: int | None
+    uidnext: int | None
+    highestmodseq: int | None
+    total: int  # messages in the store
+    unread: int  # unseen messages in the store
+
+    @property
+    def parent(self) -> str | None:
+        if self.delimiter and self.delimiter in self.name:
+            return self.name.rsplit(self.delimiter, 1)[0]
+        return None
+
+    @property
+    def leaf(self) -> str:
+        return self.name.rsplit(self.delimiter, 1)[-1] if self.delimiter else self.name
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    id: int  # local id
+    folder_id: int
+    account_id: int
+    account: str
+    folder: str
+    uid: int | None  # None in local folders and for moves not yet done on the server
+    flags: tuple[str, ...]
+    seen: bool
+    flagged: bool
+    answered: bool
+    deleted: bool
+    internaldate: float | None
+    date: float | None
+    size: int
+    from_name: str
+    from_addr: str
+    to_addrs: str
+    cc_addrs: str
+    subject: str
+    message_id: str
+    in_reply_to: str
+    references: str
+    thread_id: str
+    has_attachments: bool
+    modseq: int | None
+    has_body: bool
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """What sync hands the store for one message it has not seen yet."""
+
+    uid: int | None
+    flags: Sequence[str]
+    header: bytes
+    size: int = 0
+    internaldate: float | None = None
+    modseq: int | None = None
+
+
+@dataclass(frozen=True)
+class PendingAction:
+    id: int
+    account_id: int
+    kind: str
+    payload: dict
+    state: str
+    error: str | None
+    attempts: int
+    created_at: float
+
+
+def _row_to_message(r: tuple) -> MessageRow:
+    return MessageRow(
+        r[0], r[1], r[2], r[3], r[4], r[5], tuple(r[6].split()), bool(r[7]), bool(r[8]),
+        bool(r[9]), bool(r[10]), r[11], r[12], r[13], r[14], r[15], r[16], r[17], r[18],
+        r[19], r[20], r[21], r[22], bool(r[23]), r[24], bool(r[25]),
+    )  # fmt: skip
+
+
+def flag_columns(flags: Iterable[str]) -> tuple[str, int, int, int, int]:
+    flags = sorted(set(flags))
+    lower = {f.lower() for f in flags}
+    return (
+        " ".join(flags),
+        int("\\seen" in lower),
+        int("\\flagged" in lower),
+        int("\\answered" in lower),
+        int("\\deleted" in lower),
+    )
+
+
+class Store:
+    """The mail cache. Safe to share between threads: each thread gets its own connection."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        migrate(self.conn)
+
+    # -- connections -----------------------------------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error)."""
+        conn = self.conn
+        if conn.in_transaction:  # nested: join the outer one
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.ProgrammingError:
+                    pass  # made in another thread that is gone
+            self._all.clear()
+        self._local = threading.local()
+
+    def apply_component_migrations(self, component: str, migrations: Sequence[str]) -> int:
+        return apply_component_migrations(self.conn, component, migrations)
+
+    def integrity_check(self) -> str:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # -- accounts --------------------------------------------------------------------
+
+    def account_id(self, name: str, email: str = "", protocol: str = "imap") -> int:
+        """The id of an account, created on first use."""
+        row = self.conn.execute("SELECT id FROM accounts WHERE name = ?", (name,)).fetchone()
+        if row:
+            return row[0]
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR IGNORE INTO accounts(name, email, protocol) VALUES (?, ?, ?)",
+                (name, email, protocol),
+            )
+            return c.execute("SELECT id FROM accounts WHERE name = ?", (name,)).fetchone()[0]
+
+    def accounts(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM accounts ORDER BY id")]
+
+    def delete_account(self, name: str) -> None:
+        with self.transaction() as c:
+            c.execute("DELETE FROM accounts WHERE name = ?", (name,))
+
+    # -- folders ---------------------------------------------------------------------
+
+    _FOLDER_SELECT = (
+        "SELECT f.id, f.account_id, a.name, f.name, f.delimiter, f.role, f.subscribed, "
+        "f.selectable, f.local, f.uidvalidity, f.uidnext, f.highestmodseq, "
+        "(SELECT count(*) FROM messages m WHERE m.folder_id = f.id), "
+        "(SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0) "
+        "FROM folders f JOIN accounts a ON a.id = f.account_id"
+    )
+
+    def folders(self, account: str | None = None) -> list[FolderInfo]:
+        """Folders (of one account or all) with counts; INBOX first, then by name."""
+        sql = self._FOLDER_SELECT
+        args: tuple = ()
+        if account is not None:
+            sql += " WHERE a.name = ?"
+            args = (account,)
+        sql += " ORDER BY a.id, f.role IS NOT 'inbox', f.name COLLATE NOCASE"
+        return [
+            FolderInfo(*r[:6], *map(bool, r[6:9]), *r[9:]) for r in self.conn.execute(sql, args)
+        ]
+
+    def folder(self, folder: int | tuple[str, str]) -> FolderInfo | None:
+        """A folder by id or by (account, name)."""
+        if isinstance(folder, int):
+            rows = self.conn.execute(self._FOLDER_SELECT + " WHERE f.id = ?", (folder,))
+        else:
+            rows = self.conn.execute(
+                self._FOLDER_SELECT + " WHERE a.name = ? AND f.name = ?", tuple(folder)
+            )
+        r = rows.fetchone()
+        return FolderInfo(*r[:6], *map(bool, r[6:9]), *r[9:]) if r else None
+
+    def folder_id(self, account: str, name: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT f.id FROM folders f JOIN accounts a ON a.id = f.account_id "
+            "WHERE a.name = ? AND f.name = ?",
+            (account, name),
+        ).fetchone()
+        return row[0] if row else None
+
+    def folder_by_role(self, account: str, role: str) -> FolderInfo | None:
+        for folder in self.folders(account):
+            if folder.role == role:
+                return folder
+        return None
+
+    def upsert_folder(
+        self,
+        account: str,
+        name: str,
+        *,
+        delimiter: str | None = None,
+        role: str | None = None,
+        subscribed: bool = True,
+        selectable: bool = True,
+        local: bool = False,
+    ) -> int:
+        account_id = self.account_id(account)
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO folders(account_id, name, delimiter, role, subscribed, selectable, local)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(account_id, name) DO UPDATE SET "
+                "delimiter = excluded.delimiter, role = excluded.role, "
+                "subscribed = excluded.subscribed, selectable = excluded.selectable",
+                (account_id, name, delimiter, role, int(subscribed), int(selectable), int(local)),
+            )
+            return c.execute(
+                "SELECT id FROM folders WHERE account_id = ? AND name = ?", (account_id, name)
+            ).fetchone()[0]
+
+    def create_local_folder(self, account: str, name: str, role: str | None = None) -> int:
+        """A folder with no server counterpart (POP3 mail, local archives)."""
+        return self.upsert_folder(account, name, delimiter="/", role=role, local=True)
+
+    def rename_folder(self, folder_id: int, new_name: str) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE folders SET name = ? WHERE id = ?", (new_name, folder_id))
+
+    def delete_folder(self, folder_id: int) -> None:
+        with self.transaction() as c:
+            c.execute("DELETE FROM messages WHERE folder_id = ?", (folder_id,))
+            c.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+
+    def set_folder_state(self, folder_id: int, **state: int | float | None) -> None:
+        """Update uidvalidity, uidnext, highestmodseq, server_total, server_unread, synced_at."""
+        allowed = {
+            "uidvalidity",
+            "uidnext",
+            "highestmodseq",
+            "server_total",
+            "server_unread",
+            "synced_at",
+        }
+        if not state:
+            return
+        bad = set(state) - allowed
+        if bad:
+            raise ValueError(f"unknown folder state {sorted(bad)}")
+        assignments = ", ".join(f"{k} = ?" for k in state)
+        with self.transaction() as c:
+            c.execute(
+                f"UPDATE folders SET {assignments} WHERE id = ?", (*state.values(), folder_id)
+            )
+
+    def reset_folder(self, folder_id: int, uidvalidity: int | None) -> int:
+        """Drop a folder's cached messages (UIDVALIDITY changed); returns how many."""
+        with self.transaction() as c:
+            count = c.execute("DELETE FROM messages WHERE folder_id = ?", (folder_id,)).rowcount
+            c.execute(
+                "UPDATE folders SET uidvalidity = ?, uidnext = NULL, highestmodseq = NULL "
+                "WHERE id = ?",
+                (uidvalidity, folder_id),
+            )
+            return count
+
+    # -- messages: reading ------------------------------------------------------------
+
+    def _where(self, folder: FolderRef, filter: str | None) -> tuple[str, tuple]:
+        if filter not in _FILTER_SQL:
+            raise ValueError(f"unknown filter {filter!r}; one of {FILTERS}")
+        if folder == UNIFIED_INBOX:
+            where = " WHERE m.folder_id IN (SELECT id FROM folders WHERE role = 'inbox')"
+            args: tuple = ()
+        elif isinstance(folder, int):
+            where, args = " WHERE m.folder_id = ?", (folder,)
+        else:
+            ids = [int(i) for i in folder]  # type: ignore[union-attr]
+            where = f" WHERE m.folder_id IN ({','.join('?' * len(ids)) or 'NULL'})"
+            args = tuple(ids)
+        return where + _FILTER_SQL[filter], args
+
+    def count_messages(self, folder: FolderRef, filter: str | None = None) -> int:
+        where, args = self._where(folder, filter)
+        return self.conn.execute("SELECT count(*) FROM messages m" + where, args).fetchone()[0]
+
+    def message_rows(
+        self,
+        folder: FolderRef,
+        offset: int = 0,
+        limit: int = 100,
+        sort: str = "date",
+        filter: str | None = None,
+    ) -> list[MessageRow]:
+        """One page of a folder's list; sort is one of date (newest first), date_asc,
+        uid, from, subject, size. Only `date` is served by an index."""
+        if sort not in _SORTS:
+            raise ValueError(f"unknown sort {sort!r}; one of {sorted(_SORTS)}")
+        where, args = self._where(folder, filter)
+        sql = (
+            f"SELECT {_MESSAGE_COLUMNS}{_MESSAGE_FROM}{where} ORDER BY {_SORTS[sort]} "
+            "LIMIT ? OFFSET ?"
+        )
+        return [_row_to_message(r) for r in self.conn.execute(sql, (*args, limit, offset))]
+
+    def message(self, message_id: int) -> MessageRow | None:
+        r = self.conn.execute(
+            f"SELECT {_MESSAGE_COLUMNS}{_MESSAGE_FROM} WHERE m.id = ?", (message_id,)
+        ).fetchone()
+        return _row_to_message(r) if r else None
+
+    def message_by_uid(self, folder_id: int, uid: int) -> MessageRow | None:
+        r = self.conn.execute(
+            f"SELECT {_MESSAGE_COLUMNS}{_MESSAGE_FROM} WHERE m.folder_id = ? AND m.uid = ?",
+            (folder_id, uid),
+        ).fetchone()
+        return _row_to_message(r) if r else None
+
+    def messages_by_ids(self, ids: Iterable[int]) -> list[MessageRow]:
+        ids = list(ids)
+        if not ids:
+            return []
+        sql = f"SELECT {_MESSAGE_COLUMNS}{_MESSAGE_FROM} WHERE m.id IN ({','.join('?' * len(ids))})"
+        by_id = {r[0]: _row_to_message(r) for r in self.conn.execute(sql, ids)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def thread(self, message_id: int) -> list[MessageRow]:
+        """The messages of the same conversation in the same account, oldest first."""
+        row = self.message(message_id)
+        if row is None or not row.thread_id:
+            return [row] if row else []
+        sql = (
+            f"SELECT {_MESSAGE_COLUMNS}{_MESSAGE_FROM} WHERE m.thread_id = ? AND f.account_id = ?"
+            " ORDER BY m.date"
+        )
+        return [_row_to_message(r) for r in self.conn.execute(sql, (row.thread_id, row.account_id))]
+
+    def body(self, message_id: int) -> bytes | None:
+        """The cached raw message, or None if it was never fetched."""
+        row = self.conn.execute(
+            "SELECT raw FROM bodies WHERE message_id = ?", (message_id,)
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def uid_flags(self, folder_id: int) -> dict[int, str]:
+        """uid -> flags string, for every message of the folder with a UID."""
+        return dict(
+            self.conn.execute(
+                "SELECT uid, flags FROM messages WHERE folder_id = ? AND uid IS NOT NULL",
+                (folder_id,),
+            )
+        )
+
+    def uids(self, folder_id: int) -> list[int]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT uid FROM messages WHERE folder_id = ? AND uid IS NOT NULL ORDER BY uid",
+                (folder_id,),
+            )
+        ]
+
+    def max_uid(self, folder_id: int) -> int:
+        row = self.conn.execute(
+            "SELECT max(uid) FROM messages WHERE folder_id = ?", (folder_id,)
+        ).fetchone()
+        return row[0] or 0
+
+    def min_uid(self, folder_id: int) -> int:
+        row = self.conn.execute(
+            "SELECT min(uid) FROM messages WHERE folder_id = ?", (folder_id,)
+        ).fetchone()
+        return row[0] or 0
+
+    def search(
+        self,
+        query: str,
+        *,
+        account: str | None = None,
+        folder: FolderRef | None = None,
+        limit: int = 200,
+    ) -> list[MessageRow]:
+        """Local full-text search over headers and cached bodies, newest first."""
+        match = fts_query(query)
+        if not match:
+            return []
+        sql = (
+            f"SELECT {_MESSAGE_COLUMNS}{_MESSAGE_FROM} WHERE m.id IN "
+            "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"
+        )
+        args: list = [match]
+        if account is not None:
+            sql += " AND a.name = ?"
+            args.append(account)
+        if folder is not None:
+            where, fargs = self._where(folder, None)
+            sql += " AND " + where.removeprefix(" WHERE ")
+            args.extend(fargs)
+        sql += " ORDER BY m.date DESC LIMIT ?"
+        args.append(limit)
+        return [_row_to_message(r) for r in self.conn.execute(sql, args)]
+
+    # -- messages: writing -------------------------------------------------------------
+
+    def add_messages(self, folder_id: int, messages: Iterable[NewMessage]) -> list[int]:
+        """Insert messages (one transaction); returns their local ids.
+
+        A UID already in the folder is updated instead (flags), so replaying a batch after
+        a dropped connection never duplicates. A placeholder left by a local move (no UID,
+        same Message-ID) is adopted, so the UI keeps the same local id.
+        """
+        ids: list[int] = []
+        with self.transaction() as c:
+            has_placeholders = c.execute(
+                "SELECT 1 FROM messages m JOIN folders f ON f.id = m.folder_id "
+                "WHERE m.folder_id = ? AND m.uid IS NULL AND f.local = 0 LIMIT 1",
+                (folder_id,),
+            ).fetchone()
+            for msg in messages:
+                flags = flag_columns(msg.flags)
+                if msg.uid is not None:
+                    existing = c.execute(
+                        "SELECT id FROM messages WHERE folder_id = ? AND uid = ?",
+                        (folder_id, msg.uid),
+                    ).fetchone()
+                    if existing:
+                        c.execute(
+                            "UPDATE messages SET flags = ?, seen = ?, flagged = ?, answered = ?,"
+                            " deleted = ?, modseq = ? WHERE id = ?",
+                            (*flags, msg.modseq, existing[0]),
+                        )
+                        ids.append(existing[0])
+                        continue
+                summary = summarize_header(msg.header)
+                if has_placeholders and summary.message_id:
+                    adopted = c.execute(
+                        "SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL "
+                        "AND message_id = ? LIMIT 1",
+                        (folder_id, summary.message_id),
+                    ).fetchone()
+                    if adopted:
+                        c.execute(
+                            "UPDATE messages SET uid = ?, flags = ?, seen = ?, flagged = ?, "
+                            "answered = ?, deleted = ?, modseq = ? WHERE id = ?",
+                            (msg.uid, *flags, msg.modseq, adopted[0]),
+                        )
+                        ids.append(adopted[0])
+                        continue
+                ids.append(self._insert(c, folder_id, msg, summary, flags))
+        return ids
+
+    def _insert(
+        self,
+        c: sqlite3.Connection,
+        folder_id: int,
+        msg: NewMessage,
+        s: HeaderSummary,
+        flags: tuple,
+    ) -> int:
+        date = s.date if s.date is not None else msg.internaldate
+        cur = c.execute(
+            "INSERT INTO messages(folder_id, uid, flags, seen, flagged, answered, deleted, "
+            "modseq, internaldate, date, size, from_name, from_addr, to_addrs, cc_addrs, "
+            "subject, message_id, in_reply_to, refs, thread_id, has_attachments) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                folder_id, msg.uid, *flags, msg.modseq, msg.internaldate, date, msg.size,
+                s.from_name, s.from_addr, s.to_addrs, s.cc_addrs, s.subject, s.message_id,
+                s.in_reply_to, s.references, s.thread_key, int(s.has_attachments),
+            ),
+        )  # fmt: skip
+        rowid = cur.lastrowid
+        c.execute(
+            "INSERT INTO messages_fts(rowid, subject, people, body) VALUES (?, ?, ?, '')",
+            (rowid, s.subject, f"{s.from_name} {s.from_addr} {s.to_addrs} {s.cc_addrs}"),
+        )
+        return rowid
+
+    def add_local_message(
+        self,
+        folder_id: int,
+        raw: bytes,
+        flags: Sequence[str] = (),
+        internaldate: float | None = None,
+    ) -> int:
+        """Store a whole message in a (local) folder, body included; returns its id."""
+        header = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
+        msg = NewMessage(None, flags, header, len(raw), internaldate or time.time())
+        with self.transaction() as c:
+            rowid = self._insert(c, folder_id, msg, summarize_header(header), flag_columns(flags))
+            self.save_body(rowid, raw)
+        return rowid
+
+    def save_body(self, message_id: int, raw: bytes) -> None:
+        """Cache a fetched message and index its text for search."""
+        text = body_text(raw)
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO bodies(message_id, raw, fetched_at) VALUES (?, ?, ?)",
+                (message_id, sqlite3.Binary(raw), time.time()),
+            )
+            c.execute("UPDATE messages_fts SET body = ? WHERE rowid = ?", (text, message_id))
+
+    def set_flags(
+        self,
+        folder_id: int,
+        changes: dict[int, Sequence[str]],
+        modseqs: dict[int, int] | None = None,
+    ) -> int:
+        """Set the flags of messages by UID (server state); returns how many changed."""
+        modseqs = modseqs or {}
+        count = 0
+        with self.transaction() as c:
+            for uid, flags in changes.items():
+                count += c.execute(
+                    "UPDATE messages SET flags = ?, seen = ?, flagged = ?, answered = ?, "
+                    "deleted = ?, modseq = coalesce(?, modseq) WHERE folder_id = ? AND uid = ?",
+                    (*flag_columns(flags), modseqs.get(uid), folder_id, uid),
+                ).rowcount
+        return count
+
+    def set_message_flags(
+        self, message_ids: Iterable[int], add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None:
+        """Change flags of messages by local id (what a user action does at once)."""
+        with self.transaction() as c:
+            for mid in message_ids:
+                row = c.execute("SELECT flags FROM messages WHERE id = ?", (mid,)).fetchone()
+                if row is None:
+                    continue
+                flags = (set(row[0].split()) | set(add)) - set(remove)
+                c.execute(
+                    "UPDATE messages SET flags = ?, seen = ?, flagged = ?, answered = ?, "
+                    "deleted = ? WHERE id = ?",
+                    (*flag_columns(flags), mid),
+                )
+
+    def remove_uids(self, folder_id: int, uids: Iterable[int]) -> int:
+        """Forget messages the server expunged; returns how many were in the store."""
+        count = 0
+        with self.transaction() as c:
+            for uid in uids:
+                count += c.execute(
+                    "DELETE FROM messages WHERE folder_id = ? AND uid = ?", (folder_id, uid)
+                ).rowcount
+        return count
+
+    def remove_messages(self, message_ids: Iterable[int]) -> None:
+        with self.transaction() as c:
+            c.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in message_ids])
+
+    def move_messages(self, message_ids: Iterable[int], target_folder_id: int) -> None:
+        """Move rows to another folder at once; they wait there without a UID until the
+        server has done the move (then sync or COPYUID gives them their new UID)."""
+        with self.transaction() as c:
+            c.executemany(
+                "UPDATE messages SET folder_id = ?, uid = NULL, modseq = NULL WHERE id = ?",
+                [(target_folder_id, i) for i in message_ids],
+            )
+
+    def copy_messages(self, message_ids: Iterable[int], target_folder_id: int) -> list[int]:
+        new_ids = []
+        with self.transaction() as c:
+            for mid in message_ids:
+                cur = c.execute(
+                    "INSERT INTO messages(folder_id, uid, flags, seen, flagged, answered, deleted,"
+                    " internaldate, date, size, from_name, from_addr, to_addrs, cc_addrs, subject,"
+                    " message_id, in_reply_to, refs, thread_id, has_attachments) SELECT ?, NULL,"
+                    " flags, seen, flagged, answered, deleted, internaldate, date, size, from_name,"
+                    " from_addr, to_addrs, cc_addrs, subject, message_id, in_reply_to, refs,"
+                    " thread_id, has_attachments FROM messages WHERE id = ?",
+                    (target_folder_id, mid),
+                )
+                if not cur.rowcount:
+                    continue
+                new = cur.lastrowid
+                c.execute(
+                    "INSERT INTO messages_fts(rowid, subject, people, body) SELECT ?, subject, "
+                    "people, body FROM messages_fts WHERE rowid = ?",
+                    (new, mid),
+                )
+                c.execute(
+                    "INSERT INTO bodies(message_id, raw, fetched_at) SELECT ?, raw, fetched_at "
+                    "FROM bodies WHERE message_id = ?",
+                    (new, mid),
+                )
+                new_ids.append(new)
+        return new_ids
+
+    def set_uid(self, message_id: int, uid: int) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "DELETE FROM messages WHERE id != ? AND uid = ? AND folder_id = "
+                "(SELECT folder_id FROM messages WHERE id = ?)",
+                (message_id, uid, message_id),
+            )
+            c.execute("UPDATE messages SET uid = ? WHERE id = ?", (uid, message_id))
+
+    def placeholders(self, folder_id: int) -> list[MessageRow]:
+        sql = f"SELECT {_MESSAGE_COLUMNS}{_MESSAGE_FROM} WHERE m.folder_id = ? AND m.uid IS NULL"
+        return [_row_to_message(r) for r in self.conn.execute(sql, (folder_id,))]
+
+    # -- the queue of actions for the server ---------------------------------------------
+
+    def enqueue_action(self, account: str, kind: str, payload: dict) -> int:
+        account_id = self.account_id(account)
+        with self.transaction() as c:
+            return c.execute(
+                "INSERT INTO actions(account_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+                (account_id, kind, json.dumps(payload), time.time()),
+            ).lastrowid
+
+    def actions(self, account: str, state: str | None = "pending") -> list[PendingAction]:
+        sql = (
+            "SELECT x.id, x.account_id, x.kind, x.payload, x.state, x.error, x.attempts, "
+            "x.created_at FROM actions x JOIN accounts a ON a.id = x.account_id WHERE a.name = ?"
+        )
+        args: list = [account]
+        if state is not None:
+            sql += " AND x.state = ?"
+            args.append(state)
+        sql += " ORDER BY x.id"
+        return [
+            PendingAction(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7])
+            for r in self.conn.execute(sql, args)
+        ]
+
+    def finish_action(self, action_id: int, error: str | None = None) -> None:
+        """Mark an action done, or failed with a sentence saying why."""
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE actions SET state = ?, error = ?, attempts = attempts + 1 WHERE id = ?",
+                ("failed" if error else "done", error, action_id),
+            )
+
+    def update_action(self, action_id: int, payload: dict) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE actions SET payload = ? WHERE id = ?", (json.dumps(payload), action_id)
+            )
+
+    def note_attempt(self, action_id: int) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE actions SET attempts = attempts + 1 WHERE id = ?", (action_id,))
+
+    def fail_actions_for_folder(
+        self, account: str, folder: str, uidvalidity: int | None, reason: str
+    ) -> int:
+        """Fail pending actions that name UIDs of an old UIDVALIDITY of a folder."""
+        count = 0
+        for action in self.actions(account):
+            p = action.payload
+            if p.get("folder") == folder and p.get("uidvalidity") not in (None, uidvalidity):
+                self.finish_action(action.id, reason)
+                count += 1
+        return count
