@@ -1,0 +1,285 @@
+"""The private Dovecot + Postfix test bed itself: real clients, TLS verification on.
+
+These check that the peer is what client tests assume it is (ports, TLS, users,
+deliver/messages, special-use folders, IDLE), so a failing client test against it
+points at the client, not at the bed.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import poplib
+import socket
+import ssl
+import uuid
+from email.message import EmailMessage
+
+import aiosmtplib
+import pytest
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
+
+from testserver.peer import PeerUser
+from tuimail.core.tls import client_context
+
+pytestmark = pytest.mark.interop
+
+TIMEOUT = 20
+
+
+def _mail(sender: PeerUser, to: PeerUser, subject: str) -> bytes:
+    return (
+        f"From: {sender.email}\r\nTo: {to.email}\r\nSubject: {subject}\r\n"
+        f"Message-ID: <{uuid.uuid4().hex}@example.test>\r\n\r\nHello {subject}\r\n"
+    ).encode()
+
+
+# -- IMAP ---------------------------------------------------------------------------
+
+
+def test_imapclient_implicit_tls_login_and_capabilities(dovecot_peer):
+    user = dovecot_peer.new_user()
+    context = client_context(dovecot_peer.ca_file)
+    with IMAPClient(
+        dovecot_peer.host, port=dovecot_peer.ports.imap_tls, ssl_context=context, timeout=TIMEOUT
+    ) as client:
+        client.login(user.login, user.password)
+        caps = set(client.capabilities())
+        for cap in (b"IDLE", b"CONDSTORE", b"QRESYNC", b"MOVE", b"UIDPLUS", b"SPECIAL-USE"):
+            assert cap in caps, cap
+        assert b"QUOTA" in caps
+        assert client.select_folder("INBOX")[b"EXISTS"] == 0
+        client.logout()
+
+
+def test_imapclient_starttls_login(dovecot_peer):
+    user = dovecot_peer.new_user()
+    context = client_context(dovecot_peer.ca_file)
+    client = IMAPClient(
+        dovecot_peer.host, port=dovecot_peer.ports.imap_starttls, ssl=False, timeout=TIMEOUT
+    )
+    try:
+        assert b"LOGINDISABLED" in client.capabilities()
+        client.starttls(context)
+        assert b"LOGINDISABLED" not in client.capabilities()
+        client.login(user.login, user.password)
+        assert client.folder_exists("INBOX")
+    finally:
+        client.logout()
+
+
+def test_imaplib_implicit_tls_and_starttls(dovecot_peer):
+    user = dovecot_peer.new_user()
+    context = client_context(dovecot_peer.ca_file)
+    with imaplib.IMAP4_SSL(
+        dovecot_peer.host, dovecot_peer.ports.imap_tls, ssl_context=context, timeout=TIMEOUT
+    ) as conn:
+        assert conn.login(user.login, user.password)[0] == "OK"
+        assert conn.select("INBOX")[0] == "OK"
+    with imaplib.IMAP4(
+        dovecot_peer.host, dovecot_peer.ports.imap_starttls, timeout=TIMEOUT
+    ) as conn:
+        assert "LOGINDISABLED" in conn.capabilities
+        conn.starttls(context)
+        assert conn.login(user.login, user.password)[0] == "OK"
+
+
+def test_login_refused_before_starttls(dovecot_peer):
+    user = dovecot_peer.new_user()
+    client = IMAPClient(
+        dovecot_peer.host, port=dovecot_peer.ports.imap_starttls, ssl=False, timeout=TIMEOUT
+    )
+    try:
+        with pytest.raises(LoginError):
+            client.login(user.login, user.password)
+    finally:
+        client.shutdown()
+
+
+def test_certificate_is_verified(dovecot_peer):
+    """A client that does not trust the test CA must fail the handshake."""
+    context = client_context(None)
+    with pytest.raises(ssl.SSLCertVerificationError):
+        IMAPClient(
+            dovecot_peer.host,
+            port=dovecot_peer.ports.imap_tls,
+            ssl_context=context,
+            timeout=TIMEOUT,
+        )
+
+
+def test_special_use_folders_are_listed(dovecot_peer):
+    user = dovecot_peer.new_user()
+    context = client_context(dovecot_peer.ca_file)
+    with IMAPClient(
+        dovecot_peer.host, port=dovecot_peer.ports.imap_tls, ssl_context=context, timeout=TIMEOUT
+    ) as client:
+        client.login(user.login, user.password)
+        listed = {name: set(flags) for flags, delimiter, name in client.list_folders()}
+        assert all(d == b"/" for _, d, _ in client.list_folders())
+        for name in ("Sent", "Drafts", "Trash", "Junk", "Archive"):
+            assert f"\\{name}".encode() in listed[name], (name, listed[name])
+        for name in ("Sent", "Drafts", "Trash", "Junk", "Archive"):
+            assert client.find_special_folder(f"\\{name}".encode()) == name
+        subscribed = {name for _flags, _delimiter, name in client.list_sub_folders()}
+        assert subscribed >= {"Sent", "Drafts", "Trash", "Junk", "Archive"}
+
+
+def test_idle_sees_delivered_message(dovecot_peer):
+    user = dovecot_peer.new_user()
+    context = client_context(dovecot_peer.ca_file)
+    with IMAPClient(
+        dovecot_peer.host, port=dovecot_peer.ports.imap_tls, ssl_context=context, timeout=TIMEOUT
+    ) as client:
+        client.login(user.login, user.password)
+        client.select_folder("INBOX")
+        client.idle()
+        dovecot_peer.deliver(user, _mail(user, user, "idle"))
+        responses = client.idle_check(timeout=TIMEOUT)
+        client.idle_done()
+        assert (1, b"EXISTS") in responses
+
+
+def test_deliver_and_messages_round_trip_exact_bytes(dovecot_peer):
+    user = dovecot_peer.new_user()
+    first = _mail(user, user, "first") + "Non-ASCII: caf\u00e9\r\n".encode("latin-1")
+    second = _mail(user, user, "second")
+    dovecot_peer.deliver(user, first)
+    dovecot_peer.deliver(user, second)
+    dovecot_peer.deliver(user, second, folder="Archive")
+    assert dovecot_peer.messages(user) == [first, second]
+    assert dovecot_peer.messages(user, "Archive") == [second]
+    assert dovecot_peer.messages(user, "Sent") == []
+    context = client_context(dovecot_peer.ca_file)
+    with IMAPClient(
+        dovecot_peer.host, port=dovecot_peer.ports.imap_tls, ssl_context=context, timeout=TIMEOUT
+    ) as client:
+        client.login(user.login, user.password)
+        client.select_folder("INBOX")
+        fetched = client.fetch([1, 2], ["BODY.PEEK[]", "FLAGS"])
+        assert [fetched[uid][b"BODY[]"] for uid in (1, 2)] == [first, second]
+        assert all(b"\\Seen" not in fetched[uid][b"FLAGS"] for uid in (1, 2))
+
+
+def test_new_users_are_distinct_and_empty(dovecot_peer):
+    a, b = dovecot_peer.new_user(), dovecot_peer.new_user()
+    assert a.login != b.login and a.email.endswith("@example.test")
+    assert dovecot_peer.messages(a) == [] and dovecot_peer.messages(b) == []
+
+
+def test_wait_for_message_times_out(dovecot_peer):
+    user = dovecot_peer.new_user()
+    with pytest.raises(TimeoutError):
+        dovecot_peer.wait_for_message(user, lambda raw: True, timeout=0.2)
+
+
+# -- POP3 ---------------------------------------------------------------------------
+
+
+def test_pop3_implicit_tls_and_stls(dovecot_peer):
+    user = dovecot_peer.new_user()
+    raw = _mail(user, user, "pop")
+    dovecot_peer.deliver(user, raw)
+    context = client_context(dovecot_peer.ca_file)
+    conn = poplib.POP3_SSL(
+        dovecot_peer.host, dovecot_peer.ports.pop3_tls, context=context, timeout=TIMEOUT
+    )
+    try:
+        conn.user(user.login)
+        conn.pass_(user.password)
+        count, _size = conn.stat()
+        assert count == 1
+        _resp, lines, _octets = conn.retr(1)
+        assert b"\r\n".join(lines) + b"\r\n" == raw
+    finally:
+        conn.quit()
+
+    conn = poplib.POP3(dovecot_peer.host, dovecot_peer.ports.pop3_starttls, timeout=TIMEOUT)
+    try:
+        with pytest.raises(poplib.error_proto):
+            conn.user(user.login)
+            conn.pass_(user.password)
+    finally:
+        conn.close()
+    conn = poplib.POP3(dovecot_peer.host, dovecot_peer.ports.pop3_starttls, timeout=TIMEOUT)
+    try:
+        conn.stls(context=context)
+        conn.user(user.login)
+        conn.pass_(user.password)
+        assert conn.stat()[0] == 1
+    finally:
+        conn.quit()
+
+
+# -- SMTP submission ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["starttls", "tls"])
+async def test_submission_reaches_recipient(dovecot_peer, mode):
+    sender, recipient = dovecot_peer.new_user(), dovecot_peer.new_user()
+    message = EmailMessage()
+    message["From"] = sender.email
+    message["To"] = recipient.email
+    message["Subject"] = f"submitted over {mode} {uuid.uuid4().hex}"
+    message.set_content("hello from the interop test\n")
+    port = dovecot_peer.ports.smtp_tls if mode == "tls" else dovecot_peer.ports.smtp_starttls
+    await aiosmtplib.send(
+        message,
+        hostname=dovecot_peer.host,
+        port=port,
+        username=sender.login,
+        password=sender.password,
+        use_tls=mode == "tls",
+        start_tls=mode == "starttls",
+        tls_context=client_context(dovecot_peer.ca_file),
+        timeout=TIMEOUT,
+    )
+    subject = message["Subject"].encode()
+    raw = dovecot_peer.wait_for_message(recipient, lambda r: subject in r, timeout=TIMEOUT)
+    assert b"hello from the interop test" in raw
+
+
+async def test_submission_auth_refused_before_starttls(dovecot_peer):
+    user = dovecot_peer.new_user()
+    client = aiosmtplib.SMTP(
+        hostname=dovecot_peer.host,
+        port=dovecot_peer.ports.smtp_starttls,
+        start_tls=False,
+        timeout=TIMEOUT,
+    )
+    await client.connect()
+    try:
+        await client.ehlo()
+        assert not client.supports_extension("auth")
+        with pytest.raises(aiosmtplib.SMTPException):
+            await client.login(user.login, user.password)
+        # Mail without authentication is refused too.
+        with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
+            await client.sendmail(user.email, [user.email], _mail(user, user, "unauth"))
+        assert 500 <= refused.value.code < 600
+    finally:
+        client.close()
+
+
+async def test_submission_to_unknown_local_user_is_refused(dovecot_peer):
+    sender = dovecot_peer.new_user()
+    with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
+        await aiosmtplib.send(
+            _mail(sender, sender, "nobody"),
+            sender=sender.email,
+            recipients=["nobody-here@example.test"],
+            hostname=dovecot_peer.host,
+            port=dovecot_peer.ports.smtp_tls,
+            username=sender.login,
+            password=sender.password,
+            use_tls=True,
+            tls_context=client_context(dovecot_peer.ca_file),
+            timeout=TIMEOUT,
+        )
+
+
+def test_listens_on_the_non_client_loopback_address(dovecot_peer):
+    """127.0.0.2, so Dovecot does not treat the 127.0.0.1 client as a local, secure one."""
+    assert dovecot_peer.host == "127.0.0.2"
+    with socket.create_connection((dovecot_peer.host, dovecot_peer.ports.imap_starttls), 5) as s:
+        assert s.getsockname()[0] != dovecot_peer.host
