@@ -1,0 +1,601 @@
+"""Composing messages: new, reply, reply-all, forward; the `Draft` and its MIME form.
+
+No UI here. A `Draft` is what the user edits; `build_message` turns it into an
+`EmailMessage` ready for SMTP (CRLF, RFC 2047 headers, folded lines). Every header
+value that came from an incoming message goes through `clean_header`, so a CR/LF in
+a subject or a name can never start a new header.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import re
+import shlex
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from email import policy
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parsedate_to_datetime
+from pathlib import Path
+
+from tuimail.core.account import Account
+
+__all__ = [
+    "Attachment",
+    "Draft",
+    "EditorError",
+    "build_message",
+    "clean_header",
+    "draft_from_message",
+    "edit_in_editor",
+    "editor_template",
+    "envelope_recipients",
+    "message_bytes",
+    "forward",
+    "new_draft",
+    "parse_editor_text",
+    "parse_raw",
+    "reply",
+]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_MSGID = re.compile(r"<[^<>\s]+>")
+_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw)(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_FWD_PREFIX = re.compile(r"^\s*(fwd?|wg)\s*:\s*", re.IGNORECASE)
+MAX_REFERENCES = 20
+
+
+class EditorError(ValueError):
+    """The text back from the editor could not be read as a message."""
+
+
+@dataclass
+class Attachment:
+    filename: str
+    data: bytes
+    content_type: str | None = None  # None: guessed from the name
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str]) -> Attachment:
+        p = Path(path)
+        return cls(filename=p.name, data=p.read_bytes())
+
+    @property
+    def mime_type(self) -> str:
+        if self.content_type:
+            return self.content_type
+        guessed, encoding = mimetypes.guess_type(self.filename, strict=False)
+        if guessed is None or encoding is not None:  # .tar.gz is gzip, not tar
+            if encoding == "gzip":
+                return "application/gzip"
+            return "application/octet-stream"
+        return guessed
+
+
+@dataclass
+class Draft:
+    from_addr: str = ""
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    subject: str = ""
+    body: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    message_id: str | None = None  # kept when a draft is reopened and saved again
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def clean_header(value: object) -> str:
+    """A header value safe to set: CR/LF folded into spaces, other controls dropped."""
+    text = "" if value is None else str(value)
+    text = re.sub(r"[\r\n\t]+", " ", text)
+    return _CONTROL.sub("", text).strip()
+
+
+def parse_raw(raw: bytes | Message) -> EmailMessage:
+    """An incoming message as an EmailMessage (policy.default)."""
+    if isinstance(raw, EmailMessage):
+        return raw
+    if isinstance(raw, Message):
+        raw = raw.as_bytes()
+    return BytesParser(policy=policy.default).parsebytes(raw)
+
+
+def _raw_values(msg: Message, name: str) -> list[str]:
+    """A header's raw values (no registry parsing, which raises on hostile input)."""
+    values = []
+    for key, value in msg.raw_items():
+        if key.lower() == name.lower():
+            if not isinstance(value, str):
+                value = str(value)
+            values.append(re.sub(r"\r?\n(?=[ \t])", "", value))  # unfold
+    return values
+
+
+def decode_words(value: str) -> str:
+    """RFC 2047 encoded words to text, tolerant of broken ones."""
+    try:
+        return str(make_header(decode_header(value)))
+    except (ValueError, LookupError, UnicodeError, HeaderParseError):
+        return value
+
+
+def _header(msg: Message, name: str) -> str:
+    values = _raw_values(msg, name)
+    return clean_header(decode_words(values[0])) if values else ""
+
+
+def _addresses(msg: Message, *names: str) -> list[str]:
+    values = [v for name in names for v in _raw_values(msg, name)]
+    out = []
+    for display, addr in getaddresses(values):
+        addr = clean_header(addr)
+        if not addr or "@" not in addr:
+            continue
+        out.append(format_address(decode_words(display), addr))
+    return out
+
+
+def format_address(display: str | None, addr: str) -> str:
+    """`Name <addr>` in Unicode (quoted where needed); encoded only when the message is."""
+    display, addr = clean_header(display), clean_header(addr)
+    if not display:
+        return addr
+    try:
+        return str(Address(display_name=display, addr_spec=addr))
+    except (ValueError, IndexError):
+        return formataddr((display, addr), charset="utf-8")
+
+
+def address_of(entry: str) -> str:
+    """The bare, lower-cased address of `Name <a@b>`."""
+    return (getaddresses([entry])[0][1] or entry).strip().lower()
+
+
+def _dedupe(entries: list[str], exclude: set[str]) -> list[str]:
+    seen = set(exclude)
+    out = []
+    for entry in entries:
+        key = address_of(entry)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(entry)
+    return out
+
+
+def own_addresses(account: Account) -> set[str]:
+    own = {account.email.lower()}
+    aliases = account.extra.get("aliases") if isinstance(account.extra, dict) else None
+    if isinstance(aliases, list | tuple):
+        own.update(str(a).lower() for a in aliases)
+    return own
+
+
+def message_ids(value: str | None) -> list[str]:
+    """The `<id>` tokens in a Message-ID / References / In-Reply-To value."""
+    return _MSGID.findall(value or "")
+
+
+def _from_header(account: Account) -> str:
+    return format_address(account.display_name, account.email)
+
+
+def _signature_block(account: Account) -> str:
+    if not account.signature:
+        return ""
+    return "\n-- \n" + account.signature.rstrip("\n") + "\n"
+
+
+def new_draft(
+    account: Account,
+    *,
+    to: list[str] | None = None,
+    subject: str = "",
+    body: str = "",
+) -> Draft:
+    text = body
+    sig = _signature_block(account)
+    if sig:
+        text = (text.rstrip("\n") + "\n" if text else "\n") + sig
+    return Draft(from_addr=_from_header(account), to=list(to or []), subject=subject, body=text)
+
+
+# -- reading the message being answered -----------------------------------------------
+
+
+def body_text(msg: EmailMessage) -> str:
+    """The readable text of a message, for quoting (plain preferred, else HTML stripped)."""
+    try:
+        from tuimail.core.mime import parse_message  # another module's richer parser
+
+        parsed = parse_message(msg.as_bytes())
+        text = getattr(parsed, "text", None)
+        if isinstance(text, str):
+            return text
+    except Exception:
+        pass
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    text = _part_text(part)
+    if part.get_content_subtype() == "html":
+        text = _html_to_text(text)
+    return text
+
+
+def _part_text(part: Message) -> str:
+    try:
+        content = part.get_content()
+        if isinstance(content, str):
+            return content
+    except (LookupError, ValueError, AssertionError):
+        pass
+    payload = part.get_payload(decode=True) or b""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, "replace")
+    except LookupError:
+        return payload.decode("utf-8", "replace")
+
+
+def _html_to_text(html: str) -> str:
+    from html import unescape
+
+    html = re.sub(r"(?is)<(script|style).*?</\1>", "", html)
+    html = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</h\d>", "\n", html)
+    text = unescape(re.sub(r"<[^>]+>", "", html))
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def _attribution(msg: EmailMessage) -> str:
+    sender = _addresses(msg, "from")
+    who = "someone"
+    if sender:
+        name, addr = getaddresses([sender[0]])[0]
+        who = f"{name} <{addr}>" if name else addr
+    date = _header(msg, "date")
+    when = ""
+    if date:
+        try:
+            when = parsedate_to_datetime(date).strftime("%a, %d %b %Y at %H:%M")
+        except (TypeError, ValueError, IndexError):
+            when = date
+    return f"On {when}, {who} wrote:" if when else f"{who} wrote:"
+
+
+def quote(text: str) -> str:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
+    return "\n".join(">" + line if line.startswith(">") else "> " + line for line in lines)
+
+
+def _threading(msg: EmailMessage) -> tuple[str | None, list[str]]:
+    parent = message_ids(_header(msg, "message-id"))
+    refs = message_ids(_header(msg, "references"))
+    if not refs:
+        refs = message_ids(_header(msg, "in-reply-to"))[:1]
+    if parent:
+        refs = [r for r in refs if r != parent[0]] + [parent[0]]
+    if len(refs) > MAX_REFERENCES:  # keep the root and the most recent ones
+        refs = refs[:1] + refs[-(MAX_REFERENCES - 1) :]
+    return (parent[0] if parent else None), refs
+
+
+# -- reply and forward -----------------------------------------------------------------
+
+
+def reply(original: bytes | Message, account: Account, *, reply_all: bool = False) -> Draft:
+    """A reply: to Reply-To (or From); with reply_all, everyone but the user."""
+    msg = parse_raw(original)
+    own = own_addresses(account)
+    direct = _addresses(msg, "reply-to") or _addresses(msg, "from")
+    to = list(direct)
+    cc: list[str] = []
+    if reply_all:
+        to += _addresses(msg, "to")
+        cc = _addresses(msg, "cc")
+    to = _dedupe(to, own)
+    if not to and direct:  # answering one's own message: keep its recipients
+        to = _dedupe(_addresses(msg, "to"), set()) or direct
+    cc = _dedupe(cc, own | {address_of(t) for t in to})
+    subject = _header(msg, "subject")
+    subject = "Re: " + _REPLY_PREFIX.sub("", subject) if subject else "Re:"
+    in_reply_to, refs = _threading(msg)
+    body = _attribution(msg) + "\n" + quote(body_text(msg)) + "\n\n" + _signature_block(account)
+    return Draft(
+        from_addr=_from_header(account),
+        to=to,
+        cc=cc,
+        subject=subject.strip(),
+        body=body,
+        in_reply_to=in_reply_to,
+        references=refs,
+    )
+
+
+def forward(original: bytes | Message, account: Account, *, as_attachment: bool = False) -> Draft:
+    """A forward: inline (quoted headers + text + attachments) or as message/rfc822."""
+    raw = original if isinstance(original, bytes) else parse_raw(original).as_bytes()
+    msg = parse_raw(raw)
+    subject = _header(msg, "subject")
+    subject = "Fwd: " + _FWD_PREFIX.sub("", subject) if subject else "Fwd:"
+    sig = _signature_block(account)
+    draft = Draft(from_addr=_from_header(account), subject=subject.strip())
+    if as_attachment:
+        name = re.sub(r"[^\w .-]+", "_", _header(msg, "subject") or "message")[:60] + ".eml"
+        draft.attachments.append(Attachment(name, raw, "message/rfc822"))
+        draft.body = "\n" + sig if sig else ""
+    else:
+        lines = ["", "---------- Forwarded message ----------"]
+        for name in ("From", "Date", "Subject", "To", "Cc"):
+            value = _header(msg, name)
+            if value:
+                lines.append(f"{name}: {value}")
+        lines.append("")
+        draft.body = "\n".join(lines) + "\n" + body_text(msg).rstrip("\n") + "\n\n" + sig
+        for part in msg.iter_attachments():
+            data = part.get_payload(decode=True)
+            if data is None:  # message/rfc822 and other multiparts
+                data = part.as_bytes() if part.get_content_maintype() != "message" else b""
+                inner = part.get_payload()
+                if isinstance(inner, list) and inner:
+                    data = inner[0].as_bytes()
+            draft.attachments.append(
+                Attachment(
+                    clean_header(part.get_filename() or "attachment"),
+                    data,
+                    part.get_content_type(),
+                )
+            )
+    _, refs = _threading(msg)
+    draft.references = refs  # a forward stays findable in the thread, no In-Reply-To
+    return draft
+
+
+# -- building the MIME message ---------------------------------------------------------
+
+
+def _set_body(msg: EmailMessage, body: str) -> None:
+    text = body if body.endswith("\n") or not body else body + "\n"
+    if re.search(r"\r(?!\n)", text):  # a lone CR survives only in base64
+        msg.set_content(text.encode("utf-8"), maintype="text", subtype="plain", cte="base64")
+        msg.set_param("charset", "utf-8")
+    else:
+        text = text.replace("\r\n", "\n")
+        # 8bit would need the server's 8BITMIME; quoted-printable is safe everywhere.
+        cte = None if text.isascii() else "quoted-printable"
+        msg.set_content(text, charset="utf-8", cte=cte)
+
+
+def build_message(
+    draft: Draft,
+    account: Account,
+    *,
+    include_bcc: bool = False,
+    date: object | None = None,
+) -> EmailMessage:
+    """The draft as an RFC 5322 message (Bcc only when include_bcc, for drafts)."""
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = clean_header(draft.from_addr) or _from_header(account)
+    for name, values in (("To", draft.to), ("Cc", draft.cc)):
+        values = [clean_header(v) for v in values if clean_header(v)]
+        if values:
+            msg[name] = ", ".join(values)
+    if include_bcc and draft.bcc:
+        msg["Bcc"] = ", ".join(clean_header(v) for v in draft.bcc)
+    msg["Subject"] = clean_header(draft.subject)
+    if date is None:
+        from datetime import datetime
+
+        date = datetime.now().astimezone()
+    msg["Date"] = format_datetime(date)  # type: ignore[arg-type]
+    mid = message_ids(draft.message_id)
+    msg["Message-ID"] = mid[0] if mid else make_msgid(domain=account.domain or None)
+    parent = message_ids(draft.in_reply_to)
+    if parent:
+        msg["In-Reply-To"] = parent[0]
+    refs = [r for ref in draft.references for r in message_ids(ref)]
+    if refs:
+        msg["References"] = " ".join(refs)
+    for name, value in draft.extra_headers.items():
+        name = clean_header(name)
+        if re.fullmatch(r"[!-9;-~]+", name) and name.lower() not in _RESERVED_HEADERS:
+            msg[name] = clean_header(value)
+    msg["MIME-Version"] = "1.0"
+    _set_body(msg, draft.body)
+    for att in draft.attachments:
+        _attach(msg, att)
+    return msg
+
+
+_RESERVED_HEADERS = {
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "date",
+    "message-id",
+    "in-reply-to",
+    "references",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+}
+
+
+def _attach(msg: EmailMessage, att: Attachment) -> None:
+    maintype, _, subtype = att.mime_type.partition("/")
+    filename = clean_header(att.filename) or "attachment"
+    if (maintype, subtype) == ("message", "rfc822"):
+        inner = BytesParser(policy=policy.SMTP).parsebytes(att.data)
+        msg.add_attachment(inner, disposition="attachment", filename=filename)
+        return
+    # Everything else as bytes in base64: what arrives decodes to exactly these bytes.
+    msg.add_attachment(
+        att.data,
+        maintype=maintype or "application",
+        subtype=subtype or "octet-stream",
+        filename=filename,
+    )
+
+
+def envelope_recipients(draft: Draft) -> list[str]:
+    """Bare addresses for RCPT TO: To + Cc + Bcc, each once."""
+    out: list[str] = []
+    for _, addr in getaddresses([clean_header(v) for v in draft.to + draft.cc + draft.bcc]):
+        addr = addr.strip()
+        if addr and "@" in addr and addr.lower() not in {a.lower() for a in out}:
+            out.append(addr)
+    return out
+
+
+def draft_from_message(raw: bytes | Message) -> Draft:
+    """Read a saved draft (or any message) back into a Draft."""
+    msg = parse_raw(raw)
+    body_part = msg.get_body(preferencelist=("plain",))
+    draft = Draft(
+        from_addr=_header(msg, "from"),
+        to=_addresses(msg, "to"),
+        cc=_addresses(msg, "cc"),
+        bcc=_addresses(msg, "bcc"),
+        subject=_header(msg, "subject"),
+        body=_part_text(body_part).replace("\r\n", "\n") if body_part is not None else "",
+        in_reply_to=(message_ids(_header(msg, "in-reply-to")) or [None])[0],
+        references=message_ids(_header(msg, "references")),
+        message_id=(message_ids(_header(msg, "message-id")) or [None])[0],
+    )
+    for part in msg.iter_attachments():
+        if part.get_content_type() == "message/rfc822":
+            inner = part.get_payload()
+            data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+        else:
+            data = part.get_payload(decode=True) or b""
+        draft.attachments.append(
+            Attachment(
+                clean_header(part.get_filename() or "attachment"), data, part.get_content_type()
+            )
+        )
+    return draft
+
+
+# -- $EDITOR ---------------------------------------------------------------------------
+
+_EDITOR_FIELDS = ("From", "To", "Cc", "Bcc", "Subject")
+_HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):[ \t]?(.*)$")
+
+
+def editor_template(draft: Draft) -> str:
+    """Headers, a blank line, the body: what the editor shows."""
+    values = {
+        "From": draft.from_addr,
+        "To": ", ".join(draft.to),
+        "Cc": ", ".join(draft.cc),
+        "Bcc": ", ".join(draft.bcc),
+        "Subject": draft.subject,
+    }
+    lines = [f"{name}: {clean_header(values[name])}" for name in _EDITOR_FIELDS]
+    return "\n".join(lines) + "\n\n" + draft.body
+
+
+def _split_addresses(value: str) -> list[str]:
+    out = []
+    for display, addr in getaddresses([value]):
+        if not addr:
+            continue
+        if "@" not in addr:
+            raise EditorError(f"{addr!r} is not an e-mail address")
+        try:
+            Address(addr_spec=addr)
+        except (ValueError, IndexError) as exc:
+            raise EditorError(f"{addr!r} is not a valid e-mail address ({exc})") from exc
+        out.append(format_address(display, addr))
+    return out
+
+
+def parse_editor_text(text: str, base: Draft | None = None) -> Draft:
+    """The edited text back into a Draft (keeping base's attachments and threading)."""
+    base = base or Draft()
+    text = text.replace("\r\n", "\n")
+    head, sep, body = text.partition("\n\n")
+    if not sep:
+        if text.strip() and all(_HEADER_LINE.match(x) for x in text.strip().split("\n")):
+            head, body = text, ""
+        else:
+            raise EditorError(
+                "the headers must be followed by an empty line before the message text"
+            )
+    fields: dict[str, str] = {}
+    current: str | None = None
+    for number, line in enumerate(head.split("\n"), start=1):
+        if line[:1] in (" ", "\t") and current:
+            fields[current] += " " + line.strip()
+            continue
+        m = _HEADER_LINE.match(line)
+        if not m:
+            raise EditorError(f"line {number} is not a header (expected 'Name: value'): {line!r}")
+        name = m.group(1).title()
+        if name not in _EDITOR_FIELDS:
+            raise EditorError(
+                f"line {number}: unknown header {m.group(1)!r} "
+                f"(allowed: {', '.join(_EDITOR_FIELDS)})"
+            )
+        current = name
+        fields[name] = m.group(2).strip()
+    draft = Draft(
+        from_addr=fields.get("From", base.from_addr),
+        to=_split_addresses(fields.get("To", "")),
+        cc=_split_addresses(fields.get("Cc", "")),
+        bcc=_split_addresses(fields.get("Bcc", "")),
+        subject=fields.get("Subject", ""),
+        body=body,
+        attachments=list(base.attachments),
+        in_reply_to=base.in_reply_to,
+        references=list(base.references),
+        extra_headers=dict(base.extra_headers),
+        message_id=base.message_id,
+    )
+    if draft.from_addr and not _split_addresses(draft.from_addr):
+        raise EditorError("the From header has no address")
+    return draft
+
+
+def edit_in_editor(draft: Draft, editor: str | None = None) -> Draft:
+    """Run $VISUAL/$EDITOR on the draft's template (no shell) and parse the result."""
+    command = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    argv = shlex.split(command)
+    if not argv:
+        raise EditorError("$EDITOR is empty")
+    fd, path = tempfile.mkstemp(prefix="tuimail-", suffix=".eml")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(editor_template(draft))
+        try:
+            result = subprocess.run([*argv, path], check=False)
+        except OSError as exc:
+            raise EditorError(f"could not run the editor {argv[0]!r}: {exc.strerror}") from exc
+        if result.returncode != 0:
+            raise EditorError(f"the editor exited with status {result.returncode}")
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return parse_editor_text(f.read(), draft)
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def message_bytes(draft: Draft, account: Account) -> tuple[bytes, str, list[str]]:
+    """What to hand to the outbox: the CRLF message without Bcc, sender, recipients."""
+    msg = build_message(draft, account)
+    return bytes(msg), account.email, envelope_recipients(draft)

@@ -1,0 +1,432 @@
+"""The outbox: every message is on disk before the first attempt, and never lost.
+
+Layout under ``platformdirs.user_data_dir("tuimail")``::
+
+    outbox/<account>/<id>.eml    the message exactly as it will be sent (CRLF)
+    outbox/<account>/<id>.json   its state (written atomically)
+    sent/<account>/<id>.eml/json messages the server accepted (the local copy)
+
+States: queued -> sending -> sent | partial | retrying | failed | maybe_sent.
+
+- retrying: a 4xx reply or a network failure; tried again after `next_attempt`.
+- failed: a 5xx reply (535 included) or a connection that could not be secured; the
+  server's reason is kept (sanitized); only the user sends it again.
+- maybe_sent: the connection was lost after the data went out and before the reply.
+  It may have been delivered, so it is never resent automatically (RFC 1047).
+- partial: some recipients refused permanently; the others got it (named in `refused`).
+  Recipients refused with a 4xx stay in the outbox (retrying) for another attempt.
+- sent/partial entries move to ``sent/``; the copy to the IMAP Sent folder is tried
+  once, and its failure is recorded, never a reason to send again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from pathlib import Path
+
+import platformdirs
+
+from tuimail.core.account import Account
+from tuimail.core.sanitize import sanitize
+from tuimail.core.secrets import Secret
+from tuimail.core.smtp import SubmitError, submit
+
+STATES = ("queued", "sending", "retrying", "failed", "maybe_sent", "sent", "partial")
+PENDING = ("queued", "sending", "retrying", "failed", "maybe_sent")
+BACKOFF = (60, 120, 300, 600, 1800, 3600)  # seconds after attempt 1, 2, 3, ...
+
+STATE_LABELS = {
+    "queued": "queued",
+    "sending": "sending",
+    "retrying": "will retry",
+    "failed": "failed",
+    "maybe_sent": "may have been sent",
+    "sent": "sent",
+    "partial": "sent to some recipients",
+}
+
+
+@dataclass
+class OutboxEntry:
+    id: str
+    account: str
+    sender: str
+    recipients: list[str]  # still to deliver
+    state: str = "queued"
+    created: float = field(default_factory=time.time)
+    updated: float = field(default_factory=time.time)
+    attempts: int = 0
+    next_attempt: float | None = None
+    last_error: str | None = None
+    stage: str | None = None  # "connecting" | "data" while sending
+    delivered: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # permanently refused
+    subject: str = ""
+    message_id: str = ""
+    sent_copy: str | None = None  # None (not yet) | "saved to <folder>" | "not saved: ..."
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> OutboxEntry:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("tuimail"))
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._@+-]", "_", name) or "_"
+
+
+# -- durable files ---------------------------------------------------------------------
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Temp file in the same directory, fsync, rename, fsync the directory."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+class Outbox:
+    """The outbox of one account."""
+
+    def __init__(self, account_name: str, root: Path | None = None) -> None:
+        self.account_name = account_name
+        base = root or data_dir()
+        self.dir = base / "outbox" / _safe_name(account_name)
+        self.sent_dir = base / "sent" / _safe_name(account_name)
+
+    # paths
+    def _eml(self, entry_id: str, sent: bool = False) -> Path:
+        return (self.sent_dir if sent else self.dir) / f"{entry_id}.eml"
+
+    def _state(self, entry_id: str, sent: bool = False) -> Path:
+        return (self.sent_dir if sent else self.dir) / f"{entry_id}.json"
+
+    # -- writing -------------------------------------------------------------------
+
+    def enqueue(self, raw: bytes, sender: str, recipients: list[str]) -> OutboxEntry:
+        """Store the message durably (message first, then its state) and return it."""
+        if not recipients:
+            raise ValueError("the message has no recipients")
+        entry_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+        entry = OutboxEntry(
+            id=entry_id,
+            account=self.account_name,
+            sender=sender,
+            recipients=list(recipients),
+            subject=sanitize(str(headers.get("subject", "") or "")),
+            message_id=sanitize(str(headers.get("message-id", "") or "")),
+        )
+        write_atomic(self._eml(entry_id), raw)
+        self.save(entry)
+        return entry
+
+    def save(self, entry: OutboxEntry, *, sent: bool = False) -> None:
+        entry.updated = time.time()
+        data = json.dumps(entry.to_json(), indent=1, ensure_ascii=False).encode("utf-8")
+        write_atomic(self._state(entry.id, sent), data)
+
+    def _move_to_sent(self, entry: OutboxEntry) -> None:
+        self.sent_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.save(entry, sent=True)
+        os.replace(self._eml(entry.id), self._eml(entry.id, sent=True))
+        _fsync_dir(self.sent_dir)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._state(entry.id))
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.dir / f"{entry.id}.lock")
+        _fsync_dir(self.dir)
+
+    # -- reading -------------------------------------------------------------------
+
+    def entries(self, *, include_sent: bool = False) -> list[OutboxEntry]:
+        """Pending entries (and the sent ones when asked), oldest first."""
+        out = list(self._read_dir(self.dir))
+        if include_sent:
+            out += list(self._read_dir(self.sent_dir))
+        return sorted(out, key=lambda e: (e.created, e.id))
+
+    def _read_dir(self, directory: Path) -> Iterator[OutboxEntry]:
+        if not directory.is_dir():
+            return
+        for eml in directory.glob("*.eml"):
+            entry_id = eml.stem
+            state = directory / f"{entry_id}.json"
+            try:
+                yield OutboxEntry.from_json(json.loads(state.read_text("utf-8")))
+            except FileNotFoundError:
+                # Interrupted between the message and its state: keep it, visibly.
+                yield self._orphan(entry_id, eml)
+            except (ValueError, TypeError) as exc:
+                yield OutboxEntry(
+                    id=entry_id,
+                    account=self.account_name,
+                    sender="",
+                    recipients=[],
+                    state="failed",
+                    last_error=f"its state file could not be read ({exc}); not sent",
+                )
+
+    def _orphan(self, entry_id: str, eml: Path) -> OutboxEntry:
+        return OutboxEntry(
+            id=entry_id,
+            account=self.account_name,
+            sender="",
+            recipients=[],
+            state="failed",
+            created=eml.stat().st_mtime,
+            last_error="queuing was interrupted before its recipients were recorded; "
+            "open it and send it again",
+        )
+
+    def get(self, entry_id: str) -> OutboxEntry:
+        for sent in (False, True):
+            path = self._state(entry_id, sent)
+            if path.exists():
+                return OutboxEntry.from_json(json.loads(path.read_text("utf-8")))
+        raise KeyError(entry_id)
+
+    def raw(self, entry_id: str) -> bytes:
+        for sent in (False, True):
+            path = self._eml(entry_id, sent)
+            if path.exists():
+                return path.read_bytes()
+        raise KeyError(entry_id)
+
+    def remove(self, entry_id: str) -> None:
+        """Delete a pending message (the user gave up on it)."""
+        for path in (self._eml(entry_id), self._state(entry_id), self.dir / f"{entry_id}.lock"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+    @contextlib.contextmanager
+    def _locked(self, entry_id: str) -> Iterator[bool]:
+        """An exclusive lock per message, so the app and the CLI never both send it."""
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.dir / f"{entry_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)
+
+    def recover(self) -> None:
+        """Entries left in "sending" by a process that died: decide what they are now."""
+        for entry in self.entries():
+            if entry.state != "sending":
+                continue
+            with self._locked(entry.id) as mine:
+                if not mine:
+                    continue  # someone is sending it right now
+                if entry.stage == "data":
+                    entry.state = "maybe_sent"
+                    entry.last_error = (
+                        "tuimail stopped while the message was being sent; it may have been "
+                        "delivered, so it will not be sent again automatically"
+                    )
+                else:
+                    entry.state = "retrying"
+                    entry.next_attempt = time.time()
+                entry.stage = None
+                self.save(entry)
+
+    def due(self, now: float | None = None) -> list[OutboxEntry]:
+        now = time.time() if now is None else now
+        return [
+            e
+            for e in self.entries()
+            if e.state == "queued" or (e.state == "retrying" and (e.next_attempt or 0) <= now)
+        ]
+
+    # -- sending -------------------------------------------------------------------
+
+    async def send(
+        self,
+        entry_id: str,
+        account: Account,
+        password: Secret | None,
+        *,
+        force: bool = False,
+        timeout: float = 60.0,
+    ) -> OutboxEntry:
+        """One attempt for one message; returns its new state.
+
+        Without `force` only queued and due retrying messages go; `force` (the user
+        asked) also sends failed and "may have been sent" ones.
+        """
+        with self._locked(entry_id) as mine:
+            entry = self.get(entry_id)
+            if not mine or entry.state in ("sent", "partial", "sending"):
+                return entry
+            allowed = ("queued", "retrying", "failed", "maybe_sent") if force else ("queued",)
+            if entry.state not in allowed and not (
+                entry.state == "retrying" and (entry.next_attempt or 0) <= time.time()
+            ):
+                return entry
+            raw = self.raw(entry_id)
+            entry.state, entry.stage = "sending", "connecting"
+            entry.attempts += 1
+            self.save(entry)
+
+            def before_data() -> None:
+                entry.stage = "data"
+                self.save(entry)
+
+            try:
+                result = await submit(
+                    account,
+                    password,
+                    entry.sender,
+                    entry.recipients,
+                    raw,
+                    timeout=timeout,
+                    before_data=before_data,
+                )
+            except SubmitError as exc:
+                return self._failed(entry, exc)
+            except Exception as exc:  # a bug or an unexpected error: keep and retry
+                return self._failed(entry, SubmitError("temporary", f"unexpected error: {exc}"))
+            return await self._delivered(
+                entry, result.accepted, result.refused, account, password, raw
+            )
+
+    def _failed(self, entry: OutboxEntry, exc: SubmitError) -> OutboxEntry:
+        entry.stage = None
+        entry.last_error = exc.reason
+        if exc.kind == "temporary":
+            entry.state = "retrying"
+            delay = BACKOFF[min(entry.attempts, len(BACKOFF)) - 1]
+            entry.next_attempt = time.time() + delay
+        elif exc.kind == "maybe_sent":
+            entry.state = "maybe_sent"
+            entry.next_attempt = None
+        else:
+            entry.state = "failed"
+            entry.next_attempt = None
+        self.save(entry)
+        return entry
+
+    async def _delivered(
+        self,
+        entry: OutboxEntry,
+        accepted: list[str],
+        refused: dict[str, str],
+        account: Account,
+        password: Secret | None,
+        raw: bytes,
+    ) -> OutboxEntry:
+        entry.stage = None
+        entry.delivered += [a for a in accepted if a not in entry.delivered]
+        temporary = {a: r for a, r in refused.items() if r[:1] == "4"}
+        entry.refused.update({a: r for a, r in refused.items() if a not in temporary})
+        entry.recipients = list(temporary)
+        if temporary:
+            entry.state = "retrying"
+            entry.last_error = "some recipients were refused for now: " + "; ".join(
+                f"{a}: {r}" for a, r in temporary.items()
+            )
+            entry.next_attempt = time.time() + BACKOFF[min(entry.attempts, len(BACKOFF)) - 1]
+        else:
+            entry.state = "partial" if entry.refused else "sent"
+            entry.next_attempt = None
+            entry.last_error = (
+                "refused: " + "; ".join(f"{a}: {r}" for a, r in entry.refused.items())
+                if entry.refused
+                else None
+            )
+        # The message went out: record that first, so nothing can send it twice.
+        self.save(entry)
+        if entry.sent_copy is None:
+            entry.sent_copy = await self._copy_to_sent(account, password, raw)
+        if entry.state in ("sent", "partial"):
+            self._move_to_sent(entry)
+        else:
+            self.save(entry)
+        return entry
+
+    async def _copy_to_sent(self, account: Account, password: Secret | None, raw: bytes) -> str:
+        if not account.save_sent_copy:
+            return "not saved: the server keeps its own copy (save_sent_copy is off)"
+        if account.protocol != "imap" or password is None:
+            return "kept locally only"
+        from tuimail.core.sent_copy import AppendError, append_copy
+
+        try:
+            result = await asyncio.to_thread(append_copy, account, password, raw, "sent")
+        except AppendError as exc:
+            return f"not saved on the server ({exc}); a local copy is kept"
+        except Exception as exc:
+            return f"not saved on the server ({sanitize(str(exc))}); a local copy is kept"
+        return f"saved to {result.folder}"
+
+    async def process(
+        self, account: Account, password: Secret | None, *, force: bool = False
+    ) -> list[OutboxEntry]:
+        """Send every due message (every pending one with `force`); their new states."""
+        self.recover()
+        if force:
+            todo = [e for e in self.entries() if e.state in PENDING and e.recipients]
+        else:
+            todo = self.due()
+        return [await self.send(e.id, account, password, force=force) for e in todo]
+
+
+async def send_now(
+    raw: bytes,
+    sender: str,
+    recipients: list[str],
+    account: Account,
+    password: Secret | None,
+    *,
+    outbox: Outbox | None = None,
+    timeout: float = 60.0,
+) -> OutboxEntry:
+    """Queue durably, then make the first attempt: what "Send" does."""
+    outbox = outbox or Outbox(account.name)
+    entry = outbox.enqueue(raw, sender, recipients)
+    return await outbox.send(entry.id, account, password, timeout=timeout)

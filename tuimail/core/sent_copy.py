@@ -1,0 +1,134 @@
+"""IMAP APPEND of a sent message to Sent (\\Seen) or of a draft to Drafts (\\Draft).
+
+The folder is found by SPECIAL-USE (RFC 6154) first, then by the usual names; if the
+server has none, one is created with the common name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from tuimail.core.account import Account
+from tuimail.core.connect import open_imap
+from tuimail.core.sanitize import sanitize
+from tuimail.core.secrets import Secret
+
+FolderUse = Literal["sent", "drafts"]
+
+_USE_FLAGS = {"sent": b"\\Sent", "drafts": b"\\Drafts"}
+_FALLBACK_NAMES = {
+    "sent": ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "INBOX.Sent", "Gesendet"),
+    "drafts": ("Drafts", "INBOX.Drafts", "Draft", "Entwürfe"),
+}
+_FLAGS = {"sent": (b"\\Seen",), "drafts": (b"\\Draft", b"\\Seen")}
+DEFAULT_TIMEOUT = 30.0
+
+
+class AppendError(Exception):
+    """The copy could not be stored on the server (the reason is a sentence)."""
+
+
+@dataclass
+class AppendResult:
+    folder: str
+    uid: int | None  # from APPENDUID when the server has UIDPLUS
+    uidvalidity: int | None
+
+
+def find_folder(client: IMAPClient, use: FolderUse) -> str | None:
+    """The folder with the SPECIAL-USE flag, else one with a usual name."""
+    listing = client.list_folders()
+    flag = _USE_FLAGS[use].lower()
+    for flags, _delim, name in listing:
+        if flag in {f.lower() for f in flags}:
+            return name
+    names = {name.lower(): name for _flags, _delim, name in listing}
+    for candidate in _FALLBACK_NAMES[use]:
+        if candidate.lower() in names:
+            return names[candidate.lower()]
+    return None
+
+
+def login(account: Account, password: Secret, timeout: float = DEFAULT_TIMEOUT) -> IMAPClient:
+    client = open_imap(account.incoming, account.ca_file, timeout)
+    try:
+        client.login(account.login, password.reveal())
+    except BaseException:
+        _logout(client)
+        raise
+    return client
+
+
+def append_copy(
+    account: Account,
+    password: Secret,
+    raw: bytes,
+    use: FolderUse = "sent",
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> AppendResult:
+    """APPEND `raw` to the account's Sent or Drafts folder; AppendError on failure."""
+    if account.protocol != "imap":
+        raise AppendError("this is a POP3 account: there is no server folder to copy to")
+    try:
+        client = login(account, password, timeout)
+    except (IMAPClientError, OSError) as exc:
+        raise AppendError(f"could not log in to store the copy: {_reason(exc)}") from exc
+    try:
+        folder = find_folder(client, use)
+        if folder is None:
+            folder = _FALLBACK_NAMES[use][0]
+            client.create_folder(folder)
+        response = client.append(folder, raw, flags=_FLAGS[use])
+        uidvalidity, uid = _appenduid(response)
+        return AppendResult(folder, uid, uidvalidity)
+    except (IMAPClientError, OSError) as exc:
+        raise AppendError(f"the server did not store the copy: {_reason(exc)}") from exc
+    finally:
+        _logout(client)
+
+
+def delete_uid(
+    account: Account, password: Secret, folder: str, uid: int, timeout: float = DEFAULT_TIMEOUT
+) -> None:
+    """Remove one message by UID (an older version of a draft)."""
+    client = login(account, password, timeout)
+    try:
+        client.select_folder(folder)
+        client.delete_messages([uid])
+        if client.has_capability("UIDPLUS"):
+            client.uid_expunge([uid])
+        else:
+            client.expunge()
+    finally:
+        _logout(client)
+
+
+def _appenduid(response: object) -> tuple[int | None, int | None]:
+    text = response.decode("ascii", "replace") if isinstance(response, bytes) else str(response)
+    m = re.search(r"APPENDUID\s+(\d+)\s+(\d+)", text, re.IGNORECASE)
+    if not m:
+        return None, None
+    return int(m.group(1)), int(m.group(2))
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if isinstance(exc, bytes):
+        text = exc.decode("utf-8", "replace")
+    return sanitize(text or exc.__class__.__name__)
+
+
+def _logout(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:
+        try:
+            client.shutdown()
+        except Exception:
+            pass

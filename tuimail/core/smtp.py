@@ -1,0 +1,239 @@
+"""Submission over SMTP with aiosmtplib: TLS always (unless the account says plain).
+
+`submit` runs one transaction and either returns which recipients took the message or
+raises `SubmitError` whose `kind` tells the outbox what to do next:
+
+- "temporary": 4xx or a network failure before the message could have been accepted
+  (retry later);
+- "permanent": 5xx, including 535 authentication failed (keep, needs the user);
+- "security": the connection could not be encrypted or verified (nothing was sent,
+  no password either);
+- "maybe_sent": the connection was lost after the message data went out and before
+  the server's reply: it may have been delivered, so it is never resent by itself
+  (RFC 1047).
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import aiosmtplib
+from aiosmtplib import errors as smtp_errors
+
+from tuimail.core.account import Account
+from tuimail.core.connect import TLSRequiredError, smtp_kwargs, verify_smtp_peer
+from tuimail.core.sanitize import sanitize
+from tuimail.core.secrets import Secret
+from tuimail.core.tls import CertificatePinError, describe_ssl_error
+
+Kind = Literal["temporary", "permanent", "security", "maybe_sent"]
+DEFAULT_TIMEOUT = 60.0
+EHLO_NAME = "[127.0.0.1]"  # do not tell the server the machine's host name
+
+
+@dataclass
+class SubmitResult:
+    accepted: list[str]
+    refused: dict[str, str] = field(default_factory=dict)  # address -> "550 reason"
+    reply: str = ""
+
+
+class SubmitError(Exception):
+    def __init__(
+        self,
+        kind: Kind,
+        reason: str,
+        code: int | None = None,
+        refused: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+        self.code = code
+        self.refused = refused or {}
+
+
+def _server_text(message: object) -> str:
+    return sanitize(str(message or "").strip())
+
+
+def _reply_error(stage: str, code: int, message: object, **kw) -> SubmitError:
+    kind: Kind = "temporary" if 400 <= code < 500 else "permanent"
+    if code == 535 or (stage == "login" and code >= 500):
+        reason = f"the server refused the login ({code} {_server_text(message)})"
+    else:
+        reason = f"the server answered {code} at {stage}: {_server_text(message)}"
+    return SubmitError(kind, reason, code, **kw)
+
+
+async def submit(
+    account: Account,
+    password: Secret | None,
+    sender: str,
+    recipients: list[str],
+    raw: bytes,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    before_data: Callable[[], None] | None = None,
+) -> SubmitResult:
+    """Send `raw` (CRLF bytes) to `recipients`; raise SubmitError if nobody took it.
+
+    `before_data` is called right before DATA (the outbox records it durably).
+    """
+    settings = account.outgoing
+    where = f"{settings.host} port {settings.port}"
+    kwargs = smtp_kwargs(settings, account.ca_file, timeout)
+    if settings.security == "plain":
+        kwargs["use_tls"] = False
+        kwargs["start_tls"] = False
+    smtp = aiosmtplib.SMTP(**kwargs, local_hostname=EHLO_NAME)
+    try:
+        await _connect(smtp, account, where)
+        await _login(smtp, account, password)
+        return await _transaction(smtp, sender, recipients, raw, before_data)
+    finally:
+        if smtp.is_connected:
+            try:
+                await smtp.quit(timeout=5)
+            except (smtp_errors.SMTPException, OSError):
+                smtp.close()
+
+
+async def _connect(smtp: aiosmtplib.SMTP, account: Account, where: str) -> None:
+    try:
+        await smtp.connect()
+        verify_smtp_peer(smtp, account.outgoing)
+    except CertificatePinError as exc:
+        raise SubmitError("security", f"{where}: {exc}; nothing was sent") from exc
+    except smtp_errors.SMTPConnectResponseError as exc:
+        raise _reply_error("the greeting", exc.code, exc.message) from exc
+    except (ssl.SSLError, TLSRequiredError) as exc:
+        raise SubmitError(
+            "security",
+            f"could not secure the connection to {where}: {describe_ssl_error(exc)}; "
+            "nothing was sent",
+        ) from exc
+    except (smtp_errors.SMTPConnectError, smtp_errors.SMTPTimeoutError, OSError) as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, ssl.SSLError):
+            raise SubmitError(
+                "security",
+                f"could not secure the connection to {where}: {describe_ssl_error(cause)}; "
+                "nothing was sent",
+            ) from exc
+        raise SubmitError("temporary", f"could not reach {where}: {exc}") from exc
+    except smtp_errors.SMTPResponseException as exc:  # EHLO / STARTTLS refused
+        if account.outgoing.security == "starttls":
+            raise SubmitError(
+                "security",
+                f"{where} refused STARTTLS ({exc.code} {_server_text(exc.message)}), so the "
+                "connection cannot be encrypted; nothing was sent",
+                exc.code,
+            ) from exc
+        raise _reply_error("EHLO", exc.code, exc.message) from exc
+    except smtp_errors.SMTPException as exc:
+        if "STARTTLS" in str(exc).upper():
+            raise SubmitError(
+                "security",
+                f"{where} does not offer STARTTLS, so the connection cannot be encrypted "
+                "(someone may be stripping it); nothing was sent and no password either",
+            ) from exc
+        raise SubmitError("temporary", f"{where}: {exc}") from exc
+
+
+async def _login(smtp: aiosmtplib.SMTP, account: Account, password: Secret | None) -> None:
+    if password is None:
+        return
+    try:
+        await smtp.ehlo()
+    except smtp_errors.SMTPResponseException as exc:
+        raise _reply_error("EHLO", exc.code, exc.message) from exc
+    except (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError) as exc:
+        raise SubmitError("temporary", f"the connection was lost before login: {exc}") from exc
+    if not smtp.supports_extension("auth"):
+        return  # the server takes mail without AUTH (e.g. trusted network)
+    try:
+        await smtp.login(account.login, password.reveal())
+    except smtp_errors.SMTPAuthenticationError as exc:
+        raise _reply_error("login", exc.code, exc.message) from exc
+    except smtp_errors.SMTPResponseException as exc:
+        raise _reply_error("login", exc.code, exc.message) from exc
+    except (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError) as exc:
+        raise SubmitError("temporary", f"the connection was lost during login: {exc}") from exc
+    except smtp_errors.SMTPException as exc:
+        raise SubmitError("permanent", f"login failed: {_server_text(exc)}") from exc
+
+
+async def _transaction(
+    smtp: aiosmtplib.SMTP,
+    sender: str,
+    recipients: list[str],
+    raw: bytes,
+    before_data: Callable[[], None] | None,
+) -> SubmitResult:
+    lost = (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError)
+    try:
+        await smtp.mail(sender)
+    except smtp_errors.SMTPResponseException as exc:
+        raise _reply_error("MAIL FROM", exc.code, exc.message) from exc
+    except lost as exc:
+        raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
+
+    accepted: list[str] = []
+    refused: dict[str, str] = {}
+    temporary = False
+    for rcpt in recipients:
+        try:
+            await smtp.rcpt(rcpt)
+            accepted.append(rcpt)
+        except smtp_errors.SMTPResponseException as exc:
+            refused[rcpt] = f"{exc.code} {_server_text(exc.message)}"
+            temporary = temporary or 400 <= exc.code < 500
+        except lost as exc:
+            raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
+    if not accepted:
+        names = "; ".join(f"{a}: {r}" for a, r in refused.items())
+        raise SubmitError(
+            "temporary" if temporary else "permanent",
+            f"the server refused every recipient ({names})",
+            refused=refused,
+        )
+
+    # Know whether the message data itself went out: after that, a lost connection
+    # means "may have been delivered".
+    data_sent = False
+    protocol = smtp.protocol
+    original_write = protocol.write
+
+    def write(data: bytes) -> None:
+        nonlocal data_sent
+        if data != b"DATA\r\n":
+            data_sent = True
+        original_write(data)
+
+    if before_data is not None:
+        before_data()
+    protocol.write = write  # type: ignore[method-assign]
+    try:
+        response = await smtp.data(raw)
+    except smtp_errors.SMTPResponseException as exc:
+        raise _reply_error(
+            "end of data" if data_sent else "DATA", exc.code, exc.message, refused=refused
+        ) from exc
+    except lost as exc:
+        if data_sent:
+            raise SubmitError(
+                "maybe_sent",
+                "the connection was lost after the message was sent and before the server "
+                "confirmed it; it may have been delivered, so it will not be sent again "
+                "automatically",
+                refused=refused,
+            ) from exc
+        raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
+    finally:
+        if getattr(protocol, "write", None) is write:
+            protocol.write = original_write  # type: ignore[method-assign]
+    return SubmitResult(accepted, refused, f"{response.code} {_server_text(response.message)}")
