@@ -1,0 +1,134 @@
+"""Saving and opening attachments safely.
+
+Saving: the name goes through sanitize_filename (no directories, leading dots,
+control/bidi characters, reserved names; length capped); the file is created
+with O_CREAT|O_EXCL|O_NOFOLLOW relative to a directory file descriptor opened
+with O_DIRECTORY, so an existing file is never overwritten (a " (1)" suffix is
+added instead) and a symlink planted under the name is never followed.
+
+Opening happens only when the user asks, and only through a viewer when a
+graphical display exists; over SSH without one the file is saved instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..sanitize import sanitize, sanitize_filename
+from .parse import Attachment, ParsedMessage
+
+__all__ = ["save_attachment", "open_attachment", "AttachmentError", "OpenResult"]
+
+MAX_SUFFIX = 1000
+
+
+class AttachmentError(Exception):
+    """A user-facing failure (the message is a sentence)."""
+
+
+def _get(parsed: ParsedMessage, index: int) -> Attachment:
+    for att in parsed.attachments:
+        if att.index == index:
+            return att
+    raise AttachmentError(f"There is no attachment number {index}.")
+
+
+def _candidates(name: str):
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, dot, ext = name, "", ""
+    yield name
+    for i in range(1, MAX_SUFFIX):
+        yield f"{stem} ({i}){dot}{ext}"
+
+
+def save_attachment(parsed: ParsedMessage, index: int, directory: str | os.PathLike) -> Path:
+    """Write attachment ``index`` into ``directory``; return the path actually created."""
+    att = _get(parsed, index)
+    name = sanitize_filename(att.filename)
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        dir_fd = os.open(directory, flags)
+    except OSError as exc:
+        raise AttachmentError(
+            f"Cannot open the folder {sanitize(str(directory))}: {exc.strerror}."
+        ) from None
+    try:
+        wflags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        wflags |= getattr(os, "O_CLOEXEC", 0)
+        for candidate in _candidates(name):
+            try:
+                fd = os.open(candidate, wflags, 0o600, dir_fd=dir_fd)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise AttachmentError(
+                    f"Cannot save {sanitize(candidate)}: {exc.strerror}."
+                ) from None
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(att.payload)
+            return Path(os.fspath(directory)) / candidate
+        raise AttachmentError(f"Too many files named like {sanitize(name)} already exist.")
+    finally:
+        os.close(dir_fd)
+
+
+class OpenResult(str):
+    """The sentence to show the user after open_attachment()."""
+
+
+def has_display(env: dict[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+
+
+def _viewer_command(content_type: str, path: Path) -> list[str] | None:
+    try:
+        import mailcap  # deprecated in 3.11, gone in 3.13; optional
+
+        caps = mailcap.getcaps()
+        cmd, _entry = mailcap.findmatch(caps, content_type, filename=str(path))
+        if cmd:
+            import shlex
+
+            return shlex.split(cmd)
+    except Exception:
+        pass
+    opener = shutil.which("xdg-open") or shutil.which("open")
+    return [opener, str(path)] if opener else None
+
+
+def open_attachment(
+    parsed: ParsedMessage,
+    index: int,
+    directory: str | os.PathLike,
+    *,
+    env: dict[str, str] | None = None,
+) -> OpenResult:
+    """Save the attachment, then open it with a viewer if a display exists.
+
+    Without a display (an SSH session), nothing is launched and the result says
+    where the file was saved.
+    """
+    path = save_attachment(parsed, index, directory)
+    shown = sanitize(str(path))
+    if not has_display(env):
+        return OpenResult(f"No display available; saved to {shown}.")
+    att = _get(parsed, index)
+    cmd = _viewer_command(att.content_type.split(";")[0], path)
+    if not cmd:
+        return OpenResult(f"No viewer found; saved to {shown}.")
+    try:
+        subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        return OpenResult(f"Could not start a viewer; saved to {shown}.")
+    return OpenResult(f"Opened {shown}.")

@@ -1,0 +1,148 @@
+"""HTML mail -> readable text, with numbered links, never touching the network.
+
+lxml parses the HTML (``no_network=True``; no DTDs, no entities from outside)
+and we prune what must not be shown or followed: scripts, styles, hidden
+elements, iframes/objects; images become their alt text.  Each link gets a
+``[n]`` marker and its URL goes to a list.  inscriptis then lays out the text
+(paragraphs, lists, tables, indentation) and annotates blockquotes so quoted
+HTML can be folded like quoted plain text.  No resource is ever fetched: the
+tree is never asked to load anything, and inscriptis only reads the tree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import lxml.etree
+import lxml.html
+from inscriptis import Inscriptis
+from inscriptis.model.config import ParserConfig
+
+__all__ = ["HtmlText", "html_to_text"]
+
+_DROP = {"script", "style", "head", "title", "meta", "link", "template", "object", "embed"}
+_DROP |= {"applet", "svg", "math", "noscript", "base", "frameset", "audio", "video", "canvas"}
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_MAX_HTML = 4 * 1024 * 1024
+
+
+@dataclass
+class HtmlText:
+    text: str
+    links: list[str] = field(default_factory=list)
+    # (start line, end line exclusive, depth) of blockquote regions in ``text``.
+    quotes: list[tuple[int, int, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+_PARSER = lxml.html.HTMLParser(
+    no_network=True, remove_comments=True, remove_pis=True, recover=True, huge_tree=False
+)
+
+
+def _tree(html: str) -> lxml.html.HtmlElement | None:
+    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html, parser=_PARSER)
+    except (lxml.etree.ParserError, ValueError, lxml.etree.XMLSyntaxError):
+        return None
+
+
+def _strip_tags(html: str) -> str:
+    text = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", " ", html)
+    text = re.sub(r"(?s)<[^>]*>", " ", text)
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def _prune(root: lxml.html.HtmlElement, links: list[str], first: int) -> None:
+    numbers: dict[str, int] = {}
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower()
+        parent = el.getparent()
+        if parent is None:
+            continue
+        hidden = _HIDDEN.search(el.get("style", "")) or el.get("hidden") is not None
+        if tag in _DROP or hidden:
+            el.drop_tree()
+        elif tag in ("iframe", "frame"):
+            el.drop_tree()
+        elif tag == "img":
+            alt = (el.get("alt") or "").strip()
+            el.drop_tag() if not alt else _replace_text(el, f"[{alt}]")
+        elif tag in ("input", "button", "select", "textarea"):
+            val = (el.get("value") or el.text_content() or "").strip()
+            _replace_text(el, f"[{val}]" if val else "")
+        elif tag == "a":
+            href = (el.get("href") or "").strip()
+            if not href or href.startswith("#") or href.lower().startswith("javascript:"):
+                continue
+            n = numbers.get(href)
+            if n is None:
+                links.append(href)
+                n = numbers[href] = len(links) + first - 1
+            marker = lxml.html.Element("span")
+            marker.text = f"[{n}]"
+            el.append(marker)
+        for attr in ("background", "src", "srcset", "style"):
+            if attr in el.attrib:
+                del el.attrib[attr]
+
+
+def _replace_text(el: lxml.html.HtmlElement, text: str) -> None:
+    span = lxml.html.Element("span")
+    span.text = text
+    span.tail = el.tail
+    el.getparent().replace(el, span)
+
+
+def _quote_regions(text: str, labels: list) -> list[tuple[int, int, int]]:
+    if not labels:
+        return []
+    starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            starts.append(i + 1)
+    import bisect
+
+    depth_by_line: dict[int, int] = {}
+    for start, end, _label in labels:
+        first = bisect.bisect_right(starts, start) - 1
+        last = bisect.bisect_right(starts, max(start, end - 1)) - 1
+        for line in range(first, last + 1):
+            depth_by_line[line] = depth_by_line.get(line, 0) + 1
+    regions = []
+    for line in sorted(depth_by_line):
+        d = depth_by_line[line]
+        if regions and regions[-1][1] == line and regions[-1][2] == d:
+            regions[-1] = (regions[-1][0], line + 1, d)
+        else:
+            regions.append((line, line + 1, d))
+    return regions
+
+
+def html_to_text(html: str, *, first_link: int = 1) -> HtmlText:
+    """Convert HTML to text with links numbered from ``first_link``; never raises or fetches."""
+    notes = []
+    if len(html) > _MAX_HTML:
+        html = html[:_MAX_HTML]
+        notes.append("A very large HTML part was truncated.")
+    links: list[str] = []
+    try:
+        root = _tree(html)
+        if root is None:
+            return HtmlText(_strip_tags(html).strip(), notes=notes)
+        _prune(root, links, first_link)
+        config = ParserConfig(annotation_rules={"blockquote": ["quote"]})
+        conv = Inscriptis(root, config)
+        text = conv.get_text()
+        labels = [(a.start, a.end, a.metadata) for a in conv.get_annotations()]
+    except Exception:
+        notes.append("The HTML could not be laid out; showing its text only.")
+        return HtmlText(_strip_tags(html).strip(), links, notes=notes)
+    text = "\n".join(line.rstrip() for line in text.splitlines())
+    return HtmlText(text, links, _quote_regions(text, labels), notes)

@@ -1,0 +1,370 @@
+"""parse_message(): raw bytes -> ParsedMessage, never raising, with bounded work.
+
+The stdlib ``email`` parser with the ``compat32`` policy builds the MIME tree:
+it never raises on broken input and never decodes text for us, so the text
+decoding is done here from ``get_payload(decode=True)`` through the charset
+fallback chain in :mod:`.charsets` (undecodable bytes become U+FFFD, unknown
+charsets add a visible note).  mail-parser is not used for bodies: it drops
+undecodable bytes silently.  Before parsing, cheap scans reject input that
+would take too long (huge headers, thousands of parts, deep nesting); such mail
+is shown as "too complex, showing raw (truncated)".
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+import warnings
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from email.policy import compat32
+
+from .charsets import decode_bytes, decode_header_bytes
+from .headers import (
+    MAX_FIELDS,
+    MAX_HEADER_BYTES,
+    decode_header_value,
+    decode_rfc2047,
+    parse_header_fields,
+    split_header_block,
+)
+from .summary import MessageSummary, summarize_fields
+
+__all__ = ["Attachment", "BodyPart", "ParsedMessage", "parse_message", "TOO_COMPLEX"]
+
+TOO_COMPLEX = "Message too complex, showing raw (truncated)."
+MAX_PARTS = 2000
+MAX_DEPTH = 40
+MAX_BOUNDARIES = 200
+MAX_TEXT_CHARS = 2 * 1024 * 1024
+RAW_FALLBACK_BYTES = 256 * 1024
+
+DISPLAY_HEADERS = ("from", "to", "cc", "date", "subject")
+
+
+@dataclass
+class BodyPart:
+    """One piece of the body in display order.
+
+    kind: "plain" (text/plain and other text), "html" (raw HTML to convert),
+    "calendar" (already summarized invitation), "forward" (headers of an
+    embedded message), "raw" (fallback raw text).
+    """
+
+    kind: str
+    text: str
+    content_type: str = "text/plain"
+    flowed: bool = False
+    delsp: bool = False
+
+
+@dataclass
+class Attachment:
+    """A part the user can save.  ``filename`` is the decoded, NOT yet sanitized name."""
+
+    index: int
+    filename: str
+    content_type: str
+    payload: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.payload)
+
+
+@dataclass
+class ParsedMessage:
+    raw: bytes
+    summary: MessageSummary
+    headers: list[tuple[str, str]] = field(default_factory=list)  # decoded, unsanitized
+    body: list[BodyPart] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    too_complex: bool = False
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+def _fix_surrogates(text: str) -> str:
+    """Undo compat32's surrogateescape on raw 8-bit header bytes."""
+    if not any("\udc80" <= c <= "\udcff" for c in text):
+        return text
+    return decode_header_bytes(text.encode("utf-8", "surrogateescape"))
+
+
+def _header_text(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value) if not isinstance(value, str) else value
+    return re.sub(r"\s*[\r\n]+\s*", " ", decode_rfc2047(_fix_surrogates(text))).strip()
+
+
+def _too_complex_reason(raw: bytes, header_len: int) -> str | None:
+    if header_len > MAX_HEADER_BYTES:
+        return "header section larger than 256 KB"
+    if raw.count(b"\n--") > MAX_PARTS * 2 + 10:
+        return "too many MIME parts"
+    if len(re.findall(rb"(?i)boundary\s*=", raw[: 8 * 1024 * 1024])) > MAX_BOUNDARIES:
+        return "MIME parts nested too deeply"
+    return None
+
+
+def _fallback(pm: ParsedMessage, body_offset: int, reason: str) -> ParsedMessage:
+    pm.too_complex = True
+    pm.note(f"{TOO_COMPLEX[:-1]}: {reason}.")
+    chunk = pm.raw[body_offset : body_offset + RAW_FALLBACK_BYTES]
+    if body_offset >= len(pm.raw) and len(pm.raw) > 0:
+        chunk = pm.raw[:RAW_FALLBACK_BYTES]
+    text, _ = decode_bytes(chunk, None)
+    pm.body = [BodyPart("raw", text)]
+    return pm
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse a raw RFC 5322 message.  Never raises; see module docstring."""
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        raw = str(raw).encode("utf-8", "replace")
+    raw = bytes(raw)
+    block, body_offset = split_header_block(raw)
+    fields = parse_header_fields(block)
+    pm = ParsedMessage(raw=raw, summary=MessageSummary())
+    try:
+        pm.summary = summarize_fields(fields)
+    except Exception:
+        pm.note("Some headers could not be read.")
+    for name, value in fields:
+        if name in DISPLAY_HEADERS:
+            pm.headers.append((name.capitalize(), decode_header_value(value)))
+    if len(fields) >= MAX_FIELDS:
+        pm.note("Too many header fields; only the first ones were read.")
+    reason = _too_complex_reason(raw, len(block))
+    if reason:
+        return _fallback(pm, body_offset, reason)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            msg = message_from_bytes(raw, policy=compat32)
+        _Walker(pm).visit(msg, 0)
+    except RecursionError:
+        return _fallback(pm, body_offset, "MIME parts nested too deeply")
+    except Exception as exc:
+        return _fallback(pm, body_offset, f"parser error ({type(exc).__name__})")
+    return pm
+
+
+_TEXTLIKE_MESSAGE = {
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/disposition-notification",
+    "message/global-disposition-notification",
+    "message/feedback-report",
+    "message/global-headers",
+    "text/rfc822-headers",
+}
+_ENCRYPTED_TYPES = {
+    "application/pgp-encrypted",
+    "application/pkcs7-mime",
+    "application/x-pkcs7-mime",
+}
+
+
+class _Walker:
+    def __init__(self, pm: ParsedMessage) -> None:
+        self.pm = pm
+        self.parts = 0
+
+    # -- helpers -------------------------------------------------------
+    def payload_bytes(self, part: Message) -> bytes:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                data = part.get_payload(decode=True)
+        except Exception:
+            data = None
+        if data is None:
+            raw = part.get_payload()
+            if isinstance(raw, str):
+                data = raw.encode("utf-8", "surrogateescape")
+            else:
+                data = b""
+        cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+        if cte == "base64" and part.defects:
+            self.pm.note("A base64 part was damaged; what could be decoded is shown.")
+        return data
+
+    def filename(self, part: Message) -> str:
+        try:
+            name = part.get_filename() or part.get_param("name") or ""
+        except Exception:
+            name = ""
+        if isinstance(name, tuple):  # undecodable RFC 2231 triple
+            name = name[2] if len(name) > 2 else ""
+        return _header_text(name)
+
+    def decode_text(self, part: Message, data: bytes) -> str:
+        charset = part.get_param("charset")
+        if isinstance(charset, tuple):
+            charset = charset[2] if len(charset) > 2 else None
+        charset = _fix_surrogates(str(charset)) if charset else None
+        text, note = decode_bytes(data, charset)
+        if note:
+            self.pm.note(note)
+        if len(text) > MAX_TEXT_CHARS:
+            text = text[:MAX_TEXT_CHARS]
+            self.pm.note("A very long text part was truncated to its first 2 MB.")
+        return text
+
+    def attach(self, part: Message | None, name: str, ctype: str, data: bytes) -> None:
+        index = len(self.pm.attachments) + 1
+        self.pm.attachments.append(Attachment(index, name, ctype, data))
+
+    # -- the walk ------------------------------------------------------
+    def visit(self, part: Message, depth: int, in_alternative: bool = False) -> None:
+        self.parts += 1
+        if self.parts > MAX_PARTS:
+            self.pm.note(f"{TOO_COMPLEX[:-1]}: too many MIME parts.")
+            self.pm.too_complex = True
+            return
+        if depth > MAX_DEPTH:
+            self.pm.note(f"{TOO_COMPLEX[:-1]}: MIME parts nested too deeply.")
+            self.pm.too_complex = True
+            return
+        ctype = part.get_content_type().lower()
+        payload = part.get_payload()
+        if part.is_multipart():
+            self.visit_multipart(part, ctype, payload, depth)
+            return
+        if ctype.startswith("multipart/"):
+            # Boundary missing or never found: show what is there as text.
+            self.pm.note("Broken MIME structure (boundary not found); shown as text.")
+            data = self.payload_bytes(part)
+            self.pm.body.append(BodyPart("plain", self.decode_text(part, data)))
+            return
+        if ctype in ("message/rfc822", "message/global", "message/news"):
+            self.visit_embedded(part, ctype, depth)
+            return
+        self.visit_leaf(part, ctype)
+
+    def visit_multipart(self, part: Message, ctype: str, children: list, depth: int) -> None:
+        if ctype == "multipart/encrypted":
+            self.pm.note("This message is encrypted; tuimail does not decrypt it.")
+        elif ctype == "multipart/signed":
+            self.pm.note("This message is signed; the signature was not checked.")
+        if ctype == "multipart/alternative" and children:
+            self.visit_alternative(children, depth)
+            return
+        for child in children:
+            if isinstance(child, Message):
+                self.visit(child, depth + 1)
+
+    def visit_alternative(self, children: list, depth: int) -> None:
+        kids = [c for c in children if isinstance(c, Message)]
+        chosen = None
+        for kid in kids:
+            if kid.get_content_type().lower() == "text/plain" and not _is_attachment(kid):
+                if self.payload_bytes(kid).strip():
+                    chosen = kid
+                    break
+        if chosen is None:
+            for kid in reversed(kids):
+                kt = kid.get_content_type().lower()
+                if kt == "text/html" or kt.startswith("multipart/"):
+                    chosen = kid
+                    break
+        if chosen is None and kids:
+            chosen = kids[0]
+        for kid in kids:
+            kt = kid.get_content_type().lower()
+            if kid is chosen:
+                self.visit(kid, depth + 1)
+            elif kt == "text/calendar" or (
+                not kt.startswith(("text/plain", "text/html", "multipart/"))
+            ):
+                self.visit(kid, depth + 1)
+
+    def visit_embedded(self, part: Message, ctype: str, depth: int) -> None:
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if not isinstance(inner, Message):
+            data = self.payload_bytes(part)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                inner = message_from_bytes(data, policy=compat32)
+        lines = []
+        for name in ("From", "Date", "Subject", "To", "Cc"):
+            if inner.get(name) is not None:
+                lines.append(f"{name}: {_header_text(inner.get(name))}")
+        self.pm.body.append(BodyPart("forward", "\n".join(lines)))
+        self.visit(inner, depth + 1)
+        try:
+            data = inner.as_bytes(policy=compat32)
+        except Exception:
+            data = self.payload_bytes(part)
+        subject = _header_text(inner.get("Subject")) or "message"
+        self.attach(part, self.filename(part) or f"{subject[:60]}.eml", ctype, data)
+
+    def visit_leaf(self, part: Message, ctype: str) -> None:
+        data = self.payload_bytes(part)
+        name = self.filename(part)
+        attached = _is_attachment(part)
+        maintype = ctype.split("/", 1)[0]
+        if ctype in _ENCRYPTED_TYPES:
+            self.pm.note("This message is encrypted; tuimail does not decrypt it.")
+        if ctype == "text/calendar":
+            from .calendar import summarize_calendar
+
+            text = self.decode_text(part, data)
+            self.pm.body.append(BodyPart("calendar", summarize_calendar(text)))
+            self.attach(part, name or "invite.ics", ctype, data)
+            return
+        if (maintype == "text" or ctype in _TEXTLIKE_MESSAGE) and not attached:
+            text = self.decode_text(part, data)
+            if ctype == "text/html":
+                self.pm.body.append(BodyPart("html", text, ctype))
+            else:
+                fmt = str(part.get_param("format") or "").lower()
+                delsp = str(part.get_param("delsp") or "").lower() == "yes"
+                if ctype == "text/plain":
+                    text = self._extract_uuencoded(text)
+                self.pm.body.append(BodyPart("plain", text, ctype, fmt == "flowed", delsp))
+            if name:
+                self.attach(part, name, ctype, data)
+            return
+        if not name:
+            ext = {"text/plain": ".txt", "text/html": ".html"}.get(ctype, "")
+            name = f"part-{len(self.pm.attachments) + 1}{ext or '.bin'}"
+        self.attach(part, name, ctype, data)
+
+    _UU = re.compile(r"^begin [0-7]{3,4} ([^\n]+)\n(.*?)^end[ \t]*$", re.M | re.S)
+
+    def _extract_uuencoded(self, text: str) -> str:
+        if "begin " not in text:
+            return text
+
+        def repl(m: re.Match[str]) -> str:
+            name = m.group(1).strip()
+            out = bytearray()
+            for line in m.group(2).splitlines():
+                if not line or line == "`":
+                    continue
+                try:
+                    out += binascii.a2b_uu(line.encode("latin-1", "replace"))
+                except binascii.Error:
+                    # Some encoders emit lines with wrong length bytes; trim and retry.
+                    nbytes = ((ord(line[0]) - 32) & 63) * 4 // 3 + 1
+                    try:
+                        out += binascii.a2b_uu(line[:nbytes].encode("latin-1", "replace"))
+                    except binascii.Error:
+                        self.pm.note("A uuencoded attachment was damaged.")
+            self.attach(None, name, "application/octet-stream", bytes(out))
+            return f"[uuencoded attachment: {name}]\n"
+
+        return self._UU.sub(repl, text)
+
+
+def _is_attachment(part: Message) -> bool:
+    disp = str(part.get("content-disposition", "")).split(";", 1)[0].strip().lower()
+    return disp == "attachment"
