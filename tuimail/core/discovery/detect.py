@@ -1,0 +1,425 @@
+"""Auto-detection: find the servers for an address, probe them, rank, verify the login.
+
+Sources are tried in this priority, concurrently: SRV records, autoconfig XML over
+HTTPS, the MX provider's autoconfig. The first source (in priority order) whose probes
+give a working incoming server wins; only if none does, the usual host names are
+guessed. Within a source all probes run at once and *all* are awaited (up to the
+per-probe timeout), so a fast weak answer never beats a slower strong one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.discovery import autoconfig as autoconfig_mod
+from tuimail.core.discovery.guess import guess_candidates
+from tuimail.core.discovery.model import SECURITY_RANK, Candidate, Event, ProbeResult
+from tuimail.core.discovery.mx import mx_hosts, provider_domain
+from tuimail.core.discovery.probe import probe
+from tuimail.core.discovery.resolver import DNSError, Resolver
+from tuimail.core.discovery.srv import in_domain, lookup_srv
+from tuimail.core.discovery.verify import LoginCheck, verify_account
+from tuimail.core.secrets import Secret
+
+Progress = Callable[[Event], None]
+
+
+@dataclass
+class DetectOptions:
+    timeout: float = 10.0  # per probe / look-up
+    total_timeout: float = 15.0  # the whole detection, about
+    allow_plain: bool = False
+    prefer_pop3: bool = False
+    nameserver: str | None = None  # HOST[:PORT]: every look-up goes there
+    ca_file: str | None = None  # an extra trust anchor
+    password: Secret | None = None  # given: verify the login before answering
+    # Test overrides the user never sees: standard port -> test port, autoconfig port.
+    port_map: dict[int, int] = field(default_factory=dict)
+    https_port: int = 443
+    resolver: Resolver | None = None
+
+
+@dataclass
+class Detection:
+    email: str
+    source: str | None = None  # "srv" | "autoconfig" | "mx" | "guess"
+    incoming: ProbeResult | None = None
+    outgoing: ProbeResult | None = None
+    probes: list[ProbeResult] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # said to the user
+    confirm: list[str] = field(default_factory=list)  # needs the user's explicit yes
+    logins: list[LoginCheck] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def found(self) -> bool:
+        return self.incoming is not None and self.outgoing is not None
+
+    @property
+    def login_ok(self) -> bool | None:
+        if not self.logins:
+            return None
+        return all(c.ok for c in self.logins)
+
+    def account(self, name: str, **kwargs) -> Account:
+        """The Account these settings describe (raises if nothing was found)."""
+        if not self.found:
+            raise ValueError(self.error or "nothing was found")
+        inc, out = self.incoming.candidate, self.outgoing.candidate
+        return Account(
+            name=name,
+            email=self.email,
+            protocol=inc.protocol,
+            incoming=ServerSettings(inc.host, inc.port, inc.security),
+            outgoing=ServerSettings(out.host, out.port, out.security),
+            **kwargs,
+        )
+
+    def to_json(self) -> dict:
+        def choice(result: ProbeResult | None) -> dict | None:
+            if result is None:
+                return None
+            c = result.candidate
+            return {
+                "protocol": c.protocol,
+                "host": c.host,
+                "port": c.port,
+                "security": c.security,
+                "encrypted": c.security != "plain",
+                "outside_domain": c.outside_domain,
+                "source": c.source,
+                "auth_mechanisms": list(result.auth_mechanisms),
+            }
+
+        return {
+            "email": self.email,
+            "found": self.found,
+            "source": self.source,
+            "incoming": choice(self.incoming),
+            "outgoing": choice(self.outgoing),
+            "needs_confirmation": list(self.confirm),
+            "warnings": list(self.warnings),
+            "login": None
+            if not self.logins
+            else {
+                "ok": self.login_ok,
+                "checks": [{"role": c.role, "ok": c.ok, "detail": c.detail} for c in self.logins],
+            },
+            "probes": [p.to_dict() for p in self.probes],
+            "lookups": [
+                {"stage": e.stage, "target": e.target, "ok": e.ok, "detail": e.detail}
+                for e in self.events
+                if e.stage != "probe"
+            ],
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class _Run:
+    """One detection: the shared deadline, progress reporting, the thread pool."""
+
+    def __init__(self, email: str, options: DetectOptions, progress: Progress | None) -> None:
+        self.email = email
+        self.domain = email.rpartition("@")[2].strip().lower().rstrip(".")
+        self.options = options
+        self.progress = progress
+        self.start = time.monotonic()
+        self.deadline = self.start + options.total_timeout
+        self.result = Detection(email=email)
+        self.lock = threading.Lock()
+        self.pool = ThreadPoolExecutor(max_workers=48, thread_name_prefix="detect")
+        self.resolver = options.resolver or Resolver(options.nameserver, options.timeout)
+
+    def remaining(self, cap: float | None = None) -> float:
+        left = max(0.5, self.deadline - time.monotonic())
+        return min(left, cap if cap is not None else self.options.timeout)
+
+    def report(self, event: Event) -> None:
+        with self.lock:
+            self.result.events.append(event)
+            if event.result is not None:
+                self.result.probes.append(event.result)
+        if self.progress is not None:
+            try:
+                self.progress(event)
+            except Exception:
+                pass  # a broken progress display must not break detection
+
+    # -- sources ---------------------------------------------------------------------
+
+    def _map(self, candidate: Candidate) -> Candidate:
+        port = self.options.port_map.get(candidate.port, candidate.port)
+        if port == candidate.port:
+            return candidate
+        return Candidate(
+            candidate.protocol,
+            candidate.host,
+            port,
+            candidate.security,
+            candidate.source,
+            candidate.order,
+            candidate.outside_domain,
+        )
+
+    def srv(self) -> list[Candidate]:
+        # SRV look-ups are many small queries: keep them inside a third of the budget.
+        timeout = self.remaining(min(self.options.timeout, self.options.total_timeout / 3))
+        candidates, notes = lookup_srv(self.resolver, self.domain, timeout)
+        detail = (f"{len(candidates)} SRV record(s)" if candidates else "no SRV records") + (
+            f"; {'; '.join(notes)}" if notes else ""
+        )
+        self.report(Event("srv", f"_*._tcp.{self.domain}", bool(candidates), detail))
+        return candidates
+
+    def autoconfig(self, domain: str, stage: str) -> list[Candidate]:
+        port = self.options.https_port
+        for host, path in autoconfig_mod.autoconfig_urls(domain, port):
+            url = autoconfig_mod.url_text(host, path, port)
+            try:
+                body = autoconfig_mod.fetch(
+                    self.resolver,
+                    host,
+                    path,
+                    port=port,
+                    timeout=self.remaining(self.options.total_timeout / 3),
+                    ca_file=self.options.ca_file,
+                )
+                found = autoconfig_mod.parse(body, self.email, self.domain, stage)
+            except (OSError, ValueError) as exc:
+                self.report(Event(stage, url, False, str(exc)))
+                continue
+            self.report(Event(stage, url, True, f"{len(found)} server(s) listed"))
+            return found
+        return []
+
+    def mx(self) -> list[Candidate]:
+        try:
+            hosts = mx_hosts(
+                self.resolver, self.domain, self.remaining(self.options.total_timeout / 3)
+            )
+        except DNSError as exc:
+            self.report(Event("mx", self.domain, False, str(exc)))
+            return []
+        if not hosts:
+            self.report(Event("mx", self.domain, False, "no MX record"))
+            return []
+        provider = provider_domain(hosts[0])
+        if provider == self.domain or in_domain(provider, self.domain):
+            self.report(Event("mx", self.domain, False, f"the MX {hosts[0]} is in the same domain"))
+            return []
+        self.report(Event("mx", self.domain, True, f"MX {hosts[0]}: provider {provider}"))
+        found = self.autoconfig(provider, "mx")
+        # Everything the MX path finds is outside the user's domain: confirm it.
+        return [
+            Candidate(c.protocol, c.host, c.port, c.security, "mx", c.order, True) for c in found
+        ]
+
+    # -- probing ---------------------------------------------------------------------
+
+    def expand(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Add plain variants of STARTTLS candidates when plain is allowed; dedupe."""
+        out: list[Candidate] = []
+        seen = set()
+        for c in candidates:
+            c = self._map(c)
+            variants = [c]
+            if self.options.allow_plain and c.security == "starttls":
+                variants.append(
+                    Candidate(
+                        c.protocol, c.host, c.port, "plain", c.source, c.order, c.outside_domain
+                    )
+                )
+            for v in variants:
+                key = (v.protocol, v.host, v.port, v.security)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(v)
+        return out
+
+    def probe_all(self, candidates: list[Candidate]) -> list[ProbeResult]:
+        results: list[ProbeResult] = []
+        futures: dict[Future, Candidate] = {}
+        for c in candidates:
+            if c.security == "plain" and not self.options.allow_plain:
+                r = ProbeResult(
+                    c, False, "not tried: it would be unencrypted (see --allow-plain)", skipped=True
+                )
+                self.report(Event("probe", _label(c), False, r.detail, r))
+                results.append(r)
+                continue
+            future = self.pool.submit(
+                probe, c, self.resolver, timeout=self.remaining(), ca_file=self.options.ca_file
+            )
+            future.add_done_callback(self._probe_done)
+            futures[future] = c
+        # Wait for ALL of them (each has its own timeout): downgrade safety.
+        done, _ = wait(futures, timeout=self.remaining(self.options.total_timeout) + 2)
+        for future, c in futures.items():
+            if future in done:
+                results.append(future.result())
+            else:
+                r = ProbeResult(c, False, "the server did not answer in time")
+                self.report(Event("probe", _label(c), False, r.detail, r))
+                results.append(r)
+        return results
+
+    def _probe_done(self, future: Future) -> None:
+        r: ProbeResult = future.result()
+        self.report(Event("probe", _label(r.candidate), r.ok, r.detail, r))
+
+    def rank_key(self, r: ProbeResult) -> tuple:
+        c = r.candidate
+        protocol_rank = {"imap": 0, "pop3": 1, "smtp": 0}[c.protocol]
+        if self.options.prefer_pop3 and c.protocol != "smtp":
+            protocol_rank = 1 - protocol_rank
+        return (c.security == "plain", protocol_rank, SECURITY_RANK[c.security], c.order)
+
+    def choose(self, results: list[ProbeResult], role: str) -> ProbeResult | None:
+        working = [r for r in results if r.ok and r.candidate.role == role]
+        if self.options.prefer_pop3 and role == "incoming":
+            pop = [r for r in working if r.candidate.protocol == "pop3"]
+            working = pop or working
+        return min(working, key=self.rank_key) if working else None
+
+    def judge(self, results: list[ProbeResult], chosen: ProbeResult | None, role: str) -> None:
+        """Warn and ask for confirmation when a stronger option did not work."""
+        if chosen is None:
+            return
+        c = chosen.candidate
+        tried = [r for r in results if r.candidate.role == role and not r.skipped and not r.ok]
+        stronger = [
+            r for r in tried if SECURITY_RANK[r.candidate.security] < SECURITY_RANK[c.security]
+        ]
+        if c.security == "plain":
+            self.result.confirm.append(
+                f"The {role} server {c.host}:{c.port} works only WITHOUT encryption: "
+                "your password and mail would be readable on the network."
+            )
+        elif stronger:
+            s = stronger[0]
+            self.result.confirm.append(
+                f"The {role} server could only be reached with {c.security.upper()} on "
+                f"{c.host}:{c.port}; the stronger {s.candidate.security.upper()} on "
+                f"{s.candidate.host}:{s.candidate.port} failed ({s.detail})."
+            )
+        if c.outside_domain:
+            self.result.confirm.append(
+                f"The {role} server {c.host} is outside {self.domain} "
+                f"(found by {'the MX record' if c.source == 'mx' else c.source.upper()}); "
+                "make sure you trust it."
+            )
+
+    # -- the whole thing ---------------------------------------------------------------
+
+    def run(self) -> Detection:
+        try:
+            return self._run()
+        finally:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.result.seconds = time.monotonic() - self.start
+
+    def _run(self) -> Detection:
+        res = self.result
+        if "@" not in self.email or not self.domain or "." not in self.domain:
+            res.error = f"{self.email!r} is not an e-mail address like alice@example.org."
+            return res
+        sources = {
+            "srv": self.pool.submit(self.srv),
+            "autoconfig": self.pool.submit(self.autoconfig, self.domain, "autoconfig"),
+            "mx": self.pool.submit(self.mx),
+        }
+        probes_by_source: dict[str, Future] = {}
+        for name, future in sources.items():
+            try:
+                found = future.result(timeout=self.remaining(self.options.total_timeout))
+            except Exception as exc:
+                self.report(Event(name, self.domain, False, f"failed ({exc})"))
+                found = []
+            if found:
+                probes_by_source[name] = self.pool.submit(self.probe_all, self.expand(found))
+        for name in ("srv", "autoconfig", "mx"):
+            if name in probes_by_source:
+                self.pick(name, probes_by_source[name].result())
+            if res.incoming is not None and res.outgoing is not None:
+                break
+        missing = {role for role in ("incoming", "outgoing") if getattr(res, role) is None}
+        if missing:
+            guesses = [c for c in guess_candidates(self.domain) if c.role in missing]
+            self.pick("guess", self.probe_all(self.expand(guesses)))
+        if res.incoming is None and res.outgoing is None:
+            res.error = self._nothing_found_message()
+            return res
+        if res.incoming is None or res.outgoing is None:
+            have, lack = ("incoming", "outgoing") if res.incoming else ("outgoing", "incoming")
+            what = {"incoming": "incoming (IMAP or POP3)", "outgoing": "outgoing (SMTP)"}
+            found = getattr(res, have)
+            res.error = (
+                f"A {what[have]} server was found ({_label(found.candidate)}) but no working "
+                f"{what[lack]} server; enter it by hand with `tuimail account add`."
+            )
+            return res
+        if self.options.password is not None:
+            self.verify()
+        return res
+
+    def pick(self, source: str, results: list[ProbeResult]) -> None:
+        """Fill the roles still open from this source's working servers."""
+        res = self.result
+        for role in ("incoming", "outgoing"):
+            if getattr(res, role) is not None:
+                continue
+            chosen = self.choose(results, role)
+            if chosen is None:
+                continue
+            setattr(res, role, chosen)
+            if role == "incoming" or res.source is None:
+                res.source = source
+            self.judge(results, chosen, role)
+
+    def verify(self) -> None:
+        res = self.result
+        account = res.account("detect")
+        res.logins = verify_account(
+            account,
+            self.options.password,
+            resolver=self.resolver,
+            timeout=self.remaining(self.options.timeout),
+            ca_file=self.options.ca_file,
+        )
+        for check in res.logins:
+            self.report(Event("login", check.role, check.ok, check.detail))
+
+    def _nothing_found_message(self) -> str:
+        secure = [
+            r for r in self.result.probes if r.candidate.security != "plain" and not r.skipped
+        ]
+        skipped_plain = [r for r in self.result.probes if r.skipped]
+        msg = (
+            f"No working mail server was found for {self.domain}: no SRV records, no "
+            "autoconfig document, and none of the usual host names answered securely."
+        )
+        if skipped_plain:
+            msg += " Some servers might work without encryption (--allow-plain shows them)."
+        elif secure and any("STARTTLS" in r.detail or "certificate" in r.detail for r in secure):
+            msg += " Some servers answered but could not be secured (see the probes)."
+        msg += " Enter the servers by hand with `tuimail account add NAME --incoming ...`."
+        return msg
+
+
+def _label(c: Candidate) -> str:
+    return f"{c.protocol} {c.host}:{c.port} {c.security}"
+
+
+def detect(
+    email: str, options: DetectOptions | None = None, progress: Progress | None = None
+) -> Detection:
+    """Find, probe and rank servers for `email` (and verify the login if a password is given)."""
+    return _Run(email.strip(), options or DetectOptions(), progress).run()

@@ -1,0 +1,59 @@
+"""What discovery passes around: candidates, probe results, progress events."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SECURITY_RANK = {"tls": 0, "starttls": 1, "plain": 2}
+SOURCES = ("srv", "autoconfig", "mx", "guess")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One server to try: where, how secured, and which method found it."""
+
+    protocol: str  # "imap" | "pop3" | "smtp"
+    host: str
+    port: int
+    security: str  # "tls" | "starttls" | "plain"
+    source: str  # "srv" | "autoconfig" | "mx" | "guess"
+    order: int = 0  # the source's own preference (SRV priority/weight, XML order)
+    outside_domain: bool = False  # host not under the user's domain: confirm with user
+
+    @property
+    def role(self) -> str:
+        return "outgoing" if self.protocol == "smtp" else "incoming"
+
+
+@dataclass
+class ProbeResult:
+    candidate: Candidate
+    ok: bool
+    detail: str  # a sentence: what worked, or why not
+    capabilities: list[str] = field(default_factory=list)
+    auth_mechanisms: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    skipped: bool = False  # not tried (e.g. plain without --allow-plain)
+
+    def to_dict(self) -> dict:
+        out = asdict(self.candidate)
+        out.pop("order", None)
+        out.update(
+            ok=self.ok,
+            skipped=self.skipped,
+            detail=self.detail,
+            auth_mechanisms=list(self.auth_mechanisms),
+            seconds=round(self.seconds, 3),
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class Event:
+    """A progress report: one look-up or probe finished (the UI shows these live)."""
+
+    stage: str  # "srv" | "autoconfig" | "mx" | "dns" | "probe" | "login"
+    target: str  # what was asked: a DNS name, a URL, "imap imap.example.org:993 tls"
+    ok: bool
+    detail: str
+    result: ProbeResult | None = None

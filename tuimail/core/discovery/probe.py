@@ -1,0 +1,307 @@
+"""Speak each protocol far enough to know a server works and how it is secured.
+
+IMAP: greeting, CAPABILITY; POP3: greeting, CAPA; SMTP: greeting, EHLO. For STARTTLS
+the capability must be advertised, the command accepted, no byte may be waiting before
+the handshake, the certificate must verify, and the capabilities are asked again under
+TLS (what was said in clear is thrown away). The same client does SMTP AUTH for login
+verification, using only mechanisms the server advertised.
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import ssl
+import time
+
+from tuimail.core.connect import PlaintextInjectionError, ensure_nothing_pending
+from tuimail.core.discovery.model import Candidate, ProbeResult
+from tuimail.core.discovery.resolver import DNSError, Resolver, connect_any
+from tuimail.core.secrets import Secret
+from tuimail.core.tls import client_context, describe_ssl_error, verify_peer
+
+MAX_LINE = 65536
+
+
+class ProbeError(Exception):
+    """The server did not behave as needed; the message is a sentence."""
+
+
+class LineClient:
+    """A tiny line-oriented client with an explicit buffer (so STARTTLS is exact)."""
+
+    def __init__(self, sock: socket.socket, host: str) -> None:
+        self.sock = sock
+        self.host = host
+        self.buffer = b""
+
+    def readline(self) -> bytes:
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > MAX_LINE:
+                raise ProbeError("the server sent an overlong line")
+            try:
+                chunk = self.sock.recv(4096)
+            except TimeoutError:
+                raise ProbeError("the server did not answer in time") from None
+            if not chunk:
+                raise ProbeError("the server closed the connection")
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line.rstrip(b"\r")
+
+    def send(self, line: str | bytes) -> None:
+        data = line.encode() if isinstance(line, str) else line
+        self.sock.sendall(data + b"\r\n")
+
+    def start_tls(self, context: ssl.SSLContext, pin: str | None) -> None:
+        if self.buffer:
+            raise PlaintextInjectionError(
+                "the server sent data between its STARTTLS reply and the start of "
+                "encryption; someone may be tampering with the connection, so it was closed"
+            )
+        ensure_nothing_pending(None, self.sock)
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
+        verify_peer(self.sock, pin)
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# -- per protocol ----------------------------------------------------------------------
+
+
+def _imap_caps(client: LineClient, tag: str) -> list[str]:
+    client.send(f"{tag} CAPABILITY")
+    caps: list[str] = []
+    while True:
+        line = client.readline().decode("utf-8", "replace")
+        if line.upper().startswith("* CAPABILITY "):
+            caps = line[len("* CAPABILITY ") :].split()
+        elif line.startswith(f"{tag} "):
+            if not line[len(tag) + 1 :].upper().startswith("OK"):
+                raise ProbeError(f"CAPABILITY was refused ({line[len(tag) + 1 :][:80]})")
+            return [c.upper() for c in caps]
+
+
+def _imap(client: LineClient, security: str, context, pin) -> list[str]:
+    greeting = client.readline().decode("utf-8", "replace")
+    if not greeting.upper().startswith(("* OK", "* PREAUTH")):
+        raise ProbeError(f"this is not an IMAP server (it said {greeting[:60]!r})")
+    caps = _imap_caps(client, "t1")
+    if security == "starttls":
+        if "STARTTLS" not in caps:
+            raise ProbeError("STARTTLS is not offered, so the connection cannot be encrypted")
+        client.send("t2 STARTTLS")
+        line = client.readline().decode("utf-8", "replace")
+        if not line.upper().startswith("T2 OK"):
+            raise ProbeError(f"STARTTLS was refused ({line[:80]})")
+        client.start_tls(context, pin)
+        caps = _imap_caps(client, "t3")
+    client.send("t9 LOGOUT")
+    return caps
+
+
+def imap_mechanisms(caps: list[str]) -> list[str]:
+    mechs = [c[5:] for c in caps if c.startswith("AUTH=")]
+    if "LOGINDISABLED" not in caps:
+        mechs.append("LOGIN")
+    return mechs
+
+
+def _pop3_capa(client: LineClient) -> list[str]:
+    client.send("CAPA")
+    first = client.readline().decode("utf-8", "replace")
+    if not first.startswith("+OK"):
+        return []
+    caps = []
+    while True:
+        line = client.readline().decode("utf-8", "replace")
+        if line == ".":
+            return caps
+        caps.append(line.upper())
+
+
+def _pop3(client: LineClient, security: str, context, pin) -> list[str]:
+    greeting = client.readline().decode("utf-8", "replace")
+    if not greeting.startswith("+OK"):
+        raise ProbeError(f"this is not a POP3 server (it said {greeting[:60]!r})")
+    caps = _pop3_capa(client)
+    if security == "starttls":
+        if "STLS" not in caps:
+            raise ProbeError("STLS is not offered, so the connection cannot be encrypted")
+        client.send("STLS")
+        line = client.readline().decode("utf-8", "replace")
+        if not line.startswith("+OK"):
+            raise ProbeError(f"STLS was refused ({line[:80]})")
+        client.start_tls(context, pin)
+        caps = _pop3_capa(client)
+    client.send("QUIT")
+    return caps
+
+
+def pop3_mechanisms(caps: list[str]) -> list[str]:
+    mechs: list[str] = []
+    for cap in caps:
+        if cap.startswith("SASL "):
+            mechs += cap.split()[1:]
+    if "USER" in caps or not caps:
+        mechs.append("USER")
+    return mechs
+
+
+def _smtp_reply(client: LineClient) -> tuple[int, list[str]]:
+    lines = []
+    while True:
+        line = client.readline().decode("utf-8", "replace")
+        if len(line) < 3 or not line[:3].isdigit():
+            raise ProbeError(f"this is not an SMTP server (it said {line[:60]!r})")
+        lines.append(line[4:])
+        if len(line) == 3 or line[3] != "-":
+            return int(line[:3]), lines
+
+
+def _ehlo(client: LineClient) -> list[str]:
+    client.send("EHLO tuimail.localhost")
+    code, lines = _smtp_reply(client)
+    if code != 250:
+        raise ProbeError(f"EHLO was refused ({code} {' '.join(lines)[:80]})")
+    return [line.upper() for line in lines[1:]]
+
+
+def smtp_session(client: LineClient, security: str, context, pin) -> list[str]:
+    """Greeting, EHLO and (when asked) STARTTLS; the EHLO keywords under TLS."""
+    code, lines = _smtp_reply(client)
+    if code != 220:
+        raise ProbeError(f"the SMTP server is not accepting connections ({code})")
+    caps = _ehlo(client)
+    if security == "starttls":
+        if "STARTTLS" not in caps:
+            raise ProbeError("STARTTLS is not offered, so the connection cannot be encrypted")
+        client.send("STARTTLS")
+        code, lines = _smtp_reply(client)
+        if code != 220:
+            raise ProbeError(f"STARTTLS was refused ({code})")
+        client.start_tls(context, pin)
+        caps = _ehlo(client)
+    return caps
+
+
+def _smtp(client: LineClient, security: str, context, pin) -> list[str]:
+    caps = smtp_session(client, security, context, pin)
+    client.send("QUIT")
+    return caps
+
+
+def smtp_mechanisms(caps: list[str]) -> list[str]:
+    for cap in caps:
+        if cap.startswith("AUTH ") or cap.startswith("AUTH="):
+            return cap[5:].split()
+    return []
+
+
+def smtp_auth(client: LineClient, caps: list[str], login: str, password: Secret) -> None:
+    """AUTH PLAIN or LOGIN, whichever is advertised; ProbeError with the reason if not."""
+    mechs = smtp_mechanisms(caps)
+    if "PLAIN" in mechs:
+        token = base64.b64encode(f"\0{login}\0{password.reveal()}".encode()).decode()
+        client.send(f"AUTH PLAIN {token}")
+        code, lines = _smtp_reply(client)
+    elif "LOGIN" in mechs:
+        client.send("AUTH LOGIN")
+        code, lines = _smtp_reply(client)
+        if code == 334:
+            client.send(base64.b64encode(login.encode()))
+            code, lines = _smtp_reply(client)
+        if code == 334:
+            client.send(base64.b64encode(password.reveal().encode()))
+            code, lines = _smtp_reply(client)
+    else:
+        raise ProbeError(
+            "the SMTP server offers no password login it supports "
+            f"(it advertises: {', '.join(mechs) or 'none'})"
+        )
+    if code != 235:
+        raise ProbeError(f"the SMTP server rejected the login ({code} {' '.join(lines)[:80]})")
+
+
+_SPEAKERS = {"imap": _imap, "pop3": _pop3, "smtp": _smtp}
+_MECHANISMS = {"imap": imap_mechanisms, "pop3": pop3_mechanisms, "smtp": smtp_mechanisms}
+
+
+def open_line_client(
+    candidate: Candidate,
+    resolver: Resolver,
+    timeout: float,
+    ca_file: str | None,
+    pin: str | None = None,
+) -> tuple[LineClient, ssl.SSLContext]:
+    """TCP (+ implicit TLS) to the candidate's host, resolved through our resolver."""
+    try:
+        addresses = resolver.addresses(candidate.host, candidate.port, timeout)
+    except DNSError as exc:
+        raise ProbeError(str(exc)) from None
+    if not addresses:
+        raise ProbeError(f"{candidate.host} does not exist")
+    context = client_context(ca_file, pinned_sha256=pin)
+    try:
+        sock = connect_any(addresses, candidate.port, timeout)
+    except TimeoutError:
+        raise ProbeError("the connection timed out") from None
+    except OSError as exc:
+        raise ProbeError(f"the connection failed ({exc.strerror or exc})") from None
+    sock.settimeout(timeout)
+    client = LineClient(sock, candidate.host)
+    if candidate.security == "tls":
+        try:
+            client.sock = context.wrap_socket(sock, server_hostname=candidate.host)
+            verify_peer(client.sock, pin)
+        except BaseException:
+            sock.close()
+            raise
+    return client, context
+
+
+def probe(
+    candidate: Candidate,
+    resolver: Resolver,
+    *,
+    timeout: float = 10.0,
+    ca_file: str | None = None,
+    pin: str | None = None,
+) -> ProbeResult:
+    """Try one candidate; never raises (the result says what went wrong)."""
+    start = time.monotonic()
+    client = None
+    try:
+        client, context = open_line_client(candidate, resolver, timeout, ca_file, pin)
+        caps = _SPEAKERS[candidate.protocol](client, candidate.security, context, pin)
+        mechs = _MECHANISMS[candidate.protocol](caps)
+        what = {"tls": "TLS", "starttls": "STARTTLS", "plain": "no encryption"}
+        detail = f"works ({what[candidate.security]}, certificate verified)"
+        if candidate.security == "plain":
+            detail = "works, but WITHOUT encryption"
+        return ProbeResult(candidate, True, detail, caps, mechs, time.monotonic() - start)
+    except Exception as exc:  # every failure becomes a sentence
+        return ProbeResult(
+            candidate, False, describe_failure(exc), [], [], time.monotonic() - start
+        )
+    finally:
+        if client is not None:
+            client.close()
+
+
+def describe_failure(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return describe_ssl_error(exc)
+    if isinstance(exc, ProbeError | PlaintextInjectionError):
+        return str(exc)
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "the server did not answer in time"
+    if isinstance(exc, ConnectionError):
+        return f"the connection was lost ({exc.__class__.__name__})"
+    if isinstance(exc, OSError):
+        return f"the connection failed ({exc.strerror or exc})"
+    return f"the probe failed ({exc.__class__.__name__}: {exc})"
