@@ -2,9 +2,58 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 
 
 def run_app(demo: bool = False) -> int:
-    print("tuimail: the app is not built yet", file=sys.stderr)
-    return 1
+    if demo:
+        return _run_demo()
+    from tuimail.core.config import ConfigError, load_config
+    from tuimail.core.service import MailService
+    from tuimail.ui.app import TuimailApp
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"tuimail: {exc}", file=sys.stderr)
+        return 2
+    app: TuimailApp
+    service = MailService(config.accounts, password_for=lambda acc: app.ask_password(acc))
+    app = TuimailApp(service if config.accounts else None, keymap=_keymap(config.keys))
+    app.run()
+    return 0
+
+
+def _keymap(keys: dict) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (keys or {}).items()}
+
+
+def _run_demo() -> int:
+    """A throwaway home for the demo: the real config and keyring are never touched."""
+    with tempfile.TemporaryDirectory(prefix="tuimail-demo-") as root:
+        for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+            path = os.path.join(root, var.lower())
+            os.makedirs(path, mode=0o700)
+            os.environ[var] = path
+        os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+        from tuimail.core.service import MailService
+        from tuimail.ui.app import TuimailApp
+        from tuimail.ui.demo import Demo
+
+        demo = Demo()
+        try:
+            try:
+                from tuimail.core.config import save_account
+
+                save_account(demo.account)
+            except Exception:
+                pass  # the demo runs from memory anyway
+            service = MailService(
+                {demo.account.name: demo.account}, password_for=lambda _acc: demo.password
+            )
+            TuimailApp(service, bell=True).run()
+        finally:
+            demo.stop()
+    return 0

@@ -1,0 +1,489 @@
+"""The Textual application: wires the service to the screens.
+
+All service calls run in thread workers (`exit_on_error=False`); their failures become
+on-screen messages. Service events arrive on other threads and hop over with
+`call_from_thread`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from tuimail.core.service import (
+    UNIFIED,
+    Draft,
+    MailService,
+    MessageRow,
+    ServiceEvent,
+    describe_error,
+)
+from tuimail.ui.screens.composer import ComposerScreen
+from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
+from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
+from tuimail.ui.widgets.folder_tree import FolderTree
+from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.reader import ReaderPane
+from tuimail.ui.widgets.status import StatusBar
+
+SORTS = ("date", "sender", "subject")
+
+
+class TuimailApp(App[None]):
+    CSS_PATH = "tuimail.tcss"
+    TITLE = "tuimail"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit")]
+
+    def __init__(
+        self,
+        service: MailService | None,
+        *,
+        keymap: dict[str, str] | None = None,
+        now: datetime | None = None,
+        bell: bool = False,
+        start_sync: bool = True,
+        wizard: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.now = now  # a fixed clock for snapshots
+        self.bell_on_new_mail = bell
+        self.start_sync = start_sync
+        self.wizard_factory = wizard
+        self.account = ""
+        self.folder = ""
+        self.sort = "date"
+        self.threaded = False
+        self.last_error = ""
+        self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
+        self._reading: MessageRow | None = None
+        self.synced = False
+        if service is not None:
+            service.listener = self._from_service
+
+    # -- start ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        if self.service is None or not self.service.accounts:
+            self.push_screen(self._make_wizard())
+            return
+        self.push_screen(MainScreen())
+        if self.start_sync:
+            self.run_worker(self.service.start, thread=True, exit_on_error=False, name="sync")
+
+    def _make_wizard(self):
+        if self.wizard_factory is not None:
+            return self.wizard_factory()
+        from tuimail.ui.screens.wizard import WizardScreen
+
+        return WizardScreen()
+
+    @property
+    def main(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    # -- workers ----------------------------------------------------------------------
+
+    def work(self, fn: Callable[[], Any], name: str, done: Callable[[Any], None] | None = None):
+        """Run `fn` in a thread; `done(result)` runs on the UI thread; errors are shown."""
+
+        def runner() -> Any:
+            result = fn()
+            if done is not None:
+                self.call_from_thread(done, result)
+            return result
+
+        return self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.show_error(describe_error(event.worker.error))
+        if event.worker.name == "sync" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.synced = True
+            self.refresh_folders()
+
+    def show_error(self, text: str) -> None:
+        self.last_error = text
+        self.notify(text, severity="error", timeout=8)
+        self.update_status()
+
+    # -- events from the service ------------------------------------------------------
+
+    def _from_service(self, event: ServiceEvent) -> None:
+        try:
+            self.call_from_thread(self.handle_event, event)
+        except RuntimeError:  # the app is not running (or this is the UI thread)
+            pass
+
+    def handle_event(self, event: ServiceEvent) -> None:
+        if event.kind == "error":
+            self.last_error = event.text
+        elif event.kind == "new-mail":
+            self.notify(f"{event.count} new message(s) in {event.account}", title="New mail")
+            if self.bell_on_new_mail:
+                self.bell()
+        if event.kind in ("folders", "messages", "new-mail"):
+            self.refresh_folders()
+            if event.kind == "folders" or (
+                self.account in (event.account, UNIFIED)
+                and (self.folder == event.folder or self.account == UNIFIED)
+            ):
+                self.reload_list()
+        self.update_status()
+
+    def update_status(self) -> None:
+        main = self.main
+        if main is None or self.service is None:
+            return
+        main.query_one(StatusBar).update_status(
+            self.service.states(), len(self.service.outbox), self.last_error
+        )
+
+    # -- folders and list -------------------------------------------------------------
+
+    def refresh_folders(self) -> None:
+        main = self.main
+        if main is None or self.service is None:
+            return
+        folders = self.service.folders()
+        if not self.account and folders:
+            inbox = next((f for f in folders if f.special_use == "inbox"), folders[0])
+            self.account, self.folder = inbox.account, inbox.name
+            self.reload_list(keep_cursor=False)
+        main.query_one(FolderTree).set_folders(folders, (self.account, self.folder))
+        main.set_title(self.account, self.folder) if self.account else None
+        self.update_status()
+
+    def open_folder(self, account: str, folder: str) -> None:
+        self.account, self.folder = account, folder
+        self.reload_list(keep_cursor=False)
+        if self.main is not None:
+            self.main.set_title(account, folder)
+
+    def reload_list(self, keep_cursor: bool = True) -> None:
+        main = self.main
+        if main is None or self.service is None or not self.account:
+            return
+        lst = main.query_one(MessageList)
+        if self.folder == "__search__":
+            lst.reload(keep_cursor)
+            return
+        lst.set_source(
+            self.service.source(self.account, self.folder, self.sort, self.threaded),
+            keep_cursor=keep_cursor,
+        )
+
+    def cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.notify(f"Sorted by {self.sort}", timeout=2)
+        self.reload_list(keep_cursor=False)
+
+    def toggle_threads(self) -> None:
+        self.threaded = not self.threaded
+        self.notify("Threads on" if self.threaded else "Threads off", timeout=2)
+        self.reload_list(keep_cursor=False)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def load_message(self, row: MessageRow, preview: bool) -> None:
+        self._reading = row
+        service = self.service
+        assert service is not None
+
+        def done(view) -> None:
+            main = self.main
+            if main is not None and self._reading is row:
+                main.show_view(row, view)
+
+        self.work(lambda: service.read(row), "read", done)
+
+    def show_raw(self, row: MessageRow) -> None:
+        service = self.service
+        assert service is not None
+
+        def done(raw: bytes) -> None:
+            from tuimail.core.sanitize import sanitize
+
+            if self.main is not None:
+                self.main.query_one(ReaderPane).show_raw(
+                    sanitize(raw.decode("utf-8", "replace"), multiline=True)
+                )
+
+        self.work(lambda: service.raw(row), "raw", done)
+
+    def ask_save_attachments(self, rows: list[MessageRow]) -> None:
+        if not rows or self.service is None:
+            return
+        service = self.service
+        row = rows[0]
+        default = str(Path.home() / "Downloads")
+
+        def chosen(directory: str | None) -> None:
+            if not directory:
+                return
+
+            def save() -> list[Path]:
+                view = service.read(row)
+                return [service.save_attachment(row, a.index, directory) for a in view.attachments]
+
+            def done(paths: list[Path]) -> None:
+                if not paths:
+                    self.notify("This message has no attachments.")
+                for path in paths:
+                    self.notify(f"Saved {path}")
+
+            self.work(save, "save", done)
+
+        self.push_screen(InputDialog("Save attachments to directory:", default), chosen)
+
+    # -- actions on messages ----------------------------------------------------------
+
+    def message_action(self, action: str, rows: list[MessageRow]) -> None:
+        service = self.service
+        if service is None:
+            return
+        if action not in ("undo", "mark_all_read") and not rows:
+            self.notify("No message selected.")
+            return
+
+        def job() -> str:
+            if action == "delete":
+                service.delete(rows)
+                return "Deleted (u to undo)"
+            if action == "archive":
+                service.archive(rows)
+                return "Archived (u to undo)"
+            if action == "flag":
+                service.set_flagged(rows, not rows[0].flagged)
+                return ""
+            if action == "toggle_read":
+                service.set_seen(rows, not rows[0].seen)
+                return ""
+            if action == "undo":
+                return service.undo()
+            if action == "mark_all_read":
+                n = service.mark_all_read(self.account, self.folder)
+                return f"Marked {n} message(s) read"
+            return ""
+
+        def done(note: str) -> None:
+            if note:
+                self.notify(note, timeout=4)
+            self.reload_list()
+
+        self.work(job, f"action-{action}", done)
+
+    def ask_move(self, rows: list[MessageRow], copy: bool) -> None:
+        if not rows or self.service is None:
+            self.notify("No message selected.")
+            return
+        service = self.service
+        names = [n for n in service.folder_names(rows[0].account) if n != rows[0].folder]
+
+        def chosen(target: str | None) -> None:
+            if target:
+                verb = "Copied" if copy else "Moved"
+                self.work(
+                    lambda: service.move(rows, target, copy=copy),
+                    "move",
+                    lambda _r: self.notify(f"{verb} to {target}"),
+                )
+
+        title = "Copy to folder:" if copy else "Move to folder:"
+        self.push_screen(FolderPicker(title, names), chosen)
+
+    def ask_search(self) -> None:
+        service = self.service
+        if service is None:
+            return
+
+        def chosen(query: str | None) -> None:
+            if not query:
+                return
+
+            def done(source) -> None:
+                self.account, self.folder = self.account or UNIFIED, "__search__"
+                if self.main is not None:
+                    lst = self.main.query_one(MessageList)
+                    lst.set_source(source)
+                    self.sub_title = f"Search: {query} ({source.count()})"
+
+            self.work(lambda: service.search(query), "search", done)
+
+        self.push_screen(InputDialog("Search (sender, subject):"), chosen)
+
+    def ask_folder(self, what: str) -> None:
+        service = self.service
+        if service is None or not self.account or self.account == UNIFIED:
+            self.notify("Choose a folder of an account first.")
+            return
+        account, folder = self.account, self.folder
+
+        def after(_r) -> None:
+            self.refresh_folders()
+
+        if what == "create":
+            self.push_screen(
+                InputDialog("New folder name:"),
+                lambda name: (
+                    name
+                    and self.work(lambda: service.create_folder(account, name), "folder", after)
+                ),
+            )
+        elif what == "rename":
+            self.push_screen(
+                InputDialog(f"Rename {folder} to:", folder),
+                lambda name: (
+                    name
+                    and self.work(
+                        lambda: service.rename_folder(account, folder, name), "folder", after
+                    )
+                ),
+            )
+        else:
+            self.push_screen(
+                ConfirmDialog(f"Delete the folder {folder} and all its messages?"),
+                lambda yes: (
+                    yes
+                    and self.work(lambda: service.delete_folder(account, folder), "folder", after)
+                ),
+            )
+
+    def sync_all(self) -> None:
+        if self.service is not None:
+            service = self.service
+
+            def job() -> None:
+                for name in service.accounts:
+                    service.backend(name).sync()
+
+            self.work(job, "sync-now")
+
+    # -- composing --------------------------------------------------------------------
+
+    def _default_account(self) -> str:
+        assert self.service is not None
+        if self.account and self.account != UNIFIED:
+            return self.account
+        return next(iter(self.service.accounts))
+
+    def compose_new(self) -> None:
+        if self.service is None:
+            return
+        self.open_composer(Draft(account=self._default_account()))
+
+    def open_composer(self, draft: Draft) -> None:
+        assert self.service is not None
+        self.push_screen(ComposerScreen(draft, self.service.addresses))
+
+    def reply(self, rows: list[MessageRow], all: bool) -> None:
+        if not rows or self.service is None:
+            self.notify("No message selected.")
+            return
+        service = self.service
+        self.work(lambda: service.reply_draft(rows[0], all=all), "reply", self.open_composer)
+
+    def forward(self, rows: list[MessageRow]) -> None:
+        if not rows or self.service is None:
+            self.notify("No message selected.")
+            return
+        service = self.service
+        self.work(lambda: service.forward_draft(rows[0]), "forward", self.open_composer)
+
+    def send_draft(self, screen: ComposerScreen, draft: Draft) -> None:
+        service = self.service
+        assert service is not None
+
+        def done(_r) -> None:
+            self.notify("Message sent.")
+            if screen.is_current:
+                screen.dismiss(None)
+
+        self.notify("Sending…", timeout=2)
+        self.work(lambda: service.send(draft), "send", done)
+
+    def save_draft(self, draft: Draft) -> None:
+        service = self.service
+        assert service is not None
+        self.work(
+            lambda: service.save_draft(draft),
+            "draft",
+            lambda folder: self.notify(f"Draft saved in {folder}."),
+        )
+
+    # -- passwords ------------------------------------------------------------------
+
+    def ask_password(self, account) -> Any:
+        """Called from a worker thread: the session's password, asked for once if needed."""
+        import threading
+
+        from tuimail.core.secrets import get_password
+
+        def ask(prompt: str) -> str:
+            answer: list[str | None] = [None]
+            ready = threading.Event()
+
+            def push() -> None:
+                def got(value: str | None) -> None:
+                    answer[0] = value
+                    ready.set()
+
+                self.push_screen(InputDialog(prompt, password=True), got)
+
+            self.call_from_thread(push)
+            ready.wait()
+            return answer[0] or ""
+
+        return get_password(account, ask=ask)
+
+    # -- help and palette -------------------------------------------------------------
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        keymap = self._keymap
+        rows = []
+        for binding in MAIN_BINDINGS:
+            keys = keymap.get(binding.id or "", binding.key)
+            rows.append((keys, binding.description, binding.id or ""))
+        rows.extend(
+            [
+                ("down,j / up,k", "Move in the list", "list.down / list.up"),
+                ("enter", "Open message", "list.open"),
+                ("g / G", "Top / bottom", "list.top / list.bottom"),
+                ("ctrl+s", "Send (composer)", "composer.send"),
+                ("ctrl+d", "Save draft (composer)", "composer.save_draft"),
+                ("ctrl+e", "Edit in $EDITOR", "composer.editor"),
+            ]
+        )
+        return rows
+
+    def action_show_help_screen(self) -> None:
+        self.push_screen(HelpScreen(self.help_rows()))
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        main = self.main
+        if main is None:
+            return
+        for binding in MAIN_BINDINGS:
+            action = binding.action
+
+            def run(action: str = action) -> None:
+                if self.main is not None:
+                    getattr(self.main, f"action_{action}")()
+
+            yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", run)
+
+    def on_unmount(self) -> None:
+        if self.service is not None:
+            self.service.stop()

@@ -1,0 +1,127 @@
+"""`tuimail --demo`: the bundled test server with sample mail, and an account pointing at it.
+
+Nothing here touches the user's real configuration or keyring: the caller points the
+XDG directories at a temporary directory first, and the password stays in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.secrets import Secret
+
+DEMO_START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+SAMPLES = [
+    (
+        "Bob Example <bob@example.test>",
+        "Lunch on Thursday?",
+        "Hi Alice,\n\nShall we try the new place on Thursday at 12:30?\n\nBob\n",
+    ),
+    (
+        "Carol Example <carol@example.test>",
+        "Quarterly report draft",
+        "Hello,\n\nThe draft is attached. Comments welcome before Friday.\n"
+        "Details: https://example.test/reports/q1\n\n-- \nCarol\n",
+        True,
+    ),
+    (
+        "Bob Example <bob@example.test>",
+        "Re: Lunch on Thursday?",
+        "Great, see you there.\n\n> Shall we try the new place on Thursday at 12:30?\n> Alice\n",
+    ),
+    (
+        "Mailing List <list@example.test>",
+        "[tuimail] Weekly digest",
+        "This week: IDLE push, a virtual message list and a setup wizard.\n"
+        "Read more at https://example.test/digest\n",
+    ),
+    ("Carol Example <carol@example.test>", "Holiday photos", "A few pictures from the trip.\n"),
+    (
+        "Dave Example <dave@example.test>",
+        "Invoice 2026-031",
+        "Please find the invoice below.\nTotal: 120 EUR\n",
+    ),
+]
+
+
+def sample(
+    i: int,
+    sender: str,
+    subject: str,
+    body: str,
+    attach: bool = False,
+    to: str = "alice@example.test",
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(DEMO_START - timedelta(hours=7 * i))
+    msg["Message-ID"] = f"<demo-{i}@example.test>"
+    msg.set_content(body)
+    if attach:
+        msg.add_attachment(b"Q1 figures\n", maintype="text", subtype="plain", filename="report.txt")
+    return msg.as_bytes()
+
+
+class Demo:
+    """The running demo: server, users, the account, and the 'new mail' timer."""
+
+    def __init__(self, new_mail_after: float = 5.0) -> None:
+        import importlib.util
+
+        from testserver.server import MailServer
+
+        protocols = tuple(
+            p for p in ("imap", "smtp") if importlib.util.find_spec(f"testserver.{p}") is not None
+        )
+        self.server = MailServer(protocols=protocols)
+        self.server.start()
+        self.alice = self.server.add_user("alice", "demo-alice")
+        self.bob = self.server.add_user("bob", "demo-bob")
+        self.carol = self.server.add_user("carol", "demo-carol")
+        for i, item in enumerate(SAMPLES):
+            self.server.deliver(self.alice, sample(len(SAMPLES) - i, *item))
+        self.server.deliver(
+            self.bob,
+            sample(
+                50,
+                "Alice Example <alice@example.test>",
+                "Hello Bob",
+                "Hi Bob!\n",
+                to="bob@example.test",
+            ),
+        )
+        self.password = Secret(self.alice.password)
+        ports = self.server.ports
+        self.account = Account(
+            name="demo",
+            email=self.alice.email,
+            display_name="Alice Example",
+            incoming=ServerSettings(self.server.host, ports.imap_tls, "tls"),
+            outgoing=ServerSettings(self.server.host, ports.smtp_starttls, "starttls"),
+            ca_file=self.server.ca_file,
+        )
+        self._timer = threading.Timer(new_mail_after, self.deliver_new)
+        self._timer.daemon = True
+        if new_mail_after > 0:
+            self._timer.start()
+
+    def deliver_new(self) -> None:
+        msg = EmailMessage()
+        msg["From"] = "Bob Example <bob@example.test>"
+        msg["To"] = self.alice.email
+        msg["Subject"] = "Are you there? (pushed by IDLE)"
+        msg["Date"] = format_datetime(datetime.now(UTC))
+        msg["Message-ID"] = make_msgid(domain="example.test")
+        msg.set_content("This message arrived while the app was open.\n")
+        self.server.deliver(self.alice, msg.as_bytes())
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        self.server.stop()

@@ -1,0 +1,117 @@
+"""The composer: To/Cc/Bcc with address completion, Subject, body, attachments; send or save."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.suggester import Suggester
+from textual.widgets import Footer, Input, Label, TextArea
+
+from tuimail.core.service import Draft
+
+
+class AddressSuggester(Suggester):
+    """Completes the last address of a comma-separated list from the cache."""
+
+    def __init__(self, lookup) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.lookup = lookup
+
+    async def get_suggestion(self, value: str) -> str | None:
+        head, sep, last = value.rpartition(",")
+        last = last.lstrip()
+        if len(last) < 2:
+            return None
+        for candidate in self.lookup(last):
+            if candidate.lower().startswith(last.lower()) and candidate != last:
+                prefix = head + sep + (" " if sep else "")
+                return prefix + candidate
+        return None
+
+
+class ComposerScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", id="composer.send", priority=True),
+        Binding("ctrl+d", "save_draft", "Save draft", id="composer.save_draft", priority=True),
+        Binding("ctrl+e", "editor", "$EDITOR", id="composer.editor", priority=True),
+        Binding("escape", "close", "Close", id="composer.close"),
+    ]
+
+    def __init__(self, draft: Draft, lookup=None) -> None:
+        super().__init__()
+        self.draft = draft
+        self.lookup = lookup or (lambda prefix: [])
+
+    def compose(self) -> ComposeResult:
+        d = self.draft
+        suggester = AddressSuggester(self.lookup)
+        with Vertical(id="composer"):
+            for name, value in (("To", d.to), ("Cc", d.cc), ("Bcc", d.bcc)):
+                with Horizontal(classes="field"):
+                    yield Label(f"{name}:", classes="field-label")
+                    yield Input(value, id=f"compose-{name.lower()}", suggester=suggester)
+            with Horizontal(classes="field"):
+                yield Label("Subject:", classes="field-label")
+                yield Input(d.subject, id="compose-subject")
+            with Horizontal(classes="field"):
+                yield Label("Attach:", classes="field-label")
+                yield Input(
+                    ", ".join(d.attachments),
+                    placeholder="paths, separated by commas",
+                    id="compose-attach",
+                )
+            yield TextArea(d.body, id="compose-body", soft_wrap=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Compose"
+        if self.draft.to:
+            body = self.query_one("#compose-body", TextArea)
+            body.focus()
+            body.move_cursor((0, 0))
+        else:
+            self.query_one("#compose-to", Input).focus()
+
+    def collect(self) -> Draft:
+        d = self.draft
+        d.to = self.query_one("#compose-to", Input).value
+        d.cc = self.query_one("#compose-cc", Input).value
+        d.bcc = self.query_one("#compose-bcc", Input).value
+        d.subject = self.query_one("#compose-subject", Input).value
+        d.body = self.query_one("#compose-body", TextArea).text
+        attach = self.query_one("#compose-attach", Input).value
+        d.attachments = [p.strip() for p in attach.split(",") if p.strip()]
+        return d
+
+    def action_send(self) -> None:
+        self.app.send_draft(self, self.collect())
+
+    def action_save_draft(self) -> None:
+        self.app.save_draft(self.collect())
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_editor(self) -> None:
+        """Edit the body in $EDITOR (the app is suspended meanwhile)."""
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        body = self.query_one("#compose-body", TextArea)
+        with tempfile.NamedTemporaryFile("w+", suffix=".eml", delete=False) as handle:
+            handle.write(body.text)
+            path = handle.name
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), path], check=False)
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                body.text = handle.read()
+        except Exception as exc:  # no terminal to suspend (tests, web)
+            self.notify(f"Could not open the editor: {exc}", severity="error")
+        finally:
+            os.unlink(path)

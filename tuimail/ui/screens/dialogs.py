@@ -1,0 +1,145 @@
+"""Small modal dialogs: text input, confirmation, folder picker with fuzzy filter, help."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tuimail.core.sanitize import sanitize
+
+
+class InputDialog(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, prompt: str, value: str = "", *, password: bool = False) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.value = value
+        self.password = password
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.prompt)
+            yield Input(self.value, password=self.password, id="dialog-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("y", "yes", "Yes", id="dialog.yes"),
+        Binding("n,escape", "no", "No", id="dialog.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question)
+            with Horizontal(classes="buttons"):
+                yield Button("Yes (y)", id="yes", variant="error")
+                yield Button("No (n)", id="no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+def fuzzy_match(query: str, candidate: str) -> bool:
+    """Every character of the query appears in order in the candidate (case-insensitive)."""
+    it = iter(candidate.lower())
+    return all(ch in it for ch in query.lower())
+
+
+class FolderPicker(ModalScreen[str | None]):
+    """Choose a folder by typing a few letters of it."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "down", show=False, id="picker.down"),
+        Binding("up", "up", show=False, id="picker.up"),
+    ]
+
+    def __init__(self, title: str, folders: list[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.folders = folders
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker"):
+            yield Label(self.title_text)
+            yield Input(placeholder="type to filter", id="picker-filter")
+            yield OptionList(*self._options(""), id="picker-list")
+
+    def _options(self, query: str) -> list[Option]:
+        return [Option(sanitize(f), id=f) for f in self.folders if fuzzy_match(query, f)]
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(self._options(event.value))
+        if options.option_count:
+            options.highlighted = 0
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            options.highlighted = 0
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None and options.option_count:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key of the main screen, read from the bindings themselves (so remaps show)."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        text.append("Keys\n\n", style="bold")
+        for keys, description, binding_id in self.rows:
+            text.append(f"  {keys:<16}", style="bold")
+            text.append(f"{description:<22}")
+            text.append(f"{binding_id}\n", style="dim")
+        text.append('\nRemap any key in config.toml under [keys], e.g.  reply = "ctrl+r"\n')
+        text.append("Ctrl+P opens the command palette with every action.\n")
+        with VerticalScroll(classes="dialog help"):
+            yield Static(text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,214 @@
+"""The main screen: folder tree, message list, reader; list and reader alternate when narrow."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from tuimail.core.sanitize import sanitize
+from tuimail.core.service import UNIFIED, MessageRow, ReaderView
+from tuimail.ui.widgets.folder_tree import FolderTree
+from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.reader import ReaderPane
+from tuimail.ui.widgets.status import StatusBar
+
+NARROW = 100
+
+MAIN_BINDINGS = [
+    Binding("r", "reply", "Reply", id="reply"),
+    Binding("R", "reply_all", "Reply all", show=False, id="reply_all"),
+    Binding("f", "forward", "Forward", show=False, id="forward"),
+    Binding("c", "compose", "Compose", id="compose"),
+    Binding("d,delete", "delete", "Delete", id="delete"),
+    Binding("u", "undo", "Undo", show=False, id="undo"),
+    Binding("m", "move", "Move", show=False, id="move"),
+    Binding("y", "copy", "Copy", show=False, id="copy"),
+    Binding("a", "archive", "Archive", show=False, id="archive"),
+    Binding("s", "flag", "Flag", show=False, id="flag"),
+    Binding("exclamation_mark", "toggle_read", "Read/unread", show=False, id="toggle_read"),
+    Binding("slash", "search", "Search", id="search"),
+    Binding("tab", "switch_pane", "Switch pane", show=False, id="switch_pane", priority=True),
+    Binding("z", "toggle_quotes", "Quotes", show=False, id="toggle_quotes"),
+    Binding("V", "raw", "Raw source", show=False, id="raw"),
+    Binding("n", "next", "Next", show=False, id="next"),
+    Binding("p", "previous", "Previous", show=False, id="previous"),
+    Binding("S", "save_attachments", "Save attachments", show=False, id="save_attachments"),
+    Binding("o", "sort", "Sort", show=False, id="sort"),
+    Binding("t", "threads", "Threads", show=False, id="threads"),
+    Binding("A", "mark_all_read", "Mark all read", show=False, id="mark_all_read"),
+    Binding("N", "new_folder", "New folder", show=False, id="new_folder"),
+    Binding("F2", "rename_folder", "Rename folder", show=False, id="rename_folder"),
+    Binding("D", "delete_folder", "Delete folder", show=False, id="delete_folder"),
+    Binding("ctrl+r", "refresh", "Sync now", show=False, id="refresh"),
+    Binding("q,escape", "back", "Back/Quit", id="back"),
+    Binding("question_mark", "help", "Help", id="help"),
+]
+
+
+class MainScreen(Screen):
+    BINDINGS = MAIN_BINDINGS
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="panes"):
+            yield FolderTree(id="folders")
+            yield MessageList(id="messages", now=self.app.now)
+            yield ReaderPane(id="reader")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(MessageList).focus()
+        self._layout(self.size.width)
+        self.app.refresh_folders()
+
+    def on_resize(self, event) -> None:
+        self._layout(event.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.set_class(width < NARROW, "narrow")
+
+    @property
+    def reading(self) -> bool:
+        return self.has_class("reading")
+
+    def show_reader(self, on: bool) -> None:
+        self.set_class(on, "reading")
+        if on and self.has_class("narrow"):
+            self.query_one(ReaderPane).focus()
+        elif not on:
+            self.query_one(MessageList).focus()
+
+    # messages from widgets
+    @on(FolderTree.FolderChosen)
+    def _folder(self, event: FolderTree.FolderChosen) -> None:
+        self.app.open_folder(event.account, event.folder)
+        self.query_one(MessageList).focus()
+
+    @on(MessageList.Highlighted)
+    def _highlight(self, event: MessageList.Highlighted) -> None:
+        if not self.has_class("narrow") and event.row is not None:
+            self.app.load_message(event.row, preview=True)
+
+    @on(MessageList.Opened)
+    def _opened(self, event: MessageList.Opened) -> None:
+        self.app.load_message(event.row, preview=False)
+        self.show_reader(True)
+
+    def show_view(self, row: MessageRow, view: ReaderView) -> None:
+        self.query_one(ReaderPane).show_message(view)
+
+    # actions
+    def current_rows(self) -> list[MessageRow]:
+        row = self.query_one(MessageList).current
+        return [row] if row is not None else []
+
+    def action_back(self) -> None:
+        if self.reading:
+            self.show_reader(False)
+        else:
+            self.app.exit()
+
+    def action_switch_pane(self) -> None:
+        order = [self.query_one(FolderTree), self.query_one(MessageList)]
+        reader = self.query_one(ReaderPane)
+        if reader.display:
+            order.append(reader)
+        focused = self.focused
+        index = next((i for i, w in enumerate(order) if w is focused), -1)
+        order[(index + 1) % len(order)].focus()
+
+    def action_next(self) -> None:
+        lst = self.query_one(MessageList)
+        lst.action_cursor_down()
+        if self.reading and lst.current:
+            self.app.load_message(lst.current, preview=False)
+
+    def action_previous(self) -> None:
+        lst = self.query_one(MessageList)
+        lst.action_cursor_up()
+        if self.reading and lst.current:
+            self.app.load_message(lst.current, preview=False)
+
+    def action_toggle_quotes(self) -> None:
+        self.query_one(ReaderPane).toggle_quotes()
+
+    def action_raw(self) -> None:
+        rows = self.current_rows()
+        if rows:
+            self.app.show_raw(rows[0])
+            self.show_reader(True)
+
+    def action_help(self) -> None:
+        self.app.action_show_help_screen()
+
+    def action_compose(self) -> None:
+        self.app.compose_new()
+
+    def action_reply(self) -> None:
+        self.app.reply(self.current_rows(), all=False)
+
+    def action_reply_all(self) -> None:
+        self.app.reply(self.current_rows(), all=True)
+
+    def action_forward(self) -> None:
+        self.app.forward(self.current_rows())
+
+    def action_delete(self) -> None:
+        self.app.message_action("delete", self.current_rows())
+
+    def action_archive(self) -> None:
+        self.app.message_action("archive", self.current_rows())
+
+    def action_flag(self) -> None:
+        self.app.message_action("flag", self.current_rows())
+
+    def action_toggle_read(self) -> None:
+        self.app.message_action("toggle_read", self.current_rows())
+
+    def action_undo(self) -> None:
+        self.app.message_action("undo", [])
+
+    def action_move(self) -> None:
+        self.app.ask_move(self.current_rows(), copy=False)
+
+    def action_copy(self) -> None:
+        self.app.ask_move(self.current_rows(), copy=True)
+
+    def action_search(self) -> None:
+        self.app.ask_search()
+
+    def action_sort(self) -> None:
+        self.app.cycle_sort()
+
+    def action_threads(self) -> None:
+        self.app.toggle_threads()
+
+    def action_mark_all_read(self) -> None:
+        self.app.message_action("mark_all_read", [])
+
+    def action_new_folder(self) -> None:
+        self.app.ask_folder("create")
+
+    def action_rename_folder(self) -> None:
+        self.app.ask_folder("rename")
+
+    def action_delete_folder(self) -> None:
+        self.app.ask_folder("delete")
+
+    def action_refresh(self) -> None:
+        self.app.sync_all()
+
+    def save_attachments_note(self) -> None:  # pragma: no cover - placeholder for docs
+        pass
+
+    def action_save_attachments(self) -> None:
+        self.app.ask_save_attachments(self.current_rows())
+
+    def set_title(self, account: str, folder: str) -> None:
+        label = "All inboxes" if account == UNIFIED else f"{sanitize(account)} — {sanitize(folder)}"
+        self.app.sub_title = label

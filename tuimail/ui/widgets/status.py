@@ -1,0 +1,29 @@
+"""The status bar: per-account sync state, outbox count, the last error."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tuimail.core.sanitize import sanitize
+from tuimail.core.service import AccountState
+
+GLYPHS = {"syncing": "⟳", "idle": "●", "polling": "○", "offline": "✕", "error": "!"}
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def update_status(self, states: dict[str, AccountState], outbox: int, error: str = "") -> None:
+        text = Text()
+        for name, state in states.items():
+            text.append(f"{GLYPHS.get(state.state, '?')} {sanitize(name)}: ")
+            text.append(sanitize(state.detail or state.state))
+            text.append("  ")
+        text.append(f"Outbox: {outbox}")
+        if error:
+            text.append("  ")
+            text.append(sanitize(error), style="bold red")
+        self.update(text)
