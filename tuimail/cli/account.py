@@ -1,9 +1,242 @@
-"""`tuimail account`: not built yet (see the issues)."""
+"""`tuimail account add | list | remove`."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
+
+from tuimail.cli.detect import add_detect_options, options_from_args, print_summary, run_detection
+from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
+from tuimail.core.config import ConfigError, load_config, remove_account, save_account
+from tuimail.core.discovery.resolver import NameserverError, Resolver
+from tuimail.core.discovery.verify import verify_account
+from tuimail.core.sanitize import sanitize
+from tuimail.core.secrets import (
+    PasswordError,
+    SessionPasswords,
+    delete_from_keyring,
+    get_password,
+    keyring_available,
+    store_in_keyring,
+)
+
+SECURITIES = ("tls", "starttls", "plain")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Nothing registered yet."""
+    parser = sub.add_parser("account", help="add, list or remove accounts")
+    commands = parser.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+
+    add = commands.add_parser(
+        "add",
+        help="add an account (detected, or with servers you give)",
+        description="Add an account. With --detect the servers are found automatically; "
+        "otherwise give --incoming and --outgoing. When a password is available the "
+        "login is verified first, and nothing is saved if it fails.",
+    )
+    add.add_argument("name", help="the account's name in the configuration")
+    add.add_argument("--email", required=True)
+    add.add_argument("--display-name", help="your name, for From:")
+    add.add_argument("--username", help="login name (default: the address)")
+    add.add_argument("--detect", action="store_true", help="find the servers automatically")
+    add.add_argument("--incoming", metavar="HOST:PORT")
+    add.add_argument("--security", choices=SECURITIES, default="tls")
+    add.add_argument("--outgoing", metavar="HOST:PORT")
+    add.add_argument("--outgoing-security", choices=SECURITIES, default="tls")
+    add.add_argument("--pop3", action="store_true", help="use POP3 instead of IMAP")
+    add.add_argument("--password-command", metavar="CMD", help="prints the password")
+    add.add_argument("--no-verify", action="store_true", help="save without checking the login")
+    add.add_argument(
+        "--yes",
+        action="store_true",
+        help="accept the detected servers even when they need confirmation",
+    )
+    add_detect_options(add)
+    add.set_defaults(func=run_add)
+
+    lst = commands.add_parser("list", help="list the configured accounts")
+    lst.set_defaults(func=run_list)
+
+    rm = commands.add_parser("remove", help="remove an account from the configuration")
+    rm.add_argument("name")
+    rm.set_defaults(func=run_remove)
+
+
+def _err(message: str) -> int:
+    print(f"tuimail account: {sanitize(message)}", file=sys.stderr)
+    return 1
+
+
+def _host_port(value: str, protocol: str, security: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or "]" in port:
+        return value.strip("[]"), DEFAULT_PORTS[(protocol, security)]
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not HOST:PORT with a port from 1 to 65535.")
+    return host.strip("[]"), int(port)
+
+
+def ask_password(prompt: str) -> str | None:
+    """Ask on the terminal; without one, read one line from standard input."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        try:
+            return getpass.getpass(prompt)
+        except (EOFError, KeyboardInterrupt):
+            return None
+    print(prompt, end="", file=sys.stderr, flush=True)
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    print(file=sys.stderr)
+    return line.rstrip("\r\n") or None
+
+
+def _confirm(reasons: list[str], yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print(
+            "These detected settings need your confirmation; run again with --yes "
+            "to accept them, or give the servers with --incoming/--outgoing.",
+            file=sys.stderr,
+        )
+        return False
+    answer = input("Use these settings? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def run_add(args: argparse.Namespace) -> int:
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        return _err(str(exc))
+    if args.name in config.accounts:
+        return _err(f"an account named {args.name!r} already exists; remove it first.")
+    if "@" not in args.email:
+        return _err(f"{args.email!r} is not an e-mail address.")
+    protocol = "pop3" if args.pop3 else "imap"
+    if not args.detect and not (args.incoming and args.outgoing):
+        return _err("give --detect, or both --incoming HOST:PORT and --outgoing HOST:PORT.")
+    if (args.security == "plain" or args.outgoing_security == "plain") and not args.detect:
+        print(
+            "Warning: a server is set to 'plain': your password and mail will travel "
+            "WITHOUT encryption.",
+            file=sys.stderr,
+        )
+    session = SessionPasswords()
+    probe_account = Account(
+        name=args.name,
+        email=args.email,
+        incoming=ServerSettings("unknown", 0),
+        outgoing=ServerSettings("unknown", 0),
+        protocol=protocol,
+        username=args.username,
+        password_command=args.password_command,
+        ca_file=args.ca_file,
+        display_name=args.display_name,
+    )
+    password = None
+    if not args.no_verify:
+        try:
+            password = get_password(probe_account, ask_password, session=session)
+        except PasswordError as exc:
+            if args.password_command:
+                return _err(f"{exc} Nothing was saved.")
+            print(f"{exc} The login was not verified.", file=sys.stderr)
+    try:
+        options = options_from_args(args, prefer_pop3=args.pop3)
+    except (ValueError, NameserverError) as exc:
+        return _err(str(exc))
+    if args.detect:
+        options.password = password
+        result = run_detection(args.email, options, quiet=False)
+        print_summary(result)
+        if not result.found:
+            return _err("no usable servers were found; nothing was saved.")
+        if result.login_ok is False:
+            return _err("the login failed (see above); nothing was saved.")
+        if result.confirm and not _confirm(result.confirm, args.yes):
+            return _err("not confirmed; nothing was saved.")
+        account = result.account(
+            args.name,
+            username=args.username,
+            password_command=args.password_command,
+            ca_file=args.ca_file,
+            display_name=args.display_name,
+        )
+        if args.pop3 and account.protocol != "pop3":
+            return _err("no POP3 server was found; nothing was saved.")
+    else:
+        try:
+            host, port = _host_port(args.incoming, protocol, args.security)
+            ohost, oport = _host_port(args.outgoing, "smtp", args.outgoing_security)
+        except ValueError as exc:
+            return _err(str(exc))
+        account = Account(
+            name=args.name,
+            email=args.email,
+            incoming=ServerSettings(host, port, args.security),
+            outgoing=ServerSettings(ohost, oport, args.outgoing_security),
+            protocol=protocol,
+            username=args.username,
+            password_command=args.password_command,
+            ca_file=args.ca_file,
+            display_name=args.display_name,
+        )
+        if password is not None:
+            try:
+                resolver = Resolver(options.nameserver, options.timeout)
+            except NameserverError as exc:
+                return _err(str(exc))
+            checks = verify_account(
+                account, password, resolver=resolver, timeout=options.timeout, ca_file=args.ca_file
+            )
+            for check in checks:
+                print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail))
+            if not all(c.ok for c in checks):
+                return _err("the login failed (see above); nothing was saved.")
+    try:
+        path = save_account(account)
+    except ConfigError as exc:
+        return _err(str(exc))
+    print(f"Saved account {account.name!r} in {path}.")
+    if password is not None and not args.password_command:
+        if keyring_available() and store_in_keyring(account, password):
+            print("The password is stored in your keyring.")
+        else:
+            print(
+                "There is no keyring here: tuimail will ask for the password once per "
+                "session (or set password_command in the configuration)."
+            )
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        return _err(str(exc))
+    if not config.accounts:
+        print("No accounts yet: add one with `tuimail account add NAME --email ADDRESS --detect`.")
+        return 0
+    for name, acc in config.accounts.items():
+        inc, out = acc.incoming, acc.outgoing
+
+        def show(s: ServerSettings) -> str:
+            note = " (NOT ENCRYPTED)" if s.security == "plain" else ""
+            return f"{s.host}:{s.port} {s.security}{note}"
+
+        print(f"{name}: {acc.email}  {acc.protocol.upper()} {show(inc)}  SMTP {show(out)}")
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    try:
+        config = load_config()
+        account = config.accounts.get(args.name)
+        if account is None or not remove_account(args.name):
+            return _err(f"there is no account named {args.name!r}.")
+    except ConfigError as exc:
+        return _err(str(exc))
+    delete_from_keyring(account)
+    print(f"Removed account {args.name!r}.")
+    return 0

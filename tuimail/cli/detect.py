@@ -1,9 +1,130 @@
-"""`tuimail detect`: not built yet (see the issues)."""
+"""`tuimail detect EMAIL`: find the servers for an address and show how they are secured."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import threading
+
+from tuimail.core.discovery.detect import Detection, DetectOptions, detect
+from tuimail.core.discovery.model import Event
+from tuimail.core.discovery.resolver import NameserverError
+from tuimail.core.sanitize import sanitize
+
+SECURITY_TEXT = {
+    "tls": "TLS (encrypted)",
+    "starttls": "STARTTLS (encrypted)",
+    "plain": "NOT ENCRYPTED",
+}
+
+
+def add_detect_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `detect` and `account add --detect`."""
+    parser.add_argument(
+        "--nameserver",
+        metavar="HOST[:PORT]",
+        help="send every DNS look-up (host addresses included) to this server",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds to wait for each probe (default 10)",
+    )
+    parser.add_argument(
+        "--allow-plain",
+        action="store_true",
+        help="also consider servers that only work without encryption",
+    )
+    parser.add_argument("--ca-file", help="an extra CA certificate (PEM) to trust")
+    # For tests only (never shown): standard port -> test port, and the autoconfig port.
+    parser.add_argument("--port-map", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--https-port", type=int, default=443, help=argparse.SUPPRESS)
+
+
+def options_from_args(args: argparse.Namespace, **extra) -> DetectOptions:
+    port_map = {}
+    for item in filter(None, args.port_map.split(",")):
+        std, _, test = item.partition("=")
+        port_map[int(std)] = int(test)
+    timeout = max(0.5, args.timeout)
+    return DetectOptions(
+        timeout=timeout,
+        total_timeout=max(15.0, timeout + 5.0),
+        allow_plain=args.allow_plain,
+        nameserver=args.nameserver,
+        ca_file=args.ca_file,
+        port_map=port_map,
+        https_port=args.https_port,
+        **extra,
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Nothing registered yet."""
+    parser = sub.add_parser(
+        "detect",
+        help="find the mail servers for an address",
+        description="Find the IMAP/POP3 and SMTP servers for an address (SRV records, "
+        "autoconfig, MX, then guessing), probe each one, and show the safest choice.",
+    )
+    parser.add_argument("email")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--pop3", action="store_true", help="prefer POP3 over IMAP")
+    add_detect_options(parser)
+    parser.set_defaults(func=run)
+
+
+def print_event(event: Event, out=sys.stdout, lock=threading.Lock()) -> None:
+    mark = "ok  " if event.ok else "--  "
+    with lock:
+        print(
+            f"  {mark}{event.stage:<10} {sanitize(event.target)}: {sanitize(event.detail)}",
+            file=out,
+            flush=True,
+        )
+
+
+def run_detection(email: str, options: DetectOptions, quiet: bool, out=sys.stdout) -> Detection:
+    if not quiet:
+        print(f"Looking for the mail servers of {sanitize(email)} ...", file=out, flush=True)
+    return detect(email, options, None if quiet else lambda e: print_event(e, out))
+
+
+def print_summary(result: Detection, out=sys.stdout) -> None:
+    print(file=out)
+    for role, chosen in (("Incoming", result.incoming), ("Outgoing", result.outgoing)):
+        if chosen is None:
+            print(f"{role}: none found", file=out)
+            continue
+        c = chosen.candidate
+        print(
+            f"{role}: {c.protocol.upper()} {sanitize(c.host)} port {c.port}, "
+            f"{SECURITY_TEXT[c.security]} (found by {c.source})",
+            file=out,
+        )
+    for warning in result.warnings:
+        print(f"Warning: {sanitize(warning)}", file=out)
+    if result.confirm:
+        print("Needs your confirmation:", file=out)
+        for reason in result.confirm:
+            print(f"  - {sanitize(reason)}", file=out)
+    for check in result.logins:
+        print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail), file=out)
+    if result.error:
+        print(f"Error: {sanitize(result.error)}", file=out)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        options = options_from_args(args, prefer_pop3=args.pop3)
+        result = run_detection(args.email, options, quiet=args.json)
+    except (NameserverError, ValueError) as exc:
+        print(f"tuimail detect: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print_summary(result)
+    return 0 if result.found else 1
