@@ -217,13 +217,18 @@ def new_draft(
 def body_text(msg: EmailMessage) -> str:
     """The readable text of a message, for quoting (plain preferred, else HTML stripped)."""
     try:
-        from tuimail.core.mime import parse_message  # another module's richer parser
+        from tuimail.core.mime import parse_message  # the reader's parser: charsets, HTML
 
         parsed = parse_message(msg.as_bytes())
-        text = getattr(parsed, "text", None)
-        if isinstance(text, str):
-            return text
-    except Exception:
+        plain = [p.text for p in parsed.body if p.kind == "plain"]
+        if plain:
+            return "\n".join(plain)
+        html = [p.text for p in parsed.body if p.kind == "html"]
+        if html:
+            from tuimail.core.mime.html import html_to_text
+
+            return "\n".join(html_to_text(h).text for h in html)
+    except Exception:  # fall back to the stdlib below
         pass
     part = msg.get_body(preferencelist=("plain", "html"))
     if part is None:

@@ -1,0 +1,119 @@
+"""Drafts: kept locally (always) and in the server's Drafts folder (IMAP, \\Draft).
+
+Local layout: ``user_data_dir("tuimail")/drafts/<account>/<id>.eml`` plus ``<id>.json``
+(where the server copy is, so saving again replaces it instead of piling up copies).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tuimail.core.account import Account
+from tuimail.core.compose import Draft, build_message, draft_from_message, message_ids
+from tuimail.core.outbox import _safe_name, data_dir, write_atomic
+from tuimail.core.sanitize import sanitize
+from tuimail.core.secrets import Secret
+
+
+@dataclass
+class DraftInfo:
+    id: str
+    subject: str
+    to: str
+    saved: float
+    server_folder: str | None = None
+    server_uid: int | None = None
+    server_error: str | None = None  # why the server copy failed (sanitized)
+
+
+class DraftStore:
+    def __init__(self, account_name: str, root: Path | None = None) -> None:
+        self.dir = (root or data_dir()) / "drafts" / _safe_name(account_name)
+
+    def save(
+        self,
+        draft: Draft,
+        account: Account,
+        password: Secret | None = None,
+        draft_id: str | None = None,
+    ) -> DraftInfo:
+        """Save locally first, then (IMAP with a password) to the Drafts folder.
+
+        The draft keeps its Message-ID across saves. Returns the draft's id; a failed
+        server copy is recorded in `server_error`, the local one is always there.
+        """
+        draft_id = draft_id or time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+        msg = build_message(draft, account, include_bcc=True)
+        draft.message_id = message_ids(str(msg["Message-ID"]))[0]
+        raw = bytes(msg)
+        previous = self._info(draft_id)
+        info = DraftInfo(
+            id=draft_id,
+            subject=sanitize(draft.subject),
+            to=sanitize(", ".join(draft.to)),
+            saved=time.time(),
+        )
+        write_atomic(self.dir / f"{draft_id}.eml", raw)
+        self._write_info(info)
+        if password is not None and account.protocol == "imap":
+            from tuimail.core.sent_copy import AppendError, append_copy, delete_uid
+
+            try:
+                result = append_copy(account, password, raw, "drafts")
+                info.server_folder, info.server_uid = result.folder, result.uid
+            except AppendError as exc:
+                info.server_error = str(exc)
+            else:
+                if previous and previous.server_folder and previous.server_uid:
+                    with contextlib.suppress(Exception):  # an old copy left is harmless
+                        delete_uid(account, password, previous.server_folder, previous.server_uid)
+            self._write_info(info)
+        return info
+
+    def list(self) -> list[DraftInfo]:
+        if not self.dir.is_dir():
+            return []
+        out = []
+        for eml in self.dir.glob("*.eml"):
+            info = self._info(eml.stem)
+            if info is None:
+                d = draft_from_message(eml.read_bytes())
+                info = DraftInfo(eml.stem, sanitize(d.subject), sanitize(", ".join(d.to)), 0.0)
+            out.append(info)
+        return sorted(out, key=lambda i: i.saved, reverse=True)
+
+    def open(self, draft_id: str) -> Draft:
+        return draft_from_message((self.dir / f"{draft_id}.eml").read_bytes())
+
+    def delete(
+        self, draft_id: str, account: Account | None = None, password: Secret | None = None
+    ) -> None:
+        """Remove a draft (after it was sent), with its server copy when possible."""
+        info = self._info(draft_id)
+        if info and info.server_folder and info.server_uid and account and password:
+            from tuimail.core.sent_copy import delete_uid
+
+            with contextlib.suppress(Exception):
+                delete_uid(account, password, info.server_folder, info.server_uid)
+        for suffix in (".eml", ".json"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.dir / f"{draft_id}{suffix}")
+
+    def _info(self, draft_id: str) -> DraftInfo | None:
+        try:
+            data = json.loads((self.dir / f"{draft_id}.json").read_text("utf-8"))
+            return DraftInfo(
+                **{k: v for k, v in data.items() if k in DraftInfo.__dataclass_fields__}
+            )
+        except (FileNotFoundError, ValueError, TypeError):
+            return None
+
+    def _write_info(self, info: DraftInfo) -> None:
+        data = json.dumps(asdict(info), ensure_ascii=False).encode("utf-8")
+        write_atomic(self.dir / f"{info.id}.json", data)
