@@ -40,6 +40,7 @@ class IMAPServer:
         self.hostname = hostname
         self._servers: list[asyncio.Server] = []
         self._tasks: set[asyncio.Task] = set()
+        self._sessions: set[Session] = set()
 
     async def start(self, host: str, port_tls: int = 0, port_starttls: int = 0) -> tuple[int, int]:
         tls = await asyncio.start_server(
@@ -73,16 +74,24 @@ class IMAPServer:
 
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         session = Session(self, reader, writer, port, self.faults.for_connection("imap", port))
+        self._sessions.add(session)
         try:
             await session.run()
+        except asyncio.CancelledError:
+            pass  # server stopping; asyncio would log a cancelled client task as an error
         finally:
             session.close()
+            self._sessions.discard(session)
             if task is not None:
                 self._tasks.discard(task)
 
     async def stop(self) -> None:
         for server in self._servers:
             server.close()
+        for session in list(self._sessions):
+            session.close()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=2)
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
