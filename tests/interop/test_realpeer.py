@@ -161,6 +161,13 @@ def test_deliver_and_messages_round_trip_exact_bytes(dovecot_peer):
         assert all(b"\\Seen" not in fetched[uid][b"FLAGS"] for uid in (1, 2))
 
 
+def test_deliver_normalizes_line_ends_like_a_real_mda(dovecot_peer):
+    """Dovecot stores (and serves) CRLF; bare LF input comes back as CRLF."""
+    user = dovecot_peer.new_user()
+    dovecot_peer.deliver(user, b"Subject: bare LF\n\nline\n")
+    assert dovecot_peer.messages(user) == [b"Subject: bare LF\r\n\r\nline\r\n"]
+
+
 def test_new_users_are_distinct_and_empty(dovecot_peer):
     a, b = dovecot_peer.new_user(), dovecot_peer.new_user()
     assert a.login != b.login and a.email.endswith("@example.test")
@@ -237,6 +244,17 @@ async def test_submission_reaches_recipient(dovecot_peer, mode):
     subject = message["Subject"].encode()
     raw = dovecot_peer.wait_for_message(recipient, lambda r: subject in r, timeout=TIMEOUT)
     assert b"hello from the interop test" in raw
+    # messages() gives exactly the bytes an IMAP client fetches (LMTP added the trace headers).
+    assert dovecot_peer.messages(recipient) == [raw]
+    with IMAPClient(
+        dovecot_peer.host,
+        port=dovecot_peer.ports.imap_tls,
+        ssl_context=client_context(dovecot_peer.ca_file),
+        timeout=TIMEOUT,
+    ) as client:
+        client.login(recipient.login, recipient.password)
+        client.select_folder("INBOX", readonly=True)
+        assert client.fetch([1], ["BODY.PEEK[]"])[1][b"BODY[]"] == raw
 
 
 async def test_submission_auth_refused_before_starttls(dovecot_peer):

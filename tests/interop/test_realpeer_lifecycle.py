@@ -1,0 +1,68 @@
+"""Starting and stopping the real peer: nothing left behind, nothing else touched."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.realpeer_bed import (
+    DovecotPeer,
+    _belongs_to,
+    _pid_alive,
+    _read_pid,
+    missing_requirements,
+    reap_stale,
+)
+
+pytestmark = pytest.mark.interop
+
+
+def _dead_pid() -> int:
+    """The PID of a process that has just exited (and been reaped)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+@pytest.mark.slow
+def test_a_second_bed_stops_completely_and_leaves_the_first_alone(dovecot_peer):
+    if missing_requirements():
+        pytest.skip(missing_requirements())
+    other = DovecotPeer(pool_size=3).start()
+    try:
+        layout = other.layout
+        dovecot_pid = _read_pid(layout.dovecot_run / "master.pid")
+        postfix_pid = _read_pid(layout.postfix_queue / "pid" / "master.pid")
+        assert _belongs_to(dovecot_pid, "dovecot", layout.root)
+        assert _belongs_to(postfix_pid, "master", layout.root)
+        assert set(other.ports.__dict__.values()).isdisjoint(dovecot_peer.ports.__dict__.values())
+        # Not the session bed's processes.
+        assert not _belongs_to(dovecot_pid, "dovecot", dovecot_peer.layout.root)
+    finally:
+        other.stop()
+    assert not _pid_alive(dovecot_pid)
+    assert not _pid_alive(postfix_pid)
+    assert not layout.root.exists()
+    # The session's bed still answers.
+    user = dovecot_peer.new_user()
+    dovecot_peer.deliver(user, b"Subject: still here\r\n\r\n.\r\n")
+    assert dovecot_peer.messages(user) == [b"Subject: still here\r\n\r\n.\r\n"]
+
+
+def test_reap_stale_removes_only_beds_whose_session_died(tmp_path: Path):
+    dead = tmp_path / "tuimail-peer-dead"
+    alive = tmp_path / "tuimail-peer-alive"
+    fresh = tmp_path / "tuimail-peer-being-set-up"
+    for root in (dead, alive, fresh):
+        (root / "dovecot" / "run").mkdir(parents=True)
+    (dead / "owner.pid").write_text(f"{_dead_pid()}\n")
+    (alive / "owner.pid").write_text(f"{os.getpid()}\n")
+    # A PID file naming a live process that is not this bed's: never signalled.
+    (dead / "dovecot" / "run" / "master.pid").write_text(f"{os.getpid()}\n")
+
+    assert reap_stale(tmp_path) == [dead]
+    assert not dead.exists() and alive.exists() and fresh.exists()
+    assert _pid_alive(os.getpid())
