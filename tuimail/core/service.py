@@ -134,6 +134,7 @@ class Draft:
     attachments: list[str] = field(default_factory=list)
     in_reply_to: str = ""
     references: str = ""
+    reply_to: MessageRow | None = None  # the message answered (flagged \\Answered on send)
 
 
 Listener = Callable[[ServiceEvent], None]
@@ -309,107 +310,136 @@ def render_raw(raw: bytes) -> ReaderView:
 # -- the service ----------------------------------------------------------------------
 
 
+def view_row(row: Any, depth: int = 0) -> MessageRow:
+    """A store row as the list shows it."""
+    date = datetime.fromtimestamp(row.date, UTC) if row.date else None
+    return MessageRow(
+        id=row.id,
+        account=row.account,
+        folder=row.folder,
+        uid=row.uid or 0,
+        date=date,
+        sender=row.from_name or row.from_addr,
+        subject=row.subject,
+        size=row.size,
+        seen=row.seen,
+        flagged=row.flagged,
+        answered=row.answered,
+        has_attachments=row.has_attachments,
+        depth=depth,
+        message_id=row.message_id,
+    )
+
+
+STORE_SORTS = {"date": "date", "sender": "from", "subject": "subject"}
+
+
+class StoreSource:
+    """A folder (or the unified inbox) read page by page from the store."""
+
+    def __init__(self, store: Any, folder: Any, sort: str = "date") -> None:
+        self.store = store
+        self.folder = folder
+        self.sort = STORE_SORTS.get(sort, "date")
+
+    def count(self) -> int:
+        return self.store.count_messages(self.folder)
+
+    def rows(self, offset: int, limit: int) -> Sequence[MessageRow]:
+        return [view_row(r) for r in self.store.message_rows(self.folder, offset, limit, self.sort)]
+
+
 class _AccountBackend:
-    """One account's server side: a command connection (locked) and an IDLE thread."""
+    """One account: a sync engine (its own connection), a command engine for user
+    actions and reading (its own connection), and an IDLE thread (its own connection).
+    imapclient is not thread-safe, so each connection has one lock."""
 
     def __init__(self, service: MailService, account: Account) -> None:
         self.service = service
         self.account = account
-        self.lock = threading.RLock()
-        self.client: Any = None
-        self.folders: dict[str, FolderInfo] = {}
-        self.messages: dict[str, dict[int, MessageRow]] = {}
+        self.store = service.store
+        self.lock = threading.RLock()  # the command engine
+        self.sync_lock = threading.RLock()  # the sync engine
         self.state = AccountState()
         self._stop = threading.Event()
+        self._engines: dict[str, Any] = {}
         self._idle_thread: threading.Thread | None = None
 
-    # connection
-    def _connect(self):
-        from tuimail.core.connect import open_imap
+    def _engine(self, which: str):
+        from tuimail.core.imap.session import connector
+        from tuimail.core.imap.sync import SyncEngine
 
-        client = open_imap(self.account.incoming, self.account.ca_file, timeout=20)
-        password = self.service.password_for(self.account)
-        client.login(self.account.login, password.reveal())
-        return client
+        engine = self._engines.get(which)
+        if engine is None:
+            connect = connector(self.account, self.service.password_for(self.account), timeout=20)
+            engine = SyncEngine(self.store, self.account, connect)
+            self._engines[which] = engine
+        return engine
 
     def conn(self):
-        if self.client is None:
-            self.client = self._connect()
-        return self.client
+        """The command connection (hold `self.lock`)."""
+        return self._engine("command").client
+
+    def fetch_body(self, message_id: int) -> bytes:
+        cached = self.store.body(message_id)
+        if cached is not None:
+            return cached
+        with self.lock:
+            return self._engine("command").fetch_body(message_id)
 
     def close(self) -> None:
         self._stop.set()
-        with self.lock:
-            if self.client is not None:
-                try:
-                    self.client.logout()
-                except Exception:
-                    pass
-                self.client = None
+        for engine in list(self._engines.values()):
+            try:
+                engine.close()
+            except Exception:
+                pass
+        self._engines.clear()
 
     def set_state(self, state: str, detail: str = "") -> None:
         self.state = AccountState(state, detail)
         self.service._emit(ServiceEvent("state", self.account.name, text=detail))
 
-    # sync
-    def sync(self) -> None:
+    @property
+    def folders(self) -> dict[str, FolderInfo]:
+        return {
+            f.name: FolderInfo(self.account.name, f.name, f.role, f.unread, f.total)
+            for f in self.store.folders(self.account.name)
+            if f.selectable
+        }
+
+    def folder_id(self, name: str) -> int:
+        fid = self.store.folder_id(self.account.name, name)
+        if fid is None:
+            raise ServiceError(f"There is no folder called {sanitize(name)}.")
+        return fid
+
+    def sync(self, folders: Sequence[str] | None = None) -> bool:
         self.set_state("syncing", "syncing")
         try:
-            with self.lock:
-                client = self.conn()
-                folders = {}
-                for flags, _delim, name in client.list_folders():
-                    if isinstance(name, bytes):
-                        name = name.decode("utf-8", "replace")
-                    flags = {f.decode() if isinstance(f, bytes) else str(f) for f in flags}
-                    if "\\Noselect" in flags:
-                        continue
-                    special = _special(name, flags)
-                    folders[name] = FolderInfo(self.account.name, name, special)
-                for name in folders:
-                    self._sync_folder(client, name, folders)
-                self.folders = folders
+            with self.sync_lock:
+                result = self._engine("sync").sync(folders)
         except Exception as exc:
-            self.client = None
-            self.set_state("error", describe_error(exc))
-            self.service._emit(ServiceEvent("error", self.account.name, text=describe_error(exc)))
-            return
-        self.set_state("idle", "connected")
+            result = None
+            errors = [describe_error(exc)]
+        else:
+            errors = result.errors
+        if errors:
+            text = "; ".join(sanitize(e) for e in errors[:2])
+            self.set_state("offline" if result is None else "error", text)
+            self.service._emit(ServiceEvent("error", self.account.name, text=text))
+            self.service._emit(ServiceEvent("folders", self.account.name))
+            return False
+        self.set_state("idle", "up to date")
         self.service._emit(ServiceEvent("folders", self.account.name))
+        return True
 
-    def _sync_folder(self, client, name: str, folders: dict[str, FolderInfo]) -> list[int]:
-        client.select_folder(name, readonly=True)
-        uids = client.search(["ALL"])
-        had = name in self.messages
-        known = self.messages.get(name, {})
-        new_uids = [u for u in uids if u not in known]
-        fresh: dict[int, MessageRow] = {u: known[u] for u in uids if u in known}
-        if known:
-            flags = client.fetch([u for u in uids if u in known], ["FLAGS"]) if fresh else {}
-            for uid, data in flags.items():
-                fresh[uid] = replace(fresh[uid], **_flag_fields(data[b"FLAGS"]))
-        for chunk_start in range(0, len(new_uids), 500):
-            chunk = new_uids[chunk_start : chunk_start + 500]
-            data = client.fetch(
-                chunk, ["FLAGS", "RFC822.SIZE", "BODY.PEEK[HEADER]", "BODYSTRUCTURE"]
-            )
-            for uid, item in data.items():
-                fresh[uid] = self.service._row_from_fetch(self.account.name, name, uid, item)
-        self.messages[name] = fresh
-        unread = sum(1 for r in fresh.values() if not r.seen)
-        folders[name] = replace(folders[name], unread=unread, total=len(fresh))
-        return new_uids if had else []
-
-    def refresh_folder(self, name: str) -> list[int]:
-        with self.lock:
-            client = self.conn()
-            folders = dict(self.folders)
-            if name not in folders:
-                return []
-            new = self._sync_folder(client, name, folders)
-            self.folders = folders
+    def refresh_folder(self, name: str) -> int:
+        """Sync one folder; returns how many new messages arrived."""
+        with self.sync_lock:
+            result = self._engine("sync")._retrying(lambda: self._engine("sync").sync_folder(name))
         self.service._emit(ServiceEvent("messages", self.account.name, name))
-        return new
+        return result.new
 
     # push
     def start_idle(self) -> None:
@@ -419,30 +449,31 @@ class _AccountBackend:
         self._idle_thread.start()
 
     def _idle_loop(self) -> None:
+        from tuimail.core.imap.session import close_quietly, connect
+
         backoff = 1.0
+        inbox = self.service.special_folder(self.account.name, "inbox") or "INBOX"
         while not self._stop.is_set():
+            client = None
             try:
-                client = self._connect()
-                client.select_folder("INBOX", readonly=True)
+                client = connect(self.account, self.service.password_for(self.account), timeout=30)
+                client.select_folder(inbox, readonly=True)
                 backoff = 1.0
+                self.set_state("idle", "push connected")
                 while not self._stop.is_set():
                     client.idle()
-                    responses = client.idle_check(timeout=5)
+                    responses = client.idle_check(timeout=2)
                     client.idle_done()
                     if self._stop.is_set():
                         break
                     if any(
-                        r[1] in (b"EXISTS", b"EXPUNGE", b"FETCH") for r in responses if len(r) > 1
+                        len(r) > 1 and r[1] in (b"EXISTS", b"EXPUNGE", b"FETCH") for r in responses
                     ):
-                        new = self.refresh_folder("INBOX")
+                        new = self.refresh_folder(inbox)
                         if new:
                             self.service._emit(
-                                ServiceEvent("new-mail", self.account.name, "INBOX", count=len(new))
+                                ServiceEvent("new-mail", self.account.name, inbox, count=new)
                             )
-                try:
-                    client.logout()
-                except Exception:
-                    pass
             except Exception as exc:
                 if self._stop.is_set():
                     return
@@ -452,24 +483,8 @@ class _AccountBackend:
                 )
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 60)
-
-
-def _flag_fields(flags) -> dict[str, bool]:
-    names = {f.decode() if isinstance(f, bytes) else str(f) for f in flags}
-    return {
-        "seen": "\\Seen" in names,
-        "flagged": "\\Flagged" in names,
-        "answered": "\\Answered" in names,
-    }
-
-
-def _special(name: str, flags: set[str]) -> str | None:
-    if name.upper() == "INBOX":
-        return "inbox"
-    for special in ("Sent", "Drafts", "Trash", "Junk", "Archive"):
-        if f"\\{special}" in flags:
-            return special.lower()
-    return None
+            finally:
+                close_quietly(client)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -496,7 +511,7 @@ def describe_error(exc: BaseException) -> str:
 
 
 class MailService:
-    """Everything the UI needs, for all configured accounts."""
+    """Everything the UI needs, for all configured accounts, over one local store."""
 
     def __init__(
         self,
@@ -505,13 +520,17 @@ class MailService:
         password_for: PasswordGetter | None = None,
         listener: Listener | None = None,
         idle: bool = True,
+        store: Any = None,
     ) -> None:
+        from tuimail.core.store import Store
+
         self.accounts = dict(accounts)
         self._password_for = password_for
         self.listener = listener
+        self.store = store if store is not None else Store()
+        for account in self.accounts.values():
+            self.store.account_id(account.name, account.email, account.protocol)
         self._backends = {name: _AccountBackend(self, acc) for name, acc in self.accounts.items()}
-        self._ids = 0
-        self._ids_lock = threading.Lock()
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self.outbox: list[Draft] = []
         self.errors: list[str] = []
@@ -521,12 +540,9 @@ class MailService:
     def password_for(self, account: Account) -> Secret:
         if self._password_for is not None:
             return self._password_for(account)
-        from tuimail.core import secrets
+        from tuimail.core.secrets import get_password
 
-        getter = getattr(secrets, "get_password", None)
-        if getter is None:
-            raise ServiceError(f"No password is known for {account.name}.")
-        return getter(account)
+        return get_password(account)
 
     def _emit(self, event: ServiceEvent) -> None:
         if event.kind == "error":
@@ -536,45 +552,6 @@ class MailService:
                 self.listener(event)
             except Exception:
                 pass
-
-    def _next_id(self) -> int:
-        with self._ids_lock:
-            self._ids += 1
-            return self._ids
-
-    def _row_from_fetch(self, account: str, folder: str, uid: int, item: dict) -> MessageRow:
-        header = item.get(b"BODY[HEADER]") or b""
-        msg = email.message_from_bytes(header, policy=email.policy.default)
-        try:
-            date = email.utils.parsedate_to_datetime(str(msg.get("Date", "")))
-        except (TypeError, ValueError, IndexError):
-            date = None
-        if date is not None and date.tzinfo is None:
-            date = date.replace(tzinfo=UTC)
-        try:
-            sender_h = msg.get("From")
-            addrs = getattr(sender_h, "addresses", ()) if sender_h is not None else ()
-            sender = (addrs[0].display_name or addrs[0].addr_spec) if addrs else str(sender_h or "")
-        except Exception:
-            sender = ""
-        try:
-            subject = str(msg.get("Subject", "") or "")
-        except Exception:
-            subject = ""
-        structure = repr(item.get(b"BODYSTRUCTURE", b"")).lower()
-        return MessageRow(
-            id=self._next_id(),
-            account=account,
-            folder=folder,
-            uid=uid,
-            date=date,
-            sender=sender,
-            subject=subject,
-            size=int(item.get(b"RFC822.SIZE", 0) or 0),
-            has_attachments="attachment" in structure,
-            message_id=str(msg.get("Message-ID", "") or ""),
-            **_flag_fields(item.get(b"FLAGS", ())),
-        )
 
     def backend(self, account: str) -> _AccountBackend:
         try:
@@ -586,8 +563,8 @@ class MailService:
     def start(self) -> None:
         """Sync every account once, then start push."""
         for backend in self._backends.values():
-            backend.sync()
-            if self._idle and backend.state.state != "error":
+            ok = backend.sync()
+            if self._idle and ok:
                 backend.start_idle()
 
     def stop(self) -> None:
@@ -600,7 +577,7 @@ class MailService:
     # folders and lists
     def folders(self) -> list[FolderInfo]:
         out: list[FolderInfo] = []
-        for backend in self._backends.values():
+        for _name, backend in self._backends.items():
             out.extend(
                 sorted(
                     backend.folders.values(),
@@ -613,62 +590,59 @@ class MailService:
         return [f.name for f in self.folders() if f.account == account]
 
     def special_folder(self, account: str, special: str) -> str | None:
-        for f in self.backend(account).folders.values():
-            if f.special_use == special:
-                return f.name
-        return None
+        folder = self.store.folder_by_role(account, special)
+        if folder is None and special == "inbox":
+            return "INBOX" if self.store.folder_id(account, "INBOX") else None
+        return folder.name if folder is not None else None
 
     def source(
         self, account: str, folder: str, sort: str = "date", threaded: bool = False
     ) -> MessageListSource:
-        if account == UNIFIED:
-            rows: list[MessageRow] = []
-            for name, backend in self._backends.items():
-                inbox = self.special_folder(name, "inbox") or "INBOX"
-                rows.extend(backend.messages.get(inbox, {}).values())
-            return ListSource(sort_rows(rows, sort, threaded))
-        rows = list(self.backend(account).messages.get(folder, {}).values())
-        return ListSource(sort_rows(rows, sort, threaded))
+        from tuimail.core.store import UNIFIED_INBOX
 
-    def search(self, query: str) -> MessageListSource:
-        """Local search over sender and subject of every cached message."""
-        words = query.lower().split()
-        hits = []
-        for backend in self._backends.values():
-            for rows in backend.messages.values():
-                for row in rows.values():
-                    hay = f"{row.sender} {row.subject}".lower()
-                    if all(w in hay for w in words):
-                        hits.append(row)
-        return ListSource(sort_rows(hits))
+        ref = UNIFIED_INBOX if account == UNIFIED else self.store.folder_id(account, folder)
+        if ref is None:
+            return ListSource([])
+        if threaded:
+            rows = [view_row(r) for r in self.store.message_rows(ref, 0, 5000, "date")]
+            return ListSource(sort_rows(rows, sort, threaded=True))
+        return StoreSource(self.store, ref, sort)
+
+    def search(self, query: str, account: str | None = None) -> MessageListSource:
+        """Local full-text search over headers and cached bodies (the FTS index)."""
+        try:
+            rows = self.store.search(query, account=account, limit=1000)
+        except Exception as exc:
+            raise ServiceError(f"That search did not work: {sanitize(str(exc))}.") from None
+        return ListSource([view_row(r) for r in rows])
 
     def addresses(self, prefix: str) -> list[str]:
-        """Address completion from senders in the cache."""
-        prefix = prefix.lower()
-        seen: list[str] = []
-        for backend in self._backends.values():
-            for rows in backend.messages.values():
-                for row in rows.values():
-                    if row.sender.lower().startswith(prefix) and row.sender not in seen:
-                        seen.append(row.sender)
-        return seen[:20]
+        """Address completion from people in the store."""
+        like = prefix.replace("%", "").replace("_", "") + "%"
+        out: list[str] = []
+        try:
+            cur = self.store.conn.execute(
+                "SELECT DISTINCT from_name, from_addr FROM messages "
+                "WHERE from_addr LIKE ? OR from_name LIKE ? LIMIT 20",
+                (like, like),
+            )
+        except Exception:
+            return out
+        for name, addr in cur:
+            out.append(email.utils.formataddr((name, addr)) if name else addr)
+        return out
 
     # reading
     def raw(self, row: MessageRow) -> bytes:
-        backend = self.backend(row.account)
-        with backend.lock:
-            client = backend.conn()
-            client.select_folder(row.folder, readonly=True)
-            data = client.fetch([row.uid], ["BODY.PEEK[]"])
-        item = data.get(row.uid)
-        if not item:
-            raise ServiceError("That message is no longer on the server.")
-        return item[b"BODY[]"]
+        return self.backend(row.account).fetch_body(row.id)
 
     def read(self, row: MessageRow) -> ReaderView:
         view = render_raw(self.raw(row))
         if not row.seen:
-            self.set_seen([row], True)
+            try:
+                self.set_seen([row], True)
+            except Exception as exc:  # reading works offline; the flag waits
+                self._emit(ServiceEvent("error", row.account, text=describe_error(exc)))
         return view
 
     def save_attachment(self, row: MessageRow, index: int, directory: str | Path) -> Path:
@@ -688,62 +662,51 @@ class MailService:
         return target
 
     # actions
-    def _update_rows(self, rows: Sequence[MessageRow], **changes: Any) -> None:
-        for row in rows:
-            backend = self.backend(row.account)
-            folder = backend.messages.get(row.folder, {})
-            if row.uid in folder:
-                folder[row.uid] = replace(folder[row.uid], **changes)
-        self._recount(rows)
-
-    def _recount(self, rows: Sequence[MessageRow]) -> None:
+    def _changed(self, rows: Sequence[MessageRow]) -> None:
         for account, folder in {(r.account, r.folder) for r in rows}:
-            backend = self.backend(account)
-            msgs = backend.messages.get(folder, {})
-            if folder in backend.folders:
-                backend.folders[folder] = replace(
-                    backend.folders[folder],
-                    unread=sum(1 for r in msgs.values() if not r.seen),
-                    total=len(msgs),
-                )
             self._emit(ServiceEvent("messages", account, folder))
 
-    def _store(self, rows: Sequence[MessageRow], flag: bytes, add: bool) -> None:
+    def _store_flag(self, rows: Sequence[MessageRow], flag: str, add: bool) -> None:
         by_folder: dict[tuple[str, str], list[int]] = {}
         for row in rows:
-            by_folder.setdefault((row.account, row.folder), []).append(row.uid)
+            if row.uid:
+                by_folder.setdefault((row.account, row.folder), []).append(row.uid)
         for (account, folder), uids in by_folder.items():
             backend = self.backend(account)
             with backend.lock:
                 client = backend.conn()
                 client.select_folder(folder)
                 if add:
-                    client.add_flags(uids, [flag])
+                    client.add_flags(uids, [flag.encode()])
                 else:
-                    client.remove_flags(uids, [flag])
+                    client.remove_flags(uids, [flag.encode()])
+        ids = [r.id for r in rows]
+        if add:
+            self.store.set_message_flags(ids, add=[flag])
+        else:
+            self.store.set_message_flags(ids, remove=[flag])
+        self._changed(rows)
 
     def set_seen(self, rows: Sequence[MessageRow], seen: bool) -> None:
-        self._store(rows, b"\\Seen", seen)
-        self._update_rows(rows, seen=seen)
+        self._store_flag(rows, "\\Seen", seen)
 
     def set_flagged(self, rows: Sequence[MessageRow], flagged: bool) -> None:
-        self._store(rows, b"\\Flagged", flagged)
-        self._update_rows(rows, flagged=flagged)
+        self._store_flag(rows, "\\Flagged", flagged)
 
     def mark_all_read(self, account: str, folder: str) -> int:
-        rows = [r for r in self.backend(account).messages.get(folder, {}).values() if not r.seen]
+        fid = self.backend(account).folder_id(folder)
+        rows = [view_row(r) for r in self.store.message_rows(fid, 0, 1_000_000, "uid", "unread")]
         if rows:
             self.set_seen(rows, True)
         return len(rows)
 
     def move(self, rows: Sequence[MessageRow], target: str, *, copy: bool = False) -> None:
-        """Move (or copy) to `target` in the same account; undoable."""
+        """Move (or copy) to `target` in the same account; a move can be undone."""
         if not rows:
             return
         account = rows[0].account
         backend = self.backend(account)
-        if target not in backend.folders:
-            raise ServiceError(f"There is no folder called {sanitize(target)}.")
+        backend.folder_id(target)
         by_folder: dict[str, list[MessageRow]] = {}
         for row in rows:
             by_folder.setdefault(row.folder, []).append(row)
@@ -751,35 +714,52 @@ class MailService:
             client = backend.conn()
             for folder, group in by_folder.items():
                 client.select_folder(folder)
-                uids = [r.uid for r in group]
+                uids = [r.uid for r in group if r.uid]
                 if copy:
                     client.copy(uids, target)
-                else:
+                elif backend._engine("command").has("MOVE"):
                     client.move(uids, target)
-                    for uid in uids:
-                        backend.messages.get(folder, {}).pop(uid, None)
-        self._recount(rows)
+                else:
+                    client.copy(uids, target)
+                    client.add_flags(uids, [b"\\Deleted"])
+                    client.uid_expunge(uids)
+        if not copy:
+            self.store.remove_messages([r.id for r in rows])
+        self._changed(rows)
         backend.refresh_folder(target)
         if not copy:
             ids = [r.message_id for r in rows]
             sources = {r.message_id: r.folder for r in rows}
-
-            def undo() -> None:
-                self._move_back(account, target, ids, sources)
-
-            verb = "Moved" if target != self.special_folder(account, "trash") else "Deleted"
-            self._undo.append((f"{verb} {len(rows)} message(s)", undo))
+            trash = self.special_folder(account, "trash")
+            verb = "Deleted" if target == trash else "Moved"
+            self._undo.append(
+                (
+                    f"{verb} {len(rows)} message(s)",
+                    lambda: self._move_back(account, target, ids, sources),
+                )
+            )
 
     def _move_back(self, account: str, where: str, ids: list[str], sources: dict[str, str]):
         backend = self.backend(account)
+        backend.refresh_folder(where)
+        fid = backend.folder_id(where)
+        rows = [
+            view_row(r)
+            for r in self.store.message_rows(fid, 0, 100_000, "uid")
+            if r.message_id in ids and r.uid
+        ]
         with backend.lock:
-            backend.refresh_folder(where)
-            rows = [r for r in backend.messages.get(where, {}).values() if r.message_id in ids]
             client = backend.conn()
             client.select_folder(where)
             for row in rows:
-                client.move([row.uid], sources.get(row.message_id, "INBOX"))
-                backend.messages[where].pop(row.uid, None)
+                target = sources.get(row.message_id, "INBOX")
+                if backend._engine("command").has("MOVE"):
+                    client.move([row.uid], target)
+                else:
+                    client.copy([row.uid], target)
+                    client.add_flags([row.uid], [b"\\Deleted"])
+                    client.uid_expunge([row.uid])
+        self.store.remove_messages([r.id for r in rows])
         for folder in set(sources.values()) | {where}:
             backend.refresh_folder(folder)
 
@@ -796,12 +776,11 @@ class MailService:
         with backend.lock:
             client = backend.conn()
             client.select_folder(rows[0].folder)
-            uids = [r.uid for r in rows]
+            uids = [r.uid for r in rows if r.uid]
             client.add_flags(uids, [b"\\Deleted"])
-            client.uid_expunge(uids) if hasattr(client, "uid_expunge") else client.expunge()
-            for uid in uids:
-                backend.messages.get(rows[0].folder, {}).pop(uid, None)
-        self._recount(rows)
+            client.uid_expunge(uids)
+        self.store.remove_messages([r.id for r in rows])
+        self._changed(rows)
 
     def archive(self, rows: Sequence[MessageRow]) -> None:
         if not rows:
@@ -832,14 +811,12 @@ class MailService:
         backend = self.backend(account)
         with backend.lock:
             backend.conn().rename_folder(old, new)
-            backend.messages.pop(old, None)
         backend.sync()
 
     def delete_folder(self, account: str, name: str) -> None:
         backend = self.backend(account)
         with backend.lock:
             backend.conn().delete_folder(name)
-            backend.messages.pop(name, None)
         backend.sync()
 
     # composing and sending
@@ -901,6 +878,7 @@ class MailService:
             body=f"\n\n{sender} wrote:\n{quoted}\n",
             in_reply_to=str(msg.get("Message-ID", "")),
             references=str(msg.get("References", "")),
+            reply_to=row,
         )
 
     def forward_draft(self, row: MessageRow) -> Draft:
@@ -949,7 +927,7 @@ class MailService:
             if sent:
                 self._append(draft.account, sent, msg, [b"\\Seen"])
         if draft.in_reply_to:
-            self._mark_answered(draft.account, draft.in_reply_to)
+            self._mark_answered(draft.reply_to)
 
     def save_draft(self, draft: Draft) -> str:
         folder = self.special_folder(draft.account, "drafts")
@@ -964,17 +942,9 @@ class MailService:
             backend.conn().append(folder, msg.as_bytes(), flags)
         backend.refresh_folder(folder)
 
-    def _mark_answered(self, account: str, message_id: str) -> None:
-        backend = self.backend(account)
-        rows = [
-            r
-            for msgs in backend.messages.values()
-            for r in msgs.values()
-            if r.message_id == message_id
-        ]
-        if rows:
-            self._store(rows, b"\\Answered", True)
-            self._update_rows(rows, answered=True)
+    def _mark_answered(self, row: MessageRow | None) -> None:
+        if row is not None:
+            self._store_flag([row], "\\Answered", True)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:

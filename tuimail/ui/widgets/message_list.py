@@ -130,7 +130,10 @@ class MessageList(ScrollView, can_focus=True):
         page_no = index // PAGE
         page = self._pages.get(page_no)
         if page is None:
-            page = list(self._source.rows(page_no * PAGE, PAGE))
+            try:
+                page = list(self._source.rows(page_no * PAGE, PAGE))
+            except Exception:  # the store is busy or gone: paint blank, never crash
+                return None
             self._pages[page_no] = page
         offset = index - page_no * PAGE
         return page[offset] if offset < len(page) else None
