@@ -407,10 +407,15 @@ class Outbox:
     async def process(
         self, account: Account, password: Secret | None, *, force: bool = False
     ) -> list[OutboxEntry]:
-        """Send every due message (every pending one with `force`); their new states."""
+        """Send every due message; their new states.
+
+        `force` (the user asked) sends queued, retrying and failed ones at once; a
+        "may have been sent" message goes only through `send(id, force=True)`.
+        """
         self.recover()
-        if force:
-            todo = [e for e in self.entries() if e.state in PENDING and e.recipients]
+        if force:  # the user asked: now, failed ones too, but never a maybe_sent one
+            retry = ("queued", "retrying", "failed")
+            todo = [e for e in self.entries() if e.state in retry and e.recipients]
         else:
             todo = self.due()
         return [await self.send(e.id, account, password, force=force) for e in todo]

@@ -1,0 +1,98 @@
+"""`tuimail send` and `tuimail outbox` run as the user runs them (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.sending.helpers import account_for, make_account, parse
+from tests.sending.test_outbox import closed_port
+from tuimail.cli.send import prepare
+from tuimail.core.config import save_account
+
+
+def tuimail(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tuimail", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=90,
+        check=False,
+    )
+
+
+def with_password(account, tmp_path: Path, password: str):
+    secret = tmp_path / "pw"
+    secret.write_text(password + "\n")
+    secret.chmod(0o600)
+    account.password_command = f"cat {secret}"
+    save_account(account)
+    return account
+
+
+def test_prepare_removes_bcc_and_keeps_body_bytes() -> None:
+    account = make_account()
+    raw = (
+        b"To: a@other.test\nBcc: hidden@other.test,\n  more@other.test\n"
+        b"Cc: =?utf-8?q?C=C3=A9line?= <c@other.test>\nSubject: x\n\n.\n..\nbody \xc3\xa9\n"
+    )
+    out, rcpts = prepare(raw, account)
+    assert rcpts == ["a@other.test", "c@other.test", "hidden@other.test", "more@other.test"]
+    head, body = out.split(b"\r\n\r\n", 1)
+    assert b"hidden" not in out and b"more@" not in out and b"Bcc" not in head
+    assert body == b".\r\n..\r\nbody \xc3\xa9\r\n"
+    msg = parse(out)
+    assert msg["From"] == "me@example.test"
+    assert msg["Message-ID"].endswith("@example.test>") and msg["Date"]
+
+
+def test_cli_send_delivers_and_outbox_is_empty(mail_peer, tmp_path: Path) -> None:
+    alice, bob, carol = mail_peer.new_user(), mail_peer.new_user(), mail_peer.new_user()
+    with_password(account_for(mail_peer, alice, name="work"), tmp_path, alice.password)
+    message = tmp_path / "m.eml"
+    message.write_bytes(
+        f"From: {alice.email}\nTo: {bob.email}\nBcc: {carol.email}\n"
+        "Subject: from the command line\nMessage-ID: <cli-1@example.test>\n\nhi\n.\n".encode()
+    )
+    result = tuimail("send", "--account", "work", str(message))
+    assert result.returncode == 0, result.stderr.decode()
+    assert f"Sent to {bob.email}, {carol.email}" in result.stdout.decode()
+    for user in (bob, carol):
+        got = mail_peer.wait_for_message(user, lambda r: b"<cli-1@example.test>" in r, 20)
+        assert parse(got)["Bcc"] is None
+        assert parse(got).get_content().replace("\r\n", "\n") == "hi\n.\n"
+    listing = tuimail("outbox", "--json")
+    assert listing.returncode == 0 and json.loads(listing.stdout) == []
+
+
+def test_cli_send_failure_keeps_message_and_exits_nonzero(tmp_path: Path) -> None:
+    account = make_account(name="work", smtp_port=closed_port(), security="starttls")
+    with_password(account, tmp_path, "pw")
+    result = tuimail("send", stdin=b"To: a@other.test\nSubject: later\n\ntext\n")
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert "not sent: will retry: could not reach 127.0.0.1" in err
+    assert "stays in the outbox" in err
+    (entry,) = json.loads(tuimail("outbox", "--json").stdout)
+    assert entry["state"] == "retrying" and entry["recipients"] == ["a@other.test"]
+    text = tuimail("outbox").stdout.decode()
+    assert entry["id"] in text and "will retry" in text and "later" in text
+    retried = tuimail("outbox", "--retry", "--json")
+    assert retried.returncode == 1
+    (again,) = json.loads(retried.stdout)
+    assert again["attempts"] == 2
+    assert tuimail("outbox", "--remove", entry["id"]).returncode == 0
+    assert json.loads(tuimail("outbox", "--json").stdout) == []
+
+
+def test_cli_send_without_recipients_or_account() -> None:
+    result = tuimail("send", stdin=b"Subject: x\n\nbody\n")
+    assert result.returncode == 1
+    assert "no account is configured" in result.stderr.decode()
+    save_account(make_account(name="work"))
+    result = tuimail("send", stdin=b"Subject: x\n\nbody\n")
+    assert result.returncode == 1
+    assert "no recipients" in result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
