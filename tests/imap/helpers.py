@@ -1,0 +1,75 @@
+"""Shared helpers for the IMAP client tests: accounts on a test bed, a second client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from imapclient import IMAPClient
+
+from testserver.peer import PeerUser
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.imap.session import connector
+from tuimail.core.imap.sync import SyncEngine
+from tuimail.core.store import Store
+from tuimail.core.tls import client_context
+
+
+def account_for(peer, user: PeerUser, **options) -> Account:
+    return Account(
+        name=options.pop("name", "test"),
+        email=user.email,
+        username=user.login,
+        incoming=ServerSettings(host=peer.host, port=peer.ports.imap_tls, security="tls"),
+        outgoing=ServerSettings(host=peer.host, port=peer.ports.smtp_tls, security="tls"),
+        ca_file=peer.ca_file,
+        **options,
+    )
+
+
+def engine_for(peer, user: PeerUser, store: Store, **options) -> SyncEngine:
+    account = account_for(peer, user, **options)
+    return SyncEngine(store, account, connector(account, user.password, timeout=10))
+
+
+def other_client(peer, user: PeerUser) -> IMAPClient:
+    """Another mail client changing the mailbox behind tuimail's back."""
+    client = IMAPClient(
+        peer.host, port=peer.ports.imap_tls, ssl_context=client_context(peer.ca_file), timeout=10
+    )
+    client.login(user.login, user.password)
+    return client
+
+
+def message(i: int, subject: str = "message") -> bytes:
+    return (
+        f"From: Sender {i} <s{i}@example.test>\r\nTo: r@example.test\r\n"
+        f"Subject: {subject} {i}\r\nMessage-ID: <t{i}.{subject.replace(' ', '')}@example.test>\r\n"
+        f"Date: Mon, 1 Jan 2024 10:{i % 60:02d}:00 +0000\r\n\r\nBody of {i}.\r\n"
+    ).encode()
+
+
+def server_state(client: IMAPClient, folder: str) -> dict[int, frozenset[str]]:
+    client.select_folder(folder, readonly=True)
+    data = (
+        client.fetch("1:*", ["UID", "FLAGS"])
+        if client.folder_status(folder, [b"MESSAGES"])[b"MESSAGES"]
+        else {}
+    )
+    return {
+        uid: frozenset(f.decode() for f in item[b"FLAGS"] if f != b"\\Recent")
+        for uid, item in data.items()
+    }
+
+
+def store_state(store: Store, account: str, folder: str) -> dict[int, frozenset[str]]:
+    folder_id = store.folder_id(account, folder)
+    if folder_id is None:
+        return {}
+    return {
+        uid: frozenset(f for f in flags.split() if f != "\\Recent")
+        for uid, flags in store.uid_flags(folder_id).items()
+    }
+
+
+def tmp_store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "store.sqlite3")

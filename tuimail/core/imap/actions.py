@@ -1,0 +1,304 @@
+"""User actions on messages and folders: applied to the store at once, queued for the
+server, replayed when a connection is there (the queue is in the store, so it survives a
+restart).
+
+    actions = MailActions(store, account)
+    actions.mark_read([local_id, ...]) / mark_unread / flag / unflag
+    actions.delete(ids)        # to Trash; in Trash or with no Trash: \\Deleted + expunge
+    actions.move(ids, "Archive/2024"); actions.copy(ids, "X"); actions.archive(ids)
+    actions.create_folder("X"); actions.rename_folder("X", "Y"); actions.delete_folder("Y")
+    actions.undo()             # the last move or delete (True if there was one)
+    actions.flush(connect)     # replay the queue now on a fresh connection (any thread)
+
+`SyncEngine.sync()` replays the queue first on its own connection, then syncs, so the
+server's state wins: an action whose message is gone on the server is dropped, and
+whatever the server says afterwards is what the store shows. Actions naming UIDs of a
+folder whose UIDVALIDITY changed fail with a sentence (see `store.actions(name, "failed")`)
+and are never applied to other messages.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from tuimail.core.account import Account
+from tuimail.core.imap.session import (
+    Connector,
+    capabilities,
+    close_quietly,
+    describe,
+    is_connection_error,
+)
+from tuimail.core.store import MessageRow, Store
+
+
+class ActionError(Exception):
+    """An action the server refused; the message is a sentence for the user."""
+
+
+@dataclass
+class _Undo:
+    kind: str  # "move"
+    action_id: int | None
+    moves: list[tuple[int, str, int | None]]  # (local id, original folder, original uid)
+    target: str
+
+
+class MailActions:
+    def __init__(self, store: Store, account: Account) -> None:
+        self.store = store
+        self.account = account
+        self.store.account_id(account.name, account.email, account.protocol)
+        self._undo: _Undo | None = None
+        self._lock = threading.Lock()
+
+    # -- flags -----------------------------------------------------------------------------
+
+    def mark_read(self, ids: Iterable[int]) -> None:
+        self._flags(ids, add=["\\Seen"])
+
+    def mark_unread(self, ids: Iterable[int]) -> None:
+        self._flags(ids, remove=["\\Seen"])
+
+    def flag(self, ids: Iterable[int]) -> None:
+        self._flags(ids, add=["\\Flagged"])
+
+    def unflag(self, ids: Iterable[int]) -> None:
+        self._flags(ids, remove=["\\Flagged"])
+
+    def _flags(self, ids: Iterable[int], add: Sequence[str] = (), remove: Sequence[str] = ()):
+        rows = self.store.messages_by_ids(list(ids))
+        with self.store.transaction():
+            self.store.set_message_flags([r.id for r in rows], add, remove)
+            for folder, group in self._by_folder(rows).items():
+                self._enqueue("flags", folder, group, add=list(add), remove=list(remove))
+
+    # -- moves -------------------------------------------------------------------------------
+
+    def move(self, ids: Iterable[int], target: str) -> None:
+        self._move(list(ids), target, remember=True)
+
+    def copy(self, ids: Iterable[int], target: str) -> list[int]:
+        rows = self.store.messages_by_ids(list(ids))
+        target_id = self._folder_id(target)
+        with self.store.transaction():
+            new_ids = self.store.copy_messages([r.id for r in rows], target_id)
+            for folder, group in self._by_folder(rows).items():
+                self._enqueue("copy", folder, group, target=target)
+        return new_ids
+
+    def archive(self, ids: Iterable[int]) -> None:
+        folder = self.store.folder_by_role(self.account.name, "archive")
+        if folder is None:
+            self.create_folder("Archive")
+            name = "Archive"
+        else:
+            name = folder.name
+        self._move(list(ids), name, remember=True)
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """To Trash (undoable); messages already in Trash, or with no Trash, are expunged."""
+        rows = self.store.messages_by_ids(list(ids))
+        trash = self.store.folder_by_role(self.account.name, "trash")
+        to_trash = [r.id for r in rows if trash is not None and r.folder_id != trash.id]
+        purge = [r for r in rows if r.id not in set(to_trash)]
+        if to_trash:
+            self._move(to_trash, trash.name, remember=True)
+        if purge:
+            with self.store.transaction():
+                self.store.remove_messages([r.id for r in purge])
+                for folder, group in self._by_folder(purge).items():
+                    self._enqueue("expunge", folder, group)
+
+    def _move(self, ids: list[int], target: str, remember: bool) -> None:
+        rows = [r for r in self.store.messages_by_ids(ids) if r.folder != target]
+        if not rows:
+            return
+        target_id = self._folder_id(target)
+        action_ids = []
+        with self.store.transaction():
+            self.store.move_messages([r.id for r in rows], target_id)
+            for folder, group in self._by_folder(rows).items():
+                action_ids.append(self._enqueue("move", folder, group, target=target))
+        if remember:
+            self._undo = _Undo(
+                "move",
+                action_ids[0] if len(action_ids) == 1 else None,
+                [(r.id, r.folder, r.uid) for r in rows],
+                target,
+            )
+
+    def undo(self) -> bool:
+        """Undo the last move or delete-to-Trash; False if there is nothing to undo."""
+        undo, self._undo = self._undo, None
+        if undo is None:
+            return False
+        pending = {a.id for a in self.store.actions(self.account.name)}
+        if undo.action_id is not None and undo.action_id in pending:
+            # The server never saw it: forget the action and put the rows back as they were.
+            with self.store.transaction() as c:
+                self.store.finish_action(undo.action_id, None)
+                c.execute("UPDATE actions SET state = 'cancelled' WHERE id = ?", (undo.action_id,))
+                for local_id, folder, uid in undo.moves:
+                    folder_id = self._folder_id(folder)
+                    c.execute(
+                        "UPDATE messages SET folder_id = ?, uid = ? WHERE id = ?",
+                        (folder_id, uid, local_id),
+                    )
+            return True
+        by_origin: dict[str, list[int]] = defaultdict(list)
+        for local_id, folder, _uid in undo.moves:
+            by_origin[folder].append(local_id)
+        for folder, ids in by_origin.items():
+            self._move(ids, folder, remember=False)
+        return True
+
+    # -- folders ---------------------------------------------------------------------------
+
+    def create_folder(self, name: str) -> int:
+        with self.store.transaction():
+            folder_id = self.store.upsert_folder(self.account.name, name, delimiter="/")
+            self.store.enqueue_action(self.account.name, "create_folder", {"name": name})
+        return folder_id
+
+    def rename_folder(self, old: str, new: str) -> None:
+        with self.store.transaction():
+            folder_id = self._folder_id(old)
+            self.store.rename_folder(folder_id, new)
+            self.store.enqueue_action(self.account.name, "rename_folder", {"old": old, "new": new})
+
+    def delete_folder(self, name: str) -> None:
+        with self.store.transaction():
+            self.store.delete_folder(self._folder_id(name))
+            self.store.enqueue_action(self.account.name, "delete_folder", {"name": name})
+
+    # -- replay ----------------------------------------------------------------------------
+
+    def flush(self, connect: Connector) -> list[str]:
+        """Replay the queue on a fresh connection; returns errors (sentences)."""
+        client = connect()
+        try:
+            return replay(self.store, self.account, client, capabilities(client))
+        finally:
+            close_quietly(client)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _folder_id(self, name: str) -> int:
+        folder_id = self.store.folder_id(self.account.name, name)
+        if folder_id is None:
+            raise ActionError(f"there is no folder named {name}")
+        return folder_id
+
+    @staticmethod
+    def _by_folder(rows: list[MessageRow]) -> dict[str, list[MessageRow]]:
+        groups: dict[str, list[MessageRow]] = defaultdict(list)
+        for row in rows:
+            groups[row.folder].append(row)
+        return groups
+
+    def _enqueue(self, kind: str, folder: str, rows: list[MessageRow], **extra) -> int:
+        info = self.store.folder((self.account.name, folder))
+        payload = {
+            "folder": folder,
+            "uidvalidity": info.uidvalidity if info else None,
+            "items": [[r.id, r.uid, r.message_id] for r in rows],
+            **extra,
+        }
+        return self.store.enqueue_action(self.account.name, kind, payload)
+
+
+# -- replaying the queue on the server ------------------------------------------------------
+
+
+def replay(store: Store, account: Account, client: IMAPClient, caps: set[str]) -> list[str]:
+    """Apply every pending action in order. A lost connection stops the replay (the rest
+    stays queued); a refused action is marked failed with a sentence."""
+    errors: list[str] = []
+    for action in store.actions(account.name):
+        try:
+            _apply(store, client, caps, action.kind, action.payload)
+        except Exception as exc:
+            if is_connection_error(exc):
+                raise
+            message = describe(exc)
+            store.finish_action(action.id, message)
+            errors.append(message)
+            continue
+        store.finish_action(action.id)
+    return errors
+
+
+def _apply(store: Store, client: IMAPClient, caps: set[str], kind: str, p: dict) -> None:
+    if kind == "create_folder":
+        if not client.folder_exists(p["name"]):
+            client.create_folder(p["name"])
+        try:
+            client.subscribe_folder(p["name"])
+        except IMAPClientError:
+            pass
+        return
+    if kind == "rename_folder":
+        client.rename_folder(p["old"], p["new"])
+        return
+    if kind == "delete_folder":
+        if client.folder_exists(p["name"]):
+            client.delete_folder(p["name"])
+        return
+    folder = p["folder"]
+    if not client.folder_exists(folder):
+        raise ActionError(f"the folder {folder} no longer exists on the server")
+    info = client.select_folder(folder)
+    if p.get("uidvalidity") is not None and info.get(b"UIDVALIDITY") != p["uidvalidity"]:
+        raise ActionError(
+            f"the folder {folder} was renumbered on the server (UIDVALIDITY changed), so "
+            "this change was not applied: it might have hit the wrong messages"
+        )
+    uids = _resolve(client, p["items"])
+    if not uids:
+        return  # the messages are gone on the server: the server wins
+    if kind == "flags":
+        if p.get("add"):
+            client.add_flags(uids, p["add"], silent=True)
+        if p.get("remove"):
+            client.remove_flags(uids, p["remove"], silent=True)
+    elif kind == "copy":
+        client.copy(uids, p["target"])
+    elif kind == "move":
+        if "MOVE" in caps:
+            client.move(uids, p["target"])
+        else:
+            client.copy(uids, p["target"])
+            _expunge(client, caps, uids)
+    elif kind == "expunge":
+        _expunge(client, caps, uids)
+    else:
+        raise ActionError(f"unknown queued action {kind}")
+
+
+def _expunge(client: IMAPClient, caps: set[str], uids: list[int]) -> None:
+    client.add_flags(uids, [b"\\Deleted"], silent=True)
+    if "UIDPLUS" in caps:
+        client.uid_expunge(uids)
+    else:
+        client.expunge()
+
+
+def _resolve(client: IMAPClient, items: list) -> list[int]:
+    """The server UIDs of queued items; items without one are found by Message-ID."""
+    uids = [uid for _id, uid, _mid in items if uid is not None]
+    if uids:
+        present = set(client.search(["UID", ",".join(map(str, uids))]))
+        uids = [u for u in uids if u in present]
+    for _id, uid, message_id in items:
+        if uid is None and message_id:
+            found = client.search(["HEADER", "Message-ID", message_id])
+            if found:
+                uids.append(max(found))
+    return uids

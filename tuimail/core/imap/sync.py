@@ -1,0 +1,509 @@
+"""Make the local store equal to the IMAP server.
+
+    engine = SyncEngine(store, account, connector(account, password, ca_file=...),
+                        progress=lambda folder, done, total: ...)
+    result = engine.sync()                 # one pass over every folder; SyncResult
+    engine.sync_folder("INBOX")            # one folder
+    raw = engine.fetch_body(message_id)    # fetch + cache a body (BODY.PEEK[])
+    engine.close()
+
+One engine holds one connection, so use it from one thread. Each step writes the store in
+its own transaction and is idempotent, so a dropped connection is retried on a fresh one
+and nothing is duplicated or lost. Per folder:
+
+1. SELECT; if UIDVALIDITY changed, drop the folder's cache (and fail queued actions that
+   name its old UIDs), never guess.
+2. Flag changes: CHANGEDSINCE the stored HIGHESTMODSEQ (CONDSTORE), else all FLAGS.
+3. New mail: UIDs above the newest stored, fetched newest first in growing batches (the
+   first holds 100 messages, so the newest page is in the store at once).
+4. If the store and the server still disagree on the count (expunges, or holes left by an
+   interrupted first sync), one UID SEARCH ALL settles it: fetch what is missing, forget
+   what is gone.
+5. Only then UIDNEXT/HIGHESTMODSEQ are stored, so an interrupted pass is simply redone.
+
+Unchanged folders are skipped after a STATUS (same UIDVALIDITY, UIDNEXT, MESSAGES and,
+with CONDSTORE, HIGHESTMODSEQ), which keeps a no-change re-sync fast.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from imapclient import IMAPClient
+
+from tuimail.core.account import Account
+from tuimail.core.imap.session import (
+    Connector,
+    ImapError,
+    capabilities,
+    close_quietly,
+    describe,
+    is_connection_error,
+)
+from tuimail.core.store import FolderInfo, NewMessage, Store
+
+Progress = Callable[[str, int, int], None]
+
+HEADER_FIELDS = b"FROM TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE"
+HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (" + HEADER_FIELDS + b")]"
+HEADER_KEY = b"BODY[HEADER.FIELDS (" + HEADER_FIELDS + b")]"
+FIRST_BATCH = 100
+BATCH = 2000
+RETRIES = 3
+
+ROLE_FLAGS = {
+    b"\\SENT": "sent",
+    b"\\DRAFTS": "drafts",
+    b"\\TRASH": "trash",
+    b"\\JUNK": "junk",
+    b"\\ARCHIVE": "archive",
+    b"\\ALL": "all",
+    b"\\FLAGGED": "flagged",
+}
+ROLE_NAMES = {
+    "sent": {"sent", "sent items", "sent messages", "sent mail", "gesendet", "envoyés"},
+    "drafts": {"drafts", "draft", "entwürfe", "brouillons"},
+    "trash": {"trash", "deleted items", "deleted messages", "bin", "papierkorb", "corbeille"},
+    "junk": {"junk", "spam", "junk e-mail", "junk email", "bulk mail"},
+    "archive": {"archive", "archives"},
+}
+
+
+@dataclass
+class FolderResult:
+    folder: str
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    rebuilt: bool = False
+    skipped: bool = False
+
+
+@dataclass
+class SyncResult:
+    account: str
+    folders: list[FolderResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def new(self) -> int:
+        return sum(f.new for f in self.folders)
+
+    @property
+    def changed(self) -> int:
+        return sum(f.changed for f in self.folders)
+
+    @property
+    def removed(self) -> int:
+        return sum(f.removed for f in self.folders)
+
+    def as_dict(self) -> dict:
+        return {
+            "account": self.account,
+            "folders": len(self.folders),
+            "new": self.new,
+            "changed": self.changed,
+            "removed": self.removed,
+            "rebuilt": [f.folder for f in self.folders if f.rebuilt],
+            "errors": self.errors,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def uid_set(uids: Iterable[int]) -> str:
+    """[1, 2, 3, 7] -> '1:3,7' (short commands for big folders)."""
+    out: list[str] = []
+    run_start = prev = None
+    for uid in sorted(uids):
+        if prev is not None and uid == prev + 1:
+            prev = uid
+            continue
+        if run_start is not None:
+            out.append(f"{run_start}:{prev}" if prev != run_start else str(run_start))
+        run_start = prev = uid
+    if run_start is not None:
+        out.append(f"{run_start}:{prev}" if prev != run_start else str(run_start))
+    return ",".join(out)
+
+
+def folder_role(flags: Sequence[bytes], name: str, delimiter: str | None) -> str | None:
+    if name.upper() == "INBOX":
+        return "inbox"
+    upper = {f.upper() if isinstance(f, bytes) else f.encode().upper() for f in flags}
+    for flag, role in ROLE_FLAGS.items():
+        if flag in upper:
+            return role
+    leaf = name.rsplit(delimiter, 1)[-1] if delimiter else name
+    for role, names in ROLE_NAMES.items():
+        if leaf.lower() in names:
+            return role
+    return None
+
+
+def _flags(values: Iterable) -> tuple[str, ...]:
+    return tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values)
+
+
+def _epoch(value) -> float | None:
+    if value is None:
+        return None
+    try:
+        return value.timestamp()
+    except (AttributeError, OverflowError, ValueError):
+        return None
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: Store,
+        account: Account,
+        connect: Connector,
+        progress: Progress | None = None,
+        *,
+        first_batch: int = FIRST_BATCH,
+        batch: int = BATCH,
+    ) -> None:
+        self.store = store
+        self.account = account
+        self._connect = connect
+        self.progress = progress
+        self.first_batch = first_batch
+        self.batch = batch
+        self._client: IMAPClient | None = None
+        self._caps: set[str] = set()
+        self._selected: str | None = None
+        self.store.account_id(account.name, account.email, account.protocol)
+
+    # -- connection --------------------------------------------------------------------
+
+    @property
+    def client(self) -> IMAPClient:
+        if self._client is None:
+            client = self._connect()
+            self._caps = capabilities(client)
+            try:
+                if self.qresync:
+                    client.enable("QRESYNC")
+                elif self.condstore:
+                    client.enable("CONDSTORE")
+            except Exception:
+                pass
+            self._client = client
+            self._selected = None
+        return self._client
+
+    @property
+    def condstore(self) -> bool:
+        return self.account.use_condstore and ("CONDSTORE" in self._caps or "QRESYNC" in self._caps)
+
+    @property
+    def qresync(self) -> bool:
+        return self.account.use_qresync and self.account.use_condstore and "QRESYNC" in self._caps
+
+    def has(self, capability: str) -> bool:
+        self.client  # noqa: B018 - connect to learn the capabilities
+        return capability.upper() in self._caps
+
+    def drop_connection(self) -> None:
+        client, self._client = self._client, None
+        self._selected = None
+        if client is not None:
+            try:
+                client.shutdown()
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        close_quietly(client)
+
+    def _retrying(self, step: Callable[[], object]):
+        """Run a step; on a lost connection reconnect and run it again (idempotent)."""
+        for attempt in range(RETRIES):
+            try:
+                return step()
+            except Exception as exc:
+                if not is_connection_error(exc) or attempt == RETRIES - 1:
+                    raise
+                self.drop_connection()
+                time.sleep(min(0.2 * 2**attempt, 2.0))
+        raise AssertionError("unreachable")
+
+    # -- whole account -----------------------------------------------------------------
+
+    def sync(self, folders: Sequence[str] | None = None) -> SyncResult:
+        """One pass: pending actions, the folder list, then every (or the named) folder."""
+        started = time.perf_counter()
+        result = SyncResult(self.account.name)
+        try:
+            self._retrying(self.replay_actions)
+            known = self._retrying(self.sync_folder_list)
+        except Exception as exc:
+            result.errors.append(describe(exc))
+            result.seconds = time.perf_counter() - started
+            return result
+        names = list(folders) if folders is not None else [f.name for f in known if f.selectable]
+        # INBOX first: it is what the user looks at.
+        names.sort(key=lambda n: n.upper() != "INBOX")
+        for name in names:
+            try:
+                result.folders.append(self._retrying(lambda n=name: self.sync_folder(n)))
+            except Exception as exc:
+                result.errors.append(f"{name}: {describe(exc)}")
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def replay_actions(self) -> None:
+        from tuimail.core.imap.actions import replay
+
+        if self.store.actions(self.account.name):
+            replay(self.store, self.account, self.client, self._caps)
+            self._selected = None
+
+    def sync_folder_list(self) -> list[FolderInfo]:
+        """Folders from LIST (roles, hierarchy) and LSUB; folders gone on the server go."""
+        client = self.client
+        listed = client.list_folders()
+        try:
+            subscribed = {name for _, _, name in client.list_sub_folders()}
+        except Exception:
+            subscribed = {name for _, _, name in listed}
+        seen = set()
+        for flags, delimiter, name in listed:
+            name = str(name)
+            delim = delimiter.decode() if isinstance(delimiter, bytes) else delimiter
+            upper = {f.upper() for f in flags}
+            selectable = b"\\NOSELECT" not in upper and b"\\NONEXISTENT" not in upper
+            self.store.upsert_folder(
+                self.account.name,
+                name,
+                delimiter=delim,
+                role=folder_role(flags, name, delim),
+                subscribed=name in subscribed or name.upper() == "INBOX",
+                selectable=selectable,
+            )
+            seen.add(name)
+        for folder in self.store.folders(self.account.name):
+            if not folder.local and folder.name not in seen:
+                self.store.delete_folder(folder.id)
+        return self.store.folders(self.account.name)
+
+    # -- one folder ----------------------------------------------------------------------
+
+    def _status_unchanged(self, folder: FolderInfo) -> bool:
+        if folder.uidvalidity is None or folder.uidnext is None:
+            return False
+        items = [b"MESSAGES", b"UIDNEXT", b"UIDVALIDITY", b"UNSEEN"]
+        if self.condstore:
+            items.append(b"HIGHESTMODSEQ")
+        status = self.client.folder_status(folder.name, items)
+        self.store.set_folder_state(
+            folder.id, server_total=status.get(b"MESSAGES"), server_unread=status.get(b"UNSEEN")
+        )
+        same = (
+            status.get(b"UIDVALIDITY") == folder.uidvalidity
+            and status.get(b"UIDNEXT") == folder.uidnext
+            and status.get(b"MESSAGES")
+            == self.store.count_messages(folder.id) - len(self.store.placeholders(folder.id))
+        )
+        if not self.condstore:
+            return False  # flag changes are invisible to STATUS without CONDSTORE
+        return same and status.get(b"HIGHESTMODSEQ") == folder.highestmodseq
+
+    def sync_folder(self, name: str) -> FolderResult:
+        result = FolderResult(name)
+        folder_id = self.store.folder_id(self.account.name, name)
+        if folder_id is None:
+            folder_id = self.store.upsert_folder(self.account.name, name)
+        folder = self.store.folder(folder_id)
+        assert folder is not None
+        if self._status_unchanged(folder):
+            result.skipped = True
+            return result
+        client = self.client
+        info = client.select_folder(name, readonly=True)
+        self._selected = name
+        exists = int(info.get(b"EXISTS", 0))
+        uidvalidity = info.get(b"UIDVALIDITY")
+        uidnext = info.get(b"UIDNEXT")
+        highestmodseq = info.get(b"HIGHESTMODSEQ") if self.condstore else None
+        if isinstance(highestmodseq, list | tuple):
+            highestmodseq = highestmodseq[0]
+
+        if folder.uidvalidity is not None and uidvalidity != folder.uidvalidity:
+            self.store.reset_folder(folder_id, uidvalidity)
+            self.store.fail_actions_for_folder(
+                self.account.name,
+                name,
+                uidvalidity,
+                f"the folder {name} was renumbered on the server (UIDVALIDITY changed), "
+                "so this change was not applied: it might have hit the wrong messages",
+            )
+            result.rebuilt = True
+            folder = self.store.folder(folder_id)
+        elif folder.uidvalidity is None:
+            self.store.set_folder_state(folder_id, uidvalidity=uidvalidity)
+
+        # Placeholders from local moves wait for their UID; once no action is queued,
+        # whatever is still unclaimed after this pass is stale.
+        pending = bool(self.store.actions(self.account.name))
+
+        if exists and folder.highestmodseq is not None and self.condstore and not result.rebuilt:
+            result.changed += self._flags_since(folder_id, folder.highestmodseq)
+        elif exists and self.store.max_uid(folder_id):
+            result.changed += self._all_flags(folder_id)
+
+        max_uid = self.store.max_uid(folder_id)
+        new_uids: list[int] = []
+        if exists:
+            if max_uid:
+                found = client.search(["UID", f"{max_uid + 1}:*"])
+                new_uids = [u for u in found if u > max_uid]
+            else:
+                new_uids = list(client.search(["ALL"]))
+        result.new += self._fetch_new(folder_id, name, new_uids)
+
+        stored = self.store.count_messages(folder_id) - len(self.store.placeholders(folder_id))
+        if stored != exists:
+            server_uids = set(client.search(["ALL"])) if exists else set()
+            local_uids = set(self.store.uids(folder_id))
+            gone = local_uids - server_uids
+            result.removed += self.store.remove_uids(folder_id, gone)
+            missing = server_uids - local_uids
+            result.new += self._fetch_new(folder_id, name, sorted(missing))
+
+        if not pending:
+            stale = [row.id for row in self.store.placeholders(folder_id)]
+            if stale and not folder.local:
+                self.store.remove_messages(stale)
+
+        if self.account.download_bodies:
+            self._download_bodies(folder_id)
+
+        self.store.set_folder_state(
+            folder_id,
+            uidvalidity=uidvalidity,
+            uidnext=uidnext,
+            highestmodseq=highestmodseq,
+            server_total=exists,
+            synced_at=time.time(),
+        )
+        return result
+
+    def _flags_since(self, folder_id: int, modseq: int) -> int:
+        data = self.client.fetch("1:*", ["UID", "FLAGS"], modifiers=[f"CHANGEDSINCE {modseq}"])
+        return self._apply_flags(folder_id, data, only_changed=False)
+
+    def _all_flags(self, folder_id: int) -> int:
+        data = self.client.fetch("1:*", ["UID", "FLAGS"])
+        return self._apply_flags(folder_id, data, only_changed=True)
+
+    def _apply_flags(self, folder_id: int, data: dict, only_changed: bool) -> int:
+        known = self.store.uid_flags(folder_id)
+        changes: dict[int, tuple[str, ...]] = {}
+        modseqs: dict[int, int] = {}
+        for uid, item in data.items():
+            if uid not in known:
+                continue
+            flags = _flags(item.get(b"FLAGS", ()))
+            if " ".join(sorted(set(flags))) != known[uid]:
+                changes[uid] = flags
+            modseq = item.get(b"MODSEQ")
+            if modseq:
+                modseqs[uid] = modseq[0] if isinstance(modseq, list | tuple) else modseq
+        if changes:
+            self.store.set_flags(folder_id, changes, modseqs)
+        return len(changes)
+
+    def _fetch_new(self, folder_id: int, name: str, uids: list[int]) -> int:
+        """Fetch headers of `uids`, newest first, in batches; each batch is committed."""
+        if not uids:
+            return 0
+        uids = sorted(uids, reverse=True)
+        total, done, added = len(uids), 0, 0
+        items = [b"UID", b"FLAGS", b"INTERNALDATE", b"RFC822.SIZE", HEADER_ITEM]
+        if self.condstore:
+            items.append(b"MODSEQ")
+        size = self.first_batch
+        while done < total:
+            chunk = uids[done : done + size]
+            data = self.client.fetch(uid_set(chunk), items)
+            messages = []
+            for uid, item in sorted(data.items(), reverse=True):
+                modseq = item.get(b"MODSEQ")
+                messages.append(
+                    NewMessage(
+                        uid=uid,
+                        flags=_flags(item.get(b"FLAGS", ())),
+                        header=item.get(HEADER_KEY) or _find_header(item) or b"",
+                        size=int(item.get(b"RFC822.SIZE", 0) or 0),
+                        internaldate=_epoch(item.get(b"INTERNALDATE")),
+                        modseq=(modseq[0] if isinstance(modseq, list | tuple) else modseq),
+                    )
+                )
+            self.store.add_messages(folder_id, messages)
+            added += len(messages)
+            done += len(chunk)
+            if self.progress:
+                self.progress(name, done, total)
+            size = self.batch
+        return added
+
+    def _download_bodies(self, folder_id: int) -> None:
+        rows = self.store.conn.execute(
+            "SELECT id, uid FROM messages m WHERE folder_id = ? AND uid IS NOT NULL AND "
+            "NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id) ORDER BY uid DESC",
+            (folder_id,),
+        ).fetchall()
+        for start in range(0, len(rows), 200):
+            chunk = dict((uid, mid) for mid, uid in rows[start : start + 200])
+            data = self.client.fetch(uid_set(chunk), [b"UID", b"BODY.PEEK[]"])
+            for uid, item in data.items():
+                raw = item.get(b"BODY[]")
+                if uid in chunk and raw is not None:
+                    self.store.save_body(chunk[uid], raw)
+
+    # -- bodies ----------------------------------------------------------------------------
+
+    def fetch_body(self, message_id: int) -> bytes:
+        """The raw message: from the cache, else fetched (BODY.PEEK[]) and cached."""
+        cached = self.store.body(message_id)
+        if cached is not None:
+            return cached
+        row = self.store.message(message_id)
+        if row is None:
+            raise ImapError("this message is no longer in the store")
+        if row.uid is None:
+            raise ImapError("this message is still being moved on the server; try again soon")
+        folder = self.store.folder(row.folder_id)
+        assert folder is not None
+
+        def step() -> bytes:
+            info = self.client.select_folder(row.folder, readonly=True)
+            self._selected = row.folder
+            if folder.uidvalidity is not None and info.get(b"UIDVALIDITY") != folder.uidvalidity:
+                raise ImapError(
+                    f"the folder {row.folder} changed on the server; sync it and open the "
+                    "message again"
+                )
+            data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
+            for item in data.values():
+                raw = item.get(b"BODY[]")
+                if raw is not None:
+                    return raw
+            raise ImapError("the message is no longer on the server")
+
+        raw = self._retrying(step)
+        self.store.save_body(message_id, raw)
+        return raw
+
+
+def _find_header(item: dict) -> bytes | None:
+    for key, value in item.items():
+        if isinstance(key, bytes) and key.startswith(b"BODY[HEADER"):
+            return value
+    return None
