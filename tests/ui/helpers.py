@@ -1,0 +1,59 @@
+"""Helpers for the UI tests: an app on the bundled server, and waiting on conditions."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.secrets import Secret
+from tuimail.core.service import MailService
+from tuimail.ui.app import TuimailApp
+from tuimail.ui.demo import SAMPLES, sample
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def account_for(server, user, name: str = "test") -> Account:
+    return Account(
+        name=name,
+        email=user.email,
+        display_name="Test User",
+        incoming=ServerSettings(server.host, server.ports.imap_tls, "tls"),
+        outgoing=ServerSettings(server.host, server.ports.smtp_starttls, "starttls"),
+        ca_file=server.ca_file,
+    )
+
+
+def seed(server, user, count: int | None = None) -> None:
+    items = SAMPLES if count is None else SAMPLES[:count]
+    for i, item in enumerate(items):
+        server.deliver(user, sample(len(items) - i, *item, to=user.email))
+
+
+def make_app(server, user, *, idle: bool = False, sync: bool = True, store=None):
+    account = account_for(server, user)
+    password = Secret(user.password)
+    service = MailService(
+        {account.name: account}, password_for=lambda _a: password, idle=idle, store=store
+    )
+    return TuimailApp(service, now=NOW, start_sync=sync)
+
+
+async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def settle(pilot) -> None:
+    """Wait for workers to finish and the screen to repaint."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await asyncio.sleep(0)

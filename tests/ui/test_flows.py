@@ -1,0 +1,165 @@
+"""Pilot tests of the main flows against the bundled server (real IMAP/SMTP over TLS)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from textual.widgets import Input, TextArea
+
+from tests.ui.helpers import make_app, seed, settle, wait_for
+from tuimail.ui.screens.composer import ComposerScreen
+from tuimail.ui.screens.main import MainScreen
+from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.reader import ReaderPane
+from tuimail.ui.widgets.status import StatusBar
+
+
+def _list(app) -> MessageList:
+    return app.screen.query_one(MessageList)
+
+
+def _reader_text(app) -> str:
+    reader = app.main.query_one(ReaderPane)
+    return "\n".join(str(w.render()) for w in reader.children)
+
+
+async def _ready(pilot) -> None:
+    await wait_for(pilot, lambda: pilot.app.synced)
+    await settle(pilot)
+
+
+async def test_read_a_message(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        assert isinstance(app.screen, MainScreen)
+        lst = _list(app)
+        assert lst.count == 6
+        assert lst.current.subject == "Invoice 2026-031"
+        await pilot.press("j", "j", "j", "j", "enter")
+        await settle(pilot)
+        text = _reader_text(app)
+        assert "Quarterly report draft" in text
+        assert "report.txt" in text  # the attachment is listed
+        assert "[1] https://example.test/reports/q1" in text  # links are numbered
+        # reading marked it seen on the server
+        await wait_for(pilot, lambda: not _list(app).current or _list(app).current.seen)
+        raw_flags = [m for m in mail_server.store.messages(user.login) if b"Quarterly" in m.raw]
+        assert "\\Seen" in raw_flags[0].flags
+
+
+async def test_reply_and_send_arrives(mail_server):
+    user = mail_server.new_user()
+    bob = mail_server.new_user()
+    msg = EmailMessage()
+    msg["From"] = bob.email
+    msg["To"] = user.email
+    msg["Subject"] = "Question"
+    msg["Message-ID"] = "<q1@example.test>"
+    msg.set_content("Can you answer this?\n")
+    mail_server.deliver(user, msg.as_bytes())
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        screen = app.screen
+        assert bob.email in screen.query_one("#compose-to", Input).value
+        assert screen.query_one("#compose-subject", Input).value == "Re: Question"
+        body = screen.query_one("#compose-body", TextArea)
+        assert "> Can you answer this?" in body.text
+        body.text = "Yes, here is the answer.\n" + body.text
+        await pilot.press("ctrl+s")
+        raw = mail_server.wait_for_message(bob, lambda r: b"here is the answer" in r, timeout=20)
+        assert b"In-Reply-To: <q1@example.test>" in raw
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+
+
+async def test_delete_and_undo(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 3)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        first = _list(app).current.subject
+        await pilot.press("d")
+        await settle(pilot)
+        await wait_for(pilot, lambda: _list(app).count == 2)
+        assert len(mail_server.messages(user, "Trash")) == 1
+        assert len(mail_server.messages(user, "INBOX")) == 2
+        await pilot.press("u")
+        await settle(pilot)
+        await wait_for(pilot, lambda: _list(app).count == 3)
+        assert len(mail_server.messages(user, "INBOX")) == 3
+        assert not mail_server.messages(user, "Trash")
+        assert first in {_list(app).row_at(i).subject for i in range(3)}
+
+
+async def test_move_with_fuzzy_picker(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 2)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press("a", "r", "c")  # fuzzy: "Archive"
+        await pilot.press("enter")
+        await settle(pilot)
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "Archive")) == 1)
+        await wait_for(pilot, lambda: _list(app).count == 1)
+
+
+async def test_search_shows_results_as_a_folder(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"lunch", "enter")
+        await settle(pilot)
+        lst = _list(app)
+        await wait_for(pilot, lambda: lst.count == 2)
+        assert all("Lunch" in lst.row_at(i).subject for i in range(2))
+
+
+async def test_new_mail_arrives_by_idle(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user, idle=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await wait_for(pilot, lambda: app.service.states()["test"].detail == "push connected")
+        msg = EmailMessage()
+        msg["From"] = "someone@example.test"
+        msg["To"] = user.email
+        msg["Subject"] = "Pushed while open"
+        msg.set_content("hello\n")
+        mail_server.deliver(user, msg.as_bytes())
+        await wait_for(pilot, lambda: _list(app).count == 2, timeout=20)
+        assert any("Pushed while open" in _list(app).row_at(i).subject for i in range(2))
+
+
+async def test_offline_start_from_cache(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 3)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("enter")  # fetch one body into the cache
+        await settle(pilot)
+    store = app.service.store
+    mail_server.stop()
+    app = make_app(mail_server, user, store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        assert _list(app).count == 3
+        status = str(app.main.query_one(StatusBar).render())
+        assert "offline" in status or "error" in status or "!" in status
+        await pilot.press("enter")  # the cached body shows offline
+        await settle(pilot)
+        assert "Great, see you there." in _reader_text(app)
