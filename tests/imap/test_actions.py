@@ -1,0 +1,134 @@
+"""Actions: applied to the store at once, queued, replayed after a restart; undo."""
+
+from __future__ import annotations
+
+from tests.imap.helpers import (
+    engine_for,
+    message,
+    other_client,
+    server_state,
+    store_state,
+    tmp_store,
+)
+from tuimail.core.imap.actions import MailActions
+from tuimail.core.store import Store
+
+
+def _subjects(client, folder: str) -> set[str]:
+    client.select_folder(folder, readonly=True)
+    uids = client.search(["ALL"])
+    if not uids:
+        return set()
+    data = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])
+    return {
+        v[b"BODY[HEADER.FIELDS (SUBJECT)]"].decode().strip().removeprefix("Subject: ")
+        for v in data.values()
+    }
+
+
+def test_offline_actions_replay_after_restart(mail_peer, tmp_path) -> None:
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    for i in range(1, 7):
+        other.append("INBOX", message(i))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_peer, user, store)
+    engine.sync()
+    engine.close()
+    inbox = store.folder_id("test", "INBOX")
+    rows = {r.subject: r for r in store.message_rows(inbox, 0, 10)}
+
+    # Offline: nothing reaches the server, but the store shows the result at once.
+    actions = MailActions(store, engine.account)
+    actions.mark_read([rows["message 1"].id])
+    actions.flag([rows["message 2"].id])
+    actions.move([rows["message 3"].id], "Archive")
+    actions.delete([rows["message 4"].id])
+    actions.create_folder("Projects")
+    actions.copy([rows["message 5"].id], "Projects")
+    assert store.message(rows["message 1"].id).seen
+    assert store.message(rows["message 3"].id).folder == "Archive"
+    assert store.message(rows["message 4"].id).folder == "Trash"
+    assert store.count_messages(inbox) == 4
+    assert len(store.actions("test")) == 6
+    assert _subjects(other, "Archive") == set()
+    store.close()
+
+    # Restart: a new store object on the same file replays the queue, then syncs.
+    store = Store(tmp_path / "store.sqlite3")
+    engine = engine_for(mail_peer, user, store)
+    result = engine.sync()
+    assert result.errors == []
+    assert store.actions("test") == [] and store.actions("test", "failed") == []
+    assert _subjects(other, "Archive") == {"message 3"}
+    assert _subjects(other, "Trash") == {"message 4"}
+    assert _subjects(other, "Projects") == {"message 5"}
+    assert _subjects(other, "INBOX") == {"message 1", "message 2", "message 5", "message 6"}
+    for folder in ("INBOX", "Archive", "Trash", "Projects"):
+        assert store_state(store, "test", folder) == server_state(other, folder), folder
+    # the moved message kept its local id and got its new UID
+    moved = store.message(rows["message 3"].id)
+    assert moved is not None and moved.folder == "Archive" and moved.uid is not None
+    assert store.count_messages(store.folder_id("test", "Archive")) == 1
+    engine.close()
+    other.logout()
+
+
+def test_undo_move_before_and_after_replay(mail_peer, tmp_path) -> None:
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    for i in range(1, 4):
+        other.append("INBOX", message(i))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_peer, user, store)
+    engine.sync()
+    inbox = store.folder_id("test", "INBOX")
+    rows = {r.subject: r for r in store.message_rows(inbox, 0, 10)}
+    actions = MailActions(store, engine.account)
+
+    # Undo before the server saw it: the row is back with its UID, nothing is sent.
+    actions.delete([rows["message 1"].id])
+    assert store.message(rows["message 1"].id).folder == "Trash"
+    assert actions.undo()
+    back = store.message(rows["message 1"].id)
+    assert back.folder == "INBOX" and back.uid == rows["message 1"].uid
+    assert store.actions("test") == []
+
+    # Undo after the server did it: a move back is queued and replayed.
+    actions.move([rows["message 2"].id], "Archive")
+    assert engine.sync().errors == []
+    assert _subjects(other, "Archive") == {"message 2"}
+    assert actions.undo()
+    assert store.message(rows["message 2"].id).folder == "INBOX"
+    assert engine.sync().errors == []
+    assert _subjects(other, "Archive") == set()
+    assert _subjects(other, "INBOX") == {"message 1", "message 2", "message 3"}
+    assert store_state(store, "test", "INBOX") == server_state(other, "INBOX")
+    assert not actions.undo()  # only the last one
+    engine.close()
+    other.logout()
+
+
+def test_delete_in_trash_expunges_and_server_wins(mail_peer, tmp_path) -> None:
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    other.append("Trash", message(1))
+    other.append("INBOX", message(2))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_peer, user, store)
+    engine.sync()
+    trash = store.folder_id("test", "Trash")
+    inbox = store.folder_id("test", "INBOX")
+    actions = MailActions(store, engine.account)
+    actions.delete([store.message_rows(trash, 0, 1)[0].id])
+    # meanwhile another client deletes the inbox message we are about to flag
+    actions.flag([store.message_rows(inbox, 0, 1)[0].id])
+    other.select_folder("INBOX")
+    other.delete_messages(other.search(["ALL"]))
+    other.expunge()
+    assert engine.sync().errors == []
+    assert _subjects(other, "Trash") == set()
+    assert store.count_messages(trash) == 0 and store.count_messages(inbox) == 0
+    assert store.actions("test", "failed") == []
+    engine.close()
+    other.logout()
