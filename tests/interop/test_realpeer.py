@@ -19,6 +19,7 @@ import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
+from testserver.mailstore import StoreError
 from testserver.peer import PeerUser
 from tuimail.core.tls import client_context
 
@@ -166,6 +167,28 @@ def test_deliver_normalizes_line_ends_like_a_real_mda(dovecot_peer):
     user = dovecot_peer.new_user()
     dovecot_peer.deliver(user, b"Subject: bare LF\n\nline\n")
     assert dovecot_peer.messages(user) == [b"Subject: bare LF\r\n\r\nline\r\n"]
+
+
+def test_unknown_folder_is_an_error(dovecot_peer):
+    user = dovecot_peer.new_user()
+    with pytest.raises(StoreError):
+        dovecot_peer.deliver(user, b"Subject: x\r\n\r\n", folder="No such folder")
+    with pytest.raises(StoreError):
+        dovecot_peer.messages(user, "No such folder")
+
+
+def test_created_folder_is_found(dovecot_peer):
+    user = dovecot_peer.new_user()
+    context = client_context(dovecot_peer.ca_file)
+    with IMAPClient(
+        dovecot_peer.host, port=dovecot_peer.ports.imap_tls, ssl_context=context, timeout=TIMEOUT
+    ) as client:
+        client.login(user.login, user.password)
+        client.create_folder("Projekte/Entw\u00fcrfe")
+        client.append("Projekte/Entw\u00fcrfe", b"Subject: nested\r\n\r\nbody\r\n")
+    assert dovecot_peer.messages(user, "Projekte/Entw\u00fcrfe") == [
+        b"Subject: nested\r\n\r\nbody\r\n"
+    ]
 
 
 def test_new_users_are_distinct_and_empty(dovecot_peer):
