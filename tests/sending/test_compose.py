@@ -273,3 +273,14 @@ def test_edit_in_editor_reports_missing_editor(account, monkeypatch) -> None:
     monkeypatch.setenv("EDITOR", "/nonexistent/editor --flag")
     with pytest.raises(EditorError, match="could not run the editor"):
         edit_in_editor(new_draft(account))
+
+
+def test_reply_to_html_only_message_quotes_its_text(account) -> None:
+    raw = (
+        b"From: bob@other.test\r\nSubject: html\r\nMessage-ID: <h@x>\r\n"
+        b"Content-Type: text/html; charset=iso-8859-1\r\n\r\n"
+        b"<html><body><p>Caf\xe9 <b>tonight</b>?</p><script>evil()</script></body></html>\r\n"
+    )
+    draft = reply(raw, account)
+    assert "> Café tonight?" in draft.body
+    assert "evil" not in draft.body and "<b>" not in draft.body

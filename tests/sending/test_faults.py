@@ -186,3 +186,38 @@ async def test_sent_copy_can_be_switched_off(bed) -> None:
     entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
     assert entry.state == "sent" and "save_sent_copy is off" in entry.sent_copy
     assert server.messages(alice, "Sent") == []
+
+
+async def test_untrusted_certificate_sends_nothing(test_ca) -> None:
+    from testserver.server import MailServer
+
+    async with MailServer(ca=test_ca, cert="expired", protocols=("smtp",)) as server:
+        alice, bob = server.new_user(), server.new_user()
+        for security in ("tls", "starttls"):
+            account = account_for(server, alice, security=security)
+            raw, sender, rcpts = compose(account, [bob.email])
+            entry = await send_now(raw, sender, rcpts, account, Secret(alice.password))
+            assert entry.state == "failed", security
+            assert "expired" in entry.last_error and "nothing was sent" in entry.last_error
+        assert smtp(server).auth_log == [] and smtp(server).accepted == []
+
+
+async def test_certificate_pin(bed) -> None:
+    import ssl
+
+    from tuimail.core.tls import spki_sha256
+
+    server, alice, (bob, *_) = bed
+    pem = ssl.get_server_certificate((server.host, server.ports.smtp_tls))
+    pin = spki_sha256(ssl.PEM_cert_to_DER_cert(pem))
+    account = account_for(server, alice)
+    account.ca_file = None  # only the pin vouches for the server now
+    account.outgoing.pinned_sha256 = "00" * 32
+    raw, sender, rcpts = compose(account, [bob.email])
+    wrong = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
+    assert wrong.state == "failed" and "not the one you chose to trust" in wrong.last_error
+    assert smtp(server).auth_log == []
+    account.outgoing.pinned_sha256 = pin
+    account.save_sent_copy = False
+    right = await Outbox(account.name).send(wrong.id, account, Secret(alice.password), force=True)
+    assert right.state == "sent", right.last_error
