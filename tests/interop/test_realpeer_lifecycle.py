@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,21 @@ from tests.fixtures.realpeer_bed import (
 )
 
 pytestmark = pytest.mark.interop
+
+
+def _processes_mentioning(marker: str) -> list[int]:
+    """Live processes whose command line or environment names `marker`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            blob = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in blob and _pid_alive(int(proc.name)):
+            found.append(int(proc.name))
+    return found
 
 
 def _dead_pid() -> int:
@@ -39,6 +55,8 @@ def test_a_second_bed_stops_completely_and_leaves_the_first_alone(dovecot_peer):
         assert _belongs_to(dovecot_pid, "dovecot", layout.root)
         assert _belongs_to(postfix_pid, "master", layout.root)
         assert set(other.ports.__dict__.values()).isdisjoint(dovecot_peer.ports.__dict__.values())
+        running = _processes_mentioning(layout.root.name)
+        assert {dovecot_pid, postfix_pid} <= set(running) and len(running) > 4
         # Not the session bed's processes.
         assert not _belongs_to(dovecot_pid, "dovecot", dovecot_peer.layout.root)
     finally:
@@ -46,6 +64,11 @@ def test_a_second_bed_stops_completely_and_leaves_the_first_alone(dovecot_peer):
     assert not _pid_alive(dovecot_pid)
     assert not _pid_alive(postfix_pid)
     assert not layout.root.exists()
+    # No child either (login processes, smtpd, qmgr...): they exit once their master has.
+    deadline = time.monotonic() + 10
+    while _processes_mentioning(layout.root.name) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_mentioning(layout.root.name) == []
     # The session's bed still answers.
     user = dovecot_peer.new_user()
     dovecot_peer.deliver(user, b"Subject: still here\r\n\r\n.\r\n")
