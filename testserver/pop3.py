@@ -5,6 +5,10 @@ TLS is up. A session sees the user's INBOX of the shared store as it was at logi
 message numbers are stable for the session, deletions are applied only at QUIT (the
 UPDATE state) and a dropped connection deletes nothing. One session per maildrop.
 UIDL is "<uidvalidity>-<uid>", stable across sessions.
+
+Under the `no_starttls` / `strip_starttls` faults the STLS port acts like a server
+without TLS: USER/PASS are offered and accepted in plaintext, so a test can see in
+`auth_log` whether a client sent its password in clear.
 """
 
 from __future__ import annotations
@@ -55,6 +59,16 @@ def dot_stuff(data: bytes) -> bytes:
     return stuffed + b".\r\n"
 
 
+@dataclass(frozen=True)
+class AuthAttempt:
+    """One USER/PASS or AUTH the server saw (never the password)."""
+
+    login: str
+    success: bool
+    tls: bool
+    port: str  # "tls" | "starttls"
+
+
 @dataclass
 class _Entry:
     uid: int
@@ -84,6 +98,7 @@ class POP3Server:
         self.set_seen = set_seen
         self._servers: list[asyncio.base_events.Server] = []
         self._sessions: set[_Session] = set()
+        self.auth_log: list[AuthAttempt] = []
 
     async def start(self, host: str, port_tls: int = 0, port_starttls: int = 0) -> tuple[int, int]:
         tls = await asyncio.start_server(
@@ -274,7 +289,7 @@ class _Session:
         caps = ["TOP", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"]
         if not find(self.faults, "no_uidl"):
             caps.append("UIDL")
-        if self.tls:
+        if not self._plaintext_refused():
             caps += ["USER", "SASL PLAIN"]
         if self._starttls_offered():
             caps.append("STLS")
@@ -308,7 +323,10 @@ class _Session:
         self.user = None
 
     def _plaintext_refused(self) -> bool:
-        return not self.tls
+        """Before TLS, unless TLS is missing or stripped (then act as a naive server)."""
+        return not self.tls and not any(
+            find(self.faults, kind) for kind in ("no_starttls", "strip_starttls")
+        )
 
     async def cmd_user(self, arg: str) -> None:
         if self._plaintext_refused():
@@ -361,6 +379,7 @@ class _Session:
 
     async def _login(self, name: str, password: str) -> None:
         user = self.store.authenticate(name, password)
+        self.server.auth_log.append(AuthAttempt(name, user is not None, self.tls, self.port))
         if user is None:
             await self.err("[AUTH] Authentication failed.")
             return

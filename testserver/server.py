@@ -124,6 +124,7 @@ class MailServer:
             options = dict(self._options.get(protocol, {}))
             if protocol == "smtp":
                 options.setdefault("outbound", self.outbound)
+                options.setdefault("hostname", f"smtp.{self.domain}")
             server = cls(self.store, context, self.faults, **options)
             tls_port, starttls_port = await server.start(
                 self.host,
@@ -216,6 +217,11 @@ class MailServer:
     @property
     def http_port(self) -> int:
         return self._bound.get("http", 0)
+
+    def protocol_server(self, name: str) -> Any:
+        """The running server object for "imap", "pop3", "smtp", "dns" or "autoconfig"
+        (e.g. `protocol_server("smtp").auth_log`, `.accepted`)."""
+        return self._servers[name]
 
     # -- DNS and autoconfig -----------------------------------------------------------
 
