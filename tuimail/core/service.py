@@ -567,6 +567,16 @@ class MailService:
             if self._idle and ok:
                 backend.start_idle()
 
+    def add_account(self, account: Account) -> None:
+        self.accounts[account.name] = account
+        self.store.account_id(account.name, account.email, account.protocol)
+        self._backends[account.name] = _AccountBackend(self, account)
+
+    def start_account(self, name: str) -> None:
+        backend = self.backend(name)
+        if backend.sync() and self._idle:
+            backend.start_idle()
+
     def stop(self) -> None:
         for backend in self._backends.values():
             backend.close()

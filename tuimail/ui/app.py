@@ -73,11 +73,34 @@ class TuimailApp(App[None]):
         if self._keymap:
             self.set_keymap(self._keymap)
         if self.service is None or not self.service.accounts:
-            self.push_screen(self._make_wizard())
+            self.push_screen(self._make_wizard(), self.account_added)
             return
+        self.open_main()
+
+    def open_main(self) -> None:
+        assert self.service is not None
         self.push_screen(MainScreen())
         if self.start_sync:
             self.run_worker(self.service.start, thread=True, exit_on_error=False, name="sync")
+
+    def account_added(self, account) -> None:
+        """The wizard saved an account: start on it (first run) or add it."""
+        if account is None:
+            if self.service is None or not self.service.accounts:
+                self.exit()
+            return
+        if self.service is None:
+            from tuimail.core.service import MailService
+
+            self.service = MailService({account.name: account}, listener=self._from_service)
+            self.open_main()
+            return
+        service = self.service
+        service.add_account(account)
+        self.work(lambda: service.start_account(account.name), "sync")
+
+    def action_add_account(self) -> None:
+        self.push_screen(self._make_wizard(), self.account_added)
 
     def _make_wizard(self):
         if self.wizard_factory is not None:

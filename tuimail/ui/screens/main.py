@@ -43,6 +43,7 @@ MAIN_BINDINGS = [
     Binding("N", "new_folder", "New folder", show=False, id="new_folder"),
     Binding("F2", "rename_folder", "Rename folder", show=False, id="rename_folder"),
     Binding("D", "delete_folder", "Delete folder", show=False, id="delete_folder"),
+    Binding("plus", "add_account", "Add account", show=False, id="add_account"),
     Binding("ctrl+r", "refresh", "Sync now", show=False, id="refresh"),
     Binding("q,escape", "back", "Back/Quit", id="back"),
     Binding("question_mark", "help", "Help", id="help"),
@@ -199,6 +200,9 @@ class MainScreen(Screen):
 
     def action_delete_folder(self) -> None:
         self.app.ask_folder("delete")
+
+    def action_add_account(self) -> None:
+        self.app.action_add_account()
 
     def action_refresh(self) -> None:
         self.app.sync_all()

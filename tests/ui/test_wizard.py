@@ -1,0 +1,79 @@
+"""The setup wizard, first run through to a saved account, against the bundled server
+(its DNS server answers the SRV look-ups, its autoconfig server is on HTTPS)."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select, Static
+
+from tests.ui.helpers import seed, settle, wait_for
+from tuimail.core.config import load_config
+from tuimail.core.discovery.detect import DetectOptions
+from tuimail.ui.app import TuimailApp
+from tuimail.ui.screens.main import MainScreen
+from tuimail.ui.screens.wizard import WizardScreen
+from tuimail.ui.widgets.message_list import MessageList
+
+
+def wizard_for(server):
+    def options() -> DetectOptions:
+        return DetectOptions(
+            timeout=5,
+            total_timeout=15,
+            nameserver=f"127.0.0.1:{server.dns_port}",
+            ca_file=server.ca_file,
+            https_port=server.https_port,
+        )
+
+    return lambda: WizardScreen(detect_options=options)
+
+
+async def test_first_run_setup_to_saved_account(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 2)
+    app = TuimailApp(None, wizard=wizard_for(mail_server))
+    async with app.run_test(size=(120, 50)) as pilot:
+        assert isinstance(app.screen, WizardScreen)
+        screen = app.screen
+        screen.query_one("#wiz-email", Input).value = user.email
+        screen.query_one("#wiz-password", Input).value = user.password
+        await pilot.click("#wiz-detect")
+        await wait_for(pilot, lambda: screen.detection is not None, timeout=30)
+        await settle(pilot)
+        log = str(screen.query_one("#wizard-log", Static).render())
+        assert "probe" in log  # each probe was reported live
+        assert screen.query_one("#wiz-in-host", Input).value  # settings filled in
+        assert screen.verified, log
+        assert "encrypted" in str(screen.query_one("#wiz-in-badge", Static).render())
+        # Manual settings stay editable: the test DNS names resolve only through the
+        # test's nameserver, so point both servers at the address and verify again.
+        screen.verified = False
+        screen.query_one("#wiz-in-host", Input).value = mail_server.host
+        screen.query_one("#wiz-out-host", Input).value = mail_server.host
+        await pilot.click("#wiz-verify")
+        await wait_for(pilot, lambda: screen.verified, timeout=20)
+        screen.query_one("#wiz-storage", Select).value = "ask"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), timeout=10)
+        config = load_config()
+        assert [a.email for a in config.accounts.values()] == [user.email]
+        saved = next(iter(config.accounts.values()))
+        assert saved.password_command is None
+        # the password is nowhere in the file
+        assert user.password not in config.path.read_text()
+        await wait_for(pilot, lambda: app.synced, timeout=20)
+        await settle(pilot)
+        assert app.screen.query_one(MessageList).count == 2
+
+
+async def test_wizard_errors_are_sentences(mail_server):
+    app = TuimailApp(None, wizard=wizard_for(mail_server))
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = app.screen
+        screen.query_one("#wiz-email", Input).value = "not-an-address"
+        await pilot.click("#wiz-detect")
+        await pilot.pause()
+        log = str(screen.query_one("#wizard-log", Static).render())
+        assert "Enter your whole email address" in log
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, WizardScreen)
