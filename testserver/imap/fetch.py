@@ -79,13 +79,14 @@ class Item:
 def parse_items(token: object) -> list[Item]:
     """The attribute list of a FETCH command (an atom, a macro or a list)."""
     atoms = token if isinstance(token, list) else [token]
-    if isinstance(token, str) and token.upper() in MACROS:
-        return [Item(n) for n in MACROS[token.upper()]]
     items = []
     for atom in atoms:
         if not isinstance(atom, str):
             raise BadCommand("invalid fetch attribute")
         upper = atom.upper()
+        if upper in MACROS:  # RFC 3501 wants them alone; "(FAST)" is accepted like Dovecot
+            items.extend(Item(n) for n in MACROS[upper])
+            continue
         if upper in SIMPLE:
             items.append(Item(upper))
             continue
@@ -239,10 +240,7 @@ def _field(part: Part, name: str) -> bytes:
 
 
 def _lines(data: bytes) -> int:
-    count = data.count(b"\n")
-    if data and not data.endswith(b"\n"):
-        count += 1
-    return count
+    return data.count(b"\n")  # like Dovecot: an unterminated last line does not count
 
 
 def bodystructure_of(part: Part, extended: bool) -> bytes:

@@ -270,7 +270,8 @@ class Session:
         await self.flush()
 
     async def handle(self, raw: bytes) -> None:
-        tag = "*"
+        first = raw.split(b" ", 1)[0].strip().decode("latin-1")
+        tag = first if TAG_RE.match(first) and b" " in raw.strip() else "*"
         try:
             tokens = tokenize(raw)
             if not tokens or not isinstance(tokens[0], str) or not TAG_RE.match(tokens[0]):
@@ -1086,7 +1087,7 @@ class Session:
     async def do_store(self, args: list, uid: bool) -> str:
         self._writable()
         args = list(args)
-        if len(args) < 3:
+        if len(args) < 2:
             raise BadCommand("STORE needs a set, an item and flags.")
         unchangedsince = None
         if isinstance(args[1], list):
@@ -1103,6 +1104,7 @@ class Session:
         modes = {"FLAGS": "=", "+FLAGS": "+", "-FLAGS": "-"}
         if item not in modes:
             raise BadCommand("Invalid STORE item.")
+        # "STORE 1 +FLAGS" with no flags at all is accepted (a no-op), as Dovecot does.
         raw_flags = args[2] if len(args) == 3 and isinstance(args[2], list) else args[2:]
         flags = [_flag(f) for f in raw_flags]
         if "\\Recent" in flags:
