@@ -36,6 +36,7 @@ from tuimail.core.store.store import (
     FILTERS,
     UNIFIED_INBOX,
     FolderInfo,
+    FolderRef,
     MessageRow,
     NewMessage,
     PendingAction,
@@ -44,6 +45,7 @@ from tuimail.core.store.store import (
 )
 
 __all__ = [
+    "FolderRef",
     "FILTERS",
     "UNIFIED_INBOX",
     "FolderInfo",

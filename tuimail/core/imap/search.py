@@ -1,0 +1,92 @@
+"""Search: on the server (UID SEARCH) or in the store (FTS5); both return store rows.
+
+    rows = server_search(engine, "INBOX", SearchQuery(from_="alice", unread=True))
+    rows = local_search(store, "invoice from:alice", account="work")
+
+Server results the store does not have yet (an old message of a folder still syncing)
+are fetched into the store first, so every result is a `MessageRow` the UI can show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from tuimail.core.imap.sync import SyncEngine
+from tuimail.core.store import FolderRef, MessageRow, Store
+
+
+@dataclass
+class SearchQuery:
+    from_: str | None = None
+    to: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    text: str | None = None  # headers or body
+    since: date | None = None  # on or after
+    before: date | None = None  # strictly before
+    unread: bool | None = None
+    flagged: bool | None = None
+
+    def criteria(self) -> list:
+        out: list = []
+        for key, value in (
+            ("FROM", self.from_),
+            ("TO", self.to),
+            ("SUBJECT", self.subject),
+            ("BODY", self.body),
+            ("TEXT", self.text),
+        ):
+            if value:
+                out += [key, value]
+        if self.since:
+            out += ["SINCE", self.since]
+        if self.before:
+            out += ["BEFORE", self.before]
+        if self.unread is not None:
+            out.append("UNSEEN" if self.unread else "SEEN")
+        if self.flagged is not None:
+            out.append("FLAGGED" if self.flagged else "UNFLAGGED")
+        return out or ["ALL"]
+
+    def needs_utf8(self) -> bool:
+        return any(
+            isinstance(v, str) and not v.isascii()
+            for v in (self.from_, self.to, self.subject, self.body, self.text)
+        )
+
+
+def server_search(engine: SyncEngine, folder: str, query: SearchQuery) -> list[MessageRow]:
+    """UID SEARCH in one folder; results newest first, as store rows."""
+
+    def step() -> list[int]:
+        engine.client.select_folder(folder, readonly=True)
+        charset = "UTF-8" if query.needs_utf8() else None
+        return list(engine.client.search(query.criteria(), charset=charset))
+
+    uids = engine._retrying(step)
+    store = engine.store
+    folder_id = store.folder_id(engine.account.name, folder)
+    if folder_id is None:
+        engine.sync_folder_list()
+        folder_id = store.folder_id(engine.account.name, folder)
+    if folder_id is None:
+        return []
+    known = set(store.uids(folder_id))
+    missing = [u for u in uids if u not in known]
+    if missing:
+        engine._retrying(lambda: engine._fetch_new(folder_id, folder, missing))
+    rows = [store.message_by_uid(folder_id, uid) for uid in sorted(uids, reverse=True)]
+    return [r for r in rows if r is not None]
+
+
+def local_search(
+    store: Store,
+    text: str,
+    *,
+    account: str | None = None,
+    folder: FolderRef | None = None,
+    limit: int = 200,
+) -> list[MessageRow]:
+    """Full-text search over headers and cached bodies (see Store.search)."""
+    return store.search(text, account=account, folder=folder, limit=limit)
