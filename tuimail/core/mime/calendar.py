@@ -59,12 +59,14 @@ def summarize_calendar(text: str) -> str:
             if base == name:
                 if name in ("DTSTART", "DTEND"):
                     tz = re.search(r"TZID=([^;:]+)", params)
-                    value = _when(value.strip()) + (f" ({tz.group(1)})" if tz else "")
+                    tzname = tz.group(1).strip('"') if tz else ""
+                    value = _when(value.strip()) + (f" ({tzname})" if tzname else "")
                 elif name == "ORGANIZER":
                     cn = re.search(r'CN="?([^";:]+)', params)
                     addr = re.sub(r"(?i)^mailto:", "", value.strip())
                     value = f"{cn.group(1)} <{addr}>" if cn else addr
-                lines.append(f"{label}: {_unescape(value.strip())}")
+                if value.strip():
+                    lines.append(f"{label}: {_unescape(value.strip())}")
     if attendees:
         lines.append(f"Attendees: {attendees}")
     return "\n".join(lines)

@@ -94,6 +94,16 @@ def _legacy(data: bytes) -> str:
         )
 
 
+def _mixed_handler(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return _legacy(exc.object[exc.start : exc.end]), exc.end
+
+
+_MIXED = "tuimail-utf8-cp1252"
+codecs.register_error(_MIXED, _mixed_handler)
+
+
 def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
     """Decode ``data`` declared as ``charset``; return (text, note or None)."""
     if not data:
@@ -104,10 +114,7 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
         # Often mislabelled UTF-8 (or plain ASCII): prefer UTF-8 when it is valid.
         if data.isascii():
             return data.decode("ascii"), None
-        try:
-            return data.decode("utf-8"), None
-        except UnicodeDecodeError:
-            return _legacy(data), None
+        return data.decode("utf-8", _MIXED), None
     if codec is not None:
         try:
             return data.decode(codec), None
@@ -120,33 +127,35 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
                 return data.decode("utf-8"), None
             except UnicodeDecodeError:
                 pass
+            if codec == "utf-8":
+                text = data.decode("utf-8", _MIXED)
+                return text, f"Some bytes were not valid {declared}; shown as windows-1252."
             try:
                 text = data.decode(codec, "replace")
             except Exception:
                 text = data.decode("utf-8", "replace")
-            if codec == "utf-8" and not any(ord(c) > 0x7F and c != "\ufffd" for c in text):
-                # Declared UTF-8 but not a single valid multi-byte sequence: mislabelled.
-                return _legacy(data), f"Declared {declared} but was not; decoded as windows-1252."
-            return text, (f"Some bytes were not valid {declared or codec} and are shown as \ufffd.")
+            return text, f"Some bytes were not valid {declared or codec} and are shown as \ufffd."
     # Unknown or missing charset.
+    unknown = bool(declared) and declared.lower() not in _UNKNOWN
     if data.isascii():
-        return data.decode("ascii"), None
+        note = f"Unknown charset {declared!r}; decoded as ASCII." if unknown else None
+        return data.decode("ascii"), note
     try:
         text = data.decode("utf-8")
         used = "UTF-8"
     except UnicodeDecodeError:
-        text = _legacy(data)
+        text = data.decode("utf-8", _MIXED)
         used = "windows-1252"
-    if declared and declared.lower() not in _UNKNOWN:
+    if unknown:
         return text, f"Unknown charset {declared!r}; decoded as {used}."
+    if used != "UTF-8":
+        return text, f"No charset declared for 8-bit text; decoded as {used}."
     return text, None
 
 
 def decode_header_bytes(data: bytes) -> str:
-    """Raw 8-bit header bytes: UTF-8 if valid (RFC 6532), else windows-1252."""
+    """Raw 8-bit header bytes: UTF-8 (RFC 6532) where valid, windows-1252 for the
+    bytes that are not (a latin-1 word in an otherwise UTF-8 header survives)."""
     if data.isascii():
         return data.decode("ascii")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _legacy(data)
+    return data.decode("utf-8", _MIXED)

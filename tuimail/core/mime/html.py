@@ -12,6 +12,7 @@ tree is never asked to load anything, and inscriptis only reads the tree.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 
 import lxml.etree
@@ -144,5 +145,8 @@ def html_to_text(html: str, *, first_link: int = 1) -> HtmlText:
     except Exception:
         notes.append("The HTML could not be laid out; showing its text only.")
         return HtmlText(_strip_tags(html).strip(), links, notes=notes)
-    text = "\n".join(line.rstrip() for line in text.splitlines())
-    return HtmlText(text, links, _quote_regions(text, labels), notes)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    regions = _quote_regions(text, labels)
+    # inscriptis indents some layouts as a whole; drop the common indentation
+    # (line count is unchanged, so the quote regions stay valid).
+    return HtmlText(textwrap.dedent(text), links, regions, notes)

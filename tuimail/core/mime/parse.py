@@ -13,12 +13,14 @@ is shown as "too complex, showing raw (truncated)".
 from __future__ import annotations
 
 import binascii
+import mimetypes
 import re
 import warnings
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from email.policy import compat32
+from email.utils import collapse_rfc2231_value
 
 from .charsets import decode_bytes, decode_header_bytes
 from .headers import (
@@ -35,7 +37,7 @@ __all__ = ["Attachment", "BodyPart", "ParsedMessage", "parse_message", "TOO_COMP
 
 TOO_COMPLEX = "Message too complex, showing raw (truncated)."
 MAX_PARTS = 2000
-MAX_DEPTH = 40
+MAX_DEPTH = 64
 MAX_BOUNDARIES = 200
 MAX_TEXT_CHARS = 2 * 1024 * 1024
 RAW_FALLBACK_BYTES = 256 * 1024
@@ -95,6 +97,16 @@ def _fix_surrogates(text: str) -> str:
     return decode_header_bytes(text.encode("utf-8", "surrogateescape"))
 
 
+def _raw_header(part: Message, name: str) -> str | None:
+    """A header as parsed, with raw 8-bit bytes recovered (compat32's get() turns
+    them into U+FFFD); None when absent."""
+    name = name.lower()
+    for key, value in part.raw_items():
+        if key.lower() == name:
+            return _fix_surrogates(value) if isinstance(value, str) else str(value)
+    return None
+
+
 def _header_text(value: object) -> str:
     if value is None:
         return ""
@@ -148,6 +160,12 @@ def parse_message(raw: bytes) -> ParsedMessage:
             warnings.simplefilter("ignore")
             msg = message_from_bytes(raw, policy=compat32)
         _Walker(pm).visit(msg, 0)
+        if pm.too_complex:
+            pm.notes = [n for n in pm.notes if not n.startswith(TOO_COMPLEX[:20])]
+            return _fallback(pm, body_offset, "too many or too deeply nested MIME parts")
+        texts = [v for _n, v in pm.headers] + [a.filename for a in pm.attachments]
+        if any("\ufffd" in t for t in texts) and b"\xef\xbf\xbd" not in raw:
+            pm.note("Some header bytes could not be decoded and are shown as \ufffd.")
     except RecursionError:
         return _fallback(pm, body_offset, "MIME parts nested too deeply")
     except Exception as exc:
@@ -196,13 +214,23 @@ class _Walker:
         return data
 
     def filename(self, part: Message) -> str:
-        try:
-            name = part.get_filename() or part.get_param("name") or ""
-        except Exception:
-            name = ""
-        if isinstance(name, tuple):  # undecodable RFC 2231 triple
-            name = name[2] if len(name) > 2 else ""
-        return _header_text(name)
+        # compat32 turns raw 8-bit parameter bytes into U+FFFD: re-read the raw
+        # header with the bytes decoded first, then let email parse parameters.
+        for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+            value = _raw_header(part, header)
+            if value is None:
+                continue
+            tmp = Message()
+            tmp[header] = value
+            try:
+                name = tmp.get_param(param, header=header)
+                if isinstance(name, tuple):
+                    name = collapse_rfc2231_value(name, errors="replace")
+            except Exception:
+                name = None
+            if name:
+                return _header_text(name)
+        return ""
 
     def decode_text(self, part: Message, data: bytes) -> str:
         charset = part.get_param("charset")
@@ -234,6 +262,24 @@ class _Walker:
             return
         ctype = part.get_content_type().lower()
         payload = part.get_payload()
+        if ctype in ("message/rfc822", "message/global", "message/news"):
+            self.visit_embedded(part, ctype, depth)
+            return
+        if ctype in _TEXTLIKE_MESSAGE and isinstance(payload, list):
+            # compat32 parses delivery-status blocks into header-only Messages.
+            blocks = []
+            for sub in payload:
+                if isinstance(sub, Message):
+                    try:
+                        blocks.append(sub.as_string(policy=compat32).strip())
+                    except Exception:
+                        blocks.append(str(sub.items()))
+            text = _fix_surrogates("\n\n".join(blocks))
+            if not _is_attachment(part):
+                self.pm.body.append(BodyPart("plain", text, ctype))
+            else:
+                self.attach(part, self.filename(part) or "report.txt", ctype, text.encode())
+            return
         if part.is_multipart():
             self.visit_multipart(part, ctype, payload, depth)
             return
@@ -242,9 +288,6 @@ class _Walker:
             self.pm.note("Broken MIME structure (boundary not found); shown as text.")
             data = self.payload_bytes(part)
             self.pm.body.append(BodyPart("plain", self.decode_text(part, data)))
-            return
-        if ctype in ("message/rfc822", "message/global", "message/news"):
-            self.visit_embedded(part, ctype, depth)
             return
         self.visit_leaf(part, ctype)
 
@@ -278,12 +321,26 @@ class _Walker:
             chosen = kids[0]
         for kid in kids:
             kt = kid.get_content_type().lower()
-            if kid is chosen:
+            if kid is chosen or kt == "text/calendar":
                 self.visit(kid, depth + 1)
-            elif kt == "text/calendar" or (
-                not kt.startswith(("text/plain", "text/html", "multipart/"))
-            ):
-                self.visit(kid, depth + 1)
+            else:
+                self.collect_attachments(kid, depth + 1)
+
+    def collect_attachments(self, part: Message, depth: int) -> None:
+        """In an alternative not shown: keep only its files (named or non-text parts)."""
+        for sub in part.walk():
+            self.parts += 1
+            if self.parts > MAX_PARTS:
+                return
+            if sub.is_multipart():
+                continue
+            ctype = sub.get_content_type().lower()
+            name = self.filename(sub)
+            if ctype == "text/calendar":
+                self.visit_leaf(sub, ctype)
+            elif name or not ctype.startswith("text/"):
+                data = self.payload_bytes(sub)
+                self.attach(sub, name or f"part-{len(self.pm.attachments) + 1}.bin", ctype, data)
 
     def visit_embedded(self, part: Message, ctype: str, depth: int) -> None:
         payload = part.get_payload()
@@ -295,16 +352,17 @@ class _Walker:
                 inner = message_from_bytes(data, policy=compat32)
         lines = []
         for name in ("From", "Date", "Subject", "To", "Cc"):
-            if inner.get(name) is not None:
-                lines.append(f"{name}: {_header_text(inner.get(name))}")
+            value = _raw_header(inner, name)
+            if value is not None:
+                lines.append(f"{name}: {_header_text(value)}")
         self.pm.body.append(BodyPart("forward", "\n".join(lines)))
-        self.visit(inner, depth + 1)
         try:
             data = inner.as_bytes(policy=compat32)
         except Exception:
             data = self.payload_bytes(part)
-        subject = _header_text(inner.get("Subject")) or "message"
+        subject = _header_text(_raw_header(inner, "Subject")) or "message"
         self.attach(part, self.filename(part) or f"{subject[:60]}.eml", ctype, data)
+        self.visit(inner, depth + 1)
 
     def visit_leaf(self, part: Message, ctype: str) -> None:
         data = self.payload_bytes(part)
@@ -343,6 +401,7 @@ class _Walker:
     def _extract_uuencoded(self, text: str) -> str:
         if "begin " not in text:
             return text
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
 
         def repl(m: re.Match[str]) -> str:
             name = m.group(1).strip()
@@ -359,7 +418,8 @@ class _Walker:
                         out += binascii.a2b_uu(line[:nbytes].encode("latin-1", "replace"))
                     except binascii.Error:
                         self.pm.note("A uuencoded attachment was damaged.")
-            self.attach(None, name, "application/octet-stream", bytes(out))
+            guessed = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
+            self.attach(None, name, guessed, bytes(out))
             return f"[uuencoded attachment: {name}]\n"
 
         return self._UU.sub(repl, text)

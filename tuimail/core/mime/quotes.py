@@ -16,9 +16,11 @@ __all__ = ["Block", "split_blocks", "unflow"]
 _QUOTE = re.compile(r"^((?:[ \t]{0,3}>)+)[ ]?")
 _ORIGINAL = re.compile(
     r"^(?:-{3,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original)"
-    r"\s*-{3,}|_{20,})\s*$",
+    r"\s*-{3,})\s*$",
     re.I,
 )
+_OUTLOOK_RULE = re.compile(r"^_{20,}\s*$")
+_FROM = re.compile(r"^\*?(?:From|Von|De|Da)\*?:\s")
 _SIG = re.compile(r"^--[ ]?$")
 
 
@@ -66,9 +68,10 @@ def split_blocks(text: str) -> list[Block]:
     """Tag each line of a plain-text body as text, quote (with depth) or signature."""
     blocks: list[Block] = []
     lines = text.split("\n")
+    nxt = lines[1:] + [""]
     in_sig = False
     original = False
-    for line in lines:
+    for line, following in zip(lines, nxt, strict=True):
         if in_sig:
             _add(blocks, "signature", 0, line)
             continue
@@ -82,7 +85,7 @@ def split_blocks(text: str) -> list[Block]:
             _add(blocks, "quote", depth, line)
         elif original:
             _add(blocks, "quote", 1, line)
-        elif _ORIGINAL.match(line):
+        elif _ORIGINAL.match(line) or (_OUTLOOK_RULE.match(line) and _FROM.match(following)):
             original = True
             _add(blocks, "quote", 1, line)
         else:

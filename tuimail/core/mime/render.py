@@ -102,14 +102,14 @@ def render_message(parsed: ParsedMessage, *, show_quotes: bool = True) -> Render
                 text = unflow(text, part.delsp)
             new = split_blocks(_clean(text).rstrip("\n"))
         elif part.kind == "forward":
-            lines = ["---------- Forwarded message ----------"] + _clean(part.text).split("\n")
+            lines = ["---------- Enclosed message ----------"] + _clean(part.text).split("\n")
             new = [Block("text", 0, [ln for ln in lines if ln])]
         else:  # calendar, raw
             new = [Block("text", 0, _clean(part.text).rstrip("\n").split("\n"))]
         if i and blocks:
             blocks.append(Block("text", 0, [""]))
         blocks.extend(new)
-    rm.blocks = _merge(blocks)
+    rm.blocks = _squeeze(_merge(blocks))
     for att in parsed.attachments:
         rm.attachments.append(
             AttachmentInfo(att.index, sanitize(att.filename), sanitize(att.content_type), att.size)
@@ -138,12 +138,31 @@ def _html_blocks(text: str, quotes: list[tuple[int, int, int]]) -> list[Block]:
     blocks: list[Block] = []
     for line, d in zip(lines, depth, strict=True):
         kind = "quote" if d else "text"
-        shown = ("> " * d + line).rstrip() if d else line
+        shown = ("> " * d + line.strip()).rstrip() if d else line
         if blocks and blocks[-1].kind == kind and blocks[-1].depth == d:
             blocks[-1].lines.append(shown)
         else:
             blocks.append(Block(kind, d, [shown]))
     return blocks
+
+
+def _squeeze(blocks: list[Block]) -> list[Block]:
+    """At most two blank lines in a row (HTML layout and mailers leave many)."""
+    blank = 0
+    out: list[Block] = []
+    for b in blocks:
+        kept = []
+        for line in b.lines:
+            blank = blank + 1 if not line.strip() else 0
+            if blank <= 2:
+                kept.append(line)
+        if kept:
+            out.append(Block(b.kind, b.depth, kept))
+    while out and out[0].lines and not out[0].lines[0].strip():
+        out[0].lines.pop(0)
+        if not out[0].lines:
+            out.pop(0)
+    return _merge(out)
 
 
 def _merge(blocks: list[Block]) -> list[Block]:
