@@ -418,6 +418,18 @@ class Session:
             if folder is None or sel.gone:
                 raise Bye("Selected mailbox was deleted, have to disconnect.")
             msgs = folder.messages
+            # Order as Dovecot: flag changes (old numbers), then EXPUNGE, then EXISTS.
+            if sel.pending_flags:
+                for uid in sorted(sel.pending_flags):
+                    message = msgs.get(uid)
+                    seq = sel.seq_of(uid)
+                    if message is None or seq is None:
+                        continue
+                    line = b"* %d FETCH (UID %d FLAGS %s" % (seq, uid, format_flags(message.flags))
+                    if self.condstore:
+                        line += b" MODSEQ (%d)" % message.modseq
+                    self.put(line + b")")
+                sel.pending_flags.clear()
             new: list[int] = []
             if folder.uidnext - 1 > sel.max_uid:
                 for uid in reversed(msgs):
@@ -442,17 +454,6 @@ class Session:
                 sel.uids.extend(new)
                 sel.max_uid = new[-1]
                 self.put(b"* %d EXISTS" % len(sel.uids))
-            if sel.pending_flags:
-                for uid in sorted(sel.pending_flags):
-                    message = msgs.get(uid)
-                    seq = sel.seq_of(uid)
-                    if message is None or seq is None:
-                        continue
-                    line = b"* %d FETCH (UID %d FLAGS %s" % (seq, uid, format_flags(message.flags))
-                    if self.condstore:
-                        line += b" MODSEQ (%d)" % message.modseq
-                    self.put(line + b")")
-                sel.pending_flags.clear()
 
     # -- any state --------------------------------------------------------------------
 
