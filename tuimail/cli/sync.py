@@ -1,9 +1,247 @@
-"""`tuimail sync`: not built yet (see the issues)."""
+"""`tuimail sync | list | read | watch`: the IMAP store from the command line.
+
+Thin: accounts from the config, passwords from tuimail.core.secrets, the work in
+tuimail.core.imap and tuimail.core.store.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
+import sys
+import threading
+from datetime import datetime
+
+from tuimail.core.account import Account
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Nothing registered yet."""
+    p = sub.add_parser("sync", help="sync IMAP accounts into the local store (one pass)")
+    p.add_argument("account", nargs="?", help="account name (default: every IMAP account)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("list", help="list messages from the local store")
+    p.add_argument("account", nargs="?", help="account name (default: every account)")
+    p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
+    p.add_argument("--limit", type=int, default=20, help="how many, newest first (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("read", help="show one message (fetched and cached if needed)")
+    p.add_argument("uid", type=int, help="the message's UID (see `tuimail list`)")
+    p.add_argument("--account", help="account name (default: the first)")
+    p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
+    p.add_argument("--raw", action="store_true", help="the message source")
+    p.set_defaults(func=cmd_read)
+
+    p = sub.add_parser("watch", help="print a line per new message (IMAP IDLE) until Ctrl-C")
+    p.add_argument("account", nargs="?", help="account name (default: the first IMAP account)")
+    p.set_defaults(func=cmd_watch)
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"tuimail: {message}", file=sys.stderr)
+    return code
+
+
+def _accounts(name: str | None, *, imap_only: bool = True) -> list[Account]:
+    from tuimail.core.config import load_config
+
+    config = load_config()
+    accounts = list(config.accounts.values())
+    if name is not None:
+        if name not in config.accounts:
+            known = ", ".join(config.accounts) or "none configured"
+            raise LookupError(f"there is no account named {name} (accounts: {known})")
+        accounts = [config.accounts[name]]
+    if imap_only:
+        accounts = [a for a in accounts if a.protocol == "imap"]
+    if not accounts:
+        raise LookupError("no IMAP account is configured; add one with `tuimail account add`")
+    return accounts
+
+
+def _connector(account: Account):
+    from tuimail.core.imap.session import connector
+    from tuimail.core.secrets import get_password
+
+    ask = getpass.getpass if sys.stdin.isatty() else None
+    return connector(account, get_password(account, ask))
+
+
+def _guard(func):
+    def run(args: argparse.Namespace) -> int:
+        from tuimail.core.config import ConfigError
+        from tuimail.core.imap.session import describe
+        from tuimail.core.secrets import PasswordError
+
+        try:
+            return func(args)
+        except (ConfigError, PasswordError, LookupError) as exc:
+            return _fail(str(exc), 2)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:
+            return _fail(describe(exc))
+
+    return run
+
+
+@_guard
+def cmd_sync(args: argparse.Namespace) -> int:
+    from tuimail.core.imap.sync import SyncEngine
+    from tuimail.core.store import Store
+
+    store = Store()
+    results = []
+    for account in _accounts(args.account):
+        engine = SyncEngine(store, account, _connector(account))
+        try:
+            results.append(engine.sync())
+        finally:
+            engine.close()
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        for r in results:
+            print(
+                f"{r.account}: {len(r.folders)} folders, {r.new} new, {r.changed} changed, "
+                f"{r.removed} removed in {r.seconds:.2f} s"
+            )
+            for error in r.errors:
+                print(f"  error: {error}", file=sys.stderr)
+    return 1 if any(r.errors for r in results) else 0
+
+
+def _date(epoch: float | None) -> str:
+    return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M") if epoch else "-"
+
+
+@_guard
+def cmd_list(args: argparse.Namespace) -> int:
+    from tuimail.core.store import Store
+
+    store = Store()
+    names = [a.name for a in _accounts(args.account, imap_only=False)]
+    out = []
+    for name in names:
+        folder_id = store.folder_id(name, args.folder)
+        if folder_id is None:
+            if args.account:
+                return _fail(f"{name} has no folder {args.folder} in the store; run `tuimail sync`")
+            continue
+        for row in store.message_rows(folder_id, 0, max(args.limit, 0)):
+            out.append(row)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "account": r.account,
+                        "folder": r.folder,
+                        "uid": r.uid,
+                        "id": r.id,
+                        "date": r.date,
+                        "from": r.from_addr,
+                        "from_name": r.from_name,
+                        "subject": r.subject,
+                        "flags": list(r.flags),
+                        "size": r.size,
+                    }
+                    for r in out
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    for r in out:
+        mark = ("N" if not r.seen else " ") + ("!" if r.flagged else " ")
+        sender = r.from_name or r.from_addr
+        print(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender[:24]:<24}  {r.subject}")
+    return 0
+
+
+@_guard
+def cmd_read(args: argparse.Namespace) -> int:
+    from tuimail.core.imap.sync import SyncEngine
+    from tuimail.core.store import Store
+
+    account = _accounts(args.account)[0]
+    store = Store()
+    folder_id = store.folder_id(account.name, args.folder)
+    row = store.message_by_uid(folder_id, args.uid) if folder_id is not None else None
+    if row is None:
+        return _fail(
+            f"no message with UID {args.uid} in {account.name}/{args.folder} in the store; "
+            "run `tuimail sync` first"
+        )
+    raw = store.body(row.id)
+    if raw is None:
+        engine = SyncEngine(store, account, _connector(account))
+        try:
+            raw = engine.fetch_body(row.id)
+        finally:
+            engine.close()
+    if args.raw:
+        if sys.stdout.isatty():
+            from tuimail.core.mime import raw_source
+
+            print(raw_source(raw), end="")
+        else:
+            sys.stdout.buffer.write(raw)
+        return 0
+    print(_render(raw))
+    return 0
+
+
+def _render(raw: bytes) -> str:
+    from tuimail.core.sanitize import sanitize
+
+    try:
+        from tuimail.core.mime import parse_message, render_message
+
+        text = render_message(parse_message(raw)).as_text()
+    except Exception:
+        text = raw.decode("utf-8", "replace")
+    return sanitize(text, multiline=True)
+
+
+@_guard
+def cmd_watch(args: argparse.Namespace) -> int:
+    from tuimail.core.imap.idle import AccountWatcher, NewMail, WatchState
+    from tuimail.core.store import Store
+
+    account = _accounts(args.account)[0]
+    store = Store()
+    watcher = AccountWatcher(store, account, _connector(account))
+    first_pass = threading.Event()
+
+    def show(event) -> None:
+        if isinstance(event, NewMail) and first_pass.is_set():
+            for r in event.messages:
+                sender = r.from_name or r.from_addr
+                print(
+                    f"{r.account} {r.folder} {r.uid} {_date(r.date)} {sender}: {r.subject}",
+                    flush=True,
+                )
+        elif isinstance(event, WatchState):
+            if event.state in ("idle", "polling"):
+                if not first_pass.is_set():
+                    print(
+                        f"watching {account.name} INBOX ({event.state}); Ctrl-C to stop", flush=True
+                    )
+                first_pass.set()
+            elif event.state == "disconnected":
+                print(f"connection lost: {event.detail}; reconnecting", file=sys.stderr, flush=True)
+
+    watcher.subscribe(show)
+    watcher.start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+    return 0

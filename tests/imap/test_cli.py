@@ -1,0 +1,80 @@
+"""`tuimail sync | list | read | watch` against the bundled server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.imap.helpers import account_for, message
+from tuimail.__main__ import main
+from tuimail.core.config import save_account
+
+
+def _configure(mail_server, user) -> None:
+    account = account_for(mail_server, user, name="work")
+    account.password_command = f"printf %s {shlex.quote(user.password)}"
+    save_account(account)
+
+
+def test_sync_list_read(mail_server, capsys) -> None:
+    user = mail_server.new_user()
+    for i in range(1, 4):
+        mail_server.deliver(user, message(i, "cli"))
+    mail_server.deliver(
+        user,
+        b"From: x@example.test\r\nSubject: evil \x1b[31mred\r\nMessage-ID: <e@x>\r\n\r\nbody \x1b]0;owned\x07 here\r\n",
+    )
+    _configure(mail_server, user)
+
+    assert main(["sync", "work", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result[0]["account"] == "work" and result[0]["new"] == 4 and result[0]["errors"] == []
+
+    assert main(["sync"]) == 0
+    assert "work: 6 folders, 0 new, 0 changed, 0 removed in" in capsys.readouterr().out
+
+    assert main(["list", "work", "--limit", "2", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert len(listed) == 2 and {m["uid"] for m in listed} <= {1, 2, 3, 4}
+    assert main(["list"]) == 0
+    text = capsys.readouterr().out
+    assert "cli 3" in text and "\x1b" not in text
+
+    assert main(["read", "2", "--account", "work"]) == 0
+    out = capsys.readouterr().out
+    assert "Body of 2." in out and "cli 2" in out
+    assert main(["read", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "here" in out
+    assert main(["read", "99"]) == 1
+    assert "no message with UID 99" in capsys.readouterr().err
+    assert main(["sync", "nosuch"]) == 2
+    assert "no account named nosuch" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(60)
+def test_watch_prints_new_mail_until_interrupted(mail_server) -> None:
+    user = mail_server.new_user()
+    _configure(mail_server, user)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuimail", "watch", "work"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+    try:
+        assert proc.stdout.readline().startswith("watching work INBOX")
+        mail_server.deliver(user, message(7, "watched"))
+        line = proc.stdout.readline()
+        assert "watched 7" in line and "Sender 7" in line
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+    assert proc.returncode == 0
