@@ -11,6 +11,7 @@ import imaplib
 import poplib
 import socket
 import ssl
+import time
 import uuid
 from email.message import EmailMessage
 
@@ -317,6 +318,32 @@ async def test_submission_to_unknown_local_user_is_refused(dovecot_peer):
             tls_context=client_context(dovecot_peer.ca_file),
             timeout=TIMEOUT,
         )
+
+
+async def test_mail_to_other_domains_is_discarded_not_relayed(dovecot_peer):
+    sender = dovecot_peer.new_user()
+    marker = uuid.uuid4().hex
+    recipient = f"{marker}@elsewhere.invalid"
+    await aiosmtplib.send(
+        _mail(sender, sender, marker),
+        sender=sender.email,
+        recipients=[recipient],
+        hostname=dovecot_peer.host,
+        port=dovecot_peer.ports.smtp_starttls,
+        username=sender.login,
+        password=sender.password,
+        start_tls=True,
+        tls_context=client_context(dovecot_peer.ca_file),
+        timeout=TIMEOUT,
+    )
+    log = dovecot_peer.layout.logs / "postfix.log"
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        lines = [line for line in log.read_text().splitlines() if recipient in line]
+        if any("status=" in line for line in lines):
+            break
+        time.sleep(0.05)
+    assert any("relay=none" in line and "discard" in line for line in lines), lines
 
 
 def test_listens_on_the_non_client_loopback_address(dovecot_peer):
