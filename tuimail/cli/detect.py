@@ -76,7 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def print_event(event: Event, out=sys.stdout, lock=threading.Lock()) -> None:
+def print_event(event: Event, out=None, lock=threading.Lock()) -> None:
+    out = out or sys.stdout
     mark = "ok  " if event.ok else "--  "
     with lock:
         print(
@@ -86,13 +87,15 @@ def print_event(event: Event, out=sys.stdout, lock=threading.Lock()) -> None:
         )
 
 
-def run_detection(email: str, options: DetectOptions, quiet: bool, out=sys.stdout) -> Detection:
+def run_detection(email: str, options: DetectOptions, quiet: bool, out=None) -> Detection:
+    out = out or sys.stdout
     if not quiet:
         print(f"Looking for the mail servers of {sanitize(email)} ...", file=out, flush=True)
     return detect(email, options, None if quiet else lambda e: print_event(e, out))
 
 
-def print_summary(result: Detection, out=sys.stdout) -> None:
+def print_summary(result: Detection, out=None) -> None:
+    out = out or sys.stdout
     print(file=out)
     for role, chosen in (("Incoming", result.incoming), ("Outgoing", result.outgoing)):
         if chosen is None:
@@ -120,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = options_from_args(args, prefer_pop3=args.pop3)
         result = run_detection(args.email, options, quiet=args.json)
-    except (NameserverError, ValueError) as exc:
+    except NameserverError as exc:
         print(f"tuimail detect: {exc}", file=sys.stderr)
         return 2
     if args.json:

@@ -139,7 +139,7 @@ def _outgoing(account, password, resolver, timeout, ca_file) -> LoginCheck:
                     "outgoing",
                     False,
                     f"The {what} rejected the login for {account.login}: "
-                    f"check the user name and password ({exc}).",
+                    f"check the user name and password ({str(exc).partition('(')[2][:-1]}).",
                     rejected=True,
                 )
             raise
