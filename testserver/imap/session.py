@@ -216,8 +216,8 @@ class Session:
 
     async def _bye(self, text: str) -> None:
         try:
-            self.out.clear()
-            await self.send(f"* BYE {text}\r\n".encode())
+            self.put(f"* BYE {text}")
+            await self.flush()
         except Exception:
             pass
 
