@@ -22,8 +22,12 @@ from inscriptis.model.config import ParserConfig
 
 __all__ = ["HtmlText", "html_to_text"]
 
-_DROP = {"script", "style", "head", "title", "meta", "link", "template", "object", "embed"}
-_DROP |= {"applet", "svg", "math", "noscript", "base", "frameset", "audio", "video", "canvas"}
+# Removed with their content: never readable text.
+_DROP_TREE = {"script", "style", "title", "template"}
+# Removed but their content kept: libxml2 treats some void or unknown elements
+# (embed, frame, source) as containers, so dropping them whole could hide text.
+_UNWRAP = {"head", "meta", "link", "base", "object", "embed", "applet", "svg", "math", "noscript"}
+_UNWRAP |= {"frameset", "frame", "iframe", "audio", "video", "canvas", "picture", "source"}
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _MAX_HTML = 4 * 1024 * 1024
 
@@ -60,19 +64,24 @@ def _strip_tags(html: str) -> str:
 
 def _prune(root: lxml.html.HtmlElement, links: list[str], first: int) -> None:
     numbers: dict[str, int] = {}
-    for el in list(root.iter()):
-        if not isinstance(el.tag, str):
-            continue
-        tag = el.tag.lower()
-        parent = el.getparent()
-        if parent is None:
+    doomed = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.getparent() is None:
             continue
         hidden = _HIDDEN.search(el.get("style", "")) or el.get("hidden") is not None
-        if tag in _DROP or hidden:
+        if el.tag.lower() in _DROP_TREE or hidden:
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
             el.drop_tree()
-        elif tag in ("iframe", "frame"):
-            el.drop_tree()
-        elif tag == "img":
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str) or el.getparent() is None:
+            continue
+        tag = el.tag.lower()
+        if tag in _UNWRAP:
+            el.drop_tag()
+            continue
+        if tag == "img":
             alt = (el.get("alt") or "").strip()
             el.drop_tag() if not alt else _replace_text(el, f"[{alt}]")
         elif tag in ("input", "button", "select", "textarea"):

@@ -237,6 +237,9 @@ class _Walker:
         if isinstance(charset, tuple):
             charset = charset[2] if len(charset) > 2 else None
         charset = _fix_surrogates(str(charset)) if charset else None
+        if len(data) > MAX_TEXT_CHARS * 2:
+            data = data[: MAX_TEXT_CHARS * 2]
+            self.pm.note("A very long text part was truncated to its first 2 MB.")
         text, note = decode_bytes(data, charset)
         if note:
             self.pm.note(note)

@@ -1,0 +1,84 @@
+"""Saving attachments: sanitized names, exclusive create, symlinks not followed;
+opening only with a display."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tuimail.core.mime import AttachmentError, open_attachment, parse_message, save_attachment
+from tuimail.core.mime.parse import Attachment, ParsedMessage
+from tuimail.core.mime.summary import MessageSummary
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "messages"
+
+
+def message_with(*names: str) -> ParsedMessage:
+    pm = ParsedMessage(raw=b"", summary=MessageSummary())
+    for i, name in enumerate(names, 1):
+        pm.attachments.append(Attachment(i, name, "application/octet-stream", f"data {i}".encode()))
+    return pm
+
+
+def test_hostile_names_stay_inside_directory(tmp_path: Path) -> None:
+    parsed = parse_message(next(DATA.glob("*path-traversal-names.eml")).read_bytes())
+    target = tmp_path / "save"
+    target.mkdir()
+    saved = [save_attachment(parsed, a.index, target) for a in parsed.attachments]
+    names = [p.name for p in saved]
+    for path in saved:
+        assert path.parent == target and path.is_file()
+    assert names[:5] == ["passwd", "boot.ini", "bashrc", "_CON", "_nul.txt"]
+    assert all(not n.startswith((".", "-")) for n in names)
+    assert all(len(n.encode()) <= 200 for n in names)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["save"]
+
+
+def test_bidi_filename_is_neutralised(tmp_path: Path) -> None:
+    parsed = parse_message(next(DATA.glob("*bidi-filename.eml")).read_bytes())
+    path = save_attachment(parsed, 1, tmp_path)
+    assert path.name == "invoice_fdp.exe"
+    assert path.read_bytes().startswith(b"MZ")
+
+
+def test_existing_file_is_never_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "report.pdf").write_bytes(b"precious")
+    pm = message_with("report.pdf", "report.pdf")
+    first = save_attachment(pm, 1, tmp_path)
+    second = save_attachment(pm, 2, tmp_path)
+    assert (first.name, second.name) == ("report (1).pdf", "report (2).pdf")
+    assert (tmp_path / "report.pdf").read_bytes() == b"precious"
+    assert first.read_bytes() == b"data 1"
+
+
+def test_symlink_is_not_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep me")
+    target = tmp_path / "downloads"
+    target.mkdir()
+    os.symlink(victim, target / "notes.txt")
+    os.symlink(tmp_path / "nowhere", target / "dangling.txt")
+    pm = message_with("notes.txt", "dangling.txt")
+    path = save_attachment(pm, 1, target)
+    assert path.name == "notes (1).txt" and not path.is_symlink()
+    assert victim.read_bytes() == b"keep me"
+    path2 = save_attachment(pm, 2, target)
+    assert path2.name == "dangling (1).txt"
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_errors_are_sentences(tmp_path: Path) -> None:
+    pm = message_with("a.txt")
+    with pytest.raises(AttachmentError, match="no attachment number 5"):
+        save_attachment(pm, 5, tmp_path)
+    with pytest.raises(AttachmentError, match="Cannot open the folder"):
+        save_attachment(pm, 1, tmp_path / "missing")
+
+
+def test_open_without_display_saves_and_says_where(tmp_path: Path) -> None:
+    pm = message_with("doc.pdf")
+    msg = open_attachment(pm, 1, tmp_path, env={"SSH_CONNECTION": "1 2 3 4"})
+    assert msg == f"No display available; saved to {tmp_path / 'doc.pdf'}."
+    assert (tmp_path / "doc.pdf").read_bytes() == b"data 1"
