@@ -43,7 +43,7 @@ async def test_first_run_setup_to_saved_account(mail_server):
         assert "probe" in log  # each probe was reported live
         assert screen.query_one("#wiz-in-host", Input).value  # settings filled in
         assert screen.verified, log
-        assert "encrypted" in str(screen.query_one("#wiz-in-badge", Static).render())
+        assert "Encrypted" in str(screen.query_one("#wiz-in-badge", Static).render())
         # Manual settings stay editable: the test DNS names resolve only through the
         # test's nameserver, so point both servers at the address and verify again.
         screen.verified = False

@@ -425,14 +425,41 @@ class _AccountBackend:
         else:
             errors = result.errors
         if errors:
-            text = "; ".join(sanitize(e) for e in errors[:2])
-            self.set_state("offline" if result is None else "error", text)
+            text = "; ".join(_tidy(e) for e in errors[:2])
+            offline = result is None or (
+                not result.folders and "login" not in text and "password" not in text
+            )
+            self.set_state("offline" if offline else "error", text)
             self.service._emit(ServiceEvent("error", self.account.name, text=text))
             self.service._emit(ServiceEvent("folders", self.account.name))
             return False
         self.set_state("idle", "up to date")
         self.service._emit(ServiceEvent("folders", self.account.name))
         return True
+
+    def start_retrying(self, first_wait: float = 5.0, idle: bool = True) -> None:
+        """Offline: try again with growing waits; start push once connected."""
+
+        def announce(wait: float) -> None:
+            self.state = AccountState("offline", f"{self.state.detail} — retrying in {int(wait)} s")
+            self.service._emit(ServiceEvent("state", self.account.name))
+
+        def loop() -> None:
+            wait = first_wait
+            while not self._stop.is_set():
+                if self._stop.wait(wait):
+                    return
+                if self.sync():
+                    if idle:
+                        self.start_idle()
+                    return
+                if self.state.state != "offline":
+                    return  # a login or server error: retrying will not help
+                wait = min(wait * 2, 300)
+                announce(wait)
+
+        announce(first_wait)
+        threading.Thread(target=loop, name=f"retry-{self.account.name}", daemon=True).start()
 
     def refresh_folder(self, name: str) -> int:
         """Sync one folder; returns how many new messages arrived."""
@@ -485,6 +512,12 @@ class _AccountBackend:
                 backoff = min(backoff * 2, 60)
             finally:
                 close_quietly(client)
+
+
+def _tidy(text: str) -> str:
+    """Server texts sometimes arrive as b'...' reprs; show the words only."""
+    text = re.sub(r"""\bb(['"])(.*?)\1""", r"\2", str(text))
+    return sanitize(text)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -566,6 +599,8 @@ class MailService:
             ok = backend.sync()
             if self._idle and ok:
                 backend.start_idle()
+            elif backend.state.state == "offline":
+                backend.start_retrying(idle=self._idle)
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.name] = account

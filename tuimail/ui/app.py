@@ -169,9 +169,11 @@ class TuimailApp(App[None]):
         main = self.main
         if main is None or self.service is None:
             return
-        main.query_one(StatusBar).update_status(
-            self.service.states(), len(self.service.outbox), self.last_error
-        )
+        states = self.service.states()
+        error = self.last_error
+        if any(error and error in state.detail for state in states.values()):
+            error = ""
+        main.query_one(StatusBar).update_status(states, len(self.service.outbox), error)
 
     # -- folders and list -------------------------------------------------------------
 
@@ -477,7 +479,8 @@ class TuimailApp(App[None]):
         rows = []
         for binding in MAIN_BINDINGS:
             keys = keymap.get(binding.id or "", binding.key)
-            rows.append((keys, binding.description, binding.id or ""))
+            shown = " ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
+            rows.append((shown, binding.description, binding.id or ""))
         rows.extend(
             [
                 ("down,j / up,k", "Move in the list", "list.down / list.up"),

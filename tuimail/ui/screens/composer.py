@@ -56,16 +56,19 @@ class ComposerScreen(Screen[None]):
             for name, value in (("To", d.to), ("Cc", d.cc), ("Bcc", d.bcc)):
                 with Horizontal(classes="field"):
                     yield Label(f"{name}:", classes="field-label")
-                    yield Input(value, id=f"compose-{name.lower()}", suggester=suggester)
+                    yield Input(
+                        value, id=f"compose-{name.lower()}", suggester=suggester, compact=True
+                    )
             with Horizontal(classes="field"):
                 yield Label("Subject:", classes="field-label")
-                yield Input(d.subject, id="compose-subject")
+                yield Input(d.subject, id="compose-subject", compact=True)
             with Horizontal(classes="field"):
                 yield Label("Attach:", classes="field-label")
                 yield Input(
                     ", ".join(d.attachments),
                     placeholder="paths, separated by commas",
                     id="compose-attach",
+                    compact=True,
                 )
             yield TextArea(d.body, id="compose-body", soft_wrap=True)
         yield Footer()

@@ -28,9 +28,9 @@ SECURITY_OPTIONS = [
     ("Unencrypted", "plain"),
 ]
 BADGES = {
-    "tls": "🔒 implicit TLS (encrypted)",
-    "starttls": "🔒 STARTTLS (encrypted)",
-    "plain": "⚠ UNENCRYPTED: your password would be readable on the network",
+    "tls": "✔ Encrypted: implicit TLS",
+    "starttls": "✔ Encrypted: STARTTLS",
+    "plain": "✘ NOT ENCRYPTED: your password and mail would be readable on the network",
 }
 
 
@@ -68,42 +68,60 @@ class WizardScreen(Screen[Account | None]):
             yield Static(Text("Add a mail account", style="bold"))
             with Horizontal(classes="row"):
                 yield Label("Email address")
-                yield Input(placeholder="you@example.org", id="wiz-email")
+                yield Input(compact=True, placeholder="you@example.org", id="wiz-email")
             with Horizontal(classes="row"):
                 yield Label("Password")
-                yield Input(password=True, id="wiz-password")
+                yield Input(compact=True, password=True, id="wiz-password")
             with Horizontal(classes="buttons"):
-                yield Button("Find settings", id="wiz-detect", variant="primary")
-                yield Button("Verify login", id="wiz-verify")
+                yield Button(
+                    compact=True, label="Find settings", id="wiz-detect", variant="primary"
+                )
+                yield Button(compact=True, label="Verify login", id="wiz-verify")
             yield Static("", id="wizard-log")
             yield Static(Text("Incoming (IMAP)", style="bold"))
             with Horizontal(classes="row"):
                 yield Label("Server")
-                yield Input(id="wiz-in-host")
-                yield Input(id="wiz-in-port", type="integer")
-                yield Select(SECURITY_OPTIONS, value="tls", allow_blank=False, id="wiz-in-sec")
+                yield Input(compact=True, placeholder="imap.example.org", id="wiz-in-host")
+                yield Input(compact=True, placeholder="993", id="wiz-in-port", type="integer")
+                yield Select(
+                    compact=True,
+                    options=SECURITY_OPTIONS,
+                    value="tls",
+                    allow_blank=False,
+                    id="wiz-in-sec",
+                )
             yield Static(badge("tls"), id="wiz-in-badge", classes="badge-tls")
             yield Static(Text("Outgoing (SMTP)", style="bold"))
             with Horizontal(classes="row"):
                 yield Label("Server")
-                yield Input(id="wiz-out-host")
-                yield Input(id="wiz-out-port", type="integer")
+                yield Input(compact=True, placeholder="smtp.example.org", id="wiz-out-host")
+                yield Input(compact=True, placeholder="587", id="wiz-out-port", type="integer")
                 yield Select(
-                    SECURITY_OPTIONS, value="starttls", allow_blank=False, id="wiz-out-sec"
+                    compact=True,
+                    options=SECURITY_OPTIONS,
+                    value="starttls",
+                    allow_blank=False,
+                    id="wiz-out-sec",
                 )
             yield Static(badge("starttls"), id="wiz-out-badge", classes="badge-starttls")
             with Horizontal(classes="row"):
                 yield Label("Account name")
-                yield Input(id="wiz-name", placeholder="e.g. work")
+                yield Input(compact=True, id="wiz-name", placeholder="e.g. work")
             with Horizontal(classes="row"):
                 yield Label("Password kept")
-                yield Select(storage, value=storage[0][1], allow_blank=False, id="wiz-storage")
+                yield Select(
+                    compact=True,
+                    options=storage,
+                    value=storage[0][1],
+                    allow_blank=False,
+                    id="wiz-storage",
+                )
             with Horizontal(classes="row"):
                 yield Label("Command")
-                yield Input(placeholder="e.g. pass show mail/work", id="wiz-command")
+                yield Input(compact=True, placeholder="e.g. pass show mail/work", id="wiz-command")
             with Horizontal(classes="buttons"):
-                yield Button("Save account", id="wiz-save", variant="success")
-                yield Button("Cancel", id="wiz-cancel")
+                yield Button(compact=True, label="Save account", id="wiz-save", variant="success")
+                yield Button(compact=True, label="Cancel", id="wiz-cancel")
         yield Footer()
 
     def on_mount(self) -> None:

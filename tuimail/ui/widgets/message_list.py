@@ -151,6 +151,9 @@ class MessageList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.size.width
+        if self._count == 0 and y == 0 and self._source is not None:
+            note = " No messages here."
+            return Strip([Segment(_fit(note, width), self.rich_style)], width)
         if index >= self._count:
             return Strip.blank(width, self.rich_style)
         row = self.row_at(index)

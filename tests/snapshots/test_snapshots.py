@@ -1,0 +1,130 @@
+"""Snapshots of every screen and the main states, against the bundled server.
+
+Deterministic: fixed sizes, demo messages with fixed dates, a fixed clock for the list,
+no push connection (its state text would race), cursors not blinking, workers awaited.
+Update after a reviewed rendering change: pytest tests/snapshots --snapshot-update
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Input, TextArea
+
+from tests.ui.helpers import make_app, seed, settle, wait_for
+from tuimail.ui.app import TuimailApp
+from tuimail.ui.screens.composer import ComposerScreen
+
+
+async def _steady(pilot) -> None:
+    app = pilot.app
+    if app.service is not None and app.start_sync:
+        await wait_for(pilot, lambda: app.synced, timeout=20)
+    await settle(pilot)
+    for widget in app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+class TestMainScreen:
+    """The three panes at the sizes people use, and the narrow single-pane view."""
+
+    def test_main_120x40(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        seed(mail_server, user)
+        assert snap_compare(
+            make_app(mail_server, user), terminal_size=(120, 40), run_before=_steady
+        )
+
+    def test_main_80x24(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        seed(mail_server, user)
+        assert snap_compare(make_app(mail_server, user), terminal_size=(80, 24), run_before=_steady)
+
+    def test_main_160x50(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        seed(mail_server, user)
+        assert snap_compare(
+            make_app(mail_server, user), terminal_size=(160, 50), run_before=_steady
+        )
+
+    def test_reader_narrow(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        seed(mail_server, user)
+
+        async def open_second(pilot) -> None:
+            await _steady(pilot)
+            await pilot.press("j", "j", "j", "j", "enter")
+            await _steady(pilot)
+
+        assert snap_compare(
+            make_app(mail_server, user), terminal_size=(80, 24), run_before=open_second
+        )
+
+
+class TestStates:
+    """Empty account, syncing, offline, error."""
+
+    def test_empty_account(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        assert snap_compare(
+            make_app(mail_server, user), terminal_size=(100, 24), run_before=_steady
+        )
+
+    def test_syncing(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        app = make_app(mail_server, user, sync=False)
+
+        async def syncing(pilot) -> None:
+            await _steady(pilot)
+            app.service.backend("test").state.state = "syncing"
+            app.service.backend("test").state.detail = "syncing INBOX"
+            app.update_status()
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(100, 24), run_before=syncing)
+
+    def test_offline(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        app = make_app(mail_server, user)
+        mail_server.stop()
+        assert snap_compare(app, terminal_size=(100, 24), run_before=_steady)
+
+    def test_login_error(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        wrong = type(user)(login=user.login, password="wrong-password", email=user.email)
+        assert snap_compare(
+            make_app(mail_server, wrong), terminal_size=(100, 24), run_before=_steady
+        )
+
+
+class TestOtherScreens:
+    """Composer (a reply), help, and the first-run wizard."""
+
+    def test_composer_reply(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        seed(mail_server, user, 3)
+        app = make_app(mail_server, user)
+
+        async def reply(pilot) -> None:
+            await _steady(pilot)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+            await _steady(pilot)
+
+        assert snap_compare(app, terminal_size=(100, 30), run_before=reply)
+
+    def test_help(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        assert snap_compare(
+            make_app(mail_server, user),
+            press=["question_mark"],
+            terminal_size=(100, 40),
+            run_before=_steady,
+        )
+
+    def test_wizard(self, snap_compare):
+        assert snap_compare(TuimailApp(None), terminal_size=(100, 40), run_before=_steady)
+
+
+def test_inputs_do_not_blink_in_snapshots():
+    """The helper above really switches blinking off (else snapshots would flap)."""
+    assert hasattr(Input, "cursor_blink") and hasattr(TextArea, "cursor_blink")
