@@ -82,6 +82,9 @@ def test_imaplib_implicit_tls_and_starttls(dovecot_peer):
         dovecot_peer.host, dovecot_peer.ports.imap_starttls, timeout=TIMEOUT
     ) as conn:
         assert "LOGINDISABLED" in conn.capabilities
+        assert not [c for c in conn.capabilities if c.startswith("AUTH=")]
+        with pytest.raises(imaplib.IMAP4.error):  # no AUTHENTICATE before TLS either
+            conn.authenticate("PLAIN", lambda _: f"\0{user.login}\0{user.password}".encode())
         conn.starttls(context)
         assert conn.login(user.login, user.password)[0] == "OK"
 
@@ -227,6 +230,8 @@ def test_pop3_implicit_tls_and_stls(dovecot_peer):
 
     conn = poplib.POP3(dovecot_peer.host, dovecot_peer.ports.pop3_starttls, timeout=TIMEOUT)
     try:
+        capa = conn.capa()
+        assert "STLS" in capa and "USER" not in capa and not capa.get("SASL")
         with pytest.raises(poplib.error_proto):
             conn.user(user.login)
             conn.pass_(user.password)
@@ -235,6 +240,7 @@ def test_pop3_implicit_tls_and_stls(dovecot_peer):
     conn = poplib.POP3(dovecot_peer.host, dovecot_peer.ports.pop3_starttls, timeout=TIMEOUT)
     try:
         conn.stls(context=context)
+        assert "USER" in conn.capa()
         conn.user(user.login)
         conn.pass_(user.password)
         assert conn.stat()[0] == 1
