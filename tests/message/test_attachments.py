@@ -4,6 +4,7 @@ opening only with a display."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,21 @@ def test_open_without_display_saves_and_says_where(tmp_path: Path) -> None:
     msg = open_attachment(pm, 1, tmp_path, env={"SSH_CONNECTION": "1 2 3 4"})
     assert msg == f"No display available; saved to {tmp_path / 'doc.pdf'}."
     assert (tmp_path / "doc.pdf").read_bytes() == b"data 1"
+
+
+def test_open_with_display_uses_the_users_mailcap(tmp_path: Path) -> None:
+    marker = tmp_path / "viewer-ran"
+    home = Path(os.environ["HOME"])  # the per-test HOME from conftest
+    (home / ".mailcap").write_text(f"application/x-tuimail-test; cp %s {marker}\n")
+    pm = message_with("doc.bin")
+    pm.attachments[0].content_type = "application/x-tuimail-test"
+    saved = tmp_path / "out"
+    saved.mkdir()
+    msg = open_attachment(pm, 1, saved, env={"DISPLAY": ":99"})
+    assert msg == f"Opened {saved / 'doc.bin'}."
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if marker.exists() and marker.read_bytes() == b"data 1":
+            break
+        time.sleep(0.05)  # polling for a process we do not own; no event to wait on
+    assert marker.read_bytes() == b"data 1"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 from ..sanitize import sanitize, sanitize_filename
@@ -87,7 +88,9 @@ def has_display(env: dict[str, str] | None = None) -> bool:
 
 def _viewer_command(content_type: str, path: Path) -> list[str] | None:
     try:
-        import mailcap  # deprecated in 3.11, gone in 3.13; optional
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import mailcap  # deprecated in 3.11, gone in 3.13; optional
 
         caps = mailcap.getcaps()
         cmd, _entry = mailcap.findmatch(caps, content_type, filename=str(path))
