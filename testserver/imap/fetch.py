@@ -401,4 +401,6 @@ def render_item(message: StoredMessage, item: Item, seq_uid: int) -> bytes:
     if item.start is not None:
         end = None if item.length is None else item.start + item.length
         data = data[item.start : end]
+    if item.binary:
+        return item.key() + b" ~" + literal(data)  # literal8 (RFC 3516)
     return item.key() + b" " + literal(data)

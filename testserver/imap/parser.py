@@ -128,7 +128,10 @@ def tokenize(data: bytes) -> list:
                 if ch in ATOM_END:
                     break
                 j += 1
-            stack[-1].append(data[i:j].decode("latin-1"))
+            atom = data[i:j]
+            if not atom.isascii():
+                raise BadCommand("8bit data in atom")  # as Dovecot: send it as a string
+            stack[-1].append(atom.decode("ascii"))
             i = j
     if len(stack) != 1:
         raise BadCommand("unbalanced parenthesis")

@@ -63,6 +63,7 @@ BASE_CAPS = (
     "QUOTA",
 )
 FLAG_ORDER = {f: i for i, f in enumerate(SYSTEM_FLAGS)}
+SELECT_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")  # Dovecot's order
 APPEND_DATE = re.compile(
     r"\s?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)\Z"
 )
@@ -616,7 +617,7 @@ class Session:
             keywords = sorted(
                 {f for m in folder.messages.values() for f in m.flags if not f.startswith("\\")}
             )
-            flags = " ".join(list(SYSTEM_FLAGS) + keywords)
+            flags = " ".join([*SELECT_FLAGS, *keywords])
             self.put(f"* FLAGS ({flags})")
             if readonly:
                 self.put("* OK [PERMANENTFLAGS ()] Read-only mailbox.")
@@ -765,10 +766,10 @@ class Session:
                 if not lsub:
                     children = any(n.startswith(folder.name + DELIMITER) for n in names)
                     attrs.append("\\HasChildren" if children else "\\HasNoChildren")
-                    if folder.special_use and self.has("SPECIAL-USE"):
-                        attrs.append(folder.special_use)
-                    if folder.subscribed and ("SUBSCRIBED" in returns or subscribed_only):
-                        attrs.append("\\Subscribed")
+                if folder.special_use and self.has("SPECIAL-USE"):
+                    attrs.append(folder.special_use)  # Dovecot shows them in LSUB too
+                if not lsub and folder.subscribed and ("SUBSCRIBED" in returns or subscribed_only):
+                    attrs.append("\\Subscribed")
                 line = f'* {command} ({" ".join(attrs)}) "{DELIMITER}" '.encode()
                 self.put(line + mailbox_out(folder.name))
         return f"OK {command} completed."
