@@ -388,3 +388,29 @@ def test_long_line_and_garbage_never_get_a_traceback(mail_server) -> None:
     assert all(r.startswith((b"+OK", b"-ERR")) for r in replies), replies
     assert replies[-2].startswith(b"+OK 1 ")  # STAT: the session went on
     assert not any(b"Traceback" in r or b"Error" in r for r in replies)
+
+
+def test_message_removed_elsewhere_during_the_session(mail_server) -> None:
+    user = mail_server.new_user()
+    _, uid = mail_server.store.append(user.login, "INBOX", message("gone"))
+    mail_server.store.append(user.login, "INBOX", message("stays"))
+    client = login(mail_server, user)
+    try:
+        mail_server.store.remove(user.login, "INBOX", [uid])  # e.g. an IMAP EXPUNGE
+        with pytest.raises(poplib.error_proto):
+            client.retr(1)
+        _, lines, _ = client.retr(2)
+        assert b"Subject: stays" in lines
+    finally:
+        client.quit()
+
+
+def test_uidvalidity_change_during_the_session_deletes_nothing(mail_server) -> None:
+    user = mail_server.new_user()
+    mail_server.store.append(user.login, "INBOX", message("one"))
+    mail_server.store.append(user.login, "INBOX", message("two"))
+    client = login(mail_server, user)
+    client.dele(1)
+    mail_server.store.reset_uidvalidity(user.login, "INBOX")
+    client.quit()
+    assert len(mail_server.messages(user)) == 2
