@@ -854,3 +854,84 @@ def test_literal_plus_and_synchronising_literal(mail_peer):
     finally:
         raw.close()
     assert len(mail_peer.messages(user)) == 2
+
+
+def test_imaplib_mailbox_and_message_commands(mail_peer):
+    user = mail_peer.new_user()
+    mail_peer.deliver(user, message("one"))
+    mail_peer.deliver(user, message("two"))
+    imap = imaplib.IMAP4_SSL(
+        mail_peer.host, mail_peer.ports.imap_tls, ssl_context=context(mail_peer), timeout=10
+    )
+    try:
+        imap.login(user.login, user.password)
+        assert imap.namespace()[0] == "OK"
+        assert imap.create("Box")[0] == "OK"
+        assert imap.subscribe("Box")[0] == "OK"
+        assert any(b'"Box"' in line or line.endswith(b" Box") for line in imap.lsub()[1])
+        assert imap.unsubscribe("Box")[0] == "OK"
+        assert imap.rename("Box", "Crate")[0] == "OK"
+        assert any(line.endswith((b" Crate", b'"Crate"')) for line in imap.list()[1])
+        typ, data = imap.select("INBOX", readonly=True)
+        assert (typ, data) == ("OK", [b"2"])
+        typ, data = imap.select("INBOX")
+        assert imap.check()[0] == "OK"
+        typ, data = imap.copy("1:2", "Crate")
+        assert typ == "OK"
+        typ, data = imap.uid("COPY", "2", "Crate")
+        assert typ == "OK"
+        imap.store("1", "+FLAGS", r"(\Deleted)")
+        typ, data = imap.expunge()
+        assert typ == "OK" and data == [b"1"]
+        imap.uid("STORE", "2", "+FLAGS", r"(\Deleted)")
+        typ, data = imap.uid("EXPUNGE", "2")
+        assert typ == "OK"
+        with pytest.raises(imaplib.IMAP4.error):  # 1:* in an empty mailbox: BAD (as Dovecot)
+            imap.fetch("1:*", "(UID)")
+        typ, data = imap.search("UTF-8", "ALL")
+        assert typ == "OK"
+        assert imap.noop()[0] == "OK"
+        imap.close()
+        typ, data = imap.status("Crate", "(MESSAGES)")
+        assert b"MESSAGES 3" in data[0]
+        assert imap.delete("Crate")[0] == "OK"
+    finally:
+        imap.logout()
+
+
+def test_select_condstore_and_examine_qresync(mail_peer):
+    user = mail_peer.new_user()
+    mail_peer.deliver(user, message())
+    raw = Raw(mail_peer)
+    try:
+        raw.login(user)
+        lines = raw.command("SELECT INBOX (CONDSTORE)")
+        joined = b"".join(lines)
+        assert tagged(lines) == b"OK" and b"HIGHESTMODSEQ" in joined
+        lines = raw.command("STORE 1 +FLAGS (\\Answered)")
+        assert b"MODSEQ (" in lines[0]  # CONDSTORE is on: STORE responses carry MODSEQ
+        assert tagged(raw.command("ENABLE QRESYNC")) == b"OK"
+        validity = int(re.search(rb"UIDVALIDITY (\d+)", joined)[1])
+        lines = raw.command(f"EXAMINE INBOX (QRESYNC ({validity} 1))")
+        assert tagged(lines) == b"OK" and b"[READ-ONLY]" in lines[-1]
+        assert any(b"FETCH" in line and b"\\Answered" in line for line in lines)
+    finally:
+        raw.close()
+
+
+def test_rfc822_text_and_authenticate_cancel(mail_peer):
+    user = mail_peer.new_user()
+    mail_peer.deliver(user, message())
+    raw = Raw(mail_peer)
+    try:
+        raw.send(b"a AUTHENTICATE PLAIN\r\n")
+        assert raw.line().startswith(b"+")
+        raw.send(b"*\r\n")
+        assert tagged(raw.until(b"a")) == b"BAD"
+        raw.login(user)
+        raw.command("SELECT INBOX")
+        lines = raw.command("FETCH 1 (RFC822.TEXT)")
+        assert b"RFC822.TEXT {25}\r\nFirst line\r\nsecond line\r\n" in lines[0]
+        assert b"\\Seen" in lines[0]  # RFC822.TEXT is not a peek
+    finally:
+        raw.close()

@@ -175,3 +175,18 @@ def test_concurrent_clients_append_and_flag(mail_peer):
         values = [d[b"MODSEQ"][0] for d in data.values()]
         highest = client.folder_status("INBOX", ["HIGHESTMODSEQ"])[b"HIGHESTMODSEQ"]
         assert max(values) == highest
+
+
+def test_idle_push_is_immediate_on_the_bundled_server(mail_server):
+    """The issue's figure: new mail reaches an IDLE session within 200 ms (slack: 0.5 s)."""
+    user = mail_server.new_user()
+    with connect(mail_server, user) as client:
+        client.select_folder("INBOX")
+        client.idle()
+        start = time.monotonic()
+        mail_server.deliver(user, message("fast"))
+        responses = client.idle_check(timeout=5)
+        elapsed = time.monotonic() - start
+        client.idle_done()
+    assert (1, b"EXISTS") in responses
+    assert elapsed < 0.5, elapsed
