@@ -17,6 +17,7 @@ from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
 
 NARROW = 100
+PREVIEW_DELAY = 0.15  # seconds the cursor rests before the preview loads
 
 MAIN_BINDINGS = [
     Binding("r", "reply", "Reply", id="reply"),
@@ -52,6 +53,7 @@ MAIN_BINDINGS = [
 
 class MainScreen(Screen):
     BINDINGS = MAIN_BINDINGS
+    _preview_timer = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -92,8 +94,15 @@ class MainScreen(Screen):
 
     @on(MessageList.Highlighted)
     def _highlight(self, event: MessageList.Highlighted) -> None:
+        # Preview once the cursor rests: holding j must not start a fetch per row.
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+            self._preview_timer = None
         if not self.has_class("narrow") and event.row is not None:
-            self.app.load_message(event.row, preview=True)
+            row = event.row
+            self._preview_timer = self.set_timer(
+                PREVIEW_DELAY, lambda: self.app.load_message(row, preview=True)
+            )
 
     @on(MessageList.Opened)
     def _opened(self, event: MessageList.Opened) -> None:

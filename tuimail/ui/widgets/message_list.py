@@ -203,7 +203,7 @@ class MessageList(ScrollView, can_focus=True):
     # -- cursor -----------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._strips.clear()
+        # Cached strips are keyed on "selected", so only the two changed rows re-render.
         self._scroll_cursor_visible()
         self.refresh()
         self.post_message(self.Highlighted(self.current))
