@@ -176,3 +176,13 @@ def test_faults_with_times_expire_and_port_filter(mail_server) -> None:
     pop3_tls(mail_server).quit()
     with pytest.raises(poplib.error_proto):
         pop3_plain(mail_server)
+
+
+def test_idle_session_is_closed_after_the_timeout(test_ca) -> None:
+    options = {"pop3": {"idle_timeout": 0.3}}
+    with MailServer(ca=test_ca, protocols=("pop3",), options=options) as server:
+        user = server.new_user()
+        client = logged_in(server, user)
+        assert client.file.readline() == b""  # closed with no reply (not a 10 s timeout)
+        client.close()
+        assert server.store.lock_maildrop(user.login)  # the lock was released

@@ -270,3 +270,25 @@ async def test_no_exception_text_reaches_the_client(mail_server) -> None:
     await client.quit()
     text = " ".join(r.message for r in replies)
     assert "Traceback" not in text and "Error: (" not in text
+
+
+async def test_concurrent_submissions_all_delivered(mail_server) -> None:
+    import asyncio
+
+    sender, rcpt = mail_server.new_user(), mail_server.new_user()
+
+    async def one(n: int) -> None:
+        raw, _ = make_message(sender.email, rcpt.email, f"number {n}\r\n".encode())
+        client = starttls_client(mail_server)
+        await client.connect()
+        await client.login(sender.login, sender.password)
+        await client.sendmail(sender.email, [rcpt.email], raw)
+        await client.quit()
+
+    await asyncio.gather(*(one(n) for n in range(10)))
+    stored = mail_server.store.messages(rcpt.login)
+    assert len(stored) == 10
+    assert len({m.uid for m in stored}) == 10
+    assert {m.raw.split(b"\r\n\r\n")[1] for m in stored} == {
+        f"number {n}\r\n".encode() for n in range(10)
+    }
