@@ -6,8 +6,10 @@ fallback keeps the store usable without it. Either way every string is sanitized
 
 from __future__ import annotations
 
+import calendar
 import email.header
 import email.utils
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
@@ -47,6 +49,9 @@ class HeaderSummary:
 
 
 def summarize_header(raw_header: bytes) -> HeaderSummary:
+    fast = _fast(raw_header)
+    if fast is not None:
+        return fast
     if _mime_summarize is not None:
         try:
             return _from_mime(_mime_summarize(raw_header))
@@ -157,4 +162,113 @@ def _fallback(raw_header: bytes) -> HeaderSummary:
         in_reply_to=_ids(msg.get("In-Reply-To")),
         references=_ids(msg.get("References")),
         has_attachments="multipart/mixed" in ctype,
+    )
+
+
+# -- the fast path: plain ASCII headers, which most are ---------------------------------
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_DATE = re.compile(
+    r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+"
+    r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4})?\s*(?:\([^()]*\))?\s*$"
+)
+_SIMPLE_ADDR = re.compile(
+    r"^\s*(?:([A-Za-z0-9 .'_-]*?)\s*<([^<>@\s]+@[^<>@\s]+)>|([^<>@\s,\"()]+@[^<>@\s,\"()]+))\s*$"
+)
+_UNSAFE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]|=\?")
+_WANTED = {b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"in-reply-to",
+           b"references", b"content-type"}  # fmt: skip
+
+
+def _fast_date(value: str) -> float | None:
+    m = _DATE.match(value)
+    if not m:
+        return None
+    day, mon, year, hh, mm, ss, zone = m.groups()
+    month = _MONTHS.get(mon.lower())
+    if month is None:
+        return None
+    try:
+        stamp = calendar.timegm((int(year), month, int(day), int(hh), int(mm), int(ss or 0)))
+    except (ValueError, OverflowError):
+        return None
+    if zone:
+        offset = (int(zone[1:3]) * 60 + int(zone[3:5])) * 60
+        stamp -= offset if zone[0] == "+" else -offset
+    return float(stamp)
+
+
+def _fast_addresses(value: str) -> list[tuple[str, str]] | None:
+    out = []
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        m = _SIMPLE_ADDR.match(part)
+        if not m:
+            return None
+        if m.group(2):
+            out.append((m.group(1).strip(), m.group(2)))
+        else:
+            out.append(("", m.group(3)))
+    return out
+
+
+def _fast(raw_header: bytes) -> HeaderSummary | None:
+    """Plain 7-bit headers with simple addresses and dates; None sends it to the full
+    parser (encoded words, 8-bit bytes, quoted names, comments, odd dates)."""
+    if _UNSAFE.search(raw_header):
+        return None
+    fields: dict[bytes, str] = {}
+    last: bytes | None = None
+    for line in raw_header.replace(b"\r\n", b"\n").split(b"\n"):
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t"):
+            if last is None:
+                return None
+            fields[last] += " " + line.strip().decode("ascii")
+            continue
+        name, sep, value = line.partition(b":")
+        if not sep:
+            return None
+        key = name.strip().lower()
+        last = key if key in _WANTED else b"-"
+        if key in _WANTED and key in fields:
+            return None  # repeated header: let the full parser decide
+        fields[last] = value.strip().decode("ascii")
+    fields.pop(b"-", None)
+    sender = _fast_addresses(fields.get(b"from", ""))
+    to = _fast_addresses(fields.get(b"to", ""))
+    cc = _fast_addresses(fields.get(b"cc", ""))
+    if sender is None or to is None or cc is None or len(sender) > 1:
+        return None
+    date_text = fields.get(b"date")
+    date = _fast_date(date_text) if date_text else None
+    if date_text and date is None:
+        return None
+    name, addr = sender[0] if sender else ("", "")
+    return HeaderSummary(
+        # 7-bit without controls (checked above): nothing for sanitize() to change
+        subject=" ".join(fields.get(b"subject", "").split()),
+        from_name=name,
+        from_addr=addr,
+        to_addrs=_join(to),
+        cc_addrs=_join(cc),
+        date=date,
+        message_id=_ids(fields.get(b"message-id")),
+        in_reply_to=_ids(fields.get(b"in-reply-to")),
+        references=_ids(fields.get(b"references")),
+        has_attachments=_attachment_type(fields.get(b"content-type", "")),
+    )
+
+
+def _attachment_type(content_type: str) -> bool:
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    return ctype == "multipart/mixed" or (
+        bool(ctype) and not ctype.startswith(("text/", "multipart/"))
     )

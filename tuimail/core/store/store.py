@@ -493,8 +493,11 @@ class Store:
         a dropped connection never duplicates. A placeholder left by a local move (no UID,
         same Message-ID) is adopted, so the UI keeps the same local id.
         """
+        messages = list(messages)
         ids: list[int] = []
         with self.transaction() as c:
+            if self._all_new(c, folder_id, messages):
+                return self._insert_many(c, folder_id, messages)
             has_placeholders = c.execute(
                 "SELECT 1 FROM messages m JOIN folders f ON f.id = m.folder_id "
                 "WHERE m.folder_id = ? AND m.uid IS NULL AND f.local = 0 LIMIT 1",
@@ -532,6 +535,50 @@ class Store:
                         continue
                 ids.append(self._insert(c, folder_id, msg, summary, flags))
         return ids
+
+    @staticmethod
+    def _all_new(c: sqlite3.Connection, folder_id: int, messages: list[NewMessage]) -> bool:
+        """True when every message has a UID above the folder's newest and no local move
+        waits for its UID here: then a bulk insert is safe."""
+        if not messages or any(m.uid is None for m in messages):
+            return False
+        row = c.execute(
+            "SELECT max(uid), sum(uid IS NULL) FROM messages WHERE folder_id = ?", (folder_id,)
+        ).fetchone()
+        return not row[1] and min(m.uid for m in messages) > (row[0] or 0)
+
+    @staticmethod
+    def _insert_many(
+        c: sqlite3.Connection, folder_id: int, messages: list[NewMessage]
+    ) -> list[int]:
+        before = c.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+        rows = []
+        for msg in messages:
+            s = summarize_header(msg.header)
+            rows.append(
+                (
+                    folder_id, msg.uid, *flag_columns(msg.flags), msg.modseq, msg.internaldate,
+                    s.date if s.date is not None else msg.internaldate, msg.size, s.from_name,
+                    s.from_addr, s.to_addrs, s.cc_addrs, s.subject, s.message_id, s.in_reply_to,
+                    s.references, s.thread_key, int(s.has_attachments),
+                )
+            )  # fmt: skip
+        c.executemany(
+            "INSERT INTO messages(folder_id, uid, flags, seen, flagged, answered, deleted, "
+            "modseq, internaldate, date, size, from_name, from_addr, to_addrs, cc_addrs, "
+            "subject, message_id, in_reply_to, refs, thread_id, has_attachments) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        c.execute(
+            "INSERT INTO messages_fts(rowid, subject, people, body) SELECT id, subject, "
+            "from_name || ' ' || from_addr || ' ' || to_addrs || ' ' || cc_addrs, '' "
+            "FROM messages WHERE id > ?",
+            (before,),
+        )
+        return [
+            r[0] for r in c.execute("SELECT id FROM messages WHERE id > ? ORDER BY id", (before,))
+        ]
 
     def _insert(
         self,
