@@ -29,7 +29,7 @@ _DROP_TREE = {"script", "style", "title", "template"}
 _UNWRAP = {"head", "meta", "link", "base", "object", "embed", "applet", "svg", "math", "noscript"}
 _UNWRAP |= {"frameset", "frame", "iframe", "audio", "video", "canvas", "picture", "source"}
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_MAX_HTML = 4 * 1024 * 1024
+_MAX_HTML = 2 * 1024 * 1024
 
 
 @dataclass

@@ -15,9 +15,11 @@ from __future__ import annotations
 import binascii
 import mimetypes
 import re
+import time
 import warnings
 from dataclasses import dataclass, field
 from email import message_from_bytes
+from email.feedparser import BytesFeedParser
 from email.message import Message
 from email.policy import compat32
 from email.utils import collapse_rfc2231_value
@@ -41,6 +43,8 @@ MAX_DEPTH = 64
 MAX_BOUNDARIES = 200
 MAX_TEXT_CHARS = 2 * 1024 * 1024
 RAW_FALLBACK_BYTES = 256 * 1024
+PARSE_BUDGET = 1.0  # CPU seconds (this thread) of MIME parsing before showing raw instead
+FEED_CHUNK = 64 * 1024
 
 DISPLAY_HEADERS = ("from", "to", "cc", "date", "subject")
 
@@ -143,6 +147,19 @@ def _fallback(pm: ParsedMessage, body_offset: int, reason: str) -> ParsedMessage
     return pm
 
 
+def _parse_with_deadline(raw: bytes, deadline: float) -> Message | None:
+    """Feed the stdlib parser in chunks so a pathological message cannot run
+    past ``deadline`` (None is returned instead)."""
+    parser = BytesFeedParser(policy=compat32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for start in range(0, len(raw), FEED_CHUNK):
+            parser.feed(raw[start : start + FEED_CHUNK])
+            if time.thread_time() > deadline:
+                return None
+        return parser.close()
+
+
 def parse_message(raw: bytes) -> ParsedMessage:
     """Parse a raw RFC 5322 message.  Never raises; see module docstring."""
     if not isinstance(raw, (bytes, bytearray, memoryview)):
@@ -164,9 +181,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if reason:
         return _fallback(pm, body_offset, reason)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            msg = message_from_bytes(raw, policy=compat32)
+        msg = _parse_with_deadline(raw, time.thread_time() + PARSE_BUDGET)
+        if msg is None:
+            return _fallback(pm, body_offset, "it took too long to parse")
         _Walker(pm).visit(msg, 0)
         if pm.too_complex:
             pm.notes = [n for n in pm.notes if not n.startswith(TOO_COMPLEX[:20])]
