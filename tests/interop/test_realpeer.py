@@ -101,6 +101,37 @@ def test_login_refused_before_starttls(dovecot_peer):
         client.shutdown()
 
 
+def test_wrong_credentials_are_refused_at_once(dovecot_peer):
+    """Refused fast: no auth_failure_delay, no anvil penalty, no 0.5 s failure tick.
+
+    With Dovecot's defaults these ten failures would take more than a minute, with
+    only auth_failure_delay = 0 five seconds.
+    """
+    user, other = dovecot_peer.new_user(), dovecot_peer.new_user()
+    wrong = [
+        (user.login, "wrong password"),
+        (user.login, ""),
+        (user.login, other.password),
+        (user.login, user.password + "x"),
+        (user.login.upper(), "wrong"),
+        ("nobody@example.test", user.password),
+        ("nobody", ""),
+        (other.login, user.password),
+        (user.login, user.password[:-1]),
+        (other.login, "wrong"),
+    ]
+    context = client_context(dovecot_peer.ca_file)
+    started = time.monotonic()
+    with IMAPClient(
+        dovecot_peer.host, port=dovecot_peer.ports.imap_tls, ssl_context=context, timeout=TIMEOUT
+    ) as client:
+        for login, password in wrong:
+            with pytest.raises(LoginError):
+                client.login(login, password)
+        client.login(user.login, user.password)
+    assert time.monotonic() - started < 4
+
+
 def test_certificate_is_verified(dovecot_peer):
     """A client that does not trust the test CA must fail the handshake."""
     context = client_context(None)
