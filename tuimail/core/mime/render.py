@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from ..sanitize import sanitize
 from .charsets import decode_bytes
-from .html import html_to_text
 from .parse import ParsedMessage
 from .quotes import Block, split_blocks, unflow
 
@@ -89,6 +88,8 @@ def render_message(parsed: ParsedMessage, *, show_quotes: bool = True) -> Render
     for i, part in enumerate(parsed.body):
         new: list[Block]
         if part.kind == "html":
+            from .html import html_to_text  # lxml + inscriptis: loaded only when needed
+
             conv = html_to_text(part.text, first_link=len(rm.links) + 1)
             text = conv.text
             rm.links.extend(_clean(u).replace("\n", " ") for u in conv.links)
