@@ -45,6 +45,7 @@ class _Answer:
     body: bytes
     status: int = 200
     content_type: str = "text/xml; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def autoconfig_xml(
@@ -130,15 +131,17 @@ class AutoconfigServer:
         *,
         status: int = 200,
         content_type: str = "text/xml; charset=utf-8",
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Serve `xml` for the domain (None stops serving it: 404)."""
+        """Serve `xml` for the domain (None stops serving it: 404). `status` and
+        `headers` make other answers, e.g. status=301, headers={"Location": url}."""
         key = domain.strip().rstrip(".").lower()
         with self._lock:
             if xml is None:
                 self._answers.pop(key, None)
             else:
                 body = xml.encode() if isinstance(xml, str) else bytes(xml)
-                self._answers[key] = _Answer(body, status, content_type)
+                self._answers[key] = _Answer(body, status, content_type, dict(headers or {}))
 
     def clear_requests(self) -> None:
         with self._lock:
@@ -237,7 +240,9 @@ class AutoconfigServer:
             await self._reply(writer, 404, b"not found\n", "text/plain")
             return
         body = answer.body if method == "GET" else b""
-        await self._reply(writer, answer.status, body, answer.content_type, len(answer.body))
+        await self._reply(
+            writer, answer.status, body, answer.content_type, len(answer.body), answer.headers
+        )
 
     @staticmethod
     async def _reply(
@@ -246,13 +251,15 @@ class AutoconfigServer:
         body: bytes,
         content_type: str,
         length: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         head = (
             f"HTTP/1.1 {status} {reason.get(status, 'Status')}\r\n"
             f"Content-Type: {content_type}\r\n"
             f"Content-Length: {len(body) if length is None else length}\r\n"
-            "Connection: close\r\n\r\n"
+            f"{extra}Connection: close\r\n\r\n"
         )
         writer.write(head.encode("latin-1") + body)
         await writer.drain()

@@ -120,6 +120,21 @@ def test_status_override_and_plain_http(server) -> None:
     assert server.autoconfig_requests[-1].scheme == "http"
 
 
+def test_redirect_answer(server) -> None:
+    target = "http://autoconfig.example.test/mail/config-v1.1.xml"
+    server.set_autoconfig("example.test", "", status=301, headers={"Location": target})
+    context = client_context(server.ca_file)
+    conn = http.client.HTTPSConnection(server.host, server.https_port, timeout=10, context=context)
+    conn.sock = context.wrap_socket(
+        socket.create_connection((server.host, server.https_port), 10),
+        server_hostname="autoconfig.example.test",
+    )
+    conn.request("GET", "/mail/config-v1.1.xml", headers={"Host": "autoconfig.example.test"})
+    response = conn.getresponse()
+    assert (response.status, response.getheader("Location")) == (301, target)
+    conn.close()
+
+
 def test_certificate_is_verified(server) -> None:
     context = ssl.create_default_context()  # does not trust the test CA
     conn = http.client.HTTPSConnection(server.host, server.https_port, timeout=10, context=context)
