@@ -89,3 +89,25 @@ def test_random_changes_by_another_client(mail_peer, tmp_path, seed: int) -> Non
             assert store_state(store, "test", folder) == server_state(other, folder), folder
     engine.close()
     other.logout()
+
+
+def test_qresync_reports_expunges_without_a_full_scan(mail_peer, tmp_path) -> None:
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    for i in range(1, 11):
+        other.append("INBOX", message(i))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_peer, user, store)
+    engine.sync()
+    assert engine.qresync
+    other.select_folder("INBOX")
+    other.delete_messages([2, 5])
+    other.expunge()
+    other.add_flags([7], [b"\\Flagged"])
+    scans = engine.full_scans
+    result = engine.sync()
+    assert (result.removed, result.changed) == (2, 1)
+    assert engine.full_scans == scans
+    assert store_state(store, "test", "INBOX") == server_state(other, "INBOX")
+    engine.close()
+    other.logout()

@@ -131,6 +131,22 @@ def uid_set(uids: Iterable[int]) -> str:
     return ",".join(out)
 
 
+def parse_uid_set(text: str) -> list[int]:
+    """'1:3,7' -> [1, 2, 3, 7] (a VANISHED list; '*' never appears there)."""
+    out: list[int] = []
+    for part in text.strip().split(","):
+        part = part.strip()
+        if not part:
+            continue
+        low, _, high = part.partition(":")
+        try:
+            a, b = int(low), int(high or low)
+        except ValueError:
+            continue
+        out.extend(range(min(a, b), max(a, b) + 1))
+    return out
+
+
 def folder_role(flags: Sequence[bytes], name: str, delimiter: str | None) -> str | None:
     if name.upper() == "INBOX":
         return "inbox"
@@ -178,6 +194,7 @@ class SyncEngine:
         self._client: IMAPClient | None = None
         self._caps: set[str] = set()
         self._selected: str | None = None
+        self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -354,8 +371,10 @@ class SyncEngine:
         # whatever is still unclaimed after this pass is stale.
         pending = bool(self.store.actions(self.account.name))
 
-        if exists and folder.highestmodseq is not None and self.condstore and not result.rebuilt:
-            result.changed += self._flags_since(folder_id, folder.highestmodseq)
+        if folder.highestmodseq is not None and self.condstore and not result.rebuilt:
+            changed, removed = self._flags_since(folder_id, folder.highestmodseq)
+            result.changed += changed
+            result.removed += removed
         elif exists and self.store.max_uid(folder_id):
             result.changed += self._all_flags(folder_id)
 
@@ -371,6 +390,7 @@ class SyncEngine:
 
         stored = self.store.count_messages(folder_id) - len(self.store.placeholders(folder_id))
         if stored != exists:
+            self.full_scans += 1
             server_uids = set(client.search(["ALL"])) if exists else set()
             local_uids = set(self.store.uids(folder_id))
             gone = local_uids - server_uids
@@ -396,9 +416,41 @@ class SyncEngine:
         )
         return result
 
-    def _flags_since(self, folder_id: int, modseq: int) -> int:
-        data = self.client.fetch("1:*", ["UID", "FLAGS"], modifiers=[f"CHANGEDSINCE {modseq}"])
-        return self._apply_flags(folder_id, data, only_changed=False)
+    def _flags_since(self, folder_id: int, modseq: int) -> tuple[int, int]:
+        """CONDSTORE: flags changed since `modseq`; with QRESYNC also the UIDs expunged
+        since then (VANISHED (EARLIER)). Returns (changed, removed)."""
+        imap = self.client._imap
+        imap.untagged_responses.pop("VANISHED", None)
+        modifiers = f"(CHANGEDSINCE {modseq}{' VANISHED' if self.qresync else ''})"
+        typ, data = imap.uid("FETCH", "1:*", "(UID FLAGS)", modifiers)
+        if typ != "OK":
+            raise ImapError(f"the server refused to send flag changes ({_decode(data)})")
+        known = self.store.uid_flags(folder_id)
+        changes: dict[int, tuple[str, ...]] = {}
+        modseqs: dict[int, int] = {}
+        for entry in data:
+            meta = entry[0] if isinstance(entry, tuple) else entry
+            if not isinstance(meta, bytes):
+                continue
+            uid = _META["uid"].search(meta)
+            flags = _META["flags"].search(meta)
+            if uid is None or flags is None or int(uid.group(1)) not in known:
+                continue
+            value = tuple(flags.group(1).decode("utf-8", "replace").split())
+            if " ".join(sorted(set(value))) != known[int(uid.group(1))]:
+                changes[int(uid.group(1))] = value
+            mod = _META["modseq"].search(meta)
+            if mod:
+                modseqs[int(uid.group(1))] = int(mod.group(1))
+        if changes:
+            self.store.set_flags(folder_id, changes, modseqs)
+        removed = 0
+        for line in imap.untagged_responses.pop("VANISHED", None) or []:
+            text = line.decode("ascii", "replace") if isinstance(line, bytes) else str(line)
+            removed += self.store.remove_uids(
+                folder_id, parse_uid_set(text.replace("(EARLIER)", ""))
+            )
+        return len(changes), removed
 
     def _all_flags(self, folder_id: int) -> int:
         data = self.client.fetch("1:*", ["UID", "FLAGS"])
