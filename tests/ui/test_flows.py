@@ -134,6 +134,7 @@ async def test_new_mail_arrives_by_idle(mail_server):
     async with app.run_test(size=(120, 40)) as pilot:
         await _ready(pilot)
         await wait_for(pilot, lambda: app.service.states()["test"].detail == "push connected")
+        selected = _list(app).current.id
         msg = EmailMessage()
         msg["From"] = "someone@example.test"
         msg["To"] = user.email
@@ -142,6 +143,7 @@ async def test_new_mail_arrives_by_idle(mail_server):
         mail_server.deliver(user, msg.as_bytes())
         await wait_for(pilot, lambda: _list(app).count == 2, timeout=20)
         assert any("Pushed while open" in _list(app).row_at(i).subject for i in range(2))
+        assert _list(app).current.id == selected  # the new mail did not move the selection
 
 
 async def test_offline_start_from_cache(mail_server):

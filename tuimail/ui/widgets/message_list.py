@@ -108,16 +108,34 @@ class MessageList(ScrollView, can_focus=True):
         self.reload(keep_cursor=keep_cursor)
 
     def reload(self, keep_cursor: bool = True) -> None:
-        """Forget cached rows; the store changed."""
+        """Forget cached rows; the store changed. The selected message stays selected."""
+        selected = self.current if keep_cursor else None
+        old_cursor = self.cursor
         self._pages.clear()
         self._strips.clear()
-        self._count = self._source.count() if self._source is not None else 0
+        try:
+            self._count = self._source.count() if self._source is not None else 0
+        except Exception:
+            self._count = 0
         self.virtual_size = Size(self.size.width, self._count)
         if not keep_cursor:
             self.cursor = 0
             self.scroll_to(y=0, animate=False)
+            self.refresh()
+            return
+        target = min(old_cursor, max(0, self._count - 1))
+        if selected is not None:
+            for index in range(max(0, old_cursor - 50), min(self._count, old_cursor + 50)):
+                row = self.row_at(index)
+                if row is not None and row.id == selected.id:
+                    target = index
+                    break
+        now_at = self.row_at(target)
+        same = selected is not None and now_at is not None and now_at.id == selected.id
+        if target != self.cursor or not same:
+            self.cursor = target  # a different message is under the cursor: re-preview
         else:
-            self.cursor = min(self.cursor, max(0, self._count - 1))
+            self._scroll_cursor_visible()
         self.refresh()
 
     @property
