@@ -70,6 +70,11 @@ def format_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def _short(url: str, limit: int = 2000) -> str:
+    """Keep giant (data:) URLs from flooding the link list."""
+    return url if len(url) <= limit else url[:limit] + f"… [{len(url) - limit} more characters]"
+
+
 def _clean(text: str) -> str:
     return sanitize(text.replace("\r\n", "\n").replace("\r", "\n"), multiline=True)
 
@@ -92,7 +97,7 @@ def render_message(parsed: ParsedMessage, *, show_quotes: bool = True) -> Render
 
             conv = html_to_text(part.text, first_link=len(rm.links) + 1)
             text = conv.text
-            rm.links.extend(_clean(u).replace("\n", " ") for u in conv.links)
+            rm.links.extend(_short(sanitize(u)) for u in conv.links)
             new = _html_blocks(_clean(text), conv.quotes)
             for note in conv.notes + [HTML_NOTE]:
                 if note not in rm.notes:
