@@ -159,7 +159,7 @@ def _addresses(value: bytes | None) -> bytes:
             continue
         mailbox, at, host = addr.rpartition("@")
         if not at:
-            mailbox, host = addr, ""
+            mailbox, host = addr, "MISSING_DOMAIN"  # what Dovecot says
         out.append(
             b"("
             + (qstring(name.encode("latin-1")) if name else b"NIL")
@@ -239,6 +239,17 @@ def _field(part: Part, name: str) -> bytes:
     return nstring(part.field(name))
 
 
+def _language(part: Part) -> bytes:
+    """Content-Language as a list of tags, as Dovecot sends it."""
+    value = part.field("content-language")
+    if value is None:
+        return b"NIL"
+    tags = [t.strip() for t in value.split(b",") if t.strip()]
+    if not tags:
+        return b"NIL"
+    return b"(" + b" ".join(qstring(t) for t in tags) + b")"
+
+
 def _lines(data: bytes) -> int:
     return data.count(b"\n")  # like Dovecot: an unterminated last line does not count
 
@@ -260,14 +271,14 @@ def bodystructure_of(part: Part, extended: bool) -> bytes:
                 + b" "
                 + _disposition(part)
                 + b" "
-                + _field(part, "content-language")
+                + _language(part)
                 + b" "
                 + _field(part, "content-location")
             )
         return b"(" + out + b")"
     params = list(part.params)
     if part.maintype == "text" and not any(k == "charset" for k, _ in params):
-        params.insert(0, ("charset", "us-ascii"))
+        params.append(("charset", "us-ascii"))
     encoding = part.field("content-transfer-encoding")
     enc = encoding.decode("latin-1").strip().lower() if encoding else "7bit"
     out = [
@@ -289,7 +300,7 @@ def bodystructure_of(part: Part, extended: bool) -> bytes:
         out += [
             _field(part, "content-md5"),
             _disposition(part),
-            _field(part, "content-language"),
+            _language(part),
             _field(part, "content-location"),
         ]
     return b"(" + b" ".join(out) + b")"

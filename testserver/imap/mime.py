@@ -150,18 +150,24 @@ class Part:
 
 def split_multipart(body: bytes, boundary: bytes) -> list[bytes]:
     """The parts between boundary lines; the CRLF before a boundary belongs to it."""
+    # The line end after a boundary is only looked at, so that a boundary line right
+    # after another one still has its preceding line break (an empty part, as Dovecot).
     pattern = re.compile(
-        rb"(?:\A|\r?\n)--" + re.escape(boundary) + rb"(--)?[ \t]*(?:\r?\n|\Z)",
+        rb"(?:\A|\r?\n)--" + re.escape(boundary) + rb"(--)?[ \t]*(?=\r?\n|\Z)",
     )
     parts = []
     start = None
     for m in pattern.finditer(body):
         if start is not None:
-            parts.append(body[start : m.start()])
+            parts.append(body[start : max(start, m.start())])
         if m[1]:
             start = None
             break
         start = m.end()
+        if body.startswith(b"\r\n", start):
+            start += 2
+        elif body.startswith(b"\n", start):
+            start += 1
     if start is not None:
         parts.append(body[start:])
     return parts

@@ -246,7 +246,7 @@ def _safe_quoted(data: bytes) -> bool:
     if len(data) > 1000:
         return False
     for b in data:
-        if b < 0x20 or b > 0x7E:
+        if (b < 0x20 and b != 0x09) or b > 0x7E:
             return False
     return True
 
