@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures import realpeer_bed
 from tests.fixtures.realpeer_bed import (
     DovecotPeer,
     _belongs_to,
@@ -44,10 +45,23 @@ def _dead_pid() -> int:
 
 
 @pytest.mark.slow
-def test_a_second_bed_stops_completely_and_leaves_the_first_alone(dovecot_peer):
+def test_a_second_bed_stops_completely_and_leaves_the_first_alone(dovecot_peer, monkeypatch):
     if missing_requirements():
         pytest.skip(missing_requirements())
+    # The first ports it picks are taken by the session's bed: it must retry with others.
+    picks = []
+    free_ports = realpeer_bed._free_ports
+
+    def colliding_ports(count: int) -> list[int]:
+        ports = free_ports(count)
+        if not picks:
+            ports[0] = dovecot_peer.ports.imap_tls
+        picks.append(ports)
+        return ports
+
+    monkeypatch.setattr(realpeer_bed, "_free_ports", colliding_ports)
     other = DovecotPeer(pool_size=3).start()
+    assert len(picks) == 2 and other.ports.imap_tls == picks[1][0]
     try:
         layout = other.layout
         dovecot_pid = _read_pid(layout.dovecot_run / "master.pid")
