@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.accounts.test_detect import cli_args
+from tests.accounts.helpers import cli_args
 from tuimail.__main__ import main
 from tuimail.core.config import config_path, load_config
 

@@ -64,6 +64,32 @@ def _wrap(sock: socket.socket, host: str, context: ssl.SSLContext, pin: str | No
     return tls
 
 
+INJECTION_MESSAGE = (
+    "the server sent data between its STARTTLS reply and the start of encryption; "
+    "someone may be tampering with the connection, so it was closed"
+)
+
+
+def starttls_handshake(
+    sock: socket.socket, host: str, context: ssl.SSLContext, pin: str | None
+) -> ssl.SSLSocket:
+    """The TLS handshake after a STARTTLS reply; plaintext where TLS should start is
+    reported as an injection (the bytes may arrive just after `ensure_nothing_pending`)."""
+    try:
+        return _wrap(sock, host, context, pin)
+    except ssl.SSLCertVerificationError:
+        raise
+    except (ssl.SSLEOFError, ConnectionError) as exc:
+        raise TLSRequiredError(
+            "the server accepted STARTTLS but then closed the connection instead of "
+            f"starting encryption ({exc.__class__.__name__})"
+        ) from exc
+    except ssl.SSLError as exc:
+        if str(exc.reason).upper() in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"):
+            raise PlaintextInjectionError(INJECTION_MESSAGE) from exc
+        raise
+
+
 def ensure_nothing_pending(reader: io.BufferedReader | None, sock: socket.socket) -> None:
     """Refuse if any byte is waiting after the STARTTLS reply (buffered or on the socket)."""
     timeout = sock.gettimeout()
@@ -85,10 +111,7 @@ def ensure_nothing_pending(reader: io.BufferedReader | None, sock: socket.socket
     finally:
         sock.settimeout(timeout)
     if pending:
-        raise PlaintextInjectionError(
-            "the server sent data between its STARTTLS reply and the start of encryption; "
-            "someone may be tampering with the connection, so it was closed"
-        )
+        raise PlaintextInjectionError(INJECTION_MESSAGE)
 
 
 # -- IMAP ------------------------------------------------------------------------------
@@ -165,7 +188,9 @@ class TuimailIMAPClient(IMAPClient):
             raise TLSRequiredError(f"{self.host} refused STARTTLS ({_text(data)})")
         ensure_nothing_pending(imap.file, imap.sock)
         try:
-            tls = _wrap(imap.sock, self.host, self._tuimail_context, self._settings.pinned_sha256)
+            tls = starttls_handshake(
+                imap.sock, self.host, self._tuimail_context, self._settings.pinned_sha256
+            )
         except (ssl.SSLError, OSError) as exc:
             raise _as_tls_error(exc, self.host, self.port) from exc
         imap.sock = tls
@@ -241,7 +266,7 @@ class _POP3(poplib.POP3):
             raise TLSRequiredError(f"{self.host} refused STLS ({exc})") from exc
         ensure_nothing_pending(self.file, self.sock)
         try:
-            self.sock = _wrap(self.sock, self.host, context, pin)
+            self.sock = starttls_handshake(self.sock, self.host, context, pin)
         except (ssl.SSLError, OSError) as exc:
             raise _as_tls_error(exc, self.host, self.port) from exc
         self.file = self.sock.makefile("rb")

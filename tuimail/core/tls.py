@@ -93,6 +93,8 @@ def describe_ssl_error(exc: BaseException) -> str:
         return f"the server's certificate could not be verified ({message})"
     if isinstance(exc, ssl.SSLError):
         reason = exc.reason or str(exc)
+        if str(reason).upper() in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"):
+            return f"the server did not answer with TLS; it sent something else ({reason})"
         if "VERSION" in str(reason).upper() or "PROTOCOL" in str(reason).upper():
             return f"the server does not speak TLS 1.2 or newer ({reason})"
         return f"the TLS handshake failed ({reason})"

@@ -14,7 +14,13 @@ import socket
 import ssl
 import time
 
-from tuimail.core.connect import PlaintextInjectionError, ensure_nothing_pending
+from tuimail.core.connect import (
+    INJECTION_MESSAGE,
+    PlaintextInjectionError,
+    TLSRequiredError,
+    ensure_nothing_pending,
+    starttls_handshake,
+)
 from tuimail.core.discovery.model import Candidate, ProbeResult
 from tuimail.core.discovery.resolver import DNSError, Resolver, connect_any
 from tuimail.core.secrets import Secret
@@ -55,13 +61,9 @@ class LineClient:
 
     def start_tls(self, context: ssl.SSLContext, pin: str | None) -> None:
         if self.buffer:
-            raise PlaintextInjectionError(
-                "the server sent data between its STARTTLS reply and the start of "
-                "encryption; someone may be tampering with the connection, so it was closed"
-            )
+            raise PlaintextInjectionError(INJECTION_MESSAGE)
         ensure_nothing_pending(None, self.sock)
-        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
-        verify_peer(self.sock, pin)
+        self.sock = starttls_handshake(self.sock, self.host, context, pin)
 
     def close(self) -> None:
         try:
@@ -296,7 +298,7 @@ def probe(
 def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
         return describe_ssl_error(exc)
-    if isinstance(exc, ProbeError | PlaintextInjectionError):
+    if isinstance(exc, ProbeError | TLSRequiredError):
         return str(exc)
     if isinstance(exc, TimeoutError | socket.timeout):
         return "the server did not answer in time"

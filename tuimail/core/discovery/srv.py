@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from tuimail.core.discovery.model import Candidate
 from tuimail.core.discovery.resolver import DNSError, Resolver
 
@@ -24,10 +26,16 @@ def lookup_srv(
     candidates: list[Candidate] = []
     notes: list[str] = []
     order = 0
+    # All six queries at once: a name server that does not answer costs one timeout.
+    with ThreadPoolExecutor(max_workers=len(SERVICES)) as pool:
+        answers = {
+            label: pool.submit(resolver.query, f"{label}.{domain}", "SRV", timeout)
+            for label in SERVICES
+        }
     for label, (protocol, security) in SERVICES.items():
         name = f"{label}.{domain}"
         try:
-            records = resolver.query(name, "SRV", timeout)
+            records = answers[label].result()
         except DNSError as exc:
             notes.append(str(exc))
             continue

@@ -1,0 +1,139 @@
+"""Discovery pieces: SRV order, autoconfig parsing, MX provider, name server, time bound."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from tests.accounts.helpers import LOCAL, options
+from testserver.autoconfig import autoconfig_xml
+from tuimail.core.discovery.autoconfig import parse
+from tuimail.core.discovery.detect import DetectOptions, detect
+from tuimail.core.discovery.mx import provider_domain
+from tuimail.core.discovery.resolver import NameserverError, Resolver, parse_nameserver
+from tuimail.core.discovery.srv import lookup_srv
+
+
+def test_srv_priority_weight_and_dot(mail_server) -> None:
+    mail_server.set_dns(
+        {
+            "_imaps._tcp.example.test": [
+                ("SRV", "10 5 993 backup.example.test."),
+                ("SRV", "0 1 993 low-weight.example.test."),
+                ("SRV", "0 9 993 high-weight.example.test."),
+            ],
+            "_pop3s._tcp.example.test": [("SRV", "0 0 0 .")],
+            "_submissions._tcp.example.test": [("SRV", "0 1 465 smtp.provider.test.")],
+        }
+    )
+    resolver = Resolver(f"127.0.0.1:{mail_server.dns_port}", 3)
+    candidates, notes = lookup_srv(resolver, "example.test")
+    imap = [c.host for c in candidates if c.protocol == "imap"]
+    assert imap == ["high-weight.example.test", "low-weight.example.test", "backup.example.test"]
+    assert not any(c.protocol == "pop3" for c in candidates)
+    assert any("not offered" in n for n in notes)
+    smtp = next(c for c in candidates if c.protocol == "smtp")
+    assert smtp.outside_domain and smtp.security == "tls"
+
+
+def test_srv_target_outside_domain_needs_confirmation(mail_server) -> None:
+    p = mail_server.ports
+    mail_server.set_dns(
+        {
+            "_imaps._tcp.customer.test": [("SRV", f"0 1 {p.imap_tls} imap.example.test.")],
+            "_submissions._tcp.customer.test": [("SRV", f"0 1 {p.smtp_tls} smtp.example.test.")],
+            "imap.example.test": LOCAL,
+            "smtp.example.test": LOCAL,
+        }
+    )
+    result = detect("carol@customer.test", options(mail_server))
+    assert result.source == "srv" and result.found
+    assert any("imap.example.test is outside customer.test" in r for r in result.confirm)
+    assert result.to_json()["incoming"]["outside_domain"] is True
+
+
+def test_autoconfig_parse_placeholders_and_refusals() -> None:
+    xml = autoconfig_xml(
+        "example.test",
+        imap=("imap.%EMAILDOMAIN%", 993, "SSL"),
+        pop3=("pop.example.test", 110, "STARTTLS"),
+        smtp=[("smtp.other.test", 587, "plain"), ("smtp.example.test", 465, "SSL")],
+    )
+    found = parse(xml.encode(), "a@example.test", "example.test")
+    assert [(c.protocol, c.host, c.port, c.security, c.outside_domain) for c in found] == [
+        ("imap", "imap.example.test", 993, "tls", False),
+        ("pop3", "pop.example.test", 110, "starttls", False),
+        ("smtp", "smtp.other.test", 587, "plain", True),
+        ("smtp", "smtp.example.test", 465, "tls", False),
+    ]
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><clientConfig/>'
+    with pytest.raises(ValueError, match="DTD"):
+        parse(bomb, "a@example.test", "example.test")
+    with pytest.raises(ValueError, match="not valid XML"):
+        parse(b"<clientConfig>", "a@example.test", "example.test")
+    with pytest.raises(ValueError, match="no usable server"):
+        parse(autoconfig_xml("example.test").encode(), "a@example.test", "example.test")
+
+
+def test_provider_domain() -> None:
+    assert provider_domain("mx1.mail.provider.test.") == "provider.test"
+    assert provider_domain("mx.provider.co.uk") == "provider.co.uk"
+
+
+def test_parse_nameserver() -> None:
+    assert parse_nameserver("127.0.0.1") == ("127.0.0.1", 53)
+    assert parse_nameserver("127.0.0.1:5353") == ("127.0.0.1", 5353)
+    assert parse_nameserver("[::1]:5353") == ("::1", 5353)
+    assert parse_nameserver("::1") == ("::1", 53)
+    with pytest.raises(NameserverError, match="invalid port"):
+        parse_nameserver("127.0.0.1:99999")
+
+
+def test_plain_candidates_skipped_without_allow_plain(mail_server) -> None:
+    p = mail_server.ports
+    mail_server.set_dns({"autoconfig.example.test": LOCAL, "mail.example.test": LOCAL})
+    mail_server.set_autoconfig(
+        "example.test",
+        autoconfig_xml(
+            "example.test",
+            imap=("mail.example.test", p.imap_starttls, "plain"),
+            smtp=("mail.example.test", p.smtp_tls, "SSL"),
+        ),
+    )
+    result = detect("a@example.test", options(mail_server))
+    plain = next(r for r in result.probes if r.candidate.security == "plain")
+    assert plain.skipped and "--allow-plain" in plain.detail
+    assert result.incoming is None or result.incoming.candidate.security != "plain"
+
+
+def test_detection_is_bounded_when_nothing_answers(mail_server) -> None:
+    """A name server that never answers and silent mail ports: done within the budget."""
+    silent_dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent_dns.bind(("127.0.0.1", 0))
+    try:
+        start = time.monotonic()
+        result = detect(
+            "a@example.test",
+            DetectOptions(
+                nameserver=f"127.0.0.1:{silent_dns.getsockname()[1]}",
+                timeout=2.0,
+                total_timeout=3.0,
+            ),
+        )
+        elapsed = time.monotonic() - start
+    finally:
+        silent_dns.close()
+    assert not result.found and result.error
+    assert (DetectOptions().timeout, DetectOptions().total_timeout) == (10.0, 15.0)
+    assert elapsed < 3.0 + 3.0, elapsed  # the budget, plus slack for a loaded machine
+    for protocol in ("imap", "pop3", "smtp"):
+        mail_server.faults.add(protocol=protocol, kind="silent")
+    start = time.monotonic()
+    result = detect("a@example.test", options(mail_server, timeout=2.0, total_timeout=3.0))
+    elapsed = time.monotonic() - start
+    assert not result.found
+    assert elapsed < 3.0 + 3.0, elapsed
+    srv = [r for r in result.probes if r.candidate.source == "srv"]
+    assert srv and all("did not answer in time" in r.detail for r in srv)
