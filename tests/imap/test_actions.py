@@ -132,3 +132,24 @@ def test_delete_in_trash_expunges_and_server_wins(mail_peer, tmp_path) -> None:
     assert store.actions("test", "failed") == []
     engine.close()
     other.logout()
+
+
+def test_folder_create_rename_delete_replay(mail_peer, tmp_path) -> None:
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_peer, user, store)
+    engine.sync()
+    actions = MailActions(store, engine.account)
+    actions.create_folder("Clients")
+    actions.create_folder("Old")
+    actions.rename_folder("Clients", "Customers")
+    actions.delete_folder("Old")
+    names = {f.name for f in store.folders("test")}
+    assert "Customers" in names and "Clients" not in names and "Old" not in names
+    assert engine.sync().errors == []
+    server = {name for _, _, name in other.list_folders()}
+    assert "Customers" in server and "Clients" not in server and "Old" not in server
+    assert {f.name for f in store.folders("test")} == server
+    engine.close()
+    other.logout()

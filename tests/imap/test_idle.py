@@ -149,3 +149,19 @@ def test_idle_is_renewed_and_servers_without_idle_are_polled(mail_server, tmp_pa
         assert [r.subject for r in event.messages] == ["polled 2"]
     finally:
         watcher.stop()
+
+
+def test_watch_inbox_and_the_open_folder_on_both_beds(mail_peer, tmp_path) -> None:
+    user = mail_peer.new_user()
+    watcher, recorder, store = _watcher(mail_peer, user, tmp_path)
+    watcher.start()
+    try:
+        recorder.wait_for(is_idle)
+        watcher.watch_open_folder("Archive")
+        recorder.wait_for(lambda e: is_idle(e) and e.folder == "Archive")
+        mail_peer.deliver(user, message(1, "to inbox"))
+        mail_peer.deliver(user, message(2, "to archive"), folder="Archive")
+        recorder.wait_for(lambda e: len(recorder.new) == 2)
+    finally:
+        watcher.stop()
+    assert sorted(recorder.new) == ["to archive 2", "to inbox 1"]

@@ -111,3 +111,68 @@ def test_qresync_reports_expunges_without_a_full_scan(mail_peer, tmp_path) -> No
     assert store_state(store, "test", "INBOX") == server_state(other, "INBOX")
     engine.close()
     other.logout()
+
+
+def test_download_bodies_option_caches_everything(mail_peer, tmp_path) -> None:
+    user = mail_peer.new_user()
+    for i in range(1, 6):
+        mail_peer.deliver(user, message(i, "offline"))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_peer, user, store, download_bodies=True)
+    assert engine.sync().errors == []
+    rows = store.message_rows(store.folder_id("test", "INBOX"), 0, 10)
+    assert len(rows) == 5 and all(r.has_body for r in rows)
+    assert {r.subject for r in store.search("body")} == {f"offline {i}" for i in range(1, 6)}
+    engine.close()
+
+
+CRASH_SYNC = r"""
+import sys
+from tests.imap.helpers import account_for
+from testserver.peer import PeerUser, PeerPorts
+from tuimail.core.imap.session import connector
+from tuimail.core.imap.sync import SyncEngine
+from tuimail.core.store import Store
+host, port, ca, login, password, path = sys.argv[1:]
+class Peer:
+    pass
+peer = Peer(); peer.host = host; peer.ca_file = ca
+peer.ports = PeerPorts(int(port), 0, 0, 0, 0, 0)
+user = PeerUser(login, password, login)
+account = account_for(peer, user)
+engine = SyncEngine(Store(path), account, connector(account, password, timeout=10),
+                    lambda f, d, t: print(f, d, t, flush=True), first_batch=50, batch=50)
+engine.sync()
+print("finished", flush=True)
+"""
+
+
+def test_kill_9_during_sync_then_the_store_opens_and_sync_completes(mail_server, tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    user = mail_server.new_user()
+    mail_server.store.bulk_append(
+        user.login, "INBOX", [(message(i), [], None) for i in range(1, 2001)]
+    )
+    path = tmp_path / "store.sqlite3"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CRASH_SYNC, mail_server.host, str(mail_server.ports.imap_tls),
+         mail_server.ca_file, user.login, user.password, str(path)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        for _ in range(3):  # a few batches are in, more are on their way
+            assert proc.stdout.readline().startswith("INBOX")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    store = tmp_store(tmp_path)
+    assert store.integrity_check() == "ok"
+    inbox = store.folder_id("test", "INBOX")
+    assert 150 <= store.count_messages(inbox) < 2000
+    engine = engine_for(mail_server, user, store)
+    assert engine.sync().errors == []
+    assert store.uids(inbox) == list(range(1, 2001))
+    engine.close()
