@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import realpeer_bed
-from tests.fixtures.realpeer_bed import (
-    DovecotPeer,
-    _belongs_to,
-    _pid_alive,
-    _read_pid,
+from tests.fixtures import realpeer_procs
+from tests.fixtures.realpeer_bed import DovecotPeer
+from tests.fixtures.realpeer_procs import (
+    belongs_to,
     missing_requirements,
+    pid_alive,
+    read_pid,
     reap_stale,
 )
 
@@ -32,7 +32,7 @@ def _processes_mentioning(marker: str) -> list[int]:
             blob = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
         except OSError:
             continue
-        if marker.encode() in blob and _pid_alive(int(proc.name)):
+        if marker.encode() in blob and pid_alive(int(proc.name)):
             found.append(int(proc.name))
     return found
 
@@ -50,7 +50,7 @@ def test_a_second_bed_stops_completely_and_leaves_the_first_alone(dovecot_peer, 
         pytest.skip(missing_requirements())
     # The first ports it picks are taken by the session's bed: it must retry with others.
     picks = []
-    free_ports = realpeer_bed._free_ports
+    free_ports = realpeer_procs.free_ports
 
     def colliding_ports(count: int) -> list[int]:
         ports = free_ports(count)
@@ -59,24 +59,24 @@ def test_a_second_bed_stops_completely_and_leaves_the_first_alone(dovecot_peer, 
         picks.append(ports)
         return ports
 
-    monkeypatch.setattr(realpeer_bed, "_free_ports", colliding_ports)
+    monkeypatch.setattr(realpeer_procs, "free_ports", colliding_ports)
     other = DovecotPeer(pool_size=3).start()
     assert len(picks) == 2 and other.ports.imap_tls == picks[1][0]
     try:
         layout = other.layout
-        dovecot_pid = _read_pid(layout.dovecot_run / "master.pid")
-        postfix_pid = _read_pid(layout.postfix_queue / "pid" / "master.pid")
-        assert _belongs_to(dovecot_pid, "dovecot", layout.root)
-        assert _belongs_to(postfix_pid, "master", layout.root)
+        dovecot_pid = read_pid(layout.dovecot_run / "master.pid")
+        postfix_pid = read_pid(layout.postfix_queue / "pid" / "master.pid")
+        assert belongs_to(dovecot_pid, "dovecot", layout.root)
+        assert belongs_to(postfix_pid, "master", layout.root)
         assert set(other.ports.__dict__.values()).isdisjoint(dovecot_peer.ports.__dict__.values())
         running = _processes_mentioning(layout.root.name)
         assert {dovecot_pid, postfix_pid} <= set(running) and len(running) > 4
         # Not the session bed's processes.
-        assert not _belongs_to(dovecot_pid, "dovecot", dovecot_peer.layout.root)
+        assert not belongs_to(dovecot_pid, "dovecot", dovecot_peer.layout.root)
     finally:
         other.stop()
-    assert not _pid_alive(dovecot_pid)
-    assert not _pid_alive(postfix_pid)
+    assert not pid_alive(dovecot_pid)
+    assert not pid_alive(postfix_pid)
     assert not layout.root.exists()
     # No child either (login processes, smtpd, qmgr...): they exit once their master has.
     deadline = time.monotonic() + 10
@@ -102,4 +102,4 @@ def test_reap_stale_removes_only_beds_whose_session_died(tmp_path: Path):
 
     assert reap_stale(tmp_path) == [dead]
     assert not dead.exists() and alive.exists() and fresh.exists()
-    assert _pid_alive(os.getpid())
+    assert pid_alive(os.getpid())
