@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import getaddresses
 
-from testserver.imap.mime import Part, first, header_fields, split_header
+from testserver.imap.address import parse_address_list
+from testserver.imap.mime import Part, header_fields, last, split_header
 from testserver.imap.parser import BadCommand, literal, nstring, qstring
 from testserver.mailstore import StoredMessage
 
@@ -152,21 +152,14 @@ def _text(value: bytes | None) -> bytes:
 def _addresses(value: bytes | None) -> bytes:
     if value is None:
         return b"NIL"
-    text = value.decode("latin-1")
     out = []
-    for name, addr in getaddresses([text]):
-        if not name and not addr:
-            continue
-        mailbox, at, host = addr.rpartition("@")
-        if not at:
-            mailbox, host = addr, "MISSING_DOMAIN"  # what Dovecot says
+    for name, route, mailbox, host in parse_address_list(value.decode("latin-1")):
         out.append(
             b"("
-            + (qstring(name.encode("latin-1")) if name else b"NIL")
-            + b" NIL "
-            + nstring(mailbox.encode("latin-1") if mailbox else None)
-            + b" "
-            + nstring(host.encode("latin-1") if host else None)
+            + b" ".join(
+                nstring(None if v is None else v.encode("latin-1"))
+                for v in (name, route, mailbox, host)
+            )
             + b")"
         )
     if not out:
@@ -176,9 +169,14 @@ def _addresses(value: bytes | None) -> bytes:
 
 def envelope_of(fields) -> bytes:
     def f(name: str) -> bytes | None:
-        return first(fields, name)
+        return last(fields, name)  # a repeated Subject:/Date:: Dovecot takes the last
 
-    sender_from = f("from")
+    def addresses(name: str) -> bytes | None:
+        # Several From:/To:/... headers are read as one list, as Dovecot does.
+        values = [value for fname, value, _ in fields if fname == name]
+        return b", ".join(values) if values else None
+
+    sender_from = addresses("from")
     return (
         b"("
         + b" ".join(
@@ -186,11 +184,11 @@ def envelope_of(fields) -> bytes:
                 _text(f("date")),
                 _text(f("subject")),
                 _addresses(sender_from),
-                _addresses(f("sender") or sender_from),
-                _addresses(f("reply-to") or sender_from),
-                _addresses(f("to")),
-                _addresses(f("cc")),
-                _addresses(f("bcc")),
+                _addresses(addresses("sender") or sender_from),
+                _addresses(addresses("reply-to") or sender_from),
+                _addresses(addresses("to")),
+                _addresses(addresses("cc")),
+                _addresses(addresses("bcc")),
                 _text(f("in-reply-to")),
                 _text(f("message-id")),
             ]

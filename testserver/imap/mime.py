@@ -36,7 +36,8 @@ def header_fields(header: bytes) -> list[tuple[str, bytes, bytes]]:
         raw_field = b"".join(current)
         name, sep, value = raw_field.partition(b":")
         if sep and name.strip() and b" " not in name.strip():
-            unfolded = re.sub(rb"\r?\n(?=[ \t])", b"", value).strip()
+            # Folding (line break + blanks) becomes one space, as Dovecot shows it.
+            unfolded = re.sub(rb"\r?\n[ \t]+", b" ", value).strip()
             fields.append((name.strip().decode("latin-1").lower(), unfolded, raw_field))
         current.clear()
 
@@ -50,6 +51,13 @@ def header_fields(header: bytes) -> list[tuple[str, bytes, bytes]]:
             current.append(line)
     close()
     return fields
+
+
+def last(fields: list[tuple[str, bytes, bytes]], name: str) -> bytes | None:
+    for fname, value, _ in reversed(fields):
+        if fname == name:
+            return value
+    return None
 
 
 def first(fields: list[tuple[str, bytes, bytes]], name: str) -> bytes | None:
