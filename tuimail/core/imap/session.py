@@ -52,6 +52,9 @@ def connect(
 ) -> IMAPClient:
     """Open, secure and log in; the caller closes it with `close_quietly`."""
     client = open_imap(account.incoming, ca_file or account.ca_file, timeout)
+    # imapclient turns on imaplib's line-by-line debug logging (every FETCH line goes
+    # through logging: slow on big folders, and commands are logged). Off.
+    client._imap.debug = 0
     try:
         client.login(account.login, reveal(password))
     except LoginError as exc:

@@ -538,14 +538,21 @@ class Store:
 
     @staticmethod
     def _all_new(c: sqlite3.Connection, folder_id: int, messages: list[NewMessage]) -> bool:
-        """True when every message has a UID above the folder's newest and no local move
-        waits for its UID here: then a bulk insert is safe."""
+        """True when no UID of the batch is in the folder yet and no local move waits for
+        its UID here: then a bulk insert is safe."""
         if not messages or any(m.uid is None for m in messages):
             return False
-        row = c.execute(
-            "SELECT max(uid), sum(uid IS NULL) FROM messages WHERE folder_id = ?", (folder_id,)
+        if c.execute(
+            "SELECT 1 FROM messages WHERE folder_id = ? AND uid IS NULL LIMIT 1", (folder_id,)
+        ).fetchone():
+            return False
+        uids = [m.uid for m in messages]
+        if len(set(uids)) != len(uids):
+            return False
+        return not c.execute(
+            "SELECT 1 FROM messages WHERE folder_id = ? AND uid BETWEEN ? AND ? LIMIT 1",
+            (folder_id, min(uids), max(uids)),
         ).fetchone()
-        return not row[1] and min(m.uid for m in messages) > (row[0] or 0)
 
     @staticmethod
     def _insert_many(
