@@ -135,6 +135,7 @@ class _Run:
         self.deadline = self.start + options.total_timeout
         self.result = Detection(email=email)
         self.lock = threading.Lock()
+        self.closed = False
         self.pool = ThreadPoolExecutor(max_workers=48, thread_name_prefix="detect")
         self.resolver = options.resolver or Resolver(options.nameserver, options.timeout)
 
@@ -144,6 +145,8 @@ class _Run:
 
     def report(self, event: Event) -> None:
         with self.lock:
+            if self.closed:  # a probe finishing after the answer was given
+                return
             self.result.events.append(event)
             if event.result is not None:
                 self.result.probes.append(event.result)
@@ -323,6 +326,8 @@ class _Run:
         try:
             return self._run()
         finally:
+            with self.lock:
+                self.closed = True
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.result.seconds = time.monotonic() - self.start
 
@@ -340,6 +345,9 @@ class _Run:
         for name, future in sources.items():
             try:
                 found = future.result(timeout=self.remaining(self.options.total_timeout))
+            except TimeoutError:
+                self.report(Event(name, self.domain, False, "did not finish in time"))
+                found = []
             except Exception as exc:
                 self.report(Event(name, self.domain, False, f"failed ({exc})"))
                 found = []
