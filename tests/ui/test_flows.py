@@ -75,6 +75,10 @@ async def test_reply_and_send_arrives(mail_server):
         raw = mail_server.wait_for_message(bob, lambda r: b"here is the answer" in r, timeout=20)
         assert b"In-Reply-To: <q1@example.test>" in raw
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        # a copy in Sent, and the question is marked answered
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "Sent")) == 1)
+        original = mail_server.store.messages(user.login, "INBOX")[0]
+        await wait_for(pilot, lambda: "\\Answered" in original.flags)
 
 
 async def test_delete_and_undo(mail_server):

@@ -864,132 +864,115 @@ class MailService:
             backend.conn().delete_folder(name)
         backend.sync()
 
-    # composing and sending
-    def build_message(self, draft: Draft) -> EmailMessage:
-        account = self.accounts[draft.account]
-        msg = EmailMessage()
-        sender = (
-            email.utils.formataddr((account.display_name, account.email))
-            if account.display_name
-            else account.email
-        )
-        msg["From"] = sender
-        for name, value in (("To", draft.to), ("Cc", draft.cc)):
-            if value.strip():
-                msg[name] = value
-        msg["Subject"] = draft.subject
-        msg["Date"] = email.utils.formatdate(localtime=True)
-        msg["Message-ID"] = email.utils.make_msgid(domain=account.domain or None)
-        if draft.in_reply_to:
-            msg["In-Reply-To"] = draft.in_reply_to
-            msg["References"] = (draft.references + " " + draft.in_reply_to).strip()
-        msg.set_content(draft.body)
+    # composing and sending (tuimail.core.compose / outbox / drafts)
+    def _core_draft(self, draft: Draft):
+        from tuimail.core import compose
+
+        attachments = []
         for path in draft.attachments:
             p = Path(path).expanduser()
             try:
-                data = p.read_bytes()
+                attachments.append(compose.Attachment.from_path(p))
             except OSError as exc:
-                raise ServiceError(f"Cannot read the attachment {p}: {exc.strerror}.") from None
-            msg.add_attachment(
-                data, maintype="application", subtype="octet-stream", filename=p.name
-            )
-        return msg
+                raise ServiceError(
+                    f"Cannot read the attachment {sanitize(str(p))}: {exc.strerror}."
+                ) from None
+        return compose.Draft(
+            to=_split(draft.to),
+            cc=_split(draft.cc),
+            bcc=_split(draft.bcc),
+            subject=draft.subject,
+            body=draft.body,
+            attachments=attachments,
+            in_reply_to=draft.in_reply_to or None,
+            references=draft.references.split() if draft.references else [],
+        )
 
-    def reply_draft(self, row: MessageRow, *, all: bool = False) -> Draft:
-        raw = self.raw(row)
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
-        account = self.accounts[row.account]
-        view = render_raw(raw)
-        to = str(msg.get("Reply-To") or msg.get("From") or "")
-        cc = ""
-        if all:
-            others = []
-            for header in ("To", "Cc"):
-                for _n, addr in email.utils.getaddresses([str(msg.get(header, ""))]):
-                    if addr and addr.lower() != account.email.lower() and addr not in to:
-                        others.append(addr)
-            cc = ", ".join(others)
-        subject = str(msg.get("Subject", ""))
-        if not subject.lower().startswith("re:"):
-            subject = "Re: " + subject
-        body_text = "\n".join(b.text for b in view.blocks if b.kind != "signature")
-        sender = dict(view.headers).get("From", "")
-        quoted = "\n".join("> " + line if line else ">" for line in body_text.split("\n"))
+    def _ui_draft(self, account: str, core, row: MessageRow | None = None) -> Draft:
         return Draft(
-            account=row.account,
-            to=sanitize(to),
-            cc=sanitize(cc),
-            subject=sanitize(subject),
-            body=f"\n\n{sender} wrote:\n{quoted}\n",
-            in_reply_to=str(msg.get("Message-ID", "")),
-            references=str(msg.get("References", "")),
+            account=account,
+            to=sanitize(", ".join(core.to)),
+            cc=sanitize(", ".join(core.cc)),
+            subject=sanitize(core.subject),
+            body=sanitize(core.body, multiline=True),
+            in_reply_to=core.in_reply_to or "",
+            references=" ".join(core.references),
             reply_to=row,
         )
 
+    def reply_draft(self, row: MessageRow, *, all: bool = False) -> Draft:
+        from tuimail.core import compose
+
+        core = compose.reply(self.raw(row), self.accounts[row.account], reply_all=all)
+        return self._ui_draft(row.account, core, row)
+
     def forward_draft(self, row: MessageRow) -> Draft:
-        view = render_raw(self.raw(row))
-        subject = view.subject
-        if not subject.lower().startswith("fwd:"):
-            subject = "Fwd: " + subject
-        head = "\n".join(f"{k}: {v}" for k, v in view.headers)
-        body = "\n".join(b.text for b in view.blocks)
-        return Draft(
-            account=row.account,
-            subject=subject,
-            body=f"\n\n-------- Forwarded message --------\n{head}\n\n{body}\n",
-        )
+        from tuimail.core import compose
+
+        core = compose.forward(self.raw(row), self.accounts[row.account])
+        return self._ui_draft(row.account, core)
 
     def send(self, draft: Draft) -> None:
-        """Submit over SMTP (TLS enforced) and keep a copy in Sent."""
-        import aiosmtplib
-
-        from tuimail.core.connect import smtp_kwargs
+        """Put the message in the outbox (on disk first), then one submission attempt."""
+        from tuimail.core import compose
+        from tuimail.core.outbox import Outbox
 
         account = self.accounts[draft.account]
-        msg = self.build_message(draft)
-        recipients = [a for _n, a in email.utils.getaddresses([draft.to, draft.cc, draft.bcc]) if a]
-        if not recipients:
+        core = self._core_draft(draft)
+        if not (core.to or core.cc or core.bcc):
             raise ServiceError("Add at least one recipient.")
+        raw, sender, recipients = compose.message_bytes(core, account)
+        outbox = Outbox(account.name)
+        entry = outbox.enqueue(raw, sender, recipients)
         self.outbox.append(draft)
         self._emit(ServiceEvent("outbox", draft.account, count=len(self.outbox)))
-        password = self.password_for(account)
-
-        async def submit() -> None:
-            kwargs = smtp_kwargs(account.outgoing, account.ca_file, timeout=30)
-            async with aiosmtplib.SMTP(**kwargs) as smtp:
-                await smtp.login(account.login, password.reveal())
-                await smtp.send_message(msg, recipients=recipients)
-
         try:
-            asyncio.run(submit())
-        except Exception as exc:
-            raise ServiceError(f"The message was not sent: {describe_error(exc)}") from None
+            password = self.password_for(account)
+            entry = asyncio.run(outbox.send(entry.id, account, password))
         finally:
             self.outbox.remove(draft)
             self._emit(ServiceEvent("outbox", draft.account, count=len(self.outbox)))
-        if account.save_sent_copy:
-            sent = self.special_folder(draft.account, "sent")
-            if sent:
-                self._append(draft.account, sent, msg, [b"\\Seen"])
-        if draft.in_reply_to:
-            self._mark_answered(draft.reply_to)
+        if entry.state not in ("sent", "partial"):
+            reason = sanitize(entry.last_error or entry.state)
+            raise ServiceError(f"The message was not sent ({reason}); it waits in the outbox.")
+        sent = self.special_folder(draft.account, "sent")
+        if sent:
+            try:
+                self.backend(draft.account).refresh_folder(sent)
+            except Exception:
+                pass
+        self._mark_answered(draft.reply_to)
 
     def save_draft(self, draft: Draft) -> str:
-        folder = self.special_folder(draft.account, "drafts")
-        if folder is None:
-            raise ServiceError("This account has no Drafts folder.")
-        self._append(draft.account, folder, self.build_message(draft), [b"\\Draft", b"\\Seen"])
-        return folder
+        from tuimail.core.drafts import DraftStore
 
-    def _append(self, account: str, folder: str, msg: EmailMessage, flags) -> None:
-        backend = self.backend(account)
-        with backend.lock:
-            backend.conn().append(folder, msg.as_bytes(), flags)
-        backend.refresh_folder(folder)
+        account = self.accounts[draft.account]
+        info = DraftStore(account.name).save(
+            self._core_draft(draft), account, self.password_for(account)
+        )
+        if info.server_error:
+            return f"this computer only ({sanitize(info.server_error)})"
+        folder = info.server_folder or "Drafts"
+        try:
+            self.backend(draft.account).refresh_folder(folder)
+        except Exception:
+            pass
+        return folder
 
     def _mark_answered(self, row: MessageRow | None) -> None:
         if row is not None:
-            self._store_flag([row], "\\Answered", True)
+            try:
+                self._store_flag([row], "\\Answered", True)
+            except Exception:
+                pass
+
+
+def _split(value: str) -> list[str]:
+    return [
+        email.utils.formataddr((name, addr)) if name else addr
+        for name, addr in email.utils.getaddresses([value or ""])
+        if addr
+    ]
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:

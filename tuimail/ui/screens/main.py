@@ -42,7 +42,7 @@ MAIN_BINDINGS = [
     Binding("t", "threads", "Threads", show=False, id="threads"),
     Binding("A", "mark_all_read", "Mark all read", show=False, id="mark_all_read"),
     Binding("N", "new_folder", "New folder", show=False, id="new_folder"),
-    Binding("F2", "rename_folder", "Rename folder", show=False, id="rename_folder"),
+    Binding("f2", "rename_folder", "Rename folder", show=False, id="rename_folder"),
     Binding("D", "delete_folder", "Delete folder", show=False, id="delete_folder"),
     Binding("plus", "add_account", "Add account", show=False, id="add_account"),
     Binding("ctrl+r", "refresh", "Sync now", show=False, id="refresh"),

@@ -1,0 +1,139 @@
+"""Pilot tests: folders, mark all read, attachments, raw source, keymap, palette, help."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from tests.ui.helpers import make_app, seed, settle, wait_for
+from tuimail.core.service import MailService
+from tuimail.ui.app import TuimailApp
+from tuimail.ui.screens.composer import ComposerScreen
+from tuimail.ui.screens.dialogs import ConfirmDialog, HelpScreen, InputDialog
+from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.reader import ReaderPane
+
+
+async def _ready(pilot) -> None:
+    await wait_for(pilot, lambda: pilot.app.synced)
+    await settle(pilot)
+
+
+async def _answer(pilot, text: str) -> None:
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputDialog))
+    pilot.app.screen.query_one(Input).value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_create_rename_delete_folder(mail_server):
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    names = lambda: {f.name for f in mail_server.store.folders(user.login)}  # noqa: E731
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("N")
+        await _answer(pilot, "Projects")
+        await wait_for(pilot, lambda: "Projects" in names())
+        await wait_for(pilot, lambda: "Projects" in app.service.folder_names("test"))
+        app.open_folder("test", "Projects")
+        await pilot.press("f2")
+        await _answer(pilot, "Projects-2026")
+        await wait_for(pilot, lambda: "Projects-2026" in names() and "Projects" not in names())
+        app.open_folder("test", "Projects-2026")
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await settle(pilot)
+        await wait_for(pilot, lambda: "Projects-2026" not in names())
+
+
+async def test_mark_all_read_and_toggle(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 4)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview marks anything
+        await _ready(pilot)
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        seen = lambda: sum("\\Seen" in m.flags for m in mail_server.store.messages(user.login))  # noqa: E731
+        await wait_for(pilot, lambda: seen() == 1)
+        await pilot.press("A")
+        await settle(pilot)
+        await wait_for(pilot, lambda: seen() == 4)
+        lst = app.screen.query_one(MessageList)
+        await wait_for(pilot, lambda: all(lst.row_at(i).seen for i in range(4)))
+
+
+async def test_save_attachment_and_raw_source(mail_server, tmp_path):
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("j", "j", "j", "j")  # "Quarterly report draft" has report.txt
+        await pilot.press("S")
+        await _answer(pilot, str(tmp_path / "saved"))
+        await wait_for(pilot, lambda: (tmp_path / "saved" / "report.txt").exists())
+        assert (tmp_path / "saved" / "report.txt").read_bytes() == b"Q1 figures\n"
+        await pilot.press("V")
+        await settle(pilot)
+        reader = app.main.query_one(ReaderPane)
+        await wait_for(pilot, lambda: reader.raw is not None)
+        assert "Content-Disposition: attachment" in reader.raw
+
+
+async def test_keymap_from_config_remaps_and_help_shows_it(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    app._keymap = {"compose": "w"}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("c")  # no longer compose
+        await pilot.pause()
+        assert not isinstance(app.screen, ComposerScreen)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert ("w", "Compose", "compose") in app.screen.rows
+
+
+async def test_every_main_action_is_in_the_command_palette(mail_server):
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for wanted in (
+            "Reply",
+            "Reply all",
+            "Forward",
+            "Move",
+            "Delete",
+            "Undo",
+            "Search",
+            "Mark all read",
+            "New folder",
+            "Help",
+        ):
+            assert wanted in titles
+
+
+async def test_worker_error_is_a_message_not_a_crash(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("u")  # nothing to undo: the service raises
+        await settle(pilot)
+        await wait_for(pilot, lambda: "nothing to undo" in app.last_error)
+        assert app.is_running
+
+
+def test_no_accounts_opens_the_wizard_without_a_service():
+    assert TuimailApp(None).service is None
+    assert MailService.__module__ == "tuimail.core.service"
