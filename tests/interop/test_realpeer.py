@@ -132,6 +132,35 @@ def test_wrong_credentials_are_refused_at_once(dovecot_peer):
     assert time.monotonic() - started < 4
 
 
+async def test_wrong_password_refused_by_submission_and_pop3(dovecot_peer):
+    user, other = dovecot_peer.new_user(), dovecot_peer.new_user()
+    context = client_context(dovecot_peer.ca_file)
+    for password in ("wrong", "", other.password):
+        with pytest.raises(aiosmtplib.SMTPAuthenticationError):
+            await aiosmtplib.send(
+                _mail(user, other, "never sent"),
+                sender=user.email,
+                recipients=[other.email],
+                hostname=dovecot_peer.host,
+                port=dovecot_peer.ports.smtp_tls,
+                username=user.login,
+                password=password,
+                use_tls=True,
+                tls_context=context,
+                timeout=TIMEOUT,
+            )
+        conn = poplib.POP3_SSL(
+            dovecot_peer.host, dovecot_peer.ports.pop3_tls, context=context, timeout=TIMEOUT
+        )
+        try:
+            conn.user(user.login)
+            with pytest.raises(poplib.error_proto):
+                conn.pass_(password)
+        finally:
+            conn.close()
+    assert dovecot_peer.messages(other) == []
+
+
 def test_certificate_is_verified(dovecot_peer):
     """A client that does not trust the test CA must fail the handshake."""
     context = client_context(None)
