@@ -241,7 +241,10 @@ class Session:
         bye = next((f for f in self.faults if f.kind == "bye" and not f.command), None)
         if bye is not None:
             raise Bye(bye.message or "Server shutting down.")
-        self.put(f"* OK [CAPABILITY {self.capabilities()}] tuimail test server ready.")
+        self.put(
+            f"* OK [CAPABILITY {self.capabilities()}] {self.server.hostname} "
+            "tuimail test server ready."
+        )
         await self.flush()
         while not self.closed:
             try:
