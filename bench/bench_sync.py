@@ -2,6 +2,7 @@
 
     python bench/bench_sync.py                 # 10,000 and 100,000 messages, bundled server
     python bench/bench_sync.py --sizes 10000
+    python bench/bench_sync.py --dovecot       # the private Dovecot (root, as the tests)
 
 The bundled server runs in a child process (filled with MailStore.bulk_append), so the
 peak RSS printed is tuimail's alone. Each size runs in a fresh process.
@@ -56,18 +57,43 @@ def _serve(n: int, conn) -> None:
         conn.recv()  # until the parent is done
 
 
-def run_one(n: int) -> dict:
+def _dovecot(n: int):
+    """Start the private Dovecot, fill a user's INBOX by MULTIAPPEND, warm its index."""
+    from imapclient import IMAPClient
+
+    from tests.fixtures.realpeer_bed import DovecotPeer
+    from tuimail.core.tls import client_context
+
+    peer = DovecotPeer().start()
+    user = peer.new_user()
+    client = IMAPClient(
+        peer.host, port=peer.ports.imap_tls, ssl_context=client_context(peer.ca_file)
+    )
+    client.login(user.login, user.password)
+    for start in range(1, n + 1, 1000):
+        client.multiappend("INBOX", [_raw(i) for i in range(start, min(start + 1000, n + 1))])
+    client.select_folder("INBOX", readonly=True)
+    client.fetch("1:*", ["UID", "FLAGS", "BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])  # warm the cache
+    client.logout()
+    return peer, (peer.host, peer.ports.imap_tls, peer.ca_file, user.login, user.password)
+
+
+def run_one(n: int, dovecot: bool = False) -> dict:
     from tuimail.core.account import Account, ServerSettings
     from tuimail.core.imap.session import connector
     from tuimail.core.imap.sync import SyncEngine
     from tuimail.core.store import Store
 
-    parent, child = multiprocessing.Pipe()
-    server = multiprocessing.get_context("fork").Process(
-        target=_serve, args=(n, child), daemon=True
-    )
-    server.start()
-    host, port, ca_file, login, password = parent.recv()
+    peer = server = None
+    if dovecot:
+        peer, (host, port, ca_file, login, password) = _dovecot(n)
+    else:
+        parent, child = multiprocessing.Pipe()
+        server = multiprocessing.get_context("fork").Process(
+            target=_serve, args=(n, child), daemon=True
+        )
+        server.start()
+        host, port, ca_file, login, password = parent.recv()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with tempfile.TemporaryDirectory() as tmp:
         account = Account(
@@ -100,10 +126,14 @@ def run_one(n: int) -> dict:
         assert len(rows) == 100
         engine.close()
         store.close()
-    parent.send("done")
-    server.join(10)
+    if server is not None:
+        parent.send("done")
+        server.join(10)
+    if peer is not None:
+        peer.stop()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
+        "server": "dovecot" if dovecot else "bundled",
         "messages": n,
         "first_sync_s": round(first_seconds, 3),
         "newest_100_s": round(newest[0], 3) if newest else None,
@@ -117,17 +147,19 @@ def run_one(n: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--dovecot", action="store_true", help="against the private Dovecot")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one)))
+        print(json.dumps(run_one(args.one, args.dovecot)))
         return
     print(
-        f"{'messages':>9} {'first sync':>11} {'newest 100':>11} {'re-sync':>9} {'page':>8} {'peak RSS':>9}"
+        f"{'server':>8} {'messages':>9} {'first sync':>11} {'newest 100':>11} {'re-sync':>9} {'page':>8} {'peak RSS':>9}"
     )
     for size in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run(
-            [sys.executable, __file__, "--one", str(size)],
+            [sys.executable, __file__, "--one", str(size)]
+            + (["--dovecot"] if args.dovecot else []),
             capture_output=True,
             text=True,
             check=False,
@@ -137,7 +169,7 @@ def main() -> None:
             continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
-            f"{r['messages']:>9} {r['first_sync_s']:>9.3f} s {r['newest_100_s']:>9.3f} s "
+            f"{r['server']:>8} {r['messages']:>9} {r['first_sync_s']:>9.3f} s {r['newest_100_s']:>9.3f} s "
             f"{r['no_change_resync_s']:>7.4f} s {r['page_at_middle_s']:>6.4f} s {r['peak_rss_mb']:>6.1f} MB"
         )
 
