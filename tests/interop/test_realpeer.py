@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import imaplib
 import poplib
+import smtplib
 import socket
 import ssl
 import time
@@ -190,7 +191,8 @@ def test_special_use_folders_are_listed(dovecot_peer):
         assert subscribed >= {"Sent", "Drafts", "Trash", "Junk", "Archive"}
 
 
-def test_idle_sees_delivered_message(dovecot_peer):
+@pytest.mark.parametrize("via", ["deliver", "submission"])
+def test_idle_sees_new_message(dovecot_peer, via):
     user = dovecot_peer.new_user()
     context = client_context(dovecot_peer.ca_file)
     with IMAPClient(
@@ -199,8 +201,18 @@ def test_idle_sees_delivered_message(dovecot_peer):
         client.login(user.login, user.password)
         client.select_folder("INBOX")
         client.idle()
-        dovecot_peer.deliver(user, _mail(user, user, "idle"))
-        responses = client.idle_check(timeout=TIMEOUT)
+        if via == "deliver":
+            dovecot_peer.deliver(user, _mail(user, user, "idle"))
+        else:
+            with smtplib.SMTP_SSL(
+                dovecot_peer.host, dovecot_peer.ports.smtp_tls, context=context, timeout=TIMEOUT
+            ) as smtp:
+                smtp.login(user.login, user.password)
+                smtp.sendmail(user.email, [user.email], _mail(user, user, "idle"))
+        responses: list = []
+        deadline = time.monotonic() + TIMEOUT
+        while (1, b"EXISTS") not in responses and time.monotonic() < deadline:
+            responses += client.idle_check(timeout=deadline - time.monotonic())
         client.idle_done()
         assert (1, b"EXISTS") in responses
 
