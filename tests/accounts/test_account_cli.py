@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import sys
 from pathlib import Path
@@ -165,3 +166,44 @@ def test_broken_config_is_reported_and_untouched(mail_server, capsys) -> None:
     assert f"{path}, line 2" in err
     assert main(["account", "list"]) == 1
     assert path.read_bytes() == before
+
+
+def test_self_signed_pin_shown_then_trusted_for_that_host_and_port(test_ca, capsys, monkeypatch):
+    from testserver.server import MailServer
+
+    with MailServer(ca=test_ca, cert="self_signed", protocols=("imap", "smtp")) as server:
+        user = server.new_user()
+        assert main(["detect", user.email, "--json", *cli_args(server)]) == 1
+        data = json.loads(capsys.readouterr().out)
+        probe = next(
+            p for p in data["probes"] if p["port"] == server.ports.imap_tls and p["source"] == "srv"
+        )
+        assert "self-signed" in probe["detail"] and "--incoming-pin" in probe["detail"]
+        pin = probe["certificate_sha256"]
+        assert len(pin) == 64
+        # Without the pin the manual settings are refused; with it, login and save.
+        monkeypatch.setattr(sys, "stdin", io.StringIO(user.password + "\n"))
+        assert main(["account", "add", "s", "--email", user.email, *_manual(server)]) == 1
+        assert "self-signed" in capsys.readouterr().out
+        assert not config_path().exists()
+        monkeypatch.setattr(sys, "stdin", io.StringIO(user.password + "\n"))
+        code = main(
+            [
+                "account",
+                "add",
+                "s",
+                "--email",
+                user.email,
+                *_manual(server),
+                "--incoming-pin",
+                pin,
+                "--outgoing-pin",
+                pin,
+            ]
+        )
+        out = capsys.readouterr().out
+        assert code == 0, out
+        account = load_config().accounts["s"]
+        assert account.incoming.pinned_sha256 == pin
+        assert account.incoming.port == server.ports.imap_tls
+        assert account.outgoing.pinned_sha256 == pin

@@ -44,6 +44,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--security", choices=SECURITIES, default="tls")
     add.add_argument("--outgoing", metavar="HOST:PORT")
     add.add_argument("--outgoing-security", choices=SECURITIES, default="tls")
+    add.add_argument(
+        "--incoming-pin",
+        metavar="SHA256",
+        help="trust the incoming server's self-signed certificate with this key hash "
+        "(shown by `tuimail detect`), for that host and port only",
+    )
+    add.add_argument("--outgoing-pin", metavar="SHA256", help="the same, for the outgoing server")
     add.add_argument("--pop3", action="store_true", help="use POP3 instead of IMAP")
     add.add_argument("--password-command", metavar="CMD", help="prints the password")
     add.add_argument("--no-verify", action="store_true", help="save without checking the login")
@@ -75,6 +82,15 @@ def _host_port(value: str, protocol: str, security: str) -> tuple[str, int]:
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{value!r} is not HOST:PORT with a port from 1 to 65535.")
     return host.strip("[]"), int(port)
+
+
+def _pin(value: str | None) -> str | None:
+    if value is None:
+        return None
+    pin = value.strip().lower().replace(":", "")
+    if len(pin) != 64 or any(c not in "0123456789abcdef" for c in pin):
+        raise ValueError(f"{value!r} is not a SHA-256 (64 hex digits).")
+    return pin
 
 
 def ask_password(prompt: str) -> str | None:
@@ -116,6 +132,12 @@ def run_add(args: argparse.Namespace) -> int:
     protocol = "pop3" if args.pop3 else "imap"
     if not args.detect and not (args.incoming and args.outgoing):
         return _err("give --detect, or both --incoming HOST:PORT and --outgoing HOST:PORT.")
+    if args.detect and (args.incoming_pin or args.outgoing_pin):
+        return _err("pins are for servers you name: use --incoming/--outgoing with them.")
+    try:
+        pins = (_pin(args.incoming_pin), _pin(args.outgoing_pin))
+    except ValueError as exc:
+        return _err(str(exc))
     if (args.security == "plain" or args.outgoing_security == "plain") and not args.detect:
         print(
             "Warning: a server is set to 'plain': your password and mail will travel "
@@ -174,8 +196,8 @@ def run_add(args: argparse.Namespace) -> int:
         account = Account(
             name=args.name,
             email=args.email,
-            incoming=ServerSettings(host, port, args.security),
-            outgoing=ServerSettings(ohost, oport, args.outgoing_security),
+            incoming=ServerSettings(host, port, args.security, pins[0]),
+            outgoing=ServerSettings(ohost, oport, args.outgoing_security, pins[1]),
             protocol=protocol,
             username=args.username,
             password_command=args.password_command,

@@ -34,6 +34,7 @@ class ProbeResult:
     auth_mechanisms: list[str] = field(default_factory=list)
     seconds: float = 0.0
     skipped: bool = False  # not tried (e.g. plain without --allow-plain)
+    pin: str | None = None  # a self-signed server's key SHA-256, for the user to pin
 
     def to_dict(self) -> dict:
         out = asdict(self.candidate)
@@ -41,6 +42,7 @@ class ProbeResult:
         out.update(
             ok=self.ok,
             skipped=self.skipped,
+            certificate_sha256=self.pin,
             detail=self.detail,
             auth_mechanisms=list(self.auth_mechanisms),
             seconds=round(self.seconds, 3),

@@ -24,7 +24,7 @@ from tuimail.core.connect import (
 from tuimail.core.discovery.model import Candidate, ProbeResult
 from tuimail.core.discovery.resolver import DNSError, Resolver, connect_any
 from tuimail.core.secrets import Secret
-from tuimail.core.tls import client_context, describe_ssl_error, verify_peer
+from tuimail.core.tls import client_context, describe_ssl_error, spki_sha256, verify_peer
 
 MAX_LINE = 65536
 
@@ -239,6 +239,7 @@ def open_line_client(
     timeout: float,
     ca_file: str | None,
     pin: str | None = None,
+    context: ssl.SSLContext | None = None,
 ) -> tuple[LineClient, ssl.SSLContext]:
     """TCP (+ implicit TLS) to the candidate's host, resolved through our resolver."""
     try:
@@ -247,7 +248,7 @@ def open_line_client(
         raise ProbeError(str(exc)) from None
     if not addresses:
         raise ProbeError(f"{candidate.host} does not exist")
-    context = client_context(ca_file, pinned_sha256=pin)
+    context = context or client_context(ca_file, pinned_sha256=pin)
     try:
         sock = connect_any(addresses, candidate.port, timeout)
     except TimeoutError:
@@ -287,9 +288,38 @@ def probe(
             detail = "works, but WITHOUT encryption"
         return ProbeResult(candidate, True, detail, caps, mechs, time.monotonic() - start)
     except Exception as exc:  # every failure becomes a sentence
-        return ProbeResult(
+        result = ProbeResult(
             candidate, False, describe_failure(exc), [], [], time.monotonic() - start
         )
+        if getattr(exc, "verify_code", None) in (18, 19) and not pin:
+            # Self-signed: tell the user which key they would be trusting, for this
+            # host and port only, should they choose to.
+            result.pin = certificate_pin(candidate, resolver, timeout)
+            if result.pin:
+                result.detail += (
+                    f"; its key's SHA-256 is {result.pin} (to trust this one certificate "
+                    f"for {candidate.host} port {candidate.port} only, give it as "
+                    f"--{candidate.role}-pin)"
+                )
+        return result
+    finally:
+        if client is not None:
+            client.close()
+
+
+def certificate_pin(candidate: Candidate, resolver: Resolver, timeout: float) -> str | None:
+    """The SHA-256 of the server's public key, read without verifying (nothing secret sent)."""
+    # A pinned context skips chain checks; we do not check any pin: we only read the key.
+    context = client_context(None, pinned_sha256="0" * 64)
+    client = None
+    try:
+        client, context = open_line_client(candidate, resolver, timeout, None, None, context)
+        if candidate.security == "starttls":
+            _SPEAKERS[candidate.protocol](client, "starttls", context, None)
+        der = client.sock.getpeercert(binary_form=True)
+        return spki_sha256(der) if der else None
+    except Exception:
+        return None
     finally:
         if client is not None:
             client.close()
