@@ -375,3 +375,42 @@ def test_real_mail_corpus_fetches_cleanly(mail_server):
         for uid, raw in zip(sorted(parts), raws, strict=True):
             assert parts[uid][b"BODY[HEADER]"] + parts[uid][b"BODY[TEXT]"] == raw
         assert client.search(["TEXT", "the"])
+
+
+def test_disabled_capabilities_are_gone_in_word_and_deed(test_ca):
+    """For client fallbacks: a server without CONDSTORE/QRESYNC/MOVE/IDLE/UIDPLUS/QUOTA."""
+    disabled = ("CONDSTORE", "QRESYNC", "MOVE", "IDLE", "UIDPLUS", "QUOTA", "SPECIAL-USE")
+    options = {"imap": {"disable": disabled}}
+    with MailServer(ca=test_ca, protocols=("imap",), options=options) as server:
+        user = server.new_user()
+        server.deliver(user, message())
+        raw = Raw(server)
+        try:
+            raw.login(user)
+            caps = b"".join(raw.command("CAPABILITY")).split()
+            for name in disabled:
+                assert name.encode() not in caps
+            lines = raw.command("SELECT INBOX")
+            assert b"HIGHESTMODSEQ" not in b"".join(lines)
+            for command in (
+                "FETCH 1 (MODSEQ)",
+                "UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1)",
+                "STORE 1 (UNCHANGEDSINCE 1) +FLAGS (\\Seen)",
+                "MOVE 1 Trash",
+                "UID MOVE 1 Trash",
+                "UID EXPUNGE 1",
+                "IDLE",
+                "GETQUOTAROOT INBOX",
+                "SEARCH MODSEQ 1",
+                "STATUS INBOX (HIGHESTMODSEQ)",
+            ):
+                assert tagged(raw.command(command)) == b"BAD", command
+            assert b"ENABLED\r\n" in b"".join(raw.command("ENABLE CONDSTORE QRESYNC"))
+            lines = raw.command('LIST "" "Sent"')
+            assert b"\\Sent" not in lines[0]
+            lines = raw.command("COPY 1 Trash")
+            assert tagged(lines) == b"OK" and b"COPYUID" not in lines[-1]
+            lines = raw.command("APPEND INBOX {3+}\r\nabc")
+            assert tagged(lines) == b"OK" and b"APPENDUID" not in lines[-1]
+        finally:
+            raw.close()

@@ -62,6 +62,17 @@ BASE_CAPS = (
     "CHILDREN",
     "QUOTA",
 )
+# Commands that vanish when their capability is disabled (IMAPServer(disable=...)).
+COMMAND_CAPABILITY = {
+    "IDLE": "IDLE",
+    "UNSELECT": "UNSELECT",
+    "MOVE": "MOVE",
+    "ID": "ID",
+    "NAMESPACE": "NAMESPACE",
+    "ENABLE": "ENABLE",
+    "GETQUOTA": "QUOTA",
+    "GETQUOTAROOT": "QUOTA",
+}
 FLAG_ORDER = {f: i for i, f in enumerate(SYSTEM_FLAGS)}
 SELECT_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")  # Dovecot's order
 APPEND_DATE = re.compile(
@@ -362,10 +373,9 @@ class Session:
                 raise BadCommand("No mailbox selected.")
         else:
             raise BadCommand("Unknown command.")
-        if command in ("IDLE", "UNSELECT") and not self.has(command):
-            raise BadCommand("Unknown command.")
-        if command == "MOVE" and not self.has("MOVE"):
-            raise BadCommand("Unknown command.")
+        needs = COMMAND_CAPABILITY.get(command)
+        if needs is not None and not self.has(needs):
+            raise BadCommand("Unknown command.")  # its capability is disabled
         handler = getattr(self, "cmd_" + command.lower())
         allow_expunge = command not in ("FETCH", "STORE", "SEARCH")
         result = await handler(tag, args)
@@ -596,7 +606,7 @@ class Session:
             i = 0
             while i < len(param_list):
                 param = astring(param_list[i]).upper()
-                if param == "CONDSTORE":
+                if param == "CONDSTORE" and self.has("CONDSTORE"):
                     self.condstore = True
                 elif param == "QRESYNC":
                     if not self.qresync:
@@ -802,7 +812,7 @@ class Session:
                     value = folder.uidvalidity
                 elif key == "UNSEEN":
                     value = folder.unseen_count()
-                elif key == "HIGHESTMODSEQ":
+                elif key == "HIGHESTMODSEQ" and self.has("CONDSTORE"):
                     value = folder.highestmodseq
                 elif key == "SIZE":
                     value = sum(m.size for m in folder.messages.values())
@@ -950,7 +960,7 @@ class Session:
             return await self.do_copy(rest, uid=True, move=False)
         if sub == "MOVE" and self.has("MOVE"):
             return await self.do_copy(rest, uid=True, move=True)
-        if sub == "EXPUNGE":
+        if sub == "EXPUNGE" and self.has("UIDPLUS"):
             if len(rest) != 1:
                 raise BadCommand("UID EXPUNGE needs a UID set.")
             uids = resolve_uids(parse_seqset(rest[0]), self.selected.uids)
@@ -1006,6 +1016,8 @@ class Session:
                 raise BadCommand("VANISHED needs UID FETCH, QRESYNC and CHANGEDSINCE.")
         names = [item.name for item in items]
         want_modseq = "MODSEQ" in names or changedsince is not None
+        if want_modseq and not self.has("CONDSTORE"):
+            raise BadCommand("Unknown fetch attribute MODSEQ.")
         if want_modseq:
             self.condstore = True
         want_flags = "FLAGS" in names
@@ -1076,6 +1088,8 @@ class Session:
             msgs = folder.messages
             ctx = Context(len(sel.uids), sel.uids[-1] if sel.uids else 0)
             pred = parse_search(args, ctx, lambda s: sel.uids[s - 1])
+            if ctx.uses_modseq and not self.has("CONDSTORE"):
+                raise BadCommand("Unknown search key MODSEQ.")
             found = []
             top_modseq = 0
             for seq, u in enumerate(sel.uids, 1):
@@ -1100,6 +1114,8 @@ class Session:
             if len(mods) != 2 or not is_atom(mods[0], "UNCHANGEDSINCE"):
                 raise BadCommand("Invalid STORE modifier.")
             unchangedsince = number(mods[1])
+            if not self.has("CONDSTORE"):
+                raise BadCommand("Invalid STORE modifier.")
             self.condstore = True
         targets = self._targets(args[0], uid)
         item = astring(args[1]).upper()
