@@ -175,24 +175,35 @@ def imap_smtp_server(test_ca):
         yield server
 
 
-def test_silent_tls_and_stripped_starttls_gives_no_plaintext(imap_smtp_server, capsys) -> None:
+@pytest.mark.parametrize("protocol", ["imap", "smtp"])
+def test_silent_tls_and_stripped_starttls_gives_no_plaintext(
+    imap_smtp_server, capsys, protocol
+) -> None:
     s = imap_smtp_server
-    s.faults.add(protocol="imap", kind="silent", port="tls")
-    s.faults.add(protocol="imap", kind="strip_starttls", port="starttls")
+    role = "incoming" if protocol == "imap" else "outgoing"
+    tls_port, starttls_port = (
+        (s.ports.imap_tls, s.ports.imap_starttls)
+        if protocol == "imap"
+        else (s.ports.smtp_tls, s.ports.smtp_starttls)
+    )
+    s.faults.add(protocol=protocol, kind="silent", port="tls")
+    s.faults.add(protocol=protocol, kind="strip_starttls", port="starttls")
     result = detect("alice@example.test", options(s, timeout=2.0))
-    assert result.incoming is None
-    assert not result.found
+    assert getattr(result, role) is None
+    assert not result.found and result.error
     details = {
         r.candidate.security: r.detail
         for r in result.probes
-        if r.candidate.port in (s.ports.imap_tls, s.ports.imap_starttls)
+        if r.candidate.port in (tls_port, starttls_port)
     }
     assert "did not answer in time" in details["tls"]
     assert "STARTTLS is not offered" in details["starttls"]
     # Even when plain is allowed, it is not silently chosen: the user must confirm it.
     result = detect("alice@example.test", options(s, timeout=2.0, allow_plain=True))
-    assert result.incoming.candidate.security == "plain"
-    assert any("WITHOUT encryption" in r for r in result.confirm)
+    assert getattr(result, role).candidate.security == "plain"
+    assert any("WITHOUT encryption" in r and role in r for r in result.confirm)
+    if protocol == "smtp":
+        return
     code = main(
         [
             "account",
