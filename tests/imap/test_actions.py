@@ -153,3 +153,56 @@ def test_folder_create_rename_delete_replay(mail_peer, tmp_path) -> None:
     assert {f.name for f in store.folders("test")} == server
     engine.close()
     other.logout()
+
+
+def test_move_without_move_capability_and_archive(mail_server, tmp_path) -> None:
+    user = mail_server.new_user()
+    for i in range(1, 4):
+        mail_server.deliver(user, message(i))
+    mail_server.faults.add(protocol="imap", kind="no_capability", data=b"MOVE")
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    engine.sync()
+    assert not engine.has("MOVE")
+    inbox = store.folder_id("test", "INBOX")
+    rows = {r.subject: r for r in store.message_rows(inbox, 0, 10)}
+    actions = MailActions(store, engine.account)
+    actions.move([rows["message 1"].id], "Junk")  # COPY + \\Deleted + UID EXPUNGE
+    actions.archive([rows["message 2"].id])
+    actions.mark_read([rows["message 3"].id])
+    actions.mark_unread([rows["message 3"].id])
+    actions.flag([rows["message 3"].id])
+    actions.unflag([rows["message 3"].id])
+    assert engine.sync().errors == []
+    other = other_client(mail_server, user)
+    assert _subjects(other, "Junk") == {"message 1"}
+    assert _subjects(other, "Archive") == {"message 2"}
+    assert _subjects(other, "INBOX") == {"message 3"}
+    assert server_state(other, "INBOX") == store_state(store, "test", "INBOX")
+    assert list(server_state(other, "INBOX").values()) == [frozenset()]
+    engine.close()
+    other.logout()
+
+
+def test_server_side_change_wins_a_flag_conflict(mail_peer, tmp_path) -> None:
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    other.append("INBOX", message(1))
+    other.append("INBOX", message(2))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_peer, user, store)
+    engine.sync()
+    inbox = store.folder_id("test", "INBOX")
+    rows = {r.subject: r for r in store.message_rows(inbox, 0, 10)}
+    actions = MailActions(store, engine.account)
+    # Offline, we mark both read; meanwhile another client flags message 1.
+    actions.mark_read([rows["message 1"].id, rows["message 2"].id])
+    other.select_folder("INBOX")
+    other.add_flags([rows["message 1"].uid], [b"\\Flagged"])
+    assert engine.sync().errors == []
+    state = server_state(other, "INBOX")
+    assert state[rows["message 1"].uid] == frozenset({"\\Flagged"})  # the server's change won
+    assert state[rows["message 2"].uid] == frozenset({"\\Seen"})  # no conflict: applied
+    assert store_state(store, "test", "INBOX") == state
+    engine.close()
+    other.logout()

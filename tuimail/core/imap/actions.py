@@ -208,7 +208,7 @@ class MailActions:
         payload = {
             "folder": folder,
             "uidvalidity": info.uidvalidity if info else None,
-            "items": [[r.id, r.uid, r.message_id] for r in rows],
+            "items": [[r.id, r.uid, r.message_id, r.modseq] for r in rows],
             **extra,
         }
         return self.store.enqueue_action(self.account.name, kind, payload)
@@ -221,9 +221,10 @@ def replay(store: Store, account: Account, client: IMAPClient, caps: set[str]) -
     """Apply every pending action in order. A lost connection stops the replay (the rest
     stays queued); a refused action is marked failed with a sentence."""
     errors: list[str] = []
+    touched: set[tuple[str, int]] = set()  # changed by this replay: our own modseq bumps
     for action in store.actions(account.name):
         try:
-            _apply(store, client, caps, action.kind, action.payload)
+            _apply(store, client, caps, action.kind, action.payload, touched)
         except Exception as exc:
             if is_connection_error(exc):
                 raise
@@ -235,7 +236,14 @@ def replay(store: Store, account: Account, client: IMAPClient, caps: set[str]) -
     return errors
 
 
-def _apply(store: Store, client: IMAPClient, caps: set[str], kind: str, p: dict) -> None:
+def _apply(
+    store: Store,
+    client: IMAPClient,
+    caps: set[str],
+    kind: str,
+    p: dict,
+    touched: set[tuple[str, int]],
+) -> None:
     if kind == "create_folder":
         if not client.folder_exists(p["name"]):
             client.create_folder(p["name"])
@@ -264,6 +272,12 @@ def _apply(store: Store, client: IMAPClient, caps: set[str], kind: str, p: dict)
     if not uids:
         return  # the messages are gone on the server: the server wins
     if kind == "flags":
+        modseqs = {item[1]: item[3] for item in p["items"] if len(item) > 3 and item[1]}
+        fresh = [u for u in uids if (folder, u) not in touched]
+        touched.update((folder, u) for u in uids)
+        if "CONDSTORE" in caps and fresh == uids and all(modseqs.get(u) for u in uids):
+            _store_unchanged_since(client, uids, modseqs, p.get("add", []), p.get("remove", []))
+            return
         if p.get("add"):
             client.add_flags(uids, p["add"], silent=True)
         if p.get("remove"):
@@ -282,6 +296,28 @@ def _apply(store: Store, client: IMAPClient, caps: set[str], kind: str, p: dict)
         raise ActionError(f"unknown queued action {kind}")
 
 
+def _store_unchanged_since(
+    client: IMAPClient, uids: list[int], modseqs: dict[int, int], add: list, remove: list
+) -> None:
+    """STORE ... (UNCHANGEDSINCE m): a message another client changed after we last saw
+    it keeps the server's flags (the server wins; the next sync shows them)."""
+    from tuimail.core.imap.sync import uid_set
+
+    by_modseq: dict[int, list[int]] = defaultdict(list)
+    for uid in uids:
+        by_modseq[modseqs[uid]].append(uid)
+    imap = client._imap
+    for modseq, group in by_modseq.items():
+        for op, flags in (("+FLAGS.SILENT", add), ("-FLAGS.SILENT", remove)):
+            if not flags:
+                continue
+            typ, data = imap.uid(
+                "STORE", uid_set(group), f"(UNCHANGEDSINCE {modseq})", op, f"({' '.join(flags)})"
+            )
+            if typ != "OK":
+                raise ActionError(f"the server refused to change flags ({data!r:.80})")
+
+
 def _expunge(client: IMAPClient, caps: set[str], uids: list[int]) -> None:
     client.add_flags(uids, [b"\\Deleted"], silent=True)
     if "UIDPLUS" in caps:
@@ -292,11 +328,12 @@ def _expunge(client: IMAPClient, caps: set[str], uids: list[int]) -> None:
 
 def _resolve(client: IMAPClient, items: list) -> list[int]:
     """The server UIDs of queued items; items without one are found by Message-ID."""
-    uids = [uid for _id, uid, _mid in items if uid is not None]
+    uids = [item[1] for item in items if item[1] is not None]
     if uids:
         present = set(client.search(["UID", ",".join(map(str, uids))]))
         uids = [u for u in uids if u in present]
-    for _id, uid, message_id in items:
+    for item in items:
+        uid, message_id = item[1], item[2]
         if uid is None and message_id:
             found = client.search(["HEADER", "Message-ID", message_id])
             if found:
