@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tuimail.core.account import Account
-from tuimail.core.sanitize import sanitize, sanitize_filename
+from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 
 SPECIAL_ORDER = {"inbox": 0, "drafts": 1, "sent": 2, "archive": 3, "junk": 4, "trash": 5}
@@ -203,7 +203,31 @@ def _thread(rows: list[MessageRow]) -> list[MessageRow]:
     return out
 
 
-# -- rendering (interim until tuimail.core.mime lands) ---------------------------------
+# -- rendering ------------------------------------------------------------------------
+
+
+def render(raw: bytes) -> ReaderView:
+    """The reader's view of a message, from tuimail.core.mime (sanitized there)."""
+    from tuimail.core.mime import parse_message, render_message
+
+    rendered = render_message(parse_message(raw))
+    blocks = [ReaderBlock(b.kind, "\n".join(b.lines)) for b in rendered.blocks]
+    attachments = [
+        ReaderAttachment(a.index, a.filename, a.content_type, a.size) for a in rendered.attachments
+    ]
+    subject = next((v for k, v in rendered.headers if k.lower() == "subject"), "")
+    links = list(rendered.links)
+    for block in blocks:  # plain-text URLs are numbered too
+        for match in _LINK.finditer(block.text):
+            if match.group() not in links:
+                links.append(match.group())
+    view = ReaderView(list(rendered.headers), blocks, links, attachments, subject)
+    for note in rendered.notes:
+        view.blocks.append(ReaderBlock("note", note))
+    return view
+
+
+# The small stdlib renderer below is kept for the reply/forward fallbacks and tests.
 
 
 class _Text(HTMLParser):
@@ -682,7 +706,7 @@ class MailService:
         return self.backend(row.account).fetch_body(row.id)
 
     def read(self, row: MessageRow) -> ReaderView:
-        view = render_raw(self.raw(row))
+        view = render(self.raw(row))
         if not row.seen:
             try:
                 self.set_seen([row], True)
@@ -690,21 +714,25 @@ class MailService:
                 self._emit(ServiceEvent("error", row.account, text=describe_error(exc)))
         return view
 
+    def raw_source(self, row: MessageRow) -> str:
+        """The whole message as text, sanitized."""
+        from tuimail.core.mime import raw_source
+
+        return raw_source(self.raw(row))
+
     def save_attachment(self, row: MessageRow, index: int, directory: str | Path) -> Path:
-        msg = email.message_from_bytes(self.raw(row), policy=email.policy.default)
-        parts = list(msg.iter_attachments())  # type: ignore[attr-defined]
-        part = parts[index]
+        from tuimail.core.mime import AttachmentError, parse_message, save_attachment
+
         directory = Path(directory).expanduser()
-        directory.mkdir(parents=True, exist_ok=True)
-        name = sanitize_filename(part.get_filename())
-        target = directory / name
-        stem, dot, ext = name.rpartition(".")
-        n = 1
-        while target.exists():
-            target = directory / (f"{stem} ({n}).{ext}" if dot else f"{name} ({n})")
-            n += 1
-        target.write_bytes(part.get_payload(decode=True) or b"")
-        return target
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            return save_attachment(parse_message(self.raw(row)), index, directory)
+        except AttachmentError as exc:
+            raise ServiceError(str(exc)) from None
+        except OSError as exc:
+            raise ServiceError(
+                f"Cannot save into {sanitize(str(directory))}: {exc.strerror}."
+            ) from None
 
     # actions
     def _changed(self, rows: Sequence[MessageRow]) -> None:

@@ -237,15 +237,11 @@ class TuimailApp(App[None]):
         service = self.service
         assert service is not None
 
-        def done(raw: bytes) -> None:
-            from tuimail.core.sanitize import sanitize
-
+        def done(text: str) -> None:
             if self.main is not None:
-                self.main.query_one(ReaderPane).show_raw(
-                    sanitize(raw.decode("utf-8", "replace"), multiline=True)
-                )
+                self.main.query_one(ReaderPane).show_raw(text)
 
-        self.work(lambda: service.raw(row), "raw", done)
+        self.work(lambda: service.raw_source(row), "raw", done)
 
     def ask_save_attachments(self, rows: list[MessageRow]) -> None:
         if not rows or self.service is None:

@@ -80,8 +80,8 @@ class ReaderPane(VerticalScroll, can_focus=True):
             widgets.append(Static(links, classes="links"))
         if view.attachments:
             att = Text("Attachments (press S to save):\n", style="bold")
-            for a in view.attachments:
-                att.append(f"  {a.index + 1}. {a.filename} ({a.content_type}, {a.size} bytes)\n")
+            for number, a in enumerate(view.attachments, 1):
+                att.append(f"  {number}. {a.filename} ({a.content_type}, {a.size} bytes)\n")
             widgets.append(Static(att, classes="attachments"))
         self.mount_all(widgets)
         self.scroll_home(animate=False)
