@@ -262,8 +262,10 @@ def test_created_folder_is_found(dovecot_peer):
         client.login(user.login, user.password)
         client.create_folder("Projekte/Entw\u00fcrfe")
         client.append("Projekte/Entw\u00fcrfe", b"Subject: nested\r\n\r\nbody\r\n")
+    dovecot_peer.deliver(user, b"Subject: delivered\r\n\r\n", folder="Projekte/Entw\u00fcrfe")
     assert dovecot_peer.messages(user, "Projekte/Entw\u00fcrfe") == [
-        b"Subject: nested\r\n\r\nbody\r\n"
+        b"Subject: nested\r\n\r\nbody\r\n",
+        b"Subject: delivered\r\n\r\n",
     ]
 
 
