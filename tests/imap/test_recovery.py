@@ -93,3 +93,24 @@ def test_interrupted_first_sync_fills_the_holes_later(mail_server, tmp_path) -> 
     engine.sync()
     assert store.uids(inbox) == list(range(1, 251))
     engine.close()
+
+
+def test_connection_cut_in_the_middle_of_a_response(mail_server, tmp_path) -> None:
+    user = mail_server.new_user()
+    mail_server.store.bulk_append(
+        user.login,
+        "INBOX",
+        [(message(i), ["\\Seen"] if i % 2 else [], None) for i in range(1, 401)],
+    )
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    engine.first_batch, engine.batch = 100, 100
+    # the server stops sending after 30 kB: half-way through a FETCH literal
+    fault = mail_server.faults.add(protocol="imap", kind="drop", after_bytes=30_000, times=1)
+    assert engine.sync().errors == []
+    assert fault.hits == 1
+    other = other_client(mail_server, user)
+    assert store_state(store, "test", "INBOX") == server_state(other, "INBOX")
+    assert len(store.uids(store.folder_id("test", "INBOX"))) == 400
+    engine.close()
+    other.logout()

@@ -265,7 +265,11 @@ class SyncEngine:
             result.errors.append(describe(exc))
             result.seconds = time.perf_counter() - started
             return result
-        names = list(folders) if folders is not None else [f.name for f in known if f.selectable]
+        names = (
+            list(folders)
+            if folders is not None
+            else [f.name for f in known if f.selectable and not f.local]
+        )
         # INBOX first: it is what the user looks at.
         names.sort(key=lambda n: n.upper() != "INBOX")
         for name in names:
