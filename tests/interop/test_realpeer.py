@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import imaplib
 import poplib
+import re
 import smtplib
 import socket
 import ssl
@@ -172,6 +173,20 @@ def test_certificate_is_verified(dovecot_peer):
             ssl_context=context,
             timeout=TIMEOUT,
         )
+
+
+def test_quota_is_reported(dovecot_peer):
+    user = dovecot_peer.new_user()
+    dovecot_peer.deliver(user, b"Subject: q\r\n\r\n" + b"x" * 4096 + b"\r\n")
+    context = client_context(dovecot_peer.ca_file)
+    with imaplib.IMAP4_SSL(
+        dovecot_peer.host, dovecot_peer.ports.imap_tls, ssl_context=context, timeout=TIMEOUT
+    ) as conn:
+        conn.login(user.login, user.password)
+        status, data = conn.getquotaroot("INBOX")
+    assert status == "OK"
+    used, limit = re.fullmatch(rb'"User quota" \(STORAGE (\d+) (\d+)\)', data[1][0]).groups()
+    assert int(limit) == 100 * 1024 and 4 <= int(used) <= 5  # KiB
 
 
 def test_special_use_folders_are_listed(dovecot_peer):
