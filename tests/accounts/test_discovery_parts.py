@@ -105,6 +105,7 @@ def test_plain_candidates_skipped_without_allow_plain(mail_server) -> None:
     result = detect("a@example.test", options(mail_server))
     plain = next(r for r in result.probes if r.candidate.security == "plain")
     assert plain.skipped and "--allow-plain" in plain.detail
+    assert any("not tried because they would be unencrypted" in w for w in result.warnings)
     assert result.incoming is None or result.incoming.candidate.security != "plain"
 
 

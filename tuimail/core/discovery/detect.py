@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.discovery import autoconfig as autoconfig_mod
 from tuimail.core.discovery.guess import guess_candidates
-from tuimail.core.discovery.model import SECURITY_RANK, Candidate, Event, ProbeResult
+from tuimail.core.discovery.model import SECURITY_RANK, SOURCES, Candidate, Event, ProbeResult
 from tuimail.core.discovery.mx import mx_hosts, provider_domain
 from tuimail.core.discovery.probe import probe
 from tuimail.core.discovery.resolver import DNSError, Resolver
@@ -112,7 +112,7 @@ class Detection:
                 "ok": self.login_ok,
                 "checks": [{"role": c.role, "ok": c.ok, "detail": c.detail} for c in self.logins],
             },
-            "probes": [p.to_dict() for p in self.probes],
+            "probes": [p.to_dict() for p in sorted(self.probes, key=_probe_order)],
             "lookups": [
                 {"stage": e.stage, "target": e.target, "ok": e.ok, "detail": e.detail}
                 for e in self.events
@@ -324,7 +324,9 @@ class _Run:
 
     def run(self) -> Detection:
         try:
-            return self._run()
+            result = self._run()
+            self._warn_skipped()
+            return result
         finally:
             with self.lock:
                 self.closed = True
@@ -378,6 +380,13 @@ class _Run:
             self.verify()
         return res
 
+    def _warn_skipped(self) -> None:
+        if any(r.skipped for r in self.result.probes):
+            self.result.warnings.append(
+                "Some servers were not tried because they would be unencrypted "
+                "(--allow-plain tries them)."
+            )
+
     def pick(self, source: str, results: list[ProbeResult]) -> None:
         """Fill the roles still open from this source's working servers."""
         res = self.result
@@ -420,6 +429,13 @@ class _Run:
             msg += " Some servers answered but could not be secured (see the probes)."
         msg += " Enter the servers by hand with `tuimail account add NAME --incoming ...`."
         return msg
+
+
+def _probe_order(r: ProbeResult) -> tuple:
+    c = r.candidate
+    source = SOURCES.index(c.source) if c.source in SOURCES else len(SOURCES)
+    protocol = ("imap", "pop3", "smtp").index(c.protocol)
+    return (source, protocol, c.order, SECURITY_RANK[c.security], c.host, c.port)
 
 
 def _label(c: Candidate) -> str:
