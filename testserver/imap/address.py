@@ -9,6 +9,8 @@ are not decoded), because ENVELOPE carries the raw header text.
 
 from __future__ import annotations
 
+import re
+
 SPECIALS = set('()<>@,;:\\".[]')
 WS = " \t\r\n"
 
@@ -120,7 +122,43 @@ class _Scanner:
         return "".join(parts)
 
 
+_ADDR = r"([^<>@\s,;:()\"\\\[\]]+)@([^<>@\s,;:()\"\\\[\]]+)"
+_ANGLE = re.compile(r'\s*(?:"([^"\\\r\n]*)"|([^"<>,;:()\\@\[\]]*?))\s*<' + _ADDR + r">\s*\Z")
+_BARE = re.compile(r"\s*" + _ADDR + r"\s*\Z")
+
+
+def _simple(piece: str) -> Address | None:
+    """The common shapes ('Name <a@b>', '"Name" <a@b>', 'a@b') without the full parser."""
+    m = _ANGLE.match(piece)
+    if m is not None:
+        if m[1] is not None:
+            name = m[1] or None
+        else:
+            name = " ".join(m[2].split()) or None
+        return (name, None, m[3], m[4])
+    m = _BARE.match(piece)
+    if m is not None:
+        return (None, None, m[1], m[2])
+    return None
+
+
 def parse_address_list(text: str) -> list[Address]:
+    if not any(c in text for c in "():;\\["):
+        pieces = [text] if '"' in text else text.split(",")
+        out = []
+        for piece in pieces:
+            if not piece.strip():
+                continue
+            address = _simple(piece)
+            if address is None:
+                break
+            out.append(address)
+        else:
+            return out
+    return _parse_full(text)
+
+
+def _parse_full(text: str) -> list[Address]:
     s = _Scanner(text)
     out: list[Address] = []
     in_group = False
@@ -190,6 +228,11 @@ def parse_address_list(text: str) -> list[Address]:
         if not words and c not in ("@",):
             # Nothing usable here (stray special character): skip to the next address.
             s.i += 1
+            s.skip_to_separator()
+            continue
+        if c != "@" and len(words) > 1 and any(spaced[1:]):
+            # "MAILER DAEMON": a phrase and no address at all (Dovecot's reading).
+            out.append(_fill(" ".join(words), None, None, None))
             s.skip_to_separator()
             continue
         local = "".join(words)

@@ -10,6 +10,7 @@ import re
 
 MAX_DEPTH = 24
 _BLANK = re.compile(rb"\r?\n\r?\n")
+_FOLD = re.compile(rb"\r?\n[ \t]+")
 
 
 def split_header(raw: bytes) -> tuple[bytes, bytes]:
@@ -37,7 +38,9 @@ def header_fields(header: bytes) -> list[tuple[str, bytes, bytes]]:
         name, sep, value = raw_field.partition(b":")
         if sep and name.strip() and b" " not in name.strip():
             # Folding (line break + blanks) becomes one space, as Dovecot shows it.
-            unfolded = re.sub(rb"\r?\n[ \t]+", b" ", value).strip()
+            unfolded = value.strip()
+            if b"\n" in unfolded:
+                unfolded = _FOLD.sub(b" ", unfolded)
             fields.append((name.strip().decode("latin-1").lower(), unfolded, raw_field))
         current.clear()
 
