@@ -120,3 +120,41 @@ def test_ask_once_per_session_without_keyring() -> None:
 def test_secret_never_shows() -> None:
     s = Secret("hunter2")
     assert "hunter2" not in repr(s) and "hunter2" not in str(s) and "hunter2" not in f"{s}"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A stand-in for a real (Secret Service) keyring: kept in memory, never on disk."""
+
+    priority = 5
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.items.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.items[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.items.pop((service, username), None)
+
+
+def test_real_keyring_used_after_password_command() -> None:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        assert keyring_available() is True
+        account = _account()
+        assert store_in_keyring(account, Secret("from-keyring")) is True
+        asked: list[str] = []
+        secret = get_password(account, lambda p: asked.append(p) or "typed")
+        assert secret.reveal() == "from-keyring" and asked == []
+        # password_command still wins over the keyring.
+        account.password_command = _py('print("from-command")')
+        assert get_password(account, None).reveal() == "from-command"
+    finally:
+        keyring.set_keyring(previous)
+    assert keyring_available() is False
