@@ -418,3 +418,18 @@ def test_disabled_capabilities_are_gone_in_word_and_deed(test_ca):
             assert tagged(lines) == b"OK" and b"APPENDUID" not in lines[-1]
         finally:
             raw.close()
+
+
+def test_overlong_command_line_is_refused(mail_server):
+    """A 1 MB line without an end: BYE and close (the close may arrive as a reset, since
+    the rest of the line is never read), and the server goes on serving others."""
+    raw = Raw(mail_server)
+    try:
+        with contextlib.suppress(OSError):
+            raw.sock.sendall(b"a NOOP " + b"x" * (1024 * 1024 + 10))
+        received = read_all(raw.sock)
+        assert received == b"" or received.startswith(b"* BYE"), received[:100]
+    finally:
+        raw.close()
+    with connect(mail_server) as client:
+        assert client.noop()

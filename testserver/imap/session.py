@@ -213,9 +213,12 @@ class Session:
     # -- the connection ---------------------------------------------------------------
 
     async def run(self) -> None:
+        graceful = True
         try:
             await self._run()
-        except (Drop, ConnectionError, asyncio.IncompleteReadError, TimeoutError):
+        except Drop:
+            graceful = False  # a fault: cut the connection, no TLS close_notify
+        except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
             pass
         except Bye as bye:
             await self._bye(str(bye))
@@ -224,7 +227,7 @@ class Session:
         except Exception:
             log.exception("IMAP session failed")
         finally:
-            self.close()
+            self.close(graceful)
 
     async def _bye(self, text: str) -> None:
         try:
@@ -233,14 +236,18 @@ class Session:
         except Exception:
             pass
 
-    def close(self) -> None:
+    def close(self, graceful: bool = False) -> None:
+        """Graceful: what was written still goes out; otherwise the connection is cut."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
         if not self.closed:
             self.closed = True
             try:
-                self.writer.transport.abort()
+                if graceful:
+                    self.writer.close()
+                else:
+                    self.writer.transport.abort()
             except Exception:
                 pass
 
@@ -418,7 +425,7 @@ class Session:
             self.writer.write(f"* BYE {text}\r\n".encode())
         except Exception:
             pass
-        self.close()
+        self.close(graceful=True)
 
     def put_updates(self, allow_expunge: bool = True) -> None:
         sel = self.sel
@@ -485,7 +492,7 @@ class Session:
         self.put("* BYE Logging out")
         self.put(f"{tag} OK Logout completed.")
         await self.flush()
-        self.close()
+        self.close(graceful=True)
         return None
 
     async def cmd_id(self, tag: str, args: list) -> str:
