@@ -566,10 +566,12 @@ class Session:
             raise BadCommand("Authentication aborted by client.")
         try:
             decoded = base64.b64decode("" if response == "=" else response, validate=True)
-            _authz, login, password = decoded.split(b"\0")
+            authz, login, password = decoded.split(b"\0")
             login_s, password_s = login.decode("utf-8"), password.decode("utf-8")
         except ValueError as exc:
             raise BadCommand("Invalid base64 data in continued response") from exc
+        if authz and authz != login:
+            raise No("[AUTHORIZATIONFAILED] Authorization failed.")  # no master users here
         user = self.store.authenticate(login_s, password_s)
         if user is None:
             raise No("[AUTHENTICATIONFAILED] Authentication failed.")
