@@ -387,7 +387,10 @@ class _AccountBackend:
         self.state = AccountState()
         self._stop = threading.Event()
         self._engines: dict[str, Any] = {}
-        self._idle_thread: threading.Thread | None = None
+        self._watcher: Any = None
+        from tuimail.core.imap.actions import MailActions
+
+        self.actions = MailActions(self.store, account)
 
     def _engine(self, which: str):
         from tuimail.core.imap.session import connector
@@ -413,6 +416,9 @@ class _AccountBackend:
 
     def close(self) -> None:
         self._stop.set()
+        if self._watcher is not None:
+            watcher, self._watcher = self._watcher, None
+            threading.Thread(target=watcher.stop, kwargs={"timeout": 5}, daemon=True).start()
         for engine in list(self._engines.values()):
             try:
                 engine.close()
@@ -492,50 +498,81 @@ class _AccountBackend:
         self.service._emit(ServiceEvent("messages", self.account.name, name))
         return result.new
 
-    # push
+    # push (tuimail.core.imap.idle: its own connections and threads)
     def start_idle(self) -> None:
-        self._idle_thread = threading.Thread(
-            target=self._idle_loop, name=f"idle-{self.account.name}", daemon=True
-        )
-        self._idle_thread.start()
+        from tuimail.core.imap.idle import AccountWatcher
+        from tuimail.core.imap.session import connector
 
-    def _idle_loop(self) -> None:
-        from tuimail.core.imap.session import close_quietly, connect
+        connect = connector(self.account, self.service.password_for(self.account), timeout=30)
+        self._watcher = AccountWatcher(self.store, self.account, connect)
+        self._watcher.subscribe(self._on_watch)
+        self._watcher.start()
 
-        backoff = 1.0
-        inbox = self.service.special_folder(self.account.name, "inbox") or "INBOX"
-        while not self._stop.is_set():
-            client = None
-            try:
-                client = connect(self.account, self.service.password_for(self.account), timeout=30)
-                client.select_folder(inbox, readonly=True)
-                backoff = 1.0
-                self.set_state("idle", "push connected")
-                while not self._stop.is_set():
-                    client.idle()
-                    responses = client.idle_check(timeout=2)
-                    client.idle_done()
-                    if self._stop.is_set():
-                        break
-                    if any(
-                        len(r) > 1 and r[1] in (b"EXISTS", b"EXPUNGE", b"FETCH") for r in responses
-                    ):
-                        new = self.refresh_folder(inbox)
-                        if new:
-                            self.service._emit(
-                                ServiceEvent("new-mail", self.account.name, inbox, count=new)
-                            )
-            except Exception as exc:
-                if self._stop.is_set():
-                    return
-                self.set_state("offline", f"offline, retrying in {int(backoff)} s")
+    def watch_folder(self, folder: str | None) -> None:
+        if self._watcher is not None:
+            self._watcher.watch_open_folder(folder)
+
+    def _on_watch(self, event: Any) -> None:
+        from tuimail.core.imap.idle import NewMail
+
+        if isinstance(event, NewMail):
+            self.service._emit(ServiceEvent("messages", self.account.name, event.folder))
+            if event.messages:
                 self.service._emit(
-                    ServiceEvent("error", self.account.name, text=describe_error(exc))
+                    ServiceEvent(
+                        "new-mail", self.account.name, event.folder, count=len(event.messages)
+                    )
                 )
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 60)
-            finally:
-                close_quietly(client)
+            return
+        if event.folder.upper() != "INBOX":
+            return
+        if event.state == "idle":
+            self.set_state("idle", "push connected")
+        elif event.state == "polling":
+            self.set_state("polling", f"checking every {self.account.poll_interval} s")
+        elif event.state == "disconnected":
+            self.set_state("offline", _tidy(event.detail) or "disconnected")
+
+    def refresh_flags(self, folder: str, uids: list[int]) -> None:
+        """Re-read FLAGS (and MODSEQ) of a few messages into the store."""
+        if not uids:
+            return
+        with self.lock:
+            engine = self._engine("command")
+            client = engine.client
+            client.select_folder(folder, readonly=True)
+            items = ["FLAGS", "MODSEQ"] if engine.condstore else ["FLAGS"]
+            data = client.fetch(uids, items)
+        fid = self.folder_id(folder)
+        flags = {
+            uid: tuple(f.decode() if isinstance(f, bytes) else str(f) for f in d[b"FLAGS"])
+            for uid, d in data.items()
+        }
+        modseqs = {uid: d[b"MODSEQ"][0] for uid, d in data.items() if b"MODSEQ" in d}
+        self.store.set_flags(fid, flags, modseqs)
+        self.service._emit(ServiceEvent("messages", self.account.name, folder))
+
+    # actions: applied to the store at once (MailActions), then replayed on the server
+    def flush(self) -> None:
+        try:
+            with self.sync_lock:
+                engine = self._engine("sync")
+                errors = engine._retrying(lambda: _replay(engine))
+        except Exception as exc:
+            text = f"Saved here; the server will be updated when it is reachable ({describe_error(exc)})"
+            self.service._emit(ServiceEvent("error", self.account.name, text=text))
+            return
+        for error in errors or []:
+            self.service._emit(ServiceEvent("error", self.account.name, text=_tidy(error)))
+
+
+def _replay(engine: Any) -> list[str]:
+    from tuimail.core.imap.actions import replay
+
+    if not engine.store.actions(engine.account.name):
+        return []
+    engine._selected = None
+    return replay(engine.store, engine.account, engine.client, engine._caps)
 
 
 def _tidy(text: str) -> str:
@@ -734,31 +771,49 @@ class MailService:
                 f"Cannot save into {sanitize(str(directory))}: {exc.strerror}."
             ) from None
 
-    # actions
-    def _changed(self, rows: Sequence[MessageRow]) -> None:
-        for account, folder in {(r.account, r.folder) for r in rows}:
+    # actions: the store changes at once (the list repaints), then the server is told
+    def _changed(self, rows: Sequence[MessageRow], *folders: tuple[str, str]) -> None:
+        for account, folder in {(r.account, r.folder) for r in rows} | set(folders):
             self._emit(ServiceEvent("messages", account, folder))
 
-    def _store_flag(self, rows: Sequence[MessageRow], flag: str, add: bool) -> None:
-        by_folder: dict[tuple[str, str], list[int]] = {}
+    def _by_account(self, rows: Sequence[MessageRow]) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
         for row in rows:
-            if row.uid:
-                by_folder.setdefault((row.account, row.folder), []).append(row.uid)
-        for (account, folder), uids in by_folder.items():
-            backend = self.backend(account)
-            with backend.lock:
-                client = backend.conn()
-                client.select_folder(folder)
-                if add:
-                    client.add_flags(uids, [flag.encode()])
-                else:
-                    client.remove_flags(uids, [flag.encode()])
-        ids = [r.id for r in rows]
-        if add:
-            self.store.set_message_flags(ids, add=[flag])
-        else:
-            self.store.set_message_flags(ids, remove=[flag])
+            out.setdefault(row.account, []).append(row.id)
+        return out
+
+    def _act(self, rows: Sequence[MessageRow], method: str, *args: Any) -> None:
+        for account, ids in self._by_account(rows).items():
+            getattr(self.backend(account).actions, method)(ids, *args)
         self._changed(rows)
+        self._flush_and_resync(rows)
+
+    def _flush_and_resync(self, rows: Sequence[MessageRow]) -> None:
+        """Replay, then re-read the folders' flags: a queued flag change carries the
+        MODSEQ the store knows, and a stale one would make the next change lose."""
+        for account in self._by_account(rows):
+            backend = self.backend(account)
+            backend.flush()
+            for folder in {r.folder for r in rows if r.account == account}:
+                uids = [r.uid for r in rows if r.account == account and r.folder == folder]
+                try:
+                    backend.refresh_flags(folder, [u for u in uids if u])
+                except Exception:
+                    pass  # offline: the queue waits, the store already shows the change
+
+    def _store_flag(self, rows: Sequence[MessageRow], flag: str, add: bool) -> None:
+        if flag == "\\Answered":
+            for account, ids in self._by_account(rows).items():
+                actions = self.backend(account).actions
+                if add:
+                    actions._flags(ids, add=[flag])
+                else:
+                    actions._flags(ids, remove=[flag])
+            self._changed(rows)
+            self._flush_and_resync(rows)
+            return
+        names = {"\\Seen": ("mark_read", "mark_unread"), "\\Flagged": ("flag", "unflag")}
+        self._act(rows, names[flag][0 if add else 1])
 
     def set_seen(self, rows: Sequence[MessageRow], seen: bool) -> None:
         self._store_flag(rows, "\\Seen", seen)
@@ -773,6 +828,32 @@ class MailService:
             self.set_seen(rows, True)
         return len(rows)
 
+    def _moved(self, rows: Sequence[MessageRow], target: str | None, label: str) -> None:
+        account = rows[0].account
+        backend = self.backend(account)
+        self._changed(rows, *([(account, target)] if target else []))
+        backend.flush()
+        if target:
+            try:
+                backend.refresh_folder(target)  # the moved rows get their new UIDs
+            except Exception as exc:
+                self._emit(ServiceEvent("error", account, text=describe_error(exc)))
+        self._undo.append((label, lambda: self._undo_in(account, target)))
+
+    def _undo_in(self, account: str, target: str | None) -> None:
+        backend = self.backend(account)
+        if not backend.actions.undo():
+            raise ServiceError("There is nothing to undo.")
+        self._emit(ServiceEvent("folders", account))
+        backend.flush()
+        for folder in self.folder_names(account):
+            if folder == target or folder.upper() == "INBOX":
+                try:
+                    backend.refresh_folder(folder)
+                except Exception:
+                    pass
+        self._emit(ServiceEvent("folders", account))
+
     def move(self, rows: Sequence[MessageRow], target: str, *, copy: bool = False) -> None:
         """Move (or copy) to `target` in the same account; a move can be undone."""
         if not rows:
@@ -780,88 +861,39 @@ class MailService:
         account = rows[0].account
         backend = self.backend(account)
         backend.folder_id(target)
-        by_folder: dict[str, list[MessageRow]] = {}
-        for row in rows:
-            by_folder.setdefault(row.folder, []).append(row)
-        with backend.lock:
-            client = backend.conn()
-            for folder, group in by_folder.items():
-                client.select_folder(folder)
-                uids = [r.uid for r in group if r.uid]
-                if copy:
-                    client.copy(uids, target)
-                elif backend._engine("command").has("MOVE"):
-                    client.move(uids, target)
-                else:
-                    client.copy(uids, target)
-                    client.add_flags(uids, [b"\\Deleted"])
-                    client.uid_expunge(uids)
-        if not copy:
-            self.store.remove_messages([r.id for r in rows])
-        self._changed(rows)
-        backend.refresh_folder(target)
-        if not copy:
-            ids = [r.message_id for r in rows]
-            sources = {r.message_id: r.folder for r in rows}
-            trash = self.special_folder(account, "trash")
-            verb = "Deleted" if target == trash else "Moved"
-            self._undo.append(
-                (
-                    f"{verb} {len(rows)} message(s)",
-                    lambda: self._move_back(account, target, ids, sources),
-                )
-            )
-
-    def _move_back(self, account: str, where: str, ids: list[str], sources: dict[str, str]):
-        backend = self.backend(account)
-        backend.refresh_folder(where)
-        fid = backend.folder_id(where)
-        rows = [
-            view_row(r)
-            for r in self.store.message_rows(fid, 0, 100_000, "uid")
-            if r.message_id in ids and r.uid
-        ]
-        with backend.lock:
-            client = backend.conn()
-            client.select_folder(where)
-            for row in rows:
-                target = sources.get(row.message_id, "INBOX")
-                if backend._engine("command").has("MOVE"):
-                    client.move([row.uid], target)
-                else:
-                    client.copy([row.uid], target)
-                    client.add_flags([row.uid], [b"\\Deleted"])
-                    client.uid_expunge([row.uid])
-        self.store.remove_messages([r.id for r in rows])
-        for folder in set(sources.values()) | {where}:
-            backend.refresh_folder(folder)
+        ids = [r.id for r in rows if r.account == account]
+        if copy:
+            backend.actions.copy(ids, target)
+            self._changed(rows, (account, target))
+            backend.flush()
+            backend.refresh_folder(target)
+            return
+        backend.actions.move(ids, target)
+        self._moved(rows, target, f"Moved {len(ids)} message(s)")
 
     def delete(self, rows: Sequence[MessageRow]) -> None:
-        """Move to Trash (undoable); in Trash itself, expunge for good."""
+        """To Trash (undoable); in Trash itself, or with no Trash, expunged."""
         if not rows:
             return
         account = rows[0].account
-        trash = self.special_folder(account, "trash")
-        if trash and rows[0].folder != trash:
-            self.move(rows, trash)
-            return
         backend = self.backend(account)
-        with backend.lock:
-            client = backend.conn()
-            client.select_folder(rows[0].folder)
-            uids = [r.uid for r in rows if r.uid]
-            client.add_flags(uids, [b"\\Deleted"])
-            client.uid_expunge(uids)
-        self.store.remove_messages([r.id for r in rows])
-        self._changed(rows)
+        trash = self.special_folder(account, "trash")
+        ids = [r.id for r in rows if r.account == account]
+        backend.actions.delete(ids)
+        if trash and rows[0].folder != trash:
+            self._moved(rows, trash, f"Deleted {len(ids)} message(s)")
+        else:
+            self._changed(rows)
+            backend.flush()
 
     def archive(self, rows: Sequence[MessageRow]) -> None:
         if not rows:
             return
-        target = self.special_folder(rows[0].account, "archive")
-        if target is None:
-            raise ServiceError("This account has no Archive folder.")
-        self.move(rows, target)
+        account = rows[0].account
+        backend = self.backend(account)
+        backend.actions.archive([r.id for r in rows if r.account == account])
+        target = self.special_folder(account, "archive") or "Archive"
+        self._moved(rows, target, f"Archived {len(rows)} message(s)")
 
     def can_undo(self) -> bool:
         return bool(self._undo)
@@ -874,23 +906,29 @@ class MailService:
         return f"Undone: {label.lower()}"
 
     # folders
-    def create_folder(self, account: str, name: str) -> None:
+    def _folder_op(self, account: str, method: str, *args: str) -> None:
         backend = self.backend(account)
-        with backend.lock:
-            backend.conn().create_folder(name)
+        try:
+            getattr(backend.actions, method)(*args)
+        except Exception as exc:
+            raise ServiceError(describe_error(exc)) from None
+        self._emit(ServiceEvent("folders", account))
+        backend.flush()
         backend.sync()
+
+    def create_folder(self, account: str, name: str) -> None:
+        self._folder_op(account, "create_folder", name)
 
     def rename_folder(self, account: str, old: str, new: str) -> None:
-        backend = self.backend(account)
-        with backend.lock:
-            backend.conn().rename_folder(old, new)
-        backend.sync()
+        self._folder_op(account, "rename_folder", old, new)
 
     def delete_folder(self, account: str, name: str) -> None:
-        backend = self.backend(account)
-        with backend.lock:
-            backend.conn().delete_folder(name)
-        backend.sync()
+        self._folder_op(account, "delete_folder", name)
+
+    def watch_folder(self, account: str, folder: str) -> None:
+        """Push for the folder the UI shows (INBOX is always watched)."""
+        if account in self._backends:
+            self._backends[account].watch_folder(folder)
 
     # composing and sending (tuimail.core.compose / outbox / drafts)
     def _core_draft(self, draft: Draft):

@@ -64,6 +64,7 @@ class TuimailApp(App[None]):
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
         self.synced = False
+        self._closing = False
         if service is not None:
             service.listener = self._from_service
 
@@ -144,6 +145,8 @@ class TuimailApp(App[None]):
     # -- events from the service ------------------------------------------------------
 
     def _from_service(self, event: ServiceEvent) -> None:
+        if not self.is_running or self._closing:
+            return
         try:
             self.call_from_thread(self.handle_event, event)
         except RuntimeError:  # the app is not running (or this is the UI thread)
@@ -506,6 +509,12 @@ class TuimailApp(App[None]):
 
             yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", run)
 
+    async def action_quit(self) -> None:
+        self._closing = True
+        await super().action_quit()
+
     def on_unmount(self) -> None:
+        self._closing = True
         if self.service is not None:
+            self.service.listener = None
             self.service.stop()
