@@ -204,7 +204,7 @@ class MailActions:
         return groups
 
     def _enqueue(self, kind: str, folder: str, rows: list[MessageRow], **extra) -> int:
-        info = self.store.folder((self.account.name, folder))
+        info = self.store.folder((self.account.name, folder), counts=False)
         payload = {
             "folder": folder,
             "uidvalidity": info.uidvalidity if info else None,

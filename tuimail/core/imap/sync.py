@@ -322,10 +322,10 @@ class SyncEngine:
                 selectable=selectable,
             )
             seen.add(name)
-        for folder in self.store.folders(self.account.name):
+        for folder in self.store.folders(self.account.name, counts=False):
             if not folder.local and folder.name not in seen:
                 self.store.delete_folder(folder.id)
-        return self.store.folders(self.account.name)
+        return self.store.folders(self.account.name, counts=False)
 
     # -- one folder ----------------------------------------------------------------------
 
@@ -354,7 +354,7 @@ class SyncEngine:
         folder_id = self.store.folder_id(self.account.name, name)
         if folder_id is None:
             folder_id = self.store.upsert_folder(self.account.name, name)
-        folder = self.store.folder(folder_id)
+        folder = self.store.folder(folder_id, counts=False)
         assert folder is not None
         if self._status_unchanged(folder):
             result.skipped = True
@@ -379,7 +379,7 @@ class SyncEngine:
                 "so this change was not applied: it might have hit the wrong messages",
             )
             result.rebuilt = True
-            folder = self.store.folder(folder_id)
+            folder = self.store.folder(folder_id, counts=False)
         elif folder.uidvalidity is None:
             self.store.set_folder_state(folder_id, uidvalidity=uidvalidity)
 
