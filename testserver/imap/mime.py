@@ -102,7 +102,36 @@ def parse_params(value: str) -> tuple[str, list[tuple[str, str]]]:
         if len(val) >= 2 and val[0] == '"' and val[-1] == '"':
             val = val[1:-1]
         params.append((key.lower(), val))
-    return main, params
+    return main, _join_continuations(params)
+
+
+def _join_continuations(params: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """RFC 2231 'name*0*=..; name*1*=..' as one 'name*' (or 'name'), still encoded,
+    which is how Dovecot reports them."""
+    if not any("*" in key for key, _ in params):
+        return params
+    out: list[tuple[str, str]] = []
+    joined: dict[str, list[tuple[int, str]]] = {}
+    extended: dict[str, bool] = {}
+    for key, value in params:
+        m = re.fullmatch(r"(.+?)\*(\d+)(\*?)", key)
+        if m is None:
+            out.append((key, value))
+            continue
+        name = m[1]
+        if name not in joined:
+            joined[name] = []
+            out.append((name, ""))  # placeholder keeps the order
+        joined[name].append((int(m[2]), value))
+        extended[name] = extended.get(name, False) or (m[2] == "0" and bool(m[3]))
+    result = []
+    for key, value in out:
+        if key in joined and value == "":
+            text = "".join(v for _, v in sorted(joined[key]))
+            result.append((key + "*" if extended[key] else key, text))
+        else:
+            result.append((key, value))
+    return result
 
 
 class Part:
