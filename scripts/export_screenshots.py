@@ -32,7 +32,7 @@ async def _steady(pilot) -> None:
 async def export(out: Path) -> list[Path]:
     from tuimail.core.service import MailService
     from tuimail.ui.app import TuimailApp
-    from tuimail.ui.demo import DEMO_START, Demo
+    from tuimail.ui.demo import DEMO_NOW, Demo
     from tuimail.ui.screens.composer import ComposerScreen
 
     written: list[Path] = []
@@ -45,7 +45,7 @@ async def export(out: Path) -> list[Path]:
                 password_for=lambda _a: demo.password,
                 idle=False,
             )
-            return TuimailApp(service, now=DEMO_START)
+            return TuimailApp(service, now=DEMO_NOW)
 
         async def shot(name: str, keys: list[str], size=SIZE, make=app) -> None:
             instance = make()

@@ -14,7 +14,8 @@ from email.utils import format_datetime, make_msgid
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.secrets import Secret
 
-DEMO_START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+DEMO_START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # the test samples' dates
+DEMO_NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # the seeded demo's last day
 
 SAMPLES = [
     (
@@ -73,36 +74,20 @@ class Demo:
     """The running demo: server, users, the account, and the 'new mail' timer."""
 
     def __init__(self, new_mail_after: float = 5.0) -> None:
-        import importlib.util
-
+        # The bundled server's demo mailboxes: alice, bob and carol, several hundred
+        # messages with fixed dates (testserver/seed.py).
         from testserver.server import MailServer
 
-        protocols = tuple(
-            p for p in ("imap", "smtp") if importlib.util.find_spec(f"testserver.{p}") is not None
-        )
-        self.server = MailServer(protocols=protocols)
+        self.server = MailServer(seed="demo")
         self.server.start()
-        self.alice = self.server.add_user("alice", "demo-alice")
-        self.bob = self.server.add_user("bob", "demo-bob")
-        self.carol = self.server.add_user("carol", "demo-carol")
-        for i, item in enumerate(SAMPLES):
-            self.server.deliver(self.alice, sample(len(SAMPLES) - i, *item))
-        self.server.deliver(
-            self.bob,
-            sample(
-                50,
-                "Alice Example <alice@example.test>",
-                "Hello Bob",
-                "Hi Bob!\n",
-                to="bob@example.test",
-            ),
-        )
+        users = {u.email.split("@")[0]: u for u in self.server.users}
+        self.alice, self.bob, self.carol = users["alice"], users["bob"], users["carol"]
         self.password = Secret(self.alice.password)
         ports = self.server.ports
         self.account = Account(
             name="demo",
             email=self.alice.email,
-            display_name="Alice Example",
+            display_name="Alice Liddell",
             incoming=ServerSettings(self.server.host, ports.imap_tls, "tls"),
             outgoing=ServerSettings(self.server.host, ports.smtp_starttls, "starttls"),
             ca_file=self.server.ca_file,
@@ -114,7 +99,7 @@ class Demo:
 
     def deliver_new(self) -> None:
         msg = EmailMessage()
-        msg["From"] = "Bob Example <bob@example.test>"
+        msg["From"] = f"Bob Builder <{self.bob.email}>"
         msg["To"] = self.alice.email
         msg["Subject"] = "Are you there? (pushed by IDLE)"
         msg["Date"] = format_datetime(datetime.now(UTC))

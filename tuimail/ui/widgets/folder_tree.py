@@ -55,8 +55,10 @@ class FolderTree(Tree[tuple[str, str]]):
         for account, items in accounts.items():
             branch = self.root.add(sanitize(account), data=(account, ""), expand=True)
             for folder in items:
+                depth = folder.name.count("/") if not folder.special_use else 0
                 node = branch.add_leaf(
-                    _label(folder.label, folder.unread, ICONS.get(folder.special_use or "", "·")),
+                    "  " * depth
+                    + _label(folder.label, folder.unread, ICONS.get(folder.special_use or "", "·")),
                     data=(folder.account, folder.name),
                 )
                 if selected == (folder.account, folder.name):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -26,11 +27,16 @@ PAGE = 200
 
 
 def _fit(text: str, width: int) -> str:
+    """Exactly `width` terminal cells (wide characters counted as two), cut with '…'."""
     if width <= 0:
         return ""
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…"
-    return text.ljust(width)
+    if text.isascii():
+        if len(text) > width:
+            return text[: width - 1] + "…"
+        return text.ljust(width)
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
 
 
 def _date(value: datetime | None, now: datetime | None) -> str:
@@ -168,7 +174,7 @@ class MessageList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.scrollable_content_region.width or self.size.width
         if self._count == 0 and y == 0 and self._source is not None:
             note = " No messages here."
             return Strip([Segment(_fit(note, width), self.rich_style)], width)
