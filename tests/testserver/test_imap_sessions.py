@@ -190,3 +190,25 @@ def test_idle_push_is_immediate_on_the_bundled_server(mail_server):
         client.idle_done()
     assert (1, b"EXISTS") in responses
     assert elapsed < 1.0, elapsed
+
+
+def test_new_keyword_is_announced_in_flags(mail_peer):
+    user = mail_peer.new_user()
+    mail_peer.deliver(user, message())
+    other = connect(mail_peer, user)
+    raw = Raw(mail_peer)
+    try:
+        raw.login(user)
+        lines = raw.command("SELECT INBOX")
+        assert b"$Project" not in b"".join(lines)
+        other.select_folder("INBOX")
+        other.add_flags([1], [b"$Project"])
+        joined = b"".join(raw.command("NOOP"))
+        flags = re.search(rb"\* FLAGS \(([^)]*)\)", joined)
+        assert flags and b"$Project" in flags[1], joined
+        assert re.search(rb"\* 1 FETCH \([^)]*\$Project", joined), joined
+        lines = raw.command("STORE 1 +FLAGS ($Other)")  # our own STORE announces it too
+        assert re.search(rb"\* FLAGS \([^)]*\$Other", b"".join(lines)), lines
+    finally:
+        other.logout()
+        raw.close()

@@ -101,6 +101,7 @@ class Selected:
         self.max_uid = uids[-1] if uids else 0
         self.uidvalidity = uidvalidity
         self.pending_flags: set[int] = set()
+        self.keywords: set[str] = set()  # announced in FLAGS so far
         self.gone: str | None = None
 
     def seq_of(self, uid: int) -> int | None:
@@ -441,6 +442,9 @@ class Session:
             msgs = folder.messages
             # Order as Dovecot: flag changes (old numbers), then EXPUNGE, then EXISTS.
             if sel.pending_flags:
+                self._announce_keywords(
+                    [m for uid in sel.pending_flags if (m := msgs.get(uid)) is not None]
+                )
                 for uid in sorted(sel.pending_flags):
                     message = msgs.get(uid)
                     seq = sel.seq_of(uid)
@@ -472,6 +476,7 @@ class Session:
                     self.put("* VANISHED " + format_seqset(removed))
                 sel.uids = keep
             if new:
+                self._announce_keywords([msgs[uid] for uid in new])
                 sel.uids.extend(new)
                 sel.max_uid = new[-1]
                 self.put(b"* %d EXISTS" % len(sel.uids))
@@ -639,12 +644,7 @@ class Session:
             keywords = sorted(
                 {f for m in folder.messages.values() for f in m.flags if not f.startswith("\\")}
             )
-            flags = " ".join([*SELECT_FLAGS, *keywords])
-            self.put(f"* FLAGS ({flags})")
-            if readonly:
-                self.put("* OK [PERMANENTFLAGS ()] Read-only mailbox.")
-            else:
-                self.put(f"* OK [PERMANENTFLAGS ({flags} \\*)] Flags permitted.")
+            self._put_flags(keywords, readonly)
             self.put(b"* %d EXISTS" % len(uids))
             self.put(b"* 0 RECENT")
             for seq, uid in enumerate(uids, 1):
@@ -656,6 +656,7 @@ class Session:
             if self.has("CONDSTORE"):
                 self.put(f"* OK [HIGHESTMODSEQ {folder.highestmodseq}] Highest")
             self.sel = Selected(folder.name, readonly, uids, folder.uidvalidity)
+            self.sel.keywords = set(keywords)
             if qresync is not None:
                 self._qresync_select(folder, qresync)
         mode = "READ-ONLY" if readonly else "READ-WRITE"
@@ -687,6 +688,24 @@ class Session:
                     b"* %d FETCH (UID %d FLAGS %s MODSEQ (%d))"
                     % (seq, uid, format_flags(m.flags), m.modseq)
                 )
+
+    def _put_flags(self, keywords, readonly: bool) -> None:
+        flags = " ".join([*SELECT_FLAGS, *sorted(keywords)])
+        self.put(f"* FLAGS ({flags})")
+        if readonly:
+            self.put("* OK [PERMANENTFLAGS ()] Read-only mailbox.")
+        else:
+            self.put(f"* OK [PERMANENTFLAGS ({flags} \\*)] Flags permitted.")
+
+    def _announce_keywords(self, messages) -> None:
+        """A keyword new to this mailbox: send FLAGS and PERMANENTFLAGS again, as Dovecot."""
+        sel = self.sel
+        if sel is None:
+            return
+        new = {f for m in messages for f in m.flags if not f.startswith("\\")} - sel.keywords
+        if new:
+            sel.keywords |= new
+            self._put_flags(sel.keywords, sel.readonly)
 
     async def cmd_examine(self, tag: str, args: list) -> str:
         return await self.cmd_select(tag, args, readonly=True)
@@ -1146,6 +1165,7 @@ class Session:
             )
             for message in changed:
                 sel.pending_flags.discard(message.uid)
+            self._announce_keywords(changed)
             failed_set = set(failed)
             msgs = self.store.folder(self.login, sel.name).messages
             changed_uids = {m.uid for m in changed}
