@@ -208,3 +208,18 @@ def test_kill_9_mid_write_leaves_a_sound_store(tmp_path: Path) -> None:
     assert fts == count
     with pytest.raises(sqlite3.IntegrityError):
         store.conn.execute("INSERT INTO messages(folder_id, uid) VALUES (999999, 1)")
+
+
+def test_two_processes_opening_a_new_store_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "race.db"
+    code = "import sys; from tuimail.core.store import Store; Store(sys.argv[1]).integrity_check()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)]) for _ in range(4)]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0, 0, 0]
+    assert Store(path).conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_a_store_from_a_newer_tuimail_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    Store(path).conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(RuntimeError, match="newer tuimail"):
+        Store(path)

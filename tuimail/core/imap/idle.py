@@ -210,8 +210,9 @@ class AccountWatcher:
 
     def start(self) -> None:
         self._started = True
-        self._watchers["INBOX"] = self._watcher("INBOX")
-        self._watchers["INBOX"].start()
+        for folder in dict.fromkeys(["INBOX", *([self._open] if self._open else [])]):
+            self._watchers[folder] = self._watcher(folder)
+            self._watchers[folder].start()
 
     def watch_open_folder(self, folder: str | None) -> None:
         """Watch `folder` too (None: only INBOX); the previous open folder is dropped."""

@@ -101,48 +101,53 @@ MIGRATIONS: list[str] = [
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the core schema up to date; returns the version now in the file."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise RuntimeError(
-            f"the mail store was written by a newer tuimail (schema {version}); "
-            "update tuimail or move the store aside"
-        )
-    for number in range(version + 1, len(MIGRATIONS) + 1):
-        _run_in_transaction(conn, MIGRATIONS[number - 1], f"PRAGMA user_version = {number}")
+    """Bring the core schema up to date; returns the version now in the file.
+
+    The version is read inside the write transaction, so two processes opening a new
+    store at once do not both run a migration."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise RuntimeError(
+                f"the mail store was written by a newer tuimail (schema {version}); "
+                "update tuimail or move the store aside"
+            )
+        for number in range(version + 1, len(MIGRATIONS) + 1):
+            for statement in _statements(MIGRATIONS[number - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return len(MIGRATIONS)
 
 
 def apply_component_migrations(
     conn: sqlite3.Connection, component: str, migrations: Sequence[str]
 ) -> int:
-    """Apply a module's own migrations (its tables); each runs once, in order."""
-    row = conn.execute(
-        "SELECT version FROM component_versions WHERE component = ?", (component,)
-    ).fetchone()
-    version = row[0] if row else 0
-    for number in range(version + 1, len(migrations) + 1):
-        _run_in_transaction(
-            conn,
-            migrations[number - 1],
-            "INSERT INTO component_versions(component, version) VALUES "
-            f"('{component.replace(chr(39), '')}', {number}) "
-            "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-        )
-    return len(migrations)
-
-
-def _run_in_transaction(conn: sqlite3.Connection, script: str, bump: str) -> None:
-    # executescript() would COMMIT first; run statement by statement in one transaction.
+    """Apply a module's own migrations (its tables); each runs once, in order, in one
+    transaction with the version bump."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for statement in _statements(script):
-            conn.execute(statement)
-        conn.execute(bump)
+        row = conn.execute(
+            "SELECT version FROM component_versions WHERE component = ?", (component,)
+        ).fetchone()
+        version = row[0] if row else 0
+        for number in range(version + 1, len(migrations) + 1):
+            for statement in _statements(migrations[number - 1]):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO component_versions(component, version) VALUES (?, ?) "
+                "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+                (component, number),
+            )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    return len(migrations)
 
 
 def _statements(script: str) -> list[str]:
