@@ -1,0 +1,67 @@
+"""`tuimail --demo`: the seeded server, push a few seconds after start, real sending."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, TextArea
+
+from tests.ui.helpers import settle, wait_for
+from tuimail.core.service import MailService
+from tuimail.ui.app import TuimailApp
+from tuimail.ui.demo import Demo
+from tuimail.ui.screens.composer import ComposerScreen
+from tuimail.ui.screens.main import MainScreen
+from tuimail.ui.widgets.message_list import MessageList
+
+
+async def test_demo_pushes_new_mail_and_sends_to_bob():
+    demo = Demo(new_mail_after=1.0)
+    try:
+        service = MailService(
+            {demo.account.name: demo.account}, password_for=lambda _a: demo.password
+        )
+        app = TuimailApp(service)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.synced, timeout=30)
+            await settle(pilot)
+            lst = app.screen.query_one(MessageList)
+            await wait_for(
+                pilot,
+                lambda: any("pushed by IDLE" in (lst.row_at(i).subject or "") for i in range(3)),
+                timeout=30,
+            )
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+            screen = app.screen
+            screen.query_one("#compose-to", Input).value = demo.bob.email
+            screen.query_one("#compose-subject", Input).value = "Hello from the demo"
+            screen.query_one("#compose-body", TextArea).text = "It works.\n"
+            await pilot.press("ctrl+s")
+            demo.server.wait_for_message(
+                demo.bob, lambda raw: b"Hello from the demo" in raw, timeout=20
+            )
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+    finally:
+        demo.stop()
+
+
+def test_demo_mode_never_touches_the_users_config(monkeypatch, isolated_home):
+    import os
+
+    from tuimail.cli.app import run_app
+
+    seen: dict = {}
+
+    def fake_run(self) -> None:
+        seen["config_home"] = os.environ["XDG_CONFIG_HOME"]
+        seen["accounts"] = list(self.service.accounts)
+        seen["password_in_config"] = any(
+            "demo-password" in p.read_text()
+            for p in __import__("pathlib").Path(os.environ["XDG_CONFIG_HOME"]).rglob("*.toml")
+        )
+
+    monkeypatch.setattr(TuimailApp, "run", fake_run)
+    assert run_app(demo=True) == 0
+    assert seen["accounts"] == ["demo"]
+    assert not seen["config_home"].startswith(str(isolated_home))
+    assert not seen["password_in_config"]
+    assert not (isolated_home / "config" / "tuimail").exists()
