@@ -27,6 +27,10 @@ Other modules add their own tables with
 `store.apply_component_migrations("pop3", [sql_v1, sql_v2, ...])` (each runs once);
 the core schema lives in `schema.py` (PRAGMA user_version).
 
+Counting is what makes folder lists cost something on 100k-message folders: background
+code that only needs names and sync state passes `counts=False` to `folders()` /
+`folder()` (total and unread are then -1).
+
 Sorts: date (indexed, the default), date_asc, uid, from, subject, size. Dates are UTC
 epoch seconds (Date: header, else INTERNALDATE). Flags are tuples of IMAP flag names.
 Header strings are decoded and sanitized before they are stored.
