@@ -119,7 +119,7 @@ def uid_set(uids: Iterable[int]) -> str:
     """[1, 2, 3, 7] -> '1:3,7' (short commands for big folders)."""
     out: list[str] = []
     run_start = prev = None
-    for uid in sorted(uids):
+    for uid in sorted(set(uids)):
         if prev is not None and uid == prev + 1:
             prev = uid
             continue
