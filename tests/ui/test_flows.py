@@ -170,3 +170,19 @@ async def test_offline_start_from_cache(mail_server):
         await pilot.press("enter")  # the cached body shows offline
         await settle(pilot)
         assert "Great, see you there." in _reader_text(app)
+
+
+async def test_search_finds_bodies_on_the_server(mail_server):
+    """A word only in a body never downloaded: found by the server's SEARCH."""
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview downloads
+        await _ready(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"invoice below", "enter")  # text of one body only
+        await settle(pilot)
+        lst = _list(app)
+        await wait_for(pilot, lambda: lst.count == 1)
+        assert lst.row_at(0).subject == "Invoice 2026-031"

@@ -714,12 +714,37 @@ class MailService:
             return ListSource(sort_rows(rows, sort, threaded=True))
         return StoreSource(self.store, ref, sort)
 
-    def search(self, query: str, account: str | None = None) -> MessageListSource:
-        """Local full-text search over headers and cached bodies (the FTS index)."""
+    def search(
+        self, query: str, account: str | None = None, folder: str | None = None
+    ) -> MessageListSource:
+        """Local full-text search (headers and cached bodies) in every account, plus a
+        server-side search of the open IMAP folder (finds bodies never downloaded)."""
+        query = query.strip()
+        if not query:
+            return ListSource([])
         try:
-            rows = self.store.search(query, account=account, limit=1000)
+            found = {r.id: r for r in self.store.search(query, limit=1000)}
         except Exception as exc:
             raise ServiceError(f"That search did not work: {sanitize(str(exc))}.") from None
+        if account in self._backends and folder and self.accounts[account].protocol == "imap":
+            from tuimail.core.imap.search import SearchQuery, server_search
+
+            backend = self.backend(account)
+            try:
+                with backend.lock:
+                    rows = server_search(
+                        backend._engine("command"), folder, SearchQuery(text=query)
+                    )
+                found.update({r.id: r for r in rows})
+            except Exception as exc:
+                self._emit(
+                    ServiceEvent(
+                        "error",
+                        account,
+                        text=f"Searched this computer only ({describe_error(exc)})",
+                    )
+                )
+        rows = sorted(found.values(), key=lambda r: -(r.date or 0))
         return ListSource([view_row(r) for r in rows])
 
     def addresses(self, prefix: str) -> list[str]:

@@ -122,10 +122,16 @@ class TuimailApp(App[None]):
     def work(self, fn: Callable[[], Any], name: str, done: Callable[[Any], None] | None = None):
         """Run `fn` in a thread; `done(result)` runs on the UI thread; errors are shown."""
 
+        def finish(result: Any) -> None:
+            try:
+                done(result)  # type: ignore[misc]
+            except Exception as exc:  # a bug must not take the app down
+                self.show_error(describe_error(exc))
+
         def runner() -> Any:
             result = fn()
-            if done is not None:
-                self.call_from_thread(done, result)
+            if done is not None and self.is_running and not self._closing:
+                self.call_from_thread(finish, result)
             return result
 
         return self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
@@ -153,6 +159,12 @@ class TuimailApp(App[None]):
             pass
 
     def handle_event(self, event: ServiceEvent) -> None:
+        try:
+            self._handle_event(event)
+        except Exception as exc:  # never crash on an event
+            self.last_error = describe_error(exc)
+
+    def _handle_event(self, event: ServiceEvent) -> None:
         if event.kind == "error":
             self.last_error = event.text
         elif event.kind == "new-mail":
@@ -196,6 +208,9 @@ class TuimailApp(App[None]):
     def open_folder(self, account: str, folder: str) -> None:
         self.account, self.folder = account, folder
         self.reload_list(keep_cursor=False)
+        service = self.service
+        if service is not None and account != UNIFIED:
+            self.work(lambda: service.watch_folder(account, folder), "watch")
         if self.main is not None:
             self.main.set_title(account, folder)
 
@@ -343,7 +358,9 @@ class TuimailApp(App[None]):
                     lst.set_source(source)
                     self.sub_title = f"Search: {query} ({source.count()})"
 
-            self.work(lambda: service.search(query), "search", done)
+            account = self.account if self.account != UNIFIED else None
+            folder = self.folder if self.folder != "__search__" else None
+            self.work(lambda: service.search(query, account, folder), "search", done)
 
         self.push_screen(InputDialog("Search (sender, subject):"), chosen)
 
