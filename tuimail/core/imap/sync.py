@@ -332,13 +332,13 @@ class SyncEngine:
     def _status_unchanged(self, folder: FolderInfo) -> bool:
         if folder.uidvalidity is None or folder.uidnext is None:
             return False
-        items = [b"MESSAGES", b"UIDNEXT", b"UIDVALIDITY", b"UNSEEN"]
+        # No UNSEEN: Dovecot counts it by scanning the folder (~0.3 s at 100k messages);
+        # unread counts come from the store.
+        items = [b"MESSAGES", b"UIDNEXT", b"UIDVALIDITY"]
         if self.condstore:
             items.append(b"HIGHESTMODSEQ")
         status = self.client.folder_status(folder.name, items)
-        self.store.set_folder_state(
-            folder.id, server_total=status.get(b"MESSAGES"), server_unread=status.get(b"UNSEEN")
-        )
+        self.store.set_folder_state(folder.id, server_total=status.get(b"MESSAGES"))
         same = (
             status.get(b"UIDVALIDITY") == folder.uidvalidity
             and status.get(b"UIDNEXT") == folder.uidnext
