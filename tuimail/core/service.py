@@ -19,12 +19,9 @@ import email.policy
 import email.utils
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -227,108 +224,7 @@ def render(raw: bytes) -> ReaderView:
     return view
 
 
-# The small stdlib renderer below is kept for the reply/forward fallbacks and tests.
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag in ("br", "p", "div", "tr", "li", "h1", "h2", "h3"):
-            self.parts.append("\n")
-        if tag == "a":
-            href = dict(attrs).get("href")
-            if href and href.startswith(("http://", "https://", "mailto:")):
-                self.parts.append(f" <{href}> ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    parser = _Text()
-    parser.feed(html)
-    text = "".join(parser.parts)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
 _LINK = re.compile(r"(?:https?://|mailto:)[^\s<>\"')\]]+")
-
-
-def _part_text(part: EmailMessage) -> str:
-    try:
-        return part.get_content()
-    except (LookupError, UnicodeError, AssertionError):
-        payload = part.get_payload(decode=True) or b""
-        return payload.decode("utf-8", "replace")
-
-
-def render_raw(raw: bytes) -> ReaderView:
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
-    headers = []
-    for name in ("From", "To", "Cc", "Date", "Subject"):
-        try:
-            value = msg.get(name)
-        except Exception:  # malformed header: show it raw
-            value = msg.get_all(name, failobj=[""])[0] if msg.get_all(name) else None
-        if value:
-            headers.append((name, sanitize(str(value))))
-    body_part = None
-    try:
-        body_part = msg.get_body(preferencelist=("plain", "html"))
-    except Exception:
-        body_part = None
-    text = ""
-    if body_part is not None:
-        text = _part_text(body_part)
-        if body_part.get_content_subtype() == "html":
-            text = html_to_text(text)
-    text = sanitize(text, multiline=True)
-    blocks: list[ReaderBlock] = []
-    in_sig = False
-    for line in text.split("\n"):
-        kind = "text"
-        if line.rstrip() == "--" and line.startswith("--"):
-            in_sig = True
-        if in_sig:
-            kind = "signature"
-        elif line.startswith(">"):
-            kind = "quote"
-        if blocks and blocks[-1].kind == kind:
-            blocks[-1].text += "\n" + line
-        else:
-            blocks.append(ReaderBlock(kind, line))
-    links: list[str] = []
-    for match in _LINK.finditer(text):
-        if match.group() not in links:
-            links.append(match.group())
-    attachments = []
-    try:
-        parts = list(msg.iter_attachments())
-    except Exception:
-        parts = []
-    for i, part in enumerate(parts):
-        payload = part.get_payload(decode=True) or b""
-        attachments.append(
-            ReaderAttachment(
-                i,
-                sanitize(part.get_filename() or f"attachment-{i + 1}"),
-                sanitize(part.get_content_type()),
-                len(payload),
-            )
-        )
-    return ReaderView(headers, blocks, links, attachments, sanitize(str(msg.get("Subject", ""))))
 
 
 # -- the service ----------------------------------------------------------------------
@@ -1064,12 +960,3 @@ def _split(value: str) -> list[str]:
         for name, addr in email.utils.getaddresses([value or ""])
         if addr
     ]
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
