@@ -50,7 +50,6 @@ Progress = Callable[[str, int, int], None]
 
 HEADER_FIELDS = b"FROM TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE"
 HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (" + HEADER_FIELDS + b")]"
-HEADER_KEY = b"BODY[HEADER.FIELDS (" + HEADER_FIELDS + b")]"
 FIRST_BATCH = 100
 BATCH = 2000
 RETRIES = 3
@@ -175,15 +174,6 @@ def folder_role(flags: Sequence[bytes], name: str, delimiter: str | None) -> str
 
 def _flags(values: Iterable) -> tuple[str, ...]:
     return tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values)
-
-
-def _epoch(value) -> float | None:
-    if value is None:
-        return None
-    try:
-        return value.timestamp()
-    except (AttributeError, OverflowError, ValueError):
-        return None
 
 
 class SyncEngine:
@@ -651,10 +641,3 @@ def _decode(data) -> str:
 
     text = b" ".join(d for d in data if isinstance(d, bytes)) if data else b""
     return sanitize(text.decode("utf-8", "replace"))
-
-
-def _find_header(item: dict) -> bytes | None:
-    for key, value in item.items():
-        if isinstance(key, bytes) and key.startswith(b"BODY[HEADER"):
-            return value
-    return None
