@@ -97,6 +97,10 @@ MIGRATIONS: list[str] = [
         version INTEGER NOT NULL
     );
     """,
+    # 2: the unified inbox (several folders, newest first) walks one date index
+    """
+    CREATE INDEX messages_date ON messages(date, id);
+    """,
 ]
 
 
