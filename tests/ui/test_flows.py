@@ -72,6 +72,12 @@ async def test_reply_and_send_arrives(mail_server):
         assert "> Can you answer this?" in body.text
         body.text = "Yes, here is the answer.\n" + body.text
         await pilot.press("ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: bool(mail_server.messages(bob)) or "not sent" in app.last_error,
+            timeout=30,
+        )
+        assert "not sent" not in app.last_error, app.last_error
         raw = mail_server.wait_for_message(bob, lambda r: b"here is the answer" in r, timeout=20)
         assert b"In-Reply-To: <q1@example.test>" in raw
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))

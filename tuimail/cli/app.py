@@ -21,7 +21,11 @@ def run_app(demo: bool = False) -> int:
         return 2
     app: TuimailApp
     service = MailService(config.accounts, password_for=lambda acc: app.ask_password(acc))
-    app = TuimailApp(service if config.accounts else None, keymap=_keymap(config.keys))
+    app = TuimailApp(
+        service if config.accounts else None,
+        keymap=_keymap(config.keys),
+        bell=bool(config.settings.get("bell", False)),
+    )
     app.run()
     return 0
 

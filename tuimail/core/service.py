@@ -65,6 +65,7 @@ class MessageRow:
     has_attachments: bool = False
     depth: int = 0
     message_id: str = ""
+    thread: str = ""  # the store's thread id (References/In-Reply-To)
 
     @property
     def flags_key(self) -> tuple[bool, bool, bool]:
@@ -183,11 +184,12 @@ def _base_subject(subject: str) -> str:
 
 
 def _thread(rows: list[MessageRow]) -> list[MessageRow]:
-    """Group by base subject; a thread sits where its newest message is, oldest first."""
+    """Group by thread (else base subject); a thread sits where its newest message is,
+    its messages oldest first, replies indented."""
     groups: dict[str, list[MessageRow]] = {}
     order: list[str] = []
     for row in rows:
-        key = _base_subject(row.subject)
+        key = row.thread or _base_subject(row.subject)
         if key not in groups:
             groups[key] = []
             order.append(key)
@@ -248,6 +250,7 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         has_attachments=row.has_attachments,
         depth=depth,
         message_id=row.message_id,
+        thread=row.thread_id or "",
     )
 
 
@@ -295,9 +298,23 @@ class _AccountBackend:
         engine = self._engines.get(which)
         if engine is None:
             connect = connector(self.account, self.service.password_for(self.account), timeout=20)
-            engine = SyncEngine(self.store, self.account, connect)
+            progress = self._progress if which == "sync" else None
+            engine = SyncEngine(self.store, self.account, connect, progress)
             self._engines[which] = engine
         return engine
+
+    def _progress(self, folder: str, done: int, total: int) -> None:
+        """Sync progress for the status bar (at most a few events a second)."""
+        import time
+
+        now = time.monotonic()
+        if done < total and now - getattr(self, "_last_progress", 0.0) < 0.25:
+            return
+        self._last_progress = now
+        self.state = AccountState("syncing", f"syncing {sanitize(folder)} {done}/{total}")
+        self.service._emit(ServiceEvent("state", self.account.name))
+        if done and done <= 100 or done >= total:
+            self.service._emit(ServiceEvent("messages", self.account.name, folder))
 
     def conn(self):
         """The command connection (hold `self.lock`)."""
