@@ -36,3 +36,26 @@ async def test_unified_inbox_across_accounts(mail_server):
         assert {lst.row_at(i).account for i in range(5)} == {"one", "two"}
         status = str(app.main.query_one(StatusBar).render())
         assert "one: up to date" in status and "two: up to date" in status
+
+
+async def test_password_is_asked_once_in_a_dialog(mail_server):
+    from textual.widgets import Input
+
+    from tuimail.core import secrets
+    from tuimail.ui.screens.dialogs import InputDialog
+
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    account = account_for(mail_server, user, "asked")
+    secrets.SESSION.forget(account)
+    app = TuimailApp(MailService({"asked": account}, idle=False), now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, InputDialog))
+        dialog = app.screen
+        assert dialog.password and "Password for" in dialog.prompt
+        dialog.query_one(Input).value = user.password
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.synced)
+        await settle(pilot)
+        assert app.main.query_one(MessageList).count == 1
+    secrets.SESSION.forget(account)

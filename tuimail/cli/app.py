@@ -19,8 +19,7 @@ def run_app(demo: bool = False) -> int:
     except ConfigError as exc:
         print(f"tuimail: {exc}", file=sys.stderr)
         return 2
-    app: TuimailApp
-    service = MailService(config.accounts, password_for=lambda acc: app.ask_password(acc))
+    service = MailService(config.accounts)  # the app asks for passwords it cannot find
     app = TuimailApp(
         service if config.accounts else None,
         keymap=_keymap(config.keys),

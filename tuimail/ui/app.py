@@ -67,6 +67,8 @@ class TuimailApp(App[None]):
         self._closing = False
         if service is not None:
             service.listener = self._from_service
+            if service._password_for is None:  # ask in a dialog when nothing else has it
+                service._password_for = self.ask_password
 
     # -- start ------------------------------------------------------------------------
 
@@ -93,7 +95,11 @@ class TuimailApp(App[None]):
         if self.service is None:
             from tuimail.core.service import MailService
 
-            self.service = MailService({account.name: account}, listener=self._from_service)
+            self.service = MailService(
+                {account.name: account},
+                listener=self._from_service,
+                password_for=self.ask_password,
+            )
             self.open_main()
             return
         service = self.service
