@@ -5,6 +5,9 @@
     result = engine.sync()                 # one pass over every folder; SyncResult
     engine.sync_folder("INBOX")            # one folder
     raw = engine.fetch_body(message_id)    # fetch + cache a body (BODY.PEEK[])
+    engine.replay_actions()                # the queue only (sync() does it first anyway)
+    engine.retrying(lambda: ...)           # your own idempotent step on engine.client
+    engine.capabilities                    # {"IDLE", "MOVE", "CONDSTORE", ...}
     engine.close()
 
 One engine holds one connection, so use it from one thread. Each step writes the store in
@@ -282,12 +285,28 @@ class SyncEngine:
         result.seconds = time.perf_counter() - started
         return result
 
-    def replay_actions(self) -> None:
+    def replay_actions(self) -> list[str]:
+        """Replay the queued actions on this connection; returns the refusals (sentences).
+        A lost connection raises (the rest stays queued)."""
         from tuimail.core.imap.actions import replay
 
-        if self.store.actions(self.account.name):
-            replay(self.store, self.account, self.client, self._caps)
+        if not self.store.actions(self.account.name):
+            return []
+        try:
+            return replay(self.store, self.account, self.client, self._caps)
+        finally:
             self._selected = None
+
+    def retrying(self, step: Callable[[], object]):
+        """Run `step()` (which uses `self.client`); on a lost connection reconnect and run
+        it again, a few times. Steps must be idempotent."""
+        return self._retrying(step)
+
+    @property
+    def capabilities(self) -> set[str]:
+        """The server's capabilities (upper case); connects if needed."""
+        self.client  # noqa: B018
+        return set(self._caps)
 
     def sync_folder_list(self) -> list[FolderInfo]:
         """Folders from LIST (roles, hierarchy) and LSUB; folders gone on the server go."""
