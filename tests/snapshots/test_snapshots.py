@@ -98,7 +98,7 @@ class TestStates:
 
 
 class TestOtherScreens:
-    """Composer (a reply), help, and the first-run wizard."""
+    """Composer (a reply), the move dialog, help, and the first-run wizard."""
 
     def test_composer_reply(self, snap_compare, mail_server):
         user = mail_server.new_user()
@@ -112,6 +112,19 @@ class TestOtherScreens:
             await _steady(pilot)
 
         assert snap_compare(app, terminal_size=(100, 30), run_before=reply)
+
+    def test_move_picker_filtered(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        seed(mail_server, user, 2)
+
+        async def pick(pilot) -> None:
+            await _steady(pilot)
+            await pilot.press("m")
+            await pilot.pause()
+            await pilot.press("r", "c")  # fuzzy filter: "rc" keeps Archive only
+            await _steady(pilot)
+
+        assert snap_compare(make_app(mail_server, user), terminal_size=(100, 24), run_before=pick)
 
     def test_help(self, snap_compare, mail_server):
         user = mail_server.new_user()
