@@ -34,6 +34,7 @@ def test_uidvalidity_change_rebuilds_and_fails_old_actions(mail_server, tmp_path
     other = other_client(mail_server, user)
     assert store_state(store, "test", "INBOX") == server_state(other, "INBOX")
     assert not any("\\Flagged" in flags for flags in server_state(other, "INBOX").values())
+    assert len(result.refused_actions) == 1 and "UIDVALIDITY" in result.refused_actions[0]
     failed = store.actions("test", "failed")
     assert len(failed) == 1 and "UIDVALIDITY" in failed[0].error
     assert store.count_messages(inbox) == 4

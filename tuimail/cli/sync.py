@@ -112,6 +112,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             )
             for error in r.errors:
                 print(f"  error: {error}", file=sys.stderr)
+            for refused in r.refused_actions:
+                print(f"  not applied: {refused}", file=sys.stderr)
     return 1 if any(r.errors for r in results) else 0
 
 

@@ -91,6 +91,7 @@ class SyncResult:
     folders: list[FolderResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    refused_actions: list[str] = field(default_factory=list)  # queued changes not applied
 
     @property
     def new(self) -> int:
@@ -113,6 +114,7 @@ class SyncResult:
             "removed": self.removed,
             "rebuilt": [f.folder for f in self.folders if f.rebuilt],
             "errors": self.errors,
+            "refused_actions": self.refused_actions,
             "seconds": round(self.seconds, 3),
         }
 
@@ -264,7 +266,7 @@ class SyncEngine:
         started = time.perf_counter()
         result = SyncResult(self.account.name)
         try:
-            self._retrying(self.replay_actions)
+            result.refused_actions = self._retrying(self.replay_actions) or []
             known = self._retrying(self.sync_folder_list)
         except Exception as exc:
             result.errors.append(describe(exc))
