@@ -137,3 +137,41 @@ async def test_worker_error_is_a_message_not_a_crash(mail_server):
 def test_no_accounts_opens_the_wizard_without_a_service():
     assert TuimailApp(None).service is None
     assert MailService.__module__ == "tuimail.core.service"
+
+
+async def test_open_attachment_without_display_says_where_it_is(mail_server, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    app = make_app(mail_server, user)
+    notes: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        original = app.notify
+        app.notify = lambda message, **kw: (notes.append(str(message)), original(message, **kw))
+        await pilot.press("j", "j", "j", "j", "O")
+        await wait_for(pilot, lambda: any("saved to" in n for n in notes))
+        assert any("report.txt" in n for n in notes)
+
+
+async def test_compose_with_attachment_is_delivered(mail_server, tmp_path):
+    from textual.widgets import TextArea
+
+    user = mail_server.new_user()
+    bob = mail_server.new_user()
+    (tmp_path / "notes.txt").write_text("attached notes\n")
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        screen = app.screen
+        screen.query_one("#compose-to", Input).value = bob.email
+        screen.query_one("#compose-subject", Input).value = "With a file"
+        screen.query_one("#compose-attach", Input).value = str(tmp_path / "notes.txt")
+        screen.query_one("#compose-body", TextArea).text = "See the file.\n"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: bool(mail_server.messages(bob)), timeout=30)
+        raw = mail_server.messages(bob)[0]
+        assert b'filename="notes.txt"' in raw or b"filename=notes.txt" in raw

@@ -709,6 +709,20 @@ class MailService:
                 f"Cannot save into {sanitize(str(directory))}: {exc.strerror}."
             ) from None
 
+    def open_attachment(self, row: MessageRow, index: int) -> str:
+        """Save into a private temporary directory and open with a viewer if there is a
+        display; returns a sentence saying what happened."""
+        import tempfile
+
+        from tuimail.core.mime import AttachmentError, open_attachment, parse_message
+
+        directory = tempfile.mkdtemp(prefix="tuimail-open-")
+        try:
+            result = open_attachment(parse_message(self.raw(row)), index, directory)
+        except AttachmentError as exc:
+            raise ServiceError(str(exc)) from None
+        return str(result)
+
     # actions: the store changes at once (the list repaints), then the server is told
     def _changed(self, rows: Sequence[MessageRow], *folders: tuple[str, str]) -> None:
         for account, folder in {(r.account, r.folder) for r in rows} | set(folders):

@@ -292,6 +292,41 @@ class TuimailApp(App[None]):
 
         self.push_screen(InputDialog("Save attachments to directory:", default), chosen)
 
+    def ask_open_attachment(self, rows: list[MessageRow]) -> None:
+        if not rows or self.service is None:
+            return
+        service, row = self.service, rows[0]
+
+        def listed(view) -> None:
+            attachments = view.attachments
+            if not attachments:
+                self.notify("This message has no attachments.")
+                return
+
+            def open_number(number: int) -> None:
+                index = attachments[number - 1].index
+                self.work(
+                    lambda: service.open_attachment(row, index),
+                    "open",
+                    lambda sentence: self.notify(sentence, timeout=8),
+                )
+
+            if len(attachments) == 1:
+                open_number(1)
+                return
+
+            def chosen(answer: str | None) -> None:
+                if answer and answer.strip().isdigit() and 1 <= int(answer) <= len(attachments):
+                    open_number(int(answer))
+                elif answer:
+                    self.notify(f"Enter a number from 1 to {len(attachments)}.")
+
+            self.push_screen(
+                InputDialog(f"Open which attachment (1-{len(attachments)})?", "1"), chosen
+            )
+
+        self.work(lambda: service.read(row), "read", listed)
+
     # -- actions on messages ----------------------------------------------------------
 
     def message_action(self, action: str, rows: list[MessageRow]) -> None:

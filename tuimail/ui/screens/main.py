@@ -38,6 +38,7 @@ MAIN_BINDINGS = [
     Binding("n", "next", "Next", show=False, id="next"),
     Binding("p", "previous", "Previous", show=False, id="previous"),
     Binding("S", "save_attachments", "Save attachments", show=False, id="save_attachments"),
+    Binding("O", "open_attachment", "Open attachment", show=False, id="open_attachment"),
     Binding("o", "sort", "Sort", show=False, id="sort"),
     Binding("t", "threads", "Threads", show=False, id="threads"),
     Binding("A", "mark_all_read", "Mark all read", show=False, id="mark_all_read"),
@@ -219,6 +220,9 @@ class MainScreen(Screen):
 
     def save_attachments_note(self) -> None:  # pragma: no cover - placeholder for docs
         pass
+
+    def action_open_attachment(self) -> None:
+        self.app.ask_open_attachment(self.current_rows())
 
     def action_save_attachments(self) -> None:
         self.app.ask_save_attachments(self.current_rows())
