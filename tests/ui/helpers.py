@@ -33,11 +33,17 @@ def seed(server, user, count: int | None = None) -> None:
         server.deliver(user, sample(len(items) - i, *item, to=user.email))
 
 
-def make_app(server, user, *, idle: bool = False, sync: bool = True, store=None):
+def make_app(
+    server, user, *, idle: bool = False, sync: bool = True, store=None, retry_after: float = 60
+):
     account = account_for(server, user)
     password = Secret(user.password)
     service = MailService(
-        {account.name: account}, password_for=lambda _a: password, idle=idle, store=store
+        {account.name: account},
+        password_for=lambda _a: password,
+        idle=idle,
+        store=store,
+        retry_after=retry_after,  # long: a snapshot must not catch a second attempt
     )
     return TuimailApp(service, now=NOW, start_sync=sync)
 

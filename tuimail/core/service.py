@@ -528,6 +528,7 @@ class MailService:
         listener: Listener | None = None,
         idle: bool = True,
         store: Any = None,
+        retry_after: float = 5.0,
     ) -> None:
         from tuimail.core.store import Store
 
@@ -542,6 +543,7 @@ class MailService:
         self.outbox: list[Draft] = []
         self.errors: list[str] = []
         self._idle = idle
+        self.retry_after = retry_after  # seconds before the first reconnect when offline
 
     # plumbing
     def password_for(self, account: Account) -> Secret:
@@ -574,7 +576,7 @@ class MailService:
             if self._idle and ok:
                 backend.start_idle()
             elif backend.state.state == "offline":
-                backend.start_retrying(idle=self._idle)
+                backend.start_retrying(self.retry_after, idle=self._idle)
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.name] = account
