@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual.widgets import Input
 
 from tests.ui.helpers import make_app, seed, settle, wait_for
@@ -175,3 +177,34 @@ async def test_compose_with_attachment_is_delivered(mail_server, tmp_path):
         await wait_for(pilot, lambda: bool(mail_server.messages(bob)), timeout=30)
         raw = mail_server.messages(bob)[0]
         assert b'filename="notes.txt"' in raw or b"filename=notes.txt" in raw
+
+
+def test_q_really_quits_the_app(mail_server):
+    """Regression: a private flag named like Textual's own `_closing` made exit() a no-op."""
+    import threading
+
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+
+    def press_q_when_ready() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (app.is_running and app.synced):
+            time.sleep(0.05)
+        app.call_from_thread(app.main.action_back)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and app.is_running:
+            time.sleep(0.05)
+        if app.is_running:  # the bug: force the app down so the test fails, not hangs
+
+            def force() -> None:
+                app._closing = False
+                app._quitting = False
+                app.exit(3)
+
+            app.call_from_thread(force)
+
+    threading.Thread(target=press_q_when_ready, daemon=True).start()
+    started = time.monotonic()
+    app.run(headless=True, size=(100, 30))
+    assert time.monotonic() - started < 20
+    assert app.return_code == 0

@@ -2,7 +2,7 @@
 
 All service calls run in thread workers (`exit_on_error=False`); their failures become
 on-screen messages. Service events arrive on other threads and hop over with
-`call_from_thread`.
+`hop` (never blocking the worker on the UI).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class TuimailApp(App[None]):
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
         self.synced = False
-        self._closing = False
+        self._quitting = False
         if service is not None:
             service.listener = self._from_service
             if service._password_for is None:  # ask in a dialog when nothing else has it
@@ -136,8 +136,8 @@ class TuimailApp(App[None]):
 
         def runner() -> Any:
             result = fn()
-            if done is not None and self.is_running and not self._closing:
-                self.call_from_thread(finish, result)
+            if done is not None:
+                self.hop(finish, result)
             return result
 
         return self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
@@ -156,13 +156,29 @@ class TuimailApp(App[None]):
 
     # -- events from the service ------------------------------------------------------
 
-    def _from_service(self, event: ServiceEvent) -> None:
-        if not self.is_running or self._closing:
+    def hop(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run `fn(*args)` on the UI thread without waiting for it. (call_from_thread
+        waits, and a worker waiting on a UI that is shutting down would hang the exit.)"""
+        loop = self._loop
+        if loop is None or loop.is_closed() or self._quitting:
             return
+
+        def run() -> None:
+            if self._quitting:
+                return
+            with self._context():
+                try:
+                    fn(*args)
+                except Exception as exc:  # never crash the UI from a callback
+                    self.last_error = describe_error(exc)
+
         try:
-            self.call_from_thread(self.handle_event, event)
-        except RuntimeError:  # the app is not running (or this is the UI thread)
+            loop.call_soon_threadsafe(run)
+        except RuntimeError:  # the loop closed meanwhile
             pass
+
+    def _from_service(self, event: ServiceEvent) -> None:
+        self.hop(self.handle_event, event)
 
     def handle_event(self, event: ServiceEvent) -> None:
         try:
@@ -523,8 +539,10 @@ class TuimailApp(App[None]):
 
                 self.push_screen(InputDialog(prompt, password=True), got)
 
-            self.call_from_thread(push)
-            ready.wait()
+            self.hop(push)
+            while not ready.wait(0.2):
+                if self._quitting or not self.is_running:
+                    return ""
             return answer[0] or ""
 
         return get_password(account, ask=ask)
@@ -568,11 +586,11 @@ class TuimailApp(App[None]):
             yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", run)
 
     async def action_quit(self) -> None:
-        self._closing = True
+        self._quitting = True
         await super().action_quit()
 
     def on_unmount(self) -> None:
-        self._closing = True
+        self._quitting = True
         if self.service is not None:
             self.service.listener = None
             self.service.stop()

@@ -133,8 +133,8 @@ class HelpScreen(ModalScreen[None]):
         text = Text()
         text.append("Keys\n\n", style="bold")
         for keys, description, binding_id in self.rows:
-            text.append(f"  {keys:<16}", style="bold")
-            text.append(f"{description:<22}")
+            text.append(f"  {keys:<12}", style="bold")
+            text.append(f"{description:<20}")
             text.append(f"{binding_id}\n", style="dim")
         text.append('\nRemap any key in config.toml under [keys], e.g.  reply = "ctrl+r"\n')
         text.append("Ctrl+P opens the command palette with every action.\n")

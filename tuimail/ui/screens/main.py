@@ -122,7 +122,7 @@ class MainScreen(Screen):
         if self.reading:
             self.show_reader(False)
         else:
-            self.app._closing = True
+            self.app._quitting = True
             self.app.exit()
 
     def action_switch_pane(self) -> None:

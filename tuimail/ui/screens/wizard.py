@@ -207,9 +207,7 @@ class WizardScreen(Screen[Account | None]):
 
         def progress(event) -> None:
             mark = "✓" if event.ok else "✗"
-            app.call_from_thread(
-                self.log_line, f"{mark} {event.stage}: {event.target} — {event.detail}"
-            )
+            app.hop(self.log_line, f"{mark} {event.stage}: {event.target} — {event.detail}")
 
         def job():
             from tuimail.core.discovery.detect import detect
