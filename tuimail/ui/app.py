@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+from tuimail.core.sanitize import sanitize
 from tuimail.core.service import (
     UNIFIED,
     Draft,
@@ -190,7 +191,8 @@ class TuimailApp(App[None]):
         if event.kind == "error":
             self.last_error = event.text
         elif event.kind == "new-mail":
-            self.notify(f"{event.count} new message(s) in {event.account}", title="New mail")
+            noun = "message" if event.count == 1 else "messages"
+            self.notify(f"{event.count} new {noun} in {sanitize(event.account)}", title="New mail")
             if self.bell_on_new_mail:
                 self.bell()
         if event.kind in ("folders", "messages", "new-mail"):
