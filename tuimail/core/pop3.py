@@ -1,0 +1,260 @@
+"""POP3 fetch: every message downloaded exactly once, never lost.
+
+The order of operations is what makes it safe:
+
+    UIDL -> RETR -> message and its key committed durably (one transaction)
+         -> only then DELE (if the policy says so) -> QUIT
+
+A session that breaks before QUIT has deleted nothing (RFC 1939: deletions happen in the
+UPDATE state), and a message whose commit did not finish is simply downloaded again
+next time, because its key was never recorded.
+
+Keys: a message is known by its UIDL. A UIDL is an opaque string chosen by the server and
+is only ever used as a database value, never as a file name. When a server repeats a
+UIDL within one listing, or offers no UIDL at all, the key is a hash of the message's
+headers (TOP n 0) instead, and a warning says so: with such a server, two messages with
+byte-identical headers would be taken for one, which is why leave-on-server then
+becomes unreliable and the warning asks the user to turn it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import poplib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from tuimail.core.account import Account
+from tuimail.core.secrets import Secret, as_secret
+from tuimail.core.tls import client_context, verify_peer
+
+# Real HTML mail has lines far longer than poplib's 2048-byte default.
+POP3_MAX_LINE = 1_000_000
+poplib._MAXLINE = max(poplib._MAXLINE, POP3_MAX_LINE)
+
+DAY = 86_400.0
+MAX_UIDL_LENGTH = 70  # RFC 1939 7: 1 to 70 characters in the range 0x21 to 0x7E
+
+
+class Pop3Error(Exception):
+    """A POP3 failure, worded for the user."""
+
+
+@dataclass
+class KnownMessage:
+    key: str
+    downloaded_at: float
+    deleted_locally: bool = False
+
+
+class Pop3State(Protocol):
+    """Durable per-account state the fetcher needs (the local store implements it)."""
+
+    def known(self, account: str) -> dict[str, KnownMessage]:
+        """Every key ever downloaded for the account (kept forever: a message that
+        reappears on the server must not be downloaded twice)."""
+
+    def commit(self, account: str, key: str, uidl: str | None, raw: bytes) -> None:
+        """Store the message in the local INBOX and record its key, atomically and
+        durably; a key already recorded is left alone (idempotent)."""
+
+
+@dataclass
+class Pop3Result:
+    downloaded: int = 0
+    deleted: int = 0
+    on_server: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[int, int], None]
+
+
+def open_pop3(account: Account, timeout: float = 30.0) -> poplib.POP3:
+    """Connect with the account's security: implicit TLS, mandatory STLS, or plain if chosen."""
+    settings = account.incoming
+    context = client_context(account.ca_file, pinned_sha256=settings.pinned_sha256)
+    try:
+        if settings.security == "tls":
+            conn: poplib.POP3 = poplib.POP3_SSL(
+                settings.host, settings.port, timeout=timeout, context=context
+            )
+        else:
+            conn = poplib.POP3(settings.host, settings.port, timeout=timeout)
+            if settings.security == "starttls":
+                _starttls(conn, context)
+        if settings.security in ("tls", "starttls"):
+            verify_peer(conn.sock, settings.pinned_sha256)
+    except OSError as exc:
+        raise Pop3Error(f"could not connect to {settings.host}:{settings.port}: {exc}") from exc
+    except poplib.error_proto as exc:
+        raise Pop3Error(f"the POP3 server refused the connection: {_text(exc)}") from exc
+    return conn
+
+
+def _starttls(conn: poplib.POP3, context) -> None:
+    try:
+        capabilities = conn.capa()
+    except poplib.error_proto:
+        capabilities = {}
+    if "STLS" not in capabilities:
+        conn.close()
+        raise Pop3Error(
+            "the server does not offer STLS, so the connection cannot be encrypted; "
+            "tuimail will not send your password in clear"
+        )
+    try:
+        conn.stls(context)
+    except poplib.error_proto as exc:
+        conn.close()
+        raise Pop3Error(f"the server refused STLS: {_text(exc)}") from exc
+    # Anything the server sent in clear after its +OK would be read as if it came over
+    # TLS; poplib reads from a fresh file object after STLS, so none can be left over.
+
+
+def login(conn: poplib.POP3, account: Account, password: Secret | str) -> None:
+    secret = as_secret(password)
+    try:
+        conn.user(account.login)
+        conn.pass_(secret.reveal())
+    except poplib.error_proto as exc:
+        raise Pop3Error(f"login failed for {account.login}: {_text(exc)}") from exc
+
+
+def fetch(
+    account: Account,
+    password: Secret | str,
+    state: Pop3State,
+    *,
+    now: Callable[[], float] = time.time,
+    progress: Progress | None = None,
+    connect: Callable[[Account], poplib.POP3] = open_pop3,
+) -> Pop3Result:
+    """One POP3 pass: download what is new, then delete what the policy says, then QUIT."""
+    started = time.monotonic()
+    result = Pop3Result()
+    conn = connect(account)
+    try:
+        login(conn, account, password)
+        keys = _list_keys(conn, result)
+        result.on_server = len(keys)
+        known = state.known(account.name)
+        new = [(number, key, uidl) for number, (key, uidl) in keys.items() if key not in known]
+        for done, (number, key, uidl) in enumerate(new, start=1):
+            _response, lines, _octets = conn.retr(number)
+            state.commit(account.name, key, uidl, b"\r\n".join(lines) + b"\r\n")
+            result.downloaded += 1
+            if progress:
+                progress(done, len(new))
+        known = state.known(account.name)
+        doomed = _to_delete(account, keys, known, now())
+        for number in doomed:
+            conn.dele(number)
+        # Deletions take effect only when QUIT succeeds (the UPDATE state).
+        conn.quit()
+        result.deleted = len(doomed)
+    except poplib.error_proto as exc:
+        _close(conn)
+        raise Pop3Error(f"the POP3 server answered with an error: {_text(exc)}") from exc
+    except OSError as exc:
+        _close(conn)
+        raise Pop3Error(f"the connection to the POP3 server failed: {exc}") from exc
+    except BaseException:
+        _close(conn)
+        raise
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, str | None]]:
+    """Message number -> (key, uidl) for every message on the server."""
+    try:
+        _resp, lines, _ = conn.uidl()
+    except poplib.error_proto:
+        result.warnings.append(
+            "this POP3 server does not support UIDL; messages are recognised by a hash of "
+            "their headers, which can mistake two messages with identical headers for one. "
+            "Turn off 'leave messages on server' for this account."
+        )
+        _resp, lines, _ = conn.list()
+        return {
+            int(line.split()[0]): (_header_key(conn, int(line.split()[0])), None)
+            for line in lines
+            if line.strip()
+        }
+    listing: dict[int, str] = {}
+    for line in lines:
+        parts = line.split(None, 1)
+        if not parts:
+            continue
+        uidl = parts[1].strip().decode("ascii", "replace") if len(parts) > 1 else ""
+        listing[int(parts[0])] = uidl
+    counts: dict[str, int] = {}
+    for uidl in listing.values():
+        counts[uidl] = counts.get(uidl, 0) + 1
+    keys: dict[int, tuple[str, str | None]] = {}
+    odd = False
+    for number, uidl in listing.items():
+        if counts[uidl] > 1 or not _valid_uidl(uidl):
+            odd = True
+            keys[number] = (_header_key(conn, number), uidl)
+        else:
+            keys[number] = ("u:" + uidl, uidl)
+    if odd:
+        result.warnings.append(
+            "the server gave some messages an empty, invalid or repeated UIDL; those are "
+            "recognised by a hash of their headers instead"
+        )
+    return keys
+
+
+def _valid_uidl(uidl: str) -> bool:
+    return 0 < len(uidl) <= MAX_UIDL_LENGTH and all(0x21 <= ord(c) <= 0x7E for c in uidl)
+
+
+def _header_key(conn: poplib.POP3, number: int) -> str:
+    _resp, lines, _ = conn.top(number, 0)
+    return "h:" + hashlib.sha256(b"\r\n".join(lines)).hexdigest()
+
+
+def _to_delete(
+    account: Account,
+    keys: dict[int, tuple[str, str | None]],
+    known: dict[str, KnownMessage],
+    now: float,
+) -> list[int]:
+    """Message numbers to DELE: only ever messages already committed to the store."""
+    doomed = []
+    for number, (key, _uidl) in keys.items():
+        entry = known.get(key)
+        if entry is None:
+            continue  # not in the store: never delete
+        if not account.leave_on_server:
+            doomed.append(number)
+        elif account.delete_after_days > 0 and now - entry.downloaded_at >= (
+            account.delete_after_days * DAY
+        ):
+            doomed.append(number)
+        elif account.delete_on_server_when_deleted_locally and entry.deleted_locally:
+            doomed.append(number)
+    return doomed
+
+
+def _close(conn: poplib.POP3) -> None:
+    """Drop the connection without QUIT, so nothing marked for deletion is deleted."""
+    try:
+        conn.close()
+    except OSError:
+        pass
+
+
+def _text(exc: BaseException) -> str:
+    from tuimail.core.sanitize import sanitize
+
+    arg = exc.args[0] if exc.args else exc
+    if isinstance(arg, bytes):
+        arg = arg.decode("utf-8", "replace")
+    return sanitize(str(arg))
