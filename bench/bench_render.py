@@ -55,7 +55,9 @@ def timed(raw: bytes, rounds: int = 3) -> tuple[float, int, int]:
 def main() -> None:
     raw = html_message()
     secs, lines, links = timed(raw)
-    print(f"1 MB HTML message ({len(raw) / 1e6:.2f} MB): {secs * 1000:7.0f} ms  ({lines} lines, {links} links)")
+    print(
+        f"1 MB HTML message ({len(raw) / 1e6:.2f} MB): {secs * 1000:7.0f} ms  ({lines} lines, {links} links)"
+    )
     corpus = sorted((ROOT.parent / "shared" / "corpus").glob("*.eml"))
     if corpus:
         raws = [p.read_bytes() for p in corpus]
@@ -63,7 +65,9 @@ def main() -> None:
         for r in raws:
             render_message(parse_message(r)).as_text()
         secs = time.perf_counter() - start
-        print(f"shared corpus ({len(raws)} msgs): {secs * 1000:7.0f} ms total, {len(raws) / secs:6.0f} msgs/s")
+        print(
+            f"shared corpus ({len(raws)} msgs): {secs * 1000:7.0f} ms total, {len(raws) / secs:6.0f} msgs/s"
+        )
 
 
 if __name__ == "__main__":
