@@ -1,0 +1,153 @@
+"""POP3 with leave-on-server, against both test beds: every message exactly once."""
+
+from __future__ import annotations
+
+import poplib
+
+import pytest
+
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.pop3 import DAY, fetch
+from tuimail.core.pop3_state import StorePop3State
+from tuimail.core.store import Store
+from tuimail.core.tls import client_context
+
+
+def message(n: int, extra: bytes = b"") -> bytes:
+    return (
+        f"From: sender{n}@example.test\r\nTo: someone@example.test\r\n"
+        f"Subject: message {n}\r\nMessage-ID: <m{n}@example.test>\r\n\r\n"
+        f"Body of message {n}.\r\n"
+    ).encode() + extra
+
+
+def pop3_account(peer, user, security: str = "tls", **options) -> Account:
+    port = peer.ports.pop3_tls if security == "tls" else peer.ports.pop3_starttls
+    return Account(
+        name="pop",
+        email=user.email,
+        protocol="pop3",
+        username=user.login,
+        ca_file=peer.ca_file,
+        incoming=ServerSettings(peer.host, port, security),
+        outgoing=ServerSettings(peer.host, peer.ports.smtp_tls, "tls"),
+        **options,
+    )
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def state(tmp_path):
+    clock = Clock()
+    return StorePop3State(Store(tmp_path / "store.sqlite3"), clock=clock), clock
+
+
+def stored(state: StorePop3State) -> list[bytes]:
+    folder = state.inbox("pop")
+    rows = state.store.message_rows(folder, 0, 10_000, sort="uid")
+    return sorted(state.store.body(row.id) for row in rows)
+
+
+def server_count(peer, user) -> int:
+    conn = poplib.POP3_SSL(
+        peer.host, peer.ports.pop3_tls, context=client_context(peer.ca_file), timeout=10
+    )
+    try:
+        conn.user(user.login)
+        conn.pass_(user.password)
+        return conn.stat()[0]
+    finally:
+        conn.quit()
+
+
+def delete_on_server(peer, user, number: int) -> None:
+    """Another client deletes one message."""
+    conn = poplib.POP3_SSL(
+        peer.host, peer.ports.pop3_tls, context=client_context(peer.ca_file), timeout=10
+    )
+    conn.user(user.login)
+    conn.pass_(user.password)
+    conn.dele(number)
+    conn.quit()
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_first_download_then_nothing(mail_peer, state, security):
+    store_state, _clock = state
+    user = mail_peer.new_user()
+    for n in range(3):
+        mail_peer.deliver(user, message(n))
+    account = pop3_account(mail_peer, user, security)
+
+    first = fetch(account, user.password, store_state, now=_clock)
+    assert first.downloaded == 3 and first.deleted == 0
+    second = fetch(account, user.password, store_state, now=_clock)
+    assert second.downloaded == 0
+    assert len(stored(store_state)) == 3
+    assert server_count(mail_peer, user) == 3  # left on the server
+
+
+def test_deleted_elsewhere_and_two_new_gives_exactly_two(mail_peer, state):
+    store_state, clock = state
+    user = mail_peer.new_user()
+    for n in range(3):
+        mail_peer.deliver(user, message(n))
+    account = pop3_account(mail_peer, user)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 3
+
+    delete_on_server(mail_peer, user, 1)  # message numbers shift in the next session
+    mail_peer.deliver(user, message(3))
+    mail_peer.deliver(user, message(4))
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.downloaded == 2
+    bodies = stored(store_state)
+    assert len(bodies) == 5
+    assert len({b.split(b"Subject: ")[1].split(b"\r\n")[0] for b in bodies}) == 5
+
+
+def test_leave_on_server_off_deletes_only_committed(mail_peer, state):
+    store_state, clock = state
+    user = mail_peer.new_user()
+    for n in range(4):
+        mail_peer.deliver(user, message(n))
+    account = pop3_account(mail_peer, user, leave_on_server=False)
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.downloaded == 4 and result.deleted == 4
+    assert server_count(mail_peer, user) == 0
+    assert len(stored(store_state)) == 4
+
+
+def test_delete_after_days(mail_peer, state):
+    store_state, clock = state
+    user = mail_peer.new_user()
+    mail_peer.deliver(user, message(1))
+    account = pop3_account(mail_peer, user, delete_after_days=3)
+    assert fetch(account, user.password, store_state, now=clock).deleted == 0
+    clock.now += 2 * DAY
+    mail_peer.deliver(user, message(2))
+    assert fetch(account, user.password, store_state, now=clock).deleted == 0
+    clock.now += 1 * DAY + 60  # message 1 is now older than three days, message 2 is not
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.deleted == 1 and result.downloaded == 0
+    assert server_count(mail_peer, user) == 1
+    assert len(stored(store_state)) == 2
+
+
+def test_long_line_arrives_intact(mail_peer, state):
+    store_state, clock = state
+    user = mail_peer.new_user()
+    long_line = b"x" * 10_000 + b"\r\n"
+    raw = message(1, long_line)
+    mail_peer.deliver(user, raw)
+    account = pop3_account(mail_peer, user)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    (body,) = stored(store_state)
+    assert long_line in body
+    assert body.endswith(raw.split(b"\r\n\r\n", 1)[1])
