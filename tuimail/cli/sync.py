@@ -59,7 +59,8 @@ def _accounts(name: str | None, *, imap_only: bool = True) -> list[Account]:
     if imap_only:
         accounts = [a for a in accounts if a.protocol == "imap"]
     if not accounts:
-        raise LookupError("no IMAP account is configured; add one with `tuimail account add`")
+        kind = "IMAP account" if imap_only else "account"
+        raise LookupError(f"no {kind} is configured; add one with `tuimail account add`")
     return accounts
 
 
@@ -96,15 +97,29 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     store = Store()
     results = []
-    for account in _accounts(args.account):
+    pop3_results = []
+    for account in _accounts(args.account, imap_only=False):
+        if account.protocol == "pop3":
+            pop3_results.append(_pop3_pass(store, account))
+            continue
         engine = SyncEngine(store, account, _connector(account))
         try:
             results.append(engine.sync())
         finally:
             engine.close()
     if args.json:
-        print(json.dumps([r.as_dict() for r in results], indent=2))
+        print(json.dumps([r.as_dict() for r in results] + pop3_results, indent=2))
     else:
+        for p in pop3_results:
+            if p["error"]:
+                print(f"{p['account']}: {p['error']}", file=sys.stderr)
+                continue
+            print(
+                f"{p['account']}: {p['new']} new, {p['deleted_on_server']} deleted from the "
+                f"server in {p['seconds']:.2f} s"
+            )
+            for warning in p["warnings"]:
+                print(f"  warning: {warning}", file=sys.stderr)
         for r in results:
             print(
                 f"{r.account}: {len(r.folders)} folders, {r.new} new, {r.changed} changed, "
@@ -114,7 +129,60 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 print(f"  error: {error}", file=sys.stderr)
             for refused in r.refused_actions:
                 print(f"  not applied: {refused}", file=sys.stderr)
-    return 1 if any(r.errors for r in results) else 0
+    failed = any(r.errors for r in results) or any(p["error"] for p in pop3_results)
+    return 1 if failed else 0
+
+
+def _pop3_pass(store, account: Account) -> dict:
+    """One POP3 download for `tuimail sync` / `watch`; errors become a sentence."""
+    from tuimail.core.pop3 import Pop3Error, fetch
+    from tuimail.core.pop3_state import StorePop3State
+    from tuimail.core.secrets import get_password
+
+    ask = getpass.getpass if sys.stdin.isatty() else None
+    summary = {"account": account.name, "protocol": "pop3", "new": 0, "deleted_on_server": 0}
+    summary |= {"on_server": 0, "seconds": 0.0, "warnings": [], "error": None}
+    try:
+        result = fetch(account, get_password(account, ask), StorePop3State(store))
+    except Pop3Error as exc:
+        summary["error"] = str(exc)
+        return summary
+    summary |= {
+        "new": result.downloaded,
+        "deleted_on_server": result.deleted,
+        "on_server": result.on_server,
+        "seconds": round(result.seconds, 3),
+        "warnings": result.warnings,
+    }
+    return summary
+
+
+def _watch_pop3(account: Account) -> int:
+    """POP3 has no push: poll every `poll_interval` seconds, a line per new message."""
+    from tuimail.core.pop3_state import StorePop3State
+    from tuimail.core.store import Store
+
+    store = Store()
+    inbox = StorePop3State(store).inbox(account.name)
+    print(
+        f"watching {account.name} (POP3, every {account.poll_interval} s); Ctrl-C to stop",
+        flush=True,
+    )
+    stop = threading.Event()
+    try:
+        while True:
+            summary = _pop3_pass(store, account)
+            if summary["error"]:
+                print(f"{summary['error']}; trying again later", file=sys.stderr, flush=True)
+            elif summary["new"]:
+                for r in store.message_rows(inbox, 0, summary["new"]):
+                    sender = r.from_name or r.from_addr
+                    print(f"{account.name} INBOX {_date(r.date)} {sender}: {r.subject}", flush=True)
+            if stop.wait(account.poll_interval):
+                break
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def _date(epoch: float | None) -> str:
@@ -215,7 +283,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from tuimail.core.imap.idle import AccountWatcher, NewMail, WatchState
     from tuimail.core.store import Store
 
-    account = _accounts(args.account)[0]
+    account = _accounts(args.account, imap_only=False)[0]
+    if account.protocol == "pop3":
+        return _watch_pop3(account)
     store = Store()
     watcher = AccountWatcher(store, account, _connector(account))
     first_pass = threading.Event()
