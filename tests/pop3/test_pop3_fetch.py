@@ -151,3 +151,19 @@ def test_long_line_arrives_intact(mail_peer, state):
     (body,) = stored(store_state)
     assert long_line in body
     assert body.endswith(raw.split(b"\r\n\r\n", 1)[1])
+
+
+def test_server_without_uidl_falls_back_to_header_hash_with_a_warning(mail_server, state):
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    account = pop3_account(mail_server, user)
+    first = fetch(account, user.password, store_state, now=clock)
+    assert first.downloaded == 3
+    assert any("does not support UIDL" in w for w in first.warnings)
+    mail_server.deliver(user, message(3))
+    second = fetch(account, user.password, store_state, now=clock)
+    assert second.downloaded == 1
+    assert len(stored(store_state)) == 4
