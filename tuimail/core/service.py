@@ -361,7 +361,10 @@ class _AccountBackend:
         self.set_state("syncing", "syncing")
         try:
             with self.sync_lock:
-                result = self._engine("sync").sync(folders)
+                if self.account.protocol == "pop3":
+                    result = self._pop3_pass()
+                else:
+                    result = self._engine("sync").sync(folders)
         except Exception as exc:
             result = None
             errors = [describe_error(exc)]
@@ -412,7 +415,43 @@ class _AccountBackend:
         return result.new
 
     # push (tuimail.core.imap.idle: its own connections and threads)
+    def _pop3_pass(self) -> Any:
+        """POP3 download into the local INBOX; errors come back as sentences."""
+        from types import SimpleNamespace
+
+        from tuimail.core.pop3 import Pop3Error, fetch
+        from tuimail.core.pop3_state import StorePop3State
+
+        try:
+            result = fetch(
+                self.account, self.service.password_for(self.account), StorePop3State(self.store)
+            )
+        except Pop3Error as exc:
+            return SimpleNamespace(errors=[str(exc)], folders=[])
+        if result.downloaded:
+            self.service._emit(ServiceEvent("messages", self.account.name, "INBOX"))
+            self.service._emit(
+                ServiceEvent("new-mail", self.account.name, "INBOX", count=result.downloaded)
+            )
+        for warning in result.warnings:
+            self.service._emit(ServiceEvent("error", self.account.name, text=warning))
+        return SimpleNamespace(errors=[], folders=["INBOX"])
+
+    def _poll_pop3(self) -> None:
+        """POP3 has no push: download again every poll_interval seconds."""
+        self.set_state("polling", f"checking every {self.account.poll_interval} s")
+
+        def loop() -> None:
+            while not self._stop.wait(self.account.poll_interval):
+                if self.sync():
+                    self.set_state("polling", f"checking every {self.account.poll_interval} s")
+
+        threading.Thread(target=loop, name=f"pop3-{self.account.name}", daemon=True).start()
+
     def start_idle(self) -> None:
+        if self.account.protocol == "pop3":
+            self._poll_pop3()
+            return
         from tuimail.core.imap.idle import AccountWatcher
         from tuimail.core.imap.session import connector
 
