@@ -1,9 +1,79 @@
-"""`tuimail doctor`: not built yet (see the issues)."""
+"""`tuimail doctor [ACCOUNT | EMAIL]`: run every check on an account and explain failures."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
+
+from tuimail.core.account import Account
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Nothing registered yet."""
+    p = sub.add_parser("doctor", help="diagnose an account: DNS, servers, TLS, login, quota")
+    p.add_argument("account", nargs="?", help="account name or email (default: the first)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--nameserver", help="DNS server to ask, HOST[:PORT]")
+    p.add_argument("--no-send", action="store_true", help="skip the round-trip test message")
+    p.add_argument("--timeout", type=float, default=15.0, help="seconds per network step")
+    p.add_argument(
+        "--roundtrip-timeout",
+        type=float,
+        default=120.0,
+        help="seconds to wait for the test message to arrive (default 120)",
+    )
+    p.set_defaults(func=cmd_doctor)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"tuimail: {message}", file=sys.stderr)
+    return code
+
+
+def find_account(wanted: str | None) -> Account:
+    from tuimail.core.config import load_config
+
+    config = load_config()
+    accounts = config.accounts
+    if not accounts:
+        raise LookupError("no account is configured; add one with `tuimail account add`")
+    if wanted is None:
+        return next(iter(accounts.values()))
+    if wanted in accounts:
+        return accounts[wanted]
+    for account in accounts.values():
+        if account.email.lower() == wanted.lower():
+            return account
+    known = ", ".join(accounts)
+    raise LookupError(f"there is no account named or addressed {wanted} (accounts: {known})")
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from tuimail.core.config import ConfigError
+    from tuimail.core.doctor import failed, render_json, render_text, run_checks
+    from tuimail.core.sanitize import sanitize
+    from tuimail.core.secrets import PasswordError, get_password
+
+    try:
+        account = find_account(args.account)
+    except (LookupError, ConfigError) as exc:
+        return _fail(sanitize(str(exc)))
+    ask = getpass.getpass if sys.stdin.isatty() else None
+    try:
+        password = get_password(account, ask)
+    except PasswordError as exc:
+        print(f"tuimail: {exc} Login checks are skipped.", file=sys.stderr)
+        password = None
+    results = run_checks(
+        account,
+        password,
+        timeout=args.timeout,
+        nameserver=args.nameserver,
+        send=not args.no_send,
+        roundtrip_timeout=args.roundtrip_timeout,
+    )
+    if args.json:
+        print(render_json(results))
+    else:
+        sys.stdout.write(render_text(results, colour=sys.stdout.isatty()))
+    return 1 if failed(results) else 0

@@ -1,0 +1,44 @@
+"""`tuimail doctor` end to end: config file, password command, text and JSON, exit code."""
+
+from __future__ import annotations
+
+import json
+
+from tests.doctor.conftest import make_account
+from tuimail.__main__ import main
+from tuimail.core.config import save_account
+
+
+def _save(mail_server, tmp_path, password: str | None = None, name="home"):
+    user = mail_server.new_user()
+    secret = tmp_path / "pw.txt"
+    secret.write_text(user.password if password is None else password)
+    account = make_account(mail_server, user)
+    account.name = name
+    account.password_command = f"cat {secret}"
+    save_account(account)
+    return user
+
+
+def test_doctor_json_healthy_exit_zero(mail_server, tmp_path, capsys) -> None:
+    user = _save(mail_server, tmp_path)
+    assert main(["doctor", user.email, "--json", "--no-send"]) == 0
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert data["ok"] is True
+    assert {c["status"] for c in data["checks"]} == {"ok"}
+    assert set(data["checks"][0]) == {"name", "group", "status", "seen", "fix", "seconds"}
+
+
+def test_doctor_text_wrong_password_exit_one(mail_server, tmp_path, capsys) -> None:
+    _save(mail_server, tmp_path, "wrong-password")
+    assert main(["doctor", "home", "--no-send"]) == 1
+    out = capsys.readouterr().out
+    assert "[FAILURE] login" in out and "app password" in out
+    assert "\x1b[" not in out  # not a TTY: no colour
+    assert "wrong-password" not in out
+
+
+def test_doctor_unknown_account(capsys) -> None:
+    assert main(["doctor", "nobody"]) == 2
+    assert "no account is configured" in capsys.readouterr().err

@@ -1,0 +1,96 @@
+"""Server and login checks against the bundled server, failures produced for real."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.doctor.conftest import make_account
+from tuimail.core.account import ServerSettings
+from tuimail.core.doctor import failed, run_checks
+from tuimail.core.doctor.server_checks import check_server
+from tuimail.core.secrets import Secret
+
+
+def _by(results, name):
+    return [r for r in results if r.name == name]
+
+
+@pytest.mark.parametrize("protocol", ["imap", "pop3"])
+def test_healthy_account_all_ok(mail_server, protocol) -> None:
+    user = mail_server.new_user()
+    account = make_account(mail_server, user, protocol)
+    results = run_checks(account, Secret(user.password), timeout=5)
+    assert not failed(results), [r for r in results if r.status != "ok"]
+    assert all(r.status == "ok" for r in results)
+    names = [r.name for r in results]
+    assert names.count("login") == 2 and names.count("certificate") == 2
+    tls = _by(results, "tls")[0]
+    assert "TLSv1." in tls.seen and "implicit TLS" in tls.seen
+    caps = _by(results, "capabilities")
+    assert "IDLE" in caps[0].seen if protocol == "imap" else "UIDL" in caps[0].seen
+    assert "AUTH" in caps[1].seen and "PLAIN" in caps[1].seen
+    assert all(user.password not in r.seen + r.fix for r in results)
+
+
+def test_starttls_healthy(mail_server) -> None:
+    user = mail_server.new_user()
+    account = make_account(mail_server, user, "imap", "starttls", "starttls")
+    results = run_checks(account, Secret(user.password), timeout=5)
+    assert all(r.status == "ok" for r in results), results
+    assert all("STARTTLS" in r.seen for r in _by(results, "tls"))
+
+
+def test_wrong_password(mail_server) -> None:
+    user = mail_server.new_user()
+    account = make_account(mail_server, user)
+    results = run_checks(account, Secret("not-the-password"), timeout=5)
+    logins = _by(results, "login")
+    assert [r.status for r in logins] == ["failure", "failure"]
+    assert all("app password" in r.fix for r in logins)
+    assert all("refused the login" in r.seen for r in logins)
+    assert failed(results)
+
+
+@pytest.mark.parametrize("kind", ["imap", "pop3", "smtp"])
+def test_starttls_not_offered(mail_server, kind) -> None:
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol=kind, kind="no_starttls")
+    protocol = "pop3" if kind == "pop3" else "imap"
+    account = make_account(mail_server, user, protocol, "starttls", "starttls")
+    results = check_server(kind, account, Secret(user.password), timeout=5)
+    assert [r.name for r in results] == ["reachable", "tls"]
+    tls = results[1]
+    assert tls.status == "failure"
+    assert "did not offer STARTTLS" in tls.seen
+    assert "No password was sent" in tls.fix
+    assert not _by(results, "login")
+
+
+@pytest.mark.parametrize("kind", ["imap", "smtp"])
+def test_bad_certificates(bad_cert_server, kind) -> None:
+    user = bad_cert_server.new_user()
+    account = make_account(bad_cert_server, user)
+    results = check_server(kind, account, Secret(user.password), timeout=5)
+    tls = _by(results, "tls")[0]
+    assert tls.status == "failure"
+    if bad_cert_server.cert_kind == "expired":
+        assert "expired" in tls.seen and "renew" in tls.fix
+    else:
+        assert "does not name this host" in tls.seen and "host name" in tls.fix
+    assert not _by(results, "login")
+
+
+def test_closed_port(mail_server) -> None:
+    user = mail_server.new_user()
+    account = make_account(mail_server, user)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]  # bound, never listening: connection refused
+        account.outgoing = ServerSettings("localhost", closed, "tls")
+        results = check_server("smtp", account, Secret(user.password), timeout=5)
+    assert [r.name for r in results] == ["reachable"]
+    assert results[0].status == "failure"
+    assert f"port {closed}" in results[0].seen
+    assert "firewall" in results[0].fix

@@ -1,0 +1,329 @@
+"""Reachability, TLS, certificate, capabilities and login of one server.
+
+Uses connect.py, so the TLS policy is the account's: a password is only sent on a
+connection that was secured and verified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import poplib
+import socket
+import ssl
+import time
+from typing import Any
+
+import aiosmtplib
+from imapclient.exceptions import LoginError
+
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3, smtp_kwargs
+from tuimail.core.doctor.login_checks import login_failed, no_mechanism
+from tuimail.core.doctor.report import CheckResult
+from tuimail.core.secrets import Secret
+from tuimail.core.tls import describe_ssl_error
+
+IMAP_CAPS = ["IDLE", "CONDSTORE", "QRESYNC", "MOVE", "UIDPLUS", "QUOTA"]
+POP3_CAPS = ["UIDL", "TOP"]
+SMTP_CAPS = ["SIZE", "8BITMIME", "SMTPUTF8"]
+SMTP_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+EXPIRY_WARNING_DAYS = 14
+
+
+def group_name(kind: str, settings: ServerSettings) -> str:
+    role = "Outgoing" if kind == "smtp" else "Incoming"
+    return f"{role} server ({kind.upper()}) {settings.host}:{settings.port}"
+
+
+def check_server(
+    kind: str,
+    account: Account,
+    password: Secret | None,
+    timeout: float = 15.0,
+    address: str | None = None,
+) -> list[CheckResult]:
+    """All checks for the incoming (`imap`/`pop3`) or outgoing (`smtp`) server."""
+    settings = account.outgoing if kind == "smtp" else account.incoming
+    group = group_name(kind, settings)
+    reach = _reach(group, settings, timeout, address)
+    if reach.status == "failure":
+        return [reach]
+    results = [reach]
+    if kind == "smtp":
+        results += asyncio.run(_smtp(group, account, password, timeout, address))
+    elif kind == "pop3":
+        results += _pop3(group, account, password, timeout, address)
+    else:
+        results += _imap(group, account, password, timeout, address)
+    return results
+
+
+def _reach(group: str, s: ServerSettings, timeout: float, address: str | None) -> CheckResult:
+    start = time.monotonic()
+    try:
+        socket.create_connection((address or s.host, s.port), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return CheckResult(
+            "reachable",
+            group,
+            "failure",
+            f"could not connect to {s.host} port {s.port}: {reason}",
+            "check the host name and port in the account settings; if they are right, "
+            "a firewall or the network blocks this port (port 25 is often blocked by "
+            "ISPs: use 587 or 465 for sending)",
+            time.monotonic() - start,
+        )
+    took = time.monotonic() - start
+    return CheckResult("reachable", group, "ok", f"TCP connect in {took * 1000:.0f} ms", "", took)
+
+
+def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float) -> CheckResult:
+    cause = exc
+    while not isinstance(cause, ssl.SSLError) and cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, ssl.SSLError):
+        seen = describe_ssl_error(cause)
+    else:
+        seen = str(exc)
+    low = seen.lower()
+    if "expired" in low:
+        fix = (
+            "the server's administrator must renew its certificate; do not accept an "
+            "expired certificate (check the computer's clock too)"
+        )
+    elif "does not name this host" in low:
+        fix = (
+            "use the host name the provider documents (the one on its certificate); if "
+            "it is already right, someone may be intercepting the connection"
+        )
+    elif "starttls" in low or "stls" in low:
+        seen = f"the server did not offer STARTTLS on port {s.port} ({seen})"
+        fix = (
+            "use the implicit-TLS port (993 for IMAP, 995 for POP3, 465 for SMTP) with "
+            "security = tls; if this server normally offers STARTTLS, something on the "
+            "network is stripping it. No password was sent."
+        )
+    elif "self-signed" in low or "unknown authority" in low or "untrusted" in low:
+        fix = (
+            "the certificate is not from a trusted authority: set ca_file to the "
+            "provider's CA, or pin this certificate only if you trust the server"
+        )
+    else:
+        fix = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
+    return CheckResult("tls", group, "failure", seen, fix, took)
+
+
+def _tls_results(group: str, s: ServerSettings, sock: Any, took: float) -> list[CheckResult]:
+    if s.security == "plain" or sock is None:
+        return [
+            CheckResult(
+                "tls",
+                group,
+                "warning",
+                "the connection is not encrypted (security = plain)",
+                "use security = tls or starttls so passwords and mail are encrypted",
+                took,
+            )
+        ]
+    version, cipher = sock.version(), (sock.cipher() or ("?",))[0]
+    how = "implicit TLS" if s.security == "tls" else "STARTTLS"
+    results = [CheckResult("tls", group, "ok", f"{how}, {version}, {cipher}", "", took)]
+    cert = sock.getpeercert() or {}
+    not_after = cert.get("notAfter")
+    if not_after:
+        days = int((ssl.cert_time_to_seconds(not_after) - time.time()) // 86400)
+        status = "warning" if days < EXPIRY_WARNING_DAYS else "ok"
+        results.append(
+            CheckResult(
+                "certificate",
+                group,
+                status,
+                f"valid for {s.host}, trusted, expires in {days} days ({not_after})",
+                "the server's administrator should renew the certificate soon"
+                if status == "warning"
+                else "",
+            )
+        )
+    return results
+
+
+def _caps_result(group: str, offered: set[str], wanted: list[str], extra: str = "") -> CheckResult:
+    have = [c for c in wanted if c in offered]
+    missing = [c for c in wanted if c not in offered]
+    seen = f"offers {', '.join(have) or 'none of ' + ', '.join(wanted)}"
+    if missing:
+        seen += f"; lacks {', '.join(missing)}"
+    if extra:
+        seen += f"; {extra}"
+    return CheckResult("capabilities", group, "ok", seen)
+
+
+def _imap(group, account, password, timeout, address) -> list[CheckResult]:
+    s = account.incoming
+    start = time.monotonic()
+    try:
+        client = open_imap(s, account.ca_file, timeout, address=address)
+    except (ssl.SSLError, TLSRequiredError) as exc:
+        return [_tls_failure(group, s, exc, time.monotonic() - start)]
+    except OSError as exc:
+        return [_lost(group, "tls", exc, time.monotonic() - start)]
+    try:
+        results = _tls_results(group, s, _ssl_of(client.socket()), time.monotonic() - start)
+        caps = {c.decode().upper() for c in client.capabilities()}
+        results.append(_caps_result(group, caps, IMAP_CAPS))
+        if password is not None:
+            start = time.monotonic()
+            if "LOGINDISABLED" in caps:
+                results.append(login_failed(group, account.login, "LOGINDISABLED", 0.0))
+            else:
+                try:
+                    client.login(account.login, password.reveal())
+                    results.append(
+                        CheckResult(
+                            "login",
+                            group,
+                            "ok",
+                            f"logged in as {account.login}",
+                            "",
+                            time.monotonic() - start,
+                        )
+                    )
+                except LoginError as exc:
+                    results.append(
+                        login_failed(group, account.login, str(exc), time.monotonic() - start)
+                    )
+        return results
+    finally:
+        try:
+            client.logout()
+        except Exception:
+            pass
+
+
+def _pop3(group, account, password, timeout, address) -> list[CheckResult]:
+    s = account.incoming
+    start = time.monotonic()
+    try:
+        pop = open_pop3(s, account.ca_file, timeout, address=address)
+    except (ssl.SSLError, TLSRequiredError) as exc:
+        return [_tls_failure(group, s, exc, time.monotonic() - start)]
+    except OSError as exc:
+        return [_lost(group, "tls", exc, time.monotonic() - start)]
+    try:
+        results = _tls_results(group, s, _ssl_of(pop.sock), time.monotonic() - start)
+        try:
+            caps = {c.upper() for c in pop.capa()}
+        except poplib.error_proto:
+            caps = set()
+        results.append(_caps_result(group, caps, POP3_CAPS))
+        if password is not None:
+            start = time.monotonic()
+            try:
+                pop.user(account.login)
+                pop.pass_(password.reveal())
+                results.append(
+                    CheckResult(
+                        "login",
+                        group,
+                        "ok",
+                        f"logged in as {account.login}",
+                        "",
+                        time.monotonic() - start,
+                    )
+                )
+            except poplib.error_proto as exc:
+                text = exc.args[0].decode("utf-8", "replace") if exc.args else str(exc)
+                results.append(login_failed(group, account.login, text, time.monotonic() - start))
+        return results
+    finally:
+        try:
+            pop.quit()
+        except (OSError, poplib.error_proto):
+            pass
+
+
+async def _smtp(group, account, password, timeout, address) -> list[CheckResult]:
+    s = account.outgoing
+    kwargs = smtp_kwargs(s, account.ca_file, timeout)
+    # aiosmtplib cannot connect to an address and verify a host name: `address` is
+    # only used for IMAP/POP3 (the outgoing host is resolved by the system).
+    smtp = aiosmtplib.SMTP(**kwargs, local_hostname="[127.0.0.1]")
+    start = time.monotonic()
+    try:
+        await smtp.connect()
+        await smtp.ehlo()  # aiosmtplib defers EHLO; the extensions are empty until then
+    except (ssl.SSLError, TLSRequiredError) as exc:
+        return [_tls_failure(group, s, exc, time.monotonic() - start)]
+    except aiosmtplib.SMTPException as exc:
+        took = time.monotonic() - start
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, ssl.SSLError):
+            return [_tls_failure(group, s, cause, took)]
+        if s.security == "starttls" and "STARTTLS" in str(exc).upper():
+            return [_tls_failure(group, s, TLSRequiredError(f"STARTTLS: {exc}"), took)]
+        return [_lost(group, "tls", exc, took)]
+    except OSError as exc:
+        return [_lost(group, "tls", exc, time.monotonic() - start)]
+    try:
+        sock = smtp.transport.get_extra_info("ssl_object") if smtp.transport else None
+        results = _tls_results(group, s, sock, time.monotonic() - start)
+        caps = {k.upper() for k in smtp.esmtp_extensions}
+        mechs = [m.upper() for m in smtp.server_auth_methods]
+        results.append(
+            _caps_result(group, caps, SMTP_CAPS, f"AUTH {' '.join(mechs) or 'not offered'}")
+        )
+        if password is not None:
+            start = time.monotonic()
+            if not mechs:
+                results.append(
+                    CheckResult(
+                        "login",
+                        group,
+                        "warning",
+                        "the server offers no AUTH on this port, so no login was tried",
+                        "sending without login works only from a trusted network; use "
+                        "the submission port (587 or 465)",
+                    )
+                )
+            elif not any(m in SMTP_MECHANISMS for m in mechs):
+                results.append(no_mechanism(group, mechs, 0.0))
+            else:
+                try:
+                    await smtp.login(account.login, password.reveal())
+                    results.append(
+                        CheckResult(
+                            "login",
+                            group,
+                            "ok",
+                            f"logged in as {account.login}",
+                            "",
+                            time.monotonic() - start,
+                        )
+                    )
+                except aiosmtplib.SMTPException as exc:
+                    results.append(
+                        login_failed(group, account.login, str(exc), time.monotonic() - start)
+                    )
+        return results
+    finally:
+        if smtp.is_connected:
+            try:
+                await smtp.quit(timeout=5)
+            except (aiosmtplib.SMTPException, OSError):
+                smtp.close()
+
+
+def _ssl_of(sock: Any) -> ssl.SSLSocket | None:
+    return sock if isinstance(sock, ssl.SSLSocket) else None
+
+
+def _lost(group: str, name: str, exc: BaseException, took: float) -> CheckResult:
+    return CheckResult(
+        name,
+        group,
+        "failure",
+        f"the connection failed: {exc or type(exc).__name__}",
+        "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)",
+        took,
+    )
