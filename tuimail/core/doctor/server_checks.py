@@ -19,6 +19,7 @@ from imapclient.exceptions import LoginError
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3, smtp_kwargs
 from tuimail.core.doctor.login_checks import login_failed, no_mechanism
+from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.secrets import Secret
 from tuimail.core.tls import describe_ssl_error
@@ -189,6 +190,7 @@ def _imap(group, account, password, timeout, address) -> list[CheckResult]:
                             time.monotonic() - start,
                         )
                     )
+                    results.append(check_quota(group, client, caps))
                 except LoginError as exc:
                     results.append(
                         login_failed(group, account.login, str(exc), time.monotonic() - start)

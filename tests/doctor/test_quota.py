@@ -1,0 +1,42 @@
+"""Quota check against the bundled server's IMAP QUOTA (store user quota_kb)."""
+
+from __future__ import annotations
+
+from tests.doctor.conftest import make_account
+from tuimail.core.doctor.server_checks import check_server
+from tuimail.core.secrets import Secret
+
+
+def _message(kib: int) -> bytes:
+    body = (b"x" * 76 + b"\r\n") * (kib * 1024 // 78)
+    return b"From: a@example.test\r\nTo: b@example.test\r\nSubject: big\r\n\r\n" + body
+
+
+def _quota(server, user):
+    account = make_account(server, user)
+    results = check_server("imap", account, Secret(user.password), timeout=5)
+    return next(r for r in results if r.name == "quota")
+
+
+def test_quota_nearly_full_is_a_warning(mail_server) -> None:
+    user = mail_server.new_user()
+    mail_server.store.user(user.login).quota_kb = 100
+    mail_server.deliver(user, _message(93))
+    quota = _quota(mail_server, user)
+    assert quota.status == "warning"
+    assert "nearly full" in quota.seen and "of 100 KiB" in quota.seen
+    assert "delete or archive" in quota.fix
+
+
+def test_quota_half_used_is_ok(mail_server) -> None:
+    user = mail_server.new_user()
+    mail_server.store.user(user.login).quota_kb = 1000
+    mail_server.deliver(user, _message(500))
+    quota = _quota(mail_server, user)
+    assert quota.status == "ok"
+    assert "% used" in quota.seen and "of 1000 KiB" in quota.seen
+
+
+def test_no_limit(mail_server) -> None:
+    user = mail_server.new_user()
+    assert _quota(mail_server, user).seen == "no storage limit is set"
