@@ -63,16 +63,30 @@ def _reach(group: str, s: ServerSettings, timeout: float, address: str | None) -
     start = time.monotonic()
     try:
         socket.create_connection((address or s.host, s.port), timeout=timeout).close()
+    except socket.gaierror:
+        return CheckResult(
+            "reachable",
+            group,
+            "failure",
+            f"the host name {s.host} cannot be found in DNS",
+            "check the spelling of the host name in the account settings; if it is right, "
+            "the domain's DNS is broken or this machine's DNS resolver does not answer",
+            time.monotonic() - start,
+        )
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
+        fix = (
+            "check the host name and port in the account settings; if they are right, "
+            "a firewall or the network blocks this port"
+        )
+        if s.port == 25:
+            fix += " (port 25 is often blocked by ISPs: use 587 or 465 for sending)"
         return CheckResult(
             "reachable",
             group,
             "failure",
             f"could not connect to {s.host} port {s.port}: {reason}",
-            "check the host name and port in the account settings; if they are right, "
-            "a firewall or the network blocks this port (port 25 is often blocked by "
-            "ISPs: use 587 or 465 for sending)",
+            fix,
             time.monotonic() - start,
         )
     took = time.monotonic() - start

@@ -122,6 +122,11 @@ def describe(exc: BaseException) -> str:
         return "the mail server did not answer in time"
     if isinstance(exc, ConnectionRefusedError):
         return "the mail server refused the connection"
+    if isinstance(exc, socket.gaierror):
+        return (
+            "the mail server's host name cannot be found (DNS): check the host name in "
+            "the account settings, or the network connection"
+        )
     if is_connection_error(exc):
         return f"the connection to the mail server was lost ({_text(exc) or type(exc).__name__})"
     return _text(exc) or type(exc).__name__
