@@ -485,25 +485,6 @@ class _AccountBackend:
         elif event.state == "disconnected":
             self.set_state("offline", _tidy(event.detail) or "disconnected")
 
-    def refresh_flags(self, folder: str, uids: list[int]) -> None:
-        """Re-read FLAGS (and MODSEQ) of a few messages into the store."""
-        if not uids:
-            return
-        with self.lock:
-            engine = self._engine("command")
-            client = engine.client
-            client.select_folder(folder, readonly=True)
-            items = ["FLAGS", "MODSEQ"] if engine.condstore else ["FLAGS"]
-            data = client.fetch(uids, items)
-        fid = self.folder_id(folder)
-        flags = {
-            uid: tuple(f.decode() if isinstance(f, bytes) else str(f) for f in d[b"FLAGS"])
-            for uid, d in data.items()
-        }
-        modseqs = {uid: d[b"MODSEQ"][0] for uid, d in data.items() if b"MODSEQ" in d}
-        self.store.set_flags(fid, flags, modseqs)
-        self.service._emit(ServiceEvent("messages", self.account.name, folder))
-
     # actions: applied to the store at once (MailActions), then replayed on the server
     def flush(self) -> None:
         try:
@@ -782,17 +763,12 @@ class MailService:
         self._flush_and_resync(rows)
 
     def _flush_and_resync(self, rows: Sequence[MessageRow]) -> None:
-        """Replay, then re-read the folders' flags: a queued flag change carries the
-        MODSEQ the store knows, and a stale one would make the next change lose."""
+        """Replay now (the replay reads back FLAGS and MODSEQ of what it changed, so the
+        next queued change carries a current MODSEQ; after a conflict the server's flags
+        are in the store, so the list repaints)."""
         for account in self._by_account(rows):
-            backend = self.backend(account)
-            backend.flush()
-            for folder in {r.folder for r in rows if r.account == account}:
-                uids = [r.uid for r in rows if r.account == account and r.folder == folder]
-                try:
-                    backend.refresh_flags(folder, [u for u in uids if u])
-                except Exception:
-                    pass  # offline: the queue waits, the store already shows the change
+            self.backend(account).flush()
+        self._changed(rows)
 
     def _store_flag(self, rows: Sequence[MessageRow], flag: str, add: bool) -> None:
         if flag == "\\Answered":

@@ -233,6 +233,12 @@ def replay(store: Store, account: Account, client: IMAPClient, caps: set[str]) -
             errors.append(message)
             continue
         store.finish_action(action.id)
+        if action.kind == "flags" and "CONDSTORE" in caps:
+            try:
+                _refresh(store, account, client, action.payload)
+            except Exception as exc:
+                if is_connection_error(exc):
+                    raise  # applied; the next sync brings the flags and MODSEQs
     return errors
 
 
@@ -316,6 +322,29 @@ def _store_unchanged_since(
             )
             if typ != "OK":
                 raise ActionError(f"the server refused to change flags ({data!r:.80})")
+
+
+def _refresh(store: Store, account: Account, client: IMAPClient, payload: dict) -> None:
+    """Read back FLAGS and MODSEQ of the messages a flag change touched: our STORE bumped
+    their MODSEQ, and the next queued change is sent UNCHANGEDSINCE the stored one (a
+    stale value would be refused). After a refusal this also shows the server's flags."""
+    folder_id = store.folder_id(account.name, payload["folder"])
+    uids = [item[1] for item in payload["items"] if item[1]]
+    if folder_id is None or not uids:
+        return
+    data = client.fetch(uids, ["UID", "FLAGS", "MODSEQ"])
+    flags: dict[int, tuple[str, ...]] = {}
+    modseqs: dict[int, int] = {}
+    for uid, item in data.items():
+        if uid not in uids or b"FLAGS" not in item:
+            continue
+        flags[uid] = tuple(
+            f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in item[b"FLAGS"]
+        )
+        modseq = item.get(b"MODSEQ")
+        if modseq:
+            modseqs[uid] = int(modseq[0] if isinstance(modseq, list | tuple) else modseq)
+    store.set_flags(folder_id, flags, modseqs)
 
 
 def _expunge(client: IMAPClient, caps: set[str], uids: list[int]) -> None:

@@ -456,52 +456,74 @@ class SyncEngine:
         if typ != "OK":
             raise ImapError(f"the server refused to send flag changes ({_decode(data)})")
         known = self.store.uid_flags(folder_id)
-        changes: dict[int, tuple[str, ...]] = {}
-        modseqs: dict[int, int] = {}
+        server: dict[int, tuple[tuple[str, ...], int | None]] = {}
         for entry in data:
             meta = entry[0] if isinstance(entry, tuple) else entry
             if not isinstance(meta, bytes):
                 continue
             uid = _META["uid"].search(meta)
             flags = _META["flags"].search(meta)
-            if uid is None or flags is None or int(uid.group(1)) not in known:
+            if uid is None or flags is None:
                 continue
-            value = tuple(flags.group(1).decode("utf-8", "replace").split())
-            if " ".join(sorted(set(value))) != known[int(uid.group(1))]:
-                changes[int(uid.group(1))] = value
             mod = _META["modseq"].search(meta)
-            if mod:
-                modseqs[int(uid.group(1))] = int(mod.group(1))
-        if changes:
-            self.store.set_flags(folder_id, changes, modseqs)
+            server[int(uid.group(1))] = (
+                tuple(flags.group(1).decode("utf-8", "replace").split()),
+                int(mod.group(1)) if mod else None,
+            )
+        changed = self._store_flags(folder_id, known, server)
         removed = 0
         for line in imap.untagged_responses.pop("VANISHED", None) or []:
             text = line.decode("ascii", "replace") if isinstance(line, bytes) else str(line)
             removed += self.store.remove_uids(
                 folder_id, parse_uid_set(text.replace("(EARLIER)", ""))
             )
-        return len(changes), removed
+        return changed, removed
 
     def _all_flags(self, folder_id: int) -> int:
-        data = self.client.fetch("1:*", ["UID", "FLAGS"])
-        return self._apply_flags(folder_id, data, only_changed=True)
-
-    def _apply_flags(self, folder_id: int, data: dict, only_changed: bool) -> int:
-        known = self.store.uid_flags(folder_id)
-        changes: dict[int, tuple[str, ...]] = {}
-        modseqs: dict[int, int] = {}
+        items = ["UID", "FLAGS", "MODSEQ"] if self.condstore else ["UID", "FLAGS"]
+        data = self.client.fetch("1:*", items)
+        server: dict[int, tuple[tuple[str, ...], int | None]] = {}
         for uid, item in data.items():
-            if uid not in known:
-                continue
-            flags = _flags(item.get(b"FLAGS", ()))
-            if " ".join(sorted(set(flags))) != known[uid]:
-                changes[uid] = flags
             modseq = item.get(b"MODSEQ")
+            if isinstance(modseq, list | tuple):
+                modseq = modseq[0] if modseq else None
+            server[uid] = (_flags(item.get(b"FLAGS", ())), int(modseq) if modseq else None)
+        return self._store_flags(folder_id, self.store.uid_flags(folder_id), server)
+
+    def _store_flags(
+        self,
+        folder_id: int,
+        known: dict[int, str],
+        server: dict[int, tuple[tuple[str, ...], int | None]],
+    ) -> int:
+        """Write the server's FLAGS and MODSEQ of the UIDs we know; returns how many
+        messages' flags changed. The MODSEQ is written even when the flags did not change
+        (another client set and cleared a flag, or our own STORE): a stale one makes the
+        next STORE (UNCHANGEDSINCE) be refused."""
+        stored = self._stored_modseqs(folder_id) if any(m for _, m in server.values()) else {}
+        writes: dict[int, tuple[str, ...]] = {}
+        modseqs: dict[int, int] = {}
+        changed = 0
+        for uid, (flags, modseq) in server.items():
+            if uid not in known:
+                continue  # not asked for, or not fetched yet: the new-mail step does it
+            if " ".join(sorted(set(flags))) != known[uid]:
+                writes[uid] = flags
+                changed += 1
+            elif modseq and stored.get(uid) != modseq:
+                writes[uid] = flags
             if modseq:
-                modseqs[uid] = modseq[0] if isinstance(modseq, list | tuple) else modseq
-        if changes:
-            self.store.set_flags(folder_id, changes, modseqs)
-        return len(changes)
+                modseqs[uid] = modseq
+        if writes:
+            self.store.set_flags(folder_id, writes, modseqs)
+        return changed
+
+    def _stored_modseqs(self, folder_id: int) -> dict[int, int | None]:
+        rows = self.store.conn.execute(
+            "SELECT uid, modseq FROM messages WHERE folder_id = ? AND uid IS NOT NULL",
+            (folder_id,),
+        )
+        return dict(rows.fetchall())
 
     def _fetch_new(self, folder_id: int, name: str, uids: list[int]) -> int:
         """Fetch headers of `uids`, newest first, in batches; each batch is committed."""
