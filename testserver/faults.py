@@ -27,6 +27,11 @@ Kinds (what each server understands; `command` names the trigger where it matter
     no_capability     drop `data` (a capability name, e.g. b"IDLE") from CAPABILITY
   pop3
     no_uidl           UIDL is not offered ("-ERR") and not in CAPA
+    odd_uidl          UIDL answers the unique-ids in `data` instead of the real ones:
+                      `data` is a b"\n"-separated list, item i for message number i+1
+                      of the session (an empty item gives an empty UIDL; items may
+                      repeat, be long, or hold any bytes but CR/LF); messages past the
+                      end of the list keep their real UIDL
   smtp
     reply             answer `code` `message` at stage `command`: one of
                       CONNECT, EHLO, AUTH, MAIL, RCPT, DATA, EOD (end of data);

@@ -444,14 +444,21 @@ class _Session:
         if arg:
             entry = await self._entry(arg)
             if entry:
-                await self.ok(f"{arg} {self.uidvalidity}-{entry.uid}")
+                number = int(arg)
+                await self.send(b"+OK " + self._uidl_line(number, entry))
             return
-        lines = [
-            f"{n} {self.uidvalidity}-{e.uid}\r\n"
-            for n, e in enumerate(self.entries, 1)
-            if not e.deleted
-        ]
-        await self.multiline("", "".join(lines).encode())
+        lines = [self._uidl_line(n, e) for n, e in enumerate(self.entries, 1) if not e.deleted]
+        await self.multiline("", b"".join(lines))
+
+    def _uidl_line(self, number: int, entry: _Entry) -> bytes:
+        """ "n unique-id" CRLF; under `odd_uidl` the unique-id comes from the fault."""
+        uidl = f"{self.uidvalidity}-{entry.uid}".encode()
+        odd = find(self.faults, "odd_uidl")
+        if odd:
+            items = odd.data.split(b"\n")
+            if number <= len(items):
+                uidl = items[number - 1]
+        return str(number).encode() + b" " + uidl + b"\r\n"
 
     async def cmd_retr(self, arg: str) -> None:
         entry = await self._entry(arg)

@@ -11,10 +11,17 @@ next time, because its key was never recorded.
 
 Keys: a message is known by its UIDL. A UIDL is an opaque string chosen by the server and
 is only ever used as a database value, never as a file name. When a server repeats a
-UIDL within one listing, or offers no UIDL at all, the key is a hash of the message's
-headers (TOP n 0) instead, and a warning says so: with such a server, two messages with
+UIDL within one listing, gives an empty or invalid one (over 70 characters, bytes outside
+0x21-0x7E), or offers no UIDL at all, the key is a hash of the message's headers
+(TOP n 0) instead, and a warning says so: with such a server, two messages with
 byte-identical headers would be taken for one, which is why leave-on-server then
 becomes unreliable and the warning asks the user to turn it off.
+
+A message keeps its identity when the server's UIDL for it turns odd, or valid again:
+every message is also recorded under the hash of its downloaded headers ("a:" keys), so
+a message now keyed by hash ("h:") is found among them; and once the state holds any
+"h:" key, a message whose UIDL is new is checked against those (one TOP) before it is
+downloaded.
 """
 
 from __future__ import annotations
@@ -57,8 +64,12 @@ class Pop3State(Protocol):
         reappears on the server must not be downloaded twice)."""
 
     def commit(self, account: str, key: str, uidl: str | None, raw: bytes) -> None:
-        """Store the message in the local INBOX and record its key, atomically and
-        durably; a key already recorded is left alone (idempotent)."""
+        """Store the message in the local INBOX and record its key (and its alias,
+        `alias_key(raw)`), atomically and durably; a key already recorded is
+        left alone (idempotent)."""
+
+    def add_alias(self, account: str, known_key: str, key: str) -> None:
+        """Record `key` as another name of the message already known as `known_key`."""
 
 
 @dataclass
@@ -142,6 +153,7 @@ def fetch(
         keys = _list_keys(conn, result)
         result.on_server = len(keys)
         known = state.known(account.name)
+        _recognise_by_headers(conn, account, state, keys, known)
         new = [(number, key, uidl) for number, (key, uidl) in keys.items() if key not in known]
         for done, (number, key, uidl) in enumerate(new, start=1):
             _response, lines, _octets = conn.retr(number)
@@ -211,13 +223,53 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, st
     return keys
 
 
+def _recognise_by_headers(
+    conn: poplib.POP3,
+    account: Account,
+    state: Pop3State,
+    keys: dict[int, tuple[str, str | None]],
+    known: dict[str, KnownMessage],
+) -> None:
+    """A message with a new UIDL may be one stored earlier under its header hash (its
+    UIDL was odd then): look it up before downloading it again, and remember the UIDL."""
+    by_hash = any(key.startswith("h:") for key in known)
+    for number, (key, _uidl) in keys.items():
+        if key in known:
+            continue
+        if key.startswith("h:"):
+            alias = "a:" + key[2:]
+        elif by_hash:  # only then is a TOP worth it: the usual case needs none
+            alias = _header_key(conn, number)
+        else:
+            continue
+        if alias in known:
+            state.add_alias(account.name, alias, key)
+            known[key] = known[alias]
+
+
 def _valid_uidl(uidl: str) -> bool:
     return 0 < len(uidl) <= MAX_UIDL_LENGTH and all(0x21 <= ord(c) <= 0x7E for c in uidl)
 
 
+def header_key(lines: list[bytes]) -> str:
+    """The key of a message by its header lines (up to the first empty line)."""
+    header = []
+    for line in lines:
+        if not line:
+            break
+        header.append(line)
+    return "h:" + hashlib.sha256(b"\r\n".join(header)).hexdigest()
+
+
+def alias_key(raw: bytes) -> str:
+    """The "a:" key of a downloaded message (CRLF line ends, as `fetch` stores it): the
+    hash `header_key` gives for the same message, under another prefix."""
+    return "a:" + header_key(raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n") + [b""])[2:]
+
+
 def _header_key(conn: poplib.POP3, number: int) -> str:
     _resp, lines, _ = conn.top(number, 0)
-    return "h:" + hashlib.sha256(b"\r\n".join(lines)).hexdigest()
+    return header_key(lines)
 
 
 def _to_delete(

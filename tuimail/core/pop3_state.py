@@ -3,13 +3,21 @@
 A message and its key are written in one transaction with synchronous=FULL, so once
 `commit` returns, the message survives a crash or a power cut: only then may the fetcher
 DELE it on the server.
+
+"Deleted locally" (for `delete_on_server_when_deleted_locally`): the user deleted the
+message in the app. A message in the account's Trash counts (as in Thunderbird), and
+so does one removed from the store by a delete; moving it out of Trash again (or undo)
+clears the mark. Only the service's delete paths set the mark for removed messages, so
+a message that vanished any other way (a lost store, a deleted account) is never taken
+as deleted.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
-from tuimail.core.pop3 import KnownMessage
+from tuimail.core.pop3 import KnownMessage, alias_key
 from tuimail.core.store import Store
 
 MIGRATIONS = [
@@ -33,12 +41,33 @@ class StorePop3State:
     def __init__(self, store: Store, clock=time.time) -> None:
         self.store = store
         self.clock = clock
+        self._ready: set[str] = set()
         store.apply_component_migrations("pop3", MIGRATIONS)
 
     def inbox(self, account: str) -> int:
+        """The local INBOX (created with a local Trash the first time)."""
+        if account not in self._ready:
+            self.ensure_folders(account)
+            self._ready.add(account)
         return self.store.create_local_folder(account, "INBOX", role="inbox")
 
+    def ensure_folders(self, account: str) -> None:
+        """A POP3 account lives in local folders: INBOX, and a Trash so a delete can be
+        undone (unless some folder already has the trash role)."""
+        self.store.create_local_folder(account, "INBOX", role="inbox")
+        if self._trash_id(account) is None:
+            self.store.create_local_folder(account, "Trash", role="trash")
+
+    def _trash_id(self, account: str) -> int | None:
+        row = self.store.conn.execute(
+            "SELECT f.id FROM folders f JOIN accounts a ON a.id = f.account_id "
+            "WHERE a.name = ? AND f.role = 'trash' ORDER BY f.id LIMIT 1",
+            (account,),
+        ).fetchone()
+        return row[0] if row else None
+
     def known(self, account: str) -> dict[str, KnownMessage]:
+        self.reconcile(account)
         rows = self.store.conn.execute(
             "SELECT key, downloaded_at, deleted_locally FROM pop3_keys WHERE account = ?",
             (account,),
@@ -57,17 +86,75 @@ class StorePop3State:
                 if exists:
                     return
                 message_id = self.store.add_local_message(folder, raw)
+                # SQLite may hand out the id of a removed row again: keys that named
+                # the removed message must not now name this one.
+                c.execute(
+                    "UPDATE pop3_keys SET message_id = NULL WHERE message_id = ?",
+                    (message_id,),
+                )
+                now = self.clock()
                 c.execute(
                     "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at)"
                     " VALUES (?, ?, ?, ?, ?)",
-                    (account, key, uidl, message_id, self.clock()),
+                    (account, key, uidl, message_id, now),
+                )
+                c.execute(
+                    "INSERT OR IGNORE INTO pop3_keys (account, key, uidl, message_id,"
+                    " downloaded_at) VALUES (?, ?, ?, ?, ?)",
+                    (account, alias_key(raw), uidl, message_id, now),
                 )
         finally:
             conn.execute("PRAGMA synchronous = NORMAL")
 
-    def mark_deleted_locally(self, account: str, message_id: int) -> None:
+    def add_alias(self, account: str, known_key: str, key: str) -> None:
         with self.store.transaction() as c:
             c.execute(
-                "UPDATE pop3_keys SET deleted_locally = 1 WHERE account = ? AND message_id = ?",
-                (account, message_id),
+                "INSERT OR IGNORE INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
+                " deleted_locally) SELECT account, ?, ?, message_id, downloaded_at,"
+                " deleted_locally FROM pop3_keys WHERE account = ? AND key = ?",
+                (key, key[2:] if key.startswith("u:") else None, account, known_key),
             )
+
+    def mark_deleted_locally(self, account: str, message_ids: int | Iterable[int]) -> None:
+        """The user deleted these messages (call before they leave the store)."""
+        ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
+        with self.store.transaction() as c:
+            c.executemany(
+                "UPDATE pop3_keys SET deleted_locally = 1 WHERE account = ? AND message_id = ?",
+                [(account, i) for i in ids],
+            )
+
+    def reconcile(self, account: str) -> None:
+        """Messages still in the store: deleted locally exactly when they are in Trash.
+        Keys of messages no longer in the store keep their mark."""
+        trash = self._trash_id(account)
+        with self.store.transaction() as c:
+            c.execute(
+                "UPDATE pop3_keys SET deleted_locally = "
+                "(SELECT m.folder_id IS ? FROM messages m WHERE m.id = pop3_keys.message_id) "
+                "WHERE account = ? AND message_id IN (SELECT id FROM messages) AND "
+                "deleted_locally != (SELECT m.folder_id IS ? FROM messages m "
+                "WHERE m.id = pop3_keys.message_id)",
+                (trash, account, trash),
+            )
+
+    def deleted_locally(self, account: str) -> set[int]:
+        """Local ids of messages still in the store that count as deleted (for tests)."""
+        rows = self.store.conn.execute(
+            "SELECT message_id FROM pop3_keys WHERE account = ? AND deleted_locally = 1 "
+            "AND message_id IS NOT NULL",
+            (account,),
+        )
+        return {r[0] for r in rows}
+
+    def settle_local_actions(self, account: str) -> None:
+        """After user actions on a POP3 account: there is no server folder to tell, so
+        the queued server actions are dropped; then the deleted-locally marks follow
+        where the messages are now."""
+        with self.store.transaction() as c:
+            c.execute(
+                "UPDATE actions SET state = 'done' WHERE state = 'pending' AND account_id = "
+                "(SELECT id FROM accounts WHERE name = ?)",
+                (account,),
+            )
+        self.reconcile(account)

@@ -290,6 +290,12 @@ class _AccountBackend:
         from tuimail.core.imap.actions import MailActions
 
         self.actions = MailActions(self.store, account)
+        self.pop3_state: Any = None
+        if account.protocol == "pop3":  # local folders only: INBOX and Trash
+            from tuimail.core.pop3_state import StorePop3State
+
+            self.pop3_state = StorePop3State(self.store)
+            self.pop3_state.ensure_folders(account.name)
 
     def _engine(self, which: str):
         from tuimail.core.imap.session import connector
@@ -409,6 +415,9 @@ class _AccountBackend:
 
     def refresh_folder(self, name: str) -> int:
         """Sync one folder; returns how many new messages arrived."""
+        if self.pop3_state is not None:  # local folders: the store is the truth
+            self.service._emit(ServiceEvent("messages", self.account.name, name))
+            return 0
         with self.sync_lock:
             result = self._engine("sync")._retrying(lambda: self._engine("sync").sync_folder(name))
         self.service._emit(ServiceEvent("messages", self.account.name, name))
@@ -487,6 +496,9 @@ class _AccountBackend:
 
     # actions: applied to the store at once (MailActions), then replayed on the server
     def flush(self) -> None:
+        if self.pop3_state is not None:
+            self.pop3_state.settle_local_actions(self.account.name)
+            return
         try:
             with self.sync_lock:
                 engine = self._engine("sync")
@@ -848,6 +860,8 @@ class MailService:
         backend = self.backend(account)
         trash = self.special_folder(account, "trash")
         ids = [r.id for r in rows if r.account == account]
+        if backend.pop3_state is not None:  # for delete_on_server_when_deleted_locally
+            backend.pop3_state.mark_deleted_locally(account, ids)
         backend.actions.delete(ids)
         if trash and rows[0].folder != trash:
             self._moved(rows, trash, f"Deleted {len(ids)} message(s)")
@@ -883,7 +897,8 @@ class MailService:
             raise ServiceError(describe_error(exc)) from None
         self._emit(ServiceEvent("folders", account))
         backend.flush()
-        backend.sync()
+        if backend.pop3_state is None:  # POP3 folders are local: nothing to sync
+            backend.sync()
 
     def create_folder(self, account: str, name: str) -> None:
         self._folder_op(account, "create_folder", name)
@@ -892,6 +907,11 @@ class MailService:
         self._folder_op(account, "rename_folder", old, new)
 
     def delete_folder(self, account: str, name: str) -> None:
+        backend = self.backend(account)
+        if backend.pop3_state is not None:  # its messages are deleted locally
+            fid = backend.folder_id(name)
+            ids = [r.id for r in self.store.message_rows(fid, 0, 10_000_000, "uid")]
+            backend.pop3_state.mark_deleted_locally(account, ids)
         self._folder_op(account, "delete_folder", name)
 
     def watch_folder(self, account: str, folder: str) -> None:
