@@ -1,0 +1,160 @@
+"""Odd and repeated UIDLs (the bundled server's `odd_uidl` fault): every message exactly
+once, and a UIDL is never used as a file name."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.pop3.test_pop3_fetch import Clock, message, pop3_account, stored
+from tuimail.core.config import save_account
+from tuimail.core.pop3 import fetch
+from tuimail.core.pop3_state import StorePop3State
+from tuimail.core.secrets import Secret
+from tuimail.core.service import MailService
+from tuimail.core.store import Store
+
+LONG = b"L" * 200
+ODD = [b"../../etc/passwd", b"a/b", b"", LONG, b"dup", b"dup", b"caf\xc3\xa9\xff"]
+FALLBACK_WARNING = "empty, invalid or repeated UIDL"
+
+
+def files_under(root: Path) -> list[Path]:
+    return [Path(d) / f for d, _dirs, files in os.walk(root) for f in files]
+
+
+def names_under(root: Path) -> set[str]:
+    return {name for _d, dirs, files in os.walk(root) for name in dirs + files}
+
+
+@pytest.fixture
+def default_state():
+    """State in the default store (under the per-test XDG data dir), as the app has it."""
+    store = Store()
+    yield StorePop3State(store), Clock()
+    store.close()
+
+
+def test_odd_uidls_download_every_message_exactly_once(
+    mail_server, default_state, isolated_home, tmp_path
+):
+    state, clock = default_state
+    user = mail_server.new_user()
+    for n in range(len(ODD)):
+        mail_server.deliver(user, message(n))
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"\n".join(ODD))
+    account = pop3_account(mail_server, user)
+
+    first = fetch(account, user.password, state, now=clock)
+    assert first.downloaded == len(ODD)
+    assert any(FALLBACK_WARNING in w for w in first.warnings)
+    second = fetch(account, user.password, state, now=clock)
+    assert second.downloaded == 0
+    bodies = stored(state)
+    assert len(bodies) == len(ODD) == len(set(bodies))
+
+    # Valid (if path-like) UIDLs are kept as plain database values.
+    keys = set(state.known("pop"))
+    assert {"u:../../etc/passwd", "u:a/b"} <= keys
+    assert not any(LONG.decode() in k or "dup" in k for k in keys)  # hashed instead
+
+    # Nothing named after a UIDL anywhere: not under HOME/XDG, not in the working dir.
+    store_files = {p.name for p in files_under(isolated_home)}
+    assert all(name.startswith("store.sqlite3") for name in store_files), store_files
+    names = names_under(isolated_home) | names_under(tmp_path)
+    assert not names & {"passwd", "etc", "a", "b", "dup", LONG.decode(), ".."}
+    assert not Path("etc/passwd").exists() and not Path("a/b").exists()
+
+
+def test_repeated_uidl_on_later_messages_keeps_the_first(mail_server, default_state):
+    state, clock = default_state
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    account = pop3_account(mail_server, user)
+    assert fetch(account, user.password, state, now=clock).downloaded == 3
+
+    # The server now gives messages 1 and 2 the same UIDL, then a valid one again.
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"dup\ndup")
+    mail_server.deliver(user, message(3))
+    turned = fetch(account, user.password, state, now=clock)
+    assert turned.downloaded == 1 and turned.warnings
+    mail_server.faults.clear()
+    assert fetch(account, user.password, state, now=clock).downloaded == 0
+    assert len(stored(state)) == 4
+
+
+def test_uidls_that_become_valid_do_not_download_again(mail_server, default_state):
+    state, clock = default_state
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"\n\n")  # all empty
+    account = pop3_account(mail_server, user)
+    assert fetch(account, user.password, state, now=clock).downloaded == 3
+    mail_server.faults.clear()
+    mail_server.deliver(user, message(3))
+    again = fetch(account, user.password, state, now=clock)
+    assert again.downloaded == 1 and not again.warnings
+    assert fetch(account, user.password, state, now=clock).downloaded == 0
+    assert len(stored(state)) == 4
+
+
+def test_deleted_locally_with_odd_uidl_is_deleted_on_the_server(mail_server, tmp_path):
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"dup\ndup\n")
+    account = pop3_account(mail_server, user, delete_on_server_when_deleted_locally=True)
+    service = MailService(
+        {"pop": account},
+        password_for=lambda _a: Secret(user.password),
+        idle=False,
+        store=Store(tmp_path / "store.sqlite3"),
+    )
+    try:
+        service.start()
+        rows = service.source("pop", "INBOX").rows(0, 10)
+        assert len(rows) == 3
+        # The warning is shown to the user (the app shows error events in its status bar).
+        assert any(FALLBACK_WARNING in e for e in service.errors)
+        doomed = next(r for r in rows if r.subject == "message 1")
+        service.delete([doomed])
+        assert service.backend("pop").sync()
+        left = mail_server.messages(user)
+        assert len(left) == 2 and not any(b"Subject: message 1\r\n" in raw for raw in left)
+    finally:
+        service.stop()
+
+
+def test_cli_sync_prints_the_fallback_warning(mail_server):
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"")
+    account = pop3_account(mail_server, user)
+    account.password_command = f"printf %s {user.password}"
+    save_account(account)
+    run = subprocess.run(
+        [sys.executable, "-m", "tuimail", "sync"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "1 new" in run.stdout
+    assert "warning:" in run.stderr and FALLBACK_WARNING in run.stderr
+    listed = subprocess.run(
+        [sys.executable, "-m", "tuimail", "list", "pop", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) == 1
