@@ -161,3 +161,23 @@ def test_deleting_a_local_folder_counts_as_deleting_its_messages(mail_server, ma
     sync(service)
     assert on_server(mail_server, user) == {"message 1"}
     assert subjects(service, "INBOX") == {"message 1"}
+
+
+def test_a_reused_row_id_never_makes_another_key_deleted(tmp_path):
+    """SQLite reuses the id of the last row once it is gone: a key whose message vanished
+    without the user deleting it must not inherit the fate of the new row."""
+    from tuimail.core.pop3_state import StorePop3State
+
+    store = Store(tmp_path / "store.sqlite3")
+    state = StorePop3State(store)
+    state.commit("pop", "u:first", "first", message(1))
+    (first,) = state.store.message_rows(state.inbox("pop"), 0, 10, sort="uid")
+    store.remove_messages([first.id])  # gone, but not by a user's delete
+    state.commit("pop", "u:second", "second", message(2))
+    (second,) = state.store.message_rows(state.inbox("pop"), 0, 10, sort="uid")
+    assert second.id == first.id  # the id was reused
+    store.move_messages([second.id], store.folder_id("pop", "Trash"))
+    known = state.known("pop")
+    assert known["u:second"].deleted_locally
+    assert not known["u:first"].deleted_locally
+    assert state.deleted_locally("pop") == {second.id}

@@ -32,6 +32,14 @@ MIGRATIONS = [
         PRIMARY KEY (account, key)
     );
     """,
+    # A removed message leaves its keys without a message: SQLite may give its id to a
+    # new row (any account's), and the keys must not then name that one.
+    """
+    CREATE INDEX pop3_keys_message ON pop3_keys(message_id);
+    CREATE TRIGGER pop3_keys_detach AFTER DELETE ON messages BEGIN
+        UPDATE pop3_keys SET message_id = NULL WHERE message_id = old.id;
+    END;
+    """,
 ]
 
 
@@ -86,12 +94,6 @@ class StorePop3State:
                 if exists:
                     return
                 message_id = self.store.add_local_message(folder, raw)
-                # SQLite may hand out the id of a removed row again: keys that named
-                # the removed message must not now name this one.
-                c.execute(
-                    "UPDATE pop3_keys SET message_id = NULL WHERE message_id = ?",
-                    (message_id,),
-                )
                 now = self.clock()
                 c.execute(
                     "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at)"
@@ -126,13 +128,13 @@ class StorePop3State:
 
     def reconcile(self, account: str) -> None:
         """Messages still in the store: deleted locally exactly when they are in Trash.
-        Keys of messages no longer in the store keep their mark."""
+        Keys of messages no longer in the store (message_id NULL) keep their mark."""
         trash = self._trash_id(account)
         with self.store.transaction() as c:
             c.execute(
                 "UPDATE pop3_keys SET deleted_locally = "
                 "(SELECT m.folder_id IS ? FROM messages m WHERE m.id = pop3_keys.message_id) "
-                "WHERE account = ? AND message_id IN (SELECT id FROM messages) AND "
+                "WHERE account = ? AND message_id IS NOT NULL AND "
                 "deleted_locally != (SELECT m.folder_id IS ? FROM messages m "
                 "WHERE m.id = pop3_keys.message_id)",
                 (trash, account, trash),
