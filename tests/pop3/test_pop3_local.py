@@ -119,6 +119,7 @@ def test_local_folders_move_flag_read_delete_undo(mail_server, make_service):
 
     service.create_folder("pop", "Projects")
     assert "Projects" in service.folder_names("pop")
+    assert service.store.folder(("pop", "Projects")).local  # no server counterpart
     service.move([row(service, "INBOX", "message 0")], "Projects")
     assert subjects(service, "Projects") == {"message 0"}
     assert subjects(service, "INBOX") == {"message 1"}

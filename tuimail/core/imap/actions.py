@@ -163,7 +163,9 @@ class MailActions:
 
     def create_folder(self, name: str) -> int:
         with self.store.transaction():
-            folder_id = self.store.upsert_folder(self.account.name, name, delimiter="/")
+            folder_id = self.store.upsert_folder(
+                self.account.name, name, delimiter="/", local=self.account.protocol == "pop3"
+            )
             self.store.enqueue_action(self.account.name, "create_folder", {"name": name})
         return folder_id
 
