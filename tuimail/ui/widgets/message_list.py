@@ -67,7 +67,7 @@ class MessageList(ScrollView, can_focus=True):
     }
     DEFAULT_CSS = """
     MessageList { background: $surface; }
-    MessageList > .message-list--cursor { background: $accent 50%; }
+    MessageList > .message-list--cursor { background: $accent 50%; color: $text; }
     MessageList:focus > .message-list--cursor { background: $accent; color: $text; }
     MessageList > .message-list--unread { text-style: bold; }
     MessageList > .message-list--flagged { color: $warning; }
