@@ -158,3 +158,31 @@ def test_cli_sync_prints_the_fallback_warning(mail_server):
     )
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) == 1
+
+
+def test_stored_alias_matches_the_servers_top_headers(mail_peer, default_state):
+    """The alias computed from a downloaded message equals the key a later TOP n 0 of the
+    same message gives, on both servers (what recognising it by headers relies on)."""
+    import poplib
+
+    from tuimail.core.pop3 import header_key
+    from tuimail.core.tls import client_context
+
+    state, clock = default_state
+    user = mail_peer.new_user()
+    folded = b"X-Long: " + b"word " * 40 + b"\r\n\tcontinued\r\n"
+    mail_peer.deliver(user, message(1))
+    mail_peer.deliver(user, message(2).replace(b"\r\n\r\n", b"\r\n" + folded + b"\r\n", 1))
+    account = pop3_account(mail_peer, user)
+    assert fetch(account, user.password, state, now=clock).downloaded == 2
+    aliases = {k for k in state.known("pop") if k.startswith("a:")}
+    conn = poplib.POP3_SSL(
+        mail_peer.host, mail_peer.ports.pop3_tls, context=client_context(mail_peer.ca_file)
+    )
+    try:
+        conn.user(user.login)
+        conn.pass_(user.password)
+        tops = {"a:" + header_key(conn.top(n, 0)[1])[2:] for n in (1, 2)}
+    finally:
+        conn.quit()
+    assert tops == aliases
