@@ -1,0 +1,39 @@
+"""An offline account comes back by itself: the status bar shows when it will retry, and
+once the server answers again the account syncs and pushes with no key pressed."""
+
+from __future__ import annotations
+
+from tests.ui.helpers import make_app, seed, settle, wait_for
+from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.status import StatusBar
+
+
+def _status(app) -> str:
+    return str(app.main.query_one(StatusBar).render())
+
+
+async def test_offline_account_reconnects_without_user_action(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 3)
+    # every IMAP connection is greeted with "* BYE" and closed: the server is unusable
+    mail_server.faults.add(protocol="imap", kind="bye")
+    app = make_app(mail_server, user, idle=True, retry_after=2)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.synced, timeout=30)
+        await settle(pilot)
+        await wait_for(pilot, lambda: "retrying in" in _status(app), timeout=15)
+        status = _status(app)
+        assert "✕ test:" in status and "retrying in 2 s" in status, status
+        assert app.service.states()["test"].state == "offline"
+        lst = app.main.query_one(MessageList)
+        assert lst.count == 0  # nothing cached yet
+        mail_server.faults.clear()  # the server is reachable again; no key is pressed
+        await wait_for(pilot, lambda: lst.count == 3, timeout=30)
+        await wait_for(
+            pilot,
+            lambda: app.service.states()["test"].detail == "push connected",
+            timeout=30,
+        )
+        status = _status(app)
+        assert "● test: push connected" in status and "retrying" not in status, status
+        assert "Lunch on Thursday?" in {lst.row_at(i).subject for i in range(3)}
