@@ -186,3 +186,27 @@ def test_stored_alias_matches_the_servers_top_headers(mail_peer, default_state):
     finally:
         conn.quit()
     assert tops == aliases
+
+
+def test_odd_uidl_fault_on_the_wire(mail_server):
+    """The fault itself: listing and single-message UIDL both answer the given strings."""
+    import poplib
+
+    from tuimail.core.tls import client_context
+
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"../x\n")
+    conn = poplib.POP3_SSL(
+        mail_server.host, mail_server.ports.pop3_tls, context=client_context(mail_server.ca_file)
+    )
+    try:
+        conn.user(user.login)
+        conn.pass_(user.password)
+        listing = conn.uidl()[1]
+        assert listing[:2] == [b"1 ../x", b"2 "]
+        assert listing[2].startswith(b"3 ") and len(listing[2]) > 3  # the real one
+        assert conn.uidl(1) == b"+OK 1 ../x"
+    finally:
+        conn.quit()

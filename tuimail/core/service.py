@@ -429,12 +429,9 @@ class _AccountBackend:
         from types import SimpleNamespace
 
         from tuimail.core.pop3 import Pop3Error, fetch
-        from tuimail.core.pop3_state import StorePop3State
 
         try:
-            result = fetch(
-                self.account, self.service.password_for(self.account), StorePop3State(self.store)
-            )
+            result = fetch(self.account, self.service.password_for(self.account), self.pop3_state)
         except Pop3Error as exc:
             return SimpleNamespace(errors=[str(exc)], folders=[])
         if result.downloaded:
