@@ -1,0 +1,528 @@
+"""Round trip: send a test message to the account's own address and wait for it.
+
+The message goes out through the outgoing server (`smtp.submit`, so the account's TLS
+policy holds and nothing is sent on a connection that could not be secured) and is
+looked for in INBOX: with IMAP IDLE when offered (else a SEARCH about every second), or
+by POP3 UIDL + TOP every few seconds. The delay is measured from the moment the server
+accepted the message to the moment it was seen. The test message is then deleted
+without touching anything else (never a plain EXPUNGE of other \\Deleted messages).
+
+Without a password or with sending turned off the runner omits this step entirely: a
+"skipped" is not a status, and the report simply has no "Round trip" group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import poplib
+import secrets
+import ssl
+import time
+from collections.abc import Callable
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+import imapclient
+from imapclient.exceptions import IMAPClientError
+
+from tuimail.core.account import Account
+from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3
+from tuimail.core.doctor.login_checks import WRONG_PASSWORD_FIX
+from tuimail.core.doctor.report import CheckResult
+from tuimail.core.secrets import Secret
+from tuimail.core.smtp import SubmitError, submit
+
+GROUP = "Round trip"
+HEADER = "X-Tuimail-Doctor"
+IMAP_POLL_SECONDS = 1.0  # no IDLE: SEARCH this often
+IDLE_RECHECK_SECONDS = 5.0  # with IDLE: search anyway this often (and look in Junk)
+POP3_POLL_START, POP3_POLL_MAX = 0.5, 3.0
+
+TIMEOUT_FIX = (
+    "wait a few minutes and look again: the provider may be delaying delivery; look in "
+    "the Junk/Spam folder (a filter may have taken it); if it never arrives, delivery is "
+    "broken at the provider: check its status page or ask its support"
+)
+
+_IO_ERRORS = (OSError, IMAPClientError, poplib.error_proto, ssl.SSLError)
+
+
+class _Lost(Exception):
+    """The incoming connection failed while waiting (a sentence for the report)."""
+
+
+def check_roundtrip(
+    account: Account,
+    password: Secret,
+    timeout: float = 15.0,
+    roundtrip_timeout: float = 120.0,
+) -> list[CheckResult]:
+    """Send one test message to the account itself, wait for it in INBOX, delete it.
+
+    Returns the "round trip" result (ok with the delay, or a failure with the cause and
+    fix) and, once the message arrived, a "clean up" result (warning if it could not be
+    deleted). The incoming login is done before sending, so a failed login sends nothing.
+    """
+    token = secrets.token_hex(8)
+    raw = build_test_message(account, token)
+    waiter: _Waiter = (
+        _POP3Waiter(account, password, timeout, token)
+        if account.protocol == "pop3"
+        else _IMAPWaiter(account, password, timeout, token)
+    )
+    start = time.monotonic()
+    try:
+        waiter.open()
+    except (TLSRequiredError, ssl.SSLError) as exc:
+        return [_not_tried(f"the incoming server could not be secured ({exc})", start)]
+    except _Lost as exc:
+        return [_not_tried(str(exc), start)]
+    except _IO_ERRORS as exc:
+        return [_not_tried(f"the incoming server could not be reached ({_text(exc)})", start)]
+    try:
+        try:
+            asyncio.run(
+                submit(account, password, account.email, [account.email], raw, timeout=timeout)
+            )
+        except SubmitError as exc:
+            return [_refused(account, exc, time.monotonic() - start)]
+        accepted = time.monotonic()
+        try:
+            found = waiter.wait(accepted + roundtrip_timeout)
+        except (_Lost, *_IO_ERRORS) as exc:
+            return [
+                CheckResult(
+                    "round trip",
+                    GROUP,
+                    "failure",
+                    "the server accepted the test message, then the connection to the "
+                    f"incoming server failed while waiting for it ({_text(exc)})",
+                    "run the check again; the test message may be left in your INBOX "
+                    f'(subject "tuimail doctor test {token}"): delete it by hand',
+                    time.monotonic() - accepted,
+                )
+            ]
+        if found is None:
+            return [_timed_out(waiter, roundtrip_timeout, accepted)]
+        delay = found - accepted
+        result = CheckResult(
+            "round trip",
+            GROUP,
+            "ok",
+            f"the test message arrived in INBOX {delay:.1f} s after the outgoing server "
+            f"accepted it ({waiter.how})",
+            "",
+            delay,
+        )
+        return [result, waiter.delete()]
+    finally:
+        waiter.close()
+
+
+def build_test_message(account: Account, token: str) -> bytes:
+    """The small test message (CRLF bytes); `token` is in the subject and X-Tuimail-Doctor."""
+    msg = EmailMessage(policy=policy.SMTP)
+    own = formataddr((account.display_name or "", account.email))
+    msg["From"] = own
+    msg["To"] = own
+    msg["Subject"] = f"tuimail doctor test {token}"
+    msg["Date"] = format_datetime(datetime.now().astimezone())
+    msg["Message-ID"] = f"<tuimail-doctor.{token}@{account.domain or 'localhost'}>"
+    msg[HEADER] = token
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to it
+    msg.set_content(
+        "This message was sent by `tuimail doctor` to check that mail sent from this\n"
+        "account arrives in its inbox. It is deleted automatically; if you see it,\n"
+        "you can delete it.\n"
+    )
+    return bytes(msg)
+
+
+# -- outcomes -------------------------------------------------------------------------
+
+
+def _not_tried(reason: str, start: float) -> CheckResult:
+    return CheckResult(
+        "round trip",
+        GROUP,
+        "failure",
+        f"no test message was sent: {reason}",
+        "fix the incoming server checks above first",
+        time.monotonic() - start,
+    )
+
+
+def _refused(account: Account, exc: SubmitError, took: float) -> CheckResult:
+    text = exc.reason
+    low = text.lower()
+    if exc.kind == "security":
+        fix = (
+            "check the outgoing port and security settings (465 with tls, 587 with "
+            "starttls); nothing was sent"
+        )
+    elif "refused the login" in low:
+        fix = WRONG_PASSWORD_FIX
+    elif "relay" in low:
+        fix = (
+            "the server did not accept you as one of its users (relay denied): log in "
+            "on the submission port (587 or 465) with the account's user name"
+        )
+    elif exc.code == 530 or ("auth" in low and "required" in low):
+        fix = (
+            "the server requires a login before sending: use the submission port "
+            "(587 or 465), where tuimail logs in"
+        )
+    elif "sender" in low or "mail from" in low:
+        fix = (
+            f"sender address rejected: the From must be your own address; set the "
+            f"account's email ({account.email}) to the address this login may send as"
+        )
+    elif exc.refused:
+        fix = (
+            f"the server refused the account's own address {account.email} as a "
+            "recipient: check the email address in the account settings"
+        )
+    elif exc.kind == "temporary":
+        fix = "the server refused for now (4xx): try again in a few minutes"
+    else:
+        fix = "the server's reason above says what it refused; check the account settings"
+    return CheckResult(
+        "round trip",
+        GROUP,
+        "failure",
+        f"the outgoing server refused the test message: {text}",
+        fix,
+        took,
+    )
+
+
+def _timed_out(waiter: _Waiter, limit: float, accepted: float) -> CheckResult:
+    junk = waiter.look_in_junk()
+    if junk is not None:
+        folder, seen = junk
+        return CheckResult(
+            "round trip",
+            GROUP,
+            "warning",
+            f'the test message did not arrive in INBOX: it was filed in the junk folder "'
+            f'{folder}" (found {seen - accepted:.1f} s after the outgoing server accepted '
+            "it) and deleted there",
+            "a spam filter took your own message: mark such messages as not spam and "
+            "check the domain's SPF, DKIM and DMARC records (mail from this address may "
+            "land in other people's spam folders too)",
+            seen - accepted,
+        )
+    return CheckResult(
+        "round trip",
+        GROUP,
+        "failure",
+        f"the server accepted the message but it did not arrive in {limit:.0f} s",
+        TIMEOUT_FIX,
+        time.monotonic() - accepted,
+    )
+
+
+def _cleanup(status: str, seen: str, fix: str = "") -> CheckResult:
+    return CheckResult("clean up", GROUP, status, seen, fix)  # type: ignore[arg-type]
+
+
+def _text(exc: BaseException) -> str:
+    if isinstance(exc, poplib.error_proto) and exc.args and isinstance(exc.args[0], bytes):
+        return exc.args[0].decode("utf-8", "replace")
+    return str(exc) or type(exc).__name__
+
+
+# -- waiting in the incoming mailbox --------------------------------------------------
+
+
+class _Waiter:
+    how = ""
+
+    def open(self) -> None:
+        raise NotImplementedError
+
+    def wait(self, deadline: float) -> float | None:
+        """The monotonic time the message was seen, or None at the deadline."""
+        raise NotImplementedError
+
+    def delete(self) -> CheckResult:
+        raise NotImplementedError
+
+    def look_in_junk(self) -> tuple[str, float] | None:
+        """(junk folder, when seen) if the message was filed there (then deleted)."""
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+class _IMAPWaiter(_Waiter):
+    def __init__(self, account: Account, password: Secret, timeout: float, token: str):
+        self.account, self.password, self.timeout, self.token = account, password, timeout, token
+        self.client: imapclient.IMAPClient | None = None
+        self.caps: set[str] = set()
+        self.idling = False
+        self.uid: int | None = None
+        self.junk: str | None = None  # the special-use Junk folder, if any
+        self.junk_uid: int | None = None
+        self.junk_seen = 0.0
+
+    def open(self) -> None:
+        client = open_imap(self.account.incoming, self.account.ca_file, self.timeout)
+        self.client = client
+        try:
+            client.login(self.account.login, self.password.reveal())
+        except imapclient.exceptions.LoginError as exc:
+            raise _Lost(f"the incoming server refused the login ({exc})") from exc
+        self.caps = {c.decode().upper() for c in client.capabilities()}
+        junk = _special_folder(client, b"\\Junk")
+        self.junk = junk if junk and junk.upper() != "INBOX" else None
+        client.select_folder("INBOX")
+        if "IDLE" in self.caps:
+            client.idle()  # before sending, so the arrival is announced
+            self.idling = True
+            self.how = "announced by IMAP IDLE"
+        else:
+            self.how = "found by IMAP SEARCH, polled every second"
+
+    def _search(self) -> list[int]:
+        assert self.client is not None
+        return self.client.search(["HEADER", HEADER, self.token])
+
+    def _idle_done(self) -> None:
+        if self.idling and self.client is not None:
+            self.idling = False
+            self.client.idle_done()
+
+    def wait(self, deadline: float) -> float | None:
+        """Seen in INBOX: when; None at the deadline or as soon as it shows up in Junk."""
+        client = self.client
+        assert client is not None
+        recheck = time.monotonic() + IDLE_RECHECK_SECONDS
+        while True:
+            now = time.monotonic()
+            if self.idling:
+                responses = client.idle_check(timeout=max(0.0, min(deadline, recheck) - now))
+                announced = any(len(r) > 1 and r[1] == b"EXISTS" for r in responses)
+                if not announced and time.monotonic() < min(deadline, recheck):
+                    continue
+                self._idle_done()
+            else:
+                client.noop()
+            uids = self._search()
+            seen = time.monotonic()
+            if uids:
+                self.uid = uids[-1]
+                return seen
+            if seen >= deadline:
+                return None
+            if seen >= recheck:  # a spam filter does not announce itself in INBOX
+                recheck = seen + IDLE_RECHECK_SECONDS
+                if self._junk_search():
+                    return None
+            if "IDLE" in self.caps:
+                client.idle()
+                self.idling = True
+            else:
+                time.sleep(min(IMAP_POLL_SECONDS, max(0.0, deadline - seen)))
+
+    def _junk_search(self) -> bool:
+        """Look for the message in the junk folder (INBOX selected again after)."""
+        client = self.client
+        if client is None or self.junk is None:
+            return False
+        client.select_folder(self.junk, readonly=True)
+        try:
+            uids = self._search()
+        finally:
+            client.select_folder("INBOX")
+        if uids:
+            self.junk_uid, self.junk_seen = uids[-1], time.monotonic()
+        return bool(uids)
+
+    def delete(self) -> CheckResult:
+        assert self.client is not None and self.uid is not None
+        try:
+            return self._delete(self.uid, "INBOX")
+        except _IO_ERRORS as exc:
+            return _cleanup(
+                "warning",
+                f"the test message could not be deleted ({_text(exc)})",
+                "delete it from INBOX by hand",
+            )
+
+    def _delete(self, uid: int, folder: str) -> CheckResult:
+        client = self.client
+        assert client is not None
+        if "UIDPLUS" in self.caps:
+            client.delete_messages([uid])
+            client.uid_expunge([uid])  # only this message, never others marked \Deleted
+            return _cleanup("ok", f"the test message was deleted from {folder}")
+        trash = _special_folder(client, b"\\Trash")
+        if "MOVE" in self.caps and trash and trash != folder:
+            client.move([uid], trash)
+            return _cleanup(
+                "ok",
+                f'the test message was moved to "{trash}" (the server has no UIDPLUS, '
+                "so it cannot expunge one message alone)",
+            )
+        client.delete_messages([uid])
+        return _cleanup(
+            "warning",
+            f"the test message was marked deleted but left in {folder}: the server has no "
+            "UIDPLUS, and a plain EXPUNGE would also remove every other message you "
+            "marked deleted there",
+            f"delete the test message from {folder} by hand",
+        )
+
+    def look_in_junk(self) -> tuple[str, float] | None:
+        try:
+            self._idle_done()
+            if self.junk_uid is None and not self._junk_search():
+                return None
+            assert self.client is not None and self.junk is not None
+            self.client.select_folder(self.junk)
+            try:
+                self._delete(self.junk_uid, self.junk)
+            except _IO_ERRORS:
+                pass
+            return self.junk, self.junk_seen
+        except _IO_ERRORS:
+            return None
+
+    def close(self) -> None:
+        if self.client is None:
+            return
+        try:
+            self._idle_done()
+            self.client.logout()
+        except Exception:
+            try:
+                self.client.shutdown()
+            except Exception:
+                pass
+
+
+def _special_folder(client: imapclient.IMAPClient, flag: bytes) -> str | None:
+    """The folder with this SPECIAL-USE flag, else imapclient's name heuristics."""
+    try:
+        for flags, _delim, name in client.list_folders():
+            if flag in flags or flag.lower() in {f.lower() for f in flags}:
+                return name
+    except _IO_ERRORS:
+        return None
+    return client.find_special_folder(flag)
+
+
+class _POP3Waiter(_Waiter):
+    how = "found by POP3, polled every few seconds"
+
+    def __init__(self, account: Account, password: Secret, timeout: float, token: str):
+        self.account, self.password, self.timeout, self.token = account, password, timeout, token
+        self.before: set[str] = set()
+        self.checked: set[str] = set()
+        self.key: str | None = None
+
+    def _session(self) -> poplib.POP3:
+        pop = open_pop3(self.account.incoming, self.account.ca_file, self.timeout)
+        try:
+            pop.user(self.account.login)
+            pop.pass_(self.password.reveal())
+        except poplib.error_proto as exc:
+            _quit(pop)
+            raise _Lost(f"the incoming server refused the login ({_text(exc)})") from exc
+        return pop
+
+    def open(self) -> None:
+        pop = self._session()
+        try:
+            self.before = {key for _num, key in _listing(pop)}
+        finally:
+            _quit(pop)
+
+    def _with_session(self, work: Callable[[poplib.POP3], float | None]) -> float | None:
+        pop = self._session()
+        try:
+            return work(pop)
+        finally:
+            _quit(pop)
+
+    def wait(self, deadline: float) -> float | None:
+        interval = POP3_POLL_START
+        while True:
+            seen = self._with_session(self._find)
+            if seen is not None:
+                return seen
+            now = time.monotonic()
+            if now >= deadline:
+                return None
+            time.sleep(min(interval, deadline - now))
+            interval = min(interval * 1.5, POP3_POLL_MAX)
+
+    def _find(self, pop: poplib.POP3) -> float | None:
+        for num, key in _listing(pop):
+            if key in self.before or key in self.checked:
+                continue
+            if self.token.encode() in _headers(pop, num):
+                self.key = key
+                return time.monotonic()
+            self.checked.add(key)
+        return None
+
+    def delete(self) -> CheckResult:
+        def dele(pop: poplib.POP3) -> None:
+            for num, key in _listing(pop):
+                if key == self.key:
+                    pop.dele(num)
+                    resp = pop.quit()  # the deletion happens at QUIT
+                    if not resp.startswith(b"+OK"):
+                        raise poplib.error_proto(resp)
+                    return
+            raise poplib.error_proto(b"the test message is no longer listed")
+
+        try:
+            pop = self._session()
+            try:
+                dele(pop)
+            except BaseException:
+                _quit(pop)
+                raise
+        except (_Lost, *_IO_ERRORS) as exc:
+            return _cleanup(
+                "warning",
+                f"the test message could not be deleted ({_text(exc)})",
+                "delete it by hand (or it is downloaded with the next fetch)",
+            )
+        return _cleanup("ok", "the test message was deleted from the server")
+
+
+def _listing(pop: poplib.POP3) -> list[tuple[int, str]]:
+    """(message number, key): the UIDL, or number:size when the server has no UIDL."""
+    try:
+        _resp, lines, _octets = pop.uidl()
+        items = [line.decode("utf-8", "replace").split(" ", 1) for line in lines]
+        return [(int(n), uid) for n, uid in items]
+    except poplib.error_proto:
+        _resp, lines, _octets = pop.list()
+        items = [line.decode("ascii", "replace").split() for line in lines]
+        return [(int(n), f"{n}:{size}") for n, size in items]
+
+
+def _headers(pop: poplib.POP3, num: int) -> bytes:
+    try:
+        _resp, lines, _octets = pop.top(num, 0)
+    except poplib.error_proto:
+        _resp, lines, _octets = pop.retr(num)
+    return b"\n".join(lines)
+
+
+def _quit(pop: poplib.POP3) -> None:
+    try:
+        pop.quit()
+    except (OSError, AttributeError, poplib.error_proto):
+        try:
+            pop.close()
+        except (OSError, AttributeError):
+            pass
