@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from tests.doctor.conftest import make_account
 from tuimail.__main__ import main
@@ -42,3 +43,14 @@ def test_doctor_text_wrong_password_exit_one(mail_server, tmp_path, capsys) -> N
 def test_doctor_unknown_account(capsys) -> None:
     assert main(["doctor", "nobody"]) == 2
     assert "no account is configured" in capsys.readouterr().err
+
+
+def test_doctor_sends_by_default_and_shows_the_delay(mail_server, tmp_path, capsys) -> None:
+    user = _save(mail_server, tmp_path)
+    assert main(["doctor", "home", "--roundtrip-timeout", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "\nRound trip\n" in out
+    assert re.search(r"\[OK\] round trip: the test message arrived in INBOX \d+\.\d s after", out)
+    assert "[OK] clean up: the test message was deleted from INBOX" in out
+    assert len(mail_server.protocol_server("smtp").accepted) == 1
+    assert mail_server.messages(user) == []

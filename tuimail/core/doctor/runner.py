@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from tuimail.core.account import Account
 from tuimail.core.doctor.report import CheckResult
+from tuimail.core.doctor.roundtrip import check_roundtrip
 from tuimail.core.doctor.server_checks import check_server
 from tuimail.core.secrets import Secret
 
@@ -31,6 +32,8 @@ def plan_steps(
         lambda: check_server(account.protocol, account, password, timeout),
         lambda: check_server("smtp", account, password, timeout),
     ]
+    if send and password is not None:  # last: it sends mail; omitted (not "skipped") else
+        steps.append(lambda: check_roundtrip(account, password, timeout, roundtrip_timeout))
     return steps
 
 
