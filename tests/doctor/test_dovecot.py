@@ -1,0 +1,82 @@
+"""`tuimail doctor` against the real Dovecot + Postfix: a healthy report, round trip included."""
+
+from __future__ import annotations
+
+import pytest
+
+from testserver.dns import DNSServer
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.doctor import run_checks
+from tuimail.core.doctor.roundtrip import HEADER
+from tuimail.core.secrets import Secret
+
+pytestmark = pytest.mark.interop
+
+
+def healthy_zone(domain: str, address: str, ports) -> dict[str, list[tuple[str, str]]]:
+    """What a well-run domain publishes, all pointing at the peer's address."""
+    d = domain
+    host = [("A", address)]
+    return {
+        d: [("MX", f"10 mx.{d}."), ("TXT", f"v=spf1 ip4:{address} -all")],
+        f"_dmarc.{d}": [("TXT", f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}")],
+        f"_mta-sts.{d}": [("TXT", "v=STSv1; id=20260101")],
+        f"_smtp._tls.{d}": [("TXT", f"v=TLSRPTv1; rua=mailto:tlsrpt@{d}")],
+        f"mx.{d}": host,
+        f"imap.{d}": host,
+        f"smtp.{d}": host,
+        f"_imaps._tcp.{d}": [("SRV", f"0 1 {ports.imap_tls} imap.{d}.")],
+        f"_imap._tcp.{d}": [("SRV", f"0 1 {ports.imap_starttls} imap.{d}.")],
+        f"_pop3s._tcp.{d}": [("SRV", f"0 1 {ports.pop3_tls} imap.{d}.")],
+        f"_pop3._tcp.{d}": [("SRV", f"0 1 {ports.pop3_starttls} imap.{d}.")],
+        f"_submissions._tcp.{d}": [("SRV", f"0 1 {ports.smtp_tls} smtp.{d}.")],
+        f"_submission._tcp.{d}": [("SRV", f"0 1 {ports.smtp_starttls} smtp.{d}.")],
+        ".".join(reversed(address.split("."))) + ".in-addr.arpa": [("PTR", f"mx.{d}.")],
+    }
+
+
+@pytest.mark.parametrize(
+    ("protocol", "security", "smtp_security"),
+    [("imap", "tls", "starttls"), ("pop3", "starttls", "tls")],
+)
+def test_healthy_report_with_round_trip(dovecot_peer, protocol, security, smtp_security) -> None:
+    peer = dovecot_peer
+    p = peer.ports
+    incoming_port = {
+        ("imap", "tls"): p.imap_tls,
+        ("pop3", "starttls"): p.pop3_starttls,
+    }[(protocol, security)]
+    user = peer.new_user()
+    account = Account(
+        name="dovecot",
+        email=user.email,
+        username=user.login,
+        # The certificate names the address (IP SAN): the system resolver knows no
+        # example.test names, and the servers are reached by address.
+        incoming=ServerSettings(peer.host, incoming_port, security),
+        outgoing=ServerSettings(
+            peer.host, p.smtp_tls if smtp_security == "tls" else p.smtp_starttls, smtp_security
+        ),
+        protocol=protocol,
+        ca_file=peer.ca_file,
+    )
+    with DNSServer(healthy_zone(peer.domain, peer.host, p)) as dns:
+        results = run_checks(
+            account,
+            Secret(user.password),
+            timeout=10.0,
+            nameserver=f"127.0.0.1:{dns.port}",
+            send=True,
+            roundtrip_timeout=60.0,
+        )
+    shown = "\n".join(f"{r.status} {r.group} / {r.name}: {r.seen} | {r.fix}" for r in results)
+    assert not [r for r in results if r.status == "failure"], shown
+    by_name = {(r.group, r.name): r for r in results}
+    for name in ("reachable", "tls", "certificate", "capabilities", "login"):
+        assert any(n == name and r.status == "ok" for (g, n), r in by_name.items()), shown
+    trip = by_name[("Round trip", "round trip")]
+    assert trip.status == "ok" and "arrived in INBOX" in trip.seen, shown
+    assert 0.0 <= trip.seconds < 60.0
+    assert by_name[("Round trip", "clean up")].status == "ok", shown
+    assert results[-1].group == "Round trip"  # sending comes last
+    assert not [raw for raw in peer.messages(user) if HEADER.encode() in raw]
