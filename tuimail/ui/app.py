@@ -62,6 +62,7 @@ class TuimailApp(App[None]):
         self.sort = "date"
         self.threaded = False
         self.last_error = ""
+        self.search_title = ""  # the header while search results are shown
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
         self.synced = False
@@ -415,13 +416,14 @@ class TuimailApp(App[None]):
                 if self.main is not None:
                     lst = self.main.query_one(MessageList)
                     lst.set_source(source)
-                    self.sub_title = f"Search: {query} ({source.count()})"
+                    self.search_title = f"Search: {sanitize(query)} ({source.count()})"
+                    self.main.set_title(self.account, self.folder)
 
             account = self.account if self.account != UNIFIED else None
             folder = self.folder if self.folder != "__search__" else None
             self.work(lambda: service.search(query, account, folder), "search", done)
 
-        self.push_screen(InputDialog("Search (sender, subject):"), chosen)
+        self.push_screen(InputDialog("Search (sender, subject, text):"), chosen)
 
     def ask_folder(self, what: str) -> None:
         service = self.service

@@ -99,7 +99,11 @@ class MainScreen(Screen):
         if self._preview_timer is not None:
             self._preview_timer.stop()
             self._preview_timer = None
-        if not self.has_class("narrow") and event.row is not None:
+        if event.row is None:  # an empty folder: no longer show the last one's message
+            reader = self.query_one(ReaderPane)
+            if reader.message_view is not None or reader.raw is not None:
+                reader.show_message(None)
+        elif not self.has_class("narrow"):
             row = event.row
             self._preview_timer = self.set_timer(
                 PREVIEW_DELAY, lambda: self.app.load_message(row, preview=True)
@@ -228,5 +232,10 @@ class MainScreen(Screen):
         self.app.ask_save_attachments(self.current_rows())
 
     def set_title(self, account: str, folder: str) -> None:
-        label = "All inboxes" if account == UNIFIED else f"{sanitize(account)} — {sanitize(folder)}"
+        if folder == "__search__":
+            label = self.app.search_title or "Search results"
+        elif account == UNIFIED:
+            label = "All inboxes"
+        else:
+            label = f"{sanitize(account)} — {sanitize(folder)}"
         self.app.sub_title = label
