@@ -8,7 +8,7 @@ import pytest
 
 from tests.doctor.conftest import make_account
 from testserver.server import MailServer
-from tuimail.core.doctor import roundtrip
+from tuimail.core.doctor import roundtrip, run_checks
 from tuimail.core.doctor.roundtrip import HEADER, check_roundtrip
 from tuimail.core.secrets import Secret
 
@@ -167,3 +167,20 @@ def test_incoming_login_refused_sends_nothing(mail_server) -> None:
     assert trip.seen.startswith("no test message was sent: the incoming server refused")
     assert "wrong" not in trip.seen
     assert _accepted(mail_server) == []
+
+
+@pytest.mark.parametrize(("send", "password"), [(False, True), (True, False)])
+def test_round_trip_omitted_without_send_or_password(mail_server, send, password) -> None:
+    user = mail_server.new_user()
+    secret = Secret(user.password) if password else None
+    results = run_checks(make_account(mail_server, user), secret, timeout=10.0, send=send)
+    assert results and all(r.group != "Round trip" for r in results)
+    assert _accepted(mail_server) == []
+
+
+def test_run_checks_ends_with_the_round_trip(mail_server) -> None:
+    user = mail_server.new_user()
+    account = make_account(mail_server, user)
+    results = run_checks(account, Secret(user.password), timeout=10.0, send=True)
+    assert {r.status for r in results} == {"ok"}
+    assert [r.name for r in results[-2:]] == ["round trip", "clean up"]

@@ -80,7 +80,7 @@ def check_roundtrip(
     except _Lost as exc:
         return [_not_tried(str(exc), start)]
     except _IO_ERRORS as exc:
-        return [_not_tried(f"the incoming server could not be reached ({_text(exc)})", start)]
+        return [_not_tried(f"the incoming server failed ({_text(exc)})", start)]
     try:
         try:
             asyncio.run(
