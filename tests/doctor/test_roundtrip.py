@@ -184,3 +184,23 @@ def test_run_checks_ends_with_the_round_trip(mail_server) -> None:
     results = run_checks(account, Secret(user.password), timeout=10.0, send=True)
     assert {r.status for r in results} == {"ok"}
     assert [r.name for r in results[-2:]] == ["round trip", "clean up"]
+
+
+def test_lost_confirmation_still_waits_and_cleans_up(mail_server) -> None:
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="smtp", kind="no_reply_after_data")
+    trip, cleanup = _run(mail_server, user)
+    assert trip.status == "warning", trip
+    assert "never confirmed" in trip.seen and "arrived in INBOX" in trip.seen
+    assert cleanup.status == "ok"
+    assert mail_server.messages(user) == []
+
+
+def test_lost_confirmation_and_never_delivered_is_a_failure(mail_server) -> None:
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="smtp", kind="no_reply_after_data")
+    mail_server.faults.add(protocol="smtp", kind="swallow")
+    (trip,) = _run(mail_server, user, roundtrip_timeout=1.0)
+    assert trip.status == "failure"
+    assert "never confirmed" in trip.seen and "did not arrive" in trip.seen
+    assert "network" in trip.fix
