@@ -34,12 +34,16 @@ from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
 
 SORTS = ("date", "sender", "subject")
+DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
 
 
 class TuimailApp(App[None]):
     CSS_PATH = "tuimail.tcss"
     TITLE = "tuimail"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit")]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
+        Binding(DIAGNOSE_KEY, "diagnose", "Diagnose account", show=False, id="diagnose"),
+    ]
 
     def __init__(
         self,
@@ -62,6 +66,7 @@ class TuimailApp(App[None]):
         self.sort = "date"
         self.threaded = False
         self.last_error = ""
+        self.doctor_options: dict[str, Any] = {}  # timeout, nameserver (tests: the test DNS)
         self.search_title = ""  # the header while search results are shown
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
@@ -146,14 +151,16 @@ class TuimailApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.show_error(describe_error(event.worker.error))
+            error = event.worker.error
+            self.show_error(describe_error(error), diagnose=_connection_error(error))
         if event.worker.name == "sync" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self.synced = True
             self.refresh_folders()
 
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, diagnose: bool = False) -> None:
         self.last_error = text
-        self.notify(text, severity="error", timeout=8)
+        hint = f" Press {self.diagnose_key()} to diagnose." if diagnose else ""
+        self.notify(text + hint, severity="error", timeout=8)
         self.update_status()
 
     # -- events from the service ------------------------------------------------------
@@ -213,7 +220,9 @@ class TuimailApp(App[None]):
         error = self.last_error
         if any(error and error in state.detail for state in states.values()):
             error = ""
-        main.query_one(StatusBar).update_status(states, len(self.service.outbox), error)
+        main.query_one(StatusBar).update_status(
+            states, len(self.service.outbox), error, diagnose_key=self.diagnose_key()
+        )
 
     # -- folders and list -------------------------------------------------------------
 
@@ -551,6 +560,43 @@ class TuimailApp(App[None]):
 
         return get_password(account, ask=ask)
 
+    # -- diagnose ---------------------------------------------------------------------
+
+    def diagnose_key(self) -> str:
+        keys = self._keymap.get("diagnose", DIAGNOSE_KEY)
+        return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "diagnose":  # from the main screen only (not the wizard, the composer)
+            return self.main is not None and self.screen is self.main
+        return True
+
+    def diagnose_target(self) -> str | None:
+        """The account in error/offline (the one the status bar talks about) if the current
+        one is fine, else the current folder's account."""
+        if self.service is None or not self.service.accounts:
+            return None
+        current = self._default_account()
+        states = self.service.states()
+        broken = [n for n, s in states.items() if s.state in ("error", "offline")]
+        if current in broken or not broken:
+            return current
+        return broken[0]
+
+    def action_diagnose(self, name: str | None = None) -> None:
+        service = self.service
+        name = name or self.diagnose_target()
+        if service is None or name is None:
+            self.notify("There is no account to diagnose.")
+            return
+        from tuimail.ui.screens.diagnose import DiagnoseScreen
+
+        self.push_screen(
+            DiagnoseScreen(
+                service.accounts[name], password=service.password_for, options=self.doctor_options
+            )
+        )
+
     # -- help and palette -------------------------------------------------------------
 
     def help_rows(self) -> list[tuple[str, str, str]]:
@@ -568,6 +614,7 @@ class TuimailApp(App[None]):
                 ("ctrl+s", "Send (composer)", "composer.send"),
                 ("ctrl+d", "Save draft (composer)", "composer.save_draft"),
                 ("ctrl+e", "Edit in $EDITOR", "composer.editor"),
+                (self.diagnose_key(), "Diagnose account", "diagnose"),
             ]
         )
         return rows
@@ -588,6 +635,11 @@ class TuimailApp(App[None]):
                     getattr(self.main, f"action_{action}")()
 
             yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", run)
+        yield SystemCommand(
+            "Diagnose account…",
+            f"Run every check on the current account's servers ({self.diagnose_key()})",
+            self.action_diagnose,
+        )
 
     async def action_quit(self) -> None:
         self._quitting = True
@@ -598,3 +650,11 @@ class TuimailApp(App[None]):
         if self.service is not None:
             self.service.listener = None
             self.service.stop()
+
+
+def _connection_error(exc: BaseException) -> bool:
+    """Errors a diagnosis can explain: network, TLS, protocol and login failures."""
+    if isinstance(exc, OSError):
+        return True
+    module = type(exc).__module__.split(".")[0]
+    return module in ("imaplib", "imapclient", "poplib", "aiosmtplib", "smtplib")

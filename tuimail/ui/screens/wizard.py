@@ -77,6 +77,8 @@ class WizardScreen(Screen[Account | None]):
                     compact=True, label="Find settings", id="wiz-detect", variant="primary"
                 )
                 yield Button(compact=True, label="Verify login", id="wiz-verify")
+                # Shown once detection or the login check failed.
+                yield Button(compact=True, label="Diagnose", id="wiz-diagnose", variant="warning")
             yield Static("", id="wizard-log")
             yield Static(Text("Incoming (IMAP)", style="bold"))
             with Horizontal(classes="row"):
@@ -126,6 +128,7 @@ class WizardScreen(Screen[Account | None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Setup"
+        self.query_one("#wiz-diagnose", Button).display = False
         self.query_one("#wiz-email", Input).focus()
 
     # -- helpers ----------------------------------------------------------------------
@@ -223,6 +226,7 @@ class WizardScreen(Screen[Account | None]):
     def show_detection(self, result) -> None:
         if not result.found:
             self.log_line(result.error or "No mail servers were found. Enter them below.")
+            self.offer_diagnose()
             return
         for prefix, probe in (("in", result.incoming), ("out", result.outgoing)):
             c = probe.candidate
@@ -240,6 +244,8 @@ class WizardScreen(Screen[Account | None]):
             self.verified = bool(result.login_ok)
             if self.verified:
                 self.log_line("Login verified. Choose where the password lives, then save.")
+            else:
+                self.offer_diagnose()
         if not self.value("wiz-name"):
             self.query_one("#wiz-name", Input).value = result.email.split("@", 1)[1].split(".")[0]
 
@@ -261,8 +267,54 @@ class WizardScreen(Screen[Account | None]):
             for check in checks:
                 self.log_line(f"{'✓' if check.ok else '✗'} login ({check.role}): {check.detail}")
             self.verified = all(c.ok for c in checks)
+            if not self.verified:
+                self.offer_diagnose()
 
         self.app.work(job, "verify", done)
+
+    # -- diagnose ---------------------------------------------------------------------
+
+    def offer_diagnose(self) -> None:
+        self.query_one("#wiz-diagnose", Button).display = True
+        self.log_line("Press Diagnose to check the servers step by step.")
+
+    def diagnose_account(self) -> Account:
+        """The account as entered; missing servers are the usual names (not saved)."""
+        email = self.value("wiz-email")
+        if "@" not in email:
+            raise ValueError("Enter your whole email address, like you@example.org.")
+        domain = email.split("@", 1)[1]
+        fields = {
+            "wiz-in-host": f"imap.{domain}",
+            "wiz-in-port": "993",
+            "wiz-out-host": f"smtp.{domain}",
+            "wiz-out-port": "587",
+        }
+        for wid, guess in fields.items():
+            widget = self.query_one(f"#{wid}", Input)
+            if not widget.value.strip():
+                widget.value = guess
+        return self.account()
+
+    @on(Button.Pressed, "#wiz-diagnose")
+    def action_diagnose(self) -> None:
+        from tuimail.ui.screens.diagnose import DiagnoseScreen
+
+        try:
+            account = self.diagnose_account()
+        except ValueError as exc:
+            self.log_line(str(exc))
+            return
+        typed = self.query_one("#wiz-password", Input).value
+        options = self.detection_options_obj()
+        doctor = {"timeout": options.timeout}
+        if options.nameserver:
+            doctor["nameserver"] = options.nameserver
+        self.app.push_screen(
+            DiagnoseScreen(
+                account, password=lambda _a: Secret(typed) if typed else None, options=doctor
+            )
+        )
 
     # -- saving -----------------------------------------------------------------------
 

@@ -16,8 +16,18 @@ class StatusBar(Static):
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
-    def update_status(self, states: dict[str, AccountState], outbox: int, error: str = "") -> None:
+    def update_status(
+        self,
+        states: dict[str, AccountState],
+        outbox: int,
+        error: str = "",
+        diagnose_key: str = "",
+    ) -> None:
         text = Text()
+        if diagnose_key and any(s.state in ("error", "offline") for s in states.values()):
+            # First, so a long error on a narrow terminal cannot push it out of sight.
+            text.append(f"press {diagnose_key} to diagnose", style="bold reverse")
+            text.append("  ")
         for name, state in states.items():
             text.append(f"{GLYPHS.get(state.state, '?')} {sanitize(name)}: ")
             text.append(sanitize(state.detail or state.state))
