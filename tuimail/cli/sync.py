@@ -65,11 +65,12 @@ def _accounts(name: str | None, *, imap_only: bool = True) -> list[Account]:
 
 
 def _connector(account: Account):
+    from tuimail.core.connect import account_timeout
     from tuimail.core.imap.session import connector
     from tuimail.core.secrets import get_password
 
     ask = getpass.getpass if sys.stdin.isatty() else None
-    return connector(account, get_password(account, ask))
+    return connector(account, get_password(account, ask), timeout=account_timeout(account))
 
 
 def _guard(func):

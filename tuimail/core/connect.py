@@ -37,6 +37,18 @@ poplib._MAXLINE = max(poplib._MAXLINE, 1 << 20)
 DEFAULT_TIMEOUT = 30.0
 
 
+def account_timeout(account: Any) -> float:
+    """The account's network timeout in seconds: `timeout = N` in its config table
+    (kept in Account.extra), else DEFAULT_TIMEOUT. Each connect, read or write that waits
+    longer fails with "did not answer in time"."""
+    value = getattr(account, "extra", {}).get("timeout")
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_TIMEOUT
+    return seconds if 0 < seconds <= 3600 else DEFAULT_TIMEOUT
+
+
 class TLSRequiredError(ConnectionError):
     """The connection could not be secured as the account requires; nothing was sent."""
 
@@ -117,8 +129,18 @@ def ensure_nothing_pending(reader: io.BufferedReader | None, sock: socket.socket
 # -- IMAP ------------------------------------------------------------------------------
 
 
+# A hostile or broken server must not make us buffer without end. imaplib already refuses
+# lines over 1,000,000 bytes; these bound one literal ({n} announced by the server) and
+# everything read for one command (a flood of untagged responses).
+MAX_LITERAL = 256 << 20
+MAX_RESPONSE = 1 << 30
+
+
 class _IMAP4(imaplib.IMAP4):
-    """imaplib with our socket: connect to `address`, TCP_NODELAY, optional TLS + pin."""
+    """imaplib with our socket: connect to `address`, TCP_NODELAY, optional TLS + pin,
+    and bounded reads (MAX_LITERAL, MAX_RESPONSE)."""
+
+    _received = 0
 
     def __init__(
         self,
@@ -140,6 +162,41 @@ class _IMAP4(imaplib.IMAP4):
         if self._context is not None:
             return _wrap(sock, self.host, self._context, self._pin)
         return sock
+
+    def _command(self, name: str, *args: Any) -> Any:
+        self._received = 0
+        return super()._command(name, *args)
+
+    def readline(self) -> bytes:
+        line = super().readline()
+        self._count(len(line))
+        return line
+
+    def read(self, size: int) -> bytes:
+        """A literal, refused before reading if announced too big, and read in chunks
+        (BufferedReader.read(n) would reserve n bytes at once)."""
+        if size > MAX_LITERAL:
+            raise self.abort(
+                f"the mail server announced an item of {size:,} bytes, more than tuimail "
+                f"accepts ({MAX_LITERAL >> 20} MB); the connection was closed"
+            )
+        chunks, left = [], size
+        while left > 0:
+            chunk = self.file.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+            self._count(len(chunk))
+        return b"".join(chunks)
+
+    def _count(self, size: int) -> None:
+        self._received += size
+        if self._received > MAX_RESPONSE:
+            raise self.abort(
+                f"the mail server sent more than {MAX_RESPONSE >> 20} MB in answer to one "
+                "command; the connection was closed"
+            )
 
 
 class TuimailIMAPClient(IMAPClient):

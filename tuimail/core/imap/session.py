@@ -7,7 +7,9 @@ TCP_NODELAY and go through `tuimail.core.connect.open_imap` (TLS policy, pins).
 
 from __future__ import annotations
 
+import ast
 import imaplib
+import re
 import socket
 import ssl
 from collections.abc import Callable
@@ -59,6 +61,9 @@ def connect(
         client.login(account.login, reveal(password))
     except LoginError as exc:
         close_quietly(client)
+        misbehaved = protocol_violation(_text(exc))
+        if misbehaved:
+            raise ImapError(misbehaved) from None
         raise AuthenticationError(
             f"{account.incoming.host} refused the login for {account.login}: "
             f"{_text(exc) or 'wrong user name or password'}"
@@ -127,15 +132,80 @@ def describe(exc: BaseException) -> str:
             "the mail server's host name cannot be found (DNS): check the host name in "
             "the account settings, or the network connection"
         )
+    if isinstance(exc, UnicodeError):
+        return "the mail server sent bytes that are not valid in an IMAP answer"
+    if isinstance(exc, MemoryError):
+        return "the mail server sent more data than tuimail can hold; the connection was closed"
+    misbehaved = protocol_violation(_text(exc))
+    if misbehaved:
+        return misbehaved
     if is_connection_error(exc):
         return f"the connection to the mail server was lost ({_text(exc) or type(exc).__name__})"
     return _text(exc) or type(exc).__name__
 
 
+_COMMAND_PREFIX = re.compile(r"^(?:command: \S+ => )+")
+_VIOLATIONS = (
+    (
+        re.compile(r"got more than (\d+) bytes"),
+        "the mail server sent a line longer than {0} bytes (not IMAP); the connection was closed",
+    ),
+    (
+        re.compile(r"unexpected tagged response: (.*)", re.S),
+        "the mail server answered a command that was not sent ({0}); the connection was closed",
+    ),
+    (
+        re.compile(r"unexpected response: (.*)", re.S),
+        'the mail server does not speak IMAP (it sent "{0}"); the connection was closed',
+    ),
+    (
+        re.compile(r"socket error: unterminated line: (.*)", re.S),
+        "the mail server closed the connection in the middle of a line ({0})",
+    ),
+    (
+        re.compile(r"socket error: EOF"),
+        "the mail server closed the connection",
+    ),
+)
+
+
+def protocol_violation(text: str) -> str | None:
+    """A sentence for imaplib's texts about a server that broke the protocol, else None."""
+    text = _COMMAND_PREFIX.sub("", text)
+    if text.startswith("the mail server "):
+        return text  # our own limits (tuimail.core.connect)
+    for pattern, sentence in _VIOLATIONS:
+        match = pattern.search(text)
+        if match:
+            detail = match.group(1) if pattern.groups else ""
+            if detail.isdigit():
+                detail = f"{int(detail):,}"
+            elif len(detail) > 60:
+                detail = detail[:60] + "..."
+            return sentence.format(detail)
+    return None
+
+
+_BYTES_REPR = re.compile(r"""\bb(['"])((?:\\.|(?!\1).)*)\1""")
+
+
 def _text(exc: BaseException) -> str:
+    """The exception's text, bytes reprs (b'...') decoded, made safe for a terminal."""
     from tuimail.core.sanitize import sanitize
 
     value = exc.args[0] if exc.args else ""
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    return sanitize(str(value))
+    elif isinstance(value, list | tuple):
+        value = " ".join(
+            v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in value
+        )
+    return sanitize(_BYTES_REPR.sub(_unrepr, str(value)))
+
+
+def _unrepr(match: re.Match) -> str:
+    try:
+        value = ast.literal_eval(match.group(0))
+    except (ValueError, SyntaxError):
+        return match.group(0)
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from imapclient import IMAPClient
@@ -248,12 +248,17 @@ class SyncEngine:
         close_quietly(client)
 
     def _retrying(self, step: Callable[[], object]):
-        """Run a step; on a lost connection reconnect and run it again (idempotent)."""
+        """Run a step; on a lost connection reconnect and run it again (idempotent).
+        A timeout on a connection made for this attempt is not retried: the server is not
+        answering, and each retry would make the user wait the whole timeout again."""
         for attempt in range(RETRIES):
+            had_connection = self._client is not None
             try:
                 return step()
             except Exception as exc:
                 if not is_connection_error(exc) or attempt == RETRIES - 1:
+                    raise
+                if isinstance(exc, TimeoutError) and not had_connection:
                     raise
                 self.drop_connection()
                 time.sleep(min(0.2 * 2**attempt, 2.0))
@@ -283,7 +288,7 @@ class SyncEngine:
             try:
                 result.folders.append(self._retrying(lambda n=name: self.sync_folder(n)))
             except Exception as exc:
-                result.errors.append(f"{name}: {describe(exc)}")
+                result.errors.append(f"{_safe(name)}: {describe(exc)}")
         result.seconds = time.perf_counter() - started
         return result
 
@@ -333,9 +338,12 @@ class SyncEngine:
                 selectable=selectable,
             )
             seen.add(name)
-        for folder in self.store.folders(self.account.name, counts=False):
-            if not folder.local and folder.name not in seen:
-                self.store.delete_folder(folder.id)
+        # INBOX always exists (RFC 3501): a LIST without it is incomplete, so it is not
+        # taken as "every other folder was deleted on the server".
+        if any(name.upper() == "INBOX" for name in seen):
+            for folder in self.store.folders(self.account.name, counts=False):
+                if not folder.local and folder.name not in seen:
+                    self.store.delete_folder(folder.id)
         return self.store.folders(self.account.name, counts=False)
 
     # -- one folder ----------------------------------------------------------------------
@@ -534,7 +542,7 @@ class SyncEngine:
         size = self.first_batch
         while done < total:
             chunk = uids[done : done + size]
-            messages = fetch_headers(self.client, uid_set(chunk), self.condstore)
+            messages = fetch_headers(self.client, uid_set(chunk), self.condstore, set(chunk))
             self.store.add_messages(folder_id, messages)
             added += len(messages)
             done += len(chunk)
@@ -544,16 +552,22 @@ class SyncEngine:
         return added
 
     def _fetch_ranges(self, folder_id: int, name: str, high: int, expected: int) -> int:
-        """Headers of UIDs high..1 in descending ranges (first sync); returns how many."""
+        """Headers of UIDs high..1 in descending ranges (first sync); returns how many.
+        A range that comes back empty means the folder is not dense after all (or its
+        EXISTS/UIDNEXT were not true): the UIDs left are listed with one UID SEARCH."""
         added, size = 0, self.first_batch
         while high >= 1:
             low = max(1, high - size + 1)
-            messages = fetch_headers(self.client, f"{low}:{high}", self.condstore)
+            wanted = range(low, high + 1)
+            messages = fetch_headers(self.client, f"{low}:{high}", self.condstore, wanted)
             self.store.add_messages(folder_id, messages)
             added += len(messages)
             if self.progress:
                 self.progress(name, min(added, expected), expected)
             high, size = low - 1, self.batch
+            if not messages and high >= 1:
+                rest = [u for u in uid_search(self.client, f"UID 1:{high}") if u <= high]
+                return added + self._fetch_new(folder_id, name, rest)
         return added
 
     def _download_bodies(self, folder_id: int) -> None:
@@ -594,10 +608,10 @@ class SyncEngine:
                     "message again"
                 )
             data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
-            for item in data.values():
-                raw = item.get(b"BODY[]")
-                if raw is not None:
-                    return raw
+            # Only the UID asked for: a server may add FETCH data for other messages.
+            raw = data.get(row.uid, {}).get(b"BODY[]")
+            if raw is not None:
+                return raw
             raise ImapError("the message is no longer on the server")
 
         raw = self._retrying(step)
@@ -631,10 +645,13 @@ def _internaldate(value: bytes) -> float | None:
         return None
 
 
-def fetch_headers(client: IMAPClient, uids: str, modseq: bool) -> list[NewMessage]:
+def fetch_headers(
+    client: IMAPClient, uids: str, modseq: bool, wanted: Container[int] | None = None
+) -> list[NewMessage]:
     """UID FETCH of the list columns, parsed here rather than by imapclient's general
     parser (3-4x faster on big folders). Responses without a header literal (unsolicited
-    flag updates) are skipped; the count check in sync_folder catches anything missed."""
+    flag updates) are skipped, and so are UIDs not in `wanted` (a server may send data
+    nobody asked for); the count check in sync_folder catches anything missed."""
     items = "UID FLAGS INTERNALDATE RFC822.SIZE " + HEADER_ITEM.decode()
     if modseq:
         items += " MODSEQ"
@@ -662,6 +679,8 @@ def fetch_headers(client: IMAPClient, uids: str, modseq: bool) -> list[NewMessag
             header = b""  # sent as an empty quoted string
         if uid is None or header is None:
             continue
+        if wanted is not None and int(uid.group(1)) not in wanted:
+            continue
         flags = _META["flags"].search(meta)
         date = _META["date"].search(meta)
         size = _META["size"].search(meta)
@@ -677,6 +696,12 @@ def fetch_headers(client: IMAPClient, uids: str, modseq: bool) -> list[NewMessag
             )
         )
     return out
+
+
+def _safe(text: str) -> str:
+    from tuimail.core.sanitize import sanitize
+
+    return sanitize(text)
 
 
 def _decode(data) -> str:

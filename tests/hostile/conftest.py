@@ -1,0 +1,90 @@
+"""Fixtures for the hostile-server tests: a scripted server and a saved account for it."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pytest
+
+from tests.hostile.scripted import ScriptedServer
+from tuimail.__main__ import main
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.config import save_account
+
+TIMEOUT = 1.5  # the account's network timeout in these tests (seconds)
+PASSWORD = "hostile-secret-pw"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+    seconds: float
+
+
+def save(server: ScriptedServer, protocol: str = "imap", **settings) -> Account:
+    """An account named `work` whose incoming (or outgoing, for smtp) server is `server`."""
+    here = ServerSettings(host=server.host, port=server.port, security="tls")
+    nowhere = ServerSettings(host="127.0.0.1", port=9, security="tls")
+    account = Account(
+        name="work",
+        email="bob@example.test",
+        username="bob",
+        protocol="pop3" if protocol == "pop3" else "imap",
+        incoming=nowhere if protocol == "smtp" else here,
+        outgoing=here if protocol == "smtp" else nowhere,
+        ca_file=server.ca_file,
+        password_command=f"printf %s {shlex.quote(PASSWORD)}",
+        extra={"timeout": TIMEOUT, **settings},
+    )
+    save_account(account)
+    return account
+
+
+@pytest.fixture
+def cli(capsys):
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        started = time.monotonic()
+        code = main(list(args))
+        seconds = time.monotonic() - started
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err, seconds)
+
+    return run
+
+
+@pytest.fixture
+def scripted(test_ca):
+    servers: list[ScriptedServer] = []
+
+    @contextmanager
+    def start(script) -> Iterator[ScriptedServer]:
+        server = ScriptedServer(test_ca, script)
+        servers.append(server)
+        with server:
+            yield server
+        assert server.errors == []
+
+    return start
+
+
+BAD = ("\x1b", "\x9b", "\x07", "\x90", "\x9d", "Traceback", PASSWORD)
+
+
+def assert_clean_failure(run: Run, *, limit: float = 15.0) -> str:
+    """Non-zero status, a short error on stderr, nothing dangerous anywhere; returns it."""
+    assert run.code != 0, (run.out, run.err)
+    for text in (run.out, run.err):
+        for bad in BAD:
+            assert bad not in text, (bad, text)
+    lines = [line for line in run.err.splitlines() if line.strip()]
+    assert 1 <= len(lines) <= 2, run.err
+    assert all(len(line) < 400 for line in lines), run.err
+    assert run.seconds < limit, run.seconds
+    return run.err.strip()

@@ -1,0 +1,247 @@
+"""A tiny scripted TLS server on loopback that plays a hostile IMAP, POP3 or SMTP peer.
+
+    with ScriptedServer(test_ca, script) as server:   # script(conn) per connection
+        ... server.port ...
+
+A script talks to one client over `Conn` (send, readline, a stop event to wait on instead of
+sleeping). `ImapScript` / `Pop3Script` / `SmtpScript` answer like a small well-behaved
+server, and each command can be overridden to misbehave.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+
+from testserver.certs import TestCA
+
+MAX_LINE = 65536
+
+
+class Conn:
+    def __init__(self, sock: ssl.SSLSocket, stop: threading.Event) -> None:
+        self.sock = sock
+        self.stop = stop
+        self.file = sock.makefile("rb")
+        self.sent = 0  # bytes sent, to show how much a client accepted before giving up
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+        self.sent += len(data)
+
+    def readline(self) -> bytes:
+        """One line without CRLF; b"" when the client closed."""
+        line = self.file.readline(MAX_LINE)
+        return line.rstrip(b"\r\n") if line else b""
+
+    def flood(self, chunk: bytes, limit: int = 64 << 20) -> None:
+        """Send `chunk` again and again until the client closes (or `limit` bytes)."""
+        try:
+            while self.sent < limit and not self.stop.is_set():
+                self.send(chunk)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Really close (the makefile() reader would keep the socket open)."""
+        for step in (
+            lambda: self.sock.shutdown(socket.SHUT_RDWR),
+            self.file.close,
+            self.sock.close,
+        ):
+            try:
+                step()
+            except OSError:
+                pass
+
+    def hang(self) -> None:
+        """Say nothing more until the test ends."""
+        self.stop.wait(60)
+
+
+Script = Callable[[Conn], None]
+
+
+class ScriptedServer:
+    def __init__(self, ca: TestCA, script: Script) -> None:
+        self.script = script
+        self.host = "127.0.0.1"
+        self.ca_file = ca.ca_file
+        self.context = ca.issue("good").server_context()
+        self.stop = threading.Event()
+        self.connections: list[Conn] = []
+        self.errors: list[BaseException] = []
+        self._listener = socket.create_server((self.host, 0))
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self._threads: list[threading.Thread] = []
+
+    def __enter__(self) -> ScriptedServer:
+        thread = threading.Thread(target=self._accept, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self._listener.close()
+        for thread in list(self._threads):
+            thread.join(10)
+
+    @property
+    def sent(self) -> int:
+        return sum(c.sent for c in self.connections)
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                sock, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self, raw: socket.socket) -> None:
+        raw.settimeout(30)
+        try:
+            sock = self.context.wrap_socket(raw, server_side=True)
+        except (OSError, ssl.SSLError):
+            raw.close()
+            return
+        conn = Conn(sock, self.stop)
+        self.connections.append(conn)
+        try:
+            self.script(conn)
+        except (OSError, ssl.SSLError, ValueError):
+            pass  # the client went away: expected for most scripts
+        except BaseException as exc:  # a bug in the script: the test reports it
+            self.errors.append(exc)
+        finally:
+            conn.close()
+
+
+# -- a small IMAP server whose commands can be overridden ---------------------------------
+
+Handler = Callable[[Conn, bytes, bytes], None]  # conn, tag, arguments
+
+MESSAGE = (
+    b"From: Alice <alice@example.test>\r\nTo: bob@example.test\r\nSubject: hello\r\n"
+    b"Message-ID: <m1@example.test>\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n"
+    b"Body of the message.\r\n"
+)
+
+
+def imap_fetch_line(seq: int, uid: int, subject: bytes = b"hello") -> bytes:
+    header = MESSAGE.replace(b"Subject: hello", b"Subject: " + subject).split(b"\r\n\r\n")[0]
+    header += b"\r\n\r\n"
+    return (
+        (
+            f'* {seq} FETCH (UID {uid} FLAGS () INTERNALDATE "01-Jan-2024 10:00:00 +0000" '
+            f"RFC822.SIZE {len(MESSAGE)} BODY[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID "
+            f"IN-REPLY-TO REFERENCES CONTENT-TYPE)] {{{len(header)}}}\r\n"
+        ).encode()
+        + header
+        + b")\r\n"
+    )
+
+
+class ImapScript:
+    """Greeting, CAPABILITY, LOGIN, LIST/LSUB (INBOX), EXAMINE (one message, UID 1), UID
+    SEARCH/FETCH, LOGOUT. `overrides[COMMAND]` replaces one command's answer; `greeting`
+    replaces the greeting (None: send nothing and hang)."""
+
+    def __init__(
+        self,
+        overrides: dict[str, Handler] | None = None,
+        greeting: bytes | None = b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n",
+        subject: bytes = b"hello",
+        folder: bytes = b"INBOX",
+    ) -> None:
+        self.overrides = overrides or {}
+        self.greeting = greeting
+        self.subject = subject
+        self.folder = folder
+        self.commands: list[bytes] = []
+
+    def __call__(self, conn: Conn) -> None:
+        if self.greeting is None:
+            conn.hang()
+            return
+        conn.send(self.greeting)
+        while True:
+            line = conn.readline()
+            if not line:
+                return
+            self.commands.append(line)
+            tag, _, rest = line.partition(b" ")
+            command, _, args = rest.partition(b" ")
+            if command.upper() == b"UID":
+                sub, _, args = args.partition(b" ")
+                command = b"UID " + sub
+            name = command.upper().decode("ascii", "replace")
+            handler = self.overrides.get(name) or getattr(
+                self, "cmd_" + name.replace(" ", "_").lower(), None
+            )
+            if handler is None:
+                conn.send(tag + b" OK done\r\n")
+            else:
+                handler(conn, tag, args)
+            if name == "LOGOUT":
+                return
+
+    def cmd_capability(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+
+    def cmd_login(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(tag + b" OK logged in\r\n")
+
+    def cmd_list(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b'* LIST () "/" ' + self.folder + b"\r\n" + tag + b" OK done\r\n")
+
+    cmd_lsub = cmd_list
+
+    def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(
+            b"* 1 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n"
+            b"* FLAGS (\\Seen)\r\n" + tag + b" OK [READ-ONLY] done\r\n"
+        )
+
+    cmd_select = cmd_examine
+
+    def cmd_status(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        name = args.split(b" ")[0]
+        conn.send(
+            b"* STATUS "
+            + name
+            + b" (MESSAGES 1 UIDNEXT 2 UIDVALIDITY 7)\r\n"
+            + tag
+            + b" OK done\r\n"
+        )
+
+    def cmd_uid_search(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b"* SEARCH 1\r\n" + tag + b" OK done\r\n")
+
+    def cmd_uid_fetch(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        if b"BODY.PEEK[]" in args:
+            conn.send(
+                f"* 1 FETCH (UID 1 BODY[] {{{len(MESSAGE)}}}\r\n".encode()
+                + MESSAGE
+                + b")\r\n"
+                + tag
+                + b" OK done\r\n"
+            )
+        elif b"BODY.PEEK[HEADER" in args:
+            conn.send(imap_fetch_line(1, 1, self.subject) + tag + b" OK done\r\n")
+        else:
+            conn.send(b"* 1 FETCH (UID 1 FLAGS ())\r\n" + tag + b" OK done\r\n")
+
+    def cmd_noop(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(tag + b" OK done\r\n")
+
+    def cmd_logout(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b"* BYE bye\r\n" + tag + b" OK done\r\n")

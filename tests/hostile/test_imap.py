@@ -1,0 +1,195 @@
+"""`tuimail sync | list | read` against scripted hostile IMAP servers.
+
+Every case: a one-line error (no traceback, no terminal escapes), a non-zero status, within
+the account timeout (plus retries), and nothing already in the store lost.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
+from tests.hostile.scripted import Conn, ImapScript, imap_fetch_line
+
+pytestmark = pytest.mark.timeout(60)
+
+ESCAPES = b"\x1b]52;c;aGVsbG8=\x07\x1b[2J\xc2\x9b31m"  # clipboard write, clear screen, C1 CSI
+
+
+def greeting_then_close(conn: Conn) -> None:
+    conn.send(b"* OK ready\r\n")
+
+
+def garbage_greeting(conn: Conn) -> None:
+    conn.send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    conn.hang()
+
+
+def endless_greeting(conn: Conn) -> None:
+    conn.send(b"* OK ")
+    conn.flood(b"A" * 65536)
+
+
+def huge_literal(conn: Conn) -> None:
+    conn.send(b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+    conn.readline()
+    conn.send(b"* CAPABILITY {999999999999}\r\n" + b"x" * 1000)
+    conn.hang()
+
+
+def silent(conn: Conn) -> None:
+    conn.hang()
+
+
+def escapes_greeting(conn: Conn) -> None:
+    conn.send(b"* BYE " + ESCAPES + b" go away\r\n")
+
+
+def _reply(text: bytes):
+    def handler(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(text.replace(b"TAG", tag))
+
+    return handler
+
+
+def _hang(conn: Conn, tag: bytes, args: bytes) -> None:
+    conn.hang()
+
+
+CASES = {
+    "greeting then close": greeting_then_close,
+    "garbage greeting": garbage_greeting,
+    "endless line": endless_greeting,
+    "literal of 999999999999 bytes": huge_literal,
+    "escapes in the greeting": escapes_greeting,
+    "escapes in the login refusal": ImapScript(
+        {"LOGIN": _reply(b"TAG NO [AUTHENTICATIONFAILED] " + ESCAPES + b" wrong\r\n")}
+    ),
+    "escapes in the capability text": ImapScript(
+        {"CAPABILITY": _reply(b"* CAPABILITY IMAP4rev1 " + ESCAPES + b"\r\nTAG OK done\r\n")},
+        greeting=b"* OK hi\r\n",
+    ),
+    "tagged reply for another tag": ImapScript({"LOGIN": _reply(b"Z999 OK logged in\r\n")}),
+    "tagged reply for a tag not in use": ImapScript(
+        {"LOGIN": lambda conn, tag, args: conn.send(tag.rstrip(b"0123456789") + b"77 OK hi\r\n")}
+    ),
+    "endless line after login": ImapScript(
+        {"LIST": lambda conn, tag, args: (conn.send(b"* LIST () "), conn.flood(b"B" * 65536))}
+    ),
+    "literal of 999999999999 bytes in LIST": ImapScript(
+        {"LIST": _reply(b'* LIST () "/" {999999999999}\r\nINBOX')}
+    ),
+    "escapes in a folder name and its refusal": ImapScript(
+        {"EXAMINE": _reply(b"TAG NO " + ESCAPES + b" no such folder\r\n")},
+        folder=b'"' + ESCAPES.replace(b"\x07", b"") + b'evil"',
+    ),
+}
+
+
+@pytest.mark.parametrize("script", CASES.values(), ids=CASES.keys())
+def test_sync_fails_cleanly(scripted, cli, script) -> None:
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+    assert_clean_failure(run)
+    assert server.sent < 16 << 20  # the client stopped reading: nothing buffered without end
+
+
+HANGS = {
+    "no greeting": silent,
+    "no answer to LOGIN": ImapScript({"LOGIN": _hang}),
+    "no answer to EXAMINE": ImapScript({"EXAMINE": _hang}),
+}
+
+
+@pytest.mark.parametrize("script", HANGS.values(), ids=HANGS.keys())
+def test_sync_gives_up_after_the_account_timeout(scripted, cli, script) -> None:
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+    error = assert_clean_failure(run, limit=TIMEOUT * 2 + 3)
+    assert "did not answer in time" in error
+    assert run.seconds >= TIMEOUT * 0.9
+
+
+def test_huge_exists_and_uidnext(scripted, cli) -> None:
+    def examine(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(
+            b"* 4294967295 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4294967295] ok\r\n"
+            + tag
+            + b" OK [READ-ONLY] done\r\n"
+        )
+
+    with scripted(ImapScript({"EXAMINE": examine})) as server:
+        save(server)
+        run = cli("sync", "work")
+    assert run.seconds < 15
+    assert "\x1b" not in run.out + run.err and "Traceback" not in run.err
+
+
+def test_fetch_answers_for_uids_not_asked_are_not_stored(scripted, cli) -> None:
+    def fetch(conn: Conn, tag: bytes, args: bytes) -> None:
+        extra = imap_fetch_line(2, 777, b"unasked")
+        conn.send(imap_fetch_line(1, 1) + extra + tag + b" OK done\r\n")
+
+    with scripted(ImapScript({"UID FETCH": fetch})) as server:
+        save(server)
+        run = cli("sync", "work")
+        assert run.code == 0, run.err
+        listed = cli("list", "work")
+    assert "hello" in listed.out and "unasked" not in listed.out
+
+
+def test_escapes_in_subjects_never_reach_the_terminal(scripted, cli) -> None:
+    subject = b"hi " + ESCAPES + b" there"
+    with scripted(ImapScript(subject=subject)) as server:
+        save(server)
+        assert cli("sync", "work").code == 0
+        listed = cli("list", "work")
+        shown = cli("list", "work", "--json")
+    for run in (listed, shown):
+        assert run.code == 0 and "there" in run.out
+        assert not any(bad in run.out for bad in ("\x1b", "\x9b", "\x07")), run.out
+
+
+def test_read_ignores_a_body_for_another_uid(scripted, cli) -> None:
+    def fetch(conn: Conn, tag: bytes, args: bytes) -> None:
+        if b"BODY.PEEK[]" not in args:
+            ImapScript.cmd_uid_fetch(script, conn, tag, args)
+            return
+        evil = b"Subject: forged\r\n\r\nFORGED BODY\r\n"
+        conn.send(
+            f"* 2 FETCH (UID 2 BODY[] {{{len(evil)}}}\r\n".encode()
+            + evil
+            + b")\r\n"
+            + tag
+            + b" OK done\r\n"
+        )
+
+    script = ImapScript({"UID FETCH": fetch})
+    with scripted(script) as server:
+        save(server)
+        assert cli("sync", "work").code == 0
+        run = cli("read", "1", "--account", "work")
+    assert "FORGED" not in run.out
+    assert_clean_failure(run)
+
+
+def test_nothing_in_the_store_is_lost(scripted, cli) -> None:
+    with scripted(ImapScript()) as good:
+        save(good)
+        assert cli("sync", "work").code == 0
+        assert cli("read", "1", "--account", "work").code == 0
+    for case in (
+        "garbage greeting",
+        "endless line after login",
+        "escapes in a folder name and its refusal",
+        "literal of 999999999999 bytes in LIST",
+    ):
+        with scripted(CASES[case]) as server:
+            save(server)
+            assert cli("sync", "work").code != 0
+    listed = cli("list", "work")
+    assert listed.code == 0 and "hello" in listed.out
+    body = cli("read", "1", "--account", "work")
+    assert body.code == 0 and "Body of the message." in body.out
