@@ -31,6 +31,35 @@ def make_account(server, user, protocol="imap", security="tls", smtp_security="t
     )
 
 
+def healthy_zone(server, domain: str | None = None) -> str:
+    """Serve a zone on which every DNS check is ok for accounts from `make_account`
+    (incoming and outgoing host "localhost"); returns the --nameserver value to pass."""
+    d = domain or server.domain
+    zone = server.default_zone()
+    p = server.ports
+    srv = {
+        "_imaps._tcp": p.imap_tls,
+        "_imap._tcp": p.imap_starttls,
+        "_pop3s._tcp": p.pop3_tls,
+        "_pop3._tcp": p.pop3_starttls,
+        "_submissions._tcp": p.smtp_tls,
+        "_submission._tcp": p.smtp_starttls,
+    }
+    for label, port in srv.items():
+        zone.pop(f"{label}.{server.domain}", None)
+        if port:
+            zone[f"{label}.{d}"] = [("SRV", f"0 1 {port} localhost.")]
+    zone[d] = [("A", "127.0.0.1"), ("MX", f"10 mx.{d}."), ("TXT", "v=spf1 mx -all")]
+    zone[f"mx.{d}"] = [("A", "127.0.0.1")]
+    zone[f"_dmarc.{d}"] = [("TXT", f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}")]
+    zone[f"_mta-sts.{d}"] = [("TXT", "v=STSv1; id=20260101")]
+    zone[f"_smtp._tls.{d}"] = [("TXT", f"v=TLSRPTv1; rua=mailto:tls@{d}")]
+    zone["localhost"] = [("A", "127.0.0.1")]
+    zone["1.0.0.127.in-addr.arpa"] = [("PTR", "localhost.")]
+    server.set_dns(zone)
+    return f"127.0.0.1:{server.dns_port}"
+
+
 @pytest.fixture(params=["expired", "wrong_host"])
 def bad_cert_server(request: pytest.FixtureRequest, test_ca: TestCA):
     with MailServer(ca=test_ca, cert=request.param) as server:

@@ -1,0 +1,263 @@
+"""DNS checks against the loopback DNS server: every problem produced for real in a zone.
+
+No query leaves the machine: every check gets nameserver=127.0.0.1:<test port>.
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import time
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.doctor.conftest import healthy_zone, make_account
+from testserver.dns import DNSServer
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.doctor.dns_checks import check_dns
+
+D = "example.test"
+
+
+def _zone() -> dict[str, list[tuple[str, str]]]:
+    """Healthy for `_account()`: incoming localhost:993, outgoing localhost:465."""
+    return {
+        D: [("A", "127.0.0.1"), ("MX", f"10 mx.{D}."), ("TXT", "v=spf1 mx -all")],
+        f"mx.{D}": [("A", "127.0.0.1")],
+        f"_imaps._tcp.{D}": [("SRV", "0 1 993 localhost.")],
+        f"_submissions._tcp.{D}": [("SRV", "0 1 465 localhost.")],
+        f"_dmarc.{D}": [("TXT", f"v=DMARC1; p=quarantine; rua=mailto:d@{D}")],
+        f"_mta-sts.{D}": [("TXT", "v=STSv1; id=1")],
+        f"_smtp._tls.{D}": [("TXT", f"v=TLSRPTv1; rua=mailto:t@{D}")],
+        "localhost": [("A", "127.0.0.1")],
+        "1.0.0.127.in-addr.arpa": [("PTR", "localhost.")],
+    }
+
+
+def _account() -> Account:
+    return Account(
+        name="t",
+        email=f"alice@{D}",
+        username="alice",
+        incoming=ServerSettings("localhost", 993, "tls"),
+        outgoing=ServerSettings("localhost", 465, "tls"),
+        protocol="imap",
+    )
+
+
+@pytest.fixture(scope="module")
+def dns_server():
+    with DNSServer() as server:
+        yield server
+
+
+@pytest.fixture
+def dns(dns_server):
+    """The module's DNS server, serving a fresh healthy zone; returns (server, nameserver)."""
+    dns_server.zone = _zone()
+    dns_server.queries.clear()
+    return dns_server, f"127.0.0.1:{dns_server.port}"
+
+
+def _run(nameserver, **kw):
+    results = check_dns(_account(), nameserver, 5.0, **kw)
+    return {r.name: r for r in results}, results
+
+
+def test_healthy_zone_all_ok(dns) -> None:
+    server, ns = dns
+    by, results = _run(ns)
+    assert [r.status for r in results] == ["ok"] * len(results), results
+    assert list(by) == [
+        "MX",
+        "SRV records",
+        "SPF",
+        "DMARC",
+        "MTA-STS",
+        "TLS-RPT",
+        "PTR of the outgoing server",
+    ]
+    assert all(r.group == f"DNS for {D}" for r in results)
+    assert "10 mx.example.test" in by["MX"].seen and "another machine" in by["MX"].seen
+    assert "'v=spf1 mx -all'" in by["SPF"].seen
+    assert "p=quarantine" in by["DMARC"].seen
+    assert "127.0.0.1 -> localhost" in by["PTR of the outgoing server"].seen
+    assert "_imaps._tcp -> localhost:993" in by["SRV records"].seen
+    # Only the loopback server was asked, and nothing about the MTA-STS policy host.
+    assert ("_mta-sts.example.test", "TXT") in server.queries
+    assert not any(name.startswith("mta-sts.") for name, _ in server.queries)
+
+
+def test_healthy_bundled_server_zone(mail_server) -> None:
+    """The conftest helper others reuse gives an all-ok DNS report for make_account."""
+    ns = healthy_zone(mail_server)
+    account = make_account(mail_server, mail_server.new_user())
+    results = check_dns(account, ns, 5.0)
+    assert {r.status for r in results} == {"ok"}, results
+
+
+def test_missing_mx(dns) -> None:
+    server, ns = dns
+    server.set_records(D, [("TXT", "v=spf1 mx -all")])  # no MX, no address
+    mx = _run(ns)[0]["MX"]
+    assert mx.status == "failure"
+    assert "no MX record" in mx.seen and "cannot be delivered" in mx.seen
+    assert "publish MX records" in mx.fix
+
+
+def test_missing_mx_with_address_falls_back(dns) -> None:
+    server, ns = dns
+    server.set_records(D, [("A", "127.0.0.1"), ("TXT", "v=spf1 mx -all")])
+    mx = _run(ns)[0]["MX"]
+    assert mx.status == "warning"
+    assert "fall back" in mx.seen and "127.0.0.1" in mx.seen
+
+
+def test_null_mx_and_mx_without_address(dns) -> None:
+    server, ns = dns
+    server.set_records(D, [("MX", "0 .")])
+    mx = _run(ns)[0]["MX"]
+    assert mx.status == "failure" and "null MX" in mx.seen
+    server.set_records(D, [("MX", "10 gone.example.test.")])
+    mx = _run(ns)[0]["MX"]
+    assert mx.status == "failure" and "no MX host has an address" in mx.seen
+
+
+def test_spf_plus_all(dns) -> None:
+    server, ns = dns
+    server.set_records(D, [("MX", f"10 mx.{D}."), ("TXT", "v=spf1 a mx +all")])
+    spf = _run(ns)[0]["SPF"]
+    assert spf.status == "failure"
+    assert "anyone may send as you" in spf.seen
+    assert "'-all'" in spf.fix
+
+
+@pytest.mark.parametrize(
+    "records, status, text",
+    [
+        ([], "warning", "no SPF record"),
+        (["v=spf1 mx ?all"], "warning", "neutral"),
+        (["v=spf1 mx"], "warning", "no 'all' rule"),
+        (["v=spf1 redirect=_spf.provider.example"], "ok", "redirect="),
+        (["v=spf1 mx ~all", "google-site-verification=x"], "ok", "~all"),
+    ],
+)
+def test_spf_variants(dns, records, status, text) -> None:
+    server, ns = dns
+    server.set_records(D, [("MX", f"10 mx.{D}.")] + [("TXT", t) for t in records])
+    spf = _run(ns)[0]["SPF"]
+    assert spf.status == status, spf
+    assert text in spf.seen
+
+
+def test_two_spf_records(dns) -> None:
+    server, ns = dns
+    server.set_records(
+        D, [("MX", f"10 mx.{D}."), ("TXT", "v=spf1 mx -all"), ("TXT", "v=spf1 include:x -all")]
+    )
+    spf = _run(ns)[0]["SPF"]
+    assert spf.status == "failure"
+    assert "2 SPF records" in spf.seen and "SPF fails for all your mail" in spf.seen
+    assert "merge them into a single" in spf.fix
+
+
+def test_no_dmarc(dns) -> None:
+    server, ns = dns
+    server.set_records(f"_dmarc.{D}", None)
+    dmarc = _run(ns)[0]["DMARC"]
+    assert dmarc.status == "warning"
+    assert f"no DMARC record at _dmarc.{D}" in dmarc.seen
+    assert "'v=DMARC1; p=quarantine; rua=mailto:" in dmarc.fix
+
+
+def test_dmarc_p_none(dns) -> None:
+    server, ns = dns
+    server.set_records(f"_dmarc.{D}", [("TXT", "v=DMARC1; p=none")])
+    dmarc = _run(ns)[0]["DMARC"]
+    assert dmarc.status == "warning"
+    assert "monitoring only" in dmarc.seen
+    assert "p=quarantine" in dmarc.fix
+
+
+def test_dkim_only_with_a_selector(dns) -> None:
+    server, ns = dns
+    assert "DKIM" not in _run(ns)[0]
+    assert not any("_domainkey" in name for name, _ in server.queries)
+    dkim = _run(ns, dkim_selector="s1")[0]["DKIM"]
+    assert dkim.status == "failure" and "no DKIM key at s1._domainkey.example.test" in dkim.seen
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    text = "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
+    # Longer than one 255-byte string, as real 2048-bit keys are: split, then rejoined.
+    chunks = " ".join(f'"{text[i : i + 200]}"' for i in range(0, len(text), 200))
+    server.set_records(f"s1._domainkey.{D}", [("TXT", chunks)])
+    dkim = _run(ns, dkim_selector="s1")[0]["DKIM"]
+    assert dkim.status == "ok" and "2048-bit key" in dkim.seen
+    server.set_records(f"s1._domainkey.{D}", [("TXT", "v=DKIM1; p=")])
+    dkim = _run(ns, dkim_selector="s1")[0]["DKIM"]
+    assert dkim.status == "failure" and "revoked" in dkim.seen
+
+
+def test_mta_sts_and_tls_rpt_absent_or_broken(dns) -> None:
+    server, ns = dns
+    server.set_records(f"_mta-sts.{D}", None)
+    server.set_records(f"_smtp._tls.{D}", [("TXT", "v=TLSRPTv1;")])
+    by = _run(ns)[0]
+    assert by["MTA-STS"].status == "ok" and "not published" in by["MTA-STS"].seen
+    assert by["TLS-RPT"].status == "warning" and "no rua=" in by["TLS-RPT"].seen
+
+
+def test_srv_pointing_elsewhere(dns) -> None:
+    server, ns = dns
+    server.set_records(f"_imaps._tcp.{D}", [("SRV", "0 1 993 imap.elsewhere.example.")])
+    srv = _run(ns)[0]["SRV records"]
+    assert srv.status == "warning"
+    assert "imap.elsewhere.example:993 but the account uses localhost:993" in srv.seen
+    server.set_records(f"_imaps._tcp.{D}", None)
+    server.set_records(f"_submissions._tcp.{D}", None)
+    srv = _run(ns)[0]["SRV records"]
+    assert srv.status == "ok" and "none published" in srv.seen
+
+
+def test_ptr_missing(dns) -> None:
+    server, ns = dns
+    server.set_records("1.0.0.127.in-addr.arpa", None)
+    ptr = _run(ns)[0]["PTR of the outgoing server"]
+    assert ptr.status == "warning"
+    assert "127.0.0.1 (of localhost) has no PTR record" in ptr.seen
+    assert "owner of the address" in ptr.fix
+
+
+def test_ptr_not_resolving_back(dns) -> None:
+    server, ns = dns
+    server.set_records("1.0.0.127.in-addr.arpa", [("PTR", "other.example.test.")])
+    server.set_records("other.example.test", [("A", "127.0.0.9")])
+    ptr = _run(ns)[0]["PTR of the outgoing server"]
+    assert ptr.status == "warning"
+    assert "other.example.test, which does not resolve back to 127.0.0.1" in ptr.seen
+
+
+def test_dns_server_not_answering() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))  # bound, never read: queries go unanswered
+        ns = f"127.0.0.1:{s.getsockname()[1]}"
+        start = time.monotonic()
+        results = check_dns(_account(), ns, 0.5)
+        took = time.monotonic() - start
+    assert len(results) == 1
+    r = results[0]
+    assert r.status == "failure" and r.name == "DNS server"
+    assert "DNS itself is not answering" in r.seen and ns in r.seen
+    assert "timed out" in r.seen and "Traceback" not in r.seen
+    assert "DNS settings" in r.fix
+    assert took < 5  # all first queries in parallel: about one timeout, not eleven
+
+
+def test_bad_nameserver_value() -> None:
+    results = check_dns(_account(), "127.0.0.1:99999", 1.0)
+    assert [(r.name, r.status) for r in results] == [("name server", "failure")]
+    assert "invalid port" in results[0].seen
