@@ -185,3 +185,20 @@ async def test_wizard_offers_diagnose_when_login_fails(mail_server):
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         assert not screen.verified
+
+
+async def test_s_turns_on_the_round_trip(mail_server):
+    user = mail_server.new_user()
+    app = doctor_app(mail_server, user)
+    app.doctor_options["roundtrip_timeout"] = 30
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_diagnose(pilot)
+        await wait_for(pilot, lambda: not screen.running, timeout=60)
+        assert not any(r.group == "Round trip" for r in screen.results)  # off by default
+        assert "yourself): off" in shown(screen, "#diag-options")
+        await pilot.press("s")
+        assert "yourself): on" in shown(screen, "#diag-options")
+        await wait_for(pilot, lambda: not screen.running, timeout=60)
+        trip = [r for r in screen.results if r.group == "Round trip"]
+        assert trip and all(r.status == "ok" for r in trip), trip
+        assert "Round trip" in shown(screen, "#diag-results")

@@ -30,6 +30,7 @@ from tuimail.core.secrets import Secret
 Runner = Callable[..., list[CheckResult]]
 PasswordSource = Callable[[Account], Secret | None]
 
+WIDE = 100  # from this width on, each check's time is shown
 MARKS = {
     "ok": ("✓ ok", "green"),
     "warning": ("! warning", "yellow"),
@@ -51,8 +52,9 @@ def summary(results: list[CheckResult]) -> str:
     return ", ".join(parts)
 
 
-def render_results(results: list[CheckResult]) -> Group:
-    """Results grouped (in arrival order of the groups), one grid per group."""
+def render_results(results: list[CheckResult], seconds: bool = True) -> Group:
+    """Results grouped (in arrival order of the groups), one grid per group; `seconds`
+    adds each check's time (left out on narrow screens, where the words need the room)."""
     groups: dict[str, list[CheckResult]] = {}
     for result in results:
         groups.setdefault(result.group, []).append(result)
@@ -64,22 +66,20 @@ def render_results(results: list[CheckResult]) -> Group:
         grid = Table.grid(padding=(0, 1), expand=True)
         grid.add_column(width=1)
         grid.add_column(no_wrap=True, width=9)
-        grid.add_column(no_wrap=True, max_width=16)
+        grid.add_column(min_width=12, max_width=16)  # same width in every group
         grid.add_column(ratio=1)
-        grid.add_column(no_wrap=True, justify="right", width=7)
+        if seconds:
+            grid.add_column(no_wrap=True, justify="right", width=7)
         for r in items:
             mark, colour = MARKS.get(r.status, (r.status, ""))
             seen = Text(sanitize(r.seen))
             if r.fix and r.status != "ok":
                 seen.append("\nFix: ", style="bold")
                 seen.append(sanitize(r.fix))
-            grid.add_row(
-                "",
-                Text(mark, style=f"bold {colour}"),
-                Text(sanitize(r.name)),
-                seen,
-                Text(f"{r.seconds:.2f} s", style="dim"),
-            )
+            cells = ["", Text(mark, style=f"bold {colour}"), Text(sanitize(r.name)), seen]
+            if seconds:
+                cells.append(Text(f"{r.seconds:.2f} s", style="dim"))
+            grid.add_row(*cells)
         parts.append(grid)
     return Group(*parts)
 
@@ -220,8 +220,16 @@ class DiagnoseScreen(Screen[None]):
         options.append(f"Round trip (send a test message to yourself): {send}", style="dim")
         options.append("  s to switch, r to run again", style="dim")
         self.query_one("#diag-options", Static).update(options)
-        body: Any = render_results(self.results) if self.results else Text("Starting the checks…")
+        wide = self.size.width >= WIDE
+        body: Any = (
+            render_results(self.results, seconds=wide)
+            if self.results
+            else Text("Starting the checks…")
+        )
         self.query_one("#diag-results", Static).update(body)
+
+    def on_resize(self) -> None:
+        self.refresh_view()
 
     # -- keys -------------------------------------------------------------------------
 
