@@ -1,6 +1,6 @@
-"""Regenerate screenshots/*.svg: the main screen, reader, composer, wizard and help.
+"""Regenerate screenshots/*.svg: the main screen, reader, composer, wizard, help, diagnose.
 
-    python3 scripts/export_screenshots.py [--out screenshots]
+    python3 scripts/export_screenshots.py [--out screenshots] [--only NAME ...]
 
 Runs the app headless on the demo server (fixed demo dates, a fixed clock) in a
 temporary home, so the pictures are the same on every machine.
@@ -29,7 +29,70 @@ async def _steady(pilot) -> None:
     await pilot.pause()
 
 
-async def export(out: Path) -> list[Path]:
+def diagnose_screen():
+    """The Diagnose screen with sample results (real runs show test-server ports and
+    times that change every run; these show a failure and its fix the same way each time)."""
+    from tuimail.core.account import Account, ServerSettings
+    from tuimail.core.doctor import CheckResult
+    from tuimail.core.secrets import Secret
+    from tuimail.ui.screens.diagnose import DiagnoseScreen
+
+    account = Account(
+        name="work",
+        email="ana@example.org",
+        incoming=ServerSettings("imap.example.org", 993, "tls"),
+        outgoing=ServerSettings("smtp.example.org", 587, "starttls"),
+    )
+    dns = "DNS for example.org"
+    imap = "Incoming server (IMAP) imap.example.org:993"
+    smtp = "Outgoing server (SMTP) smtp.example.org:587"
+    results = [
+        CheckResult("MX", dns, "ok", "mx.example.org (10)", "", 0.012),
+        CheckResult(
+            "SPF",
+            dns,
+            "warning",
+            "v=spf1 +all: any server in the world may send as example.org",
+            "replace +all with -all (or ~all) after listing your real senders",
+            0.011,
+        ),
+        CheckResult("DMARC", dns, "ok", "p=quarantine", "", 0.010),
+        CheckResult("reachable", imap, "ok", "TCP connect in 8 ms", "", 0.008),
+        CheckResult("tls", imap, "ok", "implicit TLS, TLSv1.3, TLS_AES_256_GCM_SHA384", "", 0.031),
+        CheckResult("certificate", imap, "ok", "valid for imap.example.org, trusted", "", 0.001),
+        CheckResult("capabilities", imap, "ok", "offers IDLE, CONDSTORE, QRESYNC, MOVE, UIDPLUS"),
+        CheckResult("login", imap, "ok", "logged in as ana@example.org", "", 0.120),
+        CheckResult(
+            "quota",
+            imap,
+            "warning",
+            "the mailbox is nearly full: 93% used (1950000 of 2097152 KiB)",
+            "delete or archive old mail (and empty Trash) before new mail starts bouncing",
+            0.004,
+        ),
+        CheckResult("reachable", smtp, "ok", "TCP connect in 9 ms", "", 0.009),
+        CheckResult("tls", smtp, "ok", "STARTTLS, TLSv1.3, TLS_AES_256_GCM_SHA384", "", 0.040),
+        CheckResult("certificate", smtp, "ok", "valid for smtp.example.org, trusted", "", 0.001),
+        CheckResult(
+            "login",
+            smtp,
+            "failure",
+            "the server refused the login for ana@example.org (535 5.7.8)",
+            "check the user name and password; if the provider uses two-step verification, "
+            "create an app password and use it instead of the normal password",
+            0.090,
+        ),
+    ]
+
+    def runner(_account, _password, *, send=False, on_result=None):
+        for result in results:
+            on_result(result)
+        return results
+
+    return DiagnoseScreen(account, password=lambda _a: Secret("sample"), runner=runner)
+
+
+async def export(out: Path, only: set[str] | None = None) -> list[Path]:
     from tuimail.core.service import MailService
     from tuimail.ui.app import TuimailApp
     from tuimail.ui.demo import DEMO_NOW, Demo
@@ -48,6 +111,8 @@ async def export(out: Path) -> list[Path]:
             return TuimailApp(service, now=DEMO_NOW)
 
         async def shot(name: str, keys: list[str], size=SIZE, make=app) -> None:
+            if only and name not in only:
+                return
             instance = make()
             async with instance.run_test(size=size) as pilot:
                 while instance.service is not None and not instance.synced:
@@ -68,6 +133,7 @@ async def export(out: Path) -> list[Path]:
         await shot("composer", ["j", "r"])
         await shot("help", ["question_mark"])
         await shot("wizard", [], make=lambda: TuimailApp(None))
+        await shot("diagnose", [], make=lambda: TuimailApp(None, wizard=diagnose_screen))
     finally:
         demo.stop()
     return written
@@ -76,6 +142,7 @@ async def export(out: Path) -> list[Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "screenshots"))
+    parser.add_argument("--only", action="append", help="just this screenshot (repeatable)")
     args = parser.parse_args()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -84,7 +151,7 @@ def main() -> int:
             os.environ[var] = os.path.join(home, var.lower())
             os.makedirs(os.environ[var])
         os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-        for path in asyncio.run(export(out)):
+        for path in asyncio.run(export(out, set(args.only or []))):
             print(path)
     return 0
 
