@@ -83,6 +83,7 @@ def assert_clean_failure(run: Run, *, limit: float = 15.0) -> str:
     for text in (run.out, run.err):
         for bad in BAD:
             assert bad not in text, (bad, text)
+    print(f"status {run.code} in {run.seconds:.2f} s, stderr: {run.err!r}")
     lines = [line for line in run.err.splitlines() if line.strip()]
     assert 1 <= len(lines) <= 2, run.err
     assert all(len(line) < 400 for line in lines), run.err

@@ -245,3 +245,102 @@ class ImapScript:
 
     def cmd_logout(self, conn: Conn, tag: bytes, args: bytes) -> None:
         conn.send(b"* BYE bye\r\n" + tag + b" OK done\r\n")
+
+
+# -- small POP3 and SMTP servers whose commands can be overridden -------------------------
+
+LineHandler = Callable[[Conn, bytes], None]  # conn, arguments
+
+
+class LineScript:
+    """A line protocol: a greeting, then one handler per command word."""
+
+    greeting: bytes = b""
+    answers: dict[str, bytes] = {}
+    unknown: bytes = b""
+
+    def __init__(
+        self, overrides: dict[str, LineHandler] | None = None, greeting: bytes | None = None
+    ) -> None:
+        self.overrides = overrides or {}
+        if greeting is not None:
+            self.greeting = greeting
+        self.commands: list[bytes] = []
+
+    def __call__(self, conn: Conn) -> None:
+        conn.send(self.greeting)
+        while True:
+            line = conn.readline()
+            if not line:
+                return
+            self.commands.append(line)
+            word, _, args = line.partition(b" ")
+            name = word.upper().decode("ascii", "replace")
+            handler = self.overrides.get(name) or getattr(self, "cmd_" + name.lower(), None)
+            if handler is not None:
+                handler(conn, args)
+            else:
+                conn.send(self.answers.get(name, self.unknown))
+            if name == "QUIT":
+                return
+
+
+class Pop3Script(LineScript):
+    greeting = b"+OK POP3 ready\r\n"
+    unknown = b"-ERR unknown command\r\n"
+    answers = {
+        "CAPA": b"+OK\r\nUSER\r\nUIDL\r\n.\r\n",
+        "USER": b"+OK\r\n",
+        "PASS": b"+OK logged in\r\n",
+        "STAT": b"+OK 1 %d\r\n" % len(MESSAGE),
+        "LIST": b"+OK\r\n1 %d\r\n.\r\n" % len(MESSAGE),
+        "UIDL": b"+OK\r\n1 msg-1\r\n.\r\n",
+        "RETR": b"+OK\r\n" + MESSAGE + b".\r\n",
+        "TOP": b"+OK\r\n" + MESSAGE.split(b"\r\n\r\n")[0] + b"\r\n\r\n.\r\n",
+        "NOOP": b"+OK\r\n",
+        "QUIT": b"+OK bye\r\n",
+    }
+
+
+class SmtpScript(LineScript):
+    greeting = b"220 smtp.example.test ESMTP ready\r\n"
+    unknown = b"502 not implemented\r\n"
+    answers = {
+        "EHLO": b"250-smtp.example.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n",
+        "HELO": b"250 smtp.example.test\r\n",
+        "AUTH": b"235 2.7.0 accepted\r\n",
+        "MAIL": b"250 2.1.0 ok\r\n",
+        "RCPT": b"250 2.1.5 ok\r\n",
+        "RSET": b"250 ok\r\n",
+        "NOOP": b"250 ok\r\n",
+        "QUIT": b"221 bye\r\n",
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.delivered: list[bytes] = []
+
+    def cmd_data(self, conn: Conn, args: bytes) -> None:
+        conn.send(b"354 go ahead\r\n")
+        lines = []
+        while True:
+            line = conn.readline()
+            if line in (b".", b""):
+                break
+            lines.append(line)
+        after = self.overrides.get("END-OF-DATA")
+        if after is not None:
+            after(conn, b"")
+            return
+        self.delivered.append(b"\r\n".join(lines))
+        conn.send(b"250 2.0.0 queued\r\n")
+
+
+class Switch:
+    """A script that can be swapped between connections (one server, one saved account)."""
+
+    def __init__(self, script: Script) -> None:
+        self.current = script
+
+    def __call__(self, conn: Conn) -> None:
+        self.current(conn)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import poplib
 import sys
 import threading
 from datetime import datetime
@@ -144,9 +145,13 @@ def _pop3_pass(store, account: Account) -> dict:
     summary = {"account": account.name, "protocol": "pop3", "new": 0, "deleted_on_server": 0}
     summary |= {"on_server": 0, "seconds": 0.0, "warnings": [], "error": None}
     try:
-        result = fetch(account, get_password(account, ask), StorePop3State(store))
+        password = get_password(account, ask)
+        result = fetch(account, password, StorePop3State(store), connect=_pop3_connect)
     except Pop3Error as exc:
-        summary["error"] = str(exc)
+        summary["error"] = _pop3_sentence(str(exc))
+        return summary
+    except (OSError, poplib.error_proto, UnicodeError, MemoryError) as exc:
+        summary["error"] = _pop3_sentence(_describe_pop3(exc))
         return summary
     summary |= {
         "new": result.downloaded,
@@ -156,6 +161,52 @@ def _pop3_pass(store, account: Account) -> dict:
         "warnings": result.warnings,
     }
     return summary
+
+
+def _pop3_connect(account: Account) -> poplib.POP3:
+    """POP3 through tuimail.core.connect (TLS policy, pins, bounded answers), with the
+    account's timeout."""
+    from tuimail.core.connect import account_timeout, open_pop3
+    from tuimail.core.pop3 import Pop3Error
+
+    try:
+        return open_pop3(account.incoming, account.ca_file, account_timeout(account))
+    except Exception as exc:
+        raise Pop3Error(_describe_pop3(exc)) from None
+
+
+def _describe_pop3(exc: BaseException) -> str:
+    from tuimail.core.imap.session import describe
+
+    if isinstance(exc, poplib.error_proto):
+        text = exc.args[0] if exc.args else b""
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        text = str(text)
+        if text.startswith("-ERR") and text != "-ERR EOF":
+            return f"the POP3 server refused: {text[4:].strip()}"
+        if not text.startswith(("-ERR", "line too long", "the mail server")):
+            return f'the mail server does not speak POP3 (it sent "{text[:60]}")'
+        return text
+    return describe(exc)
+
+
+_POP3_TEXTS = (
+    ("-ERR EOF", "the mail server closed the connection"),
+    ("line too long", "the mail server sent a line longer than 1,000,000 bytes (not POP3)"),
+    ("The read operation timed out", "the mail server did not answer in time"),
+    ("timed out", "the mail server did not answer in time"),
+)
+
+
+def _pop3_sentence(text: str) -> str:
+    """POP3 errors as one safe sentence (poplib's own words made readable)."""
+    from tuimail.core.sanitize import sanitize
+
+    for marker, sentence in _POP3_TEXTS:
+        if marker in text:
+            return sentence
+    return sanitize(text)
 
 
 def _watch_pop3(account: Account) -> int:

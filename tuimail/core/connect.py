@@ -306,6 +306,24 @@ class _POP3(poplib.POP3):
             return _wrap(sock, self.host, self._context, self._pin)
         return sock
 
+    _received = 0
+
+    def _putcmd(self, line: str) -> None:
+        self._received = 0
+        super()._putcmd(line)
+
+    def _getline(self) -> tuple[bytes, int]:
+        """poplib's, with everything read for one command bounded (MAX_RESPONSE): a
+        multi-line answer that never ends would otherwise fill the memory."""
+        line, octets = super()._getline()
+        self._received += octets
+        if self._received > MAX_RESPONSE:
+            raise poplib.error_proto(
+                f"the mail server sent more than {MAX_RESPONSE >> 20} MB in answer to one "
+                "command; the connection was closed"
+            )
+        return line, octets
+
     def secure_stls(self, context: ssl.SSLContext, pin: str | None) -> None:
         """STLS, mandatory: advertised, completed, nothing pending before TLS."""
         try:
