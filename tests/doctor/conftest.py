@@ -66,3 +66,23 @@ def bad_cert_server(request: pytest.FixtureRequest, test_ca: TestCA):
         server.cert_kind = request.param
         yield server
     gc.collect()  # see tests/accounts/conftest.py: finalizers of failed handshakes
+
+
+@pytest.fixture(autouse=True)
+def doctor_dns_stays_local(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """`run_checks` without a nameserver would ask this machine's resolver, which may be
+    off the machine. Here such a call gets the bundled server's DNS serving `healthy_zone`
+    (tests using `mail_server`); anywhere else it fails the test. Prefer passing
+    nameserver=healthy_zone(mail_server) explicitly."""
+    from tuimail.core.doctor import runner
+
+    real = runner.check_dns
+
+    def check_dns(account, nameserver, *args, **kwargs):
+        if nameserver is None:
+            if "mail_server" not in request.fixturenames:
+                raise AssertionError("doctor DNS checks in tests must be given a nameserver")
+            nameserver = healthy_zone(request.getfixturevalue("mail_server"))
+        return real(account, nameserver, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "check_dns", check_dns)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.doctor.conftest import make_account
+from tests.doctor.conftest import healthy_zone, make_account
 from tuimail.__main__ import main
 from tuimail.core.config import save_account
 
@@ -23,17 +23,22 @@ def _save(mail_server, tmp_path, password: str | None = None, name="home"):
 
 def test_doctor_json_healthy_exit_zero(mail_server, tmp_path, capsys) -> None:
     user = _save(mail_server, tmp_path)
-    assert main(["doctor", user.email, "--json", "--no-send"]) == 0
+    ns = healthy_zone(mail_server)
+    assert main(["doctor", user.email, "--json", "--no-send", "--nameserver", ns]) == 0
     out = capsys.readouterr().out
     data = json.loads(out)
     assert data["ok"] is True
     assert {c["status"] for c in data["checks"]} == {"ok"}
+    groups = list(dict.fromkeys(c["group"] for c in data["checks"]))
+    assert groups[0] == "DNS for example.test" and groups[-1] == "Other ports"
+    assert any(c["name"] == "SPF" for c in data["checks"])
     assert set(data["checks"][0]) == {"name", "group", "status", "seen", "fix", "seconds"}
 
 
 def test_doctor_text_wrong_password_exit_one(mail_server, tmp_path, capsys) -> None:
     _save(mail_server, tmp_path, "wrong-password")
-    assert main(["doctor", "home", "--no-send"]) == 1
+    ns = healthy_zone(mail_server)
+    assert main(["doctor", "home", "--no-send", "--nameserver", ns]) == 1
     out = capsys.readouterr().out
     assert "[FAILURE] login" in out and "app password" in out
     assert "\x1b[" not in out  # not a TTY: no colour
@@ -47,10 +52,25 @@ def test_doctor_unknown_account(capsys) -> None:
 
 def test_doctor_sends_by_default_and_shows_the_delay(mail_server, tmp_path, capsys) -> None:
     user = _save(mail_server, tmp_path)
-    assert main(["doctor", "home", "--roundtrip-timeout", "30"]) == 0
+    ns = healthy_zone(mail_server)
+    assert main(["doctor", "home", "--roundtrip-timeout", "30", "--nameserver", ns]) == 0
     out = capsys.readouterr().out
     assert "\nRound trip\n" in out
     assert re.search(r"\[OK\] round trip: the test message arrived in INBOX \d+\.\d s after", out)
     assert "[OK] clean up: the test message was deleted from INBOX" in out
     assert len(mail_server.protocol_server("smtp").accepted) == 1
     assert mail_server.messages(user) == []
+
+
+def test_doctor_dkim_selector_and_dns_problems(mail_server, tmp_path, capsys) -> None:
+    _save(mail_server, tmp_path)
+    ns = healthy_zone(mail_server)
+    mail_server.dns.set_records(
+        "example.test", [("MX", "10 mx.example.test."), ("TXT", "v=spf1 +all")]
+    )
+    args = ["doctor", "home", "--no-send", "--nameserver", ns, "--dkim-selector", "s1"]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "[FAILURE] SPF: 'v=spf1 +all' ends in '+all': anyone may send as you" in out
+    assert "[FAILURE] DKIM: no DKIM key at s1._domainkey.example.test" in out
+    assert ("s1._domainkey.example.test", "TXT") in mail_server.dns.queries

@@ -15,6 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--nameserver", help="DNS server to ask, HOST[:PORT]")
     p.add_argument("--no-send", action="store_true", help="skip the round-trip test message")
+    p.add_argument(
+        "--dkim-selector", metavar="SELECTOR", help="check the DKIM key of this selector too"
+    )
     p.add_argument("--timeout", type=float, default=15.0, help="seconds per network step")
     p.add_argument(
         "--roundtrip-timeout",
@@ -71,6 +74,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         nameserver=args.nameserver,
         send=not args.no_send,
         roundtrip_timeout=args.roundtrip_timeout,
+        dkim_selector=args.dkim_selector,
     )
     if args.json:
         print(render_json(results))

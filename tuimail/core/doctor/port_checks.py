@@ -1,0 +1,194 @@
+"""TCP reachability of the standard mail ports the account does not use.
+
+Only the account's own incoming and outgoing hosts are contacted, all ports at once with
+a short timeout. A closed port the account does not use is not a problem; what is worth
+saying is an open alternative while the configured port does not answer ("switch to
+587"), and port 25 closed while submission works (the usual ISP block, nothing to fix).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from tuimail.core.account import Account
+from tuimail.core.doctor.report import CheckResult
+
+GROUP = "Other ports"
+
+# role -> (direction, protocol, security, description)
+ROLES: dict[str, tuple[str, str, str, str]] = {
+    "imaps": ("incoming", "imap", "tls", "IMAP over TLS"),
+    "imap": ("incoming", "imap", "starttls", "IMAP with STARTTLS"),
+    "pop3s": ("incoming", "pop3", "tls", "POP3 over TLS"),
+    "pop3": ("incoming", "pop3", "starttls", "POP3 with STARTTLS"),
+    "submissions": ("outgoing", "smtp", "tls", "submission over TLS"),
+    "submission": ("outgoing", "smtp", "starttls", "submission with STARTTLS"),
+    "smtp": ("outgoing", "relay", "starttls", "SMTP between servers"),
+}
+STANDARD_PORTS: dict[str, int] = {
+    "imaps": 993,
+    "imap": 143,
+    "pop3s": 995,
+    "pop3": 110,
+    "submissions": 465,
+    "submission": 587,
+    "smtp": 25,
+}
+
+AddressFor = Callable[[str], list[str]]
+
+
+@dataclass
+class _Probe:
+    host: str
+    port: int
+    role: str | None  # None: the account's configured port (probed, not reported)
+    open: bool = False
+    reason: str = ""
+    seconds: float = 0.0
+
+
+def _system_addresses(host: str) -> list[str]:
+    infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def _connect(probe: _Probe, addresses: list[str], timeout: float) -> _Probe:
+    start = time.monotonic()
+    for address in addresses:
+        try:
+            socket.create_connection((address, probe.port), timeout=timeout).close()
+        except TimeoutError:
+            probe.reason = f"no answer within {timeout:g} s (a firewall drops it)"
+        except OSError as exc:
+            if isinstance(exc, ConnectionRefusedError):
+                probe.reason = "connection refused (closed)"
+            else:
+                probe.reason = exc.strerror or str(exc) or type(exc).__name__
+        else:
+            probe.open = True
+            break
+    probe.seconds = time.monotonic() - start
+    return probe
+
+
+def check_other_ports(
+    account: Account,
+    timeout: float,
+    address_for: AddressFor | None = None,
+    ports: Mapping[str, int] | None = None,
+) -> list[CheckResult]:
+    """One result per standard port (`ports`: role -> port, default STANDARD_PORTS) of the
+    incoming and outgoing hosts that the account is not configured to use."""
+    ports = dict(STANDARD_PORTS if ports is None else ports)
+    resolve = address_for or _system_addresses
+    hosts = {
+        "incoming": account.incoming.host.lower().rstrip("."),
+        "outgoing": account.outgoing.host.lower().rstrip("."),
+    }
+    configured = {
+        (hosts["incoming"], account.incoming.port),
+        (hosts["outgoing"], account.outgoing.port),
+    }
+    probes: list[_Probe] = [_Probe(host, port, None) for host, port in sorted(configured)]
+    seen = set(configured)
+    for role, port in ports.items():
+        host = hosts[ROLES[role][0]]
+        if (host, port) not in seen:
+            seen.add((host, port))
+            probes.append(_Probe(host, port, role))
+
+    results: list[CheckResult] = []
+    addresses: dict[str, list[str]] = {}
+    for host in dict.fromkeys(p.host for p in probes):
+        try:
+            addresses[host] = resolve(host)
+        except OSError:
+            addresses[host] = []
+        if not addresses[host] and any(p.host == host and p.role for p in probes):
+            results.append(
+                CheckResult(
+                    f"{host}",
+                    GROUP,
+                    "warning",
+                    f"the other ports of {host} were not checked: the host name cannot be "
+                    "found in DNS",
+                    "check the host name in the account settings",
+                )
+            )
+    with ThreadPoolExecutor(max_workers=len(probes)) as pool:
+        done = list(pool.map(lambda p: _connect(p, addresses[p.host], timeout), probes))
+
+    for probe in done:
+        if probe.role is not None and addresses[probe.host]:
+            results.append(_explain(probe, account, done))
+    return results
+
+
+def _explain(probe: _Probe, account: Account, done: list[_Probe]) -> CheckResult:
+    assert probe.role is not None
+    direction, protocol, security, what = ROLES[probe.role]
+    name = f"port {probe.port} ({what})"
+    where = f"{probe.host} port {probe.port}"
+    settings = account.outgoing if direction == "outgoing" else account.incoming
+    mine = next(
+        (p for p in done if p.role is None and (p.host, p.port) == (probe.host, settings.port)),
+        None,
+    )
+    if probe.open:
+        seen = f"{where} answers (TCP connect in {probe.seconds * 1000:.0f} ms)"
+        same_kind = protocol == (account.protocol if direction == "incoming" else "smtp")
+        if mine is not None and not mine.open and same_kind:
+            return CheckResult(
+                name,
+                GROUP,
+                "warning",
+                f"{seen}, while the configured port {settings.port} does not ({mine.reason})",
+                f"if port {settings.port} stays unreachable, set the {direction} server to "
+                f"port {probe.port} with security = {security}",
+                probe.seconds,
+            )
+        return CheckResult(name, GROUP, "ok", seen, "", probe.seconds)
+    if probe.role == "smtp":
+        sending = [
+            p
+            for p in done
+            if p.open
+            and p.host == probe.host
+            and (
+                (p.role is not None and ROLES[p.role][1] == "smtp")
+                or (p.role is None and p.port == account.outgoing.port)
+            )
+        ]
+        if sending:
+            used = "/".join(str(p.port) for p in sending)
+            return CheckResult(
+                name,
+                GROUP,
+                "ok",
+                f"{where}: {probe.reason}. This is the usual ISP block of port 25; "
+                f"sending uses {used}, nothing to fix",
+                "",
+                probe.seconds,
+            )
+        return CheckResult(
+            name,
+            GROUP,
+            "warning",
+            f"{where}: {probe.reason}, and no submission port answers either",
+            "mail programs send through port 587 or 465: check the outgoing host name; "
+            "if it is right, a firewall or the network blocks sending",
+            probe.seconds,
+        )
+    return CheckResult(
+        name,
+        GROUP,
+        "ok",
+        f"{where}: {probe.reason}; the account does not use it",
+        "",
+        probe.seconds,
+    )
