@@ -168,6 +168,17 @@ async def test_keyboard_only_folder_switch(mail_server):
                 break
             await pilot.press("j")
         assert "Archive" in labels()
+        # Regression: every store change rebuilt the tree and sent its cursor to the top.
+        # Now counts change in place and the cursor stays where the user put it.
+        inbox = lambda: next(  # noqa: E731
+            str(n.label) for n in tree.root.children[0].children if "INBOX" in str(n.label)
+        )
+        assert "(" in inbox()  # unread messages counted
+        service = app.service
+        app.work(lambda: service.mark_all_read("test", "INBOX"), "test-read")
+        await wait_for(pilot, lambda: "(" not in inbox())
+        await settle(pilot)
+        assert "Archive" in labels() and tree.has_focus
         await pilot.press("enter")
         await settle(pilot)
         await wait_for(pilot, lambda: app.folder == "Archive")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
 
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import UNIFIED, FolderInfo
@@ -39,9 +40,21 @@ class FolderTree(Tree[tuple[str, str]]):
         self.show_root = False
         self.guide_depth = 2
         self._folders: list[FolderInfo] = []
+        self._folder_shape: tuple = ()
+        self._folder_nodes: dict[tuple[str, str], TreeNode] = {}
 
     def set_folders(self, folders: list[FolderInfo], selected: tuple[str, str] | None) -> None:
+        """Show the folders. Called on every store change: when only the unread counts
+        changed the labels are updated in place, so the cursor of someone moving in the
+        tree does not jump back to the top."""
         self._folders = folders
+        shape = tuple((f.account, f.name, f.special_use) for f in folders)
+        if shape == self._folder_shape and self._folder_nodes:
+            self._relabel(folders)
+            return
+        self._folder_shape = shape
+        keep = self.cursor_node.data if self.has_focus and self.cursor_node is not None else None
+        self._folder_nodes = {}
         self.clear()
         accounts: dict[str, list[FolderInfo]] = {}
         for folder in folders:
@@ -50,27 +63,44 @@ class FolderTree(Tree[tuple[str, str]]):
         if len(accounts) > 1:
             unread = sum(f.unread for f in folders if f.special_use == "inbox")
             node = self.root.add_leaf(_label("All inboxes", unread, "▸"), data=(UNIFIED, "INBOX"))
+            self._folder_nodes[(UNIFIED, "INBOX")] = node
             if selected == (UNIFIED, "INBOX"):
                 select_line = node
         for account, items in accounts.items():
             branch = self.root.add(sanitize(account), data=(account, ""), expand=True)
+            self._folder_nodes[(account, "")] = branch
             for folder in items:
-                depth = folder.name.count("/") if not folder.special_use else 0
-                node = branch.add_leaf(
-                    "  " * depth
-                    + _label(folder.label, folder.unread, ICONS.get(folder.special_use or "", "·")),
-                    data=(folder.account, folder.name),
-                )
+                node = branch.add_leaf(_folder_label(folder), data=(folder.account, folder.name))
+                self._folder_nodes[(folder.account, folder.name)] = node
                 if selected == (folder.account, folder.name):
                     select_line = node
-        if select_line is not None:
+        if keep is not None and keep in self._folder_nodes:
+            # the lines exist after the next refresh
+            self.call_after_refresh(self.move_cursor, self._folder_nodes[keep])
+        elif select_line is not None:
             self.move_cursor(select_line)
+
+    def _relabel(self, folders: list[FolderInfo]) -> None:
+        unified = self._folder_nodes.get((UNIFIED, "INBOX"))
+        if unified is not None:
+            unread = sum(f.unread for f in folders if f.special_use == "inbox")
+            unified.set_label(_label("All inboxes", unread, "▸"))
+        for folder in folders:
+            node = self._folder_nodes.get((folder.account, folder.name))
+            if node is not None:
+                node.set_label(_folder_label(folder))
 
     def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
         event.stop()
         data = event.node.data
         if data and data[1]:
             self.post_message(self.FolderChosen(*data))
+
+
+def _folder_label(folder: FolderInfo) -> str:
+    depth = folder.name.count("/") if not folder.special_use else 0
+    icon = ICONS.get(folder.special_use or "", "·")
+    return "  " * depth + _label(folder.label, folder.unread, icon)
 
 
 def _label(name: str, unread: int, icon: str) -> str:
