@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import base64
 import socket
+import threading
 import time
 
+import dns.message
+import dns.rcode
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -54,7 +57,7 @@ def dns_server():
 
 
 @pytest.fixture
-def dns(dns_server):
+def zone(dns_server):
     """The module's DNS server, serving a fresh healthy zone; returns (server, nameserver)."""
     dns_server.zone = _zone()
     dns_server.queries.clear()
@@ -66,8 +69,8 @@ def _run(nameserver, **kw):
     return {r.name: r for r in results}, results
 
 
-def test_healthy_zone_all_ok(dns) -> None:
-    server, ns = dns
+def test_healthy_zone_all_ok(zone) -> None:
+    server, ns = zone
     by, results = _run(ns)
     assert [r.status for r in results] == ["ok"] * len(results), results
     assert list(by) == [
@@ -98,8 +101,8 @@ def test_healthy_bundled_server_zone(mail_server) -> None:
     assert {r.status for r in results} == {"ok"}, results
 
 
-def test_missing_mx(dns) -> None:
-    server, ns = dns
+def test_missing_mx(zone) -> None:
+    server, ns = zone
     server.set_records(D, [("TXT", "v=spf1 mx -all")])  # no MX, no address
     mx = _run(ns)[0]["MX"]
     assert mx.status == "failure"
@@ -107,16 +110,16 @@ def test_missing_mx(dns) -> None:
     assert "publish MX records" in mx.fix
 
 
-def test_missing_mx_with_address_falls_back(dns) -> None:
-    server, ns = dns
+def test_missing_mx_with_address_falls_back(zone) -> None:
+    server, ns = zone
     server.set_records(D, [("A", "127.0.0.1"), ("TXT", "v=spf1 mx -all")])
     mx = _run(ns)[0]["MX"]
     assert mx.status == "warning"
     assert "fall back" in mx.seen and "127.0.0.1" in mx.seen
 
 
-def test_null_mx_and_mx_without_address(dns) -> None:
-    server, ns = dns
+def test_null_mx_and_mx_without_address(zone) -> None:
+    server, ns = zone
     server.set_records(D, [("MX", "0 .")])
     mx = _run(ns)[0]["MX"]
     assert mx.status == "failure" and "null MX" in mx.seen
@@ -125,8 +128,8 @@ def test_null_mx_and_mx_without_address(dns) -> None:
     assert mx.status == "failure" and "no MX host has an address" in mx.seen
 
 
-def test_spf_plus_all(dns) -> None:
-    server, ns = dns
+def test_spf_plus_all(zone) -> None:
+    server, ns = zone
     server.set_records(D, [("MX", f"10 mx.{D}."), ("TXT", "v=spf1 a mx +all")])
     spf = _run(ns)[0]["SPF"]
     assert spf.status == "failure"
@@ -144,16 +147,16 @@ def test_spf_plus_all(dns) -> None:
         (["v=spf1 mx ~all", "google-site-verification=x"], "ok", "~all"),
     ],
 )
-def test_spf_variants(dns, records, status, text) -> None:
-    server, ns = dns
+def test_spf_variants(zone, records, status, text) -> None:
+    server, ns = zone
     server.set_records(D, [("MX", f"10 mx.{D}.")] + [("TXT", t) for t in records])
     spf = _run(ns)[0]["SPF"]
     assert spf.status == status, spf
     assert text in spf.seen
 
 
-def test_two_spf_records(dns) -> None:
-    server, ns = dns
+def test_two_spf_records(zone) -> None:
+    server, ns = zone
     server.set_records(
         D, [("MX", f"10 mx.{D}."), ("TXT", "v=spf1 mx -all"), ("TXT", "v=spf1 include:x -all")]
     )
@@ -163,8 +166,8 @@ def test_two_spf_records(dns) -> None:
     assert "merge them into a single" in spf.fix
 
 
-def test_no_dmarc(dns) -> None:
-    server, ns = dns
+def test_no_dmarc(zone) -> None:
+    server, ns = zone
     server.set_records(f"_dmarc.{D}", None)
     dmarc = _run(ns)[0]["DMARC"]
     assert dmarc.status == "warning"
@@ -172,8 +175,8 @@ def test_no_dmarc(dns) -> None:
     assert "'v=DMARC1; p=quarantine; rua=mailto:" in dmarc.fix
 
 
-def test_dmarc_p_none(dns) -> None:
-    server, ns = dns
+def test_dmarc_p_none(zone) -> None:
+    server, ns = zone
     server.set_records(f"_dmarc.{D}", [("TXT", "v=DMARC1; p=none")])
     dmarc = _run(ns)[0]["DMARC"]
     assert dmarc.status == "warning"
@@ -181,8 +184,8 @@ def test_dmarc_p_none(dns) -> None:
     assert "p=quarantine" in dmarc.fix
 
 
-def test_dkim_only_with_a_selector(dns) -> None:
-    server, ns = dns
+def test_dkim_only_with_a_selector(zone) -> None:
+    server, ns = zone
     assert "DKIM" not in _run(ns)[0]
     assert not any("_domainkey" in name for name, _ in server.queries)
     dkim = _run(ns, dkim_selector="s1")[0]["DKIM"]
@@ -202,8 +205,8 @@ def test_dkim_only_with_a_selector(dns) -> None:
     assert dkim.status == "failure" and "revoked" in dkim.seen
 
 
-def test_mta_sts_and_tls_rpt_absent_or_broken(dns) -> None:
-    server, ns = dns
+def test_mta_sts_and_tls_rpt_absent_or_broken(zone) -> None:
+    server, ns = zone
     server.set_records(f"_mta-sts.{D}", None)
     server.set_records(f"_smtp._tls.{D}", [("TXT", "v=TLSRPTv1;")])
     by = _run(ns)[0]
@@ -211,8 +214,8 @@ def test_mta_sts_and_tls_rpt_absent_or_broken(dns) -> None:
     assert by["TLS-RPT"].status == "warning" and "no rua=" in by["TLS-RPT"].seen
 
 
-def test_srv_pointing_elsewhere(dns) -> None:
-    server, ns = dns
+def test_srv_pointing_elsewhere(zone) -> None:
+    server, ns = zone
     server.set_records(f"_imaps._tcp.{D}", [("SRV", "0 1 993 imap.elsewhere.example.")])
     srv = _run(ns)[0]["SRV records"]
     assert srv.status == "warning"
@@ -223,8 +226,8 @@ def test_srv_pointing_elsewhere(dns) -> None:
     assert srv.status == "ok" and "none published" in srv.seen
 
 
-def test_ptr_missing(dns) -> None:
-    server, ns = dns
+def test_ptr_missing(zone) -> None:
+    server, ns = zone
     server.set_records("1.0.0.127.in-addr.arpa", None)
     ptr = _run(ns)[0]["PTR of the outgoing server"]
     assert ptr.status == "warning"
@@ -232,8 +235,8 @@ def test_ptr_missing(dns) -> None:
     assert "owner of the address" in ptr.fix
 
 
-def test_ptr_not_resolving_back(dns) -> None:
-    server, ns = dns
+def test_ptr_not_resolving_back(zone) -> None:
+    server, ns = zone
     server.set_records("1.0.0.127.in-addr.arpa", [("PTR", "other.example.test.")])
     server.set_records("other.example.test", [("A", "127.0.0.9")])
     ptr = _run(ns)[0]["PTR of the outgoing server"]
@@ -261,3 +264,50 @@ def test_bad_nameserver_value() -> None:
     results = check_dns(_account(), "127.0.0.1:99999", 1.0)
     assert [(r.name, r.status) for r in results] == [("name server", "failure")]
     assert "invalid port" in results[0].seen
+
+
+def test_dns_server_answering_servfail() -> None:
+    """A real UDP responder that answers every query with SERVFAIL."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(0.2)
+        stop = threading.Event()
+
+        def serve() -> None:
+            while not stop.is_set():
+                try:
+                    wire, peer = sock.recvfrom(4096)
+                except TimeoutError:
+                    continue
+                reply = dns.message.make_response(dns.message.from_wire(wire))
+                reply.set_rcode(dns.rcode.SERVFAIL)
+                sock.sendto(reply.to_wire(), peer)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            results = check_dns(_account(), f"127.0.0.1:{sock.getsockname()[1]}", 2.0)
+        finally:
+            stop.set()
+            thread.join(5)
+    assert [(r.name, r.status) for r in results] == [("DNS server", "failure")]
+    assert "DNS itself is not answering" in results[0].seen
+    assert "answered only with errors" in results[0].seen and "SERVFAIL" in results[0].seen
+
+
+def test_selector_from_the_account_config(zone) -> None:
+    server, ns = zone
+    account = _account()
+    account.extra["dkim_selector"] = "mail2026"
+    by = {r.name: r for r in check_dns(account, ns, 5.0)}
+    assert by["DKIM"].status == "failure"
+    assert "mail2026._domainkey.example.test" in by["DKIM"].seen
+
+
+def test_invalid_domain_is_explained(zone) -> None:
+    _server, ns = zone
+    account = _account()
+    account.email = "alice@bad..example"
+    results = check_dns(account, ns, 5.0)
+    assert [(r.name, r.status) for r in results] == [("domain", "failure")]
+    assert "not a valid domain name" in results[0].seen

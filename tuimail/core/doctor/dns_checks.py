@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import dns.exception
+import dns.name
 import dns.reversename
 
 from tuimail.core.account import Account
@@ -105,7 +107,21 @@ def check_dns(
             )
         ]
 
-    selector = (dkim_selector or "").strip().rstrip(".") or None
+    try:
+        dns.name.from_text(domain)
+    except dns.exception.DNSException:
+        return [
+            CheckResult(
+                "domain",
+                group,
+                "failure",
+                f"{domain} (from the address {account.email}) is not a valid domain name",
+                "correct the account's email address",
+            )
+        ]
+    known = account.extra.get("dkim_selector")  # `dkim_selector = "..."` in the config
+    selector = (dkim_selector or (known if isinstance(known, str) else "")).strip()
+    selector = selector.rstrip(".") or None
     wanted: dict[str, tuple[str, str]] = {
         "mx": (domain, "MX"),
         "txt": (domain, "TXT"),
@@ -121,12 +137,14 @@ def check_dns(
 
     if all(a.error is not None for a in answers.values()):
         took = max(a.seconds for a in answers.values())
+        silent = "timed out" in str(answers["mx"].error)
+        how = "gave no answer" if silent else "answered only with errors"
         return [
             CheckResult(
                 "DNS server",
                 group,
                 "failure",
-                f"DNS itself is not answering: {where} gave no answer "
+                f"DNS itself is not answering: {where} {how} "
                 f"({answers['mx'].error}); none of the DNS checks could run",
                 "check the network connection and the DNS settings of this computer "
                 "(or the --nameserver given); the servers' host names cannot be found "
@@ -205,6 +223,9 @@ def _check_mx(
         lookups = list(pool.map(lambda h: _addresses(resolver, h), real))
     took = answer.seconds + max(s for _, _, s in lookups)
     unknown = [h for h, (found, _err, _s) in zip(real, lookups, strict=True) if not found]
+    errors = [err for _found, err, _s in lookups if err is not None]
+    if len(unknown) == len(real) and errors:
+        return _dns_failure("MX", group, _Answer(error=errors[0], seconds=took))
     if len(unknown) == len(real):
         return CheckResult(
             "MX",
