@@ -358,3 +358,34 @@ async def test_no_keyring_no_dbus_the_wizard_offers_no_keyring(monkeypatch):
         values = [value for _prompt, value in storage._options]
         assert "keyring" not in values
         assert {"command", "ask"} <= set(values)
+
+
+async def test_a_message_that_could_not_be_sent_is_counted_in_the_outbox(mail_server):
+    """Regression: the error said the message "waits in the outbox" while the status bar
+    said "Outbox: 0" (it counted only messages being sent at that moment)."""
+    from tuimail.ui.widgets.status import StatusBar
+
+    user = mail_server.new_user()
+    bob = mail_server.new_user()
+    mail_server.faults.add(protocol="smtp", kind="reply", command="MAIL", code=451, message="Later")
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        status = lambda: str(app.main.query_one(StatusBar).render())  # noqa: E731
+        assert "Outbox: 0" in status()
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        screen = app.screen
+        screen.query_one("#compose-to", Input).value = bob.email
+        screen.query_one("#compose-subject", Input).value = "Not yet"
+        screen.query_one("#compose-body", TextArea).text = "Later.\n"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "not sent" in app.last_error, timeout=30)
+        assert "waits in the outbox" in app.last_error
+        assert isinstance(app.screen, ComposerScreen)  # the draft is not lost from view
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        app.update_status()
+        await pilot.pause()
+        assert "Outbox: 1" in status()
+        assert not mail_server.messages(bob)

@@ -569,7 +569,8 @@ class MailService:
             self.store.account_id(account.name, account.email, account.protocol)
         self._backends = {name: _AccountBackend(self, acc) for name, acc in self.accounts.items()}
         self._undo: list[tuple[str, Callable[[], None]]] = []
-        self.outbox: list[Draft] = []
+        self.outbox: list[Draft] = []  # being sent right now
+        self.outbox_waiting = 0  # messages in the on-disk outbox, not sent yet (status bar)
         self.errors: list[str] = []
         self._idle = idle
         self.retry_after = retry_after  # seconds before the first reconnect when offline
@@ -598,8 +599,18 @@ class MailService:
             raise ServiceError(f"There is no account called {sanitize(account)}.") from None
 
     # life cycle (blocking: call from a worker)
+    def _count_outbox(self) -> int:
+        """Messages waiting in the accounts' outboxes (a failed send stays there)."""
+        from tuimail.core.outbox import Outbox
+
+        try:
+            return sum(len(Outbox(name).entries()) for name in self.accounts)
+        except Exception:
+            return 0
+
     def start(self) -> None:
         """Sync every account once, then start push."""
+        self.outbox_waiting = self._count_outbox()
         for backend in self._backends.values():
             ok = backend.sync()
             if self._idle and ok:
@@ -977,12 +988,14 @@ class MailService:
         outbox = Outbox(account.name)
         entry = outbox.enqueue(raw, sender, recipients)
         self.outbox.append(draft)
+        self.outbox_waiting = self._count_outbox()
         self._emit(ServiceEvent("outbox", draft.account, count=len(self.outbox)))
         try:
             password = self.password_for(account)
             entry = asyncio.run(outbox.send(entry.id, account, password))
         finally:
             self.outbox.remove(draft)
+            self.outbox_waiting = self._count_outbox()
             self._emit(ServiceEvent("outbox", draft.account, count=len(self.outbox)))
         if entry.state not in ("sent", "partial"):
             reason = sanitize(entry.last_error or entry.state)

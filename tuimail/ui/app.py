@@ -221,7 +221,10 @@ class TuimailApp(App[None]):
         if any(error and error in state.detail for state in states.values()):
             error = ""
         main.query_one(StatusBar).update_status(
-            states, len(self.service.outbox), error, diagnose_key=self.diagnose_key()
+            states,
+            max(len(self.service.outbox), self.service.outbox_waiting),
+            error,
+            diagnose_key=self.diagnose_key(),
         )
 
     # -- folders and list -------------------------------------------------------------
