@@ -332,8 +332,12 @@ def describe_failure(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, TimeoutError | socket.timeout):
         return "the server did not answer in time"
+    if isinstance(exc, ConnectionRefusedError):
+        return "the server refused the connection (nothing answers on that port)"
     if isinstance(exc, ConnectionError):
         return f"the connection was lost ({exc.__class__.__name__})"
+    if isinstance(exc, socket.gaierror):
+        return f"the host name could not be found ({exc.strerror or exc})"
     if isinstance(exc, OSError):
         return f"the connection failed ({exc.strerror or exc})"
     return f"the probe failed ({exc.__class__.__name__}: {exc})"

@@ -8,20 +8,27 @@ Detection and login run in thread workers; probe events arrive live.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import astuple
 from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
-from tuimail.core.account import Account, ServerSettings
+from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 
+PROTOCOL_OPTIONS = [("IMAP", "imap"), ("POP3", "pop3")]
+PLAIN_CONFIRM = "I understand my password will be sent unencrypted"
+TRUST_WARNING = (
+    "tuimail cannot check who this server is; trust it only if the fingerprint matches "
+    "what your provider or admin gave you."
+)
 SECURITY_OPTIONS = [
     ("Implicit TLS", "tls"),
     ("STARTTLS", "starttls"),
@@ -56,6 +63,16 @@ class WizardScreen(Screen[Account | None]):
         self.save_fn = save
         self.detection: Any = None
         self.verified = False
+        # The settings the last successful verification was for (a later edit voids it).
+        self.verified_key: tuple | None = None
+        # Certificates the user chose to trust: role prefix -> (host, port, pin).
+        self.trusted: dict[str, tuple[str, int, str]] = {}
+        # Fingerprints on offer: prefix -> (protocol, host, port, security, pin).
+        self.offered: dict[str, tuple[str, str, int, str, str]] = {}
+        # (protocol, security) each port default was last chosen for, and the port
+        # value tuimail filled in (a port the user typed is never replaced).
+        self.combo = {"in": ("imap", "tls"), "out": ("smtp", "starttls")}
+        self.auto_port = {"in": "", "out": ""}
 
     def compose(self) -> ComposeResult:
         from tuimail.core.secrets import keyring_available
@@ -72,6 +89,9 @@ class WizardScreen(Screen[Account | None]):
             with Horizontal(classes="row"):
                 yield Label("Password")
                 yield Input(compact=True, password=True, id="wiz-password")
+            with Horizontal(classes="row"):
+                yield Label("Login name")
+                yield Input(compact=True, placeholder="same as the email address", id="wiz-login")
             with Horizontal(classes="buttons"):
                 yield Button(
                     compact=True, label="Find settings", id="wiz-detect", variant="primary"
@@ -80,7 +100,16 @@ class WizardScreen(Screen[Account | None]):
                 # Shown once detection or the login check failed.
                 yield Button(compact=True, label="Diagnose", id="wiz-diagnose", variant="warning")
             yield Static("", id="wizard-log")
-            yield Static(Text("Incoming (IMAP)", style="bold"))
+            yield Static(Text("Incoming (IMAP)", style="bold"), id="wiz-in-title")
+            with Horizontal(classes="row"):
+                yield Label("Protocol")
+                yield Select(
+                    compact=True,
+                    options=PROTOCOL_OPTIONS,
+                    value="imap",
+                    allow_blank=False,
+                    id="wiz-protocol",
+                )
             with Horizontal(classes="row"):
                 yield Label("Server")
                 yield Input(compact=True, placeholder="imap.example.org", id="wiz-in-host")
@@ -93,6 +122,7 @@ class WizardScreen(Screen[Account | None]):
                     id="wiz-in-sec",
                 )
             yield Static(badge("tls"), id="wiz-in-badge", classes="badge-tls")
+            yield from self.trust_box("in")
             yield Static(Text("Outgoing (SMTP)", style="bold"))
             with Horizontal(classes="row"):
                 yield Label("Server")
@@ -106,6 +136,8 @@ class WizardScreen(Screen[Account | None]):
                     id="wiz-out-sec",
                 )
             yield Static(badge("starttls"), id="wiz-out-badge", classes="badge-starttls")
+            yield from self.trust_box("out")
+            yield Checkbox(PLAIN_CONFIRM, compact=True, id="wiz-plain-ok", classes="hidden")
             with Horizontal(classes="row"):
                 yield Label("Account name")
                 yield Input(compact=True, id="wiz-name", placeholder="e.g. work")
@@ -125,6 +157,17 @@ class WizardScreen(Screen[Account | None]):
                 yield Button(compact=True, label="Save account", id="wiz-save", variant="success")
                 yield Button(compact=True, label="Cancel", id="wiz-cancel")
         yield Footer()
+
+    def trust_box(self, which: str) -> ComposeResult:
+        """Hidden until a server's certificate is self-signed or from an unknown issuer."""
+        with Vertical(id=f"wiz-{which}-trustbox", classes="trustbox hidden"):
+            yield Static("", id=f"wiz-{which}-cert")
+            yield Button(
+                compact=True,
+                label="Trust this certificate",
+                id=f"wiz-{which}-trust",
+                variant="warning",
+            )
 
     def on_mount(self) -> None:
         self.sub_title = "Setup"
@@ -156,6 +199,88 @@ class WizardScreen(Screen[Account | None]):
         target.update(badge(str(event.value)))
         for sec in ("tls", "starttls", "plain"):
             target.set_class(sec == event.value, f"badge-{sec}")
+        self.update_port(which)
+        self.update_plain_confirm()
+
+    @on(Select.Changed, "#wiz-protocol")
+    def _protocol(self, event: Select.Changed) -> None:
+        name = "POP3" if event.value == "pop3" else "IMAP"
+        self.query_one("#wiz-in-title", Static).update(Text(f"Incoming ({name})", style="bold"))
+        self.update_port("in")
+
+    def protocol(self) -> str:
+        return str(self.query_one("#wiz-protocol", Select).value)
+
+    def update_port(self, which: str) -> None:
+        """The default port follows protocol and security, unless the user typed a port."""
+        protocol = self.protocol() if which == "in" else "smtp"
+        combo = (protocol, self.security(f"wiz-{which}-sec"))
+        field = self.query_one(f"#wiz-{which}-port", Input)
+        default = str(DEFAULT_PORTS[combo])
+        field.placeholder = default
+        if combo == self.combo[which]:
+            return
+        self.combo[which] = combo
+        if field.value.strip() and field.value.strip() == self.auto_port[which]:
+            field.value = self.auto_port[which] = default
+
+    def fill(self, which: str, protocol: str, host: str, port: int, security: str) -> None:
+        """Put found settings in the form (they stay editable)."""
+        self.combo[which] = (protocol, security)
+        self.auto_port[which] = str(port)
+        self.query_one(f"#wiz-{which}-host", Input).value = host
+        self.query_one(f"#wiz-{which}-port", Input).value = str(port)
+        self.query_one(f"#wiz-{which}-sec", Select).value = security
+        if which == "in":
+            self.query_one("#wiz-protocol", Select).value = protocol
+
+    def plain_servers(self) -> list[str]:
+        ids = (("incoming", "wiz-in-sec"), ("outgoing", "wiz-out-sec"))
+        return [role for role, wid in ids if self.security(wid) == "plain"]
+
+    def update_plain_confirm(self) -> None:
+        box = self.query_one("#wiz-plain-ok", Checkbox)
+        plain = bool(self.plain_servers())
+        if plain and box.has_class("hidden"):
+            box.value = False  # every new choice of "Unencrypted" is confirmed afresh
+        box.set_class(not plain, "hidden")
+
+    def plain_refused(self) -> bool:
+        """True (and says why) while an unencrypted server is not confirmed."""
+        plain = self.plain_servers()
+        if plain and not self.query_one("#wiz-plain-ok", Checkbox).value:
+            servers = " and ".join(plain)
+            verb = "is" if len(plain) == 1 else "are"
+            self.log_line(
+                f"The {servers} server {verb} set to Unencrypted: tick "
+                f"\u201c{PLAIN_CONFIRM}\u201d to go on, or choose Implicit TLS or STARTTLS."
+            )
+            return True
+        return False
+
+    def port(self, which: str) -> int:
+        field = self.query_one(f"#wiz-{which}-port", Input)
+        port = int(field.value.strip() or field.placeholder)
+        if not 0 < port < 65536:
+            raise ValueError(port)
+        return port
+
+    def pin_for(self, which: str, host: str, port: int) -> str | None:
+        """A trusted pin applies to the host and port it was offered for, nothing else."""
+        trusted = self.trusted.get(which)
+        if trusted and trusted[0] == host and trusted[1] == port:
+            return trusted[2]
+        return None
+
+    @staticmethod
+    def settings_key(account: Account) -> tuple:
+        return (
+            account.email,
+            account.login,
+            account.protocol,
+            astuple(account.incoming),
+            astuple(account.outgoing),
+        )
 
     def account(self) -> Account:
         email = self.value("wiz-email")
@@ -163,22 +288,31 @@ class WizardScreen(Screen[Account | None]):
             raise ValueError("Enter your whole email address, like you@example.org.")
         name = self.value("wiz-name") or email.split("@", 1)[1].split(".")[0] or "mail"
         try:
-            in_port = int(self.value("wiz-in-port"))
-            out_port = int(self.value("wiz-out-port"))
+            in_port, out_port = self.port("in"), self.port("out")
         except ValueError:
-            raise ValueError("Enter the port numbers of both servers.") from None
-        if not self.value("wiz-in-host") or not self.value("wiz-out-host"):
+            raise ValueError("Enter the port numbers of both servers (1 to 65535).") from None
+        in_host, out_host = self.value("wiz-in-host"), self.value("wiz-out-host")
+        if not in_host or not out_host:
             raise ValueError("Enter both server names, or press Find settings.")
         ca_file = getattr(self.detection_options_obj(), "ca_file", None)
         command = self.value("wiz-command") if self.security_storage() == "command" else None
+        login = self.value("wiz-login")
         return Account(
             name=name,
             email=email,
+            protocol="pop3" if self.protocol() == "pop3" else "imap",
+            username=login if login and login != email else None,
             incoming=ServerSettings(
-                self.value("wiz-in-host"), in_port, self.security("wiz-in-sec")
+                in_host,
+                in_port,
+                self.security("wiz-in-sec"),
+                pinned_sha256=self.pin_for("in", in_host, in_port),
             ),
             outgoing=ServerSettings(
-                self.value("wiz-out-host"), out_port, self.security("wiz-out-sec")
+                out_host,
+                out_port,
+                self.security("wiz-out-sec"),
+                pinned_sha256=self.pin_for("out", out_host, out_port),
             ),
             password_command=command or None,
             ca_file=ca_file,
@@ -202,8 +336,16 @@ class WizardScreen(Screen[Account | None]):
             return
         password = self.query_one("#wiz-password", Input).value
         options = self.detection_options_obj()
-        if password:
+        login = self.value("wiz-login")
+        # Detection logs in with the address; another login name is verified after it.
+        verify_after = bool(password) and bool(login) and login != email
+        if password and not verify_after:
             options.password = Secret(password)
+        if self.protocol() == "pop3":
+            options.prefer_pop3 = True
+        self.offered.clear()
+        for which in ("in", "out"):
+            self.query_one(f"#wiz-{which}-trustbox").add_class("hidden")
         self.query_one("#wizard-log", Static).update("")
         self.log_line(f"Looking for the mail servers of {email} …")
         app = self.app
@@ -220,19 +362,27 @@ class WizardScreen(Screen[Account | None]):
         def done(result) -> None:
             self.detection = result
             self.show_detection(result)
+            if verify_after and result.found and not self.offered:
+                self.action_verify()
 
         self.app.work(job, "detect", done)
 
     def show_detection(self, result) -> None:
+        for prefix, probe in (("in", result.incoming), ("out", result.outgoing)):
+            if probe is not None:
+                c = probe.candidate
+                self.fill(prefix, c.protocol, c.host, c.port, c.security)
+        self.offer_detected_pins(result)
         if not result.found:
-            self.log_line(result.error or "No mail servers were found. Enter them below.")
+            if self.offered:
+                self.log_line(
+                    "A server answered, but with a certificate tuimail cannot check: "
+                    "see its fingerprint below."
+                )
+            else:
+                self.log_line(result.error or "No mail servers were found. Enter them below.")
             self.offer_diagnose()
             return
-        for prefix, probe in (("in", result.incoming), ("out", result.outgoing)):
-            c = probe.candidate
-            self.query_one(f"#wiz-{prefix}-host", Input).value = c.host
-            self.query_one(f"#wiz-{prefix}-port", Input).value = str(c.port)
-            self.query_one(f"#wiz-{prefix}-sec", Select).value = c.security
         for warning in result.warnings:
             self.log_line(f"Note: {warning}")
         for question in result.confirm:
@@ -242,6 +392,10 @@ class WizardScreen(Screen[Account | None]):
             for check in result.logins:
                 self.log_line(f"{'✓' if check.ok else '✗'} login ({check.role}): {check.detail}")
             self.verified = bool(result.login_ok)
+            try:
+                self.verified_key = self.settings_key(self.account()) if self.verified else None
+            except ValueError:
+                self.verified, self.verified_key = False, None
             if self.verified:
                 self.log_line("Login verified. Choose where the password lives, then save.")
             else:
@@ -256,21 +410,119 @@ class WizardScreen(Screen[Account | None]):
         except ValueError as exc:
             self.log_line(str(exc))
             return
+        if self.plain_refused():
+            return
         password = Secret(self.query_one("#wiz-password", Input).value)
+        options = self.detection_options_obj()
+        key = self.settings_key(account)
+        self.verified, self.verified_key = False, None
+        self.log_line(f"Logging in as {account.login} …")
 
         def job():
+            from tuimail.core.discovery.pin import fetch_pin
+            from tuimail.core.discovery.resolver import Resolver
             from tuimail.core.discovery.verify import verify_account
 
-            return verify_account(account, password, timeout=10)
+            resolver = options.resolver
+            if resolver is None and options.nameserver:
+                resolver = Resolver(options.nameserver, options.timeout)
+            checks = verify_account(account, password, resolver=resolver, timeout=options.timeout)
+            offers = {}
+            servers = (
+                ("in", account.incoming, account.protocol),
+                ("out", account.outgoing, "smtp"),
+            )
+            for check, (which, server, protocol) in zip(checks, servers, strict=True):
+                if check.ok or check.rejected or server.pinned_sha256:
+                    continue
+                if "certificate" not in check.detail:
+                    continue
+                pin = fetch_pin(
+                    server.host,
+                    server.port,
+                    server.security,
+                    protocol,
+                    timeout=options.timeout,
+                    ca_file=account.ca_file,
+                    resolver=resolver,
+                )
+                if pin:
+                    offers[which] = (protocol, server.host, server.port, server.security, pin)
+            return checks, offers
 
-        def done(checks) -> None:
+        def done(outcome) -> None:
+            checks, offers = outcome
             for check in checks:
                 self.log_line(f"{'✓' if check.ok else '✗'} login ({check.role}): {check.detail}")
             self.verified = all(c.ok for c in checks)
-            if not self.verified:
+            self.verified_key = key if self.verified else None
+            for which, offer in offers.items():
+                self.offer(which, *offer)
+            if self.verified:
+                self.log_line("Login verified. Choose where the password lives, then save.")
+            else:
                 self.offer_diagnose()
 
         self.app.work(job, "verify", done)
+
+    # -- certificates nobody vouches for ----------------------------------------------
+
+    def offer_detected_pins(self, result) -> None:
+        """For a role detection could not fill, offer the best self-signed server found."""
+        rank = {"tls": 0, "starttls": 1}
+        for which, role in (("in", "incoming"), ("out", "outgoing")):
+            if getattr(result, role) is not None:
+                continue
+            offers = [p for p in result.probes if p.pin and p.candidate.role == role]
+            if not offers:
+                continue
+            best = min(
+                offers,
+                key=lambda p: (
+                    role == "incoming" and p.candidate.protocol != self.protocol(),
+                    rank.get(p.candidate.security, 2),
+                    p.candidate.order,
+                ),
+            )
+            c = best.candidate
+            self.offer(which, c.protocol, c.host, c.port, c.security, best.pin)
+
+    def offer(self, which: str, protocol: str, host: str, port: int, security: str, pin: str):
+        """Show the key's fingerprint, a warning, and the Trust button (never automatic)."""
+        from tuimail.core.discovery.pin import format_pin
+
+        self.offered[which] = (protocol, host, port, security, pin)
+        role = "incoming" if which == "in" else "outgoing"
+        text = Text()
+        text.append(
+            f"\u26a0 The {role} server {sanitize(host)} port {port} has a certificate that no "
+            "known authority vouches for (self-signed or from an unknown issuer).\n",
+            style="bold",
+        )
+        text.append(TRUST_WARNING + "\n")
+        text.append("SHA-256 fingerprint of its key: ")
+        text.append(format_pin(pin), style="bold")
+        self.query_one(f"#wiz-{which}-cert", Static).update(text)
+        self.query_one(f"#wiz-{which}-trustbox").remove_class("hidden")
+
+    @on(Button.Pressed, "#wiz-in-trust")
+    @on(Button.Pressed, "#wiz-out-trust")
+    def _trust(self, event: Button.Pressed) -> None:
+        which = "in" if event.button.id == "wiz-in-trust" else "out"
+        offer = self.offered.pop(which, None)
+        if offer is None:
+            return
+        protocol, host, port, security, pin = offer
+        self.fill(which, protocol, host, port, security)
+        self.trusted[which] = (host, port, pin)
+        self.query_one(f"#wiz-{which}-trustbox").add_class("hidden")
+        self.log_line(
+            f"You chose to trust the certificate of {host} port {port} "
+            f"(key SHA-256 {pin[:16]}\u2026) for that host and port only."
+        )
+        self.verified, self.verified_key = False, None
+        if self.query_one("#wiz-password", Input).value and not self.offered:
+            self.action_verify()
 
     # -- diagnose ---------------------------------------------------------------------
 
@@ -329,6 +581,11 @@ class WizardScreen(Screen[Account | None]):
             return
         if not self.verified:
             self.log_line("Verify the login first (Find settings or Verify login).")
+            return
+        if self.settings_key(account) != self.verified_key:
+            self.log_line("The settings changed after the login was verified: verify it again.")
+            return
+        if self.plain_refused():
             return
         storage = self.security_storage()
         password = Secret(self.query_one("#wiz-password", Input).value)
