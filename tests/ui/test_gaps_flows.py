@@ -389,3 +389,70 @@ async def test_a_message_that_could_not_be_sent_is_counted_in_the_outbox(mail_se
         await pilot.pause()
         assert "Outbox: 1" in status()
         assert not mail_server.messages(bob)
+
+
+async def test_copy_archive_and_flag_reach_the_server(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 3)
+    app = make_app(mail_server, user)
+    flags = lambda subject: next(  # noqa: E731
+        m.flags
+        for m in mail_server.store.messages(user.login)
+        if f"Subject: {subject}".encode() in m.raw
+    )
+    async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview
+        await _ready(pilot)
+        first = _list(app).current.subject
+        await pilot.press("s")  # flag
+        await wait_for(pilot, lambda: "\\Flagged" in flags(first))
+        await pilot.press("y")  # copy: the picker, fuzzy "arc" -> Archive
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "FolderPicker")
+        await pilot.press("a", "r", "c", "enter")
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "Archive")) == 1)
+        assert len(mail_server.messages(user, "INBOX")) == 3  # a copy, not a move
+        await pilot.press("down")  # arrows move like j/k
+        second = _list(app).current.subject
+        assert second != first
+        await pilot.press("a")  # archive
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "Archive")) == 2)
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "INBOX")) == 2)
+        await wait_for(pilot, lambda: _list(app).count == 2)
+        archived = b"".join(mail_server.messages(user, "Archive"))
+        assert f"Subject: {second}".encode() in archived
+
+
+async def test_every_main_screen_binding_is_in_the_command_palette(mail_server):
+    from tuimail.ui.screens.main import MAIN_BINDINGS
+
+    user = mail_server.new_user()
+    app = make_app(mail_server, user, sync=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        missing = [b.description for b in MAIN_BINDINGS if b.description not in titles]
+        assert missing == []
+        assert all(b.id for b in MAIN_BINDINGS)  # every binding can be remapped by id
+
+
+async def test_ui_answers_keys_while_a_slow_sync_runs(mail_server):
+    """No network wait on the UI thread: with every server answer delayed, the help
+    screen still opens at once while the first sync is far from done."""
+    import time
+
+    from tuimail.ui.screens.dialogs import HelpScreen
+
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    mail_server.faults.add(protocol="imap", kind="delay", delay=0.25)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.service.states()["test"].state == "syncing")
+        started = time.monotonic()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), timeout=10)
+        elapsed = time.monotonic() - started
+        assert not app.synced  # still syncing
+        assert elapsed < 2.0, elapsed  # generous: a frame is ~16 ms, one answer 250 ms
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        mail_server.faults.clear()
