@@ -91,7 +91,7 @@ async def test_results_appear_live_and_rerun(mail_server):
         screen = await open_diagnose(pilot)
         await wait_for(pilot, lambda: not screen.running, timeout=60)
         total = len(screen.results)
-        mail_server.faults.add(Fault(protocol="smtp", kind="delay", delay=0.4))
+        mail_server.faults.add(Fault(protocol="smtp", kind="delay", delay=0.25))
         await pilot.press("r")
         await wait_for(
             pilot,
@@ -145,6 +145,7 @@ async def test_no_password_runs_without_logins_and_says_so(mail_server):
 async def test_offline_account_status_points_at_diagnose(mail_server):
     user = mail_server.new_user()
     app = doctor_app(mail_server, user)
+    app.doctor_options["timeout"] = 2  # its DNS server is down too: each look-up waits
     mail_server.stop()
     async with app.run_test(size=(100, 24)) as pilot:
         await wait_for(pilot, lambda: app.synced, timeout=20)
@@ -202,3 +203,57 @@ async def test_s_turns_on_the_round_trip(mail_server):
         trip = [r for r in screen.results if r.group == "Round trip"]
         assert trip and all(r.status == "ok" for r in trip), trip
         assert "Round trip" in shown(screen, "#diag-results")
+
+
+def asking_app(server, user) -> TuimailApp:
+    """An app whose service has no password: the app asks in a dialog (once a session)."""
+    from tests.ui.helpers import NOW, account_for
+    from tuimail.core.secrets import forget_password
+    from tuimail.core.service import MailService
+
+    account = account_for(server, user)
+    # The session's passwords are process-wide and keyed by login and host: another test's
+    # user1@example.test on 127.0.0.1 must not answer for this one.
+    forget_password(account)
+    service = MailService({account.name: account}, idle=False, retry_after=60)
+    app = TuimailApp(service, now=NOW, start_sync=False)
+    app.doctor_options = {"timeout": 10, "nameserver": f"{server.host}:{server.dns_port}"}
+    return app
+
+
+async def test_password_is_asked_in_a_dialog(mail_server):
+    from tuimail.ui.screens.dialogs import InputDialog
+
+    user = mail_server.new_user()
+    app = asking_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.press("H")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputDialog))
+        app.screen.query_one(Input).value = user.password
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DiagnoseScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: not screen.running, timeout=60)
+        logins = [r for r in screen.results if r.name == "login"]
+        assert logins and all(r.status == "ok" for r in logins), logins
+
+
+async def test_password_dialog_cancelled_runs_without_logins(mail_server):
+    from tuimail.ui.screens.dialogs import InputDialog
+
+    user = mail_server.new_user()
+    app = asking_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.press("H")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputDialog))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, DiagnoseScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: not screen.running, timeout=60)
+        assert screen.results and not any(r.name == "login" for r in screen.results)
+        note = shown(screen, "#diag-progress")
+        assert (
+            "No password was entered" in note and "logins and the round trip were skipped" in note
+        )
