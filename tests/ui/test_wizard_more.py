@@ -105,6 +105,7 @@ async def test_protocol_choice_sets_heading_and_default_ports(mail_server):
         await pilot.pause()
         assert "Incoming (POP3)" in text_of(screen, "wiz-in-title")
         assert port.placeholder == "995" and port.value == ""
+        assert shown(screen, "wiz-leave")  # a POP3-only choice
         choose(screen, "in-sec", "starttls")
         await pilot.pause()
         assert port.placeholder == "110"
@@ -114,6 +115,7 @@ async def test_protocol_choice_sets_heading_and_default_ports(mail_server):
         await pilot.pause()
         assert port.placeholder == "143" and port.value == "2110"
         assert "Incoming (IMAP)" in text_of(screen, "wiz-in-title")
+        assert not shown(screen, "wiz-leave")
         # An empty port means the default shown.
         port.value = ""
         put(screen, email="a@example.test", **{"in-host": "h", "out-host": "h"})
@@ -232,6 +234,36 @@ async def test_self_signed_server_trusted_by_its_fingerprint(test_ca):
                 server.ports.imap_tls,
             )
     gc.collect()
+
+
+async def test_unknown_issuer_found_by_detection_is_offered(mail_server):
+    """A certificate from an authority the client does not know (here: the test CA is
+    not given) is offered like a self-signed one, and works once trusted."""
+    user = mail_server.new_user()
+    plain_options = wizard_for(mail_server)().detect_options
+
+    def without_ca():
+        options = plain_options()
+        options.ca_file = None
+        return options
+
+    app = TuimailApp(None, wizard=lambda: WizardScreen(detect_options=without_ca))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        put(screen, email=user.email, password=user.password)
+        await detect(pilot, screen)
+        assert "unknown authority" in log_of(screen)
+        for which in ("in", "out"):
+            assert shown(screen, f"wiz-{which}-trustbox"), log_of(screen)
+            assert format_pin(key_pin(mail_server)) in text_of(screen, f"wiz-{which}-cert")
+        assert not screen.verified
+        press(screen, "in-trust")
+        await pilot.pause()
+        press(screen, "out-trust")
+        await wait_for(pilot, lambda: screen.verified, timeout=20)
+        account = screen.account()
+        assert account.incoming.pinned_sha256 == key_pin(mail_server)
+        assert account.ca_file is None
 
 
 async def test_plain_needs_an_explicit_confirmation(mail_server):

@@ -45,6 +45,38 @@ def badge(security: str) -> str:
     return BADGES.get(security, "?")
 
 
+def add_unknown_issuer_pins(result: Any, options: Any) -> None:
+    """Detection pins self-signed servers only; for a role it could not fill, also read
+    the key of the best server whose certificate has an unknown issuer (worker thread)."""
+    from tuimail.core.discovery.pin import fetch_pin
+
+    rank = {"tls": 0, "starttls": 1}
+    for role in ("incoming", "outgoing"):
+        probes = [p for p in result.probes if p.candidate.role == role]
+        if getattr(result, role) is not None or any(p.pin for p in probes):
+            continue
+        unknown = [p for p in probes if not p.ok and "unknown authority" in p.detail]
+        if not unknown:
+            continue
+        best = min(unknown, key=lambda p: (rank.get(p.candidate.security, 2), p.candidate.order))
+        c = best.candidate
+        best.pin = fetch_pin(
+            c.host,
+            c.port,
+            c.security,
+            c.protocol,
+            timeout=options.timeout,
+            ca_file=options.ca_file,
+            resolver=options.resolver or _resolver(options),
+        )
+
+
+def _resolver(options: Any) -> Any:
+    from tuimail.core.discovery.resolver import Resolver
+
+    return Resolver(options.nameserver, options.timeout) if options.nameserver else None
+
+
 class WizardScreen(Screen[Account | None]):
     """Dismisses with the saved Account (or None when cancelled)."""
 
@@ -122,6 +154,13 @@ class WizardScreen(Screen[Account | None]):
                     id="wiz-in-sec",
                 )
             yield Static(badge("tls"), id="wiz-in-badge", classes="badge-tls")
+            yield Checkbox(
+                "Keep mail on the server after downloading it",
+                value=True,
+                compact=True,
+                id="wiz-leave",
+                classes="hidden",
+            )
             yield from self.trust_box("in")
             yield Static(Text("Outgoing (SMTP)", style="bold"))
             with Horizontal(classes="row"):
@@ -206,6 +245,7 @@ class WizardScreen(Screen[Account | None]):
     def _protocol(self, event: Select.Changed) -> None:
         name = "POP3" if event.value == "pop3" else "IMAP"
         self.query_one("#wiz-in-title", Static).update(Text(f"Incoming ({name})", style="bold"))
+        self.query_one("#wiz-leave", Checkbox).set_class(event.value != "pop3", "hidden")
         self.update_port("in")
 
     def protocol(self) -> str:
@@ -316,6 +356,7 @@ class WizardScreen(Screen[Account | None]):
             ),
             password_command=command or None,
             ca_file=ca_file,
+            leave_on_server=self.query_one("#wiz-leave", Checkbox).value,
         )
 
     def security_storage(self) -> str:
@@ -357,7 +398,9 @@ class WizardScreen(Screen[Account | None]):
         def job():
             from tuimail.core.discovery.detect import detect
 
-            return detect(email, options, progress)
+            result = detect(email, options, progress)
+            add_unknown_issuer_pins(result, options)
+            return result
 
         def done(result) -> None:
             self.detection = result
@@ -379,6 +422,9 @@ class WizardScreen(Screen[Account | None]):
                     "A server answered, but with a certificate tuimail cannot check: "
                     "see its fingerprint below."
                 )
+            elif result.incoming is not None or result.outgoing is not None:
+                lack = "outgoing (SMTP)" if result.outgoing is None else "incoming"
+                self.log_line(f"No working {lack} server was found: enter it below.")
             else:
                 self.log_line(result.error or "No mail servers were found. Enter them below.")
             self.offer_diagnose()
@@ -537,10 +583,10 @@ class WizardScreen(Screen[Account | None]):
             raise ValueError("Enter your whole email address, like you@example.org.")
         domain = email.split("@", 1)[1]
         fields = {
-            "wiz-in-host": f"imap.{domain}",
-            "wiz-in-port": "993",
+            "wiz-in-host": f"{self.protocol()}.{domain}",
+            "wiz-in-port": self.query_one("#wiz-in-port", Input).placeholder,
             "wiz-out-host": f"smtp.{domain}",
-            "wiz-out-port": "587",
+            "wiz-out-port": self.query_one("#wiz-out-port", Input).placeholder,
         }
         for wid, guess in fields.items():
             widget = self.query_one(f"#{wid}", Input)
