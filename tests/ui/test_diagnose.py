@@ -257,3 +257,31 @@ async def test_password_dialog_cancelled_runs_without_logins(mail_server):
         assert (
             "No password was entered" in note and "logins and the round trip were skipped" in note
         )
+
+
+async def test_connection_error_toast_points_at_diagnose(mail_server):
+    user = mail_server.new_user()
+    app = doctor_app(mail_server, user)
+    port = mail_server.ports.imap_tls
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: app.synced, timeout=20)
+        await settle(pilot)
+        mail_server.stop()
+
+        def connect() -> None:  # what a user action meets when the server went away
+            import socket
+
+            socket.create_connection((mail_server.host, port), timeout=5).close()
+
+        def logic() -> None:
+            raise ValueError("not a connection problem")
+
+        app.work(logic, "logic")
+        await wait_for(pilot, lambda: "not a connection problem" in app.last_error)
+        texts = [n.message for n in app._notifications]
+        assert texts and not any("to diagnose" in t for t in texts)
+        app.work(connect, "connect")
+        await wait_for(
+            pilot, lambda: any("Press H to diagnose" in n.message for n in app._notifications)
+        )
+        assert any("refused" in n.message for n in app._notifications)
