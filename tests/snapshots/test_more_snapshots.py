@@ -13,6 +13,7 @@ from tuimail.core import secrets
 from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.dialogs import ConfirmDialog, InputDialog
+from tuimail.ui.widgets.message_list import MessageList
 
 
 async def _no_blink(pilot) -> None:
@@ -48,6 +49,10 @@ class TestSearch:
             await wait_for(pilot, lambda: isinstance(app.screen, InputDialog))
             await pilot.press(*"lunch", "enter")
             await wait_for(pilot, lambda: app.folder == "__search__")
+            await _steady(pilot)
+            # the preview marks the first result read, and the list shows it
+            lst = app.main.query_one(MessageList)
+            await wait_for(pilot, lambda: lst.row_at(0) is not None and lst.row_at(0).seen)
             await _steady(pilot)
 
         assert snap_compare(app, terminal_size=(120, 30), run_before=results)

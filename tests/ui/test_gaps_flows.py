@@ -208,9 +208,17 @@ async def test_search_results_keep_their_title(mail_server):
         app.refresh_folders()
         await pilot.pause()
         assert app.sub_title == "Search: lunch (2)"
+        # the results follow the store: the one read shows read, a deleted one leaves
+        lst = _list(app)
+        await wait_for(pilot, lambda: lst.row_at(0).seen)
+        assert lst.row_at(0).subject == "Re: Lunch on Thursday?" and not lst.row_at(1).seen
+        await pilot.press("d")
+        await wait_for(pilot, lambda: lst.count == 1)
+        assert lst.row_at(0).subject == "Lunch on Thursday?"
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "Trash")) == 1)
         app.open_folder("test", "INBOX")
         await settle(pilot)
-        assert app.sub_title == "test — INBOX" and _list(app).count == 6
+        assert app.sub_title == "test — INBOX" and _list(app).count == 5
 
 
 async def test_address_completion_and_save_draft(mail_server):

@@ -159,6 +159,23 @@ class ListSource:
         return self._rows[offset : offset + limit]
 
 
+class SearchResults(ListSource):
+    """Search hits (a virtual folder). `refresh()` re-reads them from the store, so a
+    result read or flagged shows it, and one moved away (deleted, archived) leaves."""
+
+    def __init__(self, store: Any, rows: Sequence[MessageRow]) -> None:
+        super().__init__(rows)
+        self.store = store
+
+    def refresh(self) -> None:
+        found = {r.id: r for r in self.store.messages_by_ids([r.id for r in self._rows])}
+        self._rows = [
+            replace(view_row(found[r.id]), depth=r.depth)
+            for r in self._rows
+            if r.id in found and found[r.id].folder == r.folder
+        ]
+
+
 def sort_rows(rows: Iterable[MessageRow], sort: str = "date", threaded: bool = False):
     rows = list(rows)
     if sort == "sender":
@@ -700,7 +717,7 @@ class MailService:
                     )
                 )
         rows = sorted(found.values(), key=lambda r: -(r.date or 0))
-        return ListSource([view_row(r) for r in rows])
+        return SearchResults(self.store, [view_row(r) for r in rows])
 
     def addresses(self, prefix: str) -> list[str]:
         """Address completion from people in the store."""

@@ -207,7 +207,7 @@ class TuimailApp(App[None]):
             self.refresh_folders()
             if event.kind == "folders" or (
                 self.account in (event.account, UNIFIED)
-                and (self.folder == event.folder or self.account == UNIFIED)
+                and (self.folder in (event.folder, "__search__") or self.account == UNIFIED)
             ):
                 self.reload_list()
         self.update_status()
@@ -257,6 +257,12 @@ class TuimailApp(App[None]):
             return
         lst = main.query_one(MessageList)
         if self.folder == "__search__":
+            refresh = getattr(lst.source, "refresh", None)  # re-read flags, drop moved ones
+            if refresh is not None:
+                try:
+                    refresh()
+                except Exception:  # the store is busy: keep what is shown
+                    pass
             lst.reload(keep_cursor)
             return
         lst.set_source(
