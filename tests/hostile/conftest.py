@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,7 +85,8 @@ def assert_clean_failure(run: Run, *, limit: float = 15.0) -> str:
     for text in (run.out, run.err):
         for bad in BAD:
             assert bad not in text, (bad, text)
-    print(f"status {run.code} in {run.seconds:.2f} s, stderr: {run.err!r}")
+    if os.environ.get("HOSTILE_LOG"):  # HOSTILE_LOG=1 pytest -s: what each case printed
+        sys.__stdout__.write(f"\nstatus {run.code} in {run.seconds:.2f} s: {run.err!r}\n")
     lines = [line for line in run.err.splitlines() if line.strip()]
     assert 1 <= len(lines) <= 2, run.err
     assert all(len(line) < 400 for line in lines), run.err

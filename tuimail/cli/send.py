@@ -12,6 +12,7 @@ from email.utils import format_datetime, getaddresses, make_msgid
 
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
+from tuimail.core.connect import account_timeout
 from tuimail.core.outbox import Outbox, OutboxEntry, send_now
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError, Secret, get_password
@@ -177,7 +178,11 @@ def run_send(args: argparse.Namespace) -> int:
         outbox = Outbox(account.name)
         entry = outbox.enqueue(message, account.email, recipients)
         return _err("send", f"{exc} The message is kept in the outbox ({entry.id}).")
-    entry = asyncio.run(send_now(message, account.email, recipients, account, password))
+    entry = asyncio.run(
+        send_now(
+            message, account.email, recipients, account, password, timeout=account_timeout(account)
+        )
+    )
     if entry.state == "sent":
         print(f"Sent to {', '.join(entry.delivered)}. {_copy_note(entry)}")
         return 0
@@ -217,7 +222,15 @@ def run_outbox(args: argparse.Namespace) -> int:
                 box.remove(entry_id)
                 print(f"Removed {entry_id} from the outbox.")
                 return 0
-            entry = asyncio.run(box.send(entry_id, account, _password(account), force=True))
+            entry = asyncio.run(
+                box.send(
+                    entry_id,
+                    account,
+                    _password(account),
+                    force=True,
+                    timeout=account_timeout(account),
+                )
+            )
             print(f"{entry.id}: {_describe(entry)}")
             return 0 if entry.state == "sent" else 1
         return _err("outbox", f"no message {entry_id!r} in the outbox")

@@ -1,0 +1,88 @@
+"""`tuimail send` against scripted hostile SMTP servers: the message stays in the outbox."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
+from tests.hostile.scripted import Conn, SmtpScript
+
+pytestmark = pytest.mark.timeout(60)
+
+ESCAPES = b"\x1b]52;c;aGVsbG8=\x07\x1b[2J\xc2\x9b31m"
+MESSAGE = b"From: bob@example.test\r\nTo: alice@example.test\r\nSubject: hi\r\n\r\nHello.\r\n"
+
+
+def _send(data: bytes):
+    return lambda conn, args: conn.send(data)
+
+
+def _hang(conn: Conn, args: bytes) -> None:
+    conn.hang()
+
+
+CASES = {
+    "greeting then close": lambda conn: conn.send(b"220 hi\r\n"),
+    "garbage greeting": lambda conn: (conn.send(b"HTTP/1.1 400 Bad Request\r\n\r\n"), conn.hang()),
+    "endless greeting line": lambda conn: (conn.send(b"220 "), conn.flood(b"A" * 65536)),
+    "endless multi-line EHLO": SmtpScript(
+        {"EHLO": lambda conn, args: conn.flood(b"250-" + b"B" * 500 + b"\r\n")}
+    ),
+    "escapes in the greeting": SmtpScript(greeting=b"554 " + ESCAPES + b" go away\r\n"),
+    "escapes in the login refusal": SmtpScript({"AUTH": _send(b"535 " + ESCAPES + b"\r\n")}),
+    "escapes in a recipient refusal": SmtpScript({"RCPT": _send(b"550 " + ESCAPES + b"\r\n")}),
+    "escapes in the EHLO text": SmtpScript(
+        {
+            "EHLO": _send(b"250-" + ESCAPES + b"\r\n250 AUTH PLAIN\r\n"),
+            "MAIL": _send(b"451 " + ESCAPES + b"\r\n"),
+        }
+    ),
+}
+
+
+def _outbox(cli) -> list[dict]:
+    run = cli("outbox", "--json")
+    return json.loads(run.out)
+
+
+@pytest.mark.parametrize("script", CASES.values(), ids=CASES.keys())
+def test_send_fails_cleanly_and_keeps_the_message(scripted, cli, script, tmp_path) -> None:
+    path = tmp_path / "m.eml"
+    path.write_bytes(MESSAGE)
+    with scripted(script) as server:
+        save(server, "smtp")
+        run = cli("send", str(path))
+    assert_clean_failure(run)
+    assert server.sent < 16 << 20
+    kept = _outbox(cli)
+    assert len(kept) == 1 and kept[0]["subject"] == "hi"
+
+
+@pytest.mark.parametrize("where", ["greeting", "EHLO", "MAIL", "END-OF-DATA"])
+def test_send_gives_up_after_the_account_timeout(scripted, cli, where, tmp_path) -> None:
+    path = tmp_path / "m.eml"
+    path.write_bytes(MESSAGE)
+    script = (lambda conn: conn.hang()) if where == "greeting" else SmtpScript({where: _hang})
+    with scripted(script) as server:
+        save(server, "smtp")
+        run = cli("send", str(path))
+    error = assert_clean_failure(run, limit=TIMEOUT * 3 + 5)
+    if where == "END-OF-DATA":  # the data went out: never sent twice automatically
+        assert "may have been sent" in error
+    else:
+        assert "timed out" in error.lower()
+    assert run.seconds >= TIMEOUT * 0.9
+    assert len(_outbox(cli)) == 1
+
+
+def test_a_good_server_gets_the_message(scripted, cli, tmp_path) -> None:
+    path = tmp_path / "m.eml"
+    path.write_bytes(MESSAGE)
+    script = SmtpScript()
+    with scripted(script) as server:
+        save(server, "smtp")
+        run = cli("send", str(path))
+    assert run.code == 0, run.err
+    assert len(script.delivered) == 1
