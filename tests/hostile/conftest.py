@@ -17,7 +17,7 @@ from tuimail.__main__ import main
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.config import save_account
 
-TIMEOUT = 1.5  # the account's network timeout in these tests (seconds)
+TIMEOUT = 1.0  # the account's network timeout in these tests (seconds)
 PASSWORD = "hostile-secret-pw"
 
 
