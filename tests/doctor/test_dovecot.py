@@ -70,6 +70,10 @@ def test_healthy_report_with_round_trip(dovecot_peer, protocol, security, smtp_s
     by_name = {(r.group, r.name): r for r in results}
     for name in ("reachable", "tls", "certificate", "capabilities", "login"):
         assert any(n == name and r.status == "ok" for (g, n), r in by_name.items()), shown
+    if protocol == "imap":
+        # Dovecot lists its extensions only after login: the report must show those.
+        caps = next(r for (g, n), r in by_name.items() if n == "capabilities" and "IMAP" in g)
+        assert "lacks" not in caps.seen and "QRESYNC" in caps.seen, shown
     trip = by_name[("Round trip", "round trip")]
     assert trip.status == "ok" and "arrived in INBOX" in trip.seen, shown
     assert 0.0 <= trip.seconds < 60.0

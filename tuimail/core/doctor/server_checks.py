@@ -186,10 +186,12 @@ def _imap(group, account, password, timeout, address) -> list[CheckResult]:
     try:
         results = _tls_results(group, s, _ssl_of(client.socket()), time.monotonic() - start)
         caps = {c.decode().upper() for c in client.capabilities()}
-        results.append(_caps_result(group, caps, IMAP_CAPS))
-        if password is not None:
+        if password is None:
+            results.append(_caps_result(group, caps, IMAP_CAPS))
+        else:
             start = time.monotonic()
             if "LOGINDISABLED" in caps:
+                results.append(_caps_result(group, caps, IMAP_CAPS))
                 results.append(login_failed(group, account.login, "LOGINDISABLED", 0.0))
             else:
                 try:
@@ -204,8 +206,12 @@ def _imap(group, account, password, timeout, address) -> list[CheckResult]:
                             time.monotonic() - start,
                         )
                     )
+                    # Many servers (Dovecot) list their extensions only after login.
+                    caps = {c.decode().upper() for c in client.capabilities()}
+                    results.insert(-1, _caps_result(group, caps, IMAP_CAPS))
                     results.append(check_quota(group, client, caps))
                 except LoginError as exc:
+                    results.append(_caps_result(group, caps, IMAP_CAPS))
                     results.append(
                         login_failed(group, account.login, str(exc), time.monotonic() - start)
                     )
