@@ -43,8 +43,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _fail(message: str, code: int = 1) -> int:
-    print(f"tuimail: {message}", file=sys.stderr)
+    print(f"tuimail: {_safe(message)}", file=sys.stderr)
     return code
+
+
+def _safe(text: object) -> str:
+    """Server text (errors, folder names, subjects) made safe for a terminal."""
+    from tuimail.core.sanitize import sanitize
+
+    return sanitize(str(text))
 
 
 def _accounts(name: str | None, *, imap_only: bool = True) -> list[Account]:
@@ -114,23 +121,23 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         for p in pop3_results:
             if p["error"]:
-                print(f"{p['account']}: {p['error']}", file=sys.stderr)
+                print(f"{p['account']}: {_safe(p['error'])}", file=sys.stderr)
                 continue
             print(
                 f"{p['account']}: {p['new']} new, {p['deleted_on_server']} deleted from the "
                 f"server in {p['seconds']:.2f} s"
             )
             for warning in p["warnings"]:
-                print(f"  warning: {warning}", file=sys.stderr)
+                print(f"  warning: {_safe(warning)}", file=sys.stderr)
         for r in results:
             print(
                 f"{r.account}: {len(r.folders)} folders, {r.new} new, {r.changed} changed, "
                 f"{r.removed} removed in {r.seconds:.2f} s"
             )
             for error in r.errors:
-                print(f"  error: {error}", file=sys.stderr)
+                print(f"  error: {_safe(error)}", file=sys.stderr)
             for refused in r.refused_actions:
-                print(f"  not applied: {refused}", file=sys.stderr)
+                print(f"  not applied: {_safe(refused)}", file=sys.stderr)
     failed = any(r.errors for r in results) or any(p["error"] for p in pop3_results)
     return 1 if failed else 0
 
@@ -225,11 +232,12 @@ def _watch_pop3(account: Account) -> int:
         while True:
             summary = _pop3_pass(store, account)
             if summary["error"]:
-                print(f"{summary['error']}; trying again later", file=sys.stderr, flush=True)
+                print(f"{_safe(summary['error'])}; trying again later", file=sys.stderr, flush=True)
             elif summary["new"]:
                 for r in store.message_rows(inbox, 0, summary["new"]):
                     sender = r.from_name or r.from_addr
-                    print(f"{account.name} INBOX {_date(r.date)} {sender}: {r.subject}", flush=True)
+                    line = f"{account.name} INBOX {_date(r.date)} {sender}: {r.subject}"
+                    print(_safe(line), flush=True)
             if stop.wait(account.poll_interval):
                 break
     except KeyboardInterrupt:
@@ -281,7 +289,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in out:
         mark = ("N" if not r.seen else " ") + ("!" if r.flagged else " ")
         sender = r.from_name or r.from_addr
-        print(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender[:24]:<24}  {r.subject}")
+        print(_safe(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender[:24]:<24}  {r.subject}"))
     return 0
 
 
@@ -346,10 +354,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         if isinstance(event, NewMail) and first_pass.is_set():
             for r in event.messages:
                 sender = r.from_name or r.from_addr
-                print(
-                    f"{r.account} {r.folder} {r.uid} {_date(r.date)} {sender}: {r.subject}",
-                    flush=True,
-                )
+                line = f"{r.account} {r.folder} {r.uid} {_date(r.date)} {sender}: {r.subject}"
+                print(_safe(line), flush=True)
         elif isinstance(event, WatchState):
             if event.state in ("idle", "polling"):
                 if not first_pass.is_set():
@@ -358,7 +364,11 @@ def cmd_watch(args: argparse.Namespace) -> int:
                     )
                 first_pass.set()
             elif event.state == "disconnected":
-                print(f"connection lost: {event.detail}; reconnecting", file=sys.stderr, flush=True)
+                print(
+                    f"connection lost: {_safe(event.detail)}; reconnecting",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     watcher.subscribe(show)
     watcher.start()
