@@ -14,7 +14,7 @@ from tuimail.core.doctor.dns_checks import check_dns
 from tuimail.core.doctor.port_checks import check_other_ports
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.doctor.roundtrip import check_roundtrip
-from tuimail.core.doctor.server_checks import check_server
+from tuimail.core.doctor.server_checks import check_server, group_name
 from tuimail.core.secrets import Secret
 
 Step = Callable[[], list[CheckResult]]
@@ -34,8 +34,8 @@ def plan_steps(
     """The checks for `account` as separate steps, in report order."""
     steps: list[Step] = [
         lambda: check_dns(account, nameserver, timeout, dkim_selector),
-        lambda: check_server(account.protocol, account, password, timeout),
-        lambda: check_server("smtp", account, password, timeout),
+        lambda: _server_step(account.protocol, account, password, timeout, nameserver),
+        lambda: _server_step("smtp", account, password, timeout, nameserver),
         lambda: check_other_ports(account, min(timeout, 3.0), _address_for(nameserver, timeout)),
     ]
     if send and password is not None:  # last: it sends mail; omitted (not "skipped") else
@@ -86,3 +86,27 @@ def _address_for(nameserver: str | None, timeout: float) -> Callable[[str], list
             return []
 
     return address_for
+
+
+def _server_step(
+    kind: str, account: Account, password: Secret | None, timeout: float, nameserver: str | None
+) -> list[CheckResult]:
+    """check_server, connecting to the address the named DNS server gives (if any)."""
+    settings = account.outgoing if kind == "smtp" else account.incoming
+    resolve = _address_for(nameserver, timeout)
+    host = settings.host.rstrip(".").lower()
+    if resolve is None or host == "localhost" or host.endswith(".localhost"):
+        return check_server(kind, account, password, timeout)
+    found = resolve(settings.host)
+    if not found:
+        return [
+            CheckResult(
+                "reachable",
+                group_name(kind, settings),
+                "failure",
+                f"the host name {settings.host} cannot be found in DNS (asked {nameserver})",
+                "check the spelling of the host name in the account settings; if it is "
+                "right, the domain's DNS has no address for it",
+            )
+        ]
+    return check_server(kind, account, password, timeout, found[0])

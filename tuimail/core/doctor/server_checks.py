@@ -268,10 +268,17 @@ def _pop3(group, account, password, timeout, address) -> list[CheckResult]:
 async def _smtp(group, account, password, timeout, address) -> list[CheckResult]:
     s = account.outgoing
     kwargs = smtp_kwargs(s, account.ca_file, timeout)
-    # aiosmtplib cannot connect to an address and verify a host name: `address` is
-    # only used for IMAP/POP3 (the outgoing host is resolved by the system).
-    smtp = aiosmtplib.SMTP(**kwargs, local_hostname="[127.0.0.1]")
     start = time.monotonic()
+    if address is not None:
+        # Connected to the address the named DNS server gave; aiosmtplib still checks
+        # the certificate against the host name (it is used as server_hostname).
+        try:
+            sock = socket.create_connection((address, s.port), timeout=timeout)
+        except OSError as exc:
+            return [_lost(group, "tls", exc, time.monotonic() - start)]
+        sock.setblocking(False)
+        kwargs["sock"], kwargs["port"] = sock, None
+    smtp = aiosmtplib.SMTP(**kwargs, local_hostname="[127.0.0.1]")
     try:
         await smtp.connect()
         await smtp.ehlo()  # aiosmtplib defers EHLO; the extensions are empty until then

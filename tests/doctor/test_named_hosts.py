@@ -1,0 +1,41 @@
+"""`--nameserver` also decides where the servers are: host names only that DNS knows."""
+
+from __future__ import annotations
+
+from tests.doctor.conftest import healthy_zone, make_account
+from tuimail.core.doctor import run_checks
+from tuimail.core.secrets import Secret
+
+
+def _named(mail_server, user, incoming="imap.example.test", outgoing="smtp.example.test"):
+    account = make_account(mail_server, user)
+    account.incoming.host = incoming
+    account.outgoing.host = outgoing
+    return account
+
+
+def test_servers_found_through_the_named_dns(mail_server) -> None:
+    nameserver = healthy_zone(mail_server)
+    zone = dict(mail_server.dns.zone)
+    for name in ("imap", "smtp"):
+        zone[f"{name}.{mail_server.domain}"] = [("A", "127.0.0.1")]
+    mail_server.set_dns(zone)
+    user = mail_server.new_user()
+    results = run_checks(
+        _named(mail_server, user), Secret(user.password), timeout=5, nameserver=nameserver
+    )
+    servers = [r for r in results if r.group.startswith(("Incoming", "Outgoing"))]
+    logins = [r for r in servers if r.name == "login"]
+    assert len(logins) == 2 and all(r.status == "ok" for r in logins), servers
+    certificates = [r for r in servers if r.name == "certificate"]
+    assert len(certificates) == 2 and all(r.status == "ok" for r in certificates), servers
+
+
+def test_host_unknown_to_the_named_dns(mail_server) -> None:
+    nameserver = healthy_zone(mail_server)
+    user = mail_server.new_user()
+    account = _named(mail_server, user, incoming="nowhere.example.test")
+    results = run_checks(account, Secret(user.password), timeout=5, nameserver=nameserver)
+    reach = next(r for r in results if r.group.startswith("Incoming"))
+    assert reach.status == "failure" and "nowhere.example.test cannot be found in DNS" in reach.seen
+    assert "spelling" in reach.fix
