@@ -160,6 +160,8 @@ async def test_keyboard_only_folder_switch(mail_server):
     async with app.run_test(size=(120, 40)) as pilot:
         await _ready(pilot)
         tree = app.main.query_one(FolderTree)
+        # the tree's cursor starts on the open folder (regression: it sat on the account)
+        assert tree.cursor_node is not None and tree.cursor_node.data == ("test", "INBOX")
         while not tree.has_focus:
             await pilot.press("tab")
         labels = lambda: str(tree.cursor_node.label) if tree.cursor_node else ""  # noqa: E731

@@ -74,11 +74,10 @@ class FolderTree(Tree[tuple[str, str]]):
                 self._folder_nodes[(folder.account, folder.name)] = node
                 if selected == (folder.account, folder.name):
                     select_line = node
-        if keep is not None and keep in self._folder_nodes:
-            # the lines exist after the next refresh
-            self.call_after_refresh(self.move_cursor, self._folder_nodes[keep])
-        elif select_line is not None:
-            self.move_cursor(select_line)
+        target = self._folder_nodes.get(keep) if keep is not None else select_line
+        if target is not None:
+            _ = self.last_line  # lays the new lines out: the nodes know their line now
+            self.move_cursor(target)
 
     def _relabel(self, folders: list[FolderInfo]) -> None:
         unified = self._folder_nodes.get((UNIFIED, "INBOX"))
