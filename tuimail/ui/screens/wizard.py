@@ -603,15 +603,14 @@ class WizardScreen(Screen[Account | None]):
         except ValueError as exc:
             self.log_line(str(exc))
             return
-        typed = self.query_one("#wiz-password", Input).value
+        # Wrapped at once: a crash report lists locals, and a Secret shows as ***.
+        secret = Secret(self.query_one("#wiz-password", Input).value)
         options = self.detection_options_obj()
         doctor = {"timeout": options.timeout}
         if options.nameserver:
             doctor["nameserver"] = options.nameserver
         self.app.push_screen(
-            DiagnoseScreen(
-                account, password=lambda _a: Secret(typed) if typed else None, options=doctor
-            )
+            DiagnoseScreen(account, password=lambda _a: secret or None, options=doctor)
         )
 
     # -- saving -----------------------------------------------------------------------
