@@ -92,7 +92,8 @@ class ScriptedServer:
 
     @property
     def sent(self) -> int:
-        return sum(c.sent for c in self.connections)
+        """The most bytes one connection sent before its client gave up."""
+        return max((c.sent for c in self.connections), default=0)
 
     def _accept(self) -> None:
         while not self.stop.is_set():
@@ -344,3 +345,15 @@ class Switch:
 
     def __call__(self, conn: Conn) -> None:
         self.current(conn)
+
+
+def trickle(conn: Conn, data: bytes, every: float = 0.2) -> None:
+    """Send `data` one byte at a time, then keep sending a byte now and then, never CRLF:
+    a server that is alive but never finishes a line."""
+    try:
+        for i in range(10_000):
+            conn.send(data[i : i + 1] if i < len(data) else b"x")
+            if conn.stop.wait(every):
+                return
+    except OSError:
+        pass

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
-from tests.hostile.scripted import Conn, ImapScript, imap_fetch_line
+from tests.hostile.scripted import Conn, ImapScript, imap_fetch_line, trickle
+from tuimail.core import connect
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -97,6 +98,10 @@ def test_sync_fails_cleanly(scripted, cli, script) -> None:
 
 HANGS = {
     "no greeting": silent,
+    "greeting trickled a byte at a time": lambda conn: trickle(conn, b"* OK hello"),
+    "LIST answer trickled": ImapScript(
+        {"LIST": lambda conn, tag, args: trickle(conn, b'* LIST () "/" INBOX')}
+    ),
     "no answer to LOGIN": ImapScript({"LOGIN": _hang}),
     "no answer to EXAMINE": ImapScript({"EXAMINE": _hang}),
 }
@@ -193,3 +198,16 @@ def test_nothing_in_the_store_is_lost(scripted, cli) -> None:
     assert listed.code == 0 and "hello" in listed.out
     body = cli("read", "1", "--account", "work")
     assert body.code == 0 and "Body of the message." in body.out
+
+
+def test_a_flood_of_untagged_answers_is_bounded(scripted, cli, monkeypatch) -> None:
+    monkeypatch.setattr(connect, "MAX_RESPONSE", 4 << 20)
+
+    def flood(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.flood(b'* LIST () "/" INBOX' + b"x" * 1000 + b"\r\n")
+
+    with scripted(ImapScript({"LIST": flood})) as server:
+        save(server)
+        run = cli("sync", "work")
+    assert "more than 4 MB" in assert_clean_failure(run)
+    assert server.sent < 16 << 20

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
-from tests.hostile.scripted import Conn, Pop3Script, Switch
+from tests.hostile.scripted import Conn, Pop3Script, Switch, trickle
 from tuimail.core import connect
 
 pytestmark = pytest.mark.timeout(60)
@@ -57,10 +57,13 @@ def test_pop3_sync_fails_cleanly(scripted, cli, script) -> None:
     assert server.sent < 16 << 20
 
 
-@pytest.mark.parametrize("where", ["greeting", "RETR"])
+@pytest.mark.parametrize("where", ["greeting", "RETR", "trickled greeting"])
 def test_pop3_gives_up_after_the_account_timeout(scripted, cli, where) -> None:
     hang = lambda conn, args=b"": conn.hang()  # noqa: E731
-    script = (lambda conn: conn.hang()) if where == "greeting" else Pop3Script({where: hang})
+    if where == "trickled greeting":
+        script = lambda conn: trickle(conn, b"+OK hello")  # noqa: E731
+    else:
+        script = (lambda conn: conn.hang()) if where == "greeting" else Pop3Script({where: hang})
     with scripted(script) as server:
         save(server, "pop3")
         run = cli("sync", "work")

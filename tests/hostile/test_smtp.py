@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
-from tests.hostile.scripted import Conn, SmtpScript
+from tests.hostile.scripted import Conn, SmtpScript, trickle
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -60,11 +60,14 @@ def test_send_fails_cleanly_and_keeps_the_message(scripted, cli, script, tmp_pat
     assert len(kept) == 1 and kept[0]["subject"] == "hi"
 
 
-@pytest.mark.parametrize("where", ["greeting", "MAIL", "END-OF-DATA"])
+@pytest.mark.parametrize("where", ["greeting", "MAIL", "END-OF-DATA", "trickled greeting"])
 def test_send_gives_up_after_the_account_timeout(scripted, cli, where, tmp_path) -> None:
     path = tmp_path / "m.eml"
     path.write_bytes(MESSAGE)
-    script = (lambda conn: conn.hang()) if where == "greeting" else SmtpScript({where: _hang})
+    if where == "trickled greeting":
+        script = lambda conn: trickle(conn, b"220 hello")  # noqa: E731
+    else:
+        script = (lambda conn: conn.hang()) if where == "greeting" else SmtpScript({where: _hang})
     with scripted(script) as server:
         save(server, "smtp")
         run = cli("send", str(path))

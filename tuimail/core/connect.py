@@ -23,6 +23,7 @@ import io
 import poplib
 import socket
 import ssl
+import time
 from typing import Any
 
 from imapclient import IMAPClient
@@ -136,6 +137,51 @@ MAX_LITERAL = 256 << 20
 MAX_RESPONSE = 1 << 30
 
 
+MIN_RATE = 1024  # bytes per second a server must keep up within one line or literal
+
+
+class _PacedIO(socket.SocketIO):
+    """A socket reader that gives up when one line (or literal chunk) arrives slower than
+    the socket timeout plus MIN_RATE allow. A server that trickles a byte every few
+    seconds never trips a plain socket timeout, so the client would wait forever."""
+
+    started: float | None = None
+    received = 0
+
+    def start(self) -> None:
+        self.started = time.monotonic()
+        self.received = 0
+
+    def readinto(self, b: Any) -> int | None:
+        sock = self._sock
+        timeout = sock.gettimeout()
+        if self.started is None or not timeout:  # blocking forever, or non-blocking (IDLE)
+            return super().readinto(b)
+        remaining = self.started + timeout + self.received / MIN_RATE - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("timed out: the mail server sends too slowly")
+        sock.settimeout(min(timeout, remaining))
+        try:
+            count = super().readinto(b)
+        finally:
+            sock.settimeout(timeout)
+        self.received += count or 0
+        return count
+
+
+def paced_reader(sock: socket.socket) -> io.BufferedReader:
+    """What `sock.makefile("rb")` returns, paced (see _PacedIO)."""
+    raw = _PacedIO(sock, "rb")
+    sock._io_refs += 1  # type: ignore[attr-defined]  # as makefile() does
+    return io.BufferedReader(raw, io.DEFAULT_BUFFER_SIZE)
+
+
+def _start_pacing(file: Any) -> None:
+    raw = getattr(file, "raw", None)
+    if isinstance(raw, _PacedIO):
+        raw.start()
+
+
 class _IMAP4(imaplib.IMAP4):
     """imaplib with our socket: connect to `address`, TCP_NODELAY, optional TLS + pin,
     and bounded reads (MAX_LITERAL, MAX_RESPONSE)."""
@@ -163,11 +209,18 @@ class _IMAP4(imaplib.IMAP4):
             return _wrap(sock, self.host, self._context, self._pin)
         return sock
 
+    def open(self, host: str = "", port: int = imaplib.IMAP4_PORT, timeout: float | None = None):
+        self.host = host
+        self.port = port
+        self.sock = self._create_socket(timeout)
+        self.file = paced_reader(self.sock)
+
     def _command(self, name: str, *args: Any) -> Any:
         self._received = 0
         return super()._command(name, *args)
 
     def readline(self) -> bytes:
+        _start_pacing(self.file)
         line = super().readline()
         self._count(len(line))
         return line
@@ -182,6 +235,7 @@ class _IMAP4(imaplib.IMAP4):
             )
         chunks, left = [], size
         while left > 0:
+            _start_pacing(self.file)
             chunk = self.file.read(min(left, 1 << 20))
             if not chunk:
                 break
@@ -251,7 +305,7 @@ class TuimailIMAPClient(IMAPClient):
         except (ssl.SSLError, OSError) as exc:
             raise _as_tls_error(exc, self.host, self.port) from exc
         imap.sock = tls
-        imap.file = tls.makefile("rb")
+        imap.file = paced_reader(tls)
         imap.untagged_responses.clear()  # nothing received before TLS survives
         imap.capabilities = ()
         self._starttls_done = True
@@ -313,8 +367,14 @@ class _POP3(poplib.POP3):
         super()._putcmd(line)
 
     def _getline(self) -> tuple[bytes, int]:
-        """poplib's, with everything read for one command bounded (MAX_RESPONSE): a
-        multi-line answer that never ends would otherwise fill the memory."""
+        """poplib's, paced (see _PacedIO), and with everything read for one command
+        bounded (MAX_RESPONSE): a multi-line answer that never ends would otherwise fill
+        the memory."""
+        if not isinstance(getattr(self.file, "raw", None), _PacedIO):
+            # The first read (the greeting): poplib's own reader has read nothing yet.
+            self.file.close()
+            self.file = paced_reader(self.sock)
+        _start_pacing(self.file)
         line, octets = super()._getline()
         self._received += octets
         if self._received > MAX_RESPONSE:
@@ -344,7 +404,7 @@ class _POP3(poplib.POP3):
             self.sock = starttls_handshake(self.sock, self.host, context, pin)
         except (ssl.SSLError, OSError) as exc:
             raise _as_tls_error(exc, self.host, self.port) from exc
-        self.file = self.sock.makefile("rb")
+        self.file = paced_reader(self.sock)
         self._tls_established = True
 
 
