@@ -57,7 +57,7 @@ def test_pop3_sync_fails_cleanly(scripted, cli, script) -> None:
     assert server.sent < 16 << 20
 
 
-@pytest.mark.parametrize("where", ["greeting", "RETR", "trickled greeting"])
+@pytest.mark.parametrize("where", ["RETR", "trickled greeting"])
 def test_pop3_gives_up_after_the_account_timeout(scripted, cli, where) -> None:
     hang = lambda conn, args=b"": conn.hang()  # noqa: E731
     if where == "trickled greeting":

@@ -169,6 +169,14 @@ _VIOLATIONS = (
 )
 
 
+def is_protocol_violation(exc: BaseException) -> bool:
+    """The server broke the protocol (garbage, a wrong tag, over a limit): it would do
+    it again, so retrying on a new connection is pointless. A closed connection is not
+    one of these."""
+    sentence = protocol_violation(_text(exc))
+    return sentence is not None and "closed the connection" not in sentence.split(";")[0]
+
+
 def protocol_violation(text: str) -> str | None:
     """A sentence for imaplib's texts about a server that broke the protocol, else None."""
     text = _COMMAND_PREFIX.sub("", text)

@@ -46,6 +46,7 @@ from tuimail.core.imap.session import (
     close_quietly,
     describe,
     is_connection_error,
+    is_protocol_violation,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
 
@@ -259,6 +260,8 @@ class SyncEngine:
                 if not is_connection_error(exc) or attempt == RETRIES - 1:
                     raise
                 if isinstance(exc, TimeoutError) and not had_connection:
+                    raise
+                if is_protocol_violation(exc):
                     raise
                 self.drop_connection()
                 time.sleep(min(0.2 * 2**attempt, 2.0))
