@@ -86,7 +86,9 @@ def assert_clean_failure(run: Run, *, limit: float = 15.0) -> str:
         for bad in BAD:
             assert bad not in text, (bad, text)
     if os.environ.get("HOSTILE_LOG"):  # HOSTILE_LOG=1 pytest -s: what each case printed
-        sys.__stdout__.write(f"\nstatus {run.code} in {run.seconds:.2f} s: {run.err!r}\n")
+        sys.__stdout__.write(
+            f"\nstatus {run.code} in {run.seconds:.2f} s: {run.err!r} out={run.out[-300:]!r}\n"
+        )
     lines = [line for line in run.err.splitlines() if line.strip()]
     assert 1 <= len(lines) <= 2, run.err
     assert all(len(line) < 400 for line in lines), run.err
