@@ -21,7 +21,6 @@ CASES = {
         {"LOGIN": lambda conn, tag, args: conn.send(tag + b" NO " + ESCAPES + b"\r\n")}
     ),
     "greeting trickled": lambda conn: trickle(conn, b"* OK hello"),
-    "no greeting": lambda conn: conn.hang(),
 }
 
 

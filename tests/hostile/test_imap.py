@@ -102,7 +102,6 @@ HANGS = {
     "LIST answer trickled": ImapScript(
         {"LIST": lambda conn, tag, args: trickle(conn, b'* LIST () "/" INBOX')}
     ),
-    "no answer to LOGIN": ImapScript({"LOGIN": _hang}),
     "no answer to EXAMINE": ImapScript({"EXAMINE": _hang}),
 }
 
