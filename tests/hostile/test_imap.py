@@ -212,3 +212,18 @@ def test_a_flood_of_untagged_answers_is_bounded(scripted, cli, monkeypatch) -> N
         run = cli("sync", "work")
     assert "more than 4 MB" in assert_clean_failure(run)
     assert server.sent < 16 << 20
+
+
+def test_read_gives_up_after_the_account_timeout(scripted, cli) -> None:
+    def fetch(conn: Conn, tag: bytes, args: bytes) -> None:
+        if b"BODY.PEEK[]" in args:
+            trickle(conn, b"* 1 FETCH (UID 1 BODY[] {100}\r\nFrom: a")
+        else:
+            ImapScript.cmd_uid_fetch(script, conn, tag, args)
+
+    script = ImapScript({"UID FETCH": fetch})
+    with scripted(script) as server:
+        save(server)
+        assert cli("sync", "work").code == 0
+        run = cli("read", "1", "--account", "work")
+    assert "did not answer in time" in assert_clean_failure(run, limit=TIMEOUT * 2 + 3)

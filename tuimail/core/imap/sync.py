@@ -511,7 +511,8 @@ class SyncEngine:
         messages' flags changed. The MODSEQ is written even when the flags did not change
         (another client set and cleared a flag, or our own STORE): a stale one makes the
         next STORE (UNCHANGEDSINCE) be refused."""
-        stored = self._stored_modseqs(folder_id) if any(m for _, m in server.values()) else {}
+        with_modseq = [uid for uid, (_, m) in server.items() if m and uid in known]
+        stored = self._stored_modseqs(folder_id, with_modseq)
         writes: dict[int, tuple[str, ...]] = {}
         modseqs: dict[int, int] = {}
         changed = 0
@@ -529,12 +530,17 @@ class SyncEngine:
             self.store.set_flags(folder_id, writes, modseqs)
         return changed
 
-    def _stored_modseqs(self, folder_id: int) -> dict[int, int | None]:
-        rows = self.store.conn.execute(
-            "SELECT uid, modseq FROM messages WHERE folder_id = ? AND uid IS NOT NULL",
-            (folder_id,),
-        )
-        return dict(rows.fetchall())
+    def _stored_modseqs(self, folder_id: int, uids: list[int]) -> dict[int, int | None]:
+        out: dict[int, int | None] = {}
+        for start in range(0, len(uids), 500):
+            chunk = uids[start : start + 500]
+            rows = self.store.conn.execute(
+                f"SELECT uid, modseq FROM messages WHERE folder_id = ? AND uid IN "
+                f"({','.join('?' * len(chunk))})",
+                (folder_id, *chunk),
+            )
+            out.update(rows.fetchall())
+        return out
 
     def _fetch_new(self, folder_id: int, name: str, uids: list[int]) -> int:
         """Fetch headers of `uids`, newest first, in batches; each batch is committed."""
