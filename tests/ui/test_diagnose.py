@@ -285,3 +285,18 @@ async def test_connection_error_toast_points_at_diagnose(mail_server):
             pilot, lambda: any("Press H to diagnose" in n.message for n in app._notifications)
         )
         assert any("refused" in n.message for n in app._notifications)
+
+
+async def test_wizard_offers_diagnose_when_detection_fails(mail_server):
+    # Every look-up goes to the test DNS, which knows nothing of nowhere.test.
+    app = TuimailApp(None, wizard=wizard_for(mail_server))
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = app.screen
+        button = screen.query_one("#wiz-diagnose", Button)
+        screen.query_one("#wiz-email", Input).value = "someone@nowhere.test"
+        await pilot.click("#wiz-detect")
+        await wait_for(pilot, lambda: screen.detection is not None, timeout=30)
+        await settle(pilot)
+        assert not screen.detection.found
+        assert button.display
+        assert "Press Diagnose" in str(screen.query_one("#wizard-log", Static).render())
