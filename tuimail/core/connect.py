@@ -10,6 +10,10 @@ Every protocol layer connects through here, so the rules hold everywhere:
 - `security="plain"`: only because the user wrote it.
 - A pinned certificate (ServerSettings.pinned_sha256) is checked right after the
   handshake, before anything is sent.
+- Hostile servers are bounded: IMAP literals (MAX_LITERAL) and everything read for one
+  IMAP or POP3 command (MAX_RESPONSE); a line or literal that trickles in slower than the
+  timeout plus MIN_RATE allow times out (_PacedIO). `account_timeout(account)` is the
+  account's `timeout = N` setting.
 
 `address` (optional everywhere) is the IP to connect to, when the caller resolved the
 host itself (discovery with `--nameserver`); the host name is still used for SNI and
