@@ -227,3 +227,56 @@ def test_read_gives_up_after_the_account_timeout(scripted, cli) -> None:
         assert cli("sync", "work").code == 0
         run = cli("read", "1", "--account", "work")
     assert "did not answer in time" in assert_clean_failure(run, limit=TIMEOUT * 2 + 3)
+
+
+def test_vanished_for_every_possible_uid_is_not_expanded(scripted, cli) -> None:
+    """QRESYNC: `* VANISHED (EARLIER) 1:4294967295` once meant a list of 4 billion UIDs."""
+    caps = b"IMAP4rev1 AUTH=PLAIN CONDSTORE QRESYNC ENABLE"
+    modseq = [5]
+
+    def capability(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b"* CAPABILITY " + caps + b"\r\n" + tag + b" OK done\r\n")
+
+    def examine(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(
+            b"* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n"
+            + f"* OK [HIGHESTMODSEQ {modseq[0]}] ok\r\n".encode()
+            + tag
+            + b" OK [READ-ONLY] done\r\n"
+        )
+
+    def status(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(
+            b"* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UIDVALIDITY 7 "
+            + f"HIGHESTMODSEQ {modseq[0]})\r\n".encode()
+            + tag
+            + b" OK done\r\n"
+        )
+
+    def fetch(conn: Conn, tag: bytes, args: bytes) -> None:
+        if b"CHANGEDSINCE" in args:
+            conn.send(b"* VANISHED (EARLIER) 1:4294967295\r\n" + tag + b" OK done\r\n")
+        else:
+            ImapScript.cmd_uid_fetch(script, conn, tag, args)
+
+    script = ImapScript(
+        {
+            "CAPABILITY": capability,
+            "ENABLE": lambda conn, tag, args: conn.send(
+                b"* ENABLED QRESYNC\r\n" + tag + b" OK done\r\n"
+            ),
+            "EXAMINE": examine,
+            "STATUS": status,
+            "UID FETCH": fetch,
+        },
+        greeting=b"* OK [CAPABILITY " + caps + b"] ready\r\n",
+    )
+    with scripted(script) as server:
+        save(server)
+        assert cli("sync", "work").code == 0
+        modseq[0] = 9
+        run = cli("sync", "work")
+        listed = cli("list", "work")
+    assert run.code == 0, run.err
+    assert any(b"CHANGEDSINCE" in c for c in script.commands)
+    assert "hello" in listed.out  # gone by the server's word, back after the UID SEARCH

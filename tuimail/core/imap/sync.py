@@ -30,6 +30,7 @@ with CONDSTORE, HIGHESTMODSEQ), which keeps a no-change re-sync fast.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 import time
@@ -145,6 +146,29 @@ def uid_search(client: IMAPClient, criteria: str) -> list[int]:
     for line in data or ():
         if isinstance(line, bytes):
             out.extend(int(word) for word in line.split() if word.isdigit())
+    return out
+
+
+def uid_ranges(text: str) -> list[tuple[int, int]]:
+    """'1:3,7' -> [(1, 3), (7, 7)], never expanded: a server may say 1:4294967295."""
+    out: list[tuple[int, int]] = []
+    for part in text.strip().split(","):
+        low, _, high = part.strip().partition(":")
+        try:
+            a, b = int(low), int(high or low)
+        except ValueError:
+            continue
+        out.append((min(a, b), max(a, b)))
+    return out
+
+
+def known_in_ranges(known_sorted: list[int], ranges: list[tuple[int, int]]) -> set[int]:
+    """The UIDs of `known_sorted` that fall in any of `ranges`."""
+    out: set[int] = set()
+    for low, high in ranges:
+        start = bisect.bisect_left(known_sorted, low)
+        end = bisect.bisect_right(known_sorted, high)
+        out.update(known_sorted[start:end])
     return out
 
 
@@ -483,11 +507,11 @@ class SyncEngine:
             )
         changed = self._store_flags(folder_id, known, server)
         removed = 0
+        local = sorted(known)
         for line in imap.untagged_responses.pop("VANISHED", None) or []:
             text = line.decode("ascii", "replace") if isinstance(line, bytes) else str(line)
-            removed += self.store.remove_uids(
-                folder_id, parse_uid_set(text.replace("(EARLIER)", ""))
-            )
+            ranges = uid_ranges(text.replace("(EARLIER)", ""))
+            removed += self.store.remove_uids(folder_id, known_in_ranges(local, ranges))
         return changed, removed
 
     def _all_flags(self, folder_id: int) -> int:
