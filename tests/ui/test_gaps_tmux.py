@@ -1,0 +1,118 @@
+"""`tuimail --demo` in a real terminal (tmux), as a newcomer runs it: the screen paints,
+16 colours are honoured end to end, keys work with the mouse off, $EDITOR edits the
+body (the app suspends and resumes), and q quits cleanly.
+
+tmux is a system requirement of the test suite (like Dovecot for the interop tests).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+EDITOR = """\
+import sys
+with open(sys.argv[1], "a", encoding="utf-8") as handle:
+    handle.write("Written in the editor.\\n")
+"""
+
+
+class Tmux:
+    def __init__(self) -> None:
+        self.socket = f"tuimail-test-{uuid.uuid4().hex[:8]}"
+        self.binary = shutil.which("tmux")
+        assert self.binary, "tmux is needed for this test (apt-get install tmux)"
+
+    def run(self, *args: str, check: bool = True) -> str:
+        out = subprocess.run(
+            [self.binary, "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if check and out.returncode != 0:
+            raise AssertionError(f"tmux {args[0]} failed: {out.stderr}")
+        return out.stdout
+
+    def screen(self, escapes: bool = False) -> str:
+        return self.run("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "t")
+
+    def wait_for(self, predicate, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if predicate(text):
+                return text
+            time.sleep(0.1)
+        raise AssertionError(f"the screen never matched; last screen:\n{text}")
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", "t", *keys)
+
+    def pane(self, fmt: str) -> str:
+        return self.run("display-message", "-p", "-t", "t", fmt).strip()
+
+    def kill(self) -> None:
+        self.run("kill-server", check=False)
+
+
+@pytest.fixture
+def tmux():
+    session = Tmux()
+    try:
+        yield session
+    finally:
+        session.kill()
+
+
+def test_demo_in_tmux_16_colours_keys_editor_and_quit(tmux, tmp_path: Path):
+    editor = tmp_path / "editor.py"
+    editor.write_text(EDITOR)
+    env = {
+        "TERM": "xterm-256color",
+        "TEXTUAL_COLOR_SYSTEM": "standard",  # a 16-colour terminal
+        "EDITOR": f"{sys.executable} {editor}",
+        "VISUAL": "",
+        "DBUS_SESSION_BUS_ADDRESS": "",  # as over SSH
+        "HOME": os.environ["HOME"],
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    command = "env -i " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    command += f" {shlex.quote(sys.executable)} -m tuimail --demo"
+    tmux.run("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "sh", "-c", command)
+    tmux.run("set-option", "-t", "t", "remain-on-exit", "on")
+    screen = tmux.wait_for(lambda s: "Outbox:" in s and "INBOX" in s, timeout=90)
+    tmux.wait_for(lambda s: "up to date" in s or "push connected" in s, timeout=60)
+
+    # 16 colours end to end: tmux saw only the standard colour codes, never 256/RGB
+    coloured = tmux.screen(escapes=True)
+    assert "\x1b[" in coloured
+    sgr = re.findall(r"\x1b\[([0-9;]*)m", coloured)
+    assert sgr and not any(re.search(r"(^|;)[34]8;[25];", code) for code in sgr), sgr[:20]
+
+    # keyboard only (tmux's mouse is off): compose, then $EDITOR for the body
+    tmux.keys("c")
+    screen = tmux.wait_for(lambda s: "Subject:" in s and "Attach:" in s)
+    tmux.keys("C-e")
+    screen = tmux.wait_for(lambda s: "Written in the editor." in s, timeout=30)
+    assert "Subject:" in screen  # back in the composer after the editor
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "Outbox:" in s and "Attach:" not in s)
+    tmux.keys("q")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and tmux.pane("#{pane_dead}") != "1":
+        time.sleep(0.1)
+    assert tmux.pane("#{pane_dead}") == "1", "q did not quit"
+    assert tmux.pane("#{pane_dead_status}") == "0"
+    assert "Traceback" not in tmux.screen()
