@@ -77,3 +77,21 @@ def test_moderate_nesting_and_big_attachment_still_parse() -> None:
     parsed = parse_message(big)
     assert time.perf_counter() - start < LIMIT
     assert parsed.attachments[0].size == 15 << 20 and not parsed.too_complex
+
+
+def test_huge_part_headers_are_refused_without_the_clock(monkeypatch) -> None:
+    """The verdict for a message must not depend on the machine's speed: with the CPU
+    deadline out of the way, the header-heavy message is still refused by its size."""
+    from tuimail.core.mime import parse as parse_module
+
+    monkeypatch.setattr(parse_module, "PARSE_BUDGET", 3600.0)
+    parsed = parse_message(CASES["headers-in-parts"]())
+    assert parsed.too_complex
+    assert any("part headers larger than 1 MB" in n for n in parsed.notes), parsed.notes
+    # A part whose first line is body text (no header section) is not counted as headers.
+    raw = (
+        b"From: a@b\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n"
+        + (b"--z\r\n" + b"x" * 5000 + b"\r\n") * 300
+        + b"--z--\r\n"
+    )
+    assert not parse_message(raw).too_complex
