@@ -276,3 +276,49 @@ def test_bad_certificates_rejected_with_reason(test_ca, capsys, kind, reason) ->
         if kind == "self_signed":  # the CLI shows the reason (once is enough)
             assert main(["detect", "alice@example.test", *cli_args(s)]) == 1
             assert reason in capsys.readouterr().out
+
+
+def test_unknown_authority_offers_pin_and_ca_file(mail_server) -> None:
+    """SRV names servers whose CA this computer does not know: nothing is chosen, the
+    message says the SRV records were found (not 'no SRV records'), and each probe carries
+    the key hash that --incoming-pin/--outgoing-pin would trust, which then works."""
+    from tuimail.core.account import Account, ServerSettings
+    from tuimail.core.discovery.resolver import Resolver
+    from tuimail.core.discovery.verify import verify_account
+    from tuimail.core.secrets import Secret
+
+    p = mail_server.ports
+    mail_server.set_dns(
+        {
+            "_imaps._tcp.example.test": [("SRV", f"0 1 {p.imap_tls} imap.example.test.")],
+            "_submissions._tcp.example.test": [("SRV", f"0 1 {p.smtp_tls} smtp.example.test.")],
+            "imap.example.test": LOCAL,
+            "smtp.example.test": LOCAL,
+        }
+    )
+    opts = options(mail_server)
+    opts.ca_file = None  # the test CA is unknown here
+    result = detect("alice@example.test", opts)
+    assert not result.found
+    assert "the SRV records named servers" in result.error
+    assert "--ca-file" in result.error and "--incoming-pin" in result.error
+    srv_probes = [r for r in result.probes if r.candidate.source == "srv"]
+    assert srv_probes and all(r.pin and len(r.pin) == 64 for r in srv_probes)
+    imap = next(r for r in srv_probes if r.candidate.protocol == "imap")
+    assert "unknown authority" in imap.detail and imap.pin in imap.detail
+
+    # The offered pin is the one the connection layer accepts for that host and port.
+    user = mail_server.new_user()
+    account = Account(
+        name="pinned",
+        email=user.email,
+        incoming=ServerSettings("imap.example.test", p.imap_tls, "tls", pinned_sha256=imap.pin),
+        outgoing=ServerSettings("smtp.example.test", p.smtp_tls, "tls", pinned_sha256=imap.pin),
+    )
+    checks = verify_account(
+        account,
+        Secret(user.password),
+        resolver=Resolver(nameserver=f"127.0.0.1:{mail_server.dns_port}"),
+        timeout=5,
+    )
+    assert [c.ok for c in checks] == [True, True], [c.detail for c in checks]

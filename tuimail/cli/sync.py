@@ -286,10 +286,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             )
         )
         return 0
+    from rich.cells import set_cell_size  # column widths in terminal cells (CJK: 2 each)
+
     for r in out:
         mark = ("N" if not r.seen else " ") + ("!" if r.flagged else " ")
-        sender = r.from_name or r.from_addr
-        print(_safe(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender[:24]:<24}  {r.subject}"))
+        sender = set_cell_size(_safe(r.from_name or r.from_addr), 24)
+        print(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender}  {_safe(r.subject)}")
     return 0
 
 

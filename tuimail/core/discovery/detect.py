@@ -419,16 +419,35 @@ class _Run:
             r for r in self.result.probes if r.candidate.security != "plain" and not r.skipped
         ]
         skipped_plain = [r for r in self.result.probes if r.skipped]
-        msg = (
-            f"No working mail server was found for {self.domain}: no SRV records, no "
-            "autoconfig document, and none of the usual host names answered securely."
-        )
+        named = sorted({r.candidate.source for r in secure} - {"guess"})
+        if named:
+            found_by = " and ".join(SOURCE_TEXT.get(s, s) for s in named)
+            msg = (
+                f"No working mail server was found for {self.domain}: the {found_by} "
+                "named servers, but none of them (nor the usual host names) answered securely."
+            )
+        else:
+            msg = (
+                f"No working mail server was found for {self.domain}: no SRV records, no "
+                "autoconfig document, and none of the usual host names answered securely."
+            )
+        pinnable = [r for r in secure if r.pin]
         if skipped_plain:
             msg += " Some servers might work without encryption (--allow-plain shows them)."
+        elif pinnable:
+            msg += (
+                " Some servers have a certificate from an authority this computer does not "
+                "know: if you trust it, give its CA certificate with --ca-file, or trust that "
+                "one server's key with --incoming-pin/--outgoing-pin (its SHA-256 is in the "
+                "probe lines above)."
+            )
         elif secure and any("STARTTLS" in r.detail or "certificate" in r.detail for r in secure):
             msg += " Some servers answered but could not be secured (see the probes)."
         msg += " Enter the servers by hand with `tuimail account add NAME --incoming ...`."
         return msg
+
+
+SOURCE_TEXT = {"srv": "SRV records", "autoconfig": "autoconfig document", "mx": "MX record"}
 
 
 def _probe_order(r: ProbeResult) -> tuple:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import ssl
 
 from tuimail.core.discovery.model import Candidate
-from tuimail.core.discovery.probe import _SPEAKERS, certificate_pin, open_line_client
+from tuimail.core.discovery.probe import (
+    _SPEAKERS,
+    UNTRUSTED_ISSUER_CODES,
+    certificate_pin,
+    open_line_client,
+)
 from tuimail.core.discovery.resolver import Resolver
-
-# OpenSSL verify codes: self-signed leaf, self-signed root in chain, unknown issuer.
-UNTRUSTED_ISSUER_CODES = (18, 19, 20)
 
 
 def fetch_pin(

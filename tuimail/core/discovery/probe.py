@@ -26,6 +26,9 @@ from tuimail.core.discovery.resolver import DNSError, Resolver, connect_any
 from tuimail.core.secrets import Secret
 from tuimail.core.tls import client_context, describe_ssl_error, spki_sha256, verify_peer
 
+# OpenSSL verify codes: self-signed leaf, self-signed root in chain, unknown issuer.
+UNTRUSTED_ISSUER_CODES = (18, 19, 20)
+
 MAX_LINE = 65536
 
 
@@ -291,8 +294,8 @@ def probe(
         result = ProbeResult(
             candidate, False, describe_failure(exc), [], [], time.monotonic() - start
         )
-        if getattr(exc, "verify_code", None) in (18, 19) and not pin:
-            # Self-signed: tell the user which key they would be trusting, for this
+        if getattr(exc, "verify_code", None) in UNTRUSTED_ISSUER_CODES and not pin:
+            # Self-signed or from an unknown authority: tell the user which key they would be trusting, for this
             # host and port only, should they choose to.
             result.pin = certificate_pin(candidate, resolver, timeout)
             if result.pin:
