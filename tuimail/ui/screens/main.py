@@ -75,10 +75,25 @@ class MainScreen(Screen):
 
     def _layout(self, width: int) -> None:
         self.set_class(width < NARROW, "narrow")
+        if width >= NARROW and self.choosing_folder:
+            self.set_class(False, "choosing-folder")
 
     @property
     def reading(self) -> bool:
         return self.has_class("reading")
+
+    @property
+    def choosing_folder(self) -> bool:
+        """Narrow terminals: the folder tree is shown as its own view."""
+        return self.has_class("choosing-folder")
+
+    def show_folders(self, on: bool) -> None:
+        self.set_class(on, "choosing-folder")
+        if on:
+            self.set_class(False, "reading")
+            self.query_one(FolderTree).focus()
+        else:
+            self.query_one(MessageList).focus()
 
     def show_reader(self, on: bool) -> None:
         self.set_class(on, "reading")
@@ -91,6 +106,7 @@ class MainScreen(Screen):
     @on(FolderTree.FolderChosen)
     def _folder(self, event: FolderTree.FolderChosen) -> None:
         self.app.open_folder(event.account, event.folder)
+        self.set_class(False, "choosing-folder")
         self.query_one(MessageList).focus()
 
     @on(MessageList.Highlighted)
@@ -123,13 +139,19 @@ class MainScreen(Screen):
         return [row] if row is not None else []
 
     def action_back(self) -> None:
-        if self.reading:
+        if self.choosing_folder:
+            self.show_folders(False)
+        elif self.reading:
             self.show_reader(False)
         else:
             self.app._quitting = True
             self.app.exit()
 
     def action_switch_pane(self) -> None:
+        if self.has_class("narrow"):
+            # One view at a time: Tab goes to the folders and back to the list.
+            self.show_folders(not self.choosing_folder)
+            return
         order = [self.query_one(FolderTree), self.query_one(MessageList)]
         reader = self.query_one(ReaderPane)
         if reader.display:

@@ -1,0 +1,58 @@
+"""At 80x24 (the usual SSH terminal) the folder tree is its own view: Tab shows it,
+Enter on a folder opens that folder's list, q or Tab goes back to the list."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from tests.ui.helpers import make_app, seed, settle, wait_for
+from tuimail.ui.widgets.folder_tree import FolderTree
+from tuimail.ui.widgets.message_list import MessageList
+
+
+def _archived(to: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Archivist <archivist@example.test>"
+    msg["To"] = to
+    msg["Subject"] = "Kept for later"
+    msg["Date"] = "Mon, 02 Mar 2026 08:00:00 +0000"
+    msg["Message-ID"] = "<kept@example.test>"
+    msg.set_content("Filed.\n")
+    return msg.as_bytes()
+
+
+async def test_folders_reachable_by_keyboard_at_80x24(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 2)
+    mail_server.deliver(user, _archived(user.email), "Archive")
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.synced, timeout=30)
+        await settle(pilot)
+        main = app.main
+        tree = main.query_one(FolderTree)
+        lst = main.query_one(MessageList)
+        assert main.has_class("narrow") and not tree.display and lst.display
+
+        await pilot.press("tab")  # the folders, full width, instead of the list
+        await settle(pilot)
+        assert tree.display and tree.has_focus and not lst.display
+        assert tree.region.width > 60
+
+        await pilot.press("q")  # back to the list, not out of the app
+        await settle(pilot)
+        assert app.is_running and lst.display and lst.has_focus and not tree.display
+
+        await pilot.press("tab")
+        await settle(pilot)
+        label = lambda: str(tree.cursor_node.label) if tree.cursor_node else ""  # noqa: E731
+        for _ in range(12):
+            if "Archive" in label():
+                break
+            await pilot.press("j")
+        assert "Archive" in label()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: lst.count == 1 and lst.display)
+        assert lst.row_at(0).subject == "Kept for later"
+        assert not tree.display and lst.has_focus
+        assert "Archive" in app.sub_title
