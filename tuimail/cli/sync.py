@@ -173,47 +173,21 @@ def _pop3_pass(store, account: Account) -> dict:
 def _pop3_connect(account: Account) -> poplib.POP3:
     """POP3 through tuimail.core.connect (TLS policy, pins, bounded answers), with the
     account's timeout."""
-    from tuimail.core.connect import account_timeout, open_pop3
-    from tuimail.core.pop3 import Pop3Error
+    from tuimail.core.pop3 import open_pop3
 
-    try:
-        return open_pop3(account.incoming, account.ca_file, account_timeout(account))
-    except Exception as exc:
-        raise Pop3Error(_describe_pop3(exc)) from None
+    return open_pop3(account)
 
 
 def _describe_pop3(exc: BaseException) -> str:
-    from tuimail.core.imap.session import describe
+    from tuimail.core.pop3_errors import describe_pop3
 
-    if isinstance(exc, poplib.error_proto):
-        text = exc.args[0] if exc.args else b""
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", "replace")
-        text = str(text)
-        if text.startswith("-ERR") and text != "-ERR EOF":
-            return f"the POP3 server refused: {text[4:].strip()}"
-        if not text.startswith(("-ERR", "line too long", "the mail server")):
-            return f'the mail server does not speak POP3 (it sent "{text[:60]}")'
-        return text
-    return describe(exc)
-
-
-_POP3_TEXTS = (
-    ("-ERR EOF", "the mail server closed the connection"),
-    ("line too long", "the mail server sent a line longer than 1,000,000 bytes (not POP3)"),
-    ("The read operation timed out", "the mail server did not answer in time"),
-    ("timed out", "the mail server did not answer in time"),
-)
+    return describe_pop3(exc)
 
 
 def _pop3_sentence(text: str) -> str:
-    """POP3 errors as one safe sentence (poplib's own words made readable)."""
-    from tuimail.core.sanitize import sanitize
+    from tuimail.core.pop3_errors import pop3_sentence
 
-    for marker, sentence in _POP3_TEXTS:
-        if marker in text:
-            return sentence
-    return sanitize(text)
+    return pop3_sentence(text)
 
 
 def _watch_pop3(account: Account) -> int:

@@ -34,11 +34,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from tuimail.core.account import Account
+from tuimail.core.pop3_errors import describe_pop3
 from tuimail.core.secrets import Secret, as_secret
-from tuimail.core.tls import client_context, verify_peer
 
-# Real HTML mail has lines far longer than poplib's 2048-byte default.
-POP3_MAX_LINE = 1_000_000
+# Real HTML mail has lines far longer than poplib's 2048-byte default (connect.py
+# raises it too; here so that importing this module alone is enough).
+POP3_MAX_LINE = 1 << 20
 poplib._MAXLINE = max(poplib._MAXLINE, POP3_MAX_LINE)
 
 DAY = 86_400.0
@@ -84,46 +85,17 @@ class Pop3Result:
 Progress = Callable[[int, int], None]
 
 
-def open_pop3(account: Account, timeout: float = 30.0) -> poplib.POP3:
-    """Connect with the account's security: implicit TLS, mandatory STLS, or plain if chosen."""
-    settings = account.incoming
-    context = client_context(account.ca_file, pinned_sha256=settings.pinned_sha256)
-    try:
-        if settings.security == "tls":
-            conn: poplib.POP3 = poplib.POP3_SSL(
-                settings.host, settings.port, timeout=timeout, context=context
-            )
-        else:
-            conn = poplib.POP3(settings.host, settings.port, timeout=timeout)
-            if settings.security == "starttls":
-                _starttls(conn, context)
-        if settings.security in ("tls", "starttls"):
-            verify_peer(conn.sock, settings.pinned_sha256)
-    except OSError as exc:
-        raise Pop3Error(f"could not connect to {settings.host}:{settings.port}: {exc}") from exc
-    except poplib.error_proto as exc:
-        raise Pop3Error(f"the POP3 server refused the connection: {_text(exc)}") from exc
-    return conn
+def open_pop3(account: Account, timeout: float | None = None) -> poplib.POP3:
+    """Connect through tuimail.core.connect, the one place of the TLS policy: implicit
+    TLS or mandatory STLS with the certificate verified (and pinned, if chosen), answers
+    bounded, and every wait limited by the account's timeout (`timeout = N`)."""
+    from tuimail.core import connect
 
-
-def _starttls(conn: poplib.POP3, context) -> None:
+    seconds = connect.account_timeout(account) if timeout is None else timeout
     try:
-        capabilities = conn.capa()
-    except poplib.error_proto:
-        capabilities = {}
-    if "STLS" not in capabilities:
-        conn.close()
-        raise Pop3Error(
-            "the server does not offer STLS, so the connection cannot be encrypted; "
-            "tuimail will not send your password in clear"
-        )
-    try:
-        conn.stls(context)
-    except poplib.error_proto as exc:
-        conn.close()
-        raise Pop3Error(f"the server refused STLS: {_text(exc)}") from exc
-    # Anything the server sent in clear after its +OK would be read as if it came over
-    # TLS; poplib reads from a fresh file object after STLS, so none can be left over.
+        return connect.open_pop3(account.incoming, account.ca_file, seconds)
+    except Exception as exc:
+        raise Pop3Error(describe_pop3(exc)) from None
 
 
 def login(conn: poplib.POP3, account: Account, password: Secret | str) -> None:
@@ -168,12 +140,9 @@ def fetch(
         # Deletions take effect only when QUIT succeeds (the UPDATE state).
         conn.quit()
         result.deleted = len(doomed)
-    except poplib.error_proto as exc:
+    except (poplib.error_proto, OSError, UnicodeError, MemoryError) as exc:
         _close(conn)
-        raise Pop3Error(f"the POP3 server answered with an error: {_text(exc)}") from exc
-    except OSError as exc:
-        _close(conn)
-        raise Pop3Error(f"the connection to the POP3 server failed: {exc}") from exc
+        raise Pop3Error(describe_pop3(exc)) from None
     except BaseException:
         _close(conn)
         raise
@@ -192,18 +161,15 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, st
             "Turn off 'leave messages on server' for this account."
         )
         _resp, lines, _ = conn.list()
-        return {
-            int(line.split()[0]): (_header_key(conn, int(line.split()[0])), None)
-            for line in lines
-            if line.strip()
-        }
+        numbers = [_number(line) for line in lines if line.strip()]
+        return {number: (_header_key(conn, number), None) for number in numbers}
     listing: dict[int, str] = {}
     for line in lines:
         parts = line.split(None, 1)
         if not parts:
             continue
         uidl = parts[1].strip().decode("ascii", "replace") if len(parts) > 1 else ""
-        listing[int(parts[0])] = uidl
+        listing[_number(line)] = uidl
     counts: dict[str, int] = {}
     for uidl in listing.values():
         counts[uidl] = counts.get(uidl, 0) + 1
@@ -221,6 +187,16 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, st
             "recognised by a hash of their headers instead"
         )
     return keys
+
+
+def _number(line: bytes) -> int:
+    """The message number a UIDL or LIST line starts with."""
+    word = line.split(None, 1)[0]
+    if not word.isdigit() or len(word) > 9:
+        raise poplib.error_proto(
+            "the mail server sent a message listing without message numbers (not POP3)"
+        )
+    return int(word)
 
 
 def _recognise_by_headers(

@@ -1,0 +1,64 @@
+"""The app's POP3 path (MailService, what the UI polls) against scripted hostile
+servers: the same bounds as `tuimail sync` (account timeout, bounded answers), and the
+failure is a sentence in the account's state, never a hang or a traceback."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.hostile.conftest import BAD, PASSWORD, TIMEOUT, save
+from tests.hostile.scripted import Conn, Pop3Script, trickle
+from tuimail.core import connect
+from tuimail.core.secrets import Secret
+from tuimail.core.service import MailService
+from tuimail.core.store import Store
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _flood_lines(conn: Conn, args: bytes) -> None:
+    conn.send(b"+OK here it comes\r\n")
+    conn.flood(b"x" * 1000 + b"\r\n")  # never the final "."
+
+
+CASES = {
+    "trickled greeting": lambda conn: trickle(conn, b"+OK hello"),
+    "RETR that hangs": Pop3Script({"RETR": lambda conn, args: conn.hang()}),
+    "RETR that never ends": Pop3Script({"RETR": _flood_lines}),
+    "UIDL without numbers": Pop3Script(
+        {"UIDL": lambda conn, args: conn.send(b"+OK\r\none msg-1\r\n.\r\n")}
+    ),
+}
+
+
+@pytest.fixture(autouse=True)
+def small_response_limit(monkeypatch) -> None:
+    monkeypatch.setattr(connect, "MAX_RESPONSE", 4 << 20)
+
+
+@pytest.mark.parametrize("script", CASES.values(), ids=CASES.keys())
+def test_the_app_gives_up_in_time_with_a_sentence(scripted, tmp_path, script) -> None:
+    with scripted(script) as server:
+        account = save(server, "pop3")
+        service = MailService(
+            {"work": account},
+            password_for=lambda _a: Secret(PASSWORD),
+            idle=False,
+            store=Store(tmp_path / "store.sqlite3"),
+        )
+        started = time.monotonic()
+        try:
+            assert not service.backend("work").sync()
+        finally:
+            service.stop()
+        seconds = time.monotonic() - started
+    state = service.states()["work"]
+    assert state.state in ("offline", "error")
+    assert seconds < TIMEOUT * 2 + 3, seconds
+    for bad in (*BAD, "_ssl.c", "error_proto"):
+        assert bad not in state.detail, (bad, state.detail)
+    assert 0 < len(state.detail) < 400
+    assert state.detail.startswith(("the mail server", "the POP3 server")), state.detail
+    assert not service.source("work", "INBOX").count()  # nothing half-stored

@@ -1,0 +1,71 @@
+"""The TLS policy of a POP3 account as the app and `tuimail sync` use it: implicit TLS
+or mandatory STLS, the certificate verified; a refusal is a sentence, never a traceback,
+and nothing is downloaded (the password is never sent)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pop3.test_pop3_fetch import message, pop3_account
+from testserver.server import MailServer
+from tuimail.core.pop3 import Pop3Error, fetch
+from tuimail.core.pop3_state import StorePop3State
+from tuimail.core.secrets import Secret
+from tuimail.core.service import MailService
+from tuimail.core.store import Store
+
+REASONS = {
+    "expired": "expired",
+    "wrong_host": "does not name this host",
+    "cn_only": "does not name this host",
+    "self_signed": "self-signed",
+}
+
+
+def _service(account, password: str, tmp_path) -> MailService:
+    return MailService(
+        {"pop": account},
+        password_for=lambda _a: Secret(password),
+        idle=False,
+        store=Store(tmp_path / "store.sqlite3"),
+    )
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+@pytest.mark.parametrize("kind", sorted(REASONS))
+def test_a_bad_certificate_is_refused_with_its_reason(test_ca, tmp_path, kind, security):
+    with MailServer(ca=test_ca, cert=kind, protocols=("pop3",)) as server:
+        user = server.new_user()
+        server.deliver(user, message(1))
+        service = _service(pop3_account(server, user, security), user.password, tmp_path)
+        try:
+            assert not service.backend("pop").sync()
+        finally:
+            service.stop()
+        assert server.messages(user)  # untouched
+    detail = service.states()["pop"].detail
+    assert REASONS[kind] in detail, detail
+    assert "_ssl.c" not in detail and "Traceback" not in detail
+    assert service.source("pop", "INBOX").count() == 0
+
+
+@pytest.mark.parametrize("kind", ["strip_starttls", "no_starttls"])
+def test_stls_is_mandatory(mail_server, tmp_path, kind):
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    mail_server.faults.add(protocol="pop3", kind=kind, port="starttls")
+    state = StorePop3State(Store(tmp_path / "store.sqlite3"))
+    with pytest.raises(Pop3Error, match="does not offer STLS"):
+        fetch(pop3_account(mail_server, user, "starttls"), user.password, state)
+    assert state.known("pop") == {}
+
+
+def test_a_line_of_a_megabyte_downloads_intact(mail_server, tmp_path):
+    """poplib's 2048-byte line limit is raised (real HTML mail has lines far longer)."""
+    user = mail_server.new_user()
+    line = b"<td>" + b"y" * 900_000 + b"</td>\r\n"
+    mail_server.deliver(user, message(1, line))
+    state = StorePop3State(Store(tmp_path / "store.sqlite3"))
+    assert fetch(pop3_account(mail_server, user), user.password, state).downloaded == 1
+    (row,) = state.store.message_rows(state.inbox("pop"), 0, 10, sort="uid")
+    assert line in state.store.body(row.id)
