@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+
+import pytest
 
 from tests.pop3.test_pop3_fetch import message, pop3_account
 from tuimail.core.config import save_account
@@ -51,3 +54,72 @@ def test_sync_reports_a_wrong_password_as_a_sentence(mail_server):
     assert result.returncode == 1
     assert "login failed" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.timeout(60)
+def test_watch_polls_a_pop3_account_until_interrupted(mail_server):
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    account = pop3_account(mail_server, user, poll_interval=1)
+    account.password_command = f"printf %s {user.password}"
+    save_account(account)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuimail", "watch", "pop"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout.readline().startswith("watching pop (POP3, every 1 s)")
+        assert "message 1" in proc.stdout.readline()  # the first pass
+        mail_server.deliver(user, message(2))
+        line = proc.stdout.readline()  # a later poll
+        assert "message 2" in line and "sender2@example.test" in line
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert len(mail_server.messages(user)) == 2  # left on the server
+
+
+@pytest.mark.timeout(60)
+def test_watch_reports_a_failing_pass_as_a_sentence_and_keeps_going(mail_server):
+    user = mail_server.new_user()
+    account = pop3_account(mail_server, user, poll_interval=1)
+    account.password_command = "printf %s wrong-password"
+    save_account(account)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuimail", "watch", "pop"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout.readline().startswith("watching pop (POP3")
+        first = proc.stderr.readline()
+        second = proc.stderr.readline()  # it tried again
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=15)
+    for line in (first, second):
+        assert "login failed" in line and line.rstrip().endswith("trying again later"), line
+    assert "Traceback" not in err and "wrong-password" not in first + second + err
+    assert proc.returncode == 0
+
+
+def test_a_pop3_account_polls_every_five_minutes_by_default(tmp_path):
+    from tuimail.core.config import load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[accounts.home]\nemail = "me@example.test"\nprotocol = "pop3"\n'
+        'incoming = { host = "pop.example.test", port = 995, security = "tls" }\n'
+        'outgoing = { host = "smtp.example.test", port = 465, security = "tls" }\n'
+    )
+    (account,) = load_config(path).accounts.values()
+    assert account.protocol == "pop3" and account.poll_interval == 300
+    assert account.leave_on_server and account.delete_after_days == 0
+    assert not account.delete_on_server_when_deleted_locally

@@ -47,3 +47,73 @@ async def test_move_into_a_local_folder_with_the_move_dialog(mail_server, tmp_pa
     assert service.source("pop", "INBOX").count() == 1
     assert service.source("pop", "Projects").count() == 1
     assert len(mail_server.messages(user)) == 2
+
+
+async def test_delete_key_then_ctrl_r_deletes_on_the_server_and_downloads_new(
+    mail_server, tmp_path
+):
+    """With delete_on_server_when_deleted_locally: `d` in the app marks the message, and
+    ctrl+r (check now) deletes it on the server and brings what arrived meanwhile."""
+    user = mail_server.new_user()
+    for n in range(2):
+        mail_server.deliver(user, message(n))
+    account = pop3_account(mail_server, user, delete_on_server_when_deleted_locally=True)
+    service = MailService(
+        {"pop": account},
+        password_for=lambda _a: Secret(user.password),
+        idle=False,
+        store=Store(tmp_path / "store.sqlite3"),
+    )
+    app = TuimailApp(service, now=NOW, start_sync=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.synced)
+        await settle(pilot)
+        listing = app.screen.query_one(MessageList)
+        await wait_for(pilot, lambda: listing.count == 2)
+        doomed = listing.current.subject
+
+        await pilot.press("d")
+        await settle(pilot)
+        await wait_for(pilot, lambda: listing.count == 1)
+        assert [r.subject for r in service.source("pop", "Trash").rows(0, 10)] == [doomed]
+        assert len(mail_server.messages(user)) == 2  # nothing on the server until a check
+
+        mail_server.deliver(user, message(2))
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await wait_for(pilot, lambda: listing.count == 2)
+        assert "message 2" in {r.subject for r in service.source("pop", "INBOX").rows(0, 10)}
+        await wait_for(pilot, lambda: len(mail_server.messages(user)) == 2)
+        assert not service.errors, service.errors
+    left = {
+        raw.split(b"Subject: ")[1].split(b"\r\n")[0].decode() for raw in mail_server.messages(user)
+    }
+    assert left == {"message 0", "message 1", "message 2"} - {doomed}
+    service.stop()
+
+
+async def test_delete_key_without_the_option_keeps_the_server_copy(mail_server, tmp_path):
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(0))
+    service = MailService(
+        {"pop": pop3_account(mail_server, user)},
+        password_for=lambda _a: Secret(user.password),
+        idle=False,
+        store=Store(tmp_path / "store.sqlite3"),
+    )
+    app = TuimailApp(service, now=NOW, start_sync=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.synced)
+        await settle(pilot)
+        listing = app.screen.query_one(MessageList)
+        await wait_for(pilot, lambda: listing.count == 1)
+        await pilot.press("d")
+        await settle(pilot)
+        await wait_for(pilot, lambda: listing.count == 0)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert listing.count == 0  # deleted here stays deleted: not downloaded again
+    assert service.backend("pop").sync()
+    assert len(mail_server.messages(user)) == 1
+    assert service.source("pop", "INBOX").count() == 0
+    service.stop()
