@@ -111,7 +111,9 @@ def test_demo_in_tmux_16_colours_keys_editor_and_quit(tmux, tmp_path: Path):
     tmux.keys("C-e")
     screen = tmux.wait_for(lambda s: "Written in the editor." in s, timeout=30)
     assert "Subject:" in screen  # back in the composer after the editor
-    tmux.keys("Escape")
+    tmux.keys("Escape")  # the body was edited: the composer asks before discarding it
+    tmux.wait_for(lambda s: "has not been sent" in s and "Discard" in s)
+    tmux.keys("d")
     tmux.wait_for(lambda s: "Outbox:" in s and "Attach:" not in s)
     tmux.keys("q")
     deadline = time.monotonic() + 30

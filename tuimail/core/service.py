@@ -19,6 +19,7 @@ import email.policy
 import email.utils
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -139,8 +140,15 @@ Listener = Callable[[ServiceEvent], None]
 PasswordGetter = Callable[[Account], Secret]
 
 
+FRESH_QUEUED = 120.0  # seconds: a queued message younger than this is being sent by send()
+
+
 class ServiceError(Exception):
     """An error whose message is a sentence for the user."""
+
+
+class QueuedError(ServiceError):
+    """Not sent now, but safe on disk in the outbox (it is tried again by itself)."""
 
 
 # -- list sources ---------------------------------------------------------------------
@@ -575,6 +583,7 @@ class MailService:
         idle: bool = True,
         store: Any = None,
         retry_after: float = 5.0,
+        outbox_interval: float = 30.0,
     ) -> None:
         from tuimail.core.store import Store
 
@@ -591,6 +600,9 @@ class MailService:
         self.errors: list[str] = []
         self._idle = idle
         self.retry_after = retry_after  # seconds before the first reconnect when offline
+        self.outbox_interval = outbox_interval  # seconds between looks for due messages
+        self._outbox_stop = threading.Event()
+        self._outbox_lock = threading.Lock()  # one outbox pass at a time
 
     # plumbing
     def password_for(self, account: Account) -> Secret:
@@ -634,6 +646,70 @@ class MailService:
                 backend.start_idle()
             elif backend.state.state == "offline":
                 backend.start_retrying(self.retry_after, idle=self._idle)
+        self.start_outbox()
+
+    def start_outbox(self) -> None:
+        """Send what waits in the outbox when it is due (a 4xx or a lost connection
+        earlier), now and every `outbox_interval` seconds, until stop()."""
+        if self.outbox_interval <= 0:
+            return
+
+        def loop() -> None:
+            while True:
+                self.send_due_outbox()
+                if self._outbox_stop.wait(self.outbox_interval):
+                    return
+
+        threading.Thread(target=loop, name="outbox", daemon=True).start()
+
+    def send_due_outbox(self, *, force: bool = False) -> int:
+        """One pass over every account's outbox; how many messages went out.
+
+        Only due messages (queued, or retrying past their next attempt) are sent, or with
+        `force` failed ones too; one that "may have been sent" is never sent again here.
+        """
+        from tuimail.core.outbox import Outbox
+
+        sent = 0
+        with self._outbox_lock:
+            for name, account in list(self.accounts.items()):
+                outbox = Outbox(name)
+                try:
+                    outbox.recover()  # "sending" left by a process that died
+                    fresh = time.time() - FRESH_QUEUED
+                    if force:
+                        retry = ("queued", "retrying", "failed")
+                        todo = [e for e in outbox.entries() if e.state in retry]
+                    else:  # a just-queued message is the composer's own first attempt
+                        todo = [e for e in outbox.due() if e.state != "queued" or e.created < fresh]
+                    todo = [e for e in todo if e.recipients]
+                    if not todo:
+                        continue
+                    password = self.password_for(account)
+                    results = [
+                        asyncio.run(outbox.send(e.id, account, password, force=force)) for e in todo
+                    ]
+                except Exception as exc:  # offline, no password: the next pass tries again
+                    self._emit(ServiceEvent("error", name, text=f"Outbox: {describe_error(exc)}"))
+                    continue
+                done = [e for e in results if e.state in ("sent", "partial")]
+                sent += len(done)
+                if done:
+                    noun = "message" if len(done) == 1 else "messages"
+                    self._emit(
+                        ServiceEvent(
+                            "info", name, text=f"{len(done)} waiting {noun} sent from the outbox."
+                        )
+                    )
+                    sent_folder = self.special_folder(name, "sent")
+                    if sent_folder:
+                        try:
+                            self.backend(name).refresh_folder(sent_folder)
+                        except Exception:
+                            pass
+        self.outbox_waiting = self._count_outbox()
+        self._emit(ServiceEvent("outbox", "", count=len(self.outbox)))
+        return sent
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.name] = account
@@ -646,6 +722,7 @@ class MailService:
             backend.start_idle()
 
     def stop(self) -> None:
+        self._outbox_stop.set()
         for backend in self._backends.values():
             backend.close()
 
@@ -1016,7 +1093,7 @@ class MailService:
             self._emit(ServiceEvent("outbox", draft.account, count=len(self.outbox)))
         if entry.state not in ("sent", "partial"):
             reason = sanitize(entry.last_error or entry.state)
-            raise ServiceError(f"The message was not sent ({reason}); it waits in the outbox.")
+            raise QueuedError(f"The message was not sent ({reason}); it waits in the outbox.")
         sent = self.special_folder(draft.account, "sent")
         if sent:
             try:

@@ -22,6 +22,7 @@ from tuimail.core.service import (
     Draft,
     MailService,
     MessageRow,
+    QueuedError,
     ServiceEvent,
     describe_error,
 )
@@ -198,6 +199,8 @@ class TuimailApp(App[None]):
     def _handle_event(self, event: ServiceEvent) -> None:
         if event.kind == "error":
             self.last_error = event.text
+        elif event.kind == "info" and event.text:
+            self.notify(sanitize(event.text))
         elif event.kind == "new-mail":
             noun = "message" if event.count == 1 else "messages"
             self.notify(f"{event.count} new {noun} in {sanitize(event.account)}", title="New mail")
@@ -487,8 +490,26 @@ class TuimailApp(App[None]):
             def job() -> None:
                 for name in service.accounts:
                     service.backend(name).sync()
+                service.send_due_outbox()
 
             self.work(job, "sync-now")
+
+    def send_outbox_now(self) -> None:
+        """The user asked: every waiting message (failed ones too) gets another attempt."""
+        if self.service is None:
+            return
+        service = self.service
+
+        def done(sent: int) -> None:
+            if not sent:
+                waiting = service.outbox_waiting
+                self.notify(
+                    f"{waiting} message(s) still wait in the outbox."
+                    if waiting
+                    else "The outbox is empty."
+                )
+
+        self.work(lambda: service.send_due_outbox(force=True), "outbox-now", done)
 
     # -- composing --------------------------------------------------------------------
 
@@ -530,8 +551,16 @@ class TuimailApp(App[None]):
             if screen.is_current:
                 screen.dismiss(None)
 
+        def job() -> None:
+            try:
+                service.send(draft)
+            except QueuedError:
+                # in the outbox: closing the composer loses nothing
+                self.call_from_thread(screen.mark_kept)
+                raise
+
         self.notify("Sending…", timeout=2)
-        self.work(lambda: service.send(draft), "send", done)
+        self.work(job, "send", done)
 
     def save_draft(self, draft: Draft) -> None:
         service = self.service
@@ -644,6 +673,11 @@ class TuimailApp(App[None]):
                     getattr(self.main, f"action_{action}")()
 
             yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", run)
+        yield SystemCommand(
+            "Send waiting messages now",
+            "Try every message in the outbox again (a failed one too)",
+            self.send_outbox_now,
+        )
         yield SystemCommand(
             "Diagnose account…",
             f"Run every check on the current account's servers ({self.diagnose_key()})",

@@ -15,6 +15,7 @@ from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Label, TextArea
 
 from tuimail.core.service import Draft
+from tuimail.ui.screens.dialogs import ChoiceDialog
 
 
 class AddressSuggester(Suggester):
@@ -75,6 +76,7 @@ class ComposerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Compose"
+        self._saved = self._fields()
         if self.draft.to:
             body = self.query_one("#compose-body", TextArea)
             body.focus()
@@ -93,14 +95,50 @@ class ComposerScreen(Screen[None]):
         d.attachments = [p.strip() for p in attach.split(",") if p.strip()]
         return d
 
+    def _fields(self) -> tuple:
+        d = self.collect()
+        return (d.to, d.cc, d.bcc, d.subject, d.body, tuple(d.attachments))
+
+    @property
+    def changed(self) -> bool:
+        """Anything typed since the composer opened or the draft was last saved."""
+        return self._fields() != self._saved
+
+    def mark_kept(self) -> None:
+        """The message as it is now is safe elsewhere (outbox): closing needs no question."""
+        self._saved = self._fields()
+
     def action_send(self) -> None:
         self.app.send_draft(self, self.collect())
 
     def action_save_draft(self) -> None:
         self.app.save_draft(self.collect())
+        self._saved = self._fields()
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        """Close; a message with unsaved changes is never thrown away without asking."""
+        if not self.changed:
+            self.dismiss(None)
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save_draft()
+                self.dismiss(None)
+            elif choice == "discard":
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ChoiceDialog(
+                "This message has not been sent. Keep it?",
+                [
+                    ("save", "Save draft", "s"),
+                    ("discard", "Discard", "d"),
+                    ("edit", "Keep editing", "k"),
+                ],
+            ),
+            answer,
+        )
 
     def action_editor(self) -> None:
         """Edit the body in $EDITOR (the app is suspended meanwhile)."""

@@ -61,6 +61,39 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class ChoiceDialog(ModalScreen[str | None]):
+    """A question with a few answers, each a button with its own key; Escape is None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, question: str, choices: list[tuple[str, str, str]]) -> None:
+        """`choices`: (id, label, key) in the order shown."""
+        super().__init__()
+        self.question = question
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question)
+            with Horizontal(classes="buttons"):
+                for i, (choice, label, key) in enumerate(self.choices):
+                    variant = "primary" if i == 0 else "default"
+                    yield Button(f"{label} ({key})", id=f"choice-{choice}", variant=variant)
+
+    def on_key(self, event) -> None:
+        for choice, _label, key in self.choices:
+            if event.key == key:
+                event.stop()
+                self.dismiss(choice)
+                return
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss((event.button.id or "").removeprefix("choice-"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 def fuzzy_match(query: str, candidate: str) -> bool:
     """Every character of the query appears in order in the candidate (case-insensitive)."""
     it = iter(candidate.lower())

@@ -1,0 +1,81 @@
+"""Closing the composer never throws a message away silently: unchanged closes at once,
+changed asks (save draft / discard / keep editing), and a message the server refused to
+take now is already safe in the outbox, so closing then needs no question."""
+
+from __future__ import annotations
+
+from textual.widgets import TextArea
+
+from tests.ui.helpers import make_app, seed, settle, wait_for
+from tuimail.core.outbox import Outbox
+from tuimail.ui.screens.composer import ComposerScreen
+from tuimail.ui.screens.dialogs import ChoiceDialog
+
+
+async def _compose(pilot) -> ComposerScreen:
+    await pilot.press("c")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
+    return pilot.app.screen
+
+
+async def test_close_asks_only_when_something_would_be_lost(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 2)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.synced, timeout=30)
+        await settle(pilot)
+
+        await _compose(pilot)
+        await pilot.press("escape")  # nothing typed: closes at once
+        await wait_for(pilot, lambda: not isinstance(app.screen, ComposerScreen))
+
+        screen = await _compose(pilot)
+        screen.query_one("#compose-body", TextArea).text = "Half a thought.\n"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("k")  # keep editing: back, text intact
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert screen.query_one("#compose-body", TextArea).text == "Half a thought.\n"
+
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("escape")  # Escape on the question is "keep editing" too
+        await wait_for(pilot, lambda: app.screen is screen)
+
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("s")  # save draft: it reaches the server's Drafts, then closes
+        await wait_for(pilot, lambda: not isinstance(app.screen, (ComposerScreen, ChoiceDialog)))
+        await wait_for(pilot, lambda: bool(mail_server.messages(user, "Drafts")), timeout=20)
+        assert b"Half a thought." in mail_server.messages(user, "Drafts")[0]
+
+        screen = await _compose(pilot)
+        screen.query_one("#compose-body", TextArea).text = "Never mind.\n"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("d")  # discard
+        await wait_for(pilot, lambda: not isinstance(app.screen, (ComposerScreen, ChoiceDialog)))
+        assert len(mail_server.messages(user, "Drafts")) == 1
+
+
+async def test_refused_send_waits_in_outbox_and_closes_without_question(mail_server):
+    user, bob = mail_server.new_user(), mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.synced, timeout=30)
+        await settle(pilot)
+        mail_server.faults.add(protocol="smtp", kind="reply", command="CONNECT", code=421,
+                               message="4.3.2 Too busy")  # fmt: skip
+        screen = await _compose(pilot)
+        screen.query_one("#compose-to").value = bob.email
+        screen.query_one("#compose-subject").value = "Try again later"
+        screen.query_one("#compose-body", TextArea).text = "Queued.\n"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(Outbox("test").entries()) == 1, timeout=20)
+        await wait_for(pilot, lambda: not screen.changed)
+        assert app.screen is screen  # still there, with the error shown
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, (ComposerScreen, ChoiceDialog)))
+        assert [e.state for e in Outbox("test").entries()] == ["retrying"]
