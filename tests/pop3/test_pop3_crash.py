@@ -1,71 +1,160 @@
-"""Kill a POP3 download with SIGKILL at random points, many times: nothing lost, nothing
-duplicated, nothing deleted from the server that is not in the store."""
+"""Kill a POP3 download with SIGKILL at random points, many times, against both test
+beds: nothing lost, nothing duplicated, nothing deleted from the server that is not in
+the store.
+
+The child reports every POP3 command it sends, and every message committed, on a pipe;
+the parent picks where to kill (after the k-th RETR, commit, DELE, or after QUIT, ...),
+waits for that report, lets a random 0-4 ms pass (so the kill lands while the answer is
+read, the message stored or a later command sent), and sends SIGKILL. The earliest point
+of each kill is chosen by the parent, not by how fast the machine is, so every kind of
+point is covered on every machine. After every kill the invariant is checked: every
+message delivered is in the store or still on the server, and the store holds none twice.
+Checked by mutation: committing after QUIT, or storing the message and its UIDL in two
+transactions, fails this test on both beds.
+"""
 
 from __future__ import annotations
 
 import os
+import poplib
 import random
 import signal
 import time
 
 from tests.pop3.test_pop3_fetch import message, pop3_account
-from tuimail.core.pop3 import fetch
+from tuimail.core.pop3 import fetch, open_pop3
 from tuimail.core.pop3_state import StorePop3State
 from tuimail.core.store import Store
 
 RUNS = 50
+PER_RUN = 3  # new messages delivered before each run: every run has at least 3 to fetch
+# Where a run is killed: after the k-th report of that kind (k <= PER_RUN always happens).
+TARGETS = ["USER", "UIDL", "RETR", "COMMIT", "DELE", "QUIT"]
 
 
-def run_child(account, password, path) -> int:
-    """Fork a child that runs one fetch; returns its pid."""
+def _subject(raw: bytes) -> bytes:
+    return raw.split(b"Subject: ", 1)[1].split(b"\r\n", 1)[0]
+
+
+def run_child(account, password: str, path, report: int) -> int:
+    """Fork a child that runs one fetch, reporting on the pipe `report`; its pid."""
     pid = os.fork()
-    if pid == 0:  # child: never returns into pytest
-        try:
-            fetch(account, password, StorePop3State(Store(path)))
-            os._exit(0)
-        except BaseException:
-            os._exit(1)
-    return pid
+    if pid != 0:
+        return pid
+    try:  # child: never returns into pytest
+
+        def connect(acc):
+            conn = open_pop3(acc)
+            send = conn._putcmd
+
+            def putcmd(line: str) -> None:
+                os.write(report, line.split(" ", 1)[0].encode() + b"\n")
+                send(line)
+
+            conn._putcmd = putcmd  # type: ignore[method-assign]
+            return conn
+
+        def committed(_done: int, _total: int) -> None:
+            os.write(report, b"COMMIT\n")
+
+        fetch(account, password, StorePop3State(Store(path)), connect=connect, progress=committed)
+        os.write(report, b"END\n")
+        os._exit(0)
+    except BaseException:
+        os._exit(1)
 
 
-def test_sigkill_during_downloads_loses_and_duplicates_nothing(mail_server, tmp_path):
+def kill_at(pid: int, events, kind: str, nth: int, delay: float) -> str:
+    """Read reports until the `nth` of `kind`, wait `delay`, SIGKILL; the last report
+    read ("END" if the child finished first)."""
+    seen = 0
+    last = ""
+    for line in events:
+        last = line.strip()
+        if last == "END":
+            break
+        if last == kind:
+            seen += 1
+            if seen == nth:
+                time.sleep(delay)
+                os.kill(pid, signal.SIGKILL)
+                break
+    os.waitpid(pid, 0)
+    return last
+
+
+def stored_subjects(path) -> list[bytes]:
+    store = Store(path)
+    try:
+        state = StorePop3State(store)
+        rows = store.message_rows(state.inbox("pop"), 0, 100_000, sort="uid")
+        return [_subject(store.body(row.id)) for row in rows]
+    finally:
+        store.close()
+
+
+def test_sigkill_during_downloads_loses_and_duplicates_nothing(mail_peer, tmp_path):
     rng = random.Random(20261122)
-    user = mail_server.new_user()
-    account = pop3_account(mail_server, user, leave_on_server=False)
+    user = mail_peer.new_user()
+    account = pop3_account(mail_peer, user, leave_on_server=False)
     path = tmp_path / "store.sqlite3"
     # Schema created before the first kill; the parent holds no SQLite connection
     # across fork() (SQLite forbids that: the child would inherit its lock state).
-    Store(path).close()
-    StorePop3State(setup := Store(path))
-    setup.close()
+    stored_subjects(path)
     padding = b"".join(b"line %d of padding\r\n" % i for i in range(400))
-    delivered = 0
-    killed = 0
-    for _run in range(RUNS):
-        for _ in range(3):
-            mail_server.deliver(user, message(delivered, padding))
-            delivered += 1
-        pid = run_child(account, user.password, path)
-        time.sleep(rng.uniform(0.0, 0.12))
+    delivered: set[bytes] = set()
+    landed: dict[str, int] = {}
+    for run in range(RUNS):
+        for _ in range(PER_RUN):
+            n = len(delivered)
+            mail_peer.deliver(user, message(n, padding))
+            delivered.add(b"message %d" % n)
+        kind = TARGETS[run % len(TARGETS)]
+        nth = 1 if kind in ("USER", "UIDL", "QUIT") else rng.randint(1, PER_RUN)
+        read, write = os.pipe()
         try:
-            os.kill(pid, signal.SIGKILL)
-            killed += 1
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
+            pid = run_child(account, user.password, path, write)
+        finally:
+            os.close(write)  # the parent's end: EOF once the child is gone
+        with os.fdopen(read, "r") as events:
+            last = kill_at(pid, events, kind, nth, rng.uniform(0.0, 0.004))
+        landed[last] = landed.get(last, 0) + 1
 
-    # Whatever was on the server at each kill, every message now on the server is
-    # either already stored or still waiting; one clean pass finishes the job.
+        # The invariant, at every kill: nothing lost, nothing twice, nothing invented.
+        here = stored_subjects(path)
+        there = {_subject(raw) for raw in mail_peer.messages(user)}
+        assert len(here) == len(set(here)), f"run {run}: a message was stored twice"
+        assert delivered <= set(here) | there, (
+            f"run {run} (killed after {kind} {nth}): deleted from the server but not stored: "
+            f"{sorted(delivered - set(here) - there)}"
+        )
+        assert set(here) | there <= delivered
+
+    # The kills landed where they were aimed: before any download, during downloads and
+    # commits, between DELEs (nothing deleted without QUIT) and after QUIT.
+    assert {"USER", "UIDL", "RETR", "COMMIT", "DELE", "QUIT"} <= set(landed), landed
+
+    # One clean pass finishes the job: every message once, the server empty.
     state = StorePop3State(Store(path))
     assert state.store.integrity_check() == "ok"
     fetch(account, user.password, state)
-
-    folder = state.inbox("pop")
-    rows = state.store.message_rows(folder, 0, 100_000, sort="uid")
-    subjects = [state.store.body(row.id).split(b"Subject: ")[1].split(b"\r\n")[0] for row in rows]
+    rows = state.store.message_rows(state.inbox("pop"), 0, 100_000, sort="uid")
+    subjects = [_subject(state.store.body(row.id)) for row in rows]
     assert len(subjects) == len(set(subjects)), "a message was stored twice"
-    assert sorted(subjects) == sorted(b"message %d" % n for n in range(delivered)), (
-        "a message was lost"
+    assert set(subjects) == delivered, "a message was lost"
+    assert _on_server(mail_peer, user) == 0
+    state.store.close()
+
+
+def _on_server(peer, user) -> int:
+    from tuimail.core.tls import client_context
+
+    conn = poplib.POP3_SSL(
+        peer.host, peer.ports.pop3_tls, context=client_context(peer.ca_file), timeout=10
     )
-    assert mail_server.messages(user) == []
-    assert killed > RUNS // 2, "the kills should land while downloads run"
+    try:
+        conn.user(user.login)
+        conn.pass_(user.password)
+        return conn.stat()[0]
+    finally:
+        conn.quit()
