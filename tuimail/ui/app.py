@@ -526,7 +526,11 @@ class TuimailApp(App[None]):
 
     def open_composer(self, draft: Draft) -> None:
         assert self.service is not None
-        self.push_screen(ComposerScreen(draft, self.service.addresses))
+        senders = [
+            (sanitize(f"{account.display_name or ''} <{account.email}>".strip()), name)
+            for name, account in self.service.accounts.items()
+        ]
+        self.push_screen(ComposerScreen(draft, self.service.addresses, senders))
 
     def reply(self, rows: list[MessageRow], all: bool) -> None:
         if not rows or self.service is None:

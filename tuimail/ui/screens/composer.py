@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Footer, Input, Label, TextArea
+from textual.widgets import Footer, Input, Label, Select, TextArea
 
 from tuimail.core.service import Draft
 from tuimail.ui.screens.dialogs import ChoiceDialog
@@ -45,15 +45,30 @@ class ComposerScreen(Screen[None]):
         Binding("escape", "close", "Close", id="composer.close"),
     ]
 
-    def __init__(self, draft: Draft, lookup=None) -> None:
+    def __init__(
+        self, draft: Draft, lookup=None, senders: list[tuple[str, str]] | None = None
+    ) -> None:
+        """`senders`: (label, account name) of every account; a choice is shown when
+        there is more than one."""
         super().__init__()
         self.draft = draft
         self.lookup = lookup or (lambda prefix: [])
+        self.senders = senders or []
 
     def compose(self) -> ComposeResult:
         d = self.draft
         suggester = AddressSuggester(self.lookup)
         with Vertical(id="composer"):
+            if len(self.senders) > 1:
+                with Horizontal(classes="field"):
+                    yield Label("From:", classes="field-label")
+                    yield Select(
+                        self.senders,
+                        value=d.account,
+                        allow_blank=False,
+                        id="compose-from",
+                        compact=True,
+                    )
             for name, value in (("To", d.to), ("Cc", d.cc), ("Bcc", d.bcc)):
                 with Horizontal(classes="field"):
                     yield Label(f"{name}:", classes="field-label")
@@ -86,6 +101,10 @@ class ComposerScreen(Screen[None]):
 
     def collect(self) -> Draft:
         d = self.draft
+        if len(self.senders) > 1:
+            chosen = self.query_one("#compose-from", Select).value
+            if isinstance(chosen, str):
+                d.account = chosen
         d.to = self.query_one("#compose-to", Input).value
         d.cc = self.query_one("#compose-cc", Input).value
         d.bcc = self.query_one("#compose-bcc", Input).value
@@ -97,7 +116,7 @@ class ComposerScreen(Screen[None]):
 
     def _fields(self) -> tuple:
         d = self.collect()
-        return (d.to, d.cc, d.bcc, d.subject, d.body, tuple(d.attachments))
+        return (d.account, d.to, d.cc, d.bcc, d.subject, d.body, tuple(d.attachments))
 
     @property
     def changed(self) -> bool:
