@@ -37,6 +37,35 @@ class AddressSuggester(Suggester):
         return None
 
 
+class PathSuggester(Suggester):
+    """Completes the last of the comma-separated attachment paths from the file system
+    (~ expanded, directories end in /, hidden files only when asked for with a dot)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        head, sep, last = value.rpartition(",")
+        typed = last.lstrip()
+        if not typed:
+            return None
+        directory, _, prefix = typed.rpartition("/")
+        base = os.path.expanduser(directory + "/" if directory or typed.startswith("/") else ".")
+        try:
+            names = sorted(os.listdir(base))
+        except OSError:
+            return None
+        for name in names:
+            if not name.startswith(prefix) or name == prefix:
+                continue
+            if not name.isprintable() or (name.startswith(".") and not prefix.startswith(".")):
+                continue
+            suffix = "/" if os.path.isdir(os.path.join(base, name)) else ""
+            done = (directory + "/" if directory or typed.startswith("/") else "") + name
+            return head + sep + (" " if sep else "") + done + suffix
+        return None
+
+
 class ComposerScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", id="composer.send", priority=True),
@@ -82,8 +111,9 @@ class ComposerScreen(Screen[None]):
                 yield Label("Attach:", classes="field-label")
                 yield Input(
                     ", ".join(d.attachments),
-                    placeholder="paths, separated by commas",
+                    placeholder="paths, separated by commas (→ completes)",
                     id="compose-attach",
+                    suggester=PathSuggester(),
                     compact=True,
                 )
             yield TextArea(d.body, id="compose-body", soft_wrap=True)
