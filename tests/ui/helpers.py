@@ -63,3 +63,18 @@ async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await asyncio.sleep(0)
+
+
+async def ready(pilot) -> None:
+    """The first sync finished and the screen caught up."""
+    await wait_for(pilot, lambda: pilot.app.synced, timeout=30)
+    await settle(pilot)
+
+
+async def open_composer(pilot):
+    """Press c and return the composer screen."""
+    from tuimail.ui.screens.composer import ComposerScreen
+
+    await pilot.press("c")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
+    return pilot.app.screen

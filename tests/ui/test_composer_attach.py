@@ -8,8 +8,7 @@ from email import policy
 
 from textual.widgets import Input, TextArea
 
-from tests.ui.helpers import make_app, seed, settle, wait_for
-from tuimail.ui.screens.composer import ComposerScreen
+from tests.ui.helpers import make_app, open_composer, ready, seed, wait_for
 
 
 async def test_attach_path_completion_and_send(mail_server, tmp_path):
@@ -20,11 +19,8 @@ async def test_attach_path_completion_and_send(mail_server, tmp_path):
     (tmp_path / ".secret").write_text("hidden\n")
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.synced, timeout=30)
-        await settle(pilot)
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
-        screen = app.screen
+        await ready(pilot)
+        screen = await open_composer(pilot)
         screen.query_one("#compose-to", Input).value = bob.email
         screen.query_one("#compose-subject", Input).value = "Figures"
         screen.query_one("#compose-body", TextArea).text = "Attached.\n"

@@ -6,16 +6,10 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from tests.ui.helpers import make_app, seed, settle, wait_for
+from tests.ui.helpers import make_app, open_composer, ready, seed, wait_for
 from tuimail.core.outbox import Outbox
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ChoiceDialog
-
-
-async def _compose(pilot) -> ComposerScreen:
-    await pilot.press("c")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
-    return pilot.app.screen
 
 
 async def test_close_asks_only_when_something_would_be_lost(mail_server):
@@ -23,14 +17,13 @@ async def test_close_asks_only_when_something_would_be_lost(mail_server):
     seed(mail_server, user, 2)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.synced, timeout=30)
-        await settle(pilot)
+        await ready(pilot)
 
-        await _compose(pilot)
+        await open_composer(pilot)
         await pilot.press("escape")  # nothing typed: closes at once
         await wait_for(pilot, lambda: not isinstance(app.screen, ComposerScreen))
 
-        screen = await _compose(pilot)
+        screen = await open_composer(pilot)
         screen.query_one("#compose-body", TextArea).text = "Half a thought.\n"
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
@@ -50,7 +43,7 @@ async def test_close_asks_only_when_something_would_be_lost(mail_server):
         await wait_for(pilot, lambda: bool(mail_server.messages(user, "Drafts")), timeout=20)
         assert b"Half a thought." in mail_server.messages(user, "Drafts")[0]
 
-        screen = await _compose(pilot)
+        screen = await open_composer(pilot)
         screen.query_one("#compose-body", TextArea).text = "Never mind.\n"
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
@@ -64,11 +57,10 @@ async def test_refused_send_waits_in_outbox_and_closes_without_question(mail_ser
     seed(mail_server, user, 1)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.synced, timeout=30)
-        await settle(pilot)
+        await ready(pilot)
         mail_server.faults.add(protocol="smtp", kind="reply", command="CONNECT", code=421,
                                message="4.3.2 Too busy")  # fmt: skip
-        screen = await _compose(pilot)
+        screen = await open_composer(pilot)
         screen.query_one("#compose-to").value = bob.email
         screen.query_one("#compose-subject").value = "Try again later"
         screen.query_one("#compose-body", TextArea).text = "Queued.\n"

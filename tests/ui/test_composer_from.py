@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from textual.widgets import Select, TextArea
 
-from tests.ui.helpers import NOW, account_for, make_app, seed, settle, wait_for
+from tests.ui.helpers import (
+    NOW,
+    account_for,
+    make_app,
+    open_composer,
+    ready,
+    seed,
+    wait_for,
+)
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
-from tuimail.ui.screens.composer import ComposerScreen
 
 
 async def test_from_choice_sends_through_the_chosen_account(mail_server):
@@ -21,11 +28,8 @@ async def test_from_choice_sends_through_the_chosen_account(mail_server):
     service = MailService(accounts, password_for=lambda a: passwords[a.name], idle=False)
     app = TuimailApp(service, now=NOW)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.synced, timeout=30)
-        await settle(pilot)
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
-        screen = app.screen
+        await ready(pilot)
+        screen = await open_composer(pilot)
         choice = screen.query_one("#compose-from", Select)
         assert choice.value == app._default_account()
         choice.value = "home"
@@ -47,8 +51,5 @@ async def test_one_account_has_no_from_choice(mail_server):
     seed(mail_server, user, 1)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.synced, timeout=30)
-        await settle(pilot)
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
-        assert not app.screen.query("#compose-from")
+        await ready(pilot)
+        assert not (await open_composer(pilot)).query("#compose-from")
