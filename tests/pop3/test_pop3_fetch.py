@@ -167,3 +167,84 @@ def test_server_without_uidl_falls_back_to_header_hash_with_a_warning(mail_serve
     second = fetch(account, user.password, store_state, now=clock)
     assert second.downloaded == 1
     assert len(stored(store_state)) == 4
+
+
+def test_a_session_that_breaks_before_quit_deletes_nothing(mail_peer, state):
+    """The connection drops after the DELEs and before QUIT: the server deletes nothing
+    (RFC 1939 UPDATE state), the messages are stored, and the next pass deletes them
+    without downloading any again."""
+    from tuimail.core.pop3 import Pop3Error, open_pop3
+
+    store_state, clock = state
+    user = mail_peer.new_user()
+    for n in range(3):
+        mail_peer.deliver(user, message(n))
+    account = pop3_account(mail_peer, user, leave_on_server=False)
+    sent: list[str] = []
+
+    def breaks_before_quit(acc):
+        conn = open_pop3(acc)
+        send = conn._putcmd
+
+        def putcmd(line: str) -> None:
+            sent.append(line.split(" ", 1)[0])
+            if line == "QUIT":
+                conn.sock.close()  # the network goes away instead
+                raise ConnectionResetError("connection reset")
+            send(line)
+
+        conn._putcmd = putcmd
+        return conn
+
+    with pytest.raises(Pop3Error, match="connection"):
+        fetch(account, user.password, store_state, now=clock, connect=breaks_before_quit)
+    assert sent.count("DELE") == 3 and sent[-1] == "QUIT"
+    assert sent.index("DELE") > max(i for i, c in enumerate(sent) if c == "RETR")
+    assert len(stored(store_state)) == 3
+    assert server_count(mail_peer, user) == 3  # nothing deleted
+
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.downloaded == 0 and result.deleted == 3
+    assert server_count(mail_peer, user) == 0
+    assert len(stored(store_state)) == 3
+
+
+def test_two_clients_on_one_store_at_once_store_each_message_once(mail_peer, tmp_path):
+    """The app polling while `tuimail watch` (or `sync`) runs: two sessions download the
+    same new messages at the same time; the store still holds each once."""
+    import threading
+
+    from tuimail.core.pop3 import Pop3Busy
+
+    user = mail_peer.new_user()
+    for n in range(20):
+        mail_peer.deliver(user, message(n))
+    account = pop3_account(mail_peer, user)
+    path = tmp_path / "store.sqlite3"
+    StorePop3State(Store(path)).store.close()
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+    busy: list[str] = []
+
+    def client() -> None:
+        state = StorePop3State(Store(path))
+        try:
+            start.wait()
+            fetch(account, user.password, state)
+        except Pop3Busy as exc:  # a server that locks the maildrop (RFC 1939 allows it)
+            busy.append(str(exc))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            state.store.close()
+
+    threads = [threading.Thread(target=client) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert all("in use by another POP3 session" in text for text in busy)
+    state = StorePop3State(Store(path))
+    assert len(stored(state)) == 20 == len(set(stored(state)))
+    assert fetch(account, user.password, state).downloaded == 0

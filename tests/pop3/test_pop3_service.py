@@ -57,3 +57,45 @@ def test_service_reports_pop3_login_failure_as_error_not_offline(mail_server, tm
         assert "login failed" in state.detail
     finally:
         service.stop()
+
+
+def test_a_mailbox_in_use_elsewhere_is_retried_not_taken_for_a_wrong_password(
+    mail_server, tmp_path
+):
+    """Another mail program holds the POP3 lock when the app starts ([IN-USE]): the
+    account is offline with that sentence and retries, and gets the mail once free."""
+    import poplib
+
+    from tuimail.core.tls import client_context
+
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    other = poplib.POP3_SSL(
+        mail_server.host, mail_server.ports.pop3_tls, context=client_context(mail_server.ca_file)
+    )
+    other.user(user.login)
+    other.pass_(user.password)  # the bundled server locks the maildrop now
+    arrived = threading.Event()
+
+    def listener(event):
+        if event.kind == "new-mail":
+            arrived.set()
+
+    service = MailService(
+        {"pop": pop3_account(mail_server, user)},
+        password_for=lambda _a: Secret(user.password),
+        listener=listener,
+        store=Store(tmp_path / "store.sqlite3"),
+        retry_after=0.2,
+    )
+    try:
+        service.start()
+        state = service.states()["pop"]
+        assert state.state == "offline", state
+        assert "in use by another POP3 session" in state.detail
+        assert "login failed" not in state.detail
+        other.quit()  # the other program is done
+        assert arrived.wait(15), service.states()["pop"]
+        assert service.source("pop", "INBOX").count() == 1
+    finally:
+        service.stop()

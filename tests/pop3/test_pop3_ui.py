@@ -1,4 +1,5 @@
-"""Pilot test: a POP3 account in the app; a message moved into a local folder."""
+"""Pilot tests: a POP3 account in the app; a local folder made and a message moved into
+it, delete, ctrl+r."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ async def test_move_into_a_local_folder_with_the_move_dialog(mail_server, tmp_pa
         idle=False,
         store=Store(tmp_path / "store.sqlite3"),
     )
-    service.create_folder("pop", "Projects")
     app = TuimailApp(service, now=NOW, start_sync=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.synced)
@@ -29,6 +29,13 @@ async def test_move_into_a_local_folder_with_the_move_dialog(mail_server, tmp_pa
         listing = app.screen.query_one(MessageList)
         await wait_for(pilot, lambda: listing.count == 2)
         subject = listing.current.subject
+
+        await pilot.press("N")  # a new folder, made with the app's own dialog
+        await pilot.pause()
+        await pilot.press(*"Projects", "enter")
+        await settle(pilot)
+        await wait_for(pilot, lambda: "Projects" in service.folder_names("pop"))
+        assert service.store.folder(("pop", "Projects")).local  # only on this computer
 
         await pilot.press("m")
         await pilot.pause()

@@ -50,6 +50,11 @@ class Pop3Error(Exception):
     """A POP3 failure, worded for the user."""
 
 
+class Pop3Busy(Pop3Error):
+    """The server refused for now (RFC 2449 [IN-USE], [SYS/TEMP]): not the password's
+    fault, so the app tries again later (its text names neither login nor password)."""
+
+
 @dataclass
 class KnownMessage:
     key: str
@@ -104,7 +109,15 @@ def login(conn: poplib.POP3, account: Account, password: Secret | str) -> None:
         conn.user(account.login)
         conn.pass_(secret.reveal())
     except poplib.error_proto as exc:
-        raise Pop3Error(f"login failed for {account.login}: {_text(exc)}") from exc
+        text = _text(exc)
+        if "[IN-USE]" in text.upper():  # RFC 2449: another session has the mailbox
+            raise Pop3Busy(
+                "the mailbox is in use by another POP3 session (another mail program is "
+                "checking it right now)"
+            ) from exc
+        if "[SYS/TEMP]" in text.upper():
+            raise Pop3Busy("the mail server has a temporary problem and refused for now") from exc
+        raise Pop3Error(f"login failed for {account.login}: {text}") from exc
 
 
 def fetch(
