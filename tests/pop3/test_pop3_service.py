@@ -37,6 +37,10 @@ def test_service_downloads_and_polls_pop3(mail_server, tmp_path):
         assert new_mail.wait(15), "the poll did not bring the second message"
         inbox = [f for f in service.folders() if f.account == "pop" and f.name == "INBOX"]
         assert inbox[0].total == 2
+        # A manual check (ctrl+r) keeps saying that the account polls, not "up to date".
+        assert service.backend("pop").sync()
+        assert service.states()["pop"].state == "polling"
+        assert "checking every" in service.states()["pop"].detail
     finally:
         service.stop()
 

@@ -310,6 +310,7 @@ class _AccountBackend:
         self.sync_lock = threading.RLock()  # the sync engine
         self.state = AccountState()
         self._stop = threading.Event()
+        self._polling = False  # POP3: the poll loop runs (its state is "polling")
         self._engines: dict[str, Any] = {}
         self._watcher: Any = None
         from tuimail.core.imap.actions import MailActions
@@ -410,7 +411,10 @@ class _AccountBackend:
             self.service._emit(ServiceEvent("error", self.account.name, text=text))
             self.service._emit(ServiceEvent("folders", self.account.name))
             return False
-        self.set_state("idle", "up to date")
+        if self.account.protocol == "pop3" and self._polling:
+            self.set_state("polling", f"checking every {self.account.poll_interval} s")
+        else:
+            self.set_state("idle", "up to date")
         self.service._emit(ServiceEvent("folders", self.account.name))
         return True
 
@@ -470,12 +474,12 @@ class _AccountBackend:
 
     def _poll_pop3(self) -> None:
         """POP3 has no push: download again every poll_interval seconds."""
+        self._polling = True
         self.set_state("polling", f"checking every {self.account.poll_interval} s")
 
         def loop() -> None:
             while not self._stop.wait(self.account.poll_interval):
-                if self.sync():
-                    self.set_state("polling", f"checking every {self.account.poll_interval} s")
+                self.sync()
 
         threading.Thread(target=loop, name=f"pop3-{self.account.name}", daemon=True).start()
 
