@@ -15,6 +15,7 @@ raises `SubmitError` whose `kind` tells the outbox what to do next:
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,10 +79,13 @@ async def submit(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     before_data: Callable[[], None] | None = None,
+    address: str | None = None,
 ) -> SubmitResult:
     """Send `raw` (CRLF bytes) to `recipients`; raise SubmitError if nobody took it.
 
     `before_data` is called right before DATA (the outbox records it durably).
+    `address`: the IP to connect to when the caller resolved the host itself
+    (`tuimail doctor --nameserver`); the certificate is still checked against the host.
     """
     settings = account.outgoing
     where = f"{settings.host} port {settings.port}"
@@ -89,6 +93,13 @@ async def submit(
     if settings.security == "plain":
         kwargs["use_tls"] = False
         kwargs["start_tls"] = False
+    if address is not None:
+        try:
+            sock = socket.create_connection((address, settings.port), timeout=timeout)
+        except OSError as exc:
+            raise SubmitError("temporary", f"could not reach {where}: {exc}") from exc
+        sock.setblocking(False)
+        kwargs["sock"], kwargs["port"] = sock, None
     smtp = aiosmtplib.SMTP(**kwargs, local_hostname=EHLO_NAME)
     try:
         await _connect(smtp, account, where)

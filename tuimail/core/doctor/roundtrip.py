@@ -58,8 +58,15 @@ def check_roundtrip(
     password: Secret,
     timeout: float = 15.0,
     roundtrip_timeout: float = 120.0,
+    *,
+    incoming_address: str | None = None,
+    outgoing_address: str | None = None,
 ) -> list[CheckResult]:
     """Send one test message to the account itself, wait for it in INBOX, delete it.
+
+    `incoming_address` / `outgoing_address`: the IPs to connect to when the runner
+    resolved the hosts through `--nameserver` (certificates are still checked against
+    the host names); None connects by name.
 
     Returns the "round trip" result (ok with the delay, or a failure with the cause and
     fix) and, once the message arrived, a "clean up" result (warning if it could not be
@@ -68,9 +75,9 @@ def check_roundtrip(
     token = secrets.token_hex(8)
     raw = build_test_message(account, token)
     waiter: _Waiter = (
-        _POP3Waiter(account, password, timeout, token)
+        _POP3Waiter(account, password, timeout, token, incoming_address)
         if account.protocol == "pop3"
-        else _IMAPWaiter(account, password, timeout, token)
+        else _IMAPWaiter(account, password, timeout, token, incoming_address)
     )
     start = time.monotonic()
     try:
@@ -85,7 +92,15 @@ def check_roundtrip(
         unconfirmed = ""
         try:
             asyncio.run(
-                submit(account, password, account.email, [account.email], raw, timeout=timeout)
+                submit(
+                    account,
+                    password,
+                    account.email,
+                    [account.email],
+                    raw,
+                    timeout=timeout,
+                    address=outgoing_address,
+                )
             )
         except SubmitError as exc:
             if exc.kind != "maybe_sent":
@@ -284,8 +299,16 @@ class _Waiter:
 
 
 class _IMAPWaiter(_Waiter):
-    def __init__(self, account: Account, password: Secret, timeout: float, token: str):
+    def __init__(
+        self,
+        account: Account,
+        password: Secret,
+        timeout: float,
+        token: str,
+        address: str | None = None,
+    ):
         self.account, self.password, self.timeout, self.token = account, password, timeout, token
+        self.address = address
         self.client: imapclient.IMAPClient | None = None
         self.caps: set[str] = set()
         self.idling = False
@@ -295,7 +318,9 @@ class _IMAPWaiter(_Waiter):
         self.junk_seen = 0.0
 
     def open(self) -> None:
-        client = open_imap(self.account.incoming, self.account.ca_file, self.timeout)
+        client = open_imap(
+            self.account.incoming, self.account.ca_file, self.timeout, address=self.address
+        )
         self.client = client
         try:
             client.login(self.account.login, self.password.reveal())
@@ -444,14 +469,24 @@ def _special_folder(client: imapclient.IMAPClient, flag: bytes) -> str | None:
 class _POP3Waiter(_Waiter):
     how = "found by POP3, polled every few seconds"
 
-    def __init__(self, account: Account, password: Secret, timeout: float, token: str):
+    def __init__(
+        self,
+        account: Account,
+        password: Secret,
+        timeout: float,
+        token: str,
+        address: str | None = None,
+    ):
         self.account, self.password, self.timeout, self.token = account, password, timeout, token
+        self.address = address
         self.before: set[str] = set()
         self.checked: set[str] = set()
         self.key: str | None = None
 
     def _session(self) -> poplib.POP3:
-        pop = open_pop3(self.account.incoming, self.account.ca_file, self.timeout)
+        pop = open_pop3(
+            self.account.incoming, self.account.ca_file, self.timeout, address=self.address
+        )
         try:
             pop.user(self.account.login)
             pop.pass_(self.password.reveal())

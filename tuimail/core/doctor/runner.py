@@ -6,13 +6,15 @@ every result as soon as its step finishes, so a screen can show checks live.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
-from tuimail.core.account import Account
+from tuimail.core.account import Account, ServerSettings
 from tuimail.core.discovery.resolver import DNSError, NameserverError, Resolver
 from tuimail.core.doctor.dns_checks import check_dns
 from tuimail.core.doctor.port_checks import check_other_ports
 from tuimail.core.doctor.report import CheckResult
+from tuimail.core.doctor.roundtrip import GROUP as ROUNDTRIP_GROUP
 from tuimail.core.doctor.roundtrip import check_roundtrip
 from tuimail.core.doctor.server_checks import check_server, group_name
 from tuimail.core.secrets import Secret
@@ -39,7 +41,9 @@ def plan_steps(
         lambda: check_other_ports(account, min(timeout, 3.0), _address_for(nameserver, timeout)),
     ]
     if send and password is not None:  # last: it sends mail; omitted (not "skipped") else
-        steps.append(lambda: check_roundtrip(account, password, timeout, roundtrip_timeout))
+        steps.append(
+            lambda: _roundtrip_step(account, password, timeout, roundtrip_timeout, nameserver)
+        )
     return steps
 
 
@@ -73,13 +77,26 @@ def run_checks(
     return results
 
 
+def _is_local(host: str) -> bool:
+    """localhost and *.localhost: this computer, never asked of DNS (RFC 6761)."""
+    host = host.rstrip(".").lower()
+    return host == "localhost" or host.endswith(".localhost")
+
+
 def _address_for(nameserver: str | None, timeout: float) -> Callable[[str], list[str]] | None:
     """Host addresses through the named DNS server (None: the system's resolver); []
-    when it cannot tell (the DNS step reports why)."""
+    when it cannot tell (the DNS step reports why). localhost names are this computer's
+    own addresses, as the server checks see them."""
     if nameserver is None:
         return None
 
     def address_for(host: str) -> list[str]:
+        if _is_local(host):
+            try:
+                infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            except OSError:
+                return []
+            return list(dict.fromkeys(str(info[4][0]) for info in infos))
         try:
             return Resolver(nameserver, timeout).addresses(host, 0)
         except (DNSError, NameserverError):
@@ -88,25 +105,81 @@ def _address_for(nameserver: str | None, timeout: float) -> Callable[[str], list
     return address_for
 
 
+def _located(
+    settings: ServerSettings, nameserver: str | None, timeout: float
+) -> tuple[bool, str | None]:
+    """(found, address to connect to): None connects by name (no --nameserver, or a
+    localhost name); found False when the named DNS server has no address for it."""
+    resolve = _address_for(nameserver, timeout)
+    if resolve is None or _is_local(settings.host):
+        return True, None
+    found = resolve(settings.host)
+    return bool(found), (found[0] if found else None)
+
+
+def _unknown_host(host: str, nameserver: str | None) -> str:
+    return f"the host name {host} cannot be found in DNS (asked {nameserver})"
+
+
 def _server_step(
     kind: str, account: Account, password: Secret | None, timeout: float, nameserver: str | None
 ) -> list[CheckResult]:
     """check_server, connecting to the address the named DNS server gives (if any)."""
     settings = account.outgoing if kind == "smtp" else account.incoming
-    resolve = _address_for(nameserver, timeout)
-    host = settings.host.rstrip(".").lower()
-    if resolve is None or host == "localhost" or host.endswith(".localhost"):
-        return check_server(kind, account, password, timeout)
-    found = resolve(settings.host)
+    found, address = _located(settings, nameserver, timeout)
     if not found:
         return [
             CheckResult(
                 "reachable",
                 group_name(kind, settings),
                 "failure",
-                f"the host name {settings.host} cannot be found in DNS (asked {nameserver})",
+                _unknown_host(settings.host, nameserver),
                 "check the spelling of the host name in the account settings; if it is "
                 "right, the domain's DNS has no address for it",
             )
         ]
-    return check_server(kind, account, password, timeout, found[0])
+    return check_server(kind, account, password, timeout, address)
+
+
+def _roundtrip_step(
+    account: Account,
+    password: Secret,
+    timeout: float,
+    roundtrip_timeout: float,
+    nameserver: str | None,
+) -> list[CheckResult]:
+    """check_roundtrip, connecting where the server checks connected."""
+    plain = [s.host for s in (account.incoming, account.outgoing) if s.security == "plain"]
+    if plain:
+        return [
+            CheckResult(
+                "round trip",
+                ROUNDTRIP_GROUP,
+                "warning",
+                f"not tried: the connection to {plain[0]} is not encrypted (security = "
+                "plain), and tuimail doctor never sends a password in clear",
+                "use security = tls or starttls, then run the check again",
+            )
+        ]
+    addresses: list[str | None] = []
+    for settings in (account.incoming, account.outgoing):
+        found, address = _located(settings, nameserver, timeout)
+        if not found:
+            return [
+                CheckResult(
+                    "round trip",
+                    ROUNDTRIP_GROUP,
+                    "failure",
+                    f"no test message was sent: {_unknown_host(settings.host, nameserver)}",
+                    "fix the server checks above first",
+                )
+            ]
+        addresses.append(address)
+    return check_roundtrip(
+        account,
+        password,
+        timeout,
+        roundtrip_timeout,
+        incoming_address=addresses[0],
+        outgoing_address=addresses[1],
+    )

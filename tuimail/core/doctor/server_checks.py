@@ -50,13 +50,30 @@ def check_server(
     if reach.status == "failure":
         return [reach]
     results = [reach]
+    in_clear = settings.security == "plain" and password is not None
+    if in_clear:
+        password = None  # never sent unencrypted, whatever the settings say
     if kind == "smtp":
         results += asyncio.run(_smtp(group, account, password, timeout, address))
     elif kind == "pop3":
         results += _pop3(group, account, password, timeout, address)
     else:
         results += _imap(group, account, password, timeout, address)
+    if in_clear and len(results) > 1 and results[-1].status != "failure":
+        results.append(plain_login_skipped(group))
     return results
+
+
+def plain_login_skipped(group: str) -> CheckResult:
+    return CheckResult(
+        "login",
+        group,
+        "warning",
+        "not tried: the connection is not encrypted (security = plain), and tuimail "
+        "doctor never sends a password in clear",
+        "use security = tls or starttls; until then the password travels unencrypted "
+        "each time tuimail logs in",
+    )
 
 
 def _reach(group: str, s: ServerSettings, timeout: float, address: str | None) -> CheckResult:
