@@ -661,13 +661,26 @@ class TuimailApp(App[None]):
         )
         return rows
 
+    def _keys_of(self, binding: Binding) -> str:
+        """The keys that run a binding now (after a [keys] remap)."""
+        return self._keymap.get(binding.id or "", binding.key)
+
     def action_show_help_screen(self) -> None:
         self.push_screen(HelpScreen(self.help_rows()))
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         main = self.main
-        if main is None:
+        if main is None or screen is not main:
+            # The composer, wizard, Diagnose...: their own actions, never the list's
+            # behind them (a Delete from the composer's palette deleted a message).
+            for binding in getattr(screen, "BINDINGS", []):
+                if isinstance(binding, Binding) and binding.description:
+                    yield SystemCommand(
+                        binding.description,
+                        f"{binding.description} ({self._keys_of(binding)})",
+                        lambda action=binding.action, on=screen: getattr(on, f"action_{action}")(),
+                    )
             return
         for binding in MAIN_BINDINGS:
             action = binding.action
@@ -676,7 +689,9 @@ class TuimailApp(App[None]):
                 if self.main is not None:
                     getattr(self.main, f"action_{action}")()
 
-            yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", run)
+            yield SystemCommand(
+                binding.description, f"{binding.description} ({self._keys_of(binding)})", run
+            )
         yield SystemCommand(
             "Send waiting messages now",
             "Try every message in the outbox again (a failed one too)",
