@@ -25,6 +25,8 @@ Kinds (what each server understands; `command` names the trigger where it matter
   imap
     fail_append       APPEND answers "NO [SERVERBUG] ..." (or `message`)
     no_capability     drop `data` (a capability name, e.g. b"IDLE") from CAPABILITY
+    login_reply       LOGIN answers "NO `message`" whatever the password (e.g. a
+                      provider's "[ALERT] Application-specific password required")
   pop3
     no_uidl           UIDL is not offered ("-ERR") and not in CAPA
     odd_uidl          UIDL answers the unique-ids in `data` instead of the real ones:
@@ -37,6 +39,8 @@ Kinds (what each server understands; `command` names the trigger where it matter
                       CONNECT, EHLO, AUTH, MAIL, RCPT, DATA, EOD (end of data);
                       for RCPT, `match` limits it to one recipient address
     no_reply_after_data  accept the data, then close without a reply
+    auth_mechanisms   EHLO offers `data` (e.g. b"XOAUTH2 OAUTHBEARER") as the AUTH
+                      mechanisms instead of the real ones (which still work)
     swallow           accept the message with 250 but never deliver it
 """
 

@@ -200,6 +200,13 @@ class _Handler:
         session.host_name = hostname
         if any(find(server.faults, k) for k in ("no_starttls", "strip_starttls")):
             responses = [r for r in responses if r[4:].upper() != "STARTTLS"]
+        mechanisms = find(server.faults, "auth_mechanisms")
+        if mechanisms:
+            offered = mechanisms.data.decode("ascii", "replace")
+            responses = [
+                f"{r[:4]}AUTH {offered}" if r[4:].upper().startswith("AUTH ") else r
+                for r in responses
+            ]
         return [r[:3] + "-" + r[4:] for r in responses[:-1]] + [responses[-1]]
 
     async def handle_AUTH(self, server: _Session, session, envelope, args):

@@ -94,3 +94,82 @@ def test_closed_port(mail_server) -> None:
     assert results[0].status == "failure"
     assert f"port {closed}" in results[0].seen
     assert "firewall" in results[0].fix
+
+
+@pytest.mark.parametrize(
+    ("kind", "fault"),
+    [
+        (
+            "imap",
+            dict(
+                kind="login_reply",
+                message="[ALERT] Application-specific password required: "
+                "https://support.google.com/accounts/answer/185833 (Failure)",
+            ),
+        ),
+        (
+            "smtp",
+            dict(
+                kind="reply",
+                command="AUTH",
+                code=534,
+                message="5.7.9 Application-specific password required.",
+            ),
+        ),
+    ],
+)
+def test_app_password_needed(mail_server, kind, fault) -> None:
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol=kind, **fault)
+    account = make_account(mail_server, user)
+    results = check_server(kind, account, Secret(user.password), timeout=5)
+    (login,) = _by(results, "login")
+    assert login.status == "failure"
+    assert "wants an app password" in login.seen and "Application-specific" in login.seen
+    assert "create an app password" in login.fix and "two-step" in login.fix
+
+
+def test_smtp_mechanism_not_offered(mail_server) -> None:
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="smtp", kind="auth_mechanisms", data=b"XOAUTH2 OAUTHBEARER")
+    account = make_account(mail_server, user)
+    results = check_server("smtp", account, Secret(user.password), timeout=5)
+    (login,) = _by(results, "login")
+    assert login.status == "failure"
+    assert "no login method tuimail supports is offered (offered: XOAUTH2, OAUTHBEARER)" in (
+        login.seen
+    )
+    assert "PLAIN, LOGIN, CRAM-MD5" in login.fix and "OAuth" in login.fix
+    assert mail_server.protocol_server("smtp").auth_log == []  # no password was tried
+
+
+def test_all_capabilities_listed(mail_server) -> None:
+    user = mail_server.new_user()
+    results = {}
+    for protocol in ("imap", "pop3"):
+        account = make_account(mail_server, user, protocol)
+        results[protocol] = _by(
+            check_server(protocol, account, Secret(user.password), 5), "capabilities"
+        )
+    results["smtp"] = _by(check_server("smtp", account, Secret(user.password), 5), "capabilities")
+    assert results["imap"][0].seen == "offers IDLE, CONDSTORE, QRESYNC, MOVE, UIDPLUS, QUOTA"
+    assert results["pop3"][0].seen == "offers UIDL, TOP"
+    assert results["smtp"][0].seen == "offers SIZE, 8BITMIME, SMTPUTF8; AUTH LOGIN PLAIN"
+
+
+def test_missing_capabilities_are_named(test_ca) -> None:
+    from testserver.server import MailServer
+
+    with MailServer(ca=test_ca, options={"imap": {"disable": ("QRESYNC", "MOVE")}}) as server:
+        server.faults.add(protocol="pop3", kind="no_uidl")
+        user = server.new_user()
+        imap = _by(
+            check_server("imap", make_account(server, user), Secret(user.password), 5),
+            "capabilities",
+        )
+        pop3 = _by(
+            check_server("pop3", make_account(server, user, "pop3"), Secret(user.password), 5),
+            "capabilities",
+        )
+    assert imap[0].seen == "offers IDLE, CONDSTORE, UIDPLUS, QUOTA; lacks QRESYNC, MOVE"
+    assert pop3[0].seen == "offers TOP; lacks UIDL"

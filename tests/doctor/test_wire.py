@@ -83,10 +83,16 @@ def test_no_password_when_starttls_is_missing(mail_server, kind, fault) -> None:
 
 
 @pytest.mark.parametrize("protocol", ["imap", "pop3"])
-def test_plain_security_never_sends_the_password(mail_server, protocol) -> None:
+@pytest.mark.parametrize("accepts_plaintext", [False, True])
+def test_plain_security_never_sends_the_password(mail_server, protocol, accepts_plaintext):
     """security = plain (the user's choice): the doctor still keeps the password to
-    itself and says why the logins and the round trip were not tried."""
+    itself. A server that refuses plain-text logins there (LOGINDISABLED, AUTH only
+    after STARTTLS, no USER before STLS) is the cause: a failure with the fix. One that
+    would take the password in clear (STARTTLS stripped) gets a warning: not tried."""
     user = mail_server.new_user()
+    if accepts_plaintext:
+        for kind in (protocol, "smtp"):
+            mail_server.faults.add(protocol=kind, kind="strip_starttls")
     account, *relays = _through_relays(mail_server, user, protocol, "starttls", "starttls")
     account.incoming.security = account.outgoing.security = "plain"
     try:
@@ -96,11 +102,18 @@ def test_plain_security_never_sends_the_password(mail_server, protocol) -> None:
             relay.close()
     assert _readable(relays, user) == []
     logins = [r for r in results if r.name == "login"]
-    assert len(logins) == 2 and all(r.status == "warning" for r in logins), results
-    assert all("never sends a password in clear" in r.seen for r in logins)
+    assert len(logins) == 2, results
+    if accepts_plaintext:
+        assert all(r.status == "warning" for r in logins), logins
+        assert all("never sends a password in clear" in r.seen for r in logins)
+    else:
+        assert all(r.status == "failure" for r in logins), logins
+        assert all("refuses a plain-text login" in r.seen for r in logins)
+        assert all("security = starttls" in r.fix for r in logins)
     (trip,) = [r for r in results if r.group == "Round trip"]
     assert trip.status == "warning" and "not tried" in trip.seen
     assert mail_server.protocol_server("smtp").accepted == []
+    assert mail_server.protocol_server("smtp").auth_log == []
 
 
 def test_only_the_accounts_servers_and_its_dns_are_contacted(mail_server) -> None:

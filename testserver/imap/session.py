@@ -549,6 +549,9 @@ class Session:
         if len(args) != 2:
             raise BadCommand("LOGIN needs a user name and a password.")
         self._login_allowed()
+        refuse = faultlib.find(self.faults, "login_reply")
+        if refuse:
+            raise No(refuse.message or "[AUTHENTICATIONFAILED] Authentication failed.")
         user = self.store.authenticate(astring(args[0]), astring(args[1]))
         if user is None:
             raise No("[AUTHENTICATIONFAILED] Authentication failed.")

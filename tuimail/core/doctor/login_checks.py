@@ -1,4 +1,5 @@
-"""Turn a failed login into the usual cause and its fix (what the guides tell people)."""
+"""Turn a failed login into the usual cause and its fix (what the guides tell people):
+wrong password, app password needed, plaintext refused, mechanism not offered."""
 
 from __future__ import annotations
 
@@ -8,11 +9,35 @@ WRONG_PASSWORD_FIX = (
     "check the user name and password; if the provider uses two-step verification, "
     "create an app password and use it instead of the normal password"
 )
+APP_PASSWORD_FIX = (
+    "create an app password in the provider's account security settings (two-step "
+    "verification must be on) and use it as this account's password; the normal "
+    "password is not accepted by mail programs"
+)
+# What providers say when the normal password is right but a mail program may not use it
+# (Gmail 534-5.7.9 / IMAP [ALERT] "Application-specific password required", 5.7.14
+# "log in via your web browser", Yahoo/iCloud "app-specific password").
+_APP_PASSWORD_HINTS = (
+    "application-specific password",
+    "app-specific password",
+    "app password",
+    "apppassword",
+    "5.7.9 ",
+    "web browser",
+    "weblogin",
+    "5.7.14",
+)
+SUPPORTED_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
 
 def login_failed(group: str, login: str, server_text: str, seconds: float) -> CheckResult:
     text = server_text.lower()
-    if "mechanism" in text or "not supported" in text or "no suitable" in text:
+    if any(hint in text for hint in _APP_PASSWORD_HINTS):
+        seen = (
+            f"the server wants an app password for {login}, not the normal password ({server_text})"
+        )
+        fix = APP_PASSWORD_FIX
+    elif "mechanism" in text or "not supported" in text or "no suitable" in text:
         seen = f"no login method both sides support ({server_text})"
         fix = "the server does not offer a login method tuimail can use on this port"
     elif "plaintext" in text or "logindisabled" in text or "privacy" in text:
@@ -26,11 +51,46 @@ def login_failed(group: str, login: str, server_text: str, seconds: float) -> Ch
 
 def no_mechanism(group: str, offered: list[str], seconds: float) -> CheckResult:
     shown = ", ".join(offered) or "none"
+    oauth = [m for m in offered if m in ("XOAUTH2", "OAUTHBEARER")]
+    fix = (
+        f"tuimail logs in with {', '.join(SUPPORTED_MECHANISMS)}; ask the provider which "
+        "port and method to use"
+    )
+    if oauth:
+        fix += (
+            f" (this server offers only OAuth sign-in ({', '.join(oauth)}), which tuimail "
+            "does not do: an app password, where the provider allows one, is the way in)"
+        )
     return CheckResult(
         "login",
         group,
         "failure",
-        f"no login method tuimail supports is offered (offered: {shown})",
-        "ask the provider which port and method to use; tuimail supports PLAIN and LOGIN",
+        f"no login method tuimail supports is offered (offered: {shown}); no password was sent",
+        fix,
         seconds,
+    )
+
+
+def plain_login(group: str, refused_by_server: str | None) -> CheckResult:
+    """security = plain: the doctor never sends the password in clear. If the server
+    refuses plain-text logins anyway (`refused_by_server` says how it shows it), the
+    account cannot log in at all: that is the cause, and a failure."""
+    if refused_by_server:
+        return CheckResult(
+            "login",
+            group,
+            "failure",
+            f"the server refuses a plain-text login on this connection ({refused_by_server}), "
+            "and security = plain never encrypts it; no password was sent",
+            "set security = starttls for this port (or use the TLS port 993/995/465 with "
+            "security = tls)",
+        )
+    return CheckResult(
+        "login",
+        group,
+        "warning",
+        "not tried: the connection is not encrypted (security = plain), and tuimail "
+        "doctor never sends a password in clear",
+        "use security = tls or starttls; until then the password travels unencrypted "
+        "each time tuimail logs in",
     )

@@ -18,7 +18,12 @@ from imapclient.exceptions import LoginError
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3, smtp_kwargs
-from tuimail.core.doctor.login_checks import login_failed, no_mechanism
+from tuimail.core.doctor.login_checks import (
+    SUPPORTED_MECHANISMS,
+    login_failed,
+    no_mechanism,
+    plain_login,
+)
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.secrets import Secret
@@ -27,7 +32,6 @@ from tuimail.core.tls import describe_ssl_error
 IMAP_CAPS = ["IDLE", "CONDSTORE", "QRESYNC", "MOVE", "UIDPLUS", "QUOTA"]
 POP3_CAPS = ["UIDL", "TOP"]
 SMTP_CAPS = ["SIZE", "8BITMIME", "SMTPUTF8"]
-SMTP_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 EXPIRY_WARNING_DAYS = 14
 
 
@@ -54,26 +58,12 @@ def check_server(
     if in_clear:
         password = None  # never sent unencrypted, whatever the settings say
     if kind == "smtp":
-        results += asyncio.run(_smtp(group, account, password, timeout, address))
+        results += asyncio.run(_smtp(group, account, password, timeout, address, in_clear))
     elif kind == "pop3":
-        results += _pop3(group, account, password, timeout, address)
+        results += _pop3(group, account, password, timeout, address, in_clear)
     else:
-        results += _imap(group, account, password, timeout, address)
-    if in_clear and len(results) > 1 and results[-1].status != "failure":
-        results.append(plain_login_skipped(group))
+        results += _imap(group, account, password, timeout, address, in_clear)
     return results
-
-
-def plain_login_skipped(group: str) -> CheckResult:
-    return CheckResult(
-        "login",
-        group,
-        "warning",
-        "not tried: the connection is not encrypted (security = plain), and tuimail "
-        "doctor never sends a password in clear",
-        "use security = tls or starttls; until then the password travels unencrypted "
-        "each time tuimail logs in",
-    )
 
 
 def _reach(group: str, s: ServerSettings, timeout: float, address: str | None) -> CheckResult:
@@ -191,7 +181,7 @@ def _caps_result(group: str, offered: set[str], wanted: list[str], extra: str = 
     return CheckResult("capabilities", group, "ok", seen)
 
 
-def _imap(group, account, password, timeout, address) -> list[CheckResult]:
+def _imap(group, account, password, timeout, address, in_clear=False) -> list[CheckResult]:
     s = account.incoming
     start = time.monotonic()
     try:
@@ -205,6 +195,9 @@ def _imap(group, account, password, timeout, address) -> list[CheckResult]:
         caps = {c.decode().upper() for c in client.capabilities()}
         if password is None:
             results.append(_caps_result(group, caps, IMAP_CAPS))
+            if in_clear:
+                refused = "it advertises LOGINDISABLED" if "LOGINDISABLED" in caps else None
+                results.append(plain_login(group, refused))
         else:
             start = time.monotonic()
             if "LOGINDISABLED" in caps:
@@ -240,7 +233,7 @@ def _imap(group, account, password, timeout, address) -> list[CheckResult]:
             pass
 
 
-def _pop3(group, account, password, timeout, address) -> list[CheckResult]:
+def _pop3(group, account, password, timeout, address, in_clear=False) -> list[CheckResult]:
     s = account.incoming
     start = time.monotonic()
     try:
@@ -256,6 +249,11 @@ def _pop3(group, account, password, timeout, address) -> list[CheckResult]:
         except poplib.error_proto:
             caps = set()
         results.append(_caps_result(group, caps, POP3_CAPS))
+        if in_clear:
+            refused = None
+            if caps and "USER" not in caps and not any(c.startswith("SASL") for c in caps):
+                refused = "its CAPA offers no USER or SASL login before STLS"
+            results.append(plain_login(group, refused))
         if password is not None:
             start = time.monotonic()
             try:
@@ -282,7 +280,7 @@ def _pop3(group, account, password, timeout, address) -> list[CheckResult]:
             pass
 
 
-async def _smtp(group, account, password, timeout, address) -> list[CheckResult]:
+async def _smtp(group, account, password, timeout, address, in_clear=False) -> list[CheckResult]:
     s = account.outgoing
     kwargs = smtp_kwargs(s, account.ca_file, timeout)
     start = time.monotonic()
@@ -319,6 +317,11 @@ async def _smtp(group, account, password, timeout, address) -> list[CheckResult]
         results.append(
             _caps_result(group, caps, SMTP_CAPS, f"AUTH {' '.join(mechs) or 'not offered'}")
         )
+        if in_clear:
+            refused = None
+            if not mechs and "STARTTLS" in caps:
+                refused = "it offers AUTH only after STARTTLS"
+            results.append(plain_login(group, refused))
         if password is not None:
             start = time.monotonic()
             if not mechs:
@@ -332,7 +335,7 @@ async def _smtp(group, account, password, timeout, address) -> list[CheckResult]
                         "the submission port (587 or 465)",
                     )
                 )
-            elif not any(m in SMTP_MECHANISMS for m in mechs):
+            elif not any(m in SUPPORTED_MECHANISMS for m in mechs):
                 results.append(no_mechanism(group, mechs, 0.0))
             else:
                 try:
