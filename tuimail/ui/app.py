@@ -648,14 +648,30 @@ class TuimailApp(App[None]):
             keys = keymap.get(binding.id or "", binding.key)
             shown = " ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
             rows.append((shown, binding.description, binding.id or ""))
+
+        def k(binding_id: str, default: str) -> str:  # remapped keys show as remapped
+            return keymap.get(binding_id, default)
+
         rows.extend(
             [
-                ("down,j / up,k", "Move in the list", "list.down / list.up"),
-                ("enter", "Open message", "list.open"),
-                ("g / G", "Top / bottom", "list.top / list.bottom"),
-                ("ctrl+s", "Send (composer)", "composer.send"),
-                ("ctrl+d", "Save draft (composer)", "composer.save_draft"),
-                ("ctrl+e", "Edit in $EDITOR", "composer.editor"),
+                (
+                    f"{k('list.down', 'down,j')} / {k('list.up', 'up,k')}",
+                    "Move in the list",
+                    "list.down / list.up",
+                ),
+                (k("list.open", "enter"), "Open message", "list.open"),
+                (
+                    f"{k('list.top', 'g')} / {k('list.bottom', 'G')}",
+                    "Top / bottom",
+                    "list.top / list.bottom",
+                ),
+                (k("composer.send", "ctrl+s"), "Send (composer)", "composer.send"),
+                (
+                    k("composer.save_draft", "ctrl+d"),
+                    "Save draft (composer)",
+                    "composer.save_draft",
+                ),
+                (k("composer.editor", "ctrl+e"), "Edit in $EDITOR", "composer.editor"),
                 (self.diagnose_key(), "Diagnose account", "diagnose"),
             ]
         )
