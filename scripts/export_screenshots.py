@@ -24,8 +24,33 @@ SIZE = (120, 36)
 async def _steady(pilot) -> None:
     await pilot.pause(0.3)
     await pilot.app.workers.wait_for_complete()
+    await _preview_done(pilot)
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
+    await pilot.pause()
+
+
+async def _preview_done(pilot, timeout: float = 20.0) -> None:
+    """Wide main screen: wait until the preview of the selected message has loaded and
+    marked it read (on a loaded machine it could land before or after the picture, and
+    the unread counts in it changed from run to run)."""
+    import time
+
+    from tuimail.ui.widgets.message_list import MessageList
+    from tuimail.ui.widgets.reader import ReaderPane
+
+    app = pilot.app
+    main = app.main
+    if main is None or app.screen is not main or main.has_class("narrow"):
+        return
+    lst, reader = main.query_one(MessageList), main.query_one(ReaderPane)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = lst.current
+        if row is None or (row.seen and reader.message_view is not None):
+            break
+        await pilot.pause(0.05)
+    await app.workers.wait_for_complete()
     await pilot.pause()
 
 
