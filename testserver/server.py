@@ -232,7 +232,7 @@ class MailServer:
         rtype = "AAAA" if ":" in address else "A"
         d = self.domain
         zone: dict[str, list[tuple[str, str]]] = {
-            d: [(rtype, address), ("MX", f"10 mx.{d}."), ("TXT", "v=spf1 -all")],
+            d: [(rtype, address), ("MX", f"10 mx.{d}."), ("TXT", "v=spf1 mx -all")],
         }
         for name in ("imap", "pop3", "smtp", "mail", "mx", "autoconfig"):
             zone[f"{name}.{d}"] = [(rtype, address)]

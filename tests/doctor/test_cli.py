@@ -74,3 +74,60 @@ def test_doctor_dkim_selector_and_dns_problems(mail_server, tmp_path, capsys) ->
     assert "[FAILURE] SPF: 'v=spf1 +all' ends in '+all': anyone may send as you" in out
     assert "[FAILURE] DKIM: no DKIM key at s1._domainkey.example.test" in out
     assert ("s1._domainkey.example.test", "TXT") in mail_server.dns.queries
+
+
+def test_warnings_only_exit_zero(mail_server, tmp_path, capsys) -> None:
+    _save(mail_server, tmp_path)
+    ns = healthy_zone(mail_server)
+    mail_server.dns.set_records("_dmarc.example.test", None)
+    assert main(["doctor", "home", "--no-send", "--nameserver", ns]) == 0
+    out = capsys.readouterr().out
+    assert "[WARNING] DMARC: no DMARC record" in out
+    assert out.rstrip().endswith("1 warning(s), 0 failure(s)")
+
+
+def _in_a_terminal(args: list[str], **env: str) -> tuple[int, str]:
+    """Run `python -m tuimail ARGS` with its stdout on a real pseudo-terminal."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    environ.update({"TERM": "xterm-256color", **env})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuimail", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env=environ,
+    )
+    os.close(slave)
+    out = b""
+    try:
+        while select.select([master], [], [], 60)[0]:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            out += data
+    finally:
+        os.close(master)
+    return proc.wait(60), out.decode("utf-8", "replace")
+
+
+def test_coloured_on_a_terminal_unless_told_not_to(mail_server, tmp_path) -> None:
+    _save(mail_server, tmp_path, "wrong-password")
+    ns = healthy_zone(mail_server)
+    args = ["doctor", "home", "--no-send", "--nameserver", ns]
+    code, out = _in_a_terminal(args)
+    assert code == 1
+    assert "\x1b[32mOK\x1b[0m" in out and "\x1b[31mFAILURE\x1b[0m" in out
+    for env in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
+        code, out = _in_a_terminal(args, **env)
+        assert code == 1 and "[FAILURE] login" in out
+        assert "\x1b[" not in out, env

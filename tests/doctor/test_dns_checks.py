@@ -155,6 +155,18 @@ def test_spf_variants(zone, records, status, text) -> None:
     assert text in spf.seen
 
 
+@pytest.mark.parametrize(
+    "record", ["v=spf1 -all", "v=spf1 ~all", "v=spf1 exp=why.example.test -all"]
+)
+def test_spf_that_lets_no_server_send(zone, record) -> None:
+    server, ns = zone
+    server.set_records(D, [("MX", f"10 mx.{D}."), ("TXT", record)])
+    spf = _run(ns)[0]["SPF"]
+    assert spf.status == "failure", spf
+    assert "lists no server at all" in spf.seen and "every message you send fails SPF" in spf.seen
+    assert "include:" in spf.fix
+
+
 def test_two_spf_records(zone) -> None:
     server, ns = zone
     server.set_records(

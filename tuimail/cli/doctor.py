@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from tuimail.core.account import Account
 
@@ -51,6 +54,17 @@ def find_account(wanted: str | None) -> Account:
     raise LookupError(f"there is no account named or addressed {wanted} (accounts: {known})")
 
 
+def use_colour(stream: Any, environ: Mapping[str, str]) -> bool:
+    """Colour only on a terminal that shows it: not when piped, NO_COLOR set
+    (no-color.org) or TERM=dumb; FORCE_COLOR turns it on anyway."""
+    if environ.get("FORCE_COLOR"):
+        return True
+    if environ.get("NO_COLOR") or environ.get("TERM", "") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from tuimail.core.config import ConfigError
     from tuimail.core.doctor import failed, render_json, render_text, run_checks
@@ -79,5 +93,5 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if args.json:
         print(render_json(results))
     else:
-        sys.stdout.write(render_text(results, colour=sys.stdout.isatty()))
+        sys.stdout.write(render_text(results, colour=use_colour(sys.stdout, os.environ)))
     return 1 if failed(results) else 0

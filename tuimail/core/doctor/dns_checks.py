@@ -385,6 +385,19 @@ def _check_spf(domain: str, group: str, answer: _Answer) -> CheckResult:
             "end the record with '-all' (or '~all') once it lists all your real senders",
             took,
         )
+    senders = [t for t in terms if not _ALL.match(t) and "=" not in t.split(":")[0]]
+    if not senders and redirect is None and qualifiers and qualifiers[0] in ("-", "~"):
+        return CheckResult(
+            "SPF",
+            group,
+            "failure",
+            f"'{record}' lists no server at all: it says nothing may send mail as "
+            f"@{domain}, so every message you send fails SPF (and is refused or junked "
+            "where DMARC applies)",
+            f"list the provider's sending servers before the 'all', e.g. {example}; "
+            "'v=spf1 -all' alone is only for domains that never send mail",
+            took,
+        )
     if not qualifiers and redirect is None:
         return CheckResult(
             "SPF",
