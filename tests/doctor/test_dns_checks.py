@@ -25,12 +25,13 @@ D = "example.test"
 
 
 def _zone() -> dict[str, list[tuple[str, str]]]:
-    """Healthy for `_account()`: incoming localhost:993, outgoing localhost:465."""
+    """Healthy for `_account()`: incoming localhost:993, outgoing smtp.example.test:465."""
     return {
         D: [("A", "127.0.0.1"), ("MX", f"10 mx.{D}."), ("TXT", "v=spf1 mx -all")],
         f"mx.{D}": [("A", "127.0.0.1")],
         f"_imaps._tcp.{D}": [("SRV", "0 1 993 localhost.")],
-        f"_submissions._tcp.{D}": [("SRV", "0 1 465 localhost.")],
+        f"_submissions._tcp.{D}": [("SRV", f"0 1 465 smtp.{D}.")],
+        f"smtp.{D}": [("A", "127.0.0.1")],
         f"_dmarc.{D}": [("TXT", f"v=DMARC1; p=quarantine; rua=mailto:d@{D}")],
         f"_mta-sts.{D}": [("TXT", "v=STSv1; id=1")],
         f"_smtp._tls.{D}": [("TXT", f"v=TLSRPTv1; rua=mailto:t@{D}")],
@@ -45,7 +46,7 @@ def _account() -> Account:
         email=f"alice@{D}",
         username="alice",
         incoming=ServerSettings("localhost", 993, "tls"),
-        outgoing=ServerSettings("localhost", 465, "tls"),
+        outgoing=ServerSettings(f"smtp.{D}", 465, "tls"),
         protocol="imap",
     )
 
@@ -243,7 +244,7 @@ def test_ptr_missing(zone) -> None:
     server.set_records("1.0.0.127.in-addr.arpa", None)
     ptr = _run(ns)[0]["PTR of the outgoing server"]
     assert ptr.status == "warning"
-    assert "127.0.0.1 (of localhost) has no PTR record" in ptr.seen
+    assert "127.0.0.1 (of smtp.example.test) has no PTR record" in ptr.seen
     assert "owner of the address" in ptr.fix
 
 
@@ -323,3 +324,13 @@ def test_invalid_domain_is_explained(zone) -> None:
     results = check_dns(account, ns, 5.0)
     assert [(r.name, r.status) for r in results] == [("domain", "failure")]
     assert "not a valid domain name" in results[0].seen
+
+
+def test_ptr_of_localhost_is_not_asked(zone) -> None:
+    server, ns = zone
+    server.set_records("localhost", None)  # a zone that knows nothing of localhost
+    account = _account()
+    account.outgoing.host = "localhost"
+    ptr = {r.name: r for r in check_dns(account, ns, 5.0)}["PTR of the outgoing server"]
+    assert ptr.status == "ok" and "is this computer" in ptr.seen
+    assert not any(name.endswith("in-addr.arpa") for name, _ in server.queries)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 import pytest
@@ -173,3 +174,26 @@ def test_missing_capabilities_are_named(test_ca) -> None:
         )
     assert imap[0].seen == "offers IDLE, CONDSTORE, UIDPLUS, QUOTA; lacks QRESYNC, MOVE"
     assert pop3[0].seen == "offers TOP; lacks UIDL"
+
+
+def test_certificate_days_left_shown(mail_server) -> None:
+    user = mail_server.new_user()
+    results = check_server("imap", make_account(mail_server, user), Secret(user.password), 5)
+    (cert,) = _by(results, "certificate")
+    assert cert.status == "ok"
+    assert re.fullmatch(r"valid for localhost, trusted, expires in \d+ days \(.+ GMT\)", cert.seen)
+
+
+@pytest.mark.parametrize("kind", ["self_signed", "cn_only"])
+def test_untrusted_or_nameless_certificate(test_ca, kind) -> None:
+    from testserver.server import MailServer
+
+    with MailServer(ca=test_ca, cert=kind) as server:
+        user = server.new_user()
+        results = check_server("imap", make_account(server, user), Secret(user.password), 5)
+    tls = _by(results, "tls")[0]
+    assert tls.status == "failure" and not _by(results, "login"), results
+    if kind == "self_signed":
+        assert "ca_file" in tls.fix and "pin" in tls.fix, tls
+    else:
+        assert "does not name this host" in tls.seen and "host name" in tls.fix, tls
