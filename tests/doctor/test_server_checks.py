@@ -51,6 +51,10 @@ def test_wrong_password(mail_server) -> None:
     assert [r.status for r in logins] == ["failure", "failure"]
     assert all("app password" in r.fix for r in logins)
     assert all("refused the login" in r.seen for r in logins)
+    # The server's words, not a Python repr of them.
+    assert logins[0].seen.endswith("([AUTHENTICATIONFAILED] Authentication failed.)"), logins
+    assert logins[1].seen.endswith(" (535 5.7.8 Authentication credentials invalid)"), logins
+    assert not any("b'" in r.seen or "(535," in r.seen for r in results)
     assert failed(results)
 
 

@@ -30,6 +30,21 @@ _APP_PASSWORD_HINTS = (
 SUPPORTED_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
 
+def server_words(exc: BaseException) -> str:
+    """What the server said, as words: "535 5.7.8 Authentication credentials invalid",
+    not "(535, '5.7.8 ...')" or "b'[AUTHENTICATIONFAILED] ...'"."""
+    code, message = getattr(exc, "code", None), getattr(exc, "message", None)
+    if isinstance(code, int) and message is not None:
+        return f"{code} {message}".strip()
+    arg = exc.args[0] if len(exc.args) == 1 else None
+    if isinstance(arg, bytes):
+        return arg.decode("utf-8", "replace").strip()
+    text = str(exc).strip()
+    if len(text) > 3 and text[:2] in ("b'", 'b"') and text[-1] == text[1]:
+        return text[2:-1]  # imapclient's LoginError carries the bytes' repr
+    return text or type(exc).__name__
+
+
 def login_failed(group: str, login: str, server_text: str, seconds: float) -> CheckResult:
     text = server_text.lower()
     if any(hint in text for hint in _APP_PASSWORD_HINTS):

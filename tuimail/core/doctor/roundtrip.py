@@ -29,7 +29,7 @@ from imapclient.exceptions import IMAPClientError
 
 from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3
-from tuimail.core.doctor.login_checks import WRONG_PASSWORD_FIX
+from tuimail.core.doctor.login_checks import WRONG_PASSWORD_FIX, server_words
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp import SubmitError, submit
@@ -325,7 +325,7 @@ class _IMAPWaiter(_Waiter):
         try:
             client.login(self.account.login, self.password.reveal())
         except imapclient.exceptions.LoginError as exc:
-            raise _Lost(f"the incoming server refused the login ({exc})") from exc
+            raise _Lost(f"the incoming server refused the login ({server_words(exc)})") from exc
         self.caps = {c.decode().upper() for c in client.capabilities()}
         junk = _special_folder(client, b"\\Junk")
         self.junk = junk if junk and junk.upper() != "INBOX" else None

@@ -23,6 +23,7 @@ from tuimail.core.doctor.login_checks import (
     login_failed,
     no_mechanism,
     plain_login,
+    server_words,
 )
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
@@ -223,7 +224,9 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 except LoginError as exc:
                     results.append(_caps_result(group, caps, IMAP_CAPS))
                     results.append(
-                        login_failed(group, account.login, str(exc), time.monotonic() - start)
+                        login_failed(
+                            group, account.login, server_words(exc), time.monotonic() - start
+                        )
                     )
         return results
     finally:
@@ -352,7 +355,9 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                     )
                 except aiosmtplib.SMTPException as exc:
                     results.append(
-                        login_failed(group, account.login, str(exc), time.monotonic() - start)
+                        login_failed(
+                            group, account.login, server_words(exc), time.monotonic() - start
+                        )
                     )
         return results
     finally:
