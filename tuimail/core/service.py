@@ -705,15 +705,21 @@ class MailService:
                             "info", name, text=f"{len(done)} waiting {noun} sent from the outbox."
                         )
                     )
-                    sent_folder = self.special_folder(name, "sent")
-                    if sent_folder:
-                        try:
-                            self.backend(name).refresh_folder(sent_folder)
-                        except Exception:
-                            pass
-        self.outbox_waiting = self._count_outbox()
-        self._emit(ServiceEvent("outbox", "", count=len(self.outbox)))
+                    self._refresh_sent(name)
+        waiting = self._count_outbox()
+        if sent or waiting != self.outbox_waiting:  # the status bar only hears of changes
+            self.outbox_waiting = waiting
+            self._emit(ServiceEvent("outbox", "", count=len(self.outbox)))
         return sent
+
+    def _refresh_sent(self, account: str) -> None:
+        """Show the server's copy in Sent (best effort: the message is sent either way)."""
+        sent = self.special_folder(account, "sent")
+        if sent:
+            try:
+                self.backend(account).refresh_folder(sent)
+            except Exception:
+                pass
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.name] = account
@@ -1098,12 +1104,7 @@ class MailService:
         if entry.state not in ("sent", "partial"):
             reason = sanitize(entry.last_error or entry.state)
             raise QueuedError(f"The message was not sent ({reason}); it waits in the outbox.")
-        sent = self.special_folder(draft.account, "sent")
-        if sent:
-            try:
-                self.backend(draft.account).refresh_folder(sent)
-            except Exception:
-                pass
+        self._refresh_sent(draft.account)
         self._mark_answered(draft.reply_to)
 
     def save_draft(self, draft: Draft) -> str:

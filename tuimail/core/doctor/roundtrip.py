@@ -280,6 +280,17 @@ def _text(exc: BaseException) -> str:
 class _Waiter:
     how = ""
 
+    def __init__(
+        self,
+        account: Account,
+        password: Secret,
+        timeout: float,
+        token: str,
+        address: str | None = None,
+    ):
+        self.account, self.password, self.timeout, self.token = account, password, timeout, token
+        self.address = address
+
     def open(self) -> None:
         raise NotImplementedError
 
@@ -299,16 +310,8 @@ class _Waiter:
 
 
 class _IMAPWaiter(_Waiter):
-    def __init__(
-        self,
-        account: Account,
-        password: Secret,
-        timeout: float,
-        token: str,
-        address: str | None = None,
-    ):
-        self.account, self.password, self.timeout, self.token = account, password, timeout, token
-        self.address = address
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.client: imapclient.IMAPClient | None = None
         self.caps: set[str] = set()
         self.idling = False
@@ -469,16 +472,8 @@ def _special_folder(client: imapclient.IMAPClient, flag: bytes) -> str | None:
 class _POP3Waiter(_Waiter):
     how = "found by POP3, polled every few seconds"
 
-    def __init__(
-        self,
-        account: Account,
-        password: Secret,
-        timeout: float,
-        token: str,
-        address: str | None = None,
-    ):
-        self.account, self.password, self.timeout, self.token = account, password, timeout, token
-        self.address = address
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.before: set[str] = set()
         self.checked: set[str] = set()
         self.key: str | None = None

@@ -18,6 +18,11 @@ from tuimail.core.service import Draft
 from tuimail.ui.screens.dialogs import ChoiceDialog
 
 
+def _replace_last(head: str, sep: str, item: str) -> str:
+    """A comma-separated list with its last item replaced by `item`."""
+    return head + sep + (" " if sep else "") + item
+
+
 class AddressSuggester(Suggester):
     """Completes the last address of a comma-separated list from the cache."""
 
@@ -32,8 +37,7 @@ class AddressSuggester(Suggester):
             return None
         for candidate in self.lookup(last):
             if candidate.lower().startswith(last.lower()) and candidate != last:
-                prefix = head + sep + (" " if sep else "")
-                return prefix + candidate
+                return _replace_last(head, sep, candidate)
         return None
 
 
@@ -49,8 +53,9 @@ class PathSuggester(Suggester):
         typed = last.lstrip()
         if not typed:
             return None
-        directory, _, prefix = typed.rpartition("/")
-        base = os.path.expanduser(directory + "/" if directory or typed.startswith("/") else ".")
+        directory, slash, prefix = typed.rpartition("/")
+        shown = directory + slash  # "" (relative), "/", "~/", "docs/" ...
+        base = os.path.expanduser(shown or ".")
         try:
             names = sorted(os.listdir(base))
         except OSError:
@@ -61,8 +66,7 @@ class PathSuggester(Suggester):
             if not name.isprintable() or (name.startswith(".") and not prefix.startswith(".")):
                 continue
             suffix = "/" if os.path.isdir(os.path.join(base, name)) else ""
-            done = (directory + "/" if directory or typed.startswith("/") else "") + name
-            return head + sep + (" " if sep else "") + done + suffix
+            return _replace_last(head, sep, shown + name + suffix)
         return None
 
 
