@@ -7,15 +7,12 @@ test bed owns its own file.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 pytest_plugins = [
     "tests.fixtures.testbeds",
 ]
-
-CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
 
 @pytest.fixture(autouse=True)

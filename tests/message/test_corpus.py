@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.corpus import CORPUS_DIR
 from tuimail.core.mime import parse_message, render_message
 from tuimail.core.mime.charsets import decode_bytes
 from tuimail.core.sanitize import sanitize
 
 from .goldens import check_golden
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = CORPUS_DIR
 FILES = sorted(CORPUS.glob("*.eml"))
 
 # Reviewed by eye; chosen to cover every category in SOURCES.md.
@@ -78,7 +79,7 @@ def _golden_set() -> list[Path]:
 
 
 def test_corpus_is_present() -> None:
-    assert len(FILES) >= 200, f"shared corpus not found at {CORPUS}"
+    assert len(FILES) >= 200, f"corpus not found at {CORPUS}"
     assert len(_golden_set()) >= 40
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
+from tests.corpus import CORPUS_DIR
 from tuimail.core.mime import summarize
 from tuimail.core.sanitize import is_safe
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = CORPUS_DIR
 
 
 def test_encoded_and_raw_8bit_headers() -> None:

@@ -362,7 +362,7 @@ def test_real_mail_corpus_fetches_cleanly(mail_server):
     import re
     from pathlib import Path
 
-    from tests.conftest import CORPUS_DIR
+    from tests.corpus import CORPUS_DIR
 
     files = sorted(Path(CORPUS_DIR).glob("*.eml"))
     assert files, f"no corpus in {CORPUS_DIR}"
