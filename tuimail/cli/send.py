@@ -366,6 +366,7 @@ def run_outbox(args: argparse.Namespace) -> int:
                     account,
                     _password(account),
                     force=True,
+                    resend_maybe_sent=True,  # the user named this message
                     timeout=account_timeout(account),
                 )
             )
