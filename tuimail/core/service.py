@@ -602,6 +602,7 @@ class MailService:
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self.outbox: list[Draft] = []  # being sent right now
         self.outbox_waiting = 0  # messages in the on-disk outbox, not sent yet (status bar)
+        self.outbox_passes = 0  # completed outbox passes (tests wait for a count, not a sleep)
         self.errors: list[str] = []
         self._idle = idle
         self.retry_after = retry_after  # seconds before the first reconnect when offline
@@ -682,12 +683,9 @@ class MailService:
                 try:
                     outbox.recover()  # "sending" left by a process that died
                     fresh = time.time() - FRESH_QUEUED
-                    if force:
-                        retry = ("queued", "retrying", "failed")
-                        todo = [e for e in outbox.entries() if e.state in retry]
-                    else:  # a just-queued message is the composer's own first attempt
-                        todo = [e for e in outbox.due() if e.state != "queued" or e.created < fresh]
-                    todo = [e for e in todo if e.recipients]
+                    todo = outbox.sendable(force=force)
+                    if not force:  # a just-queued message is the composer's own first attempt
+                        todo = [e for e in todo if e.state != "queued" or e.created < fresh]
                     if not todo:
                         continue
                     password = self.password_for(account)
@@ -707,6 +705,7 @@ class MailService:
                         )
                     )
                     self._refresh_sent(name)
+        self.outbox_passes += 1
         waiting = self._count_outbox()
         if sent or waiting != self.outbox_waiting:  # the status bar only hears of changes
             self.outbox_waiting = waiting
