@@ -283,6 +283,18 @@ class Outbox:
             if e.state == "queued" or (e.state == "retrying" and (e.next_attempt or 0) <= now)
         ]
 
+    def sendable(self, *, force: bool = False) -> list[OutboxEntry]:
+        """The one selection of what a pass sends (the app's timer, its "send waiting
+        messages now", `tuimail outbox --retry`): due messages, or with `force` (the user
+        asked) queued, retrying and failed ones at once. Never a "may have been sent" one:
+        that goes only through `send(id, resend_maybe_sent=True)`, one message the user named.
+        """
+        if force:
+            todo = [e for e in self.entries() if e.state in ("queued", "retrying", "failed")]
+        else:
+            todo = self.due()
+        return [e for e in todo if e.recipients]
+
     # -- sending -------------------------------------------------------------------
 
     async def send(
@@ -292,18 +304,25 @@ class Outbox:
         password: Secret | None,
         *,
         force: bool = False,
+        resend_maybe_sent: bool = False,
         timeout: float = 60.0,
     ) -> OutboxEntry:
         """One attempt for one message; returns its new state.
 
         Without `force` only queued and due retrying messages go; `force` (the user
-        asked) also sends failed and "may have been sent" ones.
+        asked) also sends failed ones and retrying ones before their time. A "may have been
+        sent" message goes only with `resend_maybe_sent` (the user named that message), so a
+        pass can never resend one, even if its state changed after the pass chose it.
         """
         with self._locked(entry_id) as mine:
             entry = self.get(entry_id)
             if not mine or entry.state in ("sent", "partial", "sending"):
                 return entry
-            allowed = ("queued", "retrying", "failed", "maybe_sent") if force else ("queued",)
+            allowed = (
+                ("queued", "retrying", "failed") if force or resend_maybe_sent else ("queued",)
+            )
+            if resend_maybe_sent:
+                allowed += ("maybe_sent",)
             if entry.state not in allowed and not (
                 entry.state == "retrying" and (entry.next_attempt or 0) <= time.time()
             ):
@@ -413,11 +432,7 @@ class Outbox:
         "may have been sent" message goes only through `send(id, force=True)`.
         """
         self.recover()
-        if force:  # the user asked: now, failed ones too, but never a maybe_sent one
-            retry = ("queued", "retrying", "failed")
-            todo = [e for e in self.entries() if e.state in retry and e.recipients]
-        else:
-            todo = self.due()
+        todo = self.sendable(force=force)
         return [await self.send(e.id, account, password, force=force) for e in todo]
 
 
