@@ -14,6 +14,7 @@ import sys
 import threading
 from datetime import datetime
 
+from tuimail.cli import route
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
 
@@ -38,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--account", help="account name (default: the first)")
     p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
     p.add_argument("--raw", action="store_true", help="the message source")
-    p.add_argument("--json", action="store_true", help="print the message as JSON")
+    route.add_arguments(p)  # also --json: the message (or with --route the report) as JSON
     p.set_defaults(func=cmd_read)
 
     p = sub.add_parser("watch", help="print a line per new message (IMAP IDLE) until Ctrl-C")
@@ -314,6 +315,8 @@ def cmd_read(args: argparse.Namespace) -> int:
             raw = engine.fetch_body(row.id)
         finally:
             engine.close()
+    if args.route:
+        return route.print_route(raw, account, args)
     if args.raw:
         if sys.stdout.isatty():
             from tuimail.core.mime import raw_source

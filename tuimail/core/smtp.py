@@ -25,7 +25,7 @@ import aiosmtplib
 from aiosmtplib import errors as smtp_errors
 
 from tuimail.core.account import Account
-from tuimail.core.connect import TLSRequiredError, smtp_kwargs, verify_smtp_peer
+from tuimail.core.connect import TLSRequiredError, smtp_kwargs
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp_address import AddressError, plan_envelope
@@ -116,8 +116,7 @@ async def submit(
 
 async def _connect(smtp: aiosmtplib.SMTP, account: Account, where: str) -> None:
     try:
-        await smtp.connect()
-        verify_smtp_peer(smtp, account.outgoing)
+        await smtp.connect()  # the context compares a pin inside the handshake
     except CertificatePinError as exc:
         raise SubmitError("security", f"{where}: {exc}; nothing was sent") from exc
     except smtp_errors.SMTPConnectResponseError as exc:
