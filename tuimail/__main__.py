@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # Each module in tuimail/cli/ owns its sub-commands: it defines register(subparsers),
@@ -18,7 +19,14 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tuimail", description="A terminal mail client.")
+    from tuimail.cli.exits import EPILOG
+
+    parser = argparse.ArgumentParser(
+        prog="tuimail",
+        description="A terminal mail client.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -38,8 +46,28 @@ def _version() -> str:
     return f"tuimail {__version__}"
 
 
+def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str = "") -> list[str]:
+    """`tuimail -i a@b` (git send-email --smtp-server=$(which tuimail)) and a `sendmail`
+    link mean `tuimail send ...`: sendmail's calling convention."""
+    if os.path.basename(program) == "sendmail":
+        return ["send", *argv]
+    if not argv:
+        return argv
+    first = argv[0].split("=", 1)[0]
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if first in parser._option_string_actions or first in commands:
+        return argv
+    if first.startswith(("-i", "-o", "-t", "-f", "-F", "-r", "-b")) or "@" in first:
+        return ["send", *argv]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if argv is None:
+        argv = sendmail_argv(parser, sys.argv[1:], sys.argv[0])
+    else:
+        argv = sendmail_argv(parser, argv)
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:

@@ -1096,13 +1096,22 @@ class Session:
                     if want_flags or seen_now:
                         parts.append(b"FLAGS " + format_flags(message.flags))
                     for item in others:
-                        parts.append(fetchlib.render_item(message, item, seq))
+                        parts.append(self._render_item(message, item, seq))
                     if want_modseq or (seen_now and self.condstore):
                         parts.append(b"MODSEQ (%d)" % message.modseq)
                     self.put(b"* %d FETCH (" % seq + b" ".join(parts) + b")")
             if self.out_size >= CHUNK:
                 await self.flush()
         return "OK Fetch completed."
+
+    def _render_item(self, message, item, seq: int) -> bytes:
+        """One FETCH attribute; the `odd_size` fault replaces RFC822.SIZE of the messages
+        whose raw bytes contain `match` with `data` (any token, e.g. 2**64)."""
+        if item.name == "RFC822.SIZE":
+            for fault in self.faults:
+                if fault.kind == "odd_size" and (fault.match or "").encode() in message.raw:
+                    return b"RFC822.SIZE " + fault.data
+        return fetchlib.render_item(message, item, seq)
 
     async def do_search(self, args: list, uid: bool) -> str:
         args = list(args)

@@ -25,9 +25,10 @@ import aiosmtplib
 from aiosmtplib import errors as smtp_errors
 
 from tuimail.core.account import Account
-from tuimail.core.connect import TLSRequiredError, smtp_kwargs, verify_smtp_peer
+from tuimail.core.connect import TLSRequiredError, smtp_kwargs
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
+from tuimail.core.smtp_address import AddressError, plan_envelope
 from tuimail.core.tls import CertificatePinError, describe_ssl_error
 
 Kind = Literal["temporary", "permanent", "security", "maybe_sent"]
@@ -115,8 +116,7 @@ async def submit(
 
 async def _connect(smtp: aiosmtplib.SMTP, account: Account, where: str) -> None:
     try:
-        await smtp.connect()
-        verify_smtp_peer(smtp, account.outgoing)
+        await smtp.connect()  # the context compares a pin inside the handshake
     except CertificatePinError as exc:
         raise SubmitError("security", f"{where}: {exc}; nothing was sent") from exc
     except smtp_errors.SMTPConnectResponseError as exc:
@@ -187,18 +187,37 @@ async def _transaction(
 ) -> SubmitResult:
     lost = (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError)
     try:
-        await smtp.mail(sender)
+        if smtp.last_ehlo_response is None:
+            await smtp.ehlo()
+    except smtp_errors.SMTPResponseException as exc:
+        raise _reply_error("EHLO", exc.code, exc.message) from exc
+    except lost as exc:
+        raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
+    try:
+        plan = plan_envelope(
+            sender,
+            recipients,
+            server_smtputf8=smtp.supports_extension("smtputf8"),
+            utf8_headers=not raw.partition(b"\r\n\r\n")[0].isascii(),
+        )
+    except AddressError as exc:
+        raise SubmitError("permanent", sanitize(str(exc))) from exc
+    options = ["SMTPUTF8"] if plan.smtputf8 else []
+    encoding = "utf-8" if plan.smtputf8 else "ascii"
+    try:
+        await smtp.mail(plan.sender, options=options, encoding=encoding)
     except smtp_errors.SMTPResponseException as exc:
         raise _reply_error("MAIL FROM", exc.code, exc.message) from exc
     except lost as exc:
         raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
 
     accepted: list[str] = []
-    refused: dict[str, str] = {}
+    refused: dict[str, str] = {a: sanitize(r) for a, r in plan.refused.items()}
     temporary = False
-    for rcpt in recipients:
+    for address in plan.recipients:
+        rcpt = address.original
         try:
-            await smtp.rcpt(rcpt)
+            await smtp.rcpt(address.wire, encoding=encoding)
             accepted.append(rcpt)
         except smtp_errors.SMTPResponseException as exc:
             refused[rcpt] = f"{exc.code} {_server_text(exc.message)}"
