@@ -9,8 +9,8 @@ import ssl
 
 from testserver.faults import FaultPlan
 from testserver.imap.session import Session
-from testserver.pop3 import AuthAttempt
 from testserver.mailstore import MailStore
+from testserver.pop3 import AuthAttempt
 
 log = logging.getLogger("testserver.imap")
 
