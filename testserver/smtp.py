@@ -6,6 +6,8 @@ required before MAIL. Recipients in a local domain that are not users get 550 at
 A message for a local user goes into their INBOX at once; a message
 for anyone else is only recorded in `outbound` as (mail_from, rcpt, raw). The bytes of a
 message are kept exactly as received (after SMTP dot-unstuffing); no header is added.
+SMTPUTF8 (RFC 6531) is offered unless `smtputf8=False` (then aiosmtpd refuses UTF-8 in
+MAIL/RCPT with 500); `accepted` records the MAIL options (SMTPUTF8 or not) of each message.
 
 Under the `no_starttls` / `strip_starttls` faults the STARTTLS port behaves like a server
 without TLS (or one behind a stripping attacker): AUTH is offered and accepted in
@@ -58,6 +60,7 @@ class Submission:
     tls: bool
     port: str
     delivered: bool  # False under the `swallow` fault
+    mail_options: tuple[str, ...] = ()
 
 
 def _reply(fault: Fault) -> str:
@@ -247,6 +250,7 @@ class _Handler:
                 tls=server.is_tls,
                 port=server.port_name,
                 delivered=not swallow,
+                mail_options=tuple(envelope.mail_options),
             )
         )
         if not swallow:
@@ -277,6 +281,7 @@ class SMTPServer:
         local_domains: tuple[str, ...] | None = None,
         data_size_limit: int = 64 * 1024 * 1024,
         timeout: float = 300.0,
+        smtputf8: bool = True,
     ) -> None:
         self.store = store
         self.ssl_context = ssl_context
@@ -288,6 +293,7 @@ class SMTPServer:
         self.local_domains = local_domains
         self.data_size_limit = data_size_limit
         self.timeout = timeout
+        self.smtputf8 = smtputf8
         self.handler = _Handler(self)
         self._servers: list[asyncio.base_events.Server] = []
         self._sessions: weakref.WeakSet[_Session] = weakref.WeakSet()
@@ -348,7 +354,7 @@ class SMTPServer:
             hostname=self.hostname,
             ident="tuimail test ESMTP",
             decode_data=False,
-            enable_SMTPUTF8=True,
+            enable_SMTPUTF8=self.smtputf8,
             data_size_limit=self.data_size_limit,
             timeout=self.timeout,
             tls_context=self.ssl_context if port == "starttls" else None,

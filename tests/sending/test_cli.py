@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.sending.helpers import account_for, make_account, parse
+from tests.sending.helpers import account_for, make_account, parse, tuimail, with_password
 from tests.sending.test_outbox import closed_port
 from tuimail.cli.send import prepare
 from tuimail.core.config import save_account
-
-
-def tuimail(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tuimail", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=90,
-        check=False,
-    )
-
-
-def with_password(account, tmp_path: Path, password: str):
-    secret = tmp_path / "pw"
-    secret.write_text(password + "\n")
-    secret.chmod(0o600)
-    account.password_command = f"cat {secret}"
-    save_account(account)
-    return account
 
 
 def test_prepare_removes_bcc_and_keeps_body_bytes() -> None:
@@ -89,10 +68,10 @@ def test_cli_send_failure_keeps_message_and_exits_nonzero(tmp_path: Path) -> Non
 
 def test_cli_send_without_recipients_or_account() -> None:
     result = tuimail("send", stdin=b"Subject: x\n\nbody\n")
-    assert result.returncode == 1
+    assert result.returncode == 2  # a configuration error
     assert "no account is configured" in result.stderr.decode()
     save_account(make_account(name="work"))
     result = tuimail("send", stdin=b"Subject: x\n\nbody\n")
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error
     assert "no recipients" in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()

@@ -447,7 +447,6 @@ async def test_every_main_screen_binding_is_in_the_command_palette(mail_server):
 async def test_ui_answers_keys_while_a_slow_sync_runs(mail_server):
     """No network wait on the UI thread: with every server answer delayed, the help
     screen still opens at once while the first sync is far from done."""
-    import time
 
     from tuimail.ui.screens.dialogs import HelpScreen
 
@@ -457,12 +456,9 @@ async def test_ui_answers_keys_while_a_slow_sync_runs(mail_server):
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.service.states()["test"].state == "syncing")
-        started = time.monotonic()
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), timeout=10)
-        elapsed = time.monotonic() - started
-        assert not app.synced  # still syncing
-        assert elapsed < 2.0, elapsed  # generous: a frame is ~16 ms, one answer 250 ms
+        assert not app.synced  # still syncing: the key was not queued behind the sync
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         mail_server.faults.clear()

@@ -267,7 +267,8 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         uid=row.uid or 0,
         date=date,
         sender=row.from_name or row.from_addr,
-        subject=row.subject,
+        # A message whose header was only partly readable is marked (the note says why).
+        subject=f"(!) {row.subject}" if getattr(row, "note", "") else row.subject,
         size=row.size,
         seen=row.seen,
         flagged=row.flagged,
@@ -601,6 +602,7 @@ class MailService:
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self.outbox: list[Draft] = []  # being sent right now
         self.outbox_waiting = 0  # messages in the on-disk outbox, not sent yet (status bar)
+        self.outbox_passes = 0  # completed outbox passes (tests wait for a count, not a sleep)
         self.errors: list[str] = []
         self._idle = idle
         self.retry_after = retry_after  # seconds before the first reconnect when offline
@@ -680,13 +682,11 @@ class MailService:
                 outbox = Outbox(name)
                 try:
                     outbox.recover()  # "sending" left by a process that died
+                    outbox.prune_sent(account.sent_retention_days)  # sent/ stays bounded
                     fresh = time.time() - FRESH_QUEUED
-                    if force:
-                        retry = ("queued", "retrying", "failed")
-                        todo = [e for e in outbox.entries() if e.state in retry]
-                    else:  # a just-queued message is the composer's own first attempt
-                        todo = [e for e in outbox.due() if e.state != "queued" or e.created < fresh]
-                    todo = [e for e in todo if e.recipients]
+                    todo = outbox.sendable(force=force)
+                    if not force:  # a just-queued message is the composer's own first attempt
+                        todo = [e for e in todo if e.state != "queued" or e.created < fresh]
                     if not todo:
                         continue
                     password = self.password_for(account)
@@ -706,6 +706,7 @@ class MailService:
                         )
                     )
                     self._refresh_sent(name)
+        self.outbox_passes += 1
         waiting = self._count_outbox()
         if sent or waiting != self.outbox_waiting:  # the status bar only hears of changes
             self.outbox_waiting = waiting
