@@ -27,6 +27,8 @@ Kinds (what each server understands; `command` names the trigger where it matter
     no_capability     drop `data` (a capability name, e.g. b"IDLE") from CAPABILITY
     login_reply       LOGIN answers "NO `message`" whatever the password (e.g. a
                       provider's "[ALERT] Application-specific password required")
+    odd_size          FETCH answers RFC822.SIZE `data` (a token, e.g. b"18446744073709551616")
+                      for the messages whose raw bytes contain `match`
   pop3
     no_uidl           UIDL is not offered ("-ERR") and not in CAPA
     odd_uidl          UIDL answers the unique-ids in `data` instead of the real ones:

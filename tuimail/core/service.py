@@ -267,7 +267,8 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         uid=row.uid or 0,
         date=date,
         sender=row.from_name or row.from_addr,
-        subject=row.subject,
+        # A message whose header was only partly readable is marked (the note says why).
+        subject=f"(!) {row.subject}" if getattr(row, "note", "") else row.subject,
         size=row.size,
         seen=row.seen,
         flagged=row.flagged,
@@ -681,6 +682,7 @@ class MailService:
                 outbox = Outbox(name)
                 try:
                     outbox.recover()  # "sending" left by a process that died
+                    outbox.prune_sent(account.sent_retention_days)  # sent/ stays bounded
                     fresh = time.time() - FRESH_QUEUED
                     todo = outbox.sendable(force=force)
                     if not force:  # a just-queued message is the composer's own first attempt

@@ -58,6 +58,7 @@ HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (" + HEADER_FIELDS + b")]"
 FIRST_BATCH = 100
 BATCH = 2000
 RETRIES = 3
+MAX_UID = (1 << 32) - 1
 
 ROLE_FLAGS = {
     b"\\SENT": "sent",
@@ -714,6 +715,8 @@ def fetch_headers(
             continue
         if wanted is not None and int(uid.group(1)) not in wanted:
             continue
+        if not 0 < int(uid.group(1)) <= MAX_UID:
+            continue  # not a UID (RFC 3501: 32-bit, non-zero); the count check reports it
         flags = _META["flags"].search(meta)
         date = _META["date"].search(meta)
         size = _META["size"].search(meta)

@@ -15,6 +15,7 @@ from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Label, Select, TextArea
 
 from tuimail.core.service import Draft
+from tuimail.ui.plain import notify
 from tuimail.ui.screens.dialogs import ChoiceDialog
 
 
@@ -206,6 +207,6 @@ class ComposerScreen(Screen[None]):
             with open(path, encoding="utf-8", errors="replace") as handle:
                 body.text = handle.read()
         except Exception as exc:  # no terminal to suspend (tests, web)
-            self.notify(f"Could not open the editor: {exc}", severity="error")
+            notify(self, f"Could not open the editor: {exc}", severity="error")
         finally:
             os.unlink(path)
