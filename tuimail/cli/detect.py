@@ -121,6 +121,8 @@ def print_summary(result: Detection, out=None) -> None:
         print("Needs your confirmation:", file=out)
         for reason in result.confirm:
             print(f"  - {sanitize(reason)}", file=out)
+        if result.login_deferred:
+            print("Your password has not been sent to these servers.", file=out)
     for check in result.logins:
         print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail), file=out)
     if result.error:

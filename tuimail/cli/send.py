@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import re
 import sys
 import time
@@ -314,6 +315,9 @@ def run_send(args: argparse.Namespace) -> int:
         return _err("send", f"{exc} The message is kept in the outbox ({entry.id}).")
     entry = asyncio.run(
         send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
+    )
+    logging.getLogger("tuimail.cli").info(
+        "send %s via %s: %s (%d recipients)", entry.id, account.name, entry.state, len(recipients)
     )
     if entry.state == "sent":
         print(f"Sent to {', '.join(entry.delivered)}. {_copy_note(entry)}")

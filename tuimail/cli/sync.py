@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import poplib
 import sys
 import threading
@@ -17,6 +18,8 @@ from datetime import datetime
 from tuimail.cli import route
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
+
+log = logging.getLogger("tuimail.cli")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -111,6 +114,7 @@ def _guard(func):
         except KeyboardInterrupt:
             raise
         except Exception as exc:
+            log.warning("%s failed: %s", args.command, type(exc).__name__, exc_info=exc)
             return _fail(describe(exc))
 
     return run
@@ -130,9 +134,21 @@ def cmd_sync(args: argparse.Namespace) -> int:
             continue
         engine = SyncEngine(store, account, _connector(account))
         try:
-            results.append(engine.sync())
+            result = engine.sync()
+            results.append(result)
         finally:
             engine.close()
+        log.info(
+            "sync %s: %d folders, %d new, %d changed, %d removed, %d errors",
+            account.name,
+            len(result.folders),
+            result.new,
+            result.changed,
+            result.removed,
+            len(result.errors),
+        )
+        for error in result.errors:
+            log.warning("sync %s: %s", account.name, error)
     if args.json:
         imap = [{"account": r.account, "protocol": "imap"} | r.as_dict() for r in results]
         print(json.dumps(imap + pop3_results, indent=2))
