@@ -37,6 +37,7 @@ from testserver.imap.parser import (
 )
 from testserver.imap.search import Context, parse_search
 from testserver.mailstore import DELIMITER, SYSTEM_FLAGS, StoreError, StoreEvent, User
+from testserver.pop3 import AuthAttempt
 
 if TYPE_CHECKING:
     from testserver.imap.server import IMAPServer
@@ -545,14 +546,21 @@ class Session:
         self._unsubscribe = self.store.subscribe(self._on_event)
         return f"OK [CAPABILITY {self.capabilities()}] Logged in"
 
+    def _record_auth(self, login: str, user: User | None) -> None:
+        """Every LOGIN/AUTHENTICATE that carried a password (never the password)."""
+        self.server.auth_log.append(AuthAttempt(login, user is not None, self.tls, self.port))
+
     async def cmd_login(self, tag: str, args: list) -> str:
         if len(args) != 2:
             raise BadCommand("LOGIN needs a user name and a password.")
+        if not self.tls:  # the password already crossed the network in clear
+            self._record_auth(astring(args[0]), None)
         self._login_allowed()
         refuse = faultlib.find(self.faults, "login_reply")
         if refuse:
             raise No(refuse.message or "[AUTHENTICATIONFAILED] Authentication failed.")
         user = self.store.authenticate(astring(args[0]), astring(args[1]))
+        self._record_auth(astring(args[0]), user)
         if user is None:
             raise No("[AUTHENTICATIONFAILED] Authentication failed.")
         return self._logged_in(user)
@@ -581,6 +589,7 @@ class Session:
         if authz and authz != login:
             raise No("[AUTHORIZATIONFAILED] Authorization failed.")  # no master users here
         user = self.store.authenticate(login_s, password_s)
+        self._record_auth(login_s, user)
         if user is None:
             raise No("[AUTHENTICATIONFAILED] Authentication failed.")
         return self._logged_in(user)
