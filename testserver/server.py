@@ -59,6 +59,7 @@ class MailServer:
         bulk: int = 0,
         users: list[tuple[str, str]] | None = None,
         dns_zone: Zone | None = None,
+        alpn: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.host = host
         self.domain = domain
@@ -68,6 +69,9 @@ class MailServer:
         self.ca_file = self.ca.ca_file
         self.certificate = self.ca.issue(cert)
         self._wanted_ports = dict(ports or {})
+        # ALPN (RFC 7301) each protocol's TLS ports select from (default: its own name;
+        # a client offering nothing in the list gets no ALPN answer, as from most servers).
+        self._alpn = dict(alpn or {})
         self._options = options or {}
         self.protocols = protocols
         self._servers: dict[str, Any] = {}
@@ -120,8 +124,8 @@ class MailServer:
                 seed.bulk(self, self._bulk)
 
     async def _start_servers(self) -> None:
-        context = self.certificate.server_context()
         for protocol in self.protocols:
+            context = self.certificate.server_context(self._alpn.get(protocol, (protocol,)))
             cls = _server_class(protocol)
             options = dict(self._options.get(protocol, {}))
             if protocol == "smtp":

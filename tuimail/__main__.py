@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 
@@ -33,6 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the bundled test server with sample mail and open the app on it",
     )
     parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print the log to standard error (it always goes to the log file: "
+        "$XDG_STATE_HOME/tuimail/tuimail.log); may be given after the command too",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log more, including the IMAP conversation (passwords, AUTH/LOGIN lines and "
+        "message content are never logged); implies --verbose",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"tuimail.cli.{name}")
@@ -68,16 +81,42 @@ def main(argv: list[str] | None = None) -> int:
         argv = sendmail_argv(parser, sys.argv[1:], sys.argv[0])
     else:
         argv = sendmail_argv(parser, argv)
+    argv, flags = _logging_flags(argv)
     args = parser.parse_args(argv)
+    verbose = args.verbose or "--verbose" in flags
+    debug = args.debug or "--debug" in flags
     func = getattr(args, "func", None)
+    from tuimail.core.logs import setup
+
+    setup(verbose=verbose, debug=debug, console=func is not None)
+    log = logging.getLogger("tuimail")
+    log.info("%s: %s", _version(), args.command or "app")
     if func is None:
         from tuimail.cli.app import run_app
 
         return run_app(demo=args.demo)
     try:
-        return int(func(args) or 0)
+        status = int(func(args) or 0)
     except KeyboardInterrupt:
-        return 130
+        status = 130
+    log.info("%s: exit status %d", args.command, status)
+    return status
+
+
+def _logging_flags(argv: list[str]) -> tuple[list[str], set[str]]:
+    """--verbose/--debug may follow the command (`tuimail sync --debug`): take them out
+    (before a `--`) so every sub-command accepts them."""
+    rest: list[str] = []
+    flags: set[str] = set()
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            rest += argv[i:]
+            break
+        if arg in ("--verbose", "--debug") and i > 0:
+            flags.add(arg)
+        else:
+            rest.append(arg)
+    return rest, flags
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def test_sync_list_read(mail_server, capsys) -> None:
     assert main(["read", "4"]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "here" in out
-    assert main(["read", "99"]) == 1
+    assert main(["read", "99"]) == 2
     assert "no message with UID 99" in capsys.readouterr().err
     assert main(["sync", "nosuch"]) == 2
     assert "no account named nosuch" in capsys.readouterr().err

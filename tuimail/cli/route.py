@@ -24,7 +24,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="with --route: verify the DKIM signatures here too (asks DNS)",
     )
     p.add_argument("--nameserver", help="with --check-dkim: DNS server to ask, HOST[:PORT]")
-    p.add_argument("--json", action="store_true", help="with --route: print the report as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the message as JSON (docs/json.md); with --route, the report",
+    )
 
 
 def own_domains(account: Account) -> tuple[str, ...]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import re
 import sys
 import time
 from email.policy import SMTP as email_policy
 from email.utils import format_datetime, getaddresses, make_msgid
 
-from tuimail.cli.exits import EXIT_USAGE
+from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
 from tuimail.core.connect import account_timeout
@@ -96,9 +97,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     box.set_defaults(func=run_outbox)
 
 
-def _err(command: str, message: str) -> int:
+def _err(command: str, message: str, code: int = EXIT_FAILURE) -> int:
     print(f"tuimail {command}: {sanitize(message)}", file=sys.stderr)
-    return 1
+    return code
 
 
 # -- reading the message ---------------------------------------------------------------
@@ -315,6 +316,9 @@ def run_send(args: argparse.Namespace) -> int:
     entry = asyncio.run(
         send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
     )
+    logging.getLogger("tuimail.cli").info(
+        "send %s via %s: %s (%d recipients)", entry.id, account.name, entry.state, len(recipients)
+    )
     if entry.state == "sent":
         print(f"Sent to {', '.join(entry.delivered)}. {_copy_note(entry)}")
         return 0
@@ -343,11 +347,11 @@ def run_outbox(args: argparse.Namespace) -> int:
     try:
         config = load_config()
     except ConfigError as exc:
-        return _err("outbox", str(exc))
+        return _err("outbox", str(exc), EXIT_USAGE)
     accounts = config.accounts
     if args.account:
         if args.account not in accounts:
-            return _err("outbox", f"there is no account named {args.account!r}")
+            return _err("outbox", f"there is no account named {args.account!r}", EXIT_USAGE)
         accounts = {args.account: accounts[args.account]}
     status = 0
     if args.remove or args.resend:
@@ -372,7 +376,7 @@ def run_outbox(args: argparse.Namespace) -> int:
             )
             print(f"{entry.id}: {_describe(entry)}")
             return 0 if entry.state == "sent" else 1
-        return _err("outbox", f"no message {entry_id!r} in the outbox")
+        return _err("outbox", f"no message {entry_id!r} in the outbox", EXIT_USAGE)
     if args.retry:
         for account in accounts.values():
             box = Outbox(account.name)

@@ -17,6 +17,9 @@ States: queued -> sending -> sent | partial | retrying | failed | maybe_sent.
   Recipients refused with a 4xx stay in the outbox (retrying) for another attempt.
 - sent/partial entries move to ``sent/``; the copy to the IMAP Sent folder is tried
   once, and its failure is recorded, never a reason to send again.
+- ``sent/`` does not grow for ever: entries delivered more than the account's
+  ``sent_retention_days`` ago (default 30; 0 keeps them) are deleted at each outbox pass
+  and after each send. Nothing under ``outbox/`` (not yet delivered) is ever pruned.
 """
 
 from __future__ import annotations
@@ -234,6 +237,35 @@ class Outbox:
                 return path.read_bytes()
         raise KeyError(entry_id)
 
+    def prune_sent(self, days: int, now: float | None = None) -> int:
+        """Delete delivered entries older than `days` (0: keep all); how many went.
+
+        The age is from the entry's last state change (when it was delivered), or the
+        message file's time when its state cannot be read.
+        """
+        if days <= 0 or not self.sent_dir.is_dir():
+            return 0
+        cutoff = (time.time() if now is None else now) - days * 86400
+        removed = 0
+        for eml in self.sent_dir.glob("*.eml"):
+            state = eml.with_suffix(".json")
+            try:
+                when = float(json.loads(state.read_text("utf-8"))["updated"])
+            except (OSError, ValueError, TypeError, KeyError):
+                try:
+                    when = eml.stat().st_mtime
+                except FileNotFoundError:
+                    continue
+            if when >= cutoff:
+                continue
+            for path in (eml, state):  # a state file alone is never listed
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            removed += 1
+        if removed:
+            _fsync_dir(self.sent_dir)
+        return removed
+
     def remove(self, entry_id: str) -> None:
         """Delete a pending message (the user gave up on it)."""
         for path in (self._eml(entry_id), self._state(entry_id), self.dir / f"{entry_id}.lock"):
@@ -449,4 +481,6 @@ async def send_now(
     """Queue durably, then make the first attempt: what "Send" does."""
     outbox = outbox or Outbox(account.name)
     entry = outbox.enqueue(raw, sender, recipients)
-    return await outbox.send(entry.id, account, password, timeout=timeout)
+    entry = await outbox.send(entry.id, account, password, timeout=timeout)
+    outbox.prune_sent(account.sent_retention_days)
+    return entry

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from tuimail.core.logs import remember_secret
 from tuimail.core.sanitize import sanitize
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        remember_secret(value)  # never written to a log (tuimail/core/logs.py)
 
     def reveal(self) -> str:
         return self._value

@@ -682,6 +682,7 @@ class MailService:
                 outbox = Outbox(name)
                 try:
                     outbox.recover()  # "sending" left by a process that died
+                    outbox.prune_sent(account.sent_retention_days)  # sent/ stays bounded
                     fresh = time.time() - FRESH_QUEUED
                     todo = outbox.sendable(force=force)
                     if not force:  # a just-queued message is the composer's own first attempt

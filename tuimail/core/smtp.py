@@ -15,6 +15,7 @@ raises `SubmitError` whose `kind` tells the outbox what to do next:
 
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
 from collections.abc import Callable
@@ -25,7 +26,7 @@ import aiosmtplib
 from aiosmtplib import errors as smtp_errors
 
 from tuimail.core.account import Account
-from tuimail.core.connect import TLSRequiredError, smtp_kwargs, verify_smtp_peer
+from tuimail.core.connect import TLSRequiredError, smtp_kwargs
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp_address import AddressError, plan_envelope
@@ -33,6 +34,7 @@ from tuimail.core.tls import CertificatePinError, describe_ssl_error
 
 Kind = Literal["temporary", "permanent", "security", "maybe_sent"]
 DEFAULT_TIMEOUT = 60.0
+log = logging.getLogger("tuimail.smtp")
 EHLO_NAME = "[127.0.0.1]"  # do not tell the server the machine's host name
 
 
@@ -103,9 +105,16 @@ async def submit(
         kwargs["sock"], kwargs["port"] = sock, None
     smtp = aiosmtplib.SMTP(**kwargs, local_hostname=EHLO_NAME)
     try:
+        log.debug("SMTP connecting to %s (%s)", where, settings.security)
         await _connect(smtp, account, where)
+        log.debug("SMTP connected to %s", where)
         await _login(smtp, account, password)
-        return await _transaction(smtp, sender, recipients, raw, before_data)
+        result = await _transaction(smtp, sender, recipients, raw, before_data)
+        log.info("SMTP %s took the message: %s", where, result.reply)
+        return result
+    except SubmitError as exc:
+        log.warning("SMTP %s: %s (%s)", where, exc.reason, exc.kind)
+        raise
     finally:
         if smtp.is_connected:
             try:
@@ -116,8 +125,7 @@ async def submit(
 
 async def _connect(smtp: aiosmtplib.SMTP, account: Account, where: str) -> None:
     try:
-        await smtp.connect()
-        verify_smtp_peer(smtp, account.outgoing)
+        await smtp.connect()  # the context compares a pin inside the handshake
     except CertificatePinError as exc:
         raise SubmitError("security", f"{where}: {exc}; nothing was sent") from exc
     except smtp_errors.SMTPConnectResponseError as exc:
@@ -168,7 +176,9 @@ async def _login(smtp: aiosmtplib.SMTP, account: Account, password: Secret | Non
     if not smtp.supports_extension("auth"):
         return  # the server takes mail without AUTH (e.g. trusted network)
     try:
+        log.debug("SMTP > AUTH (as %s)", account.login)
         await smtp.login(account.login, password.reveal())
+        log.debug("SMTP < authenticated")
     except smtp_errors.SMTPAuthenticationError as exc:
         raise _reply_error("login", exc.code, exc.message) from exc
     except smtp_errors.SMTPResponseException as exc:
@@ -205,6 +215,7 @@ async def _transaction(
         raise SubmitError("permanent", sanitize(str(exc))) from exc
     options = ["SMTPUTF8"] if plan.smtputf8 else []
     encoding = "utf-8" if plan.smtputf8 else "ascii"
+    log.debug("SMTP > MAIL FROM:<%s> %s", plan.sender, " ".join(options))
     try:
         await smtp.mail(plan.sender, options=options, encoding=encoding)
     except smtp_errors.SMTPResponseException as exc:
@@ -218,6 +229,7 @@ async def _transaction(
     for address in plan.recipients:
         rcpt = address.original
         try:
+            log.debug("SMTP > RCPT TO:<%s>", address.wire)
             await smtp.rcpt(address.wire, encoding=encoding)
             accepted.append(rcpt)
         except smtp_errors.SMTPResponseException as exc:
@@ -249,6 +261,7 @@ async def _transaction(
         before_data()
     protocol.write = write  # type: ignore[method-assign]
     try:
+        log.debug("SMTP > DATA (%d bytes, not logged)", len(raw))
         response = await smtp.data(raw)
     except smtp_errors.SMTPResponseException as exc:
         raise _reply_error(
