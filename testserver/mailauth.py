@@ -106,7 +106,8 @@ class AuthVerdicts:
 
 
 _RESULTS = re.compile(
-    rb"^Authentication-Results:[ \t]*([^;\s]+)[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE | re.MULTILINE
+    rb"^Authentication-Results:[ \t]*([^;\s]+)[^\n]*\n(?:[ \t][^\n]*\n)*",
+    re.IGNORECASE | re.MULTILINE,
 )
 
 
@@ -178,9 +179,7 @@ def verify_all(raw: bytes, txt: TxtLookup) -> list[tuple[str, str, str]]:
     out = []
     try:
         verifier = dkim.DKIM(raw)
-        signatures = [
-            v for n, v in verifier.headers if n.lower() == b"dkim-signature"
-        ]
+        signatures = [v for n, v in verifier.headers if n.lower() == b"dkim-signature"]
     except Exception:
         return out
     for index, value in enumerate(signatures[:10]):
@@ -200,6 +199,8 @@ def verify_all(raw: bytes, txt: TxtLookup) -> list[tuple[str, str, str]]:
 
         try:
             ok = dkim.DKIM(raw).verify(idx=index, dnsfunc=lookup)
+        except dkim.ValidationError:  # e.g. the body hash does not match
+            ok = False
         except Exception:
             out.append((d, s, "permerror"))
             continue
