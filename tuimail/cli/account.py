@@ -10,6 +10,7 @@ from tuimail.cli.detect import add_detect_options, options_from_args, print_summ
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.config import ConfigError, load_config, remove_account, save_account
+from tuimail.core.discovery.detect import verify_detection
 from tuimail.core.discovery.resolver import NameserverError, Resolver
 from tuimail.core.discovery.verify import verify_account
 from tuimail.core.sanitize import sanitize
@@ -110,17 +111,26 @@ def ask_password(prompt: str) -> str | None:
     return line.rstrip("\r\n") or None
 
 
-def _confirm(reasons: list[str], yes: bool) -> bool:
+def _confirm(reasons: list[str], yes: bool, deferred: bool) -> bool:
+    """The user's yes to servers that need it: --yes, or a question on a terminal."""
     if yes:
         return True
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():
         print(
-            "These detected settings need your confirmation; run again with --yes "
-            "to accept them, or give the servers with --incoming/--outgoing.",
+            "These detected settings need your confirmation"
+            + (" (your password was not sent to them)" if deferred else "")
+            + "; run again with --yes to accept them, or give the servers with "
+            "--incoming/--outgoing.",
             file=sys.stderr,
         )
         return False
-    answer = input("Use these settings? [y/N] ")
+    question = "Use these servers"
+    if deferred:
+        question += " and send your password to them to check the login"
+    try:
+        answer = input(f"{question}? [y/N] ")
+    except (EOFError, KeyboardInterrupt):
+        return False
     return answer.strip().lower() in ("y", "yes")
 
 
@@ -174,14 +184,21 @@ def run_add(args: argparse.Namespace) -> int:
         return _err(str(exc))
     if args.detect:
         options.password = password
+        options.username = args.username
         result = run_detection(args.email, options, quiet=False)
         print_summary(result)
         if not result.found:
             return _err("no usable servers were found; nothing was saved.", EXIT_FAILURE)
         if result.login_ok is False:
             return _err("the login failed (see above); nothing was saved.", EXIT_FAILURE)
-        if result.confirm and not _confirm(result.confirm, args.yes):
+        if result.confirm and not _confirm(result.confirm, args.yes, result.login_deferred):
             return _err("not confirmed; nothing was saved.", EXIT_FAILURE)
+        if result.login_deferred and password is not None:
+            print("Checking the login on the servers you accepted ...")
+            for check in verify_detection(result, password, options):
+                print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail))
+            if result.login_ok is False:
+                return _err("the login failed (see above); nothing was saved.", EXIT_FAILURE)
         account = result.account(
             args.name,
             username=args.username,
