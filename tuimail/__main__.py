@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "sync",
     "send",
     "doctor",
+    "completions",
 ]
 
 
