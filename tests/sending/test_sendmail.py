@@ -16,6 +16,7 @@ from tests.sending.helpers import (
     tuimail_on_path,
     with_password,
 )
+from tests.system import require_git_send_email
 from testserver.server import MailServer
 
 MBOX_LINE = b"From 1234567890abcdef1234567890abcdef12345678 Mon Sep 17 00:00:00 2001\n"
@@ -93,6 +94,7 @@ def test_from_address_picks_the_account_among_several(mail_server, tmp_path: Pat
 
 @pytest.mark.parametrize("how", ["sendmail-cmd", "smtp-server"])
 def test_git_send_email_delivers_a_patch(mail_peer, tmp_path: Path, how: str) -> None:
+    require_git_send_email()
     alice, bob = mail_peer.new_user(), mail_peer.new_user()
     with_password(account_for(mail_peer, alice, name="work"), tmp_path, alice.password)
     env = tuimail_on_path(tmp_path)

@@ -11,17 +11,17 @@ Line = tuple[str, str]
 
 
 def _security(hop: Hop) -> str:
-    if hop.local:
-        words = "on one machine"
-    elif hop.encrypted is True:
-        words = "encrypted"
+    if hop.encrypted is True:
+        words = ["encrypted"]
     elif hop.encrypted is False:
-        words = "NOT encrypted"
+        words = ["not encrypted" if hop.local else "NOT encrypted"]
     else:
-        words = "encryption unknown"
+        words = [] if hop.local else ["encryption unknown"]
+    if hop.local:
+        words.append("on one machine")
     if hop.authenticated:
-        words += ", sender logged in"
-    return words
+        words.append("sender logged in")
+    return ", ".join(words)
 
 
 def hop_lines(hop: Hop) -> list[Line]:
