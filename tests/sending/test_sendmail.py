@@ -204,5 +204,8 @@ def test_sendmail_calling_conventions_mean_send() -> None:
     assert sendmail_argv(parser, ["a@b.example"]) == ["send", "a@b.example"]
     assert sendmail_argv(parser, ["-oi", "-f", "me@x.example", "a@b.example"])[0] == "send"
     assert sendmail_argv(parser, ["-t"], "/usr/sbin/sendmail") == ["send", "-t"]
+    assert sendmail_argv(parser, ["--from=me@x.example", "a@b.example"])[0] == "send"
+    assert sendmail_argv(parser, ["-fme@x.example", "a@b.example"])[0] == "send"
+    assert sendmail_argv(parser, ["--account", "work", "a@b.example"])[0] == "send"
     for unchanged in (["sync"], ["--debug", "sync"], ["--help"], [], ["send", "-t"]):
         assert sendmail_argv(parser, unchanged) == unchanged
