@@ -15,15 +15,9 @@ import aiosmtplib
 import pytest
 
 from testserver.mailauth import without_trace
-from testserver.server import MailServer
 from tuimail.core.tls import client_context
 
-
-@pytest.fixture
-def mail_server(test_ca):
-    """SMTP alone is enough here (overrides the fixture `mail_peer` also uses)."""
-    with MailServer(ca=test_ca, protocols=("smtp",)) as server:
-        yield server
+SERVER_PROTOCOLS = ("smtp",)
 
 
 def make_message(sender: str, rcpt: str, body: bytes = b"Hello.\r\n") -> tuple[bytes, str]:

@@ -11,14 +11,9 @@ import aiosmtplib
 import pytest
 
 from testserver.mailauth import without_trace
-from testserver.server import MailServer
 from tuimail.core.tls import client_context
 
-
-@pytest.fixture
-def mail_server(test_ca):
-    with MailServer(ca=test_ca, protocols=("smtp",)) as server:
-        yield server
+SERVER_PROTOCOLS = ("smtp",)
 
 
 @pytest.fixture

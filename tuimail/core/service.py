@@ -836,6 +836,26 @@ class MailService:
                 self._emit(ServiceEvent("error", row.account, text=describe_error(exc)))
         return view
 
+    def delivery_report(
+        self, row: MessageRow, *, check_dkim: bool = False, nameserver: str | None = None
+    ):
+        """The delivery report (tuimail.core.report) of a message; with `check_dkim`, also
+        tuimail's own DKIM check, asking DNS (the system's resolver or `nameserver`)."""
+        from tuimail.core.report import build_report
+        from tuimail.core.report import check_dkim as own_check
+
+        account = self.accounts[row.account]
+        raw = self.raw(row)
+        hosts = (account.domain, account.incoming.host, account.outgoing.host)
+        report = build_report(raw, own_domains=tuple(h.lower() for h in hosts if h))
+        if check_dkim:
+            from tuimail.core.connect import account_timeout
+            from tuimail.core.discovery.resolver import Resolver
+
+            resolver = Resolver(nameserver, account_timeout(account))
+            report.dkim_checks = own_check(raw, report, resolver)
+        return report
+
     def raw_source(self, row: MessageRow) -> str:
         """The whole message as text, sanitized."""
         from tuimail.core.mime import raw_source

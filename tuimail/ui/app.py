@@ -308,6 +308,22 @@ class TuimailApp(App[None]):
 
         self.work(lambda: service.raw_source(row), "raw", done)
 
+    def show_report(self, row: MessageRow) -> None:
+        """The delivery report of `row` on its own screen (c there: own DKIM check)."""
+        service = self.service
+        assert service is not None
+        nameserver = self.doctor_options.get("nameserver")
+
+        def check():
+            return service.delivery_report(row, check_dkim=True, nameserver=nameserver)
+
+        def done(report) -> None:
+            from tuimail.ui.screens.report import ReportScreen
+
+            self.push_screen(ReportScreen(report, check))
+
+        self.work(lambda: service.delivery_report(row), "report", done)
+
     def ask_save_attachments(self, rows: list[MessageRow]) -> None:
         if not rows or self.service is None:
             return
