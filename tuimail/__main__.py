@@ -71,8 +71,9 @@ def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if first in parser._option_string_actions or first in commands:
         return argv
-    if first.startswith(("-i", "-o", "-t", "-f", "-F", "-r", "-b")) or "@" in first:
-        return ["send", *argv]
+    send = commands["send"]._option_string_actions
+    if "@" in first or first in send or (first[:2] in send and first[:2] != "-h"):
+        return ["send", *argv]  # an address, or one of send's options (-oi, -fADDR, --from)
     return argv
 
 
