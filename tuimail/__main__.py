@@ -78,6 +78,10 @@ def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tuimail.core.private import tighten_all, use_private_umask
+
+    use_private_umask()  # before anything is created: files 0600, directories 0700
+    tighten_all()
     parser = build_parser()
     if argv is None:
         argv = sendmail_argv(parser, sys.argv[1:], sys.argv[0])
