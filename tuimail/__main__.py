@@ -92,9 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     verbose = args.verbose or "--verbose" in flags
     debug = args.debug or "--debug" in flags
     func = getattr(args, "func", None)
-    from tuimail.core.logs import setup
+    from tuimail.core.logs import setup, teardown
 
     setup(verbose=verbose, debug=debug, console=func is not None)
+    try:
+        return _run(args, func)
+    finally:
+        teardown()
+
+
+def _run(args: argparse.Namespace, func) -> int:
     log = logging.getLogger("tuimail")
     log.info("%s: %s", _version(), args.command or "app")
     if func is None:
