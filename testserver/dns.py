@@ -113,6 +113,28 @@ class DNSServer:
     ) -> list[tuple[str, str, dns.rdata.Rdata]]:
         return [(t.upper(), v, _parse(name, t, v)) for t, v in records]
 
+    def lookup(self, name: str, rtype: str) -> list[dns.rdata.Rdata] | None:
+        """The zone's records of one type for a name, without a query (None: no such name)."""
+        with self._lock:
+            records = self._zone.get(_key(name))
+        if records is None:
+            return None
+        return [r for t, _, r in records if t == rtype.upper()]
+
+    def txt(self, name: str) -> list[str] | None:
+        """TXT values (strings of one record joined) or None when the name does not exist."""
+        found = self.lookup(name, "TXT")
+        if found is None:
+            return None
+        return [b"".join(r.strings).decode("utf-8", "replace") for r in found]
+
+    def hosts(self, name: str, rtype: str) -> list[str]:
+        """A/AAAA addresses or MX exchange names of a name in the zone ([] if none)."""
+        found = self.lookup(name, rtype) or []
+        if rtype.upper() == "MX":
+            return [r.exchange.to_text().rstrip(".") for r in found]
+        return [r.address for r in found]
+
     # -- answering ----------------------------------------------------------------------
 
     def answer(self, wire: bytes) -> bytes | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from tests.snapshots.test_snapshots import _steady
+from tests.snapshots.helpers import steady as _steady
 from tests.ui.helpers import make_app, seed, wait_for
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog

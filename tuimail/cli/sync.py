@@ -9,12 +9,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import poplib
 import sys
 import threading
 from datetime import datetime
 
+from tuimail.cli import route
+from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
+
+log = logging.getLogger("tuimail.cli")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list messages from the local store")
     p.add_argument("account", nargs="?", help="account name (default: every account)")
     p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
-    p.add_argument("--limit", type=int, default=20, help="how many, newest first (default 20)")
+    p.add_argument(
+        "--limit", type=positive_int, default=20, help="how many, newest first (default 20)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_list)
 
@@ -35,11 +42,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--account", help="account name (default: the first)")
     p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
     p.add_argument("--raw", action="store_true", help="the message source")
+    route.add_arguments(p)  # also --json: the message (or with --route the report) as JSON
     p.set_defaults(func=cmd_read)
 
     p = sub.add_parser("watch", help="print a line per new message (IMAP IDLE) until Ctrl-C")
     p.add_argument("account", nargs="?", help="account name (default: the first IMAP account)")
+    p.add_argument("--json", action="store_true", help="one JSON object per line for each event")
     p.set_defaults(func=cmd_watch)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (else a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -90,10 +110,11 @@ def _guard(func):
         try:
             return func(args)
         except (ConfigError, PasswordError, LookupError) as exc:
-            return _fail(str(exc), 2)
+            return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             raise
         except Exception as exc:
+            log.warning("%s failed: %s", args.command, type(exc).__name__, exc_info=exc)
             return _fail(describe(exc))
 
     return run
@@ -113,11 +134,24 @@ def cmd_sync(args: argparse.Namespace) -> int:
             continue
         engine = SyncEngine(store, account, _connector(account))
         try:
-            results.append(engine.sync())
+            result = engine.sync()
+            results.append(result)
         finally:
             engine.close()
+        log.info(
+            "sync %s: %d folders, %d new, %d changed, %d removed, %d errors",
+            account.name,
+            len(result.folders),
+            result.new,
+            result.changed,
+            result.removed,
+            len(result.errors),
+        )
+        for error in result.errors:
+            log.warning("sync %s: %s", account.name, error)
     if args.json:
-        print(json.dumps([r.as_dict() for r in results] + pop3_results, indent=2))
+        imap = [{"account": r.account, "protocol": "imap"} | r.as_dict() for r in results]
+        print(json.dumps(imap + pop3_results, indent=2))
     else:
         for p in pop3_results:
             if p["error"]:
@@ -190,25 +224,41 @@ def _pop3_sentence(text: str) -> str:
     return pop3_sentence(text)
 
 
-def _watch_pop3(account: Account) -> int:
+def _event(kind: str, data: dict) -> None:
+    """One line of `watch --json`: {"event": kind, ...}."""
+    from tuimail.cli.jsonout import dump
+
+    dump({"event": kind} | data, lines=True)
+
+
+def _watch_pop3(account: Account, *, as_json: bool = False) -> int:
     """POP3 has no push: poll every `poll_interval` seconds, a line per new message."""
+    from tuimail.cli.jsonout import message_row
     from tuimail.core.pop3_state import StorePop3State
     from tuimail.core.store import Store
 
     store = Store()
     inbox = StorePop3State(store).inbox(account.name)
-    print(
-        f"watching {account.name} (POP3, every {account.poll_interval} s); Ctrl-C to stop",
-        flush=True,
-    )
+    if as_json:
+        _event("watching", {"account": account.name, "mode": "polling"})
+    else:
+        print(
+            f"watching {account.name} (POP3, every {account.poll_interval} s); Ctrl-C to stop",
+            flush=True,
+        )
     stop = threading.Event()
     try:
         while True:
             summary = _pop3_pass(store, account)
             if summary["error"]:
+                if as_json:
+                    _event("error", {"account": account.name, "detail": _safe(summary["error"])})
                 print(f"{_safe(summary['error'])}; trying again later", file=sys.stderr, flush=True)
             elif summary["new"]:
                 for r in store.message_rows(inbox, 0, summary["new"]):
+                    if as_json:
+                        _event("new", message_row(r))
+                        continue
                     sender = r.from_name or r.from_addr
                     line = f"{account.name} INBOX {_date(r.date)} {sender}: {r.subject}"
                     print(_safe(line), flush=True)
@@ -217,6 +267,9 @@ def _watch_pop3(account: Account) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+SUBJECT_CELLS = 200  # the longest subject `tuimail list` prints (the store keeps more)
 
 
 def _date(epoch: float | None) -> str:
@@ -230,42 +283,36 @@ def cmd_list(args: argparse.Namespace) -> int:
     store = Store()
     names = [a.name for a in _accounts(args.account, imap_only=False)]
     out = []
+    found = False
     for name in names:
         folder_id = store.folder_id(name, args.folder)
         if folder_id is None:
-            if args.account:
-                return _fail(f"{name} has no folder {args.folder} in the store; run `tuimail sync`")
             continue
-        for row in store.message_rows(folder_id, 0, max(args.limit, 0)):
+        found = True
+        for row in store.message_rows(folder_id, 0, args.limit):
             out.append(row)
-    if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "account": r.account,
-                        "folder": r.folder,
-                        "uid": r.uid,
-                        "id": r.id,
-                        "date": r.date,
-                        "from": r.from_addr,
-                        "from_name": r.from_name,
-                        "subject": r.subject,
-                        "flags": list(r.flags),
-                        "size": r.size,
-                    }
-                    for r in out
-                ],
-                indent=2,
-            )
+    if not found:
+        where = names[0] if args.account else "no account"
+        return _fail(
+            f"{where} has no folder {args.folder} in the store (check the name; "
+            "`tuimail sync` fetches the folder list)",
+            EXIT_USAGE,
         )
+    if args.json:
+        from tuimail.cli.jsonout import dump, message_row
+
+        dump([message_row(r) for r in out])
         return 0
     from rich.cells import set_cell_size  # column widths in terminal cells (CJK: 2 each)
 
     for r in out:
         mark = ("N" if not r.seen else " ") + ("!" if r.flagged else " ")
         sender = set_cell_size(_safe(r.from_name or r.from_addr), 24)
-        print(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender}  {_safe(r.subject)}")
+        subject = _safe(r.subject)
+        if len(subject) > SUBJECT_CELLS:  # one line per message, however long the header
+            subject = set_cell_size(subject, SUBJECT_CELLS - 3) + "..."
+        note = f"  [{_safe(r.note)}]" if r.note else ""
+        print(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender}  {subject}{note}")
     return 0
 
 
@@ -281,7 +328,8 @@ def cmd_read(args: argparse.Namespace) -> int:
     if row is None:
         return _fail(
             f"no message with UID {args.uid} in {account.name}/{args.folder} in the store; "
-            "run `tuimail sync` first"
+            "run `tuimail sync` first",
+            EXIT_USAGE,
         )
     raw = store.body(row.id)
     if raw is None:
@@ -290,6 +338,8 @@ def cmd_read(args: argparse.Namespace) -> int:
             raw = engine.fetch_body(row.id)
         finally:
             engine.close()
+    if args.route:
+        return route.print_route(raw, account, args)
     if args.raw:
         if sys.stdout.isatty():
             from tuimail.core.mime import raw_source
@@ -298,8 +348,35 @@ def cmd_read(args: argparse.Namespace) -> int:
         else:
             sys.stdout.buffer.write(raw)
         return 0
+    if args.json:
+        from tuimail.cli.jsonout import dump, message_row
+
+        dump(message_row(row) | _rendered_json(raw))
+        return 0
     print(_render(raw))
     return 0
+
+
+def _rendered_json(raw: bytes) -> dict:
+    """The body as `tuimail read` shows it, with attachments and notes (all sanitised)."""
+    from tuimail.core.mime import parse_message, render_message
+
+    rendered = render_message(parse_message(raw))
+    return {
+        "headers": [[name, value] for name, value in rendered.headers],
+        "text": "\n".join(text for _kind, _depth, text in rendered.lines()),
+        "links": rendered.links,
+        "attachments": [
+            {
+                "index": a.index,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+            }
+            for a in rendered.attachments
+        ],
+        "notes": rendered.notes,
+    }
 
 
 def _render(raw: bytes) -> str:
@@ -316,12 +393,13 @@ def _render(raw: bytes) -> str:
 
 @_guard
 def cmd_watch(args: argparse.Namespace) -> int:
+    from tuimail.cli.jsonout import message_row
     from tuimail.core.imap.idle import AccountWatcher, NewMail, WatchState
     from tuimail.core.store import Store
 
     account = _accounts(args.account, imap_only=False)[0]
     if account.protocol == "pop3":
-        return _watch_pop3(account)
+        return _watch_pop3(account, as_json=args.json)
     store = Store()
     watcher = AccountWatcher(store, account, _connector(account))
     first_pass = threading.Event()
@@ -329,17 +407,26 @@ def cmd_watch(args: argparse.Namespace) -> int:
     def show(event) -> None:
         if isinstance(event, NewMail) and first_pass.is_set():
             for r in event.messages:
+                if args.json:
+                    _event("new", message_row(r))
+                    continue
                 sender = r.from_name or r.from_addr
                 line = f"{r.account} {r.folder} {r.uid} {_date(r.date)} {sender}: {r.subject}"
                 print(_safe(line), flush=True)
         elif isinstance(event, WatchState):
             if event.state in ("idle", "polling"):
                 if not first_pass.is_set():
-                    print(
-                        f"watching {account.name} INBOX ({event.state}); Ctrl-C to stop", flush=True
-                    )
+                    if args.json:
+                        _event("watching", {"account": account.name, "mode": event.state})
+                    else:
+                        print(
+                            f"watching {account.name} INBOX ({event.state}); Ctrl-C to stop",
+                            flush=True,
+                        )
                 first_pass.set()
             elif event.state == "disconnected":
+                if args.json:
+                    _event("disconnected", {"account": account.name, "detail": _safe(event.detail)})
                 print(
                     f"connection lost: {_safe(event.detail)}; reconnecting",
                     file=sys.stderr,

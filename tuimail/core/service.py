@@ -272,7 +272,8 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         uid=row.uid or 0,
         date=date,
         sender=row.from_name or row.from_addr,
-        subject=row.subject,
+        # A message whose header was only partly readable is marked (the note says why).
+        subject=f"(!) {row.subject}" if getattr(row, "note", "") else row.subject,
         size=row.size,
         seen=row.seen,
         flagged=row.flagged,
@@ -606,6 +607,7 @@ class MailService:
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self.outbox: list[Draft] = []  # being sent right now
         self.outbox_waiting = 0  # messages in the on-disk outbox, not sent yet (status bar)
+        self.outbox_passes = 0  # completed outbox passes (tests wait for a count, not a sleep)
         self.errors: list[str] = []
         self._idle = idle
         self.retry_after = retry_after  # seconds before the first reconnect when offline
@@ -685,13 +687,11 @@ class MailService:
                 outbox = Outbox(name)
                 try:
                     outbox.recover()  # "sending" left by a process that died
+                    outbox.prune_sent(account.sent_retention_days)  # sent/ stays bounded
                     fresh = time.time() - FRESH_QUEUED
-                    if force:
-                        retry = ("queued", "retrying", "failed")
-                        todo = [e for e in outbox.entries() if e.state in retry]
-                    else:  # a just-queued message is the composer's own first attempt
-                        todo = [e for e in outbox.due() if e.state != "queued" or e.created < fresh]
-                    todo = [e for e in todo if e.recipients]
+                    todo = outbox.sendable(force=force)
+                    if not force:  # a just-queued message is the composer's own first attempt
+                        todo = [e for e in todo if e.state != "queued" or e.created < fresh]
                     if not todo:
                         continue
                     password = self.password_for(account)
@@ -711,6 +711,7 @@ class MailService:
                         )
                     )
                     self._refresh_sent(name)
+        self.outbox_passes += 1
         waiting = self._count_outbox()
         if sent or waiting != self.outbox_waiting:  # the status bar only hears of changes
             self.outbox_waiting = waiting
@@ -839,6 +840,26 @@ class MailService:
             except Exception as exc:  # reading works offline; the flag waits
                 self._emit(ServiceEvent("error", row.account, text=describe_error(exc)))
         return view
+
+    def delivery_report(
+        self, row: MessageRow, *, check_dkim: bool = False, nameserver: str | None = None
+    ):
+        """The delivery report (tuimail.core.report) of a message; with `check_dkim`, also
+        tuimail's own DKIM check, asking DNS (the system's resolver or `nameserver`)."""
+        from tuimail.core.report import build_report
+        from tuimail.core.report import check_dkim as own_check
+
+        account = self.accounts[row.account]
+        raw = self.raw(row)
+        hosts = (account.domain, account.incoming.host, account.outgoing.host)
+        report = build_report(raw, own_domains=tuple(h.lower() for h in hosts if h))
+        if check_dkim:
+            from tuimail.core.connect import account_timeout
+            from tuimail.core.discovery.resolver import Resolver
+
+            resolver = Resolver(nameserver, account_timeout(account))
+            report.dkim_checks = own_check(raw, report, resolver)
+        return report
 
     def raw_source(self, row: MessageRow) -> str:
         """The whole message as text, sanitized."""

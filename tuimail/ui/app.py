@@ -27,6 +27,7 @@ from tuimail.core.service import (
     ServiceEvent,
     describe_error,
 )
+from tuimail.ui.plain import notify, plain_text
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
 from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
@@ -164,7 +165,7 @@ class TuimailApp(App[None]):
     def show_error(self, text: str, diagnose: bool = False) -> None:
         self.last_error = text
         hint = f" Press {self.diagnose_key()} to diagnose." if diagnose else ""
-        self.notify(text + hint, severity="error", timeout=8)
+        notify(self, text + hint, severity="error", timeout=8)
         self.update_status()
 
     # -- events from the service ------------------------------------------------------
@@ -203,10 +204,10 @@ class TuimailApp(App[None]):
         if event.kind == "error":
             self.last_error = event.text
         elif event.kind == "info" and event.text:
-            self.notify(sanitize(event.text))
+            notify(self, event.text)
         elif event.kind == "new-mail":
             noun = "message" if event.count == 1 else "messages"
-            self.notify(f"{event.count} new {noun} in {sanitize(event.account)}", title="New mail")
+            notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
             if self.bell_on_new_mail:
                 self.bell()
         if event.kind in ("folders", "messages", "new-mail"):
@@ -278,7 +279,7 @@ class TuimailApp(App[None]):
 
     def cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        self.notify(f"Sorted by {self.sort}", timeout=2)
+        notify(self, f"Sorted by {self.sort}", timeout=2)
         self.reload_list(keep_cursor=False)
 
     def toggle_threads(self) -> None:
@@ -310,6 +311,22 @@ class TuimailApp(App[None]):
 
         self.work(lambda: service.raw_source(row), "raw", done)
 
+    def show_report(self, row: MessageRow) -> None:
+        """The delivery report of `row` on its own screen (c there: own DKIM check)."""
+        service = self.service
+        assert service is not None
+        nameserver = self.doctor_options.get("nameserver")
+
+        def check():
+            return service.delivery_report(row, check_dkim=True, nameserver=nameserver)
+
+        def done(report) -> None:
+            from tuimail.ui.screens.report import ReportScreen
+
+            self.push_screen(ReportScreen(report, check))
+
+        self.work(lambda: service.delivery_report(row), "report", done)
+
     def ask_save_attachments(self, rows: list[MessageRow]) -> None:
         if not rows or self.service is None:
             return
@@ -329,7 +346,7 @@ class TuimailApp(App[None]):
                 if not paths:
                     self.notify("This message has no attachments.")
                 for path in paths:
-                    self.notify(f"Saved {path}")
+                    notify(self, f"Saved {path}")
 
             self.work(save, "save", done)
 
@@ -351,7 +368,7 @@ class TuimailApp(App[None]):
                 self.work(
                     lambda: service.open_attachment(row, index),
                     "open",
-                    lambda sentence: self.notify(sentence, timeout=8),
+                    lambda sentence: notify(self, sentence, timeout=8),
                 )
 
             if len(attachments) == 1:
@@ -362,7 +379,7 @@ class TuimailApp(App[None]):
                 if answer and answer.strip().isdigit() and 1 <= int(answer) <= len(attachments):
                     open_number(int(answer))
                 elif answer:
-                    self.notify(f"Enter a number from 1 to {len(attachments)}.")
+                    notify(self, f"Enter a number from 1 to {len(attachments)}.")
 
             self.push_screen(
                 InputDialog(f"Open which attachment (1-{len(attachments)})?", "1"), chosen
@@ -477,7 +494,7 @@ class TuimailApp(App[None]):
                 if error is not None:
                     self.show_error(describe_error(error), diagnose=_connection_error(error))
                 elif note:
-                    self.notify(note, timeout=4)
+                    notify(self, note, timeout=4)
                 self.reload_list()
             finally:
                 self._next_action()
@@ -505,7 +522,7 @@ class TuimailApp(App[None]):
                 self.work(
                     lambda: service.move(rows, target, copy=copy),
                     "move",
-                    lambda _r: self.notify(f"{verb} to {target}"),
+                    lambda _r: notify(self, f"{verb} to {target}"),
                 )
 
         title = "Copy to folder:" if copy else "Move to folder:"
@@ -578,7 +595,7 @@ class TuimailApp(App[None]):
             return
         account, folder = data
         if not service.can_delete_folder(account, folder):
-            self.notify(f"The folder {sanitize(folder)} cannot be deleted.")
+            notify(self, f"The folder {folder} cannot be deleted.")
             return
 
         def answer(yes: bool | None) -> None:
@@ -618,10 +635,11 @@ class TuimailApp(App[None]):
         def done(sent: int) -> None:
             if not sent:
                 waiting = service.outbox_waiting
-                self.notify(
+                notify(
+                    self,
                     f"{waiting} message(s) still wait in the outbox."
                     if waiting
-                    else "The outbox is empty."
+                    else "The outbox is empty.",
                 )
 
         self.work(lambda: service.send_due_outbox(force=True), "outbox-now", done)
@@ -662,7 +680,7 @@ class TuimailApp(App[None]):
     def open_composer(self, draft: Draft) -> None:
         assert self.service is not None
         senders = [
-            (sanitize(f"{account.display_name or ''} <{account.email}>".strip()), name)
+            (plain_text(f"{account.display_name or ''} <{account.email}>".strip()), name)
             for name, account in self.service.accounts.items()
         ]
         self.push_screen(ComposerScreen(draft, self.service.addresses, senders))
@@ -715,7 +733,7 @@ class TuimailApp(App[None]):
         self.work(
             lambda: service.save_draft(draft),
             "draft",
-            lambda folder: self.notify(f"Draft saved in {folder}."),
+            lambda folder: notify(self, f"Draft saved in {folder}."),
         )
 
     # -- passwords ------------------------------------------------------------------

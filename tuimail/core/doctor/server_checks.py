@@ -28,7 +28,7 @@ from tuimail.core.doctor.login_checks import (
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.secrets import Secret
-from tuimail.core.tls import describe_ssl_error
+from tuimail.core.tls import CertificatePinError, describe_ssl_error
 
 IMAP_CAPS = ["IDLE", "CONDSTORE", "QRESYNC", "MOVE", "UIDPLUS", "QUOTA"]
 POP3_CAPS = ["UIDL", "TOP"]
@@ -110,7 +110,13 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
     else:
         seen = str(exc)
     low = seen.lower()
-    if "expired" in low:
+    if isinstance(cause, CertificatePinError):
+        fix = (
+            "the server's key is not the one pinned for it: someone may be intercepting "
+            "the connection, so no password was sent. If the provider really changed its "
+            "certificate, compare the new fingerprint with them before pinning it"
+        )
+    elif "expired" in low:
         fix = (
             "the server's administrator must renew its certificate; do not accept an "
             "expired certificate (check the computer's clock too)"

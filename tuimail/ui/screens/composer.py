@@ -7,7 +7,6 @@ import shlex
 import subprocess
 import tempfile
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -23,8 +22,8 @@ from tuimail.core.compose import (
     parse_editor_text,
     split_recipients,
 )
-from tuimail.core.sanitize import sanitize
 from tuimail.core.service import Draft
+from tuimail.ui.plain import notify
 from tuimail.ui.screens.dialogs import ChoiceDialog, ConfirmDialog
 
 
@@ -180,8 +179,9 @@ class ComposerScreen(Screen[None]):
         for name in ("to", "cc", "bcc"):
             bad = invalid_recipients(getattr(draft, name))
             if bad:
-                self.notify(
-                    Text(f"Not an e-mail address in {name.title()}: {sanitize(bad[0])}"),
+                notify(
+                    self,
+                    f"Not an e-mail address in {name.title()}: {bad[0]}",
                     title="Nothing was sent",
                     severity="error",
                     timeout=8,
@@ -262,7 +262,7 @@ class ComposerScreen(Screen[None]):
             with open(path, encoding="utf-8", errors="replace") as handle:
                 edited = handle.read()
         except Exception as exc:  # no terminal to suspend (tests, web)
-            self.notify(Text(f"Could not open the editor: {exc}"), severity="error")
+            notify(self, f"Could not open the editor: {exc}", severity="error")
             return
         finally:
             os.unlink(path)
@@ -273,11 +273,9 @@ class ComposerScreen(Screen[None]):
             core = parse_editor_text(edited)
         except EditorError as exc:
             self._editor_text = edited  # nothing typed is lost: Ctrl+E shows it again
-            self.notify(
-                Text(
-                    f"The edited message was not taken: {sanitize(str(exc))}. "
-                    "Ctrl+E opens it again."
-                ),
+            notify(
+                self,
+                f"The edited message was not taken: {exc}. Ctrl+E opens it again.",
                 severity="error",
                 timeout=10,
             )

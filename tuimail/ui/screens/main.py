@@ -39,6 +39,7 @@ MAIN_BINDINGS = [
     Binding("tab", "switch_pane", "Switch pane", show=False, id="switch_pane", priority=True),
     Binding("z", "toggle_quotes", "Quotes", show=False, id="toggle_quotes"),
     Binding("V", "raw", "Raw source", show=False, id="raw"),
+    Binding("i", "delivery_report", "Delivery report", show=False, id="delivery_report"),
     Binding("n", "next", "Next", show=False, id="next"),
     Binding("p", "previous", "Previous", show=False, id="previous"),
     Binding("S", "save_attachments", "Save attachments", show=False, id="save_attachments"),
@@ -187,6 +188,11 @@ class MainScreen(Screen):
         if rows:
             self.app.show_raw(rows[0])
             self.show_reader(True)
+
+    def action_delivery_report(self) -> None:
+        rows = self.current_rows()
+        if rows:
+            self.app.show_report(rows[0])
 
     def action_help(self) -> None:
         self.app.action_show_help_screen()

@@ -5,13 +5,11 @@ account that a later start of `tuimail` logs in with (the other wizard tests sav
 from __future__ import annotations
 
 import shlex
-import sys
 
 from textual.widgets import Input
 
 from tests.ui.helpers import seed, settle, wait_for
-from tests.ui.test_wizard import wizard_for
-from tests.ui.test_wizard_more import SIZE, choose, log_of, manual, put, verify
+from tests.ui.wizard_helpers import SIZE, choose, log_of, manual, put, verify, wizard_for
 from tuimail.core import secrets
 from tuimail.core.config import load_config
 from tuimail.ui.app import TuimailApp
@@ -21,13 +19,16 @@ from tuimail.ui.widgets.message_list import MessageList
 
 
 async def test_password_command_choice_is_saved_and_used_at_the_next_start(
-    mail_server, monkeypatch
+    mail_server, monkeypatch, tmp_path
 ):
     from tuimail.cli.app import run_app
 
     user = mail_server.new_user()
     seed(mail_server, user, 2)
-    command = shlex.join([sys.executable, "-c", f"print({user.password!r})"])
+    # A shell pipeline, as users write them (`pass show x | head -1`): run by sh -c.
+    secret_file = tmp_path / "pw"
+    secret_file.write_text(f"{user.password}\nsecond line\n")
+    command = f"cat {shlex.quote(str(secret_file))} | head -n 1"
     app = TuimailApp(None, wizard=wizard_for(mail_server))
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
