@@ -24,7 +24,7 @@ MAIN_BINDINGS = [
     Binding("R", "reply_all", "Reply all", show=False, id="reply_all"),
     Binding("f", "forward", "Forward", show=False, id="forward"),
     Binding(
-        "F", "forward_attachment", "Forward as attachment", show=False, id="forward_attachment"
+        "F", "forward_attachment", "Fwd as attachment", show=False, id="forward_attachment"
     ),
     Binding("e", "edit_draft", "Edit draft", show=False, id="edit_draft"),
     Binding("c", "compose", "Compose", id="compose"),
