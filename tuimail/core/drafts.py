@@ -29,6 +29,7 @@ class DraftInfo:
     saved: float
     server_folder: str | None = None
     server_uid: int | None = None
+    server_uidvalidity: int | None = None  # the UID is only meaningful under this
     server_error: str | None = None  # why the server copy failed (sanitized)
 
 
@@ -67,12 +68,19 @@ class DraftStore:
             try:
                 result = append_copy(account, password, raw, "drafts")
                 info.server_folder, info.server_uid = result.folder, result.uid
+                info.server_uidvalidity = result.uidvalidity
             except AppendError as exc:
                 info.server_error = str(exc)
             else:
                 if previous and previous.server_folder and previous.server_uid:
                     with contextlib.suppress(Exception):  # an old copy left is harmless
-                        delete_uid(account, password, previous.server_folder, previous.server_uid)
+                        delete_uid(
+                            account,
+                            password,
+                            previous.server_folder,
+                            previous.server_uid,
+                            previous.server_uidvalidity,
+                        )
             self._write_info(info)
         return info
 
@@ -100,7 +108,13 @@ class DraftStore:
             from tuimail.core.sent_copy import delete_uid
 
             with contextlib.suppress(Exception):
-                delete_uid(account, password, info.server_folder, info.server_uid)
+                delete_uid(
+                    account,
+                    password,
+                    info.server_folder,
+                    info.server_uid,
+                    info.server_uidvalidity,
+                )
         for suffix in (".eml", ".json"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.dir / f"{draft_id}{suffix}")

@@ -884,11 +884,10 @@ class MailService:
     def open_attachment(self, row: MessageRow, index: int) -> str:
         """Save into a private temporary directory and open with a viewer if there is a
         display; returns a sentence saying what happened."""
-        import tempfile
-
         from tuimail.core.mime import AttachmentError, open_attachment, parse_message
+        from tuimail.core.private import private_temp_dir
 
-        directory = tempfile.mkdtemp(prefix="tuimail-open-")
+        directory = private_temp_dir("tuimail-open-")  # removed when tuimail exits
         try:
             result = open_attachment(parse_message(self.raw(row)), index, directory)
         except AttachmentError as exc:
