@@ -103,6 +103,16 @@ def test_imap_literals_are_never_logged() -> None:
     assert filtered("> b'0004 UID FETCH 1 (FLAGS)'") == "> b'0004 UID FETCH 1 (FLAGS)'"
 
 
+def test_main_leaves_logging_as_it_found_it(capsys) -> None:
+    from tuimail.__main__ import main
+
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level, logging.getLogger("tuimail").level)
+    assert main(["account", "list", "--debug"]) == 0
+    assert "INFO tuimail: tuimail " in capsys.readouterr().err and log_path().exists()
+    assert (list(root.handlers), root.level, logging.getLogger("tuimail").level) == before
+
+
 def test_the_log_rotates(isolated_home: Path) -> None:
     from tuimail.core import logs
 
@@ -116,5 +126,4 @@ def test_the_log_rotates(isolated_home: Path) -> None:
         assert path.exists() and path.with_name("tuimail.log.1").exists()
         assert not path.with_name(f"tuimail.log.{logs.BACKUPS + 1}").exists()
     finally:
-        logging.getLogger().removeHandler(handler)
-        handler.close()
+        logs.teardown()

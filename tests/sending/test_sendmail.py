@@ -194,3 +194,18 @@ def test_mixed_recipients_without_smtputf8_reach_the_ascii_ones(
     assert "jörg@example.org: not sent" in result.stderr.decode()
     ascii_server.wait_for_message(bob, _has("mixed"), 30)
     assert json.loads(tuimail("outbox", "--json").stdout) == []
+
+
+def test_sendmail_calling_conventions_mean_send() -> None:
+    from tuimail.__main__ import build_parser, sendmail_argv
+
+    parser = build_parser()
+    assert sendmail_argv(parser, ["-i", "a@b.example"]) == ["send", "-i", "a@b.example"]
+    assert sendmail_argv(parser, ["a@b.example"]) == ["send", "a@b.example"]
+    assert sendmail_argv(parser, ["-oi", "-f", "me@x.example", "a@b.example"])[0] == "send"
+    assert sendmail_argv(parser, ["-t"], "/usr/sbin/sendmail") == ["send", "-t"]
+    assert sendmail_argv(parser, ["--from=me@x.example", "a@b.example"])[0] == "send"
+    assert sendmail_argv(parser, ["-fme@x.example", "a@b.example"])[0] == "send"
+    assert sendmail_argv(parser, ["--account", "work", "a@b.example"])[0] == "send"
+    for unchanged in (["sync"], ["--debug", "sync"], ["--help"], [], ["send", "-t"]):
+        assert sendmail_argv(parser, unchanged) == unchanged
