@@ -25,7 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="tuimail",
-        description="A terminal mail client.",
+        description="A terminal mail client: IMAP (with IDLE and an offline cache), POP3 "
+        "and SMTP submission over verified TLS. With no command it opens the app; the "
+        "commands below script the same accounts (configured in "
+        "$XDG_CONFIG_HOME/tuimail/config.toml, see tuimail-config(5)). `tuimail send` is "
+        "also a sendmail replacement (git send-email --sendmail-cmd='tuimail send').",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -119,6 +119,22 @@ class DraftStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.dir / f"{draft_id}{suffix}")
 
+    def find(self, message_id: str) -> list[str]:
+        """The ids of the local drafts with this Message-ID (one draft saved again and again
+        keeps its Message-ID)."""
+        wanted = message_ids(message_id)
+        if not wanted or not self.dir.is_dir():
+            return []
+        out = []
+        for eml in sorted(self.dir.glob("*.eml")):
+            try:
+                found = draft_from_message(eml.read_bytes()).message_id
+            except (OSError, ValueError):
+                continue
+            if found == wanted[0]:
+                out.append(eml.stem)
+        return out
+
     def _info(self, draft_id: str) -> DraftInfo | None:
         try:
             data = json.loads((self.dir / f"{draft_id}.json").read_text("utf-8"))
