@@ -50,6 +50,10 @@ Kinds (what each server understands; `command` names the trigger where it matter
     auth_mechanisms   EHLO offers `data` (e.g. b"XOAUTH2 OAUTHBEARER") as the AUTH
                       mechanisms instead of the real ones (which still work)
     swallow           accept the message with 250 but never deliver it
+    alter_body        a local delivery gets a footer added after DKIM signing (a
+                      mailing list would): the signature no longer verifies
+    hold              a local delivery's last hop is stamped `delay` seconds after the
+                      submission hop, as if the message had waited in the queue
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from tests.sending.helpers import (
     tuimail_on_path,
     with_password,
 )
+from tests.system import require_git_send_email
 from testserver.server import MailServer
 
 MBOX_LINE = b"From 1234567890abcdef1234567890abcdef12345678 Mon Sep 17 00:00:00 2001\n"
@@ -93,6 +94,7 @@ def test_from_address_picks_the_account_among_several(mail_server, tmp_path: Pat
 
 @pytest.mark.parametrize("how", ["sendmail-cmd", "smtp-server"])
 def test_git_send_email_delivers_a_patch(mail_peer, tmp_path: Path, how: str) -> None:
+    require_git_send_email()
     alice, bob = mail_peer.new_user(), mail_peer.new_user()
     with_password(account_for(mail_peer, alice, name="work"), tmp_path, alice.password)
     env = tuimail_on_path(tmp_path)
@@ -192,3 +194,18 @@ def test_mixed_recipients_without_smtputf8_reach_the_ascii_ones(
     assert "jörg@example.org: not sent" in result.stderr.decode()
     ascii_server.wait_for_message(bob, _has("mixed"), 30)
     assert json.loads(tuimail("outbox", "--json").stdout) == []
+
+
+def test_sendmail_calling_conventions_mean_send() -> None:
+    from tuimail.__main__ import build_parser, sendmail_argv
+
+    parser = build_parser()
+    assert sendmail_argv(parser, ["-i", "a@b.example"]) == ["send", "-i", "a@b.example"]
+    assert sendmail_argv(parser, ["a@b.example"]) == ["send", "a@b.example"]
+    assert sendmail_argv(parser, ["-oi", "-f", "me@x.example", "a@b.example"])[0] == "send"
+    assert sendmail_argv(parser, ["-t"], "/usr/sbin/sendmail") == ["send", "-t"]
+    assert sendmail_argv(parser, ["--from=me@x.example", "a@b.example"])[0] == "send"
+    assert sendmail_argv(parser, ["-fme@x.example", "a@b.example"])[0] == "send"
+    assert sendmail_argv(parser, ["--account", "work", "a@b.example"])[0] == "send"
+    for unchanged in (["sync"], ["--debug", "sync"], ["--help"], [], ["send", "-t"]):
+        assert sendmail_argv(parser, unchanged) == unchanged

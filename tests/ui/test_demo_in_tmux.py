@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.system import TMUX, require
+
 EDITOR = """\
 import sys
 with open(sys.argv[1], "a", encoding="utf-8") as handle:
@@ -29,8 +31,8 @@ with open(sys.argv[1], "a", encoding="utf-8") as handle:
 class Tmux:
     def __init__(self) -> None:
         self.socket = f"tuimail-test-{uuid.uuid4().hex[:8]}"
+        require(("tmux",), TMUX)
         self.binary = shutil.which("tmux")
-        assert self.binary, "tmux is needed for this test (apt-get install tmux)"
 
     def run(self, *args: str, check: bool = True) -> str:
         out = subprocess.run(
