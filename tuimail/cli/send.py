@@ -80,7 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "args",
         nargs="*",
         metavar="ADDRESS",
-        help="recipients; an argument without @ is read as the message file (as before)",
+        help="recipients; an argument without @ names the message file instead "
+        "(default: standard input)",
     )
     send.set_defaults(func=run_send)
 
@@ -262,7 +263,7 @@ def _message_source(args: argparse.Namespace) -> tuple[str | None, list[str]]:
         if "@" in arg:
             recipients.append(arg)
         elif path is None:
-            path = arg  # `tuimail send FILE`, as before sendmail compatibility
+            path = arg  # `tuimail send FILE`
         else:
             raise ValueError(f"{arg!r} is not an address (and the message file is {path!r})")
     return path, recipients
