@@ -25,7 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="tuimail",
-        description="A terminal mail client.",
+        description="A terminal mail client: IMAP (with IDLE and an offline cache), POP3 "
+        "and SMTP submission over verified TLS. With no command it opens the app; the "
+        "commands below script the same accounts (configured in "
+        "$XDG_CONFIG_HOME/tuimail/config.toml, see tuimail-config(5)). `tuimail send` is "
+        "also a sendmail replacement (git send-email --sendmail-cmd='tuimail send').",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -78,6 +82,10 @@ def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tuimail.core.private import tighten_all, use_private_umask
+
+    use_private_umask()  # before anything is created: files 0600, directories 0700
+    tighten_all()
     parser = build_parser()
     if argv is None:
         argv = sendmail_argv(parser, sys.argv[1:], sys.argv[0])
@@ -88,9 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     verbose = args.verbose or "--verbose" in flags
     debug = args.debug or "--debug" in flags
     func = getattr(args, "func", None)
-    from tuimail.core.logs import setup
+    from tuimail.core.logs import setup, teardown
 
     setup(verbose=verbose, debug=debug, console=func is not None)
+    try:
+        return _run(args, func)
+    finally:
+        teardown()
+
+
+def _run(args: argparse.Namespace, func) -> int:
     log = logging.getLogger("tuimail")
     log.info("%s: %s", _version(), args.command or "app")
     if func is None:

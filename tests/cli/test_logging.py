@@ -49,6 +49,7 @@ def test_debug_session_never_logs_password_or_body(mail_server, isolated_home: P
     text = log.read_text()
     # The debug log really has the conversation in it ...
     assert "SMTP > AUTH" in text and "SMTP > RCPT TO:" in text and "SMTP > DATA" in text
+    assert "smtputf8" in text  # the server's EHLO extensions
     assert "imapclient" in text and "> b'" in text
     assert "sync work: " in text and "send " in text and "exit status 0" in text
     # ... and neither the password nor a body, anywhere.
@@ -103,6 +104,16 @@ def test_imap_literals_are_never_logged() -> None:
     assert filtered("> b'0004 UID FETCH 1 (FLAGS)'") == "> b'0004 UID FETCH 1 (FLAGS)'"
 
 
+def test_main_leaves_logging_as_it_found_it(capsys) -> None:
+    from tuimail.__main__ import main
+
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level, logging.getLogger("tuimail").level)
+    assert main(["account", "list", "--debug"]) == 0
+    assert "INFO tuimail: tuimail " in capsys.readouterr().err and log_path().exists()
+    assert (list(root.handlers), root.level, logging.getLogger("tuimail").level) == before
+
+
 def test_the_log_rotates(isolated_home: Path) -> None:
     from tuimail.core import logs
 
@@ -116,5 +127,4 @@ def test_the_log_rotates(isolated_home: Path) -> None:
         assert path.exists() and path.with_name("tuimail.log.1").exists()
         assert not path.with_name(f"tuimail.log.{logs.BACKUPS + 1}").exists()
     finally:
-        logging.getLogger().removeHandler(handler)
-        handler.close()
+        logs.teardown()

@@ -12,6 +12,7 @@ import shlex
 import aiosmtplib
 import pytest
 
+from tests.cli.helpers import documented_keys
 from tests.imap.helpers import account_for
 from testserver.faults import Fault
 from tuimail.__main__ import main
@@ -162,3 +163,15 @@ def test_the_text_report_is_plain_and_names_each_hop(bed, capsys) -> None:
     out = capsys.readouterr().out
     assert "Route (oldest first)" in out and "with ESMTPSA (encrypted" in out
     assert "→ imap.example.test" in out and "\x1b" not in out
+
+
+def test_every_json_key_of_the_report_is_documented(bed, capsys) -> None:
+    server, alice, bob = bed
+    report = _report(server, alice, bob, f"Alice <{alice.email}>", capsys)
+    documented = documented_keys("`tuimail read UID --route --json`")
+    keys = set(report) | {k for hop in report["hops"] for k in hop}
+    keys |= {k for a in report["auth_results"] for k in a}
+    keys |= {k for a in report["auth_results"] for v in a["verdicts"] for k in v}
+    keys |= {k for c in report["dkim_checks"] for k in c}
+    keys |= {k for e in report["explanations"] for k in e}
+    assert keys <= documented, keys - documented

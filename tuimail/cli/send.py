@@ -80,7 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "args",
         nargs="*",
         metavar="ADDRESS",
-        help="recipients; an argument without @ is read as the message file (as before)",
+        help="recipients; an argument without @ names the message file instead "
+        "(default: standard input)",
     )
     send.set_defaults(func=run_send)
 
@@ -262,7 +263,7 @@ def _message_source(args: argparse.Namespace) -> tuple[str | None, list[str]]:
         if "@" in arg:
             recipients.append(arg)
         elif path is None:
-            path = arg  # `tuimail send FILE`, as before sendmail compatibility
+            path = arg  # `tuimail send FILE`
         else:
             raise ValueError(f"{arg!r} is not an address (and the message file is {path!r})")
     return path, recipients
@@ -312,7 +313,7 @@ def run_send(args: argparse.Namespace) -> int:
     except PasswordError as exc:
         outbox = Outbox(account.name)
         entry = outbox.enqueue(message, sender, recipients)
-        return _err("send", f"{exc} The message is kept in the outbox ({entry.id}).")
+        return _err("send", f"{exc} The message is kept in the outbox ({entry.id}).", EXIT_USAGE)
     entry = asyncio.run(
         send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
     )
@@ -385,7 +386,7 @@ def run_outbox(args: argparse.Namespace) -> int:
             try:
                 password = _password(account)
             except PasswordError as exc:
-                status = _err("outbox", f"{account.name}: {exc}")
+                status = _err("outbox", f"{account.name}: {exc}", EXIT_USAGE)
                 continue
             for entry in asyncio.run(box.process(account, password, force=True)):
                 if entry.state not in ("sent", "partial"):

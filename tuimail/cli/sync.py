@@ -130,7 +130,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     pop3_results = []
     for account in _accounts(args.account, imap_only=False):
         if account.protocol == "pop3":
-            pop3_results.append(_pop3_pass(store, account))
+            summary = _pop3_pass(store, account)
+            pop3_results.append(summary)
+            if summary["error"]:
+                log.warning("sync %s (POP3): %s", account.name, summary["error"])
+            else:
+                log.info("sync %s (POP3): %d new", account.name, summary["new"])
             continue
         engine = SyncEngine(store, account, _connector(account))
         try:

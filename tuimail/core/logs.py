@@ -97,11 +97,10 @@ def log_path() -> Path:
 def setup(*, verbose: bool = False, debug: bool = False, console: bool = True) -> Path | None:
     """Log to the file (and to stderr when asked); returns the file, or None if it could
     not be opened (then only stderr, if asked)."""
+    teardown()
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_tuimail", False):
-            root.removeHandler(handler)
-            handler.close()
+    for name in ("", "tuimail", *PROTOCOL_LOGGERS):
+        _saved_levels.setdefault(name, logging.getLogger(name).level)
     level = logging.DEBUG if debug else logging.INFO
     # Other libraries stay at INFO even with --debug: their debug output is not reviewed
     # for message content; tuimail's own and the protocol loggers go to DEBUG.
@@ -124,6 +123,22 @@ def setup(*, verbose: bool = False, debug: bool = False, console: bool = True) -
     if console and (verbose or debug):
         _add(root, logging.StreamHandler(sys.stderr), level, formatter, redactor)
     return path
+
+
+def teardown() -> None:
+    """Remove what `setup` added and restore the levels (the process can go on, as the
+    tests that call `tuimail.__main__.main` do)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_tuimail", False):
+            root.removeHandler(handler)
+            handler.close()
+    for name, level in _saved_levels.items():
+        logging.getLogger(name).setLevel(level)
+    _saved_levels.clear()
+
+
+_saved_levels: dict[str, int] = {}
 
 
 def _add(root, handler, level, formatter, redactor) -> None:

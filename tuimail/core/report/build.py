@@ -88,6 +88,7 @@ def build_report(raw: bytes, *, own_domains: tuple[str, ...] = ()) -> DeliveryRe
 
     from_pairs = _addresses(fields, "from")
     from_name, from_addr = from_pairs[0] if from_pairs else ("", "")
+    from_name, from_addr = _cut(from_name), _cut(from_addr)
     report.from_header = sanitize(f"{from_name} <{from_addr}>" if from_name else from_addr)
     report.from_domain = sanitize(from_addr.rpartition("@")[2].strip().lower().rstrip("."))
     report.dkim_signatures = _signatures(fields)
@@ -104,6 +105,11 @@ def build_report(raw: bytes, *, own_domains: tuple[str, ...] = ()) -> DeliveryRe
     return report
 
 
+def _cut(text: str, limit: int = 300) -> str:
+    """Header text shown in the report is bounded (a 100 kB display name is absurd)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _count_received(block: bytes) -> int:
     """Received headers in the whole header block (even past what is read), any line ends."""
     if b"\r" in block:
@@ -114,7 +120,7 @@ def _count_received(block: bytes) -> int:
 def _addresses(fields: list[tuple[str, bytes]], name: str) -> list[tuple[str, str]]:
     for n, v in fields:
         if n == name:
-            return parse_addresses(decode_header_value(v))[:50]
+            return [(_cut(n), _cut(a)) for n, a in parse_addresses(decode_header_value(v))[:50]]
     return []
 
 

@@ -23,6 +23,8 @@ MAIN_BINDINGS = [
     Binding("r", "reply", "Reply", id="reply"),
     Binding("R", "reply_all", "Reply all", show=False, id="reply_all"),
     Binding("f", "forward", "Forward", show=False, id="forward"),
+    Binding("F", "forward_attachment", "Fwd as attachment", show=False, id="forward_attachment"),
+    Binding("e", "edit_draft", "Edit draft", show=False, id="edit_draft"),
     Binding("c", "compose", "Compose", id="compose"),
     Binding("d,delete", "delete", "Delete", id="delete"),
     Binding("u", "undo", "Undo", show=False, id="undo"),
@@ -128,6 +130,9 @@ class MainScreen(Screen):
 
     @on(MessageList.Opened)
     def _opened(self, event: MessageList.Opened) -> None:
+        if self.app.is_draft(event.row):  # a saved draft is for finishing, not reading
+            self.app.resume_draft(event.row)
+            return
         self.app.load_message(event.row, preview=False)
         self.show_reader(True)
 
@@ -201,6 +206,16 @@ class MainScreen(Screen):
 
     def action_forward(self) -> None:
         self.app.forward(self.current_rows())
+
+    def action_forward_attachment(self) -> None:
+        self.app.forward(self.current_rows(), as_attachment=True)
+
+    def action_edit_draft(self) -> None:
+        rows = self.current_rows()
+        if rows and self.app.is_draft(rows[0]):
+            self.app.resume_draft(rows[0])
+        else:
+            self.notify("Only a message in Drafts can be edited (e).")
 
     def action_delete(self) -> None:
         self.app.message_action("delete", self.current_rows())
