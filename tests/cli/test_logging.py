@@ -49,6 +49,7 @@ def test_debug_session_never_logs_password_or_body(mail_server, isolated_home: P
     text = log.read_text()
     # The debug log really has the conversation in it ...
     assert "SMTP > AUTH" in text and "SMTP > RCPT TO:" in text and "SMTP > DATA" in text
+    assert "smtputf8" in text  # the server's EHLO extensions
     assert "imapclient" in text and "> b'" in text
     assert "sync work: " in text and "send " in text and "exit status 0" in text
     # ... and neither the password nor a body, anywhere.

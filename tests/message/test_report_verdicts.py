@@ -141,9 +141,9 @@ def test_a_display_name_that_is_another_address_is_a_warning() -> None:
 
 def test_a_brand_in_the_display_name_that_is_not_the_sender_is_a_warning() -> None:
     text = report_text(build_report(message(RELAY, "From: PayPal Service <help@evil.example>")))
-    assert "names Paypal, but the message is from evil.example, not paypal.com" in text
+    assert "names PayPal, but the message is from evil.example, not paypal.com" in text
     fine = report_text(build_report(message(RELAY, "From: PayPal <service@paypal.com>")))
-    assert "names Paypal" not in fine
+    assert "names PayPal" not in fine
 
 
 def test_reply_to_another_domain_is_a_warning() -> None:

@@ -19,6 +19,8 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from tuimail.core.account import Account
 from tuimail.core.connect import open_imap
+from tuimail.core.errors import MailError, Refused, TimedOut
+from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 
 DEFAULT_TIMEOUT = 30.0
@@ -69,7 +71,7 @@ def connect(
             f"{_text(exc) or 'wrong user name or password'}"
         ) from None
     except BaseException:
-        close_quietly(client)
+        drop_quietly(client)  # nothing more is sent on a connection that failed like this
         raise
     return client
 
@@ -105,6 +107,26 @@ def close_quietly(client: IMAPClient | None) -> None:
             pass
 
 
+def drop_quietly(client: IMAPClient | None) -> None:
+    """Close the socket without a word (no LOGOUT): for a connection that broke."""
+    if client is None:
+        return
+    try:
+        client.shutdown()
+    except Exception:
+        pass
+
+
+def keeps_connection(exc: BaseException) -> bool:
+    """True when `exc` came with a complete answer (a NO or BAD, or our own sentence about
+    one), so the connection is still in step and may be used again. Anything else (a
+    protocol violation, a timeout, a lost connection, an error while parsing) leaves the
+    stream in an unknown state: the connection is dropped before anything else is sent."""
+    if isinstance(exc, ImapError | Refused):
+        return True
+    return isinstance(exc, imaplib.IMAP4.error) and not isinstance(exc, imaplib.IMAP4.abort)
+
+
 def is_connection_error(exc: BaseException) -> bool:
     if isinstance(exc, CONNECTION_ERRORS):
         return True
@@ -119,6 +141,10 @@ def describe(exc: BaseException) -> str:
     """A sentence for the user about an IMAP failure."""
     if isinstance(exc, ImapError):
         return str(exc)
+    if isinstance(exc, TimedOut):
+        return "the mail server did not answer in time"
+    if isinstance(exc, MailError) and exc.message:
+        return sanitize(exc.message)
     if isinstance(exc, ssl.SSLError):
         from tuimail.core.tls import describe_ssl_error
 
