@@ -51,6 +51,7 @@ def test_debug_session_never_logs_password_or_body(mail_server, isolated_home: P
     assert "SMTP > AUTH" in text and "SMTP > RCPT TO:" in text and "SMTP > DATA" in text
     assert "smtputf8" in text  # the server's EHLO extensions
     assert "imapclient" in text and "> b'" in text
+    assert "LOGIN [redacted]" in text and "read literal size" in text  # IMAP conversation
     assert "sync work: " in text and "send " in text and "exit status 0" in text
     # ... and neither the password nor a body, anywhere.
     everything = [text] + [o.stdout.decode() + o.stderr.decode() for o in outputs]
@@ -102,6 +103,14 @@ def test_imap_literals_are_never_logged() -> None:
     assert filtered(f"> b' {{120+}}\\r\\n{body}'") == "> b' {120+} (literal not logged)"
     assert filtered(f"   (literal) > b'{body}'") == "(literal not logged: message content)"
     assert filtered("> b'0004 UID FETCH 1 (FLAGS)'") == "> b'0004 UID FETCH 1 (FLAGS)'"
+    fetch = "> b'0005 UID FETCH 1 (BODY.PEEK[])'"
+    assert filtered(fetch) == fetch  # the command names the item: no content
+    inline = f"< b'* 1 FETCH (UID 1 BODY[TEXT] \"{BODY_MARKER}\")'"
+    assert filtered(inline) == "< b'* 1 FETCH (UID 1 BODY[TEXT] (content not logged)"
+    quoted = f"< b'* 1 FETCH (RFC822 \"{BODY_MARKER}\" RFC822.SIZE 9)'"
+    assert BODY_MARKER not in filtered(quoted)
+    size = "< b'* 1 FETCH (UID 1 RFC822.SIZE 120 FLAGS ())'"
+    assert filtered(size) == size
 
 
 def test_main_leaves_logging_as_it_found_it(capsys) -> None:

@@ -37,12 +37,17 @@ _CREDENTIAL_LINE = re.compile(r"(?i)(\b(?:LOGIN|AUTHENTICATE|AUTH|PASS|APOP)\b)[
 _LITERAL = re.compile(r"(\{\d+\+?\})(?:\\r\\n|\r\n).*", re.S)
 
 
+_BODY_ITEM = re.compile(r"(?i)\b(BODY\[[^\]]*\](?:<\d+>)?|RFC822|RFC822\.TEXT)[ \t]+[^)\s].*", re.S)
+
+
 def _without_literal(message: str) -> str:
     """imapclient logs the first bytes of a literal (an APPENDed message, 8-bit search
-    text): keep the command and the size, never the content."""
+    text): keep the command and the size, never the content. A server line carrying a
+    body as a quoted string instead of a literal is cut after the item's name."""
     if "(literal)" in message:
         return "(literal not logged: message content)"
-    return _LITERAL.sub(r"\1 (literal not logged)", message)
+    message = _LITERAL.sub(r"\1 (literal not logged)", message)
+    return _BODY_ITEM.sub(r"\1 (content not logged)", message)
 
 
 def remember_secret(value: str) -> None:
