@@ -315,6 +315,11 @@ class Session:
                     raise Drop()
                 if fault.kind == "bye":
                     raise Bye(fault.message or "Server shutting down.")
+                if fault.kind == "garbage" and (
+                    fault.match is None or (self.sel is not None and self.sel.name == fault.match)
+                ):
+                    await self.send(fault.data)  # instead of an answer; the session goes on
+                    return
             self.busy = True
             result = await self.dispatch(tag, command, args)
             if result is None:

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from imapclient import IMAPClient
 
 from tuimail.core.account import Account
+from tuimail.core.errors import ProtocolViolation, TimedOut
 from tuimail.core.imap.names import ListEntry, ListRefused, list_folders
 from tuimail.core.imap.session import (
     Connector,
@@ -49,6 +50,7 @@ from tuimail.core.imap.session import (
     describe,
     is_connection_error,
     is_protocol_violation,
+    keeps_connection,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
 
@@ -277,20 +279,25 @@ class SyncEngine:
 
     def _retrying(self, step: Callable[[], object]):
         """Run a step; on a lost connection reconnect and run it again (idempotent).
-        A timeout on a connection made for this attempt is not retried: the server is not
-        answering, and each retry would make the user wait the whole timeout again."""
+
+        Whatever failed without a complete answer (protocol violation, timeout, lost
+        connection) drops the connection first: nothing more is sent on it, and the next
+        step connects afresh. A protocol violation is not retried (the server would do it
+        again), nor is a timeout (each retry would make the user wait the whole timeout
+        again)."""
         for attempt in range(RETRIES):
-            had_connection = self._client is not None
             try:
                 return step()
             except Exception as exc:
-                if not is_connection_error(exc) or attempt == RETRIES - 1:
+                if not keeps_connection(exc):
+                    self.drop_connection()
+                if (
+                    isinstance(exc, ProtocolViolation | TimedOut | TimeoutError)
+                    or not is_connection_error(exc)
+                    or is_protocol_violation(exc)
+                    or attempt == RETRIES - 1
+                ):
                     raise
-                if isinstance(exc, TimeoutError) and not had_connection:
-                    raise
-                if is_protocol_violation(exc):
-                    raise
-                self.drop_connection()
                 time.sleep(min(0.2 * 2**attempt, 2.0))
         raise AssertionError("unreachable")
 
@@ -315,11 +322,20 @@ class SyncEngine:
         )
         # INBOX first: it is what the user looks at.
         names.sort(key=lambda n: n.upper() != "INBOX")
-        for name in names:
+        for index, name in enumerate(names):
             try:
                 result.folders.append(self._retrying(lambda n=name: self.sync_folder(n)))
             except Exception as exc:
                 result.errors.append(f"{_safe(name)}: {describe(exc)}")
+                if isinstance(exc, TimedOut | TimeoutError) and names[index + 1 :]:
+                    # The server does not answer in time: the pass ends here, within the
+                    # account's timeout, rather than waiting that long once per folder.
+                    left = len(names) - index - 1
+                    result.errors.append(
+                        f"{left} other folder{'s' if left != 1 else ''} not synced this time "
+                        "(the mail server did not answer in time)"
+                    )
+                    break
         result.seconds = time.perf_counter() - started
         return result
 
