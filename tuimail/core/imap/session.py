@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import imaplib
+import logging
 import re
 import socket
 import ssl
@@ -57,8 +58,10 @@ def connect(
     """Open, secure and log in; the caller closes it with `close_quietly`."""
     client = open_imap(account.incoming, ca_file or account.ca_file, timeout)
     # imapclient turns on imaplib's line-by-line debug logging (every FETCH line goes
-    # through logging: slow on big folders, and commands are logged). Off.
-    client._imap.debug = 0
+    # through logging: slow on big folders). Off, unless `tuimail --debug` asked for the
+    # conversation (tuimail/core/logs.py keeps credentials and message content out).
+    conversation = logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG)
+    client._imap.debug = 4 if conversation else 0  # 4: lines only, never literals
     try:
         client.login(account.login, reveal(password))
     except LoginError as exc:
