@@ -60,6 +60,7 @@ class MailServer:
         users: list[tuple[str, str]] | None = None,
         dns_zone: Zone | None = None,
         alpn: dict[str, tuple[str, ...]] | None = None,
+        oauth: bool = False,
     ) -> None:
         self.host = host
         self.domain = domain
@@ -89,6 +90,10 @@ class MailServer:
         self.dns = DNSServer(dns_zone if dns_zone is not None else {})
         self._default_zone = dns_zone is None
         self.autoconfig: AutoconfigServer | None = None
+        # The OAuth 2.0 authorization server (testserver.oauth) when `oauth`: its tokens are
+        # then accepted by IMAP, POP3 and SMTP as OAUTHBEARER and XOAUTH2.
+        self._want_oauth = oauth
+        self.oauth = None
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -106,11 +111,32 @@ class MailServer:
         ready.wait()
         try:
             self._add_initial_data()
+            if self._want_oauth:
+                self._start_oauth()
             self.call(self._start_servers()).result(timeout=30)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _start_oauth(self) -> None:
+        from testserver.oauth import OAuthServer
+        from testserver.oauth_tokens import TokenRegistry
+
+        def authenticate(login: str, password: str) -> str | None:
+            user = self.store.authenticate(login, password)
+            return user.login if user else None
+
+        self.store.tokens = TokenRegistry()
+        self.oauth = OAuthServer(
+            self.certificate.server_context(("http/1.1",)),
+            authenticate,
+            self.store.tokens,
+            host=self.host,
+            port=self._wanted_ports.get("oauth", 0),
+        ).start()
+        self.store.oauth_issuer = self.oauth.issuer
+        self._bound["oauth"] = self.oauth.port
 
     def _add_initial_data(self) -> None:
         for local, password in self._initial_users:
@@ -164,6 +190,9 @@ class MailServer:
         self._servers.clear()
 
     def stop(self) -> None:
+        if self.oauth is not None:
+            self.oauth.stop()
+            self.oauth = None
         if self._loop is None:
             return
         if self._loop.is_running():

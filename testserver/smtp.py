@@ -30,6 +30,7 @@ answered with 250 (or about to be) with its envelope, login and whether TLS was 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import secrets
@@ -43,6 +44,7 @@ from email.utils import format_datetime
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
 
+from testserver import sasl_oauth
 from testserver.dns import DNSServer
 from testserver.faults import Fault, FaultPlan, find
 from testserver.mailauth import DkimSigner, evaluate, from_domain, strip_results
@@ -104,6 +106,39 @@ class _Session(SMTP):
     @property
     def is_tls(self) -> bool:
         return self.port_name == "tls" or self._tls_protocol is not None
+
+    async def auth_OAUTHBEARER(self, _server, args: list[str]) -> AuthResult:
+        return await self._auth_oauth("OAUTHBEARER", args)
+
+    async def auth_XOAUTH2(self, _server, args: list[str]) -> AuthResult:
+        return await self._auth_oauth("XOAUTH2", args)
+
+    async def _auth_oauth(self, mechanism: str, args: list[str]) -> AuthResult:
+        """A bearer token (offered only when the server runs its OAuth server); a bad one
+        gets the error challenge, then 535 5.7.8."""
+        if len(args) == 1:
+            data = await self.challenge_auth("")
+            if data is MISSING:
+                return AuthResult(success=False, handled=True)
+        else:
+            try:
+                data = base64.b64decode("" if args[1] == "=" else args[1], validate=True)
+            except ValueError:
+                await self.push("501 5.5.2 Can't decode base64")
+                return AuthResult(success=False, handled=True)
+        owner = self.owner
+        login, _why = sasl_oauth.check(owner.store.tokens, mechanism, data)
+        owner.auth_log.append(
+            AuthAttempt(login or "", login is not None, self.is_tls, self.port_name)
+        )
+        if login is None:
+            answer = await self.challenge_auth(
+                sasl_oauth.error_challenge(mechanism, owner.store.oauth_issuer)
+            )
+            if answer is MISSING:
+                return AuthResult(success=False, handled=True)
+            return AuthResult(success=False, handled=False)
+        return AuthResult(success=True, auth_data=login)
 
     def _with_faults(self, name: str, method):
         async def run(arg):
@@ -429,6 +464,9 @@ class SMTPServer:
             auth_required=True,
             auth_require_tls=port == "starttls" and not plaintext_auth,
             authenticator=lambda srv, _s, _e, mech, data: self._authenticate(srv, mech, data),
+            auth_exclude_mechanism=[]
+            if self.store.tokens is not None
+            else ["OAUTHBEARER", "XOAUTH2"],
             loop=loop,
         )
 

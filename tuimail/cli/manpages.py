@@ -1,6 +1,6 @@
 """The manual pages in docs/: tuimail(1) from the argparse parser (argparse-manpage),
-tuimail-config(5) from docs/config.md. `python scripts/make_manpages.py` writes both; a
-test checks that the committed pages are what these functions produce."""
+tuimail-config(5) from docs/config.md. `python scripts/make_manpages.py` writes both; tests
+check that the committed pages name every command, option and key."""
 
 from __future__ import annotations
 

@@ -204,6 +204,7 @@ async def _transaction(
         raise _reply_error("EHLO", exc.code, exc.message) from exc
     except lost as exc:
         raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
+    log.debug("SMTP < EHLO extensions: %s", ",".join(sorted(smtp.esmtp_extensions)))
     try:
         plan = plan_envelope(
             sender,

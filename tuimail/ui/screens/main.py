@@ -23,9 +23,7 @@ MAIN_BINDINGS = [
     Binding("r", "reply", "Reply", id="reply"),
     Binding("R", "reply_all", "Reply all", show=False, id="reply_all"),
     Binding("f", "forward", "Forward", show=False, id="forward"),
-    Binding(
-        "F", "forward_attachment", "Fwd as attachment", show=False, id="forward_attachment"
-    ),
+    Binding("F", "forward_attachment", "Fwd as attachment", show=False, id="forward_attachment"),
     Binding("e", "edit_draft", "Edit draft", show=False, id="edit_draft"),
     Binding("c", "compose", "Compose", id="compose"),
     Binding("d,delete", "delete", "Delete", id="delete"),

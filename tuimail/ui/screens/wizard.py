@@ -494,7 +494,7 @@ class WizardScreen(Screen[Account | None]):
         lines.append("Nothing has been sent to them yet. Use them?")
         self.query_one("#wiz-consent-text", Static).update(lines)
         self.query_one("#wiz-consent").remove_class("hidden")
-        self.log_line("These servers need your yes before any login: see the question above.")
+        self.log_line("These servers need your yes before any login: see the question below.")
 
     def consent_missing(self, account: Account) -> bool:
         """True (and points at the question) while a server in `account` awaits a yes."""
