@@ -185,3 +185,18 @@ def test_absurd_numbers_of_results_and_huge_values_are_bounded() -> None:
     assert past.received_count == 2 and len(past.hops) + past.omitted_hops == 2
     for report in (results, huge, past):
         assert is_safe(report_text(report), multiline=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200), st.text(max_size=200), st.text(max_size=100))
+def test_any_sender_headers_give_a_safe_report(from_value: str, reply_to: str, date: str) -> None:
+    headers = [
+        "From: " + " ".join(from_value.split()),
+        "Reply-To: " + " ".join(reply_to.split()),
+        "Date: " + " ".join(date.split()),
+        PROVIDER_AR,
+        RELAY,
+    ]
+    report = build_report(message(*headers))
+    assert is_safe(report_text(report), multiline=True)
+    assert all(is_safe(w.text) for w in report.warnings)
