@@ -46,9 +46,7 @@ def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
     report = build_report(raw, own_domains=own_domains(account))
     if args.check_dkim:
         from tuimail.core.connect import account_timeout
-        from tuimail.core.discovery.resolver import Resolver
-
-        from tuimail.core.discovery.resolver import NameserverError
+        from tuimail.core.discovery.resolver import NameserverError, Resolver
 
         try:
             resolver = Resolver(args.nameserver, account_timeout(account))
