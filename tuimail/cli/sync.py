@@ -374,6 +374,8 @@ def cmd_read(args: argparse.Namespace) -> int:
         dump(message_row(row) | _rendered_json(raw))
         return 0
     print(_render(raw))
+    if row.note:
+        print(f"\nNote: {_safe(row.note)}")
     return 0
 
 

@@ -183,10 +183,26 @@ def explain_results(report: DeliveryReport) -> list[Explanation]:
             "for the results it saw before it changed the message",
             "fail": "the chain of forwarders' seals is broken",
         }.get(v.result, "no forwarder's seal")
-        out.append(Explanation("arc", level, f"ARC {v.result}: {text}."))
+        seen = _first_forwarder(report) if v.result == "pass" else ""
+        out.append(Explanation("arc", level, f"ARC {v.result}: {text}." + seen))
     if trusted:
         out.append(_combined(report))
     return out
+
+
+def _first_forwarder(report: DeliveryReport) -> str:
+    """' The first forwarder (x) saw: spf=pass, ...' from the lowest ARC instance."""
+    sealed = [a for a in report.auth_results if a.source.startswith("ARC-") and a.verdicts]
+    if not sealed:
+        return ""
+    first = min(sealed, key=lambda a: _instance(a.source))
+    saw = ", ".join(f"{v.method}={v.result}" for v in first.verdicts[:6])
+    return f" The first of them ({first.authserv_id or '?'}) saw: {saw}."
+
+
+def _instance(source: str) -> int:
+    number = source.rpartition("=")[2]
+    return int(number) if number.isdigit() else 0
 
 
 def _combined(report: DeliveryReport) -> Explanation:
