@@ -231,6 +231,9 @@ def test_unknown_keys_are_errors_with_file_line_and_suggestion(
         ("use_condstore = 1\n", 5, "'use_condstore' must be true or false"),
         ("idle_renew_seconds = 1.5\n", 5, "'idle_renew_seconds' must be a whole number"),
         ("sent_retention_days = -1\n", 5, "'sent_retention_days' cannot be negative"),
+        ("timeout = 0\n", 5, "'timeout' must be more than 0 and at most 3600"),
+        ("timeout = 86400\n", 5, "'timeout' must be more than 0 and at most 3600"),
+        ("poll_interval = 0\n", 5, "'poll_interval' must be at least 1"),
     ],
 )
 def test_wrong_types_name_the_line(extra: str, line: int, words: str) -> None:

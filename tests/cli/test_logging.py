@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.cli.helpers import configure
 from tests.sending.helpers import tuimail
 from tuimail.core.logs import RedactFilter, log_path, redact, remember_secret, setup
@@ -75,7 +78,7 @@ def test_without_flags_the_log_file_has_info_and_stderr_stays_quiet(
 
 def test_redaction_of_secrets_and_credential_lines() -> None:
     remember_secret("s3cret-value")
-    assert redact("pw=s3cret-value!") == "pw=***!"
+    assert redact("pw=s3cret-value!") == "pw=\u2022\u2022\u2022!"
     assert redact("> b'0003 LOGIN user \"hunter2\"'") == "> b'0003 LOGIN [redacted]"
     assert redact("C: AUTH PLAIN AGFsaWNlAHB3") == "C: AUTH [redacted]"
     assert redact("PASS hunter2") == "PASS [redacted]"
@@ -87,7 +90,8 @@ def test_redaction_of_secrets_and_credential_lines() -> None:
     except ValueError:
         record.exc_info = sys.exc_info()
     RedactFilter().filter(record)
-    assert record.getMessage() == "failed: *** [ValueError: bad ***]"
+    dots = "\u2022\u2022\u2022"
+    assert record.getMessage() == f"failed: {dots} [ValueError: bad {dots}]"
     assert record.exc_info is None
 
 
@@ -137,3 +141,18 @@ def test_the_log_rotates(isolated_home: Path) -> None:
         assert not path.with_name(f"tuimail.log.{logs.BACKUPS + 1}").exists()
     finally:
         logs.teardown()
+
+
+@given(
+    st.text(alphabet="ab*- ", min_size=3, max_size=6),
+    st.text(alphabet="ab*- ", max_size=30),
+)
+def test_a_remembered_secret_never_survives_redaction(secret: str, around: str) -> None:
+    from tuimail.core import logs
+
+    remember_secret(secret)
+    try:
+        for text in (secret, around + secret + around, secret[1:] + secret + secret[:-1]):
+            assert secret not in redact(text)
+    finally:
+        logs._secrets.discard(secret)  # other tests' logs must not lose "   " or "---"

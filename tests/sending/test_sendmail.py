@@ -179,6 +179,17 @@ def test_idna_domain_and_utf8_local_part_go_out_with_smtputf8(mail_server, tmp_p
     assert "SMTPUTF8" in submission.mail_options
 
 
+def test_non_ascii_recipients_are_taken_by_a_real_server(mail_peer, tmp_path: Path) -> None:
+    """Postfix (smtputf8_enable, remote mail discarded by the bed) and the bundled server
+    both take the IDNA domain and the SMTPUTF8 local part."""
+    alice = mail_peer.new_user()
+    with_password(account_for(mail_peer, alice, name="work"), tmp_path, alice.password)
+    raw = _message("jörg@bücher.example", "real-utf8", From=alice.email)
+    result = tuimail("send", "ann@bücher.example", "jörg@bücher.example", stdin=raw)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().startswith("Sent to ann@bücher.example, jörg@bücher.example.")
+
+
 def test_ascii_only_recipients_need_no_smtputf8(mail_server, tmp_path: Path) -> None:
     alice = mail_server.new_user()
     with_password(account_for(mail_server, alice, name="work"), tmp_path, alice.password)

@@ -520,6 +520,9 @@ class Session:
             raise BadCommand("TLS is already active.")
         if faultlib.find(self.faults, "no_starttls"):
             raise BadCommand("Unknown command.")
+        bad = faultlib.find(self.faults, "starttls_bad")
+        if bad is not None:
+            raise BadCommand(bad.message or "STARTTLS is not available now.")
         inject = faultlib.find(self.faults, "inject_before_starttls")
         if inject is not None:
             self.out.append(inject.data)

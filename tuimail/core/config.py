@@ -301,6 +301,14 @@ def account_from_dict(
     for key in ("delete_after_days", "sent_retention_days"):
         if key in values and values[key] < 0:
             raise ConfigError(f"{where(key)}, '{key}' cannot be negative.")
+    for key in ("poll_interval", "idle_renew_seconds"):
+        if key in values and values[key] < 1:
+            raise ConfigError(f"{where(key)}, '{key}' must be at least 1 (seconds).")
+    timeout = table.get("timeout")
+    if timeout is not None and not 0 < timeout <= 3600:
+        raise ConfigError(
+            f"{where('timeout')}, 'timeout' must be more than 0 and at most 3600 (seconds)."
+        )
     display_name = table.get("name")
     incoming = _server(table.get("incoming"), "incoming", protocol, where, path, lines, section)
     outgoing = _server(table.get("outgoing"), "outgoing", "smtp", where, path, lines, section)

@@ -39,7 +39,13 @@ from imapclient import IMAPClient
 from imapclient.imapclient import SocketTimeout
 
 from tuimail.core.account import ServerSettings
-from tuimail.core.errors import MailError, ProtocolViolation, TimedOut
+from tuimail.core.errors import (
+    ConnectionLost,
+    MailError,
+    ProtocolViolation,
+    ServerBusy,
+    TimedOut,
+)
 from tuimail.core.tls import mail_context
 
 # poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
@@ -208,8 +214,13 @@ class ImapProtocolViolation(ProtocolViolation, imaplib.IMAP4.abort):
     imaplib's errors still catches it; typed code sees ProtocolViolation."""
 
 
-class _Closed(imaplib.IMAP4.abort):
-    """The server closed the connection (at a line's end or in its middle)."""
+class ImapGreetingRefused(ServerBusy, imaplib.IMAP4.error):
+    """The server's greeting was BYE (or NO): it does not take this connection now."""
+
+
+class _Closed(ConnectionLost, imaplib.IMAP4.abort):
+    """The server closed the connection (at a line's end or in its middle). The text keeps
+    "EOF": imapclient's idle_check looks for it."""
 
 
 class _IMAP4(imaplib.IMAP4):
@@ -257,6 +268,33 @@ class _IMAP4(imaplib.IMAP4):
         self._received = 0
         return super()._command(name, *args)
 
+    def _connect(self) -> None:
+        """imaplib's greeting and CAPABILITY, failures typed: BYE or NO as the greeting is
+        ImapGreetingRefused; a greeting or capability list that is not IMAP4rev1 is a
+        ProtocolViolation."""
+        try:
+            super()._connect()
+        except MailError:
+            raise
+        except imaplib.IMAP4.abort as exc:
+            if isinstance(exc.__context__, MailError):
+                raise exc.__context__ from None
+            raise
+        except imaplib.IMAP4.error:
+            welcome = _text(getattr(self, "welcome", b"") or b"")
+            if "BYE" in self.untagged_responses or "NO" in self.untagged_responses:
+                raise ImapGreetingRefused(
+                    "the mail server refused the connection in its greeting",
+                    protocol="imap",
+                    code="BYE" if "BYE" in self.untagged_responses else "NO",
+                    server_text=welcome,
+                ) from None
+            raise ImapProtocolViolation(
+                "the mail server's greeting is not that of an IMAP4rev1 server",
+                protocol="imap",
+                server_text=welcome,
+            ) from None
+
     def _command_complete(self, name: str, tag: Any) -> Any:
         """imaplib's; a typed error raised while reading the answer stays typed (imaplib
         re-raises every abort as a plain abort with the command's name in front)."""
@@ -274,19 +312,25 @@ class _IMAP4(imaplib.IMAP4):
             return super()._get_response()
         except (_Closed, ProtocolViolation):
             raise
-        except imaplib.IMAP4.abort as exc:
+        except imaplib.IMAP4.abort:
             raise ImapProtocolViolation(
                 "the mail server sent something that is not IMAP; the connection was closed",
                 protocol="imap",
-                server_text=_text(exc.args[0] if exc.args else ""),
+                server_text=_text(self._last_line[:200]),
             ) from None
+
+    _last_line = b""  # the last line read (what a ProtocolViolation quotes)
 
     def _get_line(self) -> bytes:
         line = self.readline()
+        self._last_line = line.rstrip(b"\r\n")
         if not line:
-            raise _Closed("socket error: EOF")
+            raise _Closed("the mail server closed the connection (EOF)", protocol="imap")
         if not line.endswith(b"\r\n"):
-            raise _Closed("socket error: unterminated line")
+            raise _Closed(
+                "the mail server closed the connection in the middle of a line (EOF)",
+                protocol="imap",
+            )
         return line[:-2]
 
     def readline(self) -> bytes:
@@ -396,7 +440,12 @@ class TuimailIMAPClient(IMAPClient):
                 f"{self.host} port {self.port} does not offer STARTTLS, so the connection "
                 "cannot be encrypted; nothing was sent"
             )
-        typ, data = imap._simple_command("STARTTLS")
+        try:
+            typ, data = imap._simple_command("STARTTLS")
+        except imaplib.IMAP4.abort:
+            raise
+        except imaplib.IMAP4.error as exc:  # BAD: imaplib raises instead of returning it
+            raise TLSRequiredError(f"{self.host} refused STARTTLS ({_text(exc.args)})") from None
         if typ != "OK":
             raise TLSRequiredError(f"{self.host} refused STARTTLS ({_text(data)})")
         ensure_nothing_pending(imap.file, imap.sock)
@@ -441,6 +490,14 @@ def open_imap(
 # -- POP3 ------------------------------------------------------------------------------
 
 
+class Pop3GreetingRefused(ServerBusy, poplib.error_proto):
+    """The POP3 greeting was -ERR: the server does not take this connection now."""
+
+
+class Pop3ProtocolViolation(ProtocolViolation, poplib.error_proto):
+    """A POP3 server broke the protocol (a greeting that is neither +OK nor -ERR...)."""
+
+
 class _POP3(poplib.POP3):
     def __init__(
         self,
@@ -454,7 +511,24 @@ class _POP3(poplib.POP3):
         self._address = address
         self._context = context
         self._pin = pin
-        super().__init__(host, port, timeout=timeout)
+        try:
+            super().__init__(host, port, timeout=timeout)
+        except poplib.error_proto as exc:  # -ERR as the greeting: poplib leaves it open
+            _close_quietly(getattr(self, "sock", None))
+            words = _text(exc.args)
+            if words.startswith("-ERR"):
+                raise Pop3GreetingRefused(
+                    "the mail server refused the connection in its greeting",
+                    protocol="pop3",
+                    code="-ERR",
+                    server_text=words,
+                ) from None
+            raise Pop3ProtocolViolation(
+                "the mail server's greeting is not POP3", protocol="pop3", server_text=words
+            ) from None
+        except BaseException:
+            _close_quietly(getattr(self, "sock", None))
+            raise
 
     def _create_socket(self, timeout: float) -> socket.socket:
         sock = _tcp(self.host, self.port, timeout, self._address)

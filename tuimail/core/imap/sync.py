@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from imapclient import IMAPClient
 
 from tuimail.core.account import Account
+from tuimail.core.connect import bulk
 from tuimail.core.errors import ProtocolViolation, TimedOut
 from tuimail.core.imap.names import ListEntry, ListRefused, list_folders
 from tuimail.core.imap.session import (
@@ -49,7 +50,6 @@ from tuimail.core.imap.session import (
     close_quietly,
     describe,
     is_connection_error,
-    is_protocol_violation,
     keeps_connection,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
@@ -294,7 +294,6 @@ class SyncEngine:
                 if (
                     isinstance(exc, ProtocolViolation | TimedOut | TimeoutError)
                     or not is_connection_error(exc)
-                    or is_protocol_violation(exc)
                     or attempt == RETRIES - 1
                 ):
                     raise
@@ -634,13 +633,15 @@ class SyncEngine:
 
     def _download_bodies(self, folder_id: int) -> None:
         rows = self.store.conn.execute(
-            "SELECT id, uid FROM messages m WHERE folder_id = ? AND uid IS NOT NULL AND "
+            "SELECT id, uid, size FROM messages m WHERE folder_id = ? AND uid IS NOT NULL AND "
             "NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id) ORDER BY uid DESC",
             (folder_id,),
         ).fetchall()
         for start in range(0, len(rows), 200):
-            chunk = dict((uid, mid) for mid, uid in rows[start : start + 200])
-            data = self.client.fetch(uid_set(chunk), [b"UID", b"BODY.PEEK[]"])
+            chunk = dict((uid, mid) for mid, uid, _size in rows[start : start + 200])
+            expected = sum(size for _mid, _uid, size in rows[start : start + 200])
+            with bulk(self.client, expected):  # the sizes we stored, not the answer's
+                data = self.client.fetch(uid_set(chunk), [b"UID", b"BODY.PEEK[]"])
             for uid, item in data.items():
                 raw = item.get(b"BODY[]")
                 if uid in chunk and raw is not None:
@@ -669,7 +670,8 @@ class SyncEngine:
                     f"the folder {row.folder} changed on the server; sync it and open the "
                     "message again"
                 )
-            data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
+            with bulk(self.client, row.size):  # time for the size we stored
+                data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
             # Only the UID asked for: a server may add FETCH data for other messages.
             raw = data.get(row.uid, {}).get(b"BODY[]")
             if raw is not None:
