@@ -67,6 +67,7 @@ class MessageRow:
     depth: int = 0
     message_id: str = ""
     thread: str = ""  # the store's thread id (References/In-Reply-To)
+    recipients: str = ""  # To: as stored (sanitized), shown instead of the sender in Sent
 
     @property
     def flags_key(self) -> tuple[bool, bool, bool]:
@@ -277,6 +278,7 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         depth=depth,
         message_id=row.message_id,
         thread=row.thread_id or "",
+        recipients=getattr(row, "to_addrs", "") or "",
     )
 
 
@@ -827,9 +829,11 @@ class MailService:
     def raw(self, row: MessageRow) -> bytes:
         return self.backend(row.account).fetch_body(row.id)
 
-    def read(self, row: MessageRow) -> ReaderView:
+    def read(self, row: MessageRow, *, mark_seen: bool = True) -> ReaderView:
+        """The message, rendered; it is marked read unless `mark_seen` is false (a
+        preview: the UI marks it later, see [ui] mark_read_delay)."""
         view = render(self.raw(row))
-        if not row.seen:
+        if mark_seen and not row.seen:
             try:
                 self.set_seen([row], True)
             except Exception as exc:  # reading works offline; the flag waits
