@@ -29,6 +29,9 @@ Kinds (what each server understands; `command` names the trigger where it matter
                       provider's "[ALERT] Application-specific password required")
     odd_size          FETCH answers RFC822.SIZE `data` (a token, e.g. b"18446744073709551616")
                       for the messages whose raw bytes contain `match`
+    raw_names         folder names are sent as stored (never modified UTF-7; unquoted when
+                      an atom with `]`/`[`, as Dovecot does) and mailbox arguments are taken
+                      verbatim: a folder created as "Bad&Jjo" is listed malformed
   pop3
     no_uidl           UIDL is not offered ("-ERR") and not in CAPA
     odd_uidl          UIDL answers the unique-ids in `data` instead of the real ones:

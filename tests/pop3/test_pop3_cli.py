@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.pop3.test_pop3_fetch import message, pop3_account
+from tests.pop3.helpers import message, pop3_account
 from tests.process import interrupt
 from tuimail.core.config import save_account
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.sending.helpers import account_for, make_account, parse, tuimail, with_password
-from tests.sending.test_outbox import closed_port
+from tests.sending.helpers import (
+    account_for,
+    closed_port,
+    make_account,
+    parse,
+    tuimail,
+    with_password,
+)
 from tuimail.cli.send import prepare
 from tuimail.core.config import save_account
 

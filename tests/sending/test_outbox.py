@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 
 import platformdirs
 import pytest
 
-from tests.sending.helpers import make_account
+from tests.sending.helpers import closed_port, make_account
 from tuimail.core.compose import Draft, message_bytes
 from tuimail.core.outbox import BACKOFF, Outbox, send_now
 from tuimail.core.secrets import Secret
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on (connections are refused at once)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import time
 import pytest
 from imapclient.exceptions import IMAPClientError
 
-from tests.testserver.test_imap_protocol import Raw, append, connect, context, message, tagged
+from tests.testserver.imap_helpers import Raw, append, connect, context, message, tagged
 from testserver.imap import fetch as fetchlib
 from testserver.server import MailServer
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.testserver.test_imap_protocol import Raw, append, connect, flags_of, message, tagged
+from tests.testserver.imap_helpers import Raw, append, connect, flags_of, message, tagged
 from testserver.server import MailServer
 
 WAIT = 10.0  # generous: Dovecot pushes with a ~0.5 s delay, and the machine may be loaded

@@ -624,7 +624,7 @@ class Session:
     async def cmd_select(self, tag: str, args: list, readonly: bool = False) -> str:
         if not args:
             raise BadCommand("Missing mailbox name.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         qresync = None
         for param_list in args[1:2]:
             if not isinstance(param_list, list):
@@ -725,7 +725,7 @@ class Session:
     async def cmd_create(self, tag: str, args: list) -> str:
         if len(args) != 1:
             raise BadCommand("CREATE needs a mailbox name.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         if self.store.has_folder(self.login, name.rstrip(DELIMITER)):
             raise No("[ALREADYEXISTS] Mailbox already exists")
         try:
@@ -737,7 +737,7 @@ class Session:
     async def cmd_delete(self, tag: str, args: list) -> str:
         if len(args) != 1:
             raise BadCommand("DELETE needs a mailbox name.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         with self.store.lock:
             if not self.store.has_folder(self.login, name):
                 raise No("[NONEXISTENT] Mailbox doesn't exist: " + name[:100])
@@ -755,7 +755,7 @@ class Session:
     async def cmd_rename(self, tag: str, args: list) -> str:
         if len(args) != 2:
             raise BadCommand("RENAME needs two mailbox names.")
-        old, new = mailbox_arg(args[0]), mailbox_arg(args[1])
+        old, new = self._mailbox_arg(args[0]), self._mailbox_arg(args[1])
         with self.store.lock:
             if not self.store.has_folder(self.login, old):
                 raise No("[NONEXISTENT] Mailbox doesn't exist: " + old[:100])
@@ -769,7 +769,7 @@ class Session:
     async def cmd_subscribe(self, tag: str, args: list, flag: bool = True) -> str:
         if len(args) != 1:
             raise BadCommand("Mailbox name expected.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         try:
             self.store.set_subscribed(self.login, name, flag)
         except StoreError as exc:
@@ -787,7 +787,7 @@ class Session:
             selection = {astring(a).upper() for a in args.pop(0)}
         if len(args) < 2:
             raise BadCommand("LIST needs a reference and a pattern.")
-        reference = mailbox_arg(args[0])
+        reference = self._mailbox_arg(args[0])
         patterns_arg = args[1]
         rest = args[2:]
         if rest:
@@ -798,7 +798,7 @@ class Session:
                     continue
                 returns.add(astring(r).upper())
         patterns = patterns_arg if isinstance(patterns_arg, list) else [patterns_arg]
-        patterns = [mailbox_arg(p) for p in patterns]
+        patterns = [self._mailbox_arg(p) for p in patterns]
         command = "LSUB" if lsub else "LIST"
         if patterns == [""]:
             self.put(f'* {command} (\\Noselect) "{DELIMITER}" ""')
@@ -824,7 +824,7 @@ class Session:
                 if not lsub and folder.subscribed and ("SUBSCRIBED" in returns or subscribed_only):
                     attrs.append("\\Subscribed")
                 line = f'* {command} ({" ".join(attrs)}) "{DELIMITER}" '.encode()
-                self.put(line + mailbox_out(folder.name))
+                self.put(line + self._mailbox_out(folder.name))
         return f"OK {command} completed."
 
     async def cmd_lsub(self, tag: str, args: list) -> str:
@@ -833,7 +833,7 @@ class Session:
     async def cmd_status(self, tag: str, args: list) -> str:
         if len(args) != 2 or not isinstance(args[1], list):
             raise BadCommand("STATUS needs a mailbox and a list of items.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         out = []
         with self.store.lock:
             try:
@@ -860,14 +860,16 @@ class Session:
                     raise BadCommand(f"Invalid status item {key[:30]}")
                 out.append(f"{key} {value}")
             self.put(
-                b"* STATUS " + mailbox_out(folder.name) + f" ({' '.join(out)})".encode("ascii")
+                b"* STATUS "
+                + self._mailbox_out(folder.name)
+                + f" ({' '.join(out)})".encode("ascii")
             )
         return "OK Status completed."
 
     async def cmd_append(self, tag: str, args: list) -> str:
         if len(args) < 2:
             raise BadCommand("APPEND needs a mailbox and a message.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         flags: list[str] = []
         date = None
         rest = args[1:]
@@ -898,15 +900,15 @@ class Session:
     async def cmd_getquotaroot(self, tag: str, args: list) -> str:
         if len(args) != 1:
             raise BadCommand("GETQUOTAROOT needs a mailbox name.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         if not self.store.has_folder(self.login, name):
             raise No("[NONEXISTENT] Mailbox doesn't exist: " + name[:100])
         user = self.user
         assert user is not None
         if user.quota_kb is None:
-            self.put(b"* QUOTAROOT " + mailbox_out(name))
+            self.put(b"* QUOTAROOT " + self._mailbox_out(name))
         else:
-            self.put(b"* QUOTAROOT " + mailbox_out(name) + b' "User quota"')
+            self.put(b"* QUOTAROOT " + self._mailbox_out(name) + b' "User quota"')
             self.put(f'* QUOTA "User quota" (STORAGE {user.usage_kb()} {user.quota_kb})')
         return "OK Getquotaroot completed."
 
@@ -1113,6 +1115,21 @@ class Session:
                 await self.flush()
         return "OK Fetch completed."
 
+    def _mailbox_arg(self, token: object) -> str:
+        """A mailbox argument; with the `raw_names` fault taken verbatim (no UTF-7)."""
+        if faultlib.find(self.faults, "raw_names"):
+            return astring(token)
+        return mailbox_arg(token)
+
+    def _mailbox_out(self, name: str) -> bytes:
+        """A mailbox name to send; with the `raw_names` fault as stored, unquoted when it
+        is an atom plus `]` and `[` (as Dovecot sends a name with `]`), never UTF-7."""
+        if faultlib.find(self.faults, "raw_names"):
+            if re.fullmatch(r"[!-~]+", name) and not re.search(r'[(){ %*"\\]', name):
+                return name.encode()
+            return b'"' + name.replace("\\", "\\\\").replace('"', '\\"').encode() + b'"'
+        return mailbox_out(name)
+
     def _render_item(self, message, item, seq: int) -> bytes:
         """One FETCH attribute; the `odd_size` fault replaces RFC822.SIZE of the messages
         whose raw bytes contain `match` with `data` (any token, e.g. 2**64)."""
@@ -1218,7 +1235,7 @@ class Session:
         if move:
             self._writable()
         targets = self._targets(args[0], uid)
-        dest = mailbox_arg(args[1])
+        dest = self._mailbox_arg(args[1])
         sel = self.selected
         if not self.store.has_folder(self.login, dest):
             raise No("[TRYCREATE] Mailbox doesn't exist: " + dest[:100])

@@ -50,6 +50,7 @@ def message_row(row: Any) -> dict[str, Any]:
         "answered": row.answered,
         "has_attachments": row.has_attachments,
         "size": row.size,
+        "note": getattr(row, "note", ""),
     }
 
 

@@ -269,6 +269,9 @@ def _watch_pop3(account: Account, *, as_json: bool = False) -> int:
     return 0
 
 
+SUBJECT_CELLS = 200  # the longest subject `tuimail list` prints (the store keeps more)
+
+
 def _date(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M") if epoch else "-"
 
@@ -305,7 +308,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in out:
         mark = ("N" if not r.seen else " ") + ("!" if r.flagged else " ")
         sender = set_cell_size(_safe(r.from_name or r.from_addr), 24)
-        print(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender}  {_safe(r.subject)}")
+        subject = _safe(r.subject)
+        if len(subject) > SUBJECT_CELLS:  # one line per message, however long the header
+            subject = set_cell_size(subject, SUBJECT_CELLS - 3) + "..."
+        note = f"  [{_safe(r.note)}]" if r.note else ""
+        print(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender}  {subject}{note}")
     return 0
 
 

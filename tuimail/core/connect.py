@@ -273,6 +273,17 @@ class TuimailIMAPClient(IMAPClient):
             timeout=timeout,
         )
 
+    def _normalise_folder(self, folder_name):
+        """A folder whose listed name was not valid modified UTF-7 is named back to the
+        server exactly as it spelled it (see tuimail.core.imap.names)."""
+        from imapclient.imapclient import _quote
+
+        from tuimail.core.imap.names import is_raw
+
+        if is_raw(folder_name):
+            return _quote(folder_name)
+        return super()._normalise_folder(folder_name)
+
     def _create_IMAP4(self):
         secure = self._settings.security == "tls"
         return _IMAP4(

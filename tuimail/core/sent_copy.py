@@ -42,7 +42,10 @@ class AppendResult:
 
 def find_folder(client: IMAPClient, use: FolderUse) -> str | None:
     """The folder with the SPECIAL-USE flag, else one with a usual name."""
-    listing = client.list_folders()
+    from tuimail.core.imap.names import list_folders
+
+    # Each LIST line on its own: one odd folder name never hides the Sent folder.
+    listing = [(e.flags, e.delimiter, e.name) for e in list_folders(client)[0]]
     flag = _USE_FLAGS[use].lower()
     for flags, _delim, name in listing:
         if flag in {f.lower() for f in flags}:

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import ssl
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from tuimail.core.sanitize import sanitize
 
 
 class CertificatePinError(ssl.SSLError):
@@ -34,6 +37,17 @@ class CertificatePinError(ssl.SSLError):
 
 class ALPNMismatchError(ssl.SSLError):
     """The server selected another application protocol than the one asked for."""
+
+
+class CAFileError(ssl.SSLError):
+    """The account's ca_file cannot be used: missing, unreadable, or no certificate in it.
+    A sentence naming the file; raised before any connection is made."""
+
+    reason = "CA_FILE"
+    library = None
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "the ca_file cannot be used"
 
 
 ALPN_PROTOCOLS = ("imap", "pop3", "smtp")
@@ -129,7 +143,7 @@ def client_context(
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.hostname_checks_common_name = False
     if ca_file:
-        context.load_verify_locations(cafile=ca_file)
+        load_ca_file(context, ca_file)
     if pinned_sha256:
         # The chain of a self-signed certificate cannot verify; the pin replaces it.
         context.check_hostname = False
@@ -142,6 +156,38 @@ def client_context(
         context.set_alpn_protocols([alpn])
         context.alpn = alpn
     return context
+
+
+def load_ca_file(context: ssl.SSLContext, ca_file: str, label: str = "the ca_file") -> None:
+    """Add the certificates of `ca_file` (``~`` expanded) to the context's trust anchors,
+    or raise CAFileError with a sentence saying what is wrong with the file."""
+    shown = f"{label} {sanitize(ca_file)}"
+    path = os.path.expanduser(ca_file)
+    try:
+        context.load_verify_locations(cafile=path)
+    except ssl.SSLError as exc:  # before OSError: SSLError is one
+        raise CAFileError(
+            f"{shown} holds no PEM certificate that can be used ({exc.reason or exc})"
+        ) from None
+    except FileNotFoundError:
+        raise CAFileError(f"{shown} does not exist") from None
+    except PermissionError:
+        raise CAFileError(f"{shown} cannot be read (permission denied)") from None
+    except IsADirectoryError:
+        raise CAFileError(f"{shown} is a directory, not a PEM file") from None
+    except OSError as exc:
+        raise CAFileError(f"{shown} cannot be read ({exc.strerror})") from None
+
+
+def ca_file_problem(ca_file: str | None, label: str = "the ca_file") -> str | None:
+    """None when `ca_file` is usable (or not set), else the sentence saying why not."""
+    if not ca_file:
+        return None
+    try:
+        load_ca_file(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), ca_file, label)
+    except CAFileError as exc:
+        return str(exc)
+    return None
 
 
 def mail_context(
@@ -185,7 +231,7 @@ def check_pin(der_certificate: bytes | None, pinned_sha256: str | None) -> None:
 
 def describe_ssl_error(exc: BaseException) -> str:
     """A sentence a user can act on, for a failed TLS handshake."""
-    if isinstance(exc, CertificatePinError | ALPNMismatchError):
+    if isinstance(exc, CertificatePinError | ALPNMismatchError | CAFileError):
         return str(exc)
     if isinstance(exc, ssl.SSLCertVerificationError):
         code = getattr(exc, "verify_code", None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, TextArea
 
-from tests.ui.helpers import make_app, seed, settle, wait_for
+from tests.ui.helpers import make_app, ready, seed, settle, wait_for
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
 from tuimail.ui.screens.main import MainScreen
@@ -25,11 +25,6 @@ def _list(app) -> MessageList:
 
 def _reader_text(app) -> str:
     return "\n".join(str(w.render()) for w in app.main.query_one(ReaderPane).children)
-
-
-async def _ready(pilot) -> None:
-    await wait_for(pilot, lambda: pilot.app.synced, timeout=30)
-    await settle(pilot)
 
 
 async def _search(pilot, query: str) -> None:
@@ -47,7 +42,7 @@ async def test_local_full_text_search_offline_finds_cached_bodies_only(mail_serv
     seed(mail_server, user)
     app = make_app(mail_server, user)
     async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview downloads
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("j", "j", "j")
         assert _list(app).current.subject == "Re: Lunch on Thursday?"
         await pilot.press("enter")  # this one body, and only it, reaches the cache
@@ -56,7 +51,7 @@ async def test_local_full_text_search_offline_finds_cached_bodies_only(mail_serv
     mail_server.stop()
     app = make_app(mail_server, user, store=store)
     async with app.run_test(size=(90, 30)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         assert app.service.states()["test"].state == "offline"
         await _search(pilot, "see you there")  # words of the cached body, not of a header
         lst = _list(app)
@@ -82,7 +77,7 @@ async def test_composer_and_list_keys_remap_and_help_shows_them(mail_server):
     app = make_app(mail_server, user)
     app._keymap = {"composer.send": "f5", "list.down": "ctrl+n", "list.up": "ctrl+b"}
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         lst = _list(app)
         await pilot.press("ctrl+n", "ctrl+n")
         assert lst.cursor == 2
@@ -112,7 +107,7 @@ async def test_mouse_in_the_move_picker_and_the_confirmation(mail_server):
     seed(mail_server, user, 2)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("m")
         await wait_for(pilot, lambda: isinstance(app.screen, FolderPicker))
         options = app.screen.query_one("#picker-list", OptionList)

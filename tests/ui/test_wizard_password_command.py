@@ -9,8 +9,7 @@ import shlex
 from textual.widgets import Input
 
 from tests.ui.helpers import seed, settle, wait_for
-from tests.ui.test_wizard import wizard_for
-from tests.ui.test_wizard_more import SIZE, choose, log_of, manual, put, verify
+from tests.ui.wizard_helpers import SIZE, choose, log_of, manual, put, verify, wizard_for
 from tuimail.core import secrets
 from tuimail.core.config import load_config
 from tuimail.ui.app import TuimailApp

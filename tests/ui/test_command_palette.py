@@ -7,14 +7,9 @@ from __future__ import annotations
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, TextArea
 
-from tests.ui.helpers import make_app, seed, settle, wait_for
+from tests.ui.helpers import make_app, ready, seed, settle, wait_for
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.main import MainScreen
-
-
-async def _ready(pilot) -> None:
-    await wait_for(pilot, lambda: pilot.app.synced, timeout=30)
-    await settle(pilot)
 
 
 async def run_from_palette(pilot, title: str) -> None:
@@ -45,7 +40,7 @@ async def test_mark_all_read_run_from_the_palette_reaches_the_server(mail_server
     app = make_app(mail_server, user)
     seen = lambda: sum("\\Seen" in m.flags for m in mail_server.store.messages(user.login))  # noqa: E731
     async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview marks anything
-        await _ready(pilot)
+        await ready(pilot)
         assert seen() == 0
         await run_from_palette(pilot, "Mark all read")
         await wait_for(pilot, lambda: seen() == 3, timeout=20)
@@ -58,7 +53,7 @@ async def test_composer_palette_has_the_composer_actions_only(mail_server):
     seed(mail_server, user, 2)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
         titles = {c.title for c in app.get_system_commands(app.screen)}

@@ -2,12 +2,12 @@
 and the folder dialogs. Same conventions as test_snapshots.py (fixed sizes, demo messages
 with fixed dates, a fixed clock, no push connection, cursors not blinking, workers awaited).
 Update after a reviewed rendering change:
-pytest tests/snapshots/test_more_snapshots.py --snapshot-update
+pytest tests/snapshots/test_search_and_dialog_snapshots.py --snapshot-update
 """
 
 from __future__ import annotations
 
-from tests.snapshots.test_snapshots import _steady
+from tests.snapshots.helpers import steady
 from tests.ui.helpers import NOW, account_for, make_app, seed, wait_for
 from tuimail.core import secrets
 from tuimail.core.service import MailService
@@ -30,11 +30,11 @@ class TestSearch:
         seed(mail_server, user)
 
         async def typed(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             await pilot.press("slash")
             await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputDialog))
             await pilot.press(*"lunch")
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(make_app(mail_server, user), terminal_size=(100, 24), run_before=typed)
 
@@ -44,16 +44,16 @@ class TestSearch:
         app = make_app(mail_server, user)
 
         async def results(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             await pilot.press("slash")
             await wait_for(pilot, lambda: isinstance(app.screen, InputDialog))
             await pilot.press(*"lunch", "enter")
             await wait_for(pilot, lambda: app.folder == "__search__")
-            await _steady(pilot)
+            await steady(pilot)
             # the preview marks the first result read, and the list shows it
             lst = app.main.query_one(MessageList)
             await wait_for(pilot, lambda: lst.row_at(0) is not None and lst.row_at(0).seen)
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(app, terminal_size=(120, 30), run_before=results)
 
@@ -87,11 +87,11 @@ class TestDialogs:
         seed(mail_server, user, 2)
 
         async def new_folder(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             await pilot.press("N")
             await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputDialog))
             await pilot.press(*"Projects")
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(
             make_app(mail_server, user), terminal_size=(100, 24), run_before=new_folder
@@ -103,11 +103,11 @@ class TestDialogs:
         app = make_app(mail_server, user)
 
         async def confirm(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             app.open_folder("test", "Archive")
-            await _steady(pilot)
+            await steady(pilot)
             await pilot.press("D")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(app, terminal_size=(100, 24), run_before=confirm)

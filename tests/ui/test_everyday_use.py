@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 from textual.widgets import Input, Select, TextArea
 
-from tests.ui.helpers import account_for, make_app, seed, settle, wait_for
+from tests.ui.helpers import account_for, make_app, ready, seed, settle, wait_for
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import InputDialog
@@ -35,17 +35,12 @@ def _reader_text(app) -> str:
     return "\n".join(str(w.render()) for w in reader.children)
 
 
-async def _ready(pilot) -> None:
-    await wait_for(pilot, lambda: pilot.app.synced, timeout=30)
-    await settle(pilot)
-
-
 async def test_sort_by_date_sender_subject_and_threads(mail_server):
     user = mail_server.new_user()
     seed(mail_server, user)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         dates = [r.date for r in _rows(app)]
         assert dates == sorted(dates, reverse=True)  # newest first
         await pilot.press("o")
@@ -96,7 +91,7 @@ async def test_reader_at_80x24_quotes_next_previous_top_bottom(mail_server):
     seed(mail_server, user)
     app = make_app(mail_server, user)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         main = app.main
         assert main.has_class("narrow")
         await pilot.press("G")
@@ -130,7 +125,7 @@ async def test_mouse_click_selects_and_double_click_opens(mail_server):
     seed(mail_server, user)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         lst = _list(app)
         assert await pilot.click(MessageList, offset=(20, 2))
         await pilot.pause()
@@ -158,7 +153,7 @@ async def test_keyboard_only_folder_switch(mail_server):
     mail_server.deliver(user, _message("x@example.test", user.email, "Kept"), "Archive")
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         tree = app.main.query_one(FolderTree)
         # the tree's cursor starts on the open folder (regression: it sat on the account)
         assert tree.cursor_node is not None and tree.cursor_node.data == ("test", "INBOX")
@@ -197,7 +192,7 @@ async def test_search_results_keep_their_title(mail_server):
     seed(mail_server, user)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("slash")
         await wait_for(pilot, lambda: isinstance(app.screen, InputDialog))
         await pilot.press(*"lunch", "enter")
@@ -228,7 +223,7 @@ async def test_address_completion_and_save_draft(mail_server):
     seed(mail_server, user)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
         screen = app.screen
@@ -273,7 +268,7 @@ async def test_reply_all_and_forward_are_prefilled(mail_server):
     mail_server.deliver(user, raw)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
         screen = app.screen
@@ -310,7 +305,7 @@ async def test_keys_section_of_the_config_file_remaps(mail_server, monkeypatch):
     assert run_app() == 0
     app = started[0]
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         assert _list(app).count == 1  # logged in with the password command
         await pilot.press("c")
         await pilot.pause()
@@ -332,7 +327,7 @@ async def test_new_mail_shows_a_toast_and_rings_the_bell(mail_server):
     rings: list[int] = []
     app.bell = lambda: rings.append(1)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await wait_for(pilot, lambda: app.service.states()["test"].detail == "push connected")
         mail_server.deliver(user, _message("z@example.test", user.email, "Ping"))
         toasts = lambda: [str(n.message) for n in app._notifications]  # noqa: E731
@@ -352,7 +347,7 @@ async def test_status_bar_shows_sync_progress(mail_server):
         forward = service.listener
         service.listener = lambda e: (seen.append(service.states()["test"].detail), forward(e))
         app.run_worker(service.start, thread=True, exit_on_error=False, name="sync")
-        await _ready(pilot)
+        await ready(pilot)
         assert any(d.startswith("syncing INBOX ") and "/6" in d for d in seen), seen
         assert seen[-1] == "up to date"
 
@@ -380,7 +375,7 @@ async def test_a_message_that_could_not_be_sent_is_counted_in_the_outbox(mail_se
     mail_server.faults.add(protocol="smtp", kind="reply", command="MAIL", code=451, message="Later")
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         status = lambda: str(app.main.query_one(StatusBar).render())  # noqa: E731
         assert "Outbox: 0" in status()
         await pilot.press("c")
@@ -411,7 +406,7 @@ async def test_copy_archive_and_flag_reach_the_server(mail_server):
         if f"Subject: {subject}".encode() in m.raw
     )
     async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview
-        await _ready(pilot)
+        await ready(pilot)
         first = _list(app).current.subject
         await pilot.press("s")  # flag
         await wait_for(pilot, lambda: "\\Flagged" in flags(first))

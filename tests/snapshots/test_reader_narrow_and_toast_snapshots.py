@@ -5,7 +5,7 @@ new-mail toast after an IDLE push, and a wizard error told as a sentence.
 Same conventions as test_snapshots.py: fixed sizes, demo messages with fixed dates, a
 fixed clock, cursors not blinking, workers awaited and conditions waited for (never a
 bare sleep). Update after a reviewed rendering change:
-pytest tests/snapshots/test_audit_snapshots.py --snapshot-update
+pytest tests/snapshots/test_reader_narrow_and_toast_snapshots.py --snapshot-update
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 from textual.widgets import Input
 
-from tests.snapshots.test_snapshots import _steady
+from tests.snapshots.helpers import steady
 from tests.ui.helpers import make_app, seed, wait_for
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.widgets.folder_tree import FolderTree
@@ -34,12 +34,12 @@ class TestReader:
         seed(mail_server, user)
 
         async def preview(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             await pilot.press("j", "j", "j")  # "Re: Lunch on Thursday?" quotes its question
             await wait_for(pilot, lambda: "quoted line(s) hidden" in _reader_text(pilot.app))
             lst = pilot.app.main.query_one(MessageList)
             await wait_for(pilot, lambda: lst.current.seen)  # the preview marked it read
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(
             make_app(mail_server, user), terminal_size=(120, 40), run_before=preview
@@ -50,13 +50,13 @@ class TestReader:
         seed(mail_server, user)
 
         async def raw(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             # "Re: Lunch on Thursday?": single part (the demo's multipart message gets a
             # random MIME boundary each run, which a picture of its source would show)
             await pilot.press("j", "j", "j", "V")
             reader = pilot.app.main.query_one(ReaderPane)
             await wait_for(pilot, lambda: reader.raw is not None)
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(make_app(mail_server, user), terminal_size=(80, 24), run_before=raw)
 
@@ -69,11 +69,11 @@ class TestNarrow:
         seed(mail_server, user)
 
         async def folders(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             await pilot.press("tab")
             tree = pilot.app.main.query_one(FolderTree)
             await wait_for(pilot, lambda: tree.display and tree.has_focus)
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(make_app(mail_server, user), terminal_size=(80, 24), run_before=folders)
 
@@ -88,7 +88,7 @@ class TestNewMail:
 
         async def pushed(pilot) -> None:
             state = lambda: app.service.states()["test"].detail  # noqa: E731
-            await _steady(pilot)
+            await steady(pilot)
             await wait_for(pilot, lambda: state() == "push connected", timeout=20)
             msg = EmailMessage()
             msg["From"] = "Erin Example <erin@example.test>"
@@ -103,9 +103,9 @@ class TestNewMail:
             lst = app.main.query_one(MessageList)
             await wait_for(pilot, lambda: lst.count == 3)
             await wait_for(pilot, lambda: state() == "push connected", timeout=20)
-            await _steady(pilot)
+            await steady(pilot)
             await wait_for(pilot, lambda: lst.current.seen)  # the preview is done
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(app, terminal_size=(100, 24), run_before=pushed)
 
@@ -113,7 +113,7 @@ class TestNewMail:
 class TestWizardStates:
     def test_wizard_error_sentence(self, snap_compare):
         async def wrong(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             screen = pilot.app.screen
             screen.query_one("#wiz-email", Input).value = "not-an-address"
             await pilot.click("#wiz-detect")
@@ -124,6 +124,6 @@ class TestWizardStates:
                     in str(screen.query_one("#wizard-log").render())
                 ),
             )
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(TuimailApp(None), terminal_size=(100, 40), run_before=wrong)
