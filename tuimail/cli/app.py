@@ -19,7 +19,10 @@ def run_app(demo: bool = False) -> int:
     except ConfigError as exc:
         print(f"tuimail: {exc}", file=sys.stderr)
         return 2
-    problems = _keymap_problems(config)
+    from tuimail.ui.settings import ui_settings
+
+    ui, ui_problems = ui_settings(config.settings.get("ui"))
+    problems = _keymap_problems(config) + [f"{config.path}: {sentence}" for sentence in ui_problems]
     if problems:
         for line in problems:
             print(f"tuimail: {line}", file=sys.stderr)
@@ -29,6 +32,7 @@ def run_app(demo: bool = False) -> int:
         service if config.accounts else None,
         keymap=_keymap(config.keys),
         bell=bool(config.settings.get("bell", False)),
+        ui=ui,
     )
     app.run()
     return 0

@@ -451,7 +451,20 @@ class _AccountBackend:
             self.service._emit(ServiceEvent("messages", self.account.name, name))
             return 0
         with self.sync_lock:
-            result = self._engine("sync")._retrying(lambda: self._engine("sync").sync_folder(name))
+            before = self.state
+            try:
+                result = self._engine("sync")._retrying(
+                    lambda: self._engine("sync").sync_folder(name)
+                )
+            except Exception:
+                # The engine's progress said "syncing <folder> 0/1": not any more.
+                if self.state.state == "syncing" and before.state != "syncing":
+                    self.set_state(before.state, before.detail)
+                raise
+        # A one-folder refresh (after archive, copy, a draft, a send) must not leave
+        # "syncing <folder> 1/1" behind; and it worked, so an old error is over.
+        if self.state.state in ("syncing", "error", "offline"):
+            self.set_state("idle", "up to date")
         self.service._emit(ServiceEvent("messages", self.account.name, name))
         return result.new
 
