@@ -16,15 +16,20 @@ COMMAND_MODULES = [
     "sync",
     "send",
     "doctor",
+    "completions",
 ]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tuimail.cli.exits import EPILOG
+    from tuimail.cli.exits import EPILOG, SHORT_EPILOG
 
     parser = argparse.ArgumentParser(
         prog="tuimail",
-        description="A terminal mail client.",
+        description="A terminal mail client: IMAP (with IDLE and an offline cache), POP3 "
+        "and SMTP submission over verified TLS. With no command it opens the app; the "
+        "commands below script the same accounts (configured in "
+        "$XDG_CONFIG_HOME/tuimail/config.toml, see tuimail-config(5)). `tuimail send` is "
+        "also a sendmail replacement (git send-email --sendmail-cmd='tuimail send').",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -50,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"tuimail.cli.{name}")
         module.register(sub)
+    for command in sub.choices.values():
+        command.epilog = command.epilog or SHORT_EPILOG
     return parser
 
 
@@ -70,12 +77,17 @@ def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if first in parser._option_string_actions or first in commands:
         return argv
-    if first.startswith(("-i", "-o", "-t", "-f", "-F", "-r", "-b")) or "@" in first:
-        return ["send", *argv]
+    send = commands["send"]._option_string_actions
+    if "@" in first or first in send or (first[:2] in send and first[:2] != "-h"):
+        return ["send", *argv]  # an address, or one of send's options (-oi, -fADDR, --from)
     return argv
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tuimail.core.private import tighten_all, use_private_umask
+
+    use_private_umask()  # before anything is created: files 0600, directories 0700
+    tighten_all()
     parser = build_parser()
     if argv is None:
         argv = sendmail_argv(parser, sys.argv[1:], sys.argv[0])
@@ -86,9 +98,16 @@ def main(argv: list[str] | None = None) -> int:
     verbose = args.verbose or "--verbose" in flags
     debug = args.debug or "--debug" in flags
     func = getattr(args, "func", None)
-    from tuimail.core.logs import setup
+    from tuimail.core.logs import setup, teardown
 
     setup(verbose=verbose, debug=debug, console=func is not None)
+    try:
+        return _run(args, func)
+    finally:
+        teardown()
+
+
+def _run(args: argparse.Namespace, func) -> int:
     log = logging.getLogger("tuimail")
     log.info("%s: %s", _version(), args.command or "app")
     if func is None:

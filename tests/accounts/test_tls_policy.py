@@ -121,3 +121,18 @@ def test_inspection_context_is_not_a_policy_context() -> None:
     """The one context that verifies nothing is a plain SSLContext, apart from the policy."""
     assert type(inspection_context()) is ssl.SSLContext
     assert type(client_context()).__name__ == "PolicyContext"
+
+
+def test_alpn_smtp_on_implicit_tls_through_asyncio(test_ca) -> None:
+    with MailServer(ca=test_ca, protocols=("smtp",)) as server:
+        settings = ServerSettings("localhost", server.ports.smtp_tls, "tls")
+
+        async def selected() -> str | None:
+            smtp = aiosmtplib.SMTP(**smtp_kwargs(settings, server.ca_file, 10))
+            await smtp.connect()
+            try:
+                return smtp.transport.get_extra_info("ssl_object").selected_alpn_protocol()
+            finally:
+                await smtp.quit()
+
+        assert asyncio.run(selected()) == "smtp"

@@ -3,6 +3,7 @@ same for every command, and written in `tuimail --help`."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -10,8 +11,10 @@ import pytest
 
 from tests.cli.helpers import configure
 from tests.imap.helpers import message
+from tests.sending.helpers import tuimail
 from tuimail.__main__ import main
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
+from tuimail.core.config import save_account
 
 
 def test_help_lists_the_exit_statuses() -> None:
@@ -21,6 +24,15 @@ def test_help_lists_the_exit_statuses() -> None:
     assert "exit status:" in out
     for line in ("0    success", "1    a mail or server failure", "2    a usage or configuration"):
         assert line in out
+    for command in ("list", "send", "account", "doctor"):
+        sub = subprocess.run(
+            [sys.executable, "-m", "tuimail", command, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+        text = " ".join(sub.split())  # argparse wraps at the terminal's width
+        assert "exit status: 0 success, 1 a mail or server failure, 2 a usage" in text, command
 
 
 @pytest.fixture
@@ -68,9 +80,18 @@ def test_a_server_failure_is_one(mail_server, capsys) -> None:
     user = mail_server.new_user()
     account = configure(mail_server, user)
     account.password_command = "printf %s wrong-password"
-    from tuimail.core.config import remove_account, save_account
-
-    remove_account("work")
     save_account(account)
     assert main(["sync"]) == EXIT_FAILURE
     assert "wrong-password" not in capsys.readouterr().err
+
+
+def test_no_password_is_a_configuration_error_and_the_message_is_kept(mail_server) -> None:
+    user = mail_server.new_user()
+    account = configure(mail_server, user)
+    account.password_command = "exit 3"
+    save_account(account)
+    result = tuimail("send", "x@example.org", stdin=b"Subject: s\n\nbody\n")
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert b"kept in the outbox" in result.stderr
+    (entry,) = json.loads(tuimail("outbox", "--json").stdout)
+    assert entry["recipients"] == ["x@example.org"]

@@ -131,3 +131,30 @@ def test_watch_json_prints_one_event_per_line(mail_server) -> None:
     assert {e["event"] for e in events} == {"new"}
     assert all(set(e) <= keys for e in events)
     assert {e["message_id"] for e in events} == {"<root@example.test>", "<reply@example.test>"}
+
+
+@pytest.mark.timeout(90)
+def test_watch_json_on_a_pop3_account(mail_server) -> None:
+    from tests.pop3.helpers import message, pop3_account
+    from tuimail.core.config import save_account
+
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    account = pop3_account(mail_server, user, poll_interval=1)
+    account.password_command = f"printf %s {user.password}"
+    save_account(account)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuimail", "watch", "pop", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        first = json.loads(proc.stdout.readline())
+        assert first == {"event": "watching", "account": "pop", "mode": "polling"}
+        new = json.loads(proc.stdout.readline())
+    finally:
+        interrupt(proc)
+    assert new["event"] == "new" and "message 1" in new["subject"]
+    assert set(new) <= documented_keys("`tuimail watch --json`") | MESSAGE

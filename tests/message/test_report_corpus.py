@@ -24,6 +24,8 @@ GOLDEN = [
     "flanker-bilingual-simple.eml",
     "sisimai-lhost-opensmtpd-01.eml",
     "phpmimeparser-issue84.eml",
+    "rspamd-arcallow.eml",  # ARC, Microsoft hops, Gmail's results below its Received
+    "meli-PATCH-Put-sha1dc-on-a-diet.msg00.eml",  # X-Spam-Status with rules
 ]
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tuimail.core.report import build_report, report_text
-from tuimail.core.report.received import MAX_HOPS
+from tuimail.core.report.received import MAX_HOPS, parse_hops
 from tuimail.core.sanitize import is_safe
 
 from .report_helpers import LMTP, RELAY, SUBMISSION, message
@@ -111,3 +114,43 @@ def test_control_characters_in_trace_headers_are_made_visible() -> None:
 def test_a_message_without_received_headers_says_so() -> None:
     report = build_report(message())
     assert report.hops == [] and "no Received headers" in report_text(report)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=300), min_size=1, max_size=8))
+def test_any_received_values_give_one_safe_hop_each(values: list[str]) -> None:
+    hops, omitted = parse_hops(values)
+    assert omitted == 0 and len(hops) == len(values)
+    for hop in hops:
+        assert is_safe(hop.raw) and is_safe(hop.from_host) and is_safe(hop.by_host)
+        assert all(is_safe(n) for n in hop.notes)
+
+
+def test_microsoft_hops_name_their_protocol_and_encryption() -> None:
+    ms = (
+        "Received: from AM0PR09.eurprd09.prod.outlook.com (2603:10a6:208:f8::36) by "
+        "VI1EUR04FT008.mail.protection.outlook.com (2603:10a6:7:d0::190) with Microsoft SMTP "
+        "Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.3391.15; "
+        "Fri, 25 Sep 2020 17:19:07 +0000"
+    )
+    hop = build_report(message(ms)).hops[0]
+    assert hop.protocol == "Microsoft-SMTP" and hop.encrypted is True
+
+
+def test_a_message_dated_long_before_its_first_hop_waited_on_the_senders_side() -> None:
+    late = SUBMISSION.replace("10:00:02", "12:00:00")  # Date: 10:00:00
+    report = build_report(message(late))
+    assert report.written_to_first_hop == 7200.0
+    assert "dated 2 h before the first server received it" in report_text(report)
+
+
+def test_a_date_after_the_first_hop_means_the_senders_clock_is_ahead() -> None:
+    early = SUBMISSION.replace("10:00:02", "09:30:00")
+    text = report_text(build_report(message(early)))
+    assert "dated 30 min after the first server received it" in text
+
+
+def test_a_date_seconds_before_the_first_hop_is_not_pointed_out() -> None:
+    text = report_text(build_report(message(SUBMISSION)))
+    assert "written 2025-12-01 10:00:00 +0000 (the Date header" in text
+    assert "is dated" not in text

@@ -141,9 +141,9 @@ def test_a_display_name_that_is_another_address_is_a_warning() -> None:
 
 def test_a_brand_in_the_display_name_that_is_not_the_sender_is_a_warning() -> None:
     text = report_text(build_report(message(RELAY, "From: PayPal Service <help@evil.example>")))
-    assert "names Paypal, but the message is from evil.example, not paypal.com" in text
+    assert "names PayPal, but the message is from evil.example, not paypal.com" in text
     fine = report_text(build_report(message(RELAY, "From: PayPal <service@paypal.com>")))
-    assert "names Paypal" not in fine
+    assert "names PayPal" not in fine
 
 
 def test_reply_to_another_domain_is_a_warning() -> None:
@@ -170,3 +170,33 @@ def test_spam_headers_are_explained_as_claims() -> None:
     assert "7.2 points; 5 points count as spam, so it was marked as spam" in text
     assert "RDNS_NONE: the sending server's address has no host name" in text
     assert "SPF_SOFTFAIL" in text and "not a verified result" in text
+
+
+def test_absurd_numbers_of_results_and_huge_values_are_bounded() -> None:
+    results = build_report(message(LMTP, *[PROVIDER_AR] * 1000, RELAY))
+    assert len(results.auth_results) == 50 and len(results.hops) == 2
+    spam = [f"X-Spam-Status: Yes, score={i} tests=" + ",".join(["R"] * 2000) for i in range(30)]
+    flagged = build_report(message(*spam, RELAY)).spam
+    assert flagged is not None and len(flagged.tests) <= 40 and len(flagged.headers) <= 20
+    huge = build_report(message(RELAY, 'From: "' + "PayPal " * 20000 + '" <x@evil.example>'))
+    assert len(report_text(huge)) < 5000
+    # Past the header limit (256 KiB) nothing more is read, but Received headers are counted.
+    past = build_report(message(LMTP, *[PROVIDER_AR] * 3000, RELAY))
+    assert past.received_count == 2 and len(past.hops) + past.omitted_hops == 2
+    for report in (results, huge, past):
+        assert is_safe(report_text(report), multiline=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200), st.text(max_size=200), st.text(max_size=100))
+def test_any_sender_headers_give_a_safe_report(from_value: str, reply_to: str, date: str) -> None:
+    headers = [
+        "From: " + " ".join(from_value.split()),
+        "Reply-To: " + " ".join(reply_to.split()),
+        "Date: " + " ".join(date.split()),
+        PROVIDER_AR,
+        RELAY,
+    ]
+    report = build_report(message(*headers))
+    assert is_safe(report_text(report), multiline=True)
+    assert all(is_safe(w.text) for w in report.warnings)

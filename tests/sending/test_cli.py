@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.sending.helpers import (
     account_for,
     closed_port,
@@ -81,3 +84,22 @@ def test_cli_send_without_recipients_or_account() -> None:
     assert result.returncode == 2  # a usage error
     assert "no recipients" in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
+
+
+@given(
+    st.binary(max_size=400),
+    st.lists(st.sampled_from(["a@b.example", "jörg@bücher.example", "x@y.example"]), max_size=3),
+    st.booleans(),
+)
+def test_prepare_takes_any_input_and_never_sends_bcc(raw: bytes, args: list, mbox: bool) -> None:
+    account = make_account()
+    if mbox:
+        raw = b"From 123 Mon Sep 17 00:00:00 2001\n" + raw
+    out, rcpts = prepare(raw, account, recipients=args)
+    head = out.split(b"\r\n\r\n", 1)[0]
+    assert not any(
+        line.lower().startswith((b"bcc:", b"resent-bcc:")) for line in head.split(b"\r\n")
+    )
+    assert not out.startswith(b"From 123 ")
+    assert all(r in rcpts for r in args)
+    assert len({r.lower() for r in rcpts}) == len(rcpts)

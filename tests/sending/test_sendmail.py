@@ -16,6 +16,7 @@ from tests.sending.helpers import (
     tuimail_on_path,
     with_password,
 )
+from tests.system import require_git_send_email
 from testserver.server import MailServer
 
 MBOX_LINE = b"From 1234567890abcdef1234567890abcdef12345678 Mon Sep 17 00:00:00 2001\n"
@@ -42,6 +43,33 @@ def test_recipients_come_from_arguments_and_sendmail_flags_are_accepted(
     # The arguments are the recipients: To (carol) is a header, not an envelope address.
     assert result.stdout.decode().startswith(f"Sent to {bob.email}. ")
     mail_peer.wait_for_message(bob, _has("args-only"), 30)
+
+
+def test_cron_and_mutt_command_lines_are_accepted(mail_server, tmp_path: Path) -> None:
+    """cronie runs `sendmail -FCronDaemon -i -B8BITMIME -oem USER`; mutt with DSN adds
+    `-N success,failure -R hdrs`."""
+    alice, bob = mail_server.new_user(), mail_server.new_user()
+    with_password(account_for(mail_server, alice, name="work"), tmp_path, alice.password)
+    cron = tuimail(
+        "-FCronDaemon", "-i", "-B8BITMIME", "-oem", bob.email, stdin=_message(bob.email, "cron")
+    )
+    assert cron.returncode == 0, cron.stderr.decode()
+    got = mail_server.wait_for_message(bob, _has("cron"), 30)
+    assert parse(got)["From"].addresses[0].display_name == "CronDaemon"
+    mutt = tuimail(
+        "send",
+        "-oi",
+        "-N",
+        "success,failure",
+        "-R",
+        "hdrs",
+        "-v",
+        "--",
+        bob.email,
+        stdin=_message(bob.email, "mutt", From=alice.email),
+    )
+    assert mutt.returncode == 0, mutt.stderr.decode()
+    mail_server.wait_for_message(bob, _has("mutt"), 30)
 
 
 def test_dash_t_adds_the_header_recipients_to_the_arguments(mail_peer, tmp_path: Path) -> None:
@@ -93,6 +121,7 @@ def test_from_address_picks_the_account_among_several(mail_server, tmp_path: Pat
 
 @pytest.mark.parametrize("how", ["sendmail-cmd", "smtp-server"])
 def test_git_send_email_delivers_a_patch(mail_peer, tmp_path: Path, how: str) -> None:
+    require_git_send_email()
     alice, bob = mail_peer.new_user(), mail_peer.new_user()
     with_password(account_for(mail_peer, alice, name="work"), tmp_path, alice.password)
     env = tuimail_on_path(tmp_path)
@@ -150,6 +179,17 @@ def test_idna_domain_and_utf8_local_part_go_out_with_smtputf8(mail_server, tmp_p
     assert "SMTPUTF8" in submission.mail_options
 
 
+def test_non_ascii_recipients_are_taken_by_a_real_server(mail_peer, tmp_path: Path) -> None:
+    """Postfix (smtputf8_enable, remote mail discarded by the bed) and the bundled server
+    both take the IDNA domain and the SMTPUTF8 local part."""
+    alice = mail_peer.new_user()
+    with_password(account_for(mail_peer, alice, name="work"), tmp_path, alice.password)
+    raw = _message("jörg@bücher.example", "real-utf8", From=alice.email)
+    result = tuimail("send", "ann@bücher.example", "jörg@bücher.example", stdin=raw)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().startswith("Sent to ann@bücher.example, jörg@bücher.example.")
+
+
 def test_ascii_only_recipients_need_no_smtputf8(mail_server, tmp_path: Path) -> None:
     alice = mail_server.new_user()
     with_password(account_for(mail_server, alice, name="work"), tmp_path, alice.password)
@@ -192,3 +232,18 @@ def test_mixed_recipients_without_smtputf8_reach_the_ascii_ones(
     assert "jörg@example.org: not sent" in result.stderr.decode()
     ascii_server.wait_for_message(bob, _has("mixed"), 30)
     assert json.loads(tuimail("outbox", "--json").stdout) == []
+
+
+def test_sendmail_calling_conventions_mean_send() -> None:
+    from tuimail.__main__ import build_parser, sendmail_argv
+
+    parser = build_parser()
+    assert sendmail_argv(parser, ["-i", "a@b.example"]) == ["send", "-i", "a@b.example"]
+    assert sendmail_argv(parser, ["a@b.example"]) == ["send", "a@b.example"]
+    assert sendmail_argv(parser, ["-oi", "-f", "me@x.example", "a@b.example"])[0] == "send"
+    assert sendmail_argv(parser, ["-t"], "/usr/sbin/sendmail") == ["send", "-t"]
+    assert sendmail_argv(parser, ["--from=me@x.example", "a@b.example"])[0] == "send"
+    assert sendmail_argv(parser, ["-fme@x.example", "a@b.example"])[0] == "send"
+    assert sendmail_argv(parser, ["--account", "work", "a@b.example"])[0] == "send"
+    for unchanged in (["sync"], ["--debug", "sync"], ["--help"], [], ["send", "-t"]):
+        assert sendmail_argv(parser, unchanged) == unchanged

@@ -13,6 +13,7 @@ from tuimail.core import secrets
 from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.dialogs import ConfirmDialog, InputDialog
+from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
 
 
@@ -100,11 +101,14 @@ class TestDialogs:
     def test_delete_folder_confirmation(self, snap_compare, mail_server):
         user = mail_server.new_user()
         seed(mail_server, user, 2)
+        mail_server.store.create_folder(user.login, "Projects")
         app = make_app(mail_server, user)
 
         async def confirm(pilot) -> None:
             await steady(pilot)
-            app.open_folder("test", "Archive")
+            tree = app.main.query_one(FolderTree)
+            tree.focus()
+            tree.move_cursor(tree._folder_nodes[("test", "Projects")])  # highlighted only
             await steady(pilot)
             await pilot.press("D")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))

@@ -7,17 +7,7 @@ import re
 import socket
 import ssl
 
-import pytest
 from imapclient import IMAPClient
-
-from testserver.server import MailServer
-
-
-@pytest.fixture
-def mail_server(test_ca):
-    """IMAP alone is enough here (overrides the fixture `mail_peer` also uses)."""
-    with MailServer(ca=test_ca, protocols=("imap",)) as server:
-        yield server
 
 
 def context(peer) -> ssl.SSLContext:

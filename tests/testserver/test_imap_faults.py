@@ -17,11 +17,7 @@ from tests.testserver.imap_helpers import Raw, append, connect, context, message
 from testserver.imap import fetch as fetchlib
 from testserver.server import MailServer
 
-
-@pytest.fixture
-def mail_server(test_ca):
-    with MailServer(ca=test_ca, protocols=("imap",)) as server:
-        yield server
+SERVER_PROTOCOLS = ("imap",)
 
 
 @pytest.fixture

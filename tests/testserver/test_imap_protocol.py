@@ -36,14 +36,8 @@ from tests.testserver.imap_helpers import (
     message,
     tagged,
 )
-from testserver.server import MailServer
 
-
-@pytest.fixture
-def mail_server(test_ca):
-    """IMAP alone is enough here (overrides the fixture `mail_peer` also uses)."""
-    with MailServer(ca=test_ca, protocols=("imap",)) as server:
-        yield server
+SERVER_PROTOCOLS = ("imap",)
 
 
 def test_capabilities_after_login(mail_peer):

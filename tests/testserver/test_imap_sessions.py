@@ -9,18 +9,12 @@ import re
 import threading
 import time
 
-import pytest
-
 from tests.testserver.imap_helpers import Raw, append, connect, flags_of, message, tagged
-from testserver.server import MailServer
 
 WAIT = 10.0  # generous: Dovecot pushes with a ~0.5 s delay, and the machine may be loaded
 
 
-@pytest.fixture
-def mail_server(test_ca):
-    with MailServer(ca=test_ca, protocols=("imap",)) as server:
-        yield server
+SERVER_PROTOCOLS = ("imap",)
 
 
 def idle_until(client, predicate, timeout: float = WAIT) -> list:

@@ -11,6 +11,7 @@ from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, HelpScreen, InputDialog
+from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.reader import ReaderPane
 
@@ -36,7 +37,8 @@ async def test_create_rename_delete_folder(mail_server):
         await pilot.press("f2")
         await _answer(pilot, "Projects-2026")
         await wait_for(pilot, lambda: "Projects-2026" in names() and "Projects" not in names())
-        app.open_folder("test", "Projects-2026")
+        tree = app.main.query_one(FolderTree)
+        tree.move_cursor(tree._folder_nodes[("test", "Projects-2026")])  # highlighted, not open
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
@@ -55,6 +57,8 @@ async def test_mark_all_read_and_toggle(mail_server):
         seen = lambda: sum("\\Seen" in m.flags for m in mail_server.store.messages(user.login))  # noqa: E731
         await wait_for(pilot, lambda: seen() == 1)
         await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
         await settle(pilot)
         await wait_for(pilot, lambda: seen() == 4)
         lst = app.screen.query_one(MessageList)

@@ -9,11 +9,13 @@ from textual.widgets import Input, TextArea
 
 from tests.ui.helpers import make_app, ready, seed, settle, wait_for
 from tuimail.ui.screens.composer import ComposerScreen
+from tuimail.ui.screens.dialogs import ConfirmDialog
 from tuimail.ui.screens.main import MainScreen
 
 
-async def run_from_palette(pilot, title: str) -> None:
-    """Ctrl+P, type the title, highlight the command with exactly that title, Enter."""
+async def run_from_palette(pilot, title: str, confirm: bool = False) -> None:
+    """Ctrl+P, type the title, highlight the command with exactly that title, Enter
+    (and y to the question it asks, with `confirm`)."""
     app = pilot.app
     before = app.screen
     await pilot.press("ctrl+p")
@@ -30,6 +32,10 @@ async def run_from_palette(pilot, title: str) -> None:
     await wait_for(pilot, lambda: index() is not None)
     commands.highlighted = index()
     await pilot.press("enter")
+    await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette))
+    await pilot.pause()
+    if app.screen is not before and isinstance(app.screen, ConfirmDialog) and confirm:
+        await pilot.press("y")
     await wait_for(pilot, lambda: app.screen is before)
     await pilot.pause()
 
@@ -42,7 +48,7 @@ async def test_mark_all_read_run_from_the_palette_reaches_the_server(mail_server
     async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview marks anything
         await ready(pilot)
         assert seen() == 0
-        await run_from_palette(pilot, "Mark all read")
+        await run_from_palette(pilot, "Mark all read", confirm=True)
         await wait_for(pilot, lambda: seen() == 3, timeout=20)
 
 

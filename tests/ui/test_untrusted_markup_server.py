@@ -150,7 +150,7 @@ async def test_folder_names_from_the_server_show_literally_in_tree_picker_toast_
         assert prompt == f"Rename {literal(evil)} to:" and "\x1b" not in prompt
         await pilot.press("escape")
         await settle(pilot)
-        app.open_folder("test", "[link='x]a")
+        tree.move_cursor(tree._folder_nodes[("test", "[link='x]a")])  # D: the highlighted one
         await settle(pilot)
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))

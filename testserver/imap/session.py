@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from testserver import faults as faultlib
+from testserver import sasl_oauth
 from testserver.faults import Fault
 from testserver.imap import fetch as fetchlib
 from testserver.imap.parser import (
@@ -203,6 +204,8 @@ class Session:
                 caps.append("LOGINDISABLED")
         elif self.user is None:
             caps.append("AUTH=PLAIN")
+            if self.store.tokens is not None:
+                caps += ["AUTH=OAUTHBEARER", "AUTH=XOAUTH2", "SASL-IR"]
         hidden = {c.upper() for c in self.server.disabled}
         for fault in self.faults:
             if fault.kind == "no_capability" and fault.data:
@@ -312,6 +315,11 @@ class Session:
                     raise Drop()
                 if fault.kind == "bye":
                     raise Bye(fault.message or "Server shutting down.")
+                if fault.kind == "garbage" and (
+                    fault.match is None or (self.sel is not None and self.sel.name == fault.match)
+                ):
+                    await self.send(fault.data)  # instead of an answer; the session goes on
+                    return
             self.busy = True
             result = await self.dispatch(tag, command, args)
             if result is None:
@@ -512,6 +520,9 @@ class Session:
             raise BadCommand("TLS is already active.")
         if faultlib.find(self.faults, "no_starttls"):
             raise BadCommand("Unknown command.")
+        bad = faultlib.find(self.faults, "starttls_bad")
+        if bad is not None:
+            raise BadCommand(bad.message or "STARTTLS is not available now.")
         inject = faultlib.find(self.faults, "inject_before_starttls")
         if inject is not None:
             self.out.append(inject.data)
@@ -568,7 +579,10 @@ class Session:
     async def cmd_authenticate(self, tag: str, args: list) -> str:
         if not args or not isinstance(args[0], str):
             raise BadCommand("AUTHENTICATE needs a mechanism.")
-        if args[0].upper() != "PLAIN":
+        mechanism = args[0].upper()
+        if mechanism in sasl_oauth.MECHANISMS and self.store.tokens is not None:
+            return await self._authenticate_oauth(mechanism, args)
+        if mechanism != "PLAIN":
             raise No("Unsupported authentication mechanism.")
         self._login_allowed()
         if len(args) > 1:
@@ -591,6 +605,36 @@ class Session:
         user = self.store.authenticate(login_s, password_s)
         self._record_auth(login_s, user)
         if user is None:
+            raise No("[AUTHENTICATIONFAILED] Authentication failed.")
+        return self._logged_in(user)
+
+    async def _continuation(self, challenge: bytes = b"") -> str:
+        self.put("+ " + base64.b64encode(challenge).decode("ascii"))
+        await self.flush()
+        line = await asyncio.wait_for(self.reader.readuntil(b"\n"), self.server.idle_timeout)
+        return line.decode("ascii", "replace").strip()
+
+    async def _authenticate_oauth(self, mechanism: str, args: list) -> str:
+        """OAUTHBEARER / XOAUTH2 (SASL-IR or one continuation); a bad token gets the error
+        challenge, the client's dummy answer, then NO [AUTHENTICATIONFAILED]."""
+        if not self.tls:
+            raise No("[PRIVACYREQUIRED] Authentication needs TLS.")
+        response = astring(args[1]) if len(args) > 1 else await self._continuation()
+        if response == "*":
+            raise BadCommand("Authentication aborted by client.")
+        try:
+            decoded = base64.b64decode("" if response == "=" else response, validate=True)
+        except ValueError as exc:
+            raise BadCommand("Invalid base64 data in continued response") from exc
+        login, _why = sasl_oauth.check(self.store.tokens, mechanism, decoded)
+        user = self.store.user(login) if login else None
+        self._record_auth(login or "", user)
+        if user is None:
+            answer = await self._continuation(
+                sasl_oauth.error_challenge(mechanism, self.store.oauth_issuer)
+            )
+            if answer == "*":
+                raise BadCommand("Authentication aborted by client.")
             raise No("[AUTHENTICATIONFAILED] Authentication failed.")
         return self._logged_in(user)
 

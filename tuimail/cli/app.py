@@ -22,7 +22,7 @@ def run_app(demo: bool = False) -> int:
     from tuimail.ui.settings import ui_settings
 
     ui, ui_problems = ui_settings(config.settings.get("ui"))
-    problems = _keymap_problems(config) + [f"{config.path}: {sentence}" for sentence in ui_problems]
+    problems = _keymap_problems(config)
     if problems:
         for line in problems:
             print(f"tuimail: {line}", file=sys.stderr)
@@ -33,6 +33,7 @@ def run_app(demo: bool = False) -> int:
         keymap=_keymap(config.keys),
         bell=bool(config.settings.get("bell", False)),
         ui=ui,
+        notes=[f"{config.path}: {sentence}" for sentence in ui_problems],
     )
     app.run()
     return 0
@@ -62,6 +63,9 @@ def _run_demo() -> int:
             os.makedirs(path, mode=0o700)
             os.environ[var] = path
         os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+        from tuimail.core.logs import setup
+
+        setup(console=False)  # the demo's log goes to its throwaway state directory too
         from tuimail.core.service import MailService
         from tuimail.ui.app import TuimailApp
         from tuimail.ui.demo import Demo

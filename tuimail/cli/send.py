@@ -73,6 +73,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     send.add_argument(
         "-b", dest="mode", default="m", choices=["m"], help="sendmail mode: only -bm (deliver)"
     )
+    for flag, what in (
+        ("-B", "body type (-B8BITMIME, as cron passes)"),
+        ("-N", "DSN notify (-N success,failure, as mutt passes)"),
+        ("-R", "DSN return (-R hdrs)"),
+        ("-V", "DSN envelope id"),
+    ):
+        send.add_argument(
+            flag,
+            dest=f"ignored_{flag[1]}",
+            metavar="X",
+            help=f"sendmail's {what}: accepted and ignored",
+        )
+    send.add_argument(
+        "-v", dest="sendmail_verbose", action="store_true", help="accepted (see --verbose)"
+    )
     send.add_argument(
         "--file", dest="message_file", metavar="FILE", help="read the message from FILE"
     )
@@ -80,7 +95,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "args",
         nargs="*",
         metavar="ADDRESS",
-        help="recipients; an argument without @ is read as the message file (as before)",
+        help="recipients; an argument without @ names the message file instead "
+        "(default: standard input)",
     )
     send.set_defaults(func=run_send)
 
@@ -262,7 +278,7 @@ def _message_source(args: argparse.Namespace) -> tuple[str | None, list[str]]:
         if "@" in arg:
             recipients.append(arg)
         elif path is None:
-            path = arg  # `tuimail send FILE`, as before sendmail compatibility
+            path = arg  # `tuimail send FILE`
         else:
             raise ValueError(f"{arg!r} is not an address (and the message file is {path!r})")
     return path, recipients
@@ -312,7 +328,7 @@ def run_send(args: argparse.Namespace) -> int:
     except PasswordError as exc:
         outbox = Outbox(account.name)
         entry = outbox.enqueue(message, sender, recipients)
-        return _err("send", f"{exc} The message is kept in the outbox ({entry.id}).")
+        return _err("send", f"{exc} The message is kept in the outbox ({entry.id}).", EXIT_USAGE)
     entry = asyncio.run(
         send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
     )
@@ -385,7 +401,7 @@ def run_outbox(args: argparse.Namespace) -> int:
             try:
                 password = _password(account)
             except PasswordError as exc:
-                status = _err("outbox", f"{account.name}: {exc}")
+                status = _err("outbox", f"{account.name}: {exc}", EXIT_USAGE)
                 continue
             for entry in asyncio.run(box.process(account, password, force=True)):
                 if entry.state not in ("sent", "partial"):

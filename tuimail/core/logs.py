@@ -37,17 +37,26 @@ _CREDENTIAL_LINE = re.compile(r"(?i)(\b(?:LOGIN|AUTHENTICATE|AUTH|PASS|APOP)\b)[
 _LITERAL = re.compile(r"(\{\d+\+?\})(?:\\r\\n|\r\n).*", re.S)
 
 
+_BODY_ITEM = re.compile(r"(?i)\b(BODY\[[^\]]*\](?:<\d+>)?|RFC822|RFC822\.TEXT)[ \t]+[^)\s].*", re.S)
+
+
 def _without_literal(message: str) -> str:
     """imapclient logs the first bytes of a literal (an APPENDed message, 8-bit search
-    text): keep the command and the size, never the content."""
+    text): keep the command and the size, never the content. A server line carrying a
+    body as a quoted string instead of a literal is cut after the item's name."""
     if "(literal)" in message:
         return "(literal not logged: message content)"
-    return _LITERAL.sub(r"\1 (literal not logged)", message)
+    message = _LITERAL.sub(r"\1 (literal not logged)", message)
+    return _BODY_ITEM.sub(r"\1 (content not logged)", message)
+
+
+REDACTED = "\u2022\u2022\u2022"  # "•••": no password can be built from it plus text
 
 
 def remember_secret(value: str) -> None:
-    """From now on `value` is written as *** in every log record (empty values ignored)."""
-    if value and len(value) >= 3:
+    """From now on `value` is written as ••• in every log record (values shorter than
+    three characters are ignored: they would blank out ordinary words)."""
+    if value and len(value) >= 3 and set(value) != {"\u2022"}:
         with _secrets_lock:
             _secrets.add(value)
 
@@ -56,9 +65,12 @@ def redact(text: str) -> str:
     """`text` with credentials removed: known secrets, and what follows LOGIN/AUTH/PASS."""
     with _secrets_lock:
         secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, "***")
+    for _ in range(len(secrets) + 1):  # a replacement can complete another occurrence
+        found = [secret for secret in secrets if secret in text]
+        if not found:
+            break
+        for secret in found:
+            text = text.replace(secret, REDACTED)
     return _CREDENTIAL_LINE.sub(r"\1 [redacted]", text)
 
 
@@ -97,11 +109,10 @@ def log_path() -> Path:
 def setup(*, verbose: bool = False, debug: bool = False, console: bool = True) -> Path | None:
     """Log to the file (and to stderr when asked); returns the file, or None if it could
     not be opened (then only stderr, if asked)."""
+    teardown()
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_tuimail", False):
-            root.removeHandler(handler)
-            handler.close()
+    for name in ("", "tuimail", *PROTOCOL_LOGGERS):
+        _saved_levels.setdefault(name, logging.getLogger(name).level)
     level = logging.DEBUG if debug else logging.INFO
     # Other libraries stay at INFO even with --debug: their debug output is not reviewed
     # for message content; tuimail's own and the protocol loggers go to DEBUG.
@@ -124,6 +135,22 @@ def setup(*, verbose: bool = False, debug: bool = False, console: bool = True) -
     if console and (verbose or debug):
         _add(root, logging.StreamHandler(sys.stderr), level, formatter, redactor)
     return path
+
+
+def teardown() -> None:
+    """Remove what `setup` added and restore the levels (the process can go on, as the
+    tests that call `tuimail.__main__.main` do)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_tuimail", False):
+            root.removeHandler(handler)
+            handler.close()
+    for name, level in _saved_levels.items():
+        logging.getLogger(name).setLevel(level)
+    _saved_levels.clear()
+
+
+_saved_levels: dict[str, int] = {}
 
 
 def _add(root, handler, level, formatter, redactor) -> None:

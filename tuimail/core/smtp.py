@@ -204,6 +204,7 @@ async def _transaction(
         raise _reply_error("EHLO", exc.code, exc.message) from exc
     except lost as exc:
         raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
+    log.debug("SMTP < EHLO extensions: %s", ",".join(sorted(smtp.esmtp_extensions)))
     try:
         plan = plan_envelope(
             sender,
@@ -241,7 +242,9 @@ async def _transaction(
         names = "; ".join(f"{a}: {r}" for a, r in refused.items())
         raise SubmitError(
             "temporary" if temporary else "permanent",
-            f"the server refused every recipient ({names})",
+            f"every recipient was refused ({names})"
+            if plan.refused
+            else f"the server refused every recipient ({names})",
             refused=refused,
         )
 

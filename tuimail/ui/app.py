@@ -7,6 +7,7 @@ on-screen messages. Service events arrive on other threads and hop over with
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -59,10 +60,12 @@ class TuimailApp(App[None]):
         start_sync: bool = True,
         wizard: Callable[[], Any] | None = None,
         ui: UiSettings | None = None,
+        notes: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.ui = ui or UiSettings()  # [ui]: list columns, mark_read_delay
+        self.start_notes = list(notes or [])  # config values ignored (said once on start)
         self.now = now  # a fixed clock for snapshots
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
@@ -77,6 +80,8 @@ class TuimailApp(App[None]):
         self.before_search: tuple[str, str] | None = None  # where Esc/q goes back to
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
+        self._action_queue: deque[tuple[Callable[[], str | None], str]] = deque()
+        self._action_running = False
         self.synced = False
         self._quitting = False
         if service is not None:
@@ -89,6 +94,8 @@ class TuimailApp(App[None]):
     def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
+        for note in self.start_notes:
+            notify(self, note, severity="warning", timeout=15)
         if self.service is None or not self.service.accounts:
             self.push_screen(self._make_wizard(), self.account_added)
             return
@@ -363,6 +370,22 @@ class TuimailApp(App[None]):
 
         self.work(lambda: service.raw_source(row), "raw", done)
 
+    def show_report(self, row: MessageRow) -> None:
+        """The delivery report of `row` on its own screen (c there: own DKIM check)."""
+        service = self.service
+        assert service is not None
+        nameserver = self.doctor_options.get("nameserver")
+
+        def check():
+            return service.delivery_report(row, check_dkim=True, nameserver=nameserver)
+
+        def done(report) -> None:
+            from tuimail.ui.screens.report import ReportScreen
+
+            self.push_screen(ReportScreen(report, check))
+
+        self.work(lambda: service.delivery_report(row), "report", done)
+
     def ask_save_attachments(self, rows: list[MessageRow]) -> None:
         if not rows or self.service is None:
             return
@@ -426,39 +449,128 @@ class TuimailApp(App[None]):
     # -- actions on messages ----------------------------------------------------------
 
     def message_action(self, action: str, rows: list[MessageRow]) -> None:
+        """An action typed on `rows`: the local store changes now (the list shows it at
+        once, the cursor is on the next message), the server is told in the order the
+        keys were typed (one queue), so a fast `s a s` flags, archives, then flags the
+        message the cursor moved to."""
         service = self.service
         if service is None:
             return
-        if action not in ("undo", "mark_all_read") and not rows:
+        if action == "undo":
+            self.queue_action(service.undo, "undo")
+            return
+        if action == "mark_all_read":
+            self.ask_mark_all_read()
+            return
+        if not rows:
             self.notify("No message selected.")
             return
+        if action == "delete" and service.deletes_for_ever(rows):
+            noun = "this message" if len(rows) == 1 else f"these {len(rows)} messages"
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._begin("delete", rows, "Deleted for ever.")
+
+            self.push_screen(
+                ConfirmDialog(f"Delete {noun} for ever? This cannot be undone."), answer
+            )
+            return
+        if action == "delete":
+            self._begin("delete", rows, "Deleted (u to undo)")
+        elif action == "archive":
+            self._begin("archive", rows, "Archived (u to undo)")
+        elif action == "flag":
+            self._begin("unflag" if rows[0].flagged else "flag", rows, "")
+        elif action == "toggle_read":
+            self._begin("unread" if rows[0].seen else "read", rows, "")
+
+    def _begin(self, action: str, rows: list[MessageRow], note: str) -> None:
+        service = self.service
+        assert service is not None
+        try:
+            remote = service.begin(action, rows)
+        except Exception as exc:
+            self.show_error(describe_error(exc))
+            return
+        self.reload_list()
+        self.refresh_folders()
 
         def job() -> str:
-            if action == "delete":
-                service.delete(rows)
-                return "Deleted (u to undo)"
-            if action == "archive":
-                service.archive(rows)
-                return "Archived (u to undo)"
-            if action == "flag":
-                service.set_flagged(rows, not rows[0].flagged)
-                return ""
-            if action == "toggle_read":
-                service.set_seen(rows, not rows[0].seen)
-                return ""
-            if action == "undo":
-                return service.undo()
-            if action == "mark_all_read":
-                n = service.mark_all_read(self.account, self.folder)
-                return f"Marked {n} message(s) read"
-            return ""
+            remote()
+            return note
 
-        def done(note: str) -> None:
-            if note:
-                notify(self, note, timeout=4)
-            self.reload_list()
+        self.queue_action(job, action)
 
-        self.work(job, f"action-{action}", done)
+    def ask_mark_all_read(self) -> None:
+        service = self.service
+        if service is None:
+            return
+        if not self.account or self.account == UNIFIED or self.folder == "__search__":
+            self.notify("Open a folder of an account first.")
+            return
+        account, folder = self.account, self.folder
+        try:
+            unread = service.unread_count(account, folder)
+        except Exception as exc:
+            self.show_error(describe_error(exc))
+            return
+        if not unread:
+            self.notify("Every message here is read already.")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.queue_action(
+                    lambda: (
+                        f"Marked {service.mark_all_read(account, folder)} message(s) read "
+                        "(u to undo)"
+                    ),
+                    "mark_all_read",
+                )
+
+        self.push_screen(
+            ConfirmDialog(f"Mark all {unread} unread message(s) in {sanitize(folder)} read?"),
+            answer,
+        )
+
+    def queue_action(self, fn: Callable[[], str | None], name: str) -> None:
+        """Run `fn` after every action queued before it (one at a time, in order); its
+        note is shown and the list re-read when it is done."""
+        self._action_queue.append((fn, name))
+        if not self._action_running:
+            self._next_action()
+
+    def _next_action(self) -> None:
+        if not self._action_queue or self._quitting:
+            self._action_running = False
+            return
+        self._action_running = True
+        fn, name = self._action_queue.popleft()
+
+        def finished(note: str | None, error: BaseException | None) -> None:
+            try:
+                if error is not None:
+                    self.show_error(describe_error(error), diagnose=_connection_error(error))
+                else:
+                    if self.last_error:  # it worked: an old error is over
+                        self.last_error = ""
+                        self.update_status()
+                    if note:
+                        notify(self, note, timeout=4)
+                self.reload_list()
+            finally:
+                self._next_action()
+
+        def runner() -> None:
+            try:
+                note = fn()
+            except Exception as exc:
+                self.hop(finished, None, exc)
+            else:
+                self.hop(finished, note, None)
+
+        self.run_worker(runner, thread=True, exit_on_error=False, name=f"action-{name}")
 
     def ask_move(self, rows: list[MessageRow], copy: bool) -> None:
         if not rows or self.service is None:
@@ -572,13 +684,40 @@ class TuimailApp(App[None]):
                 ),
             )
         else:
-            self.push_screen(
-                ConfirmDialog(f"Delete the folder {folder} and all its messages?"),
-                lambda yes: (
-                    yes
-                    and self.work(lambda: service.delete_folder(account, folder), "folder", after)
-                ),
+            self.ask_delete_folder()
+
+    def ask_delete_folder(self) -> None:
+        """Delete the folder highlighted in the folder tree (not the open one); INBOX and
+        the special folders are never offered."""
+        service, main = self.service, self.main
+        if service is None or main is None:
+            return
+        node = main.query_one(FolderTree).cursor_node
+        data = node.data if node is not None else None
+        if not data or not data[1] or data[0] == UNIFIED:
+            self.notify("Highlight a folder in the folder tree first (Tab).")
+            return
+        account, folder = data
+        if not service.can_delete_folder(account, folder):
+            notify(self, f"The folder {folder} cannot be deleted.")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            if (self.account, self.folder) == (account, folder):
+                inbox = service.special_folder(account, "inbox") or "INBOX"
+                self.open_folder(account, inbox)
+            self.work(
+                lambda: service.delete_folder(account, folder),
+                "folder",
+                lambda _r: self.refresh_folders(),
             )
+
+        self.push_screen(
+            ConfirmDialog(f"Delete the folder {sanitize(folder)} and all its messages?"),
+            answer,
+        )
 
     def sync_all(self) -> None:
         if self.service is not None:
@@ -620,7 +759,27 @@ class TuimailApp(App[None]):
     def compose_new(self) -> None:
         if self.service is None:
             return
-        self.open_composer(Draft(account=self._default_account()))
+        service, account = self.service, self._default_account()
+        try:
+            draft = service.new_draft(account)  # with the signature
+        except Exception:
+            draft = Draft(account=account)
+        self.open_composer(draft)
+
+    def resume_draft(self, row: MessageRow) -> None:
+        """A message in Drafts opens in the composer (headers, body, attachments)."""
+        service = self.service
+        if service is None:
+            return
+        self.work(lambda: service.resume_draft(row), "resume", self.open_composer)
+
+    def is_draft(self, row: MessageRow | None) -> bool:
+        if row is None or self.service is None:
+            return False
+        try:
+            return self.service.is_draft(row)
+        except Exception:
+            return False
 
     def open_composer(self, draft: Draft) -> None:
         assert self.service is not None
@@ -637,12 +796,18 @@ class TuimailApp(App[None]):
         service = self.service
         self.work(lambda: service.reply_draft(rows[0], all=all), "reply", self.open_composer)
 
-    def forward(self, rows: list[MessageRow]) -> None:
+    def forward(self, rows: list[MessageRow], as_attachment: bool = False) -> None:
+        """Forward inline (text quoted, attachments carried) or as a message/rfc822
+        attachment."""
         if not rows or self.service is None:
             self.notify("No message selected.")
             return
         service = self.service
-        self.work(lambda: service.forward_draft(rows[0]), "forward", self.open_composer)
+        self.work(
+            lambda: service.forward_draft(rows[0], as_attachment=as_attachment),
+            "forward",
+            self.open_composer,
+        )
 
     def send_draft(self, screen: ComposerScreen, draft: Draft) -> None:
         service = self.service
@@ -652,6 +817,8 @@ class TuimailApp(App[None]):
             self.notify("Message sent.")
             if screen.is_current:
                 screen.dismiss(None)
+            self.reload_list()
+            self.refresh_folders()
 
         def job() -> None:
             try:
@@ -816,6 +983,28 @@ class TuimailApp(App[None]):
             f"Run every check on the current account's servers ({self.diagnose_key()})",
             self.action_diagnose,
         )
+        yield from self._folder_commands()
+
+    def _folder_commands(self):
+        """ "Open folder X" for every folder: a folder is a few letters away, wherever the
+        focus is (the palette parses titles as markup: names are escaped)."""
+        from textual.markup import escape
+
+        if self.service is None:
+            return
+        try:
+            folders = self.service.folders()
+        except Exception:  # the store is busy: no folder commands this time
+            return
+        several = len({f.account for f in folders}) > 1
+        for folder in folders:
+            name = sanitize(folder.name)
+            shown = f"{sanitize(folder.account)}/{name}" if several else name
+            yield SystemCommand(
+                f"Open folder {escape(shown)}",
+                "Show this folder's messages",
+                lambda f=folder: self.open_folder(f.account, f.name),
+            )
 
     async def action_quit(self) -> None:
         self._quitting = True
@@ -829,8 +1018,9 @@ class TuimailApp(App[None]):
 
 
 def _user_job(name: str) -> bool:
-    """Workers that run something the user asked for (not reading, previews, watching)."""
-    return name.startswith("action-") or name in (
+    """Workers that run something the user asked for (not reading, previews, watching).
+    Queued message actions ("action-*") catch their own errors: they clear it themselves."""
+    return name in (
         "move",
         "folder",
         "send",

@@ -4,8 +4,8 @@
     columns = ["date", "from", "subject", "size"]
     mark_read_delay = 3      # seconds a preview must stay on screen; 0 = at once; -1 = never
 
-Invariant: `ui_settings` never raises; a bad value is reported as a sentence and the
-default is used in its place.
+Invariant: `ui_settings` never raises; a bad value is reported as a sentence (the app
+shows it when it starts) and the default is used in its place.
 """
 
 from __future__ import annotations

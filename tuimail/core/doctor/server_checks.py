@@ -7,6 +7,7 @@ connection that was secured and verified.
 from __future__ import annotations
 
 import asyncio
+import imaplib
 import poplib
 import socket
 import ssl
@@ -27,6 +28,7 @@ from tuimail.core.doctor.login_checks import (
 )
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
+from tuimail.core.errors import MailError, ServerBusy, TimedOut
 from tuimail.core.secrets import Secret
 from tuimail.core.tls import CertificatePinError, describe_ssl_error
 
@@ -58,12 +60,16 @@ def check_server(
     in_clear = settings.security == "plain" and password is not None
     if in_clear:
         password = None  # never sent unencrypted, whatever the settings say
-    if kind == "smtp":
-        results += asyncio.run(_smtp(group, account, password, timeout, address, in_clear))
-    elif kind == "pop3":
-        results += _pop3(group, account, password, timeout, address, in_clear)
-    else:
-        results += _imap(group, account, password, timeout, address, in_clear)
+    start = time.monotonic()
+    try:
+        if kind == "smtp":
+            results += asyncio.run(_smtp(group, account, password, timeout, address, in_clear))
+        elif kind == "pop3":
+            results += _pop3(group, account, password, timeout, address, in_clear)
+        else:
+            results += _imap(group, account, password, timeout, address, in_clear)
+    except Exception as exc:  # whatever a server sends ends as a failure line, never a traceback
+        results.append(_lost(group, "conversation", exc, time.monotonic() - start))
     return results
 
 
@@ -195,8 +201,8 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
         client = open_imap(s, account.ca_file, timeout, address=address)
     except (ssl.SSLError, TLSRequiredError) as exc:
         return [_tls_failure(group, s, exc, time.monotonic() - start)]
-    except OSError as exc:
-        return [_lost(group, "tls", exc, time.monotonic() - start)]
+    except (OSError, MailError, imaplib.IMAP4.error) as exc:
+        return [_lost(group, "greeting", exc, time.monotonic() - start)]
     try:
         results = _tls_results(group, s, _ssl_of(client.socket()), time.monotonic() - start)
         caps = {c.decode().upper() for c in client.capabilities()}
@@ -249,8 +255,8 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
         pop = open_pop3(s, account.ca_file, timeout, address=address)
     except (ssl.SSLError, TLSRequiredError) as exc:
         return [_tls_failure(group, s, exc, time.monotonic() - start)]
-    except OSError as exc:
-        return [_lost(group, "tls", exc, time.monotonic() - start)]
+    except (OSError, MailError, poplib.error_proto) as exc:
+        return [_lost(group, "greeting", exc, time.monotonic() - start)]
     try:
         results = _tls_results(group, s, _ssl_of(pop.sock), time.monotonic() - start)
         try:
@@ -379,11 +385,22 @@ def _ssl_of(sock: Any) -> ssl.SSLSocket | None:
 
 
 def _lost(group: str, name: str, exc: BaseException, took: float) -> CheckResult:
-    return CheckResult(
-        name,
-        group,
-        "failure",
-        f"the connection failed: {exc or type(exc).__name__}",
-        "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)",
-        took,
-    )
+    """A failure line for a connection that failed; the server's own words when it said
+    something (a BYE or -ERR greeting, bytes that are not the protocol)."""
+    fix = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
+    if isinstance(exc, MailError):
+        seen = exc.message or exc.kind
+        if exc.server_text:
+            words = (
+                exc.server_text if len(exc.server_text) <= 120 else exc.server_text[:120] + "..."
+            )
+            seen += f' (it said "{words}")'
+        if isinstance(exc, ServerBusy):
+            fix = "the server is busy or closed to new connections: try again later"
+        elif isinstance(exc, TimedOut):
+            fix = "the server is slow or does not answer: try again later, or raise --timeout"
+    elif isinstance(exc, TimeoutError):
+        seen = "the server did not answer in time"
+    else:
+        seen = f"the connection failed: {exc or type(exc).__name__}"
+    return CheckResult(name, group, "failure", seen, fix, took)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import imaplib
+import logging
 import re
 import socket
 import ssl
@@ -19,6 +20,8 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from tuimail.core.account import Account
 from tuimail.core.connect import open_imap
+from tuimail.core.errors import MailError, Refused, TimedOut
+from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 
 DEFAULT_TIMEOUT = 30.0
@@ -55,8 +58,10 @@ def connect(
     """Open, secure and log in; the caller closes it with `close_quietly`."""
     client = open_imap(account.incoming, ca_file or account.ca_file, timeout)
     # imapclient turns on imaplib's line-by-line debug logging (every FETCH line goes
-    # through logging: slow on big folders, and commands are logged). Off.
-    client._imap.debug = 0
+    # through logging: slow on big folders). Off, unless `tuimail --debug` asked for the
+    # conversation (tuimail/core/logs.py keeps credentials and message content out).
+    conversation = logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG)
+    client._imap.debug = 4 if conversation else 0  # 4: lines only, never literals
     try:
         client.login(account.login, reveal(password))
     except LoginError as exc:
@@ -69,7 +74,7 @@ def connect(
             f"{_text(exc) or 'wrong user name or password'}"
         ) from None
     except BaseException:
-        close_quietly(client)
+        drop_quietly(client)  # nothing more is sent on a connection that failed like this
         raise
     return client
 
@@ -105,6 +110,26 @@ def close_quietly(client: IMAPClient | None) -> None:
             pass
 
 
+def drop_quietly(client: IMAPClient | None) -> None:
+    """Close the socket without a word (no LOGOUT): for a connection that broke."""
+    if client is None:
+        return
+    try:
+        client.shutdown()
+    except Exception:
+        pass
+
+
+def keeps_connection(exc: BaseException) -> bool:
+    """True when `exc` came with a complete answer (a NO or BAD, or our own sentence about
+    one), so the connection is still in step and may be used again. Anything else (a
+    protocol violation, a timeout, a lost connection, an error while parsing) leaves the
+    stream in an unknown state: the connection is dropped before anything else is sent."""
+    if isinstance(exc, ImapError | Refused):
+        return True
+    return isinstance(exc, imaplib.IMAP4.error) and not isinstance(exc, imaplib.IMAP4.abort)
+
+
 def is_connection_error(exc: BaseException) -> bool:
     if isinstance(exc, CONNECTION_ERRORS):
         return True
@@ -119,6 +144,10 @@ def describe(exc: BaseException) -> str:
     """A sentence for the user about an IMAP failure."""
     if isinstance(exc, ImapError):
         return str(exc)
+    if isinstance(exc, TimedOut):
+        return "the mail server did not answer in time"
+    if isinstance(exc, MailError) and exc.message:
+        return sanitize(exc.message)
     if isinstance(exc, ssl.SSLError):
         from tuimail.core.tls import describe_ssl_error
 

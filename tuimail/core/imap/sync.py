@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from imapclient import IMAPClient
 
 from tuimail.core.account import Account
+from tuimail.core.connect import bulk
+from tuimail.core.errors import ProtocolViolation, TimedOut
 from tuimail.core.imap.names import ListEntry, ListRefused, list_folders
 from tuimail.core.imap.session import (
     Connector,
@@ -49,6 +51,7 @@ from tuimail.core.imap.session import (
     describe,
     is_connection_error,
     is_protocol_violation,
+    keeps_connection,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
 
@@ -277,20 +280,25 @@ class SyncEngine:
 
     def _retrying(self, step: Callable[[], object]):
         """Run a step; on a lost connection reconnect and run it again (idempotent).
-        A timeout on a connection made for this attempt is not retried: the server is not
-        answering, and each retry would make the user wait the whole timeout again."""
+
+        Whatever failed without a complete answer (protocol violation, timeout, lost
+        connection) drops the connection first: nothing more is sent on it, and the next
+        step connects afresh. A protocol violation is not retried (the server would do it
+        again), nor is a timeout (each retry would make the user wait the whole timeout
+        again)."""
         for attempt in range(RETRIES):
-            had_connection = self._client is not None
             try:
                 return step()
             except Exception as exc:
-                if not is_connection_error(exc) or attempt == RETRIES - 1:
+                if not keeps_connection(exc):
+                    self.drop_connection()
+                if (
+                    isinstance(exc, ProtocolViolation | TimedOut | TimeoutError)
+                    or not is_connection_error(exc)
+                    or is_protocol_violation(exc)
+                    or attempt == RETRIES - 1
+                ):
                     raise
-                if isinstance(exc, TimeoutError) and not had_connection:
-                    raise
-                if is_protocol_violation(exc):
-                    raise
-                self.drop_connection()
                 time.sleep(min(0.2 * 2**attempt, 2.0))
         raise AssertionError("unreachable")
 
@@ -315,11 +323,20 @@ class SyncEngine:
         )
         # INBOX first: it is what the user looks at.
         names.sort(key=lambda n: n.upper() != "INBOX")
-        for name in names:
+        for index, name in enumerate(names):
             try:
                 result.folders.append(self._retrying(lambda n=name: self.sync_folder(n)))
             except Exception as exc:
                 result.errors.append(f"{_safe(name)}: {describe(exc)}")
+                if isinstance(exc, TimedOut | TimeoutError) and names[index + 1 :]:
+                    # The server does not answer in time: the pass ends here, within the
+                    # account's timeout, rather than waiting that long once per folder.
+                    left = len(names) - index - 1
+                    result.errors.append(
+                        f"{left} other folder{'s' if left != 1 else ''} not synced this time "
+                        "(the mail server did not answer in time)"
+                    )
+                    break
         result.seconds = time.perf_counter() - started
         return result
 
@@ -618,13 +635,15 @@ class SyncEngine:
 
     def _download_bodies(self, folder_id: int) -> None:
         rows = self.store.conn.execute(
-            "SELECT id, uid FROM messages m WHERE folder_id = ? AND uid IS NOT NULL AND "
+            "SELECT id, uid, size FROM messages m WHERE folder_id = ? AND uid IS NOT NULL AND "
             "NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id) ORDER BY uid DESC",
             (folder_id,),
         ).fetchall()
         for start in range(0, len(rows), 200):
-            chunk = dict((uid, mid) for mid, uid in rows[start : start + 200])
-            data = self.client.fetch(uid_set(chunk), [b"UID", b"BODY.PEEK[]"])
+            chunk = dict((uid, mid) for mid, uid, _size in rows[start : start + 200])
+            expected = sum(size for _mid, _uid, size in rows[start : start + 200])
+            with bulk(self.client, expected):  # the sizes we stored, not the answer's
+                data = self.client.fetch(uid_set(chunk), [b"UID", b"BODY.PEEK[]"])
             for uid, item in data.items():
                 raw = item.get(b"BODY[]")
                 if uid in chunk and raw is not None:
@@ -653,7 +672,8 @@ class SyncEngine:
                     f"the folder {row.folder} changed on the server; sync it and open the "
                     "message again"
                 )
-            data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
+            with bulk(self.client, row.size):  # time for the size we stored
+                data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
             # Only the UID asked for: a server may add FETCH data for other messages.
             raw = data.get(row.uid, {}).get(b"BODY[]")
             if raw is not None:

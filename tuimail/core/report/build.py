@@ -20,6 +20,7 @@ from tuimail.core.mime.charsets import decode_header_bytes
 from tuimail.core.mime.headers import (
     decode_header_value,
     parse_addresses,
+    parse_date,
     parse_header_fields,
     split_header_block,
 )
@@ -53,6 +54,14 @@ def build_report(raw: bytes, *, own_domains: tuple[str, ...] = ()) -> DeliveryRe
     times = [h.time for h in hops if h.time is not None]
     if len(times) >= 2:
         report.total_seconds = (times[-1] - times[0]).total_seconds()
+
+    date = next((v for n, v in fields if n == "date"), None)
+    report.written = parse_date(date)
+    if report.written is not None and times:
+        try:
+            report.written_to_first_hop = (times[0] - report.written).total_seconds()
+        except (OverflowError, ValueError):
+            report.written = None
 
     provider_orgs, entry_position = _provider(received, hops, own_domains)
     report.provider = ", ".join(sorted(provider_orgs))
@@ -88,6 +97,7 @@ def build_report(raw: bytes, *, own_domains: tuple[str, ...] = ()) -> DeliveryRe
 
     from_pairs = _addresses(fields, "from")
     from_name, from_addr = from_pairs[0] if from_pairs else ("", "")
+    from_name, from_addr = _cut(from_name), _cut(from_addr)
     report.from_header = sanitize(f"{from_name} <{from_addr}>" if from_name else from_addr)
     report.from_domain = sanitize(from_addr.rpartition("@")[2].strip().lower().rstrip("."))
     report.dkim_signatures = _signatures(fields)
@@ -104,6 +114,11 @@ def build_report(raw: bytes, *, own_domains: tuple[str, ...] = ()) -> DeliveryRe
     return report
 
 
+def _cut(text: str, limit: int = 300) -> str:
+    """Header text shown in the report is bounded (a 100 kB display name is absurd)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _count_received(block: bytes) -> int:
     """Received headers in the whole header block (even past what is read), any line ends."""
     if b"\r" in block:
@@ -114,7 +129,7 @@ def _count_received(block: bytes) -> int:
 def _addresses(fields: list[tuple[str, bytes]], name: str) -> list[tuple[str, str]]:
     for n, v in fields:
         if n == name:
-            return parse_addresses(decode_header_value(v))[:50]
+            return [(_cut(n), _cut(a)) for n, a in parse_addresses(decode_header_value(v))[:50]]
     return []
 
 

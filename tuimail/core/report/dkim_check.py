@@ -66,6 +66,8 @@ def _verify(raw: bytes, index: int, resolver: Resolver) -> tuple[str, str]:
     try:
         verifier = dkim.DKIM(raw, logger=_quiet, minkey=1024)
         ok = verifier.verify(idx=index, dnsfunc=txt)
+    except dkim.ValidationError as exc:  # body hash mismatch, expired, bad tags
+        return "fail", f"the signature does not verify ({exc})"
     except dkim.DKIMException as exc:
         return "error", f"the signature cannot be checked: {exc}"
     except Exception as exc:  # dkimpy on hostile input: a sentence, not a crash

@@ -85,8 +85,8 @@ def _psl():
 def org_domain(domain: str) -> str:
     """The registrable domain: mail.google.com -> google.com, a.b.co.uk -> b.co.uk."""
     domain = domain.strip().strip(".").lower()
-    if not domain or "." not in domain:
-        return domain
+    if not domain or "." not in domain or domain.replace(".", "").isdigit() or ":" in domain:
+        return domain  # a single label or an IP address: nothing to shorten
     psl = _psl()
     if psl is not None:
         try:

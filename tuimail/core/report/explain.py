@@ -6,7 +6,9 @@ import re
 
 from tuimail.core.report.domains import org_domain
 from tuimail.core.report.model import DeliveryReport, Explanation, Verdict
-from tuimail.core.report.received import duration
+from tuimail.core.report.received import LARGE_DELAY, duration
+
+CLOCK_AHEAD = 5 * 60.0  # a Date this far after the first hop: the sender's clock is ahead
 
 _POLICY = re.compile(r"\bp=([A-Za-z]+)")
 
@@ -77,6 +79,26 @@ def route_explanations(report: DeliveryReport) -> list[Explanation]:
                 "warning",
                 f"{report.omitted_hops} older Received headers are counted but not read "
                 "(too many to be real).",
+            )
+        )
+    gap = report.written_to_first_hop
+    if gap is not None and gap >= LARGE_DELAY:
+        out.append(
+            Explanation(
+                "route",
+                "warning",
+                f"The message is dated {duration(gap)} before the first server received it: "
+                "it waited on the sender's side (an outbox, a queue), or the sender's clock "
+                "is behind.",
+            )
+        )
+    elif gap is not None and gap <= -CLOCK_AHEAD:
+        out.append(
+            Explanation(
+                "route",
+                "warning",
+                f"The message is dated {duration(-gap)} after the first server received it: "
+                "the sender's clock is ahead (or the Date header was set on purpose).",
             )
         )
     unencrypted = [h for h in report.hops if h.encrypted is False and not h.local]

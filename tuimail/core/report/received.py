@@ -93,6 +93,8 @@ def _parse_one(number: int, value: str) -> Hop:
     elif date_text and when is None:
         notes.append("its time stamp could not be read")
     protocol = _first_word(with_clause)
+    if protocol.lower() == "microsoft" and "smtp" in with_clause.lower():
+        protocol = "Microsoft-SMTP"  # "with Microsoft SMTP Server (version=TLS1_2, ...)"
     encrypted, authenticated = _security(
         protocol, with_clause + " " + from_clause + " " + by_clause
     )

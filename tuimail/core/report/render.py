@@ -11,17 +11,17 @@ Line = tuple[str, str]
 
 
 def _security(hop: Hop) -> str:
-    if hop.local:
-        words = "on one machine"
-    elif hop.encrypted is True:
-        words = "encrypted"
+    if hop.encrypted is True:
+        words = ["encrypted"]
     elif hop.encrypted is False:
-        words = "NOT encrypted"
+        words = ["not encrypted" if hop.local else "NOT encrypted"]
     else:
-        words = "encryption unknown"
+        words = [] if hop.local else ["encryption unknown"]
+    if hop.local:
+        words.append("on one machine")
     if hop.authenticated:
-        words += ", sender logged in"
-    return words
+        words.append("sender logged in")
+    return ", ".join(words)
 
 
 def hop_lines(hop: Hop) -> list[Line]:
@@ -46,7 +46,16 @@ def hop_lines(hop: Hop) -> list[Line]:
 
 
 def report_lines(report: DeliveryReport) -> list[Line]:
-    lines: list[Line] = [("heading", "Route (oldest first)")]
+    lines: list[Line] = []
+    if report.warnings:  # first: what people most need to see
+        lines.append(("heading", "Warnings"))
+        for w in report.warnings:
+            lines.append((w.level, f" ! {w.text}"))
+        lines.append(("plain", ""))
+    lines.append(("heading", "Route (oldest first)"))
+    if report.written is not None:
+        when = report.written.strftime("%Y-%m-%d %H:%M:%S %z")
+        lines.append(("plain", f"    written {when} (the Date header: the sender's clock)"))
     if report.omitted_hops:
         lines.append(("warning", f" … {report.omitted_hops} older hops not read"))
     for hop in report.hops:
@@ -61,11 +70,6 @@ def report_lines(report: DeliveryReport) -> list[Line]:
     lines.append(("heading", "What it means"))
     for e in report.explanations:
         lines.append((e.level, f" {e.text}"))
-    if report.warnings:
-        lines.append(("plain", ""))
-        lines.append(("heading", "Warnings"))
-        for w in report.warnings:
-            lines.append((w.level, f" ! {w.text}"))
     if report.dkim_checks is not None:
         lines.append(("plain", ""))
         lines.append(("heading", "tuimail's own DKIM check"))

@@ -69,14 +69,14 @@ def sender_warnings(
             )
         else:
             label = org.split(".")[0] if org else ""
-            for word in _WORDS.findall(from_name.lower()):
-                brand = BRANDS.get(word)
-                if brand and label != org_domain(brand).split(".")[0] and word not in org:
+            for word in _WORDS.findall(from_name):
+                brand = BRANDS.get(word.lower())
+                if brand and label != org_domain(brand).split(".")[0] and word.lower() not in org:
                     out.append(
                         Explanation(
                             "sender",
                             "warning",
-                            f"The name shown, '{shown}', names {word.capitalize()}, but the "
+                            f"The name shown, '{shown}', names {word}, but the "
                             f"message is from {sanitize(domain)}, not {brand}.",
                         )
                     )

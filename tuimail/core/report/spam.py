@@ -30,7 +30,13 @@ RULES = {
     "RDNS_NONE": "the sending server's address has no host name (reverse DNS)",
     "RDNS_DYNAMIC": "the sending server's host name looks like a home connection",
     "URIBL_": "a link in the message points to a domain on a spam block list",
-    "RCVD_IN_": "the sending server is on a block list (or an allow list)",
+    "RCVD_IN_DNSWL_NONE": "the sending server is on an allow list, with no trust given",
+    "RCVD_IN_DNSWL": "the sending server is on an allow list of known senders",
+    "RCVD_IN_": "the sending server is on a block list",
+    "HEADER_FROM_DIFFERENT_DOMAINS": "the From domain differs from the envelope's (normal for lists)",
+    "AWL": "an adjustment from this sender's past scores",
+    "TXREP": "an adjustment from this sender's past scores",
+    "RP_MATCHES_RCVD": "the bounce address matches the sending server",
     "HTML_MESSAGE": "the message contains HTML (a small, harmless sign)",
     "HTML_IMAGE_ONLY": "the message is mostly images with little text",
     "MIME_HTML_ONLY": "HTML only, no plain-text version",
@@ -44,16 +50,19 @@ RULES = {
     "PYZOR_CHECK": "the message is listed in the Pyzor spam database",
     "RAZOR2_": "the message is listed in the Razor spam database",
     "DCC_CHECK": "the message was sent in bulk (DCC)",
-    "T_": "a test rule",
 }
 
 
 def explain_rule(name: str) -> str:
+    """A few words for a SpamAssassin rule name ("" if unknown); T_ rules are on trial."""
     upper = name.upper()
+    trial = upper.startswith("T_")
+    if trial:
+        upper = upper[2:]
     for prefix in sorted(RULES, key=len, reverse=True):
         if upper.startswith(prefix):
-            return RULES[prefix]
-    return ""
+            return RULES[prefix] + (" (a rule on trial)" if trial else "")
+    return "a rule on trial" if trial else ""
 
 
 def read_spam(headers: list[tuple[str, str]]) -> SpamInfo | None:

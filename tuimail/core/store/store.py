@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -193,12 +194,28 @@ def _row_values(folder_id: int, msg: NewMessage, s: HeaderSummary, flags: tuple)
     )  # fmt: skip
 
 
+def _private_files(path: Path) -> None:
+    """The store is created 0600 before SQLite opens it (its -wal and -shm files take the
+    database's mode); an existing store, its -wal/-shm and directory looser than that are
+    tightened."""
+    from tuimail.core.private import tighten
+
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+    except OSError:
+        pass  # SQLite reports the real problem when it opens the file
+    tighten(path.parent)
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        tighten(name)
+
+
 class Store:
     """The mail cache. Safe to share between threads: each thread gets its own connection."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private_files(self.path)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
