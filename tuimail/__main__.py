@@ -86,8 +86,15 @@ def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str
 def main(argv: list[str] | None = None) -> int:
     from tuimail.core.private import tighten_all, use_private_umask
 
-    use_private_umask()  # before anything is created: files 0600, directories 0700
-    tighten_all()
+    previous = use_private_umask()  # before anything is created: files 0600, dirs 0700
+    try:
+        tighten_all()
+        return _main(argv)
+    finally:
+        os.umask(previous)  # a caller in the same process (a test) gets its own back
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     if argv is None:
         argv = sendmail_argv(parser, sys.argv[1:], sys.argv[0])

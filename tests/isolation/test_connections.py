@@ -142,3 +142,23 @@ def test_a_dripping_server_cannot_stretch_the_sync_past_the_timeout(mail_server,
     # Dripping the whole answer takes 40 s; connecting and listing takes a few answers
     # of 0.25 s each. The pass ends well before the answer could have been dripped.
     assert seconds < 30, seconds
+
+
+def test_a_dripping_pop3_server_cannot_stretch_a_download(mail_server, tmp_path) -> None:
+    """POP3 too: a 60 KB RETR dripped at 1 KiB/s ends at the account's timeout (the old
+    per-line allowance let every short line through, so the download never timed out)."""
+    from tests.pop3.helpers import message as pop3_message
+    from tests.pop3.helpers import pop3_account
+    from tuimail.core.pop3 import Pop3Error, fetch
+    from tuimail.core.pop3_state import StorePop3State
+
+    user = mail_server.new_user()
+    mail_server.deliver(user, pop3_message(1, b"a line of text in the body\r\n" * 2200))
+    account = pop3_account(mail_server, user, extra={"timeout": 2.0})
+    mail_server.faults.add(protocol="pop3", kind="drip", chunk=256, delay=0.25)
+    state = StorePop3State(tmp_store(tmp_path))
+    started = time.monotonic()
+    with pytest.raises(Pop3Error) as raised:
+        fetch(account, user.password, state)
+    assert "in time" in str(raised.value)
+    assert time.monotonic() - started < 40  # dripping the whole message takes 60 s

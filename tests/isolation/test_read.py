@@ -54,3 +54,23 @@ def test_read_shows_pop3_mail_from_the_store(test_ca, capsys) -> None:
     assert "Subject: message 2" in out and "The second body." in out
     assert main(["read", "999", "--account", "pop"]) == 2
     assert "no message with number 999" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("how", ["reply", "forward", "forward as attachment"])
+def test_reply_and_forward_of_mail_nested_1000_deep(how) -> None:
+    from tuimail.core import compose
+    from tuimail.core.account import Account, ServerSettings
+
+    me = Account(
+        name="w",
+        email="me@example.test",
+        username="me",
+        incoming=ServerSettings("imap.example.test", 993, "tls"),
+        outgoing=ServerSettings("smtp.example.test", 465, "tls"),
+    )
+    raw = hostile_mail.nested(1000)
+    if how == "reply":
+        draft = compose.reply(raw, me)
+    else:
+        draft = compose.forward(raw, me, as_attachment=how.endswith("attachment"))
+    assert "nested deep" in draft.subject

@@ -900,9 +900,22 @@ class TuimailApp(App[None]):
 
         self.push_screen(
             DiagnoseScreen(
-                service.accounts[name], password=service.password_for, options=self.doctor_options
+                service.accounts[name],
+                password=service.password_for,
+                options=self.doctor_options,
+                on_trust=self.trust_account_keys,
             )
         )
+
+    def trust_account_keys(self, account) -> None:
+        """The user trusted a server's new key (Diagnose): saved, and used from now on."""
+        from tuimail.core.config import save_account
+
+        save_account(account)
+        service = self.service
+        if service is not None:
+            service.replace_account(account)
+            self.work(lambda: service.start_account(account.name), "sync")
 
     # -- help and palette -------------------------------------------------------------
 
