@@ -98,3 +98,51 @@ def device_sign_in(server, user, account):
     server.oauth.approve_device(device.user_code, user.login, user.password)
     token_set = flows.poll_device(ep, device, sleep=lambda s: time.sleep(min(s, 1.1)))
     return tokens.signed_in(account, token_set)
+
+
+BROWSER_SCRIPT = '''#!{python}
+"""Plays the person at the browser: signs in on the authorization server's page and
+follows its redirect to tuimail's loopback listener."""
+import ssl, sys, urllib.error, urllib.request
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+url = sys.argv[1]
+query = {{k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}}
+form = query | {{"login": {login!r}, "password": {password!r}, "action": {action!r}}}
+context = ssl.create_default_context(cafile={ca!r})
+
+
+class Keep(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), Keep)
+request = urllib.request.Request({issuer!r} + "/authorize", data=urlencode(form).encode())
+try:
+    opener.open(request, timeout=30)
+    sys.exit("no redirect")
+except urllib.error.HTTPError as exc:
+    location = exc.headers["Location"]
+with urllib.request.urlopen(location, timeout=30) as answer:
+    sys.exit(0 if answer.status == 200 else 1)
+'''
+
+
+def browser_script(tmp_path, server, user, *, approve: bool = True):
+    """An executable for BROWSER= that plays the browser (see BROWSER_SCRIPT)."""
+    import sys
+
+    path = tmp_path / "fake-browser"
+    path.write_text(
+        BROWSER_SCRIPT.format(
+            python=sys.executable,
+            login=user.login,
+            password=user.password,
+            action="approve" if approve else "deny",
+            ca=str(server.ca_file),
+            issuer=server.oauth.issuer,
+        )
+    )
+    path.chmod(0o700)
+    return path

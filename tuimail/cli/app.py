@@ -20,6 +20,9 @@ def run_app(demo: bool = False, compose=None) -> int:
     except ConfigError as exc:
         print(f"tuimail: {exc}", file=sys.stderr)
         return 2
+    from tuimail.ui.settings import ui_settings
+
+    ui, ui_problems = ui_settings(config.settings.get("ui"))
     problems = _keymap_problems(config)
     if problems:
         for line in problems:
@@ -31,6 +34,8 @@ def run_app(demo: bool = False, compose=None) -> int:
         keymap=_keymap(config.keys),
         bell=bool(config.settings.get("bell", False)),
         compose=compose,
+        ui=ui,
+        notes=[f"{config.path}: {sentence}" for sentence in ui_problems],
     )
     app.run()
     return 0
