@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "send",
     "doctor",
     "completions",
+    "compose",
 ]
 
 
@@ -73,6 +74,8 @@ def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str
         return ["send", *argv]
     if not argv:
         return argv
+    if argv[0][:7].lower() == "mailto:":  # a desktop handing over a mailto: link
+        return ["compose", *argv]
     first = argv[0].split("=", 1)[0]
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if first in parser._option_string_actions or first in commands:

@@ -365,3 +365,15 @@ async def test_the_unified_inbox_shows_the_account(mail_server):
         await wait_for(pilot, lambda: lst.count == 2)
         rows = [_row_text(lst, i) for i in range(2)]
         assert any("work" in r for r in rows) and any("home" in r for r in rows)
+
+
+async def test_a_bad_ui_setting_is_said_when_the_app_starts(mail_server):
+    user = mail_server.new_user()
+    _settings, problems = ui_settings({"columns": ["date", "[b]colour"]})
+    app = make_app(mail_server, user)
+    app.start_notes = [f"/home/x/config.toml: {p}" for p in problems]
+    async with app.run_test(size=(100, 24)) as pilot:
+        await ready(pilot)
+        notes = [n for n in app._notifications if "config.toml" in n.message]
+        assert len(notes) == 1 and notes[0].markup is False
+        assert "[b]colour" in notes[0].message and notes[0].severity == "warning"

@@ -59,10 +59,12 @@ class TuimailApp(App[None]):
         bell: bool = False,
         start_sync: bool = True,
         wizard: Callable[[], Any] | None = None,
+        compose: Any = None,
         ui: UiSettings | None = None,
         notes: list[str] | None = None,
     ) -> None:
         super().__init__()
+        self._compose_start = compose  # a MailtoStart: open on a new message
         self.service = service
         self.ui = ui or UiSettings()  # [ui]: list columns, mark_read_delay
         self.start_notes = list(notes or [])  # config values ignored (said once on start)
@@ -106,6 +108,27 @@ class TuimailApp(App[None]):
         self.push_screen(MainScreen())
         if self.start_sync:
             self.run_worker(self.service.start, thread=True, exit_on_error=False, name="sync")
+        if self._compose_start is not None:
+            start, self._compose_start = self._compose_start, None
+            self.compose_from(start)
+
+    def compose_from(self, start) -> None:
+        """A new message from a mailto: link or `tuimail compose` (already sanitised)."""
+        if self.service is None:
+            return
+        account = self._default_account()
+        try:
+            draft = self.service.new_draft(account)  # with the signature
+        except Exception:
+            draft = Draft(account=account)
+        draft.to = ", ".join(start.to)
+        draft.cc = ", ".join(start.cc)
+        draft.bcc = ", ".join(start.bcc)
+        draft.subject = start.subject
+        if start.body:
+            draft.body = start.body.rstrip("\n") + "\n" + draft.body
+        draft.in_reply_to = start.in_reply_to or ""
+        self.open_composer(draft)
 
     def account_added(self, account) -> None:
         """The wizard saved an account: start on it (first run) or add it."""
