@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from imapclient.imap_utf7 import encode as utf7
 
 from tests.hostile.scripted import Conn, ImapScript, ScriptedServer
-from tests.imap.helpers import engine_for, message, tmp_store
+from tests.imap.helpers import engine_for, message, other_client, tmp_store
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.imap.names import parse_line, parse_list
 from tuimail.core.imap.session import connector
@@ -141,3 +141,25 @@ def test_a_refused_lsub_keeps_the_folder_list(test_ca, tmp_path) -> None:
         finally:
             engine.close()
     assert {"INBOX", "Other"} <= {f.name for f in store.folders("work", counts=False)}
+
+
+@pytest.mark.parametrize("name", ["Odd]Name", "a]b[c", "[Brackets] x", "Dépenses & reçus"])
+def test_odd_names_created_by_another_client_sync(mail_peer, tmp_path, name) -> None:
+    """The names as a real server sends them (Dovecot sends `]` unquoted)."""
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    try:
+        other.create_folder(name)
+        other.append(name, message(1, "odd"))
+        other.append("INBOX", message(2, "inbox"))
+    finally:
+        other.logout()
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_peer, user, store)
+    try:
+        result = engine.sync()
+    finally:
+        engine.close()
+    assert result.errors == []
+    assert store.count_messages(store.folder_id("test", name)) == 1
+    assert store.count_messages(store.folder_id("test", "INBOX")) == 1

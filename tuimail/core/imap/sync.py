@@ -50,7 +50,6 @@ from tuimail.core.imap.session import (
     close_quietly,
     describe,
     is_connection_error,
-    is_protocol_violation,
     keeps_connection,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
@@ -295,7 +294,6 @@ class SyncEngine:
                 if (
                     isinstance(exc, ProtocolViolation | TimedOut | TimeoutError)
                     or not is_connection_error(exc)
-                    or is_protocol_violation(exc)
                     or attempt == RETRIES - 1
                 ):
                     raise
