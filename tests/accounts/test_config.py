@@ -270,6 +270,7 @@ def test_docs_config_md_documents_exactly_the_known_keys() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text()
     documented = set(re.findall(r"^#### `([a-z0-9_]+)`", doc, re.M))
     known = set(cfg.TOP_KEYS) | set(cfg.UI_KEYS) | set(cfg.ACCOUNT_KEYS) | set(cfg.SERVER_KEYS)
+    known |= set(cfg.OAUTH2_KEYS)
     assert documented == known
     for section in re.split(r"^#### ", doc, flags=re.M)[1:]:
         has_default = "Default:" in section or "Required; no default." in section

@@ -136,3 +136,52 @@ def test_alpn_smtp_on_implicit_tls_through_asyncio(test_ca) -> None:
                 await smtp.quit()
 
         assert asyncio.run(selected()) == "smtp"
+
+
+def test_pin_hint_is_read_in_a_stage_of_its_own(mail_server) -> None:
+    """Probing verifies; reading the key of a server no known authority vouches for is a
+    separate handshake (over the inspection context), reported as its own 'pin' step."""
+    from tests.accounts.helpers import LOCAL, options
+    from tuimail.core.discovery.detect import detect
+
+    p = mail_server.ports
+    mail_server.set_dns(
+        {
+            "_imaps._tcp.example.test": [("SRV", f"0 1 {p.imap_tls} imap.example.test.")],
+            "imap.example.test": LOCAL,
+        }
+    )
+    opts = options(mail_server)
+    opts.ca_file = None  # the test CA is unknown here
+    events = []
+    result = detect("alice@example.test", opts, events.append)
+    probes = [e for e in events if e.stage == "probe" and "imap.example.test" in e.target]
+    pins = [e for e in events if e.stage == "pin" and "imap.example.test" in e.target]
+    assert probes and not probes[0].ok and "SHA-256" not in probes[0].detail
+    assert pins and pins[0].ok and "nothing was sent" in pins[0].detail
+    assert events.index(pins[0]) > events.index(probes[0])
+    imap = next(r for r in result.probes if r.candidate.host == "imap.example.test")
+    assert imap.pin and imap.pin in pins[0].detail and imap.pin in imap.detail
+
+
+def test_no_tls_context_is_built_outside_tls_py() -> None:
+    """Every connection gets its context from tuimail/core/tls.py: nowhere else may a
+    context be made or its checks turned off (that is how a caller would skip the policy)."""
+    import re
+    from pathlib import Path
+
+    import tuimail
+
+    forbidden = re.compile(
+        r"create_default_context|SSLContext\(|_create_unverified_context|CERT_NONE|"
+        r"check_hostname\s*=|verify_mode\s*="
+    )
+    root = Path(tuimail.__file__).parent
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        if path != root / "core" / "tls.py"
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if forbidden.search(line)
+    ]
+    assert offenders == []

@@ -67,6 +67,7 @@ class MessageRow:
     depth: int = 0
     message_id: str = ""
     thread: str = ""  # the store's thread id (References/In-Reply-To)
+    recipients: str = ""  # To: as stored (sanitized), shown instead of the sender in Sent
 
     @property
     def flags_key(self) -> tuple[bool, bool, bool]:
@@ -282,6 +283,7 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         depth=depth,
         message_id=row.message_id,
         thread=row.thread_id or "",
+        recipients=getattr(row, "to_addrs", "") or "",
     )
 
 
@@ -454,7 +456,20 @@ class _AccountBackend:
             self.service._emit(ServiceEvent("messages", self.account.name, name))
             return 0
         with self.sync_lock:
-            result = self._engine("sync")._retrying(lambda: self._engine("sync").sync_folder(name))
+            before = self.state
+            try:
+                result = self._engine("sync")._retrying(
+                    lambda: self._engine("sync").sync_folder(name)
+                )
+            except Exception:
+                # The engine's progress said "syncing <folder> 0/1": not any more.
+                if self.state.state == "syncing" and before.state != "syncing":
+                    self.set_state(before.state, before.detail)
+                raise
+        # A one-folder refresh (after archive, copy, a draft, a send) must not leave
+        # "syncing <folder> 1/1" behind; and it worked, so an old error is over.
+        if self.state.state in ("syncing", "error", "offline"):
+            self.set_state("idle", "up to date")
         self.service._emit(ServiceEvent("messages", self.account.name, name))
         return result.new
 
@@ -732,6 +747,15 @@ class MailService:
         self.store.account_id(account.name, account.email, account.protocol)
         self._backends[account.name] = _AccountBackend(self, account)
 
+    def replace_account(self, account: Account) -> None:
+        """New settings for an account (e.g. a server key trusted again): its
+        connections close and are made again with them."""
+        old = self._backends.get(account.name)
+        self.accounts[account.name] = account
+        self._backends[account.name] = _AccountBackend(self, account)
+        if old is not None:
+            old.close()
+
     def start_account(self, name: str) -> None:
         backend = self.backend(name)
         if backend.sync() and self._idle:
@@ -832,9 +856,11 @@ class MailService:
     def raw(self, row: MessageRow) -> bytes:
         return self.backend(row.account).fetch_body(row.id)
 
-    def read(self, row: MessageRow) -> ReaderView:
+    def read(self, row: MessageRow, *, mark_seen: bool = True) -> ReaderView:
+        """The message, rendered; it is marked read unless `mark_seen` is false (a
+        preview: the UI marks it later, see [ui] mark_read_delay)."""
         view = render(self.raw(row))
-        if not row.seen:
+        if mark_seen and not row.seen:
             try:
                 self.set_seen([row], True)
             except Exception as exc:  # reading works offline; the flag waits
@@ -856,8 +882,9 @@ class MailService:
         if check_dkim:
             from tuimail.core.connect import account_timeout
             from tuimail.core.discovery.resolver import Resolver
+            from tuimail.core.report.dkim_check import dns_timeout
 
-            resolver = Resolver(nameserver, account_timeout(account))
+            resolver = Resolver(nameserver, dns_timeout(account_timeout(account)))
             report.dkim_checks = own_check(raw, report, resolver)
         return report
 

@@ -27,6 +27,7 @@ from tuimail.core.discovery import ispdb
 from tuimail.core.discovery.guess import guess_candidates
 from tuimail.core.discovery.model import SECURITY_RANK, SOURCES, Candidate, Event, ProbeResult
 from tuimail.core.discovery.mx import mx_hosts, provider_domain
+from tuimail.core.discovery.pin import read_pin
 from tuimail.core.discovery.probe import probe
 from tuimail.core.discovery.resolver import DNSError, Resolver
 from tuimail.core.discovery.srv import in_domain, lookup_srv
@@ -295,7 +296,24 @@ class _Run:
                 r = ProbeResult(c, False, "the server did not answer in time")
                 self.report(Event("probe", _label(c), False, r.detail, r))
                 results.append(r)
+        self.read_pins([r for r in results if r.untrusted_issuer])
         return results
+
+    def read_pins(self, results: list[ProbeResult]) -> None:
+        """Apart from probing: for servers whose certificate no known authority vouches
+        for, read the key in a handshake of its own (nothing is sent), for the hint."""
+        futures = {
+            self.pool.submit(read_pin, r, self.resolver, self.remaining()): r for r in results
+        }
+        done, _ = wait(futures, timeout=self.remaining(self.options.total_timeout) + 2)
+        for future, r in futures.items():
+            pin = future.result() if future in done else None
+            detail = (
+                f"read its certificate's key (SHA-256 {pin}) for you to compare; nothing was sent"
+                if pin
+                else "could not read its certificate's key"
+            )
+            self.report(Event("pin", _label(r.candidate), bool(pin), detail))
 
     def _probe_done(self, future: Future) -> None:
         r: ProbeResult = future.result()

@@ -35,11 +35,13 @@ class ProbeResult:
     seconds: float = 0.0
     skipped: bool = False  # not tried (e.g. plain without --allow-plain)
     pin: str | None = None  # a self-signed server's key SHA-256, for the user to pin
+    untrusted_issuer: bool = False  # failed only for want of a known issuer
     verified: bool = True  # False: taken from the shipped ISP database, no probe answered
 
     def to_dict(self) -> dict:
         out = asdict(self.candidate)
         out.pop("order", None)
+        out.pop("untrusted_issuer", None)
         out.update(
             ok=self.ok,
             skipped=self.skipped,
@@ -56,7 +58,7 @@ class ProbeResult:
 class Event:
     """A progress report: one look-up or probe finished (the UI shows these live)."""
 
-    stage: str  # "srv" | "autoconfig" | "mx" | "dns" | "probe" | "login"
+    stage: str  # "srv" | "autoconfig" | "mx" | "dns" | "probe" | "pin" | "login"
     target: str  # what was asked: a DNS name, a URL, "imap imap.example.org:993 tls"
     ok: bool
     detail: str

@@ -118,9 +118,10 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
     low = seen.lower()
     if isinstance(cause, CertificatePinError):
         fix = (
-            "the server's key is not the one pinned for it: someone may be intercepting "
-            "the connection, so no password was sent. If the provider really changed its "
-            "certificate, compare the new fingerprint with them before pinning it"
+            "no password was sent: someone may be intercepting the connection. Ask the "
+            "provider whether it changed its certificate and compare the new key's SHA-256 "
+            "with theirs; only then trust the new key (in the app: Diagnose, 'Trust the "
+            "new key', for the incoming and outgoing server alike)"
         )
     elif "expired" in low:
         fix = (
