@@ -7,7 +7,8 @@ import sys
 import tempfile
 
 
-def run_app(demo: bool = False) -> int:
+def run_app(demo: bool = False, compose=None) -> int:
+    """The app; with `compose` (a tuimail.core.mailto.MailtoStart) it opens on a new message."""
     if demo:
         return _run_demo()
     from tuimail.core.config import ConfigError, load_config
@@ -32,6 +33,7 @@ def run_app(demo: bool = False) -> int:
         service if config.accounts else None,
         keymap=_keymap(config.keys),
         bell=bool(config.settings.get("bell", False)),
+        compose=compose,
         ui=ui,
         notes=[f"{config.path}: {sentence}" for sentence in ui_problems],
     )
