@@ -191,3 +191,34 @@ async def test_a_server_reply_with_alert_and_markup_shows_literally_in_the_toast
             await pilot.click(widget)
         await settle(pilot)
     assert ran == []
+
+
+async def test_folder_names_in_the_command_palette_show_literally_and_open(mail_server):
+    from textual.command import CommandPalette
+
+    user = mail_server.new_user()
+    names = ["[ALERT] Quota", "[$accent]x", "a\\[b]"]
+    for name in names:
+        mail_server.store.create_folder(user.login, name)
+    app = make_app(mail_server, user)
+    ran = _record_actions(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: "[ALERT] Quota" in app.service.folder_names("test"))
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"Open folder")
+        options = app.screen.query_one(OptionList)
+
+        def prompts() -> list[str]:
+            return [
+                shown(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+            ]
+
+        await wait_for(pilot, lambda: all(any(n in p for p in prompts()) for n in names))
+        index = next(i for i, p in enumerate(prompts()) if "[ALERT] Quota" in p)
+        options.highlighted = index
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.folder == "[ALERT] Quota")
+        assert app.sub_title == "test — [ALERT] Quota"
+    assert ran == []

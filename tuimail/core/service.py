@@ -890,8 +890,9 @@ class MailService:
         if check_dkim:
             from tuimail.core.connect import account_timeout
             from tuimail.core.discovery.resolver import Resolver
+            from tuimail.core.report.dkim_check import dns_timeout
 
-            resolver = Resolver(nameserver, account_timeout(account))
+            resolver = Resolver(nameserver, dns_timeout(account_timeout(account)))
             report.dkim_checks = own_check(raw, report, resolver)
         return report
 

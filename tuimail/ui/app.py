@@ -27,7 +27,8 @@ from tuimail.core.service import (
     ServiceEvent,
     describe_error,
 )
-from tuimail.ui.plain import notify, plain_text
+from tuimail.ui.palette import FolderCommands
+from tuimail.ui.plain import markup_literal, notify, plain_text
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
 from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
@@ -44,6 +45,7 @@ ERROR_SECONDS = 60.0  # an error leaves the status bar after this long (or on a 
 
 class TuimailApp(App[None]):
     CSS_PATH = "tuimail.tcss"
+    COMMANDS = App.COMMANDS | {FolderCommands}
     TITLE = "tuimail"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
@@ -995,7 +997,7 @@ class TuimailApp(App[None]):
                 if isinstance(binding, Binding) and binding.description:
                     yield SystemCommand(
                         binding.description,
-                        f"{binding.description} ({self._keys_of(binding)})",
+                        markup_literal(f"{binding.description} ({self._keys_of(binding)})"),
                         lambda action=binding.action, on=screen: getattr(on, f"action_{action}")(),
                     )
             return
@@ -1007,7 +1009,9 @@ class TuimailApp(App[None]):
                     getattr(self.main, f"action_{action}")()
 
             yield SystemCommand(
-                binding.description, f"{binding.description} ({self._keys_of(binding)})", run
+                binding.description,
+                markup_literal(f"{binding.description} ({self._keys_of(binding)})"),
+                run,
             )
         yield SystemCommand(
             "Send waiting messages now",
@@ -1016,31 +1020,30 @@ class TuimailApp(App[None]):
         )
         yield SystemCommand(
             "Diagnose account…",
-            f"Run every check on the current account's servers ({self.diagnose_key()})",
+            markup_literal(
+                f"Run every check on the current account's servers ({self.diagnose_key()})"
+            ),
             self.action_diagnose,
         )
-        yield from self._folder_commands()
 
-    def _folder_commands(self):
-        """ "Open folder X" for every folder: a folder is a few letters away, wherever the
-        focus is (the palette parses titles as markup: names are escaped)."""
-        from textual.markup import escape
-
+    def folder_commands(self) -> list[tuple[str, Callable[[], None]]]:
+        """("Open folder NAME", open it) for every folder, for the palette's FolderCommands
+        (which shows the titles as plain text: folder names are never markup)."""
         if self.service is None:
-            return
+            return []
         try:
             folders = self.service.folders()
         except Exception:  # the store is busy: no folder commands this time
-            return
+            return []
         several = len({f.account for f in folders}) > 1
+        commands: list[tuple[str, Callable[[], None]]] = []
         for folder in folders:
             name = sanitize(folder.name)
             shown = f"{sanitize(folder.account)}/{name}" if several else name
-            yield SystemCommand(
-                f"Open folder {escape(shown)}",
-                "Show this folder's messages",
-                lambda f=folder: self.open_folder(f.account, f.name),
+            commands.append(
+                (f"Open folder {shown}", lambda f=folder: self.open_folder(f.account, f.name))
             )
+        return commands
 
     async def action_quit(self) -> None:
         self._quitting = True
