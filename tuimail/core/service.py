@@ -17,6 +17,7 @@ import asyncio
 import email
 import email.policy
 import email.utils
+import logging
 import re
 import threading
 import time
@@ -838,21 +839,28 @@ class MailService:
         rows = sorted(found.values(), key=lambda r: -(r.date or 0))
         return SearchResults(self.store, [view_row(r) for r in rows])
 
+    address_book_command: str | None = None  # [settings] address_book_command
+
     def addresses(self, prefix: str) -> list[str]:
-        """Address completion from people in the store."""
-        like = prefix.replace("%", "").replace("_", "") + "%"
+        """Address completion: `address_book_command` first, then the people you wrote
+        to and received mail from (tuimail.core.addressbook), best first, "Name <addr>"."""
+        from tuimail.core.addressbook import AddressBook, command_contacts
+
         out: list[str] = []
+        if self.address_book_command:
+            out += [c.formatted() for c in command_contacts(self.address_book_command, prefix)]
         try:
-            cur = self.store.conn.execute(
-                "SELECT DISTINCT from_name, from_addr FROM messages "
-                "WHERE from_addr LIKE ? OR from_name LIKE ? LIMIT 20",
-                (like, like),
-            )
-        except Exception:
-            return out
-        for name, addr in cur:
-            out.append(email.utils.formataddr((name, addr)) if name else addr)
-        return out
+            book = getattr(self, "_address_book", None)
+            if book is None:
+                own = {a.email for a in self.accounts.values()}
+                for account in self.accounts.values():
+                    own |= {str(x) for x in account.extra.get("aliases", [])}
+                book = self._address_book = AddressBook(self.store, own)
+            book.refresh()
+            out += [c.formatted() for c in book.complete(prefix, limit=20)]
+        except Exception as exc:  # completion never breaks the composer
+            logging.getLogger("tuimail").debug("address completion failed: %s", type(exc).__name__)
+        return list(dict.fromkeys(out))[:20]
 
     # reading
     def raw(self, row: MessageRow) -> bytes:
