@@ -69,6 +69,7 @@ class MessageRow:
     message_id: str = ""
     thread: str = ""  # the store's thread id (References/In-Reply-To)
     recipients: str = ""  # To: as stored (sanitized), shown instead of the sender in Sent
+    note: str = ""  # why the header could only be read in part (store.headers), else ""
 
     @property
     def flags_key(self) -> tuple[bool, bool, bool]:
@@ -285,6 +286,7 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         message_id=row.message_id,
         thread=row.thread_id or "",
         recipients=getattr(row, "to_addrs", "") or "",
+        note=getattr(row, "note", "") or "",
     )
 
 
@@ -868,6 +870,8 @@ class MailService:
         """The message, rendered; it is marked read unless `mark_seen` is false (a
         preview: the UI marks it later, see [ui] mark_read_delay)."""
         view = render(self.raw(row))
+        if row.note:
+            view.blocks.append(ReaderBlock("note", row.note))
         if mark_seen and not row.seen:
             try:
                 self.set_seen([row], True)
