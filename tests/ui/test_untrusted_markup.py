@@ -26,7 +26,7 @@ from tuimail.core.service import (
     ReaderBlock,
     ReaderView,
 )
-from tuimail.ui.plain import notify, plain, plain_text
+from tuimail.ui.plain import markup_literal, notify, plain, plain_text
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, InputDialog
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
@@ -66,6 +66,18 @@ def test_plain_and_plain_text_show_any_payload_literally(payload):
     for visual in (plain(payload), plain_text(payload), plain(payload, style="bold")):
         assert shown(visual) == literal(payload)
         assert not has_actions(visual)
+
+
+@given(payloads)
+@example("\\[b]x")
+@example("a\\")
+def test_markup_literal_survives_markup_parsing_unchanged(payload):
+    """For the palette's system commands (markup-only): every payload comes out as it
+    went in (sanitised), whatever brackets and backslashes it holds."""
+    from textual.content import Content
+
+    assert Content.from_markup(markup_literal(payload)).plain == literal(payload)
+    assert Content.from_markup(markup_literal(f"Reply ({payload})")).spans == []
 
 
 @given(payloads)

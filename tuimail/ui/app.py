@@ -28,7 +28,7 @@ from tuimail.core.service import (
     describe_error,
 )
 from tuimail.ui.palette import FolderCommands
-from tuimail.ui.plain import notify, plain_text
+from tuimail.ui.plain import markup_literal, notify, plain_text
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
 from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
@@ -997,7 +997,7 @@ class TuimailApp(App[None]):
                 if isinstance(binding, Binding) and binding.description:
                     yield SystemCommand(
                         binding.description,
-                        f"{binding.description} ({self._keys_of(binding)})",
+                        markup_literal(f"{binding.description} ({self._keys_of(binding)})"),
                         lambda action=binding.action, on=screen: getattr(on, f"action_{action}")(),
                     )
             return
@@ -1009,7 +1009,9 @@ class TuimailApp(App[None]):
                     getattr(self.main, f"action_{action}")()
 
             yield SystemCommand(
-                binding.description, f"{binding.description} ({self._keys_of(binding)})", run
+                binding.description,
+                markup_literal(f"{binding.description} ({self._keys_of(binding)})"),
+                run,
             )
         yield SystemCommand(
             "Send waiting messages now",
@@ -1018,7 +1020,9 @@ class TuimailApp(App[None]):
         )
         yield SystemCommand(
             "Diagnose account…",
-            f"Run every check on the current account's servers ({self.diagnose_key()})",
+            markup_literal(
+                f"Run every check on the current account's servers ({self.diagnose_key()})"
+            ),
             self.action_diagnose,
         )
 
