@@ -13,6 +13,7 @@ from tuimail.core.service import MailService, ReaderBlock, render
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.dialogs import ConfirmDialog, InputDialog
 from tuimail.ui.settings import UiSettings, ui_settings
+from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList, column_plan
 from tuimail.ui.widgets.reader import ReaderPane, fold_quotes
 from tuimail.ui.widgets.status import StatusBar
@@ -197,6 +198,17 @@ async def test_enter_at_100_columns_shows_the_reader_in_place_of_the_list(mail_s
         assert reader.display and not lst.display and reader.has_focus
         await pilot.press("q")
         assert lst.display and lst.has_focus and not reader.display and app.is_running
+        # reading, then a folder chosen in the tree: that folder's list is shown
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: reader.display and reader.has_focus)
+        tree = main.query_one(FolderTree)
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: tree.has_focus)
+        tree.move_cursor(tree._folder_nodes[("test", "Sent")])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.folder == "Sent")
+        await settle(pilot)
+        assert lst.display and lst.has_focus and not reader.display
 
 
 async def test_quitting_with_mail_in_the_outbox_asks_first(mail_server):
