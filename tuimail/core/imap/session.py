@@ -19,7 +19,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from tuimail.core.account import Account
-from tuimail.core.connect import open_imap
+from tuimail.core.connect import TLSRequiredError, open_imap
 from tuimail.core.errors import MailError, Refused, TimedOut
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
@@ -168,6 +168,8 @@ def describe(exc: BaseException) -> str:
     misbehaved = protocol_violation(_text(exc))
     if misbehaved:
         return misbehaved
+    if isinstance(exc, TLSRequiredError):  # not lost: refused as not safe (a key changed...)
+        return sanitize(str(exc))
     if is_connection_error(exc):
         return f"the connection to the mail server was lost ({_text(exc) or type(exc).__name__})"
     return _text(exc) or type(exc).__name__
