@@ -389,3 +389,16 @@ async def test_a_bad_ui_setting_is_said_when_the_app_starts(mail_server):
         notes = [n for n in app._notifications if "config.toml" in n.message]
         assert len(notes) == 1 and notes[0].markup is False
         assert "[b]colour" in notes[0].message and notes[0].severity == "warning"
+
+
+async def test_an_error_leaves_the_status_bar_after_a_while(mail_server, monkeypatch):
+    import tuimail.ui.app as app_module
+
+    monkeypatch.setattr(app_module, "ERROR_SECONDS", 0.3)
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await ready(pilot)
+        app.show_error("The server refused the message.")
+        assert "refused" in _status(app)
+        await wait_for(pilot, lambda: "refused" not in _status(app) and not app.last_error)
