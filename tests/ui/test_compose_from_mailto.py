@@ -38,3 +38,26 @@ async def test_the_app_opens_on_the_composer_filled_from_the_link(mail_server) -
         assert screen.query_one("#compose-subject").value == "Lunch?"
         assert screen.query_one("#compose-body", TextArea).text.startswith("Noon works.\n")
         await ready(pilot)
+
+
+async def test_typing_jose_completes_to_jose_muller(mail_server) -> None:
+    """The To field's completion: 'jose' offers 'José Müller <jose@...>' (accents folded),
+    Right accepts it."""
+    user = mail_server.new_user()
+    jose = "=?utf-8?q?Jos=C3=A9_M=C3=BCller?= <jose@example.org>"
+    mail_server.deliver(
+        user,
+        f"From: {jose}\r\nTo: {user.email}\r\nSubject: Hola\r\nMessage-ID: <j1@x>\r\n\r\nHi\r\n".encode(),
+    )
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        field = app.screen.query_one("#compose-to")
+        field.focus()
+        for key in "jose":
+            await pilot.press(key)
+        await wait_for(pilot, lambda: field._suggestion == "José Müller <jose@example.org>")
+        await pilot.press("right")
+        assert field.value == "José Müller <jose@example.org>"

@@ -29,6 +29,7 @@ def run_app(demo: bool = False, compose=None) -> int:
             print(f"tuimail: {line}", file=sys.stderr)
         return 2
     service = MailService(config.accounts)  # the app asks for passwords it cannot find
+    service.address_book_command = config.settings.get("address_book_command") or None
     app = TuimailApp(
         service if config.accounts else None,
         keymap=_keymap(config.keys),
