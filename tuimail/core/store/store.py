@@ -209,6 +209,16 @@ def _private_files(path: Path) -> None:
         tighten(name)
 
 
+# Bodies saved by a sync wait here for the search indexer (Store.index_pending).
+_BODY_INDEX_MIGRATIONS = [
+    """
+    CREATE TABLE body_index_pending (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE
+    );
+    """
+]
+
+
 class Store:
     """The mail cache. Safe to share between threads: each thread gets its own connection."""
 
@@ -220,6 +230,7 @@ class Store:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         migrate(self.conn)
+        apply_component_migrations(self.conn, "body_index", _BODY_INDEX_MIGRATIONS)
 
     # -- connections -----------------------------------------------------------------
 
@@ -698,7 +709,8 @@ class Store:
         return bytes(row[0]) if row and row[0] is not None else None
 
     def save_body(self, message_id: int, raw: bytes) -> None:
-        """Cache a fetched message and index its text for search."""
+        """Cache a fetched message and index its text for search (one message, as when
+        the user opens it: indexed at once)."""
         text = body_text(raw)
         with self.transaction() as c:
             c.execute(
@@ -706,6 +718,56 @@ class Store:
                 (message_id, sqlite3.Binary(raw), time.time()),
             )
             c.execute("UPDATE messages_fts SET body = ? WHERE rowid = ?", (text, message_id))
+            c.execute("DELETE FROM body_index_pending WHERE message_id = ?", (message_id,))
+
+    def save_bodies(self, items: Iterable[tuple[int, bytes]]) -> int:
+        """Cache many fetched messages in one transaction (a sync's download); their text
+        is indexed later by `index_pending` (the slow part: a full parse and render).
+        Returns how many were saved. Until indexed, search finds them by their headers."""
+        now = time.time()
+        rows = [(mid, sqlite3.Binary(raw), now) for mid, raw in items]
+        if not rows:
+            return 0
+        with self.transaction() as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO bodies(message_id, raw, fetched_at) VALUES (?, ?, ?)", rows
+            )
+            c.executemany(
+                "INSERT OR IGNORE INTO body_index_pending(message_id) VALUES (?)",
+                [(mid,) for mid, _raw, _now in rows],
+            )
+        return len(rows)
+
+    def pending_index(self) -> int:
+        """How many saved bodies are not in the search index yet."""
+        return self.conn.execute("SELECT count(*) FROM body_index_pending").fetchone()[0]
+
+    def index_pending(self, budget: float | None = None, batch: int = 50) -> int:
+        """Put the text of saved, not yet indexed bodies into the search index, newest
+        first, `batch` per transaction, until none is left or `budget` seconds (of this
+        thread's CPU time, so a busy machine does not shorten it) are spent; at least one
+        batch is done. Returns how many were indexed. Safe to stop at any point: what is
+        not indexed stays pending."""
+        spent = time.thread_time()
+        done = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT p.message_id, b.raw FROM body_index_pending p LEFT JOIN bodies b "
+                "ON b.message_id = p.message_id ORDER BY p.message_id DESC LIMIT ?",
+                (batch,),
+            ).fetchall()
+            if not rows:
+                return done
+            texts = [(body_text(bytes(raw)), mid) for mid, raw in rows if raw is not None]
+            with self.transaction() as c:
+                c.executemany("UPDATE messages_fts SET body = ? WHERE rowid = ?", texts)
+                c.executemany(
+                    "DELETE FROM body_index_pending WHERE message_id = ?",
+                    [(mid,) for mid, _raw in rows],
+                )
+            done += len(texts)
+            if budget is not None and time.thread_time() - spent >= budget:
+                return done
 
     def set_flags(
         self,
