@@ -168,7 +168,7 @@ def run_send(args: argparse.Namespace) -> int:
         config = load_config()
         account = _pick_account(config.accounts, args.account, raw)
     except (ConfigError, LookupError) as exc:
-        return _err("send", str(exc.args[0] if exc.args else exc))
+        return _err("send", str(exc))
     message, recipients = prepare(raw, account)
     if not recipients:
         return _err("send", "the message has no recipients (To, Cc or Bcc)")

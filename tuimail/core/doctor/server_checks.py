@@ -27,7 +27,9 @@ from tuimail.core.doctor.login_checks import (
 )
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
+from tuimail.core.errors import SecurityFailure
 from tuimail.core.secrets import Secret
+from tuimail.core.smtp_errors import classify_smtp
 from tuimail.core.tls import describe_ssl_error
 
 IMAP_CAPS = ["IDLE", "CONDSTORE", "QRESYNC", "MOVE", "UIDPLUS", "QUOTA"]
@@ -105,29 +107,27 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
     cause = exc
     while not isinstance(cause, ssl.SSLError) and cause.__cause__ is not None:
         cause = cause.__cause__
-    if isinstance(cause, ssl.SSLError):
-        seen = describe_ssl_error(cause)
-    else:
-        seen = str(exc)
-    low = seen.lower()
-    if "expired" in low:
+    seen = describe_ssl_error(cause) if isinstance(cause, ssl.SSLError) else str(exc)
+    verify_code = getattr(cause, "verify_code", None)
+    starttls = isinstance(exc, TLSRequiredError) and not isinstance(cause, ssl.SSLError)
+    if verify_code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
         fix = (
             "the server's administrator must renew its certificate; do not accept an "
             "expired certificate (check the computer's clock too)"
         )
-    elif "does not name this host" in low:
+    elif verify_code == 62 or isinstance(cause, ssl.CertificateError) and verify_code is None:
         fix = (
             "use the host name the provider documents (the one on its certificate); if "
             "it is already right, someone may be intercepting the connection"
         )
-    elif "starttls" in low or "stls" in low:
+    elif starttls:
         seen = f"the server did not offer STARTTLS on port {s.port} ({seen})"
         fix = (
             "use the implicit-TLS port (993 for IMAP, 995 for POP3, 465 for SMTP) with "
             "security = tls; if this server normally offers STARTTLS, something on the "
             "network is stripping it. No password was sent."
         )
-    elif "self-signed" in low or "unknown authority" in low or "untrusted" in low:
+    elif verify_code in (18, 19, 20, 21):  # self-signed, untrusted root, unknown issuer
         fix = (
             "the certificate is not from a trusted authority: set ca_file to the "
             "provider's CA, or pin this certificate only if you trust the server"
@@ -273,7 +273,7 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
                     )
                 )
             except poplib.error_proto as exc:
-                text = exc.args[0].decode("utf-8", "replace") if exc.args else str(exc)
+                text = server_words(exc)
                 results.append(login_failed(group, account.login, text, time.monotonic() - start))
         return results
     finally:
@@ -307,7 +307,9 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, ssl.SSLError):
             return [_tls_failure(group, s, cause, took)]
-        if s.security == "starttls" and "STARTTLS" in str(exc).upper():
+        if s.security == "starttls" and isinstance(
+            classify_smtp(exc, "EHLO", host=s.host), SecurityFailure
+        ):
             return [_tls_failure(group, s, TLSRequiredError(f"STARTTLS: {exc}"), took)]
         return [_lost(group, "tls", exc, took)]
     except OSError as exc:

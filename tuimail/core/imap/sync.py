@@ -40,14 +40,14 @@ from dataclasses import dataclass, field
 from imapclient import IMAPClient
 
 from tuimail.core.account import Account
+from tuimail.core.errors import ConnectionLost, MailError, TimedOut
+from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.session import (
     Connector,
     ImapError,
     capabilities,
     close_quietly,
     describe,
-    is_connection_error,
-    is_protocol_violation,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
 
@@ -94,6 +94,7 @@ class SyncResult:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     refused_actions: list[str] = field(default_factory=list)  # queued changes not applied
+    failure: MailError | None = None  # the account-level failure (typed), if any
 
     @property
     def new(self) -> int:
@@ -274,18 +275,20 @@ class SyncEngine:
 
     def _retrying(self, step: Callable[[], object]):
         """Run a step; on a lost connection reconnect and run it again (idempotent).
-        A timeout on a connection made for this attempt is not retried: the server is not
-        answering, and each retry would make the user wait the whole timeout again."""
+        Only a lost connection is retried here (from its type, tuimail.core.imap.errors):
+        a timeout on a connection made for this attempt is not (each retry would make the
+        user wait the whole timeout again), nor a refused login, a refused or missing
+        STARTTLS, a busy server or a broken protocol (the account runtime decides those)."""
         for attempt in range(RETRIES):
             had_connection = self._client is not None
             try:
                 return step()
             except Exception as exc:
-                if not is_connection_error(exc) or attempt == RETRIES - 1:
-                    raise
-                if isinstance(exc, TimeoutError) and not had_connection:
-                    raise
-                if is_protocol_violation(exc):
+                error = classify_imap(exc)
+                retry = isinstance(error, ConnectionLost) or (
+                    isinstance(error, TimedOut) and had_connection
+                )
+                if not retry or attempt == RETRIES - 1:
                     raise
                 self.drop_connection()
                 time.sleep(min(0.2 * 2**attempt, 2.0))
@@ -293,14 +296,24 @@ class SyncEngine:
 
     # -- whole account -----------------------------------------------------------------
 
-    def sync(self, folders: Sequence[str] | None = None) -> SyncResult:
-        """One pass: pending actions, the folder list, then every (or the named) folder."""
+    def sync(
+        self,
+        folders: Sequence[str] | None = None,
+        *,
+        step: Callable[[Callable[[], object]], object] | None = None,
+    ) -> SyncResult:
+        """One pass: pending actions, the folder list, then every (or the named) folder.
+
+        Each of those is one small step, run through `step(fn)` when given (the account
+        runtime uses it to let user actions go first between steps)."""
+        run = step or (lambda fn: fn())
         started = time.perf_counter()
         result = SyncResult(self.account.name)
         try:
-            result.refused_actions = self._retrying(self.replay_actions) or []
-            known = self._retrying(self.sync_folder_list)
+            result.refused_actions = run(lambda: self._retrying(self.replay_actions)) or []
+            known = run(lambda: self._retrying(self.sync_folder_list))
         except Exception as exc:
+            result.failure = classify_imap(exc, host=self.account.incoming.host)
             result.errors.append(describe(exc))
             result.seconds = time.perf_counter() - started
             return result
@@ -313,8 +326,13 @@ class SyncEngine:
         names.sort(key=lambda n: n.upper() != "INBOX")
         for name in names:
             try:
-                result.folders.append(self._retrying(lambda n=name: self.sync_folder(n)))
+                result.folders.append(
+                    run(lambda n=name: self._retrying(lambda: self.sync_folder(n)))
+                )
             except Exception as exc:
+                error = classify_imap(exc, host=self.account.incoming.host)
+                if result.failure is None and error.retry:
+                    result.failure = error  # the account is offline: the next pass redoes it
                 result.errors.append(f"{_safe(name)}: {describe(exc)}")
         result.seconds = time.perf_counter() - started
         return result
