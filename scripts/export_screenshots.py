@@ -1,4 +1,4 @@
-"""Regenerate screenshots/*.svg: the main screen, reader, composer, wizard, help, diagnose.
+"""Regenerate screenshots/*.svg: main screen, reader, composer, wizard, help, diagnose, report.
 
     python3 scripts/export_screenshots.py [--out screenshots] [--only NAME ...]
 
@@ -117,6 +117,32 @@ def diagnose_screen():
     return DiagnoseScreen(account, password=lambda _a: Secret("sample"), runner=runner)
 
 
+REPORT_SAMPLE = (
+    b"Received: from mx.example.org\r\n\tby imap.example.org (Dovecot) with LMTP id a1\r\n"
+    b"\tfor <ana@example.org>; Mon, 2 Mar 2026 11:03:09 +0000\r\n"
+    b"Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=bounce@mail.shop.example;\r\n"
+    b"\tdkim=fail header.d=shop.example header.s=s1; dmarc=fail (p=reject)"
+    b" header.from=paypa1.com\r\n"
+    b"Received: from out.shop.example (out.shop.example [198.51.100.7])\r\n"
+    b"\tby mx.example.org (Postfix) with ESMTP id 4F1;\r\n\tMon, 2 Mar 2026 11:03:08 +0000\r\n"
+    b"Received: from [10.0.0.5] (desk [203.0.113.5])\r\n"
+    b"\tby out.shop.example (Postfix) with ESMTPSA id 9C2;\r\n"
+    b"\tMon, 2 Mar 2026 10:01:58 +0000\r\n"
+    b"X-Spam-Status: Yes, score=8.1 required=5.0 tests=BAYES_99,DKIM_INVALID,RDNS_NONE\r\n"
+    b'From: "PayPal Support" <service@paypa1.com>\r\n'
+    b"Reply-To: claims@elsewhere.example\r\nTo: ana@example.org\r\nSubject: Your account\r\n"
+    b"Date: Mon, 2 Mar 2026 10:01:50 +0000\r\n\r\nPlease confirm your account.\r\n"
+)
+
+
+def report_screen():
+    """The delivery report of a phishing-like sample (fixed headers, no server)."""
+    from tuimail.core.report import build_report
+    from tuimail.ui.screens.report import ReportScreen
+
+    return ReportScreen(build_report(REPORT_SAMPLE, own_domains=("example.org",)))
+
+
 async def export(out: Path, only: set[str] | None = None) -> list[Path]:
     from tuimail.core.service import MailService
     from tuimail.ui.app import TuimailApp
@@ -159,6 +185,9 @@ async def export(out: Path, only: set[str] | None = None) -> list[Path]:
         await shot("help", ["question_mark"])
         await shot("wizard", [], make=lambda: TuimailApp(None))
         await shot("diagnose", [], make=lambda: TuimailApp(None, wizard=diagnose_screen))
+        await shot(
+            "report", [], size=(100, 44), make=lambda: TuimailApp(None, wizard=report_screen)
+        )
     finally:
         demo.stop()
     return written

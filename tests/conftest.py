@@ -10,6 +10,8 @@ import os
 
 import pytest
 
+from tests.system import ALL, skipped_packages
+
 pytest_plugins = [
     "tests.fixtures.testbeds",
 ]
@@ -33,7 +35,10 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     # No test may reach a real keyring (there is none in CI or over SSH anyway).
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    umask = os.umask(0o022)  # a test running `tuimail.__main__.main()` in-process sets
+    os.umask(umask)  # 077; restored after it, or a later test bed (Postfix) cannot start
     yield root
+    os.umask(umask)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -44,3 +49,33 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI (skips are errors in CI): {report.longrepr}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Outside CI: tests skipped for a missing system package become one line naming the
+    packages to install (the per-test reasons are not listed); other skips one line each."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    packages: set[str] = set()
+    count = 0
+    others: dict[str, int] = {}
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        named = skipped_packages(reason)
+        if named is None:
+            others[reason] = others.get(reason, 0) + 1
+        else:
+            packages.update(named)
+            count += 1
+    write = terminalreporter.write_line
+    if count:
+        wanted = " ".join(p for p in ALL if p in packages)
+        write(
+            f"{count} tests skipped: missing system packages {wanted} "
+            f"(sudo apt-get install {wanted}; see README, Run the tests). "
+            "In CI (CI=true) these skips are failures."
+        )
+    for reason, n in others.items():
+        write(f"{n} skipped: {reason}")

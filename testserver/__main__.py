@@ -29,6 +29,7 @@ PORT_OPTIONS = {
     "dns": "DNS (UDP and TCP)",
     "https": "autoconfig over HTTPS",
     "http": "autoconfig over plain HTTP",
+    "oauth": "OAuth 2.0 authorization server (HTTPS)",
 }
 
 
@@ -49,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="LOCAL:PASSWORD",
         help="add a user (repeatable)",
+    )
+    parser.add_argument(
+        "--no-oauth", action="store_true", help="no OAuth 2.0 authorization server (on by default)"
     )
     parser.add_argument("--ca-dir", help="write the CA and certificates here (default: temp)")
     for name, help_text in PORT_OPTIONS.items():
@@ -109,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         bulk=args.bulk,
         users=users,
+        oauth=not args.no_oauth,
     )
     try:
         try:
@@ -145,6 +150,19 @@ def describe(server) -> dict:
         ],
         "messages": folders,
         "pid": os.getpid(),
+        "oauth": oauth_info(server),
+    }
+
+
+def oauth_info(server) -> dict | None:
+    """The authorization server's endpoints and the client ids it knows (None if off)."""
+    if server.oauth is None:
+        return None
+    from testserver.oauth import CLIENT_ID, CONFIDENTIAL_ID, CONFIDENTIAL_SECRET
+
+    return server.oauth.metadata() | {
+        "client_id": CLIENT_ID,
+        "confidential_client": {"client_id": CONFIDENTIAL_ID, "client_secret": CONFIDENTIAL_SECRET},
     }
 
 
@@ -154,6 +172,10 @@ def human(info: dict) -> str:
     lines = [f"tuimail test server on {info['host']} (domain {info['domain']}), pid {info['pid']}"]
     lines += [f"  {name:<{width}}  {port}" for name, port in ports.items()]
     lines.append(f"  CA file: {info['ca_file']}")
+    if info.get("oauth"):
+        lines.append(
+            f"  OAuth 2.0: {info['oauth']['issuer']} (client id {info['oauth']['client_id']})"
+        )
     lines.append("  users (login / password / messages):")
     for user in info["users"]:
         count = sum(info["messages"].get(user["login"], {}).values())

@@ -36,10 +36,13 @@ class ServerCertificate:
     cert_file: str  # PEM: certificate chain
     key_file: str  # PEM: private key
 
-    def server_context(self) -> ssl.SSLContext:
+    def server_context(self, alpn: tuple[str, ...] = ()) -> ssl.SSLContext:
+        """A server context; with `alpn`, the ALPN names it selects from."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(self.cert_file, self.key_file)
+        if alpn:
+            context.set_alpn_protocols(list(alpn))
         return context
 
 

@@ -18,7 +18,6 @@ inside the zone. UDP and (when the same port is free) TCP. Every query is record
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import struct
 import threading
 from collections.abc import Iterable, Mapping
@@ -113,6 +112,28 @@ class DNSServer:
     ) -> list[tuple[str, str, dns.rdata.Rdata]]:
         return [(t.upper(), v, _parse(name, t, v)) for t, v in records]
 
+    def lookup(self, name: str, rtype: str) -> list[dns.rdata.Rdata] | None:
+        """The zone's records of one type for a name, without a query (None: no such name)."""
+        with self._lock:
+            records = self._zone.get(_key(name))
+        if records is None:
+            return None
+        return [r for t, _, r in records if t == rtype.upper()]
+
+    def txt(self, name: str) -> list[str] | None:
+        """TXT values (strings of one record joined) or None when the name does not exist."""
+        found = self.lookup(name, "TXT")
+        if found is None:
+            return None
+        return [b"".join(r.strings).decode("utf-8", "replace") for r in found]
+
+    def hosts(self, name: str, rtype: str) -> list[str]:
+        """A/AAAA addresses or MX exchange names of a name in the zone ([] if none)."""
+        found = self.lookup(name, rtype) or []
+        if rtype.upper() == "MX":
+            return [r.exchange.to_text().rstrip(".") for r in found]
+        return [r.address for r in found]
+
     # -- answering ----------------------------------------------------------------------
 
     def answer(self, wire: bytes) -> bytes | None:
@@ -180,13 +201,23 @@ class DNSServer:
                 if reply is not None:
                     self.transport.sendto(reply, addr)
 
-        transport, _ = await loop.create_datagram_endpoint(_UDP, local_addr=(host, port))
+        # UDP and TCP on the same port: with an OS-chosen port the TCP twin may be taken by
+        # another process, so try a few ports before settling for UDP alone.
+        attempts = 20 if port == 0 else 1
+        for attempt in range(attempts):
+            transport, _ = await loop.create_datagram_endpoint(_UDP, local_addr=(host, port))
+            bound = transport.get_extra_info("sockname")[1]
+            try:
+                self._tcp_server = await asyncio.start_server(self._serve_tcp, host, bound)
+                self.tcp = True
+                break
+            except OSError:
+                if attempt == attempts - 1:
+                    break  # keep UDP alone
+                transport.close()
         self._transport = transport
         self.host = host
-        self.port = transport.get_extra_info("sockname")[1]
-        with contextlib.suppress(OSError):
-            self._tcp_server = await asyncio.start_server(self._serve_tcp, host, self.port)
-            self.tcp = True
+        self.port = bound
         return self.port
 
     async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):

@@ -27,6 +27,11 @@ Kinds (what each server understands; `command` names the trigger where it matter
     no_capability     drop `data` (a capability name, e.g. b"IDLE") from CAPABILITY
     login_reply       LOGIN answers "NO `message`" whatever the password (e.g. a
                       provider's "[ALERT] Application-specific password required")
+    odd_size          FETCH answers RFC822.SIZE `data` (a token, e.g. b"18446744073709551616")
+                      for the messages whose raw bytes contain `match`
+    raw_names         folder names are sent as stored (never modified UTF-7; unquoted when
+                      an atom with `]`/`[`, as Dovecot does) and mailbox arguments are taken
+                      verbatim: a folder created as "Bad&Jjo" is listed malformed
   pop3
     no_uidl           UIDL is not offered ("-ERR") and not in CAPA
     odd_uidl          UIDL answers the unique-ids in `data` instead of the real ones:
@@ -42,6 +47,10 @@ Kinds (what each server understands; `command` names the trigger where it matter
     auth_mechanisms   EHLO offers `data` (e.g. b"XOAUTH2 OAUTHBEARER") as the AUTH
                       mechanisms instead of the real ones (which still work)
     swallow           accept the message with 250 but never deliver it
+    alter_body        a local delivery gets a footer added after DKIM signing (a
+                      mailing list would): the signature no longer verifies
+    hold              a local delivery's last hop is stamped `delay` seconds after the
+                      submission hop, as if the message had waited in the queue
 """
 
 from __future__ import annotations

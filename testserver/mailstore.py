@@ -118,6 +118,10 @@ class MailStore:
         self._by_email: dict[str, User] = {}
         self._listeners: list[Listener] = []
         self._pop3_locks: set[str] = set()
+        # OAuth 2.0 tokens (testserver.oauth_tokens.TokenRegistry) when the server runs its
+        # authorization server; None: the mail servers offer no OAUTHBEARER/XOAUTH2.
+        self.tokens = None
+        self.oauth_issuer: str | None = None
 
     # -- users ------------------------------------------------------------------------
 

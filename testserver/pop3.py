@@ -21,6 +21,7 @@ import re
 import ssl
 from dataclasses import dataclass
 
+from testserver import sasl_oauth
 from testserver.faults import Fault, FaultPlan, find
 from testserver.mailstore import MailStore, StoredMessage
 
@@ -290,7 +291,8 @@ class _Session:
         if not find(self.faults, "no_uidl"):
             caps.append("UIDL")
         if not self._plaintext_refused():
-            caps += ["USER", "SASL PLAIN"]
+            oauth = " OAUTHBEARER XOAUTH2" if self.store.tokens is not None and self.tls else ""
+            caps += ["USER", "SASL PLAIN" + oauth]
         if self._starttls_offered():
             caps.append("STLS")
         caps.append("IMPLEMENTATION tuimail-testserver")
@@ -359,6 +361,9 @@ class _Session:
         if not mechanism:
             await self.multiline("SASL mechanisms", b"PLAIN\r\n")
             return
+        if mechanism.upper() in sasl_oauth.MECHANISMS and self.store.tokens is not None:
+            await self._auth_oauth(mechanism.upper(), initial)
+            return
         if mechanism.upper() != "PLAIN":
             await self.err("unsupported SASL mechanism")
             return
@@ -377,8 +382,39 @@ class _Session:
             return
         await self._login(authcid, password)
 
-    async def _login(self, name: str, password: str) -> None:
-        user = self.store.authenticate(name, password)
+    async def _auth_oauth(self, mechanism: str, initial: str) -> None:
+        """OAUTHBEARER / XOAUTH2 (RFC 5034 AUTH): a bad token gets the error challenge,
+        the client's dummy answer, then -ERR [AUTH]."""
+        if not self.tls:
+            await self.err("[AUTH] Authentication needs TLS.")
+            return
+        if not initial:
+            await self.send(b"+ \r\n")
+            initial = ((await self.readline()) or b"").decode("latin-1").strip()
+        if initial == "*":
+            await self.err("authentication cancelled")
+            return
+        try:
+            decoded = base64.b64decode("" if initial == "=" else initial, validate=True)
+        except (binascii.Error, ValueError):
+            await self.err("[AUTH] malformed SASL response")
+            return
+        login, _why = sasl_oauth.check(self.store.tokens, mechanism, decoded)
+        if login is None:
+            self.server.auth_log.append(AuthAttempt("", False, self.tls, self.port))
+            challenge = sasl_oauth.error_challenge(mechanism, self.store.oauth_issuer)
+            await self.send(b"+ " + base64.b64encode(challenge) + b"\r\n")
+            await self.readline()
+            await self.err("[AUTH] Authentication failed.")
+            return
+        await self._login(login, None)
+
+    async def _login(self, name: str, password: str | None) -> None:
+        """Log `name` in: with a password, checked here; None: already authenticated by a
+        token."""
+        user = self.store.authenticate(name, password) if password is not None else None
+        if password is None:
+            user = self.store.user(name)
         self.server.auth_log.append(AuthAttempt(name, user is not None, self.tls, self.port))
         if user is None:
             await self.err("[AUTH] Authentication failed.")

@@ -14,7 +14,8 @@ Besides IMAP, POP3 and SMTP it always runs a DNS server (`dns_port`, `dns`, `set
 `resolver()`) and an autoconfig web server (`https_port`, `http_port`, `set_autoconfig`,
 `autoconfig_requests`). The default zone makes imap., pop3., smtp., mail., mx. and
 autoconfig.<domain> and <domain> itself resolve to the bound host, gives <domain> an MX,
-and publishes RFC 6186/8314 SRV records for the protocol ports that were started.
+publishes RFC 6186/8314 SRV records for the protocol ports that were started, and the
+DKIM key of selector "test" (test._domainkey.<domain>) that the SMTP server signs with.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from testserver.autoconfig import AutoconfigServer
 from testserver.certs import DEFAULT_NAMES, TestCA, shared_ca
 from testserver.dns import DNSServer, Zone
 from testserver.faults import FaultPlan
+from testserver.mailauth import DkimSigner
 from testserver.mailstore import MailStore
 from testserver.peer import PeerPorts, PeerUser
 
@@ -57,6 +59,8 @@ class MailServer:
         bulk: int = 0,
         users: list[tuple[str, str]] | None = None,
         dns_zone: Zone | None = None,
+        alpn: dict[str, tuple[str, ...]] | None = None,
+        oauth: bool = False,
     ) -> None:
         self.host = host
         self.domain = domain
@@ -66,6 +70,9 @@ class MailServer:
         self.ca_file = self.ca.ca_file
         self.certificate = self.ca.issue(cert)
         self._wanted_ports = dict(ports or {})
+        # ALPN (RFC 7301) each protocol's TLS ports select from (default: its own name;
+        # a client offering nothing in the list gets no ALPN answer, as from most servers).
+        self._alpn = dict(alpn or {})
         self._options = options or {}
         self.protocols = protocols
         self._servers: dict[str, Any] = {}
@@ -83,6 +90,10 @@ class MailServer:
         self.dns = DNSServer(dns_zone if dns_zone is not None else {})
         self._default_zone = dns_zone is None
         self.autoconfig: AutoconfigServer | None = None
+        # The OAuth 2.0 authorization server (testserver.oauth) when `oauth`: its tokens are
+        # then accepted by IMAP, POP3 and SMTP as OAUTHBEARER and XOAUTH2.
+        self._want_oauth = oauth
+        self.oauth = None
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -100,11 +111,32 @@ class MailServer:
         ready.wait()
         try:
             self._add_initial_data()
+            if self._want_oauth:
+                self._start_oauth()
             self.call(self._start_servers()).result(timeout=30)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _start_oauth(self) -> None:
+        from testserver.oauth import OAuthServer
+        from testserver.oauth_tokens import TokenRegistry
+
+        def authenticate(login: str, password: str) -> str | None:
+            user = self.store.authenticate(login, password)
+            return user.login if user else None
+
+        self.store.tokens = TokenRegistry()
+        self.oauth = OAuthServer(
+            self.certificate.server_context(("http/1.1",)),
+            authenticate,
+            self.store.tokens,
+            host=self.host,
+            port=self._wanted_ports.get("oauth", 0),
+        ).start()
+        self.store.oauth_issuer = self.oauth.issuer
+        self._bound["oauth"] = self.oauth.port
 
     def _add_initial_data(self) -> None:
         for local, password in self._initial_users:
@@ -118,13 +150,15 @@ class MailServer:
                 seed.bulk(self, self._bulk)
 
     async def _start_servers(self) -> None:
-        context = self.certificate.server_context()
         for protocol in self.protocols:
+            context = self.certificate.server_context(self._alpn.get(protocol, (protocol,)))
             cls = _server_class(protocol)
             options = dict(self._options.get(protocol, {}))
             if protocol == "smtp":
                 options.setdefault("outbound", self.outbound)
                 options.setdefault("hostname", f"smtp.{self.domain}")
+                options.setdefault("dns", self.dns)
+                options.setdefault("dkim_domain", self.domain)
             server = cls(self.store, context, self.faults, **options)
             tls_port, starttls_port = await server.start(
                 self.host,
@@ -156,6 +190,9 @@ class MailServer:
         self._servers.clear()
 
     def stop(self) -> None:
+        if self.oauth is not None:
+            self.oauth.stop()
+            self.oauth = None
         if self._loop is None:
             return
         if self._loop.is_running():
@@ -236,6 +273,8 @@ class MailServer:
         }
         for name in ("imap", "pop3", "smtp", "mail", "mx", "autoconfig"):
             zone[f"{name}.{d}"] = [(rtype, address)]
+        # The key the SMTP server signs submitted mail with (selector "test").
+        zone |= DkimSigner(d).zone_records()
         srv = {
             "imap_tls": ("_imaps._tcp", "imap"),
             "imap_starttls": ("_imap._tcp", "imap"),

@@ -5,7 +5,18 @@ offered and accepted only after it) and implicit TLS (465-style). AUTH PLAIN or 
 required before MAIL. Recipients in a local domain that are not users get 550 at RCPT.
 A message for a local user goes into their INBOX at once; a message
 for anyone else is only recorded in `outbound` as (mail_from, rcpt, raw). The bytes of a
-message are kept exactly as received (after SMTP dot-unstuffing); no header is added.
+message are kept exactly as received (after SMTP dot-unstuffing); a local delivery only
+gets trace headers put in front, as a real receiving server does (testserver/mailauth.py):
+  Received (the delivery hop, "with LMTP", by imap.<domain>)
+  Authentication-Results (spf, dkim per signature, dmarc, computed against the zone of
+                          the bundled DNS server; results already carrying this server's
+                          authserv-id are removed first, RFC 8601 5)
+  DKIM-Signature (when the From domain is local and the sender logged in; selector "test",
+                  the key published in the DNS zone)
+  Received (the submission hop: "with ESMTPSA" after STARTTLS or on the TLS port)
+`outbound` and `accepted` keep the bytes as the client sent them.
+SMTPUTF8 (RFC 6531) is offered unless `smtputf8=False` (then aiosmtpd refuses UTF-8 in
+MAIL/RCPT with 500); `accepted` records the MAIL options (SMTPUTF8 or not) of each message.
 
 Under the `no_starttls` / `strip_starttls` faults the STARTTLS port behaves like a server
 without TLS (or one behind a stripping attacker): AUTH is offered and accepted in
@@ -19,16 +30,24 @@ answered with 250 (or about to be) with its envelope, login and whether TLS was 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
+import secrets
 import ssl
 import warnings
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
 
+from testserver import sasl_oauth
+from testserver.dns import DNSServer
 from testserver.faults import Fault, FaultPlan, find
+from testserver.mailauth import DkimSigner, evaluate, from_domain, strip_results
 from testserver.mailstore import MailStore, StoreError
 
 STAGES = ("CONNECT", "EHLO", "AUTH", "MAIL", "RCPT", "DATA", "EOD")
@@ -58,6 +77,7 @@ class Submission:
     tls: bool
     port: str
     delivered: bool  # False under the `swallow` fault
+    mail_options: tuple[str, ...] = ()
 
 
 def _reply(fault: Fault) -> str:
@@ -86,6 +106,39 @@ class _Session(SMTP):
     @property
     def is_tls(self) -> bool:
         return self.port_name == "tls" or self._tls_protocol is not None
+
+    async def auth_OAUTHBEARER(self, _server, args: list[str]) -> AuthResult:
+        return await self._auth_oauth("OAUTHBEARER", args)
+
+    async def auth_XOAUTH2(self, _server, args: list[str]) -> AuthResult:
+        return await self._auth_oauth("XOAUTH2", args)
+
+    async def _auth_oauth(self, mechanism: str, args: list[str]) -> AuthResult:
+        """A bearer token (offered only when the server runs its OAuth server); a bad one
+        gets the error challenge, then 535 5.7.8."""
+        if len(args) == 1:
+            data = await self.challenge_auth("")
+            if data is MISSING:
+                return AuthResult(success=False, handled=True)
+        else:
+            try:
+                data = base64.b64decode("" if args[1] == "=" else args[1], validate=True)
+            except ValueError:
+                await self.push("501 5.5.2 Can't decode base64")
+                return AuthResult(success=False, handled=True)
+        owner = self.owner
+        login, _why = sasl_oauth.check(owner.store.tokens, mechanism, data)
+        owner.auth_log.append(
+            AuthAttempt(login or "", login is not None, self.is_tls, self.port_name)
+        )
+        if login is None:
+            answer = await self.challenge_auth(
+                sasl_oauth.error_challenge(mechanism, owner.store.oauth_issuer)
+            )
+            if answer is MISSING:
+                return AuthResult(success=False, handled=True)
+            return AuthResult(success=False, handled=False)
+        return AuthResult(success=True, auth_data=login)
 
     def _with_faults(self, name: str, method):
         async def run(arg):
@@ -247,11 +300,13 @@ class _Handler:
                 tls=server.is_tls,
                 port=server.port_name,
                 delivered=not swallow,
+                mail_options=tuple(envelope.mail_options),
             )
         )
         if not swallow:
             try:
-                self.owner.deliver(envelope.mail_from or "", envelope.rcpt_tos, raw)
+                copy = self.owner.trace(server, session, envelope, raw)
+                self.owner.deliver(envelope.mail_from or "", envelope.rcpt_tos, raw, copy)
             except StoreError as exc:
                 return f"452 4.3.1 {str(exc).splitlines()[0]}"
         if find(server.faults, "no_reply_after_data"):
@@ -277,6 +332,9 @@ class SMTPServer:
         local_domains: tuple[str, ...] | None = None,
         data_size_limit: int = 64 * 1024 * 1024,
         timeout: float = 300.0,
+        smtputf8: bool = True,
+        dns: DNSServer | None = None,
+        dkim_domain: str | None = None,
     ) -> None:
         self.store = store
         self.ssl_context = ssl_context
@@ -288,6 +346,9 @@ class SMTPServer:
         self.local_domains = local_domains
         self.data_size_limit = data_size_limit
         self.timeout = timeout
+        self.smtputf8 = smtputf8
+        self.dns = dns
+        self.signer = DkimSigner(dkim_domain) if dkim_domain else None
         self.handler = _Handler(self)
         self._servers: list[asyncio.base_events.Server] = []
         self._sessions: weakref.WeakSet[_Session] = weakref.WeakSet()
@@ -300,13 +361,60 @@ class SMTPServer:
             return domain in self.local_domains
         return any(u.email.rpartition("@")[2] == domain for u in self.store.users())
 
-    def deliver(self, mail_from: str, rcpt_tos: list[str], raw: bytes) -> None:
+    def deliver(
+        self,
+        mail_from: str,
+        rcpt_tos: list[str],
+        raw: bytes,
+        local_copy: Callable[[str], bytes] | None = None,
+    ) -> None:
+        """Local users get `local_copy(rcpt)` (default: `raw`); others are recorded in
+        `outbound` as sent."""
         for rcpt in rcpt_tos:
             user = self.store.find_recipient(rcpt)
             if user is not None:
-                self.store.deliver(user.login, raw)
+                self.store.deliver(user.login, local_copy(rcpt) if local_copy else raw)
             else:
                 self.outbound.append((mail_from, rcpt, raw))
+
+    def trace(self, server: _Session, session, envelope, raw: bytes) -> Callable[[str], bytes]:
+        """rcpt -> the bytes a local delivery of `raw` stores (see the module docstring)."""
+        login = session.auth_data if isinstance(session.auth_data, str) else None
+        signature = b""
+        domain = from_domain(raw)
+        if self.signer and login and domain and self.is_local_domain(f"x@{domain}"):
+            signature = self.signer.signature(raw)
+        body = raw
+        if find(server.faults, "alter_body"):  # a footer added after signing (a list would)
+            body += b"-- \r\nAdded after signing.\r\n"
+        submitted = datetime.now(UTC).replace(microsecond=0)
+        hold = find(server.faults, "hold")
+        delivered = submitted + timedelta(seconds=hold.delay if hold else 0)
+        peer = session.peer[0] if isinstance(session.peer, tuple) else "unknown"
+        helo = session.host_name or "unknown"
+        protocol = "ESMTP" + ("S" if server.is_tls else "") + ("A" if login else "")
+        queue_id = secrets.token_hex(5).upper()
+        txt = self.dns.txt if self.dns else (lambda _name: None)
+        hosts = self.dns.hosts if self.dns else (lambda _name, _rtype: [])
+        authserv_id = self.hostname
+        body = strip_results(body, authserv_id)
+        verdicts = evaluate(signature + body, peer, envelope.mail_from or "", txt, hosts)
+        results = verdicts.header(authserv_id)
+        imap_host = "imap." + self.hostname.partition(".")[2]
+
+        def local_copy(rcpt: str) -> bytes:
+            lmtp = (
+                f"Received: from {self.hostname}\r\n\tby {imap_host} (tuimail test LMTP) "
+                f"with LMTP id {queue_id}\r\n\tfor <{rcpt}>; {format_datetime(delivered)}\r\n"
+            )
+            smtp = (
+                f"Received: from {helo} (unknown [{peer}])\r\n\tby {self.hostname} "
+                f"(tuimail test ESMTP) with {protocol} id {queue_id}\r\n\tfor <{rcpt}>; "
+                f"{format_datetime(submitted)}\r\n"
+            )
+            return lmtp.encode() + results + signature + smtp.encode() + body
+
+        return local_copy
 
     def _authenticate(self, session: _Session, mechanism: str, auth_data) -> AuthResult:
         if not isinstance(auth_data, LoginPassword):
@@ -348,7 +456,7 @@ class SMTPServer:
             hostname=self.hostname,
             ident="tuimail test ESMTP",
             decode_data=False,
-            enable_SMTPUTF8=True,
+            enable_SMTPUTF8=self.smtputf8,
             data_size_limit=self.data_size_limit,
             timeout=self.timeout,
             tls_context=self.ssl_context if port == "starttls" else None,
@@ -356,6 +464,9 @@ class SMTPServer:
             auth_required=True,
             auth_require_tls=port == "starttls" and not plaintext_auth,
             authenticator=lambda srv, _s, _e, mech, data: self._authenticate(srv, mech, data),
+            auth_exclude_mechanism=[]
+            if self.store.tokens is not None
+            else ["OAUTHBEARER", "XOAUTH2"],
             loop=loop,
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
 
 # Each module in tuimail/cli/ owns its sub-commands: it defines register(subparsers),
@@ -14,17 +16,41 @@ COMMAND_MODULES = [
     "sync",
     "send",
     "doctor",
+    "completions",
 ]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tuimail", description="A terminal mail client.")
+    from tuimail.cli.exits import EPILOG
+
+    parser = argparse.ArgumentParser(
+        prog="tuimail",
+        description="A terminal mail client: IMAP (with IDLE and an offline cache), POP3 "
+        "and SMTP submission over verified TLS. With no command it opens the app; the "
+        "commands below script the same accounts (configured in "
+        "$XDG_CONFIG_HOME/tuimail/config.toml, see tuimail-config(5)). `tuimail send` is "
+        "also a sendmail replacement (git send-email --sendmail-cmd='tuimail send').",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--demo",
         action="store_true",
         help="start the bundled test server with sample mail and open the app on it",
     )
     parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print the log to standard error (it always goes to the log file: "
+        "$XDG_STATE_HOME/tuimail/tuimail.log); may be given after the command too",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log more, including the IMAP conversation (passwords, AUTH/LOGIN lines and "
+        "message content are never logged); implies --verbose",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"tuimail.cli.{name}")
@@ -38,18 +64,76 @@ def _version() -> str:
     return f"tuimail {__version__}"
 
 
+def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str = "") -> list[str]:
+    """`tuimail -i a@b` (git send-email --smtp-server=$(which tuimail)) and a `sendmail`
+    link mean `tuimail send ...`: sendmail's calling convention."""
+    if os.path.basename(program) == "sendmail":
+        return ["send", *argv]
+    if not argv:
+        return argv
+    first = argv[0].split("=", 1)[0]
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if first in parser._option_string_actions or first in commands:
+        return argv
+    send = commands["send"]._option_string_actions
+    if "@" in first or first in send or (first[:2] in send and first[:2] != "-h"):
+        return ["send", *argv]  # an address, or one of send's options (-oi, -fADDR, --from)
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
+    from tuimail.core.private import tighten_all, use_private_umask
+
+    use_private_umask()  # before anything is created: files 0600, directories 0700
+    tighten_all()
     parser = build_parser()
+    if argv is None:
+        argv = sendmail_argv(parser, sys.argv[1:], sys.argv[0])
+    else:
+        argv = sendmail_argv(parser, argv)
+    argv, flags = _logging_flags(argv)
     args = parser.parse_args(argv)
+    verbose = args.verbose or "--verbose" in flags
+    debug = args.debug or "--debug" in flags
     func = getattr(args, "func", None)
+    from tuimail.core.logs import setup, teardown
+
+    setup(verbose=verbose, debug=debug, console=func is not None)
+    try:
+        return _run(args, func)
+    finally:
+        teardown()
+
+
+def _run(args: argparse.Namespace, func) -> int:
+    log = logging.getLogger("tuimail")
+    log.info("%s: %s", _version(), args.command or "app")
     if func is None:
         from tuimail.cli.app import run_app
 
         return run_app(demo=args.demo)
     try:
-        return int(func(args) or 0)
+        status = int(func(args) or 0)
     except KeyboardInterrupt:
-        return 130
+        status = 130
+    log.info("%s: exit status %d", args.command, status)
+    return status
+
+
+def _logging_flags(argv: list[str]) -> tuple[list[str], set[str]]:
+    """--verbose/--debug may follow the command (`tuimail sync --debug`): take them out
+    (before a `--`) so every sub-command accepts them."""
+    rest: list[str] = []
+    flags: set[str] = set()
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            rest += argv[i:]
+            break
+        if arg in ("--verbose", "--debug") and i > 0:
+            flags.add(arg)
+        else:
+            rest.append(arg)
+    return rest, flags
 
 
 if __name__ == "__main__":

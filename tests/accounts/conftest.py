@@ -17,6 +17,13 @@ def imap_pop3_server(test_ca: TestCA):
     _collect()
 
 
+@pytest.fixture
+def imap_smtp_server(test_ca: TestCA):
+    with MailServer(ca=test_ca, protocols=("imap", "smtp")) as server:
+        yield server
+    _collect()
+
+
 @pytest.fixture(params=["expired", "wrong_host", "cn_only", "self_signed"])
 def bad_cert_server(request: pytest.FixtureRequest, test_ca: TestCA):
     with MailServer(ca=test_ca, cert=request.param, protocols=("imap", "pop3")) as server:

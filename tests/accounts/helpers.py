@@ -45,3 +45,36 @@ def cli_args(server) -> list[str]:
         "--port-map",
         mapping,
     ]
+
+
+def outside_zone(server, how: str = "srv") -> dict:
+    """DNS for customer.test whose servers are outside it (at example.test): by SRV
+    records, or (how="mx") by the MX provider's autoconfig (set here too)."""
+    from testserver.autoconfig import autoconfig_xml
+
+    p = server.ports
+    zone = {"imap.example.test": LOCAL, "smtp.example.test": LOCAL}
+    if how == "srv":
+        zone["_imaps._tcp.customer.test"] = [("SRV", f"0 1 {p.imap_tls} imap.example.test.")]
+        zone["_submissions._tcp.customer.test"] = [("SRV", f"0 1 {p.smtp_tls} smtp.example.test.")]
+    else:
+        zone["customer.test"] = [("MX", "10 mx1.example.test.")]
+        zone["autoconfig.example.test"] = LOCAL
+        server.set_autoconfig(
+            "example.test",
+            autoconfig_xml(
+                "example.test",
+                imap=("imap.example.test", p.imap_tls, "SSL"),
+                smtp=("smtp.example.test", p.smtp_tls, "SSL"),
+            ),
+        )
+    server.set_dns(zone)
+    return zone
+
+
+def auth_attempts(server) -> list:
+    """Every login any of the server's protocols saw (IMAP, POP3, SMTP)."""
+    seen = []
+    for protocol in server.protocols:
+        seen += server.protocol_server(protocol).auth_log
+    return seen

@@ -70,7 +70,7 @@ def test_detect_verify_and_save_with_password_command(mail_server, capsys, tmp_p
     assert f"home: {user.email}  IMAP imap.example.test:" in listing
     assert main(["account", "remove", "home"]) == 0
     assert load_config().accounts == {}
-    assert main(["account", "remove", "home"]) == 1
+    assert main(["account", "remove", "home"]) == 2  # usage: no such account
     assert "no account named 'home'" in capsys.readouterr().err
 
 
@@ -104,7 +104,7 @@ def test_failing_password_command_means_no_login_attempt(mail_server, capsys) ->
         ]
     )
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 2  # a configuration error
     assert "exit status 4" in err and "no login was attempted" in err
     assert "Nothing was saved" in err
     assert not config_path().exists()
@@ -149,7 +149,7 @@ def test_no_keyring_ask_per_session_and_no_password_anywhere(
 
 
 def test_manual_add_requires_servers(capsys) -> None:
-    assert main(["account", "add", "x", "--email", "a@b.test"]) == 1
+    assert main(["account", "add", "x", "--email", "a@b.test"]) == 2
     assert "give --detect" in capsys.readouterr().err
 
 
@@ -162,9 +162,9 @@ def test_broken_config_is_reported_and_untouched(mail_server, capsys) -> None:
         ["account", "add", "x", "--email", "a@b.test", "--no-verify", *_manual(mail_server)]
     )
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 2
     assert f"{path}, line 2" in err
-    assert main(["account", "list"]) == 1
+    assert main(["account", "list"]) == 2
     assert path.read_bytes() == before
 
 

@@ -33,7 +33,7 @@ incoming = { host = "imap.example.test", port = 993, security = "tls" }   # tls 
 outgoing = { host = "smtp.example.test", port = 465, security = "tls" }
 leave_on_server = true            # pop3 only
 delete_after_days = 0             # pop3 only, 0 = never
-future_option = "kept"
+aliases = ["alice@work.example.test"]
 """
 
 
@@ -65,7 +65,7 @@ def test_documented_schema_loads() -> None:
     assert acc.ca_file == "/path/to/ca.pem"
     assert acc.incoming == ServerSettings("imap.example.test", 993, "tls")
     assert acc.outgoing == ServerSettings("smtp.example.test", 465, "tls")
-    assert acc.extra == {"future_option": "kept"}
+    assert acc.extra == {"aliases": ["alice@work.example.test"]}
     assert config.keys == {"quit": "ctrl+q"}
 
 
@@ -75,7 +75,7 @@ def test_missing_file_is_empty_config() -> None:
     assert not config_path().exists()
 
 
-def test_round_trip_keeps_comments_and_unknown_keys() -> None:
+def test_round_trip_keeps_comments_and_extra_keys() -> None:
     path = config_path()
     path.parent.mkdir(parents=True)
     path.write_text(DOCUMENTED)
@@ -83,7 +83,7 @@ def test_round_trip_keeps_comments_and_unknown_keys() -> None:
     text = path.read_text()
     assert "# my mail" in text
     assert "# optional, for From:" in text
-    assert 'future_option = "kept"' in text
+    assert 'aliases = ["alice@work.example.test"]' in text
     config = load_config()
     assert set(config.accounts) == {"personal", "work"}
     work = config.accounts["work"]
@@ -96,7 +96,7 @@ def test_round_trip_keeps_comments_and_unknown_keys() -> None:
     assert "# optional, for From:" in text
     again = load_config().accounts["personal"]
     assert again.outgoing.pinned_sha256 == "ab" * 32
-    assert again.extra == {"future_option": "kept"}
+    assert again.extra == {"aliases": ["alice@work.example.test"]}
     assert remove_account("work") is True
     assert remove_account("work") is False
     assert set(load_config().accounts) == {"personal"}
@@ -178,3 +178,96 @@ def test_default_ports_from_security() -> None:
     acc = load_config().accounts["x"]
     assert acc.incoming.port == 110
     assert acc.outgoing.port == 465
+
+
+def _write(text: str) -> Path:
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+ACCOUNT = '[accounts.x]\nemail = "a@b.test"\nincoming = { host = "h" }\noutgoing = { host = "h" }\n'
+
+
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        (ACCOUNT + 'pasword_command = "pass x"\n', 5, "did you mean password_command?"),
+        (ACCOUNT + "save_sent_cpy = false\n", 5, "did you mean save_sent_copy?"),
+        ("bel = true\n" + ACCOUNT, 1, "did you mean bell?"),
+        ('[ui]\ncolums = ["from"]\n', 2, "did you mean columns?"),
+        (
+            '[accounts.x]\nemail = "a@b.test"\nincoming = { hots = "h" }\n'
+            'outgoing = { host = "h" }\n',
+            3,
+            "did you mean host?",
+        ),
+        (
+            '[accounts.x]\nemail = "a@b.test"\noutgoing = { host = "h" }\n'
+            '[accounts.x.incoming]\nhost = "h"\npinned_sha265 = "00"\n',
+            6,
+            "did you mean pinned_sha256?",
+        ),
+        (ACCOUNT + "completely_new_thing = 1\n", 5, "unknown key 'completely_new_thing'"),
+    ],
+)
+def test_unknown_keys_are_errors_with_file_line_and_suggestion(
+    text: str, line: int, words: str
+) -> None:
+    path = _write(text)
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    message = str(info.value)
+    assert message.startswith(f"{path}, line {line}: ")
+    assert words in message
+
+
+@pytest.mark.parametrize(
+    "extra, line, words",
+    [
+        ('timeout = "10"\n', 5, "'timeout' must be a number"),
+        ('aliases = "a@b.test"\n', 5, "'aliases' must be a list of quoted strings"),
+        ("use_condstore = 1\n", 5, "'use_condstore' must be true or false"),
+        ("idle_renew_seconds = 1.5\n", 5, "'idle_renew_seconds' must be a whole number"),
+        ("sent_retention_days = -1\n", 5, "'sent_retention_days' cannot be negative"),
+    ],
+)
+def test_wrong_types_name_the_line(extra: str, line: int, words: str) -> None:
+    path = _write(ACCOUNT + extra)
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert str(info.value).startswith(f"{path}, line {line}: in [accounts.x]")
+    assert words in str(info.value)
+
+
+def test_every_documented_key_loads() -> None:
+    _write(
+        'bell = true\n[ui]\ncolumns = ["from", "subject"]\nmark_read_delay = 2\n'
+        + ACCOUNT
+        + 'signature = "-- \\nA"\nsave_sent_copy = false\ndownload_bodies = true\n'
+        "use_condstore = false\nuse_qresync = false\nidle_renew_seconds = 600\n"
+        'timeout = 12.5\naliases = ["b@b.test"]\ndkim_selector = "s1"\n'
+        "sent_retention_days = 7\n"
+    )
+    config = load_config()
+    acc = config.accounts["x"]
+    assert (acc.save_sent_copy, acc.download_bodies, acc.use_condstore) == (False, True, False)
+    assert acc.idle_renew_seconds == 600 and acc.sent_retention_days == 7
+    assert acc.extra == {"timeout": 12.5, "aliases": ["b@b.test"], "dkim_selector": "s1"}
+    assert config.settings["ui"] == {"columns": ["from", "subject"], "mark_read_delay": 2}
+
+
+def test_docs_config_md_documents_exactly_the_known_keys() -> None:
+    """docs/config.md is the one place every key is documented, with default and example."""
+    import re
+
+    from tuimail.core import config as cfg
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text()
+    documented = set(re.findall(r"^#### `([a-z0-9_]+)`", doc, re.M))
+    known = set(cfg.TOP_KEYS) | set(cfg.UI_KEYS) | set(cfg.ACCOUNT_KEYS) | set(cfg.SERVER_KEYS)
+    assert documented == known
+    for section in re.split(r"^#### ", doc, flags=re.M)[1:]:
+        has_default = "Default:" in section or "Required; no default." in section
+        assert has_default and "```toml" in section, section[:60]

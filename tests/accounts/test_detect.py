@@ -169,12 +169,6 @@ def test_pop3_when_asked(mail_server) -> None:
 # -- downgrade safety -------------------------------------------------------------------
 
 
-@pytest.fixture
-def imap_smtp_server(test_ca):
-    with MailServer(ca=test_ca, protocols=("imap", "smtp")) as server:
-        yield server
-
-
 @pytest.mark.parametrize("protocol", ["imap", "smtp"])
 def test_silent_tls_and_stripped_starttls_gives_no_plaintext(
     imap_smtp_server, capsys, protocol

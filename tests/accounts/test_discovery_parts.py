@@ -82,6 +82,29 @@ def test_provider_domain() -> None:
     assert provider_domain("mx.provider.co.uk") == "provider.co.uk"
 
 
+@pytest.mark.parametrize(
+    "host, registrable",
+    [
+        # gouv.fr, ltd.uk, nic.in and *.kawasaki.jp were wrong with a fixed label list.
+        ("mx.example.com.au", "example.com.au"),
+        ("mx1.provider.co.jp", "provider.co.jp"),
+        ("mx.mail.provider.com.br", "provider.com.br"),
+        ("mail.provider.gouv.fr", "provider.gouv.fr"),
+        ("smtp.foo.kawasaki.jp", "smtp.foo.kawasaki.jp"),  # *.kawasaki.jp is a suffix
+        ("smtp.city.kawasaki.jp", "city.kawasaki.jp"),  # ... except city.kawasaki.jp
+        ("mx.provider.ltd.uk", "provider.ltd.uk"),
+        ("mx.provider.nic.in", "provider.nic.in"),
+        ("aspmx.l.google.com", "google.com"),
+        ("mail.protection.outlook.com", "outlook.com"),
+        ("MX.Provider.CO.UK.", "provider.co.uk"),
+        ("192.0.2.1", "192.0.2.1"),
+        ("localhost", "localhost"),
+    ],
+)
+def test_provider_domain_follows_the_public_suffix_list(host: str, registrable: str) -> None:
+    assert provider_domain(host) == registrable
+
+
 def test_parse_nameserver() -> None:
     assert parse_nameserver("127.0.0.1") == ("127.0.0.1", 53)
     assert parse_nameserver("127.0.0.1:5353") == ("127.0.0.1", 5353)

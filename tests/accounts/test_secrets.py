@@ -68,21 +68,38 @@ def test_fake_backends_count_as_no_keyring() -> None:
     assert not _backend_is_real(PlaintextKeyring())
 
 
-def test_password_command_first_line_no_shell() -> None:
+def test_password_command_runs_through_the_shell(tmp_path, monkeypatch) -> None:
+    """Like msmtp passwordeval / mbsync PassCmd: ~, $HOME, pipes and ; work."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".pw").write_text("from-home-file\nignored\n")
+    assert run_password_command("cat ~/.pw").reveal() == "from-home-file"
+    assert run_password_command('cat "$HOME/.pw"').reveal() == "from-home-file"
+    assert run_password_command("printf 'one\\ntwo\\n' | tail -n 1").reveal() == "two"
+    assert run_password_command("printf 'x y\\n' ; false ; true").reveal() == "x y"
     secret = run_password_command(_py('print("s3cret pw"); print("second")'))
     assert secret.reveal() == "s3cret pw"
-    # No shell: a ; is an argument, not a second command.
-    secret = run_password_command("echo hi ; false")
-    assert secret.reveal() == "hi ; false"
 
 
-def test_password_command_failure_means_no_password() -> None:
-    with pytest.raises(PasswordError, match="exit status 3"):
-        run_password_command(_py("import sys; print(1); sys.exit(3)"))
-    with pytest.raises(PasswordError, match="not found"):
-        run_password_command("/nonexistent/tuimail-pass")
-    with pytest.raises(PasswordError, match="printed nothing"):
-        run_password_command("true")
+@pytest.mark.parametrize(
+    "sep", ["\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x0b"]
+)
+def test_password_command_output_ends_only_at_newline(tmp_path, sep: str) -> None:
+    """str.splitlines() would cut the password at these; only \\n (and \\r\\n) end it."""
+    pw = tmp_path / "pw"
+    pw.write_bytes(f"ab{sep}cd\r\nnext\n".encode())
+    assert run_password_command(f"cat {pw}").reveal() == f"ab{sep}cd"
+
+
+def test_password_command_failure_shows_its_stderr_sanitised() -> None:
+    with pytest.raises(PasswordError) as info:
+        run_password_command("echo 'gpg: decryption failed: No secret key\x1b[31m' >&2; exit 2")
+    text = str(info.value)
+    assert "exit status 2" in text
+    assert "gpg: decryption failed: No secret key" in text
+    assert "\x1b" not in text
+    with pytest.raises(PasswordError) as info:
+        run_password_command("echo the-secret-value; echo oops >&2; exit 1")
+    assert "oops" in str(info.value) and "the-secret-value" not in str(info.value)
 
 
 def test_password_command_timeout() -> None:

@@ -157,3 +157,33 @@ def test_only_the_accounts_servers_and_its_dns_are_contacted(mail_server) -> Non
     ), connected
     assert {p for _h, p in connected} >= {account.incoming.port, account.outgoing.port}
     assert names <= {"127.0.0.1", None}, names  # no name went to the system's resolver
+
+
+@pytest.mark.parametrize("smtp_security", ["tls", "starttls"])
+def test_wrong_outgoing_pin_fails_the_smtp_check_and_sends_no_auth(
+    mail_server, smtp_security
+) -> None:
+    """The doctor's SMTP check with a pinned outgoing server compares the pin (inside the
+    handshake) before anything is said: a wrong pin fails the check and no AUTH is sent."""
+    import ssl
+
+    from tuimail.core.doctor.server_checks import check_server
+    from tuimail.core.tls import spki_sha256
+
+    user = mail_server.new_user()
+    account = make_account(mail_server, user, smtp_security=smtp_security)
+    account.ca_file = None  # only the pin vouches for the server
+    account.outgoing.pinned_sha256 = "00" * 32
+    smtp = mail_server.protocol_server("smtp")
+    results = check_server("smtp", account, Secret(user.password), timeout=10)
+    tls = next(r for r in results if r.name == "tls")
+    assert tls.status == "failure" and "not the one you chose to trust" in tls.seen, results
+    assert "no password was sent" in tls.fix
+    assert not any(r.name == "login" and r.status == "ok" for r in results)
+    assert smtp.auth_log == []
+    # The right pin: the same check logs in (so the failure above was the pin alone).
+    pem = ssl.get_server_certificate((mail_server.host, mail_server.ports.smtp_tls))
+    account.outgoing.pinned_sha256 = spki_sha256(ssl.PEM_cert_to_DER_cert(pem))
+    results = check_server("smtp", account, Secret(user.password), timeout=10)
+    assert next(r for r in results if r.name == "login").status == "ok", results
+    assert [a.tls for a in smtp.auth_log] == [True]

@@ -94,3 +94,11 @@ def assert_clean_failure(run: Run, *, limit: float = 15.0) -> str:
     assert all(len(line) < 400 for line in lines), run.err
     assert run.seconds < limit, run.seconds
     return run.err.strip()
+
+
+@pytest.fixture
+def small_response_limit(monkeypatch) -> None:
+    """So a never-ending answer hits the bound after 4 MB rather than 1 GB."""
+    from tuimail.core import connect
+
+    monkeypatch.setattr(connect, "MAX_RESPONSE", 4 << 20)

@@ -10,12 +10,11 @@ import pytest
 
 from tests.hostile.conftest import BAD, PASSWORD, TIMEOUT, save
 from tests.hostile.scripted import Conn, Pop3Script, trickle
-from tuimail.core import connect
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.core.store import Store
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("small_response_limit")]
 
 
 def _flood_lines(conn: Conn, args: bytes) -> None:
@@ -31,11 +30,6 @@ CASES = {
         {"UIDL": lambda conn, args: conn.send(b"+OK\r\none msg-1\r\n.\r\n")}
     ),
 }
-
-
-@pytest.fixture(autouse=True)
-def small_response_limit(monkeypatch) -> None:
-    monkeypatch.setattr(connect, "MAX_RESPONSE", 4 << 20)
 
 
 @pytest.mark.parametrize("script", CASES.values(), ids=CASES.keys())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 from pathlib import Path
 
 from imapclient import IMAPClient
@@ -73,3 +74,43 @@ def store_state(store: Store, account: str, folder: str) -> dict[int, frozenset[
 
 def tmp_store(tmp_path: Path) -> Store:
     return Store(tmp_path / "store.sqlite3")
+
+
+def _bare_id(value: str | None) -> str:
+    return (value or "").strip().strip("<>").strip()
+
+
+def server_mirror(client: IMAPClient, folder: str) -> dict[int, tuple[str, frozenset[str]]]:
+    """UID -> (Message-ID, flags) as the server has it: which message sits under each UID."""
+    flags = server_state(client, folder)
+    if not flags:
+        return {}
+    data = client.fetch(sorted(flags), ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+    out = {}
+    for uid, item in data.items():
+        header = next(v for k, v in item.items() if k.startswith(b"BODY[HEADER"))
+        parsed = email.message_from_bytes(header)
+        out[uid] = (_bare_id(parsed.get("Message-ID")), flags[uid])
+    return out
+
+
+def store_mirror(store: Store, account: str, folder: str) -> dict[int, tuple[str, frozenset[str]]]:
+    """UID -> (Message-ID, flags) as the local cache has it."""
+    folder_id = store.folder_id(account, folder)
+    if folder_id is None:
+        return {}
+    rows = store.conn.execute(
+        "SELECT uid, message_id, flags FROM messages WHERE folder_id = ? AND uid IS NOT NULL",
+        (folder_id,),
+    )
+    return {
+        uid: (_bare_id(mid), frozenset(f for f in flags.split() if f != "\\Recent"))
+        for uid, mid, flags in rows
+    }
+
+
+def assert_cache_matches_server(store: Store, client: IMAPClient, folder: str) -> None:
+    """The cache holds the same messages under the same UIDs with the same flags: comparing
+    UIDs and flags alone would miss a folder renumbered behind tuimail's back."""
+    local, remote = store_mirror(store, "test", folder), server_mirror(client, folder)
+    assert local == remote, f"{folder}: cache {local} != server {remote}"

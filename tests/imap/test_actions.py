@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.imap.helpers import (
+    assert_cache_matches_server,
     engine_for,
     message,
     other_client,
@@ -65,7 +66,7 @@ def test_offline_actions_replay_after_restart(mail_peer, tmp_path) -> None:
     assert _subjects(other, "Projects") == {"message 5"}
     assert _subjects(other, "INBOX") == {"message 1", "message 2", "message 5", "message 6"}
     for folder in ("INBOX", "Archive", "Trash", "Projects"):
-        assert store_state(store, "test", folder) == server_state(other, folder), folder
+        assert_cache_matches_server(store, other, folder)
     # the moved message kept its local id and got its new UID
     moved = store.message(rows["message 3"].id)
     assert moved is not None and moved.folder == "Archive" and moved.uid is not None
@@ -103,7 +104,7 @@ def test_undo_move_before_and_after_replay(mail_peer, tmp_path) -> None:
     assert engine.sync().errors == []
     assert _subjects(other, "Archive") == set()
     assert _subjects(other, "INBOX") == {"message 1", "message 2", "message 3"}
-    assert store_state(store, "test", "INBOX") == server_state(other, "INBOX")
+    assert_cache_matches_server(store, other, "INBOX")
     assert not actions.undo()  # only the last one
     engine.close()
     other.logout()
@@ -178,7 +179,7 @@ def test_move_without_move_capability_and_archive(mail_server, tmp_path) -> None
     assert _subjects(other, "Junk") == {"message 1"}
     assert _subjects(other, "Archive") == {"message 2"}
     assert _subjects(other, "INBOX") == {"message 3"}
-    assert server_state(other, "INBOX") == store_state(store, "test", "INBOX")
+    assert_cache_matches_server(store, other, "INBOX")
     assert list(server_state(other, "INBOX").values()) == [frozenset()]
     engine.close()
     other.logout()

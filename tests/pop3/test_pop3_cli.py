@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 
 import pytest
 
-from tests.pop3.test_pop3_fetch import message, pop3_account
+from tests.pop3.helpers import message, pop3_account
+from tests.process import interrupt
 from tuimail.core.config import save_account
 
 
@@ -77,8 +77,7 @@ def test_watch_polls_a_pop3_account_until_interrupted(mail_server):
         line = proc.stdout.readline()  # a later poll
         assert "message 2" in line and "sender2@example.test" in line
     finally:
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=15)
+        _out, err = interrupt(proc)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     assert len(mail_server.messages(user)) == 2  # left on the server

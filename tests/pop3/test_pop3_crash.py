@@ -21,7 +21,7 @@ import random
 import signal
 import time
 
-from tests.pop3.test_pop3_fetch import message, pop3_account
+from tests.pop3.helpers import message, pop3_account
 from tuimail.core.pop3 import fetch, open_pop3
 from tuimail.core.pop3_state import StorePop3State
 from tuimail.core.store import Store

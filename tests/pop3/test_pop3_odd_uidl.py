@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pop3.test_pop3_fetch import Clock, message, pop3_account, stored
+from tests.pop3.helpers import Clock, message, pop3_account, stored
 from tuimail.core.config import save_account
 from tuimail.core.pop3 import fetch
 from tuimail.core.pop3_state import StorePop3State

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.pop3.test_pop3_fetch import message, pop3_account
+from tests.pop3.helpers import message, pop3_account
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.core.store import Store

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pop3.test_pop3_fetch import message, pop3_account
+from tests.pop3.helpers import message, pop3_account
 from testserver.server import MailServer
 from tuimail.core.pop3 import Pop3Error, fetch
 from tuimail.core.pop3_state import StorePop3State

@@ -3,7 +3,7 @@ it, delete, ctrl+r."""
 
 from __future__ import annotations
 
-from tests.pop3.test_pop3_fetch import message, pop3_account
+from tests.pop3.helpers import message, pop3_account
 from tests.ui.helpers import NOW, settle, wait_for
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.sending.helpers import account_for, make_account, parse
-from tests.sending.test_outbox import closed_port
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.sending.helpers import (
+    account_for,
+    closed_port,
+    make_account,
+    parse,
+    tuimail,
+    with_password,
+)
 from tuimail.cli.send import prepare
 from tuimail.core.config import save_account
-
-
-def tuimail(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tuimail", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=90,
-        check=False,
-    )
-
-
-def with_password(account, tmp_path: Path, password: str):
-    secret = tmp_path / "pw"
-    secret.write_text(password + "\n")
-    secret.chmod(0o600)
-    account.password_command = f"cat {secret}"
-    save_account(account)
-    return account
 
 
 def test_prepare_removes_bcc_and_keeps_body_bytes() -> None:
@@ -89,10 +77,29 @@ def test_cli_send_failure_keeps_message_and_exits_nonzero(tmp_path: Path) -> Non
 
 def test_cli_send_without_recipients_or_account() -> None:
     result = tuimail("send", stdin=b"Subject: x\n\nbody\n")
-    assert result.returncode == 1
+    assert result.returncode == 2  # a configuration error
     assert "no account is configured" in result.stderr.decode()
     save_account(make_account(name="work"))
     result = tuimail("send", stdin=b"Subject: x\n\nbody\n")
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error
     assert "no recipients" in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
+
+
+@given(
+    st.binary(max_size=400),
+    st.lists(st.sampled_from(["a@b.example", "jörg@bücher.example", "x@y.example"]), max_size=3),
+    st.booleans(),
+)
+def test_prepare_takes_any_input_and_never_sends_bcc(raw: bytes, args: list, mbox: bool) -> None:
+    account = make_account()
+    if mbox:
+        raw = b"From 123 Mon Sep 17 00:00:00 2001\n" + raw
+    out, rcpts = prepare(raw, account, recipients=args)
+    head = out.split(b"\r\n\r\n", 1)[0]
+    assert not any(
+        line.lower().startswith((b"bcc:", b"resent-bcc:")) for line in head.split(b"\r\n")
+    )
+    assert not out.startswith(b"From 123 ")
+    assert all(r in rcpts for r in args)
+    assert len({r.lower() for r in rcpts}) == len(rcpts)

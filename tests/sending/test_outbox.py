@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 
 import platformdirs
 import pytest
 
-from tests.sending.helpers import make_account
+from tests.sending.helpers import closed_port, make_account
 from tuimail.core.compose import Draft, message_bytes
 from tuimail.core.outbox import BACKOFF, Outbox, send_now
 from tuimail.core.secrets import Secret
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on (connections are refused at once)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -79,8 +71,11 @@ async def test_maybe_sent_and_failed_are_never_sent_automatically(account, raw) 
     assert results == []
     assert box.get(e1.id).attempts == 0 and box.get(e2.id).attempts == 0
     assert box.get(e1.id).state == "maybe_sent"
-    # Only the user's explicit retry touches them.
-    forced = await box.send(e1.id, account, Secret("pw"), force=True, timeout=10)
+    # A forced pass ("send waiting messages now") never takes the maybe-sent one, even
+    # when it is named: only the user's explicit resend of that message does.
+    assert (await box.send(e1.id, account, Secret("pw"), force=True, timeout=10)).attempts == 0
+    assert [e.id for e in box.sendable(force=True)] == [e2.id]
+    forced = await box.send(e1.id, account, Secret("pw"), resend_maybe_sent=True, timeout=10)
     assert forced.attempts == 1 and forced.state == "retrying"
 
 

@@ -87,11 +87,35 @@ def test_maybe_sent_is_never_resent_by_itself(mail_server) -> None:
     [entry] = outbox.entries()
     assert entry.state == "maybe_sent"
     delivered = _copies(mail_server, bob, "Maybe sent 4c2d")
+    _make_due(outbox)
+    passes = service.outbox_passes
     service.start_outbox()
     try:
-        _make_due(outbox)
-        time.sleep(1.0)  # many passes at 0.1 s
+        assert _wait(lambda: service.outbox_passes >= passes + 5), "the outbox pass never ran"
         assert _copies(mail_server, bob, "Maybe sent 4c2d") == delivered
         assert [e.state for e in outbox.entries()] == ["maybe_sent"]
     finally:
         service.stop()
+
+
+def test_send_waiting_now_never_resends_a_maybe_sent_message(mail_server) -> None:
+    """The app's "Send waiting messages now" (a forced pass) sends the failed message and
+    leaves the one that may have been sent alone."""
+    alice, bob = mail_server.new_user(), mail_server.new_user()
+    events: list = []
+    service = _service(mail_server, alice, events)
+    mail_server.faults.add(protocol="smtp", kind="no_reply_after_data")
+    with pytest.raises(ServiceError):
+        service.send(Draft(account="test", to=bob.email, subject="Maybe 91aa", body="Once.\n"))
+    mail_server.faults.clear()
+    outbox = Outbox("test")
+    [maybe] = outbox.entries()
+    assert maybe.state == "maybe_sent"
+    failed = outbox.enqueue(b"Subject: Failed 5d0e\r\n\r\nbody\r\n", alice.email, [bob.email])
+    failed.state = "failed"
+    outbox.save(failed)
+    delivered = _copies(mail_server, bob, "Maybe 91aa")
+    assert service.send_due_outbox(force=True) == 1
+    assert _copies(mail_server, bob, "Failed 5d0e") == 1
+    assert _copies(mail_server, bob, "Maybe 91aa") == delivered
+    assert [(e.id, e.state) for e in outbox.entries()] == [(maybe.id, "maybe_sent")]

@@ -9,20 +9,10 @@ from __future__ import annotations
 
 from textual.widgets import Input, TextArea
 
-from tests.ui.helpers import make_app, seed, settle, wait_for
+from tests.snapshots.helpers import steady
+from tests.ui.helpers import make_app, seed, wait_for
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
-
-
-async def _steady(pilot) -> None:
-    app = pilot.app
-    if app.service is not None and app.start_sync:
-        await wait_for(pilot, lambda: app.synced, timeout=20)
-    await pilot.pause(0.3)  # the preview starts once the cursor rests (0.15 s)
-    await settle(pilot)
-    for widget in app.screen.query("Input, TextArea"):
-        widget.cursor_blink = False
-    await pilot.pause()
 
 
 class TestMainScreen:
@@ -31,30 +21,26 @@ class TestMainScreen:
     def test_main_120x40(self, snap_compare, mail_server):
         user = mail_server.new_user()
         seed(mail_server, user)
-        assert snap_compare(
-            make_app(mail_server, user), terminal_size=(120, 40), run_before=_steady
-        )
+        assert snap_compare(make_app(mail_server, user), terminal_size=(120, 40), run_before=steady)
 
     def test_main_80x24(self, snap_compare, mail_server):
         user = mail_server.new_user()
         seed(mail_server, user)
-        assert snap_compare(make_app(mail_server, user), terminal_size=(80, 24), run_before=_steady)
+        assert snap_compare(make_app(mail_server, user), terminal_size=(80, 24), run_before=steady)
 
     def test_main_160x50(self, snap_compare, mail_server):
         user = mail_server.new_user()
         seed(mail_server, user)
-        assert snap_compare(
-            make_app(mail_server, user), terminal_size=(160, 50), run_before=_steady
-        )
+        assert snap_compare(make_app(mail_server, user), terminal_size=(160, 50), run_before=steady)
 
     def test_reader_narrow(self, snap_compare, mail_server):
         user = mail_server.new_user()
         seed(mail_server, user)
 
         async def open_second(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             await pilot.press("j", "j", "j", "j", "enter")
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(
             make_app(mail_server, user), terminal_size=(80, 24), run_before=open_second
@@ -66,16 +52,14 @@ class TestStates:
 
     def test_empty_account(self, snap_compare, mail_server):
         user = mail_server.new_user()
-        assert snap_compare(
-            make_app(mail_server, user), terminal_size=(100, 24), run_before=_steady
-        )
+        assert snap_compare(make_app(mail_server, user), terminal_size=(100, 24), run_before=steady)
 
     def test_syncing(self, snap_compare, mail_server):
         user = mail_server.new_user()
         app = make_app(mail_server, user, sync=False)
 
         async def syncing(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             app.service.backend("test").state.state = "syncing"
             app.service.backend("test").state.detail = "syncing INBOX"
             app.update_status()
@@ -87,13 +71,13 @@ class TestStates:
         user = mail_server.new_user()
         app = make_app(mail_server, user)
         mail_server.stop()
-        assert snap_compare(app, terminal_size=(100, 24), run_before=_steady)
+        assert snap_compare(app, terminal_size=(100, 24), run_before=steady)
 
     def test_login_error(self, snap_compare, mail_server):
         user = mail_server.new_user()
         wrong = type(user)(login=user.login, password="wrong-password", email=user.email)
         assert snap_compare(
-            make_app(mail_server, wrong), terminal_size=(100, 24), run_before=_steady
+            make_app(mail_server, wrong), terminal_size=(100, 24), run_before=steady
         )
 
 
@@ -106,10 +90,10 @@ class TestOtherScreens:
         app = make_app(mail_server, user)
 
         async def reply(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             await pilot.press("r")
             await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(app, terminal_size=(100, 30), run_before=reply)
 
@@ -118,11 +102,11 @@ class TestOtherScreens:
         seed(mail_server, user, 2)
 
         async def pick(pilot) -> None:
-            await _steady(pilot)
+            await steady(pilot)
             await pilot.press("m")
             await pilot.pause()
             await pilot.press("r", "c")  # fuzzy filter: "rc" keeps Archive only
-            await _steady(pilot)
+            await steady(pilot)
 
         assert snap_compare(make_app(mail_server, user), terminal_size=(100, 24), run_before=pick)
 
@@ -132,11 +116,11 @@ class TestOtherScreens:
             make_app(mail_server, user),
             press=["question_mark"],
             terminal_size=(100, 40),
-            run_before=_steady,
+            run_before=steady,
         )
 
     def test_wizard(self, snap_compare):
-        assert snap_compare(TuimailApp(None), terminal_size=(100, 40), run_before=_steady)
+        assert snap_compare(TuimailApp(None), terminal_size=(100, 40), run_before=steady)
 
 
 def test_inputs_do_not_blink_in_snapshots():

@@ -13,15 +13,11 @@ import time
 import pytest
 from imapclient.exceptions import IMAPClientError
 
-from tests.testserver.test_imap_protocol import Raw, append, connect, context, message, tagged
+from tests.testserver.imap_helpers import Raw, append, connect, context, message, tagged
 from testserver.imap import fetch as fetchlib
 from testserver.server import MailServer
 
-
-@pytest.fixture
-def mail_server(test_ca):
-    with MailServer(ca=test_ca, protocols=("imap",)) as server:
-        yield server
+SERVER_PROTOCOLS = ("imap",)
 
 
 @pytest.fixture

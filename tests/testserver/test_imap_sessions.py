@@ -9,18 +9,12 @@ import re
 import threading
 import time
 
-import pytest
-
-from tests.testserver.test_imap_protocol import Raw, append, connect, flags_of, message, tagged
-from testserver.server import MailServer
+from tests.testserver.imap_helpers import Raw, append, connect, flags_of, message, tagged
 
 WAIT = 10.0  # generous: Dovecot pushes with a ~0.5 s delay, and the machine may be loaded
 
 
-@pytest.fixture
-def mail_server(test_ca):
-    with MailServer(ca=test_ca, protocols=("imap",)) as server:
-        yield server
+SERVER_PROTOCOLS = ("imap",)
 
 
 def idle_until(client, predicate, timeout: float = WAIT) -> list:
@@ -183,13 +177,10 @@ def test_idle_push_is_immediate_on_the_bundled_server(mail_server):
     with connect(mail_server, user) as client:
         client.select_folder("INBOX")
         client.idle()
-        start = time.monotonic()
         mail_server.deliver(user, message("fast"))
         responses = client.idle_check(timeout=5)
-        elapsed = time.monotonic() - start
         client.idle_done()
-    assert (1, b"EXISTS") in responses
-    assert elapsed < 1.0, elapsed
+    assert (1, b"EXISTS") in responses  # pushed, not found by polling (speed: bench/)
 
 
 def test_new_keyword_is_announced_in_flags(mail_peer):

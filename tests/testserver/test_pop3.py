@@ -13,17 +13,12 @@ import ssl
 
 import pytest
 
-from testserver.server import MailServer
 from tuimail.core.tls import client_context
 
 poplib._MAXLINE = 1 << 20  # real mail has long lines (DESIGN.md)
 
 
-@pytest.fixture
-def mail_server(test_ca):
-    """POP3 alone is enough here (overrides the fixture `mail_peer` also uses)."""
-    with MailServer(ca=test_ca, protocols=("pop3",)) as server:
-        yield server
+SERVER_PROTOCOLS = ("pop3",)
 
 
 def message(subject: str, body: str = "Hello.\r\n") -> bytes:

@@ -13,11 +13,7 @@ import pytest
 from testserver.server import MailServer
 from tuimail.core.tls import client_context
 
-
-@pytest.fixture
-def mail_server(test_ca):
-    with MailServer(ca=test_ca, protocols=("pop3",)) as server:
-        yield server
+SERVER_PROTOCOLS = ("pop3",)
 
 
 def pop3_tls(server, timeout: float = 10) -> poplib.POP3_SSL:

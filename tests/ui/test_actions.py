@@ -6,18 +6,14 @@ import time
 
 from textual.widgets import Input
 
-from tests.ui.helpers import make_app, seed, settle, wait_for
+from tests.ui.helpers import make_app, ready, seed, settle, wait_for
 from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, HelpScreen, InputDialog
+from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.reader import ReaderPane
-
-
-async def _ready(pilot) -> None:
-    await wait_for(pilot, lambda: pilot.app.synced)
-    await settle(pilot)
 
 
 async def _answer(pilot, text: str) -> None:
@@ -32,7 +28,7 @@ async def test_create_rename_delete_folder(mail_server):
     app = make_app(mail_server, user)
     names = lambda: {f.name for f in mail_server.store.folders(user.login)}  # noqa: E731
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("N")
         await _answer(pilot, "Projects")
         await wait_for(pilot, lambda: "Projects" in names())
@@ -41,7 +37,8 @@ async def test_create_rename_delete_folder(mail_server):
         await pilot.press("f2")
         await _answer(pilot, "Projects-2026")
         await wait_for(pilot, lambda: "Projects-2026" in names() and "Projects" not in names())
-        app.open_folder("test", "Projects-2026")
+        tree = app.main.query_one(FolderTree)
+        tree.move_cursor(tree._folder_nodes[("test", "Projects-2026")])  # highlighted, not open
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
@@ -54,12 +51,14 @@ async def test_mark_all_read_and_toggle(mail_server):
     seed(mail_server, user, 4)
     app = make_app(mail_server, user)
     async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview marks anything
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("exclamation_mark")
         await settle(pilot)
         seen = lambda: sum("\\Seen" in m.flags for m in mail_server.store.messages(user.login))  # noqa: E731
         await wait_for(pilot, lambda: seen() == 1)
         await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
         await settle(pilot)
         await wait_for(pilot, lambda: seen() == 4)
         lst = app.screen.query_one(MessageList)
@@ -71,7 +70,7 @@ async def test_save_attachment_and_raw_source(mail_server, tmp_path):
     seed(mail_server, user)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("j", "j", "j", "j")  # "Quarterly report draft" has report.txt
         await pilot.press("S")
         await _answer(pilot, str(tmp_path / "saved"))
@@ -90,7 +89,7 @@ async def test_keymap_from_config_remaps_and_help_shows_it(mail_server):
     app = make_app(mail_server, user)
     app._keymap = {"compose": "w"}
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("c")  # no longer compose
         await pilot.pause()
         assert not isinstance(app.screen, ComposerScreen)
@@ -107,7 +106,7 @@ async def test_every_main_action_is_in_the_command_palette(mail_server):
     user = mail_server.new_user()
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         titles = {c.title for c in app.get_system_commands(app.screen)}
         for wanted in (
             "Reply",
@@ -129,7 +128,7 @@ async def test_worker_error_is_a_message_not_a_crash(mail_server):
     seed(mail_server, user, 1)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("u")  # nothing to undo: the service raises
         await settle(pilot)
         await wait_for(pilot, lambda: "nothing to undo" in app.last_error)
@@ -149,7 +148,7 @@ async def test_open_attachment_without_display_says_where_it_is(mail_server, mon
     app = make_app(mail_server, user)
     notes: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         original = app.notify
         app.notify = lambda message, **kw: (notes.append(str(message)), original(message, **kw))
         await pilot.press("j", "j", "j", "j", "O")
@@ -165,7 +164,7 @@ async def test_compose_with_attachment_is_delivered(mail_server, tmp_path):
     (tmp_path / "notes.txt").write_text("attached notes\n")
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
         screen = app.screen

@@ -12,7 +12,7 @@ from rich.console import Console
 from textual.widgets import Button, Input, Select, Static
 
 from tests.ui.helpers import make_app, settle, wait_for
-from tests.ui.test_wizard import wizard_for
+from tests.ui.wizard_helpers import wizard_for
 from testserver.faults import Fault
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.diagnose import DiagnoseScreen

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 from textual.widgets import Input, TextArea
 
-from tests.ui.helpers import make_app, seed, settle, wait_for
+from tests.ui.helpers import make_app, ready, seed, settle, wait_for
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.main import MainScreen
 from tuimail.ui.widgets.message_list import MessageList
@@ -23,17 +23,12 @@ def _reader_text(app) -> str:
     return "\n".join(str(w.render()) for w in reader.children)
 
 
-async def _ready(pilot) -> None:
-    await wait_for(pilot, lambda: pilot.app.synced)
-    await settle(pilot)
-
-
 async def test_read_a_message(mail_server):
     user = mail_server.new_user()
     seed(mail_server, user)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         assert isinstance(app.screen, MainScreen)
         lst = _list(app)
         assert lst.count == 6
@@ -62,7 +57,7 @@ async def test_reply_and_send_arrives(mail_server):
     mail_server.deliver(user, msg.as_bytes())
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
         screen = app.screen
@@ -92,7 +87,7 @@ async def test_delete_and_undo(mail_server):
     seed(mail_server, user, 3)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         first = _list(app).current.subject
         await pilot.press("d")
         await settle(pilot)
@@ -112,7 +107,7 @@ async def test_move_with_fuzzy_picker(mail_server):
     seed(mail_server, user, 2)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("m")
         await pilot.pause()
         await pilot.press("a", "r", "c")  # fuzzy: "Archive"
@@ -127,7 +122,7 @@ async def test_search_shows_results_as_a_folder(mail_server):
     seed(mail_server, user)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("slash")
         await pilot.pause()
         await pilot.press(*"lunch", "enter")
@@ -142,7 +137,7 @@ async def test_new_mail_arrives_by_idle(mail_server):
     seed(mail_server, user, 1)
     app = make_app(mail_server, user, idle=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await wait_for(pilot, lambda: app.service.states()["test"].detail == "push connected")
         selected = _list(app).current.id
         msg = EmailMessage()
@@ -161,14 +156,14 @@ async def test_offline_start_from_cache(mail_server):
     seed(mail_server, user, 3)
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("enter")  # fetch one body into the cache
         await settle(pilot)
     store = app.service.store
     mail_server.stop()
     app = make_app(mail_server, user, store=store)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
+        await ready(pilot)
         assert _list(app).count == 3
         status = str(app.main.query_one(StatusBar).render())
         assert "refused the connection" in status and "retrying" in status
@@ -184,7 +179,7 @@ async def test_search_finds_bodies_on_the_server(mail_server):
     seed(mail_server, user)
     app = make_app(mail_server, user)
     async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview downloads
-        await _ready(pilot)
+        await ready(pilot)
         await pilot.press("slash")
         await pilot.pause()
         await pilot.press(*"invoice below", "enter")  # text of one body only

@@ -6,25 +6,12 @@ from __future__ import annotations
 from textual.widgets import Input, Select, Static
 
 from tests.ui.helpers import seed, settle, wait_for
+from tests.ui.wizard_helpers import wizard_for
 from tuimail.core.config import load_config
-from tuimail.core.discovery.detect import DetectOptions
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.main import MainScreen
 from tuimail.ui.screens.wizard import WizardScreen
 from tuimail.ui.widgets.message_list import MessageList
-
-
-def wizard_for(server):
-    def options() -> DetectOptions:
-        return DetectOptions(
-            timeout=5,
-            total_timeout=15,
-            nameserver=f"127.0.0.1:{server.dns_port}",
-            ca_file=server.ca_file,
-            https_port=server.https_port,
-        )
-
-    return lambda: WizardScreen(detect_options=options)
 
 
 async def test_first_run_setup_to_saved_account(mail_server):

@@ -10,6 +10,7 @@ import ssl
 from testserver.faults import FaultPlan
 from testserver.imap.session import Session
 from testserver.mailstore import MailStore
+from testserver.pop3 import AuthAttempt
 
 log = logging.getLogger("testserver.imap")
 
@@ -41,6 +42,7 @@ class IMAPServer:
         self._servers: list[asyncio.Server] = []
         self._tasks: set[asyncio.Task] = set()
         self._sessions: set[Session] = set()
+        self.auth_log: list[AuthAttempt] = []  # every login tried (never the password)
 
     async def start(self, host: str, port_tls: int = 0, port_starttls: int = 0) -> tuple[int, int]:
         tls = await asyncio.start_server(

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from testserver import faults as faultlib
+from testserver import sasl_oauth
 from testserver.faults import Fault
 from testserver.imap import fetch as fetchlib
 from testserver.imap.parser import (
@@ -37,6 +38,7 @@ from testserver.imap.parser import (
 )
 from testserver.imap.search import Context, parse_search
 from testserver.mailstore import DELIMITER, SYSTEM_FLAGS, StoreError, StoreEvent, User
+from testserver.pop3 import AuthAttempt
 
 if TYPE_CHECKING:
     from testserver.imap.server import IMAPServer
@@ -202,6 +204,8 @@ class Session:
                 caps.append("LOGINDISABLED")
         elif self.user is None:
             caps.append("AUTH=PLAIN")
+            if self.store.tokens is not None:
+                caps += ["AUTH=OAUTHBEARER", "AUTH=XOAUTH2", "SASL-IR"]
         hidden = {c.upper() for c in self.server.disabled}
         for fault in self.faults:
             if fault.kind == "no_capability" and fault.data:
@@ -545,14 +549,21 @@ class Session:
         self._unsubscribe = self.store.subscribe(self._on_event)
         return f"OK [CAPABILITY {self.capabilities()}] Logged in"
 
+    def _record_auth(self, login: str, user: User | None) -> None:
+        """Every LOGIN/AUTHENTICATE that carried a password (never the password)."""
+        self.server.auth_log.append(AuthAttempt(login, user is not None, self.tls, self.port))
+
     async def cmd_login(self, tag: str, args: list) -> str:
         if len(args) != 2:
             raise BadCommand("LOGIN needs a user name and a password.")
+        if not self.tls:  # the password already crossed the network in clear
+            self._record_auth(astring(args[0]), None)
         self._login_allowed()
         refuse = faultlib.find(self.faults, "login_reply")
         if refuse:
             raise No(refuse.message or "[AUTHENTICATIONFAILED] Authentication failed.")
         user = self.store.authenticate(astring(args[0]), astring(args[1]))
+        self._record_auth(astring(args[0]), user)
         if user is None:
             raise No("[AUTHENTICATIONFAILED] Authentication failed.")
         return self._logged_in(user)
@@ -560,7 +571,10 @@ class Session:
     async def cmd_authenticate(self, tag: str, args: list) -> str:
         if not args or not isinstance(args[0], str):
             raise BadCommand("AUTHENTICATE needs a mechanism.")
-        if args[0].upper() != "PLAIN":
+        mechanism = args[0].upper()
+        if mechanism in sasl_oauth.MECHANISMS and self.store.tokens is not None:
+            return await self._authenticate_oauth(mechanism, args)
+        if mechanism != "PLAIN":
             raise No("Unsupported authentication mechanism.")
         self._login_allowed()
         if len(args) > 1:
@@ -581,7 +595,38 @@ class Session:
         if authz and authz != login:
             raise No("[AUTHORIZATIONFAILED] Authorization failed.")  # no master users here
         user = self.store.authenticate(login_s, password_s)
+        self._record_auth(login_s, user)
         if user is None:
+            raise No("[AUTHENTICATIONFAILED] Authentication failed.")
+        return self._logged_in(user)
+
+    async def _continuation(self, challenge: bytes = b"") -> str:
+        self.put("+ " + base64.b64encode(challenge).decode("ascii"))
+        await self.flush()
+        line = await asyncio.wait_for(self.reader.readuntil(b"\n"), self.server.idle_timeout)
+        return line.decode("ascii", "replace").strip()
+
+    async def _authenticate_oauth(self, mechanism: str, args: list) -> str:
+        """OAUTHBEARER / XOAUTH2 (SASL-IR or one continuation); a bad token gets the error
+        challenge, the client's dummy answer, then NO [AUTHENTICATIONFAILED]."""
+        if not self.tls:
+            raise No("[PRIVACYREQUIRED] Authentication needs TLS.")
+        response = astring(args[1]) if len(args) > 1 else await self._continuation()
+        if response == "*":
+            raise BadCommand("Authentication aborted by client.")
+        try:
+            decoded = base64.b64decode("" if response == "=" else response, validate=True)
+        except ValueError as exc:
+            raise BadCommand("Invalid base64 data in continued response") from exc
+        login, _why = sasl_oauth.check(self.store.tokens, mechanism, decoded)
+        user = self.store.user(login) if login else None
+        self._record_auth(login or "", user)
+        if user is None:
+            answer = await self._continuation(
+                sasl_oauth.error_challenge(mechanism, self.store.oauth_issuer)
+            )
+            if answer == "*":
+                raise BadCommand("Authentication aborted by client.")
             raise No("[AUTHENTICATIONFAILED] Authentication failed.")
         return self._logged_in(user)
 
@@ -615,7 +660,7 @@ class Session:
     async def cmd_select(self, tag: str, args: list, readonly: bool = False) -> str:
         if not args:
             raise BadCommand("Missing mailbox name.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         qresync = None
         for param_list in args[1:2]:
             if not isinstance(param_list, list):
@@ -716,7 +761,7 @@ class Session:
     async def cmd_create(self, tag: str, args: list) -> str:
         if len(args) != 1:
             raise BadCommand("CREATE needs a mailbox name.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         if self.store.has_folder(self.login, name.rstrip(DELIMITER)):
             raise No("[ALREADYEXISTS] Mailbox already exists")
         try:
@@ -728,7 +773,7 @@ class Session:
     async def cmd_delete(self, tag: str, args: list) -> str:
         if len(args) != 1:
             raise BadCommand("DELETE needs a mailbox name.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         with self.store.lock:
             if not self.store.has_folder(self.login, name):
                 raise No("[NONEXISTENT] Mailbox doesn't exist: " + name[:100])
@@ -746,7 +791,7 @@ class Session:
     async def cmd_rename(self, tag: str, args: list) -> str:
         if len(args) != 2:
             raise BadCommand("RENAME needs two mailbox names.")
-        old, new = mailbox_arg(args[0]), mailbox_arg(args[1])
+        old, new = self._mailbox_arg(args[0]), self._mailbox_arg(args[1])
         with self.store.lock:
             if not self.store.has_folder(self.login, old):
                 raise No("[NONEXISTENT] Mailbox doesn't exist: " + old[:100])
@@ -760,7 +805,7 @@ class Session:
     async def cmd_subscribe(self, tag: str, args: list, flag: bool = True) -> str:
         if len(args) != 1:
             raise BadCommand("Mailbox name expected.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         try:
             self.store.set_subscribed(self.login, name, flag)
         except StoreError as exc:
@@ -778,7 +823,7 @@ class Session:
             selection = {astring(a).upper() for a in args.pop(0)}
         if len(args) < 2:
             raise BadCommand("LIST needs a reference and a pattern.")
-        reference = mailbox_arg(args[0])
+        reference = self._mailbox_arg(args[0])
         patterns_arg = args[1]
         rest = args[2:]
         if rest:
@@ -789,7 +834,7 @@ class Session:
                     continue
                 returns.add(astring(r).upper())
         patterns = patterns_arg if isinstance(patterns_arg, list) else [patterns_arg]
-        patterns = [mailbox_arg(p) for p in patterns]
+        patterns = [self._mailbox_arg(p) for p in patterns]
         command = "LSUB" if lsub else "LIST"
         if patterns == [""]:
             self.put(f'* {command} (\\Noselect) "{DELIMITER}" ""')
@@ -815,7 +860,7 @@ class Session:
                 if not lsub and folder.subscribed and ("SUBSCRIBED" in returns or subscribed_only):
                     attrs.append("\\Subscribed")
                 line = f'* {command} ({" ".join(attrs)}) "{DELIMITER}" '.encode()
-                self.put(line + mailbox_out(folder.name))
+                self.put(line + self._mailbox_out(folder.name))
         return f"OK {command} completed."
 
     async def cmd_lsub(self, tag: str, args: list) -> str:
@@ -824,7 +869,7 @@ class Session:
     async def cmd_status(self, tag: str, args: list) -> str:
         if len(args) != 2 or not isinstance(args[1], list):
             raise BadCommand("STATUS needs a mailbox and a list of items.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         out = []
         with self.store.lock:
             try:
@@ -851,14 +896,16 @@ class Session:
                     raise BadCommand(f"Invalid status item {key[:30]}")
                 out.append(f"{key} {value}")
             self.put(
-                b"* STATUS " + mailbox_out(folder.name) + f" ({' '.join(out)})".encode("ascii")
+                b"* STATUS "
+                + self._mailbox_out(folder.name)
+                + f" ({' '.join(out)})".encode("ascii")
             )
         return "OK Status completed."
 
     async def cmd_append(self, tag: str, args: list) -> str:
         if len(args) < 2:
             raise BadCommand("APPEND needs a mailbox and a message.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         flags: list[str] = []
         date = None
         rest = args[1:]
@@ -889,15 +936,15 @@ class Session:
     async def cmd_getquotaroot(self, tag: str, args: list) -> str:
         if len(args) != 1:
             raise BadCommand("GETQUOTAROOT needs a mailbox name.")
-        name = mailbox_arg(args[0])
+        name = self._mailbox_arg(args[0])
         if not self.store.has_folder(self.login, name):
             raise No("[NONEXISTENT] Mailbox doesn't exist: " + name[:100])
         user = self.user
         assert user is not None
         if user.quota_kb is None:
-            self.put(b"* QUOTAROOT " + mailbox_out(name))
+            self.put(b"* QUOTAROOT " + self._mailbox_out(name))
         else:
-            self.put(b"* QUOTAROOT " + mailbox_out(name) + b' "User quota"')
+            self.put(b"* QUOTAROOT " + self._mailbox_out(name) + b' "User quota"')
             self.put(f'* QUOTA "User quota" (STORAGE {user.usage_kb()} {user.quota_kb})')
         return "OK Getquotaroot completed."
 
@@ -1096,13 +1143,37 @@ class Session:
                     if want_flags or seen_now:
                         parts.append(b"FLAGS " + format_flags(message.flags))
                     for item in others:
-                        parts.append(fetchlib.render_item(message, item, seq))
+                        parts.append(self._render_item(message, item, seq))
                     if want_modseq or (seen_now and self.condstore):
                         parts.append(b"MODSEQ (%d)" % message.modseq)
                     self.put(b"* %d FETCH (" % seq + b" ".join(parts) + b")")
             if self.out_size >= CHUNK:
                 await self.flush()
         return "OK Fetch completed."
+
+    def _mailbox_arg(self, token: object) -> str:
+        """A mailbox argument; with the `raw_names` fault taken verbatim (no UTF-7)."""
+        if faultlib.find(self.faults, "raw_names"):
+            return astring(token)
+        return mailbox_arg(token)
+
+    def _mailbox_out(self, name: str) -> bytes:
+        """A mailbox name to send; with the `raw_names` fault as stored, unquoted when it
+        is an atom plus `]` and `[` (as Dovecot sends a name with `]`), never UTF-7."""
+        if faultlib.find(self.faults, "raw_names"):
+            if re.fullmatch(r"[!-~]+", name) and not re.search(r'[(){ %*"\\]', name):
+                return name.encode()
+            return b'"' + name.replace("\\", "\\\\").replace('"', '\\"').encode() + b'"'
+        return mailbox_out(name)
+
+    def _render_item(self, message, item, seq: int) -> bytes:
+        """One FETCH attribute; the `odd_size` fault replaces RFC822.SIZE of the messages
+        whose raw bytes contain `match` with `data` (any token, e.g. 2**64)."""
+        if item.name == "RFC822.SIZE":
+            for fault in self.faults:
+                if fault.kind == "odd_size" and (fault.match or "").encode() in message.raw:
+                    return b"RFC822.SIZE " + fault.data
+        return fetchlib.render_item(message, item, seq)
 
     async def do_search(self, args: list, uid: bool) -> str:
         args = list(args)
@@ -1200,7 +1271,7 @@ class Session:
         if move:
             self._writable()
         targets = self._targets(args[0], uid)
-        dest = mailbox_arg(args[1])
+        dest = self._mailbox_arg(args[1])
         sel = self.selected
         if not self.store.has_folder(self.login, dest):
             raise No("[TRYCREATE] Mailbox doesn't exist: " + dest[:100])

@@ -7,8 +7,10 @@ import getpass
 import sys
 
 from tuimail.cli.detect import add_detect_options, options_from_args, print_summary, run_detection
+from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.config import ConfigError, load_config, remove_account, save_account
+from tuimail.core.discovery.detect import verify_detection
 from tuimail.core.discovery.resolver import NameserverError, Resolver
 from tuimail.core.discovery.verify import verify_account
 from tuimail.core.sanitize import sanitize
@@ -63,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.set_defaults(func=run_add)
 
     lst = commands.add_parser("list", help="list the configured accounts")
+    lst.add_argument("--json", action="store_true", help="print the accounts as JSON")
     lst.set_defaults(func=run_list)
 
     rm = commands.add_parser("remove", help="remove an account from the configuration")
@@ -70,9 +73,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     rm.set_defaults(func=run_remove)
 
 
-def _err(message: str) -> int:
+def _err(message: str, code: int = EXIT_USAGE) -> int:
+    """A sentence on stderr; exit 2 (usage/configuration) unless `code` says 1 (a mail or
+    server failure: nothing found, login refused)."""
     print(f"tuimail account: {sanitize(message)}", file=sys.stderr)
-    return 1
+    return code
 
 
 def _host_port(value: str, protocol: str, security: str) -> tuple[str, int]:
@@ -106,17 +111,26 @@ def ask_password(prompt: str) -> str | None:
     return line.rstrip("\r\n") or None
 
 
-def _confirm(reasons: list[str], yes: bool) -> bool:
+def _confirm(reasons: list[str], yes: bool, deferred: bool) -> bool:
+    """The user's yes to servers that need it: --yes, or a question on a terminal."""
     if yes:
         return True
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():
         print(
-            "These detected settings need your confirmation; run again with --yes "
-            "to accept them, or give the servers with --incoming/--outgoing.",
+            "These detected settings need your confirmation"
+            + (" (your password was not sent to them)" if deferred else "")
+            + "; run again with --yes to accept them, or give the servers with "
+            "--incoming/--outgoing.",
             file=sys.stderr,
         )
         return False
-    answer = input("Use these settings? [y/N] ")
+    question = "Use these servers"
+    if deferred:
+        question += " and send your password to them to check the login"
+    try:
+        answer = input(f"{question}? [y/N] ")
+    except (EOFError, KeyboardInterrupt):
+        return False
     return answer.strip().lower() in ("y", "yes")
 
 
@@ -170,14 +184,21 @@ def run_add(args: argparse.Namespace) -> int:
         return _err(str(exc))
     if args.detect:
         options.password = password
+        options.username = args.username
         result = run_detection(args.email, options, quiet=False)
         print_summary(result)
         if not result.found:
-            return _err("no usable servers were found; nothing was saved.")
+            return _err("no usable servers were found; nothing was saved.", EXIT_FAILURE)
         if result.login_ok is False:
-            return _err("the login failed (see above); nothing was saved.")
-        if result.confirm and not _confirm(result.confirm, args.yes):
-            return _err("not confirmed; nothing was saved.")
+            return _err("the login failed (see above); nothing was saved.", EXIT_FAILURE)
+        if result.confirm and not _confirm(result.confirm, args.yes, result.login_deferred):
+            return _err("not confirmed; nothing was saved.", EXIT_FAILURE)
+        if result.login_deferred and password is not None:
+            print("Checking the login on the servers you accepted ...")
+            for check in verify_detection(result, password, options):
+                print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail))
+            if result.login_ok is False:
+                return _err("the login failed (see above); nothing was saved.", EXIT_FAILURE)
         account = result.account(
             args.name,
             username=args.username,
@@ -186,7 +207,7 @@ def run_add(args: argparse.Namespace) -> int:
             display_name=args.display_name,
         )
         if args.pop3 and account.protocol != "pop3":
-            return _err("no POP3 server was found; nothing was saved.")
+            return _err("no POP3 server was found; nothing was saved.", EXIT_FAILURE)
     else:
         try:
             host, port = _host_port(args.incoming, protocol, args.security)
@@ -215,7 +236,7 @@ def run_add(args: argparse.Namespace) -> int:
             for check in checks:
                 print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail))
             if not all(c.ok for c in checks):
-                return _err("the login failed (see above); nothing was saved.")
+                return _err("the login failed (see above); nothing was saved.", EXIT_FAILURE)
     try:
         path = save_account(account)
     except ConfigError as exc:
@@ -237,6 +258,11 @@ def run_list(args: argparse.Namespace) -> int:
         config = load_config()
     except ConfigError as exc:
         return _err(str(exc))
+    if args.json:
+        from tuimail.cli.jsonout import account, dump
+
+        dump([account(a) for a in config.accounts.values()])
+        return 0
     if not config.accounts:
         print("No accounts yet: add one with `tuimail account add NAME --email ADDRESS --detect`.")
         return 0

@@ -19,6 +19,11 @@ def run_app(demo: bool = False) -> int:
     except ConfigError as exc:
         print(f"tuimail: {exc}", file=sys.stderr)
         return 2
+    problems = _keymap_problems(config)
+    if problems:
+        for line in problems:
+            print(f"tuimail: {line}", file=sys.stderr)
+        return 2
     service = MailService(config.accounts)  # the app asks for passwords it cannot find
     app = TuimailApp(
         service if config.accounts else None,
@@ -27,6 +32,18 @@ def run_app(demo: bool = False) -> int:
     )
     app.run()
     return 0
+
+
+def _keymap_problems(config) -> list[str]:
+    """[keys] entries naming no binding or clashing with another, as file:line sentences."""
+    from tuimail.ui.keymap import keymap_problems
+
+    out = []
+    for problem in keymap_problems(config.keys):
+        line = config.line_of(("keys",), problem.binding_id)
+        where = f"{config.path}, line {line}" if line else str(config.path)
+        out.append(f"{where}: in [keys], {problem.sentence}")
+    return out
 
 
 def _keymap(keys: dict) -> dict[str, str]:

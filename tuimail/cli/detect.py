@@ -11,6 +11,7 @@ from tuimail.core.discovery.detect import Detection, DetectOptions, detect
 from tuimail.core.discovery.model import Event
 from tuimail.core.discovery.resolver import NameserverError
 from tuimail.core.sanitize import sanitize
+from tuimail.core.tls import ca_file_problem
 
 SECURITY_TEXT = {
     "tls": "TLS (encrypted)",
@@ -44,7 +45,14 @@ def add_detect_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--https-port", type=int, default=443, help=argparse.SUPPRESS)
 
 
+class CAFileOptionError(ValueError):
+    """--ca-file names a file that cannot be used (a sentence)."""
+
+
 def options_from_args(args: argparse.Namespace, **extra) -> DetectOptions:
+    problem = ca_file_problem(args.ca_file, "--ca-file")
+    if problem:
+        raise CAFileOptionError(f"{problem}.")
     port_map = {}
     for item in filter(None, args.port_map.split(",")):
         std, _, test = item.partition("=")
@@ -113,6 +121,8 @@ def print_summary(result: Detection, out=None) -> None:
         print("Needs your confirmation:", file=out)
         for reason in result.confirm:
             print(f"  - {sanitize(reason)}", file=out)
+        if result.login_deferred:
+            print("Your password has not been sent to these servers.", file=out)
     for check in result.logins:
         print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail), file=out)
     if result.error:
@@ -123,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = options_from_args(args, prefer_pop3=args.pop3)
         result = run_detection(args.email, options, quiet=args.json)
-    except NameserverError as exc:
+    except (NameserverError, CAFileOptionError) as exc:
         print(f"tuimail detect: {exc}", file=sys.stderr)
         return 2
     if args.json:

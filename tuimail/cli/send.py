@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import re
 import sys
 import time
+from email.policy import SMTP as email_policy
 from email.utils import format_datetime, getaddresses, make_msgid
 
+from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
 from tuimail.core.connect import account_timeout
@@ -21,13 +24,65 @@ from tuimail.core.secrets import PasswordError, Secret, get_password
 def register(sub: argparse._SubParsersAction) -> None:
     send = sub.add_parser(
         "send",
-        help="send a message read from a file or standard input",
-        description="Send an RFC 5322 message (recipients from To, Cc and Bcc; Bcc is "
-        "removed before sending). The message goes through the outbox: if it cannot be "
-        "sent now it stays there, and the exit status is not zero.",
+        help="send a message read from a file or standard input (sendmail-compatible)",
+        description="Send an RFC 5322 message through the outbox: if it cannot be sent now "
+        "it stays there, and the exit status is not zero. Recipients are the ADDRESS "
+        "arguments; with none (or with -t) they are also read from To, Cc and Bcc. Bcc is "
+        "removed before sending. The options of sendmail and msmtp that git send-email, "
+        "mutt and cron use are accepted, so `git send-email --sendmail-cmd='tuimail send'` "
+        "works, and `tuimail -i ADDRESS...` (what --smtp-server=$(which tuimail) runs) "
+        "means `tuimail send -i ADDRESS...`.",
     )
-    send.add_argument("--account", "-a", help="the account to send from")
-    send.add_argument("file", nargs="?", help="the message (default: standard input)")
+    send.add_argument(
+        "--account",
+        "-a",
+        help="the account to send from (default: the one whose address "
+        "is the sender, or the only one)",
+    )
+    send.add_argument(
+        "-t",
+        dest="read_recipients",
+        action="store_true",
+        help="also take recipients from the To, Cc and Bcc headers (as sendmail -t)",
+    )
+    send.add_argument(
+        "-f",
+        "--from",
+        "-r",
+        dest="envelope_from",
+        metavar="ADDRESS",
+        help="the envelope sender; also picks the account with this address",
+    )
+    send.add_argument(
+        "-F", dest="full_name", metavar="NAME", help="your name, for a From header tuimail writes"
+    )
+    send.add_argument(
+        "-i",
+        dest="ignore_dots",
+        action="store_true",
+        help="accepted and ignored: a line with a single dot never ends the message here",
+    )
+    send.add_argument(
+        "-o",
+        dest="sendmail_options",
+        action="append",
+        default=[],
+        metavar="X",
+        help="sendmail's -oX options (-oi, -oem, -odi ...): accepted and ignored",
+    )
+    send.add_argument(
+        "-b", dest="mode", default="m", choices=["m"], help="sendmail mode: only -bm (deliver)"
+    )
+    send.add_argument(
+        "--file", dest="message_file", metavar="FILE", help="read the message from FILE"
+    )
+    send.add_argument(
+        "args",
+        nargs="*",
+        metavar="ADDRESS",
+        help="recipients; an argument without @ names the message file instead "
+        "(default: standard input)",
+    )
     send.set_defaults(func=run_send)
 
     box = sub.add_parser("outbox", help="list the outbox, or send what is waiting")
@@ -43,9 +98,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     box.set_defaults(func=run_outbox)
 
 
-def _err(command: str, message: str) -> int:
+def _err(command: str, message: str, code: int = EXIT_FAILURE) -> int:
     print(f"tuimail {command}: {sanitize(message)}", file=sys.stderr)
-    return 1
+    return code
 
 
 # -- reading the message ---------------------------------------------------------------
@@ -75,29 +130,73 @@ def _value(field: bytes) -> str:
     return re.sub(r"\r\n(?=[ \t])", "", value.decode("utf-8", "surrogateescape")).strip()
 
 
-def prepare(raw: bytes, account: Account) -> tuple[bytes, list[str]]:
-    """The message to submit (Bcc removed; From, Date, Message-ID added when missing)."""
-    fields, body = _split(raw)
+def strip_mbox_from(raw: bytes) -> bytes:
+    """Without the mbox separator (`From sender date`) that `git format-patch` writes first."""
+    if raw.startswith(b"From "):
+        _, _, rest = raw.partition(b"\n")
+        return rest
+    return raw
+
+
+def _header_recipients(values: dict[str, list[str]]) -> list[str]:
+    found = getaddresses(values.get("to", []) + values.get("cc", []) + values.get("bcc", []))
+    return [addr for _, addr in found]
+
+
+def _unique(addresses: list[str]) -> list[str]:
+    out: list[str] = []
+    for addr in addresses:
+        addr = addr.strip()
+        if addr and "@" in addr and addr.lower() not in {r.lower() for r in out}:
+            out.append(addr)
+    return out
+
+
+def prepare(
+    raw: bytes,
+    account: Account,
+    *,
+    recipients: list[str] | None = None,
+    from_headers: bool | None = None,
+    full_name: str | None = None,
+) -> tuple[bytes, list[str]]:
+    """The message to submit (mbox From line and Bcc removed; From, Date, Message-ID
+    added when missing) and its recipients.
+
+    Recipients are `recipients` (sendmail's arguments) plus, when `from_headers` is true
+    (default: when no `recipients` were given), those in To, Cc and Bcc. A From written
+    here carries the name (`full_name`, else the account's display name).
+    """
+    fields, body = _split(strip_mbox_from(raw))
     values: dict[str, list[str]] = {}
     for f in fields:
         values.setdefault(_name(f), []).append(_value(f))
-    recipients: list[str] = []
-    for _, addr in getaddresses(
-        values.get("to", []) + values.get("cc", []) + values.get("bcc", [])
-    ):
-        addr = addr.strip()
-        if addr and "@" in addr and addr.lower() not in {r.lower() for r in recipients}:
-            recipients.append(addr)
+    given = list(recipients or [])
+    if from_headers is None:
+        from_headers = not given
+    found = _unique(given + (_header_recipients(values) if from_headers else []))
     kept = [f for f in fields if _name(f) not in ("bcc", "resent-bcc")]
     added = []
     if "from" not in values:
-        added.append(f"From: {account.email}".encode())
+        name = full_name if full_name is not None else account.display_name
+        added.append(f"From: {_from_header(name, account.email)}".encode())
     if "date" not in values:
         added.append(f"Date: {format_datetime(_now())}".encode())
     if "message-id" not in values:
         added.append(f"Message-ID: {make_msgid(domain=account.domain)}".encode())
     out = b"\r\n".join(kept + added) + b"\r\n\r\n" + body
-    return out, recipients
+    return out, found
+
+
+def _from_header(name: str | None, email: str) -> str:
+    """`Name <addr>`, the name encoded (RFC 2047) when it is not plain ASCII."""
+    from email.headerregistry import Address
+
+    name = (name or "").strip()
+    if not name:
+        return email
+    header = email_policy.header_factory("from", str(Address(display_name=name, addr_spec=email)))
+    return header.fold(policy=email_policy).split(":", 1)[1].strip()
 
 
 def _now():
@@ -106,7 +205,9 @@ def _now():
     return datetime.now().astimezone()
 
 
-def _pick_account(accounts: dict[str, Account], name: str | None, raw: bytes) -> Account:
+def _pick_account(
+    accounts: dict[str, Account], name: str | None, raw: bytes, sender: str | None = None
+) -> Account:
     if name:
         if name not in accounts:
             known = ", ".join(sorted(accounts)) or "none"
@@ -116,8 +217,9 @@ def _pick_account(accounts: dict[str, Account], name: str | None, raw: bytes) ->
         raise LookupError("no account is configured; add one with `tuimail account add`")
     if len(accounts) == 1:
         return next(iter(accounts.values()))
-    fields, _ = _split(raw)
-    senders = [
+    fields, _ = _split(strip_mbox_from(raw))
+    senders = [sender.lower()] if sender else []
+    senders += [
         a.lower() for f in fields if _name(f) == "from" for _, a in getaddresses([_value(f)])
     ]
     for account in accounts.values():
@@ -153,35 +255,70 @@ def _describe(entry: OutboxEntry) -> str:
     return sanitize(text)
 
 
+def _message_source(args: argparse.Namespace) -> tuple[str | None, list[str]]:
+    """The message file (if any) and the recipients among the positional arguments."""
+    path = args.message_file
+    recipients = []
+    for arg in args.args:
+        if "@" in arg:
+            recipients.append(arg)
+        elif path is None:
+            path = arg  # `tuimail send FILE`
+        else:
+            raise ValueError(f"{arg!r} is not an address (and the message file is {path!r})")
+    return path, recipients
+
+
 def run_send(args: argparse.Namespace) -> int:
     try:
-        if args.file:
-            with open(args.file, "rb") as f:
+        path, given = _message_source(args)
+    except ValueError as exc:
+        print(f"tuimail send: {sanitize(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if path:
+            with open(path, "rb") as f:
                 raw = f.read()
         else:
             raw = sys.stdin.buffer.read()
     except OSError as exc:
-        return _err("send", f"cannot read {args.file}: {exc.strerror}")
-    if not raw.strip():
-        return _err("send", "the message is empty")
+        print(f"tuimail send: cannot read {sanitize(path or '-')}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    if not strip_mbox_from(raw).strip():
+        print("tuimail send: the message is empty", file=sys.stderr)
+        return EXIT_USAGE
     try:
         config = load_config()
-        account = _pick_account(config.accounts, args.account, raw)
+        account = _pick_account(config.accounts, args.account, raw, args.envelope_from)
     except (ConfigError, LookupError) as exc:
-        return _err("send", str(exc))
-    message, recipients = prepare(raw, account)
+        print(f"tuimail send: {sanitize(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    message, recipients = prepare(
+        raw,
+        account,
+        recipients=given,
+        from_headers=True if args.read_recipients else None,
+        full_name=args.full_name,
+    )
     if not recipients:
-        return _err("send", "the message has no recipients (To, Cc or Bcc)")
+        print(
+            "tuimail send: the message has no recipients (give them as arguments, or in "
+            "To, Cc or Bcc)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    sender = args.envelope_from or account.email
     try:
         password = _password(account)
     except PasswordError as exc:
         outbox = Outbox(account.name)
-        entry = outbox.enqueue(message, account.email, recipients)
-        return _err("send", f"{exc} The message is kept in the outbox ({entry.id}).")
+        entry = outbox.enqueue(message, sender, recipients)
+        return _err("send", f"{exc} The message is kept in the outbox ({entry.id}).", EXIT_USAGE)
     entry = asyncio.run(
-        send_now(
-            message, account.email, recipients, account, password, timeout=account_timeout(account)
-        )
+        send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
+    )
+    logging.getLogger("tuimail.cli").info(
+        "send %s via %s: %s (%d recipients)", entry.id, account.name, entry.state, len(recipients)
     )
     if entry.state == "sent":
         print(f"Sent to {', '.join(entry.delivered)}. {_copy_note(entry)}")
@@ -190,6 +327,12 @@ def run_send(args: argparse.Namespace) -> int:
         print(f"Sent to {', '.join(entry.delivered)}. {_copy_note(entry)}")
         refused = "; ".join(f"{a}: {r}" for a, r in entry.refused.items())
         return _err("send", f"not delivered to: {refused}")
+    if entry.state == "failed":
+        return _err(
+            "send",
+            f"not sent: {_describe(entry)}. It will not be retried by itself; it stays in "
+            f"the outbox ({entry.id}): see `tuimail outbox`.",
+        )
     return _err(
         "send",
         f"not sent: {_describe(entry)}. The message stays in the outbox ({entry.id}); "
@@ -205,11 +348,11 @@ def run_outbox(args: argparse.Namespace) -> int:
     try:
         config = load_config()
     except ConfigError as exc:
-        return _err("outbox", str(exc))
+        return _err("outbox", str(exc), EXIT_USAGE)
     accounts = config.accounts
     if args.account:
         if args.account not in accounts:
-            return _err("outbox", f"there is no account named {args.account!r}")
+            return _err("outbox", f"there is no account named {args.account!r}", EXIT_USAGE)
         accounts = {args.account: accounts[args.account]}
     status = 0
     if args.remove or args.resend:
@@ -228,12 +371,13 @@ def run_outbox(args: argparse.Namespace) -> int:
                     account,
                     _password(account),
                     force=True,
+                    resend_maybe_sent=True,  # the user named this message
                     timeout=account_timeout(account),
                 )
             )
             print(f"{entry.id}: {_describe(entry)}")
             return 0 if entry.state == "sent" else 1
-        return _err("outbox", f"no message {entry_id!r} in the outbox")
+        return _err("outbox", f"no message {entry_id!r} in the outbox", EXIT_USAGE)
     if args.retry:
         for account in accounts.values():
             box = Outbox(account.name)
@@ -242,7 +386,7 @@ def run_outbox(args: argparse.Namespace) -> int:
             try:
                 password = _password(account)
             except PasswordError as exc:
-                status = _err("outbox", f"{account.name}: {exc}")
+                status = _err("outbox", f"{account.name}: {exc}", EXIT_USAGE)
                 continue
             for entry in asyncio.run(box.process(account, password, force=True)):
                 if entry.state not in ("sent", "partial"):

@@ -9,11 +9,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import sys
 import threading
 from datetime import datetime
 
+from tuimail.cli import route
+from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
+
+log = logging.getLogger("tuimail.cli")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list messages from the local store")
     p.add_argument("account", nargs="?", help="account name (default: every account)")
     p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
-    p.add_argument("--limit", type=int, default=20, help="how many, newest first (default 20)")
+    p.add_argument(
+        "--limit", type=positive_int, default=20, help="how many, newest first (default 20)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_list)
 
@@ -34,11 +41,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--account", help="account name (default: the first)")
     p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
     p.add_argument("--raw", action="store_true", help="the message source")
+    route.add_arguments(p)  # also --json: the message (or with --route the report) as JSON
     p.set_defaults(func=cmd_read)
 
     p = sub.add_parser("watch", help="print a line per new message (IMAP IDLE) until Ctrl-C")
     p.add_argument("account", nargs="?", help="account name (default: the first IMAP account)")
+    p.add_argument("--json", action="store_true", help="one JSON object per line for each event")
     p.set_defaults(func=cmd_watch)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (else a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -89,10 +109,11 @@ def _guard(func):
         try:
             return func(args)
         except (ConfigError, PasswordError, LookupError) as exc:
-            return _fail(str(exc), 2)
+            return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             raise
         except Exception as exc:
+            log.warning("%s failed: %s", args.command, type(exc).__name__, exc_info=exc)
             return _fail(describe(exc))
 
     return run
@@ -129,11 +150,29 @@ def cmd_sync(args: argparse.Namespace) -> int:
         finally:
             runtime.close()
         if account.protocol == "pop3":
-            pop3_results.append(_pop3_summary(account, runtime))
-        else:
-            results.append(_imap_result(account, runtime))
+            summary = _pop3_summary(account, runtime)
+            pop3_results.append(summary)
+            if summary["error"]:
+                log.warning("sync %s (POP3): %s", account.name, summary["error"])
+            else:
+                log.info("sync %s (POP3): %d new", account.name, summary["new"])
+            continue
+        result = _imap_result(account, runtime)
+        results.append(result)
+        log.info(
+            "sync %s: %d folders, %d new, %d changed, %d removed, %d errors",
+            account.name,
+            len(result.folders),
+            result.new,
+            result.changed,
+            result.removed,
+            len(result.errors),
+        )
+        for error in result.errors:
+            log.warning("sync %s: %s", account.name, error)
     if args.json:
-        print(json.dumps([r.as_dict() for r in results] + pop3_results, indent=2))
+        imap = [{"account": r.account, "protocol": "imap"} | r.as_dict() for r in results]
+        print(json.dumps(imap + pop3_results, indent=2))
     else:
         for p in pop3_results:
             if p["error"]:
@@ -188,6 +227,16 @@ def _pop3_summary(account: Account, runtime) -> dict:
     return summary
 
 
+def _event(kind: str, data: dict) -> None:
+    """One line of `watch --json`: {"event": kind, ...}."""
+    from tuimail.cli.jsonout import dump
+
+    dump({"event": kind} | data, lines=True)
+
+
+SUBJECT_CELLS = 200  # the longest subject `tuimail list` prints (the store keeps more)
+
+
 def _date(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M") if epoch else "-"
 
@@ -199,42 +248,36 @@ def cmd_list(args: argparse.Namespace) -> int:
     store = Store()
     names = [a.name for a in _accounts(args.account, imap_only=False)]
     out = []
+    found = False
     for name in names:
         folder_id = store.folder_id(name, args.folder)
         if folder_id is None:
-            if args.account:
-                return _fail(f"{name} has no folder {args.folder} in the store; run `tuimail sync`")
             continue
-        for row in store.message_rows(folder_id, 0, max(args.limit, 0)):
+        found = True
+        for row in store.message_rows(folder_id, 0, args.limit):
             out.append(row)
-    if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "account": r.account,
-                        "folder": r.folder,
-                        "uid": r.uid,
-                        "id": r.id,
-                        "date": r.date,
-                        "from": r.from_addr,
-                        "from_name": r.from_name,
-                        "subject": r.subject,
-                        "flags": list(r.flags),
-                        "size": r.size,
-                    }
-                    for r in out
-                ],
-                indent=2,
-            )
+    if not found:
+        where = names[0] if args.account else "no account"
+        return _fail(
+            f"{where} has no folder {args.folder} in the store (check the name; "
+            "`tuimail sync` fetches the folder list)",
+            EXIT_USAGE,
         )
+    if args.json:
+        from tuimail.cli.jsonout import dump, message_row
+
+        dump([message_row(r) for r in out])
         return 0
     from rich.cells import set_cell_size  # column widths in terminal cells (CJK: 2 each)
 
     for r in out:
         mark = ("N" if not r.seen else " ") + ("!" if r.flagged else " ")
         sender = set_cell_size(_safe(r.from_name or r.from_addr), 24)
-        print(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender}  {_safe(r.subject)}")
+        subject = _safe(r.subject)
+        if len(subject) > SUBJECT_CELLS:  # one line per message, however long the header
+            subject = set_cell_size(subject, SUBJECT_CELLS - 3) + "..."
+        note = f"  [{_safe(r.note)}]" if r.note else ""
+        print(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender}  {subject}{note}")
     return 0
 
 
@@ -250,7 +293,8 @@ def cmd_read(args: argparse.Namespace) -> int:
     if row is None:
         return _fail(
             f"no message with UID {args.uid} in {account.name}/{args.folder} in the store; "
-            "run `tuimail sync` first"
+            "run `tuimail sync` first",
+            EXIT_USAGE,
         )
     raw = store.body(row.id)
     if raw is None:
@@ -259,6 +303,8 @@ def cmd_read(args: argparse.Namespace) -> int:
             raw = engine.fetch_body(row.id)
         finally:
             engine.close()
+    if args.route:
+        return route.print_route(raw, account, args)
     if args.raw:
         if sys.stdout.isatty():
             from tuimail.core.mime import raw_source
@@ -267,8 +313,35 @@ def cmd_read(args: argparse.Namespace) -> int:
         else:
             sys.stdout.buffer.write(raw)
         return 0
+    if args.json:
+        from tuimail.cli.jsonout import dump, message_row
+
+        dump(message_row(row) | _rendered_json(raw))
+        return 0
     print(_render(raw))
     return 0
+
+
+def _rendered_json(raw: bytes) -> dict:
+    """The body as `tuimail read` shows it, with attachments and notes (all sanitised)."""
+    from tuimail.core.mime import parse_message, render_message
+
+    rendered = render_message(parse_message(raw))
+    return {
+        "headers": [[name, value] for name, value in rendered.headers],
+        "text": "\n".join(text for _kind, _depth, text in rendered.lines()),
+        "links": rendered.links,
+        "attachments": [
+            {
+                "index": a.index,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+            }
+            for a in rendered.attachments
+        ],
+        "notes": rendered.notes,
+    }
 
 
 def _render(raw: bytes) -> str:
@@ -289,6 +362,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     a lost connection is retried with back-off; a rejected password or another
     permanent failure ends the watch with a sentence and exit status 1 (never retried:
     a wrong password tried every minute locks accounts)."""
+    from tuimail.cli.jsonout import message_row
     from tuimail.core.retry import Phase
     from tuimail.core.store import Store
 
@@ -299,10 +373,25 @@ def cmd_watch(args: argparse.Namespace) -> int:
     pop3 = account.protocol == "pop3"
     holder: list = []
 
+    def announce(mode: str) -> None:
+        if args.json:
+            _event("watching", {"account": account.name, "mode": mode})
+        elif pop3:
+            print(
+                f"watching {account.name} (POP3, every {account.poll_interval} s); Ctrl-C to stop"
+            )
+        else:
+            print(f"watching {account.name} INBOX ({mode}); Ctrl-C to stop")
+        sys.stdout.flush()
+        watching.set()
+
     def show(event) -> None:
         runtime = holder[0] if holder else None
         if event.kind == "new-mail" and watching.is_set():
             for r in event.messages:
+                if args.json:
+                    _event("new", message_row(r))
+                    continue
                 sender = r.from_name or r.from_addr
                 where = f"{r.account} {r.folder}" + ("" if pop3 else f" {r.uid}")
                 print(_safe(f"{where} {_date(r.date)} {sender}: {r.subject}"), flush=True)
@@ -312,20 +401,18 @@ def cmd_watch(args: argparse.Namespace) -> int:
                 if not watching.is_set() and (
                     state.state == "polling" or state.detail == "push connected"
                 ):
-                    print(f"watching {account.name} INBOX ({state.state}); Ctrl-C to stop")
-                    sys.stdout.flush()
-                    watching.set()
+                    announce(state.state)
             elif runtime.phase in (Phase.NEEDS_PASSWORD, Phase.ERROR) and state.error:
                 done.set()
             elif runtime.phase is Phase.OFFLINE_RETRYING and event.error is not None:
+                if args.json:
+                    _event("disconnected", {"account": account.name, "detail": _safe(state.detail)})
                 print(f"{_safe(state.detail)}; trying again later", file=sys.stderr, flush=True)
 
     runtime = _runtime(store, account, show, idle=True)
     holder.append(runtime)
     if pop3:  # every pass's mail is new mail to show, the first one's too
-        print(f"watching {account.name} (POP3, every {account.poll_interval} s); Ctrl-C to stop")
-        sys.stdout.flush()
-        watching.set()
+        announce("polling")
     try:
         runtime.start()
         if runtime.phase not in (Phase.NEEDS_PASSWORD, Phase.ERROR):
@@ -336,5 +423,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     if runtime.phase in (Phase.NEEDS_PASSWORD, Phase.ERROR) or done.is_set():
+        if args.json:
+            _event("stopped", {"account": account.name, "detail": _safe(runtime.state.detail)})
         return _fail(runtime.state.detail or "the account stopped")
     return 0

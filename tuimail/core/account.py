@@ -52,7 +52,8 @@ class Account:
     save_sent_copy: bool = True  # APPEND to Sent after submission
     download_bodies: bool = False  # fetch all bodies for offline use
     signature: str | None = None
-    extra: dict = field(default_factory=dict)  # unknown keys, kept on save
+    sent_retention_days: int = 30  # delivered outbox entries (sent/) kept this long; 0 = for ever
+    extra: dict = field(default_factory=dict)  # aliases, timeout, dkim_selector (config.py)
 
     @property
     def login(self) -> str:

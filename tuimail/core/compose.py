@@ -455,6 +455,66 @@ def _attach(msg: EmailMessage, att: Attachment) -> None:
     )
 
 
+_DOMAIN = re.compile(r"^(?:[^\W_](?:[\w-]*[^\W_])?\.)*[^\W_](?:[\w-]*[^\W_])?\.?$|^\[[^\[\]\s]+\]$")
+
+
+def split_recipients(value: str) -> list[str]:
+    """A comma-separated To/Cc/Bcc value as its entries (commas inside quotes or <> kept)."""
+    out, current, quoted, angle = [], [], False, False
+    escaped = False
+    for ch in value:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quoted:
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == "<" and not quoted:
+            angle = True
+        elif ch == ">" and not quoted:
+            angle = False
+        elif ch in ",;" and not quoted and not angle:
+            out.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    out.append("".join(current).strip())
+    return [entry for entry in out if entry]
+
+
+def valid_address(entry: str) -> bool:
+    """One recipient (`a@b.example` or `Name <a@b.example>`) with a local part and a
+    domain that can be delivered to."""
+    if _CONTROL.search(entry) or "\n" in entry or "\r" in entry:
+        return False
+    parsed = getaddresses([entry])
+    if len(parsed) != 1:
+        return False
+    addr = parsed[0][1].strip()
+    local, at, domain = addr.rpartition("@")
+    if not at or not local or not domain or " " in addr:
+        return False
+    if not _DOMAIN.match(domain):
+        return False
+    if not local.isascii():  # SMTPUTF8 (RFC 6531): the stdlib rejects it, the server may not
+        return local.isprintable() and not any(c in local for c in ' <>()[]\\,;:@"')
+    try:
+        Address(addr_spec=addr)
+    except (ValueError, IndexError, HeaderParseError):
+        return False
+    return True
+
+
+def invalid_recipients(*values: str) -> list[str]:
+    """The entries of these To/Cc/Bcc values that are not e-mail addresses, in order."""
+    return [
+        entry
+        for value in values
+        for entry in split_recipients(value or "")
+        if not valid_address(entry)
+    ]
+
+
 def envelope_recipients(draft: Draft) -> list[str]:
     """Bare addresses for RCPT TO: To + Cc + Bcc, each once."""
     out: list[str] = []
@@ -500,8 +560,8 @@ _EDITOR_FIELDS = ("From", "To", "Cc", "Bcc", "Subject")
 _HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):[ \t]?(.*)$")
 
 
-def editor_template(draft: Draft) -> str:
-    """Headers, a blank line, the body: what the editor shows."""
+def editor_template(draft: Draft, fields: tuple[str, ...] = _EDITOR_FIELDS) -> str:
+    """Headers, a blank line, the body (ending in a newline): what the editor shows."""
     values = {
         "From": draft.from_addr,
         "To": ", ".join(draft.to),
@@ -509,8 +569,9 @@ def editor_template(draft: Draft) -> str:
         "Bcc": ", ".join(draft.bcc),
         "Subject": draft.subject,
     }
-    lines = [f"{name}: {clean_header(values[name])}" for name in _EDITOR_FIELDS]
-    return "\n".join(lines) + "\n\n" + draft.body
+    lines = [f"{name}: {clean_header(values[name])}" for name in fields]
+    body = draft.body if not draft.body or draft.body.endswith("\n") else draft.body + "\n"
+    return "\n".join(lines) + "\n\n" + body
 
 
 def _split_addresses(value: str) -> list[str]:

@@ -2,15 +2,18 @@
 
     $XDG_CONFIG_HOME/tuimail/config.toml   (platformdirs; ~/.config/tuimail/config.toml)
 
-The file is the public interface (CLI, UI and the user's own edits). It is read with
-tomlkit so a save keeps the user's comments, key order and keys tuimail does not know.
+The file is the public interface (CLI, UI and the user's own edits), documented key by key
+in docs/config.md. It is read with tomlkit so a save keeps the user's comments and key
+order. A key that is not in the tables below is an error (with a suggestion), never ignored.
 A file that cannot be parsed is never overwritten. Writes are atomic: a temporary file
 in the same directory, fsync, rename, fsync of the directory. Passwords never go here.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -27,8 +30,31 @@ APP_NAME = "tuimail"
 SECURITIES = ("tls", "starttls", "plain")
 PROTOCOLS = ("imap", "pop3")
 
-# Account fields that map 1:1 to a key of the same name (beyond email/incoming/outgoing).
-_SIMPLE_FIELDS: dict[str, type] = {
+# -- every key the file knows ----------------------------------------------------------
+#
+# One table per section: key -> type. Adding a key is one line here plus its entry in
+# docs/config.md (a test checks that both name the same keys). A key that is not here is
+# an error with a suggestion ("did you mean password_command?"). Types: bool, int (whole
+# number), NUMBER (int or float), str, list, dict (a table); ANY: the code that uses the
+# key checks its value.
+NUMBER = (int, float)
+ANY = object
+
+TOP_KEYS: dict[str, Any] = {
+    "accounts": dict,
+    "keys": dict,  # [keys]: binding id = "key" (checked by the UI, which knows the ids)
+    "ui": dict,
+    "bell": bool,
+}
+UI_KEYS: dict[str, Any] = {
+    "columns": ANY,
+    "mark_read_delay": ANY,
+}
+ACCOUNT_KEYS: dict[str, Any] = {
+    "email": str,
+    "name": str,
+    "incoming": dict,
+    "outgoing": dict,
     "protocol": str,
     "username": str,
     "password_command": str,
@@ -43,9 +69,30 @@ _SIMPLE_FIELDS: dict[str, type] = {
     "save_sent_copy": bool,
     "download_bodies": bool,
     "signature": str,
+    "sent_retention_days": int,
+    # Not Account fields: kept in Account.extra for the code that reads them.
+    "aliases": list,
+    "timeout": NUMBER,
+    "dkim_selector": str,
 }
-_KNOWN_KEYS = {"email", "name", "incoming", "outgoing", *_SIMPLE_FIELDS}
-_SERVER_KEYS = {"host", "port", "security", "pinned_sha256"}
+SERVER_KEYS: dict[str, Any] = {
+    "host": str,
+    "port": int,
+    "security": str,
+    "pinned_sha256": str,
+}
+
+_ACCOUNT_FIELDS = {f.name for f in fields(Account)}
+# Account fields that map 1:1 to a key of the same name (beyond email/name/incoming/outgoing;
+# `name` is the display name, the account's own name is its [accounts.NAME]).
+_SIMPLE_FIELDS: dict[str, Any] = {
+    key: typ
+    for key, typ in ACCOUNT_KEYS.items()
+    if key in _ACCOUNT_FIELDS and key not in ("email", "name", "incoming", "outgoing")
+}
+_EXTRA_KEYS = {k for k in ACCOUNT_KEYS if k not in _ACCOUNT_FIELDS and k != "name"}
+_KNOWN_KEYS = set(ACCOUNT_KEYS)
+_SERVER_KEYS = set(SERVER_KEYS)
 
 
 class ConfigError(Exception):
@@ -58,6 +105,11 @@ class Config:
     accounts: dict[str, Account] = field(default_factory=dict)
     keys: dict[str, Any] = field(default_factory=dict)  # [keys]: the UI's keymap
     settings: dict[str, Any] = field(default_factory=dict)  # other top-level keys, as read
+    lines: _Lines | None = field(default=None, repr=False, compare=False)
+
+    def line_of(self, section: tuple[str, ...], key: str) -> int | None:
+        """The line of `key` in `section` of the file as read (None if unknown)."""
+        return self.lines.find(section, key) if self.lines else None
 
 
 def config_dir() -> Path:
@@ -109,50 +161,151 @@ def load_config(path: str | Path | None = None) -> Config:
     """Read and validate the configuration; a missing file is an empty configuration."""
     path = Path(path) if path else config_path()
     doc = _read_document(path)
+    lines = _Lines(doc.as_string())
     data = doc.unwrap()
+    _check_keys(data, TOP_KEYS, (), path, lines)
     accounts_data = data.get("accounts", {})
     if not isinstance(accounts_data, dict):
         raise ConfigError(f"{path}: 'accounts' must be a table of [accounts.NAME] sections.")
     accounts = {}
     for name, table in accounts_data.items():
-        accounts[name] = account_from_dict(name, table, path)
+        accounts[name] = account_from_dict(name, table, path, lines)
     keys = data.get("keys", {})
     if not isinstance(keys, dict):
         raise ConfigError(f'{path}: [keys] must be a table of action = "key" lines.')
+    for binding, value in keys.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(
+                f"{_at(path, lines.find(('keys',), binding))}: in [keys], '{binding}' must be "
+                'a quoted key name like "ctrl+r" (several: "r,ctrl+r").'
+            )
+    ui = data.get("ui", {})
+    if isinstance(ui, dict):
+        _check_keys(ui, UI_KEYS, ("ui",), path, lines)
     settings = {k: v for k, v in data.items() if k not in ("accounts", "keys")}
-    return Config(path=path, accounts=accounts, keys=keys, settings=settings)
+    return Config(path=path, accounts=accounts, keys=keys, settings=settings, lines=lines)
 
 
-def account_from_dict(name: str, table: Any, path: Path | str = "config") -> Account:
-    """Build an Account from its [accounts.NAME] table, with errors as sentences."""
-    where = f"{path}: in [accounts.{name}]"
+def _at(path: Path | str, line: int | None) -> str:
+    return f"{path}, line {line}" if line else str(path)
+
+
+def _section_name(section: tuple[str, ...]) -> str:
+    return f"[{'.'.join(section)}]" if section else "the top level"
+
+
+def _check_keys(
+    table: dict,
+    known: dict[str, Any],
+    section: tuple[str, ...],
+    path: Path | str,
+    lines: _Lines | None,
+    *,
+    what: str | None = None,
+) -> None:
+    """Every key of `table` is in `known` (else: a sentence with a suggestion), and of its
+    type. `what` names an inline table (`'incoming'`) instead of the section."""
+    place = what or _section_name(section)
+    for key, value in table.items():
+        line = lines.find(section, key) if lines else None
+        if key not in known:
+            guess = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            raise ConfigError(
+                f"{_at(path, line)}: in {place}, unknown key '{key}'{hint}. "
+                "docs/config.md lists every key."
+            )
+        problem = _type_problem(value, known[key])
+        if problem:
+            raise ConfigError(f"{_at(path, line)}: in {place}, '{key}' must be {problem}.")
+
+
+def _type_problem(value: Any, typ: Any) -> str | None:
+    """None when `value` fits `typ`, else what it should be (for a sentence)."""
+    if typ is ANY:
+        return None
+    if typ is int:
+        return (
+            None if isinstance(value, int) and not isinstance(value, bool) else ("a whole number")
+        )
+    if typ is NUMBER:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else "a number"
+    if typ is list:
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return None if ok else 'a list of quoted strings, like ["a@example.org"]'
+    if not isinstance(value, typ):
+        return {bool: "true or false", str: "a quoted string", dict: "a table"}[typ]
+    return None
+
+
+class _Lines:
+    """Finds the line of a key in the file's text, for messages ("config.toml, line 7").
+
+    Knows [section] headers, `key = value` lines and keys inside one-line inline tables;
+    None when it cannot tell (the message then names the file and section only).
+    """
+
+    _HEADER = re.compile(r"^\s*\[\[?([^\]]*)\]\]?\s*(#.*)?$")
+
+    def __init__(self, text: str) -> None:
+        self._lines = text.split("\n")
+
+    @staticmethod
+    def _parts(dotted: str) -> tuple[str, ...]:
+        return tuple(p.strip().strip("\"'") for p in dotted.split("."))
+
+    def find(self, section: tuple[str, ...], key: str, inside: str | None = None) -> int | None:
+        """The line of `key` in `section` (or of `key` inside the inline table `inside`)."""
+        current: tuple[str, ...] = ()
+        key_re = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        inline_re = re.compile(rf"[{{,]\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        owner_re = re.compile(rf"^\s*[\"']?{re.escape(inside or '')}[\"']?\s*=")
+        for number, line in enumerate(self._lines, 1):
+            header = self._HEADER.match(line)
+            if header:
+                current = self._parts(header.group(1))
+                continue
+            if inside is None:
+                if current == section and key_re.match(line):
+                    return number
+            elif current == section and owner_re.match(line) and inline_re.search(line):
+                return number
+            elif current == (*section, inside) and key_re.match(line):
+                return number
+        return None
+
+
+def account_from_dict(
+    name: str, table: Any, path: Path | str = "config", lines: _Lines | None = None
+) -> Account:
+    """Build an Account from its [accounts.NAME] table, with errors as sentences (with
+    the line when the file's text is known)."""
+    section = ("accounts", name)
+
+    def where(key: str | None = None) -> str:
+        line = lines.find(section, key) if lines and key else None
+        return f"{_at(path, line)}: in [accounts.{name}]"
+
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}, the account must be a table.")
+        raise ConfigError(f"{where()}, the account must be a table.")
+    _check_keys(table, ACCOUNT_KEYS, section, path, lines)
     email = table.get("email")
     if not isinstance(email, str) or "@" not in email:
-        raise ConfigError(f"{where}, 'email' must be an address like alice@example.org.")
-    values: dict[str, Any] = {}
-    for key, typ in _SIMPLE_FIELDS.items():
-        if key not in table:
-            continue
-        value = table[key]
-        if typ is int and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ConfigError(f"{where}, '{key}' must be a whole number.")
-        if typ is not int and not isinstance(value, typ):
-            kind = {bool: "true or false", str: "a quoted string"}[typ]
-            raise ConfigError(f"{where}, '{key}' must be {kind}.")
-        values[key] = value
+        raise ConfigError(f"{where('email')}, 'email' must be an address like alice@example.org.")
+    values: dict[str, Any] = {k: table[k] for k in _SIMPLE_FIELDS if k in table}
     protocol = values.get("protocol", "imap")
     if protocol not in PROTOCOLS:
-        raise ConfigError(f'{where}, \'protocol\' must be "imap" or "pop3", not {protocol!r}.')
-    if "delete_after_days" in values and values["delete_after_days"] < 0:
-        raise ConfigError(f"{where}, 'delete_after_days' cannot be negative.")
+        raise ConfigError(
+            f'{where("protocol")}, \'protocol\' must be "imap" or "pop3", not {protocol!r}.'
+        )
+    for key in ("delete_after_days", "sent_retention_days"):
+        if key in values and values[key] < 0:
+            raise ConfigError(f"{where(key)}, '{key}' cannot be negative.")
     display_name = table.get("name")
-    if display_name is not None and not isinstance(display_name, str):
-        raise ConfigError(f"{where}, 'name' must be a quoted string.")
-    incoming = _server(table.get("incoming"), "incoming", protocol, where)
-    outgoing = _server(table.get("outgoing"), "outgoing", "smtp", where)
-    extra = {k: v for k, v in table.items() if k not in _KNOWN_KEYS}
+    incoming = _server(table.get("incoming"), "incoming", protocol, where, path, lines, section)
+    outgoing = _server(table.get("outgoing"), "outgoing", "smtp", where, path, lines, section)
+    extra = {k: v for k, v in table.items() if k in _EXTRA_KEYS}
     return Account(
         name=name,
         email=email,
@@ -164,31 +317,46 @@ def account_from_dict(name: str, table: Any, path: Path | str = "config") -> Acc
     )
 
 
-def _server(value: Any, key: str, protocol: str, where: str) -> ServerSettings:
+def _server(
+    value: Any,
+    key: str,
+    protocol: str,
+    where: Any,
+    path: Path | str,
+    lines: _Lines | None,
+    section: tuple[str, ...],
+) -> ServerSettings:
     if value is None:
         raise ConfigError(
-            f"{where}, '{key}' is missing; write it as "
+            f"{where()}, '{key}' is missing; write it as "
             f'{key} = {{ host = "mail.example.org", port = 993, security = "tls" }}.'
         )
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}, '{key}' must be a table with host, port and security.")
-    unknown = set(value) - _SERVER_KEYS
-    if unknown:
-        raise ConfigError(f"{where}, '{key}' has unknown keys: {', '.join(sorted(unknown))}.")
+        raise ConfigError(f"{where(key)}, '{key}' must be a table with host, port and security.")
+    for sub in value:
+        line = lines.find(section, sub, inside=key) if lines else None
+        if sub not in SERVER_KEYS:
+            guess = difflib.get_close_matches(sub, list(SERVER_KEYS), n=1, cutoff=0.6)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            raise ConfigError(
+                f"{_at(path, line)}: in [accounts.{section[1]}], '{key}' has an unknown key "
+                f"'{sub}'{hint}; it takes {', '.join(SERVER_KEYS)}."
+            )
     host = value.get("host")
     if not isinstance(host, str) or not host.strip():
-        raise ConfigError(f"{where}, '{key}.host' must be a host name.")
+        raise ConfigError(f"{where(key)}, '{key}.host' must be a host name.")
     security = value.get("security", "tls")
     if security not in SECURITIES:
         raise ConfigError(
-            f'{where}, \'{key}.security\' must be "tls", "starttls" or "plain", not {security!r}.'
+            f'{where(key)}, \'{key}.security\' must be "tls", "starttls" or "plain", '
+            f"not {security!r}."
         )
     port = value.get("port", DEFAULT_PORTS[(protocol, security)])
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise ConfigError(f"{where}, '{key}.port' must be a number from 1 to 65535.")
+        raise ConfigError(f"{where(key)}, '{key}.port' must be a number from 1 to 65535.")
     pin = value.get("pinned_sha256")
     if pin is not None and (not isinstance(pin, str) or len(pin.replace(":", "")) != 64):
-        raise ConfigError(f"{where}, '{key}.pinned_sha256' must be 64 hex digits.")
+        raise ConfigError(f"{where(key)}, '{key}.pinned_sha256' must be 64 hex digits.")
     return ServerSettings(host=host.strip(), port=port, security=security, pinned_sha256=pin)
 
 
@@ -243,7 +411,7 @@ def save_account(account: Account, path: str | Path | None = None) -> Path:
     existing = accounts.get(account.name)
     if isinstance(existing, Table):
         for key in list(existing.keys()):
-            if key in _KNOWN_KEYS and key not in new_items:
+            if key in _KNOWN_KEYS and key not in _EXTRA_KEYS and key not in new_items:
                 del existing[key]
         for key, value in new_items.items():
             if key in existing and existing[key].unwrap() == _plain(value):

@@ -34,7 +34,7 @@ from imapclient import IMAPClient
 from imapclient.imapclient import SocketTimeout
 
 from tuimail.core.account import ServerSettings
-from tuimail.core.tls import client_context, verify_peer
+from tuimail.core.tls import mail_context
 
 # poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
 poplib._MAXLINE = max(poplib._MAXLINE, 1 << 20)
@@ -72,13 +72,8 @@ def _tcp(host: str, port: int, timeout: float, address: str | None) -> socket.so
 
 
 def _wrap(sock: socket.socket, host: str, context: ssl.SSLContext, pin: str | None):
-    tls = context.wrap_socket(sock, server_hostname=host)
-    try:
-        verify_peer(tls, pin)
-    except BaseException:
-        tls.close()
-        raise
-    return tls
+    """TLS on `sock`; the context (tls.client_context) checks the pin and ALPN itself."""
+    return context.wrap_socket(sock, server_hostname=host)
 
 
 INJECTION_MESSAGE = (
@@ -278,6 +273,17 @@ class TuimailIMAPClient(IMAPClient):
             timeout=timeout,
         )
 
+    def _normalise_folder(self, folder_name):
+        """A folder whose listed name was not valid modified UTF-7 is named back to the
+        server exactly as it spelled it (see tuimail.core.imap.names)."""
+        from imapclient.imapclient import _quote
+
+        from tuimail.core.imap.names import is_raw
+
+        if is_raw(folder_name):
+            return _quote(folder_name)
+        return super()._normalise_folder(folder_name)
+
     def _create_IMAP4(self):
         secure = self._settings.security == "tls"
         return _IMAP4(
@@ -326,7 +332,7 @@ def open_imap(
     """A connected (not logged-in) IMAPClient, secured as `settings.security` says."""
     if not isinstance(timeout, SocketTimeout):
         timeout = SocketTimeout(connect=timeout, read=timeout)
-    context = client_context(ca_file, pinned_sha256=settings.pinned_sha256)
+    context = mail_context("imap", settings.security, ca_file, settings.pinned_sha256)
     try:
         client = TuimailIMAPClient(settings, context, timeout, address)
     except ssl.SSLError as exc:
@@ -420,7 +426,7 @@ def open_pop3(
     address: str | None = None,
 ) -> poplib.POP3:
     """A connected (not logged-in) POP3 session, secured as `settings.security` says."""
-    context = client_context(ca_file, pinned_sha256=settings.pinned_sha256)
+    context = mail_context("pop3", settings.security, ca_file, settings.pinned_sha256)
     secure = settings.security == "tls"
     try:
         pop = _POP3(
@@ -451,30 +457,17 @@ def smtp_kwargs(
     """Keyword arguments for `aiosmtplib.SMTP(...)` that enforce the TLS policy.
 
     STARTTLS is never opportunistic (aiosmtplib's default would send the password in
-    clear when an attacker strips it). With a pin, call `verify_smtp_peer` after connect.
+    clear when an attacker strips it). The context compares a pin inside the handshake.
     """
     kwargs: dict[str, Any] = {
         "hostname": settings.host,
         "port": settings.port,
         "timeout": timeout,
-        "tls_context": client_context(ca_file, pinned_sha256=settings.pinned_sha256),
+        "tls_context": mail_context("smtp", settings.security, ca_file, settings.pinned_sha256),
         "use_tls": settings.security == "tls",
         "start_tls": settings.security == "starttls",
     }
     return kwargs
-
-
-def verify_smtp_peer(smtp: Any, settings: ServerSettings) -> None:
-    """Apply the pin to a connected aiosmtplib.SMTP (no-op without a pin)."""
-    if not settings.pinned_sha256 or settings.security == "plain":
-        return
-    transport = getattr(smtp, "transport", None)
-    ssl_object = transport.get_extra_info("ssl_object") if transport else None
-    from tuimail.core.tls import check_pin
-
-    check_pin(
-        ssl_object.getpeercert(binary_form=True) if ssl_object else None, settings.pinned_sha256
-    )
 
 
 # -- helpers ---------------------------------------------------------------------------

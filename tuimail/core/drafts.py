@@ -29,6 +29,7 @@ class DraftInfo:
     saved: float
     server_folder: str | None = None
     server_uid: int | None = None
+    server_uidvalidity: int | None = None  # the UID is only meaningful under this
     server_error: str | None = None  # why the server copy failed (sanitized)
 
 
@@ -67,12 +68,19 @@ class DraftStore:
             try:
                 result = append_copy(account, password, raw, "drafts")
                 info.server_folder, info.server_uid = result.folder, result.uid
+                info.server_uidvalidity = result.uidvalidity
             except AppendError as exc:
                 info.server_error = str(exc)
             else:
                 if previous and previous.server_folder and previous.server_uid:
                     with contextlib.suppress(Exception):  # an old copy left is harmless
-                        delete_uid(account, password, previous.server_folder, previous.server_uid)
+                        delete_uid(
+                            account,
+                            password,
+                            previous.server_folder,
+                            previous.server_uid,
+                            previous.server_uidvalidity,
+                        )
             self._write_info(info)
         return info
 
@@ -100,10 +108,32 @@ class DraftStore:
             from tuimail.core.sent_copy import delete_uid
 
             with contextlib.suppress(Exception):
-                delete_uid(account, password, info.server_folder, info.server_uid)
+                delete_uid(
+                    account,
+                    password,
+                    info.server_folder,
+                    info.server_uid,
+                    info.server_uidvalidity,
+                )
         for suffix in (".eml", ".json"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.dir / f"{draft_id}{suffix}")
+
+    def find(self, message_id: str) -> list[str]:
+        """The ids of the local drafts with this Message-ID (one draft saved again and again
+        keeps its Message-ID)."""
+        wanted = message_ids(message_id)
+        if not wanted or not self.dir.is_dir():
+            return []
+        out = []
+        for eml in sorted(self.dir.glob("*.eml")):
+            try:
+                found = draft_from_message(eml.read_bytes()).message_id
+            except (OSError, ValueError):
+                continue
+            if found == wanted[0]:
+                out.append(eml.stem)
+        return out
 
     def _info(self, draft_id: str) -> DraftInfo | None:
         try:

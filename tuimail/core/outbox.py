@@ -17,6 +17,9 @@ States: queued -> sending -> sent | partial | retrying | failed | maybe_sent.
   Recipients refused with a 4xx stay in the outbox (retrying) for another attempt.
 - sent/partial entries move to ``sent/``; the copy to the IMAP Sent folder is tried
   once, and its failure is recorded, never a reason to send again.
+- ``sent/`` does not grow for ever: entries delivered more than the account's
+  ``sent_retention_days`` ago (default 30; 0 keeps them) are deleted at each outbox pass
+  and after each send. Nothing under ``outbox/`` (not yet delivered) is ever pruned.
 """
 
 from __future__ import annotations
@@ -234,6 +237,35 @@ class Outbox:
                 return path.read_bytes()
         raise KeyError(entry_id)
 
+    def prune_sent(self, days: int, now: float | None = None) -> int:
+        """Delete delivered entries older than `days` (0: keep all); how many went.
+
+        The age is from the entry's last state change (when it was delivered), or the
+        message file's time when its state cannot be read.
+        """
+        if days <= 0 or not self.sent_dir.is_dir():
+            return 0
+        cutoff = (time.time() if now is None else now) - days * 86400
+        removed = 0
+        for eml in self.sent_dir.glob("*.eml"):
+            state = eml.with_suffix(".json")
+            try:
+                when = float(json.loads(state.read_text("utf-8"))["updated"])
+            except (OSError, ValueError, TypeError, KeyError):
+                try:
+                    when = eml.stat().st_mtime
+                except FileNotFoundError:
+                    continue
+            if when >= cutoff:
+                continue
+            for path in (eml, state):  # a state file alone is never listed
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            removed += 1
+        if removed:
+            _fsync_dir(self.sent_dir)
+        return removed
+
     def remove(self, entry_id: str) -> None:
         """Delete a pending message (the user gave up on it)."""
         for path in (self._eml(entry_id), self._state(entry_id), self.dir / f"{entry_id}.lock"):
@@ -283,6 +315,18 @@ class Outbox:
             if e.state == "queued" or (e.state == "retrying" and (e.next_attempt or 0) <= now)
         ]
 
+    def sendable(self, *, force: bool = False) -> list[OutboxEntry]:
+        """The one selection of what a pass sends (the app's timer, its "send waiting
+        messages now", `tuimail outbox --retry`): due messages, or with `force` (the user
+        asked) queued, retrying and failed ones at once. Never a "may have been sent" one:
+        that goes only through `send(id, resend_maybe_sent=True)`, one message the user named.
+        """
+        if force:
+            todo = [e for e in self.entries() if e.state in ("queued", "retrying", "failed")]
+        else:
+            todo = self.due()
+        return [e for e in todo if e.recipients]
+
     # -- sending -------------------------------------------------------------------
 
     async def send(
@@ -292,18 +336,25 @@ class Outbox:
         password: Secret | None,
         *,
         force: bool = False,
+        resend_maybe_sent: bool = False,
         timeout: float = 60.0,
     ) -> OutboxEntry:
         """One attempt for one message; returns its new state.
 
         Without `force` only queued and due retrying messages go; `force` (the user
-        asked) also sends failed and "may have been sent" ones.
+        asked) also sends failed ones and retrying ones before their time. A "may have been
+        sent" message goes only with `resend_maybe_sent` (the user named that message), so a
+        pass can never resend one, even if its state changed after the pass chose it.
         """
         with self._locked(entry_id) as mine:
             entry = self.get(entry_id)
             if not mine or entry.state in ("sent", "partial", "sending"):
                 return entry
-            allowed = ("queued", "retrying", "failed", "maybe_sent") if force else ("queued",)
+            allowed = (
+                ("queued", "retrying", "failed") if force or resend_maybe_sent else ("queued",)
+            )
+            if resend_maybe_sent:
+                allowed += ("maybe_sent",)
             if entry.state not in allowed and not (
                 entry.state == "retrying" and (entry.next_attempt or 0) <= time.time()
             ):
@@ -413,11 +464,7 @@ class Outbox:
         "may have been sent" message goes only through `send(id, force=True)`.
         """
         self.recover()
-        if force:  # the user asked: now, failed ones too, but never a maybe_sent one
-            retry = ("queued", "retrying", "failed")
-            todo = [e for e in self.entries() if e.state in retry and e.recipients]
-        else:
-            todo = self.due()
+        todo = self.sendable(force=force)
         return [await self.send(e.id, account, password, force=force) for e in todo]
 
 
@@ -434,4 +481,6 @@ async def send_now(
     """Queue durably, then make the first attempt: what "Send" does."""
     outbox = outbox or Outbox(account.name)
     entry = outbox.enqueue(raw, sender, recipients)
-    return await outbox.send(entry.id, account, password, timeout=timeout)
+    entry = await outbox.send(entry.id, account, password, timeout=timeout)
+    outbox.prune_sent(account.sent_retention_days)
+    return entry

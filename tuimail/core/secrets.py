@@ -6,11 +6,15 @@ Textual's crash screen prints local variables; logs print reprs. A `Secret` prin
 
 from __future__ import annotations
 
-import shlex
+import os
+import signal
 import subprocess
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from tuimail.core.logs import remember_secret
+from tuimail.core.sanitize import sanitize
 
 if TYPE_CHECKING:
     from tuimail.core.account import Account
@@ -21,6 +25,7 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        remember_secret(value)  # never written to a log (tuimail/core/logs.py)
 
     def reveal(self) -> str:
         return self._value
@@ -55,6 +60,7 @@ def as_secret(value: str | Secret) -> Secret:
 
 KEYRING_SERVICE = "tuimail"
 PASSWORD_COMMAND_TIMEOUT = 10.0
+SHELL = "/bin/sh"
 
 Asker = Callable[[str], "str | Secret | None"]
 
@@ -94,39 +100,63 @@ SESSION = SessionPasswords()
 
 
 def run_password_command(command: str, timeout: float = PASSWORD_COMMAND_TIMEOUT) -> Secret:
-    """Run the command without a shell; the first line of its output is the password."""
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise PasswordError(f"The password_command cannot be split into words ({exc}).") from None
-    if not argv:
+    """Run the command through ``/bin/sh -c`` (as msmtp's passwordeval, mbsync's PassCmd
+    and aerc's source-cred-cmd do): ``cat ~/.pw``, ``$HOME`` and pipes work.
+
+    The password is the output up to the first ``\n`` (a trailing ``\r`` dropped); no
+    other character ends it (form feed, U+2028... are part of the password). Its stderr is
+    shown, sanitised and shortened, when it fails. The password is never logged.
+    """
+    if not command.strip():
         raise PasswordError("The password_command is empty.")
     try:
-        result = subprocess.run(
-            argv,
+        proc = subprocess.Popen(
+            [SHELL, "-c", command],
             stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # a timeout ends the whole pipeline, not only sh
         )
-    except FileNotFoundError:
-        raise PasswordError(f"The password_command program {argv[0]!r} was not found.") from None
-    except PermissionError:
-        raise PasswordError(f"The password_command program {argv[0]!r} cannot be run.") from None
+    except OSError as exc:
+        raise PasswordError(f"The shell {SHELL} cannot be run ({exc.strerror}).") from None
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        _kill_group(proc)
         raise PasswordError(
             f"The password_command did not finish within {timeout:g} seconds."
         ) from None
-    if result.returncode != 0:
+    if proc.returncode != 0:
+        status = proc.returncode
+        what = {126: "cannot be run", 127: "command not found"}.get(status)
+        words = f"exit status {status}: {what}" if what else f"exit status {status}"
+        said = _stderr_words(stderr)
         raise PasswordError(
-            f"The password_command failed (exit status {result.returncode}); "
+            f"The password_command failed ({words}){': ' + said if said else ''}; "
             "no login was attempted."
         )
-    lines = result.stdout.decode("utf-8", "replace").splitlines()
-    password = lines[0] if lines else ""
+    password = stdout.decode("utf-8", "replace").split("\n", 1)[0].removesuffix("\r")
     if not password:
         raise PasswordError("The password_command printed nothing.")
     return Secret(password)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        proc.kill()
+    try:
+        proc.communicate(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _stderr_words(stderr: bytes, limit: int = 300) -> str:
+    """The command's error output as one sanitised line (never its stdout: the secret)."""
+    text = " ".join(stderr.decode("utf-8", "replace").split())
+    text = sanitize(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _backend_is_real(backend: object) -> bool:

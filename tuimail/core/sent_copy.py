@@ -42,7 +42,10 @@ class AppendResult:
 
 def find_folder(client: IMAPClient, use: FolderUse) -> str | None:
     """The folder with the SPECIAL-USE flag, else one with a usual name."""
-    listing = client.list_folders()
+    from tuimail.core.imap.names import list_folders
+
+    # Each LIST line on its own: one odd folder name never hides the Sent folder.
+    listing = [(e.flags, e.delimiter, e.name) for e in list_folders(client)[0]]
     flag = _USE_FLAGS[use].lower()
     for flags, _delim, name in listing:
         if flag in {f.lower() for f in flags}:
@@ -94,17 +97,32 @@ def append_copy(
 
 
 def delete_uid(
-    account: Account, password: Secret, folder: str, uid: int, timeout: float = DEFAULT_TIMEOUT
-) -> None:
-    """Remove one message by UID (an older version of a draft)."""
+    account: Account,
+    password: Secret,
+    folder: str,
+    uid: int,
+    uidvalidity: int | None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> bool:
+    """Remove one message by UID (an older version of a draft); True if it was removed.
+
+    Only when the folder's UIDVALIDITY is still the one the UID was given under (else the
+    number may name another message now), and only with UID EXPUNGE (UIDPLUS): a plain
+    EXPUNGE would also remove every other message marked \\Deleted in the folder. Without
+    either, the old copy is left where it is (False).
+    """
+    if uidvalidity is None:
+        return False
     client = login(account, password, timeout)
     try:
-        client.select_folder(folder)
+        status = client.select_folder(folder)
+        if status.get(b"UIDVALIDITY") != uidvalidity:
+            return False
+        if not client.has_capability("UIDPLUS"):
+            return False
         client.delete_messages([uid])
-        if client.has_capability("UIDPLUS"):
-            client.uid_expunge([uid])
-        else:
-            client.expunge()
+        client.uid_expunge([uid])
+        return True
     finally:
         _logout(client)
 

@@ -122,6 +122,11 @@ class Draft:
     in_reply_to: str = ""
     references: str = ""
     reply_to: MessageRow | None = None  # the message answered (flagged \\Answered on send)
+    # Attachments carried over (forward, a reopened draft): their names are listed in
+    # `attachments` like paths, and a name found here is these bytes, not a file.
+    carried: list[Any] = field(default_factory=list)
+    message_id: str = ""  # kept by a saved or reopened draft; sending removes that draft
+    resumed_from: MessageRow | None = None  # the Drafts message this was opened from
 
 
 Listener = Callable[[ServiceEvent], None]
@@ -255,7 +260,8 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         uid=row.uid or 0,
         date=date,
         sender=row.from_name or row.from_addr,
-        subject=row.subject,
+        # A message whose header was only partly readable is marked (the note says why).
+        subject=f"(!) {row.subject}" if getattr(row, "note", "") else row.subject,
         size=row.size,
         seen=row.seen,
         flagged=row.flagged,
@@ -320,6 +326,7 @@ class MailService:
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self.outbox: list[Draft] = []  # being sent right now
         self.outbox_waiting = 0  # messages in the on-disk outbox, not sent yet (status bar)
+        self.outbox_passes = 0  # completed outbox passes (tests wait for a count, not a sleep)
         self.errors: list[str] = []
         self._idle = idle
         self.retry_after = retry_after  # seconds before the first reconnect when offline
@@ -408,13 +415,11 @@ class MailService:
                 outbox = Outbox(name)
                 try:
                     outbox.recover()  # "sending" left by a process that died
+                    outbox.prune_sent(account.sent_retention_days)  # sent/ stays bounded
                     fresh = time.time() - FRESH_QUEUED
-                    if force:
-                        retry = ("queued", "retrying", "failed")
-                        todo = [e for e in outbox.entries() if e.state in retry]
-                    else:  # a just-queued message is the composer's own first attempt
-                        todo = [e for e in outbox.due() if e.state != "queued" or e.created < fresh]
-                    todo = [e for e in todo if e.recipients]
+                    todo = outbox.sendable(force=force)
+                    if not force:  # a just-queued message is the composer's own first attempt
+                        todo = [e for e in todo if e.state != "queued" or e.created < fresh]
                     if not todo:
                         continue
                     password = self.password_for(account)
@@ -434,6 +439,7 @@ class MailService:
                         )
                     )
                     self._refresh_sent(name)
+        self.outbox_passes += 1
         waiting = self._count_outbox()
         if sent or waiting != self.outbox_waiting:  # the status bar only hears of changes
             self.outbox_waiting = waiting
@@ -571,6 +577,26 @@ class MailService:
                 self._emit(ServiceEvent("error", row.account, text=describe_error(exc)))
         return view
 
+    def delivery_report(
+        self, row: MessageRow, *, check_dkim: bool = False, nameserver: str | None = None
+    ):
+        """The delivery report (tuimail.core.report) of a message; with `check_dkim`, also
+        tuimail's own DKIM check, asking DNS (the system's resolver or `nameserver`)."""
+        from tuimail.core.report import build_report
+        from tuimail.core.report import check_dkim as own_check
+
+        account = self.accounts[row.account]
+        raw = self.raw(row)
+        hosts = (account.domain, account.incoming.host, account.outgoing.host)
+        report = build_report(raw, own_domains=tuple(h.lower() for h in hosts if h))
+        if check_dkim:
+            from tuimail.core.connect import account_timeout
+            from tuimail.core.discovery.resolver import Resolver
+
+            resolver = Resolver(nameserver, account_timeout(account))
+            report.dkim_checks = own_check(raw, report, resolver)
+        return report
+
     def raw_source(self, row: MessageRow) -> str:
         """The whole message as text, sanitized."""
         from tuimail.core.mime import raw_source
@@ -594,11 +620,10 @@ class MailService:
     def open_attachment(self, row: MessageRow, index: int) -> str:
         """Save into a private temporary directory and open with a viewer if there is a
         display; returns a sentence saying what happened."""
-        import tempfile
-
         from tuimail.core.mime import AttachmentError, open_attachment, parse_message
+        from tuimail.core.private import private_temp_dir
 
-        directory = tempfile.mkdtemp(prefix="tuimail-open-")
+        directory = private_temp_dir("tuimail-open-")  # removed when tuimail exits
         try:
             result = open_attachment(parse_message(self.raw(row)), index, directory)
         except AttachmentError as exc:
@@ -617,10 +642,17 @@ class MailService:
         return out
 
     def _act(self, rows: Sequence[MessageRow], method: str, *args: Any) -> None:
+        self._act_local(rows, method, *args)()
+
+    def _act_local(self, rows: Sequence[MessageRow], method: str, *args: Any) -> Callable[[], None]:
         for account, ids in self._by_account(rows).items():
             getattr(self.backend(account).actions, method)(ids, *args)
-        self._changed(rows)
-        self._flush_and_resync(rows)
+
+        def remote() -> None:
+            self._changed(rows)
+            self._flush_and_resync(rows)
+
+        return remote
 
     def _flush_and_resync(self, rows: Sequence[MessageRow]) -> None:
         """Replay now (the replay reads back FLAGS and MODSEQ of what it changed, so the
@@ -650,11 +682,19 @@ class MailService:
     def set_flagged(self, rows: Sequence[MessageRow], flagged: bool) -> None:
         self._store_flag(rows, "\\Flagged", flagged)
 
+    def unread_count(self, account: str, folder: str) -> int:
+        fid = self.backend(account).folder_id(folder)
+        return len(self.store.message_rows(fid, 0, 1_000_000, "uid", "unread"))
+
     def mark_all_read(self, account: str, folder: str) -> int:
+        """Every unread message of the folder read; undo (u) makes them unread again."""
         fid = self.backend(account).folder_id(folder)
         rows = [view_row(r) for r in self.store.message_rows(fid, 0, 1_000_000, "uid", "unread")]
         if rows:
             self.set_seen(rows, True)
+            self._undo.append(
+                (f"Marked {len(rows)} message(s) read", lambda: self.set_seen(rows, False))
+            )
         return len(rows)
 
     def _moved(self, rows: Sequence[MessageRow], target: str | None, label: str) -> None:
@@ -700,31 +740,53 @@ class MailService:
         backend.actions.move(ids, target)
         self._moved(rows, target, f"Moved {len(ids)} message(s)")
 
+    def deletes_for_ever(self, rows: Sequence[MessageRow]) -> bool:
+        """Deleting these expunges them (they are in Trash, or there is no Trash): no undo."""
+        return any(
+            r.folder == self.special_folder(r.account, "trash")
+            or self.special_folder(r.account, "trash") is None
+            for r in rows
+        )
+
     def delete(self, rows: Sequence[MessageRow]) -> None:
         """To Trash (undoable); in Trash itself, or with no Trash, expunged."""
+        self.begin("delete", rows)()
+
+    def archive(self, rows: Sequence[MessageRow]) -> None:
+        self.begin("archive", rows)()
+
+    def begin(self, action: str, rows: Sequence[MessageRow]) -> Callable[[], None]:
+        """Apply a user action to the local store now (fast, no network: the list shows
+        it at once) and return the rest (tell the server, refresh, remember the undo),
+        which the caller runs next, from a worker, in the order the actions were typed.
+
+        `action`: "delete", "archive", "flag", "unflag", "read", "unread"."""
         if not rows:
-            return
+            return lambda: None
+        if action in ("flag", "unflag", "read", "unread"):
+            method = {"read": "mark_read", "unread": "mark_unread"}.get(action, action)
+            return self._act_local(rows, method)
         account = rows[0].account
         backend = self.backend(account)
-        trash = self.special_folder(account, "trash")
         ids = [r.id for r in rows if r.account == account]
+        if action == "archive":
+            backend.actions.archive(ids)
+            target = self.special_folder(account, "archive") or "Archive"
+            return lambda: self._moved(rows, target, f"Archived {len(ids)} message(s)")
+        if action != "delete":
+            raise ValueError(action)
+        trash = self.special_folder(account, "trash")
         if backend.pop3_state is not None:  # for delete_on_server_when_deleted_locally
             backend.pop3_state.mark_deleted_locally(account, ids)
         backend.actions.delete(ids)
         if trash and rows[0].folder != trash:
-            self._moved(rows, trash, f"Deleted {len(ids)} message(s)")
-        else:
+            return lambda: self._moved(rows, trash, f"Deleted {len(ids)} message(s)")
+
+        def purge() -> None:
             self._changed(rows)
             backend.flush()
 
-    def archive(self, rows: Sequence[MessageRow]) -> None:
-        if not rows:
-            return
-        account = rows[0].account
-        backend = self.backend(account)
-        backend.actions.archive([r.id for r in rows if r.account == account])
-        target = self.special_folder(account, "archive") or "Archive"
-        self._moved(rows, target, f"Archived {len(rows)} message(s)")
+        return purge
 
     def can_undo(self) -> bool:
         return bool(self._undo)
@@ -754,7 +816,16 @@ class MailService:
     def rename_folder(self, account: str, old: str, new: str) -> None:
         self._folder_op(account, "rename_folder", old, new)
 
+    def can_delete_folder(self, account: str, name: str) -> bool:
+        """INBOX and the special folders (Sent, Drafts, Trash, Archive, Junk...) are kept."""
+        if name.upper() == "INBOX":
+            return False
+        info = self.backend(account).folders.get(name)
+        return info is not None and not info.special_use
+
     def delete_folder(self, account: str, name: str) -> None:
+        if not self.can_delete_folder(account, name):
+            raise ServiceError(f"The folder {sanitize(name)} cannot be deleted.")
         backend = self.backend(account)
         if backend.pop3_state is not None:  # its messages are deleted locally
             fid = backend.folder_id(name)
@@ -772,7 +843,11 @@ class MailService:
         from tuimail.core import compose
 
         attachments = []
+        carried = {a.filename: a for a in draft.carried}
         for path in draft.attachments:
+            if path in carried:
+                attachments.append(carried[path])
+                continue
             p = Path(path).expanduser()
             try:
                 attachments.append(compose.Attachment.from_path(p))
@@ -789,19 +864,63 @@ class MailService:
             attachments=attachments,
             in_reply_to=draft.in_reply_to or None,
             references=draft.references.split() if draft.references else [],
+            message_id=draft.message_id or None,
         )
 
     def _ui_draft(self, account: str, core, row: MessageRow | None = None) -> Draft:
+        carried = _carried(core.attachments)
         return Draft(
             account=account,
             to=sanitize(", ".join(core.to)),
             cc=sanitize(", ".join(core.cc)),
+            bcc=sanitize(", ".join(core.bcc)),
             subject=sanitize(core.subject),
             body=sanitize(core.body, multiline=True),
+            attachments=[a.filename for a in carried],
             in_reply_to=core.in_reply_to or "",
             references=" ".join(core.references),
             reply_to=row,
+            carried=carried,
+            message_id=core.message_id or "",
         )
+
+    def new_draft(self, account: str) -> Draft:
+        """A new message: empty but for the account's signature."""
+        from tuimail.core import compose
+
+        return self._ui_draft(account, compose.new_draft(self.accounts[account]))
+
+    def is_draft(self, row: MessageRow) -> bool:
+        """The message lives in its account's Drafts folder (it can be reopened)."""
+        return row.folder == self.special_folder(row.account, "drafts")
+
+    def resume_draft(self, row: MessageRow) -> Draft:
+        """A saved draft back in the composer: headers, body and attachments."""
+        from tuimail.core import compose
+
+        draft = self._ui_draft(row.account, compose.draft_from_message(self.raw(row)))
+        draft.resumed_from = row
+        return draft
+
+    def discard_draft(self, draft: Draft) -> None:
+        """The draft was sent: its copy in Drafts (server and this computer) goes."""
+        from tuimail.core.drafts import DraftStore
+
+        account = self.accounts[draft.account]
+        row = draft.resumed_from
+        if row is not None:
+            backend = self.backend(row.account)
+            backend.actions.purge([row.id])
+            self._changed([row])
+            backend.flush()
+        if draft.message_id:
+            store = DraftStore(account.name)
+            for draft_id in store.find(draft.message_id):
+                password = self.password_for(account) if account.protocol == "imap" else None
+                store.delete(draft_id, account, password)
+            drafts = self.special_folder(account.name, "drafts")
+            if drafts and account.protocol == "imap":
+                self.backend(account.name).refresh_folder(drafts)
 
     def reply_draft(self, row: MessageRow, *, all: bool = False) -> Draft:
         from tuimail.core import compose
@@ -809,10 +928,14 @@ class MailService:
         core = compose.reply(self.raw(row), self.accounts[row.account], reply_all=all)
         return self._ui_draft(row.account, core, row)
 
-    def forward_draft(self, row: MessageRow) -> Draft:
+    def forward_draft(self, row: MessageRow, *, as_attachment: bool = False) -> Draft:
+        """Inline (the text quoted, the attachments carried) or the whole message
+        attached as message/rfc822."""
         from tuimail.core import compose
 
-        core = compose.forward(self.raw(row), self.accounts[row.account])
+        core = compose.forward(
+            self.raw(row), self.accounts[row.account], as_attachment=as_attachment
+        )
         return self._ui_draft(row.account, core)
 
     def send(self, draft: Draft) -> None:
@@ -821,12 +944,20 @@ class MailService:
         from tuimail.core.outbox import Outbox
 
         account = self.accounts[draft.account]
+        bad = compose.invalid_recipients(draft.to, draft.cc, draft.bcc)
+        if bad:
+            raise ServiceError(f"Not an e-mail address: {sanitize(bad[0])}. Nothing was sent.")
         core = self._core_draft(draft)
         if not (core.to or core.cc or core.bcc):
             raise ServiceError("Add at least one recipient.")
         raw, sender, recipients = compose.message_bytes(core, account)
         outbox = Outbox(account.name)
         entry = outbox.enqueue(raw, sender, recipients)
+        if draft.resumed_from is not None or draft.message_id:
+            try:  # safe in the outbox now: the draft it was is done with
+                self.discard_draft(draft)
+            except Exception as exc:
+                self._emit(ServiceEvent("error", draft.account, text=describe_error(exc)))
         self.outbox.append(draft)
         self.outbox_waiting = self._count_outbox()
         self._emit(ServiceEvent("outbox", draft.account, count=len(self.outbox)))
@@ -847,9 +978,18 @@ class MailService:
         from tuimail.core.drafts import DraftStore
 
         account = self.accounts[draft.account]
-        info = DraftStore(account.name).save(
-            self._core_draft(draft), account, self.password_for(account)
-        )
+        store = DraftStore(account.name)
+        core = self._core_draft(draft)
+        same = store.find(draft.message_id) if draft.message_id else []
+        password = self.password_for(account)
+        info = store.save(core, account, password, draft_id=same[0] if same else None)
+        draft.message_id = core.message_id or ""
+        if draft.resumed_from is not None and not info.server_error:
+            old, draft.resumed_from = draft.resumed_from, None
+            if old.uid != info.server_uid:  # the reopened copy is replaced by this one
+                backend = self.backend(old.account)
+                backend.actions.purge([old.id])
+                backend.flush()
         if info.server_error:
             return f"this computer only ({sanitize(info.server_error)})"
         folder = info.server_folder or "Drafts"
@@ -865,6 +1005,25 @@ class MailService:
                 self._store_flag([row], "\\Answered", True)
             except Exception:
                 pass
+
+
+def _carried(attachments: Sequence[Any]) -> list[Any]:
+    """Carried attachments with names fit for the composer's Attach list: no commas,
+    sanitized, each name once."""
+    out: list[Any] = []
+    names: set[str] = set()
+    for attachment in attachments:
+        name = sanitize(attachment.filename).replace(",", "_").strip() or "attachment"
+        stem, dot, ext = name.rpartition(".")
+        if not dot:
+            stem, ext = name, ""
+        n = 2
+        while name in names:
+            name = f"{stem} ({n}){dot}{ext}"
+            n += 1
+        names.add(name)
+        out.append(replace(attachment, filename=name))
+    return out
 
 
 def _split(value: str) -> list[str]:

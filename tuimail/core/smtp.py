@@ -15,6 +15,7 @@ raises `SubmitError` whose `kind` tells the outbox what to do next:
 
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
 from collections.abc import Callable
@@ -25,15 +26,17 @@ import aiosmtplib
 from aiosmtplib import errors as smtp_errors
 
 from tuimail.core.account import Account
-from tuimail.core.connect import TLSRequiredError, smtp_kwargs, verify_smtp_peer
+from tuimail.core.connect import TLSRequiredError, smtp_kwargs
 from tuimail.core.errors import AuthenticationFailed, MailError, SecurityFailure
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
+from tuimail.core.smtp_address import AddressError, plan_envelope
 from tuimail.core.smtp_errors import classify_reply, classify_smtp
 from tuimail.core.tls import CertificatePinError, describe_ssl_error
 
 Kind = Literal["temporary", "permanent", "security", "maybe_sent"]
 DEFAULT_TIMEOUT = 60.0
+log = logging.getLogger("tuimail.smtp")
 EHLO_NAME = "[127.0.0.1]"  # do not tell the server the machine's host name
 
 
@@ -121,9 +124,16 @@ async def submit(
         kwargs["sock"], kwargs["port"] = sock, None
     smtp = aiosmtplib.SMTP(**kwargs, local_hostname=EHLO_NAME)
     try:
+        log.debug("SMTP connecting to %s (%s)", where, settings.security)
         await _connect(smtp, account, where)
+        log.debug("SMTP connected to %s", where)
         await _login(smtp, account, password)
-        return await _transaction(smtp, sender, recipients, raw, before_data)
+        result = await _transaction(smtp, sender, recipients, raw, before_data)
+        log.info("SMTP %s took the message: %s", where, result.reply)
+        return result
+    except SubmitError as exc:
+        log.warning("SMTP %s: %s (%s)", where, exc.reason, exc.kind)
+        raise
     finally:
         if smtp.is_connected:
             try:
@@ -179,8 +189,7 @@ async def check_login(
 
 async def _connect(smtp: aiosmtplib.SMTP, account: Account, where: str) -> None:
     try:
-        await smtp.connect()
-        verify_smtp_peer(smtp, account.outgoing)
+        await smtp.connect()  # the context compares a pin inside the handshake
     except CertificatePinError as exc:
         raise SubmitError("security", f"{where}: {exc}; nothing was sent") from exc
     except smtp_errors.SMTPConnectResponseError as exc:
@@ -251,7 +260,9 @@ async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str
         )
     method = getattr(smtp, "auth_" + mechanism.replace("-", ""))
     try:
+        log.debug("SMTP > AUTH %s (as %s)", mechanism.upper(), login)
         await method(login, password.reveal())
+        log.debug("SMTP < authenticated")
     except smtp_errors.SMTPResponseException as exc:
         raise _reply_error("login", exc.code, exc.message) from exc
     except (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError) as exc:
@@ -270,18 +281,40 @@ async def _transaction(
 ) -> SubmitResult:
     lost = (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError)
     try:
-        await smtp.mail(sender)
+        if smtp.last_ehlo_response is None:
+            await smtp.ehlo()
+    except smtp_errors.SMTPResponseException as exc:
+        raise _reply_error("EHLO", exc.code, exc.message) from exc
+    except lost as exc:
+        raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
+    log.debug("SMTP < EHLO extensions: %s", ",".join(sorted(smtp.esmtp_extensions)))
+    try:
+        plan = plan_envelope(
+            sender,
+            recipients,
+            server_smtputf8=smtp.supports_extension("smtputf8"),
+            utf8_headers=not raw.partition(b"\r\n\r\n")[0].isascii(),
+        )
+    except AddressError as exc:
+        raise SubmitError("permanent", sanitize(str(exc))) from exc
+    options = ["SMTPUTF8"] if plan.smtputf8 else []
+    encoding = "utf-8" if plan.smtputf8 else "ascii"
+    log.debug("SMTP > MAIL FROM:<%s> %s", plan.sender, " ".join(options))
+    try:
+        await smtp.mail(plan.sender, options=options, encoding=encoding)
     except smtp_errors.SMTPResponseException as exc:
         raise _reply_error("MAIL FROM", exc.code, exc.message) from exc
     except lost as exc:
         raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
 
     accepted: list[str] = []
-    refused: dict[str, str] = {}
+    refused: dict[str, str] = {a: sanitize(r) for a, r in plan.refused.items()}
     temporary = False
-    for rcpt in recipients:
+    for address in plan.recipients:
+        rcpt = address.original
         try:
-            await smtp.rcpt(rcpt)
+            log.debug("SMTP > RCPT TO:<%s>", address.wire)
+            await smtp.rcpt(address.wire, encoding=encoding)
             accepted.append(rcpt)
         except smtp_errors.SMTPResponseException as exc:
             refused[rcpt] = f"{exc.code} {_server_text(exc.message)}"
@@ -312,6 +345,7 @@ async def _transaction(
         before_data()
     protocol.write = write  # type: ignore[method-assign]
     try:
+        log.debug("SMTP > DATA (%d bytes, not logged)", len(raw))
         response = await smtp.data(raw)
     except smtp_errors.SMTPResponseException as exc:
         raise _reply_error(

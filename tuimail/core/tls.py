@@ -5,41 +5,205 @@ context here: certificates verified, TLS 1.2 or newer, hostname checked against 
 only (no CN fallback, RFC 9525), SNI sent by the caller's server_hostname.
 
 A user may trust one self-signed certificate for one host and port: it is pinned by the
-SHA-256 of its public key (SPKI). Such a context does not verify the chain, so the caller
-must call `check_pin` on the peer certificate right after the handshake, before sending
-anything (`verify_peer` does it for a connected socket).
+SHA-256 of its public key (SPKI). Such a context does not verify the chain; the pin is
+compared by the context itself at the end of every handshake (sockets and the asyncio
+SSLObject alike), before a byte of application data can be sent, so no caller can skip it.
+
+The same hook enforces ALPN (RFC 7301, against ALPACA): a context made for one protocol
+offers its name, and a server that selects another protocol is refused. A server that
+does not do ALPN (selects nothing) is fine.
+
+`inspection_context` is the one exception, kept visibly apart: it verifies nothing, is
+only used to read a certificate's key for the "trust this certificate" hint, and the
+connection it makes is closed right after the handshake (nothing is ever sent on it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import ssl
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from tuimail.core.sanitize import sanitize
 
 
 class CertificatePinError(ssl.SSLError):
     """The server's key is not the one the user chose to trust."""
 
 
+class ALPNMismatchError(ssl.SSLError):
+    """The server selected another application protocol than the one asked for."""
+
+
+class CAFileError(ssl.SSLError):
+    """The account's ca_file cannot be used: missing, unreadable, or no certificate in it.
+    A sentence naming the file; raised before any connection is made."""
+
+    reason = "CA_FILE"
+    library = None
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "the ca_file cannot be used"
+
+
+ALPN_PROTOCOLS = ("imap", "pop3", "smtp")
+
+
+def _enforce(conn: ssl.SSLSocket | ssl.SSLObject) -> None:
+    """The policy checks of a finished handshake: the pin and the ALPN answer."""
+    context = conn.context
+    check_pin(conn.getpeercert(binary_form=True), getattr(context, "pinned_sha256", None))
+    wanted = getattr(context, "alpn", None)
+    selected = conn.selected_alpn_protocol()
+    if wanted and selected is not None and selected != wanted:
+        raise ALPNMismatchError(
+            f"the server answered for another protocol ({selected!r} instead of {wanted!r}); "
+            "the connection may have been redirected to another service"
+        )
+
+
+class _PolicySocket(ssl.SSLSocket):
+    """An SSLSocket that applies the policy when its handshake completes."""
+
+    _policy_done = False
+
+    def do_handshake(self, block: bool = False) -> None:  # type: ignore[override]
+        super().do_handshake(block)
+        if not self._policy_done:
+            try:
+                _enforce(self)
+            except BaseException:
+                self.close()
+                raise
+            self._policy_done = True
+
+    def _ensure_policy(self) -> None:
+        if not self._policy_done:  # a handshake done implicitly by a read or write
+            self.do_handshake()
+
+    def send(self, data, flags: int = 0) -> int:  # type: ignore[override]
+        self._ensure_policy()
+        return super().send(data, flags)
+
+    def sendall(self, data, flags: int = 0) -> None:  # type: ignore[override]
+        self._ensure_policy()
+        return super().sendall(data, flags)
+
+    def write(self, data) -> int:  # type: ignore[override]
+        self._ensure_policy()
+        return super().write(data)
+
+
+class _PolicyObject(ssl.SSLObject):
+    """The SSLObject (asyncio, aiosmtplib) counterpart of _PolicySocket."""
+
+    _policy_done = False
+
+    def do_handshake(self) -> None:
+        super().do_handshake()  # raises SSLWantReadError until it is complete
+        if not self._policy_done:
+            _enforce(self)
+            self._policy_done = True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        if not self._policy_done:
+            self.do_handshake()
+        return super().write(data)
+
+
+class PolicyContext(ssl.SSLContext):
+    """A client context whose handshakes end with the pin and ALPN checks."""
+
+    sslsocket_class = _PolicySocket
+    sslobject_class = _PolicyObject
+    pinned_sha256: str | None = None
+    alpn: str | None = None
+
+
 def client_context(
-    ca_file: str | None = None, *, pinned_sha256: str | None = None
+    ca_file: str | None = None,
+    *,
+    pinned_sha256: str | None = None,
+    alpn: str | None = None,
 ) -> ssl.SSLContext:
-    """A verifying client context; `ca_file` adds a trust anchor to the system's."""
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    """A verifying client context; `ca_file` adds a trust anchor to the system's.
+
+    With `pinned_sha256` the chain is not verified and the server's key must match the
+    pin instead; with `alpn` ("imap", "pop3", "smtp") that protocol is offered and a
+    server selecting another one is refused. Both are checked inside every handshake.
+    """
+    if alpn is not None and alpn not in ALPN_PROTOCOLS:
+        raise ValueError(f"unknown ALPN protocol {alpn!r}")
+    context = PolicyContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_default_certs(ssl.Purpose.SERVER_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.hostname_checks_common_name = False
     if ca_file:
-        context.load_verify_locations(cafile=ca_file)
+        load_ca_file(context, ca_file)
     if pinned_sha256:
         # The chain of a self-signed certificate cannot verify; the pin replaces it.
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+        context.pinned_sha256 = pinned_sha256
     else:
         context.check_hostname = True
         context.verify_mode = ssl.CERT_REQUIRED
+    if alpn:
+        context.set_alpn_protocols([alpn])
+        context.alpn = alpn
+    return context
+
+
+def load_ca_file(context: ssl.SSLContext, ca_file: str, label: str = "the ca_file") -> None:
+    """Add the certificates of `ca_file` (``~`` expanded) to the context's trust anchors,
+    or raise CAFileError with a sentence saying what is wrong with the file."""
+    shown = f"{label} {sanitize(ca_file)}"
+    path = os.path.expanduser(ca_file)
+    try:
+        context.load_verify_locations(cafile=path)
+    except ssl.SSLError as exc:  # before OSError: SSLError is one
+        raise CAFileError(
+            f"{shown} holds no PEM certificate that can be used ({exc.reason or exc})"
+        ) from None
+    except FileNotFoundError:
+        raise CAFileError(f"{shown} does not exist") from None
+    except PermissionError:
+        raise CAFileError(f"{shown} cannot be read (permission denied)") from None
+    except IsADirectoryError:
+        raise CAFileError(f"{shown} is a directory, not a PEM file") from None
+    except OSError as exc:
+        raise CAFileError(f"{shown} cannot be read ({exc.strerror})") from None
+
+
+def ca_file_problem(ca_file: str | None, label: str = "the ca_file") -> str | None:
+    """None when `ca_file` is usable (or not set), else the sentence saying why not."""
+    if not ca_file:
+        return None
+    try:
+        load_ca_file(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), ca_file, label)
+    except CAFileError as exc:
+        return str(exc)
+    return None
+
+
+def mail_context(
+    protocol: str, security: str, ca_file: str | None = None, pinned_sha256: str | None = None
+) -> ssl.SSLContext:
+    """The context for a mail connection: ALPN is offered on implicit TLS."""
+    alpn = protocol if security == "tls" else None
+    return client_context(ca_file, pinned_sha256=pinned_sha256, alpn=alpn)
+
+
+def inspection_context() -> ssl.SSLContext:
+    """A context that verifies NOTHING: only for reading a server's certificate to show
+    its fingerprint. Never log in or send anything over a connection made with it."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
     return context
 
 
@@ -65,14 +229,9 @@ def check_pin(der_certificate: bytes | None, pinned_sha256: str | None) -> None:
         )
 
 
-def verify_peer(sock: ssl.SSLSocket, pinned_sha256: str | None) -> None:
-    """Apply the pin (if any) to a connected TLS socket."""
-    check_pin(sock.getpeercert(binary_form=True), pinned_sha256)
-
-
 def describe_ssl_error(exc: BaseException) -> str:
     """A sentence a user can act on, for a failed TLS handshake."""
-    if isinstance(exc, CertificatePinError):
+    if isinstance(exc, CertificatePinError | ALPNMismatchError | CAFileError):
         return str(exc)
     if isinstance(exc, ssl.SSLCertVerificationError):
         code = getattr(exc, "verify_code", None)

@@ -7,6 +7,7 @@ on-screen messages. Service events arrive on other threads and hop over with
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from tuimail.core.service import (
     ServiceEvent,
     describe_error,
 )
+from tuimail.ui.plain import notify, plain_text
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
 from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
@@ -71,6 +73,8 @@ class TuimailApp(App[None]):
         self.search_title = ""  # the header while search results are shown
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
+        self._action_queue: deque[tuple[Callable[[], str | None], str]] = deque()
+        self._action_running = False
         self.synced = False
         self._quitting = False
         if service is not None:
@@ -161,7 +165,7 @@ class TuimailApp(App[None]):
     def show_error(self, text: str, diagnose: bool = False) -> None:
         self.last_error = text
         hint = f" Press {self.diagnose_key()} to diagnose." if diagnose else ""
-        self.notify(text + hint, severity="error", timeout=8)
+        notify(self, text + hint, severity="error", timeout=8)
         self.update_status()
 
     # -- events from the service ------------------------------------------------------
@@ -200,10 +204,10 @@ class TuimailApp(App[None]):
         if event.kind == "error":
             self.last_error = event.text
         elif event.kind == "info" and event.text:
-            self.notify(sanitize(event.text))
+            notify(self, event.text)
         elif event.kind == "new-mail":
             noun = "message" if event.count == 1 else "messages"
-            self.notify(f"{event.count} new {noun} in {sanitize(event.account)}", title="New mail")
+            notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
             if self.bell_on_new_mail:
                 self.bell()
         if event.kind in ("folders", "messages", "new-mail"):
@@ -275,7 +279,7 @@ class TuimailApp(App[None]):
 
     def cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        self.notify(f"Sorted by {self.sort}", timeout=2)
+        notify(self, f"Sorted by {self.sort}", timeout=2)
         self.reload_list(keep_cursor=False)
 
     def toggle_threads(self) -> None:
@@ -307,6 +311,22 @@ class TuimailApp(App[None]):
 
         self.work(lambda: service.raw_source(row), "raw", done)
 
+    def show_report(self, row: MessageRow) -> None:
+        """The delivery report of `row` on its own screen (c there: own DKIM check)."""
+        service = self.service
+        assert service is not None
+        nameserver = self.doctor_options.get("nameserver")
+
+        def check():
+            return service.delivery_report(row, check_dkim=True, nameserver=nameserver)
+
+        def done(report) -> None:
+            from tuimail.ui.screens.report import ReportScreen
+
+            self.push_screen(ReportScreen(report, check))
+
+        self.work(lambda: service.delivery_report(row), "report", done)
+
     def ask_save_attachments(self, rows: list[MessageRow]) -> None:
         if not rows or self.service is None:
             return
@@ -326,7 +346,7 @@ class TuimailApp(App[None]):
                 if not paths:
                     self.notify("This message has no attachments.")
                 for path in paths:
-                    self.notify(f"Saved {path}")
+                    notify(self, f"Saved {path}")
 
             self.work(save, "save", done)
 
@@ -348,7 +368,7 @@ class TuimailApp(App[None]):
                 self.work(
                     lambda: service.open_attachment(row, index),
                     "open",
-                    lambda sentence: self.notify(sentence, timeout=8),
+                    lambda sentence: notify(self, sentence, timeout=8),
                 )
 
             if len(attachments) == 1:
@@ -359,7 +379,7 @@ class TuimailApp(App[None]):
                 if answer and answer.strip().isdigit() and 1 <= int(answer) <= len(attachments):
                     open_number(int(answer))
                 elif answer:
-                    self.notify(f"Enter a number from 1 to {len(attachments)}.")
+                    notify(self, f"Enter a number from 1 to {len(attachments)}.")
 
             self.push_screen(
                 InputDialog(f"Open which attachment (1-{len(attachments)})?", "1"), chosen
@@ -370,39 +390,124 @@ class TuimailApp(App[None]):
     # -- actions on messages ----------------------------------------------------------
 
     def message_action(self, action: str, rows: list[MessageRow]) -> None:
+        """An action typed on `rows`: the local store changes now (the list shows it at
+        once, the cursor is on the next message), the server is told in the order the
+        keys were typed (one queue), so a fast `s a s` flags, archives, then flags the
+        message the cursor moved to."""
         service = self.service
         if service is None:
             return
-        if action not in ("undo", "mark_all_read") and not rows:
+        if action == "undo":
+            self.queue_action(service.undo, "undo")
+            return
+        if action == "mark_all_read":
+            self.ask_mark_all_read()
+            return
+        if not rows:
             self.notify("No message selected.")
             return
+        if action == "delete" and service.deletes_for_ever(rows):
+            noun = "this message" if len(rows) == 1 else f"these {len(rows)} messages"
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._begin("delete", rows, "Deleted for ever.")
+
+            self.push_screen(
+                ConfirmDialog(f"Delete {noun} for ever? This cannot be undone."), answer
+            )
+            return
+        if action == "delete":
+            self._begin("delete", rows, "Deleted (u to undo)")
+        elif action == "archive":
+            self._begin("archive", rows, "Archived (u to undo)")
+        elif action == "flag":
+            self._begin("unflag" if rows[0].flagged else "flag", rows, "")
+        elif action == "toggle_read":
+            self._begin("unread" if rows[0].seen else "read", rows, "")
+
+    def _begin(self, action: str, rows: list[MessageRow], note: str) -> None:
+        service = self.service
+        assert service is not None
+        try:
+            remote = service.begin(action, rows)
+        except Exception as exc:
+            self.show_error(describe_error(exc))
+            return
+        self.reload_list()
+        self.refresh_folders()
 
         def job() -> str:
-            if action == "delete":
-                service.delete(rows)
-                return "Deleted (u to undo)"
-            if action == "archive":
-                service.archive(rows)
-                return "Archived (u to undo)"
-            if action == "flag":
-                service.set_flagged(rows, not rows[0].flagged)
-                return ""
-            if action == "toggle_read":
-                service.set_seen(rows, not rows[0].seen)
-                return ""
-            if action == "undo":
-                return service.undo()
-            if action == "mark_all_read":
-                n = service.mark_all_read(self.account, self.folder)
-                return f"Marked {n} message(s) read"
-            return ""
+            remote()
+            return note
 
-        def done(note: str) -> None:
-            if note:
-                self.notify(note, timeout=4)
-            self.reload_list()
+        self.queue_action(job, action)
 
-        self.work(job, f"action-{action}", done)
+    def ask_mark_all_read(self) -> None:
+        service = self.service
+        if service is None:
+            return
+        if not self.account or self.account == UNIFIED or self.folder == "__search__":
+            self.notify("Open a folder of an account first.")
+            return
+        account, folder = self.account, self.folder
+        try:
+            unread = service.unread_count(account, folder)
+        except Exception as exc:
+            self.show_error(describe_error(exc))
+            return
+        if not unread:
+            self.notify("Every message here is read already.")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.queue_action(
+                    lambda: (
+                        f"Marked {service.mark_all_read(account, folder)} message(s) read "
+                        "(u to undo)"
+                    ),
+                    "mark_all_read",
+                )
+
+        self.push_screen(
+            ConfirmDialog(f"Mark all {unread} unread message(s) in {sanitize(folder)} read?"),
+            answer,
+        )
+
+    def queue_action(self, fn: Callable[[], str | None], name: str) -> None:
+        """Run `fn` after every action queued before it (one at a time, in order); its
+        note is shown and the list re-read when it is done."""
+        self._action_queue.append((fn, name))
+        if not self._action_running:
+            self._next_action()
+
+    def _next_action(self) -> None:
+        if not self._action_queue or self._quitting:
+            self._action_running = False
+            return
+        self._action_running = True
+        fn, name = self._action_queue.popleft()
+
+        def finished(note: str | None, error: BaseException | None) -> None:
+            try:
+                if error is not None:
+                    self.show_error(describe_error(error), diagnose=_connection_error(error))
+                elif note:
+                    notify(self, note, timeout=4)
+                self.reload_list()
+            finally:
+                self._next_action()
+
+        def runner() -> None:
+            try:
+                note = fn()
+            except Exception as exc:
+                self.hop(finished, None, exc)
+            else:
+                self.hop(finished, note, None)
+
+        self.run_worker(runner, thread=True, exit_on_error=False, name=f"action-{name}")
 
     def ask_move(self, rows: list[MessageRow], copy: bool) -> None:
         if not rows or self.service is None:
@@ -417,7 +522,7 @@ class TuimailApp(App[None]):
                 self.work(
                     lambda: service.move(rows, target, copy=copy),
                     "move",
-                    lambda _r: self.notify(f"{verb} to {target}"),
+                    lambda _r: notify(self, f"{verb} to {target}"),
                 )
 
         title = "Copy to folder:" if copy else "Move to folder:"
@@ -475,13 +580,40 @@ class TuimailApp(App[None]):
                 ),
             )
         else:
-            self.push_screen(
-                ConfirmDialog(f"Delete the folder {folder} and all its messages?"),
-                lambda yes: (
-                    yes
-                    and self.work(lambda: service.delete_folder(account, folder), "folder", after)
-                ),
+            self.ask_delete_folder()
+
+    def ask_delete_folder(self) -> None:
+        """Delete the folder highlighted in the folder tree (not the open one); INBOX and
+        the special folders are never offered."""
+        service, main = self.service, self.main
+        if service is None or main is None:
+            return
+        node = main.query_one(FolderTree).cursor_node
+        data = node.data if node is not None else None
+        if not data or not data[1] or data[0] == UNIFIED:
+            self.notify("Highlight a folder in the folder tree first (Tab).")
+            return
+        account, folder = data
+        if not service.can_delete_folder(account, folder):
+            notify(self, f"The folder {folder} cannot be deleted.")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            if (self.account, self.folder) == (account, folder):
+                inbox = service.special_folder(account, "inbox") or "INBOX"
+                self.open_folder(account, inbox)
+            self.work(
+                lambda: service.delete_folder(account, folder),
+                "folder",
+                lambda _r: self.refresh_folders(),
             )
+
+        self.push_screen(
+            ConfirmDialog(f"Delete the folder {sanitize(folder)} and all its messages?"),
+            answer,
+        )
 
     def sync_all(self) -> None:
         if self.service is not None:
@@ -503,10 +635,11 @@ class TuimailApp(App[None]):
         def done(sent: int) -> None:
             if not sent:
                 waiting = service.outbox_waiting
-                self.notify(
+                notify(
+                    self,
                     f"{waiting} message(s) still wait in the outbox."
                     if waiting
-                    else "The outbox is empty."
+                    else "The outbox is empty.",
                 )
 
         self.work(lambda: service.send_due_outbox(force=True), "outbox-now", done)
@@ -522,12 +655,32 @@ class TuimailApp(App[None]):
     def compose_new(self) -> None:
         if self.service is None:
             return
-        self.open_composer(Draft(account=self._default_account()))
+        service, account = self.service, self._default_account()
+        try:
+            draft = service.new_draft(account)  # with the signature
+        except Exception:
+            draft = Draft(account=account)
+        self.open_composer(draft)
+
+    def resume_draft(self, row: MessageRow) -> None:
+        """A message in Drafts opens in the composer (headers, body, attachments)."""
+        service = self.service
+        if service is None:
+            return
+        self.work(lambda: service.resume_draft(row), "resume", self.open_composer)
+
+    def is_draft(self, row: MessageRow | None) -> bool:
+        if row is None or self.service is None:
+            return False
+        try:
+            return self.service.is_draft(row)
+        except Exception:
+            return False
 
     def open_composer(self, draft: Draft) -> None:
         assert self.service is not None
         senders = [
-            (sanitize(f"{account.display_name or ''} <{account.email}>".strip()), name)
+            (plain_text(f"{account.display_name or ''} <{account.email}>".strip()), name)
             for name, account in self.service.accounts.items()
         ]
         self.push_screen(ComposerScreen(draft, self.service.addresses, senders))
@@ -539,12 +692,18 @@ class TuimailApp(App[None]):
         service = self.service
         self.work(lambda: service.reply_draft(rows[0], all=all), "reply", self.open_composer)
 
-    def forward(self, rows: list[MessageRow]) -> None:
+    def forward(self, rows: list[MessageRow], as_attachment: bool = False) -> None:
+        """Forward inline (text quoted, attachments carried) or as a message/rfc822
+        attachment."""
         if not rows or self.service is None:
             self.notify("No message selected.")
             return
         service = self.service
-        self.work(lambda: service.forward_draft(rows[0]), "forward", self.open_composer)
+        self.work(
+            lambda: service.forward_draft(rows[0], as_attachment=as_attachment),
+            "forward",
+            self.open_composer,
+        )
 
     def send_draft(self, screen: ComposerScreen, draft: Draft) -> None:
         service = self.service
@@ -554,6 +713,8 @@ class TuimailApp(App[None]):
             self.notify("Message sent.")
             if screen.is_current:
                 screen.dismiss(None)
+            self.reload_list()
+            self.refresh_folders()
 
         def job() -> None:
             try:
@@ -572,7 +733,7 @@ class TuimailApp(App[None]):
         self.work(
             lambda: service.save_draft(draft),
             "draft",
-            lambda folder: self.notify(f"Draft saved in {folder}."),
+            lambda folder: notify(self, f"Draft saved in {folder}."),
         )
 
     # -- passwords ------------------------------------------------------------------
@@ -732,7 +893,9 @@ class TuimailApp(App[None]):
 
 def _connection_error(exc: BaseException) -> bool:
     """Errors a diagnosis can explain: network, TLS, protocol and login failures."""
-    if isinstance(exc, OSError):
+    from tuimail.core.errors import MailError
+
+    if isinstance(exc, OSError | MailError):
         return True
     module = type(exc).__module__.split(".")[0]
     return module in ("imaplib", "imapclient", "poplib", "aiosmtplib", "smtplib")

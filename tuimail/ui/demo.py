@@ -76,9 +76,14 @@ class Demo:
     def __init__(self, new_mail_after: float = 5.0) -> None:
         # The bundled server's demo mailboxes: alice, bob and carol, several hundred
         # messages with fixed dates (testserver/seed.py).
+        from testserver.certs import TestCA
         from testserver.server import MailServer
+        from tuimail.core.private import private_temp_dir
 
-        self.server = MailServer(seed="demo")
+        # The demo's own CA and server key, in a private directory removed by stop()
+        # (and at exit, should stop() never run).
+        self._ca_dir = private_temp_dir("tuimail-demo-ca-")
+        self.server = MailServer(seed="demo", ca=TestCA(self._ca_dir))
         self.server.start()
         users = {u.email.split("@")[0]: u for u in self.server.users}
         self.alice, self.bob, self.carol = users["alice"], users["bob"], users["carol"]
@@ -108,5 +113,8 @@ class Demo:
         self.server.deliver(self.alice, msg.as_bytes())
 
     def stop(self) -> None:
+        import shutil
+
         self._timer.cancel()
         self.server.stop()
+        shutil.rmtree(self._ca_dir, ignore_errors=True)

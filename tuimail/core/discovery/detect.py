@@ -5,6 +5,12 @@ HTTPS, the MX provider's autoconfig. The first source (in priority order) whose 
 give a working incoming server wins; only if none does, the usual host names are
 guessed. Within a source all probes run at once and *all* are awaited (up to the
 per-probe timeout), so a fast weak answer never beats a slower strong one.
+
+Consent before credentials: probing sends nothing secret. With a password, the login is
+verified at once only when no chosen server needs the user's confirmation; otherwise
+(a server outside the domain, found by SRV or the MX provider; an unencrypted server; a
+weaker choice than offered) `Detection.login_deferred` is set, and the caller asks the
+user and only then calls `verify_detection`.
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ class DetectOptions:
     prefer_pop3: bool = False
     nameserver: str | None = None  # HOST[:PORT]: every look-up goes there
     ca_file: str | None = None  # an extra trust anchor
-    password: Secret | None = None  # given: verify the login before answering
+    password: Secret | None = None  # given: verify the login (when no consent is needed)
+    username: str | None = None  # the login name, when it is not the address
     # Test overrides the user never sees: standard port -> test port, autoconfig port.
     port_map: dict[int, int] = field(default_factory=dict)
     https_port: int = 443
@@ -55,6 +62,8 @@ class Detection:
     warnings: list[str] = field(default_factory=list)  # said to the user
     confirm: list[str] = field(default_factory=list)  # needs the user's explicit yes
     logins: list[LoginCheck] = field(default_factory=list)
+    # A password was given but not sent: the servers need the user's yes first.
+    login_deferred: bool = False
     error: str | None = None
     seconds: float = 0.0
 
@@ -105,6 +114,7 @@ class Detection:
             "incoming": choice(self.incoming),
             "outgoing": choice(self.outgoing),
             "needs_confirmation": list(self.confirm),
+            "login_deferred": self.login_deferred,
             "warnings": list(self.warnings),
             "login": None
             if not self.logins
@@ -377,7 +387,10 @@ class _Run:
             )
             return res
         if self.options.password is not None:
-            self.verify()
+            if res.confirm:
+                res.login_deferred = True  # no password before the user said yes
+            else:
+                self.verify()
         return res
 
     def _warn_skipped(self) -> None:
@@ -403,7 +416,7 @@ class _Run:
 
     def verify(self) -> None:
         res = self.result
-        account = res.account("detect")
+        account = res.account("detect", username=self.options.username)
         res.logins = verify_account(
             account,
             self.options.password,
@@ -459,6 +472,29 @@ def _probe_order(r: ProbeResult) -> tuple:
 
 def _label(c: Candidate) -> str:
     return f"{c.protocol} {c.host}:{c.port} {c.security}"
+
+
+def verify_detection(
+    result: Detection,
+    password: Secret,
+    options: DetectOptions,
+    progress: Progress | None = None,
+) -> list[LoginCheck]:
+    """Log in to the detected servers, once the user has accepted `result.confirm`
+    (callers ask first: this is the only place a deferred login is sent)."""
+    resolver = options.resolver or Resolver(options.nameserver, options.timeout)
+    result.logins = verify_account(
+        result.account("detect", username=options.username),
+        password,
+        resolver=resolver,
+        timeout=options.timeout,
+        ca_file=options.ca_file,
+    )
+    result.login_deferred = False
+    if progress is not None:
+        for check in result.logins:
+            progress(Event("login", check.role, check.ok, check.detail))
+    return result.logins
 
 
 def detect(

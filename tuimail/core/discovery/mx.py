@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
+
+from publicsuffixlist import PublicSuffixList
+
 from tuimail.core.discovery.resolver import Resolver
 
-# Second-level labels under two-letter country codes that are not registrable alone.
-_SECOND_LEVEL = {"co", "com", "net", "org", "ac", "gov", "edu", "ne", "or"}
+
+@functools.lru_cache(maxsize=1)
+def _public_suffixes() -> PublicSuffixList:
+    """The public suffix list shipped inside the publicsuffixlist package (never fetched)."""
+    return PublicSuffixList()
 
 
 def provider_domain(host: str) -> str:
-    labels = host.lower().rstrip(".").split(".")
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    """The registrable domain of a host by the public suffix list: mx.provider.co.uk ->
+    provider.co.uk, mx.example.com.au -> example.com.au, a.b.kawasaki.jp -> a.b.kawasaki.jp.
+    An unknown top-level domain counts as a public suffix (mx1.provider.test ->
+    provider.test); an IP address or a single label is returned as it is."""
+    name = host.lower().rstrip(".")
+    try:
+        ipaddress.ip_address(name)
+        return name
+    except ValueError:
+        pass
+    return _public_suffixes().privatesuffix(name) or name
 
 
 def mx_hosts(resolver: Resolver, domain: str, timeout: float | None = None) -> list[str]:

@@ -22,12 +22,19 @@ from tuimail.core.connect import (
 )
 from tuimail.core.discovery.model import Candidate, ProbeResult
 from tuimail.core.discovery.resolver import DNSError, Resolver, connect_any
-from tuimail.core.tls import client_context, describe_ssl_error, spki_sha256, verify_peer
+from tuimail.core.tls import describe_ssl_error, inspection_context, mail_context, spki_sha256
 
 # OpenSSL verify codes: self-signed leaf, self-signed root in chain, unknown issuer.
 UNTRUSTED_ISSUER_CODES = (18, 19, 20)
 
 MAX_LINE = 65536
+
+# What a server says in clear before TLS may come from anyone on the path: its words
+# are not repeated to the user as if they were the server's.
+STARTTLS_REFUSED = (
+    "the server refused {command}, so the connection cannot be encrypted (its unencrypted "
+    "answer is not shown: anyone on the network could have sent it)"
+)
 
 
 class ProbeError(Exception):
@@ -89,7 +96,7 @@ def _imap_caps(client: LineClient, tag: str) -> list[str]:
             return [c.upper() for c in caps]
 
 
-def _imap(client: LineClient, security: str, context, pin) -> list[str]:
+def _imap(client: LineClient, security: str, context, pin, inspect_only=False) -> list[str]:
     greeting = client.readline().decode("utf-8", "replace")
     if not greeting.upper().startswith(("* OK", "* PREAUTH")):
         raise ProbeError(f"this is not an IMAP server (it said {greeting[:60]!r})")
@@ -100,8 +107,10 @@ def _imap(client: LineClient, security: str, context, pin) -> list[str]:
         client.send("t2 STARTTLS")
         line = client.readline().decode("utf-8", "replace")
         if not line.upper().startswith("T2 OK"):
-            raise ProbeError(f"STARTTLS was refused ({line[:80]})")
+            raise ProbeError(STARTTLS_REFUSED.format(command="STARTTLS"))
         client.start_tls(context, pin)
+        if inspect_only:
+            return []
         caps = _imap_caps(client, "t3")
     client.send("t9 LOGOUT")
     return caps
@@ -127,7 +136,7 @@ def _pop3_capa(client: LineClient) -> list[str]:
         caps.append(line.upper())
 
 
-def _pop3(client: LineClient, security: str, context, pin) -> list[str]:
+def _pop3(client: LineClient, security: str, context, pin, inspect_only=False) -> list[str]:
     greeting = client.readline().decode("utf-8", "replace")
     if not greeting.startswith("+OK"):
         raise ProbeError(f"this is not a POP3 server (it said {greeting[:60]!r})")
@@ -138,8 +147,10 @@ def _pop3(client: LineClient, security: str, context, pin) -> list[str]:
         client.send("STLS")
         line = client.readline().decode("utf-8", "replace")
         if not line.startswith("+OK"):
-            raise ProbeError(f"STLS was refused ({line[:80]})")
+            raise ProbeError(STARTTLS_REFUSED.format(command="STLS"))
         client.start_tls(context, pin)
+        if inspect_only:
+            return []
         caps = _pop3_capa(client)
     client.send("QUIT")
     return caps
@@ -174,8 +185,11 @@ def _ehlo(client: LineClient) -> list[str]:
     return [line.upper() for line in lines[1:]]
 
 
-def smtp_session(client: LineClient, security: str, context, pin) -> list[str]:
-    """Greeting, EHLO and (when asked) STARTTLS; the EHLO keywords under TLS."""
+def smtp_session(
+    client: LineClient, security: str, context, pin, inspect_only: bool = False
+) -> list[str]:
+    """Greeting, EHLO and (when asked) STARTTLS; the EHLO keywords under TLS
+    (`inspect_only`: stop right after the handshake, saying nothing more)."""
     code, lines = _smtp_reply(client)
     if code != 220:
         raise ProbeError(f"the SMTP server is not accepting connections ({code})")
@@ -186,14 +200,18 @@ def smtp_session(client: LineClient, security: str, context, pin) -> list[str]:
         client.send("STARTTLS")
         code, lines = _smtp_reply(client)
         if code != 220:
-            raise ProbeError(f"STARTTLS was refused ({code})")
+            raise ProbeError(STARTTLS_REFUSED.format(command="STARTTLS") + f" (reply code {code})")
         client.start_tls(context, pin)
+        if inspect_only:
+            return []
         caps = _ehlo(client)
     return caps
 
 
-def _smtp(client: LineClient, security: str, context, pin) -> list[str]:
-    caps = smtp_session(client, security, context, pin)
+def _smtp(client: LineClient, security: str, context, pin, inspect_only=False) -> list[str]:
+    caps = smtp_session(client, security, context, pin, inspect_only)
+    if inspect_only:
+        return caps
     client.send("QUIT")
     return caps
 
@@ -224,7 +242,7 @@ def open_line_client(
         raise ProbeError(str(exc)) from None
     if not addresses:
         raise ProbeError(f"{candidate.host} does not exist")
-    context = context or client_context(ca_file, pinned_sha256=pin)
+    context = context or mail_context(candidate.protocol, candidate.security, ca_file, pin)
     try:
         sock = connect_any(addresses, candidate.port, timeout)
     except TimeoutError:
@@ -235,8 +253,8 @@ def open_line_client(
     client = LineClient(sock, candidate.host)
     if candidate.security == "tls":
         try:
+            # The context checks the certificate (or the pin) and ALPN in the handshake.
             client.sock = context.wrap_socket(sock, server_hostname=candidate.host)
-            verify_peer(client.sock, pin)
         except BaseException:
             sock.close()
             raise
@@ -284,14 +302,18 @@ def probe(
 
 
 def certificate_pin(candidate: Candidate, resolver: Resolver, timeout: float) -> str | None:
-    """The SHA-256 of the server's public key, read without verifying (nothing secret sent)."""
-    # A pinned context skips chain checks; we do not check any pin: we only read the key.
-    context = client_context(None, pinned_sha256="0" * 64)
+    """The SHA-256 of the server's public key, read without verifying (nothing secret sent).
+
+    A handshake of its own, apart from probing and from every connection that logs in:
+    `inspection_context` verifies nothing, so this connection is closed right after the
+    handshake (after STARTTLS nothing more is said) and only the key's hash leaves here.
+    """
+    context = inspection_context()
     client = None
     try:
         client, context = open_line_client(candidate, resolver, timeout, None, None, context)
         if candidate.security == "starttls":
-            _SPEAKERS[candidate.protocol](client, "starttls", context, None)
+            _SPEAKERS[candidate.protocol](client, "starttls", context, None, inspect_only=True)
         der = client.sock.getpeercert(binary_form=True)
         return spki_sha256(der) if der else None
     except Exception:

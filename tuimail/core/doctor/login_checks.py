@@ -53,7 +53,11 @@ def server_words(exc: BaseException) -> str:
 
         error = classify_imap(exc, login=True)
     if error is not None:
-        return (error.server_text or error.message or error.kind).strip()
+        words = error.server_text or (
+            error.code if isinstance(error.code, str) else error.message or error.kind
+        )
+        code = f"{error.code} " if isinstance(error.code, int) else ""
+        return f"{code}{words}".strip()
     return str(exc).strip() or type(exc).__name__
 
 

@@ -464,7 +464,10 @@ class _IMAPWaiter(_Waiter):
 def _special_folder(client: imapclient.IMAPClient, flag: bytes) -> str | None:
     """The folder with this SPECIAL-USE flag, else imapclient's name heuristics."""
     try:
-        for flags, _delim, name in client.list_folders():
+        from tuimail.core.imap.names import list_folders
+
+        for entry in list_folders(client)[0]:
+            flags, name = entry.flags, entry.name
             if flag in flags or flag.lower() in {f.lower() for f in flags}:
                 return name
     except _IO_ERRORS:

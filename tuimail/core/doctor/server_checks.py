@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 import aiosmtplib
-from imapclient.exceptions import LoginError
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3, smtp_kwargs
@@ -27,10 +26,13 @@ from tuimail.core.doctor.login_checks import (
 )
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
-from tuimail.core.errors import SecurityFailure
+from tuimail.core.errors import MailError, SecurityFailure
+from tuimail.core.imap.login import imap_login
+from tuimail.core.pop3 import pop3_login
 from tuimail.core.secrets import Secret
+from tuimail.core.smtp import SubmitError, smtp_login
 from tuimail.core.smtp_errors import classify_smtp
-from tuimail.core.tls import describe_ssl_error
+from tuimail.core.tls import CertificatePinError, describe_ssl_error
 
 IMAP_CAPS = ["IDLE", "CONDSTORE", "QRESYNC", "MOVE", "UIDPLUS", "QUOTA"]
 POP3_CAPS = ["UIDL", "TOP"]
@@ -110,7 +112,13 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
     seen = describe_ssl_error(cause) if isinstance(cause, ssl.SSLError) else str(exc)
     verify_code = getattr(cause, "verify_code", None)
     starttls = isinstance(exc, TLSRequiredError) and not isinstance(cause, ssl.SSLError)
-    if verify_code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
+    if isinstance(cause, CertificatePinError):
+        fix = (
+            "the server's key is not the one pinned for it: someone may be intercepting "
+            "the connection, so no password was sent. If the provider really changed its "
+            "certificate, compare the new fingerprint with them before pinning it"
+        )
+    elif verify_code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
         fix = (
             "the server's administrator must renew its certificate; do not accept an "
             "expired certificate (check the computer's clock too)"
@@ -201,33 +209,27 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 results.append(plain_login(group, refused))
         else:
             start = time.monotonic()
-            if "LOGINDISABLED" in caps:
+            try:
+                imap_login(client, account.login, password.reveal(), host=s.host)
+                results.append(
+                    CheckResult(
+                        "login",
+                        group,
+                        "ok",
+                        f"logged in as {account.login}",
+                        "",
+                        time.monotonic() - start,
+                    )
+                )
+                # Many servers (Dovecot) list their extensions only after login.
+                caps = {c.decode().upper() for c in client.capabilities()}
+                results.insert(-1, _caps_result(group, caps, IMAP_CAPS))
+                results.append(check_quota(group, client, caps))
+            except MailError as exc:
                 results.append(_caps_result(group, caps, IMAP_CAPS))
-                results.append(login_failed(group, account.login, "LOGINDISABLED", 0.0))
-            else:
-                try:
-                    client.login(account.login, password.reveal())
-                    results.append(
-                        CheckResult(
-                            "login",
-                            group,
-                            "ok",
-                            f"logged in as {account.login}",
-                            "",
-                            time.monotonic() - start,
-                        )
-                    )
-                    # Many servers (Dovecot) list their extensions only after login.
-                    caps = {c.decode().upper() for c in client.capabilities()}
-                    results.insert(-1, _caps_result(group, caps, IMAP_CAPS))
-                    results.append(check_quota(group, client, caps))
-                except LoginError as exc:
-                    results.append(_caps_result(group, caps, IMAP_CAPS))
-                    results.append(
-                        login_failed(
-                            group, account.login, server_words(exc), time.monotonic() - start
-                        )
-                    )
+                results.append(
+                    login_failed(group, account.login, server_words(exc), time.monotonic() - start)
+                )
         return results
     finally:
         try:
@@ -260,8 +262,7 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
         if password is not None:
             start = time.monotonic()
             try:
-                pop.user(account.login)
-                pop.pass_(password.reveal())
+                pop3_login(pop, account.login, password, host=s.host)
                 results.append(
                     CheckResult(
                         "login",
@@ -272,7 +273,7 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
                         time.monotonic() - start,
                     )
                 )
-            except poplib.error_proto as exc:
+            except MailError as exc:
                 text = server_words(exc)
                 results.append(login_failed(group, account.login, text, time.monotonic() - start))
         return results
@@ -344,7 +345,7 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                 results.append(no_mechanism(group, mechs, 0.0))
             else:
                 try:
-                    await smtp.login(account.login, password.reveal())
+                    await smtp_login(smtp, account.login, password)
                     results.append(
                         CheckResult(
                             "login",
@@ -355,11 +356,10 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                             time.monotonic() - start,
                         )
                     )
-                except aiosmtplib.SMTPException as exc:
+                except SubmitError as exc:
+                    said = server_words(exc.error) if exc.error is not None else exc.reason
                     results.append(
-                        login_failed(
-                            group, account.login, server_words(exc), time.monotonic() - start
-                        )
+                        login_failed(group, account.login, said, time.monotonic() - start)
                     )
         return results
     finally:

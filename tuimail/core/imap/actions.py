@@ -111,10 +111,17 @@ class MailActions:
         if to_trash:
             self._move(to_trash, trash.name, remember=True)
         if purge:
-            with self.store.transaction():
-                self.store.remove_messages([r.id for r in purge])
-                for folder, group in self._by_folder(purge).items():
-                    self._enqueue("expunge", folder, group)
+            self._purge(purge)
+
+    def purge(self, ids: Iterable[int]) -> None:
+        """Remove for ever (\\Deleted + expunge of these UIDs only), never via Trash."""
+        self._purge(self.store.messages_by_ids(list(ids)))
+
+    def _purge(self, rows: list[MessageRow]) -> None:
+        with self.store.transaction():
+            self.store.remove_messages([r.id for r in rows])
+            for folder, group in self._by_folder(rows).items():
+                self._enqueue("expunge", folder, group)
 
     def _move(self, ids: list[int], target: str, remember: bool) -> None:
         rows = [r for r in self.store.messages_by_ids(ids) if r.folder != target]

@@ -130,7 +130,8 @@ def _with(error: MailError, cause: BaseException, *, server_text: str | None = N
 # -- imaplib's words (the last resort, here only) ----------------------------------------
 
 _COMMAND_PREFIX = re.compile(r"^(?:command: \S+ => )+")
-_REPLY = re.compile(r"^\S+ command error: (?:BAD|NO) \[?b?(['\"])(.*)\1\]?$", re.S)
+_REPLY = re.compile(r"^\S+ command error: (?:BAD|NO) \[(?:b?(['\"]))?(.*?)\1?\]$", re.S)
+_FAILED = re.compile(r"^[a-z_ ]+ failed: ", re.I)  # imapclient's _checkok
 _VIOLATIONS = (
     (
         re.compile(r"got more than (\d+) bytes"),
@@ -183,14 +184,14 @@ def _timed_out(text: str) -> bool:
 
 def _lost(text: str) -> bool:
     low = text.lower()
-    return any(word in low for word in ("socket error", "eof", "connection", "timed out", "bye"))
+    return "socket error" in low or low.endswith("eof") or "timed out" in low
 
 
 def _reply_text(text: str) -> str:
     """'SELECT command error: NO [b'[NONEXISTENT] No such folder']' -> the server's words."""
     text = _COMMAND_PREFIX.sub("", text)
     match = _REPLY.match(text)
-    return match.group(2) if match else text
+    return match.group(2) if match else _FAILED.sub("", text)
 
 
 _BYTES_REPR = re.compile(r"""\bb(['"])((?:\\.|(?!\1).)*)\1""")

@@ -42,6 +42,7 @@ from imapclient import IMAPClient
 from tuimail.core.account import Account
 from tuimail.core.errors import ConnectionLost, MailError, TimedOut
 from tuimail.core.imap.errors import classify_imap
+from tuimail.core.imap.names import ListEntry, ListRefused, list_folders
 from tuimail.core.imap.session import (
     Connector,
     ImapError,
@@ -58,6 +59,7 @@ HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (" + HEADER_FIELDS + b")]"
 FIRST_BATCH = 100
 BATCH = 2000
 RETRIES = 3
+MAX_UID = (1 << 32) - 1
 
 ROLE_FLAGS = {
     b"\\SENT": "sent",
@@ -228,6 +230,7 @@ class SyncEngine:
         self._caps: set[str] = set()
         self._selected: str | None = None
         self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
+        self.list_errors: list[str] = []  # LIST lines the last folder list could not read
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -317,6 +320,7 @@ class SyncEngine:
             result.errors.append(describe(exc))
             result.seconds = time.perf_counter() - started
             return result
+        result.errors.extend(_safe(text) for text in self.list_errors)
         names = (
             list(folders)
             if folders is not None
@@ -361,17 +365,18 @@ class SyncEngine:
         return set(self._caps)
 
     def sync_folder_list(self) -> list[FolderInfo]:
-        """Folders from LIST (roles, hierarchy) and LSUB; folders gone on the server go."""
-        client = self.client
-        listed = client.list_folders()
+        """Folders from LIST (roles, hierarchy) and LSUB; folders gone on the server go.
+        Each LIST line is read on its own: one that cannot be read is reported in
+        `self.list_errors` and the others are kept (and then nothing is taken as deleted)."""
+        listed, bad = self._list("LIST")
+        self.list_errors = [f"the server listed a folder tuimail cannot read: {b}" for b in bad]
         try:
-            subscribed = {name for _, _, name in client.list_sub_folders()}
-        except Exception:
-            subscribed = {name for _, _, name in listed}
+            subscribed = {e.name for e in self._list("LSUB")[0]}
+        except ImapError:  # LSUB refused: take every folder as subscribed
+            subscribed = {e.name for e in listed}
         seen = set()
-        for flags, delimiter, name in listed:
-            name = str(name)
-            delim = delimiter.decode() if isinstance(delimiter, bytes) else delimiter
+        for entry in listed:
+            name, delim, flags = entry.name, entry.delimiter, entry.flags
             upper = {f.upper() for f in flags}
             selectable = b"\\NOSELECT" not in upper and b"\\NONEXISTENT" not in upper
             self.store.upsert_folder(
@@ -384,12 +389,20 @@ class SyncEngine:
             )
             seen.add(name)
         # INBOX always exists (RFC 3501): a LIST without it is incomplete, so it is not
-        # taken as "every other folder was deleted on the server".
-        if any(name.upper() == "INBOX" for name in seen):
+        # taken as "every other folder was deleted on the server"; nor is one with a line
+        # that could not be read.
+        if any(name.upper() == "INBOX" for name in seen) and not bad:
             for folder in self.store.folders(self.account.name, counts=False):
                 if not folder.local and folder.name not in seen:
                     self.store.delete_folder(folder.id)
         return self.store.folders(self.account.name, counts=False)
+
+    def _list(self, command: str) -> tuple[list[ListEntry], list[str]]:
+        """LIST or LSUB "" "*", each answer line parsed on its own (names.list_folders)."""
+        try:
+            return list_folders(self.client, command)
+        except ListRefused as exc:
+            raise ImapError(f"the server refused to list the folders ({_safe(str(exc))})") from None
 
     # -- one folder ----------------------------------------------------------------------
 
@@ -732,6 +745,8 @@ def fetch_headers(
             continue
         if wanted is not None and int(uid.group(1)) not in wanted:
             continue
+        if not 0 < int(uid.group(1)) <= MAX_UID:
+            continue  # not a UID (RFC 3501: 32-bit, non-zero); the count check reports it
         flags = _META["flags"].search(meta)
         date = _META["date"].search(meta)
         size = _META["size"].search(meta)

@@ -2,10 +2,15 @@
 
 Declared charsets are often wrong, misspelt or unknown.  ``decode_bytes``
 maps common aliases to the codec browsers and real mailers actually use
-(latin-1 -> windows-1252, gb2312 -> gb18030, ...), refuses codecs that are not
-text encodings (``base64``, ``rot13``, ``unicode_escape``), and falls back to
-UTF-8 then windows-1252/latin-1.  Bytes that cannot be decoded become U+FFFD
-and the caller gets a note saying so.
+(latin-1 -> windows-1252, gb2312 -> gb18030, ...) and refuses codecs that are not
+text encodings (``base64``, ``rot13``, ``unicode_escape``).
+
+A declared charset that fits the bytes always wins. 8-bit text with no usable label
+(none, "us-ascii", unknown) or bytes that do not fit their label are first tried as
+UTF-8, then the charset is guessed by charset-normalizer among the charsets mail is
+written in (KOI8-R, Shift_JIS, GB18030, windows-125x, ...), with a note saying the text
+was guessed. When nothing fits, UTF-8 with windows-1252 for the stray bytes is used.
+Bytes that cannot be decoded become U+FFFD and the caller gets a note saying so.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 import codecs
 from functools import lru_cache
 
-__all__ = ["decode_bytes", "decode_header_bytes", "codec_for"]
+from charset_normalizer import from_bytes
+
+__all__ = ["decode_bytes", "decode_header_bytes", "codec_for", "guess_charset"]
 
 _ALIASES = {
     "latin1": "cp1252",
@@ -57,6 +64,19 @@ _ALIASES = {
 }
 # "Charsets" that mean "we don't know": guess.
 _UNKNOWN = {"", "unknown-8bit", "x-unknown", "unknown", "default", "8bit", "binary"}
+# Labels that cannot describe 8-bit bytes: such text is unlabelled in fact.
+_ASCII_LABELS = {"ascii", "us-ascii", "ansi_x3.4-1968"}
+# What the guesser may answer: the charsets real mail is written in (an open choice
+# picks UTF-16 or exotic code pages for short Latin text).
+_GUESSABLE = [
+    "cp1252", "iso8859_15", "cp1250", "iso8859_2", "cp1257", "iso8859_13",
+    "koi8_r", "koi8_u", "cp1251", "iso8859_5", "mac_cyrillic",
+    "cp932", "euc_jp", "iso2022_jp", "gb18030", "big5", "cp949", "euc_kr",
+    "iso8859_7", "cp1253", "cp1254", "iso8859_9", "cp1255", "iso8859_8",
+    "cp1256", "iso8859_6", "cp874", "cp1258",
+]  # fmt: skip
+_GUESS_SAMPLE = 64 * 1024  # bytes the guesser reads (it is then applied to all)
+_NAMES = {"cp932": "Shift_JIS", "cp949": "EUC-KR", "big5": "Big5", "mac_cyrillic": "x-mac-cyrillic"}
 # Codecs Python knows that are not charsets (or are dangerous to feed mail into).
 _REFUSED = {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined", "mbcs"}
 
@@ -104,11 +124,64 @@ _MIXED = "tuimail-utf8-cp1252"
 codecs.register_error(_MIXED, _mixed_handler)
 
 
+def guess_charset(data: bytes) -> str | None:
+    """The codec charset-normalizer finds most likely for 8-bit `data` (None: no idea).
+
+    Short Western text often decodes identically, or as cleanly, as windows-1252 and
+    windows-1250; windows-1252 (the most common unlabelled charset in mail) wins a tie.
+    """
+    try:
+        matches = from_bytes(data[:_GUESS_SAMPLE], cp_isolation=_GUESSABLE)
+        best = matches.best()
+    except Exception:  # the guesser never decides whether a message can be read
+        return None
+    if best is None:
+        return None
+    for match in matches:
+        if match.chaos <= best.chaos + 0.01 and "cp1252" in match.could_be_from_charset:
+            return "cp1252"
+    return codecs.lookup(best.encoding).name
+
+
+def charset_label(codec: str) -> str:
+    """A codec as people name the charset: cp1251 -> windows-1251, koi8_r -> KOI8-R."""
+    name = codecs.lookup(codec).name
+    if name in _NAMES:
+        return _NAMES[name]
+    if name.startswith("cp125"):
+        return "windows-" + name[2:]
+    return name.upper().replace("_", "-").replace("ISO8859-", "ISO-8859-")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """More valid UTF-8 characters beyond ASCII than invalid bytes: UTF-8 with a few
+    stray bytes (a latin-1 word pasted in), not another charset."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 127) - bad
+    return good > bad
+
+
+def _guessed(data: bytes, why: str) -> tuple[str, str | None] | None:
+    """`data` decoded with the guessed charset, and the note saying it was guessed; None
+    when the text is mostly UTF-8, or the guess is windows-1252 or nothing (the caller
+    then uses UTF-8 with windows-1252 for the stray bytes)."""
+    if _mostly_utf8(data):
+        return None
+    codec = guess_charset(data)
+    if codec is None or codec == "cp1252":
+        return None
+    text = data.decode(codec, "replace")
+    return text, f"{why}; the charset was guessed as {charset_label(codec)}."
+
+
 def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
     """Decode ``data`` declared as ``charset``; return (text, note or None)."""
     if not data:
         return "", None
     declared = (charset or "").strip().strip("\"'")
+    if declared.lower() in _ASCII_LABELS and not data.isascii():
+        declared = ""  # "us-ascii" on 8-bit bytes is no label at all
     codec = codec_for(declared)
     if codec == "cp1252":
         # Often mislabelled UTF-8 (or plain ASCII): prefer UTF-8 when it is valid.
@@ -127,6 +200,9 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
                 return data.decode("utf-8"), None
             except UnicodeDecodeError:
                 pass
+            guessed = _guessed(data, f"The text is not valid {declared}")
+            if guessed:
+                return guessed
             if codec == "utf-8":
                 text = data.decode("utf-8", _MIXED)
                 return text, f"Some bytes were not valid {declared}; shown as windows-1252."
@@ -144,6 +220,10 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
         text = data.decode("utf-8")
         used = "UTF-8"
     except UnicodeDecodeError:
+        why = f"Unknown charset {declared!r}" if unknown else "No charset declared"
+        guessed = _guessed(data, why)
+        if guessed:
+            return guessed
         text = data.decode("utf-8", _MIXED)
         used = "windows-1252"
     if unknown:

@@ -119,7 +119,12 @@ def _header_text(value: object) -> str:
     if value is None:
         return ""
     text = str(value) if not isinstance(value, str) else value
-    return re.sub(r"\s*[\r\n]+\s*", " ", decode_rfc2047(_fix_surrogates(text))).strip()
+    # Line breaks and the white space around them become one space. No regex: `\s*` in
+    # front of a line break backtracks quadratically over a long run of spaces.
+    segments = decode_rfc2047(_fix_surrogates(text)).replace("\r", "\n").split("\n")
+    if len(segments) == 1:
+        return segments[0].strip()
+    return " ".join(seg for seg in (s.strip() for s in segments) if seg)
 
 
 _BOUNDARY = re.compile(rb'(?i)boundary\s*=\s*"?([^"\s;]{1,200})')
@@ -219,10 +224,15 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if reason:
         return _fallback(pm, body_offset, reason)
     try:
-        msg = _parse_with_deadline(raw, time.thread_time() + PARSE_BUDGET)
+        deadline = time.thread_time() + PARSE_BUDGET
+        msg = _parse_with_deadline(raw, deadline)
         if msg is None:
             return _fallback(pm, body_offset, "it took too long to parse")
-        _Walker(pm).visit(msg, 0)
+        walker = _Walker(pm, deadline)  # decoding the parts shares the same budget
+        walker.visit(msg, 0)
+        if walker.out_of_time:
+            pm.notes = [n for n in pm.notes if not n.startswith(TOO_COMPLEX[:20])]
+            return _fallback(pm, body_offset, "it took too long to parse")
         if pm.too_complex:
             pm.notes = [n for n in pm.notes if not n.startswith(TOO_COMPLEX[:20])]
             return _fallback(pm, body_offset, "too many or too deeply nested MIME parts")
@@ -253,9 +263,11 @@ _ENCRYPTED_TYPES = {
 
 
 class _Walker:
-    def __init__(self, pm: ParsedMessage) -> None:
+    def __init__(self, pm: ParsedMessage, deadline: float = float("inf")) -> None:
         self.pm = pm
         self.parts = 0
+        self.deadline = deadline  # thread CPU time: past it, the parse gives up
+        self.out_of_time = False
 
     # -- helpers -------------------------------------------------------
     def payload_bytes(self, part: Message) -> bytes:
@@ -317,6 +329,9 @@ class _Walker:
 
     # -- the walk ------------------------------------------------------
     def visit(self, part: Message, depth: int, in_alternative: bool = False) -> None:
+        if self.out_of_time or time.thread_time() > self.deadline:
+            self.out_of_time = self.pm.too_complex = True
+            return
         self.parts += 1
         if self.parts > MAX_PARTS:
             self.pm.note(f"{TOO_COMPLEX[:-1]}: too many MIME parts.")
@@ -462,33 +477,70 @@ class _Walker:
             name = f"part-{len(self.pm.attachments) + 1}{ext or '.bin'}"
         self.attach(part, name, ctype, data)
 
-    _UU = re.compile(r"^begin [0-7]{3,4} ([^\n]+)\n(.*?)^end[ \t]*$", re.M | re.S)
-
     def _extract_uuencoded(self, text: str) -> str:
+        """Replace each `begin MODE NAME` ... `end` block by a line naming the attachment.
+
+        A line scanner, linear in the text: a `begin` line with no `end` after it means
+        no later `begin` has one either, so the rest is kept as it is and the scan stops
+        (the regular expression this replaces searched to the end from every `begin`:
+        quadratic, and outside the parse budget).
+        """
         if "begin " not in text:
             return text
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        out: list[str] = []
+        i, n = 0, len(lines)
+        while i < n:
+            name = _uu_begin(lines[i])
+            if name is None:
+                out.append(lines[i])
+                i += 1
+                continue
+            end = i + 1
+            while end < n and not _uu_end(lines[end]):
+                end += 1
+            if end >= n:  # no end line anywhere below: not a uuencoded block
+                out.extend(lines[i:])
+                break
+            self._attach_uuencoded(name, lines[i + 1 : end])
+            out += [f"[uuencoded attachment: {name}]", ""]
+            i = end + 1
+        return "\n".join(out)
 
-        def repl(m: re.Match[str]) -> str:
-            name = m.group(1).strip()
-            out = bytearray()
-            for line in m.group(2).splitlines():
-                if not line or line == "`":
-                    continue
+    def _attach_uuencoded(self, name: str, body: list[str]) -> None:
+        out = bytearray()
+        damaged = False
+        for line in body:
+            if not line or line == "`":
+                continue
+            try:
+                out += binascii.a2b_uu(line.encode("latin-1", "replace"))
+            except binascii.Error:
+                # Some encoders emit lines with wrong length bytes; trim and retry.
+                nbytes = ((ord(line[0]) - 32) & 63) * 4 // 3 + 1
                 try:
-                    out += binascii.a2b_uu(line.encode("latin-1", "replace"))
+                    out += binascii.a2b_uu(line[:nbytes].encode("latin-1", "replace"))
                 except binascii.Error:
-                    # Some encoders emit lines with wrong length bytes; trim and retry.
-                    nbytes = ((ord(line[0]) - 32) & 63) * 4 // 3 + 1
-                    try:
-                        out += binascii.a2b_uu(line[:nbytes].encode("latin-1", "replace"))
-                    except binascii.Error:
-                        self.pm.note("A uuencoded attachment was damaged.")
-            guessed = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
-            self.attach(None, name, guessed, bytes(out))
-            return f"[uuencoded attachment: {name}]\n"
+                    damaged = True
+        if damaged:
+            self.pm.note("A uuencoded attachment was damaged.")
+        guessed = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
+        self.attach(None, name, guessed, bytes(out))
 
-        return self._UU.sub(repl, text)
+
+def _uu_begin(line: str) -> str | None:
+    """The file name of a `begin 644 name` line (mode: 3 or 4 octal digits), else None."""
+    if not line.startswith("begin "):
+        return None
+    mode, sep, name = line[6:].partition(" ")
+    if not sep or not 3 <= len(mode) <= 4 or any(c not in "01234567" for c in mode):
+        return None
+    name = name.strip()
+    return name or None
+
+
+def _uu_end(line: str) -> bool:
+    return line.startswith("end") and not line[3:].strip(" \t")
 
 
 def _is_attachment(part: Message) -> bool:

@@ -2,6 +2,12 @@
 
 `tuimail.core.mime.summarize` does the real work when it is available; a small stdlib
 fallback keeps the store usable without it. Either way every string is sanitized.
+
+Invariants: `summarize_header` never raises (one unreadable message must never take its
+neighbours down with it); every string it returns is bounded (LIMITS) and every date is
+sane (DATE_RANGE, else None). When something could not be read or had to be cut, the
+summary says so in `note` (a short sentence shown beside the message) and the store keeps
+the raw header.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ class HeaderSummary:
     in_reply_to: str = ""
     references: str = ""
     has_attachments: bool = False
+    note: str = ""  # why this summary is partial ("" when it is complete)
 
     @property
     def thread_key(self) -> str:
@@ -48,7 +55,46 @@ class HeaderSummary:
         return self.message_id
 
 
+# Longest value kept per column, in characters (a 10 MB Subject is cut here, so nothing
+# downstream, list or terminal, ever handles it whole).
+LIMITS = {
+    "subject": 2000,
+    "from_name": 500,
+    "from_addr": 500,
+    "to_addrs": 8000,
+    "cc_addrs": 8000,
+    "message_id": 1000,
+    "in_reply_to": 1000,
+    "references": 16000,
+}
+# Dates outside 1970..9999 are not dates anyone sent mail at (and would not format).
+DATE_RANGE = (0.0, 253402214400.0)
+
+NOTE_UNREADABLE = "the headers of this message could not be read in full; kept as received"
+NOTE_SHORTENED = "a header of this message was too long and is shown shortened"
+
+
+def sane_date(value: float | None) -> float | None:
+    """`value` if it is a finite epoch within DATE_RANGE, else None."""
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if DATE_RANGE[0] <= value < DATE_RANGE[1] else None
+
+
 def summarize_header(raw_header: bytes) -> HeaderSummary:
+    """The store's columns for a header block; never raises, always bounded."""
+    try:
+        summary = _summarize(raw_header)
+    except Exception:  # one message that cannot be read never stops the others
+        summary = _salvage(raw_header)
+    return _bounded(summary)
+
+
+def _summarize(raw_header: bytes) -> HeaderSummary:
     fast = _fast(raw_header)
     if fast is not None:
         return fast
@@ -58,6 +104,45 @@ def summarize_header(raw_header: bytes) -> HeaderSummary:
         except Exception:
             pass
     return _fallback(raw_header)
+
+
+_LINE_VALUE = re.compile(rb"^(subject|from|message-id)[ \t]*:[ \t]*([^\r\n]{0,4000})", re.I | re.M)
+
+
+def _salvage(raw_header: bytes) -> HeaderSummary:
+    """What can be read without a parser: the first Subject, From and Message-ID lines,
+    decoded as UTF-8 with replacement, marked as partial."""
+    found: dict[bytes, str] = {}
+    try:
+        for match in _LINE_VALUE.finditer(raw_header[: 1 << 20]):
+            key = match.group(1).lower()
+            if key not in found:
+                found[key] = sanitize(match.group(2).decode("utf-8", "replace").strip())
+    except Exception:
+        found = {}
+    sender = found.get(b"from", "")
+    return HeaderSummary(
+        subject=found.get(b"subject", ""),
+        from_addr=sender,
+        message_id=found.get(b"message-id", ""),
+        note=NOTE_UNREADABLE,
+    )
+
+
+def _bounded(summary: HeaderSummary) -> HeaderSummary:
+    """Cut every string to LIMITS and drop insane dates; say so in `note` if cut."""
+    note = summary.note
+    for name, limit in LIMITS.items():
+        value = getattr(summary, name)
+        if not isinstance(value, str):
+            value = str(value or "")
+            setattr(summary, name, value)
+        if len(value) > limit:
+            setattr(summary, name, value[:limit])
+            note = note or NOTE_SHORTENED
+    summary.date = sane_date(summary.date)
+    summary.note = note
+    return summary
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -85,8 +170,21 @@ def _addresses(value: Any) -> list[tuple[str, str]]:
     return out
 
 
+_SPECIALS = re.compile(r'[][()<>@,;:\\".]')
+
+
+def _format_address(name: str, addr: str) -> str:
+    """'Name <addr>' for display. Not `email.utils.formataddr`: it raises
+    UnicodeEncodeError on a UTF-8 address (RFC 6532), which real mail has."""
+    if not name:
+        return addr
+    if _SPECIALS.search(name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{addr}>"
+
+
 def _join(pairs: list[tuple[str, str]]) -> str:
-    return sanitize(", ".join(email.utils.formataddr(p) if p[0] else p[1] for p in pairs))
+    return sanitize(", ".join(_format_address(str(n or ""), str(a or "")) for n, a in pairs[:500]))
 
 
 def _epoch(value: Any) -> float | None:

@@ -101,6 +101,12 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX messages_date ON messages(date, id);
     """,
+    # 3: a message whose header could not be read in full is kept with a note saying so
+    # and its raw header (NULL for every message that was read whole)
+    """
+    ALTER TABLE messages ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE messages ADD COLUMN raw_header BLOB;
+    """,
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import platformdirs
 
-from tuimail.core.store.headers import HeaderSummary, summarize_header
+from tuimail.core.store.headers import HeaderSummary, sane_date, summarize_header
 from tuimail.core.store.schema import apply_component_migrations, migrate
 from tuimail.core.store.search import body_text, fts_query
 
@@ -40,7 +41,7 @@ _MESSAGE_COLUMNS = (
     "m.id, m.folder_id, f.account_id, a.name, f.name, m.uid, m.flags, m.seen, m.flagged, "
     "m.answered, m.deleted, m.internaldate, m.date, m.size, m.from_name, m.from_addr, "
     "m.to_addrs, m.cc_addrs, m.subject, m.message_id, m.in_reply_to, m.refs, m.thread_id, "
-    "m.has_attachments, m.modseq, (SELECT 1 FROM bodies b WHERE b.message_id = m.id)"
+    "m.has_attachments, m.modseq, (SELECT 1 FROM bodies b WHERE b.message_id = m.id), m.note"
 )
 _MESSAGE_FROM = (
     " FROM messages m JOIN folders f ON f.id = m.folder_id JOIN accounts a ON a.id = f.account_id"
@@ -107,6 +108,7 @@ class MessageRow:
     has_attachments: bool
     modseq: int | None
     has_body: bool
+    note: str = ""  # why this message's header is partial (shown beside it); "" normally
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def _row_to_message(r: tuple) -> MessageRow:
     return MessageRow(
         r[0], r[1], r[2], r[3], r[4], r[5], tuple(r[6].split()), bool(r[7]), bool(r[8]),
         bool(r[9]), bool(r[10]), r[11], r[12], r[13], r[14], r[15], r[16], r[17], r[18],
-        r[19], r[20], r[21], r[22], bool(r[23]), r[24], bool(r[25]),
+        r[19], r[20], r[21], r[22], bool(r[23]), r[24], bool(r[25]), r[26] or "",
     )  # fmt: skip
 
 
@@ -153,12 +155,67 @@ def flag_columns(flags: Iterable[str]) -> tuple[str, int, int, int, int]:
     )
 
 
+# What a server reports is bounded before it reaches SQLite (whose INTEGER is 64-bit signed:
+# an RFC822.SIZE of 2**63 would make the whole batch insert fail).
+MAX_SIZE = 1 << 53
+MAX_MODSEQ = (1 << 63) - 1
+MAX_RAW_HEADER = 1 << 20  # a partial message keeps at most this much of its raw header
+NOTE_SIZE = "the server reported an impossible size for this message"
+
+_INSERT = (
+    "INSERT INTO messages(folder_id, uid, flags, seen, flagged, answered, deleted, "
+    "modseq, internaldate, date, size, from_name, from_addr, to_addrs, cc_addrs, "
+    "subject, message_id, in_reply_to, refs, thread_id, has_attachments, note, raw_header) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _modseq(value: object) -> int | None:
+    return value if isinstance(value, int) and 0 < value <= MAX_MODSEQ else None
+
+
+def _row_values(folder_id: int, msg: NewMessage, s: HeaderSummary, flags: tuple) -> tuple:
+    """One INSERT's values, every number within what SQLite holds and every date sane.
+    A message with a partial summary (or an impossible size) keeps a note and its raw
+    header (up to MAX_RAW_HEADER bytes)."""
+    note = s.note
+    size = msg.size if isinstance(msg.size, int) else 0
+    if not 0 <= size <= MAX_SIZE:
+        size = min(max(size, 0), MAX_SIZE)
+        note = note or NOTE_SIZE
+    modseq = _modseq(msg.modseq)
+    internaldate = sane_date(msg.internaldate)
+    date = s.date if s.date is not None else internaldate
+    raw_header = bytes(msg.header[:MAX_RAW_HEADER]) if note else None
+    return (
+        folder_id, msg.uid, *flags, modseq, internaldate, date, size, s.from_name,
+        s.from_addr, s.to_addrs, s.cc_addrs, s.subject, s.message_id, s.in_reply_to,
+        s.references, s.thread_key, int(s.has_attachments), note, raw_header,
+    )  # fmt: skip
+
+
+def _private_files(path: Path) -> None:
+    """The store is created 0600 before SQLite opens it (its -wal and -shm files take the
+    database's mode); an existing store, its -wal/-shm and directory looser than that are
+    tightened."""
+    from tuimail.core.private import tighten
+
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+    except OSError:
+        pass  # SQLite reports the real problem when it opens the file
+    tighten(path.parent)
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        tighten(name)
+
+
 class Store:
     """The mail cache. Safe to share between threads: each thread gets its own connection."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private_files(self.path)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -337,6 +394,11 @@ class Store:
         bad = set(state) - allowed
         if bad:
             raise ValueError(f"unknown folder state {sorted(bad)}")
+        # A server's number SQLite cannot hold (64-bit) is not a state: stored as unknown.
+        state = {
+            k: None if isinstance(v, int) and not -MAX_MODSEQ <= v <= MAX_MODSEQ else v
+            for k, v in state.items()
+        }
         assignments = ", ".join(f"{k} = ?" for k in state)
         with self.transaction() as c:
             c.execute(
@@ -520,7 +582,7 @@ class Store:
                         c.execute(
                             "UPDATE messages SET flags = ?, seen = ?, flagged = ?, answered = ?,"
                             " deleted = ?, modseq = ? WHERE id = ?",
-                            (*flags, msg.modseq, existing[0]),
+                            (*flags, _modseq(msg.modseq), existing[0]),
                         )
                         ids.append(existing[0])
                         continue
@@ -535,7 +597,7 @@ class Store:
                         c.execute(
                             "UPDATE messages SET uid = ?, flags = ?, seen = ?, flagged = ?, "
                             "answered = ?, deleted = ?, modseq = ? WHERE id = ?",
-                            (msg.uid, *flags, msg.modseq, adopted[0]),
+                            (msg.uid, *flags, _modseq(msg.modseq), adopted[0]),
                         )
                         ids.append(adopted[0])
                         continue
@@ -565,24 +627,11 @@ class Store:
         c: sqlite3.Connection, folder_id: int, messages: list[NewMessage]
     ) -> list[int]:
         before = c.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-        rows = []
-        for msg in messages:
-            s = summarize_header(msg.header)
-            rows.append(
-                (
-                    folder_id, msg.uid, *flag_columns(msg.flags), msg.modseq, msg.internaldate,
-                    s.date if s.date is not None else msg.internaldate, msg.size, s.from_name,
-                    s.from_addr, s.to_addrs, s.cc_addrs, s.subject, s.message_id, s.in_reply_to,
-                    s.references, s.thread_key, int(s.has_attachments),
-                )
-            )  # fmt: skip
-        c.executemany(
-            "INSERT INTO messages(folder_id, uid, flags, seen, flagged, answered, deleted, "
-            "modseq, internaldate, date, size, from_name, from_addr, to_addrs, cc_addrs, "
-            "subject, message_id, in_reply_to, refs, thread_id, has_attachments) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        rows = [
+            _row_values(folder_id, msg, summarize_header(msg.header), flag_columns(msg.flags))
+            for msg in messages
+        ]
+        c.executemany(_INSERT, rows)
         c.execute(
             "INSERT INTO messages_fts(rowid, subject, people, body) SELECT id, subject, "
             "from_name || ' ' || from_addr || ' ' || to_addrs || ' ' || cc_addrs, '' "
@@ -601,18 +650,7 @@ class Store:
         s: HeaderSummary,
         flags: tuple,
     ) -> int:
-        date = s.date if s.date is not None else msg.internaldate
-        cur = c.execute(
-            "INSERT INTO messages(folder_id, uid, flags, seen, flagged, answered, deleted, "
-            "modseq, internaldate, date, size, from_name, from_addr, to_addrs, cc_addrs, "
-            "subject, message_id, in_reply_to, refs, thread_id, has_attachments) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                folder_id, msg.uid, *flags, msg.modseq, msg.internaldate, date, msg.size,
-                s.from_name, s.from_addr, s.to_addrs, s.cc_addrs, s.subject, s.message_id,
-                s.in_reply_to, s.references, s.thread_key, int(s.has_attachments),
-            ),
-        )  # fmt: skip
+        cur = c.execute(_INSERT, _row_values(folder_id, msg, s, flags))
         rowid = cur.lastrowid
         c.execute(
             "INSERT INTO messages_fts(rowid, subject, people, body) VALUES (?, ?, ?, '')",
@@ -634,6 +672,13 @@ class Store:
             rowid = self._insert(c, folder_id, msg, summarize_header(header), flag_columns(flags))
             self.save_body(rowid, raw)
         return rowid
+
+    def raw_header(self, message_id: int) -> bytes | None:
+        """The header as received, kept only for a message whose summary is partial."""
+        row = self.conn.execute(
+            "SELECT raw_header FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        return bytes(row[0]) if row and row[0] is not None else None
 
     def save_body(self, message_id: int, raw: bytes) -> None:
         """Cache a fetched message and index its text for search."""
@@ -659,7 +704,7 @@ class Store:
                 count += c.execute(
                     "UPDATE messages SET flags = ?, seen = ?, flagged = ?, answered = ?, "
                     "deleted = ?, modseq = coalesce(?, modseq) WHERE folder_id = ? AND uid = ?",
-                    (*flag_columns(flags), modseqs.get(uid), folder_id, uid),
+                    (*flag_columns(flags), _modseq(modseqs.get(uid)), folder_id, uid),
                 ).rowcount
         return count
 

@@ -14,8 +14,17 @@ from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Label, Select, TextArea
 
+from tuimail.core.compose import Draft as CoreDraft
+from tuimail.core.compose import (
+    EditorError,
+    editor_template,
+    invalid_recipients,
+    parse_editor_text,
+    split_recipients,
+)
 from tuimail.core.service import Draft
-from tuimail.ui.screens.dialogs import ChoiceDialog
+from tuimail.ui.plain import notify
+from tuimail.ui.screens.dialogs import ChoiceDialog, ConfirmDialog
 
 
 def _replace_last(head: str, sep: str, item: str) -> str:
@@ -161,8 +170,40 @@ class ComposerScreen(Screen[None]):
         """The message as it is now is safe elsewhere (outbox): closing needs no question."""
         self._saved = self._fields()
 
+    _subject_ok = False  # the user said once that no subject is fine
+
     def action_send(self) -> None:
-        self.app.send_draft(self, self.collect())
+        """Send, after every recipient is an address (the bad one named, nothing sent,
+        the composer stays) and, once, a question when there is no subject."""
+        draft = self.collect()
+        for name in ("to", "cc", "bcc"):
+            bad = invalid_recipients(getattr(draft, name))
+            if bad:
+                notify(
+                    self,
+                    f"Not an e-mail address in {name.title()}: {bad[0]}",
+                    title="Nothing was sent",
+                    severity="error",
+                    timeout=8,
+                )
+                self.query_one(f"#compose-{name}", Input).focus()
+                return
+        if not (draft.to.strip() or draft.cc.strip() or draft.bcc.strip()):
+            self.notify("Add at least one recipient.", severity="error")
+            self.query_one("#compose-to", Input).focus()
+            return
+        if not draft.subject.strip() and not self._subject_ok:
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._subject_ok = True
+                    self.app.send_draft(self, self.collect())
+                else:
+                    self.query_one("#compose-subject", Input).focus()
+
+            self.app.push_screen(ConfirmDialog("Send this message without a subject?"), answer)
+            return
+        self.app.send_draft(self, draft)
 
     def action_save_draft(self) -> None:
         self.app.save_draft(self.collect())
@@ -193,19 +234,55 @@ class ComposerScreen(Screen[None]):
             answer,
         )
 
+    _editor_text: str | None = None  # text the editor gave back that could not be read
+
     def action_editor(self) -> None:
-        """Edit the body in $EDITOR (the app is suspended meanwhile)."""
+        """Edit headers (To, Cc, Bcc, Subject) and body in $EDITOR, as mutt does (the app
+        is suspended meanwhile). Text that cannot be read back is kept for the next try."""
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        body = self.query_one("#compose-body", TextArea)
-        with tempfile.NamedTemporaryFile("w+", suffix=".eml", delete=False) as handle:
-            handle.write(body.text)
-            path = handle.name
+        d = self.collect()
+        text = self._editor_text or editor_template(
+            CoreDraft(
+                to=split_recipients(d.to),
+                cc=split_recipients(d.cc),
+                bcc=split_recipients(d.bcc),
+                subject=d.subject,
+                body=d.body,
+            ),
+            fields=("To", "Cc", "Bcc", "Subject"),
+        )
+        if not text.endswith("\n"):
+            text += "\n"
+        fd, path = tempfile.mkstemp(prefix="tuimail-", suffix=".eml")
         try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
             with self.app.suspend():
                 subprocess.run([*shlex.split(editor), path], check=False)
             with open(path, encoding="utf-8", errors="replace") as handle:
-                body.text = handle.read()
+                edited = handle.read()
         except Exception as exc:  # no terminal to suspend (tests, web)
-            self.notify(f"Could not open the editor: {exc}", severity="error")
+            notify(self, f"Could not open the editor: {exc}", severity="error")
+            return
         finally:
             os.unlink(path)
+        self.apply_editor_text(edited)
+
+    def apply_editor_text(self, edited: str) -> None:
+        try:
+            core = parse_editor_text(edited)
+        except EditorError as exc:
+            self._editor_text = edited  # nothing typed is lost: Ctrl+E shows it again
+            notify(
+                self,
+                f"The edited message was not taken: {exc}. Ctrl+E opens it again.",
+                severity="error",
+                timeout=10,
+            )
+            return
+        self._editor_text = None
+        self.query_one("#compose-to", Input).value = ", ".join(core.to)
+        self.query_one("#compose-cc", Input).value = ", ".join(core.cc)
+        self.query_one("#compose-bcc", Input).value = ", ".join(core.bcc)
+        self.query_one("#compose-subject", Input).value = core.subject
+        self.query_one("#compose-body", TextArea).text = core.body

@@ -10,13 +10,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tuimail.core.sanitize import sanitize
+from tuimail.ui.plain import plain
 
 
 class InputDialog(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def __init__(self, prompt: str, value: str = "", *, password: bool = False) -> None:
+        """`prompt` is shown literally (it may hold a folder name): never markup."""
         super().__init__()
         self.prompt = prompt
         self.value = value
@@ -24,7 +25,7 @@ class InputDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.prompt)
+            yield Label(plain(self.prompt))
             yield Input(self.value, password=self.password, id="dialog-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -41,12 +42,13 @@ class ConfirmDialog(ModalScreen[bool]):
     ]
 
     def __init__(self, question: str) -> None:
+        """`question` is shown literally (it may hold a folder name): never markup."""
         super().__init__()
         self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question)
+            yield Label(plain(self.question))
             with Horizontal(classes="buttons"):
                 yield Button("Yes (y)", id="yes", variant="error")
                 yield Button("No (n)", id="no")
@@ -74,11 +76,11 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question)
+            yield Label(plain(self.question))
             with Horizontal(classes="buttons"):
                 for i, (choice, label, key) in enumerate(self.choices):
                     variant = "primary" if i == 0 else "default"
-                    yield Button(f"{label} ({key})", id=f"choice-{choice}", variant=variant)
+                    yield Button(plain(f"{label} ({key})"), id=f"choice-{choice}", variant=variant)
 
     def on_key(self, event) -> None:
         for choice, _label, key in self.choices:
@@ -116,12 +118,12 @@ class FolderPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
-            yield Label(self.title_text)
+            yield Label(plain(self.title_text))
             yield Input(placeholder="type to filter", id="picker-filter")
             yield OptionList(*self._options(""), id="picker-list")
 
     def _options(self, query: str) -> list[Option]:
-        return [Option(sanitize(f), id=f) for f in self.folders if fuzzy_match(query, f)]
+        return [Option(plain(f), id=f) for f in self.folders if fuzzy_match(query, f)]
 
     def on_input_changed(self, event: Input.Changed) -> None:
         options = self.query_one(OptionList)

@@ -23,6 +23,8 @@ MAIN_BINDINGS = [
     Binding("r", "reply", "Reply", id="reply"),
     Binding("R", "reply_all", "Reply all", show=False, id="reply_all"),
     Binding("f", "forward", "Forward", show=False, id="forward"),
+    Binding("F", "forward_attachment", "Fwd as attachment", show=False, id="forward_attachment"),
+    Binding("e", "edit_draft", "Edit draft", show=False, id="edit_draft"),
     Binding("c", "compose", "Compose", id="compose"),
     Binding("d,delete", "delete", "Delete", id="delete"),
     Binding("u", "undo", "Undo", show=False, id="undo"),
@@ -35,6 +37,7 @@ MAIN_BINDINGS = [
     Binding("tab", "switch_pane", "Switch pane", show=False, id="switch_pane", priority=True),
     Binding("z", "toggle_quotes", "Quotes", show=False, id="toggle_quotes"),
     Binding("V", "raw", "Raw source", show=False, id="raw"),
+    Binding("i", "delivery_report", "Delivery report", show=False, id="delivery_report"),
     Binding("n", "next", "Next", show=False, id="next"),
     Binding("p", "previous", "Previous", show=False, id="previous"),
     Binding("S", "save_attachments", "Save attachments", show=False, id="save_attachments"),
@@ -127,6 +130,9 @@ class MainScreen(Screen):
 
     @on(MessageList.Opened)
     def _opened(self, event: MessageList.Opened) -> None:
+        if self.app.is_draft(event.row):  # a saved draft is for finishing, not reading
+            self.app.resume_draft(event.row)
+            return
         self.app.load_message(event.row, preview=False)
         self.show_reader(True)
 
@@ -181,6 +187,11 @@ class MainScreen(Screen):
             self.app.show_raw(rows[0])
             self.show_reader(True)
 
+    def action_delivery_report(self) -> None:
+        rows = self.current_rows()
+        if rows:
+            self.app.show_report(rows[0])
+
     def action_help(self) -> None:
         self.app.action_show_help_screen()
 
@@ -195,6 +206,16 @@ class MainScreen(Screen):
 
     def action_forward(self) -> None:
         self.app.forward(self.current_rows())
+
+    def action_forward_attachment(self) -> None:
+        self.app.forward(self.current_rows(), as_attachment=True)
+
+    def action_edit_draft(self) -> None:
+        rows = self.current_rows()
+        if rows and self.app.is_draft(rows[0]):
+            self.app.resume_draft(rows[0])
+        else:
+            self.notify("Only a message in Drafts can be edited (e).")
 
     def action_delete(self) -> None:
         self.app.message_action("delete", self.current_rows())

@@ -1,5 +1,11 @@
 """The setup wizard: address and password -> live detection -> settings with a security
-badge -> login verified -> where the password lives -> saved.
+badge -> (consent, when a server needs it) -> login verified -> where the password lives
+-> saved.
+
+Consent before credentials: when detection chose a server outside the address's domain
+(SRV, MX provider), an unencrypted one or a weaker one than offered, a yes/no step lists
+those servers and why; nothing is logged in to them (detection, Verify login, Diagnose)
+until the user answered yes.
 
 Every field of the found settings stays editable (manual setup is the same form).
 Detection and login run in thread workers; probe events arrive live.
@@ -105,6 +111,9 @@ class WizardScreen(Screen[Account | None]):
         # value tuimail filled in (a port the user typed is never replaced).
         self.combo = {"in": ("imap", "tls"), "out": ("smtp", "starttls")}
         self.auto_port = {"in": "", "out": ""}
+        # Detected servers that need the user's yes before any login: (host, port, security).
+        self.pending_consent: set[tuple[str, int, str]] = set()
+        self.verify_after_consent = False
 
     def compose(self) -> ComposeResult:
         from tuimail.core.secrets import keyring_available
@@ -132,6 +141,16 @@ class WizardScreen(Screen[Account | None]):
                 # Shown once detection or the login check failed.
                 yield Button(compact=True, label="Diagnose", id="wiz-diagnose", variant="warning")
             yield Static("", id="wizard-log")
+            with Vertical(id="wiz-consent", classes="consentbox hidden"):
+                yield Static("", id="wiz-consent-text")
+                with Horizontal(classes="buttons"):
+                    yield Button(
+                        compact=True,
+                        label="Yes, use these servers",
+                        id="wiz-consent-yes",
+                        variant="warning",
+                    )
+                    yield Button(compact=True, label="No", id="wiz-consent-no")
             yield Static(Text("Incoming (IMAP)", style="bold"), id="wiz-in-title")
             with Horizontal(classes="row"):
                 yield Label("Protocol")
@@ -385,6 +404,8 @@ class WizardScreen(Screen[Account | None]):
         if self.protocol() == "pop3":
             options.prefer_pop3 = True
         self.offered.clear()
+        self.pending_consent.clear()
+        self.query_one("#wiz-consent").add_class("hidden")
         for which in ("in", "out"):
             self.query_one(f"#wiz-{which}-trustbox").add_class("hidden")
         self.query_one("#wizard-log", Static).update("")
@@ -405,7 +426,11 @@ class WizardScreen(Screen[Account | None]):
         def done(result) -> None:
             self.detection = result
             self.show_detection(result)
-            if verify_after and result.found and not self.offered:
+            if not (verify_after and result.found and not self.offered):
+                return
+            if self.pending_consent:
+                self.verify_after_consent = True  # once the user said yes
+            else:
                 self.action_verify()
 
         self.app.work(job, "detect", done)
@@ -431,9 +456,9 @@ class WizardScreen(Screen[Account | None]):
             return
         for warning in result.warnings:
             self.log_line(f"Note: {warning}")
-        for question in result.confirm:
-            self.log_line(f"Please check: {question}")
         self.log_line(f"Found by {result.source}.")
+        if result.confirm:
+            self.ask_consent(result)
         if result.logins:
             for check in result.logins:
                 self.log_line(f"{'✓' if check.ok else '✗'} login ({check.role}): {check.detail}")
@@ -449,6 +474,65 @@ class WizardScreen(Screen[Account | None]):
         if not self.value("wiz-name"):
             self.query_one("#wiz-name", Input).value = result.email.split("@", 1)[1].split(".")[0]
 
+    # -- consent ----------------------------------------------------------------------
+
+    def ask_consent(self, result) -> None:
+        """The yes/no step: the found servers, and why each needs the user's yes."""
+        lines = Text()
+        lines.append("Check these servers before tuimail sends your password to them:\n", "bold")
+        for role, probe in (("Incoming", result.incoming), ("Outgoing", result.outgoing)):
+            c = probe.candidate
+            self.pending_consent |= {(c.host, c.port, c.security)}
+            security = {"tls": "TLS", "starttls": "STARTTLS", "plain": "NOT ENCRYPTED"}
+            lines.append(
+                f"  {role}: {c.protocol.upper()} {sanitize(c.host)} port {c.port}, "
+                f"{security.get(c.security, c.security)} (found by {c.source})\n"
+            )
+        lines.append("Why:\n", "bold")
+        for reason in result.confirm:
+            lines.append(f"  • {sanitize(reason)}\n")
+        lines.append("Nothing has been sent to them yet. Use them?")
+        self.query_one("#wiz-consent-text", Static).update(lines)
+        self.query_one("#wiz-consent").remove_class("hidden")
+        self.log_line("These servers need your yes before any login: see the question below.")
+
+    def consent_missing(self, account: Account) -> bool:
+        """True (and points at the question) while a server in `account` awaits a yes."""
+        servers = {astuple(s)[:3] for s in (account.incoming, account.outgoing)}
+        if not servers & self.pending_consent:
+            return False
+        self.query_one("#wiz-consent").remove_class("hidden")
+        self.log_line("Answer the question about the found servers first (Yes or No).")
+        return True
+
+    @on(Button.Pressed, "#wiz-consent-yes")
+    def _consent_yes(self) -> None:
+        plain = any(security == "plain" for _h, _p, security in self.pending_consent)
+        self.pending_consent.clear()
+        self.query_one("#wiz-consent").add_class("hidden")
+        if plain:  # the question named the unencrypted server: that was its warning
+            self.update_plain_confirm()
+            self.query_one("#wiz-plain-ok", Checkbox).value = True
+        self.log_line("You accepted the found servers.")
+        if self.query_one("#wiz-password", Input).value and (
+            self.verify_after_consent or self.options_had_password
+        ):
+            self.action_verify()
+        self.verify_after_consent = False
+
+    @on(Button.Pressed, "#wiz-consent-no")
+    def _consent_no(self) -> None:
+        self.query_one("#wiz-consent").add_class("hidden")
+        self.verify_after_consent = False
+        self.log_line(
+            "You did not accept the found servers: nothing was sent to them. "
+            "Enter the servers your provider gives, below."
+        )
+
+    @property
+    def options_had_password(self) -> bool:
+        return bool(self.detection is not None and self.detection.login_deferred)
+
     @on(Button.Pressed, "#wiz-verify")
     def action_verify(self) -> None:
         try:
@@ -456,7 +540,7 @@ class WizardScreen(Screen[Account | None]):
         except ValueError as exc:
             self.log_line(str(exc))
             return
-        if self.plain_refused():
+        if self.consent_missing(account) or self.plain_refused():
             return
         password = Secret(self.query_one("#wiz-password", Input).value)
         options = self.detection_options_obj()
@@ -602,6 +686,8 @@ class WizardScreen(Screen[Account | None]):
             account = self.diagnose_account()
         except ValueError as exc:
             self.log_line(str(exc))
+            return
+        if self.consent_missing(account):
             return
         # Wrapped at once: a crash report lists locals, and a Secret shows as ***.
         secret = Secret(self.query_one("#wiz-password", Input).value)

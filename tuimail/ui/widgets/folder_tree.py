@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tuimail.core.sanitize import sanitize
 from tuimail.core.service import UNIFIED, FolderInfo
+from tuimail.ui.plain import plain_text
 
 # Single-width glyphs only: emoji widths differ between terminals.
 ICONS = {
@@ -67,7 +68,7 @@ class FolderTree(Tree[tuple[str, str]]):
             if selected == (UNIFIED, "INBOX"):
                 select_line = node
         for account, items in accounts.items():
-            branch = self.root.add(sanitize(account), data=(account, ""), expand=True)
+            branch = self.root.add(plain_text(account), data=(account, ""), expand=True)
             self._folder_nodes[(account, "")] = branch
             for folder in items:
                 node = branch.add_leaf(_folder_label(folder), data=(folder.account, folder.name))
@@ -96,14 +97,16 @@ class FolderTree(Tree[tuple[str, str]]):
             self.post_message(self.FolderChosen(*data))
 
 
-def _folder_label(folder: FolderInfo) -> str:
+def _folder_label(folder: FolderInfo) -> Text:
     depth = folder.name.count("/") if not folder.special_use else 0
     icon = ICONS.get(folder.special_use or "", "·")
-    return "  " * depth + _label(folder.label, folder.unread, icon)
+    return _label(folder.label, folder.unread, icon, indent="  " * depth)
 
 
-def _label(name: str, unread: int, icon: str) -> str:
-    from rich.markup import escape
-
-    text = f"{icon} {escape(name)}"
-    return f"[b]{text} ({unread})[/b]" if unread else text
+def _label(name: str, unread: int, icon: str, indent: str = "") -> Text:
+    """The folder's name shown literally (sanitised, never markup); bold when unread."""
+    text = plain_text(f"{indent}{icon} {name}")
+    if unread:
+        text.append(f" ({unread})")
+        text.stylize("bold", len(indent))
+    return text

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from tuimail.core.sanitize import sanitize
 from tuimail.core.service import ReaderView
+from tuimail.ui.plain import plain_text
 
 
 class ReaderPane(VerticalScroll, can_focus=True):
@@ -38,7 +39,7 @@ class ReaderPane(VerticalScroll, can_focus=True):
         self.message_view = None
         self.raw = None
         self.remove_children()
-        self.mount(Static(Text(note), classes="note"))
+        self.mount(Static(plain_text(note, multiline=True), classes="note"))
 
     def toggle_quotes(self) -> None:
         self.show_quotes = not self.show_quotes
@@ -47,7 +48,7 @@ class ReaderPane(VerticalScroll, can_focus=True):
     def _rebuild(self) -> None:
         self.remove_children()
         if self.raw is not None:
-            self.mount(Static(Text(self.raw), classes="raw"))
+            self.mount(Static(plain_text(self.raw, multiline=True), classes="raw"))
             self.scroll_home(animate=False)
             return
         view = self.message_view
@@ -56,8 +57,8 @@ class ReaderPane(VerticalScroll, can_focus=True):
             return
         head = Text()
         for name, value in view.headers:
-            head.append(f"{name}: ", style="bold")
-            head.append(value + "\n")
+            head.append(f"{sanitize(name)}: ", style="bold")
+            head.append(sanitize(value) + "\n")
         widgets = [Static(head, classes="headers")]
         for block in view.blocks:
             text = block.text.strip("\n")
@@ -72,19 +73,18 @@ class ReaderPane(VerticalScroll, can_focus=True):
                     )
                 )
             else:
-                widgets.append(Static(Text(text), classes=block.kind))
+                widgets.append(Static(plain_text(text, multiline=True), classes=block.kind))
         if view.links:
             links = Text("Links:\n", style="bold")
             for i, link in enumerate(view.links, 1):
-                links.append(f"[{i}] {link}\n")
+                links.append(f"[{i}] {sanitize(link)}\n")
             widgets.append(Static(links, classes="links"))
         if view.attachments:
             att = Text("Attachments (press S to save):\n", style="bold")
             for number, a in enumerate(view.attachments, 1):
-                att.append(f"  {number}. {a.filename} ({a.content_type}, {a.size} bytes)\n")
+                att.append(
+                    f"  {number}. {sanitize(a.filename)} ({sanitize(a.content_type)}, {a.size} bytes)\n"
+                )
             widgets.append(Static(att, classes="attachments"))
         self.mount_all(widgets)
         self.scroll_home(animate=False)
-
-
-__all__ = ["ReaderPane", "escape"]

@@ -1,0 +1,123 @@
+"""One connection policy (tls.py): the pin and ALPN are checked inside every handshake,
+so no caller can skip them. Real sockets against the bundled server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+
+import aiosmtplib
+import pytest
+
+from testserver.server import MailServer
+from tuimail.core.account import ServerSettings
+from tuimail.core.connect import open_imap, open_pop3, smtp_kwargs
+from tuimail.core.tls import (
+    ALPNMismatchError,
+    CertificatePinError,
+    client_context,
+    inspection_context,
+    mail_context,
+    spki_sha256,
+)
+
+
+def _der(server, port: int) -> bytes:
+    return ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate((server.host, port)))
+
+
+def _raw_handshake(server, port: int, context: ssl.SSLContext) -> ssl.SSLSocket:
+    sock = socket.create_connection((server.host, port), timeout=10)
+    return context.wrap_socket(sock, server_hostname="localhost")
+
+
+@pytest.mark.parametrize(
+    ("protocol", "opener"), [("imap", open_imap), ("pop3", open_pop3)], ids=["imap", "pop3"]
+)
+def test_alpn_offered_and_selected_on_implicit_tls(test_ca, protocol, opener) -> None:
+    with MailServer(ca=test_ca, protocols=("imap", "pop3")) as server:
+        port = getattr(server.ports, f"{protocol}_tls")
+        conn = opener(ServerSettings("localhost", port, "tls"), server.ca_file, 10)
+        sock = conn.socket() if protocol == "imap" else conn.sock
+        assert sock.selected_alpn_protocol() == protocol
+        conn.logout() if protocol == "imap" else conn.quit()
+
+
+def test_alpn_not_offered_on_starttls(imap_pop3_server) -> None:
+    p = imap_pop3_server.ports
+    settings = ServerSettings("localhost", p.imap_starttls, "starttls")
+    client = open_imap(settings, imap_pop3_server.ca_file, 10)
+    assert client.socket().selected_alpn_protocol() is None
+    client.logout()
+
+
+def test_server_without_alpn_still_works(test_ca) -> None:
+    """Most servers (Dovecot, Postfix) select no protocol: that is accepted."""
+    with MailServer(ca=test_ca, protocols=("imap",), alpn={"imap": ()}) as server:
+        settings = ServerSettings("localhost", server.ports.imap_tls, "tls")
+        client = open_imap(settings, server.ca_file, 10)
+        assert client.socket().selected_alpn_protocol() is None
+        user = server.new_user()
+        client.login(user.login, user.password)
+        client.logout()
+
+
+def test_server_selecting_another_protocol_is_refused(test_ca) -> None:
+    """ALPACA: the connection reached a server for another protocol. A client offering
+    two names lets the server pick the wrong one; the policy check refuses it."""
+    with MailServer(ca=test_ca, protocols=("imap",), alpn={"imap": ("pop3",)}) as server:
+        context = mail_context("imap", "tls", server.ca_file)
+        context.set_alpn_protocols(["imap", "pop3"])  # as a sloppy caller might
+        with pytest.raises(ALPNMismatchError, match="another protocol"):
+            _raw_handshake(server, server.ports.imap_tls, context)
+        # The same server with the single offered name: no overlap, no ALPN, it works.
+        sock = _raw_handshake(
+            server, server.ports.imap_tls, mail_context("imap", "tls", server.ca_file)
+        )
+        assert sock.selected_alpn_protocol() is None
+        sock.close()
+
+
+def test_wrong_pin_fails_inside_the_handshake_for_any_caller(imap_pop3_server) -> None:
+    """A caller that only wraps the socket (and checks nothing itself) still gets the pin
+    compared: the context does it."""
+    port = imap_pop3_server.ports.imap_tls
+    with pytest.raises(CertificatePinError):
+        _raw_handshake(imap_pop3_server, port, client_context(pinned_sha256="00" * 32))
+    right = spki_sha256(_der(imap_pop3_server, port))
+    sock = _raw_handshake(imap_pop3_server, port, client_context(pinned_sha256=right))
+    sock.close()
+
+
+def test_wrong_pin_fails_in_asyncio_handshake(test_ca) -> None:
+    """aiosmtplib (asyncio's SSLObject) goes through the same check."""
+    with MailServer(ca=test_ca, protocols=("smtp",)) as server:
+        for security, port in (
+            ("tls", server.ports.smtp_tls),
+            ("starttls", server.ports.smtp_starttls),
+        ):
+            settings = ServerSettings("localhost", port, security, "00" * 32)
+
+            async def connect(settings=settings) -> None:
+                smtp = aiosmtplib.SMTP(**smtp_kwargs(settings, None, 10))
+                try:
+                    await smtp.connect()
+                    await smtp.ehlo()
+                finally:
+                    smtp.close()
+
+            with pytest.raises(Exception) as info:
+                asyncio.run(connect())
+            chain, exc = [], info.value
+            while exc is not None:
+                chain.append(exc)
+                exc = exc.__cause__ or exc.__context__
+            assert any(isinstance(e, CertificatePinError) for e in chain), chain
+            assert server.protocol_server("smtp").auth_log == []
+
+
+def test_inspection_context_is_not_a_policy_context() -> None:
+    """The one context that verifies nothing is a plain SSLContext, apart from the policy."""
+    assert type(inspection_context()) is ssl.SSLContext
+    assert type(client_context()).__name__ == "PolicyContext"

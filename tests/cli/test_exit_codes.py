@@ -1,0 +1,88 @@
+"""Exit statuses: 0 ok, 1 a mail or server failure, 2 a usage or configuration error; the
+same for every command, and written in `tuimail --help`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.cli.helpers import configure
+from tests.imap.helpers import message
+from tests.sending.helpers import tuimail
+from tuimail.__main__ import main
+from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
+from tuimail.core.config import save_account
+
+
+def test_help_lists_the_exit_statuses() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "tuimail", "--help"], capture_output=True, text=True, timeout=60
+    ).stdout
+    assert "exit status:" in out
+    for line in ("0    success", "1    a mail or server failure", "2    a usage or configuration"):
+        assert line in out
+
+
+@pytest.fixture
+def synced(mail_server, capsys):
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1, "exit"))
+    configure(mail_server, user)
+    assert main(["sync"]) == 0
+    capsys.readouterr()
+    return user
+
+
+def test_list_of_a_folder_that_does_not_exist_is_an_error(synced, capsys) -> None:
+    assert main(["list", "--folder", "Nope"]) == EXIT_USAGE
+    assert "no folder Nope" in capsys.readouterr().err
+    assert main(["list", "work", "--folder", "Nope", "--json"]) == EXIT_USAGE
+    out = capsys.readouterr()
+    assert out.out == "" and "work has no folder Nope" in out.err
+    assert main(["list", "--folder", "INBOX"]) == 0
+    assert "exit 1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "ten"])
+def test_list_limit_must_be_a_positive_number(synced, capsys, limit: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["list", "--limit", limit])
+    assert exited.value.code == EXIT_USAGE
+    assert "--limit" in capsys.readouterr().err
+
+
+def test_unknown_account_is_a_usage_error_everywhere(synced, capsys) -> None:
+    for argv in (
+        ["sync", "nosuch"],
+        ["list", "nosuch"],
+        ["read", "1", "--account", "nosuch"],
+        ["doctor", "nosuch"],
+        ["outbox", "--account", "nosuch"],
+        ["account", "remove", "nosuch"],
+    ):
+        assert main(argv) == EXIT_USAGE, argv
+        assert "nosuch" in capsys.readouterr().err
+
+
+def test_a_server_failure_is_one(mail_server, capsys) -> None:
+    user = mail_server.new_user()
+    account = configure(mail_server, user)
+    account.password_command = "printf %s wrong-password"
+    save_account(account)
+    assert main(["sync"]) == EXIT_FAILURE
+    assert "wrong-password" not in capsys.readouterr().err
+
+
+def test_no_password_is_a_configuration_error_and_the_message_is_kept(mail_server) -> None:
+    user = mail_server.new_user()
+    account = configure(mail_server, user)
+    account.password_command = "exit 3"
+    save_account(account)
+    result = tuimail("send", "x@example.org", stdin=b"Subject: s\n\nbody\n")
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert b"kept in the outbox" in result.stderr
+    (entry,) = json.loads(tuimail("outbox", "--json").stdout)
+    assert entry["recipients"] == ["x@example.org"]

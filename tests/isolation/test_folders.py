@@ -1,0 +1,112 @@
+"""One folder never stops an account: odd but valid folder names (`]` unquoted, as Dovecot
+sends it; malformed modified UTF-7) are listed on their own and every other folder syncs,
+over the bundled IMAP server; the LIST line parser is checked with hypothesis."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from imapclient.imap_utf7 import encode as utf7
+
+from tests.imap.helpers import engine_for, message, tmp_store
+from tuimail.core.imap.names import parse_line, parse_list
+
+pytestmark = pytest.mark.timeout(300)
+
+ODD = ("Odd]Name", "a]b[c", "Bad&Jjo")  # the last is not valid modified UTF-7
+
+
+def test_odd_folder_names_are_listed_and_every_folder_syncs(mail_server, tmp_path) -> None:
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="imap", kind="raw_names")
+    for name in (*ODD, "Plain"):
+        mail_server.store.create_folder(user.login, name)
+        mail_server.deliver(user, message(1, f"in {name}"), folder=name)
+    mail_server.deliver(user, message(2, "in INBOX"))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    try:
+        result = engine.sync()
+    finally:
+        engine.close()
+    assert result.errors == []
+    names = {f.name for f in store.folders("test", counts=False)}
+    assert {*ODD, "Plain", "INBOX"} <= names
+    for name in (*ODD, "Plain", "INBOX"):
+        rows = store.message_rows(store.folder_id("test", name), 0, 10)
+        assert [r.subject for r in rows] == [f"in {name} {1 if name != 'INBOX' else 2}"]
+
+
+def test_a_folder_that_cannot_be_selected_is_reported_alone(mail_server, tmp_path) -> None:
+    user = mail_server.new_user()
+    for name in ("Gone", "Kept"):
+        mail_server.store.create_folder(user.login, name)
+        mail_server.deliver(user, message(1, name), folder=name)
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    try:
+        engine.sync_folder_list()
+        mail_server.store.delete_folder(user.login, "Gone")
+        result = engine.sync(["INBOX", "Gone", "Kept"])
+    finally:
+        engine.close()
+    assert len(result.errors) == 1 and result.errors[0].startswith("Gone: ")
+    assert [f.folder for f in result.folders] == ["INBOX", "Kept"]
+    assert store.count_messages(store.folder_id("test", "Kept")) == 1
+
+
+def test_an_unreadable_list_line_is_reported_and_the_others_are_kept() -> None:
+    data = [
+        b'(\\HasNoChildren) "/" INBOX',
+        b"this is not a LIST answer",
+        (b'(\\HasNoChildren) "/" {8}', b"Lit]eral"),
+        b"",
+        b'(\\Noselect) "/" "with \\"quotes\\" and space"',
+        b"() NIL a]b[c",
+    ]
+    entries, bad = parse_list(data)
+    assert [e.name for e in entries] == ["INBOX", "Lit]eral", 'with "quotes" and space', "a]b[c"]
+    assert len(bad) == 1 and "this is not a LIST answer" in bad[0]
+    assert entries[3].delimiter is None and entries[2].flags == (b"\\Noselect",)
+
+
+_NAME = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\r\n"),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NAME, st.sampled_from(["/", ".", None]), st.sampled_from(["quoted", "literal", "atom"]))
+def test_any_folder_name_survives_the_list_parser(name: str, delim, form: str) -> None:
+    wire = utf7(name)
+    head = b"(\\HasNoChildren) " + (b'"%s"' % delim.encode() if delim else b"NIL") + b" "
+    if form == "literal":
+        entry = parse_line(head + b"{%d}" % len(wire), wire)
+    elif form == "atom" and not any(c in wire for c in b' (){"%*\\'):
+        entry = parse_line(head + wire)
+    else:
+        entry = parse_line(head + b'"' + wire.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"')
+    assert entry.name == name and not entry.malformed and entry.wire == wire
+    assert entry.delimiter == delim
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=80), st.tuples(st.binary(max_size=40), st.binary(max_size=40))
+        ),
+        max_size=8,
+    )
+)
+def test_the_list_parser_never_raises_and_reads_malformed_utf7_back(data) -> None:
+    entries, bad = parse_list(data)
+    assert len(entries) + len(bad) <= len(data)
+    for entry in entries:
+        if entry.malformed:
+            assert entry.name.encode("utf-8", "replace")  # shown as the server spelled it
+        else:
+            assert utf7(entry.name) == entry.wire

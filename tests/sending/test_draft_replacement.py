@@ -1,0 +1,64 @@
+"""Saving a draft again replaces the server copy only when that is safe: the UID is used
+under the UIDVALIDITY it was given with, and removed with UID EXPUNGE (UIDPLUS). Never a
+plain EXPUNGE, which would remove every other message marked \\Deleted in Drafts."""
+
+from __future__ import annotations
+
+from tests.sending.helpers import account_for
+from testserver.server import MailServer
+from tuimail.core.compose import Draft
+from tuimail.core.drafts import DraftStore
+from tuimail.core.secrets import Secret
+from tuimail.core.sent_copy import delete_uid
+
+
+def _other(subject: str) -> bytes:
+    return f"From: x@example.test\r\nSubject: {subject}\r\n\r\nnot a draft\r\n".encode()
+
+
+def _subjects(server, user) -> list[str]:
+    out = []
+    for raw in server.messages(user, "Drafts"):
+        for line in raw.split(b"\r\n"):
+            if line.startswith(b"Subject: "):
+                out.append(line[9:].decode())
+    return out
+
+
+def test_saving_again_replaces_the_draft(mail_server) -> None:
+    user = mail_server.new_user()
+    account, password = account_for(mail_server, user), Secret(user.password)
+    drafts = DraftStore(account.name)
+    draft = Draft(to=["bob@example.test"], subject="plan", body="one\n")
+    first = drafts.save(draft, account, password)
+    assert first.server_uid and first.server_uidvalidity
+    draft.body = "two\n"
+    drafts.save(draft, account, password, first.id)
+    assert _subjects(mail_server, user) == ["plan"]
+
+
+def test_a_changed_uidvalidity_leaves_the_old_copy_and_every_other_message(mail_server) -> None:
+    user = mail_server.new_user()
+    account, password = account_for(mail_server, user), Secret(user.password)
+    store = mail_server.store
+    _v, gap = store.append(user.login, "Drafts", _other("gone"))
+    drafts = DraftStore(account.name)
+    draft = Draft(to=["bob@example.test"], subject="plan", body="one\n")
+    first = drafts.save(draft, account, password)
+    store.append(user.login, "Drafts", _other("keep me"))
+    store.remove(user.login, "Drafts", [gap])
+    store.reset_uidvalidity(user.login, "Drafts")  # "keep me" now has the draft's old UID
+    draft.body = "two\n"
+    drafts.save(draft, account, password, first.id)
+    assert sorted(_subjects(mail_server, user)) == ["keep me", "plan", "plan"]
+
+
+def test_without_uidplus_nothing_else_is_expunged(test_ca) -> None:
+    with MailServer(ca=test_ca, options={"imap": {"disable": ("UIDPLUS",)}}) as server:
+        user = server.new_user()
+        account, password = account_for(server, user), Secret(user.password)
+        store = server.store
+        store.append(user.login, "Drafts", _other("deleted by another client"), ["\\Deleted"])
+        validity, uid = store.append(user.login, "Drafts", _other("old draft"))
+        assert delete_uid(account, password, "Drafts", uid, validity) is False
+        assert sorted(_subjects(server, user)) == ["deleted by another client", "old draft"]

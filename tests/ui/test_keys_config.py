@@ -1,0 +1,60 @@
+"""[keys] entries that name no binding, or take a key another binding of the same screen
+has, stop `tuimail` at start with the file, the line and a sentence (exit status 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tuimail.core.config import config_path
+from tuimail.ui.app import TuimailApp
+from tuimail.ui.keymap import keymap_problems
+
+
+def _start(monkeypatch, keys: str) -> int:
+    from tuimail.cli.app import run_app
+
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"bell = false\n\n[keys]\n{keys}")
+    started: list[TuimailApp] = []
+    monkeypatch.setattr(TuimailApp, "run", lambda self: started.append(self))
+    code = run_app()
+    assert bool(started) == (code == 0)
+    return code
+
+
+def test_a_key_that_names_no_binding_is_reported_with_a_suggestion(monkeypatch, capsys):
+    assert _start(monkeypatch, 'compose = "w"\nrepyl = "x"\n') == 2
+    err = capsys.readouterr().err
+    assert f"{config_path()}, line 5: in [keys], 'repyl' names no binding" in err
+    assert "did you mean reply?" in err
+
+
+def test_a_key_that_clashes_on_the_same_screen_is_reported(monkeypatch, capsys):
+    assert _start(monkeypatch, 'reply = "c"\n') == 2
+    err = capsys.readouterr().err
+    assert f"{config_path()}, line 4: in [keys], 'reply' = \"c\" clashes with 'compose'" in err
+
+
+def test_a_key_that_clashes_with_an_app_wide_binding_is_reported() -> None:
+    [problem] = keymap_problems({"composer.send": "ctrl+q"})
+    assert problem.binding_id == "composer.send" and "'app.quit'" in problem.sentence
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        {},
+        {"compose": "w", "help": "f1"},
+        {"reply": "c", "compose": "w"},  # a swap is fine: no key is taken twice
+        {"composer.send": "ctrl+enter,ctrl+s"},
+        {"list.down": "down,j,ctrl+n"},
+    ],
+)
+def test_good_keymaps_have_no_problems(keys) -> None:
+    assert keymap_problems(keys) == []
+
+
+def test_the_same_key_on_different_screens_is_no_clash() -> None:
+    # "r" replies on the main screen and reruns the Diagnose checks: different screens.
+    assert keymap_problems({"diagnose.rerun": "r", "reply": "r"}) == []

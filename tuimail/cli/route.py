@@ -1,0 +1,54 @@
+"""`tuimail read UID --route`: the delivery report of a stored message.
+
+The report itself is built in tuimail.core.report; here: options, DNS for the own DKIM
+check (the doctor's Resolver: the system's, or --nameserver), text or JSON output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tuimail.core.account import Account
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--route",
+        action="store_true",
+        help="the delivery report: hops and delays, SPF/DKIM/DMARC verdicts, warnings",
+    )
+    p.add_argument(
+        "--check-dkim",
+        action="store_true",
+        help="with --route: verify the DKIM signatures here too (asks DNS)",
+    )
+    p.add_argument("--nameserver", help="with --check-dkim: DNS server to ask, HOST[:PORT]")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the message as JSON (docs/json.md); with --route, the report",
+    )
+
+
+def own_domains(account: Account) -> tuple[str, ...]:
+    """The account's domains: its address and its servers (the provider's hosts)."""
+    hosts = (account.domain, account.incoming.host, account.outgoing.host)
+    return tuple(h.lower() for h in hosts if h)
+
+
+def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
+    from tuimail.core.report import build_report, check_dkim, report_text
+
+    report = build_report(raw, own_domains=own_domains(account))
+    if args.check_dkim:
+        from tuimail.core.connect import account_timeout
+        from tuimail.core.discovery.resolver import Resolver
+
+        resolver = Resolver(args.nameserver, account_timeout(account))
+        report.dkim_checks = check_dkim(raw, report, resolver)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(report_text(report))
+    return 0

@@ -1,0 +1,171 @@
+"""Folder names as a server lists them: one LIST/LSUB line at a time, never all or nothing.
+
+    entries, bad = list_folders(client)   # LIST "" "*" on a connected IMAPClient
+    entries, bad = parse_list(untagged)   # imaplib's untagged LIST data
+    entry.name      # what the store keeps and the user sees
+    entry.wire      # the bytes the server sent (after unquoting)
+    entry.malformed # not valid modified UTF-7: `name` is the wire text, sent back verbatim
+
+Invariants:
+- A line that cannot be read is returned in `bad` (its text, bounded) and never stops the
+  lines around it: one odd folder never hides the others.
+- Any astring a server may send is accepted: quoted, literal, or an atom with `]` or `[`
+  in it (Dovecot sends `]` unquoted; imapclient's parser refuses "a]b[c" and splits on `%`).
+- A name that is not well-formed modified UTF-7 (RFC 3501 5.1.3) is kept as the server
+  spelled it and registered with `remember_raw`, so commands naming it send those exact
+  bytes back (imapclient would re-encode it into a name the server does not have).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from imapclient.exceptions import IMAPClientError
+from imapclient.imap_utf7 import decode as _utf7_decode
+from imapclient.imap_utf7 import encode as _utf7_encode
+
+from tuimail.core.errors import Refused
+
+MAX_NAME = 4096  # bytes of a folder name we accept (a longer one is reported, not stored)
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    flags: tuple[bytes, ...]
+    delimiter: str | None
+    wire: bytes
+    name: str
+    malformed: bool = False
+
+
+_HEAD = re.compile(rb"^\(([^()]*)\)[ ]+(NIL|\"(?:\\.|[^\"\\])\")[ ]+", re.I)
+_QUOTED = re.compile(rb'^"((?:\\.|[^"\\])*)"')
+_LITERAL = re.compile(rb"^\{(\d+)\+?\}$")
+_ATOM = re.compile(rb"^([^\s(){\"]+)")
+
+_raw_lock = threading.Lock()
+_raw_names: set[str] = set()
+
+
+def remember_raw(name: str) -> None:
+    """From now on `name` is sent to servers exactly as written (no UTF-7 encoding)."""
+    with _raw_lock:
+        _raw_names.add(name)
+
+
+def is_raw(name: object) -> bool:
+    with _raw_lock:
+        return isinstance(name, str) and name in _raw_names
+
+
+def decode_name(wire: bytes) -> tuple[str, bool]:
+    """(name, malformed): the modified UTF-7 decoding when `wire` is well-formed (it
+    encodes back to the same bytes), else the wire text itself and True."""
+    try:
+        text = wire.decode("ascii")
+    except UnicodeDecodeError:
+        return wire.decode("utf-8", "replace"), True
+    if "&" not in text:
+        return text, False
+    try:
+        name = _utf7_decode(wire)
+        if _utf7_encode(name) == wire and not _has_surrogates(name):
+            return name, False
+    except Exception:
+        pass
+    return text, True
+
+
+def _has_surrogates(text: str) -> bool:
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+def _unquote(body: bytes) -> bytes:
+    return re.sub(rb"\\(.)", rb"\1", body)
+
+
+def parse_line(line: bytes, literal: bytes | None = None) -> ListEntry:
+    """One LIST/LSUB answer without its "* LIST " prefix; ValueError if it is not one."""
+    head = _HEAD.match(line)
+    if head is None:
+        raise ValueError("not a LIST answer")
+    flags = tuple(head.group(1).split())
+    delim_token = head.group(2)
+    delimiter = (
+        None
+        if delim_token.upper() == b"NIL"
+        else _unquote(delim_token[1:-1]).decode("utf-8", "replace")
+    )
+    rest = line[head.end() :]
+    if literal is not None:
+        if not _LITERAL.match(rest.strip()):
+            raise ValueError("a literal where no name was announced")
+        wire = literal
+    elif rest.startswith(b'"'):
+        quoted = _QUOTED.match(rest)
+        if quoted is None:
+            raise ValueError("an unterminated quoted name")
+        wire = _unquote(quoted.group(1))
+    else:
+        if _LITERAL.match(rest.strip()):
+            raise ValueError("a literal that never came")
+        atom = _ATOM.match(rest)
+        if atom is None:
+            raise ValueError("no folder name")
+        wire = atom.group(1)
+    if not wire:
+        raise ValueError("an empty folder name")
+    if len(wire) > MAX_NAME:
+        raise ValueError(f"a folder name of {len(wire):,} bytes")
+    if any(b < 0x20 or b == 0x7F for b in wire):
+        raise ValueError("control characters in a folder name")
+    name, malformed = decode_name(wire)
+    if delimiter is not None and len(delimiter) != 1:
+        delimiter = None
+    return ListEntry(flags, delimiter, wire, name, malformed)
+
+
+def parse_list(data: list | None) -> tuple[list[ListEntry], list[str]]:
+    """imaplib's untagged LIST (or LSUB) data -> (entries, texts of the unreadable ones).
+    imaplib gives a line with a literal as (line, literal) followed by the rest of the line."""
+    entries: list[ListEntry] = []
+    bad: list[str] = []
+    for item in data or ():
+        if item is None or item == b"" or item == b")":
+            continue
+        try:
+            if isinstance(item, tuple):
+                entry = parse_line(bytes(item[0]), bytes(item[1]))
+            elif isinstance(item, bytes):
+                entry = parse_line(item)
+            else:
+                continue
+        except ValueError as exc:
+            raw = item[0] if isinstance(item, tuple) else item
+            shown = bytes(raw)[:80].decode("utf-8", "replace")
+            bad.append(f"{exc} ({shown})")
+            continue
+        if entry.malformed:
+            remember_raw(entry.name)
+        entries.append(entry)
+    return entries, bad
+
+
+class ListRefused(Refused, IMAPClientError):
+    """The server answered LIST/LSUB with NO (its words in `server_text`)."""
+
+
+def list_folders(client, command: str = "LIST") -> tuple[list[ListEntry], list[str]]:
+    """LIST (or LSUB) "" "*" on a connected IMAPClient, each line parsed on its own;
+    ListRefused when the server refuses the command."""
+    imap = client._imap
+    imap.untagged_responses.pop(command, None)
+    typ, data = imap._simple_command(command, '""', '"*"')
+    if typ != "OK":
+        text = b" ".join(d for d in data or () if isinstance(d, bytes))
+        words = text.decode("utf-8", "replace")
+        raise ListRefused(words, protocol="imap", code=typ, server_text=words)
+    typ, data = imap._untagged_response(typ, data, command)
+    return parse_list(data)

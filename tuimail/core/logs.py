@@ -1,0 +1,149 @@
+"""The log file (XDG state directory, rotated, private) and what may never be in it.
+
+`setup()` is called once per process by the entry point. The file gets INFO (or DEBUG
+with --debug); standard error gets the same only with --verbose/--debug. Invariants:
+
+- no secret: every password tuimail holds is wrapped in `Secret`, which registers its
+  value here, and `RedactFilter` replaces any registered value in every record; lines of
+  a protocol conversation that carry credentials (IMAP LOGIN/AUTHENTICATE, SMTP AUTH and
+  its continuation lines) are cut after the command name;
+- no message content: tuimail's own records never include a body, and the one
+  third-party line that would (imapclient's literal of an APPEND) is replaced by its size.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import threading
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+import platformdirs
+
+MAX_BYTES = 1_000_000
+BACKUPS = 3
+FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
+# Loggers that speak a protocol conversation at DEBUG (only shown with --debug).
+PROTOCOL_LOGGERS = ("imapclient",)
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+_CREDENTIAL_LINE = re.compile(r"(?i)(\b(?:LOGIN|AUTHENTICATE|AUTH|PASS|APOP)\b)[ \t]+\S.*")
+
+
+_LITERAL = re.compile(r"(\{\d+\+?\})(?:\\r\\n|\r\n).*", re.S)
+
+
+def _without_literal(message: str) -> str:
+    """imapclient logs the first bytes of a literal (an APPENDed message, 8-bit search
+    text): keep the command and the size, never the content."""
+    if "(literal)" in message:
+        return "(literal not logged: message content)"
+    return _LITERAL.sub(r"\1 (literal not logged)", message)
+
+
+def remember_secret(value: str) -> None:
+    """From now on `value` is written as *** in every log record (empty values ignored)."""
+    if value and len(value) >= 3:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """`text` with credentials removed: known secrets, and what follows LOGIN/AUTH/PASS."""
+    with _secrets_lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, "***")
+    return _CREDENTIAL_LINE.sub(r"\1 [redacted]", text)
+
+
+class RedactFilter(logging.Filter):
+    """Rewrites each record's final message without secrets or message content."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not stop logging
+            message = str(record.msg)
+        if record.name.startswith("imapclient"):
+            message = _without_literal(message)
+        record.msg, record.args = redact(message), None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Keep the type and a redacted text; tracebacks can carry locals' reprs.
+            exc = record.exc_info[1]
+            record.msg += f" [{type(exc).__name__}: {redact(str(exc))}]"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+class _PrivateRotatingHandler(RotatingFileHandler):
+    """A rotating file created 0600 whatever the umask."""
+
+    def _open(self):  # type: ignore[override]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
+def log_path() -> Path:
+    """$XDG_STATE_HOME/tuimail/tuimail.log (rotated to .1 .. .3 at 1 MB)."""
+    return Path(platformdirs.user_state_dir("tuimail")) / "tuimail.log"
+
+
+def setup(*, verbose: bool = False, debug: bool = False, console: bool = True) -> Path | None:
+    """Log to the file (and to stderr when asked); returns the file, or None if it could
+    not be opened (then only stderr, if asked)."""
+    teardown()
+    root = logging.getLogger()
+    for name in ("", "tuimail", *PROTOCOL_LOGGERS):
+        _saved_levels.setdefault(name, logging.getLogger(name).level)
+    level = logging.DEBUG if debug else logging.INFO
+    # Other libraries stay at INFO even with --debug: their debug output is not reviewed
+    # for message content; tuimail's own and the protocol loggers go to DEBUG.
+    root.setLevel(logging.INFO)
+    logging.getLogger("tuimail").setLevel(level)
+    for name in PROTOCOL_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
+    formatter = logging.Formatter(FORMAT)
+    redactor = RedactFilter()
+    path: Path | None = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        file_handler = _PrivateRotatingHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", errors="replace"
+        )
+    except OSError:
+        path = None
+    else:
+        _add(root, file_handler, level, formatter, redactor)
+    if console and (verbose or debug):
+        _add(root, logging.StreamHandler(sys.stderr), level, formatter, redactor)
+    return path
+
+
+def teardown() -> None:
+    """Remove what `setup` added and restore the levels (the process can go on, as the
+    tests that call `tuimail.__main__.main` do)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_tuimail", False):
+            root.removeHandler(handler)
+            handler.close()
+    for name, level in _saved_levels.items():
+        logging.getLogger(name).setLevel(level)
+    _saved_levels.clear()
+
+
+_saved_levels: dict[str, int] = {}
+
+
+def _add(root, handler, level, formatter, redactor) -> None:
+    handler.setLevel(level)
+    handler.setFormatter(formatter)
+    handler.addFilter(redactor)
+    handler._tuimail = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
