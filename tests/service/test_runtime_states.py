@@ -129,3 +129,33 @@ def test_every_thread_the_runtime_started_is_joined_on_close(mail_server, tmp_pa
     assert runtime.threads() == []
     assert not any(t.is_alive() for t in started)
     assert runtime.phase is Phase.STOPPED
+
+
+def test_a_password_changed_while_pushing_stops_push_and_needs_the_password(mail_server, tmp_path):
+    """Online with IDLE; the password is changed elsewhere and the connection drops: the
+    watcher's reconnect is refused once, and then nothing tries again (it retried every
+    minute, and `tuimail watch` called it "connection lost")."""
+    user = mail_server.new_user()
+    runtime, _events = runtime_for(mail_server, user, tmp_path, idle=True)
+    try:
+        runtime.start()
+        assert wait_for(lambda: runtime.state.detail == "push connected"), runtime.state
+        before = len(logins(mail_server, "imap", user.login))
+        (stored,) = [u for u in mail_server.store.users() if u.login == user.login]
+        stored.password = "changed elsewhere"
+        imap = mail_server.protocol_server("imap")
+
+        async def kick() -> None:
+            for session in list(imap._sessions):
+                session.close()
+
+        mail_server.call(kick()).result(10)
+        assert wait_for(lambda: runtime.phase is Phase.NEEDS_PASSWORD), runtime.state
+        assert isinstance(runtime.state.error, AuthenticationFailed)
+        assert "connection" not in runtime.state.detail
+        threading.Event().wait(1.5)  # the watcher's back-off would have retried by now
+        refused = [a for a in logins(mail_server, "imap", user.login)[before:] if not a.success]
+        assert len(refused) == 1, refused
+        assert wait_for(lambda: runtime.threads() == [], timeout=10)
+    finally:
+        runtime.close()
