@@ -42,6 +42,7 @@ from tuimail.core.smtp_errors import classify_reply, classify_smtp
         (IMAPClientError("select failed: [NONEXISTENT] No such folder"), Refused, "NONEXISTENT"),
         (IMAPClientError("select failed: [UNAVAILABLE] Later"), ServerBusy, "UNAVAILABLE"),
         (imaplib.IMAP4.abort("socket error: EOF"), ConnectionLost, None),
+        (imaplib.IMAP4.error(b"* BYE [UNAVAILABLE] Shutting down"), ServerBusy, "UNAVAILABLE"),
         (imaplib.IMAP4.abort("got more than 1000000 bytes"), ProtocolViolation, None),
         (imaplib.IMAP4.abort("unexpected response: 'HTTP/1.1 400'"), ProtocolViolation, None),
         (TimeoutError("timed out"), TimedOut, None),

@@ -82,6 +82,8 @@ def _imap_login(server, login, password, ca_file, timeout, address) -> None:
 
     try:
         client = open_imap(server, ca_file, timeout, address=address)
+    except OSError:
+        raise  # worded by the probes' describe_failure, like every other connection
     except Exception as exc:
         raise classify_imap(exc, host=server.host) from exc
     try:
@@ -100,6 +102,8 @@ def _pop3_login(server, login, password, ca_file, timeout, address) -> None:
 
     try:
         pop = open_pop3(server, ca_file, timeout, address=address)
+    except OSError:
+        raise  # worded by the probes' describe_failure, like every other connection
     except Exception as exc:
         raise classify_pop3(exc, host=server.host) from exc
     try:

@@ -75,6 +75,17 @@ def classify_imap(exc: BaseException, *, host: str | None = None, login: bool = 
         return transport
     if isinstance(exc, imaplib.IMAP4.error):
         text = _text(exc)
+        if text.startswith("* BYE"):  # the greeting was BYE: not accepting connections now
+            said = text[len("* BYE") :].strip()
+            return _with(
+                ServerBusy(
+                    "the mail server is not accepting connections right now",
+                    code=response_code(said),
+                    server_text=said,
+                    **kw,
+                ),
+                exc,
+            )
         violation = protocol_violation(text)
         if violation is not None:
             kind = ProtocolViolation if _is_violation(violation) else ConnectionLost
