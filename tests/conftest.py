@@ -41,6 +41,17 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     os.umask(umask)
 
 
+@pytest.fixture(autouse=True)
+def restore_umask():
+    """`tuimail.__main__.main()` called in-process sets the private umask 077 (as the
+    real entry point must); it must not leak into later tests, e.g. the Dovecot/Postfix
+    bed started afterwards, whose directories the mail daemons must be able to enter."""
+    before = os.umask(0o022)
+    os.umask(before)
+    yield
+    os.umask(before)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """In CI a skipped test is a failure: the interop beds must really run there."""

@@ -27,7 +27,9 @@ DOVECOT_POSTFIX = (
 )
 TMUX = ("tmux",)
 GIT_SEND_EMAIL = ("git", "git-email", "libmailtools-perl")
-ALL = (*DOVECOT_POSTFIX, *TMUX, *GIT_SEND_EMAIL)
+MAN = ("groff-base", "man-db")  # docs/*.1, *.5 render (tests/cli/test_manpages.py)
+SHELLS = ("zsh", "fish")  # their completion scripts are syntax-checked (bash is there)
+ALL = (*DOVECOT_POSTFIX, *TMUX, *GIT_SEND_EMAIL, *MAN, *SHELLS)
 
 
 def _sbin_path() -> str:

@@ -32,6 +32,10 @@ Kinds (what each server understands; `command` names the trigger where it matter
     raw_names         folder names are sent as stored (never modified UTF-7; unquoted when
                       an atom with `]`/`[`, as Dovecot does) and mailbox arguments are taken
                       verbatim: a folder created as "Bad&Jjo" is listed malformed
+    starttls_bad      STARTTLS is advertised but answered BAD (`message`)
+    garbage           at `command` (while the folder `match` is selected, when given) send
+                      `data` instead of the answer, and go on serving the connection: an
+                      oversized literal, an over-long line, bytes that are not IMAP
   pop3
     no_uidl           UIDL is not offered ("-ERR") and not in CAPA
     odd_uidl          UIDL answers the unique-ids in `data` instead of the real ones:

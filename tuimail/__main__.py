@@ -21,7 +21,7 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tuimail.cli.exits import EPILOG
+    from tuimail.cli.exits import EPILOG, SHORT_EPILOG
 
     parser = argparse.ArgumentParser(
         prog="tuimail",
@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"tuimail.cli.{name}")
         module.register(sub)
+    for command in sub.choices.values():
+        command.epilog = command.epilog or SHORT_EPILOG
     return parser
 
 

@@ -95,3 +95,18 @@ def test_detect_with_a_missing_ca_file_says_so(mail_server, capsys, tmp_path) ->
     err = capsys.readouterr().err
     assert code == 2
     assert f"tuimail detect: --ca-file {tmp_path / 'missing.pem'} does not exist." in err
+
+
+def test_doctor_with_a_missing_ca_file_says_so(mail_server, capsys, tmp_path) -> None:
+    from tests.doctor.conftest import healthy_zone
+
+    user = mail_server.new_user()
+    account = account_for(mail_server, user, name="work")
+    account.password_command = f"printf %s {shlex.quote(user.password)}"
+    account.ca_file = str(tmp_path / "company-ca.pem")
+    save_account(account)
+    code = main(["doctor", "work", "--no-send", "--nameserver", healthy_zone(mail_server)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"the ca_file {tmp_path / 'company-ca.pem'} does not exist" in out
+    assert "connection was lost" not in out

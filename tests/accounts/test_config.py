@@ -231,6 +231,9 @@ def test_unknown_keys_are_errors_with_file_line_and_suggestion(
         ("use_condstore = 1\n", 5, "'use_condstore' must be true or false"),
         ("idle_renew_seconds = 1.5\n", 5, "'idle_renew_seconds' must be a whole number"),
         ("sent_retention_days = -1\n", 5, "'sent_retention_days' cannot be negative"),
+        ("timeout = 0\n", 5, "'timeout' must be more than 0 and at most 3600"),
+        ("timeout = 86400\n", 5, "'timeout' must be more than 0 and at most 3600"),
+        ("poll_interval = 0\n", 5, "'poll_interval' must be at least 1"),
     ],
 )
 def test_wrong_types_name_the_line(extra: str, line: int, words: str) -> None:
@@ -267,6 +270,7 @@ def test_docs_config_md_documents_exactly_the_known_keys() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text()
     documented = set(re.findall(r"^#### `([a-z0-9_]+)`", doc, re.M))
     known = set(cfg.TOP_KEYS) | set(cfg.UI_KEYS) | set(cfg.ACCOUNT_KEYS) | set(cfg.SERVER_KEYS)
+    known |= set(cfg.OAUTH2_KEYS)
     assert documented == known
     for section in re.split(r"^#### ", doc, flags=re.M)[1:]:
         has_default = "Default:" in section or "Required; no default." in section

@@ -109,3 +109,31 @@ def test_stripped_starttls_plain_server_gets_no_login_before_the_warning(
     assert "WITHOUT encryption" in captured.out
     assert "Your password has not been sent" in captured.out
     assert auth_attempts(s) == []
+
+
+def test_named_unencrypted_server_gets_no_password_before_the_warning_is_accepted(
+    imap_smtp_server, capsys, monkeypatch
+) -> None:
+    """`--security plain` typed by the user: the warning is a question (or --yes), and
+    without an answer nothing is sent in clear."""
+    s = imap_smtp_server
+    user = s.new_user()
+    s.faults.add(protocol="imap", kind="strip_starttls", port="starttls")
+    manual = [
+        "--incoming",
+        f"127.0.0.1:{s.ports.imap_starttls}",
+        "--security",
+        "plain",
+        "--outgoing",
+        f"127.0.0.1:{s.ports.smtp_tls}",
+        "--ca-file",
+        s.ca_file,
+    ]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(user.password + "\n"))
+    assert main(["account", "add", "x", "--email", user.email, *manual]) == 1
+    err = capsys.readouterr().err
+    assert "WITHOUT encryption" in err and "run again with --yes" in err
+    assert auth_attempts(s) == [] and not config_path().exists()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(user.password + "\n"))
+    main(["account", "add", "x", "--email", user.email, "--yes", *manual])
+    assert [a.tls for a in auth_attempts(s) if a.port == "starttls"] == [False]

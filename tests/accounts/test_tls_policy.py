@@ -121,3 +121,44 @@ def test_inspection_context_is_not_a_policy_context() -> None:
     """The one context that verifies nothing is a plain SSLContext, apart from the policy."""
     assert type(inspection_context()) is ssl.SSLContext
     assert type(client_context()).__name__ == "PolicyContext"
+
+
+def test_alpn_smtp_on_implicit_tls_through_asyncio(test_ca) -> None:
+    with MailServer(ca=test_ca, protocols=("smtp",)) as server:
+        settings = ServerSettings("localhost", server.ports.smtp_tls, "tls")
+
+        async def selected() -> str | None:
+            smtp = aiosmtplib.SMTP(**smtp_kwargs(settings, server.ca_file, 10))
+            await smtp.connect()
+            try:
+                return smtp.transport.get_extra_info("ssl_object").selected_alpn_protocol()
+            finally:
+                await smtp.quit()
+
+        assert asyncio.run(selected()) == "smtp"
+
+
+def test_pin_hint_is_read_in_a_stage_of_its_own(mail_server) -> None:
+    """Probing verifies; reading the key of a server no known authority vouches for is a
+    separate handshake (over the inspection context), reported as its own 'pin' step."""
+    from tests.accounts.helpers import LOCAL, options
+    from tuimail.core.discovery.detect import detect
+
+    p = mail_server.ports
+    mail_server.set_dns(
+        {
+            "_imaps._tcp.example.test": [("SRV", f"0 1 {p.imap_tls} imap.example.test.")],
+            "imap.example.test": LOCAL,
+        }
+    )
+    opts = options(mail_server)
+    opts.ca_file = None  # the test CA is unknown here
+    events = []
+    result = detect("alice@example.test", opts, events.append)
+    probes = [e for e in events if e.stage == "probe" and "imap.example.test" in e.target]
+    pins = [e for e in events if e.stage == "pin" and "imap.example.test" in e.target]
+    assert probes and not probes[0].ok and "SHA-256" not in probes[0].detail
+    assert pins and pins[0].ok and "nothing was sent" in pins[0].detail
+    assert events.index(pins[0]) > events.index(probes[0])
+    imap = next(r for r in result.probes if r.candidate.host == "imap.example.test")
+    assert imap.pin and imap.pin in pins[0].detail and imap.pin in imap.detail

@@ -24,6 +24,15 @@ def test_help_lists_the_exit_statuses() -> None:
     assert "exit status:" in out
     for line in ("0    success", "1    a mail or server failure", "2    a usage or configuration"):
         assert line in out
+    for command in ("list", "send", "account", "doctor"):
+        sub = subprocess.run(
+            [sys.executable, "-m", "tuimail", command, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+        text = " ".join(sub.split())  # argparse wraps at the terminal's width
+        assert "exit status: 0 success, 1 a mail or server failure, 2 a usage" in text, command
 
 
 @pytest.fixture

@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.cli.helpers import configure
 from tests.sending.helpers import tuimail
 from tuimail.core.logs import RedactFilter, log_path, redact, remember_secret, setup
@@ -51,6 +54,7 @@ def test_debug_session_never_logs_password_or_body(mail_server, isolated_home: P
     assert "SMTP > AUTH" in text and "SMTP > RCPT TO:" in text and "SMTP > DATA" in text
     assert "smtputf8" in text  # the server's EHLO extensions
     assert "imapclient" in text and "> b'" in text
+    assert "LOGIN [redacted]" in text and "read literal size" in text  # IMAP conversation
     assert "sync work: " in text and "send " in text and "exit status 0" in text
     # ... and neither the password nor a body, anywhere.
     everything = [text] + [o.stdout.decode() + o.stderr.decode() for o in outputs]
@@ -74,7 +78,7 @@ def test_without_flags_the_log_file_has_info_and_stderr_stays_quiet(
 
 def test_redaction_of_secrets_and_credential_lines() -> None:
     remember_secret("s3cret-value")
-    assert redact("pw=s3cret-value!") == "pw=***!"
+    assert redact("pw=s3cret-value!") == "pw=\u2022\u2022\u2022!"
     assert redact("> b'0003 LOGIN user \"hunter2\"'") == "> b'0003 LOGIN [redacted]"
     assert redact("C: AUTH PLAIN AGFsaWNlAHB3") == "C: AUTH [redacted]"
     assert redact("PASS hunter2") == "PASS [redacted]"
@@ -86,7 +90,8 @@ def test_redaction_of_secrets_and_credential_lines() -> None:
     except ValueError:
         record.exc_info = sys.exc_info()
     RedactFilter().filter(record)
-    assert record.getMessage() == "failed: *** [ValueError: bad ***]"
+    dots = "\u2022\u2022\u2022"
+    assert record.getMessage() == f"failed: {dots} [ValueError: bad {dots}]"
     assert record.exc_info is None
 
 
@@ -102,6 +107,14 @@ def test_imap_literals_are_never_logged() -> None:
     assert filtered(f"> b' {{120+}}\\r\\n{body}'") == "> b' {120+} (literal not logged)"
     assert filtered(f"   (literal) > b'{body}'") == "(literal not logged: message content)"
     assert filtered("> b'0004 UID FETCH 1 (FLAGS)'") == "> b'0004 UID FETCH 1 (FLAGS)'"
+    fetch = "> b'0005 UID FETCH 1 (BODY.PEEK[])'"
+    assert filtered(fetch) == fetch  # the command names the item: no content
+    inline = f"< b'* 1 FETCH (UID 1 BODY[TEXT] \"{BODY_MARKER}\")'"
+    assert filtered(inline) == "< b'* 1 FETCH (UID 1 BODY[TEXT] (content not logged)"
+    quoted = f"< b'* 1 FETCH (RFC822 \"{BODY_MARKER}\" RFC822.SIZE 9)'"
+    assert BODY_MARKER not in filtered(quoted)
+    size = "< b'* 1 FETCH (UID 1 RFC822.SIZE 120 FLAGS ())'"
+    assert filtered(size) == size
 
 
 def test_main_leaves_logging_as_it_found_it(capsys) -> None:
@@ -128,3 +141,18 @@ def test_the_log_rotates(isolated_home: Path) -> None:
         assert not path.with_name(f"tuimail.log.{logs.BACKUPS + 1}").exists()
     finally:
         logs.teardown()
+
+
+@given(
+    st.text(alphabet="ab*- ", min_size=3, max_size=6),
+    st.text(alphabet="ab*- ", max_size=30),
+)
+def test_a_remembered_secret_never_survives_redaction(secret: str, around: str) -> None:
+    from tuimail.core import logs
+
+    remember_secret(secret)
+    try:
+        for text in (secret, around + secret + around, secret[1:] + secret + secret[:-1]):
+            assert secret not in redact(text)
+    finally:
+        logs._secrets.discard(secret)  # other tests' logs must not lose "   " or "---"

@@ -9,8 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from imapclient.imap_utf7 import encode as utf7
 
-from tests.imap.helpers import engine_for, message, tmp_store
+from tests.hostile.scripted import Conn, ImapScript, ScriptedServer
+from tests.imap.helpers import engine_for, message, other_client, tmp_store
+from tuimail.core.account import Account, ServerSettings
 from tuimail.core.imap.names import parse_line, parse_list
+from tuimail.core.imap.session import connector
+from tuimail.core.imap.sync import SyncEngine
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -110,3 +114,52 @@ def test_the_list_parser_never_raises_and_reads_malformed_utf7_back(data) -> Non
             assert entry.name.encode("utf-8", "replace")  # shown as the server spelled it
         else:
             assert utf7(entry.name) == entry.wire
+
+
+class _LsubBad(ImapScript):
+    def cmd_list(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b'* LIST () "/" INBOX\r\n* LIST () "/" Other\r\n' + tag + b" OK done\r\n")
+
+    def cmd_lsub(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(tag + b" BAD unknown command\r\n")
+
+
+def test_a_refused_lsub_keeps_the_folder_list(test_ca, tmp_path) -> None:
+    with ScriptedServer(test_ca, _LsubBad()) as server:
+        account = Account(
+            name="work",
+            email="bob@example.test",
+            username="bob",
+            incoming=ServerSettings(host=server.host, port=server.port, security="tls"),
+            outgoing=ServerSettings(host=server.host, port=9, security="tls"),
+            ca_file=server.ca_file,
+        )
+        store = tmp_store(tmp_path)
+        engine = SyncEngine(store, account, connector(account, "pw", timeout=10))
+        try:
+            engine.sync_folder_list()
+        finally:
+            engine.close()
+    assert {"INBOX", "Other"} <= {f.name for f in store.folders("work", counts=False)}
+
+
+@pytest.mark.parametrize("name", ["Odd]Name", "a]b[c", "[Brackets] x", "Dépenses & reçus"])
+def test_odd_names_created_by_another_client_sync(mail_peer, tmp_path, name) -> None:
+    """The names as a real server sends them (Dovecot sends `]` unquoted)."""
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    try:
+        other.create_folder(name)
+        other.append(name, message(1, "odd"))
+        other.append("INBOX", message(2, "inbox"))
+    finally:
+        other.logout()
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_peer, user, store)
+    try:
+        result = engine.sync()
+    finally:
+        engine.close()
+    assert result.errors == []
+    assert store.count_messages(store.folder_id("test", name)) == 1
+    assert store.count_messages(store.folder_id("test", "INBOX")) == 1

@@ -87,7 +87,10 @@ def test_list_shows_the_notes_and_never_a_10mb_subject(mail_server, capsys) -> N
     assert all(len(line) < 400 for line in lines)
     assert sum("ordinary" in line for line in lines) == 6
     assert any("huge xxx" in line and "shortened" in line for line in lines)
-    assert any("absurd size" in line and "impossible size" in line for line in lines)
+    absurd = next(line for line in lines if "absurd size" in line)
+    assert "impossible size" in absurd
+    assert main(["read", absurd.split()[0], "--account", "work"]) == 0
+    assert "Note: the server reported an impossible size" in capsys.readouterr().out
 
 
 def test_a_batch_with_impossible_numbers_keeps_every_message(tmp_path) -> None:

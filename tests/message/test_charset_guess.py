@@ -5,6 +5,8 @@ few stray bytes stays UTF-8."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.corpus import CORPUS_DIR
 from tuimail.core.mime import parse_message, render_message
@@ -81,3 +83,22 @@ def test_utf8_with_a_stray_latin1_byte_is_not_guessed_as_another_charset() -> No
     decoded, note = decode_bytes(data, "utf-8")
     assert decoded == "Профессионалы.ru — деловая сеть, café"
     assert note == "Some bytes were not valid utf-8; shown as windows-1252."
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.binary(max_size=400),
+    charset=st.sampled_from(
+        [None, "", "us-ascii", "utf-8", "utf8", "koi8-r", "shift_jis", "x-bogus", "unknown-8bit"]
+    ),
+)
+def test_decoding_never_raises_and_loses_nothing_silently(data: bytes, charset) -> None:
+    text, note = decode_bytes(data, charset)
+    assert isinstance(text, str)
+    if data and not data.isascii() and note is None:
+        # Without a note the bytes were valid in the declared charset or in UTF-8.
+        codec = {"utf8": "utf-8", "shift_jis": "cp932"}.get(charset or "", charset or "utf-8")
+        try:
+            assert text == data.decode(codec if codec not in ("", "us-ascii") else "utf-8")
+        except (UnicodeDecodeError, LookupError):
+            assert text == data.decode("utf-8", "strict")

@@ -8,10 +8,13 @@ minimum of a few runs, and the bound on the ratio is generous (linear is 10, qua
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tuimail.core.mime import parse_message
 from tuimail.core.mime.html import html_to_text
@@ -99,3 +102,51 @@ def test_two_megabytes_of_adversarial_uuencode_parse_within_the_budget(name: str
     if name == "uuencode-mixed":
         assert "[uuencoded attachment: a.txt]" in text
         assert pm.attachments and pm.attachments[0].filename == "a.txt"
+
+
+# -- the scanner finds exactly what the old regular expression found ---------------------
+
+_OLD_UU = re.compile(r"^begin [0-7]{3,4} ([^\n]+)\n(.*?)^end[ \t]*$", re.M | re.S)
+
+_LINES = st.sampled_from(
+    [
+        "begin 644 a.txt",
+        "begin 0600 two words.bin",
+        "begin 64444 not-a-mode",
+        "begin 644",
+        "begin x44 y",
+        "end",
+        "end  \t",
+        "endless",
+        " end",
+        "#86)C",
+        "`",
+        "",
+        "plain text",
+        "begin 755  spaced.sh",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINES, max_size=12), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_uuencode_scanner_agrees_with_the_old_expression(lines, newline) -> None:
+    """Same blocks, same names, same text around them (on inputs small enough for the
+    quadratic expression to serve as the oracle)."""
+    from tuimail.core.mime.parse import MessageSummary, ParsedMessage, _Walker
+
+    text = newline.join(lines)
+    pm = ParsedMessage(raw=b"", summary=MessageSummary())
+    got = _Walker(pm)._extract_uuencoded(text)
+    names: list[str] = []
+
+    def label(m: re.Match[str]) -> str:
+        names.append(m.group(1).strip())
+        return f"[uuencoded attachment: {m.group(1).strip()}]\n"
+
+    if "begin " in text:
+        expected = _OLD_UU.sub(label, text.replace("\r\n", "\n").replace("\r", "\n"))
+    else:
+        expected = text
+    assert got == expected
+    assert [a.filename for a in pm.attachments] == names

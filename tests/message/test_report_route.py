@@ -135,3 +135,22 @@ def test_microsoft_hops_name_their_protocol_and_encryption() -> None:
     )
     hop = build_report(message(ms)).hops[0]
     assert hop.protocol == "Microsoft-SMTP" and hop.encrypted is True
+
+
+def test_a_message_dated_long_before_its_first_hop_waited_on_the_senders_side() -> None:
+    late = SUBMISSION.replace("10:00:02", "12:00:00")  # Date: 10:00:00
+    report = build_report(message(late))
+    assert report.written_to_first_hop == 7200.0
+    assert "dated 2 h before the first server received it" in report_text(report)
+
+
+def test_a_date_after_the_first_hop_means_the_senders_clock_is_ahead() -> None:
+    early = SUBMISSION.replace("10:00:02", "09:30:00")
+    text = report_text(build_report(message(early)))
+    assert "dated 30 min after the first server received it" in text
+
+
+def test_a_date_seconds_before_the_first_hop_is_not_pointed_out() -> None:
+    text = report_text(build_report(message(SUBMISSION)))
+    assert "written 2025-12-01 10:00:00 +0000 (the Date header" in text
+    assert "is dated" not in text

@@ -185,3 +185,34 @@ def test_absurd_numbers_of_results_and_huge_values_are_bounded() -> None:
     assert past.received_count == 2 and len(past.hops) + past.omitted_hops == 2
     for report in (results, huge, past):
         assert is_safe(report_text(report), multiline=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200), st.text(max_size=200), st.text(max_size=100))
+def test_any_sender_headers_give_a_safe_report(from_value: str, reply_to: str, date: str) -> None:
+    headers = [
+        "From: " + " ".join(from_value.split()),
+        "Reply-To: " + " ".join(reply_to.split()),
+        "Date: " + " ".join(date.split()),
+        PROVIDER_AR,
+        RELAY,
+    ]
+    report = build_report(message(*headers))
+    assert is_safe(report_text(report), multiline=True)
+    assert all(is_safe(w.text) for w in report.warnings)
+
+
+def test_arc_pass_tells_what_the_first_forwarder_saw() -> None:
+    provider = (
+        "Authentication-Results: mx.example.org; dkim=fail header.d=sender.example;"
+        " arc=pass (i=2); dmarc=fail header.from=sender.example"
+    )
+    seal2 = "ARC-Authentication-Results: i=2; lists.example; dkim=pass header.d=sender.example"
+    seal1 = (
+        "ARC-Authentication-Results: i=1; mx.lists.example; spf=pass smtp.mailfrom=a@sender.example;"
+        " dkim=pass header.d=sender.example; dmarc=pass header.from=sender.example"
+    )
+    text = report_text(build_report(message(LMTP, provider, RELAY, seal2, seal1, SUBMISSION)))
+    assert "ARC pass: a forwarder on the way" in text
+    assert "The first of them (mx.lists.example) saw: spf=pass, dkim=pass, dmarc=pass." in text
+    assert "ARC-Authentication-Results i=1 by mx.lists.example (claim of an earlier server" in text

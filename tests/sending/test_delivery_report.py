@@ -175,3 +175,21 @@ def test_every_json_key_of_the_report_is_documented(bed, capsys) -> None:
     keys |= {k for c in report["dkim_checks"] for k in c}
     keys |= {k for e in report["explanations"] for k in e}
     assert keys <= documented, keys - documented
+
+
+def test_an_unusable_nameserver_is_a_usage_error_in_one_sentence(bed, capsys) -> None:
+    server, alice, bob = bed
+    _report(server, alice, bob, f"Alice <{alice.email}>", capsys)
+    assert main(["read", "1", "--route", "--check-dkim", "--nameserver", "127.0.0.1:99999"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == "tuimail: The name server '127.0.0.1:99999' has an invalid port."
+
+
+def test_without_check_dkim_no_dns_is_asked(bed, capsys) -> None:
+    server, alice, bob = bed
+    _report(server, alice, bob, f"Alice <{alice.email}>", capsys)
+    before = list(server.dns.queries)
+    assert main(["read", "1", "--route", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dkim_checks"] is None and server.dns.queries == before

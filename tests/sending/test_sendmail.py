@@ -45,6 +45,33 @@ def test_recipients_come_from_arguments_and_sendmail_flags_are_accepted(
     mail_peer.wait_for_message(bob, _has("args-only"), 30)
 
 
+def test_cron_and_mutt_command_lines_are_accepted(mail_server, tmp_path: Path) -> None:
+    """cronie runs `sendmail -FCronDaemon -i -B8BITMIME -oem USER`; mutt with DSN adds
+    `-N success,failure -R hdrs`."""
+    alice, bob = mail_server.new_user(), mail_server.new_user()
+    with_password(account_for(mail_server, alice, name="work"), tmp_path, alice.password)
+    cron = tuimail(
+        "-FCronDaemon", "-i", "-B8BITMIME", "-oem", bob.email, stdin=_message(bob.email, "cron")
+    )
+    assert cron.returncode == 0, cron.stderr.decode()
+    got = mail_server.wait_for_message(bob, _has("cron"), 30)
+    assert parse(got)["From"].addresses[0].display_name == "CronDaemon"
+    mutt = tuimail(
+        "send",
+        "-oi",
+        "-N",
+        "success,failure",
+        "-R",
+        "hdrs",
+        "-v",
+        "--",
+        bob.email,
+        stdin=_message(bob.email, "mutt", From=alice.email),
+    )
+    assert mutt.returncode == 0, mutt.stderr.decode()
+    mail_server.wait_for_message(bob, _has("mutt"), 30)
+
+
 def test_dash_t_adds_the_header_recipients_to_the_arguments(mail_peer, tmp_path: Path) -> None:
     alice, bob, carol, dave = (mail_peer.new_user() for _ in range(4))
     with_password(account_for(mail_peer, alice, name="work"), tmp_path, alice.password)
@@ -150,6 +177,17 @@ def test_idna_domain_and_utf8_local_part_go_out_with_smtputf8(mail_server, tmp_p
     assert rcpts == ["ann@xn--bcher-kva.example", "jörg@xn--bcher-kva.example"]
     (submission,) = mail_server.protocol_server("smtp").accepted
     assert "SMTPUTF8" in submission.mail_options
+
+
+def test_non_ascii_recipients_are_taken_by_a_real_server(mail_peer, tmp_path: Path) -> None:
+    """Postfix (smtputf8_enable, remote mail discarded by the bed) and the bundled server
+    both take the IDNA domain and the SMTPUTF8 local part."""
+    alice = mail_peer.new_user()
+    with_password(account_for(mail_peer, alice, name="work"), tmp_path, alice.password)
+    raw = _message("jörg@bücher.example", "real-utf8", From=alice.email)
+    result = tuimail("send", "ann@bücher.example", "jörg@bücher.example", stdin=raw)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().startswith("Sent to ann@bücher.example, jörg@bücher.example.")
 
 
 def test_ascii_only_recipients_need_no_smtputf8(mail_server, tmp_path: Path) -> None:

@@ -38,7 +38,10 @@ def test_smtputf8_is_asked_for_only_when_needed_and_offered() -> None:
     assert plan_envelope("me@a.org", ["b@a.org"], server_smtputf8=True, utf8_headers=True).smtputf8
 
 
-@given(st.text(max_size=60))
+@given(
+    st.text(max_size=60)
+    | st.builds(lambda a, b: f"{a}@{b}", st.text(max_size=20), st.text(max_size=30))
+)
 def test_any_string_is_an_address_or_an_address_error(text: str) -> None:
     try:
         address = envelope_address(text)

@@ -10,71 +10,15 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
-
-import pytest
-
-from tests.system import TMUX, require
 
 EDITOR = """\
 import sys
 with open(sys.argv[1], "a", encoding="utf-8") as handle:
     handle.write("Written in the editor.\\n")
 """
-
-
-class Tmux:
-    def __init__(self) -> None:
-        self.socket = f"tuimail-test-{uuid.uuid4().hex[:8]}"
-        require(("tmux",), TMUX)
-        self.binary = shutil.which("tmux")
-
-    def run(self, *args: str, check: bool = True) -> str:
-        out = subprocess.run(
-            [self.binary, "-L", self.socket, "-f", "/dev/null", *args],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        if check and out.returncode != 0:
-            raise AssertionError(f"tmux {args[0]} failed: {out.stderr}")
-        return out.stdout
-
-    def screen(self, escapes: bool = False) -> str:
-        return self.run("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "t")
-
-    def wait_for(self, predicate, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        text = ""
-        while time.monotonic() < deadline:
-            text = self.screen()
-            if predicate(text):
-                return text
-            time.sleep(0.1)
-        raise AssertionError(f"the screen never matched; last screen:\n{text}")
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "t", *keys)
-
-    def pane(self, fmt: str) -> str:
-        return self.run("display-message", "-p", "-t", "t", fmt).strip()
-
-    def kill(self) -> None:
-        self.run("kill-server", check=False)
-
-
-@pytest.fixture
-def tmux():
-    session = Tmux()
-    try:
-        yield session
-    finally:
-        session.kill()
 
 
 def test_demo_in_tmux_16_colours_keys_editor_and_quit(tmux, tmp_path: Path):

@@ -33,7 +33,10 @@ def test_a_key_that_names_no_binding_is_reported_with_a_suggestion(monkeypatch, 
 def test_a_key_that_clashes_on_the_same_screen_is_reported(monkeypatch, capsys):
     assert _start(monkeypatch, 'reply = "c"\n') == 2
     err = capsys.readouterr().err
-    assert f"{config_path()}, line 4: in [keys], 'reply' = \"c\" clashes with 'compose'" in err
+    assert (
+        f"{config_path()}, line 4: in [keys], 'reply' = \"c\" clashes: that is also the key "
+        "of 'compose' (in the main screen)." in err
+    )
 
 
 def test_a_key_that_clashes_with_an_app_wide_binding_is_reported() -> None:
@@ -53,6 +56,17 @@ def test_a_key_that_clashes_with_an_app_wide_binding_is_reported() -> None:
 )
 def test_good_keymaps_have_no_problems(keys) -> None:
     assert keymap_problems(keys) == []
+
+
+def test_a_key_that_clashes_with_a_widget_of_the_screen_is_reported() -> None:
+    # The message list and the folder tree take j when focused: reply would be unreachable.
+    [problem] = keymap_problems({"reply": "j"})
+    assert problem.sentence == (
+        "'reply' = \"j\" clashes: that is also the key of 'folders.down' (in the folder "
+        "tree) and 'list.down' (in the message list)."
+    )
+    [problem] = keymap_problems({"list.down": "r"})
+    assert "'reply' (in the main screen)" in problem.sentence
 
 
 def test_the_same_key_on_different_screens_is_no_clash() -> None:

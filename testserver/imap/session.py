@@ -315,6 +315,11 @@ class Session:
                     raise Drop()
                 if fault.kind == "bye":
                     raise Bye(fault.message or "Server shutting down.")
+                if fault.kind == "garbage" and (
+                    fault.match is None or (self.sel is not None and self.sel.name == fault.match)
+                ):
+                    await self.send(fault.data)  # instead of an answer; the session goes on
+                    return
             self.busy = True
             result = await self.dispatch(tag, command, args)
             if result is None:
@@ -515,6 +520,9 @@ class Session:
             raise BadCommand("TLS is already active.")
         if faultlib.find(self.faults, "no_starttls"):
             raise BadCommand("Unknown command.")
+        bad = faultlib.find(self.faults, "starttls_bad")
+        if bad is not None:
+            raise BadCommand(bad.message or "STARTTLS is not available now.")
         inject = faultlib.find(self.faults, "inject_before_starttls")
         if inject is not None:
             self.out.append(inject.data)

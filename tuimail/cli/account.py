@@ -59,7 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument(
         "--yes",
         action="store_true",
-        help="accept the detected servers even when they need confirmation",
+        help="accept the detected servers even when they need confirmation (and an "
+        "unencrypted server you named) without asking",
     )
     add_detect_options(add)
     add.set_defaults(func=run_add)
@@ -111,16 +112,21 @@ def ask_password(prompt: str) -> str | None:
     return line.rstrip("\r\n") or None
 
 
-def _confirm(reasons: list[str], yes: bool, deferred: bool) -> bool:
+def _confirm(
+    reasons: list[str],
+    yes: bool,
+    deferred: bool,
+    what: str = "These detected settings",
+    other: str = "give the servers with --incoming/--outgoing",
+) -> bool:
     """The user's yes to servers that need it: --yes, or a question on a terminal."""
     if yes:
         return True
     if sys.stdin is None or not sys.stdin.isatty():
         print(
-            "These detected settings need your confirmation"
+            f"{what} need your confirmation"
             + (" (your password was not sent to them)" if deferred else "")
-            + "; run again with --yes to accept them, or give the servers with "
-            "--incoming/--outgoing.",
+            + f"; run again with --yes to accept them, or {other}.",
             file=sys.stderr,
         )
         return False
@@ -225,6 +231,13 @@ def run_add(args: argparse.Namespace) -> int:
             ca_file=args.ca_file,
             display_name=args.display_name,
         )
+        plain = "plain" in (args.security, args.outgoing_security)
+        if (
+            password is not None
+            and plain
+            and not _confirm([], args.yes, True, "Unencrypted servers")
+        ):
+            return _err("not confirmed; nothing was sent or saved.", EXIT_FAILURE)
         if password is not None:
             try:
                 resolver = Resolver(options.nameserver, options.timeout)

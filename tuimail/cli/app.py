@@ -58,6 +58,9 @@ def _run_demo() -> int:
             os.makedirs(path, mode=0o700)
             os.environ[var] = path
         os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+        from tuimail.core.logs import setup
+
+        setup(console=False)  # the demo's log goes to its throwaway state directory too
         from tuimail.core.service import MailService
         from tuimail.ui.app import TuimailApp
         from tuimail.ui.demo import Demo

@@ -110,11 +110,17 @@ def print_summary(result: Detection, out=None) -> None:
             print(f"{role}: none found", file=out)
             continue
         c = chosen.candidate
+        found_by = "from the ISP database" if c.source == "ispdb" else f"found by {c.source}"
+        unverified = "" if chosen.verified else "; not verified by a probe"
         print(
             f"{role}: {c.protocol.upper()} {sanitize(c.host)} port {c.port}, "
-            f"{SECURITY_TEXT[c.security]} (found by {c.source})",
+            f"{SECURITY_TEXT[c.security]} ({found_by}{unverified})",
             file=out,
         )
+    if result.oauth2:
+        how = "requires" if result.oauth2["required"] else "offers"
+        who = sanitize(result.oauth2["provider"] or "This provider")
+        print(f'Sign-in: {who} {how} OAuth 2.0 (auth = "oauth2").', file=out)
     for warning in result.warnings:
         print(f"Warning: {sanitize(warning)}", file=out)
     if result.confirm:

@@ -13,3 +13,7 @@ EPILOG = """exit status:
   2    a usage or configuration error (bad arguments, unknown account or folder,
        invalid configuration, no password available)
   130  interrupted (Ctrl-C)"""
+SHORT_EPILOG = (
+    "exit status: 0 success, 1 a mail or server failure, 2 a usage or configuration error, "
+    "130 interrupted (see tuimail --help)"
+)

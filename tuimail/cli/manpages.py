@@ -1,6 +1,6 @@
 """The manual pages in docs/: tuimail(1) from the argparse parser (argparse-manpage),
-tuimail-config(5) from docs/config.md. `python scripts/make_manpages.py` writes both; a
-test checks that the committed pages are what these functions produce."""
+tuimail-config(5) from docs/config.md. `python scripts/make_manpages.py` writes both; tests
+check that the committed pages name every command, option and key."""
 
 from __future__ import annotations
 
@@ -11,6 +11,20 @@ from pathlib import Path
 from tuimail.cli.exits import EPILOG
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+EXAMPLES = r"""
+.TP
+.B tuimail account add work \-\-email alice@example.org \-\-detect
+find the servers, check the login, save the account
+.TP
+.B tuimail sync && tuimail list \-\-json | jq \-r '.[].subject'
+fetch new mail, then print the subjects of the newest messages
+.TP
+.B git send\-email \-\-sendmail\-cmd='tuimail send' 0001\-fix.patch
+send a patch through tuimail's outbox
+.TP
+.B tuimail completions bash > ~/.local/share/bash\-completion/completions/tuimail
+install the bash completion
+"""
 SEE_ALSO = r"""
 .BR tuimail\-config (5),
 .BR git\-send\-email (1),
@@ -51,6 +65,8 @@ colour in the output of
 .TP
 .B EDITOR, VISUAL
 the editor the composer opens
+[EXAMPLES]
+{EXAMPLES.strip()}
 [SEE ALSO]
 {SEE_ALSO.strip()}
 """

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
+from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
+from tuimail.core.sanitize import sanitize
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -43,9 +46,13 @@ def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
     report = build_report(raw, own_domains=own_domains(account))
     if args.check_dkim:
         from tuimail.core.connect import account_timeout
-        from tuimail.core.discovery.resolver import Resolver
+        from tuimail.core.discovery.resolver import NameserverError, Resolver
 
-        resolver = Resolver(args.nameserver, account_timeout(account))
+        try:
+            resolver = Resolver(args.nameserver, account_timeout(account))
+        except NameserverError as exc:  # its text is our own sentence, naming the value
+            print(f"tuimail: {sanitize(str(exc))}", file=sys.stderr)
+            return EXIT_USAGE
         report.dkim_checks = check_dkim(raw, report, resolver)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))

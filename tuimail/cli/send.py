@@ -73,6 +73,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     send.add_argument(
         "-b", dest="mode", default="m", choices=["m"], help="sendmail mode: only -bm (deliver)"
     )
+    for flag, what in (
+        ("-B", "body type (-B8BITMIME, as cron passes)"),
+        ("-N", "DSN notify (-N success,failure, as mutt passes)"),
+        ("-R", "DSN return (-R hdrs)"),
+        ("-V", "DSN envelope id"),
+    ):
+        send.add_argument(
+            flag,
+            dest=f"ignored_{flag[1]}",
+            metavar="X",
+            help=f"sendmail's {what}: accepted and ignored",
+        )
+    send.add_argument(
+        "-v", dest="sendmail_verbose", action="store_true", help="accepted (see --verbose)"
+    )
     send.add_argument(
         "--file", dest="message_file", metavar="FILE", help="read the message from FILE"
     )

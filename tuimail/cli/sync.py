@@ -37,7 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("read", help="show one message (fetched and cached if needed)")
-    p.add_argument("uid", type=int, help="the message's UID (see `tuimail list`)")
+    p.add_argument(
+        "uid",
+        type=int,
+        help="the message's number as `tuimail list` shows it (its UID for IMAP)",
+    )
     p.add_argument("--account", help="account name (default: the first)")
     p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
     p.add_argument("--raw", action="store_true", help="the message source")
@@ -277,7 +281,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         if len(subject) > SUBJECT_CELLS:  # one line per message, however long the header
             subject = set_cell_size(subject, SUBJECT_CELLS - 3) + "..."
         note = f"  [{_safe(r.note)}]" if r.note else ""
-        print(f"{r.uid or '-':>7} {mark} {_date(r.date)}  {sender}  {subject}{note}")
+        number = r.uid or r.id  # the UID; for POP3 (no UID) the store's number
+        print(f"{number:>7} {mark} {_date(r.date)}  {sender}  {subject}{note}")
     return 0
 
 
@@ -286,17 +291,27 @@ def cmd_read(args: argparse.Namespace) -> int:
     from tuimail.core.imap.sync import SyncEngine
     from tuimail.core.store import Store
 
-    account = _accounts(args.account)[0]
+    account = _accounts(args.account, imap_only=False)[0]
     store = Store()
-    folder_id = store.folder_id(account.name, args.folder)
-    row = store.message_by_uid(folder_id, args.uid) if folder_id is not None else None
+    folder = store.folder((account.name, args.folder), counts=False)
+    row = None
+    if folder is not None and folder.local:
+        # POP3 mail (and local folders) has no UID: the number is the one `list` shows.
+        row = store.message(args.uid)
+        if row is not None and row.folder_id != folder.id:
+            row = None
+    elif folder is not None:
+        row = store.message_by_uid(folder.id, args.uid)
     if row is None:
+        what = "number" if folder is not None and folder.local else "UID"
         return _fail(
-            f"no message with UID {args.uid} in {account.name}/{args.folder} in the store; "
-            "run `tuimail sync` first",
+            f"no message with {what} {args.uid} in {account.name}/{args.folder} in the "
+            "store; run `tuimail sync` first",
             EXIT_USAGE,
         )
     raw = store.body(row.id)
+    if raw is None and (folder.local or account.protocol != "imap"):
+        return _fail(f"the text of message {args.uid} is not in the store")
     if raw is None:
         engine = SyncEngine(store, account, _connector(account))
         try:
@@ -319,6 +334,8 @@ def cmd_read(args: argparse.Namespace) -> int:
         dump(message_row(row) | _rendered_json(raw))
         return 0
     print(_render(raw))
+    if row.note:
+        print(f"\nNote: {_safe(row.note)}")
     return 0
 
 

@@ -52,7 +52,14 @@ class Account:
     save_sent_copy: bool = True  # APPEND to Sent after submission
     download_bodies: bool = False  # fetch all bodies for offline use
     signature: str | None = None
-    sent_retention_days: int = 30  # delivered outbox entries (sent/) kept this long; 0 = for ever
+    sent_retention_days: int = 30
+    auth: Literal["password", "oauth2"] = "password"
+    # the [accounts.NAME] oauth2 table as written (provider, client_id, endpoints, scopes)
+    oauth2: dict | None = None
+    oauth2_token_command: str | None = None  # prints an access token (instead of sign-in)
+    oauth2_token_store: Literal["keyring", "file"] = (
+        "keyring"  # delivered outbox entries (sent/) kept this long; 0 = for ever
+    )
     extra: dict = field(default_factory=dict)  # aliases, timeout, dkim_selector (config.py)
 
     @property

@@ -109,7 +109,12 @@ def parse_raw(raw: bytes | Message) -> EmailMessage:
         return raw
     if isinstance(raw, Message):
         raw = raw.as_bytes()
-    return BytesParser(policy=policy.default).parsebytes(raw)
+    try:
+        return BytesParser(policy=policy.default).parsebytes(raw)
+    except RecursionError:
+        # MIME nested deeper than the stdlib parser follows (it recurses per level): the
+        # headers, and the body kept as one text, rather than a traceback.
+        return BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
 
 
 def _raw_values(msg: Message, name: str) -> list[str]:

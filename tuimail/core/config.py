@@ -70,11 +70,30 @@ ACCOUNT_KEYS: dict[str, Any] = {
     "download_bodies": bool,
     "signature": str,
     "sent_retention_days": int,
+    "auth": str,
+    "oauth2": dict,
+    "oauth2_token_command": str,
+    "oauth2_token_store": str,
     # Not Account fields: kept in Account.extra for the code that reads them.
     "aliases": list,
     "timeout": NUMBER,
     "dkim_selector": str,
 }
+# The `oauth2 = { ... }` table of an account: a provider from the shipped database by
+# name, or explicit endpoints (which override the provider's).
+OAUTH2_KEYS: dict[str, Any] = {
+    "provider": str,
+    "client_id": str,
+    "client_secret": str,
+    "issuer": str,
+    "authorization_endpoint": str,
+    "token_endpoint": str,
+    "device_authorization_endpoint": str,
+    "introspection_endpoint": str,
+    "scopes": list,
+}
+AUTHS = ("password", "oauth2")
+TOKEN_STORES = ("keyring", "file")
 SERVER_KEYS: dict[str, Any] = {
     "host": str,
     "port": int,
@@ -88,7 +107,7 @@ _ACCOUNT_FIELDS = {f.name for f in fields(Account)}
 _SIMPLE_FIELDS: dict[str, Any] = {
     key: typ
     for key, typ in ACCOUNT_KEYS.items()
-    if key in _ACCOUNT_FIELDS and key not in ("email", "name", "incoming", "outgoing")
+    if key in _ACCOUNT_FIELDS and key not in ("email", "name", "incoming", "outgoing", "oauth2")
 }
 _EXTRA_KEYS = {k for k in ACCOUNT_KEYS if k not in _ACCOUNT_FIELDS and k != "name"}
 _KNOWN_KEYS = set(ACCOUNT_KEYS)
@@ -302,6 +321,15 @@ def account_from_dict(
     for key in ("delete_after_days", "sent_retention_days"):
         if key in values and values[key] < 0:
             raise ConfigError(f"{where(key)}, '{key}' cannot be negative.")
+    for key in ("poll_interval", "idle_renew_seconds"):
+        if key in values and values[key] < 1:
+            raise ConfigError(f"{where(key)}, '{key}' must be at least 1 (seconds).")
+    timeout = table.get("timeout")
+    if timeout is not None and not 0 < timeout <= 3600:
+        raise ConfigError(
+            f"{where('timeout')}, 'timeout' must be more than 0 and at most 3600 (seconds)."
+        )
+    oauth2 = _oauth2(table, values, where, path, lines, section)
     display_name = table.get("name")
     incoming = _server(table.get("incoming"), "incoming", protocol, where, path, lines, section)
     outgoing = _server(table.get("outgoing"), "outgoing", "smtp", where, path, lines, section)
@@ -312,9 +340,91 @@ def account_from_dict(
         incoming=incoming,
         outgoing=outgoing,
         display_name=display_name,
+        oauth2=oauth2,
         extra=extra,
         **values,
     )
+
+
+def _oauth2(
+    table: dict,
+    values: dict[str, Any],
+    where: Any,
+    path: Path | str,
+    lines: _Lines | None,
+    section: tuple[str, ...],
+) -> dict[str, Any] | None:
+    """Check auth, oauth2, oauth2_token_command and oauth2_token_store together; the
+    oauth2 table as given (endpoints are resolved by tuimail.core.oauth2.tokens)."""
+    auth = values.get("auth", "password")
+    if auth not in AUTHS:
+        raise ConfigError(
+            f'{where("auth")}, \'auth\' must be "password" or "oauth2", not {auth!r}.'
+        )
+    store = values.get("oauth2_token_store", "keyring")
+    if store not in TOKEN_STORES:
+        raise ConfigError(
+            f"{where('oauth2_token_store')}, 'oauth2_token_store' must be \"keyring\" or "
+            f'"file", not {store!r}.'
+        )
+    value = table.get("oauth2")
+    oauth_keys = [k for k in ("oauth2", "oauth2_token_command") if k in table]
+    if auth != "oauth2":
+        if oauth_keys:
+            raise ConfigError(
+                f"{where(oauth_keys[0])}, '{oauth_keys[0]}' is only used with "
+                'auth = "oauth2" (add that line, or remove this one).'
+            )
+        return None
+    if "password_command" in table:
+        raise ConfigError(
+            f"{where('password_command')}, 'password_command' is not used with "
+            'auth = "oauth2" (for a command that prints a token, use oauth2_token_command).'
+        )
+    if value is None:
+        if "oauth2_token_command" in table:
+            return None
+        raise ConfigError(
+            f"{where('auth')}, auth = \"oauth2\" needs an 'oauth2' table, like "
+            'oauth2 = { provider = "microsoft", client_id = "..." } (or oauth2_token_command).'
+        )
+    for sub, sub_value in value.items():
+        line = lines.find(section, sub, inside="oauth2") if lines else None
+        if sub not in OAUTH2_KEYS:
+            guess = difflib.get_close_matches(sub, list(OAUTH2_KEYS), n=1, cutoff=0.6)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            raise ConfigError(
+                f"{_at(path, line)}: in [accounts.{section[1]}], 'oauth2' has an unknown key "
+                f"'{sub}'{hint}; docs/config.md lists its keys."
+            )
+        problem = _type_problem(sub_value, OAUTH2_KEYS[sub])
+        if problem:
+            raise ConfigError(
+                f"{_at(path, line)}: in [accounts.{section[1]}], 'oauth2.{sub}' must be {problem}."
+            )
+        if sub.endswith("_endpoint") and not sub_value.startswith("https://"):
+            raise ConfigError(
+                f"{_at(path, line)}: in [accounts.{section[1]}], 'oauth2.{sub}' must be an "
+                "https:// address."
+            )
+    if not value.get("client_id"):
+        raise ConfigError(
+            f"{where('oauth2')}, 'oauth2' needs a client_id (register one with the provider: "
+            "docs/config.md says how)."
+        )
+    provider = value.get("provider")
+    if provider is not None:
+        from tuimail.core.discovery import ispdb
+
+        if ispdb.provider(provider) is None:
+            raise ConfigError(
+                f"{where('oauth2')}, 'oauth2.provider' {provider!r} is not a provider tuimail "
+                'knows (known: "google", "microsoft", "yahoo", "aol", "yandex", "mailru"); '
+                "give token_endpoint and the other endpoints instead."
+            )
+    elif not value.get("token_endpoint"):
+        raise ConfigError(f"{where('oauth2')}, 'oauth2' needs a provider or a token_endpoint.")
+    return dict(value)
 
 
 def _server(
@@ -373,13 +483,20 @@ def account_to_items(account: Account) -> dict[str, Any]:
     for key in ("username", "password_command", "ca_file"):
         if getattr(account, key):
             items[key] = getattr(account, key)
+    if account.auth != "password":
+        items["auth"] = account.auth
+    if account.oauth2:
+        table = tomlkit.inline_table()
+        for key, value in account.oauth2.items():
+            table[key] = value
+        items["oauth2"] = table
     items["incoming"] = _server_table(account.incoming)
     items["outgoing"] = _server_table(account.outgoing)
     if account.protocol == "pop3":
         items["leave_on_server"] = account.leave_on_server
         items["delete_after_days"] = account.delete_after_days
     for key in _SIMPLE_FIELDS:
-        if key in items or key in ("protocol", "leave_on_server", "delete_after_days"):
+        if key in items or key in ("protocol", "leave_on_server", "delete_after_days", "auth"):
             continue
         value = getattr(account, key)
         if value != defaults.get(key):

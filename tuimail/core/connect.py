@@ -10,10 +10,13 @@ Every protocol layer connects through here, so the rules hold everywhere:
 - `security="plain"`: only because the user wrote it.
 - A pinned certificate (ServerSettings.pinned_sha256) is checked right after the
   handshake, before anything is sent.
-- Hostile servers are bounded: IMAP literals (MAX_LITERAL) and everything read for one
-  IMAP or POP3 command (MAX_RESPONSE); a line or literal that trickles in slower than the
-  timeout plus MIN_RATE allow times out (_PacedIO). `account_timeout(account)` is the
-  account's `timeout = N` setting.
+- Hostile servers are bounded: IMAP literals (MAX_LITERAL), lines (imaplib._MAXLINE) and
+  everything read for one IMAP or POP3 command (MAX_RESPONSE), each raised as
+  ProtocolViolation (the caller drops the connection, nothing more is sent on it); every
+  answer has an absolute deadline from the moment its command was sent (_DeadlineIO,
+  ReadTimedOut), however slowly the bytes trickle in; `bulk(client, n)` extends it for an
+  answer known to carry n bytes (capped). `account_timeout(account)` is the account's
+  `timeout = N` setting.
 
 `address` (optional everywhere) is the IP to connect to, when the caller resolved the
 host itself (discovery with `--nameserver`); the host name is still used for SNI and
@@ -28,12 +31,21 @@ import poplib
 import socket
 import ssl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.imapclient import SocketTimeout
 
 from tuimail.core.account import ServerSettings
+from tuimail.core.errors import (
+    ConnectionLost,
+    MailError,
+    ProtocolViolation,
+    ServerBusy,
+    TimedOut,
+)
 from tuimail.core.tls import mail_context
 
 # poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
@@ -136,49 +148,79 @@ MAX_LITERAL = 256 << 20
 MAX_RESPONSE = 1 << 30
 
 
-MIN_RATE = 1024  # bytes per second a server must keep up within one line or literal
+# Bulk answers (a whole message body) may take longer than one timeout: the caller says how
+# many bytes it expects (from the store, never from the answer) and gets this rate, capped.
+BULK_RATE = 32 << 10  # bytes per second
+BULK_CAP = 10  # at most this many timeouts more
 
 
-class _PacedIO(socket.SocketIO):
-    """A socket reader that gives up when one line (or literal chunk) arrives slower than
-    the socket timeout plus MIN_RATE allow. A server that trickles a byte every few
-    seconds never trips a plain socket timeout, so the client would wait forever."""
+class ReadTimedOut(TimedOut, TimeoutError):
+    """No complete answer before the response's absolute deadline (a TimeoutError too, so
+    code that handles socket timeouts handles it)."""
 
-    started: float | None = None
-    received = 0
 
-    def start(self) -> None:
-        self.started = time.monotonic()
-        self.received = 0
+class _DeadlineIO(socket.SocketIO):
+    """A socket reader with an absolute deadline per response (`arm`, at each command
+    sent): however slowly the bytes trickle in, the answer ends by then. A server that
+    sends a byte every few seconds never trips a plain socket timeout."""
+
+    deadline: float | None = None
+
+    def arm(self, seconds: float | None) -> None:
+        self.deadline = None if seconds is None else time.monotonic() + seconds
 
     def readinto(self, b: Any) -> int | None:
         sock = self._sock
         timeout = sock.gettimeout()
-        if self.started is None or not timeout:  # blocking forever, or non-blocking (IDLE)
+        if self.deadline is None or not timeout:  # blocking forever, or non-blocking (IDLE)
             return super().readinto(b)
-        remaining = self.started + timeout + self.received / MIN_RATE - time.monotonic()
+        remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise TimeoutError("timed out: the mail server sends too slowly")
+            raise ReadTimedOut("the mail server did not answer in time")
         sock.settimeout(min(timeout, remaining))
         try:
-            count = super().readinto(b)
+            return super().readinto(b)
+        except TimeoutError as exc:
+            raise ReadTimedOut("the mail server did not answer in time") from exc
         finally:
             sock.settimeout(timeout)
-        self.received += count or 0
-        return count
 
 
-def paced_reader(sock: socket.socket) -> io.BufferedReader:
-    """What `sock.makefile("rb")` returns, paced (see _PacedIO)."""
-    raw = _PacedIO(sock, "rb")
+def deadline_reader(sock: socket.socket) -> io.BufferedReader:
+    """What `sock.makefile("rb")` returns, with a response deadline (see _DeadlineIO)."""
+    raw = _DeadlineIO(sock, "rb")
     sock._io_refs += 1  # type: ignore[attr-defined]  # as makefile() does
     return io.BufferedReader(raw, io.DEFAULT_BUFFER_SIZE)
 
 
-def _start_pacing(file: Any) -> None:
+def arm_deadline(file: Any, sock: socket.socket | None, expected_bytes: int = 0) -> None:
+    """Start the deadline of the next response: the socket timeout from now, plus time
+    for `expected_bytes` at BULK_RATE (at most BULK_CAP timeouts more)."""
     raw = getattr(file, "raw", None)
-    if isinstance(raw, _PacedIO):
-        raw.start()
+    if not isinstance(raw, _DeadlineIO) or sock is None:
+        return
+    try:
+        timeout = sock.gettimeout()
+    except OSError:
+        return
+    if not timeout:
+        raw.arm(None)
+        return
+    raw.arm(timeout + min(max(expected_bytes, 0) / BULK_RATE, BULK_CAP * timeout))
+
+
+class ImapProtocolViolation(ProtocolViolation, imaplib.IMAP4.abort):
+    """An IMAP server broke the protocol. Also an imaplib abort, so code written for
+    imaplib's errors still catches it; typed code sees ProtocolViolation."""
+
+
+class ImapGreetingRefused(ServerBusy, imaplib.IMAP4.error):
+    """The server's greeting was BYE (or NO): it does not take this connection now."""
+
+
+class _Closed(ConnectionLost, imaplib.IMAP4.abort):
+    """The server closed the connection (at a line's end or in its middle). The text keeps
+    "EOF": imapclient's idle_check looks for it."""
 
 
 class _IMAP4(imaplib.IMAP4):
@@ -208,19 +250,97 @@ class _IMAP4(imaplib.IMAP4):
             return _wrap(sock, self.host, self._context, self._pin)
         return sock
 
+    expected_bytes = 0  # what the next answer may carry (see arm_deadline), set by bulk()
+
     def open(self, host: str = "", port: int = imaplib.IMAP4_PORT, timeout: float | None = None):
         self.host = host
         self.port = port
         self.sock = self._create_socket(timeout)
-        self.file = paced_reader(self.sock)
+        self.file = deadline_reader(self.sock)
+        arm_deadline(self.file, self.sock)  # the greeting
+
+    def send(self, data: bytes) -> None:
+        """Every command (and continuation, and IDLE's DONE) starts its answer's deadline."""
+        arm_deadline(self.file, self.sock, self.expected_bytes)
+        super().send(data)
 
     def _command(self, name: str, *args: Any) -> Any:
         self._received = 0
         return super()._command(name, *args)
 
+    def _connect(self) -> None:
+        """imaplib's greeting and CAPABILITY, failures typed: BYE or NO as the greeting is
+        ImapGreetingRefused; a greeting or capability list that is not IMAP4rev1 is a
+        ProtocolViolation."""
+        try:
+            super()._connect()
+        except MailError:
+            raise
+        except imaplib.IMAP4.abort as exc:
+            if isinstance(exc.__context__, MailError):
+                raise exc.__context__ from None
+            raise
+        except imaplib.IMAP4.error:
+            welcome = _text(getattr(self, "welcome", b"") or b"")
+            if "BYE" in self.untagged_responses or "NO" in self.untagged_responses:
+                raise ImapGreetingRefused(
+                    "the mail server refused the connection in its greeting",
+                    protocol="imap",
+                    code="BYE" if "BYE" in self.untagged_responses else "NO",
+                    server_text=welcome,
+                ) from None
+            raise ImapProtocolViolation(
+                "the mail server's greeting is not that of an IMAP4rev1 server",
+                protocol="imap",
+                server_text=welcome,
+            ) from None
+
+    def _command_complete(self, name: str, tag: Any) -> Any:
+        """imaplib's; a typed error raised while reading the answer stays typed (imaplib
+        re-raises every abort as a plain abort with the command's name in front)."""
+        try:
+            return super()._command_complete(name, tag)
+        except imaplib.IMAP4.error as exc:
+            if isinstance(exc.__context__, MailError) and not isinstance(exc, MailError):
+                raise exc.__context__ from None
+            raise
+
+    def _get_response(self) -> Any:
+        """imaplib's, with a line that is not IMAP (garbage, a tag we never sent) raised as
+        ProtocolViolation: the connection is not used again."""
+        try:
+            return super()._get_response()
+        except (_Closed, ProtocolViolation):
+            raise
+        except imaplib.IMAP4.abort:
+            raise ImapProtocolViolation(
+                "the mail server sent something that is not IMAP; the connection was closed",
+                protocol="imap",
+                server_text=_text(self._last_line[:200]),
+            ) from None
+
+    _last_line = b""  # the last line read (what a ProtocolViolation quotes)
+
+    def _get_line(self) -> bytes:
+        line = self.readline()
+        self._last_line = line.rstrip(b"\r\n")
+        if not line:
+            raise _Closed("the mail server closed the connection (EOF)", protocol="imap")
+        if not line.endswith(b"\r\n"):
+            raise _Closed(
+                "the mail server closed the connection in the middle of a line (EOF)",
+                protocol="imap",
+            )
+        return line[:-2]
+
     def readline(self) -> bytes:
-        _start_pacing(self.file)
-        line = super().readline()
+        line = self.file.readline(imaplib._MAXLINE + 1)
+        if len(line) > imaplib._MAXLINE:
+            raise ImapProtocolViolation(
+                f"the mail server sent a line longer than {imaplib._MAXLINE:,} bytes (not "
+                "IMAP); the connection was closed",
+                protocol="imap",
+            )
         self._count(len(line))
         return line
 
@@ -228,13 +348,13 @@ class _IMAP4(imaplib.IMAP4):
         """A literal, refused before reading if announced too big, and read in chunks
         (BufferedReader.read(n) would reserve n bytes at once)."""
         if size > MAX_LITERAL:
-            raise self.abort(
+            raise ImapProtocolViolation(
                 f"the mail server announced an item of {size:,} bytes, more than tuimail "
-                f"accepts ({MAX_LITERAL >> 20} MB); the connection was closed"
+                f"accepts ({MAX_LITERAL >> 20} MB); the connection was closed",
+                protocol="imap",
             )
         chunks, left = [], size
         while left > 0:
-            _start_pacing(self.file)
             chunk = self.file.read(min(left, 1 << 20))
             if not chunk:
                 break
@@ -246,10 +366,26 @@ class _IMAP4(imaplib.IMAP4):
     def _count(self, size: int) -> None:
         self._received += size
         if self._received > MAX_RESPONSE:
-            raise self.abort(
+            raise ImapProtocolViolation(
                 f"the mail server sent more than {MAX_RESPONSE >> 20} MB in answer to one "
-                "command; the connection was closed"
+                "command; the connection was closed",
+                protocol="imap",
             )
+
+
+@contextmanager
+def bulk(client: Any, expected_bytes: int) -> Iterator[None]:
+    """Within this block, each answer on `client` (an IMAPClient from open_imap) may take
+    the time `expected_bytes` need at BULK_RATE on top of the timeout (still absolute)."""
+    imap = getattr(client, "_imap", None)
+    if not isinstance(imap, _IMAP4):
+        yield
+        return
+    imap.expected_bytes = max(0, int(expected_bytes))
+    try:
+        yield
+    finally:
+        imap.expected_bytes = 0
 
 
 class TuimailIMAPClient(IMAPClient):
@@ -304,7 +440,16 @@ class TuimailIMAPClient(IMAPClient):
                 f"{self.host} port {self.port} does not offer STARTTLS, so the connection "
                 "cannot be encrypted; nothing was sent"
             )
-        typ, data = imap._simple_command("STARTTLS")
+        try:
+            typ, data = imap._simple_command("STARTTLS")
+        except imaplib.IMAP4.abort:
+            raise
+        except imaplib.IMAP4.error as exc:  # BAD: imaplib raises instead of returning it
+            from tuimail.core.imap.errors import exception_text
+
+            raise TLSRequiredError(
+                f"{self.host} refused STARTTLS ({exception_text(exc)})"
+            ) from None
         if typ != "OK":
             raise TLSRequiredError(f"{self.host} refused STARTTLS ({_text(data)})")
         ensure_nothing_pending(imap.file, imap.sock)
@@ -315,7 +460,7 @@ class TuimailIMAPClient(IMAPClient):
         except (ssl.SSLError, OSError) as exc:
             raise _as_tls_error(exc, self.host, self.port) from exc
         imap.sock = tls
-        imap.file = paced_reader(tls)
+        imap.file = deadline_reader(tls)
         imap.untagged_responses.clear()  # nothing received before TLS survives
         imap.capabilities = ()
         self._starttls_done = True
@@ -349,6 +494,14 @@ def open_imap(
 # -- POP3 ------------------------------------------------------------------------------
 
 
+class Pop3GreetingRefused(ServerBusy, poplib.error_proto):
+    """The POP3 greeting was -ERR: the server does not take this connection now."""
+
+
+class Pop3ProtocolViolation(ProtocolViolation, poplib.error_proto):
+    """A POP3 server broke the protocol (a greeting that is neither +OK nor -ERR...)."""
+
+
 class _POP3(poplib.POP3):
     def __init__(
         self,
@@ -362,7 +515,26 @@ class _POP3(poplib.POP3):
         self._address = address
         self._context = context
         self._pin = pin
-        super().__init__(host, port, timeout=timeout)
+        try:
+            super().__init__(host, port, timeout=timeout)
+        except poplib.error_proto as exc:  # -ERR as the greeting: poplib leaves it open
+            _close_quietly(getattr(self, "sock", None))
+            from tuimail.core.pop3_errors import greeting_words
+
+            refused, words = greeting_words(exc)
+            if refused:
+                raise Pop3GreetingRefused(
+                    "the mail server refused the connection in its greeting",
+                    protocol="pop3",
+                    code="-ERR",
+                    server_text=words,
+                ) from None
+            raise Pop3ProtocolViolation(
+                "the mail server's greeting is not POP3", protocol="pop3", server_text=words
+            ) from None
+        except BaseException:
+            _close_quietly(getattr(self, "sock", None))
+            raise
 
     def _create_socket(self, timeout: float) -> socket.socket:
         sock = _tcp(self.host, self.port, timeout, self._address)
@@ -372,19 +544,26 @@ class _POP3(poplib.POP3):
 
     _received = 0
 
+    expected_bytes = 0  # what the next answer may carry (see arm_deadline)
+
     def _putcmd(self, line: str) -> None:
         self._received = 0
+        self._reader()
+        arm_deadline(self.file, self.sock, self.expected_bytes)
         super()._putcmd(line)
 
-    def _getline(self) -> tuple[bytes, int]:
-        """poplib's, paced (see _PacedIO), and with everything read for one command
-        bounded (MAX_RESPONSE): a multi-line answer that never ends would otherwise fill
-        the memory."""
-        if not isinstance(getattr(self.file, "raw", None), _PacedIO):
+    def _reader(self) -> None:
+        if not isinstance(getattr(self.file, "raw", None), _DeadlineIO):
             # The first read (the greeting): poplib's own reader has read nothing yet.
             self.file.close()
-            self.file = paced_reader(self.sock)
-        _start_pacing(self.file)
+            self.file = deadline_reader(self.sock)
+            arm_deadline(self.file, self.sock)
+
+    def _getline(self) -> tuple[bytes, int]:
+        """poplib's, with the response deadline (see _DeadlineIO), and with everything
+        read for one command bounded (MAX_RESPONSE): a multi-line answer that never ends
+        would otherwise fill the memory."""
+        self._reader()
         line, octets = super()._getline()
         self._received += octets
         if self._received > MAX_RESPONSE:
@@ -414,7 +593,7 @@ class _POP3(poplib.POP3):
             self.sock = starttls_handshake(self.sock, self.host, context, pin)
         except (ssl.SSLError, OSError) as exc:
             raise _as_tls_error(exc, self.host, self.port) from exc
-        self.file = paced_reader(self.sock)
+        self.file = deadline_reader(self.sock)
         self._tls_established = True
 
 

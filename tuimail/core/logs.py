@@ -37,17 +37,26 @@ _CREDENTIAL_LINE = re.compile(r"(?i)(\b(?:LOGIN|AUTHENTICATE|AUTH|PASS|APOP)\b)[
 _LITERAL = re.compile(r"(\{\d+\+?\})(?:\\r\\n|\r\n).*", re.S)
 
 
+_BODY_ITEM = re.compile(r"(?i)\b(BODY\[[^\]]*\](?:<\d+>)?|RFC822|RFC822\.TEXT)[ \t]+[^)\s].*", re.S)
+
+
 def _without_literal(message: str) -> str:
     """imapclient logs the first bytes of a literal (an APPENDed message, 8-bit search
-    text): keep the command and the size, never the content."""
+    text): keep the command and the size, never the content. A server line carrying a
+    body as a quoted string instead of a literal is cut after the item's name."""
     if "(literal)" in message:
         return "(literal not logged: message content)"
-    return _LITERAL.sub(r"\1 (literal not logged)", message)
+    message = _LITERAL.sub(r"\1 (literal not logged)", message)
+    return _BODY_ITEM.sub(r"\1 (content not logged)", message)
+
+
+REDACTED = "\u2022\u2022\u2022"  # "•••": no password can be built from it plus text
 
 
 def remember_secret(value: str) -> None:
-    """From now on `value` is written as *** in every log record (empty values ignored)."""
-    if value and len(value) >= 3:
+    """From now on `value` is written as ••• in every log record (values shorter than
+    three characters are ignored: they would blank out ordinary words)."""
+    if value and len(value) >= 3 and set(value) != {"\u2022"}:
         with _secrets_lock:
             _secrets.add(value)
 
@@ -56,9 +65,12 @@ def redact(text: str) -> str:
     """`text` with credentials removed: known secrets, and what follows LOGIN/AUTH/PASS."""
     with _secrets_lock:
         secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, "***")
+    for _ in range(len(secrets) + 1):  # a replacement can complete another occurrence
+        found = [secret for secret in secrets if secret in text]
+        if not found:
+            break
+        for secret in found:
+            text = text.replace(secret, REDACTED)
     return _CREDENTIAL_LINE.sub(r"\1 [redacted]", text)
 
 

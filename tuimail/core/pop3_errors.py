@@ -174,6 +174,14 @@ def _proto(exc: poplib.error_proto, host: str | None, login: bool) -> Pop3Error:
     return error
 
 
+def greeting_words(exc: poplib.error_proto) -> tuple[bool, str]:
+    """A failed POP3 greeting as (refused, the server's words): "-ERR ..." is the server
+    refusing the connection; anything else is not POP3 at all."""
+    arg = exc.args[0] if exc.args else b""
+    words = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
+    return words.startswith("-ERR"), words
+
+
 def _as_pop3(error: MailError) -> Pop3Error:
     if isinstance(error, Pop3Error):
         return error

@@ -460,6 +460,15 @@ class MailService:
         self.store.account_id(account.name, account.email, account.protocol)
         self._backends[account.name] = self._runtime(account)
 
+    def replace_account(self, account: Account) -> None:
+        """New settings for an account (e.g. a server key trusted again): its
+        connections close and are made again with them."""
+        old = self._backends.get(account.name)
+        self.accounts[account.name] = account
+        self._backends[account.name] = self._runtime(account)
+        if old is not None:
+            old.close()
+
     def start_account(self, name: str) -> None:
         self.backend(name).start(self.retry_after)
 

@@ -325,7 +325,9 @@ async def _transaction(
         names = "; ".join(f"{a}: {r}" for a, r in refused.items())
         raise SubmitError(
             "temporary" if temporary else "permanent",
-            f"the server refused every recipient ({names})",
+            f"every recipient was refused ({names})"
+            if plan.refused
+            else f"the server refused every recipient ({names})",
             refused=refused,
         )
 

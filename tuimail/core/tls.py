@@ -32,11 +32,22 @@ from tuimail.core.sanitize import sanitize
 
 
 class CertificatePinError(ssl.SSLError):
-    """The server's key is not the one the user chose to trust."""
+    """The server's key is not the one the user chose to trust: `expected` is the pin,
+    `actual` the SHA-256 of the key the server showed (hex, full length)."""
+
+    def __init__(self, message: str, actual: str = "", expected: str = "") -> None:
+        super().__init__(message)
+        self.actual, self.expected = actual, expected
+
+    def __str__(self) -> str:  # ssl.SSLError would show the args tuple
+        return str(self.args[0]) if self.args else "the server's key is not the trusted one"
 
 
 class ALPNMismatchError(ssl.SSLError):
     """The server selected another application protocol than the one asked for."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "the server answered for another protocol"
 
 
 class CAFileError(ssl.SSLError):
@@ -224,8 +235,10 @@ def check_pin(der_certificate: bytes | None, pinned_sha256: str | None) -> None:
     expected = pinned_sha256.lower().replace(":", "")
     if not hmac.compare_digest(actual, expected):
         raise CertificatePinError(
-            "the server's certificate is not the one you chose to trust "
-            f"(its key is {actual[:16]}..., the pinned one {expected[:16]}...)"
+            "the server's key changed: it is not the one you chose to trust "
+            f"(trusted SHA-256 {expected}, the server's now {actual})",
+            actual=actual,
+            expected=expected,
         )
 
 

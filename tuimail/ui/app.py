@@ -796,9 +796,22 @@ class TuimailApp(App[None]):
 
         self.push_screen(
             DiagnoseScreen(
-                service.accounts[name], password=service.password_for, options=self.doctor_options
+                service.accounts[name],
+                password=service.password_for,
+                options=self.doctor_options,
+                on_trust=self.trust_account_keys,
             )
         )
+
+    def trust_account_keys(self, account) -> None:
+        """The user trusted a server's new key (Diagnose): saved, and used from now on."""
+        from tuimail.core.config import save_account
+
+        save_account(account)
+        service = self.service
+        if service is not None:
+            service.replace_account(account)
+            self.work(lambda: service.start_account(account.name), "sync")
 
     # -- help and palette -------------------------------------------------------------
 
@@ -879,6 +892,28 @@ class TuimailApp(App[None]):
             f"Run every check on the current account's servers ({self.diagnose_key()})",
             self.action_diagnose,
         )
+        yield from self._folder_commands()
+
+    def _folder_commands(self):
+        """ "Open folder X" for every folder: a folder is a few letters away, wherever the
+        focus is (the palette parses titles as markup: names are escaped)."""
+        from textual.markup import escape
+
+        if self.service is None:
+            return
+        try:
+            folders = self.service.folders()
+        except Exception:  # the store is busy: no folder commands this time
+            return
+        several = len({f.account for f in folders}) > 1
+        for folder in folders:
+            name = sanitize(folder.name)
+            shown = f"{sanitize(folder.account)}/{name}" if several else name
+            yield SystemCommand(
+                f"Open folder {escape(shown)}",
+                "Show this folder's messages",
+                lambda f=folder: self.open_folder(f.account, f.name),
+            )
 
     async def action_quit(self) -> None:
         self._quitting = True

@@ -68,9 +68,9 @@ def keymap_problems(keys: dict[str, object]) -> list[KeyProblem]:
                 KeyProblem(binding_id, f"'{binding_id}' names no binding{hint}; see the help (?).")
             )
     app_bindings = [b for name, group in groups.items() if _is_app(name) for b in group]
-    reported: set[frozenset[str]] = set()
-    for name, group in sorted(groups.items()):
-        active = group if _is_app(name) else group + app_bindings
+    # (remapped id, key) -> the other ids that have the key in a scope, and where.
+    clashes: dict[tuple[str, str], dict[str, str]] = {}
+    for scope, active in _scopes(groups, app_bindings):
         owners: dict[str, list[str]] = {}
         for binding in active:
             remapped = keys.get(binding.id or "")
@@ -79,20 +79,39 @@ def keymap_problems(keys: dict[str, object]) -> list[KeyProblem]:
                 owners.setdefault(key, []).append(binding.id or "")
         for key, ids in owners.items():
             ids = list(dict.fromkeys(ids))
-            pair = frozenset(ids)
-            if len(ids) < 2 or not any(i in keys for i in ids) or pair in reported:
+            if len(ids) < 2 or not any(i in keys for i in ids):
                 continue
-            reported.add(pair)
             first = next(i for i in ids if i in keys)
-            others = ", ".join(f"'{i}'" for i in ids if i != first)
-            problems.append(
-                KeyProblem(
-                    first,
-                    f"'{first}' = \"{key}\" clashes with {others}, which also has that key "
-                    f"({_where(name)}).",
-                )
-            )
+            if any((other, key) in clashes and first in clashes[(other, key)] for other in ids):
+                continue  # the same clash, already reported from the other side
+            found = clashes.setdefault((first, key), {})
+            for other in ids:
+                if other != first:
+                    found.setdefault(other, scope)
+    defined_in = {b.id: name for name, group in groups.items() for b in group}
+    for (first, key), others in clashes.items():
+        names = [f"'{other}' ({_where(defined_in.get(other, scope))})" for other in others]
+        listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        problems.append(
+            KeyProblem(first, f"'{first}' = \"{key}\" clashes: that is also the key of {listed}.")
+        )
     return problems
+
+
+# Widgets whose bindings are active together with their screen's (when they have focus).
+_INSIDE = {"MessageList": "MainScreen", "FolderTree": "MainScreen"}
+
+
+def _scopes(groups: dict[str, list[Binding]], app_bindings: list[Binding]):
+    """(name, bindings active at once): each screen or dialog with the app's; each widget
+    with its screen's and the app's."""
+    for name, group in sorted(groups.items()):
+        if _is_app(name):
+            yield name, group
+        elif name in _INSIDE:
+            yield name, group + groups.get(_INSIDE[name], []) + app_bindings
+        else:
+            yield name, group + app_bindings
 
 
 def _where(class_name: str) -> str:

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.discovery import autoconfig as autoconfig_mod
+from tuimail.core.discovery import ispdb
 from tuimail.core.discovery.guess import guess_candidates
 from tuimail.core.discovery.model import SECURITY_RANK, SOURCES, Candidate, Event, ProbeResult
 from tuimail.core.discovery.mx import mx_hosts, provider_domain
+from tuimail.core.discovery.pin import read_pin
 from tuimail.core.discovery.probe import probe
 from tuimail.core.discovery.resolver import DNSError, Resolver
 from tuimail.core.discovery.srv import in_domain, lookup_srv
@@ -64,6 +66,10 @@ class Detection:
     logins: list[LoginCheck] = field(default_factory=list)
     # A password was given but not sent: the servers need the user's yes first.
     login_deferred: bool = False
+    # OAuth 2.0: {"required": bool, "offered": bool, "issuer": str | None,
+    # "provider": str | None} when the provider signs in with OAuth (ISPDB, or servers that
+    # offer only XOAUTH2/OAUTHBEARER), else None.
+    oauth2: dict | None = None
     error: str | None = None
     seconds: float = 0.0
 
@@ -105,6 +111,7 @@ class Detection:
                 "outside_domain": c.outside_domain,
                 "source": c.source,
                 "auth_mechanisms": list(result.auth_mechanisms),
+                "verified": result.verified,
             }
 
         return {
@@ -115,6 +122,7 @@ class Detection:
             "outgoing": choice(self.outgoing),
             "needs_confirmation": list(self.confirm),
             "login_deferred": self.login_deferred,
+            "oauth2": self.oauth2,
             "warnings": list(self.warnings),
             "login": None
             if not self.logins
@@ -147,6 +155,8 @@ class _Run:
         self.lock = threading.Lock()
         self.closed = False
         self.pool = ThreadPoolExecutor(max_workers=48, thread_name_prefix="detect")
+        self.ispdb = ispdb.lookup(self.domain) if "." in self.domain else None
+        self.mx_ispdb: ispdb.IspdbEntry | None = None  # the MX provider's entry, if used
         self.resolver = options.resolver or Resolver(options.nameserver, options.timeout)
 
     def remaining(self, cap: float | None = None) -> float:
@@ -230,6 +240,10 @@ class _Run:
             return []
         self.report(Event("mx", self.domain, True, f"MX {hosts[0]}: provider {provider}"))
         found = self.autoconfig(provider, "mx")
+        if not found and (entry := ispdb.lookup(provider)) is not None:
+            self.mx_ispdb = entry
+            self.report(Event("mx", provider, True, f"{entry.display_name} in the ISP database"))
+            found = entry.candidates(self.email)
         # Everything the MX path finds is outside the user's domain: confirm it.
         return [
             Candidate(c.protocol, c.host, c.port, c.security, "mx", c.order, True) for c in found
@@ -282,7 +296,24 @@ class _Run:
                 r = ProbeResult(c, False, "the server did not answer in time")
                 self.report(Event("probe", _label(c), False, r.detail, r))
                 results.append(r)
+        self.read_pins([r for r in results if r.untrusted_issuer])
         return results
+
+    def read_pins(self, results: list[ProbeResult]) -> None:
+        """Apart from probing: for servers whose certificate no known authority vouches
+        for, read the key in a handshake of its own (nothing is sent), for the hint."""
+        futures = {
+            self.pool.submit(read_pin, r, self.resolver, self.remaining()): r for r in results
+        }
+        done, _ = wait(futures, timeout=self.remaining(self.options.total_timeout) + 2)
+        for future, r in futures.items():
+            pin = future.result() if future in done else None
+            detail = (
+                f"read its certificate's key (SHA-256 {pin}) for you to compare; nothing was sent"
+                if pin
+                else "could not read its certificate's key"
+            )
+            self.report(Event("pin", _label(r.candidate), bool(pin), detail))
 
     def _probe_done(self, future: Future) -> None:
         r: ProbeResult = future.result()
@@ -323,7 +354,7 @@ class _Run:
                 f"{c.host}:{c.port}; the stronger {s.candidate.security.upper()} on "
                 f"{s.candidate.host}:{s.candidate.port} failed ({s.detail})."
             )
-        if c.outside_domain:
+        if c.outside_domain and c.source != "ispdb":  # the shipped database is trusted
             self.result.confirm.append(
                 f"The {role} server {c.host} is outside {self.domain} "
                 f"(found by {'the MX record' if c.source == 'mx' else c.source.upper()}); "
@@ -370,10 +401,16 @@ class _Run:
                 self.pick(name, probes_by_source[name].result())
             if res.incoming is not None and res.outgoing is not None:
                 break
+        if (res.incoming is None or res.outgoing is None) and self.ispdb is not None:
+            self.report(Event("ispdb", self.domain, True, f"{self.ispdb.display_name}"))
+            self.pick("ispdb", self.probe_all(self.expand(self.ispdb.candidates(self.email))))
         missing = {role for role in ("incoming", "outgoing") if getattr(res, role) is None}
         if missing:
             guesses = [c for c in guess_candidates(self.domain) if c.role in missing]
             self.pick("guess", self.probe_all(self.expand(guesses)))
+        if self.ispdb is not None:
+            self._unverified_from_ispdb()
+        self._oauth2()
         if res.incoming is None and res.outgoing is None:
             res.error = self._nothing_found_message()
             return res
@@ -399,6 +436,58 @@ class _Run:
                 "Some servers were not tried because they would be unencrypted "
                 "(--allow-plain tries them)."
             )
+
+    def _unverified_from_ispdb(self) -> None:
+        """No probe answered (offline, a firewall): the shipped database still names the
+        provider's servers; give them, marked as not verified by a probe."""
+        res = self.result
+        for role in ("incoming", "outgoing"):
+            if getattr(res, role) is not None:
+                continue
+            listed = [c for c in self.ispdb.candidates(self.email) if c.role == role]
+            listed = [c for c in listed if c.security != "plain"]
+            if self.options.prefer_pop3 and role == "incoming":
+                listed = [c for c in listed if c.protocol == "pop3"] or listed
+            if not listed:
+                continue
+            best = min(listed, key=lambda c: (c.protocol == "pop3", SECURITY_RANK[c.security]))
+            setattr(
+                res,
+                role,
+                ProbeResult(
+                    best, False, "from the ISP database; not verified by a probe", verified=False
+                ),  # fmt: skip
+            )
+            res.source = res.source or "ispdb"
+        if (res.incoming and not res.incoming.verified) or (
+            res.outgoing and not res.outgoing.verified
+        ):
+            res.warnings.append(
+                f"No server of {self.ispdb.display_name} answered, so these settings come "
+                "from tuimail's copy of the ISP database and were not tried."
+            )
+
+    def _oauth2(self) -> None:
+        """Whether the provider signs in with OAuth 2.0 (required, or offered)."""
+        res = self.result
+        entry = self.ispdb or self.mx_ispdb
+        chosen = [r for r in (res.incoming, res.outgoing) if r is not None and r.verified]
+        only_oauth = bool(chosen) and all(
+            r.auth_mechanisms and set(m.upper() for m in r.auth_mechanisms) <= OAUTH_MECHANISMS
+            for r in chosen
+        )
+        offered = any(OAUTH_MECHANISMS & {m.upper() for m in r.auth_mechanisms} for r in chosen)
+        if entry is None and not offered:
+            return
+        provider = entry.oauth2 if entry else None
+        res.oauth2 = {
+            "required": only_oauth or bool(entry and entry.oauth2_only),
+            "offered": offered or bool(entry and entry.oauth2_offered),
+            "issuer": provider.issuer if provider else None,
+            "provider": (entry.display_name if entry else None),
+        }
+        if not (res.oauth2["required"] or res.oauth2["offered"]):
+            res.oauth2 = None
 
     def pick(self, source: str, results: list[ProbeResult]) -> None:
         """Fill the roles still open from this source's working servers."""
@@ -460,7 +549,13 @@ class _Run:
         return msg
 
 
-SOURCE_TEXT = {"srv": "SRV records", "autoconfig": "autoconfig document", "mx": "MX record"}
+SOURCE_TEXT = {
+    "srv": "SRV records",
+    "autoconfig": "autoconfig document",
+    "mx": "MX record",
+    "ispdb": "ISP database",
+}
+OAUTH_MECHANISMS = {"XOAUTH2", "OAUTHBEARER"}
 
 
 def _probe_order(r: ProbeResult) -> tuple:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 SECURITY_RANK = {"tls": 0, "starttls": 1, "plain": 2}
-SOURCES = ("srv", "autoconfig", "mx", "guess")
+SOURCES = ("srv", "autoconfig", "mx", "ispdb", "guess")
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Candidate:
     host: str
     port: int
     security: str  # "tls" | "starttls" | "plain"
-    source: str  # "srv" | "autoconfig" | "mx" | "guess"
+    source: str  # "srv" | "autoconfig" | "mx" | "ispdb" | "guess"
     order: int = 0  # the source's own preference (SRV priority/weight, XML order)
     outside_domain: bool = False  # host not under the user's domain: confirm with user
 
@@ -35,10 +35,13 @@ class ProbeResult:
     seconds: float = 0.0
     skipped: bool = False  # not tried (e.g. plain without --allow-plain)
     pin: str | None = None  # a self-signed server's key SHA-256, for the user to pin
+    untrusted_issuer: bool = False  # failed only for want of a known issuer
+    verified: bool = True  # False: taken from the shipped ISP database, no probe answered
 
     def to_dict(self) -> dict:
         out = asdict(self.candidate)
         out.pop("order", None)
+        out.pop("untrusted_issuer", None)
         out.update(
             ok=self.ok,
             skipped=self.skipped,
@@ -46,6 +49,7 @@ class ProbeResult:
             detail=self.detail,
             auth_mechanisms=list(self.auth_mechanisms),
             seconds=round(self.seconds, 3),
+            verified=self.verified,
         )
         return out
 
@@ -54,7 +58,7 @@ class ProbeResult:
 class Event:
     """A progress report: one look-up or probe finished (the UI shows these live)."""
 
-    stage: str  # "srv" | "autoconfig" | "mx" | "dns" | "probe" | "login"
+    stage: str  # "srv" | "autoconfig" | "mx" | "dns" | "probe" | "pin" | "login"
     target: str  # what was asked: a DNS name, a URL, "imap imap.example.org:993 tls"
     ok: bool
     detail: str

@@ -1,5 +1,11 @@
 """Offer a pin for a server whose certificate no authority vouches for.
 
+Apart from probing and from every connection that logs in: reading the key is a
+handshake of its own over `tls.inspection_context` (which verifies nothing), stopped
+right after the handshake (after STARTTLS nothing more is said); only the key's hash
+leaves here.
+
+
 The wizard (or any caller) asks this after a failed login or probe: if the server's
 certificate fails verification *only* because it is self-signed or issued by an unknown
 authority, the answer is the SHA-256 of its public key, for the user to compare with
@@ -12,14 +18,46 @@ from __future__ import annotations
 
 import ssl
 
-from tuimail.core.discovery.model import Candidate
+from tuimail.core.discovery.model import Candidate, ProbeResult
 from tuimail.core.discovery.probe import (
     _SPEAKERS,
     UNTRUSTED_ISSUER_CODES,
-    certificate_pin,
     open_line_client,
 )
 from tuimail.core.discovery.resolver import Resolver
+from tuimail.core.tls import inspection_context, spki_sha256
+
+
+def certificate_pin(candidate: Candidate, resolver: Resolver, timeout: float) -> str | None:
+    """The SHA-256 of the server's public key, read without verifying (nothing secret sent)."""
+    context = inspection_context()
+    client = None
+    try:
+        client, _ = open_line_client(candidate, resolver, timeout, None, None, context)
+        if candidate.security == "starttls":
+            _SPEAKERS[candidate.protocol](client, "starttls", context, None, inspect_only=True)
+        der = client.sock.getpeercert(binary_form=True)
+        return spki_sha256(der) if der else None
+    except Exception:
+        return None
+    finally:
+        if client is not None:
+            client.close()
+
+
+def read_pin(result: ProbeResult, resolver: Resolver, timeout: float) -> str | None:
+    """For a probe that failed only for want of a known issuer: read the key (a separate
+    handshake) and say in the result which pin would trust that one server."""
+    if not result.untrusted_issuer:
+        return None
+    c = result.candidate
+    result.pin = certificate_pin(c, resolver, timeout)
+    if result.pin:
+        result.detail += (
+            f"; its key's SHA-256 is {result.pin} (to trust this one certificate "
+            f"for {c.host} port {c.port} only, give it as --{c.role}-pin)"
+        )
+    return result.pin
 
 
 def fetch_pin(

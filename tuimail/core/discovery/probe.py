@@ -22,7 +22,7 @@ from tuimail.core.connect import (
 )
 from tuimail.core.discovery.model import Candidate, ProbeResult
 from tuimail.core.discovery.resolver import DNSError, Resolver, connect_any
-from tuimail.core.tls import describe_ssl_error, inspection_context, mail_context, spki_sha256
+from tuimail.core.tls import describe_ssl_error, mail_context
 
 # OpenSSL verify codes: self-signed leaf, self-signed root in chain, unknown issuer.
 UNTRUSTED_ISSUER_CODES = (18, 19, 20)
@@ -285,39 +285,12 @@ def probe(
         result = ProbeResult(
             candidate, False, describe_failure(exc), [], [], time.monotonic() - start
         )
-        if getattr(exc, "verify_code", None) in UNTRUSTED_ISSUER_CODES and not pin:
-            # Self-signed or from an unknown authority: tell the user which key they would be trusting, for this
-            # host and port only, should they choose to.
-            result.pin = certificate_pin(candidate, resolver, timeout)
-            if result.pin:
-                result.detail += (
-                    f"; its key's SHA-256 is {result.pin} (to trust this one certificate "
-                    f"for {candidate.host} port {candidate.port} only, give it as "
-                    f"--{candidate.role}-pin)"
-                )
+        # Self-signed or from an unknown authority: detection may read the key afterwards,
+        # in a handshake of its own (pin.read_pin), for the user to compare.
+        result.untrusted_issuer = (
+            getattr(exc, "verify_code", None) in UNTRUSTED_ISSUER_CODES and not pin
+        )
         return result
-    finally:
-        if client is not None:
-            client.close()
-
-
-def certificate_pin(candidate: Candidate, resolver: Resolver, timeout: float) -> str | None:
-    """The SHA-256 of the server's public key, read without verifying (nothing secret sent).
-
-    A handshake of its own, apart from probing and from every connection that logs in:
-    `inspection_context` verifies nothing, so this connection is closed right after the
-    handshake (after STARTTLS nothing more is said) and only the key's hash leaves here.
-    """
-    context = inspection_context()
-    client = None
-    try:
-        client, context = open_line_client(candidate, resolver, timeout, None, None, context)
-        if candidate.security == "starttls":
-            _SPEAKERS[candidate.protocol](client, "starttls", context, None, inspect_only=True)
-        der = client.sock.getpeercert(binary_form=True)
-        return spki_sha256(der) if der else None
-    except Exception:
-        return None
     finally:
         if client is not None:
             client.close()

@@ -7,6 +7,7 @@ connection that was secured and verified.
 from __future__ import annotations
 
 import asyncio
+import imaplib
 import poplib
 import socket
 import ssl
@@ -26,7 +27,7 @@ from tuimail.core.doctor.login_checks import (
 )
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
-from tuimail.core.errors import MailError, SecurityFailure
+from tuimail.core.errors import MailError, SecurityFailure, ServerBusy, TimedOut
 from tuimail.core.imap.login import imap_login
 from tuimail.core.pop3 import pop3_login
 from tuimail.core.secrets import Secret
@@ -62,12 +63,16 @@ def check_server(
     in_clear = settings.security == "plain" and password is not None
     if in_clear:
         password = None  # never sent unencrypted, whatever the settings say
-    if kind == "smtp":
-        results += asyncio.run(_smtp(group, account, password, timeout, address, in_clear))
-    elif kind == "pop3":
-        results += _pop3(group, account, password, timeout, address, in_clear)
-    else:
-        results += _imap(group, account, password, timeout, address, in_clear)
+    start = time.monotonic()
+    try:
+        if kind == "smtp":
+            results += asyncio.run(_smtp(group, account, password, timeout, address, in_clear))
+        elif kind == "pop3":
+            results += _pop3(group, account, password, timeout, address, in_clear)
+        else:
+            results += _imap(group, account, password, timeout, address, in_clear)
+    except Exception as exc:  # whatever a server sends ends as a failure line, never a traceback
+        results.append(_lost(group, "conversation", exc, time.monotonic() - start))
     return results
 
 
@@ -114,9 +119,10 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
     starttls = isinstance(exc, TLSRequiredError) and not isinstance(cause, ssl.SSLError)
     if isinstance(cause, CertificatePinError):
         fix = (
-            "the server's key is not the one pinned for it: someone may be intercepting "
-            "the connection, so no password was sent. If the provider really changed its "
-            "certificate, compare the new fingerprint with them before pinning it"
+            "no password was sent: someone may be intercepting the connection. Ask the "
+            "provider whether it changed its certificate and compare the new key's SHA-256 "
+            "with theirs; only then trust the new key (in the app: Diagnose, 'Trust the "
+            "new key', for the incoming and outgoing server alike)"
         )
     elif verify_code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
         fix = (
@@ -197,8 +203,8 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
         client = open_imap(s, account.ca_file, timeout, address=address)
     except (ssl.SSLError, TLSRequiredError) as exc:
         return [_tls_failure(group, s, exc, time.monotonic() - start)]
-    except OSError as exc:
-        return [_lost(group, "tls", exc, time.monotonic() - start)]
+    except (OSError, MailError, imaplib.IMAP4.error) as exc:
+        return [_lost(group, "greeting", exc, time.monotonic() - start)]
     try:
         results = _tls_results(group, s, _ssl_of(client.socket()), time.monotonic() - start)
         caps = {c.decode().upper() for c in client.capabilities()}
@@ -245,8 +251,8 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
         pop = open_pop3(s, account.ca_file, timeout, address=address)
     except (ssl.SSLError, TLSRequiredError) as exc:
         return [_tls_failure(group, s, exc, time.monotonic() - start)]
-    except OSError as exc:
-        return [_lost(group, "tls", exc, time.monotonic() - start)]
+    except (OSError, MailError, poplib.error_proto) as exc:
+        return [_lost(group, "greeting", exc, time.monotonic() - start)]
     try:
         results = _tls_results(group, s, _ssl_of(pop.sock), time.monotonic() - start)
         try:
@@ -375,11 +381,22 @@ def _ssl_of(sock: Any) -> ssl.SSLSocket | None:
 
 
 def _lost(group: str, name: str, exc: BaseException, took: float) -> CheckResult:
-    return CheckResult(
-        name,
-        group,
-        "failure",
-        f"the connection failed: {exc or type(exc).__name__}",
-        "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)",
-        took,
-    )
+    """A failure line for a connection that failed; the server's own words when it said
+    something (a BYE or -ERR greeting, bytes that are not the protocol)."""
+    fix = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
+    if isinstance(exc, MailError):
+        seen = exc.message or exc.kind
+        if exc.server_text:
+            words = (
+                exc.server_text if len(exc.server_text) <= 120 else exc.server_text[:120] + "..."
+            )
+            seen += f' (it said "{words}")'
+        if isinstance(exc, ServerBusy):
+            fix = "the server is busy or closed to new connections: try again later"
+        elif isinstance(exc, TimedOut):
+            fix = "the server is slow or does not answer: try again later, or raise --timeout"
+    elif isinstance(exc, TimeoutError):
+        seen = "the server did not answer in time"
+    else:
+        seen = f"the connection failed: {exc or type(exc).__name__}"
+    return CheckResult(name, group, "failure", seen, fix, took)

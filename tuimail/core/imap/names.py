@@ -18,6 +18,7 @@ Invariants:
 
 from __future__ import annotations
 
+import imaplib
 import re
 import threading
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from imapclient.exceptions import IMAPClientError
 from imapclient.imap_utf7 import decode as _utf7_decode
 from imapclient.imap_utf7 import encode as _utf7_encode
 
-from tuimail.core.errors import Refused
+from tuimail.core.errors import MailError, Refused
 
 MAX_NAME = 4096  # bytes of a folder name we accept (a longer one is reported, not stored)
 
@@ -162,7 +163,17 @@ def list_folders(client, command: str = "LIST") -> tuple[list[ListEntry], list[s
     ListRefused when the server refuses the command."""
     imap = client._imap
     imap.untagged_responses.pop(command, None)
-    typ, data = imap._simple_command(command, '""', '"*"')
+    try:
+        typ, data = imap._simple_command(command, '""', '"*"')
+    except imaplib.IMAP4.abort:
+        raise
+    except imaplib.IMAP4.error as exc:  # BAD: imaplib raises instead of returning it
+        if isinstance(exc, MailError):
+            raise
+        from tuimail.core.imap.errors import exception_text
+
+        words = exception_text(exc)
+        raise ListRefused(words, protocol="imap", code="BAD", server_text=words) from None
     if typ != "OK":
         text = b" ".join(d for d in data or () if isinstance(d, bytes))
         words = text.decode("utf-8", "replace")

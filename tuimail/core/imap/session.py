@@ -8,6 +8,7 @@ TCP_NODELAY and go through `tuimail.core.connect.open_imap` (TLS policy, pins).
 from __future__ import annotations
 
 import imaplib
+import logging
 import socket
 from collections.abc import Callable
 
@@ -65,12 +66,17 @@ def connect(
     """Open, secure and log in; the caller closes it with `close_quietly`."""
     client = open_imap(account.incoming, ca_file or account.ca_file, timeout)
     # imapclient turns on imaplib's line-by-line debug logging (every FETCH line goes
-    # through logging: slow on big folders, and commands are logged). Off.
-    client._imap.debug = 0
+    # through logging: slow on big folders). Off, unless `tuimail --debug` asked for the
+    # conversation (tuimail/core/logs.py keeps credentials and message content out).
+    conversation = logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG)
+    client._imap.debug = 4 if conversation else 0  # 4: lines only, never literals
     try:
         imap_login(client, account.login, reveal(password), host=account.incoming.host)
+    except AuthenticationFailed:
+        close_quietly(client)  # a complete answer: the connection is in step, LOGOUT
+        raise
     except BaseException:
-        close_quietly(client)
+        drop_quietly(client)  # nothing more is sent on a connection that failed like this
         raise
     return client
 
@@ -104,6 +110,26 @@ def close_quietly(client: IMAPClient | None) -> None:
             client.shutdown()
         except Exception:
             pass
+
+
+def drop_quietly(client: IMAPClient | None) -> None:
+    """Close the socket without a word (no LOGOUT): for a connection that broke."""
+    if client is None:
+        return
+    try:
+        client.shutdown()
+    except Exception:
+        pass
+
+
+def keeps_connection(exc: BaseException) -> bool:
+    """True when `exc` came with a complete answer (a NO or BAD, or our own sentence about
+    one), so the connection is still in step and may be used again. Anything else (a
+    protocol violation, a timeout, a lost connection, an error while parsing) leaves the
+    stream in an unknown state: the connection is dropped before anything else is sent."""
+    if isinstance(exc, ImapError | Refused):
+        return True
+    return isinstance(exc, imaplib.IMAP4.error) and not isinstance(exc, imaplib.IMAP4.abort)
 
 
 def is_connection_error(exc: BaseException) -> bool:

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from imapclient import IMAPClient
 
 from tuimail.core.account import Account
+from tuimail.core.connect import bulk
 from tuimail.core.errors import ConnectionLost, MailError, TimedOut
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.names import ListEntry, ListRefused, list_folders
@@ -49,6 +50,7 @@ from tuimail.core.imap.session import (
     capabilities,
     close_quietly,
     describe,
+    keeps_connection,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
 
@@ -278,22 +280,23 @@ class SyncEngine:
 
     def _retrying(self, step: Callable[[], object]):
         """Run a step; on a lost connection reconnect and run it again (idempotent).
-        Only a lost connection is retried here (from its type, tuimail.core.imap.errors):
-        a timeout on a connection made for this attempt is not (each retry would make the
-        user wait the whole timeout again), nor a refused login, a refused or missing
-        STARTTLS, a busy server or a broken protocol (the account runtime decides those)."""
+
+        Whatever failed without a complete answer (protocol violation, timeout, lost
+        connection) drops the connection first: nothing more is sent on it, and the next
+        step connects afresh. Only a lost connection is retried here (decided from its type,
+        tuimail.core.imap.errors): not a protocol violation (the server would do it again),
+        a timeout (each retry would make the user wait the whole timeout again), a refused
+        login, a refused or missing STARTTLS or a busy server (the account runtime's retry
+        policy decides those)."""
         for attempt in range(RETRIES):
-            had_connection = self._client is not None
             try:
                 return step()
             except Exception as exc:
+                if not keeps_connection(exc):
+                    self.drop_connection()
                 error = classify_imap(exc)
-                retry = isinstance(error, ConnectionLost) or (
-                    isinstance(error, TimedOut) and had_connection
-                )
-                if not retry or attempt == RETRIES - 1:
+                if not isinstance(error, ConnectionLost) or attempt == RETRIES - 1:
                     raise
-                self.drop_connection()
                 time.sleep(min(0.2 * 2**attempt, 2.0))
         raise AssertionError("unreachable")
 
@@ -328,7 +331,7 @@ class SyncEngine:
         )
         # INBOX first: it is what the user looks at.
         names.sort(key=lambda n: n.upper() != "INBOX")
-        for name in names:
+        for index, name in enumerate(names):
             try:
                 result.folders.append(
                     run(lambda n=name: self._retrying(lambda: self.sync_folder(n)))
@@ -338,6 +341,15 @@ class SyncEngine:
                 if result.failure is None and error.retry:
                     result.failure = error  # the account is offline: the next pass redoes it
                 result.errors.append(f"{_safe(name)}: {describe(exc)}")
+                if isinstance(exc, TimedOut | TimeoutError) and names[index + 1 :]:
+                    # The server does not answer in time: the pass ends here, within the
+                    # account's timeout, rather than waiting that long once per folder.
+                    left = len(names) - index - 1
+                    result.errors.append(
+                        f"{left} other folder{'s' if left != 1 else ''} not synced this time "
+                        "(the mail server did not answer in time)"
+                    )
+                    break
         result.seconds = time.perf_counter() - started
         return result
 
@@ -636,13 +648,15 @@ class SyncEngine:
 
     def _download_bodies(self, folder_id: int) -> None:
         rows = self.store.conn.execute(
-            "SELECT id, uid FROM messages m WHERE folder_id = ? AND uid IS NOT NULL AND "
+            "SELECT id, uid, size FROM messages m WHERE folder_id = ? AND uid IS NOT NULL AND "
             "NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id) ORDER BY uid DESC",
             (folder_id,),
         ).fetchall()
         for start in range(0, len(rows), 200):
-            chunk = dict((uid, mid) for mid, uid in rows[start : start + 200])
-            data = self.client.fetch(uid_set(chunk), [b"UID", b"BODY.PEEK[]"])
+            chunk = dict((uid, mid) for mid, uid, _size in rows[start : start + 200])
+            expected = sum(size for _mid, _uid, size in rows[start : start + 200])
+            with bulk(self.client, expected):  # the sizes we stored, not the answer's
+                data = self.client.fetch(uid_set(chunk), [b"UID", b"BODY.PEEK[]"])
             for uid, item in data.items():
                 raw = item.get(b"BODY[]")
                 if uid in chunk and raw is not None:
@@ -671,7 +685,8 @@ class SyncEngine:
                     f"the folder {row.folder} changed on the server; sync it and open the "
                     "message again"
                 )
-            data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
+            with bulk(self.client, row.size):  # time for the size we stored
+                data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
             # Only the UID asked for: a server may add FETCH data for other messages.
             raw = data.get(row.uid, {}).get(b"BODY[]")
             if raw is not None:

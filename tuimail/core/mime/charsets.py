@@ -156,9 +156,9 @@ def charset_label(codec: str) -> str:
 def _mostly_utf8(data: bytes) -> bool:
     """More valid UTF-8 characters beyond ASCII than invalid bytes: UTF-8 with a few
     stray bytes (a latin-1 word pasted in), not another charset."""
-    text = data.decode("utf-8", "replace")
+    text = data[:_GUESS_SAMPLE].decode("utf-8", "replace")
     bad = text.count("\ufffd")
-    good = sum(1 for ch in text if ord(ch) > 127) - bad
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad  # beyond ASCII, valid
     return good > bad
 
 

@@ -20,6 +20,7 @@ from tuimail.core.mime.charsets import decode_header_bytes
 from tuimail.core.mime.headers import (
     decode_header_value,
     parse_addresses,
+    parse_date,
     parse_header_fields,
     split_header_block,
 )
@@ -53,6 +54,14 @@ def build_report(raw: bytes, *, own_domains: tuple[str, ...] = ()) -> DeliveryRe
     times = [h.time for h in hops if h.time is not None]
     if len(times) >= 2:
         report.total_seconds = (times[-1] - times[0]).total_seconds()
+
+    date = next((v for n, v in fields if n == "date"), None)
+    report.written = parse_date(date)
+    if report.written is not None and times:
+        try:
+            report.written_to_first_hop = (times[0] - report.written).total_seconds()
+        except (OverflowError, ValueError):
+            report.written = None
 
     provider_orgs, entry_position = _provider(received, hops, own_domains)
     report.provider = ", ".join(sorted(provider_orgs))

@@ -13,7 +13,7 @@ import logging
 import dkim
 
 from tuimail.core.discovery.resolver import DNSError, Resolver
-from tuimail.core.report.explain import _verdicts
+from tuimail.core.report.explain import provider_verdicts
 from tuimail.core.report.model import DeliveryReport, DkimCheck
 from tuimail.core.sanitize import sanitize
 
@@ -31,7 +31,7 @@ def check_dkim(
     """Verify every DKIM-Signature (at most MAX_SIGNATURES); never raises."""
     resolver = resolver or Resolver()
     provider = {}
-    for v in _verdicts(report, "dkim"):
+    for v in provider_verdicts(report, "dkim"):
         key = (
             (v.prop("header.d") or v.prop("header.i").rpartition("@")[2]).lower(),
             v.prop("header.s"),

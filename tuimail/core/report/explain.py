@@ -6,7 +6,9 @@ import re
 
 from tuimail.core.report.domains import org_domain
 from tuimail.core.report.model import DeliveryReport, Explanation, Verdict
-from tuimail.core.report.received import duration
+from tuimail.core.report.received import LARGE_DELAY, duration
+
+CLOCK_AHEAD = 5 * 60.0  # a Date this far after the first hop: the sender's clock is ahead
 
 _POLICY = re.compile(r"\bp=([A-Za-z]+)")
 
@@ -79,6 +81,26 @@ def route_explanations(report: DeliveryReport) -> list[Explanation]:
                 "(too many to be real).",
             )
         )
+    gap = report.written_to_first_hop
+    if gap is not None and gap >= LARGE_DELAY:
+        out.append(
+            Explanation(
+                "route",
+                "warning",
+                f"The message is dated {duration(gap)} before the first server received it: "
+                "it waited on the sender's side (an outbox, a queue), or the sender's clock "
+                "is behind.",
+            )
+        )
+    elif gap is not None and gap <= -CLOCK_AHEAD:
+        out.append(
+            Explanation(
+                "route",
+                "warning",
+                f"The message is dated {duration(-gap)} after the first server received it: "
+                "the sender's clock is ahead (or the Date header was set on purpose).",
+            )
+        )
     unencrypted = [h for h in report.hops if h.encrypted is False and not h.local]
     if unencrypted:
         numbers = ", ".join(str(h.number) for h in unencrypted)
@@ -99,7 +121,8 @@ def route_explanations(report: DeliveryReport) -> list[Explanation]:
     return out
 
 
-def _verdicts(report: DeliveryReport, method: str) -> list[Verdict]:
+def provider_verdicts(report: DeliveryReport, method: str) -> list[Verdict]:
+    """One method's results from the provider's own Authentication-Results (never claims)."""
     return [
         v
         for a in report.auth_results
@@ -132,19 +155,19 @@ def explain_results(report: DeliveryReport) -> list[Explanation]:
                 + (" (the results below were claimed by earlier servers)." if claims else "."),
             )
         )
-    for v in _verdicts(report, "spf"):
+    for v in provider_verdicts(report, "spf"):
         domain = (
             v.prop("smtp.mailfrom", "smtp.mail", "smtp.helo").rpartition("@")[2] or "the sender"
         )
         level, words = SPF_WORDS.get(v.result, ("info", f"{{d}}: {v.result}"))
         out.append(Explanation("spf", level, f"SPF {v.result}: {words.format(d=domain)}."))
-    for v in _verdicts(report, "dkim"):
+    for v in provider_verdicts(report, "dkim"):
         domain = v.prop("header.d") or v.prop("header.i").rpartition("@")[2] or "?"
         selector = v.prop("header.s")
         level, words = DKIM_WORDS.get(v.result, ("info", v.result))
         label = f"DKIM signature of {domain}" + (f" (selector {selector})" if selector else "")
         out.append(Explanation("dkim", level, f"{label}: {v.result}, {words.format(d=domain)}."))
-    for v in _verdicts(report, "dmarc"):
+    for v in provider_verdicts(report, "dmarc"):
         domain = v.prop("header.from") or report.from_domain or "?"
         level, words = DMARC_WORDS.get(v.result, ("info", v.result))
         text = f"DMARC {v.result}: {words.format(d=domain)}"
@@ -154,22 +177,38 @@ def explain_results(report: DeliveryReport) -> list[Explanation]:
                 f": {POLICY_WORDS[policy]}" if policy in POLICY_WORDS else ""
             )
         out.append(Explanation("dmarc", level, text + "."))
-    for v in _verdicts(report, "arc"):
+    for v in provider_verdicts(report, "arc"):
         level = "ok" if v.result == "pass" else "warning" if v.result == "fail" else "info"
         text = {
             "pass": "a forwarder on the way (a mailing list, a forwarding service) vouches "
             "for the results it saw before it changed the message",
             "fail": "the chain of forwarders' seals is broken",
         }.get(v.result, "no forwarder's seal")
-        out.append(Explanation("arc", level, f"ARC {v.result}: {text}."))
+        seen = _first_forwarder(report) if v.result == "pass" else ""
+        out.append(Explanation("arc", level, f"ARC {v.result}: {text}." + seen))
     if trusted:
         out.append(_combined(report))
     return out
 
 
+def _first_forwarder(report: DeliveryReport) -> str:
+    """' The first forwarder (x) saw: spf=pass, ...' from the lowest ARC instance."""
+    sealed = [a for a in report.auth_results if a.source.startswith("ARC-") and a.verdicts]
+    if not sealed:
+        return ""
+    first = min(sealed, key=lambda a: _instance(a.source))
+    saw = ", ".join(f"{v.method}={v.result}" for v in first.verdicts[:6])
+    return f" The first of them ({first.authserv_id or '?'}) saw: {saw}."
+
+
+def _instance(source: str) -> int:
+    number = source.rpartition("=")[2]
+    return int(number) if number.isdigit() else 0
+
+
 def _combined(report: DeliveryReport) -> Explanation:
     from_org = org_domain(report.from_domain)
-    dmarc = _verdicts(report, "dmarc")
+    dmarc = provider_verdicts(report, "dmarc")
     if dmarc:
         if any(v.result == "pass" for v in dmarc):
             return Explanation(
@@ -187,12 +226,12 @@ def _combined(report: DeliveryReport) -> Explanation:
             )
     dkim_pass = [
         (v.prop("header.d") or v.prop("header.i").rpartition("@")[2]).lower()
-        for v in _verdicts(report, "dkim")
+        for v in provider_verdicts(report, "dkim")
         if v.result == "pass"
     ]
     spf_pass = [
         v.prop("smtp.mailfrom", "smtp.mail").rpartition("@")[2].lower()
-        for v in _verdicts(report, "spf")
+        for v in provider_verdicts(report, "spf")
         if v.result == "pass"
     ]
     if from_org and any(org_domain(d) == from_org for d in dkim_pass):

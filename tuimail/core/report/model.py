@@ -104,6 +104,8 @@ class DeliveryReport:
     received_count: int = 0  # Received headers in the message (hops + omitted == this)
     omitted_hops: int = 0  # beyond the bound; counted, never silently lost
     total_seconds: float | None = None
+    written: datetime | None = None  # the Date header (the sender's clock)
+    written_to_first_hop: float | None = None  # seconds from Date to the first hop's time
     provider: str = ""  # authserv-id trusted as the user's provider, "" if none
     provider_rule: str = ""
     auth_results: list[AuthResults] = field(default_factory=list)
@@ -120,4 +122,5 @@ class DeliveryReport:
         data = asdict(self)
         for hop in data["hops"]:
             hop["time"] = hop["time"].isoformat() if hop["time"] else None
+        data["written"] = self.written.isoformat() if self.written else None
         return data

@@ -53,6 +53,9 @@ def report_lines(report: DeliveryReport) -> list[Line]:
             lines.append((w.level, f" ! {w.text}"))
         lines.append(("plain", ""))
     lines.append(("heading", "Route (oldest first)"))
+    if report.written is not None:
+        when = report.written.strftime("%Y-%m-%d %H:%M:%S %z")
+        lines.append(("plain", f"    written {when} (the Date header: the sender's clock)"))
     if report.omitted_hops:
         lines.append(("warning", f" … {report.omitted_hops} older hops not read"))
     for hop in report.hops:

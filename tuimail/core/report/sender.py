@@ -12,7 +12,7 @@ from tuimail.core.report.domains import (
     scripts,
     unicode_domain,
 )
-from tuimail.core.report.explain import _verdicts, dmarc_policy
+from tuimail.core.report.explain import dmarc_policy, provider_verdicts
 from tuimail.core.report.model import DeliveryReport, Explanation
 from tuimail.core.sanitize import sanitize
 
@@ -38,7 +38,7 @@ def sender_warnings(
     shown = sanitize(from_name)
     real = sanitize(from_addr)
 
-    for v in _verdicts(report, "dmarc"):
+    for v in provider_verdicts(report, "dmarc"):
         if v.result == "fail":
             policy = dmarc_policy(v)
             out.append(

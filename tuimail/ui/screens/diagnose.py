@@ -15,11 +15,12 @@ from typing import Any
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Button, Footer, Header, Static
 
 from tuimail.core.account import Account
 from tuimail.core.doctor import CheckResult
@@ -114,9 +115,15 @@ class DiagnoseScreen(Screen[None]):
         runner: Runner | None = None,
         options: dict[str, Any] | None = None,
         send: bool = False,
+        on_trust: Callable[[Account], None] | None = None,
     ) -> None:
+        """`on_trust(account)` keeps an account whose changed server keys the user chose
+        to trust (saved and used from then on); None saves it to the config file."""
         super().__init__()
         self.account = account
+        self.options = dict(options or {})
+        self.on_trust = on_trust
+        self.key_changes: list[Any] = []
         self.password_source = password
         self.runner = runner or default_runner(dict(options or {}))
         self.send = send
@@ -129,6 +136,9 @@ class DiagnoseScreen(Screen[None]):
         yield Header(show_clock=False)
         yield Static("", id="diag-progress")
         yield Static("", id="diag-options")
+        with Vertical(id="diag-keys", classes="hidden"):
+            yield Static("", id="diag-keys-text")
+            yield Button("Trust the new key", id="diag-trust", variant="warning", compact=True)
         with VerticalScroll(id="diag-scroll"):
             yield Static("", id="diag-results")
         yield Footer()
@@ -136,6 +146,78 @@ class DiagnoseScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"Diagnose {sanitize(self.account.name)}"
         self.query_one("#diag-scroll").focus()
+        self.start()
+        self.look_for_key_changes()
+
+    # -- a trusted key that changed ---------------------------------------------------
+
+    def look_for_key_changes(self) -> None:
+        """Read the pinned servers' keys (nothing sent) and offer the new ones, with the
+        old and new hash, for incoming and outgoing alike."""
+        account = self.account
+        if not (account.incoming.pinned_sha256 or account.outgoing.pinned_sha256):
+            return
+        timeout = float(self.options.get("timeout", 10.0))
+        nameserver = self.options.get("nameserver")
+
+        def job() -> list[Any]:
+            from tuimail.core.key_change import find_key_changes
+
+            return find_key_changes(account, timeout, nameserver)
+
+        def done(changes: list[Any]) -> None:
+            self.key_changes = changes
+            self.show_key_changes()
+
+        app: Any = self.app
+
+        def runner() -> None:
+            changes = job()
+            app.hop(done, changes) if hasattr(app, "hop") else app.call_from_thread(done, changes)
+
+        self.run_worker(runner, thread=True, exit_on_error=False, name="keys", group="keys")
+
+    def show_key_changes(self) -> None:
+        box = self.query_one("#diag-keys")
+        box.set_class(not self.key_changes, "hidden")
+        if not self.key_changes:
+            return
+        text = Text()
+        text.append("A trusted server key changed\n", style="bold")
+        for change in self.key_changes:
+            role = "Incoming" if change.role == "incoming" else "Outgoing"
+            text.append(f"{role} server {sanitize(change.host)} port {change.port}:\n")
+            text.append(f"  trusted key SHA-256  {sanitize(change.trusted)}\n")
+            text.append(f"  its key now SHA-256  {sanitize(change.now)}\n")
+        text.append(
+            "Someone may be intercepting the connection: no password is sent to it. Ask "
+            "the provider whether it changed its certificate and compare the new hash; "
+            "only then trust the new key (for this host and port only)."
+        )
+        self.query_one("#diag-keys-text", Static).update(text)
+
+    @on(Button.Pressed, "#diag-trust")
+    def trust_new_keys(self) -> None:
+        from tuimail.core.key_change import with_new_keys
+
+        if not self.key_changes:
+            return
+        updated = with_new_keys(self.account, self.key_changes)
+        try:
+            if self.on_trust is not None:
+                self.on_trust(updated)
+            else:
+                from tuimail.core.config import save_account
+
+                save_account(updated)
+        except Exception as exc:
+            from tuimail.core.service import describe_error
+
+            self.notify(f"The new key was not saved: {describe_error(exc)}", markup=False)
+            return
+        self.account, self.key_changes = updated, []
+        self.show_key_changes()
+        self.notify("The new key is trusted; checking again.")
         self.start()
 
     # -- running ----------------------------------------------------------------------

@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Collapsible, Footer, Input, Label, Select, Static
 
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.sanitize import sanitize
@@ -128,11 +128,29 @@ class WizardScreen(Screen[Account | None]):
                 yield Label("Email address")
                 yield Input(compact=True, placeholder="you@example.org", id="wiz-email")
             with Horizontal(classes="row"):
+                yield Label("Your name")
+                yield Input(compact=True, placeholder="as people see it in From", id="wiz-fullname")
+            with Horizontal(classes="row"):
                 yield Label("Password")
                 yield Input(compact=True, password=True, id="wiz-password")
             with Horizontal(classes="row"):
                 yield Label("Login name")
                 yield Input(compact=True, placeholder="same as the email address", id="wiz-login")
+            with Collapsible(title="DNS server and extra CA (optional)", id="wiz-advanced"):
+                with Horizontal(classes="row"):
+                    yield Label("DNS server")
+                    yield Input(
+                        compact=True,
+                        placeholder="HOST or HOST:PORT (default: the system's)",
+                        id="wiz-nameserver",
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("Extra CA file")
+                    yield Input(
+                        compact=True,
+                        placeholder="a PEM file trusted besides the system's CAs",
+                        id="wiz-ca",
+                    )
             with Horizontal(classes="buttons"):
                 yield Button(
                     compact=True, label="Find settings", id="wiz-detect", variant="primary"
@@ -140,7 +158,9 @@ class WizardScreen(Screen[Account | None]):
                 yield Button(compact=True, label="Verify login", id="wiz-verify")
                 # Shown once detection or the login check failed.
                 yield Button(compact=True, label="Diagnose", id="wiz-diagnose", variant="warning")
-            yield Static("", id="wizard-log")
+            with Collapsible(title="What tuimail tried", id="wiz-log-box", collapsed=False):
+                with VerticalScroll(id="wiz-log-scroll"):
+                    yield Static("", id="wizard-log")
             with Vertical(id="wiz-consent", classes="consentbox hidden"):
                 yield Static("", id="wiz-consent-text")
                 with Horizontal(classes="buttons"):
@@ -242,6 +262,7 @@ class WizardScreen(Screen[Account | None]):
             current.append("\n")
         current.append(sanitize(text))
         log.update(current)
+        self.query_one("#wiz-log-scroll", VerticalScroll).scroll_end(animate=False)
 
     def value(self, wid: str) -> str:
         return self.query_one(f"#{wid}", Input).value.strip()
@@ -353,12 +374,16 @@ class WizardScreen(Screen[Account | None]):
         in_host, out_host = self.value("wiz-in-host"), self.value("wiz-out-host")
         if not in_host or not out_host:
             raise ValueError("Enter both server names, or press Find settings.")
+        problem = self.advanced_problem()
+        if problem:
+            raise ValueError(problem)
         ca_file = getattr(self.detection_options_obj(), "ca_file", None)
         command = self.value("wiz-command") if self.security_storage() == "command" else None
         login = self.value("wiz-login")
         return Account(
             name=name,
             email=email,
+            display_name=self.value("wiz-fullname") or None,
             protocol="pop3" if self.protocol() == "pop3" else "imap",
             username=login if login and login != email else None,
             incoming=ServerSettings(
@@ -382,9 +407,36 @@ class WizardScreen(Screen[Account | None]):
         return str(self.query_one("#wiz-storage", Select).value)
 
     def detection_options_obj(self):
+        """The detection options, with the DNS server and extra CA typed in the form
+        (the same as `tuimail detect --nameserver/--ca-file`, without a command line)."""
+        from dataclasses import replace
+        from pathlib import Path
+
         from tuimail.core.discovery.detect import DetectOptions
 
-        return self.detect_options() if self.detect_options else DetectOptions()
+        options = self.detect_options() if self.detect_options else DetectOptions()
+        nameserver, ca_file = self.value("wiz-nameserver"), self.value("wiz-ca")
+        if nameserver:
+            options = replace(options, nameserver=nameserver, resolver=None)
+        if ca_file:
+            options = replace(options, ca_file=str(Path(ca_file).expanduser()))
+        return options
+
+    def advanced_problem(self) -> str | None:
+        """A sentence when the DNS server or CA file typed cannot be used."""
+        from pathlib import Path
+
+        ca_file = self.value("wiz-ca")
+        if ca_file and not Path(ca_file).expanduser().is_file():
+            return f"The extra CA file {ca_file} does not exist."
+        nameserver = self.value("wiz-nameserver")
+        if nameserver:
+            host, _, port = (
+                nameserver.rpartition(":") if nameserver.count(":") == 1 else (nameserver, "", "")
+            )
+            if not host or (port and not (port.isdigit() and 0 < int(port) < 65536)):
+                return f"The DNS server {nameserver} is not HOST or HOST:PORT."
+        return None
 
     # -- detection --------------------------------------------------------------------
 
@@ -393,6 +445,10 @@ class WizardScreen(Screen[Account | None]):
         email = self.value("wiz-email")
         if "@" not in email:
             self.log_line("Enter your whole email address, like you@example.org.")
+            return
+        problem = self.advanced_problem()
+        if problem:
+            self.log_line(problem)
             return
         password = self.query_one("#wiz-password", Input).value
         options = self.detection_options_obj()
@@ -450,8 +506,14 @@ class WizardScreen(Screen[Account | None]):
             elif result.incoming is not None or result.outgoing is not None:
                 lack = "outgoing (SMTP)" if result.outgoing is None else "incoming"
                 self.log_line(f"No working {lack} server was found: enter it below.")
-            else:
-                self.log_line(result.error or "No mail servers were found. Enter them below.")
+            else:  # the core's sentence names command-line options: this one the form
+                domain = result.email.rpartition("@")[2]
+                self.log_line(
+                    f"No working mail server was found for {domain}. Enter the servers "
+                    "below, or a DNS server or an extra CA file under 'DNS server and "
+                    "extra CA', then Find settings again."
+                )
+                self.query_one("#wiz-advanced", Collapsible).collapsed = False
             self.offer_diagnose()
             return
         for warning in result.warnings:
@@ -651,8 +713,20 @@ class WizardScreen(Screen[Account | None]):
             f"(key SHA-256 {pin[:16]}\u2026) for that host and port only."
         )
         self.verified, self.verified_key = False, None
+        self.focus_after_trust()
         if self.query_one("#wiz-password", Input).value and not self.offered:
             self.action_verify()
+
+    def focus_after_trust(self) -> None:
+        """The next thing to do: the other server's certificate, else the password,
+        else the account name."""
+        if self.offered:
+            other = next(iter(self.offered))
+            self.query_one(f"#wiz-{other}-trust", Button).focus()
+        elif not self.query_one("#wiz-password", Input).value:
+            self.query_one("#wiz-password", Input).focus()
+        else:
+            self.query_one("#wiz-name", Input).focus()
 
     # -- diagnose ---------------------------------------------------------------------
 
@@ -743,4 +817,14 @@ class WizardScreen(Screen[Account | None]):
 
     @on(Button.Pressed, "#wiz-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave; on the first run (no account yet, so the app closes) ask first."""
+        service = getattr(self.app, "service", None)
+        if service is not None and service.accounts:
+            self.dismiss(None)
+            return
+        from tuimail.ui.screens.dialogs import ConfirmDialog
+
+        self.app.push_screen(
+            ConfirmDialog("Leave the setup? tuimail needs an account and will close."),
+            lambda yes: self.dismiss(None) if yes else None,
+        )

@@ -1,0 +1,76 @@
+"""`tuimail read` never shows a traceback: a message nested 1,000 deep is rendered (bounded,
+with a note), and POP3 mail is read from the local store, the server not needed."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from tests.imap.helpers import account_for
+from tests.isolation import hostile_mail
+from tests.pop3.helpers import message, pop3_account
+from testserver.server import MailServer
+from tuimail.__main__ import main
+from tuimail.core.config import save_account
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def test_read_renders_a_message_nested_1000_deep(mail_server, capsys) -> None:
+    user = mail_server.new_user()
+    mail_server.deliver(user, hostile_mail.nested(1000))
+    account = account_for(mail_server, user, name="work")
+    account.password_command = f"printf %s {shlex.quote(user.password)}"
+    save_account(account)
+    assert main(["sync", "work"]) == 0
+    capsys.readouterr()
+    assert main(["read", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "recursion" not in captured.out + captured.err
+    assert "Subject: nested deep" in captured.out
+    assert "nested too deeply" in captured.out  # said, not hidden
+    assert len(captured.out) < 1_000_000
+
+
+def test_read_shows_pop3_mail_from_the_store(test_ca, capsys) -> None:
+    with MailServer(ca=test_ca, protocols=("pop3", "smtp")) as server:
+        user = server.new_user()
+        server.deliver(user, message(1))
+        server.deliver(user, message(2, b"The second body.\r\n"))
+        account = pop3_account(server, user)
+        account.password_command = f"printf %s {shlex.quote(user.password)}"
+        save_account(account)
+        assert main(["sync", "pop"]) == 0
+    capsys.readouterr()
+    assert main(["list", "pop"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    line = next(line for line in lines if "message 2" in line)
+    number = line.split()[0]
+    assert number.isdigit()
+    # The server is gone: the text comes from the store.
+    assert main(["read", number, "--account", "pop"]) == 0
+    out = capsys.readouterr().out
+    assert "Subject: message 2" in out and "The second body." in out
+    assert main(["read", "999", "--account", "pop"]) == 2
+    assert "no message with number 999" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("how", ["reply", "forward", "forward as attachment"])
+def test_reply_and_forward_of_mail_nested_1000_deep(how) -> None:
+    from tuimail.core import compose
+    from tuimail.core.account import Account, ServerSettings
+
+    me = Account(
+        name="w",
+        email="me@example.test",
+        username="me",
+        incoming=ServerSettings("imap.example.test", 993, "tls"),
+        outgoing=ServerSettings("smtp.example.test", 465, "tls"),
+    )
+    raw = hostile_mail.nested(1000)
+    if how == "reply":
+        draft = compose.reply(raw, me)
+    else:
+        draft = compose.forward(raw, me, as_attachment=how.endswith("attachment"))
+    assert "nested deep" in draft.subject

@@ -1,0 +1,105 @@
+"""The setup wizard, issue 16: the person's name (for From), a DNS server and an extra CA
+typed in the form instead of on a command line, a failure that keeps the form (the log
+in its own box), focus after "Trust this certificate", and Esc on the first run asking
+before the app closes. Against the bundled server."""
+
+from __future__ import annotations
+
+import gc
+
+from textual.widgets import Collapsible, Input
+
+from tests.ui.helpers import wait_for
+from tests.ui.wizard_helpers import SIZE, choose, detect, log_of, press, put, save
+from testserver.server import MailServer
+from tuimail.core.config import load_config
+from tuimail.core.discovery.detect import DetectOptions
+from tuimail.ui.app import TuimailApp
+from tuimail.ui.screens.dialogs import ConfirmDialog
+from tuimail.ui.screens.wizard import WizardScreen
+
+
+def bare_wizard(server):
+    """A wizard that knows nothing of the test DNS or CA (only the HTTPS port of the
+    test autoconfig, which no user could type): the user gives them in the form."""
+    return lambda: WizardScreen(
+        detect_options=lambda: DetectOptions(
+            timeout=5, total_timeout=15, https_port=server.https_port
+        )
+    )
+
+
+async def test_dns_server_and_extra_ca_typed_in_the_form_and_the_name_saved(mail_server):
+    user = mail_server.new_user()
+    app = TuimailApp(None, wizard=bare_wizard(mail_server))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        put(screen, email=user.email, password=user.password, fullname="Ada Example")
+        await detect(pilot, screen)  # the system's DNS knows nothing of example.test
+        assert not screen.verified
+        assert isinstance(app.screen, WizardScreen)  # the form stays, with what was typed
+        assert screen.query_one("#wiz-email", Input).value == user.email
+        assert "tuimail detect" not in log_of(screen) and "--" not in log_of(screen)
+        put(screen, nameserver="127.0.0.1:1", ca="/nonexistent/ca.pem")
+        press(screen, "detect")
+        await pilot.pause()
+        assert "The extra CA file /nonexistent/ca.pem does not exist." in log_of(screen)
+        put(screen, nameserver=f"127.0.0.1:{mail_server.dns_port}", ca=mail_server.ca_file)
+        await detect(pilot, screen)
+        await wait_for(pilot, lambda: screen.verified, timeout=30)
+        choose(screen, "storage", "ask")
+        await save(pilot, app)
+    saved = next(iter(load_config().accounts.values()))
+    assert saved.display_name == "Ada Example"
+    assert saved.ca_file == mail_server.ca_file
+
+
+async def test_the_log_is_a_box_that_folds_and_the_form_stays_below_it(mail_server):
+    user = mail_server.new_user()
+    app = TuimailApp(None, wizard=bare_wizard(mail_server))
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = app.screen
+        put(screen, email=user.email, password=user.password)
+        for _ in range(3):  # a long log of failures
+            await detect(pilot, screen)
+        box = screen.query_one("#wiz-log-box", Collapsible)
+        assert not box.collapsed
+        assert screen.query_one("#wiz-log-scroll").outer_size.height <= 12
+        box.collapsed = True
+        await pilot.pause()
+        assert isinstance(app.screen, WizardScreen)
+        assert screen.query_one("#wiz-in-host", Input).region.height == 1  # still there
+
+
+async def test_focus_after_trust_goes_to_the_next_thing_to_do(test_ca):
+    with MailServer(ca=test_ca, cert="self_signed", protocols=("imap", "smtp")) as server:
+        user = server.new_user()
+        from tests.ui.wizard_helpers import wizard_for
+
+        app = TuimailApp(None, wizard=wizard_for(server))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            put(screen, email=user.email)  # no password yet
+            await detect(pilot, screen)
+            press(screen, "in-trust")
+            await pilot.pause()
+            assert screen.focused is screen.query_one("#wiz-out-trust")  # the other one
+            press(screen, "out-trust")
+            await pilot.pause()
+            assert screen.focused is screen.query_one("#wiz-password", Input)
+    gc.collect()
+
+
+async def test_escape_on_the_first_run_asks_before_the_app_closes(mail_server):
+    app = TuimailApp(None, wizard=bare_wizard(mail_server))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "tuimail needs an account" in app.screen.question
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen))
+        assert app.is_running
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, timeout=10)

@@ -1,0 +1,80 @@
+"""POST a form to an authorization server and read its JSON answer: verified HTTPS only,
+bounded in size and time, failures typed (tuimail.core.errors)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import ssl
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode, urlsplit
+
+from tuimail.core import errors
+from tuimail.core.tls import client_context
+
+MAX_ANSWER = 1 << 20
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # a token endpoint never redirects
+        return None
+
+
+def post_form(
+    url: str,
+    form: dict[str, str],
+    *,
+    ca_file: str | None = None,
+    timeout: float = 20.0,
+    basic: tuple[str, str] | None = None,
+) -> tuple[int, dict]:
+    """(HTTP status, JSON object). Error answers (4xx with an OAuth error body) are returned,
+    not raised: the caller knows what `authorization_pending` means."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise errors.SecurityFailure(
+            "an authorization server must be reached over https", protocol="http", host=url
+        )
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+    if basic:
+        pair = f"{basic[0]}:{basic[1]}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    request = urllib.request.Request(
+        url, data=urlencode(form).encode(), headers=headers, method="POST"
+    )
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=client_context(ca_file)), _NoRedirect
+    )
+    host = parts.hostname
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            status, body = response.status, response.read(MAX_ANSWER + 1)
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, exc.read(MAX_ANSWER + 1)
+    except urllib.error.URLError as exc:
+        raise _transport_error(exc.reason, host) from exc
+    except (OSError, ssl.SSLError) as exc:
+        raise _transport_error(exc, host) from exc
+    if len(body) > MAX_ANSWER:
+        raise errors.ProtocolViolation("the answer is over 1 MB", protocol="http", host=host)
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise errors.ProtocolViolation(
+            f"HTTP {status} without a JSON object", protocol="http", code=status, host=host
+        )
+    return status, data
+
+
+def _transport_error(reason: object, host: str) -> errors.MailError:
+    if isinstance(reason, ssl.SSLCertVerificationError | ssl.SSLError):
+        return errors.SecurityFailure(str(reason), protocol="http", host=host)
+    if isinstance(reason, TimeoutError | socket.timeout):
+        return errors.TimedOut("no answer in time", protocol="http", host=host)
+    if isinstance(reason, socket.gaierror | ConnectionRefusedError):
+        return errors.Unreachable(str(reason), protocol="http", host=host)
+    return errors.ConnectionLost(str(reason), protocol="http", host=host)

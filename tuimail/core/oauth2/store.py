@@ -1,0 +1,98 @@
+"""Where a sign-in's refresh token is kept between runs.
+
+Order: a real keyring; else, only when the account opted in with
+`oauth2_token_store = "file"`, a 0600 JSON file under the XDG state directory; else memory
+until tuimail exits (the user signs in again next time). Access tokens are never written
+anywhere: they are short-lived and renewed from the refresh token.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from tuimail.core.config import state_dir
+from tuimail.core.secrets import Secret, _backend_is_real
+
+KEYRING_SERVICE = "tuimail-oauth2"
+_memory: dict[str, Secret] = {}
+_lock = threading.Lock()
+
+
+def _keyring():
+    try:
+        import keyring
+
+        backend = keyring.get_keyring()
+    except Exception:
+        return None
+    return keyring if _backend_is_real(backend) else None
+
+
+def _file(account_name: str) -> Path:
+    return state_dir() / "oauth2" / f"{account_name}.json"
+
+
+def where(account_name: str, store: str = "keyring") -> str:
+    """ "keyring", "file" or "memory": where save() puts this account's refresh token."""
+    if _keyring() is not None:
+        return "keyring"
+    return "file" if store == "file" else "memory"
+
+
+def save(account_name: str, refresh_token: Secret | None, store: str = "keyring") -> str:
+    """Keep (or with None, forget) the refresh token; returns where it went."""
+    if refresh_token is None:
+        forget(account_name)
+        return "nowhere"
+    place = where(account_name, store)
+    if place == "keyring":
+        _keyring().set_password(KEYRING_SERVICE, account_name, refresh_token.reveal())
+    elif place == "file":
+        path = _file(account_name)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump({"refresh_token": refresh_token.reveal()}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    with _lock:
+        _memory[account_name] = refresh_token
+    return place
+
+
+def load(account_name: str, store: str = "keyring") -> Secret | None:
+    with _lock:
+        if account_name in _memory:
+            return _memory[account_name]
+    ring = _keyring()
+    if ring is not None:
+        value = ring.get_password(KEYRING_SERVICE, account_name)
+        return Secret(value) if value else None
+    if store == "file":
+        try:
+            data = json.loads(_file(account_name).read_text())
+        except (OSError, ValueError):
+            return None
+        value = data.get("refresh_token") if isinstance(data, dict) else None
+        return Secret(value) if isinstance(value, str) and value else None
+    return None
+
+
+def forget(account_name: str) -> None:
+    with _lock:
+        _memory.pop(account_name, None)
+    ring = _keyring()
+    if ring is not None:
+        try:
+            ring.delete_password(KEYRING_SERVICE, account_name)
+        except Exception:
+            pass
+    try:
+        _file(account_name).unlink()
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,1 @@
+"""Data shipped with tuimail (the ISP database)."""
