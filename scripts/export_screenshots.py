@@ -31,9 +31,9 @@ async def _steady(pilot) -> None:
 
 
 async def _preview_done(pilot, timeout: float = 20.0) -> None:
-    """Wide main screen: wait until the preview of the selected message has loaded and
-    marked it read (on a loaded machine it could land before or after the picture, and
-    the unread counts in it changed from run to run)."""
+    """Wide main screen: wait until the preview of the selected message has loaded (and,
+    mark_read_delay being 0 here, a message moved to is marked read) so nothing changes
+    after the picture."""
     import time
 
     from tuimail.ui.widgets.message_list import MessageList
@@ -41,15 +41,19 @@ async def _preview_done(pilot, timeout: float = 20.0) -> None:
 
     app = pilot.app
     main = app.main
-    if main is None or app.screen is not main or main.has_class("narrow"):
+    if main is None or app.screen is not main or not main.previewing:
         return
     lst, reader = main.query_one(MessageList), main.query_one(ReaderPane)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         row = lst.current
-        if row is None or (row.seen and reader.message_view is not None):
+        view = reader.message_view
+        if row is None or (
+            view is not None and app._reading is not None and app._reading.id == row.id
+        ):
             break
         await pilot.pause(0.05)
+    await app.workers.wait_for_complete()  # the mark-read of a message moved to
     await app.workers.wait_for_complete()
     await pilot.pause()
 
@@ -148,6 +152,7 @@ async def export(out: Path, only: set[str] | None = None) -> list[Path]:
     from tuimail.ui.app import TuimailApp
     from tuimail.ui.demo import DEMO_NOW, Demo
     from tuimail.ui.screens.composer import ComposerScreen
+    from tuimail.ui.settings import UiSettings
 
     written: list[Path] = []
     demo = Demo(new_mail_after=0)
@@ -159,7 +164,8 @@ async def export(out: Path, only: set[str] | None = None) -> list[Path]:
                 password_for=lambda _a: demo.password,
                 idle=False,
             )
-            return TuimailApp(service, now=DEMO_NOW)
+            # mark_read_delay 0: a previewed message is read at once, not 3 s later
+            return TuimailApp(service, now=DEMO_NOW, ui=UiSettings(mark_read_delay=0))
 
         async def shot(name: str, keys: list[str], size=SIZE, make=app) -> None:
             if only and name not in only:
@@ -179,7 +185,7 @@ async def export(out: Path, only: set[str] | None = None) -> list[Path]:
                 instance.save_screenshot(str(path))
                 written.append(path)
 
-        await shot("main", ["j", "j", "j", "j"])
+        await shot("main", ["j", "j", "j", "j"], size=(160, 40))  # three panes from 140
         await shot("reader", ["j", "j", "j", "j", "enter"], size=(80, 24))
         await shot("composer", ["j", "r"])
         await shot("help", ["question_mark"])

@@ -17,10 +17,29 @@ COMMAND_MODULES = [
     "send",
     "doctor",
     "completions",
+    "compose",
 ]
+# Which module registers each command: a run of one command imports only its module
+# (`tuimail sync` never loads discovery, dnspython, the OAuth flows or Textual).
+COMMAND_MODULE = {
+    "detect": "detect",
+    "account": "account",
+    "sync": "sync",
+    "list": "sync",
+    "read": "sync",
+    "watch": "sync",
+    "send": "send",
+    "outbox": "send",
+    "doctor": "doctor",
+    "completions": "completions",
+    "compose": "compose",
+}
+_TOP_OPTIONS = ("--verbose", "--debug")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with `only` (a module of COMMAND_MODULES) that module's
+    commands alone: enough to parse and run one of them."""
     from tuimail.cli.exits import EPILOG, SHORT_EPILOG
 
     parser = argparse.ArgumentParser(
@@ -52,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         "message content are never logged); implies --verbose",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if only is None else [only]:
         module = importlib.import_module(f"tuimail.cli.{name}")
         module.register(sub)
     for command in sub.choices.values():
@@ -73,6 +92,8 @@ def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str
         return ["send", *argv]
     if not argv:
         return argv
+    if argv[0][:7].lower() == "mailto:":  # a desktop handing over a mailto: link
+        return ["compose", *argv]
     first = argv[0].split("=", 1)[0]
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if first in parser._option_string_actions or first in commands:
@@ -86,13 +107,31 @@ def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str
 def main(argv: list[str] | None = None) -> int:
     from tuimail.core.private import tighten_all, use_private_umask
 
-    use_private_umask()  # before anything is created: files 0600, directories 0700
-    tighten_all()
-    parser = build_parser()
+    previous = use_private_umask()  # before anything is created: files 0600, dirs 0700
+    try:
+        tighten_all()
+        return _main(argv)
+    finally:
+        os.umask(previous)  # a caller in the same process (a test) gets its own back
+
+
+def command_module(argv: list[str], program: str = "") -> str | None:
+    """The one cli module a command line needs, or None when it needs the whole parser
+    (help, the app, sendmail's calling convention, anything unknown)."""
+    if os.path.basename(program) == "sendmail":
+        return None
+    words = [a for a in argv if a not in _TOP_OPTIONS]
+    if not words or words[0] not in COMMAND_MODULE:
+        return None
+    return COMMAND_MODULE[words[0]]
+
+
+def _main(argv: list[str] | None) -> int:
+    program = sys.argv[0] if argv is None else ""
     if argv is None:
-        argv = sendmail_argv(parser, sys.argv[1:], sys.argv[0])
-    else:
-        argv = sendmail_argv(parser, argv)
+        argv = sys.argv[1:]
+    parser = build_parser(command_module(argv, program))
+    argv = sendmail_argv(parser, argv, program)
     argv, flags = _logging_flags(argv)
     args = parser.parse_args(argv)
     verbose = args.verbose or "--verbose" in flags

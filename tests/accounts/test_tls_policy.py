@@ -162,3 +162,26 @@ def test_pin_hint_is_read_in_a_stage_of_its_own(mail_server) -> None:
     assert events.index(pins[0]) > events.index(probes[0])
     imap = next(r for r in result.probes if r.candidate.host == "imap.example.test")
     assert imap.pin and imap.pin in pins[0].detail and imap.pin in imap.detail
+
+
+def test_no_tls_context_is_built_outside_tls_py() -> None:
+    """Every connection gets its context from tuimail/core/tls.py: nowhere else may a
+    context be made or its checks turned off (that is how a caller would skip the policy)."""
+    import re
+    from pathlib import Path
+
+    import tuimail
+
+    forbidden = re.compile(
+        r"create_default_context|SSLContext\(|_create_unverified_context|CERT_NONE|"
+        r"check_hostname\s*=|verify_mode\s*="
+    )
+    root = Path(tuimail.__file__).parent
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        if path != root / "core" / "tls.py"
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if forbidden.search(line)
+    ]
+    assert offenders == []

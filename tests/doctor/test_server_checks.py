@@ -144,7 +144,9 @@ def test_smtp_mechanism_not_offered(mail_server) -> None:
     assert "no login method tuimail supports is offered (offered: XOAUTH2, OAUTHBEARER)" in (
         login.seen
     )
-    assert "PLAIN, LOGIN, CRAM-MD5" in login.fix and "OAuth" in login.fix
+    # A password account on an OAuth-only server: the way in is tuimail's OAuth sign-in.
+    assert 'auth = "oauth2"' in login.fix and "tuimail account login" in login.fix
+    assert "does not do" not in login.fix
     assert mail_server.protocol_server("smtp").auth_log == []  # no password was tried
 
 

@@ -68,10 +68,18 @@ def test_an_unreadable_list_line_is_reported_and_the_others_are_kept() -> None:
         b"",
         b'(\\Noselect) "/" "with \\"quotes\\" and space"',
         b"() NIL a]b[c",
+        b'() "/" "Evil\x1b]0;x\x07"',
+        b'() "/" "nul\x00name"',
     ]
     entries, bad = parse_list(data)
-    assert [e.name for e in entries] == ["INBOX", "Lit]eral", 'with "quotes" and space', "a]b[c"]
-    assert len(bad) == 1 and "this is not a LIST answer" in bad[0]
+    assert [e.name for e in entries] == [
+        "INBOX",
+        "Lit]eral",
+        'with "quotes" and space',
+        "a]b[c",
+        "Evil\x1b]0;x\x07",  # valid in a quoted name; sanitised where shown
+    ]
+    assert len(bad) == 2 and "this is not a LIST answer" in bad[0] and "NUL" in bad[1]
     assert entries[3].delimiter is None and entries[2].flags == (b"\\Noselect",)
 
 

@@ -126,3 +126,34 @@ def test_utf8_addresses_with_any_display_name_are_summarised(name: str, local: s
     header = f'From: "{name}" <{local}@bücher.example>\r\nTo: {name} <{local}@例子.广告>\r\n'
     summary = summarize_header(header.encode("utf-8", "surrogatepass"))
     assert summary.note == "" or summary.note  # never raises; bounded by the test above
+
+
+def test_the_app_marks_a_partial_message_and_its_reader_says_why(mail_server, tmp_path) -> None:
+    from tests.ui.helpers import account_for as ui_account
+    from tuimail.core.secrets import Secret
+    from tuimail.core.service import MailService
+    from tuimail.core.store import Store
+
+    user = mail_server.new_user()
+    mail_server.faults.add(
+        protocol="imap", kind="odd_size", match="<absurd-size@", data=b"18446744073709551616"
+    )
+    _folder_of_mail(mail_server, user, [hostile_mail.absurd_size()])
+    account = ui_account(mail_server, user)
+    service = MailService(
+        {account.name: account},
+        password_for=lambda _a: Secret(user.password),
+        idle=False,
+        store=Store(tmp_path / "store.sqlite3"),
+    )
+    try:
+        assert service.backend(account.name).sync(["INBOX"])
+        source = service.source(account.name, "INBOX")
+        rows = source.rows(0, source.count())
+        assert len(rows) == 7
+        (odd,) = [r for r in rows if r.note]
+        assert odd.subject == "(!) absurd size"
+        view = service.read(odd, mark_seen=False)
+        assert any(b.kind == "note" and "impossible size" in b.text for b in view.blocks)
+    finally:
+        service.stop()

@@ -3,6 +3,7 @@ at the browser (it signs in through the server's own pages, as a browser would p
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -57,3 +58,91 @@ def browser(server, user, *, approve: bool = True, forge_state: bool = False):
         return True
 
     return open_url
+
+
+def oauth_account(server, user, name: str = "w", protocol: str = "imap", **overrides):
+    """An `auth = "oauth2"` account for `user` on the bundled server, with its authorization
+    server's endpoints written out explicitly (as a user of a custom server would)."""
+    from tuimail.core.account import Account, ServerSettings
+
+    meta = server.oauth.metadata()
+    incoming_port = server.ports.imap_tls if protocol == "imap" else server.ports.pop3_tls
+    values = dict(
+        name=name,
+        email=user.email,
+        username=user.login,
+        incoming=ServerSettings(server.host, incoming_port, "tls"),
+        outgoing=ServerSettings(server.host, server.ports.smtp_tls, "tls"),
+        protocol=protocol,
+        ca_file=str(server.ca_file),
+        auth="oauth2",
+        oauth2={
+            "client_id": CLIENT_ID,
+            "token_endpoint": meta["token_endpoint"],
+            "authorization_endpoint": meta["authorization_endpoint"],
+            "device_authorization_endpoint": meta["device_authorization_endpoint"],
+            "introspection_endpoint": meta["introspection_endpoint"],
+            "issuer": server.oauth.issuer,
+            "scopes": ["mail"],
+        },
+    )
+    return Account(**(values | overrides))
+
+
+def device_sign_in(server, user, account):
+    """The device flow for `account`, approved at once by `user`; the sign-in is kept."""
+    from tuimail.core.oauth2 import flows, tokens
+
+    ep = tokens.endpoints(account)
+    device = flows.start_device(ep)
+    server.oauth.approve_device(device.user_code, user.login, user.password)
+    token_set = flows.poll_device(ep, device, sleep=lambda s: time.sleep(min(s, 1.1)))
+    return tokens.signed_in(account, token_set)
+
+
+BROWSER_SCRIPT = '''#!{python}
+"""Plays the person at the browser: signs in on the authorization server's page and
+follows its redirect to tuimail's loopback listener."""
+import ssl, sys, urllib.error, urllib.request
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+url = sys.argv[1]
+query = {{k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}}
+form = query | {{"login": {login!r}, "password": {password!r}, "action": {action!r}}}
+context = ssl.create_default_context(cafile={ca!r})
+
+
+class Keep(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), Keep)
+request = urllib.request.Request({issuer!r} + "/authorize", data=urlencode(form).encode())
+try:
+    opener.open(request, timeout=30)
+    sys.exit("no redirect")
+except urllib.error.HTTPError as exc:
+    location = exc.headers["Location"]
+with urllib.request.urlopen(location, timeout=30) as answer:
+    sys.exit(0 if answer.status == 200 else 1)
+'''
+
+
+def browser_script(tmp_path, server, user, *, approve: bool = True):
+    """An executable for BROWSER= that plays the browser (see BROWSER_SCRIPT)."""
+    import sys
+
+    path = tmp_path / "fake-browser"
+    path.write_text(
+        BROWSER_SCRIPT.format(
+            python=sys.executable,
+            login=user.login,
+            password=user.password,
+            action="approve" if approve else "deny",
+            ca=str(server.ca_file),
+            issuer=server.oauth.issuer,
+        )
+    )
+    path.chmod(0o700)
+    return path

@@ -182,3 +182,22 @@ def test_a_reused_row_id_never_makes_another_key_deleted(tmp_path):
     assert known["u:second"].deleted_locally
     assert not known["u:first"].deleted_locally
     assert state.deleted_locally("pop") == {second.id}
+
+
+def test_inbox_and_trash_of_a_pop3_account_are_never_deleted(mail_server, make_service):
+    """Deleting INBOX used to mark every message in it deleted locally, so the next
+    pass deleted them all from the server."""
+    from tuimail.core.service import ServiceError
+
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    service = make_service(mail_server, user, delete_on_server_when_deleted_locally=True)
+    service.start()
+    for folder in ("INBOX", "Trash"):
+        assert not service.can_delete_folder("pop", folder)
+        with pytest.raises(ServiceError, match="cannot be deleted"):
+            service.delete_folder("pop", folder)
+    sync(service)
+    assert on_server(mail_server, user) == {f"message {n}" for n in range(3)}
+    assert subjects(service, "INBOX") == {f"message {n}" for n in range(3)}

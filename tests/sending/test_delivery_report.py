@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shlex
+import socket
 
 import aiosmtplib
 import pytest
@@ -46,15 +47,18 @@ def _submit(server, user, rcpt: str, raw: bytes) -> None:
     asyncio.run(send())
 
 
-def _report(server, sender, rcpt, from_header: str, capsys, extra: str = "") -> dict:
+def _report(
+    server, sender, rcpt, from_header: str, capsys, extra: str = "", nameserver: str = ""
+) -> dict:
     """Send one message from `sender` to `rcpt`, sync it, return its --route --json."""
     _submit(server, sender, rcpt.email, _compose(sender.email, rcpt.email, from_header, extra))
     account = account_for(server, rcpt, name="work")
+    account.extra["timeout"] = 2
     account.password_command = f"printf %s {shlex.quote(rcpt.password)}"
     save_account(account)
     assert main(["sync", "work"]) == 0
     capsys.readouterr()
-    ns = f"127.0.0.1:{server.dns_port}"
+    ns = nameserver or f"127.0.0.1:{server.dns_port}"
     assert main(["read", "1", "--route", "--json", "--check-dkim", "--nameserver", ns]) == 0
     return json.loads(capsys.readouterr().out)
 
@@ -193,3 +197,17 @@ def test_without_check_dkim_no_dns_is_asked(bed, capsys) -> None:
     assert main(["read", "1", "--route", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["dkim_checks"] is None and server.dns.queries == before
+
+
+def test_a_name_server_that_never_answers_gives_a_sentence_not_a_hang(bed, capsys) -> None:
+    server, alice, bob = bed
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))  # receives the queries, answers none
+        port = silent.getsockname()[1]
+        report = _report(
+            server, alice, bob, f"Alice <{alice.email}>", capsys, nameserver=f"127.0.0.1:{port}"
+        )
+    [check] = report["dkim_checks"]
+    assert check["result"] == "error"
+    assert check["detail"].startswith("the key could not be fetched (the DNS query for ")
+    assert "timed out" in check["detail"]

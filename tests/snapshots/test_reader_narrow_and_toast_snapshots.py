@@ -36,14 +36,13 @@ class TestReader:
         async def preview(pilot) -> None:
             await steady(pilot)
             await pilot.press("j", "j", "j")  # "Re: Lunch on Thursday?" quotes its question
-            await wait_for(pilot, lambda: "quoted line(s) hidden" in _reader_text(pilot.app))
+            await wait_for(pilot, lambda: "2 quoted lines hidden" in _reader_text(pilot.app))
             lst = pilot.app.main.query_one(MessageList)
-            await wait_for(pilot, lambda: lst.current.seen)  # the preview marked it read
+            await wait_for(pilot, lambda: lst.current.seen)  # mark_read_delay 0: read at once
             await steady(pilot)
 
-        assert snap_compare(
-            make_app(mail_server, user), terminal_size=(120, 40), run_before=preview
-        )
+        app = make_app(mail_server, user, mark_read_delay=0)
+        assert snap_compare(app, terminal_size=(160, 40), run_before=preview)
 
     def test_raw_source(self, snap_compare, mail_server):
         user = mail_server.new_user()
@@ -103,8 +102,6 @@ class TestNewMail:
             lst = app.main.query_one(MessageList)
             await wait_for(pilot, lambda: lst.count == 3)
             await wait_for(pilot, lambda: state() == "push connected", timeout=20)
-            await steady(pilot)
-            await wait_for(pilot, lambda: lst.current.seen)  # the preview is done
             await steady(pilot)
 
         assert snap_compare(app, terminal_size=(100, 24), run_before=pushed)

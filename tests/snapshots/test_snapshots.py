@@ -16,7 +16,13 @@ from tuimail.ui.screens.composer import ComposerScreen
 
 
 class TestMainScreen:
-    """The three panes at the sizes people use, and the narrow single-pane view."""
+    """Folders and list at 100 and 120 columns (full subjects: the preview yields first),
+    three panes from 140, and the narrow single-pane view."""
+
+    def test_main_100x30_full_subjects(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        seed(mail_server, user)
+        assert snap_compare(make_app(mail_server, user), terminal_size=(100, 30), run_before=steady)
 
     def test_main_120x40(self, snap_compare, mail_server):
         user = mail_server.new_user()
@@ -32,6 +38,20 @@ class TestMainScreen:
         user = mail_server.new_user()
         seed(mail_server, user)
         assert snap_compare(make_app(mail_server, user), terminal_size=(160, 50), run_before=steady)
+
+    def test_main_160x50_reader_focused(self, snap_compare, mail_server):
+        """Enter in three panes: the reader takes the focus (its border lights up, the
+        list's cursor dims) and the message is marked read."""
+        user = mail_server.new_user()
+        seed(mail_server, user)
+
+        async def opened(pilot) -> None:
+            await steady(pilot)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: pilot.app.main.reading)
+            await steady(pilot)
+
+        assert snap_compare(make_app(mail_server, user), terminal_size=(160, 50), run_before=opened)
 
     def test_reader_narrow(self, snap_compare, mail_server):
         user = mail_server.new_user()

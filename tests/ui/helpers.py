@@ -12,6 +12,7 @@ from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.demo import SAMPLES, sample
+from tuimail.ui.settings import UiSettings
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -34,8 +35,17 @@ def seed(server, user, count: int | None = None) -> None:
 
 
 def make_app(
-    server, user, *, idle: bool = False, sync: bool = True, store=None, retry_after: float = 60
+    server,
+    user,
+    *,
+    idle: bool = False,
+    sync: bool = True,
+    store=None,
+    retry_after: float = 60,
+    mark_read_delay: float = -1,
 ):
+    """The app on the bundled server. A preview never marks a message read by itself
+    (mark_read_delay -1) unless a test asks: a timer must not change a picture."""
     account = account_for(server, user)
     password = Secret(user.password)
     service = MailService(
@@ -45,7 +55,9 @@ def make_app(
         store=store,
         retry_after=retry_after,  # long: a snapshot must not catch a second attempt
     )
-    return TuimailApp(service, now=NOW, start_sync=sync)
+    return TuimailApp(
+        service, now=NOW, start_sync=sync, ui=UiSettings(mark_read_delay=mark_read_delay)
+    )
 
 
 async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 15.0) -> None:

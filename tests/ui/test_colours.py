@@ -125,7 +125,9 @@ async def test_list_cursor_unread_and_status_survive_16_colours(mail_server, six
         await settle(pilot)
         lst = app.main.query_one(MessageList)
         await wait_for(pilot, lambda: lst.count == 6)
-        # first row read (the preview marks it), second row unread, cursor on the first
+        # first row read (marked with !: showing it no longer marks it), second row unread,
+        # cursor on the first
+        await pilot.press("exclamation_mark")
         await wait_for(pilot, lambda: lst.row_at(0).seen)
         await pilot.pause(0.2)
         assert not lst.row_at(1).seen

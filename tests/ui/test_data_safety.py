@@ -377,3 +377,30 @@ async def test_a_new_message_has_the_signature(mail_server):
         screen = await _open(pilot)
         assert screen.query_one("#compose-body", TextArea).text == "\n\n-- \nAlice\nexample.test\n"
         assert _field(screen, "to").has_focus
+
+
+async def test_text_back_from_the_editor_sets_the_headers_or_is_kept_when_unreadable(
+    mail_server,
+):
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    notes = _notes(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        screen = await _open(pilot)
+        _field(screen, "to").value = "bob@example.test"
+        bad = "To: bob\nSubject: From the editor\n\nEdited text.\n"
+        screen.apply_editor_text(bad)  # what the editor gave back
+        await pilot.pause()
+        assert any("not taken" in n and "bob" in n for n in notes)
+        assert _field(screen, "to").value == "bob@example.test"  # unchanged
+        assert screen._editor_text == bad  # kept: Ctrl+E opens it again, nothing lost
+        good = "To: Bob <bob@example.test>\nCc: c@example.test\nSubject: From the editor\n\nOk.\n"
+        screen.apply_editor_text(good)
+        await pilot.pause()
+        assert _field(screen, "to").value == "Bob <bob@example.test>"
+        assert _field(screen, "cc").value == "c@example.test"
+        assert _field(screen, "subject").value == "From the editor"
+        assert screen.query_one("#compose-body", TextArea).text == "Ok.\n"
+        assert screen._editor_text is None

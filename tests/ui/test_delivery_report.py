@@ -8,7 +8,7 @@ import asyncio
 
 import aiosmtplib
 
-from tests.ui.helpers import make_app, ready, wait_for
+from tests.ui.helpers import make_app, ready, settle, wait_for
 from tests.ui.report_messages import ROUTED
 from tuimail.core.tls import client_context
 from tuimail.ui.screens.main import MainScreen
@@ -83,3 +83,13 @@ async def test_the_report_key_is_in_help_and_the_palette(mail_server) -> None:
         assert ("i", "Delivery report", "delivery_report") in app.help_rows()
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Delivery report" in titles
+
+
+async def test_i_in_an_empty_folder_does_nothing(mail_server) -> None:
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen) and app.is_running

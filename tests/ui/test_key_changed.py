@@ -44,7 +44,8 @@ async def test_changed_key_shown_with_both_hashes_and_trusted_again_in_diagnose(
             state = service.states()[account.name]
             assert state.state != "idle"
             assert OLD in state.detail and new in state.detail, state.detail  # both hashes
-            assert "('" not in state.detail
+            assert "('" not in state.detail and "was lost" not in state.detail
+            assert "key changed" in state.detail
             await pilot.press("H")
             await wait_for(pilot, lambda: isinstance(app.screen, DiagnoseScreen))
             screen = app.screen

@@ -84,7 +84,9 @@ def test_forward_trash_draft_and_a_burst_of_keys_in_tmux(tmux: Tmux, tmp_path: P
     editor.write_text(EDITOR)
     status_file = tmp_path / "exit-status"
     command = demo_command(status_file, EDITOR=f"{sys.executable} {editor}")
-    tmux.run("new-session", "-d", "-s", "t", "-x", "120", "-y", "36", "sh", "-c", command)
+    tmux.run(
+        "new-session", "-d", "-s", "t", "-x", "160", "-y", "36", "sh", "-c", command
+    )  # 3 panes
     tmux.run("set-option", "-t", "t", "remain-on-exit", "on")
     tmux.wait_for(lambda s: "up to date" in s or "push connected" in s, timeout=90)
     # the demo's pushed message arrives a few seconds in: wait, so nothing moves later

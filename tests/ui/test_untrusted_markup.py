@@ -8,17 +8,29 @@ test_untrusted_markup_server.py bring the same payloads from the bundled server.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from hypothesis import HealthCheck, example, given, settings
 from textual.app import App
-from textual.widgets import Label, OptionList
+from textual.widgets import Label, OptionList, Static
 from textual.widgets._toast import Toast
 
 from tests.ui.helpers import wait_for
 from tests.ui.markup_payloads import CLICK, has_actions, literal, payloads, shown
-from tuimail.core.service import AccountState, FolderInfo
-from tuimail.ui.plain import notify, plain, plain_text
+from tuimail.core.service import (
+    AccountState,
+    FolderInfo,
+    ListSource,
+    MessageRow,
+    ReaderAttachment,
+    ReaderBlock,
+    ReaderView,
+)
+from tuimail.ui.plain import markup_literal, notify, plain, plain_text
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, InputDialog
 from tuimail.ui.widgets.folder_tree import FolderTree
+from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
 
 SETTINGS = settings(
@@ -54,6 +66,18 @@ def test_plain_and_plain_text_show_any_payload_literally(payload):
     for visual in (plain(payload), plain_text(payload), plain(payload, style="bold")):
         assert shown(visual) == literal(payload)
         assert not has_actions(visual)
+
+
+@given(payloads)
+@example("\\[b]x")
+@example("a\\")
+def test_markup_literal_survives_markup_parsing_unchanged(payload):
+    """For the palette's system commands (markup-only): every payload comes out as it
+    went in (sanitised), whatever brackets and backslashes it holds."""
+    from textual.content import Content
+
+    assert Content.from_markup(markup_literal(payload)).plain == literal(payload)
+    assert Content.from_markup(markup_literal(f"Reply ({payload})")).spans == []
 
 
 @given(payloads)
@@ -137,3 +161,44 @@ async def test_toasts_dialogs_folder_tree_and_status_show_payloads_literally(pay
         await pilot.click(Label)
         await pilot.pause()
     assert app.actions_run == []
+
+
+class ListAndReader(App[None]):
+    def compose(self):
+        yield MessageList(id="messages", now=datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+        yield ReaderPane(id="reader")
+
+
+@SETTINGS
+@given(payloads)
+@example(CLICK)
+@example("[link='x]a.pdf")
+@example("\x1b]0;pwned\x07x")
+async def test_subjects_senders_bodies_and_attachment_names_show_literally(payload):
+    app = ListAndReader()
+    async with app.run_test(size=(160, 30)) as pilot:
+        row = MessageRow(
+            1, "acct", "INBOX", 1, datetime(2026, 3, 2, 9, 0, tzinfo=UTC), payload, payload
+        )
+        lst = app.query_one(MessageList)
+        lst.set_source(ListSource([row]))
+        await pilot.pause()
+        line = "".join(segment.text for segment in lst.render_line(0))
+        assert literal(payload)[:10] in line and "\x1b" not in line and "\x07" not in line
+        reader = app.query_one(ReaderPane)
+        reader.show_message(
+            ReaderView(
+                headers=[("Subject", payload), ("From", payload)],
+                blocks=[ReaderBlock("text", f"body {payload}"), ReaderBlock("quote", payload)],
+                links=[],
+                attachments=[ReaderAttachment(1, payload, "application/pdf", 3)],
+            )
+        )
+        await pilot.pause()
+        texts = [w.visual for w in reader.query(Static)]
+        joined = "\n".join(shown(t) for t in texts)
+        assert f"Subject: {literal(payload)}" in joined
+        assert f"body {literal(payload)}" in joined
+        assert f"1. {literal(payload)} (application/pdf" in joined
+        assert not any(has_actions(t) for t in texts)
+        await pilot.click(ReaderPane)

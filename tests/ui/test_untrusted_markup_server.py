@@ -72,7 +72,7 @@ async def test_subject_sender_and_attachment_names_from_the_server_show_literall
         row = "".join(seg.text for seg in lst.render_line(0))
         assert "[b]Invoice[/b] [link='x]due [/]" in row
         assert "\x1b" not in row and "\x07" not in row
-        assert "[@click=app.bell(" in row  # the sender's column is cut, literally
+        assert "[@click=app.bell" in row  # the sender's column is cut, literally
 
         await pilot.press("enter")
         reader = app.main.query_one(ReaderPane)
@@ -150,7 +150,7 @@ async def test_folder_names_from_the_server_show_literally_in_tree_picker_toast_
         assert prompt == f"Rename {literal(evil)} to:" and "\x1b" not in prompt
         await pilot.press("escape")
         await settle(pilot)
-        app.open_folder("test", "[link='x]a")
+        tree.move_cursor(tree._folder_nodes[("test", "[link='x]a")])  # D: the highlighted one
         await settle(pilot)
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
@@ -190,4 +190,35 @@ async def test_a_server_reply_with_alert_and_markup_shows_literally_in_the_toast
             assert "[ALERT]" in shown(widget.render())
             await pilot.click(widget)
         await settle(pilot)
+    assert ran == []
+
+
+async def test_folder_names_in_the_command_palette_show_literally_and_open(mail_server):
+    from textual.command import CommandPalette
+
+    user = mail_server.new_user()
+    names = ["[ALERT] Quota", "[$accent]x", "a\\[b]"]
+    for name in names:
+        mail_server.store.create_folder(user.login, name)
+    app = make_app(mail_server, user)
+    ran = _record_actions(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: "[ALERT] Quota" in app.service.folder_names("test"))
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"Open folder")
+        options = app.screen.query_one(OptionList)
+
+        def prompts() -> list[str]:
+            return [
+                shown(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+            ]
+
+        await wait_for(pilot, lambda: all(any(n in p for p in prompts()) for n in names))
+        index = next(i for i, p in enumerate(prompts()) if "[ALERT] Quota" in p)
+        options.highlighted = index
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.folder == "[ALERT] Quota")
+        assert app.sub_title == "test — [ALERT] Quota"
     assert ran == []

@@ -1,4 +1,4 @@
-"""`tuimail account add | list | remove`."""
+"""`tuimail account add | list | remove` (and `login`: tuimail/cli/login.py)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ SECURITIES = ("tls", "starttls", "plain")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("account", help="add, list or remove accounts")
+    parser = sub.add_parser("account", help="add, list or remove accounts, or sign in")
     commands = parser.add_subparsers(dest="account_command", metavar="ACTION", required=True)
 
     add = commands.add_parser(
@@ -72,6 +72,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     rm = commands.add_parser("remove", help="remove an account from the configuration")
     rm.add_argument("name")
     rm.set_defaults(func=run_remove)
+
+    from tuimail.cli.login import register as register_login
+
+    register_login(commands)
 
 
 def _err(message: str, code: int = EXIT_USAGE) -> int:

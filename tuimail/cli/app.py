@@ -7,7 +7,8 @@ import sys
 import tempfile
 
 
-def run_app(demo: bool = False) -> int:
+def run_app(demo: bool = False, compose=None) -> int:
+    """The app; with `compose` (a tuimail.core.mailto.MailtoStart) it opens on a new message."""
     if demo:
         return _run_demo()
     from tuimail.core.config import ConfigError, load_config
@@ -19,16 +20,23 @@ def run_app(demo: bool = False) -> int:
     except ConfigError as exc:
         print(f"tuimail: {exc}", file=sys.stderr)
         return 2
+    from tuimail.ui.settings import ui_settings
+
+    ui, ui_problems = ui_settings(config.settings.get("ui"))
     problems = _keymap_problems(config)
     if problems:
         for line in problems:
             print(f"tuimail: {line}", file=sys.stderr)
         return 2
     service = MailService(config.accounts)  # the app asks for passwords it cannot find
+    service.address_book_command = config.settings.get("address_book_command") or None
     app = TuimailApp(
         service if config.accounts else None,
         keymap=_keymap(config.keys),
         bell=bool(config.settings.get("bell", False)),
+        compose=compose,
+        ui=ui,
+        notes=[f"{config.path}: {sentence}" for sentence in ui_problems],
     )
     app.run()
     return 0

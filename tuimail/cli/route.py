@@ -47,9 +47,10 @@ def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
     if args.check_dkim:
         from tuimail.core.connect import account_timeout
         from tuimail.core.discovery.resolver import NameserverError, Resolver
+        from tuimail.core.report.dkim_check import dns_timeout
 
         try:
-            resolver = Resolver(args.nameserver, account_timeout(account))
+            resolver = Resolver(args.nameserver, dns_timeout(account_timeout(account)))
         except NameserverError as exc:  # its text is our own sentence, naming the value
             print(f"tuimail: {sanitize(str(exc))}", file=sys.stderr)
             return EXIT_USAGE

@@ -382,9 +382,50 @@ def _set_body(msg: EmailMessage, body: str) -> None:
         msg.set_param("charset", "utf-8")
     else:
         text = text.replace("\r\n", "\n")
+        params = None
+        if any(len(line) > FLOW_AT for line in text.split("\n")):
+            text, params = flow(text), {"format": "flowed"}  # readers re-wrap it
         # 8bit would need the server's 8BITMIME; quoted-printable is safe everywhere.
         cte = None if text.isascii() else "quoted-printable"
-        msg.set_content(text, charset="utf-8", cte=cte)
+        msg.set_content(text, charset="utf-8", cte=cte, params=params)
+
+
+FLOW_AT = 78  # a body with a longer line is sent as format=flowed (RFC 3676)
+FLOW_WIDTH = 72
+
+
+def flow(text: str, width: int = FLOW_WIDTH) -> str:
+    """`text` as RFC 3676 format=flowed: long lines broken after a space (the space
+    stays at the end: a soft break that readers join again), quote markers repeated on
+    every piece, lines space-stuffed where needed, the "-- " signature line kept.
+    A word longer than the width is not cut. Trailing spaces of a line are dropped (in
+    flowed text they would mean "joins the next line")."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if line == "-- ":
+            out.append(line)
+            continue
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if depth and content.startswith(" "):
+            content = content[1:]
+        content = content.rstrip(" ")
+        for piece in _flow_pieces(content, max(20, width - depth - 1)):
+            stuffed = depth or piece.startswith((" ", "From ", ">"))
+            out.append(">" * depth + (" " if stuffed else "") + piece)
+    return "\n".join(out)
+
+
+def _flow_pieces(content: str, width: int) -> list[str]:
+    pieces: list[str] = []
+    current = ""
+    for token in re.findall(r"[^ ]+ *| +", content):  # breaks only at spaces
+        if current and len(current) + len(token.rstrip(" ")) > width:
+            pieces.append(current)
+            current = ""
+        current += token
+    pieces.append(current)
+    return pieces
 
 
 def build_message(

@@ -45,6 +45,7 @@ TOP_KEYS: dict[str, Any] = {
     "keys": dict,  # [keys]: binding id = "key" (checked by the UI, which knows the ids)
     "ui": dict,
     "bell": bool,
+    "address_book_command": str,
 }
 UI_KEYS: dict[str, Any] = {
     "columns": ANY,

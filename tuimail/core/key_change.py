@@ -31,7 +31,7 @@ def find_key_changes(
     """The pinned servers of `account` whose key is not the pinned one now (a server that
     cannot be reached is not listed: nothing is known about its key)."""
     from tuimail.core.discovery.model import Candidate
-    from tuimail.core.discovery.probe import certificate_pin
+    from tuimail.core.discovery.pin import certificate_pin
     from tuimail.core.discovery.resolver import Resolver
 
     resolver = Resolver(nameserver, timeout)

@@ -588,9 +588,21 @@ class AccountRuntime:
             return 0
         if not self.may_connect():
             return 0
-        with self.gate.user():
-            engine = self._engine("sync")
-            result = engine._retrying(lambda: engine.sync_folder(name))
+        before = self.state
+        try:
+            with self.gate.user():
+                engine = self._engine("sync")
+                result = engine._retrying(lambda: engine.sync_folder(name))
+        except Exception:
+            # The engine's progress said "syncing <folder> 0/1": not any more.
+            if self.state.state == "syncing" and before.state != "syncing":
+                self.state = before
+                self.emit(ServiceEvent("state", self.account.name, text=before.detail))
+            raise
+        # A one-folder refresh (after archive, copy, a draft, a send) must not leave
+        # "syncing <folder> 1/1" behind; and it worked, so an old error is over.
+        if self.state.state in ("syncing", "error", "offline"):
+            self._set(Phase.ONLINE, "up to date", display="idle")
         self.emit(ServiceEvent("messages", self.account.name, name))
         return result.new
 

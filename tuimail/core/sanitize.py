@@ -79,7 +79,64 @@ def sanitize(text: str, *, multiline: bool = False) -> str:
     if multiline and "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     pattern = _BAD_MULTI if multiline else _BAD_SINGLE
-    return pattern.sub(lambda m: _escape(m.group()), text)
+    return pattern.sub(lambda m: _replace(m, text), text)
+
+
+def _replace(match: re.Match[str], text: str) -> str:
+    ch = match.group()
+    if ch in _EMOJI_JOINERS and _joins_emoji(text, match.start()):
+        return ch
+    return _escape(ch)
+
+
+# The format characters that belong to emoji sequences: ZERO WIDTH JOINER between two
+# pictographs (👩‍💻, 🏳️‍🌈) and the tag characters of subdivision flags (🏴 + tags +
+# CANCEL TAG). Anywhere else they stay escaped (they can hide or reorder text).
+_ZWJ = "\u200d"
+_TAGS = range(0xE0020, 0xE0080)
+_EMOJI_JOINERS = frozenset(_ZWJ + "".join(chr(c) for c in _TAGS))
+_MODIFIERS = frozenset("\ufe0f" + "".join(chr(c) for c in range(0x1F3FB, 0x1F400)))
+
+
+def _pictograph(ch: str) -> bool:
+    """A character that starts or continues an emoji (approximation of the Unicode
+    Extended_Pictographic property, which unicodedata does not expose)."""
+    cp = ord(ch)
+    return (
+        0x1F000 <= cp <= 0x1FAFF
+        or 0x2600 <= cp <= 0x27BF
+        or 0x2300 <= cp <= 0x23FF
+        or 0x2B00 <= cp <= 0x2BFF
+        or cp in (0x00A9, 0x00AE, 0x203C, 0x2049, 0x2122, 0x2139, 0x3030, 0x303D)
+    )
+
+
+def _joins_emoji(text: str, pos: int) -> bool:
+    ch = text[pos]
+    if ch == _ZWJ:
+        before = pos - 1
+        while before >= 0 and text[before] in _MODIFIERS:
+            before -= 1
+        after = pos + 1
+        return (
+            before >= 0
+            and after < len(text)
+            and _pictograph(text[before])
+            and (_pictograph(text[after]))
+        )
+    # a tag character: inside 🏴 <tags> CANCEL TAG, nothing else in between
+    start = pos
+    while start > 0 and ord(text[start - 1]) in _TAGS:
+        start -= 1
+    end = pos
+    while end < len(text) and ord(text[end]) in _TAGS and text[end] != "\U000e007f":
+        end += 1
+    return (
+        start > 0
+        and text[start - 1] == "\U0001f3f4"
+        and end < len(text)
+        and text[end] == "\U000e007f"
+    )
 
 
 def is_safe(text: str, *, multiline: bool = False) -> bool:

@@ -99,7 +99,9 @@ class SessionPasswords:
 SESSION = SessionPasswords()
 
 
-def run_password_command(command: str, timeout: float = PASSWORD_COMMAND_TIMEOUT) -> Secret:
+def run_password_command(
+    command: str, timeout: float = PASSWORD_COMMAND_TIMEOUT, *, what: str = "password_command"
+) -> Secret:
     """Run the command through ``/bin/sh -c`` (as msmtp's passwordeval, mbsync's PassCmd
     and aerc's source-cred-cmd do): ``cat ~/.pw``, ``$HOME`` and pipes work.
 
@@ -108,7 +110,7 @@ def run_password_command(command: str, timeout: float = PASSWORD_COMMAND_TIMEOUT
     shown, sanitised and shortened, when it fails. The password is never logged.
     """
     if not command.strip():
-        raise PasswordError("The password_command is empty.")
+        raise PasswordError(f"The {what} is empty.")
     try:
         proc = subprocess.Popen(
             [SHELL, "-c", command],
@@ -123,21 +125,18 @@ def run_password_command(command: str, timeout: float = PASSWORD_COMMAND_TIMEOUT
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        raise PasswordError(
-            f"The password_command did not finish within {timeout:g} seconds."
-        ) from None
+        raise PasswordError(f"The {what} did not finish within {timeout:g} seconds.") from None
     if proc.returncode != 0:
         status = proc.returncode
-        what = {126: "cannot be run", 127: "command not found"}.get(status)
-        words = f"exit status {status}: {what}" if what else f"exit status {status}"
+        meaning = {126: "cannot be run", 127: "command not found"}.get(status)
+        words = f"exit status {status}: {meaning}" if meaning else f"exit status {status}"
         said = _stderr_words(stderr)
         raise PasswordError(
-            f"The password_command failed ({words}){': ' + said if said else ''}; "
-            "no login was attempted."
+            f"The {what} failed ({words}){': ' + said if said else ''}; no login was attempted."
         )
     password = stdout.decode("utf-8", "replace").split("\n", 1)[0].removesuffix("\r")
     if not password:
-        raise PasswordError("The password_command printed nothing.")
+        raise PasswordError(f"The {what} printed nothing.")
     return Secret(password)
 
 
@@ -231,10 +230,17 @@ def get_password(
 ) -> Secret:
     """The account's password: password_command > real keyring > this session > ask.
 
+    For an `auth = "oauth2"` account: its access token (tuimail.core.oauth2.tokens), which
+    the logins send with OAUTHBEARER/XOAUTH2 instead of a password.
+
     `ask(prompt)` is the CLI's or the UI's prompt; what it returns is kept in memory
     for the session. PasswordError when there is no way to get one.
     """
     session = session or SESSION
+    if getattr(account, "auth", "password") == "oauth2":
+        from tuimail.core.oauth2.tokens import access_token
+
+        return access_token(account)  # a BearerToken; NeedsSignIn is a PasswordError
     if account.password_command:
         return run_password_command(account.password_command)
     stored = keyring_password(account)

@@ -17,6 +17,7 @@ import asyncio
 import email
 import email.policy
 import email.utils
+import logging
 import re
 import threading
 import time
@@ -71,6 +72,8 @@ class MessageRow:
     depth: int = 0
     message_id: str = ""
     thread: str = ""  # the store's thread id (References/In-Reply-To)
+    recipients: str = ""  # To: as stored (sanitized), shown instead of the sender in Sent
+    note: str = ""  # why the header could only be read in part (store.headers), else ""
 
     @property
     def flags_key(self) -> tuple[bool, bool, bool]:
@@ -270,6 +273,8 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         depth=depth,
         message_id=row.message_id,
         thread=row.thread_id or "",
+        recipients=getattr(row, "to_addrs", "") or "",
+        note=getattr(row, "note", "") or "",
     )
 
 
@@ -557,29 +562,40 @@ class MailService:
         rows = sorted(found.values(), key=lambda r: -(r.date or 0))
         return SearchResults(self.store, [view_row(r) for r in rows])
 
+    address_book_command: str | None = None  # [settings] address_book_command
+
     def addresses(self, prefix: str) -> list[str]:
-        """Address completion from people in the store."""
-        like = prefix.replace("%", "").replace("_", "") + "%"
+        """Address completion: `address_book_command` first, then the people you wrote
+        to and received mail from (tuimail.core.addressbook), best first, "Name <addr>"."""
+        from tuimail.core.addressbook import AddressBook, command_contacts
+
         out: list[str] = []
+        if self.address_book_command:
+            out += [c.formatted() for c in command_contacts(self.address_book_command, prefix)]
         try:
-            cur = self.store.conn.execute(
-                "SELECT DISTINCT from_name, from_addr FROM messages "
-                "WHERE from_addr LIKE ? OR from_name LIKE ? LIMIT 20",
-                (like, like),
-            )
-        except Exception:
-            return out
-        for name, addr in cur:
-            out.append(email.utils.formataddr((name, addr)) if name else addr)
-        return out
+            book = getattr(self, "_address_book", None)
+            if book is None:
+                own = {a.email for a in self.accounts.values()}
+                for account in self.accounts.values():
+                    own |= {str(x) for x in account.extra.get("aliases", [])}
+                book = self._address_book = AddressBook(self.store, own)
+            book.refresh()
+            out += [c.formatted() for c in book.complete(prefix, limit=20)]
+        except Exception as exc:  # completion never breaks the composer
+            logging.getLogger("tuimail").debug("address completion failed: %s", type(exc).__name__)
+        return list(dict.fromkeys(out))[:20]
 
     # reading
     def raw(self, row: MessageRow) -> bytes:
         return self.backend(row.account).fetch_body(row.id)
 
-    def read(self, row: MessageRow) -> ReaderView:
+    def read(self, row: MessageRow, *, mark_seen: bool = True) -> ReaderView:
+        """The message, rendered; it is marked read unless `mark_seen` is false (a
+        preview: the UI marks it later, see [ui] mark_read_delay)."""
         view = render(self.raw(row))
-        if not row.seen:
+        if row.note:
+            view.blocks.append(ReaderBlock("note", row.note))
+        if mark_seen and not row.seen:
             try:
                 self.set_seen([row], True)
             except Exception as exc:  # reading works offline; the flag waits
@@ -601,8 +617,9 @@ class MailService:
         if check_dkim:
             from tuimail.core.connect import account_timeout
             from tuimail.core.discovery.resolver import Resolver
+            from tuimail.core.report.dkim_check import dns_timeout
 
-            resolver = Resolver(nameserver, account_timeout(account))
+            resolver = Resolver(nameserver, dns_timeout(account_timeout(account)))
             report.dkim_checks = own_check(raw, report, resolver)
         return report
 

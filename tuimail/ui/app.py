@@ -27,10 +27,12 @@ from tuimail.core.service import (
     ServiceEvent,
     describe_error,
 )
-from tuimail.ui.plain import notify, plain_text
+from tuimail.ui.palette import FolderCommands
+from tuimail.ui.plain import markup_literal, notify, plain_text
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
 from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
+from tuimail.ui.settings import UiSettings
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.reader import ReaderPane
@@ -38,10 +40,12 @@ from tuimail.ui.widgets.status import StatusBar
 
 SORTS = ("date", "sender", "subject")
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
+ERROR_SECONDS = 60.0  # an error leaves the status bar after this long (or on a success)
 
 
 class TuimailApp(App[None]):
     CSS_PATH = "tuimail.tcss"
+    COMMANDS = App.COMMANDS | {FolderCommands}
     TITLE = "tuimail"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
@@ -57,9 +61,15 @@ class TuimailApp(App[None]):
         bell: bool = False,
         start_sync: bool = True,
         wizard: Callable[[], Any] | None = None,
+        compose: Any = None,
+        ui: UiSettings | None = None,
+        notes: list[str] | None = None,
     ) -> None:
         super().__init__()
+        self._compose_start = compose  # a MailtoStart: open on a new message
         self.service = service
+        self.ui = ui or UiSettings()  # [ui]: list columns, mark_read_delay
+        self.start_notes = list(notes or [])  # config values ignored (said once on start)
         self.now = now  # a fixed clock for snapshots
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
@@ -71,6 +81,7 @@ class TuimailApp(App[None]):
         self.last_error = ""
         self.doctor_options: dict[str, Any] = {}  # timeout, nameserver (tests: the test DNS)
         self.search_title = ""  # the header while search results are shown
+        self.before_search: tuple[str, str] | None = None  # where Esc/q goes back to
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
         self._action_queue: deque[tuple[Callable[[], str | None], str]] = deque()
@@ -87,6 +98,8 @@ class TuimailApp(App[None]):
     def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
+        for note in self.start_notes:
+            notify(self, note, severity="warning", timeout=15)
         if self.service is None or not self.service.accounts:
             self.push_screen(self._make_wizard(), self.account_added)
             return
@@ -97,6 +110,27 @@ class TuimailApp(App[None]):
         self.push_screen(MainScreen())
         if self.start_sync:
             self.run_worker(self.service.start, thread=True, exit_on_error=False, name="sync")
+        if self._compose_start is not None:
+            start, self._compose_start = self._compose_start, None
+            self.compose_from(start)
+
+    def compose_from(self, start) -> None:
+        """A new message from a mailto: link or `tuimail compose` (already sanitised)."""
+        if self.service is None:
+            return
+        account = self._default_account()
+        try:
+            draft = self.service.new_draft(account)  # with the signature
+        except Exception:
+            draft = Draft(account=account)
+        draft.to = ", ".join(start.to)
+        draft.cc = ", ".join(start.cc)
+        draft.bcc = ", ".join(start.bcc)
+        draft.subject = start.subject
+        if start.body:
+            draft.body = start.body.rstrip("\n") + "\n" + draft.body
+        draft.in_reply_to = start.in_reply_to or ""
+        self.open_composer(draft)
 
     def account_added(self, account) -> None:
         """The wizard saved an account: start on it (first run) or add it."""
@@ -158,9 +192,33 @@ class TuimailApp(App[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
             self.show_error(describe_error(error), diagnose=_connection_error(error))
+        name = event.worker.name or ""
+        if event.state == WorkerState.SUCCESS and self.last_error and _user_job(name):
+            self.last_error = ""  # something the user asked for worked: the old error is over
+            self.update_status()
         if event.worker.name == "sync" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self.synced = True
             self.refresh_folders()
+
+    @property
+    def last_error(self) -> str:
+        """The error the status bar shows; it expires after ERROR_SECONDS."""
+        return self._last_error
+
+    @last_error.setter
+    def last_error(self, text: str) -> None:
+        self._last_error = text
+        timer = getattr(self, "_error_timer", None)
+        if timer is not None:
+            timer.stop()
+            self._error_timer = None
+        if text and self.is_running:
+            self._error_timer = self.set_timer(ERROR_SECONDS, self._expire_error)
+
+    def _expire_error(self) -> None:
+        self._error_timer = None
+        self._last_error = ""
+        self.update_status()
 
     def show_error(self, text: str, diagnose: bool = False) -> None:
         self.last_error = text
@@ -275,7 +333,21 @@ class TuimailApp(App[None]):
         lst.set_source(
             self.service.source(self.account, self.folder, self.sort, self.threaded),
             keep_cursor=keep_cursor,
+            context=self.list_context(),
         )
+
+    def list_context(self) -> str:
+        """What the list's columns show: the account in the unified inbox, the folder in
+        search results, the recipients in Sent (and Drafts) instead of yourself."""
+        if self.folder == "__search__":
+            return "search"
+        if self.account == UNIFIED:
+            return "unified"
+        if self.service is not None:
+            for info in self.service.folders():
+                if (info.account, info.name) == (self.account, self.folder):
+                    return "sent" if info.special_use in ("sent", "drafts") else "folder"
+        return "folder"
 
     def cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
@@ -289,17 +361,29 @@ class TuimailApp(App[None]):
 
     # -- reading ----------------------------------------------------------------------
 
-    def load_message(self, row: MessageRow, preview: bool) -> None:
+    def load_message(self, row: MessageRow, preview: bool, by_user: bool = True) -> None:
+        """Show `row`. Opened, it is marked read at once; previewed, only after the
+        preview stayed on screen for [ui] mark_read_delay seconds, and never when the
+        preview came from opening a folder or a search (`by_user` false)."""
         self._reading = row
         service = self.service
         assert service is not None
+        delay = self.ui.mark_read_delay
+        mark_after = delay if preview and by_user and delay >= 0 else None
 
         def done(view) -> None:
             main = self.main
             if main is not None and self._reading is row:
-                main.show_view(row, view)
+                main.show_view(row, view, mark_after)
 
-        self.work(lambda: service.read(row), "read", done)
+        self.work(lambda: service.read(row, mark_seen=not preview), "read", done)
+
+    def mark_previewed_read(self, row: MessageRow) -> None:
+        """The preview of `row` stayed long enough: mark it read (if still shown)."""
+        service = self.service
+        if service is None or self._reading is not row or row.seen:
+            return
+        self.work(lambda: service.set_seen([row], True), "mark-read", lambda _r: self.reload_list())
 
     def show_raw(self, row: MessageRow) -> None:
         service = self.service
@@ -493,8 +577,12 @@ class TuimailApp(App[None]):
             try:
                 if error is not None:
                     self.show_error(describe_error(error), diagnose=_connection_error(error))
-                elif note:
-                    notify(self, note, timeout=4)
+                else:
+                    if self.last_error:  # it worked: an old error is over
+                        self.last_error = ""
+                        self.update_status()
+                    if note:
+                        notify(self, note, timeout=4)
                 self.reload_list()
             finally:
                 self._next_action()
@@ -538,10 +626,12 @@ class TuimailApp(App[None]):
                 return
 
             def done(source) -> None:
+                if self.folder != "__search__":
+                    self.before_search = (self.account, self.folder)
                 self.account, self.folder = self.account or UNIFIED, "__search__"
                 if self.main is not None:
                     lst = self.main.query_one(MessageList)
-                    lst.set_source(source)
+                    lst.set_source(source, context="search")
                     self.search_title = f"Search: {sanitize(query)} ({source.count()})"
                     self.main.set_title(self.account, self.folder)
 
@@ -550,6 +640,45 @@ class TuimailApp(App[None]):
             self.work(lambda: service.search(query, account, folder), "search", done)
 
         self.push_screen(InputDialog("Search (sender, subject, text):"), chosen)
+
+    def leave_search(self) -> None:
+        """Esc/q in search results: back to the folder the search started from."""
+        account, folder = self.before_search or ("", "")
+        self.before_search = None
+        self.search_title = ""
+        if not account or not folder:
+            folders = self.service.folders() if self.service is not None else []
+            inbox = next((f for f in folders if f.special_use == "inbox"), None)
+            if inbox is None:
+                return
+            account, folder = inbox.account, inbox.name
+        self.open_folder(account, folder)
+
+    def pending_on_quit(self) -> str:
+        """Why quitting now deserves a question ("" when nothing is waiting)."""
+        service = self.service
+        if service is None:
+            return ""
+        waiting = max(len(service.outbox), service.outbox_waiting)
+        if waiting:
+            noun = "message waits" if waiting == 1 else "messages wait"
+            return f"{waiting} {noun} in the outbox (sent the next time tuimail runs)."
+        return ""
+
+    def ask_quit(self) -> None:
+        """Quit from the top level; asks first only when something is pending."""
+        pending = self.pending_on_quit()
+        if not pending:
+            self._quitting = True
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._quitting = True
+                self.exit()
+
+        self.push_screen(ConfirmDialog(f"{pending} Quit anyway?"), answered)
 
     def ask_folder(self, what: str) -> None:
         service = self.service
@@ -868,7 +997,7 @@ class TuimailApp(App[None]):
                 if isinstance(binding, Binding) and binding.description:
                     yield SystemCommand(
                         binding.description,
-                        f"{binding.description} ({self._keys_of(binding)})",
+                        markup_literal(f"{binding.description} ({self._keys_of(binding)})"),
                         lambda action=binding.action, on=screen: getattr(on, f"action_{action}")(),
                     )
             return
@@ -880,7 +1009,9 @@ class TuimailApp(App[None]):
                     getattr(self.main, f"action_{action}")()
 
             yield SystemCommand(
-                binding.description, f"{binding.description} ({self._keys_of(binding)})", run
+                binding.description,
+                markup_literal(f"{binding.description} ({self._keys_of(binding)})"),
+                run,
             )
         yield SystemCommand(
             "Send waiting messages now",
@@ -889,31 +1020,30 @@ class TuimailApp(App[None]):
         )
         yield SystemCommand(
             "Diagnose account…",
-            f"Run every check on the current account's servers ({self.diagnose_key()})",
+            markup_literal(
+                f"Run every check on the current account's servers ({self.diagnose_key()})"
+            ),
             self.action_diagnose,
         )
-        yield from self._folder_commands()
 
-    def _folder_commands(self):
-        """ "Open folder X" for every folder: a folder is a few letters away, wherever the
-        focus is (the palette parses titles as markup: names are escaped)."""
-        from textual.markup import escape
-
+    def folder_commands(self) -> list[tuple[str, Callable[[], None]]]:
+        """("Open folder NAME", open it) for every folder, for the palette's FolderCommands
+        (which shows the titles as plain text: folder names are never markup)."""
         if self.service is None:
-            return
+            return []
         try:
             folders = self.service.folders()
         except Exception:  # the store is busy: no folder commands this time
-            return
+            return []
         several = len({f.account for f in folders}) > 1
+        commands: list[tuple[str, Callable[[], None]]] = []
         for folder in folders:
             name = sanitize(folder.name)
             shown = f"{sanitize(folder.account)}/{name}" if several else name
-            yield SystemCommand(
-                f"Open folder {escape(shown)}",
-                "Show this folder's messages",
-                lambda f=folder: self.open_folder(f.account, f.name),
+            commands.append(
+                (f"Open folder {shown}", lambda f=folder: self.open_folder(f.account, f.name))
             )
+        return commands
 
     async def action_quit(self) -> None:
         self._quitting = True
@@ -924,6 +1054,20 @@ class TuimailApp(App[None]):
         if self.service is not None:
             self.service.listener = None
             self.service.stop()
+
+
+def _user_job(name: str) -> bool:
+    """Workers that run something the user asked for (not reading, previews, watching).
+    Queued message actions ("action-*") catch their own errors: they clear it themselves."""
+    return name in (
+        "move",
+        "folder",
+        "send",
+        "draft",
+        "sync-now",
+        "outbox-now",
+        "save",
+    )
 
 
 def _connection_error(exc: BaseException) -> bool:

@@ -8,7 +8,9 @@ from a message, a server, a file name or the config therefore goes through here:
 
 * :func:`plain` -> a ``Content`` (Label, Static, Button, Option, ``update``);
 * :func:`plain_text` -> a Rich ``Text`` (Tree labels, Rich tables);
-* :func:`notify` -> a notification with markup off.
+* :func:`notify` -> a notification with markup off;
+* :func:`markup_literal` -> an escaped string where Textual accepts nothing but markup
+  (the command palette's system commands).
 
 Each also runs :func:`tuimail.core.sanitize.sanitize`, so ESC/OSC and bidi controls
 never reach the terminal. A test (tests/ui/test_plain_text_scan.py) fails when a widget
@@ -24,7 +26,7 @@ from textual.content import Content
 
 from tuimail.core.sanitize import sanitize
 
-__all__ = ["notify", "plain", "plain_text"]
+__all__ = ["markup_literal", "notify", "plain", "plain_text"]
 
 
 def plain(text: object, *, multiline: bool = False, style: str = "") -> Content:
@@ -39,6 +41,12 @@ def plain(text: object, *, multiline: bool = False, style: str = "") -> Content:
 def plain_text(text: object, *, multiline: bool = False, style: str = "") -> Text:
     """``text`` sanitised, as a Rich Text (no markup, no emoji codes)."""
     return Text(sanitize(str(text), multiline=multiline), style=style)
+
+
+def markup_literal(text: object) -> str:
+    """For the few Textual APIs that take only markup strings (a system command's title
+    and help): `text` sanitised, every '[' escaped, so it shows literally."""
+    return sanitize(str(text)).replace("[", "\\[")
 
 
 def notify(target: Any, message: object, **kwargs: Any) -> None:

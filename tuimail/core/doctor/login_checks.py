@@ -88,9 +88,10 @@ def no_mechanism(group: str, offered: list[str], seconds: float) -> CheckResult:
         "port and method to use"
     )
     if oauth:
-        fix += (
-            f" (this server offers only OAuth sign-in ({', '.join(oauth)}), which tuimail "
-            "does not do: an app password, where the provider allows one, is the way in)"
+        fix = (
+            f"this server offers only OAuth sign-in ({', '.join(oauth)}): set "
+            'auth = "oauth2" and an oauth2 table for this account (docs/config.md), then '
+            "sign in with `tuimail account login NAME`"
         )
     return CheckResult(
         "login",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.discovery.resolver import DNSError, NameserverError, Resolver
 from tuimail.core.doctor.dns_checks import check_dns
+from tuimail.core.doctor.oauth_checks import check_sign_in
 from tuimail.core.doctor.port_checks import check_other_ports
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.doctor.roundtrip import GROUP as ROUNDTRIP_GROUP
@@ -36,6 +37,7 @@ def plan_steps(
     """The checks for `account` as separate steps, in report order."""
     steps: list[Step] = [
         lambda: check_dns(account, nameserver, timeout, dkim_selector),
+        lambda: check_sign_in(account, timeout),  # [] unless auth = "oauth2"
         lambda: _server_step(account.protocol, account, password, timeout, nameserver),
         lambda: _server_step("smtp", account, password, timeout, nameserver),
         lambda: check_other_ports(account, min(timeout, 3.0), _address_for(nameserver, timeout)),

@@ -120,8 +120,10 @@ def parse_line(line: bytes, literal: bytes | None = None) -> ListEntry:
         raise ValueError("an empty folder name")
     if len(wire) > MAX_NAME:
         raise ValueError(f"a folder name of {len(wire):,} bytes")
-    if any(b < 0x20 or b == 0x7F for b in wire):
-        raise ValueError("control characters in a folder name")
+    if b"\x00" in wire or b"\r" in wire or b"\n" in wire:
+        # Other controls are valid in a quoted name (RFC 3501 TEXT-CHAR): kept, and made
+        # safe where shown (sanitize); these three cannot be sent back in a command.
+        raise ValueError("NUL, CR or LF in a folder name")
     name, malformed = decode_name(wire)
     if delimiter is not None and len(delimiter) != 1:
         delimiter = None

@@ -44,6 +44,7 @@ class Endpoints:
     client_secret: Secret | None = None
     ca_file: str | None = None
     timeout: float = 20.0
+    issuer: str | None = None
 
     def secret_form(self) -> dict[str, str]:
         return {"client_secret": self.client_secret.reveal()} if self.client_secret else {}

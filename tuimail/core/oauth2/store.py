@@ -31,8 +31,12 @@ def _keyring():
     return keyring if _backend_is_real(backend) else None
 
 
-def _file(account_name: str) -> Path:
+def file_path(account_name: str) -> Path:
+    """The file a refresh token goes to with oauth2_token_store = "file"."""
     return state_dir() / "oauth2" / f"{account_name}.json"
+
+
+_file = file_path
 
 
 def where(account_name: str, store: str = "keyring") -> str:

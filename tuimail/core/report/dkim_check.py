@@ -18,6 +18,14 @@ from tuimail.core.report.model import DeliveryReport, DkimCheck
 from tuimail.core.sanitize import sanitize
 
 MAX_SIGNATURES = 10
+MAX_DNS_SECONDS = 10.0  # a key look-up; the account's timeout when shorter
+
+
+def dns_timeout(account_seconds: float) -> float:
+    """Seconds one DKIM key look-up may take: DNS answers in milliseconds or not at all."""
+    return min(account_seconds, MAX_DNS_SECONDS)
+
+
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 
 _quiet = logging.getLogger("tuimail.dkim")

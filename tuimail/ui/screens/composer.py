@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Label, Select, TextArea
 
+from tuimail.core.addressbook import fold
 from tuimail.core.compose import Draft as CoreDraft
 from tuimail.core.compose import (
     EditorError,
@@ -44,8 +45,10 @@ class AddressSuggester(Suggester):
         last = last.lstrip()
         if len(last) < 2:
             return None
+        typed = fold(last)
         for candidate in self.lookup(last):
-            if candidate.lower().startswith(last.lower()) and candidate != last:
+            # "jose" -> "José Müller <jose@...>": compared without case or accents.
+            if fold(candidate).startswith(typed) and candidate != last:
                 return _replace_last(head, sep, candidate)
         return None
 

@@ -172,7 +172,10 @@ class DiagnoseScreen(Screen[None]):
         app: Any = self.app
 
         def runner() -> None:
-            changes = job()
+            try:
+                changes = job()
+            except Exception:  # the keys could not be read: the checks say why
+                changes = []
             app.hop(done, changes) if hasattr(app, "hop") else app.call_from_thread(done, changes)
 
         self.run_worker(runner, thread=True, exit_on_error=False, name="keys", group="keys")

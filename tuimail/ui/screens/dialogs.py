@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -155,6 +156,9 @@ class FolderPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+REMAP_EXAMPLE = 'compose = "w"'
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key of the main screen, read from the bindings themselves (so remaps show)."""
 
@@ -165,16 +169,22 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        text = Text()
-        text.append("Keys\n\n", style="bold")
+        # A grid, not padded strings: long key lists ("down j / up k") never run into
+        # the description.
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, style="bold")
+        grid.add_column()
+        grid.add_column(style="dim")
         for keys, description, binding_id in self.rows:
-            text.append(f"  {keys:<12}", style="bold")
-            text.append(f"{description:<20}")
-            text.append(f"{binding_id}\n", style="dim")
-        text.append('\nRemap any key in config.toml under [keys], e.g.  reply = "ctrl+r"\n')
-        text.append("Ctrl+P opens the command palette with every action.\n")
+            grid.add_row(Text(keys), Text(description), Text(binding_id))
+        footer = Text()
+        # The example key is one no default binding uses.
+        footer.append(f"\nRemap any key in config.toml under [keys], e.g.  {REMAP_EXAMPLE}\n")
+        footer.append("Ctrl+P opens the command palette with every action.\n")
         with VerticalScroll(classes="dialog help"):
-            yield Static(text)
+            yield Static(Text("Keys\n", style="bold"))
+            yield Static(grid)
+            yield Static(footer)
 
     def action_close(self) -> None:
         self.dismiss(None)

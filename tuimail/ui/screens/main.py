@@ -1,4 +1,12 @@
-"""The main screen: folder tree, message list, reader; list and reader alternate when narrow."""
+"""The main screen: folder tree, message list, reader.
+
+Layouts by width: under NARROW (100) one view at a time (list, reader or folders); from
+NARROW to WIDE (140) folders and list, the reader replacing the list when a message is
+opened (the preview yields first so the subject keeps its room); from WIDE on, three
+panes with a preview. Enter opens a message (the reader, focused); q/Esc go back one
+level: reader -> list, search results -> the folder, the folder view (q) -> quit, asking
+first only when messages still wait in the outbox.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +25,7 @@ from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
 
 NARROW = 100
+WIDE = 140  # from here on the preview pane is shown beside the list
 PREVIEW_DELAY = 0.15  # seconds the cursor rests before the preview loads
 
 MAIN_BINDINGS = [
@@ -36,7 +45,7 @@ MAIN_BINDINGS = [
     Binding("slash", "search", "Search", id="search"),
     Binding("tab", "switch_pane", "Switch pane", show=False, id="switch_pane", priority=True),
     Binding("z", "toggle_quotes", "Quotes", show=False, id="toggle_quotes"),
-    Binding("V", "raw", "Raw source", show=False, id="raw"),
+    Binding("V", "raw", "Raw source on/off", show=False, id="raw"),
     Binding("i", "delivery_report", "Delivery report", show=False, id="delivery_report"),
     Binding("n", "next", "Next", show=False, id="next"),
     Binding("p", "previous", "Previous", show=False, id="previous"),
@@ -58,12 +67,13 @@ MAIN_BINDINGS = [
 class MainScreen(Screen):
     BINDINGS = MAIN_BINDINGS
     _preview_timer = None
+    _mark_timer = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="panes"):
             yield FolderTree(id="folders")
-            yield MessageList(id="messages", now=self.app.now)
+            yield MessageList(id="messages", now=self.app.now, columns=self.app.ui.columns)
             yield ReaderPane(id="reader")
         yield StatusBar(id="status")
         yield Footer()
@@ -78,8 +88,14 @@ class MainScreen(Screen):
 
     def _layout(self, width: int) -> None:
         self.set_class(width < NARROW, "narrow")
+        self.set_class(NARROW <= width < WIDE, "medium")
         if width >= NARROW and self.choosing_folder:
             self.set_class(False, "choosing-folder")
+
+    @property
+    def previewing(self) -> bool:
+        """The reader is shown beside the list (wide terminals)."""
+        return not (self.has_class("narrow") or self.has_class("medium"))
 
     @property
     def reading(self) -> bool:
@@ -99,10 +115,12 @@ class MainScreen(Screen):
             self.query_one(MessageList).focus()
 
     def show_reader(self, on: bool) -> None:
+        """Open the reader (it takes the list's place unless previewing; focused either
+        way, so j/k/Space scroll it) or go back to the list."""
         self.set_class(on, "reading")
-        if on and self.has_class("narrow"):
+        if on:
             self.query_one(ReaderPane).focus()
-        elif not on:
+        else:
             self.query_one(MessageList).focus()
 
     # messages from widgets
@@ -115,29 +133,45 @@ class MainScreen(Screen):
     @on(MessageList.Highlighted)
     def _highlight(self, event: MessageList.Highlighted) -> None:
         # Preview once the cursor rests: holding j must not start a fetch per row.
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
-            self._preview_timer = None
+        self._stop_timers()
         if event.row is None:  # an empty folder: no longer show the last one's message
             reader = self.query_one(ReaderPane)
             if reader.message_view is not None or reader.raw is not None:
                 reader.show_message(None)
-        elif not self.has_class("narrow"):
-            row = event.row
+        elif self.previewing:
+            row, by_user = event.row, event.by_user
             self._preview_timer = self.set_timer(
-                PREVIEW_DELAY, lambda: self.app.load_message(row, preview=True)
+                PREVIEW_DELAY, lambda: self.app.load_message(row, preview=True, by_user=by_user)
             )
+
+    def _stop_timers(self) -> None:
+        for timer in (self._preview_timer, self._mark_timer):
+            if timer is not None:
+                timer.stop()
+        self._preview_timer = self._mark_timer = None
 
     @on(MessageList.Opened)
     def _opened(self, event: MessageList.Opened) -> None:
+        self._stop_timers()
         if self.app.is_draft(event.row):  # a saved draft is for finishing, not reading
             self.app.resume_draft(event.row)
             return
         self.app.load_message(event.row, preview=False)
         self.show_reader(True)
 
-    def show_view(self, row: MessageRow, view: ReaderView) -> None:
+    def show_view(self, row: MessageRow, view: ReaderView, mark_after: float | None) -> None:
+        """Show a message; a preview the user moved to is marked read after `mark_after`
+        seconds if it is still the one shown (None: never, or already marked)."""
         self.query_one(ReaderPane).show_message(view)
+        if self._mark_timer is not None:
+            self._mark_timer.stop()
+            self._mark_timer = None
+        if mark_after is None or row.seen:
+            return
+        if mark_after <= 0:
+            self.app.mark_previewed_read(row)
+        else:
+            self._mark_timer = self.set_timer(mark_after, lambda: self.app.mark_previewed_read(row))
 
     # actions
     def current_rows(self) -> list[MessageRow]:
@@ -145,13 +179,16 @@ class MainScreen(Screen):
         return [row] if row is not None else []
 
     def action_back(self) -> None:
+        """One level back: folders/reader -> list, search results -> folder, then quit."""
+        reader = self.query_one(ReaderPane)
         if self.choosing_folder:
             self.show_folders(False)
-        elif self.reading:
+        elif self.reading or reader.has_focus or self.query_one(FolderTree).has_focus:
             self.show_reader(False)
+        elif self.app.folder == "__search__":
+            self.app.leave_search()
         else:
-            self.app._quitting = True
-            self.app.exit()
+            self.app.ask_quit()
 
     def action_switch_pane(self) -> None:
         if self.has_class("narrow"):
@@ -182,6 +219,11 @@ class MainScreen(Screen):
         self.query_one(ReaderPane).toggle_quotes()
 
     def action_raw(self) -> None:
+        """Raw source on/off (the message's own view again the second time)."""
+        reader = self.query_one(ReaderPane)
+        if reader.raw is not None and self.reading:
+            reader.show_raw(None)
+            return
         rows = self.current_rows()
         if rows:
             self.app.show_raw(rows[0])

@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import MessageListSource, MessageRow
+from tuimail.ui.settings import DEFAULT_COLUMNS
 
 PAGE = 200
 
@@ -40,13 +41,60 @@ def _fit(text: str, width: int) -> str:
 
 
 def _date(value: datetime | None, now: datetime | None) -> str:
+    """Today: the time; this year: day and month; older: year and month (7 cells)."""
     if value is None:
         return ""
     if now is not None and value.date() == now.date():
         return value.strftime("%H:%M")
     if now is not None and value.year == now.year:
         return value.strftime("%d %b")
-    return value.strftime("%Y-%m-%d")
+    return value.strftime("%Y-%m")
+
+
+def _names(addresses: str) -> str:
+    """'Bob <bob@x>, carol@y' -> 'Bob, carol@y' (names where there are names)."""
+    import email.utils
+
+    pairs = email.utils.getaddresses([addresses or ""])
+    return ", ".join(name or addr for name, addr in pairs if name or addr)
+
+
+FIXED = {"flags": 3, "date": 7, "size": 6}
+# Columns that share what the subject does not need: (share of the width, min, max).
+FLEXIBLE = {"from": (0.22, 10, 24), "folder": (0.14, 6, 16), "account": (0.14, 6, 16)}
+SUBJECT_SHARE = 0.4  # the subject gets at least this share of the list's width
+
+
+def column_plan(columns: tuple[str, ...], context: str, width: int) -> list[tuple[str, int]]:
+    """(column, cells) for a list `width` cells wide, flags first. The subject takes what
+    the others leave, and the others shrink (to their minimum) before the subject goes
+    under SUBJECT_SHARE. Search results add the folder, the unified inbox the account."""
+    names = [c for c in columns if c in FIXED or c in FLEXIBLE or c == "subject"]
+    extra = {"search": "folder", "unified": "account"}.get(context)
+    if extra and extra not in names:
+        names.insert(names.index("subject") if "subject" in names else len(names), extra)
+    names = ["flags", *names]
+    widths = {}
+    for name in names:
+        if name in FIXED:
+            widths[name] = FIXED[name]
+        elif name in FLEXIBLE:
+            share, low, high = FLEXIBLE[name]
+            widths[name] = max(low, min(high, int(width * share)))
+    gaps = len(names) - 1
+
+    def subject_width() -> int:
+        return width - gaps - sum(widths.values())
+
+    flexible = [n for n in names if n in FLEXIBLE]
+    while subject_width() < SUBJECT_SHARE * width and flexible:
+        shrinkable = [n for n in flexible if widths[n] > 6]
+        if not shrinkable:
+            break
+        for name in shrinkable:
+            widths[name] -= 1
+    widths["subject"] = max(0, subject_width())
+    return [(name, widths[name]) for name in names]
 
 
 def _size(size: int) -> str:
@@ -67,7 +115,7 @@ class MessageList(ScrollView, can_focus=True):
     }
     DEFAULT_CSS = """
     MessageList { background: $surface; }
-    MessageList > .message-list--cursor { background: $accent 50%; color: $text; }
+    MessageList > .message-list--cursor { background: $panel-lighten-2; color: $text-muted; }
     MessageList:focus > .message-list--cursor { background: $accent; color: $text; }
     MessageList > .message-list--unread { text-style: bold; }
     MessageList > .message-list--flagged { color: $warning; }
@@ -85,17 +133,29 @@ class MessageList(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True)
 
     class Highlighted(Message):
-        def __init__(self, row: MessageRow | None) -> None:
+        """The cursor is on `row`; `by_user` is false when a reload put it there (a folder
+        opened, search results shown), which must not count as reading the message."""
+
+        def __init__(self, row: MessageRow | None, by_user: bool = False) -> None:
             super().__init__()
             self.row = row
+            self.by_user = by_user
 
     class Opened(Message):
         def __init__(self, row: MessageRow) -> None:
             super().__init__()
             self.row = row
 
-    def __init__(self, *, id: str | None = None, now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        now: datetime | None = None,
+        columns: tuple[str, ...] = DEFAULT_COLUMNS,
+    ) -> None:
         super().__init__(id=id)
+        self.columns = columns
+        self.context = "folder"  # "sent", "search", "unified": what the columns show
         self._source: MessageListSource | None = None
         self._count = 0
         self._pages: LRUCache[int, list[MessageRow]] = LRUCache(64)
@@ -108,9 +168,17 @@ class MessageList(ScrollView, can_focus=True):
     def source(self) -> MessageListSource | None:
         return self._source
 
-    def set_source(self, source: MessageListSource | None, keep_cursor: bool = False) -> None:
-        """Show another folder (or the same one re-read after a change)."""
+    def set_source(
+        self,
+        source: MessageListSource | None,
+        keep_cursor: bool = False,
+        context: str | None = None,
+    ) -> None:
+        """Show another folder (or the same one re-read after a change). `context`
+        ("folder", "sent", "search", "unified") decides the extra columns."""
         self._source = source
+        if context is not None:
+            self.context = context
         self.reload(keep_cursor=keep_cursor)
 
     def reload(self, keep_cursor: bool = True) -> None:
@@ -199,38 +267,46 @@ class MessageList(ScrollView, can_focus=True):
             base = base + self.get_component_rich_style("message-list--flagged", partial=True)
         if selected:
             base = base + self.get_component_rich_style("message-list--cursor", partial=True)
-        flags = (
-            ("●" if not row.seen else " ")
-            + ("★" if row.flagged else " ")
-            + ("↩" if row.answered else " ")
-        )
-        date = _date(row.date, self._now or datetime.now(row.date.tzinfo if row.date else None))
-        size = ("+" if row.has_attachments else " ") + _size(row.size).rjust(5)
-        if width >= 100:
-            sender_w = 24
-        elif width >= 60:
-            sender_w = 18
-        else:
-            sender_w = 12
-        date_w = 10
-        fixed = 3 + 1 + date_w + 1 + sender_w + 1 + 1 + 7
-        subject_w = max(0, width - fixed)
-        subject = "  " * min(row.depth, 8) + sanitize(row.subject or "(no subject)")
-        sender = sanitize(row.sender or "")
-        text = (
-            f"{flags} {_fit(date, date_w)} {_fit(sender, sender_w)} "
-            f"{_fit(subject, subject_w)} {size}"
-        )
-        segments = [Segment(_fit(text, width), base)]
+        cells = []
+        for name, cell_width in column_plan(self.columns, self.context, width):
+            cells.append(_fit(self._cell(row, name), cell_width))
+        segments = [Segment(_fit(" ".join(cells), width), base)]
         return Strip(segments, width).simplify()
 
+    def _cell(self, row: MessageRow, name: str) -> str:
+        """One column's text for `row` (sanitised: the strip is never markup)."""
+        if name == "flags":
+            return (
+                ("●" if not row.seen else " ")
+                + ("★" if row.flagged else " ")
+                + ("↩" if row.answered else " ")
+            )
+        if name == "date":
+            return _date(row.date, self._now or datetime.now(row.date.tzinfo if row.date else None))
+        if name == "from":
+            if self.context == "sent":
+                return "To: " + sanitize(_names(row.recipients) or "(nobody)")
+            return sanitize(row.sender or "")
+        if name == "subject":
+            return "  " * min(row.depth, 8) + sanitize(row.subject or "(no subject)")
+        if name == "size":
+            return ("+" if row.has_attachments else " ") + _size(row.size).rjust(5)
+        if name == "folder":
+            return sanitize(row.folder.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
+        if name == "account":
+            return sanitize(row.account)
+        return ""
+
     # -- cursor -----------------------------------------------------------------------
+
+    _user_move = False
 
     def watch_cursor(self, old: int, new: int) -> None:
         # Cached strips are keyed on "selected", so only the two changed rows re-render.
         self._scroll_cursor_visible()
         self.refresh()
-        self.post_message(self.Highlighted(self.current))
+        by_user, self._user_move = self._user_move, False
+        self.post_message(self.Highlighted(self.current, by_user=by_user))
 
     def _scroll_cursor_visible(self) -> None:
         height = self.scrollable_content_region.height or self.size.height
@@ -241,6 +317,8 @@ class MessageList(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
     def move_cursor(self, index: int) -> None:
+        """The user moves the cursor (keys, clicks)."""
+        self._user_move = True
         if self._count == 0:
             self.cursor = 0
             return

@@ -3,17 +3,61 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from tuimail.core.sanitize import sanitize
-from tuimail.core.service import ReaderView
+from tuimail.core.service import ReaderBlock, ReaderView
 from tuimail.ui.plain import plain_text
 
 
+def _depth(text: str) -> int:
+    """How deeply a quoted block is quoted: the '>' before its first words."""
+    prefix = text[: len(text) - len(text.lstrip("> "))]
+    return max(1, prefix.count(">"))
+
+
+def fold_quotes(blocks: list[ReaderBlock], show: bool) -> list[tuple[str, str]]:
+    """(kind, text) to show. Folded, each contiguous run of quoted blocks (nested levels
+    and blank lines between them included) becomes ONE placeholder line."""
+    out: list[tuple[str, str]] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            lines = sum(t.count("\n") + 1 for t in run)
+            deepest = max(_depth(t) for t in run)
+            nested = f", nested {deepest} deep" if deepest > 1 else ""
+            noun = "line" if lines == 1 else "lines"
+            out.append(("quote", f"[… {lines} quoted {noun}{nested} hidden — press z to show]"))
+            run.clear()
+
+    for block in blocks:
+        text = block.text.strip("\n")
+        if block.kind == "quote" and not show:
+            run.append(text)
+            continue
+        if not text and block.kind == "text":
+            continue  # a blank line between quotes keeps the run together
+        close_run()
+        out.append((block.kind, text))
+    close_run()
+    return out
+
+
 class ReaderPane(VerticalScroll, can_focus=True):
+    """Focused, it scrolls like a pager: j/k a line, Space/b a page."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Line down", show=False, id="reader.down"),
+        Binding("k", "scroll_up", "Line up", show=False, id="reader.up"),
+        Binding("space", "page_down", "Page down", show=False, id="reader.page_down"),
+        Binding("b", "page_up", "Page up", show=False, id="reader.page_up"),
+    ]
     DEFAULT_CSS = """
     ReaderPane { padding: 0 1; }
+    ReaderPane:focus { background-tint: $foreground 4%; }
     ReaderPane .headers { color: $text-muted; margin-bottom: 1; }
     ReaderPane .quote { color: $text-muted; }
     ReaderPane .signature { color: $text-disabled; }
@@ -31,7 +75,8 @@ class ReaderPane(VerticalScroll, can_focus=True):
         self.raw = None
         self._rebuild()
 
-    def show_raw(self, raw: str) -> None:
+    def show_raw(self, raw: str | None) -> None:
+        """The message's source (None: back to the message)."""
         self.raw = raw
         self._rebuild()
 
@@ -60,20 +105,8 @@ class ReaderPane(VerticalScroll, can_focus=True):
             head.append(f"{sanitize(name)}: ", style="bold")
             head.append(sanitize(value) + "\n")
         widgets = [Static(head, classes="headers")]
-        for block in view.blocks:
-            text = block.text.strip("\n")
-            if not text and block.kind == "text":
-                continue
-            if block.kind == "quote" and not self.show_quotes:
-                lines = text.count("\n") + 1
-                widgets.append(
-                    Static(
-                        Text(f"[… {lines} quoted line(s) hidden — press z to show]"),
-                        classes="quote",
-                    )
-                )
-            else:
-                widgets.append(Static(plain_text(text, multiline=True), classes=block.kind))
+        for kind, text in fold_quotes(view.blocks, self.show_quotes):
+            widgets.append(Static(plain_text(text, multiline=True), classes=kind))
         if view.links:
             links = Text("Links:\n", style="bold")
             for i, link in enumerate(view.links, 1):

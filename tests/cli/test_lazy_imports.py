@@ -1,0 +1,63 @@
+"""Each command loads only what it uses: `tuimail sync` (run as a user runs it, against the
+bundled server) never imports discovery, dnspython, Textual, the OAuth flows or the test
+server, and `tuimail --help` still lists every command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.cli.helpers import configure
+from tests.imap.helpers import message
+
+# Run the real entry point in a child, then print the modules it had imported.
+_PROBE = (
+    "import json, sys\n"
+    "from tuimail.__main__ import main\n"
+    "status = main(sys.argv[1:])\n"
+    "print('MODULES=' + json.dumps(sorted(sys.modules)))\n"
+    "sys.exit(status)\n"
+)
+
+_NEVER_FOR_SYNC = ("tuimail.core.discovery", "textual", "testserver", "dns", "tuimail.ui")
+
+
+def _modules_after(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, timeout=120
+    )
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("MODULES=")), None)
+    assert line is not None, proc.stderr
+    return proc, set(json.loads(line.removeprefix("MODULES=")))
+
+
+def _loaded(modules: set[str], package: str) -> list[str]:
+    return sorted(m for m in modules if m == package or m.startswith(package + "."))
+
+
+def test_sync_imports_no_discovery_textual_dns_or_testserver(mail_server) -> None:
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1, "lazy"))
+    configure(mail_server, user)
+    proc, modules = _modules_after("sync")
+    assert proc.returncode == 0, proc.stderr
+    assert "tuimail.core.imap.sync" in modules  # it did sync
+    for package in _NEVER_FOR_SYNC:
+        assert _loaded(modules, package) == [], package
+
+
+def test_list_imports_no_discovery_or_textual(mail_server) -> None:
+    proc, modules = _modules_after("list")
+    for package in ("tuimail.core.discovery", "textual", "dns", "testserver"):
+        assert _loaded(modules, package) == [], package
+
+
+def test_help_still_lists_every_command() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "tuimail", "--help"], capture_output=True, text=True, timeout=60
+    ).stdout
+    for command in ("detect", "account", "sync", "list", "read", "watch", "send", "outbox"):
+        assert command in out, command
+    for command in ("doctor", "completions", "compose"):
+        assert command in out, command

@@ -1,0 +1,63 @@
+"""`tuimail mailto:...` and `tuimail compose --to ...` open the app on a filled-in composer;
+a link can set recipients, subject and body, never another header."""
+
+from __future__ import annotations
+
+from textual.widgets import TextArea
+
+from tests.ui.helpers import make_app, ready, wait_for
+from tuimail.__main__ import build_parser, sendmail_argv
+from tuimail.cli.compose import start_from_args
+from tuimail.core.mailto import parse_mailto
+from tuimail.ui.screens.composer import ComposerScreen
+
+
+def test_a_mailto_link_is_the_compose_command() -> None:
+    parser = build_parser()
+    argv = sendmail_argv(parser, ["mailto:bob@example.org?subject=hi"])
+    assert argv == ["compose", "mailto:bob@example.org?subject=hi"]
+    args = parser.parse_args([*argv, "--cc", "carol@example.org", "--body", "line 1\nline 2"])
+    start = start_from_args(args)
+    assert start.to == ["bob@example.org"] and start.cc == ["carol@example.org"]
+    assert start.subject == "hi" and start.body == "line 1\nline 2"
+    args = parser.parse_args(["compose", "--to", "a@example.org", "--subject", "x\r\nBcc: e@x"])
+    assert start_from_args(args).subject == "x Bcc: e@x"
+
+
+async def test_the_app_opens_on_the_composer_filled_from_the_link(mail_server) -> None:
+    user = mail_server.new_user()
+    start = parse_mailto(
+        "mailto:bob@example.test?subject=Lunch%3F&body=Noon%20works.&from=evil@example.net"
+    )
+    app = make_app(mail_server, user)
+    app._compose_start = start
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        screen = app.screen
+        assert screen.query_one("#compose-to").value == "bob@example.test"
+        assert screen.query_one("#compose-subject").value == "Lunch?"
+        assert screen.query_one("#compose-body", TextArea).text.startswith("Noon works.\n")
+        await ready(pilot)
+
+
+async def test_typing_jose_completes_to_jose_muller(mail_server) -> None:
+    """The To field's completion: 'jose' offers 'José Müller <jose@...>' (accents folded),
+    Right accepts it."""
+    user = mail_server.new_user()
+    jose = "=?utf-8?q?Jos=C3=A9_M=C3=BCller?= <jose@example.org>"
+    mail_server.deliver(
+        user,
+        f"From: {jose}\r\nTo: {user.email}\r\nSubject: Hola\r\nMessage-ID: <j1@x>\r\n\r\nHi\r\n".encode(),
+    )
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        field = app.screen.query_one("#compose-to")
+        field.focus()
+        for key in "jose":
+            await pilot.press(key)
+        await wait_for(pilot, lambda: field._suggestion == "José Müller <jose@example.org>")
+        await pilot.press("right")
+        assert field.value == "José Müller <jose@example.org>"

@@ -1,0 +1,70 @@
+"""Help lists keys in aligned columns; its remap example is free; README lists every key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.ui.helpers import make_app, ready, wait_for
+from tuimail.ui.screens.dialogs import REMAP_EXAMPLE, HelpScreen
+from tuimail.ui.screens.main import MAIN_BINDINGS
+from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.reader import ReaderPane
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+SHOWN = {"exclamation_mark": "!", "slash": "/", "question_mark": "?", "plus": "+"}
+
+
+def _default_keys() -> set[str]:
+    keys = set()
+    for bindings in (MAIN_BINDINGS, MessageList.BINDINGS, ReaderPane.BINDINGS):
+        for binding in bindings:
+            keys.update(k.strip() for k in binding.key.split(","))
+    return keys
+
+
+def test_the_remap_example_uses_a_key_no_default_binding_has():
+    key = re.search(r'"(.+)"', REMAP_EXAMPLE).group(1)
+    assert key not in _default_keys()
+
+
+def test_the_readme_key_table_lists_every_main_screen_key():
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("## Keys") :].split("\n## ")[0]
+    cells = set()
+    for line in table.splitlines():
+        if line.startswith("|"):
+            for cell in line.strip("|").split("|")[0::2]:  # the key columns
+                cell = cell.strip()
+                cells.update([cell] if cell == "/" else re.split(r"\s*/\s*|\s+", cell))
+    missing = []
+    for binding in MAIN_BINDINGS:
+        for key in binding.key.split(","):
+            shown = SHOWN.get(key, key)
+            shown = {"f2": "F2", "ctrl+r": "Ctrl+R", "escape": "Esc", "delete": "d"}.get(
+                shown, shown
+            )
+            if key == "tab":
+                shown = "Tab"
+            if shown not in cells:
+                missing.append(key)
+    assert missing == []
+
+
+async def test_help_columns_do_not_run_together(mail_server):
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        lines = [
+            "".join(segment.text for segment in app.screen._compositor.render_strips()[y])
+            for y in range(50)
+        ]
+        row = next(line for line in lines if "Move in the list" in line)
+        keys = row[: row.index("Move in the list")].rstrip()
+        assert keys.endswith("k") and row[len(keys) : len(keys) + 2] == "  "
+        statics = [str(w.visual) for w in app.screen.query("Static")]
+        assert any(REMAP_EXAMPLE in text for text in statics)

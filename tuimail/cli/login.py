@@ -1,0 +1,193 @@
+"""`tuimail account login NAME [--browser]`: OAuth 2.0 sign-in for an `auth = "oauth2"`
+account, kept for later runs (tuimail.core.oauth2.tokens).
+
+The device sign-in (RFC 8628) is the default: it works over SSH with no browser here (the
+code is shown as text and, on a terminal, as a QR code for a phone). `--browser` opens the
+provider's page on this machine and catches the answer on a loopback address (RFC 8252,
+with PKCE). The browser is Python's `webbrowser` (so `BROWSER=...` picks it).
+
+Exit: 0 signed in, 1 the sign-in failed (declined, expired, server unreachable), 2 usage or
+configuration (no such account, not an oauth2 account, no such flow at the provider),
+130 interrupted. Nothing secret is printed: the user code is not a secret (it is what the
+user types), the tokens are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import webbrowser
+from collections.abc import Callable
+
+from tuimail.cli.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from tuimail.core import errors
+from tuimail.core.account import Account
+from tuimail.core.config import ConfigError, load_config
+from tuimail.core.oauth2 import flows, tokens
+from tuimail.core.sanitize import sanitize
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    login = commands.add_parser(
+        "login",
+        help="sign in to an OAuth 2.0 account (Gmail, Microsoft 365, Outlook.com)",
+        description='Sign in to an account with auth = "oauth2" and keep the sign-in: '
+        "in the system keyring; without one, in a private file when the account sets "
+        'oauth2_token_store = "file", else in memory until this command exits. By default '
+        "the device sign-in: open the address shown on any device (a phone works) and enter "
+        "the code; this works over SSH. --browser signs in with a browser on this machine.",
+    )
+    login.add_argument("name", help="the account's name in the configuration")
+    login.add_argument(
+        "--browser",
+        action="store_true",
+        help="sign in with a browser on this machine (authorization code with PKCE, "
+        "answered on a 127.0.0.1 address); BROWSER picks the browser",
+    )
+    login.add_argument("--no-qr", action="store_true", help="do not draw the QR code")
+    login.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="give up after S seconds without an answer from the browser (default 600)",
+    )
+    login.set_defaults(func=run_login)
+
+
+def _err(message: str, code: int) -> int:
+    print(f"tuimail account login: {sanitize(message)}", file=sys.stderr)
+    return code
+
+
+def run_login(args: argparse.Namespace) -> int:
+    try:
+        account = load_config().accounts.get(args.name)
+    except ConfigError as exc:
+        return _err(str(exc), EXIT_USAGE)
+    if account is None:
+        return _err(f"there is no account named {args.name!r}.", EXIT_USAGE)
+    if account.auth != "oauth2":
+        return _err(
+            f'the account {args.name!r} logs in with a password; set auth = "oauth2" and an '
+            "oauth2 table for it (docs/config.md) to sign in with OAuth.",
+            EXIT_USAGE,
+        )
+    if account.oauth2_token_command:
+        return _err(
+            f"the account {args.name!r} gets its tokens from oauth2_token_command; sign in "
+            "with that helper (or remove the line to use tuimail's own sign-in).",
+            EXIT_USAGE,
+        )
+    try:
+        ep = tokens.endpoints(account)
+    except errors.MailError as exc:
+        return _err(f"{exc.message}.", EXIT_USAGE)
+    try:
+        if args.browser:
+            if not ep.authorization_endpoint:
+                return _err(
+                    "this provider has no browser sign-in (no authorization_endpoint).",
+                    EXIT_USAGE,
+                )
+            token_set = _browser(ep, args.timeout)
+        else:
+            if not ep.device_authorization_endpoint:
+                return _err(
+                    "this provider has no device sign-in (no device_authorization_endpoint); "
+                    "use --browser.",
+                    EXIT_USAGE,
+                )
+            token_set = _device(ep, show_qr=not args.no_qr and sys.stdout.isatty())
+    except errors.MailError as exc:
+        return _err(sign_in_failure(exc), EXIT_FAILURE)
+    place = tokens.signed_in(account, token_set)
+    print(f"Signed in to {account.name} ({sanitize(account.email)}).")
+    print(where_sentence(account, place))
+    return EXIT_OK
+
+
+def _device(ep: flows.Endpoints, *, show_qr: bool) -> flows.TokenSet:
+    device = flows.start_device(ep)
+    uri = sanitize(device.verification_uri)
+    print(f"To sign in, open {uri} on any device and enter the code:")
+    print()
+    print(f"    {sanitize(device.user_code)}")
+    print()
+    if show_qr:
+        _qr(device.verification_uri_complete or device.verification_uri)
+    remaining = max(0, round(device.expires_at - time.monotonic()))
+    print(f"Waiting for you to approve (the code is valid for {remaining // 60} minutes) ...")
+    sys.stdout.flush()
+    return flows.poll_device(ep, device)
+
+
+def _qr(url: str) -> None:
+    """The address as a QR code in the terminal (segno: pure Python, no dependencies; two
+    rows per line with half blocks), for a phone's camera. Skipped for a URL that is not
+    plain printable ASCII."""
+    if not url.isascii() or not url.isprintable():
+        return
+    try:
+        import segno
+
+        segno.make(url, error="l").terminal(out=sys.stdout, compact=True, border=2)
+    except Exception:  # a QR code is a convenience: never a reason to fail
+        return
+    print("(or scan this with your phone)")
+
+
+def _browser(
+    ep: flows.Endpoints, timeout: float, open_url: Callable[[str], object] | None = None
+) -> flows.TokenSet:
+    def opener(url: str) -> object:
+        print("Opening your browser to sign in. If it does not open, open this address:")
+        print(f"    {sanitize(url)}")
+        sys.stdout.flush()
+        return (open_url or webbrowser.open)(url)
+
+    return flows.browser_sign_in(ep, opener, timeout=timeout)
+
+
+def sign_in_failure(exc: errors.MailError) -> str:
+    """One sentence for a failed sign-in, from the error's type and the server's code."""
+    said = f" (the server said: {sanitize(str(exc.server_text))[:200]})" if exc.server_text else ""
+    if isinstance(exc, flows.SignInError):
+        words = {
+            "access_denied": "the sign-in was declined",
+            "expired_token": "the code expired before it was approved; run the command again",
+            "cancelled": "the sign-in was cancelled",
+            "timeout": "no answer came from the browser in time",
+        }.get(str(exc.code), f"the sign-in failed ({sanitize(str(exc.code))})")
+        return words + said + "."
+    if isinstance(exc, errors.Refused):
+        return (
+            "the authorization server refused this application "
+            f"({sanitize(str(exc.code))}): check client_id and client_secret{said}."
+        )
+    if isinstance(exc, errors.SecurityFailure):
+        return f"the authorization server could not be trusted: {sanitize(exc.message)}."
+    if isinstance(exc, errors.TransientError):
+        return (
+            f"the authorization server could not be reached or is busy ({exc.kind}): "
+            f"{sanitize(exc.message)}; try again later."
+        )
+    return f"the sign-in failed: {sanitize(exc.message)}{said}."
+
+
+def where_sentence(account: Account, place: str) -> str:
+    if place == "keyring":
+        return "The sign-in is kept in your system keyring."
+    if place == "file":
+        from tuimail.core.oauth2.store import file_path
+
+        return (
+            f"The sign-in is kept in {file_path(account.name)} (readable only by you). Warning: "
+            "anyone who can read that file can read your mail until you revoke the sign-in."
+        )
+    return (
+        "There is no system keyring here, so the sign-in is kept in memory only and ends "
+        'when this command exits: set oauth2_token_store = "file" in the account to keep '
+        "it in a private file, or sign in from the app, which keeps it while it runs."
+    )

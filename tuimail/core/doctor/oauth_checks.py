@@ -1,0 +1,190 @@
+"""The doctor's checks of an OAuth 2.0 sign-in (accounts with auth = "oauth2"): is there a
+token, is it valid, when does it expire, which scopes does it carry (by introspection,
+RFC 7662, when the account names an introspection endpoint; otherwise the login checks
+that follow show whether the servers accept it), and why a sign-in is refused.
+
+Never shows a token: only what the authorization server says about it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from tuimail.core import errors
+from tuimail.core.account import Account
+from tuimail.core.doctor.report import CheckResult
+from tuimail.core.secrets import PasswordError
+
+GROUP = "OAuth 2.0 sign-in"
+
+
+def _in(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(0, round(seconds))} seconds"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} minutes"
+    return f"{round(seconds / 3600)} hours"
+
+
+def check_sign_in(account: Account, timeout: float = 15.0) -> list[CheckResult]:
+    """The sign-in checks ([] for a password account)."""
+    if account.auth != "oauth2":
+        return []
+    from tuimail.core.oauth2 import tokens
+
+    started = time.monotonic()
+    login_hint = f"tuimail account login {account.name}"
+    try:
+        token = tokens.access_token(account)
+    except tokens.NeedsSignIn as exc:
+        if exc.code == "not_signed_in":
+            seen = f"{account.name} is not signed in on this computer"
+            fix = f"sign in: {login_hint} (the device sign-in works over SSH too)"
+        else:
+            said = f": {exc.server_text}" if exc.server_text else ""
+            seen = (
+                f"the authorization server no longer accepts this sign-in ({exc.code}{said}): "
+                "it was revoked (a password change, 'sign out everywhere', an administrator) "
+                "or it expired"
+            )
+            fix = f"sign in again: {login_hint}"
+        return [_result("token", "failure", seen, fix, started)]
+    except PasswordError as exc:  # the oauth2_token_command failed
+        return [
+            _result(
+                "token",
+                "failure",
+                str(exc),
+                "run the oauth2_token_command by hand to see what it needs",
+                started,
+            )
+        ]
+    except errors.Refused as exc:
+        return [
+            _result(
+                "token",
+                "failure",
+                f"the authorization server refused this application ({exc.code}: "
+                f"{exc.server_text or exc.message})",
+                "check client_id (and client_secret) in the account's oauth2 table: it must "
+                "be a client you registered with the provider (docs/config.md)",
+                started,
+            )
+        ]
+    except errors.MailError as exc:
+        return [
+            _result(
+                "token",
+                "failure",
+                f"the authorization server could not be asked for a token ({exc.kind}: "
+                f"{exc.message})",
+                "check the network, or try again later",
+                started,
+            )
+        ]
+    results: list[CheckResult] = []
+    if account.oauth2_token_command:
+        results.append(
+            _result(
+                "token",
+                "ok",
+                "the oauth2_token_command printed a token (its expiry is the helper's business)",
+                "",
+                started,
+            )
+        )
+    else:
+        held = tokens.held(account)
+        left = (held.expires_at - time.time()) if held else 0
+        results.append(
+            _result(
+                "token",
+                "ok",
+                f"signed in; the access token is valid and expires in {_in(left)} (renewed "
+                f"by itself; the sign-in is kept in the {tokens.where(account)})",
+                "",
+                started,
+            )
+        )
+    results.append(_introspect(account, token, started, timeout))
+    return results
+
+
+def _introspect(account: Account, token, started: float, timeout: float) -> CheckResult:
+    from tuimail.core.oauth2 import tokens
+    from tuimail.core.oauth2.http import post_form
+
+    try:
+        ep = tokens.endpoints(account)
+    except errors.MailError:
+        ep = None
+    if ep is None or not ep.introspection_endpoint:
+        return _result(
+            "scopes",
+            "ok",
+            "the provider publishes no token introspection: the logins below show whether "
+            "the servers accept the token",
+            "",
+            started,
+        )
+    form = {"token": token.reveal(), "token_type_hint": "access_token"}
+    basic = (ep.client_id, ep.client_secret.reveal()) if ep.client_secret else None
+    try:
+        status, data = post_form(
+            ep.introspection_endpoint, form, ca_file=ep.ca_file, timeout=timeout, basic=basic
+        )
+    except errors.MailError as exc:
+        return _result(
+            "scopes",
+            "warning",
+            f"the introspection endpoint did not answer ({exc.kind}: {exc.message})",
+            "the logins below still show whether the token works",
+            started,
+        )
+    if status != 200:
+        return _result(
+            "scopes",
+            "warning",
+            f"the introspection endpoint answered HTTP {status} ({data.get('error', '')})",
+            "the logins below still show whether the token works",
+            started,
+        )
+    if data.get("active") is not True:
+        return _result(
+            "scopes",
+            "failure",
+            "the authorization server says the token is not active (revoked or expired)",
+            f"sign in again: tuimail account login {account.name}",
+            started,
+        )
+    granted = str(data.get("scope", "")).split()
+    wanted = [s for s in ep.scopes if s not in granted]
+    who = str(data.get("username") or data.get("sub") or "")
+    seen = f"the token is active, scopes: {' '.join(granted) or '(none listed)'}"
+    if who:
+        seen += f", for {who}"
+    exp = data.get("exp")
+    if isinstance(exp, int | float):
+        seen += f", expires in {_in(exp - time.time())}"
+    if wanted and granted:
+        return _result(
+            "scopes",
+            "warning",
+            f"{seen}; it lacks {' '.join(wanted)}, which the account asks for",
+            "sign in again and allow every permission asked for; if the provider does not "
+            "offer it, the client registration lacks that API permission",
+            started,
+        )
+    if who and who.lower() not in (account.login.lower(), account.email.lower()):
+        return _result(
+            "scopes",
+            "warning",
+            f"{seen}; it belongs to {who}, not to {account.login}",
+            f"sign in as {account.login}: tuimail account login {account.name}",
+            started,
+        )
+    return _result("scopes", "ok", seen, "", started)
+
+
+def _result(name: str, status, seen: str, fix: str, started: float) -> CheckResult:
+    return CheckResult(name, GROUP, status, seen, fix, time.monotonic() - started)

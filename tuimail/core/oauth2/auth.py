@@ -1,0 +1,299 @@
+"""The SASL exchange that sends a bearer token, on each protocol's open connection:
+IMAP AUTHENTICATE (RFC 3501, with SASL-IR, RFC 4959, when offered), POP3 AUTH (RFC 5034)
+and SMTP AUTH (RFC 4954); OAUTHBEARER (RFC 7628) preferred, else XOAUTH2.
+
+One AUTH command per call; `mechanism` narrows the choice to one (tests, interop). A rejected token comes back as TokenRejected (an
+AuthenticationFailed) carrying the server's error challenge, decoded (status, scope); the
+one renewal and one retry is tuimail.core.oauth2.tokens.with_bearer's job, the sentence
+the edge's (cli/, ui/). The bytes that carry the token are sent, never logged or kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import imaplib
+import re
+from typing import Any
+
+from tuimail.core import errors
+from tuimail.core.logs import remember_secret
+from tuimail.core.oauth2.sasl import (
+    Challenge,
+    after_error_challenge,
+    initial_response,
+    pick,
+    read_challenge,
+)
+from tuimail.core.secrets import Secret
+
+POP3_MAX_COMMAND = 255  # RFC 5034 4: with an initial response the command fits 255 octets
+
+
+class TokenRejected(errors.AuthenticationFailed):
+    """The server refused the token; `challenge` is its error challenge (RFC 7628 3.2.2:
+    status such as invalid_token, the scope it needs), empty when it sent none."""
+
+    def __init__(self, message: str = "", *, challenge: Challenge | None = None, **kw) -> None:
+        super().__init__(message, **kw)
+        self.challenge = challenge or Challenge()
+        self.mechanism = ""
+
+
+class NoOAuthMechanism(errors.Refused):
+    """The server offers neither OAUTHBEARER nor XOAUTH2."""
+
+
+def _encoded(mechanism: str, user: str, token: Secret, host: str, port: int) -> str:
+    data = base64.b64encode(initial_response(mechanism, user, token.reveal(), host, port))
+    text = data.decode("ascii")
+    remember_secret(text)  # the base64 form is redacted from logs too
+    return text
+
+
+def _no_mechanism(protocol: str, offered: Any, host: str | None) -> NoOAuthMechanism:
+    listed = ", ".join(sorted(str(m) for m in offered)) or "none"
+    return NoOAuthMechanism(
+        f"the server offers no OAuth login (OAUTHBEARER or XOAUTH2; it offers: {listed})",
+        protocol=protocol,
+        code="no-oauth-mechanism",
+        host=host,
+    )
+
+
+# -- IMAP ------------------------------------------------------------------------------------
+
+
+def imap_authenticate(
+    client: Any,
+    user: str,
+    token: Secret,
+    *,
+    host: str = "",
+    port: int = 0,
+    mechanism: str | None = None,
+) -> str:
+    """AUTHENTICATE on an imapclient.IMAPClient (not yet logged in); the mechanism used.
+    Raises TokenRejected (NO), NoOAuthMechanism, ConnectionLost, ProtocolViolation (BAD)."""
+    caps = {c.decode("ascii", "replace").upper() for c in client.capabilities()}
+    offered = {c[5:] for c in caps if c.startswith("AUTH=")}
+    mechanism = pick(offered & {mechanism} if mechanism else offered)
+    if mechanism is None:
+        raise _no_mechanism("imap", offered, host)
+    encoded = _encoded(mechanism, user, token, host, port)
+    imap = client._imap
+    challenges: list[bytes] = []
+    sent_initial = "SASL-IR" in caps
+
+    def answer(challenge: bytes) -> bytes:
+        nonlocal sent_initial
+        if not sent_initial:  # the server's empty "+": the initial response now
+            sent_initial = True
+            return base64.b64decode(encoded)
+        challenges.append(challenge)
+        return after_error_challenge(mechanism)
+
+    imap.literal = imaplib._Authenticator(answer).process
+    args = (mechanism, encoded) if "SASL-IR" in caps else (mechanism,)
+    try:
+        typ, data = imap._simple_command("AUTHENTICATE", *args)
+    except imaplib.IMAP4.abort as exc:
+        raise errors.ConnectionLost(str(exc), protocol="imap", host=host) from None
+    except imaplib.IMAP4.error as exc:  # BAD
+        raise errors.ProtocolViolation(
+            "the server did not accept the AUTHENTICATE command",
+            protocol="imap",
+            server_text=_imap_text(exc.args[0] if exc.args else ""),
+            host=host,
+        ) from None
+    except OSError as exc:
+        raise errors.ConnectionLost(str(exc), protocol="imap", host=host) from None
+    finally:
+        imap.literal = None
+    text = _imap_text(data[-1] if data else "")
+    if typ == "OK":
+        imap.state = "AUTH"
+        client._cached_capabilities = None  # capabilities may change after login
+        return mechanism
+    code = _response_code(text)
+    if code in ("UNAVAILABLE", "INUSE", "LIMIT"):
+        raise errors.ServerBusy(
+            "the server cannot log in now", protocol="imap", code=code, server_text=text, host=host
+        )
+    error = TokenRejected(
+        f"{host or 'the server'} rejected the OAuth token for {user}",
+        challenge=read_challenge(challenges[-1]) if challenges else None,
+        protocol="imap",
+        code=code or "NO",
+        server_text=text,
+        host=host,
+    )
+    error.mechanism = mechanism
+    raise error
+
+
+def _imap_text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _response_code(text: str) -> str | None:
+    found = re.match(r"\s*\[([A-Za-z-]+)", text)
+    return found.group(1).upper() if found else None
+
+
+# -- POP3 ------------------------------------------------------------------------------------
+
+
+def pop3_authenticate(
+    conn: Any,
+    user: str,
+    token: Secret,
+    mechanisms: list[str],
+    *,
+    host: str = "",
+    port: int = 0,
+    mechanism: str | None = None,
+) -> str:
+    """AUTH on a poplib.POP3 (authorization state); `mechanisms` from CAPA's SASL line.
+    Raises TokenRejected (-ERR), ServerBusy ([IN-USE], [SYS/TEMP], [LOGIN-DELAY]),
+    NoOAuthMechanism, ConnectionLost, ProtocolViolation."""
+    offered = [m.upper() for m in mechanisms]
+    mechanism = pick([m for m in offered if m == mechanism] if mechanism else offered)
+    if mechanism is None:
+        raise _no_mechanism("pop3", mechanisms, host)
+    encoded = _encoded(mechanism, user, token, host, port)
+    challenges: list[bytes] = []
+    try:
+        command = f"AUTH {mechanism} {encoded}"
+        if len(command) + 2 <= POP3_MAX_COMMAND:
+            conn._putcmd(command)
+        else:  # too long for one line: the initial response after the server's "+"
+            conn._putcmd(f"AUTH {mechanism}")
+            line = conn._getline()[0]
+            if not line.startswith(b"+") or line.startswith(b"+OK"):
+                raise _pop3_refusal(line, user, host, mechanism, challenges)
+            conn._putcmd(encoded)
+        line = conn._getline()[0]
+        if line.startswith(b"+") and not line.startswith(b"+OK"):  # the error challenge
+            challenges.append(_b64(line[1:].strip()))
+            conn._putcmd(base64.b64encode(after_error_challenge(mechanism)).decode("ascii"))
+            line = conn._getline()[0]
+    except (OSError, EOFError) as exc:
+        raise errors.ConnectionLost(str(exc), protocol="pop3", host=host) from None
+    except Exception as exc:  # poplib.error_proto: a line over the limit, or no line
+        if isinstance(exc, errors.MailError):
+            raise
+        raise errors.ProtocolViolation(str(exc), protocol="pop3", host=host) from None
+    if line.startswith(b"+OK"):
+        return mechanism
+    raise _pop3_refusal(line, user, host, mechanism, challenges)
+
+
+def _pop3_refusal(
+    line: bytes, user: str, host: str, mechanism: str, challenges: list[bytes]
+) -> errors.MailError:
+    text = line.decode("utf-8", "replace")
+    if not text.startswith("-ERR"):
+        return errors.ProtocolViolation(
+            "the server answered AUTH with neither +OK nor -ERR",
+            protocol="pop3",
+            server_text=text[:200],
+            host=host,
+        )
+    words = text[4:].strip()
+    code = _response_code(words)
+    if code in ("IN-USE", "SYS/TEMP", "LOGIN-DELAY") or (words.upper().startswith("[SYS/TEMP]")):
+        return errors.ServerBusy(
+            "the server cannot log in now", protocol="pop3", code=code, server_text=words, host=host
+        )
+    error = TokenRejected(
+        f"{host or 'the server'} rejected the OAuth token for {user}",
+        challenge=read_challenge(challenges[-1]) if challenges else None,
+        protocol="pop3",
+        code=code or "-ERR",
+        server_text=words,
+        host=host,
+    )
+    error.mechanism = mechanism
+    return error
+
+
+def _b64(data: bytes) -> bytes:
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return data
+
+
+# -- SMTP ------------------------------------------------------------------------------------
+
+
+async def smtp_authenticate(
+    smtp: Any,
+    user: str,
+    token: Secret,
+    *,
+    host: str = "",
+    port: int = 0,
+    mechanism: str | None = None,
+) -> str:
+    """AUTH on an aiosmtplib.SMTP after EHLO (over TLS); the mechanism used. Raises
+    TokenRejected (5xx), ServerBusy (4xx), NoOAuthMechanism, ConnectionLost."""
+    from aiosmtplib import errors as smtp_errors
+
+    offered = [m.upper() for m in getattr(smtp, "server_auth_methods", [])]
+    if not offered:
+        offered = [m.upper() for m in str(smtp.esmtp_extensions.get("auth", "")).split()]
+    mechanism = pick([m for m in offered if m == mechanism] if mechanism else offered)
+    if mechanism is None:
+        raise _no_mechanism("smtp", offered, host)
+    encoded = _encoded(mechanism, user, token, host, port)
+    challenges: list[bytes] = []
+    try:
+        response = await smtp.execute_command(b"AUTH", mechanism.encode(), encoded.encode())
+        if response.code == 334:  # the error challenge; answer it, the server then fails
+            challenges.append(_b64(response.message.strip().encode("ascii", "replace")))
+            dummy = base64.b64encode(after_error_challenge(mechanism))
+            response = await smtp.execute_command(dummy)
+    except (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError) as exc:
+        raise errors.ConnectionLost(str(exc), protocol="smtp", host=host) from None
+    if response.code == 235:
+        return mechanism
+    if 400 <= response.code < 500:
+        raise errors.ServerBusy(
+            "the server cannot log in now",
+            protocol="smtp",
+            code=response.code,
+            server_text=response.message,
+            host=host,
+        )
+    error = TokenRejected(
+        f"{host or 'the server'} rejected the OAuth token for {user}",
+        challenge=read_challenge(challenges[-1]) if challenges else None,
+        protocol="smtp",
+        code=response.code,
+        server_text=response.message,
+        host=host,
+    )
+    error.mechanism = mechanism
+    raise error
+
+
+def describe_rejection(error: TokenRejected) -> str:
+    """What the error challenge says, in words (for the edge to put in its sentence)."""
+    c = error.challenge
+    parts = []
+    if c.status:
+        parts.append(
+            {
+                "invalid_token": "the token is not valid (expired or revoked)",
+                "insufficient_scope": "the token lacks a permission",
+                "401": "the token is not valid (expired or revoked)",
+                "400": "the request was malformed",
+            }.get(c.status, f"status {c.status}")
+        )
+    if c.scope:
+        parts.append(f"the server needs the scope {c.scope}")
+    return "; ".join(parts)

@@ -1,0 +1,299 @@
+"""Thread trees from References / In-Reply-To (Jamie Zawinski's algorithm, as mutt, aerc and
+Thunderbird use it), with missing parents kept as placeholders and a subject fallback for mail
+whose references were lost.
+
+    roots = build_threads(items)                # newest activity first
+    lines = flatten(roots, collapsed={key, ...})  # what the list shows, with tree lines
+
+Invariants: every input message appears exactly once in the forest; no cycle is ever built
+(a reference that would make one is ignored); work is linear in the number of messages plus
+references (each message's references are capped), so 100k messages thread in well under a
+second; nothing here reads the network or the store.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+MAX_REFERENCES = 100  # a hostile References header cannot make threading quadratic
+_PREFIXES = ("re", "fw", "fwd", "aw", "sv", "vs", "antw", "rif", "r", "tr", "wg")
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadInput:
+    id: int  # the store's message row id
+    message_id: str
+    in_reply_to: str = ""
+    references: str = ""  # whitespace-separated message ids, oldest first
+    subject: str = ""
+    date: float = 0.0
+    unread: bool = False
+
+
+class ThreadNode:
+    """A message (`item`), or a placeholder for a parent that is not here (`item is None`).
+    `latest`, `count` and `unread` summarise the subtree."""
+
+    __slots__ = ("key", "item", "parent", "children", "latest", "count", "unread")
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.item: ThreadInput | None = None
+        self.parent: ThreadNode | None = None
+        self.children: list[ThreadNode] = []
+        self.latest = 0.0
+        self.count = 0
+        self.unread = 0
+
+    def walk(self):
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+class ThreadLine(NamedTuple):
+    """One row of a threaded list."""
+
+    id: int | None  # message row id; None for a placeholder of a missing parent
+    depth: int
+    prefix: str  # tree drawing, e.g. "│ ├─"
+    root: str  # the key of the thread this row belongs to (for collapse/expand)
+    is_root: bool
+    collapsed: bool  # a collapsed thread's root row: `count` messages hidden under it
+    count: int
+    has_unread: bool
+
+
+def _ids(text: str) -> list[str]:
+    """Message ids of a References / In-Reply-To value (angle brackets kept, case kept)."""
+    if not text:
+        return []
+    if "," in text or ";" in text:
+        text = text.replace(",", " ").replace(";", " ")
+    out = [
+        t for t in text.replace(">", "> ").split() if t[0] == "<" and t[-1] == ">" and len(t) > 2
+    ]
+    return out[-MAX_REFERENCES:] if len(out) > MAX_REFERENCES else out
+
+
+def subject_parts(subject: str) -> tuple[str, bool]:
+    """(base subject folded for comparison, whether it carried a reply/forward prefix):
+    "Re: [list] Fwd: Hello" -> ("hello", True); "[list] Hello" -> ("hello", False)."""
+    s = subject.strip()
+    reply = False
+    changed = True
+    while changed and s:
+        changed = False
+        if s.startswith("["):
+            end = s.find("]")
+            if 0 < end < 40:
+                s, changed = s[end + 1 :].lstrip(), True
+                continue
+        head, colon, rest = s.partition(":")
+        if colon and len(head) <= 6:
+            word = head.strip().lower().rstrip("0123456789[]() ")
+            if word in _PREFIXES:
+                s, changed, reply = rest.lstrip(), True, True
+    return " ".join(s.lower().split()), reply
+
+
+def base_subject(subject: str) -> str:
+    return subject_parts(subject)[0]
+
+
+def _is_reply(subject: str) -> bool:
+    return subject_parts(subject)[1]
+
+
+def build_threads(items: Iterable[ThreadInput], *, by_subject: bool = True) -> list[ThreadNode]:
+    table: dict[str, ThreadNode] = {}
+    serial = 0
+
+    def reachable(ancestor: ThreadNode, node: ThreadNode) -> bool:
+        """True if `node` is `ancestor` or below it (linking would make a cycle)."""
+        probe: ThreadNode | None = ancestor
+        steps = 0
+        while probe is not None and steps < 10_000:
+            if probe is node:
+                return True
+            probe = probe.parent
+            steps += 1
+        return steps >= 10_000
+
+    def link(parent: ThreadNode, child: ThreadNode) -> None:
+        if child.parent is not None or parent is child or reachable(parent, child):
+            return
+        child.parent = parent
+        parent.children.append(child)
+
+    get = table.get
+    for item in items:
+        key = item.message_id.strip()
+        node = get(key) if key else None
+        if node is None or node.item is not None:  # no id, or a duplicate id: a new one
+            if node is not None or not key:
+                serial += 1
+                key = f"\0{serial}"
+            node = table[key] = ThreadNode(key)
+        node.item = item
+        refs = _ids(item.references)
+        if item.in_reply_to:
+            reply_to = _ids(item.in_reply_to)
+            if reply_to and (not refs or refs[-1] != reply_to[-1]):
+                refs.append(reply_to[-1])
+        previous: ThreadNode | None = None
+        for ref in refs:
+            ref_node = get(ref)
+            if ref_node is None:
+                ref_node = table[ref] = ThreadNode(ref)
+            if previous is not None and ref_node.parent is None:
+                link(previous, ref_node)
+            previous = ref_node
+        if previous is not None and previous is not node:
+            if node.parent is not None and node.parent is not previous:
+                # The message's own references win over what others implied.
+                node.parent.children.remove(node)
+                node.parent = None
+            link(previous, node)
+
+    roots = [node for node in table.values() if node.parent is None]
+    roots = _prune(roots)
+    if by_subject:
+        roots = _group_by_subject(roots)
+    for root in roots:
+        _summarise(root)
+    roots.sort(key=lambda n: n.latest, reverse=True)
+    return roots
+
+
+def _prune(roots: list[ThreadNode]) -> list[ThreadNode]:
+    """Placeholders (referenced, not here) below a root give their children to their
+    parent; an empty root is dropped, replaced by its only child, or kept to group several
+    replies to a message that is not here."""
+    out: list[ThreadNode] = []
+    for root in roots:
+        _splice_placeholders(root)
+        if root.item is None:
+            if not root.children:
+                continue
+            if len(root.children) == 1:
+                child = root.children[0]
+                child.parent = None
+                out.append(child)
+                continue
+        out.append(root)
+    return out
+
+
+def _splice_placeholders(root: ThreadNode) -> None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kept: list[ThreadNode] = []
+        pending = deque(node.children)
+        while pending:
+            kid = pending.popleft()
+            if kid.item is None:
+                pending.extendleft(reversed(kid.children))
+                continue
+            kid.parent = node
+            kept.append(kid)
+            stack.append(kid)
+        node.children = kept
+
+
+def _group_by_subject(roots: list[ThreadNode]) -> list[ThreadNode]:
+    """Threads whose root lost its references but has the same base subject join the
+    thread started by the original (not-a-reply) message."""
+    first: dict[str, ThreadNode] = {}
+    for root in roots:
+        subject = root.item.subject if root.item else ""
+        base = base_subject(subject)
+        if not base:
+            continue
+        held = first.get(base)
+        if held is None or (
+            held.item is not None and _is_reply(held.item.subject) and not _is_reply(subject)
+        ):
+            first[base] = root
+    out = []
+    for root in roots:
+        subject = root.item.subject if root.item else ""
+        base = base_subject(subject)
+        host = first.get(base) if base else None
+        if host is None or host is root or not _is_reply(subject):
+            out.append(root)
+            continue
+        root.parent = host
+        host.children.append(root)
+    return out
+
+
+def _summarise(root: ThreadNode) -> None:
+    """latest/count/unread for every node (iterative post-order), children by date."""
+    order = list(root.walk())
+    for node in reversed(order):
+        item = node.item
+        latest = item.date if item else 0.0
+        count = 1 if item else 0
+        unread = 1 if item and item.unread else 0
+        for child in node.children:
+            latest = max(latest, child.latest)
+            count += child.count
+            unread += child.unread
+        node.latest, node.count, node.unread = latest, count, unread
+        if len(node.children) > 1:
+            node.children.sort(key=lambda c: c.item.date if c.item else c.latest)
+
+
+def flatten(
+    roots: list[ThreadNode], collapsed: set[str] | None = None, *, collapse_all: bool = False
+) -> list[ThreadLine]:
+    """The rows of a threaded list: a collapsed thread is its root row only."""
+    collapsed = collapsed or set()
+    lines: list[ThreadLine] = []
+    for root in roots:
+        shut = collapse_all != (root.key in collapsed)  # the set toggles the default
+        lines.append(
+            ThreadLine(
+                root.item.id if root.item else None,
+                0,
+                "",
+                root.key,
+                True,
+                shut and root.count > 1,
+                root.count,
+                root.unread > 0,
+            )  # fmt: skip
+        )
+        if shut:
+            continue
+        stack: list[tuple[ThreadNode, int, str, bool]] = [
+            (child, 1, "", i == len(root.children) - 1)
+            for i, child in reversed(list(enumerate(root.children)))
+        ]
+        while stack:
+            node, depth, above, last = stack.pop()
+            prefix = above + ("└─" if last else "├─")
+            lines.append(
+                ThreadLine(
+                    node.item.id if node.item else None,
+                    depth,
+                    prefix,
+                    root.key,
+                    False,
+                    False,
+                    node.count,
+                    node.unread > 0,
+                )  # fmt: skip
+            )
+            below = above + ("  " if last else "│ ")
+            kids = node.children
+            for i in range(len(kids) - 1, -1, -1):
+                stack.append((kids[i], depth + 1, below, i == len(kids) - 1))
+    return lines
