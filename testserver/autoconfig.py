@@ -57,8 +57,10 @@ def autoconfig_xml(
     username: str = "%EMAILADDRESS%",
     display_name: str | None = None,
     authentication: str = "password-cleartext",
+    oauth2: dict[str, str] | None = None,
 ) -> str:
-    """A valid clientConfig (v1.1) document for one provider."""
+    """A valid clientConfig (v1.1) document for one provider; `oauth2` adds an <oAuth2>
+    block (issuer, scope, authURL, tokenURL) as Thunderbird's ISP database has them."""
 
     def servers(tag: str, kind: str, given) -> list[str]:
         if given is None:
@@ -89,6 +91,13 @@ def autoconfig_xml(
         *servers("incomingServer", "pop3", pop3),
         *servers("outgoingServer", "smtp", smtp),
         "  </emailProvider>\n",
+        *(
+            ["  <oAuth2>\n"]
+            + [f"    <{k}>{escape(v)}</{k}>\n" for k, v in oauth2.items()]
+            + ["  </oAuth2>\n"]
+            if oauth2
+            else []
+        ),
         "</clientConfig>\n",
     ]
     return "".join(parts)

@@ -1,6 +1,7 @@
 """Each command loads only what it uses: `tuimail sync` (run as a user runs it, against the
-bundled server) never imports discovery, dnspython, Textual, the OAuth flows or the test
-server, and `tuimail --help` still lists every command."""
+bundled server) never imports discovery, dnspython, Textual, the OAuth flows, the test
+server, cryptography's x509 or the charset guesser; `tuimail --help` still lists every
+command."""
 
 from __future__ import annotations
 
@@ -20,7 +21,16 @@ _PROBE = (
     "sys.exit(status)\n"
 )
 
-_NEVER_FOR_SYNC = ("tuimail.core.discovery", "textual", "testserver", "dns", "tuimail.ui")
+_NEVER_FOR_SYNC = (
+    "tuimail.core.discovery",
+    "textual",
+    "testserver",
+    "dns",
+    "tuimail.ui",
+    "tuimail.core.oauth2",
+    "cryptography.x509",  # only a pinned certificate needs it
+    "charset_normalizer",  # only unlabelled 8-bit text needs it
+)
 
 
 def _modules_after(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:

@@ -131,3 +131,31 @@ def test_the_qr_code_is_drawn_with_half_blocks_for_a_plain_address(capsys) -> No
     assert "scan this with your phone" in out
     login._qr("https://login.example.test/\x1b[31m")  # not printable: no code drawn
     assert capsys.readouterr().out == ""
+
+
+def test_account_add_with_auth_oauth2_then_login(mail_server, capsys) -> None:
+    user = mail_server.new_user()
+    p = mail_server.ports
+    # A provider by name: no password is asked or sent; the next step is said.
+    assert main(["account", "add", "ms", "--email", "me@outlook.test", "--auth", "oauth2",
+                 "--oauth2-provider", "microsoft", "--client-id", "abc",
+                 "--incoming", "outlook.office365.com:993",
+                 "--outgoing", "smtp.office365.com:587", "--outgoing-security", "starttls"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "Now sign in: tuimail account login ms" in out
+    from tuimail.core.config import load_config
+
+    ms = load_config().accounts["ms"]
+    assert ms.auth == "oauth2" and ms.oauth2 == {"client_id": "abc", "provider": "microsoft"}
+    # Missing client id: a usage error, nothing saved.
+    assert main(["account", "add", "x", "--email", "x@outlook.test", "--auth", "oauth2",
+                 "--incoming", "h:993", "--outgoing", "h:465"]) == 2  # fmt: skip
+    assert "needs --client-id" in capsys.readouterr().err
+    assert "x" not in load_config().accounts
+    # A token helper alone is enough.
+    assert main(["account", "add", "helper", "--email", user.email, "--auth", "oauth2",
+                 "--oauth2-token-command", "oama access me",
+                 "--incoming", f"{mail_server.host}:{p.imap_tls}",
+                 "--outgoing", f"{mail_server.host}:{p.smtp_tls}"]) == 0  # fmt: skip
+    assert load_config().accounts["helper"].oauth2_token_command == "oama access me"
+    assert "Now sign in" not in capsys.readouterr().out

@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--outgoing-pin", metavar="SHA256", help="the same, for the outgoing server")
     add.add_argument("--pop3", action="store_true", help="use POP3 instead of IMAP")
     add.add_argument("--password-command", metavar="CMD", help="prints the password")
+    from tuimail.cli.login import add_oauth2_options
+
+    add_oauth2_options(add)
     add.add_argument("--no-verify", action="store_true", help="save without checking the login")
     add.add_argument(
         "--yes",
@@ -181,7 +184,9 @@ def run_add(args: argparse.Namespace) -> int:
         display_name=args.display_name,
     )
     password = None
-    if not args.no_verify:
+    oauth2 = getattr(args, "auth", "password") == "oauth2"
+    detected_oauth = None  # the provider's OAuth endpoints, when detection found them
+    if not args.no_verify and not oauth2:  # an OAuth account signs in after it is saved
         try:
             password = get_password(probe_account, ask_password, session=session)
         except PasswordError as exc:
@@ -218,6 +223,7 @@ def run_add(args: argparse.Namespace) -> int:
         )
         if args.pop3 and account.protocol != "pop3":
             return _err("no POP3 server was found; nothing was saved.", EXIT_FAILURE)
+        detected_oauth = result.oauth2_provider
     else:
         try:
             host, port = _host_port(args.incoming, protocol, args.security)
@@ -254,11 +260,22 @@ def run_add(args: argparse.Namespace) -> int:
                 print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail))
             if not all(c.ok for c in checks):
                 return _err("the login failed (see above); nothing was saved.", EXIT_FAILURE)
+    if oauth2:
+        from tuimail.cli.login import apply_oauth2_options
+
+        try:
+            apply_oauth2_options(account, args, detected_oauth)
+        except ValueError as exc:
+            return _err(f"{exc} Nothing was saved.")
     try:
         path = save_account(account)
     except ConfigError as exc:
         return _err(str(exc))
     print(f"Saved account {account.name!r} in {path}.")
+    if oauth2:
+        if not account.oauth2_token_command:
+            print(f"Now sign in: tuimail account login {account.name}")
+        return 0
     if password is not None and not args.password_command:
         if keyring_available() and store_in_keyring(account, password):
             print("The password is stored in your keyring.")

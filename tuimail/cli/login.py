@@ -56,6 +56,73 @@ def register(commands: argparse._SubParsersAction) -> None:
     login.set_defaults(func=run_login)
 
 
+def add_oauth2_options(add: argparse.ArgumentParser) -> None:
+    """`account add` options for an OAuth 2.0 account (the config keys of the same names)."""
+    add.add_argument(
+        "--auth",
+        choices=("password", "oauth2"),
+        default="password",
+        help="how to log in: a password (default) or an OAuth 2.0 sign-in (Gmail, Microsoft "
+        "365, Outlook.com); with oauth2 no password is asked and the login is checked by "
+        "`tuimail account login NAME` afterwards",
+    )
+    add.add_argument(
+        "--oauth2-provider",
+        metavar="NAME",
+        help="google, microsoft, yahoo, aol, yandex or mailru (default with --detect: the "
+        "provider detection found)",
+    )
+    add.add_argument("--client-id", metavar="ID", help="your registered OAuth client id")
+    add.add_argument("--client-secret", metavar="S", help="its secret, if the provider gave one")
+    add.add_argument(
+        "--oauth2-token-command", metavar="CMD", help="prints an access token (a token helper)"
+    )
+    add.add_argument(
+        "--oauth2-token-store",
+        choices=("keyring", "file"),
+        help="keep the sign-in in a 0600 file when there is no keyring",
+    )
+
+
+def apply_oauth2_options(account: Account, args: argparse.Namespace, detected=None) -> None:
+    """Make `account` an auth = "oauth2" account from the options (and the provider
+    detection found); ValueError with a sentence when something is missing."""
+    from tuimail.core.discovery import ispdb
+
+    account.auth = "oauth2"
+    account.password_command = None
+    account.oauth2_token_command = args.oauth2_token_command
+    if args.oauth2_token_store:
+        account.oauth2_token_store = args.oauth2_token_store
+    if args.oauth2_token_command and not args.client_id:
+        account.oauth2 = None
+        return
+    if not args.client_id:
+        raise ValueError(
+            "an oauth2 account needs --client-id (register your own with the provider: "
+            "docs/config.md says how) or --oauth2-token-command."
+        )
+    table: dict = {"client_id": args.client_id}
+    if args.client_secret:
+        table["client_secret"] = args.client_secret
+    provider = args.oauth2_provider
+    if provider is None and detected is not None:
+        provider = ispdb.short_name(detected.issuer)
+        if provider is None:
+            table |= {"issuer": detected.issuer, "token_endpoint": detected.token_endpoint}
+            if detected.authorization_endpoint:
+                table["authorization_endpoint"] = detected.authorization_endpoint
+            if detected.device_authorization_endpoint:
+                table["device_authorization_endpoint"] = detected.device_authorization_endpoint
+            if detected.scopes:
+                table["scopes"] = list(detected.scopes)
+    if provider is not None:
+        table["provider"] = provider
+    elif "token_endpoint" not in table:
+        raise ValueError("give --oauth2-provider (google, microsoft, ...).")
+    account.oauth2 = table
+
+
 def _err(message: str, code: int) -> int:
     print(f"tuimail account login: {sanitize(message)}", file=sys.stderr)
     return code

@@ -25,9 +25,6 @@ import hmac
 import os
 import ssl
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 from tuimail.core.sanitize import sanitize
 
 
@@ -220,6 +217,10 @@ def inspection_context() -> ssl.SSLContext:
 
 def spki_sha256(der_certificate: bytes) -> str:
     """Hex SHA-256 of the certificate's SubjectPublicKeyInfo (what a pin names)."""
+    # Imported here: cryptography's x509 costs more start-up than the rest of a sync needs.
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     cert = x509.load_der_x509_certificate(der_certificate)
     spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(spki).hexdigest()

@@ -70,6 +70,8 @@ class Detection:
     # "provider": str | None} when the provider signs in with OAuth (ISPDB, or servers that
     # offer only XOAUTH2/OAUTHBEARER), else None.
     oauth2: dict | None = None
+    # Its endpoints (ISPDB, or the autoconfig document's <oAuth2> block): for signing in.
+    oauth2_provider: ispdb.OAuthProvider | None = None
     error: str | None = None
     seconds: float = 0.0
 
@@ -157,6 +159,7 @@ class _Run:
         self.pool = ThreadPoolExecutor(max_workers=48, thread_name_prefix="detect")
         self.ispdb = ispdb.lookup(self.domain) if "." in self.domain else None
         self.mx_ispdb: ispdb.IspdbEntry | None = None  # the MX provider's entry, if used
+        self.autoconfig_oauth2: ispdb.OAuthProvider | None = None  # an <oAuth2> block
         self.resolver = options.resolver or Resolver(options.nameserver, options.timeout)
 
     def remaining(self, cap: float | None = None) -> float:
@@ -219,6 +222,7 @@ class _Run:
             except (OSError, ValueError) as exc:
                 self.report(Event(stage, url, False, str(exc)))
                 continue
+            self.autoconfig_oauth2 = self.autoconfig_oauth2 or ispdb.oauth2_from_xml(body)
             self.report(Event(stage, url, True, f"{len(found)} server(s) listed"))
             return found
         return []
@@ -477,14 +481,16 @@ class _Run:
             for r in chosen
         )
         offered = any(OAUTH_MECHANISMS & {m.upper() for m in r.auth_mechanisms} for r in chosen)
-        if entry is None and not offered:
+        listed = self.autoconfig_oauth2
+        if entry is None and not offered and listed is None:
             return
-        provider = entry.oauth2 if entry else None
+        provider = (entry.oauth2 if entry else None) or listed
+        res.oauth2_provider = provider
         res.oauth2 = {
             "required": only_oauth or bool(entry and entry.oauth2_only),
-            "offered": offered or bool(entry and entry.oauth2_offered),
+            "offered": offered or bool(entry and entry.oauth2_offered) or listed is not None,
             "issuer": provider.issuer if provider else None,
-            "provider": (entry.display_name if entry else None),
+            "provider": entry.display_name if entry else (self.domain if listed else None),
         }
         if not (res.oauth2["required"] or res.oauth2["offered"]):
             res.oauth2 = None

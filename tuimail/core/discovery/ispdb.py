@@ -180,6 +180,19 @@ def _oauth2(block: ET.Element | None) -> OAuthProvider | None:
     )
 
 
+def oauth2_from_xml(xml: bytes) -> OAuthProvider | None:
+    """The `<oAuth2>` block of an autoconfig document (the ISPDB's own format), if any."""
+    try:
+        return _oauth2(_parse(xml).find("oAuth2"))
+    except ValueError:
+        return None
+
+
+def short_name(issuer: str) -> str | None:
+    """The name users write in `oauth2 = { provider = ... }` for an issuer, if any."""
+    return next((name for name, i in PROVIDER_NAMES.items() if i == issuer), None)
+
+
 def provider(name: str) -> OAuthProvider | None:
     """The OAuth endpoints for a short name ("google", "microsoft") or an issuer."""
     return provider_by_issuer(PROVIDER_NAMES.get(name.lower(), name.lower()))

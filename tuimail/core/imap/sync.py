@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import logging
 import re
 import time
 from collections.abc import Callable, Container, Iterable, Sequence
@@ -43,7 +44,7 @@ from tuimail.core.account import Account
 from tuimail.core.connect import bulk
 from tuimail.core.errors import ConnectionLost, MailError, TimedOut
 from tuimail.core.imap.errors import classify_imap
-from tuimail.core.imap.names import ListEntry, ListRefused, list_folders
+from tuimail.core.imap.names import ListEntry, ListRefused, list_folders, remember_raw
 from tuimail.core.imap.session import (
     Connector,
     ImapError,
@@ -55,12 +56,16 @@ from tuimail.core.imap.session import (
 from tuimail.core.store import FolderInfo, NewMessage, Store
 
 Progress = Callable[[str, int, int], None]
+log = logging.getLogger("tuimail.imap.sync")
 
 HEADER_FIELDS = b"FROM TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE"
 HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (" + HEADER_FIELDS + b")]"
 FIRST_BATCH = 100
 BATCH = 2000
 RETRIES = 3
+# CPU seconds of search indexing of downloaded bodies per sync pass (the rest waits for
+# the next pass): a first offline sync of a big mailbox is not held up by the index.
+INDEX_BUDGET = 2.0
 MAX_UID = (1 << 32) - 1
 
 ROLE_FLAGS = {
@@ -231,6 +236,7 @@ class SyncEngine:
         self._client: IMAPClient | None = None
         self._caps: set[str] = set()
         self._selected: str | None = None
+        self.index_budget: float | None = INDEX_BUDGET  # CPU s of body indexing per pass
         self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
         self.list_errors: list[str] = []  # LIST lines the last folder list could not read
         self.store.account_id(account.name, account.email, account.protocol)
@@ -240,6 +246,8 @@ class SyncEngine:
     @property
     def client(self) -> IMAPClient:
         if self._client is None:
+            for name in self.store.raw_folder_names(self.account.name):
+                remember_raw(name)  # as listed by an earlier pass, maybe another process
             client = self._connect()
             self._caps = capabilities(client)
             try:
@@ -350,8 +358,19 @@ class SyncEngine:
                         "(the mail server did not answer in time)"
                     )
                     break
+        if self.account.download_bodies:
+            self._index_bodies()
         result.seconds = time.perf_counter() - started
         return result
+
+    def _index_bodies(self) -> None:
+        """Index downloaded bodies for search after every folder is synced (the list and
+        the bodies are in the store first), within `index_budget` CPU seconds per pass:
+        what is left is indexed by the next passes. Never fails the sync."""
+        try:
+            self.store.index_pending(budget=self.index_budget)
+        except Exception as exc:  # the index can be rebuilt; the mail is safe
+            log.warning("%s: search index not updated: %s", self.account.name, describe(exc))
 
     def replay_actions(self) -> list[str]:
         """Replay the queued actions on this connection; returns the refusals (sentences).
@@ -398,6 +417,7 @@ class SyncEngine:
                 role=folder_role(flags, name, delim),
                 subscribed=name in subscribed or name.upper() == "INBOX",
                 selectable=selectable,
+                raw_name=entry.malformed,
             )
             seen.add(name)
         # INBOX always exists (RFC 3501): a LIST without it is incomplete, so it is not
@@ -657,10 +677,12 @@ class SyncEngine:
             expected = sum(size for _mid, _uid, size in rows[start : start + 200])
             with bulk(self.client, expected):  # the sizes we stored, not the answer's
                 data = self.client.fetch(uid_set(chunk), [b"UID", b"BODY.PEEK[]"])
-            for uid, item in data.items():
-                raw = item.get(b"BODY[]")
-                if uid in chunk and raw is not None:
-                    self.store.save_body(chunk[uid], raw)
+            # One transaction per fetched chunk; indexing for search comes after the pass.
+            self.store.save_bodies(
+                (chunk[uid], raw)
+                for uid, item in data.items()
+                if uid in chunk and (raw := item.get(b"BODY[]")) is not None
+            )
 
     # -- bodies ----------------------------------------------------------------------------
 

@@ -18,8 +18,6 @@ from __future__ import annotations
 import codecs
 from functools import lru_cache
 
-from charset_normalizer import from_bytes
-
 __all__ = ["decode_bytes", "decode_header_bytes", "codec_for", "guess_charset"]
 
 _ALIASES = {
@@ -130,6 +128,8 @@ def guess_charset(data: bytes) -> str | None:
     Short Western text often decodes identically, or as cleanly, as windows-1252 and
     windows-1250; windows-1252 (the most common unlabelled charset in mail) wins a tie.
     """
+    from charset_normalizer import from_bytes  # only for unlabelled 8-bit text: slow import
+
     try:
         matches = from_bytes(data[:_GUESS_SAMPLE], cp_isolation=_GUESSABLE)
         best = matches.best()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from ..sanitize import sanitize
 from .headers import (
@@ -43,10 +44,50 @@ _MBOX_FROM = re.compile(rb"^\S+\s+(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} 
 _MIXED = re.compile(rb"multipart/mixed", re.I)
 
 
+# Senders, recipients and subjects repeat from message to message (a mailbox has far
+# fewer distinct To/Cc/From values than messages): each distinct short value is parsed
+# once. The functions are pure (bytes in, immutable tuples/str out), so a cached answer
+# is exactly the answer; long values are not cached (no memory held for a 64 KB header).
+_CACHE_BELOW = 1024
+
+
+@lru_cache(maxsize=8192)
+def _cached_pairs(raw: bytes) -> tuple[tuple[str, str], ...]:
+    return tuple((sanitize(n), sanitize(a)) for n, a in parse_addresses(raw)[:500])
+
+
+@lru_cache(maxsize=4096)
+def _cached_first_address(raw: bytes) -> tuple[str, str]:
+    froms = parse_addresses(raw)
+    return froms[0] if froms else ("", "")
+
+
+@lru_cache(maxsize=8192)
+def _cached_subject(raw: bytes) -> str:
+    return sanitize(decode_header_value(raw))[:2000]
+
+
 def _pairs(raw: bytes | None) -> list[tuple[str, str]]:
     if not raw:
         return []
+    if len(raw) < _CACHE_BELOW:
+        return list(_cached_pairs(raw))
     return [(sanitize(n), sanitize(a)) for n, a in parse_addresses(raw)[:500]]
+
+
+def _first_address(raw: bytes | None) -> tuple[str, str]:
+    if not raw:
+        return ("", "")
+    if len(raw) < _CACHE_BELOW:
+        return _cached_first_address(raw)
+    froms = parse_addresses(raw)
+    return froms[0] if froms else ("", "")
+
+
+def _subject(raw: bytes) -> str:
+    if len(raw) < _CACHE_BELOW:
+        return _cached_subject(raw)
+    return sanitize(decode_header_value(raw))[:2000]
 
 
 def summarize_fields(fields: list[tuple[str, bytes]]) -> MessageSummary:
@@ -56,9 +97,8 @@ def summarize_fields(fields: list[tuple[str, bytes]]) -> MessageSummary:
         if name == "from" and _MBOX_FROM.match(value):
             continue  # a mangled mbox "From " separator, not the author
         first.setdefault(name, value)
-    subject = sanitize(decode_header_value(first.get("subject", b"")))[:2000]
-    froms = parse_addresses(first["from"]) if first.get("from") else []
-    from_name, from_addr = froms[0] if froms else ("", "")
+    subject = _subject(first.get("subject", b""))
+    from_name, from_addr = _first_address(first.get("from"))
     ctype = first.get("content-type", b"")
     has_att = bool(_MIXED.search(ctype)) or (
         bool(ctype) and bool(re.search(rb"\bname\*?=", ctype, re.I))

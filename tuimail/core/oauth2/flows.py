@@ -262,6 +262,31 @@ def browser_sign_in(
     return _token_set(data)
 
 
+# -- server metadata ---------------------------------------------------------------------
+
+
+def discover(issuer: str, *, ca_file: str | None = None, timeout: float = 20.0) -> dict:
+    """The authorization server's metadata (RFC 8414: {issuer}/.well-known/
+    oauth-authorization-server); {} when the issuer is not an https URL or publishes none.
+    Only endpoints on https are kept."""
+    from tuimail.core.oauth2.http import get_json
+
+    if not issuer.startswith("https://"):
+        return {}
+    url = issuer.rstrip("/") + "/.well-known/oauth-authorization-server"
+    try:
+        status, data = get_json(url, ca_file=ca_file, timeout=timeout)
+    except errors.ProtocolViolation:
+        return {}
+    if status != 200:
+        return {}
+    return {
+        k: v
+        for k, v in data.items()
+        if k.endswith("_endpoint") and isinstance(v, str) and v.startswith("https://")
+    }
+
+
 # -- refresh ----------------------------------------------------------------------------
 
 

@@ -22,6 +22,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def get_json(url: str, *, ca_file: str | None = None, timeout: float = 20.0) -> tuple[int, dict]:
+    """GET a JSON object (server metadata, RFC 8414) under the same rules as post_form."""
+    return _exchange(url, None, {"Accept": "application/json"}, ca_file, timeout)
+
+
 def post_form(
     url: str,
     form: dict[str, str],
@@ -32,17 +37,23 @@ def post_form(
 ) -> tuple[int, dict]:
     """(HTTP status, JSON object). Error answers (4xx with an OAuth error body) are returned,
     not raised: the caller knows what `authorization_pending` means."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+    if basic:
+        pair = f"{basic[0]}:{basic[1]}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    return _exchange(url, urlencode(form).encode(), headers, ca_file, timeout)
+
+
+def _exchange(
+    url: str, data: bytes | None, headers: dict[str, str], ca_file: str | None, timeout: float
+) -> tuple[int, dict]:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         raise errors.SecurityFailure(
             "an authorization server must be reached over https", protocol="http", host=url
         )
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
-    if basic:
-        pair = f"{basic[0]}:{basic[1]}".encode()
-        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
     request = urllib.request.Request(
-        url, data=urlencode(form).encode(), headers=headers, method="POST"
+        url, data=data, headers=headers, method="POST" if data is not None else "GET"
     )
     opener = urllib.request.build_opener(
         urllib.request.HTTPSHandler(context=client_context(ca_file)), _NoRedirect

@@ -128,6 +128,7 @@ class MainScreen(Screen):
     def _folder(self, event: FolderTree.FolderChosen) -> None:
         self.app.open_folder(event.account, event.folder)
         self.set_class(False, "choosing-folder")
+        self.set_class(False, "reading")  # the new folder's list, not the old message
         self.query_one(MessageList).focus()
 
     @on(MessageList.Highlighted)

@@ -114,6 +114,11 @@ class WizardScreen(Screen[Account | None]):
         # Detected servers that need the user's yes before any login: (host, port, security).
         self.pending_consent: set[tuple[str, int, str]] = set()
         self.verify_after_consent = False
+        # OAuth 2.0: the provider detection named, and the account's oauth2 table once the
+        # user signed in (the account is then saved with auth = "oauth2").
+        self.oauth_provider: Any = None
+        self.oauth2_table: dict | None = None
+        self.signing_in = False
 
     def compose(self) -> ComposeResult:
         from tuimail.core.secrets import keyring_available
@@ -171,6 +176,19 @@ class WizardScreen(Screen[Account | None]):
                         variant="warning",
                     )
                     yield Button(compact=True, label="No", id="wiz-consent-no")
+            with Vertical(id="wiz-oauth", classes="consentbox hidden"):
+                yield Static("", id="wiz-oauth-text")
+                with Horizontal(classes="row"):
+                    yield Label("Client id")
+                    yield Input(
+                        compact=True,
+                        placeholder="the OAuth client id you registered (docs/config.md)",
+                        id="wiz-client-id",
+                    )
+                with Horizontal(classes="buttons"):
+                    yield Button(
+                        compact=True, label="Sign in", id="wiz-oauth-signin", variant="primary"
+                    )
             yield Static(Text("Incoming (IMAP)", style="bold"), id="wiz-in-title")
             with Horizontal(classes="row"):
                 yield Label("Protocol")
@@ -398,9 +416,11 @@ class WizardScreen(Screen[Account | None]):
                 self.security("wiz-out-sec"),
                 pinned_sha256=self.pin_for("out", out_host, out_port),
             ),
-            password_command=command or None,
+            password_command=None if self.oauth2_table else (command or None),
             ca_file=ca_file,
             leave_on_server=self.query_one("#wiz-leave", Checkbox).value,
+            auth="oauth2" if self.oauth2_table else "password",
+            oauth2=dict(self.oauth2_table) if self.oauth2_table else None,
         )
 
     def security_storage(self) -> str:
@@ -519,6 +539,7 @@ class WizardScreen(Screen[Account | None]):
         for warning in result.warnings:
             self.log_line(f"Note: {warning}")
         self.log_line(f"Found by {result.source}.")
+        self.offer_sign_in(result)
         if result.confirm:
             self.ask_consent(result)
         if result.logins:
@@ -728,6 +749,125 @@ class WizardScreen(Screen[Account | None]):
         else:
             self.query_one("#wiz-name", Input).focus()
 
+    # -- OAuth 2.0 sign-in --------------------------------------------------------------
+
+    def offer_sign_in(self, result) -> None:
+        """When detection says the provider signs in with OAuth 2.0 (required or offered):
+        the "Sign in with <provider>" box (a client id of the user's own is needed)."""
+        oauth = getattr(result, "oauth2", None)
+        provider = getattr(result, "oauth2_provider", None)
+        if not oauth or provider is None:
+            return
+        from tuimail.ui.plain import plain
+
+        self.oauth_provider = provider
+        name = oauth.get("provider") or provider.issuer
+        need = "requires" if oauth.get("required") else "offers"
+        text = Text()
+        text.append(f"{sanitize(str(name))} {need} signing in with OAuth 2.0", style="bold")
+        text.append(
+            " instead of a password. Enter the client id you registered with the provider "
+            "(docs/config.md says how; tuimail uses no other application's), then sign in: "
+            "you approve on any device with a code shown here."
+        )
+        self.query_one("#wiz-oauth-text", Static).update(text)
+        self.query_one("#wiz-oauth-signin", Button).label = plain(f"Sign in with {name}")
+        self.query_one("#wiz-oauth").remove_class("hidden")
+        self.log_line(f"{name} {need} OAuth 2.0 sign-in: see 'Sign in with {name}' below.")
+
+    def oauth_table(self) -> dict:
+        """The account's oauth2 table: a provider by its short name, else the endpoints."""
+        from tuimail.core.discovery import ispdb
+
+        provider = self.oauth_provider
+        client_id = self.value("wiz-client-id")
+        short = ispdb.short_name(provider.issuer)
+        if short:
+            return {"provider": short, "client_id": client_id}
+        table = {"client_id": client_id, "issuer": provider.issuer,
+                 "token_endpoint": provider.token_endpoint}  # fmt: skip
+        if provider.authorization_endpoint:
+            table["authorization_endpoint"] = provider.authorization_endpoint
+        if provider.device_authorization_endpoint:
+            table["device_authorization_endpoint"] = provider.device_authorization_endpoint
+        if provider.scopes:
+            table["scopes"] = list(provider.scopes)
+        return table
+
+    @on(Button.Pressed, "#wiz-oauth-signin")
+    def action_sign_in(self) -> None:
+        """The device sign-in in a worker: the address and code shown as plain text, then
+        the sign-in kept (tuimail.core.oauth2.tokens) and the account ready to save."""
+        if self.oauth_provider is None or self.signing_in:
+            return
+        if not self.value("wiz-client-id"):
+            self.log_line("Enter the client id you registered with the provider first.")
+            return
+        table = self.oauth_table()
+        try:
+            self.oauth2_table = table
+            account = self.account()
+        except ValueError as exc:
+            self.oauth2_table = None
+            self.log_line(str(exc))
+            return
+        if self.consent_missing(account) or self.plain_refused():
+            self.oauth2_table = None
+            return
+        self.signing_in = True
+        self.verified, self.verified_key = False, None
+        app = self.app
+        self.log_line("Starting the sign-in …")
+
+        def job():
+            from tuimail.core import errors
+            from tuimail.core.oauth2 import flows, tokens
+
+            try:
+                ep = tokens.endpoints(account)
+                if not ep.device_authorization_endpoint and ep.issuer:
+                    found = flows.discover(ep.issuer, ca_file=ep.ca_file, timeout=ep.timeout)
+                    device = found.get("device_authorization_endpoint")
+                    if device:  # RFC 8414 metadata names it: keep it in the account
+                        table["device_authorization_endpoint"] = device
+                        account.oauth2 = dict(table)
+                        ep = tokens.endpoints(account)
+                if not ep.device_authorization_endpoint:
+                    return account, errors.Refused(
+                        "this provider has no device sign-in; use `tuimail account login "
+                        f"{account.name} --browser` after saving",
+                        code="no-device",
+                    )
+                device = flows.start_device(ep)
+                uri = device.verification_uri
+                app.hop(self.log_line,
+                        f"To sign in, open {uri} on any device and enter the code "
+                        f"{device.user_code}")  # fmt: skip
+                token_set = flows.poll_device(ep, device, cancelled=lambda: not self.is_attached)
+                tokens.signed_in(account, token_set)
+                return account, None
+            except errors.MailError as exc:
+                return account, exc
+
+        def done(outcome) -> None:
+            from tuimail.cli.login import sign_in_failure
+
+            account, error = outcome
+            self.signing_in = False
+            if error is not None:
+                self.oauth2_table = None
+                self.log_line(f"\u2717 {sign_in_failure(error)}")
+                return
+            self.oauth2_table = dict(account.oauth2 or table)
+            self.verified = True
+            self.verified_key = self.settings_key(self.account())
+            self.log_line(
+                "\u2713 Signed in. tuimail logs in with the token (OAUTHBEARER or XOAUTH2); "
+                "save the account."
+            )
+
+        self.app.work(job, "oauth-sign-in", done)
+
     # -- diagnose ---------------------------------------------------------------------
 
     def offer_diagnose(self) -> None:
@@ -792,7 +932,7 @@ class WizardScreen(Screen[Account | None]):
             return
         if self.plain_refused():
             return
-        storage = self.security_storage()
+        storage = "oauth2" if account.auth == "oauth2" else self.security_storage()
         password = Secret(self.query_one("#wiz-password", Input).value)
         if storage == "command" and not account.password_command:
             self.log_line("Enter the password command, or choose another place.")
