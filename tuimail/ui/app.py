@@ -964,6 +964,16 @@ class TuimailApp(App[None]):
                 ),
                 (k("list.open", "enter"), "Open message", "list.open"),
                 (
+                    f"{k('reader.down', 'j')} / {k('reader.up', 'k')}",
+                    "Reader: a line down / up",
+                    "reader.down / reader.up",
+                ),
+                (
+                    f"{k('reader.page_down', 'space')} / {k('reader.page_up', 'b')}",
+                    "Reader: a page down / up",
+                    "reader.page_down / reader.page_up",
+                ),
+                (
                     f"{k('list.top', 'g')} / {k('list.bottom', 'G')}",
                     "Top / bottom",
                     "list.top / list.bottom",
