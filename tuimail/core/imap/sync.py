@@ -43,7 +43,7 @@ from imapclient import IMAPClient
 from tuimail.core.account import Account
 from tuimail.core.connect import bulk
 from tuimail.core.errors import ProtocolViolation, TimedOut
-from tuimail.core.imap.names import ListEntry, ListRefused, list_folders
+from tuimail.core.imap.names import ListEntry, ListRefused, list_folders, remember_raw
 from tuimail.core.imap.session import (
     Connector,
     ImapError,
@@ -245,6 +245,8 @@ class SyncEngine:
     @property
     def client(self) -> IMAPClient:
         if self._client is None:
+            for name in self.store.raw_folder_names(self.account.name):
+                remember_raw(name)  # as listed by an earlier pass, maybe another process
             client = self._connect()
             self._caps = capabilities(client)
             try:
@@ -400,6 +402,7 @@ class SyncEngine:
                 role=folder_role(flags, name, delim),
                 subscribed=name in subscribed or name.upper() == "INBOX",
                 selectable=selectable,
+                raw_name=entry.malformed,
             )
             seen.add(name)
         # INBOX always exists (RFC 3501): a LIST without it is incomplete, so it is not
