@@ -363,19 +363,36 @@ class Store:
         subscribed: bool = True,
         selectable: bool = True,
         local: bool = False,
+        raw_name: bool = False,
     ) -> int:
+        """Add or update a folder; `raw_name`: its name is sent to the server exactly as
+        written (it was listed in malformed modified UTF-7)."""
         account_id = self.account_id(account)
         with self.transaction() as c:
             c.execute(
-                "INSERT INTO folders(account_id, name, delimiter, role, subscribed, selectable, local)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(account_id, name) DO UPDATE SET "
+                "INSERT INTO folders(account_id, name, delimiter, role, subscribed, selectable, "
+                "local, raw_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(account_id, name) DO UPDATE SET "
                 "delimiter = excluded.delimiter, role = excluded.role, "
-                "subscribed = excluded.subscribed, selectable = excluded.selectable",
-                (account_id, name, delimiter, role, int(subscribed), int(selectable), int(local)),
-            )
+                "subscribed = excluded.subscribed, selectable = excluded.selectable, "
+                "raw_name = excluded.raw_name",
+                (
+                    account_id, name, delimiter, role, int(subscribed), int(selectable),
+                    int(local), int(raw_name),
+                ),
+            )  # fmt: skip
             return c.execute(
                 "SELECT id FROM folders WHERE account_id = ? AND name = ?", (account_id, name)
             ).fetchone()[0]
+
+    def raw_folder_names(self, account: str) -> list[str]:
+        """The account's folders whose names are sent to the server as written."""
+        rows = self.conn.execute(
+            "SELECT f.name FROM folders f JOIN accounts a ON a.id = f.account_id "
+            "WHERE a.name = ? AND f.raw_name = 1",
+            (account,),
+        )
+        return [r[0] for r in rows]
 
     def create_local_folder(self, account: str, name: str, role: str | None = None) -> int:
         """A folder with no server counterpart (POP3 mail, local archives)."""
@@ -505,14 +522,28 @@ class Store:
         ).fetchone()
         return bytes(row[0]) if row else None
 
-    def uid_flags(self, folder_id: int) -> dict[int, str]:
-        """uid -> flags string, for every message of the folder with a UID."""
-        return dict(
-            self.conn.execute(
-                "SELECT uid, flags FROM messages WHERE folder_id = ? AND uid IS NOT NULL",
-                (folder_id,),
+    def uid_flags(self, folder_id: int, uids: Iterable[int] | None = None) -> dict[int, str]:
+        """uid -> flags string, for every message of the folder with a UID (or only for
+        those of `uids` the folder has: what a CONDSTORE answer about a few needs)."""
+        if uids is None:
+            return dict(
+                self.conn.execute(
+                    "SELECT uid, flags FROM messages WHERE folder_id = ? AND uid IS NOT NULL",
+                    (folder_id,),
+                )
             )
-        )
+        wanted = sorted(set(uids))
+        found: dict[int, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.conn.execute(
+                    f"SELECT uid, flags FROM messages WHERE folder_id = ? AND uid IN ({marks})",
+                    (folder_id, *chunk),
+                )
+            )
+        return found
 
     def uids(self, folder_id: int) -> list[int]:
         return [
