@@ -1283,7 +1283,23 @@ class MailService:
 
         draft = self._ui_draft(row.account, compose.draft_from_message(self.raw(row)))
         draft.resumed_from = row
+        if draft.in_reply_to:  # a reply: sending it still marks the original answered
+            draft.reply_to = self._row_with_message_id(row.account, draft.in_reply_to)
         return draft
+
+    def _row_with_message_id(self, account: str, message_id: str) -> MessageRow | None:
+        """A message of `account` with this Message-ID (as stored, with or without <>)."""
+        try:
+            found = self.store.conn.execute(
+                "SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id "
+                "JOIN accounts a ON a.id = f.account_id "
+                "WHERE a.name = ? AND m.message_id IN (?, ?) ORDER BY m.id LIMIT 1",
+                (account, message_id, message_id.strip("<>")),
+            ).fetchone()
+            row = self.store.message(found[0]) if found else None
+        except Exception:  # the store is busy: the flag is a nicety, the draft is not
+            return None
+        return view_row(row) if row is not None else None
 
     def discard_draft(self, draft: Draft) -> None:
         """The draft was sent: its copy in Drafts (server and this computer) goes."""
