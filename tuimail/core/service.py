@@ -602,6 +602,35 @@ class MailService:
                 self._emit(ServiceEvent("error", row.account, text=describe_error(exc)))
         return view
 
+    def reread(self, rows: Sequence[MessageRow]) -> list[MessageRow]:
+        """`rows` as the store has them now (flags, folder); rows gone are dropped."""
+        found = {r.id: r for r in self.store.messages_by_ids([r.id for r in rows if r.id >= 0])}
+        return [view_row(found[r.id]) for r in rows if r.id in found]
+
+    def thread_rows(self, row: MessageRow) -> list[MessageRow]:
+        """The messages of `row`'s conversation in its account (oldest first)."""
+        if row.id < 0:
+            return []
+        return [view_row(r) for r in self.store.thread(row.id)]
+
+    def raws(self, rows: Sequence[MessageRow]) -> list[bytes]:
+        """The raw messages (fetched when not cached), in order."""
+        return [self.raw(r) for r in rows if r.id >= 0]
+
+    def save_eml(self, rows: Sequence[MessageRow], target: str | Path) -> list[Path]:
+        """Save messages as .eml: one to a file (or into a directory), several into a
+        directory, named after their subjects; existing files are never overwritten."""
+        from tuimail.core.message_files import save_eml
+
+        rows = [r for r in rows if r.id >= 0]
+        messages = [(r.subject, raw) for r, raw in zip(rows, self.raws(rows), strict=True)]
+        try:
+            return save_eml(messages, target)
+        except OSError as exc:
+            raise ServiceError(
+                f"Cannot save into {sanitize(str(target))}: {exc.strerror or exc}."
+            ) from None
+
     def delivery_report(
         self, row: MessageRow, *, check_dkim: bool = False, nameserver: str | None = None
     ):
@@ -724,25 +753,19 @@ class MailService:
         return len(rows)
 
     def _moved(self, rows: Sequence[MessageRow], target: str | None, label: str) -> None:
-        account = rows[0].account
-        backend = self.backend(account)
-        self._changed(rows, *([(account, target)] if target else []))
-        backend.flush()
-        if target:
-            try:
-                backend.refresh_folder(target)  # the moved rows get their new UIDs
-            except Exception as exc:
-                self._emit(ServiceEvent("error", account, text=describe_error(exc)))
-        self._undo.append((label, lambda: self._undo_in(account, target)))
+        undo = self._moved_remote(rows[0].account, rows, target)
+        self._undo.append((label, undo))
 
-    def _undo_in(self, account: str, target: str | None) -> None:
+    def _undo_in(self, account: str, target: str | None, origins: Sequence[str] = ()) -> None:
+        """Undo the last move in `account`; the folders involved are re-read (the rows
+        put back get their new UIDs)."""
         backend = self.backend(account)
         if not backend.actions.undo():
             raise ServiceError("There is nothing to undo.")
         self._emit(ServiceEvent("folders", account))
         backend.flush()
         for folder in self.folder_names(account):
-            if folder == target or folder.upper() == "INBOX":
+            if folder == target or folder.upper() == "INBOX" or folder in origins:
                 try:
                     backend.refresh_folder(folder)
                 except Exception:
@@ -764,7 +787,8 @@ class MailService:
             backend.refresh_folder(target)
             return
         backend.actions.move(ids, target)
-        self._moved(rows, target, f"Moved {len(ids)} message(s)")
+        noun = "message" if len(ids) == 1 else "messages"
+        self._moved(rows, target, f"Moved {len(ids)} {noun}")
 
     def deletes_for_ever(self, rows: Sequence[MessageRow]) -> bool:
         """Deleting these expunges them (they are in Trash, or there is no Trash): no undo."""
@@ -786,33 +810,89 @@ class MailService:
         it at once) and return the rest (tell the server, refresh, remember the undo),
         which the caller runs next, from a worker, in the order the actions were typed.
 
-        `action`: "delete", "archive", "flag", "unflag", "read", "unread"."""
+        `action`: "delete", "archive", "flag", "unflag", "read", "unread". `rows` may be a
+        batch (tagged rows, from several folders and accounts): it is ONE undo entry."""
+        rows = [r for r in rows if r.id >= 0]  # thread placeholders are no messages
         if not rows:
             return lambda: None
+        noun = "message" if len(rows) == 1 else "messages"
         if action in ("flag", "unflag", "read", "unread"):
             method = {"read": "mark_read", "unread": "mark_unread"}.get(action, action)
-            return self._act_local(rows, method)
-        account = rows[0].account
+            attr, wanted = {
+                "flag": ("flagged", True),
+                "unflag": ("flagged", False),
+                "read": ("seen", True),
+                "unread": ("seen", False),
+            }[action]
+            changed = [r for r in rows if getattr(r, attr) != wanted]
+            remote = self._act_local(rows, method)
+            back = {"mark_read": "mark_unread", "mark_unread": "mark_read"}.get(
+                method, "unflag" if method == "flag" else "flag"
+            )
+            past = {"flag": "Flagged", "unflag": "Unflagged", "read": "Marked read"}.get(
+                action, "Marked unread"
+            )
+
+            def flags_remote() -> None:
+                remote()
+                if changed:
+                    self._undo.append(
+                        (f"{past} {len(changed)} {noun}", lambda: self._act(changed, back))
+                    )
+
+            return flags_remote
+        if action not in ("delete", "archive"):
+            raise ValueError(action)
+        steps: list[Callable[[], Callable[[], None] | None]] = []
+        for account, ids in self._by_account(rows).items():
+            steps.append(self._begin_in(action, account, [r for r in rows if r.id in set(ids)]))
+        label = f"{'Archived' if action == 'archive' else 'Deleted'} {len(rows)} {noun}"
+
+        def remote() -> None:
+            undos = [u for u in (step() for step in steps) if u is not None]
+            if undos:
+                self._undo.append((label, lambda: [u() for u in undos] and None))
+
+        return remote
+
+    def _begin_in(
+        self, action: str, account: str, rows: list[MessageRow]
+    ) -> Callable[[], Callable[[], None] | None]:
+        """The local part of a delete/archive in one account; returns the remote part,
+        which returns the undo for this account (None: nothing to undo)."""
         backend = self.backend(account)
-        ids = [r.id for r in rows if r.account == account]
+        ids = [r.id for r in rows]
         if action == "archive":
             backend.actions.archive(ids)
             target = self.special_folder(account, "archive") or "Archive"
-            return lambda: self._moved(rows, target, f"Archived {len(ids)} message(s)")
-        if action != "delete":
-            raise ValueError(action)
+            return lambda: self._moved_remote(account, rows, target)
         trash = self.special_folder(account, "trash")
         if backend.pop3_state is not None:  # for delete_on_server_when_deleted_locally
             backend.pop3_state.mark_deleted_locally(account, ids)
         backend.actions.delete(ids)
-        if trash and rows[0].folder != trash:
-            return lambda: self._moved(rows, trash, f"Deleted {len(ids)} message(s)")
+        if trash and any(r.folder != trash for r in rows):
+            return lambda: self._moved_remote(account, rows, trash)
 
         def purge() -> None:
             self._changed(rows)
             backend.flush()
 
         return purge
+
+    def _moved_remote(
+        self, account: str, rows: Sequence[MessageRow], target: str | None
+    ) -> Callable[[], None]:
+        """Tell the server about a local move in `account`; returns its undo."""
+        backend = self.backend(account)
+        self._changed(rows, *([(account, target)] if target else []))
+        backend.flush()
+        if target:
+            try:
+                backend.refresh_folder(target)  # the moved rows get their new UIDs
+            except Exception as exc:
+                self._emit(ServiceEvent("error", account, text=describe_error(exc)))
+        origins = sorted({r.folder for r in rows})
+        return lambda: self._undo_in(account, target, origins)
 
     def can_undo(self) -> bool:
         return bool(self._undo)
@@ -926,7 +1006,23 @@ class MailService:
 
         draft = self._ui_draft(row.account, compose.draft_from_message(self.raw(row)))
         draft.resumed_from = row
+        if draft.in_reply_to:  # a reply: sending it still marks the original answered
+            draft.reply_to = self._row_with_message_id(row.account, draft.in_reply_to)
         return draft
+
+    def _row_with_message_id(self, account: str, message_id: str) -> MessageRow | None:
+        """A message of `account` with this Message-ID (as stored, with or without <>)."""
+        try:
+            found = self.store.conn.execute(
+                "SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id "
+                "JOIN accounts a ON a.id = f.account_id "
+                "WHERE a.name = ? AND m.message_id IN (?, ?) ORDER BY m.id LIMIT 1",
+                (account, message_id, message_id.strip("<>")),
+            ).fetchone()
+            row = self.store.message(found[0]) if found else None
+        except Exception:  # the store is busy: the flag is a nicety, the draft is not
+            return None
+        return view_row(row) if row is not None else None
 
     def discard_draft(self, draft: Draft) -> None:
         """The draft was sent: its copy in Drafts (server and this computer) goes."""

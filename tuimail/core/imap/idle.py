@@ -126,10 +126,11 @@ class FolderWatcher:
                     engine.close()
         self._state("stopped")
 
-    def _catch_up(self, engine: SyncEngine) -> None:
-        """Sync the folder; report the rows it added (UID-based, so never twice)."""
+    def _catch_up(self, engine: SyncEngine, changed: bool = False) -> None:
+        """Sync the folder; report the rows it added (UID-based, so never twice).
+        `changed`: IDLE reported a change, so the sync goes straight to it (no STATUS)."""
         before = self.store.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-        engine.sync_folder(self.folder)
+        engine.sync_folder(self.folder, changed=changed)
         folder_id = self.store.folder_id(self.account.name, self.folder)
         new_ids = [
             r[0]
@@ -172,7 +173,7 @@ class FolderWatcher:
                 return
             if not changed:
                 client.noop()  # under the read timeout: a dead connection raises here
-            self._catch_up(engine)
+            self._catch_up(engine, changed)
             client.select_folder(self.folder, readonly=True)
 
     def _poll_loop(self, engine: SyncEngine) -> None:

@@ -458,14 +458,17 @@ class SyncEngine:
             return False  # flag changes are invisible to STATUS without CONDSTORE
         return same and status.get(b"HIGHESTMODSEQ") == folder.highestmodseq
 
-    def sync_folder(self, name: str) -> FolderResult:
+    def sync_folder(self, name: str, *, changed: bool = False) -> FolderResult:
+        """Bring one folder in step. `changed`: the server already said it changed (an
+        IDLE EXISTS/FETCH/EXPUNGE), so no STATUS is asked to find out (Dovecot counts a
+        big folder for it: 0.3 s at 100k)."""
         result = FolderResult(name)
         folder_id = self.store.folder_id(self.account.name, name)
         if folder_id is None:
             folder_id = self.store.upsert_folder(self.account.name, name)
         folder = self.store.folder(folder_id, counts=False)
         assert folder is not None
-        if self._status_unchanged(folder):
+        if not changed and self._status_unchanged(folder):
             result.skipped = True
             return result
         client = self.client
@@ -553,7 +556,6 @@ class SyncEngine:
         typ, data = imap.uid("FETCH", "1:*", "(UID FLAGS)", modifiers)
         if typ != "OK":
             raise ImapError(f"the server refused to send flag changes ({_decode(data)})")
-        known = self.store.uid_flags(folder_id)
         server: dict[int, tuple[tuple[str, ...], int | None]] = {}
         for entry in data:
             meta = entry[0] if isinstance(entry, tuple) else entry
@@ -568,10 +570,12 @@ class SyncEngine:
                 tuple(flags.group(1).decode("utf-8", "replace").split()),
                 int(mod.group(1)) if mod else None,
             )
-        changed = self._store_flags(folder_id, known, server)
+        # Only the rows the answer names (new mail: none or one), not the whole folder.
+        changed = self._store_flags(folder_id, self.store.uid_flags(folder_id, server), server)
         removed = 0
-        local = sorted(known)
-        for line in imap.untagged_responses.pop("VANISHED", None) or []:
+        vanished = imap.untagged_responses.pop("VANISHED", None) or []
+        local = self.store.uids(folder_id) if vanished else []
+        for line in vanished:
             text = line.decode("ascii", "replace") if isinstance(line, bytes) else str(line)
             ranges = uid_ranges(text.replace("(EARLIER)", ""))
             removed += self.store.remove_uids(folder_id, known_in_ranges(local, ranges))

@@ -522,14 +522,28 @@ class Store:
         ).fetchone()
         return bytes(row[0]) if row else None
 
-    def uid_flags(self, folder_id: int) -> dict[int, str]:
-        """uid -> flags string, for every message of the folder with a UID."""
-        return dict(
-            self.conn.execute(
-                "SELECT uid, flags FROM messages WHERE folder_id = ? AND uid IS NOT NULL",
-                (folder_id,),
+    def uid_flags(self, folder_id: int, uids: Iterable[int] | None = None) -> dict[int, str]:
+        """uid -> flags string, for every message of the folder with a UID (or only for
+        those of `uids` the folder has: what a CONDSTORE answer about a few needs)."""
+        if uids is None:
+            return dict(
+                self.conn.execute(
+                    "SELECT uid, flags FROM messages WHERE folder_id = ? AND uid IS NOT NULL",
+                    (folder_id,),
+                )
             )
-        )
+        wanted = sorted(set(uids))
+        found: dict[int, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.conn.execute(
+                    f"SELECT uid, flags FROM messages WHERE folder_id = ? AND uid IN ({marks})",
+                    (folder_id, *chunk),
+                )
+            )
+        return found
 
     def uids(self, folder_id: int) -> list[int]:
         return [
