@@ -206,6 +206,9 @@ class Bed:
             shutil.rmtree(root / "data", ignore_errors=True)
             shutil.rmtree(root / "cache", ignore_errors=True)
         env = dict(os.environ, HOME=str(root), PYTHONPATH=str(REPO))
+        # As installed (pip compiles to .pyc): bytecode kept between runs, outside the tree.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(self.dir / "pycache")
         env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
         for var in ("CONFIG", "DATA", "CACHE", "STATE"):
             env[f"XDG_{var}_HOME"] = str(root / var.lower())

@@ -162,3 +162,23 @@ def test_a_dripping_pop3_server_cannot_stretch_a_download(mail_server, tmp_path)
         fetch(account, user.password, state)
     assert "in time" in str(raised.value)
     assert time.monotonic() - started < 40  # dripping the whole message takes 60 s
+
+
+POP3_GREETINGS = {
+    "endless line": (lambda conn: (conn.send(b"+OK "), conn.flood(b"A" * 65536)), "protocol"),
+    "closed": (lambda conn: None, "connection-lost"),
+    "-ERR": (lambda conn: conn.send(b"-ERR [SYS/TEMP] later\r\n"), "busy"),
+}
+
+
+@pytest.mark.parametrize("case", POP3_GREETINGS.values(), ids=POP3_GREETINGS.keys())
+def test_pop3_failures_are_raised_typed(test_ca, case) -> None:
+    from tuimail.core.connect import open_pop3
+    from tuimail.core.errors import MailError
+
+    script, kind = case
+    with ScriptedServer(test_ca, script) as server:
+        settings = ServerSettings(host=server.host, port=server.port, security="tls")
+        with pytest.raises(MailError) as raised:
+            open_pop3(settings, server.ca_file, timeout=10)
+    assert raised.value.kind == kind and raised.value.protocol == "pop3"

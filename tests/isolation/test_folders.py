@@ -171,3 +171,28 @@ def test_odd_names_created_by_another_client_sync(mail_peer, tmp_path, name) -> 
     assert result.errors == []
     assert store.count_messages(store.folder_id("test", name)) == 1
     assert store.count_messages(store.folder_id("test", "INBOX")) == 1
+
+
+def test_a_malformed_name_is_sent_back_as_listed_by_a_later_process(mail_server, tmp_path) -> None:
+    """`tuimail read` runs in a process that never listed the folders: the store says
+    which names go to the server as written."""
+    from tuimail.core.imap import names
+
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="imap", kind="raw_names")
+    mail_server.store.create_folder(user.login, "Bad&Jjo")
+    mail_server.deliver(user, message(1, "odd"), folder="Bad&Jjo")
+    store = tmp_store(tmp_path)
+    first = engine_for(mail_server, user, store)
+    try:
+        assert first.sync(["Bad&Jjo"]).errors == []
+    finally:
+        first.close()
+    with names._raw_lock:  # as in a new process
+        names._raw_names.clear()
+    (row,) = store.message_rows(store.folder_id("test", "Bad&Jjo"), 0, 10)
+    later = engine_for(mail_server, user, store)
+    try:
+        assert later.fetch_body(row.id).endswith(b"Body of 1.\r\n")
+    finally:
+        later.close()

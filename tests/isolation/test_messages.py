@@ -113,6 +113,7 @@ def test_any_header_bytes_give_a_bounded_summary(raw: bytes) -> None:
     summary = summarize_header(raw)
     for name, limit in LIMITS.items():
         assert len(getattr(summary, name)) <= limit
+        getattr(summary, name).encode("utf-8")  # storable: SQLite takes UTF-8 only
     assert summary.date is None or 0 <= summary.date < 253402214400
 
 

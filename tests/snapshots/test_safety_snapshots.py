@@ -107,3 +107,54 @@ class TestComposer:
             await _composer(pilot, "f")
 
         assert snap_compare(app, terminal_size=(100, 24), run_before=run)
+
+
+class TestKeyChanged:
+    """Diagnose when a trusted server key changed: both hashes, one button, for the
+    incoming and outgoing server alike (fixed results: the real checks report times)."""
+
+    def test_trust_the_new_key_box(self, snap_compare):
+        from tuimail.core.account import Account, ServerSettings
+        from tuimail.core.doctor import CheckResult
+        from tuimail.core.key_change import KeyChange
+        from tuimail.core.secrets import Secret
+        from tuimail.ui.app import TuimailApp
+        from tuimail.ui.screens.diagnose import DiagnoseScreen
+
+        old, new = "ab" * 32, "5a973c0d646a740e138a35380cd9b21346f32b6450f0db7352b5ef756a7ddf56"
+        account = Account(
+            name="work",
+            email="ana@example.org",
+            incoming=ServerSettings("imap.example.org", 993, "tls"),
+            outgoing=ServerSettings("smtp.example.org", 465, "tls"),
+        )
+        seen = (
+            "could not secure the connection: the server's key changed: it is not the one "
+            f"you chose to trust (trusted SHA-256 {old}, the server's now {new})"
+        )
+        results = [
+            CheckResult("tls", "Incoming server (IMAP) imap.example.org:993", "failure", seen),
+            CheckResult("tls", "Outgoing server (SMTP) smtp.example.org:465", "failure", seen),
+        ]
+
+        def runner(account, password, *, send=False, on_result=None):
+            for result in results:
+                on_result(result)
+            return results
+
+        app = TuimailApp(
+            None,
+            wizard=lambda: DiagnoseScreen(account, password=lambda _a: Secret("x"), runner=runner),
+        )
+
+        async def run(pilot) -> None:
+            screen = pilot.app.screen
+            await wait_for(pilot, lambda: not screen.running)
+            screen.key_changes = [
+                KeyChange("incoming", "imap.example.org", 993, old, new),
+                KeyChange("outgoing", "smtp.example.org", 465, old, new),
+            ]
+            screen.show_key_changes()
+            await _steady(pilot)
+
+        assert snap_compare(app, terminal_size=(120, 40), run_before=run)

@@ -200,7 +200,7 @@ async def test_search_results_keep_their_title(mail_server):
         await settle(pilot)
         # the first result is marked read (a search no longer does it by itself): events
         # arrive, the title is set again
-        await pilot.press("exclamation_mark")
+        await pilot.press("U")
         raw = lambda: [m for m in mail_server.store.messages(user.login) if b"Great, see" in m.raw]  # noqa: E731
         await wait_for(pilot, lambda: "\\Seen" in raw()[0].flags)
         await pilot.pause(0.3)

@@ -13,6 +13,7 @@ from tuimail.core.service import MailService, ReaderBlock, render
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.dialogs import ConfirmDialog, InputDialog
 from tuimail.ui.settings import UiSettings, ui_settings
+from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList, column_plan
 from tuimail.ui.widgets.reader import ReaderPane, fold_quotes
 from tuimail.ui.widgets.status import StatusBar
@@ -197,6 +198,17 @@ async def test_enter_at_100_columns_shows_the_reader_in_place_of_the_list(mail_s
         assert reader.display and not lst.display and reader.has_focus
         await pilot.press("q")
         assert lst.display and lst.has_focus and not reader.display and app.is_running
+        # reading, then a folder chosen in the tree: that folder's list is shown
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: reader.display and reader.has_focus)
+        tree = main.query_one(FolderTree)
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: tree.has_focus)
+        tree.move_cursor(tree._folder_nodes[("test", "Sent")])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.folder == "Sent")
+        await settle(pilot)
+        assert lst.display and lst.has_focus and not reader.display
 
 
 async def test_quitting_with_mail_in_the_outbox_asks_first(mail_server):
@@ -377,3 +389,16 @@ async def test_a_bad_ui_setting_is_said_when_the_app_starts(mail_server):
         notes = [n for n in app._notifications if "config.toml" in n.message]
         assert len(notes) == 1 and notes[0].markup is False
         assert "[b]colour" in notes[0].message and notes[0].severity == "warning"
+
+
+async def test_an_error_leaves_the_status_bar_after_a_while(mail_server, monkeypatch):
+    import tuimail.ui.app as app_module
+
+    monkeypatch.setattr(app_module, "ERROR_SECONDS", 0.3)
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await ready(pilot)
+        app.show_error("The server refused the message.")
+        assert "refused" in _status(app)
+        await wait_for(pilot, lambda: "refused" not in _status(app) and not app.last_error)

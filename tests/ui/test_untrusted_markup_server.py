@@ -137,7 +137,9 @@ async def test_folder_names_from_the_server_show_literally_in_tree_picker_toast_
         )
         options.highlighted = index
         await pilot.press("enter")
-        await wait_for(pilot, lambda: any(t.message == "Moved to [b]Work" for t in _toasts(app)))
+        await wait_for(
+            pilot, lambda: any(t.message.startswith("Moved to [b]Work") for t in _toasts(app))
+        )
         assert all(t.markup is False for t in _toasts(app))
 
         # rename and delete dialogs name the folder literally, sanitised
@@ -222,3 +224,21 @@ async def test_folder_names_in_the_command_palette_show_literally_and_open(mail_
         await wait_for(pilot, lambda: app.folder == "[ALERT] Quota")
         assert app.sub_title == "test — [ALERT] Quota"
     assert ran == []
+
+
+async def test_a_login_refusal_with_alert_shows_literally_in_the_status_bar(mail_server):
+    from tuimail.ui.widgets.status import StatusBar
+
+    user = mail_server.new_user()
+    mail_server.faults.add(
+        protocol="imap",
+        kind="login_reply",
+        message="[ALERT] Application-specific password required [/]",
+    )
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(160, 30), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.synced, timeout=30)
+        status = app.main.query_one(StatusBar)
+        await wait_for(pilot, lambda: "[ALERT]" in shown(status.visual), timeout=30)
+        assert "Application-specific password required [/]" in shown(status.visual)
+        assert all(t.markup is False for t in _toasts(app))

@@ -445,7 +445,11 @@ class TuimailIMAPClient(IMAPClient):
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error as exc:  # BAD: imaplib raises instead of returning it
-            raise TLSRequiredError(f"{self.host} refused STARTTLS ({_text(exc.args)})") from None
+            from tuimail.core.imap.errors import exception_text
+
+            raise TLSRequiredError(
+                f"{self.host} refused STARTTLS ({exception_text(exc)})"
+            ) from None
         if typ != "OK":
             raise TLSRequiredError(f"{self.host} refused STARTTLS ({_text(data)})")
         ensure_nothing_pending(imap.file, imap.sock)
@@ -498,6 +502,10 @@ class Pop3ProtocolViolation(ProtocolViolation, poplib.error_proto):
     """A POP3 server broke the protocol (a greeting that is neither +OK nor -ERR...)."""
 
 
+class Pop3Closed(ConnectionLost, poplib.error_proto):
+    """The POP3 server closed the connection."""
+
+
 class _POP3(poplib.POP3):
     def __init__(
         self,
@@ -515,8 +523,12 @@ class _POP3(poplib.POP3):
             super().__init__(host, port, timeout=timeout)
         except poplib.error_proto as exc:  # -ERR as the greeting: poplib leaves it open
             _close_quietly(getattr(self, "sock", None))
-            words = _text(exc.args)
-            if words.startswith("-ERR"):
+            if isinstance(exc, MailError):
+                raise
+            from tuimail.core.pop3_errors import greeting_words
+
+            refused, words = greeting_words(exc)
+            if refused:
                 raise Pop3GreetingRefused(
                     "the mail server refused the connection in its greeting",
                     protocol="pop3",
@@ -554,18 +566,34 @@ class _POP3(poplib.POP3):
             arm_deadline(self.file, self.sock)
 
     def _getline(self) -> tuple[bytes, int]:
-        """poplib's, with the response deadline (see _DeadlineIO), and with everything
-        read for one command bounded (MAX_RESPONSE): a multi-line answer that never ends
-        would otherwise fill the memory."""
+        """poplib's, with the response deadline (see _DeadlineIO), failures typed (a line
+        over poplib._MAXLINE or more than MAX_RESPONSE for one command: ProtocolViolation;
+        the end of the stream: ConnectionLost): a multi-line answer that never ends would
+        otherwise fill the memory."""
         self._reader()
-        line, octets = super()._getline()
+        line = self.file.readline(poplib._MAXLINE + 1)
+        if len(line) > poplib._MAXLINE:
+            raise Pop3ProtocolViolation(
+                f"the mail server sent a line longer than {poplib._MAXLINE >> 20} MB (not "
+                "POP3); the connection was closed",
+                protocol="pop3",
+            )
+        if not line:
+            raise Pop3Closed("the mail server closed the connection", protocol="pop3")
+        octets = len(line)
         self._received += octets
         if self._received > MAX_RESPONSE:
-            raise poplib.error_proto(
+            raise Pop3ProtocolViolation(
                 f"the mail server sent more than {MAX_RESPONSE >> 20} MB in answer to one "
-                "command; the connection was closed"
+                "command; the connection was closed",
+                protocol="pop3",
             )
-        return line, octets
+        # As poplib: a line may end in CRLF, LF, or start with a stray CR.
+        if line[-2:] == b"\r\n":
+            return line[:-2], octets
+        if line[:1] == b"\r":
+            return line[1:-1], octets
+        return line[:-1], octets
 
     def secure_stls(self, context: ssl.SSLContext, pin: str | None) -> None:
         """STLS, mandatory: advertised, completed, nothing pending before TLS."""

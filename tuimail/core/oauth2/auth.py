@@ -102,10 +102,12 @@ def imap_authenticate(
     except imaplib.IMAP4.abort as exc:
         raise errors.ConnectionLost(str(exc), protocol="imap", host=host) from None
     except imaplib.IMAP4.error as exc:  # BAD
+        from tuimail.core.imap.errors import exception_text
+
         raise errors.ProtocolViolation(
             "the server did not accept the AUTHENTICATE command",
             protocol="imap",
-            server_text=_imap_text(exc.args[0] if exc.args else ""),
+            server_text=exception_text(exc),
             host=host,
         ) from None
     except OSError as exc:

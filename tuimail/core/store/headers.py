@@ -137,6 +137,11 @@ def _bounded(summary: HeaderSummary) -> HeaderSummary:
         if not isinstance(value, str):
             value = str(value or "")
             setattr(summary, name, value)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: SQLite would refuse the whole batch
+            value = value.encode("utf-8", "replace").decode("utf-8")
+            setattr(summary, name, value)
         if len(value) > limit:
             setattr(summary, name, value[:limit])
             note = note or NOTE_SHORTENED

@@ -107,6 +107,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE messages ADD COLUMN note TEXT NOT NULL DEFAULT '';
     ALTER TABLE messages ADD COLUMN raw_header BLOB;
     """,
+    # 4: a folder whose listed name is not valid modified UTF-7 is named back to the server
+    # exactly as listed (tuimail.core.imap.names), in every process, not only the one that
+    # listed it
+    """
+    ALTER TABLE folders ADD COLUMN raw_name INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 

@@ -209,6 +209,16 @@ def _private_files(path: Path) -> None:
         tighten(name)
 
 
+# Bodies saved by a sync wait here for the search indexer (Store.index_pending).
+_BODY_INDEX_MIGRATIONS = [
+    """
+    CREATE TABLE body_index_pending (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE
+    );
+    """
+]
+
+
 class Store:
     """The mail cache. Safe to share between threads: each thread gets its own connection."""
 
@@ -220,6 +230,7 @@ class Store:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         migrate(self.conn)
+        apply_component_migrations(self.conn, "body_index", _BODY_INDEX_MIGRATIONS)
 
     # -- connections -----------------------------------------------------------------
 
@@ -352,19 +363,36 @@ class Store:
         subscribed: bool = True,
         selectable: bool = True,
         local: bool = False,
+        raw_name: bool = False,
     ) -> int:
+        """Add or update a folder; `raw_name`: its name is sent to the server exactly as
+        written (it was listed in malformed modified UTF-7)."""
         account_id = self.account_id(account)
         with self.transaction() as c:
             c.execute(
-                "INSERT INTO folders(account_id, name, delimiter, role, subscribed, selectable, local)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(account_id, name) DO UPDATE SET "
+                "INSERT INTO folders(account_id, name, delimiter, role, subscribed, selectable, "
+                "local, raw_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(account_id, name) DO UPDATE SET "
                 "delimiter = excluded.delimiter, role = excluded.role, "
-                "subscribed = excluded.subscribed, selectable = excluded.selectable",
-                (account_id, name, delimiter, role, int(subscribed), int(selectable), int(local)),
-            )
+                "subscribed = excluded.subscribed, selectable = excluded.selectable, "
+                "raw_name = excluded.raw_name",
+                (
+                    account_id, name, delimiter, role, int(subscribed), int(selectable),
+                    int(local), int(raw_name),
+                ),
+            )  # fmt: skip
             return c.execute(
                 "SELECT id FROM folders WHERE account_id = ? AND name = ?", (account_id, name)
             ).fetchone()[0]
+
+    def raw_folder_names(self, account: str) -> list[str]:
+        """The account's folders whose names are sent to the server as written."""
+        rows = self.conn.execute(
+            "SELECT f.name FROM folders f JOIN accounts a ON a.id = f.account_id "
+            "WHERE a.name = ? AND f.raw_name = 1",
+            (account,),
+        )
+        return [r[0] for r in rows]
 
     def create_local_folder(self, account: str, name: str, role: str | None = None) -> int:
         """A folder with no server counterpart (POP3 mail, local archives)."""
@@ -494,14 +522,28 @@ class Store:
         ).fetchone()
         return bytes(row[0]) if row else None
 
-    def uid_flags(self, folder_id: int) -> dict[int, str]:
-        """uid -> flags string, for every message of the folder with a UID."""
-        return dict(
-            self.conn.execute(
-                "SELECT uid, flags FROM messages WHERE folder_id = ? AND uid IS NOT NULL",
-                (folder_id,),
+    def uid_flags(self, folder_id: int, uids: Iterable[int] | None = None) -> dict[int, str]:
+        """uid -> flags string, for every message of the folder with a UID (or only for
+        those of `uids` the folder has: what a CONDSTORE answer about a few needs)."""
+        if uids is None:
+            return dict(
+                self.conn.execute(
+                    "SELECT uid, flags FROM messages WHERE folder_id = ? AND uid IS NOT NULL",
+                    (folder_id,),
+                )
             )
-        )
+        wanted = sorted(set(uids))
+        found: dict[int, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.conn.execute(
+                    f"SELECT uid, flags FROM messages WHERE folder_id = ? AND uid IN ({marks})",
+                    (folder_id, *chunk),
+                )
+            )
+        return found
 
     def uids(self, folder_id: int) -> list[int]:
         return [
@@ -681,7 +723,8 @@ class Store:
         return bytes(row[0]) if row and row[0] is not None else None
 
     def save_body(self, message_id: int, raw: bytes) -> None:
-        """Cache a fetched message and index its text for search."""
+        """Cache a fetched message and index its text for search (one message, as when
+        the user opens it: indexed at once)."""
         text = body_text(raw)
         with self.transaction() as c:
             c.execute(
@@ -689,6 +732,56 @@ class Store:
                 (message_id, sqlite3.Binary(raw), time.time()),
             )
             c.execute("UPDATE messages_fts SET body = ? WHERE rowid = ?", (text, message_id))
+            c.execute("DELETE FROM body_index_pending WHERE message_id = ?", (message_id,))
+
+    def save_bodies(self, items: Iterable[tuple[int, bytes]]) -> int:
+        """Cache many fetched messages in one transaction (a sync's download); their text
+        is indexed later by `index_pending` (the slow part: a full parse and render).
+        Returns how many were saved. Until indexed, search finds them by their headers."""
+        now = time.time()
+        rows = [(mid, sqlite3.Binary(raw), now) for mid, raw in items]
+        if not rows:
+            return 0
+        with self.transaction() as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO bodies(message_id, raw, fetched_at) VALUES (?, ?, ?)", rows
+            )
+            c.executemany(
+                "INSERT OR IGNORE INTO body_index_pending(message_id) VALUES (?)",
+                [(mid,) for mid, _raw, _now in rows],
+            )
+        return len(rows)
+
+    def pending_index(self) -> int:
+        """How many saved bodies are not in the search index yet."""
+        return self.conn.execute("SELECT count(*) FROM body_index_pending").fetchone()[0]
+
+    def index_pending(self, budget: float | None = None, batch: int = 50) -> int:
+        """Put the text of saved, not yet indexed bodies into the search index, newest
+        first, `batch` per transaction, until none is left or `budget` seconds (of this
+        thread's CPU time, so a busy machine does not shorten it) are spent; at least one
+        batch is done. Returns how many were indexed. Safe to stop at any point: what is
+        not indexed stays pending."""
+        spent = time.thread_time()
+        done = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT p.message_id, b.raw FROM body_index_pending p LEFT JOIN bodies b "
+                "ON b.message_id = p.message_id ORDER BY p.message_id DESC LIMIT ?",
+                (batch,),
+            ).fetchall()
+            if not rows:
+                return done
+            texts = [(body_text(bytes(raw)), mid) for mid, raw in rows if raw is not None]
+            with self.transaction() as c:
+                c.executemany("UPDATE messages_fts SET body = ? WHERE rowid = ?", texts)
+                c.executemany(
+                    "DELETE FROM body_index_pending WHERE message_id = ?",
+                    [(mid,) for mid, _raw in rows],
+                )
+            done += len(texts)
+            if budget is not None and time.thread_time() - spent >= budget:
+                return done
 
     def set_flags(
         self,

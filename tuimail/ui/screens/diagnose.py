@@ -103,6 +103,7 @@ class DiagnoseScreen(Screen[None]):
         Binding("r", "rerun", "Run again", id="diagnose.rerun"),
         Binding("s", "toggle_send", "Send test message", id="diagnose.send"),
         Binding("escape,q", "close", "Back", id="diagnose.close"),
+        Binding("t", "trust_new_keys", "Trust the new key", show=False, id="diagnose.trust"),
     ]
 
     _runs = itertools.count(1)
@@ -138,7 +139,7 @@ class DiagnoseScreen(Screen[None]):
         yield Static("", id="diag-options")
         with Vertical(id="diag-keys", classes="hidden"):
             yield Static("", id="diag-keys-text")
-            yield Button("Trust the new key", id="diag-trust", variant="warning", compact=True)
+            yield Button("Trust the new key (t)", id="diag-trust", variant="warning", compact=True)
         with VerticalScroll(id="diag-scroll"):
             yield Static("", id="diag-results")
         yield Footer()
@@ -198,6 +199,12 @@ class DiagnoseScreen(Screen[None]):
             "only then trust the new key (for this host and port only)."
         )
         self.query_one("#diag-keys-text", Static).update(text)
+
+    def action_trust_new_keys(self) -> None:
+        if self.key_changes:
+            self.trust_new_keys()
+        else:
+            self.notify("No trusted server key changed.")
 
     @on(Button.Pressed, "#diag-trust")
     def trust_new_keys(self) -> None:

@@ -25,6 +25,7 @@ from tuimail.core.service import MessageListSource, MessageRow
 from tuimail.ui.settings import DEFAULT_COLUMNS
 
 PAGE = 200
+TAG_MARK = "✓"  # a tagged row (space, v, T, ctrl+t): bulk actions apply to these
 
 
 def _fit(text: str, width: int) -> str:
@@ -112,6 +113,7 @@ class MessageList(ScrollView, can_focus=True):
         "message-list--cursor",
         "message-list--unread",
         "message-list--flagged",
+        "message-list--tagged",
     }
     DEFAULT_CSS = """
     MessageList { background: $surface; }
@@ -119,6 +121,7 @@ class MessageList(ScrollView, can_focus=True):
     MessageList:focus > .message-list--cursor { background: $accent; color: $text; }
     MessageList > .message-list--unread { text-style: bold; }
     MessageList > .message-list--flagged { color: $warning; }
+    MessageList > .message-list--tagged { background: $secondary 40%; }
     """
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
@@ -128,6 +131,8 @@ class MessageList(ScrollView, can_focus=True):
         Binding("g,home", "first", "Top", show=False, id="list.top"),
         Binding("G,end", "last", "Bottom", show=False, id="list.bottom"),
         Binding("enter", "open", "Open", id="list.open"),
+        Binding("space", "toggle_tag", "Tag", show=False, id="list.tag"),
+        Binding("v", "visual", "Select a range", show=False, id="list.visual"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -140,6 +145,9 @@ class MessageList(ScrollView, can_focus=True):
             super().__init__()
             self.row = row
             self.by_user = by_user
+
+    class TagsChanged(Message):
+        """The set of tagged rows changed (the title shows how many)."""
 
     class Opened(Message):
         def __init__(self, row: MessageRow) -> None:
@@ -161,6 +169,11 @@ class MessageList(ScrollView, can_focus=True):
         self._pages: LRUCache[int, list[MessageRow]] = LRUCache(64)
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._now = now
+        # Tagged rows (by id) for bulk actions; `_visual` is the anchor of a range being
+        # selected (v), `_tag_base` the tags from before it.
+        self.tagged: dict[int, MessageRow] = {}
+        self._visual: int | None = None
+        self._tag_base: dict[int, MessageRow] = {}
 
     # -- data -------------------------------------------------------------------------
 
@@ -179,6 +192,8 @@ class MessageList(ScrollView, can_focus=True):
         self._source = source
         if context is not None:
             self.context = context
+        if not keep_cursor:  # another folder or search: its own tags
+            self.clear_tags()
         self.reload(keep_cursor=keep_cursor)
 
     def reload(self, keep_cursor: bool = True) -> None:
@@ -252,15 +267,18 @@ class MessageList(ScrollView, can_focus=True):
         if row is None:
             return Strip.blank(width, self.rich_style)
         selected = index == self.cursor
-        key = (index, row.id, row.flags_key, width, selected, self.has_focus)
+        tagged = row.id in self.tagged
+        key = (index, row.id, row.flags_key, width, selected, self.has_focus, tagged)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(row, width, selected)
+            strip = self._render_row(row, width, selected, tagged)
             self._strips[key] = strip
         return strip
 
-    def _render_row(self, row: MessageRow, width: int, selected: bool) -> Strip:
+    def _render_row(self, row: MessageRow, width: int, selected: bool, tagged: bool) -> Strip:
         base = self.rich_style
+        if tagged:
+            base = base + self.get_component_rich_style("message-list--tagged", partial=True)
         if not row.seen:
             base = base + self.get_component_rich_style("message-list--unread", partial=True)
         if row.flagged:
@@ -270,7 +288,10 @@ class MessageList(ScrollView, can_focus=True):
         cells = []
         for name, cell_width in column_plan(self.columns, self.context, width):
             cells.append(_fit(self._cell(row, name), cell_width))
-        segments = [Segment(_fit(" ".join(cells), width), base)]
+        text = " ".join(cells)
+        if tagged and len(cells) > 1:  # the mark sits in the gap after the flags
+            text = cells[0] + TAG_MARK + " ".join(cells[1:])
+        segments = [Segment(_fit(text, width), base)]
         return Strip(segments, width).simplify()
 
     def _cell(self, row: MessageRow, name: str) -> str:
@@ -303,6 +324,8 @@ class MessageList(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         # Cached strips are keyed on "selected", so only the two changed rows re-render.
+        if self._visual is not None:
+            self._tag_range()
         self._scroll_cursor_visible()
         self.refresh()
         by_user, self._user_move = self._user_move, False
@@ -353,3 +376,65 @@ class MessageList(ScrollView, can_focus=True):
             self.move_cursor(index)
             if event.chain >= 2:
                 self.action_open()
+
+    # -- tags -------------------------------------------------------------------------
+
+    def tagged_rows(self) -> list[MessageRow]:
+        """The tagged rows, in the order they were tagged."""
+        return list(self.tagged.values())
+
+    def set_tagged(self, rows: list[MessageRow], on: bool = True) -> None:
+        for row in rows:
+            if row.id < 0:
+                continue  # a thread's placeholder for a missing message
+            if on:
+                self.tagged[row.id] = row
+            else:
+                self.tagged.pop(row.id, None)
+        self._tags_changed()
+
+    def clear_tags(self) -> None:
+        had = bool(self.tagged) or self._visual is not None
+        self.tagged.clear()
+        self._visual = None
+        self._tag_base = {}
+        if had:
+            self._tags_changed()
+
+    def _tags_changed(self) -> None:
+        self.refresh()
+        self.post_message(self.TagsChanged())
+
+    def action_toggle_tag(self) -> None:
+        """Tag or untag the row under the cursor and go to the next one."""
+        row = self.current
+        if row is None:
+            return
+        self.set_tagged([row], row.id not in self.tagged)
+        self.action_cursor_down()
+
+    @property
+    def selecting(self) -> bool:
+        return self._visual is not None
+
+    def action_visual(self) -> None:
+        """Start selecting a range from the cursor (every row the cursor passes over to
+        the anchor is tagged); v again ends it, keeping the tags."""
+        if self._visual is not None:
+            self._visual = None
+            self._tags_changed()
+            return
+        self._visual = self.cursor
+        self._tag_base = dict(self.tagged)
+        self._tag_range()
+
+    def _tag_range(self) -> None:
+        assert self._visual is not None
+        low, high = sorted((self._visual, self.cursor))
+        tagged = dict(self._tag_base)
+        for index in range(low, high + 1):
+            row = self.row_at(index)
+            if row is not None and row.id >= 0:
+                tagged[row.id] = row
+        self.tagged = tagged
+        self._tags_changed()

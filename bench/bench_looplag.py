@@ -1,0 +1,158 @@
+"""Loop-lag probe: the longest event-loop stall of the app while it switches between two
+folders of 100,000 messages and while new mail arrives in one of them (issue 19: target
+< 33 ms, two frames at 60 Hz).
+
+    python bench/bench_looplag.py [--messages 100000] [--rounds 10]
+
+A probe task sleeps 2 ms at a time on the app's loop and records how late it wakes: that
+lateness is how long the loop could not paint or read a key. Headless (run_test), the store
+filled beforehand; new mail is written to the store and announced from another thread,
+as the IDLE watcher does. Prints the median and the worst stall of each kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_ui import account, fill
+from tuimail.core.secrets import Secret
+from tuimail.core.service import MailService, ServiceEvent
+from tuimail.core.store import NewMessage, Store
+from tuimail.ui.app import TuimailApp
+from tuimail.ui.widgets.message_list import MessageList
+
+TICK = 0.002
+
+
+class LagProbe:
+    """Wakes every TICK on the loop; `window()` gives the worst stall since the last call:
+    (wall lateness, CPU the loop's thread spent meanwhile). On a shared machine the wall
+    figure includes time the process was not scheduled at all; the CPU figure is the
+    loop's own work, which is what a faster machine would still see."""
+
+    def __init__(self) -> None:
+        self.worst = (0.0, 0.0)
+
+    async def run(self) -> None:
+        while True:
+            t, c = time.perf_counter(), time.thread_time()
+            await asyncio.sleep(TICK)
+            late = time.perf_counter() - t - TICK
+            cpu = time.thread_time() - c
+            self.worst = (max(self.worst[0], late), max(self.worst[1], cpu))
+
+    def window(self) -> tuple[float, float]:
+        worst, self.worst = self.worst, (0.0, 0.0)
+        return worst
+
+
+def fill_archive(store: Store, n: int) -> None:
+    fid = store.upsert_folder("bench", "Archive", delimiter="/")
+    fid = fid[0] if isinstance(fid, tuple) else fid
+    for start in range(0, n, 5000):
+        store.add_messages(
+            fid,
+            [
+                NewMessage(
+                    uid=i + 1,
+                    flags=("\\Seen",),
+                    header=(
+                        f"From: Old {i % 311} <o{i % 311}@example.test>\r\n"
+                        f"Subject: Archived {i}\r\nMessage-ID: <a{i}@example.test>\r\n"
+                        "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n"
+                    ).encode(),
+                    size=2000,
+                )
+                for i in range(start, min(start + 5000, n))
+            ],
+        )
+
+
+async def _listed(app: TuimailApp, count: int | None = None) -> None:
+    """Until the list shows its rows (and `count` of them, if given)."""
+    while True:
+        lst = app.main.query_one(MessageList) if app.main is not None else None
+        if lst is not None and lst.count and len(lst._strips) >= 10:
+            if count is None or lst.count >= count:
+                return
+        await asyncio.sleep(0.001)
+
+
+async def probe(store: Store, n: int, rounds: int) -> dict[str, list[tuple[float, float]]]:
+    service = MailService(
+        {"bench": account()}, password_for=lambda a: Secret("x"), idle=False, store=store
+    )
+    app = TuimailApp(service, start_sync=False)
+    stalls: dict[str, list[tuple[float, float]]] = {"folder switch": [], "new mail": []}
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _listed(app)
+        await pilot.pause()
+        lag = LagProbe()
+        task = asyncio.create_task(lag.run())
+        await asyncio.sleep(0.05)
+        lag.window()
+        for _ in range(rounds):
+            for folder in ("Archive", "INBOX"):
+                app.open_folder("bench", folder)
+                await _listed(app)
+                await pilot.pause()
+                await asyncio.sleep(0.02)
+                stalls["folder switch"].append(lag.window())
+        inbox = store.folder_id("bench", "INBOX")
+        for k in range(rounds):
+            uid = n + 1 + k
+            header = (
+                f"From: New <new@example.test>\r\nSubject: New mail {k}\r\n"
+                f"Message-ID: <new{k}@example.test>\r\n"
+                "Date: Mon, 1 Jan 2030 10:00:00 +0000\r\n\r\n"
+            ).encode()
+
+            def arrive(uid: int = uid, header: bytes = header) -> None:  # the watcher's thread
+                store.add_messages(inbox, [NewMessage(uid=uid, flags=(), header=header)])
+                service._emit(ServiceEvent("messages", "bench", "INBOX"))
+                service._emit(ServiceEvent("new-mail", "bench", "INBOX", count=1))
+
+            thread = threading.Thread(target=arrive)
+            thread.start()
+            while thread.is_alive():
+                await asyncio.sleep(0.001)
+            await _listed(app, n + 1 + k)
+            await pilot.pause()
+            await asyncio.sleep(0.02)
+            stalls["new mail"].append(lag.window())
+        task.cancel()
+    return stalls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "bench.sqlite3")
+        fill(store, args.messages)
+        fill_archive(store, args.messages)
+        stalls = asyncio.run(probe(store, args.messages, args.rounds))
+        store.close()
+    print(f"longest event-loop stall per event, {args.messages} messages, target < 33 ms")
+    for kind, values in stalls.items():
+        for label, index in (("wall", 0), ("loop CPU", 1)):
+            figures = [v[index] * 1000 for v in values]
+            print(
+                f"  {kind:<14} {label:<9} median {statistics.median(figures):4.0f} ms, "
+                f"max {max(figures):4.0f} ms ({len(figures)} samples)"
+            )
+
+
+if __name__ == "__main__":
+    main()
