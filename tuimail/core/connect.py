@@ -445,7 +445,11 @@ class TuimailIMAPClient(IMAPClient):
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error as exc:  # BAD: imaplib raises instead of returning it
-            raise TLSRequiredError(f"{self.host} refused STARTTLS ({_text(exc.args)})") from None
+            from tuimail.core.imap.errors import exception_text
+
+            raise TLSRequiredError(
+                f"{self.host} refused STARTTLS ({exception_text(exc)})"
+            ) from None
         if typ != "OK":
             raise TLSRequiredError(f"{self.host} refused STARTTLS ({_text(data)})")
         ensure_nothing_pending(imap.file, imap.sock)
@@ -521,8 +525,10 @@ class _POP3(poplib.POP3):
             _close_quietly(getattr(self, "sock", None))
             if isinstance(exc, MailError):
                 raise
-            words = _text(exc.args)
-            if words.startswith("-ERR"):
+            from tuimail.core.pop3_errors import greeting_words
+
+            refused, words = greeting_words(exc)
+            if refused:
                 raise Pop3GreetingRefused(
                     "the mail server refused the connection in its greeting",
                     protocol="pop3",

@@ -1,7 +1,7 @@
 """Messages out of tuimail: saved as .eml files, or piped to a command the user typed.
 
-* :func:`save_eml` writes each message's raw bytes unchanged (0600: the process umask is
-  077), never overwriting a file: a name taken gets " (2)", " (3)"...
+* :func:`save_eml` writes each message's raw bytes unchanged into new files (0600), never
+  overwriting one: a name taken gets " (2)", " (3)"...
 * :func:`pipe_input` is what goes on the command's stdin: one message as it is; several as
   an mbox (``From `` separators, mboxrd quoting), which ``git am`` and ``formail`` read.
 * :func:`run_pipe` runs the user's command through ``sh -c`` (the user typed it; the message
@@ -51,18 +51,24 @@ def save_eml(messages: Sequence[tuple[str, bytes]], target: str | Path) -> list[
         if not target.suffix:
             target = target.with_suffix(".eml")
         target.parent.mkdir(parents=True, exist_ok=True)
-        paths = [(_free(target), messages[0][1])]
+        paths = [(target, messages[0][1])]
     else:
         target.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for subject, raw in messages:
-            path = _free(target / eml_name(subject))
-            path.touch(exist_ok=False)  # reserve the name before the next one is chosen
-            paths.append((path, raw))
-    for path, raw in paths:
-        with open(path, "wb") as out:
+        paths = [(target / eml_name(subject), raw) for subject, raw in messages]
+    return [_write_new(path, raw) for path, raw in paths]
+
+
+def _write_new(path: Path, raw: bytes) -> Path:
+    """Write to `path` or the first free "name (n).eml": created exclusively, 0600."""
+    while True:
+        path = _free(path)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # taken meanwhile: the next free name
+            continue
+        with os.fdopen(fd, "wb") as out:
             out.write(raw)
-    return [p for p, _ in paths]
+        return path
 
 
 _FROM_LINE = re.compile(rb"^(>*From )", re.M)
