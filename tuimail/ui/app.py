@@ -84,6 +84,7 @@ class TuimailApp(App[None]):
         self.last_error = ""
         self.doctor_options: dict[str, Any] = {}  # timeout, nameserver (tests: the test DNS)
         self.search_title = ""  # the header while search results are shown
+        self._folder_infos: list | None = None  # the folders as refresh_folders last read
         self.before_search: tuple[str, str] | None = None  # where Esc/q goes back to
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
@@ -271,7 +272,10 @@ class TuimailApp(App[None]):
             notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
             if self.bell_on_new_mail:
                 self.bell()
-        if event.kind in ("folders", "messages", "new-mail"):
+        # "new-mail" always follows a "messages" event for the same folder, which has
+        # already re-read the folders and the list: reading them again at 100k messages
+        # only stalls the loop (issue 19).
+        if event.kind in ("folders", "messages"):
             self.refresh_folders()
             if event.kind == "folders" or (
                 self.account in (event.account, UNIFIED)
@@ -301,7 +305,7 @@ class TuimailApp(App[None]):
         main = self.main
         if main is None or self.service is None:
             return
-        folders = self.service.folders()
+        folders = self._folder_infos = self.service.folders()
         if not self.account and folders:
             inbox = next((f for f in folders if f.special_use == "inbox"), folders[0])
             self.account, self.folder = inbox.account, inbox.name
@@ -347,7 +351,10 @@ class TuimailApp(App[None]):
         if self.account == UNIFIED:
             return "unified"
         if self.service is not None:
-            for info in self.service.folders():
+            # The folders as last read (refresh_folders runs on every change to them):
+            # not a store query per list reload.
+            infos = self._folder_infos if self._folder_infos is not None else self.service.folders()
+            for info in infos:
                 if (info.account, info.name) == (self.account, self.folder):
                     return "sent" if info.special_use in ("sent", "drafts") else "folder"
         return "folder"
