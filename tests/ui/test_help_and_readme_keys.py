@@ -79,5 +79,6 @@ async def test_help_columns_do_not_run_together(mail_server):
         row = next(line for line in lines if "Move in the list" in line)
         keys = row[: row.index("Move in the list")].rstrip()
         assert keys.endswith("k") and row[len(keys) : len(keys) + 2] == "  "
+        assert any(row[1] == "Reader: a page down / up" for row in app.screen.rows)
         statics = [str(w.visual) for w in app.screen.query("Static")]
         assert any(REMAP_EXAMPLE in text for text in statics)

@@ -28,8 +28,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tuimail.core.account import Account
+from tuimail.core.retry import RetryPolicy
+from tuimail.core.runtime import AccountRuntime, AccountState, ServiceEvent
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
+
+__all__ = ["AccountRuntime", "AccountState", "ServiceEvent", "MailService"]
 
 SPECIAL_ORDER = {"inbox": 0, "drafts": 1, "sent": 2, "archive": 3, "junk": 4, "trash": 5}
 UNIFIED = "__unified__"
@@ -113,22 +117,6 @@ class ReaderView:
     links: list[str]
     attachments: list[ReaderAttachment]
     subject: str = ""
-
-
-@dataclass
-class AccountState:
-    state: str = "offline"  # "offline", "syncing", "idle", "polling", "error"
-    detail: str = ""
-    retry_at: float | None = None
-
-
-@dataclass
-class ServiceEvent:
-    kind: str  # "state", "folders", "messages", "new-mail", "error", "outbox", "info"
-    account: str = ""
-    folder: str = ""
-    text: str = ""
-    count: int = 0
 
 
 @dataclass
@@ -284,295 +272,14 @@ class StoreSource:
         return [view_row(r) for r in reversed(found)]
 
 
-class _AccountBackend:
-    """One account: a sync engine (its own connection), a command engine for user
-    actions and reading (its own connection), and an IDLE thread (its own connection).
-    imapclient is not thread-safe, so each connection has one lock."""
-
-    def __init__(self, service: MailService, account: Account) -> None:
-        self.service = service
-        self.account = account
-        self.store = service.store
-        self.lock = threading.RLock()  # the command engine
-        self.sync_lock = threading.RLock()  # the sync engine
-        self.state = AccountState()
-        self._stop = threading.Event()
-        self._polling = False  # POP3: the poll loop runs (its state is "polling")
-        self._engines: dict[str, Any] = {}
-        self._watcher: Any = None
-        from tuimail.core.imap.actions import MailActions
-
-        self.actions = MailActions(self.store, account)
-        self.pop3_state: Any = None
-        if account.protocol == "pop3":  # local folders only: INBOX and Trash
-            from tuimail.core.pop3_state import StorePop3State
-
-            self.pop3_state = StorePop3State(self.store)
-            self.pop3_state.ensure_folders(account.name)
-
-    def _engine(self, which: str):
-        from tuimail.core.imap.session import connector
-        from tuimail.core.imap.sync import SyncEngine
-
-        engine = self._engines.get(which)
-        if engine is None:
-            connect = connector(self.account, self.service.password_for(self.account), timeout=20)
-            progress = self._progress if which == "sync" else None
-            engine = SyncEngine(self.store, self.account, connect, progress)
-            self._engines[which] = engine
-        return engine
-
-    def _progress(self, folder: str, done: int, total: int) -> None:
-        """Sync progress for the status bar (at most a few events a second)."""
-        import time
-
-        now = time.monotonic()
-        if done < total and now - getattr(self, "_last_progress", 0.0) < 0.25:
-            return
-        self._last_progress = now
-        self.state = AccountState("syncing", f"syncing {sanitize(folder)} {done}/{total}")
-        self.service._emit(ServiceEvent("state", self.account.name))
-        if done and done <= 100 or done >= total:
-            self.service._emit(ServiceEvent("messages", self.account.name, folder))
-
-    def conn(self):
-        """The command connection (hold `self.lock`)."""
-        return self._engine("command").client
-
-    def fetch_body(self, message_id: int) -> bytes:
-        cached = self.store.body(message_id)
-        if cached is not None:
-            return cached
-        with self.lock:
-            return self._engine("command").fetch_body(message_id)
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._watcher is not None:
-            watcher, self._watcher = self._watcher, None
-            threading.Thread(target=watcher.stop, kwargs={"timeout": 5}, daemon=True).start()
-        for engine in list(self._engines.values()):
-            try:
-                engine.close()
-            except Exception:
-                pass
-        self._engines.clear()
-
-    def set_state(self, state: str, detail: str = "") -> None:
-        self.state = AccountState(state, detail)
-        self.service._emit(ServiceEvent("state", self.account.name, text=detail))
-
-    @property
-    def folders(self) -> dict[str, FolderInfo]:
-        return {
-            f.name: FolderInfo(self.account.name, f.name, f.role, f.unread, f.total)
-            for f in self.store.folders(self.account.name)
-            if f.selectable
-        }
-
-    def folder_id(self, name: str) -> int:
-        fid = self.store.folder_id(self.account.name, name)
-        if fid is None:
-            raise ServiceError(f"There is no folder called {sanitize(name)}.")
-        return fid
-
-    def sync(self, folders: Sequence[str] | None = None) -> bool:
-        self.set_state("syncing", "syncing")
-        try:
-            with self.sync_lock:
-                if self.account.protocol == "pop3":
-                    result = self._pop3_pass()
-                else:
-                    result = self._engine("sync").sync(folders)
-        except Exception as exc:
-            result = None
-            errors = [describe_error(exc)]
-        else:
-            errors = result.errors
-        if errors:
-            text = "; ".join(_tidy(e) for e in errors[:2])
-            offline = result is None or (
-                not result.folders and "login" not in text and "password" not in text
-            )
-            self.set_state("offline" if offline else "error", text)
-            self.service._emit(ServiceEvent("error", self.account.name, text=text))
-            self.service._emit(ServiceEvent("folders", self.account.name))
-            return False
-        if self.account.protocol == "pop3" and self._polling:
-            self.set_state("polling", f"checking every {self.account.poll_interval} s")
-        else:
-            self.set_state("idle", "up to date")
-        self.service._emit(ServiceEvent("folders", self.account.name))
-        return True
-
-    def start_retrying(self, first_wait: float = 5.0, idle: bool = True) -> None:
-        """Offline: try again with growing waits; start push once connected."""
-
-        def announce(wait: float) -> None:
-            self.state = AccountState("offline", f"{self.state.detail} — retrying in {int(wait)} s")
-            self.service._emit(ServiceEvent("state", self.account.name))
-
-        def loop() -> None:
-            wait = first_wait
-            while not self._stop.is_set():
-                if self._stop.wait(wait):
-                    return
-                if self.sync():
-                    if idle:
-                        self.start_idle()
-                    return
-                if self.state.state != "offline":
-                    return  # a login or server error: retrying will not help
-                wait = min(wait * 2, 300)
-                announce(wait)
-
-        announce(first_wait)
-        threading.Thread(target=loop, name=f"retry-{self.account.name}", daemon=True).start()
-
-    def refresh_folder(self, name: str) -> int:
-        """Sync one folder; returns how many new messages arrived."""
-        if self.pop3_state is not None:  # local folders: the store is the truth
-            self.service._emit(ServiceEvent("messages", self.account.name, name))
-            return 0
-        with self.sync_lock:
-            before = self.state
-            try:
-                result = self._engine("sync")._retrying(
-                    lambda: self._engine("sync").sync_folder(name)
-                )
-            except Exception:
-                # The engine's progress said "syncing <folder> 0/1": not any more.
-                if self.state.state == "syncing" and before.state != "syncing":
-                    self.set_state(before.state, before.detail)
-                raise
-        # A one-folder refresh (after archive, copy, a draft, a send) must not leave
-        # "syncing <folder> 1/1" behind; and it worked, so an old error is over.
-        if self.state.state in ("syncing", "error", "offline"):
-            self.set_state("idle", "up to date")
-        self.service._emit(ServiceEvent("messages", self.account.name, name))
-        return result.new
-
-    # push (tuimail.core.imap.idle: its own connections and threads)
-    def _pop3_pass(self) -> Any:
-        """POP3 download into the local INBOX; errors come back as sentences."""
-        from types import SimpleNamespace
-
-        from tuimail.core.pop3 import Pop3Error, fetch
-
-        try:
-            result = fetch(self.account, self.service.password_for(self.account), self.pop3_state)
-        except Pop3Error as exc:
-            return SimpleNamespace(errors=[str(exc)], folders=[])
-        if result.downloaded:
-            self.service._emit(ServiceEvent("messages", self.account.name, "INBOX"))
-            self.service._emit(
-                ServiceEvent("new-mail", self.account.name, "INBOX", count=result.downloaded)
-            )
-        for warning in result.warnings:
-            self.service._emit(ServiceEvent("error", self.account.name, text=warning))
-        return SimpleNamespace(errors=[], folders=["INBOX"])
-
-    def _poll_pop3(self) -> None:
-        """POP3 has no push: download again every poll_interval seconds."""
-        self._polling = True
-        self.set_state("polling", f"checking every {self.account.poll_interval} s")
-
-        def loop() -> None:
-            while not self._stop.wait(self.account.poll_interval):
-                self.sync()
-
-        threading.Thread(target=loop, name=f"pop3-{self.account.name}", daemon=True).start()
-
-    def start_idle(self) -> None:
-        if self.account.protocol == "pop3":
-            self._poll_pop3()
-            return
-        from tuimail.core.imap.idle import AccountWatcher
-        from tuimail.core.imap.session import connector
-
-        connect = connector(self.account, self.service.password_for(self.account), timeout=30)
-        self._watcher = AccountWatcher(self.store, self.account, connect)
-        self._watcher.subscribe(self._on_watch)
-        self._watcher.start()
-
-    def watch_folder(self, folder: str | None) -> None:
-        if self._watcher is not None:
-            self._watcher.watch_open_folder(folder)
-
-    def _on_watch(self, event: Any) -> None:
-        from tuimail.core.imap.idle import NewMail
-
-        if isinstance(event, NewMail):
-            self.service._emit(ServiceEvent("messages", self.account.name, event.folder))
-            if event.messages:
-                self.service._emit(
-                    ServiceEvent(
-                        "new-mail", self.account.name, event.folder, count=len(event.messages)
-                    )
-                )
-            return
-        if event.folder.upper() != "INBOX":
-            return
-        if event.state == "idle":
-            self.set_state("idle", "push connected")
-        elif event.state == "polling":
-            self.set_state("polling", f"checking every {self.account.poll_interval} s")
-        elif event.state == "disconnected":
-            self.set_state("offline", _tidy(event.detail) or "disconnected")
-
-    # actions: applied to the store at once (MailActions), then replayed on the server
-    def flush(self) -> None:
-        if self.pop3_state is not None:
-            self.pop3_state.settle_local_actions(self.account.name)
-            return
-        try:
-            with self.sync_lock:
-                engine = self._engine("sync")
-                errors = engine._retrying(lambda: _replay(engine))
-        except Exception as exc:
-            text = f"Saved here; the server will be updated when it is reachable ({describe_error(exc)})"
-            self.service._emit(ServiceEvent("error", self.account.name, text=text))
-            return
-        for error in errors or []:
-            self.service._emit(ServiceEvent("error", self.account.name, text=_tidy(error)))
-
-
-def _replay(engine: Any) -> list[str]:
-    from tuimail.core.imap.actions import replay
-
-    if not engine.store.actions(engine.account.name):
-        return []
-    engine._selected = None
-    return replay(engine.store, engine.account, engine.client, engine._caps)
-
-
-def _tidy(text: str) -> str:
-    """Server texts sometimes arrive as b'...' reprs; show the words only."""
-    text = re.sub(r"""\bb(['"])(.*?)\1""", r"\2", str(text))
-    return sanitize(text)
-
-
 def describe_error(exc: BaseException) -> str:
-    """A sentence for the user, never a traceback."""
-    import ssl
-
-    from tuimail.core.tls import describe_ssl_error
-
+    """A sentence for the user, never a traceback (tuimail.cli.words, from the typed
+    error; ServiceError texts are sentences already)."""
     if isinstance(exc, ServiceError):
         return str(exc)
-    if isinstance(exc, ssl.SSLError):
-        return describe_ssl_error(exc)
-    if isinstance(exc, ConnectionRefusedError):
-        return "The server refused the connection."
-    if isinstance(exc, (TimeoutError, OSError)) and "timed out" in str(exc):
-        return "The server did not answer in time."
-    text = str(exc).strip() or type(exc).__name__
-    if isinstance(exc, bytes):
-        text = exc.decode("utf-8", "replace")
-    text = sanitize(text)
-    if "authenticat" in text.lower() or "login" in text.lower():
-        return f"The server refused the login: {text}"
-    return f"Something went wrong: {text}"
+    from tuimail.cli.words import describe
+
+    return describe(exc)
 
 
 class MailService:
@@ -597,7 +304,6 @@ class MailService:
         self.store = store if store is not None else Store()
         for account in self.accounts.values():
             self.store.account_id(account.name, account.email, account.protocol)
-        self._backends = {name: _AccountBackend(self, acc) for name, acc in self.accounts.items()}
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self.outbox: list[Draft] = []  # being sent right now
         self.outbox_waiting = 0  # messages in the on-disk outbox, not sent yet (status bar)
@@ -608,6 +314,8 @@ class MailService:
         self.outbox_interval = outbox_interval  # seconds between looks for due messages
         self._outbox_stop = threading.Event()
         self._outbox_lock = threading.Lock()  # one outbox pass at a time
+        self._outbox_thread: threading.Thread | None = None
+        self._backends = {name: self._runtime(acc) for name, acc in self.accounts.items()}
 
     # plumbing
     def password_for(self, account: Account) -> Secret:
@@ -626,7 +334,17 @@ class MailService:
             except Exception:
                 pass
 
-    def backend(self, account: str) -> _AccountBackend:
+    def _runtime(self, account: Account) -> AccountRuntime:
+        return AccountRuntime(
+            account,
+            self.store,
+            password_for=self.password_for,
+            emit=self._emit,
+            policy=RetryPolicy(first=self.retry_after),
+            idle=self._idle,
+        )
+
+    def backend(self, account: str) -> AccountRuntime:
         try:
             return self._backends[account]
         except KeyError:
@@ -643,14 +361,10 @@ class MailService:
             return 0
 
     def start(self) -> None:
-        """Sync every account once, then start push."""
+        """Start every account (its runtime: a first pass, then push or retries)."""
         self.outbox_waiting = self._count_outbox()
         for backend in self._backends.values():
-            ok = backend.sync()
-            if self._idle and ok:
-                backend.start_idle()
-            elif backend.state.state == "offline":
-                backend.start_retrying(self.retry_after, idle=self._idle)
+            backend.start(self.retry_after)
         self.start_outbox()
 
     def start_outbox(self) -> None:
@@ -665,7 +379,8 @@ class MailService:
                 if self._outbox_stop.wait(self.outbox_interval):
                     return
 
-        threading.Thread(target=loop, name="outbox", daemon=True).start()
+        self._outbox_thread = threading.Thread(target=loop, name="outbox", daemon=True)
+        self._outbox_thread.start()
 
     def send_due_outbox(self, *, force: bool = False) -> int:
         """One pass over every account's outbox; how many messages went out.
@@ -724,26 +439,34 @@ class MailService:
     def add_account(self, account: Account) -> None:
         self.accounts[account.name] = account
         self.store.account_id(account.name, account.email, account.protocol)
-        self._backends[account.name] = _AccountBackend(self, account)
+        self._backends[account.name] = self._runtime(account)
 
     def replace_account(self, account: Account) -> None:
         """New settings for an account (e.g. a server key trusted again): its
         connections close and are made again with them."""
         old = self._backends.get(account.name)
         self.accounts[account.name] = account
-        self._backends[account.name] = _AccountBackend(self, account)
+        self._backends[account.name] = self._runtime(account)
         if old is not None:
             old.close()
 
     def start_account(self, name: str) -> None:
-        backend = self.backend(name)
-        if backend.sync() and self._idle:
-            backend.start_idle()
+        self.backend(name).start(self.retry_after)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop every account's threads and the outbox thread, and join them."""
         self._outbox_stop.set()
         for backend in self._backends.values():
-            backend.close()
+            backend.close(timeout)
+        thread = self._outbox_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def threads(self) -> list[threading.Thread]:
+        """Threads the service started that still run (none after stop())."""
+        own = [t for b in self._backends.values() for t in b.threads()]
+        thread = self._outbox_thread
+        return own + ([thread] if thread is not None and thread.is_alive() else [])
 
     def states(self) -> dict[str, AccountState]:
         return {name: b.state for name, b in self._backends.items()}

@@ -1258,6 +1258,16 @@ class TuimailApp(App[None]):
             ),
             (k("list.open", "enter"), "Open message", "list.open"),
             (
+                f"{k('reader.down', 'j')} / {k('reader.up', 'k')}",
+                "Reader: a line down / up",
+                "reader.down / reader.up",
+            ),
+            (
+                f"{k('reader.page_down', 'space')} / {k('reader.page_up', 'b')}",
+                "Reader: a page down / up",
+                "reader.page_down / reader.page_up",
+            ),
+            (
                 f"{k('list.top', 'g')} / {k('list.bottom', 'G')}",
                 "Top / bottom",
                 "list.top / list.bottom",
@@ -1397,7 +1407,9 @@ def _user_job(name: str) -> bool:
 
 def _connection_error(exc: BaseException) -> bool:
     """Errors a diagnosis can explain: network, TLS, protocol and login failures."""
-    if isinstance(exc, OSError):
+    from tuimail.core.errors import MailError
+
+    if isinstance(exc, OSError | MailError):
         return True
     module = type(exc).__module__.split(".")[0]
     return module in ("imaplib", "imapclient", "poplib", "aiosmtplib", "smtplib")
