@@ -1272,8 +1272,8 @@ class TuimailApp(App[None]):
                 "Top / bottom",
                 "list.top / list.bottom",
             ),
-            (k("list.tag", "space"), "Tag / untag (bulk actions use the tags)", "list.tag"),
-            (k("list.visual", "v"), "Select a range (tags it; v again ends)", "list.visual"),
+            (k("list.tag", "space"), "Tag / untag", "list.tag"),
+            (k("list.visual", "v"), "Select a range (v ends)", "list.visual"),
         ]
         for binding in MAIN_BINDINGS:
             keys = keymap.get(binding.id or "", binding.key)
