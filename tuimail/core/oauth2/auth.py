@@ -32,11 +32,13 @@ POP3_MAX_COMMAND = 255  # RFC 5034 4: with an initial response the command fits 
 
 class TokenRejected(errors.AuthenticationFailed):
     """The server refused the token; `challenge` is its error challenge (RFC 7628 3.2.2:
-    status such as invalid_token, the scope it needs), empty when it sent none."""
+    status such as invalid_token, the scope it needs), empty when it sent none. The
+    message says what the challenge says, in words."""
 
     def __init__(self, message: str = "", *, challenge: Challenge | None = None, **kw) -> None:
-        super().__init__(message, **kw)
         self.challenge = challenge or Challenge()
+        why = describe_rejection(self)
+        super().__init__(f"{message} ({why})" if why and message else message, **kw)
         self.mechanism = ""
 
 
@@ -283,9 +285,9 @@ async def smtp_authenticate(
     raise error
 
 
-def describe_rejection(error: TokenRejected) -> str:
+def describe_rejection(error: object) -> str:
     """What the error challenge says, in words (for the edge to put in its sentence)."""
-    c = error.challenge
+    c = getattr(error, "challenge", None) or Challenge()
     parts = []
     if c.status:
         parts.append(
