@@ -35,7 +35,10 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     # No test may reach a real keyring (there is none in CI or over SSH anyway).
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    umask = os.umask(0o022)  # a test running `tuimail.__main__.main()` in-process sets
+    os.umask(umask)  # 077; restored after it, or a later test bed (Postfix) cannot start
     yield root
+    os.umask(umask)
 
 
 @pytest.fixture(autouse=True)

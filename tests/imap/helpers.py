@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import email
+import queue
+import time
 from pathlib import Path
 
 from imapclient import IMAPClient
 
 from testserver.peer import PeerUser
 from tuimail.core.account import Account, ServerSettings
+from tuimail.core.imap.idle import NewMail, WatchState
 from tuimail.core.imap.session import connector
 from tuimail.core.imap.sync import SyncEngine
 from tuimail.core.store import Store
@@ -114,3 +117,37 @@ def assert_cache_matches_server(store: Store, client: IMAPClient, folder: str) -
     UIDs and flags alone would miss a folder renumbered behind tuimail's back."""
     local, remote = store_mirror(store, "test", folder), server_mirror(client, folder)
     assert local == remote, f"{folder}: cache {local} != server {remote}"
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: queue.Queue = queue.Queue()
+        self.new: list[str] = []
+        self.states: list[str] = []
+        self.on_state = None
+
+    def __call__(self, event) -> None:
+        if isinstance(event, NewMail):
+            self.new.extend(r.subject for r in event.messages)
+        elif isinstance(event, WatchState):
+            self.states.append(event.state)
+            if self.on_state:
+                self.on_state(event)
+        self.events.put(event)
+
+    def wait_for(self, predicate, timeout: float = 10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no matching event; states={self.states} new={self.new}")
+            try:
+                event = self.events.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if predicate(event):
+                return event
+
+
+def is_idle(event) -> bool:
+    return isinstance(event, WatchState) and event.state == "idle"

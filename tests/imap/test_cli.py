@@ -77,3 +77,49 @@ def test_watch_prints_new_mail_until_interrupted(mail_server) -> None:
     finally:
         interrupt(proc)
     assert proc.returncode == 0
+
+
+@pytest.mark.timeout(60)
+def test_watch_stops_at_a_refused_password_after_one_login(mail_server) -> None:
+    """`tuimail watch` with a wrong password: one LOGIN, a sentence that says the login
+    was refused (not "connection lost"), exit 1; it used to retry every minute."""
+    user = mail_server.new_user()
+    account = account_for(mail_server, user, name="work")
+    account.password_command = "printf %s wrong-password"
+    save_account(account)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuimail", "watch", "work"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
+    out, err = proc.communicate(timeout=45)
+    assert proc.returncode == 1, (out, err)
+    assert "refused the login" in err and "not trying again" in err, err
+    assert "connection lost" not in err and "Traceback" not in err
+    assert "wrong-password" not in out + err
+    attempts = [a for a in mail_server.protocol_server("imap").auth_log if a.login == user.login]
+    assert len(attempts) == 1 and not attempts[0].success
+
+
+@pytest.mark.timeout(60)
+def test_watch_json_ends_with_a_stopped_event_at_a_refused_password(mail_server) -> None:
+    user = mail_server.new_user()
+    account = account_for(mail_server, user, name="work")
+    account.password_command = "printf %s wrong-password"
+    save_account(account)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tuimail", "watch", "work", "--json"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=os.environ.copy(),
+        timeout=45,
+    )
+    assert proc.returncode == 1, proc
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    assert events[-1]["event"] == "stopped" and events[-1]["account"] == "work"
+    assert "refused the login" in events[-1]["detail"]
+    assert not any(e["event"] == "disconnected" for e in events)

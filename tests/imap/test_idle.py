@@ -2,43 +2,12 @@
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 
-from tests.imap.helpers import account_for, message, tmp_store
+from tests.imap.helpers import Recorder, account_for, is_idle, message, tmp_store
 from tuimail.core.imap.idle import AccountWatcher, NewMail, WatchState
 from tuimail.core.imap.session import connector
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: queue.Queue = queue.Queue()
-        self.new: list[str] = []
-        self.states: list[str] = []
-        self.on_state = None
-
-    def __call__(self, event) -> None:
-        if isinstance(event, NewMail):
-            self.new.extend(r.subject for r in event.messages)
-        elif isinstance(event, WatchState):
-            self.states.append(event.state)
-            if self.on_state:
-                self.on_state(event)
-        self.events.put(event)
-
-    def wait_for(self, predicate, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no matching event; states={self.states} new={self.new}")
-            try:
-                event = self.events.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if predicate(event):
-                return event
 
 
 def _watcher(peer, user, tmp_path, **options):
@@ -54,10 +23,6 @@ def _watcher(peer, user, tmp_path, **options):
     recorder = Recorder()
     watcher.subscribe(recorder)
     return watcher, recorder, store
-
-
-def is_idle(event) -> bool:
-    return isinstance(event, WatchState) and event.state == "idle"
 
 
 def test_mail_delivered_by_smtp_is_pushed_by_idle(mail_server, tmp_path) -> None:

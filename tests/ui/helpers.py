@@ -7,11 +7,14 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from textual.command import CommandList, CommandPalette
+
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.demo import SAMPLES, sample
+from tuimail.ui.screens.dialogs import ConfirmDialog
 from tuimail.ui.settings import UiSettings
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -90,3 +93,30 @@ async def open_composer(pilot):
     await pilot.press("c")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
     return pilot.app.screen
+
+
+async def run_from_palette(pilot, title: str, confirm: bool = False) -> None:
+    """Ctrl+P, type the title, highlight the command with exactly that title, Enter
+    (and y to the question it asks, with `confirm`)."""
+    app = pilot.app
+    before = app.screen
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+    await pilot.press(*title)
+    commands = app.screen.query_one(CommandList)
+
+    def index() -> int | None:
+        for i in range(commands.option_count):
+            if str(commands.get_option_at_index(i).hit.text) == title:
+                return i
+        return None
+
+    await wait_for(pilot, lambda: index() is not None)
+    commands.highlighted = index()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette))
+    await pilot.pause()
+    if app.screen is not before and isinstance(app.screen, ConfirmDialog) and confirm:
+        await pilot.press("y")
+    await wait_for(pilot, lambda: app.screen is before)
+    await pilot.pause()

@@ -52,7 +52,7 @@ async def test_mark_all_read_and_toggle(mail_server):
     app = make_app(mail_server, user)
     async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview marks anything
         await ready(pilot)
-        await pilot.press("exclamation_mark")
+        await pilot.press("U")
         await settle(pilot)
         seen = lambda: sum("\\Seen" in m.flags for m in mail_server.store.messages(user.login))  # noqa: E731
         await wait_for(pilot, lambda: seen() == 1)

@@ -127,7 +127,7 @@ async def test_list_cursor_unread_and_status_survive_16_colours(mail_server, six
         await wait_for(pilot, lambda: lst.count == 6)
         # first row read (marked with !: showing it no longer marks it), second row unread,
         # cursor on the first
-        await pilot.press("exclamation_mark")
+        await pilot.press("U")
         await wait_for(pilot, lambda: lst.row_at(0).seen)
         await pilot.pause(0.2)
         assert not lst.row_at(1).seen

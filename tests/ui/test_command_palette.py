@@ -4,40 +4,11 @@ composer the palette offers the composer's actions, not the list's behind it."""
 
 from __future__ import annotations
 
-from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, TextArea
 
-from tests.ui.helpers import make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import make_app, ready, run_from_palette, seed, settle, wait_for
 from tuimail.ui.screens.composer import ComposerScreen
-from tuimail.ui.screens.dialogs import ConfirmDialog
 from tuimail.ui.screens.main import MainScreen
-
-
-async def run_from_palette(pilot, title: str, confirm: bool = False) -> None:
-    """Ctrl+P, type the title, highlight the command with exactly that title, Enter
-    (and y to the question it asks, with `confirm`)."""
-    app = pilot.app
-    before = app.screen
-    await pilot.press("ctrl+p")
-    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
-    await pilot.press(*title)
-    commands = app.screen.query_one(CommandList)
-
-    def index() -> int | None:
-        for i in range(commands.option_count):
-            if str(commands.get_option_at_index(i).hit.text) == title:
-                return i
-        return None
-
-    await wait_for(pilot, lambda: index() is not None)
-    commands.highlighted = index()
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette))
-    await pilot.pause()
-    if app.screen is not before and isinstance(app.screen, ConfirmDialog) and confirm:
-        await pilot.press("y")
-    await wait_for(pilot, lambda: app.screen is before)
-    await pilot.pause()
 
 
 async def test_mark_all_read_run_from_the_palette_reaches_the_server(mail_server):

@@ -404,3 +404,28 @@ async def test_text_back_from_the_editor_sets_the_headers_or_is_kept_when_unread
         assert _field(screen, "subject").value == "From the editor"
         assert screen.query_one("#compose-body", TextArea).text == "Ok.\n"
         assert screen._editor_text is None
+
+
+async def test_a_reopened_reply_still_marks_the_original_answered(mail_server):
+    user, bob = mail_server.new_user(), mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    answered = lambda: ["\\Answered" in m.flags for m in mail_server.store.messages(user.login)]  # noqa: E731
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("r")
+        screen = await _composer(pilot)
+        _field(screen, "to").value = bob.email
+        await pilot.press("ctrl+d")
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "Drafts")) == 1, timeout=20)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        app.open_folder("test", "Drafts")
+        await wait_for(pilot, lambda: _list(app).count == 1)
+        await pilot.press("e")
+        screen = await _composer(pilot)
+        assert _field(screen, "subject").value.startswith("Re: ")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), timeout=30)
+        await wait_for(pilot, lambda: answered() == [True], timeout=20)
+        await wait_for(pilot, lambda: not mail_server.messages(user, "Drafts"), timeout=20)

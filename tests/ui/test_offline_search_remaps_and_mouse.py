@@ -122,7 +122,7 @@ async def test_mouse_in_the_move_picker_and_the_confirmation(mail_server):
         app.open_folder("test", "Archive")
         await settle(pilot)
         if _list(app).current.seen:  # the preview read it: unread again, so A has work
-            await pilot.press("exclamation_mark")
+            await pilot.press("U")
             await wait_for(pilot, lambda: not _list(app).current.seen)
         await pilot.press("A")  # mark all read asks first
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))

@@ -137,7 +137,9 @@ async def test_folder_names_from_the_server_show_literally_in_tree_picker_toast_
         )
         options.highlighted = index
         await pilot.press("enter")
-        await wait_for(pilot, lambda: any(t.message == "Moved to [b]Work" for t in _toasts(app)))
+        await wait_for(
+            pilot, lambda: any(t.message.startswith("Moved to [b]Work") for t in _toasts(app))
+        )
         assert all(t.markup is False for t in _toasts(app))
 
         # rename and delete dialogs name the folder literally, sanitised

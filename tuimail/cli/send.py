@@ -306,7 +306,7 @@ def run_send(args: argparse.Namespace) -> int:
         config = load_config()
         account = _pick_account(config.accounts, args.account, raw, args.envelope_from)
     except (ConfigError, LookupError) as exc:
-        print(f"tuimail send: {sanitize(str(exc.args[0] if exc.args else exc))}", file=sys.stderr)
+        print(f"tuimail send: {sanitize(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     message, recipients = prepare(
         raw,

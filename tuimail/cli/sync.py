@@ -10,7 +10,6 @@ import argparse
 import getpass
 import json
 import logging
-import poplib
 import sys
 import threading
 from datetime import datetime
@@ -107,8 +106,8 @@ def _connector(account: Account):
 
 def _guard(func):
     def run(args: argparse.Namespace) -> int:
+        from tuimail.cli.words import describe
         from tuimail.core.config import ConfigError
-        from tuimail.core.imap.session import describe
         from tuimail.core.secrets import PasswordError
 
         try:
@@ -124,29 +123,46 @@ def _guard(func):
     return run
 
 
+def _runtime(store, account: Account, emit=None, *, idle: bool = False):
+    """The account runtime (tuimail.core.runtime): the orchestration the app uses too.
+    The password is asked for once, before anything connects."""
+    from tuimail.core.runtime import AccountRuntime
+    from tuimail.core.secrets import get_password
+
+    ask = getpass.getpass if sys.stdin.isatty() else None
+    secret = get_password(account, ask)
+    return AccountRuntime(
+        account,
+        store,
+        password_for=lambda _account: secret,
+        emit=emit or (lambda _event: None),
+        idle=idle,
+    )
+
+
 @_guard
 def cmd_sync(args: argparse.Namespace) -> int:
-    from tuimail.core.imap.sync import SyncEngine
     from tuimail.core.store import Store
 
     store = Store()
     results = []
     pop3_results = []
     for account in _accounts(args.account, imap_only=False):
+        runtime = _runtime(store, account)
+        try:
+            runtime.sync()
+        finally:
+            runtime.close()
         if account.protocol == "pop3":
-            summary = _pop3_pass(store, account)
+            summary = _pop3_summary(account, runtime)
             pop3_results.append(summary)
             if summary["error"]:
                 log.warning("sync %s (POP3): %s", account.name, summary["error"])
             else:
                 log.info("sync %s (POP3): %d new", account.name, summary["new"])
             continue
-        engine = SyncEngine(store, account, _connector(account))
-        try:
-            result = engine.sync()
-            results.append(result)
-        finally:
-            engine.close()
+        result = _imap_result(account, runtime)
+        results.append(result)
         log.info(
             "sync %s: %d folders, %d new, %d changed, %d removed, %d errors",
             account.name,
@@ -185,23 +201,25 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _pop3_pass(store, account: Account) -> dict:
-    """One POP3 download for `tuimail sync` / `watch`; errors become a sentence."""
-    from tuimail.core.pop3 import Pop3Error, fetch
-    from tuimail.core.pop3_state import StorePop3State
-    from tuimail.core.secrets import get_password
+def _imap_result(account: Account, runtime):
+    """The pass's SyncResult (one with the failure's sentence if it never connected)."""
+    from tuimail.core.imap.sync import SyncResult
 
-    ask = getpass.getpass if sys.stdin.isatty() else None
+    result = runtime.last_result
+    if result is None:
+        result = SyncResult(account.name)
+    if runtime.state.error is not None and not result.errors:
+        result.errors.append(runtime.state.detail)
+    return result
+
+
+def _pop3_summary(account: Account, runtime) -> dict:
+    """One POP3 pass for `tuimail sync`, as a dict (the error as a sentence)."""
     summary = {"account": account.name, "protocol": "pop3", "new": 0, "deleted_on_server": 0}
     summary |= {"on_server": 0, "seconds": 0.0, "warnings": [], "error": None}
-    try:
-        password = get_password(account, ask)
-        result = fetch(account, password, StorePop3State(store), connect=_pop3_connect)
-    except Pop3Error as exc:
-        summary["error"] = _pop3_sentence(str(exc))
-        return summary
-    except (OSError, poplib.error_proto, UnicodeError, MemoryError) as exc:
-        summary["error"] = _pop3_sentence(_describe_pop3(exc))
+    result = runtime.last_result
+    if result is None:
+        summary["error"] = runtime.state.detail or "the POP3 pass failed"
         return summary
     summary |= {
         "new": result.downloaded,
@@ -213,69 +231,11 @@ def _pop3_pass(store, account: Account) -> dict:
     return summary
 
 
-def _pop3_connect(account: Account) -> poplib.POP3:
-    """POP3 through tuimail.core.connect (TLS policy, pins, bounded answers), with the
-    account's timeout."""
-    from tuimail.core.pop3 import open_pop3
-
-    return open_pop3(account)
-
-
-def _describe_pop3(exc: BaseException) -> str:
-    from tuimail.core.pop3_errors import describe_pop3
-
-    return describe_pop3(exc)
-
-
-def _pop3_sentence(text: str) -> str:
-    from tuimail.core.pop3_errors import pop3_sentence
-
-    return pop3_sentence(text)
-
-
 def _event(kind: str, data: dict) -> None:
     """One line of `watch --json`: {"event": kind, ...}."""
     from tuimail.cli.jsonout import dump
 
     dump({"event": kind} | data, lines=True)
-
-
-def _watch_pop3(account: Account, *, as_json: bool = False) -> int:
-    """POP3 has no push: poll every `poll_interval` seconds, a line per new message."""
-    from tuimail.cli.jsonout import message_row
-    from tuimail.core.pop3_state import StorePop3State
-    from tuimail.core.store import Store
-
-    store = Store()
-    inbox = StorePop3State(store).inbox(account.name)
-    if as_json:
-        _event("watching", {"account": account.name, "mode": "polling"})
-    else:
-        print(
-            f"watching {account.name} (POP3, every {account.poll_interval} s); Ctrl-C to stop",
-            flush=True,
-        )
-    stop = threading.Event()
-    try:
-        while True:
-            summary = _pop3_pass(store, account)
-            if summary["error"]:
-                if as_json:
-                    _event("error", {"account": account.name, "detail": _safe(summary["error"])})
-                print(f"{_safe(summary['error'])}; trying again later", file=sys.stderr, flush=True)
-            elif summary["new"]:
-                for r in store.message_rows(inbox, 0, summary["new"]):
-                    if as_json:
-                        _event("new", message_row(r))
-                        continue
-                    sender = r.from_name or r.from_addr
-                    line = f"{account.name} INBOX {_date(r.date)} {sender}: {r.subject}"
-                    print(_safe(line), flush=True)
-            if stop.wait(account.poll_interval):
-                break
-    except KeyboardInterrupt:
-        pass
-    return 0
 
 
 SUBJECT_CELLS = 200  # the longest subject `tuimail list` prints (the store keeps more)
@@ -415,52 +375,72 @@ def _render(raw: bytes) -> str:
 
 @_guard
 def cmd_watch(args: argparse.Namespace) -> int:
+    """New mail as lines, through the account runtime (push for IMAP, polling for POP3):
+    a lost connection is retried with back-off; a rejected password or another
+    permanent failure ends the watch with a sentence and exit status 1 (never retried:
+    a wrong password tried every minute locks accounts)."""
     from tuimail.cli.jsonout import message_row
-    from tuimail.core.imap.idle import AccountWatcher, NewMail, WatchState
+    from tuimail.core.retry import Phase
     from tuimail.core.store import Store
 
     account = _accounts(args.account, imap_only=False)[0]
-    if account.protocol == "pop3":
-        return _watch_pop3(account, as_json=args.json)
     store = Store()
-    watcher = AccountWatcher(store, account, _connector(account))
-    first_pass = threading.Event()
+    done = threading.Event()
+    watching = threading.Event()
+    pop3 = account.protocol == "pop3"
+    holder: list = []
+
+    def announce(mode: str) -> None:
+        if args.json:
+            _event("watching", {"account": account.name, "mode": mode})
+        elif pop3:
+            print(
+                f"watching {account.name} (POP3, every {account.poll_interval} s); Ctrl-C to stop"
+            )
+        else:
+            print(f"watching {account.name} INBOX ({mode}); Ctrl-C to stop")
+        sys.stdout.flush()
+        watching.set()
 
     def show(event) -> None:
-        if isinstance(event, NewMail) and first_pass.is_set():
+        runtime = holder[0] if holder else None
+        if event.kind == "new-mail" and watching.is_set():
             for r in event.messages:
                 if args.json:
                     _event("new", message_row(r))
                     continue
                 sender = r.from_name or r.from_addr
-                line = f"{r.account} {r.folder} {r.uid} {_date(r.date)} {sender}: {r.subject}"
-                print(_safe(line), flush=True)
-        elif isinstance(event, WatchState):
-            if event.state in ("idle", "polling"):
-                if not first_pass.is_set():
-                    if args.json:
-                        _event("watching", {"account": account.name, "mode": event.state})
-                    else:
-                        print(
-                            f"watching {account.name} INBOX ({event.state}); Ctrl-C to stop",
-                            flush=True,
-                        )
-                first_pass.set()
-            elif event.state == "disconnected":
+                where = f"{r.account} {r.folder}" + ("" if pop3 else f" {r.uid}")
+                print(_safe(f"{where} {_date(r.date)} {sender}: {r.subject}"), flush=True)
+        elif event.kind == "state" and runtime is not None:
+            state = runtime.state
+            if state.state in ("idle", "polling") and state.phase == Phase.ONLINE:
+                if not watching.is_set() and (
+                    state.state == "polling" or state.detail == "push connected"
+                ):
+                    announce(state.state)
+            elif runtime.phase in (Phase.NEEDS_PASSWORD, Phase.ERROR) and state.error:
+                done.set()
+            elif runtime.phase is Phase.OFFLINE_RETRYING and event.error is not None:
                 if args.json:
-                    _event("disconnected", {"account": account.name, "detail": _safe(event.detail)})
-                print(
-                    f"connection lost: {_safe(event.detail)}; reconnecting",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                    _event("disconnected", {"account": account.name, "detail": _safe(state.detail)})
+                print(f"{_safe(state.detail)}; trying again later", file=sys.stderr, flush=True)
 
-    watcher.subscribe(show)
-    watcher.start()
+    runtime = _runtime(store, account, show, idle=True)
+    holder.append(runtime)
+    if pop3:  # every pass's mail is new mail to show, the first one's too
+        announce("polling")
     try:
-        threading.Event().wait()
+        runtime.start()
+        if runtime.phase not in (Phase.NEEDS_PASSWORD, Phase.ERROR):
+            while not done.wait(0.5):
+                pass
     except KeyboardInterrupt:
-        pass
+        return 0
     finally:
-        watcher.stop()
+        runtime.close()
+    if runtime.phase in (Phase.NEEDS_PASSWORD, Phase.ERROR) or done.is_set():
+        if args.json:
+            _event("stopped", {"account": account.name, "detail": _safe(runtime.state.detail)})
+        return _fail(runtime.state.detail or "the account stopped")
     return 0

@@ -168,10 +168,11 @@ def _read_document(path: Path) -> tomlkit.TOMLDocument:
     try:
         return tomlkit.parse(text)
     except ParseError as exc:
+        # text-ok: tomlkit keeps the problem only in its text (wording, no decision)
         problem = str(exc).split(" at line ")[0].replace("'\\x00'", "the end of the file")
-        raise ConfigError(
-            f"{path}, line {exc.line}, column {exc.col}: {problem[:1].lower()}{problem[1:]}."
-        ) from None
+        # text-ok: the first letter made small for the sentence (wording, no decision)
+        problem = problem[:1].lower() + problem[1:]
+        raise ConfigError(f"{path}, line {exc.line}, column {exc.col}: {problem}.") from None
     except TOMLKitError as exc:
         raise ConfigError(f"{path}: {exc}.") from None
 

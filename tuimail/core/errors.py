@@ -51,6 +51,9 @@ class MailError(Exception):
         self.server_text = server_text  # the server's own words, as received
         self.host = host
 
+    def __str__(self) -> str:
+        return self.message or self.server_text or self.kind
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}({self.message!r}, protocol={self.protocol!r}, "

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from tuimail.core.account import Account
-from tuimail.core.pop3_errors import describe_pop3
+from tuimail.core.pop3_errors import Pop3Busy, Pop3Error, classify_pop3
 from tuimail.core.secrets import Secret, as_secret
 
 # Real HTML mail has lines far longer than poplib's 2048-byte default (connect.py
@@ -46,13 +46,7 @@ DAY = 86_400.0
 MAX_UIDL_LENGTH = 70  # RFC 1939 7: 1 to 70 characters in the range 0x21 to 0x7E
 
 
-class Pop3Error(Exception):
-    """A POP3 failure, worded for the user."""
-
-
-class Pop3Busy(Pop3Error):
-    """The server refused for now (RFC 2449 [IN-USE], [SYS/TEMP]): not the password's
-    fault, so the app tries again later (its text names neither login nor password)."""
+__all__ = ["Pop3Busy", "Pop3Error", "fetch", "login", "open_pop3"]
 
 
 @dataclass
@@ -100,24 +94,41 @@ def open_pop3(account: Account, timeout: float | None = None) -> poplib.POP3:
     try:
         return connect.open_pop3(account.incoming, account.ca_file, seconds)
     except Exception as exc:
-        raise Pop3Error(describe_pop3(exc)) from None
+        raise classify_pop3(exc, host=account.incoming.host) from None
 
 
 def login(conn: poplib.POP3, account: Account, password: Secret | str) -> None:
-    secret = as_secret(password)
+    """The one POP3 login (runtime, setup verification, doctor): USER/PASS, or AUTH PLAIN
+    where the server offers SASL PLAIN and not USER. One attempt: a rejection is raised
+    (typed: Pop3Busy for [IN-USE]/[SYS/TEMP]/[LOGIN-DELAY], AuthenticationFailed for
+    [AUTH] or a bare -ERR), never followed by another mechanism."""
+    pop3_login(conn, account.login, as_secret(password), host=account.incoming.host)
+
+
+def pop3_login(conn: poplib.POP3, user: str, password: Secret, *, host: str | None = None) -> str:
+    """Log in on an open session; returns the mechanism ("USER" or "PLAIN")."""
+    import base64
+
     try:
-        conn.user(account.login)
-        conn.pass_(secret.reveal())
-    except poplib.error_proto as exc:
-        text = _text(exc)
-        if "[IN-USE]" in text.upper():  # RFC 2449: another session has the mailbox
-            raise Pop3Busy(
-                "the mailbox is in use by another POP3 session (another mail program is "
-                "checking it right now)"
-            ) from exc
-        if "[SYS/TEMP]" in text.upper():
-            raise Pop3Busy("the mail server has a temporary problem and refused for now") from exc
-        raise Pop3Error(f"login failed for {account.login}: {text}") from exc
+        caps = conn.capa()
+    except poplib.error_proto:
+        caps = {}
+    except Exception as exc:
+        raise classify_pop3(exc, host=host) from None
+    sasl = [m.upper() for m in caps.get("SASL", [])]
+    try:
+        if not caps or "USER" in caps or "PLAIN" not in sasl:
+            conn.user(user)
+            conn.pass_(password.reveal())
+            return "USER"
+        token = base64.b64encode(f"\0{user}\0{password.reveal()}".encode()).decode()
+        conn._shortcmd(f"AUTH PLAIN {token}")
+        return "PLAIN"
+    except Exception as exc:
+        error = classify_pop3(exc, host=host, login=True)
+        if isinstance(error, Pop3Error) and error.kind == "authentication":
+            error.message = f"login failed for {user}"
+        raise error from None
 
 
 def fetch(
@@ -153,9 +164,12 @@ def fetch(
         # Deletions take effect only when QUIT succeeds (the UPDATE state).
         conn.quit()
         result.deleted = len(doomed)
+    except Pop3Error:
+        _close(conn)
+        raise
     except (poplib.error_proto, OSError, UnicodeError, MemoryError) as exc:
         _close(conn)
-        raise Pop3Error(describe_pop3(exc)) from None
+        raise classify_pop3(exc, host=account.incoming.host) from None
     except BaseException:
         _close(conn)
         raise
@@ -290,12 +304,3 @@ def _close(conn: poplib.POP3) -> None:
         conn.close()
     except OSError:
         pass
-
-
-def _text(exc: BaseException) -> str:
-    from tuimail.core.sanitize import sanitize
-
-    arg = exc.args[0] if exc.args else exc
-    if isinstance(arg, bytes):
-        arg = arg.decode("utf-8", "replace")
-    return sanitize(str(arg))

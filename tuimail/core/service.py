@@ -21,15 +21,19 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from tuimail.core.account import Account
+from tuimail.core.retry import RetryPolicy
+from tuimail.core.runtime import AccountRuntime, AccountState, ServiceEvent
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
+
+__all__ = ["AccountRuntime", "AccountState", "ServiceEvent", "MailService"]
 
 SPECIAL_ORDER = {"inbox": 0, "drafts": 1, "sent": 2, "archive": 3, "junk": 4, "trash": 5}
 UNIFIED = "__unified__"
@@ -70,10 +74,18 @@ class MessageRow:
     thread: str = ""  # the store's thread id (References/In-Reply-To)
     recipients: str = ""  # To: as stored (sanitized), shown instead of the sender in Sent
     note: str = ""  # why the header could only be read in part (store.headers), else ""
+    # In a thread tree (tuimail.core.thread_list): the tree lines before the subject, the
+    # thread's key, whether this is its first row, its size, collapsed, any unread in it.
+    tree: str = ""
+    thread_key: str = ""
+    thread_root: bool = False
+    thread_count: int = 0
+    collapsed: bool = False
+    thread_unread: bool = False
 
     @property
-    def flags_key(self) -> tuple[bool, bool, bool]:
-        return (self.seen, self.flagged, self.answered)
+    def flags_key(self) -> tuple[bool, bool, bool, bool, bool]:
+        return (self.seen, self.flagged, self.answered, self.collapsed, self.thread_unread)
 
 
 class MessageListSource(Protocol):
@@ -105,22 +117,6 @@ class ReaderView:
     links: list[str]
     attachments: list[ReaderAttachment]
     subject: str = ""
-
-
-@dataclass
-class AccountState:
-    state: str = "offline"  # "offline", "syncing", "idle", "polling", "error"
-    detail: str = ""
-    retry_at: float | None = None
-
-
-@dataclass
-class ServiceEvent:
-    kind: str  # "state", "folders", "messages", "new-mail", "error", "outbox", "info"
-    account: str = ""
-    folder: str = ""
-    text: str = ""
-    count: int = 0
 
 
 @dataclass
@@ -192,49 +188,6 @@ class SearchResults(ListSource):
         ]
 
 
-def sort_rows(rows: Iterable[MessageRow], sort: str = "date", threaded: bool = False):
-    rows = list(rows)
-    if sort == "sender":
-        rows.sort(key=lambda r: (r.sender.lower(), _ts(r)))
-    elif sort == "subject":
-        rows.sort(key=lambda r: (_base_subject(r.subject), -_ts(r)))
-    else:
-        rows.sort(key=lambda r: -_ts(r))
-    if threaded:
-        rows = _thread(rows)
-    return rows
-
-
-def _ts(row: MessageRow) -> float:
-    return row.date.timestamp() if row.date else 0.0
-
-
-_RE_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv|wg)\s*(\[\d+\])?:\s*)+", re.I)
-
-
-def _base_subject(subject: str) -> str:
-    return _RE_PREFIX.sub("", subject or "").strip().lower()
-
-
-def _thread(rows: list[MessageRow]) -> list[MessageRow]:
-    """Group by thread (else base subject); a thread sits where its newest message is,
-    its messages oldest first, replies indented."""
-    groups: dict[str, list[MessageRow]] = {}
-    order: list[str] = []
-    for row in rows:
-        key = row.thread or _base_subject(row.subject)
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(row)
-    out: list[MessageRow] = []
-    for key in order:
-        members = sorted(groups[key], key=_ts)
-        for i, row in enumerate(members):
-            out.append(replace(row, depth=0 if i == 0 else 1))
-    return out
-
-
 # -- rendering ------------------------------------------------------------------------
 
 
@@ -290,313 +243,43 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
     )
 
 
-STORE_SORTS = {"date": "date", "sender": "from", "subject": "subject"}
+STORE_SORTS = {"date": "date", "sender": "from", "subject": "subject", "size": "size"}
 
 
 class StoreSource:
-    """A folder (or the unified inbox) read page by page from the store."""
+    """A folder (or the unified inbox) read page by page from the store. `reverse` reads
+    the same order from the other end (oldest, smallest, Z first)."""
 
-    def __init__(self, store: Any, folder: Any, sort: str = "date") -> None:
+    def __init__(self, store: Any, folder: Any, sort: str = "date", reverse: bool = False) -> None:
         self.store = store
         self.folder = folder
         self.sort = STORE_SORTS.get(sort, "date")
+        self.reverse = reverse
+        self._count: int | None = None
 
     def count(self) -> int:
-        return self.store.count_messages(self.folder)
+        self._count = self.store.count_messages(self.folder)
+        return self._count
 
     def rows(self, offset: int, limit: int) -> Sequence[MessageRow]:
-        return [view_row(r) for r in self.store.message_rows(self.folder, offset, limit, self.sort)]
-
-
-class _AccountBackend:
-    """One account: a sync engine (its own connection), a command engine for user
-    actions and reading (its own connection), and an IDLE thread (its own connection).
-    imapclient is not thread-safe, so each connection has one lock."""
-
-    def __init__(self, service: MailService, account: Account) -> None:
-        self.service = service
-        self.account = account
-        self.store = service.store
-        self.lock = threading.RLock()  # the command engine
-        self.sync_lock = threading.RLock()  # the sync engine
-        self.state = AccountState()
-        self._stop = threading.Event()
-        self._polling = False  # POP3: the poll loop runs (its state is "polling")
-        self._engines: dict[str, Any] = {}
-        self._watcher: Any = None
-        from tuimail.core.imap.actions import MailActions
-
-        self.actions = MailActions(self.store, account)
-        self.pop3_state: Any = None
-        if account.protocol == "pop3":  # local folders only: INBOX and Trash
-            from tuimail.core.pop3_state import StorePop3State
-
-            self.pop3_state = StorePop3State(self.store)
-            self.pop3_state.ensure_folders(account.name)
-
-    def _engine(self, which: str):
-        from tuimail.core.imap.session import connector
-        from tuimail.core.imap.sync import SyncEngine
-
-        engine = self._engines.get(which)
-        if engine is None:
-            connect = connector(self.account, self.service.password_for(self.account), timeout=20)
-            progress = self._progress if which == "sync" else None
-            engine = SyncEngine(self.store, self.account, connect, progress)
-            self._engines[which] = engine
-        return engine
-
-    def _progress(self, folder: str, done: int, total: int) -> None:
-        """Sync progress for the status bar (at most a few events a second)."""
-        import time
-
-        now = time.monotonic()
-        if done < total and now - getattr(self, "_last_progress", 0.0) < 0.25:
-            return
-        self._last_progress = now
-        self.state = AccountState("syncing", f"syncing {sanitize(folder)} {done}/{total}")
-        self.service._emit(ServiceEvent("state", self.account.name))
-        if done and done <= 100 or done >= total:
-            self.service._emit(ServiceEvent("messages", self.account.name, folder))
-
-    def conn(self):
-        """The command connection (hold `self.lock`)."""
-        return self._engine("command").client
-
-    def fetch_body(self, message_id: int) -> bytes:
-        cached = self.store.body(message_id)
-        if cached is not None:
-            return cached
-        with self.lock:
-            return self._engine("command").fetch_body(message_id)
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._watcher is not None:
-            watcher, self._watcher = self._watcher, None
-            threading.Thread(target=watcher.stop, kwargs={"timeout": 5}, daemon=True).start()
-        for engine in list(self._engines.values()):
-            try:
-                engine.close()
-            except Exception:
-                pass
-        self._engines.clear()
-
-    def set_state(self, state: str, detail: str = "") -> None:
-        self.state = AccountState(state, detail)
-        self.service._emit(ServiceEvent("state", self.account.name, text=detail))
-
-    @property
-    def folders(self) -> dict[str, FolderInfo]:
-        return {
-            f.name: FolderInfo(self.account.name, f.name, f.role, f.unread, f.total)
-            for f in self.store.folders(self.account.name)
-            if f.selectable
-        }
-
-    def folder_id(self, name: str) -> int:
-        fid = self.store.folder_id(self.account.name, name)
-        if fid is None:
-            raise ServiceError(f"There is no folder called {sanitize(name)}.")
-        return fid
-
-    def sync(self, folders: Sequence[str] | None = None) -> bool:
-        self.set_state("syncing", "syncing")
-        try:
-            with self.sync_lock:
-                if self.account.protocol == "pop3":
-                    result = self._pop3_pass()
-                else:
-                    result = self._engine("sync").sync(folders)
-        except Exception as exc:
-            result = None
-            errors = [describe_error(exc)]
-        else:
-            errors = result.errors
-        if errors:
-            text = "; ".join(_tidy(e) for e in errors[:2])
-            offline = result is None or (
-                not result.folders and "login" not in text and "password" not in text
-            )
-            self.set_state("offline" if offline else "error", text)
-            self.service._emit(ServiceEvent("error", self.account.name, text=text))
-            self.service._emit(ServiceEvent("folders", self.account.name))
-            return False
-        if self.account.protocol == "pop3" and self._polling:
-            self.set_state("polling", f"checking every {self.account.poll_interval} s")
-        else:
-            self.set_state("idle", "up to date")
-        self.service._emit(ServiceEvent("folders", self.account.name))
-        return True
-
-    def start_retrying(self, first_wait: float = 5.0, idle: bool = True) -> None:
-        """Offline: try again with growing waits; start push once connected."""
-
-        def announce(wait: float) -> None:
-            self.state = AccountState("offline", f"{self.state.detail} — retrying in {int(wait)} s")
-            self.service._emit(ServiceEvent("state", self.account.name))
-
-        def loop() -> None:
-            wait = first_wait
-            while not self._stop.is_set():
-                if self._stop.wait(wait):
-                    return
-                if self.sync():
-                    if idle:
-                        self.start_idle()
-                    return
-                if self.state.state != "offline":
-                    return  # a login or server error: retrying will not help
-                wait = min(wait * 2, 300)
-                announce(wait)
-
-        announce(first_wait)
-        threading.Thread(target=loop, name=f"retry-{self.account.name}", daemon=True).start()
-
-    def refresh_folder(self, name: str) -> int:
-        """Sync one folder; returns how many new messages arrived."""
-        if self.pop3_state is not None:  # local folders: the store is the truth
-            self.service._emit(ServiceEvent("messages", self.account.name, name))
-            return 0
-        with self.sync_lock:
-            before = self.state
-            try:
-                result = self._engine("sync")._retrying(
-                    lambda: self._engine("sync").sync_folder(name)
-                )
-            except Exception:
-                # The engine's progress said "syncing <folder> 0/1": not any more.
-                if self.state.state == "syncing" and before.state != "syncing":
-                    self.set_state(before.state, before.detail)
-                raise
-        # A one-folder refresh (after archive, copy, a draft, a send) must not leave
-        # "syncing <folder> 1/1" behind; and it worked, so an old error is over.
-        if self.state.state in ("syncing", "error", "offline"):
-            self.set_state("idle", "up to date")
-        self.service._emit(ServiceEvent("messages", self.account.name, name))
-        return result.new
-
-    # push (tuimail.core.imap.idle: its own connections and threads)
-    def _pop3_pass(self) -> Any:
-        """POP3 download into the local INBOX; errors come back as sentences."""
-        from types import SimpleNamespace
-
-        from tuimail.core.pop3 import Pop3Error, fetch
-
-        try:
-            result = fetch(self.account, self.service.password_for(self.account), self.pop3_state)
-        except Pop3Error as exc:
-            return SimpleNamespace(errors=[str(exc)], folders=[])
-        if result.downloaded:
-            self.service._emit(ServiceEvent("messages", self.account.name, "INBOX"))
-            self.service._emit(
-                ServiceEvent("new-mail", self.account.name, "INBOX", count=result.downloaded)
-            )
-        for warning in result.warnings:
-            self.service._emit(ServiceEvent("error", self.account.name, text=warning))
-        return SimpleNamespace(errors=[], folders=["INBOX"])
-
-    def _poll_pop3(self) -> None:
-        """POP3 has no push: download again every poll_interval seconds."""
-        self._polling = True
-        self.set_state("polling", f"checking every {self.account.poll_interval} s")
-
-        def loop() -> None:
-            while not self._stop.wait(self.account.poll_interval):
-                self.sync()
-
-        threading.Thread(target=loop, name=f"pop3-{self.account.name}", daemon=True).start()
-
-    def start_idle(self) -> None:
-        if self.account.protocol == "pop3":
-            self._poll_pop3()
-            return
-        from tuimail.core.imap.idle import AccountWatcher
-        from tuimail.core.imap.session import connector
-
-        connect = connector(self.account, self.service.password_for(self.account), timeout=30)
-        self._watcher = AccountWatcher(self.store, self.account, connect)
-        self._watcher.subscribe(self._on_watch)
-        self._watcher.start()
-
-    def watch_folder(self, folder: str | None) -> None:
-        if self._watcher is not None:
-            self._watcher.watch_open_folder(folder)
-
-    def _on_watch(self, event: Any) -> None:
-        from tuimail.core.imap.idle import NewMail
-
-        if isinstance(event, NewMail):
-            self.service._emit(ServiceEvent("messages", self.account.name, event.folder))
-            if event.messages:
-                self.service._emit(
-                    ServiceEvent(
-                        "new-mail", self.account.name, event.folder, count=len(event.messages)
-                    )
-                )
-            return
-        if event.folder.upper() != "INBOX":
-            return
-        if event.state == "idle":
-            self.set_state("idle", "push connected")
-        elif event.state == "polling":
-            self.set_state("polling", f"checking every {self.account.poll_interval} s")
-        elif event.state == "disconnected":
-            self.set_state("offline", _tidy(event.detail) or "disconnected")
-
-    # actions: applied to the store at once (MailActions), then replayed on the server
-    def flush(self) -> None:
-        if self.pop3_state is not None:
-            self.pop3_state.settle_local_actions(self.account.name)
-            return
-        try:
-            with self.sync_lock:
-                engine = self._engine("sync")
-                errors = engine._retrying(lambda: _replay(engine))
-        except Exception as exc:
-            text = f"Saved here; the server will be updated when it is reachable ({describe_error(exc)})"
-            self.service._emit(ServiceEvent("error", self.account.name, text=text))
-            return
-        for error in errors or []:
-            self.service._emit(ServiceEvent("error", self.account.name, text=_tidy(error)))
-
-
-def _replay(engine: Any) -> list[str]:
-    from tuimail.core.imap.actions import replay
-
-    if not engine.store.actions(engine.account.name):
-        return []
-    engine._selected = None
-    return replay(engine.store, engine.account, engine.client, engine._caps)
-
-
-def _tidy(text: str) -> str:
-    """Server texts sometimes arrive as b'...' reprs; show the words only."""
-    text = re.sub(r"""\bb(['"])(.*?)\1""", r"\2", str(text))
-    return sanitize(text)
+        if not self.reverse:
+            found = self.store.message_rows(self.folder, offset, limit, self.sort)
+            return [view_row(r) for r in found]
+        total = self._count if self._count is not None else self.count()
+        start = max(0, total - offset - limit)
+        size = max(0, total - offset - start)
+        found = self.store.message_rows(self.folder, start, size, self.sort) if size else []
+        return [view_row(r) for r in reversed(found)]
 
 
 def describe_error(exc: BaseException) -> str:
-    """A sentence for the user, never a traceback."""
-    import ssl
-
-    from tuimail.core.tls import describe_ssl_error
-
+    """A sentence for the user, never a traceback (tuimail.cli.words, from the typed
+    error; ServiceError texts are sentences already)."""
     if isinstance(exc, ServiceError):
         return str(exc)
-    if isinstance(exc, ssl.SSLError):
-        return describe_ssl_error(exc)
-    if isinstance(exc, ConnectionRefusedError):
-        return "The server refused the connection."
-    if isinstance(exc, (TimeoutError, OSError)) and "timed out" in str(exc):
-        return "The server did not answer in time."
-    text = str(exc).strip() or type(exc).__name__
-    if isinstance(exc, bytes):
-        text = exc.decode("utf-8", "replace")
-    text = sanitize(text)
-    if "authenticat" in text.lower() or "login" in text.lower():
-        return f"The server refused the login: {text}"
-    return f"Something went wrong: {text}"
+    from tuimail.cli.words import describe
+
+    return describe(exc)
 
 
 class MailService:
@@ -621,7 +304,6 @@ class MailService:
         self.store = store if store is not None else Store()
         for account in self.accounts.values():
             self.store.account_id(account.name, account.email, account.protocol)
-        self._backends = {name: _AccountBackend(self, acc) for name, acc in self.accounts.items()}
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self.outbox: list[Draft] = []  # being sent right now
         self.outbox_waiting = 0  # messages in the on-disk outbox, not sent yet (status bar)
@@ -632,6 +314,8 @@ class MailService:
         self.outbox_interval = outbox_interval  # seconds between looks for due messages
         self._outbox_stop = threading.Event()
         self._outbox_lock = threading.Lock()  # one outbox pass at a time
+        self._outbox_thread: threading.Thread | None = None
+        self._backends = {name: self._runtime(acc) for name, acc in self.accounts.items()}
 
     # plumbing
     def password_for(self, account: Account) -> Secret:
@@ -650,7 +334,17 @@ class MailService:
             except Exception:
                 pass
 
-    def backend(self, account: str) -> _AccountBackend:
+    def _runtime(self, account: Account) -> AccountRuntime:
+        return AccountRuntime(
+            account,
+            self.store,
+            password_for=self.password_for,
+            emit=self._emit,
+            policy=RetryPolicy(first=self.retry_after),
+            idle=self._idle,
+        )
+
+    def backend(self, account: str) -> AccountRuntime:
         try:
             return self._backends[account]
         except KeyError:
@@ -667,14 +361,10 @@ class MailService:
             return 0
 
     def start(self) -> None:
-        """Sync every account once, then start push."""
+        """Start every account (its runtime: a first pass, then push or retries)."""
         self.outbox_waiting = self._count_outbox()
         for backend in self._backends.values():
-            ok = backend.sync()
-            if self._idle and ok:
-                backend.start_idle()
-            elif backend.state.state == "offline":
-                backend.start_retrying(self.retry_after, idle=self._idle)
+            backend.start(self.retry_after)
         self.start_outbox()
 
     def start_outbox(self) -> None:
@@ -689,7 +379,8 @@ class MailService:
                 if self._outbox_stop.wait(self.outbox_interval):
                     return
 
-        threading.Thread(target=loop, name="outbox", daemon=True).start()
+        self._outbox_thread = threading.Thread(target=loop, name="outbox", daemon=True)
+        self._outbox_thread.start()
 
     def send_due_outbox(self, *, force: bool = False) -> int:
         """One pass over every account's outbox; how many messages went out.
@@ -748,26 +439,34 @@ class MailService:
     def add_account(self, account: Account) -> None:
         self.accounts[account.name] = account
         self.store.account_id(account.name, account.email, account.protocol)
-        self._backends[account.name] = _AccountBackend(self, account)
+        self._backends[account.name] = self._runtime(account)
 
     def replace_account(self, account: Account) -> None:
         """New settings for an account (e.g. a server key trusted again): its
         connections close and are made again with them."""
         old = self._backends.get(account.name)
         self.accounts[account.name] = account
-        self._backends[account.name] = _AccountBackend(self, account)
+        self._backends[account.name] = self._runtime(account)
         if old is not None:
             old.close()
 
     def start_account(self, name: str) -> None:
-        backend = self.backend(name)
-        if backend.sync() and self._idle:
-            backend.start_idle()
+        self.backend(name).start(self.retry_after)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop every account's threads and the outbox thread, and join them."""
         self._outbox_stop.set()
         for backend in self._backends.values():
-            backend.close()
+            backend.close(timeout)
+        thread = self._outbox_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def threads(self) -> list[threading.Thread]:
+        """Threads the service started that still run (none after stop())."""
+        own = [t for b in self._backends.values() for t in b.threads()]
+        thread = self._outbox_thread
+        return own + ([thread] if thread is not None and thread.is_alive() else [])
 
     def states(self) -> dict[str, AccountState]:
         return {name: b.state for name, b in self._backends.items()}
@@ -794,17 +493,27 @@ class MailService:
         return folder.name if folder is not None else None
 
     def source(
-        self, account: str, folder: str, sort: str = "date", threaded: bool = False
+        self,
+        account: str,
+        folder: str,
+        sort: str = "date",
+        threaded: bool = False,
+        reverse: bool = False,
     ) -> MessageListSource:
+        """A folder's (or the unified inbox's) list. Threaded: JWZ thread trees, threads
+        by their latest message (tuimail.core.thread_list; building it reads the whole
+        folder's threading headers, so call this from a worker); else sorted by `sort`
+        ("date", "sender", "subject", "size"), `reverse` turning the order round."""
         from tuimail.core.store import UNIFIED_INBOX
 
         ref = UNIFIED_INBOX if account == UNIFIED else self.store.folder_id(account, folder)
         if ref is None:
             return ListSource([])
         if threaded:
-            rows = [view_row(r) for r in self.store.message_rows(ref, 0, 5000, "date")]
-            return ListSource(sort_rows(rows, sort, threaded=True))
-        return StoreSource(self.store, ref, sort)
+            from tuimail.core.thread_list import ThreadSource
+
+            return ThreadSource(self.store, ref, reverse=reverse)
+        return StoreSource(self.store, ref, sort, reverse)
 
     def search(
         self, query: str, account: str | None = None, folder: str | None = None
@@ -878,6 +587,35 @@ class MailService:
             except Exception as exc:  # reading works offline; the flag waits
                 self._emit(ServiceEvent("error", row.account, text=describe_error(exc)))
         return view
+
+    def reread(self, rows: Sequence[MessageRow]) -> list[MessageRow]:
+        """`rows` as the store has them now (flags, folder); rows gone are dropped."""
+        found = {r.id: r for r in self.store.messages_by_ids([r.id for r in rows if r.id >= 0])}
+        return [view_row(found[r.id]) for r in rows if r.id in found]
+
+    def thread_rows(self, row: MessageRow) -> list[MessageRow]:
+        """The messages of `row`'s conversation in its account (oldest first)."""
+        if row.id < 0:
+            return []
+        return [view_row(r) for r in self.store.thread(row.id)]
+
+    def raws(self, rows: Sequence[MessageRow]) -> list[bytes]:
+        """The raw messages (fetched when not cached), in order."""
+        return [self.raw(r) for r in rows if r.id >= 0]
+
+    def save_eml(self, rows: Sequence[MessageRow], target: str | Path) -> list[Path]:
+        """Save messages as .eml: one to a file (or into a directory), several into a
+        directory, named after their subjects; existing files are never overwritten."""
+        from tuimail.core.message_files import save_eml
+
+        rows = [r for r in rows if r.id >= 0]
+        messages = [(r.subject, raw) for r, raw in zip(rows, self.raws(rows), strict=True)]
+        try:
+            return save_eml(messages, target)
+        except OSError as exc:
+            raise ServiceError(
+                f"Cannot save into {sanitize(str(target))}: {exc.strerror or exc}."
+            ) from None
 
     def delivery_report(
         self, row: MessageRow, *, check_dkim: bool = False, nameserver: str | None = None
@@ -1001,25 +739,19 @@ class MailService:
         return len(rows)
 
     def _moved(self, rows: Sequence[MessageRow], target: str | None, label: str) -> None:
-        account = rows[0].account
-        backend = self.backend(account)
-        self._changed(rows, *([(account, target)] if target else []))
-        backend.flush()
-        if target:
-            try:
-                backend.refresh_folder(target)  # the moved rows get their new UIDs
-            except Exception as exc:
-                self._emit(ServiceEvent("error", account, text=describe_error(exc)))
-        self._undo.append((label, lambda: self._undo_in(account, target)))
+        undo = self._moved_remote(rows[0].account, rows, target)
+        self._undo.append((label, undo))
 
-    def _undo_in(self, account: str, target: str | None) -> None:
+    def _undo_in(self, account: str, target: str | None, origins: Sequence[str] = ()) -> None:
+        """Undo the last move in `account`; the folders involved are re-read (the rows
+        put back get their new UIDs)."""
         backend = self.backend(account)
         if not backend.actions.undo():
             raise ServiceError("There is nothing to undo.")
         self._emit(ServiceEvent("folders", account))
         backend.flush()
         for folder in self.folder_names(account):
-            if folder == target or folder.upper() == "INBOX":
+            if folder == target or folder.upper() == "INBOX" or folder in origins:
                 try:
                     backend.refresh_folder(folder)
                 except Exception:
@@ -1041,7 +773,8 @@ class MailService:
             backend.refresh_folder(target)
             return
         backend.actions.move(ids, target)
-        self._moved(rows, target, f"Moved {len(ids)} message(s)")
+        noun = "message" if len(ids) == 1 else "messages"
+        self._moved(rows, target, f"Moved {len(ids)} {noun}")
 
     def deletes_for_ever(self, rows: Sequence[MessageRow]) -> bool:
         """Deleting these expunges them (they are in Trash, or there is no Trash): no undo."""
@@ -1063,33 +796,89 @@ class MailService:
         it at once) and return the rest (tell the server, refresh, remember the undo),
         which the caller runs next, from a worker, in the order the actions were typed.
 
-        `action`: "delete", "archive", "flag", "unflag", "read", "unread"."""
+        `action`: "delete", "archive", "flag", "unflag", "read", "unread". `rows` may be a
+        batch (tagged rows, from several folders and accounts): it is ONE undo entry."""
+        rows = [r for r in rows if r.id >= 0]  # thread placeholders are no messages
         if not rows:
             return lambda: None
+        noun = "message" if len(rows) == 1 else "messages"
         if action in ("flag", "unflag", "read", "unread"):
             method = {"read": "mark_read", "unread": "mark_unread"}.get(action, action)
-            return self._act_local(rows, method)
-        account = rows[0].account
+            attr, wanted = {
+                "flag": ("flagged", True),
+                "unflag": ("flagged", False),
+                "read": ("seen", True),
+                "unread": ("seen", False),
+            }[action]
+            changed = [r for r in rows if getattr(r, attr) != wanted]
+            remote = self._act_local(rows, method)
+            back = {"mark_read": "mark_unread", "mark_unread": "mark_read"}.get(
+                method, "unflag" if method == "flag" else "flag"
+            )
+            past = {"flag": "Flagged", "unflag": "Unflagged", "read": "Marked read"}.get(
+                action, "Marked unread"
+            )
+
+            def flags_remote() -> None:
+                remote()
+                if changed:
+                    self._undo.append(
+                        (f"{past} {len(changed)} {noun}", lambda: self._act(changed, back))
+                    )
+
+            return flags_remote
+        if action not in ("delete", "archive"):
+            raise ValueError(action)
+        steps: list[Callable[[], Callable[[], None] | None]] = []
+        for account, ids in self._by_account(rows).items():
+            steps.append(self._begin_in(action, account, [r for r in rows if r.id in set(ids)]))
+        label = f"{'Archived' if action == 'archive' else 'Deleted'} {len(rows)} {noun}"
+
+        def remote() -> None:
+            undos = [u for u in (step() for step in steps) if u is not None]
+            if undos:
+                self._undo.append((label, lambda: [u() for u in undos] and None))
+
+        return remote
+
+    def _begin_in(
+        self, action: str, account: str, rows: list[MessageRow]
+    ) -> Callable[[], Callable[[], None] | None]:
+        """The local part of a delete/archive in one account; returns the remote part,
+        which returns the undo for this account (None: nothing to undo)."""
         backend = self.backend(account)
-        ids = [r.id for r in rows if r.account == account]
+        ids = [r.id for r in rows]
         if action == "archive":
             backend.actions.archive(ids)
             target = self.special_folder(account, "archive") or "Archive"
-            return lambda: self._moved(rows, target, f"Archived {len(ids)} message(s)")
-        if action != "delete":
-            raise ValueError(action)
+            return lambda: self._moved_remote(account, rows, target)
         trash = self.special_folder(account, "trash")
         if backend.pop3_state is not None:  # for delete_on_server_when_deleted_locally
             backend.pop3_state.mark_deleted_locally(account, ids)
         backend.actions.delete(ids)
-        if trash and rows[0].folder != trash:
-            return lambda: self._moved(rows, trash, f"Deleted {len(ids)} message(s)")
+        if trash and any(r.folder != trash for r in rows):
+            return lambda: self._moved_remote(account, rows, trash)
 
         def purge() -> None:
             self._changed(rows)
             backend.flush()
 
         return purge
+
+    def _moved_remote(
+        self, account: str, rows: Sequence[MessageRow], target: str | None
+    ) -> Callable[[], None]:
+        """Tell the server about a local move in `account`; returns its undo."""
+        backend = self.backend(account)
+        self._changed(rows, *([(account, target)] if target else []))
+        backend.flush()
+        if target:
+            try:
+                backend.refresh_folder(target)  # the moved rows get their new UIDs
+            except Exception as exc:
+                self._emit(ServiceEvent("error", account, text=describe_error(exc)))
+        origins = sorted({r.folder for r in rows})
+        return lambda: self._undo_in(account, target, origins)
 
     def can_undo(self) -> bool:
         return bool(self._undo)
@@ -1203,7 +992,23 @@ class MailService:
 
         draft = self._ui_draft(row.account, compose.draft_from_message(self.raw(row)))
         draft.resumed_from = row
+        if draft.in_reply_to:  # a reply: sending it still marks the original answered
+            draft.reply_to = self._row_with_message_id(row.account, draft.in_reply_to)
         return draft
+
+    def _row_with_message_id(self, account: str, message_id: str) -> MessageRow | None:
+        """A message of `account` with this Message-ID (as stored, with or without <>)."""
+        try:
+            found = self.store.conn.execute(
+                "SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id "
+                "JOIN accounts a ON a.id = f.account_id "
+                "WHERE a.name = ? AND m.message_id IN (?, ?) ORDER BY m.id LIMIT 1",
+                (account, message_id, message_id.strip("<>")),
+            ).fetchone()
+            row = self.store.message(found[0]) if found else None
+        except Exception:  # the store is busy: the flag is a nicety, the draft is not
+            return None
+        return view_row(row) if row is not None else None
 
     def discard_draft(self, draft: Draft) -> None:
         """The draft was sent: its copy in Drafts (server and this computer) goes."""

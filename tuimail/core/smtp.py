@@ -27,9 +27,11 @@ from aiosmtplib import errors as smtp_errors
 
 from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, smtp_kwargs
+from tuimail.core.errors import AuthenticationFailed, MailError, SecurityFailure
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp_address import AddressError, plan_envelope
+from tuimail.core.smtp_errors import classify_reply, classify_smtp
 from tuimail.core.tls import CertificatePinError, describe_ssl_error
 
 Kind = Literal["temporary", "permanent", "security", "maybe_sent"]
@@ -46,18 +48,29 @@ class SubmitResult:
 
 
 class SubmitError(Exception):
+    """A failed submission: `kind` is what the outbox does next, `error` the typed
+    failure (tuimail.core.smtp_errors) it was decided from."""
+
     def __init__(
         self,
         kind: Kind,
         reason: str,
         code: int | None = None,
         refused: dict[str, str] | None = None,
+        error: MailError | None = None,
     ) -> None:
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
         self.code = code
         self.refused = refused or {}
+        self.error = error
+
+
+def _kind(error: MailError) -> Kind:
+    if isinstance(error, SecurityFailure):
+        return "security"
+    return "temporary" if error.retry else "permanent"
 
 
 def _server_text(message: object) -> str:
@@ -65,12 +78,18 @@ def _server_text(message: object) -> str:
 
 
 def _reply_error(stage: str, code: int, message: object, **kw) -> SubmitError:
-    kind: Kind = "temporary" if 400 <= code < 500 else "permanent"
-    if code == 535 or (stage == "login" and code >= 500):
+    error = classify_reply(code, str(message or ""), "AUTH" if stage == "login" else stage)
+    if isinstance(error, AuthenticationFailed):
         reason = f"the server refused the login ({code} {_server_text(message)})"
     else:
         reason = f"the server answered {code} at {stage}: {_server_text(message)}"
-    return SubmitError(kind, reason, code, **kw)
+    return SubmitError(_kind(error), reason, code, error=error, **kw)
+
+
+def _failure(stage: str, exc: BaseException, reason: str, host: str) -> SubmitError:
+    """A non-reply failure (lost, timed out, TLS) as a SubmitError, by its type."""
+    error = classify_smtp(exc, stage, host=host)
+    return SubmitError(_kind(error), reason, error=error)
 
 
 async def submit(
@@ -123,6 +142,51 @@ async def submit(
                 smtp.close()
 
 
+async def check_login(
+    account: Account,
+    password: Secret,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    address: str | None = None,
+) -> str:
+    """Connect under the TLS policy and log in with the one SMTP login (one AUTH), then
+    QUIT; nothing is sent. Returns the mechanism; raises SubmitError (`.error` typed)."""
+    settings = account.outgoing
+    where = f"{settings.host} port {settings.port}"
+    kwargs = smtp_kwargs(settings, account.ca_file, timeout)
+    if settings.security == "plain":
+        kwargs["use_tls"] = False
+        kwargs["start_tls"] = False
+    if address is not None:
+        try:
+            sock = socket.create_connection((address, settings.port), timeout=timeout)
+        except OSError as exc:
+            raise _failure(
+                "connect", exc, f"could not reach {where}: {exc}", settings.host
+            ) from exc
+        sock.setblocking(False)
+        kwargs["sock"], kwargs["port"] = sock, None
+    smtp = aiosmtplib.SMTP(**kwargs, local_hostname=EHLO_NAME)
+    try:
+        await _connect(smtp, account, where)
+        await smtp.ehlo()
+        if not smtp.supports_extension("auth"):
+            raise SubmitError(
+                "permanent", f"{where} offers no login (no AUTH after EHLO)", error=None
+            )
+        return await smtp_login(smtp, account.login, password)
+    except smtp_errors.SMTPException as exc:
+        if isinstance(exc, smtp_errors.SMTPResponseException):
+            raise _reply_error("EHLO", exc.code, exc.message) from exc
+        raise _failure("EHLO", exc, f"{where}: {_server_text(exc)}", settings.host) from exc
+    finally:
+        if smtp.is_connected:
+            try:
+                await smtp.quit(timeout=5)
+            except (smtp_errors.SMTPException, OSError):
+                smtp.close()
+
+
 async def _connect(smtp: aiosmtplib.SMTP, account: Account, where: str) -> None:
     try:
         await smtp.connect()  # the context compares a pin inside the handshake
@@ -155,13 +219,14 @@ async def _connect(smtp: aiosmtplib.SMTP, account: Account, where: str) -> None:
             ) from exc
         raise _reply_error("EHLO", exc.code, exc.message) from exc
     except smtp_errors.SMTPException as exc:
-        if "STARTTLS" in str(exc).upper():
-            raise SubmitError(
-                "security",
-                f"{where} does not offer STARTTLS, so the connection cannot be encrypted "
-                "(someone may be stripping it); nothing was sent and no password either",
-            ) from exc
-        raise SubmitError("temporary", f"{where}: {exc}") from exc
+        error = classify_smtp(exc, "EHLO", host=account.outgoing.host)
+        if isinstance(error, SecurityFailure):
+            raise SubmitError("security", f"{where}: {error.message}", error=error) from exc
+        raise SubmitError(_kind(error), f"{where}: {_server_text(exc)}", error=error) from exc
+
+
+# Preference order of the one mechanism tried (all need TLS, which the policy ensures).
+MECHANISMS = ("plain", "login", "cram-md5")
 
 
 async def _login(smtp: aiosmtplib.SMTP, account: Account, password: Secret | None) -> None:
@@ -175,18 +240,36 @@ async def _login(smtp: aiosmtplib.SMTP, account: Account, password: Secret | Non
         raise SubmitError("temporary", f"the connection was lost before login: {exc}") from exc
     if not smtp.supports_extension("auth"):
         return  # the server takes mail without AUTH (e.g. trusted network)
+    await smtp_login(smtp, account.login, password)
+
+
+async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str:
+    """The one SMTP login (outbox, setup verification, doctor): exactly one AUTH command
+    with the first mechanism in MECHANISMS the server offers; a rejection (535) is raised,
+    never followed by another mechanism (aiosmtplib's `login()` would try each in turn).
+    Returns the mechanism used."""
+    offered = [m.lower() for m in smtp.supported_auth_methods]
+    mechanism = next((m for m in MECHANISMS if m in offered), None)
+    if mechanism is None:
+        error = classify_reply(504, "no supported mechanism", "AUTH")
+        raise SubmitError(
+            "permanent",
+            "the server offers no login method tuimail supports "
+            f"(it offers: {', '.join(offered) or 'none'})",
+            error=error,
+        )
+    method = getattr(smtp, "auth_" + mechanism.replace("-", ""))
     try:
-        log.debug("SMTP > AUTH (as %s)", account.login)
-        await smtp.login(account.login, password.reveal())
+        log.debug("SMTP > AUTH %s (as %s)", mechanism.upper(), login)
+        await method(login, password.reveal())
         log.debug("SMTP < authenticated")
-    except smtp_errors.SMTPAuthenticationError as exc:
-        raise _reply_error("login", exc.code, exc.message) from exc
     except smtp_errors.SMTPResponseException as exc:
         raise _reply_error("login", exc.code, exc.message) from exc
     except (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError) as exc:
         raise SubmitError("temporary", f"the connection was lost during login: {exc}") from exc
     except smtp_errors.SMTPException as exc:
         raise SubmitError("permanent", f"login failed: {_server_text(exc)}") from exc
+    return mechanism.upper()
 
 
 async def _transaction(

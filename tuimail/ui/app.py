@@ -7,16 +7,19 @@ on-screen messages. Service events arrive on other threads and hop over with
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+from tuimail.core.message_files import PipeResult, pipe_input, run_pipe
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import (
     UNIFIED,
@@ -27,6 +30,7 @@ from tuimail.core.service import (
     ServiceEvent,
     describe_error,
 )
+from tuimail.core.thread_list import ThreadSource
 from tuimail.ui.palette import FolderCommands
 from tuimail.ui.plain import markup_literal, notify, plain_text
 from tuimail.ui.screens.composer import ComposerScreen
@@ -38,7 +42,7 @@ from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
 
-SORTS = ("date", "sender", "subject")
+SORTS = ("date", "sender", "subject", "size")
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
 ERROR_SECONDS = 60.0  # an error leaves the status bar after this long (or on a success)
 
@@ -77,6 +81,7 @@ class TuimailApp(App[None]):
         self.account = ""
         self.folder = ""
         self.sort = "date"
+        self.reverse = False  # the sort (or the threads) the other way round
         self.threaded = False
         self.last_error = ""
         self.doctor_options: dict[str, Any] = {}  # timeout, nameserver (tests: the test DNS)
@@ -330,11 +335,49 @@ class TuimailApp(App[None]):
                     pass
             lst.reload(keep_cursor)
             return
+        if self.threaded:
+            self._reload_threads(lst, keep_cursor)
+            return
         lst.set_source(
-            self.service.source(self.account, self.folder, self.sort, self.threaded),
+            self.service.source(self.account, self.folder, self.sort, reverse=self.reverse),
             keep_cursor=keep_cursor,
             context=self.list_context(),
         )
+
+    def _reload_threads(self, lst: MessageList, keep_cursor: bool) -> None:
+        """The thread tree of the open folder: refreshed in place when it is already
+        shown (rebuilt only if messages came or went), else built in a worker (a 100k
+        folder takes about a second) and shown when ready, unless the user moved on."""
+        service = self.service
+        assert service is not None
+        source = lst.source
+        wanted = (self.account, self.folder, self.reverse)
+        if isinstance(source, ThreadSource) and source.shown_for == wanted:
+            try:
+                source.refresh()
+            except Exception:  # the store is busy: keep what is shown
+                pass
+            lst.reload(keep_cursor)
+            return
+        account, folder, reverse = wanted
+        context = self.list_context()
+
+        def build():
+            return service.source(account, folder, threaded=True, reverse=reverse)
+
+        def done(built) -> None:
+            main = self.main
+            if (
+                main is None
+                or not self.threaded
+                or (self.account, self.folder, self.reverse) != wanted
+            ):
+                return
+            if isinstance(built, ThreadSource):
+                built.shown_for = wanted
+            main.query_one(MessageList).set_source(built, keep_cursor=False, context=context)
+
+        self.work(build, "threads", done)
 
     def list_context(self) -> str:
         """What the list's columns show: the account in the unified inbox, the folder in
@@ -350,14 +393,61 @@ class TuimailApp(App[None]):
         return "folder"
 
     def cycle_sort(self) -> None:
+        if self.threaded:
+            notify(self, "Threads are sorted by their latest message (t: threads off).")
+            return
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        notify(self, f"Sorted by {self.sort}", timeout=2)
+        notify(self, f"Sorted by {self.sort}{self._order_note()}", timeout=2)
+        self.reload_list(keep_cursor=False)
+
+    def _order_note(self) -> str:
+        if not self.reverse:
+            return ""
+        return {"date": " (oldest first)", "size": " (smallest first)"}.get(
+            self.sort, " (reversed)"
+        )
+
+    def reverse_sort(self) -> None:
+        self.reverse = not self.reverse
+        if self.threaded:
+            notify(
+                self, "Oldest threads first" if self.reverse else "Newest threads first", timeout=2
+            )
+        else:
+            notify(
+                self, f"Sorted by {self.sort}{self._order_note() or ' (usual order)'}", timeout=2
+            )
         self.reload_list(keep_cursor=False)
 
     def toggle_threads(self) -> None:
+        if self.folder == "__search__":
+            self.notify("Threads are shown in folders and the unified inbox.")
+            return
         self.threaded = not self.threaded
         self.notify("Threads on" if self.threaded else "Threads off", timeout=2)
         self.reload_list(keep_cursor=False)
+
+    def toggle_thread_collapse(self, every: bool) -> None:
+        """Collapse or open the thread under the cursor (`every`: all threads)."""
+        main = self.main
+        if main is None:
+            return
+        lst = main.query_one(MessageList)
+        source = lst.source
+        if not isinstance(source, ThreadSource):
+            self.notify("Threads are off: t shows them.")
+            return
+        row = lst.current
+        key = row.thread_key if row is not None else ""
+        if every:
+            source.toggle_all()
+        elif key:
+            source.toggle(key)
+        else:
+            return
+        lst.reload(keep_cursor=False)
+        if key:
+            lst.cursor = source.index_of(key)  # on the thread's first row
 
     # -- reading ----------------------------------------------------------------------
 
@@ -490,6 +580,15 @@ class TuimailApp(App[None]):
         if not rows:
             self.notify("No message selected.")
             return
+        if len(rows) > 1 or (self.main is not None and self.main.query_one(MessageList).tagged):
+            try:
+                rows = service.reread(rows)  # tags may be old: flags and folders as now
+            except Exception as exc:
+                self.show_error(describe_error(exc))
+                return
+            if not rows:
+                self.notify("The tagged messages are gone.")
+                return
         if action == "delete" and service.deletes_for_ever(rows):
             noun = "this message" if len(rows) == 1 else f"these {len(rows)} messages"
 
@@ -501,14 +600,26 @@ class TuimailApp(App[None]):
                 ConfirmDialog(f"Delete {noun} for ever? This cannot be undone."), answer
             )
             return
+        several = len(rows) > 1
+        count = f" {len(rows)} messages" if several else ""
         if action == "delete":
-            self._begin("delete", rows, "Deleted (u to undo)")
+            self._begin("delete", rows, f"Deleted{count} (u to undo)")
         elif action == "archive":
-            self._begin("archive", rows, "Archived (u to undo)")
-        elif action == "flag":
-            self._begin("unflag" if rows[0].flagged else "flag", rows, "")
-        elif action == "toggle_read":
-            self._begin("unread" if rows[0].seen else "read", rows, "")
+            self._begin("archive", rows, f"Archived{count} (u to undo)")
+        elif action == "flag":  # a batch: flagged unless every one already is
+            on = not all(r.flagged for r in rows)
+            self._begin(
+                "flag" if on else "unflag",
+                rows,
+                f"{'Flagged' if on else 'Unflagged'}{count} (u to undo)" if several else "",
+            )
+        elif action == "toggle_read":  # a batch: read unless every one already is
+            on = not all(r.seen for r in rows)
+            self._begin(
+                "read" if on else "unread",
+                rows,
+                f"Marked{count} {'read' if on else 'unread'} (u to undo)" if several else "",
+            )
 
     def _begin(self, action: str, rows: list[MessageRow], note: str) -> None:
         service = self.service
@@ -518,6 +629,8 @@ class TuimailApp(App[None]):
         except Exception as exc:
             self.show_error(describe_error(exc))
             return
+        if self.main is not None:
+            self.main.done_with_tags()
         self.reload_list()
         self.refresh_folders()
 
@@ -602,19 +715,206 @@ class TuimailApp(App[None]):
             self.notify("No message selected.")
             return
         service = self.service
-        names = [n for n in service.folder_names(rows[0].account) if n != rows[0].folder]
+        if len({r.account for r in rows}) > 1:
+            self.notify(
+                "The tagged messages are in several accounts: move them one account at a time."
+            )
+            return
+        folders = {r.folder for r in rows}
+        names = [n for n in service.folder_names(rows[0].account) if {n} != folders]
 
         def chosen(target: str | None) -> None:
             if target:
                 verb = "Copied" if copy else "Moved"
+                count = f"{len(rows)} messages " if len(rows) > 1 else ""
+                if self.main is not None:
+                    self.main.done_with_tags()
                 self.work(
                     lambda: service.move(rows, target, copy=copy),
                     "move",
-                    lambda _r: notify(self, f"{verb} to {target}"),
+                    lambda _r: notify(
+                        self, f"{verb} {count}to {target}" + ("" if copy else " (u to undo)")
+                    ),
                 )
 
         title = "Copy to folder:" if copy else "Move to folder:"
         self.push_screen(FolderPicker(title, names), chosen)
+
+    # -- tags -------------------------------------------------------------------------
+
+    def in_view(self, rows: list[MessageRow]) -> list[MessageRow]:
+        """The rows among `rows` that the list shows now (this folder, the unified inbox's
+        inboxes, or these search results)."""
+        service = self.service
+        if service is None:
+            return []
+        if self.folder == "__search__":
+            main = self.main
+            source = main.query_one(MessageList).source if main is not None else None
+            shown = {r.id for r in source.rows(0, source.count())} if source is not None else set()
+            return [r for r in rows if r.id in shown]
+        if self.account == UNIFIED:
+            inboxes = {(a, service.special_folder(a, "inbox")) for a in service.accounts}
+            return [r for r in rows if (r.account, r.folder) in inboxes]
+        return [r for r in rows if (r.account, r.folder) == (self.account, self.folder)]
+
+    def _tag(self, rows: list[MessageRow], what: str) -> None:
+        main = self.main
+        if main is None:
+            return
+        lst = main.query_one(MessageList)
+        rows = self.in_view(rows)
+        if not rows:
+            notify(self, f"No message here {what}.")
+            return
+        on = not all(r.id in lst.tagged for r in rows)  # all tagged already: untag them
+        lst.set_tagged(rows, on)
+        noun = "message" if len(rows) == 1 else "messages"
+        notify(self, f"{'Tagged' if on else 'Untagged'} {len(rows)} {noun} {what}.", timeout=3)
+
+    def ask_tag_pattern(self) -> None:
+        """T: tag every message of the list that a search finds (sender, subject, text)."""
+        service = self.service
+        if service is None or not self.account:
+            return
+
+        def chosen(query: str | None) -> None:
+            if not query:
+                return
+            account = self.account if self.account != UNIFIED else None
+            folder = self.folder if self.folder not in ("__search__",) else None
+
+            def found(source) -> None:
+                self._tag(list(source.rows(0, source.count())), f"matching {query}")
+
+            self.work(lambda: service.search(query, account, folder), "search", found)
+
+        self.push_screen(InputDialog("Tag messages matching (sender, subject, text):"), chosen)
+
+    def tag_thread(self, rows: list[MessageRow]) -> None:
+        """ctrl+t: tag (or untag) every message of the conversation under the cursor."""
+        main, service = self.main, self.service
+        if not rows or main is None or service is None:
+            return
+        lst = main.query_one(MessageList)
+        source = lst.source
+        members = getattr(source, "thread_members", None)
+        if members is not None:  # the thread tree knows its members, placeholders aside
+            self._tag(members(rows[0].id), "in this thread")
+            return
+        self.work(
+            lambda: service.thread_rows(rows[0]) or rows,
+            "thread",
+            lambda found: self._tag(found, "in this thread"),
+        )
+
+    # -- messages out: pipe, save as .eml, shell ------------------------------------------
+
+    def ask_pipe(self, rows: list[MessageRow]) -> None:
+        """|: the message (or the tagged ones, as an mbox) on a command's stdin."""
+        service = self.service
+        if not rows or service is None:
+            self.notify("No message selected.")
+            return
+        noun = "this message" if len(rows) == 1 else f"these {len(rows)} messages"
+
+        def chosen(command: str | None) -> None:
+            if not command or not command.strip():
+                return
+            if self.main is not None:
+                self.main.done_with_tags()
+
+            def fetched(raws: list[bytes]) -> None:
+                self.run_piped(command, pipe_input(raws))
+
+            self.work(lambda: service.raws(rows), "pipe", fetched)
+
+        self.push_screen(InputDialog(f"Pipe {noun} to command:"), chosen)
+
+    def run_piped(self, command: str, data: bytes) -> None:
+        """In a real terminal the app steps aside (the command may be `less` or ask
+        questions) and waits for Enter; elsewhere the output is captured and shown."""
+        try:
+            with self.suspend():
+                result = run_pipe(command, data, capture=False)
+                _wait_for_enter(f"[exit status {result.status}] Press Enter to return to tuimail.")
+            self.refresh(layout=True)
+            shown = f"The command finished (exit status {result.status})."
+        except SuspendNotSupported:
+            self.work(
+                lambda: run_pipe(command, data),
+                "pipe-run",
+                lambda result: self._piped(result),
+            )
+            return
+        notify(self, shown, severity="information" if result.status == 0 else "warning")
+
+    def _piped(self, result: PipeResult) -> None:
+        tail = "\n".join(result.output.strip().splitlines()[-5:])
+        text = f"The command finished (exit status {result.status})." + (
+            f"\n{tail}" if tail else ""
+        )
+        notify(self, text, severity="information" if result.status == 0 else "warning", timeout=8)
+
+    def ask_save_messages(self, rows: list[MessageRow]) -> None:
+        """w: save the message (or the tagged ones) as .eml files."""
+        service = self.service
+        if not rows or service is None:
+            self.notify("No message selected.")
+            return
+        downloads = Path.home() / "Downloads"
+        if len(rows) == 1:
+            from tuimail.core.message_files import eml_name
+
+            prompt, default = (
+                "Save the message as:",
+                str(downloads / eml_name(sanitize(rows[0].subject))),
+            )
+        else:
+            prompt, default = (
+                f"Save these {len(rows)} messages (.eml) in directory:",
+                str(downloads),
+            )
+
+        def chosen(target: str | None) -> None:
+            if not target:
+                return
+            if self.main is not None:
+                self.main.done_with_tags()
+
+            def done(paths: list[Path]) -> None:
+                shown = (
+                    str(paths[0]) if len(paths) == 1 else f"{len(paths)} files in {paths[0].parent}"
+                )
+                notify(self, f"Saved {shown}")
+
+            self.work(lambda: service.save_eml(rows, target), "save", done)
+
+        self.push_screen(InputDialog(prompt, default), chosen)
+
+    def ask_shell(self) -> None:
+        """!: a command (or, empty, an interactive shell) with the app suspended."""
+
+        def chosen(command: str | None) -> None:
+            if command is None:
+                return
+            shell = os.environ.get("SHELL") or "/bin/sh"
+            argv = ["sh", "-c", command] if command.strip() else [shell]
+            try:
+                with self.suspend():
+                    try:
+                        status = subprocess.call(argv)
+                    except OSError as exc:
+                        print(f"tuimail: cannot run the shell: {exc.strerror}")
+                        status = -1
+                    if command.strip():
+                        _wait_for_enter(f"[exit status {status}] Press Enter to return to tuimail.")
+            except SuspendNotSupported:
+                self.notify("This terminal cannot hand over to a shell here.", severity="warning")
+                return
+            self.refresh(layout=True)
+
+        self.push_screen(InputDialog("Shell command (empty: an interactive shell):"), chosen)
 
     def ask_search(self) -> None:
         service = self.service
@@ -946,28 +1246,41 @@ class TuimailApp(App[None]):
 
     def help_rows(self) -> list[tuple[str, str, str]]:
         keymap = self._keymap
-        rows = []
-        for binding in MAIN_BINDINGS:
-            keys = keymap.get(binding.id or "", binding.key)
-            shown = " ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
-            rows.append((shown, binding.description, binding.id or ""))
 
         def k(binding_id: str, default: str) -> str:  # remapped keys show as remapped
             return keymap.get(binding_id, default)
 
+        rows = [
+            (
+                f"{k('list.down', 'down,j')} / {k('list.up', 'up,k')}",
+                "Move in the list",
+                "list.down / list.up",
+            ),
+            (k("list.open", "enter"), "Open message", "list.open"),
+            (
+                f"{k('reader.down', 'j')} / {k('reader.up', 'k')}",
+                "Reader: a line down / up",
+                "reader.down / reader.up",
+            ),
+            (
+                f"{k('reader.page_down', 'space')} / {k('reader.page_up', 'b')}",
+                "Reader: a page down / up",
+                "reader.page_down / reader.page_up",
+            ),
+            (
+                f"{k('list.top', 'g')} / {k('list.bottom', 'G')}",
+                "Top / bottom",
+                "list.top / list.bottom",
+            ),
+            (k("list.tag", "space"), "Tag / untag (bulk actions use the tags)", "list.tag"),
+            (k("list.visual", "v"), "Select a range (tags it; v again ends)", "list.visual"),
+        ]
+        for binding in MAIN_BINDINGS:
+            keys = keymap.get(binding.id or "", binding.key)
+            shown = " ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
+            rows.append((shown, binding.description, binding.id or ""))
         rows.extend(
             [
-                (
-                    f"{k('list.down', 'down,j')} / {k('list.up', 'up,k')}",
-                    "Move in the list",
-                    "list.down / list.up",
-                ),
-                (k("list.open", "enter"), "Open message", "list.open"),
-                (
-                    f"{k('list.top', 'g')} / {k('list.bottom', 'G')}",
-                    "Top / bottom",
-                    "list.top / list.bottom",
-                ),
                 (k("composer.send", "ctrl+s"), "Send (composer)", "composer.send"),
                 (
                     k("composer.save_draft", "ctrl+d"),
@@ -1013,6 +1326,20 @@ class TuimailApp(App[None]):
                 markup_literal(f"{binding.description} ({self._keys_of(binding)})"),
                 run,
             )
+        for binding in MessageList.BINDINGS:
+            if binding.id not in ("list.tag", "list.visual"):
+                continue
+
+            def run_list(action: str = binding.action) -> None:
+                if self.main is not None:
+                    getattr(self.main.query_one(MessageList), f"action_{action}")()
+
+            title = "Tag / untag message" if binding.id == "list.tag" else "Select a range"
+            yield SystemCommand(
+                title,
+                markup_literal(f"{binding.description} ({self._keys_of(binding)})"),
+                run_list,
+            )
         yield SystemCommand(
             "Send waiting messages now",
             "Try every message in the outbox again (a failed one too)",
@@ -1056,6 +1383,14 @@ class TuimailApp(App[None]):
             self.service.stop()
 
 
+def _wait_for_enter(prompt: str) -> None:
+    """After a command run with the app suspended: let the user read its output."""
+    try:
+        input(prompt)
+    except (EOFError, OSError):
+        pass
+
+
 def _user_job(name: str) -> bool:
     """Workers that run something the user asked for (not reading, previews, watching).
     Queued message actions ("action-*") catch their own errors: they clear it themselves."""
@@ -1072,7 +1407,9 @@ def _user_job(name: str) -> bool:
 
 def _connection_error(exc: BaseException) -> bool:
     """Errors a diagnosis can explain: network, TLS, protocol and login failures."""
-    if isinstance(exc, OSError):
+    from tuimail.core.errors import MailError
+
+    if isinstance(exc, OSError | MailError):
         return True
     module = type(exc).__module__.split(".")[0]
     return module in ("imaplib", "imapclient", "poplib", "aiosmtplib", "smtplib")

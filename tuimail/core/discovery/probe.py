@@ -3,13 +3,12 @@
 IMAP: greeting, CAPABILITY; POP3: greeting, CAPA; SMTP: greeting, EHLO. For STARTTLS
 the capability must be advertised, the command accepted, no byte may be waiting before
 the handshake, the certificate must verify, and the capabilities are asked again under
-TLS (what was said in clear is thrown away). The same client does SMTP AUTH for login
-verification, using only mechanisms the server advertised.
+TLS (what was said in clear is thrown away). Probes never log in: login verification
+uses the runtime's own logins (tuimail.core.discovery.verify).
 """
 
 from __future__ import annotations
 
-import base64
 import socket
 import ssl
 import time
@@ -23,7 +22,6 @@ from tuimail.core.connect import (
 )
 from tuimail.core.discovery.model import Candidate, ProbeResult
 from tuimail.core.discovery.resolver import DNSError, Resolver, connect_any
-from tuimail.core.secrets import Secret
 from tuimail.core.tls import describe_ssl_error, mail_context
 
 # OpenSSL verify codes: self-signed leaf, self-signed root in chain, unknown issuer.
@@ -223,31 +221,6 @@ def smtp_mechanisms(caps: list[str]) -> list[str]:
         if cap.startswith("AUTH ") or cap.startswith("AUTH="):
             return cap[5:].split()
     return []
-
-
-def smtp_auth(client: LineClient, caps: list[str], login: str, password: Secret) -> None:
-    """AUTH PLAIN or LOGIN, whichever is advertised; ProbeError with the reason if not."""
-    mechs = smtp_mechanisms(caps)
-    if "PLAIN" in mechs:
-        token = base64.b64encode(f"\0{login}\0{password.reveal()}".encode()).decode()
-        client.send(f"AUTH PLAIN {token}")
-        code, lines = _smtp_reply(client)
-    elif "LOGIN" in mechs:
-        client.send("AUTH LOGIN")
-        code, lines = _smtp_reply(client)
-        if code == 334:
-            client.send(base64.b64encode(login.encode()))
-            code, lines = _smtp_reply(client)
-        if code == 334:
-            client.send(base64.b64encode(password.reveal().encode()))
-            code, lines = _smtp_reply(client)
-    else:
-        raise ProbeError(
-            "the SMTP server offers no password login it supports "
-            f"(it advertises: {', '.join(mechs) or 'none'})"
-        )
-    if code != 235:
-        raise ProbeError(f"the SMTP server rejected the login ({code} {' '.join(lines)[:80]})")
 
 
 _SPEAKERS = {"imap": _imap, "pop3": _pop3, "smtp": _smtp}

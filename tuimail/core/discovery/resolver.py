@@ -74,7 +74,7 @@ class Resolver:
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
         except dns.exception.Timeout:
-            raise DNSError(f"the DNS query for {name} ({rtype}) timed out") from None
+            raise DNSTimeout(f"the DNS query for {name} ({rtype}) timed out") from None
         except dns.exception.DNSException as exc:
             raise DNSError(f"the DNS query for {name} ({rtype}) failed ({exc})") from None
         return list(answer)
@@ -104,6 +104,10 @@ class Resolver:
 
 class DNSError(OSError):
     """A DNS query failed (not: the name does not exist)."""
+
+
+class DNSTimeout(DNSError, TimeoutError):
+    """No answer from the DNS server in time (a type, so nobody reads the words)."""
 
 
 def connect_any(addresses: list[str], port: int, timeout: float) -> socket.socket:

@@ -1,24 +1,20 @@
-"""Prove a login works (IMAP or POP3, and SMTP AUTH) before an account is saved."""
+"""Prove a login works (IMAP or POP3, and SMTP AUTH) before an account is saved.
+
+The logins are the runtime's own (tuimail.core.imap.login, tuimail.core.pop3.pop3_login,
+tuimail.core.smtp.check_login): what setup verifies is what the app will do, with one
+AUTH attempt each. "Rejected" comes from the failure's type (AuthenticationFailed).
+"""
 
 from __future__ import annotations
 
-import base64
-import poplib
+import asyncio
 from dataclasses import dataclass
-
-from imapclient.exceptions import IMAPClientError, LoginError
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.connect import open_imap, open_pop3
-from tuimail.core.discovery.model import Candidate
-from tuimail.core.discovery.probe import (
-    ProbeError,
-    describe_failure,
-    open_line_client,
-    smtp_auth,
-    smtp_session,
-)
+from tuimail.core.discovery.probe import ProbeError, describe_failure
 from tuimail.core.discovery.resolver import DNSError, Resolver
+from tuimail.core.errors import AuthenticationFailed, MailError
 from tuimail.core.secrets import Secret
 
 
@@ -65,29 +61,33 @@ def _incoming(account, password, resolver, timeout, ca_file) -> LoginCheck:
             _pop3_login(server, account.login, password, ca_file, timeout, address)
         else:
             _imap_login(server, account.login, password, ca_file, timeout, address)
-    except (LoginError, poplib.error_proto) as exc:
+    except AuthenticationFailed as exc:
         return LoginCheck(
             "incoming",
             False,
             f"The {what} rejected the login for {account.login}: "
-            f"check the user name and password ({_short(exc)}).",
+            f"check the user name and password ({_said(exc)}).",
             rejected=True,
         )
-    except (OSError, IMAPClientError, ProbeError, DNSError, ValueError) as exc:
+    except MailError as exc:
+        return LoginCheck("incoming", False, f"Could not log in to the {what}: {_said(exc)}.")
+    except (OSError, ProbeError, DNSError, ValueError) as exc:
         return LoginCheck("incoming", False, f"Could not log in to the {what}: {_reason(exc)}.")
     return LoginCheck("incoming", True, f"Logged in to the {what}.")
 
 
 def _imap_login(server, login, password, ca_file, timeout, address) -> None:
-    client = open_imap(server, ca_file, timeout, address=address)
+    from tuimail.core.imap.errors import classify_imap
+    from tuimail.core.imap.login import imap_login
+
     try:
-        caps = {c.decode().upper() for c in client.capabilities()}
-        if "LOGINDISABLED" in caps:
-            if "AUTH=PLAIN" not in caps:
-                raise ProbeError("the server offers no password login tuimail supports")
-            client.plain_login(login, password.reveal())
-        else:
-            client.login(login, password.reveal())
+        client = open_imap(server, ca_file, timeout, address=address)
+    except OSError:
+        raise  # worded by the probes' describe_failure, like every other connection
+    except Exception as exc:
+        raise classify_imap(exc, host=server.host) from exc
+    try:
+        imap_login(client, login, password.reveal(), host=server.host)
         client.logout()
     finally:
         try:
@@ -97,21 +97,17 @@ def _imap_login(server, login, password, ca_file, timeout, address) -> None:
 
 
 def _pop3_login(server, login, password, ca_file, timeout, address) -> None:
-    pop = open_pop3(server, ca_file, timeout, address=address)
+    from tuimail.core.pop3 import pop3_login
+    from tuimail.core.pop3_errors import classify_pop3
+
     try:
-        try:
-            caps = pop.capa()
-        except poplib.error_proto:
-            caps = {}
-        sasl = caps.get("SASL", [])
-        if not caps or "USER" in caps:
-            pop.user(login)
-            pop.pass_(password.reveal())
-        elif "PLAIN" in [m.upper() for m in sasl]:
-            token = base64.b64encode(f"\0{login}\0{password.reveal()}".encode()).decode()
-            pop._shortcmd(f"AUTH PLAIN {token}")
-        else:
-            raise ProbeError("the server offers no password login tuimail supports")
+        pop = open_pop3(server, ca_file, timeout, address=address)
+    except OSError:
+        raise  # worded by the probes' describe_failure, like every other connection
+    except Exception as exc:
+        raise classify_pop3(exc, host=server.host) from exc
+    try:
+        pop3_login(pop, login, password, host=server.host)
         pop.quit()
     finally:
         try:
@@ -121,44 +117,38 @@ def _pop3_login(server, login, password, ca_file, timeout, address) -> None:
 
 
 def _outgoing(account, password, resolver, timeout, ca_file) -> LoginCheck:
+    from dataclasses import replace
+
+    from tuimail.core.smtp import SubmitError, check_login
+
     server = account.outgoing
     what = f"SMTP server {server.host}"
-    candidate = Candidate("smtp", server.host, server.port, server.security, "config")
-    client = None
     try:
-        client, context = open_line_client(
-            candidate, resolver, timeout, ca_file, server.pinned_sha256
-        )
-        caps = smtp_session(client, server.security, context, server.pinned_sha256)
-        try:
-            smtp_auth(client, caps, account.login, password)
-        except ProbeError as exc:
-            rejected = "rejected the login" in str(exc)
-            if rejected:
-                return LoginCheck(
-                    "outgoing",
-                    False,
-                    f"The {what} rejected the login for {account.login}: "
-                    f"check the user name and password ({str(exc).partition('(')[2][:-1]}).",
-                    rejected=True,
-                )
-            raise
-        client.send("QUIT")
-    except Exception as exc:
-        return LoginCheck(
-            "outgoing", False, f"Could not log in to the {what}: {describe_failure(exc)}."
-        )
-    finally:
-        if client is not None:
-            client.close()
+        address = _address(resolver, server, timeout)
+        checked = replace(account, ca_file=ca_file) if ca_file != account.ca_file else account
+        asyncio.run(check_login(checked, password, timeout=timeout, address=address))
+    except SubmitError as exc:
+        if isinstance(exc.error, AuthenticationFailed):
+            return LoginCheck(
+                "outgoing",
+                False,
+                f"The {what} rejected the login for {account.login}: "
+                f"check the user name and password ({_said(exc.error)}).",
+                rejected=True,
+            )
+        return LoginCheck("outgoing", False, f"Could not log in to the {what}: {exc.reason}.")
+    except (OSError, ProbeError, DNSError, ValueError) as exc:
+        return LoginCheck("outgoing", False, f"Could not log in to the {what}: {_reason(exc)}.")
     return LoginCheck("outgoing", True, f"Logged in to the {what} (SMTP AUTH).")
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc)
-    if text.startswith("b'") or text.startswith('b"'):
-        text = text[2:-1]
-    return text[:120] or exc.__class__.__name__
+def _said(error: MailError) -> str:
+    """The server's code and words (or the error's own), short, for a sentence."""
+    from tuimail.core.sanitize import sanitize
+
+    code = f"{error.code} " if isinstance(error.code, int) else ""
+    words = error.server_text or error.message or error.kind
+    return sanitize(f"{code}{words}")[:120]
 
 
 def _reason(exc: BaseException) -> str:

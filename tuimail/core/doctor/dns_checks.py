@@ -137,7 +137,7 @@ def check_dns(
 
     if all(a.error is not None for a in answers.values()):
         took = max(a.seconds for a in answers.values())
-        silent = "timed out" in str(answers["mx"].error)
+        silent = isinstance(answers["mx"].error, TimeoutError)
         how = "gave no answer" if silent else "answered only with errors"
         return [
             CheckResult(

@@ -32,17 +32,33 @@ SUPPORTED_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
 def server_words(exc: BaseException) -> str:
     """What the server said, as words: "535 5.7.8 Authentication credentials invalid",
-    not "(535, '5.7.8 ...')" or "b'[AUTHENTICATIONFAILED] ...'"."""
+    not "(535, '5.7.8 ...')" or "b'[AUTHENTICATIONFAILED] ...'" (from the protocol's
+    classifier, which keeps the server's code and words)."""
+    import poplib
+
+    from imapclient.exceptions import IMAPClientError
+
+    from tuimail.core.errors import MailError
+
     code, message = getattr(exc, "code", None), getattr(exc, "message", None)
-    if isinstance(code, int) and message is not None:
-        return f"{code} {message}".strip()
-    arg = exc.args[0] if len(exc.args) == 1 else None
-    if isinstance(arg, bytes):
-        return arg.decode("utf-8", "replace").strip()
-    text = str(exc).strip()
-    if len(text) > 3 and text[:2] in ("b'", 'b"') and text[-1] == text[1]:
-        return text[2:-1]  # imapclient's LoginError carries the bytes' repr
-    return text or type(exc).__name__
+    if isinstance(code, int) and message is not None and not isinstance(exc, MailError):
+        return f"{code} {message}".strip()  # aiosmtplib's reply
+    error: MailError | None = exc if isinstance(exc, MailError) else None
+    if isinstance(exc, poplib.error_proto):
+        from tuimail.core.pop3_errors import classify_pop3
+
+        error = classify_pop3(exc, login=True)
+    elif isinstance(exc, IMAPClientError):
+        from tuimail.core.imap.errors import classify_imap
+
+        error = classify_imap(exc, login=True)
+    if error is not None:
+        words = error.server_text or (
+            error.code if isinstance(error.code, str) else error.message or error.kind
+        )
+        code = f"{error.code} " if isinstance(error.code, int) else ""
+        return f"{code}{words}".strip()
+    return str(exc).strip() or type(exc).__name__
 
 
 def login_failed(group: str, login: str, server_text: str, seconds: float) -> CheckResult:

@@ -269,8 +269,11 @@ def _cleanup(status: str, seen: str, fix: str = "") -> CheckResult:
 
 
 def _text(exc: BaseException) -> str:
-    if isinstance(exc, poplib.error_proto) and exc.args and isinstance(exc.args[0], bytes):
-        return exc.args[0].decode("utf-8", "replace")
+    if isinstance(exc, poplib.error_proto):
+        from tuimail.core.pop3_errors import classify_pop3
+
+        error = classify_pop3(exc)
+        return error.server_text or error.message
     return str(exc) or type(exc).__name__
 
 

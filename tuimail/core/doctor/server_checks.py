@@ -15,7 +15,6 @@ import time
 from typing import Any
 
 import aiosmtplib
-from imapclient.exceptions import LoginError
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3, smtp_kwargs
@@ -28,8 +27,12 @@ from tuimail.core.doctor.login_checks import (
 )
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
-from tuimail.core.errors import MailError, ServerBusy, TimedOut
+from tuimail.core.errors import MailError, SecurityFailure, ServerBusy, TimedOut
+from tuimail.core.imap.login import imap_login
+from tuimail.core.pop3 import pop3_login
 from tuimail.core.secrets import Secret
+from tuimail.core.smtp import SubmitError, smtp_login
+from tuimail.core.smtp_errors import classify_smtp
 from tuimail.core.tls import CertificatePinError, describe_ssl_error
 
 IMAP_CAPS = ["IDLE", "CONDSTORE", "QRESYNC", "MOVE", "UIDPLUS", "QUOTA"]
@@ -111,11 +114,9 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
     cause = exc
     while not isinstance(cause, ssl.SSLError) and cause.__cause__ is not None:
         cause = cause.__cause__
-    if isinstance(cause, ssl.SSLError):
-        seen = describe_ssl_error(cause)
-    else:
-        seen = str(exc)
-    low = seen.lower()
+    seen = describe_ssl_error(cause) if isinstance(cause, ssl.SSLError) else str(exc)
+    verify_code = getattr(cause, "verify_code", None)
+    starttls = isinstance(exc, TLSRequiredError) and not isinstance(cause, ssl.SSLError)
     if isinstance(cause, CertificatePinError):
         fix = (
             "no password was sent: someone may be intercepting the connection. Ask the "
@@ -123,24 +124,24 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
             "with theirs; only then trust the new key (in the app: Diagnose, 'Trust the "
             "new key', for the incoming and outgoing server alike)"
         )
-    elif "expired" in low:
+    elif verify_code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
         fix = (
             "the server's administrator must renew its certificate; do not accept an "
             "expired certificate (check the computer's clock too)"
         )
-    elif "does not name this host" in low:
+    elif verify_code == 62 or isinstance(cause, ssl.CertificateError) and verify_code is None:
         fix = (
             "use the host name the provider documents (the one on its certificate); if "
             "it is already right, someone may be intercepting the connection"
         )
-    elif "starttls" in low or "stls" in low:
+    elif starttls:
         seen = f"the server did not offer STARTTLS on port {s.port} ({seen})"
         fix = (
             "use the implicit-TLS port (993 for IMAP, 995 for POP3, 465 for SMTP) with "
             "security = tls; if this server normally offers STARTTLS, something on the "
             "network is stripping it. No password was sent."
         )
-    elif "self-signed" in low or "unknown authority" in low or "untrusted" in low:
+    elif verify_code in (18, 19, 20, 21):  # self-signed, untrusted root, unknown issuer
         fix = (
             "the certificate is not from a trusted authority: set ca_file to the "
             "provider's CA, or pin this certificate only if you trust the server"
@@ -214,33 +215,27 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 results.append(plain_login(group, refused))
         else:
             start = time.monotonic()
-            if "LOGINDISABLED" in caps:
+            try:
+                imap_login(client, account.login, password.reveal(), host=s.host)
+                results.append(
+                    CheckResult(
+                        "login",
+                        group,
+                        "ok",
+                        f"logged in as {account.login}",
+                        "",
+                        time.monotonic() - start,
+                    )
+                )
+                # Many servers (Dovecot) list their extensions only after login.
+                caps = {c.decode().upper() for c in client.capabilities()}
+                results.insert(-1, _caps_result(group, caps, IMAP_CAPS))
+                results.append(check_quota(group, client, caps))
+            except MailError as exc:
                 results.append(_caps_result(group, caps, IMAP_CAPS))
-                results.append(login_failed(group, account.login, "LOGINDISABLED", 0.0))
-            else:
-                try:
-                    client.login(account.login, password.reveal())
-                    results.append(
-                        CheckResult(
-                            "login",
-                            group,
-                            "ok",
-                            f"logged in as {account.login}",
-                            "",
-                            time.monotonic() - start,
-                        )
-                    )
-                    # Many servers (Dovecot) list their extensions only after login.
-                    caps = {c.decode().upper() for c in client.capabilities()}
-                    results.insert(-1, _caps_result(group, caps, IMAP_CAPS))
-                    results.append(check_quota(group, client, caps))
-                except LoginError as exc:
-                    results.append(_caps_result(group, caps, IMAP_CAPS))
-                    results.append(
-                        login_failed(
-                            group, account.login, server_words(exc), time.monotonic() - start
-                        )
-                    )
+                results.append(
+                    login_failed(group, account.login, server_words(exc), time.monotonic() - start)
+                )
         return results
     finally:
         try:
@@ -273,8 +268,7 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
         if password is not None:
             start = time.monotonic()
             try:
-                pop.user(account.login)
-                pop.pass_(password.reveal())
+                pop3_login(pop, account.login, password, host=s.host)
                 results.append(
                     CheckResult(
                         "login",
@@ -285,8 +279,8 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
                         time.monotonic() - start,
                     )
                 )
-            except poplib.error_proto as exc:
-                text = exc.args[0].decode("utf-8", "replace") if exc.args else str(exc)
+            except MailError as exc:
+                text = server_words(exc)
                 results.append(login_failed(group, account.login, text, time.monotonic() - start))
         return results
     finally:
@@ -320,7 +314,9 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, ssl.SSLError):
             return [_tls_failure(group, s, cause, took)]
-        if s.security == "starttls" and "STARTTLS" in str(exc).upper():
+        if s.security == "starttls" and isinstance(
+            classify_smtp(exc, "EHLO", host=s.host), SecurityFailure
+        ):
             return [_tls_failure(group, s, TLSRequiredError(f"STARTTLS: {exc}"), took)]
         return [_lost(group, "tls", exc, took)]
     except OSError as exc:
@@ -355,7 +351,7 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                 results.append(no_mechanism(group, mechs, 0.0))
             else:
                 try:
-                    await smtp.login(account.login, password.reveal())
+                    await smtp_login(smtp, account.login, password)
                     results.append(
                         CheckResult(
                             "login",
@@ -366,11 +362,10 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                             time.monotonic() - start,
                         )
                     )
-                except aiosmtplib.SMTPException as exc:
+                except SubmitError as exc:
+                    said = server_words(exc.error) if exc.error is not None else exc.reason
                     results.append(
-                        login_failed(
-                            group, account.login, server_words(exc), time.monotonic() - start
-                        )
+                        login_failed(group, account.login, said, time.monotonic() - start)
                     )
         return results
     finally:

@@ -22,8 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tuimail.core.account import Account
+from tuimail.core.errors import MailError
+from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.session import Connector, describe
 from tuimail.core.imap.sync import SyncEngine
+from tuimail.core.retry import RetryPolicy
 from tuimail.core.store import MessageRow, Store
 
 CHECK_SLICE = 0.5  # seconds per idle_check, so stop() is quick
@@ -38,12 +41,15 @@ class NewMail:
 
 @dataclass(frozen=True)
 class WatchState:
-    """state: connecting | idle | polling | disconnected | stopped; detail: a sentence."""
+    """state: connecting | idle | polling | disconnected | failed | stopped; detail: a
+    sentence; error: the typed failure behind "disconnected" (retried with back-off) or
+    "failed" (not retried: a rejected password, a security or other permanent failure)."""
 
     account: str
     folder: str
     state: str
     detail: str = ""
+    error: MailError | None = None
 
 
 Event = NewMail | WatchState
@@ -61,14 +67,14 @@ class FolderWatcher:
         emit: Callable[[Event], None],
         backoff_start: float = 0.5,
         backoff_max: float = 60.0,
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.store = store
         self.account = account
         self.folder = folder
         self._connect = connect
         self._emit = emit
-        self.backoff_start = backoff_start
-        self.backoff_max = backoff_max
+        self.policy = policy or RetryPolicy(first=backoff_start, cap=backoff_max)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -87,37 +93,44 @@ class FolderWatcher:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def _state(self, state: str, detail: str = "") -> None:
-        self._emit(WatchState(self.account.name, self.folder, state, detail))
+    def _state(self, state: str, detail: str = "", error: MailError | None = None) -> None:
+        self._emit(WatchState(self.account.name, self.folder, state, detail, error))
 
     def _run(self) -> None:
-        backoff = self.backoff_start
+        """Connect, catch up, IDLE (or poll); a transient failure backs off (the retry
+        policy) and tries again; any other ends the watcher ("failed"): a rejected
+        password is never tried again by itself."""
+        attempt = 0
         while not self._stop.is_set():
             engine = SyncEngine(self.store, self.account, self._connect)
             try:
                 self._state("connecting")
                 self._catch_up(engine)
-                backoff = self.backoff_start  # connected and in step again
+                attempt = 0  # connected and in step again
                 if engine.has("IDLE"):
                     self._idle_loop(engine)
                 else:
                     self._poll_loop(engine)
             except Exception as exc:
-                # Lost connections and refusals alike: report, back off, try again.
-                self._state("disconnected", describe(exc))
+                error = classify_imap(exc, host=self.account.incoming.host)
                 engine.drop_connection()
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, self.backoff_max)
+                if not error.retry:
+                    self._state("failed", describe(exc), error)
+                    return
+                self._state("disconnected", describe(exc), error)
+                self._stop.wait(self.policy.delay(attempt))
+                attempt += 1
                 continue
             finally:
                 if self._stop.is_set():
                     engine.close()
         self._state("stopped")
 
-    def _catch_up(self, engine: SyncEngine) -> None:
-        """Sync the folder; report the rows it added (UID-based, so never twice)."""
+    def _catch_up(self, engine: SyncEngine, changed: bool = False) -> None:
+        """Sync the folder; report the rows it added (UID-based, so never twice).
+        `changed`: IDLE reported a change, so the sync goes straight to it (no STATUS)."""
         before = self.store.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-        engine.sync_folder(self.folder)
+        engine.sync_folder(self.folder, changed=changed)
         folder_id = self.store.folder_id(self.account.name, self.folder)
         new_ids = [
             r[0]
@@ -160,7 +173,7 @@ class FolderWatcher:
                 return
             if not changed:
                 client.noop()  # under the read timeout: a dead connection raises here
-            self._catch_up(engine)
+            self._catch_up(engine, changed)
             client.select_folder(self.folder, readonly=True)
 
     def _poll_loop(self, engine: SyncEngine) -> None:

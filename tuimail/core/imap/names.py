@@ -172,7 +172,9 @@ def list_folders(client, command: str = "LIST") -> tuple[list[ListEntry], list[s
     except imaplib.IMAP4.error as exc:  # BAD: imaplib raises instead of returning it
         if isinstance(exc, MailError):
             raise
-        words = str(exc.args[0] if exc.args else "")
+        from tuimail.core.imap.errors import exception_text
+
+        words = exception_text(exc)
         raise ListRefused(words, protocol="imap", code="BAD", server_text=words) from None
     if typ != "OK":
         text = b" ".join(d for d in data or () if isinstance(d, bytes))

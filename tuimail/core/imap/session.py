@@ -7,21 +7,24 @@ TCP_NODELAY and go through `tuimail.core.connect.open_imap` (TLS policy, pins).
 
 from __future__ import annotations
 
-import ast
 import imaplib
 import logging
-import re
 import socket
-import ssl
 from collections.abc import Callable
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
 
 from tuimail.core.account import Account
-from tuimail.core.connect import TLSRequiredError, open_imap
-from tuimail.core.errors import MailError, Refused, TimedOut
-from tuimail.core.sanitize import sanitize
+from tuimail.core.connect import open_imap
+from tuimail.core.errors import (
+    AuthenticationFailed,
+    ProtocolViolation,
+    Refused,
+    SecurityFailure,
+    TransientError,
+)
+from tuimail.core.imap.errors import classify_imap, protocol_violation
+from tuimail.core.imap.login import imap_login
 from tuimail.core.secrets import Secret
 
 DEFAULT_TIMEOUT = 30.0
@@ -36,12 +39,17 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class ImapError(Exception):
-    """A failure with a sentence for the user (login refused, folder missing...)."""
+class ImapError(Refused):
+    """The server refused something (a folder missing, a search refused...)."""
+
+    def __init__(self, message: str = "", **kw) -> None:
+        kw.setdefault("protocol", "imap")
+        super().__init__(message, **kw)
 
 
-class AuthenticationError(ImapError):
-    pass
+AuthenticationError = AuthenticationFailed  # the old name
+
+__all__ = ["protocol_violation", "ImapError", "AuthenticationError", "classify_imap"]
 
 
 def reveal(password: Secret | str) -> str:
@@ -63,16 +71,10 @@ def connect(
     conversation = logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG)
     client._imap.debug = 4 if conversation else 0  # 4: lines only, never literals
     try:
-        client.login(account.login, reveal(password))
-    except LoginError as exc:
-        close_quietly(client)
-        misbehaved = protocol_violation(_text(exc))
-        if misbehaved:
-            raise ImapError(misbehaved) from None
-        raise AuthenticationError(
-            f"{account.incoming.host} refused the login for {account.login}: "
-            f"{_text(exc) or 'wrong user name or password'}"
-        ) from None
+        imap_login(client, account.login, reveal(password), host=account.incoming.host)
+    except AuthenticationFailed:
+        close_quietly(client)  # a complete answer: the connection is in step, LOGOUT
+        raise
     except BaseException:
         drop_quietly(client)  # nothing more is sent on a connection that failed like this
         raise
@@ -131,120 +133,22 @@ def keeps_connection(exc: BaseException) -> bool:
 
 
 def is_connection_error(exc: BaseException) -> bool:
-    if isinstance(exc, CONNECTION_ERRORS):
-        return True
-    # imapclient wraps some socket failures; an aborted imaplib says "socket error"/EOF.
-    text = str(exc).lower()
-    return isinstance(exc, IMAPClientError | imaplib.IMAP4.error) and any(
-        word in text for word in ("socket", "eof", "connection", "timed out", "bye")
-    )
+    """The connection failed (lost, timed out, broken protocol, busy, insecure), not
+    merely this one command: the caller stops and leaves the rest for later."""
+    return isinstance(classify_imap(exc), TransientError | ProtocolViolation | SecurityFailure)
 
 
 def describe(exc: BaseException) -> str:
-    """A sentence for the user about an IMAP failure."""
-    if isinstance(exc, ImapError):
-        return str(exc)
-    if isinstance(exc, TimedOut):
-        return "the mail server did not answer in time"
-    if isinstance(exc, MailError) and exc.message:
-        return sanitize(exc.message)
-    if isinstance(exc, ssl.SSLError):
-        from tuimail.core.tls import describe_ssl_error
-
-        return describe_ssl_error(exc)
-    if isinstance(exc, socket.timeout | TimeoutError):
-        return "the mail server did not answer in time"
-    if isinstance(exc, ConnectionRefusedError):
-        return "the mail server refused the connection"
-    if isinstance(exc, socket.gaierror):
-        return (
-            "the mail server's host name cannot be found (DNS): check the host name in "
-            "the account settings, or the network connection"
-        )
-    if isinstance(exc, UnicodeError):
-        return "the mail server sent bytes that are not valid in an IMAP answer"
-    if isinstance(exc, MemoryError):
-        return "the mail server sent more data than tuimail can hold; the connection was closed"
-    misbehaved = protocol_violation(_text(exc))
-    if misbehaved:
-        return misbehaved
-    if isinstance(exc, TLSRequiredError):  # not lost: refused as not safe (a key changed...)
-        return sanitize(str(exc))
-    if is_connection_error(exc):
-        return f"the connection to the mail server was lost ({_text(exc) or type(exc).__name__})"
-    return _text(exc) or type(exc).__name__
-
-
-_COMMAND_PREFIX = re.compile(r"^(?:command: \S+ => )+")
-_VIOLATIONS = (
-    (
-        re.compile(r"got more than (\d+) bytes"),
-        "the mail server sent a line longer than {0} bytes (not IMAP); the connection was closed",
-    ),
-    (
-        re.compile(r"unexpected tagged response: (.*)", re.S),
-        "the mail server answered a command that was not sent ({0}); the connection was closed",
-    ),
-    (
-        re.compile(r"unexpected response: (.*)", re.S),
-        'the mail server does not speak IMAP (it sent "{0}"); the connection was closed',
-    ),
-    (
-        re.compile(r"socket error: unterminated line: (.*)", re.S),
-        "the mail server closed the connection in the middle of a line ({0})",
-    ),
-    (
-        re.compile(r"socket error: EOF"),
-        "the mail server closed the connection",
-    ),
-)
+    """The words of an IMAP failure (from its typed error), for results and logs."""
+    error = classify_imap(exc)
+    words = error.message or error.kind
+    if error.server_text and error.server_text not in words:
+        return f"{words} ({error.server_text})"
+    return words
 
 
 def is_protocol_violation(exc: BaseException) -> bool:
     """The server broke the protocol (garbage, a wrong tag, over a limit): it would do
     it again, so retrying on a new connection is pointless. A closed connection is not
     one of these."""
-    sentence = protocol_violation(_text(exc))
-    return sentence is not None and "closed the connection" not in sentence.split(";")[0]
-
-
-def protocol_violation(text: str) -> str | None:
-    """A sentence for imaplib's texts about a server that broke the protocol, else None."""
-    text = _COMMAND_PREFIX.sub("", text)
-    if text.startswith("the mail server "):
-        return text  # our own limits (tuimail.core.connect)
-    for pattern, sentence in _VIOLATIONS:
-        match = pattern.search(text)
-        if match:
-            detail = match.group(1) if pattern.groups else ""
-            if detail.isdigit():
-                detail = f"{int(detail):,}"
-            elif len(detail) > 60:
-                detail = detail[:60] + "..."
-            return sentence.format(detail)
-    return None
-
-
-_BYTES_REPR = re.compile(r"""\bb(['"])((?:\\.|(?!\1).)*)\1""")
-
-
-def _text(exc: BaseException) -> str:
-    """The exception's text, bytes reprs (b'...') decoded, made safe for a terminal."""
-    from tuimail.core.sanitize import sanitize
-
-    value = exc.args[0] if exc.args else ""
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    elif isinstance(value, list | tuple):
-        value = " ".join(
-            v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in value
-        )
-    return sanitize(_BYTES_REPR.sub(_unrepr, str(value)))
-
-
-def _unrepr(match: re.Match) -> str:
-    try:
-        value = ast.literal_eval(match.group(0))
-    except (ValueError, SyntaxError):
-        return match.group(0)
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return isinstance(classify_imap(exc), ProtocolViolation)

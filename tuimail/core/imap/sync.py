@@ -42,7 +42,8 @@ from imapclient import IMAPClient
 
 from tuimail.core.account import Account
 from tuimail.core.connect import bulk
-from tuimail.core.errors import ProtocolViolation, TimedOut
+from tuimail.core.errors import ConnectionLost, MailError, TimedOut
+from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.names import ListEntry, ListRefused, list_folders, remember_raw
 from tuimail.core.imap.session import (
     Connector,
@@ -50,7 +51,6 @@ from tuimail.core.imap.session import (
     capabilities,
     close_quietly,
     describe,
-    is_connection_error,
     keeps_connection,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
@@ -103,6 +103,7 @@ class SyncResult:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     refused_actions: list[str] = field(default_factory=list)  # queued changes not applied
+    failure: MailError | None = None  # the account-level failure (typed), if any
 
     @property
     def new(self) -> int:
@@ -290,34 +291,43 @@ class SyncEngine:
 
         Whatever failed without a complete answer (protocol violation, timeout, lost
         connection) drops the connection first: nothing more is sent on it, and the next
-        step connects afresh. A protocol violation is not retried (the server would do it
-        again), nor is a timeout (each retry would make the user wait the whole timeout
-        again)."""
+        step connects afresh. Only a lost connection is retried here (decided from its type,
+        tuimail.core.imap.errors): not a protocol violation (the server would do it again),
+        a timeout (each retry would make the user wait the whole timeout again), a refused
+        login, a refused or missing STARTTLS or a busy server (the account runtime's retry
+        policy decides those)."""
         for attempt in range(RETRIES):
             try:
                 return step()
             except Exception as exc:
                 if not keeps_connection(exc):
                     self.drop_connection()
-                if (
-                    isinstance(exc, ProtocolViolation | TimedOut | TimeoutError)
-                    or not is_connection_error(exc)
-                    or attempt == RETRIES - 1
-                ):
+                error = classify_imap(exc)
+                if not isinstance(error, ConnectionLost) or attempt == RETRIES - 1:
                     raise
                 time.sleep(min(0.2 * 2**attempt, 2.0))
         raise AssertionError("unreachable")
 
     # -- whole account -----------------------------------------------------------------
 
-    def sync(self, folders: Sequence[str] | None = None) -> SyncResult:
-        """One pass: pending actions, the folder list, then every (or the named) folder."""
+    def sync(
+        self,
+        folders: Sequence[str] | None = None,
+        *,
+        step: Callable[[Callable[[], object]], object] | None = None,
+    ) -> SyncResult:
+        """One pass: pending actions, the folder list, then every (or the named) folder.
+
+        Each of those is one small step, run through `step(fn)` when given (the account
+        runtime uses it to let user actions go first between steps)."""
+        run = step or (lambda fn: fn())
         started = time.perf_counter()
         result = SyncResult(self.account.name)
         try:
-            result.refused_actions = self._retrying(self.replay_actions) or []
-            known = self._retrying(self.sync_folder_list)
+            result.refused_actions = run(lambda: self._retrying(self.replay_actions)) or []
+            known = run(lambda: self._retrying(self.sync_folder_list))
         except Exception as exc:
+            result.failure = classify_imap(exc, host=self.account.incoming.host)
             result.errors.append(describe(exc))
             result.seconds = time.perf_counter() - started
             return result
@@ -331,8 +341,13 @@ class SyncEngine:
         names.sort(key=lambda n: n.upper() != "INBOX")
         for index, name in enumerate(names):
             try:
-                result.folders.append(self._retrying(lambda n=name: self.sync_folder(n)))
+                result.folders.append(
+                    run(lambda n=name: self._retrying(lambda: self.sync_folder(n)))
+                )
             except Exception as exc:
+                error = classify_imap(exc, host=self.account.incoming.host)
+                if result.failure is None and error.retry:
+                    result.failure = error  # the account is offline: the next pass redoes it
                 result.errors.append(f"{_safe(name)}: {describe(exc)}")
                 if isinstance(exc, TimedOut | TimeoutError) and names[index + 1 :]:
                     # The server does not answer in time: the pass ends here, within the
@@ -443,14 +458,17 @@ class SyncEngine:
             return False  # flag changes are invisible to STATUS without CONDSTORE
         return same and status.get(b"HIGHESTMODSEQ") == folder.highestmodseq
 
-    def sync_folder(self, name: str) -> FolderResult:
+    def sync_folder(self, name: str, *, changed: bool = False) -> FolderResult:
+        """Bring one folder in step. `changed`: the server already said it changed (an
+        IDLE EXISTS/FETCH/EXPUNGE), so no STATUS is asked to find out (Dovecot counts a
+        big folder for it: 0.3 s at 100k)."""
         result = FolderResult(name)
         folder_id = self.store.folder_id(self.account.name, name)
         if folder_id is None:
             folder_id = self.store.upsert_folder(self.account.name, name)
         folder = self.store.folder(folder_id, counts=False)
         assert folder is not None
-        if self._status_unchanged(folder):
+        if not changed and self._status_unchanged(folder):
             result.skipped = True
             return result
         client = self.client
@@ -538,7 +556,6 @@ class SyncEngine:
         typ, data = imap.uid("FETCH", "1:*", "(UID FLAGS)", modifiers)
         if typ != "OK":
             raise ImapError(f"the server refused to send flag changes ({_decode(data)})")
-        known = self.store.uid_flags(folder_id)
         server: dict[int, tuple[tuple[str, ...], int | None]] = {}
         for entry in data:
             meta = entry[0] if isinstance(entry, tuple) else entry
@@ -553,10 +570,12 @@ class SyncEngine:
                 tuple(flags.group(1).decode("utf-8", "replace").split()),
                 int(mod.group(1)) if mod else None,
             )
-        changed = self._store_flags(folder_id, known, server)
+        # Only the rows the answer names (new mail: none or one), not the whole folder.
+        changed = self._store_flags(folder_id, self.store.uid_flags(folder_id, server), server)
         removed = 0
-        local = sorted(known)
-        for line in imap.untagged_responses.pop("VANISHED", None) or []:
+        vanished = imap.untagged_responses.pop("VANISHED", None) or []
+        local = self.store.uids(folder_id) if vanished else []
+        for line in vanished:
             text = line.decode("ascii", "replace") if isinstance(line, bytes) else str(line)
             ranges = uid_ranges(text.replace("(EARLIER)", ""))
             removed += self.store.remove_uids(folder_id, known_in_ranges(local, ranges))

@@ -32,11 +32,13 @@ POP3_MAX_COMMAND = 255  # RFC 5034 4: with an initial response the command fits 
 
 class TokenRejected(errors.AuthenticationFailed):
     """The server refused the token; `challenge` is its error challenge (RFC 7628 3.2.2:
-    status such as invalid_token, the scope it needs), empty when it sent none."""
+    status such as invalid_token, the scope it needs), empty when it sent none. The
+    message says what the challenge says, in words."""
 
     def __init__(self, message: str = "", *, challenge: Challenge | None = None, **kw) -> None:
-        super().__init__(message, **kw)
         self.challenge = challenge or Challenge()
+        why = describe_rejection(self)
+        super().__init__(f"{message} ({why})" if why and message else message, **kw)
         self.mechanism = ""
 
 
@@ -100,10 +102,12 @@ def imap_authenticate(
     except imaplib.IMAP4.abort as exc:
         raise errors.ConnectionLost(str(exc), protocol="imap", host=host) from None
     except imaplib.IMAP4.error as exc:  # BAD
+        from tuimail.core.imap.errors import exception_text
+
         raise errors.ProtocolViolation(
             "the server did not accept the AUTHENTICATE command",
             protocol="imap",
-            server_text=_imap_text(exc.args[0] if exc.args else ""),
+            server_text=exception_text(exc),
             host=host,
         ) from None
     except OSError as exc:
@@ -281,9 +285,9 @@ async def smtp_authenticate(
     raise error
 
 
-def describe_rejection(error: TokenRejected) -> str:
+def describe_rejection(error: object) -> str:
     """What the error challenge says, in words (for the edge to put in its sentence)."""
-    c = error.challenge
+    c = getattr(error, "challenge", None) or Challenge()
     parts = []
     if c.status:
         parts.append(

@@ -82,6 +82,25 @@ class PathSuggester(Suggester):
         return None
 
 
+def writing_position(text: str) -> tuple[str, tuple[int, int]]:
+    """Where the person starts typing in a reply or forward, on a line of its own: below
+    the quote (bottom-posting, as mutt and aerc users expect), before the signature; above a
+    forwarded message. Returns the body (a blank line added where needed) and the cursor."""
+    lines = text.split("\n")
+    quoted = [i for i, line in enumerate(lines) if line.startswith(">")]
+    if quoted:
+        at = quoted[-1] + 1
+        if at < len(lines) and lines[at] == "" and (at + 1 >= len(lines) or lines[at + 1] == ""):
+            return text, (at, 0)
+        lines[at:at] = ["", ""] if at < len(lines) and lines[at] else [""]
+        if at < len(lines) and lines[at] == "" and at + 1 < len(lines) and lines[at + 1] != "":
+            lines.insert(at + 1, "")
+        return "\n".join(lines), (at, 0)
+    if lines and lines[0]:
+        return "\n\n" + text, (0, 0)
+    return text, (0, 0)
+
+
 class ComposerScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", id="composer.send", priority=True),
@@ -141,7 +160,14 @@ class ComposerScreen(Screen[None]):
         if self.draft.to:
             body = self.query_one("#compose-body", TextArea)
             body.focus()
-            body.move_cursor((0, 0))
+            if getattr(self.draft, "resumed_from", None) is None:
+                text, where = writing_position(body.text)
+                if text != body.text:
+                    body.text = text
+                    self._saved = self._fields()  # only layout: nothing typed yet
+            else:
+                where = (0, 0)
+            body.move_cursor(where)
         else:
             self.query_one("#compose-to", Input).focus()
 

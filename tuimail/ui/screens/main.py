@@ -41,7 +41,12 @@ MAIN_BINDINGS = [
     Binding("y", "copy", "Copy", show=False, id="copy"),
     Binding("a", "archive", "Archive", show=False, id="archive"),
     Binding("s", "flag", "Flag", show=False, id="flag"),
-    Binding("exclamation_mark", "toggle_read", "Read/unread", show=False, id="toggle_read"),
+    Binding("U", "toggle_read", "Read/unread", show=False, id="toggle_read"),
+    Binding("T", "tag_pattern", "Tag matching", show=False, id="tag_pattern"),
+    Binding("ctrl+t", "tag_thread", "Tag thread", show=False, id="tag_thread"),
+    Binding("vertical_line", "pipe", "Pipe to command", show=False, id="pipe"),
+    Binding("W", "save_message", "Save as .eml", show=False, id="save_message"),
+    Binding("exclamation_mark", "shell", "Shell", show=False, id="shell"),
     Binding("slash", "search", "Search", id="search"),
     Binding("tab", "switch_pane", "Switch pane", show=False, id="switch_pane", priority=True),
     Binding("z", "toggle_quotes", "Quotes", show=False, id="toggle_quotes"),
@@ -52,7 +57,10 @@ MAIN_BINDINGS = [
     Binding("S", "save_attachments", "Save attachments", show=False, id="save_attachments"),
     Binding("O", "open_attachment", "Open attachment", show=False, id="open_attachment"),
     Binding("o", "sort", "Sort", show=False, id="sort"),
+    Binding("ctrl+o", "reverse", "Reverse order", show=False, id="reverse"),
     Binding("t", "threads", "Threads", show=False, id="threads"),
+    Binding("minus", "collapse_thread", "Collapse/expand thread", show=False, id="collapse_thread"),
+    Binding("equals_sign", "collapse_all", "Collapse/expand all", show=False, id="collapse_all"),
     Binding("A", "mark_all_read", "Mark all read", show=False, id="mark_all_read"),
     Binding("N", "new_folder", "New folder", show=False, id="new_folder"),
     Binding("f2", "rename_folder", "Rename folder", show=False, id="rename_folder"),
@@ -174,16 +182,32 @@ class MainScreen(Screen):
         else:
             self._mark_timer = self.set_timer(mark_after, lambda: self.app.mark_previewed_read(row))
 
+    @on(MessageList.TagsChanged)
+    def _tags(self, _event: MessageList.TagsChanged) -> None:
+        self.set_title(self.app.account, self.app.folder)
+
     # actions
     def current_rows(self) -> list[MessageRow]:
         row = self.query_one(MessageList).current
-        return [row] if row is not None else []
+        return [row] if row is not None and row.id >= 0 else []
+
+    def target_rows(self) -> list[MessageRow]:
+        """What a bulk action applies to: the tagged rows, else the one under the cursor."""
+        tagged = self.query_one(MessageList).tagged_rows()
+        return tagged or self.current_rows()
+
+    def done_with_tags(self) -> None:
+        """A bulk action was applied: the tags have served."""
+        self.query_one(MessageList).clear_tags()
 
     def action_back(self) -> None:
         """One level back: folders/reader -> list, search results -> folder, then quit."""
         reader = self.query_one(ReaderPane)
+        lst = self.query_one(MessageList)
         if self.choosing_folder:
             self.show_folders(False)
+        elif lst.has_focus and (lst.tagged or lst.selecting):
+            lst.clear_tags()  # tags first: q/Esc never leave a folder with tags set
         elif self.reading or reader.has_focus or self.query_one(FolderTree).has_focus:
             self.show_reader(False)
         elif self.app.folder == "__search__":
@@ -261,25 +285,40 @@ class MainScreen(Screen):
             self.notify("Only a message in Drafts can be edited (e).")
 
     def action_delete(self) -> None:
-        self.app.message_action("delete", self.current_rows())
+        self.app.message_action("delete", self.target_rows())
 
     def action_archive(self) -> None:
-        self.app.message_action("archive", self.current_rows())
+        self.app.message_action("archive", self.target_rows())
 
     def action_flag(self) -> None:
-        self.app.message_action("flag", self.current_rows())
+        self.app.message_action("flag", self.target_rows())
 
     def action_toggle_read(self) -> None:
-        self.app.message_action("toggle_read", self.current_rows())
+        self.app.message_action("toggle_read", self.target_rows())
 
     def action_undo(self) -> None:
         self.app.message_action("undo", [])
 
     def action_move(self) -> None:
-        self.app.ask_move(self.current_rows(), copy=False)
+        self.app.ask_move(self.target_rows(), copy=False)
 
     def action_copy(self) -> None:
-        self.app.ask_move(self.current_rows(), copy=True)
+        self.app.ask_move(self.target_rows(), copy=True)
+
+    def action_tag_pattern(self) -> None:
+        self.app.ask_tag_pattern()
+
+    def action_tag_thread(self) -> None:
+        self.app.tag_thread(self.current_rows())
+
+    def action_pipe(self) -> None:
+        self.app.ask_pipe(self.target_rows())
+
+    def action_save_message(self) -> None:
+        self.app.ask_save_messages(self.target_rows())
+
+    def action_shell(self) -> None:
+        self.app.ask_shell()
 
     def action_search(self) -> None:
         self.app.ask_search()
@@ -289,6 +328,15 @@ class MainScreen(Screen):
 
     def action_threads(self) -> None:
         self.app.toggle_threads()
+
+    def action_reverse(self) -> None:
+        self.app.reverse_sort()
+
+    def action_collapse_thread(self) -> None:
+        self.app.toggle_thread_collapse(every=False)
+
+    def action_collapse_all(self) -> None:
+        self.app.toggle_thread_collapse(every=True)
 
     def action_mark_all_read(self) -> None:
         self.app.message_action("mark_all_read", [])
@@ -324,4 +372,9 @@ class MainScreen(Screen):
             label = "All inboxes"
         else:
             label = f"{sanitize(account)} — {sanitize(folder)}"
+        lst = self.query_one(MessageList)
+        if lst.tagged or lst.selecting:
+            label += f" · {len(lst.tagged)} tagged" + (
+                " (selecting: v ends)" if lst.selecting else ""
+            )
         self.app.sub_title = label

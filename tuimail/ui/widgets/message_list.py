@@ -25,6 +25,8 @@ from tuimail.core.service import MessageListSource, MessageRow
 from tuimail.ui.settings import DEFAULT_COLUMNS
 
 PAGE = 200
+TREE_CELLS = 16  # a deeper reply shows the end of its tree lines after "…"
+TAG_MARK = "✓"  # a tagged row (space, v, T, ctrl+t): bulk actions apply to these
 
 
 def _fit(text: str, width: int) -> str:
@@ -97,6 +99,19 @@ def column_plan(columns: tuple[str, ...], context: str, width: int) -> list[tupl
     return [(name, widths[name]) for name in names]
 
 
+def _tree(row: MessageRow) -> str:
+    """What goes before the subject in a thread tree: ▾/▸ on a thread's first row (▸ and
+    the count when collapsed), tree lines on replies; nothing in a flat list."""
+    if row.thread_root:
+        if row.collapsed:
+            return f"▸ ({row.thread_count}) "
+        return "▾ " if row.thread_count > 1 else "  "
+    if row.tree:
+        tree = row.tree if len(row.tree) <= TREE_CELLS else "…" + row.tree[1 - TREE_CELLS :]
+        return "  " + tree + " "
+    return ""
+
+
 def _size(size: int) -> str:
     if size < 1024:
         return f"{size}B"
@@ -112,6 +127,7 @@ class MessageList(ScrollView, can_focus=True):
         "message-list--cursor",
         "message-list--unread",
         "message-list--flagged",
+        "message-list--tagged",
     }
     DEFAULT_CSS = """
     MessageList { background: $surface; }
@@ -119,6 +135,7 @@ class MessageList(ScrollView, can_focus=True):
     MessageList:focus > .message-list--cursor { background: $accent; color: $text; }
     MessageList > .message-list--unread { text-style: bold; }
     MessageList > .message-list--flagged { color: $warning; }
+    MessageList > .message-list--tagged { background: $secondary 40%; }
     """
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
@@ -128,6 +145,8 @@ class MessageList(ScrollView, can_focus=True):
         Binding("g,home", "first", "Top", show=False, id="list.top"),
         Binding("G,end", "last", "Bottom", show=False, id="list.bottom"),
         Binding("enter", "open", "Open", id="list.open"),
+        Binding("space", "toggle_tag", "Tag", show=False, id="list.tag"),
+        Binding("v", "visual", "Select a range", show=False, id="list.visual"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -140,6 +159,9 @@ class MessageList(ScrollView, can_focus=True):
             super().__init__()
             self.row = row
             self.by_user = by_user
+
+    class TagsChanged(Message):
+        """The set of tagged rows changed (the title shows how many)."""
 
     class Opened(Message):
         def __init__(self, row: MessageRow) -> None:
@@ -161,6 +183,11 @@ class MessageList(ScrollView, can_focus=True):
         self._pages: LRUCache[int, list[MessageRow]] = LRUCache(64)
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._now = now
+        # Tagged rows (by id) for bulk actions; `_visual` is the anchor of a range being
+        # selected (v), `_tag_base` the tags from before it.
+        self.tagged: dict[int, MessageRow] = {}
+        self._visual: int | None = None
+        self._tag_base: dict[int, MessageRow] = {}
 
     # -- data -------------------------------------------------------------------------
 
@@ -179,6 +206,8 @@ class MessageList(ScrollView, can_focus=True):
         self._source = source
         if context is not None:
             self.context = context
+        if not keep_cursor:  # another folder or search: its own tags
+            self.clear_tags()
         self.reload(keep_cursor=keep_cursor)
 
     def reload(self, keep_cursor: bool = True) -> None:
@@ -252,16 +281,19 @@ class MessageList(ScrollView, can_focus=True):
         if row is None:
             return Strip.blank(width, self.rich_style)
         selected = index == self.cursor
-        key = (index, row.id, row.flags_key, width, selected, self.has_focus)
+        tagged = row.id in self.tagged
+        key = (index, row.id, row.flags_key, width, selected, self.has_focus, tagged)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(row, width, selected)
+            strip = self._render_row(row, width, selected, tagged)
             self._strips[key] = strip
         return strip
 
-    def _render_row(self, row: MessageRow, width: int, selected: bool) -> Strip:
+    def _render_row(self, row: MessageRow, width: int, selected: bool, tagged: bool) -> Strip:
         base = self.rich_style
-        if not row.seen:
+        if tagged:
+            base = base + self.get_component_rich_style("message-list--tagged", partial=True)
+        if not row.seen or (row.collapsed and row.thread_unread):
             base = base + self.get_component_rich_style("message-list--unread", partial=True)
         if row.flagged:
             base = base + self.get_component_rich_style("message-list--flagged", partial=True)
@@ -270,14 +302,18 @@ class MessageList(ScrollView, can_focus=True):
         cells = []
         for name, cell_width in column_plan(self.columns, self.context, width):
             cells.append(_fit(self._cell(row, name), cell_width))
-        segments = [Segment(_fit(" ".join(cells), width), base)]
+        text = " ".join(cells)
+        if tagged and len(cells) > 1:  # the mark sits in the gap after the flags
+            text = cells[0] + TAG_MARK + " ".join(cells[1:])
+        segments = [Segment(_fit(text, width), base)]
         return Strip(segments, width).simplify()
 
     def _cell(self, row: MessageRow, name: str) -> str:
         """One column's text for `row` (sanitised: the strip is never markup)."""
         if name == "flags":
+            unread = not row.seen or (row.collapsed and row.thread_unread)
             return (
-                ("●" if not row.seen else " ")
+                ("●" if unread else " ")
                 + ("★" if row.flagged else " ")
                 + ("↩" if row.answered else " ")
             )
@@ -288,8 +324,10 @@ class MessageList(ScrollView, can_focus=True):
                 return "To: " + sanitize(_names(row.recipients) or "(nobody)")
             return sanitize(row.sender or "")
         if name == "subject":
-            return "  " * min(row.depth, 8) + sanitize(row.subject or "(no subject)")
+            return _tree(row) + sanitize(row.subject or "(no subject)")
         if name == "size":
+            if row.id < 0:  # a thread's placeholder for a message that is not here
+                return ""
             return ("+" if row.has_attachments else " ") + _size(row.size).rjust(5)
         if name == "folder":
             return sanitize(row.folder.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
@@ -303,6 +341,8 @@ class MessageList(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         # Cached strips are keyed on "selected", so only the two changed rows re-render.
+        if self._visual is not None:
+            self._tag_range()
         self._scroll_cursor_visible()
         self.refresh()
         by_user, self._user_move = self._user_move, False
@@ -353,3 +393,65 @@ class MessageList(ScrollView, can_focus=True):
             self.move_cursor(index)
             if event.chain >= 2:
                 self.action_open()
+
+    # -- tags -------------------------------------------------------------------------
+
+    def tagged_rows(self) -> list[MessageRow]:
+        """The tagged rows, in the order they were tagged."""
+        return list(self.tagged.values())
+
+    def set_tagged(self, rows: list[MessageRow], on: bool = True) -> None:
+        for row in rows:
+            if row.id < 0:
+                continue  # a thread's placeholder for a missing message
+            if on:
+                self.tagged[row.id] = row
+            else:
+                self.tagged.pop(row.id, None)
+        self._tags_changed()
+
+    def clear_tags(self) -> None:
+        had = bool(self.tagged) or self._visual is not None
+        self.tagged.clear()
+        self._visual = None
+        self._tag_base = {}
+        if had:
+            self._tags_changed()
+
+    def _tags_changed(self) -> None:
+        self.refresh()
+        self.post_message(self.TagsChanged())
+
+    def action_toggle_tag(self) -> None:
+        """Tag or untag the row under the cursor and go to the next one."""
+        row = self.current
+        if row is None:
+            return
+        self.set_tagged([row], row.id not in self.tagged)
+        self.action_cursor_down()
+
+    @property
+    def selecting(self) -> bool:
+        return self._visual is not None
+
+    def action_visual(self) -> None:
+        """Start selecting a range from the cursor (every row the cursor passes over to
+        the anchor is tagged); v again ends it, keeping the tags."""
+        if self._visual is not None:
+            self._visual = None
+            self._tags_changed()
+            return
+        self._visual = self.cursor
+        self._tag_base = dict(self.tagged)
+        self._tag_range()
+
+    def _tag_range(self) -> None:
+        assert self._visual is not None
+        low, high = sorted((self._visual, self.cursor))
+        tagged = dict(self._tag_base)
+        for index in range(low, high + 1):
+            row = self.row_at(index)
+            if row is not None and row.id >= 0:
+                tagged[row.id] = row
+        self.tagged = tagged
+        self._tags_changed()

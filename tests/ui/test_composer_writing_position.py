@@ -1,0 +1,35 @@
+"""Where typing starts in a reply or forward: on a line of its own below the quote (never
+glued to the attribution line), above a forwarded message."""
+
+from __future__ import annotations
+
+from textual.widgets import TextArea
+
+from tests.ui.helpers import make_app, ready, seed, wait_for
+from tuimail.ui.screens.composer import ComposerScreen, writing_position
+
+
+def test_below_the_quote_and_before_the_signature() -> None:
+    text, where = writing_position("On X wrote:\n> a\n> b\n\n-- \nsig")
+    assert where == (3, 0)
+    assert text.split("\n")[3:6] == ["", "", "-- "]  # a blank line stays before the signature
+    assert writing_position("On X wrote:\n> a") == ("On X wrote:\n> a\n", (2, 0))
+    assert writing_position("\n---------- Forwarded message ----------")[1] == (0, 0)
+    assert writing_position("text first")[0] == "\n\ntext first"
+
+
+async def test_typing_a_reply_never_joins_the_attribution_line(mail_server) -> None:
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        for key in "Thanks":
+            await pilot.press(key)
+        lines = app.screen.query_one("#compose-body", TextArea).text.split("\n")
+        typed = next(i for i, line in enumerate(lines) if "Thanks" in line)
+        assert lines[typed] == "Thanks"
+        assert any(line.endswith("wrote:") for line in lines[:typed])
+        assert lines[typed - 1].startswith(">")

@@ -1,0 +1,69 @@
+"""The transport classifier: socket, DNS and TLS failures as typed errors.
+
+Every protocol classifier (IMAP, POP3, SMTP) asks this one first for what is not the
+protocol's own business: a refused or reset connection, a timeout, a name that does not
+resolve, a certificate that does not verify, a STARTTLS that could not be completed.
+Decisions come from exception types; text is read only by `tls.describe_ssl_error` (the
+TLS classifier's wording) and never to decide anything.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+from tuimail.core.errors import (
+    ConnectionLost,
+    MailError,
+    SecurityFailure,
+    TimedOut,
+    Unreachable,
+)
+
+
+def classify_transport(
+    exc: BaseException, protocol: str | None = None, host: str | None = None
+) -> MailError | None:
+    """The typed error for a transport failure, or None if `exc` is not one."""
+    from tuimail.core.connect import TLSRequiredError
+    from tuimail.core.tls import describe_ssl_error
+
+    kw = {"protocol": protocol, "host": host}
+    if isinstance(exc, MailError):
+        return exc
+    if isinstance(exc, TLSRequiredError):  # missing/refused STARTTLS, injection, bad TLS
+        return _chain(SecurityFailure(str(exc), **kw), exc)
+    if isinstance(exc, ssl.SSLCertVerificationError | ssl.CertificateError):
+        return _chain(SecurityFailure(describe_ssl_error(exc), **kw), exc)
+    if isinstance(exc, ssl.SSLError):
+        from tuimail.core.tls import CertificatePinError
+
+        if isinstance(exc, CertificatePinError):
+            return _chain(SecurityFailure(str(exc), **kw), exc)
+        if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
+            return _chain(ConnectionLost("the mail server closed the connection", **kw), exc)
+        return _chain(SecurityFailure(describe_ssl_error(exc), **kw), exc)
+    if isinstance(exc, socket.gaierror):
+        return _chain(
+            Unreachable(
+                "the mail server's host name cannot be found (DNS): check the host name in the "
+                "account settings, or the network connection",
+                **kw,
+            ),
+            exc,
+        )
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return _chain(TimedOut("the mail server did not answer in time", **kw), exc)
+    if isinstance(exc, ConnectionRefusedError):
+        return _chain(Unreachable("the mail server refused the connection", **kw), exc)
+    if isinstance(exc, ConnectionError | EOFError):
+        return _chain(ConnectionLost("the connection to the mail server was lost", **kw), exc)
+    if isinstance(exc, OSError):  # no route, network down, host unreachable
+        reason = exc.strerror or type(exc).__name__
+        return _chain(Unreachable(f"the mail server cannot be reached ({reason})", **kw), exc)
+    return None
+
+
+def _chain(error: MailError, cause: BaseException) -> MailError:
+    error.__cause__ = cause
+    return error

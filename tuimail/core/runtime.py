@@ -1,0 +1,633 @@
+"""The account runtime: one account's connections, threads, state and retry policy.
+
+    runtime = AccountRuntime(account, store, password_for=..., emit=..., idle=True)
+    runtime.start()          # first pass now; then push, or back-off retries
+    runtime.sync()           # one pass now (Ctrl+R, `tuimail sync`)
+    runtime.flush()          # a user action's queued change, before any sync step
+    runtime.close()          # every thread it started is stopped and joined
+
+States (`runtime.phase`, tuimail.core.retry.Phase): connecting -> online; a transient
+failure -> offline-retrying (exponential back-off with jitter and a cap, resumed by
+itself); a rejected password -> needs-password (nothing is tried again until the user
+asks: never a rejected password automatically); a security failure or another permanent
+one -> error (stop and explain). The phase follows from the failure's type alone.
+
+Connections (imapclient is not thread-safe: one lock each): the sync engine (sync passes
+and replaying user actions), the command engine (reading bodies, server search), and the
+push watcher's own. A sync pass is a series of small steps (queued actions, the folder
+list, one folder each); a user action waits for at most the step under way, never for
+the whole pass (`StepGate`: user steps first).
+
+`tuimail sync`, `tuimail watch` and the app all run accounts through this class.
+This module never imports textual.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from tuimail.core.account import Account
+from tuimail.core.errors import MailError, PermanentError
+from tuimail.core.retry import Phase, RetryPolicy, next_phase
+from tuimail.core.sanitize import sanitize
+from tuimail.core.secrets import Secret
+
+
+@dataclass
+class AccountState:
+    """What the status bar shows: `state` is the display word ("syncing", "idle",
+    "polling", "offline", "error"), `phase` the runtime's explicit state, `error` the
+    typed failure (if any) and `detail` its sentence."""
+
+    state: str = "offline"
+    detail: str = ""
+    retry_at: float | None = None
+    phase: str = Phase.CONNECTING.value
+    error: MailError | None = None
+
+
+@dataclass
+class ServiceEvent:
+    kind: str  # "state", "folders", "messages", "new-mail", "error", "outbox", "info"
+    account: str = ""
+    folder: str = ""
+    text: str = ""
+    count: int = 0
+    error: MailError | None = None  # the typed failure behind an "error" or "state"
+    messages: list[Any] = field(default_factory=list)  # "new-mail": the store's rows
+
+
+Emit = Callable[[ServiceEvent], None]
+PasswordGetter = Callable[[Account], Secret]
+
+_DISPLAY = {
+    Phase.CONNECTING: "syncing",
+    Phase.ONLINE: "idle",
+    Phase.OFFLINE_RETRYING: "offline",
+    Phase.NEEDS_PASSWORD: "error",
+    Phase.ERROR: "error",
+    Phase.STOPPED: "offline",
+}
+
+
+class StepGate:
+    """One connection shared by background steps and user actions; user actions first.
+
+    A background step waits while a user action holds or waits for the gate; a user
+    action waits at most for the step under way. Re-entrant per thread."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._owner: int | None = None
+        self._depth = 0
+        self._users_waiting = 0
+
+    @contextmanager
+    def user(self) -> Iterator[None]:
+        with self._cond:
+            self._users_waiting += 1
+            try:
+                self._acquire(lambda: True)
+            finally:
+                self._users_waiting -= 1
+        try:
+            yield
+        finally:
+            self._release()
+
+    @contextmanager
+    def background(self) -> Iterator[None]:
+        with self._cond:
+            self._acquire(lambda: self._users_waiting == 0)
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _acquire(self, may: Callable[[], bool]) -> None:
+        me = threading.get_ident()
+        if self._owner == me:
+            self._depth += 1
+            return
+        while self._owner is not None or not may():
+            self._cond.wait()
+        self._owner, self._depth = me, 1
+
+    def _release(self) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._cond.notify_all()
+
+
+class AccountRuntime:
+    """One account (see the module docstring). Thread-safe; every method may block."""
+
+    def __init__(
+        self,
+        account: Account,
+        store: Any,
+        *,
+        password_for: PasswordGetter,
+        emit: Emit,
+        policy: RetryPolicy | None = None,
+        idle: bool = True,
+        timeout: float | None = None,
+    ) -> None:
+        from tuimail.core.imap.actions import MailActions
+
+        self.account = account
+        self.store = store
+        self.password_for = password_for
+        self.emit = emit
+        self.policy = policy or RetryPolicy()
+        self.idle = idle
+        self.timeout = timeout
+        self.lock = threading.RLock()  # the command engine
+        self.gate = StepGate()  # the sync engine: user actions before sync steps
+        self._pass_lock = threading.Lock()  # one sync pass at a time
+        self.state = AccountState()
+        self.phase = Phase.CONNECTING
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._threads_lock = threading.Lock()
+        self._engines: dict[str, Any] = {}
+        self._watcher: Any = None
+        self._polling = False
+        self._push_wanted = False
+        self._retrying = False
+        self._last_progress = 0.0
+        self.last_result: Any = None  # the last pass's SyncResult / Pop3Result
+        self.actions = MailActions(store, account)
+        self.pop3_state: Any = None
+        if account.protocol == "pop3":  # local folders only: INBOX and Trash
+            from tuimail.core.pop3_state import StorePop3State
+
+            self.pop3_state = StorePop3State(store)
+            self.pop3_state.ensure_folders(account.name)
+
+    # -- state -------------------------------------------------------------------------
+
+    def _set(
+        self,
+        phase: Phase,
+        detail: str = "",
+        *,
+        display: str | None = None,
+        error: MailError | None = None,
+        retry_at: float | None = None,
+    ) -> None:
+        self.phase = phase
+        self.state = AccountState(display or _DISPLAY[phase], detail, retry_at, phase.value, error)
+        self.emit(ServiceEvent("state", self.account.name, text=detail, error=error))
+
+    def set_state(self, state: str, detail: str = "") -> None:
+        """A display state with the phase unchanged (syncing, idle, polling)."""
+        self.state = AccountState(state, detail, None, self.phase.value, None)
+        self.emit(ServiceEvent("state", self.account.name, text=detail))
+
+    def _failed(self, error: MailError) -> Phase:
+        """Apply the policy to a failure: the next phase, said in words."""
+        from tuimail.cli.words import advice, failure_words
+
+        phase = next_phase(error)
+        text = sanitize(_tidy(failure_words(error)))
+        if phase is Phase.NEEDS_PASSWORD:
+            self._drop_engines()  # the next attempt (the user's) gets the password anew
+            from tuimail.core.secrets import forget_password
+
+            forget_password(self.account)
+        hint = advice(error)
+        detail = f"{text} — {hint}" if hint and phase is not Phase.OFFLINE_RETRYING else text
+        self._set(phase, detail, error=error)
+        self.emit(ServiceEvent("error", self.account.name, text=detail, error=error))
+        return phase
+
+    # -- engines -----------------------------------------------------------------------
+
+    def _connector(self, timeout: float):
+        from tuimail.core.imap.session import connector
+
+        return connector(self.account, self.password_for(self.account), timeout=timeout)
+
+    def _engine(self, which: str):
+        from tuimail.core.imap.sync import SyncEngine
+
+        engine = self._engines.get(which)
+        if engine is None:
+            connect = self._connector(self._timeout(20))
+            progress = self._progress if which == "sync" else None
+            engine = SyncEngine(self.store, self.account, connect, progress)
+            self._engines[which] = engine
+        return engine
+
+    def _timeout(self, default: float) -> float:
+        if self.timeout is not None:
+            return self.timeout
+        from tuimail.core.connect import account_timeout
+
+        extra = getattr(self.account, "extra", {}) or {}
+        return account_timeout(self.account) if "timeout" in extra else default
+
+    def _drop_engines(self) -> None:
+        for engine in list(self._engines.values()):
+            try:
+                engine.close()
+            except Exception:
+                pass
+        self._engines.clear()
+
+    def conn(self):
+        """The command connection (hold `self.lock`)."""
+        return self._engine("command").client
+
+    def _progress(self, folder: str, done: int, total: int) -> None:
+        """Sync progress for the status bar (at most a few events a second)."""
+        now = time.monotonic()
+        if done < total and now - self._last_progress < 0.25:
+            return
+        self._last_progress = now
+        self.state = AccountState(
+            "syncing", f"syncing {sanitize(folder)} {done}/{total}", None, self.phase.value
+        )
+        self.emit(ServiceEvent("state", self.account.name))
+        if done and done <= 100 or done >= total:
+            self.emit(ServiceEvent("messages", self.account.name, folder))
+
+    def _background(self, step: Callable[[], Any]) -> Any:
+        if self._stop.is_set():
+            raise _Stopped()
+        with self.gate.background():
+            return step()
+
+    # -- folders -----------------------------------------------------------------------
+
+    @property
+    def folders(self) -> dict[str, Any]:
+        from tuimail.core.service import FolderInfo
+
+        return {
+            f.name: FolderInfo(self.account.name, f.name, f.role, f.unread, f.total)
+            for f in self.store.folders(self.account.name)
+            if f.selectable
+        }
+
+    def folder_id(self, name: str) -> int:
+        from tuimail.core.service import ServiceError
+
+        fid = self.store.folder_id(self.account.name, name)
+        if fid is None:
+            raise ServiceError(f"There is no folder called {sanitize(name)}.")
+        return fid
+
+    # -- one pass ----------------------------------------------------------------------
+
+    def sync(self, folders: Sequence[str] | None = None) -> bool:
+        """One pass now, in the caller's thread. True when everything synced. The phase
+        follows the outcome: online, or what the failure's type says (retry policy)."""
+        with self._pass_lock:
+            return self._pass(folders)
+
+    def _pass(self, folders: Sequence[str] | None) -> bool:
+        from tuimail.core.secrets import PasswordError
+
+        self.set_state("syncing", "syncing")
+        errors: list[str] = []
+        try:
+            if self.account.protocol == "pop3":
+                self._pop3_pass()
+            else:
+                result = self._engine("sync").sync(folders, step=self._background)
+                self.last_result = result
+                if self._stop.is_set():
+                    return False
+                if result.failure is not None:
+                    raise result.failure
+                errors = [_tidy(e) for e in result.errors]
+                for refused in result.refused_actions:
+                    self.emit(ServiceEvent("error", self.account.name, text=_tidy(refused)))
+        except _Stopped:
+            return False
+        except PasswordError as exc:
+            self._drop_engines()
+            self._set(Phase.NEEDS_PASSWORD, sanitize(str(exc)))
+            self.emit(ServiceEvent("error", self.account.name, text=sanitize(str(exc))))
+            self.emit(ServiceEvent("folders", self.account.name))
+            return False
+        except Exception as exc:
+            self._failed(self._classify(exc))
+            self.emit(ServiceEvent("folders", self.account.name))
+            return False
+        if errors:  # the account works; some folders did not (each said on its own)
+            text = "; ".join(errors[:2])
+            self._set(Phase.ONLINE, text, display="error")
+            self.emit(ServiceEvent("error", self.account.name, text=text))
+            self.emit(ServiceEvent("folders", self.account.name))
+            return False
+        self._online()
+        self.emit(ServiceEvent("folders", self.account.name))
+        if self._push_wanted and not self._stop.is_set():
+            self.start_push()  # resumed (Ctrl+R after a password, or a retry)
+        return True
+
+    def _online(self) -> None:
+        if self.account.protocol == "pop3" and self._polling:
+            self._set(
+                Phase.ONLINE, f"checking every {self.account.poll_interval} s", display="polling"
+            )
+        else:
+            self._set(Phase.ONLINE, "up to date", display="idle")
+
+    def _classify(self, exc: BaseException) -> MailError:
+        if isinstance(exc, MailError):
+            return exc
+        if self.account.protocol == "pop3":
+            from tuimail.core.pop3_errors import classify_pop3
+
+            return classify_pop3(exc, host=self.account.incoming.host)
+        from tuimail.core.imap.errors import classify_imap
+
+        return classify_imap(exc, host=self.account.incoming.host)
+
+    def _pop3_pass(self) -> None:
+        """POP3 download into the local INBOX; a failure raises (typed)."""
+        from tuimail.core.pop3 import fetch
+
+        result = fetch(self.account, self.password_for(self.account), self.pop3_state)
+        self.last_result = result
+        if result.downloaded:
+            inbox = self.pop3_state.inbox(self.account.name)
+            rows = list(self.store.message_rows(inbox, 0, result.downloaded))
+            self.emit(ServiceEvent("messages", self.account.name, "INBOX"))
+            self.emit(
+                ServiceEvent(
+                    "new-mail", self.account.name, "INBOX", count=result.downloaded, messages=rows
+                )
+            )
+        for warning in result.warnings:
+            self.emit(ServiceEvent("error", self.account.name, text=warning))
+
+    # -- life cycle --------------------------------------------------------------------
+
+    def start(self, first_wait: float | None = None) -> bool:
+        """The first pass now; then push (when `idle`), or retries with back-off."""
+        self._push_wanted = self.idle
+        ok = self.sync()
+        if self.phase is Phase.OFFLINE_RETRYING:
+            self.start_retrying(first_wait)
+        return ok
+
+    def start_retrying(self, first_wait: float | None = None, idle: bool | None = None) -> None:
+        """Offline: try again with growing waits (jitter, cap) until online or stopped.
+        Stops by itself at a permanent failure (needs-password, error)."""
+        if idle is not None:
+            self._push_wanted = idle
+        with self._threads_lock:
+            if self._retrying:
+                return
+            self._retrying = True
+        self._spawn(self._retry_loop, f"retry-{self.account.name}", first_wait)
+
+    def _retry_loop(self, first_wait: float | None) -> None:
+        attempt = 0
+        try:
+            while not self._stop.is_set() and self.phase is Phase.OFFLINE_RETRYING:
+                wait = first_wait if attempt == 0 and first_wait is not None else None
+                wait = self.policy.delay(attempt) if wait is None else wait
+                attempt += 1
+                self._announce_retry(wait)
+                if self._stop.wait(wait):
+                    return
+                if self.sync():
+                    return  # online (push restarted by the pass)
+        finally:
+            with self._threads_lock:
+                self._retrying = False
+
+    def _announce_retry(self, wait: float) -> None:
+        state = self.state
+        detail = state.detail.split(" — retrying in ")[0]
+        self.state = AccountState(
+            "offline",
+            f"{detail} — retrying in {max(1, round(wait))} s",
+            time.time() + wait,
+            Phase.OFFLINE_RETRYING.value,
+            state.error,
+        )
+        self.emit(ServiceEvent("state", self.account.name, error=state.error))
+
+    def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        with self._threads_lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+        thread.start()
+
+    def threads(self) -> list[threading.Thread]:
+        """The threads this runtime started that are still running."""
+        with self._threads_lock:
+            own = [t for t in self._threads if t.is_alive()]
+        watcher = self._watcher
+        if watcher is not None:
+            own += [w._thread for w in list(watcher._watchers.values()) if w.alive]
+        return own
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop every thread this runtime started and join it (bounded by `timeout`)."""
+        self._stop.set()
+        self._push_wanted = False
+        deadline = time.monotonic() + timeout
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop(timeout=max(0.1, deadline - time.monotonic()))
+        with self._threads_lock:
+            threads = list(self._threads)
+        self._drop_engines()  # unblocks a pass waiting on the network
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(max(0.1, deadline - time.monotonic()))
+        self.phase = Phase.STOPPED
+
+    # -- push --------------------------------------------------------------------------
+
+    def start_idle(self) -> None:
+        """The old name of start_push."""
+        self._push_wanted = True
+        self.start_push()
+
+    def start_push(self) -> None:
+        """IMAP IDLE (tuimail.core.imap.idle) or POP3 polling, once."""
+        if self._stop.is_set():
+            return
+        if self.account.protocol == "pop3":
+            with self._threads_lock:
+                if self._polling:
+                    return
+                self._polling = True
+            self._online()
+            self._spawn(self._poll_loop, f"pop3-{self.account.name}")
+            return
+        if self._watcher is not None:
+            return
+        from tuimail.core.imap.idle import AccountWatcher
+
+        try:
+            connect = self._connector(self._timeout(30))
+        except Exception as exc:  # no password any more
+            self._failed(self._classify(exc))
+            return
+        policy = RetryPolicy(first=0.5, cap=min(60.0, self.policy.cap))
+        self._watcher = AccountWatcher(self.store, self.account, connect, policy=policy)
+        self._watcher.subscribe(self._on_watch)
+        self._watcher.start()
+
+    def _poll_loop(self) -> None:
+        """POP3 has no push: download again every poll_interval seconds; a transient
+        failure backs off; needs-password and error stop the loop."""
+        attempt = 0
+        try:
+            wait = float(self.account.poll_interval)
+            while not self._stop.wait(wait):
+                if self.sync():
+                    attempt, wait = 0, float(self.account.poll_interval)
+                elif self.phase is Phase.OFFLINE_RETRYING:
+                    wait = min(
+                        self.policy.delay(attempt), max(float(self.account.poll_interval), 1)
+                    )
+                    attempt += 1
+                    self._announce_retry(wait)
+                elif self.phase is not Phase.ONLINE:
+                    return  # a rejected password or a permanent failure: wait for the user
+        finally:
+            with self._threads_lock:
+                self._polling = False
+
+    def watch_folder(self, folder: str | None) -> None:
+        if self._watcher is not None:
+            self._watcher.watch_open_folder(folder)
+
+    def _on_watch(self, event: Any) -> None:
+        from tuimail.core.imap.idle import NewMail
+
+        if isinstance(event, NewMail):
+            self.emit(ServiceEvent("messages", self.account.name, event.folder))
+            if event.messages:
+                self.emit(
+                    ServiceEvent(
+                        "new-mail",
+                        self.account.name,
+                        event.folder,
+                        count=len(event.messages),
+                        messages=list(event.messages),
+                    )
+                )
+            return
+        if event.folder.upper() != "INBOX":
+            return
+        if event.state == "idle":
+            self._set(Phase.ONLINE, "push connected", display="idle")
+        elif event.state == "polling":
+            self._set(
+                Phase.ONLINE, f"checking every {self.account.poll_interval} s", display="polling"
+            )
+        elif event.state == "disconnected":
+            error = getattr(event, "error", None)
+            text = _tidy(event.detail) or "disconnected"
+            self._set(Phase.OFFLINE_RETRYING, text, error=error)
+        elif event.state == "failed":  # the watcher stopped: the policy says why
+            error = getattr(event, "error", None) or PermanentError(event.detail)
+            watcher, self._watcher = self._watcher, None
+            if watcher is not None:  # joined from another thread (this is its thread)
+                self._spawn(watcher.stop, f"unwatch-{self.account.name}")
+            self._failed(error)
+
+    # -- user actions: applied to the store at once, then replayed on the server -------
+
+    def may_connect(self) -> bool:
+        """False while the password was rejected or a permanent failure stands: a user
+        action then stays queued instead of logging in again with the same password."""
+        return self.phase not in (Phase.NEEDS_PASSWORD, Phase.STOPPED) and not (
+            self.phase is Phase.ERROR
+            and self.state.error is not None
+            and self.state.error.kind == "security"
+        )
+
+    def flush(self) -> None:
+        if self.pop3_state is not None:
+            self.pop3_state.settle_local_actions(self.account.name)
+            return
+        if not self.may_connect():
+            return  # queued; replayed by the next pass the user allows
+        try:
+            with self.gate.user():
+                engine = self._engine("sync")
+                errors = engine._retrying(lambda: _replay(engine))
+        except Exception as exc:
+            from tuimail.cli.words import describe
+
+            text = (
+                "Saved here; the server will be updated when it is reachable "
+                f"({describe(self._classify(exc))})"
+            )
+            self.emit(ServiceEvent("error", self.account.name, text=text))
+            return
+        for error in errors or []:
+            self.emit(ServiceEvent("error", self.account.name, text=_tidy(error)))
+
+    def refresh_folder(self, name: str) -> int:
+        """Sync one folder now (a user step); returns how many new messages arrived."""
+        if self.pop3_state is not None:  # local folders: the store is the truth
+            self.emit(ServiceEvent("messages", self.account.name, name))
+            return 0
+        if not self.may_connect():
+            return 0
+        before = self.state
+        try:
+            with self.gate.user():
+                engine = self._engine("sync")
+                result = engine._retrying(lambda: engine.sync_folder(name))
+        except Exception:
+            # The engine's progress said "syncing <folder> 0/1": not any more.
+            if self.state.state == "syncing" and before.state != "syncing":
+                self.state = before
+                self.emit(ServiceEvent("state", self.account.name, text=before.detail))
+            raise
+        # A one-folder refresh (after archive, copy, a draft, a send) must not leave
+        # "syncing <folder> 1/1" behind; and it worked, so an old error is over.
+        if self.state.state in ("syncing", "error", "offline"):
+            self._set(Phase.ONLINE, "up to date", display="idle")
+        self.emit(ServiceEvent("messages", self.account.name, name))
+        return result.new
+
+    def fetch_body(self, message_id: int) -> bytes:
+        cached = self.store.body(message_id)
+        if cached is not None:
+            return cached
+        with self.lock:
+            return self._engine("command").fetch_body(message_id)
+
+
+class _Stopped(Exception):
+    """The runtime is closing: the pass ends between two steps."""
+
+
+def _replay(engine: Any) -> list[str]:
+    from tuimail.core.imap.actions import replay
+
+    if not engine.store.actions(engine.account.name):
+        return []
+    engine._selected = None
+    return replay(engine.store, engine.account, engine.client, engine._caps)
+
+
+def _tidy(text: str) -> str:
+    """Server texts sometimes arrive as b'...' reprs; show the words only."""
+    text = re.sub(r"""\bb(['"])(.*?)\1""", r"\2", str(text))
+    return sanitize(text)

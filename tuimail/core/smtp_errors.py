@@ -1,0 +1,104 @@
+"""The SMTP classifier: replies (basic and RFC 3463 enhanced status codes) and aiosmtplib
+exceptions as typed errors.
+
+    4xx, or an enhanced 4.x.x                      -> ServerBusy (retry later)
+    535, 534, or 5.7.8 / 5.7.9 at AUTH              -> AuthenticationFailed (ask the user)
+    504 / 5.5.4 / 5.7.11 at AUTH (mechanism)        -> Refused
+    a refused STARTTLS, or no STARTTLS offered      -> SecurityFailure
+    any other 5xx                                   -> Refused
+    lost, reset, timed out                          -> the transport classifier
+
+aiosmtplib's words are read only here, only for what it reports in text alone (a missing
+STARTTLS extension). The reply code, the enhanced code and the server's words travel on
+the error (`code` is the reply code; `enhanced` the x.y.z, when given).
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiosmtplib import errors as smtp_errors
+
+from tuimail.core.errors import (
+    AuthenticationFailed,
+    ConnectionLost,
+    MailError,
+    Refused,
+    SecurityFailure,
+    ServerBusy,
+)
+from tuimail.core.net_errors import classify_transport
+from tuimail.core.sanitize import sanitize
+
+_ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
+AUTH_ENHANCED = frozenset({"5.7.8", "5.7.9"})  # credentials invalid; app password needed
+MECHANISM_ENHANCED = frozenset({"5.5.4", "5.7.11", "5.7.0"})
+
+
+def enhanced_code(message: str) -> str | None:
+    """The RFC 3463 enhanced status code ("5.7.8") at the start of a reply's text."""
+    match = _ENHANCED.match(message or "")
+    return ".".join(match.groups()) if match else None
+
+
+def classify_reply(code: int, message: str, stage: str, *, host: str | None = None) -> MailError:
+    """A reply `code` + `message` at `stage` ("greeting", "EHLO", "STARTTLS", "AUTH",
+    "MAIL FROM", "RCPT", "DATA", "end of data") as a typed error."""
+    text = sanitize(str(message or "").strip())
+    enhanced = enhanced_code(text)
+    kw = {"protocol": "smtp", "host": host, "code": code, "server_text": text}
+    if 400 <= code < 500 or (enhanced or "").startswith("4."):
+        error: MailError = ServerBusy(f"the server answered {code} at {stage}", **kw)
+    elif stage == "STARTTLS":
+        error = SecurityFailure(
+            f"the server refused STARTTLS ({code}), so the connection cannot be encrypted; "
+            "nothing was sent",
+            **kw,
+        )
+    elif stage == "AUTH" and (code == 504 or enhanced in MECHANISM_ENHANCED):
+        error = Refused("the server does not accept this login method", **kw)
+    elif code in (534, 535) or enhanced in AUTH_ENHANCED or stage == "AUTH":
+        error = AuthenticationFailed("the server refused the login", **kw)
+    else:
+        error = Refused(f"the server answered {code} at {stage}", **kw)
+    error.enhanced = enhanced  # type: ignore[attr-defined]
+    return error
+
+
+def classify_smtp(exc: BaseException, stage: str, *, host: str | None = None) -> MailError:
+    """The typed error for anything an SMTP step raised."""
+    if isinstance(exc, MailError):
+        return exc
+    if isinstance(exc, smtp_errors.SMTPResponseException):
+        return _caused(classify_reply(exc.code, exc.message, stage, host=host), exc)
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(exc, smtp_errors.SMTPException) and cause is not None:
+        transport = classify_transport(cause, "smtp", host)
+        if isinstance(transport, SecurityFailure) or not isinstance(
+            exc, smtp_errors.SMTPServerDisconnected | smtp_errors.SMTPTimeoutError
+        ):
+            if transport is not None:
+                return transport
+    transport = classify_transport(exc, "smtp", host)
+    if transport is not None:
+        return transport
+    if isinstance(exc, smtp_errors.SMTPException):
+        text = sanitize(str(exc))
+        if "STARTTLS" in text.upper():
+            return _caused(
+                SecurityFailure(
+                    "the server does not offer STARTTLS, so the connection cannot be encrypted "
+                    "(someone may be stripping it); nothing was sent and no password either",
+                    protocol="smtp",
+                    host=host,
+                    server_text=text,
+                ),
+                exc,
+            )
+        return _caused(ConnectionLost(text, protocol="smtp", host=host), exc)
+    return _caused(Refused(str(exc) or type(exc).__name__, protocol="smtp", host=host), exc)
+
+
+def _caused(error: MailError, cause: BaseException) -> MailError:
+    error.__cause__ = cause
+    return error
