@@ -82,3 +82,16 @@ def test_long_values_are_not_kept_in_the_cache() -> None:
     assert summary_module._cached_pairs.cache_info().currsize == 0  # To and Cc: too long
     summarize(_header(b"a@x.test", b"short@x.test", b"s"))
     assert summary_module._cached_pairs.cache_info().currsize == 1  # a short one is kept
+
+
+_names = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_names, _names), max_size=25))
+def test_remembered_address_lists_read_as_joined_afresh(pairs) -> None:
+    from tuimail.core.store import headers
+
+    expected = headers._join_uncached(pairs)
+    assert headers._join(pairs) == expected
+    assert headers._join(list(pairs)) == expected  # the second time from the cache
