@@ -37,6 +37,8 @@ Kinds (what each server understands; `command` names the trigger where it matter
                       `data` instead of the answer, and go on serving the connection: an
                       oversized literal, an over-long line, bytes that are not IMAP
   pop3
+    login_reply       PASS (or AUTH) answers "-ERR `message`" whatever the password
+                      (e.g. "[LOGIN-DELAY] wait 5 minutes" or "[SYS/TEMP] ...")
     no_uidl           UIDL is not offered ("-ERR") and not in CAPA
     odd_uidl          UIDL answers the unique-ids in `data` instead of the real ones:
                       `data` is a b"\n"-separated list, item i for message number i+1

@@ -412,6 +412,10 @@ class _Session:
     async def _login(self, name: str, password: str | None) -> None:
         """Log `name` in: with a password, checked here; None: already authenticated by a
         token."""
+        refuse = find(self.faults, "login_reply")
+        if refuse:  # whatever the password (a provider's "[LOGIN-DELAY]", "[SYS/TEMP]"...)
+            await self.err(refuse.message or "[AUTH] Authentication failed.")
+            return
         user = self.store.authenticate(name, password) if password is not None else None
         if password is None:
             user = self.store.user(name)

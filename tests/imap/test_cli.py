@@ -102,3 +102,24 @@ def test_watch_stops_at_a_refused_password_after_one_login(mail_server) -> None:
     assert "wrong-password" not in out + err
     attempts = [a for a in mail_server.protocol_server("imap").auth_log if a.login == user.login]
     assert len(attempts) == 1 and not attempts[0].success
+
+
+@pytest.mark.timeout(60)
+def test_watch_json_ends_with_a_stopped_event_at_a_refused_password(mail_server) -> None:
+    user = mail_server.new_user()
+    account = account_for(mail_server, user, name="work")
+    account.password_command = "printf %s wrong-password"
+    save_account(account)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tuimail", "watch", "work", "--json"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=os.environ.copy(),
+        timeout=45,
+    )
+    assert proc.returncode == 1, proc
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    assert events[-1]["event"] == "stopped" and events[-1]["account"] == "work"
+    assert "refused the login" in events[-1]["detail"]
+    assert not any(e["event"] == "disconnected" for e in events)

@@ -159,3 +159,50 @@ def test_a_password_changed_while_pushing_stops_push_and_needs_the_password(mail
         assert wait_for(lambda: runtime.threads() == [], timeout=10)
     finally:
         runtime.close()
+
+
+def test_pop3_login_delay_is_offline_and_retried_until_online(mail_server, tmp_path):
+    """RFC 2449 [LOGIN-DELAY] and [SYS/TEMP] at login: not the password's fault; the
+    POP3 account is offline, retries by itself and downloads once the server lets it."""
+    from tests.pop3.helpers import pop3_account
+
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    mail_server.faults.add(
+        protocol="pop3", kind="login_reply", message="[LOGIN-DELAY] Wait a little", times=1
+    )
+    mail_server.faults.add(
+        protocol="pop3", kind="login_reply", message="[SYS/TEMP] Disk busy", times=1
+    )
+    account = pop3_account(mail_server, user)
+    runtime, _events = runtime_for(mail_server, user, tmp_path, account=account)
+    try:
+        assert not runtime.start()
+        assert runtime.phase is Phase.OFFLINE_RETRYING
+        assert isinstance(runtime.state.error, ServerBusy)
+        assert runtime.state.error.code in ("LOGIN-DELAY", "SYS/TEMP")
+        assert wait_for(lambda: runtime.phase is Phase.ONLINE), runtime.state
+        inbox = runtime.pop3_state.inbox(account.name)
+        assert runtime.store.count_messages(inbox) == 1
+    finally:
+        runtime.close()
+
+
+def test_pop3_auth_code_needs_the_password_and_is_not_retried(mail_server, tmp_path):
+    from tests.pop3.helpers import pop3_account
+
+    user = mail_server.new_user()
+    account = pop3_account(mail_server, user)
+    runtime, _events = runtime_for(
+        mail_server, user, tmp_path, account=account, password="wrong", idle=True
+    )
+    try:
+        assert not runtime.start()
+        assert runtime.phase is Phase.NEEDS_PASSWORD
+        error = runtime.state.error
+        assert isinstance(error, AuthenticationFailed) and error.code == "AUTH"
+        threading.Event().wait(1.0)  # several retry periods of the policy (0.2 s)
+        assert len(logins(mail_server, "pop3", user.login)) == 1
+        assert runtime.threads() == []
+    finally:
+        runtime.close()

@@ -1,4 +1,5 @@
-"""Snapshots of issue 17's screens: the tagged list (marks and the count in the title).
+"""Snapshots of issue 17's screens: the tagged list (marks and the count in the title), the
+thread tree expanded and collapsed.
 Same conventions as test_snapshots.py (fixed sizes, demo messages with fixed dates, a fixed
 clock, no push connection, workers awaited). Update after a reviewed rendering change:
 pytest tests/snapshots/test_power_use_snapshots.py --snapshot-update
@@ -7,7 +8,10 @@ pytest tests/snapshots/test_power_use_snapshots.py --snapshot-update
 from __future__ import annotations
 
 from tests.snapshots.helpers import steady
-from tests.ui.helpers import make_app, seed
+from tests.ui.helpers import make_app, seed, wait_for
+from tests.ui.thread_helpers import deliver_thread
+from tuimail.core.thread_list import ThreadSource
+from tuimail.ui.widgets.message_list import MessageList
 
 
 class TestTags:
@@ -22,3 +26,37 @@ class TestTags:
             await steady(pilot)
 
         assert snap_compare(make_app(mail_server, user), terminal_size=(120, 24), run_before=tagged)
+
+
+async def _threads(pilot) -> None:
+    await steady(pilot)
+    await pilot.press("t")
+    lst = pilot.app.main.query_one(MessageList)
+    await wait_for(pilot, lambda: isinstance(lst.source, ThreadSource))
+    await steady(pilot)
+
+
+class TestThreads:
+    def test_thread_tree_expanded(self, snap_compare, mail_server):
+        """Tree lines; the lost parent's placeholder row groups its replies."""
+        user = mail_server.new_user()
+        deliver_thread(mail_server, user)
+        seed(mail_server, user, 2)
+        assert snap_compare(
+            make_app(mail_server, user), terminal_size=(120, 20), run_before=_threads
+        )
+
+    def test_thread_tree_collapsed(self, snap_compare, mail_server):
+        """= collapses every thread: each shows ▸, its count and ● when any is unread."""
+        user = mail_server.new_user()
+        deliver_thread(mail_server, user)
+        seed(mail_server, user, 2)
+
+        async def collapsed(pilot) -> None:
+            await _threads(pilot)
+            await pilot.press("equals_sign")
+            await steady(pilot)
+
+        assert snap_compare(
+            make_app(mail_server, user), terminal_size=(120, 20), run_before=collapsed
+        )

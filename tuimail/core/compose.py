@@ -152,6 +152,24 @@ def _addresses(msg: Message, *names: str) -> list[str]:
     return out
 
 
+def _addresses_as_written(msg: Message, name: str) -> list[str]:
+    """A draft's recipients as the person left them: a half-typed one ("carol", "bob@")
+    is kept, for the send-time check to name, never silently dropped."""
+    out = []
+    for value in _raw_values(msg, name):
+        pairs = [(d, a) for d, a in getaddresses([value]) if d or a]
+        if not pairs:  # too broken for the parser ("dave@"): keep the words
+            out += [clean_header(decode_words(v)) for v in value.split(",") if v.strip()]
+            continue
+        for display, addr in pairs:
+            addr = clean_header(addr)
+            if addr and "@" in addr:
+                out.append(format_address(decode_words(display), addr))
+            else:
+                out.append(clean_header(decode_words(display)) or clean_header(decode_words(addr)))
+    return out
+
+
 def format_address(display: str | None, addr: str) -> str:
     """`Name <addr>` in Unicode (quoted where needed); encoded only when the message is."""
     display, addr = clean_header(display), clean_header(addr)
@@ -577,9 +595,9 @@ def draft_from_message(raw: bytes | Message) -> Draft:
     body_part = msg.get_body(preferencelist=("plain",))
     draft = Draft(
         from_addr=_header(msg, "from"),
-        to=_addresses(msg, "to"),
-        cc=_addresses(msg, "cc"),
-        bcc=_addresses(msg, "bcc"),
+        to=_addresses_as_written(msg, "to"),
+        cc=_addresses_as_written(msg, "cc"),
+        bcc=_addresses_as_written(msg, "bcc"),
         subject=_header(msg, "subject"),
         body=_part_text(body_part).replace("\r\n", "\n") if body_part is not None else "",
         in_reply_to=(message_ids(_header(msg, "in-reply-to")) or [None])[0],

@@ -46,7 +46,7 @@ from tuimail.core.errors import (
     ServerBusy,
     TimedOut,
 )
-from tuimail.core.tls import mail_context
+from tuimail.core.tls import shared_mail_context
 
 # poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
 poplib._MAXLINE = max(poplib._MAXLINE, 1 << 20)
@@ -477,7 +477,7 @@ def open_imap(
     """A connected (not logged-in) IMAPClient, secured as `settings.security` says."""
     if not isinstance(timeout, SocketTimeout):
         timeout = SocketTimeout(connect=timeout, read=timeout)
-    context = mail_context("imap", settings.security, ca_file, settings.pinned_sha256)
+    context = shared_mail_context("imap", settings.security, ca_file, settings.pinned_sha256)
     try:
         client = TuimailIMAPClient(settings, context, timeout, address)
     except ssl.SSLError as exc:
@@ -627,7 +627,7 @@ def open_pop3(
     address: str | None = None,
 ) -> poplib.POP3:
     """A connected (not logged-in) POP3 session, secured as `settings.security` says."""
-    context = mail_context("pop3", settings.security, ca_file, settings.pinned_sha256)
+    context = shared_mail_context("pop3", settings.security, ca_file, settings.pinned_sha256)
     secure = settings.security == "tls"
     try:
         pop = _POP3(
@@ -664,7 +664,9 @@ def smtp_kwargs(
         "hostname": settings.host,
         "port": settings.port,
         "timeout": timeout,
-        "tls_context": mail_context("smtp", settings.security, ca_file, settings.pinned_sha256),
+        "tls_context": shared_mail_context(
+            "smtp", settings.security, ca_file, settings.pinned_sha256
+        ),
         "use_tls": settings.security == "tls",
         "start_tls": settings.security == "starttls",
     }

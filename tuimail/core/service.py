@@ -21,7 +21,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,10 +74,18 @@ class MessageRow:
     thread: str = ""  # the store's thread id (References/In-Reply-To)
     recipients: str = ""  # To: as stored (sanitized), shown instead of the sender in Sent
     note: str = ""  # why the header could only be read in part (store.headers), else ""
+    # In a thread tree (tuimail.core.thread_list): the tree lines before the subject, the
+    # thread's key, whether this is its first row, its size, collapsed, any unread in it.
+    tree: str = ""
+    thread_key: str = ""
+    thread_root: bool = False
+    thread_count: int = 0
+    collapsed: bool = False
+    thread_unread: bool = False
 
     @property
-    def flags_key(self) -> tuple[bool, bool, bool]:
-        return (self.seen, self.flagged, self.answered)
+    def flags_key(self) -> tuple[bool, bool, bool, bool, bool]:
+        return (self.seen, self.flagged, self.answered, self.collapsed, self.thread_unread)
 
 
 class MessageListSource(Protocol):
@@ -180,49 +188,6 @@ class SearchResults(ListSource):
         ]
 
 
-def sort_rows(rows: Iterable[MessageRow], sort: str = "date", threaded: bool = False):
-    rows = list(rows)
-    if sort == "sender":
-        rows.sort(key=lambda r: (r.sender.lower(), _ts(r)))
-    elif sort == "subject":
-        rows.sort(key=lambda r: (_base_subject(r.subject), -_ts(r)))
-    else:
-        rows.sort(key=lambda r: -_ts(r))
-    if threaded:
-        rows = _thread(rows)
-    return rows
-
-
-def _ts(row: MessageRow) -> float:
-    return row.date.timestamp() if row.date else 0.0
-
-
-_RE_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv|wg)\s*(\[\d+\])?:\s*)+", re.I)
-
-
-def _base_subject(subject: str) -> str:
-    return _RE_PREFIX.sub("", subject or "").strip().lower()
-
-
-def _thread(rows: list[MessageRow]) -> list[MessageRow]:
-    """Group by thread (else base subject); a thread sits where its newest message is,
-    its messages oldest first, replies indented."""
-    groups: dict[str, list[MessageRow]] = {}
-    order: list[str] = []
-    for row in rows:
-        key = row.thread or _base_subject(row.subject)
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(row)
-    out: list[MessageRow] = []
-    for key in order:
-        members = sorted(groups[key], key=_ts)
-        for i, row in enumerate(members):
-            out.append(replace(row, depth=0 if i == 0 else 1))
-    return out
-
-
 # -- rendering ------------------------------------------------------------------------
 
 
@@ -278,22 +243,33 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
     )
 
 
-STORE_SORTS = {"date": "date", "sender": "from", "subject": "subject"}
+STORE_SORTS = {"date": "date", "sender": "from", "subject": "subject", "size": "size"}
 
 
 class StoreSource:
-    """A folder (or the unified inbox) read page by page from the store."""
+    """A folder (or the unified inbox) read page by page from the store. `reverse` reads
+    the same order from the other end (oldest, smallest, Z first)."""
 
-    def __init__(self, store: Any, folder: Any, sort: str = "date") -> None:
+    def __init__(self, store: Any, folder: Any, sort: str = "date", reverse: bool = False) -> None:
         self.store = store
         self.folder = folder
         self.sort = STORE_SORTS.get(sort, "date")
+        self.reverse = reverse
+        self._count: int | None = None
 
     def count(self) -> int:
-        return self.store.count_messages(self.folder)
+        self._count = self.store.count_messages(self.folder)
+        return self._count
 
     def rows(self, offset: int, limit: int) -> Sequence[MessageRow]:
-        return [view_row(r) for r in self.store.message_rows(self.folder, offset, limit, self.sort)]
+        if not self.reverse:
+            found = self.store.message_rows(self.folder, offset, limit, self.sort)
+            return [view_row(r) for r in found]
+        total = self._count if self._count is not None else self.count()
+        start = max(0, total - offset - limit)
+        size = max(0, total - offset - start)
+        found = self.store.message_rows(self.folder, start, size, self.sort) if size else []
+        return [view_row(r) for r in reversed(found)]
 
 
 def describe_error(exc: BaseException) -> str:
@@ -517,17 +493,27 @@ class MailService:
         return folder.name if folder is not None else None
 
     def source(
-        self, account: str, folder: str, sort: str = "date", threaded: bool = False
+        self,
+        account: str,
+        folder: str,
+        sort: str = "date",
+        threaded: bool = False,
+        reverse: bool = False,
     ) -> MessageListSource:
+        """A folder's (or the unified inbox's) list. Threaded: JWZ thread trees, threads
+        by their latest message (tuimail.core.thread_list; building it reads the whole
+        folder's threading headers, so call this from a worker); else sorted by `sort`
+        ("date", "sender", "subject", "size"), `reverse` turning the order round."""
         from tuimail.core.store import UNIFIED_INBOX
 
         ref = UNIFIED_INBOX if account == UNIFIED else self.store.folder_id(account, folder)
         if ref is None:
             return ListSource([])
         if threaded:
-            rows = [view_row(r) for r in self.store.message_rows(ref, 0, 5000, "date")]
-            return ListSource(sort_rows(rows, sort, threaded=True))
-        return StoreSource(self.store, ref, sort)
+            from tuimail.core.thread_list import ThreadSource
+
+            return ThreadSource(self.store, ref, reverse=reverse)
+        return StoreSource(self.store, ref, sort, reverse)
 
     def search(
         self, query: str, account: str | None = None, folder: str | None = None

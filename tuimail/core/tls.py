@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import os
 import ssl
+import threading
 
 from tuimail.core.sanitize import sanitize
 
@@ -204,6 +205,41 @@ def mail_context(
     """The context for a mail connection: ALPN is offered on implicit TLS."""
     alpn = protocol if security == "tls" else None
     return client_context(ca_file, pinned_sha256=pinned_sha256, alpn=alpn)
+
+
+_SHARED: dict[tuple, ssl.SSLContext] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_mail_context(
+    protocol: str, security: str, ca_file: str | None = None, pinned_sha256: str | None = None
+) -> ssl.SSLContext:
+    """`mail_context`, built once per process for the same settings and reused by every
+    connection (loading the system's trust store costs ~50 ms of CPU, holding the GIL,
+    per context). A changed ca_file on disk gets a new context; one that cannot be read
+    raises CAFileError each time and nothing is kept. Callers must not change it (use
+    `mail_context` for a context of your own)."""
+    alpn = protocol if security == "tls" else None
+    key = (alpn, ca_file, _file_stamp(ca_file), pinned_sha256)
+    with _SHARED_LOCK:
+        context = _SHARED.get(key)
+    if context is None:
+        context = client_context(ca_file, pinned_sha256=pinned_sha256, alpn=alpn)
+        with _SHARED_LOCK:
+            if len(_SHARED) >= 64:  # settings changed many times: start again
+                _SHARED.clear()
+            context = _SHARED.setdefault(key, context)
+    return context
+
+
+def _file_stamp(ca_file: str | None) -> tuple | None:
+    if not ca_file:
+        return None
+    try:
+        st = os.stat(os.path.expanduser(ca_file))
+    except OSError:
+        return ("unreadable",)  # client_context raises; nothing is kept
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def inspection_context() -> ssl.SSLContext:

@@ -31,6 +31,7 @@ from tuimail.core.service import (
     ServiceEvent,
     describe_error,
 )
+from tuimail.core.thread_list import ThreadSource
 from tuimail.ui.palette import FolderCommands
 from tuimail.ui.plain import markup_literal, notify, plain_text
 from tuimail.ui.screens.composer import ComposerScreen
@@ -42,7 +43,7 @@ from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
 
-SORTS = ("date", "sender", "subject")
+SORTS = ("date", "sender", "subject", "size")
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
 ERROR_SECONDS = 60.0  # an error leaves the status bar after this long (or on a success)
 
@@ -84,10 +85,12 @@ class TuimailApp(App[None]):
         self.account = ""
         self.folder = ""
         self.sort = "date"
+        self.reverse = False  # the sort (or the threads) the other way round
         self.threaded = False
         self.last_error = ""
         self.doctor_options: dict[str, Any] = {}  # timeout, nameserver (tests: the test DNS)
         self.search_title = ""  # the header while search results are shown
+        self._folder_infos: list | None = None  # the folders as refresh_folders last read
         self.before_search: tuple[str, str] | None = None  # where Esc/q goes back to
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
@@ -275,7 +278,10 @@ class TuimailApp(App[None]):
             notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
             if self.bell_on_new_mail:
                 self.bell()
-        if event.kind in ("folders", "messages", "new-mail"):
+        # "new-mail" always follows a "messages" event for the same folder, which has
+        # already re-read the folders and the list: reading them again at 100k messages
+        # only stalls the loop (issue 19).
+        if event.kind in ("folders", "messages"):
             self.refresh_folders()
             if event.kind == "folders" or (
                 self.account in (event.account, UNIFIED)
@@ -305,7 +311,7 @@ class TuimailApp(App[None]):
         main = self.main
         if main is None or self.service is None:
             return
-        folders = self.service.folders()
+        folders = self._folder_infos = self.service.folders()
         if not self.account and folders:
             inbox = next((f for f in folders if f.special_use == "inbox"), folders[0])
             self.account, self.folder = inbox.account, inbox.name
@@ -337,11 +343,49 @@ class TuimailApp(App[None]):
                     pass
             lst.reload(keep_cursor)
             return
+        if self.threaded:
+            self._reload_threads(lst, keep_cursor)
+            return
         lst.set_source(
-            self.service.source(self.account, self.folder, self.sort, self.threaded),
+            self.service.source(self.account, self.folder, self.sort, reverse=self.reverse),
             keep_cursor=keep_cursor,
             context=self.list_context(),
         )
+
+    def _reload_threads(self, lst: MessageList, keep_cursor: bool) -> None:
+        """The thread tree of the open folder: refreshed in place when it is already
+        shown (rebuilt only if messages came or went), else built in a worker (a 100k
+        folder takes about a second) and shown when ready, unless the user moved on."""
+        service = self.service
+        assert service is not None
+        source = lst.source
+        wanted = (self.account, self.folder, self.reverse)
+        if isinstance(source, ThreadSource) and source.shown_for == wanted:
+            try:
+                source.refresh()
+            except Exception:  # the store is busy: keep what is shown
+                pass
+            lst.reload(keep_cursor)
+            return
+        account, folder, reverse = wanted
+        context = self.list_context()
+
+        def build():
+            return service.source(account, folder, threaded=True, reverse=reverse)
+
+        def done(built) -> None:
+            main = self.main
+            if (
+                main is None
+                or not self.threaded
+                or (self.account, self.folder, self.reverse) != wanted
+            ):
+                return
+            if isinstance(built, ThreadSource):
+                built.shown_for = wanted
+            main.query_one(MessageList).set_source(built, keep_cursor=False, context=context)
+
+        self.work(build, "threads", done)
 
     def list_context(self) -> str:
         """What the list's columns show: the account in the unified inbox, the folder in
@@ -351,20 +395,70 @@ class TuimailApp(App[None]):
         if self.account == UNIFIED:
             return "unified"
         if self.service is not None:
-            for info in self.service.folders():
+            # The folders as last read (refresh_folders runs on every change to them):
+            # not a store query per list reload.
+            infos = self._folder_infos if self._folder_infos is not None else self.service.folders()
+            for info in infos:
                 if (info.account, info.name) == (self.account, self.folder):
                     return "sent" if info.special_use in ("sent", "drafts") else "folder"
         return "folder"
 
     def cycle_sort(self) -> None:
+        if self.threaded:
+            notify(self, "Threads are sorted by their latest message (t: threads off).")
+            return
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        notify(self, f"Sorted by {self.sort}", timeout=2)
+        notify(self, f"Sorted by {self.sort}{self._order_note()}", timeout=2)
+        self.reload_list(keep_cursor=False)
+
+    def _order_note(self) -> str:
+        if not self.reverse:
+            return ""
+        return {"date": " (oldest first)", "size": " (smallest first)"}.get(
+            self.sort, " (reversed)"
+        )
+
+    def reverse_sort(self) -> None:
+        self.reverse = not self.reverse
+        if self.threaded:
+            notify(
+                self, "Oldest threads first" if self.reverse else "Newest threads first", timeout=2
+            )
+        else:
+            notify(
+                self, f"Sorted by {self.sort}{self._order_note() or ' (usual order)'}", timeout=2
+            )
         self.reload_list(keep_cursor=False)
 
     def toggle_threads(self) -> None:
+        if self.folder == "__search__":
+            self.notify("Threads are shown in folders and the unified inbox.")
+            return
         self.threaded = not self.threaded
         self.notify("Threads on" if self.threaded else "Threads off", timeout=2)
         self.reload_list(keep_cursor=False)
+
+    def toggle_thread_collapse(self, every: bool) -> None:
+        """Collapse or open the thread under the cursor (`every`: all threads)."""
+        main = self.main
+        if main is None:
+            return
+        lst = main.query_one(MessageList)
+        source = lst.source
+        if not isinstance(source, ThreadSource):
+            self.notify("Threads are off: t shows them.")
+            return
+        row = lst.current
+        key = row.thread_key if row is not None else ""
+        if every:
+            source.toggle_all()
+        elif key:
+            source.toggle(key)
+        else:
+            return
+        lst.reload(keep_cursor=False)
+        if key:
+            lst.cursor = source.index_of(key)  # on the thread's first row
 
     # -- reading ----------------------------------------------------------------------
 
@@ -1242,8 +1336,8 @@ class TuimailApp(App[None]):
                 "Top / bottom",
                 "list.top / list.bottom",
             ),
-            (k("list.tag", "space"), "Tag / untag (bulk actions use the tags)", "list.tag"),
-            (k("list.visual", "v"), "Select a range (tags it; v again ends)", "list.visual"),
+            (k("list.tag", "space"), "Tag / untag", "list.tag"),
+            (k("list.visual", "v"), "Select a range (v ends)", "list.visual"),
         ]
         for binding in MAIN_BINDINGS:
             keys = keymap.get(binding.id or "", binding.key)

@@ -57,7 +57,10 @@ MAIN_BINDINGS = [
     Binding("S", "save_attachments", "Save attachments", show=False, id="save_attachments"),
     Binding("O", "open_attachment", "Open attachment", show=False, id="open_attachment"),
     Binding("o", "sort", "Sort", show=False, id="sort"),
+    Binding("ctrl+o", "reverse", "Reverse order", show=False, id="reverse"),
     Binding("t", "threads", "Threads", show=False, id="threads"),
+    Binding("minus", "collapse_thread", "Collapse/expand thread", show=False, id="collapse_thread"),
+    Binding("equals_sign", "collapse_all", "Collapse/expand all", show=False, id="collapse_all"),
     Binding("A", "mark_all_read", "Mark all read", show=False, id="mark_all_read"),
     Binding("N", "new_folder", "New folder", show=False, id="new_folder"),
     Binding("f2", "rename_folder", "Rename folder", show=False, id="rename_folder"),
@@ -325,6 +328,15 @@ class MainScreen(Screen):
 
     def action_threads(self) -> None:
         self.app.toggle_threads()
+
+    def action_reverse(self) -> None:
+        self.app.reverse_sort()
+
+    def action_collapse_thread(self) -> None:
+        self.app.toggle_thread_collapse(every=False)
+
+    def action_collapse_all(self) -> None:
+        self.app.toggle_thread_collapse(every=True)
 
     def action_mark_all_read(self) -> None:
         self.app.message_action("mark_all_read", [])

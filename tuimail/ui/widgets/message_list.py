@@ -25,6 +25,7 @@ from tuimail.core.service import MessageListSource, MessageRow
 from tuimail.ui.settings import DEFAULT_COLUMNS
 
 PAGE = 200
+TREE_CELLS = 16  # a deeper reply shows the end of its tree lines after "…"
 TAG_MARK = "✓"  # a tagged row (space, v, T, ctrl+t): bulk actions apply to these
 
 
@@ -96,6 +97,19 @@ def column_plan(columns: tuple[str, ...], context: str, width: int) -> list[tupl
             widths[name] -= 1
     widths["subject"] = max(0, subject_width())
     return [(name, widths[name]) for name in names]
+
+
+def _tree(row: MessageRow) -> str:
+    """What goes before the subject in a thread tree: ▾/▸ on a thread's first row (▸ and
+    the count when collapsed), tree lines on replies; nothing in a flat list."""
+    if row.thread_root:
+        if row.collapsed:
+            return f"▸ ({row.thread_count}) "
+        return "▾ " if row.thread_count > 1 else "  "
+    if row.tree:
+        tree = row.tree if len(row.tree) <= TREE_CELLS else "…" + row.tree[1 - TREE_CELLS :]
+        return "  " + tree + " "
+    return ""
 
 
 def _size(size: int) -> str:
@@ -279,7 +293,7 @@ class MessageList(ScrollView, can_focus=True):
         base = self.rich_style
         if tagged:
             base = base + self.get_component_rich_style("message-list--tagged", partial=True)
-        if not row.seen:
+        if not row.seen or (row.collapsed and row.thread_unread):
             base = base + self.get_component_rich_style("message-list--unread", partial=True)
         if row.flagged:
             base = base + self.get_component_rich_style("message-list--flagged", partial=True)
@@ -297,8 +311,9 @@ class MessageList(ScrollView, can_focus=True):
     def _cell(self, row: MessageRow, name: str) -> str:
         """One column's text for `row` (sanitised: the strip is never markup)."""
         if name == "flags":
+            unread = not row.seen or (row.collapsed and row.thread_unread)
             return (
-                ("●" if not row.seen else " ")
+                ("●" if unread else " ")
                 + ("★" if row.flagged else " ")
                 + ("↩" if row.answered else " ")
             )
@@ -309,8 +324,10 @@ class MessageList(ScrollView, can_focus=True):
                 return "To: " + sanitize(_names(row.recipients) or "(nobody)")
             return sanitize(row.sender or "")
         if name == "subject":
-            return "  " * min(row.depth, 8) + sanitize(row.subject or "(no subject)")
+            return _tree(row) + sanitize(row.subject or "(no subject)")
         if name == "size":
+            if row.id < 0:  # a thread's placeholder for a message that is not here
+                return ""
             return ("+" if row.has_attachments else " ") + _size(row.size).rjust(5)
         if name == "folder":
             return sanitize(row.folder.rsplit("/", 1)[-1].rsplit(".", 1)[-1])

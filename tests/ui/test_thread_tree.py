@@ -1,0 +1,109 @@
+"""t shows JWZ thread trees: tree lines before the subject, threads by their latest
+message, - collapses/opens a thread, = all of them; a collapsed thread shows its count and
+whether it has unread mail; Ctrl+T tags a whole thread."""
+
+from __future__ import annotations
+
+from tests.ui.helpers import make_app, ready, seed, settle, wait_for
+from tests.ui.thread_helpers import deliver_thread
+from tuimail.core.thread_list import MISSING, ThreadSource
+from tuimail.ui.widgets.message_list import MessageList
+
+
+def _list(app) -> MessageList:
+    return app.main.query_one(MessageList)
+
+
+def _rows(app):
+    lst = _list(app)
+    return [lst.row_at(i) for i in range(lst.count)]
+
+
+def _text(lst: MessageList, index: int) -> str:
+    return "".join(seg.text for seg in lst._render_row(lst.row_at(index), 120, False, False))
+
+
+async def _threads_on(pilot) -> MessageList:
+    await pilot.press("t")
+    lst = _list(pilot.app)
+    await wait_for(pilot, lambda: isinstance(lst.source, ThreadSource))
+    await settle(pilot)
+    return lst
+
+
+async def test_t_draws_the_tree_newest_thread_first(mail_server):
+    user = mail_server.new_user()
+    deliver_thread(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        lst = await _threads_on(pilot)
+        rows = _rows(app)
+        assert [r.subject for r in rows[:4]] == ["Release checklist"] + [
+            "Re: Release checklist"
+        ] * 3
+        assert [r.tree for r in rows[:4]] == ["", "├─", "│ └─", "└─"]
+        assert [r.sender.split()[0] for r in rows[:4]] == ["Ana", "Bob", "Ana", "Carol"]
+        assert rows[0].thread_count == 4 and rows[0].thread_root
+        # the lost parent: a placeholder row groups its two replies; no action touches it
+        assert rows[4].subject == MISSING and rows[4].id < 0
+        assert [r.tree for r in rows[5:]] == ["├─", "└─"]
+        assert "▾ Release checklist" in _text(lst, 0)
+        assert "│ └─ Re: Release checklist" in _text(lst, 2)
+        lst.move_cursor(4)
+        assert app.main.current_rows() == []
+        await pilot.press("ctrl+o")  # reversed: the oldest thread first
+        await wait_for(pilot, lambda: _list(app).row_at(0).subject == MISSING)
+        await pilot.press("t")
+        await settle(pilot)
+        assert all(not r.tree and not r.thread_key for r in _rows(app))
+
+
+async def test_minus_collapses_one_thread_and_equals_all_with_count_and_unread(mail_server):
+    user = mail_server.new_user()
+    deliver_thread(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        lst = await _threads_on(pilot)
+        assert lst.count == 7
+        lst.move_cursor(2)  # inside the first thread: - collapses the whole thread
+        await pilot.press("minus")
+        await settle(pilot)
+        assert lst.count == 4 and lst.cursor == 0
+        root = lst.row_at(0)
+        assert root.collapsed and root.thread_count == 4 and root.thread_unread
+        assert "▸ (4) Release checklist" in _text(lst, 0) and _text(lst, 0).startswith("●")
+        # reading every message of it: the collapsed row loses its unread mark
+        app.service.set_seen(lst.source.thread_members(root.id), True)
+        lst.reload()
+        await settle(pilot)
+        assert not lst.row_at(0).thread_unread and not _text(lst, 0).startswith("●")
+        await pilot.press("minus")  # open again
+        await settle(pilot)
+        assert lst.count == 7
+        await pilot.press("equals_sign")  # every thread collapsed
+        await settle(pilot)
+        assert lst.count == 2 and all(lst.row_at(i).collapsed for i in range(2))
+        await pilot.press("equals_sign")
+        await settle(pilot)
+        assert lst.count == 7
+
+
+async def test_ctrl_t_in_the_tree_tags_the_whole_thread_and_d_deletes_it(mail_server):
+    user = mail_server.new_user()
+    deliver_thread(mail_server, user)
+    seed(mail_server, user, 2)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        lst = await _threads_on(pilot)
+        index = next(i for i, r in enumerate(_rows(app)) if r.subject == "Release checklist")
+        lst.move_cursor(index)
+        await pilot.press("minus")  # collapsed: one row, four messages
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: len(lst.tagged) == 4)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "Trash")) == 4, 20)
+        await wait_for(pilot, lambda: all("Release" not in r.subject for r in _rows(app)))

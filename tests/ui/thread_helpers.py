@@ -1,0 +1,32 @@
+"""A small conversation with real References for the thread tree tests and snapshots:
+a question, two replies to it, a reply to the first reply, and a reply whose parent never
+arrived (a placeholder groups it)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+# (message id, parent ids oldest first, sender, subject, date)
+THREAD = [
+    ("q", [], "Ana Núñez <ana@example.test>", "Release checklist", "Sun, 01 Mar 2026 09:00:00 +0000"),
+    ("r1", ["q"], "Bob Example <bob@example.test>", "Re: Release checklist", "Sun, 01 Mar 2026 10:00:00 +0000"),
+    ("r2", ["q", "r1"], "Ana Núñez <ana@example.test>", "Re: Release checklist", "Sun, 01 Mar 2026 11:00:00 +0000"),
+    ("r3", ["q"], "Carol Example <carol@example.test>", "Re: Release checklist", "Mon, 02 Mar 2026 08:00:00 +0000"),
+    ("o1", ["gone"], "Dave Example <dave@example.test>", "Re: Lost parent", "Sat, 28 Feb 2026 08:00:00 +0000"),
+    ("o2", ["gone"], "Carol Example <carol@example.test>", "Re: Lost parent", "Sat, 28 Feb 2026 09:00:00 +0000"),
+]  # fmt: skip
+
+
+def deliver_thread(server, user) -> None:
+    for mid, parents, sender, subject, date in THREAD:
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = user.email
+        msg["Subject"] = subject
+        msg["Date"] = date
+        msg["Message-ID"] = f"<{mid}@example.test>"
+        if parents:
+            msg["In-Reply-To"] = f"<{parents[-1]}@example.test>"
+            msg["References"] = " ".join(f"<{p}@example.test>" for p in parents)
+        msg.set_content(f"{subject} ({mid})\n")
+        server.deliver(user, msg.as_bytes())

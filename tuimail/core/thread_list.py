@@ -1,0 +1,138 @@
+"""A threaded folder as a list source: JWZ trees (tuimail.core.threads) over the store.
+
+Building reads only what threading needs for every message of the folder (one light
+query); the list then asks for pages, and only the rows of a page are read in full (by
+id), so scrolling a threaded 100k folder costs what scrolling a flat one does.
+
+Invariants: `lines` has one entry per shown row (a collapsed thread is one row); a row
+whose message is not here (a parent never received, or a message that just left) is a
+placeholder with a negative id, which no action touches; flags are read fresh with each
+page, so a thread's unread mark follows reading without a rebuild; `refresh()` rebuilds
+only when messages came or went.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from tuimail.core.threads import ThreadInput, ThreadLine, build_threads, flatten
+
+MISSING = "(message not here)"
+
+
+class ThreadSource:
+    """count()/rows() like the other list sources, plus collapse/expand and members."""
+
+    def __init__(self, store: Any, folder: Any, *, reverse: bool = False) -> None:
+        self.store = store
+        self.folder = folder
+        self.reverse = reverse  # oldest thread first
+        self.collapsed: set[str] = set()  # toggled against collapse_all
+        self.collapse_all = False
+        self.lines: list[ThreadLine] = []
+        self._members: dict[str, list[int]] = {}
+        self._root_of: dict[int, str] = {}
+        self._signature: tuple[int, int] | None = None
+        self.shown_for: tuple = ()  # what the UI built this for (its folder, its order)
+        self.rebuild()
+
+    # -- building ---------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        self._signature = self.store.folder_signature(self.folder)
+        items = [
+            ThreadInput(i, mid or "", irt or "", refs or "", subject or "", date or 0.0, not seen)
+            for i, mid, irt, refs, subject, date, seen in self.store.thread_inputs(self.folder)
+        ]
+        self.roots = build_threads(items)
+        members: dict[str, list[int]] = {}
+        root_of: dict[int, str] = {}
+        for root in self.roots:
+            ids = [node.item.id for node in root.walk() if node.item is not None]
+            members[root.key] = ids
+            for message_id in ids:
+                root_of[message_id] = root.key
+        self._members, self._root_of = members, root_of
+        self.collapsed &= set(members)
+        self._flatten()
+
+    def _flatten(self) -> None:
+        lines = flatten(self.roots, self.collapsed, collapse_all=self.collapse_all)
+        if self.reverse:  # threads oldest first; each thread still reads top-down
+            groups: list[list[ThreadLine]] = []
+            for line in lines:
+                if line.is_root:
+                    groups.append([])
+                groups[-1].append(line)
+            lines = [line for group in reversed(groups) for line in group]
+        self.lines = lines
+
+    def refresh(self) -> bool:
+        """Rebuild if messages came or went since; True if it did."""
+        if self.store.folder_signature(self.folder) == self._signature:
+            return False
+        self.rebuild()
+        return True
+
+    # -- the list source --------------------------------------------------------------
+
+    def count(self) -> int:
+        return len(self.lines)
+
+    def rows(self, offset: int, limit: int) -> Sequence[Any]:
+        from tuimail.core.service import MessageRow, view_row
+
+        page = self.lines[offset : offset + limit]
+        found = {r.id: r for r in self.store.messages_by_ids([x.id for x in page if x.id])}
+        hidden = [i for x in page if x.collapsed for i in self._members.get(x.root, ())]
+        unread = self.store.unread_among(hidden) if hidden else set()
+        out = []
+        for n, line in enumerate(page):
+            stored = found.get(line.id) if line.id is not None else None
+            if stored is None:
+                row = MessageRow(-(offset + n + 1), "", "", 0, None, "", MISSING, seen=True)
+            else:
+                row = view_row(stored)
+            thread_unread = (not row.seen) or (
+                line.collapsed and any(i in unread for i in self._members.get(line.root, ()))
+            )
+            out.append(
+                replace(
+                    row,
+                    depth=line.depth,
+                    tree=line.prefix,
+                    thread_key=line.root,
+                    thread_root=line.is_root,
+                    thread_count=line.count if line.is_root else 0,
+                    collapsed=line.collapsed,
+                    thread_unread=thread_unread,
+                )
+            )
+        return out
+
+    # -- threads ----------------------------------------------------------------------
+
+    def toggle(self, key: str) -> None:
+        """Collapse the thread `key` if it is open, open it if it is collapsed."""
+        self.collapsed ^= {key}
+        self._flatten()
+
+    def toggle_all(self) -> None:
+        """Every thread collapsed (or, when they already are, every one open)."""
+        self.collapse_all = not self.collapse_all
+        self.collapsed.clear()
+        self._flatten()
+
+    def index_of(self, key: str) -> int:
+        """The row of thread `key`'s root (0 if it is gone)."""
+        return next((i for i, line in enumerate(self.lines) if line.root == key), 0)
+
+    def thread_members(self, message_id: int) -> list[Any]:
+        """Every message of the thread `message_id` is in (collapsed or not)."""
+        from tuimail.core.service import view_row
+
+        key = self._root_of.get(message_id)
+        ids = self._members.get(key, []) if key is not None else []
+        return [view_row(r) for r in self.store.messages_by_ids(ids)]
