@@ -1,0 +1,53 @@
+"""A refused password in the app (issue 13): the status bar says the login was refused and
+that nothing is tried again, and no second login happens by itself; ctrl+r with the right
+password brings the account online."""
+
+from __future__ import annotations
+
+import threading
+
+from tests.ui.helpers import account_for, ready, wait_for
+from tuimail.core.secrets import Secret
+from tuimail.core.service import MailService
+from tuimail.ui.app import TuimailApp
+from tuimail.ui.widgets.status import StatusBar
+
+from .helpers import NOW
+
+
+def _status(app) -> str:
+    return str(app.main.query_one(StatusBar).render())
+
+
+def _logins(server, user) -> list:
+    return [a for a in server.protocol_server("imap").auth_log if a.login == user.login]
+
+
+async def test_a_refused_password_says_so_and_waits_for_the_user(mail_server):
+    user = mail_server.new_user()
+    account = account_for(mail_server, user)
+    passwords = ["wrong", user.password]
+    service = MailService(
+        {account.name: account},
+        password_for=lambda _a: Secret(passwords[0]),
+        idle=True,
+        retry_after=0.2,
+    )
+    app = TuimailApp(service, now=NOW, start_sync=True)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: "refused the login" in _status(app))
+        status = _status(app)
+        assert "! test:" in status and "not trying again" in status, status
+        assert "connection" not in status and "retrying in" not in status
+        threading.Event().wait(1.0)  # many retry periods (0.2 s): nothing happens
+        await pilot.pause()
+        assert len(_logins(mail_server, user)) == 1
+        passwords.pop(0)  # the user fixed the password, then asks for a sync
+        await pilot.press("ctrl+r")
+        await wait_for(
+            pilot, lambda: service.states()["test"].detail == "push connected", timeout=30
+        )
+        assert "refused" not in _status(app)
+        tries = [a.success for a in _logins(mail_server, user)]
+        assert tries[0] is False and all(tries[1:])  # the sync and push connections
