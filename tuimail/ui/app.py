@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -45,6 +46,9 @@ from tuimail.ui.widgets.status import StatusBar
 SORTS = ("date", "sender", "subject", "size")
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
 ERROR_SECONDS = 60.0  # an error leaves the status bar after this long (or on a success)
+
+
+_SIGN_IN_LOCK = threading.Lock()  # one OAuth sign-in dialog at a time
 
 
 class TuimailApp(App[None]):
@@ -1197,7 +1201,60 @@ class TuimailApp(App[None]):
                     return ""
             return answer[0] or ""
 
+        if getattr(account, "auth", "password") == "oauth2":
+            return self.sign_in(account)
         return get_password(account, ask=ask)
+
+    def sign_in(self, account) -> Any:
+        """Called from a worker thread: the OAuth account's token; when it has no usable
+        sign-in (never signed in, or revoked), the device sign-in in a dialog first."""
+        from tuimail.core.oauth2 import tokens
+        from tuimail.core.secrets import get_password
+
+        try:
+            return get_password(account)
+        except tokens.NeedsSignIn:
+            if account.oauth2_token_command:
+                raise
+        with _SIGN_IN_LOCK:  # one dialog at a time; the others then find the sign-in
+            try:
+                return get_password(account)
+            except tokens.NeedsSignIn:
+                return self._device_sign_in(account)
+
+    def _device_sign_in(self, account) -> Any:
+        import threading
+
+        from tuimail.core.oauth2 import flows, tokens
+        from tuimail.ui.screens.sign_in import SignInDialog
+
+        ep = tokens.endpoints(account)
+        if not ep.device_authorization_endpoint:
+            raise tokens.NeedsSignIn(
+                f"{account.name} needs a browser sign-in: run "
+                f"`tuimail account login {account.name} --browser`",
+                protocol="oauth2",
+                code="not_signed_in",
+            )
+        device = flows.start_device(ep)
+        closed = threading.Event()
+        dialog = SignInDialog(account.name, device.verification_uri, device.user_code)
+        self.hop(lambda: self.push_screen(dialog, lambda _none: closed.set()))
+        try:
+            token_set = flows.poll_device(
+                ep, device, cancelled=lambda: closed.is_set() or self._quitting
+            )
+        except flows.SignInError as exc:
+            raise tokens.NeedsSignIn(
+                f"{account.name} is not signed in ({exc.message})",
+                protocol="oauth2",
+                code=exc.code,
+            ) from None
+        finally:
+            if not closed.is_set():
+                self.hop(dialog.dismiss, None)
+        tokens.signed_in(account, token_set)
+        return tokens.access_token(account)
 
     # -- diagnose ---------------------------------------------------------------------
 

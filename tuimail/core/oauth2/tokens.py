@@ -169,7 +169,8 @@ def _refresh(account: Account, tokens: TokenSet | None) -> TokenSet:
         refresh_token = store.load(account.name, account.oauth2_token_store)
     if refresh_token is None:
         raise NeedsSignIn(
-            f"{account.name} is not signed in on this computer",
+            f"{account.name} is not signed in on this computer: sign in with "
+            f"`tuimail account login {account.name}`",
             protocol="oauth2",
             code="not_signed_in",
         )
@@ -179,7 +180,8 @@ def _refresh(account: Account, tokens: TokenSet | None) -> TokenSet:
         _held.pop(account.name, None)
         store.forget(account.name)  # refused for good: it will never work again
         raise NeedsSignIn(
-            f"the sign-in of {account.name} is no longer accepted (revoked or expired)",
+            f"the sign-in of {account.name} is no longer accepted (revoked or expired): "
+            f"sign in again with `tuimail account login {account.name}`",
             protocol="oauth2",
             code=exc.code,
             server_text=exc.server_text,
