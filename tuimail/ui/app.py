@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -45,6 +46,9 @@ from tuimail.ui.widgets.status import StatusBar
 SORTS = ("date", "sender", "subject", "size")
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
 ERROR_SECONDS = 60.0  # an error leaves the status bar after this long (or on a success)
+
+
+_SIGN_IN_LOCK = threading.Lock()  # one OAuth sign-in dialog at a time
 
 
 class TuimailApp(App[None]):
@@ -86,6 +90,7 @@ class TuimailApp(App[None]):
         self.last_error = ""
         self.doctor_options: dict[str, Any] = {}  # timeout, nameserver (tests: the test DNS)
         self.search_title = ""  # the header while search results are shown
+        self._folder_infos: list | None = None  # the folders as refresh_folders last read
         self.before_search: tuple[str, str] | None = None  # where Esc/q goes back to
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
@@ -273,7 +278,10 @@ class TuimailApp(App[None]):
             notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
             if self.bell_on_new_mail:
                 self.bell()
-        if event.kind in ("folders", "messages", "new-mail"):
+        # "new-mail" always follows a "messages" event for the same folder, which has
+        # already re-read the folders and the list: reading them again at 100k messages
+        # only stalls the loop (issue 19).
+        if event.kind in ("folders", "messages"):
             self.refresh_folders()
             if event.kind == "folders" or (
                 self.account in (event.account, UNIFIED)
@@ -303,7 +311,7 @@ class TuimailApp(App[None]):
         main = self.main
         if main is None or self.service is None:
             return
-        folders = self.service.folders()
+        folders = self._folder_infos = self.service.folders()
         if not self.account and folders:
             inbox = next((f for f in folders if f.special_use == "inbox"), folders[0])
             self.account, self.folder = inbox.account, inbox.name
@@ -387,7 +395,10 @@ class TuimailApp(App[None]):
         if self.account == UNIFIED:
             return "unified"
         if self.service is not None:
-            for info in self.service.folders():
+            # The folders as last read (refresh_folders runs on every change to them):
+            # not a store query per list reload.
+            infos = self._folder_infos if self._folder_infos is not None else self.service.folders()
+            for info in infos:
                 if (info.account, info.name) == (self.account, self.folder):
                     return "sent" if info.special_use in ("sent", "drafts") else "folder"
         return "folder"
@@ -1238,7 +1249,60 @@ class TuimailApp(App[None]):
                     return ""
             return answer[0] or ""
 
+        if getattr(account, "auth", "password") == "oauth2":
+            return self.sign_in(account)
         return get_password(account, ask=ask)
+
+    def sign_in(self, account) -> Any:
+        """Called from a worker thread: the OAuth account's token; when it has no usable
+        sign-in (never signed in, or revoked), the device sign-in in a dialog first."""
+        from tuimail.core.oauth2 import tokens
+        from tuimail.core.secrets import get_password
+
+        try:
+            return get_password(account)
+        except tokens.NeedsSignIn:
+            if account.oauth2_token_command:
+                raise
+        with _SIGN_IN_LOCK:  # one dialog at a time; the others then find the sign-in
+            try:
+                return get_password(account)
+            except tokens.NeedsSignIn:
+                return self._device_sign_in(account)
+
+    def _device_sign_in(self, account) -> Any:
+        import threading
+
+        from tuimail.core.oauth2 import flows, tokens
+        from tuimail.ui.screens.sign_in import SignInDialog
+
+        ep = tokens.endpoints(account)
+        if not ep.device_authorization_endpoint:
+            raise tokens.NeedsSignIn(
+                f"{account.name} needs a browser sign-in: run "
+                f"`tuimail account login {account.name} --browser`",
+                protocol="oauth2",
+                code="not_signed_in",
+            )
+        device = flows.start_device(ep)
+        closed = threading.Event()
+        dialog = SignInDialog(account.name, device.verification_uri, device.user_code)
+        self.hop(lambda: self.push_screen(dialog, lambda _none: closed.set()))
+        try:
+            token_set = flows.poll_device(
+                ep, device, cancelled=lambda: closed.is_set() or self._quitting
+            )
+        except flows.SignInError as exc:
+            raise tokens.NeedsSignIn(
+                f"{account.name} is not signed in ({exc.message})",
+                protocol="oauth2",
+                code=exc.code,
+            ) from None
+        finally:
+            if not closed.is_set():
+                self.hop(dialog.dismiss, None)
+        tokens.signed_in(account, token_set)
+        return tokens.access_token(account)
 
     # -- diagnose ---------------------------------------------------------------------
 

@@ -247,7 +247,9 @@ class SyncEngine:
     def client(self) -> IMAPClient:
         if self._client is None:
             for name in self.store.raw_folder_names(self.account.name):
-                remember_raw(name)  # as listed by an earlier pass, maybe another process
+                # as listed by an earlier pass, maybe in another process
+                server = (self.account.incoming.host, self.account.incoming.port)
+                remember_raw(server, name)
             client = self._connect()
             self._caps = capabilities(client)
             try:
