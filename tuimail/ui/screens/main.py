@@ -47,6 +47,7 @@ MAIN_BINDINGS = [
     Binding("vertical_line", "pipe", "Pipe to command", show=False, id="pipe"),
     Binding("W", "save_message", "Save as .eml", show=False, id="save_message"),
     Binding("exclamation_mark", "shell", "Shell", show=False, id="shell"),
+    Binding("l", "links", "Links (open/copy)", show=False, id="links"),
     Binding("slash", "search", "Search", id="search"),
     Binding("tab", "switch_pane", "Switch pane", show=False, id="switch_pane", priority=True),
     Binding("z", "toggle_quotes", "Quotes", show=False, id="toggle_quotes"),
@@ -319,6 +320,9 @@ class MainScreen(Screen):
 
     def action_shell(self) -> None:
         self.app.ask_shell()
+
+    def action_links(self) -> None:
+        self.app.ask_links(self.current_rows())
 
     def action_search(self) -> None:
         self.app.ask_search()
