@@ -1031,10 +1031,16 @@ class MailService:
             if drafts and account.protocol == "imap":
                 self.backend(account.name).refresh_folder(drafts)
 
-    def reply_draft(self, row: MessageRow, *, all: bool = False) -> Draft:
+    def reply_draft(self, row: MessageRow, *, all: bool = False, to_list: bool = False) -> Draft:
+        """A reply (to the sender; `all`: everyone; `to_list`: the list's List-Post)."""
         from tuimail.core import compose
 
-        core = compose.reply(self.raw(row), self.accounts[row.account], reply_all=all)
+        try:
+            core = compose.reply(
+                self.raw(row), self.accounts[row.account], reply_all=all, to_list=to_list
+            )
+        except compose.NoListAddress as exc:
+            raise ServiceError(f"No reply to the list: {exc}.") from None
         draft = self._ui_draft(row.account, core, row)
         draft.kind = "reply"
         return draft

@@ -1173,12 +1173,16 @@ class TuimailApp(App[None]):
         ]
         self.push_screen(ComposerScreen(draft, self.service.addresses, senders))
 
-    def reply(self, rows: list[MessageRow], all: bool) -> None:
+    def reply(self, rows: list[MessageRow], all: bool, to_list: bool = False) -> None:
         if not rows or self.service is None:
             self.notify("No message selected.")
             return
         service = self.service
-        self.work(lambda: service.reply_draft(rows[0], all=all), "reply", self.open_composer)
+        self.work(
+            lambda: service.reply_draft(rows[0], all=all, to_list=to_list),
+            "reply",
+            self.open_composer,
+        )
 
     def forward(self, rows: list[MessageRow], as_attachment: bool = False) -> None:
         """Forward inline (text quoted, attachments carried) or as a message/rfc822

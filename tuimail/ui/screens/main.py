@@ -31,6 +31,7 @@ PREVIEW_DELAY = 0.15  # seconds the cursor rests before the preview loads
 MAIN_BINDINGS = [
     Binding("r", "reply", "Reply", id="reply"),
     Binding("R", "reply_all", "Reply all", show=False, id="reply_all"),
+    Binding("L", "reply_list", "Reply to list", show=False, id="reply_list"),
     Binding("f", "forward", "Forward", show=False, id="forward"),
     Binding("F", "forward_attachment", "Fwd as attachment", show=False, id="forward_attachment"),
     Binding("e", "edit_draft", "Edit draft", show=False, id="edit_draft"),
@@ -271,6 +272,9 @@ class MainScreen(Screen):
 
     def action_reply_all(self) -> None:
         self.app.reply(self.current_rows(), all=True)
+
+    def action_reply_list(self) -> None:
+        self.app.reply(self.current_rows(), all=False, to_list=True)
 
     def action_forward(self) -> None:
         self.app.forward(self.current_rows())
