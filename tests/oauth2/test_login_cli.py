@@ -179,3 +179,15 @@ def test_signed_in_as_someone_else_the_servers_refuse_and_it_says_so(mail_server
     assert proc.returncode == 1
     assert "Signed in to w" in out and "Login FAILED" in out
     assert "did not accept the token" in err and "Traceback" not in err
+
+
+def test_removing_an_account_forgets_its_sign_in(mail_server) -> None:
+    from tests.oauth2.helpers import device_sign_in
+
+    user = mail_server.new_user()
+    account = oauth_account(mail_server, user, oauth2_token_store="file")
+    save_account(account)
+    device_sign_in(mail_server, user, account)
+    assert store.file_path("w").exists()
+    assert main(["account", "remove", "w"]) == 0
+    assert not store.file_path("w").exists() and store.load("w", "file") is None
