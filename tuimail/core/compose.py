@@ -322,11 +322,51 @@ def _threading(msg: EmailMessage) -> tuple[str | None, list[str]]:
 # -- reply and forward -----------------------------------------------------------------
 
 
-def reply(original: bytes | Message, account: Account, *, reply_all: bool = False) -> Draft:
-    """A reply: to Reply-To (or From); with reply_all, everyone but the user."""
+class NoListAddress(ValueError):
+    """A reply to the list was asked for a message with no usable List-Post."""
+
+
+def list_post(msg: Message) -> str | None:
+    """The list's posting address from List-Post (RFC 2369): the first mailto: in angle
+    brackets; None when there is none. `List-Post: NO` raises NoListAddress."""
+    values = _raw_values(msg, "list-post")
+    if not values:
+        return None
+    value = decode_words(values[0]).strip()
+    if value.upper() == "NO" or value.upper().startswith("NO "):
+        raise NoListAddress("the list does not accept posts (List-Post: NO)")
+    for target in re.findall(r"<\s*([^>]*)>", value):
+        if target.strip().lower().startswith("mailto:"):
+            from tuimail.core.mailto import parse_mailto
+
+            try:
+                to = parse_mailto(target.strip()).to
+            except ValueError:
+                continue
+            for entry in to:
+                addr = clean_header(entry)
+                if "@" in addr and " " not in addr:
+                    return addr
+    return None
+
+
+def reply(
+    original: bytes | Message,
+    account: Account,
+    *,
+    reply_all: bool = False,
+    to_list: bool = False,
+) -> Draft:
+    """A reply: to Reply-To (or From); with reply_all, everyone but the user; with
+    to_list, the list's List-Post address only (NoListAddress when there is none)."""
     msg = parse_raw(original)
     own = own_addresses(account)
     direct = _addresses(msg, "reply-to") or _addresses(msg, "from")
+    if to_list:
+        address = list_post(msg)
+        if address is None:
+            raise NoListAddress("this message did not come through a mailing list (no List-Post)")
+        direct = [address]
     to = list(direct)
     cc: list[str] = []
     if reply_all:

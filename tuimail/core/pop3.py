@@ -118,7 +118,7 @@ def pop3_login(conn: poplib.POP3, user: str, password: Secret, *, host: str | No
     except Exception as exc:
         raise classify_pop3(exc, host=host) from None
     sasl = [m.upper() for m in caps.get("SASL", [])]
-    from tuimail.core.oauth2.tokens import BearerToken
+    from tuimail.core.secrets import BearerToken
 
     if isinstance(password, BearerToken):
         return _bearer_login(conn, user, password, sasl, host)

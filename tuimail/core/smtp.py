@@ -249,7 +249,7 @@ async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str
     never followed by another mechanism (aiosmtplib's `login()` would try each in turn).
     Returns the mechanism used. An OAuth account's BearerToken goes out with OAUTHBEARER
     or XOAUTH2 instead, renewed once and tried once more when the server rejects it."""
-    from tuimail.core.oauth2.tokens import BearerToken
+    from tuimail.core.secrets import BearerToken
 
     if isinstance(password, BearerToken):
         return await _bearer_login(smtp, login, password)

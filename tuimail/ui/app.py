@@ -751,6 +751,54 @@ class TuimailApp(App[None]):
         title = "Copy to folder:" if copy else "Move to folder:"
         self.push_screen(FolderPicker(title, names), chosen)
 
+    # -- links ------------------------------------------------------------------------
+
+    def ask_links(self, rows: list[MessageRow]) -> None:
+        """l: the URL picker for the message shown (or under the cursor)."""
+        main, service = self.main, self.service
+        if main is None or service is None or not rows:
+            self.notify("No message selected.")
+            return
+        row = rows[0]
+        reader = main.query_one(ReaderPane)
+        shown = self._reading is not None and self._reading.id == row.id
+        if shown and reader.message_view is not None:
+            self._pick_link(reader.message_view.links)
+            return
+        self.work(
+            lambda: service.read(row, mark_seen=False),
+            "read",
+            lambda view: self._pick_link(view.links),
+        )
+
+    def _pick_link(self, links: list[str]) -> None:
+        if not links:
+            self.notify("This message has no links.")
+            return
+        from tuimail.core.links import remote_session
+        from tuimail.ui.screens.links import LinkPicker
+
+        self.push_screen(LinkPicker(links, remote=remote_session()), self._link_chosen)
+
+    def _link_chosen(self, choice: tuple[str, str] | None) -> None:
+        from tuimail.core.links import is_mailto, open_link
+
+        if choice is None:
+            return
+        what, link = choice
+        if what == "copy":
+            self.copy_to_clipboard(link)  # OSC 52: the terminal's clipboard, over SSH too
+            notify(self, "Link copied to the clipboard (if the terminal allows OSC 52).")
+        elif is_mailto(link):
+            from tuimail.core.mailto import parse_mailto
+
+            try:
+                self.compose_from(parse_mailto(link))
+            except ValueError as exc:
+                notify(self, f"That mailto: link cannot be used: {exc}", severity="warning")
+        else:
+            self.work(lambda: open_link(link), "open-link", lambda sentence: notify(self, sentence))
+
     # -- tags -------------------------------------------------------------------------
 
     def in_view(self, rows: list[MessageRow]) -> list[MessageRow]:
@@ -1125,12 +1173,16 @@ class TuimailApp(App[None]):
         ]
         self.push_screen(ComposerScreen(draft, self.service.addresses, senders))
 
-    def reply(self, rows: list[MessageRow], all: bool) -> None:
+    def reply(self, rows: list[MessageRow], all: bool, to_list: bool = False) -> None:
         if not rows or self.service is None:
             self.notify("No message selected.")
             return
         service = self.service
-        self.work(lambda: service.reply_draft(rows[0], all=all), "reply", self.open_composer)
+        self.work(
+            lambda: service.reply_draft(rows[0], all=all, to_list=to_list),
+            "reply",
+            self.open_composer,
+        )
 
     def forward(self, rows: list[MessageRow], as_attachment: bool = False) -> None:
         """Forward inline (text quoted, attachments carried) or as a message/rfc822

@@ -298,7 +298,7 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
 
 
 async def _smtp(group, account, password, timeout, address, in_clear=False) -> list[CheckResult]:
-    from tuimail.core.oauth2.tokens import BearerToken
+    from tuimail.core.secrets import BearerToken
 
     bearer = isinstance(password, BearerToken)  # OAuth: OAUTHBEARER/XOAUTH2, not PLAIN...
     s = account.outgoing

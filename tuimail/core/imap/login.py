@@ -26,7 +26,7 @@ def imap_login(
     Raises AuthenticationFailed (credentials rejected), ServerBusy ([UNAVAILABLE]...),
     SecurityFailure (no password login offered), ConnectionLost, ProtocolViolation.
     """
-    from tuimail.core.oauth2.tokens import BearerToken
+    from tuimail.core.secrets import BearerToken
 
     if isinstance(password, BearerToken):
         return _bearer_login(client, login, password, host)

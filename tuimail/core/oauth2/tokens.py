@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, TypeVar
 from tuimail.core import errors
 from tuimail.core.oauth2 import flows, store
 from tuimail.core.oauth2.flows import Endpoints, TokenSet
-from tuimail.core.secrets import PasswordError, Secret, run_password_command
+from tuimail.core.secrets import BearerToken, PasswordError, Secret, run_password_command
 
 if TYPE_CHECKING:
     from tuimail.core.account import Account
@@ -45,23 +45,6 @@ class NeedsSignIn(errors.AuthenticationFailed, PasswordError):
     again (`tuimail account login NAME`, or the app's "Sign in")."""
 
     kind = "authentication"
-
-
-class BearerToken(Secret):
-    """An OAuth 2.0 access token, sent with OAUTHBEARER or XOAUTH2 instead of a password."""
-
-    __slots__ = ("_renew",)
-
-    def __init__(
-        self, value: str, renew: Callable[[BearerToken], BearerToken | None] | None = None
-    ) -> None:
-        super().__init__(value)
-        self._renew = renew
-
-    def renewed(self) -> BearerToken | None:
-        """A new token after the server rejected this one (refreshed, or the token command
-        run again); None when there is no other token to try."""
-        return self._renew(self) if self._renew is not None else None
 
 
 # -- endpoints ---------------------------------------------------------------------------

@@ -62,6 +62,9 @@ class ReaderPane(VerticalScroll, can_focus=True):
     ReaderPane .quote { color: $text-muted; }
     ReaderPane .signature { color: $text-disabled; }
     ReaderPane .links, ReaderPane .attachments { margin-top: 1; color: $text-muted; }
+    /* a long link is shortened with an ellipsis, never folded into pieces: l opens or
+       copies it whole */
+    ReaderPane .links { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
