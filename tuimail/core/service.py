@@ -138,6 +138,7 @@ class Draft:
     carried: list[Any] = field(default_factory=list)
     message_id: str = ""  # kept by a saved or reopened draft; sending removes that draft
     resumed_from: MessageRow | None = None  # the Drafts message this was opened from
+    kind: str = "new"  # "new", "reply", "forward", "draft" (reopened): where typing starts
 
 
 Listener = Callable[[ServiceEvent], None]
@@ -1001,7 +1002,7 @@ class MailService:
         from tuimail.core import compose
 
         draft = self._ui_draft(row.account, compose.draft_from_message(self.raw(row)))
-        draft.resumed_from = row
+        draft.resumed_from, draft.kind = row, "draft"
         if draft.in_reply_to:  # a reply: sending it still marks the original answered
             draft.reply_to = self._row_with_message_id(row.account, draft.in_reply_to)
         return draft
@@ -1050,7 +1051,9 @@ class MailService:
             )
         except compose.NoListAddress as exc:
             raise ServiceError(f"No reply to the list: {exc}.") from None
-        return self._ui_draft(row.account, core, row)
+        draft = self._ui_draft(row.account, core, row)
+        draft.kind = "reply"
+        return draft
 
     def forward_draft(self, row: MessageRow, *, as_attachment: bool = False) -> Draft:
         """Inline (the text quoted, the attachments carried) or the whole message
@@ -1060,7 +1063,9 @@ class MailService:
         core = compose.forward(
             self.raw(row), self.accounts[row.account], as_attachment=as_attachment
         )
-        return self._ui_draft(row.account, core)
+        draft = self._ui_draft(row.account, core)
+        draft.kind = "forward"
+        return draft
 
     def send(self, draft: Draft) -> None:
         """Put the message in the outbox (on disk first), then one submission attempt."""

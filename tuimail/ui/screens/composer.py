@@ -160,7 +160,7 @@ class ComposerScreen(Screen[None]):
         if self.draft.to:
             body = self.query_one("#compose-body", TextArea)
             body.focus()
-            if getattr(self.draft, "resumed_from", None) is None:
+            if getattr(self.draft, "kind", "new") in ("reply", "forward"):
                 text, where = writing_position(body.text)
                 if text != body.text:
                     body.text = text
