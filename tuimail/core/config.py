@@ -46,6 +46,9 @@ TOP_KEYS: dict[str, Any] = {
     "ui": dict,
     "bell": bool,
     "address_book_command": str,
+    "notify": str,  # how the terminal is told of new mail (tuimail.core.hooks)
+    "new_mail_command": str,
+    "theme": str,  # the Textual theme, saved when chosen in the app
 }
 UI_KEYS: dict[str, Any] = {
     "columns": ANY,
@@ -545,6 +548,20 @@ def save_account(account: Account, path: str | Path | None = None) -> Path:
         for key, value in account.extra.items():
             table[key] = value
         accounts[account.name] = table
+    _write_atomic(path, tomlkit.dumps(doc))
+    return path
+
+
+def save_setting(key: str, value: Any, path: str | Path | None = None) -> Path:
+    """Set one top-level key (e.g. `theme`), keeping everything else in the file as it
+    was; a file that cannot be parsed is never overwritten."""
+    if key not in TOP_KEYS or TOP_KEYS[key] is dict:
+        raise ValueError(f"not a top-level setting: {key}")
+    path = Path(path) if path else config_path()
+    doc = _read_document(path)
+    if key in doc and _plain(doc[key]) == value:
+        return path
+    doc[key] = value  # tomlkit puts a new plain key before the tables, where it belongs
     _write_atomic(path, tomlkit.dumps(doc))
     return path
 

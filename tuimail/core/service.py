@@ -589,6 +589,16 @@ class MailService:
                 self._emit(ServiceEvent("error", row.account, text=describe_error(exc)))
         return view
 
+    def new_messages(self, account: str, folder: str, count: int, limit: int = 10) -> list[Any]:
+        """The `count` messages that just arrived in a folder (the newest by UID, at most
+        `limit`), as tuimail.core.hooks.NewMessage for notifications and hooks."""
+        from tuimail.core.hooks import from_rows
+
+        fid = self.store.folder_id(account, folder or "INBOX")
+        if fid is None or count <= 0:
+            return []
+        return from_rows(self.store.message_rows(fid, 0, min(count, limit), "uid"), limit)
+
     def reread(self, rows: Sequence[MessageRow]) -> list[MessageRow]:
         """`rows` as the store has them now (flags, folder); rows gone are dropped."""
         found = {r.id: r for r in self.store.messages_by_ids([r.id for r in rows if r.id >= 0])}

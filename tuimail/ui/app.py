@@ -72,8 +72,19 @@ class TuimailApp(App[None]):
         compose: Any = None,
         ui: UiSettings | None = None,
         notes: list[str] | None = None,
+        notify_setting: str = "auto",
+        new_mail_command: str | None = None,
+        theme: str | None = None,
+        save_theme: Callable[[str], Any] | None = None,
     ) -> None:
         super().__init__()
+        from tuimail.core.hooks import notification_kind
+
+        self.notify_kind = notification_kind(notify_setting)  # "osc9", "osc777", "bell", "off"
+        self.new_mail_command = new_mail_command
+        self.terminal_notes: list[str] = []  # escape sequences sent (tests read them)
+        self._theme_start = theme
+        self._save_theme = save_theme
         self._compose_start = compose  # a MailtoStart: open on a new message
         self.service = service
         self.ui = ui or UiSettings()  # [ui]: list columns, mark_read_delay
@@ -108,12 +119,34 @@ class TuimailApp(App[None]):
     def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
+        self._apply_theme()
         for note in self.start_notes:
             notify(self, note, severity="warning", timeout=15)
         if self.service is None or not self.service.accounts:
             self.push_screen(self._make_wizard(), self.account_added)
             return
         self.open_main()
+
+    def _apply_theme(self) -> None:
+        """The `theme` of the config; a theme chosen later (palette) is saved there."""
+        name = self._theme_start
+        if name:
+            if name in self.available_themes:
+                self.theme = name
+            else:
+                notify(
+                    self, f"The theme {name} is unknown; using {self.theme}.", severity="warning"
+                )
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme) -> None:
+        if self._save_theme is None or theme.name == self._theme_start:
+            return
+        self._theme_start = theme.name
+        try:
+            self._save_theme(theme.name)
+        except Exception as exc:  # the theme works for this session anyway
+            self.show_error(f"The theme could not be saved: {describe_error(exc)}")
 
     def open_main(self) -> None:
         assert self.service is not None
@@ -278,6 +311,7 @@ class TuimailApp(App[None]):
             notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
             if self.bell_on_new_mail:
                 self.bell()
+            self.tell_new_mail(event)
         # "new-mail" always follows a "messages" event for the same folder, which has
         # already re-read the folders and the list: reading them again at 100k messages
         # only stalls the loop (issue 19).
@@ -289,6 +323,36 @@ class TuimailApp(App[None]):
             ):
                 self.reload_list()
         self.update_status()
+
+    def tell_new_mail(self, event: ServiceEvent) -> None:
+        """New mail: the terminal is told (OSC 9 / OSC 777 / bell, see [notify]) and
+        new_mail_command runs once per message, the message only in its environment."""
+        from tuimail.core.hooks import from_rows, notification, run_command, summary
+
+        service, kind, command = self.service, self.notify_kind, self.new_mail_command
+        if service is None or (kind == "off" and not command):
+            return
+        count = event.count
+        rows = list(getattr(event, "messages", None) or [])
+
+        def told(messages: list) -> None:
+            sequence = notification(kind, *summary(messages, count))
+            if sequence == "\a":
+                if not self.bell_on_new_mail:  # rung already
+                    self.bell()
+            elif sequence:
+                self.terminal_notes.append(sequence)
+                driver = self._driver
+                if driver is not None:
+                    driver.write(sequence)
+                    driver.flush()
+            if command:
+                self.work(lambda: [run_command(command, m, count) for m in messages], "hook")
+
+        if rows:  # the runtime's event carries the store's rows
+            told(from_rows(rows))
+            return
+        self.work(lambda: service.new_messages(event.account, event.folder, count), "new", told)
 
     def update_status(self) -> None:
         main = self.main
