@@ -25,6 +25,7 @@ from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import InlineTable, Table
 
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
+from tuimail.core.identities import IDENTITY_KEYS
 
 APP_NAME = "tuimail"
 SECURITIES = ("tls", "starttls", "plain")
@@ -80,6 +81,7 @@ ACCOUNT_KEYS: dict[str, Any] = {
     "oauth2_token_store": str,
     # Not Account fields: kept in Account.extra for the code that reads them.
     "aliases": list,
+    "identities": ANY,  # a list of { email, name, signature } tables (IDENTITY_KEYS)
     "timeout": NUMBER,
     "dkim_selector": str,
 }
@@ -334,6 +336,7 @@ def account_from_dict(
             f"{where('timeout')}, 'timeout' must be more than 0 and at most 3600 (seconds)."
         )
     oauth2 = _oauth2(table, values, where, path, lines, section)
+    _check_identities(table.get("identities"), where)
     display_name = table.get("name")
     incoming = _server(table.get("incoming"), "incoming", protocol, where, path, lines, section)
     outgoing = _server(table.get("outgoing"), "outgoing", "smtp", where, path, lines, section)
@@ -348,6 +351,39 @@ def account_from_dict(
         extra=extra,
         **values,
     )
+
+
+def _check_identities(value: Any, where: Any) -> None:
+    """`identities = [{ email = "...", name = "...", signature = "..." }, ...]`: each a
+    table with an address and only the known keys, all strings."""
+    if value is None:
+        return
+    example = 'identities = [{ email = "me@example.org", name = "Me" }]'
+    if not isinstance(value, list):
+        raise ConfigError(f"{where('identities')}, 'identities' must be a list, like {example}.")
+    for number, entry in enumerate(value, 1):
+        if not isinstance(entry, dict):
+            raise ConfigError(
+                f"{where('identities')}, identity {number} must be a table, like {example}."
+            )
+        for key, item in entry.items():
+            if key not in IDENTITY_KEYS:
+                guess = difflib.get_close_matches(key, list(IDENTITY_KEYS), n=1, cutoff=0.6)
+                hint = f" (did you mean {guess[0]}?)" if guess else ""
+                raise ConfigError(
+                    f"{where('identities')}, identity {number} has an unknown key '{key}'{hint}; "
+                    "its keys are email, name and signature."
+                )
+            if not isinstance(item, str):
+                raise ConfigError(
+                    f"{where('identities')}, identity {number}: '{key}' must be a quoted string."
+                )
+        email = entry.get("email", "")
+        if "@" not in email or any(ch in email for ch in " \r\n<>,"):
+            raise ConfigError(
+                f"{where('identities')}, identity {number} needs an 'email' address like "
+                "alice@example.org."
+            )
 
 
 def _oauth2(

@@ -139,6 +139,7 @@ class Draft:
     message_id: str = ""  # kept by a saved or reopened draft; sending removes that draft
     resumed_from: MessageRow | None = None  # the Drafts message this was opened from
     kind: str = "new"  # "new", "reply", "forward", "draft" (reopened): where typing starts
+    identity: str = ""  # the From address (one of the account's identities); "": its own
 
 
 Listener = Callable[[ServiceEvent], None]
@@ -959,6 +960,7 @@ class MailService:
                     f"Cannot read the attachment {sanitize(str(p))}: {exc.strerror}."
                 ) from None
         return compose.Draft(
+            from_addr=self._from_of(draft),
             to=_split(draft.to),
             cc=_split(draft.cc),
             bcc=_split(draft.bcc),
@@ -970,10 +972,33 @@ class MailService:
             message_id=draft.message_id or None,
         )
 
+    def identities(self) -> list[Any]:
+        """Every identity of every account (tuimail.core.identities.Identity), for From."""
+        from tuimail.core.identities import every_identity
+
+        return every_identity(self.accounts.values())
+
+    def identity_of(self, draft: Draft) -> Any:
+        """The identity a draft is written as (the account's own when none matches)."""
+        from tuimail.core.identities import find
+
+        return find(self.accounts[draft.account], draft.identity)
+
+    def _from_of(self, draft: Draft) -> str:
+        from tuimail.core import compose
+
+        identity = self.identity_of(draft)
+        return compose.format_address(identity.name, identity.email)
+
     def _ui_draft(self, account: str, core, row: MessageRow | None = None) -> Draft:
+        from tuimail.core import compose
+        from tuimail.core.identities import find
+
         carried = _carried(core.attachments)
+        written_as = compose.address_of(core.from_addr) if core.from_addr else ""
         return Draft(
             account=account,
+            identity=find(self.accounts[account], written_as).email,
             to=sanitize(", ".join(core.to)),
             cc=sanitize(", ".join(core.cc)),
             bcc=sanitize(", ".join(core.bcc)),

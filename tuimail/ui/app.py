@@ -1231,11 +1231,16 @@ class TuimailApp(App[None]):
 
     def open_composer(self, draft: Draft) -> None:
         assert self.service is not None
+        identities = self.service.identities()  # every address of every account
         senders = [
-            (plain_text(f"{account.display_name or ''} <{account.email}>".strip()), name)
-            for name, account in self.service.accounts.items()
+            (
+                plain_text(f"{i.name or ''} <{i.email}>".strip()),
+                (i.account, i.email),
+            )
+            for i in identities
         ]
-        self.push_screen(ComposerScreen(draft, self.service.addresses, senders))
+        signatures = {(i.account, i.email): i.signature for i in identities}
+        self.push_screen(ComposerScreen(draft, self.service.addresses, senders, signatures))
 
     def reply(self, rows: list[MessageRow], all: bool, to_list: bool = False) -> None:
         if not rows or self.service is None:
