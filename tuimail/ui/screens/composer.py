@@ -83,9 +83,10 @@ class PathSuggester(Suggester):
 
 
 def writing_position(text: str) -> tuple[str, tuple[int, int]]:
-    """Where the person starts typing in a reply or forward, on a line of its own: below
-    the quote (bottom-posting, as mutt and aerc users expect), before the signature; above a
-    forwarded message. Returns the body (a blank line added where needed) and the cursor."""
+    """Where the person starts typing in a reply, on a line of its own: below the quote
+    (bottom-posting, as mutt and aerc users expect), before the signature. Anything else
+    (a forward begins with a blank line above the forwarded message; a mailto: body) starts
+    at the top. Returns the body (a blank line added where needed) and the cursor."""
     lines = text.split("\n")
     quoted = [i for i, line in enumerate(lines) if line.startswith(">")]
     if quoted:
@@ -96,9 +97,7 @@ def writing_position(text: str) -> tuple[str, tuple[int, int]]:
         if at < len(lines) and lines[at] == "" and at + 1 < len(lines) and lines[at + 1] != "":
             lines.insert(at + 1, "")
         return "\n".join(lines), (at, 0)
-    if lines and lines[0]:
-        return "\n\n" + text, (0, 0)
-    return text, (0, 0)
+    return text, (0, 0)  # a forward starts with a blank line of its own; a link's text stays
 
 
 class ComposerScreen(Screen[None]):
