@@ -683,6 +683,29 @@ class MailService:
             raise ServiceError(str(exc)) from None
         return str(result)
 
+    def view_attachment(self, row: MessageRow, index: int):
+        """How to show attachment `index` (tuimail.core.attachment_view.ViewPlan): its
+        text for the reader, a mailcap pager's output, or a command to run."""
+        from tuimail.core.attachment_view import plan_view
+        from tuimail.core.mime import parse_message
+        from tuimail.core.mime.attachments import has_display
+        from tuimail.core.private import private_temp_dir
+
+        parsed = parse_message(self.raw(row))
+        att = next((a for a in parsed.attachments if a.index == index), None)
+        if att is None:
+            raise ServiceError(f"There is no attachment number {index}.")
+        directory = Path(private_temp_dir("tuimail-view-"))  # removed when tuimail exits
+        return plan_view(
+            att.filename, att.content_type, att.payload, directory, display=has_display()
+        )
+
+    def html_as_text(self, row: MessageRow) -> str | None:
+        """The HTML version of a message that also has a plain one, as text."""
+        from tuimail.core.attachment_view import html_alternative
+
+        return html_alternative(self.raw(row))
+
     # actions: the store changes at once (the list repaints), then the server is told
     def _changed(self, rows: Sequence[MessageRow], *folders: tuple[str, str]) -> None:
         for account, folder in {(r.account, r.folder) for r in rows} | set(folders):

@@ -815,6 +815,96 @@ class TuimailApp(App[None]):
         title = "Copy to folder:" if copy else "Move to folder:"
         self.push_screen(FolderPicker(title, names), chosen)
 
+    # -- attachments ------------------------------------------------------------------
+
+    def ask_attachments(self, rows: list[MessageRow]) -> None:
+        """x: the attachment list of the message under the cursor."""
+        service = self.service
+        if service is None or not rows:
+            self.notify("No message selected.")
+            return
+        row = rows[0]
+
+        def listed(found) -> None:
+            view, html = found
+            if not view.attachments and html is None:
+                self.notify("This message has no attachments.")
+                return
+            from tuimail.ui.screens.attachments import AttachmentList
+
+            self.push_screen(
+                AttachmentList(view.attachments, has_html=html is not None),
+                lambda choice: self._attachment_chosen(row, view, html, choice),
+            )
+
+        self.work(
+            lambda: (service.read(row, mark_seen=False), service.html_as_text(row)),
+            "read",
+            listed,
+        )
+
+    def _attachment_chosen(self, row: MessageRow, view, html, choice) -> None:
+        from tuimail.ui.screens.attachments import HTML
+
+        service, main = self.service, self.main
+        if choice is None or service is None or main is None:
+            return
+        what, index = choice
+        if index == HTML:
+            self._show_text(f"{view.subject} — the HTML version, as text", html or "")
+            return
+        name = next((a.filename for a in view.attachments if a.index == index), "")
+        if what == "save":
+            directory = str(Path.home() / "Downloads")
+            self.work(
+                lambda: service.save_attachment(row, index, directory),
+                "save",
+                lambda path: notify(self, f"Saved {path}"),
+            )
+        elif what == "open":
+            self.work(
+                lambda: service.open_attachment(row, index),
+                "open",
+                lambda sentence: notify(self, sentence, timeout=8),
+            )
+        else:
+            self.work(
+                lambda: service.view_attachment(row, index),
+                "view",
+                lambda plan: self._viewed(name, plan),
+            )
+
+    def _show_text(self, title: str, text: str) -> None:
+        main = self.main
+        if main is None:
+            return
+        main.query_one(ReaderPane).show_raw(f"── {sanitize(title)} (q: back) ──\n\n{text}")
+        main.show_reader(True)
+
+    def _viewed(self, name: str, plan) -> None:
+        shown = sanitize(name or "the attachment")
+        if plan.kind in ("text", "pager"):
+            self._show_text(shown, plan.text)
+        elif plan.kind == "terminal":
+            try:
+                with self.suspend():
+                    subprocess.call(["sh", "-c", plan.command])
+            except SuspendNotSupported:
+                notify(self, f"{shown} needs a terminal; it was saved to {plan.path}.")
+                return
+            self.refresh(layout=True)
+        elif plan.kind == "viewer":
+            subprocess.Popen(
+                ["sh", "-c", plan.command],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            notify(self, f"Opened {shown}.")
+        else:
+            notify(self, f"No viewer for {shown} here; it was saved to {plan.path}.", timeout=8)
+
     # -- links ------------------------------------------------------------------------
 
     def ask_links(self, rows: list[MessageRow]) -> None:
