@@ -25,6 +25,7 @@ from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import InlineTable, Table
 
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
+from tuimail.core.hooks import NOTIFY_SETTINGS
 from tuimail.core.identities import IDENTITY_KEYS
 
 APP_NAME = "tuimail"
@@ -204,11 +205,24 @@ def load_config(path: str | Path | None = None) -> Config:
                 f"{_at(path, lines.find(('keys',), binding))}: in [keys], '{binding}' must be "
                 'a quoted key name like "ctrl+r" (several: "r,ctrl+r").'
             )
+    _check_choice(data, "notify", NOTIFY_SETTINGS, path, lines)
     ui = data.get("ui", {})
     if isinstance(ui, dict):
         _check_keys(ui, UI_KEYS, ("ui",), path, lines)
     settings = {k: v for k, v in data.items() if k not in ("accounts", "keys")}
     return Config(path=path, accounts=accounts, keys=keys, settings=settings, lines=lines)
+
+
+def _check_choice(
+    data: dict, key: str, choices: tuple[str, ...], path: Path, lines: _Lines
+) -> None:
+    """A top-level key whose value is one of `choices` (else: a sentence naming them)."""
+    value = data.get(key)
+    if value is not None and value not in choices:
+        listed = ", ".join(f'"{c}"' for c in choices)
+        raise ConfigError(
+            f"{_at(path, lines.find((), key))}: '{key}' must be one of {listed}, not {value!r}."
+        )
 
 
 def _at(path: Path | str, line: int | None) -> str:

@@ -134,8 +134,13 @@ class TuimailApp(App[None]):
             if name in self.available_themes:
                 self.theme = name
             else:
+                known = ", ".join(sorted(self.available_themes)[:6])
                 notify(
-                    self, f"The theme {name} is unknown; using {self.theme}.", severity="warning"
+                    self,
+                    f"The config's theme {name!r} is unknown; using {self.theme} "
+                    f"(themes: {known}, …; Ctrl+P, Change theme, picks and saves one).",
+                    severity="warning",
+                    timeout=15,
                 )
         self.theme_changed_signal.subscribe(self, self._theme_changed)
 
