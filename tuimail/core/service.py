@@ -139,6 +139,7 @@ class Draft:
     message_id: str = ""  # kept by a saved or reopened draft; sending removes that draft
     resumed_from: MessageRow | None = None  # the Drafts message this was opened from
     kind: str = "new"  # "new", "reply", "forward", "draft" (reopened): where typing starts
+    identity: str = ""  # the From address (one of the account's identities); "": its own
 
 
 Listener = Callable[[ServiceEvent], None]
@@ -589,6 +590,16 @@ class MailService:
                 self._emit(ServiceEvent("error", row.account, text=describe_error(exc)))
         return view
 
+    def new_messages(self, account: str, folder: str, count: int, limit: int = 10) -> list[Any]:
+        """The `count` messages that just arrived in a folder (the newest by UID, at most
+        `limit`), as tuimail.core.hooks.NewMessage for notifications and hooks."""
+        from tuimail.core.hooks import from_rows
+
+        fid = self.store.folder_id(account, folder or "INBOX")
+        if fid is None or count <= 0:
+            return []
+        return from_rows(self.store.message_rows(fid, 0, min(count, limit), "uid"), limit)
+
     def reread(self, rows: Sequence[MessageRow]) -> list[MessageRow]:
         """`rows` as the store has them now (flags, folder); rows gone are dropped."""
         found = {r.id: r for r in self.store.messages_by_ids([r.id for r in rows if r.id >= 0])}
@@ -671,6 +682,29 @@ class MailService:
         except AttachmentError as exc:
             raise ServiceError(str(exc)) from None
         return str(result)
+
+    def view_attachment(self, row: MessageRow, index: int):
+        """How to show attachment `index` (tuimail.core.attachment_view.ViewPlan): its
+        text for the reader, a mailcap pager's output, or a command to run."""
+        from tuimail.core.attachment_view import plan_view
+        from tuimail.core.mime import parse_message
+        from tuimail.core.mime.attachments import has_display
+        from tuimail.core.private import private_temp_dir
+
+        parsed = parse_message(self.raw(row))
+        att = next((a for a in parsed.attachments if a.index == index), None)
+        if att is None:
+            raise ServiceError(f"There is no attachment number {index}.")
+        directory = Path(private_temp_dir("tuimail-view-"))  # removed when tuimail exits
+        return plan_view(
+            att.filename, att.content_type, att.payload, directory, display=has_display()
+        )
+
+    def html_as_text(self, row: MessageRow) -> str | None:
+        """The HTML version of a message that also has a plain one, as text."""
+        from tuimail.core.attachment_view import html_alternative
+
+        return html_alternative(self.raw(row))
 
     # actions: the store changes at once (the list repaints), then the server is told
     def _changed(self, rows: Sequence[MessageRow], *folders: tuple[str, str]) -> None:
@@ -949,6 +983,7 @@ class MailService:
                     f"Cannot read the attachment {sanitize(str(p))}: {exc.strerror}."
                 ) from None
         return compose.Draft(
+            from_addr=self._from_of(draft),
             to=_split(draft.to),
             cc=_split(draft.cc),
             bcc=_split(draft.bcc),
@@ -960,10 +995,33 @@ class MailService:
             message_id=draft.message_id or None,
         )
 
+    def identities(self) -> list[Any]:
+        """Every identity of every account (tuimail.core.identities.Identity), for From."""
+        from tuimail.core.identities import every_identity
+
+        return every_identity(self.accounts.values())
+
+    def identity_of(self, draft: Draft) -> Any:
+        """The identity a draft is written as (the account's own when none matches)."""
+        from tuimail.core.identities import find
+
+        return find(self.accounts[draft.account], draft.identity)
+
+    def _from_of(self, draft: Draft) -> str:
+        from tuimail.core import compose
+
+        identity = self.identity_of(draft)
+        return compose.format_address(identity.name, identity.email)
+
     def _ui_draft(self, account: str, core, row: MessageRow | None = None) -> Draft:
+        from tuimail.core import compose
+        from tuimail.core.identities import find
+
         carried = _carried(core.attachments)
+        written_as = compose.address_of(core.from_addr) if core.from_addr else ""
         return Draft(
             account=account,
+            identity=find(self.accounts[account], written_as).email,
             to=sanitize(", ".join(core.to)),
             cc=sanitize(", ".join(core.cc)),
             bcc=sanitize(", ".join(core.bcc)),
