@@ -78,3 +78,20 @@ async def test_the_from_choice_lists_every_identity_and_swaps_the_signature(mail
         choice.value = ("home", other.email)  # that account has no signature
         await wait_for(pilot, lambda: "-- \n" not in body.text)
         assert screen.collect().account == "home"
+
+
+async def test_completion_never_offers_an_identity_of_ones_own(mail_server):
+    user = mail_server.new_user()
+    mail_server.deliver(
+        user,
+        (
+            f"From: Alice at Work <{WORK}>\r\nTo: Carol <carol@elsewhere.example>\r\n"
+            "Subject: Minutes\r\nMessage-ID: <minutes@example.test>\r\n\r\nAttached.\r\n"
+        ).encode(),
+    )
+    app = _app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        service = app.service
+        assert service.addresses("carol") == ["Carol <carol@elsewhere.example>"]
+        assert not [a for a in service.addresses("alice") if WORK in a]

@@ -563,9 +563,11 @@ class MailService:
         try:
             book = getattr(self, "_address_book", None)
             if book is None:
-                own = {a.email for a in self.accounts.values()}
+                from tuimail.core.compose import own_addresses
+
+                own: set[str] = set()
                 for account in self.accounts.values():
-                    own |= {str(x) for x in account.extra.get("aliases", [])}
+                    own |= own_addresses(account)  # address, aliases, identities
                 book = self._address_book = AddressBook(self.store, own)
             book.refresh()
             out += [c.formatted() for c in book.complete(prefix, limit=20)]
