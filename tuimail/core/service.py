@@ -220,8 +220,8 @@ _LINK = re.compile(r"(?:https?://|mailto:)[^\s<>\"')\]]+")
 # -- the service ----------------------------------------------------------------------
 
 
-def view_row(row: Any, depth: int = 0) -> MessageRow:
-    """A store row as the list shows it."""
+def view_row(row: Any, depth: int = 0, **tree: Any) -> MessageRow:
+    """A store row as the list shows it (`tree`: the thread tree fields of MessageRow)."""
     date = datetime.fromtimestamp(row.date, UTC) if row.date else None
     return MessageRow(
         id=row.id,
@@ -242,6 +242,7 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         thread=row.thread_id or "",
         recipients=getattr(row, "to_addrs", "") or "",
         note=getattr(row, "note", "") or "",
+        **tree,
     )
 
 
