@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sending.helpers import account_for, parse
+from tests.sending.helpers import account_for, parse, tuimail, with_password
 from tuimail.core.compose import forward, message_bytes, new_draft, reply
 from tuimail.core.config import ConfigError, account_from_dict
 from tuimail.core.identities import addressed_to, identities, swap_signature
@@ -147,3 +147,33 @@ def test_a_new_message_is_from_the_account_unless_an_identity_is_given():
     draft = new_draft(account, identity=work)
     assert draft.from_addr == "Alice at Work <alice@work.example>"
     assert draft.body.endswith("-- \nAlice, Team Lead\n")
+
+
+def test_tuimail_send_picks_the_account_of_an_identity_and_sends_as_it(mail_server, tmp_path):
+    work, home = mail_server.new_user(), mail_server.new_user()
+    with_password(account_for(mail_server, work, name="work"), tmp_path, work.password)
+    account = account_for(mail_server, home, name="home")
+    account.extra["identities"] = [{"email": "home.lists@example.test", "name": "Home Lists"}]
+    (tmp_path / "home").mkdir()
+    with_password(account, tmp_path / "home", home.password)
+    raw = (
+        b"From: Home Lists <Home.Lists@example.test>\nTo: ext@elsewhere.example\n"
+        b"Subject: As an identity\nMessage-ID: <as-identity@example.test>\n\nHello\n"
+    )
+    result = tuimail("send", "ext@elsewhere.example", stdin=raw)
+    assert result.returncode == 0, result.stderr.decode()
+    [(mail_from, _rcpt, sent)] = [o for o in mail_server.outbound if b"as-identity" in o[2]]
+    assert mail_from == "home.lists@example.test"  # the identity, through the home account
+    assert parse(sent)["From"].addresses[0].addr_spec == "Home.Lists@example.test"
+
+
+def test_compose_from_an_unknown_address_is_refused_with_the_known_ones(mail_server, tmp_path):
+    user = mail_server.new_user()
+    account = account_for(mail_server, user, name="home")
+    account.extra["identities"] = [{"email": "home.lists@example.test"}]
+    with_password(account, tmp_path, user.password)
+    result = tuimail("compose", "--from", "nobody@example.test", "--to", "a@example.test")
+    assert result.returncode == 2
+    error = result.stderr.decode()
+    assert "no account or identity has the address 'nobody@example.test'" in error
+    assert "home.lists@example.test" in error and user.email in error

@@ -12,6 +12,7 @@ from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
+from tuimail.ui.screens.main import MainScreen
 
 WORK = "alice.work@example.test"
 
@@ -78,3 +79,62 @@ async def test_the_from_choice_lists_every_identity_and_swaps_the_signature(mail
         choice.value = ("home", other.email)  # that account has no signature
         await wait_for(pilot, lambda: "-- \n" not in body.text)
         assert screen.collect().account == "home"
+
+
+async def test_completion_never_offers_an_identity_of_ones_own(mail_server):
+    user = mail_server.new_user()
+    mail_server.deliver(
+        user,
+        (
+            f"From: Alice at Work <{WORK}>\r\nTo: Carol <carol@elsewhere.example>\r\n"
+            "Subject: Minutes\r\nMessage-ID: <minutes@example.test>\r\n\r\nAttached.\r\n"
+        ).encode(),
+    )
+    app = _app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        service = app.service
+        assert service.addresses("carol") == ["Carol <carol@elsewhere.example>"]
+        assert not [a for a in service.addresses("alice") if WORK in a]
+
+
+async def test_a_draft_keeps_its_identity_when_saved_and_reopened(mail_server):
+    user = mail_server.new_user()
+    app = _app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        screen = await open_composer(pilot)
+        screen.query_one("#compose-from", Select).value = ("test", WORK)
+        body = screen.query_one("#compose-body", TextArea)
+        await wait_for(pilot, lambda: body.text.endswith("Team Lead\n"))
+        screen.query_one("#compose-to").value = "bob@elsewhere.example"
+        screen.query_one("#compose-subject").value = "Later"
+        await pilot.press("ctrl+d")
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "Drafts")) == 1, 20)
+        [saved] = mail_server.messages(user, "Drafts")
+        assert f"From: Alice at Work <{WORK}>".encode() in saved
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        app.open_folder("test", "Drafts")
+        await wait_for(pilot, lambda: app.main.query_one("MessageList").count == 1, 20)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen), 20)
+        assert app.screen.query_one("#compose-from", Select).value == ("test", WORK)
+        assert app.screen.query_one("#compose-body", TextArea).text.endswith("Team Lead\n")
+
+
+async def test_compose_from_an_identity_opens_written_as_it(mail_server):
+    from tuimail.core.mailto import parse_mailto
+
+    user = mail_server.new_user()
+    start = parse_mailto("mailto:bob@elsewhere.example?subject=Hi&from=evil@example.net")
+    assert start.sender == ""  # a link never chooses From
+    start.sender = WORK.upper()  # as `tuimail compose --from` gives it
+    app = _app(mail_server, user)
+    app._compose_start = start
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen), 20)
+        screen = app.screen
+        assert screen.query_one("#compose-from", Select).value == ("test", WORK)
+        assert screen.query_one("#compose-body", TextArea).text.endswith("Team Lead\n")
+        await ready(pilot)

@@ -220,8 +220,8 @@ _LINK = re.compile(r"(?:https?://|mailto:)[^\s<>\"')\]]+")
 # -- the service ----------------------------------------------------------------------
 
 
-def view_row(row: Any, depth: int = 0) -> MessageRow:
-    """A store row as the list shows it."""
+def view_row(row: Any, depth: int = 0, **tree: Any) -> MessageRow:
+    """A store row as the list shows it (`tree`: the thread tree fields of MessageRow)."""
     date = datetime.fromtimestamp(row.date, UTC) if row.date else None
     return MessageRow(
         id=row.id,
@@ -242,6 +242,7 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         thread=row.thread_id or "",
         recipients=getattr(row, "to_addrs", "") or "",
         note=getattr(row, "note", "") or "",
+        **tree,
     )
 
 
@@ -563,9 +564,11 @@ class MailService:
         try:
             book = getattr(self, "_address_book", None)
             if book is None:
-                own = {a.email for a in self.accounts.values()}
+                from tuimail.core.compose import own_addresses
+
+                own: set[str] = set()
                 for account in self.accounts.values():
-                    own |= {str(x) for x in account.extra.get("aliases", [])}
+                    own |= own_addresses(account)  # address, aliases, identities
                 book = self._address_book = AddressBook(self.store, own)
             book.refresh()
             out += [c.formatted() for c in book.complete(prefix, limit=20)]
@@ -1035,11 +1038,16 @@ class MailService:
             message_id=core.message_id or "",
         )
 
-    def new_draft(self, account: str) -> Draft:
-        """A new message: empty but for the account's signature."""
+    def new_draft(self, account: str, identity: str = "") -> Draft:
+        """A new message: empty but for the signature of the account (or of its identity
+        with the address `identity`)."""
         from tuimail.core import compose
+        from tuimail.core.identities import find
 
-        return self._ui_draft(account, compose.new_draft(self.accounts[account]))
+        written_as = find(self.accounts[account], identity)
+        return self._ui_draft(
+            account, compose.new_draft(self.accounts[account], identity=written_as)
+        )
 
     def is_draft(self, row: MessageRow) -> bool:
         """The message lives in its account's Drafts folder (it can be reopened)."""
