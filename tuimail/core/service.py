@@ -220,8 +220,8 @@ _LINK = re.compile(r"(?:https?://|mailto:)[^\s<>\"')\]]+")
 # -- the service ----------------------------------------------------------------------
 
 
-def view_row(row: Any, depth: int = 0) -> MessageRow:
-    """A store row as the list shows it."""
+def view_row(row: Any, depth: int = 0, **tree: Any) -> MessageRow:
+    """A store row as the list shows it (`tree`: the thread tree fields of MessageRow)."""
     date = datetime.fromtimestamp(row.date, UTC) if row.date else None
     return MessageRow(
         id=row.id,
@@ -242,6 +242,7 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         thread=row.thread_id or "",
         recipients=getattr(row, "to_addrs", "") or "",
         note=getattr(row, "note", "") or "",
+        **tree,
     )
 
 
@@ -1037,11 +1038,16 @@ class MailService:
             message_id=core.message_id or "",
         )
 
-    def new_draft(self, account: str) -> Draft:
-        """A new message: empty but for the account's signature."""
+    def new_draft(self, account: str, identity: str = "") -> Draft:
+        """A new message: empty but for the signature of the account (or of its identity
+        with the address `identity`)."""
         from tuimail.core import compose
+        from tuimail.core.identities import find
 
-        return self._ui_draft(account, compose.new_draft(self.accounts[account]))
+        written_as = find(self.accounts[account], identity)
+        return self._ui_draft(
+            account, compose.new_draft(self.accounts[account], identity=written_as)
+        )
 
     def is_draft(self, row: MessageRow) -> bool:
         """The message lives in its account's Drafts folder (it can be reopened)."""
