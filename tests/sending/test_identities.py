@@ -165,3 +165,15 @@ def test_tuimail_send_picks_the_account_of_an_identity_and_sends_as_it(mail_serv
     [(mail_from, _rcpt, sent)] = [o for o in mail_server.outbound if b"as-identity" in o[2]]
     assert mail_from == "home.lists@example.test"  # the identity, through the home account
     assert parse(sent)["From"].addresses[0].addr_spec == "Home.Lists@example.test"
+
+
+def test_compose_from_an_unknown_address_is_refused_with_the_known_ones(mail_server, tmp_path):
+    user = mail_server.new_user()
+    account = account_for(mail_server, user, name="home")
+    account.extra["identities"] = [{"email": "home.lists@example.test"}]
+    with_password(account, tmp_path, user.password)
+    result = tuimail("compose", "--from", "nobody@example.test", "--to", "a@example.test")
+    assert result.returncode == 2
+    error = result.stderr.decode()
+    assert "no account or identity has the address 'nobody@example.test'" in error
+    assert "home.lists@example.test" in error and user.email in error

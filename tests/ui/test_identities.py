@@ -121,3 +121,20 @@ async def test_a_draft_keeps_its_identity_when_saved_and_reopened(mail_server):
         await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen), 20)
         assert app.screen.query_one("#compose-from", Select).value == ("test", WORK)
         assert app.screen.query_one("#compose-body", TextArea).text.endswith("Team Lead\n")
+
+
+async def test_compose_from_an_identity_opens_written_as_it(mail_server):
+    from tuimail.core.mailto import parse_mailto
+
+    user = mail_server.new_user()
+    start = parse_mailto("mailto:bob@elsewhere.example?subject=Hi&from=evil@example.net")
+    assert start.sender == ""  # a link never chooses From
+    start.sender = WORK.upper()  # as `tuimail compose --from` gives it
+    app = _app(mail_server, user)
+    app._compose_start = start
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen), 20)
+        screen = app.screen
+        assert screen.query_one("#compose-from", Select).value == ("test", WORK)
+        assert screen.query_one("#compose-body", TextArea).text.endswith("Team Lead\n")
+        await ready(pilot)

@@ -1038,11 +1038,16 @@ class MailService:
             message_id=core.message_id or "",
         )
 
-    def new_draft(self, account: str) -> Draft:
-        """A new message: empty but for the account's signature."""
+    def new_draft(self, account: str, identity: str = "") -> Draft:
+        """A new message: empty but for the signature of the account (or of its identity
+        with the address `identity`)."""
         from tuimail.core import compose
+        from tuimail.core.identities import find
 
-        return self._ui_draft(account, compose.new_draft(self.accounts[account]))
+        written_as = find(self.accounts[account], identity)
+        return self._ui_draft(
+            account, compose.new_draft(self.accounts[account], identity=written_as)
+        )
 
     def is_draft(self, row: MessageRow) -> bool:
         """The message lives in its account's Drafts folder (it can be reopened)."""

@@ -166,11 +166,15 @@ class TuimailApp(App[None]):
         """A new message from a mailto: link or `tuimail compose` (already sanitised)."""
         if self.service is None:
             return
-        account = self._default_account()
+        account, identity = self._default_account(), ""
+        for candidate in self.service.identities() if start.sender else []:
+            if candidate.key == start.sender.lower():  # `tuimail compose --from`
+                account, identity = candidate.account, candidate.email
+                break
         try:
-            draft = self.service.new_draft(account)  # with the signature
+            draft = self.service.new_draft(account, identity)  # with the signature
         except Exception:
-            draft = Draft(account=account)
+            draft = Draft(account=account, identity=identity)
         draft.to = ", ".join(start.to)
         draft.cc = ", ".join(start.cc)
         draft.bcc = ", ".join(start.bcc)
