@@ -151,6 +151,28 @@ async def test_a_reply_goes_out_through_the_account_as_the_identity(mail_server)
     assert parse(sent)["From"] == "Alice W <alice.work@example.test>"
 
 
+async def test_a_reply_as_an_identity_arrives_from_it(mail_peer):
+    alice, bob = mail_peer.new_user(), mail_peer.new_user()
+    domain = alice.email.rpartition("@")[2]
+    identity = {"email": f"{alice.email.split('@')[0]}.work@{domain}", "name": "Alice W"}
+    account = account_for(mail_peer, alice, display_name="Alice")
+    account.extra["identities"] = [identity]
+    mail_peer.deliver(
+        alice,
+        (
+            f"From: Bob <{bob.email}>\r\nTo: {identity['email']}\r\nSubject: Plan\r\n"
+            "Message-ID: <peer-plan@example.test>\r\n\r\nShall we?\r\n"
+        ).encode(),
+    )
+    draft = reply(mail_peer.messages(alice)[0], account)
+    raw, sender, rcpts = message_bytes(draft, account)
+    assert sender == identity["email"] and rcpts == [bob.email]
+    entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=20)
+    assert entry.state == "sent", entry.last_error
+    got = parse(mail_peer.wait_for_message(bob, lambda m: b"peer-plan" in m, 20))
+    assert got["From"] == f"Alice W <{identity['email']}>"
+
+
 def test_a_new_message_is_from_the_account_unless_an_identity_is_given():
     account = _account()
     assert new_draft(account).from_addr == "Alice <alice@home.example>"
