@@ -6,9 +6,11 @@ the identity's address as From and as envelope sender."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.sending.helpers import account_for, parse, tuimail, with_password
-from tuimail.core.compose import forward, message_bytes, new_draft, reply
+from tuimail.core.compose import forward, message_bytes, new_draft, parse_raw, reply
 from tuimail.core.config import ConfigError, account_from_dict
 from tuimail.core.identities import addressed_to, identities, swap_signature
 from tuimail.core.outbox import send_now
@@ -66,6 +68,15 @@ def test_cc_then_delivered_to_name_the_identity_when_to_does_not():
     draft = reply(listed, _account())
     assert draft.from_addr == "Alice <lists@home.example>"
     assert "-- \n" not in draft.body  # this identity has no signature
+
+
+def test_a_follow_up_to_ones_own_message_is_written_as_its_writer():
+    own = _message("To: carol@elsewhere.example\r\n").replace(
+        b"From: Bob <bob@elsewhere.example>", b"From: Alice at Work <alice@work.example>"
+    )
+    draft = reply(own, _account())
+    assert draft.from_addr == "Alice at Work <alice@work.example>"
+    assert draft.to == ["carol@elsewhere.example"]
 
 
 def test_a_message_to_none_of_them_is_answered_as_the_account():
@@ -140,6 +151,28 @@ async def test_a_reply_goes_out_through_the_account_as_the_identity(mail_server)
     assert parse(sent)["From"] == "Alice W <alice.work@example.test>"
 
 
+async def test_a_reply_as_an_identity_arrives_from_it(mail_peer):
+    alice, bob = mail_peer.new_user(), mail_peer.new_user()
+    domain = alice.email.rpartition("@")[2]
+    identity = {"email": f"{alice.email.split('@')[0]}.work@{domain}", "name": "Alice W"}
+    account = account_for(mail_peer, alice, display_name="Alice")
+    account.extra["identities"] = [identity]
+    mail_peer.deliver(
+        alice,
+        (
+            f"From: Bob <{bob.email}>\r\nTo: {identity['email']}\r\nSubject: Plan\r\n"
+            "Message-ID: <peer-plan@example.test>\r\n\r\nShall we?\r\n"
+        ).encode(),
+    )
+    draft = reply(mail_peer.messages(alice)[0], account)
+    raw, sender, rcpts = message_bytes(draft, account)
+    assert sender == identity["email"] and rcpts == [bob.email]
+    entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=20)
+    assert entry.state == "sent", entry.last_error
+    got = parse(mail_peer.wait_for_message(bob, lambda m: b"peer-plan" in m, 20))
+    assert got["From"] == f"Alice W <{identity['email']}>"
+
+
 def test_a_new_message_is_from_the_account_unless_an_identity_is_given():
     account = _account()
     assert new_draft(account).from_addr == "Alice <alice@home.example>"
@@ -177,3 +210,19 @@ def test_compose_from_an_unknown_address_is_refused_with_the_known_ones(mail_ser
     error = result.stderr.decode()
     assert "no account or identity has the address 'nobody@example.test'" in error
     assert "home.lists@example.test" in error and user.email in error
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["From", "To", "Cc", "Delivered-To", "X-Original-To"]),
+    st.binary(max_size=200),
+)
+def test_any_recipient_header_bytes_give_an_identity_never_an_error(name, value):
+    raw = b"Subject: s\r\n" + name.encode() + b": " + value + b"\r\n\r\nbody\r\n"
+    found = addressed_to(parse_raw(raw), _account())
+    assert found.account == "home"
+
+
+def test_an_encoded_line_break_in_a_name_still_finds_the_identity():
+    raw = _message("To: =?utf-8?q?Ali=0D=0AX-Evil:_1?= <alice@work.example>\r\n")
+    assert addressed_to(parse_raw(raw), _account()).email == "alice@work.example"

@@ -13,6 +13,7 @@ compare case-insensitively; nothing here touches the network or the UI.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.message import Message
@@ -77,12 +78,12 @@ def find(account: Account, address: str | None) -> Identity:
 
 def addressed_to(msg: Message, account: Account) -> Identity:
     """The identity a message was sent to: the first of ours in To, then Cc, then
-    Delivered-To and X-Original-To; the account's own identity when none is ours."""
+    Delivered-To and X-Original-To; the account's own identity when none is ours. A
+    message we wrote (From one of ours, e.g. in Sent) is followed up as its writer."""
     mine = {identity.key: identity for identity in identities(account)}
-    for header in _RECIPIENT_HEADERS:
-        values = [str(v) for v in (msg.get_all(header) or [])]
+    for header in ("from", *_RECIPIENT_HEADERS):
         try:
-            pairs = getaddresses(values)
+            pairs = getaddresses(_raw_values(msg, header))
         except Exception:  # a header too broken to read names no identity
             continue
         for _name, address in pairs:
@@ -90,6 +91,16 @@ def addressed_to(msg: Message, account: Account) -> Identity:
             if found is not None:
                 return found
     return identities(account)[0]
+
+
+def _raw_values(msg: Message, name: str) -> list[str]:
+    """A header's values as received, unfolded: never the header registry's parsing,
+    which raises on hostile input (an encoded CR LF in a display name, a broken group)."""
+    out = []
+    for key, value in msg.raw_items():
+        if key.lower() == name:
+            out.append(re.sub(r"\r?\n(?=[ \t])", "", str(value)))
+    return out
 
 
 def signature_block(signature: str | None) -> str:
