@@ -1,5 +1,5 @@
 """Snapshots of issue 17's screens: the tagged list (marks and the count in the title), the
-thread tree expanded and collapsed, the URL picker.
+thread tree expanded and collapsed, the URL picker, the attachment list.
 Same conventions as test_snapshots.py (fixed sizes, demo messages with fixed dates, a fixed
 clock, no push connection, workers awaited). Update after a reviewed rendering change:
 pytest tests/snapshots/test_power_use_snapshots.py --snapshot-update
@@ -8,6 +8,7 @@ pytest tests/snapshots/test_power_use_snapshots.py --snapshot-update
 from __future__ import annotations
 
 from tests.snapshots.helpers import steady
+from tests.ui.attachment_helpers import deliver_parts
 from tests.ui.helpers import make_app, seed, wait_for
 from tests.ui.links_helpers import deliver_links
 from tests.ui.thread_helpers import deliver_thread
@@ -80,3 +81,18 @@ class TestLinks:
             await steady(pilot)
 
         assert snap_compare(make_app(mail_server, user), terminal_size=(100, 30), run_before=picker)
+
+
+class TestAttachments:
+    def test_attachment_list(self, snap_compare, mail_server):
+        """x on a message with two attachments (one named a;b$(x).dat) and an HTML version."""
+        user = mail_server.new_user()
+        deliver_parts(mail_server, user)
+
+        async def listed(pilot) -> None:
+            await steady(pilot)
+            await pilot.press("x")
+            await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "AttachmentList")
+            await steady(pilot)
+
+        assert snap_compare(make_app(mail_server, user), terminal_size=(100, 24), run_before=listed)

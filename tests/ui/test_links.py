@@ -91,3 +91,21 @@ async def test_a_long_link_is_not_folded_in_the_reader(mail_server):
         assert "…" in "".join(
             seg.text for y in range(links.size.height) for seg in links.render_line(y)
         )
+
+
+def test_every_piece_of_a_wrapped_link_carries_the_whole_link():
+    from tuimail.ui.widgets.reader import linked
+
+    text = linked(f"Long: {LONG}.\n(see https://example.test/a_(b)) and <https://x.test/y>")
+    spans = {text.plain[s.start : s.end]: str(s.style) for s in text.spans}
+    assert spans[LONG] == f"link {LONG}"
+    assert spans["https://example.test/a_(b)"] == "link https://example.test/a_(b)"
+    assert spans["https://x.test/y"] == "link https://x.test/y"
+
+
+def test_a_link_with_control_or_non_ascii_characters_gets_no_hyperlink():
+    from tuimail.ui.widgets.reader import linked
+
+    text = linked("https://x.test/a\x1b]8;;evil\x07b and https://bücher.test/")
+    links = [str(s.style) for s in text.spans]
+    assert links == []  # never a hyperlink to a part of what was written

@@ -72,8 +72,19 @@ class TuimailApp(App[None]):
         compose: Any = None,
         ui: UiSettings | None = None,
         notes: list[str] | None = None,
+        notify_setting: str = "auto",
+        new_mail_command: str | None = None,
+        theme: str | None = None,
+        save_theme: Callable[[str], Any] | None = None,
     ) -> None:
         super().__init__()
+        from tuimail.core.hooks import notification_kind
+
+        self.notify_kind = notification_kind(notify_setting)  # "osc9", "osc777", "bell", "off"
+        self.new_mail_command = new_mail_command
+        self.terminal_notes: list[str] = []  # escape sequences sent (tests read them)
+        self._theme_start = theme
+        self._save_theme = save_theme
         self._compose_start = compose  # a MailtoStart: open on a new message
         self.service = service
         self.ui = ui or UiSettings()  # [ui]: list columns, mark_read_delay
@@ -108,12 +119,39 @@ class TuimailApp(App[None]):
     def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
+        self._apply_theme()
         for note in self.start_notes:
             notify(self, note, severity="warning", timeout=15)
         if self.service is None or not self.service.accounts:
             self.push_screen(self._make_wizard(), self.account_added)
             return
         self.open_main()
+
+    def _apply_theme(self) -> None:
+        """The `theme` of the config; a theme chosen later (palette) is saved there."""
+        name = self._theme_start
+        if name:
+            if name in self.available_themes:
+                self.theme = name
+            else:
+                known = ", ".join(sorted(self.available_themes)[:6])
+                notify(
+                    self,
+                    f"The config's theme {name!r} is unknown; using {self.theme} "
+                    f"(themes: {known}, …; Ctrl+P, Change theme, picks and saves one).",
+                    severity="warning",
+                    timeout=15,
+                )
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme) -> None:
+        if self._save_theme is None or theme.name == self._theme_start:
+            return
+        self._theme_start = theme.name
+        try:
+            self._save_theme(theme.name)
+        except Exception as exc:  # the theme works for this session anyway
+            self.show_error(f"The theme could not be saved: {describe_error(exc)}")
 
     def open_main(self) -> None:
         assert self.service is not None
@@ -128,11 +166,15 @@ class TuimailApp(App[None]):
         """A new message from a mailto: link or `tuimail compose` (already sanitised)."""
         if self.service is None:
             return
-        account = self._default_account()
+        account, identity = self._default_account(), ""
+        for candidate in self.service.identities() if start.sender else []:
+            if candidate.key == start.sender.lower():  # `tuimail compose --from`
+                account, identity = candidate.account, candidate.email
+                break
         try:
-            draft = self.service.new_draft(account)  # with the signature
+            draft = self.service.new_draft(account, identity)  # with the signature
         except Exception:
-            draft = Draft(account=account)
+            draft = Draft(account=account, identity=identity)
         draft.to = ", ".join(start.to)
         draft.cc = ", ".join(start.cc)
         draft.bcc = ", ".join(start.bcc)
@@ -278,6 +320,7 @@ class TuimailApp(App[None]):
             notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
             if self.bell_on_new_mail:
                 self.bell()
+            self.tell_new_mail(event)
         # "new-mail" always follows a "messages" event for the same folder, which has
         # already re-read the folders and the list: reading them again at 100k messages
         # only stalls the loop (issue 19).
@@ -289,6 +332,36 @@ class TuimailApp(App[None]):
             ):
                 self.reload_list()
         self.update_status()
+
+    def tell_new_mail(self, event: ServiceEvent) -> None:
+        """New mail: the terminal is told (OSC 9 / OSC 777 / bell, see [notify]) and
+        new_mail_command runs once per message, the message only in its environment."""
+        from tuimail.core.hooks import from_rows, notification, run_command, summary
+
+        service, kind, command = self.service, self.notify_kind, self.new_mail_command
+        if service is None or (kind == "off" and not command):
+            return
+        count = event.count
+        rows = list(getattr(event, "messages", None) or [])
+
+        def told(messages: list) -> None:
+            sequence = notification(kind, *summary(messages, count))
+            if sequence == "\a":
+                if not self.bell_on_new_mail:  # rung already
+                    self.bell()
+            elif sequence:
+                self.terminal_notes.append(sequence)
+                driver = self._driver
+                if driver is not None:
+                    driver.write(sequence)
+                    driver.flush()
+            if command:
+                self.work(lambda: [run_command(command, m, count) for m in messages], "hook")
+
+        if rows:  # the runtime's event carries the store's rows
+            told(from_rows(rows))
+            return
+        self.work(lambda: service.new_messages(event.account, event.folder, count), "new", told)
 
     def update_status(self) -> None:
         main = self.main
@@ -751,6 +824,96 @@ class TuimailApp(App[None]):
         title = "Copy to folder:" if copy else "Move to folder:"
         self.push_screen(FolderPicker(title, names), chosen)
 
+    # -- attachments ------------------------------------------------------------------
+
+    def ask_attachments(self, rows: list[MessageRow]) -> None:
+        """x: the attachment list of the message under the cursor."""
+        service = self.service
+        if service is None or not rows:
+            self.notify("No message selected.")
+            return
+        row = rows[0]
+
+        def listed(found) -> None:
+            view, html = found
+            if not view.attachments and html is None:
+                self.notify("This message has no attachments.")
+                return
+            from tuimail.ui.screens.attachments import AttachmentList
+
+            self.push_screen(
+                AttachmentList(view.attachments, has_html=html is not None),
+                lambda choice: self._attachment_chosen(row, view, html, choice),
+            )
+
+        self.work(
+            lambda: (service.read(row, mark_seen=False), service.html_as_text(row)),
+            "read",
+            listed,
+        )
+
+    def _attachment_chosen(self, row: MessageRow, view, html, choice) -> None:
+        from tuimail.ui.screens.attachments import HTML
+
+        service, main = self.service, self.main
+        if choice is None or service is None or main is None:
+            return
+        what, index = choice
+        if index == HTML:
+            self._show_text(f"{view.subject} — the HTML version, as text", html or "")
+            return
+        name = next((a.filename for a in view.attachments if a.index == index), "")
+        if what == "save":
+            directory = str(Path.home() / "Downloads")
+            self.work(
+                lambda: service.save_attachment(row, index, directory),
+                "save",
+                lambda path: notify(self, f"Saved {path}"),
+            )
+        elif what == "open":
+            self.work(
+                lambda: service.open_attachment(row, index),
+                "open",
+                lambda sentence: notify(self, sentence, timeout=8),
+            )
+        else:
+            self.work(
+                lambda: service.view_attachment(row, index),
+                "view",
+                lambda plan: self._viewed(name, plan),
+            )
+
+    def _show_text(self, title: str, text: str) -> None:
+        main = self.main
+        if main is None:
+            return
+        main.query_one(ReaderPane).show_raw(f"── {sanitize(title)} (q: back) ──\n\n{text}")
+        main.show_reader(True)
+
+    def _viewed(self, name: str, plan) -> None:
+        shown = sanitize(name or "the attachment")
+        if plan.kind in ("text", "pager"):
+            self._show_text(shown, plan.text)
+        elif plan.kind == "terminal":
+            try:
+                with self.suspend():
+                    subprocess.call(["sh", "-c", plan.command])
+            except SuspendNotSupported:
+                notify(self, f"{shown} needs a terminal; it was saved to {plan.path}.")
+                return
+            self.refresh(layout=True)
+        elif plan.kind == "viewer":
+            subprocess.Popen(
+                ["sh", "-c", plan.command],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            notify(self, f"Opened {shown}.")
+        else:
+            notify(self, f"No viewer for {shown} here; it was saved to {plan.path}.", timeout=8)
+
     # -- links ------------------------------------------------------------------------
 
     def ask_links(self, rows: list[MessageRow]) -> None:
@@ -1167,11 +1330,16 @@ class TuimailApp(App[None]):
 
     def open_composer(self, draft: Draft) -> None:
         assert self.service is not None
+        identities = self.service.identities()  # every address of every account
         senders = [
-            (plain_text(f"{account.display_name or ''} <{account.email}>".strip()), name)
-            for name, account in self.service.accounts.items()
+            (
+                plain_text(f"{i.name or ''} <{i.email}>".strip()),
+                (i.account, i.email),
+            )
+            for i in identities
         ]
-        self.push_screen(ComposerScreen(draft, self.service.addresses, senders))
+        signatures = {(i.account, i.email): i.signature for i in identities}
+        self.push_screen(ComposerScreen(draft, self.service.addresses, senders, signatures))
 
     def reply(self, rows: list[MessageRow], all: bool, to_list: bool = False) -> None:
         if not rows or self.service is None:

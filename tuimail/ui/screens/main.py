@@ -49,6 +49,7 @@ MAIN_BINDINGS = [
     Binding("W", "save_message", "Save as .eml", show=False, id="save_message"),
     Binding("exclamation_mark", "shell", "Shell", show=False, id="shell"),
     Binding("l", "links", "Links (open/copy)", show=False, id="links"),
+    Binding("x", "attachments", "Attachments", show=False, id="attachments"),
     Binding("slash", "search", "Search", id="search"),
     Binding("tab", "switch_pane", "Switch pane", show=False, id="switch_pane", priority=True),
     Binding("z", "toggle_quotes", "Quotes", show=False, id="toggle_quotes"),
@@ -324,6 +325,9 @@ class MainScreen(Screen):
 
     def action_shell(self) -> None:
         self.app.ask_shell()
+
+    def action_attachments(self) -> None:
+        self.app.ask_attachments(self.current_rows())
 
     def action_links(self) -> None:
         self.app.ask_links(self.current_rows())
