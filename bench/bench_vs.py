@@ -260,7 +260,7 @@ WORK = [
         lambda b: b.tuimail("sync", name="headers"),
     ),
     (
-        "bodies, cold",
+        "cold bodies",
         "mbsync",
         lambda b: b.mbsync(cold=True),
         lambda b: b.tuimail("sync", name="bodies", bodies=True, cold=True),

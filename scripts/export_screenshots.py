@@ -189,6 +189,9 @@ async def export(out: Path, only: set[str] | None = None) -> list[Path]:
         await shot("reader", ["j", "j", "j", "j", "enter"], size=(80, 24))
         await shot("composer", ["j", "r"])
         await shot("help", ["question_mark"])
+        # thread trees (t), the "Weekend hike" thread collapsed (-), two rows tagged (Space)
+        keys = ["t", *["j"] * 11, "minus", "g", "j", "space", "space"]
+        await shot("threads", keys, size=(120, 30))
         await shot("wizard", [], make=lambda: TuimailApp(None))
         await shot("diagnose", [], make=lambda: TuimailApp(None, wizard=diagnose_screen))
         await shot(

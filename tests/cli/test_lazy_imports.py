@@ -30,6 +30,9 @@ _NEVER_FOR_SYNC = (
     "tuimail.core.oauth2",
     "cryptography.x509",  # only a pinned certificate needs it
     "charset_normalizer",  # only unlabelled 8-bit text needs it
+    "tuimail.core.mime.parse",  # a header sync parses no body
+    "tuimail.core.mime.render",
+    "tuimail.core.mime.html",
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import queue
+import threading
 import time
 from pathlib import Path
 
@@ -151,3 +152,29 @@ class Recorder:
 
 def is_idle(event) -> bool:
     return isinstance(event, WatchState) and event.state == "idle"
+
+
+class CommandLog:
+    """Every IMAP command name the watcher's connections send, in order."""
+
+    def __init__(self, connect) -> None:
+        self.names: list[str] = []
+        self._lock = threading.Lock()
+        self._connect = connect
+
+    def __call__(self):
+        client = self._connect()
+        imap = client._imap
+        original = imap._command
+
+        def command(name, *args):
+            with self._lock:
+                self.names.append(name.decode() if isinstance(name, bytes) else str(name))
+            return original(name, *args)
+
+        imap._command = command
+        return client
+
+    def since(self, mark: int) -> list[str]:
+        with self._lock:
+            return [n.upper() for n in self.names[mark:]]

@@ -207,3 +207,28 @@ def test_server_side_change_wins_a_flag_conflict(mail_peer, tmp_path) -> None:
     assert store_state(store, "test", "INBOX") == state
     engine.close()
     other.logout()
+
+
+def test_a_sync_pass_before_the_queue_is_flushed_never_brings_a_moved_message_back(
+    mail_server, tmp_path
+) -> None:
+    """The app moves a message here at once and tells the server later; a sync of the
+    folder in between (IDLE catch-up on another connection) must not re-add it, whether it
+    was the newest message or not (found with s a s in the demo under load)."""
+    user = mail_server.new_user()
+    for i in range(1, 5):
+        mail_server.deliver(user, message(i))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    engine.sync()
+    inbox = store.folder_id("test", "INBOX")
+    rows = {r.uid: r.id for r in store.message_rows(inbox, 0, 10)}
+    actions = MailActions(store, engine.account)
+    actions.move([rows[4], rows[2]], "Archive")  # the newest one and one in the middle
+    assert sorted(store.uids(inbox)) == [1, 3]
+    engine.sync_folder("INBOX", changed=True)  # the queue has not reached the server yet
+    assert sorted(store.uids(inbox)) == [1, 3]
+    engine.sync()  # now the moves are applied on the server, then the folders synced
+    assert sorted(store.uids(inbox)) == [1, 3]
+    assert store.count_messages(store.folder_id("test", "Archive")) == 2
+    engine.close()

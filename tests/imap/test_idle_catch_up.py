@@ -5,37 +5,9 @@ sockets against the bundled server; the client's own commands and store reads ar
 
 from __future__ import annotations
 
-import threading
-
-from tests.imap.helpers import Recorder, account_for, is_idle, message, tmp_store
+from tests.imap.helpers import CommandLog, Recorder, account_for, is_idle, message, tmp_store
 from tuimail.core.imap.idle import AccountWatcher, NewMail
 from tuimail.core.imap.session import connector
-
-
-class CommandLog:
-    """Every IMAP command name the watcher's connections send, in order."""
-
-    def __init__(self, connect) -> None:
-        self.names: list[str] = []
-        self._lock = threading.Lock()
-        self._connect = connect
-
-    def __call__(self):
-        client = self._connect()
-        imap = client._imap
-        original = imap._command
-
-        def command(name, *args):
-            with self._lock:
-                self.names.append(name.decode() if isinstance(name, bytes) else str(name))
-            return original(name, *args)
-
-        imap._command = command
-        return client
-
-    def since(self, mark: int) -> list[str]:
-        with self._lock:
-            return [n.upper() for n in self.names[mark:]]
 
 
 def test_idle_new_mail_needs_no_status_and_no_whole_folder_flags(mail_server, tmp_path) -> None:

@@ -183,3 +183,36 @@ def test_dovecot_rejects_a_revoked_token_with_its_error_challenge(
     with pytest.raises(auth.TokenRejected) as smtp_refusal:
         _submit(bed, account, token, mechanism, "never sent")
     assert smtp_refusal.value.code == 535
+
+
+def _send_cli(monkeypatch, user, subject: str, name: str) -> int:
+    import io
+    import sys
+
+    from tuimail.__main__ import main
+
+    raw = f"From: {user.email}\r\nTo: {user.email}\r\nSubject: {subject}\r\n\r\nhello\r\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw.encode())))
+    return main(["send", "--account", name, user.email])
+
+
+@pytest.mark.parametrize("how", ["built-in", "command"])
+def test_sync_and_send_through_the_one_login(signed_in, how, tmp_path, monkeypatch, capsys):
+    """The whole client (tuimail sync, tuimail send: the runtime's and the outbox's
+    logins) against Dovecot and Postfix with an OAuth account."""
+    from tuimail.__main__ import main
+    from tuimail.core.config import save_account
+
+    bed, user, account = signed_in
+    bed.deliver(user, b"Subject: waiting in dovecot\r\n\r\nhi\r\n")
+    if how == "command":
+        helper = tmp_path / "token"
+        helper.write_text(tokens.access_token(account).reveal() + "\n")
+        account.oauth2 = None
+        account.oauth2_token_command = f"cat {shlex.quote(str(helper))}"
+    save_account(account)
+    assert main(["sync"]) == 0, capsys.readouterr().err
+    assert main(["list", "--json"]) == 0 and "waiting in dovecot" in capsys.readouterr().out
+    subject = f"through postfix {how}"
+    assert _send_cli(monkeypatch, user, subject, account.name) == 0, capsys.readouterr().err
+    bed.wait_for_message(user, lambda raw: subject.encode() in raw, 30)

@@ -196,3 +196,6 @@ def test_a_malformed_name_is_sent_back_as_listed_by_a_later_process(mail_server,
         assert later.fetch_body(row.id).endswith(b"Body of 1.\r\n")
     finally:
         later.close()
+    # Remembered for that server only: another account's "Bad&Jjo" is a UTF-7 name.
+    assert names.is_raw((mail_server.host, mail_server.ports.imap_tls), "Bad&Jjo")
+    assert not names.is_raw(("imap.elsewhere.test", 993), "Bad&Jjo")

@@ -19,7 +19,10 @@ _pieces = st.sampled_from(
      b" ", b"x@y.z", b"caf\xc3\xa9", b"Ren\xe9", b"(comment)", b"=?", b"?="]
 )  # fmt: skip
 _values = st.lists(
-    st.one_of(_pieces, st.binary(min_size=1, max_size=6).filter(lambda b: b"\n" not in b)),
+    st.one_of(
+        _pieces,
+        st.binary(min_size=1, max_size=6).filter(lambda b: b"\n" not in b and b"\r" not in b),
+    ),
     min_size=1,
     max_size=12,
 ).map(b"".join)
@@ -82,3 +85,16 @@ def test_long_values_are_not_kept_in_the_cache() -> None:
     assert summary_module._cached_pairs.cache_info().currsize == 0  # To and Cc: too long
     summarize(_header(b"a@x.test", b"short@x.test", b"s"))
     assert summary_module._cached_pairs.cache_info().currsize == 1  # a short one is kept
+
+
+_names = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_names, _names), max_size=25))
+def test_remembered_address_lists_read_as_joined_afresh(pairs) -> None:
+    from tuimail.core.store import headers
+
+    expected = headers._join_uncached(pairs)
+    assert headers._join(pairs) == expected
+    assert headers._join(list(pairs)) == expected  # the second time from the cache

@@ -55,6 +55,7 @@ def test_device_sign_in_shows_the_code_and_keeps_the_sign_in_in_the_file(mail_se
             proc.kill()
     assert proc.returncode == 0, err
     assert "Signed in to w" in out and str(store.file_path("w")) in out
+    assert out.count("Login ok: ") == 2  # IMAP and SMTP took the new token
     # A later run finds the sign-in in the file and gets a working token from it.
     refresh = store.load("w", "file")
     assert refresh is not None and refresh.reveal() not in out + err
@@ -159,3 +160,34 @@ def test_account_add_with_auth_oauth2_then_login(mail_server, capsys) -> None:
                  "--outgoing", f"{mail_server.host}:{p.smtp_tls}"]) == 0  # fmt: skip
     assert load_config().accounts["helper"].oauth2_token_command == "oama access me"
     assert "Now sign in" not in capsys.readouterr().out
+
+
+def test_signed_in_as_someone_else_the_servers_refuse_and_it_says_so(mail_server) -> None:
+    owner, other = mail_server.new_user(), mail_server.new_user()
+    save_account(oauth_account(mail_server, owner))
+    proc = _run("w", "--no-qr")
+    try:
+        for line in proc.stdout:
+            code = re.fullmatch(r"\s+([A-Z0-9]{4}-[A-Z0-9]{4})\s*", line)
+            if code:
+                break
+        mail_server.oauth.approve_device(code.group(1), other.login, other.password)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1
+    assert "Signed in to w" in out and "Login FAILED" in out
+    assert "did not accept the token" in err and "Traceback" not in err
+
+
+def test_removing_an_account_forgets_its_sign_in(mail_server) -> None:
+    from tests.oauth2.helpers import device_sign_in
+
+    user = mail_server.new_user()
+    account = oauth_account(mail_server, user, oauth2_token_store="file")
+    save_account(account)
+    device_sign_in(mail_server, user, account)
+    assert store.file_path("w").exists()
+    assert main(["account", "remove", "w"]) == 0
+    assert not store.file_path("w").exists() and store.load("w", "file") is None

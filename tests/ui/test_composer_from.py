@@ -31,8 +31,9 @@ async def test_from_choice_sends_through_the_chosen_account(mail_server):
         await ready(pilot)
         screen = await open_composer(pilot)
         choice = screen.query_one("#compose-from", Select)
-        assert choice.value == app._default_account()
-        choice.value = "home"
+        default = app._default_account()
+        assert choice.value == (default, accounts[default].email)
+        choice.value = ("home", home.email)
         screen.query_one("#compose-to").value = bob.email
         screen.query_one("#compose-subject").value = "From the home account"
         screen.query_one("#compose-body", TextArea).text = "Hi Bob.\n"

@@ -15,7 +15,7 @@ def test_below_the_quote_and_before_the_signature() -> None:
     assert text.split("\n")[3:6] == ["", "", "-- "]  # a blank line stays before the signature
     assert writing_position("On X wrote:\n> a") == ("On X wrote:\n> a\n", (2, 0))
     assert writing_position("\n---------- Forwarded message ----------")[1] == (0, 0)
-    assert writing_position("text first")[0] == "\n\ntext first"
+    assert writing_position("text from a mailto: link") == ("text from a mailto: link", (0, 0))
 
 
 async def test_typing_a_reply_never_joins_the_attribution_line(mail_server) -> None:

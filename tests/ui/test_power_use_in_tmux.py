@@ -72,3 +72,20 @@ def test_pipe_a_message_to_a_command_that_writes_a_file(tmux, tmp_path: Path):
     tmux.wait_for(lambda s: "push connected" in s and "INBOX" in s and "piped-ok" not in s)
     status, screen = quit_and_status(tmux, status_file)
     assert status == "0", f"exit status {status}; screen:\n{screen}"
+
+
+def test_shell_command_with_the_app_suspended_and_restored(tmux, tmp_path: Path):
+    status_file = _start(tmux, tmp_path)
+    out = tmp_path / "shell-ran"
+    tmux.keys("!")
+    tmux.wait_for(lambda s: "Shell command" in s)
+    tmux.keys("-l", f"echo from-the-shell; touch {shlex.quote(str(out))}")
+    tmux.keys("Enter")
+    # the terminal is the shell's: the app's screen is gone, the command's output is there
+    tmux.wait_for(lambda s: "from-the-shell" in s and "Press Enter to return" in s, timeout=60)
+    assert out.exists()
+    tmux.keys("Enter")
+    restored = tmux.wait_for(lambda s: "push connected" in s and "from-the-shell" not in s)
+    assert "INBOX" in restored
+    status, screen = quit_and_status(tmux, status_file)
+    assert status == "0", f"exit status {status}; screen:\n{screen}"

@@ -63,10 +63,14 @@ async def test_sign_in_with_the_provider_from_the_wizard(oauth_server) -> None:
         await wait_for(pilot, lambda: "enter the code" in log_of(screen), timeout=30)
         code = re.search(r"enter the code ([A-Z0-9]{4}-[A-Z0-9]{4})", log_of(screen)).group(1)
         assert f"open {oauth_server.oauth.issuer}/device" in log_of(screen)
+        # The test's DNS names resolve only through its DNS server: the servers by address.
+        screen.query_one("#wiz-in-host", Input).value = oauth_server.host
+        screen.query_one("#wiz-out-host", Input).value = oauth_server.host
         oauth_server.oauth.approve_device(code, user.login, user.password)
         await wait_for(pilot, lambda: screen.verified, timeout=30)
         await settle(pilot)
         assert "Signed in" in log_of(screen)
+        assert "login (incoming)" in log_of(screen) and "verified with the token" in log_of(screen)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, WizardScreen), timeout=10)
     saved = next(iter(load_config().accounts.values()))

@@ -320,5 +320,9 @@ def run_remove(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _err(str(exc))
     delete_from_keyring(account)
+    if account.auth == "oauth2":  # its sign-in too (keyring entry or 0600 file)
+        from tuimail.core.oauth2.tokens import sign_out
+
+        sign_out(account)
     print(f"Removed account {args.name!r}.")
     return 0

@@ -37,6 +37,10 @@ def run_app(demo: bool = False, compose=None) -> int:
         compose=compose,
         ui=ui,
         notes=[f"{config.path}: {sentence}" for sentence in ui_problems],
+        notify_setting=str(config.settings.get("notify", "auto")),
+        new_mail_command=config.settings.get("new_mail_command") or None,
+        theme=config.settings.get("theme") or None,
+        save_theme=_theme_saver(config.path),
     )
     app.run()
     return 0
@@ -52,6 +56,17 @@ def _keymap_problems(config) -> list[str]:
         where = f"{config.path}, line {line}" if line else str(config.path)
         out.append(f"{where}: in [keys], {problem.sentence}")
     return out
+
+
+def _theme_saver(path):
+    """Saves the theme chosen in the app as `theme = "..."` (the rest of the file kept)."""
+
+    def save(name: str) -> None:
+        from tuimail.core.config import save_setting
+
+        save_setting("theme", name, path)
+
+    return save
 
 
 def _keymap(keys: dict) -> dict[str, str]:

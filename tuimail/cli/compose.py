@@ -22,6 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bcc", action="append", default=[], metavar="ADDR", help="a blind copy to")
     p.add_argument("--subject", default="", help="the subject")
     p.add_argument("--body", default="", help="the text (before the signature)")
+    p.add_argument(
+        "--from",
+        dest="sender",
+        default="",
+        metavar="ADDR",
+        help="write as this address: an account's email or one of its identities",
+    )
     p.set_defaults(func=run)
 
 
@@ -44,7 +51,24 @@ def start_from_args(args: argparse.Namespace):
         start.subject = parse_mailto(f"mailto:?subject={_quote(args.subject)}").subject
     if args.body:
         start.body = parse_mailto(f"mailto:?body={_quote(args.body)}").body
+    start.sender = (getattr(args, "sender", "") or "").strip()
     return start
+
+
+def _check_sender(address: str) -> str | None:
+    """None when `address` is an identity of a configured account, else a sentence."""
+    from tuimail.core.config import ConfigError, load_config
+    from tuimail.core.identities import every_identity
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        return str(exc)
+    known = every_identity(config.accounts.values())
+    if any(identity.key == address.lower() for identity in known):
+        return None
+    listed = ", ".join(identity.email for identity in known) or "none"
+    return f"no account or identity has the address {address!r} (configured: {listed})"
 
 
 def _quote(text: str) -> str:
@@ -61,4 +85,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"tuimail compose: {exc}", file=sys.stderr)
         return 2
+    if start.sender:
+        problem = _check_sender(start.sender)
+        if problem:
+            from tuimail.core.sanitize import sanitize
+
+            print(f"tuimail compose: {sanitize(problem)}", file=sys.stderr)
+            return 2
     return run_app(compose=start)

@@ -6,7 +6,10 @@ code is shown as text and, on a terminal, as a QR code for a phone). `--browser`
 provider's page on this machine and catches the answer on a loopback address (RFC 8252,
 with PKCE). The browser is Python's `webbrowser` (so `BROWSER=...` picks it).
 
-Exit: 0 signed in, 1 the sign-in failed (declined, expired, server unreachable), 2 usage or
+After signing in, it logs in to the account's servers with the token (unless --no-verify).
+
+Exit: 0 signed in (and the servers took the token), 1 the sign-in failed (declined,
+expired, server unreachable) or the servers refused the token, 2 usage or
 configuration (no such account, not an oauth2 account, no such flow at the provider),
 130 interrupted. Nothing secret is printed: the user code is not a secret (it is what the
 user types), the tokens are.
@@ -46,6 +49,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         "answered on a 127.0.0.1 address); BROWSER picks the browser",
     )
     login.add_argument("--no-qr", action="store_true", help="do not draw the QR code")
+    login.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="do not log in to the mail servers with the new token afterwards",
+    )
     login.add_argument(
         "--timeout",
         type=float,
@@ -172,6 +180,29 @@ def run_login(args: argparse.Namespace) -> int:
     place = tokens.signed_in(account, token_set)
     print(f"Signed in to {account.name} ({sanitize(account.email)}).")
     print(where_sentence(account, place))
+    if args.no_verify:
+        return EXIT_OK
+    return _verify(account)
+
+
+def _verify(account: Account) -> int:
+    """Log in to the account's servers with the new token (the logins tuimail will use)."""
+    from tuimail.core.connect import account_timeout
+    from tuimail.core.discovery.verify import verify_account
+
+    try:
+        token = tokens.access_token(account)
+    except errors.MailError as exc:
+        return _err(sign_in_failure(exc), EXIT_FAILURE)
+    checks = verify_account(account, token, timeout=account_timeout(account))
+    for check in checks:
+        print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail))
+    if not all(check.ok for check in checks):
+        return _err(
+            "signed in, but the mail servers did not accept the token (see above); sign in "
+            "as the account's own user, and check the client's mail permissions.",
+            EXIT_FAILURE,
+        )
     return EXIT_OK
 
 

@@ -232,15 +232,35 @@ def _pick_account(
         raise LookupError("no account is configured; add one with `tuimail account add`")
     if len(accounts) == 1:
         return next(iter(accounts.values()))
-    fields, _ = _split(strip_mbox_from(raw))
     senders = [sender.lower()] if sender else []
-    senders += [
-        a.lower() for f in fields if _name(f) == "from" for _, a in getaddresses([_value(f)])
-    ]
+    senders += _from_addresses(raw)
     for account in accounts.values():
         if account.email.lower() in senders:
             return account
+    from tuimail.core.compose import own_addresses
+
+    for account in accounts.values():  # then its aliases and identities
+        if own_addresses(account) & set(senders):
+            return account
     raise LookupError("several accounts are configured: choose one with --account")
+
+
+def _from_addresses(raw: bytes) -> list[str]:
+    """The lower-cased addresses in the message's From header(s)."""
+    fields, _ = _split(strip_mbox_from(raw))
+    return [a.lower() for f in fields if _name(f) == "from" for _, a in getaddresses([_value(f)])]
+
+
+def _envelope_sender(account: Account, raw: bytes) -> str:
+    """The account's identity the message is From (its address as configured), else the
+    account's own address: bounces go back to the address the message was written as."""
+    from tuimail.core.identities import identities
+
+    written = set(_from_addresses(raw))
+    for identity in identities(account):
+        if identity.key in written:
+            return identity.email
+    return account.email
 
 
 def _password(account: Account) -> Secret:
@@ -322,7 +342,7 @@ def run_send(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    sender = args.envelope_from or account.email
+    sender = args.envelope_from or _envelope_sender(account, raw)
     try:
         password = _password(account)
     except PasswordError as exc:

@@ -51,6 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("watch", help="print a line per new message (IMAP IDLE) until Ctrl-C")
     p.add_argument("account", nargs="?", help="account name (default: the first IMAP account)")
     p.add_argument("--json", action="store_true", help="one JSON object per line for each event")
+    p.add_argument(
+        "--exec",
+        dest="exec_command",
+        metavar="CMD",
+        help="run CMD (sh -c) for each new message, described in TUIMAIL_* variables",
+    )
     p.set_defaults(func=cmd_watch)
 
 
@@ -245,6 +251,20 @@ def _date(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M") if epoch else "-"
 
 
+def _run_hooks(command: str, rows: list) -> None:
+    """`watch --exec`: the command once per new message, in order, off the watching
+    thread; the message is in TUIMAIL_* variables only (tuimail.core.hooks)."""
+    from tuimail.core.hooks import from_rows, run_command
+
+    messages = from_rows(rows, limit=len(rows))
+
+    def run() -> None:
+        for message in messages:
+            run_command(command, message, len(messages))
+
+    threading.Thread(target=run, name="watch-exec", daemon=False).start()
+
+
 @_guard
 def cmd_list(args: argparse.Namespace) -> int:
     from tuimail.core.store import Store
@@ -405,6 +425,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     def show(event) -> None:
         runtime = holder[0] if holder else None
         if event.kind == "new-mail" and watching.is_set():
+            if getattr(args, "exec_command", None):
+                _run_hooks(args.exec_command, list(event.messages))
             for r in event.messages:
                 if args.json:
                     _event("new", message_row(r))

@@ -50,8 +50,14 @@ def failure_words(error: MailError) -> str:
     return words
 
 
+def _oauth(error: MailError) -> bool:
+    return error.protocol == "oauth2" or hasattr(error, "challenge")
+
+
 def advice(error: MailError) -> str:
     """What happens next, as the runtime's policy decided it from the type."""
+    if isinstance(error, AuthenticationFailed) and _oauth(error):
+        return "sign in again (tuimail account login ACCOUNT); queued work waits"
     if isinstance(error, AuthenticationFailed):
         return "not trying again until the password is checked"
     if isinstance(error, SecurityFailure):

@@ -25,6 +25,7 @@ from email.utils import format_datetime, formataddr, getaddresses, make_msgid, p
 from pathlib import Path
 
 from tuimail.core.account import Account
+from tuimail.core.identities import Identity, addressed_to, identities, signature_block
 
 __all__ = [
     "Attachment",
@@ -202,6 +203,7 @@ def own_addresses(account: Account) -> set[str]:
     aliases = account.extra.get("aliases") if isinstance(account.extra, dict) else None
     if isinstance(aliases, list | tuple):
         own.update(str(a).lower() for a in aliases)
+    own.update(identity.key for identity in identities(account))
     return own
 
 
@@ -210,14 +212,14 @@ def message_ids(value: str | None) -> list[str]:
     return _MSGID.findall(value or "")
 
 
-def _from_header(account: Account) -> str:
+def _from_header(account: Account, identity: Identity | None = None) -> str:
+    if identity is not None:
+        return format_address(identity.name, identity.email)
     return format_address(account.display_name, account.email)
 
 
-def _signature_block(account: Account) -> str:
-    if not account.signature:
-        return ""
-    return "\n-- \n" + account.signature.rstrip("\n") + "\n"
+def _signature_block(account: Account, identity: Identity | None = None) -> str:
+    return signature_block(identity.signature if identity else account.signature)
 
 
 def new_draft(
@@ -226,12 +228,16 @@ def new_draft(
     to: list[str] | None = None,
     subject: str = "",
     body: str = "",
+    identity: Identity | None = None,
 ) -> Draft:
+    """A new message from `identity` (default: the account's own address)."""
     text = body
-    sig = _signature_block(account)
+    sig = _signature_block(account, identity)
     if sig:
         text = (text.rstrip("\n") + "\n" if text else "\n") + sig
-    return Draft(from_addr=_from_header(account), to=list(to or []), subject=subject, body=text)
+    return Draft(
+        from_addr=_from_header(account, identity), to=list(to or []), subject=subject, body=text
+    )
 
 
 # -- reading the message being answered -----------------------------------------------
@@ -322,11 +328,52 @@ def _threading(msg: EmailMessage) -> tuple[str | None, list[str]]:
 # -- reply and forward -----------------------------------------------------------------
 
 
-def reply(original: bytes | Message, account: Account, *, reply_all: bool = False) -> Draft:
-    """A reply: to Reply-To (or From); with reply_all, everyone but the user."""
+class NoListAddress(ValueError):
+    """A reply to the list was asked for a message with no usable List-Post."""
+
+
+def list_post(msg: Message) -> str | None:
+    """The list's posting address from List-Post (RFC 2369): the first mailto: in angle
+    brackets; None when there is none. `List-Post: NO` raises NoListAddress."""
+    values = _raw_values(msg, "list-post")
+    if not values:
+        return None
+    value = decode_words(values[0]).strip()
+    if value.upper() == "NO" or value.upper().startswith("NO "):
+        raise NoListAddress("the list does not accept posts (List-Post: NO)")
+    for target in re.findall(r"<\s*([^>]*)>", value):
+        if target.strip().lower().startswith("mailto:"):
+            from tuimail.core.mailto import parse_mailto
+
+            try:
+                to = parse_mailto(target.strip()).to
+            except ValueError:
+                continue
+            for entry in to:
+                addr = clean_header(entry)
+                if "@" in addr and " " not in addr:
+                    return addr
+    return None
+
+
+def reply(
+    original: bytes | Message,
+    account: Account,
+    *,
+    reply_all: bool = False,
+    to_list: bool = False,
+) -> Draft:
+    """A reply: to Reply-To (or From); with reply_all, everyone but the user; with
+    to_list, the list's List-Post address only (NoListAddress when there is none)."""
     msg = parse_raw(original)
     own = own_addresses(account)
+    identity = addressed_to(msg, account)  # answered as the address it was sent to
     direct = _addresses(msg, "reply-to") or _addresses(msg, "from")
+    if to_list:
+        address = list_post(msg)
+        if address is None:
+            raise NoListAddress("this message did not come through a mailing list (no List-Post)")
+        direct = [address]
     to = list(direct)
     cc: list[str] = []
     if reply_all:
@@ -339,9 +386,10 @@ def reply(original: bytes | Message, account: Account, *, reply_all: bool = Fals
     subject = _header(msg, "subject")
     subject = "Re: " + _REPLY_PREFIX.sub("", subject) if subject else "Re:"
     in_reply_to, refs = _threading(msg)
-    body = _attribution(msg) + "\n" + quote(body_text(msg)) + "\n\n" + _signature_block(account)
+    sig = _signature_block(account, identity)
+    body = _attribution(msg) + "\n" + quote(body_text(msg)) + "\n\n" + sig
     return Draft(
-        from_addr=_from_header(account),
+        from_addr=_from_header(account, identity),
         to=to,
         cc=cc,
         subject=subject.strip(),
@@ -357,8 +405,9 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
     msg = parse_raw(raw)
     subject = _header(msg, "subject")
     subject = "Fwd: " + _FWD_PREFIX.sub("", subject) if subject else "Fwd:"
-    sig = _signature_block(account)
-    draft = Draft(from_addr=_from_header(account), subject=subject.strip())
+    identity = addressed_to(msg, account)  # forwarded as the address it was sent to
+    sig = _signature_block(account, identity)
+    draft = Draft(from_addr=_from_header(account, identity), subject=subject.strip())
     if as_attachment:
         name = re.sub(r"[^\w .-]+", "_", _header(msg, "subject") or "message")[:60] + ".eml"
         draft.attachments.append(Attachment(name, raw, "message/rfc822"))
@@ -726,6 +775,10 @@ def edit_in_editor(draft: Draft, editor: str | None = None) -> Draft:
 
 
 def message_bytes(draft: Draft, account: Account) -> tuple[bytes, str, list[str]]:
-    """What to hand to the outbox: the CRLF message without Bcc, sender, recipients."""
+    """What to hand to the outbox: the CRLF message without Bcc, sender, recipients.
+    The envelope sender is the From address when it is one of the account's identities
+    (bounces come back to the address written as), else the account's own address."""
     msg = build_message(draft, account)
-    return bytes(msg), account.email, envelope_recipients(draft)
+    mine = {identity.key: identity.email for identity in identities(account)}
+    sender = mine.get(address_of(draft.from_addr) if draft.from_addr else "", account.email)
+    return bytes(msg), sender, envelope_recipients(draft)

@@ -25,6 +25,8 @@ from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import InlineTable, Table
 
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
+from tuimail.core.hooks import NOTIFY_SETTINGS
+from tuimail.core.identities import IDENTITY_KEYS
 
 APP_NAME = "tuimail"
 SECURITIES = ("tls", "starttls", "plain")
@@ -46,6 +48,9 @@ TOP_KEYS: dict[str, Any] = {
     "ui": dict,
     "bell": bool,
     "address_book_command": str,
+    "notify": str,  # how the terminal is told of new mail (tuimail.core.hooks)
+    "new_mail_command": str,
+    "theme": str,  # the Textual theme, saved when chosen in the app
 }
 UI_KEYS: dict[str, Any] = {
     "columns": ANY,
@@ -77,6 +82,7 @@ ACCOUNT_KEYS: dict[str, Any] = {
     "oauth2_token_store": str,
     # Not Account fields: kept in Account.extra for the code that reads them.
     "aliases": list,
+    "identities": ANY,  # a list of { email, name, signature } tables (IDENTITY_KEYS)
     "timeout": NUMBER,
     "dkim_selector": str,
 }
@@ -199,11 +205,24 @@ def load_config(path: str | Path | None = None) -> Config:
                 f"{_at(path, lines.find(('keys',), binding))}: in [keys], '{binding}' must be "
                 'a quoted key name like "ctrl+r" (several: "r,ctrl+r").'
             )
+    _check_choice(data, "notify", NOTIFY_SETTINGS, path, lines)
     ui = data.get("ui", {})
     if isinstance(ui, dict):
         _check_keys(ui, UI_KEYS, ("ui",), path, lines)
     settings = {k: v for k, v in data.items() if k not in ("accounts", "keys")}
     return Config(path=path, accounts=accounts, keys=keys, settings=settings, lines=lines)
+
+
+def _check_choice(
+    data: dict, key: str, choices: tuple[str, ...], path: Path, lines: _Lines
+) -> None:
+    """A top-level key whose value is one of `choices` (else: a sentence naming them)."""
+    value = data.get(key)
+    if value is not None and value not in choices:
+        listed = ", ".join(f'"{c}"' for c in choices)
+        raise ConfigError(
+            f"{_at(path, lines.find((), key))}: '{key}' must be one of {listed}, not {value!r}."
+        )
 
 
 def _at(path: Path | str, line: int | None) -> str:
@@ -331,6 +350,7 @@ def account_from_dict(
             f"{where('timeout')}, 'timeout' must be more than 0 and at most 3600 (seconds)."
         )
     oauth2 = _oauth2(table, values, where, path, lines, section)
+    _check_identities(table.get("identities"), where)
     display_name = table.get("name")
     incoming = _server(table.get("incoming"), "incoming", protocol, where, path, lines, section)
     outgoing = _server(table.get("outgoing"), "outgoing", "smtp", where, path, lines, section)
@@ -345,6 +365,39 @@ def account_from_dict(
         extra=extra,
         **values,
     )
+
+
+def _check_identities(value: Any, where: Any) -> None:
+    """`identities = [{ email = "...", name = "...", signature = "..." }, ...]`: each a
+    table with an address and only the known keys, all strings."""
+    if value is None:
+        return
+    example = 'identities = [{ email = "me@example.org", name = "Me" }]'
+    if not isinstance(value, list):
+        raise ConfigError(f"{where('identities')}, 'identities' must be a list, like {example}.")
+    for number, entry in enumerate(value, 1):
+        if not isinstance(entry, dict):
+            raise ConfigError(
+                f"{where('identities')}, identity {number} must be a table, like {example}."
+            )
+        for key, item in entry.items():
+            if key not in IDENTITY_KEYS:
+                guess = difflib.get_close_matches(key, list(IDENTITY_KEYS), n=1, cutoff=0.6)
+                hint = f" (did you mean {guess[0]}?)" if guess else ""
+                raise ConfigError(
+                    f"{where('identities')}, identity {number} has an unknown key '{key}'{hint}; "
+                    "its keys are email, name and signature."
+                )
+            if not isinstance(item, str):
+                raise ConfigError(
+                    f"{where('identities')}, identity {number}: '{key}' must be a quoted string."
+                )
+        email = entry.get("email", "")
+        if "@" not in email or any(ch in email for ch in " \r\n<>,"):
+            raise ConfigError(
+                f"{where('identities')}, identity {number} needs an 'email' address like "
+                "alice@example.org."
+            )
 
 
 def _oauth2(
@@ -545,6 +598,20 @@ def save_account(account: Account, path: str | Path | None = None) -> Path:
         for key, value in account.extra.items():
             table[key] = value
         accounts[account.name] = table
+    _write_atomic(path, tomlkit.dumps(doc))
+    return path
+
+
+def save_setting(key: str, value: Any, path: str | Path | None = None) -> Path:
+    """Set one top-level key (e.g. `theme`), keeping everything else in the file as it
+    was; a file that cannot be parsed is never overwritten."""
+    if key not in TOP_KEYS or TOP_KEYS[key] is dict:
+        raise ValueError(f"not a top-level setting: {key}")
+    path = Path(path) if path else config_path()
+    doc = _read_document(path)
+    if key in doc and _plain(doc[key]) == value:
+        return path
+    doc[key] = value  # tomlkit puts a new plain key before the tables, where it belongs
     _write_atomic(path, tomlkit.dumps(doc))
     return path
 

@@ -416,7 +416,7 @@ class TuimailIMAPClient(IMAPClient):
 
         from tuimail.core.imap.names import is_raw
 
-        if is_raw(folder_name):
+        if is_raw((str(self.host), int(self.port)), folder_name):
             return _quote(folder_name)
         return super()._normalise_folder(folder_name)
 

@@ -30,6 +30,7 @@ class MailtoStart:
     body: str = ""
     in_reply_to: str | None = None
     ignored: list[str] = field(default_factory=list)  # header names the link tried to set
+    sender: str = ""  # `tuimail compose --from`: an identity's address (never from a link)
 
 
 def _one_line(text: str, limit: int = MAX_FIELD) -> str:

@@ -106,7 +106,9 @@ def login(conn: poplib.POP3, account: Account, password: Secret | str) -> None:
 
 
 def pop3_login(conn: poplib.POP3, user: str, password: Secret, *, host: str | None = None) -> str:
-    """Log in on an open session; returns the mechanism ("USER" or "PLAIN")."""
+    """Log in on an open session; returns the mechanism ("USER" or "PLAIN"; for an OAuth
+    account's BearerToken "OAUTHBEARER" or "XOAUTH2", the token renewed once and tried once
+    more when the server rejects it)."""
     import base64
 
     try:
@@ -116,6 +118,10 @@ def pop3_login(conn: poplib.POP3, user: str, password: Secret, *, host: str | No
     except Exception as exc:
         raise classify_pop3(exc, host=host) from None
     sasl = [m.upper() for m in caps.get("SASL", [])]
+    from tuimail.core.secrets import BearerToken
+
+    if isinstance(password, BearerToken):
+        return _bearer_login(conn, user, password, sasl, host)
     try:
         if not caps or "USER" in caps or "PLAIN" not in sasl:
             conn.user(user)
@@ -129,6 +135,27 @@ def pop3_login(conn: poplib.POP3, user: str, password: Secret, *, host: str | No
         if isinstance(error, Pop3Error) and error.kind == "authentication":
             error.message = f"login failed for {user}"
         raise error from None
+
+
+def _bearer_login(
+    conn: poplib.POP3, user: str, token: Secret, sasl: list[str], host: str | None
+) -> str:
+    from tuimail.core.oauth2.auth import pop3_authenticate
+    from tuimail.core.oauth2.tokens import with_bearer
+
+    port = getattr(conn, "port", 0) or 0
+
+    def attempt(current: Secret) -> str:
+        try:
+            return pop3_authenticate(conn, user, current, sasl, host=host or "", port=port)
+        except Exception as exc:
+            error = classify_pop3(exc, host=host, login=True)
+            for name in ("challenge", "mechanism"):  # what the edge explains a refusal by
+                if hasattr(exc, name):
+                    setattr(error, name, getattr(exc, name))
+            raise error from None
+
+    return with_bearer(token, attempt)
 
 
 def fetch(

@@ -48,6 +48,25 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+class BearerToken(Secret):
+    """An OAuth 2.0 access token, sent with OAUTHBEARER or XOAUTH2 instead of a password
+    (made by tuimail.core.oauth2.tokens; defined here so a login can recognise one without
+    loading the OAuth code)."""
+
+    __slots__ = ("_renew",)
+
+    def __init__(
+        self, value: str, renew: Callable[[BearerToken], BearerToken | None] | None = None
+    ):
+        super().__init__(value)
+        self._renew = renew
+
+    def renewed(self) -> BearerToken | None:
+        """A new token after the server rejected this one (refreshed, or the token command
+        run again); None when there is no other token to try."""
+        return self._renew(self) if self._renew is not None else None
+
+
 def as_secret(value: str | Secret) -> Secret:
     return value if isinstance(value, Secret) else Secret(value)
 

@@ -60,7 +60,9 @@ def find_folder(client: IMAPClient, use: FolderUse) -> str | None:
 def login(account: Account, password: Secret, timeout: float = DEFAULT_TIMEOUT) -> IMAPClient:
     client = open_imap(account.incoming, account.ca_file, timeout)
     try:
-        client.login(account.login, password.reveal())
+        from tuimail.core.imap.login import imap_login
+
+        imap_login(client, account.login, password, host=account.incoming.host)
     except BaseException:
         _logout(client)
         raise

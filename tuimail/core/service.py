@@ -138,6 +138,8 @@ class Draft:
     carried: list[Any] = field(default_factory=list)
     message_id: str = ""  # kept by a saved or reopened draft; sending removes that draft
     resumed_from: MessageRow | None = None  # the Drafts message this was opened from
+    kind: str = "new"  # "new", "reply", "forward", "draft" (reopened): where typing starts
+    identity: str = ""  # the From address (one of the account's identities); "": its own
 
 
 Listener = Callable[[ServiceEvent], None]
@@ -218,8 +220,8 @@ _LINK = re.compile(r"(?:https?://|mailto:)[^\s<>\"')\]]+")
 # -- the service ----------------------------------------------------------------------
 
 
-def view_row(row: Any, depth: int = 0) -> MessageRow:
-    """A store row as the list shows it."""
+def view_row(row: Any, depth: int = 0, **tree: Any) -> MessageRow:
+    """A store row as the list shows it (`tree`: the thread tree fields of MessageRow)."""
     date = datetime.fromtimestamp(row.date, UTC) if row.date else None
     return MessageRow(
         id=row.id,
@@ -240,6 +242,7 @@ def view_row(row: Any, depth: int = 0) -> MessageRow:
         thread=row.thread_id or "",
         recipients=getattr(row, "to_addrs", "") or "",
         note=getattr(row, "note", "") or "",
+        **tree,
     )
 
 
@@ -562,9 +565,11 @@ class MailService:
         try:
             book = getattr(self, "_address_book", None)
             if book is None:
-                own = {a.email for a in self.accounts.values()}
+                from tuimail.core.compose import own_addresses
+
+                own: set[str] = set()
                 for account in self.accounts.values():
-                    own |= {str(x) for x in account.extra.get("aliases", [])}
+                    own |= own_addresses(account)  # address, aliases, identities
                 book = self._address_book = AddressBook(self.store, own)
             book.refresh()
             out += [c.formatted() for c in book.complete(prefix, limit=20)]
@@ -588,6 +593,16 @@ class MailService:
             except Exception as exc:  # reading works offline; the flag waits
                 self._emit(ServiceEvent("error", row.account, text=describe_error(exc)))
         return view
+
+    def new_messages(self, account: str, folder: str, count: int, limit: int = 10) -> list[Any]:
+        """The `count` messages that just arrived in a folder (the newest by UID, at most
+        `limit`), as tuimail.core.hooks.NewMessage for notifications and hooks."""
+        from tuimail.core.hooks import from_rows
+
+        fid = self.store.folder_id(account, folder or "INBOX")
+        if fid is None or count <= 0:
+            return []
+        return from_rows(self.store.message_rows(fid, 0, min(count, limit), "uid"), limit)
 
     def reread(self, rows: Sequence[MessageRow]) -> list[MessageRow]:
         """`rows` as the store has them now (flags, folder); rows gone are dropped."""
@@ -671,6 +686,29 @@ class MailService:
         except AttachmentError as exc:
             raise ServiceError(str(exc)) from None
         return str(result)
+
+    def view_attachment(self, row: MessageRow, index: int):
+        """How to show attachment `index` (tuimail.core.attachment_view.ViewPlan): its
+        text for the reader, a mailcap pager's output, or a command to run."""
+        from tuimail.core.attachment_view import plan_view
+        from tuimail.core.mime import parse_message
+        from tuimail.core.mime.attachments import has_display
+        from tuimail.core.private import private_temp_dir
+
+        parsed = parse_message(self.raw(row))
+        att = next((a for a in parsed.attachments if a.index == index), None)
+        if att is None:
+            raise ServiceError(f"There is no attachment number {index}.")
+        directory = Path(private_temp_dir("tuimail-view-"))  # removed when tuimail exits
+        return plan_view(
+            att.filename, att.content_type, att.payload, directory, display=has_display()
+        )
+
+    def html_as_text(self, row: MessageRow) -> str | None:
+        """The HTML version of a message that also has a plain one, as text."""
+        from tuimail.core.attachment_view import html_alternative
+
+        return html_alternative(self.raw(row))
 
     # actions: the store changes at once (the list repaints), then the server is told
     def _changed(self, rows: Sequence[MessageRow], *folders: tuple[str, str]) -> None:
@@ -949,6 +987,7 @@ class MailService:
                     f"Cannot read the attachment {sanitize(str(p))}: {exc.strerror}."
                 ) from None
         return compose.Draft(
+            from_addr=self._from_of(draft),
             to=_split(draft.to),
             cc=_split(draft.cc),
             bcc=_split(draft.bcc),
@@ -960,10 +999,33 @@ class MailService:
             message_id=draft.message_id or None,
         )
 
+    def identities(self) -> list[Any]:
+        """Every identity of every account (tuimail.core.identities.Identity), for From."""
+        from tuimail.core.identities import every_identity
+
+        return every_identity(self.accounts.values())
+
+    def identity_of(self, draft: Draft) -> Any:
+        """The identity a draft is written as (the account's own when none matches)."""
+        from tuimail.core.identities import find
+
+        return find(self.accounts[draft.account], draft.identity)
+
+    def _from_of(self, draft: Draft) -> str:
+        from tuimail.core import compose
+
+        identity = self.identity_of(draft)
+        return compose.format_address(identity.name, identity.email)
+
     def _ui_draft(self, account: str, core, row: MessageRow | None = None) -> Draft:
+        from tuimail.core import compose
+        from tuimail.core.identities import find
+
         carried = _carried(core.attachments)
+        written_as = compose.address_of(core.from_addr) if core.from_addr else ""
         return Draft(
             account=account,
+            identity=find(self.accounts[account], written_as).email,
             to=sanitize(", ".join(core.to)),
             cc=sanitize(", ".join(core.cc)),
             bcc=sanitize(", ".join(core.bcc)),
@@ -977,11 +1039,16 @@ class MailService:
             message_id=core.message_id or "",
         )
 
-    def new_draft(self, account: str) -> Draft:
-        """A new message: empty but for the account's signature."""
+    def new_draft(self, account: str, identity: str = "") -> Draft:
+        """A new message: empty but for the signature of the account (or of its identity
+        with the address `identity`)."""
         from tuimail.core import compose
+        from tuimail.core.identities import find
 
-        return self._ui_draft(account, compose.new_draft(self.accounts[account]))
+        written_as = find(self.accounts[account], identity)
+        return self._ui_draft(
+            account, compose.new_draft(self.accounts[account], identity=written_as)
+        )
 
     def is_draft(self, row: MessageRow) -> bool:
         """The message lives in its account's Drafts folder (it can be reopened)."""
@@ -992,7 +1059,7 @@ class MailService:
         from tuimail.core import compose
 
         draft = self._ui_draft(row.account, compose.draft_from_message(self.raw(row)))
-        draft.resumed_from = row
+        draft.resumed_from, draft.kind = row, "draft"
         if draft.in_reply_to:  # a reply: sending it still marks the original answered
             draft.reply_to = self._row_with_message_id(row.account, draft.in_reply_to)
         return draft
@@ -1031,11 +1098,19 @@ class MailService:
             if drafts and account.protocol == "imap":
                 self.backend(account.name).refresh_folder(drafts)
 
-    def reply_draft(self, row: MessageRow, *, all: bool = False) -> Draft:
+    def reply_draft(self, row: MessageRow, *, all: bool = False, to_list: bool = False) -> Draft:
+        """A reply (to the sender; `all`: everyone; `to_list`: the list's List-Post)."""
         from tuimail.core import compose
 
-        core = compose.reply(self.raw(row), self.accounts[row.account], reply_all=all)
-        return self._ui_draft(row.account, core, row)
+        try:
+            core = compose.reply(
+                self.raw(row), self.accounts[row.account], reply_all=all, to_list=to_list
+            )
+        except compose.NoListAddress as exc:
+            raise ServiceError(f"No reply to the list: {exc}.") from None
+        draft = self._ui_draft(row.account, core, row)
+        draft.kind = "reply"
+        return draft
 
     def forward_draft(self, row: MessageRow, *, as_attachment: bool = False) -> Draft:
         """Inline (the text quoted, the attachments carried) or the whole message
@@ -1045,7 +1120,9 @@ class MailService:
         core = compose.forward(
             self.raw(row), self.accounts[row.account], as_attachment=as_attachment
         )
-        return self._ui_draft(row.account, core)
+        draft = self._ui_draft(row.account, core)
+        draft.kind = "forward"
+        return draft
 
     def send(self, draft: Draft) -> None:
         """Put the message in the outbox (on disk first), then one submission attempt."""

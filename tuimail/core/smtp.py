@@ -247,7 +247,12 @@ async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str
     """The one SMTP login (outbox, setup verification, doctor): exactly one AUTH command
     with the first mechanism in MECHANISMS the server offers; a rejection (535) is raised,
     never followed by another mechanism (aiosmtplib's `login()` would try each in turn).
-    Returns the mechanism used."""
+    Returns the mechanism used. An OAuth account's BearerToken goes out with OAUTHBEARER
+    or XOAUTH2 instead, renewed once and tried once more when the server rejects it."""
+    from tuimail.core.secrets import BearerToken
+
+    if isinstance(password, BearerToken):
+        return await _bearer_login(smtp, login, password)
     offered = [m.lower() for m in smtp.supported_auth_methods]
     mechanism = next((m for m in MECHANISMS if m in offered), None)
     if mechanism is None:
@@ -270,6 +275,34 @@ async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str
     except smtp_errors.SMTPException as exc:
         raise SubmitError("permanent", f"login failed: {_server_text(exc)}") from exc
     return mechanism.upper()
+
+
+async def _bearer_login(smtp: aiosmtplib.SMTP, login: str, token: Secret) -> str:
+    from tuimail.core.oauth2.auth import TokenRejected, describe_rejection, smtp_authenticate
+    from tuimail.core.oauth2.tokens import with_bearer_async
+
+    host = str(getattr(smtp, "hostname", "") or "")
+    port = int(getattr(smtp, "port", 0) or 0)
+
+    async def attempt(current: Secret) -> str:
+        log.debug("SMTP > AUTH (OAuth, as %s)", login)
+        return await smtp_authenticate(smtp, login, current, host=host, port=port)
+
+    try:
+        mechanism = await with_bearer_async(token, attempt)
+    except TokenRejected as exc:
+        why = describe_rejection(exc)
+        raise SubmitError(
+            "permanent",
+            f"the server rejected the OAuth token ({exc.code} {_server_text(exc.server_text)})"
+            + (f": {why}" if why else ""),
+            exc.code if isinstance(exc.code, int) else None,
+            error=exc,
+        ) from exc
+    except MailError as exc:  # not signed in / revoked, busy, lost, no OAuth offered
+        raise SubmitError(_kind(exc), _server_text(exc.message or exc), error=exc) from exc
+    log.debug("SMTP < authenticated")
+    return mechanism
 
 
 async def _transaction(

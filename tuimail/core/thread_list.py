@@ -14,7 +14,6 @@ only when messages came or went.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from tuimail.core.threads import ThreadInput, ThreadLine, build_threads, flatten
@@ -91,25 +90,22 @@ class ThreadSource:
         out = []
         for n, line in enumerate(page):
             stored = found.get(line.id) if line.id is not None else None
+            seen = stored.seen if stored is not None else True
+            tree = {
+                "tree": line.prefix,
+                "thread_key": line.root,
+                "thread_root": line.is_root,
+                "thread_count": line.count if line.is_root else 0,
+                "collapsed": line.collapsed,
+                "thread_unread": (not seen)
+                or (line.collapsed and any(i in unread for i in self._members.get(line.root, ()))),
+            }
             if stored is None:
-                row = MessageRow(-(offset + n + 1), "", "", 0, None, "", MISSING, seen=True)
+                placeholder = -(offset + n + 1)
+                row = MessageRow(placeholder, "", "", 0, None, "", MISSING, seen=True, **tree)
             else:
-                row = view_row(stored)
-            thread_unread = (not row.seen) or (
-                line.collapsed and any(i in unread for i in self._members.get(line.root, ()))
-            )
-            out.append(
-                replace(
-                    row,
-                    depth=line.depth,
-                    tree=line.prefix,
-                    thread_key=line.root,
-                    thread_root=line.is_root,
-                    thread_count=line.count if line.is_root else 0,
-                    collapsed=line.collapsed,
-                    thread_unread=thread_unread,
-                )
-            )
+                row = view_row(stored, line.depth, **tree)
+            out.append(row)
         return out
 
     # -- threads ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -47,6 +48,9 @@ DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
 ERROR_SECONDS = 60.0  # an error leaves the status bar after this long (or on a success)
 
 
+_SIGN_IN_LOCK = threading.Lock()  # one OAuth sign-in dialog at a time
+
+
 class TuimailApp(App[None]):
     CSS_PATH = "tuimail.tcss"
     COMMANDS = App.COMMANDS | {FolderCommands}
@@ -68,8 +72,19 @@ class TuimailApp(App[None]):
         compose: Any = None,
         ui: UiSettings | None = None,
         notes: list[str] | None = None,
+        notify_setting: str = "auto",
+        new_mail_command: str | None = None,
+        theme: str | None = None,
+        save_theme: Callable[[str], Any] | None = None,
     ) -> None:
         super().__init__()
+        from tuimail.core.hooks import notification_kind
+
+        self.notify_kind = notification_kind(notify_setting)  # "osc9", "osc777", "bell", "off"
+        self.new_mail_command = new_mail_command
+        self.terminal_notes: list[str] = []  # escape sequences sent (tests read them)
+        self._theme_start = theme
+        self._save_theme = save_theme
         self._compose_start = compose  # a MailtoStart: open on a new message
         self.service = service
         self.ui = ui or UiSettings()  # [ui]: list columns, mark_read_delay
@@ -86,6 +101,7 @@ class TuimailApp(App[None]):
         self.last_error = ""
         self.doctor_options: dict[str, Any] = {}  # timeout, nameserver (tests: the test DNS)
         self.search_title = ""  # the header while search results are shown
+        self._folder_infos: list | None = None  # the folders as refresh_folders last read
         self.before_search: tuple[str, str] | None = None  # where Esc/q goes back to
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
@@ -103,12 +119,39 @@ class TuimailApp(App[None]):
     def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
+        self._apply_theme()
         for note in self.start_notes:
             notify(self, note, severity="warning", timeout=15)
         if self.service is None or not self.service.accounts:
             self.push_screen(self._make_wizard(), self.account_added)
             return
         self.open_main()
+
+    def _apply_theme(self) -> None:
+        """The `theme` of the config; a theme chosen later (palette) is saved there."""
+        name = self._theme_start
+        if name:
+            if name in self.available_themes:
+                self.theme = name
+            else:
+                known = ", ".join(sorted(self.available_themes)[:6])
+                notify(
+                    self,
+                    f"The config's theme {name!r} is unknown; using {self.theme} "
+                    f"(themes: {known}, …; Ctrl+P, Change theme, picks and saves one).",
+                    severity="warning",
+                    timeout=15,
+                )
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme) -> None:
+        if self._save_theme is None or theme.name == self._theme_start:
+            return
+        self._theme_start = theme.name
+        try:
+            self._save_theme(theme.name)
+        except Exception as exc:  # the theme works for this session anyway
+            self.show_error(f"The theme could not be saved: {describe_error(exc)}")
 
     def open_main(self) -> None:
         assert self.service is not None
@@ -123,11 +166,15 @@ class TuimailApp(App[None]):
         """A new message from a mailto: link or `tuimail compose` (already sanitised)."""
         if self.service is None:
             return
-        account = self._default_account()
+        account, identity = self._default_account(), ""
+        for candidate in self.service.identities() if start.sender else []:
+            if candidate.key == start.sender.lower():  # `tuimail compose --from`
+                account, identity = candidate.account, candidate.email
+                break
         try:
-            draft = self.service.new_draft(account)  # with the signature
+            draft = self.service.new_draft(account, identity)  # with the signature
         except Exception:
-            draft = Draft(account=account)
+            draft = Draft(account=account, identity=identity)
         draft.to = ", ".join(start.to)
         draft.cc = ", ".join(start.cc)
         draft.bcc = ", ".join(start.bcc)
@@ -273,7 +320,11 @@ class TuimailApp(App[None]):
             notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
             if self.bell_on_new_mail:
                 self.bell()
-        if event.kind in ("folders", "messages", "new-mail"):
+            self.tell_new_mail(event)
+        # "new-mail" always follows a "messages" event for the same folder, which has
+        # already re-read the folders and the list: reading them again at 100k messages
+        # only stalls the loop (issue 19).
+        if event.kind in ("folders", "messages"):
             self.refresh_folders()
             if event.kind == "folders" or (
                 self.account in (event.account, UNIFIED)
@@ -281,6 +332,36 @@ class TuimailApp(App[None]):
             ):
                 self.reload_list()
         self.update_status()
+
+    def tell_new_mail(self, event: ServiceEvent) -> None:
+        """New mail: the terminal is told (OSC 9 / OSC 777 / bell, see [notify]) and
+        new_mail_command runs once per message, the message only in its environment."""
+        from tuimail.core.hooks import from_rows, notification, run_command, summary
+
+        service, kind, command = self.service, self.notify_kind, self.new_mail_command
+        if service is None or (kind == "off" and not command):
+            return
+        count = event.count
+        rows = list(getattr(event, "messages", None) or [])
+
+        def told(messages: list) -> None:
+            sequence = notification(kind, *summary(messages, count))
+            if sequence == "\a":
+                if not self.bell_on_new_mail:  # rung already
+                    self.bell()
+            elif sequence:
+                self.terminal_notes.append(sequence)
+                driver = self._driver
+                if driver is not None:
+                    driver.write(sequence)
+                    driver.flush()
+            if command:
+                self.work(lambda: [run_command(command, m, count) for m in messages], "hook")
+
+        if rows:  # the runtime's event carries the store's rows
+            told(from_rows(rows))
+            return
+        self.work(lambda: service.new_messages(event.account, event.folder, count), "new", told)
 
     def update_status(self) -> None:
         main = self.main
@@ -303,7 +384,7 @@ class TuimailApp(App[None]):
         main = self.main
         if main is None or self.service is None:
             return
-        folders = self.service.folders()
+        folders = self._folder_infos = self.service.folders()
         if not self.account and folders:
             inbox = next((f for f in folders if f.special_use == "inbox"), folders[0])
             self.account, self.folder = inbox.account, inbox.name
@@ -387,7 +468,10 @@ class TuimailApp(App[None]):
         if self.account == UNIFIED:
             return "unified"
         if self.service is not None:
-            for info in self.service.folders():
+            # The folders as last read (refresh_folders runs on every change to them):
+            # not a store query per list reload.
+            infos = self._folder_infos if self._folder_infos is not None else self.service.folders()
+            for info in infos:
                 if (info.account, info.name) == (self.account, self.folder):
                     return "sent" if info.special_use in ("sent", "drafts") else "folder"
         return "folder"
@@ -739,6 +823,144 @@ class TuimailApp(App[None]):
 
         title = "Copy to folder:" if copy else "Move to folder:"
         self.push_screen(FolderPicker(title, names), chosen)
+
+    # -- attachments ------------------------------------------------------------------
+
+    def ask_attachments(self, rows: list[MessageRow]) -> None:
+        """x: the attachment list of the message under the cursor."""
+        service = self.service
+        if service is None or not rows:
+            self.notify("No message selected.")
+            return
+        row = rows[0]
+
+        def listed(found) -> None:
+            view, html = found
+            if not view.attachments and html is None:
+                self.notify("This message has no attachments.")
+                return
+            from tuimail.ui.screens.attachments import AttachmentList
+
+            self.push_screen(
+                AttachmentList(view.attachments, has_html=html is not None),
+                lambda choice: self._attachment_chosen(row, view, html, choice),
+            )
+
+        self.work(
+            lambda: (service.read(row, mark_seen=False), service.html_as_text(row)),
+            "read",
+            listed,
+        )
+
+    def _attachment_chosen(self, row: MessageRow, view, html, choice) -> None:
+        from tuimail.ui.screens.attachments import HTML
+
+        service, main = self.service, self.main
+        if choice is None or service is None or main is None:
+            return
+        what, index = choice
+        if index == HTML:
+            self._show_text(f"{view.subject} — the HTML version, as text", html or "")
+            return
+        name = next((a.filename for a in view.attachments if a.index == index), "")
+        if what == "save":
+            directory = str(Path.home() / "Downloads")
+            self.work(
+                lambda: service.save_attachment(row, index, directory),
+                "save",
+                lambda path: notify(self, f"Saved {path}"),
+            )
+        elif what == "open":
+            self.work(
+                lambda: service.open_attachment(row, index),
+                "open",
+                lambda sentence: notify(self, sentence, timeout=8),
+            )
+        else:
+            self.work(
+                lambda: service.view_attachment(row, index),
+                "view",
+                lambda plan: self._viewed(name, plan),
+            )
+
+    def _show_text(self, title: str, text: str) -> None:
+        main = self.main
+        if main is None:
+            return
+        main.query_one(ReaderPane).show_raw(f"── {sanitize(title)} (q: back) ──\n\n{text}")
+        main.show_reader(True)
+
+    def _viewed(self, name: str, plan) -> None:
+        shown = sanitize(name or "the attachment")
+        if plan.kind in ("text", "pager"):
+            self._show_text(shown, plan.text)
+        elif plan.kind == "terminal":
+            try:
+                with self.suspend():
+                    subprocess.call(["sh", "-c", plan.command])
+            except SuspendNotSupported:
+                notify(self, f"{shown} needs a terminal; it was saved to {plan.path}.")
+                return
+            self.refresh(layout=True)
+        elif plan.kind == "viewer":
+            subprocess.Popen(
+                ["sh", "-c", plan.command],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            notify(self, f"Opened {shown}.")
+        else:
+            notify(self, f"No viewer for {shown} here; it was saved to {plan.path}.", timeout=8)
+
+    # -- links ------------------------------------------------------------------------
+
+    def ask_links(self, rows: list[MessageRow]) -> None:
+        """l: the URL picker for the message shown (or under the cursor)."""
+        main, service = self.main, self.service
+        if main is None or service is None or not rows:
+            self.notify("No message selected.")
+            return
+        row = rows[0]
+        reader = main.query_one(ReaderPane)
+        shown = self._reading is not None and self._reading.id == row.id
+        if shown and reader.message_view is not None:
+            self._pick_link(reader.message_view.links)
+            return
+        self.work(
+            lambda: service.read(row, mark_seen=False),
+            "read",
+            lambda view: self._pick_link(view.links),
+        )
+
+    def _pick_link(self, links: list[str]) -> None:
+        if not links:
+            self.notify("This message has no links.")
+            return
+        from tuimail.core.links import remote_session
+        from tuimail.ui.screens.links import LinkPicker
+
+        self.push_screen(LinkPicker(links, remote=remote_session()), self._link_chosen)
+
+    def _link_chosen(self, choice: tuple[str, str] | None) -> None:
+        from tuimail.core.links import is_mailto, open_link
+
+        if choice is None:
+            return
+        what, link = choice
+        if what == "copy":
+            self.copy_to_clipboard(link)  # OSC 52: the terminal's clipboard, over SSH too
+            notify(self, "Link copied to the clipboard (if the terminal allows OSC 52).")
+        elif is_mailto(link):
+            from tuimail.core.mailto import parse_mailto
+
+            try:
+                self.compose_from(parse_mailto(link))
+            except ValueError as exc:
+                notify(self, f"That mailto: link cannot be used: {exc}", severity="warning")
+        else:
+            self.work(lambda: open_link(link), "open-link", lambda sentence: notify(self, sentence))
 
     # -- tags -------------------------------------------------------------------------
 
@@ -1108,18 +1330,27 @@ class TuimailApp(App[None]):
 
     def open_composer(self, draft: Draft) -> None:
         assert self.service is not None
+        identities = self.service.identities()  # every address of every account
         senders = [
-            (plain_text(f"{account.display_name or ''} <{account.email}>".strip()), name)
-            for name, account in self.service.accounts.items()
+            (
+                plain_text(f"{i.name or ''} <{i.email}>".strip()),
+                (i.account, i.email),
+            )
+            for i in identities
         ]
-        self.push_screen(ComposerScreen(draft, self.service.addresses, senders))
+        signatures = {(i.account, i.email): i.signature for i in identities}
+        self.push_screen(ComposerScreen(draft, self.service.addresses, senders, signatures))
 
-    def reply(self, rows: list[MessageRow], all: bool) -> None:
+    def reply(self, rows: list[MessageRow], all: bool, to_list: bool = False) -> None:
         if not rows or self.service is None:
             self.notify("No message selected.")
             return
         service = self.service
-        self.work(lambda: service.reply_draft(rows[0], all=all), "reply", self.open_composer)
+        self.work(
+            lambda: service.reply_draft(rows[0], all=all, to_list=to_list),
+            "reply",
+            self.open_composer,
+        )
 
     def forward(self, rows: list[MessageRow], as_attachment: bool = False) -> None:
         """Forward inline (text quoted, attachments carried) or as a message/rfc822
@@ -1190,7 +1421,60 @@ class TuimailApp(App[None]):
                     return ""
             return answer[0] or ""
 
+        if getattr(account, "auth", "password") == "oauth2":
+            return self.sign_in(account)
         return get_password(account, ask=ask)
+
+    def sign_in(self, account) -> Any:
+        """Called from a worker thread: the OAuth account's token; when it has no usable
+        sign-in (never signed in, or revoked), the device sign-in in a dialog first."""
+        from tuimail.core.oauth2 import tokens
+        from tuimail.core.secrets import get_password
+
+        try:
+            return get_password(account)
+        except tokens.NeedsSignIn:
+            if account.oauth2_token_command:
+                raise
+        with _SIGN_IN_LOCK:  # one dialog at a time; the others then find the sign-in
+            try:
+                return get_password(account)
+            except tokens.NeedsSignIn:
+                return self._device_sign_in(account)
+
+    def _device_sign_in(self, account) -> Any:
+        import threading
+
+        from tuimail.core.oauth2 import flows, tokens
+        from tuimail.ui.screens.sign_in import SignInDialog
+
+        ep = tokens.endpoints(account)
+        if not ep.device_authorization_endpoint:
+            raise tokens.NeedsSignIn(
+                f"{account.name} needs a browser sign-in: run "
+                f"`tuimail account login {account.name} --browser`",
+                protocol="oauth2",
+                code="not_signed_in",
+            )
+        device = flows.start_device(ep)
+        closed = threading.Event()
+        dialog = SignInDialog(account.name, device.verification_uri, device.user_code)
+        self.hop(lambda: self.push_screen(dialog, lambda _none: closed.set()))
+        try:
+            token_set = flows.poll_device(
+                ep, device, cancelled=lambda: closed.is_set() or self._quitting
+            )
+        except flows.SignInError as exc:
+            raise tokens.NeedsSignIn(
+                f"{account.name} is not signed in ({exc.message})",
+                protocol="oauth2",
+                code=exc.code,
+            ) from None
+        finally:
+            if not closed.is_set():
+                self.hop(dialog.dismiss, None)
+        tokens.signed_in(account, token_set)
+        return tokens.access_token(account)
 
     # -- diagnose ---------------------------------------------------------------------
 
@@ -1272,8 +1556,8 @@ class TuimailApp(App[None]):
                 "Top / bottom",
                 "list.top / list.bottom",
             ),
-            (k("list.tag", "space"), "Tag / untag (bulk actions use the tags)", "list.tag"),
-            (k("list.visual", "v"), "Select a range (tags it; v again ends)", "list.visual"),
+            (k("list.tag", "space"), "Tag / untag", "list.tag"),
+            (k("list.visual", "v"), "Select a range (v ends)", "list.visual"),
         ]
         for binding in MAIN_BINDINGS:
             keys = keymap.get(binding.id or "", binding.key)

@@ -87,7 +87,7 @@ def _imap_login(server, login, password, ca_file, timeout, address) -> None:
     except Exception as exc:
         raise classify_imap(exc, host=server.host) from exc
     try:
-        imap_login(client, login, password.reveal(), host=server.host)
+        imap_login(client, login, password, host=server.host)
         client.logout()
     finally:
         try:

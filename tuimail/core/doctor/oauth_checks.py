@@ -188,3 +188,47 @@ def _introspect(account: Account, token, started: float, timeout: float) -> Chec
 
 def _result(name: str, status, seen: str, fix: str, started: float) -> CheckResult:
     return CheckResult(name, GROUP, status, seen, fix, time.monotonic() - started)
+
+
+def token_refused(group: str, account: Account, error: object, seconds: float):
+    """The login check for a server that refused an OAuth login (None when `error` is no
+    OAuth failure: the password explanations apply)."""
+    from tuimail.core.oauth2.auth import NoOAuthMechanism, describe_rejection
+    from tuimail.core.oauth2.tokens import NeedsSignIn
+
+    login = account.login
+    if isinstance(error, NeedsSignIn):
+        return CheckResult(
+            "login",
+            group,
+            "failure",
+            f"no login was tried: {error.message}",
+            f"sign in again: tuimail account login {account.name}",
+            seconds,
+        )
+    if isinstance(error, NoOAuthMechanism):
+        return CheckResult(
+            "login",
+            group,
+            "failure",
+            f"{error.message}; no token was sent",
+            'this server takes passwords only: set auth = "password" for this account, or '
+            "ask the provider which server takes OAuth sign-in",
+            seconds,
+        )
+    if not (hasattr(error, "challenge") and isinstance(error, errors.AuthenticationFailed)):
+        return None
+    why = describe_rejection(error)  # type: ignore[arg-type]
+    said = " ".join(str(p) for p in (error.code, error.server_text) if p)
+    return CheckResult(
+        "login",
+        group,
+        "failure",
+        f"the server rejected the OAuth token for {login}, also after renewing it once "
+        f"({said}){': ' + why if why else ''}",
+        "the sign-in may lack the mail permission (scope) or be another user's: sign in "
+        f"again as {login} with tuimail account login {account.name}; check that the client "
+        "registration has the mail API permissions (Microsoft: IMAP.AccessAsUser.All, "
+        "POP.AccessAsUser.All, SMTP.Send) and that the mailbox allows IMAP/POP/SMTP",
+        seconds,
+    )

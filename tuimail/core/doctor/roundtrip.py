@@ -328,10 +328,14 @@ class _IMAPWaiter(_Waiter):
             self.account.incoming, self.account.ca_file, self.timeout, address=self.address
         )
         self.client = client
+        from tuimail.core.errors import MailError
+        from tuimail.core.imap.login import imap_login
+
         try:
-            client.login(self.account.login, self.password.reveal())
-        except imapclient.exceptions.LoginError as exc:
-            raise _Lost(f"the incoming server refused the login ({server_words(exc)})") from exc
+            imap_login(client, self.account.login, self.password, host=self.account.incoming.host)
+        except (imapclient.exceptions.LoginError, MailError) as exc:
+            words = getattr(exc, "server_text", None) or server_words(exc)
+            raise _Lost(f"the incoming server refused the login ({words})") from exc
         self.caps = {c.decode().upper() for c in client.capabilities()}
         junk = _special_folder(client, b"\\Junk")
         self.junk = junk if junk and junk.upper() != "INBOX" else None
@@ -488,12 +492,15 @@ class _POP3Waiter(_Waiter):
         pop = open_pop3(
             self.account.incoming, self.account.ca_file, self.timeout, address=self.address
         )
+        from tuimail.core.errors import MailError
+        from tuimail.core.pop3 import pop3_login
+
         try:
-            pop.user(self.account.login)
-            pop.pass_(self.password.reveal())
-        except poplib.error_proto as exc:
+            pop3_login(pop, self.account.login, self.password, host=self.account.incoming.host)
+        except (poplib.error_proto, MailError) as exc:
             _quit(pop)
-            raise _Lost(f"the incoming server refused the login ({_text(exc)})") from exc
+            words = getattr(exc, "server_text", None) or _text(exc)
+            raise _Lost(f"the incoming server refused the login ({words})") from exc
         return pop
 
     def open(self) -> None:

@@ -25,6 +25,7 @@ from tuimail.core.doctor.login_checks import (
     plain_login,
     server_words,
 )
+from tuimail.core.doctor.oauth_checks import token_refused
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.errors import MailError, SecurityFailure, ServerBusy, TimedOut
@@ -216,7 +217,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
         else:
             start = time.monotonic()
             try:
-                imap_login(client, account.login, password.reveal(), host=s.host)
+                imap_login(client, account.login, password, host=s.host)
                 results.append(
                     CheckResult(
                         "login",
@@ -233,8 +234,10 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 results.append(check_quota(group, client, caps))
             except MailError as exc:
                 results.append(_caps_result(group, caps, IMAP_CAPS))
+                seconds = time.monotonic() - start
                 results.append(
-                    login_failed(group, account.login, server_words(exc), time.monotonic() - start)
+                    token_refused(group, account, exc, seconds)
+                    or login_failed(group, account.login, server_words(exc), seconds)
                 )
         return results
     finally:
@@ -281,7 +284,11 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 )
             except MailError as exc:
                 text = server_words(exc)
-                results.append(login_failed(group, account.login, text, time.monotonic() - start))
+                seconds = time.monotonic() - start
+                results.append(
+                    token_refused(group, account, exc, seconds)
+                    or login_failed(group, account.login, text, seconds)
+                )
         return results
     finally:
         try:
@@ -291,6 +298,9 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
 
 
 async def _smtp(group, account, password, timeout, address, in_clear=False) -> list[CheckResult]:
+    from tuimail.core.secrets import BearerToken
+
+    bearer = isinstance(password, BearerToken)  # OAuth: OAUTHBEARER/XOAUTH2, not PLAIN...
     s = account.outgoing
     kwargs = smtp_kwargs(s, account.ca_file, timeout)
     start = time.monotonic()
@@ -347,7 +357,7 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                         "the submission port (587 or 465)",
                     )
                 )
-            elif not any(m in SUPPORTED_MECHANISMS for m in mechs):
+            elif not any(m in SUPPORTED_MECHANISMS for m in mechs) and not bearer:
                 results.append(no_mechanism(group, mechs, 0.0))
             else:
                 try:
@@ -364,8 +374,10 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                     )
                 except SubmitError as exc:
                     said = server_words(exc.error) if exc.error is not None else exc.reason
+                    seconds = time.monotonic() - start
                     results.append(
-                        login_failed(group, account.login, said, time.monotonic() - start)
+                        token_refused(group, account, exc.error, seconds)
+                        or login_failed(group, account.login, said, seconds)
                     )
         return results
     finally:

@@ -3,22 +3,35 @@
 One attempt per call: LOGIN, or AUTHENTICATE PLAIN where the server has LOGINDISABLED
 (over TLS some servers only offer SASL). A rejection is never followed by another
 mechanism. Failures are typed (tuimail.core.imap.errors.classify_imap).
+
+An OAuth 2.0 account's "password" is a BearerToken (tuimail.core.oauth2.tokens): it goes
+out with AUTHENTICATE OAUTHBEARER or XOAUTH2 (SASL-IR when offered); a rejected token is
+renewed once and tried once more on the same connection, never looped.
 """
 
 from __future__ import annotations
 
 from imapclient import IMAPClient
 
-from tuimail.core.errors import SecurityFailure
+from tuimail.core.errors import MailError, SecurityFailure
 from tuimail.core.imap.errors import classify_imap
+from tuimail.core.secrets import Secret
 
 
-def imap_login(client: IMAPClient, login: str, password: str, *, host: str | None = None) -> str:
+def imap_login(
+    client: IMAPClient, login: str, password: str | Secret, *, host: str | None = None
+) -> str:
     """Log `client` in (one AUTH attempt); returns the mechanism used ("LOGIN"/"PLAIN").
 
     Raises AuthenticationFailed (credentials rejected), ServerBusy ([UNAVAILABLE]...),
     SecurityFailure (no password login offered), ConnectionLost, ProtocolViolation.
     """
+    from tuimail.core.secrets import BearerToken
+
+    if isinstance(password, BearerToken):
+        return _bearer_login(client, login, password, host)
+    if isinstance(password, Secret):
+        password = password.reveal()
     try:
         caps = {c.decode("ascii", "replace").upper() for c in client.capabilities()}
     except Exception as exc:
@@ -43,3 +56,20 @@ def imap_login(client: IMAPClient, login: str, password: str, *, host: str | Non
         if error.kind == "authentication":
             error.message = f"{host or 'the server'} refused the login for {login}"
         raise error from exc
+
+
+def _bearer_login(client: IMAPClient, login: str, token, host: str | None) -> str:
+    from tuimail.core.oauth2.auth import imap_authenticate
+    from tuimail.core.oauth2.tokens import with_bearer
+
+    port = getattr(client, "port", 0) or 0
+
+    def attempt(current) -> str:
+        try:
+            return imap_authenticate(client, login, current, host=host or "", port=port)
+        except MailError:
+            raise
+        except Exception as exc:
+            raise classify_imap(exc, host=host) from exc
+
+    return with_bearer(token, attempt)

@@ -12,8 +12,8 @@ Invariants:
 - Any astring a server may send is accepted: quoted, literal, or an atom with `]` or `[`
   in it (Dovecot sends `]` unquoted; imapclient's parser refuses "a]b[c" and splits on `%`).
 - A name that is not well-formed modified UTF-7 (RFC 3501 5.1.3) is kept as the server
-  spelled it and registered with `remember_raw`, so commands naming it send those exact
-  bytes back (imapclient would re-encode it into a name the server does not have).
+  spelled it and registered with `remember_raw` for that server (host, port), so commands
+  naming it there send those exact bytes back (imapclient would re-encode it into a name the server does not have).
 """
 
 from __future__ import annotations
@@ -46,19 +46,21 @@ _QUOTED = re.compile(rb'^"((?:\\.|[^"\\])*)"')
 _LITERAL = re.compile(rb"^\{(\d+)\+?\}$")
 _ATOM = re.compile(rb"^([^\s(){\"]+)")
 
+Server = tuple[str, int]  # (host, port): names are remembered per server
+
 _raw_lock = threading.Lock()
-_raw_names: set[str] = set()
+_raw_names: set[tuple[Server, str]] = set()
 
 
-def remember_raw(name: str) -> None:
-    """From now on `name` is sent to servers exactly as written (no UTF-7 encoding)."""
+def remember_raw(server: Server, name: str) -> None:
+    """From now on `name` is sent to `server` exactly as written (no UTF-7 encoding)."""
     with _raw_lock:
-        _raw_names.add(name)
+        _raw_names.add((server, name))
 
 
-def is_raw(name: object) -> bool:
+def is_raw(server: Server, name: object) -> bool:
     with _raw_lock:
-        return isinstance(name, str) and name in _raw_names
+        return isinstance(name, str) and (server, name) in _raw_names
 
 
 def decode_name(wire: bytes) -> tuple[str, bool]:
@@ -130,7 +132,9 @@ def parse_line(line: bytes, literal: bytes | None = None) -> ListEntry:
     return ListEntry(flags, delimiter, wire, name, malformed)
 
 
-def parse_list(data: list | None) -> tuple[list[ListEntry], list[str]]:
+def parse_list(
+    data: list | None, server: Server | None = None
+) -> tuple[list[ListEntry], list[str]]:
     """imaplib's untagged LIST (or LSUB) data -> (entries, texts of the unreadable ones).
     imaplib gives a line with a literal as (line, literal) followed by the rest of the line."""
     entries: list[ListEntry] = []
@@ -150,8 +154,8 @@ def parse_list(data: list | None) -> tuple[list[ListEntry], list[str]]:
             shown = bytes(raw)[:80].decode("utf-8", "replace")
             bad.append(f"{exc} ({shown})")
             continue
-        if entry.malformed:
-            remember_raw(entry.name)
+        if entry.malformed and server is not None:
+            remember_raw(server, entry.name)
         entries.append(entry)
     return entries, bad
 
@@ -181,4 +185,4 @@ def list_folders(client, command: str = "LIST") -> tuple[list[ListEntry], list[s
         words = text.decode("utf-8", "replace")
         raise ListRefused(words, protocol="imap", code=typ, server_text=words)
     typ, data = imap._untagged_response(typ, data, command)
-    return parse_list(data)
+    return parse_list(data, (str(client.host), int(client.port)))

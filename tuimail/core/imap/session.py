@@ -71,7 +71,7 @@ def connect(
     conversation = logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG)
     client._imap.debug = 4 if conversation else 0  # 4: lines only, never literals
     try:
-        imap_login(client, account.login, reveal(password), host=account.incoming.host)
+        imap_login(client, account.login, password, host=account.incoming.host)
     except AuthenticationFailed:
         close_quietly(client)  # a complete answer: the connection is in step, LOGOUT
         raise

@@ -247,7 +247,9 @@ class SyncEngine:
     def client(self) -> IMAPClient:
         if self._client is None:
             for name in self.store.raw_folder_names(self.account.name):
-                remember_raw(name)  # as listed by an earlier pass, maybe another process
+                # as listed by an earlier pass, maybe in another process
+                server = (self.account.incoming.host, self.account.incoming.port)
+                remember_raw(server, name)
             client = self._connect()
             self._caps = capabilities(client)
             try:
@@ -497,7 +499,17 @@ class SyncEngine:
 
         # Placeholders from local moves wait for their UID; once no action is queued,
         # whatever is still unclaimed after this pass is stale.
-        pending = bool(self.store.actions(self.account.name))
+        queued = self.store.actions(self.account.name)
+        pending = bool(queued)
+        # Messages the user already moved or deleted here, with the server not told yet:
+        # still in this folder on the server, but they must not come back into the list.
+        leaving = {
+            item[1]
+            for action in queued
+            if action.kind in ("move", "expunge") and action.payload.get("folder") == name
+            for item in action.payload.get("items", [])
+            if len(item) > 1 and isinstance(item[1], int)
+        }
 
         if folder.highestmodseq is not None and self.condstore and not result.rebuilt:
             changed, removed = self._flags_since(folder_id, folder.highestmodseq)
@@ -511,22 +523,22 @@ class SyncEngine:
         if exists and max_uid:
             found = uid_search(client, f"UID {max_uid + 1}:*")
             new_uids = [u for u in found if u > max_uid]
-        elif exists and uidnext and int(uidnext) - 1 <= exists * 2 + 1000:
+        elif exists and uidnext and not leaving and int(uidnext) - 1 <= exists * 2 + 1000:
             # First sync of a dense folder: fetch UID ranges downwards from UIDNEXT, so
             # the newest page lands before the server has listed 100k UIDs.
             result.new += self._fetch_ranges(folder_id, name, int(uidnext) - 1, exists)
         elif exists:
             new_uids = uid_search(client, "ALL")
-        result.new += self._fetch_new(folder_id, name, new_uids)
+        result.new += self._fetch_new(folder_id, name, [u for u in new_uids if u not in leaving])
 
         stored = self.store.count_messages(folder_id) - len(self.store.placeholders(folder_id))
-        if stored != exists:
+        if stored + len(leaving) != exists:
             self.full_scans += 1
             server_uids = set(uid_search(client, "ALL")) if exists else set()
             local_uids = set(self.store.uids(folder_id))
             gone = local_uids - server_uids
             result.removed += self.store.remove_uids(folder_id, gone)
-            missing = server_uids - local_uids
+            missing = server_uids - local_uids - leaving
             result.new += self._fetch_new(folder_id, name, sorted(missing))
 
         if not pending:

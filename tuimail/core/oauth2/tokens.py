@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, TypeVar
 from tuimail.core import errors
 from tuimail.core.oauth2 import flows, store
 from tuimail.core.oauth2.flows import Endpoints, TokenSet
-from tuimail.core.secrets import PasswordError, Secret, run_password_command
+from tuimail.core.secrets import BearerToken, PasswordError, Secret, run_password_command
 
 if TYPE_CHECKING:
     from tuimail.core.account import Account
@@ -45,23 +45,6 @@ class NeedsSignIn(errors.AuthenticationFailed, PasswordError):
     again (`tuimail account login NAME`, or the app's "Sign in")."""
 
     kind = "authentication"
-
-
-class BearerToken(Secret):
-    """An OAuth 2.0 access token, sent with OAUTHBEARER or XOAUTH2 instead of a password."""
-
-    __slots__ = ("_renew",)
-
-    def __init__(
-        self, value: str, renew: Callable[[BearerToken], BearerToken | None] | None = None
-    ) -> None:
-        super().__init__(value)
-        self._renew = renew
-
-    def renewed(self) -> BearerToken | None:
-        """A new token after the server rejected this one (refreshed, or the token command
-        run again); None when there is no other token to try."""
-        return self._renew(self) if self._renew is not None else None
 
 
 # -- endpoints ---------------------------------------------------------------------------
@@ -169,7 +152,8 @@ def _refresh(account: Account, tokens: TokenSet | None) -> TokenSet:
         refresh_token = store.load(account.name, account.oauth2_token_store)
     if refresh_token is None:
         raise NeedsSignIn(
-            f"{account.name} is not signed in on this computer",
+            f"{account.name} is not signed in on this computer: sign in with "
+            f"`tuimail account login {account.name}`",
             protocol="oauth2",
             code="not_signed_in",
         )
@@ -179,7 +163,8 @@ def _refresh(account: Account, tokens: TokenSet | None) -> TokenSet:
         _held.pop(account.name, None)
         store.forget(account.name)  # refused for good: it will never work again
         raise NeedsSignIn(
-            f"the sign-in of {account.name} is no longer accepted (revoked or expired)",
+            f"the sign-in of {account.name} is no longer accepted (revoked or expired): "
+            f"sign in again with `tuimail account login {account.name}`",
             protocol="oauth2",
             code=exc.code,
             server_text=exc.server_text,

@@ -16,10 +16,12 @@ import calendar
 import email.header
 import email.utils
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from functools import lru_cache
 from typing import Any
 
 from tuimail.core.sanitize import sanitize
@@ -189,7 +191,22 @@ def _format_address(name: str, addr: str) -> str:
 
 
 def _join(pairs: list[tuple[str, str]]) -> str:
+    if len(pairs) <= 20:  # the usual To/Cc: the same few lists come again and again
+        try:
+            return _join_cached(tuple(pairs))
+        except TypeError:  # an unhashable value: joined as before
+            pass
+    return _join_uncached(pairs)
+
+
+def _join_uncached(pairs: Sequence[tuple[str, str]]) -> str:
     return sanitize(", ".join(_format_address(str(n or ""), str(a or "")) for n, a in pairs[:500]))
+
+
+@lru_cache(maxsize=4096)
+def _join_cached(pairs: tuple[tuple[str, str], ...]) -> str:
+    """`_join_uncached` remembered (a pure function of the pairs)."""
+    return _join_uncached(pairs)
 
 
 def _epoch(value: Any) -> float | None:

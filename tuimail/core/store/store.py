@@ -527,8 +527,14 @@ class Store:
         ids = list(ids)
         if not ids:
             return []
-        sql = f"SELECT {_MESSAGE_COLUMNS}{_MESSAGE_FROM} WHERE m.id IN ({','.join('?' * len(ids))})"
-        by_id = {r[0]: _row_to_message(r) for r in self.conn.execute(sql, ids)}
+        by_id: dict[int, MessageRow] = {}
+        for start in range(0, len(ids), 900):  # SQLite's limit on variables: in chunks
+            chunk = ids[start : start + 900]
+            sql = (
+                f"SELECT {_MESSAGE_COLUMNS}{_MESSAGE_FROM} "
+                f"WHERE m.id IN ({','.join('?' * len(chunk))})"
+            )
+            by_id.update((r[0], _row_to_message(r)) for r in self.conn.execute(sql, chunk))
         return [by_id[i] for i in ids if i in by_id]
 
     def thread(self, message_id: int) -> list[MessageRow]:

@@ -23,6 +23,7 @@ from tuimail.core.compose import (
     parse_editor_text,
     split_recipients,
 )
+from tuimail.core.identities import swap_signature
 from tuimail.core.service import Draft
 from tuimail.ui.plain import notify
 from tuimail.ui.screens.dialogs import ChoiceDialog, ConfirmDialog
@@ -83,9 +84,10 @@ class PathSuggester(Suggester):
 
 
 def writing_position(text: str) -> tuple[str, tuple[int, int]]:
-    """Where the person starts typing in a reply or forward, on a line of its own: below
-    the quote (bottom-posting, as mutt and aerc users expect), before the signature; above a
-    forwarded message. Returns the body (a blank line added where needed) and the cursor."""
+    """Where the person starts typing in a reply, on a line of its own: below the quote
+    (bottom-posting, as mutt and aerc users expect), before the signature. Anything else
+    (a forward begins with a blank line above the forwarded message; a mailto: body) starts
+    at the top. Returns the body (a blank line added where needed) and the cursor."""
     lines = text.split("\n")
     quoted = [i for i, line in enumerate(lines) if line.startswith(">")]
     if quoted:
@@ -96,9 +98,7 @@ def writing_position(text: str) -> tuple[str, tuple[int, int]]:
         if at < len(lines) and lines[at] == "" and at + 1 < len(lines) and lines[at + 1] != "":
             lines.insert(at + 1, "")
         return "\n".join(lines), (at, 0)
-    if lines and lines[0]:
-        return "\n\n" + text, (0, 0)
-    return text, (0, 0)
+    return text, (0, 0)  # a forward starts with a blank line of its own; a link's text stays
 
 
 class ComposerScreen(Screen[None]):
@@ -110,14 +110,34 @@ class ComposerScreen(Screen[None]):
     ]
 
     def __init__(
-        self, draft: Draft, lookup=None, senders: list[tuple[str, str]] | None = None
+        self,
+        draft: Draft,
+        lookup=None,
+        senders: list[tuple[str, tuple[str, str]]] | None = None,
+        signatures: dict[tuple[str, str], str | None] | None = None,
     ) -> None:
-        """`senders`: (label, account name) of every account; a choice is shown when
-        there is more than one."""
+        """`senders`: (label, (account name, address)) of every identity of every
+        account; a choice is shown when there is more than one. `signatures`: each
+        identity's signature, swapped in the text when another identity is chosen."""
         super().__init__()
         self.draft = draft
         self.lookup = lookup or (lambda prefix: [])
         self.senders = senders or []
+        self.signatures = signatures or {}
+        self._sender = self._initial_sender()
+
+    def _initial_sender(self) -> tuple[str, str] | None:
+        """The (account, address) the draft is written as, among the choices."""
+        d = self.draft
+        values = [value for _label, value in self.senders]
+        wanted = (d.account, (d.identity or "").lower())
+        for value in values:
+            if (value[0], value[1].lower()) == wanted:
+                return value
+        for value in values:  # the account's own address comes first
+            if value[0] == d.account:
+                return value
+        return values[0] if values else None
 
     def compose(self) -> ComposeResult:
         d = self.draft
@@ -128,7 +148,7 @@ class ComposerScreen(Screen[None]):
                     yield Label("From:", classes="field-label")
                     yield Select(
                         self.senders,
-                        value=d.account,
+                        value=self._sender,
                         allow_blank=False,
                         id="compose-from",
                         compact=True,
@@ -160,7 +180,7 @@ class ComposerScreen(Screen[None]):
         if self.draft.to:
             body = self.query_one("#compose-body", TextArea)
             body.focus()
-            if getattr(self.draft, "resumed_from", None) is None:
+            if getattr(self.draft, "kind", "new") in ("reply", "forward"):
                 text, where = writing_position(body.text)
                 if text != body.text:
                     body.text = text
@@ -171,12 +191,24 @@ class ComposerScreen(Screen[None]):
         else:
             self.query_one("#compose-to", Input).focus()
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """Another identity chosen as From: its signature replaces the one in the text."""
+        if event.select.id != "compose-from" or not isinstance(event.value, tuple):
+            return
+        old, self._sender = self._sender, event.value
+        if old is None or old == event.value:
+            return
+        body = self.query_one("#compose-body", TextArea)
+        text = swap_signature(body.text, self.signatures.get(old), self.signatures.get(event.value))
+        if text != body.text:
+            body.text = text
+
     def collect(self) -> Draft:
         d = self.draft
         if len(self.senders) > 1:
             chosen = self.query_one("#compose-from", Select).value
-            if isinstance(chosen, str):
-                d.account = chosen
+            if isinstance(chosen, tuple):
+                d.account, d.identity = chosen
         d.to = self.query_one("#compose-to", Input).value
         d.cc = self.query_one("#compose-cc", Input).value
         d.bcc = self.query_one("#compose-bcc", Input).value
@@ -188,7 +220,7 @@ class ComposerScreen(Screen[None]):
 
     def _fields(self) -> tuple:
         d = self.collect()
-        return (d.account, d.to, d.cc, d.bcc, d.subject, d.body, tuple(d.attachments))
+        return (d.account, d.identity, d.to, d.cc, d.bcc, d.subject, d.body, tuple(d.attachments))
 
     @property
     def changed(self) -> bool:

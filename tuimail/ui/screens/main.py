@@ -31,6 +31,7 @@ PREVIEW_DELAY = 0.15  # seconds the cursor rests before the preview loads
 MAIN_BINDINGS = [
     Binding("r", "reply", "Reply", id="reply"),
     Binding("R", "reply_all", "Reply all", show=False, id="reply_all"),
+    Binding("L", "reply_list", "Reply to list", show=False, id="reply_list"),
     Binding("f", "forward", "Forward", show=False, id="forward"),
     Binding("F", "forward_attachment", "Fwd as attachment", show=False, id="forward_attachment"),
     Binding("e", "edit_draft", "Edit draft", show=False, id="edit_draft"),
@@ -47,6 +48,8 @@ MAIN_BINDINGS = [
     Binding("vertical_line", "pipe", "Pipe to command", show=False, id="pipe"),
     Binding("W", "save_message", "Save as .eml", show=False, id="save_message"),
     Binding("exclamation_mark", "shell", "Shell", show=False, id="shell"),
+    Binding("l", "links", "Links (open/copy)", show=False, id="links"),
+    Binding("x", "attachments", "Attachments", show=False, id="attachments"),
     Binding("slash", "search", "Search", id="search"),
     Binding("tab", "switch_pane", "Switch pane", show=False, id="switch_pane", priority=True),
     Binding("z", "toggle_quotes", "Quotes", show=False, id="toggle_quotes"),
@@ -271,6 +274,9 @@ class MainScreen(Screen):
     def action_reply_all(self) -> None:
         self.app.reply(self.current_rows(), all=True)
 
+    def action_reply_list(self) -> None:
+        self.app.reply(self.current_rows(), all=False, to_list=True)
+
     def action_forward(self) -> None:
         self.app.forward(self.current_rows())
 
@@ -319,6 +325,12 @@ class MainScreen(Screen):
 
     def action_shell(self) -> None:
         self.app.ask_shell()
+
+    def action_attachments(self) -> None:
+        self.app.ask_attachments(self.current_rows())
+
+    def action_links(self) -> None:
+        self.app.ask_links(self.current_rows())
 
     def action_search(self) -> None:
         self.app.ask_search()

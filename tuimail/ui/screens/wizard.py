@@ -859,14 +859,47 @@ class WizardScreen(Screen[Account | None]):
                 self.log_line(f"\u2717 {sign_in_failure(error)}")
                 return
             self.oauth2_table = dict(account.oauth2 or table)
-            self.verified = True
-            self.verified_key = self.settings_key(self.account())
-            self.log_line(
-                "\u2713 Signed in. tuimail logs in with the token (OAUTHBEARER or XOAUTH2); "
-                "save the account."
-            )
+            self.log_line("\u2713 Signed in. Logging in to the servers with the token \u2026")
+            self.verify_token(self.account())
 
         self.app.work(job, "oauth-sign-in", done)
+
+    def verify_token(self, account: Account) -> None:
+        """Log in to both servers with the new token (the logins tuimail will use)."""
+        options = self.detection_options_obj()
+        key = self.settings_key(account)
+
+        def job():
+            from tuimail.core import errors
+            from tuimail.core.discovery.resolver import Resolver
+            from tuimail.core.discovery.verify import verify_account
+            from tuimail.core.oauth2 import tokens
+
+            resolver = options.resolver
+            if resolver is None and options.nameserver:
+                resolver = Resolver(options.nameserver, options.timeout)
+            try:
+                token = tokens.access_token(account)
+            except errors.MailError as exc:
+                return exc
+            return verify_account(account, token, resolver=resolver, timeout=options.timeout)
+
+        def done(outcome) -> None:
+            from tuimail.cli.login import sign_in_failure
+
+            if not isinstance(outcome, list):
+                self.log_line(f"\u2717 {sign_in_failure(outcome)}")
+                return
+            for check in outcome:
+                self.log_line(f"{'✓' if check.ok else '✗'} login ({check.role}): {check.detail}")
+            self.verified = all(c.ok for c in outcome)
+            self.verified_key = key if self.verified else None
+            if self.verified:
+                self.log_line("Login verified with the token: save the account.")
+            else:
+                self.offer_diagnose()
+
+        self.app.work(job, "oauth-verify", done)
 
     # -- diagnose ---------------------------------------------------------------------
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -10,6 +13,25 @@ from textual.widgets import Static
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import ReaderBlock, ReaderView
 from tuimail.ui.plain import plain_text
+
+_URL = re.compile(r"(?:https?://|mailto:)[!#-;=?-\[\]_a-z~]+", re.I)  # printable ASCII only
+
+
+def linked(text: str, style: str = "") -> Text:
+    """`text` sanitised as plain Text, each web/mailto link in it carrying a hyperlink
+    style: the terminal gets OSC 8 around every piece of a link, so a long link that
+    wraps onto several lines still opens (and copies) as one whole link."""
+    out = plain_text(text, multiline=True, style=style)
+    plain = out.plain
+    for match in _URL.finditer(plain):
+        after = plain[match.end() : match.end() + 1]
+        if after and not after.isspace() and after not in "<>\"'`":
+            continue  # it goes on with characters no link has: no partial hyperlink
+        url = match.group().rstrip(".,;:!?'")
+        while url.endswith(")") and url.count(")") > url.count("("):  # "(see https://x/a)"
+            url = url[:-1]
+        out.stylize(Style(link=url), match.start(), match.start() + len(url))
+    return out
 
 
 def _depth(text: str) -> int:
@@ -62,6 +84,9 @@ class ReaderPane(VerticalScroll, can_focus=True):
     ReaderPane .quote { color: $text-muted; }
     ReaderPane .signature { color: $text-disabled; }
     ReaderPane .links, ReaderPane .attachments { margin-top: 1; color: $text-muted; }
+    /* a long link is shortened with an ellipsis, never folded into pieces: l opens or
+       copies it whole */
+    ReaderPane .links { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -106,11 +131,13 @@ class ReaderPane(VerticalScroll, can_focus=True):
             head.append(sanitize(value) + "\n")
         widgets = [Static(head, classes="headers")]
         for kind, text in fold_quotes(view.blocks, self.show_quotes):
-            widgets.append(Static(plain_text(text, multiline=True), classes=kind))
+            widgets.append(Static(linked(text), classes=kind))
         if view.links:
             links = Text("Links:\n", style="bold")
             for i, link in enumerate(view.links, 1):
-                links.append(f"[{i}] {sanitize(link)}\n")
+                links.append(f"[{i}] ")
+                links.append_text(linked(link))
+                links.append("\n")
             widgets.append(Static(links, classes="links"))
         if view.attachments:
             att = Text("Attachments (press S to save):\n", style="bold")

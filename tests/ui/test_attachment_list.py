@@ -1,0 +1,91 @@
+"""x: the attachment list. Enter views a text part in the reader, shows a mailcap
+`copiousoutput` command's output there (a pager), hands the terminal to a `needsterminal`
+program (headless: says so); s saves; the HTML version of a plain+HTML message is shown
+as text on request."""
+
+from __future__ import annotations
+
+from tests.ui.attachment_helpers import deliver_parts
+from tests.ui.helpers import make_app, ready, seed, settle, wait_for
+from tuimail.ui.screens.attachments import AttachmentList
+from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.reader import ReaderPane
+
+
+def _notes(app) -> list[str]:
+    notes: list[str] = []
+    original = app.notify
+
+    def notify(message, *args, **kwargs):
+        notes.append(str(message))
+        return original(message, *args, **kwargs)
+
+    app.notify = notify
+    return notes
+
+
+def _reader_text(app) -> str:
+    reader = app.main.query_one(ReaderPane)
+    return reader.raw or ""
+
+
+async def _list(pilot) -> AttachmentList:
+    await pilot.press("x")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, AttachmentList))
+    return pilot.app.screen
+
+
+async def test_enter_views_a_text_attachment_in_the_reader(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        lst = app.main.query_one(MessageList)
+        lst.move_cursor(next(i for i in range(lst.count) if lst.row_at(i).has_attachments))
+        screen = await _list(pilot)
+        assert [a.filename for a in screen.attachments] == ["report.txt"]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Q1 figures" in _reader_text(app))
+        assert "report.txt" in _reader_text(app)
+
+
+async def test_mailcap_pager_terminal_and_the_html_version(mail_server, tmp_path, monkeypatch):
+    mailcap = tmp_path / "mailcap"
+    mailcap.write_text(
+        "application/x-tuimail-test; tr a-z A-Z < %s; copiousoutput\n"
+        "application/x-tuimail-term; cat %s; needsterminal\n"
+    )
+    monkeypatch.setenv("MAILCAPS", str(mailcap))
+    user = mail_server.new_user()
+    deliver_parts(mail_server, user)
+    app = make_app(mail_server, user)
+    notes = _notes(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        screen = await _list(pilot)
+        assert len(screen.attachments) == 2 and screen.has_html
+        await pilot.press("1", "enter")  # copiousoutput: its output, in the reader
+        await wait_for(pilot, lambda: "SHOUT THIS" in _reader_text(app))
+        await pilot.press("q")
+        await settle(pilot)
+        await _list(pilot)
+        await pilot.press("2", "enter")  # needsterminal: no terminal to hand over here
+        await wait_for(pilot, lambda: any("needs a terminal" in n for n in notes))
+        await _list(pilot)
+        await pilot.press("down", "down", "enter")  # the HTML version, as text
+        await wait_for(pilot, lambda: "The HTML version" in _reader_text(app))
+        assert "https://example.test/x" in _reader_text(app) and "<b>" not in _reader_text(app)
+
+
+async def test_s_saves_the_attachment(mail_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    user = mail_server.new_user()
+    deliver_parts(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await _list(pilot)
+        await pilot.press("2", "s")
+        await wait_for(pilot, lambda: (tmp_path / "Downloads" / "t.bin").exists())
+        assert (tmp_path / "Downloads" / "t.bin").read_bytes() == b"interactive\n"

@@ -1,0 +1,94 @@
+"""The attachment list of the open message: Enter views one (text in the reader, a
+mailcap pager's output there too, a needsterminal program with the app suspended, a
+graphical viewer when there is a display), s saves it in ~/Downloads, o opens it with the
+desktop's viewer; when the message has both a plain and an HTML version, the last entry
+shows the HTML one as text. Names and types come from the message: shown as plain text.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from tuimail.core.service import ReaderAttachment
+from tuimail.ui.plain import plain, plain_text
+
+HTML = -1  # the option that stands for "the HTML version as text"
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+class AttachmentList(ModalScreen[tuple[str, int] | None]):
+    """Dismissed with ("view" | "save" | "open", attachment index), or None."""
+
+    BINDINGS = [
+        Binding("escape,q", "cancel", "Close", id="attachments.close"),
+        Binding("s", "save", "Save", id="attachments.save"),
+        Binding("o", "open", "Open with viewer", id="attachments.open"),
+    ]
+
+    def __init__(self, attachments: list[ReaderAttachment], has_html: bool = False) -> None:
+        super().__init__()
+        self.attachments = attachments
+        self.has_html = has_html
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker attachments"):
+            yield Label(plain("Attachments — Enter views, s saves, o opens, Esc closes"))
+            options = [
+                Option(
+                    plain_text(
+                        f"{n}  {a.filename or '(no name)'}  {a.content_type}  {_size(a.size)}"
+                    ),
+                    id=str(a.index),
+                )
+                for n, a in enumerate(self.attachments, 1)
+            ]
+            if self.has_html:
+                options.append(Option(plain_text("H  the HTML version, as text"), id=str(HTML)))
+            yield OptionList(*options, id="attachments-list")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            options.highlighted = 0
+        options.focus()
+
+    def _current(self) -> int | None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            return None
+        return int(options.get_option_at_index(options.highlighted).id or 0)
+
+    def on_key(self, event) -> None:
+        if event.character and event.character.isdigit():
+            number = int(event.character)
+            if 1 <= number <= len(self.attachments):
+                event.stop()
+                self.query_one(OptionList).highlighted = number - 1
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(("view", int(event.option.id or 0)))
+
+    def action_save(self) -> None:
+        index = self._current()
+        if index is not None and index != HTML:
+            self.dismiss(("save", index))
+
+    def action_open(self) -> None:
+        index = self._current()
+        if index is not None and index != HTML:
+            self.dismiss(("open", index))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
