@@ -74,3 +74,18 @@ def test_help_still_lists_every_command() -> None:
         assert command in out, command
     for command in ("doctor", "completions", "compose"):
         assert command in out, command
+
+
+def test_every_command_is_registered_by_the_module_the_map_names() -> None:
+    import argparse
+
+    from tuimail.__main__ import COMMAND_MODULE, build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> set[str]:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return set(sub.choices)
+
+    everything = commands(build_parser())
+    assert everything == set(COMMAND_MODULE)  # a new command needs its line in the map
+    for command, module in COMMAND_MODULE.items():
+        assert command in commands(build_parser(only=module)), (command, module)

@@ -43,3 +43,34 @@ def test_the_command_sees_the_message_in_its_environment_only(tmp_path):
 def test_a_failing_command_is_a_status_not_an_exception():
     message = NewMessage("work", "INBOX", "", "a@example.test", "s")
     assert run_command("exit 5", message) == 5
+
+
+def test_a_command_that_hangs_is_stopped_with_what_it_started(tmp_path):
+    """A hook past its timeout is killed with its whole process group (a background
+    child too), and the caller gets None, not an exception."""
+    import time
+
+    pid_file = tmp_path / "child"
+    message = NewMessage("work", "INBOX", "", "a@example.test", "s")
+    command = f"sleep 300 & echo $! > {pid_file}; wait"
+    assert run_command(command, message, timeout=2) is None
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.1)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is as good as gone (it is reaped by its parent or init)
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+    return True

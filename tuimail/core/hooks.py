@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -114,27 +115,45 @@ def _variable(text: str) -> str:
     return sanitize(text or "").replace("\x00", "")[: FIELD_LIMIT * 5]
 
 
-def run_command(command: str, message: NewMessage, count: int = 1) -> int | None:
+def run_command(
+    command: str, message: NewMessage, count: int = 1, timeout: float = COMMAND_TIMEOUT
+) -> int | None:
     """Run `command` (sh -c: the user wrote it) with the message in the environment; its
     exit status, or None if it could not run or took too long. Output is discarded (the
-    app owns the terminal); a failure is logged, never raised."""
+    app owns the terminal); a failure is logged, never raised. The command runs in a
+    session of its own: it gets no terminal signals, and when it takes longer than
+    `timeout` it is stopped with everything it started (its process group)."""
     env = {**os.environ, **environment(message, count)}
     try:
-        done = subprocess.run(
+        proc = subprocess.Popen(
             ["sh", "-c", command],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
+            start_new_session=True,
         )
-    except subprocess.TimeoutExpired:
-        log.warning("new mail command stopped after %d s", int(COMMAND_TIMEOUT))
-        return None
     except OSError as exc:
         log.warning("new mail command could not run: %s", exc.strerror)
         return None
-    if done.returncode:
-        log.info("new mail command exited with status %d", done.returncode)
-    return done.returncode
+    try:
+        status = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop_group(proc)
+        log.warning("new mail command stopped after %d s", int(timeout))
+        return None
+    if status:
+        log.info("new mail command exited with status %d", status)
+    return status
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Kill the command's process group (it leads its own session), then reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:  # gone already
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass

@@ -425,10 +425,12 @@ class AccountRuntime:
 
     def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
-        with self._threads_lock:
+        with self._threads_lock:  # started and listed at once: close() joins only started ones
+            if self._stop.is_set():
+                return  # closing: nothing new starts
             self._threads = [t for t in self._threads if t.is_alive()]
+            thread.start()
             self._threads.append(thread)
-        thread.start()
 
     def threads(self) -> list[threading.Thread]:
         """The threads this runtime started that are still running."""
@@ -444,7 +446,8 @@ class AccountRuntime:
         self._stop.set()
         self._push_wanted = False
         deadline = time.monotonic() + timeout
-        watcher, self._watcher = self._watcher, None
+        with self._threads_lock:
+            watcher, self._watcher = self._watcher, None
         if watcher is not None:
             watcher.stop(timeout=max(0.1, deadline - time.monotonic()))
         with self._threads_lock:
@@ -484,9 +487,13 @@ class AccountRuntime:
             self._failed(self._classify(exc))
             return
         policy = RetryPolicy(first=0.5, cap=min(60.0, self.policy.cap))
-        self._watcher = AccountWatcher(self.store, self.account, connect, policy=policy)
-        self._watcher.subscribe(self._on_watch)
-        self._watcher.start()
+        watcher = AccountWatcher(self.store, self.account, connect, policy=policy)
+        watcher.subscribe(self._on_watch)
+        with self._threads_lock:  # close() either sees this watcher or stopped it first
+            if self._stop.is_set() or self._watcher is not None:
+                return
+            self._watcher = watcher
+            watcher.start()
 
     def _poll_loop(self) -> None:
         """POP3 has no push: download again every poll_interval seconds; a transient

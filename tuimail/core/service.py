@@ -382,8 +382,9 @@ class MailService:
                 if self._outbox_stop.wait(self.outbox_interval):
                     return
 
-        self._outbox_thread = threading.Thread(target=loop, name="outbox", daemon=True)
-        self._outbox_thread.start()
+        thread = threading.Thread(target=loop, name="outbox", daemon=True)
+        thread.start()  # then kept: stop() joins only a started thread
+        self._outbox_thread = thread
 
     def send_due_outbox(self, *, force: bool = False) -> int:
         """One pass over every account's outbox; how many messages went out.

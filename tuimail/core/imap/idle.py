@@ -86,8 +86,10 @@ class FolderWatcher:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        thread = self._thread
+        if thread is not None and thread.ident is not None:  # started
+            if thread is not threading.current_thread():
+                thread.join(timeout)
 
     @property
     def alive(self) -> bool:

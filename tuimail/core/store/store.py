@@ -638,15 +638,19 @@ class Store:
         """
         messages = list(messages)
         ids: list[int] = []
+        # Summarised before the write transaction: the store's write lock is held for the
+        # inserts only, not for parsing a batch of headers (other writers, such as a
+        # user's action, wait that much less).
+        summaries = [summarize_header(msg.header) for msg in messages]
         with self.transaction() as c:
             if self._all_new(c, folder_id, messages):
-                return self._insert_many(c, folder_id, messages)
+                return self._insert_many(c, folder_id, messages, summaries)
             has_placeholders = c.execute(
                 "SELECT 1 FROM messages m JOIN folders f ON f.id = m.folder_id "
                 "WHERE m.folder_id = ? AND m.uid IS NULL AND f.local = 0 LIMIT 1",
                 (folder_id,),
             ).fetchone()
-            for msg in messages:
+            for msg, summary in zip(messages, summaries, strict=True):
                 flags = flag_columns(msg.flags)
                 if msg.uid is not None:
                     existing = c.execute(
@@ -661,7 +665,6 @@ class Store:
                         )
                         ids.append(existing[0])
                         continue
-                summary = summarize_header(msg.header)
                 if has_placeholders and summary.message_id:
                     adopted = c.execute(
                         "SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL "
@@ -699,12 +702,15 @@ class Store:
 
     @staticmethod
     def _insert_many(
-        c: sqlite3.Connection, folder_id: int, messages: list[NewMessage]
+        c: sqlite3.Connection,
+        folder_id: int,
+        messages: list[NewMessage],
+        summaries: list[HeaderSummary],
     ) -> list[int]:
         before = c.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
         rows = [
-            _row_values(folder_id, msg, summarize_header(msg.header), flag_columns(msg.flags))
-            for msg in messages
+            _row_values(folder_id, msg, summary, flag_columns(msg.flags))
+            for msg, summary in zip(messages, summaries, strict=True)
         ]
         c.executemany(_INSERT, rows)
         c.execute(
