@@ -107,3 +107,28 @@ async def test_ctrl_t_in_the_tree_tags_the_whole_thread_and_d_deletes_it(mail_se
         await pilot.press("d")
         await wait_for(pilot, lambda: len(mail_server.messages(user, "Trash")) == 4, 20)
         await wait_for(pilot, lambda: all("Release" not in r.subject for r in _rows(app)))
+
+
+async def test_threads_in_the_unified_inbox_span_accounts(mail_server):
+    from tests.ui.helpers import account_for
+    from tuimail.core.secrets import Secret
+    from tuimail.core.service import UNIFIED, MailService
+    from tuimail.ui.app import TuimailApp
+    from tuimail.ui.settings import UiSettings
+
+    alice, bob = mail_server.new_user(), mail_server.new_user()
+    deliver_thread(mail_server, alice)
+    seed(mail_server, bob, 2)
+    accounts = {"a": account_for(mail_server, alice, "a"), "b": account_for(mail_server, bob, "b")}
+    passwords = {"a": Secret(alice.password), "b": Secret(bob.password)}
+    service = MailService(accounts, password_for=lambda acc: passwords[acc.name], idle=False)
+    app = TuimailApp(service, ui=UiSettings(mark_read_delay=-1))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(app.service.folder_names("b")) > 0, 30)
+        app.open_folder(UNIFIED, "")
+        await settle(pilot)
+        lst = await _threads_on(pilot)
+        await wait_for(pilot, lambda: lst.count == 9, 30)  # 6 + a placeholder + 2
+        assert {r.account for r in _rows(app) if r.id >= 0} == {"a", "b"}
+        assert any(r.tree for r in _rows(app))
