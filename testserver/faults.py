@@ -22,6 +22,11 @@ Kinds (what each server understands; `command` names the trigger where it matter
                       STARTTLS OK
     inject_after_starttls   write `data` right after the STARTTLS OK, before the
                       TLS handshake (plaintext injection)
+    oauth_only        no password login at all, as Exchange Online: IMAP advertises
+                      LOGINDISABLED and no AUTH=PLAIN (and refuses LOGIN and AUTHENTICATE
+                      PLAIN), POP3 no USER and no SASL PLAIN (and refuses them), SMTP only
+                      AUTH XOAUTH2 OAUTHBEARER (and refuses PLAIN and LOGIN); the OAuth
+                      mechanisms still work (MailServer(oauth=True))
   imap
     fail_append       APPEND answers "NO [SERVERBUG] ..." (or `message`)
     no_capability     drop `data` (a capability name, e.g. b"IDLE") from CAPABILITY

@@ -290,7 +290,10 @@ class _Session:
         caps = ["TOP", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"]
         if not find(self.faults, "no_uidl"):
             caps.append("UIDL")
-        if not self._plaintext_refused():
+        if find(self.faults, "oauth_only"):
+            if self.store.tokens is not None and self.tls:
+                caps.append("SASL OAUTHBEARER XOAUTH2")
+        elif not self._plaintext_refused():
             oauth = " OAUTHBEARER XOAUTH2" if self.store.tokens is not None and self.tls else ""
             caps += ["USER", "SASL PLAIN" + oauth]
         if self._starttls_offered():
@@ -330,7 +333,16 @@ class _Session:
             find(self.faults, kind) for kind in ("no_starttls", "strip_starttls")
         )
 
+    async def _password_refused(self) -> bool:
+        """The oauth_only fault: every password login is refused (the answer sent)."""
+        if find(self.faults, "oauth_only"):
+            await self.err("[AUTH] Password logins are disabled here: use OAUTHBEARER or XOAUTH2.")
+            return True
+        return False
+
     async def cmd_user(self, arg: str) -> None:
+        if await self._password_refused():
+            return
         if self._plaintext_refused():
             await self.err("[AUTH] Plaintext authentication disallowed before STLS.")
             return
@@ -341,6 +353,8 @@ class _Session:
         await self.ok("send PASS")
 
     async def cmd_pass(self, arg: str) -> None:
+        if await self._password_refused():
+            return
         if self._plaintext_refused():
             await self.err("[AUTH] Plaintext authentication disallowed before STLS.")
             return
@@ -366,6 +380,8 @@ class _Session:
             return
         if mechanism.upper() != "PLAIN":
             await self.err("unsupported SASL mechanism")
+            return
+        if await self._password_refused():
             return
         if not initial:
             await self.send(b"+ \r\n")

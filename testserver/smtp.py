@@ -254,8 +254,9 @@ class _Handler:
         if any(find(server.faults, k) for k in ("no_starttls", "strip_starttls")):
             responses = [r for r in responses if r[4:].upper() != "STARTTLS"]
         mechanisms = find(server.faults, "auth_mechanisms")
-        if mechanisms:
-            offered = mechanisms.data.decode("ascii", "replace")
+        if mechanisms or find(server.faults, "oauth_only"):
+            offered = mechanisms.data.decode("ascii", "replace") if mechanisms else ""
+            offered = offered or "XOAUTH2 OAUTHBEARER"
             responses = [
                 f"{r[:4]}AUTH {offered}" if r[4:].upper().startswith("AUTH ") else r
                 for r in responses
@@ -264,7 +265,12 @@ class _Handler:
 
     async def handle_AUTH(self, server: _Session, session, envelope, args):
         fault = server._stage_fault("AUTH")
-        return _reply(fault) if fault else MISSING
+        if fault:
+            return _reply(fault)
+        oauth = bool(args) and args[0].upper() in ("XOAUTH2", "OAUTHBEARER")
+        if find(server.faults, "oauth_only") and not oauth:
+            return "504 5.5.4 Password logins are disabled here: use OAUTHBEARER or XOAUTH2"
+        return MISSING
 
     async def handle_MAIL(self, server: _Session, session, envelope, address, options):
         fault = server._stage_fault("MAIL")

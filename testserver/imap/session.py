@@ -203,7 +203,10 @@ class Session:
             if not faultlib.find(self.faults, "strip_starttls"):
                 caps.append("LOGINDISABLED")
         elif self.user is None:
-            caps.append("AUTH=PLAIN")
+            if faultlib.find(self.faults, "oauth_only"):
+                caps.append("LOGINDISABLED")
+            else:
+                caps.append("AUTH=PLAIN")
             if self.store.tokens is not None:
                 caps += ["AUTH=OAUTHBEARER", "AUTH=XOAUTH2", "SASL-IR"]
         hidden = {c.upper() for c in self.server.disabled}
@@ -546,6 +549,8 @@ class Session:
         return None
 
     def _login_allowed(self) -> None:
+        if faultlib.find(self.faults, "oauth_only"):
+            raise No("[CANNOT] Password logins are disabled here: use OAUTHBEARER or XOAUTH2.")
         if not self.tls:
             raise No(
                 "[PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure "

@@ -269,6 +269,13 @@ def oauth2_clients(value: Any, path: Path | str, lines: _Lines | None) -> dict[s
     return clients
 
 
+def load_oauth2_clients(path: str | Path | None = None) -> dict[str, dict]:
+    """The [oauth2_clients] tables of the configuration file (checked; {} without a file)."""
+    path = Path(path) if path else config_path()
+    doc = _read_document(path)
+    return oauth2_clients(doc.unwrap().get("oauth2_clients", {}), path, _Lines(doc.as_string()))
+
+
 def _header_line(lines: _Lines | None, section: tuple[str, ...]) -> int | None:
     return lines.header(section) if lines else None
 
@@ -423,7 +430,7 @@ def account_from_dict(
             f"{where('timeout')}, 'timeout' must be more than 0 and at most 3600 (seconds)."
         )
     oauth2 = _oauth2(table, values, where, path, lines, section)
-    oauth2_client = _provider_client(oauth2, clients or {})
+    oauth2_client = provider_client(oauth2, clients or {})
     if oauth2 is not None and not oauth2.get("client_id") and oauth2_client is None:
         raise ConfigError(
             f"{where('oauth2')}, 'oauth2' needs a client_id: in this table, or for every "
@@ -562,7 +569,7 @@ def _oauth2(
     return dict(value)
 
 
-def _provider_client(oauth2: dict | None, clients: dict[str, dict]) -> dict | None:
+def provider_client(oauth2: dict | None, clients: dict[str, dict]) -> dict | None:
     """The [oauth2_clients] entry of the account's provider (by its name, its explicit
     issuer, or the issuer the shipped database gives the name), for an oauth2 table
     without a client_id of its own; None otherwise (the account's own client_id wins)."""

@@ -16,8 +16,9 @@ MECHANISMS = ("OAUTHBEARER", "XOAUTH2")  # preference order
 def initial_response(mechanism: str, user: str, token: str, host: str = "", port: int = 0) -> bytes:
     if mechanism == "OAUTHBEARER":
         user_part = user.replace("=", "=3D").replace(",", "=2C")
+        gs2 = f"n,a={user_part}," if user else "n,,"  # no user: no authzid at all
         fields = f"\x01host={host}\x01port={port}" if host else ""
-        return f"n,a={user_part},{fields}\x01auth=Bearer {token}\x01\x01".encode()
+        return f"{gs2}{fields}\x01auth=Bearer {token}\x01\x01".encode()
     if mechanism == "XOAUTH2":
         return f"user={user}\x01auth=Bearer {token}\x01\x01".encode()
     raise ValueError(f"not an OAuth mechanism: {mechanism}")

@@ -118,6 +118,8 @@ class WizardScreen(Screen[Account | None]):
         # user signed in (the account is then saved with auth = "oauth2").
         self.oauth_provider: Any = None
         self.oauth2_table: dict | None = None
+        # the config's [oauth2_clients] entry when the client id field was left empty
+        self.oauth2_client: dict | None = None
         self.signing_in = False
 
     def compose(self) -> ComposeResult:
@@ -421,6 +423,7 @@ class WizardScreen(Screen[Account | None]):
             leave_on_server=self.query_one("#wiz-leave", Checkbox).value,
             auth="oauth2" if self.oauth2_table else "password",
             oauth2=dict(self.oauth2_table) if self.oauth2_table else None,
+            oauth2_client=self.oauth2_client if self.oauth2_table else None,
         )
 
     def security_storage(self) -> str:
@@ -756,36 +759,122 @@ class WizardScreen(Screen[Account | None]):
         the "Sign in with <provider>" box (a client id of the user's own is needed)."""
         oauth = getattr(result, "oauth2", None)
         provider = getattr(result, "oauth2_provider", None)
-        if not oauth or provider is None:
+        if not oauth:
             return
+        if provider is None:  # only the servers said so: ask them where to sign in
+            if oauth.get("required"):
+                self.discover_sign_in(result)
+            return
+        self.show_sign_in(provider, str(oauth.get("provider") or provider.issuer), oauth)
+
+    def show_sign_in(self, provider, name: str, oauth: dict, discovered: bool = False) -> None:
+        """The "Sign in with <name>" box for `provider`'s endpoints."""
         from tuimail.ui.plain import plain
 
         self.oauth_provider = provider
-        name = oauth.get("provider") or provider.issuer
         need = "requires" if oauth.get("required") else "offers"
         text = Text()
         text.append(f"{sanitize(str(name))} {need} signing in with OAuth 2.0", style="bold")
-        text.append(
-            " instead of a password. Enter the client id you registered with the provider "
-            "(docs/config.md says how; tuimail uses no other application's), then sign in: "
-            "you approve on any device with a code shown here."
-        )
+        if discovered:
+            text.append(
+                f" instead of a password: the mail server names {sanitize(provider.issuer)} as "
+                "its sign-in server (no provider tuimail knows; sign in only if you trust it). "
+                "Enter the client id registered there for you (your administrator, or "
+                "docs/config.md, 'Registering a client id'; tuimail has none of its own and "
+                "uses no other application's), or leave it empty when config.toml has it in "
+                f'[oauth2_clients."{sanitize(_issuer_host(provider.issuer))}"]; then sign in: '
+                "you approve on any device with a code shown here."
+            )
+        else:
+            text.append(
+                " instead of a password. Enter the client id you registered with the provider "
+                "(docs/config.md says how; tuimail uses no other application's), or leave it "
+                "empty when config.toml has one in [oauth2_clients.PROVIDER]; then sign in: "
+                "you approve on any device with a code shown here."
+            )
         self.query_one("#wiz-oauth-text", Static).update(text)
         self.query_one("#wiz-oauth-signin", Button).label = plain(f"Sign in with {name}")
         self.query_one("#wiz-oauth").remove_class("hidden")
         self.log_line(f"{name} {need} OAuth 2.0 sign-in: see 'Sign in with {name}' below.")
 
+    def discover_sign_in(self, result) -> None:
+        """The servers offer only OAuth logins and no provider is known: ask the IMAP server
+        for its authorization server (RFC 7628 3.2.2: an empty token, no credential), then
+        offer "Sign in with <its host>"."""
+        from tuimail.core.account import ServerSettings
+
+        domain = result.email.rpartition("@")[2]
+        probe = result.incoming
+        if probe is None or probe.candidate.protocol != "imap":
+            self.log_line(
+                f"{domain}'s servers accept only OAuth 2.0 logins, and tuimail knows no sign-in "
+                "server for them: give the oauth2 table in config.toml (docs/config.md)."
+            )
+            return
+        c = probe.candidate
+        settings = ServerSettings(c.host, c.port, c.security)
+        options = self.detection_options_obj()
+        self.log_line(
+            f"{domain}'s servers accept only OAuth 2.0 logins: asking {c.host} where to "
+            "sign in (no credential is sent) …"
+        )
+
+        def job():
+            from tuimail.core import errors
+            from tuimail.core.discovery.resolver import Resolver
+            from tuimail.core.oauth2.server_discovery import discover_from_imap
+
+            try:
+                resolver = options.resolver
+                if resolver is None and options.nameserver:
+                    resolver = Resolver(options.nameserver, options.timeout)
+                address = None
+                if resolver is not None and resolver.custom:
+                    found = resolver.addresses(c.host, c.port, options.timeout)
+                    address = found[0] if found else None
+                return discover_from_imap(
+                    settings, ca_file=options.ca_file, timeout=options.timeout, address=address
+                )
+            except (errors.MailError, OSError) as exc:
+                return exc
+
+        def done(outcome) -> None:
+            from tuimail.core import errors
+
+            if isinstance(outcome, errors.MailError):
+                why = sanitize(outcome.message)
+                self.log_line(f"\u2717 Could not ask {c.host} where to sign in: {why}.")
+                return
+            if isinstance(outcome, OSError):
+                why = sanitize(outcome.strerror or type(outcome).__name__)
+                self.log_line(f"\u2717 Could not ask {c.host} where to sign in: {why}.")
+                return
+            if outcome is None:
+                self.log_line(
+                    f"{c.host} names no sign-in server: give the oauth2 table in config.toml "
+                    "(docs/config.md, 'The oauth2 table')."
+                )
+                return
+            self.show_sign_in(
+                outcome, _issuer_host(outcome.issuer), result.oauth2 or {}, discovered=True
+            )
+
+        self.app.work(job, "oauth-discover", done)
+
     def oauth_table(self) -> dict:
-        """The account's oauth2 table: a provider by its short name, else the endpoints."""
+        """The account's oauth2 table: a provider by its short name, else the endpoints.
+        With the client id field empty, no client_id: the config's [oauth2_clients] entry
+        for the provider gives it (self.oauth2_client)."""
         from tuimail.core.discovery import ispdb
 
         provider = self.oauth_provider
         client_id = self.value("wiz-client-id")
         short = ispdb.short_name(provider.issuer)
         if short:
-            return {"provider": short, "client_id": client_id}
-        table = {"client_id": client_id, "issuer": provider.issuer,
-                 "token_endpoint": provider.token_endpoint}  # fmt: skip
+            return {"provider": short, "client_id": client_id} if client_id else {"provider": short}
+        table = {"issuer": provider.issuer, "token_endpoint": provider.token_endpoint}
+        if client_id:
+            table["client_id"] = client_id
         if provider.authorization_endpoint:
             table["authorization_endpoint"] = provider.authorization_endpoint
         if provider.device_authorization_endpoint:
@@ -800,10 +889,22 @@ class WizardScreen(Screen[Account | None]):
         the sign-in kept (tuimail.core.oauth2.tokens) and the account ready to save."""
         if self.oauth_provider is None or self.signing_in:
             return
-        if not self.value("wiz-client-id"):
-            self.log_line("Enter the client id you registered with the provider first.")
-            return
         table = self.oauth_table()
+        self.oauth2_client = None
+        if not self.value("wiz-client-id"):
+            from tuimail.core.config import ConfigError, load_oauth2_clients, provider_client
+
+            try:
+                self.oauth2_client = provider_client(table, load_oauth2_clients())
+            except ConfigError as exc:
+                self.log_line(str(exc))
+                return
+            if self.oauth2_client is None:
+                self.log_line(
+                    "Enter the client id you registered with the provider first (or put it "
+                    "in config.toml as [oauth2_clients.PROVIDER]; docs/config.md says how)."
+                )
+                return
         try:
             self.oauth2_table = table
             account = self.account()
@@ -1001,3 +1102,10 @@ class WizardScreen(Screen[Account | None]):
             ConfirmDialog("Leave the setup? tuimail needs an account and will close."),
             lambda yes: self.dismiss(None) if yes else None,
         )
+
+
+def _issuer_host(issuer: str) -> str:
+    """The host (and port) of an issuer URL, for "Sign in with <host>"."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(issuer).netloc or issuer
