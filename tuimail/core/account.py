@@ -56,6 +56,9 @@ class Account:
     auth: Literal["password", "oauth2"] = "password"
     # the [accounts.NAME] oauth2 table as written (provider, client_id, endpoints, scopes)
     oauth2: dict | None = None
+    # the [oauth2_clients.PROVIDER] table (client_id, client_secret) used when `oauth2` has no
+    # client_id of its own; filled by config.py, never written back to the account
+    oauth2_client: dict | None = None
     oauth2_token_command: str | None = None  # prints an access token (instead of sign-in)
     oauth2_token_store: Literal["keyring", "file"] = (
         "keyring"  # delivered outbox entries (sent/) kept this long; 0 = for ever

@@ -51,6 +51,7 @@ TOP_KEYS: dict[str, Any] = {
     "notify": str,  # how the terminal is told of new mail (tuimail.core.hooks)
     "new_mail_command": str,
     "theme": str,  # the Textual theme, saved when chosen in the app
+    "oauth2_clients": dict,  # [oauth2_clients.PROVIDER]: client id per provider
 }
 UI_KEYS: dict[str, Any] = {
     "columns": ANY,
@@ -98,6 +99,13 @@ OAUTH2_KEYS: dict[str, Any] = {
     "device_authorization_endpoint": str,
     "introspection_endpoint": str,
     "scopes": list,
+}
+# A [oauth2_clients.PROVIDER] table: the client id (and secret) registered with one
+# provider, named like `oauth2.provider` ("microsoft") or by its issuer; used by every
+# account of that provider whose own oauth2 table has no client_id.
+OAUTH2_CLIENT_KEYS: dict[str, Any] = {
+    "client_id": str,
+    "client_secret": str,
 }
 AUTHS = ("password", "oauth2")
 TOKEN_STORES = ("keyring", "file")
@@ -193,9 +201,10 @@ def load_config(path: str | Path | None = None) -> Config:
     accounts_data = data.get("accounts", {})
     if not isinstance(accounts_data, dict):
         raise ConfigError(f"{path}: 'accounts' must be a table of [accounts.NAME] sections.")
+    clients = oauth2_clients(data.get("oauth2_clients", {}), path, lines)
     accounts = {}
     for name, table in accounts_data.items():
-        accounts[name] = account_from_dict(name, table, path, lines)
+        accounts[name] = account_from_dict(name, table, path, lines, clients)
     keys = data.get("keys", {})
     if not isinstance(keys, dict):
         raise ConfigError(f'{path}: [keys] must be a table of action = "key" lines.')
@@ -211,6 +220,57 @@ def load_config(path: str | Path | None = None) -> Config:
         _check_keys(ui, UI_KEYS, ("ui",), path, lines)
     settings = {k: v for k, v in data.items() if k not in ("accounts", "keys")}
     return Config(path=path, accounts=accounts, keys=keys, settings=settings, lines=lines)
+
+
+def issuer_key(name: str) -> str:
+    """One spelling for a provider: a short name ("outlook") becomes its issuer host; an
+    issuer loses its https:// and trailing slash ("https://login.example.org/" ->
+    "login.example.org"), so either names the same [oauth2_clients] entry."""
+    from tuimail.core.discovery.ispdb import PROVIDER_NAMES
+
+    key = name.strip().lower()
+    key = PROVIDER_NAMES.get(key, key)
+    return key.removeprefix("https://").rstrip("/")
+
+
+def oauth2_clients(value: Any, path: Path | str, lines: _Lines | None) -> dict[str, dict]:
+    """The [oauth2_clients.PROVIDER] tables, checked, by issuer_key. Each needs a client_id;
+    two names for one provider ("microsoft" and "outlook") are an error, not a guess."""
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{_at(path, lines.find((), 'oauth2_clients') if lines else None)}: "
+            "'oauth2_clients' must be tables like [oauth2_clients.microsoft]."
+        )
+    clients: dict[str, dict] = {}
+    names: dict[str, str] = {}
+    for name, table in value.items():
+        section = ("oauth2_clients", name)
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{_at(path, lines.find((), 'oauth2_clients') if lines else None)}: "
+                f"[oauth2_clients.{name}] must be a table with client_id (and client_secret)."
+            )
+        _check_keys(table, OAUTH2_CLIENT_KEYS, section, path, lines)
+        if not table.get("client_id", "").strip():
+            line = lines.find(section, "client_id") if lines else None
+            raise ConfigError(
+                f"{_at(path, line or _header_line(lines, section))}: in [oauth2_clients.{name}], "
+                "'client_id' must be the client id you registered with the provider "
+                "(docs/config.md says how)."
+            )
+        key = issuer_key(name)
+        if key in clients:
+            raise ConfigError(
+                f"{_at(path, _header_line(lines, section))}: [oauth2_clients.{name}] names the "
+                f"same provider as [oauth2_clients.{names[key]}]; keep one of them."
+            )
+        clients[key] = dict(table)
+        names[key] = name
+    return clients
+
+
+def _header_line(lines: _Lines | None, section: tuple[str, ...]) -> int | None:
+    return lines.header(section) if lines else None
 
 
 def _check_choice(
@@ -294,6 +354,14 @@ class _Lines:
     def _parts(dotted: str) -> tuple[str, ...]:
         return tuple(p.strip().strip("\"'") for p in dotted.split("."))
 
+    def header(self, section: tuple[str, ...]) -> int | None:
+        """The line of the [section] header (None if it has none, as an inline table)."""
+        for number, line in enumerate(self._lines, 1):
+            header = self._HEADER.match(line)
+            if header and self._parts(header.group(1)) == section:
+                return number
+        return None
+
     def find(self, section: tuple[str, ...], key: str, inside: str | None = None) -> int | None:
         """The line of `key` in `section` (or of `key` inside the inline table `inside`)."""
         current: tuple[str, ...] = ()
@@ -316,10 +384,15 @@ class _Lines:
 
 
 def account_from_dict(
-    name: str, table: Any, path: Path | str = "config", lines: _Lines | None = None
+    name: str,
+    table: Any,
+    path: Path | str = "config",
+    lines: _Lines | None = None,
+    clients: dict[str, dict] | None = None,
 ) -> Account:
     """Build an Account from its [accounts.NAME] table, with errors as sentences (with
-    the line when the file's text is known)."""
+    the line when the file's text is known). `clients`: the file's [oauth2_clients]
+    (oauth2_clients()), for an oauth2 table with no client_id of its own."""
     section = ("accounts", name)
 
     def where(key: str | None = None) -> str:
@@ -350,6 +423,13 @@ def account_from_dict(
             f"{where('timeout')}, 'timeout' must be more than 0 and at most 3600 (seconds)."
         )
     oauth2 = _oauth2(table, values, where, path, lines, section)
+    oauth2_client = _provider_client(oauth2, clients or {})
+    if oauth2 is not None and not oauth2.get("client_id") and oauth2_client is None:
+        raise ConfigError(
+            f"{where('oauth2')}, 'oauth2' needs a client_id: in this table, or for every "
+            "account of the provider in a [oauth2_clients.PROVIDER] table (register one with "
+            "the provider: docs/config.md says how)."
+        )
     _check_identities(table.get("identities"), where)
     display_name = table.get("name")
     incoming = _server(table.get("incoming"), "incoming", protocol, where, path, lines, section)
@@ -362,6 +442,7 @@ def account_from_dict(
         outgoing=outgoing,
         display_name=display_name,
         oauth2=oauth2,
+        oauth2_client=oauth2_client,
         extra=extra,
         **values,
     )
@@ -461,10 +542,10 @@ def _oauth2(
                 f"{_at(path, line)}: in [accounts.{section[1]}], 'oauth2.{sub}' must be an "
                 "https:// address."
             )
-    if not value.get("client_id"):
+    if value.get("client_secret") and not value.get("client_id"):
         raise ConfigError(
-            f"{where('oauth2')}, 'oauth2' needs a client_id (register one with the provider: "
-            "docs/config.md says how)."
+            f"{where('oauth2')}, 'oauth2.client_secret' belongs to a client_id in the same "
+            "table (a provider-wide secret goes in [oauth2_clients.PROVIDER])."
         )
     provider = value.get("provider")
     if provider is not None:
@@ -479,6 +560,24 @@ def _oauth2(
     elif not value.get("token_endpoint"):
         raise ConfigError(f"{where('oauth2')}, 'oauth2' needs a provider or a token_endpoint.")
     return dict(value)
+
+
+def _provider_client(oauth2: dict | None, clients: dict[str, dict]) -> dict | None:
+    """The [oauth2_clients] entry of the account's provider (by its name, its explicit
+    issuer, or the issuer the shipped database gives the name), for an oauth2 table
+    without a client_id of its own; None otherwise (the account's own client_id wins)."""
+    if not oauth2 or oauth2.get("client_id") or not clients:
+        return None
+    names = [oauth2.get("issuer"), oauth2.get("provider")]
+    if oauth2.get("provider"):
+        from tuimail.core.discovery import ispdb
+
+        base = ispdb.provider(oauth2["provider"])
+        names.append(base.issuer if base else None)
+    for name in names:
+        if name and issuer_key(name) in clients:
+            return clients[issuer_key(name)]
+    return None
 
 
 def _server(
@@ -573,7 +672,9 @@ def save_account(account: Account, path: str | Path | None = None) -> Path:
     path = Path(path) if path else config_path()
     doc = _read_document(path)  # raises on a broken file: never overwrite it
     # Validate before writing, so a bad account never lands in the file.
-    account_from_dict(account.name, {**account_to_items(account), **account.extra}, path)
+    clients = oauth2_clients(doc.unwrap().get("oauth2_clients", {}), path, None)
+    items = {**account_to_items(account), **account.extra}
+    account_from_dict(account.name, items, path, None, clients)
     if "accounts" not in doc:
         accounts = tomlkit.table(is_super_table=True)
         doc["accounts"] = accounts

@@ -59,16 +59,19 @@ def endpoints(account: Account) -> Endpoints:
     table = dict(account.oauth2 or {})
     base = ispdb.provider(table["provider"]) if table.get("provider") else None
     token_endpoint = table.get("token_endpoint") or (base.token_endpoint if base else None)
-    if not token_endpoint or not table.get("client_id"):
+    # the account's own client id wins; else its provider's [oauth2_clients] entry (the
+    # secret always comes with the id it belongs to)
+    client = table if table.get("client_id") else (account.oauth2_client or {})
+    if not token_endpoint or not client.get("client_id"):
         raise errors.Refused(
             f"the account {account.name} has no OAuth client_id or token_endpoint",
             protocol="http",
             code="config",
         )
-    secret = table.get("client_secret")
+    secret = client.get("client_secret")
     return Endpoints(
         token_endpoint=token_endpoint,
-        client_id=table["client_id"],
+        client_id=client["client_id"],
         scopes=tuple(table.get("scopes") or (base.scopes if base else ())),
         authorization_endpoint=table.get("authorization_endpoint")
         or (base.authorization_endpoint if base else None),
