@@ -154,3 +154,18 @@ async def test_a_big_tree_is_rebuilt_off_the_ui_thread_after_a_delete(mail_serve
         rows = _rows(app)
         assert all(r.sender != "Bob Example" for r in rows if r.id >= 0)
         assert any(r.collapsed for r in rows)  # the collapsed thread stayed collapsed
+
+
+async def test_the_placeholder_row_previews_and_opens_nothing(mail_server):
+    user = mail_server.new_user()
+    deliver_thread(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(160, 30)) as pilot:  # wide: the preview follows the cursor
+        await ready(pilot)
+        lst = await _threads_on(pilot)
+        index = next(i for i, r in enumerate(_rows(app)) if r.id < 0)
+        lst.move_cursor(index)
+        await pilot.pause(0.4)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.last_error == "" and not app.main.reading
