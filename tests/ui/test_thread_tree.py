@@ -132,3 +132,40 @@ async def test_threads_in_the_unified_inbox_span_accounts(mail_server):
         await wait_for(pilot, lambda: lst.count == 9, 30)  # 6 + a placeholder + 2
         assert {r.account for r in _rows(app) if r.id >= 0} == {"a", "b"}
         assert any(r.tree for r in _rows(app))
+
+
+async def test_a_big_tree_is_rebuilt_off_the_ui_thread_after_a_delete(mail_server, monkeypatch):
+    import tuimail.ui.app as app_module
+
+    monkeypatch.setattr(app_module, "INLINE_THREADS", 0)  # every tree counts as big
+    user = mail_server.new_user()
+    deliver_thread(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        lst = await _threads_on(pilot)
+        first = lst.source
+        collapsed_key = lst.row_at(4).thread_key  # the lost parent's group
+        first.toggle(collapsed_key)
+        lst.reload()
+        lst.move_cursor(1)  # Bob's reply
+        await pilot.press("d")
+        await wait_for(pilot, lambda: lst.source is not first and lst.count == 4, 30)
+        rows = _rows(app)
+        assert all(r.sender != "Bob Example" for r in rows if r.id >= 0)
+        assert any(r.collapsed for r in rows)  # the collapsed thread stayed collapsed
+
+
+async def test_the_placeholder_row_previews_and_opens_nothing(mail_server):
+    user = mail_server.new_user()
+    deliver_thread(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(160, 30)) as pilot:  # wide: the preview follows the cursor
+        await ready(pilot)
+        lst = await _threads_on(pilot)
+        index = next(i for i, r in enumerate(_rows(app)) if r.id < 0)
+        lst.move_cursor(index)
+        await pilot.pause(0.4)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.last_error == "" and not app.main.reading

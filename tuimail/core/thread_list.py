@@ -24,17 +24,26 @@ MISSING = "(message not here)"
 class ThreadSource:
     """count()/rows() like the other list sources, plus collapse/expand and members."""
 
-    def __init__(self, store: Any, folder: Any, *, reverse: bool = False) -> None:
+    def __init__(
+        self,
+        store: Any,
+        folder: Any,
+        *,
+        reverse: bool = False,
+        collapsed: set[str] | None = None,
+        collapse_all: bool = False,
+    ) -> None:
         self.store = store
         self.folder = folder
         self.reverse = reverse  # oldest thread first
-        self.collapsed: set[str] = set()  # toggled against collapse_all
-        self.collapse_all = False
+        self.collapsed: set[str] = set(collapsed or ())  # toggled against collapse_all
+        self.collapse_all = collapse_all
         self.lines: list[ThreadLine] = []
         self._members: dict[str, list[int]] = {}
         self._root_of: dict[int, str] = {}
         self._signature: tuple[int, int] | None = None
         self.shown_for: tuple = ()  # what the UI built this for (its folder, its order)
+        self.rebuilding = False  # the UI is building its successor (rebuilt())
         self.rebuild()
 
     # -- building ---------------------------------------------------------------------
@@ -68,12 +77,29 @@ class ThreadSource:
             lines = [line for group in reversed(groups) for line in group]
         self.lines = lines
 
+    def stale(self) -> bool:
+        """Messages came or went since the tree was built."""
+        return self.store.folder_signature(self.folder) != self._signature
+
     def refresh(self) -> bool:
         """Rebuild if messages came or went since; True if it did."""
-        if self.store.folder_signature(self.folder) == self._signature:
+        if not self.stale():
             return False
         self.rebuild()
         return True
+
+    def rebuilt(self) -> ThreadSource:
+        """A new tree of the same folder, with the same threads collapsed (to build off
+        the UI thread and swap in)."""
+        fresh = ThreadSource(
+            self.store,
+            self.folder,
+            reverse=self.reverse,
+            collapsed=self.collapsed,
+            collapse_all=self.collapse_all,
+        )
+        fresh.shown_for = self.shown_for
+        return fresh
 
     # -- the list source --------------------------------------------------------------
 

@@ -45,6 +45,7 @@ from tuimail.ui.widgets.status import StatusBar
 
 SORTS = ("date", "sender", "subject", "size")
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
+INLINE_THREADS = 20_000  # thread trees up to this many rows are rebuilt on the UI thread
 ERROR_SECONDS = 60.0  # an error leaves the status bar after this long (or on a success)
 
 
@@ -435,10 +436,23 @@ class TuimailApp(App[None]):
         wanted = (self.account, self.folder, self.reverse)
         if isinstance(source, ThreadSource) and source.shown_for == wanted:
             try:
-                source.refresh()
+                stale = source.stale()
+                if stale and source.count() <= INLINE_THREADS:
+                    source.rebuild()  # a small folder: at once
+                    stale = False
             except Exception:  # the store is busy: keep what is shown
-                pass
+                stale = False
             lst.reload(keep_cursor)
+            if stale and not getattr(source, "rebuilding", False):
+                # a big folder: rebuilt in a worker (the list stays usable, a message that
+                # left shows as a placeholder meanwhile), swapped in when ready
+                source.rebuilding = True
+
+                def swap(fresh: ThreadSource) -> None:
+                    if lst.source is source:
+                        lst.set_source(fresh, keep_cursor=True)
+
+                self.work(source.rebuilt, "threads", swap)
             return
         account, folder, reverse = wanted
         context = self.list_context()

@@ -146,7 +146,7 @@ class MainScreen(Screen):
     def _highlight(self, event: MessageList.Highlighted) -> None:
         # Preview once the cursor rests: holding j must not start a fetch per row.
         self._stop_timers()
-        if event.row is None:  # an empty folder: no longer show the last one's message
+        if event.row is None or event.row.id < 0:  # empty folder, or a thread's placeholder
             reader = self.query_one(ReaderPane)
             if reader.message_view is not None or reader.raw is not None:
                 reader.show_message(None)
@@ -165,6 +165,8 @@ class MainScreen(Screen):
     @on(MessageList.Opened)
     def _opened(self, event: MessageList.Opened) -> None:
         self._stop_timers()
+        if event.row.id < 0:  # a thread's placeholder: a message that is not here
+            return
         if self.app.is_draft(event.row):  # a saved draft is for finishing, not reading
             self.app.resume_draft(event.row)
             return
