@@ -59,3 +59,24 @@ def test_sign_in_with_only_the_provider_level_client_id(mail_server) -> None:
     assert tokens.endpoints(loaded).client_id == CONFIDENTIAL_ID
     assert tokens.access_token(loaded).reveal()  # renewed with the provider's client
     assert CONFIDENTIAL_SECRET not in out + err
+
+
+def test_account_add_takes_the_client_id_from_the_provider_table(capsys) -> None:
+    from tuimail.__main__ import main
+
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('[oauth2_clients.microsoft]\nclient_id = "prov"\n')
+    common = ["--auth", "oauth2", "--incoming", "outlook.office365.com:993",
+              "--outgoing", "smtp.office365.com:587", "--outgoing-security", "starttls"]  # fmt: skip
+    assert main(["account", "add", "ms", "--email", "me@outlook.test",
+                 "--oauth2-provider", "outlook", *common]) == 0  # fmt: skip
+    ms = load_config().accounts["ms"]
+    assert ms.oauth2 == {"provider": "outlook"} and tokens.endpoints(ms).client_id == "prov"
+    assert path.read_text().count("client_id") == 1
+    # Another provider has no table: a usage error naming both ways, nothing saved.
+    assert main(["account", "add", "g", "--email", "me@gmail.test",
+                 "--oauth2-provider", "google", *common]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "needs --client-id" in err and "[oauth2_clients.PROVIDER]" in err
+    assert "g" not in load_config().accounts

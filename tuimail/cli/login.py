@@ -80,7 +80,11 @@ def add_oauth2_options(add: argparse.ArgumentParser) -> None:
         help="google, microsoft, yahoo, aol, yandex or mailru (default with --detect: the "
         "provider detection found)",
     )
-    add.add_argument("--client-id", metavar="ID", help="your registered OAuth client id")
+    add.add_argument(
+        "--client-id",
+        metavar="ID",
+        help="your registered OAuth client id (default: the provider's [oauth2_clients] table)",
+    )
     add.add_argument("--client-secret", metavar="S", help="its secret, if the provider gave one")
     add.add_argument(
         "--oauth2-token-command", metavar="CMD", help="prints an access token (a token helper)"
@@ -105,12 +109,24 @@ def apply_oauth2_options(account: Account, args: argparse.Namespace, detected=No
     if args.oauth2_token_command and not args.client_id:
         account.oauth2 = None
         return
+    from tuimail.core.config import ConfigError, load_oauth2_clients, provider_client
+
+    needs = (
+        "an oauth2 account needs --client-id (register your own with the provider: "
+        "docs/config.md says how), a [oauth2_clients.PROVIDER] table in config.toml for its "
+        "provider, or --oauth2-token-command."
+    )
+    clients: dict = {}
     if not args.client_id:
-        raise ValueError(
-            "an oauth2 account needs --client-id (register your own with the provider: "
-            "docs/config.md says how) or --oauth2-token-command."
-        )
-    table: dict = {"client_id": args.client_id}
+        try:
+            clients = load_oauth2_clients()
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        if not clients:
+            raise ValueError(needs)
+        if args.client_secret:
+            raise ValueError("--client-secret goes with --client-id.")
+    table: dict = {"client_id": args.client_id} if args.client_id else {}
     if args.client_secret:
         table["client_secret"] = args.client_secret
     provider = args.oauth2_provider
@@ -128,6 +144,10 @@ def apply_oauth2_options(account: Account, args: argparse.Namespace, detected=No
         table["provider"] = provider
     elif "token_endpoint" not in table:
         raise ValueError("give --oauth2-provider (google, microsoft, ...).")
+    if not args.client_id:
+        account.oauth2_client = provider_client(table, clients)
+        if account.oauth2_client is None:
+            raise ValueError(needs)
     account.oauth2 = table
 
 
