@@ -9,7 +9,12 @@ from testserver.server import MailServer
 from tuimail.core.account import ServerSettings
 from tuimail.core.errors import SecurityFailure
 from tuimail.core.oauth2.sasl import initial_response
-from tuimail.core.oauth2.server_discovery import discover_from_imap, from_document, issuer_of
+from tuimail.core.oauth2.server_discovery import (
+    discover_from_imap,
+    discover_from_pop3,
+    from_document,
+    issuer_of,
+)
 
 
 @pytest.fixture
@@ -28,6 +33,16 @@ def test_the_imap_challenge_names_the_bundled_authorization_server(mail_server) 
     assert found.scopes == ("mail",)
     attempts = mail_server.protocol_server("imap").auth_log
     assert [(a.login, a.success) for a in attempts] == [("", False)]  # no user, no token
+
+
+def test_the_pop3_challenge_names_it_too(mail_server) -> None:
+    mail_server.faults.add(protocol="pop3", kind="oauth_only")
+    settings = ServerSettings(mail_server.host, mail_server.ports.pop3_tls, "tls")
+    found = discover_from_pop3(settings, ca_file=str(mail_server.ca_file), timeout=10)
+    assert found is not None and found.issuer == mail_server.oauth.issuer
+    assert found.token_endpoint == mail_server.oauth.metadata()["token_endpoint"]
+    attempts = mail_server.protocol_server("pop3").auth_log
+    assert [(a.login, a.success) for a in attempts] == [("", False)]
 
 
 def test_an_unverified_server_is_not_asked(mail_server) -> None:

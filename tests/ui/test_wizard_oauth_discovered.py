@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Button, Input
 
 from tests.ui.helpers import settle, wait_for
-from tests.ui.wizard_helpers import detect, log_of, shown, wizard_for
+from tests.ui.wizard_helpers import choose, detect, log_of, shown, wizard_for
 from testserver.oauth import CLIENT_ID
 from testserver.server import MailServer
 from tuimail.core.config import config_path, load_config
@@ -28,13 +28,14 @@ def oauth_only_server(test_ca):
         yield server
 
 
-async def _sign_in(server, user, client_id: str) -> None:
+async def _sign_in(server, user, client_id: str, protocol: str = "imap") -> None:
     app = TuimailApp(None, wizard=wizard_for(server))
     host = server.oauth.issuer.removeprefix("https://")
     async with app.run_test(size=(120, 70)) as pilot:
         screen = app.screen
         assert isinstance(screen, WizardScreen)
         screen.query_one("#wiz-email", Input).value = user.email
+        choose(screen, "protocol", protocol)
         await detect(pilot, screen)
         await wait_for(pilot, lambda: shown(screen, "wiz-oauth"), timeout=30)
         assert "no credential is sent" in log_of(screen)
@@ -84,3 +85,15 @@ async def test_an_empty_client_id_uses_the_config_table_of_that_issuer(oauth_onl
     saved = next(iter(load_config().accounts.values()))
     assert "client_id" not in saved.oauth2 and saved.oauth2_client["client_id"] == CLIENT_ID
     assert path.read_text().count("client_id") == 1
+
+
+async def test_a_pop3_account_asks_its_pop3_server(oauth_only_server) -> None:
+    server = oauth_only_server
+    user = server.new_user()
+    await _sign_in(server, user, CLIENT_ID, protocol="pop3")
+    saved = next(iter(load_config().accounts.values()))
+    assert saved.protocol == "pop3" and saved.auth == "oauth2"
+    assert saved.oauth2["token_endpoint"] == server.oauth.metadata()["token_endpoint"]
+    attempts = server.protocol_server("pop3").auth_log
+    assert any(a.login == "" and not a.success for a in attempts)  # the discovery
+    assert server.protocol_server("imap").auth_log == []

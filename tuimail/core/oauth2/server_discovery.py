@@ -2,8 +2,9 @@
 for a server that offers only OAuth logins and that no provider database knows.
 
     provider = discover_from_imap(settings, ca_file=..., timeout=...)   # OAuthProvider | None
+    provider = discover_from_pop3(settings, ca_file=..., timeout=...)   # the same over POP3
 
-An AUTHENTICATE OAUTHBEARER with an empty token (no user, no credential) makes the server
+An AUTHENTICATE (IMAP) or AUTH (POP3) OAUTHBEARER with an empty token (no user, no credential) makes the server
 answer with its error challenge; its `openid-configuration` names the discovery document,
 fetched over verified HTTPS (tuimail.core.oauth2.http): an OpenID Connect configuration or
 RFC 8414 authorization-server metadata (same field names).
@@ -68,6 +69,56 @@ def discover_from_imap(
             client.shutdown()
         except Exception:
             pass
+    return _from_challenge(challenge, ca_file, timeout)
+
+
+def discover_from_pop3(
+    settings: ServerSettings,
+    *,
+    ca_file: str | None = None,
+    timeout: float = 10.0,
+    address: str | None = None,
+) -> OAuthProvider | None:
+    """discover_from_imap for a POP3 server (AUTH OAUTHBEARER, RFC 5034)."""
+    from tuimail.core.connect import open_pop3
+    from tuimail.core.oauth2.auth import NoOAuthMechanism, TokenRejected, pop3_authenticate
+    from tuimail.core.pop3_errors import classify_pop3
+
+    if settings.security == "plain":
+        return None
+    try:
+        pop = open_pop3(settings, ca_file, timeout, address=address)
+    except errors.MailError:
+        raise
+    except Exception as exc:
+        raise classify_pop3(exc, host=settings.host) from exc
+    try:
+        try:
+            mechanisms = pop.capa().get("SASL", [])
+        except Exception:
+            mechanisms = []
+        try:
+            pop3_authenticate(
+                pop, "", Secret(""), mechanisms, host=settings.host, port=settings.port,
+                mechanism="OAUTHBEARER",
+            )  # fmt: skip
+        except (TokenRejected, NoOAuthMechanism) as exc:
+            challenge = getattr(exc, "challenge", None)
+        else:
+            challenge = None
+        try:
+            pop.quit()
+        except Exception:
+            pass
+    finally:
+        try:
+            pop.close()
+        except Exception:
+            pass
+    return _from_challenge(challenge, ca_file, timeout)
+
+
+def _from_challenge(challenge, ca_file: str | None, timeout: float) -> OAuthProvider | None:
     if challenge is None or not challenge.configuration:
         return None
     return from_document(

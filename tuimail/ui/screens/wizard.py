@@ -798,14 +798,14 @@ class WizardScreen(Screen[Account | None]):
         self.log_line(f"{name} {need} OAuth 2.0 sign-in: see 'Sign in with {name}' below.")
 
     def discover_sign_in(self, result) -> None:
-        """The servers offer only OAuth logins and no provider is known: ask the IMAP server
-        for its authorization server (RFC 7628 3.2.2: an empty token, no credential), then
+        """The servers offer only OAuth logins and no provider is known: ask the incoming
+        (IMAP or POP3) server for its authorization server (RFC 7628 3.2.2: an empty token, no credential), then
         offer "Sign in with <its host>"."""
         from tuimail.core.account import ServerSettings
 
         domain = result.email.rpartition("@")[2]
         probe = result.incoming
-        if probe is None or probe.candidate.protocol != "imap":
+        if probe is None or probe.candidate.protocol not in ("imap", "pop3"):
             self.log_line(
                 f"{domain}'s servers accept only OAuth 2.0 logins, and tuimail knows no sign-in "
                 "server for them: give the oauth2 table in config.toml (docs/config.md)."
@@ -822,7 +822,10 @@ class WizardScreen(Screen[Account | None]):
         def job():
             from tuimail.core import errors
             from tuimail.core.discovery.resolver import Resolver
-            from tuimail.core.oauth2.server_discovery import discover_from_imap
+            from tuimail.core.oauth2.server_discovery import (
+                discover_from_imap,
+                discover_from_pop3,
+            )
 
             try:
                 resolver = options.resolver
@@ -832,7 +835,8 @@ class WizardScreen(Screen[Account | None]):
                 if resolver is not None and resolver.custom:
                     found = resolver.addresses(c.host, c.port, options.timeout)
                     address = found[0] if found else None
-                return discover_from_imap(
+                discover = discover_from_pop3 if c.protocol == "pop3" else discover_from_imap
+                return discover(
                     settings, ca_file=options.ca_file, timeout=options.timeout, address=address
                 )
             except (errors.MailError, OSError) as exc:
