@@ -4,6 +4,8 @@ the error challenge's openid-configuration, the discovery document over verified
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from testserver.server import MailServer
 from tuimail.core.account import ServerSettings
@@ -83,3 +85,11 @@ def test_the_issuer_of_a_discovery_address(url: str, issuer: str | None) -> None
 
 def test_the_empty_attempt_carries_no_user() -> None:
     assert initial_response("OAUTHBEARER", "", "") == b"n,,\x01auth=Bearer \x01\x01"
+
+
+@given(st.text(max_size=300))
+def test_any_address_a_server_names_gives_an_https_issuer_or_none(url: str) -> None:
+    issuer = issuer_of(url)
+    assert issuer is None or issuer.startswith("https://")
+    prefixed = issuer_of("https://" + url)
+    assert prefixed is None or prefixed.startswith("https://")

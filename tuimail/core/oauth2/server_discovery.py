@@ -129,8 +129,14 @@ def _from_challenge(challenge, ca_file: str | None, timeout: float) -> OAuthProv
 def issuer_of(url: str) -> str | None:
     """The issuer a discovery document's address stands for: the https origin (and path)
     before /.well-known/... (both the appended and the RFC 8414 inserted forms)."""
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
+    if not url.isprintable() or any(ch.isspace() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            return None
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:  # "https://[" and the like: not an address
         return None
     origin = f"https://{parts.netloc}"
     path = parts.path

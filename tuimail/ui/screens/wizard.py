@@ -812,7 +812,10 @@ class WizardScreen(Screen[Account | None]):
             )
             return
         c = probe.candidate
-        settings = ServerSettings(c.host, c.port, c.security)
+        # a certificate the user trusted by its fingerprint counts here too
+        settings = ServerSettings(
+            c.host, c.port, c.security, pinned_sha256=self.pin_for("in", c.host, c.port)
+        )
         options = self.detection_options_obj()
         self.log_line(
             f"{domain}'s servers accept only OAuth 2.0 logins: asking {c.host} where to "
