@@ -51,3 +51,28 @@ async def test_a_refused_password_says_so_and_waits_for_the_user(mail_server):
         assert "refused" not in _status(app)
         tries = [a.success for a in _logins(mail_server, user)]
         assert tries[0] is False and all(tries[1:])  # the sync and push connections
+
+
+async def test_a_refused_password_typed_here_is_asked_for_again(mail_server):
+    """The password came from the app's own question: after the refusal the question comes
+    back (one login per answer), and the right answer brings the account online."""
+    from textual.widgets import Input
+
+    from tuimail.ui.screens.dialogs import InputDialog
+
+    user = mail_server.new_user()
+    account = account_for(mail_server, user)
+    service = MailService({account.name: account}, idle=False, retry_after=0.2)
+    app = TuimailApp(service, now=NOW, start_sync=True)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, InputDialog), timeout=30)
+        app.screen.query_one(Input).value = "wrong"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(_logins(mail_server, user)) == 1, timeout=30)
+        await wait_for(pilot, lambda: isinstance(app.screen, InputDialog), timeout=30)
+        assert len(_logins(mail_server, user)) == 1  # asked, not retried by itself
+        app.screen.query_one(Input).value = user.password
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: service.states()["test"].phase == "online", timeout=30)
+        tries = [a.success for a in _logins(mail_server, user)]
+        assert tries[0] is False and tries[1] is True

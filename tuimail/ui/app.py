@@ -20,6 +20,7 @@ from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+from tuimail.core.errors import AuthenticationFailed
 from tuimail.core.message_files import PipeResult, pipe_input, run_pipe
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import (
@@ -314,6 +315,8 @@ class TuimailApp(App[None]):
     def _handle_event(self, event: ServiceEvent) -> None:
         if event.kind == "error":
             self.last_error = event.text
+            if isinstance(getattr(event, "error", None), AuthenticationFailed):
+                self._ask_password_again(event.account)
         elif event.kind == "info" and event.text:
             notify(self, event.text)
         elif event.kind == "new-mail":
@@ -1279,6 +1282,37 @@ class TuimailApp(App[None]):
             ConfirmDialog(f"Delete the folder {sanitize(folder)} and all its messages?"),
             answer,
         )
+
+    def _ask_password_again(self, name: str) -> None:
+        """A refused password the user typed here: ask for it again (once at a time) and,
+        with an answer, try that one login. A password from password_command or the keyring
+        is never asked for (retrying it would only be refused again): the status bar says
+        what to fix."""
+        service = self.service
+        if service is None or name not in service.accounts:
+            return
+        account = service.accounts[name]
+        if getattr(service, "_password_for", None) != self.ask_password:
+            return
+        if account.password_command or getattr(account, "auth", "password") != "password":
+            return
+        asking = self.__dict__.setdefault("_asking_password", set())
+        if name in asking:
+            return
+        asking.add(name)
+
+        def job() -> None:
+            from tuimail.core.secrets import keyring_password
+
+            try:
+                if keyring_password(account) is not None:
+                    return
+                if service.password_for(account):  # the dialog; cancelled: raises or empty
+                    service.backend(name).sync()
+            finally:
+                asking.discard(name)
+
+        self.run_worker(job, thread=True, exit_on_error=False, name=f"password-again-{name}")
 
     def sync_all(self) -> None:
         if self.service is not None:
