@@ -19,6 +19,7 @@ CLASSIFIERS = {
     "core/imap/errors.py",
     "core/pop3_errors.py",
     "core/smtp_errors.py",
+    "core/login_errors.py",  # which usual cause a login refusal's words name
 }
 STRING_TESTS = {
     "lower",

@@ -4,6 +4,7 @@ wrong password, app password needed, plaintext refused, mechanism not offered.""
 from __future__ import annotations
 
 from tuimail.core.doctor.report import CheckResult
+from tuimail.core.login_errors import Refusal, classify_refusal
 
 WRONG_PASSWORD_FIX = (
     "check the user name and password; if the provider uses two-step verification, "
@@ -13,19 +14,6 @@ APP_PASSWORD_FIX = (
     "create an app password in the provider's account security settings (two-step "
     "verification must be on) and use it as this account's password; the normal "
     "password is not accepted by mail programs"
-)
-# What providers say when the normal password is right but a mail program may not use it
-# (Gmail 534-5.7.9 / IMAP [ALERT] "Application-specific password required", 5.7.14
-# "log in via your web browser", Yahoo/iCloud "app-specific password").
-_APP_PASSWORD_HINTS = (
-    "application-specific password",
-    "app-specific password",
-    "app password",
-    "apppassword",
-    "5.7.9 ",
-    "web browser",
-    "weblogin",
-    "5.7.14",
 )
 SUPPORTED_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
@@ -62,16 +50,18 @@ def server_words(exc: BaseException) -> str:
 
 
 def login_failed(group: str, login: str, server_text: str, seconds: float) -> CheckResult:
-    text = server_text.lower()
-    if any(hint in text for hint in _APP_PASSWORD_HINTS):
+    """The check line for a refused login: the cause (decided by the login classifier,
+    tuimail.core.login_errors) with the server's words and the fix."""
+    kind = classify_refusal(server_text)
+    if kind is Refusal.APP_PASSWORD:
         seen = (
             f"the server wants an app password for {login}, not the normal password ({server_text})"
         )
         fix = APP_PASSWORD_FIX
-    elif "mechanism" in text or "not supported" in text or "no suitable" in text:
+    elif kind is Refusal.MECHANISM:
         seen = f"no login method both sides support ({server_text})"
         fix = "the server does not offer a login method tuimail can use on this port"
-    elif "plaintext" in text or "logindisabled" in text or "privacy" in text:
+    elif kind is Refusal.PLAINTEXT:
         seen = f"the server refuses a plain-text login here ({server_text})"
         fix = "use the TLS port (993/995/465) or security = starttls"
     else:
