@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tuimail.core.threads import ThreadInput, ThreadLine, build_threads, flatten
+from tuimail.core.threads import ThreadInput, ThreadLine, build_threads, flatten, paused_gc
 
 MISSING = "(message not here)"
 
@@ -50,6 +50,10 @@ class ThreadSource:
 
     def rebuild(self) -> None:
         self._signature = self.store.folder_signature(self.folder)
+        with paused_gc():
+            self._rebuild()
+
+    def _rebuild(self) -> None:
         items = [
             ThreadInput(i, mid or "", irt or "", refs or "", subject or "", date or 0.0, not seen)
             for i, mid, irt, refs, subject, date, seen in self.store.thread_inputs(self.folder)
