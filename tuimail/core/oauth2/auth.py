@@ -124,16 +124,7 @@ def imap_authenticate(
         raise errors.ServerBusy(
             "the server cannot log in now", protocol="imap", code=code, server_text=text, host=host
         )
-    error = TokenRejected(
-        f"{host or 'the server'} rejected the OAuth token for {user}",
-        challenge=read_challenge(challenges[-1]) if challenges else None,
-        protocol="imap",
-        code=code or "NO",
-        server_text=text,
-        host=host,
-    )
-    error.mechanism = mechanism
-    raise error
+    raise _rejected("imap", host, user, mechanism, challenges, code or "NO", text)
 
 
 def _imap_text(value: Any) -> str:
@@ -212,12 +203,17 @@ def _pop3_refusal(
         return errors.ServerBusy(
             "the server cannot log in now", protocol="pop3", code=code, server_text=words, host=host
         )
+    return _rejected("pop3", host, user, mechanism, challenges, code or "-ERR", words)
+
+
+def _rejected(protocol, host, user, mechanism, challenges, code, text) -> TokenRejected:
+    """The server refused the token: its decoded error challenge (if it sent one) kept."""
     error = TokenRejected(
         f"{host or 'the server'} rejected the OAuth token for {user}",
         challenge=read_challenge(challenges[-1]) if challenges else None,
-        protocol="pop3",
-        code=code or "-ERR",
-        server_text=words,
+        protocol=protocol,
+        code=code,
+        server_text=text,
         host=host,
     )
     error.mechanism = mechanism
@@ -273,16 +269,7 @@ async def smtp_authenticate(
             server_text=response.message,
             host=host,
         )
-    error = TokenRejected(
-        f"{host or 'the server'} rejected the OAuth token for {user}",
-        challenge=read_challenge(challenges[-1]) if challenges else None,
-        protocol="smtp",
-        code=response.code,
-        server_text=response.message,
-        host=host,
-    )
-    error.mechanism = mechanism
-    raise error
+    raise _rejected("smtp", host, user, mechanism, challenges, response.code, response.message)
 
 
 def describe_rejection(error: object) -> str:
