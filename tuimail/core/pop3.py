@@ -72,13 +72,18 @@ class Pop3State(Protocol):
         """Record `key` as another name of the message already known as `known_key`."""
 
 
+# Pop3Result.warnings: what the pass had to work around (the edge, tuimail.words, says it).
+NO_UIDL = "pop3-no-uidl"  # no UIDL: messages recognised by a hash of their headers
+ODD_UIDL = "pop3-odd-uidl"  # some UIDLs empty, invalid or repeated: those hashed instead
+
+
 @dataclass
 class Pop3Result:
     downloaded: int = 0
     deleted: int = 0
     on_server: int = 0
     seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # keys: NO_UIDL, ODD_UIDL
 
 
 Progress = Callable[[int, int], None]
@@ -209,11 +214,7 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, st
     try:
         _resp, lines, _ = conn.uidl()
     except poplib.error_proto:
-        result.warnings.append(
-            "this POP3 server does not support UIDL; messages are recognised by a hash of "
-            "their headers, which can mistake two messages with identical headers for one. "
-            "Turn off 'leave messages on server' for this account."
-        )
+        result.warnings.append(NO_UIDL)
         _resp, lines, _ = conn.list()
         numbers = [_number(line) for line in lines if line.strip()]
         return {number: (_header_key(conn, number), None) for number in numbers}
@@ -236,10 +237,7 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, st
         else:
             keys[number] = ("u:" + uidl, uidl)
     if odd:
-        result.warnings.append(
-            "the server gave some messages an empty, invalid or repeated UIDL; those are "
-            "recognised by a hash of their headers instead"
-        )
+        result.warnings.append(ODD_UIDL)
     return keys
 
 
