@@ -22,6 +22,7 @@ from tuimail.core.errors import (
     FLUSH,
     LIST,
     OUTBOX,
+    RETR,
     SEARCH,
     SYNC,
     AuthenticationFailed,
@@ -115,6 +116,11 @@ def failure(item: Failure) -> str:
         said = sanitize(_tidy(getattr(error, "server_text", None) or ""))
         return f"the server listed a folder tuimail cannot read: {said}"
     words = describe(error)
+    if item.action == RETR:
+        return (
+            f"message {sanitize(item.item)} on the server was not downloaded: the server "
+            f"refused to send it ({words}); the next check asks for it again"
+        )
     if item.action == FLUSH:
         return f"Saved here; the server will be updated when it is reachable ({words})"
     if item.action == OUTBOX:

@@ -243,7 +243,8 @@ def _pop3_summary(account: Account, runtime) -> dict:
         "deleted_on_server": result.deleted,
         "on_server": result.on_server,
         "seconds": round(result.seconds, 3),
-        "warnings": [words.warning(w) for w in result.warnings],
+        "warnings": [words.warning(w) for w in result.warnings]
+        + [words.failure(f) for f in result.refused],
     }
     return summary
 

@@ -130,6 +130,7 @@ class Failure:
     account: str = ""
     folder: str = ""
     action: str = ""
+    item: str = ""  # which one, when the folder is not enough (a POP3 message number)
 
 
 # Failure.action values core uses (a queued action's own kind is used as is).
@@ -138,3 +139,4 @@ LIST = "list"  # the server listed a folder that cannot be read (server_text: th
 FLUSH = "flush"  # a local change could not reach the server yet (it stays queued)
 OUTBOX = "outbox"  # the outbox could not be sent now (it stays queued)
 SEARCH = "search"  # the server search failed; the local one was used
+RETR = "retr"  # POP3: the server refused to send one message (`item`: its number)

@@ -79,14 +79,14 @@ class ServiceEvent:
     error: BaseException | None = None  # the typed failure behind an "error" or "state"
     action: str = ""  # "error": what was being done (tuimail.core.errors SYNC, FLUSH, ...)
     messages: list[Any] = field(default_factory=list)  # "new-mail": the store's rows
-    note: str = ""  # "warning": which one
+    note: str = ""  # "warning": which one; "error": which item (Failure.item)
 
     @property
     def failure(self) -> Failure | None:
         """An "error" event as a Failure (what, and where)."""
         if self.error is None:
             return None
-        return Failure(self.error, self.account, self.folder, self.action)
+        return Failure(self.error, self.account, self.folder, self.action, self.note)
 
 
 Emit = Callable[[ServiceEvent], None]
@@ -378,6 +378,7 @@ class AccountRuntime:
                 failure.folder,
                 error=failure.error,
                 action=failure.action,
+                note=failure.item,
             )
         )
 
@@ -415,6 +416,8 @@ class AccountRuntime:
             )
         for warning in result.warnings:
             self.emit(ServiceEvent("warning", self.account.name, "INBOX", note=warning))
+        for refused in result.refused:
+            self._emit_failure(refused)
 
     # -- life cycle --------------------------------------------------------------------
 

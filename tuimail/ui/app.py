@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
@@ -35,7 +35,6 @@ from tuimail.core.service import (
 from tuimail.core.thread_list import ThreadSource
 from tuimail.ui.palette import FolderCommands
 from tuimail.ui.plain import markup_literal, notify, plain_text
-from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
 from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
 from tuimail.ui.settings import UiSettings
@@ -43,6 +42,9 @@ from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
+
+if TYPE_CHECKING:  # imported when a message is composed: not needed for the first paint
+    from tuimail.ui.screens.composer import ComposerScreen
 
 SORTS = ("date", "sender", "subject", "size")
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
@@ -1387,6 +1389,8 @@ class TuimailApp(App[None]):
             for i in identities
         ]
         signatures = {(i.account, i.email): i.signature for i in identities}
+        from tuimail.ui.screens.composer import ComposerScreen
+
         self.push_screen(ComposerScreen(draft, self.service.addresses, senders, signatures))
 
     def reply(self, rows: list[MessageRow], all: bool, to_list: bool = False) -> None:
