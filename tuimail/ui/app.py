@@ -160,11 +160,15 @@ class TuimailApp(App[None]):
     def open_main(self) -> None:
         assert self.service is not None
         self.push_screen(MainScreen())
-        if self.start_sync:
-            self.run_worker(self.service.start, thread=True, exit_on_error=False, name="sync")
+        if self.start_sync:  # once the list is on screen: the sync's thread shares the GIL
+            self.call_after_refresh(self._start_service)
         if self._compose_start is not None:
             start, self._compose_start = self._compose_start, None
             self.compose_from(start)
+
+    def _start_service(self) -> None:
+        if self.service is not None:
+            self.run_worker(self.service.start, thread=True, exit_on_error=False, name="sync")
 
     def compose_from(self, start) -> None:
         """A new message from a mailto: link or `tuimail compose` (already sanitised)."""
