@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
@@ -38,7 +38,6 @@ from tuimail.core.thread_list import ThreadSource
 from tuimail.ui.latest import Latest
 from tuimail.ui.palette import FolderCommands
 from tuimail.ui.plain import markup_literal, notify, plain_text
-from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
 from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
 from tuimail.ui.settings import UiSettings
@@ -46,6 +45,9 @@ from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
+
+if TYPE_CHECKING:  # imported when a message is composed: not needed for the first paint
+    from tuimail.ui.screens.composer import ComposerScreen
 
 SORTS = ("date", "sender", "subject", "size")
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
@@ -1468,6 +1470,8 @@ class TuimailApp(App[None]):
             for i in identities
         ]
         signatures = {(i.account, i.email): i.signature for i in identities}
+        from tuimail.ui.screens.composer import ComposerScreen
+
         self.push_screen(ComposerScreen(draft, self.service.addresses, senders, signatures))
 
     def reply(self, rows: list[MessageRow], all: bool, to_list: bool = False) -> None:

@@ -42,7 +42,7 @@ from imapclient import IMAPClient
 
 from tuimail.core.account import Account
 from tuimail.core.connect import bulk
-from tuimail.core.errors import ConnectionLost, MailError, TimedOut
+from tuimail.core.errors import ConnectionLost, MailError, ProtocolViolation, TimedOut
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.names import ListEntry, ListRefused, list_folders, remember_raw
 from tuimail.core.imap.session import (
@@ -474,9 +474,9 @@ class SyncEngine:
             result.skipped = True
             return result
         client = self.client
-        info = client.select_folder(name, readonly=True)
+        info = examine(client, name)
         self._selected = name
-        exists = int(info.get(b"EXISTS", 0))
+        exists = int(info[b"EXISTS"])
         uidvalidity = info.get(b"UIDVALIDITY")
         uidnext = info.get(b"UIDNEXT")
         highestmodseq = info.get(b"HIGHESTMODSEQ") if self.condstore else None
@@ -716,7 +716,7 @@ class SyncEngine:
         assert folder is not None
 
         def step() -> bytes:
-            info = self.client.select_folder(row.folder, readonly=True)
+            info = examine(self.client, row.folder)
             self._selected = row.folder
             if folder.uidvalidity is not None and info.get(b"UIDVALIDITY") != folder.uidvalidity:
                 raise ImapError(
@@ -734,6 +734,27 @@ class SyncEngine:
         raw = self._retrying(step)
         self.store.save_body(message_id, raw)
         return raw
+
+
+def examine(client: IMAPClient, name: str) -> dict:
+    """EXAMINE `name`; its answer must say how many messages there are (RFC 3501 6.3.1).
+    An answer without a readable EXISTS, or with a number that is not one, is a protocol
+    violation: never taken for an empty folder, which would remove every stored message."""
+    try:
+        info = client.select_folder(name, readonly=True)
+    except (ValueError, IndexError, TypeError) as exc:  # imapclient's int() of its numbers
+        raise ProtocolViolation(
+            "the mail server's answer to opening the folder has numbers that are not numbers; "
+            "the connection was closed",
+            protocol="imap",
+        ) from exc
+    if not isinstance(info.get(b"EXISTS"), int) or info[b"EXISTS"] < 0:
+        raise ProtocolViolation(
+            "the mail server did not say how many messages the folder has (no EXISTS); "
+            "the connection was closed",
+            protocol="imap",
+        )
+    return info
 
 
 _META = {
