@@ -67,6 +67,10 @@ _NEVER_BEFORE_FIRST_PAINT = (
     "textual.widgets._markdown",
     "rich.syntax",
     "pygments",
+    # The first sync starts once the list is on screen (its thread would share the GIL
+    # with the first paint): nothing of it has run yet.
+    "tuimail.core.imap.sync",
+    "tuimail.core.outbox",
 )
 
 

@@ -125,6 +125,10 @@ def _raw_values(msg: Message, name: str) -> list[str]:
         if key.lower() == name.lower():
             if not isinstance(value, str):
                 value = str(value)
+            if any("\udc80" <= c <= "\udcff" for c in value):  # raw 8-bit (RFC 6532 UTF-8)
+                from tuimail.core.mime.charsets import decode_header_bytes
+
+                value = decode_header_bytes(value.encode("utf-8", "surrogateescape"))
             values.append(re.sub(r"\r?\n(?=[ \t])", "", value))  # unfold
     return values
 
@@ -179,7 +183,12 @@ def format_address(display: str | None, addr: str) -> str:
     try:
         return str(Address(display_name=display, addr_spec=addr))
     except (ValueError, IndexError):
+        pass
+    try:
         return formataddr((display, addr), charset="utf-8")
+    except UnicodeError:  # an RFC 6532 UTF-8 address: kept as written, the name quoted
+        quoted = display.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{quoted}" <{addr}>'
 
 
 def address_of(entry: str) -> str:
