@@ -274,7 +274,9 @@ class AccountRuntime:
         from tuimail.core.service import FolderInfo
 
         return {
-            f.name: FolderInfo(self.account.name, f.name, f.role, f.unread, f.total)
+            f.name: FolderInfo(
+                self.account.name, f.name, f.role, f.unread, f.total, f.delimiter or "/"
+            )
             for f in self.store.folders(self.account.name)
             if f.selectable
         }
