@@ -35,11 +35,16 @@ COMMAND_MODULE = {
     "compose": "compose",
 }
 _TOP_OPTIONS = ("--verbose", "--debug")
+# A command line of these alone opens the app (or prints the version): no command's
+# module is imported, so the app's start pays for no CLI command (discovery, dnspython...).
+_APP_OPTIONS = (*_TOP_OPTIONS, "--demo", "--version")
+APP_ONLY = ""  # build_parser(only=APP_ONLY): the top-level options, no commands
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or with `only` (a module of COMMAND_MODULES) that module's
-    commands alone: enough to parse and run one of them."""
+    commands alone: enough to parse and run one of them; with APP_ONLY no command at all
+    (enough to open the app)."""
     from tuimail.cli.exits import EPILOG, SHORT_EPILOG
 
     parser = argparse.ArgumentParser(
@@ -71,7 +76,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "message content are never logged); implies --verbose",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES if only is None else [only]:
+    for name in COMMAND_MODULES if only is None else [only] if only else []:
         module = importlib.import_module(f"tuimail.cli.{name}")
         module.register(sub)
     for command in sub.choices.values():
@@ -116,10 +121,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def command_module(argv: list[str], program: str = "") -> str | None:
-    """The one cli module a command line needs, or None when it needs the whole parser
-    (help, the app, sendmail's calling convention, anything unknown)."""
+    """The one cli module a command line needs, APP_ONLY when it opens the app (or asks
+    for the version), or None when it needs the whole parser (help, sendmail's calling
+    convention, anything unknown)."""
     if os.path.basename(program) == "sendmail":
         return None
+    if all(a in _APP_OPTIONS for a in argv):
+        return APP_ONLY
     words = [a for a in argv if a not in _TOP_OPTIONS]
     if not words or words[0] not in COMMAND_MODULE:
         return None

@@ -1,16 +1,20 @@
 """Each command loads only what it uses: `tuimail sync` (run as a user runs it, against the
 bundled server) never imports discovery, dnspython, Textual, the OAuth flows, the test
-server, cryptography's x509 or the charset guesser; `tuimail --help` still lists every
-command."""
+server, cryptography's x509 or the charset guesser; the app (`tuimail`) paints its first
+list without any CLI command's module, the composer, the wizard or the SMTP client;
+`tuimail --help` still lists every command."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 from tests.cli.helpers import configure
+from tests.cli.start_probe import DRIVER, PROBE_MARKER, PROBE_OUT
 from tests.imap.helpers import message
+from tuimail.__main__ import APP_ONLY, COMMAND_MODULES, command_module
 
 # Run the real entry point in a child, then print the modules it had imported.
 _PROBE = (
@@ -33,6 +37,40 @@ _NEVER_FOR_SYNC = (
     "tuimail.core.mime.parse",  # a header sync parses no body
     "tuimail.core.mime.render",
     "tuimail.core.mime.html",
+    "tomlkit",  # the config is read with tomllib; tomlkit only edits it
+    "aiosmtplib",
+)
+
+# Needed later than the first painted list (when a message is written, an account added,
+# a report opened...), or never by the app.
+_NEVER_BEFORE_FIRST_PAINT = (
+    *(f"tuimail.cli.{name}" for name in COMMAND_MODULES),
+    "tuimail.core.discovery",
+    "dns",
+    "testserver",
+    "tuimail.core.oauth2",
+    "cryptography.x509",
+    "charset_normalizer",
+    "tomlkit",
+    "aiosmtplib",
+    "tuimail.core.smtp",
+    "tuimail.ui.screens.composer",
+    "tuimail.ui.screens.wizard",
+    "tuimail.ui.screens.report",
+    "tuimail.ui.screens.diagnose",
+    "tuimail.ui.screens.attachments",
+    "tuimail.ui.screens.links",
+    "tuimail.ui.screens.sign_in",
+    "tuimail.ui.keymap",  # only a [keys] table is checked against the bindings
+    "tuimail.ui.demo",
+    "textual.widgets._text_area",
+    "textual.widgets._markdown",
+    "rich.syntax",
+    "pygments",
+    # The first sync starts once the list is on screen (its thread would share the GIL
+    # with the first paint): nothing of it has run yet.
+    "tuimail.core.imap.sync",
+    "tuimail.core.outbox",
 )
 
 
@@ -58,6 +96,33 @@ def test_sync_imports_no_discovery_textual_dns_or_testserver(mail_server) -> Non
     assert "tuimail.core.imap.sync" in modules  # it did sync
     for package in _NEVER_FOR_SYNC:
         assert _loaded(modules, package) == [], package
+
+
+def test_app_first_paint_imports_only_what_the_list_needs(mail_server, tmp_path) -> None:
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1, "painted first"))
+    configure(mail_server, user)
+    from tuimail.__main__ import main
+
+    assert main(["sync"]) == 0  # the store the app starts from
+    out = tmp_path / "modules.json"
+    env = dict(os.environ, TEXTUAL_DRIVER=DRIVER)
+    env.update({PROBE_MARKER: "painted first 1", PROBE_OUT: str(out)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "tuimail"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0 and out.exists(), proc.stderr[-3000:]
+    modules = set(json.loads(out.read_text()))
+    assert "tuimail.ui.widgets.message_list" in modules  # it did paint the list
+    for package in _NEVER_BEFORE_FIRST_PAINT:
+        assert _loaded(modules, package) == [], package
+
+
+def test_the_app_needs_no_command_parser() -> None:
+    for argv in ([], ["--demo"], ["--debug"], ["--verbose", "--demo"], ["--version"]):
+        assert command_module(argv) == APP_ONLY, argv
+    for argv in (["--help"], ["-i", "a@example.org"], ["nonsense"]):
+        assert command_module(argv) is None, argv
 
 
 def test_list_imports_no_discovery_or_textual(mail_server) -> None:

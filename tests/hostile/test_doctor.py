@@ -8,7 +8,7 @@ import shlex
 import pytest
 
 from tests.hostile.conftest import save
-from tests.hostile.scripted import Conn
+from tests.hostile.scripted import Conn, ImapScript, Pop3Script, SmtpScript
 from testserver.server import MailServer
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.config import save_account
@@ -75,3 +75,110 @@ def test_doctor_reports_a_bad_answer_to_starttls(mail_server, cli, nameserver) -
     save_account(account)
     run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "3")
     _assert_failure_line(run, "refused STARTTLS")
+
+
+def _reply(text: bytes):
+    return lambda conn, tag, args: conn.send(text.replace(b"TAG", tag))
+
+
+def _hang(conn: Conn, tag: bytes, args: bytes) -> None:
+    conn.hang()
+
+
+_QUOTA_CAPS = _reply(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN QUOTA\r\nTAG OK done\r\n")
+
+# What a server did after its greeting -> (protocol, script, failing check, words expected)
+AFTER_GREETING = {
+    "IMAP login never answered": (
+        "imap",
+        ImapScript({"LOGIN": _hang}),
+        "login",
+        "did not answer in time",
+    ),
+    "IMAP login NO [UNAVAILABLE]": (
+        "imap",
+        ImapScript({"LOGIN": _reply(b"TAG NO [UNAVAILABLE] maintenance\r\n")}),
+        "login",
+        "maintenance",
+    ),
+    "IMAP 8-bit bytes in CAPABILITY": (
+        "imap",
+        ImapScript(
+            {"CAPABILITY": _reply(b"* CAPABILITY IMAP4rev1 \xff\xfe\r\nTAG OK done\r\n")},
+            greeting=b"* OK hi\r\n",
+        ),
+        "conversation",
+        "not valid",
+    ),
+    "IMAP quota numbers that are not numbers": (
+        "imap",
+        ImapScript(
+            {
+                "CAPABILITY": _QUOTA_CAPS,
+                "GETQUOTAROOT": _reply(
+                    b'* QUOTAROOT INBOX ""\r\n* QUOTA "" (STORAGE abc 100)\r\nTAG OK done\r\n'
+                ),
+            }
+        ),
+        "quota",
+        "could not be read",
+    ),
+    "IMAP quota answer cut short": (
+        "imap",
+        ImapScript(
+            {
+                "CAPABILITY": _QUOTA_CAPS,
+                "GETQUOTAROOT": _reply(b"* QUOTAROOT\r\n* QUOTA (STORAGE\r\nTAG OK done\r\n"),
+            }
+        ),
+        "quota",
+        "could not be read",
+    ),
+    "POP3 8-bit bytes in CAPA": (
+        "pop3",
+        Pop3Script({"CAPA": lambda conn, args: conn.send(b"+OK\r\n\xff\xfe\x00\r\n.\r\n")}),
+        "conversation",
+        "not valid",
+    ),
+    "POP3 login never answered": (
+        "pop3",
+        Pop3Script({"USER": lambda conn, args: conn.hang()}),
+        "login",
+        "did not answer in time",
+    ),
+}
+
+PYTHON_WORDS = ("codec", "index out of range", "non-int", "NoneType", "refused the login")
+
+
+@pytest.mark.parametrize("case", AFTER_GREETING.values(), ids=AFTER_GREETING.keys())
+def test_doctor_reports_a_hostile_server_after_its_greeting(scripted, cli, nameserver, case):
+    protocol, script, check, words = case
+    with scripted(script) as server:
+        save(server, protocol)
+        run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "2")
+    assert run.code == 1 and "Traceback" not in run.out + run.err, run.err
+    incoming = run.out.split("Incoming server", 1)[1].split("Outgoing server", 1)[0]
+    lines = [line for line in incoming.splitlines() if f"] {check}:" in line]
+    assert len(lines) == 1 and words in lines[0], incoming
+    assert "[OK]" not in lines[0], lines[0]
+    assert not any(python in lines[0] for python in PYTHON_WORDS), lines[0]
+
+
+SMTP_GREETINGS = {
+    "554": b"554 5.7.1 no service for you\r\n",
+    "not SMTP": b"HELLO THERE\r\n",
+}
+
+
+@pytest.mark.parametrize("greeting", SMTP_GREETINGS.values(), ids=SMTP_GREETINGS.keys())
+def test_doctor_reports_a_hostile_smtp_greeting_in_words(scripted, cli, nameserver, greeting):
+    with scripted(SmtpScript(greeting=greeting)) as server:
+        save(server, "smtp")
+        run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "2")
+    assert run.code == 1 and "Traceback" not in run.out + run.err, run.err
+    outgoing = run.out.split("Outgoing server", 1)[1]
+    failures = [line for line in outgoing.splitlines() if "[FAILURE]" in line]
+    assert len(failures) == 1, outgoing
+    assert "(554, '" not in failures[0] and "(-1, '" not in failures[0], failures[0]
+    assert "\\r\\n" not in failures[0], failures[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
-from tests.hostile.scripted import Conn, ImapScript, imap_fetch_line, trickle
+from tests.hostile.scripted import Conn, ImapScript, Switch, imap_fetch_line, trickle
 from tuimail.core import connect
 
 pytestmark = pytest.mark.timeout(60)
@@ -280,3 +280,34 @@ def test_vanished_for_every_possible_uid_is_not_expanded(scripted, cli) -> None:
     assert run.code == 0, run.err
     assert any(b"CHANGEDSINCE" in c for c in script.commands)
     assert "hello" in listed.out  # gone by the server's word, back after the UID SEARCH
+
+
+def _examine_with(untagged: bytes):
+    def examine(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(untagged + tag + b" OK [READ-ONLY] done\r\n")
+
+    return examine
+
+
+UNREADABLE_EXAMINE = {
+    "EXISTS negative": b"* -3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n",
+    "no EXISTS": b"* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n",
+    "UIDVALIDITY not a number": b"* 1 EXISTS\r\n* OK [UIDVALIDITY abc] ok\r\n",
+}
+
+
+@pytest.mark.parametrize("untagged", UNREADABLE_EXAMINE.values(), ids=UNREADABLE_EXAMINE.keys())
+def test_an_unreadable_examine_answer_keeps_the_stored_mail(scripted, cli, untagged) -> None:
+    """A folder whose size or UIDVALIDITY cannot be read is not taken for an empty one
+    (that removed every stored message), nor reported in Python's words."""
+    script = Switch(ImapScript())
+    with scripted(script) as server:
+        save(server)
+        assert cli("sync", "work").code == 0
+        script.current = ImapScript({"EXAMINE": _examine_with(untagged)})
+        run = cli("sync", "work")
+    error = assert_clean_failure(run)
+    assert "INBOX" in error and "int()" not in error and "literal" not in error, error
+    listed = cli("list", "work")
+    assert listed.code == 0 and "hello" in listed.out
+    assert "1 removed" not in run.out

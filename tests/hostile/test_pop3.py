@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
-from tests.hostile.scripted import Conn, Pop3Script, Switch, trickle
+from tests.hostile.scripted import MESSAGE, Conn, Pop3Script, Switch, trickle
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("small_response_limit")]
 
@@ -46,6 +46,7 @@ def test_pop3_sync_fails_cleanly(scripted, cli, script) -> None:
     with scripted(script) as server:
         save(server, "pop3")
         run = cli("sync", "work")
+        assert server.client_left(), "the client gave up but left its socket open"
     assert_clean_failure(run)
     assert server.sent < 16 << 20
 
@@ -76,3 +77,65 @@ def test_a_good_download_survives_a_hostile_pass(scripted, cli) -> None:
         assert cli("sync", "work").code != 0
     listed = cli("list", "work")
     assert listed.code == 0 and "hello" in listed.out
+
+
+def _numbered(i: int) -> bytes:
+    return MESSAGE.replace(b"Subject: hello", b"Subject: message %d" % i).replace(
+        b"<m1@", b"<m%d@" % i
+    )
+
+
+class ThreeMessages(Pop3Script):
+    """Three distinct messages; `uidl` replaces the UIDL listing, `retr` one RETR answer."""
+
+    def __init__(self, uidl: bytes | None = None, retr: dict[int, bytes] | None = None) -> None:
+        super().__init__()
+        self.messages = [_numbered(i) for i in (1, 2, 3)]
+        self.uidl = uidl or b"+OK\r\n1 m-1\r\n2 m-2\r\n3 m-3\r\n.\r\n"
+        self.retr = retr or {}
+
+    def cmd_stat(self, conn: Conn, args: bytes) -> None:
+        conn.send(b"+OK 3 %d\r\n" % sum(map(len, self.messages)))
+
+    def cmd_list(self, conn: Conn, args: bytes) -> None:
+        rows = b"".join(b"%d %d\r\n" % (i, len(m)) for i, m in enumerate(self.messages, 1))
+        conn.send(b"+OK\r\n" + rows + b".\r\n")
+
+    def cmd_uidl(self, conn: Conn, args: bytes) -> None:
+        conn.send(self.uidl)
+
+    def cmd_retr(self, conn: Conn, args: bytes) -> None:
+        number = int(args)
+        conn.send(self.retr.get(number, b"+OK\r\n" + self.messages[number - 1] + b".\r\n"))
+
+    def cmd_top(self, conn: Conn, args: bytes) -> None:
+        header = self.messages[int(args.split()[0]) - 1].split(b"\r\n\r\n")[0]
+        conn.send(b"+OK\r\n" + header + b"\r\n\r\n.\r\n")
+
+
+def test_a_message_the_server_refuses_to_send_does_not_stop_the_others(scripted, cli) -> None:
+    script = ThreeMessages(retr={2: b"-ERR message 2 is damaged\r\n"})
+    with scripted(script) as server:
+        save(server, "pop3")
+        run = cli("sync", "work")
+        listed = cli("list", "work")
+        again = cli("sync", "work")
+    assert "message 1" in listed.out and "message 3" in listed.out, (run.err, listed.out)
+    assert "damaged" in run.err  # the one not downloaded is named, with the server's words
+    assert "Traceback" not in run.err
+    assert sum(c.startswith(b"RETR 2") for c in script.commands) == 2  # asked again next time
+    assert "message 3" in listed.out and again.code == run.code
+
+
+def test_a_message_missing_from_the_uidl_listing_is_still_downloaded(scripted, cli) -> None:
+    script = ThreeMessages(uidl=b"+OK\r\n1 m-1\r\n3 m-3\r\n.\r\n")
+    with scripted(script) as server:
+        save(server, "pop3")
+        run = cli("sync", "work")
+        listed = cli("list", "work")
+        again = cli("sync", "work")
+    assert run.code == 0, run.err
+    assert all(f"message {i}" in listed.out for i in (1, 2, 3)), listed.out
+    assert "UIDL" in run.err  # the warning: recognised by its headers
+    assert sum(c.startswith(b"RETR") for c in script.commands) == 3  # none downloaded twice
+    assert again.code == 0

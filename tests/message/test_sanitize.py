@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tuimail.core.sanitize import is_safe, sanitize, sanitize_filename
 
@@ -98,3 +100,23 @@ def test_filename_length_capped_keeping_extension() -> None:
     out = sanitize_filename("é" * 300 + ".pdf")
     assert out.endswith(".pdf") and len(out.encode()) <= 200
     assert len(sanitize_filename("x" * 1000).encode()) <= 200
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from(
+                list("a \x1b\x7f\x9b\u200d\u202e\ufe0f\U0001f469\U0001f4bb\U0001f3f4\U000e007f")
+                + ["\U000e0067", "\U000e0001", "\U0001f3fb", "\ud800"]
+            ),
+            st.characters(),
+        ),
+        max_size=30,
+    ),
+    st.booleans(),
+)
+def test_sanitize_is_idempotent(text: str, multiline: bool) -> None:
+    """The store's one-pass header route relies on it (tuimail.core.store.columns)."""
+    once = sanitize(text, multiline=multiline)
+    assert sanitize(once, multiline=multiline) == once

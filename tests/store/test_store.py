@@ -223,3 +223,29 @@ def test_a_store_from_a_newer_tuimail_is_refused(tmp_path: Path) -> None:
     Store(path).conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     with pytest.raises(RuntimeError, match="newer tuimail"):
         Store(path)
+
+
+def test_connections_of_finished_threads_are_closed(tmp_path: Path) -> None:
+    """Each thread reads through its own connection; the app reads in short-lived worker
+    threads, so one per finished thread must not stay open (with a few hundred previews
+    the process ran out of file descriptors)."""
+    import threading
+
+    store = Store(tmp_path / "s.db")
+    fill(store, store.upsert_folder("work", "INBOX", delimiter="/"), 3)
+
+    def read_in_threads(n: int) -> None:
+        for _ in range(n):
+            thread = threading.Thread(target=lambda: store.folders("work"))
+            thread.start()
+            thread.join()
+
+    def open_files() -> int:
+        return len(os.listdir(f"/proc/{os.getpid()}/fd"))
+
+    read_in_threads(5)
+    before = open_files()
+    read_in_threads(60)
+    assert open_files() <= before + 3
+    assert [f.total for f in store.folders("work")] == [3]  # this thread's still works
+    store.close()

@@ -74,10 +74,15 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 15.0) 
 
 
 async def settle(pilot) -> None:
-    """Wait for workers to finish and the screen to repaint."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await asyncio.sleep(0)
+    """Wait for workers to finish and the screen to repaint. A worker's result may start
+    another (the folders read opens the inbox, whose rows are read in turn): wait until
+    none is left running."""
+    for _ in range(50):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await asyncio.sleep(0)
+        if all(w.is_finished for w in pilot.app.workers):
+            return
 
 
 async def ready(pilot) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.ui.helpers import settle
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService, ServiceEvent
@@ -41,7 +42,7 @@ async def test_new_mail_reads_the_folders_once_and_shows_the_message(tmp_path: P
     )
     app = TuimailApp(service, start_sync=False)
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         lst = app.main.query_one(MessageList)
         assert lst.count == 5
         reads: list[int] = []
@@ -50,7 +51,7 @@ async def test_new_mail_reads_the_folders_once_and_shows_the_message(tmp_path: P
         store.add_messages(inbox, [NewMessage(6, (), _header(6))])  # the watcher's work
         app._handle_event(ServiceEvent("messages", "work", "INBOX"))
         app._handle_event(ServiceEvent("new-mail", "work", "INBOX", count=1))
-        await pilot.pause()
+        await settle(pilot)
         assert lst.count == 6  # the new message is listed
         assert len(reads) == 1
         assert any("1 new message" in str(n.message) for n in app._notifications)

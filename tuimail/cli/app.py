@@ -47,7 +47,10 @@ def run_app(demo: bool = False, compose=None) -> int:
 
 
 def _keymap_problems(config) -> list[str]:
-    """[keys] entries naming no binding or clashing with another, as file:line sentences."""
+    """[keys] entries naming no binding or clashing with another, as file:line sentences.
+    Without a [keys] table nothing is checked (the check imports every screen)."""
+    if not config.keys:
+        return []
     from tuimail.ui.keymap import keymap_problems
 
     out = []

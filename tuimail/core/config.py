@@ -3,30 +3,32 @@
     $XDG_CONFIG_HOME/tuimail/config.toml   (platformdirs; ~/.config/tuimail/config.toml)
 
 The file is the public interface (CLI, UI and the user's own edits), documented key by key
-in docs/config.md. It is read with tomlkit so a save keeps the user's comments and key
-order. A key that is not in the tables below is an error (with a suggestion), never ignored.
+in docs/config.md. It is read with the standard library's tomllib (a start pays for no
+more); tomlkit edits it, so a save keeps the user's comments and key order, and words
+the problem when tomllib refuses a file. A key that is not in the tables below is an error (with a suggestion), never ignored.
 A file that cannot be parsed is never overwritten. Writes are atomic: a temporary file
 in the same directory, fsync, rename, fsync of the directory. Passwords never go here.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tempfile
+import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-import tomlkit
-from tomlkit.exceptions import ParseError, TOMLKitError
-from tomlkit.items import InlineTable, Table
 
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.hooks import NOTIFY_SETTINGS
 from tuimail.core.identities import IDENTITY_KEYS
+
+if TYPE_CHECKING:
+    import tomlkit
+    from tomlkit.items import InlineTable
 
 APP_NAME = "tuimail"
 SECURITIES = ("tls", "starttls", "plain")
@@ -170,15 +172,37 @@ def state_dir() -> Path:
 # -- reading ---------------------------------------------------------------------------
 
 
-def _read_document(path: Path) -> tomlkit.TOMLDocument:
+def _read_text(path: Path) -> str:
+    """The file's text ("" when there is no file)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return tomlkit.document()
+        return ""
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: the file is not valid UTF-8 ({exc.reason}).") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the file ({exc.strerror}).") from None
+
+
+def _read_data(path: Path) -> tuple[str, dict[str, Any]]:
+    """The file's text and its values, read with tomllib; when tomllib refuses the file,
+    tomlkit (what the file is written with) decides, and words the problem."""
+    text = _read_text(path)
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return text, _parse_document(path, text).unwrap()
+
+
+def _read_document(path: Path) -> tomlkit.TOMLDocument:
+    """The file as a tomlkit document, to edit it keeping its comments and order."""
+    return _parse_document(path, _read_text(path))
+
+
+def _parse_document(path: Path, text: str) -> tomlkit.TOMLDocument:
+    import tomlkit
+    from tomlkit.exceptions import ParseError, TOMLKitError
+
     try:
         return tomlkit.parse(text)
     except ParseError as exc:
@@ -194,9 +218,8 @@ def _read_document(path: Path) -> tomlkit.TOMLDocument:
 def load_config(path: str | Path | None = None) -> Config:
     """Read and validate the configuration; a missing file is an empty configuration."""
     path = Path(path) if path else config_path()
-    doc = _read_document(path)
-    lines = _Lines(doc.as_string())
-    data = doc.unwrap()
+    text, data = _read_data(path)
+    lines = _Lines(text)
     _check_keys(data, TOP_KEYS, (), path, lines)
     accounts_data = data.get("accounts", {})
     if not isinstance(accounts_data, dict):
@@ -272,8 +295,8 @@ def oauth2_clients(value: Any, path: Path | str, lines: _Lines | None) -> dict[s
 def load_oauth2_clients(path: str | Path | None = None) -> dict[str, dict]:
     """The [oauth2_clients] tables of the configuration file (checked; {} without a file)."""
     path = Path(path) if path else config_path()
-    doc = _read_document(path)
-    return oauth2_clients(doc.unwrap().get("oauth2_clients", {}), path, _Lines(doc.as_string()))
+    text, data = _read_data(path)
+    return oauth2_clients(data.get("oauth2_clients", {}), path, _Lines(text))
 
 
 def _header_line(lines: _Lines | None, section: tuple[str, ...]) -> int | None:
@@ -313,17 +336,24 @@ def _check_keys(
     type. `what` names an inline table (`'incoming'`) instead of the section."""
     place = what or _section_name(section)
     for key, value in table.items():
-        line = lines.find(section, key) if lines else None
         if key not in known:
-            guess = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            line = lines.find(section, key) if lines else None
             raise ConfigError(
-                f"{_at(path, line)}: in {place}, unknown key '{key}'{hint}. "
+                f"{_at(path, line)}: in {place}, unknown key '{key}'{_did_you_mean(key, known)}. "
                 "docs/config.md lists every key."
             )
         problem = _type_problem(value, known[key])
         if problem:
+            line = lines.find(section, key) if lines else None
             raise ConfigError(f"{_at(path, line)}: in {place}, '{key}' must be {problem}.")
+
+
+def _did_you_mean(key: str, known) -> str:
+    """ " (did you mean X?)" with the closest known key, or ""."""
+    import difflib
+
+    guess = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {guess[0]}?)" if guess else ""
 
 
 def _type_problem(value: Any, typ: Any) -> str | None:
@@ -470,8 +500,7 @@ def _check_identities(value: Any, where: Any) -> None:
             )
         for key, item in entry.items():
             if key not in IDENTITY_KEYS:
-                guess = difflib.get_close_matches(key, list(IDENTITY_KEYS), n=1, cutoff=0.6)
-                hint = f" (did you mean {guess[0]}?)" if guess else ""
+                hint = _did_you_mean(key, IDENTITY_KEYS)
                 raise ConfigError(
                     f"{where('identities')}, identity {number} has an unknown key '{key}'{hint}; "
                     "its keys are email, name and signature."
@@ -533,8 +562,7 @@ def _oauth2(
     for sub, sub_value in value.items():
         line = lines.find(section, sub, inside="oauth2") if lines else None
         if sub not in OAUTH2_KEYS:
-            guess = difflib.get_close_matches(sub, list(OAUTH2_KEYS), n=1, cutoff=0.6)
-            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            hint = _did_you_mean(sub, OAUTH2_KEYS)
             raise ConfigError(
                 f"{_at(path, line)}: in [accounts.{section[1]}], 'oauth2' has an unknown key "
                 f"'{sub}'{hint}; docs/config.md lists its keys."
@@ -604,10 +632,9 @@ def _server(
     if not isinstance(value, dict):
         raise ConfigError(f"{where(key)}, '{key}' must be a table with host, port and security.")
     for sub in value:
-        line = lines.find(section, sub, inside=key) if lines else None
         if sub not in SERVER_KEYS:
-            guess = difflib.get_close_matches(sub, list(SERVER_KEYS), n=1, cutoff=0.6)
-            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            line = lines.find(section, sub, inside=key) if lines else None
+            hint = _did_you_mean(sub, SERVER_KEYS)
             raise ConfigError(
                 f"{_at(path, line)}: in [accounts.{section[1]}], '{key}' has an unknown key "
                 f"'{sub}'{hint}; it takes {', '.join(SERVER_KEYS)}."
@@ -646,6 +673,8 @@ def account_to_items(account: Account) -> dict[str, Any]:
     if account.auth != "password":
         items["auth"] = account.auth
     if account.oauth2:
+        import tomlkit
+
         table = tomlkit.inline_table()
         for key, value in account.oauth2.items():
             table[key] = value
@@ -665,6 +694,8 @@ def account_to_items(account: Account) -> dict[str, Any]:
 
 
 def _server_table(server: ServerSettings) -> InlineTable:
+    import tomlkit
+
     table = tomlkit.inline_table()
     table["host"] = server.host
     table["port"] = server.port
@@ -676,6 +707,9 @@ def _server_table(server: ServerSettings) -> InlineTable:
 
 def save_account(account: Account, path: str | Path | None = None) -> Path:
     """Add or update one account, keeping everything else in the file as it was."""
+    import tomlkit
+    from tomlkit.items import Table
+
     path = Path(path) if path else config_path()
     doc = _read_document(path)  # raises on a broken file: never overwrite it
     # Validate before writing, so a bad account never lands in the file.
@@ -715,6 +749,8 @@ def save_setting(key: str, value: Any, path: str | Path | None = None) -> Path:
     was; a file that cannot be parsed is never overwritten."""
     if key not in TOP_KEYS or TOP_KEYS[key] is dict:
         raise ValueError(f"not a top-level setting: {key}")
+    import tomlkit
+
     path = Path(path) if path else config_path()
     doc = _read_document(path)
     if key in doc and _plain(doc[key]) == value:
@@ -726,6 +762,8 @@ def save_setting(key: str, value: Any, path: str | Path | None = None) -> Path:
 
 def remove_account(name: str, path: str | Path | None = None) -> bool:
     """Remove an account; False if there was none by that name."""
+    import tomlkit
+
     path = Path(path) if path else config_path()
     doc = _read_document(path)
     accounts = doc.get("accounts")

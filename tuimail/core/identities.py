@@ -16,10 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from email.message import Message
 from email.utils import getaddresses
+from typing import TYPE_CHECKING
 
 from tuimail.core.account import Account
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 IDENTITY_KEYS = {"email": str, "name": str, "signature": str}
 # The headers that say which of our addresses a message was sent to, most telling first.

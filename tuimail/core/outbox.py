@@ -38,13 +38,16 @@ from dataclasses import asdict, dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
 from tuimail.core.account import Account
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
-from tuimail.core.smtp import SubmitError, submit
+
+if TYPE_CHECKING:
+    from tuimail.core.smtp import SubmitError
 
 STATES = ("queued", "sending", "retrying", "failed", "maybe_sent", "sent", "partial")
 PENDING = ("queued", "sending", "retrying", "failed", "maybe_sent")
@@ -367,6 +370,10 @@ class Outbox:
             def before_data() -> None:
                 entry.stage = "data"
                 self.save(entry)
+
+            # Imported here: counting and listing the outbox (every start of the app) does
+            # not need the SMTP client (aiosmtplib).
+            from tuimail.core.smtp import SubmitError, submit
 
             try:
                 result = await submit(

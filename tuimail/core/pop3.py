@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from tuimail.core.account import Account
+from tuimail.core.errors import Refused
 from tuimail.core.pop3_errors import Pop3Busy, Pop3Error, classify_pop3
+from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret, as_secret
 
 # Real HTML mail has lines far longer than poplib's 2048-byte default (connect.py
@@ -179,7 +181,9 @@ def fetch(
         _recognise_by_headers(conn, account, state, keys, known)
         new = [(number, key, uidl) for number, (key, uidl) in keys.items() if key not in known]
         for done, (number, key, uidl) in enumerate(new, start=1):
-            _response, lines, _octets = conn.retr(number)
+            lines = _retr(conn, number, result, account.incoming.host)
+            if lines is None:
+                continue  # refused: the others still come; it is asked for again next time
             state.commit(account.name, key, uidl, b"\r\n".join(lines) + b"\r\n")
             result.downloaded += 1
             if progress:
@@ -204,6 +208,25 @@ def fetch(
     return result
 
 
+def _retr(conn: poplib.POP3, number: int, result: Pop3Result, host: str) -> list[bytes] | None:
+    """One message's lines; None (and a warning) when the server refuses this one message
+    with a plain -ERR (a complete answer: the session is still in step). Anything else
+    (busy, lost, broken) ends the pass as before."""
+    try:
+        _response, lines, _octets = conn.retr(number)
+    except poplib.error_proto as exc:
+        error = classify_pop3(exc, host=host)
+        if not isinstance(error, Refused):
+            raise
+        said = sanitize(error.server_text or str(error))[:200]
+        result.warnings.append(
+            f"message {number} on the server was not downloaded: the server refused to send "
+            f"it ({said}); the next check asks for it again"
+        )
+        return None
+    return lines
+
+
 def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, str | None]]:
     """Message number -> (key, uidl) for every message on the server."""
     try:
@@ -224,6 +247,8 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, st
             continue
         uidl = parts[1].strip().decode("ascii", "replace") if len(parts) > 1 else ""
         listing[_number(line)] = uidl
+    for number in _unlisted(conn, listing):
+        listing[number] = ""  # no UIDL given: recognised by its headers, as an empty one
     counts: dict[str, int] = {}
     for uidl in listing.values():
         counts[uidl] = counts.get(uidl, 0) + 1
@@ -241,6 +266,20 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, st
             "recognised by a hash of their headers instead"
         )
     return keys
+
+
+def _unlisted(conn: poplib.POP3, listing: dict[int, str]) -> list[int]:
+    """Messages the server has but left out of its UIDL listing (a broken server): STAT
+    counts them (one short command); only when the count differs, LIST names them."""
+    try:
+        count, _size = conn.stat()
+    except (poplib.error_proto, ValueError, IndexError):
+        return []  # no usable count: the listing is all there is
+    if count == len(listing):
+        return []
+    _resp, lines, _ = conn.list()
+    numbers = [_number(line) for line in lines if line.strip()]
+    return [number for number in numbers if number not in listing]
 
 
 def _number(line: bytes) -> int:

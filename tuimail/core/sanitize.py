@@ -79,6 +79,8 @@ def sanitize(text: str, *, multiline: bool = False) -> str:
     if multiline and "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     pattern = _BAD_MULTI if multiline else _BAD_SINGLE
+    if pattern.search(text) is None:  # non-ASCII but nothing to replace (most text)
+        return text
     return pattern.sub(lambda m: _replace(m, text), text)
 
 

@@ -23,6 +23,7 @@ from tuimail.core.errors import (
     AuthenticationFailed,
     ConnectionLost,
     MailError,
+    ProtocolViolation,
     Refused,
     SecurityFailure,
     ServerBusy,
@@ -47,8 +48,12 @@ def classify_reply(code: int, message: str, stage: str, *, host: str | None = No
     text = sanitize(str(message or "").strip())
     enhanced = enhanced_code(text)
     kw = {"protocol": "smtp", "host": host, "code": code, "server_text": text}
-    if 400 <= code < 500 or (enhanced or "").startswith("4."):
-        error: MailError = ServerBusy(f"the server answered {code} at {stage}", **kw)
+    if not 200 <= code <= 599:  # aiosmtplib's -1: a line that is not an SMTP reply
+        error: MailError = ProtocolViolation(
+            f"the server's answer at {stage} is not SMTP; the connection was closed", **kw
+        )
+    elif 400 <= code < 500 or (enhanced or "").startswith("4."):
+        error = ServerBusy(f"the server answered {code} at {stage}", **kw)
     elif stage == "STARTTLS":
         error = SecurityFailure(
             f"the server refused STARTTLS ({code}), so the connection cannot be encrypted; "

@@ -27,6 +27,7 @@ import ssl
 import threading
 
 from tuimail.core.sanitize import sanitize
+from tuimail.core.trust_store import load_system_trust
 
 
 class CertificatePinError(ssl.SSLError):
@@ -148,7 +149,7 @@ def client_context(
     if alpn is not None and alpn not in ALPN_PROTOCOLS:
         raise ValueError(f"unknown ALPN protocol {alpn!r}")
     context = PolicyContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.load_default_certs(ssl.Purpose.SERVER_AUTH)
+    load_system_trust(context)  # the system's CAs; lazily where the platform allows it
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.hostname_checks_common_name = False
     if ca_file:

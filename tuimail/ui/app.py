@@ -7,14 +7,15 @@ on-screen messages. Service events arrive on other threads and hop over with
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
@@ -30,19 +31,23 @@ from tuimail.core.service import (
     MessageRow,
     QueuedError,
     ServiceEvent,
+    StoreSource,
     describe_error,
 )
 from tuimail.core.thread_list import ThreadSource
+from tuimail.ui.latest import Latest
 from tuimail.ui.palette import FolderCommands
 from tuimail.ui.plain import markup_literal, notify, plain_text
-from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
 from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
 from tuimail.ui.settings import UiSettings
 from tuimail.ui.widgets.folder_tree import FolderTree
-from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.message_list import MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
+
+if TYPE_CHECKING:  # imported when a message is composed: not needed for the first paint
+    from tuimail.ui.screens.composer import ComposerScreen
 
 SORTS = ("date", "sender", "subject", "size")
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
@@ -109,6 +114,10 @@ class TuimailApp(App[None]):
         self._reading: MessageRow | None = None
         self._action_queue: deque[tuple[Callable[[], str | None], str]] = deque()
         self._action_running = False
+        # Store reads for the screen run off the loop, the latest request winning (issue 19)
+        self._list_reads = Latest(self, "list")
+        self._folder_reads = Latest(self, "folders")
+        self._shown_list: tuple = ()  # (account, folder, sort, reverse) the flat list shows
         self.synced = False
         self._quitting = False
         if service is not None:
@@ -158,11 +167,15 @@ class TuimailApp(App[None]):
     def open_main(self) -> None:
         assert self.service is not None
         self.push_screen(MainScreen())
-        if self.start_sync:
-            self.run_worker(self.service.start, thread=True, exit_on_error=False, name="sync")
+        if self.start_sync:  # once the list is on screen: the sync's thread shares the GIL
+            self.call_after_refresh(self._start_service)
         if self._compose_start is not None:
             start, self._compose_start = self._compose_start, None
             self.compose_from(start)
+
+    def _start_service(self) -> None:
+        if self.service is not None:
+            self.run_worker(self.service.start, thread=True, exit_on_error=False, name="sync")
 
     def compose_from(self, start) -> None:
         """A new message from a mailto: link or `tuimail compose` (already sanitised)."""
@@ -385,49 +398,118 @@ class TuimailApp(App[None]):
     # -- folders and list -------------------------------------------------------------
 
     def refresh_folders(self) -> None:
-        main = self.main
-        if main is None or self.service is None:
+        """Re-read the folders and their counts (in a worker: at 100,000 messages the
+        unread counts are milliseconds of SQLite) and show them; the first time, open the
+        inbox."""
+        service = self.service
+        if self.main is None or service is None:
             return
-        folders = self._folder_infos = self.service.folders()
+        self._folder_reads.run(service.folders, self._show_folders)
+
+    def _show_folders(self, folders: list) -> None:
+        main = self.main
+        if main is None:
+            return
+        self._folder_infos = folders
         if not self.account and folders:
             inbox = next((f for f in folders if f.special_use == "inbox"), folders[0])
-            self.account, self.folder = inbox.account, inbox.name
-            self.reload_list(keep_cursor=False)
+            self.open_folder(inbox.account, inbox.name, watch=False)
         main.query_one(FolderTree).set_folders(folders, (self.account, self.folder))
+        if self._list_reads.busy:  # the title changes with the list (set_title then)
+            self.update_status()
+            return
         main.set_title(self.account, self.folder) if self.account else None
         self.update_status()
 
-    def open_folder(self, account: str, folder: str) -> None:
+    def open_folder(self, account: str, folder: str, watch: bool = True) -> None:
+        """Show a folder. Its rows are read in a worker; the title and the rows change
+        together when they are ready (until then the previous folder stays as it was),
+        and a later choice wins over an earlier one still loading."""
         self.account, self.folder = account, folder
         self.reload_list(keep_cursor=False)
         service = self.service
-        if service is not None and account != UNIFIED:
+        if watch and service is not None and account != UNIFIED:
             self.work(lambda: service.watch_folder(account, folder), "watch")
-        if self.main is not None:
-            self.main.set_title(account, folder)
 
-    def reload_list(self, keep_cursor: bool = True) -> None:
+    def reload_list(
+        self, keep_cursor: bool = True, now: bool = False, gone: Sequence[int] = ()
+    ) -> None:
+        """Re-read the list (the store changed, or another folder/sort was chosen): read
+        in a worker, shown on the loop when ready (issue 19: no store read on the loop).
+        `now`: the user's own action changed the store and the next key must act on the
+        list as it is after it, so the list is re-read here, on the loop (a page of rows:
+        a few ms at 100,000 messages; a sort without index keeps its order, less the
+        messages `gone`, instead of sorting again)."""
         main = self.main
-        if main is None or self.service is None or not self.account:
+        service = self.service
+        if main is None or service is None or not self.account:
             return
         lst = main.query_one(MessageList)
-        if self.folder == "__search__":
-            refresh = getattr(lst.source, "refresh", None)  # re-read flags, drop moved ones
-            if refresh is not None:
-                try:
-                    refresh()
-                except Exception:  # the store is busy: keep what is shown
-                    pass
-            lst.reload(keep_cursor)
+        account, folder = self.account, self.folder
+        around = lst.cursor if keep_cursor else 0
+        if folder == "__search__":
+            source = lst.source
+
+            def read_search():
+                refresh = getattr(source, "refresh", None)  # re-read flags, drop moved ones
+                if refresh is not None:
+                    try:
+                        refresh()
+                    except Exception:  # the store is busy: keep what is shown
+                        pass
+                return load(source, around)
+
+            def show_search(loaded) -> None:
+                if self.main is not None and lst.source is source:
+                    lst.show(loaded, keep_cursor)
+
+            if now:
+                self._list_reads.cancel()
+                show_search(read_search())
+                return
+            self._list_reads.run(read_search, show_search)
             return
         if self.threaded:
+            self._list_reads.cancel()  # a flat list still loading is not shown
             self._reload_threads(lst, keep_cursor)
             return
-        lst.set_source(
-            self.service.source(self.account, self.folder, self.sort, reverse=self.reverse),
-            keep_cursor=keep_cursor,
-            context=self.list_context(),
-        )
+        sort, reverse, context = self.sort, self.reverse, self.list_context()
+
+        def show(loaded) -> None:
+            main = self.main
+            if main is None or (self.account, self.folder) != (account, folder):
+                return
+            lst.show(loaded, keep_cursor=keep_cursor, context=context)
+            self._shown_list = (account, folder, sort, reverse)
+            main.set_title(account, folder)
+            self._freeze_start_objects()
+
+        if now:
+            self._list_reads.cancel()  # a read begun before the change is not shown
+            shown = lst.source
+            same = self._shown_list == (account, folder, sort, reverse)
+            if same and isinstance(shown, StoreSource) and shown.sort != "date":
+                shown = shown.without(gone)  # the same order, without a sort of the folder
+            else:
+                shown = service.source(account, folder, sort, reverse=reverse)
+            show(load(shown, around))
+            return
+
+        def read():
+            return load(service.source(account, folder, sort, reverse=reverse), around)
+
+        self._list_reads.run(read, show)
+
+    _frozen = False
+
+    def _freeze_start_objects(self) -> None:
+        """Once the first list is shown: what start-up made (modules, widgets, styles: most
+        of the objects the app will ever hold) leaves the cyclic garbage collector's
+        care, so its full passes no longer stall the loop for tens of milliseconds at
+        100,000 messages (issue 19). Those objects are still freed by reference counting."""
+        if not self._frozen:
+            self._frozen = True
+            gc.freeze()
 
     def _reload_threads(self, lst: MessageList, keep_cursor: bool) -> None:
         """The thread tree of the open folder: refreshed in place when it is already
@@ -474,6 +556,7 @@ class TuimailApp(App[None]):
             if isinstance(built, ThreadSource):
                 built.shown_for = wanted
             main.query_one(MessageList).set_source(built, keep_cursor=False, context=context)
+            main.set_title(account, folder)
 
         self.work(build, "threads", done)
 
@@ -732,7 +815,10 @@ class TuimailApp(App[None]):
             return
         if self.main is not None:
             self.main.done_with_tags()
-        self.reload_list()
+        # The list as it is now, before the next key: a burst like "s a s" acts on the
+        # message the cursor moved to (read on the loop: a few ms at 100,000 messages).
+        gone = [r.id for r in rows] if action in ("delete", "archive") else []
+        self.reload_list(now=True, gone=gone)
         self.refresh_folders()
 
         def job() -> str:
@@ -1169,6 +1255,7 @@ class TuimailApp(App[None]):
                     self.before_search = (self.account, self.folder)
                 self.account, self.folder = self.account or UNIFIED, "__search__"
                 if self.main is not None:
+                    self._list_reads.cancel()  # a folder still loading is not shown
                     lst = self.main.query_one(MessageList)
                     lst.set_source(source, context="search")
                     self.search_title = f"Search: {sanitize(query)} ({source.count()})"
@@ -1186,7 +1273,7 @@ class TuimailApp(App[None]):
         self.before_search = None
         self.search_title = ""
         if not account or not folder:
-            folders = self.service.folders() if self.service is not None else []
+            folders = self._folder_infos or []
             inbox = next((f for f in folders if f.special_use == "inbox"), None)
             if inbox is None:
                 return
@@ -1387,6 +1474,8 @@ class TuimailApp(App[None]):
             for i in identities
         ]
         signatures = {(i.account, i.email): i.signature for i in identities}
+        from tuimail.ui.screens.composer import ComposerScreen
+
         self.push_screen(ComposerScreen(draft, self.service.addresses, senders, signatures))
 
     def reply(self, rows: list[MessageRow], all: bool, to_list: bool = False) -> None:

@@ -16,14 +16,23 @@ def check_quota(group: str, client: IMAPClient, caps: set[str]) -> CheckResult:
     start = time.monotonic()
     if "QUOTA" not in caps:
         return CheckResult("quota", group, "ok", "the server does not report a quota")
+    unreadable = CheckResult(
+        "quota", group, "warning", "the server's answer to GETQUOTAROOT could not be read", ""
+    )
     try:
         _roots, quotas = client.get_quota_root("INBOX")
+    except (ValueError, IndexError, TypeError, AttributeError):  # imapclient's parsing
+        return unreadable
     except Exception as exc:
+        from tuimail.core.imap.session import describe
+
         return CheckResult(
-            "quota", group, "warning", f"the server did not answer GETQUOTAROOT: {exc}", ""
+            "quota", group, "warning", f"the server did not answer GETQUOTAROOT: {describe(exc)}"
         )
     took = time.monotonic() - start
     storage = [q for q in quotas if str(q.resource).upper() == "STORAGE" and q.limit]
+    if any(not _number(q.usage) or not _number(q.limit) for q in storage):
+        return unreadable
     if not storage:
         return CheckResult("quota", group, "ok", "no storage limit is set", "", took)
     q = storage[0]
@@ -39,3 +48,8 @@ def check_quota(group: str, client: IMAPClient, caps: set[str]) -> CheckResult:
             took,
         )
     return CheckResult("quota", group, "ok", seen, "", took)
+
+
+def _number(value: object) -> bool:
+    """A quota figure as RFC 9208 has it: a non-negative 63-bit number."""
+    return isinstance(value, int) and 0 <= value < 1 << 63

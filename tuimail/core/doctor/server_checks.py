@@ -28,7 +28,14 @@ from tuimail.core.doctor.login_checks import (
 from tuimail.core.doctor.oauth_checks import token_refused
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
-from tuimail.core.errors import MailError, SecurityFailure, ServerBusy, TimedOut
+from tuimail.core.errors import (
+    MailError,
+    ProtocolViolation,
+    SecurityFailure,
+    ServerBusy,
+    TimedOut,
+    TransientError,
+)
 from tuimail.core.imap.login import imap_login
 from tuimail.core.pop3 import pop3_login
 from tuimail.core.secrets import Secret
@@ -73,7 +80,7 @@ def check_server(
         else:
             results += _imap(group, account, password, timeout, address, in_clear)
     except Exception as exc:  # whatever a server sends ends as a failure line, never a traceback
-        results.append(_lost(group, "conversation", exc, time.monotonic() - start))
+        results.append(_lost(group, "conversation", exc, time.monotonic() - start, kind))
     return results
 
 
@@ -205,7 +212,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
     except (ssl.SSLError, TLSRequiredError) as exc:
         return [_tls_failure(group, s, exc, time.monotonic() - start)]
     except (OSError, MailError, imaplib.IMAP4.error) as exc:
-        return [_lost(group, "greeting", exc, time.monotonic() - start)]
+        return [_lost(group, "greeting", exc, time.monotonic() - start, "imap")]
     try:
         results = _tls_results(group, s, _ssl_of(client.socket()), time.monotonic() - start)
         caps = {c.decode().upper() for c in client.capabilities()}
@@ -236,7 +243,9 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 results.append(_caps_result(group, caps, IMAP_CAPS))
                 seconds = time.monotonic() - start
                 results.append(
-                    token_refused(group, account, exc, seconds)
+                    _lost(group, "login", exc, seconds)
+                    if _login_lost(exc)
+                    else token_refused(group, account, exc, seconds)
                     or login_failed(group, account.login, server_words(exc), seconds)
                 )
         return results
@@ -255,7 +264,7 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
     except (ssl.SSLError, TLSRequiredError) as exc:
         return [_tls_failure(group, s, exc, time.monotonic() - start)]
     except (OSError, MailError, poplib.error_proto) as exc:
-        return [_lost(group, "greeting", exc, time.monotonic() - start)]
+        return [_lost(group, "greeting", exc, time.monotonic() - start, "pop3")]
     try:
         results = _tls_results(group, s, _ssl_of(pop.sock), time.monotonic() - start)
         try:
@@ -286,7 +295,9 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 text = server_words(exc)
                 seconds = time.monotonic() - start
                 results.append(
-                    token_refused(group, account, exc, seconds)
+                    _lost(group, "login", exc, seconds)
+                    if _login_lost(exc)
+                    else token_refused(group, account, exc, seconds)
                     or login_failed(group, account.login, text, seconds)
                 )
         return results
@@ -310,7 +321,7 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
         try:
             sock = socket.create_connection((address, s.port), timeout=timeout)
         except OSError as exc:
-            return [_lost(group, "tls", exc, time.monotonic() - start)]
+            return [_lost(group, "tls", exc, time.monotonic() - start, "smtp")]
         sock.setblocking(False)
         kwargs["sock"], kwargs["port"] = sock, None
     smtp = aiosmtplib.SMTP(**kwargs, local_hostname="[127.0.0.1]")
@@ -328,9 +339,9 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
             classify_smtp(exc, "EHLO", host=s.host), SecurityFailure
         ):
             return [_tls_failure(group, s, TLSRequiredError(f"STARTTLS: {exc}"), took)]
-        return [_lost(group, "tls", exc, took)]
+        return [_lost(group, "tls", exc, took, "smtp")]
     except OSError as exc:
-        return [_lost(group, "tls", exc, time.monotonic() - start)]
+        return [_lost(group, "tls", exc, time.monotonic() - start, "smtp")]
     try:
         sock = smtp.transport.get_extra_info("ssl_object") if smtp.transport else None
         results = _tls_results(group, s, sock, time.monotonic() - start)
@@ -376,7 +387,9 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                     said = server_words(exc.error) if exc.error is not None else exc.reason
                     seconds = time.monotonic() - start
                     results.append(
-                        token_refused(group, account, exc.error, seconds)
+                        _lost(group, "login", exc.error, seconds)
+                        if exc.error is not None and _login_lost(exc.error)
+                        else token_refused(group, account, exc.error, seconds)
                         or login_failed(group, account.login, said, seconds)
                     )
         return results
@@ -388,14 +401,38 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                 smtp.close()
 
 
+def _classify(protocol: str, exc: BaseException, step: str) -> MailError:
+    if protocol == "smtp":
+        return classify_smtp(exc, "greeting" if step == "tls" else step)
+    if protocol == "pop3":
+        from tuimail.core.pop3_errors import classify_pop3
+
+        return classify_pop3(exc)
+    from tuimail.core.imap.errors import classify_imap
+
+    return classify_imap(exc)
+
+
+def _login_lost(error: MailError) -> bool:
+    """The login did not get an answer (timed out, lost, a broken answer, busy): a
+    connection failure to report as such, not a refused password."""
+    return isinstance(error, TransientError | ProtocolViolation)
+
+
 def _ssl_of(sock: Any) -> ssl.SSLSocket | None:
     return sock if isinstance(sock, ssl.SSLSocket) else None
 
 
-def _lost(group: str, name: str, exc: BaseException, took: float) -> CheckResult:
+def _lost(
+    group: str, name: str, exc: BaseException, took: float, protocol: str | None = None
+) -> CheckResult:
     """A failure line for a connection that failed; the server's own words when it said
-    something (a BYE or -ERR greeting, bytes that are not the protocol)."""
+    something (a BYE or -ERR greeting, bytes that are not the protocol). A library's
+    exception is first typed by `protocol`'s classifier, so the line says what the server
+    did, never Python's words."""
     fix = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
+    if not isinstance(exc, MailError) and protocol is not None:
+        exc = _classify(protocol, exc, name)
     if isinstance(exc, MailError):
         seen = exc.message or exc.kind
         if exc.server_text:

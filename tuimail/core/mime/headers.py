@@ -11,6 +11,7 @@ import binascii
 import re
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 
 from .charsets import codec_for, decode_bytes, decode_header_bytes
 
@@ -85,9 +86,29 @@ def _decode_b(payload: str) -> bytes:
         return payload.encode("ascii", "replace")
 
 
+_HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
+
+
 def _decode_q(payload: str) -> bytes:
+    """Q-encoding: '_' is a space, '=XX' (two hex digits) a byte, any other '=' kept.
+    (What _QHEX.sub would do, without a Python call per escape.)"""
     raw = payload.replace("_", " ").encode("latin-1", "replace")
-    return _QHEX.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+    if b"=" not in raw:
+        return raw
+    parts = raw.split(b"=")
+    out = [parts[0]]
+    hexdigits = _HEX_DIGITS
+    for part in parts[1:]:
+        if len(part) >= 2 and part[0] in hexdigits and part[1] in hexdigits:
+            out.append(bytes((int(part[:2], 16),)))
+            out.append(part[2:])
+        else:
+            out.append(b"=")
+            out.append(part)
+    return b"".join(out)
+
+
+_codec_for = lru_cache(maxsize=256)(codec_for)  # a charset's codec never changes
 
 
 def decode_rfc2047(value: str) -> str:
@@ -98,7 +119,8 @@ def decode_rfc2047(value: str) -> str:
     """
     if "=?" not in value:
         return value
-    value = _EWORD_GAP.sub(r"\1", value)
+    if value.count("=?") > 1:  # a gap needs two encoded words
+        value = _EWORD_GAP.sub(r"\1", value)
     out: list[str] = []
     pending: list[bytes] = []
     pending_cs: str | None = None
@@ -117,7 +139,7 @@ def decode_rfc2047(value: str) -> str:
             out.append(value[pos : m.start()])
         charset, enc, payload = m.group(1), m.group(2).upper(), m.group(3)
         data = _decode_b(payload) if enc == "B" else _decode_q(payload)
-        cs = codec_for(charset) or charset.lower()
+        cs = _codec_for(charset) or charset.lower()
         if pending and cs != pending_cs:
             flush()
         pending.append(data)

@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any
 
 from tuimail.core.sanitize import sanitize
+from tuimail.core.store.columns import summarize_columns
 
 try:  # the mime package may not be there yet
     from tuimail.core.mime import summarize as _mime_summarize  # type: ignore[attr-defined]
@@ -88,7 +89,25 @@ def sane_date(value: float | None) -> float | None:
 
 
 def summarize_header(raw_header: bytes) -> HeaderSummary:
-    """The store's columns for a header block; never raises, always bounded."""
+    """The store's columns for a header block; never raises, always bounded.
+
+    Plain 7-bit headers take `_fast`; the others `columns.summarize_columns` (one pass,
+    each field decoded once, repeated values remembered), which gives exactly what the
+    full parser's route gives. Whatever either cannot do, the full route does."""
+    try:
+        if _UNSAFE.search(raw_header) is None:
+            fast = _fast(raw_header)
+            if fast is not None:
+                return _bounded(fast)
+        if _mime_summarize is not None:
+            return summarize_columns(raw_header)
+    except Exception:  # the full route decides (and salvages what it cannot read)
+        pass
+    return summarize_header_full(raw_header)
+
+
+def summarize_header_full(raw_header: bytes) -> HeaderSummary:
+    """summarize_header without the one-pass route: the reference it is tested against."""
     try:
         summary = _summarize(raw_header)
     except Exception:  # one message that cannot be read never stops the others

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 import time
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -227,7 +228,10 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         _private_files(self.path)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        # Every connection with the thread it belongs to: one of a thread that ended is
+        # closed when the next is opened (the app reads in short-lived worker threads;
+        # kept open, each held its files until the store closed).
+        self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         migrate(self.conn)
         apply_component_migrations(self.conn, "body_index", _BODY_INDEX_MIGRATIONS)
@@ -238,14 +242,25 @@ class Store:
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            # check_same_thread off only so that a finished thread's connection can be
+            # closed from another; each connection is used by its own thread alone.
+            conn = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 30000")
             self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                alive = []
+                for owner, other in self._all:
+                    if owner.is_alive():
+                        alive.append((owner, other))
+                    else:
+                        other.close()
+                alive.append((threading.current_thread(), conn))
+                self._all = alive
         return conn
 
     @contextmanager
@@ -265,7 +280,7 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
+            for _owner, conn in self._all:
                 try:
                     conn.close()
                 except sqlite3.ProgrammingError:
@@ -482,6 +497,16 @@ class Store:
             "LIMIT ? OFFSET ?"
         )
         return [_row_to_message(r) for r in self.conn.execute(sql, (*args, limit, offset))]
+
+    def message_ids(self, folder: FolderRef, sort: str = "date") -> array:
+        """The ids of a folder's messages in `sort` order (as message_rows): one sort of
+        the folder, after which every page is a read by ids (`messages_by_ids`) instead of
+        a sort of the whole folder per page (sorts other than date have no index)."""
+        if sort not in _SORTS:
+            raise ValueError(f"unknown sort {sort!r}; one of {sorted(_SORTS)}")
+        where, args = self._where(folder, None)
+        sql = f"SELECT m.id FROM messages m{where} ORDER BY {_SORTS[sort]}"
+        return array("q", (r[0] for r in self.conn.execute(sql, args)))
 
     def thread_inputs(self, folder: FolderRef) -> list[tuple]:
         """(id, message_id, in_reply_to, refs, subject, date, seen) of every message of

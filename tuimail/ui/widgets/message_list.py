@@ -8,6 +8,7 @@ DataTable would build every row up front.)
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
@@ -25,6 +26,7 @@ from tuimail.core.service import MessageListSource, MessageRow
 from tuimail.ui.settings import DEFAULT_COLUMNS
 
 PAGE = 200
+SCREEN = 100  # rows a screen may show below the cursor (read with it)
 TREE_CELLS = 16  # a deeper reply shows the end of its tree lines after "…"
 TAG_MARK = "✓"  # a tagged row (space, v, T, ctrl+t): bulk actions apply to these
 
@@ -120,6 +122,38 @@ def _size(size: int) -> str:
     return f"{size // (1024 * 1024)}M"
 
 
+NEAR = 50  # a reload looks this far either side of the cursor for the selected message
+
+
+@dataclass
+class Loaded:
+    """What the list shows, read off the UI thread by `load()`: the source, its count and
+    the pages around the cursor, so showing it on the loop reads nothing more."""
+
+    source: MessageListSource | None
+    count: int
+    pages: dict[int, list[MessageRow]] = field(default_factory=dict)
+
+
+def load(source: MessageListSource | None, around: int = 0) -> Loaded:
+    """Read `source` for the list (in a worker thread: at 100,000 messages the count and a
+    page are milliseconds of SQLite each): the count and every page within NEAR rows of
+    `around` plus a screenful. A store that is busy or gone reads as empty, never a crash."""
+    if source is None:
+        return Loaded(None, 0)
+    try:
+        count = source.count()
+        pages: dict[int, list[MessageRow]] = {}
+        if count:
+            first = max(0, around - NEAR) // PAGE
+            last = min(count - 1, around + NEAR + SCREEN) // PAGE
+            for number in range(first, last + 1):
+                pages[number] = list(source.rows(number * PAGE, PAGE))
+    except Exception:
+        return Loaded(source, 0)
+    return Loaded(source, count, pages)
+
+
 class MessageList(ScrollView, can_focus=True):
     """Rows from a `MessageListSource`; the cursor row is the selected message."""
 
@@ -202,24 +236,43 @@ class MessageList(ScrollView, can_focus=True):
         context: str | None = None,
     ) -> None:
         """Show another folder (or the same one re-read after a change). `context`
-        ("folder", "sent", "search", "unified") decides the extra columns."""
-        self._source = source
+        ("folder", "sent", "search", "unified") decides the extra columns. Reads the
+        source on the calling thread: for sources in memory; a store's folder is read off
+        the loop with `load()` and shown with `show()`."""
+        self.show(load(source, self.cursor if keep_cursor else 0), keep_cursor, context)
+
+    def show(self, loaded: Loaded, keep_cursor: bool = False, context: str | None = None) -> None:
+        """Show what `load()` read off the UI thread: the source, its count and the pages
+        around the cursor swap in together, so the list never mixes two folders' rows.
+        With `keep_cursor` the selected message stays selected (found near the cursor)."""
+        selected = self.current if keep_cursor else None
+        self._source = loaded.source
         if context is not None:
             self.context = context
         if not keep_cursor:  # another folder or search: its own tags
             self.clear_tags()
-        self.reload(keep_cursor=keep_cursor)
+        self._apply(loaded.count, loaded.pages, keep_cursor, selected)
 
     def reload(self, keep_cursor: bool = True) -> None:
-        """Forget cached rows; the store changed. The selected message stays selected."""
+        """Forget cached rows; the store changed. The selected message stays selected.
+        Reads the source here: for sources in memory (search results, thread trees)."""
         selected = self.current if keep_cursor else None
+        loaded = load(self._source, self.cursor if keep_cursor else 0)
+        self._apply(loaded.count, loaded.pages, keep_cursor, selected)
+
+    def _apply(
+        self,
+        count: int,
+        pages: dict[int, list[MessageRow]],
+        keep_cursor: bool,
+        selected: MessageRow | None,
+    ) -> None:
         old_cursor = self.cursor
         self._pages.clear()
+        for number, page in pages.items():
+            self._pages[number] = page
         self._strips.clear()
-        try:
-            self._count = self._source.count() if self._source is not None else 0
-        except Exception:
-            self._count = 0
+        self._count = count
         self.virtual_size = Size(self.size.width, self._count)
         if not keep_cursor:
             self.cursor = 0
@@ -228,7 +281,7 @@ class MessageList(ScrollView, can_focus=True):
             return
         target = min(old_cursor, max(0, self._count - 1))
         if selected is not None:
-            for index in range(max(0, old_cursor - 50), min(self._count, old_cursor + 50)):
+            for index in range(max(0, old_cursor - NEAR), min(self._count, old_cursor + NEAR)):
                 row = self.row_at(index)
                 if row is not None and row.id == selected.id:
                     target = index

@@ -1,0 +1,110 @@
+"""The one-pass header route (tuimail.core.store.columns, issue 19) gives exactly the full
+parser's summary: on every message of the corpus, the hostile messages, and Hypothesis-made
+header blocks (encoded words, raw 8-bit bytes, folding, CR/LF variants, repeated and mbox
+"From " fields, values over the column limits), with its caches cold and warm."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.corpus import CORPUS_FILES
+from tests.isolation import hostile_mail
+from tuimail.core.mime.headers import _BLANK, _QHEX, _decode_q, split_header_block
+from tuimail.core.store.columns import blank_line_at, summarize_columns
+from tuimail.core.store.headers import summarize_header, summarize_header_full
+
+MESSAGES = sorted((Path(__file__).resolve().parents[1] / "data" / "messages").glob("*.eml"))
+
+
+def _same(raw: bytes) -> None:
+    expected = summarize_header_full(raw)
+    assert summarize_header(raw) == expected
+    assert summarize_header(raw) == expected  # the caches warm now
+
+
+def test_every_corpus_message_and_its_header_block_summarise_alike() -> None:
+    files = [*CORPUS_FILES, *MESSAGES]
+    assert len(files) > 200
+    for path in files:
+        raw = path.read_bytes()
+        _same(raw)
+        _same(split_header_block(raw)[0] + b"\r\n\r\n")
+
+
+def test_hostile_messages_summarise_alike() -> None:
+    for raw in (
+        hostile_mail.utf8_addresses(),
+        hostile_mail.absurd_size(),
+        hostile_mail.nested(50),
+        hostile_mail.huge_header(1 << 20),
+    ):
+        _same(raw)
+
+
+_NAMES = st.sampled_from(
+    [b"From", b"from", b"FROM ", b"To", b"Cc", b"cc", b"Subject", b"SUBJECT", b"Date",
+     b"Message-ID", b"Message-Id", b"In-Reply-To", b"References", b"Content-Type",
+     b"Content-Disposition", b"X-Mailer", b"Received", b"X:Y"]
+)  # fmt: skip
+_PIECES = st.sampled_from(
+    [b"=?utf-8?q?J=C3=B6rg_M=C3=BCller?=", b"=?UTF-8?B?w4lsaXNl?=", b"=?iso-8859-1?q?Caf=E9?=",
+     b"=?koi8-r?b?8NLJ18XU?=", b"=?bogus?q?x=ZZ=4?=", b"=?utf-8?q?=0D=0A=1B[31m?=", b"=?",
+     b"?=", b'"Doe, J"', b"<a@b.c>", b"<id@x>", b", ", b" ", b"\t", b"x@y.z", b"caf\xc3\xa9",
+     b"Ren\xe9", b"(comment)", b"\xe2\x80\xae", b"\x1b[2J", b"Mon, 1 Jan 2024 10:00:00 +0000",
+     b"32 Foo 2024", b"multipart/mixed; boundary=x", b"name*=x.pdf", b"attachment", b"\x00",
+     b"\r\n ", b"\n\t", b"\r", b"Fri Jan  5 10:00:00 2024", b"x" * 600, b"\xf0\x9f\x8f\xb4"]
+)  # fmt: skip
+_VALUES = st.lists(
+    st.one_of(_PIECES, st.binary(max_size=8).filter(lambda b: b"\n" not in b)),
+    max_size=10,
+).map(b"".join)
+_ENDINGS = st.sampled_from([b"\r\n", b"\n", b"\r"])
+
+
+@st.composite
+def _blocks(draw) -> bytes:
+    eol = draw(_ENDINGS)
+    fields = draw(st.lists(st.tuples(_NAMES, _VALUES), max_size=12))
+    block = b"".join(name + b": " + value + eol for name, value in fields)
+    if draw(st.booleans()):
+        block = b"From someone@example.com Mon Jan  1 10:00:00 2024" + eol + block
+    return block + draw(st.sampled_from([b"", eol, eol + eol + b"body", b"\r\n\r\n"]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_blocks())
+def test_any_header_block_summarises_alike(raw: bytes) -> None:
+    _same(raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_summarise_alike(raw: bytes) -> None:
+    _same(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"\r", b"\n", b"a", b":", b" "]), max_size=30).map(b"".join))
+def test_the_blank_line_is_found_where_the_regex_finds_it(raw: bytes) -> None:
+    match = _BLANK.search(raw)
+    assert blank_line_at(raw) == (match.start() if match else -1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="=_0123456789abcdefABCDEFgxyz é", max_size=40))
+def test_q_decoding_is_the_regex_decoding(payload: str) -> None:
+    raw = payload.replace("_", " ").encode("latin-1", "replace")
+    assert _decode_q(payload) == _QHEX.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
+def test_a_cut_column_says_so_as_the_full_route_does() -> None:
+    refs = b" ".join(b"<%d%s@x>" % (i, b"r" * 990) for i in range(20))
+    raw = b"Subject: =?utf-8?q?" + b"a" * 3000 + b"?=\r\nReferences: " + refs + b"\r\n\r\n"
+    summary = summarize_columns(raw)
+    assert summary == summarize_header_full(raw)
+    assert len(summary.references) == 16000 and summary.note
+    assert re.fullmatch("a{2000}", summary.subject)  # cut by the parser itself: no note

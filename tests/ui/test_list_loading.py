@@ -1,0 +1,159 @@
+"""The list is read off the UI thread (issue 19) and stays consistent: the title and the
+rows change together, a quick second folder switch lands on the folder chosen last (the
+first one's rows never show), and new mail keeps the selected message selected."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from tests.ui.helpers import settle, wait_for
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.secrets import Secret
+from tuimail.core.service import MailService, ServiceEvent
+from tuimail.core.store import NewMessage, Store
+from tuimail.ui.app import TuimailApp
+from tuimail.ui.widgets.message_list import MessageList
+
+FOLDERS = {"INBOX": 30, "Archive": 250, "Lists": 7}  # Archive: more than a page of rows
+
+
+def _account() -> Account:
+    # Never contacted: the app starts without syncing.
+    return Account(
+        name="work",
+        email="me@example.test",
+        incoming=ServerSettings("127.0.0.1", 9, "tls"),
+        outgoing=ServerSettings("127.0.0.1", 9, "tls"),
+    )
+
+
+def _header(folder: str, i: int) -> bytes:
+    return (
+        f"From: A{i} <a{i}@x.test>\r\nSubject: {folder} {i}\r\n"
+        f"Message-ID: <{folder}{i}@x.test>\r\nDate: Mon, 1 Jan 2024 10:{i % 60:02d}:00 +0000\r\n\r\n"
+    ).encode()
+
+
+def _store(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "s.db")
+    for name, count in FOLDERS.items():
+        role = "inbox" if name == "INBOX" else None
+        folder = store.upsert_folder("work", name, delimiter="/", role=role)
+        store.add_messages(folder, [NewMessage(i, (), _header(name, i)) for i in range(count)])
+    return store
+
+
+def _app(store: Store) -> tuple[TuimailApp, MailService]:
+    service = MailService(
+        {"work": _account()}, password_for=lambda a: Secret("x"), idle=False, store=store
+    )
+    return TuimailApp(service, start_sync=False), service
+
+
+def _shown(app: TuimailApp) -> tuple[str, set[str]]:
+    """(the folder the title names, the folders of the rows on screen)."""
+    lst = app.main.query_one(MessageList)
+    height = lst.size.height
+    top = lst.scroll_offset.y
+    rows = [lst.row_at(i) for i in range(top, min(lst.count, top + height))]
+    return app.sub_title.rsplit(" — ", 1)[-1], {r.folder for r in rows if r is not None}
+
+
+async def _watch(app: TuimailApp, seen: list, stop: asyncio.Event) -> None:
+    """What the screen shows, sampled more often than it is painted."""
+    while not stop.is_set():
+        seen.append(_shown(app))
+        await asyncio.sleep(0.002)  # more often than the screen paints (60 Hz)
+
+
+async def test_quick_switches_land_on_the_last_folder_with_title_and_rows_together(
+    tmp_path: Path,
+) -> None:
+    store = _store(tmp_path)
+    app, _service = _app(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert _shown(app) == ("INBOX", {"INBOX"})
+        seen: list = []
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(_watch(app, seen, stop))
+        for folder in ("Archive", "Lists", "INBOX", "Archive", "Lists"):  # no waiting
+            app.open_folder("work", folder)
+        await settle(pilot)
+        stop.set()
+        await watcher
+        lst = app.main.query_one(MessageList)
+        assert (app.account, app.folder) == ("work", "Lists")
+        assert _shown(app) == ("Lists", {"Lists"}) and lst.count == FOLDERS["Lists"]
+        assert lst.cursor == 0 and lst.current.subject == "Lists 6"
+        # never the rows of one folder under the title of another
+        assert all(rows <= {title} for title, rows in seen), seen
+    store.close()
+
+
+async def test_a_slow_first_folder_never_shows_after_a_second_choice(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    app, service = _app(store)
+    release = threading.Event()
+    source = service.source
+
+    def slow_source(account, folder, *args, **kwargs):  # the worker's read of Archive waits
+        if folder == "Archive":
+            release.wait(10)
+        return source(account, folder, *args, **kwargs)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        service.source = slow_source
+        seen: list = []
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(_watch(app, seen, stop))
+        app.open_folder("work", "Archive")
+        await pilot.pause(0.1)
+        assert _shown(app) == ("INBOX", {"INBOX"})  # still the folder before, whole
+        app.open_folder("work", "Lists")  # while Archive is still being read
+        release.set()
+        await settle(pilot)
+        stop.set()
+        await watcher
+        assert _shown(app) == ("Lists", {"Lists"})
+        assert not any("Archive" in rows or title == "Archive" for title, rows in seen)
+    store.close()
+
+
+async def test_new_mail_keeps_the_selected_message_under_the_cursor(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    app, service = _app(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.open_folder("work", "Archive")
+        await wait_for(pilot, lambda: _shown(app)[0] == "Archive")
+        lst = app.main.query_one(MessageList)
+        lst.move_cursor(205)  # on the second page of rows
+        chosen = lst.current
+        archive = store.folder_id("work", "Archive")
+        store.add_messages(archive, [NewMessage(999, (), _header("Archive", 59))])  # newest
+        app.handle_event(ServiceEvent("messages", "work", "Archive"))
+        await settle(pilot)
+        assert lst.count == FOLDERS["Archive"] + 1
+        assert lst.current.id == chosen.id and lst.cursor == 206
+    store.close()
+
+
+async def test_sorted_by_sender_the_last_page_is_the_last_sender(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    app, _service = _app(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.open_folder("work", "Archive")
+        await wait_for(pilot, lambda: _shown(app)[0] == "Archive")
+        await pilot.press("o")  # by sender: sorted once off the loop, pages read by id
+        await wait_for(pilot, lambda: app.main.query_one(MessageList).current.sender == "A0")
+        lst = app.main.query_one(MessageList)
+        senders = sorted((f"A{i}" for i in range(FOLDERS["Archive"])), key=str.lower)
+        await pilot.press("G")
+        assert lst.cursor == FOLDERS["Archive"] - 1 and lst.current.sender == senders[-1]
+        assert [lst.row_at(i).sender for i in range(lst.count)] == senders
+    store.close()
