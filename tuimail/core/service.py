@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import email.policy
 import email.utils
 import logging
 import re
