@@ -252,12 +252,14 @@ def new_draft(
 # -- reading the message being answered -----------------------------------------------
 
 
-def body_text(msg: EmailMessage) -> str:
-    """The readable text of a message, for quoting (plain preferred, else HTML stripped)."""
+def body_text(msg: EmailMessage, raw: bytes | None = None) -> str:
+    """The readable text of a message, for quoting (plain preferred, else HTML stripped).
+    `raw`: the message's own bytes, when at hand (re-serialising `msg` refolds every
+    header: seconds for a To of 20,000 addresses)."""
     try:
         from tuimail.core.mime import parse_message  # the reader's parser: charsets, HTML
 
-        parsed = parse_message(msg.as_bytes())
+        parsed = parse_message(raw if raw is not None else msg.as_bytes())
         plain = [p.text for p in parsed.body if p.kind == "plain"]
         if plain:
             return "\n".join(plain)
@@ -396,7 +398,8 @@ def reply(
     subject = "Re: " + _REPLY_PREFIX.sub("", subject) if subject else "Re:"
     in_reply_to, refs = _threading(msg)
     sig = _signature_block(account, identity)
-    body = _attribution(msg) + "\n" + quote(body_text(msg)) + "\n\n" + sig
+    raw = original if isinstance(original, bytes) else None
+    body = _attribution(msg) + "\n" + quote(body_text(msg, raw)) + "\n\n" + sig
     return Draft(
         from_addr=_from_header(account, identity),
         to=to,
@@ -428,7 +431,7 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
             if value:
                 lines.append(f"{name}: {value}")
         lines.append("")
-        draft.body = "\n".join(lines) + "\n" + body_text(msg).rstrip("\n") + "\n\n" + sig
+        draft.body = "\n".join(lines) + "\n" + body_text(msg, raw).rstrip("\n") + "\n\n" + sig
         for part in msg.iter_attachments():
             data = part.get_payload(decode=True)
             if data is None:  # message/rfc822 and other multiparts
