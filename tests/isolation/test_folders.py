@@ -199,3 +199,26 @@ def test_a_malformed_name_is_sent_back_as_listed_by_a_later_process(mail_server,
     # Remembered for that server only: another account's "Bad&Jjo" is a UTF-7 name.
     assert names.is_raw((mail_server.host, mail_server.ports.imap_tls), "Bad&Jjo")
     assert not names.is_raw(("imap.elsewhere.test", 993), "Bad&Jjo")
+
+
+@pytest.mark.parametrize(
+    ("name", "delimiter", "label", "depth"),
+    [
+        ("Projects/v2.0", "/", "v2.0", 1),  # a dot is part of the name under "/"
+        ("INBOX.Sent.2024", ".", "2024", 2),
+        ("[@click=app.quit()]x", "/", "[@click=app.quit()]x", 0),
+        ("[/]", "/", "]", 1),
+        ("/".join(["deep"] * 40), "/", "deep", 6),  # bounded: still on screen
+        ("a/b", None, "a/b", 0),
+    ],
+)
+def test_the_folder_tree_shows_names_split_at_their_own_delimiter(
+    name, delimiter, label, depth
+) -> None:
+    from tuimail.core.service import FolderInfo
+    from tuimail.ui.widgets.folder_tree import _folder_label
+
+    folder = FolderInfo("work", name, None, 0, 0, delimiter)
+    assert (folder.label, folder.depth) == (label, depth)
+    shown = _folder_label(folder).plain
+    assert shown.endswith(label) and len(shown) < 2 * 6 + 3 + len(label)

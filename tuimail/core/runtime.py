@@ -24,19 +24,23 @@ This module never imports textual.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tuimail.core.account import Account
 from tuimail.core.errors import MailError, PermanentError
 from tuimail.core.retry import Phase, RetryPolicy, next_phase
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
+
+if TYPE_CHECKING:
+    from tuimail.core.imap.actions import MailActions
 
 
 @dataclass
@@ -130,6 +134,14 @@ class StepGate:
 class AccountRuntime:
     """One account (see the module docstring). Thread-safe; every method may block."""
 
+    @functools.cached_property
+    def actions(self) -> MailActions:
+        """The account's user actions, made on first use: the app paints its first list
+        without importing imapclient. (cached_property's lock makes only one.)"""
+        from tuimail.core.imap.actions import MailActions
+
+        return MailActions(self.store, self.account)
+
     def __init__(
         self,
         account: Account,
@@ -141,8 +153,6 @@ class AccountRuntime:
         idle: bool = True,
         timeout: float | None = None,
     ) -> None:
-        from tuimail.core.imap.actions import MailActions
-
         self.account = account
         self.store = store
         self.password_for = password_for
@@ -165,7 +175,7 @@ class AccountRuntime:
         self._retrying = False
         self._last_progress = 0.0
         self.last_result: Any = None  # the last pass's SyncResult / Pop3Result
-        self.actions = MailActions(store, account)
+        store.account_id(account.name, account.email, account.protocol)  # its row, as before
         self.pop3_state: Any = None
         if account.protocol == "pop3":  # local folders only: INBOX and Trash
             from tuimail.core.pop3_state import StorePop3State
@@ -274,7 +284,9 @@ class AccountRuntime:
         from tuimail.core.service import FolderInfo
 
         return {
-            f.name: FolderInfo(self.account.name, f.name, f.role, f.unread, f.total)
+            f.name: FolderInfo(
+                self.account.name, f.name, f.role, f.unread, f.total, f.delimiter or "/"
+            )
             for f in self.store.folders(self.account.name)
             if f.selectable
         }

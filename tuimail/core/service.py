@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import email.policy
 import email.utils
 import logging
 import re
@@ -38,6 +37,7 @@ __all__ = ["AccountRuntime", "AccountState", "ServiceEvent", "MailService"]
 
 SPECIAL_ORDER = {"inbox": 0, "drafts": 1, "sent": 2, "archive": 3, "junk": 4, "trash": 5}
 UNIFIED = "__unified__"
+MAX_SHOWN_DEPTH = 6  # levels of indentation in the folder tree
 
 
 # -- view models ----------------------------------------------------------------------
@@ -50,10 +50,21 @@ class FolderInfo:
     special_use: str | None = None  # "inbox", "sent", "trash", ...
     unread: int = 0
     total: int = 0
+    delimiter: str | None = "/"  # the server's hierarchy delimiter (None: a flat name)
 
     @property
     def label(self) -> str:
-        return sanitize(self.name.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
+        """The last level of the name, split at the folder's own delimiter only (a dot in
+        "Projects/v2.0" or a "[" in "[b]x" is part of the name)."""
+        leaf = self.name.rsplit(self.delimiter, 1)[-1] if self.delimiter else self.name
+        return sanitize(leaf or self.name)
+
+    @property
+    def depth(self) -> int:
+        """How deep the folder sits, bounded so a very deep one stays on screen."""
+        if not self.delimiter:
+            return 0
+        return min(self.name.strip(self.delimiter).count(self.delimiter), MAX_SHOWN_DEPTH)
 
 
 @dataclass(frozen=True)

@@ -392,6 +392,23 @@ class SyncEngine:
         it again, a few times. Steps must be idempotent."""
         return self._retrying(step)
 
+    # For the IDLE watcher (tuimail.core.imap.idle), on the folder it has selected:
+    def apply_flags(
+        self, folder_id: int, server: dict[int, tuple[tuple[str, ...], int | None]]
+    ) -> int:
+        """Write flag updates the server announced (UID -> (flags, MODSEQ)) for the UIDs
+        the store has; reads only those rows. Returns how many changed."""
+        return self._store_flags(folder_id, self.store.uid_flags(folder_id, server), server)
+
+    def changes_since(self, folder_id: int, modseq: int) -> tuple[int, int]:
+        """CONDSTORE/QRESYNC on the selected folder: flags changed since `modseq` (and with
+        QRESYNC the UIDs expunged since) applied to the store; (changed, removed)."""
+        return self._flags_since(folder_id, modseq)
+
+    def download_bodies(self, folder_id: int) -> None:
+        """Bodies of the folder's messages not cached yet (download_bodies = true)."""
+        self._download_bodies(folder_id)
+
     @property
     def capabilities(self) -> set[str]:
         """The server's capabilities (upper case); connects if needed."""

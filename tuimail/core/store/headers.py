@@ -19,8 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email._policybase import compat32  # email.policy would load the whole header registry
 from email.parser import BytesHeaderParser
-from email.policy import compat32
 from functools import lru_cache
 from typing import Any
 
