@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 import re
-from email.policy import compat32
+from email._policybase import compat32  # email.policy would load the whole header registry
 
 _WORD = re.compile(r"\w[\w@.+-]*", re.UNICODE)
 _FIELDS = {"subject": "subject", "from": "people", "to": "people", "body": "body"}
