@@ -27,7 +27,7 @@ from tuimail.core.account import Account
 from tuimail.core.errors import MailError
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.idle_changes import MAX_UID, IdleChanges
-from tuimail.core.imap.session import Connector, describe
+from tuimail.core.imap.session import Connector
 from tuimail.core.imap.sync import SyncEngine, fetch_headers, known_in_ranges
 from tuimail.core.retry import RetryPolicy
 from tuimail.core.store import MessageRow, Store
@@ -46,14 +46,14 @@ class NewMail:
 
 @dataclass(frozen=True)
 class WatchState:
-    """state: connecting | idle | polling | disconnected | failed | stopped; detail: a
-    sentence; error: the typed failure behind "disconnected" (retried with back-off) or
-    "failed" (not retried: a rejected password, a security or other permanent failure)."""
+    """state: connecting | idle | polling | disconnected | failed | stopped; error: the
+    typed failure behind "disconnected" (retried with back-off) or "failed" (not retried:
+    a rejected password, a security or other permanent failure). No sentence: the edge
+    (tuimail.words) says it."""
 
     account: str
     folder: str
     state: str
-    detail: str = ""
     error: MailError | None = None
 
 
@@ -100,8 +100,8 @@ class FolderWatcher:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def _state(self, state: str, detail: str = "", error: MailError | None = None) -> None:
-        self._emit(WatchState(self.account.name, self.folder, state, detail, error))
+    def _state(self, state: str, error: MailError | None = None) -> None:
+        self._emit(WatchState(self.account.name, self.folder, state, error))
 
     def _run(self) -> None:
         """Connect, catch up, IDLE (or poll); a transient failure backs off (the retry
@@ -122,9 +122,9 @@ class FolderWatcher:
                 error = classify_imap(exc, host=self.account.incoming.host)
                 engine.drop_connection()
                 if not error.retry:
-                    self._state("failed", describe(exc), error)
+                    self._state("failed", error)
                     return
-                self._state("disconnected", describe(exc), error)
+                self._state("disconnected", error)
                 self._stop.wait(self.policy.delay(attempt))
                 attempt += 1
                 continue

@@ -6,7 +6,7 @@ from __future__ import annotations
 import binascii
 import email
 import re
-from email.policy import compat32
+from email._policybase import compat32  # email.policy would load the whole header registry
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _CONTENT_TYPE = re.compile(rb"^content-type:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
