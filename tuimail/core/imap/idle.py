@@ -149,7 +149,9 @@ class FolderWatcher:
         new_ids = [
             r[0]
             for r in self.store.conn.execute(
-                "SELECT id FROM messages WHERE folder_id = ? AND id > ? AND uid IS NOT NULL "
+                # By row id (the few newest rows), not the folder's index: at 100k messages
+                # that scanned every row of the folder (6 ms of CPU per new mail).
+                "SELECT id FROM messages WHERE +folder_id = ? AND id > ? AND uid IS NOT NULL "
                 "ORDER BY uid",
                 (folder_id, before),
             )
