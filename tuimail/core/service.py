@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tuimail.core.account import Account
+from tuimail.core.errors import OUTBOX, SEARCH
 from tuimail.core.retry import RetryPolicy
 from tuimail.core.runtime import AccountRuntime, AccountState, ServiceEvent
 from tuimail.core.sanitize import sanitize
@@ -325,16 +326,6 @@ class StoreSource:
         return [view_row(r) for r in reversed(found)]
 
 
-def describe_error(exc: BaseException) -> str:
-    """A sentence for the user, never a traceback (tuimail.cli.words, from the typed
-    error; ServiceError texts are sentences already)."""
-    if isinstance(exc, ServiceError):
-        return str(exc)
-    from tuimail.cli.words import describe
-
-    return describe(exc)
-
-
 class MailService:
     """Everything the UI needs, for all configured accounts, over one local store."""
 
@@ -361,7 +352,7 @@ class MailService:
         self.outbox: list[Draft] = []  # being sent right now
         self.outbox_waiting = 0  # messages in the on-disk outbox, not sent yet (status bar)
         self.outbox_passes = 0  # completed outbox passes (tests wait for a count, not a sleep)
-        self.errors: list[str] = []
+        self.errors: list[ServiceEvent] = []  # every "error" and "warning" event, in order
         self._idle = idle
         self.retry_after = retry_after  # seconds before the first reconnect when offline
         self.outbox_interval = outbox_interval  # seconds between looks for due messages
@@ -379,8 +370,8 @@ class MailService:
         return get_password(account)
 
     def _emit(self, event: ServiceEvent) -> None:
-        if event.kind == "error":
-            self.errors.append(event.text)
+        if event.kind in ("error", "warning"):
+            self.errors.append(event)
         if self.listener is not None:
             try:
                 self.listener(event)
@@ -462,17 +453,12 @@ class MailService:
                         asyncio.run(outbox.send(e.id, account, password, force=force)) for e in todo
                     ]
                 except Exception as exc:  # offline, no password: the next pass tries again
-                    self._emit(ServiceEvent("error", name, text=f"Outbox: {describe_error(exc)}"))
+                    self._emit(ServiceEvent("error", name, error=exc, action=OUTBOX))
                     continue
                 done = [e for e in results if e.state in ("sent", "partial")]
                 sent += len(done)
                 if done:
-                    noun = "message" if len(done) == 1 else "messages"
-                    self._emit(
-                        ServiceEvent(
-                            "info", name, text=f"{len(done)} waiting {noun} sent from the outbox."
-                        )
-                    )
+                    self._emit(ServiceEvent("sent", name, count=len(done)))
                     self._refresh_sent(name)
         self.outbox_passes += 1
         waiting = self._count_outbox()
@@ -592,13 +578,7 @@ class MailService:
                     )
                 found.update({r.id: r for r in rows})
             except Exception as exc:
-                self._emit(
-                    ServiceEvent(
-                        "error",
-                        account,
-                        text=f"Searched this computer only ({describe_error(exc)})",
-                    )
-                )
+                self._emit(ServiceEvent("error", account, folder, error=exc, action=SEARCH))
         rows = sorted(found.values(), key=lambda r: -(r.date or 0))
         return SearchResults(self.store, [view_row(r) for r in rows])
 
@@ -641,7 +621,7 @@ class MailService:
             try:
                 self.set_seen([row], True)
             except Exception as exc:  # reading works offline; the flag waits
-                self._emit(ServiceEvent("error", row.account, text=describe_error(exc)))
+                self._emit(ServiceEvent("error", row.account, row.folder, error=exc))
         return view
 
     def new_messages(self, account: str, folder: str, count: int, limit: int = 10) -> list[Any]:
@@ -965,7 +945,7 @@ class MailService:
             try:
                 backend.refresh_folder(target)  # the moved rows get their new UIDs
             except Exception as exc:
-                self._emit(ServiceEvent("error", account, text=describe_error(exc)))
+                self._emit(ServiceEvent("error", account, target, error=exc))
         origins = sorted({r.folder for r in rows})
         return lambda: self._undo_in(account, target, origins)
 
@@ -982,10 +962,7 @@ class MailService:
     # folders
     def _folder_op(self, account: str, method: str, *args: str) -> None:
         backend = self.backend(account)
-        try:
-            getattr(backend.actions, method)(*args)
-        except Exception as exc:
-            raise ServiceError(describe_error(exc)) from None
+        getattr(backend.actions, method)(*args)  # a refusal is typed (ActionError)
         self._emit(ServiceEvent("folders", account))
         backend.flush()
         if backend.pop3_state is None:  # POP3 folders are local: nothing to sync
@@ -1193,7 +1170,7 @@ class MailService:
             try:  # safe in the outbox now: the draft it was is done with
                 self.discard_draft(draft)
             except Exception as exc:
-                self._emit(ServiceEvent("error", draft.account, text=describe_error(exc)))
+                self._emit(ServiceEvent("error", draft.account, error=exc))
         self.outbox.append(draft)
         self.outbox_waiting = self._count_outbox()
         self._emit(ServiceEvent("outbox", draft.account, count=len(self.outbox)))

@@ -27,7 +27,7 @@ from tuimail.core.account import Account
 from tuimail.core.errors import MailError
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.idle_changes import MAX_UID, IdleChanges
-from tuimail.core.imap.session import Connector, describe
+from tuimail.core.imap.session import Connector
 from tuimail.core.imap.sync import SyncEngine, fetch_headers, known_in_ranges
 from tuimail.core.retry import RetryPolicy
 from tuimail.core.store import MessageRow, Store
@@ -47,14 +47,14 @@ class NewMail:
 
 @dataclass(frozen=True)
 class WatchState:
-    """state: connecting | idle | polling | disconnected | failed | stopped; detail: a
-    sentence; error: the typed failure behind "disconnected" (retried with back-off) or
-    "failed" (not retried: a rejected password, a security or other permanent failure)."""
+    """state: connecting | idle | polling | disconnected | failed | stopped; error: the
+    typed failure behind "disconnected" (retried with back-off) or "failed" (not retried:
+    a rejected password, a security or other permanent failure). No sentence: the edge
+    (tuimail.words) says it."""
 
     account: str
     folder: str
     state: str
-    detail: str = ""
     error: MailError | None = None
 
 
@@ -102,8 +102,8 @@ class FolderWatcher:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def _state(self, state: str, detail: str = "", error: MailError | None = None) -> None:
-        self._emit(WatchState(self.account.name, self.folder, state, detail, error))
+    def _state(self, state: str, error: MailError | None = None) -> None:
+        self._emit(WatchState(self.account.name, self.folder, state, error))
 
     def _run(self) -> None:
         """Connect, catch up, IDLE (or poll); a transient failure backs off (the retry
@@ -124,14 +124,14 @@ class FolderWatcher:
                 error = classify_imap(exc, host=self.account.incoming.host)
                 engine.drop_connection()
                 if not error.retry:
-                    self._state("failed", describe(exc), error)
+                    self._state("failed", error)
                     return
                 if self._settled:
                     # It worked for a while (a whole IDLE round or poll): retry soon. A
                     # server that breaks every IDLE at once keeps backing off instead of
                     # being logged in to again and again.
                     attempt = 0
-                self._state("disconnected", describe(exc), error)
+                self._state("disconnected", error)
                 self._stop.wait(self.policy.delay(attempt))
                 attempt += 1
                 continue
@@ -156,7 +156,9 @@ class FolderWatcher:
         new_ids = [
             r[0]
             for r in self.store.conn.execute(
-                "SELECT id FROM messages WHERE folder_id = ? AND id > ? AND uid IS NOT NULL "
+                # By row id (the few newest rows), not the folder's index: at 100k messages
+                # that scanned every row of the folder (6 ms of CPU per new mail).
+                "SELECT id FROM messages WHERE +folder_id = ? AND id > ? AND uid IS NOT NULL "
                 "ORDER BY uid",
                 (folder_id, before),
             )

@@ -141,15 +141,6 @@ def is_connection_error(exc: BaseException) -> bool:
     return isinstance(classify_imap(exc), TransientError | ProtocolViolation | SecurityFailure)
 
 
-def describe(exc: BaseException) -> str:
-    """The words of an IMAP failure (from its typed error), for results and logs."""
-    error = classify_imap(exc)
-    words = error.message or error.kind
-    if error.server_text and error.server_text not in words:
-        return f"{words} ({error.server_text})"
-    return words
-
-
 def is_protocol_violation(exc: BaseException) -> bool:
     """The server broke the protocol (garbage, a wrong tag, over a limit): it would do
     it again, so retrying on a new connection is pointless. A closed connection is not

@@ -42,7 +42,15 @@ from imapclient import IMAPClient
 
 from tuimail.core.account import Account
 from tuimail.core.connect import _IMAP4, bulk
-from tuimail.core.errors import ConnectionLost, MailError, ProtocolViolation, TimedOut
+from tuimail.core.errors import (
+    LIST,
+    SYNC,
+    ConnectionLost,
+    Failure,
+    MailError,
+    ProtocolViolation,
+    TimedOut,
+)
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.fetchscan import Fetch, read_answer
 from tuimail.core.imap.names import ListEntry, ListRefused, list_folders, remember_raw
@@ -51,7 +59,6 @@ from tuimail.core.imap.session import (
     ImapError,
     capabilities,
     close_quietly,
-    describe,
     keeps_connection,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
@@ -101,10 +108,19 @@ class FolderResult:
 class SyncResult:
     account: str
     folders: list[FolderResult] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    # What failed, typed (the words are made at the edge, tuimail.words): a folder that
+    # could not be synced (folder set), the whole account (folder ""), an unreadable LIST
+    # line (action LIST). The other folders were synced.
+    failures: list[Failure] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # not tried: the server stopped answering
     seconds: float = 0.0
-    refused_actions: list[str] = field(default_factory=list)  # queued changes not applied
+    refused_actions: list[Failure] = field(default_factory=list)  # queued changes not applied
     failure: MailError | None = None  # the account-level failure (typed), if any
+
+    @property
+    def ok(self) -> bool:
+        """Every folder synced (refused queued actions aside)."""
+        return not self.failures and not self.skipped
 
     @property
     def new(self) -> int:
@@ -126,10 +142,25 @@ class SyncResult:
             "changed": self.changed,
             "removed": self.removed,
             "rebuilt": [f.folder for f in self.folders if f.rebuilt],
-            "errors": self.errors,
-            "refused_actions": self.refused_actions,
+            "failures": [failure_dict(f) for f in self.failures],
+            "skipped": list(self.skipped),
             "seconds": round(self.seconds, 3),
         }
+
+
+def failure_dict(failure: Failure) -> dict:
+    """A failure as data (for --json): where, the error's kind and the server's code and
+    words (sanitised)."""
+    error = failure.error
+    code = getattr(error, "code", None)
+    return {
+        "folder": _safe(failure.folder),
+        "action": failure.action,
+        "kind": getattr(error, "kind", "error"),
+        "protocol": getattr(error, "protocol", None),
+        "code": code if isinstance(code, int) or code is None else _safe(str(code)),
+        "server_text": _safe(getattr(error, "server_text", None) or "") or None,
+    }
 
 
 def uid_set(uids: Iterable[int]) -> str:
@@ -239,7 +270,7 @@ class SyncEngine:
         self._selected: str | None = None
         self.index_budget: float | None = INDEX_BUDGET  # CPU s of body indexing per pass
         self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
-        self.list_errors: list[str] = []  # LIST lines the last folder list could not read
+        self.list_errors: list[Failure] = []  # LIST lines the last folder list could not read
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -331,10 +362,10 @@ class SyncEngine:
             known = run(lambda: self._retrying(self.sync_folder_list))
         except Exception as exc:
             result.failure = classify_imap(exc, host=self.account.incoming.host)
-            result.errors.append(describe(exc))
+            result.failures.append(Failure(result.failure, self.account.name, "", SYNC))
             result.seconds = time.perf_counter() - started
             return result
-        result.errors.extend(_safe(text) for text in self.list_errors)
+        result.failures.extend(self.list_errors)
         names = (
             list(folders)
             if folders is not None
@@ -351,15 +382,11 @@ class SyncEngine:
                 error = classify_imap(exc, host=self.account.incoming.host)
                 if result.failure is None and error.retry:
                     result.failure = error  # the account is offline: the next pass redoes it
-                result.errors.append(f"{_safe(name)}: {describe(exc)}")
+                result.failures.append(Failure(error, self.account.name, name, SYNC))
                 if isinstance(exc, TimedOut | TimeoutError) and names[index + 1 :]:
                     # The server does not answer in time: the pass ends here, within the
                     # account's timeout, rather than waiting that long once per folder.
-                    left = len(names) - index - 1
-                    result.errors.append(
-                        f"{left} other folder{'s' if left != 1 else ''} not synced this time "
-                        "(the mail server did not answer in time)"
-                    )
+                    result.skipped = names[index + 1 :]
                     break
         if self.account.download_bodies:
             self._index_bodies()
@@ -373,10 +400,10 @@ class SyncEngine:
         try:
             self.store.index_pending(budget=self.index_budget)
         except Exception as exc:  # the index can be rebuilt; the mail is safe
-            log.warning("%s: search index not updated: %s", self.account.name, describe(exc))
+            log.warning("%s: search index not updated: %r", self.account.name, exc)
 
-    def replay_actions(self) -> list[str]:
-        """Replay the queued actions on this connection; returns the refusals (sentences).
+    def replay_actions(self) -> list[Failure]:
+        """Replay the queued actions on this connection; returns the refusals (typed).
         A lost connection raises (the rest stays queued)."""
         from tuimail.core.imap.actions import replay
 
@@ -420,7 +447,15 @@ class SyncEngine:
         Each LIST line is read on its own: one that cannot be read is reported in
         `self.list_errors` and the others are kept (and then nothing is taken as deleted)."""
         listed, bad = self._list("LIST")
-        self.list_errors = [f"the server listed a folder tuimail cannot read: {b}" for b in bad]
+        self.list_errors = [
+            Failure(
+                ProtocolViolation(protocol="imap", server_text=line),
+                self.account.name,
+                "",
+                LIST,
+            )
+            for line in bad
+        ]
         try:
             subscribed = {e.name for e in self._list("LSUB")[0]}
         except ImapError:  # LSUB refused: take every folder as subscribed

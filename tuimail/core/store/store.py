@@ -972,7 +972,7 @@ class Store:
         ]
 
     def finish_action(self, action_id: int, error: str | None = None) -> None:
-        """Mark an action done, or failed with a sentence saying why."""
+        """Mark an action done, or failed with a record of the typed error saying why."""
         with self.transaction() as c:
             c.execute(
                 "UPDATE actions SET state = ?, error = ?, attempts = attempts + 1 WHERE id = ?",
