@@ -274,6 +274,10 @@ class FolderWatcher:
         self.store.set_folder_state(folder_id, **state)
         if reported and self.account.download_bodies:
             engine.download_bodies(folder_id)
+            try:  # searchable at once (a plain body takes ~20 us; see store.search)
+                self.store.index_pending(budget=0.2)
+            except Exception:  # the index can be rebuilt; the mail is safe
+                pass
         return True
 
     def _forget(self, folder_id: int, ranges: list[tuple[int, int]]) -> int:
