@@ -102,3 +102,21 @@ def test_expunge_by_message_number_falls_back_to_a_folder_sync(mail_server, tmp_
     finally:
         other.logout()
         watcher.stop()
+
+
+def test_with_download_bodies_a_pushed_message_is_cached_and_searchable(
+    mail_server, tmp_path
+) -> None:
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1, "old"))
+    watcher, recorder, store, _log = _start(mail_server, user, tmp_path, download_bodies=True)
+    try:
+        raw = message(2, "pushed").replace(b"Body of 2.", b"a zanzibarian word")
+        mail_server.deliver(user, raw)
+        event = recorder.wait_for(lambda e: isinstance(e, NewMail) and e.messages, timeout=15)
+        (row,) = event.messages
+        _until(lambda: store.body(row.id) is not None)
+        assert store.body(row.id).replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n")
+        _until(lambda: [r.uid for r in store.search("zanzibarian")] == [row.uid])
+    finally:
+        watcher.stop()
