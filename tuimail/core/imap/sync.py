@@ -811,6 +811,8 @@ def examine(client: IMAPClient, name: str) -> dict:
     violation: never taken for an empty folder, which would remove every stored message."""
     try:
         info = client.select_folder(name, readonly=True)
+    except UnicodeError:
+        raise  # the name could not be sent (classified as such), not the answer's numbers
     except (ValueError, IndexError, TypeError) as exc:  # imapclient's int() of its numbers
         raise ProtocolViolation(
             "the mail server's answer to opening the folder has numbers that are not numbers; "
