@@ -39,6 +39,7 @@ _NEVER_FOR_SYNC = (
     "tuimail.core.mime.html",
     "tomlkit",  # the config is read with tomllib; tomlkit only edits it
     "aiosmtplib",
+    "email.policy",  # the header registry: headers are summarised with compat32
 )
 
 # Needed later than the first painted list (when a message is written, an account added,
@@ -67,6 +68,12 @@ _NEVER_BEFORE_FIRST_PAINT = (
     "textual.widgets._markdown",
     "rich.syntax",
     "pygments",
+    # The first sync starts once the list is on screen (its thread would share the GIL
+    # with the first paint): nothing of it has run yet.
+    "tuimail.core.imap.sync",
+    "tuimail.core.outbox",
+    "imapclient",  # the account's actions are made on first use
+    "email.policy",
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 
 from testserver.certs import TestCA
@@ -89,6 +90,15 @@ class ScriptedServer:
         self._listener.close()
         for thread in list(self._threads):
             thread.join(10)
+
+    def client_left(self, timeout: float = 5.0) -> bool:
+        """Whether every connection has ended (the client closed its socket, or the script
+        finished) within `timeout`, before the test's end stops the scripts. A client that
+        gave up but left its socket open keeps a script reading until then."""
+        deadline = time.monotonic() + timeout
+        for thread in list(self._threads[1:]):
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self._threads[1:])
 
     @property
     def sent(self) -> int:

@@ -46,6 +46,7 @@ def test_pop3_sync_fails_cleanly(scripted, cli, script) -> None:
     with scripted(script) as server:
         save(server, "pop3")
         run = cli("sync", "work")
+        assert server.client_left(), "the client gave up but left its socket open"
     assert_clean_failure(run)
     assert server.sent < 16 << 20
 

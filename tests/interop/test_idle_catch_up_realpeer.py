@@ -1,6 +1,7 @@
 """Against the private Dovecot (CONDSTORE and QRESYNC offered): what IDLE announces is
-applied directly (issue 19), a flag set by another client and a new message alike, with
-no STATUS and no read of every UID's flags from the store."""
+applied directly on the selected folder (issue 19): a flag set by another client, an
+expunge (VANISHED) and a new message alike, with no SELECT/EXAMINE, no STATUS and no read
+of every UID's flags from the store; the store then equals the server."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tests.imap.helpers import (
     CommandLog,
     Recorder,
     account_for,
+    assert_cache_matches_server,
     is_idle,
     message,
     other_client,
@@ -69,14 +71,20 @@ def test_idle_changes_applied_without_status_or_whole_folder_reads(dovecot_peer,
         uid = other.search(["SUBJECT", "old 3"])[0]
         other.add_flags([uid], [b"\\Flagged"])  # IDLE: an untagged FETCH (FLAGS MODSEQ)
         _until(lambda: "\\Flagged" in _flags(store, folder, uid))
+        gone = other.search(["SUBJECT", "old 7"])[0]
+        other.delete_messages([gone])
+        other.expunge()  # IDLE: VANISHED (QRESYNC)
+        _until(lambda: store.count_messages(folder) == 19)
         dovecot_peer.deliver(user, message(21, "pushed"))  # IDLE: EXISTS
         event = recorder.wait_for(
             lambda e: isinstance(e, NewMail) and e.messages and e.messages[0].uid, timeout=20
         )
         assert [r.subject for r in event.messages] == ["pushed 21"]
         sent = log.since(mark)
-        assert ("STATUS" in sent, whole_folder_reads[reads:]) == (False, []), sent
-        assert store.count_messages(folder) == 21
+        reselects = [name for name in sent if name in ("SELECT", "EXAMINE", "STATUS")]
+        assert (reselects, whole_folder_reads[reads:]) == ([], []), sent
+        assert store.count_messages(folder) == 20
+        assert_cache_matches_server(store, other, "INBOX")
     finally:
         other.logout()
         watcher.stop()

@@ -11,6 +11,7 @@ from imapclient.imap_utf7 import encode as utf7
 
 from tests.hostile.scripted import Conn, ImapScript, ScriptedServer
 from tests.imap.helpers import engine_for, message, other_client, tmp_store
+from tuimail import words
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.imap.names import parse_line, parse_list
 from tuimail.core.imap.session import connector
@@ -34,7 +35,7 @@ def test_odd_folder_names_are_listed_and_every_folder_syncs(mail_server, tmp_pat
         result = engine.sync()
     finally:
         engine.close()
-    assert result.errors == []
+    assert result.failures == []
     names = {f.name for f in store.folders("test", counts=False)}
     assert {*ODD, "Plain", "INBOX"} <= names
     for name in (*ODD, "Plain", "INBOX"):
@@ -55,7 +56,7 @@ def test_a_folder_that_cannot_be_selected_is_reported_alone(mail_server, tmp_pat
         result = engine.sync(["INBOX", "Gone", "Kept"])
     finally:
         engine.close()
-    assert len(result.errors) == 1 and result.errors[0].startswith("Gone: ")
+    assert len(words.sync_errors(result)) == 1 and words.sync_errors(result)[0].startswith("Gone: ")
     assert [f.folder for f in result.folders] == ["INBOX", "Kept"]
     assert store.count_messages(store.folder_id("test", "Kept")) == 1
 
@@ -168,7 +169,7 @@ def test_odd_names_created_by_another_client_sync(mail_peer, tmp_path, name) -> 
         result = engine.sync()
     finally:
         engine.close()
-    assert result.errors == []
+    assert result.failures == []
     assert store.count_messages(store.folder_id("test", name)) == 1
     assert store.count_messages(store.folder_id("test", "INBOX")) == 1
 
@@ -185,7 +186,7 @@ def test_a_malformed_name_is_sent_back_as_listed_by_a_later_process(mail_server,
     store = tmp_store(tmp_path)
     first = engine_for(mail_server, user, store)
     try:
-        assert first.sync(["Bad&Jjo"]).errors == []
+        assert first.sync(["Bad&Jjo"]).failures == []
     finally:
         first.close()
     with names._raw_lock:  # as in a new process
@@ -199,3 +200,26 @@ def test_a_malformed_name_is_sent_back_as_listed_by_a_later_process(mail_server,
     # Remembered for that server only: another account's "Bad&Jjo" is a UTF-7 name.
     assert names.is_raw((mail_server.host, mail_server.ports.imap_tls), "Bad&Jjo")
     assert not names.is_raw(("imap.elsewhere.test", 993), "Bad&Jjo")
+
+
+@pytest.mark.parametrize(
+    ("name", "delimiter", "label", "depth"),
+    [
+        ("Projects/v2.0", "/", "v2.0", 1),  # a dot is part of the name under "/"
+        ("INBOX.Sent.2024", ".", "2024", 2),
+        ("[@click=app.quit()]x", "/", "[@click=app.quit()]x", 0),
+        ("[/]", "/", "]", 1),
+        ("/".join(["deep"] * 40), "/", "deep", 6),  # bounded: still on screen
+        ("a/b", None, "a/b", 0),
+    ],
+)
+def test_the_folder_tree_shows_names_split_at_their_own_delimiter(
+    name, delimiter, label, depth
+) -> None:
+    from tuimail.core.service import FolderInfo
+    from tuimail.ui.widgets.folder_tree import _folder_label
+
+    folder = FolderInfo("work", name, None, 0, 0, delimiter)
+    assert (folder.label, folder.depth) == (label, depth)
+    shown = _folder_label(folder).plain
+    assert shown.endswith(label) and len(shown) < 2 * 6 + 3 + len(label)

@@ -3,6 +3,7 @@ with a note), and POP3 mail is read from the local store, the server not needed.
 
 from __future__ import annotations
 
+import re
 import shlex
 
 import pytest
@@ -74,3 +75,28 @@ def test_reply_and_forward_of_mail_nested_1000_deep(how) -> None:
     else:
         draft = compose.forward(raw, me, as_attachment=how.endswith("attachment"))
     assert "nested deep" in draft.subject
+
+
+@pytest.mark.parametrize("how", ["reply", "reply all", "forward"])
+def test_reply_and_forward_of_mail_from_a_utf8_address(how) -> None:
+    """RFC 6532: `From: Dänglüe Ünïcode <danglüe@email.com>` (real internationalised mail)
+    made the reply raise UnicodeEncodeError."""
+    from tuimail.core import compose
+    from tuimail.core.account import Account, ServerSettings
+
+    me = Account(
+        name="w",
+        email="me@example.test",
+        username="me",
+        incoming=ServerSettings("imap.example.test", 993, "tls"),
+        outgoing=ServerSettings("smtp.example.test", 465, "tls"),
+    )
+    raw = hostile_mail.utf8_addresses()
+    raw = re.sub(rb"(?m)^From:.*$", "From: Jörg Ünïcöde <jörg@exämple.test>".encode(), raw, count=1)
+    if how == "forward":
+        draft = compose.forward(raw, me)
+        assert "jörg@exämple.test" in draft.body
+    else:
+        draft = compose.reply(raw, me, reply_all=how == "reply all")
+        assert any("jörg@exämple.test" in to for to in draft.to), draft.to
+        assert "Jörg Ünïcöde" in draft.body  # the attribution line

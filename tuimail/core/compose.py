@@ -125,6 +125,10 @@ def _raw_values(msg: Message, name: str) -> list[str]:
         if key.lower() == name.lower():
             if not isinstance(value, str):
                 value = str(value)
+            if any("\udc80" <= c <= "\udcff" for c in value):  # raw 8-bit (RFC 6532 UTF-8)
+                from tuimail.core.mime.charsets import decode_header_bytes
+
+                value = decode_header_bytes(value.encode("utf-8", "surrogateescape"))
             values.append(re.sub(r"\r?\n(?=[ \t])", "", value))  # unfold
     return values
 
@@ -179,7 +183,12 @@ def format_address(display: str | None, addr: str) -> str:
     try:
         return str(Address(display_name=display, addr_spec=addr))
     except (ValueError, IndexError):
+        pass
+    try:
         return formataddr((display, addr), charset="utf-8")
+    except UnicodeError:  # an RFC 6532 UTF-8 address: kept as written, the name quoted
+        quoted = display.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{quoted}" <{addr}>'
 
 
 def address_of(entry: str) -> str:
@@ -243,12 +252,14 @@ def new_draft(
 # -- reading the message being answered -----------------------------------------------
 
 
-def body_text(msg: EmailMessage) -> str:
-    """The readable text of a message, for quoting (plain preferred, else HTML stripped)."""
+def body_text(msg: EmailMessage, raw: bytes | None = None) -> str:
+    """The readable text of a message, for quoting (plain preferred, else HTML stripped).
+    `raw`: the message's own bytes, when at hand (re-serialising `msg` refolds every
+    header: seconds for a To of 20,000 addresses)."""
     try:
         from tuimail.core.mime import parse_message  # the reader's parser: charsets, HTML
 
-        parsed = parse_message(msg.as_bytes())
+        parsed = parse_message(raw if raw is not None else msg.as_bytes())
         plain = [p.text for p in parsed.body if p.kind == "plain"]
         if plain:
             return "\n".join(plain)
@@ -387,7 +398,8 @@ def reply(
     subject = "Re: " + _REPLY_PREFIX.sub("", subject) if subject else "Re:"
     in_reply_to, refs = _threading(msg)
     sig = _signature_block(account, identity)
-    body = _attribution(msg) + "\n" + quote(body_text(msg)) + "\n\n" + sig
+    raw = original if isinstance(original, bytes) else None
+    body = _attribution(msg) + "\n" + quote(body_text(msg, raw)) + "\n\n" + sig
     return Draft(
         from_addr=_from_header(account, identity),
         to=to,
@@ -419,7 +431,7 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
             if value:
                 lines.append(f"{name}: {value}")
         lines.append("")
-        draft.body = "\n".join(lines) + "\n" + body_text(msg).rstrip("\n") + "\n\n" + sig
+        draft.body = "\n".join(lines) + "\n" + body_text(msg, raw).rstrip("\n") + "\n\n" + sig
         for part in msg.iter_attachments():
             data = part.get_payload(decode=True)
             if data is None:  # message/rfc822 and other multiparts

@@ -522,7 +522,7 @@ class _POP3(poplib.POP3):
         try:
             super().__init__(host, port, timeout=timeout)
         except poplib.error_proto as exc:  # -ERR as the greeting: poplib leaves it open
-            _close_quietly(getattr(self, "sock", None))
+            self._close_half_open()
             if isinstance(exc, MailError):
                 raise
             from tuimail.core.pop3_errors import greeting_words
@@ -539,8 +539,19 @@ class _POP3(poplib.POP3):
                 "the mail server's greeting is not POP3", protocol="pop3", server_text=words
             ) from None
         except BaseException:
-            _close_quietly(getattr(self, "sock", None))
+            self._close_half_open()
             raise
+
+    def _close_half_open(self) -> None:
+        """Close what a failed __init__ opened: the greeting reader made by makefile()
+        holds the socket open after sock.close() until it is closed too."""
+        file = getattr(self, "file", None)
+        if file is not None:
+            try:
+                file.close()
+            except OSError:
+                pass
+        _close_quietly(getattr(self, "sock", None))
 
     def _create_socket(self, timeout: float) -> socket.socket:
         sock = _tcp(self.host, self.port, timeout, self._address)
@@ -644,7 +655,7 @@ def open_pop3(
         try:
             pop.secure_stls(context, settings.pinned_sha256)
         except BaseException:
-            _close_quietly(pop.sock)
+            pop._close_half_open()
             raise
     return pop
 

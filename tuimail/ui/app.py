@@ -21,6 +21,7 @@ from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tuimail import words
 from tuimail.core.errors import AuthenticationFailed
 from tuimail.core.message_files import PipeResult, pipe_input, run_pipe
 from tuimail.core.sanitize import sanitize
@@ -32,7 +33,6 @@ from tuimail.core.service import (
     QueuedError,
     ServiceEvent,
     StoreSource,
-    describe_error,
 )
 from tuimail.core.thread_list import ThreadSource
 from tuimail.ui.latest import Latest
@@ -162,16 +162,20 @@ class TuimailApp(App[None]):
         try:
             self._save_theme(theme.name)
         except Exception as exc:  # the theme works for this session anyway
-            self.show_error(f"The theme could not be saved: {describe_error(exc)}")
+            self.show_error(f"The theme could not be saved: {words.describe(exc)}")
 
     def open_main(self) -> None:
         assert self.service is not None
         self.push_screen(MainScreen())
-        if self.start_sync:
-            self.run_worker(self.service.start, thread=True, exit_on_error=False, name="sync")
+        if self.start_sync:  # once the list is on screen: the sync's thread shares the GIL
+            self.call_after_refresh(self._start_service)
         if self._compose_start is not None:
             start, self._compose_start = self._compose_start, None
             self.compose_from(start)
+
+    def _start_service(self) -> None:
+        if self.service is not None:
+            self.run_worker(self.service.start, thread=True, exit_on_error=False, name="sync")
 
     def compose_from(self, start) -> None:
         """A new message from a mailto: link or `tuimail compose` (already sanitised)."""
@@ -241,7 +245,7 @@ class TuimailApp(App[None]):
             try:
                 done(result)  # type: ignore[misc]
             except Exception as exc:  # a bug must not take the app down
-                self.show_error(describe_error(exc))
+                self.show_error(words.describe(exc))
 
         def runner() -> Any:
             try:
@@ -262,7 +266,7 @@ class TuimailApp(App[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             failed = event.worker.error
         if failed is not None and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            self.show_error(describe_error(failed), diagnose=_connection_error(failed))
+            self.show_error(words.describe(failed), diagnose=_connection_error(failed))
         name = event.worker.name or ""
         ok = event.state == WorkerState.SUCCESS and failed is None
         if ok and self.last_error and _user_job(name):
@@ -314,7 +318,7 @@ class TuimailApp(App[None]):
                 try:
                     fn(*args)
                 except Exception as exc:  # never crash the UI from a callback
-                    self.last_error = describe_error(exc)
+                    self.last_error = words.describe(exc)
 
         try:
             loop.call_soon_threadsafe(run)
@@ -328,15 +332,15 @@ class TuimailApp(App[None]):
         try:
             self._handle_event(event)
         except Exception as exc:  # never crash on an event
-            self.last_error = describe_error(exc)
+            self.last_error = words.describe(exc)
 
     def _handle_event(self, event: ServiceEvent) -> None:
-        if event.kind == "error":
-            self.last_error = event.text
+        if event.kind in ("error", "warning"):
+            self.last_error = words.event(event)
             if isinstance(getattr(event, "error", None), AuthenticationFailed):
                 self._ask_password_again(event.account)
-        elif event.kind == "info" and event.text:
-            notify(self, event.text)
+        elif event.kind == "sent":
+            notify(self, words.event(event))
         elif event.kind == "new-mail":
             noun = "message" if event.count == 1 else "messages"
             notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
@@ -391,7 +395,7 @@ class TuimailApp(App[None]):
             return
         states = self.service.states()
         error = self.last_error
-        if any(error and error in state.detail for state in states.values()):
+        if any(error and error in words.state(state) for state in states.values()):
             error = ""
         main.query_one(StatusBar).update_status(
             states,
@@ -773,7 +777,7 @@ class TuimailApp(App[None]):
             try:
                 rows = service.reread(rows)  # tags may be old: flags and folders as now
             except Exception as exc:
-                self.show_error(describe_error(exc))
+                self.show_error(words.describe(exc))
                 return
             if not rows:
                 self.notify("The tagged messages are gone.")
@@ -816,7 +820,7 @@ class TuimailApp(App[None]):
         try:
             remote = service.begin(action, rows)
         except Exception as exc:
-            self.show_error(describe_error(exc))
+            self.show_error(words.describe(exc))
             return
         if self.main is not None:
             self.main.done_with_tags()
@@ -843,7 +847,7 @@ class TuimailApp(App[None]):
         try:
             unread = service.unread_count(account, folder)
         except Exception as exc:
-            self.show_error(describe_error(exc))
+            self.show_error(words.describe(exc))
             return
         if not unread:
             self.notify("Every message here is read already.")
@@ -881,7 +885,7 @@ class TuimailApp(App[None]):
         def finished(note: str | None, error: BaseException | None) -> None:
             try:
                 if error is not None:
-                    self.show_error(describe_error(error), diagnose=_connection_error(error))
+                    self.show_error(words.describe(error), diagnose=_connection_error(error))
                 else:
                     if self.last_error:  # it worked: an old error is over
                         self.last_error = ""

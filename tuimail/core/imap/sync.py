@@ -41,16 +41,24 @@ from dataclasses import dataclass, field
 from imapclient import IMAPClient
 
 from tuimail.core.account import Account
-from tuimail.core.connect import bulk
-from tuimail.core.errors import ConnectionLost, MailError, ProtocolViolation, TimedOut
+from tuimail.core.connect import _IMAP4, bulk
+from tuimail.core.errors import (
+    LIST,
+    SYNC,
+    ConnectionLost,
+    Failure,
+    MailError,
+    ProtocolViolation,
+    TimedOut,
+)
 from tuimail.core.imap.errors import classify_imap
+from tuimail.core.imap.fetchscan import Fetch, read_answer
 from tuimail.core.imap.names import ListEntry, ListRefused, list_folders, remember_raw
 from tuimail.core.imap.session import (
     Connector,
     ImapError,
     capabilities,
     close_quietly,
-    describe,
     keeps_connection,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
@@ -100,10 +108,19 @@ class FolderResult:
 class SyncResult:
     account: str
     folders: list[FolderResult] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    # What failed, typed (the words are made at the edge, tuimail.words): a folder that
+    # could not be synced (folder set), the whole account (folder ""), an unreadable LIST
+    # line (action LIST). The other folders were synced.
+    failures: list[Failure] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # not tried: the server stopped answering
     seconds: float = 0.0
-    refused_actions: list[str] = field(default_factory=list)  # queued changes not applied
+    refused_actions: list[Failure] = field(default_factory=list)  # queued changes not applied
     failure: MailError | None = None  # the account-level failure (typed), if any
+
+    @property
+    def ok(self) -> bool:
+        """Every folder synced (refused queued actions aside)."""
+        return not self.failures and not self.skipped
 
     @property
     def new(self) -> int:
@@ -125,10 +142,25 @@ class SyncResult:
             "changed": self.changed,
             "removed": self.removed,
             "rebuilt": [f.folder for f in self.folders if f.rebuilt],
-            "errors": self.errors,
-            "refused_actions": self.refused_actions,
+            "failures": [failure_dict(f) for f in self.failures],
+            "skipped": list(self.skipped),
             "seconds": round(self.seconds, 3),
         }
+
+
+def failure_dict(failure: Failure) -> dict:
+    """A failure as data (for --json): where, the error's kind and the server's code and
+    words (sanitised)."""
+    error = failure.error
+    code = getattr(error, "code", None)
+    return {
+        "folder": _safe(failure.folder),
+        "action": failure.action,
+        "kind": getattr(error, "kind", "error"),
+        "protocol": getattr(error, "protocol", None),
+        "code": code if isinstance(code, int) or code is None else _safe(str(code)),
+        "server_text": _safe(getattr(error, "server_text", None) or "") or None,
+    }
 
 
 def uid_set(uids: Iterable[int]) -> str:
@@ -238,7 +270,7 @@ class SyncEngine:
         self._selected: str | None = None
         self.index_budget: float | None = INDEX_BUDGET  # CPU s of body indexing per pass
         self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
-        self.list_errors: list[str] = []  # LIST lines the last folder list could not read
+        self.list_errors: list[Failure] = []  # LIST lines the last folder list could not read
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -330,10 +362,10 @@ class SyncEngine:
             known = run(lambda: self._retrying(self.sync_folder_list))
         except Exception as exc:
             result.failure = classify_imap(exc, host=self.account.incoming.host)
-            result.errors.append(describe(exc))
+            result.failures.append(Failure(result.failure, self.account.name, "", SYNC))
             result.seconds = time.perf_counter() - started
             return result
-        result.errors.extend(_safe(text) for text in self.list_errors)
+        result.failures.extend(self.list_errors)
         names = (
             list(folders)
             if folders is not None
@@ -350,15 +382,11 @@ class SyncEngine:
                 error = classify_imap(exc, host=self.account.incoming.host)
                 if result.failure is None and error.retry:
                     result.failure = error  # the account is offline: the next pass redoes it
-                result.errors.append(f"{_safe(name)}: {describe(exc)}")
+                result.failures.append(Failure(error, self.account.name, name, SYNC))
                 if isinstance(exc, TimedOut | TimeoutError) and names[index + 1 :]:
                     # The server does not answer in time: the pass ends here, within the
                     # account's timeout, rather than waiting that long once per folder.
-                    left = len(names) - index - 1
-                    result.errors.append(
-                        f"{left} other folder{'s' if left != 1 else ''} not synced this time "
-                        "(the mail server did not answer in time)"
-                    )
+                    result.skipped = names[index + 1 :]
                     break
         if self.account.download_bodies:
             self._index_bodies()
@@ -372,10 +400,10 @@ class SyncEngine:
         try:
             self.store.index_pending(budget=self.index_budget)
         except Exception as exc:  # the index can be rebuilt; the mail is safe
-            log.warning("%s: search index not updated: %s", self.account.name, describe(exc))
+            log.warning("%s: search index not updated: %r", self.account.name, exc)
 
-    def replay_actions(self) -> list[str]:
-        """Replay the queued actions on this connection; returns the refusals (sentences).
+    def replay_actions(self) -> list[Failure]:
+        """Replay the queued actions on this connection; returns the refusals (typed).
         A lost connection raises (the rest stays queued)."""
         from tuimail.core.imap.actions import replay
 
@@ -391,6 +419,23 @@ class SyncEngine:
         it again, a few times. Steps must be idempotent."""
         return self._retrying(step)
 
+    # For the IDLE watcher (tuimail.core.imap.idle), on the folder it has selected:
+    def apply_flags(
+        self, folder_id: int, server: dict[int, tuple[tuple[str, ...], int | None]]
+    ) -> int:
+        """Write flag updates the server announced (UID -> (flags, MODSEQ)) for the UIDs
+        the store has; reads only those rows. Returns how many changed."""
+        return self._store_flags(folder_id, self.store.uid_flags(folder_id, server), server)
+
+    def changes_since(self, folder_id: int, modseq: int) -> tuple[int, int]:
+        """CONDSTORE/QRESYNC on the selected folder: flags changed since `modseq` (and with
+        QRESYNC the UIDs expunged since) applied to the store; (changed, removed)."""
+        return self._flags_since(folder_id, modseq)
+
+    def download_bodies(self, folder_id: int) -> None:
+        """Bodies of the folder's messages not cached yet (download_bodies = true)."""
+        self._download_bodies(folder_id)
+
     @property
     def capabilities(self) -> set[str]:
         """The server's capabilities (upper case); connects if needed."""
@@ -402,7 +447,15 @@ class SyncEngine:
         Each LIST line is read on its own: one that cannot be read is reported in
         `self.list_errors` and the others are kept (and then nothing is taken as deleted)."""
         listed, bad = self._list("LIST")
-        self.list_errors = [f"the server listed a folder tuimail cannot read: {b}" for b in bad]
+        self.list_errors = [
+            Failure(
+                ProtocolViolation(protocol="imap", server_text=line),
+                self.account.name,
+                "",
+                LIST,
+            )
+            for line in bad
+        ]
         try:
             subscribed = {e.name for e in self._list("LSUB")[0]}
         except ImapError:  # LSUB refused: take every folder as subscribed
@@ -540,6 +593,7 @@ class SyncEngine:
             result.removed += self.store.remove_uids(folder_id, gone)
             missing = server_uids - local_uids - leaving
             result.new += self._fetch_new(folder_id, name, sorted(missing))
+            result.new += self._unreadable(folder_id, missing)
 
         if not pending:
             stale = [row.id for row in self.store.placeholders(folder_id)]
@@ -663,6 +717,21 @@ class SyncEngine:
             size = self.batch
         return added
 
+    def _unreadable(self, folder_id: int, asked: set[int]) -> int:
+        """Messages the server has (UID SEARCH) whose header answer could not be read:
+        listed with a note rather than missing without a word (their body may still be
+        read). Returns how many."""
+        stored = set(self.store.uids(folder_id))
+        left = sorted(uid for uid in asked - stored if 0 < uid <= MAX_UID)
+        if not left:
+            return 0
+        log.warning(
+            "%s: %d message(s) with an unreadable FETCH answer", self.account.name, len(left)
+        )
+        note = "the server's answer for this message's headers could not be read"
+        self.store.add_messages(folder_id, [NewMessage(uid, (), b"", note=note) for uid in left])
+        return len(left)
+
     def _fetch_ranges(self, folder_id: int, name: str, high: int, expected: int) -> int:
         """Headers of UIDs high..1 in descending ranges (first sync); returns how many.
         A range that comes back empty means the folder is not dense after all (or its
@@ -770,7 +839,32 @@ _MONTHS = {m: i for i, m in enumerate(
 )}  # fmt: skip
 
 
+_PLAIN_DATE = re.compile(rb"[ \d]\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d [+-]\d{4}")
+_DAY_START: dict[bytes, int | None] = {}
+
+
 def _internaldate(value: bytes) -> float | None:
+    """' 1-Jan-2024 10:00:00 +0000' -> epoch seconds. The usual shape is taken apart by
+    position, the start of its day remembered (a folder's mail came on far fewer days than
+    it has messages); the same sum as _internaldate_parsed (timegm is linear in the time
+    of day)."""
+    if len(value) != 26 or _PLAIN_DATE.fullmatch(value) is None:
+        return _internaldate_parsed(value)
+    day = value[:11]
+    start = _DAY_START.get(day, -1)
+    if start == -1:
+        midnight = _internaldate_parsed(day + b" 00:00:00 +0000")
+        start = None if midnight is None else int(midnight)
+        if len(_DAY_START) < 100_000:
+            _DAY_START[day] = start
+    if start is None:
+        return None
+    stamp = start + int(value[12:14]) * 3600 + int(value[15:17]) * 60 + int(value[18:20])
+    offset = (int(value[22:24]) * 60 + int(value[24:26])) * 60
+    return float(stamp - offset if value[21:22] == b"+" else stamp + offset)
+
+
+def _internaldate_parsed(value: bytes) -> float | None:
     """' 1-Jan-2024 10:00:00 +0000' -> epoch seconds."""
     try:
         day, mon, rest = value.strip().split(b"-", 2)
@@ -786,16 +880,85 @@ def _internaldate(value: bytes) -> float | None:
 def fetch_headers(
     client: IMAPClient, uids: str, modseq: bool, wanted: Container[int] | None = None
 ) -> list[NewMessage]:
-    """UID FETCH of the list columns, parsed here rather than by imapclient's general
-    parser (3-4x faster on big folders). Responses without a header literal (unsolicited
-    flag updates) are skipped, and so are UIDs not in `wanted` (a server may send data
-    nobody asked for); the count check in sync_folder catches anything missed."""
+    """UID FETCH of the list columns. The answer is read in bulk and scanned here
+    (tuimail.core.imap.fetchscan) rather than line by line by imaplib and then by
+    imapclient's general parser. Responses without a header (unsolicited flag updates)
+    are skipped, and so are UIDs not in `wanted` (a server may send data nobody asked
+    for); the count check in sync_folder catches anything missed. A connection that is
+    not tuimail's own, or one logging the conversation (--debug), takes imaplib's way
+    (fetch_headers_imaplib); both give the same messages."""
+    imap = client._imap
+    if not isinstance(imap, _IMAP4) or imap.debug >= 4:
+        return fetch_headers_imaplib(client, uids, modseq, wanted)
+    tag = imap._command("UID", "FETCH", uids, f"({_header_items(modseq)})")
+    typ, text, fetches = read_answer(imap, tag, "UID")
+    if typ != "OK":
+        raise ImapError(f"the server refused to send message headers ({_decode([text])})")
+    return messages_from_fetches(fetches, modseq, wanted)
+
+
+def messages_from_fetches(
+    fetches: Iterable[Fetch], modseq: bool, wanted: Container[int] | None = None
+) -> list[NewMessage]:
+    """The new messages of a header fetch's answer (see fetch_headers)."""
+    out = []
+    for fetch in fetches:
+        uid, header = fetch.uid, fetch.header
+        if uid is None or header is None:
+            continue
+        if wanted is not None and uid not in wanted:
+            continue
+        if not 0 < uid <= MAX_UID:
+            continue  # not a UID (RFC 3501: 32-bit, non-zero); the count check reports it
+        flags = fetch.flags
+        date = fetch.internaldate
+        out.append(
+            NewMessage(
+                uid=uid,
+                flags=_flag_words(flags) if flags else (),
+                header=header,
+                size=fetch.size or 0,
+                internaldate=_internaldate(date) if date else None,
+                modseq=fetch.modseq if modseq else None,
+            )
+        )
+    return out
+
+
+_FLAG_WORDS: dict[bytes, tuple[str, ...]] = {}
+
+
+def _flag_words(flags: bytes) -> tuple[str, ...]:
+    """b"\\Seen $X" -> ("\\Seen", "$X"); the few distinct flag lists of a folder are
+    decoded once."""
+    words = _FLAG_WORDS.get(flags)
+    if words is None:
+        words = tuple(flags.decode("utf-8", "replace").split())
+        if len(_FLAG_WORDS) < 4096 and len(flags) < 1024:
+            _FLAG_WORDS[flags] = words
+    return words
+
+
+def _header_items(modseq: bool) -> str:
     items = "UID FLAGS INTERNALDATE RFC822.SIZE " + HEADER_ITEM.decode()
-    if modseq:
-        items += " MODSEQ"
-    typ, data = client._imap.uid("FETCH", uids, f"({items})")
+    return items + " MODSEQ" if modseq else items
+
+
+def fetch_headers_imaplib(
+    client: IMAPClient, uids: str, modseq: bool, wanted: Container[int] | None = None
+) -> list[NewMessage]:
+    """fetch_headers read by imaplib, parsed with regular expressions (the way before
+    the bulk reader; kept for other connections and as the reference in tests)."""
+    typ, data = client._imap.uid("FETCH", uids, f"({_header_items(modseq)})")
     if typ != "OK":
         raise ImapError(f"the server refused to send message headers ({_decode(data)})")
+    return messages_from_imaplib(data, modseq, wanted)
+
+
+def messages_from_imaplib(
+    data: list, modseq: bool, wanted: Container[int] | None = None
+) -> list[NewMessage]:
+    """The new messages in imaplib's FETCH data (see fetch_headers_imaplib)."""
     records: list[list] = []  # [meta bytes, header bytes | None]
     for entry in data:
         if isinstance(entry, tuple):

@@ -1,0 +1,102 @@
+"""A garbled update during IDLE (the server's untagged response cannot be read, or reads as
+something impossible): the watcher drops the connection and reports a typed failure; its
+thread never dies of an exception and the store keeps what it had."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.hostile.scripted import Conn, ImapScript
+from tests.imap.helpers import Recorder, tmp_store
+from tuimail.core.imap.idle import AccountWatcher, WatchState
+from tuimail.core.imap.session import connector
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _until(condition, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.02)
+
+
+class _GarbledIdle(ImapScript):
+    """A server with IDLE whose update during IDLE is `garbage`; records whether the
+    client then closed the connection (rather than sending DONE)."""
+
+    def __init__(self, garbage: bytes, later: bool) -> None:
+        super().__init__(greeting=b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN IDLE] ready\r\n")
+        self.garbage = garbage
+        self.later = later  # in a packet of its own, else with the "+ idling"
+        self.closed_on_garbage = 0
+
+    def cmd_capability(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN IDLE\r\n" + tag + b" OK done\r\n")
+
+    def cmd_idle(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        if self.later:
+            conn.send(b"+ idling\r\n")
+            conn.stop.wait(0.2)
+            conn.send(self.garbage)
+        else:
+            conn.send(b"+ idling\r\n" + self.garbage)
+        if conn.readline() == b"":
+            self.closed_on_garbage += 1
+        conn.hang()
+
+
+GARBLED = [
+    b"* 1 FETCH (UID banana FLAGS (\\Seen))\r\n",  # read by imapclient, refused by tuimail
+    b"* 1 FETCH (FLAGS (\\Seen)\r\n",  # unbalanced: imapclient's parser refuses it
+    b"* VANISHED 1:x\r\n",
+    b"* 4294967296 EXISTS\r\n",
+]
+
+
+def test_a_garbled_update_during_idle_drops_the_connection(scripted, tmp_path) -> None:
+    for n, garbage in enumerate(GARBLED):
+        script = _GarbledIdle(garbage, later=bool(n % 2))
+        with scripted(script) as server:
+            store = tmp_store(tmp_path / str(n))
+            watcher, recorder = _scripted_watcher(server, store)
+            watcher.start()
+            folder_watchers = list(watcher._watchers.values())
+            try:
+                event = recorder.wait_for(
+                    lambda e: isinstance(e, WatchState) and e.state in ("disconnected", "failed"),
+                    timeout=15,
+                )
+                assert event.error is not None, garbage  # typed, for the edge to word
+                _until(lambda s=script: s.closed_on_garbage >= 1)
+            finally:
+                watcher.stop()
+            assert not any(w.alive for w in folder_watchers), garbage  # ended, not crashed
+            assert recorder.states[-1] in ("failed", "stopped"), garbage
+            # what was synced before the garbage is still there
+            assert [r.subject for r in store.message_rows(store.folder_id("work", "INBOX"))] == [
+                "hello"
+            ], garbage
+
+
+def _scripted_watcher(server, store):
+    from tuimail.core.account import Account, ServerSettings
+
+    here = ServerSettings(host=server.host, port=server.port, security="tls")
+    account = Account(
+        name="work",
+        email="bob@example.test",
+        username="bob",
+        incoming=here,
+        outgoing=here,
+        ca_file=server.ca_file,
+    )
+    watcher = AccountWatcher(
+        store, account, connector(account, "pw", timeout=5), backoff_start=5, backoff_max=5
+    )
+    recorder = Recorder()
+    watcher.subscribe(recorder)
+    return watcher, recorder

@@ -1,0 +1,366 @@
+"""Read a big FETCH answer in bulk and scan it linearly (issue 19).
+
+imaplib reads every response line with a Python readline, matches it with several
+regular expressions and keeps it in lists; on a first sync of 100k headers that is a
+fifth of the client's time. Here one command's answer is taken from the connection's
+BufferedReader a whole buffer at a time (`peek`, then `read` of exactly the bytes used,
+so nothing after the tagged line is ever consumed), cut into responses and literals with
+bytes.find, and each `* n FETCH (...)` is parsed item by item:
+
+    tag = imap._command("UID", "FETCH", "1:100", "(UID FLAGS ... BODY.PEEK[...])")
+    typ, text, fetches = read_answer(imap, tag, "UID")   # fetches: list[Fetch]
+
+Everything the server sends is untrusted and bounded as imaplib's reads are bounded in
+tuimail.core.connect: a line longer than imaplib._MAXLINE, a literal announced over
+MAX_LITERAL, more than MAX_RESPONSE bytes for the command, a line that is not IMAP or a
+tag we never sent raise ImapProtocolViolation (the caller drops the connection); the
+end of the stream raises the same "connection closed" error as imaplib's reads; every
+read goes through the connection's deadline reader (the answer's absolute deadline).
+Other untagged responses (EXISTS, EXPUNGE, OK [ALERT], VANISHED ...) are kept in
+`imap.untagged_responses` exactly as imaplib keeps them, and a BYE ends the command as
+imaplib ends it. A FETCH whose items are not the plain shapes asked for is parsed by
+`legacy_fields`, the regular expressions used before.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import re
+from collections.abc import Callable
+from typing import Any
+
+from tuimail.core import connect
+from tuimail.core.connect import ImapProtocolViolation, _Closed, _text
+
+_IS_FETCH = re.compile(rb"\* (\d+) FETCH(?![A-Z-])")
+_FETCH_START = re.compile(rb"\* (\d+) FETCH \(")
+# One FETCH item: name (BODY[...] with its section and partial), a space, and a value of
+# the plain shapes: number, flat list, quoted string, literal marker, NIL.
+_ITEM = re.compile(
+    rb"([A-Za-z][A-Za-z0-9.\-]*(?:\[[^\]\r\n]*\])?(?:<\d+>)?) "
+    rb'(?:(\d+)|\(([^()"{}\\\r\n]*)\)|"((?:[^"\\\r\n]|\\["\\])*)"|\{(\d+)\}|([Nn][Ii][Ll]))'
+    rb"(?: |(?=\)$))"
+)
+# The whole response in the order tuimail asks for its items (most servers keep it): one
+# match instead of one per item. Anything else takes the item-by-item parse.
+_PLAIN = re.compile(
+    rb'\* (\d+) FETCH \(UID (\d+) FLAGS \(([^()"{}\\\r\n]*)\) INTERNALDATE "([^"\\\r\n]*)" '
+    rb"RFC822\.SIZE (\d+)(?: MODSEQ \((\d+)\))? BODY\[HEADER\.FIELDS \([^\]\r\n]*\)\] "
+    rb"\{(\d+)\}(?: MODSEQ \((\d+)\))?\)"
+)
+_UNQUOTE = re.compile(rb"\\([\"\\])")
+_META = {
+    "uid": re.compile(rb"\bUID (\d+)"),
+    "flags": re.compile(rb"\bFLAGS \(([^)]*)\)"),
+    "date": re.compile(rb'\bINTERNALDATE "([^"]+)"'),
+    "size": re.compile(rb"\bRFC822\.SIZE (\d+)"),
+    "modseq": re.compile(rb"\bMODSEQ \((\d+)\)"),
+}
+
+
+class Fetch:
+    """One `* n FETCH (...)` of a header fetch: the items tuimail asks for, as sent
+    (None where absent). `header` is the BODY[HEADER...] value: a literal, a quoted
+    string, or b"" for NIL."""
+
+    __slots__ = ("seq", "uid", "flags", "size", "internaldate", "modseq", "header")
+
+    def __init__(self, seq: int) -> None:
+        self.seq = seq
+        self.uid: int | None = None
+        self.flags: bytes | None = None  # the list's inside: b"\\Seen $Label"
+        self.size: int | None = None
+        self.internaldate: bytes | None = None
+        self.modseq: int | None = None
+        self.header: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"Fetch(seq={self.seq}, uid={self.uid}, flags={self.flags!r}, size={self.size})"
+
+    def astuple(self) -> tuple:
+        return (self.seq, self.uid, self.flags, self.size, self.internaldate, self.modseq,
+                self.header)  # fmt: skip
+
+
+def parse_fetch(seq: int, text: bytes, literals: list[bytes]) -> Fetch | None:
+    """The items of one FETCH response (`text`: the response with each literal left as
+    its `{n}` marker, `literals`: their bytes, in order). Plain shapes are parsed item by
+    item; anything else (nested lists, literals inside lists, junk) by legacy_fields.
+    None when the response is not a FETCH at all."""
+    m = _FETCH_START.match(text)
+    if m is None or not text.endswith(b")"):
+        return legacy_fields(seq, text, literals)
+    fetch = Fetch(seq)
+    pos, end, used = m.end(), len(text) - 1, 0
+    match = _ITEM.match
+    while pos < end:
+        item = match(text, pos)
+        if item is None:
+            return legacy_fields(seq, text, literals)
+        name, number, flat, quoted, literal, _nil = item.groups()
+        upper = name.upper()
+        if literal is not None:
+            if used >= len(literals) or int(literal) != len(literals[used]):
+                return legacy_fields(seq, text, literals)
+            value: Any = literals[used]
+            used += 1
+        elif quoted is not None:
+            value = _UNQUOTE.sub(rb"\1", quoted) if b"\\" in quoted else quoted
+        elif number is not None:
+            value = number
+        elif flat is not None:
+            value = flat
+        else:
+            value = b""
+        if upper == b"UID" and number is not None:
+            fetch.uid = int(number)
+        elif upper == b"FLAGS" and flat is not None:
+            fetch.flags = flat
+        elif upper == b"RFC822.SIZE" and number is not None:
+            fetch.size = int(number)
+        elif upper == b"INTERNALDATE" and quoted is not None:
+            fetch.internaldate = value
+        elif upper == b"MODSEQ" and flat is not None:
+            fetch.modseq = int(flat) if flat.isdigit() else None
+        elif upper.startswith(b"BODY[HEADER") and number is None and flat is None:
+            if fetch.header is None:
+                fetch.header = value
+        pos = item.end()
+    if used != len(literals):
+        return legacy_fields(seq, text, literals)
+    return fetch
+
+
+def _plain(m: re.Match[bytes], header: bytes) -> Fetch:
+    seq, uid, flags, date, size, modseq, _size, modseq_after = m.groups()
+    fetch = Fetch(int(seq))
+    fetch.uid = int(uid)
+    fetch.flags = flags
+    fetch.internaldate = date
+    fetch.size = int(size)
+    if modseq_after is not None or modseq is not None:  # the last one, as item by item
+        fetch.modseq = int(modseq_after if modseq_after is not None else modseq)
+    fetch.header = header
+    return fetch
+
+
+def legacy_fields(seq: int, text: bytes, literals: list[bytes]) -> Fetch | None:
+    """What the regular expressions used before (on imaplib's pieces) made of a FETCH:
+    each item searched for anywhere in the text, the first literal as the header, an
+    empty header when a BODY[HEADER item came without one."""
+    if not _FETCH_START.match(text):
+        return None
+    fetch = Fetch(seq)
+    uid = _META["uid"].search(text)
+    flags = _META["flags"].search(text)
+    date = _META["date"].search(text)
+    size = _META["size"].search(text)
+    modseq = _META["modseq"].search(text)
+    fetch.uid = int(uid.group(1)) if uid else None
+    fetch.flags = flags.group(1) if flags else None
+    fetch.internaldate = date.group(1) if date else None
+    fetch.size = int(size.group(1)) if size else None
+    fetch.modseq = int(modseq.group(1)) if modseq else None
+    if literals:
+        fetch.header = literals[0]
+    elif b"BODY[HEADER" in text:
+        fetch.header = b""
+    return fetch
+
+
+class _Reader:
+    """The connection's bytes, a buffer at a time: `file.peek()` shows what is buffered
+    (or reads once); only the bytes used are consumed (`file.read(n)`)."""
+
+    def __init__(self, file: Any, count: Callable[[int], None]) -> None:
+        self.file = file
+        self.count = count
+        self.data = b""
+        self.pos = 0
+
+    def _consume(self) -> None:
+        if self.data:
+            used = len(self.data)
+            self.file.read(used)
+            self.count(used)
+        self.data, self.pos = b"", 0
+
+    def _more(self, partial: bytes) -> bytes:
+        """Consume what was looked at and buffer more; b"" at the end of the stream."""
+        self._consume()
+        data = self.file.peek(1 << 16)
+        self.data = data
+        if not data:
+            raise _Closed(
+                "the mail server closed the connection in the middle of a line (EOF)"
+                if partial
+                else "the mail server closed the connection (EOF)",
+                protocol="imap",
+            )
+        return data
+
+    def line(self) -> bytes:
+        """The next line, without its CRLF."""
+        data, pos = self.data, self.pos
+        end = data.find(b"\r\n", pos)
+        if end >= 0:
+            self.pos = end + 2
+            return data[pos:end]
+        partial = data[pos:]
+        limit = imaplib._MAXLINE
+        while True:
+            if len(partial) > limit:
+                raise _too_long()
+            data = self._more(partial)
+            if partial[-1:] == b"\r" and data[:1] == b"\n":
+                self.pos = 1
+                return partial[:-1]
+            end = data.find(b"\r\n")
+            if end >= 0:
+                self.pos = end + 2
+                partial += data[:end]
+                if len(partial) > limit:
+                    raise _too_long()
+                return partial
+            partial += data
+
+    def literal(self, size: int) -> bytes:
+        if size > connect.MAX_LITERAL:
+            raise ImapProtocolViolation(
+                f"the mail server announced an item of {size:,} bytes, more than tuimail "
+                f"accepts ({connect.MAX_LITERAL >> 20} MB); the connection was closed",
+                protocol="imap",
+            )
+        data, pos = self.data, self.pos
+        if pos + size <= len(data):
+            self.pos = pos + size
+            return data[pos : pos + size]
+        chunks = [data[pos:]]
+        left = size - len(chunks[0])
+        self._consume()
+        while left > 0:
+            chunk = self.file.read(min(left, 1 << 20))
+            if not chunk:
+                raise _Closed("the mail server closed the connection (EOF)", protocol="imap")
+            self.count(len(chunk))
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def done(self) -> None:
+        """Consume exactly the bytes used (the rest stays for imaplib)."""
+        if self.data:
+            used = self.pos
+            self.file.read(used)
+            self.count(used)
+        self.data, self.pos = b"", 0
+
+
+def _too_long() -> ImapProtocolViolation:
+    return ImapProtocolViolation(
+        f"the mail server sent a line longer than {imaplib._MAXLINE:,} bytes (not IMAP); "
+        "the connection was closed",
+        protocol="imap",
+    )
+
+
+def _not_imap(line: bytes) -> ImapProtocolViolation:
+    return ImapProtocolViolation(
+        "the mail server sent something that is not IMAP; the connection was closed",
+        protocol="imap",
+        server_text=_text(line[:200]),
+    )
+
+
+def read_answer(imap: Any, tag: bytes, name: str) -> tuple[str, bytes, list[Fetch]]:
+    """Read the answer to the command `tag` (sent with imap._command(name, ...)) up to
+    its tagged line: (type, the tagged line's text, the FETCH responses in order).
+    Mirrors imaplib's _command_complete: a BYE ends it with imaplib's abort, BAD raises
+    imaplib's error; the tag is forgotten either way."""
+    imap._check_bye()
+    reader = _Reader(imap.file, imap._count)
+    fetches: list[Fetch] = []
+    tagre = imap.tagre
+    literal_re = imap.Literal
+    untagged = imap.untagged_responses
+    try:
+        while True:
+            line = reader.line()
+            imap._last_line = line
+            if line[:2] == b"* ":
+                pieces, literals = [line], []
+                piece = line
+                while b"}" in piece[-2:] and (size := literal_re.match(piece)) is not None:
+                    literals.append(reader.literal(int(size.group("size"))))
+                    piece = reader.line()
+                    imap._last_line = piece
+                    pieces.append(piece)
+                if len(literals) == 1 and len(pieces) == 2:
+                    text = line + piece
+                    plain = _PLAIN.fullmatch(text)
+                    if plain is not None and int(plain.group(7)) == len(literals[0]):
+                        fetches.append(_plain(plain, literals[0]))
+                        continue
+                kind = _IS_FETCH.match(line)
+                if kind is not None:
+                    # imaplib files every `* n FETCH...` under FETCH, which uid() hands back
+                    # whole: one that is not a FETCH of items is dropped, as before.
+                    fetch = parse_fetch(int(kind.group(1)), b"".join(pieces), literals)
+                    if fetch is not None:
+                        fetches.append(fetch)
+                else:
+                    _untagged(imap, pieces, literals)
+                if "BYE" in untagged:
+                    bye = untagged["BYE"][-1]
+                    raise imap.abort(f"command: {name} => {bye.decode(imap._encoding, 'replace')}")
+                continue
+            tagged = tagre.match(line)
+            if tagged is not None:
+                if tagged.group("tag") != tag:
+                    raise _not_imap(line)
+                typ = tagged.group("type").decode(imap._encoding)
+                text = tagged.group("data")
+                break
+            continuation = imaplib.Continuation.match(line)
+            if continuation is not None:
+                imap.continuation_response = continuation.group("data")
+                continue
+            raise _not_imap(line)
+    finally:
+        imap.tagged_commands.pop(tag, None)
+    reader.done()
+    _response_code(imap, typ, text)
+    imap._check_bye()
+    if typ == "BAD":
+        raise imap.error(f"{name} command error: {typ} {[text]}")
+    return typ, text, fetches
+
+
+def _untagged(imap: Any, pieces: list[bytes], literals: list[bytes]) -> None:
+    """Keep a non-FETCH untagged response as imaplib's _get_response keeps it: the
+    (text, literal) pairs, then the last line."""
+    line = pieces[0]
+    mo = imaplib.Untagged_response.match(line)
+    dat2 = None
+    if mo is None:
+        mo = imap.Untagged_status.match(line)
+        if mo is not None:
+            dat2 = mo.group("data2")
+    if mo is None:
+        raise _not_imap(line)
+    typ = mo.group("type").decode(imap._encoding)
+    dat = mo.group("data") or b""
+    if dat2:
+        dat = dat + b" " + dat2
+    for literal, after in zip(literals, pieces[1:], strict=True):
+        imap._append_untagged(typ, (dat, literal))
+        dat = after
+    imap._append_untagged(typ, dat)
+    _response_code(imap, typ, dat)
+
+
+def _response_code(imap: Any, typ: str, dat: Any) -> None:
+    if typ in ("OK", "NO", "BAD") and isinstance(dat, bytes):
+        mo = imaplib.Response_code.match(dat)
+        if mo is not None:
+            imap._append_untagged(mo.group("type").decode(imap._encoding), mo.group("data"))
