@@ -33,6 +33,7 @@ from tuimail.core.retry import RetryPolicy
 from tuimail.core.store import MessageRow, Store
 
 CHECK_SLICE = 0.5  # seconds per idle_check, so stop() is quick
+SETTLED_AFTER = 30.0  # seconds of IDLE after which a drop retries soon again (attempt 0)
 # Untagged news imaplib keeps aside during a command (the direct path reads them after).
 _UPDATES = ("EXISTS", "EXPUNGE", "VANISHED", "FETCH")
 
@@ -82,6 +83,7 @@ class FolderWatcher:
         self.policy = policy or RetryPolicy(first=backoff_start, cap=backoff_max)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._settled = False  # this connection has done a whole IDLE round or poll
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -110,10 +112,10 @@ class FolderWatcher:
         attempt = 0
         while not self._stop.is_set():
             engine = SyncEngine(self.store, self.account, self._connect)
+            self._settled = False
             try:
                 self._state("connecting")
                 self._catch_up(engine)
-                attempt = 0  # connected and in step again
                 if engine.has("IDLE"):
                     self._idle_loop(engine)
                 else:
@@ -124,6 +126,11 @@ class FolderWatcher:
                 if not error.retry:
                     self._state("failed", error)
                     return
+                if self._settled:
+                    # It worked for a while (a whole IDLE round or poll): retry soon. A
+                    # server that breaks every IDLE at once keeps backing off instead of
+                    # being logged in to again and again.
+                    attempt = 0
                 self._state("disconnected", error)
                 self._stop.wait(self.policy.delay(attempt))
                 attempt += 1
@@ -170,7 +177,8 @@ class FolderWatcher:
             changes = IdleChanges()
             client.idle()
             self._state("idle")
-            deadline = time.monotonic() + renew
+            idling_since = time.monotonic()
+            deadline = idling_since + renew
             while not self._stop.is_set() and not changes.changed:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -186,7 +194,10 @@ class FolderWatcher:
                     if head == b"BYE":
                         raise ConnectionError("the server ended the session")
                 changes.read(responses)
+                if time.monotonic() - idling_since >= SETTLED_AFTER:
+                    self._settled = True  # idling for a while: a later drop is news
             changes.read(client.idle_done()[1])  # what came between the last check and DONE
+            self._settled = True  # a whole IDLE round: the connection is healthy
             if self._stop.is_set():
                 return
             if not changes.changed:
@@ -286,6 +297,7 @@ class FolderWatcher:
         self._state("polling")
         while not self._stop.wait(max(float(self.account.poll_interval), 0.1)):
             self._catch_up(engine)
+            self._settled = True
 
 
 def _buffered_responses(client) -> list:
