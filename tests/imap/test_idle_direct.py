@@ -65,13 +65,19 @@ def test_flags_expunges_and_new_mail_are_applied_without_selecting_again(
     try:
         mark = len(log.names)
         other.select_folder("INBOX")
+        # Each step waits for the watcher to be back in IDLE: news that comes while it
+        # runs its own commands is applied too, but by the fallback (a folder sync).
         other.add_flags([3], [b"\\Flagged"])
         _until(lambda: "\\Flagged" in (_flags(store, 3) or ""))
         # The list is told to re-read (a NewMail without rows: the runtime's "messages").
         recorder.wait_for(lambda e: isinstance(e, NewMail) and not e.messages)
+        recorder.wait_for(is_idle)
         other.delete_messages([5])
+        _until(lambda: "\\Deleted" in (_flags(store, 5) or ""))
+        recorder.wait_for(is_idle)
         other.expunge()
         _until(lambda: _flags(store, 5) is None)
+        recorder.wait_for(is_idle)
         mail_server.deliver(user, message(11, "pushed"))
         event = recorder.wait_for(lambda e: isinstance(e, NewMail) and e.messages, timeout=15)
         assert [r.subject for r in event.messages] == ["pushed 11"]
