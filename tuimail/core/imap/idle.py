@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from imapclient.imapclient import _parse_untagged_response as parse_untagged
 
 from tuimail.core.account import Account
-from tuimail.core.errors import MailError
+from tuimail.core.errors import MailError, ProtocolViolation
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.idle_changes import MAX_UID, IdleChanges
 from tuimail.core.imap.session import Connector
@@ -33,6 +33,7 @@ from tuimail.core.retry import RetryPolicy
 from tuimail.core.store import MessageRow, Store
 
 CHECK_SLICE = 0.5  # seconds per idle_check, so stop() is quick
+SETTLED_AFTER = 30.0  # seconds of IDLE after which a drop retries soon again (attempt 0)
 # Untagged news imaplib keeps aside during a command (the direct path reads them after).
 _UPDATES = ("EXISTS", "EXPUNGE", "VANISHED", "FETCH")
 
@@ -82,6 +83,7 @@ class FolderWatcher:
         self.policy = policy or RetryPolicy(first=backoff_start, cap=backoff_max)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._settled = False  # this connection has done a whole IDLE round or poll
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -110,10 +112,10 @@ class FolderWatcher:
         attempt = 0
         while not self._stop.is_set():
             engine = SyncEngine(self.store, self.account, self._connect)
+            self._settled = False
             try:
                 self._state("connecting")
                 self._catch_up(engine)
-                attempt = 0  # connected and in step again
                 if engine.has("IDLE"):
                     self._idle_loop(engine)
                 else:
@@ -124,6 +126,11 @@ class FolderWatcher:
                 if not error.retry:
                     self._state("failed", error)
                     return
+                if self._settled:
+                    # It worked for a while (a whole IDLE round or poll): retry soon. A
+                    # server that breaks every IDLE at once keeps backing off instead of
+                    # being logged in to again and again.
+                    attempt = 0
                 self._state("disconnected", error)
                 self._stop.wait(self.policy.delay(attempt))
                 attempt += 1
@@ -170,7 +177,8 @@ class FolderWatcher:
             changes = IdleChanges()
             client.idle()
             self._state("idle")
-            deadline = time.monotonic() + renew
+            idling_since = time.monotonic()
+            deadline = idling_since + renew
             while not self._stop.is_set() and not changes.changed:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -186,7 +194,10 @@ class FolderWatcher:
                     if head == b"BYE":
                         raise ConnectionError("the server ended the session")
                 changes.read(responses)
+                if time.monotonic() - idling_since >= SETTLED_AFTER:
+                    self._settled = True  # idling for a while: a later drop is news
             changes.read(client.idle_done()[1])  # what came between the last check and DONE
+            self._settled = True  # a whole IDLE round: the connection is healthy
             if self._stop.is_set():
                 return
             if not changes.changed:
@@ -212,6 +223,10 @@ class FolderWatcher:
         """Apply what IDLE said; returns the folder's message count on the server. Straight
         on the selected folder when the server offers CONDSTORE (see _apply_direct), else
         (or when the direct path cannot vouch for the result) a sync of the folder."""
+        if changes.impossible(count):
+            raise ProtocolViolation(
+                "the server said more messages vanished than the folder holds", protocol="imap"
+            )
         if self._apply_direct(engine, changes, count):
             return changes.count_after(count)
         self._catch_up(engine, changed=True)
@@ -263,6 +278,10 @@ class FolderWatcher:
         self.store.set_folder_state(folder_id, **state)
         if reported and self.account.download_bodies:
             engine.download_bodies(folder_id)
+            try:  # searchable at once (a plain body takes ~20 us; see store.search)
+                self.store.index_pending(budget=0.2)
+            except Exception:  # the index can be rebuilt; the mail is safe
+                pass
         return True
 
     def _forget(self, folder_id: int, ranges: list[tuple[int, int]]) -> int:
@@ -278,6 +297,7 @@ class FolderWatcher:
         self._state("polling")
         while not self._stop.wait(max(float(self.account.poll_interval), 0.1)):
             self._catch_up(engine)
+            self._settled = True
 
 
 def _buffered_responses(client) -> list:

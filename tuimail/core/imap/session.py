@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable
 
 from imapclient import IMAPClient
+from imapclient.exceptions import ProtocolError
 
 from tuimail.core.account import Account
 from tuimail.core.connect import open_imap
@@ -129,6 +130,8 @@ def keeps_connection(exc: BaseException) -> bool:
     stream in an unknown state: the connection is dropped before anything else is sent."""
     if isinstance(exc, ImapError | Refused):
         return True
+    if isinstance(exc, ProtocolError):  # an answer imapclient could not parse
+        return False
     return isinstance(exc, imaplib.IMAP4.error) and not isinstance(exc, imaplib.IMAP4.abort)
 
 

@@ -593,6 +593,7 @@ class SyncEngine:
             result.removed += self.store.remove_uids(folder_id, gone)
             missing = server_uids - local_uids - leaving
             result.new += self._fetch_new(folder_id, name, sorted(missing))
+            result.new += self._unreadable(folder_id, missing)
 
         if not pending:
             stale = [row.id for row in self.store.placeholders(folder_id)]
@@ -716,6 +717,21 @@ class SyncEngine:
             size = self.batch
         return added
 
+    def _unreadable(self, folder_id: int, asked: set[int]) -> int:
+        """Messages the server has (UID SEARCH) whose header answer could not be read:
+        listed with a note rather than missing without a word (their body may still be
+        read). Returns how many."""
+        stored = set(self.store.uids(folder_id))
+        left = sorted(uid for uid in asked - stored if 0 < uid <= MAX_UID)
+        if not left:
+            return 0
+        log.warning(
+            "%s: %d message(s) with an unreadable FETCH answer", self.account.name, len(left)
+        )
+        note = "the server's answer for this message's headers could not be read"
+        self.store.add_messages(folder_id, [NewMessage(uid, (), b"", note=note) for uid in left])
+        return len(left)
+
     def _fetch_ranges(self, folder_id: int, name: str, high: int, expected: int) -> int:
         """Headers of UIDs high..1 in descending ranges (first sync); returns how many.
         A range that comes back empty means the folder is not dense after all (or its
@@ -795,6 +811,8 @@ def examine(client: IMAPClient, name: str) -> dict:
     violation: never taken for an empty folder, which would remove every stored message."""
     try:
         info = client.select_folder(name, readonly=True)
+    except UnicodeError:
+        raise  # the name could not be sent (classified as such), not the answer's numbers
     except (ValueError, IndexError, TypeError) as exc:  # imapclient's int() of its numbers
         raise ProtocolViolation(
             "the mail server's answer to opening the folder has numbers that are not numbers; "
