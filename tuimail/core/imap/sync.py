@@ -42,7 +42,15 @@ from imapclient import IMAPClient
 
 from tuimail.core.account import Account
 from tuimail.core.connect import _IMAP4, bulk
-from tuimail.core.errors import ConnectionLost, MailError, ProtocolViolation, TimedOut
+from tuimail.core.errors import (
+    LIST,
+    SYNC,
+    ConnectionLost,
+    Failure,
+    MailError,
+    ProtocolViolation,
+    TimedOut,
+)
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.fetchscan import Fetch, read_answer
 from tuimail.core.imap.names import ListEntry, ListRefused, list_folders, remember_raw
@@ -51,7 +59,6 @@ from tuimail.core.imap.session import (
     ImapError,
     capabilities,
     close_quietly,
-    describe,
     keeps_connection,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
@@ -102,10 +109,19 @@ class FolderResult:
 class SyncResult:
     account: str
     folders: list[FolderResult] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    # What failed, typed (the words are made at the edge, tuimail.words): a folder that
+    # could not be synced (folder set), the whole account (folder ""), an unreadable LIST
+    # line (action LIST). The other folders were synced.
+    failures: list[Failure] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # not tried: the server stopped answering
     seconds: float = 0.0
-    refused_actions: list[str] = field(default_factory=list)  # queued changes not applied
+    refused_actions: list[Failure] = field(default_factory=list)  # queued changes not applied
     failure: MailError | None = None  # the account-level failure (typed), if any
+
+    @property
+    def ok(self) -> bool:
+        """Every folder synced (refused queued actions aside)."""
+        return not self.failures and not self.skipped
 
     @property
     def new(self) -> int:
@@ -127,10 +143,25 @@ class SyncResult:
             "changed": self.changed,
             "removed": self.removed,
             "rebuilt": [f.folder for f in self.folders if f.rebuilt],
-            "errors": self.errors,
-            "refused_actions": self.refused_actions,
+            "failures": [failure_dict(f) for f in self.failures],
+            "skipped": list(self.skipped),
             "seconds": round(self.seconds, 3),
         }
+
+
+def failure_dict(failure: Failure) -> dict:
+    """A failure as data (for --json): where, the error's kind and the server's code and
+    words (sanitised)."""
+    error = failure.error
+    code = getattr(error, "code", None)
+    return {
+        "folder": _safe(failure.folder),
+        "action": failure.action,
+        "kind": getattr(error, "kind", "error"),
+        "protocol": getattr(error, "protocol", None),
+        "code": code if isinstance(code, int) or code is None else _safe(str(code)),
+        "server_text": _safe(getattr(error, "server_text", None) or "") or None,
+    }
 
 
 def uid_set(uids: Iterable[int]) -> str:
@@ -242,7 +273,7 @@ class SyncEngine:
         # a pass bringing this many headers summarises them in a worker process
         self.worker_from = WORKER_FROM
         self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
-        self.list_errors: list[str] = []  # LIST lines the last folder list could not read
+        self.list_errors: list[Failure] = []  # LIST lines the last folder list could not read
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -334,10 +365,10 @@ class SyncEngine:
             known = run(lambda: self._retrying(self.sync_folder_list))
         except Exception as exc:
             result.failure = classify_imap(exc, host=self.account.incoming.host)
-            result.errors.append(describe(exc))
+            result.failures.append(Failure(result.failure, self.account.name, "", SYNC))
             result.seconds = time.perf_counter() - started
             return result
-        result.errors.extend(_safe(text) for text in self.list_errors)
+        result.failures.extend(self.list_errors)
         names = (
             list(folders)
             if folders is not None
@@ -354,15 +385,11 @@ class SyncEngine:
                 error = classify_imap(exc, host=self.account.incoming.host)
                 if result.failure is None and error.retry:
                     result.failure = error  # the account is offline: the next pass redoes it
-                result.errors.append(f"{_safe(name)}: {describe(exc)}")
+                result.failures.append(Failure(error, self.account.name, name, SYNC))
                 if isinstance(exc, TimedOut | TimeoutError) and names[index + 1 :]:
                     # The server does not answer in time: the pass ends here, within the
                     # account's timeout, rather than waiting that long once per folder.
-                    left = len(names) - index - 1
-                    result.errors.append(
-                        f"{left} other folder{'s' if left != 1 else ''} not synced this time "
-                        "(the mail server did not answer in time)"
-                    )
+                    result.skipped = names[index + 1 :]
                     break
         if self.account.download_bodies:
             self._index_bodies()
@@ -376,10 +403,10 @@ class SyncEngine:
         try:
             self.store.index_pending(budget=self.index_budget)
         except Exception as exc:  # the index can be rebuilt; the mail is safe
-            log.warning("%s: search index not updated: %s", self.account.name, describe(exc))
+            log.warning("%s: search index not updated: %r", self.account.name, exc)
 
-    def replay_actions(self) -> list[str]:
-        """Replay the queued actions on this connection; returns the refusals (sentences).
+    def replay_actions(self) -> list[Failure]:
+        """Replay the queued actions on this connection; returns the refusals (typed).
         A lost connection raises (the rest stays queued)."""
         from tuimail.core.imap.actions import replay
 
@@ -423,7 +450,15 @@ class SyncEngine:
         Each LIST line is read on its own: one that cannot be read is reported in
         `self.list_errors` and the others are kept (and then nothing is taken as deleted)."""
         listed, bad = self._list("LIST")
-        self.list_errors = [f"the server listed a folder tuimail cannot read: {b}" for b in bad]
+        self.list_errors = [
+            Failure(
+                ProtocolViolation(protocol="imap", server_text=line),
+                self.account.name,
+                "",
+                LIST,
+            )
+            for line in bad
+        ]
         try:
             subscribed = {e.name for e in self._list("LSUB")[0]}
         except ImapError:  # LSUB refused: take every folder as subscribed
@@ -561,6 +596,7 @@ class SyncEngine:
             result.removed += self.store.remove_uids(folder_id, gone)
             missing = server_uids - local_uids - leaving
             result.new += self._fetch_new(folder_id, name, sorted(missing))
+            result.new += self._unreadable(folder_id, missing)
 
         if not pending:
             stale = [row.id for row in self.store.placeholders(folder_id)]
@@ -689,6 +725,21 @@ class SyncEngine:
         progress = self.progress
         return (lambda: progress(name, done, total)) if progress else _nothing
 
+    def _unreadable(self, folder_id: int, asked: set[int]) -> int:
+        """Messages the server has (UID SEARCH) whose header answer could not be read:
+        listed with a note rather than missing without a word (their body may still be
+        read). Returns how many."""
+        stored = set(self.store.uids(folder_id))
+        left = sorted(uid for uid in asked - stored if 0 < uid <= MAX_UID)
+        if not left:
+            return 0
+        log.warning(
+            "%s: %d message(s) with an unreadable FETCH answer", self.account.name, len(left)
+        )
+        note = "the server's answer for this message's headers could not be read"
+        self.store.add_messages(folder_id, [NewMessage(uid, (), b"", note=note) for uid in left])
+        return len(left)
+
     def _fetch_ranges(self, folder_id: int, name: str, high: int, expected: int) -> int:
         """Headers of UIDs high..1 in descending ranges (first sync); returns how many.
         A range that comes back empty means the folder is not dense after all (or its
@@ -772,6 +823,8 @@ def examine(client: IMAPClient, name: str) -> dict:
     violation: never taken for an empty folder, which would remove every stored message."""
     try:
         info = client.select_folder(name, readonly=True)
+    except UnicodeError:
+        raise  # the name could not be sent (classified as such), not the answer's numbers
     except (ValueError, IndexError, TypeError) as exc:  # imapclient's int() of its numbers
         raise ProtocolViolation(
             "the mail server's answer to opening the folder has numbers that are not numbers; "
