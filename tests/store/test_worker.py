@@ -64,7 +64,7 @@ def test_a_first_sync_stores_the_same_rows_with_and_without_a_worker(mail_server
         store = tmp_store(tmp_path / name)
         engine = engine_for(mail_server, user, store)
         engine.first_batch, engine.batch, engine.worker_from = 10, 25, worker_from
-        assert engine.sync(["INBOX"]).errors == []
+        assert engine.sync(["INBOX"]).failures == []
         engine.close()
         return store.conn.execute(
             "SELECT uid, flags, date, size, from_name, from_addr, to_addrs, subject, "
