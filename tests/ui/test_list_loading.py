@@ -157,3 +157,23 @@ async def test_sorted_by_sender_the_last_page_is_the_last_sender(tmp_path: Path)
         assert lst.cursor == FOLDERS["Archive"] - 1 and lst.current.sender == senders[-1]
         assert [lst.row_at(i).sender for i in range(lst.count)] == senders
     store.close()
+
+
+async def test_a_failed_job_is_told_and_not_taken_for_a_success(tmp_path: Path) -> None:
+    """A job's error is caught in its thread (Textual would format a traceback of it on
+    the UI thread) and still told; a failed user job does not clear the error shown."""
+    from tuimail.core.service import ServiceError
+
+    store = _store(tmp_path)
+    app, _service = _app(store)
+
+    def fails() -> None:
+        raise ServiceError("The folder is gone.")
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.work(fails, "move", lambda _r: app.notify("never"))
+        await settle(pilot)
+        assert app.last_error == "The folder is gone."
+        assert not any("never" in str(n.message) for n in app._notifications)
+    store.close()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tuimail import words
 from tuimail.core.errors import AuthenticationFailed
@@ -248,7 +248,13 @@ class TuimailApp(App[None]):
                 self.show_error(words.describe(exc))
 
         def runner() -> Any:
-            result = fn()
+            try:
+                result = fn()
+            except Exception as exc:
+                # Told by on_worker_state_changed. Raised out of the worker, Textual would
+                # build a rich Traceback of it on the UI thread (tens of ms the first time).
+                get_current_worker().failed_with = exc  # type: ignore[attr-defined]
+                return None
             if done is not None:
                 self.hop(finish, result)
             return result
@@ -256,11 +262,14 @@ class TuimailApp(App[None]):
         return self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        failed = getattr(event.worker, "failed_with", None)
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            self.show_error(words.describe(error), diagnose=_connection_error(error))
+            failed = event.worker.error
+        if failed is not None and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.show_error(words.describe(failed), diagnose=_connection_error(failed))
         name = event.worker.name or ""
-        if event.state == WorkerState.SUCCESS and self.last_error and _user_job(name):
+        ok = event.state == WorkerState.SUCCESS and failed is None
+        if ok and self.last_error and _user_job(name):
             self.last_error = ""  # something the user asked for worked: the old error is over
             self.update_status()
         if event.worker.name == "sync" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
