@@ -4,6 +4,8 @@ account state says what it is doing. Core makes none of these (tests/test_layers
 
 from __future__ import annotations
 
+import imaplib
+import poplib
 import socket
 
 import pytest
@@ -154,3 +156,13 @@ def test_skipped_folders_in_one_sentence() -> None:
     assert words.skipped(1) == (
         "1 other folder not synced this time (the mail server did not answer in time)"
     )
+
+
+def test_a_library_error_is_worded_through_its_protocols_classifier() -> None:
+    """A raw imaplib/poplib error that reached the edge (a worker's failure) is worded
+    like a typed one, with the server's code and words, not as 'Something went wrong'."""
+    text = words.describe(imaplib.IMAP4.error("select failed: b'[NONEXISTENT] Unknown Mailbox'"))
+    assert text == "the mail server refused: [NONEXISTENT] Unknown Mailbox"
+    assert "closed the connection" in words.describe(imaplib.IMAP4.abort("socket error: EOF"))
+    text = words.describe(poplib.error_proto(b"-ERR [IN-USE] locked"))
+    assert "in use" in text and "[IN-USE] locked" in text

@@ -36,8 +36,9 @@ from tuimail.core.sanitize import sanitize
 
 
 def typed(exc: BaseException) -> MailError | None:
-    """The typed error for `exc`, if any (a MailError, or one in its cause chain, or a
-    transport failure)."""
+    """The typed error for `exc`, if any: a MailError, or one in its cause chain, an
+    IMAP or POP3 library error through that protocol's classifier (chosen by type; the
+    classifier is the one place that reads its words), or a transport failure."""
     seen = 0
     current: BaseException | None = exc
     while current is not None and seen < 10:
@@ -45,6 +46,16 @@ def typed(exc: BaseException) -> MailError | None:
             return current
         current = current.__cause__
         seen += 1
+    imaplib = sys.modules.get("imaplib")  # loaded if an IMAP error can exist at all
+    if imaplib is not None and isinstance(exc, imaplib.IMAP4.error):
+        from tuimail.core.imap.errors import classify_imap
+
+        return classify_imap(exc)
+    poplib = sys.modules.get("poplib")
+    if poplib is not None and isinstance(exc, poplib.error_proto):
+        from tuimail.core.pop3_errors import classify_pop3
+
+        return classify_pop3(exc)
     from tuimail.core.net_errors import classify_transport
 
     return classify_transport(exc)

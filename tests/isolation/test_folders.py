@@ -223,3 +223,43 @@ def test_the_folder_tree_shows_names_split_at_their_own_delimiter(
     assert (folder.label, folder.depth) == (label, depth)
     shown = _folder_label(folder).plain
     assert shown.endswith(label) and len(shown) < 2 * 6 + 3 + len(label)
+
+
+class _RawUtf8Name(ImapScript):
+    """A server that lists a folder in raw UTF-8 (as some do without UTF8=ACCEPT) and
+    opens it only when named by the same bytes."""
+
+    NAME = "Dépenses".encode()
+
+    def cmd_list(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b'* LIST () "/" INBOX\r\n* LIST () "/" "' + self.NAME + b'"\r\n')
+        conn.send(tag + b" OK done\r\n")
+
+    cmd_lsub = cmd_list
+
+    def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        if args not in (b"INBOX", b'"INBOX"', b'"' + self.NAME + b'"'):
+            conn.send(tag + b" NO [NONEXISTENT] no such folder\r\n")
+            return
+        ImapScript.cmd_examine(self, conn, tag, args)
+
+
+def test_a_folder_listed_in_raw_utf8_is_opened_by_the_same_bytes(test_ca, tmp_path) -> None:
+    with ScriptedServer(test_ca, _RawUtf8Name()) as server:
+        account = Account(
+            name="work",
+            email="bob@example.test",
+            username="bob",
+            incoming=ServerSettings(host=server.host, port=server.port, security="tls"),
+            outgoing=ServerSettings(host=server.host, port=9, security="tls"),
+            ca_file=server.ca_file,
+        )
+        store = tmp_store(tmp_path)
+        engine = SyncEngine(store, account, connector(account, "pw", timeout=10))
+        try:
+            result = engine.sync()
+        finally:
+            engine.close()
+    assert result.failures == [], result.failures
+    assert {f.folder for f in result.folders} == {"INBOX", "Dépenses"}
+    assert store.count_messages(store.folder_id("work", "Dépenses")) == 1
