@@ -126,10 +126,12 @@ class Bed:
     def __init__(self, n: int) -> None:
         from imapclient import IMAPClient
 
+        from tests.fixtures import realpeer_config
         from tests.fixtures.realpeer_bed import DovecotPeer
         from tuimail.core.tls import client_context
 
         self.n = n
+        realpeer_config.QUOTA = "4G"  # the tests' 100 MB would refuse 100k messages
         self.peer = DovecotPeer().start()
         self.user = user = self.peer.new_user()
         self.host, self.port, self.ca = self.peer.host, self.peer.ports.imap_tls, self.peer.ca_file

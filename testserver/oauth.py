@@ -110,7 +110,10 @@ class OAuthServer:
 
     def start(self) -> OAuthServer:
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="testserver-oauth", daemon=True
+            target=self._httpd.serve_forever,
+            args=(0.02,),  # shutdown() waits up to one poll interval (default 0.5 s)
+            name="testserver-oauth",
+            daemon=True,
         )
         self._thread.start()
         return self

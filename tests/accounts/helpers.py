@@ -31,7 +31,8 @@ def port_map(server) -> dict[int, int]:
     }
 
 
-def cli_args(server) -> list[str]:
+def cli_args(server, timeout: float = 3) -> list[str]:
+    """Arguments pointing detection at `server`; `timeout` seconds per probe."""
     mapping = ",".join(f"{k}={v}" for k, v in port_map(server).items())
     return [
         "--nameserver",
@@ -39,7 +40,7 @@ def cli_args(server) -> list[str]:
         "--ca-file",
         server.ca_file,
         "--timeout",
-        "3",
+        str(timeout),
         "--https-port",
         str(server.https_port),
         "--port-map",

@@ -182,7 +182,8 @@ def test_silent_tls_and_stripped_starttls_gives_no_plaintext(
     )
     s.faults.add(protocol=protocol, kind="silent", port="tls")
     s.faults.add(protocol=protocol, kind="strip_starttls", port="starttls")
-    result = detect("alice@example.test", options(s, timeout=2.0))
+    # A silent port never answers: a short probe timeout shows it as well as a long one.
+    result = detect("alice@example.test", options(s, timeout=1.0))
     assert getattr(result, role) is None
     assert not result.found and result.error
     details = {
@@ -193,7 +194,7 @@ def test_silent_tls_and_stripped_starttls_gives_no_plaintext(
     assert "did not answer in time" in details["tls"]
     assert "STARTTLS is not offered" in details["starttls"]
     # Even when plain is allowed, it is not silently chosen: the user must confirm it.
-    result = detect("alice@example.test", options(s, timeout=2.0, allow_plain=True))
+    result = detect("alice@example.test", options(s, timeout=1.5, allow_plain=True))
     assert getattr(result, role).candidate.security == "plain"
     assert any("WITHOUT encryption" in r and role in r for r in result.confirm)
     if protocol == "smtp":
@@ -208,7 +209,7 @@ def test_silent_tls_and_stripped_starttls_gives_no_plaintext(
             "--detect",
             "--allow-plain",
             "--no-verify",
-            *cli_args(s),
+            *cli_args(s, timeout=1.5),
         ]
     )
     captured = capsys.readouterr()
@@ -231,7 +232,7 @@ def test_starttls_handshake_failure_rejected(imap_smtp_server) -> None:
     s = imap_smtp_server
     s.faults.add(protocol="imap", kind="starttls_fail", port="starttls")
     s.faults.add(protocol="imap", kind="silent", port="tls")
-    result = detect("alice@example.test", options(s, timeout=2.0))
+    result = detect("alice@example.test", options(s, timeout=1.0))
     assert result.incoming is None
     starttls = next(r for r in result.probes if r.candidate.port == s.ports.imap_starttls)
     assert not starttls.ok

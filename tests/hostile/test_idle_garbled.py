@@ -44,7 +44,11 @@ class _GarbledIdle(ImapScript):
             conn.send(self.garbage)
         else:
             conn.send(b"+ idling\r\n" + self.garbage)
-        if conn.readline() == b"":
+        line = conn.readline()
+        if line.upper() == b"DONE":  # read as an update: applying it is refused later
+            conn.send(tag + b" OK idle done\r\n")
+            line = conn.readline()
+        if line == b"":
             self.closed_on_garbage += 1
         conn.hang()
 
@@ -54,6 +58,8 @@ GARBLED = [
     b"* 1 FETCH (FLAGS (\\Seen)\r\n",  # unbalanced: imapclient's parser refuses it
     b"* VANISHED 1:x\r\n",
     b"* 4294967296 EXISTS\r\n",
+    b"* VANISHED 1:4294967295\r\n",  # more than the folder holds: nothing is forgotten
+    b"* VANISHED 1\r\n* VANISHED 1\r\n* 2 EXISTS\r\n",
 ]
 
 

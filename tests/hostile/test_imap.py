@@ -6,10 +6,12 @@ the account timeout (plus retries), and nothing already in the store lost.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
-from tests.hostile.scripted import Conn, ImapScript, Switch, imap_fetch_line, trickle
+from tests.hostile.scripted import MESSAGE, Conn, ImapScript, Switch, imap_fetch_line, trickle
 from tuimail.core import connect
 
 pytestmark = pytest.mark.timeout(60)
@@ -311,3 +313,122 @@ def test_an_unreadable_examine_answer_keeps_the_stored_mail(scripted, cli, untag
     listed = cli("list", "work")
     assert listed.code == 0 and "hello" in listed.out
     assert "1 removed" not in run.out
+
+
+def _two_messages(garbled: bytes):
+    """An IMAP script with UIDs 1 and 2 whose header FETCH answer for UID 2 is `garbled`."""
+
+    def examine(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(
+            b"* 2 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 3] ok\r\n"
+            + tag
+            + b" OK [READ-ONLY] done\r\n"
+        )
+
+    def fetch(conn: Conn, tag: bytes, args: bytes) -> None:
+        if b"BODY.PEEK[HEADER" in args:
+            uids = args.split(b" ")[0]
+            first = imap_fetch_line(1, 1) if b"1" in uids else b""
+            conn.send(first + (garbled if b"2" in uids else b"") + tag + b" OK done\r\n")
+        elif b"BODY.PEEK[]" in args:
+            uid = int(args.split(b" ")[0])
+            conn.send(
+                f"* {uid} FETCH (UID {uid} BODY[] {{{len(MESSAGE)}}}\r\n".encode()
+                + MESSAGE
+                + b")\r\n"
+                + tag
+                + b" OK done\r\n"
+            )
+        else:
+            ImapScript.cmd_uid_fetch(script, conn, tag, args)
+
+    script = ImapScript(
+        {
+            "EXAMINE": examine,
+            "UID FETCH": fetch,
+            "UID SEARCH": lambda conn, tag, args: conn.send(
+                b"* SEARCH 1 2\r\n" + tag + b" OK done\r\n"
+            ),
+        }
+    )
+    return script
+
+
+def _sync_and_list(scripted, cli, script) -> tuple[dict, object]:
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+        listed = cli("list", "work", "--json")
+        body = cli("read", "2", "--account", "work")
+    assert "Traceback" not in run.err
+    return {row["uid"]: row for row in json.loads(listed.out)}, body
+
+
+def test_a_message_whose_header_answer_is_unusable_is_listed_with_a_note(scripted, cli) -> None:
+    """The server answers UID 2's header FETCH without a header: it was missing from the
+    list without a word. Now listed with a note, and reading it works."""
+    rows, body = _sync_and_list(scripted, cli, _two_messages(b"* 2 FETCH (UID 2 FLAGS ())\r\n"))
+    assert set(rows) == {1, 2}, rows
+    assert rows[1]["subject"] == "hello" and not rows[1].get("note")
+    assert "could not be read" in rows[2]["note"], rows[2]
+    assert body.code == 0 and "Body of the message." in body.out
+
+
+def test_a_garbled_header_answer_does_not_hide_its_batch(scripted, cli) -> None:
+    rows, body = _sync_and_list(scripted, cli, _two_messages(b"* 2 FETCH (UID 2 FLAGS (((((\r\n"))
+    assert set(rows) == {1, 2}, rows
+    assert "could not be read" in rows[2]["note"], rows[2]
+
+
+def test_a_server_that_lies_about_condstore_still_gets_new_mail_synced(scripted, cli) -> None:
+    """CONDSTORE advertised, CHANGEDSINCE refused (BAD): every later sync of the folder
+    failed and new mail never came. The flags are read the plain way instead."""
+    caps = b"IMAP4rev1 AUTH=PLAIN CONDSTORE"
+    count = [1]
+
+    def examine(conn: Conn, tag: bytes, args: bytes) -> None:
+        n = count[0]
+        conn.send(
+            b"* %d EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT %d] ok\r\n" % (n, n + 1)
+            + b"* OK [HIGHESTMODSEQ %d] ok\r\n" % (n + 4)
+            + tag
+            + b" OK [READ-ONLY] done\r\n"
+        )
+
+    def fetch(conn: Conn, tag: bytes, args: bytes) -> None:
+        if b"CHANGEDSINCE" in args:
+            conn.send(tag + b" BAD CHANGEDSINCE not supported\r\n")
+        elif b"BODY.PEEK[HEADER" in args:
+            wanted = range(1, count[0] + 1)
+            lines = b"".join(imap_fetch_line(i, i, b"message %d" % i) for i in wanted)
+            conn.send(lines + tag + b" OK done\r\n")
+        else:
+            lines = b"".join(
+                b"* %d FETCH (UID %d FLAGS ())\r\n" % (i, i) for i in range(1, count[0] + 1)
+            )
+            conn.send(lines + tag + b" OK done\r\n")
+
+    def search(conn: Conn, tag: bytes, args: bytes) -> None:
+        uids = b" ".join(b"%d" % i for i in range(1, count[0] + 1))
+        conn.send(b"* SEARCH " + uids + b"\r\n" + tag + b" OK done\r\n")
+
+    script = ImapScript(
+        {
+            "CAPABILITY": lambda conn, tag, args: conn.send(
+                b"* CAPABILITY " + caps + b"\r\n" + tag + b" OK done\r\n"
+            ),
+            "EXAMINE": examine,
+            "STATUS": lambda conn, tag, args: conn.send(tag + b" NO no status today\r\n"),
+            "UID FETCH": fetch,
+            "UID SEARCH": search,
+        },
+        greeting=b"* OK [CAPABILITY " + caps + b"] hi\r\n",
+    )
+    with scripted(script) as server:
+        save(server)
+        assert cli("sync", "work").code == 0
+        count[0] = 2
+        run = cli("sync", "work")
+        listed = cli("list", "work")
+    assert run.code == 0, run.err
+    assert "message 1" in listed.out and "message 2" in listed.out, listed.out

@@ -10,6 +10,7 @@ import pytest
 
 from tests.hostile.conftest import BAD, PASSWORD, TIMEOUT, save
 from tests.hostile.scripted import Conn, Pop3Script, trickle
+from tuimail import words
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.core.store import Store
@@ -52,7 +53,7 @@ def test_the_app_gives_up_in_time_with_a_sentence(scripted, tmp_path, script) ->
     assert state.state in ("offline", "error")
     assert seconds < TIMEOUT * 2 + 3, seconds
     for bad in (*BAD, "_ssl.c", "error_proto"):
-        assert bad not in state.detail, (bad, state.detail)
-    assert 0 < len(state.detail) < 400
-    assert state.detail.startswith(("the mail server", "the POP3 server")), state.detail
+        assert bad not in words.state(state), (bad, words.state(state))
+    assert 0 < len(words.state(state)) < 400
+    assert words.state(state).startswith(("the mail server", "the POP3 server")), words.state(state)
     assert not service.source("work", "INBOX").count()  # nothing half-stored

@@ -59,7 +59,7 @@ def test_offline_actions_replay_after_restart(mail_peer, tmp_path) -> None:
     store = Store(tmp_path / "store.sqlite3")
     engine = engine_for(mail_peer, user, store)
     result = engine.sync()
-    assert result.errors == []
+    assert result.failures == []
     assert store.actions("test") == [] and store.actions("test", "failed") == []
     assert _subjects(other, "Archive") == {"message 3"}
     assert _subjects(other, "Trash") == {"message 4"}
@@ -97,11 +97,11 @@ def test_undo_move_before_and_after_replay(mail_peer, tmp_path) -> None:
 
     # Undo after the server did it: a move back is queued and replayed.
     actions.move([rows["message 2"].id], "Archive")
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     assert _subjects(other, "Archive") == {"message 2"}
     assert actions.undo()
     assert store.message(rows["message 2"].id).folder == "INBOX"
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     assert _subjects(other, "Archive") == set()
     assert _subjects(other, "INBOX") == {"message 1", "message 2", "message 3"}
     assert_cache_matches_server(store, other, "INBOX")
@@ -127,7 +127,7 @@ def test_delete_in_trash_expunges_and_server_wins(mail_peer, tmp_path) -> None:
     other.select_folder("INBOX")
     other.delete_messages(other.search(["ALL"]))
     other.expunge()
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     assert _subjects(other, "Trash") == set()
     assert store.count_messages(trash) == 0 and store.count_messages(inbox) == 0
     assert store.actions("test", "failed") == []
@@ -148,7 +148,7 @@ def test_folder_create_rename_delete_replay(mail_peer, tmp_path) -> None:
     actions.delete_folder("Old")
     names = {f.name for f in store.folders("test")}
     assert "Customers" in names and "Clients" not in names and "Old" not in names
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     server = {name for _, _, name in other.list_folders()}
     assert "Customers" in server and "Clients" not in server and "Old" not in server
     assert {f.name for f in store.folders("test")} == server
@@ -174,7 +174,7 @@ def test_move_without_move_capability_and_archive(mail_server, tmp_path) -> None
     actions.mark_unread([rows["message 3"].id])
     actions.flag([rows["message 3"].id])
     actions.unflag([rows["message 3"].id])
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     other = other_client(mail_server, user)
     assert _subjects(other, "Junk") == {"message 1"}
     assert _subjects(other, "Archive") == {"message 2"}
@@ -200,7 +200,7 @@ def test_server_side_change_wins_a_flag_conflict(mail_peer, tmp_path) -> None:
     actions.mark_read([rows["message 1"].id, rows["message 2"].id])
     other.select_folder("INBOX")
     other.add_flags([rows["message 1"].uid], [b"\\Flagged"])
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     state = server_state(other, "INBOX")
     assert state[rows["message 1"].uid] == frozenset({"\\Flagged"})  # the server's change won
     assert state[rows["message 2"].uid] == frozenset({"\\Seen"})  # no conflict: applied

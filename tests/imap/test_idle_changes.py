@@ -44,6 +44,12 @@ def test_the_count_follows_the_order_of_the_responses() -> None:
     assert _read((3, b"EXPUNGE")).expunges == 1
 
 
+def test_more_gone_than_the_folder_held_is_impossible() -> None:
+    assert _read((b"VANISHED", b"1:6"), (9, b"EXISTS")).impossible(5)
+    assert not _read((b"VANISHED", b"1:5"), (9, b"EXISTS")).impossible(5)
+    assert _read((3, b"EXPUNGE"), (3, b"EXPUNGE")).impossible(1)
+
+
 def test_nothing_to_apply_is_not_a_change() -> None:
     changes = _read((b"OK", b"Still here"), (3, b"RECENT"), (1, b"FETCH", (b"UID", 4)))
     assert not changes.changed

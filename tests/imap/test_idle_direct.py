@@ -65,13 +65,19 @@ def test_flags_expunges_and_new_mail_are_applied_without_selecting_again(
     try:
         mark = len(log.names)
         other.select_folder("INBOX")
+        # Each step waits for the watcher to be back in IDLE: news that comes while it
+        # runs its own commands is applied too, but by the fallback (a folder sync).
         other.add_flags([3], [b"\\Flagged"])
         _until(lambda: "\\Flagged" in (_flags(store, 3) or ""))
         # The list is told to re-read (a NewMail without rows: the runtime's "messages").
         recorder.wait_for(lambda e: isinstance(e, NewMail) and not e.messages)
+        recorder.wait_for(is_idle)
         other.delete_messages([5])
+        _until(lambda: "\\Deleted" in (_flags(store, 5) or ""))
+        recorder.wait_for(is_idle)
         other.expunge()
         _until(lambda: _flags(store, 5) is None)
+        recorder.wait_for(is_idle)
         mail_server.deliver(user, message(11, "pushed"))
         event = recorder.wait_for(lambda e: isinstance(e, NewMail) and e.messages, timeout=15)
         assert [r.subject for r in event.messages] == ["pushed 11"]
@@ -101,4 +107,22 @@ def test_expunge_by_message_number_falls_back_to_a_folder_sync(mail_server, tmp_
         assert_cache_matches_server(store, other, "INBOX")
     finally:
         other.logout()
+        watcher.stop()
+
+
+def test_with_download_bodies_a_pushed_message_is_cached_and_searchable(
+    mail_server, tmp_path
+) -> None:
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1, "old"))
+    watcher, recorder, store, _log = _start(mail_server, user, tmp_path, download_bodies=True)
+    try:
+        raw = message(2, "pushed").replace(b"Body of 2.", b"a zanzibarian word")
+        mail_server.deliver(user, raw)
+        event = recorder.wait_for(lambda e: isinstance(e, NewMail) and e.messages, timeout=15)
+        (row,) = event.messages
+        _until(lambda: store.body(row.id) is not None)
+        assert store.body(row.id).replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n")
+        _until(lambda: [r.uid for r in store.search("zanzibarian")] == [row.uid])
+    finally:
         watcher.stop()

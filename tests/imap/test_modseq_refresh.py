@@ -33,7 +33,7 @@ def test_sync_follows_modseq_when_flags_come_back_the_same(mail_peer, tmp_path) 
     other.append("INBOX", message(2))
     store = tmp_store(tmp_path)
     engine = engine_for(mail_peer, user, store)
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     assert _store_modseqs(store, "INBOX") == _server_modseqs(other, "INBOX")
     # Another client flags message 1 and unflags it again: same flags, newer MODSEQ.
     other.select_folder("INBOX")
@@ -41,13 +41,13 @@ def test_sync_follows_modseq_when_flags_come_back_the_same(mail_peer, tmp_path) 
     other.add_flags([uid], [b"\\Flagged"])
     other.remove_flags([uid], [b"\\Flagged"])
     result = engine.sync()
-    assert result.errors == []
+    assert result.failures == []
     assert _store_modseqs(store, "INBOX") == _server_modseqs(other, "INBOX")
     # So a change made here afterwards is applied, not refused as a conflict.
     inbox = store.folder_id("test", "INBOX")
     row = next(r for r in store.message_rows(inbox, 0, 10) if r.uid == uid)
     MailActions(store, engine.account).mark_read([row.id])
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     assert server_state(other, "INBOX")[uid] == frozenset({"\\Seen"})
     assert _store_modseqs(store, "INBOX") == _server_modseqs(other, "INBOX")
     engine.close()
@@ -61,7 +61,7 @@ def test_replay_keeps_modseq_current_for_the_next_change(mail_peer, tmp_path) ->
     other.append("INBOX", message(1))
     store = tmp_store(tmp_path)
     engine = engine_for(mail_peer, user, store)
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     inbox = store.folder_id("test", "INBOX")
     actions = MailActions(store, engine.account)
     (row,) = store.message_rows(inbox, 0, 10)

@@ -10,6 +10,7 @@ from tests.imap.helpers import (
     server_state,
     tmp_store,
 )
+from tuimail import words
 from tuimail.core.imap.actions import MailActions
 
 
@@ -28,13 +29,15 @@ def test_uidvalidity_change_rebuilds_and_fails_old_actions(mail_server, tmp_path
     new_validity = mail_server.store.reset_uidvalidity(user.login, "INBOX")
     # The flag action must not be applied to whatever now has that UID.
     result = engine.sync()
-    assert result.errors == []
+    assert result.failures == []
     assert [f.rebuilt for f in result.folders if f.folder == "INBOX"] == [True]
     assert store.folder(inbox).uidvalidity == new_validity
     other = other_client(mail_server, user)
     assert_cache_matches_server(store, other, "INBOX")
     assert not any("\\Flagged" in flags for flags in server_state(other, "INBOX").values())
-    assert len(result.refused_actions) == 1 and "UIDVALIDITY" in result.refused_actions[0]
+    assert len(result.refused_actions) == 1 and "UIDVALIDITY" in words.failure(
+        result.refused_actions[0]
+    )
     failed = store.actions("test", "failed")
     assert len(failed) == 1 and "UIDVALIDITY" in failed[0].error
     assert store.count_messages(inbox) == 4
@@ -53,7 +56,7 @@ def test_connection_dropped_mid_fetch_resumes_without_duplicates(mail_server, tm
     fault = mail_server.faults.add(protocol="imap", kind="drop", command="FETCH", times=1)
     result = engine.sync()
     assert fault.hits == 1
-    assert result.errors == []
+    assert result.failures == []
     inbox = store.folder_id("test", "INBOX")
     assert store.count_messages(inbox) == 300
     assert sorted(store.uids(inbox)) == list(range(1, 301))
@@ -62,7 +65,7 @@ def test_connection_dropped_mid_fetch_resumes_without_duplicates(mail_server, tm
         mail_server.deliver(user, message(i))
     mail_server.faults.add(protocol="imap", kind="drop", command="FETCH", times=1)
     engine.drop_connection()  # the next pass opens a new connection, which gets the fault
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     assert sorted(store.uids(inbox)) == list(range(1, 311))
     engine.close()
 
@@ -108,7 +111,7 @@ def test_connection_cut_in_the_middle_of_a_response(mail_server, tmp_path) -> No
     engine.first_batch, engine.batch = 100, 100
     # the server stops sending after 30 kB: half-way through a FETCH literal
     fault = mail_server.faults.add(protocol="imap", kind="drop", after_bytes=30_000, times=1)
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     assert fault.hits == 1
     other = other_client(mail_server, user)
     assert_cache_matches_server(store, other, "INBOX")
@@ -130,7 +133,7 @@ def test_folder_renumbered_with_the_same_count_is_rebuilt(mail_server, tmp_path)
     mail_server.deliver(user, message(6))
     mail_server.store.reset_uidvalidity(user.login, "INBOX")  # now UIDs 1..5 = messages 2..6
     result = engine.sync()
-    assert result.errors == []
+    assert result.failures == []
     other = other_client(mail_server, user)
     assert sorted(server_state(other, "INBOX")) == [1, 2, 3, 4, 5]
     assert_cache_matches_server(store, other, "INBOX")

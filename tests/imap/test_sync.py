@@ -28,7 +28,7 @@ def test_first_sync_folders_roles_and_messages(mail_peer, tmp_path) -> None:
     seen_progress = []
     engine.progress = lambda folder, done, total: seen_progress.append((folder, done, total))
     result = engine.sync()
-    assert result.errors == []
+    assert result.failures == []
     assert result.new == 7
     folders = {f.name: f for f in store.folders("test")}
     assert folders["INBOX"].role == "inbox" and folders["INBOX"].unread == 3
@@ -40,7 +40,7 @@ def test_first_sync_folders_roles_and_messages(mail_peer, tmp_path) -> None:
     assert_cache_matches_server(store, other, "INBOX")
     # no change: nothing new, nothing removed
     again = engine.sync()
-    assert (again.new, again.changed, again.removed, again.errors) == (0, 0, 0, [])
+    assert (again.new, again.changed, again.removed, again.failures) == (0, 0, 0, [])
     raw = engine.fetch_body(rows[0].id)
     assert raw.endswith(b"Body of 7.\r\n") and store.body(rows[0].id) == raw
     assert [r.id for r in store.search("body of 7")] == [rows[0].id] or store.search("Body")
@@ -83,7 +83,7 @@ def test_random_changes_by_another_client(mail_peer, tmp_path, seed: int) -> Non
                 else:
                     other.remove_flags(picked, [flag])
         result = engine.sync()
-        assert result.errors == []
+        assert result.failures == []
         for folder in FOLDERS:
             assert_cache_matches_server(store, other, folder)
     engine.close()
@@ -118,7 +118,7 @@ def test_download_bodies_option_caches_everything(mail_peer, tmp_path) -> None:
         mail_peer.deliver(user, message(i, "offline"))
     store = tmp_store(tmp_path)
     engine = engine_for(mail_peer, user, store, download_bodies=True)
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     rows = store.message_rows(store.folder_id("test", "INBOX"), 0, 10)
     assert len(rows) == 5 and all(r.has_body for r in rows)
     assert {r.subject for r in store.search("body")} == {f"offline {i}" for i in range(1, 6)}
@@ -172,6 +172,6 @@ def test_kill_9_during_sync_then_the_store_opens_and_sync_completes(mail_server,
     inbox = store.folder_id("test", "INBOX")
     assert 150 <= store.count_messages(inbox) < 2000
     engine = engine_for(mail_server, user, store)
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     assert store.uids(inbox) == list(range(1, 2001))
     engine.close()

@@ -71,10 +71,16 @@ def test_idle_changes_applied_without_status_or_whole_folder_reads(dovecot_peer,
         uid = other.search(["SUBJECT", "old 3"])[0]
         other.add_flags([uid], [b"\\Flagged"])  # IDLE: an untagged FETCH (FLAGS MODSEQ)
         _until(lambda: "\\Flagged" in _flags(store, folder, uid))
+        # Each step waits for the watcher to be back in IDLE: news that comes during its
+        # own commands is applied too, but by the fallback (a folder sync).
+        recorder.wait_for(is_idle, timeout=20)
         gone = other.search(["SUBJECT", "old 7"])[0]
         other.delete_messages([gone])
+        _until(lambda: "\\Deleted" in _flags(store, folder, gone))
+        recorder.wait_for(is_idle, timeout=20)
         other.expunge()  # IDLE: VANISHED (QRESYNC)
         _until(lambda: store.count_messages(folder) == 19)
+        recorder.wait_for(is_idle, timeout=20)
         dovecot_peer.deliver(user, message(21, "pushed"))  # IDLE: EXISTS
         event = recorder.wait_for(
             lambda e: isinstance(e, NewMail) and e.messages and e.messages[0].uid, timeout=20

@@ -12,6 +12,7 @@ import pytest
 
 from tests.hostile.scripted import Conn, ImapScript, ScriptedServer
 from tests.imap.helpers import account_for, engine_for, message, tmp_store
+from tuimail import words
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.errors import ProtocolViolation
 from tuimail.core.imap.session import connector
@@ -46,7 +47,9 @@ def test_a_violation_drops_the_connection_and_the_next_folder_syncs_fresh(
         result = engine.sync(["INBOX", "Second"])
     finally:
         engine.close()
-    assert len(result.errors) == 1 and result.errors[0].startswith("INBOX: the mail server ")
+    assert len(words.sync_errors(result)) == 1 and words.sync_errors(result)[0].startswith(
+        "INBOX: the mail server "
+    )
     assert [f.folder for f in result.folders] == ["Second"]
     assert store.count_messages(store.folder_id("test", "Second")) == 3
     assert fault.hits >= 2  # Second was synced on a connection of its own
@@ -100,7 +103,7 @@ def test_nothing_is_sent_on_a_connection_after_a_violation(test_ca, tmp_path) ->
     first = script.per_connection[0]
     assert first[-1].split(b" ")[1:3] == [b"UID", b"FETCH"], first  # nothing after it
     assert len(script.per_connection) >= 2
-    assert result.errors and "999,999,999,999 bytes" in result.errors[0]
+    assert words.sync_errors(result) and "999,999,999,999 bytes" in words.sync_errors(result)[0]
     assert [f.folder for f in result.folders] == ["Second"]
 
 
@@ -136,8 +139,10 @@ def test_a_dripping_server_cannot_stretch_the_sync_past_the_timeout(mail_server,
     finally:
         engine.drop_connection()
     seconds = time.monotonic() - started
-    assert result.errors[0] == "INBOX: the mail server did not answer in time"
-    assert "other folders not synced this time" in result.errors[1]
+    assert [(f.folder, f.error.kind) for f in result.failures] == [("INBOX", "timeout")]
+    assert result.skipped  # the other folders, said in one line
+    assert words.sync_errors(result)[0] == "INBOX: the mail server did not answer in time"
+    assert "other folders not synced this time" in words.sync_errors(result)[1]
     assert result.folders == []
     # Dripping the whole answer takes 40 s; connecting and listing takes a few answers
     # of 0.25 s each. The pass ends well before the answer could have been dripped.

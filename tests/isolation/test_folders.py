@@ -11,6 +11,7 @@ from imapclient.imap_utf7 import encode as utf7
 
 from tests.hostile.scripted import Conn, ImapScript, ScriptedServer
 from tests.imap.helpers import engine_for, message, other_client, tmp_store
+from tuimail import words
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.imap.names import parse_line, parse_list
 from tuimail.core.imap.session import connector
@@ -34,7 +35,7 @@ def test_odd_folder_names_are_listed_and_every_folder_syncs(mail_server, tmp_pat
         result = engine.sync()
     finally:
         engine.close()
-    assert result.errors == []
+    assert result.failures == []
     names = {f.name for f in store.folders("test", counts=False)}
     assert {*ODD, "Plain", "INBOX"} <= names
     for name in (*ODD, "Plain", "INBOX"):
@@ -55,7 +56,7 @@ def test_a_folder_that_cannot_be_selected_is_reported_alone(mail_server, tmp_pat
         result = engine.sync(["INBOX", "Gone", "Kept"])
     finally:
         engine.close()
-    assert len(result.errors) == 1 and result.errors[0].startswith("Gone: ")
+    assert len(words.sync_errors(result)) == 1 and words.sync_errors(result)[0].startswith("Gone: ")
     assert [f.folder for f in result.folders] == ["INBOX", "Kept"]
     assert store.count_messages(store.folder_id("test", "Kept")) == 1
 
@@ -168,7 +169,7 @@ def test_odd_names_created_by_another_client_sync(mail_peer, tmp_path, name) -> 
         result = engine.sync()
     finally:
         engine.close()
-    assert result.errors == []
+    assert result.failures == []
     assert store.count_messages(store.folder_id("test", name)) == 1
     assert store.count_messages(store.folder_id("test", "INBOX")) == 1
 
@@ -185,7 +186,7 @@ def test_a_malformed_name_is_sent_back_as_listed_by_a_later_process(mail_server,
     store = tmp_store(tmp_path)
     first = engine_for(mail_server, user, store)
     try:
-        assert first.sync(["Bad&Jjo"]).errors == []
+        assert first.sync(["Bad&Jjo"]).failures == []
     finally:
         first.close()
     with names._raw_lock:  # as in a new process
@@ -199,3 +200,66 @@ def test_a_malformed_name_is_sent_back_as_listed_by_a_later_process(mail_server,
     # Remembered for that server only: another account's "Bad&Jjo" is a UTF-7 name.
     assert names.is_raw((mail_server.host, mail_server.ports.imap_tls), "Bad&Jjo")
     assert not names.is_raw(("imap.elsewhere.test", 993), "Bad&Jjo")
+
+
+@pytest.mark.parametrize(
+    ("name", "delimiter", "label", "depth"),
+    [
+        ("Projects/v2.0", "/", "v2.0", 1),  # a dot is part of the name under "/"
+        ("INBOX.Sent.2024", ".", "2024", 2),
+        ("[@click=app.quit()]x", "/", "[@click=app.quit()]x", 0),
+        ("[/]", "/", "]", 1),
+        ("/".join(["deep"] * 40), "/", "deep", 6),  # bounded: still on screen
+        ("a/b", None, "a/b", 0),
+    ],
+)
+def test_the_folder_tree_shows_names_split_at_their_own_delimiter(
+    name, delimiter, label, depth
+) -> None:
+    from tuimail.core.service import FolderInfo
+    from tuimail.ui.widgets.folder_tree import _folder_label
+
+    folder = FolderInfo("work", name, None, 0, 0, delimiter)
+    assert (folder.label, folder.depth) == (label, depth)
+    shown = _folder_label(folder).plain
+    assert shown.endswith(label) and len(shown) < 2 * 6 + 3 + len(label)
+
+
+class _RawUtf8Name(ImapScript):
+    """A server that lists a folder in raw UTF-8 (as some do without UTF8=ACCEPT) and
+    opens it only when named by the same bytes."""
+
+    NAME = "Dépenses".encode()
+
+    def cmd_list(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b'* LIST () "/" INBOX\r\n* LIST () "/" "' + self.NAME + b'"\r\n')
+        conn.send(tag + b" OK done\r\n")
+
+    cmd_lsub = cmd_list
+
+    def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        if args not in (b"INBOX", b'"INBOX"', b'"' + self.NAME + b'"'):
+            conn.send(tag + b" NO [NONEXISTENT] no such folder\r\n")
+            return
+        ImapScript.cmd_examine(self, conn, tag, args)
+
+
+def test_a_folder_listed_in_raw_utf8_is_opened_by_the_same_bytes(test_ca, tmp_path) -> None:
+    with ScriptedServer(test_ca, _RawUtf8Name()) as server:
+        account = Account(
+            name="work",
+            email="bob@example.test",
+            username="bob",
+            incoming=ServerSettings(host=server.host, port=server.port, security="tls"),
+            outgoing=ServerSettings(host=server.host, port=9, security="tls"),
+            ca_file=server.ca_file,
+        )
+        store = tmp_store(tmp_path)
+        engine = SyncEngine(store, account, connector(account, "pw", timeout=10))
+        try:
+            result = engine.sync()
+        finally:
+            engine.close()
+    assert result.failures == [], result.failures
+    assert {f.folder for f in result.folders} == {"INBOX", "Dépenses"}
+    assert store.count_messages(store.folder_id("work", "Dépenses")) == 1

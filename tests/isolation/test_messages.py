@@ -48,7 +48,7 @@ def test_every_hostile_message_is_stored_and_its_neighbours_sync(mail_server, tm
         result = engine.sync(["INBOX"])
     finally:
         engine.close()
-    assert result.errors == []
+    assert result.failures == []
     rows = {r.message_id: r for r in store.message_rows(store.folder_id("test", "INBOX"), 0, 100)}
     assert len(rows) == 10
     ordinary = [r for r in rows.values() if r.subject.startswith("ordinary")]

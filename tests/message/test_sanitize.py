@@ -120,3 +120,12 @@ def test_sanitize_is_idempotent(text: str, multiline: bool) -> None:
     """The store's one-pass header route relies on it (tuimail.core.store.columns)."""
     once = sanitize(text, multiline=multiline)
     assert sanitize(once, multiline=multiline) == once
+
+
+def test_the_wide_plain_ranges_hold_nothing_sanitize_replaces() -> None:
+    """sanitize returns text of _PLAIN_WIDE characters at once: none may need replacing."""
+    from tuimail.core.sanitize import _BAD_SINGLE, _PLAIN_WIDE
+
+    plain = [chr(c) for c in range(0x110000) if _PLAIN_WIDE.fullmatch(chr(c))]
+    assert len(plain) > 50_000
+    assert not [c for c in plain if _BAD_SINGLE.match(c)]

@@ -12,6 +12,7 @@ from tests.pop3.helpers import (
     server_count,
     stored,
 )
+from tuimail import words
 from tuimail.core.pop3 import DAY, fetch
 from tuimail.core.pop3_state import StorePop3State
 from tuimail.core.store import Store
@@ -107,7 +108,7 @@ def test_server_without_uidl_falls_back_to_header_hash_with_a_warning(mail_serve
     account = pop3_account(mail_server, user)
     first = fetch(account, user.password, store_state, now=clock)
     assert first.downloaded == 3
-    assert any("does not support UIDL" in w for w in first.warnings)
+    assert any("does not support UIDL" in words.warning(w) for w in first.warnings)
     mail_server.deliver(user, message(3))
     second = fetch(account, user.password, store_state, now=clock)
     assert second.downloaded == 1

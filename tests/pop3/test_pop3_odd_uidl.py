@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.pop3.helpers import Clock, message, pop3_account, stored
+from tuimail import words
 from tuimail.core.config import save_account
 from tuimail.core.pop3 import fetch
 from tuimail.core.pop3_state import StorePop3State
@@ -52,7 +53,7 @@ def test_odd_uidls_download_every_message_exactly_once(
 
     first = fetch(account, user.password, state, now=clock)
     assert first.downloaded == len(ODD)
-    assert any(FALLBACK_WARNING in w for w in first.warnings)
+    assert any(FALLBACK_WARNING in words.warning(w) for w in first.warnings)
     second = fetch(account, user.password, state, now=clock)
     assert second.downloaded == 0
     bodies = stored(state)
@@ -122,7 +123,7 @@ def test_deleted_locally_with_odd_uidl_is_deleted_on_the_server(mail_server, tmp
         rows = service.source("pop", "INBOX").rows(0, 10)
         assert len(rows) == 3
         # The warning is shown to the user (the app shows error events in its status bar).
-        assert any(FALLBACK_WARNING in e for e in service.errors)
+        assert any(FALLBACK_WARNING in words.event(e) for e in service.errors)
         doomed = next(r for r in rows if r.subject == "message 1")
         service.delete([doomed])
         assert service.backend("pop").sync()

@@ -8,6 +8,7 @@ import pytest
 
 from tests.pop3.helpers import message, pop3_account
 from testserver.server import MailServer
+from tuimail import words
 from tuimail.core.pop3 import Pop3Error, fetch
 from tuimail.core.pop3_state import StorePop3State
 from tuimail.core.secrets import Secret
@@ -43,7 +44,7 @@ def test_a_bad_certificate_is_refused_with_its_reason(test_ca, tmp_path, kind, s
         finally:
             service.stop()
         assert server.messages(user)  # untouched
-    detail = service.states()["pop"].detail
+    detail = words.state(service.states()["pop"])
     assert REASONS[kind] in detail, detail
     assert "_ssl.c" not in detail and "Traceback" not in detail
     assert service.source("pop", "INBOX").count() == 0

@@ -18,6 +18,7 @@ from tests.imap.helpers import account_for
 from testserver.faults import Fault
 from tuimail.__main__ import main
 from tuimail.core.config import save_account
+from tuimail.core.discovery.resolver import Resolver
 from tuimail.core.tls import client_context
 
 pytestmark = pytest.mark.timeout(120)
@@ -199,8 +200,18 @@ def test_without_check_dkim_no_dns_is_asked(bed, capsys) -> None:
     assert report["dkim_checks"] is None and server.dns.queries == before
 
 
-def test_a_name_server_that_never_answers_gives_a_sentence_not_a_hang(bed, capsys) -> None:
+def test_a_name_server_that_never_answers_gives_a_sentence_not_a_hang(
+    bed, capsys, monkeypatch
+) -> None:
     server, alice, bob = bed
+    waits: list[float] = []  # how long each look-up was allowed to wait
+    query = Resolver.query
+
+    def spy(self, name, rtype, timeout=None):
+        waits.append(timeout or self.dns.lifetime)
+        return query(self, name, rtype, timeout)
+
+    monkeypatch.setattr(Resolver, "query", spy)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))  # receives the queries, answers none
         port = silent.getsockname()[1]
@@ -211,3 +222,4 @@ def test_a_name_server_that_never_answers_gives_a_sentence_not_a_hang(bed, capsy
     assert check["result"] == "error"
     assert check["detail"].startswith("the key could not be fetched (the DNS query for ")
     assert "timed out" in check["detail"]
+    assert waits and max(waits) <= 2  # the account's timeout (2 s), not dkimpy's own 5 s

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.ui.helpers import account_for
+from tuimail import words
 from tuimail.core.outbox import Outbox
 from tuimail.core.secrets import Secret
 from tuimail.core.service import Draft, MailService, ServiceError
@@ -68,7 +69,7 @@ def test_refused_message_is_sent_later_exactly_once(mail_server) -> None:
         assert _wait(lambda: outbox.entries() == [])
         time.sleep(0.5)  # several more passes
         assert _copies(mail_server, bob, "Outbox retry 7b1e") == 1
-        assert any(e.kind == "info" and "sent from the outbox" in e.text for e in events)
+        assert any(e.kind == "sent" and "sent from the outbox" in words.event(e) for e in events)
         assert service.outbox_waiting == 0
     finally:
         service.stop()

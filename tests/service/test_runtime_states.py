@@ -8,6 +8,7 @@ import threading
 
 from tests.imap.helpers import message
 from tests.service.helpers import logins, runtime_for, starttls_account, wait_for
+from tuimail import words
 from tuimail.core.errors import AuthenticationFailed, SecurityFailure, ServerBusy
 from tuimail.core.retry import Phase
 from tuimail.core.secrets import Secret
@@ -64,7 +65,7 @@ def test_a_wrong_password_needs_the_password_and_is_never_tried_again(mail_serve
         assert runtime.state.state == "error"
         error = runtime.state.error
         assert isinstance(error, AuthenticationFailed) and error.code == "AUTHENTICATIONFAILED"
-        assert "not trying again" in runtime.state.detail
+        assert "not trying again" in words.state(runtime.state)
         assert len(logins(mail_server, "imap", user.login)) == 1
         # Nothing retries by itself: no retry thread, no push, and a user action on a
         # message stays queued instead of logging in again with the same password.
@@ -91,7 +92,7 @@ def test_after_needs_password_the_users_retry_with_the_right_password_goes_onlin
         passwords.pop(0)  # the user typed the right one and pressed Ctrl+R
         assert runtime.sync()
         assert runtime.phase is Phase.ONLINE
-        assert wait_for(lambda: runtime.state.detail == "push connected"), runtime.state
+        assert wait_for(lambda: runtime.state.activity == "push"), runtime.state
         assert [a.success for a in logins(mail_server, "imap", user.login)][:2] == [False, True]
     finally:
         runtime.close()
@@ -109,7 +110,7 @@ def test_a_refused_starttls_is_an_error_tried_once(mail_server, tmp_path):
         assert not runtime.start()
         assert runtime.phase is Phase.ERROR
         assert isinstance(runtime.state.error, SecurityFailure)
-        assert "STARTTLS" in runtime.state.detail
+        assert "STARTTLS" in words.state(runtime.state)
         threading.Event().wait(1.0)  # several retry periods of the policy (0.2 s)
         assert refused.hits == 1
         assert logins(mail_server, "imap", user.login) == []  # no password was sent
@@ -121,7 +122,7 @@ def test_every_thread_the_runtime_started_is_joined_on_close(mail_server, tmp_pa
     user = mail_server.new_user()
     runtime, _events = runtime_for(mail_server, user, tmp_path, idle=True)
     runtime.start()
-    assert wait_for(lambda: runtime.state.detail == "push connected"), runtime.state
+    assert wait_for(lambda: runtime.state.activity == "push"), runtime.state
     runtime.watch_folder("INBOX")
     started = runtime.threads()
     assert started  # the IDLE watcher's thread at least
@@ -139,7 +140,7 @@ def test_a_password_changed_while_pushing_stops_push_and_needs_the_password(mail
     runtime, _events = runtime_for(mail_server, user, tmp_path, idle=True)
     try:
         runtime.start()
-        assert wait_for(lambda: runtime.state.detail == "push connected"), runtime.state
+        assert wait_for(lambda: runtime.state.activity == "push"), runtime.state
         before = len(logins(mail_server, "imap", user.login))
         (stored,) = [u for u in mail_server.store.users() if u.login == user.login]
         stored.password = "changed elsewhere"
@@ -152,7 +153,7 @@ def test_a_password_changed_while_pushing_stops_push_and_needs_the_password(mail
         mail_server.call(kick()).result(10)
         assert wait_for(lambda: runtime.phase is Phase.NEEDS_PASSWORD), runtime.state
         assert isinstance(runtime.state.error, AuthenticationFailed)
-        assert "connection" not in runtime.state.detail
+        assert "connection" not in words.state(runtime.state)
         threading.Event().wait(1.5)  # the watcher's back-off would have retried by now
         refused = [a for a in logins(mail_server, "imap", user.login)[before:] if not a.success]
         assert len(refused) == 1, refused

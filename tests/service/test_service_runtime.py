@@ -7,6 +7,7 @@ import threading
 
 from tests.imap.helpers import account_for, message
 from tests.service.helpers import logins, wait_for
+from tuimail import words
 from tuimail.core.retry import Phase, RetryPolicy
 from tuimail.core.runtime import StepGate
 from tuimail.core.secrets import Secret
@@ -34,8 +35,10 @@ def test_the_app_with_a_wrong_password_says_so_once_and_stops(mail_server, tmp_p
         service.start()
         state = service.states()["test"]
         assert state.phase == Phase.NEEDS_PASSWORD.value and state.state == "error"
-        assert "refused the login" in state.detail and "not trying again" in state.detail
-        assert "connection" not in state.detail
+        assert "refused the login" in words.state(state) and "not trying again" in words.state(
+            state
+        )
+        assert "connection" not in words.state(state)
         threading.Event().wait(1.0)  # the outbox loop and retry policy run meanwhile
         assert len(logins(mail_server, "imap", user.login)) == 1
     finally:
@@ -48,7 +51,7 @@ def test_stop_joins_push_retry_and_outbox_threads(mail_server, tmp_path):
     mail_server.deliver(user, message(1))
     service = service_for(mail_server, user, tmp_path, user.password)
     service.start()
-    assert wait_for(lambda: service.states()["test"].detail == "push connected")
+    assert wait_for(lambda: service.states()["test"].activity == "push")
     running = service.threads()
     assert {t.name.split("-")[0] for t in running} >= {"idle", "outbox"}
     service.stop()

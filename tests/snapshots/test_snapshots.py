@@ -81,7 +81,8 @@ class TestStates:
         async def syncing(pilot) -> None:
             await steady(pilot)
             app.service.backend("test").state.state = "syncing"
-            app.service.backend("test").state.detail = "syncing INBOX"
+            app.service.backend("test").state.activity = "syncing"
+            app.service.backend("test").state.progress = ("INBOX", 0, 0)
             app.update_status()
             await pilot.pause()
 

@@ -77,11 +77,11 @@ def test_sync_with_bodies_stores_all_and_indexes_within_its_budget(mail_peer, tm
     store = tmp_store(tmp_path)
     engine = engine_for(mail_peer, user, store, download_bodies=True)
     engine.index_budget = 0  # one batch per pass
-    assert engine.sync().errors == []
+    assert engine.sync().failures == []
     rows = store.message_rows(store.folder_id("test", "INBOX"), 0, 100)
     assert len(rows) == 60 and all(r.has_body for r in rows)
     assert store.pending_index() == 10  # 60 stored, one batch of 50 indexed
-    assert engine.sync().errors == []  # the next pass finishes the index
+    assert engine.sync().failures == []  # the next pass finishes the index
     assert store.pending_index() == 0
     assert {r.subject for r in store.search("body")} == {f"offline {i}" for i in range(1, 61)}
     engine.close()

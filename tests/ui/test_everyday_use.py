@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from textual.widgets import Input, Select, TextArea
 
 from tests.ui.helpers import account_for, make_app, ready, seed, settle, wait_for
+from tuimail import words
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import InputDialog
@@ -340,7 +341,7 @@ async def test_new_mail_shows_a_toast_and_rings_the_bell(mail_server):
     app.bell = lambda: rings.append(1)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: app.service.states()["test"].detail == "push connected")
+        await wait_for(pilot, lambda: app.service.states()["test"].activity == "push")
         mail_server.deliver(user, _message("z@example.test", user.email, "Ping"))
         toasts = lambda: [str(n.message) for n in app._notifications]  # noqa: E731
         await wait_for(pilot, lambda: "1 new message in test" in toasts(), timeout=20)
@@ -357,7 +358,10 @@ async def test_status_bar_shows_sync_progress(mail_server):
         await settle(pilot)
         service = app.service
         forward = service.listener
-        service.listener = lambda e: (seen.append(service.states()["test"].detail), forward(e))
+        service.listener = lambda e: (
+            seen.append(words.state(service.states()["test"])),
+            forward(e),
+        )
         app.run_worker(service.start, thread=True, exit_on_error=False, name="sync")
         await ready(pilot)
         assert any(d.startswith("syncing INBOX ") and "/6" in d for d in seen), seen

@@ -138,7 +138,7 @@ async def test_new_mail_arrives_by_idle(mail_server):
     app = make_app(mail_server, user, idle=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: app.service.states()["test"].detail == "push connected")
+        await wait_for(pilot, lambda: app.service.states()["test"].activity == "push")
         selected = _list(app).current.id
         msg = EmailMessage()
         msg["From"] = "someone@example.test"

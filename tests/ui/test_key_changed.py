@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 from tests.ui.helpers import account_for, wait_for
 from tests.ui.wizard_helpers import key_pin
 from testserver.server import MailServer
+from tuimail import words
 from tuimail.core.config import load_config, save_account
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
@@ -43,9 +44,11 @@ async def test_changed_key_shown_with_both_hashes_and_trusted_again_in_diagnose(
             await wait_for(pilot, lambda: app.synced, timeout=30)
             state = service.states()[account.name]
             assert state.state != "idle"
-            assert OLD in state.detail and new in state.detail, state.detail  # both hashes
-            assert "('" not in state.detail and "was lost" not in state.detail
-            assert "key changed" in state.detail
+            assert OLD in words.state(state) and new in words.state(state), words.state(
+                state
+            )  # both hashes
+            assert "('" not in words.state(state) and "was lost" not in words.state(state)
+            assert "key changed" in words.state(state)
             await pilot.press("H")
             await wait_for(pilot, lambda: isinstance(app.screen, DiagnoseScreen))
             screen = app.screen

@@ -45,9 +45,7 @@ async def test_a_refused_password_says_so_and_waits_for_the_user(mail_server):
         assert len(_logins(mail_server, user)) == 1
         passwords.pop(0)  # the user fixed the password, then asks for a sync
         await pilot.press("ctrl+r")
-        await wait_for(
-            pilot, lambda: service.states()["test"].detail == "push connected", timeout=30
-        )
+        await wait_for(pilot, lambda: service.states()["test"].activity == "push", timeout=30)
         assert "refused" not in _status(app)
         tries = [a.success for a in _logins(mail_server, user)]
         assert tries[0] is False and all(tries[1:])  # the sync and push connections

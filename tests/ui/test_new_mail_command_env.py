@@ -36,7 +36,7 @@ async def test_the_command_gets_every_variable_and_runs_nothing_from_the_subject
     )
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: service.states()["test"].detail == "push connected", 30)
+        await wait_for(pilot, lambda: service.states()["test"].activity == "push", 30)
         mail_server.deliver(
             user,
             (

@@ -32,7 +32,7 @@ async def test_new_mail_tells_the_terminal_and_runs_the_command(mail_server, tmp
     app = _app(mail_server, user, notify_setting="osc777", new_mail_command=command)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: app.service.states()["test"].detail == "push connected", 30)
+        await wait_for(pilot, lambda: app.service.states()["test"].activity == "push", 30)
         mail_server.deliver(user, NEW)
         await wait_for(pilot, lambda: app.terminal_notes, 30)
         sequence = app.terminal_notes[0]
@@ -51,7 +51,7 @@ async def test_notify_off_tells_the_terminal_nothing(mail_server):
     app = _app(mail_server, user, notify_setting="off")
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: app.service.states()["test"].detail == "push connected", 30)
+        await wait_for(pilot, lambda: app.service.states()["test"].activity == "push", 30)
         mail_server.deliver(user, NEW)
         await wait_for(pilot, lambda: app.main.query_one("MessageList").count == 1, 30)
         assert app.terminal_notes == []

@@ -31,7 +31,7 @@ async def test_offline_account_reconnects_without_user_action(mail_server):
         await wait_for(pilot, lambda: lst.count == 3, timeout=30)
         await wait_for(
             pilot,
-            lambda: app.service.states()["test"].detail == "push connected",
+            lambda: app.service.states()["test"].activity == "push",
             timeout=30,
         )
         status = _status(app)

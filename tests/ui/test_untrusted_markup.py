@@ -17,6 +17,7 @@ from textual.widgets._toast import Toast
 
 from tests.ui.helpers import wait_for
 from tests.ui.markup_payloads import CLICK, has_actions, literal, payloads, shown
+from tuimail.core.errors import Refused
 from tuimail.core.service import (
     AccountState,
     FolderInfo,
@@ -131,7 +132,9 @@ async def test_toasts_dialogs_folder_tree_and_status_show_payloads_literally(pay
 
         # the status bar with a server's error
         app.query_one(StatusBar).update_status(
-            {"acct": AccountState("error", payload)}, 0, error=f"[ALERT] {payload}"
+            {"acct": AccountState("error", error=Refused(server_text=payload))},
+            0,
+            error=f"[ALERT] {payload}",
         )
         status = shown(app.query_one(StatusBar).visual)
         assert literal(payload) in status and "[ALERT] " in status

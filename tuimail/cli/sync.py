@@ -14,6 +14,7 @@ import sys
 import threading
 from datetime import datetime
 
+from tuimail import words
 from tuimail.cli import route
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
@@ -112,9 +113,9 @@ def _connector(account: Account):
 
 def _guard(func):
     def run(args: argparse.Namespace) -> int:
-        from tuimail.cli.words import describe
         from tuimail.core.config import ConfigError
         from tuimail.core.secrets import PasswordError
+        from tuimail.words import describe
 
         try:
             return func(args)
@@ -176,12 +177,20 @@ def cmd_sync(args: argparse.Namespace) -> int:
             result.new,
             result.changed,
             result.removed,
-            len(result.errors),
+            len(result.failures),
         )
-        for error in result.errors:
+        for error in words.sync_errors(result):
             log.warning("sync %s: %s", account.name, error)
     if args.json:
-        imap = [{"account": r.account, "protocol": "imap"} | r.as_dict() for r in results]
+        imap = [
+            {"account": r.account, "protocol": "imap"}
+            | r.as_dict()
+            | {
+                "errors": words.sync_errors(r),
+                "refused_actions": [words.failure(f) for f in r.refused_actions],
+            }
+            for r in results
+        ]
         print(json.dumps(imap + pop3_results, indent=2))
     else:
         for p in pop3_results:
@@ -193,46 +202,49 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 f"server in {p['seconds']:.2f} s"
             )
             for warning in p["warnings"]:
-                print(f"  warning: {_safe(warning)}", file=sys.stderr)
+                print(f"  warning: {_safe(warning)}", file=sys.stderr)  # already words
         for r in results:
             print(
                 f"{r.account}: {len(r.folders)} folders, {r.new} new, {r.changed} changed, "
                 f"{r.removed} removed in {r.seconds:.2f} s"
             )
-            for error in r.errors:
+            for error in words.sync_errors(r):
                 print(f"  error: {_safe(error)}", file=sys.stderr)
             for refused in r.refused_actions:
-                print(f"  not applied: {_safe(refused)}", file=sys.stderr)
-    failed = any(r.errors for r in results) or any(p["error"] for p in pop3_results)
+                print(f"  not applied: {_safe(words.failure(refused))}", file=sys.stderr)
+    failed = any(not r.ok for r in results) or any(p["error"] for p in pop3_results)
     return 1 if failed else 0
 
 
 def _imap_result(account: Account, runtime):
-    """The pass's SyncResult (one with the failure's sentence if it never connected)."""
+    """The pass's SyncResult (one with the runtime's failure if it never connected)."""
+    from tuimail.core.errors import SYNC, Failure
     from tuimail.core.imap.sync import SyncResult
 
     result = runtime.last_result
     if result is None:
         result = SyncResult(account.name)
-    if runtime.state.error is not None and not result.errors:
-        result.errors.append(runtime.state.detail)
+    if runtime.state.error is not None and not result.failures:
+        result.failures.append(Failure(runtime.state.error, account.name, "", SYNC))
     return result
 
 
 def _pop3_summary(account: Account, runtime) -> dict:
-    """One POP3 pass for `tuimail sync`, as a dict (the error as a sentence)."""
+    """One POP3 pass for `tuimail sync`, as a dict (the error and warnings as sentences)."""
     summary = {"account": account.name, "protocol": "pop3", "new": 0, "deleted_on_server": 0}
     summary |= {"on_server": 0, "seconds": 0.0, "warnings": [], "error": None}
     result = runtime.last_result
     if result is None:
-        summary["error"] = runtime.state.detail or "the POP3 pass failed"
+        summary["error"] = words.state(runtime.state) if runtime.state.error else None
+        summary["error"] = summary["error"] or "the POP3 pass failed"
         return summary
     summary |= {
         "new": result.downloaded,
         "deleted_on_server": result.deleted,
         "on_server": result.on_server,
         "seconds": round(result.seconds, 3),
-        "warnings": result.warnings,
+        "warnings": [words.warning(w) for w in result.warnings]
+        + [words.failure(f) for f in result.refused],
     }
     return summary
 
@@ -400,7 +412,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
     permanent failure ends the watch with a sentence and exit status 1 (never retried:
     a wrong password tried every minute locks accounts)."""
     from tuimail.cli.jsonout import message_row
+    from tuimail.core.errors import Failure
     from tuimail.core.retry import Phase
+    from tuimail.core.runtime import POLLING, PUSH
     from tuimail.core.store import Store
 
     account = _accounts(args.account, imap_only=False)[0]
@@ -437,16 +451,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
         elif event.kind == "state" and runtime is not None:
             state = runtime.state
             if state.state in ("idle", "polling") and state.phase == Phase.ONLINE:
-                if not watching.is_set() and (
-                    state.state == "polling" or state.detail == "push connected"
-                ):
+                if not watching.is_set() and state.activity in (POLLING, PUSH):
                     announce(state.state)
             elif runtime.phase in (Phase.NEEDS_PASSWORD, Phase.ERROR) and state.error:
                 done.set()
             elif runtime.phase is Phase.OFFLINE_RETRYING and event.error is not None:
+                detail = words.failure(Failure(state.error or event.error, account.name))
                 if args.json:
-                    _event("disconnected", {"account": account.name, "detail": _safe(state.detail)})
-                print(f"{_safe(state.detail)}; trying again later", file=sys.stderr, flush=True)
+                    _event("disconnected", {"account": account.name, "detail": detail})
+                print(f"{detail}; trying again later", file=sys.stderr, flush=True)
 
     runtime = _runtime(store, account, show, idle=True)
     holder.append(runtime)
@@ -462,7 +475,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     if runtime.phase in (Phase.NEEDS_PASSWORD, Phase.ERROR) or done.is_set():
+        detail = words.state(runtime.state) if runtime.state.error else "the account stopped"
         if args.json:
-            _event("stopped", {"account": account.name, "detail": _safe(runtime.state.detail)})
-        return _fail(runtime.state.detail or "the account stopped")
+            _event("stopped", {"account": account.name, "detail": detail})
+        return _fail(detail)
     return 0

@@ -417,6 +417,8 @@ class TuimailIMAPClient(IMAPClient):
         from tuimail.core.imap.names import is_raw
 
         if is_raw((str(self.host), int(self.port)), folder_name):
+            if not folder_name.isascii():  # listed in raw UTF-8: the same bytes back
+                return _quote(folder_name.encode("utf-8"))
             return _quote(folder_name)
         return super()._normalise_folder(folder_name)
 

@@ -26,6 +26,7 @@ The tree:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 
@@ -114,3 +115,28 @@ class Refused(PermanentError):
     """The server refused this action (IMAP NO, POP3 -ERR, SMTP 5xx)."""
 
     kind = "refused"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A typed failure and where it happened: what core hands out instead of a sentence.
+
+    `error` is the typed failure (a MailError, or for a password source that failed, the
+    secrets module's PasswordError); `folder` the folder it concerns ("" for the account);
+    `action` what was being done (SYNC, LIST, FLUSH, OUTBOX, SEARCH, or a queued action's
+    kind such as "move"). The words for people are made at the edge (tuimail.words)."""
+
+    error: BaseException
+    account: str = ""
+    folder: str = ""
+    action: str = ""
+    item: str = ""  # which one, when the folder is not enough (a POP3 message number)
+
+
+# Failure.action values core uses (a queued action's own kind is used as is).
+SYNC = "sync"  # a folder (or the account) could not be synced
+LIST = "list"  # the server listed a folder that cannot be read (server_text: the line)
+FLUSH = "flush"  # a local change could not reach the server yet (it stays queued)
+OUTBOX = "outbox"  # the outbox could not be sent now (it stays queued)
+SEARCH = "search"  # the server search failed; the local one was used
+RETR = "retr"  # POP3: the server refused to send one message (`item`: its number)

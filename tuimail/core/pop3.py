@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from tuimail.core.account import Account
-from tuimail.core.errors import Refused
+from tuimail.core.errors import RETR, Failure, Refused
 from tuimail.core.pop3_errors import Pop3Busy, Pop3Error, classify_pop3
-from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret, as_secret
 
 # Real HTML mail has lines far longer than poplib's 2048-byte default (connect.py
@@ -74,13 +73,19 @@ class Pop3State(Protocol):
         """Record `key` as another name of the message already known as `known_key`."""
 
 
+# Pop3Result.warnings: what the pass had to work around (the edge, tuimail.words, says it).
+NO_UIDL = "pop3-no-uidl"  # no UIDL: messages recognised by a hash of their headers
+ODD_UIDL = "pop3-odd-uidl"  # some UIDLs empty, invalid or repeated: those hashed instead
+
+
 @dataclass
 class Pop3Result:
     downloaded: int = 0
     deleted: int = 0
     on_server: int = 0
     seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # keys: NO_UIDL, ODD_UIDL
+    refused: list[Failure] = field(default_factory=list)  # messages not sent (asked again)
 
 
 Progress = Callable[[int, int], None]
@@ -218,11 +223,7 @@ def _retr(conn: poplib.POP3, number: int, result: Pop3Result, host: str) -> list
         error = classify_pop3(exc, host=host)
         if not isinstance(error, Refused):
             raise
-        said = sanitize(error.server_text or str(error))[:200]
-        result.warnings.append(
-            f"message {number} on the server was not downloaded: the server refused to send "
-            f"it ({said}); the next check asks for it again"
-        )
+        result.refused.append(Failure(error, "", "INBOX", RETR, str(number)))
         return None
     return lines
 
@@ -232,11 +233,7 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, st
     try:
         _resp, lines, _ = conn.uidl()
     except poplib.error_proto:
-        result.warnings.append(
-            "this POP3 server does not support UIDL; messages are recognised by a hash of "
-            "their headers, which can mistake two messages with identical headers for one. "
-            "Turn off 'leave messages on server' for this account."
-        )
+        result.warnings.append(NO_UIDL)
         _resp, lines, _ = conn.list()
         numbers = [_number(line) for line in lines if line.strip()]
         return {number: (_header_key(conn, number), None) for number in numbers}
@@ -261,10 +258,7 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, st
         else:
             keys[number] = ("u:" + uidl, uidl)
     if odd:
-        result.warnings.append(
-            "the server gave some messages an empty, invalid or repeated UIDL; those are "
-            "recognised by a hash of their headers instead"
-        )
+        result.warnings.append(ODD_UIDL)
     return keys
 
 
@@ -337,7 +331,14 @@ def alias_key(raw: bytes) -> str:
 
 
 def _header_key(conn: poplib.POP3, number: int) -> str:
-    _resp, lines, _ = conn.top(number, 0)
+    """The header hash of message `number`, by TOP n 0; TOP is optional (RFC 1939), so a
+    server that refuses it is asked for the whole message (RETR) instead."""
+    try:
+        _resp, lines, _ = conn.top(number, 0)
+    except poplib.error_proto as exc:
+        if not isinstance(classify_pop3(exc), Refused):
+            raise
+        _resp, lines, _ = conn.retr(number)
     return header_key(lines)
 
 

@@ -197,12 +197,3 @@ def _as_pop3(error: MailError) -> Pop3Error:
             new.__cause__ = error.__cause__ or error
             return new
     raise AssertionError("unreachable")
-
-
-def describe_pop3(exc: BaseException) -> str:
-    """The words of a POP3 failure (from its typed error)."""
-    error = classify_pop3(exc)
-    words = error.message or error.kind
-    if error.server_text and error.server_text not in words:
-        words = f"{words}: {error.server_text}"
-    return sanitize(words)

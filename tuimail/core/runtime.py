@@ -25,7 +25,6 @@ This module never imports textual.
 from __future__ import annotations
 
 import functools
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tuimail.core.account import Account
-from tuimail.core.errors import MailError, PermanentError
+from tuimail.core.errors import FLUSH, SYNC, Failure, MailError, PermanentError
 from tuimail.core.retry import Phase, RetryPolicy, next_phase
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
@@ -42,29 +41,56 @@ from tuimail.core.secrets import Secret
 if TYPE_CHECKING:
     from tuimail.core.imap.actions import MailActions
 
+# AccountState.activity: what the account is doing (the edge says it in words).
+SYNCING = "syncing"  # a pass is under way (`progress`: folder, done, total)
+UP_TO_DATE = "up-to-date"  # the last pass synced everything
+PUSH = "push"  # IMAP IDLE connected: new mail arrives by itself
+POLLING = "polling"  # checked every `interval` seconds (POP3, or IMAP without IDLE)
+DISCONNECTED = "disconnected"  # the push connection broke (`error`); retried by itself
+
 
 @dataclass
 class AccountState:
-    """What the status bar shows: `state` is the display word ("syncing", "idle",
-    "polling", "offline", "error"), `phase` the runtime's explicit state, `error` the
-    typed failure (if any) and `detail` its sentence."""
+    """What the status bar shows, as data (no sentence: the edge, tuimail.words, makes
+    it). `state` is the display word ("syncing", "idle", "polling", "offline", "error"),
+    `phase` the runtime's explicit state, `activity` what it is doing, `error` the typed
+    failure that set the phase (a MailError, or a PasswordError), `failures` the folders
+    that failed in a pass that otherwise worked, `retry_in` the announced wait."""
 
     state: str = "offline"
-    detail: str = ""
+    activity: str = ""
     retry_at: float | None = None
     phase: str = Phase.CONNECTING.value
-    error: MailError | None = None
+    error: BaseException | None = None
+    progress: tuple[str, int, int] | None = None
+    failures: tuple[Failure, ...] = ()
+    interval: int = 0
+    retry_in: float | None = None
 
 
 @dataclass
 class ServiceEvent:
-    kind: str  # "state", "folders", "messages", "new-mail", "error", "outbox", "info"
+    """Something the listener should know, as data: never a sentence (tuimail.words).
+
+    kind: "state", "folders", "messages", "new-mail", "error" (`error` typed, with where:
+    `folder` and `action`), "warning" (`note`: a key such as "pop3-no-uidl"), "outbox",
+    "sent" (`count` waiting messages sent from the outbox)."""
+
+    kind: str
     account: str = ""
     folder: str = ""
-    text: str = ""
     count: int = 0
-    error: MailError | None = None  # the typed failure behind an "error" or "state"
+    error: BaseException | None = None  # the typed failure behind an "error" or "state"
+    action: str = ""  # "error": what was being done (tuimail.core.errors SYNC, FLUSH, ...)
     messages: list[Any] = field(default_factory=list)  # "new-mail": the store's rows
+    note: str = ""  # "warning": which one; "error": which item (Failure.item)
+
+    @property
+    def failure(self) -> Failure | None:
+        """An "error" event as a Failure (what, and where)."""
+        if self.error is None:
+            return None
+        return Failure(self.error, self.account, self.folder, self.action, self.note)
 
 
 Emit = Callable[[ServiceEvent], None]
@@ -188,36 +214,45 @@ class AccountRuntime:
     def _set(
         self,
         phase: Phase,
-        detail: str = "",
+        activity: str = "",
         *,
         display: str | None = None,
-        error: MailError | None = None,
-        retry_at: float | None = None,
+        error: BaseException | None = None,
+        failures: Sequence[Failure] = (),
     ) -> None:
         self.phase = phase
-        self.state = AccountState(display or _DISPLAY[phase], detail, retry_at, phase.value, error)
-        self.emit(ServiceEvent("state", self.account.name, text=detail, error=error))
+        interval = self.account.poll_interval if activity == POLLING else 0
+        self.state = AccountState(
+            display or _DISPLAY[phase],
+            activity,
+            phase=phase.value,
+            error=error,
+            failures=tuple(failures),
+            interval=interval,
+        )
+        self.emit(ServiceEvent("state", self.account.name, error=error))
 
-    def set_state(self, state: str, detail: str = "") -> None:
+    def set_state(self, state: str, activity: str = "") -> None:
         """A display state with the phase unchanged (syncing, idle, polling)."""
-        self.state = AccountState(state, detail, None, self.phase.value, None)
-        self.emit(ServiceEvent("state", self.account.name, text=detail))
+        self.state = AccountState(state, activity or state, phase=self.phase.value)
+        self.emit(ServiceEvent("state", self.account.name))
 
-    def _failed(self, error: MailError) -> Phase:
-        """Apply the policy to a failure: the next phase, said in words."""
-        from tuimail.cli.words import advice, failure_words
+    def _failed(self, error: BaseException, action: str = SYNC) -> Phase:
+        """Apply the policy to a failure: the next phase, from the error's type."""
+        from tuimail.core.secrets import PasswordError
 
-        phase = next_phase(error)
-        text = sanitize(_tidy(failure_words(error)))
+        if isinstance(error, PasswordError):  # no password to try: ask the user
+            phase = Phase.NEEDS_PASSWORD
+        else:
+            phase = next_phase(error)  # type: ignore[arg-type]
         if phase is Phase.NEEDS_PASSWORD:
             self._drop_engines()  # the next attempt (the user's) gets the password anew
             from tuimail.core.secrets import forget_password
 
-            forget_password(self.account)
-        hint = advice(error)
-        detail = f"{text} — {hint}" if hint and phase is not Phase.OFFLINE_RETRYING else text
-        self._set(phase, detail, error=error)
-        self.emit(ServiceEvent("error", self.account.name, text=detail, error=error))
+            if not isinstance(error, PasswordError):
+                forget_password(self.account)
+        self._set(phase, error=error)
+        self.emit(ServiceEvent("error", self.account.name, error=error, action=action))
         return phase
 
     # -- engines -----------------------------------------------------------------------
@@ -265,7 +300,7 @@ class AccountRuntime:
             return
         self._last_progress = now
         self.state = AccountState(
-            "syncing", f"syncing {sanitize(folder)} {done}/{total}", None, self.phase.value
+            "syncing", SYNCING, phase=self.phase.value, progress=(folder, done, total)
         )
         self.emit(ServiceEvent("state", self.account.name))
         if done and done <= 100 or done >= total:
@@ -284,7 +319,9 @@ class AccountRuntime:
         from tuimail.core.service import FolderInfo
 
         return {
-            f.name: FolderInfo(self.account.name, f.name, f.role, f.unread, f.total)
+            f.name: FolderInfo(
+                self.account.name, f.name, f.role, f.unread, f.total, f.delimiter or "/"
+            )
             for f in self.store.folders(self.account.name)
             if f.selectable
         }
@@ -308,8 +345,8 @@ class AccountRuntime:
     def _pass(self, folders: Sequence[str] | None) -> bool:
         from tuimail.core.secrets import PasswordError
 
-        self.set_state("syncing", "syncing")
-        errors: list[str] = []
+        self.set_state("syncing", SYNCING)
+        failures: list[Failure] = []
         try:
             if self.account.protocol == "pop3":
                 self._pop3_pass()
@@ -320,25 +357,23 @@ class AccountRuntime:
                     return False
                 if result.failure is not None:
                     raise result.failure
-                errors = [_tidy(e) for e in result.errors]
+                failures = list(result.failures)
                 for refused in result.refused_actions:
-                    self.emit(ServiceEvent("error", self.account.name, text=_tidy(refused)))
+                    self._emit_failure(refused)
         except _Stopped:
             return False
         except PasswordError as exc:
-            self._drop_engines()
-            self._set(Phase.NEEDS_PASSWORD, sanitize(str(exc)))
-            self.emit(ServiceEvent("error", self.account.name, text=sanitize(str(exc))))
+            self._failed(exc)
             self.emit(ServiceEvent("folders", self.account.name))
             return False
         except Exception as exc:
             self._failed(self._classify(exc))
             self.emit(ServiceEvent("folders", self.account.name))
             return False
-        if errors:  # the account works; some folders did not (each said on its own)
-            text = "; ".join(errors[:2])
-            self._set(Phase.ONLINE, text, display="error")
-            self.emit(ServiceEvent("error", self.account.name, text=text))
+        if failures:  # the account works; some folders did not (each said on its own)
+            self._set(Phase.ONLINE, display="error", failures=failures)
+            for failure in failures[:2]:
+                self._emit_failure(failure)
             self.emit(ServiceEvent("folders", self.account.name))
             return False
         self._online()
@@ -347,13 +382,23 @@ class AccountRuntime:
             self.start_push()  # resumed (Ctrl+R after a password, or a retry)
         return True
 
+    def _emit_failure(self, failure: Failure) -> None:
+        self.emit(
+            ServiceEvent(
+                "error",
+                self.account.name,
+                failure.folder,
+                error=failure.error,
+                action=failure.action,
+                note=failure.item,
+            )
+        )
+
     def _online(self) -> None:
         if self.account.protocol == "pop3" and self._polling:
-            self._set(
-                Phase.ONLINE, f"checking every {self.account.poll_interval} s", display="polling"
-            )
+            self._set(Phase.ONLINE, POLLING, display="polling")
         else:
-            self._set(Phase.ONLINE, "up to date", display="idle")
+            self._set(Phase.ONLINE, UP_TO_DATE, display="idle")
 
     def _classify(self, exc: BaseException) -> MailError:
         if isinstance(exc, MailError):
@@ -382,7 +427,9 @@ class AccountRuntime:
                 )
             )
         for warning in result.warnings:
-            self.emit(ServiceEvent("error", self.account.name, text=warning))
+            self.emit(ServiceEvent("warning", self.account.name, "INBOX", note=warning))
+        for refused in result.refused:
+            self._emit_failure(refused)
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -423,13 +470,13 @@ class AccountRuntime:
 
     def _announce_retry(self, wait: float) -> None:
         state = self.state
-        detail = state.detail.split(" — retrying in ")[0]
         self.state = AccountState(
             "offline",
-            f"{detail} — retrying in {max(1, round(wait))} s",
-            time.time() + wait,
-            Phase.OFFLINE_RETRYING.value,
-            state.error,
+            state.activity,
+            retry_at=time.time() + wait,
+            phase=Phase.OFFLINE_RETRYING.value,
+            error=state.error,
+            retry_in=wait,
         )
         self.emit(ServiceEvent("state", self.account.name, error=state.error))
 
@@ -549,17 +596,13 @@ class AccountRuntime:
         if event.folder.upper() != "INBOX":
             return
         if event.state == "idle":
-            self._set(Phase.ONLINE, "push connected", display="idle")
+            self._set(Phase.ONLINE, PUSH, display="idle")
         elif event.state == "polling":
-            self._set(
-                Phase.ONLINE, f"checking every {self.account.poll_interval} s", display="polling"
-            )
+            self._set(Phase.ONLINE, POLLING, display="polling")
         elif event.state == "disconnected":
-            error = getattr(event, "error", None)
-            text = _tidy(event.detail) or "disconnected"
-            self._set(Phase.OFFLINE_RETRYING, text, error=error)
+            self._set(Phase.OFFLINE_RETRYING, DISCONNECTED, error=event.error)
         elif event.state == "failed":  # the watcher stopped: the policy says why
-            error = getattr(event, "error", None) or PermanentError(event.detail)
+            error = event.error or PermanentError(protocol="imap")
             watcher, self._watcher = self._watcher, None
             if watcher is not None:  # joined from another thread (this is its thread)
                 self._spawn(watcher.stop, f"unwatch-{self.account.name}")
@@ -573,7 +616,7 @@ class AccountRuntime:
         return self.phase not in (Phase.NEEDS_PASSWORD, Phase.STOPPED) and not (
             self.phase is Phase.ERROR
             and self.state.error is not None
-            and self.state.error.kind == "security"
+            and getattr(self.state.error, "kind", "") == "security"
         )
 
     def flush(self) -> None:
@@ -586,17 +629,13 @@ class AccountRuntime:
             with self.gate.user():
                 engine = self._engine("sync")
                 errors = engine._retrying(lambda: _replay(engine))
-        except Exception as exc:
-            from tuimail.cli.words import describe
-
-            text = (
-                "Saved here; the server will be updated when it is reachable "
-                f"({describe(self._classify(exc))})"
+        except Exception as exc:  # saved here; replayed when the server is reachable
+            self.emit(
+                ServiceEvent("error", self.account.name, error=self._classify(exc), action=FLUSH)
             )
-            self.emit(ServiceEvent("error", self.account.name, text=text))
             return
-        for error in errors or []:
-            self.emit(ServiceEvent("error", self.account.name, text=_tidy(error)))
+        for failure in errors or []:
+            self._emit_failure(failure)
 
     def refresh_folder(self, name: str) -> int:
         """Sync one folder now (a user step); returns how many new messages arrived."""
@@ -614,12 +653,12 @@ class AccountRuntime:
             # The engine's progress said "syncing <folder> 0/1": not any more.
             if self.state.state == "syncing" and before.state != "syncing":
                 self.state = before
-                self.emit(ServiceEvent("state", self.account.name, text=before.detail))
+                self.emit(ServiceEvent("state", self.account.name))
             raise
         # A one-folder refresh (after archive, copy, a draft, a send) must not leave
         # "syncing <folder> 1/1" behind; and it worked, so an old error is over.
         if self.state.state in ("syncing", "error", "offline"):
-            self._set(Phase.ONLINE, "up to date", display="idle")
+            self._set(Phase.ONLINE, UP_TO_DATE, display="idle")
         self.emit(ServiceEvent("messages", self.account.name, name))
         return result.new
 
@@ -635,16 +674,10 @@ class _Stopped(Exception):
     """The runtime is closing: the pass ends between two steps."""
 
 
-def _replay(engine: Any) -> list[str]:
+def _replay(engine: Any) -> list[Failure]:
     from tuimail.core.imap.actions import replay
 
     if not engine.store.actions(engine.account.name):
         return []
     engine._selected = None
     return replay(engine.store, engine.account, engine.client, engine._caps)
-
-
-def _tidy(text: str) -> str:
-    """Server texts sometimes arrive as b'...' reprs; show the words only."""
-    text = re.sub(r"""\bb(['"])(.*?)\1""", r"\2", str(text))
-    return sanitize(text)

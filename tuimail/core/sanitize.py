@@ -50,6 +50,13 @@ _EXPLICIT = (
 
 _BAD_SINGLE = re.compile(f"[\x00-\x1f\x7f{_EXPLICIT}]")
 _BAD_MULTI = re.compile(f"[\x00-\x08\x0b-\x1f\x7f{_EXPLICIT}]")
+# Text made only of these needs no work either: a few wide ranges free of every
+# character above (Latin, Greek, Cyrillic, Hebrew, common punctuation, CJK, Hangul; a test
+# checks no character of theirs is in _EXPLICIT), tried before the long class above.
+_PLAIN_WIDE = re.compile(
+    "[\x20-\x7e\u00a0-\u00ac\u00ae-\u05ff\u2010-\u2027\u2030-\u205e"
+    "\u2070-\u2fff\u3000-\u3163\u3165-\ud7ff\U0001f300-\U0001f3fa\U0001f400-\U0001faff]*"
+)
 # Fast pre-check: plain printable ASCII needs no work at all.
 _NON_PLAIN_MULTI = re.compile(r"[^\x20-\x7e\n\t]")
 _NON_PLAIN_SINGLE = re.compile(r"[^\x20-\x7e]")
@@ -75,6 +82,8 @@ def sanitize(text: str, *, multiline: bool = False) -> str:
     if not isinstance(text, str):
         text = str(text)
     if not (_NON_PLAIN_MULTI if multiline else _NON_PLAIN_SINGLE).search(text):
+        return text
+    if not multiline and _PLAIN_WIDE.fullmatch(text):
         return text
     if multiline and "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
+from tuimail import words
 from tuimail.core.errors import AuthenticationFailed
 from tuimail.core.message_files import PipeResult, pipe_input, run_pipe
 from tuimail.core.sanitize import sanitize
@@ -32,7 +33,6 @@ from tuimail.core.service import (
     QueuedError,
     ServiceEvent,
     StoreSource,
-    describe_error,
 )
 from tuimail.core.thread_list import ThreadSource
 from tuimail.ui.latest import Latest
@@ -162,7 +162,7 @@ class TuimailApp(App[None]):
         try:
             self._save_theme(theme.name)
         except Exception as exc:  # the theme works for this session anyway
-            self.show_error(f"The theme could not be saved: {describe_error(exc)}")
+            self.show_error(f"The theme could not be saved: {words.describe(exc)}")
 
     def open_main(self) -> None:
         assert self.service is not None
@@ -245,10 +245,16 @@ class TuimailApp(App[None]):
             try:
                 done(result)  # type: ignore[misc]
             except Exception as exc:  # a bug must not take the app down
-                self.show_error(describe_error(exc))
+                self.show_error(words.describe(exc))
 
         def runner() -> Any:
-            result = fn()
+            try:
+                result = fn()
+            except Exception as exc:
+                # Told by on_worker_state_changed. Raised out of the worker, Textual would
+                # build a rich Traceback of it on the UI thread (tens of ms the first time).
+                get_current_worker().failed_with = exc  # type: ignore[attr-defined]
+                return None
             if done is not None:
                 self.hop(finish, result)
             return result
@@ -256,11 +262,14 @@ class TuimailApp(App[None]):
         return self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        failed = getattr(event.worker, "failed_with", None)
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            self.show_error(describe_error(error), diagnose=_connection_error(error))
+            failed = event.worker.error
+        if failed is not None and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.show_error(words.describe(failed), diagnose=_connection_error(failed))
         name = event.worker.name or ""
-        if event.state == WorkerState.SUCCESS and self.last_error and _user_job(name):
+        ok = event.state == WorkerState.SUCCESS and failed is None
+        if ok and self.last_error and _user_job(name):
             self.last_error = ""  # something the user asked for worked: the old error is over
             self.update_status()
         if event.worker.name == "sync" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
@@ -309,7 +318,7 @@ class TuimailApp(App[None]):
                 try:
                     fn(*args)
                 except Exception as exc:  # never crash the UI from a callback
-                    self.last_error = describe_error(exc)
+                    self.last_error = words.describe(exc)
 
         try:
             loop.call_soon_threadsafe(run)
@@ -323,15 +332,15 @@ class TuimailApp(App[None]):
         try:
             self._handle_event(event)
         except Exception as exc:  # never crash on an event
-            self.last_error = describe_error(exc)
+            self.last_error = words.describe(exc)
 
     def _handle_event(self, event: ServiceEvent) -> None:
-        if event.kind == "error":
-            self.last_error = event.text
+        if event.kind in ("error", "warning"):
+            self.last_error = words.event(event)
             if isinstance(getattr(event, "error", None), AuthenticationFailed):
                 self._ask_password_again(event.account)
-        elif event.kind == "info" and event.text:
-            notify(self, event.text)
+        elif event.kind == "sent":
+            notify(self, words.event(event))
         elif event.kind == "new-mail":
             noun = "message" if event.count == 1 else "messages"
             notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
@@ -386,7 +395,7 @@ class TuimailApp(App[None]):
             return
         states = self.service.states()
         error = self.last_error
-        if any(error and error in state.detail for state in states.values()):
+        if any(error and error in words.state(state) for state in states.values()):
             error = ""
         main.query_one(StatusBar).update_status(
             states,
@@ -415,10 +424,8 @@ class TuimailApp(App[None]):
             inbox = next((f for f in folders if f.special_use == "inbox"), folders[0])
             self.open_folder(inbox.account, inbox.name, watch=False)
         main.query_one(FolderTree).set_folders(folders, (self.account, self.folder))
-        if self._list_reads.busy:  # the title changes with the list (set_title then)
-            self.update_status()
-            return
-        main.set_title(self.account, self.folder) if self.account else None
+        if main.titled is not None:  # the folder the list shows (its rows come with its title)
+            main.set_title(*main.titled)
         self.update_status()
 
     def open_folder(self, account: str, folder: str, watch: bool = True) -> None:
@@ -559,6 +566,16 @@ class TuimailApp(App[None]):
             main.set_title(account, folder)
 
         self.work(build, "threads", done)
+
+    def _known_folders(self) -> list:
+        """The folders as the last read showed them (every change re-reads them in a
+        worker): no store read on the loop. Read here only before the first one."""
+        if self._folder_infos is not None:
+            return self._folder_infos
+        return self.service.folders() if self.service is not None else []
+
+    def _folder_names(self, account: str) -> list[str]:
+        return [f.name for f in self._known_folders() if f.account == account]
 
     def list_context(self) -> str:
         """What the list's columns show: the account in the unified inbox, the folder in
@@ -768,7 +785,7 @@ class TuimailApp(App[None]):
             try:
                 rows = service.reread(rows)  # tags may be old: flags and folders as now
             except Exception as exc:
-                self.show_error(describe_error(exc))
+                self.show_error(words.describe(exc))
                 return
             if not rows:
                 self.notify("The tagged messages are gone.")
@@ -811,7 +828,7 @@ class TuimailApp(App[None]):
         try:
             remote = service.begin(action, rows)
         except Exception as exc:
-            self.show_error(describe_error(exc))
+            self.show_error(words.describe(exc))
             return
         if self.main is not None:
             self.main.done_with_tags()
@@ -838,7 +855,7 @@ class TuimailApp(App[None]):
         try:
             unread = service.unread_count(account, folder)
         except Exception as exc:
-            self.show_error(describe_error(exc))
+            self.show_error(words.describe(exc))
             return
         if not unread:
             self.notify("Every message here is read already.")
@@ -876,7 +893,7 @@ class TuimailApp(App[None]):
         def finished(note: str | None, error: BaseException | None) -> None:
             try:
                 if error is not None:
-                    self.show_error(describe_error(error), diagnose=_connection_error(error))
+                    self.show_error(words.describe(error), diagnose=_connection_error(error))
                 else:
                     if self.last_error:  # it worked: an old error is over
                         self.last_error = ""
@@ -908,7 +925,7 @@ class TuimailApp(App[None]):
             )
             return
         folders = {r.folder for r in rows}
-        names = [n for n in service.folder_names(rows[0].account) if {n} != folders]
+        names = [n for n in self._folder_names(rows[0].account) if {n} != folders]
 
         def chosen(target: str | None) -> None:
             if target:
@@ -1780,7 +1797,7 @@ class TuimailApp(App[None]):
         if self.service is None:
             return []
         try:
-            folders = self.service.folders()
+            folders = self._known_folders()
         except Exception:  # the store is busy: no folder commands this time
             return []
         several = len({f.account for f in folders}) > 1

@@ -58,9 +58,9 @@ class Latest:
             try:
                 if number == self._asked:
                     if error is not None:
-                        from tuimail.core.service import describe_error
+                        from tuimail.words import describe
 
-                        self.app.show_error(describe_error(error))
+                        self.app.show_error(describe(error))
                     else:
                         apply(result)
             finally:

@@ -28,18 +28,20 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from tuimail.core.account import Account
+from tuimail.core.errors import Failure, Refused
+from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.session import (
     Connector,
     capabilities,
     close_quietly,
-    describe,
     is_connection_error,
 )
 from tuimail.core.store import MessageRow, Store
 
 
-class ActionError(Exception):
-    """An action the server refused; the message is a sentence for the user."""
+class ActionError(Refused):
+    """An action that cannot be applied (a folder gone, UIDVALIDITY changed, refused);
+    `message` says which, for the edge's sentence (tuimail.words)."""
 
 
 @dataclass
@@ -226,10 +228,11 @@ class MailActions:
 # -- replaying the queue on the server ------------------------------------------------------
 
 
-def replay(store: Store, account: Account, client: IMAPClient, caps: set[str]) -> list[str]:
+def replay(store: Store, account: Account, client: IMAPClient, caps: set[str]) -> list[Failure]:
     """Apply every pending action in order. A lost connection stops the replay (the rest
-    stays queued); a refused action is marked failed with a sentence."""
-    errors: list[str] = []
+    stays queued); a refused action is marked failed (the store keeps the typed error's
+    record) and returned as a Failure (action: its kind, folder: its folder)."""
+    errors: list[Failure] = []
     touched: set[tuple[str, int]] = set()  # changed by this replay: our own modseq bumps
     for action in store.actions(account.name):
         try:
@@ -237,9 +240,10 @@ def replay(store: Store, account: Account, client: IMAPClient, caps: set[str]) -
         except Exception as exc:
             if is_connection_error(exc):
                 raise
-            message = describe(exc)
-            store.finish_action(action.id, message)
-            errors.append(message)
+            error = classify_imap(exc, host=account.incoming.host)
+            store.finish_action(action.id, repr(error))
+            folder = str(action.payload.get("folder") or "")
+            errors.append(Failure(error, account.name, folder, action.kind))
             continue
         store.finish_action(action.id)
         if action.kind == "flags" and "CONDSTORE" in caps:

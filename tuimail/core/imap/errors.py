@@ -19,7 +19,7 @@ import ast
 import imaplib
 import re
 
-from imapclient.exceptions import LoginError
+from imapclient.exceptions import LoginError, ProtocolError
 
 from tuimail.core.errors import (
     AuthenticationFailed,
@@ -73,6 +73,15 @@ def classify_imap(exc: BaseException, *, host: str | None = None, login: bool = 
     transport = classify_transport(exc, "imap", host)
     if transport is not None:
         return transport
+    if isinstance(exc, ProtocolError):  # imapclient could not parse the answer
+        return _with(
+            ProtocolViolation(
+                "the mail server sent an answer that is not IMAP; the connection was closed",
+                server_text=_text(exc),
+                **kw,
+            ),
+            exc,
+        )
     if isinstance(exc, imaplib.IMAP4.error):
         text = _text(exc)
         if text.startswith("* BYE"):  # the greeting was BYE: not accepting connections now

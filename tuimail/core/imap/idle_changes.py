@@ -58,6 +58,16 @@ class IdleChanges:
             count = value if kind == "exists" else count - value
         return count
 
+    def impossible(self, before: int) -> bool:
+        """More messages said gone than the mailbox held at that point (each UID of an
+        unsolicited VANISHED, each EXPUNGE, names a message that was there)."""
+        count = before
+        for kind, value in self._counts:
+            count = value if kind == "exists" else count - value
+            if count < 0:
+                return True
+        return False
+
     def read(self, responses) -> None:
         for response in responses or ():
             self._read_one(response)

@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable
 
 from imapclient import IMAPClient
+from imapclient.exceptions import ProtocolError
 
 from tuimail.core.account import Account
 from tuimail.core.connect import open_imap
@@ -129,6 +130,8 @@ def keeps_connection(exc: BaseException) -> bool:
     stream in an unknown state: the connection is dropped before anything else is sent."""
     if isinstance(exc, ImapError | Refused):
         return True
+    if isinstance(exc, ProtocolError):  # an answer imapclient could not parse
+        return False
     return isinstance(exc, imaplib.IMAP4.error) and not isinstance(exc, imaplib.IMAP4.abort)
 
 
@@ -136,15 +139,6 @@ def is_connection_error(exc: BaseException) -> bool:
     """The connection failed (lost, timed out, broken protocol, busy, insecure), not
     merely this one command: the caller stops and leaves the rest for later."""
     return isinstance(classify_imap(exc), TransientError | ProtocolViolation | SecurityFailure)
-
-
-def describe(exc: BaseException) -> str:
-    """The words of an IMAP failure (from its typed error), for results and logs."""
-    error = classify_imap(exc)
-    words = error.message or error.kind
-    if error.server_text and error.server_text not in words:
-        return f"{words} ({error.server_text})"
-    return words
 
 
 def is_protocol_violation(exc: BaseException) -> bool:

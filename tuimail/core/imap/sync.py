@@ -42,7 +42,15 @@ from imapclient import IMAPClient
 
 from tuimail.core.account import Account
 from tuimail.core.connect import _IMAP4, bulk
-from tuimail.core.errors import ConnectionLost, MailError, ProtocolViolation, TimedOut
+from tuimail.core.errors import (
+    LIST,
+    SYNC,
+    ConnectionLost,
+    Failure,
+    MailError,
+    ProtocolViolation,
+    TimedOut,
+)
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.fetchscan import Fetch, read_answer
 from tuimail.core.imap.names import ListEntry, ListRefused, list_folders, remember_raw
@@ -51,10 +59,10 @@ from tuimail.core.imap.session import (
     ImapError,
     capabilities,
     close_quietly,
-    describe,
     keeps_connection,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
+from tuimail.core.store.worker import WORKER_FROM, Summaries
 
 Progress = Callable[[str, int, int], None]
 log = logging.getLogger("tuimail.imap.sync")
@@ -101,10 +109,19 @@ class FolderResult:
 class SyncResult:
     account: str
     folders: list[FolderResult] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    # What failed, typed (the words are made at the edge, tuimail.words): a folder that
+    # could not be synced (folder set), the whole account (folder ""), an unreadable LIST
+    # line (action LIST). The other folders were synced.
+    failures: list[Failure] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # not tried: the server stopped answering
     seconds: float = 0.0
-    refused_actions: list[str] = field(default_factory=list)  # queued changes not applied
+    refused_actions: list[Failure] = field(default_factory=list)  # queued changes not applied
     failure: MailError | None = None  # the account-level failure (typed), if any
+
+    @property
+    def ok(self) -> bool:
+        """Every folder synced (refused queued actions aside)."""
+        return not self.failures and not self.skipped
 
     @property
     def new(self) -> int:
@@ -126,10 +143,25 @@ class SyncResult:
             "changed": self.changed,
             "removed": self.removed,
             "rebuilt": [f.folder for f in self.folders if f.rebuilt],
-            "errors": self.errors,
-            "refused_actions": self.refused_actions,
+            "failures": [failure_dict(f) for f in self.failures],
+            "skipped": list(self.skipped),
             "seconds": round(self.seconds, 3),
         }
+
+
+def failure_dict(failure: Failure) -> dict:
+    """A failure as data (for --json): where, the error's kind and the server's code and
+    words (sanitised)."""
+    error = failure.error
+    code = getattr(error, "code", None)
+    return {
+        "folder": _safe(failure.folder),
+        "action": failure.action,
+        "kind": getattr(error, "kind", "error"),
+        "protocol": getattr(error, "protocol", None),
+        "code": code if isinstance(code, int) or code is None else _safe(str(code)),
+        "server_text": _safe(getattr(error, "server_text", None) or "") or None,
+    }
 
 
 def uid_set(uids: Iterable[int]) -> str:
@@ -238,8 +270,10 @@ class SyncEngine:
         self._caps: set[str] = set()
         self._selected: str | None = None
         self.index_budget: float | None = INDEX_BUDGET  # CPU s of body indexing per pass
+        # a pass bringing this many headers summarises them in a worker process
+        self.worker_from = WORKER_FROM
         self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
-        self.list_errors: list[str] = []  # LIST lines the last folder list could not read
+        self.list_errors: list[Failure] = []  # LIST lines the last folder list could not read
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -331,10 +365,10 @@ class SyncEngine:
             known = run(lambda: self._retrying(self.sync_folder_list))
         except Exception as exc:
             result.failure = classify_imap(exc, host=self.account.incoming.host)
-            result.errors.append(describe(exc))
+            result.failures.append(Failure(result.failure, self.account.name, "", SYNC))
             result.seconds = time.perf_counter() - started
             return result
-        result.errors.extend(_safe(text) for text in self.list_errors)
+        result.failures.extend(self.list_errors)
         names = (
             list(folders)
             if folders is not None
@@ -351,15 +385,11 @@ class SyncEngine:
                 error = classify_imap(exc, host=self.account.incoming.host)
                 if result.failure is None and error.retry:
                     result.failure = error  # the account is offline: the next pass redoes it
-                result.errors.append(f"{_safe(name)}: {describe(exc)}")
+                result.failures.append(Failure(error, self.account.name, name, SYNC))
                 if isinstance(exc, TimedOut | TimeoutError) and names[index + 1 :]:
                     # The server does not answer in time: the pass ends here, within the
                     # account's timeout, rather than waiting that long once per folder.
-                    left = len(names) - index - 1
-                    result.errors.append(
-                        f"{left} other folder{'s' if left != 1 else ''} not synced this time "
-                        "(the mail server did not answer in time)"
-                    )
+                    result.skipped = names[index + 1 :]
                     break
         if self.account.download_bodies:
             self._index_bodies()
@@ -373,10 +403,10 @@ class SyncEngine:
         try:
             self.store.index_pending(budget=self.index_budget)
         except Exception as exc:  # the index can be rebuilt; the mail is safe
-            log.warning("%s: search index not updated: %s", self.account.name, describe(exc))
+            log.warning("%s: search index not updated: %r", self.account.name, exc)
 
-    def replay_actions(self) -> list[str]:
-        """Replay the queued actions on this connection; returns the refusals (sentences).
+    def replay_actions(self) -> list[Failure]:
+        """Replay the queued actions on this connection; returns the refusals (typed).
         A lost connection raises (the rest stays queued)."""
         from tuimail.core.imap.actions import replay
 
@@ -420,7 +450,15 @@ class SyncEngine:
         Each LIST line is read on its own: one that cannot be read is reported in
         `self.list_errors` and the others are kept (and then nothing is taken as deleted)."""
         listed, bad = self._list("LIST")
-        self.list_errors = [f"the server listed a folder tuimail cannot read: {b}" for b in bad]
+        self.list_errors = [
+            Failure(
+                ProtocolViolation(protocol="imap", server_text=line),
+                self.account.name,
+                "",
+                LIST,
+            )
+            for line in bad
+        ]
         try:
             subscribed = {e.name for e in self._list("LSUB")[0]}
         except ImapError:  # LSUB refused: take every folder as subscribed
@@ -466,7 +504,12 @@ class SyncEngine:
         items = [b"MESSAGES", b"UIDNEXT", b"UIDVALIDITY"]
         if self.condstore:
             items.append(b"HIGHESTMODSEQ")
-        status = self.client.folder_status(folder.name, items)
+        try:
+            status = self.client.folder_status(folder.name, items)
+        except Exception as exc:
+            if not keeps_connection(exc):
+                raise
+            return False  # STATUS refused: only a shortcut, the folder is synced in full
         self.store.set_folder_state(folder.id, server_total=status.get(b"MESSAGES"))
         same = (
             status.get(b"UIDVALIDITY") == folder.uidvalidity
@@ -529,10 +572,12 @@ class SyncEngine:
             if len(item) > 1 and isinstance(item[1], int)
         }
 
+        since = None
         if folder.highestmodseq is not None and self.condstore and not result.rebuilt:
-            changed, removed = self._flags_since(folder_id, folder.highestmodseq)
-            result.changed += changed
-            result.removed += removed
+            since = self._flags_since_or_none(folder_id, folder.highestmodseq)
+        if since is not None:
+            result.changed += since[0]
+            result.removed += since[1]
         elif exists and self.store.max_uid(folder_id):
             result.changed += self._all_flags(folder_id)
 
@@ -558,6 +603,7 @@ class SyncEngine:
             result.removed += self.store.remove_uids(folder_id, gone)
             missing = server_uids - local_uids - leaving
             result.new += self._fetch_new(folder_id, name, sorted(missing))
+            result.new += self._unreadable(folder_id, missing)
 
         if not pending:
             stale = [row.id for row in self.store.placeholders(folder_id)]
@@ -610,6 +656,19 @@ class SyncEngine:
             ranges = uid_ranges(text.replace("(EARLIER)", ""))
             removed += self.store.remove_uids(folder_id, known_in_ranges(local, ranges))
         return changed, removed
+
+    def _flags_since_or_none(self, folder_id: int, modseq: int) -> tuple[int, int] | None:
+        """_flags_since, or None when the server refuses CHANGEDSINCE although it
+        advertised CONDSTORE (a complete NO/BAD): CONDSTORE is then not used on this
+        connection and the caller reads every flag instead."""
+        try:
+            return self._flags_since(folder_id, modseq)
+        except Exception as exc:
+            if not keeps_connection(exc):
+                raise
+            log.warning("%s: CHANGEDSINCE refused; flags read in full", self.account.name)
+            self._caps -= {"CONDSTORE", "QRESYNC"}
+            return None
 
     def _all_flags(self, folder_id: int) -> int:
         items = ["UID", "FLAGS", "MODSEQ"] if self.condstore else ["UID", "FLAGS"]
@@ -670,34 +729,58 @@ class SyncEngine:
         uids = sorted(uids, reverse=True)
         total, done, added = len(uids), 0, 0
         size = self.first_batch
-        while done < total:
-            chunk = uids[done : done + size]
-            messages = fetch_headers(self.client, uid_set(chunk), self.condstore, set(chunk))
-            self.store.add_messages(folder_id, messages)
-            added += len(messages)
-            done += len(chunk)
-            if self.progress:
-                self.progress(name, done, total)
-            size = self.batch
+        with _Batches(self.store, folder_id, len(uids), self.worker_from) as batches:
+            while done < total:
+                chunk = uids[done : done + size]
+                messages = fetch_headers(self.client, uid_set(chunk), self.condstore, set(chunk))
+                added += len(messages)
+                done += len(chunk)
+                batches.add(
+                    messages, self._progress_to(name, done, total), first=size == self.first_batch
+                )
+                size = self.batch
         return added
+
+    def _progress_to(self, name: str, done: int, total: int) -> Callable[[], None]:
+        progress = self.progress
+        return (lambda: progress(name, done, total)) if progress else _nothing
+
+    def _unreadable(self, folder_id: int, asked: set[int]) -> int:
+        """Messages the server has (UID SEARCH) whose header answer could not be read:
+        listed with a note rather than missing without a word (their body may still be
+        read). Returns how many."""
+        stored = set(self.store.uids(folder_id))
+        left = sorted(uid for uid in asked - stored if 0 < uid <= MAX_UID)
+        if not left:
+            return 0
+        log.warning(
+            "%s: %d message(s) with an unreadable FETCH answer", self.account.name, len(left)
+        )
+        note = "the server's answer for this message's headers could not be read"
+        self.store.add_messages(folder_id, [NewMessage(uid, (), b"", note=note) for uid in left])
+        return len(left)
 
     def _fetch_ranges(self, folder_id: int, name: str, high: int, expected: int) -> int:
         """Headers of UIDs high..1 in descending ranges (first sync); returns how many.
         A range that comes back empty means the folder is not dense after all (or its
         EXISTS/UIDNEXT were not true): the UIDs left are listed with one UID SEARCH."""
         added, size = 0, self.first_batch
-        while high >= 1:
-            low = max(1, high - size + 1)
-            wanted = range(low, high + 1)
-            messages = fetch_headers(self.client, f"{low}:{high}", self.condstore, wanted)
-            self.store.add_messages(folder_id, messages)
-            added += len(messages)
-            if self.progress:
-                self.progress(name, min(added, expected), expected)
-            high, size = low - 1, self.batch
-            if not messages and high >= 1:
-                rest = [u for u in uid_search(self.client, f"UID 1:{high}") if u <= high]
-                return added + self._fetch_new(folder_id, name, rest)
+        with _Batches(self.store, folder_id, expected, self.worker_from) as batches:
+            while high >= 1:
+                low = max(1, high - size + 1)
+                wanted = range(low, high + 1)
+                messages = fetch_headers(self.client, f"{low}:{high}", self.condstore, wanted)
+                added += len(messages)
+                batches.add(
+                    messages,
+                    self._progress_to(name, min(added, expected), expected),
+                    first=size == self.first_batch,
+                )
+                high, size = low - 1, self.batch
+                if not messages and high >= 1:
+                    batches.flush()
+                    rest = [u for u in uid_search(self.client, f"UID 1:{high}") if u <= high]
+                    return added + self._fetch_new(folder_id, name, rest)
         return added
 
     def _download_bodies(self, folder_id: int) -> None:
@@ -760,6 +843,8 @@ def examine(client: IMAPClient, name: str) -> dict:
     violation: never taken for an empty folder, which would remove every stored message."""
     try:
         info = client.select_folder(name, readonly=True)
+    except UnicodeError:
+        raise  # the name could not be sent (classified as such), not the answer's numbers
     except (ValueError, IndexError, TypeError) as exc:  # imapclient's int() of its numbers
         raise ProtocolViolation(
             "the mail server's answer to opening the folder has numbers that are not numbers; "
@@ -948,6 +1033,70 @@ def messages_from_imaplib(
             )
         )
     return out
+
+
+def _nothing() -> None:
+    pass
+
+
+class _Batches:
+    """Fetched header batches written to the store in order. In a big pass (worker_from
+    messages or more) each batch after the first is summarised by a worker process while
+    the next one is fetched (tuimail.core.store.worker), and written when the next one has
+    come; otherwise each is summarised and written at once. The first batch (the newest
+    page) is always written at once. What was fetched is written even when a later fetch
+    fails (each write is idempotent)."""
+
+    def __init__(self, store: Store, folder_id: int, expected: int, worker_from: int) -> None:
+        self.store = store
+        self.folder_id = folder_id
+        self.summaries = Summaries(expected, worker_from=worker_from)
+        self.pending: tuple[list[NewMessage], object, Callable[[], None]] | None = None
+
+    def add(
+        self, messages: list[NewMessage], progress: Callable[[], None], *, first: bool = False
+    ) -> None:
+        # The previous batch's summaries are taken from the worker before this batch is
+        # sent to it (never both sending at once: a pipe each way would fill), and written
+        # while the worker summarises this one.
+        ready = self._collect()
+        handle = None if first else self.summaries.submit([m.header for m in messages])
+        self._write(ready)
+        self.pending = (messages, handle, progress)
+        if handle is None or not self.summaries.in_worker:
+            self.flush()
+
+    def flush(self) -> None:
+        self._write(self._collect())
+
+    def _collect(self) -> tuple | None:
+        if self.pending is None:
+            return None
+        messages, handle, progress = self.pending
+        self.pending = None
+        summaries = handle.result() if handle is not None else None  # type: ignore[attr-defined]
+        return messages, summaries, progress
+
+    def _write(self, ready: tuple | None) -> None:
+        if ready is not None:
+            messages, summaries, progress = ready
+            self.store.add_messages(self.folder_id, messages, summaries=summaries)
+            progress()
+
+    def __enter__(self) -> _Batches:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        try:
+            if exc is None:
+                self.flush()
+            else:
+                try:
+                    self.flush()  # what was fetched before the failure is kept
+                except Exception:
+                    pass
+        finally:
+            self.summaries.close()
 
 
 def _safe(text: str) -> str:

@@ -11,7 +11,6 @@ import binascii
 import re
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
-from functools import lru_cache
 
 from .charsets import codec_for, decode_bytes, decode_header_bytes
 
@@ -87,6 +86,7 @@ def _decode_b(payload: str) -> bytes:
 
 
 _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
+_QODD = re.compile(rb"=(?![0-9A-Fa-f]{2})")
 
 
 def _decode_q(payload: str) -> bytes:
@@ -95,6 +95,8 @@ def _decode_q(payload: str) -> bytes:
     raw = payload.replace("_", " ").encode("latin-1", "replace")
     if b"=" not in raw:
         return raw
+    if _QODD.search(raw) is None:  # every '=' starts an escape: binascii does the same
+        return binascii.a2b_qp(raw)
     parts = raw.split(b"=")
     out = [parts[0]]
     hexdigits = _HEX_DIGITS
@@ -106,9 +108,6 @@ def _decode_q(payload: str) -> bytes:
             out.append(b"=")
             out.append(part)
     return b"".join(out)
-
-
-_codec_for = lru_cache(maxsize=256)(codec_for)  # a charset's codec never changes
 
 
 def decode_rfc2047(value: str) -> str:
@@ -139,7 +138,7 @@ def decode_rfc2047(value: str) -> str:
             out.append(value[pos : m.start()])
         charset, enc, payload = m.group(1), m.group(2).upper(), m.group(3)
         data = _decode_b(payload) if enc == "B" else _decode_q(payload)
-        cs = _codec_for(charset) or charset.lower()
+        cs = codec_for(charset) or charset.lower()
         if pending and cs != pending_cs:
             flush()
         pending.append(data)
@@ -152,9 +151,13 @@ def decode_rfc2047(value: str) -> str:
 
 def decode_header_value(raw: bytes) -> str:
     """Raw header bytes -> text: 8-bit decoding, then RFC 2047, then unfolding."""
-    text = decode_header_bytes(raw)
-    text = decode_rfc2047(text)
-    return re.sub(r"[\r\n]+[ \t]*", " ", text)
+    text = decode_rfc2047(decode_header_bytes(raw))
+    if "\r" in text or "\n" in text:
+        text = _NEWLINES.sub(" ", text)
+    return text
+
+
+_NEWLINES = re.compile(r"[\r\n]+[ \t]*")
 
 
 def parse_addresses(raw: bytes | str) -> list[tuple[str, str]]:

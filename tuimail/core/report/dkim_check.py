@@ -59,9 +59,10 @@ def _verify(raw: bytes, index: int, resolver: Resolver) -> tuple[str, str]:
     lookups: list[tuple[str, str]] = []  # (name, outcome): "found" | "missing" | error text
 
     def txt(name: bytes, timeout: float = 5) -> bytes | None:
+        # dkimpy passes its own 5 s: the resolver's (the account's, if shorter) still bounds it
         text = name.decode("ascii", "replace").rstrip(".")
         try:
-            records = resolver.query(text, "TXT", timeout=timeout)
+            records = resolver.query(text, "TXT", timeout=min(timeout, resolver.dns.lifetime))
         except DNSError as exc:
             lookups.append((text, str(exc)))
             raise dkim.DnsTimeoutError(str(exc)) from None

@@ -158,11 +158,12 @@ def _bounded(summary: HeaderSummary) -> HeaderSummary:
         if not isinstance(value, str):
             value = str(value or "")
             setattr(summary, name, value)
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: SQLite would refuse the whole batch
-            value = value.encode("utf-8", "replace").decode("utf-8")
-            setattr(summary, name, value)
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: SQLite would refuse the batch
+                value = value.encode("utf-8", "replace").decode("utf-8")
+                setattr(summary, name, value)
         if len(value) > limit:
             setattr(summary, name, value[:limit])
             note = note or NOTE_SHORTENED
@@ -324,6 +325,7 @@ _WANTED = {b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"in-reply
            b"references", b"content-type"}  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
 def _fast_date(value: str) -> float | None:
     m = _DATE.match(value)
     if not m:
@@ -342,7 +344,8 @@ def _fast_date(value: str) -> float | None:
     return float(stamp)
 
 
-def _fast_addresses(value: str) -> list[tuple[str, str]] | None:
+@lru_cache(maxsize=4096)
+def _fast_addresses(value: str) -> tuple[tuple[str, str], ...] | None:
     out = []
     for part in value.split(","):
         if not part.strip():
@@ -354,7 +357,7 @@ def _fast_addresses(value: str) -> list[tuple[str, str]] | None:
             out.append((m.group(1).strip(), m.group(2)))
         else:
             out.append(("", m.group(3)))
-    return out
+    return tuple(out)
 
 
 def _fast(raw_header: bytes) -> HeaderSummary | None:
@@ -406,6 +409,7 @@ def _fast(raw_header: bytes) -> HeaderSummary | None:
     )
 
 
+@lru_cache(maxsize=512)
 def _attachment_type(content_type: str) -> bool:
     ctype = content_type.split(";", 1)[0].strip().lower()
     return ctype == "multipart/mixed" or (

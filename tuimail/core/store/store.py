@@ -11,6 +11,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
@@ -122,6 +123,7 @@ class NewMessage:
     size: int = 0
     internaldate: float | None = None
     modseq: int | None = None
+    note: str = ""  # why the message is shown as it is (kept with it, as a summary's note)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,18 @@ def _row_to_message(r: tuple) -> MessageRow:
 
 
 def flag_columns(flags: Iterable[str]) -> tuple[str, int, int, int, int]:
+    """(flags text, seen, flagged, answered, deleted) of a message's flags."""
+    if type(flags) is tuple and len(flags) < 16:
+        return _flag_columns(flags)  # a folder has few distinct flag lists
+    return _flag_columns_of(flags)
+
+
+@lru_cache(maxsize=1024)
+def _flag_columns(flags: tuple[str, ...]) -> tuple[str, int, int, int, int]:
+    return _flag_columns_of(flags)
+
+
+def _flag_columns_of(flags: Iterable[str]) -> tuple[str, int, int, int, int]:
     flags = sorted(set(flags))
     lower = {f.lower() for f in flags}
     return (
@@ -179,7 +193,7 @@ def _row_values(folder_id: int, msg: NewMessage, s: HeaderSummary, flags: tuple)
     """One INSERT's values, every number within what SQLite holds and every date sane.
     A message with a partial summary (or an impossible size) keeps a note and its raw
     header (up to MAX_RAW_HEADER bytes)."""
-    note = s.note
+    note = msg.note or s.note
     size = msg.size if isinstance(msg.size, int) else 0
     if not 0 <= size <= MAX_SIZE:
         size = min(max(size, 0), MAX_SIZE)
@@ -363,7 +377,9 @@ class Store:
         return row[0] if row else None
 
     def folder_by_role(self, account: str, role: str) -> FolderInfo | None:
-        for folder in self.folders(account):
+        """The account's folder with `role` (drafts, trash...), without its counts (total
+        and unread are -1: counting a folder of 100,000 took milliseconds per call)."""
+        for folder in self.folders(account, counts=False):
             if folder.role == role:
                 return folder
         return None
@@ -654,8 +670,15 @@ class Store:
 
     # -- messages: writing -------------------------------------------------------------
 
-    def add_messages(self, folder_id: int, messages: Iterable[NewMessage]) -> list[int]:
-        """Insert messages (one transaction); returns their local ids.
+    def add_messages(
+        self,
+        folder_id: int,
+        messages: Iterable[NewMessage],
+        summaries: Sequence[HeaderSummary] | None = None,
+    ) -> list[int]:
+        """Insert messages (one transaction); returns their local ids. `summaries`, when
+        given, are summarize_header of each message's header (made elsewhere, e.g. in a
+        worker process); else they are made here.
 
         A UID already in the folder is updated instead (flags), so replaying a batch after
         a dropped connection never duplicates. A placeholder left by a local move (no UID,
@@ -666,7 +689,8 @@ class Store:
         # Summarised before the write transaction: the store's write lock is held for the
         # inserts only, not for parsing a batch of headers (other writers, such as a
         # user's action, wait that much less).
-        summaries = [summarize_header(msg.header) for msg in messages]
+        if summaries is None or len(summaries) != len(messages):
+            summaries = [summarize_header(msg.header) for msg in messages]
         with self.transaction() as c:
             if self._all_new(c, folder_id, messages):
                 return self._insert_many(c, folder_id, messages, summaries)
@@ -972,7 +996,7 @@ class Store:
         ]
 
     def finish_action(self, action_id: int, error: str | None = None) -> None:
-        """Mark an action done, or failed with a sentence saying why."""
+        """Mark an action done, or failed with a record of the typed error saying why."""
         with self.transaction() as c:
             c.execute(
                 "UPDATE actions SET state = ?, error = ?, attempts = attempts + 1 WHERE id = ?",

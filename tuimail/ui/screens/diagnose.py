@@ -221,9 +221,9 @@ class DiagnoseScreen(Screen[None]):
 
                 save_account(updated)
         except Exception as exc:
-            from tuimail.core.service import describe_error
+            from tuimail.words import describe
 
-            self.notify(f"The new key was not saved: {describe_error(exc)}", markup=False)
+            self.notify(f"The new key was not saved: {describe(exc)}", markup=False)
             return
         self.account, self.key_changes = updated, []
         self.show_key_changes()
@@ -262,9 +262,9 @@ class DiagnoseScreen(Screen[None]):
                     on_result=lambda result: hop(self._add, run, result),
                 )
             except Exception as exc:  # a bug or an unexpected error: say so, in words
-                from tuimail.core.service import describe_error
+                from tuimail.words import describe
 
-                hop(self._set_note, run, f"The checks stopped early: {describe_error(exc)}")
+                hop(self._set_note, run, f"The checks stopped early: {describe(exc)}")
             hop(self._finish, run, time.monotonic() - started)
 
         self.run_worker(job, thread=True, exit_on_error=False, name="diagnose", group="diagnose")
@@ -352,9 +352,9 @@ def _password(source: PasswordSource | None, account: Account) -> tuple[Secret |
         password = source(account)
     except Exception as exc:
         from tuimail.core.secrets import PasswordError
-        from tuimail.core.service import describe_error
+        from tuimail.words import describe
 
-        reason = str(exc) if isinstance(exc, PasswordError) else describe_error(exc)
+        reason = str(exc) if isinstance(exc, PasswordError) else describe(exc)
         return None, f"{reason.rstrip('.')}: {skipped}."
     if not password:
         return None, f"No password was given: {skipped}."

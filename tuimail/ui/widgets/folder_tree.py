@@ -98,7 +98,7 @@ class FolderTree(Tree[tuple[str, str]]):
 
 
 def _folder_label(folder: FolderInfo) -> Text:
-    depth = folder.name.count("/") if not folder.special_use else 0
+    depth = folder.depth if not folder.special_use else 0
     icon = ICONS.get(folder.special_use or "", "·")
     return _label(folder.label, folder.unread, icon, indent="  " * depth)
 

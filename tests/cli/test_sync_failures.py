@@ -1,0 +1,53 @@
+"""`tuimail sync` says what failed in one sentence per failure, made at the edge
+(tuimail.words) from the typed error core returned: the folder, the server's code and its
+words; `--json` gives the same failures as data. Exit status 1; the others synced."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli.helpers import configure
+from tests.imap.helpers import message
+from tuimail.__main__ import main
+from tuimail.cli.exits import EXIT_FAILURE
+
+GARBAGE = b"HTTP/1.1 400 Bad Request\r\n\r\n<html>\r\n"
+
+
+def test_a_folder_that_fails_is_one_line_and_the_others_sync(mail_server, capsys) -> None:
+    user = mail_server.new_user()
+    mail_server.store.create_folder(user.login, "Second")
+    mail_server.deliver(user, message(1, "inbox"))
+    mail_server.deliver(user, message(2, "second"), folder="Second")
+    configure(mail_server, user)
+    mail_server.faults.add(
+        protocol="imap", kind="garbage", command="UID", match="INBOX", data=GARBAGE
+    )
+    assert main(["sync"]) == EXIT_FAILURE
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("  error: ")]
+    assert len(errors) == 1 and errors[0].startswith("  error: INBOX: the mail server "), err
+    assert "Traceback" not in err
+
+    assert main(["sync", "--json"]) == EXIT_FAILURE
+    (result,) = json.loads(capsys.readouterr().out)
+    assert [f["folder"] for f in result["failures"]] == ["INBOX"]
+    assert result["failures"][0]["kind"] == "protocol"
+    assert result["errors"][0].startswith("INBOX: the mail server ")
+
+
+def test_a_busy_server_is_named_with_its_code_and_words(mail_server, capsys) -> None:
+    user = mail_server.new_user()
+    configure(mail_server, user)
+    mail_server.faults.add(
+        protocol="imap", kind="login_reply", message="[UNAVAILABLE] Back at 3 o'clock"
+    )
+    assert main(["sync"]) == EXIT_FAILURE
+    err = capsys.readouterr().err
+    assert "  error: the mail server" in err, err
+    assert "[UNAVAILABLE] Back at 3 o'clock" in err, err
+    assert main(["sync", "--json"]) == EXIT_FAILURE
+    (result,) = json.loads(capsys.readouterr().out)
+    (failure,) = result["failures"]
+    assert (failure["kind"], failure["code"], failure["folder"]) == ("busy", "UNAVAILABLE", "")
+    assert "Back at 3 o'clock" in failure["server_text"]

@@ -1,0 +1,61 @@
+"""Layers (issue 13): core makes no sentences for people and never reaches up to the
+edge. An AST scan of every module under tuimail/core: none imports tuimail.cli,
+tuimail.ui or tuimail.words (the edge's words), at module level or inside a function."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent / "tuimail"
+EDGE = ("tuimail.cli", "tuimail.ui", "tuimail.words")
+
+
+def _edge(module: str) -> bool:
+    return any(module == e or module.startswith(e + ".") for e in EDGE)
+
+
+def edge_imports(source: str, package: str) -> list[str]:
+    """`module:line` for each import of the edge in `source` (a module of `package`)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolve against the package
+                parts = package.split(".")
+                parts = parts[: len(parts) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            names = [base] if _edge(base) else [f"{base}.{a.name}" for a in node.names]
+        else:
+            continue
+        found += [f"{name}:{node.lineno}" for name in names if _edge(name)]
+    return found
+
+
+def test_core_never_imports_the_cli_the_ui_or_the_words() -> None:
+    bad = []
+    for path in sorted((ROOT / "core").rglob("*.py")):
+        rel = path.relative_to(ROOT.parent).with_suffix("")
+        package = ".".join(rel.parts[:-1]) if rel.name != "__init__" else ".".join(rel.parts)
+        bad += [f"{rel}: {hit}" for hit in edge_imports(path.read_text("utf-8"), package)]
+    assert not bad, "core imports the edge:\n" + "\n".join(bad)
+
+
+def test_the_scan_sees_every_form_of_import() -> None:
+    """The guard would catch what it is for (a guard that finds nothing proves nothing)."""
+    source = (
+        "import tuimail.ui.app\n"
+        "from tuimail.cli.words import describe\n"
+        "from tuimail import words\n"
+        "def f():\n    from ...words import state\n"
+        "from tuimail.core import errors\n"
+    )
+    hits = edge_imports(source, "tuimail.core.imap")
+    assert [h.split(":")[0] for h in hits] == [
+        "tuimail.ui.app",
+        "tuimail.cli.words",
+        "tuimail.words",
+        "tuimail.words",
+    ], hits

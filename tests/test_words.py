@@ -1,0 +1,168 @@
+"""The edge's words (tuimail.words): every typed error core hands out becomes one
+sentence that names the server's code and words, sanitised; a failure says where; an
+account state says what it is doing. Core makes none of these (tests/test_layers.py)."""
+
+from __future__ import annotations
+
+import imaplib
+import poplib
+import socket
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tuimail import words
+from tuimail.core.errors import (
+    FLUSH,
+    LIST,
+    OUTBOX,
+    SEARCH,
+    SYNC,
+    AuthenticationFailed,
+    ConnectionLost,
+    Failure,
+    MailError,
+    ProtocolViolation,
+    Refused,
+    SecurityFailure,
+    ServerBusy,
+    TimedOut,
+    Unreachable,
+)
+from tuimail.core.pop3 import NO_UIDL, ODD_UIDL
+from tuimail.core.runtime import AccountState, ServiceEvent
+from tuimail.core.secrets import PasswordError
+from tuimail.core.service import ServiceError
+
+KINDS = [
+    ConnectionLost,
+    Unreachable,
+    TimedOut,
+    ServerBusy,
+    AuthenticationFailed,
+    SecurityFailure,
+    ProtocolViolation,
+    Refused,
+]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.__name__)
+def test_every_kind_names_the_servers_code_and_words(kind: type[MailError]) -> None:
+    error = kind(protocol="imap", code="UNAVAILABLE", server_text="Maintenance until 3")
+    text = words.describe(error)
+    assert "[UNAVAILABLE]" in text and "Maintenance until 3" in text, text
+    assert text.startswith(("the mail server", "the connection")), text
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.__name__)
+def test_every_kind_has_a_sentence_without_the_servers_words(kind: type[MailError]) -> None:
+    text = words.describe(kind())
+    assert text and kind.kind not in ("", text), text
+    assert text.startswith(("the mail server", "the connection")), text
+
+
+def test_an_smtp_reply_code_is_named_as_a_number() -> None:
+    error = AuthenticationFailed(protocol="smtp", code=535, server_text="5.7.8 Bad credentials")
+    assert words.describe(error) == "the mail server refused the login: 535 5.7.8 Bad credentials"
+
+
+def test_a_code_already_in_the_servers_words_is_not_repeated() -> None:
+    error = ServerBusy(code="IN-USE", server_text="[IN-USE] mailbox locked")
+    assert words.describe(error).count("IN-USE") == 1
+
+
+def test_the_errors_own_message_comes_first() -> None:
+    error = TimedOut("the mail server did not answer in time", protocol="imap")
+    assert words.describe(error) == "the mail server did not answer in time"
+
+
+@given(st.text(max_size=200))
+def test_server_words_are_sanitised(said: str) -> None:
+    text = words.describe(Refused(server_text=said + "\x1b[31m\x07\x9b"))
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text), repr(text)
+
+
+def test_a_bytes_repr_from_a_library_shows_the_words_only() -> None:
+    text = words.describe(Refused(server_text="b'[TRYCREATE] no such folder'"))
+    assert "b'" not in text and "[TRYCREATE] no such folder" in text
+
+
+def test_transport_errors_and_core_sentences_and_anything_else() -> None:
+    assert "cannot be found" in words.describe(socket.gaierror(-2, "Name or service not known"))
+    assert "did not answer in time" in words.describe(TimeoutError())
+    assert words.describe(ServiceError("There is no account called x.")) == (
+        "There is no account called x."
+    )
+    assert words.describe(PasswordError("The password command failed.")) == (
+        "The password command failed."
+    )
+    assert words.describe(KeyError("x")) == "Something went wrong: 'x'"
+
+
+def test_a_failure_says_where_it_happened() -> None:
+    lost = ConnectionLost(server_text="BYE going down")
+    assert words.failure(Failure(lost, "work", "Lists/ietf", SYNC)) == (
+        "Lists/ietf: the connection to the mail server was lost: BYE going down"
+    )
+    assert words.failure(Failure(lost, "work", "", FLUSH)).startswith(
+        "Saved here; the server will be updated when it is reachable (the connection"
+    )
+    assert words.failure(Failure(lost, "work", "", OUTBOX)).startswith("Outbox: the connection")
+    assert words.failure(Failure(lost, "work", "INBOX", SEARCH)).startswith(
+        "Searched this computer only (the connection"
+    )
+    odd = ProtocolViolation(server_text='* LIST () "/" {5}')
+    assert words.failure(Failure(odd, "work", "", LIST)) == (
+        'the server listed a folder tuimail cannot read: * LIST () "/" {5}'
+    )
+
+
+def test_an_account_state_in_words() -> None:
+    assert words.state(AccountState("idle", "push", phase="online")) == "push connected"
+    assert words.state(AccountState("idle", "up-to-date", phase="online")) == "up to date"
+    assert words.state(AccountState("polling", "polling", phase="online", interval=60)) == (
+        "checking every 60 s"
+    )
+    syncing = AccountState("syncing", "syncing", progress=("INBOX", 3, 10))
+    assert words.state(syncing) == "syncing INBOX 3/10"
+    refused = AccountState("error", phase="needs-password", error=AuthenticationFailed())
+    assert words.state(refused) == (
+        "the mail server refused the login — not trying again until the password is checked"
+    )
+    offline = AccountState(
+        "offline", phase="offline-retrying", error=ServerBusy(code="UNAVAILABLE"), retry_in=4.6
+    )
+    assert words.state(offline) == (
+        "the mail server is busy; it asked to try again later: [UNAVAILABLE] — retrying in 5 s"
+    )
+    gone = Failure(Refused(code="NONEXISTENT", server_text="No such folder"), "w", "Gone", SYNC)
+    some = AccountState("error", phase="online", failures=(gone,))
+    assert words.state(some) == "Gone: the mail server refused: [NONEXISTENT] No such folder"
+
+
+def test_events_in_words() -> None:
+    refused = ServiceEvent("error", "work", "Archive", error=Refused(), action="move")
+    assert words.event(refused) == "the mail server refused"
+    assert "repeated UIDL" in words.event(ServiceEvent("warning", "pop", note=ODD_UIDL))
+    assert "does not support UIDL" in words.warning(NO_UIDL)
+    assert words.event(ServiceEvent("sent", "work", count=2)) == (
+        "2 waiting messages sent from the outbox."
+    )
+    assert words.event(ServiceEvent("messages", "work", "INBOX")) == ""
+
+
+def test_skipped_folders_in_one_sentence() -> None:
+    assert words.skipped(1) == (
+        "1 other folder not synced this time (the mail server did not answer in time)"
+    )
+
+
+def test_a_library_error_is_worded_through_its_protocols_classifier() -> None:
+    """A raw imaplib/poplib error that reached the edge (a worker's failure) is worded
+    like a typed one, with the server's code and words, not as 'Something went wrong'."""
+    text = words.describe(imaplib.IMAP4.error("select failed: b'[NONEXISTENT] Unknown Mailbox'"))
+    assert text == "the mail server refused: [NONEXISTENT] Unknown Mailbox"
+    assert "closed the connection" in words.describe(imaplib.IMAP4.abort("socket error: EOF"))
+    text = words.describe(poplib.error_proto(b"-ERR [IN-USE] locked"))
+    assert "in use" in text and "[IN-USE] locked" in text

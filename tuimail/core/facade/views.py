@@ -1,0 +1,144 @@
+"""The data the UI is given: folders, list rows, the reader's view, drafts; the errors
+whose text is a sentence for the user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from tuimail.core.account import Account
+from tuimail.core.runtime import ServiceEvent
+from tuimail.core.sanitize import sanitize
+from tuimail.core.secrets import Secret
+
+SPECIAL_ORDER = {"inbox": 0, "drafts": 1, "sent": 2, "archive": 3, "junk": 4, "trash": 5}
+UNIFIED = "__unified__"
+MAX_SHOWN_DEPTH = 6  # levels of indentation in the folder tree
+
+
+# -- view models ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    account: str
+    name: str  # the server's name (sanitize before display)
+    special_use: str | None = None  # "inbox", "sent", "trash", ...
+    unread: int = 0
+    total: int = 0
+    delimiter: str | None = "/"  # the server's hierarchy delimiter (None: a flat name)
+
+    @property
+    def label(self) -> str:
+        """The last level of the name, split at the folder's own delimiter only (a dot in
+        "Projects/v2.0" or a "[" in "[b]x" is part of the name)."""
+        leaf = self.name.rsplit(self.delimiter, 1)[-1] if self.delimiter else self.name
+        return sanitize(leaf or self.name)
+
+    @property
+    def depth(self) -> int:
+        """How deep the folder sits, bounded so a very deep one stays on screen."""
+        if not self.delimiter:
+            return 0
+        return min(self.name.strip(self.delimiter).count(self.delimiter), MAX_SHOWN_DEPTH)
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    id: int  # unique within the service
+    account: str
+    folder: str
+    uid: int
+    date: datetime | None
+    sender: str
+    subject: str
+    size: int = 0
+    seen: bool = False
+    flagged: bool = False
+    answered: bool = False
+    has_attachments: bool = False
+    depth: int = 0
+    message_id: str = ""
+    thread: str = ""  # the store's thread id (References/In-Reply-To)
+    recipients: str = ""  # To: as stored (sanitized), shown instead of the sender in Sent
+    note: str = ""  # why the header could only be read in part (store.headers), else ""
+    # In a thread tree (tuimail.core.thread_list): the tree lines before the subject, the
+    # thread's key, whether this is its first row, its size, collapsed, any unread in it.
+    tree: str = ""
+    thread_key: str = ""
+    thread_root: bool = False
+    thread_count: int = 0
+    collapsed: bool = False
+    thread_unread: bool = False
+
+    @property
+    def flags_key(self) -> tuple[bool, bool, bool, bool, bool]:
+        return (self.seen, self.flagged, self.answered, self.collapsed, self.thread_unread)
+
+
+class MessageListSource(Protocol):
+    def count(self) -> int: ...
+
+    def rows(self, offset: int, limit: int) -> Sequence[MessageRow]: ...
+
+
+@dataclass
+class ReaderBlock:
+    kind: str  # "text", "quote", "signature"
+    text: str
+
+
+@dataclass
+class ReaderAttachment:
+    index: int
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass
+class ReaderView:
+    """A message ready to show: every string already sanitized."""
+
+    headers: list[tuple[str, str]]
+    blocks: list[ReaderBlock]
+    links: list[str]
+    attachments: list[ReaderAttachment]
+    subject: str = ""
+
+
+@dataclass
+class Draft:
+    """What the composer edits (replaced by tuimail.core.compose.Draft when it lands)."""
+
+    account: str
+    to: str = ""
+    cc: str = ""
+    bcc: str = ""
+    subject: str = ""
+    body: str = ""
+    attachments: list[str] = field(default_factory=list)
+    in_reply_to: str = ""
+    references: str = ""
+    reply_to: MessageRow | None = None  # the message answered (flagged \\Answered on send)
+    # Attachments carried over (forward, a reopened draft): their names are listed in
+    # `attachments` like paths, and a name found here is these bytes, not a file.
+    carried: list[Any] = field(default_factory=list)
+    message_id: str = ""  # kept by a saved or reopened draft; sending removes that draft
+    resumed_from: MessageRow | None = None  # the Drafts message this was opened from
+    kind: str = "new"  # "new", "reply", "forward", "draft" (reopened): where typing starts
+    identity: str = ""  # the From address (one of the account's identities); "": its own
+
+
+Listener = Callable[[ServiceEvent], None]
+PasswordGetter = Callable[[Account], Secret]
+
+
+class ServiceError(Exception):
+    """An error whose message is a sentence for the user."""
+
+
+class QueuedError(ServiceError):
+    """Not sent now, but safe on disk in the outbox (it is tried again by itself)."""
