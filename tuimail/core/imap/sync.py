@@ -504,7 +504,12 @@ class SyncEngine:
         items = [b"MESSAGES", b"UIDNEXT", b"UIDVALIDITY"]
         if self.condstore:
             items.append(b"HIGHESTMODSEQ")
-        status = self.client.folder_status(folder.name, items)
+        try:
+            status = self.client.folder_status(folder.name, items)
+        except Exception as exc:
+            if not keeps_connection(exc):
+                raise
+            return False  # STATUS refused: only a shortcut, the folder is synced in full
         self.store.set_folder_state(folder.id, server_total=status.get(b"MESSAGES"))
         same = (
             status.get(b"UIDVALIDITY") == folder.uidvalidity
@@ -567,10 +572,12 @@ class SyncEngine:
             if len(item) > 1 and isinstance(item[1], int)
         }
 
+        since = None
         if folder.highestmodseq is not None and self.condstore and not result.rebuilt:
-            changed, removed = self._flags_since(folder_id, folder.highestmodseq)
-            result.changed += changed
-            result.removed += removed
+            since = self._flags_since_or_none(folder_id, folder.highestmodseq)
+        if since is not None:
+            result.changed += since[0]
+            result.removed += since[1]
         elif exists and self.store.max_uid(folder_id):
             result.changed += self._all_flags(folder_id)
 
@@ -649,6 +656,19 @@ class SyncEngine:
             ranges = uid_ranges(text.replace("(EARLIER)", ""))
             removed += self.store.remove_uids(folder_id, known_in_ranges(local, ranges))
         return changed, removed
+
+    def _flags_since_or_none(self, folder_id: int, modseq: int) -> tuple[int, int] | None:
+        """_flags_since, or None when the server refuses CHANGEDSINCE although it
+        advertised CONDSTORE (a complete NO/BAD): CONDSTORE is then not used on this
+        connection and the caller reads every flag instead."""
+        try:
+            return self._flags_since(folder_id, modseq)
+        except Exception as exc:
+            if not keeps_connection(exc):
+                raise
+            log.warning("%s: CHANGEDSINCE refused; flags read in full", self.account.name)
+            self._caps -= {"CONDSTORE", "QRESYNC"}
+            return None
 
     def _all_flags(self, folder_id: int) -> int:
         items = ["UID", "FLAGS", "MODSEQ"] if self.condstore else ["UID", "FLAGS"]
