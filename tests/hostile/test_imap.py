@@ -432,3 +432,34 @@ def test_a_server_that_lies_about_condstore_still_gets_new_mail_synced(scripted,
         listed = cli("list", "work")
     assert run.code == 0, run.err
     assert "message 1" in listed.out and "message 2" in listed.out, listed.out
+
+
+def test_a_bad_answer_to_login_is_said_in_the_servers_words(scripted, cli) -> None:
+    script = ImapScript({"LOGIN": _reply(b"TAG BAD [CLIENTBUG] syntax error in LOGIN\r\n")})
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+    error = assert_clean_failure(run)
+    assert "syntax error in LOGIN" in error and "command error" not in error, error
+
+
+def test_a_bad_answer_to_starttls_is_said_in_the_servers_words(mail_server, cli) -> None:
+    from tuimail.core.account import Account, ServerSettings
+    from tuimail.core.config import save_account
+
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="imap", kind="starttls_bad", message="not today")
+    save_account(
+        Account(
+            name="work",
+            email=user.email,
+            username=user.login,
+            incoming=ServerSettings(mail_server.host, mail_server.ports.imap_starttls, "starttls"),
+            outgoing=ServerSettings(mail_server.host, 9, "tls"),
+            ca_file=mail_server.ca_file,
+            password_command="printf %s unused",
+        )
+    )
+    run = cli("sync", "work")
+    error = assert_clean_failure(run)
+    assert "not today" in error and "command error" not in error, error

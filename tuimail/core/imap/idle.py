@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from imapclient.imapclient import _parse_untagged_response as parse_untagged
 
 from tuimail.core.account import Account
-from tuimail.core.errors import MailError, ProtocolViolation
+from tuimail.core.errors import MailError
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.idle_changes import MAX_UID, IdleChanges
 from tuimail.core.imap.session import Connector
@@ -223,11 +223,9 @@ class FolderWatcher:
         """Apply what IDLE said; returns the folder's message count on the server. Straight
         on the selected folder when the server offers CONDSTORE (see _apply_direct), else
         (or when the direct path cannot vouch for the result) a sync of the folder."""
-        if changes.impossible(count):
-            raise ProtocolViolation(
-                "the server said more messages vanished than the folder holds", protocol="imap"
-            )
-        if self._apply_direct(engine, changes, count):
+        # More said gone than the folder held (a server's UID set with gaps, or a hostile
+        # one): nothing is removed as told; the folder sync reads the server's state.
+        if not changes.impossible(count) and self._apply_direct(engine, changes, count):
             return changes.count_after(count)
         self._catch_up(engine, changed=True)
         return self._select(engine)

@@ -21,12 +21,15 @@ fails); `close()` waits for the worker, so its CPU time counts as this process's
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections.abc import Sequence
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tuimail.core.store.headers import HeaderSummary, summarize_header
+
+# multiprocessing is imported when a worker starts: ~15 ms of CPU that a sync of a few
+# headers (every no-change `tuimail sync`) never needs.
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 log = logging.getLogger("tuimail.store.worker")
 
@@ -145,6 +148,8 @@ class Summaries:
     def _start(self) -> bool:
         if self._process is None and self._use_worker:
             try:
+                import multiprocessing
+
                 context = multiprocessing.get_context("spawn")  # never forks our threads
                 parent, child = context.Pipe()
                 process = context.Process(target=_serve, args=(child,), daemon=True)
