@@ -6,6 +6,7 @@ test bed owns its own file.
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -50,6 +51,15 @@ def restore_umask():
     os.umask(before)
     yield
     os.umask(before)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move what lives all session (imported modules, the collected tests: ~150k objects)
+    out of the garbage collector's sight: the fixtures' gc.collect() after each test (and
+    Python's own full collections) then scan only what the tests made, not 0.15 s of
+    objects that can never be garbage."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(hookwrapper=True)

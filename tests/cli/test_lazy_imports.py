@@ -40,6 +40,7 @@ _NEVER_FOR_SYNC = (
     "tomlkit",  # the config is read with tomllib; tomlkit only edits it
     "aiosmtplib",
     "email.policy",  # the header registry: headers are summarised with compat32
+    "multiprocessing",  # only a first sync of many headers summarises them in a worker
 )
 
 # Needed later than the first painted list (when a message is written, an account added,

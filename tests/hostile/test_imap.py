@@ -378,3 +378,88 @@ def test_a_garbled_header_answer_does_not_hide_its_batch(scripted, cli) -> None:
     rows, body = _sync_and_list(scripted, cli, _two_messages(b"* 2 FETCH (UID 2 FLAGS (((((\r\n"))
     assert set(rows) == {1, 2}, rows
     assert "could not be read" in rows[2]["note"], rows[2]
+
+
+def test_a_server_that_lies_about_condstore_still_gets_new_mail_synced(scripted, cli) -> None:
+    """CONDSTORE advertised, CHANGEDSINCE refused (BAD): every later sync of the folder
+    failed and new mail never came. The flags are read the plain way instead."""
+    caps = b"IMAP4rev1 AUTH=PLAIN CONDSTORE"
+    count = [1]
+
+    def examine(conn: Conn, tag: bytes, args: bytes) -> None:
+        n = count[0]
+        conn.send(
+            b"* %d EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT %d] ok\r\n" % (n, n + 1)
+            + b"* OK [HIGHESTMODSEQ %d] ok\r\n" % (n + 4)
+            + tag
+            + b" OK [READ-ONLY] done\r\n"
+        )
+
+    def fetch(conn: Conn, tag: bytes, args: bytes) -> None:
+        if b"CHANGEDSINCE" in args:
+            conn.send(tag + b" BAD CHANGEDSINCE not supported\r\n")
+        elif b"BODY.PEEK[HEADER" in args:
+            wanted = range(1, count[0] + 1)
+            lines = b"".join(imap_fetch_line(i, i, b"message %d" % i) for i in wanted)
+            conn.send(lines + tag + b" OK done\r\n")
+        else:
+            lines = b"".join(
+                b"* %d FETCH (UID %d FLAGS ())\r\n" % (i, i) for i in range(1, count[0] + 1)
+            )
+            conn.send(lines + tag + b" OK done\r\n")
+
+    def search(conn: Conn, tag: bytes, args: bytes) -> None:
+        uids = b" ".join(b"%d" % i for i in range(1, count[0] + 1))
+        conn.send(b"* SEARCH " + uids + b"\r\n" + tag + b" OK done\r\n")
+
+    script = ImapScript(
+        {
+            "CAPABILITY": lambda conn, tag, args: conn.send(
+                b"* CAPABILITY " + caps + b"\r\n" + tag + b" OK done\r\n"
+            ),
+            "EXAMINE": examine,
+            "STATUS": lambda conn, tag, args: conn.send(tag + b" NO no status today\r\n"),
+            "UID FETCH": fetch,
+            "UID SEARCH": search,
+        },
+        greeting=b"* OK [CAPABILITY " + caps + b"] hi\r\n",
+    )
+    with scripted(script) as server:
+        save(server)
+        assert cli("sync", "work").code == 0
+        count[0] = 2
+        run = cli("sync", "work")
+        listed = cli("list", "work")
+    assert run.code == 0, run.err
+    assert "message 1" in listed.out and "message 2" in listed.out, listed.out
+
+
+def test_a_bad_answer_to_login_is_said_in_the_servers_words(scripted, cli) -> None:
+    script = ImapScript({"LOGIN": _reply(b"TAG BAD [CLIENTBUG] syntax error in LOGIN\r\n")})
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+    error = assert_clean_failure(run)
+    assert "syntax error in LOGIN" in error and "command error" not in error, error
+
+
+def test_a_bad_answer_to_starttls_is_said_in_the_servers_words(mail_server, cli) -> None:
+    from tuimail.core.account import Account, ServerSettings
+    from tuimail.core.config import save_account
+
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="imap", kind="starttls_bad", message="not today")
+    save_account(
+        Account(
+            name="work",
+            email=user.email,
+            username=user.login,
+            incoming=ServerSettings(mail_server.host, mail_server.ports.imap_starttls, "starttls"),
+            outgoing=ServerSettings(mail_server.host, 9, "tls"),
+            ca_file=mail_server.ca_file,
+            password_command="printf %s unused",
+        )
+    )
+    run = cli("sync", "work")
+    error = assert_clean_failure(run)
+    assert "not today" in error and "command error" not in error, error

@@ -139,3 +139,18 @@ def test_a_message_missing_from_the_uidl_listing_is_still_downloaded(scripted, c
     assert "UIDL" in run.err  # the warning: recognised by its headers
     assert sum(c.startswith(b"RETR") for c in script.commands) == 3  # none downloaded twice
     assert again.code == 0
+
+
+def test_a_server_without_top_and_with_repeated_uidls_still_syncs(scripted, cli) -> None:
+    """TOP is optional (RFC 1939): when the UIDLs cannot be trusted and TOP is refused,
+    the messages are recognised by the headers RETR gives; before, every sync failed."""
+    script = ThreeMessages(uidl=b"+OK\r\n1 same\r\n2 same\r\n3 m-3\r\n.\r\n")
+    script.overrides["TOP"] = lambda conn, args: conn.send(b"-ERR TOP not supported\r\n")
+    with scripted(script) as server:
+        save(server, "pop3")
+        first = cli("sync", "work")
+        again = cli("sync", "work")
+        listed = cli("list", "work")
+    assert first.code == 0 and again.code == 0, (first.err, again.err)
+    assert all(f"message {i}" in listed.out for i in (1, 2, 3)), listed.out
+    assert len(listed.out.strip().splitlines()) == 3  # none twice

@@ -26,7 +26,10 @@ async def test_attach_path_completion_and_send(mail_server, tmp_path):
         screen.query_one("#compose-body", TextArea).text = "Attached.\n"
         attach = screen.query_one("#compose-attach", Input)
         attach.focus()
-        await pilot.press(*f"{tmp_path}/")
+        await pilot.pause()
+        attach.value = str(tmp_path)  # the long temporary directory (typing it takes seconds)
+        attach.cursor_position = len(attach.value)
+        await pilot.press("/")  # then typed
         # the directory's only visible entry is offered (never the hidden file)
         await wait_for(pilot, lambda: attach._suggestion == f"{tmp_path}/reports/")
         await pilot.press("right")

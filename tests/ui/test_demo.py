@@ -68,3 +68,12 @@ def test_demo_mode_never_touches_the_users_config(monkeypatch, isolated_home):
     assert not seen["config_home"].startswith(str(isolated_home))
     assert not seen["password_in_config"]
     assert not (isolated_home / "config" / "tuimail").exists()
+
+
+def test_the_demos_new_mail_delay_comes_from_the_environment(monkeypatch):
+    from tuimail.cli.app import _demo_new_mail_after
+
+    assert _demo_new_mail_after() == 5.0
+    for given, seconds in (("1", 1.0), ("0.5", 0.5), ("soon", 5.0), ("-1", 5.0), ("nan", 5.0)):
+        monkeypatch.setenv("TUIMAIL_DEMO_NEW_MAIL_AFTER", given)
+        assert _demo_new_mail_after() == seconds, given

@@ -177,3 +177,39 @@ async def test_a_failed_job_is_told_and_not_taken_for_a_success(tmp_path: Path) 
         assert app.last_error == "The folder is gone."
         assert not any("never" in str(n.message) for n in app._notifications)
     store.close()
+
+
+async def test_threads_a_store_change_during_a_switch_keeps_the_old_title(
+    tmp_path: Path,
+) -> None:
+    """Threads on: the new folder's tree is built in a worker; a store change meanwhile
+    re-reads the folders but the title stays with the rows still shown."""
+    store = _store(tmp_path)
+    app, service = _app(store)
+    release = threading.Event()
+    source = service.source
+
+    def slow_tree(account, folder, *args, **kwargs):
+        if folder == "Archive" and kwargs.get("threaded"):
+            release.wait(10)
+        return source(account, folder, *args, **kwargs)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        service.source = slow_tree
+        seen: list = []
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(_watch(app, seen, stop))
+        app.open_folder("work", "Archive")
+        app.handle_event(ServiceEvent("folders", "work"))  # a store change meanwhile
+        await wait_for(pilot, lambda: not app._folder_reads.busy)
+        assert _shown(app) == ("INBOX", {"INBOX"})
+        release.set()
+        await settle(pilot)
+        stop.set()
+        await watcher
+        assert _shown(app) == ("Archive", {"Archive"})
+        assert all(rows <= {title} for title, rows in seen), seen
+    store.close()

@@ -67,6 +67,7 @@ def demo_command(status_file: Path, **env: str) -> str:
         "HOME": os.environ["HOME"],
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "TUIMAIL_DEMO_NEW_MAIL_AFTER": "1",  # the tests wait for it (the default is 5 s)
         **env,
     }
     command = "env -i " + " ".join(f"{k}={shlex.quote(v)}" for k, v in full.items())

@@ -76,6 +76,16 @@ def _keymap(keys: dict) -> dict[str, str]:
     return {str(k): str(v) for k, v in (keys or {}).items()}
 
 
+def _demo_new_mail_after() -> float:
+    """Seconds until the demo's new message arrives: TUIMAIL_DEMO_NEW_MAIL_AFTER (the
+    tests that drive the demo in tmux wait for it), else 5."""
+    try:
+        seconds = float(os.environ.get("TUIMAIL_DEMO_NEW_MAIL_AFTER", "5"))
+    except ValueError:
+        return 5.0
+    return seconds if 0 < seconds < 3600 else 5.0
+
+
 def _run_demo() -> int:
     """A throwaway home for the demo: the real config and keyring are never touched."""
     with tempfile.TemporaryDirectory(prefix="tuimail-demo-") as root:
@@ -91,7 +101,7 @@ def _run_demo() -> int:
         from tuimail.ui.app import TuimailApp
         from tuimail.ui.demo import Demo
 
-        demo = Demo()
+        demo = Demo(new_mail_after=_demo_new_mail_after())
         try:
             try:
                 from tuimail.core.config import save_account

@@ -331,7 +331,14 @@ def alias_key(raw: bytes) -> str:
 
 
 def _header_key(conn: poplib.POP3, number: int) -> str:
-    _resp, lines, _ = conn.top(number, 0)
+    """The header hash of message `number`, by TOP n 0; TOP is optional (RFC 1939), so a
+    server that refuses it is asked for the whole message (RETR) instead."""
+    try:
+        _resp, lines, _ = conn.top(number, 0)
+    except poplib.error_proto as exc:
+        if not isinstance(classify_pop3(exc), Refused):
+            raise
+        _resp, lines, _ = conn.retr(number)
     return header_key(lines)
 
 

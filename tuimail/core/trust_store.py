@@ -18,10 +18,12 @@ back to the defaults. The check reads the files once per process (~3 ms).
 from __future__ import annotations
 
 import os
+import re
 import ssl
 import threading
 
 _BEGIN = b"-----BEGIN CERTIFICATE-----"
+_HASHED_NAME = re.compile(r"[0-9a-f]{8}\.[0-9]+")  # what OpenSSL's lookup opens (CRLs: .r0)
 _END = b"-----END CERTIFICATE-----"
 
 # (cafile, capath, their stamps) -> whether the directory holds all of the file.
@@ -68,7 +70,7 @@ def _covers(cafile: str, capath: str) -> bool:
     for directory in capath.split(os.pathsep):
         with os.scandir(directory) as entries:
             for entry in entries:
-                if _hashed_name(entry.name):
+                if _HASHED_NAME.fullmatch(entry.name):
                     with open(entry.path, "rb") as f:
                         found |= _certificates(f.read()) or set()
     return wanted <= found
@@ -87,14 +89,6 @@ def _certificates(pem: bytes) -> set[bytes] | None:
     if not blocks or pem.count(b"-----BEGIN ") != len(parts) - 1:
         return None
     return blocks
-
-
-def _hashed_name(name: str) -> bool:
-    """`1a2b3c4d.0`: the name OpenSSL's directory lookup opens (CRLs are `.r0`)."""
-    stem, dot, n = name.partition(".")
-    return (
-        len(stem) == 8 and dot == "." and n.isdigit() and all(c in "0123456789abcdef" for c in stem)
-    )
 
 
 def _stamp(path: str) -> tuple:

@@ -424,10 +424,8 @@ class TuimailApp(App[None]):
             inbox = next((f for f in folders if f.special_use == "inbox"), folders[0])
             self.open_folder(inbox.account, inbox.name, watch=False)
         main.query_one(FolderTree).set_folders(folders, (self.account, self.folder))
-        if self._list_reads.busy:  # the title changes with the list (set_title then)
-            self.update_status()
-            return
-        main.set_title(self.account, self.folder) if self.account else None
+        if main.titled is not None:  # the folder the list shows (its rows come with its title)
+            main.set_title(*main.titled)
         self.update_status()
 
     def open_folder(self, account: str, folder: str, watch: bool = True) -> None:
@@ -568,6 +566,16 @@ class TuimailApp(App[None]):
             main.set_title(account, folder)
 
         self.work(build, "threads", done)
+
+    def _known_folders(self) -> list:
+        """The folders as the last read showed them (every change re-reads them in a
+        worker): no store read on the loop. Read here only before the first one."""
+        if self._folder_infos is not None:
+            return self._folder_infos
+        return self.service.folders() if self.service is not None else []
+
+    def _folder_names(self, account: str) -> list[str]:
+        return [f.name for f in self._known_folders() if f.account == account]
 
     def list_context(self) -> str:
         """What the list's columns show: the account in the unified inbox, the folder in
@@ -917,7 +925,7 @@ class TuimailApp(App[None]):
             )
             return
         folders = {r.folder for r in rows}
-        names = [n for n in service.folder_names(rows[0].account) if {n} != folders]
+        names = [n for n in self._folder_names(rows[0].account) if {n} != folders]
 
         def chosen(target: str | None) -> None:
             if target:
@@ -1789,7 +1797,7 @@ class TuimailApp(App[None]):
         if self.service is None:
             return []
         try:
-            folders = self.service.folders()
+            folders = self._known_folders()
         except Exception:  # the store is busy: no folder commands this time
             return []
         several = len({f.account for f in folders}) > 1

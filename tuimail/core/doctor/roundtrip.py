@@ -14,6 +14,7 @@ Without a password or with sending turned off the runner omits this step entirel
 from __future__ import annotations
 
 import asyncio
+import imaplib
 import poplib
 import secrets
 import ssl
@@ -281,6 +282,13 @@ def _text(exc: BaseException) -> str:
         from tuimail.core.pop3_errors import classify_pop3
 
         error = classify_pop3(exc)
+        return error.server_text or error.message
+    if isinstance(exc, imaplib.IMAP4.readonly):
+        return "the server opens INBOX read-only, where the test message could not be deleted"
+    if isinstance(exc, IMAPClientError):
+        from tuimail.core.imap.errors import classify_imap
+
+        error = classify_imap(exc)
         return error.server_text or error.message
     return str(exc) or type(exc).__name__
 

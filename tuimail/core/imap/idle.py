@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from imapclient.imapclient import _parse_untagged_response as parse_untagged
 
 from tuimail.core.account import Account
-from tuimail.core.errors import MailError, ProtocolViolation
+from tuimail.core.errors import MailError
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.idle_changes import MAX_UID, IdleChanges
 from tuimail.core.imap.session import Connector
@@ -223,11 +223,9 @@ class FolderWatcher:
         """Apply what IDLE said; returns the folder's message count on the server. Straight
         on the selected folder when the server offers CONDSTORE (see _apply_direct), else
         (or when the direct path cannot vouch for the result) a sync of the folder."""
-        if changes.impossible(count):
-            raise ProtocolViolation(
-                "the server said more messages vanished than the folder holds", protocol="imap"
-            )
-        if self._apply_direct(engine, changes, count):
+        # More said gone than the folder held (a server's UID set with gaps, or a hostile
+        # one): nothing is removed as told; the folder sync reads the server's state.
+        if not changes.impossible(count) and self._apply_direct(engine, changes, count):
             return changes.count_after(count)
         self._catch_up(engine, changed=True)
         return self._select(engine)
@@ -264,7 +262,10 @@ class FolderWatcher:
                 self.store.add_messages(folder_id, messages)
                 max_uid = max(max_uid, *(m.uid for m in messages))
         reported = self._report_new(before)
-        changed, removed = engine.changes_since(folder_id, folder.highestmodseq)
+        since = engine.changes_since(folder_id, folder.highestmodseq)
+        if since is None:  # CHANGEDSINCE refused: the folder sync reads every flag
+            return False
+        changed, removed = since
         late = any(imap.untagged_responses.get(key) for key in _UPDATES)
         if removed or late or self._stored() != expected:
             return False

@@ -62,6 +62,7 @@ from tuimail.core.imap.session import (
     keeps_connection,
 )
 from tuimail.core.store import FolderInfo, NewMessage, Store
+from tuimail.core.store.worker import WORKER_FROM, Summaries
 
 Progress = Callable[[str, int, int], None]
 log = logging.getLogger("tuimail.imap.sync")
@@ -269,6 +270,8 @@ class SyncEngine:
         self._caps: set[str] = set()
         self._selected: str | None = None
         self.index_budget: float | None = INDEX_BUDGET  # CPU s of body indexing per pass
+        # a pass bringing this many headers summarises them in a worker process
+        self.worker_from = WORKER_FROM
         self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
         self.list_errors: list[Failure] = []  # LIST lines the last folder list could not read
         self.store.account_id(account.name, account.email, account.protocol)
@@ -427,10 +430,11 @@ class SyncEngine:
         the store has; reads only those rows. Returns how many changed."""
         return self._store_flags(folder_id, self.store.uid_flags(folder_id, server), server)
 
-    def changes_since(self, folder_id: int, modseq: int) -> tuple[int, int]:
+    def changes_since(self, folder_id: int, modseq: int) -> tuple[int, int] | None:
         """CONDSTORE/QRESYNC on the selected folder: flags changed since `modseq` (and with
-        QRESYNC the UIDs expunged since) applied to the store; (changed, removed)."""
-        return self._flags_since(folder_id, modseq)
+        QRESYNC the UIDs expunged since) applied to the store; (changed, removed). None when
+        the server refused CHANGEDSINCE (CONDSTORE is then not used on this connection)."""
+        return self._flags_since_or_none(folder_id, modseq)
 
     def download_bodies(self, folder_id: int) -> None:
         """Bodies of the folder's messages not cached yet (download_bodies = true)."""
@@ -501,7 +505,12 @@ class SyncEngine:
         items = [b"MESSAGES", b"UIDNEXT", b"UIDVALIDITY"]
         if self.condstore:
             items.append(b"HIGHESTMODSEQ")
-        status = self.client.folder_status(folder.name, items)
+        try:
+            status = self.client.folder_status(folder.name, items)
+        except Exception as exc:
+            if not keeps_connection(exc):
+                raise
+            return False  # STATUS refused: only a shortcut, the folder is synced in full
         self.store.set_folder_state(folder.id, server_total=status.get(b"MESSAGES"))
         same = (
             status.get(b"UIDVALIDITY") == folder.uidvalidity
@@ -564,10 +573,12 @@ class SyncEngine:
             if len(item) > 1 and isinstance(item[1], int)
         }
 
+        since = None
         if folder.highestmodseq is not None and self.condstore and not result.rebuilt:
-            changed, removed = self._flags_since(folder_id, folder.highestmodseq)
-            result.changed += changed
-            result.removed += removed
+            since = self._flags_since_or_none(folder_id, folder.highestmodseq)
+        if since is not None:
+            result.changed += since[0]
+            result.removed += since[1]
         elif exists and self.store.max_uid(folder_id):
             result.changed += self._all_flags(folder_id)
 
@@ -647,6 +658,19 @@ class SyncEngine:
             removed += self.store.remove_uids(folder_id, known_in_ranges(local, ranges))
         return changed, removed
 
+    def _flags_since_or_none(self, folder_id: int, modseq: int) -> tuple[int, int] | None:
+        """_flags_since, or None when the server refuses CHANGEDSINCE although it
+        advertised CONDSTORE (a complete NO/BAD): CONDSTORE is then not used on this
+        connection and the caller reads every flag instead."""
+        try:
+            return self._flags_since(folder_id, modseq)
+        except Exception as exc:
+            if not keeps_connection(exc):
+                raise
+            log.warning("%s: CHANGEDSINCE refused; flags read in full", self.account.name)
+            self._caps -= {"CONDSTORE", "QRESYNC"}
+            return None
+
     def _all_flags(self, folder_id: int) -> int:
         items = ["UID", "FLAGS", "MODSEQ"] if self.condstore else ["UID", "FLAGS"]
         data = self.client.fetch("1:*", items)
@@ -706,16 +730,21 @@ class SyncEngine:
         uids = sorted(uids, reverse=True)
         total, done, added = len(uids), 0, 0
         size = self.first_batch
-        while done < total:
-            chunk = uids[done : done + size]
-            messages = fetch_headers(self.client, uid_set(chunk), self.condstore, set(chunk))
-            self.store.add_messages(folder_id, messages)
-            added += len(messages)
-            done += len(chunk)
-            if self.progress:
-                self.progress(name, done, total)
-            size = self.batch
+        with _Batches(self.store, folder_id, len(uids), self.worker_from) as batches:
+            while done < total:
+                chunk = uids[done : done + size]
+                messages = fetch_headers(self.client, uid_set(chunk), self.condstore, set(chunk))
+                added += len(messages)
+                done += len(chunk)
+                batches.add(
+                    messages, self._progress_to(name, done, total), first=size == self.first_batch
+                )
+                size = self.batch
         return added
+
+    def _progress_to(self, name: str, done: int, total: int) -> Callable[[], None]:
+        progress = self.progress
+        return (lambda: progress(name, done, total)) if progress else _nothing
 
     def _unreadable(self, folder_id: int, asked: set[int]) -> int:
         """Messages the server has (UID SEARCH) whose header answer could not be read:
@@ -737,18 +766,22 @@ class SyncEngine:
         A range that comes back empty means the folder is not dense after all (or its
         EXISTS/UIDNEXT were not true): the UIDs left are listed with one UID SEARCH."""
         added, size = 0, self.first_batch
-        while high >= 1:
-            low = max(1, high - size + 1)
-            wanted = range(low, high + 1)
-            messages = fetch_headers(self.client, f"{low}:{high}", self.condstore, wanted)
-            self.store.add_messages(folder_id, messages)
-            added += len(messages)
-            if self.progress:
-                self.progress(name, min(added, expected), expected)
-            high, size = low - 1, self.batch
-            if not messages and high >= 1:
-                rest = [u for u in uid_search(self.client, f"UID 1:{high}") if u <= high]
-                return added + self._fetch_new(folder_id, name, rest)
+        with _Batches(self.store, folder_id, expected, self.worker_from) as batches:
+            while high >= 1:
+                low = max(1, high - size + 1)
+                wanted = range(low, high + 1)
+                messages = fetch_headers(self.client, f"{low}:{high}", self.condstore, wanted)
+                added += len(messages)
+                batches.add(
+                    messages,
+                    self._progress_to(name, min(added, expected), expected),
+                    first=size == self.first_batch,
+                )
+                high, size = low - 1, self.batch
+                if not messages and high >= 1:
+                    batches.flush()
+                    rest = [u for u in uid_search(self.client, f"UID 1:{high}") if u <= high]
+                    return added + self._fetch_new(folder_id, name, rest)
         return added
 
     def _download_bodies(self, folder_id: int) -> None:
@@ -1001,6 +1034,70 @@ def messages_from_imaplib(
             )
         )
     return out
+
+
+def _nothing() -> None:
+    pass
+
+
+class _Batches:
+    """Fetched header batches written to the store in order. In a big pass (worker_from
+    messages or more) each batch after the first is summarised by a worker process while
+    the next one is fetched (tuimail.core.store.worker), and written when the next one has
+    come; otherwise each is summarised and written at once. The first batch (the newest
+    page) is always written at once. What was fetched is written even when a later fetch
+    fails (each write is idempotent)."""
+
+    def __init__(self, store: Store, folder_id: int, expected: int, worker_from: int) -> None:
+        self.store = store
+        self.folder_id = folder_id
+        self.summaries = Summaries(expected, worker_from=worker_from)
+        self.pending: tuple[list[NewMessage], object, Callable[[], None]] | None = None
+
+    def add(
+        self, messages: list[NewMessage], progress: Callable[[], None], *, first: bool = False
+    ) -> None:
+        # The previous batch's summaries are taken from the worker before this batch is
+        # sent to it (never both sending at once: a pipe each way would fill), and written
+        # while the worker summarises this one.
+        ready = self._collect()
+        handle = None if first else self.summaries.submit([m.header for m in messages])
+        self._write(ready)
+        self.pending = (messages, handle, progress)
+        if handle is None or not self.summaries.in_worker:
+            self.flush()
+
+    def flush(self) -> None:
+        self._write(self._collect())
+
+    def _collect(self) -> tuple | None:
+        if self.pending is None:
+            return None
+        messages, handle, progress = self.pending
+        self.pending = None
+        summaries = handle.result() if handle is not None else None  # type: ignore[attr-defined]
+        return messages, summaries, progress
+
+    def _write(self, ready: tuple | None) -> None:
+        if ready is not None:
+            messages, summaries, progress = ready
+            self.store.add_messages(self.folder_id, messages, summaries=summaries)
+            progress()
+
+    def __enter__(self) -> _Batches:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        try:
+            if exc is None:
+                self.flush()
+            else:
+                try:
+                    self.flush()  # what was fetched before the failure is kept
+                except Exception:
+                    pass
+        finally:
+            self.summaries.close()
 
 
 def _safe(text: str) -> str:

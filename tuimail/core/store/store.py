@@ -11,6 +11,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
@@ -146,6 +147,18 @@ def _row_to_message(r: tuple) -> MessageRow:
 
 
 def flag_columns(flags: Iterable[str]) -> tuple[str, int, int, int, int]:
+    """(flags text, seen, flagged, answered, deleted) of a message's flags."""
+    if type(flags) is tuple and len(flags) < 16:
+        return _flag_columns(flags)  # a folder has few distinct flag lists
+    return _flag_columns_of(flags)
+
+
+@lru_cache(maxsize=1024)
+def _flag_columns(flags: tuple[str, ...]) -> tuple[str, int, int, int, int]:
+    return _flag_columns_of(flags)
+
+
+def _flag_columns_of(flags: Iterable[str]) -> tuple[str, int, int, int, int]:
     flags = sorted(set(flags))
     lower = {f.lower() for f in flags}
     return (
@@ -657,8 +670,15 @@ class Store:
 
     # -- messages: writing -------------------------------------------------------------
 
-    def add_messages(self, folder_id: int, messages: Iterable[NewMessage]) -> list[int]:
-        """Insert messages (one transaction); returns their local ids.
+    def add_messages(
+        self,
+        folder_id: int,
+        messages: Iterable[NewMessage],
+        summaries: Sequence[HeaderSummary] | None = None,
+    ) -> list[int]:
+        """Insert messages (one transaction); returns their local ids. `summaries`, when
+        given, are summarize_header of each message's header (made elsewhere, e.g. in a
+        worker process); else they are made here.
 
         A UID already in the folder is updated instead (flags), so replaying a batch after
         a dropped connection never duplicates. A placeholder left by a local move (no UID,
@@ -669,7 +689,8 @@ class Store:
         # Summarised before the write transaction: the store's write lock is held for the
         # inserts only, not for parsing a batch of headers (other writers, such as a
         # user's action, wait that much less).
-        summaries = [summarize_header(msg.header) for msg in messages]
+        if summaries is None or len(summaries) != len(messages):
+            summaries = [summarize_header(msg.header) for msg in messages]
         with self.transaction() as c:
             if self._all_new(c, folder_id, messages):
                 return self._insert_many(c, folder_id, messages, summaries)

@@ -79,6 +79,7 @@ class MainScreen(Screen):
     BINDINGS = MAIN_BINDINGS
     _preview_timer = None
     _mark_timer = None
+    titled: tuple[str, str] | None = None  # (account, folder) the title names
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -189,7 +190,8 @@ class MainScreen(Screen):
 
     @on(MessageList.TagsChanged)
     def _tags(self, _event: MessageList.TagsChanged) -> None:
-        self.set_title(self.app.account, self.app.folder)
+        if self.titled is not None:
+            self.set_title(*self.titled)
 
     # actions
     def current_rows(self) -> list[MessageRow]:
@@ -380,6 +382,9 @@ class MainScreen(Screen):
         self.app.ask_save_attachments(self.current_rows())
 
     def set_title(self, account: str, folder: str) -> None:
+        """The header names the folder the list shows (`titled`; the one chosen may still
+        be loading), with the tags."""
+        self.titled = (account, folder)
         if folder == "__search__":
             label = self.app.search_title or "Search results"
         elif account == UNIFIED:

@@ -1,0 +1,76 @@
+"""Header summaries made in a worker process (issue 19) are exactly the in-process ones:
+for the corpus and hostile headers, and for a whole first sync on the bundled server
+(worker for every batch vs none: the same rows); a dead worker is replaced by this
+process and nothing is lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.corpus import CORPUS_FILES
+from tests.isolation import hostile_mail
+from tuimail.core.mime.headers import split_header_block
+from tuimail.core.store.headers import summarize_header
+from tuimail.core.store.worker import Summaries
+
+MESSAGES = sorted((Path(__file__).resolve().parents[1] / "data" / "messages").glob("*.eml"))
+
+
+def _headers() -> list[bytes]:
+    raws = [p.read_bytes() for p in [*CORPUS_FILES, *MESSAGES]]
+    raws += [hostile_mail.utf8_addresses(), hostile_mail.huge_header(1 << 20), b"", b"\xff\x00"]
+    return [split_header_block(raw)[0] + b"\r\n\r\n" for raw in raws] + raws[-4:]
+
+
+def test_worker_summaries_are_the_in_process_ones() -> None:
+    headers = _headers()
+    expected = [summarize_header(h) for h in headers]
+    with Summaries(expected=1, worker_from=1) as summaries:
+        first = summaries.submit(headers[:100])
+        second = summaries.submit(headers[100:])
+        assert summaries.in_worker
+        assert second.result() == expected[100:]  # read before the first: out of order
+        assert first.result() == expected[:100]
+
+
+def test_a_small_pass_starts_no_worker() -> None:
+    with Summaries(expected=10, worker_from=20_000) as summaries:
+        batch = summaries.submit([b"Subject: x\r\n\r\n"])
+        assert not summaries.in_worker
+        assert batch.result()[0].subject == "x"
+
+
+def test_a_dead_worker_leaves_the_work_to_this_process() -> None:
+    headers = _headers()[:50]
+    with Summaries(expected=1, worker_from=1) as summaries:
+        summaries.submit(headers[:1]).result()  # the worker is up
+        summaries._process.kill()
+        summaries._process.join()
+        batch = summaries.submit(headers)
+        assert batch.result() == [summarize_header(h) for h in headers]
+        assert not summaries.in_worker
+
+
+def test_a_first_sync_stores_the_same_rows_with_and_without_a_worker(mail_server, tmp_path):
+    from tests.imap.helpers import engine_for, message, other_client, tmp_store
+
+    user = mail_server.new_user()
+    other = other_client(mail_server, user)
+    for i in range(1, 121):
+        other.append("INBOX", message(i, subject="=?utf-8?q?R=C3=A9union?=" if i % 2 else "x"))
+    other.logout()
+
+    def rows(worker_from: int, name: str) -> list[tuple]:
+        store = tmp_store(tmp_path / name)
+        engine = engine_for(mail_server, user, store)
+        engine.first_batch, engine.batch, engine.worker_from = 10, 25, worker_from
+        assert engine.sync(["INBOX"]).failures == []
+        engine.close()
+        return store.conn.execute(
+            "SELECT uid, flags, date, size, from_name, from_addr, to_addrs, subject, "
+            "message_id, refs, thread_id, note FROM messages ORDER BY uid"
+        ).fetchall()
+
+    with_worker = rows(1, "worker")
+    assert len(with_worker) == 120
+    assert with_worker == rows(10**9, "here")

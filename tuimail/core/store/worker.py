@@ -1,0 +1,190 @@
+"""Header summaries of a big first sync in a worker process (issue 19).
+
+The sync's own process reads the server and writes the store; summarising the headers is
+the largest part of its CPU, and the second core is idle meanwhile. For a pass expected to
+bring at least WORKER_FROM messages, `Summaries` starts one worker process (spawned, so
+the sync's threads are never forked; joined by close(), so its CPU time is counted as this
+process's children) and hands it each batch of headers while the next batch is fetched:
+
+    summaries = Summaries(expected=total)
+    pending = summaries.submit([m.header for m in messages])   # returns at once
+    ...                                                         # fetch the next batch
+    store.add_messages(folder_id, messages, summaries=pending.result())
+    summaries.close()                                           # the worker is reaped
+
+Invariants: a worker's summary is exactly summarize_header's (the same pure function; a
+test compares them); small passes never start a worker; if the worker cannot be started
+or fails, the batch is summarised in this process instead (nothing is lost, nothing
+fails); `close()` waits for the worker, so its CPU time counts as this process's children.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tuimail.core.store.headers import HeaderSummary, summarize_header
+
+# multiprocessing is imported when a worker starts: ~15 ms of CPU that a sync of a few
+# headers (every no-change `tuimail sync`) never needs.
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+log = logging.getLogger("tuimail.store.worker")
+
+# A worker costs ~0.1 s of CPU to start (an interpreter and the parser's modules) and a
+# little per message to send headers and summaries between processes: below this many
+# messages in a pass it does not pay for itself.
+WORKER_FROM = 20_000
+_FIELDS = (
+    "subject", "from_name", "from_addr", "to_addrs", "cc_addrs", "date", "message_id",
+    "in_reply_to", "references", "has_attachments", "note",
+)  # fmt: skip
+
+
+def summarize_rows(headers: Sequence[bytes]) -> list[tuple]:
+    """The worker's job: summarize_header of each header, as plain tuples (cheaper to
+    send back than objects)."""
+    out = []
+    for header in headers:
+        s = summarize_header(header)
+        out.append((s.subject, s.from_name, s.from_addr, s.to_addrs, s.cc_addrs, s.date,
+                    s.message_id, s.in_reply_to, s.references, s.has_attachments, s.note))  # fmt: skip
+    return out
+
+
+def _from_rows(rows: list[tuple]) -> list[HeaderSummary]:
+    return [HeaderSummary(*row) for row in rows]
+
+
+class _Ready:
+    """A batch summarised here (small pass, or the worker failed)."""
+
+    def __init__(self, headers: Sequence[bytes]) -> None:
+        self._headers = headers
+        self._summaries: list[HeaderSummary] | None = None
+
+    def result(self) -> list[HeaderSummary]:
+        if self._summaries is None:
+            self._summaries = [summarize_header(h) for h in self._headers]
+        return self._summaries
+
+
+class _Remote:
+    """A batch sent to the worker; its answer is read (in order) by result()."""
+
+    def __init__(self, headers: Sequence[bytes], owner: Summaries) -> None:
+        self._headers = headers
+        self._owner = owner
+        self._summaries: list[HeaderSummary] | None = None
+
+    def result(self) -> list[HeaderSummary]:
+        if self._summaries is None:
+            rows = self._owner._receive(self)
+            self._summaries = (
+                _from_rows(rows) if rows is not None else _Ready(self._headers).result()
+            )
+        return self._summaries
+
+
+def _serve(conn: Connection) -> None:
+    """The worker process: a batch of headers in, their summaries out, until None."""
+    while True:
+        headers = conn.recv()
+        if headers is None:
+            return
+        conn.send(summarize_rows(headers))
+
+
+class Summaries:
+    """Summaries of header batches, in a worker when the pass is big (see module). The
+    worker holds one batch at a time: submitting the next waits for its answer."""
+
+    def __init__(self, expected: int, *, worker_from: int = WORKER_FROM) -> None:
+        self._use_worker = expected >= worker_from
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self._waiting: list[_Remote] = []
+
+    @property
+    def in_worker(self) -> bool:
+        return self._process is not None
+
+    def submit(self, headers: Sequence[bytes]) -> _Ready | _Remote:
+        headers = list(headers)
+        if not self._use_worker or not headers or not self._start():
+            return _Ready(headers)
+        while self._waiting:  # one batch in the pipes at a time: both ways never fill up
+            waiting = self._waiting[0]
+            rows = self._receive(waiting)
+            waiting._summaries = _from_rows(rows) if rows is not None else None
+        if self._conn is None:
+            return _Ready(headers)
+        try:
+            self._conn.send(headers)
+        except Exception as exc:
+            self._fail(exc)
+            return _Ready(headers)
+        remote = _Remote(headers, self)
+        self._waiting.append(remote)
+        return remote
+
+    def _receive(self, remote: _Remote) -> list[tuple] | None:
+        """The worker's answer for `remote` (None: summarise it here)."""
+        while remote in self._waiting:
+            first = self._waiting.pop(0)
+            try:
+                assert self._conn is not None
+                rows = self._conn.recv()
+            except Exception as exc:
+                self._fail(exc)
+                return None
+            if first is remote:
+                return rows
+            first._summaries = _from_rows(rows)  # read out of order: keep its answer
+        return None
+
+    def _start(self) -> bool:
+        if self._process is None and self._use_worker:
+            try:
+                import multiprocessing
+
+                context = multiprocessing.get_context("spawn")  # never forks our threads
+                parent, child = context.Pipe()
+                process = context.Process(target=_serve, args=(child,), daemon=True)
+                process.start()
+                child.close()
+                self._process, self._conn = process, parent
+            except Exception as exc:
+                self._fail(exc)
+        return self._process is not None
+
+    def _fail(self, exc: BaseException) -> None:
+        log.warning("header worker failed (%s); summarising in this process", exc)
+        self._use_worker = False
+        self._waiting.clear()  # their result() summarises here
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker and wait for it (its CPU time is then this process's)."""
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is not None:
+            try:
+                conn.send(None)
+            except Exception:
+                pass
+        if process is not None:
+            process.join(30)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> Summaries:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
