@@ -11,7 +11,7 @@ from tests.cli.helpers import configure
 from tuimail.__main__ import main
 from tuimail.core.outbox import Outbox
 
-OLD = Path(__file__).resolve().parents[1] / "data" / "outbox_old"
+OLD = Path(__file__).resolve().parents[1] / "data" / "outbox_before_typed_failures"
 ENTRY = "20250101T090000-0badc0de"
 OLD_WORDS = "the server answered 550 at MAIL FROM: 5.7.1 written by an older tuimail"
 
