@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.hostile.scripted import Conn, ImapScript
+from tests.hostile.scripted import Conn, ImapScript, imap_fetch_line
 from tests.imap.helpers import Recorder, tmp_store
 from tuimail.core.imap.idle import AccountWatcher, WatchState
 from tuimail.core.imap.session import connector
@@ -149,3 +149,74 @@ def _scripted_watcher(server, store):
     recorder = Recorder()
     watcher.subscribe(recorder)
     return watcher, recorder
+
+
+class _RefusesChangedSince(ImapScript):
+    """Advertises CONDSTORE and QRESYNC but answers BAD to CHANGEDSINCE; during the first
+    IDLE a second message arrives (`* 2 EXISTS`)."""
+
+    def __init__(self) -> None:
+        super().__init__(greeting=b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN IDLE] ready\r\n")
+        self.uids = [1]
+        self.idles = 0
+
+    def cmd_capability(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        caps = b"IMAP4rev1 AUTH=PLAIN IDLE ENABLE CONDSTORE QRESYNC"
+        conn.send(b"* CAPABILITY " + caps + b"\r\n" + tag + b" OK done\r\n")
+
+    def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(
+            f"* {len(self.uids)} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n"
+            f"* OK [UIDNEXT {self.uids[-1] + 1}] ok\r\n* OK [HIGHESTMODSEQ 5] ok\r\n"
+            "* FLAGS (\\Seen)\r\n".encode()
+            + tag
+            + b" OK [READ-ONLY] done\r\n"
+        )
+
+    def cmd_uid_search(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        found = " ".join(str(u) for u in self.uids)
+        conn.send(f"* SEARCH {found}\r\n".encode() + tag + b" OK done\r\n")
+
+    def cmd_uid_fetch(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        if b"CHANGEDSINCE" in args.upper():
+            conn.send(tag + b" BAD CHANGEDSINCE is not supported here\r\n")
+            return
+        first, _, last = args.split(b" ", 1)[0].partition(b":")
+        low = int(first)
+        high = self.uids[-1] if last == b"*" else int(last or first)
+        wanted = [u for u in self.uids if low <= u <= high] or self.uids[-1:]
+        lines = b""
+        for seq, uid in enumerate(self.uids, 1):
+            if uid not in wanted:
+                continue
+            if b"BODY.PEEK[HEADER" in args:
+                lines += imap_fetch_line(seq, uid, b"hello" if uid == 1 else b"pushed")
+            else:
+                lines += f"* {seq} FETCH (UID {uid} FLAGS ())\r\n".encode()
+        conn.send(lines + tag + b" OK done\r\n")
+
+    def cmd_idle(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        self.idles += 1
+        conn.send(b"+ idling\r\n")
+        if self.idles == 1:
+            conn.stop.wait(0.2)
+            self.uids.append(2)
+            conn.send(b"* 2 EXISTS\r\n")
+        if conn.readline().upper() == b"DONE":
+            conn.send(tag + b" OK idle done\r\n")
+
+
+def test_a_server_refusing_changedsince_still_gets_new_mail_pushed(scripted, tmp_path) -> None:
+    """The direct path's CHANGEDSINCE is refused although CONDSTORE is advertised: the
+    folder is synced in full instead and push goes on (before: the watcher failed)."""
+    script = _RefusesChangedSince()
+    with scripted(script) as server:
+        store = tmp_store(tmp_path)
+        watcher, recorder = _scripted_watcher(server, store)
+        watcher.start()
+        try:
+            _until(lambda: script.idles >= 2)  # applied, back in IDLE
+            assert recorder.new == ["hello", "pushed"]
+            assert "failed" not in recorder.states and "disconnected" not in recorder.states
+        finally:
+            watcher.stop()

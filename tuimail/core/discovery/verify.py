@@ -136,7 +136,7 @@ def _outgoing(account, password, resolver, timeout, ca_file) -> LoginCheck:
                 f"check the user name and password ({_said(exc.error)}).",
                 rejected=True,
             )
-        return LoginCheck("outgoing", False, f"Could not log in to the {what}: {exc.reason}.")
+        return LoginCheck("outgoing", False, f"Could not log in to the {what}: {exc}.")
     except (OSError, ProbeError, DNSError, ValueError) as exc:
         return LoginCheck("outgoing", False, f"Could not log in to the {what}: {_reason(exc)}.")
     return LoginCheck("outgoing", True, f"Logged in to the {what} (SMTP AUTH).")

@@ -262,7 +262,10 @@ class FolderWatcher:
                 self.store.add_messages(folder_id, messages)
                 max_uid = max(max_uid, *(m.uid for m in messages))
         reported = self._report_new(before)
-        changed, removed = engine.changes_since(folder_id, folder.highestmodseq)
+        since = engine.changes_since(folder_id, folder.highestmodseq)
+        if since is None:  # CHANGEDSINCE refused: the folder sync reads every flag
+            return False
+        changed, removed = since
         late = any(imap.untagged_responses.get(key) for key in _UPDATES)
         if removed or late or self._stored() != expected:
             return False
