@@ -127,3 +127,10 @@ def test_one_encoded_word_decodes_as_the_general_way(raw: bytes) -> None:
 
     text = decode_header_bytes(raw)
     assert decode_rfc2047(text) == decode_rfc2047_words(text)
+
+
+def test_the_last_resort_parser_loads_when_needed_and_reads_a_header() -> None:
+    from tuimail.core.store.headers import _fallback
+
+    summary = _fallback(b"From: A <a@b.c>\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n\r\n")
+    assert (summary.from_addr, summary.subject) == ("a@b.c", "café")
