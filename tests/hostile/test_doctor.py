@@ -182,3 +182,24 @@ def test_doctor_reports_a_hostile_smtp_greeting_in_words(scripted, cli, nameserv
     assert len(failures) == 1, outgoing
     assert "(554, '" not in failures[0] and "(-1, '" not in failures[0], failures[0]
     assert "\\r\\n" not in failures[0], failures[0]
+
+
+def test_doctor_round_trip_says_a_read_only_inbox_in_words(scripted, cli, nameserver) -> None:
+    """SELECT INBOX answered [READ-ONLY]: the round trip cannot clean up, and says so
+    without imapclient's "b'\"INBOX\"' is not writable"."""
+    with scripted(ImapScript()) as imap, scripted(SmtpScript()) as smtp:
+        save_account(
+            Account(
+                name="work",
+                email="bob@example.test",
+                username="bob",
+                incoming=ServerSettings(imap.host, imap.port, "tls"),
+                outgoing=ServerSettings(smtp.host, smtp.port, "tls"),
+                ca_file=imap.ca_file,
+                password_command="printf %s pw",
+            )
+        )
+        run = cli("doctor", "work", "--nameserver", nameserver, "--timeout", "2")
+    assert run.code == 1 and "Traceback" not in run.out + run.err, run.err
+    (line,) = [line for line in run.out.splitlines() if "] round trip:" in line]
+    assert "read-only" in line and "b'" not in line, line

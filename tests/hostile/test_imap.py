@@ -432,3 +432,47 @@ def test_a_server_that_lies_about_condstore_still_gets_new_mail_synced(scripted,
         listed = cli("list", "work")
     assert run.code == 0, run.err
     assert "message 1" in listed.out and "message 2" in listed.out, listed.out
+
+
+def test_a_bad_answer_to_login_is_said_in_the_servers_words(scripted, cli) -> None:
+    script = ImapScript({"LOGIN": _reply(b"TAG BAD [CLIENTBUG] syntax error in LOGIN\r\n")})
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+    error = assert_clean_failure(run)
+    assert "syntax error in LOGIN" in error and "command error" not in error, error
+
+
+def test_a_bad_answer_to_starttls_is_said_in_the_servers_words(mail_server, cli) -> None:
+    from tuimail.core.account import Account, ServerSettings
+    from tuimail.core.config import save_account
+
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="imap", kind="starttls_bad", message="not today")
+    save_account(
+        Account(
+            name="work",
+            email=user.email,
+            username=user.login,
+            incoming=ServerSettings(mail_server.host, mail_server.ports.imap_starttls, "starttls"),
+            outgoing=ServerSettings(mail_server.host, 9, "tls"),
+            ca_file=mail_server.ca_file,
+            password_command="printf %s unused",
+        )
+    )
+    run = cli("sync", "work")
+    error = assert_clean_failure(run)
+    assert "not today" in error and "command error" not in error, error
+
+
+def test_a_preauth_greeting_over_tls_is_logged_in_without_a_password(scripted, cli) -> None:
+    """RFC 3501 7.1.4: PREAUTH means already logged in. LOGIN was sent anyway, refused
+    ("illegal in state AUTH") and taken for a wrong password."""
+    script = ImapScript(greeting=b"* PREAUTH [CAPABILITY IMAP4rev1] welcome back\r\n")
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+        listed = cli("list", "work")
+    assert run.code == 0, run.err
+    assert "hello" in listed.out
+    assert not any(b"LOGIN" in c.upper() for c in script.commands)

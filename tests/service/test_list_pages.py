@@ -76,3 +76,26 @@ def test_pages_by_sorted_ids_are_the_stores_sorted_pages(store, messages, page) 
             want = list(reversed(expected)) if reverse else expected
             assert [r.id for r in pages] == [r.id for r in want], (sort, reverse)
             assert pages == want
+
+
+def test_without_keeps_the_order_less_the_messages_gone_and_sorts_only_once(store) -> None:
+    """After the user's own archive or delete the list is re-read at once: a sort without
+    index keeps the order it had, less the messages that left, instead of sorting the
+    whole folder again on the UI thread; the next re-read sorts afresh."""
+    folder = _fill(store, [(name, "s", 1, 1) for name in ("dan", "Bea", "carl", "al")])
+    source = StoreSource(store, folder, "sender")
+    assert source.count() == 4
+    first = [r.sender for r in source.rows(0, 10)]
+    assert first == sorted(first, key=str.lower)
+    gone = source.rows(1, 1)[0]
+    sorts: list[int] = []
+    message_ids = store.message_ids
+    store.message_ids = lambda *a: sorts.append(1) or message_ids(*a)
+    try:
+        after = source.without([gone.id])
+        assert after.count() == 3 and not sorts
+        assert [r.sender for r in after.rows(0, 10)] == [s for s in first if s != gone.sender]
+        after.count()
+        assert sorts == [1]
+    finally:
+        del store.message_ids

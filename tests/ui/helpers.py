@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandInput, CommandList, CommandPalette
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.secrets import Secret
@@ -101,13 +101,14 @@ async def open_composer(pilot):
 
 
 async def run_from_palette(pilot, title: str, confirm: bool = False) -> None:
-    """Ctrl+P, type the title, highlight the command with exactly that title, Enter
-    (and y to the question it asks, with `confirm`)."""
+    """Ctrl+P, the title into the palette's search (as if pasted: one search, not one per
+    typed key, each of which searches every command), highlight the command with exactly
+    that title, Enter (and y to the question it asks, with `confirm`)."""
     app = pilot.app
     before = app.screen
     await pilot.press("ctrl+p")
     await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
-    await pilot.press(*title)
+    app.screen.query_one(CommandInput).value = title
     commands = app.screen.query_one(CommandList)
 
     def index() -> int | None:

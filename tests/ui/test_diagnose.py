@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from textual.command import CommandInput, CommandList, CommandPalette
 from textual.widgets import Button, Input, Select, Static
 
 from tests.ui.helpers import make_app, settle, wait_for
@@ -71,10 +72,17 @@ async def test_palette_command_opens_it(mail_server):
         await wait_for(pilot, lambda: app.synced, timeout=20)
         await settle(pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause()
-        for ch in "Diagnose account":
-            await pilot.press(ch if ch != " " else "space")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        app.screen.query_one(CommandInput).value = "Diagnose account"  # one search
+        commands = app.screen.query_one(CommandList)
+        await wait_for(
+            pilot,
+            lambda: (
+                commands.option_count > 0
+                and str(commands.get_option_at_index(0).hit.text).startswith("Diagnose account")
+            ),
+        )
+        commands.highlighted = 0
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DiagnoseScreen))
         screen = app.screen
@@ -145,7 +153,7 @@ async def test_no_password_runs_without_logins_and_says_so(mail_server):
 async def test_offline_account_status_points_at_diagnose(mail_server):
     user = mail_server.new_user()
     app = doctor_app(mail_server, user)
-    app.doctor_options["timeout"] = 2  # its DNS server is down too: each look-up waits
+    app.doctor_options["timeout"] = 1  # its DNS server is down too: each look-up waits
     mail_server.stop()
     async with app.run_test(size=(100, 24)) as pilot:
         await wait_for(pilot, lambda: app.synced, timeout=20)

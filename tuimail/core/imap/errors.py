@@ -57,7 +57,7 @@ def classify_imap(exc: BaseException, *, host: str | None = None, login: bool = 
         cause = exc.__context__
         if isinstance(cause, imaplib.IMAP4.abort):  # lost or broken during LOGIN
             return classify_imap(cause, host=host)
-        return reply_error(_text(exc), host=host, login=True, cause=exc)
+        return reply_error(_reply_text(_text(exc)), host=host, login=True, cause=exc)
     if isinstance(exc, imaplib.IMAP4.abort):
         text = _text(exc)
         violation = protocol_violation(text)
@@ -240,5 +240,6 @@ def _unrepr(match: re.Match) -> str:
 
 
 def exception_text(exc: BaseException) -> str:
-    """The words of an IMAP exception (for showing, never for deciding)."""
-    return _text(exc)
+    """The words of an IMAP exception (for showing, never for deciding): the server's
+    own words of a NO/BAD, without imaplib's "X command error: BAD [...]" around them."""
+    return _reply_text(_text(exc))

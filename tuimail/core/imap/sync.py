@@ -430,10 +430,11 @@ class SyncEngine:
         the store has; reads only those rows. Returns how many changed."""
         return self._store_flags(folder_id, self.store.uid_flags(folder_id, server), server)
 
-    def changes_since(self, folder_id: int, modseq: int) -> tuple[int, int]:
+    def changes_since(self, folder_id: int, modseq: int) -> tuple[int, int] | None:
         """CONDSTORE/QRESYNC on the selected folder: flags changed since `modseq` (and with
-        QRESYNC the UIDs expunged since) applied to the store; (changed, removed)."""
-        return self._flags_since(folder_id, modseq)
+        QRESYNC the UIDs expunged since) applied to the store; (changed, removed). None when
+        the server refused CHANGEDSINCE (CONDSTORE is then not used on this connection)."""
+        return self._flags_since_or_none(folder_id, modseq)
 
     def download_bodies(self, folder_id: int) -> None:
         """Bodies of the folder's messages not cached yet (download_bodies = true)."""
