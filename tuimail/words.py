@@ -82,6 +82,9 @@ def describe(exc: BaseException) -> str:
     if queued is not None and isinstance(exc, queued):
         why = outbox_reason(exc.entry) or sanitize(str(getattr(exc.entry, "label", "")))
         return f"The message was not sent ({why}); it waits in the outbox."
+    submit = getattr(sys.modules.get("tuimail.core.smtp"), "SubmitError", None)
+    if submit is not None and isinstance(exc, submit):
+        return submit_error(exc)
     if _is_sentence(exc):
         return sanitize(str(exc))
     error = typed(exc)
@@ -215,13 +218,15 @@ def submit_failure(record: dict) -> str:
     """The sentence for a failed submission's record (SubmitError.record(), or one of the
     outbox's own reasons): the server's reply code, enhanced code and words when it
     spoke, sanitised."""
+    record = record if isinstance(record, dict) else {}
     reason = _text(record.get("reason"))
     stage = _text(record.get("stage"))
     data = record.get("data") if isinstance(record.get("data"), dict) else {}
     raw = record.get("error")
     error = error_from_record(raw) if isinstance(raw, dict) else None
-    refused = record.get("refused") or data.get("refused") or {}
-    names = "; ".join(f"{_text(a)}: {_text(r)}" for a, r in dict(refused).items())
+    refused = record.get("refused") or data.get("refused")
+    refused = refused if isinstance(refused, dict) else {}
+    names = "; ".join(f"{_text(a)}: {_text(r)}" for a, r in refused.items())
     host, port = _text(data.get("host")), _text(data.get("port"))
     where = f"{host} port {port}" if host and port else host or "the server"
     said = _said(error) if error is not None else ""
@@ -252,7 +257,9 @@ def submit_failure(record: dict) -> str:
         what = failure_words(error) if error is not None else _KIND_WORDS["connection-lost"]
         words = f"{what} (at {stage})" if stage else what
     elif reason == "no-mechanism":
-        offered = ", ".join(_text(m) for m in data.get("offered") or []) or "none"
+        listed = data.get("offered")
+        offered = ", ".join(_text(m) for m in listed if m) if isinstance(listed, list) else ""
+        offered = offered or "none"
         words = f"the server offers no login method tuimail supports (it offers: {offered})"
     elif reason == "no-login":
         words = f"{where} offers no login (no AUTH after EHLO)"

@@ -78,6 +78,7 @@ def test_every_submit_reason_has_its_own_sentence(reason: str) -> None:
     assert text and "the last attempt failed" not in text, text
     others = {words.submit_error(e) for r, e in SUBMIT_CASES.items() if r != reason}
     assert text not in others
+    assert words.describe(exc) == text  # a SubmitError that reaches the edge as such
     # The same words from the record as stored on disk (JSON round trip).
     assert words.submit_failure(json.loads(json.dumps(exc.record()))) == text
 
@@ -178,3 +179,34 @@ def test_the_tls_classifier_keeps_the_pins_and_the_protocols() -> None:
 def test_any_servers_words_come_out_as_one_safe_line(text: str, code: int) -> None:
     said = words.submit_error(_reply("RCPT", code, text))
     assert said and not any(unicodedata.category(c) == "Cc" for c in said), repr(said)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "reason": st.sampled_from([*REASONS, "interrupted", "partly-refused"]) | _JSON,
+            "stage": _JSON,
+            "data": _JSON,
+            "refused": _JSON,
+            "error": st.fixed_dictionaries(
+                {}, optional={k: _JSON for k in ("kind", "code", "server_text", "data", "reason")}
+            )
+            | _JSON,
+        },
+    )
+)
+def test_any_failure_record_read_from_disk_gets_a_sentence(record: dict) -> None:
+    """An outbox state file edited or damaged by hand never makes the listing fail."""
+    entry = outbox.OutboxEntry(id="1", account="a", sender="s", recipients=[], failure=record)
+    text = words.outbox_reason(entry)
+    assert text and not any(unicodedata.category(c) == "Cc" for c in text)
