@@ -57,7 +57,7 @@ class _GarbledIdle(ImapScript):
         self.idles += 1
         if self.later:
             conn.send(b"+ idling\r\n")
-            conn.stop.wait(0.2)
+            conn.stop.wait(0.05)
             conn.send(self.garbage)
         else:
             conn.send(b"+ idling\r\n" + self.garbage)
