@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -243,6 +244,7 @@ def newmail_dovecot(n: int, runs: int) -> None:
         store.close()
     finally:
         peer.stop()
+        shutil.rmtree(home, ignore_errors=True)
     load = os.getloadavg()[0]
     print(f"new mail, INBOX of {n}, {runs} deliveries, load {load:.1f} (medians, worst)")
     for label, values in rows:

@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "tuimail"
 CLASSIFIERS = {
     "core/net_errors.py",  # sockets, DNS, TLS
-    "core/tls.py",  # the TLS handshake's words (describe_ssl_error)
+    "core/tls.py",  # the TLS classifier (tls_reason: verify codes, reason names)
     "core/imap/errors.py",
     "core/pop3_errors.py",
     "core/smtp_errors.py",

@@ -31,6 +31,7 @@ from tuimail.core.errors import (
     ProtocolViolation,
     SecurityFailure,
     ServerBusy,
+    error_from_record,
 )
 from tuimail.core.sanitize import sanitize
 
@@ -77,6 +78,13 @@ def _is_sentence(exc: BaseException) -> bool:
 
 def describe(exc: BaseException) -> str:
     """One sentence (no traceback, terminal-safe) for any failure."""
+    queued = getattr(sys.modules.get("tuimail.core.facade.views"), "QueuedError", None)
+    if queued is not None and isinstance(exc, queued):
+        why = outbox_reason(exc.entry) or sanitize(str(getattr(exc.entry, "label", "")))
+        return f"The message was not sent ({why}); it waits in the outbox."
+    submit = getattr(sys.modules.get("tuimail.core.smtp"), "SubmitError", None)
+    if submit is not None and isinstance(exc, submit):
+        return submit_error(exc)
     if _is_sentence(exc):
         return sanitize(str(exc))
     error = typed(exc)
@@ -88,7 +96,10 @@ def describe(exc: BaseException) -> str:
 
 def failure_words(error: MailError) -> str:
     """What happened, in the error's own words plus the server's (code and text)."""
-    words = error.message or _KIND_WORDS.get(error.kind, "the request failed")
+    if isinstance(error, SecurityFailure) and error.reason:
+        words = security(error)
+    else:
+        words = error.message or _KIND_WORDS.get(error.kind, "the request failed")
     said = _tidy(error.server_text or "").strip()
     code = error.code
     if code is not None and str(code) not in said and str(code) not in words:
@@ -97,6 +108,230 @@ def failure_words(error: MailError) -> str:
     if said and said not in words:
         words = f"{words}: {said}"
     return sanitize(words)
+
+
+# -- TLS and the connection's security -------------------------------------------------
+
+
+def security(error: SecurityFailure) -> str:
+    """What a SecurityFailure's reason (decided by the TLS classifier) means, with its
+    data (the pins, the protocol, the library's own words), without the server's words."""
+    data = error.data if isinstance(error.data, dict) else {}
+    reason = error.reason
+    if reason == "untrusted":
+        words = _UNTRUSTED.get(_int(data.get("verify_code")), _SECURITY["untrusted"])
+    elif reason == "pin":
+        expected, actual = _text(data.get("expected")), _text(data.get("actual"))
+        if not actual:
+            words = (
+                "the server sent no certificate, so its key cannot be compared with the trusted one"
+            )
+        else:
+            words = (
+                "the server's key changed: it is not the one you chose to trust "
+                f"(trusted SHA-256 {expected}, the server's now {actual})"
+            )
+    elif reason == "alpn":
+        words = (
+            f"the server answered for another protocol ({_text(data.get('selected'))!r} "
+            f"instead of {_text(data.get('wanted'))!r}); the connection may have been "
+            "redirected to another service"
+        )
+    elif reason == "ca-file":
+        path = _text(data.get("path"))
+        label = _text(data.get("label")) or "the ca_file"
+        problem = _CA_FILE.get(_text(data.get("problem")), "cannot be used")
+        words = f"{label} {path} {problem}".replace("  ", " ")
+    else:
+        words = _SECURITY.get(reason) or error.message or _KIND_WORDS["security"]
+    library = _text(data.get("library"))
+    if library and library not in words:
+        words = f"{words} ({library})"
+    if error.protocol == "pop3":
+        words = words.replace("STARTTLS", "STLS")  # POP3's name for it (RFC 2595)
+    return sanitize(words)
+
+
+def _text(value: object) -> str:
+    return sanitize(str(value)) if value not in (None, "") else ""
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+_SECURITY = {
+    "untrusted": "the server's certificate is not from an authority this computer trusts",
+    "expired": "the server's certificate has expired",
+    "not-yet-valid": "the server's certificate is not valid yet",
+    "hostname": "the server's certificate does not name this host",
+    "certificate": "the server's certificate could not be verified",
+    "not-tls": "the server did not answer with TLS; it sent something else",
+    "protocol-version": "the server does not speak TLS 1.2 or newer",
+    "handshake": "the TLS handshake failed",
+    "starttls-missing": (
+        "the server does not offer STARTTLS, so the connection cannot be encrypted "
+        "(someone may be stripping it)"
+    ),
+    "starttls-refused": "the server refused STARTTLS, so the connection cannot be encrypted",
+    "starttls-closed": (
+        "the server accepted STARTTLS but then closed the connection instead of starting encryption"
+    ),
+    "injection": (
+        "the server sent data between its STARTTLS reply and the start of encryption; "
+        "someone may be tampering with the connection, so it was closed"
+    ),
+}
+
+_UNTRUSTED = {  # OpenSSL's X509_V_ERR_* verify codes
+    18: "the server's certificate is self-signed and not trusted",
+    19: "the server's certificate chain ends in an untrusted self-signed root",
+    20: "the server's certificate was issued by an unknown authority",
+    21: "the server's certificate could not be verified (incomplete chain)",
+}
+
+_CA_FILE = {
+    "missing": "does not exist",
+    "permission": "cannot be read (permission denied)",
+    "directory": "is a directory, not a PEM file",
+    "unreadable": "cannot be read",
+    "no-certificate": "holds no PEM certificate that can be used",
+}
+
+
+# -- the outbox: why a message was not sent ---------------------------------------------
+
+
+def submit_error(exc: Any) -> str:
+    """One sentence for a SubmitError (tuimail.core.smtp), from its typed record."""
+    return submit_failure(exc.record())
+
+
+def outbox_reason(entry: Any) -> str:
+    """Why an outbox entry is where it is: from its typed `failure`, or, for an entry
+    written before failures were typed, its `last_error` as it was written."""
+    record = getattr(entry, "failure", None)
+    if isinstance(record, dict):
+        return submit_failure(record)
+    return sanitize(str(getattr(entry, "last_error", None) or ""))
+
+
+def submit_failure(record: dict) -> str:
+    """The sentence for a failed submission's record (SubmitError.record(), or one of the
+    outbox's own reasons): the server's reply code, enhanced code and words when it
+    spoke, sanitised."""
+    record = record if isinstance(record, dict) else {}
+    reason = _text(record.get("reason"))
+    stage = _text(record.get("stage"))
+    data = record.get("data") if isinstance(record.get("data"), dict) else {}
+    raw = record.get("error")
+    error = error_from_record(raw) if isinstance(raw, dict) else None
+    refused = record.get("refused") or data.get("refused")
+    refused = refused if isinstance(refused, dict) else {}
+    names = "; ".join(f"{_text(a)}: {_text(r)}" for a, r in refused.items())
+    host, port = _text(data.get("host")), _text(data.get("port"))
+    where = f"{host} port {port}" if host and port else host or "the server"
+    said = _said(error) if error is not None else ""
+    if reason == "reply" and error is not None:
+        if stage == "STARTTLS":
+            words = (
+                f"{where} refused STARTTLS ({said}), so the connection cannot be encrypted; "
+                "nothing was sent"
+            )
+        elif isinstance(error, AuthenticationFailed):
+            words = f"the server refused the login ({said})"
+        elif isinstance(error, ProtocolViolation):
+            words = (
+                f"the server's answer at {stage} is not SMTP ({said}); the connection was closed"
+            )
+        elif stage == "AUTH" and error.kind == "refused":
+            words = f"the server does not accept this login method ({said})"
+        else:
+            words = f"the server answered {said} at {stage or 'the greeting'}"
+    elif reason == "unreachable":
+        words = f"could not reach {where}"
+        if error is not None:
+            words += f": {failure_words(error)}"
+    elif reason == "security":
+        what = failure_words(error) if error is not None else _KIND_WORDS["security"]
+        words = f"could not secure the connection to {where}: {what}; nothing was sent"
+    elif reason == "lost":
+        what = failure_words(error) if error is not None else _KIND_WORDS["connection-lost"]
+        words = f"{what} (at {stage})" if stage else what
+    elif reason == "no-mechanism":
+        listed = data.get("offered")
+        offered = ", ".join(_text(m) for m in listed if m) if isinstance(listed, list) else ""
+        offered = offered or "none"
+        words = f"the server offers no login method tuimail supports (it offers: {offered})"
+    elif reason == "no-login":
+        words = f"{where} offers no login (no AUTH after EHLO)"
+    elif reason == "login-failed":
+        what = _text(data.get("detail")) or (failure_words(error) if error else "")
+        words = f"the login failed: {what}" if what else "the login failed"
+    elif reason == "token-rejected":
+        words = f"the server rejected the OAuth token ({said})"
+        if data.get("why"):
+            words += f": {_text(data.get('why'))}"
+    elif reason == "sender-invalid":
+        problem = _ADDRESS.get(_text(data.get("problem")), "it is not a valid address")
+        words = f"the sender address {_text(data.get('address'))} cannot be sent: {problem}"
+    elif reason == "recipients-refused":
+        if data.get("local"):
+            words = f"every recipient was refused ({names})"
+        else:
+            words = f"the server refused every recipient ({names})"
+    elif reason == "maybe-sent":
+        words = (
+            "the connection was lost after the message was sent and before the server "
+            "confirmed it; it may have been delivered, so it will not be sent again "
+            "automatically"
+        )
+    elif reason == "unexpected":
+        detail = _text(data.get("detail")) or _text(data.get("type"))
+        words = f"unexpected error: {detail}" if detail else "unexpected error"
+    else:
+        words = _OUTBOX.get(reason, "")
+        if reason == "state-unreadable" and data.get("detail"):
+            words = f"its state file could not be read ({_text(data.get('detail'))}); not sent"
+        elif reason in ("recipients-deferred", "partly-refused"):
+            words = f"{words}: {names}"
+        elif not words:
+            words = f"the last attempt failed ({reason})" if reason else "the last attempt failed"
+    return sanitize(words)
+
+
+def _said(error: MailError) -> str:
+    """The server's reply as it spoke it: code, enhanced code, words (plain text)."""
+    text = _tidy(error.server_text or "").strip()
+    enhanced = getattr(error, "enhanced", None)
+    if enhanced and enhanced not in text:
+        text = f"{enhanced} {text}".strip()
+    code = "" if error.code is None else str(error.code)
+    if code and not text.startswith(code):
+        text = f"{code} {text}".strip()
+    return sanitize(text or error.kind)
+
+
+_OUTBOX = {
+    "interrupted": (
+        "tuimail stopped while the message was being sent; it may have been delivered, "
+        "so it will not be sent again automatically"
+    ),
+    "state-unreadable": "its state file could not be read; not sent",
+    "orphan": (
+        "queuing was interrupted before its recipients were recorded; open it and send it again"
+    ),
+    "recipients-deferred": "some recipients were refused for now",
+    "partly-refused": "refused",
+}
+
+_ADDRESS = {
+    "literal-not-ascii": "the address literal is not ASCII",
+    "idna": "the domain cannot be written in IDNA",
+    "not-an-address": "it is not an address (local@domain)",
+    "line-break": "it contains a line break or NUL",
+    "needs-smtputf8": "it is not ASCII and the server does not offer SMTPUTF8",
+}
 
 
 def _oauth(error: MailError) -> bool:

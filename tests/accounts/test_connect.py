@@ -7,6 +7,7 @@ import ssl
 
 import pytest
 
+from tuimail import words
 from tuimail.core.account import ServerSettings
 from tuimail.core.connect import (
     PlaintextInjectionError,
@@ -15,13 +16,15 @@ from tuimail.core.connect import (
     open_pop3,
     smtp_kwargs,
 )
+from tuimail.core.errors import SecurityFailure
+from tuimail.core.net_errors import classify_transport
 from tuimail.core.tls import spki_sha256
 
-REASONS = {
-    "expired": "expired",
-    "wrong_host": "does not name this host",
-    "cn_only": "does not name this host",
-    "self_signed": "self-signed",
+REASONS = {  # the bad certificate -> the TLS classifier's reason, and its words
+    "expired": ("expired", "expired"),
+    "wrong_host": ("hostname", "does not name this host"),
+    "cn_only": ("hostname", "does not name this host"),
+    "self_signed": ("untrusted", "self-signed"),
 }
 
 
@@ -103,12 +106,15 @@ def test_untagged_responses_before_starttls_are_dropped(imap_pop3_server) -> Non
 
 
 def test_bad_certificates_rejected_with_reason(bad_cert_server) -> None:
-    reason = REASONS[bad_cert_server.cert_kind]
+    reason, said = REASONS[bad_cert_server.cert_kind]
     for opener in (_imap, _pop3):
         for security in ("tls", "starttls"):
             with pytest.raises(TLSRequiredError) as info:
                 opener(bad_cert_server, security)
-            assert reason in str(info.value), str(info.value)
+            assert info.value.reason == reason, info.value.reason
+            error = classify_transport(info.value, "imap", "localhost")
+            assert isinstance(error, SecurityFailure) and error.reason == reason
+            assert said in words.describe(error), words.describe(error)
 
 
 def test_pinned_self_signed_certificate_for_that_host_and_port(test_ca) -> None:
@@ -123,12 +129,15 @@ def test_pinned_self_signed_certificate_for_that_host_and_port(test_ca) -> None:
         client.logout()
         client = _imap(server, "starttls", pin=pin)
         client.logout()
-        with pytest.raises(TLSRequiredError, match="not the one you chose to trust"):
+        with pytest.raises(TLSRequiredError) as wrong:
             _imap(server, "tls", pin="00" * 32)
+        assert wrong.value.reason == "pin" and wrong.value.data["expected"] == "00" * 32
+        assert wrong.value.data["actual"] == pin
         # The pin is for that certificate only: another self-signed key does not match.
     with MailServer(ca=test_ca, cert="self_signed", protocols=("imap",)) as other:
-        with pytest.raises(TLSRequiredError, match="not the one you chose to trust"):
+        with pytest.raises(TLSRequiredError) as other_key:
             _imap(other, "tls", pin=pin)
+        assert other_key.value.reason == "pin" and other_key.value.data["expected"] == pin
 
 
 def test_smtp_kwargs_never_opportunistic(test_ca) -> None:

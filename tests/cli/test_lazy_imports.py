@@ -129,6 +129,14 @@ def test_the_app_needs_no_command_parser() -> None:
         assert command_module(argv) is None, argv
 
 
+def test_account_list_imports_no_discovery_or_oauth_flows() -> None:
+    proc, modules = _modules_after("account", "list")
+    assert proc.returncode == 0, proc.stderr
+    assert "tuimail.cli.account" in modules
+    for package in ("tuimail.core.discovery", "dns", "tuimail.core.oauth2", "oauthlib"):
+        assert _loaded(modules, package) == [], package
+
+
 def test_list_imports_no_discovery_or_textual(mail_server) -> None:
     proc, modules = _modules_after("list")
     for package in ("tuimail.core.discovery", "textual", "dns", "testserver"):

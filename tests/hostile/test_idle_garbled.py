@@ -57,7 +57,7 @@ class _GarbledIdle(ImapScript):
         self.idles += 1
         if self.later:
             conn.send(b"+ idling\r\n")
-            conn.stop.wait(0.2)
+            conn.stop.wait(0.05)
             conn.send(self.garbage)
         else:
             conn.send(b"+ idling\r\n" + self.garbage)
@@ -218,5 +218,40 @@ def test_a_server_refusing_changedsince_still_gets_new_mail_pushed(scripted, tmp
             _until(lambda: script.idles >= 2)  # applied, back in IDLE
             assert recorder.new == ["hello", "pushed"]
             assert "failed" not in recorder.states and "disconnected" not in recorder.states
+        finally:
+            watcher.stop()
+
+
+class _FlagInHeaderAnswer(_RefusesChangedSince):
+    """No CONDSTORE; during the first IDLE a second message arrives, and the answer to the
+    header fetch for it also says message 1 is now \\Seen (another client read it)."""
+
+    def cmd_capability(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN IDLE\r\n" + tag + b" OK done\r\n")
+
+    def cmd_uid_fetch(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        if len(self.uids) > 1 and b"BODY.PEEK[HEADER" in args:
+            self.seen = True
+            conn.send(b"* 1 FETCH (FLAGS (\\Seen))\r\n" + imap_fetch_line(2, 2, b"pushed"))
+            conn.send(tag + b" OK done\r\n")
+        elif getattr(self, "seen", False) and b"BODY" not in args:
+            conn.send(b"* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n* 2 FETCH (UID 2 FLAGS ())\r\n")
+            conn.send(tag + b" OK done\r\n")
+        else:
+            super().cmd_uid_fetch(conn, tag, args)
+
+
+def test_a_flag_update_inside_the_new_mail_answer_is_not_lost(scripted, tmp_path) -> None:
+    """Without CONDSTORE nothing can ask for it again later: the folder is synced."""
+    script = _FlagInHeaderAnswer()
+    with scripted(script) as server:
+        store = tmp_store(tmp_path)
+        watcher, recorder = _scripted_watcher(server, store)
+        watcher.start()
+        try:
+            _until(lambda: script.idles >= 2)
+            assert recorder.new == ["hello", "pushed"]
+            folder = store.folder_id("work", "INBOX")
+            assert store.uid_flags(folder) == {1: "\\Seen", 2: ""}
         finally:
             watcher.stop()

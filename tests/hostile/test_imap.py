@@ -463,3 +463,16 @@ def test_a_bad_answer_to_starttls_is_said_in_the_servers_words(mail_server, cli)
     run = cli("sync", "work")
     error = assert_clean_failure(run)
     assert "not today" in error and "command error" not in error, error
+
+
+def test_a_preauth_greeting_over_tls_is_logged_in_without_a_password(scripted, cli) -> None:
+    """RFC 3501 7.1.4: PREAUTH means already logged in. LOGIN was sent anyway, refused
+    ("illegal in state AUTH") and taken for a wrong password."""
+    script = ImapScript(greeting=b"* PREAUTH [CAPABILITY IMAP4rev1] welcome back\r\n")
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+        listed = cli("list", "work")
+    assert run.code == 0, run.err
+    assert "hello" in listed.out
+    assert not any(b"LOGIN" in c.upper() for c in script.commands)

@@ -217,3 +217,30 @@ def test_over_the_wire_both_readers_give_the_same_messages(mail_peer) -> None:
             assert fetch_headers(client, "5:9", modseq) == [m for m in ours if 5 <= m.uid <= 9]
     finally:
         close_quietly(client)
+
+
+def test_the_usual_answers_never_need_the_old_expressions(monkeypatch) -> None:
+    """Flags with backslashes, MODSEQ before or after the header, items in another order:
+    all parsed by the scanner itself (the old regular expressions are for odd shapes)."""
+    from tuimail.core.imap import fetchscan
+
+    def refuse(*args):
+        raise AssertionError("legacy_fields used")
+
+    monkeypatch.setattr(fetchscan, "legacy_fields", refuse)
+    header = b"Subject: x\r\n\r\n"
+    literal = SECTION + b" {%d}\r\n" % len(header) + header
+    data = (
+        b'* 1 FETCH (UID 4 FLAGS (\\Seen \\Recent $X) INTERNALDATE "05-Dec-2026 00:34:21 +0000" '
+        b"RFC822.SIZE 12 MODSEQ (9) " + literal + b")\r\n"
+        b'* 2 FETCH (UID 5 FLAGS () INTERNALDATE "05-Dec-2026 00:34:21 +0000" RFC822.SIZE 3 '
+        + literal + b" MODSEQ (10))\r\n"
+        b'* 3 FETCH (FLAGS (\\Answered) UID 6 RFC822.SIZE 3 INTERNALDATE "x" ' + literal + b")\r\n"
+        + TAG + b" OK done\r\n"
+    )  # fmt: skip
+    fetches = read_answer(wire(data), TAG, "UID")[2]
+    assert [(f.uid, f.flags, f.modseq, f.header) for f in fetches] == [
+        (4, b"\\Seen \\Recent $X", 9, header),
+        (5, b"", 10, header),
+        (6, b"\\Answered", None, header),
+    ]

@@ -5,7 +5,7 @@ either read or refused as a protocol violation, never another exception."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tuimail.core.errors import ProtocolViolation
@@ -91,9 +91,10 @@ _atoms = st.one_of(
     st.sampled_from([b"MODSEQ", b"EARLIER", b"[HIGHESTMODSEQ 5] x", b"1:3,7", b"\\Seen"]),
     st.none(),
 )
-_values = st.recursive(_atoms, lambda inner: st.tuples(inner, inner) | st.lists(inner).map(tuple))
+_values = st.recursive(_atoms, lambda inner: st.lists(inner, max_size=4).map(tuple), max_leaves=8)
 
 
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.lists(_values, max_size=4).map(tuple), max_size=6))
 def test_any_parsed_response_is_read_or_refused(responses) -> None:
     changes = IdleChanges()

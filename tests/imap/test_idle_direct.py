@@ -126,3 +126,29 @@ def test_with_download_bodies_a_pushed_message_is_cached_and_searchable(
         _until(lambda: [r.uid for r in store.search("zanzibarian")] == [row.uid])
     finally:
         watcher.stop()
+
+
+def test_without_condstore_new_mail_comes_without_reading_every_flag(mail_server, tmp_path) -> None:
+    """No CONDSTORE: new mail is still one UID FETCH on the selected folder (before: a
+    SELECT, the FLAGS of every message, a SELECT again); a flag change is read by the
+    folder sync, every flag (there is nothing cheaper without CONDSTORE)."""
+    user = mail_server.new_user()
+    for i in range(1, 6):
+        mail_server.deliver(user, message(i, "old"))
+    watcher, recorder, store, log = _start(mail_server, user, tmp_path, use_condstore=False)
+    other = other_client(mail_server, user)
+    try:
+        mark = len(log.names)
+        mail_server.deliver(user, message(6, "pushed"))
+        event = recorder.wait_for(lambda e: isinstance(e, NewMail) and e.messages, timeout=15)
+        assert [r.subject for r in event.messages] == ["pushed 6"]
+        recorder.wait_for(is_idle)
+        sent = log.since(mark)
+        assert [name for name in sent if name in RESELECTS] == [], sent
+        other.select_folder("INBOX")
+        other.add_flags([2], [b"\\Flagged"])
+        _until(lambda: "\\Flagged" in (_flags(store, 2) or ""))
+        assert_cache_matches_server(store, other, "INBOX")
+    finally:
+        other.logout()
+        watcher.stop()

@@ -8,6 +8,7 @@ from tests.sending.helpers import account_for, parse
 from tuimail.core.compose import Draft, message_bytes
 from tuimail.core.outbox import Outbox, send_now
 from tuimail.core.secrets import Secret
+from tuimail.words import outbox_reason
 
 TIMEOUT = 20.0
 
@@ -38,7 +39,7 @@ async def test_stripped_starttls_sends_no_auth_and_keeps_message(bed) -> None:
     raw, sender, rcpts = compose(account, [bob.email])
     entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
     assert entry.state == "failed"
-    assert "does not offer STARTTLS" in entry.last_error
+    assert "does not offer STARTTLS" in outbox_reason(entry)
     assert smtp(server).auth_log == []  # the password never went out
     assert smtp(server).accepted == []
     assert Outbox(account.name).raw(entry.id) == raw
@@ -57,7 +58,7 @@ async def test_421_greeting_is_retried_later(bed) -> None:
     raw, sender, rcpts = compose(account, [bob.email])
     entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
     assert entry.state == "retrying"
-    assert "421" in entry.last_error and "Too busy" in entry.last_error
+    assert "421" in outbox_reason(entry) and "Too busy" in outbox_reason(entry)
     assert entry.next_attempt > entry.updated
     box = Outbox(account.name)
     assert [e.id for e in box.due(now=entry.next_attempt + 1)] == [entry.id]
@@ -76,10 +77,10 @@ async def test_535_auth_failure_is_failed_with_sanitized_reason(bed) -> None:
     raw, sender, rcpts = compose(account, [bob.email])
     entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
     assert entry.state == "failed"
-    assert "refused the login (535" in entry.last_error
-    assert "Bad credentials" in entry.last_error
-    assert "\x1b" not in entry.last_error and "\x07" not in entry.last_error
-    assert "␛" in entry.last_error
+    assert "refused the login (535" in outbox_reason(entry)
+    assert "Bad credentials" in outbox_reason(entry)
+    assert "\x1b" not in outbox_reason(entry) and "\x07" not in outbox_reason(entry)
+    assert "␛" in outbox_reason(entry)
     assert smtp(server).accepted == []
     box = Outbox(account.name)
     assert await box.process(account, Secret(alice.password)) == []  # not retried by itself
@@ -94,7 +95,7 @@ async def test_452_for_every_recipient_is_retried(bed) -> None:
     raw, sender, rcpts = compose(account, [bob.email, carol.email])
     entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
     assert entry.state == "retrying"
-    assert "452" in entry.last_error
+    assert "452" in outbox_reason(entry)
     assert entry.recipients == [bob.email, carol.email]
     assert smtp(server).accepted == []
 
@@ -109,7 +110,7 @@ async def test_550_for_one_of_three_recipients_sends_to_the_others(bed) -> None:
     assert entry.state == "partial"
     assert entry.delivered == [bob.email, dan.email]
     assert list(entry.refused) == [carol.email]
-    assert entry.refused[carol.email].startswith("550") and "No such user" in entry.last_error
+    assert entry.refused[carol.email].startswith("550") and "No such user" in outbox_reason(entry)
     message_id = parse(raw)["Message-ID"]
     for user in (bob, dan):
         server.wait_for_message(user, lambda r: message_id.encode() in r, TIMEOUT)
@@ -151,7 +152,7 @@ async def test_no_reply_after_data_is_maybe_sent_and_never_resent(bed) -> None:
     raw, sender, rcpts = compose(account, [bob.email])
     entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
     assert entry.state == "maybe_sent"
-    assert "may have been delivered" in entry.last_error
+    assert "may have been delivered" in outbox_reason(entry)
     server.faults.clear()
     box = Outbox(account.name)
     assert await box.process(account, Secret(alice.password)) == []
@@ -198,7 +199,7 @@ async def test_untrusted_certificate_sends_nothing(test_ca) -> None:
             raw, sender, rcpts = compose(account, [bob.email])
             entry = await send_now(raw, sender, rcpts, account, Secret(alice.password))
             assert entry.state == "failed", security
-            assert "expired" in entry.last_error and "nothing was sent" in entry.last_error
+            assert "expired" in outbox_reason(entry) and "nothing was sent" in outbox_reason(entry)
         assert smtp(server).auth_log == [] and smtp(server).accepted == []
 
 
@@ -215,7 +216,7 @@ async def test_certificate_pin(bed) -> None:
     account.outgoing.pinned_sha256 = "00" * 32
     raw, sender, rcpts = compose(account, [bob.email])
     wrong = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
-    assert wrong.state == "failed" and "not the one you chose to trust" in wrong.last_error
+    assert wrong.state == "failed" and "not the one you chose to trust" in outbox_reason(wrong)
     assert smtp(server).auth_log == []
     account.outgoing.pinned_sha256 = pin
     account.save_sent_copy = False

@@ -9,6 +9,7 @@ from tuimail.core.compose import Draft, message_bytes
 from tuimail.core.errors import AuthenticationFailed
 from tuimail.core.outbox import Outbox, send_now
 from tuimail.core.secrets import Secret
+from tuimail.words import outbox_reason
 
 TIMEOUT = 20.0
 
@@ -23,7 +24,7 @@ async def test_a_rejected_password_costs_exactly_one_auth_per_attempt(mail_serve
     raw, sender, rcpts = message_bytes(Draft(to=[bob.email], subject="one auth"), account)
 
     entry = await send_now(raw, sender, rcpts, account, Secret("wrong"), timeout=TIMEOUT)
-    assert entry.state == "failed" and "refused the login (535" in entry.last_error
+    assert entry.state == "failed" and "refused the login (535" in outbox_reason(entry)
     assert len(attempts(mail_server, alice.login)) == 1
 
     box = Outbox(account.name)

@@ -13,6 +13,7 @@ from tests.sending.helpers import closed_port, make_account
 from tuimail.core.compose import Draft, message_bytes
 from tuimail.core.outbox import BACKOFF, Outbox, send_now
 from tuimail.core.secrets import Secret
+from tuimail.words import outbox_reason
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ async def test_network_failure_retries_with_backoff(account, raw) -> None:
     entry = await send_now(*raw, account, Secret("pw"), timeout=10)
     assert entry.state == "retrying"
     assert entry.attempts == 1
-    assert "could not reach" in entry.last_error
+    assert "could not reach" in outbox_reason(entry)
     assert entry.next_attempt >= before + BACKOFF[0]
     box = Outbox(account.name)
     assert box.raw(entry.id) == raw[0]
@@ -89,7 +90,7 @@ def test_recover_after_crash(account, raw) -> None:
     box.save(before_data)
     box.recover()
     assert box.get(during_data.id).state == "maybe_sent"
-    assert "may have been" in box.get(during_data.id).last_error
+    assert "may have been" in outbox_reason(box.get(during_data.id))
     assert box.get(before_data.id).state == "retrying"
     assert [e.id for e in box.due()] == [before_data.id]
 
@@ -109,7 +110,7 @@ def test_interrupted_enqueue_stays_visible(account, raw) -> None:
     (box.dir / f"{entry.id}.json").unlink()
     (listed,) = box.entries()
     assert listed.id == entry.id and listed.state == "failed"
-    assert "interrupted" in listed.last_error
+    assert "interrupted" in outbox_reason(listed)
 
 
 def test_enqueue_without_recipients_is_refused(account) -> None:

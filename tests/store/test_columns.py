@@ -117,3 +117,20 @@ def test_a_cut_column_says_so_as_the_full_route_does() -> None:
     assert summary == summarize_header_full(raw)
     assert len(summary.references) == 16000 and summary.note
     assert re.fullmatch("a{2000}", summary.subject)  # cut by the parser itself: no note
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.binary(max_size=6)), max_size=6).map(b"".join))
+def test_one_encoded_word_decodes_as_the_general_way(raw: bytes) -> None:
+    from tuimail.core.mime.charsets import decode_header_bytes
+    from tuimail.core.mime.headers import decode_rfc2047, decode_rfc2047_words
+
+    text = decode_header_bytes(raw)
+    assert decode_rfc2047(text) == decode_rfc2047_words(text)
+
+
+def test_the_last_resort_parser_loads_when_needed_and_reads_a_header() -> None:
+    from tuimail.core.store.headers import _fallback
+
+    summary = _fallback(b"From: A <a@b.c>\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n\r\n")
+    assert (summary.from_addr, summary.subject) == ("a@b.c", "café")

@@ -6,13 +6,10 @@ import argparse
 import getpass
 import sys
 
-from tuimail.cli.detect import add_detect_options, options_from_args, print_summary, run_detection
+from tuimail.cli.detect_options import add_detect_options
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.config import ConfigError, load_config, remove_account, save_account
-from tuimail.core.discovery.detect import verify_detection
-from tuimail.core.discovery.resolver import NameserverError, Resolver
-from tuimail.core.discovery.verify import verify_account
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import (
     PasswordError,
@@ -148,6 +145,12 @@ def _confirm(
 
 
 def run_add(args: argparse.Namespace) -> int:
+    # Imported here: `account list` and `account remove` need no discovery (dnspython...).
+    from tuimail.cli.detect import options_from_args, print_summary, run_detection
+    from tuimail.core.discovery.detect import verify_detection
+    from tuimail.core.discovery.resolver import NameserverError, Resolver
+    from tuimail.core.discovery.verify import verify_account
+
     try:
         config = load_config()
     except ConfigError as exc:

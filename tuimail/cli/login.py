@@ -22,13 +22,18 @@ import sys
 import time
 import webbrowser
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from tuimail.core import errors
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
-from tuimail.core.oauth2 import flows, tokens
 from tuimail.core.sanitize import sanitize
+
+# The OAuth flows (oauthlib, http.server) are imported by the commands that sign in: the
+# parser of `tuimail account ...` registers `login` without them.
+if TYPE_CHECKING:
+    from tuimail.core.oauth2 import flows
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -157,6 +162,8 @@ def _err(message: str, code: int) -> int:
 
 
 def run_login(args: argparse.Namespace) -> int:
+    from tuimail.core.oauth2 import tokens
+
     try:
         account = load_config().accounts.get(args.name)
     except ConfigError as exc:
@@ -209,6 +216,7 @@ def _verify(account: Account) -> int:
     """Log in to the account's servers with the new token (the logins tuimail will use)."""
     from tuimail.core.connect import account_timeout
     from tuimail.core.discovery.verify import verify_account
+    from tuimail.core.oauth2 import tokens
 
     try:
         token = tokens.access_token(account)
@@ -227,6 +235,8 @@ def _verify(account: Account) -> int:
 
 
 def _device(ep: flows.Endpoints, *, show_qr: bool) -> flows.TokenSet:
+    from tuimail.core.oauth2 import flows
+
     device = flows.start_device(ep)
     uri = sanitize(device.verification_uri)
     print(f"To sign in, open {uri} on any device and enter the code:")
@@ -265,11 +275,15 @@ def _browser(
         sys.stdout.flush()
         return (open_url or webbrowser.open)(url)
 
+    from tuimail.core.oauth2 import flows
+
     return flows.browser_sign_in(ep, opener, timeout=timeout)
 
 
 def sign_in_failure(exc: errors.MailError) -> str:
     """One sentence for a failed sign-in, from the error's type and the server's code."""
+    from tuimail.core.oauth2 import flows
+
     said = f" (the server said: {sanitize(str(exc.server_text))[:200]})" if exc.server_text else ""
     if isinstance(exc, flows.SignInError):
         words = {

@@ -12,6 +12,7 @@ import time
 from email.policy import SMTP as email_policy
 from email.utils import format_datetime, getaddresses, make_msgid
 
+from tuimail import words
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
@@ -281,13 +282,22 @@ def _password(account: Account) -> Secret:
 
 def _describe(entry: OutboxEntry) -> str:
     text = f"{entry.label}"
-    if entry.last_error:
-        text += f": {entry.last_error}"
+    why = words.outbox_reason(entry)
+    if why:
+        text += f": {why}"
     if entry.state == "retrying" and entry.next_attempt:
         text += (
             f" (next attempt at {time.strftime('%H:%M:%S', time.localtime(entry.next_attempt))})"
         )
     return sanitize(text)
+
+
+def _entry_json(entry: OutboxEntry) -> dict:
+    """One outbox entry for `--json` (docs/json.md): its state as stored, `last_error` the
+    sentence (the same words as the listing) and `failure` the typed record it is made of."""
+    data = entry.to_json()
+    data["last_error"] = words.outbox_reason(entry) or None
+    return data
 
 
 def _message_source(args: argparse.Namespace) -> tuple[str | None, list[str]]:
@@ -432,7 +442,7 @@ def run_outbox(args: argparse.Namespace) -> int:
         box.recover()
         listing += box.entries()
     if args.json:
-        print(json.dumps([e.to_json() for e in listing], indent=1, ensure_ascii=False))
+        print(json.dumps([_entry_json(e) for e in listing], indent=1, ensure_ascii=False))
         return status
     if not listing:
         print("The outbox is empty.")

@@ -67,11 +67,33 @@ def account_timeout(account: Any) -> float:
 
 
 class TLSRequiredError(ConnectionError):
-    """The connection could not be secured as the account requires; nothing was sent."""
+    """The connection could not be secured as the account requires; nothing was sent.
+
+    `reason` is one of tuimail.core.errors.SECURITY_REASONS ("starttls-missing",
+    "starttls-refused", "starttls-closed", "injection", or the TLS classifier's reason
+    for a failed handshake, `data` its data); `server_text` the server's refusal."""
+
+    reason = "handshake"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        reason: str | None = None,
+        data: dict | None = None,
+        server_text: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason
+        self.data = dict(data or {})
+        self.server_text = server_text
 
 
 class PlaintextInjectionError(TLSRequiredError):
     """Bytes arrived after the STARTTLS reply and before TLS: refused (an attacker)."""
+
+    reason = "injection"
 
 
 def _tcp(host: str, port: int, timeout: float, address: str | None) -> socket.socket:
@@ -106,7 +128,9 @@ def starttls_handshake(
     except (ssl.SSLEOFError, ConnectionError) as exc:
         raise TLSRequiredError(
             "the server accepted STARTTLS but then closed the connection instead of "
-            f"starting encryption ({exc.__class__.__name__})"
+            f"starting encryption ({exc.__class__.__name__})",
+            reason="starttls-closed",
+            data={"library": exc.__class__.__name__},
         ) from exc
     except ssl.SSLError as exc:
         if str(exc.reason).upper() in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"):
@@ -440,7 +464,8 @@ class TuimailIMAPClient(IMAPClient):
         if b"STARTTLS" not in caps:
             raise TLSRequiredError(
                 f"{self.host} port {self.port} does not offer STARTTLS, so the connection "
-                "cannot be encrypted; nothing was sent"
+                "cannot be encrypted; nothing was sent",
+                reason="starttls-missing",
             )
         try:
             typ, data = imap._simple_command("STARTTLS")
@@ -449,11 +474,18 @@ class TuimailIMAPClient(IMAPClient):
         except imaplib.IMAP4.error as exc:  # BAD: imaplib raises instead of returning it
             from tuimail.core.imap.errors import exception_text
 
+            said = exception_text(exc)
             raise TLSRequiredError(
-                f"{self.host} refused STARTTLS ({exception_text(exc)})"
+                f"{self.host} refused STARTTLS ({said})",
+                reason="starttls-refused",
+                server_text=said,
             ) from None
         if typ != "OK":
-            raise TLSRequiredError(f"{self.host} refused STARTTLS ({_text(data)})")
+            raise TLSRequiredError(
+                f"{self.host} refused STARTTLS ({_text(data)})",
+                reason="starttls-refused",
+                server_text=_text(data),
+            )
         ensure_nothing_pending(imap.file, imap.sock)
         try:
             tls = starttls_handshake(
@@ -617,12 +649,18 @@ class _POP3(poplib.POP3):
         if "STLS" not in caps:
             raise TLSRequiredError(
                 f"{self.host} port {self.port} does not offer STLS, so the connection "
-                "cannot be encrypted; nothing was sent"
+                "cannot be encrypted; nothing was sent",
+                reason="starttls-missing",
             )
         try:
             self._shortcmd("STLS")
         except poplib.error_proto as exc:
-            raise TLSRequiredError(f"{self.host} refused STLS ({exc})") from exc
+            from tuimail.core.pop3_errors import classify_pop3
+
+            said = classify_pop3(exc).server_text
+            raise TLSRequiredError(
+                f"{self.host} refused STLS ({said})", reason="starttls-refused", server_text=said
+            ) from exc
         ensure_nothing_pending(self.file, self.sock)
         try:
             self.sock = starttls_handshake(self.sock, self.host, context, pin)
@@ -690,12 +728,16 @@ def smtp_kwargs(
 
 
 def _as_tls_error(exc: BaseException, host: str, port: int) -> TLSRequiredError:
-    from tuimail.core.tls import describe_ssl_error
+    """A failed handshake as a TLSRequiredError with the TLS classifier's reason."""
+    from tuimail.core.tls import tls_reason
 
     if isinstance(exc, TLSRequiredError):
         return exc
+    reason, data = tls_reason(exc)
     return TLSRequiredError(
-        f"could not secure the connection to {host} port {port}: {describe_ssl_error(exc)}"
+        f"could not secure the connection to {host} port {port} ({reason})",
+        reason=reason,
+        data=data,
     )
 
 

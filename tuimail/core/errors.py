@@ -99,9 +99,45 @@ class AuthenticationFailed(PermanentError):
 
 
 class SecurityFailure(PermanentError):
-    """Certificate, pin or TLS policy: stop, explain, never send a credential."""
+    """Certificate, pin or TLS policy: stop, explain, never send a credential.
+
+    `reason` says which (decided by the TLS classifier, tuimail.core.tls.tls_reason, from
+    the library's verify code and exception types, or where the policy refused):
+    one of SECURITY_REASONS, "" when not known; `data` what a person needs to act on it
+    (the trusted and the seen pin, the verify code, the library's own words, ...)."""
 
     kind = "security"
+
+    def __init__(
+        self, message: str = "", *, reason: str = "", data: dict | None = None, **kw
+    ) -> None:
+        super().__init__(message, **kw)
+        self.reason = reason
+        self.data = dict(data or {})
+
+    def __str__(self) -> str:
+        if self.message or self.server_text or not self.reason:
+            return super().__str__()
+        return f"security: {self.reason}"  # a record for logs; people get tuimail.words
+
+
+SECURITY_REASONS = (
+    "untrusted",  # self-signed, unknown issuer, incomplete chain (data: verify_code)
+    "expired",
+    "not-yet-valid",
+    "hostname",  # the certificate does not name the host
+    "certificate",  # any other verification failure (data: verify_code, library)
+    "pin",  # the key is not the pinned one (data: expected, actual; actual "" = no cert)
+    "alpn",  # the server answered for another protocol (data: wanted, selected)
+    "not-tls",  # the server did not answer with TLS at all
+    "protocol-version",  # no TLS 1.2 or newer in common
+    "handshake",  # any other handshake failure (data: library)
+    "ca-file",  # the account's ca_file cannot be used (data: path, problem)
+    "starttls-missing",  # STARTTLS / STLS not offered
+    "starttls-refused",  # the server refused STARTTLS (code, server_text)
+    "starttls-closed",  # accepted STARTTLS, then closed instead of starting TLS
+    "injection",  # bytes between the STARTTLS reply and the handshake
+)
 
 
 class ProtocolViolation(PermanentError):
@@ -115,6 +151,67 @@ class Refused(PermanentError):
     """The server refused this action (IMAP NO, POP3 -ERR, SMTP 5xx)."""
 
     kind = "refused"
+
+
+def error_record(error: MailError) -> dict:
+    """A typed error as plain data (JSON): what the outbox keeps on disk. Its class is
+    kept as `kind`; `error_from_record` gives back an error of the same kind."""
+    record = {
+        "kind": error.kind,
+        "protocol": error.protocol,
+        "code": error.code,
+        "enhanced": getattr(error, "enhanced", None),
+        "server_text": error.server_text,
+        "host": error.host,
+    }
+    if isinstance(error, SecurityFailure):
+        record["reason"] = error.reason
+        record["data"] = dict(error.data)
+    return record
+
+
+def error_from_record(record: dict) -> MailError:
+    """The typed error a record (error_record) describes; an unknown kind is a MailError."""
+    cls = _BY_KIND.get(str(record.get("kind", "")), MailError)
+    code = record.get("code")
+    kw = {
+        "protocol": _str_or_none(record.get("protocol")),
+        "code": code if isinstance(code, str | int) and not isinstance(code, bool) else None,
+        "server_text": _str_or_none(record.get("server_text")),
+        "host": _str_or_none(record.get("host")),
+    }
+    if cls is SecurityFailure:
+        data = record.get("data")
+        error: MailError = SecurityFailure(
+            reason=str(record.get("reason") or ""),
+            data=data if isinstance(data, dict) else None,
+            **kw,
+        )
+    else:
+        error = cls(**kw)
+    error.enhanced = _str_or_none(record.get("enhanced"))  # type: ignore[attr-defined]
+    return error
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+_BY_KIND: dict[str, type[MailError]] = {
+    cls.kind: cls
+    for cls in (
+        ConnectionLost,
+        Unreachable,
+        TimedOut,
+        ServerBusy,
+        AuthenticationFailed,
+        SecurityFailure,
+        ProtocolViolation,
+        Refused,
+        TransientError,
+        PermanentError,
+    )
+}
 
 
 @dataclass(frozen=True)

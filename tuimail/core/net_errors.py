@@ -3,8 +3,9 @@
 Every protocol classifier (IMAP, POP3, SMTP) asks this one first for what is not the
 protocol's own business: a refused or reset connection, a timeout, a name that does not
 resolve, a certificate that does not verify, a STARTTLS that could not be completed.
-Decisions come from exception types; text is read only by `tls.describe_ssl_error` (the
-TLS classifier's wording) and never to decide anything.
+Decisions come from exception types; a TLS failure's reason comes from the TLS
+classifier (`tls.tls_reason`, which reads the library's verify code) and travels on the
+SecurityFailure as data; the sentence is made at the edge (tuimail.words.security).
 """
 
 from __future__ import annotations
@@ -26,23 +27,21 @@ def classify_transport(
 ) -> MailError | None:
     """The typed error for a transport failure, or None if `exc` is not one."""
     from tuimail.core.connect import TLSRequiredError
-    from tuimail.core.tls import describe_ssl_error
+    from tuimail.core.tls import tls_reason
 
     kw = {"protocol": protocol, "host": host}
     if isinstance(exc, MailError):
         return exc
     if isinstance(exc, TLSRequiredError):  # missing/refused STARTTLS, injection, bad TLS
-        return _chain(SecurityFailure(str(exc), **kw), exc)
-    if isinstance(exc, ssl.SSLCertVerificationError | ssl.CertificateError):
-        return _chain(SecurityFailure(describe_ssl_error(exc), **kw), exc)
-    if isinstance(exc, ssl.SSLError):
-        from tuimail.core.tls import CertificatePinError
-
-        if isinstance(exc, CertificatePinError):
-            return _chain(SecurityFailure(str(exc), **kw), exc)
-        if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
-            return _chain(ConnectionLost("the mail server closed the connection", **kw), exc)
-        return _chain(SecurityFailure(describe_ssl_error(exc), **kw), exc)
+        failure = SecurityFailure(
+            reason=exc.reason, data=exc.data, server_text=exc.server_text, **kw
+        )
+        return _chain(failure, exc)
+    if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
+        return _chain(ConnectionLost("the mail server closed the connection", **kw), exc)
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        reason, data = tls_reason(exc)
+        return _chain(SecurityFailure(reason=reason, data=data, **kw), exc)
     if isinstance(exc, socket.gaierror):
         return _chain(
             Unreachable(

@@ -9,8 +9,12 @@ Layout under ``platformdirs.user_data_dir("tuimail")``::
 States: queued -> sending -> sent | partial | retrying | failed | maybe_sent.
 
 - retrying: a 4xx reply or a network failure; tried again after `next_attempt`.
-- failed: a 5xx reply (535 included) or a connection that could not be secured; the
-  server's reason is kept (sanitized); only the user sends it again.
+- failed: a 5xx reply (535 included) or a connection that could not be secured; only
+  the user sends it again.
+- Why an attempt failed is kept as data (`failure`: the SubmitError's reason, SMTP stage
+  and typed error with the reply code, enhanced code and the server's words), never as a
+  sentence; tuimail.words makes the sentence. Entries written before that keep their
+  `last_error` text, shown as written.
 - maybe_sent: the connection was lost after the data went out and before the reply.
   It may have been delivered, so it is never resent automatically (RFC 1047).
 - partial: some recipients refused permanently; the others got it (named in `refused`).
@@ -75,13 +79,17 @@ class OutboxEntry:
     updated: float = field(default_factory=time.time)
     attempts: int = 0
     next_attempt: float | None = None
-    last_error: str | None = None
+    last_error: str | None = None  # only in entries written before `failure` existed
     stage: str | None = None  # "connecting" | "data" while sending
     delivered: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # permanently refused
     subject: str = ""
     message_id: str = ""
     sent_copy: str | None = None  # None (not yet) | "saved to <folder>" | "not saved: ..."
+    # Why the last attempt failed, as data (SubmitError.record(), or one of the outbox's
+    # own reasons below): {"reason", "stage", "data", "refused", "error": {kind, protocol,
+    # code, enhanced, server_text, ...}}. Words for people: tuimail.words.outbox_reason.
+    failure: dict | None = None
 
     @property
     def label(self) -> str:
@@ -93,7 +101,22 @@ class OutboxEntry:
     @classmethod
     def from_json(cls, data: dict) -> OutboxEntry:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if not isinstance(known.get("failure"), dict):
+            known.pop("failure", None)  # absent in old entries: their last_error stays
         return cls(**known)
+
+    def failed_because(self, reason: str, **data: object) -> None:
+        """Record one of the outbox's own reasons (no server spoke)."""
+        self.last_error = None
+        self.failure = {"reason": reason, "stage": None, "data": data, "error": None}
+
+
+# The outbox's own reasons (entry.failure["reason"]), besides SubmitError.REASONS:
+INTERRUPTED = "interrupted"  # tuimail stopped during DATA: may have been delivered
+UNREADABLE = "state-unreadable"  # the state file cannot be read (data: detail)
+ORPHAN = "orphan"  # queuing stopped before the recipients were recorded
+DEFERRED = "recipients-deferred"  # some recipients refused for now (4xx): retried
+PARTLY_REFUSED = "partly-refused"  # sent; some recipients refused for good
 
 
 def data_dir() -> Path:
@@ -205,26 +228,27 @@ class Outbox:
                 # Interrupted between the message and its state: keep it, visibly.
                 yield self._orphan(entry_id, eml)
             except (ValueError, TypeError) as exc:
-                yield OutboxEntry(
+                entry = OutboxEntry(
                     id=entry_id,
                     account=self.account_name,
                     sender="",
                     recipients=[],
                     state="failed",
-                    last_error=f"its state file could not be read ({exc}); not sent",
                 )
+                entry.failed_because(UNREADABLE, detail=sanitize(str(exc)))
+                yield entry
 
     def _orphan(self, entry_id: str, eml: Path) -> OutboxEntry:
-        return OutboxEntry(
+        entry = OutboxEntry(
             id=entry_id,
             account=self.account_name,
             sender="",
             recipients=[],
             state="failed",
             created=eml.stat().st_mtime,
-            last_error="queuing was interrupted before its recipients were recorded; "
-            "open it and send it again",
         )
+        entry.failed_because(ORPHAN)
+        return entry
 
     def get(self, entry_id: str) -> OutboxEntry:
         for sent in (False, True):
@@ -300,10 +324,7 @@ class Outbox:
                     continue  # someone is sending it right now
                 if entry.stage == "data":
                     entry.state = "maybe_sent"
-                    entry.last_error = (
-                        "tuimail stopped while the message was being sent; it may have been "
-                        "delivered, so it will not be sent again automatically"
-                    )
+                    entry.failed_because(INTERRUPTED)
                 else:
                     entry.state = "retrying"
                     entry.next_attempt = time.time()
@@ -388,14 +409,20 @@ class Outbox:
             except SubmitError as exc:
                 return self._failed(entry, exc)
             except Exception as exc:  # a bug or an unexpected error: keep and retry
-                return self._failed(entry, SubmitError("temporary", f"unexpected error: {exc}"))
+                unexpected = SubmitError(
+                    "temporary",
+                    "unexpected",
+                    data={"type": type(exc).__name__, "detail": sanitize(str(exc))},
+                )
+                return self._failed(entry, unexpected)
             return await self._delivered(
                 entry, result.accepted, result.refused, account, password, raw
             )
 
     def _failed(self, entry: OutboxEntry, exc: SubmitError) -> OutboxEntry:
         entry.stage = None
-        entry.last_error = exc.reason
+        entry.last_error = None
+        entry.failure = exc.record()
         if exc.kind == "temporary":
             entry.state = "retrying"
             delay = BACKOFF[min(entry.attempts, len(BACKOFF)) - 1]
@@ -425,18 +452,14 @@ class Outbox:
         entry.recipients = list(temporary)
         if temporary:
             entry.state = "retrying"
-            entry.last_error = "some recipients were refused for now: " + "; ".join(
-                f"{a}: {r}" for a, r in temporary.items()
-            )
+            entry.failed_because(DEFERRED, refused=temporary)
             entry.next_attempt = time.time() + BACKOFF[min(entry.attempts, len(BACKOFF)) - 1]
         else:
             entry.state = "partial" if entry.refused else "sent"
             entry.next_attempt = None
-            entry.last_error = (
-                "refused: " + "; ".join(f"{a}: {r}" for a, r in entry.refused.items())
-                if entry.refused
-                else None
-            )
+            entry.last_error = entry.failure = None
+            if entry.refused:
+                entry.failed_because(PARTLY_REFUSED, refused=dict(entry.refused))
         # The message went out: record that first, so nothing can send it twice.
         self.save(entry)
         if entry.sent_copy is None:

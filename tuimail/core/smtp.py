@@ -27,12 +27,11 @@ from aiosmtplib import errors as smtp_errors
 
 from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, smtp_kwargs
-from tuimail.core.errors import AuthenticationFailed, MailError, SecurityFailure
+from tuimail.core.errors import MailError, SecurityFailure, Unreachable, error_record
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp_address import AddressError, plan_envelope
 from tuimail.core.smtp_errors import classify_reply, classify_smtp
-from tuimail.core.tls import CertificatePinError, describe_ssl_error
 
 Kind = Literal["temporary", "permanent", "security", "maybe_sent"]
 DEFAULT_TIMEOUT = 60.0
@@ -47,9 +46,33 @@ class SubmitResult:
     reply: str = ""
 
 
+# SubmitError.reason: which failure, as a key (never a sentence; tuimail.words says it).
+REASONS = (
+    "reply",  # the server refused with a reply (`error`: its code, enhanced code, words)
+    "unreachable",  # no connection (`error`: the transport's typed failure)
+    "security",  # the connection could not be secured (`error`: SecurityFailure)
+    "lost",  # the connection was lost or timed out before the message went out
+    "no-mechanism",  # no login method tuimail supports (data: offered)
+    "no-login",  # the server offers no AUTH at all (setup verification)
+    "login-failed",  # the login failed without a reply (`error`)
+    "token-rejected",  # the OAuth token was refused (`error`; data: why)
+    "sender-invalid",  # the sender cannot be sent (data: address, problem)
+    "recipients-refused",  # nobody took it (`refused`: address -> reply or local reason)
+    "maybe-sent",  # lost after the data went out: it may have been delivered
+    "unexpected",  # a bug or an unforeseen error (data: type)
+)
+
+
 class SubmitError(Exception):
-    """A failed submission: `kind` is what the outbox does next, `error` the typed
-    failure (tuimail.core.smtp_errors) it was decided from."""
+    """A failed submission.
+
+    `kind` is what the outbox does next; `reason` which failure (a key of REASONS);
+    `error` the typed failure (tuimail.core.smtp_errors) it was decided from, carrying
+    the server's reply code, enhanced code and words, when there is one; `stage` the
+    SMTP step ("connect", "EHLO", "AUTH", "MAIL FROM", "RCPT", "DATA", ...); `data` what
+    a sentence needs (host, port, an address, the mechanisms offered). Sentences for
+    people are made at the edge (tuimail.words.submit_failure) from `record()`.
+    """
 
     def __init__(
         self,
@@ -58,13 +81,45 @@ class SubmitError(Exception):
         code: int | None = None,
         refused: dict[str, str] | None = None,
         error: MailError | None = None,
+        *,
+        stage: str = "",
+        data: dict | None = None,
     ) -> None:
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
+        self.error = error
+        if code is None and error is not None and isinstance(error.code, int):
+            code = error.code
         self.code = code
         self.refused = refused or {}
-        self.error = error
+        self.stage = stage
+        self.data = dict(data or {})
+
+    def record(self) -> dict:
+        """Plain data (JSON) for the outbox: reason, stage, data and the typed error."""
+        return {
+            "reason": self.reason,
+            "stage": self.stage or None,
+            "data": dict(self.data),
+            "refused": dict(self.refused),
+            "error": error_record(self.error) if self.error is not None else None,
+        }
+
+    def __str__(self) -> str:
+        """A short record (logs, the doctor's report): the server's code and words and
+        where; sentences for people are tuimail.words.submit_error."""
+        parts = []
+        error = self.error
+        if error is not None and (error.code is not None or error.server_text):
+            parts.append(" ".join(str(x) for x in (error.code, error.server_text) if x))
+        elif error is not None:
+            parts.append(error.message or error.kind)
+        if self.refused:
+            parts.append("; ".join(f"{a}: {r}" for a, r in self.refused.items()))
+        head = self.reason + (f" at {self.stage}" if self.stage else "")
+        said = "; ".join(p for p in parts if p)
+        return sanitize(f"{said} ({head})" if said else head)
 
 
 def _kind(error: MailError) -> Kind:
@@ -78,18 +133,27 @@ def _server_text(message: object) -> str:
 
 
 def _reply_error(stage: str, code: int, message: object, **kw) -> SubmitError:
-    error = classify_reply(code, str(message or ""), "AUTH" if stage == "login" else stage)
-    if isinstance(error, AuthenticationFailed):
-        reason = f"the server refused the login ({code} {_server_text(message)})"
-    else:
-        reason = f"the server answered {code} at {stage}: {_server_text(message)}"
-    return SubmitError(_kind(error), reason, code, error=error, **kw)
+    error = classify_reply(code, str(message or ""), stage)
+    return SubmitError(_kind(error), "reply", code, error=error, stage=stage, **kw)
 
 
-def _failure(stage: str, exc: BaseException, reason: str, host: str) -> SubmitError:
-    """A non-reply failure (lost, timed out, TLS) as a SubmitError, by its type."""
+def _failure(stage: str, exc: BaseException, host: str, reason: str = "") -> SubmitError:
+    """A non-reply failure (unreachable, lost, timed out, TLS) as a SubmitError, by the
+    type of the typed error it is classified as."""
     error = classify_smtp(exc, stage, host=host)
-    return SubmitError(_kind(error), reason, error=error)
+    if not reason:
+        if isinstance(error, SecurityFailure):
+            reason = "security"
+        elif isinstance(error, Unreachable):
+            reason = "unreachable"
+        else:
+            reason = "lost"  # lost, timed out (a greeting that never came too)
+    kind = "temporary" if reason in ("unreachable", "lost") else _kind(error)
+    return SubmitError(kind, reason, error=error, stage=stage)
+
+
+def _where(account: Account) -> dict:
+    return {"host": account.outgoing.host, "port": account.outgoing.port}
 
 
 async def submit(
@@ -119,7 +183,9 @@ async def submit(
         try:
             sock = socket.create_connection((address, settings.port), timeout=timeout)
         except OSError as exc:
-            raise SubmitError("temporary", f"could not reach {where}: {exc}") from exc
+            failed = _failure("connect", exc, settings.host, "unreachable")
+            failed.data.update(_where(account))
+            raise failed from exc
         sock.setblocking(False)
         kwargs["sock"], kwargs["port"] = sock, None
     smtp = aiosmtplib.SMTP(**kwargs, local_hostname=EHLO_NAME)
@@ -132,7 +198,9 @@ async def submit(
         log.info("SMTP %s took the message: %s", where, result.reply)
         return result
     except SubmitError as exc:
-        log.warning("SMTP %s: %s (%s)", where, exc.reason, exc.kind)
+        for key, value in _where(account).items():
+            exc.data.setdefault(key, value)
+        log.warning("SMTP %s: %s (%s)", where, exc, exc.kind)
         raise
     finally:
         if smtp.is_connected:
@@ -161,9 +229,9 @@ async def check_login(
         try:
             sock = socket.create_connection((address, settings.port), timeout=timeout)
         except OSError as exc:
-            raise _failure(
-                "connect", exc, f"could not reach {where}: {exc}", settings.host
-            ) from exc
+            failed = _failure("connect", exc, settings.host, "unreachable")
+            failed.data.update(_where(account))
+            raise failed from exc
         sock.setblocking(False)
         kwargs["sock"], kwargs["port"] = sock, None
     smtp = aiosmtplib.SMTP(**kwargs, local_hostname=EHLO_NAME)
@@ -171,14 +239,18 @@ async def check_login(
         await _connect(smtp, account, where)
         await smtp.ehlo()
         if not smtp.supports_extension("auth"):
-            raise SubmitError(
-                "permanent", f"{where} offers no login (no AUTH after EHLO)", error=None
-            )
+            raise SubmitError("permanent", "no-login", stage="EHLO", data=_where(account))
         return await smtp_login(smtp, account.login, password)
+    except SubmitError as exc:
+        for key, value in _where(account).items():
+            exc.data.setdefault(key, value)
+        raise
     except smtp_errors.SMTPException as exc:
         if isinstance(exc, smtp_errors.SMTPResponseException):
-            raise _reply_error("EHLO", exc.code, exc.message) from exc
-        raise _failure("EHLO", exc, f"{where}: {_server_text(exc)}", settings.host) from exc
+            raise _reply_error("EHLO", exc.code, exc.message, data=_where(account)) from exc
+        failed = _failure("EHLO", exc, settings.host)
+        failed.data.update(_where(account))
+        raise failed from exc
     finally:
         if smtp.is_connected:
             try:
@@ -188,41 +260,28 @@ async def check_login(
 
 
 async def _connect(smtp: aiosmtplib.SMTP, account: Account, where: str) -> None:
+    host = account.outgoing.host
     try:
         await smtp.connect()  # the context compares a pin inside the handshake
-    except CertificatePinError as exc:
-        raise SubmitError("security", f"{where}: {exc}; nothing was sent") from exc
     except smtp_errors.SMTPConnectResponseError as exc:
-        raise _reply_error("the greeting", exc.code, exc.message) from exc
+        raise _reply_error("greeting", exc.code, exc.message) from exc
     except (ssl.SSLError, TLSRequiredError) as exc:
-        raise SubmitError(
-            "security",
-            f"could not secure the connection to {where}: {describe_ssl_error(exc)}; "
-            "nothing was sent",
-        ) from exc
+        raise _failure("connect", exc, host, "security") from exc
     except (smtp_errors.SMTPConnectError, smtp_errors.SMTPTimeoutError, OSError) as exc:
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, ssl.SSLError):
-            raise SubmitError(
-                "security",
-                f"could not secure the connection to {where}: {describe_ssl_error(cause)}; "
-                "nothing was sent",
-            ) from exc
-        raise SubmitError("temporary", f"could not reach {where}: {exc}") from exc
+            raise _failure("connect", cause, host, "security") from exc
+        raise _failure("connect", exc, host) from exc
     except smtp_errors.SMTPResponseException as exc:  # EHLO / STARTTLS refused
-        if account.outgoing.security == "starttls":
-            raise SubmitError(
-                "security",
-                f"{where} refused STARTTLS ({exc.code} {_server_text(exc.message)}), so the "
-                "connection cannot be encrypted; nothing was sent",
-                exc.code,
-            ) from exc
-        raise _reply_error("EHLO", exc.code, exc.message) from exc
+        if account.outgoing.security != "starttls":
+            raise _reply_error("EHLO", exc.code, exc.message) from exc
+        refused = _reply_error("STARTTLS", exc.code, exc.message)
+        refused.kind = "security"  # whatever the code: nothing is sent unencrypted
+        raise refused from exc
     except smtp_errors.SMTPException as exc:
-        error = classify_smtp(exc, "EHLO", host=account.outgoing.host)
-        if isinstance(error, SecurityFailure):
-            raise SubmitError("security", f"{where}: {error.message}", error=error) from exc
-        raise SubmitError(_kind(error), f"{where}: {_server_text(exc)}", error=error) from exc
+        error = classify_smtp(exc, "EHLO", host=host)
+        reason = "security" if isinstance(error, SecurityFailure) else "lost"
+        raise SubmitError(_kind(error), reason, error=error, stage="EHLO") from exc
 
 
 # Preference order of the one mechanism tried (all need TLS, which the policy ensures).
@@ -237,7 +296,7 @@ async def _login(smtp: aiosmtplib.SMTP, account: Account, password: Secret | Non
     except smtp_errors.SMTPResponseException as exc:
         raise _reply_error("EHLO", exc.code, exc.message) from exc
     except (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError) as exc:
-        raise SubmitError("temporary", f"the connection was lost before login: {exc}") from exc
+        raise _failure("EHLO", exc, account.outgoing.host, "lost") from exc
     if not smtp.supports_extension("auth"):
         return  # the server takes mail without AUTH (e.g. trusted network)
     await smtp_login(smtp, account.login, password)
@@ -256,12 +315,11 @@ async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str
     offered = [m.lower() for m in smtp.supported_auth_methods]
     mechanism = next((m for m in MECHANISMS if m in offered), None)
     if mechanism is None:
-        error = classify_reply(504, "no supported mechanism", "AUTH")
         raise SubmitError(
             "permanent",
-            "the server offers no login method tuimail supports "
-            f"(it offers: {', '.join(offered) or 'none'})",
-            error=error,
+            "no-mechanism",
+            stage="AUTH",
+            data={"offered": [m.upper() for m in offered]},
         )
     method = getattr(smtp, "auth_" + mechanism.replace("-", ""))
     try:
@@ -269,11 +327,12 @@ async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str
         await method(login, password.reveal())
         log.debug("SMTP < authenticated")
     except smtp_errors.SMTPResponseException as exc:
-        raise _reply_error("login", exc.code, exc.message) from exc
+        raise _reply_error("AUTH", exc.code, exc.message) from exc
     except (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError) as exc:
-        raise SubmitError("temporary", f"the connection was lost during login: {exc}") from exc
+        raise _failure("AUTH", exc, str(getattr(smtp, "hostname", "") or ""), "lost") from exc
     except smtp_errors.SMTPException as exc:
-        raise SubmitError("permanent", f"login failed: {_server_text(exc)}") from exc
+        error = classify_smtp(exc, "AUTH")
+        raise SubmitError("permanent", "login-failed", error=error, stage="AUTH") from exc
     return mechanism.upper()
 
 
@@ -294,13 +353,17 @@ async def _bearer_login(smtp: aiosmtplib.SMTP, login: str, token: Secret) -> str
         why = describe_rejection(exc)
         raise SubmitError(
             "permanent",
-            f"the server rejected the OAuth token ({exc.code} {_server_text(exc.server_text)})"
-            + (f": {why}" if why else ""),
+            "token-rejected",
             exc.code if isinstance(exc.code, int) else None,
             error=exc,
+            stage="AUTH",
+            data={"why": why} if why else None,
         ) from exc
     except MailError as exc:  # not signed in / revoked, busy, lost, no OAuth offered
-        raise SubmitError(_kind(exc), _server_text(exc.message or exc), error=exc) from exc
+        reason = "security" if isinstance(exc, SecurityFailure) else "login-failed"
+        raise SubmitError(
+            _kind(exc), reason, error=exc, stage="AUTH", data={"detail": exc.message}
+        ) from exc
     log.debug("SMTP < authenticated")
     return mechanism
 
@@ -319,7 +382,7 @@ async def _transaction(
     except smtp_errors.SMTPResponseException as exc:
         raise _reply_error("EHLO", exc.code, exc.message) from exc
     except lost as exc:
-        raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
+        raise _failure("EHLO", exc, "", "lost") from exc
     log.debug("SMTP < EHLO extensions: %s", ",".join(sorted(smtp.esmtp_extensions)))
     try:
         plan = plan_envelope(
@@ -329,7 +392,12 @@ async def _transaction(
             utf8_headers=not raw.partition(b"\r\n\r\n")[0].isascii(),
         )
     except AddressError as exc:
-        raise SubmitError("permanent", sanitize(str(exc))) from exc
+        raise SubmitError(
+            "permanent",
+            "sender-invalid",
+            stage="MAIL FROM",
+            data={"address": sanitize(sender), "problem": exc.problem},
+        ) from exc
     options = ["SMTPUTF8"] if plan.smtputf8 else []
     encoding = "utf-8" if plan.smtputf8 else "ascii"
     log.debug("SMTP > MAIL FROM:<%s> %s", plan.sender, " ".join(options))
@@ -338,7 +406,7 @@ async def _transaction(
     except smtp_errors.SMTPResponseException as exc:
         raise _reply_error("MAIL FROM", exc.code, exc.message) from exc
     except lost as exc:
-        raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
+        raise _failure("MAIL FROM", exc, "", "lost") from exc
 
     accepted: list[str] = []
     refused: dict[str, str] = {a: sanitize(r) for a, r in plan.refused.items()}
@@ -353,15 +421,14 @@ async def _transaction(
             refused[rcpt] = f"{exc.code} {_server_text(exc.message)}"
             temporary = temporary or 400 <= exc.code < 500
         except lost as exc:
-            raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
+            raise _failure("RCPT", exc, "", "lost") from exc
     if not accepted:
-        names = "; ".join(f"{a}: {r}" for a, r in refused.items())
         raise SubmitError(
             "temporary" if temporary else "permanent",
-            f"every recipient was refused ({names})"
-            if plan.refused
-            else f"the server refused every recipient ({names})",
+            "recipients-refused",
             refused=refused,
+            stage="RCPT",
+            data={"local": bool(plan.refused)},
         )
 
     # Know whether the message data itself went out: after that, a lost connection
@@ -390,12 +457,12 @@ async def _transaction(
         if data_sent:
             raise SubmitError(
                 "maybe_sent",
-                "the connection was lost after the message was sent and before the server "
-                "confirmed it; it may have been delivered, so it will not be sent again "
-                "automatically",
+                "maybe-sent",
                 refused=refused,
+                error=classify_smtp(exc, "end of data"),
+                stage="end of data",
             ) from exc
-        raise SubmitError("temporary", f"the connection was lost: {exc}") from exc
+        raise _failure("DATA", exc, "", "lost") from exc
     finally:
         if getattr(protocol, "write", None) is write:
             protocol.write = original_write  # type: ignore[method-assign]

@@ -16,7 +16,13 @@ import idna
 
 
 class AddressError(ValueError):
-    """An address that no server could take (bad domain, empty parts)."""
+    """An address that no server could take (bad domain, empty parts). `problem` says
+    which, as a key: "literal-not-ascii", "idna", "not-an-address", "line-break",
+    "needs-smtputf8" (the words are made at the edge, tuimail.words)."""
+
+    def __init__(self, message: str, problem: str = "") -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -29,14 +35,16 @@ class EnvelopeAddress:
 def _domain(domain: str, original: str) -> str:
     if domain.startswith("[") and domain.endswith("]"):  # an address literal
         if not domain.isascii():
-            raise AddressError(f"{original}: the address literal is not ASCII")
+            raise AddressError(f"{original}: the address literal is not ASCII", "literal-not-ascii")
         return domain
     if domain.isascii():
         return domain
     try:
         return idna.encode(domain, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError) as exc:
-        raise AddressError(f"{original}: the domain cannot be written in IDNA ({exc})") from exc
+        raise AddressError(
+            f"{original}: the domain cannot be written in IDNA ({exc})", "idna"
+        ) from exc
 
 
 def envelope_address(address: str) -> EnvelopeAddress:
@@ -48,9 +56,9 @@ def envelope_address(address: str) -> EnvelopeAddress:
         return EnvelopeAddress("", "", False)
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
-        raise AddressError(f"{address}: not an address (local@domain)")
+        raise AddressError(f"{address}: not an address (local@domain)", "not-an-address")
     if any(c in address for c in "\r\n\x00"):
-        raise AddressError(f"{address!r}: contains a line break or NUL")
+        raise AddressError(f"{address!r}: contains a line break or NUL", "line-break")
     wire = f"{local}@{_domain(domain, address)}"
     return EnvelopeAddress(address, wire, not local.isascii())
 
@@ -79,7 +87,8 @@ def plan_envelope(
     if from_.needs_smtputf8 and not server_smtputf8:
         raise AddressError(
             f"the sender address {sender} is not ASCII and the server does not offer "
-            "SMTPUTF8, so it cannot be sent there"
+            "SMTPUTF8, so it cannot be sent there",
+            "needs-smtputf8",
         )
     plan = EnvelopePlan(from_.wire, [])
     for rcpt in recipients:

@@ -58,6 +58,7 @@ def classify_reply(code: int, message: str, stage: str, *, host: str | None = No
         error = SecurityFailure(
             f"the server refused STARTTLS ({code}), so the connection cannot be encrypted; "
             "nothing was sent",
+            reason="starttls-refused",
             **kw,
         )
     elif stage == "AUTH" and (code == 504 or enhanced in MECHANISM_ENHANCED):
@@ -97,6 +98,7 @@ def classify_smtp(exc: BaseException, stage: str, *, host: str | None = None) ->
                     protocol="smtp",
                     host=host,
                     server_text=text,
+                    reason="starttls-missing",
                 ),
                 exc,
             )

@@ -37,7 +37,9 @@ class ThreadInput(NamedTuple):
 
 class ThreadNode:
     """A message (`item`), or a placeholder for a parent that is not here (`item is None`).
-    `latest`, `count` and `unread` summarise the subtree."""
+    `latest`, `count` and `unread` summarise the subtree. `parent` is used while building
+    only: the trees build_threads returns have none (no cycles, so a tree can be kept out of
+    the cyclic collector's walks and still be freed when dropped)."""
 
     __slots__ = ("key", "item", "parent", "children", "latest", "count", "unread")
 
@@ -187,6 +189,8 @@ def _build_threads(items: Iterable[ThreadInput], by_subject: bool) -> list[Threa
         roots = _group_by_subject(roots)
     for root in roots:
         _summarise(root)
+        for node in root.walk():  # handed out acyclic: freed by reference counting alone
+            node.parent = None
     roots.sort(key=lambda n: n.latest, reverse=True)
     return roots
 

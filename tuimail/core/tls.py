@@ -45,6 +45,10 @@ class CertificatePinError(ssl.SSLError):
 class ALPNMismatchError(ssl.SSLError):
     """The server selected another application protocol than the one asked for."""
 
+    def __init__(self, message: str, wanted: str = "", selected: str = "") -> None:
+        super().__init__(message)
+        self.wanted, self.selected = wanted, selected
+
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "the server answered for another protocol"
 
@@ -55,6 +59,12 @@ class CAFileError(ssl.SSLError):
 
     reason = "CA_FILE"
     library = None
+
+    def __init__(
+        self, message: str, path: str = "", problem: str = "", label: str = "", detail: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.path, self.problem, self.label, self.detail = path, problem, label, detail
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "the ca_file cannot be used"
@@ -72,7 +82,9 @@ def _enforce(conn: ssl.SSLSocket | ssl.SSLObject) -> None:
     if wanted and selected is not None and selected != wanted:
         raise ALPNMismatchError(
             f"the server answered for another protocol ({selected!r} instead of {wanted!r}); "
-            "the connection may have been redirected to another service"
+            "the connection may have been redirected to another service",
+            wanted=wanted,
+            selected=selected,
         )
 
 
@@ -173,20 +185,26 @@ def load_ca_file(context: ssl.SSLContext, ca_file: str, label: str = "the ca_fil
     or raise CAFileError with a sentence saying what is wrong with the file."""
     shown = f"{label} {sanitize(ca_file)}"
     path = os.path.expanduser(ca_file)
+
+    def problem(key: str, words: str, detail: str = "") -> CAFileError:
+        return CAFileError(f"{shown} {words}", sanitize(ca_file), key, label, detail)
+
     try:
         context.load_verify_locations(cafile=path)
     except ssl.SSLError as exc:  # before OSError: SSLError is one
-        raise CAFileError(
-            f"{shown} holds no PEM certificate that can be used ({exc.reason or exc})"
+        detail = str(exc.reason or type(exc).__name__)
+        raise problem(
+            "no-certificate", f"holds no PEM certificate that can be used ({detail})", detail
         ) from None
     except FileNotFoundError:
-        raise CAFileError(f"{shown} does not exist") from None
+        raise problem("missing", "does not exist") from None
     except PermissionError:
-        raise CAFileError(f"{shown} cannot be read (permission denied)") from None
+        raise problem("permission", "cannot be read (permission denied)") from None
     except IsADirectoryError:
-        raise CAFileError(f"{shown} is a directory, not a PEM file") from None
+        raise problem("directory", "is a directory, not a PEM file") from None
     except OSError as exc:
-        raise CAFileError(f"{shown} cannot be read ({exc.strerror})") from None
+        detail = exc.strerror or type(exc).__name__
+        raise problem("unreadable", f"cannot be read ({detail})", detail) from None
 
 
 def ca_file_problem(ca_file: str | None, label: str = "the ca_file") -> str | None:
@@ -280,32 +298,54 @@ def check_pin(der_certificate: bytes | None, pinned_sha256: str | None) -> None:
         )
 
 
-def describe_ssl_error(exc: BaseException) -> str:
-    """A sentence a user can act on, for a failed TLS handshake."""
-    if isinstance(exc, CertificatePinError | ALPNMismatchError | CAFileError):
-        return str(exc)
+# OpenSSL's X509_V_ERR_* verify codes (ssl.SSLCertVerificationError.verify_code).
+_VERIFY_REASONS = {
+    9: "not-yet-valid",  # CERT_NOT_YET_VALID
+    10: "expired",  # CERT_HAS_EXPIRED
+    2: "untrusted",  # UNABLE_TO_GET_ISSUER_CERT
+    18: "untrusted",  # DEPTH_ZERO_SELF_SIGNED_CERT
+    19: "untrusted",  # SELF_SIGNED_CERT_IN_CHAIN
+    20: "untrusted",  # UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+    21: "untrusted",  # UNABLE_TO_VERIFY_LEAF_SIGNATURE (incomplete chain)
+    62: "hostname",  # HOSTNAME_MISMATCH
+    64: "hostname",  # IP_ADDRESS_MISMATCH
+}
+
+
+def tls_reason(exc: BaseException) -> tuple[str, dict]:
+    """The TLS classifier: which failure a handshake (or its policy check) ended in, as
+    one of tuimail.core.errors.SECURITY_REASONS, and the data a person needs to act on it.
+
+    Decided from the exception's type and the library's verify code (a number); the
+    library's words are read only here, only where it gives nothing else (a hostname
+    mismatch without a code, the handshake's reason name), and travel as `library`.
+    The sentences are made at the edge (tuimail.words.security)."""
+    if isinstance(exc, CertificatePinError):
+        return "pin", {"expected": exc.expected, "actual": exc.actual}
+    if isinstance(exc, ALPNMismatchError):
+        return "alpn", {"wanted": exc.wanted, "selected": exc.selected}
+    if isinstance(exc, CAFileError):
+        data = {"path": exc.path, "problem": exc.problem, "label": exc.label}
+        if exc.detail:
+            data["library"] = exc.detail
+        return "ca-file", data
     if isinstance(exc, ssl.SSLCertVerificationError):
         code = getattr(exc, "verify_code", None)
-        message = getattr(exc, "verify_message", "") or str(exc)
-        reasons = {
-            10: "the server's certificate has expired",
-            9: "the server's certificate is not valid yet",
-            18: "the server's certificate is self-signed and not trusted",
-            19: "the server's certificate chain ends in an untrusted self-signed root",
-            20: "the server's certificate was issued by an unknown authority",
-            21: "the server's certificate could not be verified (incomplete chain)",
-            62: "the server's certificate does not name this host",
-        }
-        if code in reasons:
-            return f"{reasons[code]} ({message})"
-        if "hostname" in message.lower() or "ip address mismatch" in message.lower():
-            return f"the server's certificate does not name this host ({message})"
-        return f"the server's certificate could not be verified ({message})"
+        message = str(getattr(exc, "verify_message", "") or getattr(exc, "reason", "") or "")
+        data: dict = {"verify_code": code, "library": sanitize(message)}
+        reason = _VERIFY_REASONS.get(code) if isinstance(code, int) else None
+        if reason is None:
+            low = message.lower()
+            hostname = "hostname" in low or "ip address mismatch" in low
+            reason = "hostname" if hostname else "certificate"
+        return reason, data
     if isinstance(exc, ssl.SSLError):
-        reason = exc.reason or str(exc)
-        if str(reason).upper() in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"):
-            return f"the server did not answer with TLS; it sent something else ({reason})"
-        if "VERSION" in str(reason).upper() or "PROTOCOL" in str(reason).upper():
-            return f"the server does not speak TLS 1.2 or newer ({reason})"
-        return f"the TLS handshake failed ({reason})"
-    return str(exc)
+        name = str(getattr(exc, "reason", None) or type(exc).__name__)
+        data = {"library": sanitize(name)}
+        upper = name.upper()
+        if upper in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST"):
+            return "not-tls", data
+        if "VERSION" in upper or "PROTOCOL" in upper:
+            return "protocol-version", data
+        return "handshake", data
+    return "handshake", {"library": type(exc).__name__}

@@ -14,7 +14,8 @@ import xml.etree.ElementTree as ET
 from tuimail.core.discovery.model import Candidate
 from tuimail.core.discovery.resolver import Resolver, connect_any
 from tuimail.core.discovery.srv import in_domain
-from tuimail.core.tls import client_context, describe_ssl_error
+from tuimail.core.tls import client_context
+from tuimail.core.tls_findings import finding_for
 
 MAX_BYTES = 1 << 20
 SOCKET_TYPES = {"SSL": "tls", "TLS": "tls", "STARTTLS": "starttls", "PLAIN": "plain"}
@@ -62,7 +63,7 @@ def fetch(
             conn.request("GET", path, headers={"User-Agent": "tuimail", "Accept": "*/*"})
             response = conn.getresponse()
         except ssl.SSLError as exc:
-            raise OSError(describe_ssl_error(exc)) from None
+            raise OSError(finding_for(exc)) from None
         except (http.client.HTTPException, ConnectionError, TimeoutError) as exc:
             raise OSError(f"no answer ({exc.__class__.__name__})") from None
         if response.status != 200:

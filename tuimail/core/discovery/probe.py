@@ -22,7 +22,8 @@ from tuimail.core.connect import (
 )
 from tuimail.core.discovery.model import Candidate, ProbeResult
 from tuimail.core.discovery.resolver import DNSError, Resolver, connect_any
-from tuimail.core.tls import describe_ssl_error, mail_context
+from tuimail.core.tls import mail_context
+from tuimail.core.tls_findings import finding_for
 
 # OpenSSL verify codes: self-signed leaf, self-signed root in chain, unknown issuer.
 UNTRUSTED_ISSUER_CODES = (18, 19, 20)
@@ -297,9 +298,9 @@ def probe(
 
 
 def describe_failure(exc: BaseException) -> str:
-    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
-        return describe_ssl_error(exc)
-    if isinstance(exc, ProbeError | TLSRequiredError):
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError | TLSRequiredError):
+        return finding_for(exc)
+    if isinstance(exc, ProbeError):
         return str(exc)
     if isinstance(exc, TimeoutError | socket.timeout):
         return "the server did not answer in time"

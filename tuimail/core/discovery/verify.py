@@ -136,10 +136,32 @@ def _outgoing(account, password, resolver, timeout, ca_file) -> LoginCheck:
                 f"check the user name and password ({_said(exc.error)}).",
                 rejected=True,
             )
-        return LoginCheck("outgoing", False, f"Could not log in to the {what}: {exc.reason}.")
+        said = _submit_said(exc)
+        return LoginCheck("outgoing", False, f"Could not log in to the {what}: {said}.")
     except (OSError, ProbeError, DNSError, ValueError) as exc:
         return LoginCheck("outgoing", False, f"Could not log in to the {what}: {_reason(exc)}.")
     return LoginCheck("outgoing", True, f"Logged in to the {what} (SMTP AUTH).")
+
+
+def _submit_said(exc) -> str:
+    """What a failed SMTP login check met, from its typed reason (the report's words)."""
+    from tuimail.core.errors import SecurityFailure
+    from tuimail.core.sanitize import sanitize
+    from tuimail.core.tls_findings import finding
+
+    error = exc.error
+    if isinstance(error, SecurityFailure) and error.reason:
+        return finding(error.reason, error.data, error.server_text)
+    if exc.reason == "no-login":
+        return "the server offers no login (no AUTH after EHLO)"
+    if exc.reason == "no-mechanism":
+        offered = ", ".join(exc.data.get("offered") or []) or "none"
+        return sanitize(
+            f"the server offers no login method tuimail supports (it offers: {offered})"
+        )
+    if error is not None:
+        return _said(error)
+    return str(exc)
 
 
 def _said(error: MailError) -> str:

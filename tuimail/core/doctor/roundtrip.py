@@ -106,7 +106,7 @@ def check_roundtrip(
         except SubmitError as exc:
             if exc.kind != "maybe_sent":
                 return [_refused(account, exc, time.monotonic() - start)]
-            unconfirmed = exc.reason  # it may have gone through: wait for it all the same
+            unconfirmed = str(exc)  # it may have gone through: wait for it all the same
         accepted = time.monotonic()
         try:
             found = waiter.wait(accepted + roundtrip_timeout)
@@ -178,26 +178,34 @@ def _not_tried(reason: str, start: float) -> CheckResult:
 
 
 def _refused(account: Account, exc: SubmitError, took: float) -> CheckResult:
-    text = exc.reason
-    low = text.lower()
+    """The round trip's finding for a refused submission, decided from the typed error
+    (its class, reply code, RFC 3463 enhanced code and SMTP stage), never its words."""
+    from tuimail.core.errors import AuthenticationFailed
+    from tuimail.core.smtp_errors import enhanced_code
+
+    text = str(exc)
+    error = exc.error
+    enhanced = getattr(error, "enhanced", None)
+    refused_codes = [r.partition(" ")[2] for r in exc.refused.values()]
+    relay = any(enhanced_code(r) == "5.7.1" for r in refused_codes)
     if exc.kind == "security":
         fix = (
             "check the outgoing port and security settings (465 with tls, 587 with "
             "starttls); nothing was sent"
         )
-    elif "refused the login" in low:
+    elif isinstance(error, AuthenticationFailed):
         fix = WRONG_PASSWORD_FIX
-    elif "relay" in low:
+    elif relay or (exc.stage == "RCPT" and enhanced == "5.7.1"):
         fix = (
             "the server did not accept you as one of its users (relay denied): log in "
             "on the submission port (587 or 465) with the account's user name"
         )
-    elif exc.code == 530 or ("auth" in low and "required" in low):
+    elif exc.code == 530 or enhanced == "5.7.0":
         fix = (
             "the server requires a login before sending: use the submission port "
             "(587 or 465), where tuimail logs in"
         )
-    elif "sender" in low or "mail from" in low:
+    elif exc.stage == "MAIL FROM" or exc.reason == "sender-invalid":
         fix = (
             f"sender address rejected: the From must be your own address; set the "
             f"account's email ({account.email}) to the address this login may send as"

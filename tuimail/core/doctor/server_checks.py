@@ -41,7 +41,8 @@ from tuimail.core.pop3 import pop3_login
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp import SubmitError, smtp_login
 from tuimail.core.smtp_errors import classify_smtp
-from tuimail.core.tls import CertificatePinError, describe_ssl_error
+from tuimail.core.tls import tls_reason
+from tuimail.core.tls_findings import finding
 
 IMAP_CAPS = ["IDLE", "CONDSTORE", "QRESYNC", "MOVE", "UIDPLUS", "QUOTA"]
 POP3_CAPS = ["UIDL", "TOP"]
@@ -119,25 +120,34 @@ def _reach(group: str, s: ServerSettings, timeout: float, address: str | None) -
 
 
 def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float) -> CheckResult:
-    cause = exc
-    while not isinstance(cause, ssl.SSLError) and cause.__cause__ is not None:
-        cause = cause.__cause__
-    seen = describe_ssl_error(cause) if isinstance(cause, ssl.SSLError) else str(exc)
-    verify_code = getattr(cause, "verify_code", None)
-    starttls = isinstance(exc, TLSRequiredError) and not isinstance(cause, ssl.SSLError)
-    if isinstance(cause, CertificatePinError):
+    """The finding for a connection that could not be secured, from the TLS classifier's
+    reason (tuimail.core.tls.tls_reason) or the STARTTLS policy's (TLSRequiredError)."""
+    if isinstance(exc, TLSRequiredError):
+        reason, data, said = exc.reason, exc.data, exc.server_text
+    else:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, ssl.SSLError | TLSRequiredError):
+            cause = cause.__cause__
+        if isinstance(cause, TLSRequiredError):
+            reason, data, said = cause.reason, cause.data, cause.server_text
+        else:
+            reason, data = tls_reason(cause if cause is not None else exc)
+            said = None
+    seen = finding(reason, data, said)
+    starttls = reason in ("starttls-missing", "starttls-refused", "starttls-closed", "injection")
+    if reason == "pin":
         fix = (
             "no password was sent: someone may be intercepting the connection. Ask the "
             "provider whether it changed its certificate and compare the new key's SHA-256 "
             "with theirs; only then trust the new key (in the app: Diagnose, 'Trust the "
             "new key', for the incoming and outgoing server alike)"
         )
-    elif verify_code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
+    elif reason == "expired":
         fix = (
             "the server's administrator must renew its certificate; do not accept an "
             "expired certificate (check the computer's clock too)"
         )
-    elif verify_code == 62 or isinstance(cause, ssl.CertificateError) and verify_code is None:
+    elif reason == "hostname":
         fix = (
             "use the host name the provider documents (the one on its certificate); if "
             "it is already right, someone may be intercepting the connection"
@@ -149,7 +159,7 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
             "security = tls; if this server normally offers STARTTLS, something on the "
             "network is stripping it. No password was sent."
         )
-    elif verify_code in (18, 19, 20, 21):  # self-signed, untrusted root, unknown issuer
+    elif reason == "untrusted":  # self-signed, untrusted root, unknown issuer
         fix = (
             "the certificate is not from a trusted authority: set ca_file to the "
             "provider's CA, or pin this certificate only if you trust the server"
@@ -338,7 +348,11 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
         if s.security == "starttls" and isinstance(
             classify_smtp(exc, "EHLO", host=s.host), SecurityFailure
         ):
-            return [_tls_failure(group, s, TLSRequiredError(f"STARTTLS: {exc}"), took)]
+            error = classify_smtp(exc, "EHLO", host=s.host)
+            refused = TLSRequiredError(
+                "STARTTLS", reason=getattr(error, "reason", "") or "starttls-missing"
+            )
+            return [_tls_failure(group, s, refused, took)]
         return [_lost(group, "tls", exc, took, "smtp")]
     except OSError as exc:
         return [_lost(group, "tls", exc, time.monotonic() - start, "smtp")]
@@ -384,7 +398,7 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                         )
                     )
                 except SubmitError as exc:
-                    said = server_words(exc.error) if exc.error is not None else exc.reason
+                    said = server_words(exc.error) if exc.error is not None else str(exc)
                     seconds = time.monotonic() - start
                     results.append(
                         _lost(group, "login", exc.error, seconds)

@@ -230,8 +230,7 @@ class Composing:
             self.outbox_waiting = self._count_outbox()
             self._emit(ServiceEvent("outbox", draft.account, count=len(self.outbox)))
         if entry.state not in ("sent", "partial"):
-            reason = sanitize(entry.last_error or entry.state)
-            raise QueuedError(f"The message was not sent ({reason}); it waits in the outbox.")
+            raise QueuedError(entry)
         self._refresh_sent(draft.account)
         self._mark_answered(draft.reply_to)
 

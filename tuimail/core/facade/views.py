@@ -141,4 +141,10 @@ class ServiceError(Exception):
 
 
 class QueuedError(ServiceError):
-    """Not sent now, but safe on disk in the outbox (it is tried again by itself)."""
+    """Not sent now, but safe on disk in the outbox (it is tried again by itself).
+    `entry` is its outbox entry, whose typed `failure` says why (the words for people:
+    tuimail.words.describe)."""
+
+    def __init__(self, entry: object) -> None:
+        super().__init__(f"not sent: {getattr(entry, 'state', '')}; it waits in the outbox")
+        self.entry = entry

@@ -38,13 +38,13 @@ _FETCH_START = re.compile(rb"\* (\d+) FETCH \(")
 # the plain shapes: number, flat list, quoted string, literal marker, NIL.
 _ITEM = re.compile(
     rb"([A-Za-z][A-Za-z0-9.\-]*(?:\[[^\]\r\n]*\])?(?:<\d+>)?) "
-    rb'(?:(\d+)|\(([^()"{}\\\r\n]*)\)|"((?:[^"\\\r\n]|\\["\\])*)"|\{(\d+)\}|([Nn][Ii][Ll]))'
+    rb'(?:(\d+)|\(([^()"{}\r\n]*)\)|"((?:[^"\\\r\n]|\\["\\])*)"|\{(\d+)\}|([Nn][Ii][Ll]))'
     rb"(?: |(?=\)$))"
 )
 # The whole response in the order tuimail asks for its items (most servers keep it): one
 # match instead of one per item. Anything else takes the item-by-item parse.
 _PLAIN = re.compile(
-    rb'\* (\d+) FETCH \(UID (\d+) FLAGS \(([^()"{}\\\r\n]*)\) INTERNALDATE "([^"\\\r\n]*)" '
+    rb'\* (\d+) FETCH \(UID (\d+) FLAGS \(([^()"{}\r\n]*)\) INTERNALDATE "([^"\\\r\n]*)" '
     rb"RFC822\.SIZE (\d+)(?: MODSEQ \((\d+)\))? BODY\[HEADER\.FIELDS \([^\]\r\n]*\)\] "
     rb"\{(\d+)\}(?: MODSEQ \((\d+)\))?\)"
 )
@@ -285,6 +285,7 @@ def read_answer(imap: Any, tag: bytes, name: str) -> tuple[str, bytes, list[Fetc
     untagged = imap.untagged_responses
     try:
         while True:
+            _plain_run(reader, fetches, imap)
             line = reader.line()
             imap._last_line = line
             if line[:2] == b"* ":
@@ -334,6 +335,36 @@ def read_answer(imap: Any, tag: bytes, name: str) -> tuple[str, bytes, list[Fetc
     if typ == "BAD":
         raise imap.error(f"{name} command error: {typ} {[text]}")
     return typ, text, fetches
+
+
+def _plain_run(reader: _Reader, fetches: list[Fetch], imap: Any) -> None:
+    """Take every whole plain FETCH response (see _PLAIN) already in the reader's buffer,
+    without the general path's calls per line; stop at anything else (a response cut by
+    the buffer's end, another shape, another response), which the general path reads."""
+    data, pos = reader.data, reader.pos
+    start_pos, limit = pos, imaplib._MAXLINE
+    match, find, append = _PLAIN.fullmatch, data.find, fetches.append
+    while data[pos : pos + 2] == b"* ":
+        end = find(b"\r\n", pos)
+        if end < 0 or end - pos > limit or data[end - 1 : end] != b"}":
+            break
+        brace = data.rfind(b"{", pos, end)
+        digits = data[brace + 1 : end - 1]
+        if brace < 0 or not digits.isdigit():
+            break
+        first = end + 2
+        last = first + int(digits)
+        tail = find(b"\r\n", last)
+        if last > len(data) or tail < 0:
+            break
+        plain = match(data[pos:end] + data[last:tail])
+        if plain is None or int(plain.group(7)) != last - first:
+            break
+        append(_plain(plain, data[first:last]))
+        pos = tail + 2
+    if pos != start_pos:
+        reader.pos = pos
+        imap._last_line = data[last:tail]
 
 
 def _untagged(imap: Any, pieces: list[bytes], literals: list[bytes]) -> None:

@@ -26,11 +26,18 @@ from imapclient.imapclient import _parse_untagged_response as parse_untagged
 from tuimail.core.account import Account
 from tuimail.core.errors import MailError
 from tuimail.core.imap.errors import classify_imap
+from tuimail.core.imap.fetchscan import read_answer
 from tuimail.core.imap.idle_changes import MAX_UID, IdleChanges
 from tuimail.core.imap.session import Connector
-from tuimail.core.imap.sync import SyncEngine, fetch_headers, known_in_ranges
+from tuimail.core.imap.sync import (
+    HEADER_ITEM,
+    SyncEngine,
+    fetch_headers,
+    known_in_ranges,
+    messages_from_fetches,
+)
 from tuimail.core.retry import RetryPolicy
-from tuimail.core.store import MessageRow, Store
+from tuimail.core.store import MessageRow, NewMessage, Store
 
 CHECK_SLICE = 0.5  # seconds per idle_check, so stop() is quick
 SETTLED_AFTER = 30.0  # seconds of IDLE after which a drop retries soon again (attempt 0)
@@ -235,16 +242,21 @@ class FolderWatcher:
         and no STATUS. The flags and VANISHED the server announced are written at once; new
         mail is one UID FETCH of the UIDs above the newest stored; its rows are reported
         right away. Then one CHANGEDSINCE query from the stored HIGHESTMODSEQ closes the
-        gaps (a flag change said during our own commands). False, with the store still
-        consistent, when the result cannot be vouched for: EXPUNGE by message number (no
-        QRESYNC), no CONDSTORE, a count that does not add up, or news during our commands;
-        a full sync of the folder follows."""
+        gaps (a flag change said during our own commands). Without CONDSTORE only new mail
+        is applied so (no load of every flag): a flag update in the header answer means the
+        folder sync. False, with the store still consistent, when the result cannot be
+        vouched for: EXPUNGE by message number (no QRESYNC), flag news without CONDSTORE, a
+        count that does not add up, or news during our commands; a full sync of the folder
+        follows."""
         folder_id = self.store.folder_id(self.account.name, self.folder)
         folder = self.store.folder(folder_id, counts=False) if folder_id is not None else None
-        if changes.expunges or not engine.condstore or folder is None:
+        condstore = engine.condstore
+        if changes.expunges or folder is None:
             return False
-        if folder.highestmodseq is None:
+        if condstore and folder.highestmodseq is None:
             return False
+        if not condstore and (changes.flags or changes.unnamed_fetches or changes.vanished):
+            return False  # flag news without CONDSTORE: the folder sync reads every flag
         client = engine.client
         imap = client._imap
         for key in _UPDATES:  # left from earlier commands: read again below
@@ -255,24 +267,28 @@ class FolderWatcher:
             touched += self._forget(folder_id, changes.vanished)
         expected = changes.count_after(count)
         max_uid = self.store.max_uid(folder_id)
+        news = False
         if changes.exists is not None or self._stored() < expected:
-            wanted = range(max_uid + 1, MAX_UID + 1)
-            messages = fetch_headers(client, f"{max_uid + 1}:*", True, wanted)
+            messages, news = _fetch_new(client, max_uid, condstore)
             if messages:
                 self.store.add_messages(folder_id, messages)
                 max_uid = max(max_uid, *(m.uid for m in messages))
         reported = self._report_new(before)
-        since = engine.changes_since(folder_id, folder.highestmodseq)
-        if since is None:  # CHANGEDSINCE refused: the folder sync reads every flag
+        changed = removed = 0
+        if condstore:
+            since = engine.changes_since(folder_id, folder.highestmodseq)
+            if since is None:  # CHANGEDSINCE refused: the folder sync reads every flag
+                return False
+            changed, removed = since
+        elif news:  # a flag update in the answer, and no CHANGEDSINCE to ask again
             return False
-        changed, removed = since
         late = any(imap.untagged_responses.get(key) for key in _UPDATES)
         if removed or late or self._stored() != expected:
             return False
         if changed or (touched and not reported):
             self._emit(NewMail(self.account.name, self.folder))  # the list is re-read
         state: dict = {"server_total": expected, "synced_at": time.time()}
-        if changes.highestmodseq and changes.highestmodseq > folder.highestmodseq:
+        if condstore and (changes.highestmodseq or 0) > (folder.highestmodseq or 0):
             state["highestmodseq"] = changes.highestmodseq  # announced before CHANGEDSINCE
         if max_uid and (folder.uidnext or 0) <= max_uid:
             state["uidnext"] = max_uid + 1
@@ -299,6 +315,24 @@ class FolderWatcher:
         while not self._stop.wait(max(float(self.account.poll_interval), 0.1)):
             self._catch_up(engine)
             self._settled = True
+
+
+def _fetch_new(client, max_uid: int, modseq: bool) -> tuple[list[NewMessage], bool]:
+    """Headers of the UIDs above `max_uid` (one UID FETCH), and whether the answer also
+    carried other FETCH news (a flag update), which the header reading leaves out."""
+    imap = client._imap
+    wanted = range(max_uid + 1, MAX_UID + 1)
+    uids = f"{max_uid + 1}:*"
+    if getattr(imap, "_count", None) is None or getattr(imap, "debug", 0) >= 4:
+        # not tuimail's connection class: read as the sync reads, news unknown
+        return fetch_headers(client, uids, modseq, wanted), True
+    items = "UID FLAGS INTERNALDATE RFC822.SIZE " + HEADER_ITEM.decode()
+    tag = imap._command("UID", "FETCH", uids, f"({items}{' MODSEQ' if modseq else ''})")
+    typ, _text, fetches = read_answer(imap, tag, "UID")
+    if typ != "OK":
+        return [], True  # refused: the folder sync asks again and reports it
+    news = any(fetch.header is None for fetch in fetches)
+    return messages_from_fetches(fetches, modseq, wanted), news
 
 
 def _buffered_responses(client) -> list:

@@ -28,6 +28,10 @@ def imap_login(
     """
     from tuimail.core.secrets import BearerToken
 
+    if getattr(getattr(client, "_imap", None), "state", None) == "AUTH":
+        # A PREAUTH greeting (RFC 3501 7.1.4): already logged in, no credential is sent.
+        # (With STARTTLS a PREAUTH greeting never gets here: STARTTLS fails first.)
+        return "PREAUTH"
     if isinstance(password, BearerToken):
         return _bearer_login(client, login, password, host)
     if isinstance(password, Secret):

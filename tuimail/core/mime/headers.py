@@ -118,6 +118,21 @@ def decode_rfc2047(value: str) -> str:
     """
     if "=?" not in value:
         return value
+    if value.count("=?") == 1:  # at most one encoded word (none holds another "=?")
+        m = _EWORD.search(value)
+        if m is None:
+            return value
+        charset, enc, payload = m.groups()
+        data = _decode_b(payload) if enc in "Bb" else _decode_q(payload)
+        text, _note = decode_bytes(data, codec_for(charset) or charset.lower())
+        return value[: m.start()] + text + value[m.end() :]
+    return decode_rfc2047_words(value)
+
+
+def decode_rfc2047_words(value: str) -> str:
+    """decode_rfc2047 for any number of encoded words (the general way)."""
+    if "=?" not in value:
+        return value
     if value.count("=?") > 1:  # a gap needs two encoded words
         value = _EWORD_GAP.sub(r"\1", value)
     out: list[str] = []

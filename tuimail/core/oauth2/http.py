@@ -83,7 +83,10 @@ def _exchange(
 
 def _transport_error(reason: object, host: str) -> errors.MailError:
     if isinstance(reason, ssl.SSLCertVerificationError | ssl.SSLError):
-        return errors.SecurityFailure(str(reason), protocol="http", host=host)
+        from tuimail.core.tls import tls_reason
+
+        why, data = tls_reason(reason)  # the TLS classifier; tuimail.words says it
+        return errors.SecurityFailure(reason=why, data=data, protocol="http", host=host)
     if isinstance(reason, TimeoutError | socket.timeout):
         return errors.TimedOut("no answer in time", protocol="http", host=host)
     if isinstance(reason, socket.gaierror | ConnectionRefusedError):

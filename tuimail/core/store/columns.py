@@ -48,6 +48,11 @@ _SLOTS = {
     b"content-type": "content-type",
     b"content-disposition": "content-disposition",
 }
+# The spellings servers send most, so most fields are found without lowercasing them.
+_SLOTS.update(
+    {name.title(): slot for name, slot in _SLOTS.items()}
+    | {b"Message-ID": "message-id", b"CC": "cc", b"MESSAGE-ID": "message-id"}
+)
 
 # (text, cut): a column's value bounded as headers._bounded does it, and whether it was cut.
 Column = tuple[str, bool]
@@ -108,7 +113,7 @@ def first_fields(raw: bytes) -> dict[str, bytes]:
     first: dict[str, bytes] = {}
     slots = _SLOTS
     for name, value in found:
-        slot = slots.get(name.lower())
+        slot = slots.get(name) or slots.get(name.lower())
         if slot is None or slot in first:
             continue
         if b"\n" in value:

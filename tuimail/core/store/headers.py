@@ -13,14 +13,11 @@ the raw header.
 from __future__ import annotations
 
 import calendar
-import email.header
 import email.utils
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email._policybase import compat32  # email.policy would load the whole header registry
-from email.parser import BytesHeaderParser
 from functools import lru_cache
 from typing import Any
 
@@ -274,20 +271,28 @@ def _from_mime(summary: Any) -> HeaderSummary:
     )
 
 
-_parser = BytesHeaderParser(policy=compat32)
+def _parser():
+    """The stdlib header parser of the last resort, loaded the first time it is needed
+    (most syncs never need it)."""
+    from email._policybase import compat32  # email.policy would load the header registry
+    from email.parser import BytesHeaderParser
+
+    return BytesHeaderParser(policy=compat32)
 
 
 def _decode(value: Any) -> str:
     if value is None:
         return ""
     try:
+        import email.header
+
         return str(email.header.make_header(email.header.decode_header(str(value))))
     except Exception:
         return str(value)
 
 
 def _fallback(raw_header: bytes) -> HeaderSummary:
-    msg = _parser.parsebytes(raw_header)
+    msg = _parser().parsebytes(raw_header)
     sender = email.utils.getaddresses([_decode(v) for v in msg.get_all("From", [])])
     name, addr = sender[0] if sender else ("", "")
     ctype = str(msg.get("Content-Type", "")).lower()

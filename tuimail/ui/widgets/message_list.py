@@ -335,7 +335,8 @@ class MessageList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         selected = index == self.cursor
         tagged = row.id in self.tagged
-        key = (index, row.id, row.flags_key, width, selected, self.has_focus, tagged)
+        # Focus changes the cursor row's colours only: the other rows' strips stay cached.
+        key = (index, row.id, row.flags_key, width, selected, selected and self.has_focus, tagged)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render_row(row, width, selected, tagged)
