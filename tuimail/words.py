@@ -147,6 +147,8 @@ def security(error: SecurityFailure) -> str:
     library = _text(data.get("library"))
     if library and library not in words:
         words = f"{words} ({library})"
+    if error.protocol == "pop3":
+        words = words.replace("STARTTLS", "STLS")  # POP3's name for it (RFC 2595)
     return sanitize(words)
 
 

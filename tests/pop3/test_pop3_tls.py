@@ -56,8 +56,10 @@ def test_stls_is_mandatory(mail_server, tmp_path, kind):
     mail_server.deliver(user, message(1))
     mail_server.faults.add(protocol="pop3", kind=kind, port="starttls")
     state = StorePop3State(Store(tmp_path / "store.sqlite3"))
-    with pytest.raises(Pop3Error, match="does not offer STLS"):
+    with pytest.raises(Pop3Error) as info:
         fetch(pop3_account(mail_server, user, "starttls"), user.password, state)
+    assert info.value.reason == "starttls-missing"
+    assert "does not offer STLS" in words.describe(info.value)
     assert state.known("pop") == {}
 
 

@@ -5,6 +5,7 @@ process and nothing is lost."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tests.corpus import CORPUS_FILES
@@ -74,3 +75,19 @@ def test_a_first_sync_stores_the_same_rows_with_and_without_a_worker(mail_server
     with_worker = rows(1, "worker")
     assert len(with_worker) == 120
     assert with_worker == rows(10**9, "here")
+
+
+def test_a_worker_whose_sync_ended_leaves_quietly(capfd) -> None:
+    """Ctrl-C reaches the worker too (same process group), and a killed sync closes the
+    pipe under it: either way it exits without a traceback on the user's terminal."""
+    import signal
+
+    summaries = Summaries(expected=1, worker_from=1)
+    summaries.submit([b"Subject: up\r\n\r\n"]).result()  # the worker is up and waiting
+    process = summaries._process
+    os.kill(process.pid, signal.SIGINT)  # Ctrl-C in the terminal
+    summaries.submit(_headers()[:50])  # still works; then the sync dies mid-batch:
+    summaries._conn.close()
+    process.join(30)
+    assert process.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err

@@ -9,8 +9,12 @@ Layout under ``platformdirs.user_data_dir("tuimail")``::
 States: queued -> sending -> sent | partial | retrying | failed | maybe_sent.
 
 - retrying: a 4xx reply or a network failure; tried again after `next_attempt`.
-- failed: a 5xx reply (535 included) or a connection that could not be secured; the
-  server's reason is kept (sanitized); only the user sends it again.
+- failed: a 5xx reply (535 included) or a connection that could not be secured; only
+  the user sends it again.
+- Why an attempt failed is kept as data (`failure`: the SubmitError's reason, SMTP stage
+  and typed error with the reply code, enhanced code and the server's words), never as a
+  sentence; tuimail.words makes the sentence. Entries written before that keep their
+  `last_error` text, shown as written.
 - maybe_sent: the connection was lost after the data went out and before the reply.
   It may have been delivered, so it is never resent automatically (RFC 1047).
 - partial: some recipients refused permanently; the others got it (named in `refused`).

@@ -194,6 +194,8 @@ def _as_pop3(error: MailError) -> Pop3Error:
                 server_text=error.server_text,
                 host=error.host,
             )
+            if isinstance(error, SecurityFailure):  # the TLS classifier's reason and data
+                new.reason, new.data = error.reason, dict(error.data)  # type: ignore[attr-defined]
             new.__cause__ = error.__cause__ or error
             return new
     raise AssertionError("unreachable")

@@ -26,7 +26,6 @@ _FALLBACK_NAMES = {
     "drafts": ("Drafts", "INBOX.Drafts", "Draft", "Entwürfe"),
 }
 _FLAGS = {"sent": (b"\\Seen",), "drafts": (b"\\Draft", b"\\Seen")}
-DEFAULT_TIMEOUT = 30.0
 
 
 class AppendError(Exception):
@@ -57,7 +56,13 @@ def find_folder(client: IMAPClient, use: FolderUse) -> str | None:
     return None
 
 
-def login(account: Account, password: Secret, timeout: float = DEFAULT_TIMEOUT) -> IMAPClient:
+def login(account: Account, password: Secret, timeout: float | None = None) -> IMAPClient:
+    """Logged in to the account's IMAP server; `timeout` defaults to the account's own
+    (`timeout = N`), as every other connection of the account."""
+    if timeout is None:
+        from tuimail.core.connect import account_timeout
+
+        timeout = account_timeout(account)
     client = open_imap(account.incoming, account.ca_file, timeout)
     try:
         from tuimail.core.imap.login import imap_login
@@ -75,7 +80,7 @@ def append_copy(
     raw: bytes,
     use: FolderUse = "sent",
     *,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> AppendResult:
     """APPEND `raw` to the account's Sent or Drafts folder; AppendError on failure."""
     if account.protocol != "imap":
@@ -104,7 +109,7 @@ def delete_uid(
     folder: str,
     uid: int,
     uidvalidity: int | None,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> bool:
     """Remove one message by UID (an older version of a draft); True if it was removed.
 

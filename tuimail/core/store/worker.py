@@ -21,7 +21,8 @@ fails); `close()` waits for the worker, so its CPU time counts as this process's
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tuimail.core.store.headers import HeaderSummary, summarize_header
@@ -89,12 +90,38 @@ class _Remote:
 
 
 def _serve(conn: Connection) -> None:
-    """The worker process: a batch of headers in, their summaries out, until None."""
-    while True:
-        headers = conn.recv()
-        if headers is None:
-            return
-        conn.send(summarize_rows(headers))
+    """The worker process: a batch of headers in, their summaries out, until None or the
+    sync's end of the pipe closes. Ctrl-C (sent to the whole process group) is the sync's
+    to act on: the worker ignores it and leaves quietly when the pipe closes, never with
+    a traceback on the user's terminal."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        while True:
+            headers = conn.recv()
+            if headers is None:
+                return
+            conn.send(summarize_rows(headers))
+    except (EOFError, OSError):  # the sync ended (killed, interrupted): nobody to answer
+        return
+
+
+@contextmanager
+def _ctrl_c_not_inherited() -> Iterator[None]:
+    """Start the worker with SIGINT ignored (kept across exec), so a Ctrl-C while it is
+    still starting cannot print a traceback either; only the main thread may do this."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class Summaries:
@@ -153,7 +180,8 @@ class Summaries:
                 context = multiprocessing.get_context("spawn")  # never forks our threads
                 parent, child = context.Pipe()
                 process = context.Process(target=_serve, args=(child,), daemon=True)
-                process.start()
+                with _ctrl_c_not_inherited():
+                    process.start()
                 child.close()
                 self._process, self._conn = process, parent
             except Exception as exc:
