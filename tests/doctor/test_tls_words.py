@@ -12,7 +12,7 @@ import pytest
 from tests.doctor.conftest import make_account
 from tuimail.core.connect import open_imap
 from tuimail.core.doctor import CheckResult
-from tuimail.core.doctor.server_checks import check_server
+from tuimail.core.doctor.server_checks import _lost, check_server
 from tuimail.core.errors import SECURITY_REASONS, SecurityFailure
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import render_json, render_text, seen
@@ -44,6 +44,16 @@ def test_the_reports_show_the_worded_finding_sanitised() -> None:
     text, data = render_text([result]), render_json([result])
     assert seen(result) in text and "ALERT" in text and "\x1b" not in text
     assert "ALERT" in data and "\\u001b" not in data and "failure" in data
+
+
+def test_a_security_failure_met_mid_conversation_is_worded_by_the_one_table() -> None:
+    """A SecurityFailure the conversation ran into (e.g. IMAP [PRIVACYREQUIRED]) is a
+    finding worded like everywhere else, not the bare kind "security"."""
+    error = SecurityFailure(protocol="imap", code="PRIVACYREQUIRED", server_text="use TLS")
+    line = _lost("Incoming", "login", error, 0.1)
+    assert line.status == "failure" and line.failure is error
+    assert seen(line) == describe(error) and "use TLS" in seen(line), seen(line)
+    assert "[PRIVACYREQUIRED]" in render_text([line])
 
 
 def test_a_real_bad_certificate_reads_the_same_in_the_doctor_and_the_cli(

@@ -446,6 +446,8 @@ def _lost(
     fix = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
     if not isinstance(exc, MailError) and protocol is not None:
         exc = _classify(protocol, exc, name)
+    if isinstance(exc, SecurityFailure):  # worded at the edge, as everywhere (doctor_words)
+        return CheckResult(name, group, "failure", "", fix, took, failure=exc)
     if isinstance(exc, MailError):
         seen = exc.message or exc.kind
         if exc.server_text:
