@@ -193,6 +193,12 @@ def test_silent_tls_and_stripped_starttls_gives_no_plaintext(
     }
     assert "did not answer in time" in details["tls"]
     assert "STARTTLS is not offered" in details["starttls"]
+    failures = {
+        r.candidate.security: r.failure
+        for r in result.probes
+        if r.candidate.port in (tls_port, starttls_port)
+    }
+    assert failures["tls"] is None and failures["starttls"].reason == "starttls-missing"
     # Even when plain is allowed, it is not silently chosen: the user must confirm it.
     result = detect("alice@example.test", options(s, timeout=1.5, allow_plain=True))
     assert getattr(result, role).candidate.security == "plain"
@@ -301,6 +307,8 @@ def test_unknown_authority_offers_pin_and_ca_file(mail_server) -> None:
     assert srv_probes and all(r.pin and len(r.pin) == 64 for r in srv_probes)
     imap = next(r for r in srv_probes if r.candidate.protocol == "imap")
     assert "unknown authority" in imap.detail and imap.pin in imap.detail
+    # ...decided from the typed failure, which the wizard reads (not the sentence)
+    assert imap.failure.reason == "untrusted" and imap.failure.data["verify_code"] == 20
 
     # The offered pin is the one the connection layer accepts for that host and port.
     user = mail_server.new_user()

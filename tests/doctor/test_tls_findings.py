@@ -1,5 +1,5 @@
 """The doctor's and detection's words for a TLS failure come from the typed reason the
-TLS classifier decided (one function, tuimail.core.tls_findings), never from the text of
+TLS classifier decided (one function, tuimail.core.tls_findings, left for detection only), never from the text of
 an exception: each reason has its own phrase, and its data (the pins, the verify code's
 library words) is shown as data."""
 

@@ -49,7 +49,7 @@ from tuimail.core.errors import (
 from tuimail.core.tls import shared_mail_context
 
 # poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
-poplib._MAXLINE = max(poplib._MAXLINE, 1 << 20)
+poplib._MAXLINE = max(poplib._MAXLINE, 64 << 20)
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -616,7 +616,16 @@ class _POP3(poplib.POP3):
         the end of the stream: ConnectionLost): a multi-line answer that never ends would
         otherwise fill the memory."""
         self._reader()
-        line = self.file.readline(poplib._MAXLINE + 1)
+        # No line may take more than what is left of the answer's MAX_RESPONSE: a line
+        # that never ends stops there, however long a line may be (POP3_MAX_LINE).
+        left = MAX_RESPONSE - self._received
+        line = self.file.readline(min(poplib._MAXLINE, left) + 1)
+        if len(line) > left:
+            raise Pop3ProtocolViolation(
+                f"the mail server sent more than {MAX_RESPONSE >> 20} MB in answer to one "
+                "command; the connection was closed",
+                protocol="pop3",
+            )
         if len(line) > poplib._MAXLINE:
             raise Pop3ProtocolViolation(
                 f"the mail server sent a line longer than {poplib._MAXLINE >> 20} MB (not "

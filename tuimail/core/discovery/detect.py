@@ -549,7 +549,7 @@ class _Run:
                 "one server's key with --incoming-pin/--outgoing-pin (its SHA-256 is in the "
                 "probe lines above)."
             )
-        elif secure and any("STARTTLS" in r.detail or "certificate" in r.detail for r in secure):
+        elif secure and any(r.failure is not None for r in secure):
             msg += " Some servers answered but could not be secured (see the probes)."
         msg += " Enter the servers by hand with `tuimail account add NAME --incoming ...`."
         return msg

@@ -51,6 +51,16 @@ def badge(security: str) -> str:
     return BADGES.get(security, "?")
 
 
+def _unknown_issuer(failure: Any) -> bool:
+    """A probe's typed failure: the certificate's issuer is unknown (verify code 20)."""
+    from tuimail.core.discovery.probe import UNKNOWN_ISSUER
+
+    data = getattr(failure, "data", None) or {}
+    return getattr(failure, "reason", None) == "untrusted" and (
+        data.get("verify_code") == UNKNOWN_ISSUER
+    )
+
+
 def add_unknown_issuer_pins(result: Any, options: Any) -> None:
     """Detection pins self-signed servers only; for a role it could not fill, also read
     the key of the best server whose certificate has an unknown issuer (worker thread)."""
@@ -61,7 +71,7 @@ def add_unknown_issuer_pins(result: Any, options: Any) -> None:
         probes = [p for p in result.probes if p.candidate.role == role]
         if getattr(result, role) is not None or any(p.pin for p in probes):
             continue
-        unknown = [p for p in probes if not p.ok and "unknown authority" in p.detail]
+        unknown = [p for p in probes if not p.ok and _unknown_issuer(p.failure)]
         if not unknown:
             continue
         best = min(unknown, key=lambda p: (rank.get(p.candidate.security, 2), p.candidate.order))
@@ -636,6 +646,7 @@ class WizardScreen(Screen[Account | None]):
 
         def job():
             from tuimail.core.discovery.pin import fetch_pin
+            from tuimail.core.discovery.probe import CERTIFICATE_REASONS
             from tuimail.core.discovery.resolver import Resolver
             from tuimail.core.discovery.verify import verify_account
 
@@ -651,7 +662,8 @@ class WizardScreen(Screen[Account | None]):
             for check, (which, server, protocol) in zip(checks, servers, strict=True):
                 if check.ok or check.rejected or server.pinned_sha256:
                     continue
-                if "certificate" not in check.detail:
+                failure = check.failure
+                if getattr(failure, "reason", None) not in CERTIFICATE_REASONS:
                     continue
                 pin = fetch_pin(
                     server.host,
