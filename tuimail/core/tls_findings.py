@@ -1,8 +1,10 @@
-"""The one place core's own reports word a TLS failure: the doctor's findings and the
-detection probes' details (reports are text by design, and they cannot reach the edge's
-words, tuimail.words). Worded from the typed reason the TLS classifier decided
-(tuimail.core.tls.tls_reason) and its data, never from an exception's text; the CLI and
-the app say the same failures with tuimail.words.security."""
+"""Detection's words for a TLS failure (the probes' details, autoconfig's look-up and the
+setup login check), which are still sentences made in core. The doctor no longer uses
+this: its TLS findings carry the typed SecurityFailure and are worded at the edge
+(tuimail.doctor_words with tuimail.words.security), as the CLI and the app do. What is
+left to do (issue 13): carry ProbeResult.failure / LoginCheck.failure to the edge the
+same way and delete this second table. Worded from the typed reason the TLS classifier
+decided (tuimail.core.tls.tls_reason), never from an exception's text."""
 
 from __future__ import annotations
 

@@ -63,6 +63,7 @@ from tuimail.core.imap.session import (
 )
 from tuimail.core.imap.uidlist import search_uids
 from tuimail.core.store import FolderInfo, NewMessage, Store
+from tuimail.core.store.store import flag_columns
 from tuimail.core.store.worker import WORKER_FROM, Summaries
 
 Progress = Callable[[str, int, int], None]
@@ -701,7 +702,7 @@ class SyncEngine:
         for uid, (flags, modseq) in server.items():
             if uid not in known:
                 continue  # not asked for, or not fetched yet: the new-mail step does it
-            if " ".join(sorted(set(flags))) != known[uid]:
+            if flag_columns(flags)[0] != known[uid]:  # as the store writes them
                 writes[uid] = flags
                 changed += 1
             elif modseq and stored.get(uid) != modseq:
