@@ -5,8 +5,9 @@
 Invariants:
 - With ESEARCH (RFC 4731) the answer is `UID SEARCH RETURN (ALL) <criteria>`: one compact
   sequence-set (`1:5,7,9:200000`), parsed by `parse_sequence_set`, which refuses (as
-  ProtocolViolation) anything but ascending numbers and ranges within 1..2^32-1, and a set
-  of more UIDs than the caller's bound, before expanding it: a hostile `1:4294967295` never
+  ProtocolViolation) anything but numbers and ranges within 1..2^32-1 (reversed ranges and
+  parts in any order are normalised), and a set of more UIDs than the caller's bound,
+  before expanding it: a hostile `1:4294967295` never
   becomes a list of 2^32 numbers.
 - Without ESEARCH the answer is one `* SEARCH 1 2 3 ...` line, longer than imaplib's global
   line limit for big folders; only this answer may be longer, up to a bound proportional to
@@ -48,29 +49,31 @@ def _violation(what: str, data: bytes) -> ImapProtocolViolation:
 
 
 def parse_sequence_set(data: bytes, limit: int) -> list[int]:
-    """b'1:3,7' -> [1, 2, 3, 7]: ascending UIDs. A part that is not a number or a range
-    low:high with 1 <= low <= high <= 2^32-1 (so no `*`, no 0, no reversed range), parts
-    not in ascending order, an empty set, or more than `limit` UIDs: ProtocolViolation,
-    decided before anything is expanded."""
+    """b'1:3,7' -> [1, 2, 3, 7]: ascending UIDs, each once. A reversed range (`9:1`, the
+    same set as `1:9` in RFC 3501) and parts in any order are accepted. A part that is not
+    a number or a range of numbers within 1..2^32-1 (so no `*`, no 0), an empty set, or
+    more than `limit` UIDs: ProtocolViolation, decided before anything is expanded."""
     ranges: list[tuple[int, int]] = []
-    total, previous = 0, 0
+    total, previous, ordered = 0, 0, True
     for part in data.split(b","):
         match = _PART.fullmatch(part)
         if match is None:
             raise _violation("an unreadable UID set", data)
         low = int(match[1])
         high = int(match[2]) if match[2] is not None else low
-        if not 1 <= low <= high <= MAX_UID or low <= previous:
+        low, high = min(low, high), max(low, high)
+        if not 1 <= low <= high <= MAX_UID:
             raise _violation("an impossible UID set", data)
         total += high - low + 1
         if total > limit:
             raise _violation(f"more than {limit:,} UIDs", data)
+        ordered = ordered and low > previous
         ranges.append((low, high))
         previous = high
     out: list[int] = []
     for low, high in ranges:
         out.extend(range(low, high + 1))
-    return out
+    return out if ordered else sorted(set(out))
 
 
 def parse_esearch(data: bytes, limit: int) -> list[int]:
