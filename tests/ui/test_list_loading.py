@@ -213,3 +213,31 @@ async def test_threads_a_store_change_during_a_switch_keeps_the_old_title(
         assert _shown(app) == ("Archive", {"Archive"})
         assert all(rows <= {title} for title, rows in seen), seen
     store.close()
+
+
+async def test_the_first_sync_starts_after_the_first_rows_are_on_screen(tmp_path: Path) -> None:
+    """The sync's thread would share the GIL with the first paint: it starts once the
+    first rows are shown, however long reading them takes (here 0.4 s)."""
+    store = _store(tmp_path)
+    service = MailService(
+        {"work": _account()}, password_for=lambda a: Secret("x"), idle=False, store=store
+    )
+    source = service.source
+
+    def slow_source(*args, **kwargs):
+        threading.Event().wait(0.4)
+        return source(*args, **kwargs)
+
+    service.source = slow_source  # type: ignore[method-assign]
+    shown_at_start: list = []
+    started = threading.Event()
+    app = TuimailApp(service, start_sync=True)
+
+    def start() -> None:  # records what the screen showed when the sync began
+        shown_at_start.append(_shown(app)[1])
+        started.set()
+
+    service.start = start  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, started.is_set, timeout=30)
+        assert shown_at_start == [{"INBOX"}]

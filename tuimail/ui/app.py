@@ -14,6 +14,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,6 +119,7 @@ class TuimailApp(App[None]):
         self._action_running = False
         # Store reads for the screen run off the loop, the latest request winning (issue 19)
         self._list_reads = Latest(self, "list")
+        self._service_waits = False  # the first sync waits for the first painted rows
         self._folder_reads = Latest(self, "folders")
         self._shown_list: tuple = ()  # (account, folder, sort, reverse) the flat list shows
         self.synced = False
@@ -169,13 +171,27 @@ class TuimailApp(App[None]):
     def open_main(self) -> None:
         assert self.service is not None
         self.push_screen(MainScreen())
-        if self.start_sync:  # once the list is on screen: the sync's thread shares the GIL
-            self.call_after_refresh(self._start_service)
+        if self.start_sync:  # once the first rows are on screen (the sync's thread shares
+            self._service_waits = True  # the GIL with the first paint), else soon after
+            self.set_timer(1.0, partial(self._start_service_unless_loading, 10))
         if self._compose_start is not None:
             start, self._compose_start = self._compose_start, None
             self.compose_from(start)
 
+    def _start_service_unless_loading(self, patience: int) -> None:
+        """The timer's start: while the first list is still being read (a slow machine),
+        wait for it a little longer (`patience` more half-seconds), then start anyway."""
+        if self._service_waits and self._list_reads.busy and patience > 0:
+            self.set_timer(0.5, partial(self._start_service_unless_loading, patience - 1))
+            return
+        self._start_service()
+
     def _start_service(self) -> None:
+        """Start the accounts' sync and push: once, whichever of the first painted list
+        and the 1 s timer comes first."""
+        if not self._service_waits:
+            return
+        self._service_waits = False
         if self.service is not None:
             self.run_worker(self.service.start, thread=True, exit_on_error=False, name="sync")
 
@@ -492,6 +508,8 @@ class TuimailApp(App[None]):
             self._shown_list = (account, folder, sort, reverse)
             main.set_title(account, folder)
             self._freeze_start_objects()
+            if self._service_waits:  # the first rows are shown: sync after their paint
+                self.call_after_refresh(self._start_service)
 
         if now:
             self._list_reads.cancel()  # a read begun before the change is not shown
