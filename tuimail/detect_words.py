@@ -40,11 +40,22 @@ def probe_dict(result: Any) -> dict:
     return out
 
 
+def confirm(detection: Any) -> list[str]:
+    """What needs the user's yes (Detection.confirm), a failed stronger probe's reason
+    worded here."""
+    out = [sanitize(c) for c in detection.confirm]
+    for i, (said, result) in detection.weaker.items():
+        if i < len(out):
+            out[i] = sanitize(f"{said} ({probe(result)}).")
+    return out
+
+
 def detection_dict(detection: Any) -> dict:
     """Detection.to_json() (docs/json.md) with each failure worded here: the probes',
     the login checks' and the look-ups' details."""
     out = detection.to_json()
     out["probes"] = [probe_dict(p) for p in detection.ordered_probes()]
+    out["needs_confirmation"] = confirm(detection)
     if out.get("login"):
         out["login"]["checks"] = [
             {"role": c.role, "ok": c.ok, "detail": login(c)} for c in detection.logins

@@ -102,7 +102,7 @@ def print_summary(result: Detection, out=None) -> None:
         print(f"Warning: {sanitize(warning)}", file=out)
     if result.confirm:
         print("Needs your confirmation:", file=out)
-        for reason in result.confirm:
+        for reason in detect_words.confirm(result):
             print(f"  - {sanitize(reason)}", file=out)
         if result.login_deferred:
             print("Your password has not been sent to these servers.", file=out)

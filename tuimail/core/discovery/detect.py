@@ -63,6 +63,9 @@ class Detection:
     events: list[Event] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # said to the user
     confirm: list[str] = field(default_factory=list)  # needs the user's explicit yes
+    # confirm[i] that says a stronger probe failed: (its words before the reason, that
+    # probe), so the edge words the probe's typed failure (tuimail.detect_words.confirm)
+    weaker: dict[int, tuple[str, ProbeResult]] = field(default_factory=dict)
     logins: list[LoginCheck] = field(default_factory=list)
     # A password was given but not sent: the servers need the user's yes first.
     login_deferred: bool = False
@@ -362,11 +365,13 @@ class _Run:
             )
         elif stronger:
             s = stronger[0]
-            self.result.confirm.append(
+            said = (
                 f"The {role} server could only be reached with {c.security.upper()} on "
                 f"{c.host}:{c.port}; the stronger {s.candidate.security.upper()} on "
-                f"{s.candidate.host}:{s.candidate.port} failed ({s.detail})."
+                f"{s.candidate.host}:{s.candidate.port} failed"
             )
+            self.result.weaker[len(self.result.confirm)] = (said, s)
+            self.result.confirm.append(f"{said} ({s.detail}).")
         if c.outside_domain and c.source != "ispdb":  # the shipped database is trusted
             self.result.confirm.append(
                 f"The {role} server {c.host} is outside {self.domain} "

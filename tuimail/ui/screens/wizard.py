@@ -590,7 +590,7 @@ class WizardScreen(Screen[Account | None]):
                 f"{security.get(c.security, c.security)} (found by {c.source})\n"
             )
         lines.append("Why:\n", "bold")
-        for reason in result.confirm:
+        for reason in detect_words.confirm(result):
             lines.append(f"  • {sanitize(reason)}\n")
         lines.append("Nothing has been sent to them yet. Use them?")
         self.query_one("#wiz-consent-text", Static).update(lines)
