@@ -91,3 +91,33 @@ def test_a_worker_whose_sync_ended_leaves_quietly(capfd) -> None:
     process.join(30)
     assert process.exitcode == 0
     assert "Traceback" not in capfd.readouterr().err
+
+
+_UNDER_TEXTUAL = """
+import sys
+from tuimail.core.store.worker import Summaries
+
+class Capture:  # what Textual's App puts in sys.stderr while it runs: fileno() is -1
+    def write(self, text): pass
+    def flush(self): pass
+    def fileno(self): return -1
+
+sys.stderr = Capture()
+with Summaries(expected=1, worker_from=1) as summaries:
+    batch = summaries.submit([b"Subject: in the app\\r\\n\\r\\n"])
+    print(summaries.in_worker, batch.result()[0].subject)
+"""
+
+
+def test_the_worker_starts_inside_the_app_too() -> None:
+    """In the app, sys.stderr is Textual's capture whose fileno() is -1: starting the
+    worker failed ('bad value(s) in fds_to_keep', multiprocessing's resource tracker
+    passes stderr's fd on) and every big first sync in the app ran without it. A fresh
+    interpreter, as the app's first worker is its first child process."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _UNDER_TEXTUAL], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.split() == ["True", "in", "the", "app"], result.stderr

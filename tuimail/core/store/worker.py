@@ -21,6 +21,7 @@ fails); `close()` waits for the worker, so its CPU time counts as this process's
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -124,6 +125,31 @@ def _ctrl_c_not_inherited() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+@contextmanager
+def _stderr_with_a_file() -> Iterator[None]:
+    """multiprocessing's resource tracker (started with the first worker) is given
+    sys.stderr's file descriptor; in the app that is Textual's capture, whose fileno()
+    is -1, and the start failed ('bad value(s) in fds_to_keep'). Meanwhile it is
+    /dev/null: the tracker has nothing to say to the user, and nothing may reach the
+    terminal Textual draws on."""
+    import sys
+
+    try:
+        usable = sys.stderr is None or sys.stderr.fileno() >= 0
+    except Exception:  # no fileno at all: multiprocessing leaves it out by itself
+        usable = True
+    if usable:
+        yield
+        return
+    saved = sys.stderr
+    with open(os.devnull, "w") as devnull:
+        sys.stderr = devnull
+        try:
+            yield
+        finally:
+            sys.stderr = saved
+
+
 class Summaries:
     """Summaries of header batches, in a worker when the pass is big (see module). The
     worker holds one batch at a time: submitting the next waits for its answer."""
@@ -180,7 +206,7 @@ class Summaries:
                 context = multiprocessing.get_context("spawn")  # never forks our threads
                 parent, child = context.Pipe()
                 process = context.Process(target=_serve, args=(child,), daemon=True)
-                with _ctrl_c_not_inherited():
+                with _ctrl_c_not_inherited(), _stderr_with_a_file():
                     process.start()
                 child.close()
                 self._process, self._conn = process, parent
