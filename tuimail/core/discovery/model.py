@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from tuimail.core.errors import SecurityFailure
 
@@ -66,3 +67,5 @@ class Event:
     ok: bool
     detail: str
     result: ProbeResult | None = None
+    check: Any = None  # a login's LoginCheck (tuimail.core.discovery.verify)
+    failure: Any = None  # a look-up's typed SecurityFailure (e.g. autoconfig over HTTPS)

@@ -25,6 +25,7 @@ class LoginCheck:
     detail: str  # a sentence
     rejected: bool = False  # the server said no to the credentials (not a network error)
     failure: MailError | None = field(default=None, repr=False)  # the typed failure, if any
+    server: str = ""  # what was logged in to ("IMAP server imap.example.org"), for the edge
 
 
 def verify_account(
@@ -72,13 +73,16 @@ def _incoming(account, password, resolver, timeout, ca_file) -> LoginCheck:
         )
     except MailError as exc:
         said = _said(exc)
-        return LoginCheck("incoming", False, f"Could not log in to the {what}: {said}.", False, exc)
+        return LoginCheck(
+            "incoming", False, f"Could not log in to the {what}: {said}.", False, exc, what
+        )
     except (OSError, ProbeError, DNSError, ValueError) as exc:
         return LoginCheck(
             "incoming",
             False,
             f"Could not log in to the {what}: {_reason(exc)}.",
             failure=security_failure(exc),
+            server=what,
         )
     return LoginCheck("incoming", True, f"Logged in to the {what}.")
 
@@ -146,7 +150,7 @@ def _outgoing(account, password, resolver, timeout, ca_file) -> LoginCheck:
         said = _submit_said(exc)
         error = exc.error if isinstance(exc.error, SecurityFailure) else None
         return LoginCheck(
-            "outgoing", False, f"Could not log in to the {what}: {said}.", False, error
+            "outgoing", False, f"Could not log in to the {what}: {said}.", False, error, what
         )
     except (OSError, ProbeError, DNSError, ValueError) as exc:
         return LoginCheck(
@@ -154,18 +158,19 @@ def _outgoing(account, password, resolver, timeout, ca_file) -> LoginCheck:
             False,
             f"Could not log in to the {what}: {_reason(exc)}.",
             failure=security_failure(exc),
+            server=what,
         )
     return LoginCheck("outgoing", True, f"Logged in to the {what} (SMTP AUTH).")
 
 
 def _submit_said(exc) -> str:
     """What a failed SMTP login check met, from its typed reason (the report's words)."""
+    from tuimail.core.discovery.probe import plain_detail
     from tuimail.core.sanitize import sanitize
-    from tuimail.core.tls_findings import finding
 
     error = exc.error
     if isinstance(error, SecurityFailure) and error.reason:
-        return finding(error.reason, error.data, error.server_text)
+        return plain_detail(error)
     if exc.reason == "no-login":
         return "the server offers no login (no AUTH after EHLO)"
     if exc.reason == "no-mechanism":

@@ -25,6 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Collapsible, Footer, Input, Label, Select, Static
 
+from tuimail import detect_words
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
@@ -503,7 +504,9 @@ class WizardScreen(Screen[Account | None]):
 
         def progress(event) -> None:
             mark = "✓" if event.ok else "✗"
-            app.hop(self.log_line, f"{mark} {event.stage}: {event.target} — {event.detail}")
+            app.hop(
+                self.log_line, f"{mark} {event.stage}: {event.target} — {detect_words.event(event)}"
+            )
 
         def job():
             from tuimail.core.discovery.detect import detect
@@ -557,7 +560,9 @@ class WizardScreen(Screen[Account | None]):
             self.ask_consent(result)
         if result.logins:
             for check in result.logins:
-                self.log_line(f"{'✓' if check.ok else '✗'} login ({check.role}): {check.detail}")
+                self.log_line(
+                    f"{'✓' if check.ok else '✗'} login ({check.role}): {detect_words.login(check)}"
+                )
             self.verified = bool(result.login_ok)
             try:
                 self.verified_key = self.settings_key(self.account()) if self.verified else None
@@ -585,7 +590,7 @@ class WizardScreen(Screen[Account | None]):
                 f"{security.get(c.security, c.security)} (found by {c.source})\n"
             )
         lines.append("Why:\n", "bold")
-        for reason in result.confirm:
+        for reason in detect_words.confirm(result):
             lines.append(f"  • {sanitize(reason)}\n")
         lines.append("Nothing has been sent to them yet. Use them?")
         self.query_one("#wiz-consent-text", Static).update(lines)
@@ -681,7 +686,9 @@ class WizardScreen(Screen[Account | None]):
         def done(outcome) -> None:
             checks, offers = outcome
             for check in checks:
-                self.log_line(f"{'✓' if check.ok else '✗'} login ({check.role}): {check.detail}")
+                self.log_line(
+                    f"{'✓' if check.ok else '✗'} login ({check.role}): {detect_words.login(check)}"
+                )
             self.verified = all(c.ok for c in checks)
             self.verified_key = key if self.verified else None
             for which, offer in offers.items():
@@ -1011,7 +1018,9 @@ class WizardScreen(Screen[Account | None]):
                 self.log_line(f"\u2717 {sign_in_failure(outcome)}")
                 return
             for check in outcome:
-                self.log_line(f"{'✓' if check.ok else '✗'} login ({check.role}): {check.detail}")
+                self.log_line(
+                    f"{'✓' if check.ok else '✗'} login ({check.role}): {detect_words.login(check)}"
+                )
             self.verified = all(c.ok for c in outcome)
             self.verified_key = key if self.verified else None
             if self.verified:
