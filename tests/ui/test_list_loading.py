@@ -241,3 +241,21 @@ async def test_the_first_sync_starts_after_the_first_rows_are_on_screen(tmp_path
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, started.is_set, timeout=30)
         assert shown_at_start == [{"INBOX"}]
+
+
+async def test_an_open_folder_renamed_elsewhere_gives_way_to_the_inbox(tmp_path: Path) -> None:
+    """Another client renamed (or deleted) the folder on screen: when the folders are read
+    again, the app says so and shows the account's inbox, not an empty list titled with
+    a name the server no longer has."""
+    store = _store(tmp_path)
+    app, _service = _app(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.open_folder("work", "Archive")
+        await settle(pilot)
+        assert _shown(app) == ("Archive", {"Archive"})
+        store.rename_folder(store.folder_id("work", "Archive"), "Archive-2024")
+        app.refresh_folders()
+        await settle(pilot)
+        assert _shown(app) == ("INBOX", {"INBOX"})
+        assert any("Archive" in str(n.message) for n in app._notifications)

@@ -441,10 +441,24 @@ class TuimailApp(App[None]):
         if not self.account and folders:
             inbox = next((f for f in folders if f.special_use == "inbox"), folders[0])
             self.open_folder(inbox.account, inbox.name, watch=False)
+        elif self._open_folder_gone(folders):  # renamed or deleted by another client
+            mine = [f for f in folders if f.account == self.account]
+            gone = self.folder
+            inbox = next((f for f in mine if f.special_use == "inbox"), mine[0])
+            self.open_folder(inbox.account, inbox.name)
+            notify(self, f"The folder {gone} is no longer on the server.", severity="warning")
         main.query_one(FolderTree).set_folders(folders, (self.account, self.folder))
         if main.titled is not None:  # the folder the list shows (its rows come with its title)
             main.set_title(*main.titled)
         self.update_status()
+
+    def _open_folder_gone(self, folders: list) -> bool:
+        """The open folder of a real account is missing from that account's listed
+        folders (the account has some: its folders were read)."""
+        if not self.account or self.account == UNIFIED or self.folder == "__search__":
+            return False
+        mine = {f.name for f in folders if f.account == self.account}
+        return bool(mine) and self.folder not in mine
 
     def open_folder(self, account: str, folder: str, watch: bool = True) -> None:
         """Show a folder. Its rows are read in a worker; the title and the rows change
