@@ -59,3 +59,41 @@ def test_the_scan_sees_every_form_of_import() -> None:
         "tuimail.words",
         "tuimail.words",
     ], hits
+
+
+def _tls_phrases() -> list[str]:
+    from tuimail import words
+
+    return [*words._SECURITY.values(), *words._UNTRUSTED.values()]
+
+
+def core_tls_phrases(sources: dict[str, str]) -> list[str]:
+    """`module: phrase` for each of the edge's TLS sentences (tuimail.words) found in a
+    core module's source, and each mention of the deleted second table (tls_findings)."""
+    found = []
+    for name, text in sources.items():
+        found += [f"{name}: {p}" for p in _tls_phrases() if p in text]
+        if "tls_findings" in text:
+            found.append(f"{name}: tls_findings")
+    return found
+
+
+def test_no_module_under_core_holds_tls_phrases() -> None:
+    """TLS failures are worded once, at the edge (tuimail.words, tuimail.detect_words,
+    tuimail.doctor_words): core hands out the typed SecurityFailure."""
+    assert not (ROOT / "core" / "tls_findings.py").exists()
+    sources = {
+        str(p.relative_to(ROOT.parent)): p.read_text("utf-8")
+        for p in sorted((ROOT / "core").rglob("*.py"))
+    }
+    bad = core_tls_phrases(sources)
+    assert not bad, "TLS phrases in core:\n" + "\n".join(bad)
+
+
+def test_the_phrase_scan_would_see_a_copied_table() -> None:
+    copied = {
+        "a.py": f"X = {_tls_phrases()[0]!r}\n",
+        "b.py": "from tuimail.core.tls_findings import finding\n",
+        "c.py": "X = 1\n",
+    }
+    assert [h.split(":")[0] for h in core_tls_phrases(copied)] == ["a.py", "b.py"]

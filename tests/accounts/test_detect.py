@@ -9,6 +9,7 @@ import pytest
 from tests.accounts.helpers import LOCAL, cli_args, options, port_map
 from testserver.autoconfig import autoconfig_xml
 from testserver.server import MailServer
+from tuimail import detect_words
 from tuimail.__main__ import main
 from tuimail.core.discovery.detect import detect
 from tuimail.core.discovery.model import Event
@@ -187,12 +188,18 @@ def test_silent_tls_and_stripped_starttls_gives_no_plaintext(
     assert getattr(result, role) is None
     assert not result.found and result.error
     details = {
-        r.candidate.security: r.detail
+        r.candidate.security: detect_words.probe(r)
         for r in result.probes
         if r.candidate.port in (tls_port, starttls_port)
     }
     assert "did not answer in time" in details["tls"]
-    assert "STARTTLS is not offered" in details["starttls"]
+    assert "does not offer STARTTLS" in details["starttls"]
+    failures = {
+        r.candidate.security: r.failure
+        for r in result.probes
+        if r.candidate.port in (tls_port, starttls_port)
+    }
+    assert failures["tls"] is None and failures["starttls"].reason == "starttls-missing"
     # Even when plain is allowed, it is not silently chosen: the user must confirm it.
     result = detect("alice@example.test", options(s, timeout=1.5, allow_plain=True))
     assert getattr(result, role).candidate.security == "plain"
@@ -236,7 +243,7 @@ def test_starttls_handshake_failure_rejected(imap_smtp_server) -> None:
     assert result.incoming is None
     starttls = next(r for r in result.probes if r.candidate.port == s.ports.imap_starttls)
     assert not starttls.ok
-    assert "accepted STARTTLS but then closed the connection" in starttls.detail
+    assert "accepted STARTTLS but then closed the connection" in detect_words.probe(starttls)
 
 
 def test_injection_after_starttls_rejected(imap_smtp_server) -> None:
@@ -247,7 +254,7 @@ def test_injection_after_starttls_rejected(imap_smtp_server) -> None:
     result = detect("alice@example.test", options(s))
     starttls = next(r for r in result.probes if r.candidate.port == s.ports.imap_starttls)
     assert not starttls.ok
-    assert "tampering" in starttls.detail
+    assert "tampering" in detect_words.probe(starttls)
     assert result.incoming.candidate.security == "tls"
 
 
@@ -265,8 +272,8 @@ def test_bad_certificates_rejected_with_reason(test_ca, capsys, kind, reason) ->
         result = detect("alice@example.test", options(s))
         assert not result.found
         tried = [r for r in result.probes if r.candidate.source == "srv"]
-        assert tried and all(not r.ok and reason in r.detail for r in tried), [
-            r.detail for r in tried
+        assert tried and all(not r.ok and reason in detect_words.probe(r) for r in tried), [
+            detect_words.probe(r) for r in tried
         ]
         if kind == "self_signed":  # the CLI shows the reason (once is enough)
             assert main(["detect", "alice@example.test", *cli_args(s)]) == 1
@@ -300,7 +307,9 @@ def test_unknown_authority_offers_pin_and_ca_file(mail_server) -> None:
     srv_probes = [r for r in result.probes if r.candidate.source == "srv"]
     assert srv_probes and all(r.pin and len(r.pin) == 64 for r in srv_probes)
     imap = next(r for r in srv_probes if r.candidate.protocol == "imap")
-    assert "unknown authority" in imap.detail and imap.pin in imap.detail
+    assert "unknown authority" in detect_words.probe(imap) and imap.pin in detect_words.probe(imap)
+    # ...decided from the typed failure, which the wizard reads (not the sentence)
+    assert imap.failure.reason == "untrusted" and imap.failure.data["verify_code"] == 20
 
     # The offered pin is the one the connection layer accepts for that host and port.
     user = mail_server.new_user()

@@ -11,6 +11,7 @@ import aiosmtplib
 import pytest
 
 from testserver.server import MailServer
+from tuimail import detect_words
 from tuimail.core.account import ServerSettings
 from tuimail.core.connect import open_imap, open_pop3, smtp_kwargs
 from tuimail.core.tls import (
@@ -157,11 +158,11 @@ def test_pin_hint_is_read_in_a_stage_of_its_own(mail_server) -> None:
     result = detect("alice@example.test", opts, events.append)
     probes = [e for e in events if e.stage == "probe" and "imap.example.test" in e.target]
     pins = [e for e in events if e.stage == "pin" and "imap.example.test" in e.target]
-    assert probes and not probes[0].ok and "SHA-256" not in probes[0].detail
+    assert probes and not probes[0].ok and "SHA-256" not in detect_words.probe(probes[0])
     assert pins and pins[0].ok and "nothing was sent" in pins[0].detail
     assert events.index(pins[0]) > events.index(probes[0])
     imap = next(r for r in result.probes if r.candidate.host == "imap.example.test")
-    assert imap.pin and imap.pin in pins[0].detail and imap.pin in imap.detail
+    assert imap.pin and imap.pin in pins[0].detail and imap.pin in detect_words.probe(imap)
 
 
 def test_no_tls_context_is_built_outside_tls_py() -> None:

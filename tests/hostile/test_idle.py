@@ -32,6 +32,9 @@ class RecordingPolicy:
             self.enough.set()
         return 0.01
 
+    def wait(self, attempt: int, error: BaseException | None = None) -> float:
+        return self.delay(attempt)
+
 
 def _capability(conn: Conn, tag: bytes, args: bytes) -> None:
     conn.send(IDLE_CAPS + tag + b" OK done\r\n")

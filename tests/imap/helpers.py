@@ -70,10 +70,7 @@ def store_state(store: Store, account: str, folder: str) -> dict[int, frozenset[
     folder_id = store.folder_id(account, folder)
     if folder_id is None:
         return {}
-    return {
-        uid: frozenset(f for f in flags.split() if f != "\\Recent")
-        for uid, flags in store.uid_flags(folder_id).items()
-    }
+    return {uid: frozenset(flags.split()) for uid, flags in store.uid_flags(folder_id).items()}
 
 
 def tmp_store(tmp_path: Path) -> Store:
@@ -107,10 +104,7 @@ def store_mirror(store: Store, account: str, folder: str) -> dict[int, tuple[str
         "SELECT uid, message_id, flags FROM messages WHERE folder_id = ? AND uid IS NOT NULL",
         (folder_id,),
     )
-    return {
-        uid: (_bare_id(mid), frozenset(f for f in flags.split() if f != "\\Recent"))
-        for uid, mid, flags in rows
-    }
+    return {uid: (_bare_id(mid), frozenset(flags.split())) for uid, mid, flags in rows}
 
 
 def assert_cache_matches_server(store: Store, client: IMAPClient, folder: str) -> None:

@@ -18,7 +18,7 @@ from tests.imap.helpers import (
     other_client,
     tmp_store,
 )
-from tuimail.core.imap.idle import AccountWatcher, NewMail
+from tuimail.core.imap.idle import AccountWatcher, FolderWatcher, NewMail
 from tuimail.core.imap.session import connector
 
 RESELECTS = ("SELECT", "EXAMINE", "STATUS")
@@ -148,6 +148,38 @@ def test_without_condstore_new_mail_comes_without_reading_every_flag(mail_server
         other.select_folder("INBOX")
         other.add_flags([2], [b"\\Flagged"])
         _until(lambda: "\\Flagged" in (_flags(store, 2) or ""))
+        assert_cache_matches_server(store, other, "INBOX")
+    finally:
+        other.logout()
+        watcher.stop()
+
+
+def test_mail_between_the_fallback_sync_and_its_examine_is_not_lost(
+    mail_server, tmp_path, monkeypatch
+) -> None:
+    """The fallback (a folder sync, then EXAMINE for the count) met mail that arrived
+    between the two: EXAMINE counted it, so IDLE never announced it again, and it stayed
+    missing until the next poll (seen against Dovecot with a burst of 200 mails by SMTP)."""
+    user = mail_server.new_user()
+    for i in range(1, 6):
+        mail_server.deliver(user, message(i, "old"))
+    watcher, recorder, store, log = _start(mail_server, user, tmp_path, use_qresync=False)
+    catch_up = FolderWatcher._catch_up
+    racing = []
+
+    def catch_up_then_new_mail(self, engine, changed=False):
+        catch_up(self, engine, changed)
+        if changed and not racing:  # the fallback's sync is done, its EXAMINE is next
+            racing.append(True)
+            mail_server.deliver(user, message(6, "between"))
+
+    monkeypatch.setattr(FolderWatcher, "_catch_up", catch_up_then_new_mail)
+    other = other_client(mail_server, user)
+    try:
+        other.select_folder("INBOX")
+        other.delete_messages([2])
+        other.expunge()  # EXPUNGE by number: the fallback
+        _until(lambda: racing and _flags(store, 6) is not None)
         assert_cache_matches_server(store, other, "INBOX")
     finally:
         other.logout()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -102,7 +103,7 @@ def test_filename_length_capped_keeping_extension() -> None:
     assert len(sanitize_filename("x" * 1000).encode()) <= 200
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.text(
         alphabet=st.one_of(
@@ -126,6 +127,7 @@ def test_the_wide_plain_ranges_hold_nothing_sanitize_replaces() -> None:
     """sanitize returns text of _PLAIN_WIDE characters at once: none may need replacing."""
     from tuimail.core.sanitize import _BAD_SINGLE, _PLAIN_WIDE
 
-    plain = [chr(c) for c in range(0x110000) if _PLAIN_WIDE.fullmatch(chr(c))]
+    every = "".join(map(chr, range(0x110000)))
+    plain = "".join(re.findall(_PLAIN_WIDE.pattern.rstrip("*"), every))
     assert len(plain) > 50_000
-    assert not [c for c in plain if _BAD_SINGLE.match(c)]
+    assert _BAD_SINGLE.search(plain) is None

@@ -11,8 +11,8 @@ import pytest
 from tests.oauth2.helpers import device_sign_in, oauth_account
 from testserver.server import MailServer
 from tuimail.core.doctor.oauth_checks import check_sign_in
-from tuimail.core.doctor.report import render_json
 from tuimail.core.oauth2 import tokens
+from tuimail.doctor_words import render_json
 
 
 @pytest.fixture

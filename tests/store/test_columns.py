@@ -79,7 +79,7 @@ def _blocks(draw) -> bytes:
     return block + draw(st.sampled_from([b"", eol, eol + eol + b"body", b"\r\n\r\n"]))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_blocks())
 def test_any_header_block_summarises_alike(raw: bytes) -> None:
     _same(raw)

@@ -249,3 +249,17 @@ def test_connections_of_finished_threads_are_closed(tmp_path: Path) -> None:
     assert open_files() <= before + 3
     assert [f.total for f in store.folders("work")] == [3]  # this thread's still works
     store.close()
+
+
+def test_a_store_that_kept_recent_loses_it_on_upgrade(tmp_path: Path) -> None:
+    """Stores written before \\Recent was dropped (Dovecot's session flag, kept for ever)
+    are cleaned by a migration; the other flags and the state columns stay."""
+    path = tmp_path / "store.sqlite3"
+    store = Store(path)
+    fill(store, store.upsert_folder("a", "INBOX"), 1)
+    store.conn.execute("UPDATE messages SET flags = '$Bulk \\Recent \\Seen'")  # as before
+    store.conn.execute("PRAGMA user_version = 4")  # the version before the migration
+    store.close()
+    upgraded = Store(path)
+    row = upgraded.conn.execute("SELECT flags, seen FROM messages").fetchone()
+    assert row == ("$Bulk \\Seen", 1)

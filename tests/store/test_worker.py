@@ -5,6 +5,7 @@ process and nothing is lost."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tests.corpus import CORPUS_FILES
@@ -56,14 +57,14 @@ def test_a_first_sync_stores_the_same_rows_with_and_without_a_worker(mail_server
 
     user = mail_server.new_user()
     other = other_client(mail_server, user)
-    for i in range(1, 121):
+    for i in range(1, 41):
         other.append("INBOX", message(i, subject="=?utf-8?q?R=C3=A9union?=" if i % 2 else "x"))
     other.logout()
 
     def rows(worker_from: int, name: str) -> list[tuple]:
         store = tmp_store(tmp_path / name)
         engine = engine_for(mail_server, user, store)
-        engine.first_batch, engine.batch, engine.worker_from = 10, 25, worker_from
+        engine.first_batch, engine.batch, engine.worker_from = 5, 10, worker_from
         assert engine.sync(["INBOX"]).failures == []
         engine.close()
         return store.conn.execute(
@@ -72,5 +73,51 @@ def test_a_first_sync_stores_the_same_rows_with_and_without_a_worker(mail_server
         ).fetchall()
 
     with_worker = rows(1, "worker")
-    assert len(with_worker) == 120
+    assert len(with_worker) == 40
     assert with_worker == rows(10**9, "here")
+
+
+def test_a_worker_whose_sync_ended_leaves_quietly(capfd) -> None:
+    """Ctrl-C reaches the worker too (same process group), and a killed sync closes the
+    pipe under it: either way it exits without a traceback on the user's terminal."""
+    import signal
+
+    summaries = Summaries(expected=1, worker_from=1)
+    summaries.submit([b"Subject: up\r\n\r\n"]).result()  # the worker is up and waiting
+    process = summaries._process
+    os.kill(process.pid, signal.SIGINT)  # Ctrl-C in the terminal
+    summaries.submit(_headers()[:50])  # still works; then the sync dies mid-batch:
+    summaries._conn.close()
+    process.join(30)
+    assert process.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err
+
+
+_UNDER_TEXTUAL = """
+import sys
+from tuimail.core.store.worker import Summaries
+
+class Capture:  # what Textual's App puts in sys.stderr while it runs: fileno() is -1
+    def write(self, text): pass
+    def flush(self): pass
+    def fileno(self): return -1
+
+sys.stderr = Capture()
+with Summaries(expected=1, worker_from=1) as summaries:
+    batch = summaries.submit([b"Subject: in the app\\r\\n\\r\\n"])
+    print(summaries.in_worker, batch.result()[0].subject)
+"""
+
+
+def test_the_worker_starts_inside_the_app_too() -> None:
+    """In the app, sys.stderr is Textual's capture whose fileno() is -1: starting the
+    worker failed ('bad value(s) in fds_to_keep', multiprocessing's resource tracker
+    passes stderr's fd on) and every big first sync in the app ran without it. A fresh
+    interpreter, as the app's first worker is its first child process."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _UNDER_TEXTUAL], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.split() == ["True", "in", "the", "app"], result.stderr

@@ -13,7 +13,7 @@ from textual.widgets import Button, Static
 from tests.ui.helpers import account_for, wait_for
 from tests.ui.wizard_helpers import key_pin
 from testserver.server import MailServer
-from tuimail import words
+from tuimail import doctor_words, words
 from tuimail.core.config import load_config, save_account
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
@@ -61,7 +61,8 @@ async def test_changed_key_shown_with_both_hashes_and_trusted_again_in_diagnose(
             tls = [r for r in screen.results if r.name == "tls" and r.status == "failure"]
             assert len(tls) == 2, [(r.group, r.name, r.seen) for r in screen.results]
             for result in tls:
-                assert "('" not in result.seen and new in result.seen
+                said = doctor_words.seen(result)  # the finding as the screen words it
+                assert "('" not in said and new in said
                 assert "Trust the new key" in result.fix
             assert "(t)" in str(screen.query_one("#diag-trust", Button).label)
             await pilot.press("t")

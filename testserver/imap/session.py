@@ -63,6 +63,7 @@ BASE_CAPS = (
     "UNSELECT",
     "CHILDREN",
     "QUOTA",
+    "ESEARCH",
 )
 # Commands that vanish when their capability is disabled (IMAPServer(disable=...)).
 COMMAND_CAPABILITY = {
@@ -1044,7 +1045,7 @@ class Session:
         if sub == "FETCH":
             return await self.do_fetch(rest, uid=True)
         if sub == "SEARCH":
-            return await self.do_search(rest, uid=True)
+            return await self.do_search(rest, uid=True, tag=tag)
         if sub == "STORE":
             return await self.do_store(rest, uid=True)
         if sub == "COPY":
@@ -1062,7 +1063,7 @@ class Session:
         return await self.do_fetch(args, uid=False)
 
     async def cmd_search(self, tag: str, args: list) -> str:
-        return await self.do_search(args, uid=False)
+        return await self.do_search(args, uid=False, tag=tag)
 
     async def cmd_store(self, tag: str, args: list) -> str:
         return await self.do_store(args, uid=False)
@@ -1188,8 +1189,16 @@ class Session:
                     return b"RFC822.SIZE " + fault.data
         return fetchlib.render_item(message, item, seq)
 
-    async def do_search(self, args: list, uid: bool) -> str:
+    async def do_search(self, args: list, uid: bool, tag: str = "") -> str:
         args = list(args)
+        returns: set[str] | None = None  # ESEARCH (RFC 4731): RETURN (ALL MIN MAX COUNT)
+        if args and is_atom(args[0], "RETURN") and self.has("ESEARCH"):
+            if len(args) < 2 or not isinstance(args[1], list):
+                raise BadCommand("RETURN needs a list of options.")
+            returns = {astring(r).upper() for r in args[1]} or {"ALL"}
+            if returns - {"ALL", "MIN", "MAX", "COUNT"}:
+                raise BadCommand("Unknown RETURN option.")
+            args = args[2:]
         if args and is_atom(args[0], "CHARSET"):
             if len(args) < 2:
                 raise BadCommand("CHARSET needs a name.")
@@ -1212,6 +1221,9 @@ class Session:
                 if message is not None and pred(seq, message):
                     found.append(u if uid else seq)
                     top_modseq = max(top_modseq, message.modseq)
+        if returns is not None:
+            self.put(_esearch_line(tag, uid, found, returns))
+            return "OK Search completed."
         line = "* SEARCH" + "".join(f" {n}" for n in found)
         if ctx.uses_modseq and found:
             line += f" (MODSEQ {top_modseq})"
@@ -1362,3 +1374,26 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
     if pattern.upper().startswith("INBOX"):
         regex = "(?i:INBOX)" + regex[5:]
     return re.compile(regex + r"\Z", re.DOTALL)
+
+
+def _esearch_line(tag: str, uid: bool, found: list[int], returns: set[str]) -> str:
+    """`* ESEARCH (TAG "A5") UID ALL 1:3,7 COUNT 4` for RETURN (...) (RFC 4731)."""
+    line = f'* ESEARCH (TAG "{tag}")' + (" UID" if uid else "")
+    numbers = sorted(found)
+    if numbers and "MIN" in returns:
+        line += f" MIN {numbers[0]}"
+    if numbers and "MAX" in returns:
+        line += f" MAX {numbers[-1]}"
+    if numbers and "ALL" in returns:
+        parts: list[str] = []
+        start = prev = numbers[0]
+        for n in numbers[1:] + [0]:
+            if n == prev + 1:
+                prev = n
+                continue
+            parts.append(f"{start}:{prev}" if prev != start else str(start))
+            start = prev = n
+        line += " ALL " + ",".join(parts)
+    if "COUNT" in returns:
+        line += f" COUNT {len(numbers)}"
+    return line

@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 
+from tuimail import detect_words
 from tuimail.cli.detect_options import add_detect_options
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
@@ -214,7 +215,7 @@ def run_add(args: argparse.Namespace) -> int:
         if result.login_deferred and password is not None:
             print("Checking the login on the servers you accepted ...")
             for check in verify_detection(result, password, options):
-                print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail))
+                print(("Login ok: " if check.ok else "Login FAILED: ") + detect_words.login(check))
             if result.login_ok is False:
                 return _err("the login failed (see above); nothing was saved.", EXIT_FAILURE)
         account = result.account(
@@ -260,7 +261,7 @@ def run_add(args: argparse.Namespace) -> int:
                 account, password, resolver=resolver, timeout=options.timeout, ca_file=args.ca_file
             )
             for check in checks:
-                print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail))
+                print(("Login ok: " if check.ok else "Login FAILED: ") + detect_words.login(check))
             if not all(c.ok for c in checks):
                 return _err("the login failed (see above); nothing was saved.", EXIT_FAILURE)
     if oauth2:

@@ -7,6 +7,7 @@ import json
 import sys
 import threading
 
+from tuimail import detect_words
 from tuimail.cli.detect_options import add_detect_options
 from tuimail.core.discovery.detect import Detection, DetectOptions, detect
 from tuimail.core.discovery.model import Event
@@ -65,7 +66,7 @@ def print_event(event: Event, out=None, lock=threading.Lock()) -> None:
     mark = "ok  " if event.ok else "--  "
     with lock:
         print(
-            f"  {mark}{event.stage:<10} {sanitize(event.target)}: {sanitize(event.detail)}",
+            f"  {mark}{event.stage:<10} {sanitize(event.target)}: {detect_words.event(event)}",
             file=out,
             flush=True,
         )
@@ -101,12 +102,14 @@ def print_summary(result: Detection, out=None) -> None:
         print(f"Warning: {sanitize(warning)}", file=out)
     if result.confirm:
         print("Needs your confirmation:", file=out)
-        for reason in result.confirm:
+        for reason in detect_words.confirm(result):
             print(f"  - {sanitize(reason)}", file=out)
         if result.login_deferred:
             print("Your password has not been sent to these servers.", file=out)
     for check in result.logins:
-        print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail), file=out)
+        print(
+            ("Login ok: " if check.ok else "Login FAILED: ") + detect_words.login(check), file=out
+        )
     if result.error:
         print(f"Error: {sanitize(result.error)}", file=out)
 
@@ -119,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"tuimail detect: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        print(json.dumps(detect_words.detection_dict(result), indent=2))
     else:
         print_summary(result)
     return 0 if result.found else 1

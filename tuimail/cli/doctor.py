@@ -67,9 +67,10 @@ def use_colour(stream: Any, environ: Mapping[str, str]) -> bool:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from tuimail.core.config import ConfigError
-    from tuimail.core.doctor import failed, render_json, render_text, run_checks
+    from tuimail.core.doctor import failed, run_checks
     from tuimail.core.sanitize import sanitize
     from tuimail.core.secrets import PasswordError, get_password
+    from tuimail.doctor_words import render_json, render_text
 
     try:
         account = find_account(args.account)

@@ -24,6 +24,7 @@ import webbrowser
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from tuimail import detect_words
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from tuimail.core import errors
 from tuimail.core.account import Account
@@ -224,7 +225,7 @@ def _verify(account: Account) -> int:
         return _err(sign_in_failure(exc), EXIT_FAILURE)
     checks = verify_account(account, token, timeout=account_timeout(account))
     for check in checks:
-        print(("Login ok: " if check.ok else "Login FAILED: ") + sanitize(check.detail))
+        print(("Login ok: " if check.ok else "Login FAILED: ") + detect_words.login(check))
     if not all(check.ok for check in checks):
         return _err(
             "signed in, but the mail servers did not accept the token (see above); sign in "

@@ -49,7 +49,7 @@ from tuimail.core.errors import (
 from tuimail.core.tls import shared_mail_context
 
 # poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
-poplib._MAXLINE = max(poplib._MAXLINE, 1 << 20)
+poplib._MAXLINE = max(poplib._MAXLINE, 64 << 20)
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -275,6 +275,7 @@ class _IMAP4(imaplib.IMAP4):
         return sock
 
     expected_bytes = 0  # what the next answer may carry (see arm_deadline), set by bulk()
+    line_limit = 0  # a longer line allowed for one answer (see long_lines); 0: _MAXLINE
 
     def open(self, host: str = "", port: int = imaplib.IMAP4_PORT, timeout: float | None = None):
         self.host = host
@@ -358,10 +359,11 @@ class _IMAP4(imaplib.IMAP4):
         return line[:-2]
 
     def readline(self) -> bytes:
-        line = self.file.readline(imaplib._MAXLINE + 1)
-        if len(line) > imaplib._MAXLINE:
+        limit = max(imaplib._MAXLINE, self.line_limit)
+        line = self.file.readline(limit + 1)
+        if len(line) > limit:
             raise ImapProtocolViolation(
-                f"the mail server sent a line longer than {imaplib._MAXLINE:,} bytes (not "
+                f"the mail server sent a line longer than {limit:,} bytes (not "
                 "IMAP); the connection was closed",
                 protocol="imap",
             )
@@ -410,6 +412,23 @@ def bulk(client: Any, expected_bytes: int) -> Iterator[None]:
         yield
     finally:
         imap.expected_bytes = 0
+
+
+@contextmanager
+def long_lines(client: Any, limit: int) -> Iterator[None]:
+    """Within this block, a line on `client` may be up to `limit` bytes (never less than
+    imaplib._MAXLINE): for one answer known to be one long line (a SEARCH of a big folder),
+    with a bound the caller derives from what it expects. Every other answer keeps the
+    global limit, which guards against endless lines."""
+    imap = getattr(client, "_imap", None)
+    if not isinstance(imap, _IMAP4):
+        yield
+        return
+    imap.line_limit = max(0, int(limit))
+    try:
+        yield
+    finally:
+        imap.line_limit = 0
 
 
 class TuimailIMAPClient(IMAPClient):
@@ -616,7 +635,16 @@ class _POP3(poplib.POP3):
         the end of the stream: ConnectionLost): a multi-line answer that never ends would
         otherwise fill the memory."""
         self._reader()
-        line = self.file.readline(poplib._MAXLINE + 1)
+        # No line may take more than what is left of the answer's MAX_RESPONSE: a line
+        # that never ends stops there, however long a line may be (POP3_MAX_LINE).
+        left = MAX_RESPONSE - self._received
+        line = self.file.readline(min(poplib._MAXLINE, left) + 1)
+        if len(line) > left:
+            raise Pop3ProtocolViolation(
+                f"the mail server sent more than {MAX_RESPONSE >> 20} MB in answer to one "
+                "command; the connection was closed",
+                protocol="pop3",
+            )
         if len(line) > poplib._MAXLINE:
             raise Pop3ProtocolViolation(
                 f"the mail server sent a line longer than {poplib._MAXLINE >> 20} MB (not "

@@ -38,9 +38,11 @@ from tuimail.core.errors import RETR, Failure, Refused
 from tuimail.core.pop3_errors import Pop3Busy, Pop3Error, classify_pop3
 from tuimail.core.secrets import Secret, as_secret
 
-# Real HTML mail has lines far longer than poplib's 2048-byte default (connect.py
-# raises it too; here so that importing this module alone is enough).
-POP3_MAX_LINE = 1 << 20
+# Real HTML mail has lines far longer than poplib's 2048-byte default, and unwrapped
+# base64 images or minified HTML make lines of megabytes (connect.py raises it too; here
+# so that importing this module alone is enough). A line that never ends is still
+# stopped by the answer's bound (connect.MAX_RESPONSE).
+POP3_MAX_LINE = 64 << 20
 poplib._MAXLINE = max(poplib._MAXLINE, POP3_MAX_LINE)
 
 DAY = 86_400.0

@@ -7,8 +7,8 @@
     runtime.close()          # every thread it started is stopped and joined
 
 States (`runtime.phase`, tuimail.core.retry.Phase): connecting -> online; a transient
-failure -> offline-retrying (exponential back-off with jitter and a cap, resumed by
-itself); a rejected password -> needs-password (nothing is tried again until the user
+failure or a protocol violation -> offline-retrying (exponential back-off with jitter and
+a cap, a longer floor after a violation; resumed by itself on a fresh connection); a rejected password -> needs-password (nothing is tried again until the user
 asks: never a rejected password automatically); a security failure or another permanent
 one -> error (stop and explain). The phase follows from the failure's type alone.
 
@@ -219,16 +219,19 @@ class AccountRuntime:
         display: str | None = None,
         error: BaseException | None = None,
         failures: Sequence[Failure] = (),
+        retry_in: float | None = None,
     ) -> None:
         self.phase = phase
         interval = self.account.poll_interval if activity == POLLING else 0
         self.state = AccountState(
             display or _DISPLAY[phase],
             activity,
+            retry_at=None if retry_in is None else time.time() + retry_in,
             phase=phase.value,
             error=error,
             failures=tuple(failures),
             interval=interval,
+            retry_in=retry_in,
         )
         self.emit(ServiceEvent("state", self.account.name, error=error))
 
@@ -457,7 +460,7 @@ class AccountRuntime:
         try:
             while not self._stop.is_set() and self.phase is Phase.OFFLINE_RETRYING:
                 wait = first_wait if attempt == 0 and first_wait is not None else None
-                wait = self.policy.delay(attempt) if wait is None else wait
+                wait = self.policy.wait(attempt, self.state.error) if wait is None else wait
                 attempt += 1
                 self._announce_retry(wait)
                 if self._stop.wait(wait):
@@ -543,7 +546,11 @@ class AccountRuntime:
         except Exception as exc:  # no password any more
             self._failed(self._classify(exc))
             return
-        policy = RetryPolicy(first=0.5, cap=min(60.0, self.policy.cap))
+        policy = RetryPolicy(
+            first=0.5,
+            cap=min(60.0, self.policy.cap),
+            violation_first=self.policy.violation_first,
+        )
         watcher = AccountWatcher(self.store, self.account, connect, policy=policy)
         watcher.subscribe(self._on_watch)
         with self._threads_lock:  # close() either sees this watcher or stopped it first
@@ -563,7 +570,8 @@ class AccountRuntime:
                     attempt, wait = 0, float(self.account.poll_interval)
                 elif self.phase is Phase.OFFLINE_RETRYING:
                     wait = min(
-                        self.policy.delay(attempt), max(float(self.account.poll_interval), 1)
+                        self.policy.wait(attempt, self.state.error),
+                        max(float(self.account.poll_interval), 1),
                     )
                     attempt += 1
                     self._announce_retry(wait)
@@ -599,8 +607,10 @@ class AccountRuntime:
             self._set(Phase.ONLINE, PUSH, display="idle")
         elif event.state == "polling":
             self._set(Phase.ONLINE, POLLING, display="polling")
-        elif event.state == "disconnected":
-            self._set(Phase.OFFLINE_RETRYING, DISCONNECTED, error=event.error)
+        elif event.state == "disconnected":  # the watcher tries a fresh connection itself
+            self._set(
+                Phase.OFFLINE_RETRYING, DISCONNECTED, error=event.error, retry_in=event.retry_in
+            )
         elif event.state == "failed":  # the watcher stopped: the policy says why
             error = event.error or PermanentError(protocol="imap")
             watcher, self._watcher = self._watcher, None

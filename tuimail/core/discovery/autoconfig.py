@@ -14,11 +14,22 @@ import xml.etree.ElementTree as ET
 from tuimail.core.discovery.model import Candidate
 from tuimail.core.discovery.resolver import Resolver, connect_any
 from tuimail.core.discovery.srv import in_domain
-from tuimail.core.tls import client_context
-from tuimail.core.tls_findings import finding_for
+from tuimail.core.errors import SecurityFailure
+from tuimail.core.tls import client_context, tls_reason
 
 MAX_BYTES = 1 << 20
 SOCKET_TYPES = {"SSL": "tls", "TLS": "tls", "STARTTLS": "starttls", "PLAIN": "plain"}
+
+
+class AutoconfigTLSError(OSError):
+    """The HTTPS look-up could not be secured: `failure` is the typed SecurityFailure
+    (worded at the edge, tuimail.detect_words); the text is a plain detail, not a sentence."""
+
+    def __init__(self, failure: SecurityFailure) -> None:
+        data = failure.data if isinstance(failure.data, dict) else {}
+        extra = data.get("library")
+        super().__init__(f"TLS: {failure.reason}" + (f" ({extra})" if extra else ""))
+        self.failure = failure
 
 
 def autoconfig_urls(domain: str, https_port: int = 443) -> list[tuple[str, str]]:
@@ -63,7 +74,11 @@ def fetch(
             conn.request("GET", path, headers={"User-Agent": "tuimail", "Accept": "*/*"})
             response = conn.getresponse()
         except ssl.SSLError as exc:
-            raise OSError(finding_for(exc)) from None
+            reason, data = tls_reason(exc)
+            raise AutoconfigTLSError(
+                SecurityFailure(reason=reason, data=data, protocol="http")
+            ) from None
+
         except (http.client.HTTPException, ConnectionError, TimeoutError) as exc:
             raise OSError(f"no answer ({exc.__class__.__name__})") from None
         if response.status != 200:

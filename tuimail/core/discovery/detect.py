@@ -63,6 +63,9 @@ class Detection:
     events: list[Event] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # said to the user
     confirm: list[str] = field(default_factory=list)  # needs the user's explicit yes
+    # confirm[i] that says a stronger probe failed: (its words before the reason, that
+    # probe), so the edge words the probe's typed failure (tuimail.detect_words.confirm)
+    weaker: dict[int, tuple[str, ProbeResult]] = field(default_factory=dict)
     logins: list[LoginCheck] = field(default_factory=list)
     # A password was given but not sent: the servers need the user's yes first.
     login_deferred: bool = False
@@ -99,6 +102,14 @@ class Detection:
             **kwargs,
         )
 
+    def ordered_probes(self) -> list[ProbeResult]:
+        """The probes in the order reports list them."""
+        return sorted(self.probes, key=_probe_order)
+
+    def lookups(self) -> list[Event]:
+        """The events other than probes (look-ups, pins, logins), in order."""
+        return [e for e in self.events if e.stage != "probe"]
+
     def to_json(self) -> dict:
         def choice(result: ProbeResult | None) -> dict | None:
             if result is None:
@@ -132,11 +143,10 @@ class Detection:
                 "ok": self.login_ok,
                 "checks": [{"role": c.role, "ok": c.ok, "detail": c.detail} for c in self.logins],
             },
-            "probes": [p.to_dict() for p in sorted(self.probes, key=_probe_order)],
+            "probes": [p.to_dict() for p in self.ordered_probes()],
             "lookups": [
                 {"stage": e.stage, "target": e.target, "ok": e.ok, "detail": e.detail}
-                for e in self.events
-                if e.stage != "probe"
+                for e in self.lookups()
             ],
             "error": self.error,
             "seconds": round(self.seconds, 3),
@@ -220,7 +230,9 @@ class _Run:
                 )
                 found = autoconfig_mod.parse(body, self.email, self.domain, stage)
             except (OSError, ValueError) as exc:
-                self.report(Event(stage, url, False, str(exc)))
+                self.report(
+                    Event(stage, url, False, str(exc), failure=getattr(exc, "failure", None))
+                )
                 continue
             self.autoconfig_oauth2 = self.autoconfig_oauth2 or ispdb.oauth2_from_xml(body)
             self.report(Event(stage, url, True, f"{len(found)} server(s) listed"))
@@ -353,11 +365,13 @@ class _Run:
             )
         elif stronger:
             s = stronger[0]
-            self.result.confirm.append(
+            said = (
                 f"The {role} server could only be reached with {c.security.upper()} on "
                 f"{c.host}:{c.port}; the stronger {s.candidate.security.upper()} on "
-                f"{s.candidate.host}:{s.candidate.port} failed ({s.detail})."
+                f"{s.candidate.host}:{s.candidate.port} failed"
             )
+            self.result.weaker[len(self.result.confirm)] = (said, s)
+            self.result.confirm.append(f"{said} ({s.detail}).")
         if c.outside_domain and c.source != "ispdb":  # the shipped database is trusted
             self.result.confirm.append(
                 f"The {role} server {c.host} is outside {self.domain} "
@@ -520,7 +534,7 @@ class _Run:
             ca_file=self.options.ca_file,
         )
         for check in res.logins:
-            self.report(Event("login", check.role, check.ok, check.detail))
+            self.report(Event("login", check.role, check.ok, check.detail, check=check))
 
     def _nothing_found_message(self) -> str:
         secure = [
@@ -549,7 +563,7 @@ class _Run:
                 "one server's key with --incoming-pin/--outgoing-pin (its SHA-256 is in the "
                 "probe lines above)."
             )
-        elif secure and any("STARTTLS" in r.detail or "certificate" in r.detail for r in secure):
+        elif secure and any(r.failure is not None for r in secure):
             msg += " Some servers answered but could not be secured (see the probes)."
         msg += " Enter the servers by hand with `tuimail account add NAME --incoming ...`."
         return msg
@@ -594,7 +608,7 @@ def verify_detection(
     result.login_deferred = False
     if progress is not None:
         for check in result.logins:
-            progress(Event("login", check.role, check.ok, check.detail))
+            progress(Event("login", check.role, check.ok, check.detail, check=check))
     return result.logins
 
 

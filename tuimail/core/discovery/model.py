@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tuimail.core.errors import SecurityFailure
 
 SECURITY_RANK = {"tls": 0, "starttls": 1, "plain": 2}
 SOURCES = ("srv", "autoconfig", "mx", "ispdb", "guess")
@@ -37,6 +40,7 @@ class ProbeResult:
     pin: str | None = None  # a self-signed server's key SHA-256, for the user to pin
     untrusted_issuer: bool = False  # failed only for want of a known issuer
     verified: bool = True  # False: taken from the shipped ISP database, no probe answered
+    failure: SecurityFailure | None = field(default=None, repr=False)  # could not be secured
 
     def to_dict(self) -> dict:
         out = asdict(self.candidate)
@@ -63,3 +67,5 @@ class Event:
     ok: bool
     detail: str
     result: ProbeResult | None = None
+    check: Any = None  # a login's LoginCheck (tuimail.core.discovery.verify)
+    failure: Any = None  # a look-up's typed SecurityFailure (e.g. autoconfig over HTTPS)

@@ -47,16 +47,11 @@ def certificate_pin(candidate: Candidate, resolver: Resolver, timeout: float) ->
 
 def read_pin(result: ProbeResult, resolver: Resolver, timeout: float) -> str | None:
     """For a probe that failed only for want of a known issuer: read the key (a separate
-    handshake) and say in the result which pin would trust that one server."""
+    handshake) and keep it in the result (`pin`): which pin would trust that one server."""
     if not result.untrusted_issuer:
         return None
     c = result.candidate
-    result.pin = certificate_pin(c, resolver, timeout)
-    if result.pin:
-        result.detail += (
-            f"; its key's SHA-256 is {result.pin} (to trust this one certificate "
-            f"for {c.host} port {c.port} only, give it as --{c.role}-pin)"
-        )
+    result.pin = certificate_pin(c, resolver, timeout)  # worded at the edge (detect_words)
     return result.pin
 
 

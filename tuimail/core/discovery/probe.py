@@ -22,24 +22,32 @@ from tuimail.core.connect import (
 )
 from tuimail.core.discovery.model import Candidate, ProbeResult
 from tuimail.core.discovery.resolver import DNSError, Resolver, connect_any
-from tuimail.core.tls import mail_context
-from tuimail.core.tls_findings import finding_for
+from tuimail.core.errors import SecurityFailure
+from tuimail.core.tls import mail_context, tls_reason
 
 # OpenSSL verify codes: self-signed leaf, self-signed root in chain, unknown issuer.
 UNTRUSTED_ISSUER_CODES = (18, 19, 20)
+UNKNOWN_ISSUER = 20  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+# SecurityFailure reasons about the certificate itself (a pin could stand in for it)
+CERTIFICATE_REASONS = ("untrusted", "expired", "not-yet-valid", "hostname", "certificate")
 
 MAX_LINE = 65536
 
 # What a server says in clear before TLS may come from anyone on the path: its words
-# are not repeated to the user as if they were the server's.
-STARTTLS_REFUSED = (
-    "the server refused {command}, so the connection cannot be encrypted (its unencrypted "
-    "answer is not shown: anyone on the network could have sent it)"
-)
+# are not kept (a refused STARTTLS carries only its reply code). People read the typed
+# reason worded at the edge (tuimail.detect_words); these are plain details, not sentences.
+STARTTLS_MISSING = "TLS: starttls-missing"
+STARTTLS_REFUSED = "TLS: starttls-refused"
 
 
 class ProbeError(Exception):
-    """The server did not behave as needed; the message is a sentence."""
+    """The server did not behave as needed; the message is a sentence. `reason` is the
+    SecurityFailure reason (SECURITY_REASONS) when the connection could not be secured."""
+
+    def __init__(self, message: str, reason: str = "", code: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.code = code  # a refused STARTTLS's reply code (SMTP), never the words
 
 
 class LineClient:
@@ -104,11 +112,11 @@ def _imap(client: LineClient, security: str, context, pin, inspect_only=False) -
     caps = _imap_caps(client, "t1")
     if security == "starttls":
         if "STARTTLS" not in caps:
-            raise ProbeError("STARTTLS is not offered, so the connection cannot be encrypted")
+            raise ProbeError(STARTTLS_MISSING, "starttls-missing")
         client.send("t2 STARTTLS")
         line = client.readline().decode("utf-8", "replace")
         if not line.upper().startswith("T2 OK"):
-            raise ProbeError(STARTTLS_REFUSED.format(command="STARTTLS"))
+            raise ProbeError(STARTTLS_REFUSED, "starttls-refused")
         client.start_tls(context, pin)
         if inspect_only:
             return []
@@ -144,11 +152,11 @@ def _pop3(client: LineClient, security: str, context, pin, inspect_only=False) -
     caps = _pop3_capa(client)
     if security == "starttls":
         if "STLS" not in caps:
-            raise ProbeError("STLS is not offered, so the connection cannot be encrypted")
+            raise ProbeError(STARTTLS_MISSING, "starttls-missing")
         client.send("STLS")
         line = client.readline().decode("utf-8", "replace")
         if not line.startswith("+OK"):
-            raise ProbeError(STARTTLS_REFUSED.format(command="STLS"))
+            raise ProbeError(STARTTLS_REFUSED, "starttls-refused")
         client.start_tls(context, pin)
         if inspect_only:
             return []
@@ -197,11 +205,11 @@ def smtp_session(
     caps = _ehlo(client)
     if security == "starttls":
         if "STARTTLS" not in caps:
-            raise ProbeError("STARTTLS is not offered, so the connection cannot be encrypted")
+            raise ProbeError(STARTTLS_MISSING, "starttls-missing")
         client.send("STARTTLS")
         code, lines = _smtp_reply(client)
         if code != 220:
-            raise ProbeError(STARTTLS_REFUSED.format(command="STARTTLS") + f" (reply code {code})")
+            raise ProbeError(STARTTLS_REFUSED, "starttls-refused", code)
         client.start_tls(context, pin)
         if inspect_only:
             return []
@@ -286,6 +294,9 @@ def probe(
         result = ProbeResult(
             candidate, False, describe_failure(exc), [], [], time.monotonic() - start
         )
+        result.failure = security_failure(exc)
+        if result.failure is not None and not result.failure.protocol:
+            result.failure.protocol = candidate.protocol
         # Self-signed or from an unknown authority: detection may read the key afterwards,
         # in a handshake of its own (pin.read_pin), for the user to compare.
         result.untrusted_issuer = (
@@ -297,11 +308,36 @@ def probe(
             client.close()
 
 
+def security_failure(exc: BaseException) -> SecurityFailure | None:
+    """The typed failure of a connection that could not be secured (its reason decided
+    by the TLS classifier or the STARTTLS policy), None for any other failure."""
+    if isinstance(exc, SecurityFailure):
+        return exc
+    if isinstance(exc, ProbeError):
+        return SecurityFailure(reason=exc.reason, code=exc.code) if exc.reason else None
+    if isinstance(exc, TLSRequiredError):
+        return SecurityFailure(reason=exc.reason, data=exc.data, server_text=exc.server_text)
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        reason, data = tls_reason(exc)
+        return SecurityFailure(reason=reason, data=data)
+    return None
+
+
+def plain_detail(failure: SecurityFailure) -> str:
+    """Not a sentence: the typed reason and the library's or server's own words, kept
+    only for a caller that shows no failure; people read `failure` worded at the edge
+    (tuimail.detect_words)."""
+    data = failure.data if isinstance(failure.data, dict) else {}
+    extra = data.get("library") or failure.server_text
+    return f"TLS: {failure.reason}" + (f" ({extra})" if extra else "")
+
+
 def describe_failure(exc: BaseException) -> str:
-    if isinstance(exc, ssl.SSLError | ssl.CertificateError | TLSRequiredError):
-        return finding_for(exc)
     if isinstance(exc, ProbeError):
         return str(exc)
+    failure = security_failure(exc)
+    if failure is not None and failure.reason:
+        return plain_detail(failure)
     if isinstance(exc, TimeoutError | socket.timeout):
         return "the server did not answer in time"
     if isinstance(exc, ConnectionRefusedError):

@@ -8,13 +8,13 @@ AUTH attempt each. "Rejected" comes from the failure's type (AuthenticationFaile
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.connect import open_imap, open_pop3
-from tuimail.core.discovery.probe import ProbeError, describe_failure
+from tuimail.core.discovery.probe import ProbeError, describe_failure, security_failure
 from tuimail.core.discovery.resolver import DNSError, Resolver
-from tuimail.core.errors import AuthenticationFailed, MailError
+from tuimail.core.errors import AuthenticationFailed, MailError, SecurityFailure
 from tuimail.core.secrets import Secret
 
 
@@ -24,6 +24,8 @@ class LoginCheck:
     ok: bool
     detail: str  # a sentence
     rejected: bool = False  # the server said no to the credentials (not a network error)
+    failure: MailError | None = field(default=None, repr=False)  # the typed failure, if any
+    server: str = ""  # what was logged in to ("IMAP server imap.example.org"), for the edge
 
 
 def verify_account(
@@ -70,9 +72,18 @@ def _incoming(account, password, resolver, timeout, ca_file) -> LoginCheck:
             rejected=True,
         )
     except MailError as exc:
-        return LoginCheck("incoming", False, f"Could not log in to the {what}: {_said(exc)}.")
+        said = _said(exc)
+        return LoginCheck(
+            "incoming", False, f"Could not log in to the {what}: {said}.", False, exc, what
+        )
     except (OSError, ProbeError, DNSError, ValueError) as exc:
-        return LoginCheck("incoming", False, f"Could not log in to the {what}: {_reason(exc)}.")
+        return LoginCheck(
+            "incoming",
+            False,
+            f"Could not log in to the {what}: {_reason(exc)}.",
+            failure=security_failure(exc),
+            server=what,
+        )
     return LoginCheck("incoming", True, f"Logged in to the {what}.")
 
 
@@ -137,21 +148,29 @@ def _outgoing(account, password, resolver, timeout, ca_file) -> LoginCheck:
                 rejected=True,
             )
         said = _submit_said(exc)
-        return LoginCheck("outgoing", False, f"Could not log in to the {what}: {said}.")
+        error = exc.error if isinstance(exc.error, SecurityFailure) else None
+        return LoginCheck(
+            "outgoing", False, f"Could not log in to the {what}: {said}.", False, error, what
+        )
     except (OSError, ProbeError, DNSError, ValueError) as exc:
-        return LoginCheck("outgoing", False, f"Could not log in to the {what}: {_reason(exc)}.")
+        return LoginCheck(
+            "outgoing",
+            False,
+            f"Could not log in to the {what}: {_reason(exc)}.",
+            failure=security_failure(exc),
+            server=what,
+        )
     return LoginCheck("outgoing", True, f"Logged in to the {what} (SMTP AUTH).")
 
 
 def _submit_said(exc) -> str:
     """What a failed SMTP login check met, from its typed reason (the report's words)."""
-    from tuimail.core.errors import SecurityFailure
+    from tuimail.core.discovery.probe import plain_detail
     from tuimail.core.sanitize import sanitize
-    from tuimail.core.tls_findings import finding
 
     error = exc.error
     if isinstance(error, SecurityFailure) and error.reason:
-        return finding(error.reason, error.data, error.server_text)
+        return plain_detail(error)
     if exc.reason == "no-login":
         return "the server offers no login (no AUTH after EHLO)"
     if exc.reason == "no-mechanism":

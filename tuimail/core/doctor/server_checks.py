@@ -42,7 +42,6 @@ from tuimail.core.secrets import Secret
 from tuimail.core.smtp import SubmitError, smtp_login
 from tuimail.core.smtp_errors import classify_smtp
 from tuimail.core.tls import tls_reason
-from tuimail.core.tls_findings import finding
 
 IMAP_CAPS = ["IDLE", "CONDSTORE", "QRESYNC", "MOVE", "UIDPLUS", "QUOTA"]
 POP3_CAPS = ["UIDL", "TOP"]
@@ -121,7 +120,8 @@ def _reach(group: str, s: ServerSettings, timeout: float, address: str | None) -
 
 def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float) -> CheckResult:
     """The finding for a connection that could not be secured, from the TLS classifier's
-    reason (tuimail.core.tls.tls_reason) or the STARTTLS policy's (TLSRequiredError)."""
+    reason (tuimail.core.tls.tls_reason) or the STARTTLS policy's (TLSRequiredError): the
+    typed SecurityFailure travels in the result, worded at the edge (tuimail.doctor_words)."""
     if isinstance(exc, TLSRequiredError):
         reason, data, said = exc.reason, exc.data, exc.server_text
     else:
@@ -133,7 +133,7 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
         else:
             reason, data = tls_reason(cause if cause is not None else exc)
             said = None
-    seen = finding(reason, data, said)
+    failure = SecurityFailure(reason=reason, data=data, server_text=said, host=s.host)
     starttls = reason in ("starttls-missing", "starttls-refused", "starttls-closed", "injection")
     if reason == "pin":
         fix = (
@@ -153,7 +153,6 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
             "it is already right, someone may be intercepting the connection"
         )
     elif starttls:
-        seen = f"the server did not offer STARTTLS on port {s.port} ({seen})"
         fix = (
             "use the implicit-TLS port (993 for IMAP, 995 for POP3, 465 for SMTP) with "
             "security = tls; if this server normally offers STARTTLS, something on the "
@@ -166,7 +165,7 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
         )
     else:
         fix = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
-    return CheckResult("tls", group, "failure", seen, fix, took)
+    return CheckResult("tls", group, "failure", "", fix, took, failure=failure)
 
 
 def _tls_results(group: str, s: ServerSettings, sock: Any, took: float) -> list[CheckResult]:
@@ -447,6 +446,8 @@ def _lost(
     fix = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
     if not isinstance(exc, MailError) and protocol is not None:
         exc = _classify(protocol, exc, name)
+    if isinstance(exc, SecurityFailure):  # worded at the edge, as everywhere (doctor_words)
+        return CheckResult(name, group, "failure", "", fix, took, failure=exc)
     if isinstance(exc, MailError):
         seen = exc.message or exc.kind
         if exc.server_text:

@@ -361,10 +361,10 @@ def _plain_run(reader: _Reader, fetches: list[Fetch], imap: Any) -> None:
         if plain is None or int(plain.group(7)) != last - first:
             break
         append(_plain(plain, data[first:last]))
-        pos = tail + 2
+        pos, trailer = tail + 2, (last, tail)
     if pos != start_pos:
         reader.pos = pos
-        imap._last_line = data[last:tail]
+        imap._last_line = data[trailer[0] : trailer[1]]  # what a violation would quote
 
 
 def _untagged(imap: Any, pieces: list[bytes], literals: list[bytes]) -> None:

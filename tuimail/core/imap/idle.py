@@ -36,7 +36,7 @@ from tuimail.core.imap.sync import (
     known_in_ranges,
     messages_from_fetches,
 )
-from tuimail.core.retry import RetryPolicy
+from tuimail.core.retry import RetryPolicy, retryable
 from tuimail.core.store import MessageRow, NewMessage, Store
 
 CHECK_SLICE = 0.5  # seconds per idle_check, so stop() is quick
@@ -55,14 +55,16 @@ class NewMail:
 @dataclass(frozen=True)
 class WatchState:
     """state: connecting | idle | polling | disconnected | failed | stopped; error: the
-    typed failure behind "disconnected" (retried with back-off) or "failed" (not retried:
-    a rejected password, a security or other permanent failure). No sentence: the edge
+    typed failure behind "disconnected" (retried with back-off, a protocol violation too,
+    after a longer wait) or "failed" (not retried: a rejected password, a security or
+    other permanent failure). No sentence: the edge
     (tuimail.words) says it."""
 
     account: str
     folder: str
     state: str
     error: MailError | None = None
+    retry_in: float | None = None  # "disconnected": seconds before the next connection
 
 
 Event = NewMail | WatchState
@@ -109,8 +111,10 @@ class FolderWatcher:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def _state(self, state: str, error: MailError | None = None) -> None:
-        self._emit(WatchState(self.account.name, self.folder, state, error))
+    def _state(
+        self, state: str, error: MailError | None = None, retry_in: float | None = None
+    ) -> None:
+        self._emit(WatchState(self.account.name, self.folder, state, error, retry_in))
 
     def _run(self) -> None:
         """Connect, catch up, IDLE (or poll); a transient failure backs off (the retry
@@ -130,7 +134,7 @@ class FolderWatcher:
             except Exception as exc:
                 error = classify_imap(exc, host=self.account.incoming.host)
                 engine.drop_connection()
-                if not error.retry:
+                if not retryable(error):  # a rejected password, a security failure
                     self._state("failed", error)
                     return
                 if self._settled:
@@ -138,8 +142,11 @@ class FolderWatcher:
                     # server that breaks every IDLE at once keeps backing off instead of
                     # being logged in to again and again.
                     attempt = 0
-                self._state("disconnected", error)
-                self._stop.wait(self.policy.delay(attempt))
+                # A protocol violation too: that connection is dropped; a fresh one is
+                # tried after a longer wait (the policy's floor for violations).
+                wait = self.policy.wait(attempt, error)
+                self._state("disconnected", error, wait)
+                self._stop.wait(wait)
                 attempt += 1
                 continue
             finally:
@@ -226,7 +233,7 @@ class FolderWatcher:
             "SELECT count(*) FROM messages WHERE folder_id = ? AND uid IS NOT NULL", (folder_id,)
         ).fetchone()[0]
 
-    def _apply(self, engine: SyncEngine, changes: IdleChanges, count: int) -> int:
+    def _apply(self, engine: SyncEngine, changes: IdleChanges, count: int, rounds: int = 0) -> int:
         """Apply what IDLE said; returns the folder's message count on the server. Straight
         on the selected folder when the server offers CONDSTORE (see _apply_direct), else
         (or when the direct path cannot vouch for the result) a sync of the folder."""
@@ -235,7 +242,12 @@ class FolderWatcher:
         if not changes.impossible(count) and self._apply_direct(engine, changes, count):
             return changes.count_after(count)
         self._catch_up(engine, changed=True)
-        return self._select(engine)
+        count = self._select(engine)
+        if self._stored() != count and rounds < 2:
+            # Mail that came between the sync and the EXAMINE is counted by it, so IDLE
+            # never announces it: fetched now (a few rounds at most, whatever a server says).
+            return self._apply(engine, IdleChanges.told_exists(count), count, rounds + 1)
+        return count
 
     def _apply_direct(self, engine: SyncEngine, changes: IdleChanges, count: int) -> bool:
         """Issue 19: no SELECT (Dovecot re-reads a big maildir for it: 0.2-0.8 s at 100k)

@@ -61,7 +61,9 @@ from tuimail.core.imap.session import (
     close_quietly,
     keeps_connection,
 )
+from tuimail.core.imap.uidlist import search_uids
 from tuimail.core.store import FolderInfo, NewMessage, Store
+from tuimail.core.store.store import flag_columns
 from tuimail.core.store.worker import WORKER_FROM, Summaries
 
 Progress = Callable[[str, int, int], None]
@@ -180,16 +182,12 @@ def uid_set(uids: Iterable[int]) -> str:
     return ",".join(out)
 
 
-def uid_search(client: IMAPClient, criteria: str) -> list[int]:
-    """UID SEARCH with the result parsed here (imapclient's parser is slow on 100k UIDs)."""
-    typ, data = client._imap.uid("SEARCH", criteria)
-    if typ != "OK":
-        raise ImapError(f"the server refused a search ({_decode(data)})")
-    out: list[int] = []
-    for line in data or ():
-        if isinstance(line, bytes):
-            out.extend(int(word) for word in line.split() if word.isdigit())
-    return out
+def uid_search(
+    client: IMAPClient, criteria: str, *, exists: int = 0, esearch: bool = False
+) -> list[int]:
+    """UID SEARCH with the result parsed here (imapclient's parser is slow on 100k UIDs),
+    bounded by the folder's EXISTS; with ESEARCH as one compact UID set (see uidlist)."""
+    return search_uids(client, criteria, exists=exists, esearch=esearch)
 
 
 def uid_ranges(text: str) -> list[tuple[int, int]]:
@@ -585,20 +583,20 @@ class SyncEngine:
         max_uid = self.store.max_uid(folder_id)
         new_uids: list[int] = []
         if exists and max_uid:
-            found = uid_search(client, f"UID {max_uid + 1}:*")
+            found = self._uid_search(f"UID {max_uid + 1}:*", exists)
             new_uids = [u for u in found if u > max_uid]
         elif exists and uidnext and not leaving and int(uidnext) - 1 <= exists * 2 + 1000:
             # First sync of a dense folder: fetch UID ranges downwards from UIDNEXT, so
             # the newest page lands before the server has listed 100k UIDs.
             result.new += self._fetch_ranges(folder_id, name, int(uidnext) - 1, exists)
         elif exists:
-            new_uids = uid_search(client, "ALL")
+            new_uids = self._uid_search("ALL", exists)
         result.new += self._fetch_new(folder_id, name, [u for u in new_uids if u not in leaving])
 
         stored = self.store.count_messages(folder_id) - len(self.store.placeholders(folder_id))
         if stored + len(leaving) != exists:
             self.full_scans += 1
-            server_uids = set(uid_search(client, "ALL")) if exists else set()
+            server_uids = set(self._uid_search("ALL", exists)) if exists else set()
             local_uids = set(self.store.uids(folder_id))
             gone = local_uids - server_uids
             result.removed += self.store.remove_uids(folder_id, gone)
@@ -623,6 +621,10 @@ class SyncEngine:
             synced_at=time.time(),
         )
         return result
+
+    def _uid_search(self, criteria: str, exists: int) -> list[int]:
+        """UID SEARCH in the selected folder of `exists` messages (ESEARCH when offered)."""
+        return uid_search(self.client, criteria, exists=exists, esearch=self.has("ESEARCH"))
 
     def _flags_since(self, folder_id: int, modseq: int) -> tuple[int, int]:
         """CONDSTORE: flags changed since `modseq`; with QRESYNC also the UIDs expunged
@@ -700,7 +702,7 @@ class SyncEngine:
         for uid, (flags, modseq) in server.items():
             if uid not in known:
                 continue  # not asked for, or not fetched yet: the new-mail step does it
-            if " ".join(sorted(set(flags))) != known[uid]:
+            if flag_columns(flags)[0] != known[uid]:  # as the store writes them
                 writes[uid] = flags
                 changed += 1
             elif modseq and stored.get(uid) != modseq:
@@ -780,7 +782,8 @@ class SyncEngine:
                 high, size = low - 1, self.batch
                 if not messages and high >= 1:
                     batches.flush()
-                    rest = [u for u in uid_search(self.client, f"UID 1:{high}") if u <= high]
+                    found = self._uid_search(f"UID 1:{high}", expected)
+                    rest = [u for u in found if u <= high]
                     return added + self._fetch_new(folder_id, name, rest)
         return added
 

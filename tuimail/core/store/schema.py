@@ -113,6 +113,12 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE folders ADD COLUMN raw_name INTEGER NOT NULL DEFAULT 0;
     """,
+    # 5: the session flag \Recent is not kept (store.flag_columns); a store written before
+    # kept it on every message synced from Dovecot, for ever
+    r"""
+    UPDATE messages SET flags = TRIM(REPLACE(' ' || flags || ' ', ' \Recent ', ' '))
+        WHERE ' ' || flags || ' ' LIKE '% \Recent %';
+    """,
 ]
 
 

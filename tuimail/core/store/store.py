@@ -159,7 +159,10 @@ def _flag_columns(flags: tuple[str, ...]) -> tuple[str, int, int, int, int]:
 
 
 def _flag_columns_of(flags: Iterable[str]) -> tuple[str, int, int, int, int]:
-    flags = sorted(set(flags))
+    # \Recent is a property of one server session (RFC 3501 2.3.2; gone in IMAP4rev2):
+    # Dovecot reports it to the first session that sees a message, and no later session
+    # ever says it went away, so a stored \Recent would stay for ever.
+    flags = sorted({f for f in flags if f.lower() != "\\recent"})
     lower = {f.lower() for f in flags}
     return (
         " ".join(flags),

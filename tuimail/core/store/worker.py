@@ -21,7 +21,9 @@ fails); `close()` waits for the worker, so its CPU time counts as this process's
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tuimail.core.store.headers import HeaderSummary, summarize_header
@@ -89,12 +91,63 @@ class _Remote:
 
 
 def _serve(conn: Connection) -> None:
-    """The worker process: a batch of headers in, their summaries out, until None."""
-    while True:
-        headers = conn.recv()
-        if headers is None:
-            return
-        conn.send(summarize_rows(headers))
+    """The worker process: a batch of headers in, their summaries out, until None or the
+    sync's end of the pipe closes. Ctrl-C (sent to the whole process group) is the sync's
+    to act on: the worker ignores it and leaves quietly when the pipe closes, never with
+    a traceback on the user's terminal."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        while True:
+            headers = conn.recv()
+            if headers is None:
+                return
+            conn.send(summarize_rows(headers))
+    except (EOFError, OSError):  # the sync ended (killed, interrupted): nobody to answer
+        return
+
+
+@contextmanager
+def _ctrl_c_not_inherited() -> Iterator[None]:
+    """Start the worker with SIGINT ignored (kept across exec), so a Ctrl-C while it is
+    still starting cannot print a traceback either; only the main thread may do this."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _stderr_with_a_file() -> Iterator[None]:
+    """multiprocessing's resource tracker (started with the first worker) is given
+    sys.stderr's file descriptor; in the app that is Textual's capture, whose fileno()
+    is -1, and the start failed ('bad value(s) in fds_to_keep'). Meanwhile it is
+    /dev/null: the tracker has nothing to say to the user, and nothing may reach the
+    terminal Textual draws on."""
+    import sys
+
+    try:
+        usable = sys.stderr is None or sys.stderr.fileno() >= 0
+    except Exception:  # no fileno at all: multiprocessing leaves it out by itself
+        usable = True
+    if usable:
+        yield
+        return
+    saved = sys.stderr
+    with open(os.devnull, "w") as devnull:
+        sys.stderr = devnull
+        try:
+            yield
+        finally:
+            sys.stderr = saved
 
 
 class Summaries:
@@ -153,7 +206,8 @@ class Summaries:
                 context = multiprocessing.get_context("spawn")  # never forks our threads
                 parent, child = context.Pipe()
                 process = context.Process(target=_serve, args=(child,), daemon=True)
-                process.start()
+                with _ctrl_c_not_inherited(), _stderr_with_a_file():
+                    process.start()
                 child.close()
                 self._process, self._conn = process, parent
             except Exception as exc:

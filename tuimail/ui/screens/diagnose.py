@@ -26,6 +26,7 @@ from tuimail.core.account import Account
 from tuimail.core.doctor import CheckResult
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
+from tuimail.doctor_words import seen as finding
 
 # runner(account, password, *, send, on_result) -> results; the real one is run_checks.
 Runner = Callable[..., list[CheckResult]]
@@ -73,7 +74,7 @@ def render_results(results: list[CheckResult], seconds: bool = True) -> Group:
             grid.add_column(no_wrap=True, justify="right", width=7)
         for r in items:
             mark, colour = MARKS.get(r.status, (r.status, ""))
-            seen = Text(sanitize(r.seen))
+            seen = Text(sanitize(finding(r)))
             if r.fix and r.status != "ok":
                 seen.append("\nFix: ", style="bold")
                 seen.append(sanitize(r.fix))

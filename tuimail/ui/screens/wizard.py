@@ -25,6 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Collapsible, Footer, Input, Label, Select, Static
 
+from tuimail import detect_words
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
@@ -51,6 +52,16 @@ def badge(security: str) -> str:
     return BADGES.get(security, "?")
 
 
+def _unknown_issuer(failure: Any) -> bool:
+    """A probe's typed failure: the certificate's issuer is unknown (verify code 20)."""
+    from tuimail.core.discovery.probe import UNKNOWN_ISSUER
+
+    data = getattr(failure, "data", None) or {}
+    return getattr(failure, "reason", None) == "untrusted" and (
+        data.get("verify_code") == UNKNOWN_ISSUER
+    )
+
+
 def add_unknown_issuer_pins(result: Any, options: Any) -> None:
     """Detection pins self-signed servers only; for a role it could not fill, also read
     the key of the best server whose certificate has an unknown issuer (worker thread)."""
@@ -61,7 +72,7 @@ def add_unknown_issuer_pins(result: Any, options: Any) -> None:
         probes = [p for p in result.probes if p.candidate.role == role]
         if getattr(result, role) is not None or any(p.pin for p in probes):
             continue
-        unknown = [p for p in probes if not p.ok and "unknown authority" in p.detail]
+        unknown = [p for p in probes if not p.ok and _unknown_issuer(p.failure)]
         if not unknown:
             continue
         best = min(unknown, key=lambda p: (rank.get(p.candidate.security, 2), p.candidate.order))
@@ -493,7 +504,9 @@ class WizardScreen(Screen[Account | None]):
 
         def progress(event) -> None:
             mark = "✓" if event.ok else "✗"
-            app.hop(self.log_line, f"{mark} {event.stage}: {event.target} — {event.detail}")
+            app.hop(
+                self.log_line, f"{mark} {event.stage}: {event.target} — {detect_words.event(event)}"
+            )
 
         def job():
             from tuimail.core.discovery.detect import detect
@@ -547,7 +560,9 @@ class WizardScreen(Screen[Account | None]):
             self.ask_consent(result)
         if result.logins:
             for check in result.logins:
-                self.log_line(f"{'✓' if check.ok else '✗'} login ({check.role}): {check.detail}")
+                self.log_line(
+                    f"{'✓' if check.ok else '✗'} login ({check.role}): {detect_words.login(check)}"
+                )
             self.verified = bool(result.login_ok)
             try:
                 self.verified_key = self.settings_key(self.account()) if self.verified else None
@@ -575,7 +590,7 @@ class WizardScreen(Screen[Account | None]):
                 f"{security.get(c.security, c.security)} (found by {c.source})\n"
             )
         lines.append("Why:\n", "bold")
-        for reason in result.confirm:
+        for reason in detect_words.confirm(result):
             lines.append(f"  • {sanitize(reason)}\n")
         lines.append("Nothing has been sent to them yet. Use them?")
         self.query_one("#wiz-consent-text", Static).update(lines)
@@ -636,6 +651,7 @@ class WizardScreen(Screen[Account | None]):
 
         def job():
             from tuimail.core.discovery.pin import fetch_pin
+            from tuimail.core.discovery.probe import CERTIFICATE_REASONS
             from tuimail.core.discovery.resolver import Resolver
             from tuimail.core.discovery.verify import verify_account
 
@@ -651,7 +667,8 @@ class WizardScreen(Screen[Account | None]):
             for check, (which, server, protocol) in zip(checks, servers, strict=True):
                 if check.ok or check.rejected or server.pinned_sha256:
                     continue
-                if "certificate" not in check.detail:
+                failure = check.failure
+                if getattr(failure, "reason", None) not in CERTIFICATE_REASONS:
                     continue
                 pin = fetch_pin(
                     server.host,
@@ -669,7 +686,9 @@ class WizardScreen(Screen[Account | None]):
         def done(outcome) -> None:
             checks, offers = outcome
             for check in checks:
-                self.log_line(f"{'✓' if check.ok else '✗'} login ({check.role}): {check.detail}")
+                self.log_line(
+                    f"{'✓' if check.ok else '✗'} login ({check.role}): {detect_words.login(check)}"
+                )
             self.verified = all(c.ok for c in checks)
             self.verified_key = key if self.verified else None
             for which, offer in offers.items():
@@ -999,7 +1018,9 @@ class WizardScreen(Screen[Account | None]):
                 self.log_line(f"\u2717 {sign_in_failure(outcome)}")
                 return
             for check in outcome:
-                self.log_line(f"{'✓' if check.ok else '✗'} login ({check.role}): {check.detail}")
+                self.log_line(
+                    f"{'✓' if check.ok else '✗'} login ({check.role}): {detect_words.login(check)}"
+                )
             self.verified = all(c.ok for c in outcome)
             self.verified_key = key if self.verified else None
             if self.verified:
