@@ -3,19 +3,24 @@ folders of 100,000 messages, while new mail arrives in one of them, while a mess
 opened, the list sorted another way and searched, and new mail with threads on (issue 19: target < 33 ms, two frames at
 60 Hz).
 
-    python bench/bench_looplag.py [--messages 100000] [--rounds 10]
+    python bench/bench_looplag.py [--messages 100000] [--rounds 10] [--profile search]
 
 A probe task sleeps 2 ms at a time on the app's loop and records how late it wakes: that
 lateness is how long the loop could not paint or read a key. Headless (run_test), the store
 filled beforehand; new mail is written to the store and announced from another thread,
 as the IDLE watcher does; opening, sorting (o) and searching (/) are typed keys. Prints
-the median and the worst stall of each kind.
+the median and the worst stall of each kind. `--profile KIND` ("open message", "search")
+runs cProfile on the loop's thread around each event of that kind and prints where its
+time went (the stall figures of that kind then include the profiler's overhead).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import cProfile
+import pstats
 import statistics
 import sys
 import tempfile
@@ -91,7 +96,25 @@ async def _listed(app: TuimailApp, count: int | None = None) -> None:
         await asyncio.sleep(0.001)
 
 
-async def probe(store: Store, n: int, rounds: int) -> dict[str, list[tuple[float, float]]]:
+PROFILE = cProfile.Profile()
+
+
+@contextlib.contextmanager
+def profiled(kind: str, wanted: str | None):
+    """cProfile on (the loop's thread) while an event of the `wanted` kind runs."""
+    if kind != wanted:
+        yield
+        return
+    PROFILE.enable()
+    try:
+        yield
+    finally:
+        PROFILE.disable()
+
+
+async def probe(
+    store: Store, n: int, rounds: int, profile: str | None = None
+) -> dict[str, list[tuple[float, float]]]:
     service = MailService(
         {"bench": account()}, password_for=lambda a: Secret("x"), idle=False, store=store
     )
@@ -146,13 +169,14 @@ async def probe(store: Store, n: int, rounds: int) -> dict[str, list[tuple[float
             lst.move_cursor(rounds + k)  # below the new mail: the ones with bodies
             await pilot.pause()
             lag.window()
-            await pilot.press("enter")
-            while reader.message_view is None or lst.current.subject not in str(
-                reader.message_view.subject
-            ):
-                await asyncio.sleep(0.001)
-            await pilot.pause()
-            await asyncio.sleep(0.02)
+            with profiled("open message", profile):
+                await pilot.press("enter")
+                while reader.message_view is None or lst.current.subject not in str(
+                    reader.message_view.subject
+                ):
+                    await asyncio.sleep(0.001)
+                await pilot.pause()
+                await asyncio.sleep(0.02)
             stalls["open message"].append(lag.window())
             await pilot.press("q")
             await pilot.pause()
@@ -165,11 +189,12 @@ async def probe(store: Store, n: int, rounds: int) -> dict[str, list[tuple[float
             await asyncio.sleep(0.02)
             stalls["sort"].append(lag.window())
         for k in range(rounds):  # /, a query, Enter; then back to the folder
-            await pilot.press("slash", *f"topic {k}", "enter")
-            while not app.search_title:
-                await asyncio.sleep(0.001)
-            await pilot.pause()
-            await asyncio.sleep(0.02)
+            with profiled("search", profile):
+                await pilot.press("slash", *f"topic {k}", "enter")
+                while not app.search_title:
+                    await asyncio.sleep(0.001)
+                await pilot.pause()
+                await asyncio.sleep(0.02)
             stalls["search"].append(lag.window())
             await pilot.press("escape")
             while app.search_title or app._list_reads.busy:
@@ -227,13 +252,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--profile", choices=("open message", "search"), default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.sqlite3")
         fill(store, args.messages)
         fill_archive(store, args.messages)
         add_bodies(store, args.rounds)
-        stalls = asyncio.run(probe(store, args.messages, args.rounds))
+        stalls = asyncio.run(probe(store, args.messages, args.rounds, args.profile))
         store.close()
     print(f"longest event-loop stall per event, {args.messages} messages, target < 33 ms")
     for kind, values in stalls.items():
@@ -243,6 +269,12 @@ def main() -> None:
                 f"  {kind:<21} {label:<9} median {statistics.median(figures):4.0f} ms, "
                 f"max {max(figures):4.0f} ms ({len(figures)} samples)"
             )
+
+    if args.profile:
+        print(f"\nthe loop's thread during {args.profile} (cProfile, {args.rounds} events):")
+        stats = pstats.Stats(PROFILE)
+        stats.sort_stats("cumulative").print_stats(40)
+        stats.sort_stats("tottime").print_stats(25)
 
 
 if __name__ == "__main__":
