@@ -16,7 +16,7 @@ from tuimail.core.doctor.server_checks import PORT_FIX
 from tuimail.core.errors import ServerBusy, TimedOut
 from tuimail.core.login_errors import Refusal
 from tuimail.core.sanitize import sanitize
-from tuimail.words import failure_words
+from tuimail.words import failure_words, submit_failure
 
 _COLOURS = {"ok": "\x1b[32m", "warning": "\x1b[33m", "failure": "\x1b[31m"}
 
@@ -24,10 +24,14 @@ _COLOURS = {"ok": "\x1b[32m", "warning": "\x1b[33m", "failure": "\x1b[31m"}
 def seen(result: CheckResult) -> str:
     """What the check found, in one sanitised sentence: for a finding made from a typed
     error, the words tuimail.words has for that error (code and server's words included)."""
+    finding = result.data.get("finding")
+    if finding == "submit-refused":
+        said = submit_failure(result.data.get("submit") or {})
+        return sanitize(f"the outgoing server refused the test message: {said}")
     if result.failure is None:
         return result.seen
     words = failure_words(result.failure)
-    if result.data.get("finding") == "login-refused":
+    if finding == "login-refused":
         words = _refused(result.data.get("refusal", ""), result.data.get("login", ""), words)
     elif result.seen:
         words = f"{words} ({result.seen})"

@@ -7,7 +7,7 @@ the text and JSON reports), so the doctor and the rest of the CLI say it alike."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from tuimail.core.errors import MailError
 from tuimail.core.sanitize import sanitize
@@ -29,10 +29,11 @@ class CheckResult:
     fix: str = ""
     seconds: float = 0.0
     failure: MailError | None = field(default=None, compare=False, repr=False)
-    # Small typed data about the finding the edge words with `failure` (str values):
-    # "finding" ("login-refused", "lost"), "refusal" (a login_errors.Refusal value),
-    # "login" (the user name tried).
-    data: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # Small typed data about the finding the edge words with `failure` (plain data):
+    # "finding" ("login-refused", "lost", "submit-refused"), "refusal" (a
+    # login_errors.Refusal value), "login" (the user name tried), "submit" (a refused
+    # submission's SubmitError.record()).
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Server replies end up here: never let them carry terminal escapes.
