@@ -10,19 +10,78 @@ from __future__ import annotations
 
 import json
 
+from tuimail.core.doctor.login_checks import WRONG_PASSWORD_FIX
 from tuimail.core.doctor.report import CheckResult, failed
+from tuimail.core.doctor.server_checks import PORT_FIX
+from tuimail.core.errors import ServerBusy, TimedOut
+from tuimail.core.login_errors import Refusal
 from tuimail.core.sanitize import sanitize
-from tuimail.words import failure_words
+from tuimail.words import failure_words, submit_failure
 
 _COLOURS = {"ok": "\x1b[32m", "warning": "\x1b[33m", "failure": "\x1b[31m"}
 
 
 def seen(result: CheckResult) -> str:
-    """What the check found, in one sanitised sentence."""
+    """What the check found, in one sanitised sentence: for a finding made from a typed
+    error, the words tuimail.words has for that error (code and server's words included)."""
+    finding = result.data.get("finding")
+    if finding == "submit-refused":
+        said = submit_failure(result.data.get("submit") or {})
+        return sanitize(f"the outgoing server refused the test message: {said}")
     if result.failure is None:
         return result.seen
     words = failure_words(result.failure)
-    return sanitize(f"{words} ({result.seen})" if result.seen else words)
+    if finding == "login-refused":
+        words = _refused(result.data.get("refusal", ""), result.data.get("login", ""), words)
+    elif result.seen:
+        words = f"{words} ({result.seen})"
+    if len(words) > _LONGEST:  # a hostile server's words fill no screen
+        words = words[: _LONGEST - 3] + "..."
+    return sanitize(words)
+
+
+def fix(result: CheckResult) -> str:
+    """What to do: core's fix when it gave one, else the one the error's type (or the
+    login refusal's cause) calls for."""
+    if result.fix or result.failure is None:
+        return result.fix
+    finding = result.data.get("finding")
+    if finding == "login-refused":
+        return _REFUSAL_FIX.get(result.data.get("refusal", ""), WRONG_PASSWORD_FIX)
+    if isinstance(result.failure, ServerBusy):
+        return "the server is busy or closed to new connections: try again later"
+    if isinstance(result.failure, TimedOut):
+        return "the server is slow or does not answer: try again later, or raise --timeout"
+    if finding == "lost":
+        return PORT_FIX
+    return ""
+
+
+def _refused(refusal: str, login: str, words: str) -> str:
+    """A refused login's line: the cause its words name, then the error's own words."""
+    if refusal == Refusal.APP_PASSWORD.value:
+        return f"the server wants an app password for {login}, not the normal password: {words}"
+    if refusal == Refusal.MECHANISM.value:
+        return f"no login method both sides support: {words}"
+    if refusal == Refusal.PLAINTEXT.value:
+        return f"the server refuses a plain-text login here: {words}"
+    return f"{words} (logging in as {login})" if login else words
+
+
+_LONGEST = 400
+
+_REFUSAL_FIX = {
+    Refusal.WRONG_PASSWORD.value: WRONG_PASSWORD_FIX,
+    Refusal.APP_PASSWORD.value: (
+        "create an app password in the provider's account security settings (two-step "
+        "verification must be on) and use it as this account's password; the normal "
+        "password is not accepted by mail programs"
+    ),
+    Refusal.MECHANISM.value: (
+        "the server does not offer a login method tuimail can use on this port"
+    ),
+    Refusal.PLAINTEXT.value: "use the TLS port (993/995/465) or security = starttls",
+}
 
 
 def as_dict(result: CheckResult) -> dict:
@@ -32,7 +91,7 @@ def as_dict(result: CheckResult) -> dict:
         "group": result.group,
         "status": result.status,
         "seen": seen(result),
-        "fix": result.fix,
+        "fix": fix(result),
         "seconds": result.seconds,
     }
 
@@ -55,8 +114,8 @@ def render_text(results: list[CheckResult], colour: bool = False) -> str:
         if colour:
             mark = f"{_COLOURS[r.status]}{mark}\x1b[0m"
         lines.append(f"  [{mark}] {r.name}: {seen(r)} ({r.seconds:.2f}s)")
-        if r.fix and r.status != "ok":
-            lines.append(f"      fix: {r.fix}")
+        if fix(r) and r.status != "ok":
+            lines.append(f"      fix: {fix(r)}")
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "warning", "failure")}
     lines.append("")
     lines.append(

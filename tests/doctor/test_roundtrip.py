@@ -11,6 +11,8 @@ from testserver.server import MailServer
 from tuimail.core.doctor import roundtrip, run_checks
 from tuimail.core.doctor.roundtrip import HEADER, check_roundtrip
 from tuimail.core.secrets import Secret
+from tuimail.doctor_words import seen
+from tuimail.words import submit_failure
 
 OTHER = b"From: a@example.test\r\nTo: b@example.test\r\nSubject: keep me\r\n\r\nhello\r\n"
 
@@ -142,8 +144,11 @@ def test_submission_refused_shows_the_servers_reason(mail_server, stage, code, t
     mail_server.faults.add(protocol="smtp", kind="reply", command=stage, code=code, message=text)
     (trip,) = _run(mail_server, user)
     assert trip.status == "failure"
-    assert "refused the test message" in trip.seen
-    assert str(code) in trip.seen and text in trip.seen
+    said = seen(trip)  # the words of the report (tuimail.doctor_words)
+    # The same sentence as `describe` of that SubmitError anywhere else (its record).
+    refused = submit_failure(trip.data["submit"])
+    assert said == f"the outgoing server refused the test message: {refused}"
+    assert str(code) in said and text in said
     assert fix in trip.fix
     assert _accepted(mail_server) == [] and mail_server.messages(user) == []
 
@@ -152,7 +157,7 @@ def test_nothing_sent_when_starttls_is_stripped(mail_server) -> None:
     user = mail_server.new_user()
     mail_server.faults.add(protocol="smtp", kind="strip_starttls")
     (trip,) = _run(mail_server, user, smtp_security="starttls")
-    assert trip.status == "failure" and "STARTTLS" in trip.seen
+    assert trip.status == "failure" and "STARTTLS" in seen(trip)
     assert "nothing was sent" in trip.fix
     assert _accepted(mail_server) == []
     log = mail_server.protocol_server("smtp").auth_log

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Select, Static
 from tests.ui.helpers import make_app, settle, wait_for
 from tests.ui.wizard_helpers import wizard_for
 from testserver.faults import Fault
+from tuimail.doctor_words import fix
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.diagnose import DiagnoseScreen
 from tuimail.ui.screens.main import MainScreen
@@ -126,7 +127,7 @@ async def test_wrong_password_shows_the_login_failure_and_fix(mail_server):
         await wait_for(pilot, lambda: not screen.running, timeout=60)
         logins = [r for r in screen.results if r.name == "login"]
         assert logins and all(r.status == "failure" for r in logins)
-        assert all("password" in r.fix for r in logins)
+        assert all("password" in fix(r) for r in logins)
         results = shown(screen, "#diag-results")
         assert "✗ failure" in results and "Fix:" in results
         assert "wrong-password" not in results

@@ -1,19 +1,16 @@
-"""Turn a failed login into the usual cause and its fix (what the guides tell people):
-wrong password, app password needed, plaintext refused, mechanism not offered."""
+"""Turn a failed login into a finding: the typed error and the usual cause it names
+(wrong password, app password needed, plaintext refused, mechanism not offered), worded
+with its fix at the edge (tuimail.doctor_words)."""
 
 from __future__ import annotations
 
 from tuimail.core.doctor.report import CheckResult
-from tuimail.core.login_errors import Refusal, classify_refusal
+from tuimail.core.errors import MailError
+from tuimail.core.login_errors import classify_refusal
 
 WRONG_PASSWORD_FIX = (
     "check the user name and password; if the provider uses two-step verification, "
     "create an app password and use it instead of the normal password"
-)
-APP_PASSWORD_FIX = (
-    "create an app password in the provider's account security settings (two-step "
-    "verification must be on) and use it as this account's password; the normal "
-    "password is not accepted by mail programs"
 )
 SUPPORTED_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
@@ -25,8 +22,6 @@ def server_words(exc: BaseException) -> str:
     import poplib
 
     from imapclient.exceptions import IMAPClientError
-
-    from tuimail.core.errors import MailError
 
     code, message = getattr(exc, "code", None), getattr(exc, "message", None)
     if isinstance(code, int) and message is not None and not isinstance(exc, MailError):
@@ -49,25 +44,13 @@ def server_words(exc: BaseException) -> str:
     return str(exc).strip() or type(exc).__name__
 
 
-def login_failed(group: str, login: str, server_text: str, seconds: float) -> CheckResult:
-    """The check line for a refused login: the cause (decided by the login classifier,
-    tuimail.core.login_errors) with the server's words and the fix."""
-    kind = classify_refusal(server_text)
-    if kind is Refusal.APP_PASSWORD:
-        seen = (
-            f"the server wants an app password for {login}, not the normal password ({server_text})"
-        )
-        fix = APP_PASSWORD_FIX
-    elif kind is Refusal.MECHANISM:
-        seen = f"no login method both sides support ({server_text})"
-        fix = "the server does not offer a login method tuimail can use on this port"
-    elif kind is Refusal.PLAINTEXT:
-        seen = f"the server refuses a plain-text login here ({server_text})"
-        fix = "use the TLS port (993/995/465) or security = starttls"
-    else:
-        seen = f"the server refused the login for {login} ({server_text})"
-        fix = WRONG_PASSWORD_FIX
-    return CheckResult("login", group, "failure", seen, fix, seconds)
+def login_failed(group: str, login: str, error: MailError, seconds: float) -> CheckResult:
+    """The check line for a refused login: the typed error, and the usual cause its words
+    name (decided by the login classifier, tuimail.core.login_errors). The edge words it
+    and gives the cause's fix (tuimail.doctor_words)."""
+    kind = classify_refusal(server_words(error))
+    data = {"finding": "login-refused", "refusal": kind.value, "login": login}
+    return CheckResult("login", group, "failure", "", "", seconds, failure=error, data=data)
 
 
 def no_mechanism(group: str, offered: list[str], seconds: float) -> CheckResult:

@@ -1,13 +1,13 @@
 """The result of one check, as data: what was found, what to do, how long it took.
 
-Core makes no sentence from a typed error here: a finding built from one (a TLS failure)
-carries it in `failure`, and the edge words it (tuimail.doctor_words, which also renders
+Core makes no sentence from a typed error here: a finding built from one (a TLS failure,
+a refused login, a connection lost mid-check) carries it in `failure`, and the edge words it (tuimail.doctor_words, which also renders
 the text and JSON reports), so the doctor and the rest of the CLI say it alike."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from tuimail.core.errors import MailError
 from tuimail.core.sanitize import sanitize
@@ -19,7 +19,8 @@ Status = Literal["ok", "warning", "failure"]
 class CheckResult:
     """`seen` is what was found, in words core can make itself (counts, names, the
     server's own words); for a finding made from a typed error it is "" or a context
-    that the edge adds to the error's words, and `failure` is the error."""
+    that the edge adds to the error's words, and `failure` is the error. `fix` is "" when
+    the edge derives it from the error's type or `data` (tuimail.doctor_words.fix)."""
 
     name: str
     group: str
@@ -28,6 +29,11 @@ class CheckResult:
     fix: str = ""
     seconds: float = 0.0
     failure: MailError | None = field(default=None, compare=False, repr=False)
+    # Small typed data about the finding the edge words with `failure` (plain data):
+    # "finding" ("login-refused", "lost", "submit-refused"), "refusal" (a
+    # login_errors.Refusal value), "login" (the user name tried), "submit" (a refused
+    # submission's SubmitError.record()).
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Server replies end up here: never let them carry terminal escapes.

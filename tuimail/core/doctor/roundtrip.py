@@ -183,7 +183,6 @@ def _refused(account: Account, exc: SubmitError, took: float) -> CheckResult:
     from tuimail.core.errors import AuthenticationFailed
     from tuimail.core.smtp_errors import enhanced_code
 
-    text = str(exc)
     error = exc.error
     enhanced = getattr(error, "enhanced", None)
     refused_codes = [r.partition(" ")[2] for r in exc.refused.values()]
@@ -219,14 +218,8 @@ def _refused(account: Account, exc: SubmitError, took: float) -> CheckResult:
         fix = "the server refused for now (4xx): try again in a few minutes"
     else:
         fix = "the server's reason above says what it refused; check the account settings"
-    return CheckResult(
-        "round trip",
-        GROUP,
-        "failure",
-        f"the outgoing server refused the test message: {text}",
-        fix,
-        took,
-    )
+    data = {"finding": "submit-refused", "submit": exc.record()}  # worded at the edge
+    return CheckResult("round trip", GROUP, "failure", "", fix, took, failure=error, data=data)
 
 
 def _unconfirmed(status: str, reason: str, took: float) -> CheckResult:

@@ -23,17 +23,15 @@ from tuimail.core.doctor.login_checks import (
     login_failed,
     no_mechanism,
     plain_login,
-    server_words,
 )
 from tuimail.core.doctor.oauth_checks import token_refused
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.errors import (
+    AuthenticationFailed,
     MailError,
     ProtocolViolation,
     SecurityFailure,
-    ServerBusy,
-    TimedOut,
     TransientError,
 )
 from tuimail.core.imap.login import imap_login
@@ -255,7 +253,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                     _lost(group, "login", exc, seconds)
                     if _login_lost(exc)
                     else token_refused(group, account, exc, seconds)
-                    or login_failed(group, account.login, server_words(exc), seconds)
+                    or login_failed(group, account.login, exc, seconds)
                 )
         return results
     finally:
@@ -301,13 +299,12 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
                     )
                 )
             except MailError as exc:
-                text = server_words(exc)
                 seconds = time.monotonic() - start
                 results.append(
                     _lost(group, "login", exc, seconds)
                     if _login_lost(exc)
                     else token_refused(group, account, exc, seconds)
-                    or login_failed(group, account.login, text, seconds)
+                    or login_failed(group, account.login, exc, seconds)
                 )
         return results
     finally:
@@ -397,13 +394,15 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                         )
                     )
                 except SubmitError as exc:
-                    said = server_words(exc.error) if exc.error is not None else str(exc)
                     seconds = time.monotonic() - start
+                    error = exc.error or AuthenticationFailed(
+                        str(exc), protocol="smtp", host=s.host
+                    )
                     results.append(
-                        _lost(group, "login", exc.error, seconds)
-                        if exc.error is not None and _login_lost(exc.error)
-                        else token_refused(group, account, exc.error, seconds)
-                        or login_failed(group, account.login, said, seconds)
+                        _lost(group, "login", error, seconds)
+                        if _login_lost(error)
+                        else token_refused(group, account, error, seconds)
+                        or login_failed(group, account.login, error, seconds)
                     )
         return results
     finally:
@@ -436,6 +435,9 @@ def _ssl_of(sock: Any) -> ssl.SSLSocket | None:
     return sock if isinstance(sock, ssl.SSLSocket) else None
 
 
+PORT_FIX = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
+
+
 def _lost(
     group: str, name: str, exc: BaseException, took: float, protocol: str | None = None
 ) -> CheckResult:
@@ -443,24 +445,13 @@ def _lost(
     something (a BYE or -ERR greeting, bytes that are not the protocol). A library's
     exception is first typed by `protocol`'s classifier, so the line says what the server
     did, never Python's words."""
-    fix = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
     if not isinstance(exc, MailError) and protocol is not None:
         exc = _classify(protocol, exc, name)
-    if isinstance(exc, SecurityFailure):  # worded at the edge, as everywhere (doctor_words)
-        return CheckResult(name, group, "failure", "", fix, took, failure=exc)
-    if isinstance(exc, MailError):
-        seen = exc.message or exc.kind
-        if exc.server_text:
-            words = (
-                exc.server_text if len(exc.server_text) <= 120 else exc.server_text[:120] + "..."
-            )
-            seen += f' (it said "{words}")'
-        if isinstance(exc, ServerBusy):
-            fix = "the server is busy or closed to new connections: try again later"
-        elif isinstance(exc, TimedOut):
-            fix = "the server is slow or does not answer: try again later, or raise --timeout"
-    elif isinstance(exc, TimeoutError):
+    if isinstance(exc, MailError):  # worded at the edge, as everywhere (doctor_words)
+        data = {"finding": "lost"}  # the fix follows from the error's type, also there
+        return CheckResult(name, group, "failure", "", "", took, failure=exc, data=data)
+    if isinstance(exc, TimeoutError):
         seen = "the server did not answer in time"
     else:
         seen = f"the connection failed: {exc or type(exc).__name__}"
-    return CheckResult(name, group, "failure", seen, fix, took)
+    return CheckResult(name, group, "failure", seen, PORT_FIX, took)

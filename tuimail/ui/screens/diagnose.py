@@ -26,6 +26,7 @@ from tuimail.core.account import Account
 from tuimail.core.doctor import CheckResult
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
+from tuimail.doctor_words import fix as fix_for
 from tuimail.doctor_words import seen as finding
 
 # runner(account, password, *, send, on_result) -> results; the real one is run_checks.
@@ -75,9 +76,9 @@ def render_results(results: list[CheckResult], seconds: bool = True) -> Group:
         for r in items:
             mark, colour = MARKS.get(r.status, (r.status, ""))
             seen = Text(sanitize(finding(r)))
-            if r.fix and r.status != "ok":
+            if fix_for(r) and r.status != "ok":
                 seen.append("\nFix: ", style="bold")
-                seen.append(sanitize(r.fix))
+                seen.append(sanitize(fix_for(r)))
             cells = ["", Text(mark, style=f"bold {colour}"), Text(sanitize(r.name)), seen]
             if seconds:
                 cells.append(Text(f"{r.seconds:.2f} s", style="dim"))
