@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuimail.core.errors import SecurityFailure
+from tuimail.core.errors import MailError, SecurityFailure
 from tuimail.core.sanitize import sanitize
-from tuimail.words import failure_words
+from tuimail.words import failure_words, submit_failure
 
 
 def _secured(failure: Any) -> bool:
@@ -19,12 +19,14 @@ def _secured(failure: Any) -> bool:
 
 
 def probe(result: Any) -> str:
-    """A ProbeResult's detail: its security failure worded, with the key's SHA-256 to
-    compare when detection read it (pin.read_pin), else core's detail."""
-    if not _secured(result.failure):
+    """A ProbeResult's detail: its typed failure worded as `words.describe` words it
+    anywhere else (a timeout, a refused port, an unknown host, a server that is not the
+    protocol's, a certificate), with the key's SHA-256 to compare when detection read it
+    (pin.read_pin); a probe that worked: core's detail ("works (TLS, ...)")."""
+    if result.ok or not isinstance(result.failure, MailError):
         return sanitize(result.detail)
     words = failure_words(result.failure)
-    if result.pin:
+    if result.pin and _secured(result.failure):
         c = result.candidate
         words += (
             f"; its key's SHA-256 is {result.pin} (to trust this one certificate "
@@ -68,10 +70,21 @@ def detection_dict(detection: Any) -> dict:
 
 
 def login(check: Any) -> str:
-    """A LoginCheck's sentence: its security failure worded here, else core's."""
-    if check.ok or not _secured(check.failure) or not check.server:
+    """A LoginCheck's sentence, from its typed failure in `words.describe`'s words for
+    it (a wrong password, a timeout, a refused port, a certificate), or from the SMTP
+    check's submission record when no server error exists (no AUTH offered)."""
+    if check.ok or check.failure is None or not check.server:
         return sanitize(check.detail)
-    return sanitize(f"Could not log in to the {check.server}: {failure_words(check.failure)}.")
+    if check.submit is not None and check.submit.get("error") is None:
+        said = submit_failure(check.submit)
+    else:
+        said = failure_words(check.failure)
+    if check.rejected:
+        return sanitize(
+            f"The {check.server} rejected the login for {check.login}: check the user "
+            f"name and password ({said})."
+        )
+    return sanitize(f"Could not log in to the {check.server}: {said}.")
 
 
 def event(ev: Any) -> str:

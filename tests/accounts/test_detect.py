@@ -13,6 +13,7 @@ from tuimail import detect_words
 from tuimail.__main__ import main
 from tuimail.core.discovery.detect import detect
 from tuimail.core.discovery.model import Event
+from tuimail.core.errors import TimedOut
 
 
 def chosen(result, role):
@@ -199,7 +200,8 @@ def test_silent_tls_and_stripped_starttls_gives_no_plaintext(
         for r in result.probes
         if r.candidate.port in (tls_port, starttls_port)
     }
-    assert failures["tls"] is None and failures["starttls"].reason == "starttls-missing"
+    assert isinstance(failures["tls"], TimedOut)
+    assert failures["starttls"].reason == "starttls-missing"
     # Even when plain is allowed, it is not silently chosen: the user must confirm it.
     result = detect("alice@example.test", options(s, timeout=1.5, allow_plain=True))
     assert getattr(result, role).candidate.security == "plain"

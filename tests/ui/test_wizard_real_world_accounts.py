@@ -257,7 +257,7 @@ async def test_failures_are_sentences(mail_server, test_ca):
         put(screen, password=user.password, **{"in-port": str(closed_port)})
         await verify(pilot, screen)
         log = log_of(screen)
-        assert "the IMAP server 127.0.0.1: the server refused the connection" in log, log
+        assert "the IMAP server 127.0.0.1: the mail server refused the connection" in log, log
         put(screen, **{"in-host": "nosuch.example.test", "in-port": ""})
         await verify(pilot, screen)
         log = log_of(screen)

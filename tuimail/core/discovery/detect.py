@@ -32,6 +32,7 @@ from tuimail.core.discovery.probe import probe
 from tuimail.core.discovery.resolver import DNSError, Resolver
 from tuimail.core.discovery.srv import in_domain, lookup_srv
 from tuimail.core.discovery.verify import LoginCheck, verify_account
+from tuimail.core.errors import SecurityFailure
 from tuimail.core.secrets import Secret
 
 Progress = Callable[[Event], None]
@@ -563,7 +564,7 @@ class _Run:
                 "one server's key with --incoming-pin/--outgoing-pin (its SHA-256 is in the "
                 "probe lines above)."
             )
-        elif secure and any(r.failure is not None for r in secure):
+        elif secure and any(isinstance(r.failure, SecurityFailure) for r in secure):
             msg += " Some servers answered but could not be secured (see the probes)."
         msg += " Enter the servers by hand with `tuimail account add NAME --incoming ...`."
         return msg

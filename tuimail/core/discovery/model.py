@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tuimail.core.errors import SecurityFailure
+from tuimail.core.errors import MailError
 
 SECURITY_RANK = {"tls": 0, "starttls": 1, "plain": 2}
 SOURCES = ("srv", "autoconfig", "mx", "ispdb", "guess")
@@ -32,7 +32,7 @@ class Candidate:
 class ProbeResult:
     candidate: Candidate
     ok: bool
-    detail: str  # a sentence: what worked, or why not
+    detail: str  # plain: what worked, or why not (people read `failure` worded at the edge)
     capabilities: list[str] = field(default_factory=list)
     auth_mechanisms: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -40,7 +40,7 @@ class ProbeResult:
     pin: str | None = None  # a self-signed server's key SHA-256, for the user to pin
     untrusted_issuer: bool = False  # failed only for want of a known issuer
     verified: bool = True  # False: taken from the shipped ISP database, no probe answered
-    failure: SecurityFailure | None = field(default=None, repr=False)  # could not be secured
+    failure: MailError | None = field(default=None, repr=False)  # why not, typed
 
     def to_dict(self) -> dict:
         out = asdict(self.candidate)

@@ -22,7 +22,17 @@ from tuimail.core.connect import (
 )
 from tuimail.core.discovery.model import Candidate, ProbeResult
 from tuimail.core.discovery.resolver import DNSError, Resolver, connect_any
-from tuimail.core.errors import SecurityFailure
+from tuimail.core.errors import (
+    ConnectionLost,
+    MailError,
+    ProtocolViolation,
+    Refused,
+    SecurityFailure,
+    ServerBusy,
+    TimedOut,
+    Unreachable,
+)
+from tuimail.core.net_errors import classify_transport
 from tuimail.core.tls import mail_context, tls_reason
 
 # OpenSSL verify codes: self-signed leaf, self-signed root in chain, unknown issuer.
@@ -41,8 +51,10 @@ STARTTLS_REFUSED = "TLS: starttls-refused"
 
 
 class ProbeError(Exception):
-    """The server did not behave as needed; the message is a sentence. `reason` is the
-    SecurityFailure reason (SECURITY_REASONS) when the connection could not be secured."""
+    """The connection could not be secured: `reason` is the SecurityFailure reason
+    (SECURITY_REASONS); the message is a plain detail. Every other failure of a probe is
+    raised typed where it happens (TimedOut, ConnectionLost, Unreachable,
+    ProtocolViolation, Refused, ServerBusy) and worded at the edge (tuimail.detect_words)."""
 
     def __init__(self, message: str, reason: str = "", code: int | None = None) -> None:
         super().__init__(message)
@@ -61,13 +73,13 @@ class LineClient:
     def readline(self) -> bytes:
         while b"\n" not in self.buffer:
             if len(self.buffer) > MAX_LINE:
-                raise ProbeError("the server sent an overlong line")
+                raise ProtocolViolation("the mail server sent an overlong line")
             try:
                 chunk = self.sock.recv(4096)
             except TimeoutError:
-                raise ProbeError("the server did not answer in time") from None
+                raise TimedOut("the mail server did not answer in time") from None
             if not chunk:
-                raise ProbeError("the server closed the connection")
+                raise ConnectionLost("the mail server closed the connection")
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
         return line.rstrip(b"\r")
@@ -101,14 +113,16 @@ def _imap_caps(client: LineClient, tag: str) -> list[str]:
             caps = line[len("* CAPABILITY ") :].split()
         elif line.startswith(f"{tag} "):
             if not line[len(tag) + 1 :].upper().startswith("OK"):
-                raise ProbeError(f"CAPABILITY was refused ({line[len(tag) + 1 :][:80]})")
+                raise ProtocolViolation(
+                    "the mail server refused CAPABILITY", server_text=line[len(tag) + 1 :][:80]
+                )
             return [c.upper() for c in caps]
 
 
 def _imap(client: LineClient, security: str, context, pin, inspect_only=False) -> list[str]:
     greeting = client.readline().decode("utf-8", "replace")
     if not greeting.upper().startswith(("* OK", "* PREAUTH")):
-        raise ProbeError(f"this is not an IMAP server (it said {greeting[:60]!r})")
+        raise ProtocolViolation("this is not an IMAP server", server_text=greeting[:60])
     caps = _imap_caps(client, "t1")
     if security == "starttls":
         if "STARTTLS" not in caps:
@@ -148,7 +162,7 @@ def _pop3_capa(client: LineClient) -> list[str]:
 def _pop3(client: LineClient, security: str, context, pin, inspect_only=False) -> list[str]:
     greeting = client.readline().decode("utf-8", "replace")
     if not greeting.startswith("+OK"):
-        raise ProbeError(f"this is not a POP3 server (it said {greeting[:60]!r})")
+        raise ProtocolViolation("this is not a POP3 server", server_text=greeting[:60])
     caps = _pop3_capa(client)
     if security == "starttls":
         if "STLS" not in caps:
@@ -180,7 +194,7 @@ def _smtp_reply(client: LineClient) -> tuple[int, list[str]]:
     while True:
         line = client.readline().decode("utf-8", "replace")
         if len(line) < 3 or not line[:3].isdigit():
-            raise ProbeError(f"this is not an SMTP server (it said {line[:60]!r})")
+            raise ProtocolViolation("this is not an SMTP server", server_text=line[:60])
         lines.append(line[4:])
         if len(line) == 3 or line[3] != "-":
             return int(line[:3]), lines
@@ -190,7 +204,7 @@ def _ehlo(client: LineClient) -> list[str]:
     client.send("EHLO tuimail.localhost")
     code, lines = _smtp_reply(client)
     if code != 250:
-        raise ProbeError(f"EHLO was refused ({code} {' '.join(lines)[:80]})")
+        raise Refused("the mail server refused EHLO", code=code, server_text=" ".join(lines)[:80])
     return [line.upper() for line in lines[1:]]
 
 
@@ -201,7 +215,8 @@ def smtp_session(
     (`inspect_only`: stop right after the handshake, saying nothing more)."""
     code, lines = _smtp_reply(client)
     if code != 220:
-        raise ProbeError(f"the SMTP server is not accepting connections ({code})")
+        kind = ServerBusy if 400 <= code < 500 else Refused
+        raise kind("the SMTP server is not accepting connections", code=code)
     caps = _ehlo(client)
     if security == "starttls":
         if "STARTTLS" not in caps:
@@ -248,16 +263,15 @@ def open_line_client(
     try:
         addresses = resolver.addresses(candidate.host, candidate.port, timeout)
     except DNSError as exc:
-        raise ProbeError(str(exc)) from None
+        kind = TimedOut if isinstance(exc, TimeoutError) else Unreachable
+        raise kind(str(exc), protocol="dns", host=candidate.host) from None
     if not addresses:
-        raise ProbeError(f"{candidate.host} does not exist")
+        raise no_such_host(candidate.host)
     context = context or mail_context(candidate.protocol, candidate.security, ca_file, pin)
     try:
         sock = connect_any(addresses, candidate.port, timeout)
-    except TimeoutError:
-        raise ProbeError("the connection timed out") from None
     except OSError as exc:
-        raise ProbeError(f"the connection failed ({exc.strerror or exc})") from None
+        raise classify_transport(exc, candidate.protocol, candidate.host) from None
     sock.settimeout(timeout)
     client = LineClient(sock, candidate.host)
     if candidate.security == "tls":
@@ -290,13 +304,12 @@ def probe(
         if candidate.security == "plain":
             detail = "works, but WITHOUT encryption"
         return ProbeResult(candidate, True, detail, caps, mechs, time.monotonic() - start)
-    except Exception as exc:  # every failure becomes a sentence
+    except Exception as exc:  # every failure is kept typed, worded at the edge
+        failure = probe_failure(exc, candidate.protocol, candidate.host)
         result = ProbeResult(
-            candidate, False, describe_failure(exc), [], [], time.monotonic() - start
+            candidate, False, plain_failure(failure), [], [], time.monotonic() - start
         )
-        result.failure = security_failure(exc)
-        if result.failure is not None and not result.failure.protocol:
-            result.failure.protocol = candidate.protocol
+        result.failure = failure
         # Self-signed or from an unknown authority: detection may read the key afterwards,
         # in a handshake of its own (pin.read_pin), for the user to compare.
         result.untrusted_issuer = (
@@ -332,20 +345,33 @@ def plain_detail(failure: SecurityFailure) -> str:
     return f"TLS: {failure.reason}" + (f" ({extra})" if extra else "")
 
 
-def describe_failure(exc: BaseException) -> str:
-    if isinstance(exc, ProbeError):
-        return str(exc)
-    failure = security_failure(exc)
-    if failure is not None and failure.reason:
+def no_such_host(host: str, protocol: str | None = None) -> Unreachable:
+    """A host name our resolver found no address for (NXDOMAIN or no A/AAAA)."""
+    return Unreachable(f"{host} does not exist", protocol=protocol, host=host)
+
+
+def probe_failure(exc: BaseException, protocol: str, host: str) -> MailError:
+    """The typed failure of a probe or a connection made for one: a SecurityFailure, a
+    typed error raised by the probe, or the transport classifier's (tuimail.core.net_errors)."""
+    failure = security_failure(exc) or classify_transport(exc, protocol, host)
+    if failure is None:
+        failure = ProtocolViolation(f"the probe failed ({type(exc).__name__})")
+        failure.__cause__ = exc
+    if not failure.protocol:
+        failure.protocol = protocol
+    if not failure.host:
+        failure.host = host
+    return failure
+
+
+def plain_failure(failure: MailError) -> str:
+    """Not a sentence: the failure's kind and core's short message, for logs and callers
+    that show no failure; people read `failure` worded at the edge (tuimail.detect_words)."""
+    if isinstance(failure, SecurityFailure) and failure.reason:
         return plain_detail(failure)
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return "the server did not answer in time"
-    if isinstance(exc, ConnectionRefusedError):
-        return "the server refused the connection (nothing answers on that port)"
-    if isinstance(exc, ConnectionError):
-        return f"the connection was lost ({exc.__class__.__name__})"
-    if isinstance(exc, socket.gaierror):
-        return f"the host name could not be found ({exc.strerror or exc})"
-    if isinstance(exc, OSError):
-        return f"the connection failed ({exc.strerror or exc})"
-    return f"the probe failed ({exc.__class__.__name__}: {exc})"
+    return f"{failure.kind}: {failure.message}" if failure.message else failure.kind
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A plain detail (not a sentence) for any failure met while probing."""
+    return plain_failure(probe_failure(exc, "", ""))

@@ -12,20 +12,39 @@ from dataclasses import dataclass, field
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.connect import open_imap, open_pop3
-from tuimail.core.discovery.probe import ProbeError, describe_failure, security_failure
+from tuimail.core.discovery.probe import (
+    ProbeError,
+    no_such_host,
+    plain_failure,
+    probe_failure,
+)
 from tuimail.core.discovery.resolver import DNSError, Resolver
-from tuimail.core.errors import AuthenticationFailed, MailError, SecurityFailure
+from tuimail.core.errors import AuthenticationFailed, MailError, ProtocolViolation, Refused
 from tuimail.core.secrets import Secret
 
 
 @dataclass
 class LoginCheck:
+    """One login's outcome. A failure is kept typed (`failure`, and `submit`: the SMTP
+    check's SubmitError record when it failed before any server error, e.g. no AUTH
+    offered) and worded at the edge (tuimail.detect_words.login); `detail` is a plain
+    note for logs, shown to people only when the login worked."""
+
     role: str  # "incoming" | "outgoing"
     ok: bool
-    detail: str  # a sentence
+    detail: str  # plain: what worked, or the failure's kind and core's short message
     rejected: bool = False  # the server said no to the credentials (not a network error)
     failure: MailError | None = field(default=None, repr=False)  # the typed failure, if any
     server: str = ""  # what was logged in to ("IMAP server imap.example.org"), for the edge
+    login: str = ""  # the user name tried
+    submit: dict | None = field(default=None, repr=False)  # SubmitError.record() (SMTP)
+
+
+def _failed(role: str, what: str, login: str, error: MailError, **kw) -> LoginCheck:
+    rejected = isinstance(error, AuthenticationFailed)
+    return LoginCheck(
+        role, False, plain_failure(error), rejected, error, what, login, kw.get("submit")
+    )
 
 
 def verify_account(
@@ -50,7 +69,7 @@ def _address(resolver: Resolver, server: ServerSettings, timeout: float) -> str 
         return None
     addresses = resolver.addresses(server.host, server.port, timeout)
     if not addresses:
-        raise ProbeError(f"{server.host} does not exist")
+        raise no_such_host(server.host)
     return addresses[0]
 
 
@@ -63,27 +82,10 @@ def _incoming(account, password, resolver, timeout, ca_file) -> LoginCheck:
             _pop3_login(server, account.login, password, ca_file, timeout, address)
         else:
             _imap_login(server, account.login, password, ca_file, timeout, address)
-    except AuthenticationFailed as exc:
-        return LoginCheck(
-            "incoming",
-            False,
-            f"The {what} rejected the login for {account.login}: "
-            f"check the user name and password ({_said(exc)}).",
-            rejected=True,
-        )
     except MailError as exc:
-        said = _said(exc)
-        return LoginCheck(
-            "incoming", False, f"Could not log in to the {what}: {said}.", False, exc, what
-        )
+        return _failed("incoming", what, account.login, exc)
     except (OSError, ProbeError, DNSError, ValueError) as exc:
-        return LoginCheck(
-            "incoming",
-            False,
-            f"Could not log in to the {what}: {_reason(exc)}.",
-            failure=security_failure(exc),
-            server=what,
-        )
+        return _failed("incoming", what, account.login, _typed(exc, account.protocol, server))
     return LoginCheck("incoming", True, f"Logged in to the {what}.")
 
 
@@ -94,7 +96,7 @@ def _imap_login(server, login, password, ca_file, timeout, address) -> None:
     try:
         client = open_imap(server, ca_file, timeout, address=address)
     except OSError:
-        raise  # worded by the probes' describe_failure, like every other connection
+        raise  # typed by the probes' probe_failure, like every other connection
     except Exception as exc:
         raise classify_imap(exc, host=server.host) from exc
     try:
@@ -114,7 +116,7 @@ def _pop3_login(server, login, password, ca_file, timeout, address) -> None:
     try:
         pop = open_pop3(server, ca_file, timeout, address=address)
     except OSError:
-        raise  # worded by the probes' describe_failure, like every other connection
+        raise  # typed by the probes' probe_failure, like every other connection
     except Exception as exc:
         raise classify_pop3(exc, host=server.host) from exc
     try:
@@ -139,58 +141,19 @@ def _outgoing(account, password, resolver, timeout, ca_file) -> LoginCheck:
         checked = replace(account, ca_file=ca_file) if ca_file != account.ca_file else account
         asyncio.run(check_login(checked, password, timeout=timeout, address=address))
     except SubmitError as exc:
-        if isinstance(exc.error, AuthenticationFailed):
-            return LoginCheck(
-                "outgoing",
-                False,
-                f"The {what} rejected the login for {account.login}: "
-                f"check the user name and password ({_said(exc.error)}).",
-                rejected=True,
-            )
-        said = _submit_said(exc)
-        error = exc.error if isinstance(exc.error, SecurityFailure) else None
-        return LoginCheck(
-            "outgoing", False, f"Could not log in to the {what}: {said}.", False, error, what
-        )
+        error = exc.error
+        if error is None:  # no AUTH offered, no mechanism we support: the record says
+            error = Refused(exc.reason, protocol="smtp", host=server.host)
+        return _failed("outgoing", what, account.login, error, submit=exc.record())
     except (OSError, ProbeError, DNSError, ValueError) as exc:
-        return LoginCheck(
-            "outgoing",
-            False,
-            f"Could not log in to the {what}: {_reason(exc)}.",
-            failure=security_failure(exc),
-            server=what,
-        )
+        return _failed("outgoing", what, account.login, _typed(exc, "smtp", server))
     return LoginCheck("outgoing", True, f"Logged in to the {what} (SMTP AUTH).")
 
 
-def _submit_said(exc) -> str:
-    """What a failed SMTP login check met, from its typed reason (the report's words)."""
-    from tuimail.core.discovery.probe import plain_detail
-    from tuimail.core.sanitize import sanitize
-
-    error = exc.error
-    if isinstance(error, SecurityFailure) and error.reason:
-        return plain_detail(error)
-    if exc.reason == "no-login":
-        return "the server offers no login (no AUTH after EHLO)"
-    if exc.reason == "no-mechanism":
-        offered = ", ".join(exc.data.get("offered") or []) or "none"
-        return sanitize(
-            f"the server offers no login method tuimail supports (it offers: {offered})"
-        )
-    if error is not None:
-        return _said(error)
-    return str(exc)
-
-
-def _said(error: MailError) -> str:
-    """The server's code and words (or the error's own), short, for a sentence."""
-    from tuimail.core.sanitize import sanitize
-
-    code = f"{error.code} " if isinstance(error.code, int) else ""
-    words = error.server_text or error.message or error.kind
-    return sanitize(f"{code}{words}")[:120]
-
-
-def _reason(exc: BaseException) -> str:
-    return describe_failure(exc) if not isinstance(exc, ProbeError) else str(exc)
+def _typed(exc: BaseException, protocol: str, server: ServerSettings) -> MailError:
+    """A connection's failure typed as the probes type it (probe.probe_failure)."""
+    if isinstance(exc, ValueError) and not isinstance(exc, OSError):
+        error = ProtocolViolation(str(exc), protocol=protocol, host=server.host)
+        error.__cause__ = exc
+        return error
+    return probe_failure(exc, protocol, server.host)
