@@ -31,7 +31,14 @@ def seen(result: CheckResult) -> str:
     if result.failure is None:
         return result.seen
     words = failure_words(result.failure)
-    if finding == "login-refused":
+    if finding == "not-sent":
+        words = f"no test message was sent; the incoming server: {words}"
+    elif finding == "lost-waiting":
+        words = (
+            "the server accepted the test message, then the connection to the incoming "
+            f"server failed while waiting for it: {words}"
+        )
+    elif finding == "login-refused":
         words = _refused(result.data.get("refusal", ""), result.data.get("login", ""), words)
     elif result.seen:
         words = f"{words} ({result.seen})"

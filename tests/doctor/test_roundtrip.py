@@ -12,7 +12,7 @@ from tuimail.core.doctor import roundtrip, run_checks
 from tuimail.core.doctor.roundtrip import HEADER, check_roundtrip
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import seen
-from tuimail.words import submit_failure
+from tuimail.words import describe, submit_failure
 
 OTHER = b"From: a@example.test\r\nTo: b@example.test\r\nSubject: keep me\r\n\r\nhello\r\n"
 
@@ -169,8 +169,10 @@ def test_incoming_login_refused_sends_nothing(mail_server) -> None:
     account = make_account(mail_server, user)
     (trip,) = check_roundtrip(account, Secret("wrong"), 10.0, 5.0)
     assert trip.status == "failure"
-    assert trip.seen.startswith("no test message was sent: the incoming server refused")
-    assert "wrong" not in trip.seen
+    said = seen(trip)
+    assert said == f"no test message was sent; the incoming server: {describe(trip.failure)}"
+    assert "refused the login" in said and "[AUTHENTICATIONFAILED]" in said, said
+    assert "wrong" not in said
     assert _accepted(mail_server) == []
 
 

@@ -7,11 +7,16 @@ import shlex
 
 import pytest
 
-from tests.hostile.conftest import save
+from tests.hostile.conftest import PASSWORD, save
 from tests.hostile.scripted import Conn, ImapScript, Pop3Script, SmtpScript
 from testserver.server import MailServer
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.config import save_account
+from tuimail.core.doctor.server_checks import check_server
+from tuimail.core.errors import ProtocolViolation, ServerBusy, TransientError
+from tuimail.core.secrets import Secret
+from tuimail.doctor_words import fix, render_text, seen
+from tuimail.words import describe
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -203,3 +208,59 @@ def test_doctor_round_trip_says_a_read_only_inbox_in_words(scripted, cli, namese
     assert run.code == 1 and "Traceback" not in run.out + run.err, run.err
     (line,) = [line for line in run.out.splitlines() if "] round trip:" in line]
     assert "read-only" in line and "b'" not in line, line
+
+
+def _close(conn: Conn, tag: bytes, args: bytes) -> None:
+    conn.close()
+
+
+# A failure met mid-check -> (protocol, script, check, typed error class, server's words)
+TYPED_FINDINGS = {
+    "IMAP login NO [UNAVAILABLE]": (
+        "imap",
+        ImapScript({"LOGIN": _reply(b"TAG NO [UNAVAILABLE] maintenance\r\n")}),
+        "login",
+        ServerBusy,
+        ("[UNAVAILABLE]", "maintenance"),
+    ),
+    "IMAP connection lost at login": (
+        "imap",
+        ImapScript({"LOGIN": _close}),
+        "login",
+        TransientError,
+        (),
+    ),
+    "IMAP 8-bit bytes in CAPABILITY": (
+        "imap",
+        ImapScript(
+            {"CAPABILITY": _reply(b"* CAPABILITY IMAP4rev1 \xff\xfe\r\nTAG OK done\r\n")},
+            greeting=b"* OK hi\r\n",
+        ),
+        "conversation",
+        ProtocolViolation,
+        (),
+    ),
+    "POP3 -ERR [IN-USE] greeting": (
+        "pop3",
+        _greeting(b"-ERR [IN-USE] busy\r\n", hang=False),
+        "greeting",
+        ServerBusy,
+        ("[IN-USE]", "busy"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", TYPED_FINDINGS.values(), ids=TYPED_FINDINGS.keys())
+def test_doctor_line_is_the_typed_errors_words(scripted, case) -> None:
+    """A failure met mid-check is reported with the words tuimail.words has for its typed
+    error (the CLI's and the app's), naming the server's code and words."""
+    protocol, script, check, error_type, said = case
+    with scripted(script) as server:
+        account = save(server, protocol)
+        results = check_server(protocol, account, Secret(PASSWORD), timeout=2)
+    (line,) = [r for r in results if r.name == check]
+    assert line.status == "failure" and isinstance(line.failure, error_type), line
+    assert seen(line) == describe(line.failure), seen(line)
+    assert all(words in seen(line) for words in said), seen(line)
+    assert f"] {check}: {describe(line.failure)} (" in render_text(results)
+    assert fix(line) and "Traceback" not in seen(line)

@@ -30,8 +30,9 @@ from imapclient.exceptions import IMAPClientError
 
 from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3
-from tuimail.core.doctor.login_checks import WRONG_PASSWORD_FIX, server_words
+from tuimail.core.doctor.login_checks import WRONG_PASSWORD_FIX
 from tuimail.core.doctor.report import CheckResult
+from tuimail.core.errors import MailError
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp import SubmitError, submit
 
@@ -51,7 +52,12 @@ _IO_ERRORS = (OSError, IMAPClientError, poplib.error_proto, ssl.SSLError)
 
 
 class _Lost(Exception):
-    """The incoming connection failed while waiting (a sentence for the report)."""
+    """The incoming server refused or failed; `error` is the typed failure (worded at
+    the edge, tuimail.doctor_words)."""
+
+    def __init__(self, error: MailError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def check_roundtrip(
@@ -85,10 +91,14 @@ def check_roundtrip(
         waiter.open()
     except (TLSRequiredError, ssl.SSLError) as exc:
         return [_not_tried(f"the incoming server could not be secured ({exc})", start)]
-    except _Lost as exc:
-        return [_not_tried(str(exc), start)]
-    except _IO_ERRORS as exc:
-        return [_not_tried(f"the incoming server failed ({_text(exc)})", start)]
+    except (_Lost, *_IO_ERRORS) as exc:
+        error = _typed(exc)
+        if error is None:
+            return [_not_tried(f"the incoming server failed ({_text(exc)})", start)]
+        data = {"finding": "not-sent"}  # worded at the edge
+        fix = "fix the incoming server checks above first"
+        took = time.monotonic() - start
+        return [CheckResult("round trip", GROUP, "failure", "", fix, took, error, data)]
     try:
         unconfirmed = ""
         try:
@@ -111,16 +121,21 @@ def check_roundtrip(
         try:
             found = waiter.wait(accepted + roundtrip_timeout)
         except (_Lost, *_IO_ERRORS) as exc:
+            error = _typed(exc)
             return [
                 CheckResult(
                     "round trip",
                     GROUP,
                     "failure",
-                    "the server accepted the test message, then the connection to the "
+                    ""
+                    if error is not None  # worded at the edge
+                    else "the server accepted the test message, then the connection to the "
                     f"incoming server failed while waiting for it ({_text(exc)})",
                     "run the check again; the test message may be left in your INBOX "
                     f'(subject "tuimail doctor test {token}"): delete it by hand',
                     time.monotonic() - accepted,
+                    error,
+                    {"finding": "lost-waiting"},
                 )
             ]
         if found is None and unconfirmed:
@@ -270,6 +285,28 @@ def _cleanup(status: str, seen: str, fix: str = "") -> CheckResult:
     return CheckResult("clean up", GROUP, status, seen, fix)  # type: ignore[arg-type]
 
 
+def _typed(exc: BaseException) -> MailError | None:
+    """The typed error for a failure of the incoming connection, from the protocol's
+    classifier (None for a read-only INBOX, which is no error of the server's)."""
+    if isinstance(exc, _Lost):
+        return exc.error
+    if isinstance(exc, MailError):
+        return exc
+    if isinstance(exc, poplib.error_proto):
+        from tuimail.core.pop3_errors import classify_pop3
+
+        return classify_pop3(exc)
+    if isinstance(exc, imaplib.IMAP4.readonly):
+        return None
+    if isinstance(exc, IMAPClientError):
+        from tuimail.core.imap.errors import classify_imap
+
+        return classify_imap(exc)
+    from tuimail.core.net_errors import classify_transport
+
+    return classify_transport(exc)
+
+
 def _text(exc: BaseException) -> str:
     if isinstance(exc, poplib.error_proto):
         from tuimail.core.pop3_errors import classify_pop3
@@ -337,14 +374,14 @@ class _IMAPWaiter(_Waiter):
             self.account.incoming, self.account.ca_file, self.timeout, address=self.address
         )
         self.client = client
-        from tuimail.core.errors import MailError
+        from tuimail.core.imap.errors import classify_imap
         from tuimail.core.imap.login import imap_login
 
         try:
             imap_login(client, self.account.login, self.password, host=self.account.incoming.host)
         except (imapclient.exceptions.LoginError, MailError) as exc:
-            words = getattr(exc, "server_text", None) or server_words(exc)
-            raise _Lost(f"the incoming server refused the login ({words})") from exc
+            error = exc if isinstance(exc, MailError) else classify_imap(exc, login=True)
+            raise _Lost(error) from exc
         self.caps = {c.decode().upper() for c in client.capabilities()}
         junk = _special_folder(client, b"\\Junk")
         self.junk = junk if junk and junk.upper() != "INBOX" else None
@@ -501,15 +538,15 @@ class _POP3Waiter(_Waiter):
         pop = open_pop3(
             self.account.incoming, self.account.ca_file, self.timeout, address=self.address
         )
-        from tuimail.core.errors import MailError
         from tuimail.core.pop3 import pop3_login
+        from tuimail.core.pop3_errors import classify_pop3
 
         try:
             pop3_login(pop, self.account.login, self.password, host=self.account.incoming.host)
         except (poplib.error_proto, MailError) as exc:
             _quit(pop)
-            words = getattr(exc, "server_text", None) or _text(exc)
-            raise _Lost(f"the incoming server refused the login ({words})") from exc
+            error = exc if isinstance(exc, MailError) else classify_pop3(exc, login=True)
+            raise _Lost(error) from exc
         return pop
 
     def open(self) -> None:
