@@ -93,6 +93,6 @@ def event(ev: Any) -> str:
         return probe(ev.result)
     if ev.check is not None:
         return login(ev.check)
-    if _secured(ev.failure):
+    if isinstance(ev.failure, MailError):
         return sanitize(failure_words(ev.failure))
     return sanitize(ev.detail)

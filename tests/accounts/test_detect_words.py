@@ -11,7 +11,7 @@ import socket
 
 import pytest
 
-from tests.accounts.helpers import options
+from tests.accounts.helpers import LOCAL, options
 from testserver.server import MailServer
 from tuimail import detect_words
 from tuimail.core.config import Account, ServerSettings
@@ -24,6 +24,7 @@ from tuimail.core.discovery.verify import verify_account
 from tuimail.core.errors import (
     AuthenticationFailed,
     ProtocolViolation,
+    Refused,
     SecurityFailure,
     TimedOut,
     Unreachable,
@@ -166,3 +167,24 @@ def test_a_wrong_password_at_setup_keeps_the_servers_refusal(imap_smtp_server) -
         text = detect_words.login(check)
         assert describe(check.failure) in text and "check the user name and password" in text
         assert text.startswith(f"The {check.server} rejected the login for {user.login}")
+
+
+def test_autoconfig_look_ups_are_typed_and_read_as_describe_says(imap_smtp_server) -> None:
+    """Over real sockets (HTTPS, the test server's DNS): an autoconfig URL answering
+    HTTP 503 is Refused with the status as its code, one whose host has no address is
+    Unreachable naming it; detect's progress lines and --json read `words.describe`."""
+    s = imap_smtp_server
+    s.set_dns({"autoconfig.example.test": LOCAL})
+    s.set_autoconfig("example.test", "<clientConfig/>", status=503)
+    result = detect("alice@example.test", options(s, timeout=1.0, total_timeout=5.0))
+    looked = {e.target: e for e in result.lookups() if e.stage == "autoconfig"}
+    status = next(e for url, e in looked.items() if "//autoconfig.example.test" in url)
+    missing = next(e for url, e in looked.items() if "//example.test" in url)
+    assert isinstance(status.failure, Refused) and status.failure.code == 503
+    assert isinstance(missing.failure, Unreachable)
+    lookups = {x["target"]: x["detail"] for x in detect_words.detection_dict(result)["lookups"]}
+    for event in (status, missing):
+        said = describe(event.failure)
+        assert detect_words.event(event) == said == lookups[event.target], said
+    assert describe(status.failure).startswith("the web server has no autoconfig document: 503")
+    assert "example.test does not exist" in lookups[missing.target]

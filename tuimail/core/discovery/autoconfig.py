@@ -14,22 +14,45 @@ import xml.etree.ElementTree as ET
 from tuimail.core.discovery.model import Candidate
 from tuimail.core.discovery.resolver import Resolver, connect_any
 from tuimail.core.discovery.srv import in_domain
-from tuimail.core.errors import SecurityFailure
+from tuimail.core.errors import (
+    ConnectionLost,
+    MailError,
+    ProtocolViolation,
+    Refused,
+    SecurityFailure,
+    TimedOut,
+    Unreachable,
+)
 from tuimail.core.tls import client_context, tls_reason
 
 MAX_BYTES = 1 << 20
 SOCKET_TYPES = {"SSL": "tls", "TLS": "tls", "STARTTLS": "starttls", "PLAIN": "plain"}
 
 
-class AutoconfigTLSError(OSError):
-    """The HTTPS look-up could not be secured: `failure` is the typed SecurityFailure
-    (worded at the edge, tuimail.detect_words); the text is a plain detail, not a sentence."""
+class AutoconfigError(OSError):
+    """The document could not be had: `failure` is the typed reason (Unreachable,
+    TimedOut, ConnectionLost, ProtocolViolation, Refused with the HTTP status as its
+    code, SecurityFailure), worded at the edge (tuimail.detect_words); the text is a plain
+    detail for logs, not a sentence."""
+
+    def __init__(self, failure: MailError) -> None:
+        super().__init__(f"{failure.kind}: {failure.message or failure.code}")
+        self.failure = failure
+
+
+class AutoconfigTLSError(AutoconfigError):
+    """The HTTPS look-up could not be secured: `failure` is the typed SecurityFailure."""
 
     def __init__(self, failure: SecurityFailure) -> None:
+        super().__init__(failure)
         data = failure.data if isinstance(failure.data, dict) else {}
         extra = data.get("library")
-        super().__init__(f"TLS: {failure.reason}" + (f" ({extra})" if extra else ""))
-        self.failure = failure
+        self.args = (f"TLS: {failure.reason}" + (f" ({extra})" if extra else ""),)
+
+
+def document_error(exc: ValueError, url: str) -> AutoconfigError:
+    """A document that cannot be used (parse's ValueError) as a typed failure."""
+    return AutoconfigError(ProtocolViolation(str(exc), protocol="http", host=url))
 
 
 def autoconfig_urls(domain: str, https_port: int = 443) -> list[tuple[str, str]]:
@@ -64,10 +87,14 @@ def fetch(
     timeout: float = 10.0,
     ca_file: str | None = None,
 ) -> bytes:
-    """GET the document; OSError (with a sentence) when there is none."""
-    addresses = resolver.addresses(host, port, timeout)
+    """GET the document; AutoconfigError (its typed failure) when there is none."""
+    try:
+        addresses = resolver.addresses(host, port, timeout)
+    except OSError as exc:  # DNSError: a timeout or a failed query
+        kind = TimedOut if isinstance(exc, TimeoutError) else Unreachable
+        raise AutoconfigError(kind(str(exc), protocol="dns", host=host)) from None
     if not addresses:
-        raise OSError(f"{host} does not exist")
+        raise AutoconfigError(Unreachable(f"{host} does not exist", protocol="http", host=host))
     conn = _Connection(host, port, client_context(ca_file), addresses, timeout)
     try:
         try:
@@ -79,16 +106,56 @@ def fetch(
                 SecurityFailure(reason=reason, data=data, protocol="http")
             ) from None
 
-        except (http.client.HTTPException, ConnectionError, TimeoutError) as exc:
-            raise OSError(f"no answer ({exc.__class__.__name__})") from None
+        except http.client.HTTPException as exc:
+            failure = ProtocolViolation(
+                f"the web server's answer is not HTTP ({type(exc).__name__})",
+                protocol="http",
+                host=host,
+            )
+            raise AutoconfigError(failure) from None
+        except OSError as exc:  # refused, reset, timed out, unreachable
+            raise AutoconfigError(_transport(exc, host)) from None
         if response.status != 200:
-            raise OSError(f"HTTP status {response.status}")
-        body = response.read(MAX_BYTES + 1)
+            failure = Refused(
+                "the web server has no autoconfig document",
+                protocol="http",
+                code=response.status,
+                server_text=str(response.reason or "")[:80],
+                host=host,
+            )
+            raise AutoconfigError(failure)
+        try:
+            body = response.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise AutoconfigError(_transport(exc, host)) from None
+        except http.client.HTTPException:
+            failure = ProtocolViolation("the web server's answer was cut short", protocol="http")
+            raise AutoconfigError(failure) from None
         if len(body) > MAX_BYTES:
-            raise OSError("the document is too large")
+            failure = ProtocolViolation(
+                f"the autoconfig document is larger than {MAX_BYTES // 1024} KiB",
+                protocol="http",
+                host=host,
+            )
+            raise AutoconfigError(failure)
         return body
     finally:
         conn.close()
+
+
+def _transport(exc: OSError, host: str) -> MailError:
+    """A failed connection to the web server, typed as the transport classifier types
+    a mail server's (tuimail.core.net_errors), naming the web server."""
+    kw = {"protocol": "http", "host": host}
+    if isinstance(exc, TimeoutError):
+        return TimedOut("the web server did not answer in time", **kw)
+    if isinstance(exc, ConnectionRefusedError):
+        return Unreachable("the web server refused the connection", **kw)
+    if isinstance(exc, ConnectionError):
+        return ConnectionLost("the connection to the web server was lost", **kw)
+    return Unreachable(
+        f"the web server cannot be reached ({exc.strerror or type(exc).__name__})", **kw
+    )
 
 
 def parse(xml: bytes, email: str, domain: str, source: str = "autoconfig") -> list[Candidate]:

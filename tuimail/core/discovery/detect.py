@@ -32,7 +32,8 @@ from tuimail.core.discovery.probe import probe
 from tuimail.core.discovery.resolver import DNSError, Resolver
 from tuimail.core.discovery.srv import in_domain, lookup_srv
 from tuimail.core.discovery.verify import LoginCheck, verify_account
-from tuimail.core.errors import SecurityFailure
+from tuimail.core.errors import MailError, SecurityFailure, TimedOut, Unreachable
+from tuimail.core.net_errors import classify_transport
 from tuimail.core.secrets import Secret
 
 Progress = Callable[[Event], None]
@@ -231,9 +232,13 @@ class _Run:
                 )
                 found = autoconfig_mod.parse(body, self.email, self.domain, stage)
             except (OSError, ValueError) as exc:
-                self.report(
-                    Event(stage, url, False, str(exc), failure=getattr(exc, "failure", None))
-                )
+                if not isinstance(exc, autoconfig_mod.AutoconfigError):
+                    exc = (
+                        autoconfig_mod.document_error(exc, url)
+                        if isinstance(exc, ValueError)
+                        else autoconfig_mod.AutoconfigError(_oserror(exc))
+                    )
+                self.report(Event(stage, url, False, str(exc), failure=exc.failure))
                 continue
             self.autoconfig_oauth2 = self.autoconfig_oauth2 or ispdb.oauth2_from_xml(body)
             self.report(Event(stage, url, True, f"{len(found)} server(s) listed"))
@@ -246,7 +251,7 @@ class _Run:
                 self.resolver, self.domain, self.remaining(self.options.total_timeout / 3)
             )
         except DNSError as exc:
-            self.report(Event("mx", self.domain, False, str(exc)))
+            self.report(Event("mx", self.domain, False, str(exc), failure=_dns_failure(exc)))
             return []
         if not hosts:
             self.report(Event("mx", self.domain, False, "no MX record"))
@@ -408,7 +413,8 @@ class _Run:
             try:
                 found = future.result(timeout=self.remaining(self.options.total_timeout))
             except TimeoutError:
-                self.report(Event(name, self.domain, False, "did not finish in time"))
+                late = TimedOut("the look-up did not finish in time", protocol=name)
+                self.report(Event(name, self.domain, False, late.message, failure=late))
                 found = []
             except Exception as exc:
                 self.report(Event(name, self.domain, False, f"failed ({exc})"))
@@ -568,6 +574,17 @@ class _Run:
             msg += " Some servers answered but could not be secured (see the probes)."
         msg += " Enter the servers by hand with `tuimail account add NAME --incoming ...`."
         return msg
+
+
+def _dns_failure(exc: DNSError) -> MailError:
+    """A failed DNS query, typed (its text is the resolver's plain detail)."""
+    kind = TimedOut if isinstance(exc, TimeoutError) else Unreachable
+    return kind(str(exc), protocol="dns")
+
+
+def _oserror(exc: OSError) -> MailError:
+    """Anything else a look-up met, typed by the transport classifier."""
+    return classify_transport(exc, "http") or Unreachable(str(exc), protocol="http")
 
 
 SOURCE_TEXT = {

@@ -68,4 +68,4 @@ class Event:
     detail: str
     result: ProbeResult | None = None
     check: Any = None  # a login's LoginCheck (tuimail.core.discovery.verify)
-    failure: Any = None  # a look-up's typed SecurityFailure (e.g. autoconfig over HTTPS)
+    failure: Any = None  # a look-up's typed failure (MailError), worded at the edge
