@@ -50,9 +50,11 @@ def seen(result: CheckResult) -> str:
 def fix(result: CheckResult) -> str:
     """What to do: core's fix when it gave one, else the one the error's type (or the
     login refusal's cause) calls for."""
-    if result.fix or result.failure is None:
+    if result.fix or (result.failure is None and not result.data):
         return result.fix
     finding = result.data.get("finding")
+    if finding == "submit-refused":
+        return _submit_fix(result.data.get("cause", ""), result.data.get("email", ""))
     if finding == "login-refused":
         return _REFUSAL_FIX.get(result.data.get("refusal", ""), WRONG_PASSWORD_FIX)
     if isinstance(result.failure, ServerBusy):
@@ -73,6 +75,40 @@ def _refused(refusal: str, login: str, words: str) -> str:
     if refusal == Refusal.PLAINTEXT.value:
         return f"the server refuses a plain-text login here: {words}"
     return f"{words} (logging in as {login})" if login else words
+
+
+def _submit_fix(cause: str, email: str) -> str:
+    """What to do about a refused test message, by the cause core decided."""
+    if cause == "security":
+        return (
+            "check the outgoing port and security settings (465 with tls, 587 with "
+            "starttls); nothing was sent"
+        )
+    if cause == "login":
+        return WRONG_PASSWORD_FIX
+    if cause == "relay":
+        return (
+            "the server did not accept you as one of its users (relay denied): log in "
+            "on the submission port (587 or 465) with the account's user name"
+        )
+    if cause == "login-required":
+        return (
+            "the server requires a login before sending: use the submission port "
+            "(587 or 465), where tuimail logs in"
+        )
+    if cause == "sender":
+        return (
+            "sender address rejected: the From must be your own address; set the "
+            f"account's email ({email}) to the address this login may send as"
+        )
+    if cause == "own-address":
+        return (
+            f"the server refused the account's own address {email} as a "
+            "recipient: check the email address in the account settings"
+        )
+    if cause == "temporary":
+        return "the server refused for now (4xx): try again in a few minutes"
+    return "the server's reason above says what it refused; check the account settings"
 
 
 _LONGEST = 400

@@ -11,6 +11,7 @@ from testserver.server import MailServer
 from tuimail.core.doctor import roundtrip, run_checks
 from tuimail.core.doctor.roundtrip import HEADER, check_roundtrip
 from tuimail.core.secrets import Secret
+from tuimail.doctor_words import fix as words_fix
 from tuimail.doctor_words import seen
 from tuimail.words import describe, submit_failure
 
@@ -149,7 +150,7 @@ def test_submission_refused_shows_the_servers_reason(mail_server, stage, code, t
     refused = submit_failure(trip.data["submit"])
     assert said == f"the outgoing server refused the test message: {refused}"
     assert str(code) in said and text in said
-    assert fix in trip.fix
+    assert fix in words_fix(trip)
     assert _accepted(mail_server) == [] and mail_server.messages(user) == []
 
 
@@ -158,7 +159,7 @@ def test_nothing_sent_when_starttls_is_stripped(mail_server) -> None:
     mail_server.faults.add(protocol="smtp", kind="strip_starttls")
     (trip,) = _run(mail_server, user, smtp_security="starttls")
     assert trip.status == "failure" and "STARTTLS" in seen(trip)
-    assert "nothing was sent" in trip.fix
+    assert "nothing was sent" in words_fix(trip)
     assert _accepted(mail_server) == []
     log = mail_server.protocol_server("smtp").auth_log
     assert log == []  # no password either

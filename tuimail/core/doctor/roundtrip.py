@@ -30,7 +30,6 @@ from imapclient.exceptions import IMAPClientError
 
 from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3
-from tuimail.core.doctor.login_checks import WRONG_PASSWORD_FIX
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.errors import MailError
 from tuimail.core.secrets import Secret
@@ -191,8 +190,22 @@ def _not_tried(reason: str, start: float) -> CheckResult:
 
 
 def _refused(account: Account, exc: SubmitError, took: float) -> CheckResult:
-    """The round trip's finding for a refused submission, decided from the typed error
-    (its class, reply code, RFC 3463 enhanced code and SMTP stage), never its words."""
+    """The round trip's finding for a refused submission: the typed error, its record and
+    the cause, decided from the error (its class, reply code, RFC 3463 enhanced code and
+    SMTP stage), never its words. The edge words it and the cause's fix
+    (tuimail.doctor_words)."""
+    data = {
+        "finding": "submit-refused",
+        "submit": exc.record(),
+        "cause": _refusal_cause(exc),
+        "email": account.email,
+    }
+    return CheckResult("round trip", GROUP, "failure", "", "", took, exc.error, data)
+
+
+def _refusal_cause(exc: SubmitError) -> str:
+    """Why the outgoing server refused the test message: "security", "login", "relay",
+    "login-required", "sender", "own-address", "temporary" or "other"."""
     from tuimail.core.errors import AuthenticationFailed
     from tuimail.core.smtp_errors import enhanced_code
 
@@ -201,38 +214,20 @@ def _refused(account: Account, exc: SubmitError, took: float) -> CheckResult:
     refused_codes = [r.partition(" ")[2] for r in exc.refused.values()]
     relay = any(enhanced_code(r) == "5.7.1" for r in refused_codes)
     if exc.kind == "security":
-        fix = (
-            "check the outgoing port and security settings (465 with tls, 587 with "
-            "starttls); nothing was sent"
-        )
-    elif isinstance(error, AuthenticationFailed):
-        fix = WRONG_PASSWORD_FIX
-    elif relay or (exc.stage == "RCPT" and enhanced == "5.7.1"):
-        fix = (
-            "the server did not accept you as one of its users (relay denied): log in "
-            "on the submission port (587 or 465) with the account's user name"
-        )
-    elif exc.code == 530 or enhanced == "5.7.0":
-        fix = (
-            "the server requires a login before sending: use the submission port "
-            "(587 or 465), where tuimail logs in"
-        )
-    elif exc.stage == "MAIL FROM" or exc.reason == "sender-invalid":
-        fix = (
-            f"sender address rejected: the From must be your own address; set the "
-            f"account's email ({account.email}) to the address this login may send as"
-        )
-    elif exc.refused:
-        fix = (
-            f"the server refused the account's own address {account.email} as a "
-            "recipient: check the email address in the account settings"
-        )
-    elif exc.kind == "temporary":
-        fix = "the server refused for now (4xx): try again in a few minutes"
-    else:
-        fix = "the server's reason above says what it refused; check the account settings"
-    data = {"finding": "submit-refused", "submit": exc.record()}  # worded at the edge
-    return CheckResult("round trip", GROUP, "failure", "", fix, took, failure=error, data=data)
+        return "security"
+    if isinstance(error, AuthenticationFailed):
+        return "login"
+    if relay or (exc.stage == "RCPT" and enhanced == "5.7.1"):
+        return "relay"
+    if exc.code == 530 or enhanced == "5.7.0":
+        return "login-required"
+    if exc.stage == "MAIL FROM" or exc.reason == "sender-invalid":
+        return "sender"
+    if exc.refused:
+        return "own-address"
+    if exc.kind == "temporary":
+        return "temporary"
+    return "other"
 
 
 def _unconfirmed(status: str, reason: str, took: float) -> CheckResult:
