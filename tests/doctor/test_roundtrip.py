@@ -211,3 +211,19 @@ def test_lost_confirmation_and_never_delivered_is_a_failure(mail_server) -> None
     assert trip.status == "failure"
     assert "never confirmed" in trip.seen and "did not arrive" in trip.seen
     assert "network" in trip.fix
+
+
+def test_incoming_server_not_secured_sends_nothing(bad_cert_server) -> None:
+    """A certificate the incoming server cannot be trusted with: the round trip says the
+    TLS check's words for the same SecurityFailure (not Python's ssl text) and sends nothing."""
+    from tuimail.core.errors import SecurityFailure
+
+    user = bad_cert_server.new_user()
+    account = make_account(bad_cert_server, user)
+    (trip,) = check_roundtrip(account, Secret(user.password), 10.0, 5.0)
+    assert trip.status == "failure" and isinstance(trip.failure, SecurityFailure)
+    said = seen(trip)
+    assert said == f"no test message was sent; the incoming server: {describe(trip.failure)}"
+    assert ("expired" if bad_cert_server.cert_kind == "expired" else "name") in said, said
+    assert "SSL" not in said and "[X509" not in said, said
+    assert _accepted(bad_cert_server) == []
