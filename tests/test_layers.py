@@ -97,3 +97,38 @@ def test_the_phrase_scan_would_see_a_copied_table() -> None:
         "c.py": "X = 1\n",
     }
     assert [h.split(":")[0] for h in core_tls_phrases(copied)] == ["a.py", "b.py"]
+
+
+# Detection's failures are typed in core and worded in tuimail.detect_words: no function
+# under core/discovery words a failure, and the login sentences live at the edge only.
+DETECT_WORDERS = ("describe_failure", "_said", "_submit_said", "_reason")
+DETECT_PHRASES = ("rejected the login", "check the user name and password")
+
+
+def discovery_wording(sources: dict[str, str]) -> list[str]:
+    """`module: name` for each failure-wording function or edge login phrase found."""
+    found = []
+    for name, text in sources.items():
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef) and node.name in DETECT_WORDERS:
+                found.append(f"{name}: def {node.name}")
+        found += [f"{name}: {p}" for p in DETECT_PHRASES if p in text]
+    return found
+
+
+def test_detection_in_core_words_no_failure() -> None:
+    sources = {
+        str(p.relative_to(ROOT.parent)): p.read_text("utf-8")
+        for p in sorted((ROOT / "core" / "discovery").rglob("*.py"))
+    }
+    bad = discovery_wording(sources)
+    assert not bad, "failure wording in core/discovery:\n" + "\n".join(bad)
+
+
+def test_the_discovery_scan_would_see_a_wording_function() -> None:
+    sources = {
+        "a.py": "def describe_failure(exc):\n    return str(exc)\n",
+        "b.py": "X = 'The server rejected the login for you'\n",
+        "c.py": "def probe():\n    pass\n",
+    }
+    assert [h.split(":")[0] for h in discovery_wording(sources)] == ["a.py", "b.py"]

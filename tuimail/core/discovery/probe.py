@@ -370,8 +370,3 @@ def plain_failure(failure: MailError) -> str:
     if isinstance(failure, SecurityFailure) and failure.reason:
         return plain_detail(failure)
     return f"{failure.kind}: {failure.message}" if failure.message else failure.kind
-
-
-def describe_failure(exc: BaseException) -> str:
-    """A plain detail (not a sentence) for any failure met while probing."""
-    return plain_failure(probe_failure(exc, "", ""))
