@@ -13,7 +13,7 @@ import json
 from tuimail.core.doctor.login_checks import WRONG_PASSWORD_FIX
 from tuimail.core.doctor.report import CheckResult, failed
 from tuimail.core.doctor.server_checks import PORT_FIX
-from tuimail.core.errors import ServerBusy, TimedOut
+from tuimail.core.errors import SecurityFailure, ServerBusy, TimedOut
 from tuimail.core.login_errors import Refusal
 from tuimail.core.sanitize import sanitize
 from tuimail.words import failure_words, submit_failure
@@ -53,6 +53,8 @@ def fix(result: CheckResult) -> str:
     if result.fix or (result.failure is None and not result.data):
         return result.fix
     finding = result.data.get("finding")
+    if finding == "tls" and isinstance(result.failure, SecurityFailure):
+        return _tls_fix(result.failure.reason)
     if finding == "submit-refused":
         return _submit_fix(result.data.get("cause", ""), result.data.get("email", ""))
     if finding == "login-refused":
@@ -75,6 +77,43 @@ def _refused(refusal: str, login: str, words: str) -> str:
     if refusal == Refusal.PLAINTEXT.value:
         return f"the server refuses a plain-text login here: {words}"
     return f"{words} (logging in as {login})" if login else words
+
+
+_STARTTLS_REASONS = ("starttls-missing", "starttls-refused", "starttls-closed", "injection")
+
+
+def _tls_fix(reason: str) -> str:
+    """What to do about a connection that could not be secured, by the TLS classifier's
+    reason (tuimail.core.tls.tls_reason, or the STARTTLS policy's)."""
+    if reason == "pin":
+        return (
+            "no password was sent: someone may be intercepting the connection. Ask the "
+            "provider whether it changed its certificate and compare the new key's SHA-256 "
+            "with theirs; only then trust the new key (in the app: Diagnose, 'Trust the "
+            "new key', for the incoming and outgoing server alike)"
+        )
+    if reason == "expired":
+        return (
+            "the server's administrator must renew its certificate; do not accept an "
+            "expired certificate (check the computer's clock too)"
+        )
+    if reason == "hostname":
+        return (
+            "use the host name the provider documents (the one on its certificate); if "
+            "it is already right, someone may be intercepting the connection"
+        )
+    if reason in _STARTTLS_REASONS:
+        return (
+            "use the implicit-TLS port (993 for IMAP, 995 for POP3, 465 for SMTP) with "
+            "security = tls; if this server normally offers STARTTLS, something on the "
+            "network is stripping it. No password was sent."
+        )
+    if reason == "untrusted":  # self-signed, untrusted root, unknown issuer
+        return (
+            "the certificate is not from a trusted authority: set ca_file to the "
+            "provider's CA, or pin this certificate only if you trust the server"
+        )
+    return PORT_FIX
 
 
 def _submit_fix(cause: str, email: str) -> str:

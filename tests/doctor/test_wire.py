@@ -13,7 +13,7 @@ from tuimail.core.account import ServerSettings
 from tuimail.core.doctor import run_checks
 from tuimail.core.doctor.port_checks import STANDARD_PORTS
 from tuimail.core.secrets import Secret
-from tuimail.doctor_words import seen
+from tuimail.doctor_words import fix, seen
 
 
 def _clear_forms(login: str, password: str) -> list[bytes]:
@@ -73,7 +73,7 @@ def test_no_password_when_starttls_is_missing(mail_server, kind, fault) -> None:
             relay.close()
     tls = [r for r in results if r.name == "tls" and r.status == "failure"]
     assert len(tls) == 1 and "does not offer STARTTLS" in seen(tls[0]), results
-    assert "No password was sent" in tls[0].fix
+    assert "No password was sent" in fix(tls[0])
     assert _readable(relays, user) == []
     smtp = mail_server.protocol_server("smtp")
     if kind == "smtp":
@@ -179,7 +179,7 @@ def test_wrong_outgoing_pin_fails_the_smtp_check_and_sends_no_auth(
     results = check_server("smtp", account, Secret(user.password), timeout=10)
     tls = next(r for r in results if r.name == "tls")
     assert tls.status == "failure" and "not the one you chose to trust" in seen(tls), results
-    assert "no password was sent" in tls.fix
+    assert "no password was sent" in fix(tls)
     assert not any(r.name == "login" and r.status == "ok" for r in results)
     assert smtp.auth_log == []
     # The right pin: the same check logs in (so the failure above was the pin alone).

@@ -132,38 +132,8 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
             reason, data = tls_reason(cause if cause is not None else exc)
             said = None
     failure = SecurityFailure(reason=reason, data=data, server_text=said, host=s.host)
-    starttls = reason in ("starttls-missing", "starttls-refused", "starttls-closed", "injection")
-    if reason == "pin":
-        fix = (
-            "no password was sent: someone may be intercepting the connection. Ask the "
-            "provider whether it changed its certificate and compare the new key's SHA-256 "
-            "with theirs; only then trust the new key (in the app: Diagnose, 'Trust the "
-            "new key', for the incoming and outgoing server alike)"
-        )
-    elif reason == "expired":
-        fix = (
-            "the server's administrator must renew its certificate; do not accept an "
-            "expired certificate (check the computer's clock too)"
-        )
-    elif reason == "hostname":
-        fix = (
-            "use the host name the provider documents (the one on its certificate); if "
-            "it is already right, someone may be intercepting the connection"
-        )
-    elif starttls:
-        fix = (
-            "use the implicit-TLS port (993 for IMAP, 995 for POP3, 465 for SMTP) with "
-            "security = tls; if this server normally offers STARTTLS, something on the "
-            "network is stripping it. No password was sent."
-        )
-    elif reason == "untrusted":  # self-signed, untrusted root, unknown issuer
-        fix = (
-            "the certificate is not from a trusted authority: set ca_file to the "
-            "provider's CA, or pin this certificate only if you trust the server"
-        )
-    else:
-        fix = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
-    return CheckResult("tls", group, "failure", "", fix, took, failure=failure)
+    data = {"finding": "tls"}  # worded, with the reason's fix, at the edge
+    return CheckResult("tls", group, "failure", "", "", took, failure, data)
 
 
 def _tls_results(group: str, s: ServerSettings, sock: Any, took: float) -> list[CheckResult]:
