@@ -63,7 +63,7 @@ async def test_changed_key_shown_with_both_hashes_and_trusted_again_in_diagnose(
             for result in tls:
                 said = doctor_words.seen(result)  # the finding as the screen words it
                 assert "('" not in said and new in said
-                assert "Trust the new key" in result.fix
+                assert "Trust the new key" in doctor_words.fix(result)
             assert "(t)" in str(screen.query_one("#diag-trust", Button).label)
             await pilot.press("t")
             await wait_for(pilot, lambda: box.has_class("hidden"))
