@@ -38,6 +38,8 @@ def seen(result: CheckResult) -> str:
             "the server accepted the test message, then the connection to the incoming "
             f"server failed while waiting for it: {words}"
         )
+    elif finding == "token-rejected":  # its words name the login and the challenge's reason
+        words = f"{words} (also after renewing the token once)"
     elif finding == "login-refused":
         words = _refused(result.data.get("refusal", ""), result.data.get("login", ""), words)
     elif result.seen:
@@ -55,6 +57,14 @@ def fix(result: CheckResult) -> str:
     finding = result.data.get("finding")
     if finding == "tls" and isinstance(result.failure, SecurityFailure):
         return _tls_fix(result.failure.reason)
+    if finding == "token-rejected":
+        login, name = result.data.get("login", ""), result.data.get("account", "")
+        return (
+            "the sign-in may lack the mail permission (scope) or be another user's: sign in "
+            f"again as {login} with tuimail account login {name}; check that the client "
+            "registration has the mail API permissions (Microsoft: IMAP.AccessAsUser.All, "
+            "POP.AccessAsUser.All, SMTP.Send) and that the mailbox allows IMAP/POP/SMTP"
+        )
     if finding == "submit-refused":
         return _submit_fix(result.data.get("cause", ""), result.data.get("email", ""))
     if finding == "login-refused":

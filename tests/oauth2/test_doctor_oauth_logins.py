@@ -46,5 +46,7 @@ def test_doctor_explains_a_token_the_servers_reject(server, capsys) -> None:
     logins = [c for k, c in checks.items() if k[1] == "login"]
     assert logins and all(c["status"] == "failure" for c in logins)
     assert all("rejected the OAuth token" in c["seen"] for c in logins)
+    assert all(owner.login in c["seen"] and "after renewing" in c["seen"] for c in logins)
+    assert all("[AUTHENTICATIONFAILED]" in c["seen"] or "535" in c["seen"] for c in logins)
     assert all("tuimail account login w" in c["fix"] for c in logins)
     assert checks[("OAuth", "scopes")]["status"] == "warning"  # introspection: another user

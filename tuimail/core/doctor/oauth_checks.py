@@ -193,7 +193,7 @@ def _result(name: str, status, seen: str, fix: str, started: float) -> CheckResu
 def token_refused(group: str, account: Account, error: object, seconds: float):
     """The login check for a server that refused an OAuth login (None when `error` is no
     OAuth failure: the password explanations apply)."""
-    from tuimail.core.oauth2.auth import NoOAuthMechanism, describe_rejection
+    from tuimail.core.oauth2.auth import NoOAuthMechanism
     from tuimail.core.oauth2.tokens import NeedsSignIn
 
     login = account.login
@@ -218,17 +218,5 @@ def token_refused(group: str, account: Account, error: object, seconds: float):
         )
     if not (hasattr(error, "challenge") and isinstance(error, errors.AuthenticationFailed)):
         return None
-    why = describe_rejection(error)  # type: ignore[arg-type]
-    said = " ".join(str(p) for p in (error.code, error.server_text) if p)
-    return CheckResult(
-        "login",
-        group,
-        "failure",
-        f"the server rejected the OAuth token for {login}, also after renewing it once "
-        f"({said}){': ' + why if why else ''}",
-        "the sign-in may lack the mail permission (scope) or be another user's: sign in "
-        f"again as {login} with tuimail account login {account.name}; check that the client "
-        "registration has the mail API permissions (Microsoft: IMAP.AccessAsUser.All, "
-        "POP.AccessAsUser.All, SMTP.Send) and that the mailbox allows IMAP/POP/SMTP",
-        seconds,
-    )
+    data = {"finding": "token-rejected", "login": login, "account": account.name}
+    return CheckResult("login", group, "failure", "", "", seconds, error, data)  # edge words
