@@ -38,6 +38,8 @@ def seen(result: CheckResult) -> str:
             "the server accepted the test message, then the connection to the incoming "
             f"server failed while waiting for it: {words}"
         )
+    elif finding == "not-deleted":
+        words = f"the test message could not be deleted: {words}"
     elif finding == "token-rejected":  # its words name the login and the challenge's reason
         words = f"{words} (also after renewing the token once)"
     elif finding == "login-refused":

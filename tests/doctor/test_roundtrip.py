@@ -228,3 +228,16 @@ def test_incoming_server_not_secured_sends_nothing(bad_cert_server) -> None:
     assert ("expired" if bad_cert_server.cert_kind == "expired" else "name") in said, said
     assert "SSL" not in said and "[X509" not in said, said
     assert _accepted(bad_cert_server) == []
+
+
+def test_cleanup_refused_says_the_servers_words(mail_server) -> None:
+    """The POP3 server says goodbye at DELE: the clean-up warning has the words
+    tuimail.words has for that typed error, with the server's own."""
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="pop3", kind="bye", command="DELE")
+    trip, cleanup = _run(mail_server, user, protocol="pop3")
+    assert trip.status == "ok", trip
+    assert cleanup.status == "warning" and cleanup.failure is not None, cleanup
+    said = seen(cleanup)
+    assert said == f"the test message could not be deleted: {describe(cleanup.failure)}", said
+    assert "by hand" in words_fix(cleanup)

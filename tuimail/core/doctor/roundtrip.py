@@ -278,6 +278,16 @@ def _cleanup(status: str, seen: str, fix: str = "") -> CheckResult:
     return CheckResult("clean up", GROUP, status, seen, fix)  # type: ignore[arg-type]
 
 
+def _not_deleted(exc: BaseException, fix: str) -> CheckResult:
+    """The clean-up warning for a test message the server would not delete: its typed
+    error, worded at the edge (or, for a read-only INBOX, what that means)."""
+    error = _typed(exc)
+    if error is None:
+        return _cleanup("warning", f"the test message could not be deleted ({_text(exc)})", fix)
+    data = {"finding": "not-deleted"}
+    return CheckResult("clean up", GROUP, "warning", "", fix, 0.0, error, data)
+
+
 def _typed(exc: BaseException) -> MailError | None:
     """The typed error for a failure of the incoming connection, from the protocol's
     classifier (None for a read-only INBOX, which is no error of the server's)."""
@@ -446,11 +456,7 @@ class _IMAPWaiter(_Waiter):
         try:
             return self._delete(self.uid, "INBOX")
         except _IO_ERRORS as exc:
-            return _cleanup(
-                "warning",
-                f"the test message could not be deleted ({_text(exc)})",
-                "delete it from INBOX by hand",
-            )
+            return _not_deleted(exc, "delete it from INBOX by hand")
 
     def _delete(self, uid: int, folder: str) -> CheckResult:
         client = self.client
@@ -597,11 +603,7 @@ class _POP3Waiter(_Waiter):
                 _quit(pop)
                 raise
         except (_Lost, *_IO_ERRORS) as exc:
-            return _cleanup(
-                "warning",
-                f"the test message could not be deleted ({_text(exc)})",
-                "delete it by hand (or it is downloaded with the next fetch)",
-            )
+            return _not_deleted(exc, "delete it by hand (or it is downloaded with the next fetch)")
         return _cleanup("ok", "the test message was deleted from the server")
 
 
