@@ -45,10 +45,14 @@ def _store(tmp_path: Path) -> Store:
     return store
 
 
-def _app(store: Store) -> tuple[TuimailApp, MailService]:
-    service = MailService(
+def _service(store: Store) -> MailService:
+    return MailService(
         {"work": _account()}, password_for=lambda a: Secret("x"), idle=False, store=store
     )
+
+
+def _app(store: Store) -> tuple[TuimailApp, MailService]:
+    service = _service(store)
     return TuimailApp(service, start_sync=False), service
 
 
@@ -218,10 +222,7 @@ async def test_threads_a_store_change_during_a_switch_keeps_the_old_title(
 async def test_the_first_sync_starts_after_the_first_rows_are_on_screen(tmp_path: Path) -> None:
     """The sync's thread would share the GIL with the first paint: it starts once the
     first rows are shown, however long reading them takes (here 0.4 s)."""
-    store = _store(tmp_path)
-    service = MailService(
-        {"work": _account()}, password_for=lambda a: Secret("x"), idle=False, store=store
-    )
+    service = _service(_store(tmp_path))
     source = service.source
 
     def slow_source(*args, **kwargs):

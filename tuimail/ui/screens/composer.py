@@ -25,7 +25,7 @@ from tuimail.core.compose import (
 )
 from tuimail.core.identities import swap_signature
 from tuimail.core.service import Draft
-from tuimail.ui.plain import notify
+from tuimail.ui.plain import notify, plain
 from tuimail.ui.screens.dialogs import ChoiceDialog, ConfirmDialog
 
 
@@ -155,7 +155,7 @@ class ComposerScreen(Screen[None]):
                     )
             for name, value in (("To", d.to), ("Cc", d.cc), ("Bcc", d.bcc)):
                 with Horizontal(classes="field"):
-                    yield Label(f"{name}:", classes="field-label")
+                    yield Label(plain(f"{name}:"), classes="field-label")
                     yield Input(
                         value, id=f"compose-{name.lower()}", suggester=suggester, compact=True
                     )

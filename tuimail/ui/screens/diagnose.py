@@ -28,6 +28,7 @@ from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import fix as fix_for
 from tuimail.doctor_words import seen as finding
+from tuimail.ui.plain import notify
 
 # runner(account, password, *, send, on_result) -> results; the real one is run_checks.
 Runner = Callable[..., list[CheckResult]]
@@ -225,7 +226,7 @@ class DiagnoseScreen(Screen[None]):
         except Exception as exc:
             from tuimail.words import describe
 
-            self.notify(f"The new key was not saved: {describe(exc)}", markup=False)
+            notify(self, f"The new key was not saved: {describe(exc)}")
             return
         self.account, self.key_changes = updated, []
         self.show_key_changes()
