@@ -121,6 +121,25 @@ def test_changed_uidls_with_equal_headers_keep_each_copy(mail_server, state):
     assert len(stored(store_state)) == 2
 
 
+def test_copy_with_an_empty_uidl_is_not_taken_for_one_with_its_uidl(mail_server, state):
+    """Message 1 keeps a valid UIDL; a copy with equal headers arrives with an empty one:
+    the download recorded for message 1 (under its UIDL and its header key) does not
+    also stand for the copy."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, b"first copy\r\n"))
+    account = pop3_account(mail_server, user)
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"keep-1")
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+
+    mail_server.deliver(user, twin(1, b"second copy\r\n"))
+    mail_server.faults.clear()
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"keep-1\n")
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    assert len(stored(store_state)) == 2
+
+
 def test_store_from_before_stable_keys_does_not_download_again(mail_server, tmp_path):
     """Upgrading: the old keys hashed the header as sent; the server has since written
     status headers into every message read. The migration recomputes each stored

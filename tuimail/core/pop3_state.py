@@ -144,7 +144,8 @@ class StorePop3State:
     def known(self, account: str) -> dict[str, KnownMessage]:
         self.reconcile(account)
         rows = self.store.conn.execute(
-            "SELECT key, downloaded_at, deleted_locally, origin FROM pop3_keys WHERE account = ?",
+            "SELECT key, downloaded_at, deleted_locally, coalesce(origin, -rowid)"
+            " FROM pop3_keys WHERE account = ?",
             (account,),
         ).fetchall()
         return {key: KnownMessage(key, at, bool(gone), origin) for key, at, gone, origin in rows}
