@@ -10,21 +10,15 @@ Every string returned is sanitised; the UI hands them to Textual as plain text.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tuimail.core.discovery.findings import (
-    Confirm,
-    ConfirmKind,
-    NotFound,
-    NotFoundHint,
-    NotFoundReason,
-    Notice,
-    NoticeKind,
-)
-from tuimail.core.discovery.model import Note, SrvNote, Step
 from tuimail.core.errors import MailError, SecurityFailure
 from tuimail.core.sanitize import sanitize
 from tuimail.words import failure_words, submit_failure
+
+if TYPE_CHECKING:  # loaded by whoever has a detection: `account list` needs none
+    from tuimail.core.discovery.findings import Confirm, NotFound, Notice
+    from tuimail.core.discovery.model import Note, SrvNote
 
 _WORKS = {"tls": "TLS", "starttls": "STARTTLS"}
 _SOURCE = {
@@ -84,6 +78,8 @@ def probe_dict(result: Any) -> dict:
 
 def confirm_item(item: Confirm) -> str:
     """Why one chosen server needs the user's yes."""
+    from tuimail.core.discovery.findings import ConfirmKind
+
     c, role = item.chosen, item.role
     if item.kind is ConfirmKind.PLAIN:
         said = (
@@ -113,6 +109,8 @@ def confirm(detection: Any) -> list[str]:
 
 def warning(notice: Notice) -> str:
     """Something to know about a detection that worked (Detection.warnings)."""
+    from tuimail.core.discovery.findings import NoticeKind
+
     if notice.kind is NoticeKind.PLAIN_SKIPPED:
         return (
             "Some servers were not tried because they would be unencrypted "
@@ -130,6 +128,8 @@ def warnings(detection: Any) -> list[str]:
 
 def not_found(error: NotFound | None) -> str | None:
     """Why detection found no usable servers (Detection.error), for the command line."""
+    from tuimail.core.discovery.findings import NotFoundHint, NotFoundReason
+
     if error is None:
         return None
     if error.reason is NotFoundReason.NOT_AN_ADDRESS:
@@ -221,6 +221,8 @@ def _srv_note(note: SrvNote) -> str:
 
 def note(item: Note) -> str:
     """A look-up's typed outcome (Event.note) in words."""
+    from tuimail.core.discovery.model import Step
+
     step = item.step
     if step is Step.SRV_RECORDS:
         said = f"{item.count} SRV record(s)" if item.count else "no SRV records"
