@@ -510,8 +510,8 @@ _ACTIVITY = {
 
 _WARNINGS = {
     "pop3-no-uidl": (
-        "this POP3 server does not support UIDL; messages are recognised by a hash of "
-        "their headers, which can mistake two messages with identical headers for one. "
+        "this POP3 server does not support UIDL; messages are recognised by their "
+        "headers, which is less certain than a UIDL. "
         "Turn off 'leave messages on server' for this account."
     ),
     "pop3-odd-uidl": (
