@@ -27,12 +27,12 @@ from tuimail.core.secrets import Secret
 class LoginCheck:
     """One login's outcome. A failure is kept typed (`failure`, and `submit`: the SMTP
     check's SubmitError record when it failed before any server error, e.g. no AUTH
-    offered) and worded at the edge (tuimail.detect_words.login); `detail` is a plain
-    note for logs, shown to people only when the login worked."""
+    offered) and worded at the edge (tuimail.detect_words.login), a success too (from
+    `server`); `detail` is a plain note for logs, never shown to people."""
 
     role: str  # "incoming" | "outgoing"
     ok: bool
-    detail: str  # plain: what worked, or the failure's kind and core's short message
+    detail: str  # plain: "ok", or the failure's kind and core's short message
     rejected: bool = False  # the server said no to the credentials (not a network error)
     failure: MailError | None = field(default=None, repr=False)  # the typed failure, if any
     server: str = ""  # what was logged in to ("IMAP server imap.example.org"), for the edge
@@ -86,7 +86,7 @@ def _incoming(account, password, resolver, timeout, ca_file) -> LoginCheck:
         return _failed("incoming", what, account.login, exc)
     except (OSError, ProbeError, DNSError, ValueError) as exc:
         return _failed("incoming", what, account.login, _typed(exc, account.protocol, server))
-    return LoginCheck("incoming", True, f"Logged in to the {what}.")
+    return LoginCheck("incoming", True, "ok", server=what, login=account.login)
 
 
 def _imap_login(server, login, password, ca_file, timeout, address) -> None:
@@ -147,7 +147,7 @@ def _outgoing(account, password, resolver, timeout, ca_file) -> LoginCheck:
         return _failed("outgoing", what, account.login, error, submit=exc.record())
     except (OSError, ProbeError, DNSError, ValueError) as exc:
         return _failed("outgoing", what, account.login, _typed(exc, "smtp", server))
-    return LoginCheck("outgoing", True, f"Logged in to the {what} (SMTP AUTH).")
+    return LoginCheck("outgoing", True, "ok", server=what, login=account.login)
 
 
 def _typed(exc: BaseException, protocol: str, server: ServerSettings) -> MailError:
