@@ -227,3 +227,45 @@ def test_the_detection_scan_would_see_a_sentence_coming_back() -> None:
     hits = detection_sentences(sources)
     assert sorted({h.split(":")[0] for h in hits}) == ["a.py", "b.py", "d.py"], hits
     assert any("Event(text)" in h for h in hits if h.startswith("b.py")), hits
+
+
+# The outbox's refusals and the Sent copy are data in core (smtp_address PROBLEMS, the
+# entry's `copy`), worded in tuimail.words: none of those sentences is written in core.
+def _outbox_phrases() -> list[str]:
+    from tuimail import words
+
+    return [
+        "not sent:",
+        "waits in the outbox",
+        *words._ADDRESS.values(),
+        *words._COPY.values(),
+        *words._COPY_STEP.values(),
+        "a local copy is kept",
+    ]
+
+
+def core_outbox_phrases(sources: dict[str, str]) -> list[str]:
+    """`module: phrase` for each of the edge's outbox sentences in a core module's strings."""
+    found = []
+    for name, text in sources.items():
+        literals = _strings(ast.parse(text))
+        found += [f"{name}: {p}" for p in _outbox_phrases() if any(p in s for s in literals)]
+    return found
+
+
+def test_no_module_under_core_words_refusals_or_the_sent_copy() -> None:
+    sources = {
+        str(p.relative_to(ROOT.parent)): p.read_text("utf-8")
+        for p in sorted((ROOT / "core").rglob("*.py"))
+    }
+    bad = core_outbox_phrases(sources)
+    assert not bad, "outbox sentences in core:\n" + "\n".join(bad)
+
+
+def test_the_outbox_phrase_scan_would_see_a_sentence() -> None:
+    sources = {
+        "a.py": 'refused[rcpt] = f"not sent: {exc}"\n',
+        "b.py": 'def f():\n    return "not saved: the server keeps its own copy (save_sent_copy is off)"\n',
+        "c.py": '"""What waits in the outbox."""\n# not sent: a comment\nX = 1\n',
+    }
+    assert [h.split(":")[0] for h in core_outbox_phrases(sources)] == ["a.py", "b.py"]

@@ -42,7 +42,9 @@ EHLO_NAME = "[127.0.0.1]"  # do not tell the server the machine's host name
 @dataclass
 class SubmitResult:
     accepted: list[str]
-    refused: dict[str, str] = field(default_factory=dict)  # address -> "550 reason"
+    # address -> the server's reply ("550 5.1.1 ..."), or, refused here before sending,
+    # the problem as data (AddressError.refusal(): {"problem", "detail"})
+    refused: dict[str, str | dict] = field(default_factory=dict)
     reply: str = ""
 
 
@@ -79,7 +81,7 @@ class SubmitError(Exception):
         kind: Kind,
         reason: str,
         code: int | None = None,
-        refused: dict[str, str] | None = None,
+        refused: dict[str, str | dict] | None = None,
         error: MailError | None = None,
         *,
         stage: str = "",
@@ -116,10 +118,15 @@ class SubmitError(Exception):
         elif error is not None:
             parts.append(error.message or error.kind)
         if self.refused:
-            parts.append("; ".join(f"{a}: {r}" for a, r in self.refused.items()))
+            parts.append("; ".join(f"{a}: {_refusal(r)}" for a, r in self.refused.items()))
         head = self.reason + (f" at {self.stage}" if self.stage else "")
         said = "; ".join(p for p in parts if p)
         return sanitize(f"{said} ({head})" if said else head)
+
+
+def _refusal(value: str | dict) -> str:
+    """A refused recipient's reason as a record (logs): the reply, or the problem key."""
+    return value if isinstance(value, str) else f"local: {value.get('problem')}"
 
 
 def _kind(error: MailError) -> Kind:
@@ -396,7 +403,7 @@ async def _transaction(
             "permanent",
             "sender-invalid",
             stage="MAIL FROM",
-            data={"address": sanitize(sender), "problem": exc.problem},
+            data={"address": sanitize(sender), "problem": exc.problem, "detail": exc.detail},
         ) from exc
     options = ["SMTPUTF8"] if plan.smtputf8 else []
     encoding = "utf-8" if plan.smtputf8 else "ascii"
@@ -409,7 +416,7 @@ async def _transaction(
         raise _failure("MAIL FROM", exc, "", "lost") from exc
 
     accepted: list[str] = []
-    refused: dict[str, str] = {a: sanitize(r) for a, r in plan.refused.items()}
+    refused: dict[str, str | dict] = dict(plan.refused)
     temporary = False
     for address in plan.recipients:
         rcpt = address.original
