@@ -139,7 +139,7 @@ def not_found(error: NotFound | None) -> str | None:
         lack = "outgoing" if have == "incoming" else "incoming"
         c = error.found
         return sanitize(
-            f"A {_WHAT[have]} server was found ({c.protocol} {c.host}:{c.port} {c.security}) "
+            f"An {_WHAT[have]} server was found ({c.protocol} {c.host}:{c.port} {c.security}) "
             f"but no working {_WHAT[lack]} server; enter it by hand with `tuimail account add`."
         )
     if error.named_by:
@@ -194,23 +194,22 @@ def login(check: Any) -> str:
     `words.describe`'s words for it (a wrong password, a timeout, a refused port, a
     certificate), or the SMTP check's submission record when no server error exists (no
     AUTH offered)."""
-    if check.ok:
-        if not check.server:
-            return sanitize(check.detail)
-        how = " (SMTP AUTH)" if check.role == "outgoing" else ""
-        return sanitize(f"Logged in to the {check.server}{how}.")
-    if check.failure is None or not check.server:
+    if not check.host or (not check.ok and check.failure is None):
         return sanitize(check.detail)
+    server = f"{check.protocol.upper()} server {check.host}"
+    if check.ok:
+        how = " (SMTP AUTH)" if check.protocol == "smtp" else ""
+        return sanitize(f"Logged in to the {server}{how}.")
     if check.submit is not None and check.submit.get("error") is None:
         said = submit_failure(check.submit)
     else:
         said = failure_words(check.failure)
     if check.rejected:
         return sanitize(
-            f"The {check.server} rejected the login for {check.login}: check the user "
+            f"The {server} rejected the login for {check.login}: check the user "
             f"name and password ({said})."
         )
-    return sanitize(f"Could not log in to the {check.server}: {said}.")
+    return sanitize(f"Could not log in to the {server}: {said}.")
 
 
 def _srv_note(note: SrvNote) -> str:
@@ -220,7 +219,11 @@ def _srv_note(note: SrvNote) -> str:
 
 
 def note(item: Note) -> str:
-    """A look-up's typed outcome (Event.note) in words."""
+    """A look-up's typed outcome (Event.note) in words, sanitised (names come from DNS)."""
+    return sanitize(_note(item))
+
+
+def _note(item: Note) -> str:
     from tuimail.core.discovery.model import Step
 
     step = item.step

@@ -172,7 +172,8 @@ def test_a_wrong_password_at_setup_keeps_the_servers_refusal(imap_smtp_server) -
         assert isinstance(check.failure, AuthenticationFailed), check.failure
         text = detect_words.login(check)
         assert describe(check.failure) in text and "check the user name and password" in text
-        assert text.startswith(f"The {check.server} rejected the login for {user.login}")
+        server = f"{check.protocol.upper()} server localhost"
+        assert text.startswith(f"The {server} rejected the login for {user.login}")
 
 
 def test_autoconfig_look_ups_are_typed_and_read_as_describe_says(imap_smtp_server) -> None:
