@@ -11,7 +11,7 @@ from typing import Any
 
 from tuimail.core.errors import MailError, SecurityFailure
 from tuimail.core.sanitize import sanitize
-from tuimail.words import failure_words, submit_failure
+from tuimail.words import failure_words, login_rejected, submit_failure
 
 
 def _secured(failure: Any) -> bool:
@@ -80,10 +80,8 @@ def login(check: Any) -> str:
     else:
         said = failure_words(check.failure)
     if check.rejected:
-        return sanitize(
-            f"The {check.server} rejected the login for {check.login}: check the user "
-            f"name and password ({said})."
-        )
+        rejected = login_rejected(check.failure, check.login, check.server)
+        return sanitize(f"{rejected}: check the user name and password.")
     return sanitize(f"Could not log in to the {check.server}: {said}.")
 
 
