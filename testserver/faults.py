@@ -50,6 +50,10 @@ Kinds (what each server understands; `command` names the trigger where it matter
                       of the session (an empty item gives an empty UIDL; items may
                       repeat, be long, or hold any bytes but CR/LF); messages past the
                       end of the list keep their real UIDL
+    mbox_status       after RETR the message gets mbox status headers at the end of its
+                      header, kept for later sessions (as UW imapd, qpopper and Dovecot
+                      on mbox write them): "Status: RO", "X-Status:", "X-Keywords:",
+                      "X-UID: <uid>", or the header lines in `data`
   smtp
     reply             answer `code` `message` at stage `command`: one of
                       CONNECT, EHLO, AUTH, MAIL, RCPT, DATA, EOD (end of data);

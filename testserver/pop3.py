@@ -526,6 +526,28 @@ class _Session:
             return
         entry.retrieved = True
         await self.multiline(f"{entry.size} octets", wire_form(raw))
+        mbox = find(self.faults, "mbox_status")
+        if mbox:
+            self._write_status(entry, mbox.data)
+
+    def _write_status(self, entry: _Entry, added: bytes) -> None:
+        """The `mbox_status` fault: the message, once read, gets mbox status headers at
+        the end of its header (as UW imapd, qpopper and Dovecot on mbox write them), kept
+        for later sessions; the message's size grows with them."""
+        fields = added or (b"Status: RO\r\nX-Status: \r\nX-Keywords: \r\nX-UID: %d\r\n" % entry.uid)
+        with self.store.lock:
+            folder = self.store.folder(self.login, "INBOX")
+            message = folder.messages.get(entry.uid)
+            if message is None or folder.uidvalidity != self.uidvalidity:
+                return
+            data = wire_form(message.raw)
+            end = data.find(b"\r\n\r\n")
+            at = len(data) if end < 0 else end + 2
+            if data[:at].startswith(b"Status:") or b"\r\nStatus:" in data[:at]:
+                return  # written before
+            message.raw = data[:at] + fields + data[at:]
+            message.cache.clear()
+            entry.size = wire_size(message)
 
     async def cmd_top(self, arg: str) -> None:
         parts = arg.split()

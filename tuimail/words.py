@@ -228,7 +228,7 @@ def submit_failure(record: dict) -> str:
     error = error_from_record(raw) if isinstance(raw, dict) else None
     refused = record.get("refused") or data.get("refused")
     refused = refused if isinstance(refused, dict) else {}
-    names = "; ".join(f"{_text(a)}: {_text(r)}" for a, r in refused.items())
+    names = "; ".join(f"{_text(a)}: {refusal(r)}" for a, r in refused.items())
     host, port = _text(data.get("host")), _text(data.get("port"))
     where = f"{host} port {port}" if host and port else host or "the server"
     said = _said(error) if error is not None else ""
@@ -298,6 +298,54 @@ def submit_failure(record: dict) -> str:
         elif not words:
             words = f"the last attempt failed ({reason})" if reason else "the last attempt failed"
     return sanitize(words)
+
+
+def refusal(value: object) -> str:
+    """Why one recipient was refused: the server's reply as it spoke it ("550 5.1.1 ..."),
+    or, for an address refused here before sending, its problem (smtp_address PROBLEMS)
+    as data; an entry from an older tuimail keeps its text as written."""
+    if isinstance(value, dict):
+        problem = _ADDRESS.get(_text(value.get("problem")), "it is not a valid address")
+        detail = _text(value.get("detail"))
+        return sanitize(f"not sent: {problem}" + (f" ({detail})" if detail else ""))
+    return _text(value)
+
+
+def refused_recipients(entry: Any) -> str:
+    """The recipients of an outbox entry refused for good, each with why ("a: why; b: why")."""
+    items = getattr(entry, "refused", None)
+    items = items if isinstance(items, dict) else {}
+    return "; ".join(f"{_text(a)}: {refusal(r)}" for a, r in items.items())
+
+
+def sent_copy(entry: Any) -> str:
+    """Where the copy of a sent message went (the outbox entry's `copy`, data), or, for
+    an entry from an older tuimail, its `sent_copy` text as written; "" if not tried."""
+    copy = getattr(entry, "copy", None)
+    if not isinstance(copy, dict):
+        return _text(getattr(entry, "sent_copy", None))
+    outcome = _text(copy.get("outcome"))
+    if outcome == "saved":
+        return sanitize(f"saved to {_text(copy.get('folder')) or 'Sent'}")
+    if outcome == "failed":
+        raw = copy.get("error")
+        error = error_from_record(raw) if isinstance(raw, dict) else None
+        what = failure_words(error) if error is not None else _text(copy.get("detail"))
+        step = _COPY_STEP.get(_text(copy.get("step")), "")
+        what = f"{step}: {what}" if step and what else step or what or "it failed"
+        return sanitize(f"not saved on the server ({what}); a local copy is kept")
+    return _COPY.get(outcome, "kept locally only")
+
+
+_COPY = {
+    "off": "not saved: the server keeps its own copy (save_sent_copy is off)",
+    "local-only": "kept locally only",
+}
+_COPY_STEP = {
+    "login": "could not log in to store the copy",
+    "store": "the server did not store the copy",
+    "pop3": "this is a POP3 account: there is no server folder to copy to",
+}
 
 
 def _said(error: MailError) -> str:
@@ -493,8 +541,8 @@ _ACTIVITY = {
 
 _WARNINGS = {
     "pop3-no-uidl": (
-        "this POP3 server does not support UIDL; messages are recognised by a hash of "
-        "their headers, which can mistake two messages with identical headers for one. "
+        "this POP3 server does not support UIDL; messages are recognised by their "
+        "headers, which is less certain than a UIDL. "
         "Turn off 'leave messages on server' for this account."
     ),
     "pop3-odd-uidl": (

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 
 from testserver.certs import TestCA
+from tuimail.core.account import Account, ServerSettings
 
 MAX_LINE = 65536
 
@@ -134,6 +135,19 @@ class ScriptedServer:
             self.errors.append(exc)
         finally:
             conn.close()
+
+
+def account_on(server: ScriptedServer) -> Account:
+    """An account `work` (bob@example.test, login bob) whose incoming server is `server`
+    (TLS, its CA trusted); its outgoing server is a closed port. Not saved."""
+    return Account(
+        name="work",
+        email="bob@example.test",
+        username="bob",
+        incoming=ServerSettings(host=server.host, port=server.port, security="tls"),
+        outgoing=ServerSettings(host=server.host, port=9, security="tls"),
+        ca_file=server.ca_file,
+    )
 
 
 # -- a small IMAP server whose commands can be overridden ---------------------------------

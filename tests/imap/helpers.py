@@ -6,13 +6,14 @@ import email
 import queue
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from imapclient import IMAPClient
 
 from testserver.peer import PeerUser
 from tuimail.core.account import Account, ServerSettings
-from tuimail.core.imap.idle import NewMail, WatchState
+from tuimail.core.imap.idle import AccountWatcher, NewMail, WatchState
 from tuimail.core.imap.session import connector
 from tuimail.core.imap.sync import SyncEngine
 from tuimail.core.store import Store
@@ -172,3 +173,63 @@ class CommandLog:
     def since(self, mark: int) -> list[str]:
         with self._lock:
             return [n.upper() for n in self.names[mark:]]
+
+
+def until(condition, timeout: float = 20.0, what: str = "the store never caught up") -> None:
+    """Return as soon as `condition()` holds; AssertionError(`what`) after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(what)
+        time.sleep(0.02)
+
+
+def inbox_flags(store: Store, uid: int) -> str | None:
+    """The stored flags of INBOX's message `uid` (None: no such message in the store)."""
+    row = store.conn.execute(
+        "SELECT m.flags FROM messages m JOIN folders f ON f.id = m.folder_id "
+        "WHERE f.name = 'INBOX' AND m.uid = ?",
+        (uid,),
+    ).fetchone()
+    return row[0] if row else None
+
+
+@dataclass
+class Watched:
+    """An AccountWatcher on a test bed, started and idling, with what it did recorded:
+    its events, its connections' command names, and each read of every UID's flags of a
+    folder from the store (`whole_folder_reads`, the folder ids)."""
+
+    watcher: AccountWatcher
+    recorder: Recorder
+    store: Store
+    log: CommandLog
+    whole_folder_reads: list[int] = field(default_factory=list)
+
+
+def start_watching(peer, user: PeerUser, tmp_path: Path, **options) -> Watched:
+    """Start an AccountWatcher for `user` on `peer` and wait until its first sync is
+    reported and it idles. The caller stops `.watcher`."""
+    account = account_for(peer, user, **options)
+    store = tmp_store(tmp_path)
+    log = CommandLog(connector(account, user.password, timeout=10))
+    watcher = AccountWatcher(store, account, log, backoff_start=0.1, backoff_max=1.0)
+    watched = Watched(watcher, Recorder(), store, log)
+    watcher.subscribe(watched.recorder)
+    uid_flags = store.uid_flags
+
+    def counting_uid_flags(folder_id, uids=None):
+        if uids is None:
+            watched.whole_folder_reads.append(folder_id)
+            return uid_flags(folder_id)
+        return uid_flags(folder_id, uids)
+
+    store.uid_flags = counting_uid_flags
+    watcher.start()
+    try:
+        watched.recorder.wait_for(lambda e: isinstance(e, NewMail), timeout=20)
+        watched.recorder.wait_for(is_idle, timeout=20)
+    except BaseException:
+        watcher.stop()
+        raise
+    return watched

@@ -1,46 +1,63 @@
-"""New mail announced by IDLE is applied directly (issue 19): no STATUS to find out whether
-the folder changed (the server just said so; Dovecot counts a big folder for STATUS), and
-no load of every UID's flags for a CONDSTORE answer about a few messages. Over real
-sockets against the bundled server; the client's own commands and store reads are counted."""
+"""What IDLE announces is applied directly on the selected folder (issue 19), against the
+bundled server and (interop) the private Dovecot, both with CONDSTORE and QRESYNC: a flag
+set by another client, an expunge (VANISHED) and new mail alike, with no SELECT/EXAMINE,
+no STATUS (Dovecot counts a big folder for it) and no read of every UID's flags from the
+store; the store then equals the server. Over real sockets; the client's own commands
+and store reads are counted. Without QRESYNC or CONDSTORE, and the fallback's races:
+tests/imap/test_idle_direct.py."""
 
 from __future__ import annotations
 
-from tests.imap.helpers import CommandLog, Recorder, account_for, is_idle, message, tmp_store
-from tuimail.core.imap.idle import AccountWatcher, NewMail
-from tuimail.core.imap.session import connector
+from tests.imap.helpers import (
+    assert_cache_matches_server,
+    inbox_flags,
+    is_idle,
+    message,
+    other_client,
+    start_watching,
+    until,
+)
+from tuimail.core.imap.idle import NewMail
+
+RESELECTS = ("SELECT", "EXAMINE", "STATUS")
 
 
-def test_idle_new_mail_needs_no_status_and_no_whole_folder_flags(mail_server, tmp_path) -> None:
-    user = mail_server.new_user()
-    for i in range(1, 31):
-        mail_server.deliver(user, message(i, "old"))
-    account = account_for(mail_server, user)
-    store = tmp_store(tmp_path)
-    log = CommandLog(connector(account, user.password, timeout=5))
-    watcher = AccountWatcher(store, account, log, backoff_start=0.1, backoff_max=1.0)
-    recorder = Recorder()
-    watcher.subscribe(recorder)
-    whole_folder_reads: list[int] = []
-    uid_flags = store.uid_flags
-
-    def counting_uid_flags(folder_id, uids=None):
-        if uids is None:
-            whole_folder_reads.append(folder_id)
-            return uid_flags(folder_id)
-        return uid_flags(folder_id, uids)
-
-    store.uid_flags = counting_uid_flags
-    watcher.start()
+def test_idle_news_is_applied_without_selecting_again_or_reading_every_flag(
+    mail_peer, tmp_path
+) -> None:
+    user = mail_peer.new_user()
+    for i in range(1, 21):
+        mail_peer.deliver(user, message(i, "old"))
+    watched = start_watching(mail_peer, user, tmp_path)
+    store, recorder, log = watched.store, watched.recorder, watched.log
+    other = other_client(mail_peer, user)
     try:
-        recorder.wait_for(lambda e: isinstance(e, NewMail))
-        recorder.wait_for(is_idle)
-        mark, reads = len(log.names), len(whole_folder_reads)
-        mail_server.deliver(user, message(31, "pushed"))
-        event = recorder.wait_for(lambda e: isinstance(e, NewMail), timeout=15)
-        assert [r.subject for r in event.messages] == ["pushed 31"]
+        folder = store.folder_id("test", "INBOX")
+        mark, reads = len(log.names), len(watched.whole_folder_reads)
+        other.select_folder("INBOX")
+        # Each step waits for the watcher to be back in IDLE: news that comes while it
+        # runs its own commands is applied too, but by the fallback (a folder sync).
+        flagged = other.search(["SUBJECT", "old 3"])[0]
+        other.add_flags([flagged], [b"\\Flagged"])  # IDLE: an untagged FETCH (FLAGS MODSEQ)
+        until(lambda: "\\Flagged" in (inbox_flags(store, flagged) or ""))
+        # The list is told to re-read (a NewMail without rows: the runtime's "messages").
+        recorder.wait_for(lambda e: isinstance(e, NewMail) and not e.messages, timeout=20)
+        recorder.wait_for(is_idle, timeout=20)
+        gone = other.search(["SUBJECT", "old 7"])[0]
+        other.delete_messages([gone])
+        until(lambda: "\\Deleted" in (inbox_flags(store, gone) or ""))
+        recorder.wait_for(is_idle, timeout=20)
+        other.expunge()  # IDLE: VANISHED (QRESYNC)
+        until(lambda: inbox_flags(store, gone) is None)
+        recorder.wait_for(is_idle, timeout=20)
+        mail_peer.deliver(user, message(21, "pushed"))  # IDLE: EXISTS
+        event = recorder.wait_for(lambda e: isinstance(e, NewMail) and e.messages, timeout=20)
+        assert [r.subject for r in event.messages] == ["pushed 21"]
         sent = log.since(mark)
-        # Neither a STATUS nor a read of every UID's flags (both reported when they fail).
-        assert ("STATUS" in sent, whole_folder_reads[reads:]) == (False, []), sent
-        assert store.count_messages(store.folder_id("test", "INBOX")) == 31
+        reselects = [name for name in sent if name in RESELECTS]
+        assert (reselects, watched.whole_folder_reads[reads:]) == ([], []), sent
+        assert store.count_messages(folder) == 20
+        assert_cache_matches_server(store, other, "INBOX")
     finally:
-        watcher.stop()
+        other.logout()
+        watched.watcher.stop()

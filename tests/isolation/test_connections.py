@@ -7,13 +7,15 @@ scripted hostile server."""
 from __future__ import annotations
 
 import time
+from contextlib import closing
 
 import pytest
 
 from tests.hostile.scripted import Conn, ImapScript, ScriptedServer
 from tests.imap.helpers import account_for, engine_for, message, tmp_store
+from tests.isolation.helpers import scripted_engine
 from tuimail import words
-from tuimail.core.account import Account, ServerSettings
+from tuimail.core.account import ServerSettings
 from tuimail.core.errors import ProtocolViolation
 from tuimail.core.imap.session import connector
 from tuimail.core.imap.sync import SyncEngine
@@ -42,11 +44,8 @@ def test_a_violation_drops_the_connection_and_the_next_folder_syncs_fresh(
         protocol="imap", kind="garbage", command="UID", match="INBOX", data=data
     )
     store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    try:
+    with closing(engine_for(mail_server, user, store)) as engine:
         result = engine.sync(["INBOX", "Second"])
-    finally:
-        engine.close()
     assert len(words.sync_errors(result)) == 1 and words.sync_errors(result)[0].startswith(
         "INBOX: the mail server "
     )
@@ -85,21 +84,8 @@ class _PerConnection(ImapScript):
 
 def test_nothing_is_sent_on_a_connection_after_a_violation(test_ca, tmp_path) -> None:
     script = _PerConnection()
-    with ScriptedServer(test_ca, script) as server:
-        account = Account(
-            name="work",
-            email="bob@example.test",
-            username="bob",
-            incoming=ServerSettings(host=server.host, port=server.port, security="tls"),
-            outgoing=ServerSettings(host=server.host, port=9, security="tls"),
-            ca_file=server.ca_file,
-        )
-        store = tmp_store(tmp_path)
-        engine = SyncEngine(store, account, connector(account, "pw", timeout=10))
-        try:
-            result = engine.sync(["INBOX", "Second"])
-        finally:
-            engine.close()
+    with scripted_engine(test_ca, script, tmp_store(tmp_path)) as engine:
+        result = engine.sync(["INBOX", "Second"])
     first = script.per_connection[0]
     assert first[-1].split(b" ")[1:3] == [b"UID", b"FETCH"], first  # nothing after it
     assert len(script.per_connection) >= 2
@@ -113,12 +99,9 @@ def test_the_violation_is_raised_typed(mail_server, tmp_path) -> None:
     mail_server.faults.add(
         protocol="imap", kind="garbage", command="UID", data=VIOLATIONS["oversized literal"]
     )
-    engine = engine_for(mail_server, user, tmp_store(tmp_path))
-    try:
+    with closing(engine_for(mail_server, user, tmp_store(tmp_path))) as engine:
         with pytest.raises(ProtocolViolation):
             engine.sync_folder("INBOX")
-    finally:
-        engine.close()
 
 
 def test_a_dripping_server_cannot_stretch_the_sync_past_the_timeout(mail_server, tmp_path) -> None:

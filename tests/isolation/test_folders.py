@@ -4,18 +4,18 @@ over the bundled IMAP server; the LIST line parser is checked with hypothesis.""
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from imapclient.imap_utf7 import encode as utf7
 
-from tests.hostile.scripted import Conn, ImapScript, ScriptedServer
+from tests.hostile.scripted import Conn, ImapScript
 from tests.imap.helpers import engine_for, message, other_client, tmp_store
+from tests.isolation.helpers import scripted_engine
 from tuimail import words
-from tuimail.core.account import Account, ServerSettings
 from tuimail.core.imap.names import parse_line, parse_list
-from tuimail.core.imap.session import connector
-from tuimail.core.imap.sync import SyncEngine
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -30,11 +30,8 @@ def test_odd_folder_names_are_listed_and_every_folder_syncs(mail_server, tmp_pat
         mail_server.deliver(user, message(1, f"in {name}"), folder=name)
     mail_server.deliver(user, message(2, "in INBOX"))
     store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    try:
+    with closing(engine_for(mail_server, user, store)) as engine:
         result = engine.sync()
-    finally:
-        engine.close()
     assert result.failures == []
     names = {f.name for f in store.folders("test", counts=False)}
     assert {*ODD, "Plain", "INBOX"} <= names
@@ -49,13 +46,10 @@ def test_a_folder_that_cannot_be_selected_is_reported_alone(mail_server, tmp_pat
         mail_server.store.create_folder(user.login, name)
         mail_server.deliver(user, message(1, name), folder=name)
     store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    try:
+    with closing(engine_for(mail_server, user, store)) as engine:
         engine.sync_folder_list()
         mail_server.store.delete_folder(user.login, "Gone")
         result = engine.sync(["INBOX", "Gone", "Kept"])
-    finally:
-        engine.close()
     assert len(words.sync_errors(result)) == 1 and words.sync_errors(result)[0].startswith("Gone: ")
     assert [f.folder for f in result.folders] == ["INBOX", "Kept"]
     assert store.count_messages(store.folder_id("test", "Kept")) == 1
@@ -134,21 +128,9 @@ class _LsubBad(ImapScript):
 
 
 def test_a_refused_lsub_keeps_the_folder_list(test_ca, tmp_path) -> None:
-    with ScriptedServer(test_ca, _LsubBad()) as server:
-        account = Account(
-            name="work",
-            email="bob@example.test",
-            username="bob",
-            incoming=ServerSettings(host=server.host, port=server.port, security="tls"),
-            outgoing=ServerSettings(host=server.host, port=9, security="tls"),
-            ca_file=server.ca_file,
-        )
-        store = tmp_store(tmp_path)
-        engine = SyncEngine(store, account, connector(account, "pw", timeout=10))
-        try:
-            engine.sync_folder_list()
-        finally:
-            engine.close()
+    store = tmp_store(tmp_path)
+    with scripted_engine(test_ca, _LsubBad(), store) as engine:
+        engine.sync_folder_list()
     assert {"INBOX", "Other"} <= {f.name for f in store.folders("work", counts=False)}
 
 
@@ -164,11 +146,8 @@ def test_odd_names_created_by_another_client_sync(mail_peer, tmp_path, name) -> 
     finally:
         other.logout()
     store = tmp_store(tmp_path)
-    engine = engine_for(mail_peer, user, store)
-    try:
+    with closing(engine_for(mail_peer, user, store)) as engine:
         result = engine.sync()
-    finally:
-        engine.close()
     assert result.failures == []
     assert store.count_messages(store.folder_id("test", name)) == 1
     assert store.count_messages(store.folder_id("test", "INBOX")) == 1
@@ -184,19 +163,13 @@ def test_a_malformed_name_is_sent_back_as_listed_by_a_later_process(mail_server,
     mail_server.store.create_folder(user.login, "Bad&Jjo")
     mail_server.deliver(user, message(1, "odd"), folder="Bad&Jjo")
     store = tmp_store(tmp_path)
-    first = engine_for(mail_server, user, store)
-    try:
+    with closing(engine_for(mail_server, user, store)) as first:
         assert first.sync(["Bad&Jjo"]).failures == []
-    finally:
-        first.close()
     with names._raw_lock:  # as in a new process
         names._raw_names.clear()
     (row,) = store.message_rows(store.folder_id("test", "Bad&Jjo"), 0, 10)
-    later = engine_for(mail_server, user, store)
-    try:
+    with closing(engine_for(mail_server, user, store)) as later:
         assert later.fetch_body(row.id).endswith(b"Body of 1.\r\n")
-    finally:
-        later.close()
     # Remembered for that server only: another account's "Bad&Jjo" is a UTF-7 name.
     assert names.is_raw((mail_server.host, mail_server.ports.imap_tls), "Bad&Jjo")
     assert not names.is_raw(("imap.elsewhere.test", 993), "Bad&Jjo")
@@ -245,21 +218,9 @@ class _RawUtf8Name(ImapScript):
 
 
 def test_a_folder_listed_in_raw_utf8_is_opened_by_the_same_bytes(test_ca, tmp_path) -> None:
-    with ScriptedServer(test_ca, _RawUtf8Name()) as server:
-        account = Account(
-            name="work",
-            email="bob@example.test",
-            username="bob",
-            incoming=ServerSettings(host=server.host, port=server.port, security="tls"),
-            outgoing=ServerSettings(host=server.host, port=9, security="tls"),
-            ca_file=server.ca_file,
-        )
-        store = tmp_store(tmp_path)
-        engine = SyncEngine(store, account, connector(account, "pw", timeout=10))
-        try:
-            result = engine.sync()
-        finally:
-            engine.close()
+    store = tmp_store(tmp_path)
+    with scripted_engine(test_ca, _RawUtf8Name(), store) as engine:
+        result = engine.sync()
     assert result.failures == [], result.failures
     assert {f.folder for f in result.folders} == {"INBOX", "Dépenses"}
     assert store.count_messages(store.folder_id("work", "Dépenses")) == 1

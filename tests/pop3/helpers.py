@@ -1,5 +1,5 @@
 """POP3 test helpers: messages, accounts on a test bed, an injectable clock, what the store
-holds and what the server still has."""
+holds and what the server still has, a store as an earlier version left it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import poplib
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.pop3_state import StorePop3State
+from tuimail.core.store import Store
 from tuimail.core.tls import client_context
 
 
@@ -67,3 +68,35 @@ def delete_on_server(peer, user, number: int) -> None:
     conn.pass_(user.password)
     conn.dele(number)
     conn.quit()
+
+
+def store_as_before_stable_keys(path, peer, user, account: str = "pop") -> Store:
+    """A store as tuimail kept it before stable header keys (pop3 migrations 1-2), after
+    downloading every message `user` has over a server without UIDL: each message
+    stored, known as "h:" and "a:" + the hash of its header bytes as sent."""
+    from tuimail.core.pop3_keys import header_lines, legacy_keys
+    from tuimail.core.pop3_state import MIGRATIONS
+
+    store = Store(path)
+    store.apply_component_migrations("pop3", MIGRATIONS[:2])
+    folder = store.create_local_folder(account, "INBOX", role="inbox")
+    store.create_local_folder(account, "Trash", role="trash")
+    conn = poplib.POP3_SSL(
+        peer.host, peer.ports.pop3_tls, context=client_context(peer.ca_file), timeout=10
+    )
+    try:
+        conn.user(user.login)
+        conn.pass_(user.password)
+        for number in range(1, conn.stat()[0] + 1):
+            lines = conn.retr(number)[1]
+            message_id = store.add_local_message(folder, b"\r\n".join(lines) + b"\r\n")
+            with store.transaction() as c:
+                for key in legacy_keys(header_lines(lines)):
+                    c.execute(
+                        "INSERT INTO pop3_keys (account, key, uidl, message_id,"
+                        " downloaded_at) VALUES (?, ?, NULL, ?, ?)",
+                        (account, key, message_id, 1_800_000_000.0),
+                    )
+    finally:
+        conn.quit()
+    return store

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from textual.command import CommandInput, CommandList, CommandPalette
@@ -61,6 +62,35 @@ def make_app(
     return TuimailApp(
         service, now=NOW, start_sync=sync, ui=UiSettings(mark_read_delay=mark_read_delay)
     )
+
+
+def record_notes(app) -> list[str]:
+    """The text of every toast `app` shows from now on, in order (a live list)."""
+    notes: list[str] = []
+    original = app.notify
+
+    def notify(message, *args, **kwargs):
+        notes.append(str(message))
+        return original(message, *args, **kwargs)
+
+    app.notify = notify
+    return notes
+
+
+@asynccontextmanager
+async def running(
+    server, deliver: Callable = seed, size: tuple[int, int] = (120, 40)
+) -> AsyncIterator[tuple]:
+    """A new user on the bundled `server` given mail by `deliver(server, user)` (the demo
+    samples), and the app on it run headless until its first sync is on screen; yields
+    (pilot, notes), notes recorded from the start (see record_notes)."""
+    user = server.new_user()
+    deliver(server, user)
+    app = make_app(server, user)
+    notes = record_notes(app)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        yield pilot, notes
 
 
 async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 15.0) -> None:

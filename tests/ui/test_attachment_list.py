@@ -6,22 +6,10 @@ as text on request."""
 from __future__ import annotations
 
 from tests.ui.attachment_helpers import deliver_parts
-from tests.ui.helpers import make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import running, settle, wait_for
 from tuimail.ui.screens.attachments import AttachmentList
 from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.reader import ReaderPane
-
-
-def _notes(app) -> list[str]:
-    notes: list[str] = []
-    original = app.notify
-
-    def notify(message, *args, **kwargs):
-        notes.append(str(message))
-        return original(message, *args, **kwargs)
-
-    app.notify = notify
-    return notes
 
 
 def _reader_text(app) -> str:
@@ -36,11 +24,8 @@ async def _list(pilot) -> AttachmentList:
 
 
 async def test_enter_views_a_text_attachment_in_the_reader(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with running(mail_server) as (pilot, _notes):
+        app = pilot.app
         lst = app.main.query_one(MessageList)
         lst.move_cursor(next(i for i in range(lst.count) if lst.row_at(i).has_attachments))
         screen = await _list(pilot)
@@ -57,12 +42,8 @@ async def test_mailcap_pager_terminal_and_the_html_version(mail_server, tmp_path
         "application/x-tuimail-term; cat %s; needsterminal\n"
     )
     monkeypatch.setenv("MAILCAPS", str(mailcap))
-    user = mail_server.new_user()
-    deliver_parts(mail_server, user)
-    app = make_app(mail_server, user)
-    notes = _notes(app)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with running(mail_server, deliver_parts) as (pilot, notes):
+        app = pilot.app
         screen = await _list(pilot)
         assert len(screen.attachments) == 2 and screen.has_html
         await pilot.press("1", "enter")  # copiousoutput: its output, in the reader
@@ -80,11 +61,7 @@ async def test_mailcap_pager_terminal_and_the_html_version(mail_server, tmp_path
 
 async def test_s_saves_the_attachment(mail_server, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
-    user = mail_server.new_user()
-    deliver_parts(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with running(mail_server, deliver_parts) as (pilot, _notes):
         await _list(pilot)
         await pilot.press("2", "s")
         await wait_for(pilot, lambda: (tmp_path / "Downloads" / "t.bin").exists())

@@ -11,7 +11,15 @@ import email.policy
 
 from textual.widgets import Input, TextArea
 
-from tests.ui.helpers import account_for, make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import (
+    account_for,
+    make_app,
+    ready,
+    record_notes,
+    seed,
+    settle,
+    wait_for,
+)
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService, ServiceError
 from tuimail.ui.app import TuimailApp
@@ -26,19 +34,6 @@ REPORT = "Quarterly report draft"  # the demo sample with report.txt (b"Q1 figur
 
 def _list(app) -> MessageList:
     return app.main.query_one(MessageList)
-
-
-def _notes(app) -> list[str]:
-    """Every toast the app showed (recorded from the start)."""
-    notes: list[str] = []
-    original = app.notify
-
-    def notify(message, *args, **kwargs):
-        notes.append(str(message))
-        return original(message, *args, **kwargs)
-
-    app.notify = notify
-    return notes
 
 
 async def _select(pilot, subject: str) -> None:
@@ -74,7 +69,7 @@ async def test_d_in_trash_asks_first_and_never_offers_an_undo(mail_server):
     user = mail_server.new_user()
     seed(mail_server, user, 2)
     app = make_app(mail_server, user)
-    notes = _notes(app)
+    notes = record_notes(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("d")  # from INBOX: to Trash, undoable, no question
@@ -148,7 +143,7 @@ async def test_D_deletes_the_highlighted_folder_and_never_a_special_one(mail_ser
     seed(mail_server, user, 2)
     mail_server.store.create_folder(user.login, "Old")
     app = make_app(mail_server, user)
-    notes = _notes(app)
+    notes = record_notes(app)
     names = lambda: {f.name for f in mail_server.store.folders(user.login)}  # noqa: E731
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
@@ -277,7 +272,7 @@ async def test_every_recipient_is_checked_and_the_bad_one_named(mail_server):
     user, bob = mail_server.new_user(), mail_server.new_user()
     seed(mail_server, user, 1)
     app = make_app(mail_server, user)
-    notes = _notes(app)
+    notes = record_notes(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         screen = await _open(pilot)
@@ -385,7 +380,7 @@ async def test_text_back_from_the_editor_sets_the_headers_or_is_kept_when_unread
     user = mail_server.new_user()
     seed(mail_server, user, 1)
     app = make_app(mail_server, user)
-    notes = _notes(app)
+    notes = record_notes(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         screen = await _open(pilot)

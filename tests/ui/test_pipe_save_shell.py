@@ -3,25 +3,14 @@
 
 from __future__ import annotations
 
+import functools
 import mailbox
 
 from textual.widgets import Input
 
-from tests.ui.helpers import make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import running, seed, settle, wait_for
 from tuimail.ui.screens.dialogs import InputDialog
 from tuimail.ui.widgets.message_list import MessageList
-
-
-def _notes(app) -> list[str]:
-    notes: list[str] = []
-    original = app.notify
-
-    def notify(message, *args, **kwargs):
-        notes.append(str(message))
-        return original(message, *args, **kwargs)
-
-    app.notify = notify
-    return notes
 
 
 async def _answer(pilot, text: str) -> None:
@@ -32,14 +21,9 @@ async def _answer(pilot, text: str) -> None:
 
 
 async def test_pipe_one_message_then_the_tagged_ones_as_an_mbox(mail_server, tmp_path):
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    notes = _notes(app)
     one, several = tmp_path / "one.eml", tmp_path / "several.mbox"
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        lst = app.main.query_one(MessageList)
+    async with running(mail_server) as (pilot, notes):
+        lst = pilot.app.main.query_one(MessageList)
         subject = lst.current.subject
         await pilot.press("vertical_line")
         await _answer(pilot, f"cat > '{one}'; echo done-one")
@@ -54,11 +38,8 @@ async def test_pipe_one_message_then_the_tagged_ones_as_an_mbox(mail_server, tmp
 
 
 async def test_W_saves_the_message_and_the_tagged_ones_as_eml(mail_server, tmp_path):
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with running(mail_server) as (pilot, _notes):
+        app = pilot.app
         lst = app.main.query_one(MessageList)
         raw = app.service.raw(lst.current)
         await pilot.press("W")
@@ -73,12 +54,7 @@ async def test_W_saves_the_message_and_the_tagged_ones_as_eml(mail_server, tmp_p
 
 
 async def test_shell_without_a_terminal_says_so(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    notes = _notes(app)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with running(mail_server, functools.partial(seed, count=1)) as (pilot, notes):
         await pilot.press("exclamation_mark")
         await _answer(pilot, "true")
         await wait_for(pilot, lambda: any("cannot hand over" in n for n in notes))

@@ -9,24 +9,26 @@ A session that breaks before QUIT has deleted nothing (RFC 1939: deletions happe
 UPDATE state), and a message whose commit did not finish is simply downloaded again
 next time, because its key was never recorded.
 
-Keys: a message is known by its UIDL. A UIDL is an opaque string chosen by the server and
-is only ever used as a database value, never as a file name. When a server repeats a
-UIDL within one listing, gives an empty or invalid one (over 70 characters, bytes outside
-0x21-0x7E), or offers no UIDL at all, the key is a hash of the message's headers
-(TOP n 0) instead, and a warning says so: with such a server, two messages with
-byte-identical headers would be taken for one, which is why leave-on-server then
-becomes unreliable and the warning asks the user to turn it off.
+Keys: a message is known by its UIDL ("u:" keys). A UIDL is an opaque string chosen by
+the server and is only ever used as a database value, never as a file name. When a
+server repeats a UIDL within one listing, gives an empty or invalid one (over 70
+characters, bytes outside 0x21-0x7E), or offers no UIDL at all, the message is known by
+its stable header key instead ("s:", `tuimail.core.pop3_keys`: a hash of its header
+minus the fields mbox servers rewrite once a message is read, plus its ordinal among
+messages with equal hashes), and a warning says so.
 
-A message keeps its identity when the server's UIDL for it turns odd, or valid again:
-every message is also recorded under the hash of its downloaded headers ("a:" keys), so
-a message now keyed by hash ("h:") is found among them; and once the state holds any
-"h:" key, a message whose UIDL is new is checked against those (one TOP) before it is
-downloaded.
+A message keeps its identity when its UIDL turns odd, valid again, or changes between
+sessions (a server that renumbered its mailbox): every downloaded message is also
+recorded under its stable header key, and a message whose key is new is checked (one
+TOP) against the earlier downloads not on the server under their own keys in this
+session, before it is downloaded. Each earlier download vouches for at most one message
+of a session (its "origin"), so two messages with equal headers are never both taken
+for one already stored. Keys of the earlier header hash ("h:"/"a:", the header bytes as
+sent), kept where the stored message is gone, are still accepted the same way.
 """
 
 from __future__ import annotations
 
-import hashlib
 import poplib
 import time
 from collections.abc import Callable
@@ -36,6 +38,13 @@ from typing import Protocol
 from tuimail.core.account import Account
 from tuimail.core.errors import RETR, Failure, Refused
 from tuimail.core.pop3_errors import Pop3Busy, Pop3Error, classify_pop3
+from tuimail.core.pop3_keys import (
+    STABLE,
+    header_lines,
+    legacy_keys,
+    stable_hash,
+    stable_key,
+)
 from tuimail.core.secrets import Secret, as_secret
 
 # Real HTML mail has lines far longer than poplib's 2048-byte default, and unwrapped
@@ -57,6 +66,7 @@ class KnownMessage:
     key: str
     downloaded_at: float
     deleted_locally: bool = False
+    origin: int = 0  # the download: every key of one downloaded message shares it
 
 
 class Pop3State(Protocol):
@@ -67,12 +77,13 @@ class Pop3State(Protocol):
         reappears on the server must not be downloaded twice)."""
 
     def commit(self, account: str, key: str, uidl: str | None, raw: bytes) -> None:
-        """Store the message in the local INBOX and record its key (and its alias,
-        `alias_key(raw)`), atomically and durably; a key already recorded is
-        left alone (idempotent)."""
+        """Store the message in the local INBOX and record its key (and, for a UIDL
+        key, its stable header key with the first free ordinal) under one new origin,
+        atomically and durably; a key already recorded is left alone (idempotent)."""
 
     def add_alias(self, account: str, known_key: str, key: str) -> None:
-        """Record `key` as another name of the message already known as `known_key`."""
+        """Record `key` as another name of the message already known as `known_key`
+        (same origin)."""
 
 
 # Pop3Result.warnings: what the pass had to work around (the edge, tuimail.words, says it).
@@ -182,11 +193,11 @@ def fetch(
     conn = connect(account)
     try:
         login(conn, account, password)
-        keys = _list_keys(conn, result)
-        result.on_server = len(keys)
+        listing = _list_keys(conn, result)
+        result.on_server = len(listing)
         known = state.known(account.name)
-        _recognise_by_headers(conn, account, state, keys, known)
-        new = [(number, key, uidl) for number, (key, uidl) in keys.items() if key not in known]
+        _recognise(conn, account, state, listing, known)
+        new = [(n, e.key, e.uidl) for n, e in listing.items() if e.key not in known]
         for done, (number, key, uidl) in enumerate(new, start=1):
             lines = _retr(conn, number, result, account.incoming.host)
             if lines is None:
@@ -196,7 +207,7 @@ def fetch(
             if progress:
                 progress(done, len(new))
         known = state.known(account.name)
-        doomed = _to_delete(account, keys, known, now())
+        doomed = _to_delete(account, listing, known, now())
         for number in doomed:
             conn.dele(number)
         # Deletions take effect only when QUIT succeeds (the UPDATE state).
@@ -230,15 +241,41 @@ def _retr(conn: poplib.POP3, number: int, result: Pop3Result, host: str) -> list
     return lines
 
 
-def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, str | None]]:
-    """Message number -> (key, uidl) for every message on the server."""
+@dataclass
+class OnServer:
+    """One message of the session's listing: its key, its UIDL as given, and its header
+    lines when a TOP was needed for the key."""
+
+    key: str
+    uidl: str | None
+    header: list[bytes] | None = None
+    digest: str | None = None  # stable header hash: set for a message keyed by it
+
+
+def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, OnServer]:
+    """Message number -> what it is known by, for every message on the server."""
     try:
         _resp, lines, _ = conn.uidl()
     except poplib.error_proto:
         result.warnings.append(NO_UIDL)
         _resp, lines, _ = conn.list()
         numbers = [_number(line) for line in lines if line.strip()]
-        return {number: (_header_key(conn, number), None) for number in numbers}
+        return _hashed(conn, {number: None for number in numbers})
+    listing = parse_uidl_listing(lines)
+    for number in _unlisted(conn, listing):
+        listing[number] = ""  # no UIDL given: recognised by its headers, as an empty one
+    keys = uidl_keys(listing)
+    odd = {number: uidl for number, uidl in listing.items() if number not in keys}
+    if odd:
+        result.warnings.append(ODD_UIDL)
+    keyed = {number: OnServer(key, listing[number]) for number, key in keys.items()}
+    keyed.update(_hashed(conn, odd))
+    return dict(sorted(keyed.items()))
+
+
+def parse_uidl_listing(lines: list[bytes]) -> dict[int, str]:
+    """Message number -> unique-id (as given, "" when missing) of a UIDL listing; raises
+    poplib.error_proto for a line that does not start with a message number."""
     listing: dict[int, str] = {}
     for line in lines:
         parts = line.split(None, 1)
@@ -246,22 +283,34 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, tuple[str, st
             continue
         uidl = parts[1].strip().decode("ascii", "replace") if len(parts) > 1 else ""
         listing[_number(line)] = uidl
-    for number in _unlisted(conn, listing):
-        listing[number] = ""  # no UIDL given: recognised by its headers, as an empty one
+    return listing
+
+
+def uidl_keys(listing: dict[int, str]) -> dict[int, str]:
+    """Message number -> "u:" key for the messages whose UIDL is usable: valid (RFC
+    1939: 1 to 70 characters 0x21-0x7E) and given to no other message of the listing."""
     counts: dict[str, int] = {}
     for uidl in listing.values():
         counts[uidl] = counts.get(uidl, 0) + 1
-    keys: dict[int, tuple[str, str | None]] = {}
-    odd = False
-    for number, uidl in listing.items():
-        if counts[uidl] > 1 or not _valid_uidl(uidl):
-            odd = True
-            keys[number] = (_header_key(conn, number), uidl)
-        else:
-            keys[number] = ("u:" + uidl, uidl)
-    if odd:
-        result.warnings.append(ODD_UIDL)
-    return keys
+    return {
+        number: "u:" + uidl
+        for number, uidl in listing.items()
+        if counts[uidl] == 1 and _valid_uidl(uidl)
+    }
+
+
+def _hashed(conn: poplib.POP3, numbers: dict[int, str | None]) -> dict[int, OnServer]:
+    """Stable header keys for these messages (one TOP each), in message number order,
+    messages with equal hashes told apart by their ordinal."""
+    seen: dict[str, int] = {}
+    keyed = {}
+    for number in sorted(numbers):
+        header = _top_header(conn, number)
+        digest = stable_hash(header)
+        ordinal = seen.get(digest, 0)
+        seen[digest] = ordinal + 1
+        keyed[number] = OnServer(stable_key(digest, ordinal), numbers[number], header, digest)
+    return keyed
 
 
 def _unlisted(conn: poplib.POP3, listing: dict[int, str]) -> list[int]:
@@ -288,72 +337,103 @@ def _number(line: bytes) -> int:
     return int(word)
 
 
-def _recognise_by_headers(
+def _recognise(
     conn: poplib.POP3,
     account: Account,
     state: Pop3State,
-    keys: dict[int, tuple[str, str | None]],
+    listing: dict[int, OnServer],
     known: dict[str, KnownMessage],
 ) -> None:
-    """A message with a new UIDL may be one stored earlier under its header hash (its
-    UIDL was odd then): look it up before downloading it again, and remember the UIDL."""
-    by_hash = any(key.startswith("h:") for key in known)
-    for number, (key, _uidl) in keys.items():
-        if key in known:
+    """Settle which earlier download each message of the listing is, each download
+    vouching for one message at most (its origin): first messages whose UIDL is known;
+    then messages keyed by their headers, each taking the first earlier download of
+    its hash not yet taken (else a key no download has: it is new); then messages with
+    a new UIDL (it changed, or turned valid), looked up by their headers (one TOP)
+    among the downloads still not taken. A message found under another key gets that
+    key recorded (or, for a header-keyed one, takes the key found)."""
+    claimed = {
+        known[entry.key].origin
+        for entry in listing.values()
+        if entry.digest is None and entry.key in known
+    }
+    by_hash: dict[str, list[tuple[int, KnownMessage]]] = {}
+    for key, entry in known.items():
+        if key.startswith(STABLE):
+            digest, _, ordinal = key[len(STABLE) :].partition("#")
+            by_hash.setdefault(digest, []).append((int(ordinal or 0), entry))
+    for candidates in by_hash.values():
+        candidates.sort(key=lambda item: item[0])
+    assigned = {entry.key for entry in listing.values() if entry.digest is None}
+
+    def take(candidates: list[KnownMessage]) -> KnownMessage | None:
+        match = next((c for c in candidates if c.origin not in claimed), None)
+        if match is not None:
+            claimed.add(match.origin)
+        return match
+
+    def earlier(digest: str) -> list[KnownMessage]:
+        return [entry for _ordinal, entry in by_hash.get(digest, ())]
+
+    def legacy(header: list[bytes]) -> list[KnownMessage]:
+        return [known[key] for key in legacy_keys(header) if key in known]
+
+    for entry in listing.values():
+        if entry.digest is None or entry.header is None:
             continue
-        if key.startswith("h:"):
-            alias = "a:" + key[2:]
-        elif by_hash:  # only then is a TOP worth it: the usual case needs none
-            alias = _header_key(conn, number)
+        match = take(earlier(entry.digest))
+        if match is not None:
+            entry.key = match.key
         else:
+            ordinal = 0
+            while (key := stable_key(entry.digest, ordinal)) in known or key in assigned:
+                ordinal += 1
+            entry.key = key
+            match = take(legacy(entry.header))
+            if match is not None:
+                state.add_alias(account.name, match.key, entry.key)
+                known[entry.key] = match
+        assigned.add(entry.key)
+    left = len({entry.origin for entry in known.values()} - claimed)
+    for number, entry in listing.items():
+        if entry.key in known:
             continue
-        if alias in known:
-            state.add_alias(account.name, alias, key)
-            known[key] = known[alias]
+        if not left:
+            return  # every download is accounted for: nothing to look up (no TOP)
+        if entry.header is None:
+            entry.header = _top_header(conn, number)
+        match = take(earlier(stable_hash(entry.header)) + legacy(entry.header))
+        if match is not None:
+            left -= 1
+            state.add_alias(account.name, match.key, entry.key)
+            known[entry.key] = match
 
 
 def _valid_uidl(uidl: str) -> bool:
     return 0 < len(uidl) <= MAX_UIDL_LENGTH and all(0x21 <= ord(c) <= 0x7E for c in uidl)
 
 
-def header_key(lines: list[bytes]) -> str:
-    """The key of a message by its header lines (up to the first empty line)."""
-    header = []
-    for line in lines:
-        if not line:
-            break
-        header.append(line)
-    return "h:" + hashlib.sha256(b"\r\n".join(header)).hexdigest()
-
-
-def alias_key(raw: bytes) -> str:
-    """The "a:" key of a downloaded message (CRLF line ends, as `fetch` stores it): the
-    hash `header_key` gives for the same message, under another prefix."""
-    return "a:" + header_key(raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n") + [b""])[2:]
-
-
-def _header_key(conn: poplib.POP3, number: int) -> str:
-    """The header hash of message `number`, by TOP n 0; TOP is optional (RFC 1939), so a
-    server that refuses it is asked for the whole message (RETR) instead."""
+def _top_header(conn: poplib.POP3, number: int) -> list[bytes]:
+    """The header lines of message `number`, by TOP n 0; TOP is optional (RFC 1939), so
+    a server that refuses it is asked for the whole message (RETR) instead."""
     try:
         _resp, lines, _ = conn.top(number, 0)
     except poplib.error_proto as exc:
         if not isinstance(classify_pop3(exc), Refused):
             raise
         _resp, lines, _ = conn.retr(number)
-    return header_key(lines)
+    return header_lines(lines)
 
 
 def _to_delete(
     account: Account,
-    keys: dict[int, tuple[str, str | None]],
+    listing: dict[int, OnServer],
     known: dict[str, KnownMessage],
     now: float,
 ) -> list[int]:
     """Message numbers to DELE: only ever messages already committed to the store."""
     doomed = []
-    for number, (key, _uidl) in keys.items():
-        entry = known.get(key)
+    for number, on_server in listing.items():
+        entry = known.get(on_server.key)
         if entry is None:
             continue  # not in the store: never delete
         if not account.leave_on_server:

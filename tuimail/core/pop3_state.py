@@ -17,7 +17,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from tuimail.core.pop3 import KnownMessage, alias_key
+from tuimail.core.pop3 import KnownMessage
+from tuimail.core.pop3_keys import STABLE, raw_header_lines, stable_hash, stable_key
 from tuimail.core.store import Store
 
 MIGRATIONS = [
@@ -40,7 +41,30 @@ MIGRATIONS = [
         UPDATE pop3_keys SET message_id = NULL WHERE message_id = old.id;
     END;
     """,
+    # Stable header keys (tuimail.core.pop3_keys): every key row names its download
+    # (origin: the rowid of the download's first key), and every stored message is
+    # queued to get its stable key from its stored header (`StorePop3State._rekey`).
+    # Keys of messages no longer stored keep their old header hash ("h:"/"a:"), which
+    # fetch still accepts.
+    """
+    ALTER TABLE pop3_keys ADD COLUMN origin INTEGER;
+    UPDATE pop3_keys SET origin = (SELECT min(p.rowid) FROM pop3_keys p
+        WHERE p.account = pop3_keys.account AND p.message_id = pop3_keys.message_id)
+        WHERE message_id IS NOT NULL;
+    UPDATE pop3_keys SET origin = (SELECT min(p.rowid) FROM pop3_keys p
+        WHERE p.account = pop3_keys.account AND p.message_id IS NULL
+        AND p.downloaded_at = pop3_keys.downloaded_at AND p.uidl IS pop3_keys.uidl)
+        WHERE message_id IS NULL;
+    CREATE TABLE pop3_rekey (
+        account TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        PRIMARY KEY (account, message_id)
+    );
+    INSERT OR IGNORE INTO pop3_rekey (account, message_id)
+        SELECT account, message_id FROM pop3_keys WHERE message_id IS NOT NULL;
+    """,
 ]
+REKEY_BATCH = 500
 
 
 class StorePop3State:
@@ -51,6 +75,49 @@ class StorePop3State:
         self.clock = clock
         self._ready: set[str] = set()
         store.apply_component_migrations("pop3", MIGRATIONS)
+        self._rekey()
+
+    def _rekey(self) -> None:
+        """Give each message queued by migration 3 its stable header key, computed from
+        the message as stored (same origin, download time and mark as its other keys);
+        in batches, each one transaction, so an interrupted run goes on next time."""
+        while True:
+            with self.store.transaction() as c:
+                batch = c.execute(
+                    "SELECT account, message_id FROM pop3_rekey ORDER BY account, message_id"
+                    " LIMIT ?",
+                    (REKEY_BATCH,),
+                ).fetchall()
+                for account, message_id in batch:
+                    self._rekey_one(c, account, message_id)
+                    c.execute(
+                        "DELETE FROM pop3_rekey WHERE account = ? AND message_id = ?",
+                        (account, message_id),
+                    )
+            if len(batch) < REKEY_BATCH:
+                return
+
+    def _rekey_one(self, c, account: str, message_id: int) -> None:
+        row = c.execute(
+            "SELECT b.raw, k.downloaded_at, k.deleted_locally, k.origin FROM pop3_keys k"
+            " JOIN bodies b ON b.message_id = k.message_id"
+            " WHERE k.account = ? AND k.message_id = ? ORDER BY k.rowid LIMIT 1",
+            (account, message_id),
+        ).fetchone()
+        if row is None:
+            return  # the message is gone: its keys stay as they are (still accepted)
+        raw, at, gone, origin = row
+        if c.execute(
+            "SELECT 1 FROM pop3_keys WHERE account = ? AND message_id = ? AND key LIKE 's:%'",
+            (account, message_id),
+        ).fetchone():
+            return
+        key = _free_stable_key(c, account, stable_hash(raw_header_lines(bytes(raw))))
+        c.execute(
+            "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
+            " deleted_locally, origin) VALUES (?, ?, NULL, ?, ?, ?, ?)",
+            (account, key, message_id, at, gone, origin),
+        )
 
     def inbox(self, account: str) -> int:
         """The local INBOX (created with a local Trash the first time)."""
@@ -77,10 +144,11 @@ class StorePop3State:
     def known(self, account: str) -> dict[str, KnownMessage]:
         self.reconcile(account)
         rows = self.store.conn.execute(
-            "SELECT key, downloaded_at, deleted_locally FROM pop3_keys WHERE account = ?",
+            "SELECT key, downloaded_at, deleted_locally, coalesce(origin, -rowid)"
+            " FROM pop3_keys WHERE account = ?",
             (account,),
         ).fetchall()
-        return {key: KnownMessage(key, at, bool(gone)) for key, at, gone in rows}
+        return {key: KnownMessage(key, at, bool(gone), origin) for key, at, gone, origin in rows}
 
     def commit(self, account: str, key: str, uidl: str | None, raw: bytes) -> None:
         folder = self.inbox(account)
@@ -95,16 +163,19 @@ class StorePop3State:
                     return
                 message_id = self.store.add_local_message(folder, raw)
                 now = self.clock()
-                c.execute(
+                origin = c.execute(
                     "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at)"
                     " VALUES (?, ?, ?, ?, ?)",
                     (account, key, uidl, message_id, now),
-                )
-                c.execute(
-                    "INSERT OR IGNORE INTO pop3_keys (account, key, uidl, message_id,"
-                    " downloaded_at) VALUES (?, ?, ?, ?, ?)",
-                    (account, alias_key(raw), uidl, message_id, now),
-                )
+                ).lastrowid
+                c.execute("UPDATE pop3_keys SET origin = rowid WHERE rowid = ?", (origin,))
+                if not key.startswith(STABLE):
+                    alias = _free_stable_key(c, account, stable_hash(raw_header_lines(raw)))
+                    c.execute(
+                        "INSERT INTO pop3_keys (account, key, uidl, message_id,"
+                        " downloaded_at, origin) VALUES (?, ?, ?, ?, ?, ?)",
+                        (account, alias, uidl, message_id, now, origin),
+                    )
         finally:
             conn.execute("PRAGMA synchronous = NORMAL")
 
@@ -112,8 +183,8 @@ class StorePop3State:
         with self.store.transaction() as c:
             c.execute(
                 "INSERT OR IGNORE INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
-                " deleted_locally) SELECT account, ?, ?, message_id, downloaded_at,"
-                " deleted_locally FROM pop3_keys WHERE account = ? AND key = ?",
+                " deleted_locally, origin) SELECT account, ?, ?, message_id, downloaded_at,"
+                " deleted_locally, origin FROM pop3_keys WHERE account = ? AND key = ?",
                 (key, key[2:] if key.startswith("u:") else None, account, known_key),
             )
 
@@ -160,3 +231,18 @@ class StorePop3State:
                 (account,),
             )
         self.reconcile(account)
+
+
+def _free_stable_key(c, account: str, digest: str) -> str:
+    """The stable key with the first ordinal of `digest` the account has not used."""
+    used = {
+        row[0]
+        for row in c.execute(
+            "SELECT key FROM pop3_keys WHERE account = ? AND key >= ? AND key < ?",
+            (account, stable_key(digest), stable_key(digest) + "$"),  # "$" follows "#"
+        )
+    }
+    ordinal = 0
+    while stable_key(digest, ordinal) in used:
+        ordinal += 1
+    return stable_key(digest, ordinal)

@@ -1,0 +1,191 @@
+"""Servers without a usable UIDL, over real sockets: a message is recognised by its stable
+header key, so mbox status headers written after RETR, equal headers and UIDLs that
+change between sessions neither duplicate nor lose a message."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pop3.helpers import (
+    Clock,
+    message,
+    pop3_account,
+    server_count,
+    store_as_before_stable_keys,
+    stored,
+)
+from tuimail.core.pop3 import fetch
+from tuimail.core.pop3_state import StorePop3State
+from tuimail.core.store import Store
+
+
+@pytest.fixture
+def state(tmp_path):
+    clock = Clock()
+    store = Store(tmp_path / "store.sqlite3")
+    yield StorePop3State(store, clock=clock), clock
+    store.close()
+
+
+def twin(n: int, body: bytes) -> bytes:
+    """Message `n`'s header with another body (a copy delivered twice has equal headers)."""
+    return message(n).split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize("uidl", ["no_uidl", "empty_uidl"])
+def test_status_headers_written_after_retr_do_not_download_again(mail_server, state, uidl):
+    store_state, clock = state
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    if uidl == "no_uidl":
+        mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    else:
+        mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"\n\n\n\n")
+    mail_server.faults.add(protocol="pop3", kind="mbox_status")
+    account = pop3_account(mail_server, user)
+
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 3
+    rewritten = mail_server.messages(user)
+    assert all(b"\r\nStatus: RO\r\nX-Status: \r\n" in raw for raw in rewritten)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    mail_server.deliver(user, message(3))
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    assert len(stored(store_state)) == 4
+
+
+def test_messages_with_equal_headers_are_each_downloaded_once(mail_server, state):
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, b"first copy\r\n"))
+    mail_server.deliver(user, twin(1, b"second copy\r\n"))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    mail_server.faults.add(protocol="pop3", kind="mbox_status")
+    account = pop3_account(mail_server, user)
+
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 2
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    mail_server.deliver(user, twin(1, b"third copy\r\n"))
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    bodies = stored(store_state)
+    assert [b.split(b"\r\n\r\n", 1)[1] for b in bodies] == [
+        b"first copy\r\n",
+        b"second copy\r\n",
+        b"third copy\r\n",
+    ]
+
+
+def test_equal_headers_without_leave_on_server_lose_nothing(mail_server, state):
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, b"first copy\r\n"))
+    mail_server.deliver(user, twin(1, b"second copy\r\n"))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    account = pop3_account(mail_server, user, leave_on_server=False)
+
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.downloaded == 2 and result.deleted == 2
+    assert server_count(mail_server, user) == 0
+    assert len(stored(store_state)) == 2
+
+
+def test_uidls_changed_between_sessions_do_not_download_again(mail_server, state):
+    store_state, clock = state
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    account = pop3_account(mail_server, user)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 3
+
+    mail_server.store.reset_uidvalidity(user.login, "INBOX")  # every UIDL is new
+    mail_server.deliver(user, message(3))
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    assert len(stored(store_state)) == 4
+
+
+def test_changed_uidls_with_equal_headers_keep_each_copy(mail_server, state):
+    """An earlier download vouches for one message only: a second copy with equal
+    headers and a new UIDL is still downloaded."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, b"first copy\r\n"))
+    account = pop3_account(mail_server, user)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+
+    mail_server.store.reset_uidvalidity(user.login, "INBOX")
+    mail_server.deliver(user, twin(1, b"second copy\r\n"))
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    assert len(stored(store_state)) == 2
+
+
+def test_copy_with_an_empty_uidl_is_not_taken_for_one_with_its_uidl(mail_server, state):
+    """Message 1 keeps a valid UIDL; a copy with equal headers arrives with an empty one:
+    the download recorded for message 1 (under its UIDL and its header key) does not
+    also stand for the copy."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, b"first copy\r\n"))
+    account = pop3_account(mail_server, user)
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"keep-1")
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+
+    mail_server.deliver(user, twin(1, b"second copy\r\n"))
+    mail_server.faults.clear()
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"keep-1\n")
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    assert len(stored(store_state)) == 2
+
+
+def test_store_from_before_stable_keys_does_not_download_again(mail_server, tmp_path):
+    """Upgrading: the old keys hashed the header as sent; the server has since written
+    status headers into every message read. The migration recomputes each stored
+    message's stable key from its stored header."""
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    mail_server.faults.add(protocol="pop3", kind="mbox_status")
+    path = tmp_path / "store.sqlite3"
+    store_as_before_stable_keys(path, mail_server, user).close()
+    assert all(b"\r\nX-UID: " in raw for raw in mail_server.messages(user))
+
+    store = Store(path)
+    try:
+        migrated = StorePop3State(store, clock=Clock())
+        assert sum(k.startswith("s:") for k in migrated.known("pop")) == 3
+        account = pop3_account(mail_server, user)
+        assert fetch(account, user.password, migrated, now=Clock()).downloaded == 0
+        mail_server.deliver(user, message(3))
+        assert fetch(account, user.password, migrated, now=Clock()).downloaded == 1
+        assert len(stored(migrated)) == 4
+    finally:
+        store.close()
+
+
+def test_old_keys_of_messages_no_longer_stored_are_still_accepted(mail_server, tmp_path):
+    """A message removed from the store before the upgrade has nothing to recompute its
+    key from: its old key is still accepted, so it is not downloaded again."""
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    path = tmp_path / "store.sqlite3"
+    old = store_as_before_stable_keys(path, mail_server, user)
+    with old.transaction() as c:  # the user deleted message 1 and emptied the Trash
+        c.execute("DELETE FROM messages WHERE subject = 'message 1'")
+    old.close()
+
+    store = Store(path)
+    try:
+        migrated = StorePop3State(store, clock=Clock())
+        assert sum(k.startswith("s:") for k in migrated.known("pop")) == 2
+        account = pop3_account(mail_server, user)
+        assert fetch(account, user.password, migrated, now=Clock()).downloaded == 0
+        assert fetch(account, user.password, migrated, now=Clock()).downloaded == 0
+        assert len(stored(migrated)) == 2
+    finally:
+        store.close()

@@ -1,0 +1,113 @@
+"""How a POP3 message is recognised when its UIDL cannot be trusted: a stable header key.
+
+A server without a usable UIDL leaves only the message itself to go by. Hashing the
+header as sent (what tuimail did before) breaks on mbox servers: UW imapd, qpopper and
+Dovecot on mbox write `Status:`, `X-Status:`, `X-Keywords:`, `X-UID:` (qpopper also
+`X-UIDL:`) into a message once it has been read, so the next session's hash differs and
+the message is downloaded again.
+
+The stable hash covers every header field except a short denylist of fields such
+servers write or rewrite in their mailbox files (`SERVER_FIELDS`), with the header
+normalised the way a rewrite may change it: fields unfolded, runs of white space made
+one space, field names lower-cased, line ends ignored. A denylist rather than a list of
+chosen fields (Message-ID, Date, From, Subject, ...) because every field left in keeps
+two different messages apart: a list of chosen fields takes, say, two cron mails sent
+in the same second without Message-ID for one, and taking two messages for one loses
+the second, while a field we do not know a server rewrites only costs a duplicate.
+
+Messages whose stable hashes are equal (a copy delivered twice with byte-identical
+fields) are told apart by their ordinal among the messages of that hash, in message
+number order (the server's arrival order): the first is `s:<hash>`, the next
+`s:<hash>#1`, and so on, so each is downloaded once.
+
+`legacy_hash` is the earlier key (the header bytes as sent), still accepted for keys
+whose stored message is gone and so could not be recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+
+# Fields mbox-based servers write or rewrite in the mailbox (lower-case names).
+SERVER_FIELDS = frozenset(
+    {
+        b"status",  # UW imapd, Dovecot mbox, qpopper: "R"/"O" read state
+        b"x-status",  # UW imapd, Dovecot mbox: answered, flagged, deleted, draft
+        b"x-keywords",  # UW imapd, Dovecot mbox: keywords
+        b"x-uid",  # UW imapd, Dovecot mbox: IMAP UID
+        b"x-imap",  # UW imapd: UIDVALIDITY, in the first message
+        b"x-imapbase",  # Dovecot mbox: the same
+        b"x-uidl",  # qpopper: its UIDL, written into the message
+        b"content-length",  # mbox body length, recomputed on rewrite (Solaris, Dovecot)
+        b"lines",  # the same, in lines
+    }
+)
+
+_SPACE = re.compile(rb"[ \t\r\n]+")
+STABLE = "s:"
+LEGACY_PREFIXES = ("h:", "a:")
+
+
+def header_lines(lines: Iterable[bytes]) -> list[bytes]:
+    """The header lines of a message given as lines without their ends (as poplib
+    gives them), up to the first empty one."""
+    header = []
+    for line in lines:
+        if not line:
+            break
+        header.append(line)
+    return header
+
+
+def raw_header_lines(raw: bytes) -> list[bytes]:
+    """The header lines of a whole message as `fetch` stores it (lines CRLF-joined),
+    the same lines a TOP of it gave."""
+    return header_lines(raw.split(b"\r\n"))
+
+
+def fields(lines: Sequence[bytes]) -> list[tuple[bytes, bytes]]:
+    """(lower-case name, normalised value) per header field, folded lines joined. A line
+    without a colon (not a field, but seen in broken mail) becomes a field without a
+    name, so it still counts."""
+    unfolded: list[bytes] = []
+    for line in lines:
+        line = line.rstrip(b"\r\n")
+        if line[:1] in (b" ", b"\t") and unfolded:
+            unfolded[-1] += b" " + line
+        else:
+            unfolded.append(line)
+    result = []
+    for field in unfolded:
+        name, colon, value = field.partition(b":")
+        if not colon:
+            name, value = b"", field
+        result.append((name.strip().lower(), _SPACE.sub(b" ", value).strip()))
+    return result
+
+
+def stable_hash(lines: Sequence[bytes]) -> str:
+    """The hash of the header lines `lines`, blind to what servers rewrite."""
+    digest = hashlib.sha256()
+    for name, value in fields(lines):
+        if name in SERVER_FIELDS:
+            continue
+        digest.update(name + b":" + value + b"\n")
+    return digest.hexdigest()
+
+
+def stable_key(digest: str, ordinal: int = 0) -> str:
+    """The key of the `ordinal`-th message (from 0) whose stable hash is `digest`."""
+    return f"{STABLE}{digest}" if ordinal == 0 else f"{STABLE}{digest}#{ordinal}"
+
+
+def legacy_hash(lines: Sequence[bytes]) -> str:
+    """The earlier header key's hash: the header lines exactly as sent, CRLF-joined (keys
+    "h:<hash>", and "a:<hash>" for the same hash from a downloaded message)."""
+    return hashlib.sha256(b"\r\n".join(lines)).hexdigest()
+
+
+def legacy_keys(lines: Sequence[bytes]) -> tuple[str, str]:
+    digest = legacy_hash(lines)
+    return "h:" + digest, "a:" + digest
