@@ -189,3 +189,43 @@ def test_old_keys_of_messages_no_longer_stored_are_still_accepted(mail_server, t
         assert len(stored(migrated)) == 2
     finally:
         store.close()
+
+
+def test_interrupted_migration_goes_on_at_the_next_start(mail_server, tmp_path, monkeypatch):
+    from tuimail.core import pop3_state
+
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    path = tmp_path / "store.sqlite3"
+    store_as_before_stable_keys(path, mail_server, user).close()
+
+    real = pop3_state.stable_hash
+    calls = []
+
+    def crash_on_second(lines):
+        calls.append(lines)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the program stopped mid-way
+        return real(lines)
+
+    monkeypatch.setattr(pop3_state, "REKEY_BATCH", 1)
+    monkeypatch.setattr(pop3_state, "stable_hash", crash_on_second)
+    store = Store(path)
+    with pytest.raises(KeyboardInterrupt):
+        StorePop3State(store)
+    store.close()
+    monkeypatch.undo()
+
+    store = Store(path)
+    try:
+        migrated = StorePop3State(store, clock=Clock())
+        per_message = store.conn.execute(
+            "SELECT count(*) FROM pop3_keys WHERE key LIKE 's:%' GROUP BY message_id"
+        ).fetchall()
+        assert per_message == [(1,), (1,), (1,)]
+        account = pop3_account(mail_server, user)
+        assert fetch(account, user.password, migrated, now=Clock()).downloaded == 0
+    finally:
+        store.close()
