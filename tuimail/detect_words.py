@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tuimail.core.errors import MailError, SecurityFailure
 from tuimail.core.sanitize import sanitize
-from tuimail.words import failure_words, submit_failure
+from tuimail.words import failure_words, login_rejected, submit_failure
 
 if TYPE_CHECKING:  # loaded by whoever has a detection: `account list` needs none
     from tuimail.core.discovery.findings import Confirm, NotFound, Notice
@@ -205,10 +205,8 @@ def login(check: Any) -> str:
     else:
         said = failure_words(check.failure)
     if check.rejected:
-        return sanitize(
-            f"The {server} rejected the login for {check.login}: check the user "
-            f"name and password ({said})."
-        )
+        rejected = login_rejected(check.failure, check.login, server)
+        return sanitize(f"{rejected}: check the user name and password.")
     return sanitize(f"Could not log in to the {server}: {said}.")
 
 
