@@ -32,7 +32,7 @@ def twin(n: int, body: bytes) -> bytes:
     return message(n).split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" + body
 
 
-@pytest.mark.parametrize("uidl", ["no_uidl", "empty_uidl"])
+@pytest.mark.parametrize("uidl", ["no_uidl", "odd_uidls"])
 def test_status_headers_written_after_retr_do_not_download_again(mail_server, state, uidl):
     store_state, clock = state
     user = mail_server.new_user()
@@ -41,7 +41,8 @@ def test_status_headers_written_after_retr_do_not_download_again(mail_server, st
     if uidl == "no_uidl":
         mail_server.faults.add(protocol="pop3", kind="no_uidl")
     else:
-        mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"\n\n\n\n")
+        odd = b"\n".join([b"", b"L" * 200, b"dup", b"dup"])  # empty, over-long, repeated
+        mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=odd)
     mail_server.faults.add(protocol="pop3", kind="mbox_status")
     account = pop3_account(mail_server, user)
 
@@ -121,6 +122,25 @@ def test_changed_uidls_with_equal_headers_keep_each_copy(mail_server, state):
     assert len(stored(store_state)) == 2
 
 
+def test_copy_with_an_empty_uidl_is_not_taken_for_one_with_its_uidl(mail_server, state):
+    """Message 1 keeps a valid UIDL; a copy with equal headers arrives with an empty one:
+    the download recorded for message 1 (under its UIDL and its header key) does not
+    also stand for the copy."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, b"first copy\r\n"))
+    account = pop3_account(mail_server, user)
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"keep-1")
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+
+    mail_server.deliver(user, twin(1, b"second copy\r\n"))
+    mail_server.faults.clear()
+    mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"keep-1\n")
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    assert len(stored(store_state)) == 2
+
+
 def test_store_from_before_stable_keys_does_not_download_again(mail_server, tmp_path):
     """Upgrading: the old keys hashed the header as sent; the server has since written
     status headers into every message read. The migration recomputes each stored
@@ -168,5 +188,45 @@ def test_old_keys_of_messages_no_longer_stored_are_still_accepted(mail_server, t
         assert fetch(account, user.password, migrated, now=Clock()).downloaded == 0
         assert fetch(account, user.password, migrated, now=Clock()).downloaded == 0
         assert len(stored(migrated)) == 2
+    finally:
+        store.close()
+
+
+def test_interrupted_migration_goes_on_at_the_next_start(mail_server, tmp_path, monkeypatch):
+    from tuimail.core import pop3_state
+
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    path = tmp_path / "store.sqlite3"
+    store_as_before_stable_keys(path, mail_server, user).close()
+
+    real = pop3_state.stable_hash
+    calls = []
+
+    def crash_on_second(lines):
+        calls.append(lines)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the program stopped mid-way
+        return real(lines)
+
+    monkeypatch.setattr(pop3_state, "REKEY_BATCH", 1)
+    monkeypatch.setattr(pop3_state, "stable_hash", crash_on_second)
+    store = Store(path)
+    with pytest.raises(KeyboardInterrupt):
+        StorePop3State(store)
+    store.close()
+    monkeypatch.undo()
+
+    store = Store(path)
+    try:
+        migrated = StorePop3State(store, clock=Clock())
+        per_message = store.conn.execute(
+            "SELECT count(*) FROM pop3_keys WHERE key LIKE 's:%' GROUP BY message_id"
+        ).fetchall()
+        assert per_message == [(1,), (1,), (1,)]
+        account = pop3_account(mail_server, user)
+        assert fetch(account, user.password, migrated, now=Clock()).downloaded == 0
     finally:
         store.close()

@@ -39,7 +39,6 @@ from tuimail.core.account import Account
 from tuimail.core.errors import RETR, Failure, Refused
 from tuimail.core.pop3_errors import Pop3Busy, Pop3Error, classify_pop3
 from tuimail.core.pop3_keys import (
-    LEGACY_PREFIXES,
     STABLE,
     header_lines,
     legacy_keys,
@@ -250,6 +249,7 @@ class OnServer:
     key: str
     uidl: str | None
     header: list[bytes] | None = None
+    digest: str | None = None  # stable header hash: set for a message keyed by it
 
 
 def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, OnServer]:
@@ -309,7 +309,7 @@ def _hashed(conn: poplib.POP3, numbers: dict[int, str | None]) -> dict[int, OnSe
         digest = stable_hash(header)
         ordinal = seen.get(digest, 0)
         seen[digest] = ordinal + 1
-        keyed[number] = OnServer(stable_key(digest, ordinal), numbers[number], header)
+        keyed[number] = OnServer(stable_key(digest, ordinal), numbers[number], header, digest)
     return keyed
 
 
@@ -344,41 +344,68 @@ def _recognise(
     listing: dict[int, OnServer],
     known: dict[str, KnownMessage],
 ) -> None:
-    """Messages with a new key that were downloaded before under another one (a UIDL
-    that changed or turned odd or valid, an earlier header key): found by their headers
-    among the earlier downloads that are not on the server under their own keys in this
-    session, each of which vouches for one message at most; the new key is recorded."""
-    claimed = {known[entry.key].origin for entry in listing.values() if entry.key in known}
-    free: dict[str, list[KnownMessage]] = {}  # header hash -> unclaimed downloads
+    """Settle which earlier download each message of the listing is, each download
+    vouching for one message at most (its origin): first messages whose UIDL is known;
+    then messages keyed by their headers, each taking the first earlier download of
+    its hash not yet taken (else a key no download has: it is new); then messages with
+    a new UIDL (it changed, or turned valid), looked up by their headers (one TOP)
+    among the downloads still not taken. A message found under another key gets that
+    key recorded (or, for a header-keyed one, takes the key found)."""
+    claimed = {
+        known[entry.key].origin
+        for entry in listing.values()
+        if entry.digest is None and entry.key in known
+    }
+    by_hash: dict[str, list[tuple[int, KnownMessage]]] = {}
     for key, entry in known.items():
-        if entry.origin in claimed:
-            continue
         if key.startswith(STABLE):
-            free.setdefault(key[len(STABLE) :].split("#", 1)[0], []).append(entry)
-        elif key.startswith(LEGACY_PREFIXES):
-            free.setdefault(key, []).append(entry)
-    if not free:
-        return  # every download is accounted for: nothing to look up (no TOP)
+            digest, _, ordinal = key[len(STABLE) :].partition("#")
+            by_hash.setdefault(digest, []).append((int(ordinal or 0), entry))
+    for candidates in by_hash.values():
+        candidates.sort(key=lambda item: item[0])
+    assigned = {entry.key for entry in listing.values() if entry.digest is None}
+
+    def take(candidates: list[KnownMessage]) -> KnownMessage | None:
+        match = next((c for c in candidates if c.origin not in claimed), None)
+        if match is not None:
+            claimed.add(match.origin)
+        return match
+
+    def earlier(digest: str) -> list[KnownMessage]:
+        return [entry for _ordinal, entry in by_hash.get(digest, ())]
+
+    def legacy(header: list[bytes]) -> list[KnownMessage]:
+        return [known[key] for key in legacy_keys(header) if key in known]
+
+    for entry in listing.values():
+        if entry.digest is None or entry.header is None:
+            continue
+        match = take(earlier(entry.digest))
+        if match is not None:
+            entry.key = match.key
+        else:
+            ordinal = 0
+            while (key := stable_key(entry.digest, ordinal)) in known or key in assigned:
+                ordinal += 1
+            entry.key = key
+            match = take(legacy(entry.header))
+            if match is not None:
+                state.add_alias(account.name, match.key, entry.key)
+                known[entry.key] = match
+        assigned.add(entry.key)
+    left = len({entry.origin for entry in known.values()} - claimed)
     for number, entry in listing.items():
         if entry.key in known:
             continue
+        if not left:
+            return  # every download is accounted for: nothing to look up (no TOP)
         if entry.header is None:
             entry.header = _top_header(conn, number)
-        wanted = [stable_hash(entry.header), *legacy_keys(entry.header)]
-        match = next(
-            (
-                candidate
-                for name in wanted
-                for candidate in free.get(name, ())
-                if candidate.origin not in claimed
-            ),
-            None,
-        )
-        if match is None:
-            continue
-        claimed.add(match.origin)
-        state.add_alias(account.name, match.key, entry.key)
-        known[entry.key] = match
+        match = take(earlier(stable_hash(entry.header)) + legacy(entry.header))
+        if match is not None:
+            left -= 1
+            state.add_alias(account.name, match.key, entry.key)
+            known[entry.key] = match
 
 
 def _valid_uidl(uidl: str) -> bool:

@@ -99,20 +99,20 @@ class StorePop3State:
 
     def _rekey_one(self, c, account: str, message_id: int) -> None:
         row = c.execute(
-            "SELECT b.raw, k.downloaded_at, k.deleted_locally, k.origin FROM pop3_keys k"
-            " JOIN bodies b ON b.message_id = k.message_id"
-            " WHERE k.account = ? AND k.message_id = ? ORDER BY k.rowid LIMIT 1",
+            "SELECT downloaded_at, deleted_locally, origin FROM pop3_keys"
+            " WHERE account = ? AND message_id = ? ORDER BY rowid LIMIT 1",
             (account, message_id),
         ).fetchone()
-        if row is None:
+        raw = self.store.body(message_id) if row else None
+        if row is None or raw is None:
             return  # the message is gone: its keys stay as they are (still accepted)
-        raw, at, gone, origin = row
         if c.execute(
             "SELECT 1 FROM pop3_keys WHERE account = ? AND message_id = ? AND key LIKE 's:%'",
             (account, message_id),
         ).fetchone():
             return
-        key = _free_stable_key(c, account, stable_hash(raw_header_lines(bytes(raw))))
+        at, gone, origin = row
+        key = _free_stable_key(c, account, stable_hash(raw_header_lines(raw)))
         c.execute(
             "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
             " deleted_locally, origin) VALUES (?, ?, NULL, ?, ?, ?, ?)",
@@ -144,7 +144,8 @@ class StorePop3State:
     def known(self, account: str) -> dict[str, KnownMessage]:
         self.reconcile(account)
         rows = self.store.conn.execute(
-            "SELECT key, downloaded_at, deleted_locally, origin FROM pop3_keys WHERE account = ?",
+            "SELECT key, downloaded_at, deleted_locally, coalesce(origin, -rowid)"
+            " FROM pop3_keys WHERE account = ?",
             (account,),
         ).fetchall()
         return {key: KnownMessage(key, at, bool(gone), origin) for key, at, gone, origin in rows}
