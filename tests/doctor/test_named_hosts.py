@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.doctor.conftest import healthy_zone, make_account
 from tuimail.core.doctor import run_checks
 from tuimail.core.secrets import Secret
+from tuimail.doctor_words import fix, seen
 
 
 def _named(mail_server, user, incoming="imap.example.test", outgoing="smtp.example.test"):
@@ -37,5 +38,9 @@ def test_host_unknown_to_the_named_dns(mail_server) -> None:
     account = _named(mail_server, user, incoming="nowhere.example.test")
     results = run_checks(account, Secret(user.password), timeout=5, nameserver=nameserver)
     reach = next(r for r in results if r.group.startswith("Incoming"))
-    assert reach.status == "failure" and "nowhere.example.test cannot be found in DNS" in reach.seen
-    assert "spelling" in reach.fix
+    assert reach.status == "failure"
+    assert (
+        seen(reach)
+        == f"the host name nowhere.example.test cannot be found in DNS (asked {nameserver})"
+    )
+    assert "spelling" in fix(reach)

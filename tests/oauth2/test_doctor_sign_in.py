@@ -12,7 +12,7 @@ from tests.oauth2.helpers import device_sign_in, oauth_account
 from testserver.server import MailServer
 from tuimail.core.doctor.oauth_checks import check_sign_in
 from tuimail.core.oauth2 import tokens
-from tuimail.doctor_words import render_json
+from tuimail.doctor_words import fix, render_json, seen
 
 
 @pytest.fixture
@@ -42,8 +42,11 @@ def test_a_good_sign_in_is_valid_with_expiry_and_scopes(mail_server) -> None:
 def test_not_signed_in_says_how_to_sign_in(mail_server) -> None:
     account = oauth_account(mail_server, mail_server.new_user())
     [result] = check_sign_in(account)
-    assert result.status == "failure" and "not signed in" in result.seen
-    assert "tuimail account login w" in result.fix
+    assert result.status == "failure" and isinstance(result.failure, tokens.NeedsSignIn)
+    assert seen(result) == f"{account.name} is not signed in on this computer"
+    assert fix(result) == (
+        f"sign in: tuimail account login {account.name} (the device sign-in works over SSH too)"
+    )
 
 
 def test_a_revoked_sign_in_is_explained(mail_server) -> None:
@@ -53,8 +56,12 @@ def test_a_revoked_sign_in_is_explained(mail_server) -> None:
     mail_server.store.tokens.revoke_login(user.login)
     tokens._held.clear()  # a new run of the doctor
     [result] = check_sign_in(account)
-    assert result.status == "failure" and "no longer accepts" in result.seen
-    assert "invalid_grant" in result.seen and "sign in again" in result.fix
+    assert result.status == "failure" and isinstance(result.failure, tokens.NeedsSignIn)
+    said = seen(result)
+    assert said.startswith("the authorization server no longer accepts this sign-in (invalid_grant")
+    assert (
+        "revoked" in said and fix(result) == f"sign in again: tuimail account login {account.name}"
+    )
 
 
 def test_a_token_rejected_since_it_was_issued_is_not_active(mail_server) -> None:

@@ -32,7 +32,7 @@ def twin(n: int, body: bytes) -> bytes:
     return message(n).split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" + body
 
 
-@pytest.mark.parametrize("uidl", ["no_uidl", "empty_uidl"])
+@pytest.mark.parametrize("uidl", ["no_uidl", "odd_uidls"])
 def test_status_headers_written_after_retr_do_not_download_again(mail_server, state, uidl):
     store_state, clock = state
     user = mail_server.new_user()
@@ -41,7 +41,8 @@ def test_status_headers_written_after_retr_do_not_download_again(mail_server, st
     if uidl == "no_uidl":
         mail_server.faults.add(protocol="pop3", kind="no_uidl")
     else:
-        mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"\n\n\n\n")
+        odd = b"\n".join([b"", b"L" * 200, b"dup", b"dup"])  # empty, over-long, repeated
+        mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=odd)
     mail_server.faults.add(protocol="pop3", kind="mbox_status")
     account = pop3_account(mail_server, user)
 
