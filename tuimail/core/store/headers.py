@@ -47,7 +47,7 @@ class HeaderSummary:
     @property
     def thread_key(self) -> str:
         """The root of the conversation as the headers name it (first reference)."""
-        refs = self.references.split()
+        refs = self.references.split(None, 1)  # the first word (not all of a long list)
         if refs:
             return refs[0]
         if self.in_reply_to:
