@@ -20,13 +20,13 @@ if TYPE_CHECKING:  # loaded by whoever has a detection: `account list` needs non
     from tuimail.core.discovery.findings import Confirm, NotFound, Notice
     from tuimail.core.discovery.model import Note, SrvNote
 
-_WORKS = {"tls": "TLS", "starttls": "STARTTLS"}
 _SOURCE = {
     "srv": "SRV records",
     "autoconfig": "autoconfig document",
     "mx": "MX record",
     "ispdb": "ISP database",
 }
+_SECURITY = {"tls": "TLS", "starttls": "STARTTLS", "plain": "NOT ENCRYPTED"}
 _WHAT = {"incoming": "incoming (IMAP or POP3)", "outgoing": "outgoing (SMTP)"}
 
 
@@ -53,7 +53,7 @@ def probe(result: Any) -> str:
     if result.ok:
         if c.security == "plain":
             return "works, but WITHOUT encryption"
-        return f"works ({_WORKS.get(c.security, c.security)}, certificate verified)"
+        return f"works ({_SECURITY.get(c.security, c.security)}, certificate verified)"
     if result.skipped:
         return "not tried: it would be unencrypted (see --allow-plain)"
     if not result.verified:
@@ -139,7 +139,8 @@ def not_found(error: NotFound | None) -> str | None:
         lack = "outgoing" if have == "incoming" else "incoming"
         c = error.found
         return sanitize(
-            f"An {_WHAT[have]} server was found ({c.protocol} {c.host}:{c.port} {c.security}) "
+            f"An {_WHAT[have]} server was found ({c.protocol.upper()} {c.host} port {c.port}, "
+            f"{_SECURITY.get(c.security, c.security)}) "
             f"but no working {_WHAT[lack]} server; enter it by hand with `tuimail account add`."
         )
     if error.named_by:

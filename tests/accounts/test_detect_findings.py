@@ -154,8 +154,8 @@ def test_one_missing_role_names_the_server_found(mail_server) -> None:
     assert result.error.reason is NotFoundReason.ONE_ROLE
     assert result.error.found.host == "imap.example.test"
     assert detect_words.not_found(result.error) == (
-        f"An incoming (IMAP or POP3) server was found (imap imap.example.test:{p.imap_tls} "
-        "tls) but no working outgoing (SMTP) server; enter it by hand with "
+        f"An incoming (IMAP or POP3) server was found (IMAP imap.example.test port {p.imap_tls}"
+        ", TLS) but no working outgoing (SMTP) server; enter it by hand with "
         "`tuimail account add`."
     )
 

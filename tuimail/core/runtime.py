@@ -625,6 +625,10 @@ class AccountRuntime:
                     )
                 )
             return
+        if event.state == "gone":  # deleted on the server by another client: out of the store
+            self.emit(ServiceEvent("folders", self.account.name))
+            self.emit(ServiceEvent("messages", self.account.name, event.folder))
+            return
         if event.folder.upper() != "INBOX":
             return
         if event.state == "idle":
