@@ -289,3 +289,37 @@ def test_uidl_server_writing_status_headers_does_not_download_again(mail_server,
     assert fetch(account, user.password, store_state, now=clock).downloaded == 0
     assert fetch(account, user.password, store_state, now=clock).downloaded == 0
     assert len(stored(store_state)) == 3
+
+
+def test_app_service_on_a_rewriting_server_keeps_one_copy_and_deletes_the_right_one(
+    mail_server, tmp_path
+):
+    """Through the service the app uses: no UIDL, status fields written after RETR;
+    checking again adds nothing, and a message deleted here goes from the server."""
+    from tuimail.core.secrets import Secret
+    from tuimail.core.service import MailService
+
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    mail_server.faults.add(protocol="pop3", kind="mbox_status")
+    account = pop3_account(mail_server, user, delete_on_server_when_deleted_locally=True)
+    service = MailService(
+        {"pop": account},
+        password_for=lambda _a: Secret(user.password),
+        idle=False,
+        store=Store(tmp_path / "store.sqlite3"),
+    )
+    try:
+        service.start()
+        assert service.backend("pop").sync()
+        rows = service.source("pop", "INBOX").rows(0, 10)
+        assert sorted(r.subject for r in rows) == ["message 0", "message 1", "message 2"]
+        service.delete([next(r for r in rows if r.subject == "message 1")])
+        assert service.backend("pop").sync()
+        left = mail_server.messages(user)
+        assert len(left) == 2 and not any(b"Subject: message 1\r\n" in raw for raw in left)
+        assert len(service.source("pop", "INBOX").rows(0, 10)) == 2
+    finally:
+        service.stop()

@@ -204,7 +204,7 @@ class StorePop3State:
     def retire(self, account: str, key: str) -> None:
         with self.store.transaction() as c:
             c.execute(
-                "UPDATE OR REPLACE pop3_keys SET key = 'r:' || origin || ':' || key"
+                "UPDATE OR REPLACE pop3_keys SET key = 'r:' || coalesce(origin, -rowid) || ':' || key"
                 " WHERE account = ? AND key = ?",
                 (account, key),
             )
