@@ -73,8 +73,8 @@ def _seen(result: CheckResult) -> str:
         words = f"the outgoing server never confirmed the test message ({words}); {arrived}"
     elif finding == "quota-failed":
         words = f"the server did not answer GETQUOTAROOT: {words}"
-    elif finding == "quota-unreadable":
-        words = "the server's answer to GETQUOTAROOT could not be read"
+    elif finding == "unreadable":  # an answer that is not the protocol (ProtocolViolation)
+        words = f"the server's answer to {data.get('command')} could not be read"
     elif finding == "not-signed-in":
         words = f"{data.get('account')} is not signed in on this computer"
     elif finding == "sign-in-revoked":
@@ -109,6 +109,11 @@ def _data_words(result: CheckResult) -> str | None:
         return f"the outgoing server refused the test message: {said}"
     if finding == "login-failed":
         return f"the login failed: {submit_failure(data.get('submit') or {})}"
+    if finding == "unreachable" and data.get("invalid"):
+        return (
+            f"the host name {data.get('host')} is not a valid DNS name (a label is empty "
+            "or longer than 63 characters)"
+        )
     if finding == "unreachable" and data.get("dns"):
         asked = f" (asked {data['nameserver']})" if data.get("nameserver") else ""
         return f"the host name {data.get('host')} cannot be found in DNS{asked}"
@@ -184,7 +189,7 @@ def fix(result: CheckResult) -> str:
         return "the server is busy or closed to new connections: try again later"
     if isinstance(result.failure, TimedOut):
         return "the server is slow or does not answer: try again later, or raise --timeout"
-    if finding == "lost":
+    if finding == "lost" or (finding == "unreadable" and result.status == "failure"):
         return PORT_FIX
     return ""
 
@@ -208,7 +213,6 @@ _FIXES = {
         "antivirus that scans mail) and run the check again"
     ),
     "quota-failed": "",
-    "quota-unreadable": "",
     "client-refused": (
         "check client_id (and client_secret) in the account's oauth2 table: it must "
         "be a client you registered with the provider (docs/config.md)"

@@ -119,6 +119,18 @@ def test_closed_port(mail_server) -> None:
     assert "firewall" in fix(reach)
 
 
+def test_a_host_name_that_is_no_dns_name_is_a_finding(mail_server) -> None:
+    """An empty label ("imap..example.test") makes the idna codec raise UnicodeError, not
+    OSError: still one "reachable" failure naming the host, never a traceback."""
+    user = mail_server.new_user()
+    account = make_account(mail_server, user)
+    account.incoming.host = "imap..example.test"
+    (reach,) = check_server("imap", account, Secret(user.password), timeout=5)
+    assert reach.name == "reachable" and reach.status == "failure", reach
+    assert seen(reach).startswith("the host name imap..example.test is not a valid DNS name")
+    assert "spelling" in fix(reach)
+
+
 @pytest.mark.parametrize(
     ("kind", "fault"),
     [

@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 from tests.corpus import CORPUS_FILES
 from tests.isolation import hostile_mail
 from tuimail.core.mime.headers import _BLANK, _QHEX, _decode_q, split_header_block
-from tuimail.core.store.columns import blank_line_at, summarize_columns
+from tuimail.core.store.columns import (
+    blank_line_at,
+    first_fields,
+    first_fields_regex,
+    summarize_columns,
+)
 from tuimail.core.store.headers import summarize_header, summarize_header_full
 
 MESSAGES = sorted((Path(__file__).resolve().parents[1] / "data" / "messages").glob("*.eml"))
@@ -83,6 +88,28 @@ def _blocks(draw) -> bytes:
 @given(_blocks())
 def test_any_header_block_summarises_alike(raw: bytes) -> None:
     _same(raw)
+
+
+_CRLF_LINES = st.lists(
+    st.one_of(
+        st.tuples(_NAMES, st.sampled_from([b":", b" :", b"\t:", b": ", b"::"]), _VALUES),
+        st.tuples(st.binary(max_size=12), st.just(b""), st.binary(max_size=8)),
+        st.tuples(
+            st.sampled_from([b"", b" ", b"\t", b"From x Mon Jan  1 10"]), st.just(b""), _VALUES
+        ),
+    ),
+    max_size=14,
+).map(lambda lines: b"\r\n".join(a + b + c for a, b, c in lines))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_CRLF_LINES, st.sampled_from([b"", b"\r\n", b"\r\n\r\n", b"\r\n\r\nbody: x\r\n"]))
+def test_plain_crlf_lines_pick_the_fields_the_regex_picks(block: bytes, end: bytes) -> None:
+    """The split of a CRLF block (what servers send) is the regex's answer, whatever the
+    lines hold (blanks before the colon, junk, lines without a colon, folding, lone CR
+    or LF: the last three take the regex)."""
+    raw = block + end
+    assert first_fields(raw) == first_fields_regex(raw)
 
 
 @settings(max_examples=200, deadline=None)

@@ -28,7 +28,7 @@ def check_quota(
         "warning",
         "",
         failure=ProtocolViolation(protocol="imap", host=host),
-        data={"finding": "quota-unreadable"},
+        data={"finding": "unreadable", "command": "GETQUOTAROOT"},
     )
     try:
         _roots, quotas = client.get_quota_root("INBOX")

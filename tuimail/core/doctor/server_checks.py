@@ -97,6 +97,12 @@ def _reach(group: str, s: ServerSettings, timeout: float, address: str | None) -
         data = unreachable(s.host, s.port, dns=isinstance(exc, socket.gaierror))
         took = time.monotonic() - start
         return CheckResult("reachable", group, "failure", "", "", took, failure, data)
+    except UnicodeError as exc:  # the idna codec: an empty or over-long label ("a..b")
+        failure = Unreachable(host=s.host)
+        failure.__cause__ = exc
+        data = {**unreachable(s.host, s.port, dns=True), "invalid": True}
+        took = time.monotonic() - start
+        return CheckResult("reachable", group, "failure", "", "", took, failure, data)
     took = time.monotonic() - start
     return CheckResult("reachable", group, "ok", f"TCP connect in {took * 1000:.0f} ms", "", took)
 
@@ -244,6 +250,13 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
             caps = {c.upper() for c in pop.capa()}
         except poplib.error_proto:
             caps = set()
+        except IndexError as exc:  # poplib's split of an empty CAPA line: not RFC 2449
+            error = ProtocolViolation(protocol="pop3", host=s.host)
+            error.__cause__ = exc
+            data = {"finding": "unreadable", "command": "CAPA"}
+            took = time.monotonic() - start
+            line = CheckResult("capabilities", group, "failure", "", "", took, error, data)
+            return [*results, line]
         results.append(_caps_result(group, caps, POP3_CAPS))
         if in_clear:
             refused = None
