@@ -44,3 +44,20 @@ def test_host_unknown_to_the_named_dns(mail_server) -> None:
         == f"the host name nowhere.example.test cannot be found in DNS (asked {nameserver})"
     )
     assert "spelling" in fix(reach)
+
+
+def test_round_trip_to_a_host_unknown_to_the_named_dns_sends_nothing(mail_server) -> None:
+    nameserver = healthy_zone(mail_server)
+    user = mail_server.new_user()
+    account = _named(mail_server, user, outgoing="nowhere.example.test")
+    results = run_checks(
+        account, Secret(user.password), timeout=5, nameserver=nameserver, send=True
+    )
+    trip = results[-1]
+    assert trip.name == "round trip" and trip.status == "failure" and trip.seen == ""
+    assert seen(trip) == (
+        "no test message was sent: the host name nowhere.example.test cannot be found in "
+        f"DNS (asked {nameserver})"
+    )
+    assert fix(trip) == "fix the server checks above first"
+    assert mail_server.protocol_server("smtp").accepted == []

@@ -7,7 +7,7 @@ import poplib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tuimail.core.pop3 import parse_uidl_listing, uidl_keys
+from tuimail.core.pop3 import parse_list, parse_uidl_listing, uidl_keys
 from tuimail.core.pop3_keys import (
     SERVER_FIELDS,
     header_lines,
@@ -129,3 +129,24 @@ def test_odd_uidls_are_left_to_the_headers():
         [b"1 ok-1", b"2", b"3 dup", b"4 dup", b"5 " + b"L" * 71, b"6 caf\xc3\xa9", b"7 ok-7"]
     )
     assert uidl_keys(listing) == {1: "u:ok-1", 7: "u:ok-7"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(line, max_size=20))
+def test_any_list_answer_is_parsed_or_refused_as_a_protocol_error(lines):
+    try:
+        sizes = parse_list(lines)
+    except poplib.error_proto:
+        return
+    assert all(isinstance(n, int) and n >= 0 for n in sizes)
+    assert all(size is None or 0 <= size < 10**15 for size in sizes.values())
+
+
+def test_list_sizes_that_are_not_numbers_are_unknown():
+    assert parse_list([b"1 120", b"2 -5", b"3", b"4 99999999999999999999", b"5 12 extra"]) == {
+        1: 120,
+        2: None,
+        3: None,
+        4: None,
+        5: 12,
+    }

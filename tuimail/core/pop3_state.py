@@ -63,6 +63,13 @@ MIGRATIONS = [
     INSERT OR IGNORE INTO pop3_rekey (account, message_id)
         SELECT account, message_id FROM pop3_keys WHERE message_id IS NOT NULL;
     """,
+    # What tells a reused UIDL (tuimail.core.pop3._verify_uidls): the size the server
+    # gave a download, and whether tuimail deleted it from the server.
+    """
+    ALTER TABLE pop3_keys ADD COLUMN size INTEGER;
+    ALTER TABLE pop3_keys ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX pop3_keys_origin ON pop3_keys(account, origin);
+    """,
 ]
 REKEY_BATCH = 500
 
@@ -144,13 +151,18 @@ class StorePop3State:
     def known(self, account: str) -> dict[str, KnownMessage]:
         self.reconcile(account)
         rows = self.store.conn.execute(
-            "SELECT key, downloaded_at, deleted_locally, coalesce(origin, -rowid)"
-            " FROM pop3_keys WHERE account = ?",
+            "SELECT key, downloaded_at, deleted_locally, coalesce(origin, -rowid), size,"
+            " removed FROM pop3_keys WHERE account = ?",
             (account,),
         ).fetchall()
-        return {key: KnownMessage(key, at, bool(gone), origin) for key, at, gone, origin in rows}
+        return {
+            key: KnownMessage(key, at, bool(gone), origin, size, bool(removed))
+            for key, at, gone, origin, size, removed in rows
+        }
 
-    def commit(self, account: str, key: str, uidl: str | None, raw: bytes) -> None:
+    def commit(
+        self, account: str, key: str, uidl: str | None, raw: bytes, size: int | None = None
+    ) -> None:
         folder = self.inbox(account)
         conn = self.store.conn
         conn.execute("PRAGMA synchronous = FULL")
@@ -164,17 +176,17 @@ class StorePop3State:
                 message_id = self.store.add_local_message(folder, raw)
                 now = self.clock()
                 origin = c.execute(
-                    "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (account, key, uidl, message_id, now),
+                    "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
+                    " size) VALUES (?, ?, ?, ?, ?, ?)",
+                    (account, key, uidl, message_id, now, size),
                 ).lastrowid
                 c.execute("UPDATE pop3_keys SET origin = rowid WHERE rowid = ?", (origin,))
                 if not key.startswith(STABLE):
                     alias = _free_stable_key(c, account, stable_hash(raw_header_lines(raw)))
                     c.execute(
                         "INSERT INTO pop3_keys (account, key, uidl, message_id,"
-                        " downloaded_at, origin) VALUES (?, ?, ?, ?, ?, ?)",
-                        (account, alias, uidl, message_id, now, origin),
+                        " downloaded_at, origin, size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (account, alias, uidl, message_id, now, origin, size),
                     )
         finally:
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -183,9 +195,32 @@ class StorePop3State:
         with self.store.transaction() as c:
             c.execute(
                 "INSERT OR IGNORE INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
-                " deleted_locally, origin) SELECT account, ?, ?, message_id, downloaded_at,"
-                " deleted_locally, origin FROM pop3_keys WHERE account = ? AND key = ?",
+                " deleted_locally, origin, size, removed) SELECT account, ?, ?, message_id,"
+                " downloaded_at, deleted_locally, origin, size, removed FROM pop3_keys"
+                " WHERE account = ? AND key = ?",
                 (key, key[2:] if key.startswith("u:") else None, account, known_key),
+            )
+
+    def retire(self, account: str, key: str) -> None:
+        with self.store.transaction() as c:
+            c.execute(
+                "UPDATE OR REPLACE pop3_keys SET key = 'r:' || coalesce(origin, -rowid) || ':' || key"
+                " WHERE account = ? AND key = ?",
+                (account, key),
+            )
+
+    def remember(self, account: str, sizes: dict[int, int | None]) -> None:
+        with self.store.transaction() as c:
+            c.executemany(
+                "UPDATE pop3_keys SET size = ?, removed = 0 WHERE account = ? AND origin = ?",
+                [(size, account, origin) for origin, size in sizes.items()],
+            )
+
+    def removed(self, account: str, origins: set[int]) -> None:
+        with self.store.transaction() as c:
+            c.executemany(
+                "UPDATE pop3_keys SET removed = 1 WHERE account = ? AND origin = ?",
+                [(account, origin) for origin in origins],
             )
 
     def mark_deleted_locally(self, account: str, message_ids: int | Iterable[int]) -> None:
