@@ -3,7 +3,10 @@ text and JSON reports (`tuimail doctor`, the app's Diagnose screen).
 
 A finding core built from a typed error (CheckResult.failure, e.g. the SecurityFailure
 of a TLS check) is worded here with tuimail.words, the same words the CLI and the app
-use for that failure anywhere else: one table of sentences, not one per report.
+use for that failure anywhere else: one table of sentences, not one per report. A
+finding core describes as plain data (CheckResult.data: "finding" and what it needs,
+such as the host and port tried) is worded here too, and so are the fixes a finding's
+kind calls for; core/doctor holds none of these sentences (tests/test_layers.py).
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ class _Lost(Exception):
     the edge, tuimail.doctor_words)."""
 
     def __init__(self, error: MailError) -> None:
-        super().__init__(str(error))
+        super().__init__(error)
         self.error = error
 
 

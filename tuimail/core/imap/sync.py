@@ -951,13 +951,13 @@ def messages_from_fetches(
         flags = fetch.flags
         date = fetch.internaldate
         out.append(
-            NewMessage(
-                uid=uid,
-                flags=_flag_words(flags) if flags else (),
-                header=header,
-                size=fetch.size or 0,
-                internaldate=_internaldate(date) if date else None,
-                modseq=fetch.modseq if modseq else None,
+            NewMessage(  # uid, flags, header, size, internaldate, modseq
+                uid,
+                _flag_words(flags) if flags else (),
+                header,
+                fetch.size or 0,
+                _internaldate(date) if date else None,
+                fetch.modseq if modseq else None,
             )
         )
     return out
