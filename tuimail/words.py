@@ -228,7 +228,7 @@ def submit_failure(record: dict) -> str:
     error = error_from_record(raw) if isinstance(raw, dict) else None
     refused = record.get("refused") or data.get("refused")
     refused = refused if isinstance(refused, dict) else {}
-    names = "; ".join(f"{_text(a)}: {_text(r)}" for a, r in refused.items())
+    names = "; ".join(f"{_text(a)}: {refusal(r)}" for a, r in refused.items())
     host, port = _text(data.get("host")), _text(data.get("port"))
     where = f"{host} port {port}" if host and port else host or "the server"
     said = _said(error) if error is not None else ""
@@ -300,6 +300,54 @@ def submit_failure(record: dict) -> str:
     return sanitize(words)
 
 
+def refusal(value: object) -> str:
+    """Why one recipient was refused: the server's reply as it spoke it ("550 5.1.1 ..."),
+    or, for an address refused here before sending, its problem (smtp_address PROBLEMS)
+    as data; an entry from an older tuimail keeps its text as written."""
+    if isinstance(value, dict):
+        problem = _ADDRESS.get(_text(value.get("problem")), "it is not a valid address")
+        detail = _text(value.get("detail"))
+        return sanitize(f"not sent: {problem}" + (f" ({detail})" if detail else ""))
+    return _text(value)
+
+
+def refused_recipients(entry: Any) -> str:
+    """The recipients of an outbox entry refused for good, each with why ("a: why; b: why")."""
+    items = getattr(entry, "refused", None)
+    items = items if isinstance(items, dict) else {}
+    return "; ".join(f"{_text(a)}: {refusal(r)}" for a, r in items.items())
+
+
+def sent_copy(entry: Any) -> str:
+    """Where the copy of a sent message went (the outbox entry's `copy`, data), or, for
+    an entry from an older tuimail, its `sent_copy` text as written; "" if not tried."""
+    copy = getattr(entry, "copy", None)
+    if not isinstance(copy, dict):
+        return _text(getattr(entry, "sent_copy", None))
+    outcome = _text(copy.get("outcome"))
+    if outcome == "saved":
+        return sanitize(f"saved to {_text(copy.get('folder')) or 'Sent'}")
+    if outcome == "failed":
+        raw = copy.get("error")
+        error = error_from_record(raw) if isinstance(raw, dict) else None
+        what = failure_words(error) if error is not None else _text(copy.get("detail"))
+        step = _COPY_STEP.get(_text(copy.get("step")), "")
+        what = f"{step}: {what}" if step and what else step or what or "it failed"
+        return sanitize(f"not saved on the server ({what}); a local copy is kept")
+    return _COPY.get(outcome, "kept locally only")
+
+
+_COPY = {
+    "off": "not saved: the server keeps its own copy (save_sent_copy is off)",
+    "local-only": "kept locally only",
+}
+_COPY_STEP = {
+    "login": "could not log in to store the copy",
+    "store": "the server did not store the copy",
+    "pop3": "this is a POP3 account: there is no server folder to copy to",
+}
+
+
 def _said(error: MailError) -> str:
     """The server's reply as it spoke it: code, enhanced code, words (plain text)."""
     text = _tidy(error.server_text or "").strip()
@@ -332,6 +380,37 @@ _ADDRESS = {
     "line-break": "it contains a line break or NUL",
     "needs-smtputf8": "it is not ASCII and the server does not offer SMTPUTF8",
 }
+
+
+def login_rejected(error: MailError, login: str, server: str = "") -> str:
+    """One sentence for a login the server rejected: which server (`server`, e.g. "IMAP
+    server imap.example.org"; else from the error's protocol and host), which login, and
+    the server's code and words once ("The IMAP server localhost rejected the login for
+    ana ([AUTHENTICATIONFAILED] Authentication failed)"). The error's own message is not
+    repeated: it says the same as this sentence. The fix is the caller's."""
+    if not server:
+        proto = (error.protocol or "").upper()
+        host = error.host or ""
+        server = " ".join(p for p in (proto, "server", host) if p) if proto else host
+    where = f"The {server}" if server else "The mail server"
+    words = f"{where} rejected the login for {login}" if login else f"{where} rejected the login"
+    said = server_said(error)
+    return sanitize(f"{words} ({said})" if said else words)
+
+
+def server_said(error: MailError) -> str:
+    """The server's reply as it spoke it, its code and words once: "535 5.7.8
+    Authentication credentials invalid", "[AUTHENTICATIONFAILED] Authentication failed"
+    (a closing full stop is dropped: the words sit inside a sentence)."""
+    said = _tidy(error.server_text or "").strip()
+    enhanced = getattr(error, "enhanced", None)
+    if isinstance(enhanced, str) and enhanced and enhanced not in said:
+        said = f"{enhanced} {said}".strip()
+    code = error.code
+    if code is not None and str(code) not in said:
+        tag = str(code) if isinstance(code, int) else f"[{code}]"
+        said = f"{tag} {said}".strip()
+    return sanitize(said.rstrip(". "))
 
 
 def _oauth(error: MailError) -> bool:
