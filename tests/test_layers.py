@@ -338,3 +338,85 @@ def test_the_classifier_scan_would_see_a_sentence() -> None:
     }
     hits = classifier_sentences(sources, _error_names())
     assert sorted(h.split(":")[0] for h in hits) == ["a.py", "b.py", "c.py"], hits
+
+
+# The doctor's findings made from failures are typed in core/doctor (CheckResult.failure
+# and .data) and worded in tuimail.doctor_words: none of these sentences, no fix-text
+# constant, and no exception's text made into a sentence may come back there.
+DOCTOR_PHRASES = (
+    "could not connect to",
+    "cannot be found in DNS",
+    "could not be read",
+    "never confirmed",
+    "no login was tried:",
+    "no token was sent",
+    "is not signed in",
+    "no longer accepts this sign-in",
+    "refused this application",
+    "could not be asked for a token",
+    "did not answer GETQUOTAROOT",
+    "did not answer in time",
+    "the connection failed",
+    "rejected the login",
+    "refused the login",
+    "logging in as",
+    "check the user name and password",
+    "check the port and security settings",
+    "opens INBOX read-only",
+)
+
+
+def _caught_names(tree: ast.AST) -> set[str]:
+    return {n.name for n in ast.walk(tree) if isinstance(n, ast.ExceptHandler) and n.name}
+
+
+def _exception_text(node: ast.AST, caught: set[str]) -> bool:
+    """`str(exc)`, or an f-string field `{exc}` / `{exc or ...}`, for a caught `exc`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "str":
+        return any(isinstance(a, ast.Name) and a.id in caught for a in node.args)
+    if isinstance(node, ast.FormattedValue):
+        value = node.value
+        if isinstance(value, ast.BoolOp):
+            value = value.values[0]
+        return isinstance(value, ast.Name) and value.id in caught
+    return False
+
+
+def doctor_wording(sources: dict[str, str]) -> list[str]:
+    """`module: what` for each edge phrase, `*_FIX` constant or exception-text sentence
+    found in core/doctor's sources."""
+    found = []
+    for name, text in sources.items():
+        tree = ast.parse(text)
+        caught = _caught_names(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                found += [
+                    f"{name}: {t.id}"
+                    for t in node.targets
+                    if isinstance(t, ast.Name) and t.id.endswith("_FIX")
+                ]
+            elif _exception_text(node, caught):
+                found.append(f"{name}:{node.lineno}: an exception's text")
+        found += [f"{name}: {p}" for p in DOCTOR_PHRASES if p in text]
+    return found
+
+
+def test_the_doctor_in_core_words_no_failure() -> None:
+    sources = {
+        str(p.relative_to(ROOT.parent)): p.read_text("utf-8")
+        for p in sorted((ROOT / "core" / "doctor").rglob("*.py"))
+    }
+    bad = doctor_wording(sources)
+    assert not bad, "failure wording in core/doctor:\n" + "\n".join(bad)
+
+
+def test_the_doctor_scan_would_see_each_kind_of_wording() -> None:
+    sources = {
+        "a.py": "PORT_FIX = 'check the port'\n",
+        "b.py": "def f(h):\n    return f'could not connect to {h}'\n",
+        "c.py": "def f():\n    try:\n        g()\n    except OSError as exc:\n        return str(exc)\n",
+        "d.py": "def f():\n    try:\n        g()\n    except OSError as e:\n        return f'no: {e or 1}'\n",
+        "e.py": "def f(error):\n    return str(error.code)\n",
+    }
+    assert [h.split(":")[0] for h in doctor_wording(sources)] == ["a.py", "b.py", "c.py", "d.py"]

@@ -14,19 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 from tuimail.core.errors import MailError, SecurityFailure
 from tuimail.core.sanitize import sanitize
-from tuimail.words import failure_words, submit_failure
+from tuimail.words import failure_words, login_rejected, submit_failure
 
 if TYPE_CHECKING:  # loaded by whoever has a detection: `account list` needs none
     from tuimail.core.discovery.findings import Confirm, NotFound, Notice
     from tuimail.core.discovery.model import Note, SrvNote
 
-_WORKS = {"tls": "TLS", "starttls": "STARTTLS"}
 _SOURCE = {
     "srv": "SRV records",
     "autoconfig": "autoconfig document",
     "mx": "MX record",
     "ispdb": "ISP database",
 }
+_SECURITY = {"tls": "TLS", "starttls": "STARTTLS", "plain": "NOT ENCRYPTED"}
 _WHAT = {"incoming": "incoming (IMAP or POP3)", "outgoing": "outgoing (SMTP)"}
 
 
@@ -53,7 +53,7 @@ def probe(result: Any) -> str:
     if result.ok:
         if c.security == "plain":
             return "works, but WITHOUT encryption"
-        return f"works ({_WORKS.get(c.security, c.security)}, certificate verified)"
+        return f"works ({_SECURITY.get(c.security, c.security)}, certificate verified)"
     if result.skipped:
         return "not tried: it would be unencrypted (see --allow-plain)"
     if not result.verified:
@@ -139,7 +139,8 @@ def not_found(error: NotFound | None) -> str | None:
         lack = "outgoing" if have == "incoming" else "incoming"
         c = error.found
         return sanitize(
-            f"A {_WHAT[have]} server was found ({c.protocol} {c.host}:{c.port} {c.security}) "
+            f"An {_WHAT[have]} server was found ({c.protocol.upper()} {c.host} port {c.port}, "
+            f"{_SECURITY.get(c.security, c.security)}) "
             f"but no working {_WHAT[lack]} server; enter it by hand with `tuimail account add`."
         )
     if error.named_by:
@@ -194,23 +195,20 @@ def login(check: Any) -> str:
     `words.describe`'s words for it (a wrong password, a timeout, a refused port, a
     certificate), or the SMTP check's submission record when no server error exists (no
     AUTH offered)."""
-    if check.ok:
-        if not check.server:
-            return sanitize(check.detail)
-        how = " (SMTP AUTH)" if check.role == "outgoing" else ""
-        return sanitize(f"Logged in to the {check.server}{how}.")
-    if check.failure is None or not check.server:
+    if not check.host or (not check.ok and check.failure is None):
         return sanitize(check.detail)
+    server = f"{check.protocol.upper()} server {check.host}"
+    if check.ok:
+        how = " (SMTP AUTH)" if check.protocol == "smtp" else ""
+        return sanitize(f"Logged in to the {server}{how}.")
     if check.submit is not None and check.submit.get("error") is None:
         said = submit_failure(check.submit)
     else:
         said = failure_words(check.failure)
     if check.rejected:
-        return sanitize(
-            f"The {check.server} rejected the login for {check.login}: check the user "
-            f"name and password ({said})."
-        )
-    return sanitize(f"Could not log in to the {check.server}: {said}.")
+        rejected = login_rejected(check.failure, check.login, server)
+        return sanitize(f"{rejected}: check the user name and password.")
+    return sanitize(f"Could not log in to the {server}: {said}.")
 
 
 def _srv_note(note: SrvNote) -> str:
@@ -220,7 +218,11 @@ def _srv_note(note: SrvNote) -> str:
 
 
 def note(item: Note) -> str:
-    """A look-up's typed outcome (Event.note) in words."""
+    """A look-up's typed outcome (Event.note) in words, sanitised (names come from DNS)."""
+    return sanitize(_note(item))
+
+
+def _note(item: Note) -> str:
     from tuimail.core.discovery.model import Step
 
     step = item.step

@@ -479,6 +479,37 @@ _ADDRESS = {
 }
 
 
+def login_rejected(error: MailError, login: str, server: str = "") -> str:
+    """One sentence for a login the server rejected: which server (`server`, e.g. "IMAP
+    server imap.example.org"; else from the error's protocol and host), which login, and
+    the server's code and words once ("The IMAP server localhost rejected the login for
+    ana ([AUTHENTICATIONFAILED] Authentication failed)"). The error's own message is not
+    repeated: it says the same as this sentence. The fix is the caller's."""
+    if not server:
+        proto = (error.protocol or "").upper()
+        host = error.host or ""
+        server = " ".join(p for p in (proto, "server", host) if p) if proto else host
+    where = f"The {server}" if server else "The mail server"
+    words = f"{where} rejected the login for {login}" if login else f"{where} rejected the login"
+    said = server_said(error)
+    return sanitize(f"{words} ({said})" if said else words)
+
+
+def server_said(error: MailError) -> str:
+    """The server's reply as it spoke it, its code and words once: "535 5.7.8
+    Authentication credentials invalid", "[AUTHENTICATIONFAILED] Authentication failed"
+    (a closing full stop is dropped: the words sit inside a sentence)."""
+    said = _tidy(error.server_text or "").strip()
+    enhanced = getattr(error, "enhanced", None)
+    if isinstance(enhanced, str) and enhanced and enhanced not in said:
+        said = f"{enhanced} {said}".strip()
+    code = error.code
+    if code is not None and str(code) not in said:
+        tag = str(code) if isinstance(code, int) else f"[{code}]"
+        said = f"{tag} {said}".strip()
+    return sanitize(said.rstrip(". "))
+
+
 def _oauth(error: MailError) -> bool:
     return error.protocol == "oauth2" or hasattr(error, "challenge")
 

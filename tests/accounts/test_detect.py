@@ -12,6 +12,7 @@ from testserver.server import MailServer
 from tuimail import detect_words
 from tuimail.__main__ import main
 from tuimail.core.discovery.detect import detect
+from tuimail.core.discovery.findings import ConfirmKind
 from tuimail.core.discovery.model import Event
 from tuimail.core.errors import TimedOut
 
@@ -206,6 +207,7 @@ def test_silent_tls_and_stripped_starttls_gives_no_plaintext(
     result = detect("alice@example.test", options(s, timeout=1.5, allow_plain=True))
     assert getattr(result, role).candidate.security == "plain"
     assert any("WITHOUT encryption" in r and role in r for r in detect_words.confirm(result))
+    assert [c.kind for c in result.confirm if c.role == role][0] is ConfirmKind.PLAIN
     if protocol == "smtp":
         return
     code = main(

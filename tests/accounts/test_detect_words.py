@@ -31,7 +31,7 @@ from tuimail.core.errors import (
     Unreachable,
 )
 from tuimail.core.secrets import Secret
-from tuimail.words import describe
+from tuimail.words import describe, server_said
 
 
 @pytest.fixture(params=["expired", "wrong_host"])
@@ -171,8 +171,14 @@ def test_a_wrong_password_at_setup_keeps_the_servers_refusal(imap_smtp_server) -
         assert not check.ok and check.rejected
         assert isinstance(check.failure, AuthenticationFailed), check.failure
         text = detect_words.login(check)
-        assert describe(check.failure) in text and "check the user name and password" in text
-        assert text.startswith(f"The {check.server} rejected the login for {user.login}")
+        # One sentence: the server, the login, the server's code and words, each once.
+        said = server_said(check.failure)
+        server = f"{check.protocol.upper()} server localhost"
+        assert said and text == (
+            f"The {server} rejected the login for {user.login} ({said}): "
+            "check the user name and password."
+        )
+        assert text.count(user.login) == 1 and text.count("Authentication") == 1, text
 
 
 def test_autoconfig_look_ups_are_typed_and_read_as_describe_says(imap_smtp_server) -> None:

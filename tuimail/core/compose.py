@@ -26,6 +26,7 @@ from pathlib import Path
 
 from tuimail.core.account import Account
 from tuimail.core.identities import Identity, addressed_to, identities, signature_block
+from tuimail.core.mime import utf8_headers
 
 __all__ = [
     "Attachment",
@@ -516,13 +517,18 @@ def build_message(
 ) -> EmailMessage:
     """The draft as an RFC 5322 message (Bcc only when include_bcc, for drafts)."""
     msg = EmailMessage(policy=policy.SMTP)
-    msg["From"] = clean_header(draft.from_addr) or _from_header(account)
-    for name, values in (("To", draft.to), ("Cc", draft.cc)):
-        values = [clean_header(v) for v in values if clean_header(v)]
+    fields = {
+        "From": [clean_header(draft.from_addr) or _from_header(account)],
+        "To": [clean_header(v) for v in draft.to if clean_header(v)],
+        "Cc": [clean_header(v) for v in draft.cc if clean_header(v)],
+        "Bcc": [clean_header(v) for v in draft.bcc if clean_header(v)] if include_bcc else [],
+    }
+    # An address with a UTF-8 local part makes the header block UTF-8 (message_bytes):
+    # domains stay as written then; in an ASCII header they go out in A-labels.
+    utf8 = utf8_headers.needs_utf8([v for values in fields.values() for v in values])
+    for name, values in fields.items():
         if values:
-            msg[name] = ", ".join(values)
-    if include_bcc and draft.bcc:
-        msg["Bcc"] = ", ".join(clean_header(v) for v in draft.bcc)
+            msg[name] = ", ".join(v if utf8 else _ascii_domains(v) for v in values)
     msg["Subject"] = clean_header(draft.subject)
     if date is None:
         from datetime import datetime
@@ -546,6 +552,13 @@ def build_message(
     for att in draft.attachments:
         _attach(msg, att)
     return msg
+
+
+def _ascii_domains(value: str) -> str:
+    """An address-list value with IDNA domains in A-labels (ASCII values as given)."""
+    if value.isascii():
+        return value
+    return ", ".join(utf8_headers.ascii_domains(e) for e in split_recipients(value))
 
 
 _RESERVED_HEADERS = {
@@ -793,4 +806,4 @@ def message_bytes(draft: Draft, account: Account) -> tuple[bytes, str, list[str]
     msg = build_message(draft, account)
     mine = {identity.key: identity.email for identity in identities(account)}
     sender = mine.get(address_of(draft.from_addr) if draft.from_addr else "", account.email)
-    return bytes(msg), sender, envelope_recipients(draft)
+    return utf8_headers.message_bytes(msg), sender, envelope_recipients(draft)

@@ -179,9 +179,10 @@ class TuimailApp(App[None]):
             self.compose_from(start)
 
     def _start_service_unless_loading(self, patience: int) -> None:
-        """The timer's start: while the first list is still being read (a slow machine),
-        wait for it a little longer (`patience` more half-seconds), then start anyway."""
-        if self._service_waits and self._list_reads.busy and patience > 0:
+        """The timer's start: while the first list is still being read or not yet shown (a
+        slow machine), wait for it a little longer (`patience` more half-seconds), then start anyway."""
+        first_list_pending = self._list_reads.busy or not (self._shown_list or self.threaded)
+        if self._service_waits and first_list_pending and patience > 0:
             self.set_timer(0.5, partial(self._start_service_unless_loading, patience - 1))
             return
         self._start_service()

@@ -41,12 +41,6 @@ IMAP_POLL_SECONDS = 1.0  # no IDLE: SEARCH this often
 IDLE_RECHECK_SECONDS = 5.0  # with IDLE: search anyway this often (and look in Junk)
 POP3_POLL_START, POP3_POLL_MAX = 0.5, 3.0
 
-TIMEOUT_FIX = (
-    "wait a few minutes and look again: the provider may be delaying delivery; look in "
-    "the Junk/Spam folder (a filter may have taken it); if it never arrives, delivery is "
-    "broken at the provider: check its status page or ask its support"
-)
-
 _IO_ERRORS = (OSError, IMAPClientError, poplib.error_proto, ssl.SSLError)
 
 
@@ -55,7 +49,7 @@ class _Lost(Exception):
     the edge, tuimail.doctor_words)."""
 
     def __init__(self, error: MailError) -> None:
-        super().__init__(str(error))
+        super().__init__(error)
         self.error = error
 
 
@@ -90,14 +84,12 @@ def check_roundtrip(
         waiter.open()
     except (_Lost, TLSRequiredError, *_IO_ERRORS) as exc:
         error = _typed(exc)  # a TLS failure: the SecurityFailure the TLS check reports
-        if error is None:
-            return [_not_tried(f"the incoming server failed ({_text(exc)})", start)]
-        data = {"finding": "not-sent"}  # worded at the edge
+        data = {"finding": "not-sent", "read-only": error is None}  # worded at the edge
         fix = "fix the incoming server checks above first"
         took = time.monotonic() - start
         return [CheckResult("round trip", GROUP, "failure", "", fix, took, error, data)]
     try:
-        unconfirmed = ""
+        unconfirmed: SubmitError | None = None
         try:
             asyncio.run(
                 submit(
@@ -113,7 +105,7 @@ def check_roundtrip(
         except SubmitError as exc:
             if exc.kind != "maybe_sent":
                 return [_refused(account, exc, time.monotonic() - start)]
-            unconfirmed = str(exc)  # it may have gone through: wait for it all the same
+            unconfirmed = exc  # it may have gone through: wait for it all the same
         accepted = time.monotonic()
         try:
             found = waiter.wait(accepted + roundtrip_timeout)
@@ -124,24 +116,21 @@ def check_roundtrip(
                     "round trip",
                     GROUP,
                     "failure",
-                    ""
-                    if error is not None  # worded at the edge
-                    else "the server accepted the test message, then the connection to the "
-                    f"incoming server failed while waiting for it ({_text(exc)})",
+                    "",  # worded at the edge
                     "run the check again; the test message may be left in your INBOX "
                     f'(subject "tuimail doctor test {token}"): delete it by hand',
                     time.monotonic() - accepted,
                     error,
-                    {"finding": "lost-waiting"},
+                    {"finding": "lost-waiting", "read-only": error is None},
                 )
             ]
-        if found is None and unconfirmed:
-            return [_unconfirmed("failure", unconfirmed, time.monotonic() - accepted)]
+        if found is None and unconfirmed is not None:
+            return [_unconfirmed(unconfirmed, False, time.monotonic() - accepted)]
         if found is None:
             return [_timed_out(waiter, roundtrip_timeout, accepted)]
         delay = found - accepted
-        if unconfirmed:
-            return [_unconfirmed("warning", unconfirmed, delay), waiter.delete()]
+        if unconfirmed is not None:
+            return [_unconfirmed(unconfirmed, True, delay), waiter.delete()]
         result = CheckResult(
             "round trip",
             GROUP,
@@ -176,17 +165,6 @@ def build_test_message(account: Account, token: str) -> bytes:
 
 
 # -- outcomes -------------------------------------------------------------------------
-
-
-def _not_tried(reason: str, start: float) -> CheckResult:
-    return CheckResult(
-        "round trip",
-        GROUP,
-        "failure",
-        f"no test message was sent: {reason}",
-        "fix the incoming server checks above first",
-        time.monotonic() - start,
-    )
 
 
 def _refused(account: Account, exc: SubmitError, took: float) -> CheckResult:
@@ -230,22 +208,16 @@ def _refusal_cause(exc: SubmitError) -> str:
     return "other"
 
 
-def _unconfirmed(status: str, reason: str, took: float) -> CheckResult:
-    arrived = (
-        f"; it arrived in INBOX {took:.1f} s later all the same"
-        if status == "warning"
-        else "; it did not arrive"
-    )
-    return CheckResult(
-        "round trip",
-        GROUP,
-        status,  # type: ignore[arg-type]
-        f"the outgoing server never confirmed the test message ({reason}){arrived}",
-        "the connection to the outgoing server broke at the end of sending: mail sent "
-        "this way may arrive twice or not at all; check the network (VPN, proxy, "
-        "antivirus that scans mail) and run the check again",
-        took,
-    )
+def _unconfirmed(exc: SubmitError, arrived: bool, took: float) -> CheckResult:
+    """The outgoing server did not confirm the test message (the connection broke at the
+    end of DATA): a warning when it arrived all the same, else a failure. The typed
+    error (ConnectionLost, TimedOut) travels in the result, worded at the edge."""
+    from tuimail.core.errors import ConnectionLost
+
+    error = exc.error or ConnectionLost(protocol="smtp")
+    status = "warning" if arrived else "failure"
+    data = {"finding": "unconfirmed", "arrived": arrived, "stage": exc.stage}
+    return CheckResult("round trip", GROUP, status, "", "", took, error, data)
 
 
 def _timed_out(waiter: _Waiter, limit: float, accepted: float) -> CheckResult:
@@ -264,13 +236,9 @@ def _timed_out(waiter: _Waiter, limit: float, accepted: float) -> CheckResult:
             "land in other people's spam folders too)",
             seen - accepted,
         )
+    data = {"finding": "not-arrived", "limit": limit}  # worded at the edge
     return CheckResult(
-        "round trip",
-        GROUP,
-        "failure",
-        f"the server accepted the message but it did not arrive in {limit:.0f} s",
-        TIMEOUT_FIX,
-        time.monotonic() - accepted,
+        "round trip", GROUP, "failure", "", "", time.monotonic() - accepted, data=data
     )
 
 
@@ -280,11 +248,9 @@ def _cleanup(status: str, seen: str, fix: str = "") -> CheckResult:
 
 def _not_deleted(exc: BaseException, fix: str) -> CheckResult:
     """The clean-up warning for a test message the server would not delete: its typed
-    error, worded at the edge (or, for a read-only INBOX, what that means)."""
+    error (none for a read-only INBOX: `read-only` says so), worded at the edge."""
     error = _typed(exc)
-    if error is None:
-        return _cleanup("warning", f"the test message could not be deleted ({_text(exc)})", fix)
-    data = {"finding": "not-deleted"}
+    data = {"finding": "not-deleted", "read-only": error is None}
     return CheckResult("clean up", GROUP, "warning", "", fix, 0.0, error, data)
 
 
@@ -308,22 +274,6 @@ def _typed(exc: BaseException) -> MailError | None:
     from tuimail.core.net_errors import classify_transport
 
     return classify_transport(exc)
-
-
-def _text(exc: BaseException) -> str:
-    if isinstance(exc, poplib.error_proto):
-        from tuimail.core.pop3_errors import classify_pop3
-
-        error = classify_pop3(exc)
-        return error.server_text or error.message
-    if isinstance(exc, imaplib.IMAP4.readonly):
-        return "the server opens INBOX read-only, where the test message could not be deleted"
-    if isinstance(exc, IMAPClientError):
-        from tuimail.core.imap.errors import classify_imap
-
-        error = classify_imap(exc)
-        return error.server_text or error.message
-    return str(exc) or type(exc).__name__
 
 
 # -- waiting in the incoming mailbox --------------------------------------------------
