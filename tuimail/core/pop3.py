@@ -176,7 +176,7 @@ def pop3_login(conn: poplib.POP3, user: str, password: Secret, *, host: str | No
     except Exception as exc:
         error = classify_pop3(exc, host=host, login=True)
         if isinstance(error, Pop3Error) and error.kind == "authentication":
-            error.message = f"login failed for {user}"
+            error.data["login"] = user  # named in the words (tuimail.words)
         raise error from None
 
 
@@ -377,9 +377,10 @@ def _number(line: bytes) -> int:
     """The message number a UIDL or LIST line starts with."""
     word = line.split(None, 1)[0]
     if not word.isdigit() or len(word) > 9:
-        raise poplib.error_proto(
-            "the mail server sent a message listing without message numbers (not POP3)"
-        )
+        said = line[:200].decode("utf-8", "replace")  # the line, as data (words: tuimail.words)
+        from tuimail.core.connect import Pop3ProtocolViolation  # also a poplib.error_proto
+
+        raise Pop3ProtocolViolation(reason="garbage", protocol="pop3", server_text=said)
     return int(word)
 
 
