@@ -415,6 +415,29 @@ def refused_recipients(entry: Any) -> str:
     return "; ".join(f"{_text(a)}: {refusal(r)}" for a, r in items.items())
 
 
+def sent_note(entry: Any) -> str:
+    """What the app says after "Send": sent, to whom not (and why), and a copy to Sent
+    that failed (a local copy is kept)."""
+    text = "Message sent."
+    refused = refused_recipients(entry)
+    if refused:
+        delivered = ", ".join(_text(a) for a in getattr(entry, "delivered", None) or [])
+        text = f"Message sent to {delivered}; not delivered to: {refused}."
+    if _copy_failed(entry):
+        text += f" Copy: {sent_copy(entry)}."
+    return sanitize(text)
+
+
+def sent_needs_attention(entry: Any) -> bool:
+    """Whether sent_note tells of a recipient refused or a copy not saved."""
+    return bool(getattr(entry, "refused", None)) or _copy_failed(entry)
+
+
+def _copy_failed(entry: Any) -> bool:
+    copy = getattr(entry, "copy", None)
+    return isinstance(copy, dict) and copy.get("outcome") == "failed"
+
+
 def sent_copy(entry: Any) -> str:
     """Where the copy of a sent message went (the outbox entry's `copy`, data), or, for
     an entry from an older tuimail, its `sent_copy` text as written; "" if not tried."""

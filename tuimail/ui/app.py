@@ -1562,16 +1562,17 @@ class TuimailApp(App[None]):
         service = self.service
         assert service is not None
 
-        def done(_r) -> None:
-            self.notify("Message sent.")
+        def done(entry) -> None:
+            warn = words.sent_needs_attention(entry)
+            notify(self, words.sent_note(entry), severity="warning" if warn else "information")
             if screen.is_current:
                 screen.dismiss(None)
             self.reload_list()
             self.refresh_folders()
 
-        def job() -> None:
+        def job() -> Any:
             try:
-                service.send(draft)
+                return service.send(draft)
             except QueuedError:
                 # in the outbox: closing the composer loses nothing
                 self.call_from_thread(screen.mark_kept)
