@@ -271,6 +271,75 @@ def test_the_outbox_phrase_scan_would_see_a_sentence() -> None:
     assert [h.split(":")[0] for h in core_outbox_phrases(sources)] == ["a.py", "b.py"]
 
 
+# The per-protocol classifiers and the protocols' session code give a typed error a
+# reason and data (tuimail.core.errors.REASONS), never a sentence: tuimail.words makes
+# it. No typed error there is built with a text, and none gets a `.message` later.
+CLASSIFIERS = (
+    "core/net_errors.py",
+    "core/smtp_errors.py",
+    "core/imap/errors.py",
+    "core/imap/login.py",
+    "core/pop3_errors.py",
+    "core/pop3.py",
+    "core/connect.py",
+    "core/sent_copy.py",
+)
+
+
+def _error_names() -> set[str]:
+    from tuimail.core import connect, pop3_errors  # noqa: F401  (their subclasses)
+    from tuimail.core.errors import MailError
+
+    names, todo = set(), [MailError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return names
+
+
+def _text_arg(node: ast.expr) -> bool:
+    return isinstance(node, ast.JoinedStr | ast.BinOp) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(node.value)
+    )
+
+
+def classifier_sentences(sources: dict[str, str], names: set[str]) -> list[str]:
+    """`module:line` for each typed error (`names`) built with a text as its message,
+    and each assignment to an error's `.message`."""
+    found = []
+    for name, text in sources.items():
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = getattr(func, "id", None) or getattr(func, "attr", None)
+                given = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "message")]
+                if called in names and any(_text_arg(a) for a in given):
+                    found.append(f"{name}:{node.lineno} {called}(text)")
+            elif isinstance(node, ast.Assign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Attribute) and t.attr == "message" for t in targets):
+                    found.append(f"{name}:{node.lineno} .message =")
+    return found
+
+
+def test_the_classifiers_give_reasons_not_sentences() -> None:
+    sources = {m: (ROOT / m).read_text("utf-8") for m in CLASSIFIERS}
+    bad = classifier_sentences(sources, _error_names())
+    assert not bad, "sentences made by a classifier:\n" + "\n".join(bad)
+
+
+def test_the_classifier_scan_would_see_a_sentence() -> None:
+    sources = {
+        "a.py": 'def f(kw):\n    return ServerBusy("the mail server is busy", **kw)\n',
+        "b.py": 'def g(e, u):\n    e.message = f"login failed for {u}"\n',
+        "c.py": 'def h(n):\n    return Pop3Refused(message=f"no {n}")\n',
+        "d.py": 'def i(kw):\n    return ServerBusy(reason="in-use", **kw)\n',
+    }
+    hits = classifier_sentences(sources, _error_names())
+    assert sorted(h.split(":")[0] for h in hits) == ["a.py", "b.py", "c.py"], hits
+
+
 # The doctor's findings made from failures are typed in core/doctor (CheckResult.failure
 # and .data) and worded in tuimail.doctor_words: none of these sentences, no fix-text
 # constant, and no exception's text made into a sentence may come back there.
@@ -294,6 +363,21 @@ DOCTOR_PHRASES = (
     "check the user name and password",
     "check the port and security settings",
     "opens INBOX read-only",
+    # the round trip's findings and fixes (lost while waiting, not sent, junk, clean-up)
+    "by hand",
+    "checks above first",
+    "run the check again",
+    "not spam",
+    "filed in the junk folder",
+    "arrived in INBOX",
+    "did not arrive in",
+    "no test message was sent",
+    "was deleted from",
+    "was moved to",
+    "marked deleted but left",
+    "no longer on the server",
+    "announced by IMAP IDLE",
+    "polled every",
 )
 
 

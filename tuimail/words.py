@@ -99,7 +99,8 @@ def failure_words(error: MailError) -> str:
     if isinstance(error, SecurityFailure) and error.reason:
         words = security(error)
     else:
-        words = error.message or _KIND_WORDS.get(error.kind, "the request failed")
+        words = reason_words(error) or error.message or _KIND_WORDS.get(error.kind, "")
+        words = words or "the request failed"
     said = _tidy(error.server_text or "").strip()
     code = error.code
     if code is not None and str(code) not in said and str(code) not in words:
@@ -108,6 +109,100 @@ def failure_words(error: MailError) -> str:
     if said and said not in words:
         words = f"{words}: {said}"
     return sanitize(words)
+
+
+def reason_words(error: MailError) -> str:
+    """What a classifier's reason (tuimail.core.errors.REASONS) and data mean, without
+    the server's words; "" when the error has no reason this knows."""
+    reason = error.reason
+    data = error.data if isinstance(error.data, dict) else {}
+    name = _PROTOCOLS.get(str(error.protocol or ""), "")
+    line = _text(data.get("line"))
+    if len(line) > 60:
+        line = line[:60] + "..."
+    if isinstance(error, AuthenticationFailed) and data.get("login"):
+        return f"{_text(error.host) or 'the server'} refused the login for {_text(data['login'])}"
+    if reason == "reply":
+        return f"the server answered {_text(error.code)} at {_text(data.get('stage')) or 'the greeting'}"
+    if reason == "not-protocol" and data.get("stage"):
+        return (
+            f"the server's answer at {_text(data['stage'])} is not SMTP; the connection was closed"
+        )
+    if reason == "not-protocol":
+        it = f' (it sent "{line}")' if line else ""
+        return f"the mail server does not speak {name or 'the protocol'}{it}; the connection was closed"
+    if reason == "garbage":
+        return f"the mail server sent something that is not {name or 'valid'}; the connection was closed"
+    if reason == "unparsable":
+        return f"the mail server sent an answer that is not {name or 'valid'}; the connection was closed"
+    if reason == "line-too-long":
+        return (
+            f"the mail server sent a line longer than {_size(data.get('limit'))}"
+            + (f" (not {name})" if name else "")
+            + "; the connection was closed"
+        )
+    if reason == "item-too-big":
+        return (
+            f"the mail server announced an item of {_size(data.get('size'))}, more than tuimail "
+            f"accepts ({_size(data.get('limit'))}); the connection was closed"
+        )
+    if reason == "response-too-big":
+        return (
+            f"the mail server sent more than {_size(data.get('limit'))} in answer to one "
+            "command; the connection was closed"
+        )
+    if reason == "unexpected-tag":
+        return f"the mail server answered a command that was not sent ({line}); the connection was closed"
+    if reason == "mid-line":
+        return "the mail server closed the connection in the middle of a line" + (
+            f" ({line})" if line else ""
+        )
+    if reason == "not-greeting":
+        return f"the mail server's greeting is not {_GREETING.get(name, 'what tuimail expects')}"
+    if reason == "bad-bytes":
+        return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name or 'its'} answer"
+    if reason == "no-route":
+        detail = _text(data.get("detail"))
+        return "the mail server cannot be reached" + (f" ({detail})" if detail else "")
+    if reason == "other":
+        return _text(data.get("detail"))
+    words = _REASON_WORDS.get(reason, "")
+    detail = _text(data.get("detail"))
+    if detail and not words:
+        words = f"{_KIND_WORDS.get(error.kind, 'the request failed')} ({detail})"
+    return words
+
+
+def _size(value: object) -> str:
+    """A byte count as people read limits: "1 MB" for whole megabytes, else "8,192 bytes"."""
+    size = _int(value)
+    if size is None:
+        return "the limit"
+    if size >= 1 << 20 and size % (1 << 20) == 0:
+        return f"{size >> 20} MB"
+    return f"{size:,} bytes"
+
+
+_PROTOCOLS = {"imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
+_ARTICLE = {"IMAP": "an", "POP3": "a", "SMTP": "an"}
+_GREETING = {"IMAP": "that of an IMAP4rev1 server", "POP3": "POP3", "SMTP": "SMTP"}
+_REASON_WORDS = {
+    "closed": "the mail server closed the connection",
+    "dns": (
+        "the mail server's host name cannot be found (DNS): check the host name in the "
+        "account settings, or the network connection"
+    ),
+    "connection-refused": "the mail server refused the connection",
+    "greeting-refused": "the mail server refused the connection in its greeting",
+    "in-use": (
+        "the mailbox is in use by another POP3 session (another mail program is "
+        "checking it right now)"
+    ),
+    "login-delay": "the mail server asks to wait longer between logins",
+    "temporary": "the mail server has a temporary problem and refused for now",
+    "mechanism": "the server does not accept this login method",
+    "too-much-data": "the mail server sent more data than tuimail can hold; the connection was closed",
+}
 
 
 # -- TLS and the connection's security -------------------------------------------------
@@ -174,6 +269,8 @@ _SECURITY = {
         "(someone may be stripping it)"
     ),
     "starttls-refused": "the server refused STARTTLS, so the connection cannot be encrypted",
+    "privacy-required": "the mail server wants an encrypted connection for this",
+    "login-disabled": "the server offers no password login tuimail supports on this connection",
     "starttls-closed": (
         "the server accepted STARTTLS but then closed the connection instead of starting encryption"
     ),
@@ -316,6 +413,29 @@ def refused_recipients(entry: Any) -> str:
     items = getattr(entry, "refused", None)
     items = items if isinstance(items, dict) else {}
     return "; ".join(f"{_text(a)}: {refusal(r)}" for a, r in items.items())
+
+
+def sent_note(entry: Any) -> str:
+    """What the app says after "Send": sent, to whom not (and why), and a copy to Sent
+    that failed (a local copy is kept)."""
+    text = "Message sent."
+    refused = refused_recipients(entry)
+    if refused:
+        delivered = ", ".join(_text(a) for a in getattr(entry, "delivered", None) or [])
+        text = f"Message sent to {delivered}; not delivered to: {refused}."
+    if _copy_failed(entry):
+        text += f" Copy: {sent_copy(entry)}."
+    return sanitize(text)
+
+
+def sent_needs_attention(entry: Any) -> bool:
+    """Whether sent_note tells of a recipient refused or a copy not saved."""
+    return bool(getattr(entry, "refused", None)) or _copy_failed(entry)
+
+
+def _copy_failed(entry: Any) -> bool:
+    copy = getattr(entry, "copy", None)
+    return isinstance(copy, dict) and copy.get("outcome") == "failed"
 
 
 def sent_copy(entry: Any) -> str:

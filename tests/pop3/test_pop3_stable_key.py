@@ -323,3 +323,37 @@ def test_app_service_on_a_rewriting_server_keeps_one_copy_and_deletes_the_right_
         assert len(service.source("pop", "INBOX").rows(0, 10)) == 2
     finally:
         service.stop()
+
+
+def test_new_uidl_with_the_headers_of_a_removed_download_but_another_size_is_new(
+    mail_server, state
+):
+    """A valid new UIDL is taken for an earlier download (found by its headers) only
+    when the server gives the size that download had: a copy with equal headers and
+    another body is downloaded, not deleted unread."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, b"first copy\r\n"))
+    account = pop3_account(mail_server, user, leave_on_server=False)
+    assert fetch(account, user.password, store_state, now=clock).deleted == 1
+
+    mail_server.deliver(user, twin(1, b"second, longer copy\r\n"))
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.downloaded == 1 and result.deleted == 1
+    assert len(stored(store_state)) == 2
+
+
+def test_no_uidl_copy_of_a_message_deleted_earlier_is_downloaded(mail_server, state):
+    """Without UIDL and leave-on-server: a later copy with equal headers (another body,
+    another size) is not taken for the one tuimail deleted from the server."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, b"first copy\r\n"))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    account = pop3_account(mail_server, user, leave_on_server=False)
+    assert fetch(account, user.password, store_state, now=clock).deleted == 1
+
+    mail_server.deliver(user, twin(1, b"second, longer copy\r\n"))
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.downloaded == 1 and result.deleted == 1
+    assert len(stored(store_state)) == 2

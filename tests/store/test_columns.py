@@ -161,3 +161,12 @@ def test_the_last_resort_parser_loads_when_needed_and_reads_a_header() -> None:
 
     summary = _fallback(b"From: A <a@b.c>\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n\r\n")
     assert (summary.from_addr, summary.subject) == ("a@b.c", "café")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.binary(max_size=40), _CRLF_LINES))
+def test_the_unsafe_check_is_the_regex(raw: bytes) -> None:
+    """summarize_header's three scans decide as the regex they replaced."""
+    from tuimail.core.store.headers import _UNSAFE, _unsafe
+
+    assert _unsafe(raw) == (_UNSAFE.search(raw) is not None)

@@ -176,7 +176,7 @@ def pop3_login(conn: poplib.POP3, user: str, password: Secret, *, host: str | No
     except Exception as exc:
         error = classify_pop3(exc, host=host, login=True)
         if isinstance(error, Pop3Error) and error.kind == "authentication":
-            error.message = f"login failed for {user}"
+            error.data["login"] = user  # named in the words (tuimail.words)
         raise error from None
 
 
@@ -377,9 +377,10 @@ def _number(line: bytes) -> int:
     """The message number a UIDL or LIST line starts with."""
     word = line.split(None, 1)[0]
     if not word.isdigit() or len(word) > 9:
-        raise poplib.error_proto(
-            "the mail server sent a message listing without message numbers (not POP3)"
-        )
+        said = line[:200].decode("utf-8", "replace")  # the line, as data (words: tuimail.words)
+        from tuimail.core.connect import Pop3ProtocolViolation  # also a poplib.error_proto
+
+        raise Pop3ProtocolViolation(reason="garbage", protocol="pop3", server_text=said)
     return int(word)
 
 
@@ -439,10 +440,13 @@ def _recognise(
     """Settle which earlier download each message of the listing is, each download
     vouching for one message at most (its origin): first messages whose UIDL is known;
     then messages keyed by their headers, each taking the first earlier download of
-    its hash not yet taken (else a key no download has: it is new); then messages with
+    its hash not yet taken, and if tuimail deleted that one from the server, only with
+    the size it had (else a key no download has: it is new); then messages with
     a new UIDL (it changed, or turned valid), looked up by their headers (one TOP)
-    among the downloads still not taken. A message found under another key gets that
-    key recorded (or, for a header-keyed one, takes the key found)."""
+    among the downloads still not taken that had the size the server gives now (a
+    copy with equal headers and another body is new: taking it for the earlier one
+    could delete it unread). A message found under another key gets that key recorded
+    (or, for a header-keyed one, takes the key found)."""
     claimed = {
         known[entry.key].origin
         for entry in listing.values()
@@ -469,10 +473,14 @@ def _recognise(
     def legacy(header: list[bytes]) -> list[KnownMessage]:
         return [known[key] for key in legacy_keys(header) if key in known]
 
+    def fits(candidate: KnownMessage, size: int | None) -> bool:
+        """The server gives the size the download had (or one of them is unknown)."""
+        return candidate.size is None or size is None or candidate.size == size
+
     for entry in listing.values():
         if entry.digest is None or entry.header is None:
             continue
-        match = take(earlier(entry.digest))
+        match = take([c for c in earlier(entry.digest) if not c.removed or fits(c, entry.size)])
         if match is not None:
             entry.key = match.key
         else:
@@ -493,7 +501,8 @@ def _recognise(
             return  # every download is accounted for: nothing to look up (no TOP)
         if entry.header is None:
             entry.header = _top_header(conn, number)
-        match = take(earlier(stable_hash(entry.header)) + legacy(entry.header))
+        found = earlier(stable_hash(entry.header)) + legacy(entry.header)
+        match = take([c for c in found if fits(c, entry.size)])
         if match is not None:
             left -= 1
             state.add_alias(account.name, match.key, entry.key)

@@ -51,10 +51,12 @@ MIGRATIONS = [
     UPDATE pop3_keys SET origin = (SELECT min(p.rowid) FROM pop3_keys p
         WHERE p.account = pop3_keys.account AND p.message_id = pop3_keys.message_id)
         WHERE message_id IS NOT NULL;
+    CREATE INDEX pop3_keys_migrating ON pop3_keys(account, downloaded_at);
     UPDATE pop3_keys SET origin = (SELECT min(p.rowid) FROM pop3_keys p
-        WHERE p.account = pop3_keys.account AND p.message_id IS NULL
-        AND p.downloaded_at = pop3_keys.downloaded_at AND p.uidl IS pop3_keys.uidl)
+        WHERE p.account = pop3_keys.account AND p.downloaded_at = pop3_keys.downloaded_at
+        AND p.message_id IS NULL AND p.uidl IS pop3_keys.uidl)
         WHERE message_id IS NULL;
+    DROP INDEX pop3_keys_migrating;
     CREATE TABLE pop3_rekey (
         account TEXT NOT NULL,
         message_id INTEGER NOT NULL,

@@ -123,7 +123,7 @@ class SubmitError(Exception):
         if error is not None and (error.code is not None or error.server_text):
             parts.append(" ".join(str(x) for x in (error.code, error.server_text) if x))
         elif error is not None:
-            parts.append(error.message or error.kind)
+            parts.append(str(error))  # its record: kind and reason
         if self.refused:
             parts.append("; ".join(f"{a}: {_refusal(r)}" for a, r in self.refused.items()))
         head = self.reason + (f" at {self.stage}" if self.stage else "")
@@ -375,9 +375,7 @@ async def _bearer_login(smtp: aiosmtplib.SMTP, login: str, token: Secret) -> str
         ) from exc
     except MailError as exc:  # not signed in / revoked, busy, lost, no OAuth offered
         reason = "security" if isinstance(exc, SecurityFailure) else "login-failed"
-        raise SubmitError(
-            _kind(exc), reason, error=exc, stage="AUTH", data={"detail": exc.message}
-        ) from exc
+        raise SubmitError(_kind(exc), reason, error=exc, stage="AUTH") from exc
     log.debug("SMTP < authenticated")
     return mechanism
 

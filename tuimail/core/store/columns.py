@@ -242,28 +242,36 @@ def _short(raw: bytes | None) -> bool:
     return raw is None or len(raw) < _CACHE_BELOW
 
 
+_summary_type: tuple | None = None  # (HeaderSummary, NOTE_SHORTENED), once headers loaded
+
+
 def summarize_columns(raw: bytes):
     """The store's HeaderSummary for a header block (see the module's docstring); may
     raise, and then the caller takes the full route."""
-    from tuimail.core.store.headers import NOTE_SHORTENED, HeaderSummary
+    global _summary_type
+    if _summary_type is None:  # headers imports this module: its names come later
+        from tuimail.core.store.headers import NOTE_SHORTENED, HeaderSummary
 
+        _summary_type = (HeaderSummary, NOTE_SHORTENED)
+    summary, shortened = _summary_type
+    below = _CACHE_BELOW
     first = first_fields(raw)
     get = first.get
     value = get("subject", b"")
-    subject = _subject_cached(value) if len(value) < _CACHE_BELOW else _subject(value)
+    subject = _subject_cached(value) if len(value) < below else _subject(value)
     value = get("from")
-    name, addr = _sender_cached(value) if _short(value) else _sender(value)
+    name, addr = _sender_cached(value) if value is None or len(value) < below else _sender(value)
     value = get("to")
-    to = _recipients_cached(value) if _short(value) else _recipients(value)
+    to = _recipients_cached(value) if value is None or len(value) < below else _recipients(value)
     value = get("cc")
-    cc = _recipients_cached(value) if _short(value) else _recipients(value)
+    cc = _recipients_cached(value) if value is None or len(value) < below else _recipients(value)
     value = get("date")
-    date = _date_cached(value) if _short(value) else _date(value)
+    date = _date_cached(value) if value is None or len(value) < below else _date(value)
     message_id = _one_id(get("message-id"))
     in_reply_to = _one_id(get("in-reply-to"))
     references = _references(get("references"))
     ctype, disposition = get("content-type", b""), get("content-disposition", b"")
-    if len(ctype) + len(disposition) < _CACHE_BELOW:
+    if len(ctype) + len(disposition) < below:
         attachments = _attachments_cached(ctype, disposition)
     else:
         attachments = _attachments(ctype, disposition)
@@ -271,16 +279,7 @@ def summarize_columns(raw: bytes):
         subject[1] or name[1] or addr[1] or to[1] or cc[1] or message_id[1]
         or in_reply_to[1] or references[1]
     )  # fmt: skip
-    return HeaderSummary(
-        subject=subject[0],
-        from_name=name[0],
-        from_addr=addr[0],
-        to_addrs=to[0],
-        cc_addrs=cc[0],
-        date=date,
-        message_id=message_id[0],
-        in_reply_to=in_reply_to[0],
-        references=references[0],
-        has_attachments=attachments,
-        note=NOTE_SHORTENED if cut else "",
-    )
+    return summary(  # HeaderSummary's fields, in order
+        subject[0], name[0], addr[0], to[0], cc[0], date, message_id[0], in_reply_to[0],
+        references[0], attachments, shortened if cut else "",
+    )  # fmt: skip

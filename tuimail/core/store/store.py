@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import platformdirs
 
@@ -114,9 +115,10 @@ class MessageRow:
     note: str = ""  # why this message's header is partial (shown beside it); "" normally
 
 
-@dataclass(frozen=True)
-class NewMessage:
-    """What sync hands the store for one message it has not seen yet."""
+class NewMessage(NamedTuple):
+    """What sync hands the store for one message it has not seen yet (immutable; a
+    NamedTuple rather than a frozen dataclass: made once per message of a first sync,
+    it costs half as much to build)."""
 
     uid: int | None
     flags: Sequence[str]
