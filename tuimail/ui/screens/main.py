@@ -24,6 +24,7 @@ from tuimail.core.service import UNIFIED, MessageRow, ReaderView
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.key_footer import KeyFooter
 from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.prompt_line import PromptLine
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
 
@@ -96,6 +97,7 @@ class MainScreen(Screen):
             yield MessageList(id="messages", now=self.app.now, columns=self.app.ui.columns)
             yield ReaderPane(id="reader")
         yield StatusBar(id="status")
+        yield PromptLine(id="prompt")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -151,6 +153,11 @@ class MainScreen(Screen):
             self.query_one(FolderTree).focus()
         else:
             self.query_one(MessageList).focus()
+
+    def ask_line(self, prompt: str, answer) -> None:
+        """Ask for one line of text on the status bar's line (Enter: the text; Esc or
+        leaving it: None)."""
+        self.query_one(PromptLine).ask(prompt, answer, hides=self.query_one(StatusBar))
 
     def show_reader(self, on: bool) -> None:
         """Open the reader (it takes the list's place unless previewing; focused either
