@@ -132,3 +132,306 @@ def test_the_discovery_scan_would_see_a_wording_function() -> None:
         "c.py": "def probe():\n    pass\n",
     }
     assert [h.split(":")[0] for h in discovery_wording(sources)] == ["a.py", "b.py"]
+
+
+# Detection's findings are typed in core (tuimail.core.discovery.findings, model.Note) and
+# worded in tuimail.detect_words: none of the sentences moved there may come back.
+DETECT_SENTENCES = (
+    "could only be reached with",  # what needs a yes
+    "works only WITHOUT encryption",
+    "make sure you trust it",
+    "is not an e-mail address",  # why nothing was found
+    "No working mail server",
+    "answered securely",
+    "enter it by hand",
+    "Some servers",
+    "were not tried",  # warnings
+    "not verified by a probe",
+    "copy of the ISP database",
+    "works (",  # a probe or a login that worked
+    "works, but",
+    "certificate verified)",
+    "Logged in to",
+    "not tried: it would be unencrypted",
+    "SRV record(s)",  # look-ups and pins
+    "no SRV records",
+    "says the service is not offered",
+    "server(s) listed",
+    "no MX record",
+    "is in the same domain",
+    "in the ISP database",
+    "for you to compare",
+    "could not read its certificate",
+)
+
+
+def _strings(tree: ast.AST) -> list[str]:
+    """The string literals of a module (f-strings' literal parts too), docstrings not."""
+    docstrings = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            if isinstance(body[0].value, ast.Constant):
+                docstrings.add(id(body[0].value))
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
+def _text_event(node: ast.AST) -> bool:
+    """An `Event(...)` call given a text after its stage, target and ok (or `detail=`)."""
+    if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Event"):
+        return False
+    given = [*node.args[3:], *(k.value for k in node.keywords if k.arg == "detail")]
+    return any(
+        isinstance(a, ast.JoinedStr | ast.BinOp)
+        or (isinstance(a, ast.Constant) and isinstance(a.value, str))
+        for a in given
+    )
+
+
+def detection_sentences(sources: dict[str, str]) -> list[str]:
+    """`module: phrase` for each detection sentence in a string literal, and
+    `module:line Event(text)` for each progress event given a text instead of typed data."""
+    found = []
+    for name, text in sources.items():
+        tree = ast.parse(text)
+        strings = _strings(tree)
+        found += [f"{name}: {p}" for p in DETECT_SENTENCES if any(p in s for s in strings)]
+        found += [f"{name}:{n.lineno} Event(text)" for n in ast.walk(tree) if _text_event(n)]
+    return found
+
+
+def test_detection_in_core_makes_no_sentences() -> None:
+    """What needs a yes, the warnings, why nothing was found, the look-ups' and pins'
+    outcomes and a probe's or login's success are typed in core/discovery."""
+    sources = {
+        str(p.relative_to(ROOT.parent)): p.read_text("utf-8")
+        for p in sorted((ROOT / "core" / "discovery").rglob("*.py"))
+    }
+    bad = detection_sentences(sources)
+    assert not bad, "detection sentences in core/discovery:\n" + "\n".join(bad)
+
+
+def test_the_detection_scan_would_see_a_sentence_coming_back() -> None:
+    sources = {
+        "a.py": 'def f(c):\n    return f"The server {c} is outside x; make sure you trust it."\n',
+        "b.py": 'def g(exc, e):\n    e(Event("mx", "d", False, f"failed ({exc})"))\n',
+        "c.py": '"""Not tried: no MX record in a docstring is fine."""\nX = Event("mx", "d", False)\n',
+        "d.py": 'def h(n):\n    return Event("srv", "d", True, f"{n} SRV record(s)")\n',
+    }
+    hits = detection_sentences(sources)
+    assert sorted({h.split(":")[0] for h in hits}) == ["a.py", "b.py", "d.py"], hits
+    assert any("Event(text)" in h for h in hits if h.startswith("b.py")), hits
+
+
+# The outbox's refusals and the Sent copy are data in core (smtp_address PROBLEMS, the
+# entry's `copy`), worded in tuimail.words: none of those sentences is written in core.
+def _outbox_phrases() -> list[str]:
+    from tuimail import words
+
+    return [
+        "not sent:",
+        "waits in the outbox",
+        *words._ADDRESS.values(),
+        *words._COPY.values(),
+        *words._COPY_STEP.values(),
+        "a local copy is kept",
+    ]
+
+
+def core_outbox_phrases(sources: dict[str, str]) -> list[str]:
+    """`module: phrase` for each of the edge's outbox sentences in a core module's strings."""
+    found = []
+    for name, text in sources.items():
+        literals = _strings(ast.parse(text))
+        found += [f"{name}: {p}" for p in _outbox_phrases() if any(p in s for s in literals)]
+    return found
+
+
+def test_no_module_under_core_words_refusals_or_the_sent_copy() -> None:
+    sources = {
+        str(p.relative_to(ROOT.parent)): p.read_text("utf-8")
+        for p in sorted((ROOT / "core").rglob("*.py"))
+    }
+    bad = core_outbox_phrases(sources)
+    assert not bad, "outbox sentences in core:\n" + "\n".join(bad)
+
+
+def test_the_outbox_phrase_scan_would_see_a_sentence() -> None:
+    sources = {
+        "a.py": 'refused[rcpt] = f"not sent: {exc}"\n',
+        "b.py": 'def f():\n    return "not saved: the server keeps its own copy (save_sent_copy is off)"\n',
+        "c.py": '"""What waits in the outbox."""\n# not sent: a comment\nX = 1\n',
+    }
+    assert [h.split(":")[0] for h in core_outbox_phrases(sources)] == ["a.py", "b.py"]
+
+
+# The per-protocol classifiers and the protocols' session code give a typed error a
+# reason and data (tuimail.core.errors.REASONS), never a sentence: tuimail.words makes
+# it. No typed error there is built with a text, and none gets a `.message` later.
+CLASSIFIERS = (
+    "core/net_errors.py",
+    "core/smtp_errors.py",
+    "core/imap/errors.py",
+    "core/imap/login.py",
+    "core/pop3_errors.py",
+    "core/pop3.py",
+    "core/connect.py",
+    "core/sent_copy.py",
+)
+
+
+def _error_names() -> set[str]:
+    from tuimail.core import connect, pop3_errors  # noqa: F401  (their subclasses)
+    from tuimail.core.errors import MailError
+
+    names, todo = set(), [MailError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return names
+
+
+def _text_arg(node: ast.expr) -> bool:
+    return isinstance(node, ast.JoinedStr | ast.BinOp) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(node.value)
+    )
+
+
+def classifier_sentences(sources: dict[str, str], names: set[str]) -> list[str]:
+    """`module:line` for each typed error (`names`) built with a text as its message,
+    and each assignment to an error's `.message`."""
+    found = []
+    for name, text in sources.items():
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = getattr(func, "id", None) or getattr(func, "attr", None)
+                given = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "message")]
+                if called in names and any(_text_arg(a) for a in given):
+                    found.append(f"{name}:{node.lineno} {called}(text)")
+            elif isinstance(node, ast.Assign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Attribute) and t.attr == "message" for t in targets):
+                    found.append(f"{name}:{node.lineno} .message =")
+    return found
+
+
+def test_the_classifiers_give_reasons_not_sentences() -> None:
+    sources = {m: (ROOT / m).read_text("utf-8") for m in CLASSIFIERS}
+    bad = classifier_sentences(sources, _error_names())
+    assert not bad, "sentences made by a classifier:\n" + "\n".join(bad)
+
+
+def test_the_classifier_scan_would_see_a_sentence() -> None:
+    sources = {
+        "a.py": 'def f(kw):\n    return ServerBusy("the mail server is busy", **kw)\n',
+        "b.py": 'def g(e, u):\n    e.message = f"login failed for {u}"\n',
+        "c.py": 'def h(n):\n    return Pop3Refused(message=f"no {n}")\n',
+        "d.py": 'def i(kw):\n    return ServerBusy(reason="in-use", **kw)\n',
+    }
+    hits = classifier_sentences(sources, _error_names())
+    assert sorted(h.split(":")[0] for h in hits) == ["a.py", "b.py", "c.py"], hits
+
+
+# The doctor's findings made from failures are typed in core/doctor (CheckResult.failure
+# and .data) and worded in tuimail.doctor_words: none of these sentences, no fix-text
+# constant, and no exception's text made into a sentence may come back there.
+DOCTOR_PHRASES = (
+    "could not connect to",
+    "cannot be found in DNS",
+    "could not be read",
+    "never confirmed",
+    "no login was tried:",
+    "no token was sent",
+    "is not signed in",
+    "no longer accepts this sign-in",
+    "refused this application",
+    "could not be asked for a token",
+    "did not answer GETQUOTAROOT",
+    "did not answer in time",
+    "the connection failed",
+    "rejected the login",
+    "refused the login",
+    "logging in as",
+    "check the user name and password",
+    "check the port and security settings",
+    "opens INBOX read-only",
+    # the round trip's findings and fixes (lost while waiting, not sent, junk, clean-up)
+    "by hand",
+    "checks above first",
+    "run the check again",
+    "not spam",
+    "filed in the junk folder",
+    "arrived in INBOX",
+    "did not arrive in",
+    "no test message was sent",
+    "was deleted from",
+    "was moved to",
+    "marked deleted but left",
+    "no longer on the server",
+    "announced by IMAP IDLE",
+    "polled every",
+)
+
+
+def _caught_names(tree: ast.AST) -> set[str]:
+    return {n.name for n in ast.walk(tree) if isinstance(n, ast.ExceptHandler) and n.name}
+
+
+def _exception_text(node: ast.AST, caught: set[str]) -> bool:
+    """`str(exc)`, or an f-string field `{exc}` / `{exc or ...}`, for a caught `exc`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "str":
+        return any(isinstance(a, ast.Name) and a.id in caught for a in node.args)
+    if isinstance(node, ast.FormattedValue):
+        value = node.value
+        if isinstance(value, ast.BoolOp):
+            value = value.values[0]
+        return isinstance(value, ast.Name) and value.id in caught
+    return False
+
+
+def doctor_wording(sources: dict[str, str]) -> list[str]:
+    """`module: what` for each edge phrase, `*_FIX` constant or exception-text sentence
+    found in core/doctor's sources."""
+    found = []
+    for name, text in sources.items():
+        tree = ast.parse(text)
+        caught = _caught_names(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                found += [
+                    f"{name}: {t.id}"
+                    for t in node.targets
+                    if isinstance(t, ast.Name) and t.id.endswith("_FIX")
+                ]
+            elif _exception_text(node, caught):
+                found.append(f"{name}:{node.lineno}: an exception's text")
+        found += [f"{name}: {p}" for p in DOCTOR_PHRASES if p in text]
+    return found
+
+
+def test_the_doctor_in_core_words_no_failure() -> None:
+    sources = {
+        str(p.relative_to(ROOT.parent)): p.read_text("utf-8")
+        for p in sorted((ROOT / "core" / "doctor").rglob("*.py"))
+    }
+    bad = doctor_wording(sources)
+    assert not bad, "failure wording in core/doctor:\n" + "\n".join(bad)
+
+
+def test_the_doctor_scan_would_see_each_kind_of_wording() -> None:
+    sources = {
+        "a.py": "PORT_FIX = 'check the port'\n",
+        "b.py": "def f(h):\n    return f'could not connect to {h}'\n",
+        "c.py": "def f():\n    try:\n        g()\n    except OSError as exc:\n        return str(exc)\n",
+        "d.py": "def f():\n    try:\n        g()\n    except OSError as e:\n        return f'no: {e or 1}'\n",
+        "e.py": "def f(error):\n    return str(error.code)\n",
+    }
+    assert [h.split(":")[0] for h in doctor_wording(sources)] == ["a.py", "b.py", "c.py", "d.py"]

@@ -166,3 +166,80 @@ def test_a_library_error_is_worded_through_its_protocols_classifier() -> None:
     assert "closed the connection" in words.describe(imaplib.IMAP4.abort("socket error: EOF"))
     text = words.describe(poplib.error_proto(b"-ERR [IN-USE] locked"))
     assert "in use" in text and "[IN-USE] locked" in text
+
+
+# Every reason a classifier can give (tuimail.core.errors.REASONS) has its own words at
+# the edge, and they survive the outbox's record on disk (error_record, JSON).
+_REASON_CASES = {
+    "closed": (ConnectionLost, {}),
+    "mid-line": (ConnectionLost, {"line": "* 1 FETCH (FLA"}),
+    "dns": (Unreachable, {}),
+    "connection-refused": (Unreachable, {}),
+    "no-route": (Unreachable, {"detail": "Network is unreachable"}),
+    "greeting-refused": (ServerBusy, {}),
+    "in-use": (ServerBusy, {}),
+    "login-delay": (ServerBusy, {}),
+    "temporary": (ServerBusy, {}),
+    "reply": (Refused, {"stage": "MAIL FROM"}),
+    "mechanism": (Refused, {}),
+    "line-too-long": (ProtocolViolation, {"limit": 8 << 20}),
+    "item-too-big": (ProtocolViolation, {"size": 1 << 40, "limit": 256 << 20}),
+    "response-too-big": (ProtocolViolation, {"limit": 512 << 20}),
+    "unexpected-tag": (ProtocolViolation, {"line": "X9 OK done"}),
+    "not-protocol": (ProtocolViolation, {"line": "HTTP/1.1 400"}),
+    "garbage": (ProtocolViolation, {}),
+    "unparsable": (ProtocolViolation, {}),
+    "not-greeting": (ProtocolViolation, {}),
+    "bad-bytes": (ProtocolViolation, {}),
+    "too-much-data": (ProtocolViolation, {}),
+    "other": (Refused, {"detail": "tuimail's own words"}),
+}
+
+
+def test_every_classifier_reason_has_a_case() -> None:
+    from tuimail.core.errors import REASONS
+
+    assert set(_REASON_CASES) == set(REASONS)
+
+
+@pytest.mark.parametrize("reason", sorted(_REASON_CASES))
+def test_every_classifier_reason_has_its_own_words_kept_on_disk(reason: str) -> None:
+    import json
+
+    from tuimail.core.errors import error_from_record, error_record
+
+    cls, data = _REASON_CASES[reason]
+    error = cls(reason=reason, data=data, protocol="imap", code=421, host="mail.example")
+    text = words.failure_words(error)
+    assert text and not error.message
+    assert text != words.failure_words(cls(protocol="imap", code=421, host="mail.example"))
+    others = {
+        words.failure_words(c(reason=r, data=d, protocol="imap", code=421))
+        for r, (c, d) in _REASON_CASES.items()
+        if r != reason
+    }
+    assert text not in others
+    stored = error_from_record(json.loads(json.dumps(error_record(error))))
+    assert (stored.reason, stored.data) == (reason, data)
+    assert words.failure_words(stored) == text
+
+
+@pytest.mark.parametrize(
+    ("error", "expect"),
+    [
+        (ProtocolViolation(reason="line-too-long", data={"limit": 65536}, protocol="pop3"),
+         "a line longer than 65,536 bytes (not POP3); the connection was closed"),
+        (ProtocolViolation(reason="bad-bytes", protocol="pop3"),
+         "bytes that are not valid in a POP3 answer"),
+        (ProtocolViolation(reason="bad-bytes", protocol="imap"),
+         "bytes that are not valid in an IMAP answer"),
+        (ProtocolViolation(reason="item-too-big", data={"size": 10**12, "limit": 256 << 20},
+                           protocol="imap"),
+         "an item of 1,000,000,000,000 bytes, more than tuimail accepts (256 MB)"),
+        (AuthenticationFailed(protocol="pop3", host="pop.example", data={"login": "ann"},
+                              code="AUTH", server_text="[AUTH] no"),
+         "pop.example refused the login for ann: [AUTH] no"),
+    ],
+)  # fmt: skip
+def test_a_reasons_data_is_in_its_words(error: MailError, expect: str) -> None:
+    assert expect in words.failure_words(error)

@@ -50,6 +50,9 @@ Kinds (what each server understands; `command` names the trigger where it matter
                       of the session (an empty item gives an empty UIDL; items may
                       repeat, be long, or hold any bytes but CR/LF); messages past the
                       end of the list keep their real UIDL
+    number_uidl       UIDL answers the session's message number as the unique-id, so a
+                      unique-id goes to another message once an earlier one is deleted
+                      (a broken server)
     mbox_status       after RETR the message gets mbox status headers at the end of its
                       header, kept for later sessions (as UW imapd, qpopper and Dovecot
                       on mbox write them): "Status: RO", "X-Status:", "X-Keywords:",

@@ -507,8 +507,11 @@ class _Session:
         await self.multiline("", b"".join(lines))
 
     def _uidl_line(self, number: int, entry: _Entry) -> bytes:
-        """ "n unique-id" CRLF; under `odd_uidl` the unique-id comes from the fault."""
+        """ "n unique-id" CRLF; under `number_uidl` the unique-id is the message number,
+        under `odd_uidl` it comes from the fault."""
         uidl = f"{self.uidvalidity}-{entry.uid}".encode()
+        if find(self.faults, "number_uidl"):
+            uidl = str(number).encode()  # reused once an earlier message is deleted
         odd = find(self.faults, "odd_uidl")
         if odd:
             items = odd.data.split(b"\n")

@@ -3,20 +3,35 @@ text and JSON reports (`tuimail doctor`, the app's Diagnose screen).
 
 A finding core built from a typed error (CheckResult.failure, e.g. the SecurityFailure
 of a TLS check) is worded here with tuimail.words, the same words the CLI and the app
-use for that failure anywhere else: one table of sentences, not one per report.
+use for that failure anywhere else: one table of sentences, not one per report. A
+finding core describes as plain data (CheckResult.data: "finding" and what it needs,
+such as the host and port tried) is worded here too, and so are the fixes a finding's
+kind calls for; core/doctor holds none of these sentences (tests/test_layers.py).
 """
 
 from __future__ import annotations
 
 import json
 
-from tuimail.core.doctor.login_checks import WRONG_PASSWORD_FIX
 from tuimail.core.doctor.report import CheckResult, failed
-from tuimail.core.doctor.server_checks import PORT_FIX
-from tuimail.core.errors import SecurityFailure, ServerBusy, TimedOut
+from tuimail.core.errors import (
+    AuthenticationFailed,
+    MailError,
+    SecurityFailure,
+    ServerBusy,
+    TimedOut,
+    Unreachable,
+)
 from tuimail.core.login_errors import Refusal
 from tuimail.core.sanitize import sanitize
-from tuimail.words import failure_words, submit_failure
+from tuimail.core.secrets import PasswordError
+from tuimail.words import describe, failure_words, login_rejected, server_said, submit_failure
+
+WRONG_PASSWORD_FIX = (
+    "check the user name and password; if the provider uses two-step verification, "
+    "create an app password and use it instead of the normal password"
+)
+PORT_FIX = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
 
 _COLOURS = {"ok": "\x1b[32m", "warning": "\x1b[33m", "failure": "\x1b[31m"}
 
@@ -24,15 +39,28 @@ _COLOURS = {"ok": "\x1b[32m", "warning": "\x1b[33m", "failure": "\x1b[31m"}
 def seen(result: CheckResult) -> str:
     """What the check found, in one sanitised sentence: for a finding made from a typed
     error, the words tuimail.words has for that error (code and server's words included)."""
-    finding = result.data.get("finding")
-    if finding == "submit-refused":
-        said = submit_failure(result.data.get("submit") or {})
-        return sanitize(f"the outgoing server refused the test message: {said}")
-    if result.failure is None:
+    words = _seen(result)
+    if len(words) > _LONGEST:  # a hostile server's words fill no screen
+        words = words[: _LONGEST - 3] + "..."
+    return sanitize(words)
+
+
+def _seen(result: CheckResult) -> str:
+    data, failure = result.data, result.failure
+    finding = data.get("finding")
+    words = _data_words(result)
+    if words is not None:
+        return words
+    if isinstance(failure, PasswordError) and not isinstance(failure, MailError):
+        return describe(failure)  # tuimail's own sentence (the token command failed)
+    if failure is not None:
+        words = failure_words(failure)
+    elif data.get("read-only"):  # the round trip's: no error of the server's
+        words = "the server opens INBOX read-only, where the test message could not be deleted"
+    else:
         return result.seen
-    words = failure_words(result.failure)
     if finding == "not-sent":
-        words = f"no test message was sent; the incoming server: {words}"
+        words = _not_sent(result, words)
     elif finding == "lost-waiting":
         words = (
             "the server accepted the test message, then the connection to the incoming "
@@ -43,24 +71,192 @@ def seen(result: CheckResult) -> str:
     elif finding == "token-rejected":  # its words name the login and the challenge's reason
         words = f"{words} (also after renewing the token once)"
     elif finding == "login-refused":
-        words = _refused(result.data.get("refusal", ""), result.data.get("login", ""), words)
+        words = _refused(result)
+    elif finding == "unreachable":
+        words = f"could not connect to {data.get('host')} port {data.get('port')}: {words}"
+    elif finding == "unconfirmed":
+        arrived = (
+            f"it arrived in INBOX {result.seconds:.1f} s later all the same"
+            if data.get("arrived")
+            else "it did not arrive"
+        )
+        words = f"the outgoing server never confirmed the test message ({words}); {arrived}"
+    elif finding == "quota-failed":
+        words = f"the server did not answer GETQUOTAROOT: {words}"
+    elif finding == "unreadable":  # an answer that is not the protocol (ProtocolViolation)
+        words = f"the server's answer to {data.get('command')} could not be read"
+    elif finding == "not-signed-in":
+        words = f"{data.get('account')} is not signed in on this computer"
+    elif finding == "sign-in-revoked":
+        said = f": {failure.server_text}" if failure.server_text else ""
+        words = (
+            f"the authorization server no longer accepts this sign-in ({failure.code}{said}): "
+            "it was revoked (a password change, 'sign out everywhere', an administrator) "
+            "or it expired"
+        )
+    elif finding == "client-refused":
+        said = failure.server_text or failure.message
+        words = f"the authorization server refused this application ({failure.code}: {said})"
+    elif finding == "token-unavailable":
+        words = f"the authorization server could not be asked for a token ({words})"
+    elif finding == "introspection-failed":
+        words = f"the introspection endpoint did not answer ({words})"
+    elif finding == "no-sign-in":
+        words = f"no login was tried: {words}"
+    elif finding == "no-oauth":
+        words = f"{words}; no token was sent"
     elif result.seen:
         words = f"{words} ({result.seen})"
-    if len(words) > _LONGEST:  # a hostile server's words fill no screen
-        words = words[: _LONGEST - 3] + "..."
-    return sanitize(words)
+    return words
+
+
+def _data_words(result: CheckResult) -> str | None:
+    """The words of a finding that is plain data (no typed error), or None."""
+    data = result.data
+    finding = data.get("finding")
+    if finding == "submit-refused":
+        said = submit_failure(data.get("submit") or {})
+        return f"the outgoing server refused the test message: {said}"
+    if finding == "login-failed":
+        return f"the login failed: {submit_failure(data.get('submit') or {})}"
+    if finding == "unreachable" and data.get("invalid"):
+        return (
+            f"the host name {data.get('host')} is not a valid DNS name (a label is empty "
+            "or longer than 63 characters)"
+        )
+    if finding == "unreachable" and data.get("dns"):
+        asked = f" (asked {data['nameserver']})" if data.get("nameserver") else ""
+        return f"the host name {data.get('host')} cannot be found in DNS{asked}"
+    if finding == "unknown-host":  # the round trip's, through the named DNS server
+        return (
+            f"no test message was sent: the host name {data.get('host')} cannot be found "
+            f"in DNS (asked {data.get('nameserver')})"
+        )
+    if finding in _ROUNDTRIP:
+        return _ROUNDTRIP[finding](data, result.seconds)
+    if finding == "not-arrived":
+        limit = data.get("limit") or 0
+        return f"the server accepted the message but it did not arrive in {limit:.0f} s"
+    if finding == "nameserver":
+        return (
+            f"the name server {data.get('nameserver')!r} cannot be used: it is not HOST or "
+            "HOST:PORT with a port from 1 to 65535, or its host name cannot be found"
+        )
+    if finding == "unexpected":
+        return (
+            f"the check stopped on an error tuimail does not expect here ({data.get('type')}); "
+            "the other checks ran"
+        )
+    return None
+
+
+def _not_sent(result: CheckResult, words: str) -> str:
+    """The round trip that sent nothing because the incoming server failed first: the
+    same words as that server's own check (a rejected login, a port that refuses)."""
+    data, failure = result.data, result.failure
+    host, port = data.get("host"), data.get("port")
+    if isinstance(failure, AuthenticationFailed):
+        server = f"{str(data.get('protocol') or '').upper()} server {host}".strip()
+        words = login_rejected(failure, str(data.get("login") or ""), server)
+        words = words[:1].lower() + words[1:]  # "The IMAP server" inside the sentence
+    elif isinstance(failure, Unreachable):
+        words = f"could not connect to {host} port {port}: {words}"
+    elif failure is not None:
+        words = f"the incoming server {host} failed: {words}"
+    return f"no test message was sent: {words}"
+
+
+def _arrived(data: dict, seconds: float) -> str:
+    how = _HOW.get(str(data.get("how")), "")
+    how = f" ({how})" if how else ""
+    return (
+        f"the test message arrived in INBOX {seconds:.1f} s after the outgoing server "
+        f"accepted it{how}"
+    )
+
+
+def _junk(data: dict, seconds: float) -> str:
+    folder = data.get("folder")
+    where = (
+        f'the test message did not arrive in INBOX: it was filed in the junk folder "{folder}" '
+        f"(found {seconds:.1f} s after the outgoing server accepted it)"
+    )
+    if data.get("deleted"):
+        return f"{where} and deleted there"
+    return f"{where}; it could not be deleted there"
+
+
+def _deleted(data: dict, _seconds: float) -> str:
+    return f"the test message was deleted from {data.get('folder') or 'the server'}"
+
+
+def _moved(data: dict, _seconds: float) -> str:
+    return (
+        f'the test message was moved to "{data.get("folder")}" (the server has no UIDPLUS, '
+        "so it cannot expunge one message alone)"
+    )
+
+
+def _left_marked(data: dict, _seconds: float) -> str:
+    return (
+        f"the test message was marked deleted but left in {data.get('folder')}: the server "
+        "has no UIDPLUS, and a plain EXPUNGE would also remove every other message you "
+        "marked deleted there"
+    )
+
+
+def _gone(_data: dict, _seconds: float) -> str:
+    return (
+        "the test message is no longer on the server: another mail program downloaded "
+        "and deleted it first"
+    )
+
+
+def _plain(data: dict, _seconds: float) -> str:
+    return (
+        f"not tried: the connection to {data.get('host')} is not encrypted (security = "
+        "plain), and tuimail doctor never sends a password in clear"
+    )
+
+
+# The round trip's findings that are plain data (tuimail.core.doctor.roundtrip, runner).
+_ROUNDTRIP = {
+    "arrived": _arrived,
+    "junk": _junk,
+    "deleted": _deleted,
+    "moved": _moved,
+    "left-marked": _left_marked,
+    "gone": _gone,
+    "plain": _plain,
+}
+_HOW = {
+    "idle": "announced by IMAP IDLE",
+    "search": "found by IMAP SEARCH, polled every second",
+    "pop3": "found by POP3, polled every few seconds",
+}
 
 
 def fix(result: CheckResult) -> str:
-    """What to do: core's fix when it gave one, else the one the error's type (or the
-    login refusal's cause) calls for."""
+    """What to do (sanitised: it may name a server's folder): core's fix when it gave
+    one, else the one the finding's kind and data, or the error's type, call for."""
+    return sanitize(_fix(result))
+
+
+def _fix(result: CheckResult) -> str:
     if result.fix or (result.failure is None and not result.data):
         return result.fix
-    finding = result.data.get("finding")
+    data = result.data
+    finding = data.get("finding")
+    fixed = _FIXES.get(finding or "")
+    if fixed is not None:
+        return fixed
+    fixed = _roundtrip_fix(data)
+    if fixed is not None:
+        return fixed
     if finding == "tls" and isinstance(result.failure, SecurityFailure):
         return _tls_fix(result.failure.reason)
     if finding == "token-rejected":
-        login, name = result.data.get("login", ""), result.data.get("account", "")
+        login, name = data.get("login", ""), data.get("account", "")
         return (
             "the sign-in may lack the mail permission (scope) or be another user's: sign in "
             f"again as {login} with tuimail account login {name}; check that the client "
@@ -68,27 +264,117 @@ def fix(result: CheckResult) -> str:
             "POP.AccessAsUser.All, SMTP.Send) and that the mailbox allows IMAP/POP/SMTP"
         )
     if finding == "submit-refused":
-        return _submit_fix(result.data.get("cause", ""), result.data.get("email", ""))
+        return _submit_fix(data.get("cause", ""), data.get("email", ""))
     if finding == "login-refused":
-        return _REFUSAL_FIX.get(result.data.get("refusal", ""), WRONG_PASSWORD_FIX)
+        return _REFUSAL_FIX.get(data.get("refusal", ""), WRONG_PASSWORD_FIX)
+    if finding == "unreachable" and data.get("dns"):
+        if data.get("nameserver"):
+            return (
+                "check the spelling of the host name in the account settings; if it is "
+                "right, the domain's DNS has no address for it"
+            )
+        return (
+            "check the spelling of the host name in the account settings; if it is right, "
+            "the domain's DNS is broken or this machine's DNS resolver does not answer"
+        )
+    if finding == "unreachable":
+        words = (
+            "check the host name and port in the account settings; if they are right, "
+            "a firewall or the network blocks this port"
+        )
+        if data.get("port") == 25:
+            words += " (port 25 is often blocked by ISPs: use 587 or 465 for sending)"
+        return words
+    sign_in = f"tuimail account login {data.get('account', '')}"
+    if finding == "not-signed-in":
+        return f"sign in: {sign_in} (the device sign-in works over SSH too)"
+    if finding in ("sign-in-revoked", "no-sign-in"):
+        return f"sign in again: {sign_in}"
     if isinstance(result.failure, ServerBusy):
         return "the server is busy or closed to new connections: try again later"
     if isinstance(result.failure, TimedOut):
         return "the server is slow or does not answer: try again later, or raise --timeout"
-    if finding == "lost":
+    if finding == "lost" or (finding == "unreadable" and result.status == "failure"):
         return PORT_FIX
     return ""
 
 
-def _refused(refusal: str, login: str, words: str) -> str:
-    """A refused login's line: the cause its words name, then the error's own words."""
+def _roundtrip_fix(data: dict) -> str | None:
+    """The fix of a round-trip finding that depends on its data, or None."""
+    finding = data.get("finding")
+    if finding == "lost-waiting":
+        return (
+            "run the check again; the test message may be left in your INBOX "
+            f'(subject "{data.get("subject")}"): delete it by hand'
+        )
+    if finding == "junk":
+        words = (
+            "a spam filter took your own message: mark such messages as not spam and "
+            "check the domain's SPF, DKIM and DMARC records (mail from this address may "
+            "land in other people's spam folders too)"
+        )
+        if not data.get("deleted"):
+            words += f'; delete the test message from "{data.get("folder")}" by hand'
+        return words
+    if finding == "left-marked":
+        return f"delete the test message from {data.get('folder')} by hand"
+    if finding == "not-deleted" and data.get("protocol") == "pop3":
+        return "delete it by hand (or it is downloaded with the next fetch)"
+    if finding == "not-deleted":
+        return "delete it from INBOX by hand"
+    return None
+
+
+_FIXES = {
+    "not-sent": "fix the incoming server checks above first",
+    "plain": "use security = tls or starttls, then run the check again",
+    "not-arrived": (
+        "wait a few minutes and look again: the provider may be delaying delivery; look in "
+        "the Junk/Spam folder (a filter may have taken it); if it never arrives, delivery is "
+        "broken at the provider: check its status page or ask its support"
+    ),
+    "nameserver": "give --nameserver as HOST or HOST:PORT",
+    "unexpected": (
+        "run the check again; if it stops the same way, report it as a tuimail bug (the "
+        "log has the details)"
+    ),
+    "login-failed": "the server's reason above says what it refused; check the account settings",
+    "unknown-host": "fix the server checks above first",
+    "unconfirmed": (
+        "the connection to the outgoing server broke at the end of sending: mail sent "
+        "this way may arrive twice or not at all; check the network (VPN, proxy, "
+        "antivirus that scans mail) and run the check again"
+    ),
+    "quota-failed": "",
+    "client-refused": (
+        "check client_id (and client_secret) in the account's oauth2 table: it must "
+        "be a client you registered with the provider (docs/config.md)"
+    ),
+    "token-unavailable": "check the network, or try again later",
+    "token-command": "run the oauth2_token_command by hand to see what it needs",
+    "introspection-failed": "the logins below still show whether the token works",
+    "no-oauth": (
+        'this server takes passwords only: set auth = "password" for this account, or '
+        "ask the provider which server takes OAuth sign-in"
+    ),
+}
+
+
+def _refused(result: CheckResult) -> str:
+    """A refused login's line: the server, the login, the cause its words name, and the
+    server's code and words, each once."""
+    failure, data = result.failure, result.data
+    assert failure is not None
+    refusal, login = data.get("refusal", ""), data.get("login", "")
+    said = server_said(failure)
+    said = f" ({said})" if said else ""
     if refusal == Refusal.APP_PASSWORD.value:
-        return f"the server wants an app password for {login}, not the normal password: {words}"
+        return f"the server wants an app password for {login}, not the normal password{said}"
     if refusal == Refusal.MECHANISM.value:
-        return f"no login method both sides support: {words}"
+        return f"no login method both sides support{said}"
     if refusal == Refusal.PLAINTEXT.value:
-        return f"the server refuses a plain-text login here: {words}"
-    return f"{words} (logging in as {login})" if login else words
+        return f"the server refuses a plain-text login here{said}"
+    return login_rejected(failure, login, data.get("server", ""))
 
 
 _STARTTLS_REASONS = ("starttls-missing", "starttls-refused", "starttls-closed", "injection")

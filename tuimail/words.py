@@ -99,7 +99,8 @@ def failure_words(error: MailError) -> str:
     if isinstance(error, SecurityFailure) and error.reason:
         words = security(error)
     else:
-        words = error.message or _KIND_WORDS.get(error.kind, "the request failed")
+        words = reason_words(error) or error.message or _KIND_WORDS.get(error.kind, "")
+        words = words or "the request failed"
     said = _tidy(error.server_text or "").strip()
     code = error.code
     if code is not None and str(code) not in said and str(code) not in words:
@@ -108,6 +109,100 @@ def failure_words(error: MailError) -> str:
     if said and said not in words:
         words = f"{words}: {said}"
     return sanitize(words)
+
+
+def reason_words(error: MailError) -> str:
+    """What a classifier's reason (tuimail.core.errors.REASONS) and data mean, without
+    the server's words; "" when the error has no reason this knows."""
+    reason = error.reason
+    data = error.data if isinstance(error.data, dict) else {}
+    name = _PROTOCOLS.get(str(error.protocol or ""), "")
+    line = _text(data.get("line"))
+    if len(line) > 60:
+        line = line[:60] + "..."
+    if isinstance(error, AuthenticationFailed) and data.get("login"):
+        return f"{_text(error.host) or 'the server'} refused the login for {_text(data['login'])}"
+    if reason == "reply":
+        return f"the server answered {_text(error.code)} at {_text(data.get('stage')) or 'the greeting'}"
+    if reason == "not-protocol" and data.get("stage"):
+        return (
+            f"the server's answer at {_text(data['stage'])} is not SMTP; the connection was closed"
+        )
+    if reason == "not-protocol":
+        it = f' (it sent "{line}")' if line else ""
+        return f"the mail server does not speak {name or 'the protocol'}{it}; the connection was closed"
+    if reason == "garbage":
+        return f"the mail server sent something that is not {name or 'valid'}; the connection was closed"
+    if reason == "unparsable":
+        return f"the mail server sent an answer that is not {name or 'valid'}; the connection was closed"
+    if reason == "line-too-long":
+        return (
+            f"the mail server sent a line longer than {_size(data.get('limit'))}"
+            + (f" (not {name})" if name else "")
+            + "; the connection was closed"
+        )
+    if reason == "item-too-big":
+        return (
+            f"the mail server announced an item of {_size(data.get('size'))}, more than tuimail "
+            f"accepts ({_size(data.get('limit'))}); the connection was closed"
+        )
+    if reason == "response-too-big":
+        return (
+            f"the mail server sent more than {_size(data.get('limit'))} in answer to one "
+            "command; the connection was closed"
+        )
+    if reason == "unexpected-tag":
+        return f"the mail server answered a command that was not sent ({line}); the connection was closed"
+    if reason == "mid-line":
+        return "the mail server closed the connection in the middle of a line" + (
+            f" ({line})" if line else ""
+        )
+    if reason == "not-greeting":
+        return f"the mail server's greeting is not {_GREETING.get(name, 'what tuimail expects')}"
+    if reason == "bad-bytes":
+        return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name or 'its'} answer"
+    if reason == "no-route":
+        detail = _text(data.get("detail"))
+        return "the mail server cannot be reached" + (f" ({detail})" if detail else "")
+    if reason == "other":
+        return _text(data.get("detail"))
+    words = _REASON_WORDS.get(reason, "")
+    detail = _text(data.get("detail"))
+    if detail and not words:
+        words = f"{_KIND_WORDS.get(error.kind, 'the request failed')} ({detail})"
+    return words
+
+
+def _size(value: object) -> str:
+    """A byte count as people read limits: "1 MB" for whole megabytes, else "8,192 bytes"."""
+    size = _int(value)
+    if size is None:
+        return "the limit"
+    if size >= 1 << 20 and size % (1 << 20) == 0:
+        return f"{size >> 20} MB"
+    return f"{size:,} bytes"
+
+
+_PROTOCOLS = {"imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
+_ARTICLE = {"IMAP": "an", "POP3": "a", "SMTP": "an"}
+_GREETING = {"IMAP": "that of an IMAP4rev1 server", "POP3": "POP3", "SMTP": "SMTP"}
+_REASON_WORDS = {
+    "closed": "the mail server closed the connection",
+    "dns": (
+        "the mail server's host name cannot be found (DNS): check the host name in the "
+        "account settings, or the network connection"
+    ),
+    "connection-refused": "the mail server refused the connection",
+    "greeting-refused": "the mail server refused the connection in its greeting",
+    "in-use": (
+        "the mailbox is in use by another POP3 session (another mail program is "
+        "checking it right now)"
+    ),
+    "login-delay": "the mail server asks to wait longer between logins",
+    "temporary": "the mail server has a temporary problem and refused for now",
+    "mechanism": "the server does not accept this login method",
+    "too-much-data": "the mail server sent more data than tuimail can hold; the connection was closed",
+}
 
 
 # -- TLS and the connection's security -------------------------------------------------
@@ -174,6 +269,8 @@ _SECURITY = {
         "(someone may be stripping it)"
     ),
     "starttls-refused": "the server refused STARTTLS, so the connection cannot be encrypted",
+    "privacy-required": "the mail server wants an encrypted connection for this",
+    "login-disabled": "the server offers no password login tuimail supports on this connection",
     "starttls-closed": (
         "the server accepted STARTTLS but then closed the connection instead of starting encryption"
     ),
@@ -228,7 +325,7 @@ def submit_failure(record: dict) -> str:
     error = error_from_record(raw) if isinstance(raw, dict) else None
     refused = record.get("refused") or data.get("refused")
     refused = refused if isinstance(refused, dict) else {}
-    names = "; ".join(f"{_text(a)}: {_text(r)}" for a, r in refused.items())
+    names = "; ".join(f"{_text(a)}: {refusal(r)}" for a, r in refused.items())
     host, port = _text(data.get("host")), _text(data.get("port"))
     where = f"{host} port {port}" if host and port else host or "the server"
     said = _said(error) if error is not None else ""
@@ -300,6 +397,77 @@ def submit_failure(record: dict) -> str:
     return sanitize(words)
 
 
+def refusal(value: object) -> str:
+    """Why one recipient was refused: the server's reply as it spoke it ("550 5.1.1 ..."),
+    or, for an address refused here before sending, its problem (smtp_address PROBLEMS)
+    as data; an entry from an older tuimail keeps its text as written."""
+    if isinstance(value, dict):
+        problem = _ADDRESS.get(_text(value.get("problem")), "it is not a valid address")
+        detail = _text(value.get("detail"))
+        return sanitize(f"not sent: {problem}" + (f" ({detail})" if detail else ""))
+    return _text(value)
+
+
+def refused_recipients(entry: Any) -> str:
+    """The recipients of an outbox entry refused for good, each with why ("a: why; b: why")."""
+    items = getattr(entry, "refused", None)
+    items = items if isinstance(items, dict) else {}
+    return "; ".join(f"{_text(a)}: {refusal(r)}" for a, r in items.items())
+
+
+def sent_note(entry: Any) -> str:
+    """What the app says after "Send": sent, to whom not (and why), and a copy to Sent
+    that failed (a local copy is kept)."""
+    text = "Message sent."
+    refused = refused_recipients(entry)
+    if refused:
+        delivered = ", ".join(_text(a) for a in getattr(entry, "delivered", None) or [])
+        text = f"Message sent to {delivered}; not delivered to: {refused}."
+    if _copy_failed(entry):
+        text += f" Copy: {sent_copy(entry)}."
+    return sanitize(text)
+
+
+def sent_needs_attention(entry: Any) -> bool:
+    """Whether sent_note tells of a recipient refused or a copy not saved."""
+    return bool(getattr(entry, "refused", None)) or _copy_failed(entry)
+
+
+def _copy_failed(entry: Any) -> bool:
+    copy = getattr(entry, "copy", None)
+    return isinstance(copy, dict) and copy.get("outcome") == "failed"
+
+
+def sent_copy(entry: Any) -> str:
+    """Where the copy of a sent message went (the outbox entry's `copy`, data), or, for
+    an entry from an older tuimail, its `sent_copy` text as written; "" if not tried."""
+    copy = getattr(entry, "copy", None)
+    if not isinstance(copy, dict):
+        return _text(getattr(entry, "sent_copy", None))
+    outcome = _text(copy.get("outcome"))
+    if outcome == "saved":
+        return sanitize(f"saved to {_text(copy.get('folder')) or 'Sent'}")
+    if outcome == "failed":
+        raw = copy.get("error")
+        error = error_from_record(raw) if isinstance(raw, dict) else None
+        what = failure_words(error) if error is not None else _text(copy.get("detail"))
+        step = _COPY_STEP.get(_text(copy.get("step")), "")
+        what = f"{step}: {what}" if step and what else step or what or "it failed"
+        return sanitize(f"not saved on the server ({what}); a local copy is kept")
+    return _COPY.get(outcome, "kept locally only")
+
+
+_COPY = {
+    "off": "not saved: the server keeps its own copy (save_sent_copy is off)",
+    "local-only": "kept locally only",
+}
+_COPY_STEP = {
+    "login": "could not log in to store the copy",
+    "store": "the server did not store the copy",
+    "pop3": "this is a POP3 account: there is no server folder to copy to",
+}
+
+
 def _said(error: MailError) -> str:
     """The server's reply as it spoke it: code, enhanced code, words (plain text)."""
     text = _tidy(error.server_text or "").strip()
@@ -332,6 +500,37 @@ _ADDRESS = {
     "line-break": "it contains a line break or NUL",
     "needs-smtputf8": "it is not ASCII and the server does not offer SMTPUTF8",
 }
+
+
+def login_rejected(error: MailError, login: str, server: str = "") -> str:
+    """One sentence for a login the server rejected: which server (`server`, e.g. "IMAP
+    server imap.example.org"; else from the error's protocol and host), which login, and
+    the server's code and words once ("The IMAP server localhost rejected the login for
+    ana ([AUTHENTICATIONFAILED] Authentication failed)"). The error's own message is not
+    repeated: it says the same as this sentence. The fix is the caller's."""
+    if not server:
+        proto = (error.protocol or "").upper()
+        host = error.host or ""
+        server = " ".join(p for p in (proto, "server", host) if p) if proto else host
+    where = f"The {server}" if server else "The mail server"
+    words = f"{where} rejected the login for {login}" if login else f"{where} rejected the login"
+    said = server_said(error)
+    return sanitize(f"{words} ({said})" if said else words)
+
+
+def server_said(error: MailError) -> str:
+    """The server's reply as it spoke it, its code and words once: "535 5.7.8
+    Authentication credentials invalid", "[AUTHENTICATIONFAILED] Authentication failed"
+    (a closing full stop is dropped: the words sit inside a sentence)."""
+    said = _tidy(error.server_text or "").strip()
+    enhanced = getattr(error, "enhanced", None)
+    if isinstance(enhanced, str) and enhanced and enhanced not in said:
+        said = f"{enhanced} {said}".strip()
+    code = error.code
+    if code is not None and str(code) not in said:
+        tag = str(code) if isinstance(code, int) else f"[{code}]"
+        said = f"{tag} {said}".strip()
+    return sanitize(said.rstrip(". "))
 
 
 def _oauth(error: MailError) -> bool:

@@ -12,6 +12,7 @@ from testserver.server import MailServer
 from tuimail import detect_words
 from tuimail.__main__ import main
 from tuimail.core.discovery.detect import detect
+from tuimail.core.discovery.findings import ConfirmKind
 from tuimail.core.discovery.model import Event
 from tuimail.core.errors import TimedOut
 
@@ -119,7 +120,7 @@ def test_mx_only(mail_server) -> None:
     assert result.source == "mx"
     assert chosen(result, "incoming") == ("imap", "imap.example.test", p.imap_tls, "tls")
     # The servers are not in the user's domain: the user must confirm them.
-    assert any("outside customer.test" in reason for reason in result.confirm)
+    assert any("outside customer.test" in reason for reason in detect_words.confirm(result))
 
 
 def test_guessing_only(mail_server) -> None:
@@ -205,7 +206,8 @@ def test_silent_tls_and_stripped_starttls_gives_no_plaintext(
     # Even when plain is allowed, it is not silently chosen: the user must confirm it.
     result = detect("alice@example.test", options(s, timeout=1.5, allow_plain=True))
     assert getattr(result, role).candidate.security == "plain"
-    assert any("WITHOUT encryption" in r and role in r for r in result.confirm)
+    assert any("WITHOUT encryption" in r and role in r for r in detect_words.confirm(result))
+    assert [c.kind for c in result.confirm if c.role == role][0] is ConfirmKind.PLAIN
     if protocol == "smtp":
         return
     code = main(
@@ -304,8 +306,9 @@ def test_unknown_authority_offers_pin_and_ca_file(mail_server) -> None:
     opts.ca_file = None  # the test CA is unknown here
     result = detect("alice@example.test", opts)
     assert not result.found
-    assert "the SRV records named servers" in result.error
-    assert "--ca-file" in result.error and "--incoming-pin" in result.error
+    said = detect_words.not_found(result.error)
+    assert "the SRV records named servers" in said
+    assert "--ca-file" in said and "--incoming-pin" in said
     srv_probes = [r for r in result.probes if r.candidate.source == "srv"]
     assert srv_probes and all(r.pin and len(r.pin) == 64 for r in srv_probes)
     imap = next(r for r in srv_probes if r.candidate.protocol == "imap")

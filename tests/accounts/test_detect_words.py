@@ -17,6 +17,7 @@ from tuimail import detect_words
 from tuimail.core.config import Account, ServerSettings
 from tuimail.core.connect import open_imap
 from tuimail.core.discovery.detect import Detection, detect
+from tuimail.core.discovery.findings import Confirm, ConfirmKind
 from tuimail.core.discovery.model import Candidate
 from tuimail.core.discovery.probe import probe
 from tuimail.core.discovery.resolver import Resolver
@@ -30,7 +31,7 @@ from tuimail.core.errors import (
     Unreachable,
 )
 from tuimail.core.secrets import Secret
-from tuimail.words import describe
+from tuimail.words import describe, server_said
 
 
 @pytest.fixture(params=["expired", "wrong_host"])
@@ -76,9 +77,10 @@ def test_a_weaker_choice_says_why_the_stronger_one_failed(imap_smtp_server) -> N
     s.faults.add(protocol="imap", kind="silent", port="tls")
     result = detect("alice@example.test", options(s, timeout=1.0))
     assert result.incoming is not None and result.incoming.candidate.security == "starttls"
-    assert list(result.weaker) == [0] and result.weaker[0][1].candidate.security == "tls"
+    [weaker] = result.confirm
+    assert weaker.kind is ConfirmKind.WEAKER and weaker.stronger.candidate.security == "tls"
     words = detect_words.confirm(result)
-    said = describe(result.weaker[0][1].failure)
+    said = describe(weaker.stronger.failure)
     assert said == "the mail server did not answer in time", said
     assert words[0].endswith(f"failed ({said})."), words
 
@@ -89,13 +91,17 @@ def test_a_weaker_choice_words_a_stronger_tls_failure_as_the_cli_does(bad_cert_s
     failed = probe(
         Candidate("imap", "localhost", port, "tls", "srv"), Resolver(), timeout=5, ca_file=s.ca_file
     )
-    said = "The incoming server could only be reached with STARTTLS on x:143; the stronger TLS"
-    detection = Detection("a@example.test", confirm=[f"{said} ({failed.detail})."])
-    detection.weaker[0] = (said, failed)
+    chosen = Candidate("imap", "x", 143, "starttls", "srv")
+    item = Confirm(ConfirmKind.WEAKER, "incoming", chosen, stronger=failed)
+    detection = Detection("a@example.test", confirm=[item])
     with pytest.raises(Exception) as raised:
         open_imap(ServerSettings("localhost", port, "tls"), s.ca_file, 5).logout()
+    said = (
+        "The incoming server could only be reached with STARTTLS on x:143; the stronger "
+        f"TLS on localhost:{port} failed"
+    )
     assert detect_words.confirm(detection) == [f"{said} ({describe(raised.value)})."]
-    assert "TLS:" in detection.confirm[0]  # core's plain detail, never shown as is
+    assert "TLS:" in failed.detail  # core's plain detail, never shown as is
 
 
 def _runtime_words(settings: ServerSettings, ca_file: str, timeout: float = 1) -> str:
@@ -165,8 +171,14 @@ def test_a_wrong_password_at_setup_keeps_the_servers_refusal(imap_smtp_server) -
         assert not check.ok and check.rejected
         assert isinstance(check.failure, AuthenticationFailed), check.failure
         text = detect_words.login(check)
-        assert describe(check.failure) in text and "check the user name and password" in text
-        assert text.startswith(f"The {check.server} rejected the login for {user.login}")
+        # One sentence: the server, the login, the server's code and words, each once.
+        said = server_said(check.failure)
+        server = f"{check.protocol.upper()} server localhost"
+        assert said and text == (
+            f"The {server} rejected the login for {user.login} ({said}): "
+            "check the user name and password."
+        )
+        assert text.count(user.login) == 1 and text.count("Authentication") == 1, text
 
 
 def test_autoconfig_look_ups_are_typed_and_read_as_describe_says(imap_smtp_server) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from tests.accounts.helpers import LOCAL, options
 from testserver.autoconfig import autoconfig_xml
+from tuimail import detect_words
 from tuimail.core.discovery.autoconfig import parse
 from tuimail.core.discovery.detect import DetectOptions, detect
 from tuimail.core.discovery.mx import provider_domain
@@ -33,7 +34,7 @@ def test_srv_priority_weight_and_dot(mail_server) -> None:
     imap = [c.host for c in candidates if c.protocol == "imap"]
     assert imap == ["high-weight.example.test", "low-weight.example.test", "backup.example.test"]
     assert not any(c.protocol == "pop3" for c in candidates)
-    assert any("not offered" in n for n in notes)
+    assert [n.name for n in notes if n.failure is None] == ["_pop3s._tcp.example.test"]
     smtp = next(c for c in candidates if c.protocol == "smtp")
     assert smtp.outside_domain and smtp.security == "tls"
 
@@ -50,7 +51,8 @@ def test_srv_target_outside_domain_needs_confirmation(mail_server) -> None:
     )
     result = detect("carol@customer.test", options(mail_server))
     assert result.source == "srv" and result.found
-    assert any("imap.example.test is outside customer.test" in r for r in result.confirm)
+    said = detect_words.confirm(result)
+    assert any("imap.example.test is outside customer.test" in r for r in said)
     assert result.to_json()["incoming"]["outside_domain"] is True
 
 
@@ -127,8 +129,9 @@ def test_plain_candidates_skipped_without_allow_plain(mail_server) -> None:
     )
     result = detect("a@example.test", options(mail_server))
     plain = next(r for r in result.probes if r.candidate.security == "plain")
-    assert plain.skipped and "--allow-plain" in plain.detail
-    assert any("not tried because they would be unencrypted" in w for w in result.warnings)
+    assert plain.skipped and "--allow-plain" in detect_words.probe(plain)
+    said = detect_words.warnings(result)
+    assert any("not tried because they would be unencrypted" in w for w in said)
     assert result.incoming is None or result.incoming.candidate.security != "plain"
 
 
@@ -160,4 +163,4 @@ def test_detection_is_bounded_when_nothing_answers(mail_server) -> None:
     assert not result.found
     assert elapsed < 2.0 + 4.0, elapsed
     srv = [r for r in result.probes if r.candidate.source == "srv"]
-    assert srv and all("did not answer in time" in r.detail for r in srv)
+    assert srv and all("did not answer in time" in detect_words.probe(r) for r in srv)

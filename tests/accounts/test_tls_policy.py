@@ -154,15 +154,21 @@ def test_pin_hint_is_read_in_a_stage_of_its_own(mail_server) -> None:
     )
     opts = options(mail_server)
     opts.ca_file = None  # the test CA is unknown here
-    events = []
-    result = detect("alice@example.test", opts, events.append)
+    events, said = [], {}  # said: each event's line as shown live
+
+    def progress(event) -> None:
+        events.append(event)
+        said[len(events) - 1] = detect_words.event(event)
+
+    result = detect("alice@example.test", opts, progress)
     probes = [e for e in events if e.stage == "probe" and "imap.example.test" in e.target]
     pins = [e for e in events if e.stage == "pin" and "imap.example.test" in e.target]
-    assert probes and not probes[0].ok and "SHA-256" not in detect_words.probe(probes[0])
-    assert pins and pins[0].ok and "nothing was sent" in pins[0].detail
+    assert probes and not probes[0].ok and "SHA-256" not in said[events.index(probes[0])]
+    assert pins and pins[0].ok and "nothing was sent" in detect_words.event(pins[0])
     assert events.index(pins[0]) > events.index(probes[0])
     imap = next(r for r in result.probes if r.candidate.host == "imap.example.test")
-    assert imap.pin and imap.pin in pins[0].detail and imap.pin in detect_words.probe(imap)
+    assert imap.pin and imap.pin == pins[0].note.pin and imap.pin in detect_words.event(pins[0])
+    assert imap.pin in detect_words.probe(imap)
 
 
 def test_no_tls_context_is_built_outside_tls_py() -> None:

@@ -91,6 +91,35 @@ def test_outbox_json_lists_a_waiting_message(mail_server, capsys) -> None:
     assert entry["state"] == "retrying" and entry["recipients"] == ["x@example.org"]
 
 
+def test_outbox_json_words_refusals_and_the_sent_copy(mail_server, capsys, tmp_path) -> None:
+    """Stored as data (a local refusal, the Sent copy), shown in `--json` as the same
+    sentences `tuimail send` prints, next to the data (`copy`, `failure`)."""
+    user, bob, carol = (mail_server.new_user() for _ in range(3))
+    configure(mail_server, user)
+    mail_server.faults.add(Fault("smtp", "reply", command="RCPT", code=452, match=carol.email))
+    bad = "a@b..bücher.org"  # no IDNA form (an empty label): refused here, never sent
+    message = tmp_path / "m.eml"
+    message.write_bytes(b"Subject: some now\n\nbody\n")
+    assert main(["send", str(message), bob.email, carol.email, bad]) == 1
+    said = capsys.readouterr()
+    assert said.out == f"Sent to {bob.email}. Copy: saved to Sent.\n"
+    refusal = "not sent: the domain cannot be written in IDNA ("
+    assert f"not delivered to: {bad}: {refusal}" in said.err
+    assert (
+        f"not sent to everyone yet: will retry: some recipients were refused for now: {carol.email}: 452"
+        in said.err
+    )
+    (entry,) = _json(capsys, "outbox", "--json")
+    assert set(entry) <= documented_keys("`tuimail outbox --json`")
+    assert entry["state"] == "retrying" and entry["recipients"] == [carol.email]
+    assert list(entry["refused"]) == [bad] and entry["refused"][bad].startswith(refusal)
+    assert (entry["sent_copy"], entry["copy"]) == (
+        "saved to Sent",
+        {"outcome": "saved", "folder": "Sent"},
+    )
+    assert entry["failure"]["reason"] == "recipients-deferred"
+
+
 def test_detect_json_keys_are_documented(mail_server, capsys) -> None:
     user = mail_server.new_user()
     result = _json(capsys, "detect", user.email, "--json", *cli_args(mail_server))

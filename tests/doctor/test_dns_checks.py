@@ -20,6 +20,7 @@ from tests.doctor.conftest import healthy_zone, make_account
 from testserver.dns import DNSServer
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.doctor.dns_checks import check_dns
+from tuimail.doctor_words import fix, seen
 
 D = "example.test"
 
@@ -276,7 +277,9 @@ def test_dns_server_not_answering() -> None:
 def test_bad_nameserver_value() -> None:
     results = check_dns(_account(), "127.0.0.1:99999", 1.0)
     assert [(r.name, r.status) for r in results] == [("name server", "failure")]
-    assert "invalid port" in results[0].seen
+    said = seen(results[0])
+    assert "'127.0.0.1:99999' cannot be used" in said and "port from 1 to 65535" in said, said
+    assert fix(results[0]) == "give --nameserver as HOST or HOST:PORT"
 
 
 def test_dns_server_answering_servfail() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.doctor.conftest import healthy_zone, make_account
 from tuimail.core.doctor import run_checks
 from tuimail.core.secrets import Secret
+from tuimail.doctor_words import fix, seen
 
 
 def _named(mail_server, user, incoming="imap.example.test", outgoing="smtp.example.test"):
@@ -37,5 +38,26 @@ def test_host_unknown_to_the_named_dns(mail_server) -> None:
     account = _named(mail_server, user, incoming="nowhere.example.test")
     results = run_checks(account, Secret(user.password), timeout=5, nameserver=nameserver)
     reach = next(r for r in results if r.group.startswith("Incoming"))
-    assert reach.status == "failure" and "nowhere.example.test cannot be found in DNS" in reach.seen
-    assert "spelling" in reach.fix
+    assert reach.status == "failure"
+    assert (
+        seen(reach)
+        == f"the host name nowhere.example.test cannot be found in DNS (asked {nameserver})"
+    )
+    assert "spelling" in fix(reach)
+
+
+def test_round_trip_to_a_host_unknown_to_the_named_dns_sends_nothing(mail_server) -> None:
+    nameserver = healthy_zone(mail_server)
+    user = mail_server.new_user()
+    account = _named(mail_server, user, outgoing="nowhere.example.test")
+    results = run_checks(
+        account, Secret(user.password), timeout=5, nameserver=nameserver, send=True
+    )
+    trip = results[-1]
+    assert trip.name == "round trip" and trip.status == "failure" and trip.seen == ""
+    assert seen(trip) == (
+        "no test message was sent: the host name nowhere.example.test cannot be found in "
+        f"DNS (asked {nameserver})"
+    )
+    assert fix(trip) == "fix the server checks above first"
+    assert mail_server.protocol_server("smtp").accepted == []

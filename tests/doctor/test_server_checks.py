@@ -45,22 +45,31 @@ def test_starttls_healthy(mail_server) -> None:
     assert all("STARTTLS" in r.seen for r in _by(results, "tls"))
 
 
-def test_wrong_password(mail_server) -> None:
+@pytest.mark.parametrize("protocol", ["imap", "pop3"])
+def test_wrong_password(mail_server, protocol) -> None:
+    """A rejected login reads as one sentence: the server, the login, and the server's
+    code and words, each once (not "X rejected the login for L ... (X refused the login
+    for L: ...) (logging in as L)"), with the fix on its own line."""
     user = mail_server.new_user()
-    account = make_account(mail_server, user)
+    account = make_account(mail_server, user, protocol)
     results = run_checks(account, Secret("not-the-password"), timeout=5)
     logins = _by(results, "login")
     assert [r.status for r in logins] == ["failure", "failure"]
     assert all("app password" in fix(r) for r in logins)
-    # The same words as anywhere else for that error, with the server's code and words,
-    # not a Python repr of them.
+    incoming = {
+        "imap": "[AUTHENTICATIONFAILED] Authentication failed",
+        "pop3": "[AUTH] Authentication failed",
+    }
+    assert [seen(r) for r in logins] == [
+        f"The {protocol.upper()} server localhost rejected the login for {user.login} "
+        f"({incoming[protocol]})",
+        f"The SMTP server localhost rejected the login for {user.login} "
+        "(535 5.7.8 Authentication credentials invalid)",
+    ]
     for login in logins:
-        assert describe(login.failure) in seen(login), seen(login)
-        assert f"(logging in as {user.login})" in seen(login)
-    assert "[AUTHENTICATIONFAILED] Authentication failed." in seen(logins[0]), logins
-    assert seen(logins[1]).endswith(
-        "535 5.7.8 Authentication credentials invalid (logging in as " + user.login + ")"
-    ), seen(logins[1])
+        said = seen(login)
+        assert said.count(user.login) == 1 and said.count("Authentication") == 1, said
+        assert "refused the login" not in said, said
     assert not any("b'" in seen(r) or "(535," in seen(r) for r in results)
     assert failed(results)
 
@@ -103,9 +112,23 @@ def test_closed_port(mail_server) -> None:
         account.outgoing = ServerSettings("localhost", closed, "tls")
         results = check_server("smtp", account, Secret(user.password), timeout=5)
     assert [r.name for r in results] == ["reachable"]
-    assert results[0].status == "failure"
-    assert f"port {closed}" in results[0].seen
-    assert "firewall" in results[0].fix
+    (reach,) = results
+    assert reach.status == "failure" and reach.failure is not None
+    assert seen(reach) == f"could not connect to localhost port {closed}: {describe(reach.failure)}"
+    assert "refused the connection" in seen(reach)
+    assert "firewall" in fix(reach)
+
+
+def test_a_host_name_that_is_no_dns_name_is_a_finding(mail_server) -> None:
+    """An empty label ("imap..example.test") makes the idna codec raise UnicodeError, not
+    OSError: still one "reachable" failure naming the host, never a traceback."""
+    user = mail_server.new_user()
+    account = make_account(mail_server, user)
+    account.incoming.host = "imap..example.test"
+    (reach,) = check_server("imap", account, Secret(user.password), timeout=5)
+    assert reach.name == "reachable" and reach.status == "failure", reach
+    assert seen(reach).startswith("the host name imap..example.test is not a valid DNS name")
+    assert "spelling" in fix(reach)
 
 
 @pytest.mark.parametrize(
@@ -137,8 +160,9 @@ def test_app_password_needed(mail_server, kind, fault) -> None:
     results = check_server(kind, account, Secret(user.password), timeout=5)
     (login,) = _by(results, "login")
     assert login.status == "failure"
-    assert "wants an app password" in seen(login) and "Application-specific" in seen(login)
-    assert describe(login.failure) in seen(login)
+    said = seen(login)
+    assert "wants an app password" in said and said.count("Application-specific") == 1, said
+    assert said.count(user.login) == 1 and "refused the login" not in said, said
     assert "create an app password" in fix(login) and "two-step" in fix(login)
 
 
@@ -150,11 +174,11 @@ def test_smtp_mechanism_not_offered(mail_server) -> None:
     (login,) = _by(results, "login")
     assert login.status == "failure"
     assert "no login method tuimail supports is offered (offered: XOAUTH2, OAUTHBEARER)" in (
-        login.seen
+        seen(login)
     )
     # A password account on an OAuth-only server: the way in is tuimail's OAuth sign-in.
-    assert 'auth = "oauth2"' in login.fix and "tuimail account login" in login.fix
-    assert "does not do" not in login.fix
+    assert 'auth = "oauth2"' in fix(login) and "tuimail account login" in fix(login)
+    assert "does not do" not in fix(login)
     assert mail_server.protocol_server("smtp").auth_log == []  # no password was tried
 
 

@@ -13,7 +13,7 @@ from testserver.server import MailServer
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.config import save_account
 from tuimail.core.doctor.server_checks import check_server
-from tuimail.core.errors import ProtocolViolation, ServerBusy, TransientError
+from tuimail.core.errors import ProtocolViolation, Refused, ServerBusy, TransientError
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import fix, render_text, seen
 from tuimail.words import describe
@@ -264,3 +264,67 @@ def test_doctor_line_is_the_typed_errors_words(scripted, case) -> None:
     assert all(words in seen(line) for words in said), seen(line)
     assert f"] {check}: {describe(line.failure)} (" in render_text(results)
     assert fix(line) and "Traceback" not in seen(line)
+
+
+# What a server sent that the doctor's own parsing meets -> (protocol, script, check,
+# typed error, words expected): typed where it happens, never Python's words or "unexpected".
+PARSED_FINDINGS = {
+    "IMAP GETQUOTAROOT refused": (
+        "imap",
+        ImapScript({"CAPABILITY": _QUOTA_CAPS, "GETQUOTAROOT": _reply(b"TAG NO quotas off\r\n")}),
+        "quota",
+        Refused,
+        "the server did not answer GETQUOTAROOT: ",
+    ),
+    "IMAP quota numbers that are not numbers": (
+        "imap",
+        ImapScript(
+            {
+                "CAPABILITY": _QUOTA_CAPS,
+                "GETQUOTAROOT": _reply(
+                    b'* QUOTAROOT INBOX ""\r\n* QUOTA "" (STORAGE abc 100)\r\nTAG OK done\r\n'
+                ),
+            }
+        ),
+        "quota",
+        ProtocolViolation,
+        "the server's answer to GETQUOTAROOT could not be read",
+    ),
+    "POP3 empty line in CAPA": (
+        "pop3",
+        Pop3Script({"CAPA": lambda conn, args: conn.send(b"+OK\r\nUSER\r\n\r\n.\r\n")}),
+        "capabilities",
+        ProtocolViolation,
+        "the server's answer to CAPA could not be read",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", PARSED_FINDINGS.values(), ids=PARSED_FINDINGS.keys())
+def test_doctor_findings_from_a_servers_answer_are_typed(scripted, case) -> None:
+    """Core hands the typed error over (CheckResult.failure, no sentence of its own);
+    tuimail.doctor_words says it, with the server's words when it spoke."""
+    protocol, script, check, error_type, words = case
+    with scripted(script) as server:
+        account = save(server, protocol)
+        results = check_server(protocol, account, Secret(PASSWORD), timeout=2)
+    (line,) = [r for r in results if r.name == check]
+    assert isinstance(line.failure, error_type) and line.seen == "", line
+    said = seen(line)
+    assert said.startswith(words) and "unexpected" not in said, said
+    if line.failure.server_text:
+        assert describe(line.failure) in said, said
+    assert not any(python in said for python in (*PYTHON_WORDS, "Error")), said
+
+
+def test_an_unforeseen_exception_is_named_not_quoted(caplog) -> None:
+    """An exception no server causes (a bug in tuimail) ends the check as an "unexpected"
+    finding naming its type; its text (which may hold anything) goes to the log only."""
+    from tuimail.core.doctor.server_checks import _stopped
+
+    line = _stopped("Incoming", "conversation", KeyError("secret-ish detail"), 0.1, "imap")
+    assert line.status == "failure" and line.failure is None and line.seen == ""
+    assert line.data == {"finding": "unexpected", "type": "KeyError", "protocol": "imap"}
+    assert "(KeyError)" in seen(line) and "secret-ish" not in seen(line) + fix(line)
+    assert "report it as a tuimail bug" in fix(line)
+    assert "secret-ish detail" in caplog.text

@@ -5,14 +5,20 @@ revoked, a scope missing, no introspection; never the token itself."""
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 
 from tests.oauth2.helpers import device_sign_in, oauth_account
 from testserver.server import MailServer
 from tuimail.core.doctor.oauth_checks import check_sign_in
+from tuimail.core.doctor.server_checks import check_server
+from tuimail.core.errors import Refused, Unreachable
 from tuimail.core.oauth2 import tokens
-from tuimail.doctor_words import render_json
+from tuimail.core.oauth2.auth import NoOAuthMechanism
+from tuimail.core.secrets import PasswordError
+from tuimail.doctor_words import fix, render_json, seen
+from tuimail.words import describe, failure_words
 
 
 @pytest.fixture
@@ -42,8 +48,11 @@ def test_a_good_sign_in_is_valid_with_expiry_and_scopes(mail_server) -> None:
 def test_not_signed_in_says_how_to_sign_in(mail_server) -> None:
     account = oauth_account(mail_server, mail_server.new_user())
     [result] = check_sign_in(account)
-    assert result.status == "failure" and "not signed in" in result.seen
-    assert "tuimail account login w" in result.fix
+    assert result.status == "failure" and isinstance(result.failure, tokens.NeedsSignIn)
+    assert seen(result) == f"{account.name} is not signed in on this computer"
+    assert fix(result) == (
+        f"sign in: tuimail account login {account.name} (the device sign-in works over SSH too)"
+    )
 
 
 def test_a_revoked_sign_in_is_explained(mail_server) -> None:
@@ -53,8 +62,12 @@ def test_a_revoked_sign_in_is_explained(mail_server) -> None:
     mail_server.store.tokens.revoke_login(user.login)
     tokens._held.clear()  # a new run of the doctor
     [result] = check_sign_in(account)
-    assert result.status == "failure" and "no longer accepts" in result.seen
-    assert "invalid_grant" in result.seen and "sign in again" in result.fix
+    assert result.status == "failure" and isinstance(result.failure, tokens.NeedsSignIn)
+    said = seen(result)
+    assert said.startswith("the authorization server no longer accepts this sign-in (invalid_grant")
+    assert (
+        "revoked" in said and fix(result) == f"sign in again: tuimail account login {account.name}"
+    )
 
 
 def test_a_token_rejected_since_it_was_issued_is_not_active(mail_server) -> None:
@@ -87,3 +100,83 @@ def test_without_introspection_the_logins_decide(mail_server) -> None:
 def test_a_password_account_has_no_sign_in_checks(mail_server) -> None:
     account = oauth_account(mail_server, mail_server.new_user(), auth="password", oauth2=None)
     assert check_sign_in(account) == []
+
+
+def _signed_in_then_asked_again(mail_server, **oauth2):
+    """An account signed in on the bundled server whose next token needs the token
+    endpoint (nothing held in memory), with `oauth2` changed after the sign-in."""
+    user = mail_server.new_user()
+    account = oauth_account(mail_server, user)
+    device_sign_in(mail_server, user, account)
+    tokens._held.clear()  # a new run of the doctor
+    account.oauth2.update(oauth2)
+    return account
+
+
+def test_a_client_the_authorization_server_does_not_know_is_typed(mail_server) -> None:
+    account = _signed_in_then_asked_again(mail_server, client_id="not-registered")
+    [result] = check_sign_in(account)
+    assert result.status == "failure" and isinstance(result.failure, Refused), result
+    assert result.seen == "" and result.data == {"finding": "client-refused"}
+    assert seen(result).startswith("the authorization server refused this application (")
+    assert "invalid_client" in seen(result) and "client_id" in fix(result)
+
+
+def test_a_token_endpoint_that_cannot_be_reached_is_typed(mail_server) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: refused
+        endpoint = f"https://127.0.0.1:{closed.getsockname()[1]}/token"
+        account = _signed_in_then_asked_again(mail_server, token_endpoint=endpoint)
+        [result] = check_sign_in(account, timeout=5)
+    assert result.status == "failure" and isinstance(result.failure, Unreachable), result
+    assert result.seen == "" and result.data == {"finding": "token-unavailable"}
+    said = seen(result)
+    assert (
+        said
+        == f"the authorization server could not be asked for a token ({describe(result.failure)})"
+    )
+    assert fix(result) == "check the network, or try again later"
+
+
+def test_a_failing_token_command_says_its_own_words(mail_server) -> None:
+    account = oauth_account(mail_server, mail_server.new_user())
+    account.oauth2_token_command = "echo 'no token today' >&2; exit 3"
+    [result] = check_sign_in(account)
+    assert result.status == "failure" and isinstance(result.failure, PasswordError), result
+    assert result.seen == "" and seen(result) == describe(result.failure)
+    assert "oauth2_token_command" in seen(result) and "by hand" in fix(result)
+
+
+@pytest.fixture
+def imap_smtp_oauth(test_ca):
+    with MailServer(ca=test_ca, oauth=True, protocols=("imap", "smtp")) as server:
+        yield server
+
+
+def test_a_sign_in_revoked_between_the_checks_is_said_at_the_login(imap_smtp_oauth) -> None:
+    """The token held is rejected and cannot be renewed (the sign-in was revoked): the
+    login line carries NeedsSignIn and says no login was tried, with the sign-in to run."""
+    server = imap_smtp_oauth
+    user = server.new_user()
+    account = oauth_account(server, user)
+    device_sign_in(server, user, account)
+    token = tokens.access_token(account)
+    server.store.tokens.expire_access_tokens(user.login)
+    server.store.tokens.revoke_login(user.login)
+    (login,) = [r for r in check_server("imap", account, token, timeout=5) if r.name == "login"]
+    assert login.status == "failure" and isinstance(login.failure, tokens.NeedsSignIn), login
+    assert login.seen == "" and seen(login) == f"no login was tried: {failure_words(login.failure)}"
+    assert fix(login) == f"sign in again: tuimail account login {account.name}"
+
+
+def test_a_server_without_oauth_login_is_typed(imap_smtp_oauth) -> None:
+    server = imap_smtp_oauth
+    user = server.new_user()
+    server.faults.add(protocol="smtp", kind="auth_mechanisms", data=b"PLAIN LOGIN")
+    account = oauth_account(server, user)
+    device_sign_in(server, user, account)
+    token = tokens.access_token(account)
+    (login,) = [r for r in check_server("smtp", account, token, timeout=5) if r.name == "login"]
+    assert login.status == "failure" and isinstance(login.failure, NoOAuthMechanism), login
+    assert login.seen == "" and seen(login) == f"{failure_words(login.failure)}; no token was sent"
+    assert "PLAIN" in seen(login) and 'auth = "password"' in fix(login)

@@ -52,7 +52,7 @@ def test_sync_reports_a_wrong_password_as_a_sentence(mail_server):
     save_account(account)
     result = run("sync")
     assert result.returncode == 1
-    assert "login failed" in result.stderr
+    assert "refused the login for" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -100,7 +100,7 @@ def test_watch_stops_at_a_wrong_password_with_a_sentence_and_never_retries(mail_
     )
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1, (out, err)
-    assert "login failed" in err and "not trying again" in err, err
+    assert "refused the login for" in err and "not trying again" in err, err
     assert "connection lost" not in err and "trying again later" not in err
     assert "Traceback" not in err and "wrong-password" not in out + err
     log = mail_server.protocol_server("pop3").auth_log

@@ -178,7 +178,7 @@ def test_two_clients_on_one_store_at_once_store_each_message_once(mail_peer, tmp
             start.wait()
             fetch(account, user.password, state)
         except Pop3Busy as exc:  # a server that locks the maildrop (RFC 1939 allows it)
-            busy.append(str(exc))
+            busy.append(words.describe(exc))
         except BaseException as exc:
             errors.append(exc)
         finally:

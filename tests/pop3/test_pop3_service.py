@@ -59,7 +59,7 @@ def test_service_reports_pop3_login_failure_as_error_not_offline(mail_server, tm
         service.start()
         state = service.states()["pop"]
         assert state.state == "error"
-        assert "login failed" in words.state(state)
+        assert "refused the login for" in words.state(state)
     finally:
         service.stop()
 
@@ -98,7 +98,7 @@ def test_a_mailbox_in_use_elsewhere_is_retried_not_taken_for_a_wrong_password(
         state = service.states()["pop"]
         assert state.state == "offline", state
         assert "in use by another POP3 session" in words.state(state)
-        assert "login failed" not in words.state(state)
+        assert "refused the login for" not in words.state(state)
         other.quit()  # the other program is done
         assert arrived.wait(15), service.states()["pop"]
         assert service.source("pop", "INBOX").count() == 1

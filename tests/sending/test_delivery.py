@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sending.helpers import account_for, parse
+from tuimail import words
 from tuimail.core.compose import (
     Attachment,
     Draft,
@@ -74,10 +75,10 @@ async def test_sent_message_arrives_byte_identical_with_copy_in_sent(mail_peer, 
     assert received["Subject"] == "Grüße ✓ dots"
     assert received["From"].addresses[0].display_name == "Alice Ängström"
     # A copy in Sent, seen; the outbox is empty and the local copy kept.
-    assert entry.sent_copy.startswith("saved to ")
     folder, flags = folder_flags(account, alice, "sent", message_id)
     assert b"\\Seen" in flags
-    assert entry.sent_copy == f"saved to {folder}"
+    assert entry.copy == {"outcome": "saved", "folder": folder}
+    assert words.sent_copy(entry) == f"saved to {folder}"
     box = Outbox(account.name)
     assert box.entries() == []
     assert box.raw(entry.id) == raw

@@ -8,7 +8,7 @@ from tests.sending.helpers import account_for, parse
 from tuimail.core.compose import Draft, message_bytes
 from tuimail.core.outbox import Outbox, send_now
 from tuimail.core.secrets import Secret
-from tuimail.words import outbox_reason
+from tuimail.words import outbox_reason, sent_copy
 
 TIMEOUT = 20.0
 
@@ -118,7 +118,7 @@ async def test_550_for_one_of_three_recipients_sends_to_the_others(bed) -> None:
     box = Outbox(account.name)
     assert box.entries() == []
     assert box.get(entry.id).state == "partial" and box.raw(entry.id) == raw
-    assert entry.sent_copy.startswith("saved to")
+    assert entry.copy is not None and entry.copy["outcome"] == "saved"
 
 
 async def test_452_for_one_recipient_retries_only_that_one(bed) -> None:
@@ -171,8 +171,11 @@ async def test_failed_sent_copy_keeps_local_copy_and_never_resends(bed) -> None:
     raw, sender, rcpts = compose(account, [bob.email])
     entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
     assert entry.state == "sent"
-    assert entry.sent_copy.startswith("not saved on the server")
-    assert "local copy is kept" in entry.sent_copy
+    assert entry.copy is not None and entry.copy["outcome"] == "failed"
+    assert entry.copy["step"] == "store" and entry.copy["error"]["code"] == "SERVERBUG"
+    said = sent_copy(entry)
+    assert said.startswith("not saved on the server (the server did not store the copy")
+    assert "local copy is kept" in said and entry.sent_copy is None
     box = Outbox(account.name)
     assert box.entries() == [] and box.raw(entry.id) == raw
     assert await box.process(account, Secret(alice.password), force=True) == []
@@ -185,7 +188,8 @@ async def test_sent_copy_can_be_switched_off(bed) -> None:
     account = account_for(server, alice, save_sent_copy=False)
     raw, sender, rcpts = compose(account, [bob.email])
     entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
-    assert entry.state == "sent" and "save_sent_copy is off" in entry.sent_copy
+    assert entry.state == "sent" and entry.copy == {"outcome": "off"}
+    assert "save_sent_copy is off" in sent_copy(entry)
     assert server.messages(alice, "Sent") == []
 
 

@@ -12,7 +12,7 @@ from tests.ui.helpers import account_for
 from tuimail import words
 from tuimail.core.outbox import Outbox
 from tuimail.core.secrets import Secret
-from tuimail.core.service import Draft, MailService, ServiceError
+from tuimail.core.service import Draft, MailService, QueuedError, ServiceError
 
 
 def _wait(predicate, timeout: float = 20.0) -> bool:
@@ -54,8 +54,10 @@ def test_refused_message_is_sent_later_exactly_once(mail_server) -> None:
     mail_server.faults.add(protocol="smtp", kind="reply", command="CONNECT", code=421,
                            message="4.3.2 Too busy, try later")  # fmt: skip
     draft = Draft(account="test", to=bob.email, subject="Outbox retry 7b1e", body="Later.\n")
-    with pytest.raises(ServiceError, match="waits in the outbox"):
+    with pytest.raises(QueuedError) as queued:
         service.send(draft)
+    said = words.describe(queued.value)
+    assert "waits in the outbox" in said and "4.3.2 Too busy" in said, said
     outbox = Outbox("test")
     [entry] = outbox.entries()
     assert entry.state == "retrying"

@@ -47,3 +47,22 @@ def test_an_old_format_entry_is_listed_as_written_and_sent(mail_server, capsys) 
     (raw,) = mail_server.messages(bob)
     assert b"Still here after the upgrade." in raw
     assert box.entries() == []  # moved to sent/
+
+
+def test_old_refusal_and_copy_texts_are_shown_as_written(mail_server, capsys) -> None:
+    """An entry from before refusals and the Sent copy were data keeps their sentences:
+    `--json` shows them as written (refused, sent_copy) and `copy` is null."""
+    alice, bob = mail_server.new_user(), mail_server.new_user()
+    configure(mail_server, alice)
+    box = _install_old_entry(alice.email, bob.email)
+    state = box.dir / f"{ENTRY}.json"
+    data = json.loads(state.read_text("utf-8"))
+    refusal = "not sent: the address is not ASCII and the server does not offer SMTPUTF8"
+    data.update(refused={"jörg@example.org": refusal}, sent_copy="saved to Sent")
+    state.write_text(json.dumps(data), "utf-8")
+
+    assert main(["outbox", "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["refused"] == {"jörg@example.org": refusal}
+    assert (entry["sent_copy"], entry["copy"]) == ("saved to Sent", None)
+    assert box.get(ENTRY).copy is None

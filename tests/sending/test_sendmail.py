@@ -18,6 +18,9 @@ from tests.sending.helpers import (
 )
 from tests.system import require_git_send_email
 from testserver.server import MailServer
+from tuimail import words
+from tuimail.core.outbox import Outbox, send_now
+from tuimail.core.secrets import Secret
 
 MBOX_LINE = b"From 1234567890abcdef1234567890abcdef12345678 Mon Sep 17 00:00:00 2001\n"
 
@@ -175,8 +178,9 @@ def test_idna_domain_and_utf8_local_part_go_out_with_smtputf8(mail_server, tmp_p
     assert result.returncode == 0, result.stderr.decode()
     rcpts = sorted(r for _, r, _ in mail_server.outbound)
     assert rcpts == ["ann@xn--bcher-kva.example", "jörg@xn--bcher-kva.example"]
-    (submission,) = mail_server.protocol_server("smtp").accepted
-    assert "SMTPUTF8" in submission.mail_options
+    options = {s.rcpt_tos: s.mail_options for s in mail_server.protocol_server("smtp").accepted}
+    assert "SMTPUTF8" in options[("jörg@xn--bcher-kva.example",)]
+    assert "SMTPUTF8" not in options[("ann@xn--bcher-kva.example",)]  # its copy is ASCII
 
 
 def test_non_ascii_recipients_are_taken_by_a_real_server(mail_peer, tmp_path: Path) -> None:
@@ -232,6 +236,27 @@ def test_mixed_recipients_without_smtputf8_reach_the_ascii_ones(
     assert "jörg@example.org: not sent" in result.stderr.decode()
     ascii_server.wait_for_message(bob, _has("mixed"), 30)
     assert json.loads(tuimail("outbox", "--json").stdout) == []
+
+
+async def test_a_recipient_refused_before_sending_is_kept_as_data(ascii_server) -> None:
+    """Core keeps why a recipient was refused here (no SMTPUTF8) as a problem key, on disk
+    too; the words are the edge's (tuimail.words.refusal)."""
+    alice, bob = ascii_server.new_user(), ascii_server.new_user()
+    account = account_for(ascii_server, alice)
+    raw = _message(bob.email, "typed-refusal", From=alice.email).replace(b"\n", b"\r\n")
+    entry = await send_now(
+        raw, alice.email, [bob.email, "jörg@example.org"], account, Secret(alice.password)
+    )
+    assert entry.state == "partial" and entry.delivered == [bob.email]
+    refusal = {"problem": "needs-smtputf8", "detail": ""}
+    assert entry.refused == {"jörg@example.org": refusal}
+    stored = json.loads((Outbox(account.name).sent_dir / f"{entry.id}.json").read_text())
+    assert stored["refused"] == {"jörg@example.org": refusal}
+    assert stored["failure"]["data"]["refused"] == {"jörg@example.org": refusal}
+    assert words.refused_recipients(entry) == (
+        "jörg@example.org: not sent: it is not ASCII and the server does not offer SMTPUTF8"
+    )
+    assert "jörg@example.org: not sent: it is not ASCII" in words.outbox_reason(entry)
 
 
 def test_sendmail_calling_conventions_mean_send() -> None:

@@ -27,9 +27,11 @@ def test_without_smtputf8_utf8_recipients_are_refused_and_others_kept() -> None:
         "me@example.org", ["jörg@example.org", "ann@bücher.example"], server_smtputf8=False
     )
     assert [r.wire for r in plan.recipients] == ["ann@xn--bcher-kva.example"]
-    assert list(plan.refused) == ["jörg@example.org"] and not plan.smtputf8
-    with pytest.raises(AddressError, match="SMTPUTF8"):
+    assert plan.refused == {"jörg@example.org": {"problem": "needs-smtputf8", "detail": ""}}
+    assert not plan.smtputf8
+    with pytest.raises(AddressError) as raised:
         plan_envelope("jörg@example.org", ["ann@example.org"], server_smtputf8=False)
+    assert raised.value.problem == "needs-smtputf8"
 
 
 def test_smtputf8_is_asked_for_only_when_needed_and_offered() -> None:

@@ -7,6 +7,7 @@ from textual.widgets import Input
 
 from tests.snapshots.helpers import steady
 from tuimail.core.discovery.detect import Detection
+from tuimail.core.discovery.findings import Confirm, ConfirmKind
 from tuimail.core.discovery.model import Candidate, ProbeResult
 from tuimail.ui.app import TuimailApp
 
@@ -21,8 +22,8 @@ def _detection() -> Detection:
     )
     result.login_deferred = True
     result.confirm = [
-        f"The {role} server {host} is outside customer.test (found by SRV); make sure you trust it."
-        for role, host in (("incoming", imap.host), ("outgoing", smtp.host))
+        Confirm(ConfirmKind.OUTSIDE, role, c, domain="customer.test")
+        for role, c in (("incoming", imap), ("outgoing", smtp))
     ]
     return result
 

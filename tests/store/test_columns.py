@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 from tests.corpus import CORPUS_FILES
 from tests.isolation import hostile_mail
 from tuimail.core.mime.headers import _BLANK, _QHEX, _decode_q, split_header_block
-from tuimail.core.store.columns import blank_line_at, summarize_columns
+from tuimail.core.store.columns import (
+    blank_line_at,
+    first_fields,
+    first_fields_regex,
+    summarize_columns,
+)
 from tuimail.core.store.headers import summarize_header, summarize_header_full
 
 MESSAGES = sorted((Path(__file__).resolve().parents[1] / "data" / "messages").glob("*.eml"))
@@ -85,6 +90,28 @@ def test_any_header_block_summarises_alike(raw: bytes) -> None:
     _same(raw)
 
 
+_CRLF_LINES = st.lists(
+    st.one_of(
+        st.tuples(_NAMES, st.sampled_from([b":", b" :", b"\t:", b": ", b"::"]), _VALUES),
+        st.tuples(st.binary(max_size=12), st.just(b""), st.binary(max_size=8)),
+        st.tuples(
+            st.sampled_from([b"", b" ", b"\t", b"From x Mon Jan  1 10"]), st.just(b""), _VALUES
+        ),
+    ),
+    max_size=14,
+).map(lambda lines: b"\r\n".join(a + b + c for a, b, c in lines))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_CRLF_LINES, st.sampled_from([b"", b"\r\n", b"\r\n\r\n", b"\r\n\r\nbody: x\r\n"]))
+def test_plain_crlf_lines_pick_the_fields_the_regex_picks(block: bytes, end: bytes) -> None:
+    """The split of a CRLF block (what servers send) is the regex's answer, whatever the
+    lines hold (blanks before the colon, junk, lines without a colon, folding, lone CR
+    or LF: the last three take the regex)."""
+    raw = block + end
+    assert first_fields(raw) == first_fields_regex(raw)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300))
 def test_any_bytes_summarise_alike(raw: bytes) -> None:
@@ -134,3 +161,12 @@ def test_the_last_resort_parser_loads_when_needed_and_reads_a_header() -> None:
 
     summary = _fallback(b"From: A <a@b.c>\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n\r\n")
     assert (summary.from_addr, summary.subject) == ("a@b.c", "café")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.binary(max_size=40), _CRLF_LINES))
+def test_the_unsafe_check_is_the_regex(raw: bytes) -> None:
+    """summarize_header's three scans decide as the regex they replaced."""
+    from tuimail.core.store.headers import _UNSAFE, _unsafe
+
+    assert _unsafe(raw) == (_UNSAFE.search(raw) is not None)

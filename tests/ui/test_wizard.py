@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Input, Select, Static
 
 from tests.ui.helpers import seed, settle, wait_for
-from tests.ui.wizard_helpers import wizard_for
+from tests.ui.wizard_helpers import detect, log_of, put, wizard_for
 from tuimail.core.config import load_config
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.main import MainScreen
@@ -64,3 +64,20 @@ async def test_wizard_errors_are_sentences(mail_server):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, WizardScreen)
+
+
+async def test_detection_notes_read_as_sentences_in_the_log(mail_server):
+    """Offline (the test DNS knows no name): the settings come from the shipped ISP
+    database, and the wizard's log says so in words (core hands out a typed Notice)."""
+    mail_server.set_dns({})
+    app = TuimailApp(None, wizard=wizard_for(mail_server))
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = app.screen
+        put(screen, email="me@gmail.com")
+        await detect(pilot, screen)
+        log = log_of(screen)
+        assert (
+            "Note: No server of Google Mail answered, so these settings come from "
+            "tuimail's copy of the ISP database and were not tried." in log
+        ), log
+        assert "Notice(" not in log and "NoticeKind" not in log

@@ -118,7 +118,7 @@ def ask_password(prompt: str) -> str | None:
 
 
 def _confirm(
-    reasons: list[str],
+    reasons: list,
     yes: bool,
     deferred: bool,
     what: str = "These detected settings",

@@ -98,12 +98,12 @@ def print_summary(result: Detection, out=None) -> None:
         how = "requires" if result.oauth2["required"] else "offers"
         who = sanitize(result.oauth2["provider"] or "This provider")
         print(f'Sign-in: {who} {how} OAuth 2.0 (auth = "oauth2").', file=out)
-    for warning in result.warnings:
-        print(f"Warning: {sanitize(warning)}", file=out)
+    for warning in detect_words.warnings(result):
+        print(f"Warning: {warning}", file=out)
     if result.confirm:
         print("Needs your confirmation:", file=out)
         for reason in detect_words.confirm(result):
-            print(f"  - {sanitize(reason)}", file=out)
+            print(f"  - {reason}", file=out)
         if result.login_deferred:
             print("Your password has not been sent to these servers.", file=out)
     for check in result.logins:
@@ -111,7 +111,7 @@ def print_summary(result: Detection, out=None) -> None:
             ("Login ok: " if check.ok else "Login FAILED: ") + detect_words.login(check), file=out
         )
     if result.error:
-        print(f"Error: {sanitize(result.error)}", file=out)
+        print(f"Error: {detect_words.not_found(result.error)}", file=out)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -294,9 +294,13 @@ def _describe(entry: OutboxEntry) -> str:
 
 def _entry_json(entry: OutboxEntry) -> dict:
     """One outbox entry for `--json` (docs/json.md): its state as stored, `last_error` the
-    sentence (the same words as the listing) and `failure` the typed record it is made of."""
+    sentence (the same words as the listing) and `failure` the typed record it is made of;
+    likewise `refused` (address -> why, as sentences) and `sent_copy` (the sentence) next
+    to `copy` (the data)."""
     data = entry.to_json()
     data["last_error"] = words.outbox_reason(entry) or None
+    data["refused"] = {a: words.refusal(r) for a, r in entry.refused.items()}
+    data["sent_copy"] = words.sent_copy(entry) or None
     return data
 
 
@@ -365,28 +369,31 @@ def run_send(args: argparse.Namespace) -> int:
     logging.getLogger("tuimail.cli").info(
         "send %s via %s: %s (%d recipients)", entry.id, account.name, entry.state, len(recipients)
     )
+    if entry.delivered:  # also when some recipients are still to be tried again
+        print(sanitize(f"Sent to {', '.join(entry.delivered)}. {_copy_note(entry)}".rstrip()))
     if entry.state == "sent":
-        print(f"Sent to {', '.join(entry.delivered)}. {_copy_note(entry)}")
         return 0
+    if entry.refused:
+        _err("send", f"not delivered to: {words.refused_recipients(entry)}")
     if entry.state == "partial":
-        print(f"Sent to {', '.join(entry.delivered)}. {_copy_note(entry)}")
-        refused = "; ".join(f"{a}: {r}" for a, r in entry.refused.items())
-        return _err("send", f"not delivered to: {refused}")
+        return EXIT_FAILURE
+    head = "not sent to everyone yet" if entry.delivered else "not sent"
     if entry.state == "failed":
         return _err(
             "send",
-            f"not sent: {_describe(entry)}. It will not be retried by itself; it stays in "
+            f"{head}: {_describe(entry)}. It will not be retried by itself; it stays in "
             f"the outbox ({entry.id}): see `tuimail outbox`.",
         )
     return _err(
         "send",
-        f"not sent: {_describe(entry)}. The message stays in the outbox ({entry.id}); "
+        f"{head}: {_describe(entry)}. The message stays in the outbox ({entry.id}); "
         "see `tuimail outbox`.",
     )
 
 
 def _copy_note(entry: OutboxEntry) -> str:
-    return sanitize(f"Copy: {entry.sent_copy}.") if entry.sent_copy else ""
+    copy = words.sent_copy(entry)
+    return f"Copy: {copy}." if copy else ""
 
 
 def run_outbox(args: argparse.Namespace) -> int:

@@ -144,6 +144,7 @@ def _runtime(store, account: Account, emit=None, *, idle: bool = False):
         password_for=lambda _account: secret,
         emit=emit or (lambda _event: None),
         idle=idle,
+        index_search=False,  # no CLI command searches; the app indexes what is left
     )
 
 

@@ -17,7 +17,6 @@ import tempfile
 from dataclasses import dataclass, field
 from email import policy
 from email.errors import HeaderParseError
-from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from tuimail.core.account import Account
 from tuimail.core.identities import Identity, addressed_to, identities, signature_block
+from tuimail.core.mime import utf8_headers
 
 __all__ = [
     "Attachment",
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _MSGID = re.compile(r"<[^<>\s]+>")
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw)(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _FWD_PREFIX = re.compile(r"^\s*(fwd?|wg)\s*:\s*", re.IGNORECASE)
@@ -100,7 +101,8 @@ class Draft:
 def clean_header(value: object) -> str:
     """A header value safe to set: CR/LF folded into spaces, other controls dropped."""
     text = "" if value is None else str(value)
-    text = re.sub(r"[\r\n\t]+", " ", text)
+    text = re.sub(r"[\r\n\t\x85\u2028\u2029]+", " ", text)  # every line break str knows
+    text = _SURROGATE.sub("\ufffd", text)  # undecodable bytes: no header can hold them
     return _CONTROL.sub("", text).strip()
 
 
@@ -134,10 +136,14 @@ def _raw_values(msg: Message, name: str) -> list[str]:
 
 
 def decode_words(value: str) -> str:
-    """RFC 2047 encoded words to text, tolerant of broken ones."""
+    """RFC 2047 encoded words to text, tolerant of broken ones: the reader's decoder
+    (charset aliases such as gb2312 read as GB18030, bad bytes replaced, unknown charsets
+    guessed), never the undecoded words, which a reply would carry on as garbage."""
+    from tuimail.core.mime.headers import decode_rfc2047
+
     try:
-        return str(make_header(decode_header(value)))
-    except (ValueError, LookupError, UnicodeError, HeaderParseError):
+        return decode_rfc2047(value)
+    except Exception:  # it says it never raises; a header is not worth a crash
         return value
 
 
@@ -434,11 +440,12 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
         draft.body = "\n".join(lines) + "\n" + body_text(msg, raw).rstrip("\n") + "\n\n" + sig
         for part in msg.iter_attachments():
             data = part.get_payload(decode=True)
-            if data is None:  # message/rfc822 and other multiparts
-                data = part.as_bytes() if part.get_content_maintype() != "message" else b""
+            if data is None and part.get_content_type() in ("message/rfc822", "message/global"):
                 inner = part.get_payload()
-                if isinstance(inner, list) and inner:
-                    data = inner[0].as_bytes()
+                data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+            elif data is None:  # a delivery-status (every block of it), other multiparts
+                whole = part.as_bytes(policy=policy.SMTP)
+                data = whole if part.get_content_maintype() != "message" else _body(whole)
             draft.attachments.append(
                 Attachment(
                     clean_header(part.get_filename() or "attachment"),
@@ -452,6 +459,11 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
 
 
 # -- building the MIME message ---------------------------------------------------------
+
+
+def _body(raw: bytes) -> bytes:
+    """What follows a part's header block (CRLF)."""
+    return raw.partition(b"\r\n\r\n")[2]
 
 
 def _set_body(msg: EmailMessage, body: str) -> None:
@@ -516,13 +528,18 @@ def build_message(
 ) -> EmailMessage:
     """The draft as an RFC 5322 message (Bcc only when include_bcc, for drafts)."""
     msg = EmailMessage(policy=policy.SMTP)
-    msg["From"] = clean_header(draft.from_addr) or _from_header(account)
-    for name, values in (("To", draft.to), ("Cc", draft.cc)):
-        values = [clean_header(v) for v in values if clean_header(v)]
+    fields = {
+        "From": [clean_header(draft.from_addr) or _from_header(account)],
+        "To": [clean_header(v) for v in draft.to if clean_header(v)],
+        "Cc": [clean_header(v) for v in draft.cc if clean_header(v)],
+        "Bcc": [clean_header(v) for v in draft.bcc if clean_header(v)] if include_bcc else [],
+    }
+    # An address with a UTF-8 local part makes the header block UTF-8 (message_bytes):
+    # domains stay as written then; in an ASCII header they go out in A-labels.
+    utf8 = utf8_headers.needs_utf8([v for values in fields.values() for v in values])
+    for name, values in fields.items():
         if values:
-            msg[name] = ", ".join(values)
-    if include_bcc and draft.bcc:
-        msg["Bcc"] = ", ".join(clean_header(v) for v in draft.bcc)
+            msg[name] = ", ".join(v if utf8 else _ascii_domains(v) for v in values)
     msg["Subject"] = clean_header(draft.subject)
     if date is None:
         from datetime import datetime
@@ -548,6 +565,13 @@ def build_message(
     return msg
 
 
+def _ascii_domains(value: str) -> str:
+    """An address-list value with IDNA domains in A-labels (ASCII values as given)."""
+    if value.isascii():
+        return value
+    return ", ".join(utf8_headers.ascii_domains(e) for e in split_recipients(value))
+
+
 _RESERVED_HEADERS = {
     "from",
     "to",
@@ -570,6 +594,16 @@ def _attach(msg: EmailMessage, att: Attachment) -> None:
     if (maintype, subtype) == ("message", "rfc822"):
         inner = BytesParser(policy=policy.SMTP).parsebytes(att.data)
         msg.add_attachment(inner, disposition="attachment", filename=filename)
+        return
+    if maintype == "message":  # a bounce's delivery-status, a read receipt, ...
+        # Never base64 (RFC 2046: message/* is 7bit or 8bit), and the stdlib cannot
+        # write one given as bytes: the part is read as the parser would have made it.
+        head = f"Content-Type: message/{subtype or 'rfc822'}\r\n\r\n".encode("ascii", "replace")
+        part = BytesParser(policy=policy.SMTP).parsebytes(head + att.data)
+        part.add_header("Content-Disposition", "attachment", filename=filename)
+        if msg.get_content_type() != "multipart/mixed":
+            msg.make_mixed()
+        msg.attach(part)
         return
     # Everything else as bytes in base64: what arrives decodes to exactly these bytes.
     msg.add_attachment(
@@ -793,4 +827,4 @@ def message_bytes(draft: Draft, account: Account) -> tuple[bytes, str, list[str]
     msg = build_message(draft, account)
     mine = {identity.key: identity.email for identity in identities(account)}
     sender = mine.get(address_of(draft.from_addr) if draft.from_addr else "", account.email)
-    return bytes(msg), sender, envelope_recipients(draft)
+    return utf8_headers.message_bytes(msg), sender, envelope_recipients(draft)

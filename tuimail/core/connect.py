@@ -200,12 +200,12 @@ class _DeadlineIO(socket.SocketIO):
             return super().readinto(b)
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise ReadTimedOut("the mail server did not answer in time")
+            raise ReadTimedOut()
         sock.settimeout(min(timeout, remaining))
         try:
             return super().readinto(b)
         except TimeoutError as exc:
-            raise ReadTimedOut("the mail server did not answer in time") from exc
+            raise ReadTimedOut() from exc
         finally:
             sock.settimeout(timeout)
 
@@ -243,8 +243,12 @@ class ImapGreetingRefused(ServerBusy, imaplib.IMAP4.error):
 
 
 class _Closed(ConnectionLost, imaplib.IMAP4.abort):
-    """The server closed the connection (at a line's end or in its middle). The text keeps
-    "EOF": imapclient's idle_check looks for it."""
+    """The server closed the connection (at a line's end or in its middle: `reason`
+    "closed" or "mid-line"). Its args keep "EOF": imapclient's idle_check looks for it."""
+
+    def __init__(self, message: str = "", **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.args = (f"EOF ({self.reason})" if self.reason else "EOF",)
 
 
 class _IMAP4(imaplib.IMAP4):
@@ -309,13 +313,13 @@ class _IMAP4(imaplib.IMAP4):
             welcome = _text(getattr(self, "welcome", b"") or b"")
             if "BYE" in self.untagged_responses or "NO" in self.untagged_responses:
                 raise ImapGreetingRefused(
-                    "the mail server refused the connection in its greeting",
+                    reason="greeting-refused",
                     protocol="imap",
                     code="BYE" if "BYE" in self.untagged_responses else "NO",
                     server_text=welcome,
                 ) from None
             raise ImapProtocolViolation(
-                "the mail server's greeting is not that of an IMAP4rev1 server",
+                reason="not-greeting",
                 protocol="imap",
                 server_text=welcome,
             ) from None
@@ -339,7 +343,7 @@ class _IMAP4(imaplib.IMAP4):
             raise
         except imaplib.IMAP4.abort:
             raise ImapProtocolViolation(
-                "the mail server sent something that is not IMAP; the connection was closed",
+                reason="garbage",
                 protocol="imap",
                 server_text=_text(self._last_line[:200]),
             ) from None
@@ -350,12 +354,9 @@ class _IMAP4(imaplib.IMAP4):
         line = self.readline()
         self._last_line = line.rstrip(b"\r\n")
         if not line:
-            raise _Closed("the mail server closed the connection (EOF)", protocol="imap")
+            raise _Closed(reason="closed", protocol="imap")
         if not line.endswith(b"\r\n"):
-            raise _Closed(
-                "the mail server closed the connection in the middle of a line (EOF)",
-                protocol="imap",
-            )
+            raise _Closed(reason="mid-line", protocol="imap")
         return line[:-2]
 
     def readline(self) -> bytes:
@@ -363,9 +364,7 @@ class _IMAP4(imaplib.IMAP4):
         line = self.file.readline(limit + 1)
         if len(line) > limit:
             raise ImapProtocolViolation(
-                f"the mail server sent a line longer than {limit:,} bytes (not "
-                "IMAP); the connection was closed",
-                protocol="imap",
+                reason="line-too-long", data={"limit": limit}, protocol="imap"
             )
         self._count(len(line))
         return line
@@ -375,9 +374,7 @@ class _IMAP4(imaplib.IMAP4):
         (BufferedReader.read(n) would reserve n bytes at once)."""
         if size > MAX_LITERAL:
             raise ImapProtocolViolation(
-                f"the mail server announced an item of {size:,} bytes, more than tuimail "
-                f"accepts ({MAX_LITERAL >> 20} MB); the connection was closed",
-                protocol="imap",
+                reason="item-too-big", data={"size": size, "limit": MAX_LITERAL}, protocol="imap"
             )
         chunks, left = [], size
         while left > 0:
@@ -393,9 +390,7 @@ class _IMAP4(imaplib.IMAP4):
         self._received += size
         if self._received > MAX_RESPONSE:
             raise ImapProtocolViolation(
-                f"the mail server sent more than {MAX_RESPONSE >> 20} MB in answer to one "
-                "command; the connection was closed",
-                protocol="imap",
+                reason="response-too-big", data={"limit": MAX_RESPONSE}, protocol="imap"
             )
 
 
@@ -583,13 +578,13 @@ class _POP3(poplib.POP3):
             refused, words = greeting_words(exc)
             if refused:
                 raise Pop3GreetingRefused(
-                    "the mail server refused the connection in its greeting",
+                    reason="greeting-refused",
                     protocol="pop3",
                     code="-ERR",
                     server_text=words,
                 ) from None
             raise Pop3ProtocolViolation(
-                "the mail server's greeting is not POP3", protocol="pop3", server_text=words
+                reason="not-greeting", protocol="pop3", server_text=words
             ) from None
         except BaseException:
             self._close_half_open()
@@ -641,25 +636,19 @@ class _POP3(poplib.POP3):
         line = self.file.readline(min(poplib._MAXLINE, left) + 1)
         if len(line) > left:
             raise Pop3ProtocolViolation(
-                f"the mail server sent more than {MAX_RESPONSE >> 20} MB in answer to one "
-                "command; the connection was closed",
-                protocol="pop3",
+                reason="response-too-big", data={"limit": MAX_RESPONSE}, protocol="pop3"
             )
         if len(line) > poplib._MAXLINE:
             raise Pop3ProtocolViolation(
-                f"the mail server sent a line longer than {poplib._MAXLINE >> 20} MB (not "
-                "POP3); the connection was closed",
-                protocol="pop3",
+                reason="line-too-long", data={"limit": poplib._MAXLINE}, protocol="pop3"
             )
         if not line:
-            raise Pop3Closed("the mail server closed the connection", protocol="pop3")
+            raise Pop3Closed(reason="closed", protocol="pop3")
         octets = len(line)
         self._received += octets
         if self._received > MAX_RESPONSE:
             raise Pop3ProtocolViolation(
-                f"the mail server sent more than {MAX_RESPONSE >> 20} MB in answer to one "
-                "command; the connection was closed",
-                protocol="pop3",
+                reason="response-too-big", data={"limit": MAX_RESPONSE}, protocol="pop3"
             )
         # As poplib: a line may end in CRLF, LF, or start with a stray CR.
         if line[-2:] == b"\r\n":

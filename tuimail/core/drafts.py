@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tuimail.core.account import Account
 from tuimail.core.compose import Draft, build_message, draft_from_message, message_ids
+from tuimail.core.mime import utf8_headers
 from tuimail.core.outbox import _safe_name, data_dir, write_atomic
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
@@ -52,7 +53,7 @@ class DraftStore:
         draft_id = draft_id or time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
         msg = build_message(draft, account, include_bcc=True)
         draft.message_id = message_ids(str(msg["Message-ID"]))[0]
-        raw = bytes(msg)
+        raw = utf8_headers.message_bytes(msg)
         previous = self._info(draft_id)
         info = DraftInfo(
             id=draft_id,

@@ -44,16 +44,28 @@ class MailError(Exception):
         code: str | int | None = None,
         server_text: str | None = None,
         host: str | None = None,
+        reason: str = "",
+        data: dict | None = None,
     ) -> None:
-        super().__init__(message or server_text or self.kind)
-        self.message = message
+        super().__init__(
+            message or server_text or (f"{self.kind}: {reason}" if reason else self.kind)
+        )
+        self.message = message  # a record, for errors made outside the classifiers only
         self.protocol = protocol  # "imap", "pop3", "smtp", "http", "dns"
         self.code = code  # IMAP response code ("UNAVAILABLE"), SMTP reply code (535), ...
         self.server_text = server_text  # the server's own words, as received
         self.host = host
+        # Which failure of its kind, as a key (REASONS, or SECURITY_REASONS for a
+        # SecurityFailure), "" when the kind says it all; `data` what a sentence needs
+        # (a limit, the line the server sent, the library's own words as "detail").
+        self.reason = reason
+        self.data = dict(data or {})
 
     def __str__(self) -> str:
-        return self.message or self.server_text or self.kind
+        """A record for logs; sentences for people: tuimail.words.failure_words."""
+        if self.message or self.server_text or not self.reason:
+            return self.message or self.server_text or self.kind
+        return f"{self.kind}: {self.reason}"
 
     def __repr__(self) -> str:
         return (
@@ -108,18 +120,6 @@ class SecurityFailure(PermanentError):
 
     kind = "security"
 
-    def __init__(
-        self, message: str = "", *, reason: str = "", data: dict | None = None, **kw
-    ) -> None:
-        super().__init__(message, **kw)
-        self.reason = reason
-        self.data = dict(data or {})
-
-    def __str__(self) -> str:
-        if self.message or self.server_text or not self.reason:
-            return super().__str__()
-        return f"security: {self.reason}"  # a record for logs; people get tuimail.words
-
 
 SECURITY_REASONS = (
     "untrusted",  # self-signed, unknown issuer, incomplete chain (data: verify_code)
@@ -137,6 +137,35 @@ SECURITY_REASONS = (
     "starttls-refused",  # the server refused STARTTLS (code, server_text)
     "starttls-closed",  # accepted STARTTLS, then closed instead of starting TLS
     "injection",  # bytes between the STARTTLS reply and the handshake
+    "privacy-required",  # IMAP [PRIVACYREQUIRED]: the server wants encryption for this
+    "login-disabled",  # IMAP LOGINDISABLED and no AUTH=PLAIN on this connection
+)
+
+# MailError.reason for the other kinds: what the per-protocol classifiers (and the
+# protocols' session code, tuimail.core.connect) decided, with `data` as noted.
+REASONS = (
+    "closed",  # ConnectionLost: the server closed the connection
+    "mid-line",  # ConnectionLost: closed in the middle of a line (data: line)
+    "dns",  # Unreachable: the host name does not resolve
+    "connection-refused",  # Unreachable: the port refused the connection
+    "no-route",  # Unreachable: no route, network down (data: detail)
+    "greeting-refused",  # ServerBusy: BYE (or NO) as the greeting
+    "in-use",  # ServerBusy: POP3 [IN-USE], another session has the mailbox
+    "login-delay",  # ServerBusy: POP3 [LOGIN-DELAY]
+    "temporary",  # ServerBusy: POP3 [SYS/TEMP] and the like
+    "reply",  # SMTP: the reply code at a stage (data: stage)
+    "mechanism",  # Refused: the server does not take this login method (SMTP 504)
+    "line-too-long",  # ProtocolViolation (data: limit, in bytes)
+    "item-too-big",  # ProtocolViolation: an announced literal over the limit (data: size, limit)
+    "response-too-big",  # ProtocolViolation: more than `limit` bytes for one command
+    "unexpected-tag",  # ProtocolViolation: an answer to a command not sent (data: line)
+    "not-protocol",  # ProtocolViolation: the server does not speak it (data: line, stage)
+    "garbage",  # ProtocolViolation: a line that is not the protocol (server_text: it)
+    "unparsable",  # ProtocolViolation: an answer the library could not parse
+    "not-greeting",  # ProtocolViolation: a greeting that is not the protocol's
+    "bad-bytes",  # ProtocolViolation: bytes that are not valid in an answer
+    "too-much-data",  # ProtocolViolation: more than tuimail can hold
+    "other",  # anything else; data: detail (the library's or tuimail's own words)
 )
 
 
@@ -164,7 +193,7 @@ def error_record(error: MailError) -> dict:
         "server_text": error.server_text,
         "host": error.host,
     }
-    if isinstance(error, SecurityFailure):
+    if error.reason or error.data:
         record["reason"] = error.reason
         record["data"] = dict(error.data)
     return record
@@ -180,15 +209,10 @@ def error_from_record(record: dict) -> MailError:
         "server_text": _str_or_none(record.get("server_text")),
         "host": _str_or_none(record.get("host")),
     }
-    if cls is SecurityFailure:
-        data = record.get("data")
-        error: MailError = SecurityFailure(
-            reason=str(record.get("reason") or ""),
-            data=data if isinstance(data, dict) else None,
-            **kw,
-        )
-    else:
-        error = cls(**kw)
+    data = record.get("data")
+    error = cls(
+        reason=str(record.get("reason") or ""), data=data if isinstance(data, dict) else None, **kw
+    )
     error.enhanced = _str_or_none(record.get("enhanced"))  # type: ignore[attr-defined]
     return error
 

@@ -38,28 +38,21 @@ def classify_transport(
         )
         return _chain(failure, exc)
     if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
-        return _chain(ConnectionLost("the mail server closed the connection", **kw), exc)
+        return _chain(ConnectionLost(reason="closed", **kw), exc)
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
         reason, data = tls_reason(exc)
         return _chain(SecurityFailure(reason=reason, data=data, **kw), exc)
     if isinstance(exc, socket.gaierror):
-        return _chain(
-            Unreachable(
-                "the mail server's host name cannot be found (DNS): check the host name in the "
-                "account settings, or the network connection",
-                **kw,
-            ),
-            exc,
-        )
+        return _chain(Unreachable(reason="dns", **kw), exc)
     if isinstance(exc, TimeoutError | socket.timeout):
-        return _chain(TimedOut("the mail server did not answer in time", **kw), exc)
+        return _chain(TimedOut(**kw), exc)
     if isinstance(exc, ConnectionRefusedError):
-        return _chain(Unreachable("the mail server refused the connection", **kw), exc)
+        return _chain(Unreachable(reason="connection-refused", **kw), exc)
     if isinstance(exc, ConnectionError | EOFError):
-        return _chain(ConnectionLost("the connection to the mail server was lost", **kw), exc)
+        return _chain(ConnectionLost(**kw), exc)
     if isinstance(exc, OSError):  # no route, network down, host unreachable
-        reason = exc.strerror or type(exc).__name__
-        return _chain(Unreachable(f"the mail server cannot be reached ({reason})", **kw), exc)
+        detail = exc.strerror or type(exc).__name__  # the system's own words, as data
+        return _chain(Unreachable(reason="no-route", data={"detail": detail}, **kw), exc)
     return None
 
 

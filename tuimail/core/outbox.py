@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from tuimail.core.account import Account
+from tuimail.core.errors import error_record
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 
@@ -82,10 +83,18 @@ class OutboxEntry:
     last_error: str | None = None  # only in entries written before `failure` existed
     stage: str | None = None  # "connecting" | "data" while sending
     delivered: list[str] = field(default_factory=list)
-    refused: dict[str, str] = field(default_factory=dict)  # permanently refused
+    # permanently refused: address -> the server's reply ("550 5.1.1 ..."), or, refused
+    # here before sending, {"problem", "detail"} (smtp_address); words: tuimail.words.refusal
+    refused: dict[str, str | dict] = field(default_factory=dict)
     subject: str = ""
     message_id: str = ""
-    sent_copy: str | None = None  # None (not yet) | "saved to <folder>" | "not saved: ..."
+    sent_copy: str | None = None  # only in entries written before `copy` existed: its text
+    # The copy to the server's Sent folder, as data: None (not tried yet) or
+    # {"outcome": "saved", "folder"} | {"outcome": "off"} (save_sent_copy is off) |
+    # {"outcome": "local-only"} (no IMAP server to copy to) | {"outcome": "failed",
+    # "step": "login" | "store" | "unexpected", "error": error_record or None, "detail"}.
+    # Words for people: tuimail.words.sent_copy.
+    copy: dict | None = None
     # Why the last attempt failed, as data (SubmitError.record(), or one of the outbox's
     # own reasons below): {"reason", "stage", "data", "refused", "error": {kind, protocol,
     # code, enhanced, server_text, ...}}. Words for people: tuimail.words.outbox_reason.
@@ -103,6 +112,8 @@ class OutboxEntry:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if not isinstance(known.get("failure"), dict):
             known.pop("failure", None)  # absent in old entries: their last_error stays
+        if not isinstance(known.get("copy"), dict):
+            known.pop("copy", None)  # absent in old entries: their sent_copy text stays
         return cls(**known)
 
     def failed_because(self, reason: str, **data: object) -> None:
@@ -117,6 +128,12 @@ UNREADABLE = "state-unreadable"  # the state file cannot be read (data: detail)
 ORPHAN = "orphan"  # queuing stopped before the recipients were recorded
 DEFERRED = "recipients-deferred"  # some recipients refused for now (4xx): retried
 PARTLY_REFUSED = "partly-refused"  # sent; some recipients refused for good
+
+
+def _deferred(refusal: str | dict) -> bool:
+    """A recipient refused for now (a 4xx reply), to be tried again; a local refusal
+    (data, smtp_address) is final."""
+    return isinstance(refusal, str) and refusal[:1] == "4"
 
 
 def data_dir() -> Path:
@@ -447,7 +464,7 @@ class Outbox:
     ) -> OutboxEntry:
         entry.stage = None
         entry.delivered += [a for a in accepted if a not in entry.delivered]
-        temporary = {a: r for a, r in refused.items() if r[:1] == "4"}
+        temporary = {a: r for a, r in refused.items() if _deferred(r)}
         entry.refused.update({a: r for a, r in refused.items() if a not in temporary})
         entry.recipients = list(temporary)
         if temporary:
@@ -462,28 +479,31 @@ class Outbox:
                 entry.failed_because(PARTLY_REFUSED, refused=dict(entry.refused))
         # The message went out: record that first, so nothing can send it twice.
         self.save(entry)
-        if entry.sent_copy is None:
-            entry.sent_copy = await self._copy_to_sent(account, password, raw)
+        if entry.copy is None and entry.sent_copy is None:
+            entry.copy = await self._copy_to_sent(account, password, raw)
         if entry.state in ("sent", "partial"):
             self._move_to_sent(entry)
         else:
             self.save(entry)
         return entry
 
-    async def _copy_to_sent(self, account: Account, password: Secret | None, raw: bytes) -> str:
+    async def _copy_to_sent(self, account: Account, password: Secret | None, raw: bytes) -> dict:
+        """The copy to Sent (tried once; a local copy is always kept), as data."""
         if not account.save_sent_copy:
-            return "not saved: the server keeps its own copy (save_sent_copy is off)"
+            return {"outcome": "off"}
         if account.protocol != "imap" or password is None:
-            return "kept locally only"
+            return {"outcome": "local-only"}
         from tuimail.core.sent_copy import AppendError, append_copy
 
         try:
             result = await asyncio.to_thread(append_copy, account, password, raw, "sent")
         except AppendError as exc:
-            return f"not saved on the server ({exc}); a local copy is kept"
-        except Exception as exc:
-            return f"not saved on the server ({sanitize(str(exc))}); a local copy is kept"
-        return f"saved to {result.folder}"
+            error = error_record(exc.error) if exc.error is not None else None
+            return {"outcome": "failed", "step": exc.step, "error": error, "detail": ""}
+        except Exception as exc:  # a bug or an unforeseen error: the local copy is kept
+            detail = sanitize(str(exc)) or type(exc).__name__
+            return {"outcome": "failed", "step": "unexpected", "error": None, "detail": detail}
+        return {"outcome": "saved", "folder": result.folder}
 
     async def process(
         self, account: Account, password: Secret | None, *, force: bool = False

@@ -25,6 +25,14 @@ session, before it is downloaded. Each earlier download vouches for at most one 
 of a session (its "origin"), so two messages with equal headers are never both taken
 for one already stored. Keys of the earlier header hash ("h:"/"a:", the header bytes as
 sent), kept where the stored message is gone, are still accepted the same way.
+
+A known UIDL is not trusted blindly where there is a sign the server gave it to another
+message (servers that use message numbers as UIDLs reuse them): the message was
+deleted from the server by tuimail, or LIST now gives another size. Then one TOP
+decides: the same stable header key, and it is the same message; another, and the UIDL
+no longer names the earlier download, so the message is new (or another earlier
+download, found by its headers). Honest servers cost one LIST per session; an mbox
+server that writes status fields costs one TOP per message, once.
 """
 
 from __future__ import annotations
@@ -68,6 +76,8 @@ class KnownMessage:
     downloaded_at: float
     deleted_locally: bool = False
     origin: int = 0  # the download: every key of one downloaded message shares it
+    size: int | None = None  # the server's size for it when last checked
+    removed: bool = False  # deleted from the server by tuimail
 
 
 class Pop3State(Protocol):
@@ -77,7 +87,9 @@ class Pop3State(Protocol):
         """Every key ever downloaded for the account (kept forever: a message that
         reappears on the server must not be downloaded twice)."""
 
-    def commit(self, account: str, key: str, uidl: str | None, raw: bytes) -> None:
+    def commit(
+        self, account: str, key: str, uidl: str | None, raw: bytes, size: int | None = None
+    ) -> None:
         """Store the message in the local INBOX and record its key (and, for a UIDL
         key, its stable header key with the first free ordinal) under one new origin,
         atomically and durably; a key already recorded is left alone (idempotent)."""
@@ -85,6 +97,16 @@ class Pop3State(Protocol):
     def add_alias(self, account: str, known_key: str, key: str) -> None:
         """Record `key` as another name of the message already known as `known_key`
         (same origin)."""
+
+    def retire(self, account: str, key: str) -> None:
+        """`key` no longer names its download (the server gave the UIDL to another
+        message): kept under a name nothing looks up."""
+
+    def remember(self, account: str, sizes: dict[int, int | None]) -> None:
+        """origin -> the size the server now gives the message (and it is on the server)."""
+
+    def removed(self, account: str, origins: set[int]) -> None:
+        """These downloads were deleted from the server (QUIT succeeded)."""
 
 
 # Pop3Result.warnings: what the pass had to work around (the edge, tuimail.words, says it).
@@ -154,7 +176,7 @@ def pop3_login(conn: poplib.POP3, user: str, password: Secret, *, host: str | No
     except Exception as exc:
         error = classify_pop3(exc, host=host, login=True)
         if isinstance(error, Pop3Error) and error.kind == "authentication":
-            error.message = f"login failed for {user}"
+            error.data["login"] = user  # named in the words (tuimail.words)
         raise error from None
 
 
@@ -197,13 +219,15 @@ def fetch(
         listing = _list_keys(conn, result)
         result.on_server = len(listing)
         known = state.known(account.name)
+        _verify_uidls(conn, account, state, listing, known)
         _recognise(conn, account, state, listing, known)
-        new = [(n, e.key, e.uidl) for n, e in listing.items() if e.key not in known]
-        for done, (number, key, uidl) in enumerate(new, start=1):
+        new = [(n, e) for n, e in listing.items() if e.key not in known]
+        for done, (number, entry) in enumerate(new, start=1):
             lines = _retr(conn, number, result, account.incoming.host)
             if lines is None:
                 continue  # refused: the others still come; it is asked for again next time
-            state.commit(account.name, key, uidl, b"\r\n".join(lines) + b"\r\n")
+            raw = b"\r\n".join(lines) + b"\r\n"
+            state.commit(account.name, entry.key, entry.uidl, raw, entry.size)
             result.downloaded += 1
             if progress:
                 progress(done, len(new))
@@ -214,6 +238,8 @@ def fetch(
         # Deletions take effect only when QUIT succeeds (the UPDATE state).
         conn.quit()
         result.deleted = len(doomed)
+        if doomed:  # a UIDL seen again after this is checked against the headers
+            state.removed(account.name, {known[listing[n].key].origin for n in doomed})
     except Pop3Error:
         _close(conn)
         raise
@@ -250,6 +276,8 @@ class OnServer:
     key: str
     uidl: str | None
     header: list[bytes] | None = None
+    digest: str | None = None  # stable header hash: set for a message keyed by it
+    size: int | None = None  # as LIST gave it (None: not given, or not a number)
 
 
 def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, OnServer]:
@@ -259,18 +287,47 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, OnServer]:
     except poplib.error_proto:
         result.warnings.append(NO_UIDL)
         _resp, lines, _ = conn.list()
-        numbers = [_number(line) for line in lines if line.strip()]
-        return _hashed(conn, {number: None for number in numbers})
+        sizes = parse_list(lines)
+        return _hashed(conn, {number: None for number in sizes}, sizes)
     listing = parse_uidl_listing(lines)
-    for number in _unlisted(conn, listing):
-        listing[number] = ""  # no UIDL given: recognised by its headers, as an empty one
+    sizes = _sizes(conn)
+    for number in sizes:
+        if number not in listing:  # left out of the UIDL listing (a broken server):
+            listing[number] = ""  # recognised by its headers, as with an empty UIDL
     keys = uidl_keys(listing)
     odd = {number: uidl for number, uidl in listing.items() if number not in keys}
     if odd:
         result.warnings.append(ODD_UIDL)
-    keyed = {number: OnServer(key, listing[number]) for number, key in keys.items()}
-    keyed.update(_hashed(conn, odd))
+    keyed = {
+        number: OnServer(key, listing[number], size=sizes.get(number))
+        for number, key in keys.items()
+    }
+    keyed.update(_hashed(conn, odd, sizes))
     return dict(sorted(keyed.items()))
+
+
+def _sizes(conn: poplib.POP3) -> dict[int, int | None]:
+    """LIST: every message number and its size; empty when the server refuses LIST."""
+    try:
+        _resp, lines, _ = conn.list()
+    except poplib.error_proto as exc:
+        if not isinstance(classify_pop3(exc), Refused):
+            raise
+        return {}
+    return parse_list(lines)
+
+
+def parse_list(lines: list[bytes]) -> dict[int, int | None]:
+    """Message number -> size (None when it is not a number) of a LIST answer; raises
+    poplib.error_proto for a line that does not start with a message number."""
+    sizes: dict[int, int | None] = {}
+    for line in lines:
+        parts = line.split()
+        if not parts:
+            continue
+        size = parts[1] if len(parts) > 1 else b""
+        sizes[_number(line)] = int(size) if size.isdigit() and len(size) <= 15 else None
+    return sizes
 
 
 def parse_uidl_listing(lines: list[bytes]) -> dict[int, str]:
@@ -299,7 +356,9 @@ def uidl_keys(listing: dict[int, str]) -> dict[int, str]:
     }
 
 
-def _hashed(conn: poplib.POP3, numbers: dict[int, str | None]) -> dict[int, OnServer]:
+def _hashed(
+    conn: poplib.POP3, numbers: dict[int, str | None], sizes: dict[int, int | None]
+) -> dict[int, OnServer]:
     """Stable header keys for these messages (one TOP each), in message number order,
     messages with equal hashes told apart by their ordinal."""
     seen: dict[str, int] = {}
@@ -309,32 +368,66 @@ def _hashed(conn: poplib.POP3, numbers: dict[int, str | None]) -> dict[int, OnSe
         digest = stable_hash(header)
         ordinal = seen.get(digest, 0)
         seen[digest] = ordinal + 1
-        keyed[number] = OnServer(stable_key(digest, ordinal), numbers[number], header)
+        key = stable_key(digest, ordinal)
+        keyed[number] = OnServer(key, numbers[number], header, digest, sizes.get(number))
     return keyed
-
-
-def _unlisted(conn: poplib.POP3, listing: dict[int, str]) -> list[int]:
-    """Messages the server has but left out of its UIDL listing (a broken server): STAT
-    counts them (one short command); only when the count differs, LIST names them."""
-    try:
-        count, _size = conn.stat()
-    except (poplib.error_proto, ValueError, IndexError):
-        return []  # no usable count: the listing is all there is
-    if count == len(listing):
-        return []
-    _resp, lines, _ = conn.list()
-    numbers = [_number(line) for line in lines if line.strip()]
-    return [number for number in numbers if number not in listing]
 
 
 def _number(line: bytes) -> int:
     """The message number a UIDL or LIST line starts with."""
     word = line.split(None, 1)[0]
     if not word.isdigit() or len(word) > 9:
-        raise poplib.error_proto(
-            "the mail server sent a message listing without message numbers (not POP3)"
-        )
+        said = line[:200].decode("utf-8", "replace")  # the line, as data (words: tuimail.words)
+        from tuimail.core.connect import Pop3ProtocolViolation  # also a poplib.error_proto
+
+        raise Pop3ProtocolViolation(reason="garbage", protocol="pop3", server_text=said)
     return int(word)
+
+
+def _verify_uidls(
+    conn: poplib.POP3,
+    account: Account,
+    state: Pop3State,
+    listing: dict[int, OnServer],
+    known: dict[str, KnownMessage],
+) -> None:
+    """A known UIDL stands for the message downloaded under it, unless there is a sign
+    that the server gave it to another message (servers that number their UIDLs reuse
+    them): that message was deleted from the server by tuimail, or the server now gives
+    another size than it did. Then its headers decide (one TOP): the same stable
+    header key (an mbox server wrote status fields into it, or did not delete it) and
+    the new size is remembered; another one, and the UIDL key is retired from the
+    earlier download, so the message counts as new (and is still recognised by its
+    headers if it is another earlier download). With no header key to compare with,
+    the UIDL is trusted, as before."""
+    mine: dict[int, set[str]] = {}  # origin -> its header hashes (stable and legacy keys)
+    for key, entry in known.items():
+        if key.startswith(STABLE):
+            mine.setdefault(entry.origin, set()).add(key[len(STABLE) :].partition("#")[0])
+        elif key.startswith(LEGACY_PREFIXES):
+            mine.setdefault(entry.origin, set()).add(key)
+    sizes: dict[int, int | None] = {}
+    for number, entry in listing.items():
+        record = known.get(entry.key) if entry.digest is None else None
+        if record is None:
+            continue
+        if not record.removed and (entry.size is None or record.size in (None, entry.size)):
+            if record.size is None and entry.size is not None:
+                sizes[record.origin] = entry.size  # first seen with a size: remembered
+            continue
+        hashes = mine.get(record.origin)
+        if not hashes:
+            sizes[record.origin] = entry.size
+            continue
+        if entry.header is None:
+            entry.header = _top_header(conn, number)
+        if hashes & {stable_hash(entry.header), *legacy_keys(entry.header)}:
+            sizes[record.origin] = entry.size
+            continue
+        state.retire(account.name, entry.key)
+        del known[entry.key]
+    if sizes:
+        state.remember(account.name, sizes)
 
 
 def _recognise(
@@ -344,41 +437,76 @@ def _recognise(
     listing: dict[int, OnServer],
     known: dict[str, KnownMessage],
 ) -> None:
-    """Messages with a new key that were downloaded before under another one (a UIDL
-    that changed or turned odd or valid, an earlier header key): found by their headers
-    among the earlier downloads that are not on the server under their own keys in this
-    session, each of which vouches for one message at most; the new key is recorded."""
-    claimed = {known[entry.key].origin for entry in listing.values() if entry.key in known}
-    free: dict[str, list[KnownMessage]] = {}  # header hash -> unclaimed downloads
+    """Settle which earlier download each message of the listing is, each download
+    vouching for one message at most (its origin): first messages whose UIDL is known;
+    then messages keyed by their headers, each taking the first earlier download of
+    its hash not yet taken, and if tuimail deleted that one from the server, only with
+    the size it had (else a key no download has: it is new); then messages with
+    a new UIDL (it changed, or turned valid), looked up by their headers (one TOP)
+    among the downloads still not taken that had the size the server gives now (a
+    copy with equal headers and another body is new: taking it for the earlier one
+    could delete it unread). A message found under another key gets that key recorded
+    (or, for a header-keyed one, takes the key found)."""
+    claimed = {
+        known[entry.key].origin
+        for entry in listing.values()
+        if entry.digest is None and entry.key in known
+    }
+    by_hash: dict[str, list[tuple[int, KnownMessage]]] = {}
     for key, entry in known.items():
-        if entry.origin in claimed:
-            continue
         if key.startswith(STABLE):
-            free.setdefault(key[len(STABLE) :].split("#", 1)[0], []).append(entry)
-        elif key.startswith(LEGACY_PREFIXES):
-            free.setdefault(key, []).append(entry)
-    if not free:
-        return  # every download is accounted for: nothing to look up (no TOP)
+            digest, _, ordinal = key[len(STABLE) :].partition("#")
+            by_hash.setdefault(digest, []).append((int(ordinal or 0), entry))
+    for candidates in by_hash.values():
+        candidates.sort(key=lambda item: item[0])
+    assigned = {entry.key for entry in listing.values() if entry.digest is None}
+
+    def take(candidates: list[KnownMessage]) -> KnownMessage | None:
+        match = next((c for c in candidates if c.origin not in claimed), None)
+        if match is not None:
+            claimed.add(match.origin)
+        return match
+
+    def earlier(digest: str) -> list[KnownMessage]:
+        return [entry for _ordinal, entry in by_hash.get(digest, ())]
+
+    def legacy(header: list[bytes]) -> list[KnownMessage]:
+        return [known[key] for key in legacy_keys(header) if key in known]
+
+    def fits(candidate: KnownMessage, size: int | None) -> bool:
+        """The server gives the size the download had (or one of them is unknown)."""
+        return candidate.size is None or size is None or candidate.size == size
+
+    for entry in listing.values():
+        if entry.digest is None or entry.header is None:
+            continue
+        match = take([c for c in earlier(entry.digest) if not c.removed or fits(c, entry.size)])
+        if match is not None:
+            entry.key = match.key
+        else:
+            ordinal = 0
+            while (key := stable_key(entry.digest, ordinal)) in known or key in assigned:
+                ordinal += 1
+            entry.key = key
+            match = take(legacy(entry.header))
+            if match is not None:
+                state.add_alias(account.name, match.key, entry.key)
+                known[entry.key] = match
+        assigned.add(entry.key)
+    left = len({entry.origin for entry in known.values()} - claimed)
     for number, entry in listing.items():
         if entry.key in known:
             continue
+        if not left:
+            return  # every download is accounted for: nothing to look up (no TOP)
         if entry.header is None:
             entry.header = _top_header(conn, number)
-        wanted = [stable_hash(entry.header), *legacy_keys(entry.header)]
-        match = next(
-            (
-                candidate
-                for name in wanted
-                for candidate in free.get(name, ())
-                if candidate.origin not in claimed
-            ),
-            None,
-        )
-        if match is None:
-            continue
-        claimed.add(match.origin)
-        state.add_alias(account.name, match.key, entry.key)
-        known[entry.key] = match
+        found = earlier(stable_hash(entry.header)) + legacy(entry.header)
+        match = take([c for c in found if fits(c, entry.size)])
+        if match is not None:
+            left -= 1
+            state.add_alias(account.name, match.key, entry.key)
+            known[entry.key] = match
 
 
 def _valid_uidl(uidl: str) -> bool:

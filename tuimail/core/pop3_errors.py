@@ -117,16 +117,12 @@ def classify_pop3(exc: BaseException, *, host: str | None = None, login: bool = 
     if transport is not None:
         return _as_pop3(transport)
     if isinstance(exc, UnicodeError):
-        error: Pop3Error = Pop3ProtocolViolation(
-            "the mail server sent bytes that are not valid in a POP3 answer", **kw
-        )
+        error: Pop3Error = Pop3ProtocolViolation(reason="bad-bytes", **kw)
     elif isinstance(exc, MemoryError):
-        error = Pop3ProtocolViolation(
-            "the mail server sent more data than tuimail can hold; the connection was closed",
-            **kw,
-        )
-    else:
-        error = Pop3Failure(str(exc) or type(exc).__name__, **kw)
+        error = Pop3ProtocolViolation(reason="too-much-data", **kw)
+    else:  # not a protocol failure: its own words, kept as data
+        detail = {"detail": sanitize(str(exc)) or type(exc).__name__}
+        error = Pop3Failure(reason="other", data=detail, **kw)
     error.__cause__ = exc
     return error
 
@@ -136,18 +132,14 @@ def reply_error(text: str, *, host: str | None = None, login: bool = False) -> P
     code = response_code(text)
     kw = {"protocol": "pop3", "host": host, "code": code, "server_text": text}
     if code == "IN-USE":
-        return Pop3Busy(
-            "the mailbox is in use by another POP3 session (another mail program is "
-            "checking it right now)",
-            **kw,
-        )
+        return Pop3Busy(reason="in-use", **kw)
     if code == "LOGIN-DELAY":
-        return Pop3Busy("the mail server asks to wait longer between logins", **kw)
+        return Pop3Busy(reason="login-delay", **kw)
     if code in TRANSIENT_CODES:
-        return Pop3Busy("the mail server has a temporary problem and refused for now", **kw)
+        return Pop3Busy(reason="temporary", **kw)
     if code in AUTH_CODES or (login and code is None):
-        return Pop3AuthenticationFailed("the POP3 server refused the login", **kw)
-    return Pop3Refused("the POP3 server refused", **kw)
+        return Pop3AuthenticationFailed(**kw)
+    return Pop3Refused(**kw)
 
 
 def _proto(exc: poplib.error_proto, host: str | None, login: bool) -> Pop3Error:
@@ -155,20 +147,16 @@ def _proto(exc: poplib.error_proto, host: str | None, login: bool) -> Pop3Error:
     text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
     kw = {"protocol": "pop3", "host": host}
     if text == "-ERR EOF":
-        error: Pop3Error = Pop3ConnectionLost("the mail server closed the connection", **kw)
+        error: Pop3Error = Pop3ConnectionLost(reason="closed", **kw)
     elif text.startswith("-ERR"):
         error = reply_error(sanitize(text[4:].strip()), host=host, login=login)
     elif text.startswith("line too long"):
-        error = Pop3ProtocolViolation(
-            "the mail server sent a line longer than 1 MB (not POP3)", server_text=text, **kw
-        )
-    elif text.startswith("the mail server"):  # our own bounds (tuimail.core.connect)
-        error = Pop3ProtocolViolation(text, **kw)
+        limit = {"limit": poplib._MAXLINE}
+        error = Pop3ProtocolViolation(reason="line-too-long", data=limit, server_text=text, **kw)
     else:
+        said = sanitize(text)
         error = Pop3ProtocolViolation(
-            f'the mail server does not speak POP3 (it sent "{sanitize(text[:60])}")',
-            server_text=sanitize(text),
-            **kw,
+            reason="not-protocol", data={"line": said[:200]}, server_text=said, **kw
         )
     error.__cause__ = exc
     return error
@@ -193,9 +181,9 @@ def _as_pop3(error: MailError) -> Pop3Error:
                 code=error.code,
                 server_text=error.server_text,
                 host=error.host,
+                reason=error.reason,  # the transport's or the TLS classifier's
+                data=error.data,
             )
-            if isinstance(error, SecurityFailure):  # the TLS classifier's reason and data
-                new.reason, new.data = error.reason, dict(error.data)  # type: ignore[attr-defined]
             new.__cause__ = error.__cause__ or error
             return new
     raise AssertionError("unreachable")

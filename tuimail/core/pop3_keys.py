@@ -9,7 +9,8 @@ the message is downloaded again.
 The stable hash covers every header field except a short denylist of fields such
 servers write or rewrite in their mailbox files (`SERVER_FIELDS`), with the header
 normalised the way a rewrite may change it: fields unfolded, runs of white space made
-one space, field names lower-cased, line ends ignored. A denylist rather than a list of
+one space, field names lower-cased, line ends ignored, and the fields taken in sorted
+order (a rewrite may move them; the same fields in another order are the same message). A denylist rather than a list of
 chosen fields (Message-ID, Date, From, Subject, ...) because every field left in keeps
 two different messages apart: a list of chosen fields takes, say, two cron mails sent
 in the same second without Message-ID for one, and taking two messages for one loses
@@ -90,7 +91,7 @@ def fields(lines: Sequence[bytes]) -> list[tuple[bytes, bytes]]:
 def stable_hash(lines: Sequence[bytes]) -> str:
     """The hash of the header lines `lines`, blind to what servers rewrite."""
     digest = hashlib.sha256()
-    for name, value in fields(lines):
+    for name, value in sorted(fields(lines)):
         if name in SERVER_FIELDS:
             continue
         digest.update(name + b":" + value + b"\n")

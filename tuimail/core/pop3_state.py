@@ -51,10 +51,12 @@ MIGRATIONS = [
     UPDATE pop3_keys SET origin = (SELECT min(p.rowid) FROM pop3_keys p
         WHERE p.account = pop3_keys.account AND p.message_id = pop3_keys.message_id)
         WHERE message_id IS NOT NULL;
+    CREATE INDEX pop3_keys_migrating ON pop3_keys(account, downloaded_at);
     UPDATE pop3_keys SET origin = (SELECT min(p.rowid) FROM pop3_keys p
-        WHERE p.account = pop3_keys.account AND p.message_id IS NULL
-        AND p.downloaded_at = pop3_keys.downloaded_at AND p.uidl IS pop3_keys.uidl)
+        WHERE p.account = pop3_keys.account AND p.downloaded_at = pop3_keys.downloaded_at
+        AND p.message_id IS NULL AND p.uidl IS pop3_keys.uidl)
         WHERE message_id IS NULL;
+    DROP INDEX pop3_keys_migrating;
     CREATE TABLE pop3_rekey (
         account TEXT NOT NULL,
         message_id INTEGER NOT NULL,
@@ -62,6 +64,13 @@ MIGRATIONS = [
     );
     INSERT OR IGNORE INTO pop3_rekey (account, message_id)
         SELECT account, message_id FROM pop3_keys WHERE message_id IS NOT NULL;
+    """,
+    # What tells a reused UIDL (tuimail.core.pop3._verify_uidls): the size the server
+    # gave a download, and whether tuimail deleted it from the server.
+    """
+    ALTER TABLE pop3_keys ADD COLUMN size INTEGER;
+    ALTER TABLE pop3_keys ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX pop3_keys_origin ON pop3_keys(account, origin);
     """,
 ]
 REKEY_BATCH = 500
@@ -99,20 +108,20 @@ class StorePop3State:
 
     def _rekey_one(self, c, account: str, message_id: int) -> None:
         row = c.execute(
-            "SELECT b.raw, k.downloaded_at, k.deleted_locally, k.origin FROM pop3_keys k"
-            " JOIN bodies b ON b.message_id = k.message_id"
-            " WHERE k.account = ? AND k.message_id = ? ORDER BY k.rowid LIMIT 1",
+            "SELECT downloaded_at, deleted_locally, origin FROM pop3_keys"
+            " WHERE account = ? AND message_id = ? ORDER BY rowid LIMIT 1",
             (account, message_id),
         ).fetchone()
-        if row is None:
+        raw = self.store.body(message_id) if row else None
+        if row is None or raw is None:
             return  # the message is gone: its keys stay as they are (still accepted)
-        raw, at, gone, origin = row
         if c.execute(
             "SELECT 1 FROM pop3_keys WHERE account = ? AND message_id = ? AND key LIKE 's:%'",
             (account, message_id),
         ).fetchone():
             return
-        key = _free_stable_key(c, account, stable_hash(raw_header_lines(bytes(raw))))
+        at, gone, origin = row
+        key = _free_stable_key(c, account, stable_hash(raw_header_lines(raw)))
         c.execute(
             "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
             " deleted_locally, origin) VALUES (?, ?, NULL, ?, ?, ?, ?)",
@@ -144,12 +153,18 @@ class StorePop3State:
     def known(self, account: str) -> dict[str, KnownMessage]:
         self.reconcile(account)
         rows = self.store.conn.execute(
-            "SELECT key, downloaded_at, deleted_locally, origin FROM pop3_keys WHERE account = ?",
+            "SELECT key, downloaded_at, deleted_locally, coalesce(origin, -rowid), size,"
+            " removed FROM pop3_keys WHERE account = ?",
             (account,),
         ).fetchall()
-        return {key: KnownMessage(key, at, bool(gone), origin) for key, at, gone, origin in rows}
+        return {
+            key: KnownMessage(key, at, bool(gone), origin, size, bool(removed))
+            for key, at, gone, origin, size, removed in rows
+        }
 
-    def commit(self, account: str, key: str, uidl: str | None, raw: bytes) -> None:
+    def commit(
+        self, account: str, key: str, uidl: str | None, raw: bytes, size: int | None = None
+    ) -> None:
         folder = self.inbox(account)
         conn = self.store.conn
         conn.execute("PRAGMA synchronous = FULL")
@@ -163,17 +178,17 @@ class StorePop3State:
                 message_id = self.store.add_local_message(folder, raw)
                 now = self.clock()
                 origin = c.execute(
-                    "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (account, key, uidl, message_id, now),
+                    "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
+                    " size) VALUES (?, ?, ?, ?, ?, ?)",
+                    (account, key, uidl, message_id, now, size),
                 ).lastrowid
                 c.execute("UPDATE pop3_keys SET origin = rowid WHERE rowid = ?", (origin,))
                 if not key.startswith(STABLE):
                     alias = _free_stable_key(c, account, stable_hash(raw_header_lines(raw)))
                     c.execute(
                         "INSERT INTO pop3_keys (account, key, uidl, message_id,"
-                        " downloaded_at, origin) VALUES (?, ?, ?, ?, ?, ?)",
-                        (account, alias, uidl, message_id, now, origin),
+                        " downloaded_at, origin, size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (account, alias, uidl, message_id, now, origin, size),
                     )
         finally:
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -182,9 +197,32 @@ class StorePop3State:
         with self.store.transaction() as c:
             c.execute(
                 "INSERT OR IGNORE INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
-                " deleted_locally, origin) SELECT account, ?, ?, message_id, downloaded_at,"
-                " deleted_locally, origin FROM pop3_keys WHERE account = ? AND key = ?",
+                " deleted_locally, origin, size, removed) SELECT account, ?, ?, message_id,"
+                " downloaded_at, deleted_locally, origin, size, removed FROM pop3_keys"
+                " WHERE account = ? AND key = ?",
                 (key, key[2:] if key.startswith("u:") else None, account, known_key),
+            )
+
+    def retire(self, account: str, key: str) -> None:
+        with self.store.transaction() as c:
+            c.execute(
+                "UPDATE OR REPLACE pop3_keys SET key = 'r:' || coalesce(origin, -rowid) || ':' || key"
+                " WHERE account = ? AND key = ?",
+                (account, key),
+            )
+
+    def remember(self, account: str, sizes: dict[int, int | None]) -> None:
+        with self.store.transaction() as c:
+            c.executemany(
+                "UPDATE pop3_keys SET size = ?, removed = 0 WHERE account = ? AND origin = ?",
+                [(size, account, origin) for origin, size in sizes.items()],
+            )
+
+    def removed(self, account: str, origins: set[int]) -> None:
+        with self.store.transaction() as c:
+            c.executemany(
+                "UPDATE pop3_keys SET removed = 1 WHERE account = ? AND origin = ?",
+                [(account, origin) for origin in origins],
             )
 
     def mark_deleted_locally(self, account: str, message_ids: int | Iterable[int]) -> None:

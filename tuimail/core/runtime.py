@@ -25,6 +25,7 @@ This module never imports textual.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +41,8 @@ from tuimail.core.secrets import Secret
 
 if TYPE_CHECKING:
     from tuimail.core.imap.actions import MailActions
+
+log = logging.getLogger("tuimail.runtime")
 
 # AccountState.activity: what the account is doing (the edge says it in words).
 SYNCING = "syncing"  # a pass is under way (`progress`: folder, done, total)
@@ -178,7 +181,11 @@ class AccountRuntime:
         policy: RetryPolicy | None = None,
         idle: bool = True,
         timeout: float | None = None,
+        index_search: bool = True,
     ) -> None:
+        """`index_search`: after each pass, put the headers the pass brought into the
+        search index (tuimail.core.store.header_index), a batch per step; off for the CLI,
+        which never searches (a later search indexes what is left first)."""
         self.account = account
         self.store = store
         self.password_for = password_for
@@ -186,6 +193,7 @@ class AccountRuntime:
         self.policy = policy or RetryPolicy()
         self.idle = idle
         self.timeout = timeout
+        self.index_search = index_search
         self.lock = threading.RLock()  # the command engine
         self.gate = StepGate()  # the sync engine: user actions before sync steps
         self._pass_lock = threading.Lock()  # one sync pass at a time
@@ -378,12 +386,28 @@ class AccountRuntime:
             for failure in failures[:2]:
                 self._emit_failure(failure)
             self.emit(ServiceEvent("folders", self.account.name))
+            self._index_headers()
             return False
         self._online()
         self.emit(ServiceEvent("folders", self.account.name))
+        self._index_headers()
         if self._push_wanted and not self._stop.is_set():
             self.start_push()  # resumed (Ctrl+R after a password, or a retry)
         return True
+
+    def _index_headers(self) -> None:
+        """The headers a pass left out of the search index go into it, one batch per
+        step (a user action goes first between steps). Never fails the pass: what is
+        left is indexed by the next pass or the next search."""
+        if not self.index_search:
+            return
+        try:
+            while not self._stop.is_set() and self._background(
+                lambda: self.store.index_headers(budget=0)
+            ):
+                pass
+        except Exception as exc:  # _Stopped, or the store is busy: the index can wait
+            log.debug("%s: header index not updated: %r", self.account.name, exc)
 
     def _emit_failure(self, failure: Failure) -> None:
         self.emit(
@@ -600,6 +624,10 @@ class AccountRuntime:
                         messages=list(event.messages),
                     )
                 )
+            return
+        if event.state == "gone":  # deleted on the server by another client: out of the store
+            self.emit(ServiceEvent("folders", self.account.name))
+            self.emit(ServiceEvent("messages", self.account.name, event.folder))
             return
         if event.folder.upper() != "INBOX":
             return

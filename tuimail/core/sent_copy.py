@@ -15,7 +15,8 @@ from imapclient.exceptions import IMAPClientError
 
 from tuimail.core.account import Account
 from tuimail.core.connect import open_imap
-from tuimail.core.sanitize import sanitize
+from tuimail.core.errors import MailError
+from tuimail.core.imap.errors import classify_imap
 from tuimail.core.secrets import Secret
 
 FolderUse = Literal["sent", "drafts"]
@@ -29,7 +30,16 @@ _FLAGS = {"sent": (b"\\Seen",), "drafts": (b"\\Draft", b"\\Seen")}
 
 
 class AppendError(Exception):
-    """The copy could not be stored on the server (the reason is a sentence)."""
+    """The copy could not be stored on the server. `step` says where: "pop3" (no server
+    folder to copy to), "login" or "store"; `error` the typed failure (IMAP classifier),
+    with the server's code and words. str() is a record; the words for people are made
+    at the edge (tuimail.words.sent_copy)."""
+
+    def __init__(self, step: str, error: MailError | None = None) -> None:
+        said = (error.server_text or error.kind) if error is not None else ""
+        super().__init__(f"{step}: {said}" if said else step)
+        self.step = step
+        self.error = error
 
 
 @dataclass
@@ -84,11 +94,12 @@ def append_copy(
 ) -> AppendResult:
     """APPEND `raw` to the account's Sent or Drafts folder; AppendError on failure."""
     if account.protocol != "imap":
-        raise AppendError("this is a POP3 account: there is no server folder to copy to")
+        raise AppendError("pop3")
+    host = account.incoming.host
     try:
         client = login(account, password, timeout)
-    except (IMAPClientError, OSError) as exc:
-        raise AppendError(f"could not log in to store the copy: {_reason(exc)}") from exc
+    except (IMAPClientError, OSError, MailError) as exc:
+        raise AppendError("login", classify_imap(exc, host=host, login=True)) from exc
     try:
         folder = find_folder(client, use)
         if folder is None:
@@ -97,8 +108,8 @@ def append_copy(
         response = client.append(folder, raw, flags=_FLAGS[use])
         uidvalidity, uid = _appenduid(response)
         return AppendResult(folder, uid, uidvalidity)
-    except (IMAPClientError, OSError) as exc:
-        raise AppendError(f"the server did not store the copy: {_reason(exc)}") from exc
+    except (IMAPClientError, OSError, MailError) as exc:
+        raise AppendError("store", classify_imap(exc, host=host)) from exc
     finally:
         _logout(client)
 
@@ -140,13 +151,6 @@ def _appenduid(response: object) -> tuple[int | None, int | None]:
     if not m:
         return None, None
     return int(m.group(1)), int(m.group(2))
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    if isinstance(exc, bytes):
-        text = exc.decode("utf-8", "replace")
-    return sanitize(text or exc.__class__.__name__)
 
 
 def _logout(client: IMAPClient) -> None:

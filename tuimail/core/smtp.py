@@ -28,9 +28,16 @@ from aiosmtplib import errors as smtp_errors
 from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, smtp_kwargs
 from tuimail.core.errors import MailError, SecurityFailure, Unreachable, error_record
+from tuimail.core.mime.utf8_headers import downgrade
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
-from tuimail.core.smtp_address import AddressError, plan_envelope
+from tuimail.core.smtp_address import (
+    AddressError,
+    EnvelopeAddress,
+    EnvelopePlan,
+    envelope_address,
+    plan_envelope,
+)
 from tuimail.core.smtp_errors import classify_reply, classify_smtp
 
 Kind = Literal["temporary", "permanent", "security", "maybe_sent"]
@@ -42,7 +49,9 @@ EHLO_NAME = "[127.0.0.1]"  # do not tell the server the machine's host name
 @dataclass
 class SubmitResult:
     accepted: list[str]
-    refused: dict[str, str] = field(default_factory=dict)  # address -> "550 reason"
+    # address -> the server's reply ("550 5.1.1 ..."), or, refused here before sending,
+    # the problem as data (AddressError.refusal(): {"problem", "detail"})
+    refused: dict[str, str | dict] = field(default_factory=dict)
     reply: str = ""
 
 
@@ -79,7 +88,7 @@ class SubmitError(Exception):
         kind: Kind,
         reason: str,
         code: int | None = None,
-        refused: dict[str, str] | None = None,
+        refused: dict[str, str | dict] | None = None,
         error: MailError | None = None,
         *,
         stage: str = "",
@@ -114,12 +123,17 @@ class SubmitError(Exception):
         if error is not None and (error.code is not None or error.server_text):
             parts.append(" ".join(str(x) for x in (error.code, error.server_text) if x))
         elif error is not None:
-            parts.append(error.message or error.kind)
+            parts.append(str(error))  # its record: kind and reason
         if self.refused:
-            parts.append("; ".join(f"{a}: {r}" for a, r in self.refused.items()))
+            parts.append("; ".join(f"{a}: {_refusal(r)}" for a, r in self.refused.items()))
         head = self.reason + (f" at {self.stage}" if self.stage else "")
         said = "; ".join(p for p in parts if p)
         return sanitize(f"{said} ({head})" if said else head)
+
+
+def _refusal(value: str | dict) -> str:
+    """A refused recipient's reason as a record (logs): the reply, or the problem key."""
+    return value if isinstance(value, str) else f"local: {value.get('problem')}"
 
 
 def _kind(error: MailError) -> Kind:
@@ -361,9 +375,7 @@ async def _bearer_login(smtp: aiosmtplib.SMTP, login: str, token: Secret) -> str
         ) from exc
     except MailError as exc:  # not signed in / revoked, busy, lost, no OAuth offered
         reason = "security" if isinstance(exc, SecurityFailure) else "login-failed"
-        raise SubmitError(
-            _kind(exc), reason, error=exc, stage="AUTH", data={"detail": exc.message}
-        ) from exc
+        raise SubmitError(_kind(exc), reason, error=exc, stage="AUTH") from exc
     log.debug("SMTP < authenticated")
     return mechanism
 
@@ -384,34 +396,102 @@ async def _transaction(
     except lost as exc:
         raise _failure("EHLO", exc, "", "lost") from exc
     log.debug("SMTP < EHLO extensions: %s", ",".join(sorted(smtp.esmtp_extensions)))
+    utf8_headers = not raw.partition(b"\r\n\r\n")[0].isascii()
     try:
         plan = plan_envelope(
-            sender,
-            recipients,
-            server_smtputf8=smtp.supports_extension("smtputf8"),
-            utf8_headers=not raw.partition(b"\r\n\r\n")[0].isascii(),
+            sender, recipients, server_smtputf8=smtp.supports_extension("smtputf8")
         )
     except AddressError as exc:
         raise SubmitError(
             "permanent",
             "sender-invalid",
             stage="MAIL FROM",
-            data={"address": sanitize(sender), "problem": exc.problem},
+            data={"address": sanitize(sender), "problem": exc.problem, "detail": exc.detail},
         ) from exc
-    options = ["SMTPUTF8"] if plan.smtputf8 else []
-    encoding = "utf-8" if plan.smtputf8 else "ascii"
-    log.debug("SMTP > MAIL FROM:<%s> %s", plan.sender, " ".join(options))
+    refused: dict[str, str | dict] = dict(plan.refused)
+    batches = _batches(plan, raw if not utf8_headers else None, raw)
+    accepted: list[str] = []
+    reply = ""
+    for number, (batch, smtputf8, data) in enumerate(batches):
+        try:
+            result = await _send_batch(smtp, plan.sender, batch, data, smtputf8, before_data)
+        except SubmitError as exc:
+            if number == 0 and len(batches) > 1 and exc.reason == "recipients-refused":
+                refused.update(exc.refused)  # the other batch may still go
+                await _reset(smtp)
+                continue
+            if not accepted:
+                exc.refused = {**refused, **exc.refused}
+                if exc.reason == "recipients-refused":
+                    exc.data["local"] = bool(plan.refused)
+                raise
+            # Some recipients already took it: the rest are refused with this failure
+            # (a 4xx stays in the outbox and is tried again; nothing is sent twice).
+            why = f"{exc.code or (421 if exc.kind == 'temporary' else 554)} {exc}"
+            refused.update({a.original: exc.refused.get(a.original, why) for a in batch})
+            break
+        accepted += result.accepted
+        refused.update(result.refused)
+        reply = result.reply
+        if number + 1 < len(batches):
+            await _reset(smtp)
+    return SubmitResult(accepted, refused, reply)
+
+
+def _batches(
+    plan: EnvelopePlan, ascii_raw: bytes | None, raw: bytes
+) -> list[tuple[list[EnvelopeAddress], bool, bytes]]:
+    """The transactions one message needs: (recipients, SMTPUTF8?, the bytes to send).
+
+    SMTPUTF8 and raw UTF-8 headers (RFC 6531/6532) only for recipients whose address needs
+    them; everyone else gets the headers in ASCII without SMTPUTF8 (RFC 6857 style), as a
+    next hop without SMTPUTF8 (Dovecot's LMTP behind Postfix) bounces a message that asked
+    for it. `ascii_raw` is `raw` when its headers are ASCII already (else made here).
+    """
+    needs = [r for r in plan.recipients if r.needs_smtputf8]
+    plain = [r for r in plan.recipients if not r.needs_smtputf8]
+    if plan.smtputf8 and (not plain or envelope_address(plan.sender).needs_smtputf8):
+        return [(plan.recipients, True, raw)]  # a UTF-8 sender: every copy needs it
+    ascii_form = ascii_raw if ascii_raw is not None else downgrade(raw)
+    batches = [(plain, False, ascii_form)] if plain else []
+    if needs:  # only when the server offers SMTPUTF8 (else they were refused)
+        batches.append((needs, True, raw))
+    return batches or [([], False, ascii_form)]
+
+
+async def _reset(smtp: aiosmtplib.SMTP) -> None:
+    """RSET between two transactions on one connection (a lost one shows at MAIL FROM)."""
     try:
-        await smtp.mail(plan.sender, options=options, encoding=encoding)
+        await smtp.rset()
+    except (smtp_errors.SMTPException, OSError):
+        pass
+
+
+async def _send_batch(
+    smtp: aiosmtplib.SMTP,
+    sender: str,
+    recipients: list[EnvelopeAddress],
+    raw: bytes,
+    smtputf8: bool,
+    before_data: Callable[[], None] | None,
+) -> SubmitResult:
+    """One MAIL FROM / RCPT TO / DATA transaction; raises SubmitError when nobody
+    took the message."""
+    lost = (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError)
+    options = ["SMTPUTF8"] if smtputf8 else []
+    encoding = "utf-8" if smtputf8 else "ascii"
+    log.debug("SMTP > MAIL FROM:<%s> %s", sender, " ".join(options))
+    try:
+        await smtp.mail(sender, options=options, encoding=encoding)
     except smtp_errors.SMTPResponseException as exc:
         raise _reply_error("MAIL FROM", exc.code, exc.message) from exc
     except lost as exc:
         raise _failure("MAIL FROM", exc, "", "lost") from exc
 
     accepted: list[str] = []
-    refused: dict[str, str] = {a: sanitize(r) for a, r in plan.refused.items()}
+    refused: dict[str, str | dict] = {}
     temporary = False
-    for address in plan.recipients:
+    for address in recipients:
         rcpt = address.original
         try:
             log.debug("SMTP > RCPT TO:<%s>", address.wire)
@@ -428,7 +508,7 @@ async def _transaction(
             "recipients-refused",
             refused=refused,
             stage="RCPT",
-            data={"local": bool(plan.refused)},
+            data={"local": False},
         )
 
     # Know whether the message data itself went out: after that, a lost connection

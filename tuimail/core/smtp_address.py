@@ -14,15 +14,31 @@ from dataclasses import dataclass, field
 
 import idna
 
+PROBLEMS = (
+    "literal-not-ascii",  # an address literal ([...]) that is not ASCII
+    "idna",  # the domain cannot be written in IDNA (detail: the library's words)
+    "not-an-address",  # not local@domain
+    "line-break",  # a CR, LF or NUL in it
+    "needs-smtputf8",  # a UTF-8 local part, and the server does not offer SMTPUTF8
+)
+
 
 class AddressError(ValueError):
     """An address that no server could take (bad domain, empty parts). `problem` says
-    which, as a key: "literal-not-ascii", "idna", "not-an-address", "line-break",
-    "needs-smtputf8" (the words are made at the edge, tuimail.words)."""
+    which, as a key of PROBLEMS; `address` the address as given; `detail` the library's
+    own words where it gave some (IDNA). The words are made at the edge (tuimail.words);
+    str() is a record for logs."""
 
-    def __init__(self, message: str, problem: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, problem: str, address: str, detail: str = "") -> None:
+        super().__init__(f"{problem}: {address!r}" + (f" ({detail})" if detail else ""))
         self.problem = problem
+        self.address = address
+        self.detail = detail
+
+    def refusal(self) -> dict:
+        """This address refused here, before sending, as data (what the outbox keeps
+        for the recipient): {"problem": key, "detail": the library's words or ""}."""
+        return {"problem": self.problem, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -35,16 +51,14 @@ class EnvelopeAddress:
 def _domain(domain: str, original: str) -> str:
     if domain.startswith("[") and domain.endswith("]"):  # an address literal
         if not domain.isascii():
-            raise AddressError(f"{original}: the address literal is not ASCII", "literal-not-ascii")
+            raise AddressError("literal-not-ascii", original)
         return domain
     if domain.isascii():
         return domain
     try:
         return idna.encode(domain, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError) as exc:
-        raise AddressError(
-            f"{original}: the domain cannot be written in IDNA ({exc})", "idna"
-        ) from exc
+        raise AddressError("idna", original, str(exc)) from exc
 
 
 def envelope_address(address: str) -> EnvelopeAddress:
@@ -56,9 +70,9 @@ def envelope_address(address: str) -> EnvelopeAddress:
         return EnvelopeAddress("", "", False)
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
-        raise AddressError(f"{address}: not an address (local@domain)", "not-an-address")
+        raise AddressError("not-an-address", address)
     if any(c in address for c in "\r\n\x00"):
-        raise AddressError(f"{address!r}: contains a line break or NUL", "line-break")
+        raise AddressError("line-break", address)
     wire = f"{local}@{_domain(domain, address)}"
     return EnvelopeAddress(address, wire, not local.isascii())
 
@@ -69,7 +83,8 @@ class EnvelopePlan:
 
     sender: str
     recipients: list[EnvelopeAddress]
-    refused: dict[str, str] = field(default_factory=dict)  # original -> why (permanent)
+    # original -> why it cannot be sent (AddressError.refusal(): a problem key, never retried)
+    refused: dict[str, dict] = field(default_factory=dict)
     smtputf8: bool = False
 
 
@@ -79,28 +94,23 @@ def plan_envelope(
     """Encode the envelope for a server that does (not) offer SMTPUTF8.
 
     Raises AddressError when the sender itself cannot be sent; recipients that cannot be
-    sent are in `refused`, each with a sentence (never retried: nothing will change).
+    sent are in `refused`, each with its problem as data (never retried: nothing will
+    change; the words are made at the edge, tuimail.words.refusal).
     SMTPUTF8 is asked for when an address needs it or the header has UTF-8 (RFC 6532),
     and only when the server offers it.
     """
     from_ = envelope_address(sender)
     if from_.needs_smtputf8 and not server_smtputf8:
-        raise AddressError(
-            f"the sender address {sender} is not ASCII and the server does not offer "
-            "SMTPUTF8, so it cannot be sent there",
-            "needs-smtputf8",
-        )
+        raise AddressError("needs-smtputf8", sender)
     plan = EnvelopePlan(from_.wire, [])
     for rcpt in recipients:
         try:
             encoded = envelope_address(rcpt)
         except AddressError as exc:
-            plan.refused[rcpt] = f"not sent: {exc}"
+            plan.refused[rcpt] = exc.refusal()
             continue
         if encoded.needs_smtputf8 and not server_smtputf8:
-            plan.refused[rcpt] = (
-                "not sent: the address is not ASCII and the server does not offer SMTPUTF8"
-            )
+            plan.refused[rcpt] = AddressError("needs-smtputf8", rcpt).refusal()
             continue
         plan.recipients.append(encoded)
     plan.smtputf8 = server_smtputf8 and (

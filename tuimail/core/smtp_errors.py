@@ -49,24 +49,17 @@ def classify_reply(code: int, message: str, stage: str, *, host: str | None = No
     enhanced = enhanced_code(text)
     kw = {"protocol": "smtp", "host": host, "code": code, "server_text": text}
     if not 200 <= code <= 599:  # aiosmtplib's -1: a line that is not an SMTP reply
-        error: MailError = ProtocolViolation(
-            f"the server's answer at {stage} is not SMTP; the connection was closed", **kw
-        )
+        error: MailError = ProtocolViolation(reason="not-protocol", data={"stage": stage}, **kw)
     elif 400 <= code < 500 or (enhanced or "").startswith("4."):
-        error = ServerBusy(f"the server answered {code} at {stage}", **kw)
+        error = ServerBusy(reason="reply", data={"stage": stage}, **kw)
     elif stage == "STARTTLS":
-        error = SecurityFailure(
-            f"the server refused STARTTLS ({code}), so the connection cannot be encrypted; "
-            "nothing was sent",
-            reason="starttls-refused",
-            **kw,
-        )
+        error = SecurityFailure(reason="starttls-refused", **kw)
     elif stage == "AUTH" and (code == 504 or enhanced in MECHANISM_ENHANCED):
-        error = Refused("the server does not accept this login method", **kw)
+        error = Refused(reason="mechanism", **kw)
     elif code in (534, 535) or enhanced in AUTH_ENHANCED or stage == "AUTH":
-        error = AuthenticationFailed("the server refused the login", **kw)
+        error = AuthenticationFailed(**kw)
     else:
-        error = Refused(f"the server answered {code} at {stage}", **kw)
+        error = Refused(reason="reply", data={"stage": stage}, **kw)
     error.enhanced = enhanced  # type: ignore[attr-defined]
     return error
 
@@ -93,8 +86,6 @@ def classify_smtp(exc: BaseException, stage: str, *, host: str | None = None) ->
         if "STARTTLS" in text.upper():
             return _caused(
                 SecurityFailure(
-                    "the server does not offer STARTTLS, so the connection cannot be encrypted "
-                    "(someone may be stripping it); nothing was sent and no password either",
                     protocol="smtp",
                     host=host,
                     server_text=text,
@@ -102,8 +93,10 @@ def classify_smtp(exc: BaseException, stage: str, *, host: str | None = None) ->
                 ),
                 exc,
             )
-        return _caused(ConnectionLost(text, protocol="smtp", host=host), exc)
-    return _caused(Refused(str(exc) or type(exc).__name__, protocol="smtp", host=host), exc)
+        detail = {"detail": text or type(exc).__name__}  # aiosmtplib's words, as data
+        return _caused(ConnectionLost(protocol="smtp", host=host, data=detail), exc)
+    detail = {"detail": sanitize(str(exc)) or type(exc).__name__}
+    return _caused(Refused(reason="other", protocol="smtp", host=host, data=detail), exc)
 
 
 def _caused(error: MailError, cause: BaseException) -> MailError:

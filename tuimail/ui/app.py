@@ -184,9 +184,13 @@ class TuimailApp(App[None]):
             self.compose_from(start)
 
     def _start_service_unless_loading(self, patience: int) -> None:
-        """The timer's start: while the first list is still being read (a slow machine),
-        wait for it a little longer (`patience` more half-seconds), then start anyway."""
-        if self._service_waits and self._list_reads.busy and patience > 0:
+        """The timer's start: while the first list is still being read or not yet shown (a
+        slow machine), wait for it a little longer (`patience` more half-seconds), then start anyway.
+        No folder open (a first start: the store has none yet): nothing to wait for."""
+        opened = bool(self.account)
+        shown = self._shown_list or self.threaded
+        first_list_pending = self._list_reads.busy or (opened and not shown)
+        if self._service_waits and first_list_pending and patience > 0:
             self.set_timer(0.5, partial(self._start_service_unless_loading, patience - 1))
             return
         self._start_service()
@@ -1567,16 +1571,17 @@ class TuimailApp(App[None]):
         service = self.service
         assert service is not None
 
-        def done(_r) -> None:
-            self.notify("Message sent.")
+        def done(entry) -> None:
+            warn = words.sent_needs_attention(entry)
+            notify(self, words.sent_note(entry), severity="warning" if warn else "information")
             if screen.is_current:
                 screen.dismiss(None)
             self.reload_list()
             self.refresh_folders()
 
-        def job() -> None:
+        def job() -> Any:
             try:
-                service.send(draft)
+                return service.send(draft)
             except QueuedError:
                 # in the outbox: closing the composer loses nothing
                 self.call_from_thread(screen.mark_kept)

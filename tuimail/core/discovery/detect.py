@@ -24,12 +24,29 @@ from dataclasses import dataclass, field
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.discovery import autoconfig as autoconfig_mod
 from tuimail.core.discovery import ispdb
+from tuimail.core.discovery.findings import (
+    Confirm,
+    ConfirmKind,
+    NotFound,
+    NotFoundHint,
+    NotFoundReason,
+    Notice,
+    NoticeKind,
+)
 from tuimail.core.discovery.guess import guess_candidates
-from tuimail.core.discovery.model import SECURITY_RANK, SOURCES, Candidate, Event, ProbeResult
+from tuimail.core.discovery.model import (
+    SECURITY_RANK,
+    SOURCES,
+    Candidate,
+    Event,
+    Note,
+    ProbeResult,
+    Step,
+)
 from tuimail.core.discovery.mx import mx_hosts, provider_domain
 from tuimail.core.discovery.pin import read_pin
-from tuimail.core.discovery.probe import probe
-from tuimail.core.discovery.resolver import DNSError, Resolver
+from tuimail.core.discovery.probe import plain_failure, probe
+from tuimail.core.discovery.resolver import DNSError, Resolver, dns_failure
 from tuimail.core.discovery.srv import in_domain, lookup_srv
 from tuimail.core.discovery.verify import LoginCheck, verify_account
 from tuimail.core.errors import MailError, SecurityFailure, TimedOut, Unreachable
@@ -63,11 +80,8 @@ class Detection:
     outgoing: ProbeResult | None = None
     probes: list[ProbeResult] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # said to the user
-    confirm: list[str] = field(default_factory=list)  # needs the user's explicit yes
-    # confirm[i] that says a stronger probe failed: (its words before the reason, that
-    # probe), so the edge words the probe's typed failure (tuimail.detect_words.confirm)
-    weaker: dict[int, tuple[str, ProbeResult]] = field(default_factory=dict)
+    warnings: list[Notice] = field(default_factory=list)  # for the user to know
+    confirm: list[Confirm] = field(default_factory=list)  # needs the user's explicit yes
     logins: list[LoginCheck] = field(default_factory=list)
     # A password was given but not sent: the servers need the user's yes first.
     login_deferred: bool = False
@@ -77,7 +91,7 @@ class Detection:
     oauth2: dict | None = None
     # Its endpoints (ISPDB, or the autoconfig document's <oAuth2> block): for signing in.
     oauth2_provider: ispdb.OAuthProvider | None = None
-    error: str | None = None
+    error: NotFound | None = None  # typed: why nothing usable was found
     seconds: float = 0.0
 
     @property
@@ -93,7 +107,7 @@ class Detection:
     def account(self, name: str, **kwargs) -> Account:
         """The Account these settings describe (raises if nothing was found)."""
         if not self.found:
-            raise ValueError(self.error or "nothing was found")
+            raise ValueError(f"no servers found ({self.error.reason.value if self.error else ''})")
         inc, out = self.incoming.candidate, self.outgoing.candidate
         return Account(
             name=name,
@@ -113,6 +127,9 @@ class Detection:
         return [e for e in self.events if e.stage != "probe"]
 
     def to_json(self) -> dict:
+        """Core's own record: kinds and plain details, no sentences (the CLI's --json is
+        tuimail.detect_words.detection_dict, which words them; docs/json.md)."""
+
         def choice(result: ProbeResult | None) -> dict | None:
             if result is None:
                 return None
@@ -135,10 +152,10 @@ class Detection:
             "source": self.source,
             "incoming": choice(self.incoming),
             "outgoing": choice(self.outgoing),
-            "needs_confirmation": list(self.confirm),
+            "needs_confirmation": [c.kind.value for c in self.confirm],
             "login_deferred": self.login_deferred,
             "oauth2": self.oauth2,
-            "warnings": list(self.warnings),
+            "warnings": [w.kind.value for w in self.warnings],
             "login": None
             if not self.logins
             else {
@@ -150,7 +167,7 @@ class Detection:
                 {"stage": e.stage, "target": e.target, "ok": e.ok, "detail": e.detail}
                 for e in self.lookups()
             ],
-            "error": self.error,
+            "error": self.error.reason.value if self.error else None,
             "seconds": round(self.seconds, 3),
         }
 
@@ -211,10 +228,8 @@ class _Run:
         # SRV look-ups are many small queries: keep them inside a third of the budget.
         timeout = self.remaining(min(self.options.timeout, self.options.total_timeout / 3))
         candidates, notes = lookup_srv(self.resolver, self.domain, timeout)
-        detail = (f"{len(candidates)} SRV record(s)" if candidates else "no SRV records") + (
-            f"; {'; '.join(notes)}" if notes else ""
-        )
-        self.report(Event("srv", f"_*._tcp.{self.domain}", bool(candidates), detail))
+        note = Note(Step.SRV_RECORDS, count=len(candidates), srv=tuple(notes))
+        self.report(Event("srv", f"_*._tcp.{self.domain}", bool(candidates), note=note))
         return candidates
 
     def autoconfig(self, domain: str, stage: str) -> list[Candidate]:
@@ -238,10 +253,10 @@ class _Run:
                         if isinstance(exc, ValueError)
                         else autoconfig_mod.AutoconfigError(_oserror(exc))
                     )
-                self.report(Event(stage, url, False, str(exc), failure=exc.failure))
+                self.report(Event(stage, url, False, failure=exc.failure))
                 continue
             self.autoconfig_oauth2 = self.autoconfig_oauth2 or ispdb.oauth2_from_xml(body)
-            self.report(Event(stage, url, True, f"{len(found)} server(s) listed"))
+            self.report(Event(stage, url, True, note=Note(Step.AUTOCONFIG, count=len(found))))
             return found
         return []
 
@@ -251,20 +266,23 @@ class _Run:
                 self.resolver, self.domain, self.remaining(self.options.total_timeout / 3)
             )
         except DNSError as exc:
-            self.report(Event("mx", self.domain, False, str(exc), failure=_dns_failure(exc)))
+            self.report(Event("mx", self.domain, False, failure=dns_failure(exc)))
             return []
         if not hosts:
-            self.report(Event("mx", self.domain, False, "no MX record"))
+            self.report(Event("mx", self.domain, False, note=Note(Step.MX_NONE)))
             return []
         provider = provider_domain(hosts[0])
         if provider == self.domain or in_domain(provider, self.domain):
-            self.report(Event("mx", self.domain, False, f"the MX {hosts[0]} is in the same domain"))
+            note = Note(Step.MX_SAME_DOMAIN, host=hosts[0])
+            self.report(Event("mx", self.domain, False, note=note))
             return []
-        self.report(Event("mx", self.domain, True, f"MX {hosts[0]}: provider {provider}"))
+        note = Note(Step.MX_PROVIDER, host=hosts[0], name=provider)
+        self.report(Event("mx", self.domain, True, note=note))
         found = self.autoconfig(provider, "mx")
         if not found and (entry := ispdb.lookup(provider)) is not None:
             self.mx_ispdb = entry
-            self.report(Event("mx", provider, True, f"{entry.display_name} in the ISP database"))
+            note = Note(Step.ISPDB, name=entry.display_name)
+            self.report(Event("mx", provider, True, note=note))
             found = entry.candidates(self.email)
         # Everything the MX path finds is outside the user's domain: confirm it.
         return [
@@ -298,10 +316,8 @@ class _Run:
         futures: dict[Future, Candidate] = {}
         for c in candidates:
             if c.security == "plain" and not self.options.allow_plain:
-                r = ProbeResult(
-                    c, False, "not tried: it would be unencrypted (see --allow-plain)", skipped=True
-                )
-                self.report(Event("probe", _label(c), False, r.detail, r))
+                r = ProbeResult(c, False, "skipped: plain", skipped=True)
+                self.report(Event("probe", _label(c), False, r))
                 results.append(r)
                 continue
             future = self.pool.submit(
@@ -315,8 +331,9 @@ class _Run:
             if future in done:
                 results.append(future.result())
             else:
-                r = ProbeResult(c, False, "the server did not answer in time")
-                self.report(Event("probe", _label(c), False, r.detail, r))
+                late = TimedOut(protocol=c.protocol, host=c.host)
+                r = ProbeResult(c, False, plain_failure(late), failure=late)
+                self.report(Event("probe", _label(c), False, r))
                 results.append(r)
         self.read_pins([r for r in results if r.untrusted_issuer])
         return results
@@ -330,16 +347,12 @@ class _Run:
         done, _ = wait(futures, timeout=self.remaining(self.options.total_timeout) + 2)
         for future, r in futures.items():
             pin = future.result() if future in done else None
-            detail = (
-                f"read its certificate's key (SHA-256 {pin}) for you to compare; nothing was sent"
-                if pin
-                else "could not read its certificate's key"
-            )
-            self.report(Event("pin", _label(r.candidate), bool(pin), detail))
+            note = Note(Step.PIN_READ, pin=pin) if pin else Note(Step.PIN_UNREADABLE)
+            self.report(Event("pin", _label(r.candidate), bool(pin), note=note))
 
     def _probe_done(self, future: Future) -> None:
         r: ProbeResult = future.result()
-        self.report(Event("probe", _label(r.candidate), r.ok, r.detail, r))
+        self.report(Event("probe", _label(r.candidate), r.ok, r))
 
     def rank_key(self, r: ProbeResult) -> tuple:
         c = r.candidate
@@ -364,26 +377,13 @@ class _Run:
         stronger = [
             r for r in tried if SECURITY_RANK[r.candidate.security] < SECURITY_RANK[c.security]
         ]
+        confirm = self.result.confirm
         if c.security == "plain":
-            self.result.confirm.append(
-                f"The {role} server {c.host}:{c.port} works only WITHOUT encryption: "
-                "your password and mail would be readable on the network."
-            )
+            confirm.append(Confirm(ConfirmKind.PLAIN, role, c))
         elif stronger:
-            s = stronger[0]
-            said = (
-                f"The {role} server could only be reached with {c.security.upper()} on "
-                f"{c.host}:{c.port}; the stronger {s.candidate.security.upper()} on "
-                f"{s.candidate.host}:{s.candidate.port} failed"
-            )
-            self.result.weaker[len(self.result.confirm)] = (said, s)
-            self.result.confirm.append(f"{said} ({s.detail}).")
+            confirm.append(Confirm(ConfirmKind.WEAKER, role, c, stronger=stronger[0]))
         if c.outside_domain and c.source != "ispdb":  # the shipped database is trusted
-            self.result.confirm.append(
-                f"The {role} server {c.host} is outside {self.domain} "
-                f"(found by {'the MX record' if c.source == 'mx' else c.source.upper()}); "
-                "make sure you trust it."
-            )
+            confirm.append(Confirm(ConfirmKind.OUTSIDE, role, c, domain=self.domain))
 
     # -- the whole thing ---------------------------------------------------------------
 
@@ -401,7 +401,7 @@ class _Run:
     def _run(self) -> Detection:
         res = self.result
         if "@" not in self.email or not self.domain or "." not in self.domain:
-            res.error = f"{self.email!r} is not an e-mail address like alice@example.org."
+            res.error = NotFound(NotFoundReason.NOT_AN_ADDRESS, self.email, self.domain)
             return res
         sources = {
             "srv": self.pool.submit(self.srv),
@@ -414,10 +414,10 @@ class _Run:
                 found = future.result(timeout=self.remaining(self.options.total_timeout))
             except TimeoutError:
                 late = TimedOut("the look-up did not finish in time", protocol=name)
-                self.report(Event(name, self.domain, False, late.message, failure=late))
+                self.report(Event(name, self.domain, False, failure=late))
                 found = []
-            except Exception as exc:
-                self.report(Event(name, self.domain, False, f"failed ({exc})"))
+            except Exception as exc:  # a bug or an unforeseen library error: typed, kept
+                self.report(Event(name, self.domain, False, failure=lookup_failure(exc, name)))
                 found = []
             if found:
                 probes_by_source[name] = self.pool.submit(self.probe_all, self.expand(found))
@@ -427,7 +427,8 @@ class _Run:
             if res.incoming is not None and res.outgoing is not None:
                 break
         if (res.incoming is None or res.outgoing is None) and self.ispdb is not None:
-            self.report(Event("ispdb", self.domain, True, f"{self.ispdb.display_name}"))
+            note = Note(Step.ISPDB, name=self.ispdb.display_name)
+            self.report(Event("ispdb", self.domain, True, note=note))
             self.pick("ispdb", self.probe_all(self.expand(self.ispdb.candidates(self.email))))
         missing = {role for role in ("incoming", "outgoing") if getattr(res, role) is None}
         if missing:
@@ -436,17 +437,8 @@ class _Run:
         if self.ispdb is not None:
             self._unverified_from_ispdb()
         self._oauth2()
-        if res.incoming is None and res.outgoing is None:
-            res.error = self._nothing_found_message()
-            return res
         if res.incoming is None or res.outgoing is None:
-            have, lack = ("incoming", "outgoing") if res.incoming else ("outgoing", "incoming")
-            what = {"incoming": "incoming (IMAP or POP3)", "outgoing": "outgoing (SMTP)"}
-            found = getattr(res, have)
-            res.error = (
-                f"A {what[have]} server was found ({_label(found.candidate)}) but no working "
-                f"{what[lack]} server; enter it by hand with `tuimail account add`."
-            )
+            res.error = self._not_found()
             return res
         if self.options.password is not None:
             if res.confirm:
@@ -457,10 +449,7 @@ class _Run:
 
     def _warn_skipped(self) -> None:
         if any(r.skipped for r in self.result.probes):
-            self.result.warnings.append(
-                "Some servers were not tried because they would be unencrypted "
-                "(--allow-plain tries them)."
-            )
+            self.result.warnings.append(Notice(NoticeKind.PLAIN_SKIPPED))
 
     def _unverified_from_ispdb(self) -> None:
         """No probe answered (offline, a firewall): the shipped database still names the
@@ -479,18 +468,13 @@ class _Run:
             setattr(
                 res,
                 role,
-                ProbeResult(
-                    best, False, "from the ISP database; not verified by a probe", verified=False
-                ),  # fmt: skip
+                ProbeResult(best, False, "unprobed: ISP database", verified=False),
             )
             res.source = res.source or "ispdb"
         if (res.incoming and not res.incoming.verified) or (
             res.outgoing and not res.outgoing.verified
         ):
-            res.warnings.append(
-                f"No server of {self.ispdb.display_name} answered, so these settings come "
-                "from tuimail's copy of the ISP database and were not tried."
-            )
+            res.warnings.append(Notice(NoticeKind.ISPDB_UNPROBED, self.ispdb.display_name))
 
     def _oauth2(self) -> None:
         """Whether the provider signs in with OAuth 2.0 (required, or offered)."""
@@ -541,45 +525,52 @@ class _Run:
             ca_file=self.options.ca_file,
         )
         for check in res.logins:
-            self.report(Event("login", check.role, check.ok, check.detail, check=check))
+            self.report(Event("login", check.role, check.ok, check=check))
 
-    def _nothing_found_message(self) -> str:
-        secure = [
-            r for r in self.result.probes if r.candidate.security != "plain" and not r.skipped
-        ]
-        skipped_plain = [r for r in self.result.probes if r.skipped]
-        named = sorted({r.candidate.source for r in secure} - {"guess"})
-        if named:
-            found_by = " and ".join(SOURCE_TEXT.get(s, s) for s in named)
-            msg = (
-                f"No working mail server was found for {self.domain}: the {found_by} "
-                "named servers, but none of them (nor the usual host names) answered securely."
-            )
+    def _not_found(self) -> NotFound:
+        """Why no usable pair was found, typed: the sources that named secure servers,
+        the first hint that applies, and the secure probes' typed failures."""
+        res = self.result
+        secure = [r for r in res.ordered_probes() if r.candidate.security != "plain"]
+        secure = [r for r in secure if not r.skipped]
+        failures = tuple(r.failure for r in secure if isinstance(r.failure, MailError))
+        found = res.incoming or res.outgoing
+        if found is not None:
+            reason, named, hint = NotFoundReason.ONE_ROLE, (), None
         else:
-            msg = (
-                f"No working mail server was found for {self.domain}: no SRV records, no "
-                "autoconfig document, and none of the usual host names answered securely."
-            )
-        pinnable = [r for r in secure if r.pin]
-        if skipped_plain:
-            msg += " Some servers might work without encryption (--allow-plain shows them)."
-        elif pinnable:
-            msg += (
-                " Some servers have a certificate from an authority this computer does not "
-                "know: if you trust it, give its CA certificate with --ca-file, or trust that "
-                "one server's key with --incoming-pin/--outgoing-pin (its SHA-256 is in the "
-                "probe lines above)."
-            )
-        elif secure and any(isinstance(r.failure, SecurityFailure) for r in secure):
-            msg += " Some servers answered but could not be secured (see the probes)."
-        msg += " Enter the servers by hand with `tuimail account add NAME --incoming ...`."
-        return msg
+            reason = NotFoundReason.NOTHING
+            named = tuple(sorted({r.candidate.source for r in secure} - {"guess"}))
+            hint = None
+            if any(r.skipped for r in res.probes):
+                hint = NotFoundHint.PLAIN_SKIPPED
+            elif any(r.pin for r in secure):
+                hint = NotFoundHint.PINNABLE
+            elif any(isinstance(f, SecurityFailure) for f in failures):
+                hint = NotFoundHint.NOT_SECURED
+        return NotFound(
+            reason,
+            self.email,
+            self.domain,
+            named_by=named,
+            hint=hint,
+            found=found.candidate if found is not None else None,
+            failures=failures,
+        )
 
 
-def _dns_failure(exc: DNSError) -> MailError:
-    """A failed DNS query, typed (its text is the resolver's plain detail)."""
-    kind = TimedOut if isinstance(exc, TimeoutError) else Unreachable
-    return kind(str(exc), protocol="dns")
+def lookup_failure(exc: BaseException, source: str) -> MailError:
+    """A look-up thread's unexpected exception, typed: a MailError as raised, a transport
+    failure by the transport classifier, anything else the base MailError (its kind
+    only; the exception is kept as the cause, its text is never made into a sentence)."""
+    if isinstance(exc, MailError):
+        return exc
+    if isinstance(exc, DNSError):
+        return dns_failure(exc)
+    failure = classify_transport(exc, source)
+    if failure is None:
+        failure = MailError(protocol=source)
+        failure.__cause__ = exc
+    return failure
 
 
 def _oserror(exc: OSError) -> MailError:
@@ -587,12 +578,6 @@ def _oserror(exc: OSError) -> MailError:
     return classify_transport(exc, "http") or Unreachable(str(exc), protocol="http")
 
 
-SOURCE_TEXT = {
-    "srv": "SRV records",
-    "autoconfig": "autoconfig document",
-    "mx": "MX record",
-    "ispdb": "ISP database",
-}
 OAUTH_MECHANISMS = {"XOAUTH2", "OAUTHBEARER"}
 
 
@@ -626,7 +611,7 @@ def verify_detection(
     result.login_deferred = False
     if progress is not None:
         for check in result.logins:
-            progress(Event("login", check.role, check.ok, check.detail, check=check))
+            progress(Event("login", check.role, check.ok, check=check))
     return result.logins
 
 

@@ -299,10 +299,7 @@ def probe(
         client, context = open_line_client(candidate, resolver, timeout, ca_file, pin)
         caps = _SPEAKERS[candidate.protocol](client, candidate.security, context, pin)
         mechs = _MECHANISMS[candidate.protocol](caps)
-        what = {"tls": "TLS", "starttls": "STARTTLS", "plain": "no encryption"}
-        detail = f"works ({what[candidate.security]}, certificate verified)"
-        if candidate.security == "plain":
-            detail = "works, but WITHOUT encryption"
+        detail = f"ok: {candidate.security}"  # plain: worded at the edge (detect_words)
         return ProbeResult(candidate, True, detail, caps, mechs, time.monotonic() - start)
     except Exception as exc:  # every failure is kept typed, worded at the edge
         failure = probe_failure(exc, candidate.protocol, candidate.host)

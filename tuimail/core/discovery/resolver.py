@@ -13,6 +13,8 @@ import socket
 import dns.exception
 import dns.resolver
 
+from tuimail.core.errors import MailError, TimedOut, Unreachable
+
 
 class NameserverError(ValueError):
     """The --nameserver value cannot be used."""
@@ -108,6 +110,12 @@ class DNSError(OSError):
 
 class DNSTimeout(DNSError, TimeoutError):
     """No answer from the DNS server in time (a type, so nobody reads the words)."""
+
+
+def dns_failure(exc: DNSError) -> MailError:
+    """A failed DNS query, typed by its class (its text is the resolver's plain detail)."""
+    kind = TimedOut if isinstance(exc, TimeoutError) else Unreachable
+    return kind(str(exc), protocol="dns")
 
 
 def connect_any(addresses: list[str], port: int, timeout: float) -> socket.socket:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tuimail.core.discovery.model import Candidate
-from tuimail.core.discovery.resolver import DNSError, Resolver
+from tuimail.core.discovery.model import Candidate, SrvNote
+from tuimail.core.discovery.resolver import DNSError, Resolver, dns_failure
 
 # label -> (protocol, security). _imap/_pop3/_submission mean STARTTLS: we never accept
 # them in clear unless the user allowed plain (detect adds the plain variant then).
@@ -21,10 +21,11 @@ SERVICES = {
 
 def lookup_srv(
     resolver: Resolver, domain: str, timeout: float | None = None
-) -> tuple[list[Candidate], list[str]]:
-    """Candidates from SRV records, best first; plus notes (failures, 'not offered')."""
+) -> tuple[list[Candidate], list[SrvNote]]:
+    """Candidates from SRV records, best first; plus typed notes for the names that gave
+    none (a DNS failure, or a record saying the service is not offered)."""
     candidates: list[Candidate] = []
-    notes: list[str] = []
+    notes: list[SrvNote] = []
     order = 0
     # All six queries at once: a name server that does not answer costs one timeout.
     with ThreadPoolExecutor(max_workers=len(SERVICES)) as pool:
@@ -37,10 +38,10 @@ def lookup_srv(
         try:
             records = answers[label].result()
         except DNSError as exc:
-            notes.append(str(exc))
+            notes.append(SrvNote(name, dns_failure(exc)))
             continue
         if len(records) == 1 and str(records[0].target) == ".":
-            notes.append(f"{name} says the service is not offered")
+            notes.append(SrvNote(name))
             continue
         # Lowest priority first; within a priority, higher weight first (deterministic).
         records = sorted(records, key=lambda r: (r.priority, -r.weight))

@@ -27,23 +27,25 @@ from tuimail.core.secrets import Secret
 class LoginCheck:
     """One login's outcome. A failure is kept typed (`failure`, and `submit`: the SMTP
     check's SubmitError record when it failed before any server error, e.g. no AUTH
-    offered) and worded at the edge (tuimail.detect_words.login); `detail` is a plain
-    note for logs, shown to people only when the login worked."""
+    offered) and worded at the edge (tuimail.detect_words.login), a success too (from
+    `server`); `detail` is a plain note for logs, never shown to people."""
 
     role: str  # "incoming" | "outgoing"
     ok: bool
-    detail: str  # plain: what worked, or the failure's kind and core's short message
+    detail: str  # plain: "ok", or the failure's kind and core's short message
     rejected: bool = False  # the server said no to the credentials (not a network error)
     failure: MailError | None = field(default=None, repr=False)  # the typed failure, if any
-    server: str = ""  # what was logged in to ("IMAP server imap.example.org"), for the edge
+    protocol: str = ""  # what was logged in to: "imap" | "pop3" | "smtp" ...
+    host: str = ""  # ... on which host (the edge names it: "the IMAP server HOST")
     login: str = ""  # the user name tried
     submit: dict | None = field(default=None, repr=False)  # SubmitError.record() (SMTP)
 
 
-def _failed(role: str, what: str, login: str, error: MailError, **kw) -> LoginCheck:
+def _failed(role: str, server: tuple[str, str], login: str, error: MailError, **kw) -> LoginCheck:
     rejected = isinstance(error, AuthenticationFailed)
+    protocol, host = server
     return LoginCheck(
-        role, False, plain_failure(error), rejected, error, what, login, kw.get("submit")
+        role, False, plain_failure(error), rejected, error, protocol, host, login, kw.get("submit")
     )
 
 
@@ -75,7 +77,7 @@ def _address(resolver: Resolver, server: ServerSettings, timeout: float) -> str 
 
 def _incoming(account, password, resolver, timeout, ca_file) -> LoginCheck:
     server = account.incoming
-    what = f"{account.protocol.upper()} server {server.host}"
+    what = (account.protocol, server.host)
     try:
         address = _address(resolver, server, timeout)
         if account.protocol == "pop3":
@@ -86,7 +88,7 @@ def _incoming(account, password, resolver, timeout, ca_file) -> LoginCheck:
         return _failed("incoming", what, account.login, exc)
     except (OSError, ProbeError, DNSError, ValueError) as exc:
         return _failed("incoming", what, account.login, _typed(exc, account.protocol, server))
-    return LoginCheck("incoming", True, f"Logged in to the {what}.")
+    return LoginCheck("incoming", True, "ok", protocol=what[0], host=what[1], login=account.login)
 
 
 def _imap_login(server, login, password, ca_file, timeout, address) -> None:
@@ -135,7 +137,7 @@ def _outgoing(account, password, resolver, timeout, ca_file) -> LoginCheck:
     from tuimail.core.smtp import SubmitError, check_login
 
     server = account.outgoing
-    what = f"SMTP server {server.host}"
+    what = ("smtp", server.host)
     try:
         address = _address(resolver, server, timeout)
         checked = replace(account, ca_file=ca_file) if ca_file != account.ca_file else account
@@ -147,7 +149,9 @@ def _outgoing(account, password, resolver, timeout, ca_file) -> LoginCheck:
         return _failed("outgoing", what, account.login, error, submit=exc.record())
     except (OSError, ProbeError, DNSError, ValueError) as exc:
         return _failed("outgoing", what, account.login, _typed(exc, "smtp", server))
-    return LoginCheck("outgoing", True, f"Logged in to the {what} (SMTP AUTH).")
+    return LoginCheck(
+        "outgoing", True, "ok", protocol="smtp", host=server.host, login=account.login
+    )
 
 
 def _typed(exc: BaseException, protocol: str, server: ServerSettings) -> MailError:

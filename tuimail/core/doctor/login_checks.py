@@ -8,48 +8,29 @@ from tuimail.core.doctor.report import CheckResult
 from tuimail.core.errors import MailError
 from tuimail.core.login_errors import classify_refusal
 
-WRONG_PASSWORD_FIX = (
-    "check the user name and password; if the provider uses two-step verification, "
-    "create an app password and use it instead of the normal password"
-)
 SUPPORTED_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
 
-def server_words(exc: BaseException) -> str:
-    """What the server said, as words: "535 5.7.8 Authentication credentials invalid",
-    not "(535, '5.7.8 ...')" or "b'[AUTHENTICATIONFAILED] ...'" (from the protocol's
-    classifier, which keeps the server's code and words)."""
-    import poplib
-
-    from imapclient.exceptions import IMAPClientError
-
-    code, message = getattr(exc, "code", None), getattr(exc, "message", None)
-    if isinstance(code, int) and message is not None and not isinstance(exc, MailError):
-        return f"{code} {message}".strip()  # aiosmtplib's reply
-    error: MailError | None = exc if isinstance(exc, MailError) else None
-    if isinstance(exc, poplib.error_proto):
-        from tuimail.core.pop3_errors import classify_pop3
-
-        error = classify_pop3(exc, login=True)
-    elif isinstance(exc, IMAPClientError):
-        from tuimail.core.imap.errors import classify_imap
-
-        error = classify_imap(exc, login=True)
-    if error is not None:
-        words = error.server_text or (
-            error.code if isinstance(error.code, str) else error.message or error.kind
-        )
-        code = f"{error.code} " if isinstance(error.code, int) else ""
-        return f"{code}{words}".strip()
-    return str(exc).strip() or type(exc).__name__
+def server_words(error: MailError) -> str:
+    """What the server said, as the classifier kept it (code and words), for the login
+    classifier (tuimail.core.login_errors) to read: never a sentence for people."""
+    words = error.server_text or (error.code if isinstance(error.code, str) else "")
+    code = f"{error.code} " if isinstance(error.code, int) else ""
+    enhanced = getattr(error, "enhanced", None)
+    if isinstance(enhanced, str) and enhanced not in words:
+        code += f"{enhanced} "
+    return f"{code}{words}".strip()
 
 
-def login_failed(group: str, login: str, error: MailError, seconds: float) -> CheckResult:
+def login_failed(
+    group: str, login: str, error: MailError, seconds: float, server: str = ""
+) -> CheckResult:
     """The check line for a refused login: the typed error, and the usual cause its words
     name (decided by the login classifier, tuimail.core.login_errors). The edge words it
-    and gives the cause's fix (tuimail.doctor_words)."""
+    (naming `server`, e.g. "IMAP server imap.example.org") and gives the cause's fix
+    (tuimail.doctor_words)."""
     kind = classify_refusal(server_words(error))
-    data = {"finding": "login-refused", "refusal": kind.value, "login": login}
+    data = {"finding": "login-refused", "refusal": kind.value, "login": login, "server": server}
     return CheckResult("login", group, "failure", "", "", seconds, failure=error, data=data)
 
 

@@ -33,55 +33,18 @@ def check_sign_in(account: Account, timeout: float = 15.0) -> list[CheckResult]:
     from tuimail.core.oauth2 import tokens
 
     started = time.monotonic()
-    login_hint = f"tuimail account login {account.name}"
+    account_data = {"account": account.name}
     try:
         token = tokens.access_token(account)
-    except tokens.NeedsSignIn as exc:
-        if exc.code == "not_signed_in":
-            seen = f"{account.name} is not signed in on this computer"
-            fix = f"sign in: {login_hint} (the device sign-in works over SSH too)"
-        else:
-            said = f": {exc.server_text}" if exc.server_text else ""
-            seen = (
-                f"the authorization server no longer accepts this sign-in ({exc.code}{said}): "
-                "it was revoked (a password change, 'sign out everywhere', an administrator) "
-                "or it expired"
-            )
-            fix = f"sign in again: {login_hint}"
-        return [_result("token", "failure", seen, fix, started)]
-    except PasswordError as exc:  # the oauth2_token_command failed
-        return [
-            _result(
-                "token",
-                "failure",
-                str(exc),
-                "run the oauth2_token_command by hand to see what it needs",
-                started,
-            )
-        ]
+    except tokens.NeedsSignIn as exc:  # worded, with the sign-in to run, at the edge
+        finding = "not-signed-in" if exc.code == "not_signed_in" else "sign-in-revoked"
+        return [_failed("token", exc, {"finding": finding, **account_data}, started)]
+    except PasswordError as exc:  # the oauth2_token_command failed (its error says why)
+        return [_failed("token", exc, {"finding": "token-command"}, started)]
     except errors.Refused as exc:
-        return [
-            _result(
-                "token",
-                "failure",
-                f"the authorization server refused this application ({exc.code}: "
-                f"{exc.server_text or exc.message})",
-                "check client_id (and client_secret) in the account's oauth2 table: it must "
-                "be a client you registered with the provider (docs/config.md)",
-                started,
-            )
-        ]
+        return [_failed("token", exc, {"finding": "client-refused"}, started)]
     except errors.MailError as exc:
-        return [
-            _result(
-                "token",
-                "failure",
-                f"the authorization server could not be asked for a token ({exc.kind}: "
-                f"{exc.message})",
-                "check the network, or try again later",
-                started,
-            )
-        ]
+        return [_failed("token", exc, {"finding": "token-unavailable"}, started)]
     results: list[CheckResult] = []
     if account.oauth2_token_command:
         results.append(
@@ -133,14 +96,10 @@ def _introspect(account: Account, token, started: float, timeout: float) -> Chec
         status, data = post_form(
             ep.introspection_endpoint, form, ca_file=ep.ca_file, timeout=timeout, basic=basic
         )
-    except errors.MailError as exc:
-        return _result(
-            "scopes",
-            "warning",
-            f"the introspection endpoint did not answer ({exc.kind}: {exc.message})",
-            "the logins below still show whether the token works",
-            started,
-        )
+    except errors.MailError as exc:  # worded at the edge
+        took = time.monotonic() - started
+        data = {"finding": "introspection-failed"}
+        return CheckResult("scopes", GROUP, "warning", "", "", took, exc, data)
     if status != 200:
         return _result(
             "scopes",
@@ -190,33 +149,28 @@ def _result(name: str, status, seen: str, fix: str, started: float) -> CheckResu
     return CheckResult(name, GROUP, status, seen, fix, time.monotonic() - started)
 
 
+def _failed(
+    name: str, error: errors.MailError | PasswordError, data: dict, started: float
+) -> CheckResult:
+    """A failed sign-in check: the typed error and what the edge needs to word it."""
+    took = time.monotonic() - started
+    return CheckResult(name, GROUP, "failure", "", "", took, failure=error, data=data)
+
+
 def token_refused(group: str, account: Account, error: object, seconds: float):
     """The login check for a server that refused an OAuth login (None when `error` is no
     OAuth failure: the password explanations apply)."""
     from tuimail.core.oauth2.auth import NoOAuthMechanism
     from tuimail.core.oauth2.tokens import NeedsSignIn
 
-    login = account.login
-    if isinstance(error, NeedsSignIn):
-        return CheckResult(
-            "login",
-            group,
-            "failure",
-            f"no login was tried: {error.message}",
-            f"sign in again: tuimail account login {account.name}",
-            seconds,
-        )
+    if isinstance(error, NeedsSignIn):  # no token to send: worded at the edge
+        data = {"finding": "no-sign-in", "account": account.name}
+        return CheckResult("login", group, "failure", "", "", seconds, error, data)
     if isinstance(error, NoOAuthMechanism):
         return CheckResult(
-            "login",
-            group,
-            "failure",
-            f"{error.message}; no token was sent",
-            'this server takes passwords only: set auth = "password" for this account, or '
-            "ask the provider which server takes OAuth sign-in",
-            seconds,
+            "login", group, "failure", "", "", seconds, error, {"finding": "no-oauth"}
         )
     if not (hasattr(error, "challenge") and isinstance(error, errors.AuthenticationFailed)):
         return None
-    data = {"finding": "token-rejected", "login": login, "account": account.name}
+    data = {"finding": "token-rejected", "login": account.login, "account": account.name}
     return CheckResult("login", group, "failure", "", "", seconds, error, data)  # edge words

@@ -68,7 +68,7 @@ def _connect(probe: _Probe, addresses: list[str], timeout: float) -> _Probe:
             if isinstance(exc, ConnectionRefusedError):
                 probe.reason = "connection refused (closed)"
             else:
-                probe.reason = exc.strerror or str(exc) or type(exc).__name__
+                probe.reason = exc.strerror or type(exc).__name__  # the system's words
         else:
             probe.open = True
             break

@@ -7,28 +7,37 @@ import time
 from imapclient import IMAPClient
 
 from tuimail.core.doctor.report import CheckResult
+from tuimail.core.errors import ProtocolViolation
+from tuimail.core.imap.errors import classify_imap
 
 NEAR_FULL_PERCENT = 90.0
 
 
-def check_quota(group: str, client: IMAPClient, caps: set[str]) -> CheckResult:
+def check_quota(
+    group: str, client: IMAPClient, caps: set[str], host: str | None = None
+) -> CheckResult:
     """On a logged-in client: the STORAGE quota of INBOX's quota root."""
     start = time.monotonic()
     if "QUOTA" not in caps:
         return CheckResult("quota", group, "ok", "the server does not report a quota")
+    # An answer imapclient cannot parse, or figures that are no quota: the server broke
+    # RFC 9208 (worded at the edge, tuimail.doctor_words, as everything below).
     unreadable = CheckResult(
-        "quota", group, "warning", "the server's answer to GETQUOTAROOT could not be read", ""
+        "quota",
+        group,
+        "warning",
+        "",
+        failure=ProtocolViolation(protocol="imap", host=host),
+        data={"finding": "unreadable", "command": "GETQUOTAROOT"},
     )
     try:
         _roots, quotas = client.get_quota_root("INBOX")
     except (ValueError, IndexError, TypeError, AttributeError):  # imapclient's parsing
         return unreadable
     except Exception as exc:
-        from tuimail.core.imap.session import describe
-
-        return CheckResult(
-            "quota", group, "warning", f"the server did not answer GETQUOTAROOT: {describe(exc)}"
-        )
+        failure = classify_imap(exc, host=host)
+        data = {"finding": "quota-failed"}
+        return CheckResult("quota", group, "warning", "", failure=failure, data=data)
     took = time.monotonic() - start
     storage = [q for q in quotas if str(q.resource).upper() == "STORAGE" and q.limit]
     if any(not _number(q.usage) or not _number(q.limit) for q in storage):

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from tuimail.core.errors import MailError
 from tuimail.core.sanitize import sanitize
+from tuimail.core.secrets import PasswordError
 
 Status = Literal["ok", "warning", "failure"]
 
@@ -28,11 +29,15 @@ class CheckResult:
     seen: str
     fix: str = ""
     seconds: float = 0.0
-    failure: MailError | None = field(default=None, compare=False, repr=False)
+    # The typed error; for the OAuth token command, the secrets module's PasswordError.
+    failure: MailError | PasswordError | None = field(default=None, compare=False, repr=False)
     # Small typed data about the finding the edge words with `failure` (plain data):
-    # "finding" ("login-refused", "lost", "submit-refused"), "refusal" (a
-    # login_errors.Refusal value), "login" (the user name tried), "submit" (a refused
-    # submission's SubmitError.record()).
+    # "finding" (what was found: "login-refused", "lost", "unreachable", "unexpected",
+    # "submit-refused", "unconfirmed", "quota-failed", "not-signed-in", ...; the list is
+    # tuimail.doctor_words'), "refusal" (a login_errors.Refusal value), "login" (the
+    # user name tried), "server" ("IMAP server imap.example.org"), "host"/"port"/"dns"
+    # (where a connection was tried), "submit" (a SubmitError.record()), "type" (an
+    # unexpected exception's class name), "account" (the account's name).
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -41,12 +41,6 @@ IMAP_POLL_SECONDS = 1.0  # no IDLE: SEARCH this often
 IDLE_RECHECK_SECONDS = 5.0  # with IDLE: search anyway this often (and look in Junk)
 POP3_POLL_START, POP3_POLL_MAX = 0.5, 3.0
 
-TIMEOUT_FIX = (
-    "wait a few minutes and look again: the provider may be delaying delivery; look in "
-    "the Junk/Spam folder (a filter may have taken it); if it never arrives, delivery is "
-    "broken at the provider: check its status page or ask its support"
-)
-
 _IO_ERRORS = (OSError, IMAPClientError, poplib.error_proto, ssl.SSLError)
 
 
@@ -55,7 +49,7 @@ class _Lost(Exception):
     the edge, tuimail.doctor_words)."""
 
     def __init__(self, error: MailError) -> None:
-        super().__init__(str(error))
+        super().__init__(error)
         self.error = error
 
 
@@ -74,9 +68,11 @@ def check_roundtrip(
     resolved the hosts through `--nameserver` (certificates are still checked against
     the host names); None connects by name.
 
-    Returns the "round trip" result (ok with the delay, or a failure with the cause and
-    fix) and, once the message arrived, a "clean up" result (warning if it could not be
+    Returns the "round trip" result (ok with the delay, or a failure with its typed
+    error) and, once the message arrived, a "clean up" result (warning if it could not be
     deleted). The incoming login is done before sending, so a failed login sends nothing.
+    Each result's finding is plain data (`data`: "finding" and what it needs, with the
+    typed error in `failure`); tuimail.doctor_words words it and its fix.
     """
     token = secrets.token_hex(8)
     raw = build_test_message(account, token)
@@ -90,14 +86,18 @@ def check_roundtrip(
         waiter.open()
     except (_Lost, TLSRequiredError, *_IO_ERRORS) as exc:
         error = _typed(exc)  # a TLS failure: the SecurityFailure the TLS check reports
-        if error is None:
-            return [_not_tried(f"the incoming server failed ({_text(exc)})", start)]
-        data = {"finding": "not-sent"}  # worded at the edge
-        fix = "fix the incoming server checks above first"
+        data = {  # worded at the edge, with its fix
+            "finding": "not-sent",
+            "read-only": error is None,
+            "login": account.login,
+            "protocol": account.protocol,
+            "host": account.incoming.host,
+            "port": account.incoming.port,
+        }
         took = time.monotonic() - start
-        return [CheckResult("round trip", GROUP, "failure", "", fix, took, error, data)]
+        return [CheckResult("round trip", GROUP, "failure", "", "", took, error, data)]
     try:
-        unconfirmed = ""
+        unconfirmed: SubmitError | None = None
         try:
             asyncio.run(
                 submit(
@@ -113,45 +113,28 @@ def check_roundtrip(
         except SubmitError as exc:
             if exc.kind != "maybe_sent":
                 return [_refused(account, exc, time.monotonic() - start)]
-            unconfirmed = str(exc)  # it may have gone through: wait for it all the same
+            unconfirmed = exc  # it may have gone through: wait for it all the same
         accepted = time.monotonic()
         try:
             found = waiter.wait(accepted + roundtrip_timeout)
         except (_Lost, *_IO_ERRORS) as exc:
             error = _typed(exc)
-            return [
-                CheckResult(
-                    "round trip",
-                    GROUP,
-                    "failure",
-                    ""
-                    if error is not None  # worded at the edge
-                    else "the server accepted the test message, then the connection to the "
-                    f"incoming server failed while waiting for it ({_text(exc)})",
-                    "run the check again; the test message may be left in your INBOX "
-                    f'(subject "tuimail doctor test {token}"): delete it by hand',
-                    time.monotonic() - accepted,
-                    error,
-                    {"finding": "lost-waiting"},
-                )
-            ]
-        if found is None and unconfirmed:
-            return [_unconfirmed("failure", unconfirmed, time.monotonic() - accepted)]
+            data = {  # worded at the edge, with its fix (the subject to look for)
+                "finding": "lost-waiting",
+                "read-only": error is None,
+                "subject": subject(token),
+            }
+            took = time.monotonic() - accepted
+            return [CheckResult("round trip", GROUP, "failure", "", "", took, error, data)]
+        if found is None and unconfirmed is not None:
+            return [_unconfirmed(unconfirmed, False, time.monotonic() - accepted)]
         if found is None:
             return [_timed_out(waiter, roundtrip_timeout, accepted)]
         delay = found - accepted
-        if unconfirmed:
-            return [_unconfirmed("warning", unconfirmed, delay), waiter.delete()]
-        result = CheckResult(
-            "round trip",
-            GROUP,
-            "ok",
-            f"the test message arrived in INBOX {delay:.1f} s after the outgoing server "
-            f"accepted it ({waiter.how})",
-            "",
-            delay,
-        )
-        return [result, waiter.delete()]
+        if unconfirmed is not None:
+            return [_unconfirmed(unconfirmed, True, delay), waiter.delete()]
+        data = {"finding": "arrived", "how": waiter.how}  # worded at the edge
+        return [CheckResult("round trip", GROUP, "ok", "", "", delay, data=data), waiter.delete()]
     finally:
         waiter.close()
 
@@ -162,7 +145,7 @@ def build_test_message(account: Account, token: str) -> bytes:
     own = formataddr((account.display_name or "", account.email))
     msg["From"] = own
     msg["To"] = own
-    msg["Subject"] = f"tuimail doctor test {token}"
+    msg["Subject"] = subject(token)
     msg["Date"] = format_datetime(datetime.now().astimezone())
     msg["Message-ID"] = f"<tuimail-doctor.{token}@{account.domain or 'localhost'}>"
     msg[HEADER] = token
@@ -175,18 +158,12 @@ def build_test_message(account: Account, token: str) -> bytes:
     return bytes(msg)
 
 
+def subject(token: str) -> str:
+    """The test message's subject (a token, no sentence)."""
+    return f"tuimail doctor test {token}"
+
+
 # -- outcomes -------------------------------------------------------------------------
-
-
-def _not_tried(reason: str, start: float) -> CheckResult:
-    return CheckResult(
-        "round trip",
-        GROUP,
-        "failure",
-        f"no test message was sent: {reason}",
-        "fix the incoming server checks above first",
-        time.monotonic() - start,
-    )
 
 
 def _refused(account: Account, exc: SubmitError, took: float) -> CheckResult:
@@ -230,62 +207,46 @@ def _refusal_cause(exc: SubmitError) -> str:
     return "other"
 
 
-def _unconfirmed(status: str, reason: str, took: float) -> CheckResult:
-    arrived = (
-        f"; it arrived in INBOX {took:.1f} s later all the same"
-        if status == "warning"
-        else "; it did not arrive"
-    )
-    return CheckResult(
-        "round trip",
-        GROUP,
-        status,  # type: ignore[arg-type]
-        f"the outgoing server never confirmed the test message ({reason}){arrived}",
-        "the connection to the outgoing server broke at the end of sending: mail sent "
-        "this way may arrive twice or not at all; check the network (VPN, proxy, "
-        "antivirus that scans mail) and run the check again",
-        took,
-    )
+def _unconfirmed(exc: SubmitError, arrived: bool, took: float) -> CheckResult:
+    """The outgoing server did not confirm the test message (the connection broke at the
+    end of DATA): a warning when it arrived all the same, else a failure. The typed
+    error (ConnectionLost, TimedOut) travels in the result, worded at the edge."""
+    from tuimail.core.errors import ConnectionLost
+
+    error = exc.error or ConnectionLost(protocol="smtp")
+    status = "warning" if arrived else "failure"
+    data = {"finding": "unconfirmed", "arrived": arrived, "stage": exc.stage}
+    return CheckResult("round trip", GROUP, status, "", "", took, error, data)
 
 
 def _timed_out(waiter: _Waiter, limit: float, accepted: float) -> CheckResult:
+    """Not in INBOX by the deadline: a warning when a spam filter filed it in the junk
+    folder ("junk": the folder, whether it was deleted there), else a failure."""
     junk = waiter.look_in_junk()
     if junk is not None:
-        folder, seen = junk
-        return CheckResult(
-            "round trip",
-            GROUP,
-            "warning",
-            f'the test message did not arrive in INBOX: it was filed in the junk folder "'
-            f'{folder}" (found {seen - accepted:.1f} s after the outgoing server accepted '
-            "it) and deleted there",
-            "a spam filter took your own message: mark such messages as not spam and "
-            "check the domain's SPF, DKIM and DMARC records (mail from this address may "
-            "land in other people's spam folders too)",
-            seen - accepted,
-        )
+        folder, seen, deleted = junk
+        data = {"finding": "junk", "folder": folder, "deleted": deleted}  # edge words
+        return CheckResult("round trip", GROUP, "warning", "", "", seen - accepted, data=data)
+    data = {"finding": "not-arrived", "limit": limit}  # worded at the edge
     return CheckResult(
-        "round trip",
-        GROUP,
-        "failure",
-        f"the server accepted the message but it did not arrive in {limit:.0f} s",
-        TIMEOUT_FIX,
-        time.monotonic() - accepted,
+        "round trip", GROUP, "failure", "", "", time.monotonic() - accepted, data=data
     )
 
 
-def _cleanup(status: str, seen: str, fix: str = "") -> CheckResult:
-    return CheckResult("clean up", GROUP, status, seen, fix)  # type: ignore[arg-type]
+def _cleanup(status: str, finding: str, folder: str | None) -> CheckResult:
+    """The clean-up's finding as data: "deleted" (from `folder`, None: the POP3 server),
+    "gone" (no longer on the POP3 server: another program took it first), "moved" (to `folder`, the Trash: no UIDPLUS) or "left-marked" (marked \\Deleted in
+    `folder`: no UIDPLUS and no MOVE); worded at the edge."""
+    data = {"finding": finding, "folder": folder}
+    return CheckResult("clean up", GROUP, status, "", data=data)  # type: ignore[arg-type]
 
 
-def _not_deleted(exc: BaseException, fix: str) -> CheckResult:
+def _not_deleted(exc: BaseException, protocol: str) -> CheckResult:
     """The clean-up warning for a test message the server would not delete: its typed
-    error, worded at the edge (or, for a read-only INBOX, what that means)."""
+    error (none for a read-only INBOX: `read-only` says so), worded at the edge."""
     error = _typed(exc)
-    if error is None:
-        return _cleanup("warning", f"the test message could not be deleted ({_text(exc)})", fix)
-    data = {"finding": "not-deleted"}
-    return CheckResult("clean up", GROUP, "warning", "", fix, 0.0, error, data)
+    data = {"finding": "not-deleted", "read-only": error is None, "protocol": protocol}
+    return CheckResult("clean up", GROUP, "warning", "", "", 0.0, error, data)
 
 
 def _typed(exc: BaseException) -> MailError | None:
@@ -310,27 +271,11 @@ def _typed(exc: BaseException) -> MailError | None:
     return classify_transport(exc)
 
 
-def _text(exc: BaseException) -> str:
-    if isinstance(exc, poplib.error_proto):
-        from tuimail.core.pop3_errors import classify_pop3
-
-        error = classify_pop3(exc)
-        return error.server_text or error.message
-    if isinstance(exc, imaplib.IMAP4.readonly):
-        return "the server opens INBOX read-only, where the test message could not be deleted"
-    if isinstance(exc, IMAPClientError):
-        from tuimail.core.imap.errors import classify_imap
-
-        error = classify_imap(exc)
-        return error.server_text or error.message
-    return str(exc) or type(exc).__name__
-
-
 # -- waiting in the incoming mailbox --------------------------------------------------
 
 
 class _Waiter:
-    how = ""
+    how = ""  # how its arrival was seen: "idle", "search" or "pop3" (worded at the edge)
 
     def __init__(
         self,
@@ -353,8 +298,8 @@ class _Waiter:
     def delete(self) -> CheckResult:
         raise NotImplementedError
 
-    def look_in_junk(self) -> tuple[str, float] | None:
-        """(junk folder, when seen) if the message was filed there (then deleted)."""
+    def look_in_junk(self) -> tuple[str, float, bool] | None:
+        """(junk folder, when seen, deleted there) if the message was filed there."""
         return None
 
     def close(self) -> None:
@@ -392,9 +337,9 @@ class _IMAPWaiter(_Waiter):
         if "IDLE" in self.caps:
             client.idle()  # before sending, so the arrival is announced
             self.idling = True
-            self.how = "announced by IMAP IDLE"
+            self.how = "idle"
         else:
-            self.how = "found by IMAP SEARCH, polled every second"
+            self.how = "search"
 
     def _search(self) -> list[int]:
         assert self.client is not None
@@ -456,7 +401,7 @@ class _IMAPWaiter(_Waiter):
         try:
             return self._delete(self.uid, "INBOX")
         except _IO_ERRORS as exc:
-            return _not_deleted(exc, "delete it from INBOX by hand")
+            return _not_deleted(exc, "imap")
 
     def _delete(self, uid: int, folder: str) -> CheckResult:
         client = self.client
@@ -464,25 +409,15 @@ class _IMAPWaiter(_Waiter):
         if "UIDPLUS" in self.caps:
             client.delete_messages([uid])
             client.uid_expunge([uid])  # only this message, never others marked \Deleted
-            return _cleanup("ok", f"the test message was deleted from {folder}")
+            return _cleanup("ok", "deleted", folder)
         trash = _special_folder(client, b"\\Trash")
         if "MOVE" in self.caps and trash and trash != folder:
             client.move([uid], trash)
-            return _cleanup(
-                "ok",
-                f'the test message was moved to "{trash}" (the server has no UIDPLUS, '
-                "so it cannot expunge one message alone)",
-            )
-        client.delete_messages([uid])
-        return _cleanup(
-            "warning",
-            f"the test message was marked deleted but left in {folder}: the server has no "
-            "UIDPLUS, and a plain EXPUNGE would also remove every other message you "
-            "marked deleted there",
-            f"delete the test message from {folder} by hand",
-        )
+            return _cleanup("ok", "moved", trash)
+        client.delete_messages([uid])  # never a plain EXPUNGE: it takes others' \Deleted too
+        return _cleanup("warning", "left-marked", folder)
 
-    def look_in_junk(self) -> tuple[str, float] | None:
+    def look_in_junk(self) -> tuple[str, float, bool] | None:
         try:
             self._idle_done()
             if self.junk_uid is None and not self._junk_search():
@@ -490,10 +425,10 @@ class _IMAPWaiter(_Waiter):
             assert self.client is not None and self.junk is not None
             self.client.select_folder(self.junk)
             try:
-                self._delete(self.junk_uid, self.junk)
+                deleted = self._delete(self.junk_uid, self.junk).status == "ok"
             except _IO_ERRORS:
-                pass
-            return self.junk, self.junk_seen
+                deleted = False
+            return self.junk, self.junk_seen, deleted
         except _IO_ERRORS:
             return None
 
@@ -525,7 +460,7 @@ def _special_folder(client: imapclient.IMAPClient, flag: bytes) -> str | None:
 
 
 class _POP3Waiter(_Waiter):
-    how = "found by POP3, polled every few seconds"
+    how = "pop3"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -585,26 +520,29 @@ class _POP3Waiter(_Waiter):
         return None
 
     def delete(self) -> CheckResult:
-        def dele(pop: poplib.POP3) -> None:
+        def dele(pop: poplib.POP3) -> bool:
+            """True once deleted; False when it is no longer listed (another program
+            downloaded and deleted it first)."""
             for num, key in _listing(pop):
                 if key == self.key:
                     pop.dele(num)
                     resp = pop.quit()  # the deletion happens at QUIT
                     if not resp.startswith(b"+OK"):
                         raise poplib.error_proto(resp)
-                    return
-            raise poplib.error_proto(b"the test message is no longer listed")
+                    return True
+            _quit(pop)
+            return False
 
         try:
             pop = self._session()
             try:
-                dele(pop)
+                deleted = dele(pop)
             except BaseException:
                 _quit(pop)
                 raise
         except (_Lost, *_IO_ERRORS) as exc:
-            return _not_deleted(exc, "delete it by hand (or it is downloaded with the next fetch)")
-        return _cleanup("ok", "the test message was deleted from the server")
+            return _not_deleted(exc, "pop3")
+        return _cleanup("ok", "deleted" if deleted else "gone", None)
 
 
 def _listing(pop: poplib.POP3) -> list[tuple[int, str]]:

@@ -17,7 +17,7 @@ from tuimail.core.doctor.port_checks import check_other_ports
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.doctor.roundtrip import GROUP as ROUNDTRIP_GROUP
 from tuimail.core.doctor.roundtrip import check_roundtrip
-from tuimail.core.doctor.server_checks import check_server, group_name
+from tuimail.core.doctor.server_checks import check_server, group_name, unreachable
 from tuimail.core.secrets import Secret
 
 Step = Callable[[], list[CheckResult]]
@@ -119,10 +119,6 @@ def _located(
     return bool(found), (found[0] if found else None)
 
 
-def _unknown_host(host: str, nameserver: str | None) -> str:
-    return f"the host name {host} cannot be found in DNS (asked {nameserver})"
-
-
 def _server_step(
     kind: str, account: Account, password: Secret | None, timeout: float, nameserver: str | None
 ) -> list[CheckResult]:
@@ -130,16 +126,8 @@ def _server_step(
     settings = account.outgoing if kind == "smtp" else account.incoming
     found, address = _located(settings, nameserver, timeout)
     if not found:
-        return [
-            CheckResult(
-                "reachable",
-                group_name(kind, settings),
-                "failure",
-                _unknown_host(settings.host, nameserver),
-                "check the spelling of the host name in the account settings; if it is "
-                "right, the domain's DNS has no address for it",
-            )
-        ]
+        data = unreachable(settings.host, settings.port, dns=True, nameserver=nameserver)
+        return [CheckResult("reachable", group_name(kind, settings), "failure", "", data=data)]
     return check_server(kind, account, password, timeout, address)
 
 
@@ -152,30 +140,15 @@ def _roundtrip_step(
 ) -> list[CheckResult]:
     """check_roundtrip, connecting where the server checks connected."""
     plain = [s.host for s in (account.incoming, account.outgoing) if s.security == "plain"]
-    if plain:
-        return [
-            CheckResult(
-                "round trip",
-                ROUNDTRIP_GROUP,
-                "warning",
-                f"not tried: the connection to {plain[0]} is not encrypted (security = "
-                "plain), and tuimail doctor never sends a password in clear",
-                "use security = tls or starttls, then run the check again",
-            )
-        ]
+    if plain:  # not tried: the edge says why and what to do
+        data = {"finding": "plain", "host": plain[0]}
+        return [CheckResult("round trip", ROUNDTRIP_GROUP, "warning", "", data=data)]
     addresses: list[str | None] = []
     for settings in (account.incoming, account.outgoing):
         found, address = _located(settings, nameserver, timeout)
         if not found:
-            return [
-                CheckResult(
-                    "round trip",
-                    ROUNDTRIP_GROUP,
-                    "failure",
-                    f"no test message was sent: {_unknown_host(settings.host, nameserver)}",
-                    "fix the server checks above first",
-                )
-            ]
+            data = {"finding": "unknown-host", "host": settings.host, "nameserver": nameserver}
+            return [CheckResult("round trip", ROUNDTRIP_GROUP, "failure", "", data=data)]
         addresses.append(address)
     return check_roundtrip(
         account,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import imaplib
+import logging
 import poplib
 import socket
 import ssl
@@ -28,13 +29,14 @@ from tuimail.core.doctor.oauth_checks import token_refused
 from tuimail.core.doctor.quota import check_quota
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.errors import (
-    AuthenticationFailed,
     MailError,
     ProtocolViolation,
     SecurityFailure,
     TransientError,
+    Unreachable,
 )
 from tuimail.core.imap.login import imap_login
+from tuimail.core.net_errors import classify_transport
 from tuimail.core.pop3 import pop3_login
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp import SubmitError, smtp_login
@@ -45,6 +47,8 @@ IMAP_CAPS = ["IDLE", "CONDSTORE", "QRESYNC", "MOVE", "UIDPLUS", "QUOTA"]
 POP3_CAPS = ["UIDL", "TOP"]
 SMTP_CAPS = ["SIZE", "8BITMIME", "SMTPUTF8"]
 EXPIRY_WARNING_DAYS = 14
+
+log = logging.getLogger("tuimail.doctor")
 
 
 def group_name(kind: str, settings: ServerSettings) -> str:
@@ -78,42 +82,38 @@ def check_server(
         else:
             results += _imap(group, account, password, timeout, address, in_clear)
     except Exception as exc:  # whatever a server sends ends as a failure line, never a traceback
-        results.append(_lost(group, "conversation", exc, time.monotonic() - start, kind))
+        results.append(_stopped(group, "conversation", exc, time.monotonic() - start, kind))
     return results
 
 
 def _reach(group: str, s: ServerSettings, timeout: float, address: str | None) -> CheckResult:
+    """The TCP connect: on failure the typed transport error (Unreachable, TimedOut...)
+    and where it was tried, worded at the edge (tuimail.doctor_words)."""
     start = time.monotonic()
     try:
         socket.create_connection((address or s.host, s.port), timeout=timeout).close()
-    except socket.gaierror:
-        return CheckResult(
-            "reachable",
-            group,
-            "failure",
-            f"the host name {s.host} cannot be found in DNS",
-            "check the spelling of the host name in the account settings; if it is right, "
-            "the domain's DNS is broken or this machine's DNS resolver does not answer",
-            time.monotonic() - start,
-        )
     except OSError as exc:
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        fix = (
-            "check the host name and port in the account settings; if they are right, "
-            "a firewall or the network blocks this port"
-        )
-        if s.port == 25:
-            fix += " (port 25 is often blocked by ISPs: use 587 or 465 for sending)"
-        return CheckResult(
-            "reachable",
-            group,
-            "failure",
-            f"could not connect to {s.host} port {s.port}: {reason}",
-            fix,
-            time.monotonic() - start,
-        )
+        failure = classify_transport(exc, host=s.host) or Unreachable(host=s.host)
+        data = unreachable(s.host, s.port, dns=isinstance(exc, socket.gaierror))
+        took = time.monotonic() - start
+        return CheckResult("reachable", group, "failure", "", "", took, failure, data)
+    except UnicodeError as exc:  # the idna codec: an empty or over-long label ("a..b")
+        failure = Unreachable(host=s.host)
+        failure.__cause__ = exc
+        data = {**unreachable(s.host, s.port, dns=True), "invalid": True}
+        took = time.monotonic() - start
+        return CheckResult("reachable", group, "failure", "", "", took, failure, data)
     took = time.monotonic() - start
     return CheckResult("reachable", group, "ok", f"TCP connect in {took * 1000:.0f} ms", "", took)
+
+
+def unreachable(host: str, port: int, *, dns: bool, nameserver: str | None = None) -> dict:
+    """A `reachable` finding's data: the host and port tried, and whether the host name
+    had no address (`dns`; `nameserver` the DNS server asked, when one was named)."""
+    data = {"finding": "unreachable", "host": host, "port": port, "dns": dns}
+    if nameserver is not None:
+        data["nameserver"] = nameserver
+    return data
 
 
 def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float) -> CheckResult:
@@ -215,15 +215,17 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 # Many servers (Dovecot) list their extensions only after login.
                 caps = {c.decode().upper() for c in client.capabilities()}
                 results.insert(-1, _caps_result(group, caps, IMAP_CAPS))
-                results.append(check_quota(group, client, caps))
+                results.append(check_quota(group, client, caps, s.host))
             except MailError as exc:
                 results.append(_caps_result(group, caps, IMAP_CAPS))
                 seconds = time.monotonic() - start
                 results.append(
-                    _lost(group, "login", exc, seconds)
+                    _lost(group, "login", exc, seconds, "imap")
                     if _login_lost(exc)
                     else token_refused(group, account, exc, seconds)
-                    or login_failed(group, account.login, exc, seconds)
+                    or login_failed(
+                        group, account.login, exc, seconds, _server(account.protocol, s)
+                    )
                 )
         return results
     finally:
@@ -248,6 +250,13 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
             caps = {c.upper() for c in pop.capa()}
         except poplib.error_proto:
             caps = set()
+        except IndexError as exc:  # poplib's split of an empty CAPA line: not RFC 2449
+            error = ProtocolViolation(protocol="pop3", host=s.host)
+            error.__cause__ = exc
+            data = {"finding": "unreadable", "command": "CAPA"}
+            took = time.monotonic() - start
+            line = CheckResult("capabilities", group, "failure", "", "", took, error, data)
+            return [*results, line]
         results.append(_caps_result(group, caps, POP3_CAPS))
         if in_clear:
             refused = None
@@ -271,10 +280,12 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
             except MailError as exc:
                 seconds = time.monotonic() - start
                 results.append(
-                    _lost(group, "login", exc, seconds)
+                    _lost(group, "login", exc, seconds, "pop3")
                     if _login_lost(exc)
                     else token_refused(group, account, exc, seconds)
-                    or login_failed(group, account.login, exc, seconds)
+                    or login_failed(
+                        group, account.login, exc, seconds, _server(account.protocol, s)
+                    )
                 )
         return results
     finally:
@@ -365,14 +376,18 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                     )
                 except SubmitError as exc:
                     seconds = time.monotonic() - start
-                    error = exc.error or AuthenticationFailed(
-                        str(exc), protocol="smtp", host=s.host
-                    )
+                    error = exc.error
+                    if error is None:  # refused before the server said anything
+                        data = {"finding": "login-failed", "submit": exc.record()}
+                        results.append(
+                            CheckResult("login", group, "failure", "", "", seconds, data=data)
+                        )
+                        return results
                     results.append(
-                        _lost(group, "login", error, seconds)
+                        _lost(group, "login", error, seconds, "smtp")
                         if _login_lost(error)
                         else token_refused(group, account, error, seconds)
-                        or login_failed(group, account.login, error, seconds)
+                        or login_failed(group, account.login, error, seconds, _server("smtp", s))
                     )
         return results
     finally:
@@ -401,27 +416,47 @@ def _login_lost(error: MailError) -> bool:
     return isinstance(error, TransientError | ProtocolViolation)
 
 
+def _server(kind: str, s: ServerSettings) -> str:
+    """What was logged in to, for the edge's words: "IMAP server imap.example.org"."""
+    return f"{kind.upper()} server {s.host}"
+
+
 def _ssl_of(sock: Any) -> ssl.SSLSocket | None:
     return sock if isinstance(sock, ssl.SSLSocket) else None
 
 
-PORT_FIX = "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)"
-
-
 def _lost(
-    group: str, name: str, exc: BaseException, took: float, protocol: str | None = None
+    group: str, name: str, exc: BaseException, took: float, protocol: str = "imap"
 ) -> CheckResult:
-    """A failure line for a connection that failed; the server's own words when it said
-    something (a BYE or -ERR greeting, bytes that are not the protocol). A library's
-    exception is first typed by `protocol`'s classifier, so the line says what the server
-    did, never Python's words."""
-    if not isinstance(exc, MailError) and protocol is not None:
-        exc = _classify(protocol, exc, name)
-    if isinstance(exc, MailError):  # worded at the edge, as everywhere (doctor_words)
-        data = {"finding": "lost"}  # the fix follows from the error's type, also there
-        return CheckResult(name, group, "failure", "", "", took, failure=exc, data=data)
-    if isinstance(exc, TimeoutError):
-        seen = "the server did not answer in time"
-    else:
-        seen = f"the connection failed: {exc or type(exc).__name__}"
-    return CheckResult(name, group, "failure", seen, PORT_FIX, took)
+    """A failure line for a connection that failed: the typed error (a library's
+    exception typed by `protocol`'s classifier), with the server's own words when it
+    said something (a BYE or -ERR greeting, bytes that are not the protocol). Worded,
+    with the fix its type calls for, at the edge (tuimail.doctor_words)."""
+    error = exc if isinstance(exc, MailError) else _classify(protocol, exc, name)
+    data = {"finding": "lost"}
+    return CheckResult(name, group, "failure", "", "", took, failure=error, data=data)
+
+
+# What a check may meet from a server: typed by the protocol's classifier. Anything else
+# is no failure of the server's but one tuimail did not foresee (a bug): reported as such.
+_SERVER_FAILURES = (
+    MailError,
+    OSError,
+    EOFError,
+    UnicodeError,
+    MemoryError,
+    imaplib.IMAP4.error,
+    poplib.error_proto,
+    aiosmtplib.SMTPException,
+)
+
+
+def _stopped(group: str, name: str, exc: BaseException, took: float, protocol: str) -> CheckResult:
+    """The finding for a check that stopped on an exception: the server's failure, typed,
+    or (not one a server causes) an "unexpected" finding naming the exception's type;
+    the details go to the log, never the exception's text to the report."""
+    if isinstance(exc, _SERVER_FAILURES):
+        return _lost(group, name, exc, took, protocol)
+    log.warning("doctor: %s check stopped unexpectedly", protocol, exc_info=exc)
+    data = {"finding": "unexpected", "type": type(exc).__name__, "protocol": protocol}
+    return CheckResult(name, group, "failure", "", "", took, data=data)

@@ -199,8 +199,10 @@ class Composing:
         draft.kind = "forward"
         return draft
 
-    def send(self, draft: Draft) -> None:
-        """Put the message in the outbox (on disk first), then one submission attempt."""
+    def send(self, draft: Draft) -> Any:
+        """Put the message in the outbox (on disk first), then one submission attempt.
+        Returns its outbox entry (sent, or sent to some: `refused`, `copy` say the rest,
+        worded at the edge: tuimail.words.sent_note); QueuedError when it waits."""
         from tuimail.core import compose
         from tuimail.core.outbox import Outbox
 
@@ -233,6 +235,7 @@ class Composing:
             raise QueuedError(entry)
         self._refresh_sent(draft.account)
         self._mark_answered(draft.reply_to)
+        return entry
 
     def save_draft(self, draft: Draft) -> str:
         from tuimail.core.drafts import DraftStore

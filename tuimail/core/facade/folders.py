@@ -25,7 +25,7 @@ class Folders:
             out.extend(
                 sorted(
                     backend.folders.values(),
-                    key=lambda f: (SPECIAL_ORDER.get(f.special_use or "", 9), f.name.lower()),
+                    key=_tree_order,
                 )
             )
         return out
@@ -127,3 +127,11 @@ class Folders:
         """Push for the folder the UI shows (INBOX is always watched)."""
         if account in self._backends:
             self._backends[account].watch_folder(folder)
+
+
+def _tree_order(folder: FolderInfo) -> tuple:
+    """Special folders first, then by the levels of the name: "Work/Projects" right
+    after "Work", not after "Work-old" ("-" sorts before "/")."""
+    name = folder.name.lower()
+    levels = name.split(folder.delimiter) if folder.delimiter else [name]
+    return (SPECIAL_ORDER.get(folder.special_use or "", 9), levels)

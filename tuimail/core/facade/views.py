@@ -146,5 +146,6 @@ class QueuedError(ServiceError):
     tuimail.words.describe)."""
 
     def __init__(self, entry: object) -> None:
-        super().__init__(f"not sent: {getattr(entry, 'state', '')}; it waits in the outbox")
+        # A record for logs (the outbox id and state); people read tuimail.words.describe.
+        super().__init__(f"queued: {getattr(entry, 'id', '')} {getattr(entry, 'state', '')}")
         self.entry = entry

@@ -58,67 +58,47 @@ def classify_imap(exc: BaseException, *, host: str | None = None, login: bool = 
         if isinstance(cause, imaplib.IMAP4.abort):  # lost or broken during LOGIN
             return classify_imap(cause, host=host)
         return reply_error(_reply_text(_text(exc)), host=host, login=True, cause=exc)
+    if isinstance(exc, imaplib.IMAP4.abort) and isinstance(exc.__context__, MailError):
+        return exc.__context__  # ours (tuimail.core.connect), re-raised by imaplib as text
     if isinstance(exc, imaplib.IMAP4.abort):
         text = _text(exc)
         violation = protocol_violation(text)
-        if violation is not None and _is_violation(violation):
-            return _with(ProtocolViolation(violation, server_text=text, **kw), exc)
+        if violation is not None and violation[0] not in _CLOSED:
+            reason, data = violation
+            return _with(ProtocolViolation(reason=reason, data=data, server_text=text, **kw), exc)
         if _timed_out(text):
-            return _with(TimedOut("the mail server did not answer in time", **kw), exc)
-        return _with(
-            ConnectionLost(violation or "the connection to the mail server was lost", **kw),
-            exc,
-            server_text=text,
-        )
+            return _with(TimedOut(**kw), exc)
+        reason, data = violation or ("", {})
+        return _with(ConnectionLost(reason=reason, data=data, **kw), exc, server_text=text)
     transport = classify_transport(exc, "imap", host)
     if transport is not None:
         return transport
     if isinstance(exc, ProtocolError):  # imapclient could not parse the answer
-        return _with(
-            ProtocolViolation(
-                "the mail server sent an answer that is not IMAP; the connection was closed",
-                server_text=_text(exc),
-                **kw,
-            ),
-            exc,
-        )
+        return _with(ProtocolViolation(reason="unparsable", server_text=_text(exc), **kw), exc)
     if isinstance(exc, imaplib.IMAP4.error):
         text = _text(exc)
         if text.startswith("* BYE"):  # the greeting was BYE: not accepting connections now
             said = text[len("* BYE") :].strip()
-            return _with(
-                ServerBusy(
-                    "the mail server is not accepting connections right now",
-                    code=response_code(said),
-                    server_text=said,
-                    **kw,
-                ),
-                exc,
+            busy = ServerBusy(
+                reason="greeting-refused", code=response_code(said), server_text=said, **kw
             )
+            return _with(busy, exc)
         violation = protocol_violation(text)
         if violation is not None:
-            kind = ProtocolViolation if _is_violation(violation) else ConnectionLost
-            return _with(kind(violation, server_text=text, **kw), exc)
+            reason, data = violation
+            kind = ConnectionLost if reason in _CLOSED else ProtocolViolation
+            return _with(kind(reason=reason, data=data, server_text=text, **kw), exc)
         if _lost(text):
-            return _with(ConnectionLost("the connection to the mail server was lost", **kw), exc)
+            return _with(ConnectionLost(**kw), exc)
         return reply_error(_reply_text(text), host=host, login=login, cause=exc)
     if isinstance(exc, UnicodeError):
-        return _with(
-            ProtocolViolation(
-                "the mail server sent bytes that are not valid in an IMAP answer", **kw
-            ),
-            exc,
-        )
+        return _with(ProtocolViolation(reason="bad-bytes", **kw), exc)
     if isinstance(exc, MemoryError):
-        return _with(
-            ProtocolViolation(
-                "the mail server sent more data than tuimail can hold; the connection was closed",
-                **kw,
-            ),
-            exc,
-        )
-    # Not a protocol failure (e.g. tuimail's own refusal of a queued action): its own words.
-    return _with(PermanentError(str(exc) or type(exc).__name__, **kw), exc)
+        return _with(ProtocolViolation(reason="too-much-data", **kw), exc)
+    # Not a protocol failure (e.g. tuimail's own refusal of a queued action): its own
+    # words, kept as data.
+    detail = {"detail": _text(exc) or type(exc).__name__}
+    return _with(PermanentError(reason="other", data=detail, **kw), exc)
 
 
 def reply_error(
@@ -128,13 +108,13 @@ def reply_error(
     code = response_code(text)
     kw = {"protocol": "imap", "host": host, "code": code, "server_text": text}
     if code in TRANSIENT_CODES:
-        error: MailError = ServerBusy("the mail server is busy or unavailable for now", **kw)
+        error: MailError = ServerBusy(**kw)
     elif code in SECURITY_CODES:
-        error = SecurityFailure("the mail server wants an encrypted connection for this", **kw)
+        error = SecurityFailure(reason="privacy-required", **kw)
     elif code in AUTH_CODES or (login and code is None) or (login and code == "ALERT"):
-        error = AuthenticationFailed("the mail server refused the login", **kw)
+        error = AuthenticationFailed(**kw)
     else:
-        error = Refused("the mail server refused", **kw)
+        error = Refused(**kw)
     if cause is not None:
         error.__cause__ = cause
     return error
@@ -152,50 +132,28 @@ def _with(error: MailError, cause: BaseException, *, server_text: str | None = N
 _COMMAND_PREFIX = re.compile(r"^(?:command: \S+ => )+")
 _REPLY = re.compile(r"^\S+ command error: (?:BAD|NO) \[(?:b?(['\"]))?(.*?)\1?\]$", re.S)
 _FAILED = re.compile(r"^[a-z_ ]+ failed: ", re.I)  # imapclient's _checkok
-_VIOLATIONS = (
-    (
-        re.compile(r"got more than (\d+) bytes"),
-        "the mail server sent a line longer than {0} bytes (not IMAP); the connection was closed",
-    ),
-    (
-        re.compile(r"unexpected tagged response: (.*)", re.S),
-        "the mail server answered a command that was not sent ({0}); the connection was closed",
-    ),
-    (
-        re.compile(r"unexpected response: (.*)", re.S),
-        'the mail server does not speak IMAP (it sent "{0}"); the connection was closed',
-    ),
-    (
-        re.compile(r"socket error: unterminated line: (.*)", re.S),
-        "the mail server closed the connection in the middle of a line ({0})",
-    ),
-    (
-        re.compile(r"socket error: EOF"),
-        "the mail server closed the connection",
-    ),
+_VIOLATIONS = (  # imaplib's text -> (reason, the data key its group is)
+    (re.compile(r"got more than (\d+) bytes"), "line-too-long", "limit"),
+    (re.compile(r"unexpected tagged response: (.*)", re.S), "unexpected-tag", "line"),
+    (re.compile(r"unexpected response: (.*)", re.S), "not-protocol", "line"),
+    (re.compile(r"socket error: unterminated line: (.*)", re.S), "mid-line", "line"),
+    (re.compile(r"socket error: EOF"), "closed", ""),
 )
+_CLOSED = frozenset({"mid-line", "closed"})  # a closed connection, not a broken protocol
 
 
-def protocol_violation(text: str) -> str | None:
-    """A sentence for imaplib's texts about a server that broke the protocol, else None."""
+def protocol_violation(text: str) -> tuple[str, dict] | None:
+    """(reason, data) for imaplib's texts about a server that broke the protocol or
+    closed the connection (tuimail.core.errors.REASONS), else None."""
     text = _COMMAND_PREFIX.sub("", text)
-    if text.startswith("the mail server "):
-        return text  # our own limits (tuimail.core.connect)
-    for pattern, sentence in _VIOLATIONS:
+    for pattern, reason, key in _VIOLATIONS:
         match = pattern.search(text)
         if match:
-            detail = match.group(1) if pattern.groups else ""
-            if detail.isdigit():
-                detail = f"{int(detail):,}"
-            elif len(detail) > 60:
-                detail = detail[:60] + "..."
-            return sentence.format(detail)
+            value: object = match.group(1) if pattern.groups else ""
+            if key == "limit":
+                value = int(str(value))
+            return reason, ({key: value} if key else {})
     return None
-
-
-def _is_violation(sentence: str) -> bool:
-    """A broken protocol (would happen again), not merely a closed connection."""
-    return "closed the connection" not in sentence.split(";")[0]
 
 
 def _timed_out(text: str) -> bool:

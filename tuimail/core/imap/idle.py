@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from imapclient.imapclient import _parse_untagged_response as parse_untagged
 
 from tuimail.core.account import Account
-from tuimail.core.errors import MailError
+from tuimail.core.errors import MailError, Refused
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.fetchscan import read_answer
 from tuimail.core.imap.idle_changes import MAX_UID, IdleChanges
@@ -54,10 +54,11 @@ class NewMail:
 
 @dataclass(frozen=True)
 class WatchState:
-    """state: connecting | idle | polling | disconnected | failed | stopped; error: the
+    """state: connecting | idle | polling | disconnected | failed | gone | stopped; error: the
     typed failure behind "disconnected" (retried with back-off, a protocol violation too,
     after a longer wait) or "failed" (not retried: a rejected password, a security or
-    other permanent failure). No sentence: the edge
+    other permanent failure). "gone": the folder was deleted on the server by another
+    client and is removed from the store; its watcher has ended. No sentence: the edge
     (tuimail.words) says it."""
 
     account: str
@@ -133,6 +134,9 @@ class FolderWatcher:
                     self._poll_loop(engine)
             except Exception as exc:
                 error = classify_imap(exc, host=self.account.incoming.host)
+                if self._gone(engine, error):
+                    self._state("gone")
+                    return
                 engine.drop_connection()
                 if not retryable(error):  # a rejected password, a security failure
                     self._state("failed", error)
@@ -153,6 +157,22 @@ class FolderWatcher:
                 if self._stop.is_set():
                     engine.close()
         self._state("stopped")
+
+    def _gone(self, engine: SyncEngine, error: MailError) -> bool:
+        """True when the folder was deleted (or renamed) on the server by another client.
+
+        Dovecot ends an IDLE on a deleted folder with BYE ("IMAP session state is
+        inconsistent"), the bundled server with "Selected mailbox was deleted"; either
+        way the next EXAMINE is refused (NO [NONEXISTENT]). Only then the folder list is
+        read again (LIST "" "*", as a sync does: an incomplete LIST removes nothing), which
+        drops the folder from the store; the watcher then ends instead of retrying."""
+        if self.folder.upper() == "INBOX" or not isinstance(error, Refused):
+            return False
+        try:
+            engine.sync_folder_list()
+        except Exception:  # the list could not be read: the folder stays, retried later
+            return False
+        return self.store.folder_id(self.account.name, self.folder) is None
 
     def _catch_up(self, engine: SyncEngine, changed: bool = False) -> None:
         """Sync the folder; report the rows it added (UID-based, so never twice).
@@ -400,6 +420,8 @@ class AccountWatcher:
     def _emit(self, event: Event) -> None:
         with self._lock:
             callbacks = list(self._callbacks)
+            if isinstance(event, WatchState) and event.state == "gone":
+                self._watchers.pop(event.folder, None)  # it ended; a new one if reopened
         for callback in callbacks:
             try:
                 callback(event)

@@ -44,7 +44,7 @@ def imap_login(
         if "LOGINDISABLED" in caps:
             if "AUTH=PLAIN" not in caps:
                 raise SecurityFailure(
-                    "the server offers no password login tuimail supports on this connection",
+                    reason="login-disabled",
                     protocol="imap",
                     host=host,
                     code="LOGINDISABLED",
@@ -58,7 +58,7 @@ def imap_login(
     except Exception as exc:
         error = classify_imap(exc, host=host, login=True)
         if error.kind == "authentication":
-            error.message = f"{host or 'the server'} refused the login for {login}"
+            error.data["login"] = login  # named in the words (tuimail.words)
         raise error from exc
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from imapclient import IMAPClient
 
 from tuimail.core.account import Account
+from tuimail.core.bulk_gc import fewer_collections
 from tuimail.core.connect import _IMAP4, bulk
 from tuimail.core.errors import (
     LIST,
@@ -951,13 +952,13 @@ def messages_from_fetches(
         flags = fetch.flags
         date = fetch.internaldate
         out.append(
-            NewMessage(
-                uid=uid,
-                flags=_flag_words(flags) if flags else (),
-                header=header,
-                size=fetch.size or 0,
-                internaldate=_internaldate(date) if date else None,
-                modseq=fetch.modseq if modseq else None,
+            NewMessage(  # uid, flags, header, size, internaldate, modseq
+                uid,
+                _flag_words(flags) if flags else (),
+                header,
+                fetch.size or 0,
+                _internaldate(date) if date else None,
+                fetch.modseq if modseq else None,
             )
         )
     return out
@@ -1088,6 +1089,8 @@ class _Batches:
             progress()
 
     def __enter__(self) -> _Batches:
+        self._quiet = fewer_collections()  # a container or so per message and field
+        self._quiet.__enter__()
         return self
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
@@ -1100,7 +1103,10 @@ class _Batches:
                 except Exception:
                     pass
         finally:
-            self.summaries.close()
+            try:
+                self.summaries.close()
+            finally:
+                self._quiet.__exit__(None, None, None)
 
 
 def _safe(text: str) -> str:

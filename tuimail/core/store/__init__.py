@@ -9,6 +9,7 @@
     store.message_rows(UNIFIED_INBOX, 0, 100)   # every account's inbox (role 'inbox')
     store.message(local_id) / store.body(local_id) -> bytes | None (cached raw message)
     store.search("invoice from:alice", account="work")   # FTS5 over headers + cached bodies
+    store.index_headers(budget=0.05)     # headers a sync left out of the index (header_index)
 
 Threads: a `Store` may be shared; each thread gets its own sqlite3 connection. Every write
 is one transaction (`with store.transaction():` groups several), so a crash leaves the

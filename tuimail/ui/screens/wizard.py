@@ -552,7 +552,7 @@ class WizardScreen(Screen[Account | None]):
                 self.query_one("#wiz-advanced", Collapsible).collapsed = False
             self.offer_diagnose()
             return
-        for warning in result.warnings:
+        for warning in detect_words.warnings(result):
             self.log_line(f"Note: {warning}")
         self.log_line(f"Found by {result.source}.")
         self.offer_sign_in(result)

@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tuimail.core.service import UNIFIED, FolderInfo
+from tuimail.core.service import MAX_SHOWN_DEPTH, UNIFIED, FolderInfo
 from tuimail.ui.plain import plain_text
 
 # Single-width glyphs only: emoji widths differ between terminals.
@@ -70,7 +70,10 @@ class FolderTree(Tree[tuple[str, str]]):
         for account, items in accounts.items():
             branch = self.root.add(plain_text(account), data=(account, ""), expand=True)
             self._folder_nodes[(account, "")] = branch
+            shown = {folder.name for folder in items}
             for folder in items:
+                for parent in _missing_parents(folder, shown):
+                    branch.add_leaf(parent, data=(account, ""))  # a label: not opened
                 node = branch.add_leaf(_folder_label(folder), data=(folder.account, folder.name))
                 self._folder_nodes[(folder.account, folder.name)] = node
                 if selected == (folder.account, folder.name):
@@ -95,6 +98,26 @@ class FolderTree(Tree[tuple[str, str]]):
         data = event.node.data
         if data and data[1]:
             self.post_message(self.FolderChosen(*data))
+
+
+def _missing_parents(folder: FolderInfo, shown: set[str]) -> list[Text]:
+    """Labels for the levels above `folder` that are not folders of their own (Dovecot
+    lists "Work" as \\Noselect for "Work/Projects"; such names are not in the list): without
+    them "Projects" would look like a child of whatever folder came before it. Each
+    missing level is added to `shown`, so it is labelled once."""
+    delimiter = folder.delimiter
+    if folder.special_use or not delimiter or folder.depth == 0:
+        return []
+    parts = folder.name.strip(delimiter).split(delimiter)
+    out = []
+    for level in range(1, len(parts)):
+        prefix = delimiter.join(parts[:level])
+        if prefix in shown or delimiter + prefix in shown:
+            continue
+        shown.add(prefix)
+        indent = "  " * min(level - 1, MAX_SHOWN_DEPTH)
+        out.append(plain_text(f"{indent}  {parts[level - 1] or delimiter}", style="dim"))
+    return out
 
 
 def _folder_label(folder: FolderInfo) -> Text:

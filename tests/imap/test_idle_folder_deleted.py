@@ -1,0 +1,65 @@
+"""A folder deleted by another client while tuimail idles on it goes at once.
+
+Dovecot ends that IDLE with "* BYE IMAP session state is inconsistent, please relogin.",
+the bundled server with "* BYE Selected mailbox was deleted"; the next EXAMINE is
+refused with [NONEXISTENT]. The watcher reads the folder list again (the folder leaves
+the store with its messages), says "gone" and ends; INBOX keeps being watched.
+"""
+
+from __future__ import annotations
+
+from tests.imap.helpers import Recorder, account_for, message, other_client, tmp_store
+from tuimail.core.imap.idle import AccountWatcher, WatchState
+from tuimail.core.imap.session import connector
+
+
+def _state(folder: str, state: str):
+    return lambda e: isinstance(e, WatchState) and e.folder == folder and e.state == state
+
+
+def _both_idle():
+    """True at the event by which INBOX and Projects have both said "idle"."""
+    idle: set[str] = set()
+
+    def seen(event) -> bool:
+        if isinstance(event, WatchState) and event.state == "idle":
+            idle.add(event.folder)
+        return idle == {"INBOX", "Projects"}
+
+    return seen
+
+
+def test_folder_deleted_elsewhere_while_idling_leaves_the_store(mail_peer, tmp_path) -> None:
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    other.create_folder("Projects")
+    mail_peer.deliver(user, message(1, "in projects"), "Projects")
+    mail_peer.deliver(user, message(2, "in inbox"))
+    account = account_for(mail_peer, user)
+    store = tmp_store(tmp_path)
+    watcher = AccountWatcher(
+        store, account, connector(account, user.password, timeout=10), backoff_start=0.1
+    )
+    recorder = Recorder()
+    watcher.subscribe(recorder)
+    watcher.watch_open_folder("Projects")
+    watcher.start()
+    try:
+        recorder.wait_for(_both_idle(), timeout=20)
+        assert store.folder_id("test", "Projects") is not None
+        other.delete_folder("Projects")
+        recorder.wait_for(_state("Projects", "gone"), timeout=30)
+        assert store.folder_id("test", "Projects") is None
+        assert store.conn.execute(
+            "SELECT count(*) FROM messages WHERE subject = 'in projects 1'"
+        ).fetchone() == (0,)
+        assert "failed" not in recorder.states
+        # INBOX is still watched: new mail there is still pushed.
+        mail_peer.deliver(user, message(3, "after"))
+        recorder.wait_for(
+            lambda e: getattr(e, "messages", None) and e.messages[0].subject == "after 3",
+            timeout=20,
+        )
+    finally:
+        watcher.stop()
+        other.logout()
