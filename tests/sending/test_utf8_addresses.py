@@ -174,3 +174,10 @@ def test_downgraded_headers_are_ascii_and_keep_every_ascii_address(to, subject, 
         assert out == raw
     shown = _decoded_field(out, "To")  # nothing is lost, whatever the parser makes of it
     assert "ann@example.org" in shown and "jörg@" in shown
+
+
+def test_downgrade_decodes_encoded_words_before_encoding_the_field() -> None:
+    """A piped message with raw UTF-8 and an encoded word in one Subject: the reader
+    sees the words, never "=?utf-8?q?...?=" encoded a second time."""
+    raw = "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= und \u2713 ok\r\n\r\nbody\r\n".encode()
+    assert _decoded_field(downgrade(raw), "Subject").strip() == "Grüße und \u2713 ok"
