@@ -1596,7 +1596,7 @@ class TuimailApp(App[None]):
         self.work(
             lambda: service.save_draft(draft),
             "draft",
-            lambda folder: notify(self, f"Draft saved in {folder}."),
+            lambda info: notify(self, words.draft_saved(info)),
         )
 
     # -- passwords ------------------------------------------------------------------
