@@ -363,6 +363,21 @@ DOCTOR_PHRASES = (
     "check the user name and password",
     "check the port and security settings",
     "opens INBOX read-only",
+    # the round trip's findings and fixes (lost while waiting, not sent, junk, clean-up)
+    "by hand",
+    "checks above first",
+    "run the check again",
+    "not spam",
+    "filed in the junk folder",
+    "arrived in INBOX",
+    "did not arrive in",
+    "no test message was sent",
+    "was deleted from",
+    "was moved to",
+    "marked deleted but left",
+    "no longer on the server",
+    "announced by IMAP IDLE",
+    "polled every",
 )
 
 

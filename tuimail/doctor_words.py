@@ -14,7 +14,14 @@ from __future__ import annotations
 import json
 
 from tuimail.core.doctor.report import CheckResult, failed
-from tuimail.core.errors import MailError, SecurityFailure, ServerBusy, TimedOut
+from tuimail.core.errors import (
+    AuthenticationFailed,
+    MailError,
+    SecurityFailure,
+    ServerBusy,
+    TimedOut,
+    Unreachable,
+)
 from tuimail.core.login_errors import Refusal
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError
@@ -53,7 +60,7 @@ def _seen(result: CheckResult) -> str:
     else:
         return result.seen
     if finding == "not-sent":
-        words = f"no test message was sent; the incoming server: {words}"
+        words = _not_sent(result, words)
     elif finding == "lost-waiting":
         words = (
             "the server accepted the test message, then the connection to the incoming "
@@ -125,6 +132,8 @@ def _data_words(result: CheckResult) -> str | None:
             f"no test message was sent: the host name {data.get('host')} cannot be found "
             f"in DNS (asked {data.get('nameserver')})"
         )
+    if finding in _ROUNDTRIP:
+        return _ROUNDTRIP[finding](data, result.seconds)
     if finding == "not-arrived":
         limit = data.get("limit") or 0
         return f"the server accepted the message but it did not arrive in {limit:.0f} s"
@@ -141,14 +150,107 @@ def _data_words(result: CheckResult) -> str | None:
     return None
 
 
+def _not_sent(result: CheckResult, words: str) -> str:
+    """The round trip that sent nothing because the incoming server failed first: the
+    same words as that server's own check (a rejected login, a port that refuses)."""
+    data, failure = result.data, result.failure
+    host, port = data.get("host"), data.get("port")
+    if isinstance(failure, AuthenticationFailed):
+        server = f"{str(data.get('protocol') or '').upper()} server {host}".strip()
+        words = login_rejected(failure, str(data.get("login") or ""), server)
+        words = words[:1].lower() + words[1:]  # "The IMAP server" inside the sentence
+    elif isinstance(failure, Unreachable):
+        words = f"could not connect to {host} port {port}: {words}"
+    elif failure is not None:
+        words = f"the incoming server {host} failed: {words}"
+    return f"no test message was sent: {words}"
+
+
+def _arrived(data: dict, seconds: float) -> str:
+    how = _HOW.get(str(data.get("how")), "")
+    how = f" ({how})" if how else ""
+    return (
+        f"the test message arrived in INBOX {seconds:.1f} s after the outgoing server "
+        f"accepted it{how}"
+    )
+
+
+def _junk(data: dict, seconds: float) -> str:
+    folder = data.get("folder")
+    where = (
+        f'the test message did not arrive in INBOX: it was filed in the junk folder "{folder}" '
+        f"(found {seconds:.1f} s after the outgoing server accepted it)"
+    )
+    if data.get("deleted"):
+        return f"{where} and deleted there"
+    return f"{where}; it could not be deleted there"
+
+
+def _deleted(data: dict, _seconds: float) -> str:
+    return f"the test message was deleted from {data.get('folder') or 'the server'}"
+
+
+def _moved(data: dict, _seconds: float) -> str:
+    return (
+        f'the test message was moved to "{data.get("folder")}" (the server has no UIDPLUS, '
+        "so it cannot expunge one message alone)"
+    )
+
+
+def _left_marked(data: dict, _seconds: float) -> str:
+    return (
+        f"the test message was marked deleted but left in {data.get('folder')}: the server "
+        "has no UIDPLUS, and a plain EXPUNGE would also remove every other message you "
+        "marked deleted there"
+    )
+
+
+def _gone(_data: dict, _seconds: float) -> str:
+    return (
+        "the test message is no longer on the server: another mail program downloaded "
+        "and deleted it first"
+    )
+
+
+def _plain(data: dict, _seconds: float) -> str:
+    return (
+        f"not tried: the connection to {data.get('host')} is not encrypted (security = "
+        "plain), and tuimail doctor never sends a password in clear"
+    )
+
+
+# The round trip's findings that are plain data (tuimail.core.doctor.roundtrip, runner).
+_ROUNDTRIP = {
+    "arrived": _arrived,
+    "junk": _junk,
+    "deleted": _deleted,
+    "moved": _moved,
+    "left-marked": _left_marked,
+    "gone": _gone,
+    "plain": _plain,
+}
+_HOW = {
+    "idle": "announced by IMAP IDLE",
+    "search": "found by IMAP SEARCH, polled every second",
+    "pop3": "found by POP3, polled every few seconds",
+}
+
+
 def fix(result: CheckResult) -> str:
-    """What to do: core's fix when it gave one, else the one the error's type (or the
-    login refusal's cause) calls for."""
+    """What to do (sanitised: it may name a server's folder): core's fix when it gave
+    one, else the one the finding's kind and data, or the error's type, call for."""
+    return sanitize(_fix(result))
+
+
+def _fix(result: CheckResult) -> str:
     if result.fix or (result.failure is None and not result.data):
         return result.fix
     data = result.data
     finding = data.get("finding")
     fixed = _FIXES.get(finding or "")
+    if fixed is not None:
+        return fixed
+    fixed = _roundtrip_fix(data)
     if fixed is not None:
         return fixed
     if finding == "tls" and isinstance(result.failure, SecurityFailure):
@@ -197,7 +299,35 @@ def fix(result: CheckResult) -> str:
     return ""
 
 
+def _roundtrip_fix(data: dict) -> str | None:
+    """The fix of a round-trip finding that depends on its data, or None."""
+    finding = data.get("finding")
+    if finding == "lost-waiting":
+        return (
+            "run the check again; the test message may be left in your INBOX "
+            f'(subject "{data.get("subject")}"): delete it by hand'
+        )
+    if finding == "junk":
+        words = (
+            "a spam filter took your own message: mark such messages as not spam and "
+            "check the domain's SPF, DKIM and DMARC records (mail from this address may "
+            "land in other people's spam folders too)"
+        )
+        if not data.get("deleted"):
+            words += f'; delete the test message from "{data.get("folder")}" by hand'
+        return words
+    if finding == "left-marked":
+        return f"delete the test message from {data.get('folder')} by hand"
+    if finding == "not-deleted" and data.get("protocol") == "pop3":
+        return "delete it by hand (or it is downloaded with the next fetch)"
+    if finding == "not-deleted":
+        return "delete it from INBOX by hand"
+    return None
+
+
 _FIXES = {
+    "not-sent": "fix the incoming server checks above first",
+    "plain": "use security = tls or starttls, then run the check again",
     "not-arrived": (
         "wait a few minutes and look again: the provider may be delaying delivery; look in "
         "the Junk/Spam folder (a filter may have taken it); if it never arrives, delivery is "

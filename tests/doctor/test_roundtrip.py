@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import socket
 
 import pytest
 
@@ -10,6 +11,7 @@ from tests.doctor.conftest import make_account
 from testserver.server import MailServer
 from tuimail.core.doctor import roundtrip, run_checks
 from tuimail.core.doctor.roundtrip import HEADER, check_roundtrip
+from tuimail.core.errors import Unreachable
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import fix as words_fix
 from tuimail.doctor_words import seen
@@ -43,10 +45,14 @@ def test_imap_round_trip_measured_and_cleaned_up(mail_server) -> None:
     _with_deleted_message(mail_server, user)
     trip, cleanup = _run(mail_server, user)
     assert trip.group == "Round trip" and trip.status == "ok", trip
-    assert "arrived in INBOX" in trip.seen and "IDLE" in trip.seen
+    assert trip.seen == "" and trip.data == {"finding": "arrived", "how": "idle"}
+    assert seen(trip) == (
+        f"the test message arrived in INBOX {trip.seconds:.1f} s after the outgoing server "
+        "accepted it (announced by IMAP IDLE)"
+    )
     assert 0.0 <= trip.seconds < 30.0
-    assert f"{trip.seconds:.1f} s" in trip.seen
-    assert cleanup.status == "ok" and "deleted from INBOX" in cleanup.seen
+    assert cleanup.status == "ok" and cleanup.seen == "", cleanup
+    assert seen(cleanup) == "the test message was deleted from INBOX"
     # It really went through the outgoing server, to the account's own address...
     (sub,) = _accepted(mail_server)
     assert sub.delivered and sub.tls and sub.login == user.login
@@ -61,9 +67,10 @@ def test_pop3_round_trip_measured_and_deleted(mail_server) -> None:
     mail_server.deliver(user, OTHER)
     trip, cleanup = _run(mail_server, user, protocol="pop3")
     assert trip.status == "ok", trip
-    assert "arrived in INBOX" in trip.seen and "POP3" in trip.seen
+    assert seen(trip).endswith("accepted it (found by POP3, polled every few seconds)")
     assert 0.0 <= trip.seconds < 30.0
     assert cleanup.status == "ok", cleanup
+    assert seen(cleanup) == "the test message was deleted from the server"
     assert len(_accepted(mail_server)) == 1
     assert mail_server.messages(user) == [OTHER]
 
@@ -82,18 +89,26 @@ def test_imap_without_uidplus_never_expunges_other_mail(test_ca, disabled, statu
         trip, cleanup = _run(server, user)
         assert trip.status == "ok", trip
         if "IDLE" in disabled:
-            assert "SEARCH" in trip.seen
+            assert "(found by IMAP SEARCH, polled every second)" in seen(trip)
         assert cleanup.status == status, cleanup
-        assert "UIDPLUS" in cleanup.seen
         inbox = server.store.messages(user.login)
         assert [m.raw for m in inbox if not _ours(m.raw)] == [OTHER]
         if where == "Trash":
             assert not any(_ours(m.raw) for m in inbox)
             assert any(_ours(m) for m in server.messages(user, "Trash"))
+            assert seen(cleanup) == (
+                'the test message was moved to "Trash" (the server has no UIDPLUS, so it '
+                "cannot expunge one message alone)"
+            )
         else:
             (test_message,) = [m for m in inbox if _ours(m.raw)]
             assert "\\Deleted" in test_message.flags
-            assert "by hand" in cleanup.fix
+            assert seen(cleanup) == (
+                "the test message was marked deleted but left in INBOX: the server has no "
+                "UIDPLUS, and a plain EXPUNGE would also remove every other message you "
+                "marked deleted there"
+            )
+            assert words_fix(cleanup) == "delete the test message from INBOX by hand"
     gc.collect()
 
 
@@ -128,7 +143,16 @@ def test_message_filed_as_junk_is_found_early_and_deleted(mail_server, monkeypat
     monkeypatch.setattr(roundtrip, "IDLE_RECHECK_SECONDS", 0.5)
     (trip,) = _run(mail_server, user, roundtrip_timeout=60.0)
     assert trip.status == "warning", trip
-    assert 'filed in the junk folder "Junk"' in trip.seen and "SPF" in trip.fix
+    assert trip.data == {"finding": "junk", "folder": "Junk", "deleted": True}
+    assert seen(trip) == (
+        'the test message did not arrive in INBOX: it was filed in the junk folder "Junk" '
+        f"(found {trip.seconds:.1f} s after the outgoing server accepted it) and deleted there"
+    )
+    assert words_fix(trip) == (
+        "a spam filter took your own message: mark such messages as not spam and check "
+        "the domain's SPF, DKIM and DMARC records (mail from this address may land in "
+        "other people's spam folders too)"
+    )
     assert trip.seconds < 30.0  # found while waiting, not only at the end
     assert mail_server.messages(user, "Junk") == []
     assert mail_server.messages(user) == []
@@ -172,10 +196,11 @@ def test_incoming_login_refused_sends_nothing(mail_server) -> None:
     account = make_account(mail_server, user)
     (trip,) = check_roundtrip(account, Secret("wrong"), 10.0, 5.0)
     assert trip.status == "failure"
-    said = seen(trip)
-    assert said == f"no test message was sent; the incoming server: {describe(trip.failure)}"
-    assert "refused the login" in said and "[AUTHENTICATIONFAILED]" in said, said
-    assert "wrong" not in said
+    assert seen(trip) == (
+        f"no test message was sent: the IMAP server localhost rejected the login for "
+        f"{user.login} ([AUTHENTICATIONFAILED] Authentication failed)"
+    )
+    assert words_fix(trip) == "fix the incoming server checks above first"
     assert _accepted(mail_server) == []
 
 
@@ -230,7 +255,9 @@ def test_incoming_server_not_secured_sends_nothing(bad_cert_server) -> None:
     (trip,) = check_roundtrip(account, Secret(user.password), 10.0, 5.0)
     assert trip.status == "failure" and isinstance(trip.failure, SecurityFailure)
     said = seen(trip)
-    assert said == f"no test message was sent; the incoming server: {describe(trip.failure)}"
+    assert said == (
+        f"no test message was sent: the incoming server localhost failed: {describe(trip.failure)}"
+    )
     assert ("expired" if bad_cert_server.cert_kind == "expired" else "name") in said, said
     assert "SSL" not in said and "[X509" not in said, said
     assert _accepted(bad_cert_server) == []
@@ -246,4 +273,68 @@ def test_cleanup_refused_says_the_servers_words(mail_server) -> None:
     assert cleanup.status == "warning" and cleanup.failure is not None, cleanup
     said = seen(cleanup)
     assert said == f"the test message could not be deleted: {describe(cleanup.failure)}", said
-    assert "by hand" in words_fix(cleanup)
+    assert words_fix(cleanup) == "delete it by hand (or it is downloaded with the next fetch)"
+
+
+def test_incoming_port_closed_sends_nothing_and_says_where(mail_server) -> None:
+    """The round trip's words for a refused connection are those of the reachable
+    check above (the host and port tried), not "the incoming server: the mail server"."""
+    user = mail_server.new_user()
+    account = make_account(mail_server, user)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: refused
+        account.incoming.port = port = closed.getsockname()[1]
+        (trip,) = check_roundtrip(account, Secret(user.password), 5.0, 5.0)
+    assert trip.status == "failure" and isinstance(trip.failure, Unreachable), trip
+    assert seen(trip) == (
+        f"no test message was sent: could not connect to localhost port {port}: "
+        f"{describe(trip.failure)}"
+    )
+    assert _accepted(mail_server) == []
+
+
+def test_a_test_message_another_program_took_first_is_gone(mail_server, monkeypatch) -> None:
+    """POP3: the test message was seen, then another program downloaded and deleted it
+    before the clean-up: no error made of tuimail's own words as if the server said them."""
+    user = mail_server.new_user()
+    seen_at = roundtrip._POP3Waiter._find
+
+    def find_then_taken(self, pop):
+        found = seen_at(self, pop)
+        if found is not None:  # another client: removed from INBOX before the clean-up
+            uids = [m.uid for m in mail_server.store.messages(user.login)]
+            mail_server.store.remove(user.login, "INBOX", uids)
+        return found
+
+    monkeypatch.setattr(roundtrip._POP3Waiter, "_find", find_then_taken)
+    trip, cleanup = _run(mail_server, user, protocol="pop3")
+    assert trip.status == "ok", trip
+    assert cleanup.status == "ok" and cleanup.failure is None, cleanup
+    assert seen(cleanup) == (
+        "the test message is no longer on the server: another mail program downloaded "
+        "and deleted it first"
+    )
+
+
+def test_the_words_of_a_connection_lost_while_waiting(mail_server, monkeypatch) -> None:
+    """The incoming server drops the connection while the doctor waits: the failure says
+    so once, and the fix names the test message's subject to delete by hand."""
+    user = mail_server.new_user()
+
+    def lost(self, deadline):
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    monkeypatch.setattr(roundtrip._IMAPWaiter, "wait", lost)
+    (trip,) = _run(mail_server, user)
+    assert trip.status == "failure" and trip.fix == "", trip
+    subject = trip.data["subject"]
+    assert subject.startswith("tuimail doctor test ")
+    assert seen(trip) == (
+        "the server accepted the test message, then the connection to the incoming server "
+        f"failed while waiting for it: {describe(trip.failure)}"
+    )
+    assert "Errno" not in seen(trip) and "reset by peer" not in seen(trip).lower()
+    assert words_fix(trip) == (
+        f'run the check again; the test message may be left in your INBOX (subject "{subject}"): '
+        "delete it by hand"
+    )

@@ -68,9 +68,11 @@ def check_roundtrip(
     resolved the hosts through `--nameserver` (certificates are still checked against
     the host names); None connects by name.
 
-    Returns the "round trip" result (ok with the delay, or a failure with the cause and
-    fix) and, once the message arrived, a "clean up" result (warning if it could not be
+    Returns the "round trip" result (ok with the delay, or a failure with its typed
+    error) and, once the message arrived, a "clean up" result (warning if it could not be
     deleted). The incoming login is done before sending, so a failed login sends nothing.
+    Each result's finding is plain data (`data`: "finding" and what it needs, with the
+    typed error in `failure`); tuimail.doctor_words words it and its fix.
     """
     token = secrets.token_hex(8)
     raw = build_test_message(account, token)
@@ -84,10 +86,16 @@ def check_roundtrip(
         waiter.open()
     except (_Lost, TLSRequiredError, *_IO_ERRORS) as exc:
         error = _typed(exc)  # a TLS failure: the SecurityFailure the TLS check reports
-        data = {"finding": "not-sent", "read-only": error is None}  # worded at the edge
-        fix = "fix the incoming server checks above first"
+        data = {  # worded at the edge, with its fix
+            "finding": "not-sent",
+            "read-only": error is None,
+            "login": account.login,
+            "protocol": account.protocol,
+            "host": account.incoming.host,
+            "port": account.incoming.port,
+        }
         took = time.monotonic() - start
-        return [CheckResult("round trip", GROUP, "failure", "", fix, took, error, data)]
+        return [CheckResult("round trip", GROUP, "failure", "", "", took, error, data)]
     try:
         unconfirmed: SubmitError | None = None
         try:
@@ -111,19 +119,13 @@ def check_roundtrip(
             found = waiter.wait(accepted + roundtrip_timeout)
         except (_Lost, *_IO_ERRORS) as exc:
             error = _typed(exc)
-            return [
-                CheckResult(
-                    "round trip",
-                    GROUP,
-                    "failure",
-                    "",  # worded at the edge
-                    "run the check again; the test message may be left in your INBOX "
-                    f'(subject "tuimail doctor test {token}"): delete it by hand',
-                    time.monotonic() - accepted,
-                    error,
-                    {"finding": "lost-waiting", "read-only": error is None},
-                )
-            ]
+            data = {  # worded at the edge, with its fix (the subject to look for)
+                "finding": "lost-waiting",
+                "read-only": error is None,
+                "subject": subject(token),
+            }
+            took = time.monotonic() - accepted
+            return [CheckResult("round trip", GROUP, "failure", "", "", took, error, data)]
         if found is None and unconfirmed is not None:
             return [_unconfirmed(unconfirmed, False, time.monotonic() - accepted)]
         if found is None:
@@ -131,16 +133,8 @@ def check_roundtrip(
         delay = found - accepted
         if unconfirmed is not None:
             return [_unconfirmed(unconfirmed, True, delay), waiter.delete()]
-        result = CheckResult(
-            "round trip",
-            GROUP,
-            "ok",
-            f"the test message arrived in INBOX {delay:.1f} s after the outgoing server "
-            f"accepted it ({waiter.how})",
-            "",
-            delay,
-        )
-        return [result, waiter.delete()]
+        data = {"finding": "arrived", "how": waiter.how}  # worded at the edge
+        return [CheckResult("round trip", GROUP, "ok", "", "", delay, data=data), waiter.delete()]
     finally:
         waiter.close()
 
@@ -151,7 +145,7 @@ def build_test_message(account: Account, token: str) -> bytes:
     own = formataddr((account.display_name or "", account.email))
     msg["From"] = own
     msg["To"] = own
-    msg["Subject"] = f"tuimail doctor test {token}"
+    msg["Subject"] = subject(token)
     msg["Date"] = format_datetime(datetime.now().astimezone())
     msg["Message-ID"] = f"<tuimail-doctor.{token}@{account.domain or 'localhost'}>"
     msg[HEADER] = token
@@ -162,6 +156,11 @@ def build_test_message(account: Account, token: str) -> bytes:
         "you can delete it.\n"
     )
     return bytes(msg)
+
+
+def subject(token: str) -> str:
+    """The test message's subject (a token, no sentence)."""
+    return f"tuimail doctor test {token}"
 
 
 # -- outcomes -------------------------------------------------------------------------
@@ -221,37 +220,33 @@ def _unconfirmed(exc: SubmitError, arrived: bool, took: float) -> CheckResult:
 
 
 def _timed_out(waiter: _Waiter, limit: float, accepted: float) -> CheckResult:
+    """Not in INBOX by the deadline: a warning when a spam filter filed it in the junk
+    folder ("junk": the folder, whether it was deleted there), else a failure."""
     junk = waiter.look_in_junk()
     if junk is not None:
-        folder, seen = junk
-        return CheckResult(
-            "round trip",
-            GROUP,
-            "warning",
-            f'the test message did not arrive in INBOX: it was filed in the junk folder "'
-            f'{folder}" (found {seen - accepted:.1f} s after the outgoing server accepted '
-            "it) and deleted there",
-            "a spam filter took your own message: mark such messages as not spam and "
-            "check the domain's SPF, DKIM and DMARC records (mail from this address may "
-            "land in other people's spam folders too)",
-            seen - accepted,
-        )
+        folder, seen, deleted = junk
+        data = {"finding": "junk", "folder": folder, "deleted": deleted}  # edge words
+        return CheckResult("round trip", GROUP, "warning", "", "", seen - accepted, data=data)
     data = {"finding": "not-arrived", "limit": limit}  # worded at the edge
     return CheckResult(
         "round trip", GROUP, "failure", "", "", time.monotonic() - accepted, data=data
     )
 
 
-def _cleanup(status: str, seen: str, fix: str = "") -> CheckResult:
-    return CheckResult("clean up", GROUP, status, seen, fix)  # type: ignore[arg-type]
+def _cleanup(status: str, finding: str, folder: str | None) -> CheckResult:
+    """The clean-up's finding as data: "deleted" (from `folder`, None: the POP3 server),
+    "gone" (no longer on the POP3 server: another program took it first), "moved" (to `folder`, the Trash: no UIDPLUS) or "left-marked" (marked \\Deleted in
+    `folder`: no UIDPLUS and no MOVE); worded at the edge."""
+    data = {"finding": finding, "folder": folder}
+    return CheckResult("clean up", GROUP, status, "", data=data)  # type: ignore[arg-type]
 
 
-def _not_deleted(exc: BaseException, fix: str) -> CheckResult:
+def _not_deleted(exc: BaseException, protocol: str) -> CheckResult:
     """The clean-up warning for a test message the server would not delete: its typed
     error (none for a read-only INBOX: `read-only` says so), worded at the edge."""
     error = _typed(exc)
-    data = {"finding": "not-deleted", "read-only": error is None}
-    return CheckResult("clean up", GROUP, "warning", "", fix, 0.0, error, data)
+    data = {"finding": "not-deleted", "read-only": error is None, "protocol": protocol}
+    return CheckResult("clean up", GROUP, "warning", "", "", 0.0, error, data)
 
 
 def _typed(exc: BaseException) -> MailError | None:
@@ -280,7 +275,7 @@ def _typed(exc: BaseException) -> MailError | None:
 
 
 class _Waiter:
-    how = ""
+    how = ""  # how its arrival was seen: "idle", "search" or "pop3" (worded at the edge)
 
     def __init__(
         self,
@@ -303,8 +298,8 @@ class _Waiter:
     def delete(self) -> CheckResult:
         raise NotImplementedError
 
-    def look_in_junk(self) -> tuple[str, float] | None:
-        """(junk folder, when seen) if the message was filed there (then deleted)."""
+    def look_in_junk(self) -> tuple[str, float, bool] | None:
+        """(junk folder, when seen, deleted there) if the message was filed there."""
         return None
 
     def close(self) -> None:
@@ -342,9 +337,9 @@ class _IMAPWaiter(_Waiter):
         if "IDLE" in self.caps:
             client.idle()  # before sending, so the arrival is announced
             self.idling = True
-            self.how = "announced by IMAP IDLE"
+            self.how = "idle"
         else:
-            self.how = "found by IMAP SEARCH, polled every second"
+            self.how = "search"
 
     def _search(self) -> list[int]:
         assert self.client is not None
@@ -406,7 +401,7 @@ class _IMAPWaiter(_Waiter):
         try:
             return self._delete(self.uid, "INBOX")
         except _IO_ERRORS as exc:
-            return _not_deleted(exc, "delete it from INBOX by hand")
+            return _not_deleted(exc, "imap")
 
     def _delete(self, uid: int, folder: str) -> CheckResult:
         client = self.client
@@ -414,25 +409,15 @@ class _IMAPWaiter(_Waiter):
         if "UIDPLUS" in self.caps:
             client.delete_messages([uid])
             client.uid_expunge([uid])  # only this message, never others marked \Deleted
-            return _cleanup("ok", f"the test message was deleted from {folder}")
+            return _cleanup("ok", "deleted", folder)
         trash = _special_folder(client, b"\\Trash")
         if "MOVE" in self.caps and trash and trash != folder:
             client.move([uid], trash)
-            return _cleanup(
-                "ok",
-                f'the test message was moved to "{trash}" (the server has no UIDPLUS, '
-                "so it cannot expunge one message alone)",
-            )
-        client.delete_messages([uid])
-        return _cleanup(
-            "warning",
-            f"the test message was marked deleted but left in {folder}: the server has no "
-            "UIDPLUS, and a plain EXPUNGE would also remove every other message you "
-            "marked deleted there",
-            f"delete the test message from {folder} by hand",
-        )
+            return _cleanup("ok", "moved", trash)
+        client.delete_messages([uid])  # never a plain EXPUNGE: it takes others' \Deleted too
+        return _cleanup("warning", "left-marked", folder)
 
-    def look_in_junk(self) -> tuple[str, float] | None:
+    def look_in_junk(self) -> tuple[str, float, bool] | None:
         try:
             self._idle_done()
             if self.junk_uid is None and not self._junk_search():
@@ -440,10 +425,10 @@ class _IMAPWaiter(_Waiter):
             assert self.client is not None and self.junk is not None
             self.client.select_folder(self.junk)
             try:
-                self._delete(self.junk_uid, self.junk)
+                deleted = self._delete(self.junk_uid, self.junk).status == "ok"
             except _IO_ERRORS:
-                pass
-            return self.junk, self.junk_seen
+                deleted = False
+            return self.junk, self.junk_seen, deleted
         except _IO_ERRORS:
             return None
 
@@ -475,7 +460,7 @@ def _special_folder(client: imapclient.IMAPClient, flag: bytes) -> str | None:
 
 
 class _POP3Waiter(_Waiter):
-    how = "found by POP3, polled every few seconds"
+    how = "pop3"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -535,26 +520,29 @@ class _POP3Waiter(_Waiter):
         return None
 
     def delete(self) -> CheckResult:
-        def dele(pop: poplib.POP3) -> None:
+        def dele(pop: poplib.POP3) -> bool:
+            """True once deleted; False when it is no longer listed (another program
+            downloaded and deleted it first)."""
             for num, key in _listing(pop):
                 if key == self.key:
                     pop.dele(num)
                     resp = pop.quit()  # the deletion happens at QUIT
                     if not resp.startswith(b"+OK"):
                         raise poplib.error_proto(resp)
-                    return
-            raise poplib.error_proto(b"the test message is no longer listed")
+                    return True
+            _quit(pop)
+            return False
 
         try:
             pop = self._session()
             try:
-                dele(pop)
+                deleted = dele(pop)
             except BaseException:
                 _quit(pop)
                 raise
         except (_Lost, *_IO_ERRORS) as exc:
-            return _not_deleted(exc, "delete it by hand (or it is downloaded with the next fetch)")
-        return _cleanup("ok", "the test message was deleted from the server")
+            return _not_deleted(exc, "pop3")
+        return _cleanup("ok", "deleted" if deleted else "gone", None)
 
 
 def _listing(pop: poplib.POP3) -> list[tuple[int, str]]:
