@@ -291,8 +291,12 @@ def _carried(attachments: Sequence[Any]) -> list[Any]:
 
 
 def _split(value: str) -> list[str]:
+    """The composer's To/Cc/Bcc line as entries. Not email.utils.formataddr: it raises
+    on an address that is not ASCII (jörg@example.org, RFC 6532), which crashed Send."""
+    from tuimail.core.compose import format_address
+
     return [
-        email.utils.formataddr((name, addr)) if name else addr
+        format_address(name, addr) if name else addr
         for name, addr in email.utils.getaddresses([value or ""])
         if addr
     ]
