@@ -419,6 +419,45 @@ def refused_recipients(entry: Any) -> str:
     return "; ".join(f"{_text(a)}: {refusal(r)}" for a, r in items.items())
 
 
+def sent_note(entry: Any) -> str:
+    """What the app says after "Send": sent, to whom not (and why), and a copy to Sent
+    that failed (a local copy is kept)."""
+    text = "Message sent."
+    refused = refused_recipients(entry)
+    if refused:
+        delivered = ", ".join(_text(a) for a in getattr(entry, "delivered", None) or [])
+        text = f"Message sent to {delivered}; not delivered to: {refused}."
+    if _copy_failed(entry):
+        text += f" Copy: {sent_copy(entry)}."
+    return sanitize(text)
+
+
+def sent_needs_attention(entry: Any) -> bool:
+    """Whether sent_note tells of a recipient refused or a copy not saved."""
+    return bool(getattr(entry, "refused", None)) or _copy_failed(entry)
+
+
+def _copy_failed(entry: Any) -> bool:
+    copy = getattr(entry, "copy", None)
+    return isinstance(copy, dict) and copy.get("outcome") == "failed"
+
+
+def draft_saved(info: Any) -> str:
+    """Where a saved draft went (tuimail.core.drafts.DraftInfo): the server's Drafts
+    folder, or this computer only and why the server copy failed."""
+    failure = getattr(info, "server_failure", None)
+    if isinstance(failure, dict):
+        raw = failure.get("error")
+        error = error_from_record(raw) if isinstance(raw, dict) else None
+        what = failure_words(error) if error is not None else ""
+        step = _COPY_STEP.get(_text(failure.get("step")), "")
+        why = f"{step}: {what}" if step and what else step or what or "it failed"
+        return sanitize(f"Draft saved in this computer only ({why}).")
+    if getattr(info, "server_error", None):  # a draft saved by an older tuimail
+        return sanitize(f"Draft saved in this computer only ({_text(info.server_error)}).")
+    return sanitize(f"Draft saved in {_text(getattr(info, 'server_folder', None)) or 'Drafts'}.")
+
+
 def sent_copy(entry: Any) -> str:
     """Where the copy of a sent message went (the outbox entry's `copy`, data), or, for
     an entry from an older tuimail, its `sent_copy` text as written; "" if not tried."""
