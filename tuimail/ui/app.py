@@ -1658,6 +1658,8 @@ class TuimailApp(App[None]):
                 f"`tuimail account login {account.name} --browser`",
                 protocol="oauth2",
                 code="not_signed_in",
+                account=account.name,
+                browser=True,
             )
         device = flows.start_device(ep)
         closed = threading.Event()
@@ -1672,6 +1674,8 @@ class TuimailApp(App[None]):
                 f"{account.name} is not signed in ({exc.message})",
                 protocol="oauth2",
                 code=exc.code,
+                server_text=exc.server_text,
+                account=account.name,
             ) from None
         finally:
             if not closed.is_set():
