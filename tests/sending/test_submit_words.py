@@ -253,3 +253,12 @@ def test_any_typed_error_record_gets_one_safe_line(reason, data, code, kind) -> 
     record = {"kind": kind, "reason": reason, "data": data, "code": code, "protocol": "imap"}
     text = words.failure_words(error_from_record(record))
     assert text and not any(unicodedata.category(c) == "Cc" for c in text), repr(text)
+
+
+def test_every_reason_a_stored_error_can_have_is_documented() -> None:
+    """docs/json.md lists every reason an outbox `failure.error` may carry."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "json.md").read_text("utf-8")
+    missing = [r for r in (*_REASONS, *SECURITY_REASONS) if f"`{r}`" not in doc]
+    assert not missing, missing
