@@ -25,7 +25,15 @@ from tuimail.core.errors import (
 from tuimail.core.login_errors import Refusal
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError
-from tuimail.words import describe, failure_words, login_rejected, server_said, submit_failure
+from tuimail.words import (
+    describe,
+    failure_words,
+    login_rejected,
+    needs_sign_in,
+    server_said,
+    sign_in_advice,
+    submit_failure,
+)
 
 WRONG_PASSWORD_FIX = (
     "check the user name and password; if the provider uses two-step verification, "
@@ -85,15 +93,8 @@ def _seen(result: CheckResult) -> str:
         words = f"the server did not answer GETQUOTAROOT: {words}"
     elif finding == "unreadable":  # an answer that is not the protocol (ProtocolViolation)
         words = f"the server's answer to {data.get('command')} could not be read"
-    elif finding == "not-signed-in":
-        words = f"{data.get('account')} is not signed in on this computer"
-    elif finding == "sign-in-revoked":
-        said = f": {failure.server_text}" if failure.server_text else ""
-        words = (
-            f"the authorization server no longer accepts this sign-in ({failure.code}{said}): "
-            "it was revoked (a password change, 'sign out everywhere', an administrator) "
-            "or it expired"
-        )
+    elif finding in ("not-signed-in", "sign-in-revoked"):
+        pass  # a NeedsSignIn: its words (tuimail.words.sign_in_needed), the advice in fix()
     elif finding == "client-refused":
         said = failure.server_text or failure.message
         words = f"the authorization server refused this application ({failure.code}: {said})"
@@ -236,6 +237,15 @@ _HOW = {
 }
 
 
+def logins_skipped(exc: BaseException) -> str:
+    """Why the doctor checks no login (no password, no sign-in), without a full stop,
+    for "...: the login checks are skipped". A missing sign-in is only named here: the
+    sign-in check says why, and its fix what to run, once."""
+    if needs_sign_in(exc):
+        return "No usable sign-in (the OAuth 2.0 sign-in check says why)"
+    return describe(exc).rstrip(". ")
+
+
 def fix(result: CheckResult) -> str:
     """What to do (sanitised: it may name a server's folder): core's fix when it gave
     one, else the one the finding's kind and data, or the error's type, call for."""
@@ -285,11 +295,11 @@ def _fix(result: CheckResult) -> str:
         if data.get("port") == 25:
             words += " (port 25 is often blocked by ISPs: use 587 or 465 for sending)"
         return words
-    sign_in = f"tuimail account login {data.get('account', '')}"
-    if finding == "not-signed-in":
-        return f"sign in: {sign_in} (the device sign-in works over SSH too)"
-    if finding in ("sign-in-revoked", "no-sign-in"):
-        return f"sign in again: {sign_in}"
+    if needs_sign_in(result.failure):  # said once here, never in the finding's words
+        advice = sign_in_advice(result.failure)
+        if finding == "not-signed-in" and not getattr(result.failure, "browser", False):
+            advice += " (the device sign-in works over SSH too)"
+        return advice
     if isinstance(result.failure, ServerBusy):
         return "the server is busy or closed to new connections: try again later"
     if isinstance(result.failure, TimedOut):

@@ -8,7 +8,7 @@ pytest tests/snapshots/test_search_and_dialog_snapshots.py --snapshot-update
 from __future__ import annotations
 
 from tests.snapshots.helpers import steady
-from tests.ui.helpers import NOW, account_for, make_app, seed, wait_for
+from tests.ui.helpers import NOW, account_for, asking, make_app, seed, wait_for
 from tuimail.core import secrets
 from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
@@ -24,7 +24,8 @@ async def _no_blink(pilot) -> None:
 
 
 class TestSearch:
-    """One box; the results replace the list as a virtual folder."""
+    """One line (the status bar's, as mutt asks); the results replace the list as a
+    virtual folder."""
 
     def test_search_box(self, snap_compare, mail_server):
         user = mail_server.new_user()
@@ -33,7 +34,7 @@ class TestSearch:
         async def typed(pilot) -> None:
             await steady(pilot)
             await pilot.press("slash")
-            await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputDialog))
+            await wait_for(pilot, lambda: asking(pilot.app) is not None)
             await pilot.press(*"lunch")
             await steady(pilot)
 
@@ -47,7 +48,7 @@ class TestSearch:
         async def results(pilot) -> None:
             await steady(pilot)
             await pilot.press("slash")
-            await wait_for(pilot, lambda: isinstance(app.screen, InputDialog))
+            await wait_for(pilot, lambda: asking(app) is not None)
             await pilot.press(*"lunch", "enter")
             await wait_for(pilot, lambda: app.folder == "__search__")
             await steady(pilot)

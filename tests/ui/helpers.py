@@ -15,8 +15,9 @@ from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.demo import SAMPLES, sample
-from tuimail.ui.screens.dialogs import ConfirmDialog
+from tuimail.ui.screens.dialogs import ConfirmDialog, InputDialog
 from tuimail.ui.settings import UiSettings
+from tuimail.ui.widgets.prompt_line import PromptLine
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -67,6 +68,20 @@ def make_app(
         ui=UiSettings(mark_read_delay=mark_read_delay),
         sync_fallback=0.1,
     )
+
+
+def asking(app):
+    """The input a question is typed into: a dialog box's, or the main screen's prompt
+    line (the search) while it is open; None when nothing asks."""
+    from textual.widgets import Input
+
+    screen = app.screen
+    if isinstance(screen, InputDialog):
+        return screen.query_one(Input)
+    main = app.main
+    if main is not None and screen is main and main.query_one(PromptLine).is_open:
+        return main.query_one(PromptLine).input
+    return None
 
 
 def record_notes(app) -> list[str]:

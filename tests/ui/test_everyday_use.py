@@ -11,11 +11,10 @@ from email.message import EmailMessage
 
 from textual.widgets import Input, Select, TextArea
 
-from tests.ui.helpers import account_for, make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import account_for, asking, make_app, ready, seed, settle, wait_for
 from tuimail import words
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
-from tuimail.ui.screens.dialogs import InputDialog
 from tuimail.ui.screens.main import MainScreen
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
@@ -205,7 +204,7 @@ async def test_search_results_keep_their_title(mail_server):
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("slash")
-        await wait_for(pilot, lambda: isinstance(app.screen, InputDialog))
+        await wait_for(pilot, lambda: asking(app) is not None)
         await pilot.press(*"lunch", "enter")
         await wait_for(pilot, lambda: app.folder == "__search__")
         await settle(pilot)

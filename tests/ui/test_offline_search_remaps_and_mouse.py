@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, TextArea
 
-from tests.ui.helpers import make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import asking, make_app, ready, seed, settle, wait_for
 from tuimail.ui.screens.composer import ComposerScreen
-from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
+from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen
 from tuimail.ui.screens.main import MainScreen
 from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.reader import ReaderPane
@@ -30,8 +30,8 @@ def _reader_text(app) -> str:
 async def _search(pilot, query: str) -> None:
     app = pilot.app
     await pilot.press("slash")
-    await wait_for(pilot, lambda: isinstance(app.screen, InputDialog))
-    app.screen.query_one(Input).value = query
+    await wait_for(pilot, lambda: asking(app) is not None)
+    asking(app).value = query
     await pilot.press("enter")
     await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")
     await settle(pilot)

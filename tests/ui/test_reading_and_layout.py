@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from textual.widgets import Input
-
-from tests.ui.helpers import NOW, account_for, make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import NOW, account_for, asking, make_app, ready, seed, settle, wait_for
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService, ReaderBlock, render
 from tuimail.ui.app import TuimailApp
-from tuimail.ui.screens.dialogs import ConfirmDialog, InputDialog
+from tuimail.ui.screens.dialogs import ConfirmDialog
 from tuimail.ui.settings import UiSettings, ui_settings
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList, column_plan
@@ -51,8 +49,8 @@ def _status(app) -> str:
 
 async def _search(pilot, text: str) -> None:
     await pilot.press("slash")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputDialog))
-    pilot.app.screen.query_one(Input).value = text
+    await wait_for(pilot, lambda: asking(pilot.app) is not None)
+    asking(pilot.app).value = text
     await pilot.press("enter")
     await wait_for(pilot, lambda: pilot.app.folder == "__search__")
     await settle(pilot)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
-
 from tests.ui.helpers import (
     account_for,
+    asking,
     make_app,
     ready,
     run_from_palette,
@@ -16,7 +15,7 @@ from tests.ui.helpers import (
 from tuimail.core.secrets import Secret
 from tuimail.core.service import UNIFIED, MailService
 from tuimail.ui.app import TuimailApp
-from tuimail.ui.screens.dialogs import FolderPicker, InputDialog
+from tuimail.ui.screens.dialogs import FolderPicker
 from tuimail.ui.screens.main import MainScreen
 from tuimail.ui.settings import UiSettings
 from tuimail.ui.widgets.message_list import TAG_MARK, MessageList
@@ -36,8 +35,8 @@ def _subjects(server, user, folder: str = "INBOX") -> set[str]:
 
 
 async def _answer(pilot, text: str) -> None:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputDialog))
-    pilot.app.screen.query_one(Input).value = text
+    await wait_for(pilot, lambda: asking(pilot.app) is not None)
+    asking(pilot.app).value = text
     await pilot.press("enter")
     await settle(pilot)
 

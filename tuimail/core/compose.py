@@ -17,7 +17,6 @@ import tempfile
 from dataclasses import dataclass, field
 from email import policy
 from email.errors import HeaderParseError
-from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -47,6 +46,7 @@ __all__ = [
 ]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _MSGID = re.compile(r"<[^<>\s]+>")
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw)(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _FWD_PREFIX = re.compile(r"^\s*(fwd?|wg)\s*:\s*", re.IGNORECASE)
@@ -101,7 +101,8 @@ class Draft:
 def clean_header(value: object) -> str:
     """A header value safe to set: CR/LF folded into spaces, other controls dropped."""
     text = "" if value is None else str(value)
-    text = re.sub(r"[\r\n\t]+", " ", text)
+    text = re.sub(r"[\r\n\t\x85\u2028\u2029]+", " ", text)  # every line break str knows
+    text = _SURROGATE.sub("\ufffd", text)  # undecodable bytes: no header can hold them
     return _CONTROL.sub("", text).strip()
 
 
@@ -135,10 +136,14 @@ def _raw_values(msg: Message, name: str) -> list[str]:
 
 
 def decode_words(value: str) -> str:
-    """RFC 2047 encoded words to text, tolerant of broken ones."""
+    """RFC 2047 encoded words to text, tolerant of broken ones: the reader's decoder
+    (charset aliases such as gb2312 read as GB18030, bad bytes replaced, unknown charsets
+    guessed), never the undecoded words, which a reply would carry on as garbage."""
+    from tuimail.core.mime.headers import decode_rfc2047
+
     try:
-        return str(make_header(decode_header(value)))
-    except (ValueError, LookupError, UnicodeError, HeaderParseError):
+        return decode_rfc2047(value)
+    except Exception:  # it says it never raises; a header is not worth a crash
         return value
 
 
@@ -435,11 +440,12 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
         draft.body = "\n".join(lines) + "\n" + body_text(msg, raw).rstrip("\n") + "\n\n" + sig
         for part in msg.iter_attachments():
             data = part.get_payload(decode=True)
-            if data is None:  # message/rfc822 and other multiparts
-                data = part.as_bytes() if part.get_content_maintype() != "message" else b""
+            if data is None and part.get_content_type() in ("message/rfc822", "message/global"):
                 inner = part.get_payload()
-                if isinstance(inner, list) and inner:
-                    data = inner[0].as_bytes()
+                data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+            elif data is None:  # a delivery-status (every block of it), other multiparts
+                whole = part.as_bytes(policy=policy.SMTP)
+                data = whole if part.get_content_maintype() != "message" else _body(whole)
             draft.attachments.append(
                 Attachment(
                     clean_header(part.get_filename() or "attachment"),
@@ -453,6 +459,11 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
 
 
 # -- building the MIME message ---------------------------------------------------------
+
+
+def _body(raw: bytes) -> bytes:
+    """What follows a part's header block (CRLF)."""
+    return raw.partition(b"\r\n\r\n")[2]
 
 
 def _set_body(msg: EmailMessage, body: str) -> None:
@@ -583,6 +594,16 @@ def _attach(msg: EmailMessage, att: Attachment) -> None:
     if (maintype, subtype) == ("message", "rfc822"):
         inner = BytesParser(policy=policy.SMTP).parsebytes(att.data)
         msg.add_attachment(inner, disposition="attachment", filename=filename)
+        return
+    if maintype == "message":  # a bounce's delivery-status, a read receipt, ...
+        # Never base64 (RFC 2046: message/* is 7bit or 8bit), and the stdlib cannot
+        # write one given as bytes: the part is read as the parser would have made it.
+        head = f"Content-Type: message/{subtype or 'rfc822'}\r\n\r\n".encode("ascii", "replace")
+        part = BytesParser(policy=policy.SMTP).parsebytes(head + att.data)
+        part.add_header("Content-Disposition", "attachment", filename=filename)
+        if msg.get_content_type() != "multipart/mixed":
+            msg.make_mixed()
+        msg.attach(part)
         return
     # Everything else as bytes in base64: what arrives decodes to exactly these bytes.
     msg.add_attachment(

@@ -29,6 +29,8 @@ from email.utils import getaddresses
 
 import idna
 
+from tuimail.core.mime.headers import decode_rfc2047
+
 ADDRESS_FIELDS = frozenset(
     {
         "from",
@@ -170,7 +172,10 @@ def _downgraded_field(name: str, raw: bytes) -> bytes:
             folded = b"\xff"
         if folded.isascii():
             return folded
-    encoded = Header(value, "utf-8", header_name=field_name).encode(linesep="\r\n")
+    # Encoded words already in the field are decoded first: encoding them again would
+    # show "=?utf-8?q?...?=" to the reader.
+    text = decode_rfc2047(value)
+    encoded = Header(text, "utf-8", header_name=field_name).encode(linesep="\r\n")
     return f"{field_name}: {encoded}\r\n".encode("ascii")
 
 

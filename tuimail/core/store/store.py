@@ -18,7 +18,7 @@ from typing import NamedTuple
 import platformdirs
 
 from tuimail.core.store import header_index
-from tuimail.core.store.headers import HeaderSummary, sane_date, summarize_header
+from tuimail.core.store.headers import DATE_RANGE, HeaderSummary, sane_date, summarize_header
 from tuimail.core.store.schema import apply_component_migrations, migrate
 from tuimail.core.store.search import body_text, fts_query
 
@@ -199,17 +199,21 @@ def _row_values(folder_id: int, msg: NewMessage, s: HeaderSummary, flags: tuple)
     """One INSERT's values, every number within what SQLite holds and every date sane.
     A message with a partial summary (or an impossible size) keeps a note and its raw
     header (up to MAX_RAW_HEADER bytes)."""
-    note = msg.note or s.note
-    size = msg.size if isinstance(msg.size, int) else 0
+    uid, _flags, header, size, internaldate, modseq, note = msg
+    note = note or s.note
+    if type(size) is not int:
+        size = size if isinstance(size, int) else 0
     if not 0 <= size <= MAX_SIZE:
         size = min(max(size, 0), MAX_SIZE)
         note = note or NOTE_SIZE
-    modseq = _modseq(msg.modseq)
-    internaldate = sane_date(msg.internaldate)
+    if modseq is not None and not (type(modseq) is int and 0 < modseq <= MAX_MODSEQ):
+        modseq = _modseq(modseq)
+    if type(internaldate) is not float or not 0.0 <= internaldate < DATE_RANGE[1]:
+        internaldate = sane_date(internaldate)  # (a float in range is what it returns)
     date = s.date if s.date is not None else internaldate
-    raw_header = bytes(msg.header[:MAX_RAW_HEADER]) if note else None
+    raw_header = bytes(header[:MAX_RAW_HEADER]) if note else None
     return (
-        folder_id, msg.uid, *flags, modseq, internaldate, date, size, s.from_name,
+        folder_id, uid, *flags, modseq, internaldate, date, size, s.from_name,
         s.from_addr, s.to_addrs, s.cc_addrs, s.subject, s.message_id, s.in_reply_to,
         s.references, s.thread_key, int(s.has_attachments), note, raw_header,
     )  # fmt: skip

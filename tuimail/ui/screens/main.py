@@ -14,13 +14,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widget import Widget
+from textual.widgets import Header
 
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import UNIFIED, MessageRow, ReaderView
 from tuimail.ui.widgets.folder_tree import FolderTree
+from tuimail.ui.widgets.key_footer import KeyFooter
 from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.prompt_line import PromptLine
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
 
@@ -77,6 +81,11 @@ MAIN_BINDINGS = [
 
 class MainScreen(Screen):
     BINDINGS = MAIN_BINDINGS
+    # Textual repaints the whole screen whenever the focus moves (Screen.focused is a
+    # repainting reactive): ~10 ms of the loop on each open and q at 160x50 (issue 19).
+    # The widgets whose look follows the focus repaint themselves (their :focus styles
+    # change), so the screen need not.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     _preview_timer = None
     _mark_timer = None
     titled: tuple[str, str] | None = None  # (account, folder) the title names
@@ -88,7 +97,8 @@ class MainScreen(Screen):
             yield MessageList(id="messages", now=self.app.now, columns=self.app.ui.columns)
             yield ReaderPane(id="reader")
         yield StatusBar(id="status")
-        yield Footer()
+        yield PromptLine(id="prompt")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(MessageList).focus()
@@ -102,34 +112,58 @@ class MainScreen(Screen):
         self.set_class(width < NARROW, "narrow")
         self.set_class(NARROW <= width < WIDE, "medium")
         if width >= NARROW and self.choosing_folder:
-            self.set_class(False, "choosing-folder")
+            self._set_choosing_folder(False)
 
     @property
     def previewing(self) -> bool:
         """The reader is shown beside the list (wide terminals)."""
         return not (self.has_class("narrow") or self.has_class("medium"))
 
+    # Which view is shown is kept here and marked by classes on the panes it concerns
+    # (-reading on the list and the reader, -choosing-folder on the folders and the
+    # list), never on the screen: a class change on the screen restyles every widget on
+    # it, which stalled the loop ~10 ms on each open and q (issue 19). The panes are
+    # restyled anyway, as their focus changes at the same moment.
+    _reading = False
+    _choosing_folder = False
+
     @property
     def reading(self) -> bool:
-        return self.has_class("reading")
+        return self._reading
 
     @property
     def choosing_folder(self) -> bool:
         """Narrow terminals: the folder tree is shown as its own view."""
-        return self.has_class("choosing-folder")
+        return self._choosing_folder
+
+    def _set_reading(self, on: bool) -> None:
+        self._reading = on
+        self.query_one(MessageList).set_class(on, "-reading")
+        self.query_one(ReaderPane).set_class(on, "-reading")
+
+    def _set_choosing_folder(self, on: bool) -> None:
+        self._choosing_folder = on
+        self.query_one(FolderTree).set_class(on, "-choosing-folder")
+        self.query_one(MessageList).set_class(on, "-choosing-folder")
 
     def show_folders(self, on: bool) -> None:
-        self.set_class(on, "choosing-folder")
+        self._set_choosing_folder(on)
         if on:
-            self.set_class(False, "reading")
+            self._set_reading(False)
             self.query_one(FolderTree).focus()
         else:
             self.query_one(MessageList).focus()
 
+    def ask_line(self, prompt: str, answer) -> None:
+        """Ask for one line of text on the status bar's line (Enter: the text; Esc or
+        leaving it: None)."""
+        self.query_one(PromptLine).ask(prompt, answer, hides=self.query_one(StatusBar))
+
     def show_reader(self, on: bool) -> None:
         """Open the reader (it takes the list's place unless previewing; focused either
         way, so j/k/Space scroll it) or go back to the list."""
-        self.set_class(on, "reading")
+        if on != self._reading:
+            self._set_reading(on)
         if on:
             self.query_one(ReaderPane).focus()
         else:
@@ -139,8 +173,8 @@ class MainScreen(Screen):
     @on(FolderTree.FolderChosen)
     def _folder(self, event: FolderTree.FolderChosen) -> None:
         self.app.open_folder(event.account, event.folder)
-        self.set_class(False, "choosing-folder")
-        self.set_class(False, "reading")  # the new folder's list, not the old message
+        self._set_choosing_folder(False)
+        self._set_reading(False)  # the new folder's list, not the old message
         self.query_one(MessageList).focus()
 
     @on(MessageList.Highlighted)

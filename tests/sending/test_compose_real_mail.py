@@ -1,0 +1,87 @@
+"""Replying to and forwarding real mail nobody here wrote: the draft always becomes a
+message that can be sent, and nothing of the original is dropped on the way."""
+
+from __future__ import annotations
+
+from email import policy
+from email.parser import BytesParser
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from tests.corpus import CORPUS_DIR
+from tests.sending.helpers import make_account, parse
+from tuimail.core.compose import forward, message_bytes, reply
+
+ACCOUNT = make_account("me@example.test")
+
+
+def _sendable(draft) -> bytes:
+    draft.to = draft.to or ["bob@example.org"]
+    raw, _, _ = message_bytes(draft, ACCOUNT)
+    return raw
+
+
+def test_reply_to_a_gb2312_subject_with_gb18030_characters_is_decoded() -> None:
+    """Chinese mail labels GB18030 text gb2312 (Python's gb2312 codec refuses some of its
+    characters): the subject used to stay in encoded words, which the stdlib then read
+    back as undecodable bytes and could not write: the reply crashed at Send."""
+    original = (CORPUS_DIR / "spamscope-mail_test_9.eml").read_bytes()
+    draft = reply(original, ACCOUNT, reply_all=True)
+    assert draft.subject.startswith("Re: 我把镜头拉近些") and "=?" not in draft.subject
+    assert parse(_sendable(draft))["Subject"] == draft.subject
+
+
+def test_forwarding_a_bounce_keeps_its_whole_delivery_status() -> None:
+    """A bounce's message/delivery-status (a block per message and per recipient) could
+    not be written at all (the stdlib wants it parsed), and only its first block was
+    taken from the original."""
+    original = (CORPUS_DIR / "flanker-bounce_no-mx.eml").read_bytes()
+    status = next(
+        p
+        for p in BytesParser(policy=policy.SMTP).parsebytes(original).walk()
+        if p.get_content_type() == "message/delivery-status"
+    )
+    blocks = [dict(block.items()) for block in status.get_payload()]
+    assert len(blocks) == 2
+    sent = parse(_sendable(forward(original, ACCOUNT)))
+    (forwarded,) = [
+        p for p in sent.iter_attachments() if p.get_content_type() == "message/delivery-status"
+    ]
+    assert [dict(block.items()) for block in forwarded.get_payload()] == blocks
+    assert forwarded.get_content_disposition() == "attachment"
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@example(subject="Grüße\u2028x".encode(), name="", filename="a\u2028b.pdf", charset="utf-8")
+@given(
+    subject=st.binary(max_size=40),
+    name=_text,
+    filename=_text,
+    charset=st.sampled_from(["utf-8", "gb2312", "iso-8859-1", "x-unknown", "utf-7"]),
+)
+def test_any_subject_name_or_file_name_can_be_replied_to_and_forwarded(
+    subject: bytes, name: str, filename: str, charset: str
+) -> None:
+    """Raw 8-bit subjects, line separators such as U+2028 (str.splitlines() breaks at
+    them, so the stdlib refused the header), unknown charsets: a sendable message."""
+    encoded_name = name.encode("utf-8").hex()
+    raw = (
+        b"From: =?" + charset.encode() + b"?Q?" + encoded_name.encode() + b"?= <a@example.org>\r\n"
+        b"To: me@example.test\r\nSubject: "
+        + subject.replace(b"\r", b"").replace(b"\n", b"")
+        + b"\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+        b"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment;"
+        b' filename="' + filename.replace('"', "").encode("utf-8") + b'"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n"
+    )
+    for draft in (
+        reply(raw, ACCOUNT),
+        forward(raw, ACCOUNT),
+        forward(raw, ACCOUNT, as_attachment=True),
+    ):
+        parse(_sendable(draft))

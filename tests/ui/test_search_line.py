@@ -1,0 +1,108 @@
+"""The search is asked on the status bar's line (as mutt asks), not in a box over the
+screen (issue 19: closing the box repainted the whole screen). `/` opens it, Enter
+searches, Esc or moving the focus away closes it without searching and without leaving
+the folder; afterwards the status bar and the list's focus are back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.ui.helpers import asking, settle, wait_for
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.secrets import Secret
+from tuimail.core.service import MailService
+from tuimail.core.store import NewMessage, Store
+from tuimail.ui.app import TuimailApp
+from tuimail.ui.widgets.message_list import MessageList
+from tuimail.ui.widgets.prompt_line import PromptLine
+from tuimail.ui.widgets.status import StatusBar
+
+SUBJECTS = ["Lunch on Thursday?", "Invoice 2026-031", "Re: Lunch on Thursday?", "Holiday"]
+
+
+def _app(tmp_path: Path) -> TuimailApp:
+    store = Store(tmp_path / "s.db")
+    inbox = store.upsert_folder("work", "INBOX", delimiter="/", role="inbox")
+    store.add_messages(
+        inbox,
+        [
+            NewMessage(
+                i + 1,
+                (),
+                (
+                    f"From: A{i} <a{i}@x.test>\r\nSubject: {subject}\r\n"
+                    f"Message-ID: <m{i}@x.test>\r\nDate: Mon, 1 Jan 2024 10:0{i}:00 +0000\r\n\r\n"
+                ).encode(),
+            )
+            for i, subject in enumerate(SUBJECTS)
+        ],
+    )
+    account = Account(  # never contacted: the app starts without syncing
+        name="work",
+        email="me@example.test",
+        incoming=ServerSettings("127.0.0.1", 9, "tls"),
+        outgoing=ServerSettings("127.0.0.1", 9, "tls"),
+    )
+    service = MailService(
+        {"work": account}, password_for=lambda a: Secret("x"), idle=False, store=store
+    )
+    return TuimailApp(service, start_sync=False)
+
+
+def _line(app: TuimailApp, y: int) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "".join(segment.text for segment in strips[y])
+
+
+async def _opened(pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.main is not None and app.main.query_one(MessageList).count)
+    await settle(pilot)
+    await pilot.press("slash")
+    await wait_for(pilot, lambda: asking(app) is not None and asking(app).has_focus)
+    await pilot.pause()
+
+
+async def test_slash_asks_on_the_status_line_and_enter_shows_the_results(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _opened(pilot)
+        main = app.main
+        assert app.screen is main  # no box over the screen
+        assert not main.query_one(StatusBar).display
+        assert _line(app, -2).startswith(" Search (sender, subject, text):")
+        await pilot.press(*"lunch", "enter")
+        await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")
+        await settle(pilot)
+        lst = main.query_one(MessageList)
+        assert lst.count == 2 and all("Lunch" in lst.row_at(i).subject for i in range(2))
+        assert lst.has_focus and main.query_one(StatusBar).display
+        assert not main.query_one(PromptLine).is_open
+        assert app.sub_title.startswith("Search: lunch")
+
+
+async def test_escape_closes_the_line_without_searching_or_leaving_the_folder(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _opened(pilot)
+        await pilot.press(*"lunch", "escape")
+        await settle(pilot)
+        main = app.main
+        assert app.is_running and app.folder == "INBOX" and app.search_title == ""
+        assert main.query_one(MessageList).has_focus and main.query_one(StatusBar).display
+        assert asking(app) is None
+        await pilot.press("slash")  # opens again, empty
+        await wait_for(pilot, lambda: asking(app) is not None and asking(app).has_focus)
+        assert asking(app).value == ""
+
+
+async def test_moving_the_focus_away_closes_the_line_without_searching(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _opened(pilot)
+        await pilot.press(*"lunch")
+        await pilot.click(MessageList)
+        await wait_for(pilot, lambda: asking(app) is None)
+        await settle(pilot)
+        assert app.folder == "INBOX" and app.main.query_one(StatusBar).display
+        assert app.main.query_one(MessageList).has_focus

@@ -1,0 +1,106 @@
+"""A one-line prompt on the main screen's bottom line (the search box, as mutt asks).
+
+It takes the status bar's line while open, so nothing else moves: opening and closing it
+lays out and paints one line. The modal box it replaces covered the screen, and closing
+it repainted all of it (issue 19: 40-80 ms of the loop per search at 160x50).
+
+Enter answers with what was typed; Esc, or the focus moving elsewhere (Tab, a click),
+answers None. Either way the line closes and the focus goes back where it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Input, Label
+
+from tuimail.ui.plain import plain
+
+
+class PromptInput(Input):
+    """The prompt's input: Esc cancels (the screen's Esc would go back a level); remapped
+    with the dialogs' Cancel (`dialog.cancel`)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def action_cancel(self) -> None:
+        line = self.parent
+        if isinstance(line, PromptLine):
+            line.close(None)
+
+
+class PromptLine(Horizontal):
+    DEFAULT_CSS = """
+    PromptLine { height: 1; background: $panel; display: none; padding: 0 1; }
+    PromptLine.-open { display: block; }
+    PromptLine > Label { width: auto; color: $text; text-style: bold; padding: 0 1 0 0; }
+    PromptLine > PromptInput { width: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._answer: Callable[[str | None], None] | None = None
+        self._back_to: Widget | None = None
+        self._hides: Widget | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="prompt-label")
+        yield PromptInput(compact=True, id="prompt-input")
+
+    @property
+    def is_open(self) -> bool:
+        return self._answer is not None
+
+    @property
+    def input(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    def ask(
+        self, prompt: str, answer: Callable[[str | None], None], hides: Widget | None = None
+    ) -> None:
+        """Open with `prompt` (shown literally, never markup) and an empty input; `answer`
+        gets the text on Enter, None on Esc or when the focus leaves. `hides` (the status
+        bar) gives up its line meanwhile."""
+        if self.is_open:
+            self.close(None)
+        self._answer = answer
+        self._back_to = self.screen.focused
+        self._hides = hides
+        self.query_one(Label).update(plain(prompt))
+        field = self.input
+        field.value = ""
+        if hides is not None:
+            hides.display = False
+        self.add_class("-open")
+        field.focus()
+
+    def close(self, value: str | None) -> None:
+        """Close the line and give `value` to whoever asked (once)."""
+        answer, self._answer = self._answer, None
+        if answer is None:
+            return
+        self.remove_class("-open")
+        if self._hides is not None:
+            self._hides.display = True
+        back, self._back_to, self._hides = self._back_to, None, None
+        if self.input.has_focus and back is not None and back.is_attached:
+            back.focus()
+        answer(value)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.close(event.value)
+
+    def on_descendant_blur(self, _event) -> None:
+        # The focus went elsewhere (Tab, a click on the list, a dialog): no answer.
+        self.call_after_refresh(self._blurred)
+
+    def _blurred(self) -> None:
+        if self.is_open and not self.input.has_focus:
+            self.close(None)
