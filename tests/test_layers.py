@@ -283,6 +283,7 @@ CLASSIFIERS = (
     "core/pop3.py",
     "core/connect.py",
     "core/sent_copy.py",
+    "core/imap/uidlist.py",
 )
 
 

@@ -165,6 +165,11 @@ def reason_words(error: MailError) -> str:
         return f"the mail server's greeting is not {_GREETING.get(name, 'what tuimail expects')}"
     if reason == "bad-bytes":
         return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name or 'its'} answer"
+    if reason == "bad-search":
+        problem = _SEARCH_PROBLEMS.get(_text(data.get("problem")), "an unreadable answer")
+        if "{" in problem:
+            problem = problem.format(_int(data.get("limit")) or 0)
+        return f"the mail server sent {problem} in a search answer (not IMAP); the connection was closed"
     if reason == "no-route":
         detail = _text(data.get("detail"))
         return "the mail server cannot be reached" + (f" ({detail})" if detail else "")
@@ -187,6 +192,12 @@ def _size(value: object) -> str:
     return f"{size:,} bytes"
 
 
+_SEARCH_PROBLEMS = {
+    "unreadable-set": "an unreadable UID set",
+    "impossible-set": "an impossible UID set",
+    "too-many": "more than {:,} UIDs",
+    "incomplete": "an incomplete answer",
+}
 _PROTOCOLS = {"imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
 _ARTICLE = {"IMAP": "an", "POP3": "a", "SMTP": "an"}
 _GREETING = {"IMAP": "that of an IMAP4rev1 server", "POP3": "POP3", "SMTP": "SMTP"}
@@ -205,6 +216,7 @@ _REASON_WORDS = {
     "login-delay": "the mail server asks to wait longer between logins",
     "temporary": "the mail server has a temporary problem and refused for now",
     "mechanism": "the server does not accept this login method",
+    "search-refused": "the server refused a search",
     "too-much-data": "the mail server sent more data than tuimail can hold; the connection was closed",
 }
 

@@ -299,7 +299,8 @@ def _entry_json(entry: OutboxEntry) -> dict:
     to `copy` (the data)."""
     data = entry.to_json()
     data["last_error"] = words.outbox_reason(entry) or None
-    data["refused"] = {a: words.refusal(r) for a, r in entry.refused.items()}
+    refused = entry.refused if isinstance(entry.refused, dict) else {}  # a damaged file
+    data["refused"] = {str(a): words.refusal(r) for a, r in refused.items()}
     data["sent_copy"] = words.sent_copy(entry) or None
     return data
 
