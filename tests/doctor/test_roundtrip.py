@@ -200,7 +200,9 @@ def test_incoming_login_refused_sends_nothing(mail_server) -> None:
         f"no test message was sent: the IMAP server localhost rejected the login for "
         f"{user.login} ([AUTHENTICATIONFAILED] Authentication failed)"
     )
-    assert words_fix(trip) == "fix the incoming server checks above first"
+    assert words_fix(trip) == (
+        "see the incoming server checks above; once they pass, run the doctor again"
+    )
     assert _accepted(mail_server) == []
 
 
@@ -256,7 +258,7 @@ def test_incoming_server_not_secured_sends_nothing(bad_cert_server) -> None:
     assert trip.status == "failure" and isinstance(trip.failure, SecurityFailure)
     said = seen(trip)
     assert said == (
-        f"no test message was sent: the incoming server localhost failed: {describe(trip.failure)}"
+        f"no test message was sent (incoming server localhost): {describe(trip.failure)}"
     )
     assert ("expired" if bad_cert_server.cert_kind == "expired" else "name") in said, said
     assert "SSL" not in said and "[X509" not in said, said
