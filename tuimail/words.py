@@ -85,6 +85,8 @@ def describe(exc: BaseException) -> str:
     submit = getattr(sys.modules.get("tuimail.core.smtp"), "SubmitError", None)
     if submit is not None and isinstance(exc, submit):
         return submit_error(exc)
+    if needs_sign_in(exc):
+        return f"{sign_in_needed(exc)}; {sign_in_advice(exc)}"
     if _is_sentence(exc):
         return sanitize(str(exc))
     error = typed(exc)
@@ -96,6 +98,8 @@ def describe(exc: BaseException) -> str:
 
 def failure_words(error: MailError) -> str:
     """What happened, in the error's own words plus the server's (code and text)."""
+    if needs_sign_in(error):
+        return sign_in_needed(error)  # its code and words included; what to do: not here
     if isinstance(error, SecurityFailure) and error.reason:
         words = security(error)
     else:
@@ -161,6 +165,11 @@ def reason_words(error: MailError) -> str:
         return f"the mail server's greeting is not {_GREETING.get(name, 'what tuimail expects')}"
     if reason == "bad-bytes":
         return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name or 'its'} answer"
+    if reason == "bad-search":
+        problem = _SEARCH_PROBLEMS.get(_text(data.get("problem")), "an unreadable answer")
+        if "{" in problem:
+            problem = problem.format(_int(data.get("limit")) or 0)
+        return f"the mail server sent {problem} in a search answer (not IMAP); the connection was closed"
     if reason == "no-route":
         detail = _text(data.get("detail"))
         return "the mail server cannot be reached" + (f" ({detail})" if detail else "")
@@ -183,6 +192,12 @@ def _size(value: object) -> str:
     return f"{size:,} bytes"
 
 
+_SEARCH_PROBLEMS = {
+    "unreadable-set": "an unreadable UID set",
+    "impossible-set": "an impossible UID set",
+    "too-many": "more than {:,} UIDs",
+    "incomplete": "an incomplete answer",
+}
 _PROTOCOLS = {"imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
 _ARTICLE = {"IMAP": "an", "POP3": "a", "SMTP": "an"}
 _GREETING = {"IMAP": "that of an IMAP4rev1 server", "POP3": "POP3", "SMTP": "SMTP"}
@@ -201,6 +216,7 @@ _REASON_WORDS = {
     "login-delay": "the mail server asks to wait longer between logins",
     "temporary": "the mail server has a temporary problem and refused for now",
     "mechanism": "the server does not accept this login method",
+    "search-refused": "the server refused a search",
     "too-much-data": "the mail server sent more data than tuimail can hold; the connection was closed",
 }
 
@@ -549,12 +565,52 @@ def server_said(error: MailError) -> str:
     return sanitize(said.rstrip(". "))
 
 
+def needs_sign_in(error: object) -> bool:
+    """True for an OAuth account's missing or refused sign-in (NeedsSignIn), looked up
+    only if loaded."""
+    cls = getattr(sys.modules.get("tuimail.core.oauth2.tokens"), "NeedsSignIn", None)
+    return cls is not None and isinstance(error, cls)
+
+
+def sign_in_needed(error: Any) -> str:
+    """What is wrong with a NeedsSignIn, from its code and account (never its message):
+    not signed in on this computer, or the authorization server refused the sign-in
+    (its code and words once). What to do is sign_in_advice's, said once by the caller."""
+    name = _text(getattr(error, "account", "")) or "this account"
+    code = error.code
+    if code == "not_signed_in":
+        if getattr(error, "browser", False):
+            return f"{name} is not signed in, and its provider offers no sign-in in this app"
+        return f"{name} is not signed in on this computer"
+    said = server_said(error)
+    said = f" ({said})" if said else ""
+    if code == "access_denied":  # RFC 8628: the person at the browser said no
+        return f"the sign-in of {name} was denied at the authorization server{said}"
+    if code == "expired_token":  # RFC 8628: the code was not entered in time
+        return f"the sign-in of {name} was not completed in time{said}"
+    return (
+        f"the authorization server no longer accepts the sign-in of {name}{said}: it was "
+        "revoked (a password change, 'sign out everywhere', an administrator) or it expired"
+    )
+
+
+def sign_in_advice(error: Any) -> str:
+    """What to run for a NeedsSignIn: the sign-in command with the account's name."""
+    name = _text(getattr(error, "account", "")) or "ACCOUNT"
+    if getattr(error, "browser", False):
+        return f"sign in with a web browser: tuimail account login {name} --browser"
+    again = "sign in" if error.code == "not_signed_in" else "sign in again"
+    return f"{again}: tuimail account login {name}"
+
+
 def _oauth(error: MailError) -> bool:
     return error.protocol == "oauth2" or hasattr(error, "challenge")
 
 
 def advice(error: MailError) -> str:
     """What happens next, as the runtime's policy decided it from the type."""
+    if needs_sign_in(error):
+        return f"{sign_in_advice(error)}; queued work waits"
     if isinstance(error, AuthenticationFailed) and _oauth(error):
         return "sign in again (tuimail account login ACCOUNT); queued work waits"
     if isinstance(error, AuthenticationFailed):
@@ -633,7 +689,8 @@ def state(item: Any) -> str:
     `tuimail watch`: its failure and what happens next, or what it is doing."""
     error = item.error
     if error is not None:
-        text = describe(error)
+        # a missing sign-in: what is wrong here, what to run once in the advice
+        text = sign_in_needed(error) if needs_sign_in(error) else describe(error)
         mail = error if isinstance(error, MailError) else None
         hint = advice(mail) if mail is not None else ""
         if hint and item.phase != "offline-retrying":

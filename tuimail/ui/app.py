@@ -91,7 +91,10 @@ class TuimailApp(App[None]):
         new_mail_command: str | None = None,
         theme: str | None = None,
         save_theme: Callable[[str], Any] | None = None,
+        sync_fallback: float = 1.0,
     ) -> None:
+        """`sync_fallback`: seconds after the main screen opens when the first sync starts
+        if no list was painted by then (no folder yet); tests on an empty store shorten it."""
         super().__init__()
         from tuimail.core.hooks import notification_kind
 
@@ -107,6 +110,7 @@ class TuimailApp(App[None]):
         self.now = now  # a fixed clock for snapshots
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
+        self.sync_fallback = sync_fallback
         self.wizard_factory = wizard
         self.account = ""
         self.folder = ""
@@ -178,7 +182,7 @@ class TuimailApp(App[None]):
         self.push_screen(MainScreen())
         if self.start_sync:  # once the first rows are on screen (the sync's thread shares
             self._service_waits = True  # the GIL with the first paint), else soon after
-            self.set_timer(1.0, partial(self._start_service_unless_loading, 10))
+            self.set_timer(self.sync_fallback, partial(self._start_service_unless_loading, 10))
         if self._compose_start is not None:
             start, self._compose_start = self._compose_start, None
             self.compose_from(start)
@@ -1658,6 +1662,8 @@ class TuimailApp(App[None]):
                 f"`tuimail account login {account.name} --browser`",
                 protocol="oauth2",
                 code="not_signed_in",
+                account=account.name,
+                browser=True,
             )
         device = flows.start_device(ep)
         closed = threading.Event()
@@ -1672,6 +1678,8 @@ class TuimailApp(App[None]):
                 f"{account.name} is not signed in ({exc.message})",
                 protocol="oauth2",
                 code=exc.code,
+                server_text=exc.server_text,
+                account=account.name,
             ) from None
         finally:
             if not closed.is_set():

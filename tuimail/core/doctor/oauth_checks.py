@@ -26,8 +26,13 @@ def _in(seconds: float) -> str:
     return f"{round(seconds / 3600)} hours"
 
 
-def check_sign_in(account: Account, timeout: float = 15.0) -> list[CheckResult]:
-    """The sign-in checks ([] for a password account)."""
+def check_sign_in(
+    account: Account, timeout: float = 15.0, met: BaseException | None = None
+) -> list[CheckResult]:
+    """The sign-in checks ([] for a password account). `met`: the error the caller
+    already met asking for the account's token (a NeedsSignIn), reported as it was: a
+    refused refresh token is forgotten at once, so asking again would only find no
+    sign-in and report a revoked one as "not signed in"."""
     if account.auth != "oauth2":
         return []
     from tuimail.core.oauth2 import tokens
@@ -35,6 +40,8 @@ def check_sign_in(account: Account, timeout: float = 15.0) -> list[CheckResult]:
     started = time.monotonic()
     account_data = {"account": account.name}
     try:
+        if met is not None:
+            raise met
         token = tokens.access_token(account)
     except tokens.NeedsSignIn as exc:  # worded, with the sign-in to run, at the edge
         finding = "not-signed-in" if exc.code == "not_signed_in" else "sign-in-revoked"
