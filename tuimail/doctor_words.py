@@ -118,6 +118,10 @@ def _data_words(result: CheckResult) -> str | None:
     finding = data.get("finding")
     if finding == "submit-refused":
         said = submit_failure(data.get("submit") or {})
+        if data.get("cause") == "security":  # its words end "nothing was sent"
+            return said
+        if data.get("cause") in ("unreachable", "lost"):  # it never got the message
+            return f"no test message was sent: {said}"
         return f"the outgoing server refused the test message: {said}"
     if finding == "login-failed":
         return f"the login failed: {submit_failure(data.get('submit') or {})}"
@@ -440,9 +444,8 @@ def _tls_fix(failure: SecurityFailure) -> str:
 def _submit_fix(cause: str, email: str) -> str:
     """What to do about a refused test message, by the cause core decided."""
     if cause == "security":
-        return (
-            "check the outgoing port and security settings (465 with tls, 587 with "
-            "starttls); nothing was sent"
+        return (  # that nothing was sent, the finding says
+            "check the outgoing port and security settings (465 with tls, 587 with starttls)"
         )
     if cause == "login":
         return WRONG_PASSWORD_FIX
@@ -466,6 +469,8 @@ def _submit_fix(cause: str, email: str) -> str:
             f"the server refused the account's own address {email} as a "
             "recipient: check the email address in the account settings"
         )
+    if cause in ("unreachable", "lost"):
+        return "see the outgoing server checks above; once they pass, run the doctor again"
     if cause == "temporary":
         return "the server refused for now (4xx): try again in a few minutes"
     return "the server's reason above says what it refused; check the account settings"

@@ -85,11 +85,8 @@ def classify_smtp(exc: BaseException, stage: str, *, host: str | None = None) ->
         text = sanitize(str(exc))
         if "STARTTLS" in text.upper():
             return _caused(
-                SecurityFailure(
-                    protocol="smtp",
-                    host=host,
-                    server_text=text,
-                    reason="starttls-missing",
+                SecurityFailure(  # aiosmtplib's words are not the server's: the reason says it
+                    protocol="smtp", host=host, reason="starttls-missing"
                 ),
                 exc,
             )
