@@ -17,6 +17,7 @@ from tuimail.core.doctor.report import CheckResult, failed
 from tuimail.core.errors import (
     AuthenticationFailed,
     MailError,
+    Refused,
     SecurityFailure,
     ServerBusy,
     TimedOut,
@@ -78,8 +79,9 @@ def _seen(result: CheckResult) -> str:
         words = f"the test message could not be deleted: {words}"
     elif finding == "token-rejected":  # its words name the login and the challenge's reason
         words = f"{words} (also after renewing the token once)"
-    elif finding == "login-refused":
+    elif finding == "login-refused":  # a line of the report: lower case, like the others
         words = _refused(result)
+        words = words[:1].lower() + words[1:]
     elif finding == "unreachable":
         words = f"could not connect to {data.get('host')} port {data.get('port')}: {words}"
     elif finding == "unconfirmed":
@@ -117,6 +119,10 @@ def _data_words(result: CheckResult) -> str | None:
     finding = data.get("finding")
     if finding == "submit-refused":
         said = submit_failure(data.get("submit") or {})
+        if data.get("cause") == "security":  # its words end "nothing was sent"
+            return said
+        if data.get("cause") in ("unreachable", "lost"):  # it never got the message
+            return f"no test message was sent: {said}"
         return f"the outgoing server refused the test message: {said}"
     if finding == "login-failed":
         return f"the login failed: {submit_failure(data.get('submit') or {})}"
@@ -135,6 +141,11 @@ def _data_words(result: CheckResult) -> str | None:
         )
     if finding in _ROUNDTRIP:
         return _ROUNDTRIP[finding](data, result.seconds)
+    if finding == "ports-unchecked":  # its server check above says it and the fix, once
+        return (
+            "its other ports were not checked: the host name cannot be found in DNS (see "
+            "its server check above)"
+        )
     if finding == "not-arrived":
         limit = data.get("limit") or 0
         return f"the server accepted the message but it did not arrive in {limit:.0f} s"
@@ -163,7 +174,7 @@ def _not_sent(result: CheckResult, words: str) -> str:
     elif isinstance(failure, Unreachable):
         words = f"could not connect to {host} port {port}: {words}"
     elif failure is not None:
-        words = f"the incoming server {host} failed: {words}"
+        return f"no test message was sent (incoming server {host}): {words}"
     return f"no test message was sent: {words}"
 
 
@@ -264,7 +275,7 @@ def _fix(result: CheckResult) -> str:
     if fixed is not None:
         return fixed
     if finding == "tls" and isinstance(result.failure, SecurityFailure):
-        return _tls_fix(result.failure.reason)
+        return _tls_fix(result.failure)
     if finding == "token-rejected":
         login, name = data.get("login", ""), data.get("account", "")
         return (
@@ -304,6 +315,12 @@ def _fix(result: CheckResult) -> str:
         return "the server is busy or closed to new connections: try again later"
     if isinstance(result.failure, TimedOut):
         return "the server is slow or does not answer: try again later, or raise --timeout"
+    if finding == "lost" and result.name == "greeting" and isinstance(result.failure, Refused):
+        return (  # SMTP 554 as the greeting (RFC 5321 3.1): no service for this client
+            "the server refuses to serve this connection: the provider may block this "
+            "network (an address on a block list, a VPN); try from another network or ask "
+            "the provider"
+        )
     if finding == "lost" or (finding == "unreadable" and result.status == "failure"):
         return PORT_FIX
     return ""
@@ -336,7 +353,7 @@ def _roundtrip_fix(data: dict) -> str | None:
 
 
 _FIXES = {
-    "not-sent": "fix the incoming server checks above first",
+    "not-sent": "see the incoming server checks above; once they pass, run the doctor again",
     "plain": "use security = tls or starttls, then run the check again",
     "not-arrived": (
         "wait a few minutes and look again: the provider may be delaying delivery; look in "
@@ -349,7 +366,7 @@ _FIXES = {
         "log has the details)"
     ),
     "login-failed": "the server's reason above says what it refused; check the account settings",
-    "unknown-host": "fix the server checks above first",
+    "unknown-host": "see the server checks above; once they pass, run the doctor again",
     "unconfirmed": (
         "the connection to the outgoing server broke at the end of sending: mail sent "
         "this way may arrive twice or not at all; check the network (VPN, proxy, "
@@ -390,9 +407,14 @@ def _refused(result: CheckResult) -> str:
 _STARTTLS_REASONS = ("starttls-missing", "starttls-refused", "starttls-closed", "injection")
 
 
-def _tls_fix(reason: str) -> str:
+_TLS_PORTS = {"imap": 993, "pop3": 995, "smtp": 465}
+
+
+def _tls_fix(failure: SecurityFailure) -> str:
     """What to do about a connection that could not be secured, by the TLS classifier's
-    reason (tuimail.core.tls.tls_reason, or the STARTTLS policy's)."""
+    reason (tuimail.core.tls.tls_reason, or the STARTTLS policy's). What the failure's own
+    words already say (someone may be stripping STARTTLS) is not said again."""
+    reason = failure.reason
     if reason == "pin":
         return (
             "no password was sent: someone may be intercepting the connection. Ask the "
@@ -411,11 +433,13 @@ def _tls_fix(reason: str) -> str:
             "it is already right, someone may be intercepting the connection"
         )
     if reason in _STARTTLS_REASONS:
-        return (
-            "use the implicit-TLS port (993 for IMAP, 995 for POP3, 465 for SMTP) with "
-            "security = tls; if this server normally offers STARTTLS, something on the "
-            "network is stripping it. No password was sent."
+        port = _TLS_PORTS.get(str(failure.protocol or ""))
+        where = (
+            f"port {port}"
+            if port
+            else "the implicit-TLS port (993 for IMAP, 995 for POP3, 465 for SMTP)"
         )
+        return f"use {where} with security = tls (encrypted from the start). No password was sent."
     if reason == "untrusted":  # self-signed, untrusted root, unknown issuer
         return (
             "the certificate is not from a trusted authority: set ca_file to the "
@@ -427,9 +451,8 @@ def _tls_fix(reason: str) -> str:
 def _submit_fix(cause: str, email: str) -> str:
     """What to do about a refused test message, by the cause core decided."""
     if cause == "security":
-        return (
-            "check the outgoing port and security settings (465 with tls, 587 with "
-            "starttls); nothing was sent"
+        return (  # that nothing was sent, the finding says
+            "check the outgoing port and security settings (465 with tls, 587 with starttls)"
         )
     if cause == "login":
         return WRONG_PASSWORD_FIX
@@ -453,6 +476,8 @@ def _submit_fix(cause: str, email: str) -> str:
             f"the server refused the account's own address {email} as a "
             "recipient: check the email address in the account settings"
         )
+    if cause in ("unreachable", "lost"):
+        return "see the outgoing server checks above; once they pass, run the doctor again"
     if cause == "temporary":
         return "the server refused for now (4xx): try again in a few minutes"
     return "the server's reason above says what it refused; check the account settings"
