@@ -17,6 +17,7 @@ from tuimail.core.doctor.report import CheckResult, failed
 from tuimail.core.errors import (
     AuthenticationFailed,
     MailError,
+    Refused,
     SecurityFailure,
     ServerBusy,
     TimedOut,
@@ -118,6 +119,10 @@ def _data_words(result: CheckResult) -> str | None:
     finding = data.get("finding")
     if finding == "submit-refused":
         said = submit_failure(data.get("submit") or {})
+        if data.get("cause") == "security":  # its words end "nothing was sent"
+            return said
+        if data.get("cause") in ("unreachable", "lost"):  # it never got the message
+            return f"no test message was sent: {said}"
         return f"the outgoing server refused the test message: {said}"
     if finding == "login-failed":
         return f"the login failed: {submit_failure(data.get('submit') or {})}"
@@ -310,6 +315,12 @@ def _fix(result: CheckResult) -> str:
         return "the server is busy or closed to new connections: try again later"
     if isinstance(result.failure, TimedOut):
         return "the server is slow or does not answer: try again later, or raise --timeout"
+    if finding == "lost" and result.name == "greeting" and isinstance(result.failure, Refused):
+        return (  # SMTP 554 as the greeting (RFC 5321 3.1): no service for this client
+            "the server refuses to serve this connection: the provider may block this "
+            "network (an address on a block list, a VPN); try from another network or ask "
+            "the provider"
+        )
     if finding == "lost" or (finding == "unreadable" and result.status == "failure"):
         return PORT_FIX
     return ""
@@ -440,9 +451,8 @@ def _tls_fix(failure: SecurityFailure) -> str:
 def _submit_fix(cause: str, email: str) -> str:
     """What to do about a refused test message, by the cause core decided."""
     if cause == "security":
-        return (
-            "check the outgoing port and security settings (465 with tls, 587 with "
-            "starttls); nothing was sent"
+        return (  # that nothing was sent, the finding says
+            "check the outgoing port and security settings (465 with tls, 587 with starttls)"
         )
     if cause == "login":
         return WRONG_PASSWORD_FIX
@@ -466,6 +476,8 @@ def _submit_fix(cause: str, email: str) -> str:
             f"the server refused the account's own address {email} as a "
             "recipient: check the email address in the account settings"
         )
+    if cause in ("unreachable", "lost"):
+        return "see the outgoing server checks above; once they pass, run the doctor again"
     if cause == "temporary":
         return "the server refused for now (4xx): try again in a few minutes"
     return "the server's reason above says what it refused; check the account settings"

@@ -126,12 +126,13 @@ def reason_words(error: MailError) -> str:
         line = line[:60] + "..."
     if isinstance(error, AuthenticationFailed) and data.get("login"):
         return f"{_text(error.host) or 'the server'} refused the login for {_text(data['login'])}"
+    stage = _text(data.get("stage"))
+    at = "the greeting" if stage in ("", "greeting") else stage
     if reason == "reply":
-        return f"the server answered {_text(error.code)} at {_text(data.get('stage')) or 'the greeting'}"
-    if reason == "not-protocol" and data.get("stage"):
-        return (
-            f"the server's answer at {_text(data['stage'])} is not SMTP; the connection was closed"
-        )
+        return f"the server answered {_text(error.code)} at {at}"
+    if reason == "not-protocol" and stage:
+        it = f' (it sent "{line}")' if line else ""
+        return f"the server's answer at {at} is not SMTP{it}; the connection was closed"
     if reason == "not-protocol":
         it = f' (it sent "{line}")' if line else ""
         return f"the mail server does not speak {name or 'the protocol'}{it}; the connection was closed"

@@ -183,9 +183,17 @@ def test_submission_refused_shows_the_servers_reason(mail_server, stage, code, t
 def test_nothing_sent_when_starttls_is_stripped(mail_server) -> None:
     user = mail_server.new_user()
     mail_server.faults.add(protocol="smtp", kind="strip_starttls")
-    (trip,) = _run(mail_server, user, smtp_security="starttls")
-    assert trip.status == "failure" and "STARTTLS" in seen(trip)
-    assert "nothing was sent" in words_fix(trip)
+    account = make_account(mail_server, user, smtp_security="starttls")
+    (trip,) = check_roundtrip(account, Secret(user.password), 10.0, 30.0)
+    # the reason once, in tuimail's words (not aiosmtplib's), and "nothing was sent" once
+    assert trip.status == "failure" and seen(trip) == (
+        f"could not secure the connection to localhost port {account.outgoing.port}: the "
+        "server does not offer STARTTLS, so the connection cannot be encrypted (someone may "
+        "be stripping it); nothing was sent"
+    )
+    assert words_fix(trip) == (
+        "check the outgoing port and security settings (465 with tls, 587 with starttls)"
+    )
     assert _accepted(mail_server) == []
     log = mail_server.protocol_server("smtp").auth_log
     assert log == []  # no password either
@@ -340,3 +348,35 @@ def test_the_words_of_a_connection_lost_while_waiting(mail_server, monkeypatch) 
         f'run the check again; the test message may be left in your INBOX (subject "{subject}"): '
         "delete it by hand"
     )
+
+
+def test_outgoing_port_closed_sends_nothing_and_is_no_refusal(mail_server) -> None:
+    """No connection to the outgoing server: the test message was not "refused" and
+    waiting "a few minutes" is no fix; the server checks above are."""
+    user = mail_server.new_user()
+    account = make_account(mail_server, user)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: refused
+        account.outgoing.port = port = closed.getsockname()[1]
+        (trip,) = check_roundtrip(account, Secret(user.password), 5.0, 5.0)
+    assert trip.status == "failure" and trip.data["cause"] == "unreachable", trip
+    assert seen(trip) == (
+        f"no test message was sent: could not reach localhost port {port}: {describe(trip.failure)}"
+    )
+    assert words_fix(trip) == (
+        "see the outgoing server checks above; once they pass, run the doctor again"
+    )
+
+
+def test_pop3_incoming_server_without_stls_is_named_stls(mail_server) -> None:
+    """POP3's STARTTLS is STLS (RFC 2595): the round trip says it as the TLS check does."""
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="pop3", kind="no_starttls")
+    account = make_account(mail_server, user, protocol="pop3", security="starttls")
+    (trip,) = check_roundtrip(account, Secret(user.password), 5.0, 5.0)
+    assert trip.status == "failure", trip
+    assert seen(trip) == (
+        "no test message was sent (incoming server localhost): the server does not offer "
+        "STLS, so the connection cannot be encrypted (someone may be stripping it)"
+    )
+    assert _accepted(mail_server) == []

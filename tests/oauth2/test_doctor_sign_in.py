@@ -78,13 +78,31 @@ def test_a_revoked_sign_in_is_explained(mail_server) -> None:
     assert fix(result) == f"sign in again: tuimail account login {account.name}"
 
 
-def test_a_token_rejected_since_it_was_issued_is_not_active(mail_server) -> None:
+def test_a_token_ended_early_is_renewed_before_it_is_judged(mail_server) -> None:
+    """The access token held ended before its time at the server (the client still holds
+    it): renewed once, as every login does; the sign-in works, so no "sign in again"."""
+    user = mail_server.new_user()
+    account = oauth_account(mail_server, user)
+    device_sign_in(mail_server, user, account)
+    held = tokens.held(account).access_token.reveal()
+    mail_server.store.tokens.expire_access_tokens(user.login)  # the client still holds it
+    results = _by_name(check_sign_in(account))
+    assert results["scopes"].status == "ok", results["scopes"]
+    assert "scopes: mail" in results["scopes"].seen and fix(results["scopes"]) == ""
+    assert tokens.held(account).access_token.reveal() != held  # a new one was obtained
+
+
+def test_a_token_ended_early_whose_renewal_is_refused_needs_a_new_sign_in(mail_server) -> None:
     user = mail_server.new_user()
     account = oauth_account(mail_server, user)
     device_sign_in(mail_server, user, account)
     mail_server.store.tokens.expire_access_tokens(user.login)  # the client still holds it
+    mail_server.store.tokens.revoke_login(user.login)
     results = _by_name(check_sign_in(account))
-    assert results["scopes"].status == "failure" and "not active" in results["scopes"].seen
+    scopes = results["scopes"]
+    assert scopes.status == "failure" and isinstance(scopes.failure, tokens.NeedsSignIn)
+    assert seen(scopes) == _revoked(account)
+    assert fix(scopes) == f"sign in again: tuimail account login {account.name}"
 
 
 def test_a_scope_the_account_asks_for_but_did_not_get_is_a_warning(mail_server) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from email import policy
 from email.parser import BytesParser
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -50,6 +51,45 @@ def test_forwarding_a_bounce_keeps_its_whole_delivery_status() -> None:
     ]
     assert [dict(block.items()) for block in forwarded.get_payload()] == blocks
     assert forwarded.get_content_disposition() == "attachment"
+
+
+def test_a_broken_multipart_forwarded_as_attachment_goes_out_byte_for_byte() -> None:
+    """A multipart whose boundary never comes, with 8-bit bytes (spam does this): the
+    stdlib cannot write such a message back, and Send failed with "'ascii' codec". It is
+    attached as the original bytes instead."""
+    original = (
+        b"From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=zz\r\n\r\npreamble caf\xe9\r\n"
+        b"--yy\r\nContent-Type: text/plain\r\n\r\nbody \xe9\r\n"
+    )
+    sent = parse(_sendable(forward(original, ACCOUNT, as_attachment=True)))
+    (attached,) = sent.iter_attachments()
+    assert attached.get_filename() == "x.eml" and attached.get_content() == original
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        b"Message-ID: <caf\xc3\xa7@example.org>\r\n",  # 8-bit in a Message-ID
+        b"X-Note: a charset that is not a name\r\n",
+    ],
+)
+def test_mail_with_garbled_ids_types_and_charsets_can_be_answered(broken: bytes) -> None:
+    """A NUL in a charset name (ValueError from the codec lookup), a type with a
+    control character, a Message-ID with 8-bit bytes: Send built nothing before."""
+    raw = (
+        b"From: a@example.org\r\nSubject: s\r\n" + broken + b"MIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b'--b\r\nContent-Type: text/plain; charset="utf\x00-8"\r\n\r\nhello\r\n'
+        b"--b\r\nContent-Type: appli\x0bcation/pdf\r\nContent-Disposition: attachment;"
+        b' filename="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n'
+    )
+    parse(_sendable(forward(raw, ACCOUNT, as_attachment=True)))
+    for draft in (reply(raw, ACCOUNT), forward(raw, ACCOUNT)):
+        sent = parse(_sendable(draft))
+        assert "hello" in sent.get_body(preferencelist=("plain",)).get_content()
+    forwarded = [p.get_payload(decode=True) for p in sent.iter_attachments()]
+    assert forwarded == [b"\x00\x01\x02"]
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)

@@ -47,7 +47,8 @@ __all__ = [
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_MSGID = re.compile(r"<[^<>\s]+>")
+_MSGID = re.compile(r"<[!-;=?-~]+>")  # ASCII only: no header can carry another one
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a MIME type or subtype (RFC 2045)
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw)(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _FWD_PREFIX = re.compile(r"^\s*(fwd?|wg)\s*:\s*", re.IGNORECASE)
 MAX_REFERENCES = 20
@@ -296,7 +297,7 @@ def _part_text(part: Message) -> str:
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, "replace")
-    except LookupError:
+    except (LookupError, ValueError):  # unknown, or not a name at all ("utf\x008")
         return payload.decode("utf-8", "replace")
 
 
@@ -589,12 +590,20 @@ _RESERVED_HEADERS = {
 
 
 def _attach(msg: EmailMessage, att: Attachment) -> None:
-    maintype, _, subtype = att.mime_type.partition("/")
+    maintype, _, subtype = att.mime_type.lower().partition("/")
+    if not (_TOKEN.fullmatch(maintype) and _TOKEN.fullmatch(subtype)):
+        maintype, subtype = "application", "octet-stream"  # a garbled type from a message
     filename = clean_header(att.filename) or "attachment"
     if (maintype, subtype) == ("message", "rfc822"):
         inner = BytesParser(policy=policy.SMTP).parsebytes(att.data)
-        msg.add_attachment(inner, disposition="attachment", filename=filename)
-        return
+        try:
+            inner.as_bytes(policy=policy.SMTP)
+        except Exception:  # the stdlib cannot write it back (8-bit bytes in a multipart
+            # whose boundary never comes): the exact bytes go as a file instead (below)
+            maintype, subtype = "application", "octet-stream"
+        else:
+            msg.add_attachment(inner, disposition="attachment", filename=filename)
+            return
     if maintype == "message":  # a bounce's delivery-status, a read receipt, ...
         # Never base64 (RFC 2046: message/* is 7bit or 8bit), and the stdlib cannot
         # write one given as bytes: the part is read as the parser would have made it.

@@ -19,7 +19,12 @@ import platformdirs
 
 from tuimail.core.store import header_index
 from tuimail.core.store.headers import DATE_RANGE, HeaderSummary, sane_date, summarize_header
-from tuimail.core.store.schema import apply_component_migrations, migrate
+from tuimail.core.store.schema import (
+    DEFERRABLE_INDEXES,
+    apply_component_migrations,
+    ensure_indexes,
+    migrate,
+)
 from tuimail.core.store.search import body_text, fts_query
 
 UNIFIED_INBOX = "unified:inbox"
@@ -182,6 +187,7 @@ MAX_SIZE = 1 << 53
 MAX_MODSEQ = (1 << 63) - 1
 MAX_RAW_HEADER = 1 << 20  # a partial message keeps at most this much of its raw header
 NOTE_SIZE = "the server reported an impossible size for this message"
+BULK_FIRST_FILL = 5000  # a smaller first sync keeps every index (bulk_first_fill)
 
 _INSERT = (
     "INSERT INTO messages(folder_id, uid, flags, seen, flagged, answered, deleted, "
@@ -259,6 +265,7 @@ class Store:
         self._lock = threading.Lock()
         migrate(self.conn)
         apply_component_migrations(self.conn, "body_index", _BODY_INDEX_MIGRATIONS)
+        ensure_indexes(self.conn)  # a first fill that never finished (bulk_first_fill)
 
     # -- connections -----------------------------------------------------------------
 
@@ -681,6 +688,31 @@ class Store:
         return [_row_to_message(r) for r in self.conn.execute(sql, args)]
 
     # -- messages: writing -------------------------------------------------------------
+
+    @contextmanager
+    def bulk_first_fill(self, expected: int) -> Iterator[bool]:
+        """Around a first sync of at least BULK_FIRST_FILL messages into a store with no
+        message at all (a new store or a new account's first pass): the indexes only
+        later lookups need (schema.DEFERRABLE_INDEXES) are dropped, and built once when
+        the block ends, however it ends (one sort each instead of an insert per message
+        into each: ~1.3 us a message less). The list's index (folder, date) and the
+        sync's (folder, UID) stay, so the list and the sync's own lookups stay fast.
+        Yields whether it did so. Every query is as correct without those indexes (only
+        slower, for another reader during that first fill); a store opened after a crash
+        in between builds them (Store.__init__)."""
+        if expected < BULK_FIRST_FILL:
+            yield False
+            return
+        with self.transaction() as c:
+            empty = c.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None
+            if empty:
+                for name in DEFERRABLE_INDEXES:
+                    c.execute(f"DROP INDEX IF EXISTS {name}")
+        try:
+            yield empty
+        finally:
+            if empty:
+                ensure_indexes(self.conn)
 
     def add_messages(
         self,
