@@ -172,7 +172,9 @@ def reason_words(error: MailError) -> str:
     if reason == "not-greeting":
         return f"the mail server's greeting is not {_GREETING.get(name, 'what tuimail expects')}"
     if reason == "bad-bytes":
-        return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name or 'its'} answer"
+        return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name} answer".replace(
+            "  ", " "
+        )
     if reason == "bad-search":
         problem = _SEARCH_PROBLEMS.get(_text(data.get("problem")), "an unreadable answer")
         if "{" in problem:
