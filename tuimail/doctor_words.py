@@ -71,9 +71,9 @@ def _seen(result: CheckResult) -> str:
     if finding == "not-sent":
         words = _not_sent(result, words)
     elif finding == "lost-waiting":
+        # "connection" once: the error's words say what failed
         words = (
-            "the server accepted the test message, then the connection to the incoming "
-            f"server failed while waiting for it: {words}"
+            f"the outgoing server accepted the test message; while waiting for it in INBOX, {words}"
         )
     elif finding == "not-deleted":
         words = f"the test message could not be deleted: {words}"
@@ -148,7 +148,10 @@ def _data_words(result: CheckResult) -> str | None:
         )
     if finding == "not-arrived":
         limit = data.get("limit") or 0
-        return f"the server accepted the message but it did not arrive in {limit:.0f} s"
+        return (
+            f"the outgoing server accepted the test message, but it did not arrive in INBOX "
+            f"within {limit:.0f} s"
+        )
     if finding == "nameserver":
         return (
             f"the name server {data.get('nameserver')!r} cannot be used: it is not HOST or "
