@@ -17,6 +17,7 @@ from tuimail.core.doctor.report import CheckResult, failed
 from tuimail.core.errors import (
     AuthenticationFailed,
     MailError,
+    Refused,
     SecurityFailure,
     ServerBusy,
     TimedOut,
@@ -314,6 +315,12 @@ def _fix(result: CheckResult) -> str:
         return "the server is busy or closed to new connections: try again later"
     if isinstance(result.failure, TimedOut):
         return "the server is slow or does not answer: try again later, or raise --timeout"
+    if finding == "lost" and result.name == "greeting" and isinstance(result.failure, Refused):
+        return (  # SMTP 554 as the greeting (RFC 5321 3.1): no service for this client
+            "the server refuses to serve this connection: the provider may block this "
+            "network (an address on a block list, a VPN); try from another network or ask "
+            "the provider"
+        )
     if finding == "lost" or (finding == "unreadable" and result.status == "failure"):
         return PORT_FIX
     return ""
