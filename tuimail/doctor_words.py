@@ -253,7 +253,7 @@ _HOW = {
 
 def logins_skipped(exc: BaseException) -> str:
     """Why the doctor checks no login (no password, no sign-in), without a full stop,
-    for "...: the login checks are skipped". A missing sign-in is only named here: the
+    for "...; the login checks are skipped". A missing sign-in is only named here: the
     sign-in check says why, and its fix what to run, once."""
     if needs_sign_in(exc):
         return "No usable sign-in (the OAuth 2.0 sign-in check says why)"
