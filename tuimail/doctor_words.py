@@ -17,6 +17,7 @@ from tuimail.core.doctor.report import CheckResult, failed
 from tuimail.core.errors import (
     AuthenticationFailed,
     MailError,
+    Refused,
     SecurityFailure,
     ServerBusy,
     TimedOut,
@@ -70,9 +71,9 @@ def _seen(result: CheckResult) -> str:
     if finding == "not-sent":
         words = _not_sent(result, words)
     elif finding == "lost-waiting":
+        # "connection" once: the error's words say what failed
         words = (
-            "the server accepted the test message, then the connection to the incoming "
-            f"server failed while waiting for it: {words}"
+            f"the outgoing server accepted the test message; while waiting for it in INBOX, {words}"
         )
     elif finding == "not-deleted":
         words = f"the test message could not be deleted: {words}"
@@ -147,7 +148,10 @@ def _data_words(result: CheckResult) -> str | None:
         )
     if finding == "not-arrived":
         limit = data.get("limit") or 0
-        return f"the server accepted the message but it did not arrive in {limit:.0f} s"
+        return (
+            f"the outgoing server accepted the test message, but it did not arrive in INBOX "
+            f"within {limit:.0f} s"
+        )
     if finding == "nameserver":
         return (
             f"the name server {data.get('nameserver')!r} cannot be used: it is not HOST or "
@@ -249,7 +253,7 @@ _HOW = {
 
 def logins_skipped(exc: BaseException) -> str:
     """Why the doctor checks no login (no password, no sign-in), without a full stop,
-    for "...: the login checks are skipped". A missing sign-in is only named here: the
+    for "...; the login checks are skipped". A missing sign-in is only named here: the
     sign-in check says why, and its fix what to run, once."""
     if needs_sign_in(exc):
         return "No usable sign-in (the OAuth 2.0 sign-in check says why)"
@@ -314,6 +318,12 @@ def _fix(result: CheckResult) -> str:
         return "the server is busy or closed to new connections: try again later"
     if isinstance(result.failure, TimedOut):
         return "the server is slow or does not answer: try again later, or raise --timeout"
+    if finding == "lost" and result.name == "greeting" and isinstance(result.failure, Refused):
+        return (  # SMTP 554 as the greeting (RFC 5321 3.1): no service for this client
+            "the server refuses to serve this connection: the provider may block this "
+            "network (an address on a block list, a VPN); try from another network or ask "
+            "the provider"
+        )
     if finding == "lost" or (finding == "unreadable" and result.status == "failure"):
         return PORT_FIX
     return ""

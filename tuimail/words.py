@@ -110,9 +110,16 @@ def failure_words(error: MailError) -> str:
     if code is not None and str(code) not in said and str(code) not in words:
         tag = str(code) if isinstance(code, int) else f"[{code}]"  # 535, [UNAVAILABLE]
         said = f"{tag} {said}".strip()
-    if said and said not in words:
+    if said and said not in words and words.endswith(_CLOSED):
+        # what it sent belongs to what it did, not to the closing: "... is not IMAP
+        # (HTTP/1.1 400 Bad Request); the connection was closed"
+        words = f"{words[: -len(_CLOSED)]} ({said}){_CLOSED}"
+    elif said and said not in words:
         words = f"{words}: {said}"
     return sanitize(words)
+
+
+_CLOSED = "; the connection was closed"
 
 
 def reason_words(error: MailError) -> str:
@@ -126,12 +133,13 @@ def reason_words(error: MailError) -> str:
         line = line[:60] + "..."
     if isinstance(error, AuthenticationFailed) and data.get("login"):
         return f"{_text(error.host) or 'the server'} refused the login for {_text(data['login'])}"
+    stage = _text(data.get("stage"))
+    at = "the greeting" if stage in ("", "greeting") else stage
     if reason == "reply":
-        return f"the server answered {_text(error.code)} at {_text(data.get('stage')) or 'the greeting'}"
-    if reason == "not-protocol" and data.get("stage"):
-        return (
-            f"the server's answer at {_text(data['stage'])} is not SMTP; the connection was closed"
-        )
+        return f"the server answered {_text(error.code)} at {at}"
+    if reason == "not-protocol" and stage:
+        it = f' (it sent "{line}")' if line else ""
+        return f"the server's answer at {at} is not SMTP{it}; the connection was closed"
     if reason == "not-protocol":
         it = f' (it sent "{line}")' if line else ""
         return f"the mail server does not speak {name or 'the protocol'}{it}; the connection was closed"
@@ -164,7 +172,9 @@ def reason_words(error: MailError) -> str:
     if reason == "not-greeting":
         return f"the mail server's greeting is not {_GREETING.get(name, 'what tuimail expects')}"
     if reason == "bad-bytes":
-        return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name or 'its'} answer"
+        return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name} answer".replace(
+            "  ", " "
+        )
     if reason == "bad-search":
         problem = _SEARCH_PROBLEMS.get(_text(data.get("problem")), "an unreadable answer")
         if "{" in problem:

@@ -68,6 +68,7 @@ async def test_reply_to_utf8_local_part_reaches_everyone_intact(mail_peer) -> No
     entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
     assert entry.state == "sent", entry.failure
     assert sorted(entry.delivered) == sorted([JOERG, bob.email])
+    assert entry.copy["outcome"] == "saved"  # APPEND of the UTF-8 original to Sent
     got_raw = mail_peer.wait_for_message(bob, _has_reply, TIMEOUT)
     got = parse(got_raw)
     (joerg,) = got["To"].groups

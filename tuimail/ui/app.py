@@ -66,6 +66,7 @@ class TuimailApp(App[None]):
     CSS_PATH = "tuimail.tcss"
     COMMANDS = App.COMMANDS | {FolderCommands}
     TITLE = "tuimail"
+    SYNC_FALLBACK = 1.0  # s: the first sync starts by then when no list was painted
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
         Binding(DIAGNOSE_KEY, "diagnose", "Diagnose account", show=False, id="diagnose"),
@@ -91,10 +92,11 @@ class TuimailApp(App[None]):
         new_mail_command: str | None = None,
         theme: str | None = None,
         save_theme: Callable[[str], Any] | None = None,
-        sync_fallback: float = 1.0,
+        sync_fallback: float | None = None,
     ) -> None:
         """`sync_fallback`: seconds after the main screen opens when the first sync starts
-        if no list was painted by then (no folder yet); tests on an empty store shorten it."""
+        if no list was painted by then (no folder yet); default SYNC_FALLBACK (tests on an
+        empty store shorten it)."""
         super().__init__()
         from tuimail.core.hooks import notification_kind
 
@@ -110,7 +112,7 @@ class TuimailApp(App[None]):
         self.now = now  # a fixed clock for snapshots
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
-        self.sync_fallback = sync_fallback
+        self.sync_fallback = self.SYNC_FALLBACK if sync_fallback is None else sync_fallback
         self.wizard_factory = wizard
         self.account = ""
         self.folder = ""

@@ -334,7 +334,9 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                 "STARTTLS", reason=getattr(error, "reason", "") or "starttls-missing"
             )
             return [_tls_failure(group, s, refused, took, "smtp")]
-        return [_lost(group, "tls", exc, took, "smtp")]
+        # a reply (554 "no service", 421, not SMTP at all) is the server's greeting
+        replied = isinstance(exc, aiosmtplib.SMTPResponseException)
+        return [_lost(group, "greeting" if replied else "tls", exc, took, "smtp")]
     except OSError as exc:
         return [_lost(group, "tls", exc, time.monotonic() - start, "smtp")]
     try:
