@@ -110,9 +110,16 @@ def failure_words(error: MailError) -> str:
     if code is not None and str(code) not in said and str(code) not in words:
         tag = str(code) if isinstance(code, int) else f"[{code}]"  # 535, [UNAVAILABLE]
         said = f"{tag} {said}".strip()
-    if said and said not in words:
+    if said and said not in words and words.endswith(_CLOSED):
+        # what it sent belongs to what it did, not to the closing: "... is not IMAP
+        # (HTTP/1.1 400 Bad Request); the connection was closed"
+        words = f"{words[: -len(_CLOSED)]} ({said}){_CLOSED}"
+    elif said and said not in words:
         words = f"{words}: {said}"
     return sanitize(words)
+
+
+_CLOSED = "; the connection was closed"
 
 
 def reason_words(error: MailError) -> str:
@@ -165,7 +172,9 @@ def reason_words(error: MailError) -> str:
     if reason == "not-greeting":
         return f"the mail server's greeting is not {_GREETING.get(name, 'what tuimail expects')}"
     if reason == "bad-bytes":
-        return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name or 'its'} answer"
+        return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name} answer".replace(
+            "  ", " "
+        )
     if reason == "bad-search":
         problem = _SEARCH_PROBLEMS.get(_text(data.get("problem")), "an unreadable answer")
         if "{" in problem:

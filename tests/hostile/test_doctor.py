@@ -65,6 +65,21 @@ def test_doctor_reports_a_hostile_greeting(scripted, cli, nameserver, case) -> N
     _assert_failure_line(run, words)
 
 
+def test_what_a_hostile_greeting_sent_goes_with_what_it_did(scripted, cli, nameserver) -> None:
+    """The server's line is said inside the sentence about it, before "the connection
+    was closed", not after it as if it were why the connection was closed."""
+    protocol, script, _words = GREETINGS["garbage"]
+    with scripted(script) as server:
+        save(server, protocol)
+        run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "3")
+    incoming = run.out.split("Incoming server", 1)[1].split("Outgoing server", 1)[0]
+    [line] = [text for text in incoming.splitlines() if "[FAILURE]" in text]
+    assert line.startswith(
+        "  [FAILURE] greeting: the mail server sent something that is not IMAP (HTTP/1.1 400 "
+        "Bad Request); the connection was closed ("
+    ), line
+
+
 def test_doctor_reports_a_bad_answer_to_starttls(mail_server, cli, nameserver) -> None:
     user = mail_server.new_user()
     mail_server.faults.add(protocol="imap", kind="starttls_bad", message="not today")

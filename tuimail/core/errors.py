@@ -70,7 +70,8 @@ class MailError(Exception):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}({self.message!r}, protocol={self.protocol!r}, "
-            f"code={self.code!r}, server_text={self.server_text!r})"
+            f"code={self.code!r}, server_text={self.server_text!r}"
+            + (f", reason={self.reason!r}, data={self.data!r})" if self.reason else ")")
         )
 
 
