@@ -71,9 +71,9 @@ def _seen(result: CheckResult) -> str:
     if finding == "not-sent":
         words = _not_sent(result, words)
     elif finding == "lost-waiting":
+        # "connection" once: the error's words say what failed
         words = (
-            "the server accepted the test message, then the connection to the incoming "
-            f"server failed while waiting for it: {words}"
+            f"the outgoing server accepted the test message; while waiting for it in INBOX, {words}"
         )
     elif finding == "not-deleted":
         words = f"the test message could not be deleted: {words}"
@@ -148,7 +148,10 @@ def _data_words(result: CheckResult) -> str | None:
         )
     if finding == "not-arrived":
         limit = data.get("limit") or 0
-        return f"the server accepted the message but it did not arrive in {limit:.0f} s"
+        return (
+            f"the outgoing server accepted the test message, but it did not arrive in INBOX "
+            f"within {limit:.0f} s"
+        )
     if finding == "nameserver":
         return (
             f"the name server {data.get('nameserver')!r} cannot be used: it is not HOST or "
@@ -250,7 +253,7 @@ _HOW = {
 
 def logins_skipped(exc: BaseException) -> str:
     """Why the doctor checks no login (no password, no sign-in), without a full stop,
-    for "...: the login checks are skipped". A missing sign-in is only named here: the
+    for "...; the login checks are skipped". A missing sign-in is only named here: the
     sign-in check says why, and its fix what to run, once."""
     if needs_sign_in(exc):
         return "No usable sign-in (the OAuth 2.0 sign-in check says why)"
@@ -450,10 +453,8 @@ def _tls_fix(failure: SecurityFailure) -> str:
 
 def _submit_fix(cause: str, email: str) -> str:
     """What to do about a refused test message, by the cause core decided."""
-    if cause == "security":
-        return (  # that nothing was sent, the finding says
-            "check the outgoing port and security settings (465 with tls, 587 with starttls)"
-        )
+    if cause in ("security", "unreachable", "lost"):  # the server checks say what to do
+        return "see the outgoing server checks above; once they pass, run the doctor again"
     if cause == "login":
         return WRONG_PASSWORD_FIX
     if cause == "relay":
@@ -476,8 +477,6 @@ def _submit_fix(cause: str, email: str) -> str:
             f"the server refused the account's own address {email} as a "
             "recipient: check the email address in the account settings"
         )
-    if cause in ("unreachable", "lost"):
-        return "see the outgoing server checks above; once they pass, run the doctor again"
     if cause == "temporary":
         return "the server refused for now (4xx): try again in a few minutes"
     return "the server's reason above says what it refused; check the account settings"

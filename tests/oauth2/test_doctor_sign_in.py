@@ -225,7 +225,7 @@ def test_the_cli_doctor_reports_a_revoked_sign_in_as_revoked_and_the_fix_once(
     assert main([*args, f"127.0.0.1:{imap_smtp_oauth.dns_port}"]) == 1
     out, err = capsys.readouterr()
     assert err == (
-        "tuimail: No usable sign-in (the OAuth 2.0 sign-in check says why): the login "
+        "tuimail: No usable sign-in (the OAuth 2.0 sign-in check says why); the login "
         "checks are skipped.\n"
     )
     assert f"[FAILURE] token: {_revoked(account)} (" in out

@@ -82,7 +82,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     try:
         password = get_password(account, ask)
     except PasswordError as exc:
-        print(f"tuimail: {logins_skipped(exc)}: the login checks are skipped.", file=sys.stderr)
+        print(f"tuimail: {logins_skipped(exc)}; the login checks are skipped.", file=sys.stderr)
         password = None
         token_error = exc if needs_sign_in(exc) else None  # its check reports it, with the fix
     results = run_checks(
