@@ -453,10 +453,8 @@ def _tls_fix(failure: SecurityFailure) -> str:
 
 def _submit_fix(cause: str, email: str) -> str:
     """What to do about a refused test message, by the cause core decided."""
-    if cause == "security":
-        return (  # that nothing was sent, the finding says
-            "check the outgoing port and security settings (465 with tls, 587 with starttls)"
-        )
+    if cause in ("security", "unreachable", "lost"):  # the server checks say what to do
+        return "see the outgoing server checks above; once they pass, run the doctor again"
     if cause == "login":
         return WRONG_PASSWORD_FIX
     if cause == "relay":
@@ -479,8 +477,6 @@ def _submit_fix(cause: str, email: str) -> str:
             f"the server refused the account's own address {email} as a "
             "recipient: check the email address in the account settings"
         )
-    if cause in ("unreachable", "lost"):
-        return "see the outgoing server checks above; once they pass, run the doctor again"
     if cause == "temporary":
         return "the server refused for now (4xx): try again in a few minutes"
     return "the server's reason above says what it refused; check the account settings"

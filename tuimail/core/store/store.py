@@ -809,10 +809,10 @@ class Store:
         ids = [
             r[0] for r in c.execute("SELECT id FROM messages WHERE id > ? ORDER BY id", (before,))
         ]
-        # Searchable later (header_index: after the pass, or at the next search); the
-        # sync's own work is only the rows.
+        # A big batch is searchable a little later (header_index: after the pass, or at
+        # the next search): the sync's own work is only the rows.
         if ids:
-            header_index.defer(c, ids[0], ids[-1])
+            header_index.added(c, ids[0], ids[-1])
         return ids
 
     def _insert(
