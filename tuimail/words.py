@@ -96,6 +96,12 @@ def describe(exc: BaseException) -> str:
     return sanitize(failure_words(error))
 
 
+def sentence(exc: BaseException) -> str:
+    """describe(exc) closed with a full stop, to go before another sentence."""
+    words = describe(exc)
+    return words if words.endswith((".", "!", "?")) else f"{words}."
+
+
 def failure_words(error: MailError) -> str:
     """What happened, in the error's own words plus the server's (code and text)."""
     if needs_sign_in(error):

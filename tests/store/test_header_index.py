@@ -183,3 +183,19 @@ def test_the_app_indexes_after_its_pass_and_the_cli_leaves_it_to_the_search(
         assert not cli.store.headers_pending()
     finally:
         cli.close()
+
+
+def test_nothing_pending_takes_no_write_lock(tmp_path: Path) -> None:
+    """The app asks after every pass: with nothing to do it must not wait for (or hold up)
+    another writer."""
+    import sqlite3
+
+    store = Store(tmp_path / "s.db")
+    other = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    try:
+        assert store.index_headers() == 0
+        assert not store.headers_pending()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

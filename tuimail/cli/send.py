@@ -363,7 +363,8 @@ def run_send(args: argparse.Namespace) -> int:
     except PasswordError as exc:
         outbox = Outbox(account.name)
         entry = outbox.enqueue(message, sender, recipients)
-        return _err("send", f"{exc} The message is kept in the outbox ({entry.id}).", EXIT_USAGE)
+        kept = f"The message is kept in the outbox ({entry.id})."
+        return _err("send", f"{words.sentence(exc)} {kept}", EXIT_USAGE)
     entry = asyncio.run(
         send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
     )
@@ -439,7 +440,7 @@ def run_outbox(args: argparse.Namespace) -> int:
             try:
                 password = _password(account)
             except PasswordError as exc:
-                status = _err("outbox", f"{account.name}: {exc}", EXIT_USAGE)
+                status = _err("outbox", f"{account.name}: {words.describe(exc)}", EXIT_USAGE)
                 continue
             for entry in asyncio.run(box.process(account, password, force=True)):
                 if entry.state not in ("sent", "partial"):

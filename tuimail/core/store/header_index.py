@@ -93,6 +93,8 @@ def index_all(store, budget: float | None = None, batch: int = BATCH) -> int:
     spent = time.thread_time()
     done = 0
     while True:
+        if not pending(store.conn):  # a read: no write lock taken for nothing
+            return done
         with store.transaction() as c:
             step = index_step(c, batch)
         done += step

@@ -110,7 +110,7 @@ def _missing_parents(folder: FolderInfo, shown: set[str]) -> list[Text]:
         return []
     parts = folder.name.strip(delimiter).split(delimiter)
     out = []
-    for level in range(1, len(parts)):
+    for level in range(1, min(len(parts), MAX_SHOWN_DEPTH + 1)):  # bounded: a hostile name
         prefix = delimiter.join(parts[:level])
         if prefix in shown or delimiter + prefix in shown:
             continue
