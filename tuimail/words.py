@@ -433,6 +433,9 @@ def refusal(value: object) -> str:
     """Why one recipient was refused: the server's reply as it spoke it ("550 5.1.1 ..."),
     or, for an address refused here before sending, its problem (smtp_address PROBLEMS)
     as data; an entry from an older tuimail keeps its text as written."""
+    if isinstance(value, dict) and "code" in value and "problem" not in value:
+        said = _tidy(_text(value.get("server_text")))
+        return sanitize(f"{_text(value.get('code'))} {said}".strip())
     if isinstance(value, dict):
         problem = _ADDRESS.get(_text(value.get("problem")), "it is not a valid address")
         detail = _text(value.get("detail"))
