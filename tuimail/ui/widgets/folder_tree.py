@@ -73,7 +73,8 @@ class FolderTree(Tree[tuple[str, str]]):
             shown = {folder.name for folder in items}
             for folder in items:
                 for parent in _missing_parents(folder, shown):
-                    branch.add_leaf(parent, data=(account, ""))  # a label: not opened
+                    # a label, not opened (plain Text from _missing_parents; copied)
+                    branch.add_leaf(Text.assemble(parent), data=(account, ""))
                 node = branch.add_leaf(_folder_label(folder), data=(folder.account, folder.name))
                 self._folder_nodes[(folder.account, folder.name)] = node
                 if selected == (folder.account, folder.name):
