@@ -192,10 +192,12 @@ class TuimailApp(App[None]):
     def _start_service_unless_loading(self, patience: int) -> None:
         """The timer's start: while the first list is still being read or not yet shown (a
         slow machine), wait for it a little longer (`patience` more half-seconds), then start anyway.
-        No folder open (a first start: the store has none yet): nothing to wait for."""
+        The folders read and no folder open (a first start: the store has none yet):
+        nothing to wait for."""
         opened = bool(self.account)
         shown = self._shown_list or self.threaded
-        first_list_pending = self._list_reads.busy or (opened and not shown)
+        reading = self._folder_reads.busy or self._list_reads.busy
+        first_list_pending = reading or (opened and not shown)
         if self._service_waits and first_list_pending and patience > 0:
             self.set_timer(0.5, partial(self._start_service_unless_loading, patience - 1))
             return

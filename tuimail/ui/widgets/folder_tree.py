@@ -72,8 +72,8 @@ class FolderTree(Tree[tuple[str, str]]):
             self._folder_nodes[(account, "")] = branch
             shown = {folder.name for folder in items}
             for folder in items:
-                for parent in _missing_parents(folder, shown):
-                    branch.add_leaf(parent, data=(account, ""))  # a label: not opened
+                for parent in _missing_parents(folder, shown):  # a label: not opened
+                    branch.add_leaf(plain_text(parent, style="dim"), data=(account, ""))
                 node = branch.add_leaf(_folder_label(folder), data=(folder.account, folder.name))
                 self._folder_nodes[(folder.account, folder.name)] = node
                 if selected == (folder.account, folder.name):
@@ -100,7 +100,7 @@ class FolderTree(Tree[tuple[str, str]]):
             self.post_message(self.FolderChosen(*data))
 
 
-def _missing_parents(folder: FolderInfo, shown: set[str]) -> list[Text]:
+def _missing_parents(folder: FolderInfo, shown: set[str]) -> list[str]:
     """Labels for the levels above `folder` that are not folders of their own (Dovecot
     lists "Work" as \\Noselect for "Work/Projects"; such names are not in the list): without
     them "Projects" would look like a child of whatever folder came before it. Each
@@ -116,7 +116,7 @@ def _missing_parents(folder: FolderInfo, shown: set[str]) -> list[Text]:
             continue
         shown.add(prefix)
         indent = "  " * min(level - 1, MAX_SHOWN_DEPTH)
-        out.append(plain_text(f"{indent}  {parts[level - 1] or delimiter}", style="dim"))
+        out.append(f"{indent}  {parts[level - 1] or delimiter}")
     return out
 
 
