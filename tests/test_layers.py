@@ -283,6 +283,7 @@ CLASSIFIERS = (
     "core/pop3.py",
     "core/connect.py",
     "core/sent_copy.py",
+    "core/imap/uidlist.py",
 )
 
 
@@ -366,6 +367,8 @@ DOCTOR_PHRASES = (
     # the round trip's findings and fixes (lost while waiting, not sent, junk, clean-up)
     "by hand",
     "checks above first",
+    "run the doctor again",
+    "other ports were not checked",
     "run the check again",
     "not spam",
     "filed in the junk folder",

@@ -192,6 +192,8 @@ _REASON_CASES = {
     "not-greeting": (ProtocolViolation, {}),
     "bad-bytes": (ProtocolViolation, {}),
     "too-much-data": (ProtocolViolation, {}),
+    "bad-search": (ProtocolViolation, {"problem": "too-many", "limit": 20_000}),
+    "search-refused": (Refused, {}),
     "other": (Refused, {"detail": "tuimail's own words"}),
 }
 
@@ -231,6 +233,9 @@ def test_every_classifier_reason_has_its_own_words_kept_on_disk(reason: str) -> 
          "a line longer than 65,536 bytes (not POP3); the connection was closed"),
         (ProtocolViolation(reason="bad-bytes", protocol="pop3"),
          "bytes that are not valid in a POP3 answer"),
+        (ProtocolViolation(reason="bad-search", data={"problem": "too-many", "limit": 20000},
+                           protocol="imap"),
+         "sent more than 20,000 UIDs in a search answer (not IMAP)"),
         (ProtocolViolation(reason="bad-bytes", protocol="imap"),
          "bytes that are not valid in an IMAP answer"),
         (ProtocolViolation(reason="item-too-big", data={"size": 10**12, "limit": 256 << 20},

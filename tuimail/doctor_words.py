@@ -17,6 +17,7 @@ from tuimail.core.doctor.report import CheckResult, failed
 from tuimail.core.errors import (
     AuthenticationFailed,
     MailError,
+    Refused,
     SecurityFailure,
     ServerBusy,
     TimedOut,
@@ -25,7 +26,15 @@ from tuimail.core.errors import (
 from tuimail.core.login_errors import Refusal
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError
-from tuimail.words import describe, failure_words, login_rejected, server_said, submit_failure
+from tuimail.words import (
+    describe,
+    failure_words,
+    login_rejected,
+    needs_sign_in,
+    server_said,
+    sign_in_advice,
+    submit_failure,
+)
 
 WRONG_PASSWORD_FIX = (
     "check the user name and password; if the provider uses two-step verification, "
@@ -62,16 +71,17 @@ def _seen(result: CheckResult) -> str:
     if finding == "not-sent":
         words = _not_sent(result, words)
     elif finding == "lost-waiting":
+        # "connection" once: the error's words say what failed
         words = (
-            "the server accepted the test message, then the connection to the incoming "
-            f"server failed while waiting for it: {words}"
+            f"the outgoing server accepted the test message; while waiting for it in INBOX, {words}"
         )
     elif finding == "not-deleted":
         words = f"the test message could not be deleted: {words}"
     elif finding == "token-rejected":  # its words name the login and the challenge's reason
         words = f"{words} (also after renewing the token once)"
-    elif finding == "login-refused":
+    elif finding == "login-refused":  # a line of the report: lower case, like the others
         words = _refused(result)
+        words = words[:1].lower() + words[1:]
     elif finding == "unreachable":
         words = f"could not connect to {data.get('host')} port {data.get('port')}: {words}"
     elif finding == "unconfirmed":
@@ -85,15 +95,8 @@ def _seen(result: CheckResult) -> str:
         words = f"the server did not answer GETQUOTAROOT: {words}"
     elif finding == "unreadable":  # an answer that is not the protocol (ProtocolViolation)
         words = f"the server's answer to {data.get('command')} could not be read"
-    elif finding == "not-signed-in":
-        words = f"{data.get('account')} is not signed in on this computer"
-    elif finding == "sign-in-revoked":
-        said = f": {failure.server_text}" if failure.server_text else ""
-        words = (
-            f"the authorization server no longer accepts this sign-in ({failure.code}{said}): "
-            "it was revoked (a password change, 'sign out everywhere', an administrator) "
-            "or it expired"
-        )
+    elif finding in ("not-signed-in", "sign-in-revoked"):
+        pass  # a NeedsSignIn: its words (tuimail.words.sign_in_needed), the advice in fix()
     elif finding == "client-refused":
         said = failure.server_text or failure.message
         words = f"the authorization server refused this application ({failure.code}: {said})"
@@ -116,6 +119,10 @@ def _data_words(result: CheckResult) -> str | None:
     finding = data.get("finding")
     if finding == "submit-refused":
         said = submit_failure(data.get("submit") or {})
+        if data.get("cause") == "security":  # its words end "nothing was sent"
+            return said
+        if data.get("cause") in ("unreachable", "lost"):  # it never got the message
+            return f"no test message was sent: {said}"
         return f"the outgoing server refused the test message: {said}"
     if finding == "login-failed":
         return f"the login failed: {submit_failure(data.get('submit') or {})}"
@@ -134,9 +141,17 @@ def _data_words(result: CheckResult) -> str | None:
         )
     if finding in _ROUNDTRIP:
         return _ROUNDTRIP[finding](data, result.seconds)
+    if finding == "ports-unchecked":  # its server check above says it and the fix, once
+        return (
+            "its other ports were not checked: the host name cannot be found in DNS (see "
+            "its server check above)"
+        )
     if finding == "not-arrived":
         limit = data.get("limit") or 0
-        return f"the server accepted the message but it did not arrive in {limit:.0f} s"
+        return (
+            f"the outgoing server accepted the test message, but it did not arrive in INBOX "
+            f"within {limit:.0f} s"
+        )
     if finding == "nameserver":
         return (
             f"the name server {data.get('nameserver')!r} cannot be used: it is not HOST or "
@@ -162,7 +177,7 @@ def _not_sent(result: CheckResult, words: str) -> str:
     elif isinstance(failure, Unreachable):
         words = f"could not connect to {host} port {port}: {words}"
     elif failure is not None:
-        words = f"the incoming server {host} failed: {words}"
+        return f"no test message was sent (incoming server {host}): {words}"
     return f"no test message was sent: {words}"
 
 
@@ -236,6 +251,15 @@ _HOW = {
 }
 
 
+def logins_skipped(exc: BaseException) -> str:
+    """Why the doctor checks no login (no password, no sign-in), without a full stop,
+    for "...; the login checks are skipped". A missing sign-in is only named here: the
+    sign-in check says why, and its fix what to run, once."""
+    if needs_sign_in(exc):
+        return "No usable sign-in (the OAuth 2.0 sign-in check says why)"
+    return describe(exc).rstrip(". ")
+
+
 def fix(result: CheckResult) -> str:
     """What to do (sanitised: it may name a server's folder): core's fix when it gave
     one, else the one the finding's kind and data, or the error's type, call for."""
@@ -254,7 +278,7 @@ def _fix(result: CheckResult) -> str:
     if fixed is not None:
         return fixed
     if finding == "tls" and isinstance(result.failure, SecurityFailure):
-        return _tls_fix(result.failure.reason)
+        return _tls_fix(result.failure)
     if finding == "token-rejected":
         login, name = data.get("login", ""), data.get("account", "")
         return (
@@ -285,15 +309,21 @@ def _fix(result: CheckResult) -> str:
         if data.get("port") == 25:
             words += " (port 25 is often blocked by ISPs: use 587 or 465 for sending)"
         return words
-    sign_in = f"tuimail account login {data.get('account', '')}"
-    if finding == "not-signed-in":
-        return f"sign in: {sign_in} (the device sign-in works over SSH too)"
-    if finding in ("sign-in-revoked", "no-sign-in"):
-        return f"sign in again: {sign_in}"
+    if needs_sign_in(result.failure):  # said once here, never in the finding's words
+        advice = sign_in_advice(result.failure)
+        if finding == "not-signed-in" and not getattr(result.failure, "browser", False):
+            advice += " (the device sign-in works over SSH too)"
+        return advice
     if isinstance(result.failure, ServerBusy):
         return "the server is busy or closed to new connections: try again later"
     if isinstance(result.failure, TimedOut):
         return "the server is slow or does not answer: try again later, or raise --timeout"
+    if finding == "lost" and result.name == "greeting" and isinstance(result.failure, Refused):
+        return (  # SMTP 554 as the greeting (RFC 5321 3.1): no service for this client
+            "the server refuses to serve this connection: the provider may block this "
+            "network (an address on a block list, a VPN); try from another network or ask "
+            "the provider"
+        )
     if finding == "lost" or (finding == "unreadable" and result.status == "failure"):
         return PORT_FIX
     return ""
@@ -326,7 +356,7 @@ def _roundtrip_fix(data: dict) -> str | None:
 
 
 _FIXES = {
-    "not-sent": "fix the incoming server checks above first",
+    "not-sent": "see the incoming server checks above; once they pass, run the doctor again",
     "plain": "use security = tls or starttls, then run the check again",
     "not-arrived": (
         "wait a few minutes and look again: the provider may be delaying delivery; look in "
@@ -339,7 +369,7 @@ _FIXES = {
         "log has the details)"
     ),
     "login-failed": "the server's reason above says what it refused; check the account settings",
-    "unknown-host": "fix the server checks above first",
+    "unknown-host": "see the server checks above; once they pass, run the doctor again",
     "unconfirmed": (
         "the connection to the outgoing server broke at the end of sending: mail sent "
         "this way may arrive twice or not at all; check the network (VPN, proxy, "
@@ -380,9 +410,14 @@ def _refused(result: CheckResult) -> str:
 _STARTTLS_REASONS = ("starttls-missing", "starttls-refused", "starttls-closed", "injection")
 
 
-def _tls_fix(reason: str) -> str:
+_TLS_PORTS = {"imap": 993, "pop3": 995, "smtp": 465}
+
+
+def _tls_fix(failure: SecurityFailure) -> str:
     """What to do about a connection that could not be secured, by the TLS classifier's
-    reason (tuimail.core.tls.tls_reason, or the STARTTLS policy's)."""
+    reason (tuimail.core.tls.tls_reason, or the STARTTLS policy's). What the failure's own
+    words already say (someone may be stripping STARTTLS) is not said again."""
+    reason = failure.reason
     if reason == "pin":
         return (
             "no password was sent: someone may be intercepting the connection. Ask the "
@@ -401,11 +436,13 @@ def _tls_fix(reason: str) -> str:
             "it is already right, someone may be intercepting the connection"
         )
     if reason in _STARTTLS_REASONS:
-        return (
-            "use the implicit-TLS port (993 for IMAP, 995 for POP3, 465 for SMTP) with "
-            "security = tls; if this server normally offers STARTTLS, something on the "
-            "network is stripping it. No password was sent."
+        port = _TLS_PORTS.get(str(failure.protocol or ""))
+        where = (
+            f"port {port}"
+            if port
+            else "the implicit-TLS port (993 for IMAP, 995 for POP3, 465 for SMTP)"
         )
+        return f"use {where} with security = tls (encrypted from the start). No password was sent."
     if reason == "untrusted":  # self-signed, untrusted root, unknown issuer
         return (
             "the certificate is not from a trusted authority: set ca_file to the "
@@ -416,11 +453,8 @@ def _tls_fix(reason: str) -> str:
 
 def _submit_fix(cause: str, email: str) -> str:
     """What to do about a refused test message, by the cause core decided."""
-    if cause == "security":
-        return (
-            "check the outgoing port and security settings (465 with tls, 587 with "
-            "starttls); nothing was sent"
-        )
+    if cause in ("security", "unreachable", "lost"):  # the server checks say what to do
+        return "see the outgoing server checks above; once they pass, run the doctor again"
     if cause == "login":
         return WRONG_PASSWORD_FIX
     if cause == "relay":

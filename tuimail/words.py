@@ -85,6 +85,8 @@ def describe(exc: BaseException) -> str:
     submit = getattr(sys.modules.get("tuimail.core.smtp"), "SubmitError", None)
     if submit is not None and isinstance(exc, submit):
         return submit_error(exc)
+    if needs_sign_in(exc):
+        return f"{sign_in_needed(exc)}; {sign_in_advice(exc)}"
     if _is_sentence(exc):
         return sanitize(str(exc))
     error = typed(exc)
@@ -94,8 +96,16 @@ def describe(exc: BaseException) -> str:
     return sanitize(failure_words(error))
 
 
+def sentence(exc: BaseException) -> str:
+    """describe(exc) closed with a full stop, to go before another sentence."""
+    words = describe(exc)
+    return words if words.endswith((".", "!", "?")) else f"{words}."
+
+
 def failure_words(error: MailError) -> str:
     """What happened, in the error's own words plus the server's (code and text)."""
+    if needs_sign_in(error):
+        return sign_in_needed(error)  # its code and words included; what to do: not here
     if isinstance(error, SecurityFailure) and error.reason:
         words = security(error)
     else:
@@ -106,9 +116,16 @@ def failure_words(error: MailError) -> str:
     if code is not None and str(code) not in said and str(code) not in words:
         tag = str(code) if isinstance(code, int) else f"[{code}]"  # 535, [UNAVAILABLE]
         said = f"{tag} {said}".strip()
-    if said and said not in words:
+    if said and said not in words and words.endswith(_CLOSED):
+        # what it sent belongs to what it did, not to the closing: "... is not IMAP
+        # (HTTP/1.1 400 Bad Request); the connection was closed"
+        words = f"{words[: -len(_CLOSED)]} ({said}){_CLOSED}"
+    elif said and said not in words:
         words = f"{words}: {said}"
     return sanitize(words)
+
+
+_CLOSED = "; the connection was closed"
 
 
 def reason_words(error: MailError) -> str:
@@ -122,12 +139,13 @@ def reason_words(error: MailError) -> str:
         line = line[:60] + "..."
     if isinstance(error, AuthenticationFailed) and data.get("login"):
         return f"{_text(error.host) or 'the server'} refused the login for {_text(data['login'])}"
+    stage = _text(data.get("stage"))
+    at = "the greeting" if stage in ("", "greeting") else stage
     if reason == "reply":
-        return f"the server answered {_text(error.code)} at {_text(data.get('stage')) or 'the greeting'}"
-    if reason == "not-protocol" and data.get("stage"):
-        return (
-            f"the server's answer at {_text(data['stage'])} is not SMTP; the connection was closed"
-        )
+        return f"the server answered {_text(error.code)} at {at}"
+    if reason == "not-protocol" and stage:
+        it = f' (it sent "{line}")' if line else ""
+        return f"the server's answer at {at} is not SMTP{it}; the connection was closed"
     if reason == "not-protocol":
         it = f' (it sent "{line}")' if line else ""
         return f"the mail server does not speak {name or 'the protocol'}{it}; the connection was closed"
@@ -160,7 +178,14 @@ def reason_words(error: MailError) -> str:
     if reason == "not-greeting":
         return f"the mail server's greeting is not {_GREETING.get(name, 'what tuimail expects')}"
     if reason == "bad-bytes":
-        return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name or 'its'} answer"
+        return f"the mail server sent bytes that are not valid in {_ARTICLE.get(name, 'an')} {name} answer".replace(
+            "  ", " "
+        )
+    if reason == "bad-search":
+        problem = _SEARCH_PROBLEMS.get(_text(data.get("problem")), "an unreadable answer")
+        if "{" in problem:
+            problem = problem.format(_int(data.get("limit")) or 0)
+        return f"the mail server sent {problem} in a search answer (not IMAP); the connection was closed"
     if reason == "no-route":
         detail = _text(data.get("detail"))
         return "the mail server cannot be reached" + (f" ({detail})" if detail else "")
@@ -183,6 +208,12 @@ def _size(value: object) -> str:
     return f"{size:,} bytes"
 
 
+_SEARCH_PROBLEMS = {
+    "unreadable-set": "an unreadable UID set",
+    "impossible-set": "an impossible UID set",
+    "too-many": "more than {:,} UIDs",
+    "incomplete": "an incomplete answer",
+}
 _PROTOCOLS = {"imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
 _ARTICLE = {"IMAP": "an", "POP3": "a", "SMTP": "an"}
 _GREETING = {"IMAP": "that of an IMAP4rev1 server", "POP3": "POP3", "SMTP": "SMTP"}
@@ -201,6 +232,7 @@ _REASON_WORDS = {
     "login-delay": "the mail server asks to wait longer between logins",
     "temporary": "the mail server has a temporary problem and refused for now",
     "mechanism": "the server does not accept this login method",
+    "search-refused": "the server refused a search",
     "too-much-data": "the mail server sent more data than tuimail can hold; the connection was closed",
 }
 
@@ -438,6 +470,22 @@ def _copy_failed(entry: Any) -> bool:
     return isinstance(copy, dict) and copy.get("outcome") == "failed"
 
 
+def draft_saved(info: Any) -> str:
+    """Where a saved draft went (tuimail.core.drafts.DraftInfo): the server's Drafts
+    folder, or this computer only and why the server copy failed."""
+    failure = getattr(info, "server_failure", None)
+    if isinstance(failure, dict):
+        raw = failure.get("error")
+        error = error_from_record(raw) if isinstance(raw, dict) else None
+        what = failure_words(error) if error is not None else ""
+        step = _COPY_STEP.get(_text(failure.get("step")), "")
+        why = f"{step}: {what}" if step and what else step or what or "it failed"
+        return sanitize(f"Draft saved in this computer only ({why}).")
+    if getattr(info, "server_error", None):  # a draft saved by an older tuimail
+        return sanitize(f"Draft saved in this computer only ({_text(info.server_error)}).")
+    return sanitize(f"Draft saved in {_text(getattr(info, 'server_folder', None)) or 'Drafts'}.")
+
+
 def sent_copy(entry: Any) -> str:
     """Where the copy of a sent message went (the outbox entry's `copy`, data), or, for
     an entry from an older tuimail, its `sent_copy` text as written; "" if not tried."""
@@ -533,12 +581,52 @@ def server_said(error: MailError) -> str:
     return sanitize(said.rstrip(". "))
 
 
+def needs_sign_in(error: object) -> bool:
+    """True for an OAuth account's missing or refused sign-in (NeedsSignIn), looked up
+    only if loaded."""
+    cls = getattr(sys.modules.get("tuimail.core.oauth2.tokens"), "NeedsSignIn", None)
+    return cls is not None and isinstance(error, cls)
+
+
+def sign_in_needed(error: Any) -> str:
+    """What is wrong with a NeedsSignIn, from its code and account (never its message):
+    not signed in on this computer, or the authorization server refused the sign-in
+    (its code and words once). What to do is sign_in_advice's, said once by the caller."""
+    name = _text(getattr(error, "account", "")) or "this account"
+    code = error.code
+    if code == "not_signed_in":
+        if getattr(error, "browser", False):
+            return f"{name} is not signed in, and its provider offers no sign-in in this app"
+        return f"{name} is not signed in on this computer"
+    said = server_said(error)
+    said = f" ({said})" if said else ""
+    if code == "access_denied":  # RFC 8628: the person at the browser said no
+        return f"the sign-in of {name} was denied at the authorization server{said}"
+    if code == "expired_token":  # RFC 8628: the code was not entered in time
+        return f"the sign-in of {name} was not completed in time{said}"
+    return (
+        f"the authorization server no longer accepts the sign-in of {name}{said}: it was "
+        "revoked (a password change, 'sign out everywhere', an administrator) or it expired"
+    )
+
+
+def sign_in_advice(error: Any) -> str:
+    """What to run for a NeedsSignIn: the sign-in command with the account's name."""
+    name = _text(getattr(error, "account", "")) or "ACCOUNT"
+    if getattr(error, "browser", False):
+        return f"sign in with a web browser: tuimail account login {name} --browser"
+    again = "sign in" if error.code == "not_signed_in" else "sign in again"
+    return f"{again}: tuimail account login {name}"
+
+
 def _oauth(error: MailError) -> bool:
     return error.protocol == "oauth2" or hasattr(error, "challenge")
 
 
 def advice(error: MailError) -> str:
     """What happens next, as the runtime's policy decided it from the type."""
+    if needs_sign_in(error):
+        return f"{sign_in_advice(error)}; queued work waits"
     if isinstance(error, AuthenticationFailed) and _oauth(error):
         return "sign in again (tuimail account login ACCOUNT); queued work waits"
     if isinstance(error, AuthenticationFailed):
@@ -617,7 +705,8 @@ def state(item: Any) -> str:
     `tuimail watch`: its failure and what happens next, or what it is doing."""
     error = item.error
     if error is not None:
-        text = describe(error)
+        # a missing sign-in: what is wrong here, what to run once in the advice
+        text = sign_in_needed(error) if needs_sign_in(error) else describe(error)
         mail = error if isinstance(error, MailError) else None
         hint = advice(mail) if mail is not None else ""
         if hint and item.phase != "offline-retrying":

@@ -118,6 +118,10 @@ def test_outbox_json_words_refusals_and_the_sent_copy(mail_server, capsys, tmp_p
         {"outcome": "saved", "folder": "Sent"},
     )
     assert entry["failure"]["reason"] == "recipients-deferred"
+    assert main(["outbox"]) == 0  # the listing names the one refused for good too
+    listing = capsys.readouterr().out
+    assert f"some recipients were refused for now: {carol.email}: 452" in listing
+    assert f"    not delivered to: {bad}: {refusal}" in listing
 
 
 def test_detect_json_keys_are_documented(mail_server, capsys) -> None:

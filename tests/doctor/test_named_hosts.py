@@ -59,5 +59,5 @@ def test_round_trip_to_a_host_unknown_to_the_named_dns_sends_nothing(mail_server
         "no test message was sent: the host name nowhere.example.test cannot be found in "
         f"DNS (asked {nameserver})"
     )
-    assert fix(trip) == "fix the server checks above first"
+    assert fix(trip) == "see the server checks above; once they pass, run the doctor again"
     assert mail_server.protocol_server("smtp").accepted == []

@@ -10,6 +10,7 @@ import pytest
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.doctor.port_checks import STANDARD_PORTS, check_other_ports
+from tuimail.doctor_words import fix, seen
 
 HOST = "127.0.0.1"
 
@@ -113,7 +114,12 @@ def test_unknown_host_is_reported_not_raised(sockets) -> None:
     account.incoming.host = account.outgoing.host = "nowhere.example.test"
     results = check_other_ports(account, 1.0, lambda host: [], {"imap": sockets.open()})
     assert [(r.status, r.name) for r in results] == [("warning", "nowhere.example.test")]
-    assert "cannot be found in DNS" in results[0].seen
+    # the host is the line's name: not said again; the fix is its server check's, once
+    assert seen(results[0]) == (
+        "its other ports were not checked: the host name cannot be found in DNS (see its "
+        "server check above)"
+    )
+    assert fix(results[0]) == ""
 
 
 def test_default_is_the_standard_list() -> None:

@@ -118,7 +118,9 @@ def test_swallowed_message_times_out(mail_server) -> None:
     # The wait for a message that never comes: a short one shows it as well as a long one.
     (trip,) = _run(mail_server, user, roundtrip_timeout=1.0)
     assert trip.status == "failure"
-    assert seen(trip) == "the server accepted the message but it did not arrive in 1 s"
+    assert seen(trip) == (
+        "the outgoing server accepted the test message, but it did not arrive in INBOX within 1 s"
+    )
     said = words_fix(trip)
     assert "Junk" in said and "delaying" in said and "provider" in said
     assert trip.seconds >= 1.0
@@ -129,7 +131,7 @@ def test_pop3_swallowed_message_times_out(mail_server) -> None:
     user = mail_server.new_user()
     mail_server.faults.add(protocol="smtp", kind="swallow")
     (trip,) = _run(mail_server, user, protocol="pop3", roundtrip_timeout=1.0)
-    assert trip.status == "failure" and "did not arrive in 1 s" in seen(trip)
+    assert trip.status == "failure" and "did not arrive in INBOX within 1 s" in seen(trip)
 
 
 def test_message_filed_as_junk_is_found_early_and_deleted(mail_server, monkeypatch) -> None:
@@ -183,9 +185,18 @@ def test_submission_refused_shows_the_servers_reason(mail_server, stage, code, t
 def test_nothing_sent_when_starttls_is_stripped(mail_server) -> None:
     user = mail_server.new_user()
     mail_server.faults.add(protocol="smtp", kind="strip_starttls")
-    (trip,) = _run(mail_server, user, smtp_security="starttls")
-    assert trip.status == "failure" and "STARTTLS" in seen(trip)
-    assert "nothing was sent" in words_fix(trip)
+    account = make_account(mail_server, user, smtp_security="starttls")
+    (trip,) = check_roundtrip(account, Secret(user.password), 10.0, 30.0)
+    # the reason once, in tuimail's words (not aiosmtplib's), and "nothing was sent" once
+    assert trip.status == "failure" and seen(trip) == (
+        f"could not secure the connection to localhost port {account.outgoing.port}: the "
+        "server does not offer STARTTLS, so the connection cannot be encrypted (someone may "
+        "be stripping it); nothing was sent"
+    )
+    # the fix once: the TLS check above has it for this port
+    assert words_fix(trip) == (
+        "see the outgoing server checks above; once they pass, run the doctor again"
+    )
     assert _accepted(mail_server) == []
     log = mail_server.protocol_server("smtp").auth_log
     assert log == []  # no password either
@@ -200,7 +211,9 @@ def test_incoming_login_refused_sends_nothing(mail_server) -> None:
         f"no test message was sent: the IMAP server localhost rejected the login for "
         f"{user.login} ([AUTHENTICATIONFAILED] Authentication failed)"
     )
-    assert words_fix(trip) == "fix the incoming server checks above first"
+    assert words_fix(trip) == (
+        "see the incoming server checks above; once they pass, run the doctor again"
+    )
     assert _accepted(mail_server) == []
 
 
@@ -256,7 +269,7 @@ def test_incoming_server_not_secured_sends_nothing(bad_cert_server) -> None:
     assert trip.status == "failure" and isinstance(trip.failure, SecurityFailure)
     said = seen(trip)
     assert said == (
-        f"no test message was sent: the incoming server localhost failed: {describe(trip.failure)}"
+        f"no test message was sent (incoming server localhost): {describe(trip.failure)}"
     )
     assert ("expired" if bad_cert_server.cert_kind == "expired" else "name") in said, said
     assert "SSL" not in said and "[X509" not in said, said
@@ -329,12 +342,46 @@ def test_the_words_of_a_connection_lost_while_waiting(mail_server, monkeypatch) 
     assert trip.status == "failure" and trip.fix == "", trip
     subject = trip.data["subject"]
     assert subject.startswith("tuimail doctor test ")
-    assert seen(trip) == (
-        "the server accepted the test message, then the connection to the incoming server "
-        f"failed while waiting for it: {describe(trip.failure)}"
+    said = seen(trip)
+    assert said == (
+        "the outgoing server accepted the test message; while waiting for it in INBOX, "
+        f"{describe(trip.failure)}"
     )
+    assert said.count("connection") == 1, said
     assert "Errno" not in seen(trip) and "reset by peer" not in seen(trip).lower()
     assert words_fix(trip) == (
         f'run the check again; the test message may be left in your INBOX (subject "{subject}"): '
         "delete it by hand"
     )
+
+
+def test_outgoing_port_closed_sends_nothing_and_is_no_refusal(mail_server) -> None:
+    """No connection to the outgoing server: the test message was not "refused" and
+    waiting "a few minutes" is no fix; the server checks above are."""
+    user = mail_server.new_user()
+    account = make_account(mail_server, user)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: refused
+        account.outgoing.port = port = closed.getsockname()[1]
+        (trip,) = check_roundtrip(account, Secret(user.password), 5.0, 5.0)
+    assert trip.status == "failure" and trip.data["cause"] == "unreachable", trip
+    assert seen(trip) == (
+        f"no test message was sent: could not reach localhost port {port}: {describe(trip.failure)}"
+    )
+    assert words_fix(trip) == (
+        "see the outgoing server checks above; once they pass, run the doctor again"
+    )
+
+
+def test_pop3_incoming_server_without_stls_is_named_stls(mail_server) -> None:
+    """POP3's STARTTLS is STLS (RFC 2595): the round trip says it as the TLS check does."""
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="pop3", kind="no_starttls")
+    account = make_account(mail_server, user, protocol="pop3", security="starttls")
+    (trip,) = check_roundtrip(account, Secret(user.password), 5.0, 5.0)
+    assert trip.status == "failure", trip
+    assert seen(trip) == (
+        "no test message was sent (incoming server localhost): the server does not offer "
+        "STLS, so the connection cannot be encrypted (someone may be stripping it)"
+    )
+    assert _accepted(mail_server) == []

@@ -349,8 +349,9 @@ class SmtpScript(LineScript):
         conn.send(b"354 go ahead\r\n")
         lines = []
         while True:
-            line = conn.readline()
-            if line in (b".", b""):
+            raw = conn.file.readline(MAX_LINE)  # not conn.readline(): a blank line is
+            line = raw.rstrip(b"\r\n")  # the header/body separator, not the end
+            if not raw or line == b".":
                 break
             lines.append(line)
         after = self.overrides.get("END-OF-DATA")

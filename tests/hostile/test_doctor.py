@@ -65,6 +65,21 @@ def test_doctor_reports_a_hostile_greeting(scripted, cli, nameserver, case) -> N
     _assert_failure_line(run, words)
 
 
+def test_what_a_hostile_greeting_sent_goes_with_what_it_did(scripted, cli, nameserver) -> None:
+    """The server's line is said inside the sentence about it, before "the connection
+    was closed", not after it as if it were why the connection was closed."""
+    protocol, script, _words = GREETINGS["garbage"]
+    with scripted(script) as server:
+        save(server, protocol)
+        run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "3")
+    incoming = run.out.split("Incoming server", 1)[1].split("Outgoing server", 1)[0]
+    [line] = [text for text in incoming.splitlines() if "[FAILURE]" in text]
+    assert line.startswith(
+        "  [FAILURE] greeting: the mail server sent something that is not IMAP (HTTP/1.1 400 "
+        "Bad Request); the connection was closed ("
+    ), line
+
+
 def test_doctor_reports_a_bad_answer_to_starttls(mail_server, cli, nameserver) -> None:
     user = mail_server.new_user()
     mail_server.faults.add(protocol="imap", kind="starttls_bad", message="not today")
@@ -187,6 +202,35 @@ def test_doctor_reports_a_hostile_smtp_greeting_in_words(scripted, cli, nameserv
     assert len(failures) == 1, outgoing
     assert "(554, '" not in failures[0] and "(-1, '" not in failures[0], failures[0]
     assert "\\r\\n" not in failures[0], failures[0]
+
+
+SMTP_GREETING_LINES = {
+    "554": (
+        "greeting: the server answered 554 at the greeting: 5.7.1 no service for you (",
+        "the server refuses to serve this connection: the provider may block this network "
+        "(an address on a block list, a VPN); try from another network or ask the provider",
+    ),
+    "not SMTP": (
+        'greeting: the server\'s answer at the greeting is not SMTP (it sent "HELLO THERE"); '
+        "the connection was closed (",
+        "check the port and security settings (tls for 993/995/465, starttls for 143/110/587)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SMTP_GREETINGS, ids=SMTP_GREETINGS.keys())
+def test_a_hostile_smtp_greeting_reads_as_one_sentence(scripted, cli, nameserver, case) -> None:
+    """The greeting line is named for the greeting (not "tls"), says "at the greeting",
+    the server's line without aiosmtplib's words or its -1, and a fix for what it is."""
+    line, fixed = SMTP_GREETING_LINES[case]
+    with scripted(SmtpScript(greeting=SMTP_GREETINGS[case])) as server:
+        save(server, "smtp")
+        run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "2")
+    outgoing = run.out.split("Outgoing server", 1)[1].splitlines()
+    [at] = [i for i, text in enumerate(outgoing) if "[FAILURE]" in text]
+    assert outgoing[at].startswith(f"  [FAILURE] {line}"), outgoing[at]
+    assert outgoing[at + 1] == f"      fix: {fixed}", outgoing[at + 1]
+    assert "Malformed" not in run.out and "-1" not in outgoing[at], outgoing[at]
 
 
 def test_doctor_round_trip_says_a_read_only_inbox_in_words(scripted, cli, nameserver) -> None:

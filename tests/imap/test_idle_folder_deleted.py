@@ -63,3 +63,32 @@ def test_folder_deleted_elsewhere_while_idling_leaves_the_store(mail_peer, tmp_p
     finally:
         watcher.stop()
         other.logout()
+
+
+def test_folder_renamed_elsewhere_while_idling_goes_at_the_next_renewal(
+    mail_peer, tmp_path
+) -> None:
+    """Dovecot tells an IDLE on a renamed folder nothing until the renewal (DONE, NOOP:
+    then BYE), so a rename is found at the next renewal (idle_renew_seconds); the old
+    name leaves the store and the new one comes with the folder list."""
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    other.create_folder("Old")
+    account = account_for(mail_peer, user, idle_renew_seconds=1)
+    store = tmp_store(tmp_path)
+    watcher = AccountWatcher(
+        store, account, connector(account, user.password, timeout=10), backoff_start=0.1
+    )
+    recorder = Recorder()
+    watcher.subscribe(recorder)
+    watcher.watch_open_folder("Old")
+    watcher.start()
+    try:
+        recorder.wait_for(_state("Old", "idle"), timeout=20)
+        other.rename_folder("Old", "New")
+        recorder.wait_for(_state("Old", "gone"), timeout=30)
+        assert store.folder_id("test", "Old") is None
+        assert store.folder_id("test", "New") is not None
+    finally:
+        watcher.stop()
+        other.logout()

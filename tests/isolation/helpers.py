@@ -1,12 +1,16 @@
-"""Shared set-up of the isolation tests: a sync engine on a scripted hostile server."""
+"""Shared set-up of the isolation tests: a sync engine on a scripted hostile server, an
+account saved for the command line, an account to compose from."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from tests.hostile.scripted import Script, ScriptedServer, account_on
 from testserver.certs import TestCA
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.config import save_account
 from tuimail.core.imap.session import connector
 from tuimail.core.imap.sync import SyncEngine
 from tuimail.core.store import Store
@@ -23,3 +27,22 @@ def scripted_engine(test_ca: TestCA, script: Script, store: Store) -> Iterator[S
             yield engine
         finally:
             engine.close()
+
+
+def save_for_cli(account: Account, password: str) -> Account:
+    """Save `account` to the config with its password given by a password command, as
+    `tuimail sync/list/read` find it; returns it."""
+    account.password_command = f"printf %s {shlex.quote(password)}"
+    save_account(account)
+    return account
+
+
+def composing_account() -> Account:
+    """An account `w` (me@example.test) to reply and forward from; never connected."""
+    return Account(
+        name="w",
+        email="me@example.test",
+        username="me",
+        incoming=ServerSettings("imap.example.test", 993, "tls"),
+        outgoing=ServerSettings("smtp.example.test", 465, "tls"),
+    )

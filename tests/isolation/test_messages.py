@@ -4,16 +4,14 @@ bundled IMAP server."""
 
 from __future__ import annotations
 
-import shlex
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.imap.helpers import account_for, engine_for, message, tmp_store
 from tests.isolation import hostile_mail
+from tests.isolation.helpers import save_for_cli
 from tuimail.__main__ import main
-from tuimail.core.config import save_account
 from tuimail.core.store import NewMessage
 from tuimail.core.store.headers import LIMITS, summarize_header
 from tuimail.core.store.store import MAX_SIZE, NOTE_SIZE
@@ -75,9 +73,7 @@ def test_list_shows_the_notes_and_never_a_10mb_subject(mail_server, capsys) -> N
         protocol="imap", kind="odd_size", match="<absurd-size@", data=b"99999999999999999999999"
     )
     _folder_of_mail(mail_server, user, [hostile_mail.huge_header(), hostile_mail.absurd_size()])
-    account = account_for(mail_server, user, name="work")
-    account.password_command = f"printf %s {shlex.quote(user.password)}"
-    save_account(account)
+    save_for_cli(account_for(mail_server, user, name="work"), user.password)
     assert main(["sync", "work"]) == 0
     capsys.readouterr()
     assert main(["list", "work"]) == 0

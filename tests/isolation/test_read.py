@@ -4,16 +4,15 @@ with a note), and POP3 mail is read from the local store, the server not needed.
 from __future__ import annotations
 
 import re
-import shlex
 
 import pytest
 
 from tests.imap.helpers import account_for
 from tests.isolation import hostile_mail
+from tests.isolation.helpers import composing_account, save_for_cli
 from tests.pop3.helpers import message, pop3_account
 from testserver.server import MailServer
 from tuimail.__main__ import main
-from tuimail.core.config import save_account
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -21,9 +20,7 @@ pytestmark = pytest.mark.timeout(300)
 def test_read_renders_a_message_nested_1000_deep(mail_server, capsys) -> None:
     user = mail_server.new_user()
     mail_server.deliver(user, hostile_mail.nested(1000))
-    account = account_for(mail_server, user, name="work")
-    account.password_command = f"printf %s {shlex.quote(user.password)}"
-    save_account(account)
+    save_for_cli(account_for(mail_server, user, name="work"), user.password)
     assert main(["sync", "work"]) == 0
     capsys.readouterr()
     assert main(["read", "1"]) == 0
@@ -39,9 +36,7 @@ def test_read_shows_pop3_mail_from_the_store(test_ca, capsys) -> None:
         user = server.new_user()
         server.deliver(user, message(1))
         server.deliver(user, message(2, b"The second body.\r\n"))
-        account = pop3_account(server, user)
-        account.password_command = f"printf %s {shlex.quote(user.password)}"
-        save_account(account)
+        save_for_cli(pop3_account(server, user), user.password)
         assert main(["sync", "pop"]) == 0
     capsys.readouterr()
     assert main(["list", "pop"]) == 0
@@ -60,15 +55,8 @@ def test_read_shows_pop3_mail_from_the_store(test_ca, capsys) -> None:
 @pytest.mark.parametrize("how", ["reply", "forward", "forward as attachment"])
 def test_reply_and_forward_of_mail_nested_1000_deep(how) -> None:
     from tuimail.core import compose
-    from tuimail.core.account import Account, ServerSettings
 
-    me = Account(
-        name="w",
-        email="me@example.test",
-        username="me",
-        incoming=ServerSettings("imap.example.test", 993, "tls"),
-        outgoing=ServerSettings("smtp.example.test", 465, "tls"),
-    )
+    me = composing_account()
     raw = hostile_mail.nested(1000)
     if how == "reply":
         draft = compose.reply(raw, me)
@@ -82,15 +70,8 @@ def test_reply_and_forward_of_mail_from_a_utf8_address(how) -> None:
     """RFC 6532: `From: Dänglüe Ünïcode <danglüe@email.com>` (real internationalised mail)
     made the reply raise UnicodeEncodeError."""
     from tuimail.core import compose
-    from tuimail.core.account import Account, ServerSettings
 
-    me = Account(
-        name="w",
-        email="me@example.test",
-        username="me",
-        incoming=ServerSettings("imap.example.test", 993, "tls"),
-        outgoing=ServerSettings("smtp.example.test", 465, "tls"),
-    )
+    me = composing_account()
     raw = hostile_mail.utf8_addresses()
     raw = re.sub(rb"(?m)^From:.*$", "From: Jörg Ünïcöde <jörg@exämple.test>".encode(), raw, count=1)
     if how == "forward":

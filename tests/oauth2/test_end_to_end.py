@@ -141,7 +141,11 @@ def test_revocation_needs_sign_in_keeps_the_outbox_and_signing_in_resumes(
 
     assert _send(monkeypatch, user, "written while signed out") == 2
     err = capsys.readouterr().err
-    assert "kept in the outbox" in err and "tuimail account login w" in err
+    # worded from NeedsSignIn's type and account at the edge: the command once
+    assert (
+        "tuimail send: w is not signed in on this computer; sign in: tuimail account login w. "
+        "The message is kept in the outbox (" in err
+    ), err
     [entry] = Outbox("w").entries()
 
     device_sign_in(server, user, account)  # the user signs in again

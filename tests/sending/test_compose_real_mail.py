@@ -6,6 +6,7 @@ from __future__ import annotations
 from email import policy
 from email.parser import BytesParser
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -52,6 +53,45 @@ def test_forwarding_a_bounce_keeps_its_whole_delivery_status() -> None:
     assert forwarded.get_content_disposition() == "attachment"
 
 
+def test_a_broken_multipart_forwarded_as_attachment_goes_out_byte_for_byte() -> None:
+    """A multipart whose boundary never comes, with 8-bit bytes (spam does this): the
+    stdlib cannot write such a message back, and Send failed with "'ascii' codec". It is
+    attached as the original bytes instead."""
+    original = (
+        b"From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=zz\r\n\r\npreamble caf\xe9\r\n"
+        b"--yy\r\nContent-Type: text/plain\r\n\r\nbody \xe9\r\n"
+    )
+    sent = parse(_sendable(forward(original, ACCOUNT, as_attachment=True)))
+    (attached,) = sent.iter_attachments()
+    assert attached.get_filename() == "x.eml" and attached.get_content() == original
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        b"Message-ID: <caf\xc3\xa7@example.org>\r\n",  # 8-bit in a Message-ID
+        b"X-Note: a charset that is not a name\r\n",
+    ],
+)
+def test_mail_with_garbled_ids_types_and_charsets_can_be_answered(broken: bytes) -> None:
+    """A NUL in a charset name (ValueError from the codec lookup), a type with a
+    control character, a Message-ID with 8-bit bytes: Send built nothing before."""
+    raw = (
+        b"From: a@example.org\r\nSubject: s\r\n" + broken + b"MIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b'--b\r\nContent-Type: text/plain; charset="utf\x00-8"\r\n\r\nhello\r\n'
+        b"--b\r\nContent-Type: appli\x0bcation/pdf\r\nContent-Disposition: attachment;"
+        b' filename="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n'
+    )
+    parse(_sendable(forward(raw, ACCOUNT, as_attachment=True)))
+    for draft in (reply(raw, ACCOUNT), forward(raw, ACCOUNT)):
+        sent = parse(_sendable(draft))
+        assert "hello" in sent.get_body(preferencelist=("plain",)).get_content()
+    forwarded = [p.get_payload(decode=True) for p in sent.iter_attachments()]
+    assert forwarded == [b"\x00\x01\x02"]
+
+
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 
 
@@ -85,3 +125,34 @@ def test_any_subject_name_or_file_name_can_be_replied_to_and_forwarded(
         forward(raw, ACCOUNT, as_attachment=True),
     ):
         parse(_sendable(draft))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nodemailer-nodemailer.eml",  # inline images in multipart/related
+        "thunderbird-apple_mail_related_attachments.eml",  # files inside multipart/related
+        "mime4j-uu-zeegee.eml",  # uuencoded in the text
+        "rubymail-attachment_emails_attachment_only_email.eml",  # the message is one file
+        "mimekit-multipart-digest.eml",  # a digest's messages
+    ],
+)
+def test_an_inline_forward_carries_every_attachment_the_reader_lists(name: str) -> None:
+    """The forward took the stdlib's top-level attachments only: these lost some or all
+    of what the reader shows (and lets the user save)."""
+    from tuimail.core.mime import parse_message
+
+    original = (CORPUS_DIR / name).read_bytes()
+    shown = [(a.filename, a.payload) for a in parse_message(original).attachments]
+    assert shown
+    sent = parse_message(_sendable(forward(original, ACCOUNT)))
+    assert [(a.filename, a.payload) for a in sent.attachments] == shown  # none twice
+
+
+def test_a_message_forwarded_as_attachment_keeps_its_header_lines_as_received() -> None:
+    """policy.SMTP refolded a long header line of the forwarded message (with encoded
+    words): the attached message was no longer the one received."""
+    original = (CORPUS_DIR / "flanker-apache-message-news-mime.eml").read_bytes()
+    sent = _sendable(forward(original, ACCOUNT, as_attachment=True))
+    path = next(line for line in original.splitlines() if line.startswith(b"Path:"))
+    assert path + b"\r\n" in sent and b"Path: =?utf-8?" not in sent

@@ -134,7 +134,8 @@ def test_draft_saved_on_server_and_locally_and_reopened(mail_peer) -> None:
         attachments=[Attachment("a.bin", b"\x00\x01\x02")],
     )
     info = store.save(draft, account, Secret(alice.password))
-    assert info.server_error is None
+    assert info.server_failure is None and not info.server_failed
+    assert words.draft_saved(info) == f"Draft saved in {info.server_folder}."
     folder, flags = folder_flags(account, alice, "drafts", draft.message_id)
     assert b"\\Draft" in flags and folder == info.server_folder
     # Saving again replaces the server copy (same Message-ID, one copy).

@@ -6,9 +6,10 @@ import pytest
 
 from tests.sending.helpers import account_for, parse
 from tuimail.core.compose import Draft, message_bytes
+from tuimail.core.drafts import DraftStore
 from tuimail.core.outbox import Outbox, send_now
 from tuimail.core.secrets import Secret
-from tuimail.words import outbox_reason, sent_copy
+from tuimail.words import draft_saved, outbox_reason, sent_copy
 
 TIMEOUT = 20.0
 
@@ -181,6 +182,21 @@ async def test_failed_sent_copy_keeps_local_copy_and_never_resends(bed) -> None:
     assert await box.process(account, Secret(alice.password), force=True) == []
     assert len(smtp(server).accepted) == 1
     assert server.messages(alice, "Sent") == []
+
+
+def test_a_draft_the_server_does_not_store_is_kept_here_with_the_reason(bed) -> None:
+    server, alice, _ = bed
+    server.faults.add(protocol="imap", kind="fail_append")
+    account = account_for(server, alice)
+    store = DraftStore(account.name)
+    draft = Draft(to=["x@other.test"], subject="Half", body="half a thought\n")
+    info = store.save(draft, account, Secret(alice.password))
+    assert info.server_failed and info.server_failure["step"] == "store"
+    assert info.server_failure["error"]["code"] == "SERVERBUG"
+    said = draft_saved(info)
+    assert said.startswith("Draft saved in this computer only (the server did not store the")
+    assert "[SERVERBUG]" in said and store.open(info.id).subject == "Half"
+    assert draft_saved(store._info(info.id)) == said  # the same words from its file
 
 
 async def test_sent_copy_can_be_switched_off(bed) -> None:

@@ -66,3 +66,18 @@ def test_old_refusal_and_copy_texts_are_shown_as_written(mail_server, capsys) ->
     assert entry["refused"] == {"jörg@example.org": refusal}
     assert (entry["sent_copy"], entry["copy"]) == ("saved to Sent", None)
     assert box.get(ENTRY).copy is None
+
+
+def test_a_state_file_with_a_damaged_refusal_list_is_still_listed(mail_server, capsys) -> None:
+    alice, bob = mail_server.new_user(), mail_server.new_user()
+    configure(mail_server, alice)
+    box = _install_old_entry(alice.email, bob.email)
+    state = box.dir / f"{ENTRY}.json"
+    data = json.loads(state.read_text("utf-8"))
+    data.update(refused=["not", "an", "object"], copy="not an object either")
+    state.write_text(json.dumps(data), "utf-8")
+
+    assert main(["outbox", "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["id"] == ENTRY and entry["refused"] == {} and entry["copy"] is None
+    assert main(["outbox"]) == 0 and ENTRY in capsys.readouterr().out

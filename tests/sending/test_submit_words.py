@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tuimail import words
 from tuimail.core import outbox
 from tuimail.core.connect import TLSRequiredError
+from tuimail.core.errors import REASONS as _REASONS
 from tuimail.core.errors import (
     SECURITY_REASONS,
     SecurityFailure,
@@ -210,3 +211,54 @@ def test_any_failure_record_read_from_disk_gets_a_sentence(record: dict) -> None
     entry = outbox.OutboxEntry(id="1", account="a", sender="s", recipients=[], failure=record)
     text = words.outbox_reason(entry)
     assert text and not any(unicodedata.category(c) == "Cc" for c in text)
+
+
+@given(
+    refused=_JSON,
+    copy=st.fixed_dictionaries(
+        {},
+        optional={
+            "outcome": st.sampled_from(["saved", "off", "local-only", "failed"]) | _JSON,
+            "folder": _JSON,
+            "step": st.sampled_from(["login", "store", "unexpected"]) | _JSON,
+            "error": st.fixed_dictionaries(
+                {}, optional={k: _JSON for k in ("kind", "code", "reason", "data", "host")}
+            )
+            | _JSON,
+            "detail": _JSON,
+        },
+    )
+    | _JSON,
+)
+def test_any_refusal_or_copy_record_read_from_disk_gets_words(refused, copy) -> None:
+    """Refusals and the Sent copy are data on disk: whatever a damaged or hand-edited
+    state file holds, `tuimail outbox`, `--json` and the app still get one safe line."""
+    entry = outbox.OutboxEntry(id="1", account="a", sender="s", recipients=[])
+    entry.refused, entry.copy = refused, copy
+    for text in (words.refused_recipients(entry), words.sent_copy(entry), words.sent_note(entry)):
+        assert not any(unicodedata.category(c) == "Cc" for c in text), repr(text)
+    if isinstance(refused, dict):
+        for value in refused.values():
+            assert "\n" not in words.refusal(value)
+
+
+@given(
+    reason=st.sampled_from(sorted(_REASONS)) | st.text(max_size=12),
+    data=_JSON,
+    code=_JSON,
+    kind=st.sampled_from(["refused", "busy", "protocol", "connection-lost", "authentication"]),
+)
+def test_any_typed_error_record_gets_one_safe_line(reason, data, code, kind) -> None:
+    """A stored error record (outbox, drafts) with any reason and data is worded."""
+    record = {"kind": kind, "reason": reason, "data": data, "code": code, "protocol": "imap"}
+    text = words.failure_words(error_from_record(record))
+    assert text and not any(unicodedata.category(c) == "Cc" for c in text), repr(text)
+
+
+def test_every_reason_a_stored_error_can_have_is_documented() -> None:
+    """docs/json.md lists every reason an outbox `failure.error` may carry."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "json.md").read_text("utf-8")
+    missing = [r for r in (*_REASONS, *SECURITY_REASONS) if f"`{r}`" not in doc]
+    assert not missing, missing

@@ -68,6 +68,7 @@ async def test_reply_to_utf8_local_part_reaches_everyone_intact(mail_peer) -> No
     entry = await send_now(raw, sender, rcpts, account, Secret(alice.password), timeout=TIMEOUT)
     assert entry.state == "sent", entry.failure
     assert sorted(entry.delivered) == sorted([JOERG, bob.email])
+    assert entry.copy["outcome"] == "saved"  # APPEND of the UTF-8 original to Sent
     got_raw = mail_peer.wait_for_message(bob, _has_reply, TIMEOUT)
     got = parse(got_raw)
     (joerg,) = got["To"].groups
@@ -174,3 +175,36 @@ def test_downgraded_headers_are_ascii_and_keep_every_ascii_address(to, subject, 
         assert out == raw
     shown = _decoded_field(out, "To")  # nothing is lost, whatever the parser makes of it
     assert "ann@example.org" in shown and "jörg@" in shown
+
+
+def test_downgrade_decodes_encoded_words_before_encoding_the_field() -> None:
+    """A piped message with raw UTF-8 and an encoded word in one Subject: the reader
+    sees the words, never "=?utf-8?q?...?=" encoded a second time."""
+    raw = "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= und \u2713 ok\r\n\r\nbody\r\n".encode()
+    assert _decoded_field(downgrade(raw), "Subject").strip() == "Grüße und \u2713 ok"
+
+
+def test_the_app_sends_to_a_named_utf8_address(mail_server, tmp_path) -> None:
+    """The composer's To line 'Jörg Müller <jörg@example.org>' crashed Send with
+    "'ascii' codec can't encode" (email.utils.formataddr refuses such an address)."""
+    from tests.imap.helpers import account_for as imap_account
+    from tuimail.core.service import Draft, MailService
+    from tuimail.core.store import Store
+
+    alice, bob = mail_server.new_user(), mail_server.new_user()
+    account = imap_account(mail_server, alice)
+    secret = Secret(alice.password)
+    service = MailService(
+        {account.name: account},
+        password_for=lambda _a: secret,
+        idle=False,
+        store=Store(tmp_path / "store.sqlite3"),
+    )
+    try:
+        service.send(Draft(account.name, to=f"Jörg Müller <{JOERG}>, {bob.email}", subject="Hi"))
+    finally:
+        service.stop()
+    (copy,) = [data for _, rcpt, data in mail_server.outbound if rcpt == JOERG]
+    to = _parse_utf8(copy)["To"].addresses[0]
+    assert (to.display_name, to.addr_spec) == ("Jörg Müller", JOERG)
+    mail_server.wait_for_message(bob, lambda raw: b"Subject: Hi" in raw, TIMEOUT)

@@ -115,3 +115,25 @@ def test_smtp_exceptions() -> None:
     assert isinstance(classify_smtp(lost, "MAIL FROM"), ConnectionLost)
     slow = smtp_errors.SMTPTimeoutError("Timed out waiting for server response")
     assert isinstance(classify_smtp(slow, "DATA"), TimedOut)
+
+
+def test_tuimails_own_imap_bound_stays_typed_when_imaplib_re_raises_it() -> None:
+    """imaplib re-raises an abort as "command: X => ..." text: the classifier takes
+    tuimail's own typed error back by type (its reason and data intact), and never an
+    unrelated error that happened to be handled when the abort came."""
+    from tuimail.core.connect import ImapProtocolViolation
+    from tuimail.core.errors import AuthenticationFailed
+
+    ours = ImapProtocolViolation(reason="line-too-long", data={"limit": 100}, protocol="imap")
+    try:
+        try:
+            raise ours
+        except imaplib.IMAP4.abort as val:
+            raise imaplib.IMAP4.abort(f"command: FETCH => {val}") from None
+    except imaplib.IMAP4.abort as wrapped:
+        wrapped.__context__ = ours
+        assert classify_imap(wrapped) is ours
+    unrelated = imaplib.IMAP4.abort("socket error: EOF")
+    unrelated.__context__ = AuthenticationFailed(protocol="imap")
+    error = classify_imap(unrelated)
+    assert isinstance(error, ConnectionLost) and error.reason == "closed"

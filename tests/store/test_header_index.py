@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.imap.helpers import message
 from tests.service.helpers import runtime_for
-from tuimail.core.store import NewMessage, Store
+from tuimail.core.store import NewMessage, Store, header_index
 from tuimail.core.store.schema import MIGRATIONS
 
 SENDERS = ("Alice <alice@example.test>", "=?UTF-8?Q?B=C3=A9a?= <bea@example.test>")
@@ -84,7 +85,10 @@ def test_search_finds_the_same_before_and_after_the_indexer_catches_up(ops) -> N
     other catches up too both indexes are the same row for row (ids reused after the
     newest rows were removed, bodies saved and rows copied before their headers were
     indexed included)."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        patch.object(header_index, "DEFER_FROM", 3),  # adds of 3 or more wait, smaller not
+    ):
         lazy, eager = Store(Path(tmp) / "lazy.db"), Store(Path(tmp) / "eager.db")
         for store in (lazy, eager):
             store.upsert_folder("a", "INBOX", role="inbox")
@@ -108,9 +112,13 @@ def test_search_finds_the_same_before_and_after_the_indexer_catches_up(ops) -> N
             store.close()
 
 
-def test_a_bulk_insert_leaves_one_range_pending_until_indexed(tmp_path: Path) -> None:
+def test_a_bulk_insert_leaves_one_range_pending_until_indexed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(header_index, "DEFER_FROM", 10)
     store = Store(tmp_path / "s.db")
     inbox = store.upsert_folder("a", "INBOX")
+    store.add_messages(inbox, [NewMessage(u, (), _header(u)) for u in range(1, 10)])
+    assert not store.headers_pending() and len(_fts(store)) == 9  # few: indexed at once
+    store.remove_uids(inbox, range(1, 10))
     store.add_messages(inbox, [NewMessage(u, (), _header(u)) for u in range(1, 11)])
     assert store.conn.execute("SELECT low, high FROM fts_pending").fetchall() == [(1, 10)]
     assert _fts(store) == []
@@ -152,8 +160,9 @@ def test_a_store_written_before_upgrades_with_nothing_pending(tmp_path: Path) ->
 
 
 def test_the_app_indexes_after_its_pass_and_the_cli_leaves_it_to_the_search(
-    mail_server, tmp_path: Path
+    mail_server, tmp_path: Path, monkeypatch
 ) -> None:
+    monkeypatch.setattr(header_index, "DEFER_FROM", 2)  # three messages make a big batch
     user = mail_server.new_user()
     for i in range(1, 4):
         mail_server.deliver(user, message(i, "quarterly report"))
@@ -174,3 +183,19 @@ def test_the_app_indexes_after_its_pass_and_the_cli_leaves_it_to_the_search(
         assert not cli.store.headers_pending()
     finally:
         cli.close()
+
+
+def test_nothing_pending_takes_no_write_lock(tmp_path: Path) -> None:
+    """The app asks after every pass: with nothing to do it must not wait for (or hold up)
+    another writer."""
+    import sqlite3
+
+    store = Store(tmp_path / "s.db")
+    other = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    try:
+        assert store.index_headers() == 0
+        assert not store.headers_pending()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

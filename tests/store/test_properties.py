@@ -59,3 +59,27 @@ def test_store_matches_a_model_after_any_sequence(ops) -> None:
         assert fts == len(model)
         assert store.integrity_check() == "ok"
         store.close()
+
+
+_ODD_NUMBERS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ODD_NUMBERS, _ODD_NUMBERS, _ODD_NUMBERS)
+def test_a_row_holds_only_what_sqlite_can_and_sane_dates(size, modseq, internaldate) -> None:
+    """The insert path's shortcuts for the usual types decide as the general checks do."""
+    from tuimail.core.store.headers import HeaderSummary, sane_date
+    from tuimail.core.store.store import MAX_SIZE, _modseq, _row_values
+
+    msg = NewMessage(7, (), b"Subject: x\r\n", size, internaldate, modseq)
+    row = _row_values(1, msg, HeaderSummary(), ("", 0, 0, 0, 0))
+    assert row[7] == _modseq(modseq)
+    assert row[8] == sane_date(internaldate) and row[9] == row[8]
+    expected = size if isinstance(size, int) else 0
+    assert row[10] == min(max(expected, 0), MAX_SIZE)
+    assert bool(row[-2]) == (not 0 <= expected <= MAX_SIZE)  # a note when cut

@@ -66,3 +66,12 @@ def test_a_folder_sorts_right_after_its_parent() -> None:
     names = ["Work-old", "Work/Projects", "Work", "work2"]
     ordered = sorted((FolderInfo("a", n) for n in names), key=_tree_order)
     assert [f.name for f in ordered] == ["Work", "Work/Projects", "Work-old", "work2"]
+
+
+def test_a_hostile_deep_name_gets_a_bounded_number_of_labels() -> None:
+    from tuimail.core.service import MAX_SHOWN_DEPTH
+    from tuimail.ui.widgets.folder_tree import _missing_parents
+
+    deep = FolderInfo("work", "/".join(["a"] * 5000))
+    labels = _missing_parents(deep, set())
+    assert len(labels) == MAX_SHOWN_DEPTH

@@ -70,18 +70,21 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from tuimail.core.doctor import failed, run_checks
     from tuimail.core.sanitize import sanitize
     from tuimail.core.secrets import PasswordError, get_password
-    from tuimail.doctor_words import render_json, render_text
+    from tuimail.doctor_words import logins_skipped, render_json, render_text
+    from tuimail.words import needs_sign_in
 
     try:
         account = find_account(args.account)
     except (LookupError, ConfigError) as exc:
         return _fail(sanitize(str(exc)))
     ask = getpass.getpass if sys.stdin.isatty() else None
+    token_error = None
     try:
         password = get_password(account, ask)
     except PasswordError as exc:
-        print(f"tuimail: {exc} Login checks are skipped.", file=sys.stderr)
+        print(f"tuimail: {logins_skipped(exc)}; the login checks are skipped.", file=sys.stderr)
         password = None
+        token_error = exc if needs_sign_in(exc) else None  # its check reports it, with the fix
     results = run_checks(
         account,
         password,
@@ -90,6 +93,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         send=not args.no_send,
         roundtrip_timeout=args.roundtrip_timeout,
         dkim_selector=args.dkim_selector,
+        token_error=token_error,
     )
     if args.json:
         print(render_json(results))

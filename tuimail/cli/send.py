@@ -17,7 +17,7 @@ from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
 from tuimail.core.connect import account_timeout
-from tuimail.core.outbox import Outbox, OutboxEntry, send_now
+from tuimail.core.outbox import DEFERRED, Outbox, OutboxEntry, send_now
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError, Secret, get_password
 
@@ -299,7 +299,8 @@ def _entry_json(entry: OutboxEntry) -> dict:
     to `copy` (the data)."""
     data = entry.to_json()
     data["last_error"] = words.outbox_reason(entry) or None
-    data["refused"] = {a: words.refusal(r) for a, r in entry.refused.items()}
+    refused = entry.refused if isinstance(entry.refused, dict) else {}  # a damaged file
+    data["refused"] = {str(a): words.refusal(r) for a, r in refused.items()}
     data["sent_copy"] = words.sent_copy(entry) or None
     return data
 
@@ -362,7 +363,8 @@ def run_send(args: argparse.Namespace) -> int:
     except PasswordError as exc:
         outbox = Outbox(account.name)
         entry = outbox.enqueue(message, sender, recipients)
-        return _err("send", f"{exc} The message is kept in the outbox ({entry.id}).", EXIT_USAGE)
+        kept = f"The message is kept in the outbox ({entry.id})."
+        return _err("send", f"{words.sentence(exc)} {kept}", EXIT_USAGE)
     entry = asyncio.run(
         send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
     )
@@ -438,7 +440,7 @@ def run_outbox(args: argparse.Namespace) -> int:
             try:
                 password = _password(account)
             except PasswordError as exc:
-                status = _err("outbox", f"{account.name}: {exc}", EXIT_USAGE)
+                status = _err("outbox", f"{account.name}: {words.describe(exc)}", EXIT_USAGE)
                 continue
             for entry in asyncio.run(box.process(account, password, force=True)):
                 if entry.state not in ("sent", "partial"):
@@ -458,6 +460,8 @@ def run_outbox(args: argparse.Namespace) -> int:
         subject = entry.subject or "(no subject)"
         print(sanitize(f"{entry.id}  [{entry.account}]  to {to}  {subject}"))
         print(f"    {_describe(entry)}")
+        if entry.refused and (entry.failure or {}).get("reason") == DEFERRED:  # others wait
+            print(f"    not delivered to: {words.refused_recipients(entry)}")
         if entry.state == "maybe_sent":
             print(f"    check the recipient's mail first; `tuimail outbox --resend {entry.id}`")
     return status

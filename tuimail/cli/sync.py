@@ -119,7 +119,9 @@ def _guard(func):
 
         try:
             return func(args)
-        except (ConfigError, PasswordError, LookupError) as exc:
+        except PasswordError as exc:  # a missing sign-in worded from its type, once
+            return _fail(describe(exc), EXIT_USAGE)
+        except (ConfigError, LookupError) as exc:
             return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             raise

@@ -47,7 +47,8 @@ __all__ = [
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_MSGID = re.compile(r"<[^<>\s]+>")
+_MSGID = re.compile(r"<[!-;=?-~]+>")  # ASCII only: no header can carry another one
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a MIME type or subtype (RFC 2045)
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw)(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _FWD_PREFIX = re.compile(r"^\s*(fwd?|wg)\s*:\s*", re.IGNORECASE)
 MAX_REFERENCES = 20
@@ -296,7 +297,7 @@ def _part_text(part: Message) -> str:
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, "replace")
-    except LookupError:
+    except (LookupError, ValueError):  # unknown, or not a name at all ("utf\x008")
         return payload.decode("utf-8", "replace")
 
 
@@ -438,24 +439,54 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
                 lines.append(f"{name}: {value}")
         lines.append("")
         draft.body = "\n".join(lines) + "\n" + body_text(msg, raw).rstrip("\n") + "\n\n" + sig
-        for part in msg.iter_attachments():
-            data = part.get_payload(decode=True)
-            if data is None and part.get_content_type() in ("message/rfc822", "message/global"):
-                inner = part.get_payload()
-                data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
-            elif data is None:  # a delivery-status (every block of it), other multiparts
-                whole = part.as_bytes(policy=policy.SMTP)
-                data = whole if part.get_content_maintype() != "message" else _body(whole)
-            draft.attachments.append(
-                Attachment(
-                    clean_header(part.get_filename() or "attachment"),
-                    data,
-                    part.get_content_type(),
-                )
-            )
+        draft.attachments.extend(_forwarded_attachments(msg, raw))
     _, refs = _threading(msg)
     draft.references = refs  # a forward stays findable in the thread, no In-Reply-To
     return draft
+
+
+_REPORTS = (  # machine-readable reports the reader shows as text (RFC 3464, 8098, 5965, 6533)
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/disposition-notification",
+    "message/global-disposition-notification",
+    "message/feedback-report",
+)
+
+
+def _forwarded_attachments(msg: EmailMessage, raw: bytes) -> list[Attachment]:
+    """What an inline forward carries: every attachment the reader lists (its parser
+    finds them in multipart/related, digests, uuencoded blocks, a message that is one
+    attachment), plus the machine-readable reports (a bounce's delivery-status), which
+    the reader shows as text. Only when the reader's parser gives up (a message too
+    complex to parse in time) the stdlib's top-level attachments instead."""
+    from tuimail.core.mime import parse_message
+
+    out: list[Attachment] = []
+    try:
+        parsed = parse_message(raw)
+    except Exception:
+        parsed = None
+    if parsed is not None and not parsed.too_complex:
+        out = [
+            Attachment(clean_header(a.filename) or "attachment", a.payload, a.content_type)
+            for a in parsed.attachments
+            if not a.nested  # it travels inside its message, attached already
+        ]
+    for part in msg.iter_attachments():
+        ctype = part.get_content_type()
+        reports = ctype in _REPORTS
+        if out and not reports:
+            continue
+        data = part.get_payload(decode=True)
+        if data is None and ctype in ("message/rfc822", "message/global"):
+            inner = part.get_payload()
+            data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+        elif data is None:  # a delivery-status (every block of it), other multiparts
+            whole = part.as_bytes(policy=policy.SMTP)
+            data = whole if part.get_content_maintype() != "message" else _body(whole)
+        out.append(Attachment(clean_header(part.get_filename() or "attachment"), data, ctype))
+    return out
 
 
 # -- building the MIME message ---------------------------------------------------------
@@ -589,12 +620,20 @@ _RESERVED_HEADERS = {
 
 
 def _attach(msg: EmailMessage, att: Attachment) -> None:
-    maintype, _, subtype = att.mime_type.partition("/")
+    maintype, _, subtype = att.mime_type.lower().partition("/")
+    if not (_TOKEN.fullmatch(maintype) and _TOKEN.fullmatch(subtype)):
+        maintype, subtype = "application", "octet-stream"  # a garbled type from a message
     filename = clean_header(att.filename) or "attachment"
     if (maintype, subtype) == ("message", "rfc822"):
         inner = BytesParser(policy=policy.SMTP).parsebytes(att.data)
-        msg.add_attachment(inner, disposition="attachment", filename=filename)
-        return
+        try:
+            inner.as_bytes(policy=policy.SMTP)
+        except Exception:  # the stdlib cannot write it back (8-bit bytes in a multipart
+            # whose boundary never comes): the exact bytes go as a file instead (below)
+            maintype, subtype = "application", "octet-stream"
+        else:
+            msg.add_attachment(inner, disposition="attachment", filename=filename)
+            return
     if maintype == "message":  # a bounce's delivery-status, a read receipt, ...
         # Never base64 (RFC 2046: message/* is 7bit or 8bit), and the stdlib cannot
         # write one given as bytes: the part is read as the parser would have made it.

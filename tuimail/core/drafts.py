@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tuimail.core.account import Account
 from tuimail.core.compose import Draft, build_message, draft_from_message, message_ids
+from tuimail.core.errors import error_record
 from tuimail.core.mime import utf8_headers
 from tuimail.core.outbox import _safe_name, data_dir, write_atomic
 from tuimail.core.sanitize import sanitize
@@ -31,7 +32,14 @@ class DraftInfo:
     server_folder: str | None = None
     server_uid: int | None = None
     server_uidvalidity: int | None = None  # the UID is only meaningful under this
-    server_error: str | None = None  # why the server copy failed (sanitized)
+    server_error: str | None = None  # only in drafts saved before `server_failure`: its text
+    # Why the copy to the server's Drafts folder failed, as data: {"step": "login" |
+    # "store", "error": the typed error's record}; words: tuimail.words.draft_saved.
+    server_failure: dict | None = None
+
+    @property
+    def server_failed(self) -> bool:
+        return bool(self.server_failure or self.server_error)
 
 
 class DraftStore:
@@ -48,7 +56,7 @@ class DraftStore:
         """Save locally first, then (IMAP with a password) to the Drafts folder.
 
         The draft keeps its Message-ID across saves. Returns the draft's id; a failed
-        server copy is recorded in `server_error`, the local one is always there.
+        server copy is recorded in `server_failure`, the local one is always there.
         """
         draft_id = draft_id or time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
         msg = build_message(draft, account, include_bcc=True)
@@ -71,7 +79,8 @@ class DraftStore:
                 info.server_folder, info.server_uid = result.folder, result.uid
                 info.server_uidvalidity = result.uidvalidity
             except AppendError as exc:
-                info.server_error = str(exc)
+                error = error_record(exc.error) if exc.error is not None else None
+                info.server_failure = {"step": exc.step, "error": error}
             else:
                 if previous and previous.server_folder and previous.server_uid:
                     with contextlib.suppress(Exception):  # an old copy left is harmless

@@ -70,7 +70,8 @@ class MailError(Exception):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}({self.message!r}, protocol={self.protocol!r}, "
-            f"code={self.code!r}, server_text={self.server_text!r})"
+            f"code={self.code!r}, server_text={self.server_text!r}"
+            + (f", reason={self.reason!r}, data={self.data!r})" if self.reason else ")")
         )
 
 
@@ -165,6 +166,9 @@ REASONS = (
     "not-greeting",  # ProtocolViolation: a greeting that is not the protocol's
     "bad-bytes",  # ProtocolViolation: bytes that are not valid in an answer
     "too-much-data",  # ProtocolViolation: more than tuimail can hold
+    "bad-search",  # ProtocolViolation: a search answer that is not IMAP (data: problem:
+    # unreadable-set, impossible-set, too-many (limit), incomplete)
+    "search-refused",  # Refused: the server refused a UID SEARCH
     "other",  # anything else; data: detail (the library's or tuimail's own words)
 )
 

@@ -427,7 +427,9 @@ async def _transaction(
                 raise
             # Some recipients already took it: the rest are refused with this failure
             # (a 4xx stays in the outbox and is tried again; nothing is sent twice).
-            why = f"{exc.code or (421 if exc.kind == 'temporary' else 554)} {exc}"
+            code = exc.code or (421 if exc.kind == "temporary" else 554)
+            said = exc.error.server_text if exc.error is not None else ""
+            why = f"{code} {_server_text(said) or exc}"
             refused.update({a.original: exc.refused.get(a.original, why) for a in batch})
             break
         accepted += result.accepted

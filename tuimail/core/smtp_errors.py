@@ -48,10 +48,10 @@ def classify_reply(code: int, message: str, stage: str, *, host: str | None = No
     text = sanitize(str(message or "").strip())
     enhanced = enhanced_code(text)
     kw = {"protocol": "smtp", "host": host, "code": code, "server_text": text}
-    if not 200 <= code <= 599:  # aiosmtplib's -1: a line that is not an SMTP reply
-        error: MailError = ProtocolViolation(reason="not-protocol", data={"stage": stage}, **kw)
-    elif 400 <= code < 500 or (enhanced or "").startswith("4."):
-        error = ServerBusy(reason="reply", data={"stage": stage}, **kw)
+    if not 200 <= code <= 599:  # aiosmtplib's -1: its own words, no reply of the server's
+        return _not_a_reply(text, stage, host)
+    if 400 <= code < 500 or (enhanced or "").startswith("4."):
+        error: MailError = ServerBusy(reason="reply", data={"stage": stage}, **kw)
     elif stage == "STARTTLS":
         error = SecurityFailure(reason="starttls-refused", **kw)
     elif stage == "AUTH" and (code == 504 or enhanced in MECHANISM_ENHANCED):
@@ -61,6 +61,23 @@ def classify_reply(code: int, message: str, stage: str, *, host: str | None = No
     else:
         error = Refused(reason="reply", data={"stage": stage}, **kw)
     error.enhanced = enhanced  # type: ignore[attr-defined]
+    return error
+
+
+_MALFORMED = "Malformed SMTP response line:"  # aiosmtplib's words before the line it got
+_TOO_LONG = "Response too long"  # aiosmtplib's, for an answer over its limit
+
+
+def _not_a_reply(text: str, stage: str, host: str | None) -> MailError:
+    """aiosmtplib's -1 "reply": a line that is not SMTP (the line kept as data) or an
+    answer too long to hold; no code and no server words, since the server gave none."""
+    if text == _TOO_LONG:
+        error = ProtocolViolation(reason="too-much-data", protocol="smtp", host=host)
+    else:
+        line = text.removeprefix(_MALFORMED).strip()
+        data = {"stage": stage, "line": line}
+        error = ProtocolViolation(reason="not-protocol", data=data, protocol="smtp", host=host)
+    error.enhanced = None  # type: ignore[attr-defined]
     return error
 
 
@@ -85,11 +102,8 @@ def classify_smtp(exc: BaseException, stage: str, *, host: str | None = None) ->
         text = sanitize(str(exc))
         if "STARTTLS" in text.upper():
             return _caused(
-                SecurityFailure(
-                    protocol="smtp",
-                    host=host,
-                    server_text=text,
-                    reason="starttls-missing",
+                SecurityFailure(  # aiosmtplib's words are not the server's: the reason says it
+                    protocol="smtp", host=host, reason="starttls-missing"
                 ),
                 exc,
             )

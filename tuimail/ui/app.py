@@ -70,6 +70,7 @@ class TuimailApp(App[None]):
     CSS_PATH = "tuimail.tcss"
     COMMANDS = App.COMMANDS | {FolderCommands}
     TITLE = "tuimail"
+    SYNC_FALLBACK = 1.0  # s: the first sync starts by then when no list was painted
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
         Binding(DIAGNOSE_KEY, "diagnose", "Diagnose account", show=False, id="diagnose"),
@@ -95,7 +96,11 @@ class TuimailApp(App[None]):
         new_mail_command: str | None = None,
         theme: str | None = None,
         save_theme: Callable[[str], Any] | None = None,
+        sync_fallback: float | None = None,
     ) -> None:
+        """`sync_fallback`: seconds after the main screen opens when the first sync starts
+        if no list was painted by then (no folder yet); default SYNC_FALLBACK (tests on an
+        empty store shorten it)."""
         super().__init__()
         from tuimail.core.hooks import notification_kind
 
@@ -111,6 +116,7 @@ class TuimailApp(App[None]):
         self.now = now  # a fixed clock for snapshots
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
+        self.sync_fallback = self.SYNC_FALLBACK if sync_fallback is None else sync_fallback
         self.wizard_factory = wizard
         self.account = ""
         self.folder = ""
@@ -189,7 +195,7 @@ class TuimailApp(App[None]):
         self.push_screen(MainScreen())
         if self.start_sync:  # once the first rows are on screen (the sync's thread shares
             self._service_waits = True  # the GIL with the first paint), else soon after
-            self.set_timer(1.0, partial(self._start_service_unless_loading, 10))
+            self.set_timer(self.sync_fallback, partial(self._start_service_unless_loading, 10))
         if self._compose_start is not None:
             start, self._compose_start = self._compose_start, None
             self.compose_from(start)
@@ -197,10 +203,12 @@ class TuimailApp(App[None]):
     def _start_service_unless_loading(self, patience: int) -> None:
         """The timer's start: while the first list is still being read or not yet shown (a
         slow machine), wait for it a little longer (`patience` more half-seconds), then start anyway.
-        No folder open (a first start: the store has none yet): nothing to wait for."""
+        The folders read and no folder open (a first start: the store has none yet):
+        nothing to wait for."""
         opened = bool(self.account)
         shown = self._shown_list or self.threaded
-        first_list_pending = self._list_reads.busy or (opened and not shown)
+        reading = self._folder_reads.busy or self._list_reads.busy
+        first_list_pending = reading or (opened and not shown)
         if self._service_waits and first_list_pending and patience > 0:
             self.set_timer(0.5, partial(self._start_service_unless_loading, patience - 1))
             return
@@ -1619,7 +1627,7 @@ class TuimailApp(App[None]):
         self.work(
             lambda: service.save_draft(draft),
             "draft",
-            lambda folder: notify(self, f"Draft saved in {folder}."),
+            lambda info: notify(self, words.draft_saved(info)),
         )
 
     # -- passwords ------------------------------------------------------------------
@@ -1681,6 +1689,8 @@ class TuimailApp(App[None]):
                 f"`tuimail account login {account.name} --browser`",
                 protocol="oauth2",
                 code="not_signed_in",
+                account=account.name,
+                browser=True,
             )
         device = flows.start_device(ep)
         closed = threading.Event()
@@ -1695,6 +1705,8 @@ class TuimailApp(App[None]):
                 f"{account.name} is not signed in ({exc.message})",
                 protocol="oauth2",
                 code=exc.code,
+                server_text=exc.server_text,
+                account=account.name,
             ) from None
         finally:
             if not closed.is_set():

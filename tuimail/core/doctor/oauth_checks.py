@@ -26,8 +26,13 @@ def _in(seconds: float) -> str:
     return f"{round(seconds / 3600)} hours"
 
 
-def check_sign_in(account: Account, timeout: float = 15.0) -> list[CheckResult]:
-    """The sign-in checks ([] for a password account)."""
+def check_sign_in(
+    account: Account, timeout: float = 15.0, met: BaseException | None = None
+) -> list[CheckResult]:
+    """The sign-in checks ([] for a password account). `met`: the error the caller
+    already met asking for the account's token (a NeedsSignIn), reported as it was: a
+    refused refresh token is forgotten at once, so asking again would only find no
+    sign-in and report a revoked one as "not signed in"."""
     if account.auth != "oauth2":
         return []
     from tuimail.core.oauth2 import tokens
@@ -35,6 +40,8 @@ def check_sign_in(account: Account, timeout: float = 15.0) -> list[CheckResult]:
     started = time.monotonic()
     account_data = {"account": account.name}
     try:
+        if met is not None:
+            raise met
         token = tokens.access_token(account)
     except tokens.NeedsSignIn as exc:  # worded, with the sign-in to run, at the edge
         finding = "not-signed-in" if exc.code == "not_signed_in" else "sign-in-revoked"
@@ -90,12 +97,25 @@ def _introspect(account: Account, token, started: float, timeout: float) -> Chec
             "",
             started,
         )
-    form = {"token": token.reveal(), "token_type_hint": "access_token"}
     basic = (ep.client_id, ep.client_secret.reveal()) if ep.client_secret else None
-    try:
-        status, data = post_form(
+
+    def introspect(token) -> tuple[int, dict]:
+        form = {"token": token.reveal(), "token_type_hint": "access_token"}
+        return post_form(
             ep.introspection_endpoint, form, ca_file=ep.ca_file, timeout=timeout, basic=basic
         )
+
+    try:
+        status, data = introspect(token)
+        if status == 200 and data.get("active") is not True:
+            # The token held is no longer active before its time (revoked at the server,
+            # a clock off): renewed once, as every login does, before saying so.
+            fresh = token.renewed()
+            if fresh is not None:
+                status, data = introspect(fresh)
+    except tokens.NeedsSignIn as exc:  # the renewal was refused: worded at the edge
+        data = {"finding": "sign-in-revoked", "account": account.name}
+        return _failed("scopes", exc, data, started)
     except errors.MailError as exc:  # worded at the edge
         took = time.monotonic() - started
         data = {"finding": "introspection-failed"}
@@ -108,11 +128,12 @@ def _introspect(account: Account, token, started: float, timeout: float) -> Chec
             "the logins below still show whether the token works",
             started,
         )
-    if data.get("active") is not True:
+    if data.get("active") is not True:  # even a renewed one
         return _result(
             "scopes",
             "failure",
-            "the authorization server says the token is not active (revoked or expired)",
+            "the authorization server says the token is not active (revoked or expired), "
+            "also after renewing it",
             f"sign in again: tuimail account login {account.name}",
             started,
         )

@@ -37,7 +37,8 @@ class CheckResult:
     # tuimail.doctor_words'), "refusal" (a login_errors.Refusal value), "login" (the
     # user name tried), "server" ("IMAP server imap.example.org"), "host"/"port"/"dns"
     # (where a connection was tried), "submit" (a SubmitError.record()), "type" (an
-    # unexpected exception's class name), "account" (the account's name).
+    # unexpected exception's class name), "account" (the account's name); the round
+    # trip's "how" (idle, search, pop3), "folder", "deleted", "subject", "protocol".
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -86,6 +86,8 @@ def check_roundtrip(
         waiter.open()
     except (_Lost, TLSRequiredError, *_IO_ERRORS) as exc:
         error = _typed(exc)  # a TLS failure: the SecurityFailure the TLS check reports
+        if error is not None and error.protocol is None:
+            error.protocol = account.protocol  # e.g. STARTTLS policy: POP3 calls it STLS
         data = {  # worded at the edge, with its fix
             "finding": "not-sent",
             "read-only": error is None,
@@ -181,8 +183,10 @@ def _refused(account: Account, exc: SubmitError, took: float) -> CheckResult:
 
 
 def _refusal_cause(exc: SubmitError) -> str:
-    """Why the outgoing server refused the test message: "security", "login", "relay",
-    "login-required", "sender", "own-address", "temporary" or "other"."""
+    """Why the outgoing server refused the test message: "security", "unreachable" (no
+    connection: nothing reached it), "lost" (the connection broke before the message
+    went out), "login", "relay", "login-required", "sender", "own-address", "temporary"
+    or "other"."""
     from tuimail.core.errors import AuthenticationFailed
     from tuimail.core.smtp_errors import enhanced_code
 
@@ -192,6 +196,8 @@ def _refusal_cause(exc: SubmitError) -> str:
     relay = any(enhanced_code(r) == "5.7.1" for r in refused_codes)
     if exc.kind == "security":
         return "security"
+    if exc.reason in ("unreachable", "lost"):
+        return exc.reason
     if isinstance(error, AuthenticationFailed):
         return "login"
     if relay or (exc.stage == "RCPT" and enhanced == "5.7.1"):

@@ -33,11 +33,14 @@ def plan_steps(
     send: bool = False,
     roundtrip_timeout: float = 120.0,
     dkim_selector: str | None = None,
+    token_error: BaseException | None = None,
 ) -> list[Step]:
-    """The checks for `account` as separate steps, in report order."""
+    """The checks for `account` as separate steps, in report order. `token_error`: the
+    error met asking for an OAuth account's token (NeedsSignIn), which its sign-in check
+    reports (tuimail.core.doctor.oauth_checks.check_sign_in)."""
     steps: list[Step] = [
         lambda: check_dns(account, nameserver, timeout, dkim_selector),
-        lambda: check_sign_in(account, timeout),  # [] unless auth = "oauth2"
+        lambda: check_sign_in(account, timeout, token_error),  # [] unless auth = "oauth2"
         lambda: _server_step(account.protocol, account, password, timeout, nameserver),
         lambda: _server_step("smtp", account, password, timeout, nameserver),
         lambda: check_other_ports(account, min(timeout, 3.0), _address_for(nameserver, timeout)),
@@ -59,6 +62,7 @@ def run_checks(
     roundtrip_timeout: float = 120.0,
     dkim_selector: str | None = None,
     on_result: ResultCallback | None = None,
+    token_error: BaseException | None = None,
 ) -> list[CheckResult]:
     """Every check for `account`; `password` None skips logins (and the round trip)."""
     results: list[CheckResult] = []
@@ -70,6 +74,7 @@ def run_checks(
         send=send,
         roundtrip_timeout=roundtrip_timeout,
         dkim_selector=dkim_selector,
+        token_error=token_error,
     )
     for step in steps:
         for result in step():

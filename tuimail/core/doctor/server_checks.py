@@ -116,7 +116,9 @@ def unreachable(host: str, port: int, *, dns: bool, nameserver: str | None = Non
     return data
 
 
-def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float) -> CheckResult:
+def _tls_failure(
+    group: str, s: ServerSettings, exc: BaseException, took: float, protocol: str
+) -> CheckResult:
     """The finding for a connection that could not be secured, from the TLS classifier's
     reason (tuimail.core.tls.tls_reason) or the STARTTLS policy's (TLSRequiredError): the
     typed SecurityFailure travels in the result, worded at the edge (tuimail.doctor_words)."""
@@ -131,7 +133,9 @@ def _tls_failure(group: str, s: ServerSettings, exc: BaseException, took: float)
         else:
             reason, data = tls_reason(cause if cause is not None else exc)
             said = None
-    failure = SecurityFailure(reason=reason, data=data, server_text=said, host=s.host)
+    failure = SecurityFailure(
+        reason=reason, data=data, server_text=said, host=s.host, protocol=protocol
+    )
     data = {"finding": "tls"}  # worded, with the reason's fix, at the edge
     return CheckResult("tls", group, "failure", "", "", took, failure, data)
 
@@ -187,7 +191,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
     try:
         client = open_imap(s, account.ca_file, timeout, address=address)
     except (ssl.SSLError, TLSRequiredError) as exc:
-        return [_tls_failure(group, s, exc, time.monotonic() - start)]
+        return [_tls_failure(group, s, exc, time.monotonic() - start, "imap")]
     except (OSError, MailError, imaplib.IMAP4.error) as exc:
         return [_lost(group, "greeting", exc, time.monotonic() - start, "imap")]
     try:
@@ -241,7 +245,7 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
     try:
         pop = open_pop3(s, account.ca_file, timeout, address=address)
     except (ssl.SSLError, TLSRequiredError) as exc:
-        return [_tls_failure(group, s, exc, time.monotonic() - start)]
+        return [_tls_failure(group, s, exc, time.monotonic() - start, "pop3")]
     except (OSError, MailError, poplib.error_proto) as exc:
         return [_lost(group, "greeting", exc, time.monotonic() - start, "pop3")]
     try:
@@ -316,12 +320,12 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
         await smtp.connect()
         await smtp.ehlo()  # aiosmtplib defers EHLO; the extensions are empty until then
     except (ssl.SSLError, TLSRequiredError) as exc:
-        return [_tls_failure(group, s, exc, time.monotonic() - start)]
+        return [_tls_failure(group, s, exc, time.monotonic() - start, "smtp")]
     except aiosmtplib.SMTPException as exc:
         took = time.monotonic() - start
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, ssl.SSLError):
-            return [_tls_failure(group, s, cause, took)]
+            return [_tls_failure(group, s, cause, took, "smtp")]
         if s.security == "starttls" and isinstance(
             classify_smtp(exc, "EHLO", host=s.host), SecurityFailure
         ):
@@ -329,8 +333,10 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
             refused = TLSRequiredError(
                 "STARTTLS", reason=getattr(error, "reason", "") or "starttls-missing"
             )
-            return [_tls_failure(group, s, refused, took)]
-        return [_lost(group, "tls", exc, took, "smtp")]
+            return [_tls_failure(group, s, refused, took, "smtp")]
+        # a reply (554 "no service", 421, not SMTP at all) is the server's greeting
+        replied = isinstance(exc, aiosmtplib.SMTPResponseException)
+        return [_lost(group, "greeting" if replied else "tls", exc, took, "smtp")]
     except OSError as exc:
         return [_lost(group, "tls", exc, time.monotonic() - start, "smtp")]
     try:

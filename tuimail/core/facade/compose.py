@@ -237,7 +237,9 @@ class Composing:
         self._mark_answered(draft.reply_to)
         return entry
 
-    def save_draft(self, draft: Draft) -> str:
+    def save_draft(self, draft: Draft) -> Any:
+        """Save the draft here, then to the server's Drafts folder; returns its DraftInfo
+        (where it went, or why the server copy failed: tuimail.words.draft_saved)."""
         from tuimail.core.drafts import DraftStore
 
         account = self.accounts[draft.account]
@@ -247,20 +249,19 @@ class Composing:
         password = self.password_for(account)
         info = store.save(core, account, password, draft_id=same[0] if same else None)
         draft.message_id = core.message_id or ""
-        if draft.resumed_from is not None and not info.server_error:
+        if draft.resumed_from is not None and not info.server_failed:
             old, draft.resumed_from = draft.resumed_from, None
             if old.uid != info.server_uid:  # the reopened copy is replaced by this one
                 backend = self.backend(old.account)
                 backend.actions.purge([old.id])
                 backend.flush()
-        if info.server_error:
-            return f"this computer only ({sanitize(info.server_error)})"
-        folder = info.server_folder or "Drafts"
+        if info.server_failed:
+            return info
         try:
-            self.backend(draft.account).refresh_folder(folder)
+            self.backend(draft.account).refresh_folder(info.server_folder or "Drafts")
         except Exception:
             pass
-        return folder
+        return info
 
     def _mark_answered(self, row: MessageRow | None) -> None:
         if row is not None:
@@ -290,8 +291,12 @@ def _carried(attachments: Sequence[Any]) -> list[Any]:
 
 
 def _split(value: str) -> list[str]:
+    """The composer's To/Cc/Bcc line as entries. Not email.utils.formataddr: it raises
+    on an address that is not ASCII (jörg@example.org, RFC 6532), which crashed Send."""
+    from tuimail.core.compose import format_address
+
     return [
-        email.utils.formataddr((name, addr)) if name else addr
+        format_address(name, addr) if name else addr
         for name, addr in email.utils.getaddresses([value or ""])
         if addr
     ]

@@ -58,8 +58,12 @@ def classify_imap(exc: BaseException, *, host: str | None = None, login: bool = 
         if isinstance(cause, imaplib.IMAP4.abort):  # lost or broken during LOGIN
             return classify_imap(cause, host=host)
         return reply_error(_reply_text(_text(exc)), host=host, login=True, cause=exc)
-    if isinstance(exc, imaplib.IMAP4.abort) and isinstance(exc.__context__, MailError):
-        return exc.__context__  # ours (tuimail.core.connect), re-raised by imaplib as text
+    context = exc.__context__
+    if isinstance(exc, imaplib.IMAP4.abort) and isinstance(context, MailError):
+        if isinstance(context, imaplib.IMAP4.abort):
+            # tuimail.core.connect's own (a bound, a closed connection), which imaplib
+            # re-raised as a plain abort with the command's name in front
+            return context
     if isinstance(exc, imaplib.IMAP4.abort):
         text = _text(exc)
         violation = protocol_violation(text)

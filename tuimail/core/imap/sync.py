@@ -769,7 +769,10 @@ class SyncEngine:
         A range that comes back empty means the folder is not dense after all (or its
         EXISTS/UIDNEXT were not true): the UIDs left are listed with one UID SEARCH."""
         added, size = 0, self.first_batch
-        with _Batches(self.store, folder_id, expected, self.worker_from) as batches:
+        with (
+            self.store.bulk_first_fill(expected),
+            _Batches(self.store, folder_id, expected, self.worker_from) as batches,
+        ):
             while high >= 1:
                 low = max(1, high - size + 1)
                 wanted = range(low, high + 1)

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from tuimail.core.connect import ImapProtocolViolation, long_lines
+from tuimail.core.imap.errors import response_code
 from tuimail.core.imap.session import ImapError
 
 MAX_UID = (1 << 32) - 1
@@ -40,9 +41,12 @@ def line_bound(exists: int) -> int:
     return BYTES_PER_UID * uid_bound(exists) + 1024
 
 
-def _violation(what: str, data: bytes) -> ImapProtocolViolation:
+def _violation(problem: str, data: bytes, **extra: int) -> ImapProtocolViolation:
+    """A search answer that is not IMAP: `problem` says how ("unreadable-set",
+    "impossible-set", "too-many" with `limit`, "incomplete"), worded at the edge."""
     return ImapProtocolViolation(
-        f"the mail server sent {what} in a search answer (not IMAP); the connection was closed",
+        reason="bad-search",
+        data={"problem": problem, **extra},
         protocol="imap",
         server_text=data[:200].decode("ascii", "replace"),
     )
@@ -58,15 +62,15 @@ def parse_sequence_set(data: bytes, limit: int) -> list[int]:
     for part in data.split(b","):
         match = _PART.fullmatch(part)
         if match is None:
-            raise _violation("an unreadable UID set", data)
+            raise _violation("unreadable-set", data)
         low = int(match[1])
         high = int(match[2]) if match[2] is not None else low
         low, high = min(low, high), max(low, high)
         if not 1 <= low <= high <= MAX_UID:
-            raise _violation("an impossible UID set", data)
+            raise _violation("impossible-set", data)
         total += high - low + 1
         if total > limit:
-            raise _violation(f"more than {limit:,} UIDs", data)
+            raise _violation("too-many", data, limit=limit)
         ordered = ordered and low > previous
         ranges.append((low, high))
         previous = high
@@ -88,7 +92,7 @@ def parse_esearch(data: bytes, limit: int) -> list[int]:
             index += 1
             continue
         if index + 1 >= len(words):
-            raise _violation("an incomplete answer", data)
+            raise _violation("incomplete", data)
         if name == b"ALL":
             return parse_sequence_set(words[index + 1], limit)
         index += 2
@@ -110,7 +114,8 @@ def search_uids(client: Any, criteria: str, *, exists: int, esearch: bool) -> li
             answers, plain = [], imap.untagged_responses.pop("SEARCH", None) or []
     if typ != "OK":
         said = b" ".join(d for d in data or () if isinstance(d, bytes))
-        raise ImapError(f"the server refused a search ({said[:200].decode('ascii', 'replace')})")
+        text = said[:200].decode("ascii", "replace")
+        raise ImapError(reason="search-refused", code=response_code(text), server_text=text)
     out: list[int] = []
     for answer in answers:
         if isinstance(answer, bytes):
@@ -119,5 +124,5 @@ def search_uids(client: Any, criteria: str, *, exists: int, esearch: bool) -> li
         if isinstance(line, bytes):
             out.extend(int(word) for word in line.split() if word.isdigit())
     if len(out) > limit:
-        raise _violation(f"more than {limit:,} UIDs", b"")
+        raise _violation("too-many", b"", limit=limit)
     return out

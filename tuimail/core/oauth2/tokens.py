@@ -40,11 +40,19 @@ RENEW_BEFORE = 60.0  # seconds: a token expiring sooner is renewed before use
 
 
 class NeedsSignIn(errors.AuthenticationFailed, PasswordError):
-    """The account has no usable sign-in: never signed in here, or the authorization server
-    refused the refresh token (revoked, expired). Nothing is tried until the user signs in
-    again (`tuimail account login NAME`, or the app's "Sign in")."""
+    """The account has no usable sign-in: never signed in here (code "not_signed_in"), or
+    the authorization server refused it (its OAuth error code and words: revoked, expired,
+    denied). Nothing is tried until the user signs in again (`tuimail account login NAME`,
+    or the app's "Sign in"). `account` is the account's name and `browser` True when only
+    a browser sign-in can work (no device sign-in): the edge words it from these
+    (tuimail.words), saying what to run once."""
 
     kind = "authentication"
+
+    def __init__(self, message: str = "", *, account: str = "", browser: bool = False, **kw):
+        super().__init__(message, **kw)
+        self.account = account
+        self.browser = browser
 
 
 # -- endpoints ---------------------------------------------------------------------------
@@ -159,6 +167,7 @@ def _refresh(account: Account, tokens: TokenSet | None) -> TokenSet:
             f"`tuimail account login {account.name}`",
             protocol="oauth2",
             code="not_signed_in",
+            account=account.name,
         )
     try:
         fresh = flows.refresh(endpoints(account), TokenSet(Secret(""), refresh_token, 0.0))
@@ -171,6 +180,7 @@ def _refresh(account: Account, tokens: TokenSet | None) -> TokenSet:
             protocol="oauth2",
             code=exc.code,
             server_text=exc.server_text,
+            account=account.name,
         ) from None
     if fresh.refresh_token is not None and fresh.refresh_token != refresh_token:
         store.save(account.name, fresh.refresh_token, account.oauth2_token_store)

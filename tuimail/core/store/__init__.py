@@ -15,6 +15,15 @@ Threads: a `Store` may be shared; each thread gets its own sqlite3 connection. E
 is one transaction (`with store.transaction():` groups several), so a crash leaves the
 file as before or after, never between (WAL, synchronous=NORMAL).
 
+No faster PRAGMAs for a first sync (issue 19, measured): in WAL mode synchronous=NORMAL
+already syncs only at checkpoints, never per commit, so synchronous=OFF would save fsync
+waits, not CPU, and would let a power cut corrupt the file, taking the flags and the queue
+of the user's changes (which no server can give back) with the headers; a bigger page
+cache, mmap and a rarer WAL checkpoint changed nothing measurable. What a first sync saves
+instead: the header search index is filled after it (`header_index`), and into an empty
+store the indexes only later lookups need are built once at its end
+(`Store.bulk_first_fill`).
+
 Ids: `MessageRow.id` is the local id, stable across syncs (and across a local move: the
 row keeps its id, its UID becomes None until the server did the move). `uid` is the IMAP
 UID, None in local folders. `FolderInfo.local` marks folders with no server counterpart

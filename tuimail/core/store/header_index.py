@@ -1,7 +1,8 @@
 """The search index of headers, filled after a sync rather than during it (issue 19).
 
-A sync's bulk insert (Store._insert_many) leaves the new rows out of `messages_fts` and
-records their ids as one range in `fts_pending` (a few rows for a whole first sync).
+A sync's bulk insert (Store._insert_many) of DEFER_FROM rows or more leaves the new rows
+out of `messages_fts` and records their ids as one range in `fts_pending` (a few rows for
+a whole first sync); a smaller one (new mail, a small folder) is indexed at once.
 `index_headers` puts the pending rows into the index later: the app does it in the
 background after a pass (tuimail.core.runtime), and `Store.search` does it first for
 whatever is still pending, so a search finds exactly what it would have found had every
@@ -37,11 +38,17 @@ _INDEX_ONE = (
     "FROM messages m WHERE id = ? AND NOT EXISTS (SELECT 1 FROM messages_fts WHERE rowid = ?)"
 )
 BATCH = 5000  # rows per transaction of the background indexer
+DEFER_FROM = 500  # rows of one insert from which they wait for the indexer
 
 
-def defer(conn: sqlite3.Connection, low: int, high: int) -> None:
-    """Rows low..high (just inserted, in the caller's transaction) wait for the index."""
-    if low <= high:
+def added(conn: sqlite3.Connection, low: int, high: int) -> None:
+    """Rows low..high were just inserted (in the caller's transaction): indexed now when
+    they are few, else left waiting for the indexer as one range."""
+    if low > high:
+        return
+    if high - low + 1 < DEFER_FROM:
+        conn.execute(_INDEX_RANGE, (low, high))
+    else:
         conn.execute("INSERT INTO fts_pending(low, high) VALUES (?, ?)", (low, high))
 
 
@@ -86,6 +93,8 @@ def index_all(store, budget: float | None = None, batch: int = BATCH) -> int:
     spent = time.thread_time()
     done = 0
     while True:
+        if not pending(store.conn):  # a read: no write lock taken for nothing
+            return done
         with store.transaction() as c:
             step = index_step(c, batch)
         done += step

@@ -132,6 +132,39 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+# Indexes only lookups made after a sync need (unread counts and filters, a Message-ID, a
+# conversation), as migration 1 made them. A first sync into an empty store drops them and
+# builds each once at its end (Store.bulk_first_fill); ensure_indexes puts back any that
+# a crash in between left out.
+DEFERRABLE_INDEXES = {
+    "messages_folder_state": "CREATE INDEX IF NOT EXISTS messages_folder_state "
+    "ON messages(folder_id, seen, flagged)",
+    "messages_message_id": "CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id)",
+    "messages_thread": "CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread_id)",
+}
+
+
+def missing_indexes(conn: sqlite3.Connection) -> list[str]:
+    """The DEFERRABLE_INDEXES not in the file."""
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return [name for name in DEFERRABLE_INDEXES if name not in present]
+
+
+def ensure_indexes(conn: sqlite3.Connection) -> int:
+    """Build the DEFERRABLE_INDEXES that are missing (one transaction); how many."""
+    if not missing_indexes(conn):  # the usual case: a read, no write lock
+        return 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        missing = missing_indexes(conn)
+        for name in missing:
+            conn.execute(DEFERRABLE_INDEXES[name])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return len(missing)
+
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the core schema up to date; returns the version now in the file.

@@ -18,8 +18,13 @@ from typing import NamedTuple
 import platformdirs
 
 from tuimail.core.store import header_index
-from tuimail.core.store.headers import HeaderSummary, sane_date, summarize_header
-from tuimail.core.store.schema import apply_component_migrations, migrate
+from tuimail.core.store.headers import DATE_RANGE, HeaderSummary, sane_date, summarize_header
+from tuimail.core.store.schema import (
+    DEFERRABLE_INDEXES,
+    apply_component_migrations,
+    ensure_indexes,
+    migrate,
+)
 from tuimail.core.store.search import body_text, fts_query
 
 UNIFIED_INBOX = "unified:inbox"
@@ -182,6 +187,7 @@ MAX_SIZE = 1 << 53
 MAX_MODSEQ = (1 << 63) - 1
 MAX_RAW_HEADER = 1 << 20  # a partial message keeps at most this much of its raw header
 NOTE_SIZE = "the server reported an impossible size for this message"
+BULK_FIRST_FILL = 5000  # a smaller first sync keeps every index (bulk_first_fill)
 
 _INSERT = (
     "INSERT INTO messages(folder_id, uid, flags, seen, flagged, answered, deleted, "
@@ -199,17 +205,21 @@ def _row_values(folder_id: int, msg: NewMessage, s: HeaderSummary, flags: tuple)
     """One INSERT's values, every number within what SQLite holds and every date sane.
     A message with a partial summary (or an impossible size) keeps a note and its raw
     header (up to MAX_RAW_HEADER bytes)."""
-    note = msg.note or s.note
-    size = msg.size if isinstance(msg.size, int) else 0
+    uid, _flags, header, size, internaldate, modseq, note = msg
+    note = note or s.note
+    if type(size) is not int:
+        size = size if isinstance(size, int) else 0
     if not 0 <= size <= MAX_SIZE:
         size = min(max(size, 0), MAX_SIZE)
         note = note or NOTE_SIZE
-    modseq = _modseq(msg.modseq)
-    internaldate = sane_date(msg.internaldate)
+    if modseq is not None and not (type(modseq) is int and 0 < modseq <= MAX_MODSEQ):
+        modseq = _modseq(modseq)
+    if type(internaldate) is not float or not 0.0 <= internaldate < DATE_RANGE[1]:
+        internaldate = sane_date(internaldate)  # (a float in range is what it returns)
     date = s.date if s.date is not None else internaldate
-    raw_header = bytes(msg.header[:MAX_RAW_HEADER]) if note else None
+    raw_header = bytes(header[:MAX_RAW_HEADER]) if note else None
     return (
-        folder_id, msg.uid, *flags, modseq, internaldate, date, size, s.from_name,
+        folder_id, uid, *flags, modseq, internaldate, date, size, s.from_name,
         s.from_addr, s.to_addrs, s.cc_addrs, s.subject, s.message_id, s.in_reply_to,
         s.references, s.thread_key, int(s.has_attachments), note, raw_header,
     )  # fmt: skip
@@ -255,6 +265,7 @@ class Store:
         self._lock = threading.Lock()
         migrate(self.conn)
         apply_component_migrations(self.conn, "body_index", _BODY_INDEX_MIGRATIONS)
+        ensure_indexes(self.conn)  # a first fill that never finished (bulk_first_fill)
 
     # -- connections -----------------------------------------------------------------
 
@@ -678,6 +689,31 @@ class Store:
 
     # -- messages: writing -------------------------------------------------------------
 
+    @contextmanager
+    def bulk_first_fill(self, expected: int) -> Iterator[bool]:
+        """Around a first sync of at least BULK_FIRST_FILL messages into a store with no
+        message at all (a new store or a new account's first pass): the indexes only
+        later lookups need (schema.DEFERRABLE_INDEXES) are dropped, and built once when
+        the block ends, however it ends (one sort each instead of an insert per message
+        into each: ~1.3 us a message less). The list's index (folder, date) and the
+        sync's (folder, UID) stay, so the list and the sync's own lookups stay fast.
+        Yields whether it did so. Every query is as correct without those indexes (only
+        slower, for another reader during that first fill); a store opened after a crash
+        in between builds them (Store.__init__)."""
+        if expected < BULK_FIRST_FILL:
+            yield False
+            return
+        with self.transaction() as c:
+            empty = c.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None
+            if empty:
+                for name in DEFERRABLE_INDEXES:
+                    c.execute(f"DROP INDEX IF EXISTS {name}")
+        try:
+            yield empty
+        finally:
+            if empty:
+                ensure_indexes(self.conn)
+
     def add_messages(
         self,
         folder_id: int,
@@ -773,10 +809,10 @@ class Store:
         ids = [
             r[0] for r in c.execute("SELECT id FROM messages WHERE id > ? ORDER BY id", (before,))
         ]
-        # Searchable later (header_index: after the pass, or at the next search); the
-        # sync's own work is only the rows.
+        # A big batch is searchable a little later (header_index: after the pass, or at
+        # the next search): the sync's own work is only the rows.
         if ids:
-            header_index.defer(c, ids[0], ids[-1])
+            header_index.added(c, ids[0], ids[-1])
         return ids
 
     def _insert(

@@ -253,16 +253,19 @@ class DiagnoseScreen(Screen[None]):
                 app.call_from_thread(fn, *args)
 
         def job() -> None:
-            password, note = _password(source, account)
+            password, note, token_error = _password(source, account)
             if note:
                 hop(self._set_note, run, note)
             started = time.monotonic()
             try:
+                # a missing sign-in is reported by its check, as it was met
+                extra = {"token_error": token_error} if token_error is not None else {}
                 runner(
                     account,
                     password,
                     send=send and password is not None,
                     on_result=lambda result: hop(self._add, run, result),
+                    **extra,
                 )
             except Exception as exc:  # a bug or an unexpected error: say so, in words
                 from tuimail.words import describe
@@ -346,19 +349,22 @@ class DiagnoseScreen(Screen[None]):
         self.dismiss(None)
 
 
-def _password(source: PasswordSource | None, account: Account) -> tuple[Secret | None, str]:
-    """The password to log in with, or None and a sentence saying why logins are skipped."""
+def _password(
+    source: PasswordSource | None, account: Account
+) -> tuple[Secret | None, str, BaseException | None]:
+    """The password to log in with, or None and a sentence saying why logins are skipped,
+    and the missing sign-in met (NeedsSignIn) for the sign-in check to report."""
     skipped = "logins and the round trip were skipped"
     if source is None:
-        return None, f"No password was given: {skipped}."
+        return None, f"No password was given: {skipped}.", None
     try:
         password = source(account)
     except Exception as exc:
-        from tuimail.core.secrets import PasswordError
-        from tuimail.words import describe
+        from tuimail.doctor_words import logins_skipped
+        from tuimail.words import needs_sign_in
 
-        reason = str(exc) if isinstance(exc, PasswordError) else describe(exc)
-        return None, f"{reason.rstrip('.')}: {skipped}."
+        met = exc if needs_sign_in(exc) else None
+        return None, f"{logins_skipped(exc)}: {skipped}.", met
     if not password:
-        return None, f"No password was given: {skipped}."
-    return password, ""
+        return None, f"No password was given: {skipped}.", None
+    return password, "", None

@@ -72,9 +72,8 @@ class FolderTree(Tree[tuple[str, str]]):
             self._folder_nodes[(account, "")] = branch
             shown = {folder.name for folder in items}
             for folder in items:
-                for parent in _missing_parents(folder, shown):
-                    # a label, not opened (plain Text from _missing_parents; copied)
-                    branch.add_leaf(Text.assemble(parent), data=(account, ""))
+                for parent in _missing_parents(folder, shown):  # a label: not opened
+                    branch.add_leaf(plain_text(parent, style="dim"), data=(account, ""))
                 node = branch.add_leaf(_folder_label(folder), data=(folder.account, folder.name))
                 self._folder_nodes[(folder.account, folder.name)] = node
                 if selected == (folder.account, folder.name):
@@ -101,7 +100,7 @@ class FolderTree(Tree[tuple[str, str]]):
             self.post_message(self.FolderChosen(*data))
 
 
-def _missing_parents(folder: FolderInfo, shown: set[str]) -> list[Text]:
+def _missing_parents(folder: FolderInfo, shown: set[str]) -> list[str]:
     """Labels for the levels above `folder` that are not folders of their own (Dovecot
     lists "Work" as \\Noselect for "Work/Projects"; such names are not in the list): without
     them "Projects" would look like a child of whatever folder came before it. Each
@@ -111,13 +110,13 @@ def _missing_parents(folder: FolderInfo, shown: set[str]) -> list[Text]:
         return []
     parts = folder.name.strip(delimiter).split(delimiter)
     out = []
-    for level in range(1, len(parts)):
+    for level in range(1, min(len(parts), MAX_SHOWN_DEPTH + 1)):  # bounded: a hostile name
         prefix = delimiter.join(parts[:level])
         if prefix in shown or delimiter + prefix in shown:
             continue
         shown.add(prefix)
         indent = "  " * min(level - 1, MAX_SHOWN_DEPTH)
-        out.append(plain_text(f"{indent}  {parts[level - 1] or delimiter}", style="dim"))
+        out.append(f"{indent}  {parts[level - 1] or delimiter}")
     return out
 
 

@@ -1,0 +1,59 @@
+"""Two transactions for one message (an SMTPUTF8 copy for UTF-8 addresses, an ASCII copy
+for the others) against a server that drops the line between them: the copy that went
+is never sent again; the other stays in the outbox and goes on the retry."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.hostile.conftest import save
+from tests.hostile.scripted import Conn, SmtpScript, Switch
+
+pytestmark = pytest.mark.timeout(60)
+
+EHLO = b"250-smtp.example.test\r\n250-AUTH PLAIN\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+MESSAGE = (
+    "From: bob@example.test\r\nTo: Jörg <jörg@example.org>, ann@example.org\r\n"
+    "Subject: Grüße\r\n\r\nHallo.\r\n"
+).encode()
+
+
+def _busy_for_utf8(conn: Conn, args: bytes) -> None:
+    if b"SMTPUTF8" in args.upper():  # shutting down between the two transactions
+        conn.send(b"421 4.3.2 shutting down\r\n")
+        conn.close()
+    else:
+        conn.send(b"250 2.1.0 ok\r\n")
+
+
+def _rcpts(script: SmtpScript) -> list[bytes]:
+    return [c for c in script.commands if c.upper().startswith(b"RCPT")]
+
+
+def test_a_server_going_away_between_the_two_copies_sends_nothing_twice(
+    scripted, cli, tmp_path
+) -> None:
+    path = tmp_path / "m.eml"
+    path.write_bytes(MESSAGE)
+    flaky = SmtpScript({"EHLO": lambda c, a: c.send(EHLO), "MAIL": _busy_for_utf8})
+    good = SmtpScript({"EHLO": lambda c, a: c.send(EHLO)})
+    switch = Switch(flaky)
+    with scripted(switch) as server:
+        save(server, "smtp")
+        run = cli("send", "-t", str(path))
+        assert run.code == 1, run.err
+        assert len(flaky.delivered) == 1 and b"\r\nTo: " in flaky.delivered[0]
+        assert flaky.delivered[0].partition(b"\r\n\r\n")[0].isascii()  # ann's copy
+        waiting = json.loads(cli("outbox", "--json").out)
+        assert len(waiting) == 1, run.err
+        (entry,) = waiting
+        assert entry["recipients"] == ["jörg@example.org"] and entry["state"] == "retrying"
+        assert "421 4.3.2 shutting down" in run.err
+        switch.current = good
+        assert cli("outbox", "--retry").code == 0
+    assert _rcpts(good) == ["RCPT TO:<jörg@example.org>".encode()]
+    (copy,) = good.delivered
+    assert "To: Jörg <jörg@example.org>".encode() in copy  # raw UTF-8, with SMTPUTF8
+    assert json.loads(cli("outbox", "--json").out) == []
