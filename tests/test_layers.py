@@ -285,12 +285,15 @@ CLASSIFIERS = (
     "core/connect.py",
     "core/sent_copy.py",
     "core/imap/uidlist.py",
+    "core/imap/sync.py",
+    "core/imap/actions.py",
 )
 
 
 def _error_names() -> set[str]:
     from tuimail.core import connect, pop3_errors  # noqa: F401  (their subclasses)
     from tuimail.core.errors import MailError
+    from tuimail.core.imap import actions, sync  # noqa: F401
 
     names, todo = set(), [MailError]
     while todo:
