@@ -702,7 +702,21 @@ def failure(item: Failure) -> str:
         return f"Searched this computer only ({words})"
     if item.folder and item.action == SYNC:
         return f"{sanitize(item.folder)}: {words}"
+    if item.action in _QUEUED:
+        return f"{_QUEUED[item.action]} was not applied on the server: {words}"
     return words
+
+
+# A queued change (tuimail.core.imap.actions: the Failure's action is its kind).
+_QUEUED = {
+    "flags": "A flag change",
+    "move": "A move",
+    "copy": "A copy",
+    "expunge": "A deletion",
+    "create_folder": "Creating a folder",
+    "rename_folder": "Renaming a folder",
+    "delete_folder": "Deleting a folder",
+}
 
 
 def skipped(count: int) -> str:

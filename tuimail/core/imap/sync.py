@@ -51,6 +51,7 @@ from tuimail.core.errors import (
     MailError,
     ProtocolViolation,
     TimedOut,
+    error_record,
 )
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.fetchscan import Fetch, read_answer
@@ -550,8 +551,7 @@ class SyncEngine:
                 self.account.name,
                 name,
                 uidvalidity,
-                f"the folder {name} was renumbered on the server (UIDVALIDITY changed), "
-                "so this change was not applied: it might have hit the wrong messages",
+                _record(ImapError(reason="renumbered", data={"folder": name})),
             )
             result.rebuilt = True
             folder = self.store.folder(folder_id, counts=False)
@@ -1099,6 +1099,13 @@ class _Batches:
                 self.summaries.close()
             finally:
                 self._quiet.__exit__(None, None, None)
+
+
+def _record(error: MailError) -> str:
+    """What the store keeps for a queued action that failed: the typed error's record."""
+    import json
+
+    return json.dumps(error_record(error))
 
 
 def _refused(what: str, said: str) -> ImapError:
