@@ -287,6 +287,7 @@ CLASSIFIERS = (
     "core/imap/uidlist.py",
     "core/imap/sync.py",
     "core/imap/actions.py",
+    "core/imap/fetchscan.py",
 )
 
 
