@@ -125,3 +125,34 @@ def test_any_subject_name_or_file_name_can_be_replied_to_and_forwarded(
         forward(raw, ACCOUNT, as_attachment=True),
     ):
         parse(_sendable(draft))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nodemailer-nodemailer.eml",  # inline images in multipart/related
+        "thunderbird-apple_mail_related_attachments.eml",  # files inside multipart/related
+        "mime4j-uu-zeegee.eml",  # uuencoded in the text
+        "rubymail-attachment_emails_attachment_only_email.eml",  # the message is one file
+        "mimekit-multipart-digest.eml",  # a digest's messages
+    ],
+)
+def test_an_inline_forward_carries_every_attachment_the_reader_lists(name: str) -> None:
+    """The forward took the stdlib's top-level attachments only: these lost some or all
+    of what the reader shows (and lets the user save)."""
+    from tuimail.core.mime import parse_message
+
+    original = (CORPUS_DIR / name).read_bytes()
+    shown = [(a.filename, a.payload) for a in parse_message(original).attachments]
+    assert shown
+    sent = parse_message(_sendable(forward(original, ACCOUNT)))
+    assert [(a.filename, a.payload) for a in sent.attachments] == shown  # none twice
+
+
+def test_a_message_forwarded_as_attachment_keeps_its_header_lines_as_received() -> None:
+    """policy.SMTP refolded a long header line of the forwarded message (with encoded
+    words): the attached message was no longer the one received."""
+    original = (CORPUS_DIR / "flanker-apache-message-news-mime.eml").read_bytes()
+    sent = _sendable(forward(original, ACCOUNT, as_attachment=True))
+    path = next(line for line in original.splitlines() if line.startswith(b"Path:"))
+    assert path + b"\r\n" in sent and b"Path: =?utf-8?" not in sent

@@ -439,24 +439,54 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
                 lines.append(f"{name}: {value}")
         lines.append("")
         draft.body = "\n".join(lines) + "\n" + body_text(msg, raw).rstrip("\n") + "\n\n" + sig
-        for part in msg.iter_attachments():
-            data = part.get_payload(decode=True)
-            if data is None and part.get_content_type() in ("message/rfc822", "message/global"):
-                inner = part.get_payload()
-                data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
-            elif data is None:  # a delivery-status (every block of it), other multiparts
-                whole = part.as_bytes(policy=policy.SMTP)
-                data = whole if part.get_content_maintype() != "message" else _body(whole)
-            draft.attachments.append(
-                Attachment(
-                    clean_header(part.get_filename() or "attachment"),
-                    data,
-                    part.get_content_type(),
-                )
-            )
+        draft.attachments.extend(_forwarded_attachments(msg, raw))
     _, refs = _threading(msg)
     draft.references = refs  # a forward stays findable in the thread, no In-Reply-To
     return draft
+
+
+_REPORTS = (  # machine-readable reports the reader shows as text (RFC 3464, 8098, 5965, 6533)
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/disposition-notification",
+    "message/global-disposition-notification",
+    "message/feedback-report",
+)
+
+
+def _forwarded_attachments(msg: EmailMessage, raw: bytes) -> list[Attachment]:
+    """What an inline forward carries: every attachment the reader lists (its parser
+    finds them in multipart/related, digests, uuencoded blocks, a message that is one
+    attachment), plus the machine-readable reports (a bounce's delivery-status), which
+    the reader shows as text. Only when the reader's parser gives up (a message too
+    complex to parse in time) the stdlib's top-level attachments instead."""
+    from tuimail.core.mime import parse_message
+
+    out: list[Attachment] = []
+    try:
+        parsed = parse_message(raw)
+    except Exception:
+        parsed = None
+    if parsed is not None and not parsed.too_complex:
+        out = [
+            Attachment(clean_header(a.filename) or "attachment", a.payload, a.content_type)
+            for a in parsed.attachments
+            if not a.nested  # it travels inside its message, attached already
+        ]
+    for part in msg.iter_attachments():
+        ctype = part.get_content_type()
+        reports = ctype in _REPORTS
+        if out and not reports:
+            continue
+        data = part.get_payload(decode=True)
+        if data is None and ctype in ("message/rfc822", "message/global"):
+            inner = part.get_payload()
+            data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+        elif data is None:  # a delivery-status (every block of it), other multiparts
+            whole = part.as_bytes(policy=policy.SMTP)
+            data = whole if part.get_content_maintype() != "message" else _body(whole)
+        out.append(Attachment(clean_header(part.get_filename() or "attachment"), data, ctype))
+    return out
 
 
 # -- building the MIME message ---------------------------------------------------------

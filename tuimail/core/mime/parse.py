@@ -77,6 +77,7 @@ class Attachment:
     filename: str
     content_type: str
     payload: bytes
+    nested: bool = False  # inside an embedded message that is itself an attachment
 
     @property
     def size(self) -> int:
@@ -268,6 +269,7 @@ class _Walker:
         self.parts = 0
         self.deadline = deadline  # thread CPU time: past it, the parse gives up
         self.out_of_time = False
+        self.embedded = 0  # how many embedded messages the walk is inside
 
     # -- helpers -------------------------------------------------------
     def payload_bytes(self, part: Message) -> bytes:
@@ -325,7 +327,7 @@ class _Walker:
 
     def attach(self, part: Message | None, name: str, ctype: str, data: bytes) -> None:
         index = len(self.pm.attachments) + 1
-        self.pm.attachments.append(Attachment(index, name, ctype, data))
+        self.pm.attachments.append(Attachment(index, name, ctype, data, self.embedded > 0))
 
     # -- the walk ------------------------------------------------------
     def visit(self, part: Message, depth: int, in_alternative: bool = False) -> None:
@@ -443,7 +445,11 @@ class _Walker:
             data = self.payload_bytes(part)
         subject = _header_text(_raw_header(inner, "Subject")) or "message"
         self.attach(part, self.filename(part) or f"{subject[:60]}.eml", ctype, data)
-        self.visit(inner, depth + 1)
+        self.embedded += 1
+        try:
+            self.visit(inner, depth + 1)
+        finally:
+            self.embedded -= 1
 
     def visit_leaf(self, part: Message, ctype: str) -> None:
         data = self.payload_bytes(part)

@@ -47,6 +47,11 @@ ADDRESS_FIELDS = frozenset(
         "disposition-notification-to",
     }
 )
+# Headers that came from a parsed message (a forwarded one inside ours) are written as
+# they came, never refolded (policy.SMTP refolds long ones, with encoded words: a
+# forwarded message would not be the one received). Headers tuimail sets are unaffected.
+_SMTP = policy.SMTP.clone(refold_source="none")
+_SMTPUTF8 = policy.SMTPUTF8.clone(refold_source="none")
 _FIELD = re.compile(rb"^([!-9;-~]+)[ \t]*:")
 
 
@@ -93,12 +98,13 @@ def _address_values(msg: EmailMessage) -> list[str]:
 
 def message_bytes(msg: EmailMessage) -> bytes:
     """`msg` as CRLF bytes: raw UTF-8 top headers when an address needs them, else
-    exactly what policy.SMTP writes."""
-    ascii_form = msg.as_bytes(policy=policy.SMTP)
+    exactly what policy.SMTP writes (headers of parsed parts, such as a forwarded
+    message's, kept as they came)."""
+    ascii_form = msg.as_bytes(policy=_SMTP)
     if not needs_utf8(_address_values(msg)):
         return ascii_form
     # The ASCII form fixed any multipart boundary on `msg`, so both forms share it.
-    head = msg.as_bytes(policy=policy.SMTPUTF8).partition(b"\r\n\r\n")[0]
+    head = msg.as_bytes(policy=_SMTPUTF8).partition(b"\r\n\r\n")[0]
     return head + b"\r\n\r\n" + ascii_form.partition(b"\r\n\r\n")[2]
 
 
