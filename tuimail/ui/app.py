@@ -742,7 +742,21 @@ class TuimailApp(App[None]):
             if main is not None and self._reading is row:
                 main.show_view(row, view, mark_after)
 
-        self.work(lambda: service.read(row, mark_seen=not preview), "read", done)
+        def failed(exc: Exception) -> None:
+            # The message read before must not stay on screen as if it were this one.
+            main = self.main
+            if main is not None and self._reading is row:
+                note = f"This message could not be shown: {words.describe(exc)}"
+                main.query_one(ReaderPane).show_note(note)
+
+        def fetch():
+            try:
+                return service.read(row, mark_seen=not preview)
+            except Exception as exc:
+                self.hop(failed, exc)
+                raise  # told in the status bar as every failed job
+
+        self.work(fetch, "read", done)
 
     def mark_previewed_read(self, row: MessageRow) -> None:
         """The preview of `row` stayed long enough: mark it read (if still shown)."""
