@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 
 import pytest
 
@@ -40,6 +41,17 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     os.umask(umask)  # 077; restored after it, or a later test bed (Postfix) cannot start
     yield root
     os.umask(umask)
+
+
+@pytest.fixture(autouse=True)
+def quick_first_sync(monkeypatch: pytest.MonkeyPatch):
+    """Apps built in a test on an empty store (nothing to paint before the first sync)
+    start it after 0.1 s, not the users' 1 s: no test depends on that wait. Only where
+    the app module is loaded already (test modules import it at collection): a test of
+    anything else does not pay for importing Textual here."""
+    app = sys.modules.get("tuimail.ui.app")
+    if app is not None:
+        monkeypatch.setattr(app.TuimailApp, "SYNC_FALLBACK", 0.1)
 
 
 @pytest.fixture(autouse=True)

@@ -143,7 +143,7 @@ def test_an_account_state_in_words() -> None:
 
 def test_events_in_words() -> None:
     refused = ServiceEvent("error", "work", "Archive", error=Refused(), action="move")
-    assert words.event(refused) == "the mail server refused"
+    assert words.event(refused) == "A move was not applied on the server: the mail server refused"
     assert "repeated UIDL" in words.event(ServiceEvent("warning", "pop", note=ODD_UIDL))
     assert "does not support UIDL" in words.warning(NO_UIDL)
     assert words.event(ServiceEvent("sent", "work", count=2)) == (
@@ -194,6 +194,17 @@ _REASON_CASES = {
     "too-much-data": (ProtocolViolation, {}),
     "bad-search": (ProtocolViolation, {"problem": "too-many", "limit": 20_000}),
     "search-refused": (Refused, {}),
+    "refused-to": (Refused, {"what": "list-folders"}),
+    "no-folder": (Refused, {"folder": "Archive"}),
+    "folder-gone": (Refused, {"folder": "Archive"}),
+    "renumbered": (Refused, {"folder": "Archive"}),
+    "folder-changed": (Refused, {"folder": "Archive"}),
+    "message-missing": (Refused, {}),
+    "message-moving": (Refused, {}),
+    "message-gone": (Refused, {}),
+    "unknown-action": (Refused, {"kind": "teleport"}),
+    "no-exists": (ProtocolViolation, {}),
+    "bad-numbers": (ProtocolViolation, {}),
     "other": (Refused, {"detail": "tuimail's own words"}),
 }
 

@@ -191,6 +191,12 @@ def reason_words(error: MailError) -> str:
         return "the mail server cannot be reached" + (f" ({detail})" if detail else "")
     if reason == "other":
         return _text(data.get("detail"))
+    if reason == "refused-to":
+        return f"the server refused to {_REFUSED_STEPS.get(_text(data.get('what')), 'do this')}"
+    if reason in _DATA_WORDS:
+        return _DATA_WORDS[reason].format(
+            folder=_text(data.get("folder")) or "?", kind=_text(data.get("kind")) or "?"
+        )
     words = _REASON_WORDS.get(reason, "")
     detail = _text(data.get("detail"))
     if detail and not words:
@@ -234,6 +240,37 @@ _REASON_WORDS = {
     "mechanism": "the server does not accept this login method",
     "search-refused": "the server refused a search",
     "too-much-data": "the mail server sent more data than tuimail can hold; the connection was closed",
+    "message-missing": "this message is no longer in the store",
+    "message-moving": "this message is still being moved on the server; try again soon",
+    "message-gone": "the message is no longer on the server",
+    "no-exists": (
+        "the mail server did not say how many messages the folder has (no EXISTS); "
+        "the connection was closed"
+    ),
+    "bad-numbers": (
+        "the mail server's answer to opening the folder has numbers that are not numbers; "
+        "the connection was closed"
+    ),
+}
+
+# Reasons whose words name what `data` holds ({folder}, {kind}).
+_DATA_WORDS = {
+    "no-folder": "there is no folder named {folder}",
+    "folder-gone": "the folder {folder} no longer exists on the server",
+    "renumbered": (
+        "the folder {folder} was renumbered on the server (UIDVALIDITY changed), so this "
+        "change was not applied: it might have hit the wrong messages"
+    ),
+    "folder-changed": "the folder {folder} changed on the server; sync it and open the message again",
+    "unknown-action": "unknown queued action {kind}",
+}
+
+# data["what"] of a "refused-to" error (tuimail.core.errors.REFUSED_STEPS).
+_REFUSED_STEPS = {
+    "list-folders": "list the folders",
+    "flag-changes": "send flag changes",
+    "headers": "send message headers",
+    "change-flags": "change flags",
 }
 
 
@@ -433,6 +470,9 @@ def refusal(value: object) -> str:
     """Why one recipient was refused: the server's reply as it spoke it ("550 5.1.1 ..."),
     or, for an address refused here before sending, its problem (smtp_address PROBLEMS)
     as data; an entry from an older tuimail keeps its text as written."""
+    if isinstance(value, dict) and "code" in value and "problem" not in value:
+        said = _tidy(_text(value.get("server_text")))
+        return sanitize(f"{_text(value.get('code'))} {said}".strip())
     if isinstance(value, dict):
         problem = _ADDRESS.get(_text(value.get("problem")), "it is not a valid address")
         detail = _text(value.get("detail"))
@@ -662,7 +702,21 @@ def failure(item: Failure) -> str:
         return f"Searched this computer only ({words})"
     if item.folder and item.action == SYNC:
         return f"{sanitize(item.folder)}: {words}"
+    if item.action in _QUEUED:
+        return f"{_QUEUED[item.action]} was not applied on the server: {words}"
     return words
+
+
+# A queued change (tuimail.core.imap.actions: the Failure's action is its kind).
+_QUEUED = {
+    "flags": "A flag change",
+    "move": "A move",
+    "copy": "A copy",
+    "expunge": "A deletion",
+    "create_folder": "Creating a folder",
+    "rename_folder": "Renaming a folder",
+    "delete_folder": "Deleting a folder",
+}
 
 
 def skipped(count: int) -> str:

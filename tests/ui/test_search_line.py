@@ -1,7 +1,8 @@
 """The search is asked on the status bar's line (as mutt asks), not in a box over the
 screen (issue 19: closing the box repainted the whole screen). `/` opens it, Enter
-searches, Esc or moving the focus away closes it without searching and without leaving
-the folder; afterwards the status bar and the list's focus are back."""
+searches, Esc or moving the focus away (a click) closes it without searching and without
+leaving the folder; Tab stays in it, as in the box; afterwards the status bar and the
+list's focus are back."""
 
 from __future__ import annotations
 
@@ -106,3 +107,14 @@ async def test_moving_the_focus_away_closes_the_line_without_searching(tmp_path)
         await settle(pilot)
         assert app.folder == "INBOX" and app.main.query_one(StatusBar).display
         assert app.main.query_one(MessageList).has_focus
+
+
+async def test_tab_while_typing_a_search_stays_in_it(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _opened(pilot)
+        await pilot.press(*"lun", "tab", *"ch")
+        await pilot.pause()
+        assert asking(app) is not None and asking(app).value == "lunch"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")

@@ -214,7 +214,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             for error in words.sync_errors(r):
                 print(f"  error: {_safe(error)}", file=sys.stderr)
             for refused in r.refused_actions:
-                print(f"  not applied: {_safe(words.failure(refused))}", file=sys.stderr)
+                print(f"  {_safe(words.failure(refused))}", file=sys.stderr)
     failed = any(not r.ok for r in results) or any(p["error"] for p in pop3_results)
     return 1 if failed else 0
 

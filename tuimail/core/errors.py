@@ -169,8 +169,22 @@ REASONS = (
     "bad-search",  # ProtocolViolation: a search answer that is not IMAP (data: problem:
     # unreadable-set, impossible-set, too-many (limit), incomplete)
     "search-refused",  # Refused: the server refused a UID SEARCH
+    "refused-to",  # Refused: the server refused a step (data: what, one of REFUSED_STEPS)
+    "no-folder",  # Refused: no folder of that name here (data: folder)
+    "folder-gone",  # Refused: the folder no longer exists on the server (data: folder)
+    "renumbered",  # Refused: UIDVALIDITY changed: a queued change not applied (data: folder)
+    "folder-changed",  # Refused: UIDVALIDITY changed while opening a message (data: folder)
+    "message-missing",  # Refused: the message is no longer in the store
+    "message-moving",  # Refused: the message is still being moved on the server
+    "message-gone",  # Refused: the message is no longer on the server
+    "unknown-action",  # Refused: a queued action of a kind this tuimail does not know (data: kind)
+    "no-exists",  # ProtocolViolation: a SELECT/EXAMINE answer without EXISTS
+    "bad-numbers",  # ProtocolViolation: a SELECT/EXAMINE answer whose numbers are not numbers
     "other",  # anything else; data: detail (the library's or tuimail's own words)
 )
+
+# data["what"] of a "refused-to" error: the step the server refused.
+REFUSED_STEPS = ("list-folders", "flag-changes", "headers", "change-flags")
 
 
 class ProtocolViolation(PermanentError):

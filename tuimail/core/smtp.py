@@ -131,9 +131,28 @@ class SubmitError(Exception):
         return sanitize(f"{said} ({head})" if said else head)
 
 
+def recipient_refusal(code: int, message: object) -> dict:
+    """A recipient the server refused at RCPT, as data (the outbox keeps it): the reply
+    code as an int and the server's words. The outbox decides from `code` alone whether
+    the recipient is tried again (4xx) or refused for good."""
+    return {"code": int(code), "server_text": _server_text(message)}
+
+
+def refusal_code(value: object) -> int | None:
+    """The reply code of a server's refusal (recipient_refusal), None for a recipient
+    refused here before sending (smtp_address) or a record from an older tuimail."""
+    code = value.get("code") if isinstance(value, dict) else None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
 def _refusal(value: str | dict) -> str:
     """A refused recipient's reason as a record (logs): the reply, or the problem key."""
-    return value if isinstance(value, str) else f"local: {value.get('problem')}"
+    if isinstance(value, str):
+        return value
+    code = refusal_code(value)
+    if code is not None:
+        return f"{code} {value.get('server_text') or ''}".strip()
+    return f"local: {value.get('problem')}"
 
 
 def _kind(error: MailError) -> Kind:
@@ -500,7 +519,7 @@ async def _send_batch(
             await smtp.rcpt(address.wire, encoding=encoding)
             accepted.append(rcpt)
         except smtp_errors.SMTPResponseException as exc:
-            refused[rcpt] = f"{exc.code} {_server_text(exc.message)}"
+            refused[rcpt] = recipient_refusal(exc.code, exc.message)
             temporary = temporary or 400 <= exc.code < 500
         except lost as exc:
             raise _failure("RCPT", exc, "", "lost") from exc

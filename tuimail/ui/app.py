@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.reactive import Reactive
@@ -37,6 +38,8 @@ from tuimail.core.service import (
     StoreSource,
 )
 from tuimail.core.thread_list import ThreadSource
+from tuimail.ui import textual_fixes
+from tuimail.ui.idle_gc import EVERY, IdleCollector
 from tuimail.ui.latest import Latest
 from tuimail.ui.palette import FolderCommands
 from tuimail.ui.plain import markup_literal, notify, plain_text
@@ -59,6 +62,7 @@ ERROR_SECONDS = 60.0  # an error leaves the status bar after this long (or on a 
 
 
 _SIGN_IN_LOCK = threading.Lock()  # one OAuth sign-in dialog at a time
+textual_fixes.apply()
 _START_FROZEN = False  # start-up's objects were frozen out of the garbage collector
 
 
@@ -135,10 +139,17 @@ class TuimailApp(App[None]):
         self._shown_list: tuple = ()  # (account, folder, sort, reverse) the flat list shows
         self.synced = False
         self._quitting = False
+        self._idle_gc = IdleCollector()
+        self._idle_gc_timer = False
         if service is not None:
             service.listener = self._from_service
             if service._password_for is None:  # ask in a dialog when nothing else has it
                 service._password_for = self.ask_password
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self._idle_gc.input_seen()  # no full collection while the user acts
+        await super().on_event(event)
 
     # -- start ------------------------------------------------------------------------
 
@@ -297,6 +308,7 @@ class TuimailApp(App[None]):
         return self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self._idle_gc.input_seen()  # its result is about to be shown: not idle yet
         failed = getattr(event.worker, "failed_with", None)
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             failed = event.worker.error
@@ -567,6 +579,17 @@ class TuimailApp(App[None]):
         if not _START_FROZEN:  # once a process (tests run many apps in one)
             _START_FROZEN = True
             gc.freeze()
+        if not self._idle_gc_timer:
+            self._idle_gc.start()  # full collections while the user is idle
+            self._idle_gc_timer = True
+            self.set_interval(EVERY, self._collect_when_idle, name="idle-gc")
+
+    def _collect_when_idle(self) -> None:
+        """A full garbage collection once the user is idle and waits for nothing (a
+        worker's result arriving meanwhile would wait for the pass)."""
+        if any(worker.is_running for worker in self.workers):
+            return
+        self._idle_gc.tick()
 
     def _reload_threads(self, lst: MessageList, keep_cursor: bool) -> None:
         """The thread tree of the open folder: refreshed in place when it is already
@@ -719,7 +742,21 @@ class TuimailApp(App[None]):
             if main is not None and self._reading is row:
                 main.show_view(row, view, mark_after)
 
-        self.work(lambda: service.read(row, mark_seen=not preview), "read", done)
+        def failed(exc: Exception) -> None:
+            # The message read before must not stay on screen as if it were this one.
+            main = self.main
+            if main is not None and self._reading is row:
+                note = f"This message could not be shown: {words.describe(exc)}"
+                main.query_one(ReaderPane).show_note(note)
+
+        def fetch():
+            try:
+                return service.read(row, mark_seen=not preview)
+            except Exception as exc:
+                self.hop(failed, exc)
+                raise  # told in the status bar as every failed job
+
+        self.work(fetch, "read", done)
 
     def mark_previewed_read(self, row: MessageRow) -> None:
         """The preview of `row` stayed long enough: mark it read (if still shown)."""
@@ -1877,6 +1914,7 @@ class TuimailApp(App[None]):
 
     def on_unmount(self) -> None:
         self._quitting = True
+        self._idle_gc.stop()
         if self.service is not None:
             self.service.listener = None
             self.service.stop()

@@ -257,6 +257,8 @@ class MainScreen(Screen):
             self.app.ask_quit()
 
     def action_switch_pane(self) -> None:
+        if self.query_one(PromptLine).is_open:
+            return  # typing a search: Tab stays in it (as in the box it replaced)
         if self.has_class("narrow"):
             # One view at a time: Tab goes to the folders and back to the list.
             self.show_folders(not self.choosing_folder)

@@ -14,7 +14,6 @@ from datetime import datetime
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from textual.binding import Binding
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -23,6 +22,7 @@ from textual.strip import Strip
 
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import MessageListSource, MessageRow
+from tuimail.ui.lru import LRU
 from tuimail.ui.settings import DEFAULT_COLUMNS
 
 PAGE = 200
@@ -214,8 +214,10 @@ class MessageList(ScrollView, can_focus=True):
         self.context = "folder"  # "sent", "search", "unified": what the columns show
         self._source: MessageListSource | None = None
         self._count = 0
-        self._pages: LRUCache[int, list[MessageRow]] = LRUCache(64)
-        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        # No reference cycles (tuimail.ui.lru): what a reload drops is freed at once,
+        # not left to the cyclic garbage collector's full passes.
+        self._pages: LRU[int, list[MessageRow]] = LRU(64)
+        self._strips: LRU[tuple, Strip] = LRU(1024)
         self._now = now
         # Tagged rows (by id) for bulk actions; `_visual` is the anchor of a range being
         # selected (v), `_tag_base` the tags from before it.
