@@ -386,6 +386,21 @@ DOCTOR_PHRASES = (
     "no longer on the server",
     "announced by IMAP IDLE",
     "polled every",
+    # the plain-text login and the sign-in checks' findings and fixes
+    "plain-text login",
+    "never sends a password in clear",
+    "advertises LOGINDISABLED",
+    "password travels unencrypted",
+    "printed a token",
+    "the access token is valid",
+    "publishes no token introspection",
+    "introspection endpoint answered",
+    "the token is not active",
+    "the token is active",
+    "which the account asks for",
+    "allow every permission",
+    "sign in as",
+    "sign in again",
 )
 
 
