@@ -448,7 +448,7 @@ async def _transaction(
             # (a 4xx stays in the outbox and is tried again; nothing is sent twice).
             code = exc.code or (421 if exc.kind == "temporary" else 554)
             said = exc.error.server_text if exc.error is not None else ""
-            why = f"{code} {_server_text(said) or exc}"
+            why = recipient_refusal(code, said or str(exc))
             refused.update({a.original: exc.refused.get(a.original, why) for a in batch})
             break
         accepted += result.accepted

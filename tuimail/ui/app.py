@@ -1635,14 +1635,17 @@ class TuimailApp(App[None]):
         self.notify("Sending…", timeout=2)
         self.work(job, "send", done)
 
-    def save_draft(self, draft: Draft) -> None:
+    def save_draft(self, draft: Draft, then: Callable[[], None] | None = None) -> None:
+        """Save `draft` in a worker; `then` runs after it was saved (not when it failed)."""
         service = self.service
         assert service is not None
-        self.work(
-            lambda: service.save_draft(draft),
-            "draft",
-            lambda info: notify(self, words.draft_saved(info)),
-        )
+
+        def saved(info) -> None:
+            notify(self, words.draft_saved(info))
+            if then is not None:
+                then()
+
+        self.work(lambda: service.save_draft(draft), "draft", saved)
 
     # -- passwords ------------------------------------------------------------------
 
@@ -1906,8 +1909,19 @@ class TuimailApp(App[None]):
         return commands
 
     async def action_quit(self) -> None:
+        from tuimail.ui.screens.composer import ComposerScreen
+
+        # A message being written is never thrown away by Ctrl+Q without a question.
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ComposerScreen) and screen.changed:
+                screen.ask_before_quit(self._quit_now)
+                return
         self._quitting = True
         await super().action_quit()
+
+    def _quit_now(self) -> None:
+        self._quitting = True
+        self.exit()
 
     def on_unmount(self) -> None:
         self._quitting = True
