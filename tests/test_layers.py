@@ -288,6 +288,11 @@ CLASSIFIERS = (
     "core/imap/sync.py",
     "core/imap/actions.py",
     "core/imap/fetchscan.py",
+    "core/oauth2/auth.py",
+    "core/oauth2/flows.py",
+    "core/oauth2/http.py",
+    "core/oauth2/tokens.py",
+    "ui/app.py",  # the app's sign-in: a NeedsSignIn is worded from its code and account
 )
 
 
@@ -295,6 +300,7 @@ def _error_names() -> set[str]:
     from tuimail.core import connect, pop3_errors  # noqa: F401  (their subclasses)
     from tuimail.core.errors import MailError
     from tuimail.core.imap import actions, sync  # noqa: F401
+    from tuimail.core.oauth2 import auth, flows, tokens  # noqa: F401
 
     names, todo = set(), [MailError]
     while todo:

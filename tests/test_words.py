@@ -205,6 +205,18 @@ _REASON_CASES = {
     "unknown-action": (Refused, {"kind": "teleport"}),
     "no-exists": (ProtocolViolation, {}),
     "bad-numbers": (ProtocolViolation, {}),
+    "oauth": (Refused, {"step": "renew"}),
+    "sign-in": (Refused, {}),
+    "no-device-sign-in": (Refused, {}),
+    "no-browser-sign-in": (Refused, {}),
+    "no-client": (Refused, {"account": "work"}),
+    "no-access-token": (ProtocolViolation, {}),
+    "incomplete-answer": (ProtocolViolation, {}),
+    "not-json": (ProtocolViolation, {}),
+    "login-busy": (ServerBusy, {}),
+    "token-rejected": (AuthenticationFailed, {"login": "u", "status": "invalid_token"}),
+    "no-oauth": (Refused, {"offered": ["PLAIN"]}),
+    "auth-command-refused": (ProtocolViolation, {}),
     "other": (Refused, {"detail": "tuimail's own words"}),
 }
 

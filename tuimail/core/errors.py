@@ -140,6 +140,8 @@ SECURITY_REASONS = (
     "injection",  # bytes between the STARTTLS reply and the handshake
     "privacy-required",  # IMAP [PRIVACYREQUIRED]: the server wants encryption for this
     "login-disabled",  # IMAP LOGINDISABLED and no AUTH=PLAIN on this connection
+    "not-https",  # an authorization server not reached over https
+    "state-mismatch",  # the browser's answer does not belong to this sign-in (OAuth state)
 )
 
 # MailError.reason for the other kinds: what the per-protocol classifiers (and the
@@ -180,8 +182,26 @@ REASONS = (
     "unknown-action",  # Refused: a queued action of a kind this tuimail does not know (data: kind)
     "no-exists",  # ProtocolViolation: a SELECT/EXAMINE answer without EXISTS
     "bad-numbers",  # ProtocolViolation: a SELECT/EXAMINE answer whose numbers are not numbers
+    "oauth",  # the authorization server refused or failed a step (data: step, one of
+    # OAUTH_STEPS; code: its OAuth error code, server_text: its error_description)
+    "sign-in",  # SignInError: the sign-in did not happen (code: access_denied,
+    # expired_token, cancelled, timeout, no_refresh_token, or the server's OAuth code)
+    "no-device-sign-in",  # Refused: the provider has no device sign-in
+    "no-browser-sign-in",  # Refused: the provider has no browser sign-in
+    "no-client",  # Refused: the account has no OAuth client_id or token endpoint (data: account)
+    "no-access-token",  # ProtocolViolation: a token answer without an access_token
+    "incomplete-answer",  # ProtocolViolation: a device sign-in answer lacking a field
+    "not-json",  # ProtocolViolation: an HTTP answer that is not a JSON object (code: status)
+    "token-rejected",  # AuthenticationFailed: the server refused the OAuth token (data:
+    # login, and its error challenge's status and scope, "" when it sent none)
+    "no-oauth",  # Refused: the server offers no OAuth login (data: offered, a list)
+    "login-busy",  # ServerBusy: the mail server cannot log in now (OAuth login)
+    "auth-command-refused",  # ProtocolViolation: the server did not take AUTHENTICATE (BAD)
     "other",  # anything else; data: detail (the library's or tuimail's own words)
 )
+
+# data["step"] of an "oauth" error: what the authorization server was asked.
+OAUTH_STEPS = ("device-start", "sign-in", "exchange", "renew")
 
 # data["what"] of a "refused-to" error: the step the server refused.
 REFUSED_STEPS = ("list-folders", "flag-changes", "headers", "change-flags")

@@ -370,7 +370,7 @@ async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str
 
 
 async def _bearer_login(smtp: aiosmtplib.SMTP, login: str, token: Secret) -> str:
-    from tuimail.core.oauth2.auth import TokenRejected, describe_rejection, smtp_authenticate
+    from tuimail.core.oauth2.auth import TokenRejected, smtp_authenticate
     from tuimail.core.oauth2.tokens import with_bearer_async
 
     host = str(getattr(smtp, "hostname", "") or "")
@@ -383,14 +383,14 @@ async def _bearer_login(smtp: aiosmtplib.SMTP, login: str, token: Secret) -> str
     try:
         mechanism = await with_bearer_async(token, attempt)
     except TokenRejected as exc:
-        why = describe_rejection(exc)
+        challenge = {k: exc.data.get(k) for k in ("status", "scope") if exc.data.get(k)}
         raise SubmitError(
             "permanent",
             "token-rejected",
             exc.code if isinstance(exc.code, int) else None,
             error=exc,
             stage="AUTH",
-            data={"why": why} if why else None,
+            data=challenge or None,
         ) from exc
     except MailError as exc:  # not signed in / revoked, busy, lost, no OAuth offered
         reason = "security" if isinstance(exc, SecurityFailure) else "login-failed"
@@ -448,7 +448,7 @@ async def _transaction(
             # (a 4xx stays in the outbox and is tried again; nothing is sent twice).
             code = exc.code or (421 if exc.kind == "temporary" else 554)
             said = exc.error.server_text if exc.error is not None else ""
-            why = f"{code} {_server_text(said) or exc}"
+            why = recipient_refusal(code, said or str(exc))
             refused.update({a.original: exc.refused.get(a.original, why) for a in batch})
             break
         accepted += result.accepted

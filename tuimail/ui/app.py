@@ -1702,8 +1702,6 @@ class TuimailApp(App[None]):
         ep = tokens.endpoints(account)
         if not ep.device_authorization_endpoint:
             raise tokens.NeedsSignIn(
-                f"{account.name} needs a browser sign-in: run "
-                f"`tuimail account login {account.name} --browser`",
                 protocol="oauth2",
                 code="not_signed_in",
                 account=account.name,
@@ -1719,7 +1717,6 @@ class TuimailApp(App[None]):
             )
         except flows.SignInError as exc:
             raise tokens.NeedsSignIn(
-                f"{account.name} is not signed in ({exc.message})",
                 protocol="oauth2",
                 code=exc.code,
                 server_text=exc.server_text,
