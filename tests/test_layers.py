@@ -288,6 +288,7 @@ CLASSIFIERS = (
     "core/imap/sync.py",
     "core/imap/actions.py",
     "core/imap/fetchscan.py",
+    "core/discovery/probe.py",
     "core/oauth2/auth.py",
     "core/oauth2/flows.py",
     "core/oauth2/http.py",

@@ -213,6 +213,12 @@ def reason_words(error: MailError) -> str:
     if reason == "sign-in":
         code = _text(error.code)
         return _SIGN_IN.get(code) or f"the sign-in was declined ({code or 'no code'})"
+    if reason == "not-server":
+        return f"this is not {_ARTICLE.get(name, 'a')} {name or 'mail'} server"
+    if reason == "no-such-host":
+        return f"{_text(error.host) or 'the host'} does not exist"
+    if reason == "unexpected":
+        return f"the probe failed ({_text(data.get('type')) or 'error'})"
     if reason == "no-client":
         return f"the account {_text(data.get('account'))} has no OAuth client_id or token_endpoint"
     if reason == "not-json":
@@ -267,6 +273,8 @@ _REASON_WORDS = {
     "search-refused": "the server refused a search",
     "too-much-data": "the mail server sent more data than tuimail can hold; the connection was closed",
     "message-missing": "this message is no longer in the store",
+    "dns-timeout": "the name server (DNS) did not answer in time",
+    "capability-refused": "the mail server refused CAPABILITY",
     "no-device-sign-in": "this provider has no device sign-in",
     "no-browser-sign-in": "this provider has no browser sign-in (no authorization_endpoint)",
     "no-access-token": "the authorization server's token answer has no access_token",

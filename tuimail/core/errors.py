@@ -150,6 +150,11 @@ REASONS = (
     "closed",  # ConnectionLost: the server closed the connection
     "mid-line",  # ConnectionLost: closed in the middle of a line (data: line)
     "dns",  # Unreachable: the host name does not resolve
+    "no-such-host",  # Unreachable: the name server has no address for the host (NXDOMAIN)
+    "dns-timeout",  # TimedOut: the name server did not answer in time
+    "not-server",  # ProtocolViolation: a probe's greeting is not the protocol's
+    "capability-refused",  # ProtocolViolation: a probe's CAPABILITY was refused
+    "unexpected",  # ProtocolViolation: a probe stopped on an error not foreseen (data: type)
     "connection-refused",  # Unreachable: the port refused the connection
     "no-route",  # Unreachable: no route, network down (data: detail)
     "greeting-refused",  # ServerBusy: BYE (or NO) as the greeting

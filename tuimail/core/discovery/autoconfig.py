@@ -94,7 +94,7 @@ def fetch(
         kind = TimedOut if isinstance(exc, TimeoutError) else Unreachable
         raise AutoconfigError(kind(str(exc), protocol="dns", host=host)) from None
     if not addresses:
-        raise AutoconfigError(Unreachable(f"{host} does not exist", protocol="http", host=host))
+        raise AutoconfigError(Unreachable(reason="no-such-host", protocol="http", host=host))
     conn = _Connection(host, port, client_context(ca_file), addresses, timeout)
     try:
         try:
