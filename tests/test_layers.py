@@ -289,6 +289,7 @@ CLASSIFIERS = (
     "core/imap/actions.py",
     "core/imap/fetchscan.py",
     "core/discovery/probe.py",
+    "core/discovery/autoconfig.py",
     "core/oauth2/auth.py",
     "core/oauth2/flows.py",
     "core/oauth2/http.py",

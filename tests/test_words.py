@@ -217,6 +217,7 @@ _REASON_CASES = {
     "no-such-host": (Unreachable, {}),
     "dns-timeout": (TimedOut, {}),
     "not-server": (ProtocolViolation, {}),
+    "web": (Refused, {"what": "no-document"}),
     "capability-refused": (ProtocolViolation, {}),
     "unexpected": (ProtocolViolation, {"type": "ValueError"}),
     "token-rejected": (AuthenticationFailed, {"login": "u", "status": "invalid_token"}),

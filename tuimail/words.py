@@ -213,6 +213,15 @@ def reason_words(error: MailError) -> str:
     if reason == "sign-in":
         code = _text(error.code)
         return _SIGN_IN.get(code) or f"the sign-in was declined ({code or 'no code'})"
+    if reason == "web":
+        what = _text(data.get("what"))
+        words = _WEB.get(what, "the web server failed")
+        if what == "too-big":
+            words = words.format(
+                _int(data.get("limit")) // 1024 if _int(data.get("limit")) else "?"
+            )
+        extra = _text(data.get("detail") or data.get("type"))
+        return f"{words} ({extra})" if extra else words
     if reason == "not-server":
         return f"this is not {_ARTICLE.get(name, 'a')} {name or 'mail'} server"
     if reason == "no-such-host":
@@ -291,6 +300,18 @@ _REASON_WORDS = {
         "the mail server's answer to opening the folder has numbers that are not numbers; "
         "the connection was closed"
     ),
+}
+
+# data["what"] of a "web" error (tuimail.core.errors.WEB_FAILURES).
+_WEB = {
+    "timeout": "the web server did not answer in time",
+    "refused": "the web server refused the connection",
+    "lost": "the connection to the web server was lost",
+    "unreachable": "the web server cannot be reached",
+    "not-http": "the web server's answer is not HTTP",
+    "no-document": "the web server has no autoconfig document",
+    "cut-short": "the web server's answer was cut short",
+    "too-big": "the autoconfig document is larger than {} KiB",
 }
 
 # data["step"] of an "oauth" error (tuimail.core.errors.OAUTH_STEPS).

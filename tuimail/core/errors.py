@@ -152,6 +152,8 @@ REASONS = (
     "dns",  # Unreachable: the host name does not resolve
     "no-such-host",  # Unreachable: the name server has no address for the host (NXDOMAIN)
     "dns-timeout",  # TimedOut: the name server did not answer in time
+    "web",  # a web server's failure fetching an autoconfig document (data: what, one of
+    # WEB_FAILURES; detail, type, limit as noted there)
     "not-server",  # ProtocolViolation: a probe's greeting is not the protocol's
     "capability-refused",  # ProtocolViolation: a probe's CAPABILITY was refused
     "unexpected",  # ProtocolViolation: a probe stopped on an error not foreseen (data: type)
@@ -203,6 +205,19 @@ REASONS = (
     "login-busy",  # ServerBusy: the mail server cannot log in now (OAuth login)
     "auth-command-refused",  # ProtocolViolation: the server did not take AUTHENTICATE (BAD)
     "other",  # anything else; data: detail (the library's or tuimail's own words)
+)
+
+# data["what"] of a "web" error: timeout, refused, lost, unreachable (detail), not-http
+# (type), no-document (code: the HTTP status), cut-short, too-big (limit).
+WEB_FAILURES = (
+    "timeout",
+    "refused",
+    "lost",
+    "unreachable",
+    "not-http",
+    "no-document",
+    "cut-short",
+    "too-big",
 )
 
 # data["step"] of an "oauth" error: what the authorization server was asked.
