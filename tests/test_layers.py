@@ -288,6 +288,7 @@ CLASSIFIERS = (
     "core/imap/sync.py",
     "core/imap/actions.py",
     "core/imap/fetchscan.py",
+    "core/imap/idle_changes.py",
     "core/discovery/probe.py",
     "core/discovery/autoconfig.py",
     "core/oauth2/auth.py",

@@ -217,6 +217,7 @@ _REASON_CASES = {
     "no-such-host": (Unreachable, {}),
     "dns-timeout": (TimedOut, {}),
     "not-server": (ProtocolViolation, {}),
+    "unreadable-update": (ProtocolViolation, {"item": "VANISHED"}),
     "web": (Refused, {"what": "no-document"}),
     "capability-refused": (ProtocolViolation, {}),
     "unexpected": (ProtocolViolation, {"type": "ValueError"}),

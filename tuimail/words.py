@@ -222,6 +222,11 @@ def reason_words(error: MailError) -> str:
             )
         extra = _text(data.get("detail") or data.get("type"))
         return f"{words} ({extra})" if extra else words
+    if reason == "unreadable-update":
+        item = _text(data.get("item")) or "update"
+        if item == "message count":
+            return "the server sent an impossible message count"
+        return f"the server sent {'' if item == 'flags' else 'an '}unreadable {item}"
     if reason == "not-server":
         return f"this is not {_ARTICLE.get(name, 'a')} {name or 'mail'} server"
     if reason == "no-such-host":

@@ -154,6 +154,8 @@ REASONS = (
     "dns-timeout",  # TimedOut: the name server did not answer in time
     "web",  # a web server's failure fetching an autoconfig document (data: what, one of
     # WEB_FAILURES; detail, type, limit as noted there)
+    "unreadable-update",  # ProtocolViolation: an IDLE update that cannot be read (data: item,
+    # what: HIGHESTMODSEQ, FETCH update, flags, MODSEQ, UID, VANISHED, message count)
     "not-server",  # ProtocolViolation: a probe's greeting is not the protocol's
     "capability-refused",  # ProtocolViolation: a probe's CAPABILITY was refused
     "unexpected",  # ProtocolViolation: a probe stopped on an error not foreseen (data: type)
