@@ -290,6 +290,7 @@ CLASSIFIERS = (
     "core/imap/fetchscan.py",
     "core/imap/idle_changes.py",
     "core/discovery/probe.py",
+    "core/discovery/detect.py",
     "core/discovery/autoconfig.py",
     "core/oauth2/auth.py",
     "core/oauth2/flows.py",

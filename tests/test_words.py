@@ -216,6 +216,7 @@ _REASON_CASES = {
     "login-busy": (ServerBusy, {}),
     "no-such-host": (Unreachable, {}),
     "dns-timeout": (TimedOut, {}),
+    "lookup-timeout": (TimedOut, {}),
     "not-server": (ProtocolViolation, {}),
     "unreadable-update": (ProtocolViolation, {"item": "VANISHED"}),
     "web": (Refused, {"what": "no-document"}),

@@ -288,6 +288,7 @@ _REASON_WORDS = {
     "too-much-data": "the mail server sent more data than tuimail can hold; the connection was closed",
     "message-missing": "this message is no longer in the store",
     "dns-timeout": "the name server (DNS) did not answer in time",
+    "lookup-timeout": "the look-up did not finish in time",
     "capability-refused": "the mail server refused CAPABILITY",
     "no-device-sign-in": "this provider has no device sign-in",
     "no-browser-sign-in": "this provider has no browser sign-in (no authorization_endpoint)",

@@ -151,6 +151,7 @@ REASONS = (
     "mid-line",  # ConnectionLost: closed in the middle of a line (data: line)
     "dns",  # Unreachable: the host name does not resolve
     "no-such-host",  # Unreachable: the name server has no address for the host (NXDOMAIN)
+    "lookup-timeout",  # TimedOut: a detection look-up did not finish in time
     "dns-timeout",  # TimedOut: the name server did not answer in time
     "web",  # a web server's failure fetching an autoconfig document (data: what, one of
     # WEB_FAILURES; detail, type, limit as noted there)
