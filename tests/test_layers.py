@@ -5,6 +5,7 @@ tuimail.ui or tuimail.words (the edge's words), at module level or inside a func
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "tuimail"
@@ -284,12 +285,26 @@ CLASSIFIERS = (
     "core/connect.py",
     "core/sent_copy.py",
     "core/imap/uidlist.py",
+    "core/imap/sync.py",
+    "core/imap/actions.py",
+    "core/imap/fetchscan.py",
+    "core/imap/idle_changes.py",
+    "core/discovery/probe.py",
+    "core/discovery/detect.py",
+    "core/discovery/autoconfig.py",
+    "core/oauth2/auth.py",
+    "core/oauth2/flows.py",
+    "core/oauth2/http.py",
+    "core/oauth2/tokens.py",
+    "ui/app.py",  # the app's sign-in: a NeedsSignIn is worded from its code and account
 )
 
 
 def _error_names() -> set[str]:
     from tuimail.core import connect, pop3_errors  # noqa: F401  (their subclasses)
     from tuimail.core.errors import MailError
+    from tuimail.core.imap import actions, sync  # noqa: F401
+    from tuimail.core.oauth2 import auth, flows, tokens  # noqa: F401
 
     names, todo = set(), [MailError]
     while todo:
@@ -325,7 +340,14 @@ def classifier_sentences(sources: dict[str, str], names: set[str]) -> list[str]:
 
 
 def test_the_classifiers_give_reasons_not_sentences() -> None:
-    sources = {m: (ROOT / m).read_text("utf-8") for m in CLASSIFIERS}
+    named = {m: (ROOT / m).read_text("utf-8") for m in CLASSIFIERS}
+    # Every other module of core too (errors.py itself keeps the message it is given).
+    rest = {
+        str(p.relative_to(ROOT)): p.read_text("utf-8")
+        for p in sorted((ROOT / "core").rglob("*.py"))
+        if p.name != "errors.py" or p.parent.name != "core"
+    }
+    sources = {**rest, **named}
     bad = classifier_sentences(sources, _error_names())
     assert not bad, "sentences made by a classifier:\n" + "\n".join(bad)
 
@@ -381,6 +403,21 @@ DOCTOR_PHRASES = (
     "no longer on the server",
     "announced by IMAP IDLE",
     "polled every",
+    # the plain-text login and the sign-in checks' findings and fixes
+    "plain-text login",
+    "never sends a password in clear",
+    "advertises LOGINDISABLED",
+    "password travels unencrypted",
+    "printed a token",
+    "the access token is valid",
+    "publishes no token introspection",
+    "introspection endpoint answered",
+    "the token is not active",
+    "the token is active",
+    "which the account asks for",
+    "allow every permission",
+    "sign in as",
+    "sign in again",
 )
 
 
@@ -438,3 +475,48 @@ def test_the_doctor_scan_would_see_each_kind_of_wording() -> None:
         "e.py": "def f(error):\n    return str(error.code)\n",
     }
     assert [h.split(":")[0] for h in doctor_wording(sources)] == ["a.py", "b.py", "c.py", "d.py"]
+
+
+# A reply code is decided from the typed record (an int, an error's kind), never by
+# reading the first characters of a stored reply's text ("4..." means try again).
+def reply_text_decisions(sources: dict[str, str]) -> list[str]:
+    """`module:line` for each comparison of a string's first characters with a reply
+    code's digits: `text[:1] == "4"`, `text[0] in "45"`, `text.startswith("4")`."""
+    digits = re.compile(r"^[2-5]([0-9]{2})?$|^[2-5]\.$")
+    found = []
+    for name, text in sources.items():
+        for node in ast.walk(ast.parse(text)):
+            consts: list[ast.expr] = []
+            if isinstance(node, ast.Compare) and isinstance(node.left, ast.Subscript):
+                consts = list(node.comparators)
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "startswith":
+                consts = list(node.args[:1])
+                if consts and isinstance(consts[0], ast.Tuple):
+                    consts = list(consts[0].elts)
+            if any(
+                isinstance(c, ast.Constant) and isinstance(c.value, str) and digits.match(c.value)
+                for c in consts
+            ):
+                found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_no_reply_code_is_read_from_a_reply_text() -> None:
+    sources = {
+        str(p.relative_to(ROOT)): p.read_text("utf-8")
+        for p in (ROOT / "core").rglob("*.py")
+        if p.name != "smtp_errors.py"  # the SMTP classifier reads enhanced codes ("4.")
+    }
+    bad = reply_text_decisions(sources)
+    assert not bad, "reply codes read from text:\n" + "\n".join(bad)
+
+
+def test_the_reply_text_scan_would_see_each_form() -> None:
+    sources = {
+        "a.py": 'def f(r):\n    return r[:1] == "4"\n',
+        "b.py": 'def g(r):\n    return r.startswith("4")\n',
+        "c.py": 'def h(r):\n    return r.startswith(("421", "450"))\n',
+        "d.py": "def i(r):\n    return 400 <= r['code'] < 500\n",
+    }
+    hits = reply_text_decisions(sources)
+    assert sorted(h.split(":")[0] for h in hits) == ["a.py", "b.py", "c.py"], hits

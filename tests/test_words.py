@@ -143,7 +143,7 @@ def test_an_account_state_in_words() -> None:
 
 def test_events_in_words() -> None:
     refused = ServiceEvent("error", "work", "Archive", error=Refused(), action="move")
-    assert words.event(refused) == "the mail server refused"
+    assert words.event(refused) == "A move was not applied on the server: the mail server refused"
     assert "repeated UIDL" in words.event(ServiceEvent("warning", "pop", note=ODD_UIDL))
     assert "does not support UIDL" in words.warning(NO_UIDL)
     assert words.event(ServiceEvent("sent", "work", count=2)) == (
@@ -194,6 +194,37 @@ _REASON_CASES = {
     "too-much-data": (ProtocolViolation, {}),
     "bad-search": (ProtocolViolation, {"problem": "too-many", "limit": 20_000}),
     "search-refused": (Refused, {}),
+    "refused-to": (Refused, {"what": "list-folders"}),
+    "no-folder": (Refused, {"folder": "Archive"}),
+    "folder-gone": (Refused, {"folder": "Archive"}),
+    "renumbered": (Refused, {"folder": "Archive"}),
+    "folder-changed": (Refused, {"folder": "Archive"}),
+    "message-missing": (Refused, {}),
+    "message-moving": (Refused, {}),
+    "message-gone": (Refused, {}),
+    "unknown-action": (Refused, {"kind": "teleport"}),
+    "no-exists": (ProtocolViolation, {}),
+    "bad-numbers": (ProtocolViolation, {}),
+    "oauth": (Refused, {"step": "renew"}),
+    "sign-in": (Refused, {}),
+    "no-device-sign-in": (Refused, {}),
+    "no-browser-sign-in": (Refused, {}),
+    "no-client": (Refused, {"account": "work"}),
+    "no-access-token": (ProtocolViolation, {}),
+    "incomplete-answer": (ProtocolViolation, {}),
+    "not-json": (ProtocolViolation, {}),
+    "login-busy": (ServerBusy, {}),
+    "no-such-host": (Unreachable, {}),
+    "dns-timeout": (TimedOut, {}),
+    "lookup-timeout": (TimedOut, {}),
+    "not-server": (ProtocolViolation, {}),
+    "unreadable-update": (ProtocolViolation, {"item": "VANISHED"}),
+    "web": (Refused, {"what": "no-document"}),
+    "capability-refused": (ProtocolViolation, {}),
+    "unexpected": (ProtocolViolation, {"type": "ValueError"}),
+    "token-rejected": (AuthenticationFailed, {"login": "u", "status": "invalid_token"}),
+    "no-oauth": (Refused, {"offered": ["PLAIN"]}),
+    "auth-command-refused": (ProtocolViolation, {}),
     "other": (Refused, {"detail": "tuimail's own words"}),
 }
 

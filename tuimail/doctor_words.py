@@ -141,6 +141,19 @@ def _data_words(result: CheckResult) -> str | None:
         )
     if finding in _ROUNDTRIP:
         return _ROUNDTRIP[finding](data, result.seconds)
+    if finding in _SIGN_IN:
+        return _SIGN_IN[finding](data)
+    if finding == "plain-refused":
+        how = _PLAIN_REFUSED.get(str(data.get("how")), "it refuses one")
+        return (
+            f"the server refuses a plain-text login on this connection ({how}), and "
+            "security = plain never encrypts it; no password was sent"
+        )
+    if finding == "plain-not-tried":
+        return (
+            "not tried: the connection is not encrypted (security = plain), and tuimail "
+            "doctor never sends a password in clear"
+        )
     if finding == "ports-unchecked":  # its server check above says it and the fix, once
         return (
             "its other ports were not checked: the host name cannot be found in DNS (see "
@@ -163,6 +176,68 @@ def _data_words(result: CheckResult) -> str | None:
             "the other checks ran"
         )
     return None
+
+
+# How a server shows it refuses a login in clear (login_checks.plain_login).
+_PLAIN_REFUSED = {
+    "logindisabled": "it advertises LOGINDISABLED",
+    "no-user-before-stls": "its CAPA offers no USER or SASL login before STLS",
+    "auth-after-starttls": "it offers AUTH only after STARTTLS",
+}
+
+
+def _in(seconds: object) -> str:
+    """A time left, as people say it: "45 seconds", "20 minutes", "3 hours"."""
+    left = float(seconds) if isinstance(seconds, int | float) else 0.0
+    if left < 90:
+        return f"{max(0, round(left))} seconds"
+    if left < 2 * 3600:
+        return f"{round(left / 60)} minutes"
+    return f"{round(left / 3600)} hours"
+
+
+def _token_seen(data: dict) -> str:
+    """What introspection said of an active token: its scopes, whose it is, its expiry."""
+    granted = data.get("granted") if isinstance(data.get("granted"), list) else []
+    seen = f"the token is active, scopes: {' '.join(map(str, granted)) or '(none listed)'}"
+    if data.get("who"):
+        seen += f", for {data['who']}"
+    if isinstance(data.get("expires_in"), int | float):
+        seen += f", expires in {_in(data['expires_in'])}"
+    return seen
+
+
+def _lacking(data: dict) -> str:
+    wanted = data.get("wanted") if isinstance(data.get("wanted"), list) else []
+    return f"{_token_seen(data)}; it lacks {' '.join(map(str, wanted))}, which the account asks for"
+
+
+# The sign-in checks' findings that are plain data (oauth_checks), and their words.
+_SIGN_IN = {
+    "token-from-command": lambda _d: (
+        "the oauth2_token_command printed a token (its expiry is the helper's business)"
+    ),
+    "signed-in": lambda d: (
+        f"signed in; the access token is valid and expires in {_in(d.get('expires_in'))} "
+        f"(renewed by itself; the sign-in is kept in the {d.get('where')})"
+    ),
+    "no-introspection": lambda _d: (
+        "the provider publishes no token introspection: the logins below show whether the "
+        "servers accept the token"
+    ),
+    "introspection-http": lambda d: (
+        f"the introspection endpoint answered HTTP {d.get('status')} ({d.get('error') or ''})"
+    ),
+    "token-inactive": lambda _d: (
+        "the authorization server says the token is not active (revoked or expired), also "
+        "after renewing it"
+    ),
+    "token-active": _token_seen,
+    "scopes-missing": _lacking,
+    "other-user": lambda d: (
+        f"{_token_seen(d)}; it belongs to {d.get('who')}, not to {d.get('login')}"
+    ),
+}
 
 
 def _not_sent(result: CheckResult, words: str) -> str:
@@ -289,6 +364,9 @@ def _fix(result: CheckResult) -> str:
         )
     if finding == "submit-refused":
         return _submit_fix(data.get("cause", ""), data.get("email", ""))
+    if finding in ("token-inactive", "other-user"):
+        how = f" as {data.get('login')}" if finding == "other-user" else " again"
+        return f"sign in{how}: tuimail account login {data.get('account')}"
     if finding == "login-refused":
         return _REFUSAL_FIX.get(data.get("refusal", ""), WRONG_PASSWORD_FIX)
     if finding == "unreachable" and data.get("dns"):
@@ -383,6 +461,19 @@ _FIXES = {
     "token-unavailable": "check the network, or try again later",
     "token-command": "run the oauth2_token_command by hand to see what it needs",
     "introspection-failed": "the logins below still show whether the token works",
+    "plain-refused": (
+        "set security = starttls for this port (or use the TLS port 993/995/465 with "
+        "security = tls)"
+    ),
+    "plain-not-tried": (
+        "use security = tls or starttls; until then the password travels unencrypted "
+        "each time tuimail logs in"
+    ),
+    "introspection-http": "the logins below still show whether the token works",
+    "scopes-missing": (
+        "sign in again and allow every permission asked for; if the provider does not "
+        "offer it, the client registration lacks that API permission"
+    ),
     "no-oauth": (
         'this server takes passwords only: set auth = "password" for this account, or '
         "ask the provider which server takes OAuth sign-in"

@@ -29,8 +29,10 @@ from tuimail.core.errors import (
     Failure,
     MailError,
     ProtocolViolation,
+    Refused,
     SecurityFailure,
     ServerBusy,
+    TransientError,
     error_from_record,
 )
 from tuimail.core.sanitize import sanitize
@@ -109,10 +111,13 @@ def failure_words(error: MailError) -> str:
     if isinstance(error, SecurityFailure) and error.reason:
         words = security(error)
     else:
-        words = reason_words(error) or error.message or _KIND_WORDS.get(error.kind, "")
+        kinds = _HTTP_KIND_WORDS if error.protocol == "http" else _KIND_WORDS
+        words = reason_words(error) or error.message or kinds.get(error.kind, "")
         words = words or "the request failed"
     said = _tidy(error.server_text or "").strip()
     code = error.code
+    if code is not None and error.reason in _CODE_SAID:
+        code = None  # the words already say what the code means
     if code is not None and str(code) not in said and str(code) not in words:
         tag = str(code) if isinstance(code, int) else f"[{code}]"  # 535, [UNAVAILABLE]
         said = f"{tag} {said}".strip()
@@ -126,6 +131,7 @@ def failure_words(error: MailError) -> str:
 
 
 _CLOSED = "; the connection was closed"
+_CODE_SAID = ("sign-in", "no-client", "no-oauth")  # reasons worded from their code
 
 
 def reason_words(error: MailError) -> str:
@@ -137,6 +143,16 @@ def reason_words(error: MailError) -> str:
     line = _text(data.get("line"))
     if len(line) > 60:
         line = line[:60] + "..."
+    if reason == "token-rejected":
+        why = challenge_words(data)
+        who = _text(error.host) or "the server"
+        return f"{who} rejected the OAuth token for {_text(data.get('login'))}" + (
+            f" ({why})" if why else ""
+        )
+    if reason == "no-oauth":
+        listed = data.get("offered") if isinstance(data.get("offered"), list) else []
+        offered = ", ".join(_text(m) for m in listed) or "none"
+        return f"the server offers no OAuth login (OAUTHBEARER or XOAUTH2; it offers: {offered})"
     if isinstance(error, AuthenticationFailed) and data.get("login"):
         return f"{_text(error.host) or 'the server'} refused the login for {_text(data['login'])}"
     stage = _text(data.get("stage"))
@@ -191,6 +207,42 @@ def reason_words(error: MailError) -> str:
         return "the mail server cannot be reached" + (f" ({detail})" if detail else "")
     if reason == "other":
         return _text(data.get("detail"))
+    if reason == "oauth":
+        step = _OAUTH_STEPS.get(_text(data.get("step")), "the sign-in failed")
+        return f"{step} at the authorization server"
+    if reason == "sign-in":
+        code = _text(error.code)
+        return _SIGN_IN.get(code) or f"the sign-in was declined ({code or 'no code'})"
+    if reason == "web":
+        what = _text(data.get("what"))
+        words = _WEB.get(what, "the web server failed")
+        if what == "too-big":
+            words = words.format(
+                _int(data.get("limit")) // 1024 if _int(data.get("limit")) else "?"
+            )
+        extra = _text(data.get("detail") or data.get("type"))
+        return f"{words} ({extra})" if extra else words
+    if reason == "unreadable-update":
+        item = _text(data.get("item")) or "update"
+        if item == "message count":
+            return "the server sent an impossible message count"
+        return f"the server sent {'' if item == 'flags' else 'an '}unreadable {item}"
+    if reason == "not-server":
+        return f"this is not {_ARTICLE.get(name, 'a')} {name or 'mail'} server"
+    if reason == "no-such-host":
+        return f"{_text(error.host) or 'the host'} does not exist"
+    if reason == "unexpected":
+        return f"the probe failed ({_text(data.get('type')) or 'error'})"
+    if reason == "no-client":
+        return f"the account {_text(data.get('account'))} has no OAuth client_id or token_endpoint"
+    if reason == "not-json":
+        return f"the authorization server's answer (HTTP {_text(error.code)}) is not a JSON object"
+    if reason == "refused-to":
+        return f"the server refused to {_REFUSED_STEPS.get(_text(data.get('what')), 'do this')}"
+    if reason in _DATA_WORDS:
+        return _DATA_WORDS[reason].format(
+            folder=_text(data.get("folder")) or "?", kind=_text(data.get("kind")) or "?"
+        )
     words = _REASON_WORDS.get(reason, "")
     detail = _text(data.get("detail"))
     if detail and not words:
@@ -234,6 +286,75 @@ _REASON_WORDS = {
     "mechanism": "the server does not accept this login method",
     "search-refused": "the server refused a search",
     "too-much-data": "the mail server sent more data than tuimail can hold; the connection was closed",
+    "message-missing": "this message is no longer in the store",
+    "dns-timeout": "the name server (DNS) did not answer in time",
+    "lookup-timeout": "the look-up did not finish in time",
+    "capability-refused": "the mail server refused CAPABILITY",
+    "no-device-sign-in": "this provider has no device sign-in",
+    "no-browser-sign-in": "this provider has no browser sign-in (no authorization_endpoint)",
+    "no-access-token": "the authorization server's token answer has no access_token",
+    "incomplete-answer": "the authorization server's device sign-in answer lacks a field",
+    "login-busy": "the mail server cannot log in now",
+    "auth-command-refused": "the mail server did not accept the AUTHENTICATE command",
+    "message-moving": "this message is still being moved on the server; try again soon",
+    "message-gone": "the message is no longer on the server",
+    "no-exists": (
+        "the mail server did not say how many messages the folder has (no EXISTS); "
+        "the connection was closed"
+    ),
+    "bad-numbers": (
+        "the mail server's answer to opening the folder has numbers that are not numbers; "
+        "the connection was closed"
+    ),
+}
+
+# data["what"] of a "web" error (tuimail.core.errors.WEB_FAILURES).
+_WEB = {
+    "timeout": "the web server did not answer in time",
+    "refused": "the web server refused the connection",
+    "lost": "the connection to the web server was lost",
+    "unreachable": "the web server cannot be reached",
+    "not-http": "the web server's answer is not HTTP",
+    "no-document": "the web server has no autoconfig document",
+    "cut-short": "the web server's answer was cut short",
+    "too-big": "the autoconfig document is larger than {} KiB",
+}
+
+# data["step"] of an "oauth" error (tuimail.core.errors.OAUTH_STEPS).
+_OAUTH_STEPS = {
+    "device-start": "the device sign-in could not start",
+    "sign-in": "the sign-in failed",
+    "exchange": "the code could not be exchanged for a token",
+    "renew": "the sign-in could not be renewed",
+}
+
+# The code of a "sign-in" error (the sign-in did not happen).
+_SIGN_IN = {
+    "access_denied": "the sign-in was declined",
+    "expired_token": "the code expired before it was approved",
+    "cancelled": "the sign-in was cancelled",
+    "timeout": "no answer came from the browser in time",
+    "no_refresh_token": "there is no refresh token: sign in again",
+}
+
+# Reasons whose words name what `data` holds ({folder}, {kind}).
+_DATA_WORDS = {
+    "no-folder": "there is no folder named {folder}",
+    "folder-gone": "the folder {folder} no longer exists on the server",
+    "renumbered": (
+        "the folder {folder} was renumbered on the server (UIDVALIDITY changed), so this "
+        "change was not applied: it might have hit the wrong messages"
+    ),
+    "folder-changed": "the folder {folder} changed on the server; sync it and open the message again",
+    "unknown-action": "unknown queued action {kind}",
+}
+
+# data["what"] of a "refused-to" error (tuimail.core.errors.REFUSED_STEPS).
+_REFUSED_STEPS = {
+    "list-folders": "list the folders",
+    "flag-changes": "send flag changes",
+    "headers": "send message headers",
+    "change-flags": "change flags",
 }
 
 
@@ -303,6 +424,8 @@ _SECURITY = {
     "starttls-refused": "the server refused STARTTLS, so the connection cannot be encrypted",
     "privacy-required": "the mail server wants an encrypted connection for this",
     "login-disabled": "the server offers no password login tuimail supports on this connection",
+    "not-https": "an authorization server must be reached over https",
+    "state-mismatch": "the browser's answer does not match this sign-in (state)",
     "starttls-closed": (
         "the server accepted STARTTLS but then closed the connection instead of starting encryption"
     ),
@@ -399,8 +522,9 @@ def submit_failure(record: dict) -> str:
         words = f"the login failed: {what}" if what else "the login failed"
     elif reason == "token-rejected":
         words = f"the server rejected the OAuth token ({said})"
-        if data.get("why"):
-            words += f": {_text(data.get('why'))}"
+        why = _text(data.get("why")) or challenge_words(data)  # "why": an older record
+        if why:
+            words += f": {why}"
     elif reason == "sender-invalid":
         problem = _ADDRESS.get(_text(data.get("problem")), "it is not a valid address")
         words = f"the sender address {_text(data.get('address'))} cannot be sent: {problem}"
@@ -433,6 +557,9 @@ def refusal(value: object) -> str:
     """Why one recipient was refused: the server's reply as it spoke it ("550 5.1.1 ..."),
     or, for an address refused here before sending, its problem (smtp_address PROBLEMS)
     as data; an entry from an older tuimail keeps its text as written."""
+    if isinstance(value, dict) and "code" in value and "problem" not in value:
+        said = _tidy(_text(value.get("server_text")))
+        return sanitize(f"{_text(value.get('code'))} {said}".strip())
     if isinstance(value, dict):
         problem = _ADDRESS.get(_text(value.get("problem")), "it is not a valid address")
         detail = _text(value.get("detail"))
@@ -610,6 +737,51 @@ def sign_in_needed(error: Any) -> str:
     )
 
 
+def challenge_words(data: dict) -> str:
+    """What a server's OAuth error challenge (RFC 7628 3.2.2: its status, the scope it
+    needs) says, in words; "" when it sent none."""
+    status, scope = _text(data.get("status")), _text(data.get("scope"))
+    parts = []
+    if status:
+        parts.append(_CHALLENGE_STATUS.get(status, f"status {status}"))
+    if scope:
+        parts.append(f"the server needs the scope {scope}")
+    return "; ".join(parts)
+
+
+_CHALLENGE_STATUS = {
+    "invalid_token": "the token is not valid (expired or revoked)",
+    "insufficient_scope": "the token lacks a permission",
+    "401": "the token is not valid (expired or revoked)",
+    "400": "the request was malformed",
+}
+
+
+def sign_in_failure(error: MailError) -> str:
+    """One sentence for a sign-in that failed (`tuimail account login`, the wizard), from
+    the error's type, reason and the authorization server's code and words."""
+    said = sanitize(_tidy(error.server_text or ""))[:200]
+    said = f" (the server said: {said})" if said else ""
+    if error.reason == "sign-in":
+        words = _SIGN_IN.get(_text(error.code), "")
+        if error.code == "expired_token":
+            words += "; run the command again"
+        return (words or f"the sign-in failed ({_text(error.code)})") + said + "."
+    if isinstance(error, Refused) and error.reason in ("oauth", ""):
+        return (
+            "the authorization server refused this application "
+            f"({_text(error.code)}): check client_id and client_secret{said}."
+        )
+    if isinstance(error, SecurityFailure):
+        return f"the authorization server could not be trusted: {failure_words(error)}."
+    if isinstance(error, TransientError):
+        return (
+            f"the authorization server could not be reached or is busy ({error.kind}): "
+            f"{failure_words(error)}; try again later."
+        )
+    return f"the sign-in failed: {failure_words(error)}."
+
+
 def sign_in_advice(error: Any) -> str:
     """What to run for a NeedsSignIn: the sign-in command with the account's name."""
     name = _text(getattr(error, "account", "")) or "ACCOUNT"
@@ -662,7 +834,21 @@ def failure(item: Failure) -> str:
         return f"Searched this computer only ({words})"
     if item.folder and item.action == SYNC:
         return f"{sanitize(item.folder)}: {words}"
+    if item.action in _QUEUED:
+        return f"{_QUEUED[item.action]} was not applied on the server: {words}"
     return words
+
+
+# A queued change (tuimail.core.imap.actions: the Failure's action is its kind).
+_QUEUED = {
+    "flags": "A flag change",
+    "move": "A move",
+    "copy": "A copy",
+    "expunge": "A deletion",
+    "create_folder": "Creating a folder",
+    "rename_folder": "Renaming a folder",
+    "delete_folder": "Deleting a folder",
+}
 
 
 def skipped(count: int) -> str:
@@ -739,6 +925,18 @@ _KIND_WORDS = {
     "security": "the connection could not be secured",
     "protocol": "the mail server broke the protocol",
     "refused": "the mail server refused",
+}
+
+# An authorization server's failures (protocol "http"), by kind.
+_HTTP_KIND_WORDS = {
+    "connection-lost": "the connection to the authorization server was lost",
+    "unreachable": "the authorization server cannot be reached",
+    "timeout": "the authorization server did not answer in time",
+    "busy": "the authorization server is busy; it asked to try again later",
+    "authentication": "the authorization server refused the sign-in",
+    "security": "the connection to the authorization server could not be secured",
+    "protocol": "the authorization server's answer cannot be read",
+    "refused": "the authorization server refused",
 }
 
 _ACTIVITY = {

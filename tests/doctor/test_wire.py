@@ -107,11 +107,14 @@ def test_plain_security_never_sends_the_password(mail_server, protocol, accepts_
     assert len(logins) == 2, results
     if accepts_plaintext:
         assert all(r.status == "warning" for r in logins), logins
-        assert all("never sends a password in clear" in r.seen for r in logins)
+        assert all("never sends a password in clear" in seen(r) for r in logins)
+        assert all(r.data == {"finding": "plain-not-tried"} for r in logins)
     else:
         assert all(r.status == "failure" for r in logins), logins
-        assert all("refuses a plain-text login" in r.seen for r in logins)
-        assert all("security = starttls" in r.fix for r in logins)
+        assert all("refuses a plain-text login" in seen(r) for r in logins)
+        assert all("security = starttls" in fix(r) for r in logins)
+        assert all(r.data["finding"] == "plain-refused" for r in logins)
+    assert all(r.seen == r.fix == "" for r in logins)  # worded at the edge only
     (trip,) = [r for r in results if r.group == "Round trip"]
     assert trip.status == "warning" and seen(trip) == (
         f"not tried: the connection to {account.incoming.host} is not encrypted (security = "

@@ -9,6 +9,7 @@ the store with its messages), says "gone" and ends; INBOX keeps being watched.
 from __future__ import annotations
 
 from tests.imap.helpers import Recorder, account_for, message, other_client, tmp_store
+from tests.service.helpers import runtime_for, wait_for
 from tuimail.core.imap.idle import AccountWatcher, WatchState
 from tuimail.core.imap.session import connector
 
@@ -91,4 +92,31 @@ def test_folder_renamed_elsewhere_while_idling_goes_at_the_next_renewal(
         assert store.folder_id("test", "New") is not None
     finally:
         watcher.stop()
+        other.logout()
+
+
+def test_the_account_runtime_tells_the_ui_when_the_open_folder_is_gone(mail_server, tmp_path):
+    """The runtime turns the watcher's "gone" into a folder-list and a list event (the
+    app then shows INBOX and says the folder is no longer on the server)."""
+    user = mail_server.new_user()
+    other = other_client(mail_server, user)
+    other.create_folder("Projects")
+    runtime, recorder = runtime_for(mail_server, user, tmp_path, idle=True)
+    try:
+        assert runtime.start()
+        runtime.watch_folder("Projects")
+        assert wait_for(lambda: runtime.store.folder_id("test", "Projects") is not None)
+        watched = runtime._watcher._watchers
+        assert wait_for(lambda: "Projects" in watched and watched["Projects"].alive)
+        before = len(recorder.events)
+        other.delete_folder("Projects")
+        assert wait_for(lambda: runtime.store.folder_id("test", "Projects") is None)
+        assert wait_for(
+            lambda: any(
+                e.kind == "messages" and e.folder == "Projects" for e in recorder.events[before:]
+            )
+        )
+        assert "folders" in [e.kind for e in recorder.events[before:]]
+    finally:
+        runtime.close()
         other.logout()

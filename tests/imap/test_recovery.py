@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.imap.helpers import (
     assert_cache_matches_server,
     engine_for,
@@ -11,6 +13,7 @@ from tests.imap.helpers import (
     tmp_store,
 )
 from tuimail import words
+from tuimail.core.errors import error_from_record
 from tuimail.core.imap.actions import MailActions
 
 
@@ -39,7 +42,11 @@ def test_uidvalidity_change_rebuilds_and_fails_old_actions(mail_server, tmp_path
         result.refused_actions[0]
     )
     failed = store.actions("test", "failed")
-    assert len(failed) == 1 and "UIDVALIDITY" in failed[0].error
+    # The store keeps the typed error's record (JSON), not a repr: its sentence is made
+    # from it at the edge.
+    record = json.loads(failed[0].error)
+    assert len(failed) == 1 and record["reason"] == "renumbered"
+    assert "UIDVALIDITY" in words.describe(error_from_record(record))
     assert store.count_messages(inbox) == 4
     engine.close()
     other.logout()

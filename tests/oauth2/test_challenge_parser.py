@@ -9,9 +9,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tuimail.core.oauth2.auth import TokenRejected, describe_rejection
+from tuimail.core.oauth2.auth import TokenRejected
 from tuimail.core.oauth2.sasl import read_challenge
-from tuimail.core.sanitize import sanitize
+from tuimail.words import challenge_words, failure_words
 
 values = st.one_of(st.text(), st.integers(), st.none(), st.lists(st.text(), max_size=3))
 
@@ -33,22 +33,21 @@ def test_json_challenges_in_base64_are_decoded(body: dict) -> None:
     challenge = read_challenge(encoded)
     if isinstance(body.get("status"), str):
         assert challenge.status == body["status"][:100]
-    error = TokenRejected("imap.example.test rejected the OAuth token", challenge=challenge)
-    words = sanitize(str(error))
+    error = TokenRejected(login="u", challenge=challenge, host="imap.example.test")
+    words = failure_words(error)
     assert "\n" not in words and "\x1b" not in words
-    assert describe_rejection(error) in str(error)
+    assert challenge_words(error.data) in words
 
 
 def test_the_usual_challenges_in_words() -> None:
     bearer = base64.b64encode(b'{"status":"invalid_token","scope":"mail"}')
-    error = TokenRejected("x rejected the OAuth token", challenge=read_challenge(bearer))
-    assert str(error) == (
-        "x rejected the OAuth token (the token is not valid (expired or revoked); "
+    error = TokenRejected(login="u", challenge=read_challenge(bearer), host="x")
+    assert error.reason == "token-rejected" and error.data["status"] == "invalid_token"
+    assert failure_words(error) == (
+        "x rejected the OAuth token for u (the token is not valid (expired or revoked); "
         "the server needs the scope mail)"
     )
     google = base64.b64encode(
         b'{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}'
     )
-    assert "status 400" not in describe_rejection(
-        TokenRejected("", challenge=read_challenge(google))
-    )
+    assert "status 400" not in challenge_words(TokenRejected(challenge=read_challenge(google)).data)

@@ -47,10 +47,15 @@ def test_a_good_sign_in_is_valid_with_expiry_and_scopes(mail_server) -> None:
     account = oauth_account(mail_server, user)
     device_sign_in(mail_server, user, account)
     results = _by_name(check_sign_in(account))
-    assert results["token"].status == "ok" and "expires in" in results["token"].seen
-    assert "kept in the memory" in results["token"].seen
+    assert results["token"].status == "ok" and "expires in" in seen(results["token"])
+    assert "kept in the memory" in seen(results["token"])
     assert results["scopes"].status == "ok"
-    assert "scopes: mail" in results["scopes"].seen and user.login in results["scopes"].seen
+    assert "scopes: mail" in seen(results["scopes"]) and user.login in seen(results["scopes"])
+    # Core hands out data; the sentences are made in tuimail.doctor_words.
+    assert results["token"].seen == results["scopes"].seen == ""
+    assert results["token"].data["finding"] == "signed-in"
+    assert results["scopes"].data["finding"] == "token-active"
+    assert results["scopes"].data["granted"] == ["mail"]
     text = render_json(list(results.values()))
     assert tokens.access_token(account).reveal() not in text
     assert json.loads(text)["ok"] is True
@@ -88,7 +93,7 @@ def test_a_token_ended_early_is_renewed_before_it_is_judged(mail_server) -> None
     mail_server.store.tokens.expire_access_tokens(user.login)  # the client still holds it
     results = _by_name(check_sign_in(account))
     assert results["scopes"].status == "ok", results["scopes"]
-    assert "scopes: mail" in results["scopes"].seen and fix(results["scopes"]) == ""
+    assert "scopes: mail" in seen(results["scopes"]) and fix(results["scopes"]) == ""
     assert tokens.held(account).access_token.reveal() != held  # a new one was obtained
 
 
@@ -111,7 +116,13 @@ def test_a_scope_the_account_asks_for_but_did_not_get_is_a_warning(mail_server) 
     device_sign_in(mail_server, user, account)
     account.oauth2["scopes"] = ["mail", "calendar"]
     results = _by_name(check_sign_in(account))
-    assert results["scopes"].status == "warning" and "lacks calendar" in results["scopes"].seen
+    scopes = results["scopes"]
+    assert scopes.status == "warning" and scopes.data["wanted"] == ["calendar"]
+    assert seen(scopes) == (
+        f"the token is active, scopes: mail, for {user.login}, expires in 60 minutes; "
+        "it lacks calendar, which the account asks for"
+    )
+    assert fix(scopes).startswith("sign in again and allow every permission asked for")
 
 
 def test_without_introspection_the_logins_decide(mail_server) -> None:
@@ -120,7 +131,7 @@ def test_without_introspection_the_logins_decide(mail_server) -> None:
     del account.oauth2["introspection_endpoint"]
     device_sign_in(mail_server, user, account)
     results = _by_name(check_sign_in(account))
-    assert results["scopes"].status == "ok" and "no token introspection" in results["scopes"].seen
+    assert results["scopes"].status == "ok" and "no token introspection" in seen(results["scopes"])
 
 
 def test_a_password_account_has_no_sign_in_checks(mail_server) -> None:

@@ -14,6 +14,7 @@ from testserver.server import MailServer
 from tuimail.core import connect
 from tuimail.core.oauth2 import auth, tokens
 from tuimail.core.secrets import Secret
+from tuimail.words import challenge_words, failure_words
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_imap_rejected_token_carries_the_decoded_challenge(signed_in, mechanism)
         assert info.value.code == "AUTHENTICATIONFAILED"
         status = "invalid_token" if mechanism == "OAUTHBEARER" else "401"
         assert info.value.challenge.status == status and info.value.challenge.scope == "mail"
-        assert "not valid" in auth.describe_rejection(info.value)
+        assert "not valid" in challenge_words(info.value.data)
         # The connection is still usable: the retry with a good token works on it.
         auth.imap_authenticate(client, user.login, tokens.access_token(account),
                                host=server.host, mechanism=mechanism)  # fmt: skip
@@ -136,6 +137,9 @@ def test_a_server_without_oauth_is_a_clear_refusal(test_ca) -> None:
         try:
             with pytest.raises(auth.NoOAuthMechanism) as info:
                 auth.imap_authenticate(client, "u", Secret("t"), host=plain_server.host)
-            assert "offers no OAuth login" in str(info.value)
+            assert info.value.data == {"offered": ["PLAIN"]}  # data; words at the edge
+            assert failure_words(info.value) == (
+                "the server offers no OAuth login (OAUTHBEARER or XOAUTH2; it offers: PLAIN)"
+            )
         finally:
             client.logout()

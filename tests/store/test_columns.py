@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.corpus import CORPUS_FILES
@@ -94,6 +94,7 @@ _CRLF_LINES = st.lists(
     st.one_of(
         st.tuples(_NAMES, st.sampled_from([b":", b" :", b"\t:", b": ", b"::"]), _VALUES),
         st.tuples(st.binary(max_size=12), st.just(b""), st.binary(max_size=8)),
+        st.tuples(_NAMES, st.just(b""), st.sampled_from([b"", b" x", b"\tx"])),  # no colon
         st.tuples(
             st.sampled_from([b"", b" ", b"\t", b"From x Mon Jan  1 10"]), st.just(b""), _VALUES
         ),
@@ -104,6 +105,8 @@ _CRLF_LINES = st.lists(
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_CRLF_LINES, st.sampled_from([b"", b"\r\n", b"\r\n\r\n", b"\r\n\r\nbody: x\r\n"]))
+@example(b"from", b"")
+@example(b"Subject\r\nSubject: the real one", b"\r\n")
 def test_plain_crlf_lines_pick_the_fields_the_regex_picks(block: bytes, end: bytes) -> None:
     """The split of a CRLF block (what servers send) is the regex's answer, whatever the
     lines hold (blanks before the colon, junk, lines without a colon, folding, lone CR

@@ -71,3 +71,38 @@ async def test_refused_send_waits_in_outbox_and_closes_without_question(mail_ser
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, (ComposerScreen, ChoiceDialog)))
         assert [e.state for e in Outbox("test").entries()] == ["retrying"]
+
+
+async def test_ctrl_q_in_a_changed_composer_asks_and_quits_only_once_the_draft_is_saved(
+    mail_server,
+):
+    """Ctrl+Q used to end the app at once, and the message being written was gone."""
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        screen = await open_composer(pilot)
+        screen.query_one("#compose-body", TextArea).text = "Do not lose me.\n"
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        assert app.is_running
+        await pilot.press("k")  # keep editing
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: not app.is_running, timeout=30)
+    drafts = mail_server.messages(user, "Drafts")
+    assert len(drafts) == 1 and b"Do not lose me." in drafts[0]
+
+
+async def test_ctrl_q_with_nothing_typed_in_the_composer_quits_at_once(mail_server):
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await open_composer(pilot)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)

@@ -82,3 +82,34 @@ async def test_help_columns_do_not_run_together(mail_server):
         assert any(row[1] == "Reader: a page down / up" for row in app.screen.rows)
         statics = [str(w.visual) for w in app.screen.query("Static")]
         assert any(REMAP_EXAMPLE in text for text in statics)
+
+
+async def test_help_scrolls_with_pager_keys_on_a_small_terminal(mail_server):
+    """At 80x24 the key list is longer than the screen: j/k, Space/b, g/G move it as in
+    the reader (and less), q closes it."""
+    from textual.containers import VerticalScroll
+
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        box = app.screen.query_one(VerticalScroll)
+        await pilot.pause()
+        assert box.max_scroll_y > 0 and box.scroll_y == 0
+        await pilot.press("j", "j")
+        await wait_for(pilot, lambda: box.scroll_y == 2)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: box.scroll_y == 1)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: box.scroll_y == box.max_scroll_y)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: box.scroll_y < box.max_scroll_y)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: box.scroll_y == 0)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: box.scroll_y > 1)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+        assert app.is_running

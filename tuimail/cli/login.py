@@ -24,7 +24,7 @@ import webbrowser
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tuimail import detect_words
+from tuimail import detect_words, words
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from tuimail.core import errors
 from tuimail.core.account import Account
@@ -186,7 +186,7 @@ def run_login(args: argparse.Namespace) -> int:
     try:
         ep = tokens.endpoints(account)
     except errors.MailError as exc:
-        return _err(f"{exc.message}.", EXIT_USAGE)
+        return _err(words.sentence(exc), EXIT_USAGE)
     try:
         if args.browser:
             if not ep.authorization_endpoint:
@@ -282,31 +282,8 @@ def _browser(
 
 
 def sign_in_failure(exc: errors.MailError) -> str:
-    """One sentence for a failed sign-in, from the error's type and the server's code."""
-    from tuimail.core.oauth2 import flows
-
-    said = f" (the server said: {sanitize(str(exc.server_text))[:200]})" if exc.server_text else ""
-    if isinstance(exc, flows.SignInError):
-        words = {
-            "access_denied": "the sign-in was declined",
-            "expired_token": "the code expired before it was approved; run the command again",
-            "cancelled": "the sign-in was cancelled",
-            "timeout": "no answer came from the browser in time",
-        }.get(str(exc.code), f"the sign-in failed ({sanitize(str(exc.code))})")
-        return words + said + "."
-    if isinstance(exc, errors.Refused):
-        return (
-            "the authorization server refused this application "
-            f"({sanitize(str(exc.code))}): check client_id and client_secret{said}."
-        )
-    if isinstance(exc, errors.SecurityFailure):
-        return f"the authorization server could not be trusted: {sanitize(exc.message)}."
-    if isinstance(exc, errors.TransientError):
-        return (
-            f"the authorization server could not be reached or is busy ({exc.kind}): "
-            f"{sanitize(exc.message)}; try again later."
-        )
-    return f"the sign-in failed: {sanitize(exc.message)}{said}."
+    """One sentence for a failed sign-in (tuimail.words.sign_in_failure)."""
+    return words.sign_in_failure(exc)
 
 
 def where_sentence(account: Account, place: str) -> str:

@@ -214,7 +214,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             for error in words.sync_errors(r):
                 print(f"  error: {_safe(error)}", file=sys.stderr)
             for refused in r.refused_actions:
-                print(f"  not applied: {_safe(words.failure(refused))}", file=sys.stderr)
+                print(f"  {_safe(words.failure(refused))}", file=sys.stderr)
     failed = any(not r.ok for r in results) or any(p["error"] for p in pop3_results)
     return 1 if failed else 0
 
@@ -296,9 +296,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         for row in store.message_rows(folder_id, 0, args.limit):
             out.append(row)
     if not found:
-        where = names[0] if args.account else "no account"
+        where = f"{names[0]} has no folder" if args.account else "no account has a folder"
         return _fail(
-            f"{where} has no folder {args.folder} in the store (check the name; "
+            f"{where} {args.folder} in the store (check the name; "
             "`tuimail sync` fetches the folder list)",
             EXIT_USAGE,
         )

@@ -140,6 +140,8 @@ SECURITY_REASONS = (
     "injection",  # bytes between the STARTTLS reply and the handshake
     "privacy-required",  # IMAP [PRIVACYREQUIRED]: the server wants encryption for this
     "login-disabled",  # IMAP LOGINDISABLED and no AUTH=PLAIN on this connection
+    "not-https",  # an authorization server not reached over https
+    "state-mismatch",  # the browser's answer does not belong to this sign-in (OAuth state)
 )
 
 # MailError.reason for the other kinds: what the per-protocol classifiers (and the
@@ -148,6 +150,16 @@ REASONS = (
     "closed",  # ConnectionLost: the server closed the connection
     "mid-line",  # ConnectionLost: closed in the middle of a line (data: line)
     "dns",  # Unreachable: the host name does not resolve
+    "no-such-host",  # Unreachable: the name server has no address for the host (NXDOMAIN)
+    "lookup-timeout",  # TimedOut: a detection look-up did not finish in time
+    "dns-timeout",  # TimedOut: the name server did not answer in time
+    "web",  # a web server's failure fetching an autoconfig document (data: what, one of
+    # WEB_FAILURES; detail, type, limit as noted there)
+    "unreadable-update",  # ProtocolViolation: an IDLE update that cannot be read (data: item,
+    # what: HIGHESTMODSEQ, FETCH update, flags, MODSEQ, UID, VANISHED, message count)
+    "not-server",  # ProtocolViolation: a probe's greeting is not the protocol's
+    "capability-refused",  # ProtocolViolation: a probe's CAPABILITY was refused
+    "unexpected",  # ProtocolViolation: a probe stopped on an error not foreseen (data: type)
     "connection-refused",  # Unreachable: the port refused the connection
     "no-route",  # Unreachable: no route, network down (data: detail)
     "greeting-refused",  # ServerBusy: BYE (or NO) as the greeting
@@ -169,8 +181,53 @@ REASONS = (
     "bad-search",  # ProtocolViolation: a search answer that is not IMAP (data: problem:
     # unreadable-set, impossible-set, too-many (limit), incomplete)
     "search-refused",  # Refused: the server refused a UID SEARCH
+    "refused-to",  # Refused: the server refused a step (data: what, one of REFUSED_STEPS)
+    "no-folder",  # Refused: no folder of that name here (data: folder)
+    "folder-gone",  # Refused: the folder no longer exists on the server (data: folder)
+    "renumbered",  # Refused: UIDVALIDITY changed: a queued change not applied (data: folder)
+    "folder-changed",  # Refused: UIDVALIDITY changed while opening a message (data: folder)
+    "message-missing",  # Refused: the message is no longer in the store
+    "message-moving",  # Refused: the message is still being moved on the server
+    "message-gone",  # Refused: the message is no longer on the server
+    "unknown-action",  # Refused: a queued action of a kind this tuimail does not know (data: kind)
+    "no-exists",  # ProtocolViolation: a SELECT/EXAMINE answer without EXISTS
+    "bad-numbers",  # ProtocolViolation: a SELECT/EXAMINE answer whose numbers are not numbers
+    "oauth",  # the authorization server refused or failed a step (data: step, one of
+    # OAUTH_STEPS; code: its OAuth error code, server_text: its error_description)
+    "sign-in",  # SignInError: the sign-in did not happen (code: access_denied,
+    # expired_token, cancelled, timeout, no_refresh_token, or the server's OAuth code)
+    "no-device-sign-in",  # Refused: the provider has no device sign-in
+    "no-browser-sign-in",  # Refused: the provider has no browser sign-in
+    "no-client",  # Refused: the account has no OAuth client_id or token endpoint (data: account)
+    "no-access-token",  # ProtocolViolation: a token answer without an access_token
+    "incomplete-answer",  # ProtocolViolation: a device sign-in answer lacking a field
+    "not-json",  # ProtocolViolation: an HTTP answer that is not a JSON object (code: status)
+    "token-rejected",  # AuthenticationFailed: the server refused the OAuth token (data:
+    # login, and its error challenge's status and scope, "" when it sent none)
+    "no-oauth",  # Refused: the server offers no OAuth login (data: offered, a list)
+    "login-busy",  # ServerBusy: the mail server cannot log in now (OAuth login)
+    "auth-command-refused",  # ProtocolViolation: the server did not take AUTHENTICATE (BAD)
     "other",  # anything else; data: detail (the library's or tuimail's own words)
 )
+
+# data["what"] of a "web" error: timeout, refused, lost, unreachable (detail), not-http
+# (type), no-document (code: the HTTP status), cut-short, too-big (limit).
+WEB_FAILURES = (
+    "timeout",
+    "refused",
+    "lost",
+    "unreachable",
+    "not-http",
+    "no-document",
+    "cut-short",
+    "too-big",
+)
+
+# data["step"] of an "oauth" error: what the authorization server was asked.
+OAUTH_STEPS = ("device-start", "sign-in", "exchange", "renew")
+
+# data["what"] of a "refused-to" error: the step the server refused.
+REFUSED_STEPS = ("list-folders", "flag-changes", "headers", "change-flags")
 
 
 class ProtocolViolation(PermanentError):

@@ -131,9 +131,12 @@ PARTLY_REFUSED = "partly-refused"  # sent; some recipients refused for good
 
 
 def _deferred(refusal: str | dict) -> bool:
-    """A recipient refused for now (a 4xx reply), to be tried again; a local refusal
-    (data, smtp_address) is final."""
-    return isinstance(refusal, str) and refusal[:1] == "4"
+    """A recipient refused for now (a 4xx reply code, smtp.recipient_refusal), to be
+    tried again; a 5xx and a local refusal (data, smtp_address) are final."""
+    from tuimail.core.smtp import refusal_code  # loaded by the attempt that got it
+
+    code = refusal_code(refusal)
+    return code is not None and 400 <= code < 500
 
 
 def data_dir() -> Path:

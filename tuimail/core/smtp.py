@@ -131,9 +131,28 @@ class SubmitError(Exception):
         return sanitize(f"{said} ({head})" if said else head)
 
 
+def recipient_refusal(code: int, message: object) -> dict:
+    """A recipient the server refused at RCPT, as data (the outbox keeps it): the reply
+    code as an int and the server's words. The outbox decides from `code` alone whether
+    the recipient is tried again (4xx) or refused for good."""
+    return {"code": int(code), "server_text": _server_text(message)}
+
+
+def refusal_code(value: object) -> int | None:
+    """The reply code of a server's refusal (recipient_refusal), None for a recipient
+    refused here before sending (smtp_address) or a record from an older tuimail."""
+    code = value.get("code") if isinstance(value, dict) else None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
 def _refusal(value: str | dict) -> str:
     """A refused recipient's reason as a record (logs): the reply, or the problem key."""
-    return value if isinstance(value, str) else f"local: {value.get('problem')}"
+    if isinstance(value, str):
+        return value
+    code = refusal_code(value)
+    if code is not None:
+        return f"{code} {value.get('server_text') or ''}".strip()
+    return f"local: {value.get('problem')}"
 
 
 def _kind(error: MailError) -> Kind:
@@ -351,7 +370,7 @@ async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str
 
 
 async def _bearer_login(smtp: aiosmtplib.SMTP, login: str, token: Secret) -> str:
-    from tuimail.core.oauth2.auth import TokenRejected, describe_rejection, smtp_authenticate
+    from tuimail.core.oauth2.auth import TokenRejected, smtp_authenticate
     from tuimail.core.oauth2.tokens import with_bearer_async
 
     host = str(getattr(smtp, "hostname", "") or "")
@@ -364,14 +383,14 @@ async def _bearer_login(smtp: aiosmtplib.SMTP, login: str, token: Secret) -> str
     try:
         mechanism = await with_bearer_async(token, attempt)
     except TokenRejected as exc:
-        why = describe_rejection(exc)
+        challenge = {k: exc.data.get(k) for k in ("status", "scope") if exc.data.get(k)}
         raise SubmitError(
             "permanent",
             "token-rejected",
             exc.code if isinstance(exc.code, int) else None,
             error=exc,
             stage="AUTH",
-            data={"why": why} if why else None,
+            data=challenge or None,
         ) from exc
     except MailError as exc:  # not signed in / revoked, busy, lost, no OAuth offered
         reason = "security" if isinstance(exc, SecurityFailure) else "login-failed"
@@ -429,7 +448,7 @@ async def _transaction(
             # (a 4xx stays in the outbox and is tried again; nothing is sent twice).
             code = exc.code or (421 if exc.kind == "temporary" else 554)
             said = exc.error.server_text if exc.error is not None else ""
-            why = f"{code} {_server_text(said) or exc}"
+            why = recipient_refusal(code, said or str(exc))
             refused.update({a.original: exc.refused.get(a.original, why) for a in batch})
             break
         accepted += result.accepted
@@ -500,7 +519,7 @@ async def _send_batch(
             await smtp.rcpt(address.wire, encoding=encoding)
             accepted.append(rcpt)
         except smtp_errors.SMTPResponseException as exc:
-            refused[rcpt] = f"{exc.code} {_server_text(exc.message)}"
+            refused[rcpt] = recipient_refusal(exc.code, exc.message)
             temporary = temporary or 400 <= exc.code < 500
         except lost as exc:
             raise _failure("RCPT", exc, "", "lost") from exc

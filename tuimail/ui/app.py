@@ -769,7 +769,21 @@ class TuimailApp(App[None]):
             if main is not None and self._reading is row:
                 main.show_view(row, view, mark_after)
 
-        self.work(lambda: service.read(row, mark_seen=not preview), "read", done)
+        def failed(exc: Exception) -> None:
+            # The message read before must not stay on screen as if it were this one.
+            main = self.main
+            if main is not None and self._reading is row:
+                note = f"This message could not be shown: {words.describe(exc)}"
+                main.query_one(ReaderPane).show_note(note)
+
+        def fetch():
+            try:
+                return service.read(row, mark_seen=not preview)
+            except Exception as exc:
+                self.hop(failed, exc)
+                raise  # told in the status bar as every failed job
+
+        self.work(fetch, "read", done)
 
     def mark_previewed_read(self, row: MessageRow) -> None:
         """The preview of `row` stayed long enough: mark it read (if still shown)."""
@@ -1648,14 +1662,17 @@ class TuimailApp(App[None]):
         self.notify("Sending…", timeout=2)
         self.work(job, "send", done)
 
-    def save_draft(self, draft: Draft) -> None:
+    def save_draft(self, draft: Draft, then: Callable[[], None] | None = None) -> None:
+        """Save `draft` in a worker; `then` runs after it was saved (not when it failed)."""
         service = self.service
         assert service is not None
-        self.work(
-            lambda: service.save_draft(draft),
-            "draft",
-            lambda info: notify(self, words.draft_saved(info)),
-        )
+
+        def saved(info) -> None:
+            notify(self, words.draft_saved(info))
+            if then is not None:
+                then()
+
+        self.work(lambda: service.save_draft(draft), "draft", saved)
 
     # -- passwords ------------------------------------------------------------------
 
@@ -1712,8 +1729,6 @@ class TuimailApp(App[None]):
         ep = tokens.endpoints(account)
         if not ep.device_authorization_endpoint:
             raise tokens.NeedsSignIn(
-                f"{account.name} needs a browser sign-in: run "
-                f"`tuimail account login {account.name} --browser`",
                 protocol="oauth2",
                 code="not_signed_in",
                 account=account.name,
@@ -1729,7 +1744,6 @@ class TuimailApp(App[None]):
             )
         except flows.SignInError as exc:
             raise tokens.NeedsSignIn(
-                f"{account.name} is not signed in ({exc.message})",
                 protocol="oauth2",
                 code=exc.code,
                 server_text=exc.server_text,
@@ -1922,8 +1936,19 @@ class TuimailApp(App[None]):
         return commands
 
     async def action_quit(self) -> None:
+        from tuimail.ui.screens.composer import ComposerScreen
+
+        # A message being written is never thrown away by Ctrl+Q without a question.
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ComposerScreen) and screen.changed:
+                screen.ask_before_quit(self._quit_now)
+                return
         self._quitting = True
         await super().action_quit()
+
+    def _quit_now(self) -> None:
+        self._quitting = True
+        self.exit()
 
     def on_unmount(self) -> None:
         self._quitting = True

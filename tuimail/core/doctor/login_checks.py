@@ -59,24 +59,10 @@ def no_mechanism(group: str, offered: list[str], seconds: float) -> CheckResult:
 
 def plain_login(group: str, refused_by_server: str | None) -> CheckResult:
     """security = plain: the doctor never sends the password in clear. If the server
-    refuses plain-text logins anyway (`refused_by_server` says how it shows it), the
-    account cannot log in at all: that is the cause, and a failure."""
+    refuses logins in clear anyway (`refused_by_server` says how it shows it:
+    "logindisabled", "no-user-before-stls", "auth-after-starttls"), the account cannot
+    log in at all: that is the cause, and a failure. Worded in tuimail.doctor_words."""
     if refused_by_server:
-        return CheckResult(
-            "login",
-            group,
-            "failure",
-            f"the server refuses a plain-text login on this connection ({refused_by_server}), "
-            "and security = plain never encrypts it; no password was sent",
-            "set security = starttls for this port (or use the TLS port 993/995/465 with "
-            "security = tls)",
-        )
-    return CheckResult(
-        "login",
-        group,
-        "warning",
-        "not tried: the connection is not encrypted (security = plain), and tuimail "
-        "doctor never sends a password in clear",
-        "use security = tls or starttls; until then the password travels unencrypted "
-        "each time tuimail logs in",
-    )
+        data = {"finding": "plain-refused", "how": refused_by_server}
+        return CheckResult("login", group, "failure", "", "", data=data)
+    return CheckResult("login", group, "warning", "", "", data={"finding": "plain-not-tried"})

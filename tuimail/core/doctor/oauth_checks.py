@@ -18,14 +18,6 @@ from tuimail.core.secrets import PasswordError
 GROUP = "OAuth 2.0 sign-in"
 
 
-def _in(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(0, round(seconds))} seconds"
-    if seconds < 2 * 3600:
-        return f"{round(seconds / 60)} minutes"
-    return f"{round(seconds / 3600)} hours"
-
-
 def check_sign_in(
     account: Account, timeout: float = 15.0, met: BaseException | None = None
 ) -> list[CheckResult]:
@@ -54,28 +46,12 @@ def check_sign_in(
         return [_failed("token", exc, {"finding": "token-unavailable"}, started)]
     results: list[CheckResult] = []
     if account.oauth2_token_command:
-        results.append(
-            _result(
-                "token",
-                "ok",
-                "the oauth2_token_command printed a token (its expiry is the helper's business)",
-                "",
-                started,
-            )
-        )
+        results.append(_result("token", "ok", {"finding": "token-from-command"}, started))
     else:
         held = tokens.held(account)
         left = (held.expires_at - time.time()) if held else 0
-        results.append(
-            _result(
-                "token",
-                "ok",
-                f"signed in; the access token is valid and expires in {_in(left)} (renewed "
-                f"by itself; the sign-in is kept in the {tokens.where(account)})",
-                "",
-                started,
-            )
-        )
+        data = {"finding": "signed-in", "expires_in": round(left), "where": tokens.where(account)}
+        results.append(_result("token", "ok", data, started))
     results.append(_introspect(account, token, started, timeout))
     return results
 
@@ -89,15 +65,9 @@ def _introspect(account: Account, token, started: float, timeout: float) -> Chec
     except errors.MailError:
         ep = None
     if ep is None or not ep.introspection_endpoint:
-        return _result(
-            "scopes",
-            "ok",
-            "the provider publishes no token introspection: the logins below show whether "
-            "the servers accept the token",
-            "",
-            started,
-        )
+        return _result("scopes", "ok", {"finding": "no-introspection"}, started)
     basic = (ep.client_id, ep.client_secret.reveal()) if ep.client_secret else None
+    who_data = {"login": account.login, "account": account.name}
 
     def introspect(token) -> tuple[int, dict]:
         form = {"token": token.reveal(), "token_type_hint": "access_token"}
@@ -121,53 +91,31 @@ def _introspect(account: Account, token, started: float, timeout: float) -> Chec
         data = {"finding": "introspection-failed"}
         return CheckResult("scopes", GROUP, "warning", "", "", took, exc, data)
     if status != 200:
-        return _result(
-            "scopes",
-            "warning",
-            f"the introspection endpoint answered HTTP {status} ({data.get('error', '')})",
-            "the logins below still show whether the token works",
-            started,
-        )
+        found = {"finding": "introspection-http", "status": status, "error": data.get("error")}
+        return _result("scopes", "warning", found, started)
     if data.get("active") is not True:  # even a renewed one
-        return _result(
-            "scopes",
-            "failure",
-            "the authorization server says the token is not active (revoked or expired), "
-            "also after renewing it",
-            f"sign in again: tuimail account login {account.name}",
-            started,
-        )
+        return _result("scopes", "failure", {"finding": "token-inactive", **who_data}, started)
     granted = str(data.get("scope", "")).split()
-    wanted = [s for s in ep.scopes if s not in granted]
     who = str(data.get("username") or data.get("sub") or "")
-    seen = f"the token is active, scopes: {' '.join(granted) or '(none listed)'}"
-    if who:
-        seen += f", for {who}"
     exp = data.get("exp")
-    if isinstance(exp, int | float):
-        seen += f", expires in {_in(exp - time.time())}"
+    found = {
+        "granted": granted,
+        "who": who,
+        "expires_in": round(exp - time.time()) if isinstance(exp, int | float) else None,
+        **who_data,
+    }
+    wanted = [s for s in ep.scopes if s not in granted]
     if wanted and granted:
-        return _result(
-            "scopes",
-            "warning",
-            f"{seen}; it lacks {' '.join(wanted)}, which the account asks for",
-            "sign in again and allow every permission asked for; if the provider does not "
-            "offer it, the client registration lacks that API permission",
-            started,
-        )
+        found = {"finding": "scopes-missing", "wanted": wanted, **found}
+        return _result("scopes", "warning", found, started)
     if who and who.lower() not in (account.login.lower(), account.email.lower()):
-        return _result(
-            "scopes",
-            "warning",
-            f"{seen}; it belongs to {who}, not to {account.login}",
-            f"sign in as {account.login}: tuimail account login {account.name}",
-            started,
-        )
-    return _result("scopes", "ok", seen, "", started)
+        return _result("scopes", "warning", {"finding": "other-user", **found}, started)
+    return _result("scopes", "ok", {"finding": "token-active", **found}, started)
 
 
-def _result(name: str, status, seen: str, fix: str, started: float) -> CheckResult:
-    return CheckResult(name, GROUP, status, seen, fix, time.monotonic() - started)
+def _result(name: str, status, data: dict, started: float) -> CheckResult:
+    """A sign-in finding as data (`finding` and what its words need: tuimail.doctor_words)."""
+    return CheckResult(name, GROUP, status, "", "", time.monotonic() - started, data=data)
 
 
 def _failed(

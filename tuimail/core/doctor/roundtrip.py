@@ -182,6 +182,14 @@ def _refused(account: Account, exc: SubmitError, took: float) -> CheckResult:
     return CheckResult("round trip", GROUP, "failure", "", "", took, exc.error, data)
 
 
+def _refusal_words(refusal: object) -> str:
+    """The server's words of a refused recipient (smtp.recipient_refusal), "" for one
+    refused here before sending (a problem key, not the server's)."""
+    if isinstance(refusal, dict):
+        return str(refusal.get("server_text") or "") if "code" in refusal else ""
+    return str(refusal).partition(" ")[2]  # an older record: "550 5.7.1 ..."
+
+
 def _refusal_cause(exc: SubmitError) -> str:
     """Why the outgoing server refused the test message: "security", "unreachable" (no
     connection: nothing reached it), "lost" (the connection broke before the message
@@ -192,7 +200,7 @@ def _refusal_cause(exc: SubmitError) -> str:
 
     error = exc.error
     enhanced = getattr(error, "enhanced", None)
-    refused_codes = [r.partition(" ")[2] for r in exc.refused.values()]
+    refused_codes = [_refusal_words(r) for r in exc.refused.values()]
     relay = any(enhanced_code(r) == "5.7.1" for r in refused_codes)
     if exc.kind == "security":
         return "security"

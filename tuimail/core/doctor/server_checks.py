@@ -200,7 +200,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
         if password is None:
             results.append(_caps_result(group, caps, IMAP_CAPS))
             if in_clear:
-                refused = "it advertises LOGINDISABLED" if "LOGINDISABLED" in caps else None
+                refused = "logindisabled" if "LOGINDISABLED" in caps else None
                 results.append(plain_login(group, refused))
         else:
             start = time.monotonic()
@@ -265,7 +265,7 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
         if in_clear:
             refused = None
             if caps and "USER" not in caps and not any(c.startswith("SASL") for c in caps):
-                refused = "its CAPA offers no USER or SASL login before STLS"
+                refused = "no-user-before-stls"
             results.append(plain_login(group, refused))
         if password is not None:
             start = time.monotonic()
@@ -350,7 +350,7 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
         if in_clear:
             refused = None
             if not mechs and "STARTTLS" in caps:
-                refused = "it offers AUTH only after STARTTLS"
+                refused = "auth-after-starttls"
             results.append(plain_login(group, refused))
         if password is not None:
             start = time.monotonic()

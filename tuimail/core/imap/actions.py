@@ -19,6 +19,7 @@ and are never applied to other messages.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -28,7 +29,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from tuimail.core.account import Account
-from tuimail.core.errors import Failure, Refused
+from tuimail.core.errors import Failure, Refused, error_record
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.session import (
     Connector,
@@ -41,7 +42,11 @@ from tuimail.core.store import MessageRow, Store
 
 class ActionError(Refused):
     """An action that cannot be applied (a folder gone, UIDVALIDITY changed, refused);
-    `message` says which, for the edge's sentence (tuimail.words)."""
+    its `reason` and `data` say which (errors.REASONS), worded at the edge (tuimail.words)."""
+
+    def __init__(self, message: str = "", **kw) -> None:
+        kw.setdefault("protocol", "imap")
+        super().__init__(message, **kw)
 
 
 @dataclass
@@ -204,7 +209,7 @@ class MailActions:
     def _folder_id(self, name: str) -> int:
         folder_id = self.store.folder_id(self.account.name, name)
         if folder_id is None:
-            raise ActionError(f"there is no folder named {name}")
+            raise ActionError(reason="no-folder", data={"folder": name})
         return folder_id
 
     @staticmethod
@@ -241,7 +246,7 @@ def replay(store: Store, account: Account, client: IMAPClient, caps: set[str]) -
             if is_connection_error(exc):
                 raise
             error = classify_imap(exc, host=account.incoming.host)
-            store.finish_action(action.id, repr(error))
+            store.finish_action(action.id, json.dumps(error_record(error)))
             folder = str(action.payload.get("folder") or "")
             errors.append(Failure(error, account.name, folder, action.kind))
             continue
@@ -280,13 +285,10 @@ def _apply(
         return
     folder = p["folder"]
     if not client.folder_exists(folder):
-        raise ActionError(f"the folder {folder} no longer exists on the server")
+        raise ActionError(reason="folder-gone", data={"folder": folder})
     info = client.select_folder(folder)
     if p.get("uidvalidity") is not None and info.get(b"UIDVALIDITY") != p["uidvalidity"]:
-        raise ActionError(
-            f"the folder {folder} was renumbered on the server (UIDVALIDITY changed), so "
-            "this change was not applied: it might have hit the wrong messages"
-        )
+        raise ActionError(reason="renumbered", data={"folder": folder})
     uids = _resolve(client, p["items"])
     if not uids:
         return  # the messages are gone on the server: the server wins
@@ -312,7 +314,7 @@ def _apply(
     elif kind == "expunge":
         _expunge(client, caps, uids)
     else:
-        raise ActionError(f"unknown queued action {kind}")
+        raise ActionError(reason="unknown-action", data={"kind": kind})
 
 
 def _store_unchanged_since(
@@ -334,7 +336,12 @@ def _store_unchanged_since(
                 "STORE", uid_set(group), f"(UNCHANGEDSINCE {modseq})", op, f"({' '.join(flags)})"
             )
             if typ != "OK":
-                raise ActionError(f"the server refused to change flags ({data!r:.80})")
+                said = b" ".join(d for d in data or [] if isinstance(d, bytes))
+                raise ActionError(
+                    reason="refused-to",
+                    data={"what": "change-flags"},
+                    server_text=said.decode("utf-8", "replace")[:200] or None,
+                )
 
 
 def _refresh(store: Store, account: Account, client: IMAPClient, payload: dict) -> None:

@@ -191,12 +191,7 @@ class _Reader:
         data = self.file.peek(1 << 16)
         self.data = data
         if not data:
-            raise _Closed(
-                "the mail server closed the connection in the middle of a line (EOF)"
-                if partial
-                else "the mail server closed the connection (EOF)",
-                protocol="imap",
-            )
+            raise _Closed(reason="mid-line" if partial else "closed", protocol="imap")
         return data
 
     def line(self) -> bytes:
@@ -227,8 +222,8 @@ class _Reader:
     def literal(self, size: int) -> bytes:
         if size > connect.MAX_LITERAL:
             raise ImapProtocolViolation(
-                f"the mail server announced an item of {size:,} bytes, more than tuimail "
-                f"accepts ({connect.MAX_LITERAL >> 20} MB); the connection was closed",
+                reason="item-too-big",
+                data={"size": size, "limit": connect.MAX_LITERAL},
                 protocol="imap",
             )
         data, pos = self.data, self.pos
@@ -241,7 +236,7 @@ class _Reader:
         while left > 0:
             chunk = self.file.read(min(left, 1 << 20))
             if not chunk:
-                raise _Closed("the mail server closed the connection (EOF)", protocol="imap")
+                raise _Closed(reason="closed", protocol="imap")
             self.count(len(chunk))
             chunks.append(chunk)
             left -= len(chunk)
@@ -258,18 +253,12 @@ class _Reader:
 
 def _too_long() -> ImapProtocolViolation:
     return ImapProtocolViolation(
-        f"the mail server sent a line longer than {imaplib._MAXLINE:,} bytes (not IMAP); "
-        "the connection was closed",
-        protocol="imap",
+        reason="line-too-long", data={"limit": imaplib._MAXLINE}, protocol="imap"
     )
 
 
 def _not_imap(line: bytes) -> ImapProtocolViolation:
-    return ImapProtocolViolation(
-        "the mail server sent something that is not IMAP; the connection was closed",
-        protocol="imap",
-        server_text=_text(line[:200]),
-    )
+    return ImapProtocolViolation(reason="garbage", protocol="imap", server_text=_text(line[:200]))
 
 
 def read_answer(imap: Any, tag: bytes, name: str) -> tuple[str, bytes, list[Fetch]]:

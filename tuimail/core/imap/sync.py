@@ -51,6 +51,7 @@ from tuimail.core.errors import (
     MailError,
     ProtocolViolation,
     TimedOut,
+    error_record,
 )
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.fetchscan import Fetch, read_answer
@@ -492,7 +493,7 @@ class SyncEngine:
         try:
             return list_folders(self.client, command)
         except ListRefused as exc:
-            raise ImapError(f"the server refused to list the folders ({_safe(str(exc))})") from None
+            raise _refused("list-folders", str(exc)) from None
 
     # -- one folder ----------------------------------------------------------------------
 
@@ -550,8 +551,7 @@ class SyncEngine:
                 self.account.name,
                 name,
                 uidvalidity,
-                f"the folder {name} was renumbered on the server (UIDVALIDITY changed), "
-                "so this change was not applied: it might have hit the wrong messages",
+                _record(ImapError(reason="renumbered", data={"folder": name})),
             )
             result.rebuilt = True
             folder = self.store.folder(folder_id, counts=False)
@@ -635,7 +635,7 @@ class SyncEngine:
         modifiers = f"(CHANGEDSINCE {modseq}{' VANISHED' if self.qresync else ''})"
         typ, data = imap.uid("FETCH", "1:*", "(UID FLAGS)", modifiers)
         if typ != "OK":
-            raise ImapError(f"the server refused to send flag changes ({_decode(data)})")
+            raise _refused("flag-changes", _decode(data))
         server: dict[int, tuple[tuple[str, ...], int | None]] = {}
         for entry in data:
             meta = entry[0] if isinstance(entry, tuple) else entry
@@ -818,9 +818,9 @@ class SyncEngine:
             return cached
         row = self.store.message(message_id)
         if row is None:
-            raise ImapError("this message is no longer in the store")
+            raise ImapError(reason="message-missing")
         if row.uid is None:
-            raise ImapError("this message is still being moved on the server; try again soon")
+            raise ImapError(reason="message-moving")
         folder = self.store.folder(row.folder_id)
         assert folder is not None
 
@@ -828,17 +828,14 @@ class SyncEngine:
             info = examine(self.client, row.folder)
             self._selected = row.folder
             if folder.uidvalidity is not None and info.get(b"UIDVALIDITY") != folder.uidvalidity:
-                raise ImapError(
-                    f"the folder {row.folder} changed on the server; sync it and open the "
-                    "message again"
-                )
+                raise ImapError(reason="folder-changed", data={"folder": row.folder})
             with bulk(self.client, row.size):  # time for the size we stored
                 data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
             # Only the UID asked for: a server may add FETCH data for other messages.
             raw = data.get(row.uid, {}).get(b"BODY[]")
             if raw is not None:
                 return raw
-            raise ImapError("the message is no longer on the server")
+            raise ImapError(reason="message-gone")
 
         raw = self._retrying(step)
         self.store.save_body(message_id, raw)
@@ -854,17 +851,9 @@ def examine(client: IMAPClient, name: str) -> dict:
     except UnicodeError:
         raise  # the name could not be sent (classified as such), not the answer's numbers
     except (ValueError, IndexError, TypeError) as exc:  # imapclient's int() of its numbers
-        raise ProtocolViolation(
-            "the mail server's answer to opening the folder has numbers that are not numbers; "
-            "the connection was closed",
-            protocol="imap",
-        ) from exc
+        raise ProtocolViolation(protocol="imap", reason="bad-numbers") from exc
     if not isinstance(info.get(b"EXISTS"), int) or info[b"EXISTS"] < 0:
-        raise ProtocolViolation(
-            "the mail server did not say how many messages the folder has (no EXISTS); "
-            "the connection was closed",
-            protocol="imap",
-        )
+        raise ProtocolViolation(protocol="imap", reason="no-exists")
     return info
 
 
@@ -935,7 +924,7 @@ def fetch_headers(
     tag = imap._command("UID", "FETCH", uids, f"({_header_items(modseq)})")
     typ, text, fetches = read_answer(imap, tag, "UID")
     if typ != "OK":
-        raise ImapError(f"the server refused to send message headers ({_decode([text])})")
+        raise _refused("headers", _decode([text]))
     return messages_from_fetches(fetches, modseq, wanted)
 
 
@@ -993,7 +982,7 @@ def fetch_headers_imaplib(
     the bulk reader; kept for other connections and as the reference in tests)."""
     typ, data = client._imap.uid("FETCH", uids, f"({_header_items(modseq)})")
     if typ != "OK":
-        raise ImapError(f"the server refused to send message headers ({_decode(data)})")
+        raise _refused("headers", _decode(data))
     return messages_from_imaplib(data, modseq, wanted)
 
 
@@ -1110,6 +1099,18 @@ class _Batches:
                 self.summaries.close()
             finally:
                 self._quiet.__exit__(None, None, None)
+
+
+def _record(error: MailError) -> str:
+    """What the store keeps for a queued action that failed: the typed error's record."""
+    import json
+
+    return json.dumps(error_record(error))
+
+
+def _refused(what: str, said: str) -> ImapError:
+    """The server refused a step (`what`, errors.REFUSED_STEPS), with its own words."""
+    return ImapError(reason="refused-to", data={"what": what}, server_text=said or None)
 
 
 def _safe(text: str) -> str:

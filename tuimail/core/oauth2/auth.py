@@ -32,14 +32,24 @@ POP3_MAX_COMMAND = 255  # RFC 5034 4: with an initial response the command fits 
 
 class TokenRejected(errors.AuthenticationFailed):
     """The server refused the token; `challenge` is its error challenge (RFC 7628 3.2.2:
-    status such as invalid_token, the scope it needs), empty when it sent none. The
-    message says what the challenge says, in words."""
+    status such as invalid_token, the scope it needs), empty when it sent none. Its
+    reason is "token-rejected" and `data` holds the login tried and the challenge's
+    status and scope; tuimail.words says it (challenge_words)."""
 
-    def __init__(self, message: str = "", *, challenge: Challenge | None = None, **kw) -> None:
+    def __init__(self, *, challenge: Challenge | None = None, login: str = "", **kw: Any) -> None:
         self.challenge = challenge or Challenge()
-        why = describe_rejection(self)
-        super().__init__(f"{message} ({why})" if why and message else message, **kw)
+        data = {"login": login, "status": self.challenge.status, "scope": self.challenge.scope}
+        super().__init__(reason="token-rejected", data=data, **kw)
         self.mechanism = ""
+
+
+def _lost(exc: BaseException, protocol: str, host: str | None) -> errors.MailError:
+    """A connection that broke during the OAuth login, typed by the transport classifier
+    (a timeout, a reset); the library's words kept as data only."""
+    from tuimail.core.net_errors import classify_transport
+
+    typed = classify_transport(exc, protocol, host) if isinstance(exc, OSError) else None
+    return typed or errors.ConnectionLost(reason="closed", protocol=protocol, host=host)
 
 
 class NoOAuthMechanism(errors.Refused):
@@ -54,9 +64,9 @@ def _encoded(mechanism: str, user: str, token: Secret, host: str, port: int) -> 
 
 
 def _no_mechanism(protocol: str, offered: Any, host: str | None) -> NoOAuthMechanism:
-    listed = ", ".join(sorted(str(m) for m in offered)) or "none"
     return NoOAuthMechanism(
-        f"the server offers no OAuth login (OAUTHBEARER or XOAUTH2; it offers: {listed})",
+        reason="no-oauth",
+        data={"offered": sorted(str(m) for m in offered)},
         protocol=protocol,
         code="no-oauth-mechanism",
         host=host,
@@ -100,18 +110,18 @@ def imap_authenticate(
     try:
         typ, data = imap._simple_command("AUTHENTICATE", *args)
     except imaplib.IMAP4.abort as exc:
-        raise errors.ConnectionLost(str(exc), protocol="imap", host=host) from None
+        raise _lost(exc, "imap", host) from None
     except imaplib.IMAP4.error as exc:  # BAD
         from tuimail.core.imap.errors import exception_text
 
         raise errors.ProtocolViolation(
-            "the server did not accept the AUTHENTICATE command",
+            reason="auth-command-refused",
             protocol="imap",
             server_text=exception_text(exc),
             host=host,
         ) from None
     except OSError as exc:
-        raise errors.ConnectionLost(str(exc), protocol="imap", host=host) from None
+        raise _lost(exc, "imap", host) from None
     finally:
         imap.literal = None
     text = _imap_text(data[-1] if data else "")
@@ -122,7 +132,7 @@ def imap_authenticate(
     code = _response_code(text)
     if code in ("UNAVAILABLE", "INUSE", "LIMIT"):
         raise errors.ServerBusy(
-            "the server cannot log in now", protocol="imap", code=code, server_text=text, host=host
+            reason="login-busy", protocol="imap", code=code, server_text=text, host=host
         )
     raise _rejected("imap", host, user, mechanism, challenges, code or "NO", text)
 
@@ -176,11 +186,14 @@ def pop3_authenticate(
             conn._putcmd(base64.b64encode(after_error_challenge(mechanism)).decode("ascii"))
             line = conn._getline()[0]
     except (OSError, EOFError) as exc:
-        raise errors.ConnectionLost(str(exc), protocol="pop3", host=host) from None
+        raise _lost(exc, "pop3", host) from None
     except Exception as exc:  # poplib.error_proto: a line over the limit, or no line
         if isinstance(exc, errors.MailError):
             raise
-        raise errors.ProtocolViolation(str(exc), protocol="pop3", host=host) from None
+        detail = {"detail": str(exc)}  # poplib's own words, as data
+        raise errors.ProtocolViolation(
+            reason="other", data=detail, protocol="pop3", host=host
+        ) from None
     if line.startswith(b"+OK"):
         return mechanism
     raise _pop3_refusal(line, user, host, mechanism, challenges)
@@ -191,8 +204,8 @@ def _pop3_refusal(
 ) -> errors.MailError:
     text = line.decode("utf-8", "replace")
     if not text.startswith("-ERR"):
-        return errors.ProtocolViolation(
-            "the server answered AUTH with neither +OK nor -ERR",
+        return errors.ProtocolViolation(  # neither +OK nor -ERR to AUTH
+            reason="garbage",
             protocol="pop3",
             server_text=text[:200],
             host=host,
@@ -201,7 +214,7 @@ def _pop3_refusal(
     code = _response_code(words)
     if code in ("IN-USE", "SYS/TEMP", "LOGIN-DELAY") or (words.upper().startswith("[SYS/TEMP]")):
         return errors.ServerBusy(
-            "the server cannot log in now", protocol="pop3", code=code, server_text=words, host=host
+            reason="login-busy", protocol="pop3", code=code, server_text=words, host=host
         )
     return _rejected("pop3", host, user, mechanism, challenges, code or "-ERR", words)
 
@@ -209,7 +222,7 @@ def _pop3_refusal(
 def _rejected(protocol, host, user, mechanism, challenges, code, text) -> TokenRejected:
     """The server refused the token: its decoded error challenge (if it sent one) kept."""
     error = TokenRejected(
-        f"{host or 'the server'} rejected the OAuth token for {user}",
+        login=user,
         challenge=read_challenge(challenges[-1]) if challenges else None,
         protocol=protocol,
         code=code,
@@ -258,33 +271,15 @@ async def smtp_authenticate(
             dummy = base64.b64encode(after_error_challenge(mechanism))
             response = await smtp.execute_command(dummy)
     except (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError) as exc:
-        raise errors.ConnectionLost(str(exc), protocol="smtp", host=host) from None
+        raise _lost(exc, "smtp", host) from None
     if response.code == 235:
         return mechanism
     if 400 <= response.code < 500:
         raise errors.ServerBusy(
-            "the server cannot log in now",
+            reason="login-busy",
             protocol="smtp",
             code=response.code,
             server_text=response.message,
             host=host,
         )
     raise _rejected("smtp", host, user, mechanism, challenges, response.code, response.message)
-
-
-def describe_rejection(error: object) -> str:
-    """What the error challenge says, in words (for the edge to put in its sentence)."""
-    c = getattr(error, "challenge", None) or Challenge()
-    parts = []
-    if c.status:
-        parts.append(
-            {
-                "invalid_token": "the token is not valid (expired or revoked)",
-                "insufficient_scope": "the token lacks a permission",
-                "401": "the token is not valid (expired or revoked)",
-                "400": "the request was malformed",
-            }.get(c.status, f"status {c.status}")
-        )
-    if c.scope:
-        parts.append(f"the server needs the scope {c.scope}")
-    return "; ".join(parts)

@@ -77,20 +77,28 @@ class SignInError(errors.AuthenticationFailed):
     """The sign-in did not happen: denied, expired or refused by the authorization server."""
 
 
-def _oauth_error(status: int, data: dict, what: str) -> errors.MailError:
+def _oauth_error(status: int, data: dict, step: str) -> errors.MailError:
+    """The authorization server's refusal of `step` (errors.OAUTH_STEPS), typed by its
+    HTTP status and OAuth error code; its error_description as its words."""
     code = str(data.get("error", f"HTTP {status}"))
-    words = str(data.get("error_description", ""))[:300]
+    words = str(data.get("error_description", ""))[:300] or None
+    kw = {"protocol": "http", "code": code, "server_text": words, "reason": "oauth"}
     if status >= 500 or code in ("temporarily_unavailable", "server_error"):
-        return errors.ServerBusy(what, protocol="http", code=code, server_text=words)
+        return errors.ServerBusy(data={"step": step}, **kw)
     if code in ("invalid_client", "unauthorized_client"):
-        return errors.Refused(what, protocol="http", code=code, server_text=words)
-    return SignInError(what, protocol="http", code=code, server_text=words)
+        return errors.Refused(data={"step": step}, **kw)
+    return SignInError(data={"step": step}, **kw)
+
+
+def _sign_in(code: str) -> SignInError:
+    """The sign-in did not happen, for a reason its code says (tuimail.words words it)."""
+    return SignInError(protocol="http", code=code, reason="sign-in")
 
 
 def _token_set(data: dict, previous_refresh: Secret | None = None) -> TokenSet:
     access = data.get("access_token")
     if not isinstance(access, str) or not access:
-        raise errors.ProtocolViolation("the token answer has no access_token", protocol="http")
+        raise errors.ProtocolViolation(protocol="http", reason="no-access-token")
     refresh = data.get("refresh_token")
     expires_in = data.get("expires_in")
     try:
@@ -118,7 +126,7 @@ def _token_request(ep: Endpoints, body: str) -> tuple[int, dict]:
 
 def start_device(ep: Endpoints) -> DeviceAuthorization:
     if not ep.device_authorization_endpoint:
-        raise errors.Refused("this provider has no device sign-in", protocol="http")
+        raise errors.Refused(protocol="http", reason="no-device-sign-in")
     form = {"client_id": ep.client_id, **ep.secret_form()}
     if ep.scopes:
         form["scope"] = " ".join(ep.scopes)
@@ -126,7 +134,7 @@ def start_device(ep: Endpoints) -> DeviceAuthorization:
         ep.device_authorization_endpoint, form, ca_file=ep.ca_file, timeout=ep.timeout
     )
     if status != 200 or "error" in data:
-        raise _oauth_error(status, data, "the device sign-in could not start")
+        raise _oauth_error(status, data, "device-start")
     try:
         return DeviceAuthorization(
             verification_uri=str(data.get("verification_uri") or data["verification_url"]),
@@ -137,9 +145,7 @@ def start_device(ep: Endpoints) -> DeviceAuthorization:
             verification_uri_complete=data.get("verification_uri_complete"),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise errors.ProtocolViolation(
-            "the device sign-in answer lacks a field", protocol="http"
-        ) from exc
+        raise errors.ProtocolViolation(protocol="http", reason="incomplete-answer") from exc
 
 
 def poll_device(
@@ -155,9 +161,9 @@ def poll_device(
     interval = device.interval
     while True:
         if cancelled():
-            raise SignInError("the sign-in was cancelled", protocol="http", code="cancelled")
+            raise _sign_in("cancelled")
         if time.monotonic() >= device.expires_at:
-            raise SignInError("the code expired before it was approved", code="expired_token")
+            raise _sign_in("expired_token")
         sleep(interval)
         body = client.prepare_request_body(device.device_code.reveal(), include_client_id=True)
         status, data = _token_request(ep, body)
@@ -170,10 +176,10 @@ def poll_device(
             interval += 5
             continue
         if error == "access_denied":
-            raise SignInError("the sign-in was declined", protocol="http", code=error)
+            raise _sign_in(error)
         if error == "expired_token":
-            raise SignInError("the code expired before it was approved", code=error)
-        raise _oauth_error(status, data, "the sign-in failed")
+            raise _sign_in(error)
+        raise _oauth_error(status, data, "sign-in")
 
 
 # -- authorization code with PKCE on a loopback redirect -------------------------------
@@ -219,7 +225,7 @@ def browser_sign_in(
     """Open the authorization URL; the browser comes back to http://127.0.0.1:PORT/...;
     the code is exchanged with the PKCE verifier. Only loopback is listened on."""
     if not ep.authorization_endpoint:
-        raise errors.Refused("this provider has no browser sign-in", protocol="http")
+        raise errors.Refused(protocol="http", reason="no-browser-sign-in")
     client = WebApplicationClient(ep.client_id)
     verifier = client.create_code_verifier(64)
     challenge = client.create_code_challenge(verifier, "S256")
@@ -241,24 +247,24 @@ def browser_sign_in(
         deadline = time.monotonic() + timeout
         while not server.done.wait(0.2):
             if cancelled():
-                raise SignInError("the sign-in was cancelled", code="cancelled")
+                raise _sign_in("cancelled")
             if time.monotonic() > deadline:
-                raise SignInError("no answer from the browser in time", code="timeout")
+                raise _sign_in("timeout")
     finally:
         server.shutdown()
         server.server_close()
     answer = server.answer or {}
     if answer.get("state") != state:
-        raise errors.SecurityFailure("the browser answer does not match this sign-in (state)")
+        raise errors.SecurityFailure(protocol="http", reason="state-mismatch")
     if "error" in answer or "code" not in answer:
         code = answer.get("error", "no_code")
-        raise SignInError("the sign-in was declined", protocol="http", code=code)
+        raise _sign_in(str(code))
     body = client.prepare_request_body(
         code=answer["code"], redirect_uri=redirect, code_verifier=verifier
     )
     status, data = _token_request(ep, body)
     if status != 200 or "error" in data:
-        raise _oauth_error(status, data, "the code could not be exchanged for a token")
+        raise _oauth_error(status, data, "exchange")
     return _token_set(data)
 
 
@@ -293,7 +299,7 @@ def discover(issuer: str, *, ca_file: str | None = None, timeout: float = 20.0) 
 def refresh(ep: Endpoints, tokens: TokenSet) -> TokenSet:
     """A new access token; a refused refresh token (revoked, expired) is SignInError."""
     if tokens.refresh_token is None:
-        raise SignInError("there is no refresh token: sign in again", code="no_refresh_token")
+        raise _sign_in("no_refresh_token")
     form = {
         "grant_type": "refresh_token",
         "refresh_token": tokens.refresh_token.reveal(),
@@ -302,5 +308,5 @@ def refresh(ep: Endpoints, tokens: TokenSet) -> TokenSet:
     }
     status, data = post_form(ep.token_endpoint, form, ca_file=ep.ca_file, timeout=ep.timeout)
     if status != 200 or "error" in data:
-        raise _oauth_error(status, data, "the sign-in could not be renewed")
+        raise _oauth_error(status, data, "renew")
     return _token_set(data, previous_refresh=tokens.refresh_token)

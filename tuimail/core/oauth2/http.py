@@ -49,9 +49,7 @@ def _exchange(
 ) -> tuple[int, dict]:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
-        raise errors.SecurityFailure(
-            "an authorization server must be reached over https", protocol="http", host=url
-        )
+        raise errors.SecurityFailure(protocol="http", host=url, reason="not-https")
     request = urllib.request.Request(
         url, data=data, headers=headers, method="POST" if data is not None else "GET"
     )
@@ -69,15 +67,15 @@ def _exchange(
     except (OSError, ssl.SSLError) as exc:
         raise _transport_error(exc, host) from exc
     if len(body) > MAX_ANSWER:
-        raise errors.ProtocolViolation("the answer is over 1 MB", protocol="http", host=host)
+        raise errors.ProtocolViolation(
+            protocol="http", host=host, reason="response-too-big", data={"limit": MAX_ANSWER}
+        )
     try:
         data = json.loads(body)
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise errors.ProtocolViolation(
-            f"HTTP {status} without a JSON object", protocol="http", code=status, host=host
-        )
+        raise errors.ProtocolViolation(protocol="http", code=status, host=host, reason="not-json")
     return status, data
 
 
@@ -88,7 +86,8 @@ def _transport_error(reason: object, host: str) -> errors.MailError:
         why, data = tls_reason(reason)  # the TLS classifier; tuimail.words says it
         return errors.SecurityFailure(reason=why, data=data, protocol="http", host=host)
     if isinstance(reason, TimeoutError | socket.timeout):
-        return errors.TimedOut("no answer in time", protocol="http", host=host)
+        return errors.TimedOut(protocol="http", host=host)
     if isinstance(reason, socket.gaierror | ConnectionRefusedError):
-        return errors.Unreachable(str(reason), protocol="http", host=host)
-    return errors.ConnectionLost(str(reason), protocol="http", host=host)
+        return errors.Unreachable(protocol="http", host=host)
+    detail = {"detail": str(reason)}  # the library's own words, as data
+    return errors.ConnectionLost(protocol="http", host=host, reason="other", data=detail)

@@ -72,9 +72,7 @@ def endpoints(account: Account) -> Endpoints:
     client = table if table.get("client_id") else (account.oauth2_client or {})
     if not token_endpoint or not client.get("client_id"):
         raise errors.Refused(
-            f"the account {account.name} has no OAuth client_id or token_endpoint",
-            protocol="http",
-            code="config",
+            protocol="http", code="config", reason="no-client", data={"account": account.name}
         )
     secret = client.get("client_secret")
     return Endpoints(
@@ -163,8 +161,6 @@ def _refresh(account: Account, tokens: TokenSet | None) -> TokenSet:
         refresh_token = store.load(account.name, account.oauth2_token_store)
     if refresh_token is None:
         raise NeedsSignIn(
-            f"{account.name} is not signed in on this computer: sign in with "
-            f"`tuimail account login {account.name}`",
             protocol="oauth2",
             code="not_signed_in",
             account=account.name,
@@ -175,8 +171,6 @@ def _refresh(account: Account, tokens: TokenSet | None) -> TokenSet:
         _held.pop(account.name, None)
         store.forget(account.name)  # refused for good: it will never work again
         raise NeedsSignIn(
-            f"the sign-in of {account.name} is no longer accepted (revoked or expired): "
-            f"sign in again with `tuimail account login {account.name}`",
             protocol="oauth2",
             code=exc.code,
             server_text=exc.server_text,

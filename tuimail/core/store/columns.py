@@ -130,10 +130,10 @@ def _plain_lines(raw: bytes) -> dict[str, bytes]:
     slots = _SLOTS
     for line in (raw if end < 0 else raw[:end]).split(b"\r\n"):
         head, colon, value = line.partition(b":")
+        if not colon:  # no field: a lone "Subject" must not hide the real one below
+            continue
         slot = slots.get(head)
         if slot is None:
-            if not colon:
-                continue
             name = head.rstrip(b" \t")  # the regex's [ \t]* between name and colon
             slot = slots.get(name) or slots.get(name.lower())  # known names are names
             if slot is None:

@@ -107,6 +107,12 @@ class ComposerScreen(Screen[None]):
         Binding("ctrl+d", "save_draft", "Save draft", id="composer.save_draft", priority=True),
         Binding("ctrl+e", "editor", "$EDITOR", id="composer.editor", priority=True),
         Binding("escape", "close", "Close", id="composer.close"),
+        # Priority: handled in typing order, so text typed right after Tab (fast, or
+        # arriving in one burst over SSH) lands in the next field, not the one left.
+        Binding("tab", "app.focus_next", show=False, priority=True, id="composer.next"),
+        Binding(
+            "shift+tab", "app.focus_previous", show=False, priority=True, id="composer.previous"
+        ),
     ]
 
     def __init__(
@@ -289,6 +295,29 @@ class ComposerScreen(Screen[None]):
                 [
                     ("save", "Save draft", "s"),
                     ("discard", "Discard", "d"),
+                    ("edit", "Keep editing", "k"),
+                ],
+            ),
+            answer,
+        )
+
+    def ask_before_quit(self, quit_now) -> None:
+        """Quitting (Ctrl+Q) with unsaved changes asks as closing does; after "Save
+        draft" `quit_now` runs only once the draft is saved (a failed save is told and
+        the composer stays, so nothing is lost)."""
+
+        def answer(choice: str | None) -> None:
+            if choice == "save":
+                self.app.save_draft(self.collect(), then=quit_now)
+            elif choice == "discard":
+                quit_now()
+
+        self.app.push_screen(
+            ChoiceDialog(
+                "This message has not been sent. Keep it before quitting?",
+                [
+                    ("save", "Save draft and quit", "s"),
+                    ("discard", "Discard and quit", "d"),
                     ("edit", "Keep editing", "k"),
                 ],
             ),

@@ -162,7 +162,17 @@ REMAP_EXAMPLE = 'compose = "w"'
 class HelpScreen(ModalScreen[None]):
     """Every key of the main screen, read from the bindings themselves (so remaps show)."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close", id="help.close"),
+        # Scrolled like the reader and a pager (less, mutt's help): the list is longer
+        # than a 24-line terminal.
+        Binding("j", "scroll_help('scroll_down')", "Line down", show=False, id="help.down"),
+        Binding("k", "scroll_help('scroll_up')", "Line up", show=False, id="help.up"),
+        Binding("space", "scroll_help('scroll_page_down')", show=False, id="help.page_down"),
+        Binding("b", "scroll_help('scroll_page_up')", show=False, id="help.page_up"),
+        Binding("g", "scroll_help('scroll_home')", "Top", show=False, id="help.top"),
+        Binding("G", "scroll_help('scroll_end')", "Bottom", show=False, id="help.bottom"),
+    ]
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
         super().__init__()
@@ -181,6 +191,7 @@ class HelpScreen(ModalScreen[None]):
         # The example key is one no default binding uses.
         footer.append(f"\nRemap any key in config.toml under [keys], e.g.  {REMAP_EXAMPLE}\n")
         footer.append("Ctrl+P opens the command palette with every action.\n")
+        footer.append("Here: j / k, Space / b, g / G scroll; q or Esc closes.\n")
         with VerticalScroll(classes="dialog help"):
             yield Static(Text("Keys\n", style="bold"))
             yield Static(grid)
@@ -188,3 +199,6 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_scroll_help(self, how: str) -> None:
+        getattr(self.query_one(VerticalScroll), how)(animate=False)

@@ -54,7 +54,9 @@ MAIN_BINDINGS = [
     Binding("exclamation_mark", "shell", "Shell", show=False, id="shell"),
     Binding("l", "links", "Links (open/copy)", show=False, id="links"),
     Binding("x", "attachments", "Attachments", show=False, id="attachments"),
-    Binding("slash", "search", "Search", id="search"),
+    # Priority: handled in typing order, so a search typed in one burst ("/lunch" and
+    # Enter, fast or over SSH) goes into the search line, never to the list as commands.
+    Binding("slash", "search", "Search", id="search", priority=True),
     Binding("tab", "switch_pane", "Switch pane", show=False, id="switch_pane", priority=True),
     Binding("z", "toggle_quotes", "Quotes", show=False, id="toggle_quotes"),
     Binding("V", "raw", "Raw source on/off", show=False, id="raw"),
@@ -255,6 +257,11 @@ class MainScreen(Screen):
             self.app.leave_search()
         else:
             self.app.ask_quit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search" and self.query_one(PromptLine).is_open:
+            return False  # a "/" typed in the search line is text
+        return True
 
     def action_switch_pane(self) -> None:
         if self.query_one(PromptLine).is_open:

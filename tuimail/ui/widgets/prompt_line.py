@@ -77,7 +77,9 @@ class PromptLine(Horizontal):
         if hides is not None:
             hides.display = False
         self.add_class("-open")
-        field.focus()
+        # At once, not field.focus() (queued behind keys already typed): the keys typed
+        # right after the one that opened the line are its text.
+        self.screen.set_focus(field)
 
     def close(self, value: str | None) -> None:
         """Close the line and give `value` to whoever asked (once)."""
