@@ -213,6 +213,26 @@ def reason_words(error: MailError) -> str:
     if reason == "sign-in":
         code = _text(error.code)
         return _SIGN_IN.get(code) or f"the sign-in was declined ({code or 'no code'})"
+    if reason == "web":
+        what = _text(data.get("what"))
+        words = _WEB.get(what, "the web server failed")
+        if what == "too-big":
+            words = words.format(
+                _int(data.get("limit")) // 1024 if _int(data.get("limit")) else "?"
+            )
+        extra = _text(data.get("detail") or data.get("type"))
+        return f"{words} ({extra})" if extra else words
+    if reason == "unreadable-update":
+        item = _text(data.get("item")) or "update"
+        if item == "message count":
+            return "the server sent an impossible message count"
+        return f"the server sent {'' if item == 'flags' else 'an '}unreadable {item}"
+    if reason == "not-server":
+        return f"this is not {_ARTICLE.get(name, 'a')} {name or 'mail'} server"
+    if reason == "no-such-host":
+        return f"{_text(error.host) or 'the host'} does not exist"
+    if reason == "unexpected":
+        return f"the probe failed ({_text(data.get('type')) or 'error'})"
     if reason == "no-client":
         return f"the account {_text(data.get('account'))} has no OAuth client_id or token_endpoint"
     if reason == "not-json":
@@ -267,6 +287,9 @@ _REASON_WORDS = {
     "search-refused": "the server refused a search",
     "too-much-data": "the mail server sent more data than tuimail can hold; the connection was closed",
     "message-missing": "this message is no longer in the store",
+    "dns-timeout": "the name server (DNS) did not answer in time",
+    "lookup-timeout": "the look-up did not finish in time",
+    "capability-refused": "the mail server refused CAPABILITY",
     "no-device-sign-in": "this provider has no device sign-in",
     "no-browser-sign-in": "this provider has no browser sign-in (no authorization_endpoint)",
     "no-access-token": "the authorization server's token answer has no access_token",
@@ -283,6 +306,18 @@ _REASON_WORDS = {
         "the mail server's answer to opening the folder has numbers that are not numbers; "
         "the connection was closed"
     ),
+}
+
+# data["what"] of a "web" error (tuimail.core.errors.WEB_FAILURES).
+_WEB = {
+    "timeout": "the web server did not answer in time",
+    "refused": "the web server refused the connection",
+    "lost": "the connection to the web server was lost",
+    "unreachable": "the web server cannot be reached",
+    "not-http": "the web server's answer is not HTTP",
+    "no-document": "the web server has no autoconfig document",
+    "cut-short": "the web server's answer was cut short",
+    "too-big": "the autoconfig document is larger than {} KiB",
 }
 
 # data["step"] of an "oauth" error (tuimail.core.errors.OAUTH_STEPS).

@@ -150,6 +150,16 @@ REASONS = (
     "closed",  # ConnectionLost: the server closed the connection
     "mid-line",  # ConnectionLost: closed in the middle of a line (data: line)
     "dns",  # Unreachable: the host name does not resolve
+    "no-such-host",  # Unreachable: the name server has no address for the host (NXDOMAIN)
+    "lookup-timeout",  # TimedOut: a detection look-up did not finish in time
+    "dns-timeout",  # TimedOut: the name server did not answer in time
+    "web",  # a web server's failure fetching an autoconfig document (data: what, one of
+    # WEB_FAILURES; detail, type, limit as noted there)
+    "unreadable-update",  # ProtocolViolation: an IDLE update that cannot be read (data: item,
+    # what: HIGHESTMODSEQ, FETCH update, flags, MODSEQ, UID, VANISHED, message count)
+    "not-server",  # ProtocolViolation: a probe's greeting is not the protocol's
+    "capability-refused",  # ProtocolViolation: a probe's CAPABILITY was refused
+    "unexpected",  # ProtocolViolation: a probe stopped on an error not foreseen (data: type)
     "connection-refused",  # Unreachable: the port refused the connection
     "no-route",  # Unreachable: no route, network down (data: detail)
     "greeting-refused",  # ServerBusy: BYE (or NO) as the greeting
@@ -198,6 +208,19 @@ REASONS = (
     "login-busy",  # ServerBusy: the mail server cannot log in now (OAuth login)
     "auth-command-refused",  # ProtocolViolation: the server did not take AUTHENTICATE (BAD)
     "other",  # anything else; data: detail (the library's or tuimail's own words)
+)
+
+# data["what"] of a "web" error: timeout, refused, lost, unreachable (detail), not-http
+# (type), no-document (code: the HTTP status), cut-short, too-big (limit).
+WEB_FAILURES = (
+    "timeout",
+    "refused",
+    "lost",
+    "unreachable",
+    "not-http",
+    "no-document",
+    "cut-short",
+    "too-big",
 )
 
 # data["step"] of an "oauth" error: what the authorization server was asked.

@@ -143,6 +143,7 @@ class TuimailApp(App[None]):
         self._shown_list: tuple = ()  # (account, folder, sort, reverse) the flat list shows
         self.synced = False
         self._quitting = False
+        self._first_rows: tuple | None = None  # (account, folder, sort, reverse, Loaded)
         self._idle_gc = IdleCollector()
         self._idle_gc_timer = False
         if service is not None:
@@ -465,7 +466,27 @@ class TuimailApp(App[None]):
         service = self.service
         if self.main is None or service is None:
             return
-        self._folder_reads.run(service.folders, self._show_folders)
+        if self.account or self.threaded:
+            self._folder_reads.run(service.folders, self._show_folders)
+            return
+        # The first read: the inbox's first rows are read in the same worker, so the
+        # folders and the list are painted in one frame (issue 19: the start's first
+        # painted list; a second worker and frame cost ~15 ms of CPU).
+        wanted = (self.sort, self.reverse)
+
+        def read_first() -> tuple[list, tuple | None]:
+            folders = service.folders()
+            if not folders:
+                return folders, None
+            inbox = _inbox(folders)
+            source = service.source(inbox.account, inbox.name, wanted[0], reverse=wanted[1])
+            return folders, (inbox.account, inbox.name, *wanted, load(source, 0))
+
+        def show_first(result: tuple[list, tuple | None]) -> None:
+            folders, self._first_rows = result
+            self._show_folders(folders)
+
+        self._folder_reads.run(read_first, show_first)
 
     def _show_folders(self, folders: list) -> None:
         main = self.main
@@ -473,7 +494,7 @@ class TuimailApp(App[None]):
             return
         self._folder_infos = folders
         if not self.account and folders:
-            inbox = next((f for f in folders if f.special_use == "inbox"), folders[0])
+            inbox = _inbox(folders)
             self.open_folder(inbox.account, inbox.name, watch=False)
         elif self._open_folder_gone(folders):  # renamed or deleted by another client
             mine = [f for f in folders if f.account == self.account]
@@ -568,6 +589,12 @@ class TuimailApp(App[None]):
             else:
                 shown = service.source(account, folder, sort, reverse=reverse)
             show(load(shown, around))
+            return
+
+        first, self._first_rows = self._first_rows, None
+        if first is not None and first[:4] == (account, folder, sort, reverse) and not around:
+            self._list_reads.cancel()
+            show(first[4])  # read with the folders, at start
             return
 
         def read():
@@ -1996,6 +2023,11 @@ class TuimailApp(App[None]):
         if self.service is not None:
             self.service.listener = None
             self.service.stop()
+
+
+def _inbox(folders: list) -> Any:
+    """The folder opened first: the inbox (the first account's), else the first folder."""
+    return next((f for f in folders if f.special_use == "inbox"), folders[0])
 
 
 def _tree_frozen(build: Callable[[], Any]) -> Any:

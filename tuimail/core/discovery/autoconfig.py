@@ -91,12 +91,16 @@ def fetch(
     try:
         addresses = resolver.addresses(host, port, timeout)
     except OSError as exc:  # DNSError: a timeout or a failed query
-        kind = TimedOut if isinstance(exc, TimeoutError) else Unreachable
-        raise AutoconfigError(kind(str(exc), protocol="dns", host=host)) from None
+        if isinstance(exc, TimeoutError):
+            raise AutoconfigError(
+                TimedOut(reason="dns-timeout", protocol="dns", host=host)
+            ) from None
+        raise AutoconfigError(Unreachable(reason="dns", protocol="dns", host=host)) from None
     if not addresses:
-        raise AutoconfigError(Unreachable(f"{host} does not exist", protocol="http", host=host))
+        raise AutoconfigError(Unreachable(reason="no-such-host", protocol="http", host=host))
     conn = _Connection(host, port, client_context(ca_file), addresses, timeout)
     try:
+        kw = {"protocol": "http", "host": host}
         try:
             conn.request("GET", path, headers={"User-Agent": "tuimail", "Accept": "*/*"})
             response = conn.getresponse()
@@ -108,20 +112,18 @@ def fetch(
 
         except http.client.HTTPException as exc:
             failure = ProtocolViolation(
-                f"the web server's answer is not HTTP ({type(exc).__name__})",
-                protocol="http",
-                host=host,
+                reason="web", data={"what": "not-http", "type": type(exc).__name__}, **kw
             )
             raise AutoconfigError(failure) from None
         except OSError as exc:  # refused, reset, timed out, unreachable
             raise AutoconfigError(_transport(exc, host)) from None
         if response.status != 200:
             failure = Refused(
-                "the web server has no autoconfig document",
-                protocol="http",
+                reason="web",
+                data={"what": "no-document"},
                 code=response.status,
                 server_text=str(response.reason or "")[:80],
-                host=host,
+                **kw,
             )
             raise AutoconfigError(failure)
         try:
@@ -129,13 +131,11 @@ def fetch(
         except OSError as exc:
             raise AutoconfigError(_transport(exc, host)) from None
         except http.client.HTTPException:
-            failure = ProtocolViolation("the web server's answer was cut short", protocol="http")
+            failure = ProtocolViolation(reason="web", data={"what": "cut-short"}, **kw)
             raise AutoconfigError(failure) from None
         if len(body) > MAX_BYTES:
             failure = ProtocolViolation(
-                f"the autoconfig document is larger than {MAX_BYTES // 1024} KiB",
-                protocol="http",
-                host=host,
+                reason="web", data={"what": "too-big", "limit": MAX_BYTES}, **kw
             )
             raise AutoconfigError(failure)
         return body
@@ -146,16 +146,15 @@ def fetch(
 def _transport(exc: OSError, host: str) -> MailError:
     """A failed connection to the web server, typed as the transport classifier types
     a mail server's (tuimail.core.net_errors), naming the web server."""
-    kw = {"protocol": "http", "host": host}
+    kw = {"protocol": "http", "host": host, "reason": "web"}
     if isinstance(exc, TimeoutError):
-        return TimedOut("the web server did not answer in time", **kw)
+        return TimedOut(data={"what": "timeout"}, **kw)
     if isinstance(exc, ConnectionRefusedError):
-        return Unreachable("the web server refused the connection", **kw)
+        return Unreachable(data={"what": "refused"}, **kw)
     if isinstance(exc, ConnectionError):
-        return ConnectionLost("the connection to the web server was lost", **kw)
-    return Unreachable(
-        f"the web server cannot be reached ({exc.strerror or type(exc).__name__})", **kw
-    )
+        return ConnectionLost(data={"what": "lost"}, **kw)
+    detail = exc.strerror or type(exc).__name__
+    return Unreachable(data={"what": "unreachable", "detail": detail}, **kw)
 
 
 def parse(xml: bytes, email: str, domain: str, source: str = "autoconfig") -> list[Candidate]:

@@ -413,7 +413,7 @@ class _Run:
             try:
                 found = future.result(timeout=self.remaining(self.options.total_timeout))
             except TimeoutError:
-                late = TimedOut("the look-up did not finish in time", protocol=name)
+                late = TimedOut(reason="lookup-timeout", protocol=name)
                 self.report(Event(name, self.domain, False, failure=late))
                 found = []
             except Exception as exc:  # a bug or an unforeseen library error: typed, kept

@@ -115,7 +115,9 @@ class Event:
         if self.check is not None:
             return self.check.detail
         if isinstance(self.failure, MailError):
-            return f"{self.failure.kind}: {self.failure.message}".rstrip(": ")
+            failure = self.failure
+            detail = failure.message or failure.reason or failure.server_text or ""
+            return f"{failure.kind}: {detail}" if detail else failure.kind
         if self.note is not None:
             return self.note.step.value
         return ""

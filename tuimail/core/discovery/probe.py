@@ -73,13 +73,13 @@ class LineClient:
     def readline(self) -> bytes:
         while b"\n" not in self.buffer:
             if len(self.buffer) > MAX_LINE:
-                raise ProtocolViolation("the mail server sent an overlong line")
+                raise ProtocolViolation(reason="line-too-long", data={"limit": MAX_LINE})
             try:
                 chunk = self.sock.recv(4096)
             except TimeoutError:
-                raise TimedOut("the mail server did not answer in time") from None
+                raise TimedOut() from None
             if not chunk:
-                raise ConnectionLost("the mail server closed the connection")
+                raise ConnectionLost(reason="closed")
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
         return line.rstrip(b"\r")
@@ -113,16 +113,15 @@ def _imap_caps(client: LineClient, tag: str) -> list[str]:
             caps = line[len("* CAPABILITY ") :].split()
         elif line.startswith(f"{tag} "):
             if not line[len(tag) + 1 :].upper().startswith("OK"):
-                raise ProtocolViolation(
-                    "the mail server refused CAPABILITY", server_text=line[len(tag) + 1 :][:80]
-                )
+                said = line[len(tag) + 1 :][:80]
+                raise ProtocolViolation(reason="capability-refused", server_text=said)
             return [c.upper() for c in caps]
 
 
 def _imap(client: LineClient, security: str, context, pin, inspect_only=False) -> list[str]:
     greeting = client.readline().decode("utf-8", "replace")
     if not greeting.upper().startswith(("* OK", "* PREAUTH")):
-        raise ProtocolViolation("this is not an IMAP server", server_text=greeting[:60])
+        raise ProtocolViolation(reason="not-server", protocol="imap", server_text=greeting[:60])
     caps = _imap_caps(client, "t1")
     if security == "starttls":
         if "STARTTLS" not in caps:
@@ -162,7 +161,7 @@ def _pop3_capa(client: LineClient) -> list[str]:
 def _pop3(client: LineClient, security: str, context, pin, inspect_only=False) -> list[str]:
     greeting = client.readline().decode("utf-8", "replace")
     if not greeting.startswith("+OK"):
-        raise ProtocolViolation("this is not a POP3 server", server_text=greeting[:60])
+        raise ProtocolViolation(reason="not-server", protocol="pop3", server_text=greeting[:60])
     caps = _pop3_capa(client)
     if security == "starttls":
         if "STLS" not in caps:
@@ -194,7 +193,7 @@ def _smtp_reply(client: LineClient) -> tuple[int, list[str]]:
     while True:
         line = client.readline().decode("utf-8", "replace")
         if len(line) < 3 or not line[:3].isdigit():
-            raise ProtocolViolation("this is not an SMTP server", server_text=line[:60])
+            raise ProtocolViolation(reason="not-server", protocol="smtp", server_text=line[:60])
         lines.append(line[4:])
         if len(line) == 3 or line[3] != "-":
             return int(line[:3]), lines
@@ -204,7 +203,8 @@ def _ehlo(client: LineClient) -> list[str]:
     client.send("EHLO tuimail.localhost")
     code, lines = _smtp_reply(client)
     if code != 250:
-        raise Refused("the mail server refused EHLO", code=code, server_text=" ".join(lines)[:80])
+        said = " ".join(lines)[:80]
+        raise Refused(reason="reply", data={"stage": "EHLO"}, code=code, server_text=said)
     return [line.upper() for line in lines[1:]]
 
 
@@ -216,7 +216,7 @@ def smtp_session(
     code, lines = _smtp_reply(client)
     if code != 220:
         kind = ServerBusy if 400 <= code < 500 else Refused
-        raise kind("the SMTP server is not accepting connections", code=code)
+        raise kind(reason="greeting-refused", protocol="smtp", code=code)
     caps = _ehlo(client)
     if security == "starttls":
         if "STARTTLS" not in caps:
@@ -263,8 +263,9 @@ def open_line_client(
     try:
         addresses = resolver.addresses(candidate.host, candidate.port, timeout)
     except DNSError as exc:
-        kind = TimedOut if isinstance(exc, TimeoutError) else Unreachable
-        raise kind(str(exc), protocol="dns", host=candidate.host) from None
+        if isinstance(exc, TimeoutError):
+            raise TimedOut(reason="dns-timeout", protocol="dns", host=candidate.host) from None
+        raise Unreachable(reason="dns", protocol="dns", host=candidate.host) from None
     if not addresses:
         raise no_such_host(candidate.host)
     context = context or mail_context(candidate.protocol, candidate.security, ca_file, pin)
@@ -344,7 +345,7 @@ def plain_detail(failure: SecurityFailure) -> str:
 
 def no_such_host(host: str, protocol: str | None = None) -> Unreachable:
     """A host name our resolver found no address for (NXDOMAIN or no A/AAAA)."""
-    return Unreachable(f"{host} does not exist", protocol=protocol, host=host)
+    return Unreachable(reason="no-such-host", protocol=protocol, host=host)
 
 
 def probe_failure(exc: BaseException, protocol: str, host: str) -> MailError:
@@ -352,7 +353,7 @@ def probe_failure(exc: BaseException, protocol: str, host: str) -> MailError:
     typed error raised by the probe, or the transport classifier's (tuimail.core.net_errors)."""
     failure = security_failure(exc) or classify_transport(exc, protocol, host)
     if failure is None:
-        failure = ProtocolViolation(f"the probe failed ({type(exc).__name__})")
+        failure = ProtocolViolation(reason="unexpected", data={"type": type(exc).__name__})
         failure.__cause__ = exc
     if not failure.protocol:
         failure.protocol = protocol
@@ -366,4 +367,5 @@ def plain_failure(failure: MailError) -> str:
     that show no failure; people read `failure` worded at the edge (tuimail.detect_words)."""
     if isinstance(failure, SecurityFailure) and failure.reason:
         return plain_detail(failure)
-    return f"{failure.kind}: {failure.message}" if failure.message else failure.kind
+    detail = failure.message or failure.reason or failure.server_text or ""
+    return f"{failure.kind}: {detail}" if detail else failure.kind

@@ -101,14 +101,12 @@ class IdleChanges:
         ):
             value = kind[15:].split(b"]", 1)[0].strip()
             if not value.isdigit():
-                raise ProtocolViolation(
-                    "the server sent an unreadable HIGHESTMODSEQ", protocol="imap"
-                )
+                raise _unreadable("HIGHESTMODSEQ")
             self.highestmodseq = int(value)
 
     def _fetch(self, items) -> None:
         if not isinstance(items, tuple) or len(items) % 2:
-            raise ProtocolViolation("the server sent an unreadable FETCH update", protocol="imap")
+            raise _unreadable("FETCH update")
         values = {
             name.upper(): value
             for name, value in zip(items[::2], items[1::2], strict=True)
@@ -118,16 +116,16 @@ class IdleChanges:
         if flags is None:
             return  # nothing about flags (a server may say other things)
         if not isinstance(flags, tuple) or not all(isinstance(f, bytes) for f in flags):
-            raise ProtocolViolation("the server sent unreadable flags", protocol="imap")
+            raise _unreadable("flags")
         if isinstance(modseq, tuple) and len(modseq) == 1:
             modseq = modseq[0]
         if modseq is not None and not (isinstance(modseq, int) and modseq > 0):
-            raise ProtocolViolation("the server sent an unreadable MODSEQ", protocol="imap")
+            raise _unreadable("MODSEQ")
         if uid is None:
             self.unnamed_fetches += 1
             return
         if not isinstance(uid, int) or not 0 < uid <= MAX_UID:
-            raise ProtocolViolation("the server sent an unreadable UID", protocol="imap")
+            raise _unreadable("UID")
         text = tuple(f.decode("utf-8", "replace") for f in flags)
         self.flags[uid] = (text, modseq)
 
@@ -145,15 +143,21 @@ class IdleChanges:
                 parts.append(item.decode("ascii", "replace"))
         ranges = _ranges(",".join(parts))
         if not ranges:
-            raise ProtocolViolation("the server sent an unreadable VANISHED", protocol="imap")
+            raise _unreadable("VANISHED")
         self.vanished.extend(ranges)
         if not earlier:  # an unsolicited VANISHED lowers the count (RFC 7162 3.2.10)
             self._counts.append(("gone", sum(high - low + 1 for low, high in ranges)))
 
 
+def _unreadable(item: str) -> ProtocolViolation:
+    """An update the connection cannot go on after: `item` names what could not be read
+    (worded at the edge, tuimail.words)."""
+    return ProtocolViolation(reason="unreadable-update", data={"item": item}, protocol="imap")
+
+
 def _count(value: int) -> int:
     if not 0 <= value <= MAX_UID:
-        raise ProtocolViolation("the server sent an impossible message count", protocol="imap")
+        raise _unreadable("message count")
     return value
 
 

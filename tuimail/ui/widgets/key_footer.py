@@ -34,6 +34,17 @@ class KeyFooter(Footer):
 
     _shown: tuple[tuple[Key, ...], Key | None] | None = None
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The keys are composed with the screen (in its first frame), not in a frame
+        # of their own once the bindings are announced (~10 ms of the start's CPU).
+        self.set_reactive(Footer._bindings_ready, True)
+
+    def compose(self):
+        if self.is_attached:
+            self._shown = self._wanted()
+        yield from super().compose()
+
     def _wanted(self) -> tuple[tuple[Key, ...], Key | None] | None:
         """The keys `Footer.compose` would show and its command-palette key; None when
         the bindings use groups (shown by the plain recompose)."""
