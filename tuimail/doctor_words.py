@@ -98,8 +98,10 @@ def _seen(result: CheckResult) -> str:
     elif finding in ("not-signed-in", "sign-in-revoked"):
         pass  # a NeedsSignIn: its words (tuimail.words.sign_in_needed), the advice in fix()
     elif finding == "client-refused":
-        said = failure.server_text or failure.message
-        words = f"the authorization server refused this application ({failure.code}: {said})"
+        said = sanitize(failure.server_text or "")
+        words = f"the authorization server refused this application ({failure.code}" + (
+            f": {said})" if said else ")"
+        )
     elif finding == "token-unavailable":
         words = f"the authorization server could not be asked for a token ({words})"
     elif finding == "introspection-failed":

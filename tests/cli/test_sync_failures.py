@@ -51,3 +51,32 @@ def test_a_busy_server_is_named_with_its_code_and_words(mail_server, capsys) -> 
     (failure,) = result["failures"]
     assert (failure["kind"], failure["code"], failure["folder"]) == ("busy", "UNAVAILABLE", "")
     assert "Back at 3 o'clock" in failure["server_text"]
+
+
+def test_a_change_the_server_does_not_take_is_one_sentence(mail_server, capsys) -> None:
+    """A flag change queued for a folder another client deleted: `tuimail sync` says which
+    change was not applied and why, once, from the stored typed error."""
+    from tests.imap.helpers import other_client
+    from tuimail.core.imap.actions import MailActions
+    from tuimail.core.store import Store
+
+    user = mail_server.new_user()
+    mail_server.store.create_folder(user.login, "Projects")
+    mail_server.deliver(user, message(1, "kept"), folder="Projects")
+    account = configure(mail_server, user)
+    assert main(["sync"]) == 0
+    capsys.readouterr()
+    store = Store()
+    [row] = store.message_rows(store.folder_id(account.name, "Projects"), 0, 10)
+    MailActions(store, account).flag([row.id])  # queued while offline
+    other = other_client(mail_server, user)
+    other.delete_folder("Projects")
+    other.logout()
+    main(["sync"])
+    err = capsys.readouterr().err
+    said = (
+        "  A flag change was not applied on the server: the folder Projects no longer "
+        "exists on the server"
+    )
+    assert said in err.splitlines(), err
+    assert "not applied: " not in err and "Traceback" not in err

@@ -106,3 +106,27 @@ async def test_ctrl_q_with_nothing_typed_in_the_composer_quits_at_once(mail_serv
         await open_composer(pilot)
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running)
+
+
+async def test_a_hang_up_keeps_the_message_being_written_as_a_draft(mail_server):
+    """SIGHUP (the SSH connection dropped) used to end tuimail at once and the text was
+    lost; now it is saved as a draft (locally and in the server's Drafts), then tuimail
+    ends."""
+    import os
+    import signal
+
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    # Were the app not to take SIGHUP, this test (not the test run) sees it.
+    previous = signal.signal(signal.SIGHUP, lambda *_: None)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(pilot)
+            screen = await open_composer(pilot)
+            screen.query_one("#compose-body", TextArea).text = "Written before the line dropped.\n"
+            os.kill(os.getpid(), signal.SIGHUP)
+            await wait_for(pilot, lambda: not app.is_running, timeout=30)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    drafts = mail_server.messages(user, "Drafts")
+    assert len(drafts) == 1 and b"Written before the line dropped." in drafts[0]

@@ -97,3 +97,22 @@ async def test_a_pop3_account_asks_its_pop3_server(oauth_only_server) -> None:
     attempts = server.protocol_server("pop3").auth_log
     assert any(a.login == "" and not a.success for a in attempts)  # the discovery
     assert server.protocol_server("imap").auth_log == []
+
+
+async def test_a_server_that_cannot_be_asked_is_said_in_words(oauth_only_server) -> None:
+    """The IMAP server answers the sign-in question with bytes that are not IMAP: the
+    wizard's log says why in words made from the typed error (never an empty reason)."""
+    server = oauth_only_server
+    server.faults.add(protocol="imap", kind="garbage", command="AUTHENTICATE",
+                      data=b"\x01\x02 not imap at all\r\n")  # fmt: skip
+    app = TuimailApp(None, wizard=wizard_for(server))
+    async with app.run_test(size=(120, 70)) as pilot:
+        screen = app.screen
+        screen.query_one("#wiz-email", Input).value = server.new_user().email
+        choose(screen, "protocol", "imap")
+        await detect(pilot, screen)
+        await wait_for(pilot, lambda: "Could not ask" in log_of(screen), timeout=30)
+        line = next(x for x in log_of(screen).splitlines() if "Could not ask" in x)
+        assert line.startswith("\u2717 Could not ask ") and line.endswith(
+            " where to sign in: the mail server closed the connection."
+        ), line

@@ -7,7 +7,9 @@ on-screen messages. Service events arrive on other threads and hop over with
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import logging
 import os
 import subprocess
 import threading
@@ -50,6 +52,8 @@ from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # imported when a message is composed: not needed for the first paint
     from tuimail.ui.screens.composer import ComposerScreen
@@ -155,6 +159,7 @@ class TuimailApp(App[None]):
     # -- start ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self._watch_hangup()
         if self._keymap:
             self.set_keymap(self._keymap)
         self._apply_theme()
@@ -1950,8 +1955,70 @@ class TuimailApp(App[None]):
         self._quitting = True
         self.exit()
 
+    def _watch_hangup(self) -> None:
+        """SIGHUP (the SSH connection or the terminal went away) ends tuimail through
+        `hangup`, not at once: what is being written is kept as a draft first."""
+        import asyncio
+        import signal
+
+        try:
+            previous = signal.getsignal(signal.SIGHUP)
+            if previous == signal.SIG_IGN:
+                return  # started under nohup: a hang-up is not for us
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hangup)
+        except (AttributeError, NotImplementedError, RuntimeError, ValueError):
+            return  # no SIGHUP here (Windows), or not the main thread (some tests)
+        self._hangup_previous = previous
+
+    _hangup_previous: Any = None  # SIGHUP's handler before ours (None: ours not set)
+
+    def hangup(self) -> None:
+        """The terminal is gone: save every composer with unsaved changes as a draft (here,
+        and in the server's Drafts when it answers), then end, saved or not."""
+        from tuimail.ui.screens.composer import ComposerScreen
+
+        drafts = [
+            screen.collect()
+            for screen in self.screen_stack
+            if isinstance(screen, ComposerScreen) and screen.changed
+        ]
+        service = self.service
+        if not drafts or service is None:
+            self._end_after_hangup()
+            return
+
+        def save_all() -> None:
+            for draft in drafts:
+                try:
+                    service.save_draft(draft)
+                except Exception:  # one draft that fails does not stop the others
+                    log.exception("saving a draft at hang-up failed")
+
+        self.work(save_all, "draft", lambda _result: self._end_after_hangup())
+
+    def _end_after_hangup(self) -> None:
+        """End as a hang-up always ended tuimail: at once, by the signal. (Textual's
+        orderly exit waits for a terminal that is gone, and would never end.)"""
+        import signal
+
+        self._restore_sighup()
+        os.kill(os.getpid(), signal.SIGHUP)
+        self._quit_now()  # the handler before ours (a test's) did not end the process
+
+    def _restore_sighup(self) -> None:
+        if self._hangup_previous is None:
+            return
+        import asyncio
+        import signal
+
+        with contextlib.suppress(Exception):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+            signal.signal(signal.SIGHUP, self._hangup_previous)
+        self._hangup_previous = None
+
     def on_unmount(self) -> None:
         self._quitting = True
+        self._restore_sighup()
         self._idle_gc.stop()
         if self.service is not None:
             self.service.listener = None

@@ -25,7 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Collapsible, Footer, Input, Label, Select, Static
 
-from tuimail import detect_words
+from tuimail import detect_words, words
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
@@ -868,7 +868,7 @@ class WizardScreen(Screen[Account | None]):
             from tuimail.core import errors
 
             if isinstance(outcome, errors.MailError):
-                why = sanitize(outcome.message)
+                why = words.failure_words(outcome)  # from the typed error, never .message
                 self.log_line(f"\u2717 Could not ask {c.host} where to sign in: {why}.")
                 return
             if isinstance(outcome, OSError):
