@@ -118,3 +118,18 @@ async def test_tab_while_typing_a_search_stays_in_it(tmp_path):
         assert asking(app) is not None and asking(app).value == "lunch"
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")
+
+
+async def test_the_terminal_losing_the_focus_keeps_the_query(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _opened(pilot)
+        await pilot.press(*"lun")
+        app.app_focus = False  # another window took the focus
+        await pilot.pause()
+        await pilot.pause()
+        assert asking(app) is not None and asking(app).value == "lun"
+        app.app_focus = True
+        await wait_for(pilot, lambda: asking(app) is not None and asking(app).has_focus)
+        await pilot.press(*"ch", "enter")
+        await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")

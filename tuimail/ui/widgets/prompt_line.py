@@ -4,8 +4,8 @@ It takes the status bar's line while open, so nothing else moves: opening and cl
 lays out and paints one line. The modal box it replaces covered the screen, and closing
 it repainted all of it (issue 19: 40-80 ms of the loop per search at 160x50).
 
-Enter answers with what was typed; Esc, or the focus moving elsewhere (Tab, a click),
-answers None. Either way the line closes and the focus goes back where it was.
+Enter answers with what was typed; Esc, or the focus moving to another widget (a click),
+answers None; the terminal losing the focus keeps the line open. Either way the line closes and the focus goes back where it was.
 """
 
 from __future__ import annotations
@@ -104,5 +104,8 @@ class PromptLine(Horizontal):
         self.call_after_refresh(self._blurred)
 
     def _blurred(self) -> None:
-        if self.is_open and not self.input.has_focus:
-            self.close(None)
+        if not self.is_open or self.input.has_focus:
+            return
+        if self.screen.focused is None:
+            return  # the terminal lost the focus: the query waits (the focus comes back)
+        self.close(None)
