@@ -418,6 +418,11 @@ DOCTOR_PHRASES = (
     "allow every permission",
     "sign in as",
     "sign in again",
+    # a server offering no login method tuimail uses (login_checks.no_mechanism)
+    "no login method tuimail supports",
+    "tuimail logs in with",
+    "offers only OAuth sign-in",
+    "ask the provider which port",
 )
 
 
