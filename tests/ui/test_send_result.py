@@ -35,3 +35,29 @@ async def test_a_refused_recipient_is_named_after_send(mail_server):
         assert note.startswith(f"Message sent to {bob.email}; ")
         assert [n.severity for n in app._notifications if want in str(n.message)] == ["warning"]
         assert any(b"Some of you" in m for m in mail_server.messages(bob))
+
+
+async def test_ctrl_r_sends_a_message_waiting_after_a_temporary_failure_now(mail_server):
+    """Ctrl+R (check now) also tries the outbox's retrying messages at once, as the
+    README says, instead of leaving them to their back-off (a minute and more)."""
+    user, bob = mail_server.new_user(), mail_server.new_user()
+    seed(mail_server, user, 1)
+    mail_server.faults.add(
+        Fault("smtp", "reply", command="CONNECT", code=421, message="4.3.2 Try later", times=1)
+    )
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        screen = await open_composer(pilot)
+        screen.query_one("#compose-to").value = bob.email
+        screen.query_one("#compose-subject").value = "Second try"
+        screen.query_one("#compose-body", TextArea).text = "Hi.\n"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.service.outbox_waiting == 1, timeout=20)
+        assert not mail_server.messages(bob)
+        await pilot.press("escape")  # the composer; the message is safe in the outbox
+        await wait_for(pilot, lambda: app.screen is app.main)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: bool(mail_server.messages(bob)), timeout=30)
+        assert b"Second try" in mail_server.messages(bob)[0]
+        await wait_for(pilot, lambda: app.service.outbox_waiting == 0, timeout=10)

@@ -359,14 +359,17 @@ class Outbox:
             if e.state == "queued" or (e.state == "retrying" and (e.next_attempt or 0) <= now)
         ]
 
-    def sendable(self, *, force: bool = False) -> list[OutboxEntry]:
+    def sendable(self, *, force: bool = False, retrying: bool = False) -> list[OutboxEntry]:
         """The one selection of what a pass sends (the app's timer, its "send waiting
         messages now", `tuimail outbox --retry`): due messages, or with `force` (the user
-        asked) queued, retrying and failed ones at once. Never a "may have been sent" one:
-        that goes only through `send(id, resend_maybe_sent=True)`, one message the user named.
+        asked) queued, retrying and failed ones at once; with `retrying` (the user asked to
+        check now: Ctrl+R) queued and retrying ones before their time, not failed ones.
+        Never a "may have been sent" one: that goes only through
+        `send(id, resend_maybe_sent=True)`, one message the user named.
         """
-        if force:
-            todo = [e for e in self.entries() if e.state in ("queued", "retrying", "failed")]
+        if force or retrying:
+            states = ("queued", "retrying", "failed") if force else ("queued", "retrying")
+            todo = [e for e in self.entries() if e.state in states]
         else:
             todo = self.due()
         return [e for e in todo if e.recipients]

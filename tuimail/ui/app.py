@@ -1550,7 +1550,9 @@ class TuimailApp(App[None]):
             def job() -> None:
                 for name in service.accounts:
                     service.backend(name).sync()
-                service.send_due_outbox()
+                # The user asked to check now: a message waiting after a temporary failure
+                # is tried now too, not after its back-off (a refused one still waits).
+                service.send_due_outbox(retrying=True)
 
             self.work(job, "sync-now")
 

@@ -43,11 +43,12 @@ class OutboxSending:
         thread.start()  # then kept: stop() joins only a started thread
         self._outbox_thread = thread
 
-    def send_due_outbox(self, *, force: bool = False) -> int:
+    def send_due_outbox(self, *, force: bool = False, retrying: bool = False) -> int:
         """One pass over every account's outbox; how many messages went out.
 
-        Only due messages (queued, or retrying past their next attempt) are sent, or with
-        `force` failed ones too; one that "may have been sent" is never sent again here.
+        Only due messages (queued, or retrying past their next attempt) are sent, with
+        `retrying` retrying ones before their time too, with `force` also failed ones; one
+        that "may have been sent" is never sent again here.
         """
         from tuimail.core.outbox import Outbox
 
@@ -59,14 +60,15 @@ class OutboxSending:
                     outbox.recover()  # "sending" left by a process that died
                     outbox.prune_sent(account.sent_retention_days)  # sent/ stays bounded
                     fresh = time.time() - FRESH_QUEUED
-                    todo = outbox.sendable(force=force)
+                    todo = outbox.sendable(force=force, retrying=retrying)
                     if not force:  # a just-queued message is the composer's own first attempt
                         todo = [e for e in todo if e.state != "queued" or e.created < fresh]
                     if not todo:
                         continue
                     password = self.password_for(account)
                     results = [
-                        asyncio.run(outbox.send(e.id, account, password, force=force)) for e in todo
+                        asyncio.run(outbox.send(e.id, account, password, force=force or retrying))
+                        for e in todo
                     ]
                 except Exception as exc:  # offline, no password: the next pass tries again
                     self._emit(ServiceEvent("error", name, error=exc, action=OUTBOX))
