@@ -423,6 +423,11 @@ DOCTOR_PHRASES = (
     "tuimail logs in with",
     "offers only OAuth sign-in",
     "ask the provider which port",
+    # a server offering no AUTH (server_checks), a mailbox nearly full (quota)
+    "so no login was tried",
+    "from a trusted network",
+    "nearly full",
+    "delete or archive",
 )
 
 

@@ -152,6 +152,13 @@ def _data_words(result: CheckResult) -> str | None:
             f"no login method tuimail supports is offered (offered: {offered}); no "
             "password was sent"
         )
+    if finding == "no-auth":
+        return "the server offers no AUTH on this port, so no login was tried"
+    if finding == "quota-full":
+        return (
+            f"the mailbox is nearly full: {data.get('percent') or 0:.0f}% used "
+            f"({data.get('used')} of {data.get('limit')} KiB)"
+        )
     if finding == "plain-refused":
         how = _PLAIN_REFUSED.get(str(data.get("how")), "it refuses one")
         return (
@@ -488,6 +495,11 @@ _FIXES = {
     "token-unavailable": "check the network, or try again later",
     "token-command": "run the oauth2_token_command by hand to see what it needs",
     "introspection-failed": "the logins below still show whether the token works",
+    "no-auth": (
+        "sending without login works only from a trusted network; use the submission "
+        "port (587 or 465)"
+    ),
+    "quota-full": "delete or archive old mail (and empty Trash) before new mail starts bouncing",
     "plain-refused": (
         "set security = starttls for this port (or use the TLS port 993/995/465 with "
         "security = tls)"

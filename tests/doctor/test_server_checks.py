@@ -211,6 +211,24 @@ def test_a_server_offering_no_usable_login_method_is_named_with_its_fix(mail_ser
     assert mail_server.protocol_server("smtp").auth_log == []  # no password was tried
 
 
+def test_a_server_offering_no_auth_is_a_warning_with_its_fix(mail_server) -> None:
+    """An outgoing server offering no AUTH after TLS: no login is tried; the line and
+    its fix are the edge's words (core gives the finding as data)."""
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="smtp", kind="no_auth")
+    account = make_account(mail_server, user)
+    results = check_server("smtp", account, Secret(user.password), timeout=5)
+    (login,) = _by(results, "login")
+    assert login.status == "warning"
+    assert (login.seen, login.fix, login.data) == ("", "", {"finding": "no-auth"})
+    assert seen(login) == "the server offers no AUTH on this port, so no login was tried"
+    assert fix(login) == (
+        "sending without login works only from a trusted network; use the submission "
+        "port (587 or 465)"
+    )
+    assert mail_server.protocol_server("smtp").auth_log == []
+
+
 def test_all_capabilities_listed(mail_server) -> None:
     user = mail_server.new_user()
     results = {}
