@@ -428,6 +428,8 @@ DOCTOR_PHRASES = (
     "from a trusted network",
     "nearly full",
     "delete or archive",
+    "is not encrypted (security = plain)",  # the TLS check of security = plain
+    "so passwords and mail are encrypted",
 )
 
 

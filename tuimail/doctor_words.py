@@ -152,6 +152,8 @@ def _data_words(result: CheckResult) -> str | None:
             f"no login method tuimail supports is offered (offered: {offered}); no "
             "password was sent"
         )
+    if finding == "not-encrypted":
+        return "the connection is not encrypted (security = plain)"
     if finding == "no-auth":
         return "the server offers no AUTH on this port, so no login was tried"
     if finding == "quota-full":
@@ -495,6 +497,7 @@ _FIXES = {
     "token-unavailable": "check the network, or try again later",
     "token-command": "run the oauth2_token_command by hand to see what it needs",
     "introspection-failed": "the logins below still show whether the token works",
+    "not-encrypted": "use security = tls or starttls so passwords and mail are encrypted",
     "no-auth": (
         "sending without login works only from a trusted network; use the submission "
         "port (587 or 465)"
