@@ -418,6 +418,18 @@ DOCTOR_PHRASES = (
     "allow every permission",
     "sign in as",
     "sign in again",
+    # a server offering no login method tuimail uses (login_checks.no_mechanism)
+    "no login method tuimail supports",
+    "tuimail logs in with",
+    "offers only OAuth sign-in",
+    "ask the provider which port",
+    # a server offering no AUTH (server_checks), a mailbox nearly full (quota)
+    "so no login was tried",
+    "from a trusted network",
+    "nearly full",
+    "delete or archive",
+    "is not encrypted (security = plain)",  # the TLS check of security = plain
+    "so passwords and mail are encrypted",
 )
 
 

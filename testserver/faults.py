@@ -64,6 +64,8 @@ Kinds (what each server understands; `command` names the trigger where it matter
     no_reply_after_data  accept the data, then close without a reply
     auth_mechanisms   EHLO offers `data` (e.g. b"XOAUTH2 OAUTHBEARER") as the AUTH
                       mechanisms instead of the real ones (which still work)
+    no_auth           EHLO offers no AUTH at all (a relay for a trusted network); AUTH
+                      itself still works
     swallow           accept the message with 250 but never deliver it
     alter_body        a local delivery gets a footer added after DKIM signing (a
                       mailing list would): the signature no longer verifies

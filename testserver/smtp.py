@@ -253,6 +253,8 @@ class _Handler:
         session.host_name = hostname
         if any(find(server.faults, k) for k in ("no_starttls", "strip_starttls")):
             responses = [r for r in responses if r[4:].upper() != "STARTTLS"]
+        if find(server.faults, "no_auth"):
+            responses = [r for r in responses if not r[4:].upper().startswith("AUTH ")]
         mechanisms = find(server.faults, "auth_mechanisms")
         if mechanisms or find(server.faults, "oauth_only"):
             offered = mechanisms.data.decode("ascii", "replace") if mechanisms else ""

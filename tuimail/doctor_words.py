@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+from tuimail.core.doctor.login_checks import SUPPORTED_MECHANISMS
 from tuimail.core.doctor.report import CheckResult, failed
 from tuimail.core.errors import (
     AuthenticationFailed,
@@ -145,6 +146,21 @@ def _data_words(result: CheckResult) -> str | None:
         return _ROUNDTRIP[finding](data, result.seconds)
     if finding in _SIGN_IN:
         return _SIGN_IN[finding](data)
+    if finding == "no-mechanism":
+        offered = ", ".join(map(str, data.get("offered") or ())) or "none"
+        return (
+            f"no login method tuimail supports is offered (offered: {offered}); no "
+            "password was sent"
+        )
+    if finding == "not-encrypted":
+        return "the connection is not encrypted (security = plain)"
+    if finding == "no-auth":
+        return "the server offers no AUTH on this port, so no login was tried"
+    if finding == "quota-full":
+        return (
+            f"the mailbox is nearly full: {data.get('percent') or 0:.0f}% used "
+            f"({data.get('used')} of {data.get('limit')} KiB)"
+        )
     if finding == "plain-refused":
         how = _PLAIN_REFUSED.get(str(data.get("how")), "it refuses one")
         return (
@@ -369,6 +385,8 @@ def _fix(result: CheckResult) -> str:
     if finding in ("token-inactive", "other-user"):
         how = f" as {data.get('login')}" if finding == "other-user" else " again"
         return f"sign in{how}: tuimail account login {data.get('account')}"
+    if finding == "no-mechanism":
+        return _no_mechanism_fix(data)
     if finding == "login-refused":
         return _REFUSAL_FIX.get(data.get("refusal", ""), WRONG_PASSWORD_FIX)
     if finding == "unreachable" and data.get("dns"):
@@ -407,6 +425,22 @@ def _fix(result: CheckResult) -> str:
     if finding == "lost" or (finding == "unreadable" and result.status == "failure"):
         return PORT_FIX
     return ""
+
+
+def _no_mechanism_fix(data: dict) -> str:
+    """A server offering no login method tuimail uses: OAuth sign-in when it offers
+    that, else the mechanisms tuimail logs in with."""
+    oauth = data.get("oauth") or ()
+    if oauth:
+        return (
+            f"this server offers only OAuth sign-in ({', '.join(map(str, oauth))}): set "
+            'auth = "oauth2" and an oauth2 table for this account (docs/config.md), then '
+            "sign in with `tuimail account login NAME`"
+        )
+    return (
+        f"tuimail logs in with {', '.join(SUPPORTED_MECHANISMS)}; ask the provider which "
+        "port and method to use"
+    )
 
 
 def _roundtrip_fix(data: dict) -> str | None:
@@ -463,6 +497,12 @@ _FIXES = {
     "token-unavailable": "check the network, or try again later",
     "token-command": "run the oauth2_token_command by hand to see what it needs",
     "introspection-failed": "the logins below still show whether the token works",
+    "not-encrypted": "use security = tls or starttls so passwords and mail are encrypted",
+    "no-auth": (
+        "sending without login works only from a trusted network; use the submission "
+        "port (587 or 465)"
+    ),
+    "quota-full": "delete or archive old mail (and empty Trash) before new mail starts bouncing",
     "plain-refused": (
         "set security = starttls for this port (or use the TLS port 993/995/465 with "
         "security = tls)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.doctor.conftest import make_account
 from tuimail.core.doctor.server_checks import check_server
 from tuimail.core.secrets import Secret
+from tuimail.doctor_words import fix, seen
 
 
 def _message(kib: int) -> bytes:
@@ -24,8 +25,12 @@ def test_quota_nearly_full_is_a_warning(mail_server) -> None:
     mail_server.deliver(user, _message(93))
     quota = _quota(mail_server, user)
     assert quota.status == "warning"
-    assert "nearly full" in quota.seen and "of 100 KiB" in quota.seen
-    assert "delete or archive" in quota.fix
+    # core gives the finding as data; the line and its fix are the edge's words
+    assert (quota.seen, quota.fix, quota.data["finding"]) == ("", "", "quota-full")
+    assert seen(quota) == "the mailbox is nearly full: 93% used (93 of 100 KiB)"
+    assert fix(quota) == (
+        "delete or archive old mail (and empty Trash) before new mail starts bouncing"
+    )
 
 
 def test_quota_half_used_is_ok(mail_server) -> None:

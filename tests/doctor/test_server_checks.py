@@ -190,6 +190,45 @@ def test_smtp_mechanism_not_offered(mail_server) -> None:
     assert mail_server.protocol_server("smtp").auth_log == []  # no password was tried
 
 
+def test_a_server_offering_no_usable_login_method_is_named_with_its_fix(mail_server) -> None:
+    """A server offering only mechanisms tuimail does not do (GSSAPI, NTLM): the line
+    names what it offers and that no password was sent; the fix names what tuimail
+    logs in with. Core gives the finding as data, the words are the edge's."""
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="smtp", kind="auth_mechanisms", data=b"GSSAPI NTLM")
+    account = make_account(mail_server, user)
+    results = check_server("smtp", account, Secret(user.password), timeout=5)
+    (login,) = _by(results, "login")
+    assert login.status == "failure"
+    assert (login.seen, login.fix) == ("", "")  # core wrote no sentence
+    assert login.data == {"finding": "no-mechanism", "offered": ["GSSAPI", "NTLM"], "oauth": []}
+    assert seen(login) == (
+        "no login method tuimail supports is offered (offered: GSSAPI, NTLM); no password was sent"
+    )
+    assert fix(login) == (
+        "tuimail logs in with PLAIN, LOGIN, CRAM-MD5; ask the provider which port and method to use"
+    )
+    assert mail_server.protocol_server("smtp").auth_log == []  # no password was tried
+
+
+def test_a_server_offering_no_auth_is_a_warning_with_its_fix(mail_server) -> None:
+    """An outgoing server offering no AUTH after TLS: no login is tried; the line and
+    its fix are the edge's words (core gives the finding as data)."""
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="smtp", kind="no_auth")
+    account = make_account(mail_server, user)
+    results = check_server("smtp", account, Secret(user.password), timeout=5)
+    (login,) = _by(results, "login")
+    assert login.status == "warning"
+    assert (login.seen, login.fix, login.data) == ("", "", {"finding": "no-auth"})
+    assert seen(login) == "the server offers no AUTH on this port, so no login was tried"
+    assert fix(login) == (
+        "sending without login works only from a trusted network; use the submission "
+        "port (587 or 465)"
+    )
+    assert mail_server.protocol_server("smtp").auth_log == []
+
+
 def test_all_capabilities_listed(mail_server) -> None:
     user = mail_server.new_user()
     results = {}

@@ -115,6 +115,14 @@ def test_plain_security_never_sends_the_password(mail_server, protocol, accepts_
         assert all("security = starttls" in fix(r) for r in logins)
         assert all(r.data["finding"] == "plain-refused" for r in logins)
     assert all(r.seen == r.fix == "" for r in logins)  # worded at the edge only
+    tls = [r for r in results if r.name == "tls"]
+    assert [(r.status, r.seen, r.fix, r.data) for r in tls] == [
+        ("warning", "", "", {"finding": "not-encrypted"})
+    ] * 2
+    assert all(seen(r) == "the connection is not encrypted (security = plain)" for r in tls)
+    assert all(
+        fix(r) == "use security = tls or starttls so passwords and mail are encrypted" for r in tls
+    )
     (trip,) = [r for r in results if r.group == "Round trip"]
     assert trip.status == "warning" and seen(trip) == (
         f"not tried: the connection to {account.incoming.host} is not encrypted (security = "

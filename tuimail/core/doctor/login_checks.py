@@ -9,6 +9,7 @@ from tuimail.core.errors import MailError
 from tuimail.core.login_errors import classify_refusal
 
 SUPPORTED_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+OAUTH_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
 
 
 def server_words(error: MailError) -> str:
@@ -35,26 +36,13 @@ def login_failed(
 
 
 def no_mechanism(group: str, offered: list[str], seconds: float) -> CheckResult:
-    shown = ", ".join(offered) or "none"
-    oauth = [m for m in offered if m in ("XOAUTH2", "OAUTHBEARER")]
-    fix = (
-        f"tuimail logs in with {', '.join(SUPPORTED_MECHANISMS)}; ask the provider which "
-        "port and method to use"
-    )
-    if oauth:
-        fix = (
-            f"this server offers only OAuth sign-in ({', '.join(oauth)}): set "
-            'auth = "oauth2" and an oauth2 table for this account (docs/config.md), then '
-            "sign in with `tuimail account login NAME`"
-        )
-    return CheckResult(
-        "login",
-        group,
-        "failure",
-        f"no login method tuimail supports is offered (offered: {shown}); no password was sent",
-        fix,
-        seconds,
-    )
+    """The check line for a server that offers no SASL mechanism tuimail can use
+    (none of SUPPORTED_MECHANISMS): no password was sent. As data: the mechanisms
+    `offered` and the OAuth ones among them (`oauth`: the way in is tuimail's OAuth
+    sign-in); the edge words it and its fix (tuimail.doctor_words)."""
+    oauth = [m for m in offered if m in OAUTH_MECHANISMS]
+    data = {"finding": "no-mechanism", "offered": list(offered), "oauth": oauth}
+    return CheckResult("login", group, "failure", "", "", seconds, data=data)
 
 
 def plain_login(group: str, refused_by_server: str | None) -> CheckResult:

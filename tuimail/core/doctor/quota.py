@@ -47,15 +47,10 @@ def check_quota(
     q = storage[0]
     percent = 100.0 * q.usage / q.limit
     seen = f"{percent:.0f}% used ({q.usage} of {q.limit} KiB)"
-    if percent >= NEAR_FULL_PERCENT:
-        return CheckResult(
-            "quota",
-            group,
-            "warning" if percent < 100 else "failure",
-            f"the mailbox is nearly full: {seen}",
-            "delete or archive old mail (and empty Trash) before new mail starts bouncing",
-            took,
-        )
+    if percent >= NEAR_FULL_PERCENT:  # a finding the edge words, with its fix
+        data = {"finding": "quota-full", "percent": percent, "used": q.usage, "limit": q.limit}
+        status = "warning" if percent < 100 else "failure"
+        return CheckResult("quota", group, status, "", "", took, data=data)
     return CheckResult("quota", group, "ok", seen, "", took)
 
 

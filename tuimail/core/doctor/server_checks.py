@@ -142,16 +142,8 @@ def _tls_failure(
 
 def _tls_results(group: str, s: ServerSettings, sock: Any, took: float) -> list[CheckResult]:
     if s.security == "plain" or sock is None:
-        return [
-            CheckResult(
-                "tls",
-                group,
-                "warning",
-                "the connection is not encrypted (security = plain)",
-                "use security = tls or starttls so passwords and mail are encrypted",
-                took,
-            )
-        ]
+        data = {"finding": "not-encrypted"}  # worded, with its fix, at the edge
+        return [CheckResult("tls", group, "warning", "", "", took, data=data)]
     version, cipher = sock.version(), (sock.cipher() or ("?",))[0]
     how = "implicit TLS" if s.security == "tls" else "STARTTLS"
     results = [CheckResult("tls", group, "ok", f"{how}, {version}, {cipher}", "", took)]
@@ -355,16 +347,8 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
         if password is not None:
             start = time.monotonic()
             if not mechs:
-                results.append(
-                    CheckResult(
-                        "login",
-                        group,
-                        "warning",
-                        "the server offers no AUTH on this port, so no login was tried",
-                        "sending without login works only from a trusted network; use "
-                        "the submission port (587 or 465)",
-                    )
-                )
+                data = {"finding": "no-auth"}  # worded, with its fix, at the edge
+                results.append(CheckResult("login", group, "warning", "", "", data=data))
             elif not any(m in SUPPORTED_MECHANISMS for m in mechs) and not bearer:
                 results.append(no_mechanism(group, mechs, 0.0))
             else:
