@@ -532,3 +532,52 @@ def test_the_reply_text_scan_would_see_each_form() -> None:
     }
     hits = reply_text_decisions(sources)
     assert sorted(h.split(":")[0] for h in hits) == ["a.py", "b.py", "c.py"], hits
+
+
+# The facade's failures are a ServiceError with a reason and data (SERVICE_REASONS),
+# worded in tuimail.words.service_words: no module under core words them, and no
+# ServiceError is made from a caught exception's text.
+SERVICE_PHRASES = (
+    "That search did not work",
+    "No reply to the list",
+    "did not come through a mailing list",
+    "does not accept posts",
+    "could not run it",
+)
+
+
+def facade_wording(sources: dict[str, str]) -> list[str]:
+    """`module: phrase` for each moved sentence in a string literal, and `module:line`
+    for each ServiceError given a caught exception's text."""
+    found = []
+    for name, text in sources.items():
+        tree = ast.parse(text)
+        literals = _strings(tree)
+        found += [f"{name}: {p}" for p in SERVICE_PHRASES if any(p in s for s in literals)]
+        caught = _caught_names(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ServiceError":
+                if any(_exception_text(n, caught) for a in node.args for n in ast.walk(a)):
+                    found.append(f"{name}:{node.lineno} ServiceError(exception text)")
+    return found
+
+
+def test_the_facade_makes_no_sentence_from_a_failure() -> None:
+    sources = {
+        str(p.relative_to(ROOT.parent)): p.read_text("utf-8")
+        for p in sorted((ROOT / "core").rglob("*.py"))
+    }
+    bad = facade_wording(sources)
+    assert not bad, "failure sentences in core:\n" + "\n".join(bad)
+
+
+def test_the_facade_scan_would_see_each_form() -> None:
+    sources = {
+        "a.py": "def f():\n    try:\n        g()\n    except E as exc:\n"
+        "        raise ServiceError(str(exc))\n",
+        "b.py": "def f():\n    try:\n        g()\n    except E as exc:\n"
+        "        raise ServiceError(f'No: {exc}.')\n",
+        "c.py": "X = 'That search did not work'\n",
+        "d.py": "def f():\n    raise ServiceError(reason='search', data={'detail': 'x'})\n",
+    }
+    assert sorted({h.split(":")[0] for h in facade_wording(sources)}) == ["a.py", "b.py", "c.py"]

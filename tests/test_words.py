@@ -279,3 +279,30 @@ def test_every_classifier_reason_has_its_own_words_kept_on_disk(reason: str) -> 
 )  # fmt: skip
 def test_a_reasons_data_is_in_its_words(error: MailError, expect: str) -> None:
     assert expect in words.failure_words(error)
+
+
+def test_every_service_reason_has_its_own_words() -> None:
+    """A facade step's failure (ServiceError with a reason) is worded here from its data,
+    never from core's text; a hostile detail is sanitised."""
+    from tuimail.core.facade.views import NO_LIST_WHY, SERVICE_REASONS
+    from tuimail.core.mime.attachments import AttachmentError
+
+    samples = {
+        "search": {"type": "OperationalError", "detail": "database is locked\x1b[2J"},
+        "no-list": {"why": "posts-refused"},
+        "attachment": {"step": "save", "error": AttachmentError("There is no attachment 3.")},
+    }
+    assert set(samples) == set(SERVICE_REASONS)
+    said = {r: words.describe(ServiceError(reason=r, data=d)) for r, d in samples.items()}
+    assert said["search"] == (
+        "That search did not work: the local message store could not run it; "
+        "database is locked\u241b[2J."
+    )
+    assert said["no-list"] == (
+        "No reply to the list: the list does not accept posts from its readers (List-Post: NO)."
+    )
+    assert said["attachment"] == "There is no attachment 3."
+    for why in NO_LIST_WHY:
+        assert words._NO_LIST[why] in words.describe(
+            ServiceError(reason="no-list", data={"why": why})
+        )

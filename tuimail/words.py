@@ -64,6 +64,47 @@ def typed(exc: BaseException) -> MailError | None:
     return classify_transport(exc)
 
 
+def _is_service(exc: BaseException) -> bool:
+    cls = getattr(sys.modules.get("tuimail.core.facade.views"), "ServiceError", None)
+    return cls is not None and isinstance(exc, cls)
+
+
+def service_words(exc: Any) -> str:
+    """One sentence for a facade step that failed (a ServiceError with a reason,
+    tuimail.core.facade.views.SERVICE_REASONS), from its reason and data."""
+    data = exc.data
+    if exc.reason == "search":
+        detail = _text(data.get("detail")).strip().rstrip(".")
+        why = _SEARCH_WHY.get(_text(data.get("type")), "")
+        said = "; ".join(p for p in (why, detail) if p) or "it failed"
+        return sanitize(f"That search did not work: {said}.")
+    if exc.reason == "no-list":
+        why = _NO_LIST.get(_text(data.get("why")), "this message has no list address")
+        return f"No reply to the list: {why}."
+    if exc.reason == "attachment":
+        error = data.get("error")
+        words = sanitize(str(error)) if error is not None else ""
+        return (
+            words
+            or f"The attachment could not be {_ATTACHMENT_STEP.get(data.get('step'), 'used')}."
+        )
+    return sanitize(str(exc))
+
+
+_SEARCH_WHY = {
+    "OperationalError": "the local message store could not run it",
+    "DatabaseError": "the local message store cannot be read",
+    "IntegrityError": "the local message store is damaged",
+}
+_NO_LIST = {
+    "no-list-post": (
+        "this message did not come through a mailing list (it has no List-Post header)"
+    ),
+    "posts-refused": "the list does not accept posts from its readers (List-Post: NO)",
+}
+_ATTACHMENT_STEP = {"save": "saved", "open": "opened"}
+
+
 def _is_sentence(exc: BaseException) -> bool:
     """Errors whose text is already written for people (a wrong account name, a password
     command that failed): core's own, not a server's. Looked up only if loaded."""
@@ -89,6 +130,8 @@ def describe(exc: BaseException) -> str:
         return submit_error(exc)
     if needs_sign_in(exc):
         return f"{sign_in_needed(exc)}; {sign_in_advice(exc)}"
+    if getattr(exc, "reason", "") and _is_service(exc):
+        return service_words(exc)
     if _is_sentence(exc):
         return sanitize(str(exc))
     error = typed(exc)

@@ -41,6 +41,7 @@ async def test_create_rename_delete_folder(mail_server):
         tree.move_cursor(tree._folder_nodes[("test", "Projects-2026")])  # highlighted, not open
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert app.screen.question == "Delete the folder “Projects-2026” and all its messages?"
         await pilot.press("y")
         await settle(pilot)
         await wait_for(pilot, lambda: "Projects-2026" not in names())

@@ -34,5 +34,9 @@ async def test_L_on_a_message_from_no_list_says_so(mail_server):
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("L")
-        await wait_for(pilot, lambda: "no List-Post" in app.last_error)
+        await wait_for(pilot, lambda: app.last_error != "")
+        assert app.last_error == (
+            "No reply to the list: this message did not come through a mailing list "
+            "(it has no List-Post header)."
+        )
         assert isinstance(app.screen, MainScreen)

@@ -133,3 +133,19 @@ async def test_the_terminal_losing_the_focus_keeps_the_query(tmp_path):
         await wait_for(pilot, lambda: asking(app) is not None and asking(app).has_focus)
         await pilot.press(*"ch", "enter")
         await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")
+
+
+async def test_a_search_the_store_cannot_run_is_said_in_one_sentence(tmp_path):
+    """The local index is unusable (its FTS table is gone): the search fails with a
+    sentence made at the edge from the failure's type and the store's own words."""
+    app = _app(tmp_path)
+    app.service.store.conn.execute("DROP TABLE messages_fts")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _opened(pilot)
+        await pilot.press(*"lunch", "enter")
+        await wait_for(pilot, lambda: app.last_error != "")
+        assert app.last_error == (
+            "That search did not work: the local message store could not run it; "
+            "no such table: messages_fts."
+        )
+        assert app.folder != "__search__"

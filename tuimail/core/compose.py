@@ -347,7 +347,13 @@ def _threading(msg: EmailMessage) -> tuple[str | None, list[str]]:
 
 
 class NoListAddress(ValueError):
-    """A reply to the list was asked for a message with no usable List-Post."""
+    """A reply to the list was asked for a message with no usable List-Post. `why`:
+    "no-list-post" (the message has none) or "posts-refused" (List-Post: NO); the words
+    are the edge's (tuimail.words)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
 
 
 def list_post(msg: Message) -> str | None:
@@ -358,7 +364,7 @@ def list_post(msg: Message) -> str | None:
         return None
     value = decode_words(values[0]).strip()
     if value.upper() == "NO" or value.upper().startswith("NO "):
-        raise NoListAddress("the list does not accept posts (List-Post: NO)")
+        raise NoListAddress("posts-refused")
     for target in re.findall(r"<\s*([^>]*)>", value):
         if target.strip().lower().startswith("mailto:"):
             from tuimail.core.mailto import parse_mailto
@@ -390,7 +396,7 @@ def reply(
     if to_list:
         address = list_post(msg)
         if address is None:
-            raise NoListAddress("this message did not come through a mailing list (no List-Post)")
+            raise NoListAddress("no-list-post")
         direct = [address]
     to = list(direct)
     cc: list[str] = []

@@ -1508,7 +1508,10 @@ class TuimailApp(App[None]):
             )
 
         self.push_screen(
-            ConfirmDialog(f"Delete the folder {sanitize(folder)} and all its messages?"),
+            ConfirmDialog(
+                # quoted: a name of plain words ("with space") reads as part of the question
+                f"Delete the folder “{sanitize(folder)}” and all its messages?"
+            ),
             answer,
         )
 

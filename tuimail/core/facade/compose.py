@@ -182,7 +182,7 @@ class Composing:
                 self.raw(row), self.accounts[row.account], reply_all=all, to_list=to_list
             )
         except compose.NoListAddress as exc:
-            raise ServiceError(f"No reply to the list: {exc}.") from None
+            raise ServiceError(reason="no-list", data={"why": exc.why}) from None
         draft = self._ui_draft(row.account, core, row)
         draft.kind = "reply"
         return draft

@@ -73,7 +73,8 @@ class Folders:
         try:
             found = {r.id: r for r in self.store.search(query, limit=1000)}
         except Exception as exc:
-            raise ServiceError(f"That search did not work: {sanitize(str(exc))}.") from None
+            data = {"type": type(exc).__name__, "detail": str(exc)}
+            raise ServiceError(reason="search", data=data) from None
         if account in self._backends and folder and self.accounts[account].protocol == "imap":
             from tuimail.core.imap.search import SearchQuery, server_search
 

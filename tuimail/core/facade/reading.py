@@ -139,7 +139,7 @@ class Reading:
             directory.mkdir(parents=True, exist_ok=True)
             return save_attachment(parse_message(self.raw(row)), index, directory)
         except AttachmentError as exc:
-            raise ServiceError(str(exc)) from None
+            raise ServiceError(reason="attachment", data={"step": "save", "error": exc}) from None
         except OSError as exc:
             raise ServiceError(
                 f"Cannot save into {sanitize(str(directory))}: {exc.strerror}."
@@ -155,7 +155,7 @@ class Reading:
         try:
             result = open_attachment(parse_message(self.raw(row)), index, directory)
         except AttachmentError as exc:
-            raise ServiceError(str(exc)) from None
+            raise ServiceError(reason="attachment", data={"step": "open", "error": exc}) from None
         return str(result)
 
     def view_attachment(self, row: MessageRow, index: int):

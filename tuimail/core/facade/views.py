@@ -137,7 +137,28 @@ PasswordGetter = Callable[[Account], Secret]
 
 
 class ServiceError(Exception):
-    """An error whose message is a sentence for the user."""
+    """A facade step that failed. With a `reason` (SERVICE_REASONS) the words for people
+    are made at the edge (tuimail.words.describe) from `reason` and `data`; without one,
+    its message is a sentence for the user (core's own, no server's words)."""
+
+    def __init__(self, message: str = "", *, reason: str = "", data: dict | None = None) -> None:
+        super().__init__(message or (f"service: {reason}" if reason else "service"))
+        self.reason = reason
+        # what a sentence needs: the failing step's subject, and the underlying failure
+        # as `error` (a typed error) or `type` + `detail` (an exception's type and words)
+        self.data = dict(data or {})
+
+
+# ServiceError.reason: the facade step that failed (data as noted).
+SERVICE_REASONS = (
+    "search",  # the local store could not run a search (data: type, detail)
+    "no-list",  # no reply to the list (data: why, one of NO_LIST_WHY)
+    "attachment",  # an attachment could not be saved or opened (data: step, save/open,
+    # error: the mime module's AttachmentError)
+)
+
+# data["why"] of a "no-list" ServiceError (tuimail.core.compose.NoListAddress.why).
+NO_LIST_WHY = ("no-list-post", "posts-refused")
 
 
 class QueuedError(ServiceError):
