@@ -35,6 +35,8 @@ COMMAND_MODULE = {
     "compose": "compose",
 }
 _TOP_OPTIONS = ("--verbose", "--debug")
+# Commands run as the program that end the process at once when done (issue 19).
+QUICK_EXIT = ("sync",)
 # A command line of these alone opens the app (or prints the version): no command's
 # module is imported, so the app's start pays for no CLI command (discovery, dnspython...).
 _APP_OPTIONS = (*_TOP_OPTIONS, "--demo", "--version")
@@ -115,9 +117,21 @@ def main(argv: list[str] | None = None) -> int:
     previous = use_private_umask()  # before anything is created: files 0600, dirs 0700
     try:
         tighten_all()
-        return _main(argv)
+        status = _main(argv)
     finally:
         os.umask(previous)  # a caller in the same process (a test) gets its own back
+    if argv is None and _ends_at_once(sys.argv[1:]):
+        from tuimail.cli.quick_exit import finish
+
+        finish(status)  # the process ends here, without the interpreter's teardown
+    return status
+
+
+def _ends_at_once(argv: list[str]) -> bool:
+    """A command whose process can end without the interpreter's teardown once it has
+    returned (tuimail.cli.quick_exit): `tuimail sync`, which closes its store itself."""
+    words = [a for a in argv if a not in _TOP_OPTIONS]
+    return bool(words) and words[0] in QUICK_EXIT
 
 
 def command_module(argv: list[str], program: str = "") -> str | None:

@@ -155,6 +155,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from tuimail.core.store import Store
 
     store = Store()
+    try:
+        return _sync_accounts(args, store)
+    finally:
+        store.close()  # written and closed here: the process may end without a teardown
+
+
+def _sync_accounts(args: argparse.Namespace, store) -> int:
     results = []
     pop3_results = []
     for account in _accounts(args.account, imap_only=False):

@@ -1,0 +1,46 @@
+"""Ending a one-shot command's process without the interpreter's teardown (issue 19).
+
+Once `tuimail sync` has done its work, CPython's finalisation (freeing every module and
+every object left, one by one) costs ~20 ms of CPU after a 10k-message first sync, for
+nothing anyone sees. `finish(status)` does what an ordinary exit does that matters: it
+flushes standard output and error, runs the atexit callbacks (logging.shutdown,
+weakref.finalize clean-ups such as temporary directories), flushes again, then ends the
+process with `os._exit(status)`.
+
+Invariants: called only by the program's entry point, never when `main()` is given an
+argv (tests, embedders); it returns, for an ordinary exit, when another thread is still
+alive (the interpreter would wait for it), when the status is not a plain exit code, or
+when flushing a standard stream fails before the callbacks ran (the interpreter reports
+that and exits 120). The command closes what it wrote itself (the store, its log), so
+nothing it wrote waits for a finaliser.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import threading
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+
+
+def finish(status: int) -> None:
+    """End the process now with `status`, as an ordinary exit would end it; return
+    instead when that cannot be done safely."""
+    if threading.active_count() > 1 or not 0 <= status <= 255:
+        return
+    try:
+        _flush()
+    except (OSError, ValueError):
+        return  # the interpreter's own exit reports it
+    atexit._run_exitfuncs()  # each runs once: they are cleared as they run
+    try:
+        _flush()
+    except (OSError, ValueError):
+        status = status or 120  # what the interpreter exits with when it cannot flush
+    os._exit(status)
