@@ -543,6 +543,10 @@ SERVICE_PHRASES = (
     "did not come through a mailing list",
     "does not accept posts",
     "could not run it",
+    "There is no attachment number",
+    "Cannot open the folder",
+    "Cannot save",
+    "Too many files named like",
 )
 
 

@@ -291,7 +291,8 @@ def test_every_service_reason_has_its_own_words() -> None:
     samples = {
         "search": {"type": "OperationalError", "detail": "database is locked\x1b[2J"},
         "no-list": {"why": "posts-refused"},
-        "attachment": {"step": "save", "error": AttachmentError("There is no attachment 3.")},
+        "attachment": {"step": "save", "error": AttachmentError("no-such", index=3)},
+        "save-messages": {"path": "/x/y", "detail": "Permission denied"},
     }
     assert set(samples) == set(SERVICE_REASONS)
     said = {r: words.describe(ServiceError(reason=r, data=d)) for r, d in samples.items()}
@@ -302,7 +303,8 @@ def test_every_service_reason_has_its_own_words() -> None:
     assert said["no-list"] == (
         "No reply to the list: the list does not accept posts from its readers (List-Post: NO)."
     )
-    assert said["attachment"] == "There is no attachment 3."
+    assert said["attachment"] == "There is no attachment number 3."
+    assert said["save-messages"] == "Cannot save into /x/y: Permission denied."
     for why in NO_LIST_WHY:
         assert words._NO_LIST[why] in words.describe(
             ServiceError(reason="no-list", data={"why": why})

@@ -82,13 +82,31 @@ def service_words(exc: Any) -> str:
         why = _NO_LIST.get(_text(data.get("why")), "this message has no list address")
         return f"No reply to the list: {why}."
     if exc.reason == "attachment":
-        error = data.get("error")
-        words = sanitize(str(error)) if error is not None else ""
-        return (
-            words
-            or f"The attachment could not be {_ATTACHMENT_STEP.get(data.get('step'), 'used')}."
-        )
+        return attachment_words(data.get("error"), _text(data.get("step")))
+    if exc.reason == "save-messages":
+        path, detail = _text(data.get("path")), _text(data.get("detail")).rstrip(".")
+        return f"Cannot save into {path}: {detail}."
     return sanitize(str(exc))
+
+
+def attachment_words(error: Any, step: str = "") -> str:
+    """One sentence for an attachment that could not be saved or opened (the mime
+    module's AttachmentError: its problem and data)."""
+    data = getattr(error, "data", None)
+    words = _ATTACHMENT.get(_text(getattr(error, "problem", "")))
+    if words is None or not isinstance(data, dict):
+        return f"The attachment could not be {_ATTACHMENT_STEP.get(step, 'used')}."
+    fields = {k: _text(data.get(k)).rstrip(".") for k in ("index", "path", "name", "detail")}
+    return words.format(**fields)
+
+
+_ATTACHMENT = {
+    "no-such": "There is no attachment number {index}.",
+    "folder": "Cannot open the folder {path}: {detail}.",
+    "make-folder": "Cannot save into {path}: {detail}.",
+    "save": "Cannot save {name}: {detail}.",
+    "too-many": "Too many files named like {name} already exist.",
+}
 
 
 _SEARCH_WHY = {

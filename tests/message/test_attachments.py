@@ -70,12 +70,20 @@ def test_symlink_is_not_followed(tmp_path: Path) -> None:
     assert not (tmp_path / "nowhere").exists()
 
 
-def test_errors_are_sentences(tmp_path: Path) -> None:
+def test_errors_are_typed_and_worded_at_the_edge(tmp_path: Path) -> None:
+    from tuimail.words import attachment_words
+
     pm = message_with("a.txt")
-    with pytest.raises(AttachmentError, match="no attachment number 5"):
+    with pytest.raises(AttachmentError) as none:
         save_attachment(pm, 5, tmp_path)
-    with pytest.raises(AttachmentError, match="Cannot open the folder"):
+    assert (none.value.problem, none.value.data) == ("no-such", {"index": 5})
+    assert attachment_words(none.value) == "There is no attachment number 5."
+    with pytest.raises(AttachmentError) as missing:
         save_attachment(pm, 1, tmp_path / "missing")
+    assert missing.value.problem == "folder"
+    assert attachment_words(missing.value) == (
+        f"Cannot open the folder {tmp_path / 'missing'}: No such file or directory."
+    )
 
 
 def test_open_without_display_saves_and_says_where(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ from tuimail.core.facade.views import (
     ServiceError,
 )
 from tuimail.core.runtime import ServiceEvent
-from tuimail.core.sanitize import sanitize
 
 # -- rendering ------------------------------------------------------------------------
 
@@ -100,9 +99,8 @@ class Reading:
         try:
             return save_eml(messages, target)
         except OSError as exc:
-            raise ServiceError(
-                f"Cannot save into {sanitize(str(target))}: {exc.strerror or exc}."
-            ) from None
+            data = {"path": str(target), "detail": exc.strerror or type(exc).__name__}
+            raise ServiceError(reason="save-messages", data=data) from None
 
     def delivery_report(
         self, row: MessageRow, *, check_dkim: bool = False, nameserver: str | None = None
@@ -141,9 +139,8 @@ class Reading:
         except AttachmentError as exc:
             raise ServiceError(reason="attachment", data={"step": "save", "error": exc}) from None
         except OSError as exc:
-            raise ServiceError(
-                f"Cannot save into {sanitize(str(directory))}: {exc.strerror}."
-            ) from None
+            error = AttachmentError("make-folder", path=str(directory), detail=exc.strerror or "")
+            raise ServiceError(reason="attachment", data={"step": "save", "error": error}) from None
 
     def open_attachment(self, row: MessageRow, index: int) -> str:
         """Save into a private temporary directory and open with a viewer if there is a
@@ -169,7 +166,10 @@ class Reading:
         parsed = parse_message(self.raw(row))
         att = next((a for a in parsed.attachments if a.index == index), None)
         if att is None:
-            raise ServiceError(f"There is no attachment number {index}.")
+            from tuimail.core.mime import AttachmentError
+
+            error = AttachmentError("no-such", index=index)
+            raise ServiceError(reason="attachment", data={"step": "open", "error": error})
         directory = Path(private_temp_dir("tuimail-view-"))  # removed when tuimail exits
         return plan_view(
             att.filename, att.content_type, att.payload, directory, display=has_display()

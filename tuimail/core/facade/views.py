@@ -155,6 +155,7 @@ SERVICE_REASONS = (
     "no-list",  # no reply to the list (data: why, one of NO_LIST_WHY)
     "attachment",  # an attachment could not be saved or opened (data: step, save/open,
     # error: the mime module's AttachmentError)
+    "save-messages",  # messages could not be saved as files (data: path, detail: the OS's)
 )
 
 # data["why"] of a "no-list" ServiceError (tuimail.core.compose.NoListAddress.why).

@@ -27,14 +27,26 @@ MAX_SUFFIX = 1000
 
 
 class AttachmentError(Exception):
-    """A user-facing failure (the message is a sentence)."""
+    """An attachment that cannot be saved. `problem` (PROBLEMS) and `data` (index; path,
+    name: where; detail: the operating system's words) are what the edge words
+    (tuimail.words); its text is a record for logs."""
+
+    def __init__(self, problem: str, **data: object) -> None:
+        super().__init__(f"attachment: {problem}")
+        self.problem = problem
+        self.data = data
+
+
+# AttachmentError.problem: no-such (index), folder (path, detail: the folder cannot be
+# opened), make-folder (path, detail: nor made), save (name, detail), too-many (name).
+PROBLEMS = ("no-such", "folder", "make-folder", "save", "too-many")
 
 
 def _get(parsed: ParsedMessage, index: int) -> Attachment:
     for att in parsed.attachments:
         if att.index == index:
             return att
-    raise AttachmentError(f"There is no attachment number {index}.")
+    raise AttachmentError("no-such", index=index)
 
 
 def _candidates(name: str):
@@ -54,9 +66,7 @@ def save_attachment(parsed: ParsedMessage, index: int, directory: str | os.PathL
     try:
         dir_fd = os.open(directory, flags)
     except OSError as exc:
-        raise AttachmentError(
-            f"Cannot open the folder {sanitize(str(directory))}: {exc.strerror}."
-        ) from None
+        raise AttachmentError("folder", path=str(directory), detail=exc.strerror or "") from None
     try:
         wflags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
         wflags |= getattr(os, "O_CLOEXEC", 0)
@@ -66,13 +76,11 @@ def save_attachment(parsed: ParsedMessage, index: int, directory: str | os.PathL
             except FileExistsError:
                 continue
             except OSError as exc:
-                raise AttachmentError(
-                    f"Cannot save {sanitize(candidate)}: {exc.strerror}."
-                ) from None
+                raise AttachmentError("save", name=candidate, detail=exc.strerror or "") from None
             with os.fdopen(fd, "wb") as fh:
                 fh.write(att.payload)
             return Path(os.fspath(directory)) / candidate
-        raise AttachmentError(f"Too many files named like {sanitize(name)} already exist.")
+        raise AttachmentError("too-many", name=name)
     finally:
         os.close(dir_fd)
 
