@@ -571,6 +571,22 @@ def test_the_facade_makes_no_sentence_from_a_failure() -> None:
     assert not bad, "failure sentences in core:\n" + "\n".join(bad)
 
 
+# A failed DNS query is data (resolver.DNSError's reason and data), worded at the edge:
+# neither discovery nor the doctor writes its sentence.
+DNS_PHRASES = ("the DNS query for", "DNS is not answering", "DNS itself is not answering")
+
+
+def test_discovery_and_the_doctor_word_no_dns_failure() -> None:
+    bad = [
+        f"{p.relative_to(ROOT.parent)}: {phrase}"
+        for folder in ("discovery", "doctor")
+        for p in sorted((ROOT / "core" / folder).rglob("*.py"))
+        for phrase in DNS_PHRASES
+        if any(phrase in s for s in _strings(ast.parse(p.read_text("utf-8"))))
+    ]
+    assert not bad, "DNS failure sentences in core:\n" + "\n".join(bad)
+
+
 def test_the_facade_scan_would_see_each_form() -> None:
     sources = {
         "a.py": "def f():\n    try:\n        g()\n    except E as exc:\n"

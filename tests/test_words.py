@@ -226,6 +226,7 @@ _REASON_CASES = {
     "no-oauth": (Refused, {"offered": ["PLAIN"]}),
     "auth-command-refused": (ProtocolViolation, {}),
     "other": (Refused, {"detail": "tuimail's own words"}),
+    "dns-query": (Unreachable, {"name": "example.test", "rtype": "MX", "detail": "SERVFAIL"}),
 }
 
 
@@ -306,3 +307,21 @@ def test_every_service_reason_has_its_own_words() -> None:
         assert words._NO_LIST[why] in words.describe(
             ServiceError(reason="no-list", data={"why": why})
         )
+
+
+def test_a_failed_dns_query_is_worded_from_its_data() -> None:
+    """resolver.DNSError carries the query and the library's words as data; the
+    sentence is made here (dns_failure -> reason_words), sanitised."""
+    from tuimail.core.discovery.resolver import DNSError, DNSTimeout, dns_failure
+
+    failed = dns_failure(DNSError("example.test", "MX", "SERVFAIL\x1b[2J"))
+    assert isinstance(failed, Unreachable) and not failed.message
+    assert words.describe(failed) == (
+        "the DNS query for example.test (MX) failed (SERVFAIL\u241b[2J)"
+    )
+    late = dns_failure(DNSTimeout("_imaps._tcp.example.test", "SRV"))
+    assert isinstance(late, TimedOut) and late.reason == "dns-timeout"
+    assert words.describe(late) == (
+        "the DNS query for _imaps._tcp.example.test (SRV) timed out: the name server did "
+        "not answer in time"
+    )

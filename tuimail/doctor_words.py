@@ -92,6 +92,14 @@ def _seen(result: CheckResult) -> str:
             else "it did not arrive"
         )
         words = f"the outgoing server never confirmed the test message ({words}); {arrived}"
+    elif finding == "dns-down":  # no DNS check could run: the name server failed them all
+        how = "gave no answer" if isinstance(failure, TimedOut) else "answered only with errors"
+        words = (
+            f"DNS itself is not answering: {data.get('where')} {how} ({words}); "
+            "none of the DNS checks could run"
+        )
+    elif finding == "dns-silent":  # a DNS check's query failed: the error names it
+        words = f"DNS is not answering: {words}"
     elif finding == "quota-failed":
         words = f"the server did not answer GETQUOTAROOT: {words}"
     elif finding == "unreadable":  # an answer that is not the protocol (ProtocolViolation)

@@ -186,6 +186,14 @@ def reason_words(error: MailError) -> str:
     line = _text(data.get("line"))
     if len(line) > 60:
         line = line[:60] + "..."
+    if reason in ("dns-query", "dns-timeout") and data.get("name"):
+        query = f"the DNS query for {_text(data.get('name'))} ({_text(data.get('rtype'))})"
+        if reason == "dns-timeout":
+            return f"{query} timed out: the name server did not answer in time"
+        detail = _text(data.get("detail"))
+        return f"{query} failed ({detail})" if detail else f"{query} failed"
+    if reason == "dns-query":
+        return "a DNS query failed"
     if reason == "token-rejected":
         why = challenge_words(data)
         who = _text(error.host) or "the server"

@@ -152,7 +152,10 @@ REASONS = (
     "dns",  # Unreachable: the host name does not resolve
     "no-such-host",  # Unreachable: the name server has no address for the host (NXDOMAIN)
     "lookup-timeout",  # TimedOut: a detection look-up did not finish in time
-    "dns-timeout",  # TimedOut: the name server did not answer in time
+    "dns-timeout",  # TimedOut: the name server did not answer in time (data: name, rtype
+    # when a query of tuimail's own: tuimail.core.discovery.resolver)
+    "dns-query",  # Unreachable: a DNS query failed (data: name, rtype, detail: the DNS
+    # library's words)
     "web",  # a web server's failure fetching an autoconfig document (data: what, one of
     # WEB_FAILURES; detail, type, limit as noted there)
     "unreadable-update",  # ProtocolViolation: an IDLE update that cannot be read (data: item,

@@ -76,9 +76,9 @@ class Resolver:
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
         except dns.exception.Timeout:
-            raise DNSTimeout(f"the DNS query for {name} ({rtype}) timed out") from None
+            raise DNSTimeout(name, rtype) from None
         except dns.exception.DNSException as exc:
-            raise DNSError(f"the DNS query for {name} ({rtype}) failed ({exc})") from None
+            raise DNSError(name, rtype, str(exc) or type(exc).__name__) from None
         return list(answer)
 
     def addresses(self, host: str, port: int, timeout: float | None = None) -> list[str]:
@@ -105,17 +105,31 @@ class Resolver:
 
 
 class DNSError(OSError):
-    """A DNS query failed (not: the name does not exist)."""
+    """A DNS query failed (not: the name does not exist). `reason` (tuimail.core.errors
+    REASONS) and `data` (name, rtype: the query; detail: the DNS library's own words)
+    as a MailError's: the words for people are the edge's, through dns_failure. Its
+    text is a record for logs."""
+
+    reason = "dns-query"
+
+    def __init__(self, name: str = "", rtype: str = "", detail: str = "") -> None:
+        super().__init__(f"dns {rtype} {name}: {detail or self.reason}")
+        self.data = {"name": name, "rtype": rtype, "detail": detail}
 
 
 class DNSTimeout(DNSError, TimeoutError):
     """No answer from the DNS server in time (a type, so nobody reads the words)."""
 
+    reason = "dns-timeout"
+
 
 def dns_failure(exc: DNSError) -> MailError:
-    """A failed DNS query, typed by its class (its text is the resolver's plain detail)."""
+    """A failed DNS query as a typed error: TimedOut or Unreachable by its class, with
+    its reason and data (the words: tuimail.words.reason_words)."""
     kind = TimedOut if isinstance(exc, TimeoutError) else Unreachable
-    return kind(str(exc), protocol="dns")
+    data = dict(getattr(exc, "data", None) or {})
+    host = str(data.get("name") or "") or None
+    return kind(protocol="dns", host=host, reason=getattr(exc, "reason", "dns-query"), data=data)
 
 
 def connect_any(addresses: list[str], port: int, timeout: float) -> socket.socket:

@@ -20,7 +20,7 @@ import dns.reversename
 
 from tuimail.core.account import Account
 from tuimail.core.discovery.mx import provider_domain
-from tuimail.core.discovery.resolver import DNSError, NameserverError, Resolver
+from tuimail.core.discovery.resolver import DNSError, NameserverError, Resolver, dns_failure
 from tuimail.core.discovery.srv import SERVICES
 from tuimail.core.doctor.report import CheckResult
 
@@ -67,14 +67,17 @@ def _tags(record: str) -> dict[str, str]:
 
 
 def _dns_failure(name: str, group: str, answer: _Answer) -> CheckResult:
+    failure = dns_failure(answer.error) if answer.error is not None else None
     return CheckResult(
         name,
         group,
         "failure",
-        f"DNS is not answering: {answer.error}",
+        "",
         "the domain's name servers (or the DNS resolver in between) did not answer; "
         "try again later, and if it persists ask whoever runs the domain's DNS",
         answer.seconds,
+        failure=failure,
+        data={"finding": "dns-silent"},
     )
 
 
@@ -134,19 +137,20 @@ def check_dns(
 
     if all(a.error is not None for a in answers.values()):
         took = max(a.seconds for a in answers.values())
-        silent = isinstance(answers["mx"].error, TimeoutError)
-        how = "gave no answer" if silent else "answered only with errors"
+        error = answers["mx"].error
+        assert error is not None
         return [
             CheckResult(
                 "DNS server",
                 group,
                 "failure",
-                f"DNS itself is not answering: {where} {how} "
-                f"({answers['mx'].error}); none of the DNS checks could run",
+                "",
                 "check the network connection and the DNS settings of this computer "
                 "(or the --nameserver given); the servers' host names cannot be found "
                 "either while DNS does not answer",
                 took,
+                failure=dns_failure(error),
+                data={"finding": "dns-down", "where": where},
             )
         ]
 

@@ -55,6 +55,14 @@ def check_dkim(
     return checks
 
 
+def _lookup_failed(exc: DNSError) -> str:
+    """The report's words for a key look-up that failed, from the error's data."""
+    query = f"the DNS query for {exc.data.get('name')} ({exc.data.get('rtype')})"
+    if isinstance(exc, TimeoutError):
+        return f"{query} timed out"
+    return f"{query} failed ({exc.data.get('detail')})"
+
+
 def _verify(raw: bytes, index: int, resolver: Resolver) -> tuple[str, str]:
     lookups: list[tuple[str, str]] = []  # (name, outcome): "found" | "missing" | error text
 
@@ -64,7 +72,7 @@ def _verify(raw: bytes, index: int, resolver: Resolver) -> tuple[str, str]:
         try:
             records = resolver.query(text, "TXT", timeout=min(timeout, resolver.dns.lifetime))
         except DNSError as exc:
-            lookups.append((text, str(exc)))
+            lookups.append((text, _lookup_failed(exc)))
             raise dkim.DnsTimeoutError(str(exc)) from None
         if not records:
             lookups.append((text, "missing"))
