@@ -57,6 +57,20 @@ def test_finish_returns_while_another_thread_runs() -> None:
     assert proc.stdout == "finish returned\n"
 
 
+def test_finish_returns_under_a_profiler(tmp_path) -> None:
+    script = tmp_path / "ends.py"
+    script.write_text(_ENDS_AT_ONCE)
+    profile = tmp_path / "profile.out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "finish returned" in proc.stdout and profile.stat().st_size > 0
+
+
 def test_sync_as_the_program_keeps_output_status_log_and_store(mail_server) -> None:
     user = mail_server.new_user()
     for i in range(1, 4):

@@ -9,8 +9,9 @@ process with `os._exit(status)`.
 
 Invariants: called only by the program's entry point, never when `main()` is given an
 argv (tests, embedders); it returns, for an ordinary exit, when another thread is still
-alive (the interpreter would wait for it), when the status is not a plain exit code, or
-when flushing a standard stream fails before the callbacks ran (the interpreter reports
+alive (the interpreter would wait for it), when a profiler or tracer runs (cProfile,
+coverage, a debugger: each writes its results after the program returns), when the status
+is not a plain exit code, or when flushing a standard stream fails before the callbacks ran (the interpreter reports
 that and exits 120). The command closes what it wrote itself (the store, its log), so
 nothing it wrote waits for a finaliser.
 """
@@ -33,6 +34,8 @@ def finish(status: int) -> None:
     """End the process now with `status`, as an ordinary exit would end it; return
     instead when that cannot be done safely."""
     if threading.active_count() > 1 or not 0 <= status <= 255:
+        return
+    if sys.getprofile() is not None or sys.gettrace() is not None:
         return
     try:
         _flush()
