@@ -547,6 +547,7 @@ SERVICE_PHRASES = (
     "Cannot open the folder",
     "Cannot save",
     "Too many files named like",
+    "Cannot read the attachment",
 )
 
 

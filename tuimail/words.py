@@ -106,6 +106,7 @@ _ATTACHMENT = {
     "make-folder": "Cannot save into {path}: {detail}.",
     "save": "Cannot save {name}: {detail}.",
     "too-many": "Too many files named like {name} already exist.",
+    "read": "Cannot read the attachment {path}: {detail}.",
 }
 
 

@@ -109,3 +109,38 @@ def test_open_with_display_uses_the_users_mailcap(tmp_path: Path) -> None:
             break
         time.sleep(0.05)  # polling for a process we do not own; no event to wait on
     assert marker.read_bytes() == b"data 1"
+
+
+def test_a_file_to_attach_that_cannot_be_read_is_typed_and_worded(tmp_path: Path) -> None:
+    """Sending with an attachment that is gone: nothing is queued; the facade's failure
+    carries the path and the OS's words, and the sentence is the edge's."""
+    from tuimail.core.account import Account, ServerSettings
+    from tuimail.core.secrets import Secret
+    from tuimail.core.service import Draft, MailService, ServiceError
+    from tuimail.core.store import Store
+    from tuimail.words import describe
+
+    account = Account(  # never contacted: the draft fails before the outbox
+        name="work",
+        email="me@example.test",
+        incoming=ServerSettings("127.0.0.1", 9, "tls"),
+        outgoing=ServerSettings("127.0.0.1", 9, "tls"),
+    )
+    service = MailService(
+        {"work": account},
+        password_for=lambda a: Secret("x"),
+        idle=False,
+        store=Store(tmp_path / "s.db"),
+    )
+    gone = tmp_path / "gone.pdf"
+    draft = Draft(account="work", to="you@example.test", attachments=[str(gone)])
+    with pytest.raises(ServiceError) as failed:
+        service.send(draft)
+    assert failed.value.reason == "attachment"
+    assert failed.value.data["error"].data == {
+        "path": str(gone),
+        "detail": "No such file or directory",
+    }
+    assert (
+        describe(failed.value) == f"Cannot read the attachment {gone}: No such file or directory."
+    )

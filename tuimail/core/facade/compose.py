@@ -58,8 +58,12 @@ class Composing:
             try:
                 attachments.append(compose.Attachment.from_path(p))
             except OSError as exc:
+                from tuimail.core.mime import AttachmentError
+
+                detail = exc.strerror or type(exc).__name__
+                error = AttachmentError("read", path=str(p), detail=detail)
                 raise ServiceError(
-                    f"Cannot read the attachment {sanitize(str(p))}: {exc.strerror}."
+                    reason="attachment", data={"step": "read", "error": error}
                 ) from None
         return compose.Draft(
             from_addr=self._from_of(draft),

@@ -38,8 +38,9 @@ class AttachmentError(Exception):
 
 
 # AttachmentError.problem: no-such (index), folder (path, detail: the folder cannot be
-# opened), make-folder (path, detail: nor made), save (name, detail), too-many (name).
-PROBLEMS = ("no-such", "folder", "make-folder", "save", "too-many")
+# opened), make-folder (path, detail: nor made), save (name, detail), too-many (name),
+# read (path, detail: a file to attach cannot be read).
+PROBLEMS = ("no-such", "folder", "make-folder", "save", "too-many", "read")
 
 
 def _get(parsed: ParsedMessage, index: int) -> Attachment:
