@@ -327,3 +327,44 @@ def test_a_failed_dns_query_is_worded_from_its_data() -> None:
         "the DNS query for _imaps._tcp.example.test (SRV) timed out: the name server did "
         "not answer in time"
     )
+
+
+def test_every_dkim_check_reason_has_its_own_words() -> None:
+    """The delivery report's own DKIM check is data (DkimCheck reason + data); the line
+    a person reads is made here, with the library's and DNS's words, sanitised."""
+    from tuimail.core.report.model import DKIM_REASONS, DkimCheck
+
+    samples = {
+        "valid": {},
+        "does-not-verify": {"library": "body hash mismatch"},
+        "cannot-check": {"library": "unknown signature algorithm: x\x1b[2J"},
+        "library-failed": {"type": "IndexError"},
+        "no-key": {"name": "s._domainkey.example.test"},
+        "key-lookup-failed": {
+            "name": "s._domainkey.example.test",
+            "rtype": "TXT",
+            "timed_out": False,
+            "detail": "SERVFAIL",
+        },
+        "malformed": {},
+        "changed": {},
+        "too-large": {"limit": 1},
+    }
+    assert set(samples) == set(DKIM_REASONS)
+    said = {r: words.dkim_detail(DkimCheck("d", "s", "error", r, d)) for r, d in samples.items()}
+    assert said == {
+        "valid": "the signature is valid: signed parts unchanged",
+        "does-not-verify": "the signature does not verify (body hash mismatch)",
+        "cannot-check": "the signature cannot be checked: unknown signature algorithm: x\u241b[2J",
+        "library-failed": "the signature cannot be checked (IndexError)",
+        "no-key": "no key is published at s._domainkey.example.test: the signature cannot be valid",
+        "key-lookup-failed": "the key could not be fetched (the DNS query for "
+        "s._domainkey.example.test (TXT) failed (SERVFAIL))",
+        "malformed": "the signature is malformed",
+        "changed": "the signature does not match: the message was changed after signing",
+        "too-large": "the message is too large to check here",
+    }
+    late = {**samples["key-lookup-failed"], "timed_out": True}
+    assert words.dkim_detail(DkimCheck("d", "s", "error", "key-lookup-failed", late)) == (
+        "the key could not be fetched (the DNS query for s._domainkey.example.test (TXT) timed out)"
+    )
