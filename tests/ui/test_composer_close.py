@@ -130,3 +130,25 @@ async def test_a_hang_up_keeps_the_message_being_written_as_a_draft(mail_server)
         signal.signal(signal.SIGHUP, previous)
     drafts = mail_server.messages(user, "Drafts")
     assert len(drafts) == 1 and b"Written before the line dropped." in drafts[0]
+
+
+async def test_ctrl_q_again_while_its_question_is_open_asks_no_second_question(mail_server):
+    """Each further quit request (Ctrl+Q, the app's quit action) used to push another
+    "keep it before quitting?" question on top of the open one, so one answer left
+    another identical question behind."""
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        screen = await open_composer(pilot)
+        screen.query_one("#compose-body", TextArea).text = "One question is enough.\n"
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("ctrl+q", "ctrl+q")
+        await app.run_action("quit")  # the app's quit, however it is asked for again
+        await pilot.pause()
+        assert sum(isinstance(s, ChoiceDialog) for s in app.screen_stack) == 1
+        await pilot.press("k")  # keep editing: straight back to the composer
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert screen.query_one("#compose-body", TextArea).text == "One question is enough.\n"
+        assert app.is_running

@@ -304,25 +304,29 @@ class ComposerScreen(Screen[None]):
     def ask_before_quit(self, quit_now) -> None:
         """Quitting (Ctrl+Q) with unsaved changes asks as closing does; after "Save
         draft" `quit_now` runs only once the draft is saved (a failed save is told and
-        the composer stays, so nothing is lost)."""
+        the composer stays, so nothing is lost). Ctrl+Q again while the question is
+        open asks nothing more: one question at a time, never a stack of them."""
+        if self._quit_question is not None and self._quit_question in self.app.screen_stack:
+            return
 
         def answer(choice: str | None) -> None:
+            self._quit_question = None
             if choice == "save":
                 self.app.save_draft(self.collect(), then=quit_now)
             elif choice == "discard":
                 quit_now()
 
-        self.app.push_screen(
-            ChoiceDialog(
-                "This message has not been sent. Keep it before quitting?",
-                [
-                    ("save", "Save draft and quit", "s"),
-                    ("discard", "Discard and quit", "d"),
-                    ("edit", "Keep editing", "k"),
-                ],
-            ),
-            answer,
+        self._quit_question = ChoiceDialog(
+            "This message has not been sent. Keep it before quitting?",
+            [
+                ("save", "Save draft and quit", "s"),
+                ("discard", "Discard and quit", "d"),
+                ("edit", "Keep editing", "k"),
+            ],
         )
+        self.app.push_screen(self._quit_question, answer)
+
+    _quit_question: ChoiceDialog | None = None  # the open "keep it before quitting?" question
 
     _editor_text: str | None = None  # text the editor gave back that could not be read
 
