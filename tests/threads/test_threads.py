@@ -166,3 +166,19 @@ def test_trees_come_without_cycles_so_a_dropped_tree_is_freed_at_once() -> None:
     finally:
         if was_on:
             gc.enable()
+
+
+def test_messages_of_the_same_second_order_as_the_flat_list_newest_id_first() -> None:
+    """With threads on, messages dated in the same second came out oldest first (the
+    store's order), while the flat list (date, then id, newest first) shows them newest
+    first: the two views disagreed. Replies of one second keep reading oldest first."""
+    same = [msg(i, subject=f"s{i}", date=100) for i in (1, 2, 3)]
+    assert shape(build_threads(same)) == [3, 2, 1]
+    assert shape(build_threads(list(reversed(same)))) == [3, 2, 1]
+    # A thread whose newest message ties another thread's: the newer id comes first.
+    roots = build_threads([
+        msg(1, subject="a", date=50), msg(2, subject="b", date=100),
+        msg(5, "<m1@x>", "<m1@x>", "Re: a", date=100),
+        msg(4, "<m1@x>", "<m1@x>", "Re: a", date=100),
+    ])  # fmt: skip
+    assert shape(roots) == [(1, [4, 5]), 2]

@@ -41,7 +41,7 @@ class ThreadNode:
     only: the trees build_threads returns have none (no cycles, so a tree can be kept out of
     the cyclic collector's walks and still be freed when dropped)."""
 
-    __slots__ = ("key", "item", "parent", "children", "latest", "count", "unread")
+    __slots__ = ("key", "item", "parent", "children", "latest", "newest", "count", "unread")
 
     def __init__(self, key: str) -> None:
         self.key = key
@@ -49,6 +49,7 @@ class ThreadNode:
         self.parent: ThreadNode | None = None
         self.children: list[ThreadNode] = []
         self.latest = 0.0
+        self.newest = 0  # id of the newest message below: ties in `latest` as the list breaks them
         self.count = 0
         self.unread = 0
 
@@ -191,8 +192,20 @@ def _build_threads(items: Iterable[ThreadInput], by_subject: bool) -> list[Threa
         _summarise(root)
         for node in root.walk():  # handed out acyclic: freed by reference counting alone
             node.parent = None
-    roots.sort(key=lambda n: n.latest, reverse=True)
+    # Newest first; messages of the same second by id, newest first, as the flat list
+    # orders them (store _SORTS "date": m.date DESC, m.id DESC).
+    roots.sort(key=_recency, reverse=True)
     return roots
+
+
+def _recency(node: ThreadNode) -> tuple[float, int]:
+    return (node.latest, node.newest)
+
+
+def _position(node: ThreadNode) -> tuple[float, int]:
+    """Where a reply sits among its siblings: oldest first, a tie by id (as date_asc)."""
+    item = node.item
+    return (item.date, item.id) if item else (node.latest, node.newest)
 
 
 def _prune(roots: list[ThreadNode]) -> list[ThreadNode]:
@@ -263,16 +276,17 @@ def _summarise(root: ThreadNode) -> None:
     order = list(root.walk())
     for node in reversed(order):
         item = node.item
-        latest = item.date if item else 0.0
+        latest, newest = (item.date, item.id) if item else (0.0, 0)
         count = 1 if item else 0
         unread = 1 if item and item.unread else 0
         for child in node.children:
-            latest = max(latest, child.latest)
+            if child.latest > latest or (child.latest == latest and child.newest > newest):
+                latest, newest = child.latest, child.newest
             count += child.count
             unread += child.unread
-        node.latest, node.count, node.unread = latest, count, unread
+        node.latest, node.newest, node.count, node.unread = latest, newest, count, unread
         if len(node.children) > 1:
-            node.children.sort(key=lambda c: c.item.date if c.item else c.latest)
+            node.children.sort(key=_position)
 
 
 def flatten(
