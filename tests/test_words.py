@@ -293,6 +293,12 @@ def test_every_service_reason_has_its_own_words() -> None:
         "no-list": {"why": "posts-refused"},
         "attachment": {"step": "save", "error": AttachmentError("no-such", index=3)},
         "save-messages": {"path": "/x/y", "detail": "Permission denied"},
+        "no-account": {"name": "work\x1b[2J"},
+        "no-folder": {"name": "Old"},
+        "folder-kept": {"name": "INBOX"},
+        "nothing-to-undo": {},
+        "not-an-address": {"address": "bob@"},
+        "no-recipients": {},
     }
     assert set(samples) == set(SERVICE_REASONS)
     said = {r: words.describe(ServiceError(reason=r, data=d)) for r, d in samples.items()}
@@ -305,6 +311,12 @@ def test_every_service_reason_has_its_own_words() -> None:
     )
     assert said["attachment"] == "There is no attachment number 3."
     assert said["save-messages"] == "Cannot save into /x/y: Permission denied."
+    assert said["no-account"] == "There is no account called work\u241b[2J."
+    assert said["no-folder"] == "There is no folder called Old."
+    assert said["folder-kept"] == "The folder INBOX cannot be deleted."
+    assert said["nothing-to-undo"] == "There is nothing to undo."
+    assert said["not-an-address"] == "Not an e-mail address: bob@. Nothing was sent."
+    assert said["no-recipients"] == "Add at least one recipient."
     for why in NO_LIST_WHY:
         assert words._NO_LIST[why] in words.describe(
             ServiceError(reason="no-list", data={"why": why})
@@ -326,4 +338,45 @@ def test_a_failed_dns_query_is_worded_from_its_data() -> None:
     assert words.describe(late) == (
         "the DNS query for _imaps._tcp.example.test (SRV) timed out: the name server did "
         "not answer in time"
+    )
+
+
+def test_every_dkim_check_reason_has_its_own_words() -> None:
+    """The delivery report's own DKIM check is data (DkimCheck reason + data); the line
+    a person reads is made here, with the library's and DNS's words, sanitised."""
+    from tuimail.core.report.model import DKIM_REASONS, DkimCheck
+
+    samples = {
+        "valid": {},
+        "does-not-verify": {"library": "body hash mismatch"},
+        "cannot-check": {"library": "unknown signature algorithm: x\x1b[2J"},
+        "library-failed": {"type": "IndexError"},
+        "no-key": {"name": "s._domainkey.example.test"},
+        "key-lookup-failed": {
+            "name": "s._domainkey.example.test",
+            "rtype": "TXT",
+            "timed_out": False,
+            "detail": "SERVFAIL",
+        },
+        "malformed": {},
+        "changed": {},
+        "too-large": {"limit": 1},
+    }
+    assert set(samples) == set(DKIM_REASONS)
+    said = {r: words.dkim_detail(DkimCheck("d", "s", "error", r, d)) for r, d in samples.items()}
+    assert said == {
+        "valid": "the signature is valid: signed parts unchanged",
+        "does-not-verify": "the signature does not verify (body hash mismatch)",
+        "cannot-check": "the signature cannot be checked: unknown signature algorithm: x\u241b[2J",
+        "library-failed": "the signature cannot be checked (IndexError)",
+        "no-key": "no key is published at s._domainkey.example.test: the signature cannot be valid",
+        "key-lookup-failed": "the key could not be fetched (the DNS query for "
+        "s._domainkey.example.test (TXT) failed (SERVFAIL))",
+        "malformed": "the signature is malformed",
+        "changed": "the signature does not match: the message was changed after signing",
+        "too-large": "the message is too large to check here",
+    }
+    late = {**samples["key-lookup-failed"], "timed_out": True}
+    assert words.dkim_detail(DkimCheck("d", "s", "error", "key-lookup-failed", late)) == (
+        "the key could not be fetched (the DNS query for s._domainkey.example.test (TXT) timed out)"
     )

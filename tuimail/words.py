@@ -86,7 +86,59 @@ def service_words(exc: Any) -> str:
     if exc.reason == "save-messages":
         path, detail = _text(data.get("path")), _text(data.get("detail")).rstrip(".")
         return f"Cannot save into {path}: {detail}."
+    words = _SERVICE.get(exc.reason)
+    if words is not None:
+        return words.format(**{k: _text(data.get(k)) for k in ("name", "address")})
     return sanitize(str(exc))
+
+
+def opened(result: Any) -> str:
+    """What opening an attachment did (the mime module's OpenResult: outcome, path)."""
+    words = _OPENED.get(_text(getattr(result, "outcome", "")), "Saved to {path}.")
+    return words.format(path=_text(getattr(result, "path", "")))
+
+
+_OPENED = {
+    "opened": "Opened {path}.",
+    "no-display": "No display available; saved to {path}.",
+    "no-viewer": "No viewer found; saved to {path}.",
+    "viewer-failed": "Could not start a viewer; saved to {path}.",
+}
+
+
+_SERVICE = {
+    "no-account": "There is no account called {name}.",
+    "no-folder": "There is no folder called {name}.",
+    "folder-kept": "The folder {name} cannot be deleted.",
+    "nothing-to-undo": "There is nothing to undo.",
+    "not-an-address": "Not an e-mail address: {address}. Nothing was sent.",
+    "no-recipients": "Add at least one recipient.",
+}
+
+
+def dkim_detail(check: Any) -> str:
+    """Words for tuimail's own DKIM check of one signature (core's DkimCheck: reason, data)."""
+    data = check.data
+    if check.reason == "key-lookup-failed":
+        query = f"the DNS query for {data.get('name')} ({data.get('rtype')})"
+        failed = "timed out" if data.get("timed_out") else f"failed ({data.get('detail')})"
+        return f"the key could not be fetched ({query} {failed})"
+    words = _DKIM.get(check.reason)
+    if words is None:
+        return f"the signature could not be checked ({check.reason})"
+    return words.format(**{k: _text(v) for k, v in data.items()})
+
+
+_DKIM = {
+    "valid": "the signature is valid: signed parts unchanged",
+    "does-not-verify": "the signature does not verify ({library})",
+    "cannot-check": "the signature cannot be checked: {library}",
+    "library-failed": "the signature cannot be checked ({type})",
+    "no-key": "no key is published at {name}: the signature cannot be valid",
+    "malformed": "the signature is malformed",
+    "changed": "the signature does not match: the message was changed after signing",
+    "too-large": "the message is too large to check here",
+}
 
 
 def attachment_words(error: Any, step: str = "") -> str:

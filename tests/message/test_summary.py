@@ -85,3 +85,18 @@ def test_summary_rate_meets_target() -> None:
             summarize(raw)
         best = min(best, time.perf_counter() - start)
     assert best < 1.0, f"{2000 / best:.0f} messages/s"
+
+
+def test_reader_names_the_author_the_list_names_despite_a_mangled_mbox_line() -> None:
+    """A corpus message whose mbox "From " line became a first `From: addr  Thu Aug 22
+    13:52:59 2002` field: the list skipped it, but the reader (and `tuimail read`) showed
+    that separator as the sender instead of the real From below it."""
+    from tuimail.core.mime import parse_message, render_message
+
+    raw = (CORPUS_DIR / "aerc-0003.acfc5ad94bbd27118a0d8685d18c89dd.eml").read_bytes()
+    assert raw.startswith(b"From: timc@2ubh.com  Thu Aug 22 13:52:59 2002")
+    summary = summarize(raw)
+    rendered = render_message(parse_message(raw))
+    assert (summary.from_name, summary.from_addr) == ("Tim Chapman", "timc@2ubh.com")
+    assert dict(rendered.headers)["From"] == '"Tim Chapman" <timc@2ubh.com>'
+    assert "Thu Aug 22" not in rendered.as_text().split("\n\n", 1)[0]

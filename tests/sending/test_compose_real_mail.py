@@ -156,3 +156,18 @@ def test_a_message_forwarded_as_attachment_keeps_its_header_lines_as_received() 
     sent = _sendable(forward(original, ACCOUNT, as_attachment=True))
     path = next(line for line in original.splitlines() if line.startswith(b"Path:"))
     assert path + b"\r\n" in sent and b"Path: =?utf-8?" not in sent
+
+
+def test_reply_and_forward_name_the_author_not_a_mangled_mbox_line() -> None:
+    """The corpus message starts with its mbox separator turned into a `From:` field
+    (`From: timc@2ubh.com  Thu Aug 22 13:52:59 2002`) above the real From: the reply read
+    "timc@2ubh.comThuAug2213 wrote:" while the message list named Tim Chapman."""
+    original = (CORPUS_DIR / "aerc-0003.acfc5ad94bbd27118a0d8685d18c89dd.eml").read_bytes()
+    assert original.startswith(b"From: timc@2ubh.com  Thu Aug 22 13:52:59 2002")
+    draft = reply(original, ACCOUNT)
+    assert draft.body.splitlines()[0] == (
+        "On Thu, 22 Aug 2002 at 13:52, Tim Chapman <timc@2ubh.com> wrote:"
+    )
+    forwarded = forward(original, ACCOUNT)
+    assert 'From: "Tim Chapman" <timc@2ubh.com>' in forwarded.body
+    assert "Thu Aug 22 13:52:59" not in forwarded.body

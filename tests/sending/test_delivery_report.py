@@ -59,9 +59,13 @@ def _report(
     save_account(account)
     assert main(["sync", "work"]) == 0
     capsys.readouterr()
-    ns = nameserver or f"127.0.0.1:{server.dns_port}"
+    ns = nameserver or _ns(server)
     assert main(["read", "1", "--route", "--json", "--check-dkim", "--nameserver", ns]) == 0
     return json.loads(capsys.readouterr().out)
+
+
+def _ns(server) -> str:
+    return f"127.0.0.1:{server.dns_port}"
 
 
 def _verdicts(report: dict) -> dict[str, str]:
@@ -116,7 +120,16 @@ def test_a_body_changed_after_signing_breaks_the_signature(bed, capsys) -> None:
     assert _verdicts(report)["dkim"] == "fail"
     [check] = report["dkim_checks"]
     assert check["result"] == "fail" and check["provider_said"] == "fail"
+    assert check["reason"] == "does-not-verify"
+    said = check["data"]["library"]  # dkimpy's words: the hashes it got and expected
+    assert said.startswith("body hash mismatch (got b'")
     assert "changed after example.test signed it" in _texts(report, "explanations")
+    # the text report words the typed result at the edge, with dkimpy's own words
+    assert main(["read", "1", "--route", "--check-dkim", "--nameserver", _ns(server)]) == 0
+    assert (
+        f" example.test (selector test): fail: the signature does not verify ({said})"
+        " (your provider said fail: agrees)"
+    ) in capsys.readouterr().out.splitlines()
 
 
 def test_a_signature_whose_key_is_missing_cannot_be_checked(bed, capsys) -> None:
@@ -126,7 +139,16 @@ def test_a_signature_whose_key_is_missing_cannot_be_checked(bed, capsys) -> None
     assert _verdicts(report)["dkim"] == "permerror"
     [check] = report["dkim_checks"]
     assert check["result"] == "no key"
-    assert "test._domainkey.example.test" in check["detail"]
+    assert (check["reason"], check["data"]) == ("no-key", {"name": "test._domainkey.example.test"})
+    assert check["detail"] == (
+        "no key is published at test._domainkey.example.test: the signature cannot be valid"
+    )
+    assert main(["read", "1", "--route", "--check-dkim", "--nameserver", _ns(server)]) == 0
+    assert (
+        " example.test (selector test): no key: no key is published at"
+        " test._domainkey.example.test: the signature cannot be valid"
+        " (your provider said permerror: differs)"
+    ) in capsys.readouterr().out.splitlines()
     assert ("test._domainkey.example.test", "TXT") in server.dns.queries
 
 
@@ -219,7 +241,9 @@ def test_a_name_server_that_never_answers_gives_a_sentence_not_a_hang(
             server, alice, bob, f"Alice <{alice.email}>", capsys, nameserver=f"127.0.0.1:{port}"
         )
     [check] = report["dkim_checks"]
-    assert check["result"] == "error"
+    assert check["result"] == "error" and check["reason"] == "key-lookup-failed"
+    assert check["data"]["timed_out"] is True
+    assert check["data"]["name"] == "test._domainkey.example.test"
     assert check["detail"].startswith("the key could not be fetched (the DNS query for ")
     assert "timed out" in check["detail"]
     assert waits and max(waits) <= 2  # the account's timeout (2 s), not dkimpy's own 5 s

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from tuimail import words
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
 from tuimail.core.sanitize import sanitize
@@ -56,7 +57,10 @@ def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
             return EXIT_USAGE
         report.dkim_checks = check_dkim(raw, report, resolver)
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        data = report.as_dict()
+        for check, out in zip(report.dkim_checks or (), data["dkim_checks"] or (), strict=True):
+            out["detail"] = words.dkim_detail(check)  # the words, beside reason and data
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(report_text(report))
+        print(report_text(report, words.dkim_detail))
     return 0

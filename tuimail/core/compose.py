@@ -26,6 +26,7 @@ from pathlib import Path
 from tuimail.core.account import Account
 from tuimail.core.identities import Identity, addressed_to, identities, signature_block
 from tuimail.core.mime import utf8_headers
+from tuimail.core.mime.mbox_from import is_mbox_from
 
 __all__ = [
     "Attachment",
@@ -132,6 +133,8 @@ def _raw_values(msg: Message, name: str) -> list[str]:
                 from tuimail.core.mime.charsets import decode_header_bytes
 
                 value = decode_header_bytes(value.encode("utf-8", "surrogateescape"))
+            if key.lower() == "from" and is_mbox_from(value):
+                continue  # a mangled mbox separator, not the author (as the list does)
             values.append(re.sub(r"\r?\n(?=[ \t])", "", value))  # unfold
     return values
 

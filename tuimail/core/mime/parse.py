@@ -34,6 +34,7 @@ from .headers import (
     parse_header_fields,
     split_header_block,
 )
+from .mbox_from import is_mbox_from
 from .summary import MessageSummary, summarize_fields
 
 __all__ = ["Attachment", "BodyPart", "ParsedMessage", "parse_message", "TOO_COMPLEX"]
@@ -112,6 +113,8 @@ def _raw_header(part: Message, name: str) -> str | None:
     name = name.lower()
     for key, value in part.raw_items():
         if key.lower() == name:
+            if name == "from" and is_mbox_from(str(value)):
+                continue  # a mangled mbox separator (mbox_from), not the author
             return _fix_surrogates(value) if isinstance(value, str) else str(value)
     return None
 
@@ -218,6 +221,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
         pm.note("Some headers could not be read.")
     for name, value in fields:
         if name in DISPLAY_HEADERS:
+            if name == "from" and is_mbox_from(value):
+                continue  # the summary's rule: a mangled mbox separator, not the author
             pm.headers.append((name.capitalize(), decode_header_value(value)))
     if len(fields) >= MAX_FIELDS:
         pm.note("Too many header fields; only the first ones were read.")

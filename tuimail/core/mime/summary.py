@@ -16,6 +16,7 @@ from .headers import (
     parse_msgid_list,
     split_header_block,
 )
+from .mbox_from import MBOX_FROM as _MBOX_FROM
 
 __all__ = ["MessageSummary", "summarize", "summarize_fields"]
 
@@ -40,7 +41,6 @@ _WANTED = frozenset(
     ("subject", "from", "to", "cc", "date", "message-id", "in-reply-to", "references")
     + ("content-type", "content-disposition")
 )
-_MBOX_FROM = re.compile(rb"^\S+\s+(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d ")
 _MIXED = re.compile(rb"multipart/mixed", re.I)
 
 

@@ -47,24 +47,28 @@ def check_dkim(
         provider.setdefault(key, v.result)
     checks: list[DkimCheck] = []
     if len(raw) > MAX_MESSAGE_BYTES:
-        return [DkimCheck("", "", "error", "the message is too large to check here")]
+        return [DkimCheck("", "", "error", "too-large", {"limit": MAX_MESSAGE_BYTES})]
     for index, (domain, selector) in enumerate(report.dkim_signatures[:MAX_SIGNATURES]):
         said = provider.get((domain.lower(), selector)) or provider.get((domain.lower(), ""), "")
-        result, detail = _verify(raw, index, resolver)
-        checks.append(DkimCheck(domain, selector, result, sanitize(detail), said))
+        result, reason, data = _verify(raw, index, resolver)
+        clean = {k: sanitize(v) if isinstance(v, str) else v for k, v in data.items()}
+        checks.append(DkimCheck(domain, selector, result, reason, clean, said))
     return checks
 
 
-def _lookup_failed(exc: DNSError) -> str:
-    """The report's words for a key look-up that failed, from the error's data."""
-    query = f"the DNS query for {exc.data.get('name')} ({exc.data.get('rtype')})"
-    if isinstance(exc, TimeoutError):
-        return f"{query} timed out"
-    return f"{query} failed ({exc.data.get('detail')})"
+def _lookup_failed(exc: DNSError) -> dict:
+    """A key look-up that failed, as data (worded by tuimail.words.dkim_detail)."""
+    return {
+        "name": exc.data.get("name"),
+        "rtype": exc.data.get("rtype"),
+        "timed_out": isinstance(exc, TimeoutError),
+        "detail": exc.data.get("detail"),
+    }
 
 
-def _verify(raw: bytes, index: int, resolver: Resolver) -> tuple[str, str]:
-    lookups: list[tuple[str, str]] = []  # (name, outcome): "found" | "missing" | error text
+def _verify(raw: bytes, index: int, resolver: Resolver) -> tuple[str, str, dict]:
+    """(result, reason, data): result as in DkimCheck, reason one of DKIM_REASONS."""
+    lookups: list[tuple[str, object]] = []  # (name, "found" | "missing" | failure data)
 
     def txt(name: bytes, timeout: float = 5) -> bytes | None:
         # dkimpy passes its own 5 s: the resolver's (the account's, if shorter) still bounds it
@@ -84,18 +88,18 @@ def _verify(raw: bytes, index: int, resolver: Resolver) -> tuple[str, str]:
         verifier = dkim.DKIM(raw, logger=_quiet, minkey=1024)
         ok = verifier.verify(idx=index, dnsfunc=txt)
     except dkim.ValidationError as exc:  # body hash mismatch, expired, bad tags
-        return "fail", f"the signature does not verify ({exc})"
+        return "fail", "does-not-verify", {"library": str(exc)}
     except dkim.DKIMException as exc:
-        return "error", f"the signature cannot be checked: {exc}"
-    except Exception as exc:  # dkimpy on hostile input: a sentence, not a crash
-        return "error", f"the signature cannot be checked ({type(exc).__name__})"
+        return "error", "cannot-check", {"library": str(exc)}
+    except Exception as exc:  # dkimpy on hostile input: data, not a crash
+        return "error", "library-failed", {"type": type(exc).__name__}
     if ok:
-        return "pass", "the signature is valid: signed parts unchanged"
+        return "pass", "valid", {}
     for name, outcome in lookups:
         if outcome == "missing":
-            return "no key", f"no key is published at {name}: the signature cannot be valid"
-        if outcome != "found":
-            return "error", f"the key could not be fetched ({outcome})"
+            return "no key", "no-key", {"name": name}
+        if isinstance(outcome, dict):
+            return "error", "key-lookup-failed", outcome
     if not lookups:
-        return "error", "the signature is malformed"
-    return "fail", "the signature does not match: the message was changed after signing"
+        return "error", "malformed", {}
+    return "fail", "changed", {}

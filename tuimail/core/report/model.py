@@ -81,8 +81,23 @@ class DkimCheck:
     domain: str
     selector: str
     result: str  # pass | fail | no key | error
-    detail: str
+    reason: str  # one of DKIM_REASONS; worded at the edge (tuimail.words.dkim_detail)
+    data: dict = field(default_factory=dict)  # what the words need, strings sanitised
     provider_said: str = ""  # the provider's result for the same d=/s=, "" if it said none
+
+
+# DkimCheck.reason (data as noted): the words for people are tuimail.words.dkim_detail.
+DKIM_REASONS = (
+    "valid",  # the signature verifies: signed parts unchanged
+    "does-not-verify",  # dkimpy's ValidationError (data: library, its words)
+    "cannot-check",  # another DKIMException (data: library)
+    "library-failed",  # dkimpy crashed on hostile input (data: type, the exception's)
+    "no-key",  # no TXT record at the key's name (data: name)
+    "key-lookup-failed",  # the key's DNS query failed (data: name, rtype, timed_out, detail)
+    "malformed",  # no key was even asked for
+    "changed",  # the key was found but the signature does not match
+    "too-large",  # the message is over MAX_MESSAGE_BYTES (data: limit)
+)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
 """The report as lines of text, each with a level for colour (ok, info, warning, bad,
 heading, plain). Used by `tuimail read --route` and the reader's report screen; strings in
-the report are already sanitised."""
+the report are already sanitised. The own DKIM check's results are typed (DkimCheck.reason
+and data): the edge passes its words for them (tuimail.words.dkim_detail)."""
 
 from __future__ import annotations
 
-from tuimail.core.report.model import DeliveryReport, Hop
+from collections.abc import Callable
+
+from tuimail.core.report.model import DeliveryReport, DkimCheck, Hop
 from tuimail.core.report.received import duration
 
 Line = tuple[str, str]
@@ -45,7 +48,15 @@ def hop_lines(hop: Hop) -> list[Line]:
     return lines
 
 
-def report_lines(report: DeliveryReport) -> list[Line]:
+DkimWords = Callable[[DkimCheck], str]
+
+
+def _reason_key(check: DkimCheck) -> str:
+    return check.reason
+
+
+def report_lines(report: DeliveryReport, dkim_words: DkimWords = _reason_key) -> list[Line]:
+    """The report's lines; `dkim_words` words a DkimCheck's result (the edge's words)."""
     lines: list[Line] = []
     if report.warnings:  # first: what people most need to see
         lines.append(("heading", "Warnings"))
@@ -77,7 +88,7 @@ def report_lines(report: DeliveryReport) -> list[Line]:
             lines.append(("info", " the message carries no DKIM signature"))
         for c in report.dkim_checks:
             level = "ok" if c.result == "pass" else "bad" if c.result == "fail" else "warning"
-            text = f" {c.domain or '?'} (selector {c.selector or '?'}): {c.result}: {c.detail}"
+            text = f" {c.domain or '?'} (selector {c.selector or '?'}): {c.result}: {dkim_words(c)}"
             if c.provider_said:
                 agree = "agrees" if c.provider_said == c.result else "differs"
                 text += f" (your provider said {c.provider_said}: {agree})"
@@ -101,5 +112,5 @@ def report_lines(report: DeliveryReport) -> list[Line]:
     return lines
 
 
-def report_text(report: DeliveryReport) -> str:
-    return "\n".join(text for _, text in report_lines(report))
+def report_text(report: DeliveryReport, dkim_words: DkimWords = _reason_key) -> str:
+    return "\n".join(text for _, text in report_lines(report, dkim_words))

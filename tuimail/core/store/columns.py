@@ -30,10 +30,10 @@ from tuimail.core.mime.headers import (
     parse_date,
     parse_msgid_list,
 )
+from tuimail.core.mime.mbox_from import MBOX_FROM as _MBOX_FROM
 from tuimail.core.sanitize import sanitize
 
 _CACHE_BELOW = 1024
-_MBOX_FROM = re.compile(rb"^\S+\s+(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d ")
 _MIXED = re.compile(rb"multipart/mixed", re.I)
 _NAME_PARAM = re.compile(rb"\bname\*?=", re.I)
 _SLOTS = {
