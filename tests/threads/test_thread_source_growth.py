@@ -73,10 +73,10 @@ NEW_MAIL = {
     "a reply": [header(7, subject="Re: Lunch", minutes=40, refs="<m3@example.test>")],
     "the same subject as a thread": [header(7, subject="Lunch", minutes=40)],
     "the parent others waited for": [header(99, subject="Budget", minutes=15)],
-    "dates equal to threads' latest": [
-        header(7, subject="Party", minutes=10),
-        header(8, subject="Games", minutes=10),
-        header(9, subject="Walk", minutes=30),
+    "a date equal to a thread's latest": [header(7, subject="Party", minutes=10)],
+    "two of the same date": [
+        header(7, subject="Party", minutes=40),
+        header(8, subject="Games", minutes=40),
     ],
     "a Message-ID already here": [header(7, subject="Party", minutes=40, mid="<m3@example.test>")],
     "no Message-ID": [header(7, subject="Party", minutes=40, mid="")],
@@ -85,7 +85,6 @@ ADDED = {  # the kinds added to the tree shown; the others are threaded again
     "a thread of its own, newest",
     "two threads of their own, between others",
     "the oldest of all",
-    "dates equal to threads' latest",
 }
 
 

@@ -127,9 +127,10 @@ class ThreadSource:
     def _with_new_threads(self) -> ThreadSource | None:
         """A copy with the messages that arrived since the build as one-message threads,
         or None when a full rebuild is needed: a message went, or a new one refers to
-        another (References / In-Reply-To), is referred to, or shares its Message-ID or
-        its base subject with a thread. A new thread goes after the threads of its date
-        (they came first: Store.thread_inputs is in the order of arrival)."""
+        another (References / In-Reply-To), is referred to, shares its Message-ID or
+        its base subject with a thread, or its date equals a thread's latest (threads
+        of the same date keep the order the store reads them in, which only a rebuild
+        knows)."""
         if self._signature is None or not self._root_of or not hasattr(self, "roots"):
             return None
         signature = self.store.folder_signature(self.folder)
@@ -160,10 +161,12 @@ class ThreadSource:
             if base:
                 bases = bases | {base}
         roots, lines = list(self.roots), list(self.lines)
-        for item in items:  # in the order of arrival
+        for item in items:
             if item.date != item.date:  # NaN: no place among the others
                 return None
-            at = bisect.bisect_right(roots, -item.date, key=lambda n: -n.latest)
+            at = bisect.bisect_left(roots, -item.date, key=lambda n: -n.latest)
+            if at < len(roots) and roots[at].latest == item.date:
+                return None  # a date of another thread (or of another new message)
             key = item.message_id.strip()
             node = ThreadNode(key)
             node.item, node.latest, node.count, node.unread = item, item.date, 1, int(item.unread)

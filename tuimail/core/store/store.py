@@ -543,9 +543,7 @@ class Store:
 
     def thread_inputs(self, folder: FolderRef, after: int = 0) -> list[tuple]:
         """(id, message_id, in_reply_to, refs, subject, date, seen) of every message of
-        `folder` (with an id above `after`): what threading needs, in one light query.
-        In the order of arrival (id): threads of the same date are shown in that order,
-        so a thread that new mail starts goes after those of its date."""
+        `folder` (with an id above `after`): what threading needs, in one light query."""
         where, args = self._where(folder, None)
         sql = (
             "SELECT m.id, m.message_id, m.in_reply_to, m.refs, m.subject, m.date, m.seen"
@@ -553,7 +551,7 @@ class Store:
         )
         if after:
             sql, args = sql + " AND m.id > ?", (*args, after)
-        return self.conn.execute(sql + " ORDER BY m.id", args).fetchall()
+        return self.conn.execute(sql, args).fetchall()
 
     def thread_links_to(self, folder: FolderRef, message_id: str) -> int:
         """How many messages of `folder` have `message_id` in their Message-ID,
