@@ -220,8 +220,8 @@ async def probe(
             uid = n + 1 + rounds + k
             header = (
                 f"From: New <new@example.test>\r\nSubject: Threaded mail {k}\r\n"
-                f"Message-ID: <t{k}@example.test>\r\n"
-                "Date: Mon, 1 Jan 2030 11:00:00 +0000\r\n\r\n"
+                f"Message-ID: <t{k}@example.test>\r\n"  # each with a date of its own
+                f"Date: Mon, 1 Jan 2030 11:{k // 60 % 60:02d}:{k % 60:02d} +0000\r\n\r\n"
             ).encode()
             shown = lst.count
 

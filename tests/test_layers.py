@@ -548,6 +548,15 @@ SERVICE_PHRASES = (
     "Cannot save",
     "Too many files named like",
     "Cannot read the attachment",
+    "There is no account called",
+    "There is no folder called",
+    "cannot be deleted",
+    "nothing to undo",
+    "Not an e-mail address:",
+    "at least one recipient",
+    "saved to",  # opening an attachment (OpenResult)
+    "No viewer found",
+    "Could not start a viewer",
 )
 
 

@@ -293,6 +293,12 @@ def test_every_service_reason_has_its_own_words() -> None:
         "no-list": {"why": "posts-refused"},
         "attachment": {"step": "save", "error": AttachmentError("no-such", index=3)},
         "save-messages": {"path": "/x/y", "detail": "Permission denied"},
+        "no-account": {"name": "work\x1b[2J"},
+        "no-folder": {"name": "Old"},
+        "folder-kept": {"name": "INBOX"},
+        "nothing-to-undo": {},
+        "not-an-address": {"address": "bob@"},
+        "no-recipients": {},
     }
     assert set(samples) == set(SERVICE_REASONS)
     said = {r: words.describe(ServiceError(reason=r, data=d)) for r, d in samples.items()}
@@ -305,6 +311,12 @@ def test_every_service_reason_has_its_own_words() -> None:
     )
     assert said["attachment"] == "There is no attachment number 3."
     assert said["save-messages"] == "Cannot save into /x/y: Permission denied."
+    assert said["no-account"] == "There is no account called work\u241b[2J."
+    assert said["no-folder"] == "There is no folder called Old."
+    assert said["folder-kept"] == "The folder INBOX cannot be deleted."
+    assert said["nothing-to-undo"] == "There is nothing to undo."
+    assert said["not-an-address"] == "Not an e-mail address: bob@. Nothing was sent."
+    assert said["no-recipients"] == "Add at least one recipient."
     for why in NO_LIST_WHY:
         assert words._NO_LIST[why] in words.describe(
             ServiceError(reason="no-list", data={"why": why})

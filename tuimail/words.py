@@ -86,7 +86,34 @@ def service_words(exc: Any) -> str:
     if exc.reason == "save-messages":
         path, detail = _text(data.get("path")), _text(data.get("detail")).rstrip(".")
         return f"Cannot save into {path}: {detail}."
+    words = _SERVICE.get(exc.reason)
+    if words is not None:
+        return words.format(**{k: _text(data.get(k)) for k in ("name", "address")})
     return sanitize(str(exc))
+
+
+def opened(result: Any) -> str:
+    """What opening an attachment did (the mime module's OpenResult: outcome, path)."""
+    words = _OPENED.get(_text(getattr(result, "outcome", "")), "Saved to {path}.")
+    return words.format(path=_text(getattr(result, "path", "")))
+
+
+_OPENED = {
+    "opened": "Opened {path}.",
+    "no-display": "No display available; saved to {path}.",
+    "no-viewer": "No viewer found; saved to {path}.",
+    "viewer-failed": "Could not start a viewer; saved to {path}.",
+}
+
+
+_SERVICE = {
+    "no-account": "There is no account called {name}.",
+    "no-folder": "There is no folder called {name}.",
+    "folder-kept": "The folder {name} cannot be deleted.",
+    "nothing-to-undo": "There is nothing to undo.",
+    "not-an-address": "Not an e-mail address: {address}. Nothing was sent.",
+    "no-recipients": "Add at least one recipient.",
+}
 
 
 def dkim_detail(check: Any) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tuimail import words
 from tuimail.core.mime import AttachmentError, open_attachment, parse_message, save_attachment
 from tuimail.core.mime.parse import Attachment, ParsedMessage
 from tuimail.core.mime.summary import MessageSummary
@@ -89,7 +90,8 @@ def test_errors_are_typed_and_worded_at_the_edge(tmp_path: Path) -> None:
 def test_open_without_display_saves_and_says_where(tmp_path: Path) -> None:
     pm = message_with("doc.pdf")
     msg = open_attachment(pm, 1, tmp_path, env={"SSH_CONNECTION": "1 2 3 4"})
-    assert msg == f"No display available; saved to {tmp_path / 'doc.pdf'}."
+    assert (msg.outcome, msg.path) == ("no-display", str(tmp_path / "doc.pdf"))
+    assert words.opened(msg) == f"No display available; saved to {tmp_path / 'doc.pdf'}."
     assert (tmp_path / "doc.pdf").read_bytes() == b"data 1"
 
 
@@ -102,7 +104,8 @@ def test_open_with_display_uses_the_users_mailcap(tmp_path: Path) -> None:
     saved = tmp_path / "out"
     saved.mkdir()
     msg = open_attachment(pm, 1, saved, env={"DISPLAY": ":99"})
-    assert msg == f"Opened {saved / 'doc.bin'}."
+    assert (msg.outcome, msg.path) == ("opened", str(saved / "doc.bin"))
+    assert words.opened(msg) == f"Opened {saved / 'doc.bin'}."
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if marker.exists() and marker.read_bytes() == b"data 1":

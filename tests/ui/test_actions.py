@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from textual.widgets import Input
@@ -133,6 +134,7 @@ async def test_worker_error_is_a_message_not_a_crash(mail_server):
         await pilot.press("u")  # nothing to undo: the service raises
         await settle(pilot)
         await wait_for(pilot, lambda: "nothing to undo" in app.last_error)
+        assert app.last_error == "There is nothing to undo."
         assert app.is_running
 
 
@@ -154,7 +156,8 @@ async def test_open_attachment_without_display_says_where_it_is(mail_server, mon
         app.notify = lambda message, **kw: (notes.append(str(message)), original(message, **kw))
         await pilot.press("j", "j", "j", "j", "O")
         await wait_for(pilot, lambda: any("saved to" in n for n in notes))
-        assert any("report.txt" in n for n in notes)
+        [said] = [n for n in notes if "saved to" in n]
+        assert re.fullmatch(r"No display available; saved to /\S+/report\.txt\.", said), said
 
 
 async def test_compose_with_attachment_is_delivered(mail_server, tmp_path):

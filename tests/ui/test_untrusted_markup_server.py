@@ -157,7 +157,7 @@ async def test_folder_names_from_the_server_show_literally_in_tree_picker_toast_
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         question = app.screen.query_one(Label)
-        assert "the folder [link='x]a and" in shown(question.visual)
+        assert "the folder “[link='x]a” and" in shown(question.visual)
         await pilot.click(Label)
         await pilot.press("n")
         await settle(pilot)

@@ -342,7 +342,7 @@ class AccountRuntime:
 
         fid = self.store.folder_id(self.account.name, name)
         if fid is None:
-            raise ServiceError(f"There is no folder called {sanitize(name)}.")
+            raise ServiceError(reason="no-folder", data={"name": sanitize(name)})
         return fid
 
     # -- one pass ----------------------------------------------------------------------

@@ -144,7 +144,7 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
         try:
             return self._backends[account]
         except KeyError:
-            raise ServiceError(f"There is no account called {sanitize(account)}.") from None
+            raise ServiceError(reason="no-account", data={"name": sanitize(account)}) from None
 
     def start(self) -> None:
         """Start every account (its runtime: a first pass, then push or retries)."""

@@ -864,7 +864,7 @@ class TuimailApp(App[None]):
                 self.work(
                     lambda: service.open_attachment(row, index),
                     "open",
-                    lambda sentence: notify(self, sentence, timeout=8),
+                    lambda result: notify(self, words.opened(result), timeout=8),
                 )
 
             if len(attachments) == 1:
@@ -1115,7 +1115,7 @@ class TuimailApp(App[None]):
             self.work(
                 lambda: service.open_attachment(row, index),
                 "open",
-                lambda sentence: notify(self, sentence, timeout=8),
+                lambda result: notify(self, words.opened(result), timeout=8),
             )
         else:
             self.work(

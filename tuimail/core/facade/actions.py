@@ -90,7 +90,7 @@ class Actions:
         put back get their new UIDs)."""
         backend = self.backend(account)
         if not backend.actions.undo():
-            raise ServiceError("There is nothing to undo.")
+            raise ServiceError(reason="nothing-to-undo")
         self._emit(ServiceEvent("folders", account))
         backend.flush()
         for folder in self.folder_names(account):
@@ -228,7 +228,7 @@ class Actions:
 
     def undo(self) -> str:
         if not self._undo:
-            raise ServiceError("There is nothing to undo.")
+            raise ServiceError(reason="nothing-to-undo")
         label, fn = self._undo.pop()
         fn()
         return f"Undone: {label.lower()}"

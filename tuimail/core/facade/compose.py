@@ -213,10 +213,10 @@ class Composing:
         account = self.accounts[draft.account]
         bad = compose.invalid_recipients(draft.to, draft.cc, draft.bcc)
         if bad:
-            raise ServiceError(f"Not an e-mail address: {sanitize(bad[0])}. Nothing was sent.")
+            raise ServiceError(reason="not-an-address", data={"address": sanitize(bad[0])})
         core = self._core_draft(draft)
         if not (core.to or core.cc or core.bcc):
-            raise ServiceError("Add at least one recipient.")
+            raise ServiceError(reason="no-recipients")
         raw, sender, recipients = compose.message_bytes(core, account)
         outbox = Outbox(account.name)
         entry = outbox.enqueue(raw, sender, recipients)

@@ -116,7 +116,7 @@ class Folders:
 
     def delete_folder(self, account: str, name: str) -> None:
         if not self.can_delete_folder(account, name):
-            raise ServiceError(f"The folder {sanitize(name)} cannot be deleted.")
+            raise ServiceError(reason="folder-kept", data={"name": sanitize(name)})
         backend = self.backend(account)
         if backend.pop3_state is not None:  # its messages are deleted locally
             fid = backend.folder_id(name)

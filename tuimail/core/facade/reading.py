@@ -142,9 +142,9 @@ class Reading:
             error = AttachmentError("make-folder", path=str(directory), detail=exc.strerror or "")
             raise ServiceError(reason="attachment", data={"step": "save", "error": error}) from None
 
-    def open_attachment(self, row: MessageRow, index: int) -> str:
+    def open_attachment(self, row: MessageRow, index: int):
         """Save into a private temporary directory and open with a viewer if there is a
-        display; returns a sentence saying what happened."""
+        display; returns what happened (mime OpenResult, worded by tuimail.words.opened)."""
         from tuimail.core.mime import AttachmentError, open_attachment, parse_message
         from tuimail.core.private import private_temp_dir
 
@@ -153,7 +153,7 @@ class Reading:
             result = open_attachment(parse_message(self.raw(row)), index, directory)
         except AttachmentError as exc:
             raise ServiceError(reason="attachment", data={"step": "open", "error": exc}) from None
-        return str(result)
+        return result
 
     def view_attachment(self, row: MessageRow, index: int):
         """How to show attachment `index` (tuimail.core.attachment_view.ViewPlan): its

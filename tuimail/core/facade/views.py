@@ -156,6 +156,12 @@ SERVICE_REASONS = (
     "attachment",  # an attachment could not be saved or opened (data: step, save/open,
     # error: the mime module's AttachmentError)
     "save-messages",  # messages could not be saved as files (data: path, detail: the OS's)
+    "no-account",  # no account has that name (data: name)
+    "no-folder",  # the account has no folder of that name (data: name)
+    "folder-kept",  # INBOX or a special folder cannot be deleted (data: name)
+    "nothing-to-undo",  # no move or action left to undo
+    "not-an-address",  # a recipient is not an e-mail address; nothing sent (data: address)
+    "no-recipients",  # a message without any recipient; nothing sent
 )
 
 # data["why"] of a "no-list" ServiceError (tuimail.core.compose.NoListAddress.why).

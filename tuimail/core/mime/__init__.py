@@ -6,7 +6,7 @@ Public API:
     render_message(parsed) -> RenderedMessage  sanitized, tagged blocks; .as_text()
     raw_source(raw) -> str                     sanitized raw source
     save_attachment(parsed, index, directory) -> Path
-    open_attachment(parsed, index, directory) -> str (sentence for the user)
+    open_attachment(parsed, index, directory) -> OpenResult (outcome, path)
 
 The names are loaded on first use (PEP 562): a header sync needs `summarize` only, and
 the parser, renderer and HTML converter stay unimported (start-up of `tuimail sync`).

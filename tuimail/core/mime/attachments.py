@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..sanitize import sanitize, sanitize_filename
@@ -86,8 +87,17 @@ def save_attachment(parsed: ParsedMessage, index: int, directory: str | os.PathL
         os.close(dir_fd)
 
 
-class OpenResult(str):
-    """The sentence to show the user after open_attachment()."""
+# OpenResult.outcome: what open_attachment() did (worded by tuimail.words.opened).
+OPEN_OUTCOMES = ("opened", "no-display", "no-viewer", "viewer-failed")
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    """What open_attachment() did: `outcome` (OPEN_OUTCOMES) and where the file is
+    (`path`, sanitised); the file is saved in every outcome."""
+
+    outcome: str
+    path: str
 
 
 def has_display(env: dict[str, str] | None = None) -> bool:
@@ -128,11 +138,11 @@ def open_attachment(
     path = save_attachment(parsed, index, directory)
     shown = sanitize(str(path))
     if not has_display(env):
-        return OpenResult(f"No display available; saved to {shown}.")
+        return OpenResult("no-display", shown)
     att = _get(parsed, index)
     cmd = _viewer_command(att.content_type.split(";")[0], path)
     if not cmd:
-        return OpenResult(f"No viewer found; saved to {shown}.")
+        return OpenResult("no-viewer", shown)
     try:
         subprocess.Popen(
             cmd,
@@ -142,5 +152,5 @@ def open_attachment(
             start_new_session=True,
         )
     except OSError:
-        return OpenResult(f"Could not start a viewer; saved to {shown}.")
-    return OpenResult(f"Opened {shown}.")
+        return OpenResult("viewer-failed", shown)
+    return OpenResult("opened", shown)

@@ -541,15 +541,27 @@ class Store:
         sql = f"SELECT m.id FROM messages m{where} ORDER BY {_SORTS[sort]}"
         return array("q", (r[0] for r in self.conn.execute(sql, args)))
 
-    def thread_inputs(self, folder: FolderRef) -> list[tuple]:
+    def thread_inputs(self, folder: FolderRef, after: int = 0) -> list[tuple]:
         """(id, message_id, in_reply_to, refs, subject, date, seen) of every message of
-        `folder`: what threading needs, in one light query (no joins)."""
+        `folder` (with an id above `after`): what threading needs, in one light query."""
         where, args = self._where(folder, None)
         sql = (
             "SELECT m.id, m.message_id, m.in_reply_to, m.refs, m.subject, m.date, m.seen"
             " FROM messages m" + where
         )
+        if after:
+            sql, args = sql + " AND m.id > ?", (*args, after)
         return self.conn.execute(sql, args).fetchall()
+
+    def thread_links_to(self, folder: FolderRef, message_id: str) -> int:
+        """How many messages of `folder` have `message_id` in their Message-ID,
+        References or In-Reply-To (as a substring: never fewer than really do)."""
+        where, args = self._where(folder, None)
+        sql = (
+            "SELECT count(*) FROM messages m" + where + " AND (instr(m.message_id, ?) > 0"
+            " OR instr(coalesce(m.refs, ''), ?) > 0 OR instr(coalesce(m.in_reply_to, ''), ?) > 0)"
+        )
+        return self.conn.execute(sql, (*args, message_id, message_id, message_id)).fetchone()[0]
 
     def folder_signature(self, folder: FolderRef) -> tuple[int, int]:
         """(count, sum of ids): changes when a message comes or goes (cheap to compare)."""
