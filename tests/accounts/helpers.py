@@ -79,3 +79,18 @@ def auth_attempts(server) -> list:
     for protocol in server.protocols:
         seen += server.protocol_server(protocol).auth_log
     return seen
+
+
+def serve_autoconfig(server, imap: tuple[int, str], smtp: tuple[int, str]) -> None:
+    """example.test's autoconfig document names mail.example.test for IMAP and SMTP at
+    the given (port, socketType); DNS is set by the caller."""
+    from testserver.autoconfig import autoconfig_xml
+
+    server.set_autoconfig(
+        "example.test",
+        autoconfig_xml(
+            "example.test",
+            imap=("mail.example.test", *imap),
+            smtp=("mail.example.test", *smtp),
+        ),
+    )

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.accounts.helpers import LOCAL, cli_args, options, port_map
+from tests.accounts.helpers import LOCAL, cli_args, options, port_map, serve_autoconfig
 from testserver.autoconfig import autoconfig_xml
 from testserver.server import MailServer
 from tuimail import detect_words
@@ -57,14 +57,7 @@ def test_autoconfig_only(mail_server) -> None:
             "mail.example.test": LOCAL,
         }
     )
-    mail_server.set_autoconfig(
-        "example.test",
-        autoconfig_xml(
-            "example.test",
-            imap=("mail.example.test", p.imap_tls, "SSL"),
-            smtp=("mail.example.test", p.smtp_starttls, "STARTTLS"),
-        ),
-    )
+    serve_autoconfig(mail_server, (p.imap_tls, "SSL"), (p.smtp_starttls, "STARTTLS"))
     result = detect("alice@example.test", options(mail_server))
     assert result.error is None, result.error
     assert result.source == "autoconfig"
@@ -82,14 +75,7 @@ def test_autoconfig_only(mail_server) -> None:
 def test_autoconfig_well_known_url(mail_server) -> None:
     p = mail_server.ports
     mail_server.set_dns({"example.test": LOCAL, "mail.example.test": LOCAL})
-    mail_server.set_autoconfig(
-        "example.test",
-        autoconfig_xml(
-            "example.test",
-            imap=("mail.example.test", p.imap_tls, "SSL"),
-            smtp=("mail.example.test", p.smtp_tls, "SSL"),
-        ),
-    )
+    serve_autoconfig(mail_server, (p.imap_tls, "SSL"), (p.smtp_tls, "SSL"))
     result = detect("alice@example.test", options(mail_server))
     assert result.source == "autoconfig"
     assert any(

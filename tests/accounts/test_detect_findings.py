@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 
-from tests.accounts.helpers import LOCAL, cli_args, options, outside_zone
-from testserver.autoconfig import autoconfig_xml
+from tests.accounts.helpers import LOCAL, cli_args, options, outside_zone, serve_autoconfig
 from tuimail import detect_words
 from tuimail.__main__ import main
 from tuimail.core.config import Account, ServerSettings
@@ -48,14 +47,7 @@ def _by_stage(result, stage: str) -> list:
 def test_a_look_up_that_breaks_unexpectedly_is_typed_and_the_others_go_on(mail_server) -> None:
     p = mail_server.ports
     mail_server.set_dns({"autoconfig.example.test": LOCAL, "mail.example.test": LOCAL})
-    mail_server.set_autoconfig(
-        "example.test",
-        autoconfig_xml(
-            "example.test",
-            imap=("mail.example.test", p.imap_tls, "SSL"),
-            smtp=("mail.example.test", p.smtp_tls, "SSL"),
-        ),
-    )
+    serve_autoconfig(mail_server, (p.imap_tls, "SSL"), (p.smtp_tls, "SSL"))
     resolver = _SrvBreaks(f"127.0.0.1:{mail_server.dns_port}", 3)
     result = detect("alice@example.test", options(mail_server, resolver=resolver))
     assert result.found and result.source == "autoconfig"

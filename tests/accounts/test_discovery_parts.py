@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.accounts.helpers import LOCAL, options
+from tests.accounts.helpers import LOCAL, options, serve_autoconfig
 from testserver.autoconfig import autoconfig_xml
 from tuimail import detect_words
 from tuimail.core.discovery.autoconfig import parse
@@ -119,14 +119,7 @@ def test_parse_nameserver() -> None:
 def test_plain_candidates_skipped_without_allow_plain(mail_server) -> None:
     p = mail_server.ports
     mail_server.set_dns({"autoconfig.example.test": LOCAL, "mail.example.test": LOCAL})
-    mail_server.set_autoconfig(
-        "example.test",
-        autoconfig_xml(
-            "example.test",
-            imap=("mail.example.test", p.imap_starttls, "plain"),
-            smtp=("mail.example.test", p.smtp_tls, "SSL"),
-        ),
-    )
+    serve_autoconfig(mail_server, (p.imap_starttls, "plain"), (p.smtp_tls, "SSL"))
     result = detect("a@example.test", options(mail_server))
     plain = next(r for r in result.probes if r.candidate.security == "plain")
     assert plain.skipped and "--allow-plain" in detect_words.probe(plain)

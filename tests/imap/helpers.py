@@ -233,3 +233,8 @@ def start_watching(peer, user: PeerUser, tmp_path: Path, **options) -> Watched:
         watcher.stop()
         raise
     return watched
+
+
+# Commands IDLE's direct path must not send: a new SELECT/EXAMINE, or a STATUS (Dovecot
+# counts a big folder for it).
+RESELECTS = ("SELECT", "EXAMINE", "STATUS")

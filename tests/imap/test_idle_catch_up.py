@@ -9,6 +9,7 @@ tests/imap/test_idle_direct.py."""
 from __future__ import annotations
 
 from tests.imap.helpers import (
+    RESELECTS,
     assert_cache_matches_server,
     inbox_flags,
     is_idle,
@@ -18,8 +19,6 @@ from tests.imap.helpers import (
     until,
 )
 from tuimail.core.imap.idle import NewMail
-
-RESELECTS = ("SELECT", "EXAMINE", "STATUS")
 
 
 def test_idle_news_is_applied_without_selecting_again_or_reading_every_flag(

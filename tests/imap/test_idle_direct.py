@@ -10,6 +10,7 @@ compared with the server's own state."""
 from __future__ import annotations
 
 from tests.imap.helpers import (
+    RESELECTS,
     assert_cache_matches_server,
     inbox_flags,
     is_idle,
@@ -19,8 +20,6 @@ from tests.imap.helpers import (
     until,
 )
 from tuimail.core.imap.idle import FolderWatcher, NewMail
-
-RESELECTS = ("SELECT", "EXAMINE", "STATUS")
 
 
 def _start(peer, user, tmp_path, **options):
