@@ -63,9 +63,9 @@ def test_the_scan_sees_every_form_of_import() -> None:
 
 
 def _tls_phrases() -> list[str]:
-    from tuimail import words
+    from tuimail.words.security import _SECURITY, _UNTRUSTED
 
-    return [*words._SECURITY.values(), *words._UNTRUSTED.values()]
+    return [*_SECURITY.values(), *_UNTRUSTED.values()]
 
 
 def core_tls_phrases(sources: dict[str, str]) -> list[str]:
@@ -233,14 +233,15 @@ def test_the_detection_scan_would_see_a_sentence_coming_back() -> None:
 # The outbox's refusals and the Sent copy are data in core (smtp_address PROBLEMS, the
 # entry's `copy`), worded in tuimail.words: none of those sentences is written in core.
 def _outbox_phrases() -> list[str]:
-    from tuimail import words
+    from tuimail.words.outbox import _ADDRESS
+    from tuimail.words.sent import _COPY, _COPY_STEP
 
     return [
         "not sent:",
         "waits in the outbox",
-        *words._ADDRESS.values(),
-        *words._COPY.values(),
-        *words._COPY_STEP.values(),
+        *_ADDRESS.values(),
+        *_COPY.values(),
+        *_COPY_STEP.values(),
         "a local copy is kept",
     ]
 
@@ -535,7 +536,7 @@ def test_the_reply_text_scan_would_see_each_form() -> None:
 
 
 # The facade's failures are a ServiceError with a reason and data (SERVICE_REASONS),
-# worded in tuimail.words.service_words: no module under core words them, and no
+# worded in tuimail.words.service.service_words: no module under core words them, and no
 # ServiceError is made from a caught exception's text.
 SERVICE_PHRASES = (
     "That search did not work",
@@ -614,12 +615,12 @@ def test_the_facade_scan_would_see_each_form() -> None:
 
 
 # The delivery report's own DKIM check gives each signature a result, a reason and data
-# (core/report/model.py DKIM_REASONS); its words are tuimail.words.dkim_detail's only.
+# (core/report/model.py DKIM_REASONS); its words are tuimail.words.dkim.dkim_detail's only.
 def _dkim_phrases() -> list[str]:
-    from tuimail import words
+    from tuimail.words.dkim import _DKIM
 
     # "malformed" also explains the provider's permerror (explain.py), which is not this
-    phrases = [v for k, v in words._DKIM.items() if k != "malformed"]
+    phrases = [v for k, v in _DKIM.items() if k != "malformed"]
     return [
         *(p.split("{")[0].split("(")[0].rstrip(" :") for p in phrases),
         "the key could not be fetched",

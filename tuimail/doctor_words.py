@@ -27,15 +27,12 @@ from tuimail.core.errors import (
 from tuimail.core.login_errors import Refusal
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError
-from tuimail.words import (
-    describe,
-    failure_words,
-    login_rejected,
-    needs_sign_in,
-    server_said,
-    sign_in_advice,
-    submit_failure,
-)
+from tuimail.words.describe import describe
+from tuimail.words.failures import failure_words
+from tuimail.words.login import login_rejected
+from tuimail.words.outbox import submit_failure
+from tuimail.words.plain import server_said
+from tuimail.words.sign_in import needs_sign_in, sign_in_advice
 
 WRONG_PASSWORD_FIX = (
     "check the user name and password; if the provider uses two-step verification, "
@@ -105,7 +102,7 @@ def _seen(result: CheckResult) -> str:
     elif finding == "unreadable":  # an answer that is not the protocol (ProtocolViolation)
         words = f"the server's answer to {data.get('command')} could not be read"
     elif finding in ("not-signed-in", "sign-in-revoked"):
-        pass  # a NeedsSignIn: its words (tuimail.words.sign_in_needed), the advice in fix()
+        pass  # a NeedsSignIn: its words (tuimail.words.sign_in.sign_in_needed), the advice in fix()
     elif finding == "client-refused":
         said = sanitize(failure.server_text or "")
         words = f"the authorization server refused this application ({failure.code}" + (
