@@ -23,13 +23,18 @@ recorded under its stable header key, and a message whose key is new is checked 
 TOP) against the earlier downloads not on the server under their own keys in this
 session, before it is downloaded. Each earlier download vouches for at most one message
 of a session (its "origin"), so two messages with equal headers are never both taken
-for one already stored. Keys of the earlier header hash ("h:"/"a:", the header bytes as
+for one already stored. Equal header fields are not enough on their own: the evidence
+rule (`tuimail.core.pop3_match`: on the server at the last check with the same size or
+body size, else the same body, one RETR) decides, so a new message with the fields of
+a download that left the server is downloaded; every check records which downloads
+are on the server and their sizes (`Pop3State.observe`). Keys of the earlier header hash ("h:"/"a:", the header bytes as
 sent), kept where the stored message is gone, are still accepted the same way.
 
 A known UIDL is not trusted blindly where there is a sign the server gave it to another
 message (servers that use message numbers as UIDLs reuse them): the message was
-deleted from the server by tuimail, or LIST now gives another size. Then one TOP
-decides: the same stable header key, and it is the same message; another, and the UIDL
+deleted from the server by tuimail or missing at a check, or LIST now gives another
+size. Then one TOP decides: the same stable header key (and the evidence rule agrees),
+and it is the same message; another, and the UIDL
 no longer names the earlier download, so the message is new (or another earlier
 download, found by its headers). Honest servers cost one LIST per session; an mbox
 server that writes status fields costs one TOP per message, once.
