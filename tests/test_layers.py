@@ -651,3 +651,39 @@ def test_the_dkim_phrase_scan_would_see_a_sentence() -> None:
         "c.py": '"""The signature is malformed: a docstring may say so."""\nX = "malformed"\n',
     }
     assert [h.split(":")[0] for h in core_dkim_phrases(sources)] == ["a.py", "b.py"]
+
+
+# The doctor's observations (ok lines, capabilities, DNS records, ports, the certificate's
+# expiry) are data in core (CheckResult.data "finding"), worded in tuimail.doctor_words and
+# the doctor_*_words modules: no CheckResult under core is given a `seen` or `fix` text.
+def check_result_texts(sources: dict[str, str]) -> list[str]:
+    """`module:line` for each CheckResult(...) given anything but "" as `seen` or `fix`
+    (its 4th and 5th arguments, or by keyword)."""
+    found = []
+    for name, text in sources.items():
+        for node in ast.walk(ast.parse(text)):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "CheckResult"):
+                continue
+            given = [*node.args[3:5], *(k.value for k in node.keywords if k.arg in ("seen", "fix"))]
+            if any(not (isinstance(a, ast.Constant) and a.value == "") for a in given):
+                found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_no_check_result_in_core_is_given_words() -> None:
+    sources = {
+        str(p.relative_to(ROOT.parent)): p.read_text("utf-8")
+        for p in sorted((ROOT / "core").rglob("*.py"))
+    }
+    bad = check_result_texts(sources)
+    assert not bad, "CheckResult given words in core:\n" + "\n".join(bad)
+
+
+def test_the_check_result_scan_would_see_words() -> None:
+    sources = {
+        "a.py": 'def f(g):\n    return CheckResult("quota", g, "ok", "no storage limit is set")\n',
+        "b.py": 'def f(g, t):\n    return CheckResult("MX", g, "ok", "", f"publish {t}", t)\n',
+        "c.py": 'def f(g, s):\n    return CheckResult("tls", g, "ok", seen=f"{s}, TLSv1.3")\n',
+        "d.py": 'def f(g, t, d):\n    return CheckResult("MX", g, "ok", "", "", t, data=d)\n',
+    }
+    assert [h.split(":")[0] for h in check_result_texts(sources)] == ["a.py", "b.py", "c.py"]
