@@ -392,6 +392,8 @@ class TuimailApp(App[None]):
             self.last_error = describe(exc)
 
     def _handle_event(self, event: ServiceEvent) -> None:
+        if event.kind == "folders" and getattr(event, "renamed_to", ""):
+            self._follow_rename(event.account, event.folder, event.renamed_to)
         if event.kind in ("error", "warning"):
             self.last_error = event_words(event)
             if isinstance(getattr(event, "error", None), AuthenticationFailed):
@@ -510,6 +512,14 @@ class TuimailApp(App[None]):
         if main.titled is not None:  # the folder the list shows (its rows come with its title)
             main.set_title(*main.titled)
         self.update_status()
+
+    def _follow_rename(self, account: str, old: str, new: str) -> None:
+        """The open folder was renamed on the server by another client: show it under its
+        new name (instead of the inbox a deleted folder gives way to) and say so."""
+        if (account, old) != (self.account, self.folder):
+            return
+        self.open_folder(account, new)
+        notify(self, f"The folder {old} was renamed to {new} on the server.", severity="warning")
 
     def _open_folder_gone(self, folders: list) -> bool:
         """The open folder of a real account is missing from that account's listed
