@@ -66,28 +66,70 @@ def test_folder_deleted_elsewhere_while_idling_leaves_the_store(mail_peer, tmp_p
         other.logout()
 
 
-def test_folder_renamed_elsewhere_while_idling_goes_at_the_next_renewal(
-    mail_peer, tmp_path
-) -> None:
-    """Dovecot tells an IDLE on a renamed folder nothing until the renewal (DONE, NOOP:
-    then BYE), so a rename is found at the next renewal (idle_renew_seconds); the old
-    name leaves the store and the new one comes with the folder list."""
-    user = mail_peer.new_user()
-    other = other_client(mail_peer, user)
-    other.create_folder("Old")
-    account = account_for(mail_peer, user, idle_renew_seconds=1)
+def _watch(peer, user, tmp_path, folder: str, **options):
+    """An AccountWatcher on `folder` (and INBOX), started; the caller stops it."""
+    account = account_for(peer, user)
     store = tmp_store(tmp_path)
     watcher = AccountWatcher(
-        store, account, connector(account, user.password, timeout=10), backoff_start=0.1
+        store, account, connector(account, user.password, timeout=10), backoff_start=0.1, **options
     )
     recorder = Recorder()
     watcher.subscribe(recorder)
-    watcher.watch_open_folder("Old")
+    watcher.watch_open_folder(folder)
     watcher.start()
+    return watcher, recorder, store
+
+
+def _gone(folder: str):
+    return lambda e: isinstance(e, WatchState) and e.folder == folder and e.state == "gone"
+
+
+def test_folder_renamed_elsewhere_while_idling_goes_at_once_with_its_new_name(
+    mail_peer, tmp_path
+) -> None:
+    """Dovecot tells an IDLE on a renamed folder nothing until the next command, so
+    without more the rename waited for the renewal (idle_renew_seconds, 29 min here).
+    With NOTIFY (RFC 5465: MailboxName) it says `* LIST () "/" New ("OLDNAME" (Old))`
+    at once: the watcher looks again on a fresh connection, the old name leaves the
+    store, and "gone" carries the new name. Mail still arrives by IDLE meanwhile (NOTIFY
+    keeps the selected folder's events)."""
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    other.create_folder("Old")
+    watcher, recorder, store = _watch(mail_peer, user, tmp_path, "Old")
+    try:
+        recorder.wait_for(_state("Old", "idle"), timeout=20)
+        mail_peer.deliver(user, message(1, "while idling"), "Old")
+        recorder.wait_for(
+            lambda e: getattr(e, "messages", None) and e.messages[0].subject == "while idling 1",
+            timeout=20,
+        )
+        recorder.wait_for(_state("Old", "idle"), timeout=20)  # idling again
+        other.rename_folder("Old", "New")
+        gone = recorder.wait_for(_gone("Old"), timeout=30)
+        assert gone.renamed_to == "New"
+        assert store.folder_id("test", "Old") is None
+        assert store.folder_id("test", "New") is not None
+        assert "failed" not in recorder.states
+    finally:
+        watcher.stop()
+        other.logout()
+
+
+def test_without_notify_a_rename_is_found_by_the_folder_check(mail_server, tmp_path) -> None:
+    """A server without NOTIFY: the IDLE on a folder other than INBOX is renewed every
+    folder_check_seconds with a LIST of that folder (not at idle_renew_seconds): a folder
+    no longer listed is looked at again and reported gone (no new name: none was told)."""
+    mail_server.faults.add(protocol="imap", kind="no_capability", data=b"NOTIFY")
+    user = mail_server.new_user()
+    other = other_client(mail_server, user)
+    other.create_folder("Old")
+    watcher, recorder, store = _watch(mail_server, user, tmp_path, "Old", folder_check_seconds=0.5)
     try:
         recorder.wait_for(_state("Old", "idle"), timeout=20)
         other.rename_folder("Old", "New")
-        recorder.wait_for(_state("Old", "gone"), timeout=30)
+        gone = recorder.wait_for(_gone("Old"), timeout=30)
+        assert gone.renamed_to is None
         assert store.folder_id("test", "Old") is None
         assert store.folder_id("test", "New") is not None
     finally:
@@ -117,6 +159,35 @@ def test_the_account_runtime_tells_the_ui_when_the_open_folder_is_gone(mail_serv
             )
         )
         assert "folders" in [e.kind for e in recorder.events[before:]]
+    finally:
+        runtime.close()
+        other.logout()
+
+
+def test_the_account_runtime_tells_the_ui_the_new_name_of_a_renamed_open_folder(
+    mail_server, tmp_path
+):
+    """A rename told by the server (NOTIFY) reaches the UI as a "folders" event naming
+    the old folder and its new name (the app then shows the folder under it)."""
+    user = mail_server.new_user()
+    other = other_client(mail_server, user)
+    other.create_folder("Projects")
+    runtime, recorder = runtime_for(mail_server, user, tmp_path, idle=True)
+    try:
+        assert runtime.start()
+        states = Recorder()
+        runtime._watcher.subscribe(states)
+        runtime.watch_folder("Projects")
+        states.wait_for(_state("Projects", "idle"), timeout=20)
+        before = len(recorder.events)
+        other.rename_folder("Projects", "Done")
+        assert wait_for(
+            lambda: any(
+                (e.kind, e.folder, e.renamed_to) == ("folders", "Projects", "Done")
+                for e in recorder.events[before:]
+            )
+        )
+        assert runtime.store.folder_id("test", "Done") is not None
     finally:
         runtime.close()
         other.logout()
