@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -541,9 +542,13 @@ class Store:
         sql = f"SELECT m.id FROM messages m{where} ORDER BY {_SORTS[sort]}"
         return array("q", (r[0] for r in self.conn.execute(sql, args)))
 
-    def thread_inputs(self, folder: FolderRef, after: int = 0) -> list[tuple]:
+    def thread_inputs(
+        self, folder: FolderRef, after: int = 0, ids: Sequence[int] | None = None
+    ) -> list[tuple]:
         """(id, message_id, in_reply_to, refs, subject, date, seen) of every message of
-        `folder` (with an id above `after`): what threading needs, in one light query."""
+        `folder` (with an id above `after`; only those of `ids` if given): what threading
+        needs, in one light query, in id order (threading is the same from the same mail
+        only in a fixed order; the order of an index would follow the flags)."""
         where, args = self._where(folder, None)
         sql = (
             "SELECT m.id, m.message_id, m.in_reply_to, m.refs, m.subject, m.date, m.seen"
@@ -551,7 +556,15 @@ class Store:
         )
         if after:
             sql, args = sql + " AND m.id > ?", (*args, after)
-        return self.conn.execute(sql, args).fetchall()
+        if ids is None:
+            return self.conn.execute(sql + " ORDER BY m.id", args).fetchall()
+        out: list[tuple] = []
+        for start in range(0, len(ids), 900):  # SQLite's limit on variables: in chunks
+            chunk = tuple(ids[start : start + 900])
+            chunked = f"{sql} AND m.id IN ({','.join('?' * len(chunk))}) ORDER BY m.id"
+            out.extend(self.conn.execute(chunked, (*args, *chunk)))
+        out.sort(key=itemgetter(0))
+        return out
 
     def thread_links_to(self, folder: FolderRef, message_id: str) -> int:
         """How many messages of `folder` have `message_id` in their Message-ID,
