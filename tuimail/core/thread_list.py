@@ -69,7 +69,8 @@ class ThreadSource:
         # threads a change can reach.
         self._index: dict[str, Threads] = {}
         self._bases: dict[str, Threads] = {}
-        self._signature: tuple[int, int] | None = None
+        self._signature: tuple[int, int, int] | None = None
+        self._newest = 0  # the highest message id when built (new mail comes above it)
         self.shown_for: tuple = ()  # what the UI built this for (its folder, its order)
         self.rebuilding = False  # the UI is building its successor (rebuilt())
         self.rebuild()
@@ -87,7 +88,8 @@ class ThreadSource:
         self.roots = build_threads(items, mentions=mentions, bases=bases)
         self._roots, self._root_of, self._index, self._bases = _indexes(self.roots, mentions, bases)
         # What was built (not a second query: mail arriving meanwhile is then stale).
-        self._signature = (len(items), sum(item.id for item in items))
+        self._signature = _signature(items)
+        self._newest = items[-1].id if items else 0
         self.collapsed &= self._roots.keys()
         self._flatten()
 
@@ -145,18 +147,26 @@ class ThreadSource:
         share, so the new threads' places are found by bisection."""
         if self._signature is None:
             return None
-        known = self._root_of
-        present = set(self.store.message_ids(self.folder))
-        gone = known.keys() - present
-        came = sorted(present - known.keys())
-        if len(gone) + len(came) > UPDATE_MESSAGES:
+        signature = self.store.folder_signature(self.folder)
+        newer = _inputs(self.store.thread_inputs(self.folder, after=self._newest))
+        gone: set[int] = set()
+        if _signature(newer, self._signature) == signature:
+            arrived = newer  # only new mail (the usual case): no need to list the folder
+        else:  # something left, or came with an older id (moved here)
+            known = self._root_of
+            present = set(self.store.message_ids(self.folder))
+            gone = known.keys() - present
+            came = sorted(present - known.keys())
+            if len(gone) + len(came) > UPDATE_MESSAGES:
+                return None
+            arrived = _inputs(self.store.thread_inputs(self.folder, ids=came)) if came else []
+        if len(arrived) > UPDATE_MESSAGES:
             return None
-        arrived = _inputs(self.store.thread_inputs(self.folder, ids=came)) if came else []
         reach = self._reach(gone, arrived)
         if reach is None:
             return None
         affected, roots, mentions, bases = reach
-        return self._spliced(affected, gone, roots, mentions, bases)
+        return self._spliced(affected, roots, mentions, bases)
 
     def _reach(
         self, gone: Iterable[int], arrived: list[ThreadInput]
@@ -222,7 +232,6 @@ class ThreadSource:
     def _spliced(
         self,
         affected: set[str],
-        gone: Iterable[int],
         new_roots: list[ThreadNode],
         mentions: list[tuple[int, str, list[str]]],
         bases: dict[str, list[ThreadNode]],
@@ -231,17 +240,17 @@ class ThreadSource:
         new_by_key, new_root_of, new_index, new_bases = _indexes(new_roots, mentions, bases)
         roots_by_key, root_of = dict(self._roots), dict(self._root_of)
         index, by_base = dict(self._index), dict(self._bases)
+        left: set[int] = set()
         for key in affected:
             old = roots_by_key.pop(key)
             if old.item is not None:
                 by_base.pop(base_subject(old.item.subject), None)
             for node in old.walk():
                 if node.item is not None:
-                    root_of.pop(node.item.id, None)
+                    left.add(node.item.id)
+                    del root_of[node.item.id]
                     for cited in mention_keys(node.item):
                         index.pop(cited, None)  # cited by affected threads only (closure)
-        for i in gone:
-            root_of.pop(i, None)
         roots_by_key.update(new_by_key)
         root_of.update(new_root_of)
         index.update(new_index)
@@ -285,7 +294,12 @@ class ThreadSource:
         updated.roots, updated.lines, updated.collapsed = merged, lines, collapsed
         updated._roots, updated._root_of = roots_by_key, root_of
         updated._index, updated._bases = index, by_base
-        updated._signature = (len(root_of), sum(root_of))
+        removed, added = left - new_root_of.keys(), new_root_of.keys() - left
+        assert self._signature is not None
+        count, total, squares = _signature(added, self._signature)
+        _, less, less_squares = _signature(removed)
+        updated._signature = (count - len(removed), total - less, squares - less_squares)
+        updated._newest = max(self._newest, max(added, default=0))
         updated.rebuilding = False
         return updated
 
@@ -361,6 +375,15 @@ def _inputs(rows: Iterable[tuple]) -> list[ThreadInput]:
         ThreadInput(i, mid or "", irt or "", refs or "", subject or "", date or 0.0, not seen)
         for i, mid, irt, refs, subject, date, seen in rows
     ]
+
+
+def _signature(
+    messages: Iterable[ThreadInput] | Iterable[int], plus: tuple[int, int, int] = (0, 0, 0)
+) -> tuple[int, int, int]:
+    """The store's folder_signature of these messages (ThreadInputs or ids), added to
+    `plus`."""
+    ids = [m if isinstance(m, int) else m.id for m in messages]
+    return (plus[0] + len(ids), plus[1] + sum(ids), plus[2] + sum(i * i for i in ids))
 
 
 def _rank(root: ThreadNode) -> tuple[float, int]:

@@ -540,7 +540,7 @@ class Store:
             raise ValueError(f"unknown sort {sort!r}; one of {sorted(_SORTS)}")
         where, args = self._where(folder, None)
         sql = f"SELECT m.id FROM messages m{where} ORDER BY {_SORTS[sort]}"
-        return array("q", (r[0] for r in self.conn.execute(sql, args)))
+        return array("q", map(itemgetter(0), self.conn.execute(sql, args)))
 
     def thread_inputs(
         self, folder: FolderRef, after: int = 0, ids: Sequence[int] | None = None
@@ -550,9 +550,11 @@ class Store:
         needs, in one light query, in id order (threading is the same from the same mail
         only in a fixed order; the order of an index would follow the flags)."""
         where, args = self._where(folder, None)
+        # A few by id (new mail, a thread): by the primary key, not the folder's index.
+        few = " NOT INDEXED" if after or ids is not None else ""
         sql = (
             "SELECT m.id, m.message_id, m.in_reply_to, m.refs, m.subject, m.date, m.seen"
-            " FROM messages m" + where
+            f" FROM messages m{few}" + where
         )
         if after:
             sql, args = sql + " AND m.id > ?", (*args, after)
@@ -576,12 +578,16 @@ class Store:
         )
         return self.conn.execute(sql, (*args, message_id, message_id, message_id)).fetchone()[0]
 
-    def folder_signature(self, folder: FolderRef) -> tuple[int, int]:
-        """(count, sum of ids): changes when a message comes or goes (cheap to compare)."""
+    def folder_signature(self, folder: FolderRef) -> tuple[int, int, int]:
+        """(count, sum of ids, sum of their squares): changes when a message comes or goes
+        (cheap to compare; a swap of ids that keeps count and sum still shows)."""
         where, args = self._where(folder, None)
-        sql = "SELECT count(*), coalesce(sum(m.id), 0) FROM messages m" + where
-        count, total = self.conn.execute(sql, args).fetchone()
-        return int(count), int(total)
+        sql = (
+            "SELECT count(*), coalesce(sum(m.id), 0), coalesce(sum(m.id * m.id), 0)"
+            " FROM messages m" + where
+        )
+        count, total, squares = self.conn.execute(sql, args).fetchone()
+        return int(count), int(total), int(squares)
 
     def unread_among(self, ids: Iterable[int]) -> set[int]:
         """The ids among `ids` of messages not read yet."""
