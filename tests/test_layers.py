@@ -57,9 +57,9 @@ def core_edge_imports(sources: dict[str, str]) -> list[str]:
 
 
 def _tls_phrases() -> list[str]:
-    from tuimail import words
+    from tuimail.words.security import _SECURITY, _UNTRUSTED
 
-    return [*words._SECURITY.values(), *words._UNTRUSTED.values()]
+    return [*_SECURITY.values(), *_UNTRUSTED.values()]
 
 
 def core_tls_phrases(sources: dict[str, str]) -> list[str]:
@@ -165,14 +165,15 @@ def detection_sentences(sources: dict[str, str]) -> list[str]:
 # The outbox's refusals and the Sent copy are data in core (smtp_address PROBLEMS, the
 # entry's `copy`), worded in tuimail.words: none of those sentences is written in core.
 def _outbox_phrases() -> list[str]:
-    from tuimail import words
+    from tuimail.words.outbox import _ADDRESS
+    from tuimail.words.sent import _COPY, _COPY_STEP
 
     return [
         "not sent:",
         "waits in the outbox",
-        *words._ADDRESS.values(),
-        *words._COPY.values(),
-        *words._COPY_STEP.values(),
+        *_ADDRESS.values(),
+        *_COPY.values(),
+        *_COPY_STEP.values(),
         "a local copy is kept",
     ]
 
@@ -362,7 +363,7 @@ def reply_text_decisions(sources: dict[str, str]) -> list[str]:
 
 
 # The facade's failures are a ServiceError with a reason and data (SERVICE_REASONS),
-# worded in tuimail.words.service_words: no module under core words them, and no
+# worded in tuimail.words.service.service_words: no module under core words them, and no
 # ServiceError is made from a caught exception's text.
 SERVICE_PHRASES = (
     "That search did not work",
@@ -419,12 +420,12 @@ def dns_wording(sources: dict[str, str]) -> list[str]:
 
 
 # The delivery report's own DKIM check gives each signature a result, a reason and data
-# (core/report/model.py DKIM_REASONS); its words are tuimail.words.dkim_detail's only.
+# (core/report/model.py DKIM_REASONS); its words are tuimail.words.dkim.dkim_detail's only.
 def _dkim_phrases() -> list[str]:
-    from tuimail import words
+    from tuimail.words.dkim import _DKIM
 
     # "malformed" also explains the provider's permerror (explain.py), which is not this
-    phrases = [v for k, v in words._DKIM.items() if k != "malformed"]
+    phrases = [v for k, v in _DKIM.items() if k != "malformed"]
     return [
         *(p.split("{")[0].split("(")[0].rstrip(" :") for p in phrases),
         "the key could not be fetched",

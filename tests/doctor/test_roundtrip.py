@@ -15,7 +15,8 @@ from tuimail.core.errors import Unreachable
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import fix as words_fix
 from tuimail.doctor_words import seen
-from tuimail.words import describe, submit_failure
+from tuimail.words.describe import describe
+from tuimail.words.outbox import submit_failure
 
 OTHER = b"From: a@example.test\r\nTo: b@example.test\r\nSubject: keep me\r\n\r\nhello\r\n"
 

@@ -16,7 +16,7 @@ from tuimail.core.doctor.server_checks import check_server
 from tuimail.core.errors import ProtocolViolation, Refused, ServerBusy, TransientError
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import fix, render_text, seen
-from tuimail.words import describe
+from tuimail.words.describe import describe
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -162,3 +162,32 @@ def test_the_account_runtime_tells_the_ui_when_the_open_folder_is_gone(mail_serv
     finally:
         runtime.close()
         other.logout()
+
+
+def test_the_account_runtime_tells_the_ui_the_new_name_of_a_renamed_open_folder(
+    mail_server, tmp_path
+):
+    """A rename told by the server (NOTIFY) reaches the UI as a "folders" event naming
+    the old folder and its new name (the app then shows the folder under it)."""
+    user = mail_server.new_user()
+    other = other_client(mail_server, user)
+    other.create_folder("Projects")
+    runtime, recorder = runtime_for(mail_server, user, tmp_path, idle=True)
+    try:
+        assert runtime.start()
+        states = Recorder()
+        runtime._watcher.subscribe(states)
+        runtime.watch_folder("Projects")
+        states.wait_for(_state("Projects", "idle"), timeout=20)
+        before = len(recorder.events)
+        other.rename_folder("Projects", "Done")
+        assert wait_for(
+            lambda: any(
+                (e.kind, e.folder, e.renamed_to) == ("folders", "Projects", "Done")
+                for e in recorder.events[before:]
+            )
+        )
+        assert runtime.store.folder_id("test", "Done") is not None
+    finally:
+        runtime.close()
+        other.logout()
