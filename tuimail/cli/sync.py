@@ -115,6 +115,7 @@ def _connector(account: Account):
 
 def _guard(func):
     def run(args: argparse.Namespace) -> int:
+        from tuimail.cli.output import local_write_failed, reader_gone
         from tuimail.core.config import ConfigError
         from tuimail.core.secrets import PasswordError
         from tuimail.words.describe import describe
@@ -128,6 +129,8 @@ def _guard(func):
         except KeyboardInterrupt:
             raise
         except Exception as exc:
+            if reader_gone(exc) or local_write_failed(exc):
+                raise  # the output failed, not the mail: said in tuimail.__main__
             log.warning("%s failed: %s", args.command, type(exc).__name__, exc_info=exc)
             return _fail(describe(exc))
 
