@@ -76,7 +76,9 @@ MAIN_BINDINGS = [
     Binding("D", "delete_folder", "Delete folder", show=False, id="delete_folder"),
     Binding("plus", "add_account", "Add account", show=False, id="add_account"),
     Binding("ctrl+r", "refresh", "Sync now", show=False, id="refresh"),
-    Binding("q,escape", "back", "Back/Quit", id="back"),
+    # Priority, with the focus moved at once: "q j Enter" typed in one burst from the
+    # reader goes back, moves and opens (the keys after q reach the list, not the reader).
+    Binding("q,escape", "back", "Back/Quit", id="back", priority=True),
     Binding("question_mark", "help", "Help", id="help"),
 ]
 
@@ -152,9 +154,9 @@ class MainScreen(Screen):
         self._set_choosing_folder(on)
         if on:
             self._set_reading(False)
-            self.query_one(FolderTree).focus()
+            self.set_focus(self.query_one(FolderTree))
         else:
-            self.query_one(MessageList).focus()
+            self.set_focus(self.query_one(MessageList))
 
     def ask_line(self, prompt: str, answer) -> None:
         """Ask for one line of text on the status bar's line (Enter: the text; Esc or
@@ -166,10 +168,8 @@ class MainScreen(Screen):
         way, so j/k/Space scroll it) or go back to the list."""
         if on != self._reading:
             self._set_reading(on)
-        if on:
-            self.query_one(ReaderPane).focus()
-        else:
-            self.query_one(MessageList).focus()
+        # At once (Widget.focus waits a turn): keys already typed go to the new view.
+        self.set_focus(self.query_one(ReaderPane if on else MessageList))
 
     # messages from widgets
     @on(FolderTree.FolderChosen)
@@ -259,8 +259,8 @@ class MainScreen(Screen):
             self.app.ask_quit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "search" and self.query_one(PromptLine).is_open:
-            return False  # a "/" typed in the search line is text
+        if action in ("search", "back") and self.query_one(PromptLine).is_open:
+            return False  # a "/" or "q" typed in the search line is text; Esc cancels it
         return True
 
     def action_switch_pane(self) -> None:
