@@ -381,3 +381,54 @@ def test_every_dkim_check_reason_has_its_own_words() -> None:
     assert dkim_detail(DkimCheck("d", "s", "error", "key-lookup-failed", late)) == (
         "the key could not be fetched (the DNS query for s._domainkey.example.test (TXT) timed out)"
     )
+
+
+# -- what the app's actions did (tuimail.words.actions) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "count", "said"),
+    [
+        ("move", 3, "Undone: moved 3 messages"),
+        ("delete", 1, "Undone: deleted 1 message"),
+        ("archive", 2, "Undone: archived 2 messages"),
+        ("flag", 1, "Undone: flagged 1 message"),
+        ("unflag", 4, "Undone: unflagged 4 messages"),
+        ("read", 4, "Undone: marked 4 messages read"),
+        ("unread", 1, "Undone: marked 1 message unread"),
+    ],
+)
+def test_an_undo_is_worded_from_its_action_and_count(action, count, said) -> None:
+    from tuimail.core.service import Undone
+    from tuimail.words.actions import undone
+
+    assert undone(Undone(action, count)) == said
+
+
+def test_new_mail_is_worded_for_the_terminal_notification() -> None:
+    from tuimail.core.hooks import NewMessage
+    from tuimail.words.actions import new_mail
+
+    one = NewMessage("work", "INBOX", "Ann", "ann@example.test", "Lunch\x1b[2J")
+    assert new_mail([one], 1) == ("New mail from Ann", "Lunch\u241b[2J")
+    nameless = NewMessage("work", "INBOX", "", "bob@example.test", "Hi")
+    assert new_mail([nameless], 1)[0] == "New mail from bob@example.test"
+    assert new_mail([one, nameless], 5) == ("5 new messages", "in work")
+
+
+def test_an_attachment_only_saved_says_why() -> None:
+    from pathlib import Path
+
+    from tuimail.core.attachment_view import ViewPlan
+    from tuimail.words.actions import not_viewed
+
+    path = Path("/tmp/x/a.pdf")
+    stopped = ViewPlan("saved", path=path, reason="mailcap-unfinished")
+    assert not_viewed("a.pdf", stopped) == (
+        "The mailcap command for a.pdf did not finish; it was saved to /tmp/x/a.pdf."
+    )
+    plain_saved = ViewPlan("saved", path=path)
+    assert (
+        not_viewed("", plain_saved)
+        == "No viewer for the attachment here; it was saved to /tmp/x/a.pdf."
+    )

@@ -22,6 +22,16 @@ MAX_SHOWN_DEPTH = 6  # levels of indentation in the folder tree
 
 
 @dataclass(frozen=True)
+class Undone:
+    """What an undo (u) took back, as data: the `action` ("move", "delete", "archive",
+    "flag", "unflag", "read", "unread") and how many messages it covered; the words are
+    the edge's (tuimail.words)."""
+
+    action: str
+    count: int
+
+
+@dataclass(frozen=True)
 class FolderInfo:
     account: str
     name: str  # the server's name (sanitize before display)
