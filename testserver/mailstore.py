@@ -88,12 +88,14 @@ class User:
 
 @dataclass(frozen=True)
 class StoreEvent:
-    """A change to one folder. kind: exists | expunge | flags | uidvalidity | deleted."""
+    """A change to one folder. kind: exists | expunge | flags | uidvalidity | deleted |
+    renamed (`new_name`: the folder's name now)."""
 
     kind: str
     login: str
     folder: str
     uid: int | None = None
+    new_name: str | None = None
 
 
 Listener = Callable[[StoreEvent], None]
@@ -232,7 +234,7 @@ class MailStore:
                     del user.folders[name]
                     folder.name = new + name[len(old) :]
                     renamed[folder.name] = folder
-                    self._emit(StoreEvent("deleted", user.login, name))
+                    self._emit(StoreEvent("renamed", user.login, name, new_name=folder.name))
             user.folders.update(renamed)
 
     def _move_all(self, source: Folder, target: Folder, login: str) -> None:

@@ -60,6 +60,25 @@ def dot_stuff(data: bytes) -> bytes:
     return stuffed + b".\r\n"
 
 
+def write_status(store: MailStore, login: str, uid: int, added: bytes = b"") -> int | None:
+    """What UW imapd, qpopper and Dovecot on mbox do to a message once it was read (by
+    any client): status fields written at the end of its header (`added`, or Status,
+    X-Status, X-Keywords and X-UID), once, kept for later sessions; the message grows
+    by them. Returns its new POP3 size (None: no such message)."""
+    fields = added or (b"Status: RO\r\nX-Status: \r\nX-Keywords: \r\nX-UID: %d\r\n" % uid)
+    with store.lock:
+        message = store.folder(login, "INBOX").messages.get(uid)
+        if message is None:
+            return None
+        data = wire_form(message.raw)
+        end = data.find(b"\r\n\r\n")
+        at = len(data) if end < 0 else end + 2
+        if not (data[:at].startswith(b"Status:") or b"\r\nStatus:" in data[:at]):
+            message.raw = data[:at] + fields + data[at:]
+            message.cache.clear()
+        return wire_size(message)
+
+
 @dataclass(frozen=True)
 class AuthAttempt:
     """One USER/PASS or AUTH the server saw (never the password)."""
@@ -534,23 +553,14 @@ class _Session:
             self._write_status(entry, mbox.data)
 
     def _write_status(self, entry: _Entry, added: bytes) -> None:
-        """The `mbox_status` fault: the message, once read, gets mbox status headers at
-        the end of its header (as UW imapd, qpopper and Dovecot on mbox write them), kept
-        for later sessions; the message's size grows with them."""
-        fields = added or (b"Status: RO\r\nX-Status: \r\nX-Keywords: \r\nX-UID: %d\r\n" % entry.uid)
+        """The `mbox_status` fault: the message, once read, gets mbox status headers (see
+        `write_status`); the session's LIST gives the new size."""
         with self.store.lock:
-            folder = self.store.folder(self.login, "INBOX")
-            message = folder.messages.get(entry.uid)
-            if message is None or folder.uidvalidity != self.uidvalidity:
+            if self.store.folder(self.login, "INBOX").uidvalidity != self.uidvalidity:
                 return
-            data = wire_form(message.raw)
-            end = data.find(b"\r\n\r\n")
-            at = len(data) if end < 0 else end + 2
-            if data[:at].startswith(b"Status:") or b"\r\nStatus:" in data[:at]:
-                return  # written before
-            message.raw = data[:at] + fields + data[at:]
-            message.cache.clear()
-            entry.size = wire_size(message)
+            size = write_status(self.store, self.login, entry.uid, added)
+            if size is not None:
+                entry.size = size
 
     async def cmd_top(self, arg: str) -> None:
         parts = arg.split()

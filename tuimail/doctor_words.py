@@ -23,19 +23,21 @@ from tuimail.core.errors import (
     ServerBusy,
     TimedOut,
     Unreachable,
+    error_record,
 )
 from tuimail.core.login_errors import Refusal
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError
-from tuimail.words import (
-    describe,
-    failure_words,
-    login_rejected,
-    needs_sign_in,
-    server_said,
-    sign_in_advice,
-    submit_failure,
-)
+from tuimail.doctor_dns_words import FIX as DNS_FIX
+from tuimail.doctor_dns_words import SEEN as DNS_SEEN
+from tuimail.doctor_server_words import FIX as SERVER_FIX
+from tuimail.doctor_server_words import SEEN as SERVER_SEEN
+from tuimail.words.describe import describe
+from tuimail.words.failures import failure_words
+from tuimail.words.login import login_rejected
+from tuimail.words.outbox import submit_failure
+from tuimail.words.plain import server_said
+from tuimail.words.sign_in import needs_sign_in, sign_in_advice
 
 WRONG_PASSWORD_FIX = (
     "check the user name and password; if the provider uses two-step verification, "
@@ -95,7 +97,7 @@ def _seen(result: CheckResult) -> str:
     elif finding == "dns-down":  # no DNS check could run: the name server failed them all
         how = "gave no answer" if isinstance(failure, TimedOut) else "answered only with errors"
         words = (
-            f"DNS itself is not answering: {data.get('where')} {how} ({words}); "
+            f"DNS itself is not answering: {_resolver(data)} {how} ({words}); "
             "none of the DNS checks could run"
         )
     elif finding == "dns-silent":  # a DNS check's query failed: the error names it
@@ -105,7 +107,7 @@ def _seen(result: CheckResult) -> str:
     elif finding == "unreadable":  # an answer that is not the protocol (ProtocolViolation)
         words = f"the server's answer to {data.get('command')} could not be read"
     elif finding in ("not-signed-in", "sign-in-revoked"):
-        pass  # a NeedsSignIn: its words (tuimail.words.sign_in_needed), the advice in fix()
+        pass  # a NeedsSignIn: its words (tuimail.words.sign_in.sign_in_needed), the advice in fix()
     elif finding == "client-refused":
         said = sanitize(failure.server_text or "")
         words = f"the authorization server refused this application ({failure.code}" + (
@@ -124,10 +126,19 @@ def _seen(result: CheckResult) -> str:
     return words
 
 
+def _resolver(data: dict) -> str:
+    """Who was asked: the name server given (--nameserver) or the system's resolver."""
+    ns = data.get("nameserver")
+    return f"the name server {ns}" if ns else "this computer's DNS resolver"
+
+
 def _data_words(result: CheckResult) -> str | None:
     """The words of a finding that is plain data (no typed error), or None."""
     data = result.data
     finding = data.get("finding")
+    observed = _OBSERVED.get(str(finding))
+    if observed is not None and result.failure is None:
+        return observed(data)
     if finding == "submit-refused":
         said = submit_failure(data.get("submit") or {})
         if data.get("cause") == "security":  # its words end "nothing was sent"
@@ -202,6 +213,11 @@ def _data_words(result: CheckResult) -> str | None:
             "the other checks ran"
         )
     return None
+
+
+# What a check observed, as data (core/doctor dns_checks, server_checks, quota, port_checks).
+_OBSERVED = {**DNS_SEEN, **SERVER_SEEN}
+_OBSERVED_FIX = {**DNS_FIX, **SERVER_FIX}
 
 
 # How a server shows it refuses a login in clear (login_checks.plain_login).
@@ -375,6 +391,9 @@ def _fix(result: CheckResult) -> str:
     fixed = _FIXES.get(finding or "")
     if fixed is not None:
         return fixed
+    observed = _OBSERVED_FIX.get(str(finding))
+    if observed is not None:
+        return observed(data)
     fixed = _roundtrip_fix(data)
     if fixed is not None:
         return fixed
@@ -545,7 +564,13 @@ def _refused(result: CheckResult) -> str:
         return f"no login method both sides support{said}"
     if refusal == Refusal.PLAINTEXT.value:
         return f"the server refuses a plain-text login here{said}"
-    return login_rejected(failure, login, data.get("server", ""))
+    return login_rejected(failure, login, _server(data))
+
+
+def _server(data: dict) -> str:
+    """What was logged in to: "IMAP server imap.example.org" (a refused login's data)."""
+    protocol, host = str(data.get("protocol") or ""), str(data.get("host") or "")
+    return f"{protocol.upper()} server {host}" if protocol else host
 
 
 _STARTTLS_REASONS = ("starttls-missing", "starttls-refused", "starttls-closed", "injection")
@@ -640,7 +665,10 @@ _REFUSAL_FIX = {
 
 
 def as_dict(result: CheckResult) -> dict:
-    """One check as docs/json.md lists it (`tuimail doctor --json`)."""
+    """One check as docs/json.md lists it (`tuimail doctor --json`): its words, and the
+    data they were made from (`finding`, `data`, and the typed `error` when there is one)."""
+    data = {k: v for k, v in result.data.items() if k != "finding"}
+    error = error_record(result.failure) if isinstance(result.failure, MailError) else None
     return {
         "name": result.name,
         "group": result.group,
@@ -648,7 +676,23 @@ def as_dict(result: CheckResult) -> dict:
         "seen": seen(result),
         "fix": fix(result),
         "seconds": result.seconds,
+        "finding": _plain(result.data.get("finding")),
+        "data": _plain(data),
+        "error": _plain(error),
     }
+
+
+def _plain(value: object) -> object:
+    """JSON data with every string sanitised (records and names come from servers)."""
+    if isinstance(value, str):
+        return sanitize(value)
+    if isinstance(value, dict):
+        return {sanitize(str(k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return sanitize(str(value))
 
 
 def render_json(results: list[CheckResult]) -> str:

@@ -32,7 +32,43 @@ def test_doctor_json_healthy_exit_zero(mail_server, tmp_path, capsys) -> None:
     groups = list(dict.fromkeys(c["group"] for c in data["checks"]))
     assert groups[0] == "DNS for example.test" and groups[-1] == "Other ports"
     assert any(c["name"] == "SPF" for c in data["checks"])
-    assert set(data["checks"][0]) == {"name", "group", "status", "seen", "fix", "seconds"}
+    keys = {"name", "group", "status", "seen", "fix", "seconds", "finding", "data", "error"}
+    assert set(data["checks"][0]) == keys
+    # Each check carries the data its words were made from (docs/json.md).
+    by = {(c["group"].split()[0], c["name"]): c for c in data["checks"]}
+    mx = by[("DNS", "MX")]
+    assert (mx["finding"], mx["data"]["mx"], mx["data"]["relation"]) == (
+        "mx",
+        [[10, "mx.example.test"]],
+        "elsewhere",
+    )
+    assert mx["seen"].startswith("10 mx.example.test; the incoming server localhost is")
+    caps = by[("Incoming", "capabilities")]
+    assert caps["finding"] == "capabilities" and "IDLE" in caps["data"]["offered"]
+    cert = by[("Incoming", "certificate")]
+    assert cert["finding"] == "certificate" and cert["data"]["host"] == "localhost"
+    assert cert["seen"] == (
+        f"valid for localhost, trusted, expires in {cert['data']['days']} days "
+        f"({cert['data']['not_after']})"
+    )
+    login = by[("Incoming", "login")]
+    assert (login["finding"], login["data"], login["error"]) == (
+        "logged-in",
+        {"login": user.login},
+        None,
+    )
+    assert all(c["finding"] for c in data["checks"])
+
+
+def test_doctor_json_carries_the_typed_error(mail_server, tmp_path, capsys) -> None:
+    user = _save(mail_server, tmp_path, "wrong-password")
+    ns = healthy_zone(mail_server)
+    assert main(["doctor", user.email, "--json", "--no-send", "--nameserver", ns]) == 1
+    checks = json.loads(capsys.readouterr().out)["checks"]
+    login = next(c for c in checks if c["name"] == "login" and c["status"] == "failure")
+    assert login["finding"] == "login-refused" and login["data"]["refusal"] == "wrong-password"
+    assert (login["data"]["protocol"], login["data"]["host"]) == ("imap", "localhost")
+    assert login["error"]["kind"] == "authentication" and login["error"]["protocol"] == "imap"
 
 
 def test_doctor_text_wrong_password_exit_one(mail_server, tmp_path, capsys) -> None:

@@ -13,7 +13,7 @@ from tuimail.core.doctor import failed, run_checks
 from tuimail.core.doctor.server_checks import check_server
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import fix, seen
-from tuimail.words import describe
+from tuimail.words.describe import describe
 
 
 def _by(results, name):
@@ -32,9 +32,9 @@ def test_healthy_account_all_ok(mail_server, protocol) -> None:
     tls = _by(results, "tls")[0]
     assert "TLSv1." in seen(tls) and "implicit TLS" in seen(tls)
     caps = _by(results, "capabilities")
-    assert "IDLE" in caps[0].seen if protocol == "imap" else "UIDL" in caps[0].seen
-    assert "AUTH" in caps[1].seen and "PLAIN" in caps[1].seen
-    assert all(user.password not in r.seen + r.fix for r in results)
+    assert "IDLE" in seen(caps[0]) if protocol == "imap" else "UIDL" in seen(caps[0])
+    assert "AUTH" in seen(caps[1]) and "PLAIN" in seen(caps[1])
+    assert all(user.password not in seen(r) + fix(r) for r in results)
 
 
 def test_starttls_healthy(mail_server) -> None:
@@ -42,7 +42,7 @@ def test_starttls_healthy(mail_server) -> None:
     account = make_account(mail_server, user, "imap", "starttls", "starttls")
     results = run_checks(account, Secret(user.password), timeout=5)
     assert all(r.status == "ok" for r in results), results
-    assert all("STARTTLS" in r.seen for r in _by(results, "tls"))
+    assert all("STARTTLS" in seen(r) for r in _by(results, "tls"))
 
 
 @pytest.mark.parametrize("protocol", ["imap", "pop3"])
@@ -238,9 +238,9 @@ def test_all_capabilities_listed(mail_server) -> None:
             check_server(protocol, account, Secret(user.password), 5), "capabilities"
         )
     results["smtp"] = _by(check_server("smtp", account, Secret(user.password), 5), "capabilities")
-    assert results["imap"][0].seen == "offers IDLE, CONDSTORE, QRESYNC, MOVE, UIDPLUS, QUOTA"
-    assert results["pop3"][0].seen == "offers UIDL, TOP"
-    assert results["smtp"][0].seen == "offers SIZE, 8BITMIME, SMTPUTF8; AUTH LOGIN PLAIN"
+    assert seen(results["imap"][0]) == "offers IDLE, CONDSTORE, QRESYNC, MOVE, UIDPLUS, QUOTA"
+    assert seen(results["pop3"][0]) == "offers UIDL, TOP"
+    assert seen(results["smtp"][0]) == "offers SIZE, 8BITMIME, SMTPUTF8; AUTH LOGIN PLAIN"
 
 
 def test_missing_capabilities_are_named(test_ca) -> None:
@@ -257,8 +257,8 @@ def test_missing_capabilities_are_named(test_ca) -> None:
             check_server("pop3", make_account(server, user, "pop3"), Secret(user.password), 5),
             "capabilities",
         )
-    assert imap[0].seen == "offers IDLE, CONDSTORE, UIDPLUS, QUOTA; lacks QRESYNC, MOVE"
-    assert pop3[0].seen == "offers TOP; lacks UIDL"
+    assert seen(imap[0]) == "offers IDLE, CONDSTORE, UIDPLUS, QUOTA; lacks QRESYNC, MOVE"
+    assert seen(pop3[0]) == "offers TOP; lacks UIDL"
 
 
 def test_certificate_days_left_shown(mail_server) -> None:
@@ -266,7 +266,7 @@ def test_certificate_days_left_shown(mail_server) -> None:
     results = check_server("imap", make_account(mail_server, user), Secret(user.password), 5)
     (cert,) = _by(results, "certificate")
     assert cert.status == "ok"
-    assert re.fullmatch(r"valid for localhost, trusted, expires in \d+ days \(.+ GMT\)", cert.seen)
+    assert re.fullmatch(r"valid for localhost, trusted, expires in \d+ days \(.+ GMT\)", seen(cert))
 
 
 @pytest.mark.parametrize("kind", ["self_signed", "cn_only"])

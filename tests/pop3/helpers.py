@@ -100,3 +100,26 @@ def store_as_before_stable_keys(path, peer, user, account: str = "pop") -> Store
     finally:
         conn.quit()
     return store
+
+
+def twin(n: int, body: bytes) -> bytes:
+    """Message `n`'s header with another body (a copy delivered twice has equal headers)."""
+    return message(n).split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" + body
+
+
+def counting_retr(calls: list[int]):
+    """A `connect` for fetch: the real connection, with every RETR's number noted."""
+    from tuimail.core.pop3 import open_pop3
+
+    def connect(account: Account) -> poplib.POP3:
+        conn = open_pop3(account)
+        real = conn.retr
+
+        def retr(number):
+            calls.append(number)
+            return real(number)
+
+        conn.retr = retr
+        return conn
+
+    return connect

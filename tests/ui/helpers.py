@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+from textual import events
 from textual.command import CommandInput, CommandList, CommandPalette
 
 from tuimail.core.account import Account, ServerSettings
@@ -176,3 +177,15 @@ async def run_from_palette(pilot, title: str, confirm: bool = False) -> None:
         await pilot.press("y")
     await wait_for(pilot, lambda: app.screen is before)
     await pilot.pause()
+
+
+def type_burst(app, keys: list[tuple[str, str]]) -> None:
+    """Queue every key at once, as a terminal's read of a burst delivers them (pilot.press
+    waits after each key, which hides the race). `keys`: (key, character) pairs."""
+    for key, char in keys:
+        app.post_message(events.Key(key, char))
+
+
+def chars(text: str) -> list[tuple[str, str]]:
+    """`text` as (key, character) pairs for `type_burst`."""
+    return [(c, c) for c in text]

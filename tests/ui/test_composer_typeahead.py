@@ -3,21 +3,9 @@ order: what follows Tab goes into the next field, never into the one Tab left.""
 
 from __future__ import annotations
 
-from textual import events
 from textual.widgets import Input, TextArea
 
-from tests.ui.helpers import make_app, open_composer, ready, wait_for
-
-
-def _type_burst(app, keys: list[tuple[str, str]]) -> None:
-    """Queue every key at once, as a terminal's read of a burst delivers them (pilot.press
-    waits after each key, which hides the race)."""
-    for key, char in keys:
-        app.post_message(events.Key(key, char))
-
-
-def _chars(text: str) -> list[tuple[str, str]]:
-    return [(c, c) for c in text]
+from tests.ui.helpers import chars, make_app, open_composer, ready, type_burst, wait_for
 
 
 async def test_text_typed_right_after_tab_lands_in_the_next_field(mail_server):
@@ -31,10 +19,10 @@ async def test_text_typed_right_after_tab_lands_in_the_next_field(mail_server):
         )
         await wait_for(pilot, lambda: to.has_focus)
         tab, back = ("tab", "\t"), ("shift+tab", "")
-        _type_burst(
+        type_burst(
             app,
-            [*_chars("bob@example.test"), tab, *_chars("cc@example.test"), tab, tab]
-            + [*_chars("Hello"), back, *_chars("b@example.test")],
+            [*chars("bob@example.test"), tab, *chars("cc@example.test"), tab, tab]
+            + [*chars("Hello"), back, *chars("b@example.test")],
         )
         await wait_for(pilot, lambda: bcc.value == "b@example.test", timeout=10)
         assert to.value == "bob@example.test"

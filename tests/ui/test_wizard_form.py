@@ -9,7 +9,7 @@ import gc
 
 from textual.widgets import Collapsible, Input
 
-from tests.ui.helpers import wait_for
+from tests.ui.helpers import chars, type_burst, wait_for
 from tests.ui.wizard_helpers import SIZE, choose, detect, log_of, press, put, save
 from testserver.server import MailServer
 from tuimail.core.config import load_config
@@ -105,3 +105,35 @@ async def test_escape_on_the_first_run_asks_before_the_app_closes(mail_server):
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await wait_for(pilot, lambda: not app.is_running, timeout=10)
+
+
+async def test_text_typed_right_after_tab_lands_in_the_next_field():
+    """A burst (a paste, keys arriving together over SSH) fills the fields in order."""
+    app = TuimailApp(None, wizard=lambda: WizardScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        email, name, password = (
+            screen.query_one(f"#wiz-{wid}", Input) for wid in ("email", "fullname", "password")
+        )
+        await wait_for(pilot, lambda: email.has_focus)
+        tab = ("tab", "\t")
+        type_burst(app, [*chars("ada@example.test"), tab, *chars("Ada Example"), tab, *chars("pw")])
+        await wait_for(pilot, lambda: password.value == "pw", timeout=10)
+        assert email.value == "ada@example.test"
+        assert name.value == "Ada Example"
+
+
+async def test_found_settings_bring_the_next_step_into_view_on_a_small_terminal(mail_server):
+    """At 80x24 the result is below the fold: the storage choice is focused and shown."""
+    from tests.ui.wizard_helpers import wizard_for
+
+    user = mail_server.new_user()
+    app = TuimailApp(None, wizard=wizard_for(mail_server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        put(screen, email=user.email, password=user.password)
+        await detect(pilot, screen)
+        await wait_for(pilot, lambda: screen.verified, timeout=30)
+        storage = screen.query_one("#wiz-storage")
+        await wait_for(pilot, lambda: storage.has_focus)
+        await wait_for(pilot, lambda: screen.region.contains_region(storage.region))

@@ -20,6 +20,7 @@ from testserver import faults as faultlib
 from testserver import sasl_oauth
 from testserver.faults import Fault
 from testserver.imap import fetch as fetchlib
+from testserver.imap.notify import NotifyWants, deleted_line, parse_notify, renamed_line
 from testserver.imap.parser import (
     TAG_RE,
     BadCommand,
@@ -64,6 +65,7 @@ BASE_CAPS = (
     "CHILDREN",
     "QUOTA",
     "ESEARCH",
+    "NOTIFY",
 )
 # Commands that vanish when their capability is disabled (IMAPServer(disable=...)).
 COMMAND_CAPABILITY = {
@@ -75,6 +77,7 @@ COMMAND_CAPABILITY = {
     "ENABLE": "ENABLE",
     "GETQUOTA": "QUOTA",
     "GETQUOTAROOT": "QUOTA",
+    "NOTIFY": "NOTIFY",
 }
 FLAG_ORDER = {f: i for i, f in enumerate(SYSTEM_FLAGS)}
 SELECT_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")  # Dovecot's order
@@ -147,6 +150,8 @@ class Session:
         self.loop = asyncio.get_running_loop()
         self.wake = asyncio.Event()
         self._wake_scheduled = False
+        self.notify = NotifyWants()  # NOTIFY SET: what to tell about other mailboxes
+        self.notices: list[bytes] = []  # NOTIFY lines not sent yet
         self._unsubscribe = None
         delay = faultlib.find(faults, "delay")
         self.delay = delay.delay if delay else 0.0
@@ -366,6 +371,7 @@ class Session:
             "IDLE",
             "GETQUOTA",
             "GETQUOTAROOT",
+            "NOTIFY",
         }
         selected = {
             "CHECK",
@@ -397,11 +403,13 @@ class Session:
         needs = COMMAND_CAPABILITY.get(command)
         if needs is not None and not self.has(needs):
             raise BadCommand("Unknown command.")  # its capability is disabled
+        if self.sel is not None and self.sel.gone == "renamed" and command != "LOGOUT":
+            raise Bye("IMAP session state is inconsistent, please relogin.")  # as Dovecot
         handler = getattr(self, "cmd_" + command.lower())
         allow_expunge = command not in ("FETCH", "STORE", "SEARCH")
         result = await handler(tag, args)
-        if result is not None and self.sel is not None:
-            self.put_updates(allow_expunge)
+        if result is not None and (self.sel is not None or self.notices):
+            self.put_updates(allow_expunge, idling=command == "IDLE")
         return result
 
     # -- change notification ----------------------------------------------------------
@@ -409,12 +417,23 @@ class Session:
     def _on_event(self, event: StoreEvent) -> None:
         """Called by the store, under its lock, from any thread."""
         sel = self.sel
-        if sel is None or self.user is None or event.login != self.user.login:
+        if self.user is None or event.login != self.user.login:
             return
-        if event.folder != sel.name:
+        if self.notify.mailbox_names and event.kind in ("renamed", "deleted"):
+            line = (
+                renamed_line(event.folder, event.new_name or "", self._mailbox_out)
+                if event.kind == "renamed"
+                else deleted_line(event.folder, self._mailbox_out)
+            )
+            self.loop.call_soon_threadsafe(self._notice, line)
+        if sel is None or event.folder != sel.name:
             return
         if event.kind == "flags" and event.uid is not None:
             sel.pending_flags.add(event.uid)
+        elif event.kind == "renamed":
+            # As Dovecot: nothing said at once (not during IDLE either); the next
+            # command is answered with BYE ("session state is inconsistent").
+            sel.gone = "renamed"
         elif event.kind in ("uidvalidity", "deleted"):
             sel.gone = event.kind
             self.loop.call_soon_threadsafe(self._gone_now)
@@ -424,6 +443,10 @@ class Session:
 
     def _set_wake(self) -> None:
         self._wake_scheduled = False
+        self.wake.set()
+
+    def _notice(self, line: bytes) -> None:
+        self.notices.append(line)
         self.wake.set()
 
     def _gone_now(self) -> None:
@@ -441,11 +464,18 @@ class Session:
             pass
         self.close(graceful=True)
 
-    def put_updates(self, allow_expunge: bool = True) -> None:
+    def put_updates(self, allow_expunge: bool = True, idling: bool = False) -> None:
+        notices, self.notices = self.notices, []
+        for line in notices:
+            self.put(line)
         sel = self.sel
         user = self.user
         if sel is None or user is None:
             return
+        if sel.gone == "renamed":
+            if idling:
+                return  # Dovecot says nothing during IDLE: BYE at the next command
+            raise Bye("IMAP session state is inconsistent, please relogin.")
         with self.store.lock:
             folder = user.folders.get(sel.name)
             if sel.gone == "uidvalidity" or (folder and folder.uidvalidity != sel.uidvalidity):
@@ -816,6 +846,10 @@ class Session:
             self.store.rename_folder(self.login, old, new)
         return "OK Rename completed."
 
+    async def cmd_notify(self, tag: str, args: list) -> str:
+        self.notify = parse_notify(args)
+        return "OK NOTIFY completed."
+
     async def cmd_subscribe(self, tag: str, args: list, flag: bool = True) -> str:
         if len(args) != 1:
             raise BadCommand("Mailbox name expected.")
@@ -975,7 +1009,7 @@ class Session:
     async def cmd_idle(self, tag: str, args: list) -> str:
         self.put("+ idling")
         self.wake.clear()
-        self.put_updates(True)
+        self.put_updates(True, idling=True)
         await self.flush()
         reader = asyncio.ensure_future(self.reader.readuntil(b"\n"))
         try:
@@ -992,7 +1026,7 @@ class Session:
                     raise Bye("Disconnected for inactivity.")
                 if waiter in done:
                     self.wake.clear()
-                    self.put_updates(True)
+                    self.put_updates(True, idling=True)
                     await self.flush()
                 if reader in done:
                     line = reader.result()

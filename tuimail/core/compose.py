@@ -157,13 +157,18 @@ def _header(msg: Message, name: str) -> str:
 
 
 def _addresses(msg: Message, *names: str) -> list[str]:
-    values = [v for name in names for v in _raw_values(msg, name)]
+    """The addresses of these fields; with those a downgraded (ASCII) copy shows only in
+    a group's name (a UTF-8 address, RFC 6857: mime.downgraded), after their field's."""
+    from tuimail.core.mime.downgraded import recovered_addresses
+
     out = []
-    for display, addr in getaddresses(values):
-        addr = clean_header(addr)
-        if not addr or "@" not in addr:
-            continue
-        out.append(format_address(decode_words(display), addr))
+    for value in (v for name in names for v in _raw_values(msg, name)):
+        for display, addr in getaddresses([value]):
+            addr = clean_header(addr)
+            if not addr or "@" not in addr:
+                continue
+            out.append(format_address(decode_words(display), addr))
+        out += [format_address(d, a) for d, a in recovered_addresses(value)]
     return out
 
 

@@ -23,13 +23,18 @@ recorded under its stable header key, and a message whose key is new is checked 
 TOP) against the earlier downloads not on the server under their own keys in this
 session, before it is downloaded. Each earlier download vouches for at most one message
 of a session (its "origin"), so two messages with equal headers are never both taken
-for one already stored. Keys of the earlier header hash ("h:"/"a:", the header bytes as
+for one already stored. Equal header fields are not enough on their own: the evidence
+rule (`tuimail.core.pop3_match`: on the server at the last check with the same size or
+body size, else the same body, one RETR) decides, so a new message with the fields of
+a download that left the server is downloaded; every check records which downloads
+are on the server and their sizes (`Pop3State.observe`). Keys of the earlier header hash ("h:"/"a:", the header bytes as
 sent), kept where the stored message is gone, are still accepted the same way.
 
 A known UIDL is not trusted blindly where there is a sign the server gave it to another
 message (servers that use message numbers as UIDLs reuse them): the message was
-deleted from the server by tuimail, or LIST now gives another size. Then one TOP
-decides: the same stable header key, and it is the same message; another, and the UIDL
+deleted from the server by tuimail or missing at a check, or LIST now gives another
+size. Then one TOP decides: the same stable header key (and the evidence rule agrees),
+and it is the same message; another, and the UIDL
 no longer names the earlier download, so the message is new (or another earlier
 download, found by its headers). Honest servers cost one LIST per session; an mbox
 server that writes status fields costs one TOP per message, once.
@@ -49,11 +54,13 @@ from tuimail.core.pop3_errors import Pop3Busy, Pop3Error, classify_pop3
 from tuimail.core.pop3_keys import (
     LEGACY_PREFIXES,
     STABLE,
+    body_hash,
     header_lines,
     legacy_keys,
     stable_hash,
     stable_key,
 )
+from tuimail.core.pop3_match import BodyOf, resolve, same
 from tuimail.core.secrets import Secret, as_secret
 
 # Real HTML mail has lines far longer than poplib's 2048-byte default, and unwrapped
@@ -78,6 +85,9 @@ class KnownMessage:
     origin: int = 0  # the download: every key of one downloaded message shares it
     size: int | None = None  # the server's size for it when last checked
     removed: bool = False  # deleted from the server by tuimail
+    body: str | None = None  # pop3_keys.body_hash as downloaded (None: not recorded)
+    body_size: int | None = None  # pop3_keys.body_size as downloaded
+    absent: bool = False  # not on the server at the last check
 
 
 class Pop3State(Protocol):
@@ -102,8 +112,10 @@ class Pop3State(Protocol):
         """`key` no longer names its download (the server gave the UIDL to another
         message): kept under a name nothing looks up."""
 
-    def remember(self, account: str, sizes: dict[int, int | None]) -> None:
-        """origin -> the size the server now gives the message (and it is on the server)."""
+    def observe(self, account: str, seen: dict[int, int | None], missing: set[int]) -> None:
+        """What a check saw: origin -> the size the server gives the message now (None:
+        not given; the last one known is kept) for downloads on the server, and the
+        origins of downloads not on it."""
 
     def removed(self, account: str, origins: set[int]) -> None:
         """These downloads were deleted from the server (QUIT succeeded)."""
@@ -219,8 +231,13 @@ def fetch(
         listing = _list_keys(conn, result)
         result.on_server = len(listing)
         known = state.known(account.name)
-        _verify_uidls(conn, account, state, listing, known)
-        _recognise(conn, account, state, listing, known)
+        bodies: dict[int, str | None] = {}
+        body_of = _body_reader(conn, result, account.incoming.host, bodies)
+        _verify_uidls(conn, account, state, listing, known, body_of)
+        _recognise(conn, account, state, listing, known, body_of)
+        for number in [n for n, digest in bodies.items() if digest is None]:
+            del listing[number]  # refused: neither downloaded nor deleted (asked again)
+        _observe(account, state, listing, known)
         new = [(n, e) for n, e in listing.items() if e.key not in known]
         for done, (number, entry) in enumerate(new, start=1):
             lines = _retr(conn, number, result, account.incoming.host)
@@ -251,6 +268,45 @@ def fetch(
         raise
     result.seconds = time.monotonic() - started
     return result
+
+
+def _body_reader(
+    conn: poplib.POP3, result: Pop3Result, host: str, bodies: dict[int, str | None]
+) -> BodyOf:
+    """Message number -> its body hash (one RETR, once per session; None, and the message
+    listed as refused, when the server refuses to send it)."""
+
+    def body_of(number: int) -> str | None:
+        if number not in bodies:
+            lines = _retr(conn, number, result, host)
+            bodies[number] = None if lines is None else body_hash(lines)
+        return bodies[number]
+
+    return body_of
+
+
+def _observe(
+    account: Account, state: Pop3State, listing: dict[int, OnServer], known: dict[str, KnownMessage]
+) -> None:
+    """Record which downloads are on the server now (and their sizes) and which are not:
+    the evidence `tuimail.core.pop3_match` decides equal header fields by. Only changes
+    are written."""
+    records = {record.origin: record for record in known.values()}
+    seen: dict[int, int | None] = {}
+    for entry in listing.values():
+        record = known.get(entry.key)
+        if record is not None:
+            seen[record.origin] = entry.size
+    changed = {
+        origin: size
+        for origin, size in seen.items()
+        if records[origin].absent
+        or records[origin].removed
+        or (size is not None and records[origin].size != size)
+    }
+    missing = {o for o, r in records.items() if o not in seen and not r.absent}
+    if changed or missing:
+        state.observe(account.name, changed, missing)
 
 
 def _retr(conn: poplib.POP3, number: int, result: Pop3Result, host: str) -> list[bytes] | None:
@@ -390,44 +446,44 @@ def _verify_uidls(
     state: Pop3State,
     listing: dict[int, OnServer],
     known: dict[str, KnownMessage],
+    body_of: BodyOf,
 ) -> None:
     """A known UIDL stands for the message downloaded under it, unless there is a sign
     that the server gave it to another message (servers that number their UIDLs reuse
-    them): that message was deleted from the server by tuimail, or the server now gives
-    another size than it did. Then its headers decide (one TOP): the same stable
-    header key (an mbox server wrote status fields into it, or did not delete it) and
-    the new size is remembered; another one, and the UIDL key is retired from the
-    earlier download, so the message counts as new (and is still recognised by its
-    headers if it is another earlier download). With no header key to compare with,
-    the UIDL is trusted, as before."""
+    them): that message left the server (deleted by tuimail, or not listed at a check),
+    or the server now gives another size than it did. Then its headers decide (one
+    TOP), and where they are equal the evidence rule (`tuimail.core.pop3_match.same`:
+    the same body size, else the body itself): the same message (an mbox server wrote
+    status fields into it, or did not delete it) keeps its UIDL; another one, and the
+    UIDL key is retired from the earlier download, so the message counts as new (and is
+    still recognised by its headers if it is another earlier download). With no header
+    key to compare with, the UIDL is trusted, as before."""
     mine: dict[int, set[str]] = {}  # origin -> its header hashes (stable and legacy keys)
     for key, entry in known.items():
         if key.startswith(STABLE):
             mine.setdefault(entry.origin, set()).add(key[len(STABLE) :].partition("#")[0])
         elif key.startswith(LEGACY_PREFIXES):
             mine.setdefault(entry.origin, set()).add(key)
-    sizes: dict[int, int | None] = {}
     for number, entry in listing.items():
         record = known.get(entry.key) if entry.digest is None else None
         if record is None:
             continue
-        if not record.removed and (entry.size is None or record.size in (None, entry.size)):
-            if record.size is None and entry.size is not None:
-                sizes[record.origin] = entry.size  # first seen with a size: remembered
+        if (
+            not record.removed
+            and not record.absent
+            and (entry.size is None or record.size in (None, entry.size))
+        ):
             continue
         hashes = mine.get(record.origin)
         if not hashes:
-            sizes[record.origin] = entry.size
             continue
         if entry.header is None:
             entry.header = _top_header(conn, number)
         if hashes & {stable_hash(entry.header), *legacy_keys(entry.header)}:
-            sizes[record.origin] = entry.size
-            continue
+            if same(entry, number, record, body_of) is not False:
+                continue  # the same message (or unreadable now: dropped from the pass)
         state.retire(account.name, entry.key)
         del known[entry.key]
-    if sizes:
-        state.remember(account.name, sizes)
 
 
 def _recognise(
@@ -436,17 +492,20 @@ def _recognise(
     state: Pop3State,
     listing: dict[int, OnServer],
     known: dict[str, KnownMessage],
+    body_of: BodyOf,
 ) -> None:
     """Settle which earlier download each message of the listing is, each download
-    vouching for one message at most (its origin): first messages whose UIDL is known;
-    then messages keyed by their headers, each taking the first earlier download of
-    its hash not yet taken, and if tuimail deleted that one from the server, only with
-    the size it had (else a key no download has: it is new); then messages with
-    a new UIDL (it changed, or turned valid), looked up by their headers (one TOP)
-    among the downloads still not taken that had the size the server gives now (a
-    copy with equal headers and another body is new: taking it for the earlier one
-    could delete it unread). A message found under another key gets that key recorded
-    (or, for a header-keyed one, takes the key found)."""
+    vouching for one message at most (its origin). Messages whose UIDL is known are
+    settled first. The others, grouped by stable header hash, are decided by the
+    evidence rule (`tuimail.core.pop3_match.resolve`) against the earlier downloads of
+    that hash not yet taken: messages keyed by their headers, and messages with a new
+    UIDL (it changed, or turned valid: looked up by one TOP while any download is not
+    accounted for). A download with no evidence (kept from before it was recorded) is
+    taken by the earlier rule: for a header-keyed message unless tuimail deleted it
+    from the server with another size, for a new UIDL only with the size the server
+    gives now. Then keys of the earlier header hash ("h:"/"a:"). A message found under
+    another key gets that key recorded (or, for a header-keyed one, takes the key
+    found); a header-keyed message that is new gets the first ordinal no download has."""
     claimed = {
         known[entry.key].origin
         for entry in listing.values()
@@ -459,54 +518,81 @@ def _recognise(
             by_hash.setdefault(digest, []).append((int(ordinal or 0), entry))
     for candidates in by_hash.values():
         candidates.sort(key=lambda item: item[0])
+    evidenced = {entry.origin for entry in known.values() if entry.body is not None}
     assigned = {entry.key for entry in listing.values() if entry.digest is None}
 
-    def take(candidates: list[KnownMessage]) -> KnownMessage | None:
-        match = next((c for c in candidates if c.origin not in claimed), None)
-        if match is not None:
-            claimed.add(match.origin)
-        return match
-
     def earlier(digest: str) -> list[KnownMessage]:
-        return [entry for _ordinal, entry in by_hash.get(digest, ())]
+        """The downloads of this hash not taken, one per origin, in ordinal order."""
+        found: dict[int, KnownMessage] = {}
+        for _ordinal, entry in by_hash.get(digest, ()):
+            if entry.origin not in claimed:
+                found.setdefault(entry.origin, entry)
+        return list(found.values())
 
     def legacy(header: list[bytes]) -> list[KnownMessage]:
-        return [known[key] for key in legacy_keys(header) if key in known]
+        return [
+            known[key]
+            for key in legacy_keys(header)
+            if key in known
+            and known[key].origin not in claimed
+            and known[key].origin not in evidenced
+        ]
 
     def fits(candidate: KnownMessage, size: int | None) -> bool:
         """The server gives the size the download had (or one of them is unknown)."""
         return candidate.size is None or size is None or candidate.size == size
 
-    for entry in listing.values():
-        if entry.digest is None or entry.header is None:
-            continue
-        match = take([c for c in earlier(entry.digest) if not c.removed or fits(c, entry.size)])
-        if match is not None:
-            entry.key = match.key
-        else:
-            ordinal = 0
-            while (key := stable_key(entry.digest, ordinal)) in known or key in assigned:
-                ordinal += 1
-            entry.key = key
-            match = take(legacy(entry.header))
+    def old_rule(entry: OnServer, candidate: KnownMessage) -> bool:
+        if entry.digest is not None:
+            return not candidate.removed or fits(candidate, entry.size)
+        return fits(candidate, entry.size)
+
+    groups: dict[str, list[tuple[int, OnServer]]] = {}
+    for number, entry in listing.items():
+        if entry.digest is not None and entry.header is not None:
+            groups.setdefault(entry.digest, []).append((number, entry))
+    if len({entry.origin for entry in known.values()} - claimed):
+        for number, entry in listing.items():
+            if entry.digest is not None or entry.key in known:
+                continue
+            if entry.header is None:
+                entry.header = _top_header(conn, number)
+            digest = stable_hash(entry.header)
+            if earlier(digest) or legacy(entry.header):
+                groups.setdefault(digest, []).append((number, entry))
+    for digest, members in groups.items():
+        members.sort(key=lambda item: item[0])
+        decided = resolve(members, earlier(digest), body_of, old_rule)
+        for number, entry in members:
+            if number not in decided:
+                continue  # refused: dropped from this pass by the caller
+            match = decided[number]
             if match is not None:
+                claimed.add(match.origin)
+            if entry.digest is not None and match is not None:
+                entry.key = match.key
+            elif entry.digest is not None:
+                ordinal = 0
+                while (key := stable_key(digest, ordinal)) in known or key in assigned:
+                    ordinal += 1
+                entry.key = key
+                found = next(iter(legacy(entry.header or [])), None)
+                if found is not None and old_rule(entry, found):
+                    claimed.add(found.origin)
+                    state.add_alias(account.name, found.key, entry.key)
+                    known[entry.key] = found
+            else:
+                if match is None:
+                    found = next(
+                        (c for c in legacy(entry.header or []) if old_rule(entry, c)), None
+                    )
+                    if found is None:
+                        continue
+                    match = found
+                    claimed.add(match.origin)
                 state.add_alias(account.name, match.key, entry.key)
                 known[entry.key] = match
-        assigned.add(entry.key)
-    left = len({entry.origin for entry in known.values()} - claimed)
-    for number, entry in listing.items():
-        if entry.key in known:
-            continue
-        if not left:
-            return  # every download is accounted for: nothing to look up (no TOP)
-        if entry.header is None:
-            entry.header = _top_header(conn, number)
-        found = earlier(stable_hash(entry.header)) + legacy(entry.header)
-        match = take([c for c in found if fits(c, entry.size)])
-        if match is not None:
-            left -= 1
-            state.add_alias(account.name, match.key, entry.key)
-            known[entry.key] = match
+            assigned.add(entry.key)
 
 
 def _valid_uidl(uidl: str) -> bool:

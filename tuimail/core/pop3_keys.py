@@ -21,6 +21,10 @@ fields) are told apart by their ordinal among the messages of that hash, in mess
 number order (the server's arrival order): the first is `s:<hash>`, the next
 `s:<hash>#1`, and so on, so each is downloaded once.
 
+Header fields alone cannot tell a message from an earlier download with exactly the same
+fields: the body evidence (`body_hash`, `body_size`, `header_size`) is what
+`tuimail.core.pop3_match` decides such cases by.
+
 `legacy_hash` is the earlier key (the header bytes as sent), still accepted for keys
 whose stored message is gone and so could not be recomputed.
 """
@@ -112,3 +116,35 @@ def legacy_hash(lines: Sequence[bytes]) -> str:
 def legacy_keys(lines: Sequence[bytes]) -> tuple[str, str]:
     digest = legacy_hash(lines)
     return "h:" + digest, "a:" + digest
+
+
+def raw_lines(raw: bytes) -> list[bytes]:
+    """A whole message as `fetch` stores it (lines CRLF-joined, final CRLF) back in the
+    lines RETR gave (without their ends)."""
+    lines = raw.split(b"\r\n")
+    return lines[:-1] if lines and not lines[-1] else lines
+
+
+def header_size(header: Sequence[bytes]) -> int:
+    """Octets of these header lines on the wire, with the empty line that ends them."""
+    return sum(len(line) + 2 for line in header) + 2
+
+
+def _body(lines: Sequence[bytes]) -> Sequence[bytes]:
+    return lines[len(header_lines(lines)) + 1 :]
+
+
+def body_size(lines: Sequence[bytes]) -> int:
+    """Octets on the wire of the body of a message given as RETR's lines: what LIST's
+    size less `header_size` of the header gives while the server keeps the body as it is
+    (an mbox server writing status fields changes the header only)."""
+    return sum(len(line) + 2 for line in _body(lines))
+
+
+def body_hash(lines: Sequence[bytes]) -> str:
+    """The hash of the body of a message given as RETR's lines, blind to empty lines at
+    its end (an mbox server may count the blank line before the next message in)."""
+    body = list(_body(lines))
+    while body and not body[-1].strip():
+        body.pop()
+    return hashlib.sha256(b"\r\n".join(body)).hexdigest()

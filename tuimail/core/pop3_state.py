@@ -18,7 +18,15 @@ import time
 from collections.abc import Iterable
 
 from tuimail.core.pop3 import KnownMessage
-from tuimail.core.pop3_keys import STABLE, raw_header_lines, stable_hash, stable_key
+from tuimail.core.pop3_keys import (
+    STABLE,
+    body_hash,
+    body_size,
+    raw_header_lines,
+    raw_lines,
+    stable_hash,
+    stable_key,
+)
 from tuimail.core.store import Store
 
 MIGRATIONS = [
@@ -72,6 +80,25 @@ MIGRATIONS = [
     ALTER TABLE pop3_keys ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX pop3_keys_origin ON pop3_keys(account, origin);
     """,
+    # The evidence equal header fields are decided by (tuimail.core.pop3_match): each
+    # download's body as downloaded (hash and size) and whether it was on the server at
+    # the last check. Every stored message is queued to get its body evidence from the
+    # stored message (`StorePop3State._rebody`); a download no longer stored has none
+    # and is decided as before.
+    """
+    ALTER TABLE pop3_keys ADD COLUMN body_hash TEXT;
+    ALTER TABLE pop3_keys ADD COLUMN body_size INTEGER;
+    ALTER TABLE pop3_keys ADD COLUMN absent INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE pop3_rebody (
+        account TEXT NOT NULL,
+        origin INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        PRIMARY KEY (account, origin)
+    );
+    INSERT OR IGNORE INTO pop3_rebody (account, origin, message_id)
+        SELECT account, origin, min(message_id) FROM pop3_keys
+        WHERE message_id IS NOT NULL AND origin IS NOT NULL GROUP BY account, origin;
+    """,
 ]
 REKEY_BATCH = 500
 
@@ -85,6 +112,7 @@ class StorePop3State:
         self._ready: set[str] = set()
         store.apply_component_migrations("pop3", MIGRATIONS)
         self._rekey()
+        self._rebody()
 
     def _rekey(self) -> None:
         """Give each message queued by migration 3 its stable header key, computed from
@@ -102,6 +130,33 @@ class StorePop3State:
                     c.execute(
                         "DELETE FROM pop3_rekey WHERE account = ? AND message_id = ?",
                         (account, message_id),
+                    )
+            if len(batch) < REKEY_BATCH:
+                return
+
+    def _rebody(self) -> None:
+        """Give each download queued by migration 5 its body evidence, computed from the
+        message as stored; in batches, each one transaction, so an interrupted run goes
+        on next time."""
+        while True:
+            with self.store.transaction() as c:
+                batch = c.execute(
+                    "SELECT account, origin, message_id FROM pop3_rebody"
+                    " ORDER BY account, origin LIMIT ?",
+                    (REKEY_BATCH,),
+                ).fetchall()
+                for account, origin, message_id in batch:
+                    raw = self.store.body(message_id)
+                    if raw is not None:
+                        lines = raw_lines(raw)
+                        c.execute(
+                            "UPDATE pop3_keys SET body_hash = ?, body_size = ?"
+                            " WHERE account = ? AND origin = ? AND body_hash IS NULL",
+                            (body_hash(lines), body_size(lines), account, origin),
+                        )
+                    c.execute(
+                        "DELETE FROM pop3_rebody WHERE account = ? AND origin = ?",
+                        (account, origin),
                     )
             if len(batch) < REKEY_BATCH:
                 return
@@ -126,7 +181,7 @@ class StorePop3State:
             "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
             " deleted_locally, origin) VALUES (?, ?, NULL, ?, ?, ?, ?)",
             (account, key, message_id, at, gone, origin),
-        )
+        )  # its body evidence: `_rebody`, which runs after
 
     def inbox(self, account: str) -> int:
         """The local INBOX (created with a local Trash the first time)."""
@@ -154,12 +209,22 @@ class StorePop3State:
         self.reconcile(account)
         rows = self.store.conn.execute(
             "SELECT key, downloaded_at, deleted_locally, coalesce(origin, -rowid), size,"
-            " removed FROM pop3_keys WHERE account = ?",
+            " removed, body_hash, body_size, absent FROM pop3_keys WHERE account = ?",
             (account,),
         ).fetchall()
         return {
-            key: KnownMessage(key, at, bool(gone), origin, size, bool(removed))
-            for key, at, gone, origin, size, removed in rows
+            row[0]: KnownMessage(
+                row[0],
+                row[1],
+                bool(row[2]),
+                row[3],
+                row[4],
+                bool(row[5]),
+                row[6],
+                row[7],
+                bool(row[8]),
+            )
+            for row in rows
         }
 
     def commit(
@@ -177,18 +242,21 @@ class StorePop3State:
                     return
                 message_id = self.store.add_local_message(folder, raw)
                 now = self.clock()
+                lines = raw_lines(raw)
+                evidence = (body_hash(lines), body_size(lines))
                 origin = c.execute(
                     "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
-                    " size) VALUES (?, ?, ?, ?, ?, ?)",
-                    (account, key, uidl, message_id, now, size),
+                    " size, body_hash, body_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (account, key, uidl, message_id, now, size, *evidence),
                 ).lastrowid
                 c.execute("UPDATE pop3_keys SET origin = rowid WHERE rowid = ?", (origin,))
                 if not key.startswith(STABLE):
                     alias = _free_stable_key(c, account, stable_hash(raw_header_lines(raw)))
                     c.execute(
                         "INSERT INTO pop3_keys (account, key, uidl, message_id,"
-                        " downloaded_at, origin, size) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (account, alias, uidl, message_id, now, origin, size),
+                        " downloaded_at, origin, size, body_hash, body_size)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (account, alias, uidl, message_id, now, origin, size, *evidence),
                     )
         finally:
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -197,8 +265,9 @@ class StorePop3State:
         with self.store.transaction() as c:
             c.execute(
                 "INSERT OR IGNORE INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
-                " deleted_locally, origin, size, removed) SELECT account, ?, ?, message_id,"
-                " downloaded_at, deleted_locally, origin, size, removed FROM pop3_keys"
+                " deleted_locally, origin, size, removed, body_hash, body_size, absent)"
+                " SELECT account, ?, ?, message_id, downloaded_at, deleted_locally, origin,"
+                " size, removed, body_hash, body_size, absent FROM pop3_keys"
                 " WHERE account = ? AND key = ?",
                 (key, key[2:] if key.startswith("u:") else None, account, known_key),
             )
@@ -211,11 +280,16 @@ class StorePop3State:
                 (account, key),
             )
 
-    def remember(self, account: str, sizes: dict[int, int | None]) -> None:
+    def observe(self, account: str, seen: dict[int, int | None], missing: set[int]) -> None:
         with self.store.transaction() as c:
             c.executemany(
-                "UPDATE pop3_keys SET size = ?, removed = 0 WHERE account = ? AND origin = ?",
-                [(size, account, origin) for origin, size in sizes.items()],
+                "UPDATE pop3_keys SET size = coalesce(?, size), removed = 0, absent = 0"
+                " WHERE account = ? AND origin = ?",
+                [(size, account, origin) for origin, size in seen.items()],
+            )
+            c.executemany(
+                "UPDATE pop3_keys SET absent = 1 WHERE account = ? AND origin = ?",
+                [(account, origin) for origin in missing],
             )
 
     def removed(self, account: str, origins: set[int]) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import re
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,17 +67,8 @@ def _tags(record: str) -> dict[str, str]:
 
 def _dns_failure(name: str, group: str, answer: _Answer) -> CheckResult:
     failure = dns_failure(answer.error) if answer.error is not None else None
-    return CheckResult(
-        name,
-        group,
-        "failure",
-        "",
-        "the domain's name servers (or the DNS resolver in between) did not answer; "
-        "try again later, and if it persists ask whoever runs the domain's DNS",
-        answer.seconds,
-        failure=failure,
-        data={"finding": "dns-silent"},
-    )
+    data = {"finding": "dns-silent"}
+    return CheckResult(name, group, "failure", "", "", answer.seconds, failure, data)
 
 
 def check_dns(
@@ -91,16 +81,7 @@ def check_dns(
     domain = account.email.rpartition("@")[2].strip().rstrip(".").lower()
     group = f"DNS for {domain or account.email}"
     if not domain:
-        return [
-            CheckResult(
-                "domain",
-                group,
-                "failure",
-                f"the address {account.email} has no domain part",
-                "correct the account's email address",
-            )
-        ]
-    where = f"the name server {nameserver}" if nameserver else "this computer's DNS resolver"
+        return [_found("domain", group, "failure", "no-domain", email=account.email)]
     try:
         resolver = Resolver(nameserver, timeout)
     except NameserverError:  # worded at the edge (tuimail.doctor_words)
@@ -110,15 +91,8 @@ def check_dns(
     try:
         dns.name.from_text(domain)
     except dns.exception.DNSException:
-        return [
-            CheckResult(
-                "domain",
-                group,
-                "failure",
-                f"{domain} (from the address {account.email}) is not a valid domain name",
-                "correct the account's email address",
-            )
-        ]
+        data = {"domain": domain, "email": account.email}
+        return [_found("domain", group, "failure", "bad-domain", **data)]
     known = account.extra.get("dkim_selector")  # `dkim_selector = "..."` in the config
     selector = (dkim_selector or (known if isinstance(known, str) else "")).strip()
     selector = selector.rstrip(".") or None
@@ -139,20 +113,8 @@ def check_dns(
         took = max(a.seconds for a in answers.values())
         error = answers["mx"].error
         assert error is not None
-        return [
-            CheckResult(
-                "DNS server",
-                group,
-                "failure",
-                "",
-                "check the network connection and the DNS settings of this computer "
-                "(or the --nameserver given); the servers' host names cannot be found "
-                "either while DNS does not answer",
-                took,
-                failure=dns_failure(error),
-                data={"finding": "dns-down", "where": where},
-            )
-        ]
+        data = {"finding": "dns-down", "nameserver": nameserver}  # None: the system's
+        return [CheckResult("DNS server", group, "failure", "", "", took, dns_failure(error), data)]
 
     results = [_check_mx(resolver, account, domain, group, answers["mx"])]
     results.append(_check_srv(account, domain, group, answers))
@@ -177,6 +139,13 @@ def _ask_all(resolver: Resolver, wanted: dict[str, tuple[str, str]]) -> dict[str
 # -- MX -------------------------------------------------------------------------------
 
 
+def _found(
+    name: str, group: str, status: str, finding: str, seconds: float = 0.0, **data: Any
+) -> CheckResult:
+    """A DNS finding as data: its kind and what its words need (tuimail.doctor_dns_words)."""
+    return CheckResult(name, group, status, "", "", seconds, data={"finding": finding, **data})  # type: ignore[arg-type]
+
+
 def _check_mx(
     resolver: Resolver, account: Account, domain: str, group: str, answer: _Answer
 ) -> CheckResult:
@@ -185,40 +154,17 @@ def _check_mx(
     records = sorted(answer.records, key=lambda r: r.preference)
     hosts = [str(r.exchange).rstrip(".").lower() for r in records]
     if hosts and not any(hosts):
-        return CheckResult(
-            "MX",
-            group,
-            "failure",
-            f"{domain} publishes a null MX (RFC 7505): it accepts no mail at all",
-            f"if mail to @{domain} should arrive, the domain owner must replace the null "
-            "MX with the provider's MX records",
-            answer.seconds,
-        )
+        return _found("MX", group, "failure", "mx-null", answer.seconds, domain=domain)
     if not hosts:
         own = _ask(resolver, domain, "A")
         took = answer.seconds + own.seconds
         if own.records:
-            return CheckResult(
-                "MX",
-                group,
-                "warning",
-                f"{domain} has no MX record; senders fall back to the domain's own address "
-                f"{own.records[0].address}, which many refuse to do",
-                f"publish MX records for {domain} pointing at the provider's mail servers "
-                "(the provider's setup page lists them)",
-                took,
+            address = str(own.records[0].address)
+            return _found(
+                "MX", group, "warning", "mx-fallback", took, domain=domain, address=address
             )
-        return CheckResult(
-            "MX",
-            group,
-            "failure",
-            f"{domain} has no MX record (and no address): mail to this domain cannot be delivered",
-            f"the domain owner must publish MX records for {domain} pointing at the "
-            f"provider's mail servers, e.g. '{domain}. MX 10 mx.provider.example.' "
-            "(the provider's setup page lists the real names)",
-            took,
-        )
-    listed = ", ".join(f"{r.preference} {h}" for r, h in zip(records, hosts, strict=True) if h)
+        return _found("MX", group, "failure", "mx-none", took, domain=domain)
+    listed = [[int(r.preference), h] for r, h in zip(records, hosts, strict=True) if h]
     real = [h for h in hosts if h][:5]
     with ThreadPoolExecutor(max_workers=len(real)) as pool:
         lookups = list(pool.map(lambda h: _addresses(resolver, h), real))
@@ -228,37 +174,18 @@ def _check_mx(
     if len(unknown) == len(real) and errors:
         return _dns_failure("MX", group, _Answer(error=errors[0], seconds=took))
     if len(unknown) == len(real):
-        return CheckResult(
-            "MX",
-            group,
-            "failure",
-            f"MX {listed}, but no MX host has an address in DNS: mail to this domain "
-            "cannot be delivered",
-            "the MX records must name hosts that exist (A/AAAA records); ask the domain "
-            "owner to correct them to the provider's mail servers",
-            took,
-        )
+        return _found("MX", group, "failure", "mx-no-address", took, mx=listed)
     if unknown:
-        return CheckResult(
-            "MX",
-            group,
-            "warning",
-            f"MX {listed}; {', '.join(unknown)} has no address in DNS, so senders waste "
-            "time on it before trying the next",
-            "remove the MX records that name hosts without an address",
-            took,
-        )
+        return _found("MX", group, "warning", "mx-some-unknown", took, mx=listed, unknown=unknown)
     incoming = account.incoming.host.lower().rstrip(".")
     if incoming in hosts:
-        relation = "the incoming server is one of them"
+        relation = "same-host"
     elif any(provider_domain(h) == provider_domain(incoming) for h in real):
-        relation = f"same provider as the incoming server {incoming}"
+        relation = "same-provider"
     else:
-        relation = (
-            f"the incoming server {incoming} is another machine, which is normal: the MX "
-            "receives mail from other servers, the incoming server hands it to you"
-        )
-    return CheckResult("MX", group, "ok", f"{listed}; {relation}", "", took)
+        relation = "elsewhere"
+    data = {"mx": listed, "incoming": incoming, "relation": relation}
+    return _found("MX", group, "ok", "mx", took, **data)
 
 
 def _addresses(resolver: Resolver, host: str) -> tuple[list[str], DNSError | None, float]:
@@ -280,15 +207,14 @@ def _check_srv(
     failed = [label for label in SERVICES if answers[label].error is not None]
     if failed:
         return _dns_failure("SRV records", group, answers[failed[0]])
-    published: list[str] = []
-    elsewhere: list[str] = []
+    published: list[dict[str, Any]] = []  # target "": the service is not offered
+    elsewhere: list[dict[str, Any]] = []
     for label, (protocol, security) in SERVICES.items():
         for record in answers[label].records:
             target = str(record.target).rstrip(".").lower()
+            published.append({"service": label, "target": target, "port": int(record.port)})
             if not target:
-                published.append(f"{label}: not offered")
                 continue
-            published.append(f"{label} -> {target}:{record.port}")
             if protocol == "smtp":
                 settings = account.outgoing
             elif protocol == account.protocol:
@@ -299,37 +225,19 @@ def _check_srv(
             same_service = settings.security == security
             if target != configured or (same_service and int(record.port) != settings.port):
                 elsewhere.append(
-                    f"{label} points at {target}:{record.port} but the account uses "
-                    f"{configured}:{settings.port}"
+                    {
+                        "service": label,
+                        "target": target,
+                        "port": int(record.port),
+                        "host": configured,
+                        "configured_port": settings.port,
+                    }
                 )
     if not published:
-        return CheckResult(
-            "SRV records",
-            group,
-            "ok",
-            "none published (RFC 6186 records are optional; the settings were found another way)",
-            "",
-            took,
-        )
+        return _found("SRV records", group, "ok", "srv-none", took)
     if elsewhere:
-        return CheckResult(
-            "SRV records",
-            group,
-            "warning",
-            "; ".join(elsewhere),
-            "if the provider moved its servers, update the account's settings to the "
-            "published ones; otherwise the domain owner should correct the SRV records, "
-            "which other mail programs use to find the servers",
-            took,
-        )
-    return CheckResult(
-        "SRV records",
-        group,
-        "ok",
-        "; ".join(published) + " (consistent with the account)",
-        "",
-        took,
-    )
+        return _found("SRV records", group, "warning", "srv-elsewhere", took, srv=elsewhere)
+    return _found("SRV records", group, "ok", "srv", took, srv=published)
 
 
 # -- SPF ------------------------------------------------------------------------------
@@ -340,75 +248,24 @@ def _check_spf(domain: str, group: str, answer: _Answer) -> CheckResult:
         return _dns_failure("SPF", group, answer)
     took = answer.seconds
     records = [t for t in _texts(answer) if re.match(r"^v=spf1(\s|$)", t, re.IGNORECASE)]
-    example = "'v=spf1 include:<the provider's SPF domain> -all'"
     if not records:
-        return CheckResult(
-            "SPF",
-            group,
-            "warning",
-            f"{domain} has no SPF record: receivers cannot tell which servers may send "
-            f"mail as @{domain}, so your mail is more likely to be marked as spam",
-            f"publish one TXT record at {domain} such as {example} (the provider "
-            "documents the exact record)",
-            took,
-        )
+        return _found("SPF", group, "warning", "spf-none", took, domain=domain)
     if len(records) > 1:
-        shown = " | ".join(records)
-        return CheckResult(
-            "SPF",
-            group,
-            "failure",
-            f"{len(records)} SPF records ({shown}): receivers treat this as an error and "
-            "SPF fails for all your mail",
-            "merge them into a single 'v=spf1 ... -all' TXT record and delete the others",
-            took,
-        )
+        return _found("SPF", group, "failure", "spf-many", took, records=records)
     record = records[0]
     terms = record.split()[1:]
     qualifiers = [m.group(1) for m in map(_ALL.match, terms) if m]
     redirect = next((t for t in terms if t.lower().startswith("redirect=")), None)
     if qualifiers and qualifiers[0] in ("", "+"):
-        return CheckResult(
-            "SPF",
-            group,
-            "failure",
-            f"'{record}' ends in '+all': anyone may send as you, on any server",
-            "replace '+all' with '-all' (or '~all') so that only the servers listed "
-            "before it may send as this domain",
-            took,
-        )
+        return _found("SPF", group, "failure", "spf-plus-all", took, record=record)
     if qualifiers and qualifiers[0] == "?":
-        return CheckResult(
-            "SPF",
-            group,
-            "warning",
-            f"'{record}' ends in '?all': neutral, it says nothing about other servers",
-            "end the record with '-all' (or '~all') once it lists all your real senders",
-            took,
-        )
+        return _found("SPF", group, "warning", "spf-neutral", took, record=record)
     senders = [t for t in terms if not _ALL.match(t) and "=" not in t.split(":")[0]]
     if not senders and redirect is None and qualifiers and qualifiers[0] in ("-", "~"):
-        return CheckResult(
-            "SPF",
-            group,
-            "failure",
-            f"'{record}' lists no server at all: it says nothing may send mail as "
-            f"@{domain}, so every message you send fails SPF (and is refused or junked "
-            "where DMARC applies)",
-            f"list the provider's sending servers before the 'all', e.g. {example}; "
-            "'v=spf1 -all' alone is only for domains that never send mail",
-            took,
-        )
+        return _found("SPF", group, "failure", "spf-no-sender", took, record=record, domain=domain)
     if not qualifiers and redirect is None:
-        return CheckResult(
-            "SPF",
-            group,
-            "warning",
-            f"'{record}' has no 'all' rule: servers not listed are neutral, not refused",
-            "end the record with '-all' (or '~all')",
-            took,
-        )
-    return CheckResult("SPF", group, "ok", f"'{record}'", "", took)
+        return _found("SPF", group, "warning", "spf-no-all", took, record=record)
+    return _found("SPF", group, "ok", "spf", took, record=record)
 
 
 # -- DMARC ----------------------------------------------------------------------------
@@ -419,50 +276,19 @@ def _check_dmarc(domain: str, group: str, answer: _Answer) -> CheckResult:
     if answer.error is not None:
         return _dns_failure("DMARC", group, answer)
     took = answer.seconds
-    example = f"'v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{domain}'"
     records = _tagged(_texts(answer), "v=DMARC1")
     if not records:
-        return CheckResult(
-            "DMARC",
-            group,
-            "warning",
-            f"no DMARC record at {name}: receivers have no policy for mail that claims "
-            "to be from you but fails SPF and DKIM, and large providers expect one",
-            f"publish a TXT record at {name} such as {example} (start with p=none to "
-            "watch the reports, then tighten it)",
-            took,
-        )
+        return _found("DMARC", group, "warning", "dmarc-none", took, at=name, domain=domain)
     if len(records) > 1:
-        return CheckResult(
-            "DMARC",
-            group,
-            "failure",
-            f"{len(records)} DMARC records at {name}: receivers ignore them all",
-            "keep a single v=DMARC1 record and delete the others",
-            took,
-        )
+        return _found("DMARC", group, "failure", "dmarc-many", took, at=name, count=len(records))
     record = records[0]
     policy = _tags(record).get("p", "").lower()
     if policy in ("quarantine", "reject"):
-        return CheckResult("DMARC", group, "ok", f"'{record}'", "", took)
+        return _found("DMARC", group, "ok", "dmarc", took, record=record)
     if policy == "none":
-        return CheckResult(
-            "DMARC",
-            group,
-            "warning",
-            f"'{record}': p=none is monitoring only; mail forged in your name is "
-            "delivered as usual",
-            "when the reports show your own mail passes, change to p=quarantine, then p=reject",
-            took,
-        )
-    return CheckResult(
-        "DMARC",
-        group,
-        "warning",
-        f"'{record}' has no valid policy (p= must be none, quarantine or reject)",
-        f"correct the record at {name}, e.g. {example}",
-        took,
-    )
+        return _found("DMARC", group, "warning", "dmarc-monitor", took, record=record)
+    data = {"record": record, "at": name, "domain": domain}
+    return _found("DMARC", group, "warning", "dmarc-invalid", took, **data)
 
 
 # -- DKIM -----------------------------------------------------------------------------
@@ -474,48 +300,18 @@ def _check_dkim(selector: str, domain: str, group: str, answer: _Answer) -> Chec
         return _dns_failure("DKIM", group, answer)
     took = answer.seconds
     records = [t for t in _texts(answer) if "p" in _tags(t)]
+    where = {"at": name, "selector": selector}
     if not records:
-        return CheckResult(
-            "DKIM",
-            group,
-            "failure",
-            f"no DKIM key at {name}: mail signed with selector '{selector}' fails DKIM",
-            f"publish the public key the provider gives for selector '{selector}' as a "
-            "TXT record ('v=DKIM1; k=rsa; p=...'); check the selector (it is the s= of "
-            "the DKIM-Signature header of a mail you sent)",
-            took,
-        )
+        return _found("DKIM", group, "failure", "dkim-none", took, **where)
     key = re.sub(r"\s+", "", _tags(records[0])["p"])
     if not key:
-        return CheckResult(
-            "DKIM",
-            group,
-            "failure",
-            f"the DKIM key at {name} is revoked (empty p=)",
-            f"publish the current key for selector '{selector}', or sign with another one",
-            took,
-        )
+        return _found("DKIM", group, "failure", "dkim-revoked", took, **where)
     bits = _key_bits(key)
     if bits is None:
-        return CheckResult(
-            "DKIM",
-            group,
-            "failure",
-            f"the DKIM key at {name} cannot be read (p= is not a public key)",
-            "copy the key from the provider again: it is often cut when pasted",
-            took,
-        )
+        return _found("DKIM", group, "failure", "dkim-unreadable", took, **where)
     if bits and bits < 1024:
-        return CheckResult(
-            "DKIM",
-            group,
-            "failure",
-            f"the DKIM key at {name} has only {bits} bits: receivers ignore it",
-            "create a 2048-bit key and publish it (a new selector avoids a gap)",
-            took,
-        )
-    size = f"{bits}-bit key" if bits else "key"
-    return CheckResult("DKIM", group, "ok", f"{size} published at {name}", "", took)
+        return _found("DKIM", group, "failure", "dkim-weak", took, bits=bits, **where)
+    return _found("DKIM", group, "ok", "dkim", took, bits=bits, **where)  # bits 0: not RSA
 
 
 def _key_bits(key: str) -> int | None:
@@ -541,125 +337,63 @@ def _key_bits(key: str) -> int | None:
 
 
 def _optional_txt(
-    label: str,
-    name: str,
-    version: str,
-    group: str,
-    answer: _Answer,
-    purpose: str,
-    how: str,
-    needed: Callable[[dict[str, str]], str | None],
+    label: str, prefix: str, domain: str, version: str, group: str, answer: _Answer, needed: str
 ) -> CheckResult:
+    """An optional TXT record (`version` e.g. "v=STSv1") at `prefix`.`domain`; `needed` the tag a
+    record must have. Findings "optional-none", "optional-many", "optional-incomplete"
+    (`missing` the tag), "optional" (the record); `txt` says which (the edge's words for
+    what it is for and how to publish it: tuimail.doctor_dns_words)."""
     if answer.error is not None:
         return _dns_failure(label, group, answer)
     took = answer.seconds
     records = _tagged(_texts(answer), version)
+    txt = {"txt": label, "at": f"{prefix}.{domain}", "domain": domain}
     if not records:
-        return CheckResult(
-            label, group, "ok", f"not published at {name} (optional: {purpose})", how, took
-        )
+        return _found(label, group, "ok", "optional-none", took, **txt)
     if len(records) > 1:
-        return CheckResult(
-            label,
-            group,
-            "warning",
-            f"{len(records)} {version} records at {name}: senders ignore them all",
-            f"keep a single {version} record and delete the others",
-            took,
-        )
-    problem = needed(_tags(records[0]))
-    if problem:
-        return CheckResult(label, group, "warning", f"'{records[0]}' {problem}", how, took)
-    return CheckResult(label, group, "ok", f"'{records[0]}'", "", took)
+        data = {**txt, "version": version, "count": len(records)}
+        return _found(label, group, "warning", "optional-many", took, **data)
+    if not _tags(records[0]).get(needed):
+        data = {**txt, "record": records[0], "missing": needed}
+        return _found(label, group, "warning", "optional-incomplete", took, **data)
+    return _found(label, group, "ok", "optional", took, record=records[0], **txt)
 
 
 def _check_mta_sts(domain: str, group: str, answer: _Answer) -> CheckResult:
-    result = _optional_txt(
-        "MTA-STS",
-        f"_mta-sts.{domain}",
-        "v=STSv1",
-        group,
-        answer,
-        "it lets other mail servers insist on TLS when delivering to you",
-        f"publish a TXT record at _mta-sts.{domain} ('v=STSv1; id=20250101') and the "
-        f"policy file at https://mta-sts.{domain}/.well-known/mta-sts.txt",
-        lambda tags: None if tags.get("id") else "has no id=, so senders ignore it",
-    )
-    if result.status == "ok" and result.seen.startswith("'"):
-        result.seen += " (only DNS was checked, not the policy file)"
-    return result
+    return _optional_txt("MTA-STS", "_mta-sts", domain, "v=STSv1", group, answer, "id")
 
 
 def _check_tls_rpt(domain: str, group: str, answer: _Answer) -> CheckResult:
-    return _optional_txt(
-        "TLS-RPT",
-        f"_smtp._tls.{domain}",
-        "v=TLSRPTv1",
-        group,
-        answer,
-        "it asks other servers to report TLS delivery problems to you",
-        f"publish a TXT record at _smtp._tls.{domain} such as "
-        f"'v=TLSRPTv1; rua=mailto:tls-reports@{domain}'",
-        lambda tags: None if tags.get("rua") else "has no rua=, so no report can be sent",
-    )
+    return _optional_txt("TLS-RPT", "_smtp._tls", domain, "v=TLSRPTv1", group, answer, "rua")
 
 
 # -- PTR ------------------------------------------------------------------------------
 
 
 def _check_ptr(resolver: Resolver, account: Account, group: str) -> CheckResult:
+    """Each address of the outgoing server, its PTR name and whether that name resolves
+    back to it: `ptr` a list of {address, name (None: no PTR record), back}."""
     host = account.outgoing.host.lower().rstrip(".")
     name = "PTR of the outgoing server"
     start = time.monotonic()
     if host == "localhost" or host.endswith(".localhost"):
-        return CheckResult(
-            name,
-            group,
-            "ok",
-            f"{host} is this computer (RFC 6761): it has no public address whose PTR "
-            "receiving servers would check",
-        )
+        return _found(name, group, "ok", "ptr-local", host=host)
     found, error, _ = _addresses(resolver, host)
     if error is not None:
         return _dns_failure(name, group, _Answer(error=error, seconds=time.monotonic() - start))
     if not found:
-        return CheckResult(
-            name,
-            group,
-            "warning",
-            f"the outgoing server {host} has no address in DNS, so its PTR cannot be checked",
-            "check the outgoing server's host name in the account settings",
-            time.monotonic() - start,
-        )
-    seen: list[str] = []
-    problems: list[str] = []
+        return _found(name, group, "warning", "ptr-no-address", time.monotonic() - start, host=host)
+    ptr: list[dict[str, Any]] = []
     for address in found:
         reverse = dns.reversename.from_address(address).to_text()
         try:
             names = [str(r.target).rstrip(".").lower() for r in resolver.query(reverse, "PTR")]
         except DNSError as exc:
             return _dns_failure(name, group, _Answer(error=exc, seconds=time.monotonic() - start))
-        if not names:
-            problems.append(f"{address} (of {host}) has no PTR record")
-            continue
         back = [n for n in names if address in _addresses(resolver, n)[0]]
-        if back:
-            seen.append(f"{address} -> {back[0]}")
-        else:
-            problems.append(
-                f"{address} (of {host}) has the PTR name {names[0]}, which does not "
-                f"resolve back to {address}"
-            )
+        named = back[0] if back else (names[0] if names else None)
+        ptr.append({"address": address, "name": named, "back": bool(back)})
     took = time.monotonic() - start
-    if problems:
-        return CheckResult(
-            name,
-            group,
-            "warning",
-            "; ".join(problems + seen),
-            "only the owner of the address (the provider) can set its PTR record; it "
-            "should name the server and that name should resolve back to the address, "
-            "or receiving servers that check it may treat the mail as spam",
-            took,
-        )
-    return CheckResult(name, group, "ok", "; ".join(seen) + " (and back)", "", took)
+    if not all(p["back"] for p in ptr):
+        return _found(name, group, "warning", "ptr-wrong", took, host=host, ptr=ptr)
+    return _found(name, group, "ok", "ptr", took, host=host, ptr=ptr)

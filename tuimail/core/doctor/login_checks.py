@@ -24,14 +24,20 @@ def server_words(error: MailError) -> str:
 
 
 def login_failed(
-    group: str, login: str, error: MailError, seconds: float, server: str = ""
+    group: str, login: str, error: MailError, seconds: float, protocol: str = "", host: str = ""
 ) -> CheckResult:
     """The check line for a refused login: the typed error, and the usual cause its words
     name (decided by the login classifier, tuimail.core.login_errors). The edge words it
-    (naming `server`, e.g. "IMAP server imap.example.org") and gives the cause's fix
+    (naming the `protocol`'s server at `host`) and gives the cause's fix
     (tuimail.doctor_words)."""
     kind = classify_refusal(server_words(error))
-    data = {"finding": "login-refused", "refusal": kind.value, "login": login, "server": server}
+    data = {
+        "finding": "login-refused",
+        "refusal": kind.value,
+        "login": login,
+        "protocol": protocol,
+        "host": host,
+    }
     return CheckResult("login", group, "failure", "", "", seconds, failure=error, data=data)
 
 

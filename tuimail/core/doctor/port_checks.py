@@ -12,7 +12,7 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tuimail.core.account import Account
 from tuimail.core.doctor.report import CheckResult
@@ -48,7 +48,9 @@ class _Probe:
     port: int
     role: str | None  # None: the account's configured port (probed, not reported)
     open: bool = False
-    reason: str = ""
+    # Why it did not answer, as data: {"why": "timeout", "timeout": s}, {"why": "refused"}
+    # or {"why": "error", "error": the system's own words (strerror) or the exception's type}.
+    reason: dict = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -63,12 +65,11 @@ def _connect(probe: _Probe, addresses: list[str], timeout: float) -> _Probe:
         try:
             socket.create_connection((address, probe.port), timeout=timeout).close()
         except TimeoutError:
-            probe.reason = f"no answer within {timeout:g} s (a firewall drops it)"
+            probe.reason = {"why": "timeout", "timeout": timeout}
+        except ConnectionRefusedError:
+            probe.reason = {"why": "refused"}
         except OSError as exc:
-            if isinstance(exc, ConnectionRefusedError):
-                probe.reason = "connection refused (closed)"
-            else:
-                probe.reason = exc.strerror or type(exc).__name__  # the system's words
+            probe.reason = {"why": "error", "error": exc.strerror or type(exc).__name__}
         else:
             probe.open = True
             break
@@ -122,29 +123,29 @@ def check_other_ports(
 
 
 def _explain(probe: _Probe, account: Account, done: list[_Probe]) -> CheckResult:
+    """One port's finding as data (tuimail.doctor_words words it): "port-open",
+    "port-instead" (it answers while the configured port of its kind does not: use it),
+    "port-25-blocked" (closed while a submission port answers), "port-25-closed" (and no
+    submission port answers either), "port-closed" (one the account does not use)."""
     assert probe.role is not None
     direction, protocol, security, what = ROLES[probe.role]
     name = f"port {probe.port} ({what})"
-    where = f"{probe.host} port {probe.port}"
+    data: dict = {"host": probe.host, "port": probe.port}
     settings = account.outgoing if direction == "outgoing" else account.incoming
     mine = next(
         (p for p in done if p.role is None and (p.host, p.port) == (probe.host, settings.port)),
         None,
     )
+    took = probe.seconds
     if probe.open:
-        seen = f"{where} answers (TCP connect in {probe.seconds * 1000:.0f} ms)"
+        data["ms"] = round(probe.seconds * 1000)
         same_kind = protocol == (account.protocol if direction == "incoming" else "smtp")
         if mine is not None and not mine.open and same_kind:
-            return CheckResult(
-                name,
-                GROUP,
-                "warning",
-                f"{seen}, while the configured port {settings.port} does not ({mine.reason})",
-                f"if port {settings.port} stays unreachable, set the {direction} server to "
-                f"port {probe.port} with security = {security}",
-                probe.seconds,
-            )
-        return CheckResult(name, GROUP, "ok", seen, "", probe.seconds)
+            data |= {"finding": "port-instead", "configured": settings.port, **mine.reason}
+            data |= {"direction": direction, "security": security}
+            return CheckResult(name, GROUP, "warning", "", "", took, data=data)
+        return CheckResult(name, GROUP, "ok", "", "", took, data={"finding": "port-open", **data})
+    data |= probe.reason
     if probe.role == "smtp":
         sending = [
             p
@@ -157,30 +158,9 @@ def _explain(probe: _Probe, account: Account, done: list[_Probe]) -> CheckResult
             )
         ]
         if sending:
-            used = "/".join(str(p.port) for p in sending)
-            return CheckResult(
-                name,
-                GROUP,
-                "ok",
-                f"{where}: {probe.reason}. This is the usual ISP block of port 25; "
-                f"sending uses {used}, nothing to fix",
-                "",
-                probe.seconds,
-            )
-        return CheckResult(
-            name,
-            GROUP,
-            "warning",
-            f"{where}: {probe.reason}, and no submission port answers either",
-            "mail programs send through port 587 or 465: check the outgoing host name; "
-            "if it is right, a firewall or the network blocks sending",
-            probe.seconds,
-        )
-    return CheckResult(
-        name,
-        GROUP,
-        "ok",
-        f"{where}: {probe.reason}; the account does not use it",
-        "",
-        probe.seconds,
-    )
+            data |= {"finding": "port-25-blocked", "sending": [p.port for p in sending]}
+            return CheckResult(name, GROUP, "ok", "", "", took, data=data)
+        data["finding"] = "port-25-closed"
+        return CheckResult(name, GROUP, "warning", "", "", took, data=data)
+    data["finding"] = "port-closed"
+    return CheckResult(name, GROUP, "ok", "", "", took, data=data)

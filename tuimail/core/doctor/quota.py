@@ -19,7 +19,7 @@ def check_quota(
     """On a logged-in client: the STORAGE quota of INBOX's quota root."""
     start = time.monotonic()
     if "QUOTA" not in caps:
-        return CheckResult("quota", group, "ok", "the server does not report a quota")
+        return CheckResult("quota", group, "ok", "", data={"finding": "no-quota"})
     # An answer imapclient cannot parse, or figures that are no quota: the server broke
     # RFC 9208 (worded at the edge, tuimail.doctor_words, as everything below).
     unreadable = CheckResult(
@@ -43,15 +43,14 @@ def check_quota(
     if any(not _number(q.usage) or not _number(q.limit) for q in storage):
         return unreadable
     if not storage:
-        return CheckResult("quota", group, "ok", "no storage limit is set", "", took)
+        return CheckResult("quota", group, "ok", "", "", took, data={"finding": "no-limit"})
     q = storage[0]
     percent = 100.0 * q.usage / q.limit
-    seen = f"{percent:.0f}% used ({q.usage} of {q.limit} KiB)"
-    if percent >= NEAR_FULL_PERCENT:  # a finding the edge words, with its fix
-        data = {"finding": "quota-full", "percent": percent, "used": q.usage, "limit": q.limit}
-        status = "warning" if percent < 100 else "failure"
-        return CheckResult("quota", group, status, "", "", took, data=data)
-    return CheckResult("quota", group, "ok", seen, "", took)
+    full = percent >= NEAR_FULL_PERCENT  # a finding the edge words, with its fix
+    data = {"finding": "quota-full" if full else "quota", "percent": percent}
+    data |= {"used": q.usage, "limit": q.limit}
+    status = "ok" if not full else "warning" if percent < 100 else "failure"
+    return CheckResult("quota", group, status, "", "", took, data=data)  # type: ignore[arg-type]
 
 
 def _number(value: object) -> bool:

@@ -1,8 +1,9 @@
-"""The result of one check, as data: what was found, what to do, how long it took.
+"""The result of one check, as data: what was found, how long it took.
 
-Core makes no sentence from a typed error here: a finding built from one (a TLS failure,
-a refused login, a connection lost mid-check) carries it in `failure`, and the edge words it (tuimail.doctor_words, which also renders
-the text and JSON reports), so the doctor and the rest of the CLI say it alike."""
+Core makes no sentence here: every finding is a kind and its data (CheckResult.data),
+and one built from a typed error (a TLS failure, a refused login, a connection lost
+mid-check) carries it in `failure`. The edge words them (tuimail.doctor_words, which also
+renders the text and JSON reports), so the doctor and the rest of the CLI say it alike."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ Status = Literal["ok", "warning", "failure"]
 
 @dataclass
 class CheckResult:
-    """`seen` is what was found, in words core can make itself (counts, names, the
-    server's own words); for a finding made from a typed error it is "" or a context
-    that the edge adds to the error's words, and `failure` is the error. `fix` is "" when
-    the edge derives it from the error's type or `data` (tuimail.doctor_words.fix)."""
+    """One check's outcome as data: `data["finding"]` names what was found (an
+    observation such as "mx", "capabilities", "logged-in", "port-open", or a problem such
+    as "spf-none", "login-refused", "unreachable") and the rest of `data` what its words
+    need (records, names, counts, ports); `failure` is the typed error of a finding made
+    from one. tuimail.doctor_words makes the sentence and the fix (docs/json.md lists the
+    findings). Core leaves `seen` and `fix` empty (tests/test_layers.py): they carry text
+    only for a result made outside core (a screen's sample results)."""
 
     name: str
     group: str
@@ -35,7 +39,7 @@ class CheckResult:
     # "finding" (what was found: "login-refused", "lost", "unreachable", "unexpected",
     # "submit-refused", "unconfirmed", "quota-failed", "not-signed-in", ...; the list is
     # tuimail.doctor_words'), "refusal" (a login_errors.Refusal value), "login" (the
-    # user name tried), "server" ("IMAP server imap.example.org"), "host"/"port"/"dns"
+    # user name tried), "protocol" and "host" (the server), "host"/"port"/"dns"
     # (where a connection was tried), "submit" (a SubmitError.record()), "type" (an
     # unexpected exception's class name), "account" (the account's name); the round
     # trip's "how" (idle, search, pop3), "folder", "deleted", "subject", "protocol".

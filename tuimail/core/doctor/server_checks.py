@@ -104,7 +104,8 @@ def _reach(group: str, s: ServerSettings, timeout: float, address: str | None) -
         took = time.monotonic() - start
         return CheckResult("reachable", group, "failure", "", "", took, failure, data)
     took = time.monotonic() - start
-    return CheckResult("reachable", group, "ok", f"TCP connect in {took * 1000:.0f} ms", "", took)
+    data = {"finding": "connected", "ms": round(took * 1000)}
+    return CheckResult("reachable", group, "ok", "", "", took, data=data)
 
 
 def unreachable(host: str, port: int, *, dns: bool, nameserver: str | None = None) -> dict:
@@ -145,36 +146,33 @@ def _tls_results(group: str, s: ServerSettings, sock: Any, took: float) -> list[
         data = {"finding": "not-encrypted"}  # worded, with its fix, at the edge
         return [CheckResult("tls", group, "warning", "", "", took, data=data)]
     version, cipher = sock.version(), (sock.cipher() or ("?",))[0]
-    how = "implicit TLS" if s.security == "tls" else "STARTTLS"
-    results = [CheckResult("tls", group, "ok", f"{how}, {version}, {cipher}", "", took)]
+    data = {"finding": "encrypted", "security": s.security, "version": version, "cipher": cipher}
+    results = [CheckResult("tls", group, "ok", "", "", took, data=data)]
     cert = sock.getpeercert() or {}
     not_after = cert.get("notAfter")
-    if not_after:
+    if not_after:  # verified, so valid for the host and trusted; "expiring" within 14 days
         days = int((ssl.cert_time_to_seconds(not_after) - time.time()) // 86400)
-        status = "warning" if days < EXPIRY_WARNING_DAYS else "ok"
-        results.append(
-            CheckResult(
-                "certificate",
-                group,
-                status,
-                f"valid for {s.host}, trusted, expires in {days} days ({not_after})",
-                "the server's administrator should renew the certificate soon"
-                if status == "warning"
-                else "",
-            )
-        )
+        expiring = days < EXPIRY_WARNING_DAYS
+        finding = "certificate-expiring" if expiring else "certificate"
+        data = {"finding": finding, "host": s.host, "days": days, "not_after": not_after}
+        status = "warning" if expiring else "ok"
+        results.append(CheckResult("certificate", group, status, "", "", data=data))
     return results
 
 
-def _caps_result(group: str, offered: set[str], wanted: list[str], extra: str = "") -> CheckResult:
-    have = [c for c in wanted if c in offered]
-    missing = [c for c in wanted if c not in offered]
-    seen = f"offers {', '.join(have) or 'none of ' + ', '.join(wanted)}"
-    if missing:
-        seen += f"; lacks {', '.join(missing)}"
-    if extra:
-        seen += f"; {extra}"
-    return CheckResult("capabilities", group, "ok", seen)
+def _caps_result(
+    group: str, offered: set[str], wanted: list[str], auth: list[str] | None = None
+) -> CheckResult:
+    """The extensions tuimail uses that the server offers and lacks (and, for SMTP, the
+    AUTH mechanisms it offers: `auth`), as data worded at the edge."""
+    data: dict[str, Any] = {
+        "finding": "capabilities",
+        "offered": [c for c in wanted if c in offered],
+        "lacking": [c for c in wanted if c not in offered],
+    }
+    if auth is not None:
+        data["auth"] = auth
+    return CheckResult("capabilities", group, "ok", "", "", data=data)
 
 
 def _imap(group, account, password, timeout, address, in_clear=False) -> list[CheckResult]:
@@ -198,16 +196,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
             start = time.monotonic()
             try:
                 imap_login(client, account.login, password, host=s.host)
-                results.append(
-                    CheckResult(
-                        "login",
-                        group,
-                        "ok",
-                        f"logged in as {account.login}",
-                        "",
-                        time.monotonic() - start,
-                    )
-                )
+                results.append(_logged_in(group, account.login, time.monotonic() - start))
                 # Many servers (Dovecot) list their extensions only after login.
                 caps = {c.decode().upper() for c in client.capabilities()}
                 results.insert(-1, _caps_result(group, caps, IMAP_CAPS))
@@ -219,9 +208,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                     _lost(group, "login", exc, seconds, "imap")
                     if _login_lost(exc)
                     else token_refused(group, account, exc, seconds)
-                    or login_failed(
-                        group, account.login, exc, seconds, _server(account.protocol, s)
-                    )
+                    or login_failed(group, account.login, exc, seconds, account.protocol, s.host)
                 )
         return results
     finally:
@@ -263,25 +250,14 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
             start = time.monotonic()
             try:
                 pop3_login(pop, account.login, password, host=s.host)
-                results.append(
-                    CheckResult(
-                        "login",
-                        group,
-                        "ok",
-                        f"logged in as {account.login}",
-                        "",
-                        time.monotonic() - start,
-                    )
-                )
+                results.append(_logged_in(group, account.login, time.monotonic() - start))
             except MailError as exc:
                 seconds = time.monotonic() - start
                 results.append(
                     _lost(group, "login", exc, seconds, "pop3")
                     if _login_lost(exc)
                     else token_refused(group, account, exc, seconds)
-                    or login_failed(
-                        group, account.login, exc, seconds, _server(account.protocol, s)
-                    )
+                    or login_failed(group, account.login, exc, seconds, account.protocol, s.host)
                 )
         return results
     finally:
@@ -336,9 +312,7 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
         results = _tls_results(group, s, sock, time.monotonic() - start)
         caps = {k.upper() for k in smtp.esmtp_extensions}
         mechs = [m.upper() for m in smtp.server_auth_methods]
-        results.append(
-            _caps_result(group, caps, SMTP_CAPS, f"AUTH {' '.join(mechs) or 'not offered'}")
-        )
+        results.append(_caps_result(group, caps, SMTP_CAPS, mechs))
         if in_clear:
             refused = None
             if not mechs and "STARTTLS" in caps:
@@ -354,16 +328,7 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
             else:
                 try:
                     await smtp_login(smtp, account.login, password)
-                    results.append(
-                        CheckResult(
-                            "login",
-                            group,
-                            "ok",
-                            f"logged in as {account.login}",
-                            "",
-                            time.monotonic() - start,
-                        )
-                    )
+                    results.append(_logged_in(group, account.login, time.monotonic() - start))
                 except SubmitError as exc:
                     seconds = time.monotonic() - start
                     error = exc.error
@@ -377,7 +342,7 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                         _lost(group, "login", error, seconds, "smtp")
                         if _login_lost(error)
                         else token_refused(group, account, error, seconds)
-                        or login_failed(group, account.login, error, seconds, _server("smtp", s))
+                        or login_failed(group, account.login, error, seconds, "smtp", s.host)
                     )
         return results
     finally:
@@ -406,9 +371,10 @@ def _login_lost(error: MailError) -> bool:
     return isinstance(error, TransientError | ProtocolViolation)
 
 
-def _server(kind: str, s: ServerSettings) -> str:
-    """What was logged in to, for the edge's words: "IMAP server imap.example.org"."""
-    return f"{kind.upper()} server {s.host}"
+def _logged_in(group: str, login: str, took: float) -> CheckResult:
+    """The login worked: as data, the user name logged in as."""
+    data = {"finding": "logged-in", "login": login}
+    return CheckResult("login", group, "ok", "", "", took, data=data)
 
 
 def _ssl_of(sock: Any) -> ssl.SSLSocket | None:

@@ -144,7 +144,7 @@ class Reading:
 
     def open_attachment(self, row: MessageRow, index: int):
         """Save into a private temporary directory and open with a viewer if there is a
-        display; returns what happened (mime OpenResult, worded by tuimail.words.opened)."""
+        display; returns what happened (mime OpenResult, worded by tuimail.words.attachments.opened)."""
         from tuimail.core.mime import AttachmentError, open_attachment, parse_message
         from tuimail.core.private import private_temp_dir
 

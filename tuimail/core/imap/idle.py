@@ -12,6 +12,12 @@ reports the rows that are new. IDLE is renewed (DONE, NOOP, IDLE) every
 `account.idle_renew_seconds`; the NOOP runs under the socket's read timeout, so a dead
 connection is noticed and replaced, with capped exponential backoff. Servers without
 IDLE are polled every `account.poll_interval` seconds.
+
+A folder other than INBOX can be renamed or deleted by another client while it is watched
+(idle_folder): with NOTIFY the server says so at once; without it the IDLE is renewed
+every `folder_check_seconds` with a LIST of the folder. Either way a fresh connection
+and the folder list decide, and the watcher ends with "gone" (and the new name, when the
+server told it).
 """
 
 from __future__ import annotations
@@ -28,6 +34,13 @@ from tuimail.core.errors import MailError, Refused
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.fetchscan import read_answer
 from tuimail.core.imap.idle_changes import MAX_UID, IdleChanges
+from tuimail.core.imap.idle_folder import (
+    Moved,
+    ask_mailbox_names,
+    folder_moved,
+    still_listed,
+    told_before,
+)
 from tuimail.core.imap.session import Connector
 from tuimail.core.imap.sync import (
     HEADER_ITEM,
@@ -40,6 +53,10 @@ from tuimail.core.retry import RetryPolicy, retryable
 from tuimail.core.store import MessageRow, NewMessage, Store
 
 CHECK_SLICE = 0.5  # seconds per idle_check, so stop() is quick
+# Without NOTIFY, how often an IDLE on a folder other than INBOX is renewed with a LIST of
+# that folder (a rename by another client is otherwise found only at the renewal, ~29
+# min). Three small commands a minute, only while such a folder is open on such a server.
+FOLDER_CHECK_SECONDS = 30.0
 SETTLED_AFTER = 30.0  # seconds of IDLE after which a drop retries soon again (attempt 0)
 # Untagged news imaplib keeps aside during a command (the direct path reads them after).
 _UPDATES = ("EXISTS", "EXPUNGE", "VANISHED", "FETCH")
@@ -58,7 +75,8 @@ class WatchState:
     typed failure behind "disconnected" (retried with back-off, a protocol violation too,
     after a longer wait) or "failed" (not retried: a rejected password, a security or
     other permanent failure). "gone": the folder was deleted on the server by another
-    client and is removed from the store; its watcher has ended. No sentence: the edge
+    client and is removed from the store; its watcher has ended (`renamed_to`: its new
+    name, when the server told it and the folder list has it). No sentence: the edge
     (tuimail.words) says it."""
 
     account: str
@@ -66,6 +84,7 @@ class WatchState:
     state: str
     error: MailError | None = None
     retry_in: float | None = None  # "disconnected": seconds before the next connection
+    renamed_to: str | None = None  # "gone": renamed to this folder on the server
 
 
 Event = NewMail | WatchState
@@ -84,6 +103,7 @@ class FolderWatcher:
         backoff_start: float = 0.5,
         backoff_max: float = 60.0,
         policy: RetryPolicy | None = None,
+        folder_check_seconds: float = FOLDER_CHECK_SECONDS,
     ) -> None:
         self.store = store
         self.account = account
@@ -94,6 +114,9 @@ class FolderWatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._settled = False  # this connection has done a whole IDLE round or poll
+        self.folder_check_seconds = folder_check_seconds
+        self._moved_to: str | None = None  # the new name a notification told
+        self._moves = 0  # notifications that the folder moved (a repeat waits)
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -132,10 +155,28 @@ class FolderWatcher:
                     self._idle_loop(engine)
                 else:
                     self._poll_loop(engine)
+            except Moved as moved:
+                # Told (NOTIFY) or found (LIST) that the folder moved: a fresh connection
+                # looks again at once; its EXAMINE and the folder list decide (_gone).
+                engine.drop_connection()
+                self._moved_to = moved.new_name or self._moved_to
+                self._moves += 1
+                if self._moves > 1:  # told again and again (a server that keeps saying so)
+                    self._stop.wait(self.policy.wait(attempt))
+                    attempt += 1
+                continue
             except Exception as exc:
                 error = classify_imap(exc, host=self.account.incoming.host)
                 if self._gone(engine, error):
-                    self._state("gone")
+                    renamed = self._moved_to
+                    if (
+                        renamed is not None
+                        and self.store.folder_id(self.account.name, renamed) is None
+                    ):
+                        renamed = None  # not in the folder list: only "gone" is sure
+                    self._emit(
+                        WatchState(self.account.name, self.folder, "gone", renamed_to=renamed)
+                    )
                     return
                 engine.drop_connection()
                 if not retryable(error):  # a rejected password, a security failure
@@ -168,6 +209,10 @@ class FolderWatcher:
         drops the folder from the store; the watcher then ends instead of retrying."""
         if self.folder.upper() == "INBOX" or not isinstance(error, Refused):
             return False
+        client = engine._client
+        if client is not None:  # a notification that came during the refused command
+            moved = told_before(client, self.folder, self._delimiter())
+            self._moved_to = (moved.new_name if moved else None) or self._moved_to
         try:
             engine.sync_folder_list()
         except Exception:  # the list could not be read: the folder stays, retried later
@@ -207,8 +252,17 @@ class FolderWatcher:
         if self._stored() != count:  # mail came between the catch-up and the EXAMINE
             count = self._apply(engine, IdleChanges.told_exists(count), count)
         renew = max(float(self.account.idle_renew_seconds), 0.1)
+        movable = self.folder.upper() != "INBOX"  # INBOX is never renamed away
+        told = movable and ask_mailbox_names(client)  # NOTIFY: the server says at once
+        check = movable and not told
+        if check:
+            renew = min(renew, max(float(self.folder_check_seconds), 0.1))
+        delimiter = self._delimiter()
         while not self._stop.is_set():
             changes = IdleChanges()
+            moved = told_before(client, self.folder, delimiter)  # told during commands
+            if told and moved:
+                raise moved
             client.idle()
             self._state("idle")
             idling_since = time.monotonic()
@@ -227,6 +281,9 @@ class FolderWatcher:
                     head = response[0] if isinstance(response, tuple) and response else None
                     if head == b"BYE":
                         raise ConnectionError("the server ended the session")
+                    moved = told and folder_moved(response, self.folder, delimiter)
+                    if moved:
+                        raise moved
                 changes.read(responses)
                 if time.monotonic() - idling_since >= SETTLED_AFTER:
                     self._settled = True  # idling for a while: a later drop is news
@@ -234,12 +291,26 @@ class FolderWatcher:
             self._settled = True  # a whole IDLE round: the connection is healthy
             if self._stop.is_set():
                 return
+            if check:
+                if still_listed(client, self.folder) is False:
+                    raise Moved()  # renamed or deleted by another client (no NOTIFY)
+                if any(client._imap.untagged_responses.get(key) for key in _UPDATES):
+                    # news said during the LIST (kept aside by imaplib): the folder
+                    # sync reads the server's state instead
+                    self._catch_up(engine, changed=True)
+                    count = self._select(engine)
+                    continue
             if not changes.changed:
                 # under the read timeout: a dead connection raises here
                 changes.read(client.noop()[1])
                 if not changes.changed:
                     continue
             count = self._apply(engine, changes, count)
+
+    def _delimiter(self) -> str | None:
+        folder_id = self.store.folder_id(self.account.name, self.folder)
+        folder = self.store.folder(folder_id, counts=False) if folder_id is not None else None
+        return folder.delimiter if folder is not None else None
 
     def _select(self, engine: SyncEngine) -> int:
         """EXAMINE the folder; returns its message count."""

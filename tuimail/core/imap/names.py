@@ -164,13 +164,15 @@ class ListRefused(Refused, IMAPClientError):
     """The server answered LIST/LSUB with NO (its words in `server_text`)."""
 
 
-def list_folders(client, command: str = "LIST") -> tuple[list[ListEntry], list[str]]:
-    """LIST (or LSUB) "" "*" on a connected IMAPClient, each line parsed on its own;
-    ListRefused when the server refuses the command."""
+def list_folders(
+    client, command: str = "LIST", pattern: str = '"*"'
+) -> tuple[list[ListEntry], list[str]]:
+    """LIST (or LSUB) "" `pattern` (quoted, ASCII) on a connected IMAPClient, each line
+    parsed on its own; ListRefused when the server refuses the command."""
     imap = client._imap
     imap.untagged_responses.pop(command, None)
     try:
-        typ, data = imap._simple_command(command, '""', '"*"')
+        typ, data = imap._simple_command(command, '""', pattern)
     except imaplib.IMAP4.abort:
         raise
     except imaplib.IMAP4.error as exc:  # BAD: imaplib raises instead of returning it

@@ -25,10 +25,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Collapsible, Footer, Input, Label, Select, Static
 
-from tuimail import detect_words, words
+from tuimail import detect_words
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
+from tuimail.words.failures import failure_words
 
 PROTOCOL_OPTIONS = [("IMAP", "imap"), ("POP3", "pop3")]
 PLAIN_CONFIRM = "I understand my password will be sent unencrypted"
@@ -100,6 +101,10 @@ class WizardScreen(Screen[Account | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="wizard.cancel"),
         Binding("ctrl+s", "save", "Save", id="wizard.save", priority=True),
+        # Priority: handled in typing order, so text typed right after Tab (a paste, or
+        # keys arriving in one burst over SSH) lands in the next field, not the one left.
+        Binding("tab", "app.focus_next", show=False, priority=True, id="wizard.next"),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True, id="wizard.previous"),
     ]
 
     def __init__(
@@ -518,6 +523,7 @@ class WizardScreen(Screen[Account | None]):
         def done(result) -> None:
             self.detection = result
             self.show_detection(result)
+            self.point_at_next_step()
             if not (verify_after and result.found and not self.offered):
                 return
             if self.pending_consent:
@@ -697,6 +703,7 @@ class WizardScreen(Screen[Account | None]):
                 self.log_line("Login verified. Choose where the password lives, then save.")
             else:
                 self.offer_diagnose()
+            self.point_at_next_step()
 
         self.app.work(job, "verify", done)
 
@@ -759,6 +766,24 @@ class WizardScreen(Screen[Account | None]):
         self.focus_after_trust()
         if self.query_one("#wiz-password", Input).value and not self.offered:
             self.action_verify()
+
+    def point_at_next_step(self) -> None:
+        """After detection or a login check, bring what to do next into view (on a small
+        terminal the form's lower part is below the fold): a certificate to trust, the
+        question about the servers, the sign-in box, the password's storage once the
+        login is verified, else the log saying what went wrong."""
+        if self.offered:
+            target = self.query_one(f"#wiz-{next(iter(self.offered))}-trust", Button)
+        elif not self.query_one("#wiz-consent").has_class("hidden"):
+            target = self.query_one("#wiz-consent-yes", Button)
+        elif not self.query_one("#wiz-oauth").has_class("hidden"):
+            target = self.query_one("#wiz-client-id", Input)
+        elif self.verified:
+            target = self.query_one("#wiz-storage", Select)
+        else:
+            self.query_one("#wiz-log-box").scroll_visible(animate=False)
+            return
+        target.focus()
 
     def focus_after_trust(self) -> None:
         """The next thing to do: the other server's certificate, else the password,
@@ -868,7 +893,7 @@ class WizardScreen(Screen[Account | None]):
             from tuimail.core import errors
 
             if isinstance(outcome, errors.MailError):
-                why = words.failure_words(outcome)  # from the typed error, never .message
+                why = failure_words(outcome)  # from the typed error, never .message
                 self.log_line(f"\u2717 Could not ask {c.host} where to sign in: {why}.")
                 return
             if isinstance(outcome, OSError):

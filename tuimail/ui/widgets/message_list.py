@@ -20,9 +20,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tuimail.core.sanitize import sanitize
 from tuimail.core.service import MessageListSource, MessageRow
 from tuimail.ui.lru import LRU
+from tuimail.ui.plain import cell_text
 from tuimail.ui.settings import DEFAULT_COLUMNS
 
 PAGE = 200
@@ -377,18 +377,18 @@ class MessageList(ScrollView, can_focus=True):
             return _date(row.date, self._now or datetime.now(row.date.tzinfo if row.date else None))
         if name == "from":
             if self.context == "sent":
-                return "To: " + sanitize(_names(row.recipients) or "(nobody)")
-            return sanitize(row.sender or "")
+                return "To: " + cell_text(_names(row.recipients) or "(nobody)")
+            return cell_text(row.sender or "")
         if name == "subject":
-            return _tree(row) + sanitize(row.subject or "(no subject)")
+            return _tree(row) + cell_text(row.subject or "(no subject)")
         if name == "size":
             if row.id < 0:  # a thread's placeholder for a message that is not here
                 return ""
             return ("+" if row.has_attachments else " ") + _size(row.size).rjust(5)
         if name == "folder":
-            return sanitize(row.folder.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
+            return cell_text(row.folder.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
         if name == "account":
-            return sanitize(row.account)
+            return cell_text(row.account)
         return ""
 
     # -- cursor -----------------------------------------------------------------------

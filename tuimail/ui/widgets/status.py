@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from tuimail import words
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import AccountState
+from tuimail.words.status import state as state_words
 
 GLYPHS = {"syncing": "⟳", "idle": "●", "polling": "○", "offline": "✕", "error": "!"}
 
@@ -31,7 +31,7 @@ class StatusBar(Static):
             text.append("  ")
         for name, state in states.items():
             text.append(f"{GLYPHS.get(state.state, '?')} {sanitize(name)}: ")
-            text.append(words.state(state))  # sanitised, plain text
+            text.append(state_words(state))  # sanitised, plain text
             text.append("  ")
         text.append(f"Outbox: {outbox}")
         if error:

@@ -1,0 +1,188 @@
+"""A message with exactly the header fields of one downloaded earlier, over real sockets:
+taken for it only when the evidence says so (on the server at the last check with its
+size or body size, else the same body), so a new copy is downloaded (never deleted
+unread) and a message the server rewrote is not downloaded again."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pop3.helpers import (
+    Clock,
+    counting_retr,
+    delete_on_server,
+    message,
+    pop3_account,
+    store_as_before_stable_keys,
+    stored,
+    twin,
+)
+from testserver.pop3 import write_status
+from tuimail.core.pop3 import fetch
+from tuimail.core.pop3_state import StorePop3State
+from tuimail.core.store import Store
+
+FIRST = b"first copy\r\n"
+OTHER = b"other copy\r\n"  # the same length: LIST gives both the same size
+LONGER = b"a longer copy, another size\r\n"
+
+
+def to_trash(store_state) -> None:
+    """The user deletes every message of the local INBOX (it goes to the local Trash)."""
+    store = store_state.store
+    trash = store.create_local_folder("pop", "Trash", role="trash")
+    with store.transaction() as c:
+        c.execute(
+            "UPDATE messages SET folder_id = ? WHERE folder_id = ?",
+            (trash, store_state.inbox("pop")),
+        )
+
+
+def bodies(store_state) -> list[bytes]:
+    return [raw.split(b"\r\n\r\n", 1)[1] for raw in stored(store_state)]
+
+
+@pytest.mark.parametrize(
+    "checked_between, body", [(True, OTHER), (False, LONGER)], ids=["checked", "unchecked"]
+)
+def test_no_uidl_copy_with_the_headers_of_one_removed_elsewhere_is_downloaded(
+    mail_server, state, checked_between, body
+):
+    """Leave-on-server, no UIDL: another client deletes the download; a message with its
+    header fields arrives (same size after a check saw it gone, or another body size)."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, FIRST))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    account = pop3_account(mail_server, user)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+
+    delete_on_server(mail_server, user, 1)
+    if checked_between:
+        assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    mail_server.deliver(user, twin(1, body))
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    assert bodies(store_state) == sorted([FIRST, body])
+
+
+def test_copy_of_a_message_deleted_here_and_elsewhere_is_not_deleted_unread(mail_server, state):
+    """delete_on_server_when_deleted_locally: the user deleted the download here, another
+    client deleted it on the server; a message with its header fields is new mail."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, FIRST))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    account = pop3_account(mail_server, user, delete_on_server_when_deleted_locally=True)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    to_trash(store_state)  # deleted here (undoable: it is in the local Trash)
+
+    delete_on_server(mail_server, user, 1)
+    assert fetch(account, user.password, store_state, now=clock).deleted == 0
+    mail_server.deliver(user, twin(1, OTHER))
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.downloaded == 1 and result.deleted == 0
+    assert len(mail_server.messages(user)) == 1
+
+
+def test_identical_copy_arriving_beside_the_download_is_a_second_message(mail_server, state):
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, FIRST))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    mail_server.faults.add(protocol="pop3", kind="mbox_status")
+    account = pop3_account(mail_server, user)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+
+    mail_server.deliver(user, twin(1, FIRST))
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    assert bodies(store_state) == [FIRST, FIRST]
+
+
+@pytest.mark.parametrize("uidl", ["no_uidl", "uidl"])
+def test_status_fields_written_later_cost_no_second_retr(mail_server, state, uidl):
+    """The server writes status fields (its own RETR, or another client read it): the
+    size changes, the body size does not; the message is known without another RETR."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    for n in range(3):
+        mail_server.deliver(user, message(n))
+    if uidl == "no_uidl":
+        mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    mail_server.faults.add(protocol="pop3", kind="mbox_status")
+    account = pop3_account(mail_server, user)
+    calls: list[int] = []
+    connect = counting_retr(calls)
+    assert fetch(account, user.password, store_state, now=clock, connect=connect).downloaded == 3
+    mail_server.deliver(user, message(3))
+    assert fetch(account, user.password, store_state, now=clock, connect=connect).downloaded == 1
+    uid = mail_server.store.messages(user.login)[-1].uid
+    write_status(mail_server.store, user.login, uid, b"Status: O\r\n")  # read elsewhere
+    assert fetch(account, user.password, store_state, now=clock, connect=connect).downloaded == 0
+    assert calls == [1, 2, 3, 4]
+    assert len(stored(store_state)) == 4
+
+
+def test_numbered_uidl_given_to_a_copy_with_equal_headers_is_downloaded_first(mail_server, state):
+    """UIDLs that are message numbers, no leave-on-server: the next message gets the
+    UIDL of one tuimail deleted, with its header fields and its size, another body."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, FIRST))
+    mail_server.faults.add(protocol="pop3", kind="number_uidl")
+    account = pop3_account(mail_server, user, leave_on_server=False)
+    assert fetch(account, user.password, store_state, now=clock).deleted == 1
+
+    mail_server.deliver(user, twin(1, OTHER))
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.downloaded == 1 and result.deleted == 1
+    assert bodies(store_state) == [FIRST, OTHER]
+
+
+def test_store_from_before_body_evidence_gets_it_from_the_stored_messages(
+    mail_server, tmp_path, monkeypatch
+):
+    """Upgrading (even interrupted): every stored download gets its body evidence from
+    the stored message, so the gap is closed for mail downloaded before."""
+    from tuimail.core import pop3_state
+
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, FIRST))
+    mail_server.deliver(user, message(2))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    path = tmp_path / "store.sqlite3"
+    store_as_before_stable_keys(path, mail_server, user).close()
+
+    real, calls = pop3_state.body_hash, []
+
+    def crash_on_second(lines):
+        calls.append(lines)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the program stopped mid-way
+        return real(lines)
+
+    monkeypatch.setattr(pop3_state, "REKEY_BATCH", 1)
+    monkeypatch.setattr(pop3_state, "body_hash", crash_on_second)
+    store = Store(path)
+    with pytest.raises(KeyboardInterrupt):
+        StorePop3State(store)
+    store.close()
+    monkeypatch.undo()
+
+    store = Store(path)
+    try:
+        migrated = StorePop3State(store, clock=Clock())
+        missing = store.conn.execute(
+            "SELECT count(*) FROM pop3_keys WHERE message_id IS NOT NULL AND body_hash IS NULL"
+        ).fetchone()
+        assert missing == (0,)
+        account = pop3_account(mail_server, user)
+        assert fetch(account, user.password, migrated, now=Clock()).downloaded == 0
+        delete_on_server(mail_server, user, 1)
+        assert fetch(account, user.password, migrated, now=Clock()).downloaded == 0
+        mail_server.deliver(user, twin(1, OTHER))
+        assert fetch(account, user.password, migrated, now=Clock()).downloaded == 1
+        assert len(stored(migrated)) == 3
+    finally:
+        store.close()
