@@ -649,7 +649,7 @@ class TuimailApp(App[None]):
         if isinstance(source, ThreadSource) and source.shown_for == wanted:
             try:
                 stale = source.stale()
-                if stale and source.count() <= INLINE_THREADS:
+                if stale and source.count() <= INLINE_THREADS and not source.rebuilding:
                     source.refresh()  # a small folder: at once (the threads reached only)
                     stale = False
             except Exception:  # the store is busy: keep what is shown
@@ -662,6 +662,7 @@ class TuimailApp(App[None]):
 
                 def swap(fresh: ThreadSource) -> None:
                     if lst.source is source:
+                        fresh.follow(source)  # a thread collapsed or opened meanwhile
                         lst.set_source(fresh, keep_cursor=True)
 
                 self.work(lambda: _tree_frozen(source.rebuilt), "threads", swap)
