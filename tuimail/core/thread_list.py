@@ -79,6 +79,7 @@ class ThreadSource:
         self._newest = 0  # the highest message id when built (new mail comes above it)
         self.shown_for: tuple = ()  # what the UI built this for (its folder, its order)
         self.rebuilding = False  # the UI is building its successor (rebuilt())
+        self.again = False  # and more changed meanwhile: look again when it is done
         self.rebuild()
 
     # -- building ---------------------------------------------------------------------
@@ -326,7 +327,7 @@ class ThreadSource:
         _, less, less_squares = _signature(removed)
         updated._signature = (count - len(removed), total - less, squares - less_squares)
         updated._newest = max(self._newest, max(added, default=0))
-        updated.rebuilding = False
+        updated.rebuilding = updated.again = False
         return updated
 
     def _members(self, key: str) -> list[int]:
