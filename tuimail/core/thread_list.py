@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from itertools import compress
+from itertools import compress, islice
 from operator import attrgetter
 from typing import Any
 
@@ -109,10 +109,15 @@ class ThreadSource:
         return self.store.folder_signature(self.folder) != self._signature
 
     def refresh(self) -> bool:
-        """Rebuild if messages came or went since; True if it did."""
+        """Bring the tree up to date in place if messages came or went since (only the
+        threads they reach are threaded again, as in `rebuilt`); True if any did."""
         if not self.stale():
             return False
-        self.rebuild()
+        updated = self._updated()
+        if updated is None:
+            self.rebuild()
+        else:
+            self.__dict__.update(updated.__dict__)
         return True
 
     def rebuilt(self) -> ThreadSource:
@@ -356,6 +361,25 @@ class ThreadSource:
         self.collapse_all = not self.collapse_all
         self.collapsed.clear()
         self._flatten()
+
+    def row_of(self, message_id: int) -> int | None:
+        """The row showing message `message_id` (its thread's row when the thread is
+        collapsed); None if it is not in this tree."""
+        key = self._root_of.get(message_id)
+        if key is None:
+            return None
+        root = self._roots[key]
+        at = bisect_left(self.roots, _rank(root), key=_rank)
+        shown = len(self.roots) - 1 - at if self.reverse else at
+        rows = compress(range(len(self.lines)), map(_is_root, self.lines))
+        start = next(islice(rows, shown, None))
+        for row in range(start, len(self.lines)):
+            line = self.lines[row]
+            if line.id == message_id or (line.collapsed and line.root == key):
+                return row
+            if row > start and line.is_root:
+                break
+        return start
 
     def index_of(self, key: str) -> int:
         """The row of thread `key`'s root (0 if it is gone)."""

@@ -650,7 +650,7 @@ class TuimailApp(App[None]):
             try:
                 stale = source.stale()
                 if stale and source.count() <= INLINE_THREADS:
-                    source.rebuild()  # a small folder: at once
+                    source.refresh()  # a small folder: at once (the threads reached only)
                     stale = False
             except Exception:  # the store is busy: keep what is shown
                 stale = False
