@@ -650,7 +650,7 @@ class TuimailApp(App[None]):
             try:
                 stale = source.stale()
                 if stale and source.count() <= INLINE_THREADS:
-                    source.rebuild()  # a small folder: at once
+                    source.refresh()  # a small folder: at once (the threads reached only)
                     stale = False
             except Exception:  # the store is busy: keep what is shown
                 stale = False
@@ -1143,8 +1143,7 @@ class TuimailApp(App[None]):
         main = self.main
         if main is None:
             return
-        main.query_one(ReaderPane).show_raw(f"── {sanitize(title)} (q: back) ──\n\n{text}")
-        main.show_reader(True)
+        main.show_attachment_text(f"── {sanitize(title)} (q: back) ──\n\n{text}")
 
     def _viewed(self, name: str, plan) -> None:
         shown = sanitize(name or "the attachment")

@@ -171,6 +171,27 @@ class MainScreen(Screen):
         # At once (Widget.focus waits a turn): keys already typed go to the new view.
         self.set_focus(self.query_one(ReaderPane if on else MessageList))
 
+    # An attachment (or the HTML version) shown in the reader: the text, and whether the
+    # message was open before, so q goes back to where the user was (mutt's pager does).
+    _attachment: tuple[str, bool] | None = None
+
+    def show_attachment_text(self, text: str) -> None:
+        self._attachment = (text, self.reading)
+        self.query_one(ReaderPane).show_raw(text)
+        self.show_reader(True)
+
+    def _leave_attachment(self) -> bool:
+        """q on a shown attachment: back to the message (or the list it was opened
+        from). False when the reader shows no attachment."""
+        shown, self._attachment = self._attachment, None
+        reader = self.query_one(ReaderPane)
+        if shown is None or reader.raw is not shown[0] or not self.reading:
+            return False
+        reader.show_raw(None)
+        if not shown[1]:
+            self.show_reader(False)
+        return True
+
     # messages from widgets
     @on(FolderTree.FolderChosen)
     def _folder(self, event: FolderTree.FolderChosen) -> None:
@@ -251,6 +272,8 @@ class MainScreen(Screen):
             self.show_folders(False)
         elif lst.has_focus and (lst.tagged or lst.selecting):
             lst.clear_tags()  # tags first: q/Esc never leave a folder with tags set
+        elif self._leave_attachment():
+            pass
         elif self.reading or reader.has_focus or self.query_one(FolderTree).has_focus:
             self.show_reader(False)
         elif self.app.folder == "__search__":
