@@ -458,3 +458,14 @@ def test_every_outbox_state_has_its_label() -> None:
     assert set(STATES) == set(_STATES)
     assert state_label(SimpleNamespace(state="maybe_sent")) == "may have been sent"
     assert state_label(SimpleNamespace(state="partial")) == "sent to some recipients"
+
+
+def test_a_queued_message_without_a_failure_says_its_state() -> None:
+    from tuimail.core.outbox import OutboxEntry
+    from tuimail.core.service import QueuedError
+    from tuimail.words.describe import describe
+
+    entry = OutboxEntry("1", "work", "a@example.test", ["b@example.test"], state="retrying")
+    assert describe(QueuedError(entry)) == (
+        "The message was not sent (will retry); it waits in the outbox."
+    )
