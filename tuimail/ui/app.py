@@ -51,6 +51,7 @@ from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
+from tuimail.words.actions import link_opened, new_mail, not_viewed, pipe_finished, undone
 from tuimail.words.attachments import opened as opened_words
 from tuimail.words.describe import describe
 from tuimail.words.sent import draft_saved, sent_needs_attention, sent_note
@@ -421,7 +422,7 @@ class TuimailApp(App[None]):
     def tell_new_mail(self, event: ServiceEvent) -> None:
         """New mail: the terminal is told (OSC 9 / OSC 777 / bell, see [notify]) and
         new_mail_command runs once per message, the message only in its environment."""
-        from tuimail.core.hooks import from_rows, notification, run_command, summary
+        from tuimail.core.hooks import from_rows, notification, run_command
 
         service, kind, command = self.service, self.notify_kind, self.new_mail_command
         if service is None or (kind == "off" and not command):
@@ -430,7 +431,7 @@ class TuimailApp(App[None]):
         rows = list(getattr(event, "messages", None) or [])
 
         def told(messages: list) -> None:
-            sequence = notification(kind, *summary(messages, count))
+            sequence = notification(kind, *new_mail(messages, count))
             if sequence == "\a":
                 if not self.bell_on_new_mail:  # rung already
                     self.bell()
@@ -649,7 +650,7 @@ class TuimailApp(App[None]):
             try:
                 stale = source.stale()
                 if stale and source.count() <= INLINE_THREADS:
-                    source.rebuild()  # a small folder: at once
+                    source.refresh()  # a small folder: at once (the threads reached only)
                     stale = False
             except Exception:  # the store is busy: keep what is shown
                 stale = False
@@ -908,7 +909,7 @@ class TuimailApp(App[None]):
         if service is None:
             return
         if action == "undo":
-            self.queue_action(service.undo, "undo")
+            self.queue_action(lambda: undone(service.undo()), "undo")
             return
         if action == "mark_all_read":
             self.ask_mark_all_read()
@@ -1142,8 +1143,7 @@ class TuimailApp(App[None]):
         main = self.main
         if main is None:
             return
-        main.query_one(ReaderPane).show_raw(f"── {sanitize(title)} (q: back) ──\n\n{text}")
-        main.show_reader(True)
+        main.show_attachment_text(f"── {sanitize(title)} (q: back) ──\n\n{text}")
 
     def _viewed(self, name: str, plan) -> None:
         shown = sanitize(name or "the attachment")
@@ -1167,7 +1167,7 @@ class TuimailApp(App[None]):
             )
             notify(self, f"Opened {shown}.")
         else:
-            notify(self, f"No viewer for {shown} here; it was saved to {plan.path}.", timeout=8)
+            notify(self, not_viewed(name, plan), timeout=8)
 
     # -- links ------------------------------------------------------------------------
 
@@ -1215,7 +1215,9 @@ class TuimailApp(App[None]):
             except ValueError as exc:
                 notify(self, f"That mailto: link cannot be used: {exc}", severity="warning")
         else:
-            self.work(lambda: open_link(link), "open-link", lambda sentence: notify(self, sentence))
+            self.work(
+                lambda: open_link(link), "open-link", lambda done: notify(self, link_opened(done))
+            )
 
     # -- tags -------------------------------------------------------------------------
 
@@ -1316,7 +1318,7 @@ class TuimailApp(App[None]):
                 result = run_pipe(command, data, capture=False)
                 _wait_for_enter(f"[exit status {result.status}] Press Enter to return to tuimail.")
             self.refresh(layout=True)
-            shown = f"The command finished (exit status {result.status})."
+            shown = pipe_finished(result)
         except SuspendNotSupported:
             self.work(
                 lambda: run_pipe(command, data),
@@ -1327,10 +1329,7 @@ class TuimailApp(App[None]):
         notify(self, shown, severity="information" if result.status == 0 else "warning")
 
     def _piped(self, result: PipeResult) -> None:
-        tail = "\n".join(result.output.strip().splitlines()[-5:])
-        text = f"The command finished (exit status {result.status})." + (
-            f"\n{tail}" if tail else ""
-        )
+        text = pipe_finished(result)
         notify(self, text, severity="information" if result.status == 0 else "warning", timeout=8)
 
     def ask_save_messages(self, rows: list[MessageRow]) -> None:
