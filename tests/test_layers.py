@@ -459,8 +459,9 @@ def check_result_texts(sources: dict[str, str]) -> list[str]:
 
 
 # What core observes and reports back (the doctor's ok lines, DNS records and ports, an
-# undo, a link opened, a piped command, new mail) is data there (CheckResult.data, Undone,
-# LinkOpened, PipeResult.failure, ViewPlan.reason), worded at the edge: none of these
+# undo, a link opened, a piped command, new mail, a message's stored note) is data there
+# (CheckResult.data, Undone, LinkOpened, PipeResult.failure, ViewPlan.reason, the store's
+# NOTE_* kinds), worded at the edge: none of these
 # sentences may come back into core's string literals.
 OBSERVATION_PHRASES = (
     # the doctor (tuimail.doctor_server_words, tuimail.doctor_dns_words)
@@ -510,6 +511,14 @@ OBSERVATION_PHRASES = (
     "The command could not run",
     "The mailcap command did not finish",
     "New mail from",
+    # an outbox entry's state (tuimail.words.outbox.state_label)
+    "may have been sent",
+    "sent to some recipients",
+    # the note a message is stored with (tuimail.words.notes)
+    "could not be read in full",
+    "shown shortened",
+    "reported an impossible size",
+    "answer for this message's headers",
 )
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from tuimail.cli import route
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
+from tuimail.words.notes import message_note
 from tuimail.words.status import state as state_words
 from tuimail.words.status import warning as warning_words
 from tuimail.words.where import failure, sync_errors
@@ -327,7 +328,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         subject = _safe(r.subject)
         if len(subject) > SUBJECT_CELLS:  # one line per message, however long the header
             subject = set_cell_size(subject, SUBJECT_CELLS - 3) + "..."
-        note = f"  [{_safe(r.note)}]" if r.note else ""
+        note = f"  [{_safe(message_note(r.note))}]" if r.note else ""
         number = r.uid or r.id  # the UID; for POP3 (no UID) the store's number
         print(f"{number:>7} {mark} {_date(r.date)}  {sender}  {subject}{note}")
     return 0
@@ -382,7 +383,7 @@ def cmd_read(args: argparse.Namespace) -> int:
         return 0
     print(_render(raw))
     if row.note:
-        print(f"\nNote: {_safe(row.note)}")
+        print(f"\nNote: {_safe(message_note(row.note))}")
     return 0
 
 

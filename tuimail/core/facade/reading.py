@@ -55,8 +55,8 @@ class Reading:
         """The message, rendered; it is marked read unless `mark_seen` is false (a
         preview: the UI marks it later, see [ui] mark_read_delay)."""
         view = render(self.raw(row))
-        if row.note:
-            view.blocks.append(ReaderBlock("note", row.note))
+        if row.note:  # the stored note's kind (store.headers NOTE_*), worded at the edge
+            view.blocks.append(ReaderBlock("stored-note", row.note))
         if mark_seen and not row.seen:
             try:
                 self.set_seen([row], True)

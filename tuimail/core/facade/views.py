@@ -96,7 +96,8 @@ class MessageListSource(Protocol):
 
 @dataclass
 class ReaderBlock:
-    kind: str  # "text", "quote", "signature"
+    kind: str  # "text", "quote", "signature", "note"; "stored-note": `text` is a kind
+    # (the store's note for this message, tuimail.core.store NOTE_*), worded at the edge
     text: str
 
 

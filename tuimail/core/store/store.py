@@ -187,7 +187,8 @@ def _flag_columns_of(flags: Iterable[str]) -> tuple[str, int, int, int, int]:
 MAX_SIZE = 1 << 53
 MAX_MODSEQ = (1 << 63) - 1
 MAX_RAW_HEADER = 1 << 20  # a partial message keeps at most this much of its raw header
-NOTE_SIZE = "the server reported an impossible size for this message"
+NOTE_SIZE = "impossible-size"  # a note's kind, as store.headers' NOTE_* (worded at the edge)
+NOTE_UNREADABLE_ANSWER = "unreadable-answer"  # the server's FETCH answer could not be read
 BULK_FIRST_FILL = 5000  # a smaller first sync keeps every index (bulk_first_fill)
 
 _INSERT = (
