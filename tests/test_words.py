@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuimail import words
 from tuimail.core.errors import (
     FLUSH,
     LIST,
@@ -34,6 +33,12 @@ from tuimail.core.pop3 import NO_UIDL, ODD_UIDL
 from tuimail.core.runtime import AccountState, ServiceEvent
 from tuimail.core.secrets import PasswordError
 from tuimail.core.service import ServiceError
+from tuimail.words.describe import describe
+from tuimail.words.dkim import dkim_detail
+from tuimail.words.failures import failure_words
+from tuimail.words.service import _NO_LIST
+from tuimail.words.status import event, state, warning
+from tuimail.words.where import failure, skipped
 
 KINDS = [
     ConnectionLost,
@@ -50,110 +55,110 @@ KINDS = [
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.__name__)
 def test_every_kind_names_the_servers_code_and_words(kind: type[MailError]) -> None:
     error = kind(protocol="imap", code="UNAVAILABLE", server_text="Maintenance until 3")
-    text = words.describe(error)
+    text = describe(error)
     assert "[UNAVAILABLE]" in text and "Maintenance until 3" in text, text
     assert text.startswith(("the mail server", "the connection")), text
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.__name__)
 def test_every_kind_has_a_sentence_without_the_servers_words(kind: type[MailError]) -> None:
-    text = words.describe(kind())
+    text = describe(kind())
     assert text and kind.kind not in ("", text), text
     assert text.startswith(("the mail server", "the connection")), text
 
 
 def test_an_smtp_reply_code_is_named_as_a_number() -> None:
     error = AuthenticationFailed(protocol="smtp", code=535, server_text="5.7.8 Bad credentials")
-    assert words.describe(error) == "the mail server refused the login: 535 5.7.8 Bad credentials"
+    assert describe(error) == "the mail server refused the login: 535 5.7.8 Bad credentials"
 
 
 def test_a_code_already_in_the_servers_words_is_not_repeated() -> None:
     error = ServerBusy(code="IN-USE", server_text="[IN-USE] mailbox locked")
-    assert words.describe(error).count("IN-USE") == 1
+    assert describe(error).count("IN-USE") == 1
 
 
 def test_the_errors_own_message_comes_first() -> None:
     error = TimedOut("the mail server did not answer in time", protocol="imap")
-    assert words.describe(error) == "the mail server did not answer in time"
+    assert describe(error) == "the mail server did not answer in time"
 
 
 @given(st.text(max_size=200))
 def test_server_words_are_sanitised(said: str) -> None:
-    text = words.describe(Refused(server_text=said + "\x1b[31m\x07\x9b"))
+    text = describe(Refused(server_text=said + "\x1b[31m\x07\x9b"))
     assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text), repr(text)
 
 
 def test_a_bytes_repr_from_a_library_shows_the_words_only() -> None:
-    text = words.describe(Refused(server_text="b'[TRYCREATE] no such folder'"))
+    text = describe(Refused(server_text="b'[TRYCREATE] no such folder'"))
     assert "b'" not in text and "[TRYCREATE] no such folder" in text
 
 
 def test_transport_errors_and_core_sentences_and_anything_else() -> None:
-    assert "cannot be found" in words.describe(socket.gaierror(-2, "Name or service not known"))
-    assert "did not answer in time" in words.describe(TimeoutError())
-    assert words.describe(ServiceError("There is no account called x.")) == (
+    assert "cannot be found" in describe(socket.gaierror(-2, "Name or service not known"))
+    assert "did not answer in time" in describe(TimeoutError())
+    assert describe(ServiceError("There is no account called x.")) == (
         "There is no account called x."
     )
-    assert words.describe(PasswordError("The password command failed.")) == (
+    assert describe(PasswordError("The password command failed.")) == (
         "The password command failed."
     )
-    assert words.describe(KeyError("x")) == "Something went wrong: 'x'"
+    assert describe(KeyError("x")) == "Something went wrong: 'x'"
 
 
 def test_a_failure_says_where_it_happened() -> None:
     lost = ConnectionLost(server_text="BYE going down")
-    assert words.failure(Failure(lost, "work", "Lists/ietf", SYNC)) == (
+    assert failure(Failure(lost, "work", "Lists/ietf", SYNC)) == (
         "Lists/ietf: the connection to the mail server was lost: BYE going down"
     )
-    assert words.failure(Failure(lost, "work", "", FLUSH)).startswith(
+    assert failure(Failure(lost, "work", "", FLUSH)).startswith(
         "Saved here; the server will be updated when it is reachable (the connection"
     )
-    assert words.failure(Failure(lost, "work", "", OUTBOX)).startswith("Outbox: the connection")
-    assert words.failure(Failure(lost, "work", "INBOX", SEARCH)).startswith(
+    assert failure(Failure(lost, "work", "", OUTBOX)).startswith("Outbox: the connection")
+    assert failure(Failure(lost, "work", "INBOX", SEARCH)).startswith(
         "Searched this computer only (the connection"
     )
     odd = ProtocolViolation(server_text='* LIST () "/" {5}')
-    assert words.failure(Failure(odd, "work", "", LIST)) == (
+    assert failure(Failure(odd, "work", "", LIST)) == (
         'the server listed a folder tuimail cannot read: * LIST () "/" {5}'
     )
 
 
 def test_an_account_state_in_words() -> None:
-    assert words.state(AccountState("idle", "push", phase="online")) == "push connected"
-    assert words.state(AccountState("idle", "up-to-date", phase="online")) == "up to date"
-    assert words.state(AccountState("polling", "polling", phase="online", interval=60)) == (
+    assert state(AccountState("idle", "push", phase="online")) == "push connected"
+    assert state(AccountState("idle", "up-to-date", phase="online")) == "up to date"
+    assert state(AccountState("polling", "polling", phase="online", interval=60)) == (
         "checking every 60 s"
     )
     syncing = AccountState("syncing", "syncing", progress=("INBOX", 3, 10))
-    assert words.state(syncing) == "syncing INBOX 3/10"
+    assert state(syncing) == "syncing INBOX 3/10"
     refused = AccountState("error", phase="needs-password", error=AuthenticationFailed())
-    assert words.state(refused) == (
+    assert state(refused) == (
         "the mail server refused the login — not trying again until the password is checked"
     )
     offline = AccountState(
         "offline", phase="offline-retrying", error=ServerBusy(code="UNAVAILABLE"), retry_in=4.6
     )
-    assert words.state(offline) == (
+    assert state(offline) == (
         "the mail server is busy; it asked to try again later: [UNAVAILABLE] — retrying in 5 s"
     )
     gone = Failure(Refused(code="NONEXISTENT", server_text="No such folder"), "w", "Gone", SYNC)
     some = AccountState("error", phase="online", failures=(gone,))
-    assert words.state(some) == "Gone: the mail server refused: [NONEXISTENT] No such folder"
+    assert state(some) == "Gone: the mail server refused: [NONEXISTENT] No such folder"
 
 
 def test_events_in_words() -> None:
     refused = ServiceEvent("error", "work", "Archive", error=Refused(), action="move")
-    assert words.event(refused) == "A move was not applied on the server: the mail server refused"
-    assert "repeated UIDL" in words.event(ServiceEvent("warning", "pop", note=ODD_UIDL))
-    assert "does not support UIDL" in words.warning(NO_UIDL)
-    assert words.event(ServiceEvent("sent", "work", count=2)) == (
+    assert event(refused) == "A move was not applied on the server: the mail server refused"
+    assert "repeated UIDL" in event(ServiceEvent("warning", "pop", note=ODD_UIDL))
+    assert "does not support UIDL" in warning(NO_UIDL)
+    assert event(ServiceEvent("sent", "work", count=2)) == (
         "2 waiting messages sent from the outbox."
     )
-    assert words.event(ServiceEvent("messages", "work", "INBOX")) == ""
+    assert event(ServiceEvent("messages", "work", "INBOX")) == ""
 
 
 def test_skipped_folders_in_one_sentence() -> None:
-    assert words.skipped(1) == (
+    assert skipped(1) == (
         "1 other folder not synced this time (the mail server did not answer in time)"
     )
 
@@ -161,10 +166,10 @@ def test_skipped_folders_in_one_sentence() -> None:
 def test_a_library_error_is_worded_through_its_protocols_classifier() -> None:
     """A raw imaplib/poplib error that reached the edge (a worker's failure) is worded
     like a typed one, with the server's code and words, not as 'Something went wrong'."""
-    text = words.describe(imaplib.IMAP4.error("select failed: b'[NONEXISTENT] Unknown Mailbox'"))
+    text = describe(imaplib.IMAP4.error("select failed: b'[NONEXISTENT] Unknown Mailbox'"))
     assert text == "the mail server refused: [NONEXISTENT] Unknown Mailbox"
-    assert "closed the connection" in words.describe(imaplib.IMAP4.abort("socket error: EOF"))
-    text = words.describe(poplib.error_proto(b"-ERR [IN-USE] locked"))
+    assert "closed the connection" in describe(imaplib.IMAP4.abort("socket error: EOF"))
+    text = describe(poplib.error_proto(b"-ERR [IN-USE] locked"))
     assert "in use" in text and "[IN-USE] locked" in text
 
 
@@ -244,18 +249,18 @@ def test_every_classifier_reason_has_its_own_words_kept_on_disk(reason: str) -> 
 
     cls, data = _REASON_CASES[reason]
     error = cls(reason=reason, data=data, protocol="imap", code=421, host="mail.example")
-    text = words.failure_words(error)
+    text = failure_words(error)
     assert text and not error.message
-    assert text != words.failure_words(cls(protocol="imap", code=421, host="mail.example"))
+    assert text != failure_words(cls(protocol="imap", code=421, host="mail.example"))
     others = {
-        words.failure_words(c(reason=r, data=d, protocol="imap", code=421))
+        failure_words(c(reason=r, data=d, protocol="imap", code=421))
         for r, (c, d) in _REASON_CASES.items()
         if r != reason
     }
     assert text not in others
     stored = error_from_record(json.loads(json.dumps(error_record(error))))
     assert (stored.reason, stored.data) == (reason, data)
-    assert words.failure_words(stored) == text
+    assert failure_words(stored) == text
 
 
 @pytest.mark.parametrize(
@@ -279,7 +284,7 @@ def test_every_classifier_reason_has_its_own_words_kept_on_disk(reason: str) -> 
     ],
 )  # fmt: skip
 def test_a_reasons_data_is_in_its_words(error: MailError, expect: str) -> None:
-    assert expect in words.failure_words(error)
+    assert expect in failure_words(error)
 
 
 def test_every_service_reason_has_its_own_words() -> None:
@@ -301,7 +306,7 @@ def test_every_service_reason_has_its_own_words() -> None:
         "no-recipients": {},
     }
     assert set(samples) == set(SERVICE_REASONS)
-    said = {r: words.describe(ServiceError(reason=r, data=d)) for r, d in samples.items()}
+    said = {r: describe(ServiceError(reason=r, data=d)) for r, d in samples.items()}
     assert said["search"] == (
         "That search did not work: the local message store could not run it; "
         "database is locked\u241b[2J."
@@ -318,9 +323,7 @@ def test_every_service_reason_has_its_own_words() -> None:
     assert said["not-an-address"] == "Not an e-mail address: bob@. Nothing was sent."
     assert said["no-recipients"] == "Add at least one recipient."
     for why in NO_LIST_WHY:
-        assert words._NO_LIST[why] in words.describe(
-            ServiceError(reason="no-list", data={"why": why})
-        )
+        assert _NO_LIST[why] in describe(ServiceError(reason="no-list", data={"why": why}))
 
 
 def test_a_failed_dns_query_is_worded_from_its_data() -> None:
@@ -330,12 +333,10 @@ def test_a_failed_dns_query_is_worded_from_its_data() -> None:
 
     failed = dns_failure(DNSError("example.test", "MX", "SERVFAIL\x1b[2J"))
     assert isinstance(failed, Unreachable) and not failed.message
-    assert words.describe(failed) == (
-        "the DNS query for example.test (MX) failed (SERVFAIL\u241b[2J)"
-    )
+    assert describe(failed) == ("the DNS query for example.test (MX) failed (SERVFAIL\u241b[2J)")
     late = dns_failure(DNSTimeout("_imaps._tcp.example.test", "SRV"))
     assert isinstance(late, TimedOut) and late.reason == "dns-timeout"
-    assert words.describe(late) == (
+    assert describe(late) == (
         "the DNS query for _imaps._tcp.example.test (SRV) timed out: the name server did "
         "not answer in time"
     )
@@ -363,7 +364,7 @@ def test_every_dkim_check_reason_has_its_own_words() -> None:
         "too-large": {"limit": 1},
     }
     assert set(samples) == set(DKIM_REASONS)
-    said = {r: words.dkim_detail(DkimCheck("d", "s", "error", r, d)) for r, d in samples.items()}
+    said = {r: dkim_detail(DkimCheck("d", "s", "error", r, d)) for r, d in samples.items()}
     assert said == {
         "valid": "the signature is valid: signed parts unchanged",
         "does-not-verify": "the signature does not verify (body hash mismatch)",
@@ -377,6 +378,94 @@ def test_every_dkim_check_reason_has_its_own_words() -> None:
         "too-large": "the message is too large to check here",
     }
     late = {**samples["key-lookup-failed"], "timed_out": True}
-    assert words.dkim_detail(DkimCheck("d", "s", "error", "key-lookup-failed", late)) == (
+    assert dkim_detail(DkimCheck("d", "s", "error", "key-lookup-failed", late)) == (
         "the key could not be fetched (the DNS query for s._domainkey.example.test (TXT) timed out)"
+    )
+
+
+# -- what the app's actions did (tuimail.words.actions) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "count", "said"),
+    [
+        ("move", 3, "Undone: moved 3 messages"),
+        ("delete", 1, "Undone: deleted 1 message"),
+        ("archive", 2, "Undone: archived 2 messages"),
+        ("flag", 1, "Undone: flagged 1 message"),
+        ("unflag", 4, "Undone: unflagged 4 messages"),
+        ("read", 4, "Undone: marked 4 messages read"),
+        ("unread", 1, "Undone: marked 1 message unread"),
+    ],
+)
+def test_an_undo_is_worded_from_its_action_and_count(action, count, said) -> None:
+    from tuimail.core.service import Undone
+    from tuimail.words.actions import undone
+
+    assert undone(Undone(action, count)) == said
+
+
+def test_new_mail_is_worded_for_the_terminal_notification() -> None:
+    from tuimail.core.hooks import NewMessage
+    from tuimail.words.actions import new_mail
+
+    one = NewMessage("work", "INBOX", "Ann", "ann@example.test", "Lunch\x1b[2J")
+    assert new_mail([one], 1) == ("New mail from Ann", "Lunch\u241b[2J")
+    nameless = NewMessage("work", "INBOX", "", "bob@example.test", "Hi")
+    assert new_mail([nameless], 1)[0] == "New mail from bob@example.test"
+    assert new_mail([one, nameless], 5) == ("5 new messages", "in work")
+
+
+def test_an_attachment_only_saved_says_why() -> None:
+    from pathlib import Path
+
+    from tuimail.core.attachment_view import ViewPlan
+    from tuimail.words.actions import not_viewed
+
+    path = Path("/tmp/x/a.pdf")
+    stopped = ViewPlan("saved", path=path, reason="mailcap-unfinished")
+    assert not_viewed("a.pdf", stopped) == (
+        "The mailcap command for a.pdf did not finish; it was saved to /tmp/x/a.pdf."
+    )
+    plain_saved = ViewPlan("saved", path=path)
+    assert (
+        not_viewed("", plain_saved)
+        == "No viewer for the attachment here; it was saved to /tmp/x/a.pdf."
+    )
+
+
+def test_a_stored_note_is_worded_and_an_older_stores_sentence_kept() -> None:
+    from tuimail.core.store.headers import NOTE_SHORTENED, NOTE_UNREADABLE
+    from tuimail.core.store.store import NOTE_SIZE, NOTE_UNREADABLE_ANSWER
+    from tuimail.words.notes import NOTE_KINDS, message_note, note_kind
+
+    kinds = {NOTE_SHORTENED, NOTE_UNREADABLE, NOTE_SIZE, NOTE_UNREADABLE_ANSWER}
+    assert kinds == NOTE_KINDS  # every kind core stores has its words
+    assert message_note(NOTE_SHORTENED) == (
+        "a header of this message was too long and is shown shortened"
+    )
+    old = "the server reported an impossible size for this message\x1b[2J"
+    assert message_note(old) == "the server reported an impossible size for this message\u241b[2J"
+    assert (note_kind(NOTE_SIZE), note_kind(old), note_kind("")) == ("impossible-size", "other", "")
+
+
+def test_every_outbox_state_has_its_label() -> None:
+    from types import SimpleNamespace
+
+    from tuimail.core.outbox import STATES
+    from tuimail.words.outbox import _STATES, state_label
+
+    assert set(STATES) == set(_STATES)
+    assert state_label(SimpleNamespace(state="maybe_sent")) == "may have been sent"
+    assert state_label(SimpleNamespace(state="partial")) == "sent to some recipients"
+
+
+def test_a_queued_message_without_a_failure_says_its_state() -> None:
+    from tuimail.core.outbox import OutboxEntry
+    from tuimail.core.service import QueuedError
+    from tuimail.words.describe import describe
+
+    entry = OutboxEntry("1", "work", "a@example.test", ["b@example.test"], state="retrying")
+    assert describe(QueuedError(entry)) == (
+        "The message was not sent (will retry); it waits in the outbox."
     )

@@ -179,8 +179,33 @@ def _run(args: argparse.Namespace, func) -> int:
         status = int(func(args) or 0)
     except KeyboardInterrupt:
         status = 130
+    except Exception as exc:  # the last resort: one sentence, never a traceback
+        status = _failed(args, exc, log)
     log.info("%s: exit status %d", args.command, status)
     return status
+
+
+def _failed(args: argparse.Namespace, exc: Exception, log: logging.Logger) -> int:
+    """The exit status (and the one sentence) for a failure a command did not handle.
+    Standard output's reader going away (`tuimail list | head -1`) ends it quietly."""
+    from tuimail.cli.output import local_write_failed, quiet_stdout, reader_gone
+
+    if reader_gone(exc):
+        quiet_stdout()
+        log.info("%s: standard output was closed by its reader", args.command)
+        return 0
+    log.warning("%s failed: %s", args.command, type(exc).__name__, exc_info=exc)
+    if local_write_failed(exc):
+        words = f"could not write the output ({exc.strerror})"
+    else:
+        from tuimail.words import describe
+
+        words = describe(exc)
+    try:
+        print(f"tuimail: {words}", file=sys.stderr)
+    except OSError:
+        pass
+    return 1
 
 
 def _logging_flags(argv: list[str]) -> tuple[list[str], set[str]]:

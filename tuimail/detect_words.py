@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from tuimail.core.errors import MailError, SecurityFailure
 from tuimail.core.sanitize import sanitize
-from tuimail.words import failure_words, login_rejected, submit_failure
+from tuimail.words.failures import failure_words
+from tuimail.words.login import login_rejected
+from tuimail.words.outbox import submit_failure
 
 if TYPE_CHECKING:  # loaded by whoever has a detection: `account list` needs none
     from tuimail.core.discovery.findings import Confirm, NotFound, Notice

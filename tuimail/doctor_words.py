@@ -32,15 +32,12 @@ from tuimail.doctor_dns_words import FIX as DNS_FIX
 from tuimail.doctor_dns_words import SEEN as DNS_SEEN
 from tuimail.doctor_server_words import FIX as SERVER_FIX
 from tuimail.doctor_server_words import SEEN as SERVER_SEEN
-from tuimail.words import (
-    describe,
-    failure_words,
-    login_rejected,
-    needs_sign_in,
-    server_said,
-    sign_in_advice,
-    submit_failure,
-)
+from tuimail.words.describe import describe
+from tuimail.words.failures import failure_words
+from tuimail.words.login import login_rejected
+from tuimail.words.outbox import submit_failure
+from tuimail.words.plain import server_said
+from tuimail.words.sign_in import needs_sign_in, sign_in_advice
 
 WRONG_PASSWORD_FIX = (
     "check the user name and password; if the provider uses two-step verification, "
@@ -110,7 +107,7 @@ def _seen(result: CheckResult) -> str:
     elif finding == "unreadable":  # an answer that is not the protocol (ProtocolViolation)
         words = f"the server's answer to {data.get('command')} could not be read"
     elif finding in ("not-signed-in", "sign-in-revoked"):
-        pass  # a NeedsSignIn: its words (tuimail.words.sign_in_needed), the advice in fix()
+        pass  # a NeedsSignIn: its words (tuimail.words.sign_in.sign_in_needed), the advice in fix()
     elif finding == "client-refused":
         said = sanitize(failure.server_text or "")
         words = f"the authorization server refused this application ({failure.code}" + (

@@ -7,7 +7,6 @@ import ssl
 
 import pytest
 
-from tuimail import words
 from tuimail.core.account import ServerSettings
 from tuimail.core.connect import (
     PlaintextInjectionError,
@@ -19,6 +18,7 @@ from tuimail.core.connect import (
 from tuimail.core.errors import SecurityFailure
 from tuimail.core.net_errors import classify_transport
 from tuimail.core.tls import spki_sha256
+from tuimail.words.describe import describe
 
 REASONS = {  # the bad certificate -> the TLS classifier's reason, and its words
     "expired": ("expired", "expired"),
@@ -114,7 +114,7 @@ def test_bad_certificates_rejected_with_reason(bad_cert_server) -> None:
             assert info.value.reason == reason, info.value.reason
             error = classify_transport(info.value, "imap", "localhost")
             assert isinstance(error, SecurityFailure) and error.reason == reason
-            assert said in words.describe(error), words.describe(error)
+            assert said in describe(error), describe(error)
 
 
 def test_pinned_self_signed_certificate_for_that_host_and_port(test_ca) -> None:

@@ -31,7 +31,8 @@ from tuimail.core.errors import (
     Unreachable,
 )
 from tuimail.core.secrets import Secret
-from tuimail.words import describe, server_said
+from tuimail.words.describe import describe
+from tuimail.words.plain import server_said
 
 
 @pytest.fixture(params=["expired", "wrong_host"])

@@ -15,7 +15,8 @@ from tuimail.core.errors import Unreachable
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import fix as words_fix
 from tuimail.doctor_words import seen
-from tuimail.words import describe, submit_failure
+from tuimail.words.describe import describe
+from tuimail.words.outbox import submit_failure
 
 OTHER = b"From: a@example.test\r\nTo: b@example.test\r\nSubject: keep me\r\n\r\nhello\r\n"
 
@@ -38,6 +39,18 @@ def _accepted(server) -> list:
 def _run(server, user, protocol="imap", roundtrip_timeout=30.0, **kw):
     account = make_account(server, user, protocol=protocol, **kw)
     return check_roundtrip(account, Secret(user.password), 10.0, roundtrip_timeout)
+
+
+def _run_with_closed_port(server, side: str):
+    """The round trip of a new user on `server` whose `side` ("incoming" or "outgoing")
+    server is a port bound but never listening (refused); returns (its result, port)."""
+    user = server.new_user()
+    account = make_account(server, user)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: refused
+        getattr(account, side).port = port = closed.getsockname()[1]
+        (trip,) = check_roundtrip(account, Secret(user.password), 5.0, 5.0)
+    return trip, port
 
 
 def test_imap_round_trip_measured_and_cleaned_up(mail_server) -> None:
@@ -292,12 +305,7 @@ def test_cleanup_refused_says_the_servers_words(mail_server) -> None:
 def test_incoming_port_closed_sends_nothing_and_says_where(mail_server) -> None:
     """The round trip's words for a refused connection are those of the reachable
     check above (the host and port tried), not "the incoming server: the mail server"."""
-    user = mail_server.new_user()
-    account = make_account(mail_server, user)
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))  # bound, never listening: refused
-        account.incoming.port = port = closed.getsockname()[1]
-        (trip,) = check_roundtrip(account, Secret(user.password), 5.0, 5.0)
+    trip, port = _run_with_closed_port(mail_server, "incoming")
     assert trip.status == "failure" and isinstance(trip.failure, Unreachable), trip
     assert seen(trip) == (
         f"no test message was sent: could not connect to localhost port {port}: "
@@ -358,12 +366,7 @@ def test_the_words_of_a_connection_lost_while_waiting(mail_server, monkeypatch) 
 def test_outgoing_port_closed_sends_nothing_and_is_no_refusal(mail_server) -> None:
     """No connection to the outgoing server: the test message was not "refused" and
     waiting "a few minutes" is no fix; the server checks above are."""
-    user = mail_server.new_user()
-    account = make_account(mail_server, user)
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))  # bound, never listening: refused
-        account.outgoing.port = port = closed.getsockname()[1]
-        (trip,) = check_roundtrip(account, Secret(user.password), 5.0, 5.0)
+    trip, port = _run_with_closed_port(mail_server, "outgoing")
     assert trip.status == "failure" and trip.data["cause"] == "unreachable", trip
     assert seen(trip) == (
         f"no test message was sent: could not reach localhost port {port}: {describe(trip.failure)}"

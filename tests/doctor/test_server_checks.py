@@ -13,7 +13,7 @@ from tuimail.core.doctor import failed, run_checks
 from tuimail.core.doctor.server_checks import check_server
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import fix, seen
-from tuimail.words import describe
+from tuimail.words.describe import describe
 
 
 def _by(results, name):

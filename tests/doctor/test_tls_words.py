@@ -16,7 +16,7 @@ from tuimail.core.doctor.server_checks import _lost, check_server
 from tuimail.core.errors import SECURITY_REASONS, SecurityFailure
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import render_json, render_text, seen
-from tuimail.words import describe
+from tuimail.words.describe import describe
 
 DATA = {
     "untrusted": {"verify_code": 18},
@@ -60,7 +60,7 @@ def test_a_real_bad_certificate_reads_the_same_in_the_doctor_and_the_cli(
     bad_cert_server,
 ) -> None:
     """Over a real socket: the doctor's TLS line and the sentence any command prints for
-    the same refused connection (tuimail.words.describe of the runtime's error) agree."""
+    the same refused connection (tuimail.words.describe.describe of the runtime's error) agree."""
     user = bad_cert_server.new_user()
     account = make_account(bad_cert_server, user)
     tls = next(

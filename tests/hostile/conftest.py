@@ -48,6 +48,38 @@ def save(server: ScriptedServer, protocol: str = "imap", **settings) -> Account:
     return account
 
 
+def save_pair(imap: ScriptedServer, smtp: ScriptedServer, **settings) -> Account:
+    """An account named `work` whose incoming server is `imap` and outgoing is `smtp`."""
+    account = Account(
+        name="work",
+        email="bob@example.test",
+        username="bob",
+        incoming=ServerSettings(imap.host, imap.port, "tls"),
+        outgoing=ServerSettings(smtp.host, smtp.port, "tls"),
+        ca_file=imap.ca_file,
+        password_command=f"printf %s {shlex.quote(PASSWORD)}",
+        extra=settings,
+    )
+    save_account(account)
+    return account
+
+
+def save_starttls(mail_server, user) -> Account:
+    """An account named `work` for `user` on the bundled server's IMAP STARTTLS port (no
+    outgoing server listening)."""
+    account = Account(
+        name="work",
+        email=user.email,
+        username=user.login,
+        incoming=ServerSettings(mail_server.host, mail_server.ports.imap_starttls, "starttls"),
+        outgoing=ServerSettings(mail_server.host, 9, "tls"),
+        ca_file=mail_server.ca_file,
+        password_command=f"printf %s {shlex.quote(user.password)}",
+    )
+    save_account(account)
+    return account
+
+
 @pytest.fixture
 def cli(capsys):
     def run(*args: str) -> Run:

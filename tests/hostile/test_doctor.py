@@ -3,20 +3,16 @@ exit status 1, never a traceback (scripted servers; the bundled server for START
 
 from __future__ import annotations
 
-import shlex
-
 import pytest
 
-from tests.hostile.conftest import PASSWORD, save
+from tests.hostile.conftest import PASSWORD, save, save_pair, save_starttls
 from tests.hostile.scripted import Conn, ImapScript, Pop3Script, SmtpScript
 from testserver.server import MailServer
-from tuimail.core.account import Account, ServerSettings
-from tuimail.core.config import save_account
 from tuimail.core.doctor.server_checks import check_server
 from tuimail.core.errors import ProtocolViolation, Refused, ServerBusy, TransientError
 from tuimail.core.secrets import Secret
 from tuimail.doctor_words import fix, render_text, seen
-from tuimail.words import describe
+from tuimail.words.describe import describe
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -81,18 +77,8 @@ def test_what_a_hostile_greeting_sent_goes_with_what_it_did(scripted, cli, names
 
 
 def test_doctor_reports_a_bad_answer_to_starttls(mail_server, cli, nameserver) -> None:
-    user = mail_server.new_user()
     mail_server.faults.add(protocol="imap", kind="starttls_bad", message="not today")
-    account = Account(
-        name="work",
-        email=user.email,
-        username=user.login,
-        incoming=ServerSettings(mail_server.host, mail_server.ports.imap_starttls, "starttls"),
-        outgoing=ServerSettings(mail_server.host, 9, "tls"),
-        ca_file=mail_server.ca_file,
-        password_command=f"printf %s {shlex.quote(user.password)}",
-    )
-    save_account(account)
+    save_starttls(mail_server, mail_server.new_user())
     run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "3")
     _assert_failure_line(run, "refused STARTTLS")
 
@@ -107,6 +93,30 @@ def _hang(conn: Conn, tag: bytes, args: bytes) -> None:
 
 _QUOTA_CAPS = _reply(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN QUOTA\r\nTAG OK done\r\n")
 
+
+# Scripts more than one table below uses (each call: a fresh script).
+def _login_unavailable() -> ImapScript:
+    return ImapScript({"LOGIN": _reply(b"TAG NO [UNAVAILABLE] maintenance\r\n")})
+
+
+def _eight_bit_capability() -> ImapScript:
+    return ImapScript(
+        {"CAPABILITY": _reply(b"* CAPABILITY IMAP4rev1 \xff\xfe\r\nTAG OK done\r\n")},
+        greeting=b"* OK hi\r\n",
+    )
+
+
+def _quota_not_numbers() -> ImapScript:
+    return ImapScript(
+        {
+            "CAPABILITY": _QUOTA_CAPS,
+            "GETQUOTAROOT": _reply(
+                b'* QUOTAROOT INBOX ""\r\n* QUOTA "" (STORAGE abc 100)\r\nTAG OK done\r\n'
+            ),
+        }
+    )
+
+
 # What a server did after its greeting -> (protocol, script, failing check, words expected)
 AFTER_GREETING = {
     "IMAP login never answered": (
@@ -117,29 +127,19 @@ AFTER_GREETING = {
     ),
     "IMAP login NO [UNAVAILABLE]": (
         "imap",
-        ImapScript({"LOGIN": _reply(b"TAG NO [UNAVAILABLE] maintenance\r\n")}),
+        _login_unavailable(),
         "login",
         "maintenance",
     ),
     "IMAP 8-bit bytes in CAPABILITY": (
         "imap",
-        ImapScript(
-            {"CAPABILITY": _reply(b"* CAPABILITY IMAP4rev1 \xff\xfe\r\nTAG OK done\r\n")},
-            greeting=b"* OK hi\r\n",
-        ),
+        _eight_bit_capability(),
         "conversation",
         "not valid",
     ),
     "IMAP quota numbers that are not numbers": (
         "imap",
-        ImapScript(
-            {
-                "CAPABILITY": _QUOTA_CAPS,
-                "GETQUOTAROOT": _reply(
-                    b'* QUOTAROOT INBOX ""\r\n* QUOTA "" (STORAGE abc 100)\r\nTAG OK done\r\n'
-                ),
-            }
-        ),
+        _quota_not_numbers(),
         "quota",
         "could not be read",
     ),
@@ -237,17 +237,7 @@ def test_doctor_round_trip_says_a_read_only_inbox_in_words(scripted, cli, namese
     """SELECT INBOX answered [READ-ONLY]: the round trip cannot clean up, and says so
     without imapclient's "b'\"INBOX\"' is not writable"."""
     with scripted(ImapScript()) as imap, scripted(SmtpScript()) as smtp:
-        save_account(
-            Account(
-                name="work",
-                email="bob@example.test",
-                username="bob",
-                incoming=ServerSettings(imap.host, imap.port, "tls"),
-                outgoing=ServerSettings(smtp.host, smtp.port, "tls"),
-                ca_file=imap.ca_file,
-                password_command="printf %s pw",
-            )
-        )
+        save_pair(imap, smtp)
         run = cli("doctor", "work", "--nameserver", nameserver, "--timeout", "2")
     assert run.code == 1 and "Traceback" not in run.out + run.err, run.err
     (line,) = [line for line in run.out.splitlines() if "] round trip:" in line]
@@ -262,7 +252,7 @@ def _close(conn: Conn, tag: bytes, args: bytes) -> None:
 TYPED_FINDINGS = {
     "IMAP login NO [UNAVAILABLE]": (
         "imap",
-        ImapScript({"LOGIN": _reply(b"TAG NO [UNAVAILABLE] maintenance\r\n")}),
+        _login_unavailable(),
         "login",
         ServerBusy,
         ("[UNAVAILABLE]", "maintenance"),
@@ -276,10 +266,7 @@ TYPED_FINDINGS = {
     ),
     "IMAP 8-bit bytes in CAPABILITY": (
         "imap",
-        ImapScript(
-            {"CAPABILITY": _reply(b"* CAPABILITY IMAP4rev1 \xff\xfe\r\nTAG OK done\r\n")},
-            greeting=b"* OK hi\r\n",
-        ),
+        _eight_bit_capability(),
         "conversation",
         ProtocolViolation,
         (),
@@ -322,14 +309,7 @@ PARSED_FINDINGS = {
     ),
     "IMAP quota numbers that are not numbers": (
         "imap",
-        ImapScript(
-            {
-                "CAPABILITY": _QUOTA_CAPS,
-                "GETQUOTAROOT": _reply(
-                    b'* QUOTAROOT INBOX ""\r\n* QUOTA "" (STORAGE abc 100)\r\nTAG OK done\r\n'
-                ),
-            }
-        ),
+        _quota_not_numbers(),
         "quota",
         ProtocolViolation,
         "the server's answer to GETQUOTAROOT could not be read",

@@ -14,13 +14,13 @@ import pytest
 from tests.hostile.conftest import PASSWORD, save
 from tests.hostile.idle_servers import MailboxDuringIdle
 from tests.service.helpers import wait_for
-from tuimail import words
 from tuimail.core import runtime as runtime_module
 from tuimail.core.errors import ProtocolViolation
 from tuimail.core.retry import Phase, RetryPolicy
 from tuimail.core.runtime import AccountRuntime
 from tuimail.core.secrets import Secret
 from tuimail.core.store import Store
+from tuimail.words.status import state
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -89,7 +89,7 @@ def test_garbage_during_idle_once_goes_offline_retrying_then_online_by_itself(
     assert offline, states.phases()
     assert isinstance(offline[0].error, ProtocolViolation), offline[0].error
     assert offline[0].state == "offline" and offline[0].retry_in is not None
-    said = words.state(offline[0])  # the reason, with what was wrong in the answer
+    said = state(offline[0])  # the reason, with what was wrong in the answer
     assert "not IMAP" in said and offline[0].error.server_text in said, said
     assert Phase.ERROR not in states.phases() and Phase.NEEDS_PASSWORD not in states.phases()
     folder = runtime.store.folder_id("work", "INBOX")

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
+from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save, save_starttls
 from tests.hostile.scripted import MESSAGE, Conn, ImapScript, Switch, imap_fetch_line, trickle
 from tuimail.core import connect
 
@@ -444,22 +444,8 @@ def test_a_bad_answer_to_login_is_said_in_the_servers_words(scripted, cli) -> No
 
 
 def test_a_bad_answer_to_starttls_is_said_in_the_servers_words(mail_server, cli) -> None:
-    from tuimail.core.account import Account, ServerSettings
-    from tuimail.core.config import save_account
-
-    user = mail_server.new_user()
     mail_server.faults.add(protocol="imap", kind="starttls_bad", message="not today")
-    save_account(
-        Account(
-            name="work",
-            email=user.email,
-            username=user.login,
-            incoming=ServerSettings(mail_server.host, mail_server.ports.imap_starttls, "starttls"),
-            outgoing=ServerSettings(mail_server.host, 9, "tls"),
-            ca_file=mail_server.ca_file,
-            password_command="printf %s unused",
-        )
-    )
+    save_starttls(mail_server, mail_server.new_user())
     run = cli("sync", "work")
     error = assert_clean_failure(run)
     assert "not today" in error and "command error" not in error, error

@@ -10,10 +10,10 @@ import pytest
 
 from tests.hostile.conftest import BAD, PASSWORD, TIMEOUT, save
 from tests.hostile.scripted import Conn, Pop3Script, trickle
-from tuimail import words
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.core.store import Store
+from tuimail.words.status import state as state_words
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("small_response_limit")]
 
@@ -53,7 +53,7 @@ def test_the_app_gives_up_in_time_with_a_sentence(scripted, tmp_path, script) ->
     assert state.state in ("offline", "error")
     assert seconds < TIMEOUT * 2 + 3, seconds
     for bad in (*BAD, "_ssl.c", "error_proto"):
-        assert bad not in words.state(state), (bad, words.state(state))
-    assert 0 < len(words.state(state)) < 400
-    assert words.state(state).startswith(("the mail server", "the POP3 server")), words.state(state)
+        assert bad not in state_words(state), (bad, state_words(state))
+    assert 0 < len(state_words(state)) < 400
+    assert state_words(state).startswith(("the mail server", "the POP3 server")), state_words(state)
     assert not service.source("work", "INBOX").count()  # nothing half-stored

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
+from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save, save_pair
 from tests.hostile.scripted import Conn, SmtpScript, trickle
 
 pytestmark = pytest.mark.timeout(60)
@@ -95,10 +95,7 @@ def test_a_good_server_gets_the_message(scripted, cli, tmp_path) -> None:
 def test_the_sent_copy_gives_up_after_the_account_timeout(scripted, cli, where, tmp_path) -> None:
     """The copy to Sent waited 30 s (its own default) on a server that stopped answering,
     whatever the account's `timeout` said."""
-    from tests.hostile.conftest import PASSWORD
     from tests.hostile.scripted import ImapScript
-    from tuimail.core.account import Account, ServerSettings
-    from tuimail.core.config import save_account
 
     path = tmp_path / "m.eml"
     path.write_bytes(MESSAGE)
@@ -106,18 +103,7 @@ def test_the_sent_copy_gives_up_after_the_account_timeout(scripted, cli, where, 
     imap_script = hang if where == "greeting" else ImapScript({"APPEND": hang})
     smtp_script = SmtpScript()
     with scripted(imap_script) as imap, scripted(smtp_script) as smtp:
-        save_account(
-            Account(
-                name="work",
-                email="bob@example.test",
-                username="bob",
-                incoming=ServerSettings(imap.host, imap.port, "tls"),
-                outgoing=ServerSettings(smtp.host, smtp.port, "tls"),
-                ca_file=imap.ca_file,
-                password_command=f"printf %s {PASSWORD}",
-                extra={"timeout": TIMEOUT},
-            )
-        )
+        save_pair(imap, smtp, timeout=TIMEOUT)
         run = cli("send", str(path))
     assert run.code == 0, run.err
     assert len(smtp_script.delivered) == 1

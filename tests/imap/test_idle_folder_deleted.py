@@ -8,6 +8,9 @@ the store with its messages), says "gone" and ends; INBOX keeps being watched.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from tests.imap.helpers import Recorder, account_for, message, other_client, tmp_store
 from tests.service.helpers import runtime_for, wait_for
 from tuimail.core.imap.idle import AccountWatcher, WatchState
@@ -30,21 +33,27 @@ def _both_idle():
     return seen
 
 
+def _watch(peer, user, tmp_path, folder: str, **options):
+    """An AccountWatcher on `folder` (and INBOX), started; the caller stops it."""
+    account = account_for(peer, user)
+    store = tmp_store(tmp_path)
+    watcher = AccountWatcher(
+        store, account, connector(account, user.password, timeout=10), backoff_start=0.1, **options
+    )
+    recorder = Recorder()
+    watcher.subscribe(recorder)
+    watcher.watch_open_folder(folder)
+    watcher.start()
+    return watcher, recorder, store
+
+
 def test_folder_deleted_elsewhere_while_idling_leaves_the_store(mail_peer, tmp_path) -> None:
     user = mail_peer.new_user()
     other = other_client(mail_peer, user)
     other.create_folder("Projects")
     mail_peer.deliver(user, message(1, "in projects"), "Projects")
     mail_peer.deliver(user, message(2, "in inbox"))
-    account = account_for(mail_peer, user)
-    store = tmp_store(tmp_path)
-    watcher = AccountWatcher(
-        store, account, connector(account, user.password, timeout=10), backoff_start=0.1
-    )
-    recorder = Recorder()
-    watcher.subscribe(recorder)
-    watcher.watch_open_folder("Projects")
-    watcher.start()
+    watcher, recorder, store = _watch(mail_peer, user, tmp_path, "Projects")
     try:
         recorder.wait_for(_both_idle(), timeout=20)
         assert store.folder_id("test", "Projects") is not None
@@ -64,24 +73,6 @@ def test_folder_deleted_elsewhere_while_idling_leaves_the_store(mail_peer, tmp_p
     finally:
         watcher.stop()
         other.logout()
-
-
-def _watch(peer, user, tmp_path, folder: str, **options):
-    """An AccountWatcher on `folder` (and INBOX), started; the caller stops it."""
-    account = account_for(peer, user)
-    store = tmp_store(tmp_path)
-    watcher = AccountWatcher(
-        store, account, connector(account, user.password, timeout=10), backoff_start=0.1, **options
-    )
-    recorder = Recorder()
-    watcher.subscribe(recorder)
-    watcher.watch_open_folder(folder)
-    watcher.start()
-    return watcher, recorder, store
-
-
-def _gone(folder: str):
-    return lambda e: isinstance(e, WatchState) and e.folder == folder and e.state == "gone"
 
 
 def test_folder_renamed_elsewhere_while_idling_goes_at_once_with_its_new_name(
@@ -106,7 +97,7 @@ def test_folder_renamed_elsewhere_while_idling_goes_at_once_with_its_new_name(
         )
         recorder.wait_for(_state("Old", "idle"), timeout=20)  # idling again
         other.rename_folder("Old", "New")
-        gone = recorder.wait_for(_gone("Old"), timeout=30)
+        gone = recorder.wait_for(_state("Old", "gone"), timeout=30)
         assert gone.renamed_to == "New"
         assert store.folder_id("test", "Old") is None
         assert store.folder_id("test", "New") is not None
@@ -128,7 +119,7 @@ def test_without_notify_a_rename_is_found_by_the_folder_check(mail_server, tmp_p
     try:
         recorder.wait_for(_state("Old", "idle"), timeout=20)
         other.rename_folder("Old", "New")
-        gone = recorder.wait_for(_gone("Old"), timeout=30)
+        gone = recorder.wait_for(_state("Old", "gone"), timeout=30)
         assert gone.renamed_to is None
         assert store.folder_id("test", "Old") is None
         assert store.folder_id("test", "New") is not None
@@ -137,15 +128,26 @@ def test_without_notify_a_rename_is_found_by_the_folder_check(mail_server, tmp_p
         other.logout()
 
 
+@contextmanager
+def _runtime_and_projects(server, tmp_path) -> Iterator[tuple]:
+    """A new user's account runtime on `server`, IDLE on and started, and another client
+    that made the folder Projects; yields (runtime, recorder, other), closes both after."""
+    user = server.new_user()
+    other = other_client(server, user)
+    other.create_folder("Projects")
+    runtime, recorder = runtime_for(server, user, tmp_path, idle=True)
+    try:
+        assert runtime.start()
+        yield runtime, recorder, other
+    finally:
+        runtime.close()
+        other.logout()
+
+
 def test_the_account_runtime_tells_the_ui_when_the_open_folder_is_gone(mail_server, tmp_path):
     """The runtime turns the watcher's "gone" into a folder-list and a list event (the
     app then shows INBOX and says the folder is no longer on the server)."""
-    user = mail_server.new_user()
-    other = other_client(mail_server, user)
-    other.create_folder("Projects")
-    runtime, recorder = runtime_for(mail_server, user, tmp_path, idle=True)
-    try:
-        assert runtime.start()
+    with _runtime_and_projects(mail_server, tmp_path) as (runtime, recorder, other):
         runtime.watch_folder("Projects")
         assert wait_for(lambda: runtime.store.folder_id("test", "Projects") is not None)
         watched = runtime._watcher._watchers
@@ -159,6 +161,24 @@ def test_the_account_runtime_tells_the_ui_when_the_open_folder_is_gone(mail_serv
             )
         )
         assert "folders" in [e.kind for e in recorder.events[before:]]
-    finally:
-        runtime.close()
-        other.logout()
+
+
+def test_the_account_runtime_tells_the_ui_the_new_name_of_a_renamed_open_folder(
+    mail_server, tmp_path
+):
+    """A rename told by the server (NOTIFY) reaches the UI as a "folders" event naming
+    the old folder and its new name (the app then shows the folder under it)."""
+    with _runtime_and_projects(mail_server, tmp_path) as (runtime, recorder, other):
+        states = Recorder()
+        runtime._watcher.subscribe(states)
+        runtime.watch_folder("Projects")
+        states.wait_for(_state("Projects", "idle"), timeout=20)
+        before = len(recorder.events)
+        other.rename_folder("Projects", "Done")
+        assert wait_for(
+            lambda: any(
+                (e.kind, e.folder, e.renamed_to) == ("folders", "Projects", "Done")
+                for e in recorder.events[before:]
+            )
+        )
+        assert runtime.store.folder_id("test", "Done") is not None

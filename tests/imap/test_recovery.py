@@ -12,9 +12,10 @@ from tests.imap.helpers import (
     server_state,
     tmp_store,
 )
-from tuimail import words
 from tuimail.core.errors import error_from_record
 from tuimail.core.imap.actions import MailActions
+from tuimail.words.describe import describe
+from tuimail.words.where import failure
 
 
 def test_uidvalidity_change_rebuilds_and_fails_old_actions(mail_server, tmp_path) -> None:
@@ -38,15 +39,13 @@ def test_uidvalidity_change_rebuilds_and_fails_old_actions(mail_server, tmp_path
     other = other_client(mail_server, user)
     assert_cache_matches_server(store, other, "INBOX")
     assert not any("\\Flagged" in flags for flags in server_state(other, "INBOX").values())
-    assert len(result.refused_actions) == 1 and "UIDVALIDITY" in words.failure(
-        result.refused_actions[0]
-    )
+    assert len(result.refused_actions) == 1 and "UIDVALIDITY" in failure(result.refused_actions[0])
     failed = store.actions("test", "failed")
     # The store keeps the typed error's record (JSON), not a repr: its sentence is made
     # from it at the edge.
     record = json.loads(failed[0].error)
     assert len(failed) == 1 and record["reason"] == "renumbered"
-    assert "UIDVALIDITY" in words.describe(error_from_record(record))
+    assert "UIDVALIDITY" in describe(error_from_record(record))
     assert store.count_messages(inbox) == 4
     engine.close()
     other.logout()

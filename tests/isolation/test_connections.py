@@ -14,11 +14,12 @@ import pytest
 from tests.hostile.scripted import Conn, ImapScript, ScriptedServer
 from tests.imap.helpers import account_for, engine_for, message, tmp_store
 from tests.isolation.helpers import scripted_engine
-from tuimail import words
 from tuimail.core.account import ServerSettings
 from tuimail.core.errors import ProtocolViolation
 from tuimail.core.imap.session import connector
 from tuimail.core.imap.sync import SyncEngine
+from tuimail.words.describe import describe
+from tuimail.words.where import sync_errors
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -46,7 +47,7 @@ def test_a_violation_drops_the_connection_and_the_next_folder_syncs_fresh(
     store = tmp_store(tmp_path)
     with closing(engine_for(mail_server, user, store)) as engine:
         result = engine.sync(["INBOX", "Second"])
-    assert len(words.sync_errors(result)) == 1 and words.sync_errors(result)[0].startswith(
+    assert len(sync_errors(result)) == 1 and sync_errors(result)[0].startswith(
         "INBOX: the mail server "
     )
     assert [f.folder for f in result.folders] == ["Second"]
@@ -89,7 +90,7 @@ def test_nothing_is_sent_on_a_connection_after_a_violation(test_ca, tmp_path) ->
     first = script.per_connection[0]
     assert first[-1].split(b" ")[1:3] == [b"UID", b"FETCH"], first  # nothing after it
     assert len(script.per_connection) >= 2
-    assert words.sync_errors(result) and "999,999,999,999 bytes" in words.sync_errors(result)[0]
+    assert sync_errors(result) and "999,999,999,999 bytes" in sync_errors(result)[0]
     assert [f.folder for f in result.folders] == ["Second"]
 
 
@@ -124,8 +125,8 @@ def test_a_dripping_server_cannot_stretch_the_sync_past_the_timeout(mail_server,
     seconds = time.monotonic() - started
     assert [(f.folder, f.error.kind) for f in result.failures] == [("INBOX", "timeout")]
     assert result.skipped  # the other folders, said in one line
-    assert words.sync_errors(result)[0] == "INBOX: the mail server did not answer in time"
-    assert "other folders not synced this time" in words.sync_errors(result)[1]
+    assert sync_errors(result)[0] == "INBOX: the mail server did not answer in time"
+    assert "other folders not synced this time" in sync_errors(result)[1]
     assert result.folders == []
     # Dripping the whole answer takes 40 s; connecting and listing takes a few answers
     # of 0.25 s each. The pass ends well before the answer could have been dripped.
@@ -148,7 +149,7 @@ def test_a_dripping_pop3_server_cannot_stretch_a_download(mail_server, tmp_path)
     started = time.monotonic()
     with pytest.raises(Pop3Error) as raised:
         fetch(account, user.password, state)
-    assert raised.value.kind == "timeout" and "in time" in words.describe(raised.value)
+    assert raised.value.kind == "timeout" and "in time" in describe(raised.value)
     assert time.monotonic() - started < 40  # dripping the whole message takes 60 s
 
 

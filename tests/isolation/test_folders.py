@@ -14,8 +14,8 @@ from imapclient.imap_utf7 import encode as utf7
 from tests.hostile.scripted import Conn, ImapScript
 from tests.imap.helpers import engine_for, message, other_client, tmp_store
 from tests.isolation.helpers import scripted_engine
-from tuimail import words
 from tuimail.core.imap.names import parse_line, parse_list
+from tuimail.words.where import sync_errors
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -50,7 +50,7 @@ def test_a_folder_that_cannot_be_selected_is_reported_alone(mail_server, tmp_pat
         engine.sync_folder_list()
         mail_server.store.delete_folder(user.login, "Gone")
         result = engine.sync(["INBOX", "Gone", "Kept"])
-    assert len(words.sync_errors(result)) == 1 and words.sync_errors(result)[0].startswith("Gone: ")
+    assert len(sync_errors(result)) == 1 and sync_errors(result)[0].startswith("Gone: ")
     assert [f.folder for f in result.folders] == ["INBOX", "Kept"]
     assert store.count_messages(store.folder_id("test", "Kept")) == 1
 

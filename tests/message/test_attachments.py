@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tuimail import words
 from tuimail.core.mime import AttachmentError, open_attachment, parse_message, save_attachment
 from tuimail.core.mime.parse import Attachment, ParsedMessage
 from tuimail.core.mime.summary import MessageSummary
+from tuimail.words.attachments import opened
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "messages"
 
@@ -72,7 +72,7 @@ def test_symlink_is_not_followed(tmp_path: Path) -> None:
 
 
 def test_errors_are_typed_and_worded_at_the_edge(tmp_path: Path) -> None:
-    from tuimail.words import attachment_words
+    from tuimail.words.attachments import attachment_words
 
     pm = message_with("a.txt")
     with pytest.raises(AttachmentError) as none:
@@ -91,7 +91,7 @@ def test_open_without_display_saves_and_says_where(tmp_path: Path) -> None:
     pm = message_with("doc.pdf")
     msg = open_attachment(pm, 1, tmp_path, env={"SSH_CONNECTION": "1 2 3 4"})
     assert (msg.outcome, msg.path) == ("no-display", str(tmp_path / "doc.pdf"))
-    assert words.opened(msg) == f"No display available; saved to {tmp_path / 'doc.pdf'}."
+    assert opened(msg) == f"No display available; saved to {tmp_path / 'doc.pdf'}."
     assert (tmp_path / "doc.pdf").read_bytes() == b"data 1"
 
 
@@ -105,7 +105,7 @@ def test_open_with_display_uses_the_users_mailcap(tmp_path: Path) -> None:
     saved.mkdir()
     msg = open_attachment(pm, 1, saved, env={"DISPLAY": ":99"})
     assert (msg.outcome, msg.path) == ("opened", str(saved / "doc.bin"))
-    assert words.opened(msg) == f"Opened {saved / 'doc.bin'}."
+    assert opened(msg) == f"Opened {saved / 'doc.bin'}."
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if marker.exists() and marker.read_bytes() == b"data 1":
@@ -121,7 +121,7 @@ def test_a_file_to_attach_that_cannot_be_read_is_typed_and_worded(tmp_path: Path
     from tuimail.core.secrets import Secret
     from tuimail.core.service import Draft, MailService, ServiceError
     from tuimail.core.store import Store
-    from tuimail.words import describe
+    from tuimail.words.describe import describe
 
     account = Account(  # never contacted: the draft fails before the outbox
         name="work",

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from tuimail.core.oauth2.auth import TokenRejected
 from tuimail.core.oauth2.sasl import read_challenge
-from tuimail.words import challenge_words, failure_words
+from tuimail.words.failures import failure_words
+from tuimail.words.sign_in import challenge_words
 
 values = st.one_of(st.text(), st.integers(), st.none(), st.lists(st.text(), max_size=3))
 

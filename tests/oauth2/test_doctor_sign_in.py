@@ -20,7 +20,8 @@ from tuimail.core.oauth2 import tokens
 from tuimail.core.oauth2.auth import NoOAuthMechanism
 from tuimail.core.secrets import PasswordError
 from tuimail.doctor_words import fix, render_json, seen
-from tuimail.words import describe, failure_words
+from tuimail.words.describe import describe
+from tuimail.words.failures import failure_words
 
 
 @pytest.fixture

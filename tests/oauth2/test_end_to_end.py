@@ -15,7 +15,6 @@ from tests.imap.helpers import message
 from tests.oauth2.helpers import device_sign_in, oauth_account
 from tests.service.helpers import Recorder, wait_for
 from testserver.server import MailServer
-from tuimail import words
 from tuimail.__main__ import main
 from tuimail.core.config import save_account
 from tuimail.core.oauth2 import tokens
@@ -24,6 +23,7 @@ from tuimail.core.retry import Phase
 from tuimail.core.runtime import AccountRuntime
 from tuimail.core.secrets import get_password
 from tuimail.core.store import Store
+from tuimail.words.status import state
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_revocation_needs_sign_in_keeps_the_outbox_and_signing_in_resumes(
     try:
         assert not runtime.sync()
         assert runtime.phase is Phase.NEEDS_PASSWORD  # needs-sign-in for an OAuth account
-        assert "tuimail account login w" in words.state(runtime.state)
+        assert "tuimail account login w" in state(runtime.state)
     finally:
         runtime.close()
 

@@ -10,7 +10,8 @@ from tests.oauth2.helpers import device_sign_in, oauth_account
 from testserver.server import MailServer
 from tuimail.core import errors
 from tuimail.core.oauth2 import flows, tokens
-from tuimail.words import describe, sign_in_failure
+from tuimail.words.describe import describe
+from tuimail.words.login import sign_in_failure
 
 
 @pytest.fixture(scope="module")

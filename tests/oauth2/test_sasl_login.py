@@ -14,7 +14,8 @@ from testserver.server import MailServer
 from tuimail.core import connect
 from tuimail.core.oauth2 import auth, tokens
 from tuimail.core.secrets import Secret
-from tuimail.words import challenge_words, failure_words
+from tuimail.words.failures import failure_words
+from tuimail.words.sign_in import challenge_words
 
 
 @pytest.fixture

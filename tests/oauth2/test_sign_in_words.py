@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from tuimail.core.oauth2.tokens import NeedsSignIn
 from tuimail.core.runtime import AccountState, Phase
-from tuimail.words import describe, failure_words, state
+from tuimail.words.describe import describe
+from tuimail.words.failures import failure_words
+from tuimail.words.status import state
 
 # What core wrote in the message: never shown by the edge (it would say the command twice).
 CORE_MESSAGE = "w is not signed in: sign in with `tuimail account login w`"

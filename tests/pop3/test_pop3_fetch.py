@@ -12,10 +12,11 @@ from tests.pop3.helpers import (
     stored,
     user_with,
 )
-from tuimail import words
 from tuimail.core.pop3 import DAY, fetch
 from tuimail.core.pop3_state import StorePop3State
 from tuimail.core.store import Store
+from tuimail.words.describe import describe
+from tuimail.words.status import warning
 
 
 @pytest.mark.parametrize("security", ["tls", "starttls"])
@@ -96,7 +97,7 @@ def test_server_without_uidl_falls_back_to_header_hash_with_a_warning(mail_serve
     account = pop3_account(mail_server, user)
     first = fetch(account, user.password, store_state, now=clock)
     assert first.downloaded == 3
-    assert any("does not support UIDL" in words.warning(w) for w in first.warnings)
+    assert any("does not support UIDL" in warning(w) for w in first.warnings)
     mail_server.deliver(user, message(3))
     second = fetch(account, user.password, store_state, now=clock)
     assert second.downloaded == 1
@@ -162,7 +163,7 @@ def test_two_clients_on_one_store_at_once_store_each_message_once(mail_peer, tmp
             start.wait()
             fetch(account, user.password, state)
         except Pop3Busy as exc:  # a server that locks the maildrop (RFC 1939 allows it)
-            busy.append(words.describe(exc))
+            busy.append(describe(exc))
         except BaseException as exc:
             errors.append(exc)
         finally:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.pop3.helpers import Clock, message, pop3_account, pop3_session, stored, user_with
-from tuimail import words
 from tuimail.core.config import save_account
 from tuimail.core.pop3 import fetch
 from tuimail.core.pop3_state import StorePop3State
 from tuimail.core.store import Store
+from tuimail.words.status import event, warning
 
 LONG = b"L" * 200
 ODD = [b"../../etc/passwd", b"a/b", b"", LONG, b"dup", b"dup", b"caf\xc3\xa9\xff"]
@@ -49,7 +49,7 @@ def test_odd_uidls_download_every_message_exactly_once(
 
     first = fetch(account, user.password, state, now=clock)
     assert first.downloaded == len(ODD)
-    assert any(FALLBACK_WARNING in words.warning(w) for w in first.warnings)
+    assert any(FALLBACK_WARNING in warning(w) for w in first.warnings)
     second = fetch(account, user.password, state, now=clock)
     assert second.downloaded == 0
     bodies = stored(state)
@@ -107,7 +107,7 @@ def test_deleted_locally_with_odd_uidl_is_deleted_on_the_server(mail_server, mak
         rows = service.source("pop", "INBOX").rows(0, 10)
         assert len(rows) == 3
         # The warning is shown to the user (the app shows error events in its status bar).
-        assert any(FALLBACK_WARNING in words.event(e) for e in service.errors)
+        assert any(FALLBACK_WARNING in event(e) for e in service.errors)
         doomed = next(r for r in rows if r.subject == "message 1")
         service.delete([doomed])
         assert service.backend("pop").sync()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from tests.pop3.helpers import message, pop3_session, user_with
-from tuimail import words
+from tuimail.words.status import state as state_words
 
 
 def test_service_downloads_and_polls_pop3(mail_server, make_service):
@@ -33,7 +33,7 @@ def test_service_downloads_and_polls_pop3(mail_server, make_service):
         # A manual check (ctrl+r) keeps saying that the account polls, not "up to date".
         assert service.backend("pop").sync()
         assert service.states()["pop"].state == "polling"
-        assert "checking every" in words.state(service.states()["pop"])
+        assert "checking every" in state_words(service.states()["pop"])
     finally:
         service.stop()
 
@@ -45,7 +45,7 @@ def test_service_reports_pop3_login_failure_as_error_not_offline(mail_server, ma
         service.start()
         state = service.states()["pop"]
         assert state.state == "error"
-        assert "refused the login for" in words.state(state)
+        assert "refused the login for" in state_words(state)
     finally:
         service.stop()
 
@@ -68,8 +68,8 @@ def test_a_mailbox_in_use_elsewhere_is_retried_not_taken_for_a_wrong_password(
         service.start()
         state = service.states()["pop"]
         assert state.state == "offline", state
-        assert "in use by another POP3 session" in words.state(state)
-        assert "refused the login for" not in words.state(state)
+        assert "in use by another POP3 session" in state_words(state)
+        assert "refused the login for" not in state_words(state)
     # the other program is done (QUIT)
     assert arrived.wait(15), service.states()["pop"]
     assert service.source("pop", "INBOX").count() == 1

@@ -8,10 +8,11 @@ import pytest
 
 from tests.pop3.helpers import message, pop3_account, pop3_service
 from testserver.server import MailServer
-from tuimail import words
 from tuimail.core.pop3 import Pop3Error, fetch
 from tuimail.core.pop3_state import StorePop3State
 from tuimail.core.store import Store
+from tuimail.words.describe import describe
+from tuimail.words.status import state as state_words
 
 REASONS = {
     "expired": "expired",
@@ -34,7 +35,7 @@ def test_a_bad_certificate_is_refused_with_its_reason(test_ca, tmp_path, kind, s
         finally:
             service.stop()
         assert server.messages(user)  # untouched
-    detail = words.state(service.states()["pop"])
+    detail = state_words(service.states()["pop"])
     assert REASONS[kind] in detail, detail
     assert "_ssl.c" not in detail and "Traceback" not in detail
     assert service.source("pop", "INBOX").count() == 0
@@ -49,7 +50,7 @@ def test_stls_is_mandatory(mail_server, tmp_path, kind):
     with pytest.raises(Pop3Error) as info:
         fetch(pop3_account(mail_server, user, "starttls"), user.password, state)
     assert info.value.reason == "starttls-missing"
-    assert "does not offer STLS" in words.describe(info.value)
+    assert "does not offer STLS" in describe(info.value)
     assert state.known("pop") == {}
 
 

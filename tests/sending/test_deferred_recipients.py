@@ -9,10 +9,10 @@ import asyncio
 import time
 
 from tests.sending.helpers import account_for
-from tuimail import words
 from tuimail.core.compose import Draft, message_bytes
 from tuimail.core.outbox import DEFERRED, PARTLY_REFUSED, Outbox, send_now
 from tuimail.core.secrets import Secret
+from tuimail.words.outbox import outbox_reason, refusal
 
 
 def _copies(server, user, marker: str) -> int:
@@ -38,7 +38,7 @@ def test_a_4xx_recipient_is_retried_and_a_5xx_one_never(mail_server) -> None:
         carol.email: {"code": 451, "server_text": "4.2.0 Greylisted, come back later"}
     }
     assert entry.refused[gone]["code"] == 550  # refused for good, kept as data
-    said = words.outbox_reason(entry)
+    said = outbox_reason(entry)
     assert f"{carol.email}: 451 4.2.0 Greylisted, come back later" in said, said
     assert _copies(mail_server, bob, "Deferred 3c9a") == 1
     assert _copies(mail_server, carol, "Deferred 3c9a") == 0
@@ -49,7 +49,7 @@ def test_a_4xx_recipient_is_retried_and_a_5xx_one_never(mail_server) -> None:
     [done] = [e for e in outbox.entries(include_sent=True) if e.id == entry.id]
     assert done.state == "partial" and done.failure["reason"] == PARTLY_REFUSED
     assert list(done.refused) == [gone] and done.recipients == []
-    assert words.refusal(done.refused[gone]).startswith("550 ")
+    assert refusal(done.refused[gone]).startswith("550 ")
     assert _copies(mail_server, carol, "Deferred 3c9a") == 1
     assert _copies(mail_server, bob, "Deferred 3c9a") == 1  # not sent twice
     # The 5xx recipient is never tried again, whatever passes follow.

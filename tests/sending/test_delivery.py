@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.sending.helpers import account_for, parse
-from tuimail import words
 from tuimail.core.compose import (
     Attachment,
     Draft,
@@ -18,6 +17,7 @@ from tuimail.core.drafts import DraftStore
 from tuimail.core.outbox import Outbox, send_now
 from tuimail.core.secrets import Secret
 from tuimail.core.sent_copy import find_folder, login
+from tuimail.words.sent import draft_saved, sent_copy
 
 TIMEOUT = 20.0
 
@@ -78,7 +78,7 @@ async def test_sent_message_arrives_byte_identical_with_copy_in_sent(mail_peer, 
     folder, flags = folder_flags(account, alice, "sent", message_id)
     assert b"\\Seen" in flags
     assert entry.copy == {"outcome": "saved", "folder": folder}
-    assert words.sent_copy(entry) == f"saved to {folder}"
+    assert sent_copy(entry) == f"saved to {folder}"
     box = Outbox(account.name)
     assert box.entries() == []
     assert box.raw(entry.id) == raw
@@ -135,7 +135,7 @@ def test_draft_saved_on_server_and_locally_and_reopened(mail_peer) -> None:
     )
     info = store.save(draft, account, Secret(alice.password))
     assert info.server_failure is None and not info.server_failed
-    assert words.draft_saved(info) == f"Draft saved in {info.server_folder}."
+    assert draft_saved(info) == f"Draft saved in {info.server_folder}."
     folder, flags = folder_flags(account, alice, "drafts", draft.message_id)
     assert b"\\Draft" in flags and folder == info.server_folder
     # Saving again replaces the server copy (same Message-ID, one copy).

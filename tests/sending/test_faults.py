@@ -10,7 +10,8 @@ from tuimail.core.drafts import DraftStore
 from tuimail.core.outbox import Outbox, send_now
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp import refusal_code
-from tuimail.words import draft_saved, outbox_reason, sent_copy
+from tuimail.words.outbox import outbox_reason
+from tuimail.words.sent import draft_saved, sent_copy
 
 TIMEOUT = 20.0
 

@@ -9,7 +9,7 @@ from tuimail.core.compose import Draft, message_bytes
 from tuimail.core.errors import AuthenticationFailed
 from tuimail.core.outbox import Outbox, send_now
 from tuimail.core.secrets import Secret
-from tuimail.words import outbox_reason
+from tuimail.words.outbox import outbox_reason
 
 TIMEOUT = 20.0
 

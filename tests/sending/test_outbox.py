@@ -13,7 +13,7 @@ from tests.sending.helpers import closed_port, make_account
 from tuimail.core.compose import Draft, message_bytes
 from tuimail.core.outbox import BACKOFF, Outbox, send_now
 from tuimail.core.secrets import Secret
-from tuimail.words import outbox_reason
+from tuimail.words.outbox import outbox_reason
 
 
 @pytest.fixture

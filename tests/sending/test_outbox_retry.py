@@ -9,10 +9,11 @@ import time
 import pytest
 
 from tests.ui.helpers import account_for
-from tuimail import words
 from tuimail.core.outbox import Outbox
 from tuimail.core.secrets import Secret
 from tuimail.core.service import Draft, MailService, QueuedError, ServiceError
+from tuimail.words.describe import describe
+from tuimail.words.status import event
 
 
 def _wait(predicate, timeout: float = 20.0) -> bool:
@@ -56,7 +57,7 @@ def test_refused_message_is_sent_later_exactly_once(mail_server) -> None:
     draft = Draft(account="test", to=bob.email, subject="Outbox retry 7b1e", body="Later.\n")
     with pytest.raises(QueuedError) as queued:
         service.send(draft)
-    said = words.describe(queued.value)
+    said = describe(queued.value)
     assert "waits in the outbox" in said and "4.3.2 Too busy" in said, said
     outbox = Outbox("test")
     [entry] = outbox.entries()
@@ -71,7 +72,7 @@ def test_refused_message_is_sent_later_exactly_once(mail_server) -> None:
         assert _wait(lambda: outbox.entries() == [])
         time.sleep(0.5)  # several more passes
         assert _copies(mail_server, bob, "Outbox retry 7b1e") == 1
-        assert any(e.kind == "sent" and "sent from the outbox" in words.event(e) for e in events)
+        assert any(e.kind == "sent" and "sent from the outbox" in event(e) for e in events)
         assert service.outbox_waiting == 0
     finally:
         service.stop()

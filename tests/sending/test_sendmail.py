@@ -18,9 +18,9 @@ from tests.sending.helpers import (
 )
 from tests.system import require_git_send_email
 from testserver.server import MailServer
-from tuimail import words
 from tuimail.core.outbox import Outbox, send_now
 from tuimail.core.secrets import Secret
+from tuimail.words.outbox import outbox_reason, refused_recipients
 
 MBOX_LINE = b"From 1234567890abcdef1234567890abcdef12345678 Mon Sep 17 00:00:00 2001\n"
 
@@ -240,7 +240,7 @@ def test_mixed_recipients_without_smtputf8_reach_the_ascii_ones(
 
 async def test_a_recipient_refused_before_sending_is_kept_as_data(ascii_server) -> None:
     """Core keeps why a recipient was refused here (no SMTPUTF8) as a problem key, on disk
-    too; the words are the edge's (tuimail.words.refusal)."""
+    too; the words are the edge's (tuimail.words.outbox.refusal)."""
     alice, bob = ascii_server.new_user(), ascii_server.new_user()
     account = account_for(ascii_server, alice)
     raw = _message(bob.email, "typed-refusal", From=alice.email).replace(b"\n", b"\r\n")
@@ -253,10 +253,10 @@ async def test_a_recipient_refused_before_sending_is_kept_as_data(ascii_server) 
     stored = json.loads((Outbox(account.name).sent_dir / f"{entry.id}.json").read_text())
     assert stored["refused"] == {"jörg@example.org": refusal}
     assert stored["failure"]["data"]["refused"] == {"jörg@example.org": refusal}
-    assert words.refused_recipients(entry) == (
+    assert refused_recipients(entry) == (
         "jörg@example.org: not sent: it is not ASCII and the server does not offer SMTPUTF8"
     )
-    assert "jörg@example.org: not sent: it is not ASCII" in words.outbox_reason(entry)
+    assert "jörg@example.org: not sent: it is not ASCII" in outbox_reason(entry)
 
 
 def test_sendmail_calling_conventions_mean_send() -> None:

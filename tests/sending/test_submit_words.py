@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuimail import words
 from tuimail.core import outbox
 from tuimail.core.connect import TLSRequiredError
 from tuimail.core.errors import REASONS as _REASONS
@@ -29,6 +28,16 @@ from tuimail.core.net_errors import classify_transport
 from tuimail.core.smtp import REASONS, SubmitError
 from tuimail.core.smtp_errors import classify_reply
 from tuimail.core.tls import ALPNMismatchError, CertificatePinError, tls_reason
+from tuimail.words.describe import describe
+from tuimail.words.failures import failure_words
+from tuimail.words.outbox import (
+    outbox_reason,
+    refusal,
+    refused_recipients,
+    submit_error,
+    submit_failure,
+)
+from tuimail.words.sent import sent_copy, sent_note
 
 WHERE = {"host": "smtp.example.test", "port": 465}
 
@@ -75,13 +84,13 @@ def test_every_submit_reason_has_a_case() -> None:
 @pytest.mark.parametrize("reason", REASONS)
 def test_every_submit_reason_has_its_own_sentence(reason: str) -> None:
     exc = SUBMIT_CASES[reason]
-    text = words.submit_error(exc)
+    text = submit_error(exc)
     assert text and "the last attempt failed" not in text, text
-    others = {words.submit_error(e) for r, e in SUBMIT_CASES.items() if r != reason}
+    others = {submit_error(e) for r, e in SUBMIT_CASES.items() if r != reason}
     assert text not in others
-    assert words.describe(exc) == text  # a SubmitError that reaches the edge as such
+    assert describe(exc) == text  # a SubmitError that reaches the edge as such
     # The same words from the record as stored on disk (JSON round trip).
-    assert words.submit_failure(json.loads(json.dumps(exc.record()))) == text
+    assert submit_failure(json.loads(json.dumps(exc.record()))) == text
 
 
 @pytest.mark.parametrize(
@@ -97,7 +106,7 @@ def test_every_submit_reason_has_its_own_sentence(reason: str) -> None:
     ],
 )
 def test_a_reply_names_the_code_the_enhanced_code_and_the_words(stage, code, text, expect):
-    said = words.submit_error(_reply(stage, code, text))
+    said = submit_error(_reply(stage, code, text))
     assert expect in said, said
 
 
@@ -112,11 +121,11 @@ def test_the_outboxs_own_reasons_have_sentences() -> None:
         outbox.PARTLY_REFUSED,
     ):
         entry.failed_because(reason, refused={"x@example.org": "450 4.2.1 later"})
-        text = words.outbox_reason(entry)
+        text = outbox_reason(entry)
         assert text and text not in seen, text
         seen.add(text)
     entry.failed_because(outbox.DEFERRED, refused={"x@example.org": "450 4.2.1 later"})
-    assert "x@example.org: 450 4.2.1 later" in words.outbox_reason(entry)
+    assert "x@example.org: 450 4.2.1 later" in outbox_reason(entry)
 
 
 SECURITY_DATA = {
@@ -130,27 +139,27 @@ SECURITY_DATA = {
 @pytest.mark.parametrize("reason", SECURITY_REASONS)
 def test_every_security_reason_has_its_own_sentence(reason: str) -> None:
     error = SecurityFailure(reason=reason, data=SECURITY_DATA.get(reason), protocol="imap")
-    text = words.describe(error)
-    generic = words.describe(SecurityFailure())
+    text = describe(error)
+    generic = describe(SecurityFailure())
     assert text and text != generic, text
     others = {
-        words.describe(SecurityFailure(reason=r, data=SECURITY_DATA.get(r)))
+        describe(SecurityFailure(reason=r, data=SECURITY_DATA.get(r)))
         for r in SECURITY_REASONS
         if r != reason
     }
     assert text not in others
     assert str(error) == f"security: {reason}"  # no sentence made in core
     back = error_from_record(json.loads(json.dumps(error_record(error))))
-    assert words.describe(back) == text
+    assert describe(back) == text
 
 
 def test_the_pin_sentence_names_both_keys_and_a_refused_starttls_the_servers_words() -> None:
-    pin = words.describe(SecurityFailure(reason="pin", data=SECURITY_DATA["pin"]))
+    pin = describe(SecurityFailure(reason="pin", data=SECURITY_DATA["pin"]))
     assert "ab" * 32 in pin and "cd" * 32 in pin and "not the one you chose to trust" in pin
     refused = SecurityFailure(
         reason="starttls-refused", protocol="imap", code="BAD", server_text="not now \x1b[2J"
     )
-    text = words.describe(refused)
+    text = describe(refused)
     assert "refused STARTTLS" in text and "not now" in text and "\x1b" not in text
 
 
@@ -178,7 +187,7 @@ def test_the_tls_classifier_keeps_the_pins_and_the_protocols() -> None:
 
 @given(st.text(max_size=200), st.integers(min_value=200, max_value=599))
 def test_any_servers_words_come_out_as_one_safe_line(text: str, code: int) -> None:
-    said = words.submit_error(_reply("RCPT", code, text))
+    said = submit_error(_reply("RCPT", code, text))
     assert said and not any(unicodedata.category(c) == "Cc" for c in said), repr(said)
 
 
@@ -209,7 +218,7 @@ _JSON = st.recursive(
 def test_any_failure_record_read_from_disk_gets_a_sentence(record: dict) -> None:
     """An outbox state file edited or damaged by hand never makes the listing fail."""
     entry = outbox.OutboxEntry(id="1", account="a", sender="s", recipients=[], failure=record)
-    text = words.outbox_reason(entry)
+    text = outbox_reason(entry)
     assert text and not any(unicodedata.category(c) == "Cc" for c in text)
 
 
@@ -235,11 +244,11 @@ def test_any_refusal_or_copy_record_read_from_disk_gets_words(refused, copy) -> 
     state file holds, `tuimail outbox`, `--json` and the app still get one safe line."""
     entry = outbox.OutboxEntry(id="1", account="a", sender="s", recipients=[])
     entry.refused, entry.copy = refused, copy
-    for text in (words.refused_recipients(entry), words.sent_copy(entry), words.sent_note(entry)):
+    for text in (refused_recipients(entry), sent_copy(entry), sent_note(entry)):
         assert not any(unicodedata.category(c) == "Cc" for c in text), repr(text)
     if isinstance(refused, dict):
         for value in refused.values():
-            assert "\n" not in words.refusal(value)
+            assert "\n" not in refusal(value)
 
 
 @given(
@@ -251,7 +260,7 @@ def test_any_refusal_or_copy_record_read_from_disk_gets_words(refused, copy) -> 
 def test_any_typed_error_record_gets_one_safe_line(reason, data, code, kind) -> None:
     """A stored error record (outbox, drafts) with any reason and data is worded."""
     record = {"kind": kind, "reason": reason, "data": data, "code": code, "protocol": "imap"}
-    text = words.failure_words(error_from_record(record))
+    text = failure_words(error_from_record(record))
     assert text and not any(unicodedata.category(c) == "Cc" for c in text), repr(text)
 
 

@@ -8,10 +8,10 @@ import threading
 
 from tests.imap.helpers import message
 from tests.service.helpers import logins, runtime_for, starttls_account, wait_for
-from tuimail import words
 from tuimail.core.errors import AuthenticationFailed, SecurityFailure, ServerBusy
 from tuimail.core.retry import Phase
 from tuimail.core.secrets import Secret
+from tuimail.words.status import state
 
 
 def test_unavailable_at_login_is_offline_and_retried_until_online(mail_server, tmp_path):
@@ -65,7 +65,7 @@ def test_a_wrong_password_needs_the_password_and_is_never_tried_again(mail_serve
         assert runtime.state.state == "error"
         error = runtime.state.error
         assert isinstance(error, AuthenticationFailed) and error.code == "AUTHENTICATIONFAILED"
-        assert "not trying again" in words.state(runtime.state)
+        assert "not trying again" in state(runtime.state)
         assert len(logins(mail_server, "imap", user.login)) == 1
         # Nothing retries by itself: no retry thread, no push, and a user action on a
         # message stays queued instead of logging in again with the same password.
@@ -110,7 +110,7 @@ def test_a_refused_starttls_is_an_error_tried_once(mail_server, tmp_path):
         assert not runtime.start()
         assert runtime.phase is Phase.ERROR
         assert isinstance(runtime.state.error, SecurityFailure)
-        assert "STARTTLS" in words.state(runtime.state)
+        assert "STARTTLS" in state(runtime.state)
         threading.Event().wait(1.0)  # several retry periods of the policy (0.2 s)
         assert refused.hits == 1
         assert logins(mail_server, "imap", user.login) == []  # no password was sent
@@ -153,7 +153,7 @@ def test_a_password_changed_while_pushing_stops_push_and_needs_the_password(mail
         mail_server.call(kick()).result(10)
         assert wait_for(lambda: runtime.phase is Phase.NEEDS_PASSWORD), runtime.state
         assert isinstance(runtime.state.error, AuthenticationFailed)
-        assert "connection" not in words.state(runtime.state)
+        assert "connection" not in state(runtime.state)
         threading.Event().wait(1.5)  # the watcher's back-off would have retried by now
         refused = [a for a in logins(mail_server, "imap", user.login)[before:] if not a.success]
         assert len(refused) == 1, refused

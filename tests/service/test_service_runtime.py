@@ -7,12 +7,12 @@ import threading
 
 from tests.imap.helpers import account_for, message
 from tests.service.helpers import logins, wait_for
-from tuimail import words
 from tuimail.core.retry import Phase, RetryPolicy
 from tuimail.core.runtime import StepGate
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.core.store import Store
+from tuimail.words.status import state as state_words
 
 
 def service_for(peer, user, tmp_path, password: str, *, idle: bool = True) -> MailService:
@@ -35,10 +35,10 @@ def test_the_app_with_a_wrong_password_says_so_once_and_stops(mail_server, tmp_p
         service.start()
         state = service.states()["test"]
         assert state.phase == Phase.NEEDS_PASSWORD.value and state.state == "error"
-        assert "refused the login" in words.state(state) and "not trying again" in words.state(
+        assert "refused the login" in state_words(state) and "not trying again" in state_words(
             state
         )
-        assert "connection" not in words.state(state)
+        assert "connection" not in state_words(state)
         threading.Event().wait(1.0)  # the outbox loop and retry policy run meanwhile
         assert len(logins(mail_server, "imap", user.login)) == 1
     finally:

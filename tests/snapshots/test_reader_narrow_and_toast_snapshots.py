@@ -16,11 +16,11 @@ from textual.widgets import Input
 
 from tests.snapshots.helpers import steady
 from tests.ui.helpers import make_app, seed, wait_for
-from tuimail import words
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.reader import ReaderPane
+from tuimail.words.status import state as state_words
 
 
 def _reader_text(app) -> str:
@@ -87,7 +87,7 @@ class TestNewMail:
         app = make_app(mail_server, user, idle=True)
 
         async def pushed(pilot) -> None:
-            state = lambda: words.state(app.service.states()["test"])  # noqa: E731
+            state = lambda: state_words(app.service.states()["test"])  # noqa: E731
             await steady(pilot)
             await wait_for(pilot, lambda: state() == "push connected", timeout=20)
             msg = EmailMessage()

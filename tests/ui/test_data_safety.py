@@ -20,7 +20,6 @@ from tests.ui.helpers import (
     settle,
     wait_for,
 )
-from tuimail import words
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService, ServiceError
 from tuimail.ui.app import TuimailApp
@@ -29,6 +28,7 @@ from tuimail.ui.screens.dialogs import ConfirmDialog
 from tuimail.ui.screens.main import MainScreen
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
+from tuimail.words.describe import describe
 
 REPORT = "Quarterly report draft"  # the demo sample with report.txt (b"Q1 figures\n")
 
@@ -171,7 +171,7 @@ async def test_D_deletes_the_highlighted_folder_and_never_a_special_one(mail_ser
         service.delete_folder("test", "INBOX")
     except ServiceError as exc:
         assert (exc.reason, exc.data) == ("folder-kept", {"name": "INBOX"})
-        assert words.describe(exc) == "The folder INBOX cannot be deleted."
+        assert describe(exc) == "The folder INBOX cannot be deleted."
     else:
         raise AssertionError("INBOX was offered for deletion")
 
@@ -181,6 +181,7 @@ async def test_mark_all_read_asks_and_u_undoes_it(mail_server):
     seed(mail_server, user, 4)
     app = make_app(mail_server, user)
     seen = lambda: sum("\\Seen" in m.flags for m in mail_server.store.messages(user.login))  # noqa: E731
+    notes = record_notes(app)
     async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview marks anything
         await ready(pilot)
         assert seen() == 0
@@ -196,6 +197,7 @@ async def test_mark_all_read_asks_and_u_undoes_it(mail_server):
         await wait_for(pilot, lambda: seen() == 4, timeout=20)
         await pilot.press("u")
         await wait_for(pilot, lambda: seen() == 0, timeout=20)
+        await wait_for(pilot, lambda: "Undone: marked 4 messages read" in notes)
         lst = _list(app)
         await wait_for(pilot, lambda: not any(lst.row_at(i).seen for i in range(lst.count)))
 
@@ -312,7 +314,7 @@ async def test_every_recipient_is_checked_and_the_bad_one_named(mail_server):
         service.send(Draft(account="test", to="bob", subject="x"))
     except ServiceError as exc:
         assert (exc.reason, exc.data) == ("not-an-address", {"address": "bob"})
-        assert words.describe(exc) == "Not an e-mail address: bob. Nothing was sent."
+        assert describe(exc) == "Not an e-mail address: bob. Nothing was sent."
     else:
         raise AssertionError("an address without a domain was accepted")
 

@@ -12,13 +12,13 @@ from email.message import EmailMessage
 from textual.widgets import Input, Select, TextArea
 
 from tests.ui.helpers import account_for, asking, make_app, ready, seed, settle, wait_for
-from tuimail import words
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.main import MainScreen
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.reader import ReaderPane
+from tuimail.words.status import state
 
 
 def _list(app) -> MessageList:
@@ -358,7 +358,7 @@ async def test_status_bar_shows_sync_progress(mail_server):
         service = app.service
         forward = service.listener
         service.listener = lambda e: (
-            seen.append(words.state(service.states()["test"])),
+            seen.append(state(service.states()["test"])),
             forward(e),
         )
         app.run_worker(service.start, thread=True, exit_on_error=False, name="sync")

@@ -13,12 +13,13 @@ from textual.widgets import Button, Static
 from tests.ui.helpers import account_for, wait_for
 from tests.ui.wizard_helpers import key_pin
 from testserver.server import MailServer
-from tuimail import doctor_words, words
+from tuimail import doctor_words
 from tuimail.core.config import load_config, save_account
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.diagnose import DiagnoseScreen
+from tuimail.words.status import state as state_words
 
 OLD = "ab" * 32  # the key trusted before the server got a new one
 
@@ -44,11 +45,11 @@ async def test_changed_key_shown_with_both_hashes_and_trusted_again_in_diagnose(
             await wait_for(pilot, lambda: app.synced, timeout=30)
             state = service.states()[account.name]
             assert state.state != "idle"
-            assert OLD in words.state(state) and new in words.state(state), words.state(
+            assert OLD in state_words(state) and new in state_words(state), state_words(
                 state
             )  # both hashes
-            assert "('" not in words.state(state) and "was lost" not in words.state(state)
-            assert "key changed" in words.state(state)
+            assert "('" not in state_words(state) and "was lost" not in state_words(state)
+            assert "key changed" in state_words(state)
             await pilot.press("H")
             await wait_for(pilot, lambda: isinstance(app.screen, DiagnoseScreen))
             screen = app.screen

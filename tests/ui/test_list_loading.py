@@ -260,3 +260,23 @@ async def test_an_open_folder_renamed_elsewhere_gives_way_to_the_inbox(tmp_path:
         await settle(pilot)
         assert _shown(app) == ("INBOX", {"INBOX"})
         assert any("Archive" in str(n.message) for n in app._notifications)
+
+
+async def test_an_open_folder_renamed_elsewhere_is_followed_to_its_new_name(
+    tmp_path: Path,
+) -> None:
+    """When the server told the new name (IDLE with NOTIFY: the runtime's "folders"
+    event carries `renamed_to`), the app shows the folder under that name, not the
+    inbox, and says so."""
+    store = _store(tmp_path)
+    app, _service = _app(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.open_folder("work", "Archive")
+        await settle(pilot)
+        assert _shown(app) == ("Archive", {"Archive"})
+        store.rename_folder(store.folder_id("work", "Archive"), "Archive-2024")
+        app.handle_event(ServiceEvent("folders", "work", "Archive", renamed_to="Archive-2024"))
+        await settle(pilot)
+        assert _shown(app) == ("Archive-2024", {"Archive-2024"})
+        assert any("renamed to Archive-2024" in str(n.message) for n in app._notifications)

@@ -56,3 +56,21 @@ async def test_folders_reachable_by_keyboard_at_80x24(mail_server):
         assert lst.row_at(0).subject == "Kept for later"
         assert not tree.display and lst.has_focus
         assert "Archive" in app.sub_title
+
+
+async def test_g_and_G_go_to_the_first_and_last_folder(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    mail_server.deliver(user, _archived(user.email), "Archive")
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.synced, timeout=30)
+        await settle(pilot)
+        tree = app.main.query_one(FolderTree)
+        await pilot.press("tab")
+        await settle(pilot)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: tree.cursor_line == tree.last_line)
+        assert tree.cursor_node.data[1]  # a folder, not the account's line
+        await pilot.press("g")
+        await wait_for(pilot, lambda: tree.cursor_line == 0)

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from tests.ui.helpers import NOW, account_for, asking, make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import (
+    NOW,
+    account_for,
+    asking,
+    make_app,
+    ready,
+    seed,
+    settle,
+    type_burst,
+    wait_for,
+)
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService, ReaderBlock, render
 from tuimail.ui.app import TuimailApp
@@ -180,6 +190,30 @@ async def test_enter_opens_and_q_goes_back_one_level_then_quits(mail_server):
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_q_j_enter_typed_in_one_burst_from_the_reader_opens_the_next_message(mail_server):
+    """As a mutt user types it: back to the list, down one, open; the keys after q go to
+    the list (not to the reader being left)."""
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        main = app.main
+        lst, reader = main.query_one(MessageList), main.query_one(ReaderPane)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: reader.has_focus and reader.message_view is not None)
+        type_burst(app, [("q", "q"), ("j", "j"), ("enter", "\r")])
+        await wait_for(
+            pilot,
+            lambda: (
+                main.reading
+                and reader.message_view is not None
+                and reader.message_view.subject == SUBJECTS[1]
+            ),
+        )
+        assert lst.cursor == 1 and reader.has_focus
 
 
 async def test_enter_at_100_columns_shows_the_reader_in_place_of_the_list(mail_server):

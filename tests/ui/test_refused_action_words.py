@@ -10,7 +10,7 @@ from tests.imap.helpers import message, other_client
 from tests.ui.helpers import make_app, ready, record_notes, wait_for
 from tuimail.core.errors import error_from_record
 from tuimail.ui.widgets.status import StatusBar
-from tuimail.words import describe
+from tuimail.words.describe import describe
 
 
 async def test_a_flag_change_on_a_folder_gone_on_the_server_says_so(mail_server) -> None:

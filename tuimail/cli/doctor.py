@@ -71,7 +71,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from tuimail.core.sanitize import sanitize
     from tuimail.core.secrets import PasswordError, get_password
     from tuimail.doctor_words import logins_skipped, render_json, render_text
-    from tuimail.words import needs_sign_in
+    from tuimail.words.sign_in import needs_sign_in
 
     try:
         account = find_account(args.account)

@@ -24,12 +24,14 @@ import webbrowser
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tuimail import detect_words, words
+from tuimail import detect_words
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from tuimail.core import errors
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
 from tuimail.core.sanitize import sanitize
+from tuimail.words.describe import sentence
+from tuimail.words.login import sign_in_failure as sign_in_failure_words
 
 # The OAuth flows (oauthlib, http.server) are imported by the commands that sign in: the
 # parser of `tuimail account ...` registers `login` without them.
@@ -186,7 +188,7 @@ def run_login(args: argparse.Namespace) -> int:
     try:
         ep = tokens.endpoints(account)
     except errors.MailError as exc:
-        return _err(words.sentence(exc), EXIT_USAGE)
+        return _err(sentence(exc), EXIT_USAGE)
     try:
         if args.browser:
             if not ep.authorization_endpoint:
@@ -282,8 +284,8 @@ def _browser(
 
 
 def sign_in_failure(exc: errors.MailError) -> str:
-    """One sentence for a failed sign-in (tuimail.words.sign_in_failure)."""
-    return words.sign_in_failure(exc)
+    """One sentence for a failed sign-in (tuimail.words.login.sign_in_failure)."""
+    return sign_in_failure_words(exc)
 
 
 def where_sentence(account: Account, place: str) -> str:

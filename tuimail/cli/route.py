@@ -10,10 +10,10 @@ import argparse
 import json
 import sys
 
-from tuimail import words
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
 from tuimail.core.sanitize import sanitize
+from tuimail.words.dkim import dkim_detail
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -59,8 +59,8 @@ def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
     if args.json:
         data = report.as_dict()
         for check, out in zip(report.dkim_checks or (), data["dkim_checks"] or (), strict=True):
-            out["detail"] = words.dkim_detail(check)  # the words, beside reason and data
+            out["detail"] = dkim_detail(check)  # the words, beside reason and data
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(report_text(report, words.dkim_detail))
+        print(report_text(report, dkim_detail))
     return 0

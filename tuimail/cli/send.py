@@ -12,7 +12,6 @@ import time
 from email.policy import SMTP as email_policy
 from email.utils import format_datetime, getaddresses, make_msgid
 
-from tuimail import words
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
@@ -20,6 +19,9 @@ from tuimail.core.connect import account_timeout
 from tuimail.core.outbox import DEFERRED, Outbox, OutboxEntry, send_now
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError, Secret, get_password
+from tuimail.words.describe import describe, sentence
+from tuimail.words.outbox import outbox_reason, refusal, refused_recipients, state_label
+from tuimail.words.sent import sent_copy
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -281,8 +283,8 @@ def _password(account: Account) -> Secret:
 
 
 def _describe(entry: OutboxEntry) -> str:
-    text = f"{entry.label}"
-    why = words.outbox_reason(entry)
+    text = state_label(entry)
+    why = outbox_reason(entry)
     if why:
         text += f": {why}"
     if entry.state == "retrying" and entry.next_attempt:
@@ -298,10 +300,10 @@ def _entry_json(entry: OutboxEntry) -> dict:
     likewise `refused` (address -> why, as sentences) and `sent_copy` (the sentence) next
     to `copy` (the data)."""
     data = entry.to_json()
-    data["last_error"] = words.outbox_reason(entry) or None
+    data["last_error"] = outbox_reason(entry) or None
     refused = entry.refused if isinstance(entry.refused, dict) else {}  # a damaged file
-    data["refused"] = {str(a): words.refusal(r) for a, r in refused.items()}
-    data["sent_copy"] = words.sent_copy(entry) or None
+    data["refused"] = {str(a): refusal(r) for a, r in refused.items()}
+    data["sent_copy"] = sent_copy(entry) or None
     return data
 
 
@@ -364,7 +366,7 @@ def run_send(args: argparse.Namespace) -> int:
         outbox = Outbox(account.name)
         entry = outbox.enqueue(message, sender, recipients)
         kept = f"The message is kept in the outbox ({entry.id})."
-        return _err("send", f"{words.sentence(exc)} {kept}", EXIT_USAGE)
+        return _err("send", f"{sentence(exc)} {kept}", EXIT_USAGE)
     entry = asyncio.run(
         send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
     )
@@ -376,7 +378,7 @@ def run_send(args: argparse.Namespace) -> int:
     if entry.state == "sent":
         return 0
     if entry.refused:
-        _err("send", f"not delivered to: {words.refused_recipients(entry)}")
+        _err("send", f"not delivered to: {refused_recipients(entry)}")
     if entry.state == "partial":
         return EXIT_FAILURE
     head = "not sent to everyone yet" if entry.delivered else "not sent"
@@ -394,7 +396,7 @@ def run_send(args: argparse.Namespace) -> int:
 
 
 def _copy_note(entry: OutboxEntry) -> str:
-    copy = words.sent_copy(entry)
+    copy = sent_copy(entry)
     return f"Copy: {copy}." if copy else ""
 
 
@@ -440,7 +442,7 @@ def run_outbox(args: argparse.Namespace) -> int:
             try:
                 password = _password(account)
             except PasswordError as exc:
-                status = _err("outbox", f"{account.name}: {words.describe(exc)}", EXIT_USAGE)
+                status = _err("outbox", f"{account.name}: {describe(exc)}", EXIT_USAGE)
                 continue
             for entry in asyncio.run(box.process(account, password, force=True)):
                 if entry.state not in ("sent", "partial"):
@@ -461,7 +463,7 @@ def run_outbox(args: argparse.Namespace) -> int:
         print(sanitize(f"{entry.id}  [{entry.account}]  to {to}  {subject}"))
         print(f"    {_describe(entry)}")
         if entry.refused and (entry.failure or {}).get("reason") == DEFERRED:  # others wait
-            print(f"    not delivered to: {words.refused_recipients(entry)}")
+            print(f"    not delivered to: {refused_recipients(entry)}")
         if entry.state == "maybe_sent":
             print(f"    check the recipient's mail first; `tuimail outbox --resend {entry.id}`")
     return status

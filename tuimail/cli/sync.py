@@ -14,10 +14,13 @@ import sys
 import threading
 from datetime import datetime
 
-from tuimail import words
 from tuimail.cli import route
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
+from tuimail.words.notes import message_note
+from tuimail.words.status import state as state_words
+from tuimail.words.status import warning as warning_words
+from tuimail.words.where import failure, sync_errors
 
 log = logging.getLogger("tuimail.cli")
 
@@ -113,9 +116,10 @@ def _connector(account: Account):
 
 def _guard(func):
     def run(args: argparse.Namespace) -> int:
+        from tuimail.cli.output import local_write_failed, reader_gone
         from tuimail.core.config import ConfigError
         from tuimail.core.secrets import PasswordError
-        from tuimail.words import describe
+        from tuimail.words.describe import describe
 
         try:
             return func(args)
@@ -126,6 +130,8 @@ def _guard(func):
         except KeyboardInterrupt:
             raise
         except Exception as exc:
+            if reader_gone(exc) or local_write_failed(exc):
+                raise  # the output failed, not the mail: said in tuimail.__main__
             log.warning("%s failed: %s", args.command, type(exc).__name__, exc_info=exc)
             return _fail(describe(exc))
 
@@ -189,15 +195,15 @@ def _sync_accounts(args: argparse.Namespace, store) -> int:
             result.removed,
             len(result.failures),
         )
-        for error in words.sync_errors(result):
+        for error in sync_errors(result):
             log.warning("sync %s: %s", account.name, error)
     if args.json:
         imap = [
             {"account": r.account, "protocol": "imap"}
             | r.as_dict()
             | {
-                "errors": words.sync_errors(r),
-                "refused_actions": [words.failure(f) for f in r.refused_actions],
+                "errors": sync_errors(r),
+                "refused_actions": [failure(f) for f in r.refused_actions],
             }
             for r in results
         ]
@@ -218,10 +224,10 @@ def _sync_accounts(args: argparse.Namespace, store) -> int:
                 f"{r.account}: {len(r.folders)} folders, {r.new} new, {r.changed} changed, "
                 f"{r.removed} removed in {r.seconds:.2f} s"
             )
-            for error in words.sync_errors(r):
+            for error in sync_errors(r):
                 print(f"  error: {_safe(error)}", file=sys.stderr)
             for refused in r.refused_actions:
-                print(f"  {_safe(words.failure(refused))}", file=sys.stderr)
+                print(f"  {_safe(failure(refused))}", file=sys.stderr)
     failed = any(not r.ok for r in results) or any(p["error"] for p in pop3_results)
     return 1 if failed else 0
 
@@ -245,7 +251,7 @@ def _pop3_summary(account: Account, runtime) -> dict:
     summary |= {"on_server": 0, "seconds": 0.0, "warnings": [], "error": None}
     result = runtime.last_result
     if result is None:
-        summary["error"] = words.state(runtime.state) if runtime.state.error else None
+        summary["error"] = state_words(runtime.state) if runtime.state.error else None
         summary["error"] = summary["error"] or "the POP3 pass failed"
         return summary
     summary |= {
@@ -253,8 +259,8 @@ def _pop3_summary(account: Account, runtime) -> dict:
         "deleted_on_server": result.deleted,
         "on_server": result.on_server,
         "seconds": round(result.seconds, 3),
-        "warnings": [words.warning(w) for w in result.warnings]
-        + [words.failure(f) for f in result.refused],
+        "warnings": [warning_words(w) for w in result.warnings]
+        + [failure(f) for f in result.refused],
     }
     return summary
 
@@ -322,7 +328,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         subject = _safe(r.subject)
         if len(subject) > SUBJECT_CELLS:  # one line per message, however long the header
             subject = set_cell_size(subject, SUBJECT_CELLS - 3) + "..."
-        note = f"  [{_safe(r.note)}]" if r.note else ""
+        note = f"  [{_safe(message_note(r.note))}]" if r.note else ""
         number = r.uid or r.id  # the UID; for POP3 (no UID) the store's number
         print(f"{number:>7} {mark} {_date(r.date)}  {sender}  {subject}{note}")
     return 0
@@ -377,7 +383,7 @@ def cmd_read(args: argparse.Namespace) -> int:
         return 0
     print(_render(raw))
     if row.note:
-        print(f"\nNote: {_safe(row.note)}")
+        print(f"\nNote: {_safe(message_note(row.note))}")
     return 0
 
 
@@ -466,7 +472,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
             elif runtime.phase in (Phase.NEEDS_PASSWORD, Phase.ERROR) and state.error:
                 done.set()
             elif runtime.phase is Phase.OFFLINE_RETRYING and event.error is not None:
-                detail = words.failure(Failure(state.error or event.error, account.name))
+                detail = failure(Failure(state.error or event.error, account.name))
                 if args.json:
                     _event("disconnected", {"account": account.name, "detail": detail})
                 print(f"{detail}; trying again later", file=sys.stderr, flush=True)
@@ -485,7 +491,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     if runtime.phase in (Phase.NEEDS_PASSWORD, Phase.ERROR) or done.is_set():
-        detail = words.state(runtime.state) if runtime.state.error else "the account stopped"
+        detail = state_words(runtime.state) if runtime.state.error else "the account stopped"
         if args.json:
             _event("stopped", {"account": account.name, "detail": detail})
         return _fail(detail)

@@ -34,7 +34,7 @@ class DraftInfo:
     server_uidvalidity: int | None = None  # the UID is only meaningful under this
     server_error: str | None = None  # only in drafts saved before `server_failure`: its text
     # Why the copy to the server's Drafts folder failed, as data: {"step": "login" |
-    # "store", "error": the typed error's record}; words: tuimail.words.draft_saved.
+    # "store", "error": the typed error's record}; words: tuimail.words.sent.draft_saved.
     server_failure: dict | None = None
 
     @property

@@ -62,7 +62,7 @@ class MailError(Exception):
         self.data = dict(data or {})
 
     def __str__(self) -> str:
-        """A record for logs; sentences for people: tuimail.words.failure_words."""
+        """A record for logs; sentences for people: tuimail.words.failures.failure_words."""
         if self.message or self.server_text or not self.reason:
             return self.message or self.server_text or self.kind
         return f"{self.kind}: {self.reason}"

@@ -5,7 +5,7 @@ protocol's own business: a refused or reset connection, a timeout, a name that d
 resolve, a certificate that does not verify, a STARTTLS that could not be completed.
 Decisions come from exception types; a TLS failure's reason comes from the TLS
 classifier (`tls.tls_reason`, which reads the library's verify code) and travels on the
-SecurityFailure as data; the sentence is made at the edge (tuimail.words.security).
+SecurityFailure as data; the sentence is made at the edge (tuimail.words.security.security).
 """
 
 from __future__ import annotations

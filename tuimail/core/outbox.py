@@ -58,15 +58,8 @@ STATES = ("queued", "sending", "retrying", "failed", "maybe_sent", "sent", "part
 PENDING = ("queued", "sending", "retrying", "failed", "maybe_sent")
 BACKOFF = (60, 120, 300, 600, 1800, 3600)  # seconds after attempt 1, 2, 3, ...
 
-STATE_LABELS = {
-    "queued": "queued",
-    "sending": "sending",
-    "retrying": "will retry",
-    "failed": "failed",
-    "maybe_sent": "may have been sent",
-    "sent": "sent",
-    "partial": "sent to some recipients",
-}
+# An entry's states (worded at the edge: tuimail.words.outbox.state_label).
+STATES = ("queued", "sending", "retrying", "failed", "maybe_sent", "sent", "partial")
 
 
 @dataclass
@@ -84,7 +77,7 @@ class OutboxEntry:
     stage: str | None = None  # "connecting" | "data" while sending
     delivered: list[str] = field(default_factory=list)
     # permanently refused: address -> the server's reply ("550 5.1.1 ..."), or, refused
-    # here before sending, {"problem", "detail"} (smtp_address); words: tuimail.words.refusal
+    # here before sending, {"problem", "detail"} (smtp_address); words: tuimail.words.outbox.refusal
     refused: dict[str, str | dict] = field(default_factory=dict)
     subject: str = ""
     message_id: str = ""
@@ -93,16 +86,12 @@ class OutboxEntry:
     # {"outcome": "saved", "folder"} | {"outcome": "off"} (save_sent_copy is off) |
     # {"outcome": "local-only"} (no IMAP server to copy to) | {"outcome": "failed",
     # "step": "login" | "store" | "unexpected", "error": error_record or None, "detail"}.
-    # Words for people: tuimail.words.sent_copy.
+    # Words for people: tuimail.words.sent.sent_copy.
     copy: dict | None = None
     # Why the last attempt failed, as data (SubmitError.record(), or one of the outbox's
     # own reasons below): {"reason", "stage", "data", "refused", "error": {kind, protocol,
-    # code, enhanced, server_text, ...}}. Words for people: tuimail.words.outbox_reason.
+    # code, enhanced, server_text, ...}}. Words for people: tuimail.words.outbox.outbox_reason.
     failure: dict | None = None
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS.get(self.state, self.state)
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -77,7 +77,8 @@ class ServiceEvent:
 
     kind: "state", "folders", "messages", "new-mail", "error" (`error` typed, with where:
     `folder` and `action`), "warning" (`note`: a key such as "pop3-no-uidl"), "outbox",
-    "sent" (`count` waiting messages sent from the outbox)."""
+    "sent" (`count` waiting messages sent from the outbox); "folders" with `renamed_to`:
+    `folder` was renamed to it on the server by another client."""
 
     kind: str
     account: str = ""
@@ -87,6 +88,7 @@ class ServiceEvent:
     action: str = ""  # "error": what was being done (tuimail.core.errors SYNC, FLUSH, ...)
     messages: list[Any] = field(default_factory=list)  # "new-mail": the store's rows
     note: str = ""  # "warning": which one; "error": which item (Failure.item)
+    renamed_to: str = ""  # "folders": `folder` is now called this on the server
 
     @property
     def failure(self) -> Failure | None:
@@ -626,7 +628,8 @@ class AccountRuntime:
                 )
             return
         if event.state == "gone":  # deleted on the server by another client: out of the store
-            self.emit(ServiceEvent("folders", self.account.name))
+            renamed = event.renamed_to or ""  # or renamed: the app follows it there
+            self.emit(ServiceEvent("folders", self.account.name, event.folder, renamed_to=renamed))
             self.emit(ServiceEvent("messages", self.account.name, event.folder))
             return
         if event.folder.upper() != "INBOX":

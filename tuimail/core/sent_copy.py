@@ -33,7 +33,7 @@ class AppendError(Exception):
     """The copy could not be stored on the server. `step` says where: "pop3" (no server
     folder to copy to), "login" or "store"; `error` the typed failure (IMAP classifier),
     with the server's code and words. str() is a record; the words for people are made
-    at the edge (tuimail.words.sent_copy)."""
+    at the edge (tuimail.words.sent.sent_copy)."""
 
     def __init__(self, step: str, error: MailError | None = None) -> None:
         said = (error.server_text or error.kind) if error is not None else ""

@@ -80,7 +80,7 @@ class SubmitError(Exception):
     the server's reply code, enhanced code and words, when there is one; `stage` the
     SMTP step ("connect", "EHLO", "AUTH", "MAIL FROM", "RCPT", "DATA", ...); `data` what
     a sentence needs (host, port, an address, the mechanisms offered). Sentences for
-    people are made at the edge (tuimail.words.submit_failure) from `record()`.
+    people are made at the edge (tuimail.words.outbox.submit_failure) from `record()`.
     """
 
     def __init__(
@@ -117,7 +117,7 @@ class SubmitError(Exception):
 
     def __str__(self) -> str:
         """A short record (logs, the doctor's report): the server's code and words and
-        where; sentences for people are tuimail.words.submit_error."""
+        where; sentences for people are tuimail.words.outbox.submit_error."""
         parts = []
         error = self.error
         if error is not None and (error.code is not None or error.server_text):

@@ -95,7 +95,7 @@ def plan_envelope(
 
     Raises AddressError when the sender itself cannot be sent; recipients that cannot be
     sent are in `refused`, each with its problem as data (never retried: nothing will
-    change; the words are made at the edge, tuimail.words.refusal).
+    change; the words are made at the edge, tuimail.words.outbox.refusal).
     SMTPUTF8 is asked for when an address needs it or the header has UTF-8 (RFC 6532),
     and only when the server offers it.
     """

@@ -111,10 +111,6 @@ def base_subject(subject: str) -> str:
     return subject_parts(subject)[0]
 
 
-def _is_reply(subject: str) -> bool:
-    return subject_parts(subject)[1]
-
-
 @contextmanager
 def paused_gc():
     """No cyclic garbage collection while 100k nodes (with parent links) are made: the
@@ -128,12 +124,50 @@ def paused_gc():
             gc.enable()
 
 
-def build_threads(items: Iterable[ThreadInput], *, by_subject: bool = True) -> list[ThreadNode]:
+def build_threads(
+    items: Iterable[ThreadInput],
+    *,
+    by_subject: bool = True,
+    mentions: list[tuple[int, str, list[str]]] | None = None,
+    bases: dict[str, list[ThreadNode]] | None = None,
+) -> list[ThreadNode]:
+    """The forest of `items`, newest activity first. The result depends on the order of
+    `items` only where mail disagrees (two parents claimed for one message, a Message-ID
+    twice): give them in a fixed order (the store's id order) to get the same forest
+    from the same mail. `mentions` (if given) receives (id, own Message-ID, the ids it
+    cites) of every item and `bases` the roots shown for each base subject: what an
+    incremental update needs (tuimail.core.thread_list)."""
     with paused_gc():
-        return _build_threads(items, by_subject)
+        return _build_threads(items, by_subject, mentions, bases)
 
 
-def _build_threads(items: Iterable[ThreadInput], by_subject: bool) -> list[ThreadNode]:
+def citations(item: ThreadInput) -> list[str]:
+    """The message ids `item` cites, oldest first, as threading links them: References,
+    then In-Reply-To's last id if References does not end with it."""
+    refs = _ids(item.references)
+    if item.in_reply_to:
+        reply_to = _ids(item.in_reply_to)
+        if reply_to and (not refs or refs[-1] != reply_to[-1]):
+            refs.append(reply_to[-1])
+    return refs
+
+
+def mention_keys(item: ThreadInput) -> list[str]:
+    """Every message id whose presence can change where `item` goes (its own and the
+    ones it cites): two messages sharing none of them thread independently."""
+    own = item.message_id.strip()
+    refs = citations(item)
+    if own:
+        refs.append(own)
+    return refs
+
+
+def _build_threads(
+    items: Iterable[ThreadInput],
+    by_subject: bool,
+    mentions: list[tuple[int, str, list[str]]] | None = None,
+    bases: dict[str, list[ThreadNode]] | None = None,
+) -> list[ThreadNode]:
     table: dict[str, ThreadNode] = {}
     serial = 0
 
@@ -156,19 +190,22 @@ def _build_threads(items: Iterable[ThreadInput], by_subject: bool) -> list[Threa
 
     get = table.get
     for item in items:
-        key = item.message_id.strip()
+        own = key = item.message_id.strip()
         node = get(key) if key else None
         if node is None or node.item is not None:  # no id, or a duplicate id: a new one
             if node is not None or not key:
-                serial += 1
-                key = f"\0{serial}"
+                # Named after the store's id (not a count): the same message gets the same
+                # key in every build, whatever else came or went. The trailing space keeps
+                # it apart from every Message-ID (those are stripped).
+                key = f"\0{item.id} "
+                if key in table:  # the same id twice (never from the store)
+                    serial += 1
+                    key = f"\0{item.id}.{serial} "
             node = table[key] = ThreadNode(key)
         node.item = item
-        refs = _ids(item.references)
-        if item.in_reply_to:
-            reply_to = _ids(item.in_reply_to)
-            if reply_to and (not refs or refs[-1] != reply_to[-1]):
-                refs.append(reply_to[-1])
+        refs = citations(item)
+        if mentions is not None:
+            mentions.append((item.id, own, refs))
         previous: ThreadNode | None = None
         for ref in refs:
             ref_node = get(ref)
@@ -187,7 +224,7 @@ def _build_threads(items: Iterable[ThreadInput], by_subject: bool) -> list[Threa
     roots = [node for node in table.values() if node.parent is None]
     roots = _prune(roots)
     if by_subject:
-        roots = _group_by_subject(roots)
+        roots = _group_by_subject(roots, bases)
     for root in roots:
         _summarise(root)
         for node in root.walk():  # handed out acyclic: freed by reference counting alone
@@ -244,28 +281,32 @@ def _splice_placeholders(root: ThreadNode) -> None:
         node.children = kept
 
 
-def _group_by_subject(roots: list[ThreadNode]) -> list[ThreadNode]:
+def _group_by_subject(
+    roots: list[ThreadNode], bases: dict[str, list[ThreadNode]] | None = None
+) -> list[ThreadNode]:
     """Threads whose root lost its references but has the same base subject join the
-    thread started by the original (not-a-reply) message."""
-    first: dict[str, ThreadNode] = {}
+    thread started by the original (not-a-reply) message: the first such root in the
+    order given, else the first reply. `bases` (if given) gets the roots that stay roots,
+    by base subject (every root that joined another has the base of the one it joined)."""
+    first: dict[str, tuple[ThreadNode, bool]] = {}
+    parts: list[tuple[str, bool]] = []
     for root in roots:
-        subject = root.item.subject if root.item else ""
-        base = base_subject(subject)
+        base, reply = subject_parts(root.item.subject) if root.item is not None else ("", False)
+        parts.append((base, reply))
         if not base:
             continue
         held = first.get(base)
-        if held is None or (
-            held.item is not None and _is_reply(held.item.subject) and not _is_reply(subject)
-        ):
-            first[base] = root
+        if held is None or (held[1] and not reply):
+            first[base] = (root, reply)
     out = []
-    for root in roots:
-        subject = root.item.subject if root.item else ""
-        base = base_subject(subject)
-        host = first.get(base) if base else None
-        if host is None or host is root or not _is_reply(subject):
+    for root, (base, reply) in zip(roots, parts, strict=True):
+        held = first.get(base) if base else None
+        if held is None or held[0] is root or not reply:
             out.append(root)
+            if bases is not None and base:
+                bases.setdefault(base, []).append(root)
             continue
+        host = held[0]
         root.parent = host
         host.children.append(root)
     return out

@@ -319,7 +319,7 @@ def tls_reason(exc: BaseException) -> tuple[str, dict]:
     Decided from the exception's type and the library's verify code (a number); the
     library's words are read only here, only where it gives nothing else (a hostname
     mismatch without a code, the handshake's reason name), and travel as `library`.
-    The sentences are made at the edge (tuimail.words.security)."""
+    The sentences are made at the edge (tuimail.words.security.security)."""
     if isinstance(exc, CertificatePinError):
         return "pin", {"expected": exc.expected, "actual": exc.actual}
     if isinstance(exc, ALPNMismatchError):

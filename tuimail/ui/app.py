@@ -26,7 +26,6 @@ from textual.binding import Binding
 from textual.reactive import Reactive
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tuimail import words
 from tuimail.core.errors import AuthenticationFailed
 from tuimail.core.message_files import PipeResult, pipe_input, run_pipe
 from tuimail.core.sanitize import sanitize
@@ -52,6 +51,13 @@ from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
+from tuimail.words.actions import link_opened, new_mail, not_viewed, pipe_finished, undone
+from tuimail.words.attachments import opened as opened_words
+from tuimail.words.describe import describe
+from tuimail.words.sent import draft_saved, sent_needs_attention, sent_note
+from tuimail.words.status import back_online
+from tuimail.words.status import event as event_words
+from tuimail.words.status import state as state_words
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +124,7 @@ class TuimailApp(App[None]):
         self.ui = ui or UiSettings()  # [ui]: list columns, mark_read_delay
         self.start_notes = list(notes or [])  # config values ignored (said once on start)
         self.now = now  # a fixed clock for snapshots
+        self._offline_since: dict[str, str] = {}  # account -> when it went offline
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
         self.sync_fallback = self.SYNC_FALLBACK if sync_fallback is None else sync_fallback
@@ -194,7 +201,7 @@ class TuimailApp(App[None]):
         try:
             self._save_theme(theme.name)
         except Exception as exc:  # the theme works for this session anyway
-            self.show_error(f"The theme could not be saved: {words.describe(exc)}")
+            self.show_error(f"The theme could not be saved: {describe(exc)}")
 
     def open_main(self) -> None:
         assert self.service is not None
@@ -297,7 +304,7 @@ class TuimailApp(App[None]):
             try:
                 done(result)  # type: ignore[misc]
             except Exception as exc:  # a bug must not take the app down
-                self.show_error(words.describe(exc))
+                self.show_error(describe(exc))
 
         def runner() -> Any:
             try:
@@ -319,7 +326,7 @@ class TuimailApp(App[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             failed = event.worker.error
         if failed is not None and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            self.show_error(words.describe(failed), diagnose=_connection_error(failed))
+            self.show_error(describe(failed), diagnose=_connection_error(failed))
         name = event.worker.name or ""
         ok = event.state == WorkerState.SUCCESS and failed is None
         if ok and self.last_error and _user_job(name):
@@ -371,7 +378,7 @@ class TuimailApp(App[None]):
                 try:
                     fn(*args)
                 except Exception as exc:  # never crash the UI from a callback
-                    self.last_error = words.describe(exc)
+                    self.last_error = describe(exc)
 
         try:
             loop.call_soon_threadsafe(run)
@@ -385,15 +392,17 @@ class TuimailApp(App[None]):
         try:
             self._handle_event(event)
         except Exception as exc:  # never crash on an event
-            self.last_error = words.describe(exc)
+            self.last_error = describe(exc)
 
     def _handle_event(self, event: ServiceEvent) -> None:
+        if event.kind == "folders" and getattr(event, "renamed_to", ""):
+            self._follow_rename(event.account, event.folder, event.renamed_to)
         if event.kind in ("error", "warning"):
-            self.last_error = words.event(event)
+            self.last_error = event_words(event)
             if isinstance(getattr(event, "error", None), AuthenticationFailed):
                 self._ask_password_again(event.account)
         elif event.kind == "sent":
-            notify(self, words.event(event))
+            notify(self, event_words(event))
         elif event.kind == "new-mail":
             noun = "message" if event.count == 1 else "messages"
             notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
@@ -415,7 +424,7 @@ class TuimailApp(App[None]):
     def tell_new_mail(self, event: ServiceEvent) -> None:
         """New mail: the terminal is told (OSC 9 / OSC 777 / bell, see [notify]) and
         new_mail_command runs once per message, the message only in its environment."""
-        from tuimail.core.hooks import from_rows, notification, run_command, summary
+        from tuimail.core.hooks import from_rows, notification, run_command
 
         service, kind, command = self.service, self.notify_kind, self.new_mail_command
         if service is None or (kind == "off" and not command):
@@ -424,7 +433,7 @@ class TuimailApp(App[None]):
         rows = list(getattr(event, "messages", None) or [])
 
         def told(messages: list) -> None:
-            sequence = notification(kind, *summary(messages, count))
+            sequence = notification(kind, *new_mail(messages, count))
             if sequence == "\a":
                 if not self.bell_on_new_mail:  # rung already
                     self.bell()
@@ -448,14 +457,27 @@ class TuimailApp(App[None]):
             return
         states = self.service.states()
         error = self.last_error
-        if any(error and error in words.state(state) for state in states.values()):
+        if any(error and error in state_words(state) for state in states.values()):
             error = ""
+        self._tell_recoveries(states)
         main.query_one(StatusBar).update_status(
             states,
             max(len(self.service.outbox), self.service.outbox_waiting),
             error,
             diagnose_key=self.diagnose_key(),
         )
+
+    def _tell_recoveries(self, states: dict) -> None:
+        """An account back from an outage (offline-retrying -> online) is told once in a
+        sentence, with when it went offline: the status bar alone only stops saying so."""
+        since = self._offline_since
+        for name, state in states.items():
+            if state.phase == "offline-retrying":
+                since.setdefault(name, datetime.now().strftime("%H:%M"))
+            elif state.phase == "online" and name in since:
+                notify(self, back_online(name, since.pop(name)), timeout=8)
+            elif state.phase != "connecting":
+                since.pop(name, None)  # a password or certificate problem: said otherwise
 
     # -- folders and list -------------------------------------------------------------
 
@@ -506,6 +528,14 @@ class TuimailApp(App[None]):
         if main.titled is not None:  # the folder the list shows (its rows come with its title)
             main.set_title(*main.titled)
         self.update_status()
+
+    def _follow_rename(self, account: str, old: str, new: str) -> None:
+        """The open folder was renamed on the server by another client: show it under its
+        new name (instead of the inbox a deleted folder gives way to) and say so."""
+        if (account, old) != (self.account, self.folder):
+            return
+        self.open_folder(account, new)
+        notify(self, f"The folder {old} was renamed to {new} on the server.", severity="warning")
 
     def _open_folder_gone(self, folders: list) -> bool:
         """The open folder of a real account is missing from that account's listed
@@ -635,7 +665,7 @@ class TuimailApp(App[None]):
             try:
                 stale = source.stale()
                 if stale and source.count() <= INLINE_THREADS:
-                    source.rebuild()  # a small folder: at once
+                    source.refresh()  # a small folder: at once (the threads reached only)
                     stale = False
             except Exception:  # the store is busy: keep what is shown
                 stale = False
@@ -778,7 +808,7 @@ class TuimailApp(App[None]):
             # The message read before must not stay on screen as if it were this one.
             main = self.main
             if main is not None and self._reading is row:
-                note = f"This message could not be shown: {words.describe(exc)}"
+                note = f"This message could not be shown: {describe(exc)}"
                 main.query_one(ReaderPane).show_note(note)
 
         def fetch():
@@ -864,7 +894,7 @@ class TuimailApp(App[None]):
                 self.work(
                     lambda: service.open_attachment(row, index),
                     "open",
-                    lambda result: notify(self, words.opened(result), timeout=8),
+                    lambda result: notify(self, opened_words(result), timeout=8),
                 )
 
             if len(attachments) == 1:
@@ -894,7 +924,7 @@ class TuimailApp(App[None]):
         if service is None:
             return
         if action == "undo":
-            self.queue_action(service.undo, "undo")
+            self.queue_action(lambda: undone(service.undo()), "undo")
             return
         if action == "mark_all_read":
             self.ask_mark_all_read()
@@ -906,7 +936,7 @@ class TuimailApp(App[None]):
             try:
                 rows = service.reread(rows)  # tags may be old: flags and folders as now
             except Exception as exc:
-                self.show_error(words.describe(exc))
+                self.show_error(describe(exc))
                 return
             if not rows:
                 self.notify("The tagged messages are gone.")
@@ -949,7 +979,7 @@ class TuimailApp(App[None]):
         try:
             remote = service.begin(action, rows)
         except Exception as exc:
-            self.show_error(words.describe(exc))
+            self.show_error(describe(exc))
             return
         if self.main is not None:
             self.main.done_with_tags()
@@ -976,7 +1006,7 @@ class TuimailApp(App[None]):
         try:
             unread = service.unread_count(account, folder)
         except Exception as exc:
-            self.show_error(words.describe(exc))
+            self.show_error(describe(exc))
             return
         if not unread:
             self.notify("Every message here is read already.")
@@ -1014,7 +1044,7 @@ class TuimailApp(App[None]):
         def finished(note: str | None, error: BaseException | None) -> None:
             try:
                 if error is not None:
-                    self.show_error(words.describe(error), diagnose=_connection_error(error))
+                    self.show_error(describe(error), diagnose=_connection_error(error))
                 else:
                     if self.last_error:  # it worked: an old error is over
                         self.last_error = ""
@@ -1115,7 +1145,7 @@ class TuimailApp(App[None]):
             self.work(
                 lambda: service.open_attachment(row, index),
                 "open",
-                lambda result: notify(self, words.opened(result), timeout=8),
+                lambda result: notify(self, opened_words(result), timeout=8),
             )
         else:
             self.work(
@@ -1128,8 +1158,7 @@ class TuimailApp(App[None]):
         main = self.main
         if main is None:
             return
-        main.query_one(ReaderPane).show_raw(f"── {sanitize(title)} (q: back) ──\n\n{text}")
-        main.show_reader(True)
+        main.show_attachment_text(f"── {sanitize(title)} (q: back) ──\n\n{text}")
 
     def _viewed(self, name: str, plan) -> None:
         shown = sanitize(name or "the attachment")
@@ -1153,7 +1182,7 @@ class TuimailApp(App[None]):
             )
             notify(self, f"Opened {shown}.")
         else:
-            notify(self, f"No viewer for {shown} here; it was saved to {plan.path}.", timeout=8)
+            notify(self, not_viewed(name, plan), timeout=8)
 
     # -- links ------------------------------------------------------------------------
 
@@ -1201,7 +1230,9 @@ class TuimailApp(App[None]):
             except ValueError as exc:
                 notify(self, f"That mailto: link cannot be used: {exc}", severity="warning")
         else:
-            self.work(lambda: open_link(link), "open-link", lambda sentence: notify(self, sentence))
+            self.work(
+                lambda: open_link(link), "open-link", lambda done: notify(self, link_opened(done))
+            )
 
     # -- tags -------------------------------------------------------------------------
 
@@ -1302,7 +1333,7 @@ class TuimailApp(App[None]):
                 result = run_pipe(command, data, capture=False)
                 _wait_for_enter(f"[exit status {result.status}] Press Enter to return to tuimail.")
             self.refresh(layout=True)
-            shown = f"The command finished (exit status {result.status})."
+            shown = pipe_finished(result)
         except SuspendNotSupported:
             self.work(
                 lambda: run_pipe(command, data),
@@ -1313,10 +1344,7 @@ class TuimailApp(App[None]):
         notify(self, shown, severity="information" if result.status == 0 else "warning")
 
     def _piped(self, result: PipeResult) -> None:
-        tail = "\n".join(result.output.strip().splitlines()[-5:])
-        text = f"The command finished (exit status {result.status})." + (
-            f"\n{tail}" if tail else ""
-        )
+        text = pipe_finished(result)
         notify(self, text, severity="information" if result.status == 0 else "warning", timeout=8)
 
     def ask_save_messages(self, rows: list[MessageRow]) -> None:
@@ -1654,8 +1682,8 @@ class TuimailApp(App[None]):
         assert service is not None
 
         def done(entry) -> None:
-            warn = words.sent_needs_attention(entry)
-            notify(self, words.sent_note(entry), severity="warning" if warn else "information")
+            warn = sent_needs_attention(entry)
+            notify(self, sent_note(entry), severity="warning" if warn else "information")
             if screen.is_current:
                 screen.dismiss(None)
             self.reload_list()
@@ -1678,7 +1706,7 @@ class TuimailApp(App[None]):
         assert service is not None
 
         def saved(info) -> None:
-            notify(self, words.draft_saved(info))
+            notify(self, draft_saved(info))
             if then is not None:
                 then()
 

@@ -58,7 +58,7 @@ class Latest:
             try:
                 if number == self._asked:
                     if error is not None:
-                        from tuimail.words import describe
+                        from tuimail.words.describe import describe
 
                         self.app.show_error(describe(error))
                     else:

@@ -10,7 +10,9 @@ from a message, a server, a file name or the config therefore goes through here:
 * :func:`plain_text` -> a Rich ``Text`` (Tree labels, Rich tables);
 * :func:`notify` -> a notification with markup off;
 * :func:`markup_literal` -> an escaped string where Textual accepts nothing but markup
-  (the command palette's system commands).
+  (the command palette's system commands);
+* :func:`cell_text` -> a string for a fixed-width column drawn as a Strip (the message
+  list's Line API, which parses no markup).
 
 Each also runs :func:`tuimail.core.sanitize.sanitize`, so ESC/OSC and bidi controls
 never reach the terminal. A test (tests/ui/test_plain_text_scan.py) fails when a widget
@@ -26,7 +28,14 @@ from textual.content import Content
 
 from tuimail.core.sanitize import sanitize
 
-__all__ = ["markup_literal", "notify", "plain", "plain_text"]
+__all__ = ["cell_text", "markup_literal", "notify", "plain", "plain_text"]
+
+# What joins or modifies an emoji (ZERO WIDTH JOINER, variation selectors, skin tones, tag
+# characters): terminals disagree on how wide the result is (tmux 3.3 draws ❤️ in one cell
+# and 👍🏽 in four where Rich counts two and two), so in a column they shift what follows.
+_WIDTH_AMBIGUOUS = dict.fromkeys(
+    [0x200D, 0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)]
+)
 
 
 def plain(text: object, *, multiline: bool = False, style: str = "") -> Content:
@@ -41,6 +50,13 @@ def plain(text: object, *, multiline: bool = False, style: str = "") -> Content:
 def plain_text(text: object, *, multiline: bool = False, style: str = "") -> Text:
     """``text`` sanitised, as a Rich Text (no markup, no emoji codes)."""
     return Text(sanitize(str(text), multiline=multiline), style=style)
+
+
+def cell_text(text: object) -> str:
+    """``text`` sanitised for a fixed-width column, and without the joiners and
+    modifiers of emoji sequences, so every terminal agrees on its width (👩‍💻 shows as
+    👩💻, ❤️ as ❤, 👍🏽 as 👍): the columns after it stay where they belong."""
+    return sanitize(str(text)).translate(_WIDTH_AMBIGUOUS)
 
 
 def markup_literal(text: object) -> str:

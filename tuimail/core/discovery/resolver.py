@@ -125,7 +125,7 @@ class DNSTimeout(DNSError, TimeoutError):
 
 def dns_failure(exc: DNSError) -> MailError:
     """A failed DNS query as a typed error: TimedOut or Unreachable by its class, with
-    its reason and data (the words: tuimail.words.reason_words)."""
+    its reason and data (the words: tuimail.words.reasons.reason_words)."""
     kind = TimedOut if isinstance(exc, TimeoutError) else Unreachable
     data = dict(getattr(exc, "data", None) or {})
     host = str(data.get("name") or "") or None

@@ -206,7 +206,7 @@ class Composing:
     def send(self, draft: Draft) -> Any:
         """Put the message in the outbox (on disk first), then one submission attempt.
         Returns its outbox entry (sent, or sent to some: `refused`, `copy` say the rest,
-        worded at the edge: tuimail.words.sent_note); QueuedError when it waits."""
+        worded at the edge: tuimail.words.sent.sent_note); QueuedError when it waits."""
         from tuimail.core import compose
         from tuimail.core.outbox import Outbox
 
@@ -243,7 +243,7 @@ class Composing:
 
     def save_draft(self, draft: Draft) -> Any:
         """Save the draft here, then to the server's Drafts folder; returns its DraftInfo
-        (where it went, or why the server copy failed: tuimail.words.draft_saved)."""
+        (where it went, or why the server copy failed: tuimail.words.sent.draft_saved)."""
         from tuimail.core.drafts import DraftStore
 
         account = self.accounts[draft.account]

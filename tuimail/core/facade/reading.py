@@ -55,8 +55,8 @@ class Reading:
         """The message, rendered; it is marked read unless `mark_seen` is false (a
         preview: the UI marks it later, see [ui] mark_read_delay)."""
         view = render(self.raw(row))
-        if row.note:
-            view.blocks.append(ReaderBlock("note", row.note))
+        if row.note:  # the stored note's kind (store.headers NOTE_*), worded at the edge
+            view.blocks.append(ReaderBlock("stored-note", row.note))
         if mark_seen and not row.seen:
             try:
                 self.set_seen([row], True)
@@ -144,7 +144,7 @@ class Reading:
 
     def open_attachment(self, row: MessageRow, index: int):
         """Save into a private temporary directory and open with a viewer if there is a
-        display; returns what happened (mime OpenResult, worded by tuimail.words.opened)."""
+        display; returns what happened (mime OpenResult, worded by tuimail.words.attachments.opened)."""
         from tuimail.core.mime import AttachmentError, open_attachment, parse_message
         from tuimail.core.private import private_temp_dir
 

@@ -22,6 +22,16 @@ MAX_SHOWN_DEPTH = 6  # levels of indentation in the folder tree
 
 
 @dataclass(frozen=True)
+class Undone:
+    """What an undo (u) took back, as data: the `action` ("move", "delete", "archive",
+    "flag", "unflag", "read", "unread") and how many messages it covered; the words are
+    the edge's (tuimail.words)."""
+
+    action: str
+    count: int
+
+
+@dataclass(frozen=True)
 class FolderInfo:
     account: str
     name: str  # the server's name (sanitize before display)
@@ -86,7 +96,8 @@ class MessageListSource(Protocol):
 
 @dataclass
 class ReaderBlock:
-    kind: str  # "text", "quote", "signature"
+    kind: str  # "text", "quote", "signature", "note"; "stored-note": `text` is a kind
+    # (the store's note for this message, tuimail.core.store NOTE_*), worded at the edge
     text: str
 
 
@@ -138,7 +149,7 @@ PasswordGetter = Callable[[Account], Secret]
 
 class ServiceError(Exception):
     """A facade step that failed. With a `reason` (SERVICE_REASONS) the words for people
-    are made at the edge (tuimail.words.describe) from `reason` and `data`; without one,
+    are made at the edge (tuimail.words.describe.describe) from `reason` and `data`; without one,
     its message is a sentence for the user (core's own, no server's words)."""
 
     def __init__(self, message: str = "", *, reason: str = "", data: dict | None = None) -> None:
@@ -171,9 +182,9 @@ NO_LIST_WHY = ("no-list-post", "posts-refused")
 class QueuedError(ServiceError):
     """Not sent now, but safe on disk in the outbox (it is tried again by itself).
     `entry` is its outbox entry, whose typed `failure` says why (the words for people:
-    tuimail.words.describe)."""
+    tuimail.words.describe.describe)."""
 
     def __init__(self, entry: object) -> None:
-        # A record for logs (the outbox id and state); people read tuimail.words.describe.
+        # A record for logs (the outbox id and state); people read tuimail.words.describe.describe.
         super().__init__(f"queued: {getattr(entry, 'id', '')} {getattr(entry, 'state', '')}")
         self.entry = entry

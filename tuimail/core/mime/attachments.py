@@ -87,7 +87,7 @@ def save_attachment(parsed: ParsedMessage, index: int, directory: str | os.PathL
         os.close(dir_fd)
 
 
-# OpenResult.outcome: what open_attachment() did (worded by tuimail.words.opened).
+# OpenResult.outcome: what open_attachment() did (worded by tuimail.words.attachments.opened).
 OPEN_OUTCOMES = ("opened", "no-display", "no-viewer", "viewer-failed")
 
 

@@ -53,6 +53,9 @@ ADDRESS_FIELDS = frozenset(
 _SMTP = policy.SMTP.clone(refold_source="none")
 _SMTPUTF8 = policy.SMTPUTF8.clone(refold_source="none")
 _FIELD = re.compile(rb"^([!-9;-~]+)[ \t]*:")
+# MIME fields with parameters: an encoded word is not allowed in them (RFC 2047 section
+# 5), so a parameter that is not ASCII is written as RFC 2231 (name*=utf-8''...).
+MIME_PARAMETER_FIELDS = frozenset({"content-type", "content-disposition"})
 
 
 def _local_part(addr: str) -> str:
@@ -168,6 +171,8 @@ def _downgraded_field(name: str, raw: bytes) -> bytes:
         return text.encode("ascii", "replace")
     field_name, _, value = text.partition(":")
     value = re.sub(r"\r\n([ \t])", r"\1", value).strip()
+    if name in MIME_PARAMETER_FIELDS:
+        return _mime_parameter_field(field_name, value)
     items = _address_items(field_name, value) if name in ADDRESS_FIELDS else None
     if items:
         try:
@@ -183,6 +188,23 @@ def _downgraded_field(name: str, raw: bytes) -> bytes:
     text = decode_rfc2047(value)
     encoded = Header(text, "utf-8", header_name=field_name).encode(linesep="\r\n")
     return f"{field_name}: {encoded}\r\n".encode("ascii")
+
+
+def _mime_parameter_field(field_name: str, value: str) -> bytes:
+    """Content-Type or Content-Disposition in ASCII: its type kept, a parameter that is
+    not ASCII (an attachment's name) in RFC 2231 form. A field the parser cannot read
+    keeps its ASCII and shows the rest as "?": never encoded words, which would turn the
+    type itself into text no reader takes for a type."""
+    try:
+        if not policy.default.header_factory(field_name, value).defects:
+            holder = EmailMessage(policy=policy.SMTP)
+            holder[field_name] = value
+            folded = holder.as_bytes().partition(b"\r\n\r\n")[0] + b"\r\n"
+            if folded.isascii():
+                return folded
+    except Exception:  # the stdlib's parser raises many kinds on hostile input
+        pass
+    return f"{field_name}: {value}\r\n".encode("ascii", "replace")
 
 
 def downgrade(raw: bytes) -> bytes:

@@ -57,7 +57,7 @@ def check_dkim(
 
 
 def _lookup_failed(exc: DNSError) -> dict:
-    """A key look-up that failed, as data (worded by tuimail.words.dkim_detail)."""
+    """A key look-up that failed, as data (worded by tuimail.words.dkim.dkim_detail)."""
     return {
         "name": exc.data.get("name"),
         "rtype": exc.data.get("rtype"),

@@ -81,12 +81,12 @@ class DkimCheck:
     domain: str
     selector: str
     result: str  # pass | fail | no key | error
-    reason: str  # one of DKIM_REASONS; worded at the edge (tuimail.words.dkim_detail)
+    reason: str  # one of DKIM_REASONS; worded at the edge (tuimail.words.dkim.dkim_detail)
     data: dict = field(default_factory=dict)  # what the words need, strings sanitised
     provider_said: str = ""  # the provider's result for the same d=/s=, "" if it said none
 
 
-# DkimCheck.reason (data as noted): the words for people are tuimail.words.dkim_detail.
+# DkimCheck.reason (data as noted): the words for people are tuimail.words.dkim.dkim_detail.
 DKIM_REASONS = (
     "valid",  # the signature verifies: signed parts unchanged
     "does-not-verify",  # dkimpy's ValidationError (data: library, its words)

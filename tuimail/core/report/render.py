@@ -1,7 +1,7 @@
 """The report as lines of text, each with a level for colour (ok, info, warning, bad,
 heading, plain). Used by `tuimail read --route` and the reader's report screen; strings in
 the report are already sanitised. The own DKIM check's results are typed (DkimCheck.reason
-and data): the edge passes its words for them (tuimail.words.dkim_detail)."""
+and data): the edge passes its words for them (tuimail.words.dkim.dkim_detail)."""
 
 from __future__ import annotations
 

@@ -224,7 +224,7 @@ class DiagnoseScreen(Screen[None]):
 
                 save_account(updated)
         except Exception as exc:
-            from tuimail.words import describe
+            from tuimail.words.describe import describe
 
             notify(self, f"The new key was not saved: {describe(exc)}")
             return
@@ -268,7 +268,7 @@ class DiagnoseScreen(Screen[None]):
                     **extra,
                 )
             except Exception as exc:  # a bug or an unexpected error: say so, in words
-                from tuimail.words import describe
+                from tuimail.words.describe import describe
 
                 hop(self._set_note, run, f"The checks stopped early: {describe(exc)}")
             hop(self._finish, run, time.monotonic() - started)
@@ -361,7 +361,7 @@ def _password(
         password = source(account)
     except Exception as exc:
         from tuimail.doctor_words import logins_skipped
-        from tuimail.words import needs_sign_in
+        from tuimail.words.sign_in import needs_sign_in
 
         met = exc if needs_sign_in(exc) else None
         return None, f"{logins_skipped(exc)}: {skipped}.", met

@@ -15,8 +15,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from tuimail import words
 from tuimail.core.report import DeliveryReport, report_lines
+from tuimail.words.dkim import dkim_detail
 
 STYLES = {
     "heading": "bold underline",
@@ -30,7 +30,7 @@ STYLES = {
 
 def report_text(report: DeliveryReport) -> Text:
     text = Text()
-    for level, line in report_lines(report, words.dkim_detail):
+    for level, line in report_lines(report, dkim_detail):
         text.append(line + "\n", style=STYLES.get(level, ""))
     return text
 

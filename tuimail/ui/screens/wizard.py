@@ -25,10 +25,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Collapsible, Footer, Input, Label, Select, Static
 
-from tuimail import detect_words, words
+from tuimail import detect_words
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
+from tuimail.words.failures import failure_words
 
 PROTOCOL_OPTIONS = [("IMAP", "imap"), ("POP3", "pop3")]
 PLAIN_CONFIRM = "I understand my password will be sent unencrypted"
@@ -892,7 +893,7 @@ class WizardScreen(Screen[Account | None]):
             from tuimail.core import errors
 
             if isinstance(outcome, errors.MailError):
-                why = words.failure_words(outcome)  # from the typed error, never .message
+                why = failure_words(outcome)  # from the typed error, never .message
                 self.log_line(f"\u2717 Could not ask {c.host} where to sign in: {why}.")
                 return
             if isinstance(outcome, OSError):

@@ -28,6 +28,9 @@ class FolderTree(Tree[tuple[str, str]]):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="folders.down"),
         Binding("k", "cursor_up", "Up", show=False, id="folders.up"),
+        # As in the message list (and less, mutt): g / G to the first / last folder.
+        Binding("g,home", "scroll_home", "Top", show=False, id="folders.top"),
+        Binding("G,end", "scroll_end", "Bottom", show=False, id="folders.bottom"),
     ]
 
     class FolderChosen(Message):

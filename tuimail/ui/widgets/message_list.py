@@ -20,9 +20,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tuimail.core.sanitize import sanitize
 from tuimail.core.service import MessageListSource, MessageRow
 from tuimail.ui.lru import LRU
+from tuimail.ui.plain import cell_text
 from tuimail.ui.settings import DEFAULT_COLUMNS
 
 PAGE = 200
@@ -288,6 +288,11 @@ class MessageList(ScrollView, can_focus=True):
                 if row is not None and row.id == selected.id:
                     target = index
                     break
+            else:  # moved far (its thread got new mail and went to the top): ask the source
+                row_of = getattr(self._source, "row_of", None)
+                found = row_of(selected.id) if row_of is not None and selected.id >= 0 else None
+                if found is not None and found < self._count:
+                    target = found
         now_at = self.row_at(target)
         same = selected is not None and now_at is not None and now_at.id == selected.id
         if target != self.cursor or not same:
@@ -377,18 +382,18 @@ class MessageList(ScrollView, can_focus=True):
             return _date(row.date, self._now or datetime.now(row.date.tzinfo if row.date else None))
         if name == "from":
             if self.context == "sent":
-                return "To: " + sanitize(_names(row.recipients) or "(nobody)")
-            return sanitize(row.sender or "")
+                return "To: " + cell_text(_names(row.recipients) or "(nobody)")
+            return cell_text(row.sender or "")
         if name == "subject":
-            return _tree(row) + sanitize(row.subject or "(no subject)")
+            return _tree(row) + cell_text(row.subject or "(no subject)")
         if name == "size":
             if row.id < 0:  # a thread's placeholder for a message that is not here
                 return ""
             return ("+" if row.has_attachments else " ") + _size(row.size).rjust(5)
         if name == "folder":
-            return sanitize(row.folder.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
+            return cell_text(row.folder.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
         if name == "account":
-            return sanitize(row.account)
+            return cell_text(row.account)
         return ""
 
     # -- cursor -----------------------------------------------------------------------

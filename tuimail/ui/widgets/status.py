@@ -5,16 +5,19 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from tuimail import words
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import AccountState
+from tuimail.words.status import state as state_words
 
 GLYPHS = {"syncing": "⟳", "idle": "●", "polling": "○", "offline": "✕", "error": "!"}
 
 
 class StatusBar(Static):
+    """One line; a longer one (an error on an 80-column terminal) wraps onto up to three
+    rather than losing its end, which says what happens next ("retrying in 8 s")."""
+
     DEFAULT_CSS = """
-    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    StatusBar { height: auto; max-height: 3; background: $panel; color: $text; padding: 0 1; }
     """
 
     def update_status(
@@ -31,7 +34,7 @@ class StatusBar(Static):
             text.append("  ")
         for name, state in states.items():
             text.append(f"{GLYPHS.get(state.state, '?')} {sanitize(name)}: ")
-            text.append(words.state(state))  # sanitised, plain text
+            text.append(state_words(state))  # sanitised, plain text
             text.append("  ")
         text.append(f"Outbox: {outbox}")
         if error:

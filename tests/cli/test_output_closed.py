@@ -1,0 +1,63 @@
+"""Standard output that fails is not a mail failure: a reader that goes away
+(`tuimail list | head -1`) ends the command quietly, a full disk is one sentence; never
+a traceback, never "the connection to the mail server was lost"."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.cli.helpers import configure
+from tests.imap.helpers import message
+from tuimail.__main__ import main
+
+# Commands guarded by the mail failure handler (list, sync) and one that is not.
+COMMANDS = (("list",), ("sync",), ("account", "list"))
+
+
+@pytest.fixture
+def synced(mail_server, capsys):
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1, "a line to print"))
+    configure(mail_server, user)
+    assert main(["sync"]) == 0
+    capsys.readouterr()
+    return user
+
+
+def _run(args: tuple[str, ...], stdout) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tuimail", *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        timeout=90,
+        check=False,
+    )
+
+
+def test_a_reader_that_went_away_ends_the_command_quietly(synced) -> None:
+    for args in COMMANDS:
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # `| head -c 0`: the reader is gone before the first line
+        try:
+            result = _run(args, write_end)
+        finally:
+            os.close(write_end)
+        assert result.returncode == 0, (args, result.stderr)
+        assert result.stderr == b"", (args, result.stderr)
+
+
+def test_a_full_disk_is_one_sentence(synced) -> None:
+    for args in COMMANDS:
+        with open("/dev/full", "wb") as full:
+            result = _run(args, full)
+        assert result.returncode == 1, (args, result.stderr)
+        err = result.stderr.decode()
+        assert err == "tuimail: could not write the output (No space left on device)\n", (
+            args,
+            err,
+        )

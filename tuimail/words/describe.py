@@ -1,0 +1,89 @@
+"""One sentence for any failure that reaches the edge (typed, a library's, a facade
+step's, a queued send), never a traceback; terminal-safe.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from tuimail.core.errors import (
+    MailError,
+)
+from tuimail.core.sanitize import sanitize
+from tuimail.words.failures import failure_words
+from tuimail.words.outbox import outbox_reason, state_label, submit_error
+from tuimail.words.service import service_words
+from tuimail.words.sign_in import needs_sign_in, sign_in_advice, sign_in_needed
+
+
+def typed(exc: BaseException) -> MailError | None:
+    """The typed error for `exc`, if any: a MailError, or one in its cause chain, an
+    IMAP or POP3 library error through that protocol's classifier (chosen by type; the
+    classifier is the one place that reads its words), or a transport failure."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if isinstance(current, MailError):
+            return current
+        current = current.__cause__
+        seen += 1
+    imaplib = sys.modules.get("imaplib")  # loaded if an IMAP error can exist at all
+    if imaplib is not None and isinstance(exc, imaplib.IMAP4.error):
+        from tuimail.core.imap.errors import classify_imap
+
+        return classify_imap(exc)
+    poplib = sys.modules.get("poplib")
+    if poplib is not None and isinstance(exc, poplib.error_proto):
+        from tuimail.core.pop3_errors import classify_pop3
+
+        return classify_pop3(exc)
+    from tuimail.core.net_errors import classify_transport
+
+    return classify_transport(exc)
+
+
+def _is_service(exc: BaseException) -> bool:
+    cls = getattr(sys.modules.get("tuimail.core.facade.views"), "ServiceError", None)
+    return cls is not None and isinstance(exc, cls)
+
+
+def _is_sentence(exc: BaseException) -> bool:
+    """Errors whose text is already written for people (a wrong account name, a password
+    command that failed): core's own, not a server's. Looked up only if loaded."""
+    for module, name in (
+        ("tuimail.core.service", "ServiceError"),
+        ("tuimail.core.secrets", "PasswordError"),
+        ("tuimail.core.config", "ConfigError"),
+    ):
+        cls = getattr(sys.modules.get(module), name, None)
+        if cls is not None and isinstance(exc, cls):
+            return True
+    return False
+
+
+def describe(exc: BaseException) -> str:
+    """One sentence (no traceback, terminal-safe) for any failure."""
+    queued = getattr(sys.modules.get("tuimail.core.facade.views"), "QueuedError", None)
+    if queued is not None and isinstance(exc, queued):
+        why = outbox_reason(exc.entry) or state_label(exc.entry)
+        return f"The message was not sent ({why}); it waits in the outbox."
+    submit = getattr(sys.modules.get("tuimail.core.smtp"), "SubmitError", None)
+    if submit is not None and isinstance(exc, submit):
+        return submit_error(exc)
+    if needs_sign_in(exc):
+        return f"{sign_in_needed(exc)}; {sign_in_advice(exc)}"
+    if getattr(exc, "reason", "") and _is_service(exc):
+        return service_words(exc)
+    if _is_sentence(exc):
+        return sanitize(str(exc))
+    error = typed(exc)
+    if error is None:
+        text = sanitize(str(exc).strip()) or type(exc).__name__
+        return f"Something went wrong: {text}"
+    return sanitize(failure_words(error))
+
+
+def sentence(exc: BaseException) -> str:
+    """describe(exc) closed with a full stop, to go before another sentence."""
+    words = describe(exc)
+    return words if words.endswith((".", "!", "?")) else f"{words}."

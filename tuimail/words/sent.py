@@ -1,0 +1,86 @@
+"""After Send and Save: what the app says about a sent message (recipients refused,
+the copy to Sent) and where a saved draft went.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tuimail.core.errors import (
+    error_from_record,
+)
+from tuimail.core.sanitize import sanitize
+from tuimail.words.failures import failure_words
+from tuimail.words.outbox import refused_recipients
+from tuimail.words.plain import plain
+
+
+def sent_note(entry: Any) -> str:
+    """What the app says after "Send": sent, to whom not (and why), and a copy to Sent
+    that failed (a local copy is kept)."""
+    text = "Message sent."
+    refused = refused_recipients(entry)
+    if refused:
+        delivered = ", ".join(plain(a) for a in getattr(entry, "delivered", None) or [])
+        text = f"Message sent to {delivered}; not delivered to: {refused}."
+    if _copy_failed(entry):
+        text += f" Copy: {sent_copy(entry)}."
+    return sanitize(text)
+
+
+def sent_needs_attention(entry: Any) -> bool:
+    """Whether sent_note tells of a recipient refused or a copy not saved."""
+    return bool(getattr(entry, "refused", None)) or _copy_failed(entry)
+
+
+def _copy_failed(entry: Any) -> bool:
+    copy = getattr(entry, "copy", None)
+    return isinstance(copy, dict) and copy.get("outcome") == "failed"
+
+
+def draft_saved(info: Any) -> str:
+    """Where a saved draft went (tuimail.core.drafts.DraftInfo): the server's Drafts
+    folder, or this computer only and why the server copy failed."""
+    failure = getattr(info, "server_failure", None)
+    if isinstance(failure, dict):
+        raw = failure.get("error")
+        error = error_from_record(raw) if isinstance(raw, dict) else None
+        what = failure_words(error) if error is not None else ""
+        step = _COPY_STEP.get(plain(failure.get("step")), "")
+        why = f"{step}: {what}" if step and what else step or what or "it failed"
+        return sanitize(f"Draft saved in this computer only ({why}).")
+    if getattr(info, "server_error", None):  # a draft saved by an older tuimail
+        return sanitize(f"Draft saved in this computer only ({plain(info.server_error)}).")
+    return sanitize(f"Draft saved in {plain(getattr(info, 'server_folder', None)) or 'Drafts'}.")
+
+
+def sent_copy(entry: Any) -> str:
+    """Where the copy of a sent message went (the outbox entry's `copy`, data), or, for
+    an entry from an older tuimail, its `sent_copy` text as written; "" if not tried."""
+    copy = getattr(entry, "copy", None)
+    if not isinstance(copy, dict):
+        return plain(getattr(entry, "sent_copy", None))
+    outcome = plain(copy.get("outcome"))
+    if outcome == "saved":
+        return sanitize(f"saved to {plain(copy.get('folder')) or 'Sent'}")
+    if outcome == "failed":
+        raw = copy.get("error")
+        error = error_from_record(raw) if isinstance(raw, dict) else None
+        what = failure_words(error) if error is not None else plain(copy.get("detail"))
+        step = _COPY_STEP.get(plain(copy.get("step")), "")
+        what = f"{step}: {what}" if step and what else step or what or "it failed"
+        return sanitize(f"not saved on the server ({what}); a local copy is kept")
+    return _COPY.get(outcome, "kept locally only")
+
+
+_COPY = {
+    "off": "not saved: the server keeps its own copy (save_sent_copy is off)",
+    "local-only": "kept locally only",
+}
+
+
+_COPY_STEP = {
+    "login": "could not log in to store the copy",
+    "store": "the server did not store the copy",
+    "pop3": "this is a POP3 account: there is no server folder to copy to",
+}

@@ -1,0 +1,114 @@
+"""An account's state and the service's events for the status bar and `tuimail
+watch`: what failed and what happens next, or what it is doing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tuimail.core.errors import (
+    AuthenticationFailed,
+    MailError,
+    ProtocolViolation,
+    SecurityFailure,
+    ServerBusy,
+)
+from tuimail.core.sanitize import sanitize
+from tuimail.words.describe import describe
+from tuimail.words.sign_in import needs_sign_in, sign_in_advice, sign_in_needed
+from tuimail.words.where import failure
+
+
+def _oauth(error: MailError) -> bool:
+    return error.protocol == "oauth2" or hasattr(error, "challenge")
+
+
+def advice(error: MailError) -> str:
+    """What happens next, as the runtime's policy decided it from the type."""
+    if needs_sign_in(error):
+        return f"{sign_in_advice(error)}; queued work waits"
+    if isinstance(error, AuthenticationFailed) and _oauth(error):
+        return "sign in again (tuimail account login ACCOUNT); queued work waits"
+    if isinstance(error, AuthenticationFailed):
+        return "not trying again until the password is checked"
+    if isinstance(error, SecurityFailure):
+        return "not connecting until this is resolved"
+    if isinstance(error, ServerBusy):
+        return "trying again later"
+    if isinstance(error, ProtocolViolation):
+        return "the connection was closed"
+    if error.retry:
+        return "trying again later"
+    return ""
+
+
+def warning(key: str) -> str:
+    """What a pass had to work around (tuimail.core.pop3 NO_UIDL, ODD_UIDL)."""
+    return _WARNINGS.get(key, sanitize(key))
+
+
+def back_online(account: str, offline_since: str) -> str:
+    """An account that was offline answers again (the app says so once)."""
+    return f"{sanitize(account)} is connected again (it was offline since {offline_since})."
+
+
+def sent(count: int) -> str:
+    noun = "message" if count == 1 else "messages"
+    return f"{count} waiting {noun} sent from the outbox."
+
+
+def event(item: Any) -> str:
+    """The sentence for a service event that has one ("error", "warning", "sent"), else ""."""
+    if item.kind == "error" and item.error is not None:
+        return failure(item.failure)
+    if item.kind == "warning":
+        return warning(item.note)
+    if item.kind == "sent":
+        return sent(item.count)
+    return ""
+
+
+def state(item: Any) -> str:
+    """An account's state (tuimail.core.runtime.AccountState) for the status bar and
+    `tuimail watch`: its failure and what happens next, or what it is doing."""
+    error = item.error
+    if error is not None:
+        # a missing sign-in: what is wrong here, what to run once in the advice
+        text = sign_in_needed(error) if needs_sign_in(error) else describe(error)
+        mail = error if isinstance(error, MailError) else None
+        hint = advice(mail) if mail is not None else ""
+        if hint and item.phase != "offline-retrying":
+            text = f"{text} — {hint}"
+    elif item.failures:
+        text = "; ".join(failure(f) for f in item.failures[:2])
+    elif item.activity == "syncing" and item.progress:
+        folder, done, total = item.progress
+        text = f"syncing {sanitize(folder)}" + (f" {done}/{total}" if total else "")
+    elif item.activity == "polling":
+        text = f"checking every {item.interval} s"
+    else:
+        text = _ACTIVITY.get(item.activity, item.state)
+    if item.retry_in is not None:
+        text = f"{text} — retrying in {max(1, round(item.retry_in))} s"
+    return sanitize(text)
+
+
+_ACTIVITY = {
+    "syncing": "syncing",
+    "up-to-date": "up to date",
+    "push": "push connected",
+    "disconnected": "disconnected",
+}
+
+
+_WARNINGS = {
+    "pop3-no-uidl": (
+        "this POP3 server does not support UIDL; messages are recognised by their "
+        "headers, which is less certain than a UIDL. "
+        "Turn off 'leave messages on server' for this account."
+    ),
+    "pop3-odd-uidl": (
+        "the server gave some messages an empty, invalid or repeated UIDL; those are "
+        "recognised by a hash of their headers instead"
+    ),
+}

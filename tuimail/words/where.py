@@ -1,0 +1,71 @@
+"""A failure and where it happened (tuimail.core.errors.Failure: account, folder,
+action), and a sync pass's failures, one sentence each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tuimail.core.errors import (
+    FLUSH,
+    LIST,
+    OUTBOX,
+    RETR,
+    SEARCH,
+    SYNC,
+    Failure,
+)
+from tuimail.core.sanitize import sanitize
+from tuimail.words.describe import describe
+from tuimail.words.plain import tidy
+
+
+def failure(item: Failure) -> str:
+    """One sentence for a failure and where it happened."""
+    error = item.error
+    if item.action == LIST:
+        said = sanitize(tidy(getattr(error, "server_text", None) or ""))
+        return f"the server listed a folder tuimail cannot read: {said}"
+    words = describe(error)
+    if item.action == RETR:
+        return (
+            f"message {sanitize(item.item)} on the server was not downloaded: the server "
+            f"refused to send it ({words}); the next check asks for it again"
+        )
+    if item.action == FLUSH:
+        return f"Saved here; the server will be updated when it is reachable ({words})"
+    if item.action == OUTBOX:
+        return f"Outbox: {words}"
+    if item.action == SEARCH:
+        return f"Searched this computer only ({words})"
+    if item.folder and item.action == SYNC:
+        return f"{sanitize(item.folder)}: {words}"
+    if item.action in _QUEUED:
+        return f"{_QUEUED[item.action]} was not applied on the server: {words}"
+    return words
+
+
+# A queued change (tuimail.core.imap.actions: the Failure's action is its kind).
+_QUEUED = {
+    "flags": "A flag change",
+    "move": "A move",
+    "copy": "A copy",
+    "expunge": "A deletion",
+    "create_folder": "Creating a folder",
+    "rename_folder": "Renaming a folder",
+    "delete_folder": "Deleting a folder",
+}
+
+
+def skipped(count: int) -> str:
+    """The folders a pass did not try after the server stopped answering."""
+    noun = "folder" if count == 1 else "folders"
+    return f"{count} other {noun} not synced this time (the mail server did not answer in time)"
+
+
+def sync_errors(result: Any) -> list[str]:
+    """A SyncResult's failures, one sentence each (the others were synced)."""
+    out = [failure(f) for f in result.failures]
+    if result.skipped:
+        out.append(skipped(len(result.skipped)))
+    return out
