@@ -511,6 +511,9 @@ OBSERVATION_PHRASES = (
     "The command could not run",
     "The mailcap command did not finish",
     "New mail from",
+    # an outbox entry's state (tuimail.words.outbox.state_label)
+    "may have been sent",
+    "sent to some recipients",
     # the note a message is stored with (tuimail.words.notes)
     "could not be read in full",
     "shown shortened",

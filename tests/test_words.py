@@ -447,3 +447,25 @@ def test_a_stored_note_is_worded_and_an_older_stores_sentence_kept() -> None:
     old = "the server reported an impossible size for this message\x1b[2J"
     assert message_note(old) == "the server reported an impossible size for this message\u241b[2J"
     assert (note_kind(NOTE_SIZE), note_kind(old), note_kind("")) == ("impossible-size", "other", "")
+
+
+def test_every_outbox_state_has_its_label() -> None:
+    from types import SimpleNamespace
+
+    from tuimail.core.outbox import STATES
+    from tuimail.words.outbox import _STATES, state_label
+
+    assert set(STATES) == set(_STATES)
+    assert state_label(SimpleNamespace(state="maybe_sent")) == "may have been sent"
+    assert state_label(SimpleNamespace(state="partial")) == "sent to some recipients"
+
+
+def test_a_queued_message_without_a_failure_says_its_state() -> None:
+    from tuimail.core.outbox import OutboxEntry
+    from tuimail.core.service import QueuedError
+    from tuimail.words.describe import describe
+
+    entry = OutboxEntry("1", "work", "a@example.test", ["b@example.test"], state="retrying")
+    assert describe(QueuedError(entry)) == (
+        "The message was not sent (will retry); it waits in the outbox."
+    )

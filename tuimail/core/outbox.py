@@ -58,15 +58,8 @@ STATES = ("queued", "sending", "retrying", "failed", "maybe_sent", "sent", "part
 PENDING = ("queued", "sending", "retrying", "failed", "maybe_sent")
 BACKOFF = (60, 120, 300, 600, 1800, 3600)  # seconds after attempt 1, 2, 3, ...
 
-STATE_LABELS = {
-    "queued": "queued",
-    "sending": "sending",
-    "retrying": "will retry",
-    "failed": "failed",
-    "maybe_sent": "may have been sent",
-    "sent": "sent",
-    "partial": "sent to some recipients",
-}
+# An entry's states (worded at the edge: tuimail.words.outbox.state_label).
+STATES = ("queued", "sending", "retrying", "failed", "maybe_sent", "sent", "partial")
 
 
 @dataclass
@@ -99,10 +92,6 @@ class OutboxEntry:
     # own reasons below): {"reason", "stage", "data", "refused", "error": {kind, protocol,
     # code, enhanced, server_text, ...}}. Words for people: tuimail.words.outbox.outbox_reason.
     failure: dict | None = None
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS.get(self.state, self.state)
 
     def to_json(self) -> dict:
         return asdict(self)

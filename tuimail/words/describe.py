@@ -11,7 +11,7 @@ from tuimail.core.errors import (
 )
 from tuimail.core.sanitize import sanitize
 from tuimail.words.failures import failure_words
-from tuimail.words.outbox import outbox_reason, submit_error
+from tuimail.words.outbox import outbox_reason, state_label, submit_error
 from tuimail.words.service import service_words
 from tuimail.words.sign_in import needs_sign_in, sign_in_advice, sign_in_needed
 
@@ -65,7 +65,7 @@ def describe(exc: BaseException) -> str:
     """One sentence (no traceback, terminal-safe) for any failure."""
     queued = getattr(sys.modules.get("tuimail.core.facade.views"), "QueuedError", None)
     if queued is not None and isinstance(exc, queued):
-        why = outbox_reason(exc.entry) or sanitize(str(getattr(exc.entry, "label", "")))
+        why = outbox_reason(exc.entry) or state_label(exc.entry)
         return f"The message was not sent ({why}); it waits in the outbox."
     submit = getattr(sys.modules.get("tuimail.core.smtp"), "SubmitError", None)
     if submit is not None and isinstance(exc, submit):
