@@ -16,6 +16,7 @@ from tests.pop3.helpers import (
     store_as_before_stable_keys,
     stored,
     twin,
+    user_with,
 )
 from testserver.pop3 import write_status
 from tuimail.core.pop3 import fetch
@@ -105,9 +106,7 @@ def test_status_fields_written_later_cost_no_second_retr(mail_server, state, uid
     """The server writes status fields (its own RETR, or another client read it): the
     size changes, the body size does not; the message is known without another RETR."""
     store_state, clock = state
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     if uidl == "no_uidl":
         mail_server.faults.add(protocol="pop3", kind="no_uidl")
     mail_server.faults.add(protocol="pop3", kind="mbox_status")
