@@ -1692,9 +1692,14 @@ class TuimailApp(App[None]):
         def job() -> Any:
             try:
                 return service.send(draft)
-            except QueuedError:
+            except QueuedError as queued:
                 # in the outbox: closing the composer loses nothing
                 self.call_from_thread(screen.mark_kept)
+                if getattr(queued.entry, "state", "") in ("queued", "retrying"):
+                    # The outbox sends it by itself: a second Send would send it twice.
+                    self.call_from_thread(
+                        lambda: screen.dismiss(None) if screen.is_current else None
+                    )
                 raise
 
         self.notify("Sending…", timeout=2)
