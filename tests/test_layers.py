@@ -197,8 +197,9 @@ def _error_names() -> set[str]:
     from tuimail.core.errors import MailError
     from tuimail.core.imap import actions, sync  # noqa: F401
     from tuimail.core.oauth2 import auth, flows, tokens  # noqa: F401
+    from tuimail.core.secrets import PasswordError  # a password not obtained: typed too
 
-    names, todo = set(), [MailError]
+    names, todo = set(), [MailError, PasswordError]
     while todo:
         cls = todo.pop()
         names.add(cls.__name__)
@@ -619,6 +620,8 @@ RULES = (
             "bad_message.py": 'def f(kw):\n    return ServerBusy("the mail server is busy", **kw)\n',
             "bad_assigned.py": 'def g(e, u):\n    e.message = f"login failed for {u}"\n',
             "bad_keyword.py": 'def h(n):\n    return Pop3Refused(message=f"no {n}")\n',
+            "bad_password.py": 'def j(w):\n    raise PasswordError(f"The {w} printed nothing.")\n',
+            "ok_password.py": 'def k(w):\n    raise PasswordError(problem="empty", what=w)\n',
             "ok_reason.py": 'def i(kw):\n    return ServerBusy(reason="in-use", **kw)\n',
         },
         skip=("tuimail/core/errors.py",),  # it keeps the message it is given

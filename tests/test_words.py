@@ -99,8 +99,11 @@ def test_transport_errors_and_core_sentences_and_anything_else() -> None:
     assert describe(ServiceError("There is no account called x.")) == (
         "There is no account called x."
     )
-    assert describe(PasswordError("The password command failed.")) == (
-        "The password command failed."
+    assert describe(PasswordError(problem="printed-nothing", what="oauth2_token_command")) == (
+        "The oauth2_token_command printed nothing."
+    )
+    assert describe(PasswordError(problem="empty", what="password_command")) == (
+        "The password_command is empty."
     )
     assert describe(KeyError("x")) == "Something went wrong: 'x'"
 
