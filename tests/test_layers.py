@@ -460,9 +460,10 @@ def check_result_texts(sources: dict[str, str]) -> list[str]:
 
 
 # What core observes and reports back (the doctor's ok lines, DNS records and ports, an
-# undo, a link opened, a piped command, new mail, a message's stored note) is data there
-# (CheckResult.data, Undone, LinkOpened, PipeResult.failure, ViewPlan.reason, the store's
-# NOTE_* kinds), worded at the edge: none of these
+# undo, a link opened, a piped command, new mail, a message's stored note, what was done
+# to show a message) is data there (CheckResult.data, Undone, LinkOpened,
+# PipeResult.failure, ViewPlan.reason, the store's NOTE_* kinds, mime.notes.Note),
+# worded at the edge: none of these
 # sentences may come back into core's string literals.
 OBSERVATION_PHRASES = (
     # the doctor (tuimail.doctor_server_words, tuimail.doctor_dns_words)
@@ -515,6 +516,22 @@ OBSERVATION_PHRASES = (
     # an outbox entry's state (tuimail.words.outbox.state_label)
     "may have been sent",
     "sent to some recipients",
+    # what was done to show a message (tuimail.words.notes.reader_note)
+    "the charset was guessed",
+    "shown as windows-1252",
+    "remote content not loaded",
+    "the signature was not checked",
+    "does not decrypt",
+    "too complex, showing raw",
+    "part was truncated",
+    "could not be laid out",
+    "attachment was damaged",
+    "part was damaged",
+    "boundary not found",
+    "Too many header fields",
+    "Some headers could not be read",
+    "header bytes could not be decoded",
+    "for 8-bit text; decoded as",
     # the note a message is stored with (tuimail.words.notes)
     "could not be read in full",
     "shown shortened",

@@ -1433,9 +1433,11 @@ class TuimailApp(App[None]):
 
         main = self.main
         if main is not None and self.screen is main:  # the bottom line, as mutt asks
-            main.ask_line("Search (sender, subject, text):", chosen)
+            main.ask_line("Search (words; from: to: subject: body: limit one):", chosen)
         else:
-            self.push_screen(InputDialog("Search (sender, subject, text):"), chosen)
+            self.push_screen(
+                InputDialog("Search (words; from: to: subject: body: limit one):"), chosen
+            )
 
     def leave_search(self) -> None:
         """Esc/q in search results: back to the folder the search started from."""
