@@ -20,12 +20,13 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parsedate_to_datetime
+from email.utils import format_datetime, getaddresses, make_msgid, parsedate_to_datetime
 from pathlib import Path
 
 from tuimail.core.account import Account
 from tuimail.core.identities import Identity, addressed_to, identities, signature_block
 from tuimail.core.mime import utf8_headers
+from tuimail.core.mime.header_safe import address_entry, plausible_address, set_unstructured
 from tuimail.core.mime.mbox_from import is_mbox_from
 
 __all__ = [
@@ -163,13 +164,25 @@ def _addresses(msg: Message, *names: str) -> list[str]:
 
     out = []
     for value in (v for name in names for v in _raw_values(msg, name)):
+        misread = False
         for display, addr in getaddresses([value]):
             addr = clean_header(addr)
-            if not addr or "@" not in addr:
-                continue
-            out.append(format_address(decode_words(display), addr))
+            if plausible_address(addr):
+                out.append(format_address(decode_words(display), addr))
+            else:  # "@" and other debris of a field the parser misread
+                misread = misread or "@" in addr
+        if misread:  # what the field still says plainly: its <addresses>
+            known = {address_of(entry) for entry in out}
+            out += [a for a in _bracketed(value) if a.lower() not in known]
         out += [format_address(d, a) for d, a in recovered_addresses(value)]
     return out
+
+
+def _bracketed(value: str) -> list[str]:
+    """The <local@domain> addresses written in `value` (its names left out): what a
+    field too broken for the parser still says plainly."""
+    found = (clean_header(a) for a in re.findall(r"<([^<>]*)>", value))
+    return list(dict.fromkeys(a for a in found if plausible_address(a)))
 
 
 def _addresses_as_written(msg: Message, name: str) -> list[str]:
@@ -191,19 +204,16 @@ def _addresses_as_written(msg: Message, name: str) -> list[str]:
 
 
 def format_address(display: str | None, addr: str) -> str:
-    """`Name <addr>` in Unicode (quoted where needed); encoded only when the message is."""
+    """`Name <addr>` in Unicode (quoted where needed); encoded only when the message is.
+    Whatever the name holds (it may come from received mail), the entry reads back as
+    `addr` and can be written (header_safe), so it never stops Send."""
     display, addr = clean_header(display), clean_header(addr)
     if not display:
         return addr
     try:
-        return str(Address(display_name=display, addr_spec=addr))
-    except (ValueError, IndexError):
-        pass
-    try:
-        return formataddr((display, addr), charset="utf-8")
-    except UnicodeError:  # an RFC 6532 UTF-8 address: kept as written, the name quoted
-        quoted = display.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{quoted}" <{addr}>'
+        return address_entry(display, addr)
+    except Exception:  # it says it never raises; a name is not worth a crash
+        return addr
 
 
 def address_of(entry: str) -> str:
@@ -585,7 +595,7 @@ def build_message(
     for name, values in fields.items():
         if values:
             msg[name] = ", ".join(v if utf8 else _ascii_domains(v) for v in values)
-    msg["Subject"] = clean_header(draft.subject)
+    set_unstructured(msg, "Subject", clean_header(draft.subject))
     if date is None:
         from datetime import datetime
 
@@ -602,7 +612,12 @@ def build_message(
     for name, value in draft.extra_headers.items():
         name = clean_header(name)
         if re.fullmatch(r"[!-9;-~]+", name) and name.lower() not in _RESERVED_HEADERS:
-            msg[name] = clean_header(value)
+            value = clean_header(value)
+            structured = name.lower() in utf8_headers.ADDRESS_FIELDS
+            if structured:
+                msg[name] = value
+            else:
+                set_unstructured(msg, name, value)
     msg["MIME-Version"] = "1.0"
     _set_body(msg, draft.body)
     for att in draft.attachments:
@@ -795,7 +810,7 @@ def _split_addresses(value: str) -> list[str]:
             raise EditorError(f"{addr!r} is not an e-mail address")
         try:
             Address(addr_spec=addr)
-        except (ValueError, IndexError) as exc:
+        except (ValueError, IndexError, HeaderParseError) as exc:
             raise EditorError(f"{addr!r} is not a valid e-mail address ({exc})") from exc
         out.append(format_address(display, addr))
     return out

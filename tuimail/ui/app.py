@@ -55,6 +55,7 @@ from tuimail.words.actions import link_opened, new_mail, not_viewed, pipe_finish
 from tuimail.words.attachments import opened as opened_words
 from tuimail.words.describe import describe
 from tuimail.words.sent import draft_saved, sent_needs_attention, sent_note
+from tuimail.words.status import back_online
 from tuimail.words.status import event as event_words
 from tuimail.words.status import state as state_words
 
@@ -123,6 +124,7 @@ class TuimailApp(App[None]):
         self.ui = ui or UiSettings()  # [ui]: list columns, mark_read_delay
         self.start_notes = list(notes or [])  # config values ignored (said once on start)
         self.now = now  # a fixed clock for snapshots
+        self._offline_since: dict[str, str] = {}  # account -> when it went offline
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
         self.sync_fallback = self.SYNC_FALLBACK if sync_fallback is None else sync_fallback
@@ -457,12 +459,25 @@ class TuimailApp(App[None]):
         error = self.last_error
         if any(error and error in state_words(state) for state in states.values()):
             error = ""
+        self._tell_recoveries(states)
         main.query_one(StatusBar).update_status(
             states,
             max(len(self.service.outbox), self.service.outbox_waiting),
             error,
             diagnose_key=self.diagnose_key(),
         )
+
+    def _tell_recoveries(self, states: dict) -> None:
+        """An account back from an outage (offline-retrying -> online) is told once in a
+        sentence, with when it went offline: the status bar alone only stops saying so."""
+        since = self._offline_since
+        for name, state in states.items():
+            if state.phase == "offline-retrying":
+                since.setdefault(name, datetime.now().strftime("%H:%M"))
+            elif state.phase == "online" and name in since:
+                notify(self, back_online(name, since.pop(name)), timeout=8)
+            elif state.phase != "connecting":
+                since.pop(name, None)  # a password or certificate problem: said otherwise
 
     # -- folders and list -------------------------------------------------------------
 
@@ -1435,9 +1450,11 @@ class TuimailApp(App[None]):
 
         main = self.main
         if main is not None and self.screen is main:  # the bottom line, as mutt asks
-            main.ask_line("Search (sender, subject, text):", chosen)
+            main.ask_line("Search (words; from: to: subject: body: limit one):", chosen)
         else:
-            self.push_screen(InputDialog("Search (sender, subject, text):"), chosen)
+            self.push_screen(
+                InputDialog("Search (words; from: to: subject: body: limit one):"), chosen
+            )
 
     def leave_search(self) -> None:
         """Esc/q in search results: back to the folder the search started from."""
@@ -1694,9 +1711,14 @@ class TuimailApp(App[None]):
         def job() -> Any:
             try:
                 return service.send(draft)
-            except QueuedError:
+            except QueuedError as queued:
                 # in the outbox: closing the composer loses nothing
                 self.call_from_thread(screen.mark_kept)
+                if getattr(queued.entry, "state", "") in ("queued", "retrying"):
+                    # The outbox sends it by itself: a second Send would send it twice.
+                    self.call_from_thread(
+                        lambda: screen.dismiss(None) if screen.is_current else None
+                    )
                 raise
 
         self.notify("Sending…", timeout=2)
