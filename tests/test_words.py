@@ -472,3 +472,18 @@ def test_a_queued_message_without_a_failure_says_its_state() -> None:
     assert describe(QueuedError(entry)) == (
         "The message was not sent (will retry); it waits in the outbox."
     )
+
+
+def test_every_reader_note_core_makes_has_words() -> None:
+    from tuimail.core.mime.notes import NOTE_KINDS, note
+    from tuimail.words.notes import reader_note
+
+    for kind in NOTE_KINDS:
+        assert reader_note(note(kind, declared="x", used="UTF-8", why="parts")), kind
+    guessed = note("charset-guessed", because="unknown", declared="x-klingon", guessed="KOI8-R")
+    assert reader_note(guessed) == "Unknown charset 'x-klingon'; the charset was guessed as KOI8-R."
+    broken = note("too-complex", why="parser-error", type="KeyError")
+    assert (
+        reader_note(broken)
+        == "Message too complex, showing raw (truncated): parser error (KeyError)."
+    )

@@ -685,32 +685,49 @@ class TuimailApp(App[None]):
         self._idle_gc.tick()
 
     def _reload_threads(self, lst: MessageList, keep_cursor: bool) -> None:
-        """The thread tree of the open folder: refreshed in place when it is already
-        shown (rebuilt only if messages came or went), else built in a worker (a 100k
-        folder takes about a second) and shown when ready, unless the user moved on."""
+        """The thread tree of the open folder: brought up to date when it is already shown
+        (only the threads that messages which came or went reach are threaded again: in
+        place when small, else in a worker), else built in a worker (a 100k folder takes
+        about a second) and shown when ready, unless the user moved on."""
         service = self.service
         assert service is not None
         source = lst.source
         wanted = (self.account, self.folder, self.reverse)
         if isinstance(source, ThreadSource) and source.shown_for == wanted:
-            try:
-                stale = source.stale()
-                if stale and source.count() <= INLINE_THREADS:
+            if source.count() <= INLINE_THREADS and not source.rebuilding:
+                try:
                     source.refresh()  # a small folder: at once (the threads reached only)
-                    stale = False
-            except Exception:  # the store is busy: keep what is shown
-                stale = False
-            lst.reload(keep_cursor)
-            if stale and not getattr(source, "rebuilding", False):
-                # a big folder: rebuilt in a worker (the list stays usable, a message that
-                # left shows as a placeholder meanwhile), swapped in when ready
-                source.rebuilding = True
+                except Exception:  # the store is busy: keep what is shown
+                    pass
+                lst.reload(keep_cursor)
+                return
+            lst.reload(keep_cursor)  # flags are read with each page: they show at once
+            if source.rebuilding:  # a successor is being built: it is looked at again then
+                source.again = True
+                return
+            # A big folder: whether messages came or went (a count over the folder) and
+            # the successor are worked out in a worker, swapped in when ready (the list
+            # stays usable; a message that left shows as a placeholder meanwhile).
+            source.rebuilding, source.again = True, False
 
-                def swap(fresh: ThreadSource) -> None:
-                    if lst.source is source:
-                        lst.set_source(fresh, keep_cursor=True)
+            def update() -> ThreadSource | None:
+                try:
+                    return _tree_frozen(source.rebuilt) if source.stale() else None
+                except BaseException:
+                    source.rebuilding = False
+                    raise
 
-                self.work(lambda: _tree_frozen(source.rebuilt), "threads", swap)
+            def swap(fresh: ThreadSource | None) -> None:
+                source.rebuilding = False
+                if lst.source is not source:
+                    return
+                if fresh is not None:
+                    fresh.follow(source)  # a thread collapsed or opened meanwhile
+                    lst.set_source(fresh, keep_cursor=True)
+                if source.again:  # more changed while it was built
+                    self._reload_threads(lst, keep_cursor=True)
+
+            self.work(update, "threads", swap)
             return
         account, folder, reverse = wanted
         context = self.list_context()

@@ -28,6 +28,7 @@ from tuimail.core.identities import swap_signature
 from tuimail.core.service import Draft
 from tuimail.ui.plain import notify, plain
 from tuimail.ui.screens.dialogs import ChoiceDialog, ConfirmDialog
+from tuimail.words.compose import editor_words
 
 
 def _replace_last(head: str, sep: str, item: str) -> str:
@@ -404,7 +405,7 @@ class ComposerScreen(Screen[None]):
             self._editor_text = edited  # nothing typed is lost: Ctrl+E shows it again
             notify(
                 self,
-                f"The edited message was not taken: {exc}. Ctrl+E opens it again.",
+                f"The edited message was not taken: {editor_words(exc)}. Ctrl+E opens it again.",
                 severity="error",
                 timeout=10,
             )
