@@ -99,8 +99,11 @@ def test_transport_errors_and_core_sentences_and_anything_else() -> None:
     assert describe(ServiceError("There is no account called x.")) == (
         "There is no account called x."
     )
-    assert describe(PasswordError("The password command failed.")) == (
-        "The password command failed."
+    assert describe(PasswordError(problem="printed-nothing", what="oauth2_token_command")) == (
+        "The oauth2_token_command printed nothing."
+    )
+    assert describe(PasswordError(problem="empty", what="password_command")) == (
+        "The password_command is empty."
     )
     assert describe(KeyError("x")) == "Something went wrong: 'x'"
 
@@ -468,4 +471,19 @@ def test_a_queued_message_without_a_failure_says_its_state() -> None:
     entry = OutboxEntry("1", "work", "a@example.test", ["b@example.test"], state="retrying")
     assert describe(QueuedError(entry)) == (
         "The message was not sent (will retry); it waits in the outbox."
+    )
+
+
+def test_every_reader_note_core_makes_has_words() -> None:
+    from tuimail.core.mime.notes import NOTE_KINDS, note
+    from tuimail.words.notes import reader_note
+
+    for kind in NOTE_KINDS:
+        assert reader_note(note(kind, declared="x", used="UTF-8", why="parts")), kind
+    guessed = note("charset-guessed", because="unknown", declared="x-klingon", guessed="KOI8-R")
+    assert reader_note(guessed) == "Unknown charset 'x-klingon'; the charset was guessed as KOI8-R."
+    broken = note("too-complex", why="parser-error", type="KeyError")
+    assert (
+        reader_note(broken)
+        == "Message too complex, showing raw (truncated): parser error (KeyError)."
     )

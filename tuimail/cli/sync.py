@@ -17,7 +17,7 @@ from datetime import datetime
 from tuimail.cli import route
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
-from tuimail.words.notes import message_note
+from tuimail.words.notes import message_note, message_text, reader_notes
 from tuimail.words.status import state as state_words
 from tuimail.words.status import warning as warning_words
 from tuimail.words.where import failure, sync_errors
@@ -405,7 +405,8 @@ def _rendered_json(raw: bytes) -> dict:
             }
             for a in rendered.attachments
         ],
-        "notes": rendered.notes,
+        "notes": reader_notes(rendered),
+        "note_data": [n.as_dict() for n in rendered.notes],
     }
 
 
@@ -415,7 +416,7 @@ def _render(raw: bytes) -> str:
     try:
         from tuimail.core.mime import parse_message, render_message
 
-        text = render_message(parse_message(raw)).as_text()
+        text = message_text(render_message(parse_message(raw)))
     except Exception:
         text = raw.decode("utf-8", "replace")
     return sanitize(text, multiline=True)

@@ -186,6 +186,9 @@ class Outbox:
         """Store the message durably (message first, then its state) and return it."""
         if not recipients:
             raise ValueError("the message has no recipients")
+        from tuimail.core.mime.long_lines import fit_lines
+
+        raw = fit_lines(raw)  # a line over 998 octets would be broken by the servers
         entry_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
         headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
         entry = OutboxEntry(

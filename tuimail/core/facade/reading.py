@@ -36,8 +36,8 @@ def render(raw: bytes) -> ReaderView:
             if match.group() not in links:
                 links.append(match.group())
     view = ReaderView(list(rendered.headers), blocks, links, attachments, subject)
-    for note in rendered.notes:
-        view.blocks.append(ReaderBlock("note", note))
+    for said in rendered.notes:  # data (mime.notes), worded by the reader
+        view.blocks.append(ReaderBlock("mime-note", "", note=said))
     return view
 
 

@@ -96,9 +96,11 @@ class MessageListSource(Protocol):
 
 @dataclass
 class ReaderBlock:
-    kind: str  # "text", "quote", "signature", "note"; "stored-note": `text` is a kind
-    # (the store's note for this message, tuimail.core.store NOTE_*), worded at the edge
+    kind: str  # "text", "quote", "signature"; notes, worded at the edge:
+    # "stored-note" (`text` is the store's note kind, tuimail.core.store NOTE_*) and
+    # "mime-note" (`note` is what was done to show it, tuimail.core.mime.notes.Note)
     text: str
+    note: Any = None
 
 
 @dataclass

@@ -26,7 +26,7 @@ from tuimail.core.store.schema import (
     ensure_indexes,
     migrate,
 )
-from tuimail.core.store.search import body_text, fts_query
+from tuimail.core.store.search import address_words, body_text, fts_query, has_word
 
 UNIFIED_INBOX = "unified:inbox"
 FolderRef = int | str | Sequence[int]  # a folder id, UNIFIED_INBOX, or several ids
@@ -284,6 +284,7 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 30000")
+            conn.create_function("tuimail_has_word", 2, has_word, deterministic=True)
             self._local.conn = conn
             with self._lock:
                 alive = []
@@ -708,6 +709,12 @@ class Store:
             "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"
         )
         args: list = [match]
+        for field, word in address_words(query):  # from: the sender only; to: recipients
+            a, b = (
+                ("m.from_name", "m.from_addr") if field == "from" else ("m.to_addrs", "m.cc_addrs")
+            )
+            sql += f" AND tuimail_has_word(coalesce({a}, '') || ' ' || coalesce({b}, ''), ?)"
+            args.append(word)
         if account is not None:
             sql += " AND a.name = ?"
             args.append(account)
