@@ -194,11 +194,13 @@ def core_outbox_phrases(sources: dict[str, str]) -> list[str]:
 
 def _error_names() -> set[str]:
     from tuimail.core import connect, pop3_errors  # noqa: F401  (their subclasses)
+    from tuimail.core.compose import EditorError  # the $EDITOR text: typed too
     from tuimail.core.errors import MailError
     from tuimail.core.imap import actions, sync  # noqa: F401
     from tuimail.core.oauth2 import auth, flows, tokens  # noqa: F401
+    from tuimail.core.secrets import PasswordError  # a password not obtained: typed too
 
-    names, todo = set(), [MailError]
+    names, todo = set(), [MailError, PasswordError, EditorError]
     while todo:
         cls = todo.pop()
         names.add(cls.__name__)
@@ -206,9 +208,15 @@ def _error_names() -> set[str]:
     return names
 
 
+_KEY = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # a problem's key ("not-a-header"), no words
+
+
 def _text_arg(node: ast.expr) -> bool:
     return isinstance(node, ast.JoinedStr | ast.BinOp) or (
-        isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(node.value)
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and bool(node.value)
+        and not _KEY.fullmatch(node.value)
     )
 
 
@@ -459,8 +467,10 @@ def check_result_texts(sources: dict[str, str]) -> list[str]:
 
 
 # What core observes and reports back (the doctor's ok lines, DNS records and ports, an
-# undo, a link opened, a piped command, new mail) is data there (CheckResult.data, Undone,
-# LinkOpened, PipeResult.failure, ViewPlan.reason), worded at the edge: none of these
+# undo, a link opened, a piped command, new mail, a message's stored note, what was done
+# to show a message) is data there (CheckResult.data, Undone, LinkOpened,
+# PipeResult.failure, ViewPlan.reason, the store's NOTE_* kinds, mime.notes.Note),
+# worded at the edge: none of these
 # sentences may come back into core's string literals.
 OBSERVATION_PHRASES = (
     # the doctor (tuimail.doctor_server_words, tuimail.doctor_dns_words)
@@ -510,6 +520,30 @@ OBSERVATION_PHRASES = (
     "The command could not run",
     "The mailcap command did not finish",
     "New mail from",
+    # an outbox entry's state (tuimail.words.outbox.state_label)
+    "may have been sent",
+    "sent to some recipients",
+    # what was done to show a message (tuimail.words.notes.reader_note)
+    "the charset was guessed",
+    "shown as windows-1252",
+    "remote content not loaded",
+    "the signature was not checked",
+    "does not decrypt",
+    "too complex, showing raw",
+    "part was truncated",
+    "could not be laid out",
+    "attachment was damaged",
+    "part was damaged",
+    "boundary not found",
+    "Too many header fields",
+    "Some headers could not be read",
+    "header bytes could not be decoded",
+    "for 8-bit text; decoded as",
+    # the note a message is stored with (tuimail.words.notes)
+    "could not be read in full",
+    "shown shortened",
+    "reported an impossible size",
+    "answer for this message's headers",
 )
 
 
@@ -610,6 +644,11 @@ RULES = (
             "bad_message.py": 'def f(kw):\n    return ServerBusy("the mail server is busy", **kw)\n',
             "bad_assigned.py": 'def g(e, u):\n    e.message = f"login failed for {u}"\n',
             "bad_keyword.py": 'def h(n):\n    return Pop3Refused(message=f"no {n}")\n',
+            "bad_password.py": 'def j(w):\n    raise PasswordError(f"The {w} printed nothing.")\n',
+            "ok_password.py": 'def k(w):\n    raise PasswordError(problem="empty", what=w)\n',
+            "bad_editor.py": 'def m(n):\n    raise EditorError(f"line {n} is not a header")\n',
+            "bad_constant.py": 'def p():\n    raise EditorError("the From header has no address")\n',
+            "ok_editor.py": 'def q(n):\n    raise EditorError("not-a-header", line=n)\n',
             "ok_reason.py": 'def i(kw):\n    return ServerBusy(reason="in-use", **kw)\n',
         },
         skip=("tuimail/core/errors.py",),  # it keeps the message it is given

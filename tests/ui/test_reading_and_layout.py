@@ -434,3 +434,15 @@ async def test_an_error_leaves_the_status_bar_after_a_while(mail_server, monkeyp
         app.show_error("The server refused the message.")
         assert "refused" in _status(app)
         await wait_for(pilot, lambda: "refused" not in _status(app) and not app.last_error)
+
+
+def test_the_reader_words_what_core_did_to_show_a_message() -> None:
+    """The facade hands the notes as data (mime.notes.Note); the reader pane words them."""
+    from tuimail.core.facade.reading import render
+    from tuimail.ui.widgets.reader import fold_quotes
+
+    view = render(b"From: a@example.test\r\nContent-Type: text/html\r\n\r\n<p>hi</p>\r\n")
+    notes = [b for b in view.blocks if b.kind == "mime-note"]
+    assert [(b.note.kind, b.text) for b in notes] == [("html-converted", "")]
+    shown = ("note", "HTML converted to text; remote content not loaded.")
+    assert shown in fold_quotes(view.blocks, show=True)

@@ -20,6 +20,7 @@ from tuimail.core.secrets import (
     keyring_available,
     store_in_keyring,
 )
+from tuimail.words.describe import sentence
 
 SECURITIES = ("tls", "starttls", "plain")
 
@@ -195,8 +196,8 @@ def run_add(args: argparse.Namespace) -> int:
             password = get_password(probe_account, ask_password, session=session)
         except PasswordError as exc:
             if args.password_command:
-                return _err(f"{exc} Nothing was saved.")
-            print(f"{exc} The login was not verified.", file=sys.stderr)
+                return _err(f"{sentence(exc)} Nothing was saved.")
+            print(f"{sentence(exc)} The login was not verified.", file=sys.stderr)
     try:
         options = options_from_args(args, prefer_pop3=args.pop3)
     except (ValueError, NameserverError) as exc:

@@ -20,7 +20,7 @@ from tuimail.core.outbox import DEFERRED, Outbox, OutboxEntry, send_now
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError, Secret, get_password
 from tuimail.words.describe import describe, sentence
-from tuimail.words.outbox import outbox_reason, refusal, refused_recipients
+from tuimail.words.outbox import outbox_reason, refusal, refused_recipients, state_label
 from tuimail.words.sent import sent_copy
 
 
@@ -283,7 +283,7 @@ def _password(account: Account) -> Secret:
 
 
 def _describe(entry: OutboxEntry) -> str:
-    text = f"{entry.label}"
+    text = state_label(entry)
     why = outbox_reason(entry)
     if why:
         text += f": {why}"

@@ -21,7 +21,7 @@ log = logging.getLogger("tuimail.cli")
 
 
 # The sentences are loaded when there is something to say: a pass that went well (every
-# `tuimail sync` run from cron) never imports them (~7 ms of start-up, issue 19).
+# `tuimail sync` run from cron) never imports them (start-up time, issue 19).
 def sync_errors(result) -> list[str]:
     """tuimail.words.where.sync_errors: a SyncResult's failures, one sentence each."""
     if not result.failures and not result.skipped:
@@ -47,6 +47,24 @@ def warning_words(warning) -> str:
     from tuimail.words.status import warning as words
 
     return words(warning)
+
+
+def message_note(*args, **kwargs) -> str:
+    from tuimail.words.notes import message_note as words
+
+    return words(*args, **kwargs)
+
+
+def message_text(*args, **kwargs) -> str:
+    from tuimail.words.notes import message_text as words
+
+    return words(*args, **kwargs)
+
+
+def reader_notes(*args, **kwargs) -> list[str]:
+    from tuimail.words.notes import reader_notes as words
+
+    return words(*args, **kwargs)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -360,7 +378,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         subject = _safe(r.subject)
         if len(subject) > SUBJECT_CELLS:  # one line per message, however long the header
             subject = set_cell_size(subject, SUBJECT_CELLS - 3) + "..."
-        note = f"  [{_safe(r.note)}]" if r.note else ""
+        note = f"  [{_safe(message_note(r.note))}]" if r.note else ""
         number = r.uid or r.id  # the UID; for POP3 (no UID) the store's number
         print(f"{number:>7} {mark} {_date(r.date)}  {sender}  {subject}{note}")
     return 0
@@ -415,7 +433,7 @@ def cmd_read(args: argparse.Namespace) -> int:
         return 0
     print(_render(raw))
     if row.note:
-        print(f"\nNote: {_safe(row.note)}")
+        print(f"\nNote: {_safe(message_note(row.note))}")
     return 0
 
 
@@ -437,7 +455,8 @@ def _rendered_json(raw: bytes) -> dict:
             }
             for a in rendered.attachments
         ],
-        "notes": rendered.notes,
+        "notes": reader_notes(rendered),
+        "note_data": [n.as_dict() for n in rendered.notes],
     }
 
 
@@ -447,7 +466,7 @@ def _render(raw: bytes) -> str:
     try:
         from tuimail.core.mime import parse_message, render_message
 
-        text = render_message(parse_message(raw)).as_text()
+        text = message_text(render_message(parse_message(raw)))
     except Exception:
         text = raw.decode("utf-8", "replace")
     return sanitize(text, multiline=True)
@@ -460,6 +479,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     permanent failure ends the watch with a sentence and exit status 1 (never retried:
     a wrong password tried every minute locks accounts)."""
     from tuimail.cli.jsonout import message_row
+    from tuimail.cli.output import local_write_failed, reader_gone
     from tuimail.core.errors import Failure
     from tuimail.core.retry import Phase
     from tuimail.core.runtime import POLLING, PUSH
@@ -484,7 +504,20 @@ def cmd_watch(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         watching.set()
 
+    output_failed: list[OSError] = []
+
     def show(event) -> None:
+        """What an event prints; standard output failing (its reader gone: `tuimail
+        watch | head -3`) ends the watch instead of going on unseen."""
+        try:
+            _show(event)
+        except OSError as exc:
+            if not (reader_gone(exc) or local_write_failed(exc)):
+                raise
+            output_failed.append(exc)
+            done.set()
+
+    def _show(event) -> None:
         runtime = holder[0] if holder else None
         if event.kind == "new-mail" and watching.is_set():
             if getattr(args, "exec_command", None):
@@ -522,6 +555,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         return 0
     finally:
         runtime.close()
+    if output_failed:
+        raise output_failed[0]  # ended quietly or in one sentence (tuimail.__main__)
     if runtime.phase in (Phase.NEEDS_PASSWORD, Phase.ERROR) or done.is_set():
         detail = state_words(runtime.state) if runtime.state.error else "the account stopped"
         if args.json:

@@ -96,8 +96,11 @@ class MessageListSource(Protocol):
 
 @dataclass
 class ReaderBlock:
-    kind: str  # "text", "quote", "signature"
+    kind: str  # "text", "quote", "signature"; notes, worded at the edge:
+    # "stored-note" (`text` is the store's note kind, tuimail.core.store NOTE_*) and
+    # "mime-note" (`note` is what was done to show it, tuimail.core.mime.notes.Note)
     text: str
+    note: Any = None
 
 
 @dataclass

@@ -66,7 +66,7 @@ from tuimail.core.imap.session import (
 )
 from tuimail.core.imap.uidlist import search_uids
 from tuimail.core.store import FolderInfo, NewMessage, Store
-from tuimail.core.store.store import flag_columns
+from tuimail.core.store.store import NOTE_UNREADABLE_ANSWER, flag_columns
 from tuimail.core.store.worker import WORKER_FROM, Summaries
 
 Progress = Callable[[str, int, int], None]
@@ -761,7 +761,7 @@ class SyncEngine:
         log.warning(
             "%s: %d message(s) with an unreadable FETCH answer", self.account.name, len(left)
         )
-        note = "the server's answer for this message's headers could not be read"
+        note = NOTE_UNREADABLE_ANSWER
         self.store.add_messages(folder_id, [NewMessage(uid, (), b"", note=note) for uid in left])
         return len(left)
 

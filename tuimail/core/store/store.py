@@ -25,7 +25,7 @@ from tuimail.core.store.schema import (
     ensure_indexes,
     migrate,
 )
-from tuimail.core.store.search import body_text, fts_query
+from tuimail.core.store.search import address_words, body_text, fts_query, has_word
 
 UNIFIED_INBOX = "unified:inbox"
 FolderRef = int | str | Sequence[int]  # a folder id, UNIFIED_INBOX, or several ids
@@ -186,7 +186,8 @@ def _flag_columns_of(flags: Iterable[str]) -> tuple[str, int, int, int, int]:
 MAX_SIZE = 1 << 53
 MAX_MODSEQ = (1 << 63) - 1
 MAX_RAW_HEADER = 1 << 20  # a partial message keeps at most this much of its raw header
-NOTE_SIZE = "the server reported an impossible size for this message"
+NOTE_SIZE = "impossible-size"  # a note's kind, as store.headers' NOTE_* (worded at the edge)
+NOTE_UNREADABLE_ANSWER = "unreadable-answer"  # the server's FETCH answer could not be read
 BULK_FIRST_FILL = 5000  # a smaller first sync keeps every index (bulk_first_fill)
 
 _INSERT = (
@@ -282,6 +283,7 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 30000")
+            conn.create_function("tuimail_has_word", 2, has_word, deterministic=True)
             self._local.conn = conn
             with self._lock:
                 alive = []
@@ -706,6 +708,12 @@ class Store:
             "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"
         )
         args: list = [match]
+        for field, word in address_words(query):  # from: the sender only; to: recipients
+            a, b = (
+                ("m.from_name", "m.from_addr") if field == "from" else ("m.to_addrs", "m.cc_addrs")
+            )
+            sql += f" AND tuimail_has_word(coalesce({a}, '') || ' ' || coalesce({b}, ''), ?)"
+            args.append(word)
         if account is not None:
             sql += " AND a.name = ?"
             args.append(account)
