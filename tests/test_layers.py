@@ -195,12 +195,13 @@ def core_outbox_phrases(sources: dict[str, str]) -> list[str]:
 def _error_names() -> set[str]:
     from tuimail.core import connect, pop3_errors  # noqa: F401  (their subclasses)
     from tuimail.core.compose import EditorError  # the $EDITOR text: typed too
+    from tuimail.core.discovery.resolver import NameserverError  # --nameserver: typed too
     from tuimail.core.errors import MailError
     from tuimail.core.imap import actions, sync  # noqa: F401
     from tuimail.core.oauth2 import auth, flows, tokens  # noqa: F401
     from tuimail.core.secrets import PasswordError  # a password not obtained: typed too
 
-    names, todo = set(), [MailError, PasswordError, EditorError]
+    names, todo = set(), [MailError, PasswordError, EditorError, NameserverError]
     while todo:
         cls = todo.pop()
         names.add(cls.__name__)
@@ -520,6 +521,9 @@ OBSERVATION_PHRASES = (
     "The command could not run",
     "The mailcap command did not finish",
     "New mail from",
+    # a mailto: link that cannot start a message (tuimail.words.compose.mailto_words)
+    "mailto: link is too long",
+    "not a mailto: link",
     # an outbox entry's state (tuimail.words.outbox.state_label)
     "may have been sent",
     "sent to some recipients",
