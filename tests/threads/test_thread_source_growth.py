@@ -1,6 +1,7 @@
 """New mail in a threaded folder: the tree after it is the tree a full rebuild gives, and
-only the threads the new mail can reach (by Message-ID or base subject) are threaded
-again; the others are kept as they were."""
+only the threads the new mail can reach (by Message-ID, or by base subject where a
+reply without references is involved) are threaded again; the others are kept as they
+were."""
 
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ NEW_MAIL = {
     "the oldest of all": [header(7, subject="Old news", minutes=-50)],
     "a reply": [header(7, subject="Re: Lunch", minutes=40, refs="<m3@example.test>")],
     "the same subject as a thread": [header(7, subject="Lunch", minutes=40)],
+    "a reply by its subject only": [header(7, subject="Re: Lunch", minutes=40)],
     "the parent others waited for": [header(99, subject="Budget", minutes=15)],
     "a date equal to a thread's latest": [header(7, subject="Party", minutes=10)],
     "two of the same date": [
@@ -84,7 +86,7 @@ NEW_MAIL = {
 }
 REACHES = {  # the threads (by root Message-ID) each kind of new mail is threaded again with
     "a reply": {"<m3@example.test>"},
-    "the same subject as a thread": {"<m3@example.test>"},
+    "a reply by its subject only": {"<m3@example.test>"},
     "the parent others waited for": {"<m99@example.test>"},
     "a Message-ID already here": {"<m3@example.test>"},
 }
@@ -120,3 +122,15 @@ def test_a_message_starting_its_own_thread_keeps_the_other_threads_as_they_were(
     assert after.lines[1:] == shown.lines
     kept = {id(root) for root in shown.roots}
     assert kept <= {id(root) for root in after.roots}  # not threaded again
+
+
+def test_a_thread_collapsed_while_the_next_tree_was_built_stays_collapsed(folder) -> None:
+    store, fid = folder
+    shown = ThreadSource(store, fid)
+    arrive(store, fid, header(7, subject="Re: Lunch", minutes=40, refs="<m3@example.test>"))
+    after = shown.rebuilt()  # in the app: in a worker, while the user goes on
+    shown.toggle("<m1@example.test>")  # "Plans" collapsed meanwhile
+    after.follow(shown)
+    full = ThreadSource(store, fid, collapsed={"<m1@example.test>"})
+    same_tree(after, full)
+    assert any(line.collapsed and line.root == "<m1@example.test>" for line in after.lines)

@@ -83,6 +83,10 @@ class Folder:
         return sorted(self.store.message_ids(folder))
 
 
+def _sets(index: dict) -> dict:
+    return {k: {v} if isinstance(v, str) else set(v) for k, v in index.items()}
+
+
 def same_tree(updated: ThreadSource, full: ThreadSource) -> None:
     assert updated.lines == full.lines
     assert updated.collapsed == full.collapsed
@@ -91,8 +95,9 @@ def same_tree(updated: ThreadSource, full: ThreadSource) -> None:
     assert {k: updated._members(k) for k in updated._roots} == {
         k: full._members(k) for k in full._roots
     }
-    assert updated._index == full._index
-    assert updated._bases == full._bases
+    assert _sets(updated._index) == _sets(full._index)
+    assert _sets(updated._bases) == _sets(full._bases)
+    assert updated._replied == full._replied
     assert updated.stale() is False
 
 

@@ -180,3 +180,52 @@ async def test_the_selected_message_stays_selected_when_its_thread_moves_far(
         assert lst.row_at(0).subject == "Release checklist"  # its thread on top now
         assert lst.cursor < 6 and lst.current.id == selected
         _as_built_afresh(lst)
+
+
+async def test_mail_arriving_while_the_tree_is_updated_is_shown_too(
+    mail_server, big_trees, monkeypatch
+):
+    import threading
+
+    user = mail_server.new_user()
+    deliver_thread(mail_server, user)
+    app = make_app(mail_server, user)
+    release = threading.Event()
+    original = ThreadSource.rebuilt
+
+    def held(self):  # the first update, made, waits until more mail has come
+        made = original(self)
+        release.wait(30)
+        return made
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        lst = await _threads_on(pilot)
+        first = lst.source
+        monkeypatch.setattr(ThreadSource, "rebuilt", held)
+        deliver_reply(
+            mail_server,
+            user,
+            "r4",
+            ["q", "r3"],
+            "Re: Release checklist",
+            "Tue, 03 Mar 2026 09:00:00 +0000",
+        )
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: first.rebuilding, 30)
+        deliver_reply(
+            mail_server,
+            user,
+            "o3",
+            ["gone", "o2"],
+            "Re: Lost parent",
+            "Wed, 04 Mar 2026 09:00:00 +0000",
+        )
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: first.again, 30)  # noted while the first is made
+        monkeypatch.setattr(ThreadSource, "rebuilt", original)
+        release.set()
+        await wait_for(pilot, lambda: lst.count == 9, 30)  # both replies, not just the first
+        await settle(pilot)
+        assert sum(r.sender.startswith("Erin") for r in _rows(lst)) == 2
+        _as_built_afresh(lst)

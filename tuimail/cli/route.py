@@ -12,8 +12,8 @@ import sys
 
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
-from tuimail.core.sanitize import sanitize
 from tuimail.words.dkim import dkim_detail
+from tuimail.words.nameserver import nameserver_words
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -52,8 +52,8 @@ def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
 
         try:
             resolver = Resolver(args.nameserver, dns_timeout(account_timeout(account)))
-        except NameserverError as exc:  # its text is our own sentence, naming the value
-            print(f"tuimail: {sanitize(str(exc))}", file=sys.stderr)
+        except NameserverError as exc:  # typed; worded at the edge
+            print(f"tuimail: {nameserver_words(exc)}", file=sys.stderr)
             return EXIT_USAGE
         report.dkim_checks = check_dkim(raw, report, resolver)
     if args.json:

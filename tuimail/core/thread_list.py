@@ -18,11 +18,13 @@ from __future__ import annotations
 import copy
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from itertools import compress, islice
 from operator import attrgetter
 from typing import Any
 
 from tuimail.core.threads import (
+    Links,
     ThreadInput,
     ThreadLine,
     ThreadNode,
@@ -52,27 +54,32 @@ class ThreadSource:
         folder: Any,
         *,
         reverse: bool = False,
-        collapsed: set[str] | None = None,
+        collapsed: AbstractSet[str] | None = None,
         collapse_all: bool = False,
     ) -> None:
         self.store = store
         self.folder = folder
         self.reverse = reverse  # oldest thread first
-        self.collapsed: set[str] = set(collapsed or ())  # toggled against collapse_all
+        # Toggled against collapse_all. Never changed in place (a new set each time): a
+        # worker building the successor reads lines, collapsed and collapse_all together.
+        self.collapsed: frozenset[str] = frozenset(collapsed or ())
         self.collapse_all = collapse_all
         self.roots: list[ThreadNode] = []
         self.lines: list[ThreadLine] = []
         self._roots: dict[str, ThreadNode] = {}  # thread key -> its root
         self._root_of: dict[int, str] = {}  # message id -> its thread's key
         # Message-ID -> the thread(s) with a message that has it or cites it; base
-        # subject -> the thread(s) whose root has it. What `_updated` needs to know which
+        # subject -> the thread(s) whose root has it; the base subjects with a root that
+        # is a reply (only those group threads). What `_updated` needs to know which
         # threads a change can reach.
         self._index: dict[str, Threads] = {}
         self._bases: dict[str, Threads] = {}
+        self._replied: frozenset[str] = frozenset()
         self._signature: tuple[int, int, int] | None = None
         self._newest = 0  # the highest message id when built (new mail comes above it)
         self.shown_for: tuple = ()  # what the UI built this for (its folder, its order)
         self.rebuilding = False  # the UI is building its successor (rebuilt())
+        self.again = False  # and more changed meanwhile: look again when it is done
         self.rebuild()
 
     # -- building ---------------------------------------------------------------------
@@ -83,18 +90,18 @@ class ThreadSource:
 
     def _rebuild(self) -> None:
         items = _inputs(self.store.thread_inputs(self.folder))
-        mentions: list[tuple[int, str, list[str]]] = []
-        bases: dict[str, list[ThreadNode]] = {}
-        self.roots = build_threads(items, mentions=mentions, bases=bases)
-        self._roots, self._root_of, self._index, self._bases = _indexes(self.roots, mentions, bases)
+        links = Links()
+        self.roots = build_threads(items, links=links)
+        self._roots, self._root_of, self._index, self._bases = _indexes(self.roots, links)
+        self._replied = frozenset(links.replied)
         # What was built (not a second query: mail arriving meanwhile is then stale).
         self._signature = _signature(items)
         self._newest = items[-1].id if items else 0
-        self.collapsed &= self._roots.keys()
-        self._flatten()
+        self.collapsed = frozenset(self.collapsed & self._roots.keys())
+        self.lines = self._lines(self.collapsed, self.collapse_all)
 
-    def _flatten(self) -> None:
-        lines = flatten(self.roots, self.collapsed, collapse_all=self.collapse_all)
+    def _lines(self, collapsed: frozenset[str], collapse_all: bool) -> list[ThreadLine]:
+        lines = flatten(self.roots, collapsed, collapse_all=collapse_all)
         if self.reverse:  # threads oldest first; each thread still reads top-down
             groups: list[list[ThreadLine]] = []
             for line in lines:
@@ -102,7 +109,15 @@ class ThreadSource:
                     groups.append([])
                 groups[-1].append(line)
             lines = [line for group in reversed(groups) for line in group]
-        self.lines = lines
+        return lines
+
+    def follow(self, shown: ThreadSource) -> None:
+        """Take the threads collapsed in `shown` (the tree this one succeeds, collapsed or
+        opened while this one was built in a worker)."""
+        collapsed = frozenset(key for key in shown.collapsed if key in self._roots)
+        if (collapsed, shown.collapse_all) != (self.collapsed, self.collapse_all):
+            lines = self._lines(collapsed, shown.collapse_all)
+            self.collapsed, self.collapse_all, self.lines = collapsed, shown.collapse_all, lines
 
     def stale(self) -> bool:
         """Messages came or went since the tree was built."""
@@ -145,10 +160,10 @@ class ThreadSource:
 
         Exact, not a heuristic: threading joins two messages only through a Message-ID
         that one has or cites and the other has or cites, or through the base subject of
-        their threads' roots. So the threads reached from the change through those (the
-        closure: `_reach`) are threaded again from their messages in the same order a
-        full build reads them (by id), and every other thread is what a full build makes
-        of it, kept as it is. Roots are ordered by (latest date, newest id), which no two
+        their threads' roots when one of those roots is a reply. So the threads reached
+        from the change through those (the closure: `_reach`) are threaded again from
+        their messages in the same order a full build reads them (by id), and every other
+        thread is what a full build makes of it, kept as it is. Roots are ordered by (latest date, newest id), which no two
         share, so the new threads' places are found by bisection."""
         if self._signature is None:
             return None
@@ -170,20 +185,12 @@ class ThreadSource:
         reach = self._reach(gone, arrived)
         if reach is None:
             return None
-        affected, roots, mentions, bases = reach
-        return self._spliced(affected, roots, mentions, bases)
+        affected, roots, links = reach
+        return self._spliced(affected, roots, links)
 
     def _reach(
         self, gone: Iterable[int], arrived: list[ThreadInput]
-    ) -> (
-        tuple[
-            set[str],
-            list[ThreadNode],
-            list[tuple[int, str, list[str]]],
-            dict[str, list[ThreadNode]],
-        ]
-        | None
-    ):
+    ) -> tuple[set[str], list[ThreadNode], Links] | None:
         """The keys of the threads the change reaches, and their messages (without the
         ones gone, with the ones arrived) threaded again; None past UPDATE_SHARE."""
         gone = set(gone)
@@ -211,7 +218,7 @@ class ThreadSource:
                     root = self._roots[todo_threads.pop()]
                     if root.item is not None:
                         base = base_subject(root.item.subject)
-                        if base:
+                        if base in self._replied:  # its root may have hosted others
                             add(self._bases.get(base))
                     for node in root.walk():
                         if node.item is not None:
@@ -225,31 +232,35 @@ class ThreadSource:
             items = _inputs(self.store.thread_inputs(self.folder, ids=sorted(ids)))
             if any(item.date != item.date for item in items):  # NaN: no place in the order
                 return None
-            mentions: list[tuple[int, str, list[str]]] = []
-            bases: dict[str, list[ThreadNode]] = {}
-            roots = build_threads(items, mentions=mentions, bases=bases)
+            links = Links()
+            roots = build_threads(items, links=links)
             before = len(affected)
-            for base in bases:  # a root's subject may now group it with another thread
-                add(self._bases.get(base))
+            for base in links.bases:  # a root may now group with another thread by subject
+                if base in links.replied or base in self._replied:
+                    add(self._bases.get(base))
             if len(affected) == before:
-                return affected, roots, mentions, bases
+                return affected, roots, links
 
     def _spliced(
         self,
         affected: set[str],
         new_roots: list[ThreadNode],
-        mentions: list[tuple[int, str, list[str]]],
-        bases: dict[str, list[ThreadNode]],
+        links: Links,
     ) -> ThreadSource:
         """A copy of this tree with the threads `affected` replaced by `new_roots`."""
-        new_by_key, new_root_of, new_index, new_bases = _indexes(new_roots, mentions, bases)
+        # As shown now, read at once (the UI thread may collapse a thread meanwhile).
+        shown_lines, shown_collapsed, collapse_all = self.lines, self.collapsed, self.collapse_all
+        new_by_key, new_root_of, new_index, new_bases = _indexes(new_roots, links)
         roots_by_key, root_of = dict(self._roots), dict(self._root_of)
         index, by_base = dict(self._index), dict(self._bases)
         left: set[int] = set()
+        subjects = set(new_bases)
         for key in affected:
             old = roots_by_key.pop(key)
             if old.item is not None:
-                by_base.pop(base_subject(old.item.subject), None)
+                base = base_subject(old.item.subject)
+                subjects.add(base)
+                by_base[base] = _without(by_base.get(base), key)
             for node in old.walk():
                 if node.item is not None:
                     left.add(node.item.id)
@@ -259,12 +270,22 @@ class ThreadSource:
         roots_by_key.update(new_by_key)
         root_of.update(new_root_of)
         index.update(new_index)
-        by_base.update(new_bases)
-        collapsed = {key for key in self.collapsed if key not in affected or key in new_by_key}
+        for base, threads in new_bases.items():  # beside the threads of this base kept
+            for key in (threads,) if isinstance(threads, str) else threads:
+                by_base[base] = _with(by_base[base], key) if by_base.get(base) else key
+        for base in subjects:
+            if not by_base.get(base):
+                by_base.pop(base, None)
+        # A base's roots kept beside the new ones have no reply among them (else they
+        # were all reached): its roots have one if the new ones do.
+        replied = (self._replied - subjects) | links.replied
+        collapsed = frozenset(
+            key for key in shown_collapsed if key not in affected or key in new_by_key
+        )
 
         # The roots: the old ones out, the new ones in, by bisection on their rank.
         roots = list(self.roots)
-        lines = list(self.lines)
+        lines = list(shown_lines)
         starts = list(compress(range(len(lines)), map(_is_root, lines)))
         count = len(roots)
         cuts = []
@@ -288,7 +309,7 @@ class ThreadSource:
         added = 0
         for shown, _, root in places:
             row = (starts[shown] if shown < len(starts) else len(lines) - added) + added
-            group = flatten([root], collapsed, collapse_all=self.collapse_all)
+            group = flatten([root], collapsed, collapse_all=collapse_all)
             lines[row:row] = group
             added += len(group)
         merged = list(kept)
@@ -297,15 +318,16 @@ class ThreadSource:
 
         updated = copy.copy(self)
         updated.roots, updated.lines, updated.collapsed = merged, lines, collapsed
+        updated.collapse_all = collapse_all
         updated._roots, updated._root_of = roots_by_key, root_of
-        updated._index, updated._bases = index, by_base
+        updated._index, updated._bases, updated._replied = index, by_base, frozenset(replied)
         removed, added = left - new_root_of.keys(), new_root_of.keys() - left
         assert self._signature is not None
         count, total, squares = _signature(added, self._signature)
         _, less, less_squares = _signature(removed)
         updated._signature = (count - len(removed), total - less, squares - less_squares)
         updated._newest = max(self._newest, max(added, default=0))
-        updated.rebuilding = False
+        updated.rebuilding = updated.again = False
         return updated
 
     def _members(self, key: str) -> list[int]:
@@ -353,14 +375,15 @@ class ThreadSource:
 
     def toggle(self, key: str) -> None:
         """Collapse the thread `key` if it is open, open it if it is collapsed."""
-        self.collapsed ^= {key}
-        self._flatten()
+        collapsed = self.collapsed ^ {key}
+        lines = self._lines(collapsed, self.collapse_all)
+        self.collapsed, self.lines = collapsed, lines
 
     def toggle_all(self) -> None:
         """Every thread collapsed (or, when they already are, every one open)."""
-        self.collapse_all = not self.collapse_all
-        self.collapsed.clear()
-        self._flatten()
+        collapse_all = not self.collapse_all
+        lines = self._lines(frozenset(), collapse_all)
+        self.collapse_all, self.collapsed, self.lines = collapse_all, frozenset(), lines
 
     def row_of(self, message_id: int) -> int | None:
         """The row showing message `message_id` (its thread's row when the thread is
@@ -416,9 +439,7 @@ def _rank(root: ThreadNode) -> tuple[float, int]:
 
 
 def _indexes(
-    roots: list[ThreadNode],
-    mentions: list[tuple[int, str, list[str]]],
-    bases: dict[str, list[ThreadNode]],
+    roots: list[ThreadNode], links: Links
 ) -> tuple[dict[str, ThreadNode], dict[int, str], dict[str, Threads], dict[str, Threads]]:
     """The roots by key, each message's thread, the threads having or citing each
     Message-ID, and the threads whose root has each base subject."""
@@ -432,7 +453,7 @@ def _indexes(
                 root_of[node.item.id] = key
     index: dict[str, Threads] = {}
     get = index.get
-    for message_id, own, cited in mentions:
+    for message_id, own, cited in links.mentions:
         thread = root_of[message_id]
         if own:
             cited = [*cited, own]
@@ -443,10 +464,19 @@ def _indexes(
             elif held is not thread and held != thread:
                 index[key] = _with(held, thread)
     by_base: dict[str, Threads] = {}
-    for base, shown in bases.items():
+    for base, shown in links.bases.items():
         keys = tuple(root.key for root in shown)
         by_base[base] = keys[0] if len(keys) == 1 else keys
     return by_key, root_of, index, by_base
+
+
+def _without(held: Threads | None, thread: str) -> Threads | None:
+    if held is None or held == thread:
+        return None
+    if isinstance(held, str):
+        return held
+    rest = tuple(key for key in held if key != thread)
+    return rest[0] if len(rest) == 1 else rest or None
 
 
 def _with(held: Threads, thread: str) -> Threads:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import gc
 from collections import deque
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 MAX_REFERENCES = 100  # a hostile References header cannot make threading quadratic
@@ -59,6 +61,17 @@ class ThreadNode:
             node = stack.pop()
             yield node
             stack.extend(reversed(node.children))
+
+
+@dataclass
+class Links:
+    """What a build tells an incremental update (tuimail.core.thread_list) of how its
+    threads could join others."""
+
+    # (message row id, its own Message-ID, the ids it cites) of every message
+    mentions: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    bases: dict[str, list[ThreadNode]] = field(default_factory=dict)  # roots by base subject
+    replied: set[str] = field(default_factory=set)  # base subjects with a reply ("Re:") root
 
 
 class ThreadLine(NamedTuple):
@@ -128,17 +141,15 @@ def build_threads(
     items: Iterable[ThreadInput],
     *,
     by_subject: bool = True,
-    mentions: list[tuple[int, str, list[str]]] | None = None,
-    bases: dict[str, list[ThreadNode]] | None = None,
+    links: Links | None = None,
 ) -> list[ThreadNode]:
     """The forest of `items`, newest activity first. The result depends on the order of
     `items` only where mail disagrees (two parents claimed for one message, a Message-ID
     twice): give them in a fixed order (the store's id order) to get the same forest
-    from the same mail. `mentions` (if given) receives (id, own Message-ID, the ids it
-    cites) of every item and `bases` the roots shown for each base subject: what an
-    incremental update needs (tuimail.core.thread_list)."""
+    from the same mail. `links` (if given) is filled in: what an incremental update needs
+    (tuimail.core.thread_list)."""
     with paused_gc():
-        return _build_threads(items, by_subject, mentions, bases)
+        return _build_threads(items, by_subject, links)
 
 
 def citations(item: ThreadInput) -> list[str]:
@@ -165,9 +176,9 @@ def mention_keys(item: ThreadInput) -> list[str]:
 def _build_threads(
     items: Iterable[ThreadInput],
     by_subject: bool,
-    mentions: list[tuple[int, str, list[str]]] | None = None,
-    bases: dict[str, list[ThreadNode]] | None = None,
+    links: Links | None = None,
 ) -> list[ThreadNode]:
+    mentions = links.mentions if links is not None else None
     table: dict[str, ThreadNode] = {}
     serial = 0
 
@@ -224,7 +235,7 @@ def _build_threads(
     roots = [node for node in table.values() if node.parent is None]
     roots = _prune(roots)
     if by_subject:
-        roots = _group_by_subject(roots, bases)
+        roots = _group_by_subject(roots, links)
     for root in roots:
         _summarise(root)
         for node in root.walk():  # handed out acyclic: freed by reference counting alone
@@ -281,13 +292,13 @@ def _splice_placeholders(root: ThreadNode) -> None:
         node.children = kept
 
 
-def _group_by_subject(
-    roots: list[ThreadNode], bases: dict[str, list[ThreadNode]] | None = None
-) -> list[ThreadNode]:
+def _group_by_subject(roots: list[ThreadNode], links: Links | None = None) -> list[ThreadNode]:
     """Threads whose root lost its references but has the same base subject join the
     thread started by the original (not-a-reply) message: the first such root in the
-    order given, else the first reply. `bases` (if given) gets the roots that stay roots,
-    by base subject (every root that joined another has the base of the one it joined)."""
+    order given, else the first reply. Roots that are not replies stay roots, so where
+    no root of a base subject is a reply, nothing joins and the order does not matter.
+    `links` (if given) gets the roots that stay roots by base subject (every root that
+    joined another has the base of the one it joined) and the bases with a reply root."""
     first: dict[str, tuple[ThreadNode, bool]] = {}
     parts: list[tuple[str, bool]] = []
     for root in roots:
@@ -295,6 +306,8 @@ def _group_by_subject(
         parts.append((base, reply))
         if not base:
             continue
+        if reply and links is not None:
+            links.replied.add(base)
         held = first.get(base)
         if held is None or (held[1] and not reply):
             first[base] = (root, reply)
@@ -303,8 +316,8 @@ def _group_by_subject(
         held = first.get(base) if base else None
         if held is None or held[0] is root or not reply:
             out.append(root)
-            if bases is not None and base:
-                bases.setdefault(base, []).append(root)
+            if links is not None and base:
+                links.bases.setdefault(base, []).append(root)
             continue
         host = held[0]
         root.parent = host
@@ -331,14 +344,17 @@ def _summarise(root: ThreadNode) -> None:
 
 
 def flatten(
-    roots: list[ThreadNode], collapsed: set[str] | None = None, *, collapse_all: bool = False
+    roots: list[ThreadNode],
+    collapsed: AbstractSet[str] | None = None,
+    *,
+    collapse_all: bool = False,
 ) -> list[ThreadLine]:
     """The rows of a threaded list: a collapsed thread is its root row only."""
     with paused_gc():
         return _flatten(roots, collapsed, collapse_all)
 
 
-def _flatten(roots: list[ThreadNode], collapsed: set[str] | None, collapse_all: bool):
+def _flatten(roots: list[ThreadNode], collapsed: AbstractSet[str] | None, collapse_all: bool):
     collapsed = collapsed or set()
     lines: list[ThreadLine] = []
     for root in roots:

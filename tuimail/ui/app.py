@@ -54,7 +54,7 @@ from tuimail.ui.widgets.status import StatusBar
 from tuimail.words.actions import link_opened, new_mail, not_viewed, pipe_finished, undone
 from tuimail.words.attachments import opened as opened_words
 from tuimail.words.describe import describe
-from tuimail.words.sent import draft_saved, sent_needs_attention, sent_note
+from tuimail.words.sent import draft_saved, recovered_words, sent_needs_attention, sent_note
 from tuimail.words.status import back_online
 from tuimail.words.status import event as event_words
 from tuimail.words.status import state as state_words
@@ -206,12 +206,43 @@ class TuimailApp(App[None]):
     def open_main(self) -> None:
         assert self.service is not None
         self.push_screen(MainScreen())
+        self.recover_drafts()
         if self.start_sync:  # once the first rows are on screen (the sync's thread shares
             self._service_waits = True  # the GIL with the first paint), else soon after
             self.set_timer(self.sync_fallback, partial(self._start_service_unless_loading, 10))
         if self._compose_start is not None:
             start, self._compose_start = self._compose_start, None
             self.compose_from(start)
+
+    def recover_drafts(self) -> None:
+        """Messages being written when an earlier tuimail was killed (core.draft_recovery)
+        become drafts (here and in the server's Drafts), and a note says so."""
+        from tuimail.core import draft_recovery
+
+        service = self.service
+        if service is None:
+            return
+
+        def job() -> list[str]:
+            subjects = []
+            for kept in draft_recovery.pending():
+                if kept.fields.get("account") not in service.accounts:
+                    continue  # an account no longer configured: the file stays
+                try:
+                    service.save_draft(Draft(**kept.fields))
+                except Exception:  # one that fails does not stop the others; kept
+                    log.exception("recovering a message that was being written failed")
+                    continue
+                draft_recovery.forget(kept.key)
+                subjects.append(kept.fields.get("subject") or "(no subject)")
+            return subjects
+
+        def done(subjects: list[str]) -> None:
+            if subjects:
+                notify(self, recovered_words(subjects), timeout=15)
+                self.reload_list()
+
+        self.work(job, "recover", done)
 
     def _start_service_unless_loading(self, patience: int) -> None:
         """The timer's start: while the first list is still being read or not yet shown (a
@@ -654,32 +685,49 @@ class TuimailApp(App[None]):
         self._idle_gc.tick()
 
     def _reload_threads(self, lst: MessageList, keep_cursor: bool) -> None:
-        """The thread tree of the open folder: refreshed in place when it is already
-        shown (rebuilt only if messages came or went), else built in a worker (a 100k
-        folder takes about a second) and shown when ready, unless the user moved on."""
+        """The thread tree of the open folder: brought up to date when it is already shown
+        (only the threads that messages which came or went reach are threaded again: in
+        place when small, else in a worker), else built in a worker (a 100k folder takes
+        about a second) and shown when ready, unless the user moved on."""
         service = self.service
         assert service is not None
         source = lst.source
         wanted = (self.account, self.folder, self.reverse)
         if isinstance(source, ThreadSource) and source.shown_for == wanted:
-            try:
-                stale = source.stale()
-                if stale and source.count() <= INLINE_THREADS:
+            if source.count() <= INLINE_THREADS and not source.rebuilding:
+                try:
                     source.refresh()  # a small folder: at once (the threads reached only)
-                    stale = False
-            except Exception:  # the store is busy: keep what is shown
-                stale = False
-            lst.reload(keep_cursor)
-            if stale and not getattr(source, "rebuilding", False):
-                # a big folder: rebuilt in a worker (the list stays usable, a message that
-                # left shows as a placeholder meanwhile), swapped in when ready
-                source.rebuilding = True
+                except Exception:  # the store is busy: keep what is shown
+                    pass
+                lst.reload(keep_cursor)
+                return
+            lst.reload(keep_cursor)  # flags are read with each page: they show at once
+            if source.rebuilding:  # a successor is being built: it is looked at again then
+                source.again = True
+                return
+            # A big folder: whether messages came or went (a count over the folder) and
+            # the successor are worked out in a worker, swapped in when ready (the list
+            # stays usable; a message that left shows as a placeholder meanwhile).
+            source.rebuilding, source.again = True, False
 
-                def swap(fresh: ThreadSource) -> None:
-                    if lst.source is source:
-                        lst.set_source(fresh, keep_cursor=True)
+            def update() -> ThreadSource | None:
+                try:
+                    return _tree_frozen(source.rebuilt) if source.stale() else None
+                except BaseException:
+                    source.rebuilding = False
+                    raise
 
-                self.work(lambda: _tree_frozen(source.rebuilt), "threads", swap)
+            def swap(fresh: ThreadSource | None) -> None:
+                source.rebuilding = False
+                if lst.source is not source:
+                    return
+                if fresh is not None:
+                    fresh.follow(source)  # a thread collapsed or opened meanwhile
+                    lst.set_source(fresh, keep_cursor=True)
+                if source.again:  # more changed while it was built
+                    self._reload_threads(lst, keep_cursor=True)
+
+            self.work(update, "threads", swap)
             return
         account, folder, reverse = wanted
         context = self.list_context()
@@ -1223,12 +1271,14 @@ class TuimailApp(App[None]):
             self.copy_to_clipboard(link)  # OSC 52: the terminal's clipboard, over SSH too
             notify(self, "Link copied to the clipboard (if the terminal allows OSC 52).")
         elif is_mailto(link):
-            from tuimail.core.mailto import parse_mailto
+            from tuimail.core.mailto import MailtoError, parse_mailto
+            from tuimail.words.compose import mailto_words
 
             try:
                 self.compose_from(parse_mailto(link))
-            except ValueError as exc:
-                notify(self, f"That mailto: link cannot be used: {exc}", severity="warning")
+            except MailtoError as exc:
+                said = mailto_words(exc)
+                notify(self, f"That mailto: link cannot be used: {said}", severity="warning")
         else:
             self.work(
                 lambda: open_link(link), "open-link", lambda done: notify(self, link_opened(done))
@@ -2017,22 +2067,25 @@ class TuimailApp(App[None]):
         and in the server's Drafts when it answers), then end, saved or not."""
         from tuimail.ui.screens.composer import ComposerScreen
 
-        drafts = [
-            screen.collect()
+        composers = [
+            screen
             for screen in self.screen_stack
             if isinstance(screen, ComposerScreen) and screen.changed
         ]
+        drafts = [(screen, screen.collect()) for screen in composers]
         service = self.service
         if not drafts or service is None:
             self._end_after_hangup()
             return
 
         def save_all() -> None:
-            for draft in drafts:
+            for screen, draft in drafts:
                 try:
                     service.save_draft(draft)
                 except Exception:  # one draft that fails does not stop the others
                     log.exception("saving a draft at hang-up failed")
+                    continue  # its crash-recovery copy stays for the next start
+                screen.forget_recovery()
 
         self.work(save_all, "draft", lambda _result: self._end_after_hangup())
 
