@@ -521,6 +521,9 @@ OBSERVATION_PHRASES = (
     "The command could not run",
     "The mailcap command did not finish",
     "New mail from",
+    # a mailto: link that cannot start a message (tuimail.words.compose.mailto_words)
+    "mailto: link is too long",
+    "not a mailto: link",
     # an outbox entry's state (tuimail.words.outbox.state_label)
     "may have been sent",
     "sent to some recipients",

@@ -1274,12 +1274,14 @@ class TuimailApp(App[None]):
             self.copy_to_clipboard(link)  # OSC 52: the terminal's clipboard, over SSH too
             notify(self, "Link copied to the clipboard (if the terminal allows OSC 52).")
         elif is_mailto(link):
-            from tuimail.core.mailto import parse_mailto
+            from tuimail.core.mailto import MailtoError, parse_mailto
+            from tuimail.words.compose import mailto_words
 
             try:
                 self.compose_from(parse_mailto(link))
-            except ValueError as exc:
-                notify(self, f"That mailto: link cannot be used: {exc}", severity="warning")
+            except MailtoError as exc:
+                said = mailto_words(exc)
+                notify(self, f"That mailto: link cannot be used: {said}", severity="warning")
         else:
             self.work(
                 lambda: open_link(link), "open-link", lambda done: notify(self, link_opened(done))

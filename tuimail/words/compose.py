@@ -11,6 +11,13 @@ from typing import Any
 from tuimail.words.plain import plain
 
 
+def mailto_words(error: Any) -> str:
+    """Why a link cannot start a message (core.mailto.MailtoError), lower case."""
+    if getattr(error, "problem", "") == "too-long":
+        return "the mailto: link is too long"
+    return "not a mailto: link"
+
+
 def editor_words(error: Any) -> str:
     """What was wrong, lower case, to go inside a sentence ("line 2 is not a header
     (expected 'Name: value'): 'hello'")."""
