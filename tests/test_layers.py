@@ -194,12 +194,14 @@ def core_outbox_phrases(sources: dict[str, str]) -> list[str]:
 
 def _error_names() -> set[str]:
     from tuimail.core import connect, pop3_errors  # noqa: F401  (their subclasses)
+    from tuimail.core.compose import EditorError  # the $EDITOR text: typed too
+    from tuimail.core.discovery.resolver import NameserverError  # --nameserver: typed too
     from tuimail.core.errors import MailError
     from tuimail.core.imap import actions, sync  # noqa: F401
     from tuimail.core.oauth2 import auth, flows, tokens  # noqa: F401
     from tuimail.core.secrets import PasswordError  # a password not obtained: typed too
 
-    names, todo = set(), [MailError, PasswordError]
+    names, todo = set(), [MailError, PasswordError, EditorError, NameserverError]
     while todo:
         cls = todo.pop()
         names.add(cls.__name__)
@@ -207,9 +209,15 @@ def _error_names() -> set[str]:
     return names
 
 
+_KEY = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # a problem's key ("not-a-header"), no words
+
+
 def _text_arg(node: ast.expr) -> bool:
     return isinstance(node, ast.JoinedStr | ast.BinOp) or (
-        isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(node.value)
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and bool(node.value)
+        and not _KEY.fullmatch(node.value)
     )
 
 
@@ -513,6 +521,9 @@ OBSERVATION_PHRASES = (
     "The command could not run",
     "The mailcap command did not finish",
     "New mail from",
+    # a mailto: link that cannot start a message (tuimail.words.compose.mailto_words)
+    "mailto: link is too long",
+    "not a mailto: link",
     # an outbox entry's state (tuimail.words.outbox.state_label)
     "may have been sent",
     "sent to some recipients",
@@ -639,6 +650,9 @@ RULES = (
             "bad_keyword.py": 'def h(n):\n    return Pop3Refused(message=f"no {n}")\n',
             "bad_password.py": 'def j(w):\n    raise PasswordError(f"The {w} printed nothing.")\n',
             "ok_password.py": 'def k(w):\n    raise PasswordError(problem="empty", what=w)\n',
+            "bad_editor.py": 'def m(n):\n    raise EditorError(f"line {n} is not a header")\n',
+            "bad_constant.py": 'def p():\n    raise EditorError("the From header has no address")\n',
+            "ok_editor.py": 'def q(n):\n    raise EditorError("not-a-header", line=n)\n',
             "ok_reason.py": 'def i(kw):\n    return ServerBusy(reason="in-use", **kw)\n',
         },
         skip=("tuimail/core/errors.py",),  # it keeps the message it is given

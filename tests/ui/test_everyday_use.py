@@ -11,7 +11,16 @@ from email.message import EmailMessage
 
 from textual.widgets import Input, Select, TextArea
 
-from tests.ui.helpers import account_for, asking, make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import (
+    account_for,
+    asking,
+    make_app,
+    ready,
+    record_notes,
+    seed,
+    settle,
+    wait_for,
+)
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.main import MainScreen
@@ -254,6 +263,22 @@ async def test_address_completion_and_save_draft(mail_server):
         drafts = next(m for m in mail_server.store.messages(user.login, "Drafts"))
         assert "\\Draft" in drafts.flags
         assert isinstance(app.screen, ComposerScreen)  # still composing
+
+
+async def test_an_edited_text_that_is_no_message_is_refused_in_words(mail_server):
+    """The composer's $EDITOR text that cannot be read: core says why as data
+    (EditorError), the composer says it in words and keeps the text for Ctrl+E."""
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    notes = record_notes(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        app.screen.apply_editor_text("To: bob\nSubject: x\n\nbody\n")
+        said = "The edited message was not taken: 'bob' is not an e-mail address."
+        await wait_for(pilot, lambda: any(n.startswith(said) for n in notes))
+        assert app.screen._editor_text == "To: bob\nSubject: x\n\nbody\n"
 
 
 def _message(sender: str, to: str, subject: str, cc: str = "", body: str = "Hello.\n") -> bytes:

@@ -21,6 +21,7 @@ from tuimail.core.secrets import (
     store_in_keyring,
 )
 from tuimail.words.describe import sentence
+from tuimail.words.nameserver import nameserver_words
 
 SECURITIES = ("tls", "starttls", "plain")
 
@@ -200,7 +201,9 @@ def run_add(args: argparse.Namespace) -> int:
             print(f"{sentence(exc)} The login was not verified.", file=sys.stderr)
     try:
         options = options_from_args(args, prefer_pop3=args.pop3)
-    except (ValueError, NameserverError) as exc:
+    except NameserverError as exc:
+        return _err(nameserver_words(exc))
+    except ValueError as exc:
         return _err(str(exc))
     if args.detect:
         options.password = password
@@ -257,7 +260,7 @@ def run_add(args: argparse.Namespace) -> int:
             try:
                 resolver = Resolver(options.nameserver, options.timeout)
             except NameserverError as exc:
-                return _err(str(exc))
+                return _err(nameserver_words(exc))
             checks = verify_account(
                 account, password, resolver=resolver, timeout=options.timeout, ca_file=args.ca_file
             )

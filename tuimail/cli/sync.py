@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import logging
 import sys
 import threading
@@ -17,12 +16,55 @@ from datetime import datetime
 from tuimail.cli import route
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
-from tuimail.words.notes import message_note, message_text, reader_notes
-from tuimail.words.status import state as state_words
-from tuimail.words.status import warning as warning_words
-from tuimail.words.where import failure, sync_errors
 
 log = logging.getLogger("tuimail.cli")
+
+
+# The sentences are loaded when there is something to say: a pass that went well (every
+# `tuimail sync` run from cron) never imports them (start-up time, issue 19).
+def sync_errors(result) -> list[str]:
+    """tuimail.words.where.sync_errors: a SyncResult's failures, one sentence each."""
+    if not result.failures and not result.skipped:
+        return []
+    from tuimail.words.where import sync_errors as words
+
+    return words(result)
+
+
+def failure(item) -> str:
+    from tuimail.words.where import failure as words
+
+    return words(item)
+
+
+def state_words(state) -> str:
+    from tuimail.words.status import state as words
+
+    return words(state)
+
+
+def warning_words(warning) -> str:
+    from tuimail.words.status import warning as words
+
+    return words(warning)
+
+
+def message_note(*args, **kwargs) -> str:
+    from tuimail.words.notes import message_note as words
+
+    return words(*args, **kwargs)
+
+
+def message_text(*args, **kwargs) -> str:
+    from tuimail.words.notes import message_text as words
+
+    return words(*args, **kwargs)
+
+
+def reader_notes(*args, **kwargs) -> list[str]:
+    from tuimail.words.notes import reader_notes as words
+
+    return words(*args, **kwargs)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -119,12 +161,11 @@ def _guard(func):
         from tuimail.cli.output import local_write_failed, reader_gone
         from tuimail.core.config import ConfigError
         from tuimail.core.secrets import PasswordError
-        from tuimail.words.describe import describe
 
         try:
             return func(args)
         except PasswordError as exc:  # a missing sign-in worded from its type, once
-            return _fail(describe(exc), EXIT_USAGE)
+            return _fail(_describe(exc), EXIT_USAGE)
         except (ConfigError, LookupError) as exc:
             return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
@@ -133,9 +174,16 @@ def _guard(func):
             if reader_gone(exc) or local_write_failed(exc):
                 raise  # the output failed, not the mail: said in tuimail.__main__
             log.warning("%s failed: %s", args.command, type(exc).__name__, exc_info=exc)
-            return _fail(describe(exc))
+            return _fail(_describe(exc))
 
     return run
+
+
+def _describe(exc: BaseException) -> str:
+    """tuimail.words.describe.describe, loaded only when something failed."""
+    from tuimail.words.describe import describe
+
+    return describe(exc)
 
 
 def _runtime(store, account: Account, emit=None, *, idle: bool = False):
@@ -207,6 +255,8 @@ def _sync_accounts(args: argparse.Namespace, store) -> int:
             }
             for r in results
         ]
+        import json
+
         print(json.dumps(imap + pop3_results, indent=2))
     else:
         for p in pop3_results:

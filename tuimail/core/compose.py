@@ -57,7 +57,31 @@ MAX_REFERENCES = 20
 
 
 class EditorError(ValueError):
-    """The text back from the editor could not be read as a message."""
+    """The editor could not be run, or its text could not be read as a message, as data:
+    `problem` (EDITOR_PROBLEMS) and what its words need in `data`; the edge words it
+    (tuimail.words.compose.editor_words). Its text is a record for logs."""
+
+    def __init__(self, problem: str, **data: object) -> None:
+        super().__init__(f"editor: {problem}")
+        self.problem = problem
+        self.data = data
+
+
+# EditorError.problem: not-an-address (address), bad-address (address, detail: the email
+# library's words), no-blank-line, not-a-header (line: its number, text), unknown-header
+# (line, name, allowed), no-from, no-editor ($EDITOR empty), editor-failed (editor,
+# detail: the system's words), editor-status (status).
+EDITOR_PROBLEMS = (
+    "not-an-address",
+    "bad-address",
+    "no-blank-line",
+    "not-a-header",
+    "unknown-header",
+    "no-from",
+    "no-editor",
+    "editor-failed",
+    "editor-status",
+)
 
 
 @dataclass
@@ -807,11 +831,11 @@ def _split_addresses(value: str) -> list[str]:
         if not addr:
             continue
         if "@" not in addr:
-            raise EditorError(f"{addr!r} is not an e-mail address")
+            raise EditorError("not-an-address", address=addr)
         try:
             Address(addr_spec=addr)
         except (ValueError, IndexError, HeaderParseError) as exc:
-            raise EditorError(f"{addr!r} is not a valid e-mail address ({exc})") from exc
+            raise EditorError("bad-address", address=addr, detail=str(exc)) from exc
         out.append(format_address(display, addr))
     return out
 
@@ -825,9 +849,7 @@ def parse_editor_text(text: str, base: Draft | None = None) -> Draft:
         if text.strip() and all(_HEADER_LINE.match(x) for x in text.strip().split("\n")):
             head, body = text, ""
         else:
-            raise EditorError(
-                "the headers must be followed by an empty line before the message text"
-            )
+            raise EditorError("no-blank-line")
     fields: dict[str, str] = {}
     current: str | None = None
     for number, line in enumerate(head.split("\n"), start=1):
@@ -836,12 +858,11 @@ def parse_editor_text(text: str, base: Draft | None = None) -> Draft:
             continue
         m = _HEADER_LINE.match(line)
         if not m:
-            raise EditorError(f"line {number} is not a header (expected 'Name: value'): {line!r}")
+            raise EditorError("not-a-header", line=number, text=line)
         name = m.group(1).title()
         if name not in _EDITOR_FIELDS:
             raise EditorError(
-                f"line {number}: unknown header {m.group(1)!r} "
-                f"(allowed: {', '.join(_EDITOR_FIELDS)})"
+                "unknown-header", line=number, name=m.group(1), allowed=list(_EDITOR_FIELDS)
             )
         current = name
         fields[name] = m.group(2).strip()
@@ -859,7 +880,7 @@ def parse_editor_text(text: str, base: Draft | None = None) -> Draft:
         message_id=base.message_id,
     )
     if draft.from_addr and not _split_addresses(draft.from_addr):
-        raise EditorError("the From header has no address")
+        raise EditorError("no-from")
     return draft
 
 
@@ -868,7 +889,7 @@ def edit_in_editor(draft: Draft, editor: str | None = None) -> Draft:
     command = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     argv = shlex.split(command)
     if not argv:
-        raise EditorError("$EDITOR is empty")
+        raise EditorError("no-editor")
     fd, path = tempfile.mkstemp(prefix="tuimail-", suffix=".eml")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -876,9 +897,10 @@ def edit_in_editor(draft: Draft, editor: str | None = None) -> Draft:
         try:
             result = subprocess.run([*argv, path], check=False)
         except OSError as exc:
-            raise EditorError(f"could not run the editor {argv[0]!r}: {exc.strerror}") from exc
+            detail = exc.strerror or type(exc).__name__
+            raise EditorError("editor-failed", editor=argv[0], detail=detail) from exc
         if result.returncode != 0:
-            raise EditorError(f"the editor exited with status {result.returncode}")
+            raise EditorError("editor-status", status=result.returncode)
         with open(path, encoding="utf-8", errors="replace") as f:
             return parse_editor_text(f.read(), draft)
     finally:

@@ -54,7 +54,7 @@ from tuimail.ui.widgets.status import StatusBar
 from tuimail.words.actions import link_opened, new_mail, not_viewed, pipe_finished, undone
 from tuimail.words.attachments import opened as opened_words
 from tuimail.words.describe import describe
-from tuimail.words.sent import draft_saved, sent_needs_attention, sent_note
+from tuimail.words.sent import draft_saved, recovered_words, sent_needs_attention, sent_note
 from tuimail.words.status import back_online
 from tuimail.words.status import event as event_words
 from tuimail.words.status import state as state_words
@@ -206,12 +206,43 @@ class TuimailApp(App[None]):
     def open_main(self) -> None:
         assert self.service is not None
         self.push_screen(MainScreen())
+        self.recover_drafts()
         if self.start_sync:  # once the first rows are on screen (the sync's thread shares
             self._service_waits = True  # the GIL with the first paint), else soon after
             self.set_timer(self.sync_fallback, partial(self._start_service_unless_loading, 10))
         if self._compose_start is not None:
             start, self._compose_start = self._compose_start, None
             self.compose_from(start)
+
+    def recover_drafts(self) -> None:
+        """Messages being written when an earlier tuimail was killed (core.draft_recovery)
+        become drafts (here and in the server's Drafts), and a note says so."""
+        from tuimail.core import draft_recovery
+
+        service = self.service
+        if service is None:
+            return
+
+        def job() -> list[str]:
+            subjects = []
+            for kept in draft_recovery.pending():
+                if kept.fields.get("account") not in service.accounts:
+                    continue  # an account no longer configured: the file stays
+                try:
+                    service.save_draft(Draft(**kept.fields))
+                except Exception:  # one that fails does not stop the others; kept
+                    log.exception("recovering a message that was being written failed")
+                    continue
+                draft_recovery.forget(kept.key)
+                subjects.append(kept.fields.get("subject") or "(no subject)")
+            return subjects
+
+        def done(subjects: list[str]) -> None:
+            if subjects:
+                notify(self, recovered_words(subjects), timeout=15)
+                self.reload_list()
+
+        self.work(job, "recover", done)
 
     def _start_service_unless_loading(self, patience: int) -> None:
         """The timer's start: while the first list is still being read or not yet shown (a
@@ -837,6 +868,10 @@ class TuimailApp(App[None]):
 
         self.work(fetch, "read", done)
 
+    def shows(self, row: MessageRow) -> bool:
+        """Whether the reader's message (the last one loaded) is `row`."""
+        return self._reading is not None and self._reading.id == row.id
+
     def mark_previewed_read(self, row: MessageRow) -> None:
         """The preview of `row` stayed long enough: mark it read (if still shown)."""
         service = self.service
@@ -1211,8 +1246,7 @@ class TuimailApp(App[None]):
             return
         row = rows[0]
         reader = main.query_one(ReaderPane)
-        shown = self._reading is not None and self._reading.id == row.id
-        if shown and reader.message_view is not None:
+        if self.shows(row) and reader.message_view is not None:
             self._pick_link(reader.message_view.links)
             return
         self.work(
@@ -1240,12 +1274,14 @@ class TuimailApp(App[None]):
             self.copy_to_clipboard(link)  # OSC 52: the terminal's clipboard, over SSH too
             notify(self, "Link copied to the clipboard (if the terminal allows OSC 52).")
         elif is_mailto(link):
-            from tuimail.core.mailto import parse_mailto
+            from tuimail.core.mailto import MailtoError, parse_mailto
+            from tuimail.words.compose import mailto_words
 
             try:
                 self.compose_from(parse_mailto(link))
-            except ValueError as exc:
-                notify(self, f"That mailto: link cannot be used: {exc}", severity="warning")
+            except MailtoError as exc:
+                said = mailto_words(exc)
+                notify(self, f"That mailto: link cannot be used: {said}", severity="warning")
         else:
             self.work(
                 lambda: open_link(link), "open-link", lambda done: notify(self, link_opened(done))
@@ -2034,22 +2070,25 @@ class TuimailApp(App[None]):
         and in the server's Drafts when it answers), then end, saved or not."""
         from tuimail.ui.screens.composer import ComposerScreen
 
-        drafts = [
-            screen.collect()
+        composers = [
+            screen
             for screen in self.screen_stack
             if isinstance(screen, ComposerScreen) and screen.changed
         ]
+        drafts = [(screen, screen.collect()) for screen in composers]
         service = self.service
         if not drafts or service is None:
             self._end_after_hangup()
             return
 
         def save_all() -> None:
-            for draft in drafts:
+            for screen, draft in drafts:
                 try:
                     service.save_draft(draft)
                 except Exception:  # one draft that fails does not stop the others
                     log.exception("saving a draft at hang-up failed")
+                    continue  # its crash-recovery copy stays for the next start
+                screen.forget_recovery()
 
         self.work(save_all, "draft", lambda _result: self._end_after_hangup())
 

@@ -409,10 +409,10 @@ class SyncEngine:
     def replay_actions(self) -> list[Failure]:
         """Replay the queued actions on this connection; returns the refusals (typed).
         A lost connection raises (the rest stays queued)."""
+        if not self.store.actions(self.account.name):
+            return []  # (the replay's module, and json, are not even loaded)
         from tuimail.core.imap.actions import replay
 
-        if not self.store.actions(self.account.name):
-            return []
         try:
             return replay(self.store, self.account, self.client, self._caps)
         finally:
