@@ -194,11 +194,14 @@ def core_outbox_phrases(sources: dict[str, str]) -> list[str]:
 
 def _error_names() -> set[str]:
     from tuimail.core import connect, pop3_errors  # noqa: F401  (their subclasses)
+    from tuimail.core.compose import EditorError  # the $EDITOR text: typed too
+    from tuimail.core.discovery.resolver import NameserverError  # --nameserver: typed too
     from tuimail.core.errors import MailError
     from tuimail.core.imap import actions, sync  # noqa: F401
     from tuimail.core.oauth2 import auth, flows, tokens  # noqa: F401
+    from tuimail.core.secrets import PasswordError  # a password not obtained: typed too
 
-    names, todo = set(), [MailError]
+    names, todo = set(), [MailError, PasswordError, EditorError, NameserverError]
     while todo:
         cls = todo.pop()
         names.add(cls.__name__)
@@ -206,9 +209,15 @@ def _error_names() -> set[str]:
     return names
 
 
+_KEY = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # a problem's key ("not-a-header"), no words
+
+
 def _text_arg(node: ast.expr) -> bool:
     return isinstance(node, ast.JoinedStr | ast.BinOp) or (
-        isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(node.value)
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and bool(node.value)
+        and not _KEY.fullmatch(node.value)
     )
 
 
@@ -458,6 +467,99 @@ def check_result_texts(sources: dict[str, str]) -> list[str]:
     return found
 
 
+# What core observes and reports back (the doctor's ok lines, DNS records and ports, an
+# undo, a link opened, a piped command, new mail, a message's stored note, what was done
+# to show a message) is data there (CheckResult.data, Undone, LinkOpened,
+# PipeResult.failure, ViewPlan.reason, the store's NOTE_* kinds, mime.notes.Note),
+# worded at the edge: none of these
+# sentences may come back into core's string literals.
+OBSERVATION_PHRASES = (
+    # the doctor (tuimail.doctor_server_words, tuimail.doctor_dns_words)
+    "TCP connect in",
+    "logged in as",
+    "trusted, expires in",
+    "renew the certificate",
+    "does not report a quota",
+    "no storage limit",
+    "% used",
+    "the account does not use it",
+    "usual ISP block",
+    "no submission port answers",
+    "a firewall drops it",
+    "connection refused (closed)",
+    "has no SPF record",
+    "SPF records (",
+    "anyone may send as you",
+    "null MX",
+    "has no MX record",
+    "no MX host has an address",
+    "consistent with the account",
+    "RFC 6186 records are optional",
+    "but the account uses",
+    "has no PTR record",
+    "resolve back to",
+    "(and back)",
+    "no DMARC record at",
+    "DMARC records at",
+    "monitoring only",
+    "DKIM key at",
+    "not published at",
+    "only DNS was checked",
+    "is this computer (RFC 6761)",
+    "correct the account's email address",
+    "is not a valid domain name",
+    "has no domain part",
+    "did not answer; try again later",
+    "check the network connection and the DNS settings",
+    # the facade and the app's helpers (tuimail.words)
+    "Undone:",
+    "Opened the link",
+    "no program to open links",
+    "Only http and https links",
+    "The link could not be opened",
+    "The command was stopped after",
+    "The command could not run",
+    "The mailcap command did not finish",
+    "New mail from",
+    # a mailto: link that cannot start a message (tuimail.words.compose.mailto_words)
+    "mailto: link is too long",
+    "not a mailto: link",
+    # an outbox entry's state (tuimail.words.outbox.state_label)
+    "may have been sent",
+    "sent to some recipients",
+    # what was done to show a message (tuimail.words.notes.reader_note)
+    "the charset was guessed",
+    "shown as windows-1252",
+    "remote content not loaded",
+    "the signature was not checked",
+    "does not decrypt",
+    "too complex, showing raw",
+    "part was truncated",
+    "could not be laid out",
+    "attachment was damaged",
+    "part was damaged",
+    "boundary not found",
+    "Too many header fields",
+    "Some headers could not be read",
+    "header bytes could not be decoded",
+    "for 8-bit text; decoded as",
+    # the note a message is stored with (tuimail.words.notes)
+    "could not be read in full",
+    "shown shortened",
+    "reported an impossible size",
+    "answer for this message's headers",
+)
+
+
+def core_observation_phrases(sources: dict[str, str]) -> list[str]:
+    """`module: phrase` for each observation sentence in a module's string literals."""
+    found = []
+    for name, text in sources.items():
+        literals = _strings(ast.parse(text))
+        found += [f"{name}: {p}" for p in OBSERVATION_PHRASES if any(p in s for s in literals)]
+    return found
+
+
 # -- The rules, and the one test of each -------------------------------------------------
 #
 # What is scanned: the sources under tuimail/core (or the folders a rule names). What is
@@ -546,6 +648,11 @@ RULES = (
             "bad_message.py": 'def f(kw):\n    return ServerBusy("the mail server is busy", **kw)\n',
             "bad_assigned.py": 'def g(e, u):\n    e.message = f"login failed for {u}"\n',
             "bad_keyword.py": 'def h(n):\n    return Pop3Refused(message=f"no {n}")\n',
+            "bad_password.py": 'def j(w):\n    raise PasswordError(f"The {w} printed nothing.")\n',
+            "ok_password.py": 'def k(w):\n    raise PasswordError(problem="empty", what=w)\n',
+            "bad_editor.py": 'def m(n):\n    raise EditorError(f"line {n} is not a header")\n',
+            "bad_constant.py": 'def p():\n    raise EditorError("the From header has no address")\n',
+            "ok_editor.py": 'def q(n):\n    raise EditorError("not-a-header", line=n)\n',
             "ok_reason.py": 'def i(kw):\n    return ServerBusy(reason="in-use", **kw)\n',
         },
         skip=("tuimail/core/errors.py",),  # it keeps the message it is given
@@ -571,6 +678,17 @@ RULES = (
             "bad_fix.py": 'def f(g, t):\n    return CheckResult("MX", g, "ok", "", f"publish {t}", t)\n',
             "bad_keyword.py": 'def f(g, s):\n    return CheckResult("tls", g, "ok", seen=f"{s}, TLSv1.3")\n',
             "ok_data.py": 'def f(g, t, d):\n    return CheckResult("MX", g, "ok", "", "", t, data=d)\n',
+        },
+    ),
+    Rule(
+        "what core observes is data, worded at the edge",
+        core_observation_phrases,
+        {
+            "bad_undo.py": 'def undo(self):\n    return f"Undone: {label.lower()}"\n',
+            "bad_ok.py": 'def f(took):\n    return f"TCP connect in {took * 1000:.0f} ms"\n',
+            "bad_fix.py": 'FIX = "the server\'s administrator should renew the certificate soon"\n',
+            "bad_link.py": 'def f():\n    return "Opened the link in the browser."\n',
+            "ok_data.py": '"""Undone: a docstring may say so."""\nX = Undone("move", 3)\n',
         },
     ),
     Rule(

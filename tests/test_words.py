@@ -99,8 +99,11 @@ def test_transport_errors_and_core_sentences_and_anything_else() -> None:
     assert describe(ServiceError("There is no account called x.")) == (
         "There is no account called x."
     )
-    assert describe(PasswordError("The password command failed.")) == (
-        "The password command failed."
+    assert describe(PasswordError(problem="printed-nothing", what="oauth2_token_command")) == (
+        "The oauth2_token_command printed nothing."
+    )
+    assert describe(PasswordError(problem="empty", what="password_command")) == (
+        "The password_command is empty."
     )
     assert describe(KeyError("x")) == "Something went wrong: 'x'"
 
@@ -380,4 +383,107 @@ def test_every_dkim_check_reason_has_its_own_words() -> None:
     late = {**samples["key-lookup-failed"], "timed_out": True}
     assert dkim_detail(DkimCheck("d", "s", "error", "key-lookup-failed", late)) == (
         "the key could not be fetched (the DNS query for s._domainkey.example.test (TXT) timed out)"
+    )
+
+
+# -- what the app's actions did (tuimail.words.actions) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "count", "said"),
+    [
+        ("move", 3, "Undone: moved 3 messages"),
+        ("delete", 1, "Undone: deleted 1 message"),
+        ("archive", 2, "Undone: archived 2 messages"),
+        ("flag", 1, "Undone: flagged 1 message"),
+        ("unflag", 4, "Undone: unflagged 4 messages"),
+        ("read", 4, "Undone: marked 4 messages read"),
+        ("unread", 1, "Undone: marked 1 message unread"),
+    ],
+)
+def test_an_undo_is_worded_from_its_action_and_count(action, count, said) -> None:
+    from tuimail.core.service import Undone
+    from tuimail.words.actions import undone
+
+    assert undone(Undone(action, count)) == said
+
+
+def test_new_mail_is_worded_for_the_terminal_notification() -> None:
+    from tuimail.core.hooks import NewMessage
+    from tuimail.words.actions import new_mail
+
+    one = NewMessage("work", "INBOX", "Ann", "ann@example.test", "Lunch\x1b[2J")
+    assert new_mail([one], 1) == ("New mail from Ann", "Lunch\u241b[2J")
+    nameless = NewMessage("work", "INBOX", "", "bob@example.test", "Hi")
+    assert new_mail([nameless], 1)[0] == "New mail from bob@example.test"
+    assert new_mail([one, nameless], 5) == ("5 new messages", "in work")
+
+
+def test_an_attachment_only_saved_says_why() -> None:
+    from pathlib import Path
+
+    from tuimail.core.attachment_view import ViewPlan
+    from tuimail.words.actions import not_viewed
+
+    path = Path("/tmp/x/a.pdf")
+    stopped = ViewPlan("saved", path=path, reason="mailcap-unfinished")
+    assert not_viewed("a.pdf", stopped) == (
+        "The mailcap command for a.pdf did not finish; it was saved to /tmp/x/a.pdf."
+    )
+    plain_saved = ViewPlan("saved", path=path)
+    assert (
+        not_viewed("", plain_saved)
+        == "No viewer for the attachment here; it was saved to /tmp/x/a.pdf."
+    )
+
+
+def test_a_stored_note_is_worded_and_an_older_stores_sentence_kept() -> None:
+    from tuimail.core.store.headers import NOTE_SHORTENED, NOTE_UNREADABLE
+    from tuimail.core.store.store import NOTE_SIZE, NOTE_UNREADABLE_ANSWER
+    from tuimail.words.notes import NOTE_KINDS, message_note, note_kind
+
+    kinds = {NOTE_SHORTENED, NOTE_UNREADABLE, NOTE_SIZE, NOTE_UNREADABLE_ANSWER}
+    assert kinds == NOTE_KINDS  # every kind core stores has its words
+    assert message_note(NOTE_SHORTENED) == (
+        "a header of this message was too long and is shown shortened"
+    )
+    old = "the server reported an impossible size for this message\x1b[2J"
+    assert message_note(old) == "the server reported an impossible size for this message\u241b[2J"
+    assert (note_kind(NOTE_SIZE), note_kind(old), note_kind("")) == ("impossible-size", "other", "")
+
+
+def test_every_outbox_state_has_its_label() -> None:
+    from types import SimpleNamespace
+
+    from tuimail.core.outbox import STATES
+    from tuimail.words.outbox import _STATES, state_label
+
+    assert set(STATES) == set(_STATES)
+    assert state_label(SimpleNamespace(state="maybe_sent")) == "may have been sent"
+    assert state_label(SimpleNamespace(state="partial")) == "sent to some recipients"
+
+
+def test_a_queued_message_without_a_failure_says_its_state() -> None:
+    from tuimail.core.outbox import OutboxEntry
+    from tuimail.core.service import QueuedError
+    from tuimail.words.describe import describe
+
+    entry = OutboxEntry("1", "work", "a@example.test", ["b@example.test"], state="retrying")
+    assert describe(QueuedError(entry)) == (
+        "The message was not sent (will retry); it waits in the outbox."
+    )
+
+
+def test_every_reader_note_core_makes_has_words() -> None:
+    from tuimail.core.mime.notes import NOTE_KINDS, note
+    from tuimail.words.notes import reader_note
+
+    for kind in NOTE_KINDS:
+        assert reader_note(note(kind, declared="x", used="UTF-8", why="parts")), kind
+    guessed = note("charset-guessed", because="unknown", declared="x-klingon", guessed="KOI8-R")
+    assert reader_note(guessed) == "Unknown charset 'x-klingon'; the charset was guessed as KOI8-R."
+    broken = note("too-complex", why="parser-error", type="KeyError")
+    assert (
+        reader_note(broken)
+        == "Message too complex, showing raw (truncated): parser error (KeyError)."
     )

@@ -15,6 +15,7 @@ from tuimail.core.discovery.detect import DetectOptions, detect
 from tuimail.core.discovery.mx import provider_domain
 from tuimail.core.discovery.resolver import NameserverError, Resolver, parse_nameserver
 from tuimail.core.discovery.srv import lookup_srv
+from tuimail.words.nameserver import nameserver_words
 
 
 def test_srv_priority_weight_and_dot(mail_server) -> None:
@@ -112,8 +113,15 @@ def test_parse_nameserver() -> None:
     assert parse_nameserver("127.0.0.1:5353") == ("127.0.0.1", 5353)
     assert parse_nameserver("[::1]:5353") == ("::1", 5353)
     assert parse_nameserver("::1") == ("::1", 53)
-    with pytest.raises(NameserverError, match="invalid port"):
+    with pytest.raises(NameserverError) as info:
         parse_nameserver("127.0.0.1:99999")
+    assert (info.value.problem, info.value.nameserver) == ("bad-port", "127.0.0.1:99999")
+    assert nameserver_words(info.value) == "The name server '127.0.0.1:99999' has an invalid port."
+    with pytest.raises(NameserverError) as info:
+        parse_nameserver("no-such-host.invalid:53")
+    assert nameserver_words(info.value) == (
+        "The name server 'no-such-host.invalid:53' cannot be found."
+    )
 
 
 def test_plain_candidates_skipped_without_allow_plain(mail_server) -> None:

@@ -19,6 +19,7 @@ from tuimail.core.secrets import (
     run_password_command,
     store_in_keyring,
 )
+from tuimail.words.password import password_words
 
 
 def _account(command: str | None = None) -> Account:
@@ -93,18 +94,26 @@ def test_password_command_output_ends_only_at_newline(tmp_path, sep: str) -> Non
 def test_password_command_failure_shows_its_stderr_sanitised() -> None:
     with pytest.raises(PasswordError) as info:
         run_password_command("echo 'gpg: decryption failed: No secret key\x1b[31m' >&2; exit 2")
-    text = str(info.value)
-    assert "exit status 2" in text
+    assert (info.value.problem, info.value.data["status"]) == ("failed", 2)  # data, no words
+    text = password_words(info.value)
+    assert text.startswith("The password_command failed (exit status 2): ")
     assert "gpg: decryption failed: No secret key" in text
-    assert "\x1b" not in text
+    assert "\x1b" not in text and text.endswith("; no login was attempted.")
     with pytest.raises(PasswordError) as info:
         run_password_command("echo the-secret-value; echo oops >&2; exit 1")
-    assert "oops" in str(info.value) and "the-secret-value" not in str(info.value)
+    said = f"{info.value} {info.value.data} {password_words(info.value)}"
+    assert "oops" in said and "the-secret-value" not in said
+    with pytest.raises(PasswordError) as info:
+        run_password_command("exit 127")
+    assert password_words(info.value) == (
+        "The password_command failed (exit status 127: command not found); no login was attempted."
+    )
 
 
 def test_password_command_timeout() -> None:
-    with pytest.raises(PasswordError, match="did not finish within 0.5 seconds"):
+    with pytest.raises(PasswordError) as info:
         run_password_command(_py("import time; time.sleep(30)"), timeout=0.5)
+    assert password_words(info.value) == "The password_command did not finish within 0.5 seconds."
 
 
 def test_get_password_prefers_command_and_never_asks() -> None:
@@ -128,10 +137,13 @@ def test_ask_once_per_session_without_keyring() -> None:
     assert len(asked) == 1
     assert "a@example.test" in asked[0]
     assert "typed-pw" not in repr(session)
-    with pytest.raises(PasswordError, match="No password"):
+    with pytest.raises(PasswordError) as info:
         get_password(_account(), None, session=SessionPasswords())
-    with pytest.raises(PasswordError, match="No password was entered"):
+    assert (info.value.problem, info.value.data) == ("no-password", {"login": "a@example.test"})
+    assert password_words(info.value).startswith("No password for a@example.test: set ")
+    with pytest.raises(PasswordError) as info:
         get_password(_account(), lambda p: None, session=SessionPasswords())
+    assert password_words(info.value) == "No password was entered for a@example.test."
 
 
 def test_secret_never_shows() -> None:

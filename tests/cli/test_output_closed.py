@@ -61,3 +61,26 @@ def test_a_full_disk_is_one_sentence(synced) -> None:
             args,
             err,
         )
+
+
+@pytest.mark.timeout(120)
+def test_watch_ends_when_its_reader_goes_away(synced, mail_server) -> None:
+    """`tuimail watch | head -1`: the next new message finds no reader, and the watch
+    ends by itself (it used to go on for ever, printing to no one)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuimail", "watch", "work"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        assert b"watching" in proc.stdout.readline()
+        proc.stdout.close()  # the reader has had its line and goes away
+        mail_server.deliver(synced, message(2, "after the reader left"))
+        status = proc.wait(timeout=60)
+        err = proc.stderr.read()
+    finally:
+        if proc.poll() is None:  # never left running, whatever failed
+            proc.kill()
+            proc.wait(timeout=30)
+    assert status == 0 and err == b"", err

@@ -462,3 +462,19 @@ def test_a_preauth_greeting_over_tls_is_logged_in_without_a_password(scripted, c
     assert run.code == 0, run.err
     assert "hello" in listed.out
     assert not any(b"LOGIN" in c.upper() for c in script.commands)
+
+
+def _bye_in_the_fetch(conn: Conn, tag: bytes, args: bytes) -> None:
+    conn.send(imap_fetch_line(1, 1) + b"* BYE Server shutting down.\r\n")
+    conn.close()
+
+
+def test_a_bye_during_a_command_is_said_in_the_servers_words(scripted, cli) -> None:
+    """A server that says BYE in the middle of an answer (Dovecot shutting down): the
+    line names what the server said, without imaplib's "command: UID =>" in front."""
+    with scripted(ImapScript({"UID FETCH": _bye_in_the_fetch})) as server:
+        save(server)
+        run = cli("sync", "work")
+    error = assert_clean_failure(run)
+    assert "the connection to the mail server was lost: Server shutting down." in error
+    assert "command:" not in error and "=>" not in error

@@ -109,3 +109,27 @@ def test_the_sent_copy_gives_up_after_the_account_timeout(scripted, cli, where, 
     assert len(smtp_script.delivered) == 1
     assert "not saved on the server" in run.out and "in time" in run.out, run.out
     assert run.seconds < TIMEOUT * 3 + 5, run.seconds  # an upper bound only: 30 s before
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [b"250-" + b"Z" * 100_000 + b"\r\n250 ok\r\n", b"\x00\xffgarbage\r\n"],
+    ids=["over-long", "garbled"],
+)
+def test_an_unreadable_answer_after_the_data_is_may_have_been_sent(
+    scripted, cli, answer, tmp_path
+) -> None:
+    """The data went out and the answer cannot be read: the server may have taken the
+    message, so it is "may have been sent" (never resent by `outbox --retry`), not a
+    failure the user is invited to retry into a second copy."""
+    path = tmp_path / "m.eml"
+    path.write_bytes(MESSAGE)
+    with scripted(SmtpScript({"END-OF-DATA": _send(answer)})) as server:
+        save(server, "smtp")
+        run = cli("send", str(path))
+        error = assert_clean_failure(run)
+        assert "may have been sent" in error
+        (kept,) = _outbox(cli)
+        assert kept["state"] == "maybe_sent"
+        cli("outbox", "--retry")
+        assert len(server.connections) == 1  # --retry leaves it alone: nothing resent

@@ -244,3 +244,48 @@ def test_the_usual_answers_never_need_the_old_expressions(monkeypatch) -> None:
         (5, b"", 10, header),
         (6, b"\\Answered", None, header),
     ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 12), st.lists(st.integers(1, 300), min_size=1, max_size=4), st.booleans())
+def test_plain_responses_cut_by_a_buffer_end_take_the_fast_path(count, chunks, modseq) -> None:
+    """Responses of the usual shape are read whole by the scanner's run even when the
+    bytes arrive cut anywhere (the line reader is left the tagged line alone), and give
+    the messages imaplib's reading gives."""
+    from tuimail.core.imap import fetchscan
+
+    header = b"From: a@b.c\r\nSubject: x) {3}\r\n\r\n"
+    data = b"".join(
+        b'* %d FETCH (UID %d FLAGS (\\Seen $X) INTERNALDATE " 5-Dec-2026 00:34:21 +0100" '
+        b"RFC822.SIZE %d " % (i, 100 + i, 1000 + i)
+        + (b"MODSEQ (%d) " % (7 + i) if modseq and i % 2 else b"")
+        + SECTION + b" {%d}\r\n" % len(header) + header
+        + (b" MODSEQ (%d)" % (9 + i) if modseq and not i % 2 else b"") + b")\r\n"
+        for i in range(1, count + 1)
+    ) + TAG + b" OK done\r\n"  # fmt: skip
+    lines = []
+    original = fetchscan._Reader.line
+
+    def line(self):
+        lines.append(original(self))
+        return lines[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fetchscan._Reader, "line", line)
+        imap = wire(data + b"* 1 EXISTS\r\n", chunks, buffer=max(chunks))
+        typ, _text, fetches = read_answer(imap, TAG, "UID")
+    assert typ == "OK" and lines == [TAG + b" OK done"]
+    ours = messages_from_fetches(fetches, modseq)
+    assert ours == messages_from_imaplib(reference(data)[1], modseq)
+    assert [m.uid for m in ours] == list(range(101, 101 + count))
+    assert imap.file.read() == b"* 1 EXISTS\r\n"  # nothing after the tagged line taken
+
+
+def test_a_new_message_is_the_namedtuple_it_stands_for() -> None:
+    from tuimail.core.imap.sync import _new_message
+    from tuimail.core.store import NewMessage
+
+    fields = (7, ("\\Seen",), b"Subject: x\r\n", 12, 1.5, 3, "")
+    made = _new_message(fields)
+    assert type(made) is NewMessage and made == NewMessage(*fields)
+    assert made.note == "" and made.modseq == 3

@@ -4,6 +4,8 @@ bundled IMAP server."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -91,6 +93,10 @@ def test_list_shows_the_notes_and_never_a_huge_subject(mail_server, capsys) -> N
     assert "impossible size" in absurd
     assert main(["read", absurd.split()[0], "--account", "work"]) == 0
     assert "Note: the server reported an impossible size" in capsys.readouterr().out
+    assert main(["read", absurd.split()[0], "--account", "work", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["note_kind"] == "impossible-size"  # the store keeps the kind, not words
+    assert shown["note"] == "the server reported an impossible size for this message"
 
 
 def test_a_batch_with_impossible_numbers_keeps_every_message(tmp_path) -> None:
@@ -155,6 +161,13 @@ def test_the_app_marks_a_partial_message_and_its_reader_says_why(mail_server, tm
         (odd,) = [r for r in rows if r.note]
         assert odd.subject == "(!) absurd size"
         view = service.read(odd, mark_seen=False)
-        assert any(b.kind == "note" and "impossible size" in b.text for b in view.blocks)
+        # The facade hands the note's kind; the reader words it.
+        assert [(b.kind, b.text) for b in view.blocks if "note" in b.kind] == [
+            ("stored-note", NOTE_SIZE)
+        ]
+        from tuimail.ui.widgets.reader import fold_quotes
+
+        shown = ("note", "the server reported an impossible size for this message")
+        assert shown in fold_quotes(view.blocks, show=True)
     finally:
         service.stop()

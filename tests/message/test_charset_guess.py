@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tests.corpus import CORPUS_DIR
 from tuimail.core.mime import parse_message, render_message
 from tuimail.core.mime.charsets import decode_bytes
+from tuimail.words.notes import reader_note, reader_notes
 
 RUSSIAN = "У меня большая семья из шести человек: я, мама, папа, старшая сестра, бабушка."
 
@@ -18,7 +19,7 @@ RUSSIAN = "У меня большая семья из шести человек:
 def _body(name: str) -> tuple[str, list[str]]:
     parsed = parse_message((CORPUS_DIR / name).read_bytes())
     rendered = render_message(parsed)
-    return rendered.as_text(), rendered.notes
+    return rendered.as_text(), reader_notes(rendered)
 
 
 def test_koi8_corpus_message_without_charset_is_read_as_russian() -> None:
@@ -54,7 +55,8 @@ def test_shift_jis_corpus_message_declared_utf8_is_read_as_japanese() -> None:
 def test_undeclared_text_is_guessed_and_marked(text: str, codec: str, label: str) -> None:
     decoded, note = decode_bytes(text.encode(codec), None)
     assert decoded == text
-    assert note == f"No charset declared; the charset was guessed as {label}."
+    assert reader_note(note) == f"No charset declared; the charset was guessed as {label}."
+    assert (note.kind, note.get("guessed")) == ("charset-guessed", label)  # data in core
     # "us-ascii" on 8-bit bytes is no label either.
     assert decode_bytes(text.encode(codec), "us-ascii") == (decoded, note)
 
@@ -75,14 +77,14 @@ def test_western_text_without_charset_stays_windows_1252() -> None:
         "Le cœur a ses raisons — déjà vu, café crème".encode("cp1252"), None
     )
     assert decoded == "Le cœur a ses raisons — déjà vu, café crème"
-    assert note == "No charset declared for 8-bit text; decoded as windows-1252."
+    assert reader_note(note) == "No charset declared for 8-bit text; decoded as windows-1252."
 
 
 def test_utf8_with_a_stray_latin1_byte_is_not_guessed_as_another_charset() -> None:
     data = "Профессионалы.ru — деловая сеть, ".encode() + b"caf\xe9"
     decoded, note = decode_bytes(data, "utf-8")
     assert decoded == "Профессионалы.ru — деловая сеть, café"
-    assert note == "Some bytes were not valid utf-8; shown as windows-1252."
+    assert reader_note(note) == "Some bytes were not valid utf-8; shown as windows-1252."
 
 
 @settings(max_examples=200, deadline=None)

@@ -15,6 +15,7 @@ from tests.corpus import CORPUS_DIR
 from tuimail.core.mime import parse_message, render_message
 from tuimail.core.mime.charsets import decode_bytes
 from tuimail.core.sanitize import sanitize
+from tuimail.words.notes import reader_notes
 
 from .goldens import check_golden
 
@@ -129,7 +130,8 @@ def test_corpus_message(path: Path) -> None:
     assert not _UNSAFE.search(text), "unsafe character in rendering"
     # U+FFFD only appears with a note explaining it (or when the source had one).
     if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
-        assert any("\ufffd" in n or "damaged" in n for n in rendered.notes), rendered.notes
+        said = reader_notes(rendered)
+        assert any("\ufffd" in n or "damaged" in n for n in said), said
     # No silent loss: every word of each text/plain part, as found by an
     # independent walk, appears in our rendering (unless we fell back to raw).
     if parsed.too_complex:
@@ -159,5 +161,5 @@ def test_loss_check_detects_loss() -> None:
 
 @pytest.mark.parametrize("path", _golden_set(), ids=lambda p: p.name)
 def test_corpus_golden(path: Path) -> None:
-    rendered = render_message(parse_message(path.read_bytes())).as_text()
-    check_golden(f"corpus/{path.stem}.txt", rendered)
+    rendered = render_message(parse_message(path.read_bytes()))
+    check_golden(f"corpus/{path.stem}.txt", rendered.as_text(notes=reader_notes(rendered)))

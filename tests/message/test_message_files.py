@@ -8,7 +8,9 @@ import mailbox
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tuimail.core import message_files
 from tuimail.core.message_files import eml_name, pipe_input, run_pipe, save_eml
+from tuimail.words.actions import pipe_finished
 
 RAW = b"From: a@example.test\r\nSubject: x\r\n\r\nFrom here on\r\n>From there\r\n"
 
@@ -44,6 +46,24 @@ def test_a_subject_becomes_a_safe_file_name(subject):
     name = eml_name(subject)
     assert name.endswith(".eml") and "/" not in name and "\\" not in name
     assert not name.startswith(".") and "\x00" not in name and len(name.encode()) < 300
+
+
+def test_a_command_that_hangs_is_stopped_and_said_so(monkeypatch):
+    monkeypatch.setattr(message_files, "PIPE_TIMEOUT", 1.0)
+    result = run_pipe("sleep 30", b"x")
+    assert (result.status, result.output, result.failure) == (-1, "", "timeout")
+    assert pipe_finished(result) == "The command was stopped after 1 s."
+
+
+def test_a_command_that_cannot_start_is_data_worded_at_the_edge(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sh to run it with
+    result = run_pipe("true", b"x")
+    assert (result.status, result.failure, result.error) == (
+        -1,
+        "not-run",
+        "No such file or directory",
+    )
+    assert pipe_finished(result) == "The command could not run: No such file or directory."
 
 
 def test_the_command_gets_the_message_on_stdin_and_its_status_comes_back():

@@ -6,6 +6,7 @@ import http.server
 import threading
 
 from tuimail.core.mime import parse_message, render_message
+from tuimail.words.notes import reader_notes
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -46,7 +47,7 @@ def test_html_rendering_fetches_nothing() -> None:
             "Content-Type: text/html; charset=utf-8\r\n\r\n" + html + "\r\n"
         ).encode()
         rendered = render_message(parse_message(raw))
-        text = rendered.as_text()
+        text = rendered.as_text(notes=reader_notes(rendered))
         # Also through the XHTML path lxml might treat differently.
         render_message(parse_message(raw.replace(b"<!DOCTYPE", b'<?xml version="1.0"?><!DOCTYPE')))
         # The server works: a request we make ourselves is recorded ...

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tuimail.core.mime import parse_message, raw_source, render_message, summarize
+from tuimail.words.notes import message_text
 
 from .goldens import DATA, check_golden
 
@@ -19,7 +20,7 @@ UNSAFE = re.compile(
 
 def render(name: str) -> str:
     (path,) = [p for p in MESSAGES if p.stem.split("-", 1)[1] == name]
-    return render_message(parse_message(path.read_bytes())).as_text()
+    return message_text(render_message(parse_message(path.read_bytes())))
 
 
 def test_own_corpus_size() -> None:
@@ -29,7 +30,7 @@ def test_own_corpus_size() -> None:
 @pytest.mark.parametrize("path", MESSAGES, ids=lambda p: p.stem)
 def test_own_golden(path: Path) -> None:
     raw = path.read_bytes()
-    text = render_message(parse_message(raw)).as_text()
+    text = message_text(render_message(parse_message(raw)))
     assert not UNSAFE.search(text)
     assert not UNSAFE.search(raw_source(raw).replace("\t", " "))
     check_golden(f"own/{path.stem}.txt", text)

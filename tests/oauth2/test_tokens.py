@@ -16,6 +16,7 @@ from tuimail.core import errors
 from tuimail.core.oauth2 import store, tokens
 from tuimail.core.secrets import PasswordError, get_password
 from tuimail.core.tls import client_context
+from tuimail.words.password import password_words
 
 
 @pytest.fixture
@@ -164,7 +165,9 @@ def test_a_failing_token_command_is_a_sentence_with_its_stderr() -> None:
     )
     with pytest.raises(PasswordError) as info:
         get_password(account)
-    assert "oauth2_token_command failed (exit status 3): no such account" in str(info.value)
+    assert info.value.data["what"] == "oauth2_token_command"  # typed; worded at the edge
+    said = password_words(info.value)
+    assert "oauth2_token_command failed (exit status 3): no such account" in said
 
 
 def test_tokens_never_reach_a_log(mail_server, caplog) -> None:

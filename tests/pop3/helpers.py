@@ -1,12 +1,19 @@
-"""POP3 test helpers: messages, accounts on a test bed, an injectable clock, what the store
-holds and what the server still has, a store as an earlier version left it."""
+"""POP3 test helpers: messages, users with mail, accounts on a test bed, the service for
+one, an injectable clock, another client's session, what the store holds and what the
+server still has, a store as an earlier version left it."""
 
 from __future__ import annotations
 
 import poplib
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.pop3_state import StorePop3State
+from tuimail.core.secrets import Secret
+from tuimail.core.service import MailService
 from tuimail.core.store import Store
 from tuimail.core.tls import client_context
 
@@ -47,27 +54,91 @@ def stored(state: StorePop3State) -> list[bytes]:
     return sorted(state.store.body(row.id) for row in rows)
 
 
-def server_count(peer, user) -> int:
+@contextmanager
+def pop3_session(peer, user) -> Iterator[poplib.POP3]:
+    """Another client: a POP3 session of `user` over verified TLS, logged in; QUIT at the
+    end (so its deletions take effect)."""
     conn = poplib.POP3_SSL(
         peer.host, peer.ports.pop3_tls, context=client_context(peer.ca_file), timeout=10
     )
     try:
         conn.user(user.login)
         conn.pass_(user.password)
-        return conn.stat()[0]
+        yield conn
     finally:
         conn.quit()
 
 
+def server_count(peer, user) -> int:
+    with pop3_session(peer, user) as conn:
+        return conn.stat()[0]
+
+
 def delete_on_server(peer, user, number: int) -> None:
     """Another client deletes one message."""
-    conn = poplib.POP3_SSL(
-        peer.host, peer.ports.pop3_tls, context=client_context(peer.ca_file), timeout=10
+    with pop3_session(peer, user) as conn:
+        conn.dele(number)
+
+
+def subject_of(raw: bytes) -> str:
+    return raw.split(b"Subject: ")[1].split(b"\r\n")[0].decode()
+
+
+def subjects_on_server(peer, user) -> set[str]:
+    """Subjects of the messages the server holds for `user` (status fields or not)."""
+    return {subject_of(raw) for raw in peer.messages(user)}
+
+
+def user_with(peer, count: int):
+    """A new user of `peer` with messages 0 to count-1 delivered to the INBOX."""
+    user = peer.new_user()
+    for n in range(count):
+        peer.deliver(user, message(n))
+    return user
+
+
+def pop3_service(account: Account, password: str, store_path, **options) -> MailService:
+    """The service the app uses, for one POP3 account (`pop`), with its own store."""
+    options.setdefault("idle", False)
+    return MailService(
+        {"pop": account},
+        password_for=lambda _a: Secret(password),
+        store=Store(store_path),
+        **options,
     )
-    conn.user(user.login)
-    conn.pass_(user.password)
-    conn.dele(number)
-    conn.quit()
+
+
+def saved_account(peer, user, password: str | None = None, **options) -> Account:
+    """The POP3 account of `user` saved in the config (the CLI reads it), its password
+    given by a command (`password` instead of the user's: a wrong one)."""
+    from tuimail.core.config import save_account
+
+    account = pop3_account(peer, user, **options)
+    account.password_command = f"printf %s {user.password if password is None else password}"
+    save_account(account)
+    return account
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """`python -m tuimail ARGS` to its end, output captured, no terminal input."""
+    return subprocess.run(
+        [sys.executable, "-m", "tuimail", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def start_cli(*args: str) -> subprocess.Popen:
+    """`python -m tuimail ARGS` started, its output readable as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tuimail", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def store_as_before_stable_keys(path, peer, user, account: str = "pop") -> Store:
@@ -81,12 +152,7 @@ def store_as_before_stable_keys(path, peer, user, account: str = "pop") -> Store
     store.apply_component_migrations("pop3", MIGRATIONS[:2])
     folder = store.create_local_folder(account, "INBOX", role="inbox")
     store.create_local_folder(account, "Trash", role="trash")
-    conn = poplib.POP3_SSL(
-        peer.host, peer.ports.pop3_tls, context=client_context(peer.ca_file), timeout=10
-    )
-    try:
-        conn.user(user.login)
-        conn.pass_(user.password)
+    with pop3_session(peer, user) as conn:
         for number in range(1, conn.stat()[0] + 1):
             lines = conn.retr(number)[1]
             message_id = store.add_local_message(folder, b"\r\n".join(lines) + b"\r\n")
@@ -97,8 +163,6 @@ def store_as_before_stable_keys(path, peer, user, account: str = "pop") -> Store
                         " downloaded_at) VALUES (?, ?, NULL, ?, ?)",
                         (account, key, message_id, 1_800_000_000.0),
                     )
-    finally:
-        conn.quit()
     return store
 
 

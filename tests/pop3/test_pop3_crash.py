@@ -16,12 +16,11 @@ transactions, fails this test on both beds.
 from __future__ import annotations
 
 import os
-import poplib
 import random
 import signal
 import time
 
-from tests.pop3.helpers import message, pop3_account
+from tests.pop3.helpers import message, pop3_account, server_count
 from tuimail.core.pop3 import fetch, open_pop3
 from tuimail.core.pop3_state import StorePop3State
 from tuimail.core.store import Store
@@ -142,19 +141,5 @@ def test_sigkill_during_downloads_loses_and_duplicates_nothing(mail_peer, tmp_pa
     subjects = [_subject(state.store.body(row.id)) for row in rows]
     assert len(subjects) == len(set(subjects)), "a message was stored twice"
     assert set(subjects) == delivered, "a message was lost"
-    assert _on_server(mail_peer, user) == 0
+    assert server_count(mail_peer, user) == 0
     state.store.close()
-
-
-def _on_server(peer, user) -> int:
-    from tuimail.core.tls import client_context
-
-    conn = poplib.POP3_SSL(
-        peer.host, peer.ports.pop3_tls, context=client_context(peer.ca_file), timeout=10
-    )
-    try:
-        conn.user(user.login)
-        conn.pass_(user.password)
-        return conn.stat()[0]
-    finally:
-        conn.quit()

@@ -16,6 +16,7 @@ from tests.pop3.helpers import (
     store_as_before_stable_keys,
     stored,
     twin,
+    user_with,
 )
 from testserver.pop3 import write_status
 from tuimail.core.pop3 import fetch
@@ -105,9 +106,7 @@ def test_status_fields_written_later_cost_no_second_retr(mail_server, state, uid
     """The server writes status fields (its own RETR, or another client read it): the
     size changes, the body size does not; the message is known without another RETR."""
     store_state, clock = state
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     if uidl == "no_uidl":
         mail_server.faults.add(protocol="pop3", kind="no_uidl")
     mail_server.faults.add(protocol="pop3", kind="mbox_status")
@@ -186,3 +185,45 @@ def test_store_from_before_body_evidence_gets_it_from_the_stored_messages(
         assert len(stored(migrated)) == 3
     finally:
         store.close()
+
+
+def test_download_without_body_evidence_is_decided_as_before(mail_server, state):
+    """A download whose message left the store before its body evidence was recorded
+    (an older store): its header fields still stand for it, so the server writing
+    status fields into it (another size) does not bring it again."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, FIRST))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    account = pop3_account(mail_server, user)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    with store_state.store.transaction() as c:  # purged here before the upgrade
+        c.execute("DELETE FROM messages")
+        c.execute("UPDATE pop3_keys SET body_hash = NULL, body_size = NULL")
+
+    uid = mail_server.store.messages(user.login)[0].uid
+    write_status(mail_server.store, user.login, uid)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 0
+    assert stored(store_state) == []
+
+
+def test_copy_with_the_fields_of_one_deleted_here_and_elsewhere_is_kept_on_both_beds(
+    mail_peer, state
+):
+    """With real UIDLs (Dovecot too): the user deleted the download here, another client
+    deleted it on the server; a message with its header fields and its size arrives
+    under a new UIDL. It is new mail: downloaded, and not deleted from the server."""
+    store_state, clock = state
+    user = mail_peer.new_user()
+    mail_peer.deliver(user, twin(1, FIRST))
+    account = pop3_account(mail_peer, user, delete_on_server_when_deleted_locally=True)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    to_trash(store_state)
+    delete_on_server(mail_peer, user, 1)
+    assert fetch(account, user.password, store_state, now=clock).deleted == 0
+
+    mail_peer.deliver(user, twin(1, OTHER))
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.downloaded == 1 and result.deleted == 0
+    assert len(mail_peer.messages(user)) == 1
+    assert bodies(store_state) == [OTHER]  # the INBOX; the first is in the Trash

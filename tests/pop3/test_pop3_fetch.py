@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.pop3.helpers import (
-    Clock,
     delete_on_server,
     message,
     pop3_account,
     server_count,
     stored,
+    user_with,
 )
 from tuimail.core.pop3 import DAY, fetch
 from tuimail.core.pop3_state import StorePop3State
@@ -19,18 +19,10 @@ from tuimail.words.describe import describe
 from tuimail.words.status import warning
 
 
-@pytest.fixture
-def state(tmp_path):
-    clock = Clock()
-    return StorePop3State(Store(tmp_path / "store.sqlite3"), clock=clock), clock
-
-
 @pytest.mark.parametrize("security", ["tls", "starttls"])
 def test_first_download_then_nothing(mail_peer, state, security):
     store_state, _clock = state
-    user = mail_peer.new_user()
-    for n in range(3):
-        mail_peer.deliver(user, message(n))
+    user = user_with(mail_peer, 3)
     account = pop3_account(mail_peer, user, security)
 
     first = fetch(account, user.password, store_state, now=_clock)
@@ -43,9 +35,7 @@ def test_first_download_then_nothing(mail_peer, state, security):
 
 def test_deleted_elsewhere_and_two_new_gives_exactly_two(mail_peer, state):
     store_state, clock = state
-    user = mail_peer.new_user()
-    for n in range(3):
-        mail_peer.deliver(user, message(n))
+    user = user_with(mail_peer, 3)
     account = pop3_account(mail_peer, user)
     assert fetch(account, user.password, store_state, now=clock).downloaded == 3
 
@@ -61,9 +51,7 @@ def test_deleted_elsewhere_and_two_new_gives_exactly_two(mail_peer, state):
 
 def test_leave_on_server_off_deletes_only_committed(mail_peer, state):
     store_state, clock = state
-    user = mail_peer.new_user()
-    for n in range(4):
-        mail_peer.deliver(user, message(n))
+    user = user_with(mail_peer, 4)
     account = pop3_account(mail_peer, user, leave_on_server=False)
     result = fetch(account, user.password, store_state, now=clock)
     assert result.downloaded == 4 and result.deleted == 4
@@ -123,9 +111,7 @@ def test_a_session_that_breaks_before_quit_deletes_nothing(mail_peer, state):
     from tuimail.core.pop3 import Pop3Error, open_pop3
 
     store_state, clock = state
-    user = mail_peer.new_user()
-    for n in range(3):
-        mail_peer.deliver(user, message(n))
+    user = user_with(mail_peer, 3)
     account = pop3_account(mail_peer, user, leave_on_server=False)
     sent: list[str] = []
 
@@ -163,9 +149,7 @@ def test_two_clients_on_one_store_at_once_store_each_message_once(mail_peer, tmp
 
     from tuimail.core.pop3 import Pop3Busy
 
-    user = mail_peer.new_user()
-    for n in range(20):
-        mail_peer.deliver(user, message(n))
+    user = user_with(mail_peer, 20)
     account = pop3_account(mail_peer, user)
     path = tmp_path / "store.sqlite3"
     StorePop3State(Store(path)).store.close()

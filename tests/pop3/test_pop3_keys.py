@@ -10,8 +10,12 @@ from hypothesis import strategies as st
 from tuimail.core.pop3 import parse_list, parse_uidl_listing, uidl_keys
 from tuimail.core.pop3_keys import (
     SERVER_FIELDS,
+    body_hash,
+    body_size,
     header_lines,
+    header_size,
     raw_header_lines,
+    raw_lines,
     stable_hash,
     stable_key,
 )
@@ -150,3 +154,35 @@ def test_list_sizes_that_are_not_numbers_are_unknown():
         4: None,
         5: 12,
     }
+
+
+# A line as RETR gives it and the store keeps it (CRLF-joined): no CR or LF inside.
+stored_line = st.binary(max_size=60).filter(lambda b: b"\n" not in b and b"\r" not in b)
+
+
+@given(
+    st.lists(stored_line.filter(bool), max_size=10),
+    st.lists(stored_line, max_size=10),
+    st.integers(0, 3),
+)
+def test_body_evidence_of_the_stored_message_is_what_retr_and_list_give(top, body, blank):
+    """The evidence recorded from the stored message equals the one from RETR's lines,
+    and LIST's size less the header TOP gives is the body size; empty lines at the end
+    (an mbox server's separator) do not change the body hash."""
+    lines = [*top, b"", *body]
+    raw = b"\r\n".join(lines) + b"\r\n"
+    assert raw_lines(raw) == lines
+    assert body_hash(raw_lines(raw)) == body_hash(lines)
+    assert body_size(lines) == len(raw) - header_size(header_lines(lines))
+    assert body_hash([*lines, *[b""] * blank]) == body_hash(lines)
+
+
+@given(st.lists(line, max_size=20))
+def test_any_message_lines_give_body_evidence_without_error(lines):
+    assert len(body_hash(lines)) == 64 and body_size(lines) >= 0
+
+
+def test_another_body_is_other_evidence():
+    head = [b"Subject: same", b""]
+    assert body_hash([*head, b"first copy"]) != body_hash([*head, b"other copy"])
+    assert body_size([*head, b"first copy"]) == body_size([*head, b"other copy"])

@@ -5,29 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pop3.helpers import message, pop3_account
-from tuimail.core.secrets import Secret
+from tests.pop3.helpers import message, subjects_on_server, user_with
 from tuimail.core.service import MailService
 from tuimail.core.store import Store
-
-
-@pytest.fixture
-def make_service(tmp_path):
-    services: list[MailService] = []
-
-    def make(peer, user, **options) -> MailService:
-        service = MailService(
-            {"pop": pop3_account(peer, user, **options)},
-            password_for=lambda _a: Secret(user.password),
-            idle=False,
-            store=Store(tmp_path / "store.sqlite3"),
-        )
-        services.append(service)
-        return service
-
-    yield make
-    for service in services:
-        service.stop()
 
 
 def rows(service: MailService, folder: str):
@@ -43,18 +23,12 @@ def row(service: MailService, folder: str, subject: str):
     return found
 
 
-def on_server(peer, user) -> set[str]:
-    return {raw.split(b"Subject: ")[1].split(b"\r\n")[0].decode() for raw in peer.messages(user)}
-
-
 def sync(service: MailService) -> None:
     assert service.backend("pop").sync(), service.errors
 
 
 def test_deleted_locally_is_deleted_on_the_server_and_nothing_else(mail_peer, make_service):
-    user = mail_peer.new_user()
-    for n in range(4):
-        mail_peer.deliver(user, message(n))
+    user = user_with(mail_peer, 4)
     service = make_service(mail_peer, user, delete_on_server_when_deleted_locally=True)
     service.start()
     assert subjects(service, "INBOX") == {f"message {n}" for n in range(4)}
@@ -72,9 +46,9 @@ def test_deleted_locally_is_deleted_on_the_server_and_nothing_else(mail_peer, ma
     assert subjects(service, "Trash") == {"message 1"}
 
     sync(service)
-    assert on_server(mail_peer, user) == {"message 0", "message 2"}
+    assert subjects_on_server(mail_peer, user) == {"message 0", "message 2"}
     sync(service)  # nothing more, and nothing downloaded again
-    assert on_server(mail_peer, user) == {"message 0", "message 2"}
+    assert subjects_on_server(mail_peer, user) == {"message 0", "message 2"}
     assert subjects(service, "INBOX") == {"message 0", "message 2"}
     assert subjects(service, "Trash") == {"message 1"}
     assert not service.errors
@@ -88,14 +62,12 @@ def test_moved_out_of_trash_is_not_deleted_on_the_server(mail_server, make_servi
     service.delete([row(service, "INBOX", "message 1")])
     service.move([row(service, "Trash", "message 1")], "INBOX")  # changed my mind
     sync(service)
-    assert on_server(mail_server, user) == {"message 1"}
+    assert subjects_on_server(mail_server, user) == {"message 1"}
     assert subjects(service, "INBOX") == {"message 1"}
 
 
 def test_without_the_option_nothing_is_deleted_on_the_server(mail_peer, make_service):
-    user = mail_peer.new_user()
-    for n in range(3):
-        mail_peer.deliver(user, message(n))
+    user = user_with(mail_peer, 3)
     service = make_service(mail_peer, user)  # delete_on_server_when_deleted_locally=False
     service.start()
     service.delete([row(service, "INBOX", "message 0")])
@@ -103,7 +75,7 @@ def test_without_the_option_nothing_is_deleted_on_the_server(mail_peer, make_ser
     service.delete([row(service, "INBOX", "message 1")])
     sync(service)
     sync(service)
-    assert on_server(mail_peer, user) == {"message 0", "message 1", "message 2"}
+    assert subjects_on_server(mail_peer, user) == {"message 0", "message 1", "message 2"}
     # Deleted locally stays deleted: it is not downloaded again.
     assert subjects(service, "INBOX") == {"message 2"}
     assert subjects(service, "Trash") == {"message 1"}
@@ -111,9 +83,7 @@ def test_without_the_option_nothing_is_deleted_on_the_server(mail_peer, make_ser
 
 
 def test_local_folders_move_flag_read_delete_undo(mail_server, make_service):
-    user = mail_server.new_user()
-    for n in range(2):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 2)
     service = make_service(mail_server, user)
     service.start()
 
@@ -151,16 +121,14 @@ def test_local_folders_move_flag_read_delete_undo(mail_server, make_service):
 
 
 def test_deleting_a_local_folder_counts_as_deleting_its_messages(mail_server, make_service):
-    user = mail_server.new_user()
-    for n in range(2):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 2)
     service = make_service(mail_server, user, delete_on_server_when_deleted_locally=True)
     service.start()
     service.create_folder("pop", "Old")
     service.move([row(service, "INBOX", "message 0")], "Old")
     service.delete_folder("pop", "Old")
     sync(service)
-    assert on_server(mail_server, user) == {"message 1"}
+    assert subjects_on_server(mail_server, user) == {"message 1"}
     assert subjects(service, "INBOX") == {"message 1"}
 
 
@@ -189,9 +157,7 @@ def test_inbox_and_trash_of_a_pop3_account_are_never_deleted(mail_server, make_s
     pass deleted them all from the server."""
     from tuimail.core.service import ServiceError
 
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     service = make_service(mail_server, user, delete_on_server_when_deleted_locally=True)
     service.start()
     for folder in ("INBOX", "Trash"):
@@ -200,5 +166,5 @@ def test_inbox_and_trash_of_a_pop3_account_are_never_deleted(mail_server, make_s
             service.delete_folder("pop", folder)
         assert (refused.value.reason, refused.value.data) == ("folder-kept", {"name": folder})
     sync(service)
-    assert on_server(mail_server, user) == {f"message {n}" for n in range(3)}
+    assert subjects_on_server(mail_server, user) == {f"message {n}" for n in range(3)}
     assert subjects(service, "INBOX") == {f"message {n}" for n in range(3)}

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.pop3.helpers import Clock, message, pop3_account, stored
-from tuimail.core.config import save_account
+from tests.pop3.helpers import (
+    Clock,
+    message,
+    pop3_account,
+    pop3_session,
+    run_cli,
+    saved_account,
+    stored,
+    user_with,
+)
 from tuimail.core.pop3 import fetch
 from tuimail.core.pop3_state import StorePop3State
-from tuimail.core.secrets import Secret
-from tuimail.core.service import MailService
 from tuimail.core.store import Store
 from tuimail.words.status import event, warning
 
@@ -45,9 +49,7 @@ def test_odd_uidls_download_every_message_exactly_once(
     mail_server, default_state, isolated_home, tmp_path
 ):
     state, clock = default_state
-    user = mail_server.new_user()
-    for n in range(len(ODD)):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, len(ODD))
     mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"\n".join(ODD))
     account = pop3_account(mail_server, user)
 
@@ -74,9 +76,7 @@ def test_odd_uidls_download_every_message_exactly_once(
 
 def test_repeated_uidl_on_later_messages_keeps_the_first(mail_server, default_state):
     state, clock = default_state
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     account = pop3_account(mail_server, user)
     assert fetch(account, user.password, state, now=clock).downloaded == 3
 
@@ -92,9 +92,7 @@ def test_repeated_uidl_on_later_messages_keeps_the_first(mail_server, default_st
 
 def test_uidls_that_become_valid_do_not_download_again(mail_server, default_state):
     state, clock = default_state
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"\n\n")  # all empty
     account = pop3_account(mail_server, user)
     assert fetch(account, user.password, state, now=clock).downloaded == 3
@@ -106,18 +104,10 @@ def test_uidls_that_become_valid_do_not_download_again(mail_server, default_stat
     assert len(stored(state)) == 4
 
 
-def test_deleted_locally_with_odd_uidl_is_deleted_on_the_server(mail_server, tmp_path):
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+def test_deleted_locally_with_odd_uidl_is_deleted_on_the_server(mail_server, make_service):
+    user = user_with(mail_server, 3)
     mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"dup\ndup\n")
-    account = pop3_account(mail_server, user, delete_on_server_when_deleted_locally=True)
-    service = MailService(
-        {"pop": account},
-        password_for=lambda _a: Secret(user.password),
-        idle=False,
-        store=Store(tmp_path / "store.sqlite3"),
-    )
+    service = make_service(mail_server, user, delete_on_server_when_deleted_locally=True)
     try:
         service.start()
         rows = service.source("pop", "INBOX").rows(0, 10)
@@ -137,26 +127,12 @@ def test_cli_sync_prints_the_fallback_warning(mail_server):
     user = mail_server.new_user()
     mail_server.deliver(user, message(1))
     mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"")
-    account = pop3_account(mail_server, user)
-    account.password_command = f"printf %s {user.password}"
-    save_account(account)
-    run = subprocess.run(
-        [sys.executable, "-m", "tuimail", "sync"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    saved_account(mail_server, user)
+    run = run_cli("sync")
     assert run.returncode == 0, run.stderr
     assert "1 new" in run.stdout
     assert "warning:" in run.stderr and FALLBACK_WARNING in run.stderr
-    listed = subprocess.run(
-        [sys.executable, "-m", "tuimail", "list", "pop", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    listed = run_cli("list", "pop", "--json")
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) == 1
 
@@ -165,10 +141,7 @@ def test_stored_alias_matches_the_servers_top_headers(mail_peer, default_state):
     """The stable key recorded for a downloaded message equals the one a later TOP n 0
     of the same message gives, on both servers (what recognising it by headers relies
     on), folded header lines included."""
-    import poplib
-
     from tuimail.core.pop3_keys import header_lines, stable_hash, stable_key
-    from tuimail.core.tls import client_context
 
     state, clock = default_state
     user = mail_peer.new_user()
@@ -178,37 +151,17 @@ def test_stored_alias_matches_the_servers_top_headers(mail_peer, default_state):
     account = pop3_account(mail_peer, user)
     assert fetch(account, user.password, state, now=clock).downloaded == 2
     aliases = {k for k in state.known("pop") if k.startswith("s:")}
-    conn = poplib.POP3_SSL(
-        mail_peer.host, mail_peer.ports.pop3_tls, context=client_context(mail_peer.ca_file)
-    )
-    try:
-        conn.user(user.login)
-        conn.pass_(user.password)
+    with pop3_session(mail_peer, user) as conn:
         tops = {stable_key(stable_hash(header_lines(conn.top(n, 0)[1]))) for n in (1, 2)}
-    finally:
-        conn.quit()
     assert tops == aliases
 
 
 def test_odd_uidl_fault_on_the_wire(mail_server):
     """The fault itself: listing and single-message UIDL both answer the given strings."""
-    import poplib
-
-    from tuimail.core.tls import client_context
-
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"../x\n")
-    conn = poplib.POP3_SSL(
-        mail_server.host, mail_server.ports.pop3_tls, context=client_context(mail_server.ca_file)
-    )
-    try:
-        conn.user(user.login)
-        conn.pass_(user.password)
+    with pop3_session(mail_server, user) as conn:
         listing = conn.uidl()[1]
         assert listing[:2] == [b"1 ../x", b"2 "]
         assert listing[2].startswith(b"3 ") and len(listing[2]) > 3  # the real one
         assert conn.uidl(1) == b"+OK 1 ../x"
-    finally:
-        conn.quit()

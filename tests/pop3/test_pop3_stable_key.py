@@ -14,31 +14,18 @@ from tests.pop3.helpers import (
     server_count,
     store_as_before_stable_keys,
     stored,
+    twin,
+    user_with,
 )
 from tuimail.core.pop3 import fetch
 from tuimail.core.pop3_state import StorePop3State
 from tuimail.core.store import Store
 
 
-@pytest.fixture
-def state(tmp_path):
-    clock = Clock()
-    store = Store(tmp_path / "store.sqlite3")
-    yield StorePop3State(store, clock=clock), clock
-    store.close()
-
-
-def twin(n: int, body: bytes) -> bytes:
-    """Message `n`'s header with another body (a copy delivered twice has equal headers)."""
-    return message(n).split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" + body
-
-
 @pytest.mark.parametrize("uidl", ["no_uidl", "odd_uidls"])
 def test_status_headers_written_after_retr_do_not_download_again(mail_server, state, uidl):
     store_state, clock = state
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     if uidl == "no_uidl":
         mail_server.faults.add(protocol="pop3", kind="no_uidl")
     else:
@@ -94,9 +81,7 @@ def test_equal_headers_without_leave_on_server_lose_nothing(mail_server, state):
 
 def test_uidls_changed_between_sessions_do_not_download_again(mail_server, state):
     store_state, clock = state
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     account = pop3_account(mail_server, user)
     assert fetch(account, user.password, store_state, now=clock).downloaded == 3
 
@@ -146,9 +131,7 @@ def test_store_from_before_stable_keys_does_not_download_again(mail_server, tmp_
     """Upgrading: the old keys hashed the header as sent; the server has since written
     status headers into every message read. The migration recomputes each stored
     message's stable key from its stored header."""
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     mail_server.faults.add(protocol="pop3", kind="no_uidl")
     mail_server.faults.add(protocol="pop3", kind="mbox_status")
     path = tmp_path / "store.sqlite3"
@@ -171,9 +154,7 @@ def test_store_from_before_stable_keys_does_not_download_again(mail_server, tmp_
 def test_old_keys_of_messages_no_longer_stored_are_still_accepted(mail_server, tmp_path):
     """A message removed from the store before the upgrade has nothing to recompute its
     key from: its old key is still accepted, so it is not downloaded again."""
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     mail_server.faults.add(protocol="pop3", kind="no_uidl")
     path = tmp_path / "store.sqlite3"
     old = store_as_before_stable_keys(path, mail_server, user)
@@ -196,9 +177,7 @@ def test_old_keys_of_messages_no_longer_stored_are_still_accepted(mail_server, t
 def test_interrupted_migration_goes_on_at_the_next_start(mail_server, tmp_path, monkeypatch):
     from tuimail.core import pop3_state
 
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     mail_server.faults.add(protocol="pop3", kind="no_uidl")
     path = tmp_path / "store.sqlite3"
     store_as_before_stable_keys(path, mail_server, user).close()
@@ -280,9 +259,7 @@ def test_uidl_server_writing_status_headers_does_not_download_again(mail_server,
     """qpopper keeps its UIDLs but writes status fields: the size changes, the headers
     (less those fields) tell it is the same message."""
     store_state, clock = state
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     mail_server.faults.add(protocol="pop3", kind="mbox_status")
     account = pop3_account(mail_server, user)
     assert fetch(account, user.password, store_state, now=clock).downloaded == 3
@@ -292,25 +269,14 @@ def test_uidl_server_writing_status_headers_does_not_download_again(mail_server,
 
 
 def test_app_service_on_a_rewriting_server_keeps_one_copy_and_deletes_the_right_one(
-    mail_server, tmp_path
+    mail_server, make_service
 ):
     """Through the service the app uses: no UIDL, status fields written after RETR;
     checking again adds nothing, and a message deleted here goes from the server."""
-    from tuimail.core.secrets import Secret
-    from tuimail.core.service import MailService
-
-    user = mail_server.new_user()
-    for n in range(3):
-        mail_server.deliver(user, message(n))
+    user = user_with(mail_server, 3)
     mail_server.faults.add(protocol="pop3", kind="no_uidl")
     mail_server.faults.add(protocol="pop3", kind="mbox_status")
-    account = pop3_account(mail_server, user, delete_on_server_when_deleted_locally=True)
-    service = MailService(
-        {"pop": account},
-        password_for=lambda _a: Secret(user.password),
-        idle=False,
-        store=Store(tmp_path / "store.sqlite3"),
-    )
+    service = make_service(mail_server, user, delete_on_server_when_deleted_locally=True)
     try:
         service.start()
         assert service.backend("pop").sync()

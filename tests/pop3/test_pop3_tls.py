@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pop3.helpers import message, pop3_account
+from tests.pop3.helpers import message, pop3_account, pop3_service
 from testserver.server import MailServer
 from tuimail.core.pop3 import Pop3Error, fetch
 from tuimail.core.pop3_state import StorePop3State
-from tuimail.core.secrets import Secret
-from tuimail.core.service import MailService
 from tuimail.core.store import Store
 from tuimail.words.describe import describe
 from tuimail.words.status import state as state_words
@@ -24,22 +22,14 @@ REASONS = {
 }
 
 
-def _service(account, password: str, tmp_path) -> MailService:
-    return MailService(
-        {"pop": account},
-        password_for=lambda _a: Secret(password),
-        idle=False,
-        store=Store(tmp_path / "store.sqlite3"),
-    )
-
-
 @pytest.mark.parametrize("security", ["tls", "starttls"])
 @pytest.mark.parametrize("kind", sorted(REASONS))
 def test_a_bad_certificate_is_refused_with_its_reason(test_ca, tmp_path, kind, security):
     with MailServer(ca=test_ca, cert=kind, protocols=("pop3",)) as server:
         user = server.new_user()
         server.deliver(user, message(1))
-        service = _service(pop3_account(server, user, security), user.password, tmp_path)
+        account = pop3_account(server, user, security)
+        service = pop3_service(account, user.password, tmp_path / "store.sqlite3")
         try:
             assert not service.backend("pop").sync()
         finally:

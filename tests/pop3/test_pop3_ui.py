@@ -3,25 +3,15 @@ it, delete, ctrl+r."""
 
 from __future__ import annotations
 
-from tests.pop3.helpers import message, pop3_account
+from tests.pop3.helpers import message, subjects_on_server, user_with
 from tests.ui.helpers import NOW, settle, wait_for
-from tuimail.core.secrets import Secret
-from tuimail.core.service import MailService
-from tuimail.core.store import Store
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.widgets.message_list import MessageList
 
 
-async def test_move_into_a_local_folder_with_the_move_dialog(mail_server, tmp_path):
-    user = mail_server.new_user()
-    for n in range(2):
-        mail_server.deliver(user, message(n))
-    service = MailService(
-        {"pop": pop3_account(mail_server, user)},
-        password_for=lambda _a: Secret(user.password),
-        idle=False,
-        store=Store(tmp_path / "store.sqlite3"),
-    )
+async def test_move_into_a_local_folder_with_the_move_dialog(mail_server, make_service):
+    user = user_with(mail_server, 2)
+    service = make_service(mail_server, user)
     app = TuimailApp(service, now=NOW, start_sync=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.synced)
@@ -57,20 +47,12 @@ async def test_move_into_a_local_folder_with_the_move_dialog(mail_server, tmp_pa
 
 
 async def test_delete_key_then_ctrl_r_deletes_on_the_server_and_downloads_new(
-    mail_server, tmp_path
+    mail_server, make_service
 ):
     """With delete_on_server_when_deleted_locally: `d` in the app marks the message, and
     ctrl+r (check now) deletes it on the server and brings what arrived meanwhile."""
-    user = mail_server.new_user()
-    for n in range(2):
-        mail_server.deliver(user, message(n))
-    account = pop3_account(mail_server, user, delete_on_server_when_deleted_locally=True)
-    service = MailService(
-        {"pop": account},
-        password_for=lambda _a: Secret(user.password),
-        idle=False,
-        store=Store(tmp_path / "store.sqlite3"),
-    )
+    user = user_with(mail_server, 2)
+    service = make_service(mail_server, user, delete_on_server_when_deleted_locally=True)
     app = TuimailApp(service, now=NOW, start_sync=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.synced)
@@ -92,22 +74,13 @@ async def test_delete_key_then_ctrl_r_deletes_on_the_server_and_downloads_new(
         assert "message 2" in {r.subject for r in service.source("pop", "INBOX").rows(0, 10)}
         await wait_for(pilot, lambda: len(mail_server.messages(user)) == 2)
         assert not service.errors, service.errors
-    left = {
-        raw.split(b"Subject: ")[1].split(b"\r\n")[0].decode() for raw in mail_server.messages(user)
-    }
+    left = subjects_on_server(mail_server, user)
     assert left == {"message 0", "message 1", "message 2"} - {doomed}
-    service.stop()
 
 
-async def test_delete_key_without_the_option_keeps_the_server_copy(mail_server, tmp_path):
-    user = mail_server.new_user()
-    mail_server.deliver(user, message(0))
-    service = MailService(
-        {"pop": pop3_account(mail_server, user)},
-        password_for=lambda _a: Secret(user.password),
-        idle=False,
-        store=Store(tmp_path / "store.sqlite3"),
-    )
+async def test_delete_key_without_the_option_keeps_the_server_copy(mail_server, make_service):
+    user = user_with(mail_server, 1)
+    service = make_service(mail_server, user)
     app = TuimailApp(service, now=NOW, start_sync=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.synced)
@@ -123,4 +96,3 @@ async def test_delete_key_without_the_option_keeps_the_server_copy(mail_server, 
     assert service.backend("pop").sync()
     assert len(mail_server.messages(user)) == 1
     assert service.source("pop", "INBOX").count() == 0
-    service.stop()

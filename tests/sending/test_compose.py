@@ -23,6 +23,7 @@ from tuimail.core.compose import (
     parse_editor_text,
     reply,
 )
+from tuimail.words.compose import editor_words
 
 ORIGINAL = (
     b"From: Bob Example <bob@other.test>\r\n"
@@ -239,17 +240,36 @@ def test_editor_template_round_trip(account) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "problem", "message"),
     [
-        ("To: a@b.test\nthis is not a header\n\nbody", "line 2 is not a header"),
-        ("To: a@b.test\nX-Mailer: me\n\nbody", "unknown header 'X-Mailer'"),
-        ("To: not-an-address\n\nbody", "not an e-mail address"),
-        ("just some text without headers", "empty line"),
+        (
+            "To: a@b.test\nthis is not a header\n\nbody",
+            "not-a-header",
+            "line 2 is not a header (expected 'Name: value'): 'this is not a header'",
+        ),
+        (
+            "To: a@b.test\nX-Mailer: me\n\nbody",
+            "unknown-header",
+            "line 2: unknown header 'X-Mailer' (allowed: From, To, Cc, Bcc, Subject)",
+        ),
+        (
+            "To: not-an-address\n\nbody",
+            "not-an-address",
+            "'not-an-address' is not an e-mail address",
+        ),
+        (
+            "just some text without headers",
+            "no-blank-line",
+            "the headers must be followed by an empty line before the message text",
+        ),
     ],
 )
-def test_editor_text_errors_are_clear(text: str, message: str) -> None:
-    with pytest.raises(EditorError, match=message):
+def test_editor_text_errors_are_clear(text: str, problem: str, message: str) -> None:
+    """Core says what is wrong as data (EditorError problem + data); the edge words it."""
+    with pytest.raises(EditorError) as info:
         parse_editor_text(text)
+    assert info.value.problem == problem
+    assert editor_words(info.value) == message
 
 
 def test_edit_in_editor_runs_editor_without_shell(tmp_path: Path, account, monkeypatch) -> None:
@@ -271,8 +291,11 @@ def test_edit_in_editor_runs_editor_without_shell(tmp_path: Path, account, monke
 
 def test_edit_in_editor_reports_missing_editor(account, monkeypatch) -> None:
     monkeypatch.setenv("EDITOR", "/nonexistent/editor --flag")
-    with pytest.raises(EditorError, match="could not run the editor"):
+    with pytest.raises(EditorError) as info:
         edit_in_editor(new_draft(account))
+    assert editor_words(info.value) == (
+        "could not run the editor '/nonexistent/editor': No such file or directory"
+    )
 
 
 def test_reply_to_html_only_message_quotes_its_text(account) -> None:

@@ -84,5 +84,6 @@ def test_the_editor_file_has_the_headers_and_ends_with_a_newline() -> None:
     edited = text.replace("Subject: Plans", "Subject: New plans").replace("Cc: ", "Cc: c@x.org")
     back = parse_editor_text(edited)
     assert (back.subject, back.cc, back.to) == ("New plans", ["c@x.org"], draft.to)
-    with pytest.raises(EditorError, match="bob"):
+    with pytest.raises(EditorError) as info:
         parse_editor_text(text.replace("To: Bob <bob@example.test>", "To: bob"))
+    assert (info.value.problem, info.value.data) == ("not-an-address", {"address": "bob"})

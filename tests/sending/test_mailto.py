@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuimail.core.mailto import parse_mailto
+from tuimail.core.mailto import MailtoError, parse_mailto
+from tuimail.words.compose import mailto_words
 
 
 def test_rfc6068_examples() -> None:
@@ -36,10 +37,15 @@ def test_no_header_injection_and_no_other_header() -> None:
 
 
 def test_not_mailto_and_absurd_sizes() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(MailtoError) as info:
         parse_mailto("https://example.org")
-    with pytest.raises(ValueError):
+    assert mailto_words(info.value) == "not a mailto: link"  # data in core, words here
+    with pytest.raises(MailtoError) as info:
         parse_mailto("mailto:" + "a" * 70_000)
+    assert (info.value.problem, mailto_words(info.value)) == (
+        "too-long",
+        "the mailto: link is too long",
+    )
     start = parse_mailto("mailto:" + ",".join(f"u{i}@example.org" for i in range(500)))
     assert len(start.to) == 100
 

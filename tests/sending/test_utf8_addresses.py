@@ -208,3 +208,53 @@ def test_the_app_sends_to_a_named_utf8_address(mail_server, tmp_path) -> None:
     to = _parse_utf8(copy)["To"].addresses[0]
     assert (to.display_name, to.addr_spec) == ("Jörg Müller", JOERG)
     mail_server.wait_for_message(bob, lambda raw: b"Subject: Hi" in raw, TIMEOUT)
+
+
+def _attachment_in_8bit_header(sender: str, to: str, name: bytes) -> bytes:
+    """A single-part attachment whose name is raw 8-bit in its Content-Type and
+    Content-Disposition, as Outlook Express and other old mailers write it."""
+    return (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: report\r\n"
+        "Message-ID: <raw-8bit-name@example.test>\r\nMIME-Version: 1.0\r\n".encode()
+        + b'Content-Type: application/octet-stream;\r\n        name="'
+        + name
+        + b'"\r\nContent-Disposition: attachment; filename="'
+        + name
+        + b'"\r\nContent-Transfer-Encoding: base64\r\n\r\nUERGIGJ5dGVz\r\n'
+    )
+
+
+async def test_an_attachment_named_in_raw_8bit_keeps_its_type_and_name(mail_peer) -> None:
+    """`tuimail send` of a message whose attachment is named in raw UTF-8: the header
+    made ASCII for the recipients used to be one encoded word, Content-Type included
+    ("Content-Type: =?utf-8?b?...?="), so the recipient got text, not the attachment."""
+    alice, bob = mail_peer.new_user(), mail_peer.new_user()
+    account = account_for(mail_peer, alice)
+    raw = _attachment_in_8bit_header(alice.email, bob.email, "Übersicht 2024.pdf".encode())
+    entry = await send_now(raw, alice.email, [bob.email], account, Secret(alice.password))
+    assert entry.state == "sent", entry.failure
+    got_raw = mail_peer.wait_for_message(
+        bob, lambda r: b"<raw-8bit-name@example.test>" in r, TIMEOUT
+    )
+    got = parse(got_raw)
+    assert got.get_content_type() == "application/octet-stream"
+    assert got.get_filename() == "Übersicht 2024.pdf"
+    assert got.get_param("name") == "Übersicht 2024.pdf"
+    assert got.get_content() == b"PDF bytes"
+
+
+@given(
+    name=st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"), exclude_characters='"\\'),
+        min_size=1,
+    ),
+)
+def test_downgraded_mime_fields_keep_their_type_and_parameters(name: str) -> None:
+    raw = _attachment_in_8bit_header("a@example.org", "b@example.org", name.encode())
+    head = downgrade(raw).partition(b"\r\n\r\n")[0]
+    assert head.isascii()
+    got = parse(downgrade(raw))
+    assert got.get_content_type() == "application/octet-stream"
+    assert got.get_content_disposition() == "attachment"
+    if name.isascii() or name.strip() == name:  # the parser strips what surrounds it
+        assert got.get_filename() in (name, name.strip())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -11,9 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tuimail.core.store import UNIFIED_INBOX, NewMessage, Store, default_path
 from tuimail.core.store.schema import MIGRATIONS
+from tuimail.core.store.search import has_word
 
 
 def header(i: int, subject: str = "hello", sender: str = "Alice <alice@example.test>") -> bytes:
@@ -101,6 +105,36 @@ def test_full_text_search_headers_and_bodies(tmp_path: Path) -> None:
     assert store.search('"; DROP TABLE messages; --') == []  # user text is never FTS syntax
     store.remove_uids(inbox, [2])
     assert store.search("pineapple") == []
+
+
+def test_from_finds_the_sender_and_to_the_recipients_not_either(tmp_path: Path) -> None:
+    """from:ana used to find mail sent *to* Ana as well (one column holds both)."""
+    store = Store(tmp_path / "s.db")
+    inbox = store.upsert_folder("a", "INBOX", role="inbox")
+    to_ana = b"From: Alice <alice@x.test>\r\nTo: Ana N\xc3\xba\xc3\xb1ez <ana@y.test>\r\n"
+    from_ana = b"From: =?utf-8?q?Ana_N=C3=BA=C3=B1ez?= <ana@y.test>\r\nTo: alice@x.test\r\n"
+    cc_ana = b"From: Bob <bob@z.test>\r\nTo: alice@x.test\r\nCc: ana@y.test\r\n"
+    store.add_messages(
+        inbox,
+        [
+            NewMessage(uid, (), raw + b"Subject: Weekend hike\r\n", 100, 1_700_000_000 + uid)
+            for uid, raw in ((1, to_ana), (2, from_ana), (3, cc_ana))
+        ],
+    )
+    assert {r.uid for r in store.search("from:ana")} == {2}
+    assert {r.uid for r in store.search("from:nunez weekend")} == {2}  # diacritics folded
+    assert {r.uid for r in store.search("to:ana")} == {1, 3}  # Cc counts as a recipient
+    assert {r.uid for r in store.search("to:ana from:bob")} == {3}
+    assert {r.uid for r in store.search("ana")} == {1, 2, 3}  # no field: anywhere
+
+
+@given(st.text(max_size=60), st.integers(min_value=0, max_value=20))
+def test_every_word_of_an_address_and_its_prefixes_match_it(value: str, cut: int) -> None:
+    """has_word (checked on untrusted header text) never raises, and finds what the
+    index's prefix match finds: any word of the value, cut anywhere."""
+    for token in re.findall(r"[^\W_]+", value):
+        assert has_word(value, token[: max(1, cut)])
+    has_word(value, value)
 
 
 def test_local_folders_and_component_migrations(tmp_path: Path) -> None:

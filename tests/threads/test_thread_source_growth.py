@@ -1,5 +1,7 @@
 """New mail in a threaded folder: the tree after it is the tree a full rebuild gives, and
-a message that starts a thread of its own is added without re-threading the folder."""
+only the threads the new mail can reach (by Message-ID, or by base subject where a
+reply without references is involved) are threaded again; the others are kept as they
+were."""
 
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ def arrive(store: Store, fid: int, *headers: bytes) -> None:
 
 def same_tree(a: ThreadSource, b: ThreadSource) -> None:
     assert a.lines == b.lines
-    assert a._members == b._members
+    assert {k: a._members(k) for k in a._roots} == {k: b._members(k) for k in b._roots}
     assert a._root_of == b._root_of
     assert a.stale() is False and b.stale() is False
     assert [a.rows(0, a.count())] == [b.rows(0, b.count())]
@@ -72,6 +74,7 @@ NEW_MAIL = {
     "the oldest of all": [header(7, subject="Old news", minutes=-50)],
     "a reply": [header(7, subject="Re: Lunch", minutes=40, refs="<m3@example.test>")],
     "the same subject as a thread": [header(7, subject="Lunch", minutes=40)],
+    "a reply by its subject only": [header(7, subject="Re: Lunch", minutes=40)],
     "the parent others waited for": [header(99, subject="Budget", minutes=15)],
     "a date equal to a thread's latest": [header(7, subject="Party", minutes=10)],
     "two of the same date": [
@@ -81,10 +84,11 @@ NEW_MAIL = {
     "a Message-ID already here": [header(7, subject="Party", minutes=40, mid="<m3@example.test>")],
     "no Message-ID": [header(7, subject="Party", minutes=40, mid="")],
 }
-ADDED = {  # the kinds added to the tree shown; the others are threaded again
-    "a thread of its own, newest",
-    "two threads of their own, between others",
-    "the oldest of all",
+REACHES = {  # the threads (by root Message-ID) each kind of new mail is threaded again with
+    "a reply": {"<m3@example.test>"},
+    "a reply by its subject only": {"<m3@example.test>"},
+    "the parent others waited for": {"<m99@example.test>"},
+    "a Message-ID already here": {"<m3@example.test>"},
 }
 
 
@@ -104,8 +108,9 @@ def test_the_tree_after_new_mail_is_the_tree_of_a_full_rebuild(
         store, fid, reverse=reverse, collapsed=shown.collapsed, collapse_all=collapse_all
     )
     same_tree(after, full)
-    kept = {id(root) for root in shown.roots} <= {id(root) for root in after.roots}
-    assert kept == (kind in ADDED)
+    reached = REACHES.get(kind, set())
+    now = {id(root) for root in after.roots}
+    assert {root.key for root in shown.roots if id(root) not in now} == reached
 
 
 def test_a_message_starting_its_own_thread_keeps_the_other_threads_as_they_were(folder) -> None:
@@ -117,3 +122,15 @@ def test_a_message_starting_its_own_thread_keeps_the_other_threads_as_they_were(
     assert after.lines[1:] == shown.lines
     kept = {id(root) for root in shown.roots}
     assert kept <= {id(root) for root in after.roots}  # not threaded again
+
+
+def test_a_thread_collapsed_while_the_next_tree_was_built_stays_collapsed(folder) -> None:
+    store, fid = folder
+    shown = ThreadSource(store, fid)
+    arrive(store, fid, header(7, subject="Re: Lunch", minutes=40, refs="<m3@example.test>"))
+    after = shown.rebuilt()  # in the app: in a worker, while the user goes on
+    shown.toggle("<m1@example.test>")  # "Plans" collapsed meanwhile
+    after.follow(shown)
+    full = ThreadSource(store, fid, collapsed={"<m1@example.test>"})
+    same_tree(after, full)
+    assert any(line.collapsed and line.root == "<m1@example.test>" for line in after.lines)

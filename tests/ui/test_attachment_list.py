@@ -35,6 +35,32 @@ async def test_enter_views_a_text_attachment_in_the_reader(mail_server):
         assert "report.txt" in _reader_text(app)
 
 
+async def test_q_on_a_viewed_attachment_goes_back_to_where_it_was_opened(mail_server):
+    """Opened while reading: q shows the message again (as mutt's pager does), a second q
+    the list. Opened from the list: q goes back to the list."""
+    async with running(mail_server, size=(80, 24)) as (pilot, _notes):
+        app = pilot.app
+        main, reader = app.main, app.main.query_one(ReaderPane)
+        lst = main.query_one(MessageList)
+        lst.move_cursor(next(i for i in range(lst.count) if lst.row_at(i).has_attachments))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: main.reading and reader.message_view is not None)
+        await _list(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Q1 figures" in _reader_text(app))
+        await pilot.press("q")
+        await wait_for(pilot, lambda: reader.raw is None)
+        assert main.reading and reader.has_focus and reader.message_view is not None
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not main.reading and lst.has_focus)
+        await _list(pilot)  # from the list
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Q1 figures" in _reader_text(app))
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not main.reading and lst.has_focus)
+        assert app.is_running
+
+
 async def test_mailcap_pager_terminal_and_the_html_version(mail_server, tmp_path, monkeypatch):
     mailcap = tmp_path / "mailcap"
     mailcap.write_text(

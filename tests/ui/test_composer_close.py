@@ -89,9 +89,7 @@ async def test_refused_send_waits_in_outbox_and_closes_without_question(mail_ser
         screen.query_one("#compose-subject").value = "Try again later"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: len(Outbox("test").entries()) == 1, timeout=20)
-        await wait_for(pilot, lambda: not screen.changed)
-        assert app.screen is screen  # still there, with the error shown
-        await pilot.press("escape")
+        # sent by itself later: the composer closes (a second Send queued it twice)
         await _closed(pilot)
         assert [e.state for e in Outbox("test").entries()] == ["retrying"]
 

@@ -181,6 +181,7 @@ async def test_mark_all_read_asks_and_u_undoes_it(mail_server):
     seed(mail_server, user, 4)
     app = make_app(mail_server, user)
     seen = lambda: sum("\\Seen" in m.flags for m in mail_server.store.messages(user.login))  # noqa: E731
+    notes = record_notes(app)
     async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview marks anything
         await ready(pilot)
         assert seen() == 0
@@ -196,6 +197,7 @@ async def test_mark_all_read_asks_and_u_undoes_it(mail_server):
         await wait_for(pilot, lambda: seen() == 4, timeout=20)
         await pilot.press("u")
         await wait_for(pilot, lambda: seen() == 0, timeout=20)
+        await wait_for(pilot, lambda: "Undone: marked 4 messages read" in notes)
         lst = _list(app)
         await wait_for(pilot, lambda: not any(lst.row_at(i).seen for i in range(lst.count)))
 

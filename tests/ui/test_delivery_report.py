@@ -35,9 +35,11 @@ async def test_key_i_shows_the_route_and_warnings_as_plain_text(mail_server) -> 
         assert "claim of an earlier server, not verified" in text
         assert "PayPal [b]Support[/b]" in text and "Replies go to elsewhere.example" in text
         assert "\x1b" not in text
+        title = app.sub_title
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         assert app.is_running
+        assert title == app.sub_title == "test — INBOX"  # the folder, not "Delivery report"
 
 
 async def test_c_checks_the_dkim_signature_through_the_accounts_dns(mail_server) -> None:

@@ -11,7 +11,16 @@ from email.message import EmailMessage
 
 from textual.widgets import Input, Select, TextArea
 
-from tests.ui.helpers import account_for, asking, make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import (
+    account_for,
+    asking,
+    make_app,
+    ready,
+    record_notes,
+    seed,
+    settle,
+    wait_for,
+)
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.main import MainScreen
@@ -256,6 +265,22 @@ async def test_address_completion_and_save_draft(mail_server):
         assert isinstance(app.screen, ComposerScreen)  # still composing
 
 
+async def test_an_edited_text_that_is_no_message_is_refused_in_words(mail_server):
+    """The composer's $EDITOR text that cannot be read: core says why as data
+    (EditorError), the composer says it in words and keeps the text for Ctrl+E."""
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    notes = record_notes(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        app.screen.apply_editor_text("To: bob\nSubject: x\n\nbody\n")
+        said = "The edited message was not taken: 'bob' is not an e-mail address."
+        await wait_for(pilot, lambda: any(n.startswith(said) for n in notes))
+        assert app.screen._editor_text == "To: bob\nSubject: x\n\nbody\n"
+
+
 def _message(sender: str, to: str, subject: str, cc: str = "", body: str = "Hello.\n") -> bytes:
     msg = EmailMessage()
     msg["From"] = sender
@@ -382,7 +407,8 @@ async def test_no_keyring_no_dbus_the_wizard_offers_no_keyring(monkeypatch):
 
 async def test_a_message_that_could_not_be_sent_is_counted_in_the_outbox(mail_server):
     """Regression: the error said the message "waits in the outbox" while the status bar
-    said "Outbox: 0" (it counted only messages being sent at that moment)."""
+    said "Outbox: 0" (it counted only messages being sent at that moment). The composer
+    closes: the outbox sends it by itself, and a second Send queued it twice."""
     from tuimail.ui.widgets.status import StatusBar
 
     user = mail_server.new_user()
@@ -402,9 +428,8 @@ async def test_a_message_that_could_not_be_sent_is_counted_in_the_outbox(mail_se
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "not sent" in app.last_error, timeout=30)
         assert "waits in the outbox" in app.last_error
-        assert isinstance(app.screen, ComposerScreen)  # the draft is not lost from view
-        await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert app.service.outbox_waiting == 1
         app.update_status()
         await pilot.pause()
         assert "Outbox: 1" in status()

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 from textual.widgets import Input, TextArea
 
-from tests.ui.helpers import make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import make_app, ready, record_notes, seed, settle, wait_for
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.main import MainScreen
 from tuimail.ui.widgets.message_list import MessageList
@@ -86,6 +86,7 @@ async def test_delete_and_undo(mail_server):
     user = mail_server.new_user()
     seed(mail_server, user, 3)
     app = make_app(mail_server, user)
+    notes = record_notes(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         first = _list(app).current.subject
@@ -100,6 +101,7 @@ async def test_delete_and_undo(mail_server):
         assert len(mail_server.messages(user, "INBOX")) == 3
         assert not mail_server.messages(user, "Trash")
         assert first in {_list(app).row_at(i).subject for i in range(3)}
+        assert "Undone: deleted 1 message" in notes  # the facade's Undone, worded by the app
 
 
 async def test_move_with_fuzzy_picker(mail_server):

@@ -4,13 +4,14 @@ long link is never folded into pieces in the reader."""
 
 from __future__ import annotations
 
-from tests.ui.helpers import make_app, ready, settle, wait_for
+from tests.ui.helpers import make_app, ready, record_notes, settle, wait_for
 from tests.ui.links_helpers import LONG, deliver_links
 from tuimail.core import links as core_links
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.links import LinkPicker
 from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.reader import ReaderPane
+from tuimail.words.actions import link_opened
 
 
 async def _picker(pilot) -> LinkPicker:
@@ -49,12 +50,29 @@ async def test_enter_opens_with_the_system_opener_as_one_argument(
     user = mail_server.new_user()
     deliver_links(mail_server, user)
     app = make_app(mail_server, user)
+    notes = record_notes(app)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await _picker(pilot)
         await pilot.press("2", "enter")
         await wait_for(pilot, lambda: log.exists() and log.read_text().count("\n") == 2)
         assert log.read_text().splitlines() == ["1", LONG]
+        await wait_for(pilot, lambda: "Opened the link in the browser." in notes)
+
+
+def test_opening_a_link_says_what_happened_as_data(monkeypatch, tmp_path) -> None:
+    """core.links hands back LinkOpened (outcome, the system's words); the app words it."""
+    assert core_links.open_link("ftp://example.test/x") == core_links.LinkOpened("not-web")
+    monkeypatch.setattr(core_links, "opener", lambda: None)
+    assert core_links.open_link("https://example.test/") == core_links.LinkOpened("no-opener")
+    missing = tmp_path / "no-such-opener"
+    monkeypatch.setattr(core_links, "opener", lambda: str(missing))
+    failed = core_links.open_link("https://example.test/")
+    assert failed.outcome == "failed" and failed.error == "No such file or directory"
+    assert link_opened(failed) == "The link could not be opened: No such file or directory."
+    assert link_opened(core_links.LinkOpened("no-opener")) == (
+        "There is no program to open links here (xdg-open); copy it instead (c)."
+    )
 
 
 async def test_over_ssh_enter_copies_and_a_mailto_link_composes(mail_server, monkeypatch):

@@ -1,9 +1,10 @@
 """An offline account comes back by itself: the status bar shows when it will retry, and
-once the server answers again the account syncs and pushes with no key pressed."""
+once the server answers again the account syncs and pushes with no key pressed, and a
+note says it is connected again."""
 
 from __future__ import annotations
 
-from tests.ui.helpers import make_app, seed, settle, wait_for
+from tests.ui.helpers import make_app, record_notes, seed, settle, wait_for
 from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.status import StatusBar
 
@@ -18,6 +19,7 @@ async def test_offline_account_reconnects_without_user_action(mail_server):
     # every IMAP connection is greeted with "* BYE" and closed: the server is unusable
     mail_server.faults.add(protocol="imap", kind="bye")
     app = make_app(mail_server, user, idle=True, retry_after=2)
+    notes = record_notes(app)
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.synced, timeout=30)
         await settle(pilot)
@@ -36,4 +38,21 @@ async def test_offline_account_reconnects_without_user_action(mail_server):
         )
         status = _status(app)
         assert "● test: push connected" in status and "retrying" not in status, status
+        assert any("test is connected again (it was offline since" in n for n in notes), notes
         assert "Lunch on Thursday?" in {lst.row_at(i).subject for i in range(3)}
+
+
+async def test_at_80_columns_the_whole_offline_sentence_is_on_screen(mail_server):
+    """The end of the sentence says what happens next: it wraps, it is never cut off."""
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="imap", kind="bye")
+    app = make_app(mail_server, user, retry_after=30)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "retrying in" in _status(app), timeout=30)
+        await settle(pilot)
+        bar = app.main.query_one(StatusBar)
+        shown = "".join(
+            segment.text for y in range(bar.size.height) for segment in bar.render_line(y)
+        )
+        assert "retrying in" in shown, shown
+        assert bar.region.bottom <= app.main.size.height - 1  # above the key footer

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from tests.ui.helpers import NOW, account_for, asking, make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import (
+    NOW,
+    account_for,
+    asking,
+    make_app,
+    ready,
+    seed,
+    settle,
+    type_burst,
+    wait_for,
+)
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService, ReaderBlock, render
 from tuimail.ui.app import TuimailApp
@@ -180,6 +190,56 @@ async def test_enter_opens_and_q_goes_back_one_level_then_quits(mail_server):
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_q_j_enter_typed_in_one_burst_from_the_reader_opens_the_next_message(mail_server):
+    """As a mutt user types it: back to the list, down one, open; the keys after q go to
+    the list (not to the reader being left)."""
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        main = app.main
+        lst, reader = main.query_one(MessageList), main.query_one(ReaderPane)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: reader.has_focus and reader.message_view is not None)
+        type_burst(app, [("q", "q"), ("j", "j"), ("enter", "\r")])
+        await wait_for(
+            pilot,
+            lambda: (
+                main.reading
+                and reader.message_view is not None
+                and reader.message_view.subject == SUBJECTS[1]
+            ),
+        )
+        assert lst.cursor == 1 and reader.has_focus
+
+
+async def test_v_twice_from_the_list_shows_that_message_not_the_one_read_before(mail_server):
+    """At 80 columns V on a row the reader never showed, then V again: that message's own
+    view (it showed the message read earlier)."""
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        main = app.main
+        reader = main.query_one(ReaderPane)
+        await pilot.press("enter")  # the first message, read
+        await wait_for(pilot, lambda: reader.message_view is not None)
+        assert reader.message_view.subject == SUBJECTS[0]
+        await pilot.press("q", "j", "j", "V")
+        await wait_for(pilot, lambda: reader.raw is not None and SUBJECTS[2] in reader.raw)
+        await pilot.press("V")
+        await wait_for(
+            pilot,
+            lambda: (
+                reader.raw is None
+                and reader.message_view is not None
+                and reader.message_view.subject == SUBJECTS[2]
+            ),
+        )
 
 
 async def test_enter_at_100_columns_shows_the_reader_in_place_of_the_list(mail_server):
@@ -400,3 +460,15 @@ async def test_an_error_leaves_the_status_bar_after_a_while(mail_server, monkeyp
         app.show_error("The server refused the message.")
         assert "refused" in _status(app)
         await wait_for(pilot, lambda: "refused" not in _status(app) and not app.last_error)
+
+
+def test_the_reader_words_what_core_did_to_show_a_message() -> None:
+    """The facade hands the notes as data (mime.notes.Note); the reader pane words them."""
+    from tuimail.core.facade.reading import render
+    from tuimail.ui.widgets.reader import fold_quotes
+
+    view = render(b"From: a@example.test\r\nContent-Type: text/html\r\n\r\n<p>hi</p>\r\n")
+    notes = [b for b in view.blocks if b.kind == "mime-note"]
+    assert [(b.note.kind, b.text) for b in notes] == [("html-converted", "")]
+    shown = ("note", "HTML converted to text; remote content not loaded.")
+    assert shown in fold_quotes(view.blocks, show=True)

@@ -71,7 +71,7 @@ async def test_slash_asks_on_the_status_line_and_enter_shows_the_results(tmp_pat
         main = app.main
         assert app.screen is main  # no box over the screen
         assert not main.query_one(StatusBar).display
-        assert _line(app, -2).startswith(" Search (sender, subject, text):")
+        assert _line(app, -2).startswith(" Search (words; from: to: subject: body: limit one):")
         await pilot.press(*"lunch", "enter")
         await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")
         await settle(pilot)

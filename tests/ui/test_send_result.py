@@ -55,8 +55,7 @@ async def test_ctrl_r_sends_a_message_waiting_after_a_temporary_failure_now(mail
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.service.outbox_waiting == 1, timeout=20)
         assert not mail_server.messages(bob)
-        await pilot.press("escape")  # the composer; the message is safe in the outbox
-        await wait_for(pilot, lambda: app.screen is app.main)
+        await wait_for(pilot, lambda: app.screen is app.main)  # safe in the outbox: closed
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: bool(mail_server.messages(bob)), timeout=30)
         assert b"Second try" in mail_server.messages(bob)[0]

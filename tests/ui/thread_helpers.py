@@ -30,3 +30,19 @@ def deliver_thread(server, user) -> None:
             msg["References"] = " ".join(f"<{p}@example.test>" for p in parents)
         msg.set_content(f"{subject} ({mid})\n")
         server.deliver(user, msg.as_bytes())
+
+
+def deliver_reply(server, user, mid: str, parents: list[str], subject: str, date: str) -> None:
+    """One more message of the conversation: `mid` answering the last of `parents`
+    (References oldest first); no parents: a message that starts a thread."""
+    msg = EmailMessage()
+    msg["From"] = "Erin Example <erin@example.test>"
+    msg["To"] = user.email
+    msg["Subject"] = subject
+    msg["Date"] = date
+    msg["Message-ID"] = f"<{mid}@example.test>"
+    if parents:
+        msg["In-Reply-To"] = f"<{parents[-1]}@example.test>"
+        msg["References"] = " ".join(f"<{p}@example.test>" for p in parents)
+    msg.set_content(f"{subject} ({mid})\n")
+    server.deliver(user, msg.as_bytes())

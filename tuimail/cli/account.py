@@ -20,6 +20,8 @@ from tuimail.core.secrets import (
     keyring_available,
     store_in_keyring,
 )
+from tuimail.words.describe import sentence
+from tuimail.words.nameserver import nameserver_words
 
 SECURITIES = ("tls", "starttls", "plain")
 
@@ -195,11 +197,13 @@ def run_add(args: argparse.Namespace) -> int:
             password = get_password(probe_account, ask_password, session=session)
         except PasswordError as exc:
             if args.password_command:
-                return _err(f"{exc} Nothing was saved.")
-            print(f"{exc} The login was not verified.", file=sys.stderr)
+                return _err(f"{sentence(exc)} Nothing was saved.")
+            print(f"{sentence(exc)} The login was not verified.", file=sys.stderr)
     try:
         options = options_from_args(args, prefer_pop3=args.pop3)
-    except (ValueError, NameserverError) as exc:
+    except NameserverError as exc:
+        return _err(nameserver_words(exc))
+    except ValueError as exc:
         return _err(str(exc))
     if args.detect:
         options.password = password
@@ -256,7 +260,7 @@ def run_add(args: argparse.Namespace) -> int:
             try:
                 resolver = Resolver(options.nameserver, options.timeout)
             except NameserverError as exc:
-                return _err(str(exc))
+                return _err(nameserver_words(exc))
             checks = verify_account(
                 account, password, resolver=resolver, timeout=options.timeout, ca_file=args.ca_file
             )

@@ -79,9 +79,14 @@ def _quote(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from tuimail.cli.app import run_app
+    from tuimail.core.mailto import MailtoError
+    from tuimail.words.compose import mailto_words
 
     try:
         start = start_from_args(args)
+    except MailtoError as exc:
+        print(f"tuimail compose: {mailto_words(exc)}", file=sys.stderr)
+        return 2
     except ValueError as exc:
         print(f"tuimail compose: {exc}", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ from tuimail.core.discovery.model import Event
 from tuimail.core.discovery.resolver import NameserverError
 from tuimail.core.sanitize import sanitize
 from tuimail.core.tls import ca_file_problem
+from tuimail.words.nameserver import nameserver_words
 
 SECURITY_TEXT = {
     "tls": "TLS (encrypted)",
@@ -118,7 +119,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = options_from_args(args, prefer_pop3=args.pop3)
         result = run_detection(args.email, options, quiet=args.json)
-    except (NameserverError, CAFileOptionError) as exc:
+    except NameserverError as exc:
+        print(f"tuimail detect: {nameserver_words(exc)}", file=sys.stderr)
+        return 2
+    except CAFileOptionError as exc:
         print(f"tuimail detect: {exc}", file=sys.stderr)
         return 2
     if args.json:

@@ -12,6 +12,7 @@ from email.utils import getaddresses
 from typing import Any
 
 from tuimail.core.account import Account, ServerSettings
+from tuimail.words.notes import message_note, note_kind
 
 
 def dump(data: Any, *, lines: bool = False) -> None:
@@ -50,7 +51,8 @@ def message_row(row: Any) -> dict[str, Any]:
         "answered": row.answered,
         "has_attachments": row.has_attachments,
         "size": row.size,
-        "note": getattr(row, "note", ""),
+        "note": message_note(getattr(row, "note", "") or ""),
+        "note_kind": note_kind(getattr(row, "note", "") or ""),
     }
 
 

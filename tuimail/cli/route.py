@@ -7,13 +7,10 @@ check (the doctor's Resolver: the system's, or --nameserver), text or JSON outpu
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
-from tuimail.core.sanitize import sanitize
-from tuimail.words.dkim import dkim_detail
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -42,7 +39,11 @@ def own_domains(account: Account) -> tuple[str, ...]:
 
 
 def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
+    import json  # here, not at the top: every `tuimail sync` imports this module
+
     from tuimail.core.report import build_report, check_dkim, report_text
+    from tuimail.words.dkim import dkim_detail
+    from tuimail.words.nameserver import nameserver_words
 
     report = build_report(raw, own_domains=own_domains(account))
     if args.check_dkim:
@@ -52,8 +53,8 @@ def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
 
         try:
             resolver = Resolver(args.nameserver, dns_timeout(account_timeout(account)))
-        except NameserverError as exc:  # its text is our own sentence, naming the value
-            print(f"tuimail: {sanitize(str(exc))}", file=sys.stderr)
+        except NameserverError as exc:  # typed; worded at the edge
+            print(f"tuimail: {nameserver_words(exc)}", file=sys.stderr)
             return EXIT_USAGE
         report.dkim_checks = check_dkim(raw, report, resolver)
     if args.json:

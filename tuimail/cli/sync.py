@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import logging
 import sys
 import threading
@@ -17,11 +16,55 @@ from datetime import datetime
 from tuimail.cli import route
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
-from tuimail.words.status import state as state_words
-from tuimail.words.status import warning as warning_words
-from tuimail.words.where import failure, sync_errors
 
 log = logging.getLogger("tuimail.cli")
+
+
+# The sentences are loaded when there is something to say: a pass that went well (every
+# `tuimail sync` run from cron) never imports them (start-up time, issue 19).
+def sync_errors(result) -> list[str]:
+    """tuimail.words.where.sync_errors: a SyncResult's failures, one sentence each."""
+    if not result.failures and not result.skipped:
+        return []
+    from tuimail.words.where import sync_errors as words
+
+    return words(result)
+
+
+def failure(item) -> str:
+    from tuimail.words.where import failure as words
+
+    return words(item)
+
+
+def state_words(state) -> str:
+    from tuimail.words.status import state as words
+
+    return words(state)
+
+
+def warning_words(warning) -> str:
+    from tuimail.words.status import warning as words
+
+    return words(warning)
+
+
+def message_note(*args, **kwargs) -> str:
+    from tuimail.words.notes import message_note as words
+
+    return words(*args, **kwargs)
+
+
+def message_text(*args, **kwargs) -> str:
+    from tuimail.words.notes import message_text as words
+
+    return words(*args, **kwargs)
+
+
+def reader_notes(*args, **kwargs) -> list[str]:
+    from tuimail.words.notes import reader_notes as words
+
+    return words(*args, **kwargs)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -118,12 +161,11 @@ def _guard(func):
         from tuimail.cli.output import local_write_failed, reader_gone
         from tuimail.core.config import ConfigError
         from tuimail.core.secrets import PasswordError
-        from tuimail.words.describe import describe
 
         try:
             return func(args)
         except PasswordError as exc:  # a missing sign-in worded from its type, once
-            return _fail(describe(exc), EXIT_USAGE)
+            return _fail(_describe(exc), EXIT_USAGE)
         except (ConfigError, LookupError) as exc:
             return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
@@ -132,9 +174,16 @@ def _guard(func):
             if reader_gone(exc) or local_write_failed(exc):
                 raise  # the output failed, not the mail: said in tuimail.__main__
             log.warning("%s failed: %s", args.command, type(exc).__name__, exc_info=exc)
-            return _fail(describe(exc))
+            return _fail(_describe(exc))
 
     return run
+
+
+def _describe(exc: BaseException) -> str:
+    """tuimail.words.describe.describe, loaded only when something failed."""
+    from tuimail.words.describe import describe
+
+    return describe(exc)
 
 
 def _runtime(store, account: Account, emit=None, *, idle: bool = False):
@@ -206,6 +255,8 @@ def _sync_accounts(args: argparse.Namespace, store) -> int:
             }
             for r in results
         ]
+        import json
+
         print(json.dumps(imap + pop3_results, indent=2))
     else:
         for p in pop3_results:
@@ -327,7 +378,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         subject = _safe(r.subject)
         if len(subject) > SUBJECT_CELLS:  # one line per message, however long the header
             subject = set_cell_size(subject, SUBJECT_CELLS - 3) + "..."
-        note = f"  [{_safe(r.note)}]" if r.note else ""
+        note = f"  [{_safe(message_note(r.note))}]" if r.note else ""
         number = r.uid or r.id  # the UID; for POP3 (no UID) the store's number
         print(f"{number:>7} {mark} {_date(r.date)}  {sender}  {subject}{note}")
     return 0
@@ -382,7 +433,7 @@ def cmd_read(args: argparse.Namespace) -> int:
         return 0
     print(_render(raw))
     if row.note:
-        print(f"\nNote: {_safe(row.note)}")
+        print(f"\nNote: {_safe(message_note(row.note))}")
     return 0
 
 
@@ -404,7 +455,8 @@ def _rendered_json(raw: bytes) -> dict:
             }
             for a in rendered.attachments
         ],
-        "notes": rendered.notes,
+        "notes": reader_notes(rendered),
+        "note_data": [n.as_dict() for n in rendered.notes],
     }
 
 
@@ -414,7 +466,7 @@ def _render(raw: bytes) -> str:
     try:
         from tuimail.core.mime import parse_message, render_message
 
-        text = render_message(parse_message(raw)).as_text()
+        text = message_text(render_message(parse_message(raw)))
     except Exception:
         text = raw.decode("utf-8", "replace")
     return sanitize(text, multiline=True)
@@ -427,6 +479,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     permanent failure ends the watch with a sentence and exit status 1 (never retried:
     a wrong password tried every minute locks accounts)."""
     from tuimail.cli.jsonout import message_row
+    from tuimail.cli.output import local_write_failed, reader_gone
     from tuimail.core.errors import Failure
     from tuimail.core.retry import Phase
     from tuimail.core.runtime import POLLING, PUSH
@@ -451,7 +504,20 @@ def cmd_watch(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         watching.set()
 
+    output_failed: list[OSError] = []
+
     def show(event) -> None:
+        """What an event prints; standard output failing (its reader gone: `tuimail
+        watch | head -3`) ends the watch instead of going on unseen."""
+        try:
+            _show(event)
+        except OSError as exc:
+            if not (reader_gone(exc) or local_write_failed(exc)):
+                raise
+            output_failed.append(exc)
+            done.set()
+
+    def _show(event) -> None:
         runtime = holder[0] if holder else None
         if event.kind == "new-mail" and watching.is_set():
             if getattr(args, "exec_command", None):
@@ -489,6 +555,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         return 0
     finally:
         runtime.close()
+    if output_failed:
+        raise output_failed[0]  # ended quietly or in one sentence (tuimail.__main__)
     if runtime.phase in (Phase.NEEDS_PASSWORD, Phase.ERROR) or done.is_set():
         detail = state_words(runtime.state) if runtime.state.error else "the account stopped"
         if args.json:

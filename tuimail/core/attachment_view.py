@@ -23,7 +23,7 @@ import os
 import re
 import subprocess
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -55,7 +55,9 @@ class ViewPlan:
     text: str = ""  # "text"/"pager": what the reader shows (sanitised)
     command: str = ""  # "terminal"/"viewer": the mailcap command (sh -c)
     path: Path | None = None
-    notes: list[str] = field(default_factory=list)
+    # "saved": why it was not shown ("mailcap-unfinished": the copiousoutput command
+    # failed or timed out; "": no viewer for it here). Worded at the edge.
+    reason: str = ""
 
 
 def base_type(content_type: str) -> str:
@@ -147,7 +149,7 @@ def plan_view(
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired):
-            return ViewPlan("saved", path=path, notes=["The mailcap command did not finish."])
+            return ViewPlan("saved", path=path, reason="mailcap-unfinished")
         text = decode_text(done.stdout, "utf-8")
         return ViewPlan("pager", sanitize(text, multiline=True), command=command, path=path)
     if "needsterminal" in entry:

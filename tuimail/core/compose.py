@@ -20,12 +20,13 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parsedate_to_datetime
+from email.utils import format_datetime, getaddresses, make_msgid, parsedate_to_datetime
 from pathlib import Path
 
 from tuimail.core.account import Account
 from tuimail.core.identities import Identity, addressed_to, identities, signature_block
 from tuimail.core.mime import utf8_headers
+from tuimail.core.mime.header_safe import address_entry, plausible_address, set_unstructured
 from tuimail.core.mime.mbox_from import is_mbox_from
 
 __all__ = [
@@ -56,7 +57,31 @@ MAX_REFERENCES = 20
 
 
 class EditorError(ValueError):
-    """The text back from the editor could not be read as a message."""
+    """The editor could not be run, or its text could not be read as a message, as data:
+    `problem` (EDITOR_PROBLEMS) and what its words need in `data`; the edge words it
+    (tuimail.words.compose.editor_words). Its text is a record for logs."""
+
+    def __init__(self, problem: str, **data: object) -> None:
+        super().__init__(f"editor: {problem}")
+        self.problem = problem
+        self.data = data
+
+
+# EditorError.problem: not-an-address (address), bad-address (address, detail: the email
+# library's words), no-blank-line, not-a-header (line: its number, text), unknown-header
+# (line, name, allowed), no-from, no-editor ($EDITOR empty), editor-failed (editor,
+# detail: the system's words), editor-status (status).
+EDITOR_PROBLEMS = (
+    "not-an-address",
+    "bad-address",
+    "no-blank-line",
+    "not-a-header",
+    "unknown-header",
+    "no-from",
+    "no-editor",
+    "editor-failed",
+    "editor-status",
+)
 
 
 @dataclass
@@ -163,13 +188,25 @@ def _addresses(msg: Message, *names: str) -> list[str]:
 
     out = []
     for value in (v for name in names for v in _raw_values(msg, name)):
+        misread = False
         for display, addr in getaddresses([value]):
             addr = clean_header(addr)
-            if not addr or "@" not in addr:
-                continue
-            out.append(format_address(decode_words(display), addr))
+            if plausible_address(addr):
+                out.append(format_address(decode_words(display), addr))
+            else:  # "@" and other debris of a field the parser misread
+                misread = misread or "@" in addr
+        if misread:  # what the field still says plainly: its <addresses>
+            known = {address_of(entry) for entry in out}
+            out += [a for a in _bracketed(value) if a.lower() not in known]
         out += [format_address(d, a) for d, a in recovered_addresses(value)]
     return out
+
+
+def _bracketed(value: str) -> list[str]:
+    """The <local@domain> addresses written in `value` (its names left out): what a
+    field too broken for the parser still says plainly."""
+    found = (clean_header(a) for a in re.findall(r"<([^<>]*)>", value))
+    return list(dict.fromkeys(a for a in found if plausible_address(a)))
 
 
 def _addresses_as_written(msg: Message, name: str) -> list[str]:
@@ -191,19 +228,16 @@ def _addresses_as_written(msg: Message, name: str) -> list[str]:
 
 
 def format_address(display: str | None, addr: str) -> str:
-    """`Name <addr>` in Unicode (quoted where needed); encoded only when the message is."""
+    """`Name <addr>` in Unicode (quoted where needed); encoded only when the message is.
+    Whatever the name holds (it may come from received mail), the entry reads back as
+    `addr` and can be written (header_safe), so it never stops Send."""
     display, addr = clean_header(display), clean_header(addr)
     if not display:
         return addr
     try:
-        return str(Address(display_name=display, addr_spec=addr))
-    except (ValueError, IndexError):
-        pass
-    try:
-        return formataddr((display, addr), charset="utf-8")
-    except UnicodeError:  # an RFC 6532 UTF-8 address: kept as written, the name quoted
-        quoted = display.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{quoted}" <{addr}>'
+        return address_entry(display, addr)
+    except Exception:  # it says it never raises; a name is not worth a crash
+        return addr
 
 
 def address_of(entry: str) -> str:
@@ -585,7 +619,7 @@ def build_message(
     for name, values in fields.items():
         if values:
             msg[name] = ", ".join(v if utf8 else _ascii_domains(v) for v in values)
-    msg["Subject"] = clean_header(draft.subject)
+    set_unstructured(msg, "Subject", clean_header(draft.subject))
     if date is None:
         from datetime import datetime
 
@@ -602,7 +636,12 @@ def build_message(
     for name, value in draft.extra_headers.items():
         name = clean_header(name)
         if re.fullmatch(r"[!-9;-~]+", name) and name.lower() not in _RESERVED_HEADERS:
-            msg[name] = clean_header(value)
+            value = clean_header(value)
+            structured = name.lower() in utf8_headers.ADDRESS_FIELDS
+            if structured:
+                msg[name] = value
+            else:
+                set_unstructured(msg, name, value)
     msg["MIME-Version"] = "1.0"
     _set_body(msg, draft.body)
     for att in draft.attachments:
@@ -792,11 +831,11 @@ def _split_addresses(value: str) -> list[str]:
         if not addr:
             continue
         if "@" not in addr:
-            raise EditorError(f"{addr!r} is not an e-mail address")
+            raise EditorError("not-an-address", address=addr)
         try:
             Address(addr_spec=addr)
-        except (ValueError, IndexError) as exc:
-            raise EditorError(f"{addr!r} is not a valid e-mail address ({exc})") from exc
+        except (ValueError, IndexError, HeaderParseError) as exc:
+            raise EditorError("bad-address", address=addr, detail=str(exc)) from exc
         out.append(format_address(display, addr))
     return out
 
@@ -810,9 +849,7 @@ def parse_editor_text(text: str, base: Draft | None = None) -> Draft:
         if text.strip() and all(_HEADER_LINE.match(x) for x in text.strip().split("\n")):
             head, body = text, ""
         else:
-            raise EditorError(
-                "the headers must be followed by an empty line before the message text"
-            )
+            raise EditorError("no-blank-line")
     fields: dict[str, str] = {}
     current: str | None = None
     for number, line in enumerate(head.split("\n"), start=1):
@@ -821,12 +858,11 @@ def parse_editor_text(text: str, base: Draft | None = None) -> Draft:
             continue
         m = _HEADER_LINE.match(line)
         if not m:
-            raise EditorError(f"line {number} is not a header (expected 'Name: value'): {line!r}")
+            raise EditorError("not-a-header", line=number, text=line)
         name = m.group(1).title()
         if name not in _EDITOR_FIELDS:
             raise EditorError(
-                f"line {number}: unknown header {m.group(1)!r} "
-                f"(allowed: {', '.join(_EDITOR_FIELDS)})"
+                "unknown-header", line=number, name=m.group(1), allowed=list(_EDITOR_FIELDS)
             )
         current = name
         fields[name] = m.group(2).strip()
@@ -844,7 +880,7 @@ def parse_editor_text(text: str, base: Draft | None = None) -> Draft:
         message_id=base.message_id,
     )
     if draft.from_addr and not _split_addresses(draft.from_addr):
-        raise EditorError("the From header has no address")
+        raise EditorError("no-from")
     return draft
 
 
@@ -853,7 +889,7 @@ def edit_in_editor(draft: Draft, editor: str | None = None) -> Draft:
     command = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     argv = shlex.split(command)
     if not argv:
-        raise EditorError("$EDITOR is empty")
+        raise EditorError("no-editor")
     fd, path = tempfile.mkstemp(prefix="tuimail-", suffix=".eml")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -861,9 +897,10 @@ def edit_in_editor(draft: Draft, editor: str | None = None) -> Draft:
         try:
             result = subprocess.run([*argv, path], check=False)
         except OSError as exc:
-            raise EditorError(f"could not run the editor {argv[0]!r}: {exc.strerror}") from exc
+            detail = exc.strerror or type(exc).__name__
+            raise EditorError("editor-failed", editor=argv[0], detail=detail) from exc
         if result.returncode != 0:
-            raise EditorError(f"the editor exited with status {result.returncode}")
+            raise EditorError("editor-status", status=result.returncode)
         with open(path, encoding="utf-8", errors="replace") as f:
             return parse_editor_text(f.read(), draft)
     finally:

@@ -84,15 +84,6 @@ def notification(kind: str, title: str, body: str) -> str:
     return ""
 
 
-def summary(messages: list[NewMessage], count: int) -> tuple[str, str]:
-    """(title, body) for a notification of `count` new messages."""
-    if count == 1 and messages:
-        m = messages[0]
-        return f"New mail from {m.sender_name or m.sender_address}", m.subject
-    account = messages[0].account if messages else ""
-    return f"{count} new messages", f"in {account}" if account else ""
-
-
 def environment(message: NewMessage, count: int = 1) -> dict[str, str]:
     """The TUIMAIL_* variables describing `message` (sanitised, one line each)."""
     return {

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 OPENABLE = ("http://", "https://")
 
@@ -42,13 +43,23 @@ def opener() -> str | None:
     return shutil.which("xdg-open")
 
 
-def open_link(url: str) -> str:
-    """Open a web link with the system opener; returns a sentence saying what happened."""
+@dataclass(frozen=True)
+class LinkOpened:
+    """What open_link did: `outcome` "opened", "not-web" (only http/https are opened),
+    "no-opener" (no xdg-open/open here) or "failed" (`error`: the system's own words);
+    the edge words it (tuimail.words)."""
+
+    outcome: str
+    error: str = ""
+
+
+def open_link(url: str) -> LinkOpened:
+    """Open a web link with the system opener; what happened, as data."""
     if not is_web(url):
-        return "Only http and https links are opened; copy this one instead (c)."
+        return LinkOpened("not-web")
     program = opener()
     if program is None:
-        return "There is no program to open links here (xdg-open); copy it instead (c)."
+        return LinkOpened("no-opener")
     try:
         subprocess.Popen(
             [program, url],
@@ -58,5 +69,5 @@ def open_link(url: str) -> str:
             start_new_session=True,
         )
     except OSError as exc:
-        return f"The link could not be opened: {exc.strerror}."
-    return "Opened the link in the browser."
+        return LinkOpened("failed", exc.strerror or type(exc).__name__)
+    return LinkOpened("opened")

@@ -5,7 +5,7 @@
 Invariants: only To, Cc, Bcc, Subject, Body and In-Reply-To are taken (a link can set no
 other header: no From, no Reply-To, no X- anything); header values never contain CR or LF or
 other control characters (no header injection); the body keeps its line breaks; every part
-is bounded in size; a link that is not mailto: raises ValueError.
+is bounded in size; a link that is not mailto: raises MailtoError (a ValueError).
 """
 
 from __future__ import annotations
@@ -46,12 +46,21 @@ def _addresses(text: str) -> list[str]:
     return out[:MAX_RECIPIENTS]
 
 
+class MailtoError(ValueError):
+    """A link that cannot start a message: `problem` "too-long" (over MAX_URI) or
+    "not-mailto"; the edge words it (tuimail.words.compose.mailto_words)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"mailto: {problem}")
+        self.problem = problem
+
+
 def parse_mailto(uri: str) -> MailtoStart:
     if len(uri) > MAX_URI:
-        raise ValueError("the mailto: link is too long")
+        raise MailtoError("too-long")
     scheme, colon, rest = uri.partition(":")
     if not colon or scheme.strip().lower() != "mailto":
-        raise ValueError("not a mailto: link")
+        raise MailtoError("not-mailto")
     path, _, query = rest.partition("?")
     start = MailtoStart(to=_addresses(unquote(path, errors="replace")))
     for pair in query.split("&") if query else []:

@@ -93,6 +93,11 @@ def pipe_input(raws: Sequence[bytes]) -> bytes:
 class PipeResult:
     status: int  # the command's exit status (-1: it could not run or timed out)
     output: str  # what it printed (stdout and stderr), decoded, for a notification
+    # Why there is no exit status (status -1): "timeout" (stopped after `seconds`) or
+    # "not-run" (`error`: the system's own words); worded at the edge (tuimail.words).
+    failure: str = ""
+    error: str = ""
+    seconds: float = 0.0
 
 
 def run_pipe(command: str, data: bytes, *, capture: bool = True) -> PipeResult:
@@ -108,8 +113,8 @@ def run_pipe(command: str, data: bytes, *, capture: bool = True) -> PipeResult:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return PipeResult(-1, f"The command was stopped after {int(PIPE_TIMEOUT)} s.")
+        return PipeResult(-1, "", "timeout", seconds=PIPE_TIMEOUT)
     except OSError as exc:
-        return PipeResult(-1, f"The command could not run: {exc.strerror}.")
+        return PipeResult(-1, "", "not-run", exc.strerror or type(exc).__name__)
     text = (done.stdout or b"").decode("utf-8", "replace")
     return PipeResult(done.returncode, text)

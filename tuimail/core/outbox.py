@@ -58,15 +58,8 @@ STATES = ("queued", "sending", "retrying", "failed", "maybe_sent", "sent", "part
 PENDING = ("queued", "sending", "retrying", "failed", "maybe_sent")
 BACKOFF = (60, 120, 300, 600, 1800, 3600)  # seconds after attempt 1, 2, 3, ...
 
-STATE_LABELS = {
-    "queued": "queued",
-    "sending": "sending",
-    "retrying": "will retry",
-    "failed": "failed",
-    "maybe_sent": "may have been sent",
-    "sent": "sent",
-    "partial": "sent to some recipients",
-}
+# An entry's states (worded at the edge: tuimail.words.outbox.state_label).
+STATES = ("queued", "sending", "retrying", "failed", "maybe_sent", "sent", "partial")
 
 
 @dataclass
@@ -99,10 +92,6 @@ class OutboxEntry:
     # own reasons below): {"reason", "stage", "data", "refused", "error": {kind, protocol,
     # code, enhanced, server_text, ...}}. Words for people: tuimail.words.outbox.outbox_reason.
     failure: dict | None = None
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS.get(self.state, self.state)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -197,6 +186,9 @@ class Outbox:
         """Store the message durably (message first, then its state) and return it."""
         if not recipients:
             raise ValueError("the message has no recipients")
+        from tuimail.core.mime.long_lines import fit_lines
+
+        raw = fit_lines(raw)  # a line over 998 octets would be broken by the servers
         entry_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
         headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
         entry = OutboxEntry(

@@ -85,7 +85,31 @@ Asker = Callable[[str], "str | Secret | None"]
 
 
 class PasswordError(Exception):
-    """No password could be obtained; the message says why (never the password)."""
+    """No password could be obtained, as data: `problem` (PASSWORD_PROBLEMS) and what
+    its words need in `data`; the edge words it (tuimail.words.password). Never the
+    password. Its text is a record for logs. (NeedsSignIn, the OAuth sign-in that is
+    missing, is one too: typed by its MailError side.)"""
+
+    def __init__(self, *args: object, problem: str = "", **data: object) -> None:
+        super().__init__(*(args or (f"password: {problem}",)))
+        self.problem = problem
+        self.data = data
+
+
+# PasswordError.problem: "empty" (what: "password_command" or "oauth2_token_command"),
+# "no-shell" (shell, detail: the system's words), "timeout" (what, seconds), "failed"
+# (what, status: its exit status, said: the start of what it wrote to stderr),
+# "printed-nothing" (what), "no-password" (login: none stored and nobody to ask),
+# "none-entered" (login).
+PASSWORD_PROBLEMS = (
+    "empty",
+    "no-shell",
+    "timeout",
+    "failed",
+    "printed-nothing",
+    "no-password",
+    "none-entered",
+)
 
 
 def _key(account: Account) -> str:
@@ -129,7 +153,7 @@ def run_password_command(
     shown, sanitised and shortened, when it fails. The password is never logged.
     """
     if not command.strip():
-        raise PasswordError(f"The {what} is empty.")
+        raise PasswordError(problem="empty", what=what)
     try:
         proc = subprocess.Popen(
             [SHELL, "-c", command],
@@ -139,23 +163,19 @@ def run_password_command(
             start_new_session=True,  # a timeout ends the whole pipeline, not only sh
         )
     except OSError as exc:
-        raise PasswordError(f"The shell {SHELL} cannot be run ({exc.strerror}).") from None
+        detail = exc.strerror or type(exc).__name__
+        raise PasswordError(problem="no-shell", shell=SHELL, detail=detail) from None
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        raise PasswordError(f"The {what} did not finish within {timeout:g} seconds.") from None
+        raise PasswordError(problem="timeout", what=what, seconds=timeout) from None
     if proc.returncode != 0:
-        status = proc.returncode
-        meaning = {126: "cannot be run", 127: "command not found"}.get(status)
-        words = f"exit status {status}: {meaning}" if meaning else f"exit status {status}"
         said = _stderr_words(stderr)
-        raise PasswordError(
-            f"The {what} failed ({words}){': ' + said if said else ''}; no login was attempted."
-        )
+        raise PasswordError(problem="failed", what=what, status=proc.returncode, said=said)
     password = stdout.decode("utf-8", "replace").split("\n", 1)[0].removesuffix("\r")
     if not password:
-        raise PasswordError(f"The {what} printed nothing.")
+        raise PasswordError(problem="printed-nothing", what=what)
     return Secret(password)
 
 
@@ -269,13 +289,10 @@ def get_password(
     if held:
         return held
     if ask is None:
-        raise PasswordError(
-            f"No password for {account.login}: set password_command in the account, "
-            "or enter it when asked."
-        )
+        raise PasswordError(problem="no-password", login=account.login)
     answer = ask(f"Password for {account.login} at {account.incoming.host}: ")
     if not answer:
-        raise PasswordError(f"No password was entered for {account.login}.")
+        raise PasswordError(problem="none-entered", login=account.login)
     secret = as_secret(answer)
     session.put(account, secret)
     return secret

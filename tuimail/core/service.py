@@ -45,6 +45,7 @@ from tuimail.core.facade.views import (
     ReaderBlock,
     ReaderView,
     ServiceError,
+    Undone,
 )
 from tuimail.core.retry import RetryPolicy
 from tuimail.core.runtime import AccountRuntime, AccountState, ServiceEvent
@@ -73,6 +74,7 @@ __all__ = [
     "ServiceError",
     "ServiceEvent",
     "StoreSource",
+    "Undone",
     "render",
     "view_row",
 ]
@@ -100,7 +102,7 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
         self.store = store if store is not None else Store()
         for account in self.accounts.values():
             self.store.account_id(account.name, account.email, account.protocol)
-        self._undo: list[tuple[str, Callable[[], None]]] = []
+        self._undo: list[tuple[Undone, Callable[[], None]]] = []
         self.outbox: list[Draft] = []  # being sent right now
         self.outbox_waiting = 0  # messages in the on-disk outbox, not sent yet (status bar)
         self.outbox_passes = 0  # completed outbox passes (tests wait for a count, not a sleep)

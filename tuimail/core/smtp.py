@@ -551,6 +551,16 @@ async def _send_batch(
         log.debug("SMTP > DATA (%d bytes, not logged)", len(raw))
         response = await smtp.data(raw)
     except smtp_errors.SMTPResponseException as exc:
+        if data_sent and not 200 <= exc.code < 600:
+            # No reply code at all (aiosmtplib's -1: a garbled or over-long answer)
+            # after the data went out: the server may well have taken the message.
+            raise SubmitError(
+                "maybe_sent",
+                "maybe-sent",
+                refused=refused,
+                error=classify_smtp(exc, "end of data"),
+                stage="end of data",
+            ) from exc
         raise _reply_error(
             "end of data" if data_sent else "DATA", exc.code, exc.message, refused=refused
         ) from exc

@@ -8,28 +8,41 @@ Invariants: `lines` has one entry per shown row (a collapsed thread is one row);
 whose message is not here (a parent never received, or a message that just left) is a
 placeholder with a negative id, which no action touches; flags are read fresh with each
 page, so a thread's unread mark follows reading without a rebuild; `refresh()` rebuilds
-only when messages came or went.
+only when messages came or went. `rebuilt()` gives exactly the tree a full rebuild
+gives (rows, depth, order, collapsed threads) while re-threading only the threads the
+change can reach (see `_updated`).
 """
 
 from __future__ import annotations
 
-import bisect
 import copy
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from itertools import compress, islice
+from operator import attrgetter
 from typing import Any
 
 from tuimail.core.threads import (
+    Links,
     ThreadInput,
     ThreadLine,
     ThreadNode,
-    _ids,
     base_subject,
     build_threads,
     flatten,
+    mention_keys,
     paused_gc,
 )
 
 MISSING = "(message not here)"
+# An update re-threads the threads it can reach; past these it is a full rebuild (which
+# then costs about what the update would).
+UPDATE_MESSAGES = 2_000  # messages that came or went since the tree was built
+UPDATE_SHARE = 4  # re-threading more than a quarter of the folder
+
+Threads = str | tuple[str, ...]  # one thread's key, or several (a value of the indexes)
+_is_root = attrgetter("is_root")
 
 
 class ThreadSource:
@@ -41,50 +54,54 @@ class ThreadSource:
         folder: Any,
         *,
         reverse: bool = False,
-        collapsed: set[str] | None = None,
+        collapsed: AbstractSet[str] | None = None,
         collapse_all: bool = False,
     ) -> None:
         self.store = store
         self.folder = folder
         self.reverse = reverse  # oldest thread first
-        self.collapsed: set[str] = set(collapsed or ())  # toggled against collapse_all
+        # Toggled against collapse_all. Never changed in place (a new set each time): a
+        # worker building the successor reads lines, collapsed and collapse_all together.
+        self.collapsed: frozenset[str] = frozenset(collapsed or ())
         self.collapse_all = collapse_all
+        self.roots: list[ThreadNode] = []
         self.lines: list[ThreadLine] = []
-        self._members: dict[str, list[int]] = {}
-        self._root_of: dict[int, str] = {}
-        self._signature: tuple[int, int] | None = None
-        self._subjects: frozenset[str] | None = None  # _root_subjects()
+        self._roots: dict[str, ThreadNode] = {}  # thread key -> its root
+        self._root_of: dict[int, str] = {}  # message id -> its thread's key
+        # Message-ID -> the thread(s) with a message that has it or cites it; base
+        # subject -> the thread(s) whose root has it; the base subjects with a root that
+        # is a reply (only those group threads). What `_updated` needs to know which
+        # threads a change can reach.
+        self._index: dict[str, Threads] = {}
+        self._bases: dict[str, Threads] = {}
+        self._replied: frozenset[str] = frozenset()
+        self._signature: tuple[int, int, int] | None = None
+        self._newest = 0  # the highest message id when built (new mail comes above it)
         self.shown_for: tuple = ()  # what the UI built this for (its folder, its order)
         self.rebuilding = False  # the UI is building its successor (rebuilt())
+        self.again = False  # and more changed meanwhile: look again when it is done
         self.rebuild()
 
     # -- building ---------------------------------------------------------------------
 
     def rebuild(self) -> None:
-        self._signature = self.store.folder_signature(self.folder)
         with paused_gc():
             self._rebuild()
 
     def _rebuild(self) -> None:
-        items = [
-            ThreadInput(i, mid or "", irt or "", refs or "", subject or "", date or 0.0, not seen)
-            for i, mid, irt, refs, subject, date, seen in self.store.thread_inputs(self.folder)
-        ]
-        self.roots = build_threads(items)
-        members: dict[str, list[int]] = {}
-        root_of: dict[int, str] = {}
-        for root in self.roots:
-            ids = [node.item.id for node in root.walk() if node.item is not None]
-            members[root.key] = ids
-            for message_id in ids:
-                root_of[message_id] = root.key
-        self._members, self._root_of = members, root_of
-        self._subjects = None
-        self.collapsed &= set(members)
-        self._flatten()
+        items = _inputs(self.store.thread_inputs(self.folder))
+        links = Links()
+        self.roots = build_threads(items, links=links)
+        self._roots, self._root_of, self._index, self._bases = _indexes(self.roots, links)
+        self._replied = frozenset(links.replied)
+        # What was built (not a second query: mail arriving meanwhile is then stale).
+        self._signature = _signature(items)
+        self._newest = items[-1].id if items else 0
+        self.collapsed = frozenset(self.collapsed & self._roots.keys())
+        self.lines = self._lines(self.collapsed, self.collapse_all)
 
-    def _flatten(self) -> None:
-        lines = flatten(self.roots, self.collapsed, collapse_all=self.collapse_all)
+    def _lines(self, collapsed: frozenset[str], collapse_all: bool) -> list[ThreadLine]:
+        lines = flatten(self.roots, collapsed, collapse_all=collapse_all)
         if self.reverse:  # threads oldest first; each thread still reads top-down
             groups: list[list[ThreadLine]] = []
             for line in lines:
@@ -92,28 +109,40 @@ class ThreadSource:
                     groups.append([])
                 groups[-1].append(line)
             lines = [line for group in reversed(groups) for line in group]
-        self.lines = lines
+        return lines
+
+    def follow(self, shown: ThreadSource) -> None:
+        """Take the threads collapsed in `shown` (the tree this one succeeds, collapsed or
+        opened while this one was built in a worker)."""
+        collapsed = frozenset(key for key in shown.collapsed if key in self._roots)
+        if (collapsed, shown.collapse_all) != (self.collapsed, self.collapse_all):
+            lines = self._lines(collapsed, shown.collapse_all)
+            self.collapsed, self.collapse_all, self.lines = collapsed, shown.collapse_all, lines
 
     def stale(self) -> bool:
         """Messages came or went since the tree was built."""
         return self.store.folder_signature(self.folder) != self._signature
 
     def refresh(self) -> bool:
-        """Rebuild if messages came or went since; True if it did."""
+        """Bring the tree up to date in place if messages came or went since (only the
+        threads they reach are threaded again, as in `rebuilt`); True if any did."""
         if not self.stale():
             return False
-        self.rebuild()
+        updated = self._updated()
+        if updated is None:
+            self.rebuild()
+        else:
+            self.__dict__.update(updated.__dict__)
         return True
 
     def rebuilt(self) -> ThreadSource:
-        """A new tree of the same folder, with the same threads collapsed (to build off
-        the UI thread and swap in). When the only change is new mail that starts threads
-        of its own, those are added to a copy of this tree (the same tree a full rebuild
-        gives, without re-reading and re-threading the folder: the worker's time is the
-        loop's wait for the GIL)."""
-        grown = self._with_new_threads()
-        if grown is not None:
-            return grown
+        """The tree of the folder as it is now, with the same threads collapsed (to build
+        off the UI thread and swap in; this one is left as it was). Only the threads that
+        the messages which came or went can reach are threaded again (`_updated`); a
+        full rebuild when that is most of the folder."""
+        updated = self._updated()
+        if updated is not None:
+            return updated
         fresh = ThreadSource(
             self.store,
             self.folder,
@@ -124,78 +153,189 @@ class ThreadSource:
         fresh.shown_for = self.shown_for
         return fresh
 
-    def _with_new_threads(self) -> ThreadSource | None:
-        """A copy with the messages that arrived since the build as one-message threads,
-        or None when a full rebuild is needed: a message went, or a new one refers to
-        another (References / In-Reply-To), is referred to, shares its Message-ID or
-        its base subject with a thread, or its date equals a thread's latest (threads
-        of the same date keep the order the store reads them in, which only a rebuild
-        knows)."""
-        if self._signature is None or not self._root_of or not hasattr(self, "roots"):
+    def _updated(self) -> ThreadSource | None:
+        """A copy with the messages that came or went since the build, or None when a full
+        rebuild is due (nothing built yet, or too much changed: UPDATE_MESSAGES,
+        UPDATE_SHARE).
+
+        Exact, not a heuristic: threading joins two messages only through a Message-ID
+        that one has or cites and the other has or cites, or through the base subject of
+        their threads' roots when one of those roots is a reply. So the threads reached
+        from the change through those (the closure: `_reach`) are threaded again from
+        their messages in the same order a full build reads them (by id), and every other
+        thread is what a full build makes of it, kept as it is. Roots are ordered by (latest date, newest id), which no two
+        share, so the new threads' places are found by bisection."""
+        if self._signature is None:
             return None
         signature = self.store.folder_signature(self.folder)
-        rows = self.store.thread_inputs(self.folder, after=max(self._root_of))
-        count, total = self._signature
-        if not rows or (count + len(rows), total + sum(r[0] for r in rows)) != signature:
+        newer = _inputs(self.store.thread_inputs(self.folder, after=self._newest))
+        gone: set[int] = set()
+        if _signature(newer, self._signature) == signature:
+            arrived = newer  # only new mail (the usual case): no need to list the folder
+        else:  # something left, or came with an older id (moved here)
+            known = self._root_of
+            present = set(self.store.message_ids(self.folder))
+            gone = known.keys() - present
+            came = sorted(present - known.keys())
+            if len(gone) + len(came) > UPDATE_MESSAGES:
+                return None
+            arrived = _inputs(self.store.thread_inputs(self.folder, ids=came)) if came else []
+        if len(arrived) > UPDATE_MESSAGES:
             return None
-        items = [
-            ThreadInput(i, mid or "", irt or "", refs or "", subject or "", date or 0.0, not seen)
-            for i, mid, irt, refs, subject, date, seen in rows
-        ]
-        bases = self._root_subjects()
-        keys: set[str] = set()
-        for item in items:
-            key = item.message_id.strip()
-            base = base_subject(item.subject)
-            if (
-                not key
-                or key.startswith("\0")  # the form of the keys made for messages without one
-                or key in keys
-                or _ids(item.references)
-                or _ids(item.in_reply_to)
-                or (base and base in bases)
-                or self.store.thread_links_to(self.folder, key) != 1
-            ):
-                return None
-            keys.add(key)
-            if base:
-                bases = bases | {base}
-        roots, lines = list(self.roots), list(self.lines)
-        for item in items:
-            if item.date != item.date:  # NaN: no place among the others
-                return None
-            at = bisect.bisect_left(roots, -item.date, key=lambda n: -n.latest)
-            if at < len(roots) and roots[at].latest == item.date:
-                return None  # a date of another thread (or of another new message)
-            key = item.message_id.strip()
-            node = ThreadNode(key)
-            node.item, node.latest, node.count, node.unread = item, item.date, 1, int(item.unread)
-            # Its row goes before the row of the thread shown after it (the one after it
-            # among the roots; the one before it when threads are shown oldest first).
-            if self.reverse:
-                shown_next = roots[at - 1] if at > 0 else None
-            else:
-                shown_next = roots[at] if at < len(roots) else None
-            row = len(lines) if shown_next is None else _root_row(lines, shown_next.key)
-            roots.insert(at, node)
-            lines.insert(row, ThreadLine(item.id, 0, "", key, True, False, 1, item.unread))
-        grown = copy.copy(self)
-        grown.roots, grown.lines, grown._signature, grown._subjects = roots, lines, signature, bases
-        grown._members, grown._root_of = dict(self._members), dict(self._root_of)
-        for item in items:
-            grown._members[item.message_id.strip()] = [item.id]
-            grown._root_of[item.id] = item.message_id.strip()
-        grown.collapsed = set(self.collapsed)
-        grown.rebuilding = False
-        return grown
+        reach = self._reach(gone, arrived)
+        if reach is None:
+            return None
+        affected, roots, links = reach
+        return self._spliced(affected, roots, links)
 
-    def _root_subjects(self) -> frozenset[str]:
-        """The base subjects of the threads' roots (made once per tree, then carried)."""
-        if self._subjects is None:
-            self._subjects = frozenset(
-                base_subject(root.item.subject) for root in self.roots if root.item is not None
-            )
-        return self._subjects
+    def _reach(
+        self, gone: Iterable[int], arrived: list[ThreadInput]
+    ) -> tuple[set[str], list[ThreadNode], Links] | None:
+        """The keys of the threads the change reaches, and their messages (without the
+        ones gone, with the ones arrived) threaded again; None past UPDATE_SHARE."""
+        gone = set(gone)
+        affected: set[str] = {self._root_of[i] for i in gone}
+        todo_threads = list(affected)
+        todo_keys = [key for item in arrived for key in mention_keys(item)]
+        looked: set[str] = set()
+        limit = max(64, len(self._root_of) // UPDATE_SHARE)
+
+        def add(threads: Threads | None) -> None:
+            for key in (threads,) if isinstance(threads, str) else threads or ():
+                if key not in affected:
+                    affected.add(key)
+                    todo_threads.append(key)
+
+        members = 0
+        while True:
+            while todo_threads or todo_keys:
+                while todo_keys:
+                    key = todo_keys.pop()
+                    if key not in looked:
+                        looked.add(key)
+                        add(self._index.get(key))
+                while todo_threads:
+                    root = self._roots[todo_threads.pop()]
+                    if root.item is not None:
+                        base = base_subject(root.item.subject)
+                        if base in self._replied:  # its root may have hosted others
+                            add(self._bases.get(base))
+                    for node in root.walk():
+                        if node.item is not None:
+                            members += 1
+                            todo_keys.extend(mention_keys(node.item))
+                if members > limit:
+                    return None
+            ids = [i for key in affected for i in self._members(key) if i not in gone]
+            ids.extend(item.id for item in arrived)
+            # Read again (not the tree's copies): the flags may have changed since.
+            items = _inputs(self.store.thread_inputs(self.folder, ids=sorted(ids)))
+            if any(item.date != item.date for item in items):  # NaN: no place in the order
+                return None
+            links = Links()
+            roots = build_threads(items, links=links)
+            before = len(affected)
+            for base in links.bases:  # a root may now group with another thread by subject
+                if base in links.replied or base in self._replied:
+                    add(self._bases.get(base))
+            if len(affected) == before:
+                return affected, roots, links
+
+    def _spliced(
+        self,
+        affected: set[str],
+        new_roots: list[ThreadNode],
+        links: Links,
+    ) -> ThreadSource:
+        """A copy of this tree with the threads `affected` replaced by `new_roots`."""
+        # As shown now, read at once (the UI thread may collapse a thread meanwhile).
+        shown_lines, shown_collapsed, collapse_all = self.lines, self.collapsed, self.collapse_all
+        new_by_key, new_root_of, new_index, new_bases = _indexes(new_roots, links)
+        roots_by_key, root_of = dict(self._roots), dict(self._root_of)
+        index, by_base = dict(self._index), dict(self._bases)
+        left: set[int] = set()
+        subjects = set(new_bases)
+        for key in affected:
+            old = roots_by_key.pop(key)
+            if old.item is not None:
+                base = base_subject(old.item.subject)
+                subjects.add(base)
+                by_base[base] = _without(by_base.get(base), key)
+            for node in old.walk():
+                if node.item is not None:
+                    left.add(node.item.id)
+                    del root_of[node.item.id]
+                    for cited in mention_keys(node.item):
+                        index.pop(cited, None)  # cited by affected threads only (closure)
+        roots_by_key.update(new_by_key)
+        root_of.update(new_root_of)
+        index.update(new_index)
+        for base, threads in new_bases.items():  # beside the threads of this base kept
+            for key in (threads,) if isinstance(threads, str) else threads:
+                by_base[base] = _with(by_base[base], key) if by_base.get(base) else key
+        for base in subjects:
+            if not by_base.get(base):
+                by_base.pop(base, None)
+        # A base's roots kept beside the new ones have no reply among them (else they
+        # were all reached): its roots have one if the new ones do.
+        replied = (self._replied - subjects) | links.replied
+        collapsed = frozenset(
+            key for key in shown_collapsed if key not in affected or key in new_by_key
+        )
+
+        # The roots: the old ones out, the new ones in, by bisection on their rank.
+        roots = list(self.roots)
+        lines = list(shown_lines)
+        starts = list(compress(range(len(lines)), map(_is_root, lines)))
+        count = len(roots)
+        cuts = []
+        for key in affected:
+            old = self._roots[key]
+            at = bisect_left(roots, _rank(old), key=_rank)
+            shown = count - 1 - at if self.reverse else at
+            cuts.append((starts[shown], starts[shown + 1] if shown + 1 < count else len(lines)))
+        for start, end in sorted(cuts, reverse=True):
+            del lines[start:end]
+        for old in sorted((self._roots[key] for key in affected), key=_rank, reverse=True):
+            del roots[bisect_left(roots, _rank(old), key=_rank)]
+        starts = list(compress(range(len(lines)), map(_is_root, lines)))
+        kept = roots
+        places = []
+        for n, root in enumerate(new_roots):
+            at = bisect_left(kept, _rank(root), key=_rank)
+            shown = len(kept) - at if self.reverse else at
+            places.append((shown, -n if self.reverse else n, root))
+        places.sort(key=lambda place: (place[0], place[1]))
+        added = 0
+        for shown, _, root in places:
+            row = (starts[shown] if shown < len(starts) else len(lines) - added) + added
+            group = flatten([root], collapsed, collapse_all=collapse_all)
+            lines[row:row] = group
+            added += len(group)
+        merged = list(kept)
+        for root in new_roots:
+            merged.insert(bisect_left(merged, _rank(root), key=_rank), root)
+
+        updated = copy.copy(self)
+        updated.roots, updated.lines, updated.collapsed = merged, lines, collapsed
+        updated.collapse_all = collapse_all
+        updated._roots, updated._root_of = roots_by_key, root_of
+        updated._index, updated._bases, updated._replied = index, by_base, frozenset(replied)
+        removed, added = left - new_root_of.keys(), new_root_of.keys() - left
+        assert self._signature is not None
+        count, total, squares = _signature(added, self._signature)
+        _, less, less_squares = _signature(removed)
+        updated._signature = (count - len(removed), total - less, squares - less_squares)
+        updated._newest = max(self._newest, max(added, default=0))
+        updated.rebuilding = updated.again = False
+        return updated
+
+    def _members(self, key: str) -> list[int]:
+        """The ids of thread `key`'s messages, top to bottom."""
+        root = self._roots.get(key)
+        if root is None:
+            return []
+        return [node.item.id for node in root.walk() if node.item is not None]
 
     # -- the list source --------------------------------------------------------------
 
@@ -207,7 +347,8 @@ class ThreadSource:
 
         page = self.lines[offset : offset + limit]
         found = {r.id: r for r in self.store.messages_by_ids([x.id for x in page if x.id])}
-        hidden = [i for x in page if x.collapsed for i in self._members.get(x.root, ())]
+        members = {x.root: self._members(x.root) for x in page if x.collapsed}
+        hidden = [i for ids in members.values() for i in ids]
         unread = self.store.unread_among(hidden) if hidden else set()
         out = []
         for n, line in enumerate(page):
@@ -220,7 +361,7 @@ class ThreadSource:
                 "thread_count": line.count if line.is_root else 0,
                 "collapsed": line.collapsed,
                 "thread_unread": (not seen)
-                or (line.collapsed and any(i in unread for i in self._members.get(line.root, ()))),
+                or (line.collapsed and any(i in unread for i in members.get(line.root, ()))),
             }
             if stored is None:
                 placeholder = -(offset + n + 1)
@@ -234,14 +375,34 @@ class ThreadSource:
 
     def toggle(self, key: str) -> None:
         """Collapse the thread `key` if it is open, open it if it is collapsed."""
-        self.collapsed ^= {key}
-        self._flatten()
+        collapsed = self.collapsed ^ {key}
+        lines = self._lines(collapsed, self.collapse_all)
+        self.collapsed, self.lines = collapsed, lines
 
     def toggle_all(self) -> None:
         """Every thread collapsed (or, when they already are, every one open)."""
-        self.collapse_all = not self.collapse_all
-        self.collapsed.clear()
-        self._flatten()
+        collapse_all = not self.collapse_all
+        lines = self._lines(frozenset(), collapse_all)
+        self.collapse_all, self.collapsed, self.lines = collapse_all, frozenset(), lines
+
+    def row_of(self, message_id: int) -> int | None:
+        """The row showing message `message_id` (its thread's row when the thread is
+        collapsed); None if it is not in this tree."""
+        key = self._root_of.get(message_id)
+        if key is None:
+            return None
+        root = self._roots[key]
+        at = bisect_left(self.roots, _rank(root), key=_rank)
+        shown = len(self.roots) - 1 - at if self.reverse else at
+        rows = compress(range(len(self.lines)), map(_is_root, self.lines))
+        start = next(islice(rows, shown, None))
+        for row in range(start, len(self.lines)):
+            line = self.lines[row]
+            if line.id == message_id or (line.collapsed and line.root == key):
+                return row
+            if row > start and line.is_root:
+                break
+        return start
 
     def index_of(self, key: str) -> int:
         """The row of thread `key`'s root (0 if it is gone)."""
@@ -252,10 +413,73 @@ class ThreadSource:
         from tuimail.core.service import view_row
 
         key = self._root_of.get(message_id)
-        ids = self._members.get(key, []) if key is not None else []
+        ids = self._members(key) if key is not None else []
         return [view_row(r) for r in self.store.messages_by_ids(ids)]
 
 
-def _root_row(lines: list[ThreadLine], key: str) -> int:
-    """The row of thread `key`'s root."""
-    return next(i for i, line in enumerate(lines) if line.is_root and line.root == key)
+def _inputs(rows: Iterable[tuple]) -> list[ThreadInput]:
+    return [
+        ThreadInput(i, mid or "", irt or "", refs or "", subject or "", date or 0.0, not seen)
+        for i, mid, irt, refs, subject, date, seen in rows
+    ]
+
+
+def _signature(
+    messages: Iterable[ThreadInput] | Iterable[int], plus: tuple[int, int, int] = (0, 0, 0)
+) -> tuple[int, int, int]:
+    """The store's folder_signature of these messages (ThreadInputs or ids), added to
+    `plus`."""
+    ids = [m if isinstance(m, int) else m.id for m in messages]
+    return (plus[0] + len(ids), plus[1] + sum(ids), plus[2] + sum(i * i for i in ids))
+
+
+def _rank(root: ThreadNode) -> tuple[float, int]:
+    """Roots in list order (newest activity first) are in ascending rank."""
+    return (-root.latest, -root.newest)
+
+
+def _indexes(
+    roots: list[ThreadNode], links: Links
+) -> tuple[dict[str, ThreadNode], dict[int, str], dict[str, Threads], dict[str, Threads]]:
+    """The roots by key, each message's thread, the threads having or citing each
+    Message-ID, and the threads whose root has each base subject."""
+    by_key: dict[str, ThreadNode] = {}
+    root_of: dict[int, str] = {}
+    for root in roots:
+        key = root.key
+        by_key[key] = root
+        for node in root.walk():
+            if node.item is not None:
+                root_of[node.item.id] = key
+    index: dict[str, Threads] = {}
+    get = index.get
+    for message_id, own, cited in links.mentions:
+        thread = root_of[message_id]
+        if own:
+            cited = [*cited, own]
+        for key in cited:
+            held = get(key)
+            if held is None:
+                index[key] = thread
+            elif held is not thread and held != thread:
+                index[key] = _with(held, thread)
+    by_base: dict[str, Threads] = {}
+    for base, shown in links.bases.items():
+        keys = tuple(root.key for root in shown)
+        by_base[base] = keys[0] if len(keys) == 1 else keys
+    return by_key, root_of, index, by_base
+
+
+def _without(held: Threads | None, thread: str) -> Threads | None:
+    if held is None or held == thread:
+        return None
+    if isinstance(held, str):
+        return held
+    rest = tuple(key for key in held if key != thread)
+    return rest[0] if len(rest) == 1 else rest or None
+
+
+def _with(held: Threads, thread: str) -> Threads:
+    if isinstance(held, str):
+        return (held, thread)
+    return held if thread in held else (*held, thread)

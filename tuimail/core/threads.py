@@ -16,7 +16,9 @@ from __future__ import annotations
 import gc
 from collections import deque
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 MAX_REFERENCES = 100  # a hostile References header cannot make threading quadratic
@@ -59,6 +61,17 @@ class ThreadNode:
             node = stack.pop()
             yield node
             stack.extend(reversed(node.children))
+
+
+@dataclass
+class Links:
+    """What a build tells an incremental update (tuimail.core.thread_list) of how its
+    threads could join others."""
+
+    # (message row id, its own Message-ID, the ids it cites) of every message
+    mentions: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    bases: dict[str, list[ThreadNode]] = field(default_factory=dict)  # roots by base subject
+    replied: set[str] = field(default_factory=set)  # base subjects with a reply ("Re:") root
 
 
 class ThreadLine(NamedTuple):
@@ -111,10 +124,6 @@ def base_subject(subject: str) -> str:
     return subject_parts(subject)[0]
 
 
-def _is_reply(subject: str) -> bool:
-    return subject_parts(subject)[1]
-
-
 @contextmanager
 def paused_gc():
     """No cyclic garbage collection while 100k nodes (with parent links) are made: the
@@ -128,12 +137,48 @@ def paused_gc():
             gc.enable()
 
 
-def build_threads(items: Iterable[ThreadInput], *, by_subject: bool = True) -> list[ThreadNode]:
+def build_threads(
+    items: Iterable[ThreadInput],
+    *,
+    by_subject: bool = True,
+    links: Links | None = None,
+) -> list[ThreadNode]:
+    """The forest of `items`, newest activity first. The result depends on the order of
+    `items` only where mail disagrees (two parents claimed for one message, a Message-ID
+    twice): give them in a fixed order (the store's id order) to get the same forest
+    from the same mail. `links` (if given) is filled in: what an incremental update needs
+    (tuimail.core.thread_list)."""
     with paused_gc():
-        return _build_threads(items, by_subject)
+        return _build_threads(items, by_subject, links)
 
 
-def _build_threads(items: Iterable[ThreadInput], by_subject: bool) -> list[ThreadNode]:
+def citations(item: ThreadInput) -> list[str]:
+    """The message ids `item` cites, oldest first, as threading links them: References,
+    then In-Reply-To's last id if References does not end with it."""
+    refs = _ids(item.references)
+    if item.in_reply_to:
+        reply_to = _ids(item.in_reply_to)
+        if reply_to and (not refs or refs[-1] != reply_to[-1]):
+            refs.append(reply_to[-1])
+    return refs
+
+
+def mention_keys(item: ThreadInput) -> list[str]:
+    """Every message id whose presence can change where `item` goes (its own and the
+    ones it cites): two messages sharing none of them thread independently."""
+    own = item.message_id.strip()
+    refs = citations(item)
+    if own:
+        refs.append(own)
+    return refs
+
+
+def _build_threads(
+    items: Iterable[ThreadInput],
+    by_subject: bool,
+    links: Links | None = None,
+) -> list[ThreadNode]:
+    mentions = links.mentions if links is not None else None
     table: dict[str, ThreadNode] = {}
     serial = 0
 
@@ -156,19 +201,22 @@ def _build_threads(items: Iterable[ThreadInput], by_subject: bool) -> list[Threa
 
     get = table.get
     for item in items:
-        key = item.message_id.strip()
+        own = key = item.message_id.strip()
         node = get(key) if key else None
         if node is None or node.item is not None:  # no id, or a duplicate id: a new one
             if node is not None or not key:
-                serial += 1
-                key = f"\0{serial}"
+                # Named after the store's id (not a count): the same message gets the same
+                # key in every build, whatever else came or went. The trailing space keeps
+                # it apart from every Message-ID (those are stripped).
+                key = f"\0{item.id} "
+                if key in table:  # the same id twice (never from the store)
+                    serial += 1
+                    key = f"\0{item.id}.{serial} "
             node = table[key] = ThreadNode(key)
         node.item = item
-        refs = _ids(item.references)
-        if item.in_reply_to:
-            reply_to = _ids(item.in_reply_to)
-            if reply_to and (not refs or refs[-1] != reply_to[-1]):
-                refs.append(reply_to[-1])
+        refs = citations(item)
+        if mentions is not None:
+            mentions.append((item.id, own, refs))
         previous: ThreadNode | None = None
         for ref in refs:
             ref_node = get(ref)
@@ -187,7 +235,7 @@ def _build_threads(items: Iterable[ThreadInput], by_subject: bool) -> list[Threa
     roots = [node for node in table.values() if node.parent is None]
     roots = _prune(roots)
     if by_subject:
-        roots = _group_by_subject(roots)
+        roots = _group_by_subject(roots, links)
     for root in roots:
         _summarise(root)
         for node in root.walk():  # handed out acyclic: freed by reference counting alone
@@ -244,28 +292,34 @@ def _splice_placeholders(root: ThreadNode) -> None:
         node.children = kept
 
 
-def _group_by_subject(roots: list[ThreadNode]) -> list[ThreadNode]:
+def _group_by_subject(roots: list[ThreadNode], links: Links | None = None) -> list[ThreadNode]:
     """Threads whose root lost its references but has the same base subject join the
-    thread started by the original (not-a-reply) message."""
-    first: dict[str, ThreadNode] = {}
+    thread started by the original (not-a-reply) message: the first such root in the
+    order given, else the first reply. Roots that are not replies stay roots, so where
+    no root of a base subject is a reply, nothing joins and the order does not matter.
+    `links` (if given) gets the roots that stay roots by base subject (every root that
+    joined another has the base of the one it joined) and the bases with a reply root."""
+    first: dict[str, tuple[ThreadNode, bool]] = {}
+    parts: list[tuple[str, bool]] = []
     for root in roots:
-        subject = root.item.subject if root.item else ""
-        base = base_subject(subject)
+        base, reply = subject_parts(root.item.subject) if root.item is not None else ("", False)
+        parts.append((base, reply))
         if not base:
             continue
+        if reply and links is not None:
+            links.replied.add(base)
         held = first.get(base)
-        if held is None or (
-            held.item is not None and _is_reply(held.item.subject) and not _is_reply(subject)
-        ):
-            first[base] = root
+        if held is None or (held[1] and not reply):
+            first[base] = (root, reply)
     out = []
-    for root in roots:
-        subject = root.item.subject if root.item else ""
-        base = base_subject(subject)
-        host = first.get(base) if base else None
-        if host is None or host is root or not _is_reply(subject):
+    for root, (base, reply) in zip(roots, parts, strict=True):
+        held = first.get(base) if base else None
+        if held is None or held[0] is root or not reply:
             out.append(root)
+            if links is not None and base:
+                links.bases.setdefault(base, []).append(root)
             continue
+        host = held[0]
         root.parent = host
         host.children.append(root)
     return out
@@ -290,14 +344,17 @@ def _summarise(root: ThreadNode) -> None:
 
 
 def flatten(
-    roots: list[ThreadNode], collapsed: set[str] | None = None, *, collapse_all: bool = False
+    roots: list[ThreadNode],
+    collapsed: AbstractSet[str] | None = None,
+    *,
+    collapse_all: bool = False,
 ) -> list[ThreadLine]:
     """The rows of a threaded list: a collapsed thread is its root row only."""
     with paused_gc():
         return _flatten(roots, collapsed, collapse_all)
 
 
-def _flatten(roots: list[ThreadNode], collapsed: set[str] | None, collapse_all: bool):
+def _flatten(roots: list[ThreadNode], collapsed: AbstractSet[str] | None, collapse_all: bool):
     collapsed = collapsed or set()
     lines: list[ThreadLine] = []
     for root in roots:

@@ -51,9 +51,11 @@ from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
+from tuimail.words.actions import link_opened, new_mail, not_viewed, pipe_finished, undone
 from tuimail.words.attachments import opened as opened_words
 from tuimail.words.describe import describe
-from tuimail.words.sent import draft_saved, sent_needs_attention, sent_note
+from tuimail.words.sent import draft_saved, recovered_words, sent_needs_attention, sent_note
+from tuimail.words.status import back_online
 from tuimail.words.status import event as event_words
 from tuimail.words.status import state as state_words
 
@@ -122,6 +124,7 @@ class TuimailApp(App[None]):
         self.ui = ui or UiSettings()  # [ui]: list columns, mark_read_delay
         self.start_notes = list(notes or [])  # config values ignored (said once on start)
         self.now = now  # a fixed clock for snapshots
+        self._offline_since: dict[str, str] = {}  # account -> when it went offline
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
         self.sync_fallback = self.SYNC_FALLBACK if sync_fallback is None else sync_fallback
@@ -203,12 +206,43 @@ class TuimailApp(App[None]):
     def open_main(self) -> None:
         assert self.service is not None
         self.push_screen(MainScreen())
+        self.recover_drafts()
         if self.start_sync:  # once the first rows are on screen (the sync's thread shares
             self._service_waits = True  # the GIL with the first paint), else soon after
             self.set_timer(self.sync_fallback, partial(self._start_service_unless_loading, 10))
         if self._compose_start is not None:
             start, self._compose_start = self._compose_start, None
             self.compose_from(start)
+
+    def recover_drafts(self) -> None:
+        """Messages being written when an earlier tuimail was killed (core.draft_recovery)
+        become drafts (here and in the server's Drafts), and a note says so."""
+        from tuimail.core import draft_recovery
+
+        service = self.service
+        if service is None:
+            return
+
+        def job() -> list[str]:
+            subjects = []
+            for kept in draft_recovery.pending():
+                if kept.fields.get("account") not in service.accounts:
+                    continue  # an account no longer configured: the file stays
+                try:
+                    service.save_draft(Draft(**kept.fields))
+                except Exception:  # one that fails does not stop the others; kept
+                    log.exception("recovering a message that was being written failed")
+                    continue
+                draft_recovery.forget(kept.key)
+                subjects.append(kept.fields.get("subject") or "(no subject)")
+            return subjects
+
+        def done(subjects: list[str]) -> None:
+            if subjects:
+                notify(self, recovered_words(subjects), timeout=15)
+                self.reload_list()
+
+        self.work(job, "recover", done)
 
     def _start_service_unless_loading(self, patience: int) -> None:
         """The timer's start: while the first list is still being read or not yet shown (a
@@ -421,7 +455,7 @@ class TuimailApp(App[None]):
     def tell_new_mail(self, event: ServiceEvent) -> None:
         """New mail: the terminal is told (OSC 9 / OSC 777 / bell, see [notify]) and
         new_mail_command runs once per message, the message only in its environment."""
-        from tuimail.core.hooks import from_rows, notification, run_command, summary
+        from tuimail.core.hooks import from_rows, notification, run_command
 
         service, kind, command = self.service, self.notify_kind, self.new_mail_command
         if service is None or (kind == "off" and not command):
@@ -430,7 +464,7 @@ class TuimailApp(App[None]):
         rows = list(getattr(event, "messages", None) or [])
 
         def told(messages: list) -> None:
-            sequence = notification(kind, *summary(messages, count))
+            sequence = notification(kind, *new_mail(messages, count))
             if sequence == "\a":
                 if not self.bell_on_new_mail:  # rung already
                     self.bell()
@@ -456,12 +490,25 @@ class TuimailApp(App[None]):
         error = self.last_error
         if any(error and error in state_words(state) for state in states.values()):
             error = ""
+        self._tell_recoveries(states)
         main.query_one(StatusBar).update_status(
             states,
             max(len(self.service.outbox), self.service.outbox_waiting),
             error,
             diagnose_key=self.diagnose_key(),
         )
+
+    def _tell_recoveries(self, states: dict) -> None:
+        """An account back from an outage (offline-retrying -> online) is told once in a
+        sentence, with when it went offline: the status bar alone only stops saying so."""
+        since = self._offline_since
+        for name, state in states.items():
+            if state.phase == "offline-retrying":
+                since.setdefault(name, datetime.now().strftime("%H:%M"))
+            elif state.phase == "online" and name in since:
+                notify(self, back_online(name, since.pop(name)), timeout=8)
+            elif state.phase != "connecting":
+                since.pop(name, None)  # a password or certificate problem: said otherwise
 
     # -- folders and list -------------------------------------------------------------
 
@@ -638,32 +685,49 @@ class TuimailApp(App[None]):
         self._idle_gc.tick()
 
     def _reload_threads(self, lst: MessageList, keep_cursor: bool) -> None:
-        """The thread tree of the open folder: refreshed in place when it is already
-        shown (rebuilt only if messages came or went), else built in a worker (a 100k
-        folder takes about a second) and shown when ready, unless the user moved on."""
+        """The thread tree of the open folder: brought up to date when it is already shown
+        (only the threads that messages which came or went reach are threaded again: in
+        place when small, else in a worker), else built in a worker (a 100k folder takes
+        about a second) and shown when ready, unless the user moved on."""
         service = self.service
         assert service is not None
         source = lst.source
         wanted = (self.account, self.folder, self.reverse)
         if isinstance(source, ThreadSource) and source.shown_for == wanted:
-            try:
-                stale = source.stale()
-                if stale and source.count() <= INLINE_THREADS:
-                    source.rebuild()  # a small folder: at once
-                    stale = False
-            except Exception:  # the store is busy: keep what is shown
-                stale = False
-            lst.reload(keep_cursor)
-            if stale and not getattr(source, "rebuilding", False):
-                # a big folder: rebuilt in a worker (the list stays usable, a message that
-                # left shows as a placeholder meanwhile), swapped in when ready
-                source.rebuilding = True
+            if source.count() <= INLINE_THREADS and not source.rebuilding:
+                try:
+                    source.refresh()  # a small folder: at once (the threads reached only)
+                except Exception:  # the store is busy: keep what is shown
+                    pass
+                lst.reload(keep_cursor)
+                return
+            lst.reload(keep_cursor)  # flags are read with each page: they show at once
+            if source.rebuilding:  # a successor is being built: it is looked at again then
+                source.again = True
+                return
+            # A big folder: whether messages came or went (a count over the folder) and
+            # the successor are worked out in a worker, swapped in when ready (the list
+            # stays usable; a message that left shows as a placeholder meanwhile).
+            source.rebuilding, source.again = True, False
 
-                def swap(fresh: ThreadSource) -> None:
-                    if lst.source is source:
-                        lst.set_source(fresh, keep_cursor=True)
+            def update() -> ThreadSource | None:
+                try:
+                    return _tree_frozen(source.rebuilt) if source.stale() else None
+                except BaseException:
+                    source.rebuilding = False
+                    raise
 
-                self.work(lambda: _tree_frozen(source.rebuilt), "threads", swap)
+            def swap(fresh: ThreadSource | None) -> None:
+                source.rebuilding = False
+                if lst.source is not source:
+                    return
+                if fresh is not None:
+                    fresh.follow(source)  # a thread collapsed or opened meanwhile
+                    lst.set_source(fresh, keep_cursor=True)
+                if source.again:  # more changed while it was built
+                    self._reload_threads(lst, keep_cursor=True)
+
+            self.work(update, "threads", swap)
             return
         account, folder, reverse = wanted
         context = self.list_context()
@@ -804,6 +868,10 @@ class TuimailApp(App[None]):
 
         self.work(fetch, "read", done)
 
+    def shows(self, row: MessageRow) -> bool:
+        """Whether the reader's message (the last one loaded) is `row`."""
+        return self._reading is not None and self._reading.id == row.id
+
     def mark_previewed_read(self, row: MessageRow) -> None:
         """The preview of `row` stayed long enough: mark it read (if still shown)."""
         service = self.service
@@ -908,7 +976,7 @@ class TuimailApp(App[None]):
         if service is None:
             return
         if action == "undo":
-            self.queue_action(service.undo, "undo")
+            self.queue_action(lambda: undone(service.undo()), "undo")
             return
         if action == "mark_all_read":
             self.ask_mark_all_read()
@@ -1142,8 +1210,7 @@ class TuimailApp(App[None]):
         main = self.main
         if main is None:
             return
-        main.query_one(ReaderPane).show_raw(f"── {sanitize(title)} (q: back) ──\n\n{text}")
-        main.show_reader(True)
+        main.show_attachment_text(f"── {sanitize(title)} (q: back) ──\n\n{text}")
 
     def _viewed(self, name: str, plan) -> None:
         shown = sanitize(name or "the attachment")
@@ -1167,7 +1234,7 @@ class TuimailApp(App[None]):
             )
             notify(self, f"Opened {shown}.")
         else:
-            notify(self, f"No viewer for {shown} here; it was saved to {plan.path}.", timeout=8)
+            notify(self, not_viewed(name, plan), timeout=8)
 
     # -- links ------------------------------------------------------------------------
 
@@ -1179,8 +1246,7 @@ class TuimailApp(App[None]):
             return
         row = rows[0]
         reader = main.query_one(ReaderPane)
-        shown = self._reading is not None and self._reading.id == row.id
-        if shown and reader.message_view is not None:
+        if self.shows(row) and reader.message_view is not None:
             self._pick_link(reader.message_view.links)
             return
         self.work(
@@ -1208,14 +1274,18 @@ class TuimailApp(App[None]):
             self.copy_to_clipboard(link)  # OSC 52: the terminal's clipboard, over SSH too
             notify(self, "Link copied to the clipboard (if the terminal allows OSC 52).")
         elif is_mailto(link):
-            from tuimail.core.mailto import parse_mailto
+            from tuimail.core.mailto import MailtoError, parse_mailto
+            from tuimail.words.compose import mailto_words
 
             try:
                 self.compose_from(parse_mailto(link))
-            except ValueError as exc:
-                notify(self, f"That mailto: link cannot be used: {exc}", severity="warning")
+            except MailtoError as exc:
+                said = mailto_words(exc)
+                notify(self, f"That mailto: link cannot be used: {said}", severity="warning")
         else:
-            self.work(lambda: open_link(link), "open-link", lambda sentence: notify(self, sentence))
+            self.work(
+                lambda: open_link(link), "open-link", lambda done: notify(self, link_opened(done))
+            )
 
     # -- tags -------------------------------------------------------------------------
 
@@ -1316,7 +1386,7 @@ class TuimailApp(App[None]):
                 result = run_pipe(command, data, capture=False)
                 _wait_for_enter(f"[exit status {result.status}] Press Enter to return to tuimail.")
             self.refresh(layout=True)
-            shown = f"The command finished (exit status {result.status})."
+            shown = pipe_finished(result)
         except SuspendNotSupported:
             self.work(
                 lambda: run_pipe(command, data),
@@ -1327,10 +1397,7 @@ class TuimailApp(App[None]):
         notify(self, shown, severity="information" if result.status == 0 else "warning")
 
     def _piped(self, result: PipeResult) -> None:
-        tail = "\n".join(result.output.strip().splitlines()[-5:])
-        text = f"The command finished (exit status {result.status})." + (
-            f"\n{tail}" if tail else ""
-        )
+        text = pipe_finished(result)
         notify(self, text, severity="information" if result.status == 0 else "warning", timeout=8)
 
     def ask_save_messages(self, rows: list[MessageRow]) -> None:
@@ -1419,9 +1486,11 @@ class TuimailApp(App[None]):
 
         main = self.main
         if main is not None and self.screen is main:  # the bottom line, as mutt asks
-            main.ask_line("Search (sender, subject, text):", chosen)
+            main.ask_line("Search (words; from: to: subject: body: limit one):", chosen)
         else:
-            self.push_screen(InputDialog("Search (sender, subject, text):"), chosen)
+            self.push_screen(
+                InputDialog("Search (words; from: to: subject: body: limit one):"), chosen
+            )
 
     def leave_search(self) -> None:
         """Esc/q in search results: back to the folder the search started from."""
@@ -1678,9 +1747,14 @@ class TuimailApp(App[None]):
         def job() -> Any:
             try:
                 return service.send(draft)
-            except QueuedError:
+            except QueuedError as queued:
                 # in the outbox: closing the composer loses nothing
                 self.call_from_thread(screen.mark_kept)
+                if getattr(queued.entry, "state", "") in ("queued", "retrying"):
+                    # The outbox sends it by itself: a second Send would send it twice.
+                    self.call_from_thread(
+                        lambda: screen.dismiss(None) if screen.is_current else None
+                    )
                 raise
 
         self.notify("Sending…", timeout=2)
@@ -1996,22 +2070,25 @@ class TuimailApp(App[None]):
         and in the server's Drafts when it answers), then end, saved or not."""
         from tuimail.ui.screens.composer import ComposerScreen
 
-        drafts = [
-            screen.collect()
+        composers = [
+            screen
             for screen in self.screen_stack
             if isinstance(screen, ComposerScreen) and screen.changed
         ]
+        drafts = [(screen, screen.collect()) for screen in composers]
         service = self.service
         if not drafts or service is None:
             self._end_after_hangup()
             return
 
         def save_all() -> None:
-            for draft in drafts:
+            for screen, draft in drafts:
                 try:
                     service.save_draft(draft)
                 except Exception:  # one draft that fails does not stop the others
                     log.exception("saving a draft at hang-up failed")
+                    continue  # its crash-recovery copy stays for the next start
+                screen.forget_recovery()
 
         self.work(save_all, "draft", lambda _result: self._end_after_hangup())
 

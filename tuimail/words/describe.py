@@ -11,7 +11,8 @@ from tuimail.core.errors import (
 )
 from tuimail.core.sanitize import sanitize
 from tuimail.words.failures import failure_words
-from tuimail.words.outbox import outbox_reason, submit_error
+from tuimail.words.outbox import outbox_reason, state_label, submit_error
+from tuimail.words.password import password_words
 from tuimail.words.service import service_words
 from tuimail.words.sign_in import needs_sign_in, sign_in_advice, sign_in_needed
 
@@ -47,12 +48,17 @@ def _is_service(exc: BaseException) -> bool:
     return cls is not None and isinstance(exc, cls)
 
 
+def _is_password(exc: BaseException) -> bool:
+    """A password that could not be obtained (core.secrets.PasswordError, typed)."""
+    cls = getattr(sys.modules.get("tuimail.core.secrets"), "PasswordError", None)
+    return cls is not None and isinstance(exc, cls)
+
+
 def _is_sentence(exc: BaseException) -> bool:
-    """Errors whose text is already written for people (a wrong account name, a password
-    command that failed): core's own, not a server's. Looked up only if loaded."""
+    """Errors whose text is already written for people (a configuration error): core's
+    own, not a server's. Looked up only if loaded."""
     for module, name in (
         ("tuimail.core.service", "ServiceError"),
-        ("tuimail.core.secrets", "PasswordError"),
         ("tuimail.core.config", "ConfigError"),
     ):
         cls = getattr(sys.modules.get(module), name, None)
@@ -65,7 +71,7 @@ def describe(exc: BaseException) -> str:
     """One sentence (no traceback, terminal-safe) for any failure."""
     queued = getattr(sys.modules.get("tuimail.core.facade.views"), "QueuedError", None)
     if queued is not None and isinstance(exc, queued):
-        why = outbox_reason(exc.entry) or sanitize(str(getattr(exc.entry, "label", "")))
+        why = outbox_reason(exc.entry) or state_label(exc.entry)
         return f"The message was not sent ({why}); it waits in the outbox."
     submit = getattr(sys.modules.get("tuimail.core.smtp"), "SubmitError", None)
     if submit is not None and isinstance(exc, submit):
@@ -74,6 +80,8 @@ def describe(exc: BaseException) -> str:
         return f"{sign_in_needed(exc)}; {sign_in_advice(exc)}"
     if getattr(exc, "reason", "") and _is_service(exc):
         return service_words(exc)
+    if _is_password(exc):
+        return password_words(exc)
     if _is_sentence(exc):
         return sanitize(str(exc))
     error = typed(exc)

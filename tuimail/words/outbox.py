@@ -24,6 +24,23 @@ def submit_error(exc: Any) -> str:
     return submit_failure(exc.record())
 
 
+_STATES = {
+    "queued": "queued",
+    "sending": "sending",
+    "retrying": "will retry",
+    "failed": "failed",
+    "maybe_sent": "may have been sent",
+    "sent": "sent",
+    "partial": "sent to some recipients",
+}
+
+
+def state_label(entry: Any) -> str:
+    """An outbox entry's state as the listing says it ("will retry", "may have been sent")."""
+    state = plain(getattr(entry, "state", ""))
+    return _STATES.get(state, state)
+
+
 def outbox_reason(entry: Any) -> str:
     """Why an outbox entry is where it is: from its typed `failure`, or, for an entry
     written before failures were typed, its `last_error` as it was written."""

@@ -38,6 +38,15 @@ def _copy_failed(entry: Any) -> bool:
     return isinstance(copy, dict) and copy.get("outcome") == "failed"
 
 
+def recovered_words(subjects: list[str]) -> str:
+    """Messages being written when tuimail was stopped, saved as drafts at this start."""
+    named = ", ".join(f"“{sanitize(s)}”" for s in subjects[:3])
+    more = f" and {len(subjects) - 3} more" if len(subjects) > 3 else ""
+    noun = "A message" if len(subjects) == 1 else "Messages"
+    verb = "was" if len(subjects) == 1 else "were"
+    return f"{noun} you were writing when tuimail stopped ({named}{more}) {verb} kept: see Drafts."
+
+
 def draft_saved(info: Any) -> str:
     """Where a saved draft went (tuimail.core.drafts.DraftInfo): the server's Drafts
     folder, or this computer only and why the server copy failed."""

@@ -47,6 +47,11 @@ def warning(key: str) -> str:
     return _WARNINGS.get(key, sanitize(key))
 
 
+def back_online(account: str, offline_since: str) -> str:
+    """An account that was offline answers again (the app says so once)."""
+    return f"{sanitize(account)} is connected again (it was offline since {offline_since})."
+
+
 def sent(count: int) -> str:
     noun = "message" if count == 1 else "messages"
     return f"{count} waiting {noun} sent from the outbox."

@@ -17,7 +17,14 @@ from tuimail.core.errors import MailError, TimedOut, Unreachable
 
 
 class NameserverError(ValueError):
-    """The --nameserver value cannot be used."""
+    """The --nameserver value cannot be used, as data: `problem` "not-found" (its host
+    name has no address) or "bad-port", and the `nameserver` as given; the edge words it
+    (tuimail.words.nameserver). Its text is a record for logs."""
+
+    def __init__(self, problem: str, nameserver: str) -> None:
+        super().__init__(f"nameserver: {problem}")
+        self.problem = problem
+        self.nameserver = nameserver
 
 
 def parse_nameserver(value: str) -> tuple[str, int]:
@@ -37,13 +44,13 @@ def parse_nameserver(value: str) -> tuple[str, int]:
         try:
             host = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0][4][0]
         except OSError:
-            raise NameserverError(f"The name server {value!r} cannot be found.") from None
+            raise NameserverError("not-found", value) from None
     return host, port
 
 
 def _port(text: str, value: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
-        raise NameserverError(f"The name server {value!r} has an invalid port.")
+        raise NameserverError("bad-port", value)
     return int(text)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tuimail.core.facade.sources import view_row
-from tuimail.core.facade.views import MessageRow, ServiceError
+from tuimail.core.facade.views import MessageRow, ServiceError, Undone
 from tuimail.core.runtime import ServiceEvent
 
 
@@ -76,14 +76,12 @@ class Actions:
         rows = [view_row(r) for r in self.store.message_rows(fid, 0, 1_000_000, "uid", "unread")]
         if rows:
             self.set_seen(rows, True)
-            self._undo.append(
-                (f"Marked {len(rows)} message(s) read", lambda: self.set_seen(rows, False))
-            )
+            self._undo.append((Undone("read", len(rows)), lambda: self.set_seen(rows, False)))
         return len(rows)
 
-    def _moved(self, rows: Sequence[MessageRow], target: str | None, label: str) -> None:
+    def _moved(self, rows: Sequence[MessageRow], target: str | None, done: Undone) -> None:
         undo = self._moved_remote(rows[0].account, rows, target)
-        self._undo.append((label, undo))
+        self._undo.append((done, undo))
 
     def _undo_in(self, account: str, target: str | None, origins: Sequence[str] = ()) -> None:
         """Undo the last move in `account`; the folders involved are re-read (the rows
@@ -116,8 +114,7 @@ class Actions:
             backend.refresh_folder(target)
             return
         backend.actions.move(ids, target)
-        noun = "message" if len(ids) == 1 else "messages"
-        self._moved(rows, target, f"Moved {len(ids)} {noun}")
+        self._moved(rows, target, Undone("move", len(ids)))
 
     def deletes_for_ever(self, rows: Sequence[MessageRow]) -> bool:
         """Deleting these expunges them (they are in Trash, or there is no Trash): no undo."""
@@ -144,7 +141,6 @@ class Actions:
         rows = [r for r in rows if r.id >= 0]  # thread placeholders are no messages
         if not rows:
             return lambda: None
-        noun = "message" if len(rows) == 1 else "messages"
         if action in ("flag", "unflag", "read", "unread"):
             method = {"read": "mark_read", "unread": "mark_unread"}.get(action, action)
             attr, wanted = {
@@ -158,15 +154,12 @@ class Actions:
             back = {"mark_read": "mark_unread", "mark_unread": "mark_read"}.get(
                 method, "unflag" if method == "flag" else "flag"
             )
-            past = {"flag": "Flagged", "unflag": "Unflagged", "read": "Marked read"}.get(
-                action, "Marked unread"
-            )
 
             def flags_remote() -> None:
                 remote()
                 if changed:
                     self._undo.append(
-                        (f"{past} {len(changed)} {noun}", lambda: self._act(changed, back))
+                        (Undone(action, len(changed)), lambda: self._act(changed, back))
                     )
 
             return flags_remote
@@ -175,12 +168,12 @@ class Actions:
         steps: list[Callable[[], Callable[[], None] | None]] = []
         for account, ids in self._by_account(rows).items():
             steps.append(self._begin_in(action, account, [r for r in rows if r.id in set(ids)]))
-        label = f"{'Archived' if action == 'archive' else 'Deleted'} {len(rows)} {noun}"
+        done = Undone(action, len(rows))
 
         def remote() -> None:
             undos = [u for u in (step() for step in steps) if u is not None]
             if undos:
-                self._undo.append((label, lambda: [u() for u in undos] and None))
+                self._undo.append((done, lambda: [u() for u in undos] and None))
 
         return remote
 
@@ -226,9 +219,10 @@ class Actions:
     def can_undo(self) -> bool:
         return bool(self._undo)
 
-    def undo(self) -> str:
+    def undo(self) -> Undone:
+        """Take back the last undoable action; what it was (the edge words it)."""
         if not self._undo:
             raise ServiceError(reason="nothing-to-undo")
-        label, fn = self._undo.pop()
+        done, fn = self._undo.pop()
         fn()
-        return f"Undone: {label.lower()}"
+        return done

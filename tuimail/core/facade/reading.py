@@ -36,8 +36,8 @@ def render(raw: bytes) -> ReaderView:
             if match.group() not in links:
                 links.append(match.group())
     view = ReaderView(list(rendered.headers), blocks, links, attachments, subject)
-    for note in rendered.notes:
-        view.blocks.append(ReaderBlock("note", note))
+    for said in rendered.notes:  # data (mime.notes), worded by the reader
+        view.blocks.append(ReaderBlock("mime-note", "", note=said))
     return view
 
 
@@ -55,8 +55,8 @@ class Reading:
         """The message, rendered; it is marked read unless `mark_seen` is false (a
         preview: the UI marks it later, see [ui] mark_read_delay)."""
         view = render(self.raw(row))
-        if row.note:
-            view.blocks.append(ReaderBlock("note", row.note))
+        if row.note:  # the stored note's kind (store.headers NOTE_*), worded at the edge
+            view.blocks.append(ReaderBlock("stored-note", row.note))
         if mark_seen and not row.seen:
             try:
                 self.set_seen([row], True)

@@ -22,6 +22,16 @@ MAX_SHOWN_DEPTH = 6  # levels of indentation in the folder tree
 
 
 @dataclass(frozen=True)
+class Undone:
+    """What an undo (u) took back, as data: the `action` ("move", "delete", "archive",
+    "flag", "unflag", "read", "unread") and how many messages it covered; the words are
+    the edge's (tuimail.words)."""
+
+    action: str
+    count: int
+
+
+@dataclass(frozen=True)
 class FolderInfo:
     account: str
     name: str  # the server's name (sanitize before display)
@@ -86,8 +96,11 @@ class MessageListSource(Protocol):
 
 @dataclass
 class ReaderBlock:
-    kind: str  # "text", "quote", "signature"
+    kind: str  # "text", "quote", "signature"; notes, worded at the edge:
+    # "stored-note" (`text` is the store's note kind, tuimail.core.store NOTE_*) and
+    # "mime-note" (`note` is what was done to show it, tuimail.core.mime.notes.Note)
     text: str
+    note: Any = None
 
 
 @dataclass

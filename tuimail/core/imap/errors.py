@@ -65,7 +65,7 @@ def classify_imap(exc: BaseException, *, host: str | None = None, login: bool = 
             # re-raised as a plain abort with the command's name in front
             return context
     if isinstance(exc, imaplib.IMAP4.abort):
-        text = _text(exc)
+        text = _COMMAND_PREFIX.sub("", _text(exc))  # the server's words, not imaplib's
         violation = protocol_violation(text)
         if violation is not None and violation[0] not in _CLOSED:
             reason, data = violation

@@ -41,13 +41,18 @@ _ITEM = re.compile(
     rb'(?:(\d+)|\(([^()"{}\r\n]*)\)|"((?:[^"\\\r\n]|\\["\\])*)"|\{(\d+)\}|([Nn][Ii][Ll]))'
     rb"(?: |(?=\)$))"
 )
-# The whole response in the order tuimail asks for its items (most servers keep it): one
-# match instead of one per item. Anything else takes the item-by-item parse.
-_PLAIN = re.compile(
+# The whole response in the order tuimail asks for its items (most servers keep it):
+# the line up to the header's literal in one match, then the rest after the literal.
+# Anything else takes the item-by-item parse.
+_HEAD = re.compile(
     rb'\* (\d+) FETCH \(UID (\d+) FLAGS \(([^()"{}\r\n]*)\) INTERNALDATE "([^"\\\r\n]*)" '
     rb"RFC822\.SIZE (\d+)(?: MODSEQ \((\d+)\))? BODY\[HEADER\.FIELDS \([^\]\r\n]*\)\] "
-    rb"\{(\d+)\}(?: MODSEQ \((\d+)\))?\)"
+    rb"\{(\d+)\}\r\n"
 )
+_TAIL = re.compile(rb"(?: MODSEQ \((\d+)\))?\)\r\n")
+# A plain response cut by a buffer's end is carried over to the next buffer up to this
+# size (its literal included); a bigger one is read by the general path.
+_CARRY = 1 << 16
 _UNQUOTE = re.compile(rb"\\([\"\\])")
 _META = {
     "uid": re.compile(rb"\bUID (\d+)"),
@@ -65,14 +70,23 @@ class Fetch:
 
     __slots__ = ("seq", "uid", "flags", "size", "internaldate", "modseq", "header")
 
-    def __init__(self, seq: int) -> None:
+    def __init__(
+        self,
+        seq: int,
+        uid: int | None = None,
+        flags: bytes | None = None,
+        size: int | None = None,
+        internaldate: bytes | None = None,
+        modseq: int | None = None,
+        header: bytes | None = None,
+    ) -> None:
         self.seq = seq
-        self.uid: int | None = None
-        self.flags: bytes | None = None  # the list's inside: b"\\Seen $Label"
-        self.size: int | None = None
-        self.internaldate: bytes | None = None
-        self.modseq: int | None = None
-        self.header: bytes | None = None
+        self.uid = uid
+        self.flags = flags  # the list's inside: b"\\Seen $Label"
+        self.size = size
+        self.internaldate = internaldate
+        self.modseq = modseq
+        self.header = header
 
     def __repr__(self) -> str:
         return f"Fetch(seq={self.seq}, uid={self.uid}, flags={self.flags!r}, size={self.size})"
@@ -131,19 +145,6 @@ def parse_fetch(seq: int, text: bytes, literals: list[bytes]) -> Fetch | None:
     return fetch
 
 
-def _plain(m: re.Match[bytes], header: bytes) -> Fetch:
-    seq, uid, flags, date, size, modseq, _size, modseq_after = m.groups()
-    fetch = Fetch(int(seq))
-    fetch.uid = int(uid)
-    fetch.flags = flags
-    fetch.internaldate = date
-    fetch.size = int(size)
-    if modseq_after is not None or modseq is not None:  # the last one, as item by item
-        fetch.modseq = int(modseq_after if modseq_after is not None else modseq)
-    fetch.header = header
-    return fetch
-
-
 def legacy_fields(seq: int, text: bytes, literals: list[bytes]) -> Fetch | None:
     """What the regular expressions used before (on imaplib's pieces) made of a FETCH:
     each item searched for anywhere in the text, the first literal as the header, an
@@ -170,54 +171,54 @@ def legacy_fields(seq: int, text: bytes, literals: list[bytes]) -> Fetch | None:
 
 class _Reader:
     """The connection's bytes, a buffer at a time: `file.peek()` shows what is buffered
-    (or reads once); only the bytes used are consumed (`file.read(n)`)."""
+    (or reads once); only the bytes used are consumed (`file.read(n)`).
+
+    `data` is what is being looked at, `pos` where the next response starts in it. Its
+    first `carried` bytes are already consumed from the file (the unused end of earlier
+    buffers, kept by `_grow` so that a response cut by a buffer's end is still read in
+    one piece); the rest is the file's current buffer, consumed only as far as it is used.
+    A response is carried over only while none of it has been taken, so the tagged line
+    always ends in the current buffer and nothing after it is ever consumed."""
 
     def __init__(self, file: Any, count: Callable[[int], None]) -> None:
         self.file = file
         self.count = count
         self.data = b""
         self.pos = 0
+        self.carried = 0
 
     def _consume(self) -> None:
-        if self.data:
-            used = len(self.data)
+        """Consume the current buffer (all of data after the carried bytes)."""
+        used = len(self.data) - self.carried
+        if used:
             self.file.read(used)
             self.count(used)
-        self.data, self.pos = b"", 0
 
-    def _more(self, partial: bytes) -> bytes:
-        """Consume what was looked at and buffer more; b"" at the end of the stream."""
+    def _grow(self) -> bytes:
+        """Keep data[pos:] (consumed), buffer more after it; b"" at the end of the
+        stream (data is then unchanged)."""
         self._consume()
-        data = self.file.peek(1 << 16)
-        self.data = data
-        if not data:
-            raise _Closed(reason="mid-line" if partial else "closed", protocol="imap")
-        return data
+        rest = self.data[self.pos :]
+        more = self.file.peek(1 << 16)
+        self.data, self.pos, self.carried = rest + more, 0, len(rest)
+        return more
 
     def line(self) -> bytes:
         """The next line, without its CRLF."""
         data, pos = self.data, self.pos
         end = data.find(b"\r\n", pos)
-        if end >= 0:
-            self.pos = end + 2
-            return data[pos:end]
-        partial = data[pos:]
         limit = imaplib._MAXLINE
-        while True:
-            if len(partial) > limit:
+        while end < 0:
+            if len(data) - pos > limit:
                 raise _too_long()
-            data = self._more(partial)
-            if partial[-1:] == b"\r" and data[:1] == b"\n":
-                self.pos = 1
-                return partial[:-1]
-            end = data.find(b"\r\n")
-            if end >= 0:
-                self.pos = end + 2
-                partial += data[:end]
-                if len(partial) > limit:
-                    raise _too_long()
-                return partial
-            partial += data
+            if not self._grow():
+                raise _Closed(reason="mid-line" if len(data) > pos else "closed", protocol="imap")
+            data, pos = self.data, 0
+            end = data.find(b"\r\n", max(self.carried - 1, 0))  # CR and LF may be apart
+        if end - pos > limit:
+            raise _too_long()
+        self.pos = end + 2
+        return data[pos:end]
 
     def literal(self, size: int) -> bytes:
         if size > connect.MAX_LITERAL:
@@ -233,6 +234,7 @@ class _Reader:
         chunks = [data[pos:]]
         left = size - len(chunks[0])
         self._consume()
+        self.data, self.pos, self.carried = b"", 0, 0
         while left > 0:
             chunk = self.file.read(min(left, 1 << 20))
             if not chunk:
@@ -244,11 +246,11 @@ class _Reader:
 
     def done(self) -> None:
         """Consume exactly the bytes used (the rest stays for imaplib)."""
-        if self.data:
-            used = self.pos
+        used = self.pos - self.carried
+        if used > 0:
             self.file.read(used)
             self.count(used)
-        self.data, self.pos = b"", 0
+        self.data, self.pos, self.carried = b"", 0, 0
 
 
 def _too_long() -> ImapProtocolViolation:
@@ -285,12 +287,6 @@ def read_answer(imap: Any, tag: bytes, name: str) -> tuple[str, bytes, list[Fetc
                     piece = reader.line()
                     imap._last_line = piece
                     pieces.append(piece)
-                if len(literals) == 1 and len(pieces) == 2:
-                    text = line + piece
-                    plain = _PLAIN.fullmatch(text)
-                    if plain is not None and int(plain.group(7)) == len(literals[0]):
-                        fetches.append(_plain(plain, literals[0]))
-                        continue
                 kind = _IS_FETCH.match(line)
                 if kind is not None:
                     # imaplib files every `* n FETCH...` under FETCH, which uid() hands back
@@ -327,32 +323,53 @@ def read_answer(imap: Any, tag: bytes, name: str) -> tuple[str, bytes, list[Fetc
 
 
 def _plain_run(reader: _Reader, fetches: list[Fetch], imap: Any) -> None:
-    """Take every whole plain FETCH response (see _PLAIN) already in the reader's buffer,
-    without the general path's calls per line; stop at anything else (a response cut by
-    the buffer's end, another shape, another response), which the general path reads."""
+    """Take every plain FETCH response (see _HEAD) at the reader's position without the
+    general path's calls per line. A plain response cut by the buffer's end is completed
+    from the connection (_Reader._grow: the next buffer after the unused end of this one)
+    and taken too. Stops at anything else (another shape or response, a literal too big
+    to carry), which the general path then reads from the same position."""
     data, pos = reader.data, reader.pos
-    start_pos, limit = pos, imaplib._MAXLINE
-    match, find, append = _PLAIN.fullmatch, data.find, fetches.append
-    while data[pos : pos + 2] == b"* ":
-        end = find(b"\r\n", pos)
-        if end < 0 or end - pos > limit or data[end - 1 : end] != b"}":
+    head, tail, append, limit = _HEAD.match, _TAIL.match, fetches.append, imaplib._MAXLINE
+    trailer = None  # (start, end) in data of the last response's trailer taken
+    while True:
+        m = head(data, pos)
+        if m is not None and m.end() - 2 - pos <= limit:
+            first = m.end()
+            last = first + int(m.group(7))
+            if data[last : last + 3] == b")\r\n":
+                after, nxt = None, last + 3
+            elif (t := tail(data, last)) is not None:
+                after, nxt = t.group(1), t.end()
+            elif last - pos <= _CARRY and data.find(b"\r\n", last) < 0:
+                after = nxt = None  # the literal or the line after it is still to come
+            else:
+                break
+            if nxt is not None:
+                seq, uid, flags, date, size, modseq = m.group(1, 2, 3, 4, 5, 6)
+                if after is not None:
+                    modseq = after  # the last one, as item by item
+                append(
+                    Fetch(int(seq), int(uid), flags, int(size), date,
+                          None if modseq is None else int(modseq), data[first:last])
+                )  # fmt: skip
+                trailer, pos = (last, nxt - 2), nxt
+                continue
+        elif (
+            data[pos : pos + 1] not in (b"*", b"")  # not a response's start
+            or len(data) - pos > limit
+            or data.find(b"\r\n", pos) >= 0  # a whole line of another shape
+        ):
             break
-        brace = data.rfind(b"{", pos, end)
-        digits = data[brace + 1 : end - 1]
-        if brace < 0 or not digits.isdigit():
-            break
-        first = end + 2
-        last = first + int(digits)
-        tail = find(b"\r\n", last)
-        if last > len(data) or tail < 0:
-            break
-        plain = match(data[pos:end] + data[last:tail])
-        if plain is None or int(plain.group(7)) != last - first:
-            break
-        append(_plain(plain, data[first:last]))
-        pos, trailer = tail + 2, (last, tail)
-    if pos != start_pos:
+        # Cut by the buffer's end: carry the start of the response over.
+        if trailer is not None:
+            imap._last_line = data[trailer[0] : trailer[1]]
+            trailer = None
         reader.pos = pos
+        if not reader._grow():
+            return  # the end of the stream: the general path says so
+        data, pos = reader.data, 0
+    reader.pos = pos
+    if trailer is not None:
         imap._last_line = data[trailer[0] : trailer[1]]  # what a violation would quote
 
 

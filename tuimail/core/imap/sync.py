@@ -37,6 +37,7 @@ import re
 import time
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from imapclient import IMAPClient
 
@@ -65,7 +66,7 @@ from tuimail.core.imap.session import (
 )
 from tuimail.core.imap.uidlist import search_uids
 from tuimail.core.store import FolderInfo, NewMessage, Store
-from tuimail.core.store.store import flag_columns
+from tuimail.core.store.store import NOTE_UNREADABLE_ANSWER, flag_columns
 from tuimail.core.store.worker import WORKER_FROM, Summaries
 
 Progress = Callable[[str, int, int], None]
@@ -408,10 +409,10 @@ class SyncEngine:
     def replay_actions(self) -> list[Failure]:
         """Replay the queued actions on this connection; returns the refusals (typed).
         A lost connection raises (the rest stays queued)."""
+        if not self.store.actions(self.account.name):
+            return []  # (the replay's module, and json, are not even loaded)
         from tuimail.core.imap.actions import replay
 
-        if not self.store.actions(self.account.name):
-            return []
         try:
             return replay(self.store, self.account, self.client, self._caps)
         finally:
@@ -760,7 +761,7 @@ class SyncEngine:
         log.warning(
             "%s: %d message(s) with an unreadable FETCH answer", self.account.name, len(left)
         )
-        note = "the server's answer for this message's headers could not be read"
+        note = NOTE_UNREADABLE_ANSWER
         self.store.add_messages(folder_id, [NewMessage(uid, (), b"", note=note) for uid in left])
         return len(left)
 
@@ -932,7 +933,8 @@ def messages_from_fetches(
     fetches: Iterable[Fetch], modseq: bool, wanted: Container[int] | None = None
 ) -> list[NewMessage]:
     """The new messages of a header fetch's answer (see fetch_headers)."""
-    out = []
+    out: list[NewMessage] = []
+    append, message, words = out.append, _new_message, _FLAG_WORDS.get
     for fetch in fetches:
         uid, header = fetch.uid, fetch.header
         if uid is None or header is None:
@@ -943,19 +945,23 @@ def messages_from_fetches(
             continue  # not a UID (RFC 3501: 32-bit, non-zero); the count check reports it
         flags = fetch.flags
         date = fetch.internaldate
-        out.append(
-            NewMessage(  # uid, flags, header, size, internaldate, modseq
+        append(
+            message((  # uid, flags, header, size, internaldate, modseq, note
                 uid,
-                _flag_words(flags) if flags else (),
+                (words(flags) or _flag_words(flags)) if flags else (),
                 header,
                 fetch.size or 0,
                 _internaldate(date) if date else None,
                 fetch.modseq if modseq else None,
-            )
-        )
+                "",
+            ))
+        )  # fmt: skip
     return out
 
 
+# NewMessage(*fields) without the Python-level __new__ a NamedTuple call goes through
+# (the same tuple: a test compares them); made once per message of a first sync.
+_new_message = partial(tuple.__new__, NewMessage)
 _FLAG_WORDS: dict[bytes, tuple[str, ...]] = {}
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import codecs
 from functools import lru_cache
 
+from .notes import Note, note
+
 __all__ = ["decode_bytes", "decode_header_bytes", "codec_for", "guess_charset"]
 
 _ALIASES = {
@@ -162,7 +164,7 @@ def _mostly_utf8(data: bytes) -> bool:
     return good > bad
 
 
-def _guessed(data: bytes, why: str) -> tuple[str, str | None] | None:
+def _guessed(data: bytes, because: str, declared: str = "") -> tuple[str, Note | None] | None:
     """`data` decoded with the guessed charset, and the note saying it was guessed; None
     when the text is mostly UTF-8, or the guess is windows-1252 or nothing (the caller
     then uses UTF-8 with windows-1252 for the stray bytes)."""
@@ -172,11 +174,13 @@ def _guessed(data: bytes, why: str) -> tuple[str, str | None] | None:
     if codec is None or codec == "cp1252":
         return None
     text = data.decode(codec, "replace")
-    return text, f"{why}; the charset was guessed as {charset_label(codec)}."
+    guessed = charset_label(codec)
+    return text, note("charset-guessed", because=because, declared=declared, guessed=guessed)
 
 
-def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
-    """Decode ``data`` declared as ``charset``; return (text, note or None)."""
+def decode_bytes(data: bytes, charset: str | None) -> tuple[str, Note | None]:
+    """Decode ``data`` declared as ``charset``; return (text, note or None): the note
+    says what was done (a guess, a replacement), as data (mime.notes)."""
     if not data:
         return "", None
     declared = (charset or "").strip().strip("\"'")
@@ -200,36 +204,35 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
                 return data.decode("utf-8"), None
             except UnicodeDecodeError:
                 pass
-            guessed = _guessed(data, f"The text is not valid {declared}")
+            guessed = _guessed(data, "invalid", declared)
             if guessed:
                 return guessed
             if codec == "utf-8":
                 text = data.decode("utf-8", _MIXED)
-                return text, f"Some bytes were not valid {declared}; shown as windows-1252."
+                return text, note("charset-mixed", declared=declared)
             try:
                 text = data.decode(codec, "replace")
             except Exception:
                 text = data.decode("utf-8", "replace")
-            return text, f"Some bytes were not valid {declared or codec} and are shown as \ufffd."
+            return text, note("charset-replaced", declared=declared or codec)
     # Unknown or missing charset.
     unknown = bool(declared) and declared.lower() not in _UNKNOWN
     if data.isascii():
-        note = f"Unknown charset {declared!r}; decoded as ASCII." if unknown else None
-        return data.decode("ascii"), note
+        said = note("charset-unknown", declared=declared, used="ASCII") if unknown else None
+        return data.decode("ascii"), said
     try:
         text = data.decode("utf-8")
         used = "UTF-8"
     except UnicodeDecodeError:
-        why = f"Unknown charset {declared!r}" if unknown else "No charset declared"
-        guessed = _guessed(data, why)
+        guessed = _guessed(data, "unknown" if unknown else "undeclared", declared)
         if guessed:
             return guessed
         text = data.decode("utf-8", _MIXED)
         used = "windows-1252"
     if unknown:
-        return text, f"Unknown charset {declared!r}; decoded as {used}."
+        return text, note("charset-unknown", declared=declared, used=used)
     if used != "UTF-8":
-        return text, f"No charset declared for 8-bit text; decoded as {used}."
+        return text, note("charset-undeclared", used=used)
     return text, None
 
 

@@ -20,6 +20,8 @@ import lxml.html
 from inscriptis import Inscriptis
 from inscriptis.model.config import ParserConfig
 
+from .notes import Note, note
+
 __all__ = ["HtmlText", "html_to_text"]
 
 # Removed with their content: never readable text.
@@ -38,7 +40,7 @@ class HtmlText:
     links: list[str] = field(default_factory=list)
     # (start line, end line exclusive, depth) of blockquote regions in ``text``.
     quotes: list[tuple[int, int, int]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # mime.notes
 
 
 _PARSER = lxml.html.HTMLParser(
@@ -178,10 +180,10 @@ def _quote_regions(text: str, labels: list) -> list[tuple[int, int, int]]:
 
 def html_to_text(html: str, *, first_link: int = 1) -> HtmlText:
     """Convert HTML to text with links numbered from ``first_link``; never raises or fetches."""
-    notes = []
+    notes: list[Note] = []
     if len(html) > _MAX_HTML:
         html = html[:_MAX_HTML]
-        notes.append("A very large HTML part was truncated.")
+        notes.append(note("html-truncated"))
     links: list[str] = []
     try:
         root = _tree(html)
@@ -193,7 +195,7 @@ def html_to_text(html: str, *, first_link: int = 1) -> HtmlText:
         text = conv.get_text()
         labels = [(a.start, a.end, a.metadata) for a in conv.get_annotations()]
     except Exception:
-        notes.append("The HTML could not be laid out; showing its text only.")
+        notes.append(note("html-unlaid"))
         return HtmlText(_strip_tags(html).strip(), links, notes=notes)
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     regions = _quote_regions(text, labels)

@@ -35,11 +35,11 @@ from .headers import (
     split_header_block,
 )
 from .mbox_from import is_mbox_from
+from .notes import Note, note
 from .summary import MessageSummary, summarize_fields
 
-__all__ = ["Attachment", "BodyPart", "ParsedMessage", "parse_message", "TOO_COMPLEX"]
+__all__ = ["Attachment", "BodyPart", "ParsedMessage", "parse_message"]
 
-TOO_COMPLEX = "Message too complex, showing raw (truncated)."
 MAX_PARTS = 2000
 MAX_DEPTH = 64
 MAX_BOUNDARIES = 200
@@ -92,12 +92,17 @@ class ParsedMessage:
     headers: list[tuple[str, str]] = field(default_factory=list)  # decoded, unsanitized
     body: list[BodyPart] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # what was done to show it (mime.notes)
     too_complex: bool = False
 
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
+    def note(self, kind: str, **data: str | int) -> None:
+        said = note(kind, **data)
+        if said not in self.notes:
+            self.notes.append(said)
+
+    def keep(self, said: Note | None) -> None:
+        if said is not None and said not in self.notes:
+            self.notes.append(said)
 
 
 def _fix_surrogates(text: str) -> str:
@@ -135,19 +140,20 @@ _BOUNDARY = re.compile(rb'(?i)boundary\s*=\s*"?([^"\s;]{1,200})')
 
 
 def _too_complex_reason(raw: bytes, header_len: int) -> str | None:
-    """Cheap scans (C-speed) that spot input the parser would take too long on."""
+    """Cheap scans (C-speed) that spot input the parser would take too long on: why
+    (a too-complex note's `why`), or None."""
     if header_len > MAX_HEADER_BYTES:
-        return "header section larger than 256 KB"
+        return "header-section"
     boundaries = set(_BOUNDARY.findall(raw[: 8 * 1024 * 1024]))
     if len(boundaries) > MAX_BOUNDARIES:
-        return "MIME parts nested too deeply"
+        return "nesting"
     if raw.count(b"\n--") > MAX_PARTS * 2:
         # Many "--" lines: count only real delimiter lines (a long diff is fine).
         delimiters = sum(raw.count(b"\n--" + b) for b in boundaries)
         if delimiters > MAX_PARTS * 2:
-            return "too many MIME parts"
+            return "parts"
     if _part_header_bytes(raw, boundaries) > MAX_PART_HEADER_BYTES:
-        return "MIME part headers larger than 1 MB"
+        return "part-headers"
     return None
 
 
@@ -183,9 +189,9 @@ def _part_header_bytes(raw: bytes, boundaries: set[bytes]) -> int:
     return total
 
 
-def _fallback(pm: ParsedMessage, body_offset: int, reason: str) -> ParsedMessage:
+def _fallback(pm: ParsedMessage, body_offset: int, why: str, **data: str) -> ParsedMessage:
     pm.too_complex = True
-    pm.note(f"{TOO_COMPLEX[:-1]}: {reason}.")
+    pm.note("too-complex", why=why, **data)
     chunk = pm.raw[body_offset : body_offset + RAW_FALLBACK_BYTES]
     if body_offset >= len(pm.raw) and len(pm.raw) > 0:
         chunk = pm.raw[:RAW_FALLBACK_BYTES]
@@ -218,14 +224,14 @@ def parse_message(raw: bytes) -> ParsedMessage:
     try:
         pm.summary = summarize_fields(fields)
     except Exception:
-        pm.note("Some headers could not be read.")
+        pm.note("headers-unreadable")
     for name, value in fields:
         if name in DISPLAY_HEADERS:
             if name == "from" and is_mbox_from(value):
                 continue  # the summary's rule: a mangled mbox separator, not the author
             pm.headers.append((name.capitalize(), decode_header_value(value)))
     if len(fields) >= MAX_FIELDS:
-        pm.note("Too many header fields; only the first ones were read.")
+        pm.note("too-many-headers")
     reason = _too_complex_reason(raw, len(block))
     if reason:
         return _fallback(pm, body_offset, reason)
@@ -233,22 +239,22 @@ def parse_message(raw: bytes) -> ParsedMessage:
         deadline = time.thread_time() + PARSE_BUDGET
         msg = _parse_with_deadline(raw, deadline)
         if msg is None:
-            return _fallback(pm, body_offset, "it took too long to parse")
+            return _fallback(pm, body_offset, "time")
         walker = _Walker(pm, deadline)  # decoding the parts shares the same budget
         walker.visit(msg, 0)
         if walker.out_of_time:
-            pm.notes = [n for n in pm.notes if not n.startswith(TOO_COMPLEX[:20])]
-            return _fallback(pm, body_offset, "it took too long to parse")
+            pm.notes = [n for n in pm.notes if n.kind != "too-complex"]
+            return _fallback(pm, body_offset, "time")
         if pm.too_complex:
-            pm.notes = [n for n in pm.notes if not n.startswith(TOO_COMPLEX[:20])]
-            return _fallback(pm, body_offset, "too many or too deeply nested MIME parts")
+            pm.notes = [n for n in pm.notes if n.kind != "too-complex"]
+            return _fallback(pm, body_offset, "nested-parts")
         texts = [v for _n, v in pm.headers] + [a.filename for a in pm.attachments]
         if any("\ufffd" in t for t in texts) and b"\xef\xbf\xbd" not in raw:
-            pm.note("Some header bytes could not be decoded and are shown as \ufffd.")
+            pm.note("header-bytes")
     except RecursionError:
-        return _fallback(pm, body_offset, "MIME parts nested too deeply")
+        return _fallback(pm, body_offset, "nesting")
     except Exception as exc:
-        return _fallback(pm, body_offset, f"parser error ({type(exc).__name__})")
+        return _fallback(pm, body_offset, "parser-error", type=type(exc).__name__)
     return pm
 
 
@@ -292,7 +298,7 @@ class _Walker:
                 data = b""
         cte = str(part.get("content-transfer-encoding", "")).strip().lower()
         if cte == "base64" and part.defects:
-            self.pm.note("A base64 part was damaged; what could be decoded is shown.")
+            self.pm.note("base64-damaged")
         return data
 
     def filename(self, part: Message) -> str:
@@ -321,13 +327,12 @@ class _Walker:
         charset = _fix_surrogates(str(charset)) if charset else None
         if len(data) > MAX_TEXT_CHARS * 2:
             data = data[: MAX_TEXT_CHARS * 2]
-            self.pm.note("A very long text part was truncated to its first 2 MB.")
-        text, note = decode_bytes(data, charset)
-        if note:
-            self.pm.note(note)
+            self.pm.note("text-truncated")
+        text, said = decode_bytes(data, charset)
+        self.pm.keep(said)
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS]
-            self.pm.note("A very long text part was truncated to its first 2 MB.")
+            self.pm.note("text-truncated")
         return text
 
     def attach(self, part: Message | None, name: str, ctype: str, data: bytes) -> None:
@@ -341,11 +346,11 @@ class _Walker:
             return
         self.parts += 1
         if self.parts > MAX_PARTS:
-            self.pm.note(f"{TOO_COMPLEX[:-1]}: too many MIME parts.")
+            self.pm.note("too-complex", why="parts")
             self.pm.too_complex = True
             return
         if depth > MAX_DEPTH:
-            self.pm.note(f"{TOO_COMPLEX[:-1]}: MIME parts nested too deeply.")
+            self.pm.note("too-complex", why="nesting")
             self.pm.too_complex = True
             return
         ctype = part.get_content_type().lower()
@@ -373,7 +378,7 @@ class _Walker:
             return
         if ctype.startswith("multipart/"):
             # Boundary missing or never found: show what is there as text.
-            self.pm.note("Broken MIME structure (boundary not found); shown as text.")
+            self.pm.note("broken-structure")
             data = self.payload_bytes(part)
             self.pm.body.append(BodyPart("plain", self.decode_text(part, data)))
             return
@@ -381,9 +386,9 @@ class _Walker:
 
     def visit_multipart(self, part: Message, ctype: str, children: list, depth: int) -> None:
         if ctype == "multipart/encrypted":
-            self.pm.note("This message is encrypted; tuimail does not decrypt it.")
+            self.pm.note("encrypted")
         elif ctype == "multipart/signed":
-            self.pm.note("This message is signed; the signature was not checked.")
+            self.pm.note("signed")
         if ctype == "multipart/alternative" and children:
             self.visit_alternative(children, depth)
             return
@@ -462,7 +467,7 @@ class _Walker:
         attached = _is_attachment(part)
         maintype = ctype.split("/", 1)[0]
         if ctype in _ENCRYPTED_TYPES:
-            self.pm.note("This message is encrypted; tuimail does not decrypt it.")
+            self.pm.note("encrypted")
         if ctype == "text/calendar":
             from .calendar import summarize_calendar
 
@@ -534,7 +539,7 @@ class _Walker:
                 except binascii.Error:
                     damaged = True
         if damaged:
-            self.pm.note("A uuencoded attachment was damaged.")
+            self.pm.note("uuencode-damaged")
         guessed = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
         self.attach(None, name, guessed, bytes(out))
 

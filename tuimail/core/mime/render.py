@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..sanitize import sanitize
 from .charsets import decode_bytes
+from .notes import Note, note
 from .parse import ParsedMessage
 from .quotes import Block, split_blocks, unflow
 
 __all__ = ["AttachmentInfo", "RenderedMessage", "render_message", "raw_source", "format_size"]
 
 HEADER_ORDER = ("From", "To", "Cc", "Date", "Subject")
-HTML_NOTE = "HTML converted to text; remote content not loaded."
+HTML_NOTE = note("html-converted")  # remote content is never loaded
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,9 @@ class RenderedMessage:
     blocks: list[Block] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     attachments: list[AttachmentInfo] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    # What was done to show it, as data (mime.notes); worded at the edge
+    # (tuimail.words.notes.reader_note), which hands the words to as_text().
+    notes: list[Note] = field(default_factory=list)
 
     def lines(self, *, show_quotes: bool = True) -> list[tuple[str, int, str]]:
         """Body lines as (kind, quote depth, text); folded quotes become one marker line."""
@@ -44,8 +48,9 @@ class RenderedMessage:
             out.extend((block.kind, block.depth, line) for line in block.lines)
         return out
 
-    def as_text(self, *, show_quotes: bool = True) -> str:
-        """Plain text rendering: headers, body, links, attachments, notes."""
+    def as_text(self, *, show_quotes: bool = True, notes: Sequence[str] = ()) -> str:
+        """Plain text rendering: headers, body, links, attachments, and `notes`: the
+        words the edge made of self.notes (none given: no notes section)."""
         parts = [f"{name}: {value}" for name, value in self.headers]
         parts.append("")
         parts.extend(text for _kind, _depth, text in self.lines(show_quotes=show_quotes))
@@ -57,8 +62,8 @@ class RenderedMessage:
                 f"[{a.index}] {a.filename} ({a.content_type}, {format_size(a.size)})"
                 for a in self.attachments
             ]
-        if self.notes:
-            parts += ["", "Notes:"] + [f"- {n}" for n in self.notes]
+        if notes:
+            parts += ["", "Notes:"] + [f"- {n}" for n in notes]
         return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -99,9 +104,9 @@ def render_message(parsed: ParsedMessage, *, show_quotes: bool = True) -> Render
             text = conv.text
             rm.links.extend(_short(sanitize(u)) for u in conv.links)
             new = _html_blocks(_clean(text), conv.quotes)
-            for note in conv.notes + [HTML_NOTE]:
-                if note not in rm.notes:
-                    rm.notes.append(note)
+            for said in [*conv.notes, HTML_NOTE]:
+                if said not in rm.notes:
+                    rm.notes.append(said)
         elif part.kind == "plain":
             text = part.text.replace("\r\n", "\n").replace("\r", "\n")
             if part.flowed:
@@ -120,9 +125,9 @@ def render_message(parsed: ParsedMessage, *, show_quotes: bool = True) -> Render
         rm.attachments.append(
             AttachmentInfo(att.index, sanitize(att.filename), sanitize(att.content_type), att.size)
         )
-    for note in parsed.notes:
-        if note not in rm.notes:
-            rm.notes.append(sanitize(note))
+    for said in parsed.notes:
+        if said not in rm.notes:
+            rm.notes.append(said)
     if not show_quotes:
         rm.blocks = [
             Block(b.kind, b.depth, [f"[{len(b.lines)} quoted lines hidden]"])

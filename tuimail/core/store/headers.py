@@ -70,8 +70,11 @@ LIMITS = {
 # Dates outside 1970..9999 are not dates anyone sent mail at (and would not format).
 DATE_RANGE = (0.0, 253402214400.0)
 
-NOTE_UNREADABLE = "the headers of this message could not be read in full; kept as received"
-NOTE_SHORTENED = "a header of this message was too long and is shown shortened"
+# Why a message is shown as it is (its `note`, kept with it in the store): a kind, worded
+# at the edge (tuimail.words.notes). "" when nothing is wrong.
+NOTE_UNREADABLE = "unreadable-header"  # its header could not be read in full: kept as received
+NOTE_SHORTENED = "shortened"  # a header was too long and is shown shortened
+# (store.store has the others: NOTE_SIZE, NOTE_UNREADABLE_ANSWER)
 
 
 def sane_date(value: float | None) -> float | None:

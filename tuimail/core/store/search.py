@@ -4,9 +4,7 @@ body that goes into the index."""
 from __future__ import annotations
 
 import binascii
-import email
 import re
-from email._policybase import compat32  # email.policy would load the whole header registry
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _CONTENT_TYPE = re.compile(rb"^content-type:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
@@ -18,11 +16,44 @@ _WORD = re.compile(r"\w[\w@.+-]*", re.UNICODE)
 _FIELDS = {"subject": "subject", "from": "people", "to": "people", "body": "body"}
 
 
+_ADDRESS_FIELDS = ("from", "to")
+
+
+def address_words(text: str) -> list[tuple[str, str]]:
+    """The (field, word) pairs of `from:word` and `to:word` in a query: the index keeps
+    senders and recipients in one column ("people"), so these are checked again on the
+    message's own sender (from) or recipients (to, Cc included)."""
+    pairs = []
+    for token in text.split():
+        field, sep, rest = token.partition(":")
+        if sep and field.lower() in _ADDRESS_FIELDS and rest:
+            pairs.extend((field.lower(), word) for word in _WORD.findall(rest))
+    return pairs
+
+
+def _folded_tokens(text: str) -> list[str]:
+    """Words as the index's tokenizer (unicode61, remove_diacritics 2) sees them:
+    runs of letters and digits, case and diacritics folded."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.findall(r"[^\W_]+", bare)
+
+
+def has_word(value: str | None, word: str) -> bool:
+    """Whether every token of `word` starts a token of `value`, as the index's prefix
+    match does (so `from:nunez` finds "Ana Núñez <ana@x>")."""
+    tokens = _folded_tokens(value or "")
+    return all(any(t.startswith(w) for t in tokens) for w in _folded_tokens(word))
+
+
 def fts_query(text: str) -> str:
     """Words -> an FTS5 query where every word must match (prefix match on each).
 
-    `subject:word`, `from:word`, `to:word`, `body:word` limit a word to a column. User
-    text never reaches FTS5 syntax: each word is quoted.
+    `subject:word`, `from:word`, `to:word`, `body:word` limit a word to a column (from
+    and to: the people column, narrowed to the sender or the recipients by the store
+    with address_words). User text never reaches FTS5 syntax: each word is quoted.
     """
     parts = []
     for token in text.split():
@@ -51,6 +82,9 @@ def body_text(raw: bytes, limit: int = 200_000) -> str:
     except Exception:
         pass
     try:
+        import email
+        from email._policybase import compat32  # email.policy: the whole header registry
+
         msg = email.message_from_bytes(raw, policy=compat32)
         chunks = []
         for part in msg.walk():

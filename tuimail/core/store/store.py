@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -12,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,7 +25,7 @@ from tuimail.core.store.schema import (
     ensure_indexes,
     migrate,
 )
-from tuimail.core.store.search import body_text, fts_query
+from tuimail.core.store.search import address_words, body_text, fts_query, has_word
 
 UNIFIED_INBOX = "unified:inbox"
 FolderRef = int | str | Sequence[int]  # a folder id, UNIFIED_INBOX, or several ids
@@ -186,7 +186,8 @@ def _flag_columns_of(flags: Iterable[str]) -> tuple[str, int, int, int, int]:
 MAX_SIZE = 1 << 53
 MAX_MODSEQ = (1 << 63) - 1
 MAX_RAW_HEADER = 1 << 20  # a partial message keeps at most this much of its raw header
-NOTE_SIZE = "the server reported an impossible size for this message"
+NOTE_SIZE = "impossible-size"  # a note's kind, as store.headers' NOTE_* (worded at the edge)
+NOTE_UNREADABLE_ANSWER = "unreadable-answer"  # the server's FETCH answer could not be read
 BULK_FIRST_FILL = 5000  # a smaller first sync keeps every index (bulk_first_fill)
 
 _INSERT = (
@@ -282,6 +283,7 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 30000")
+            conn.create_function("tuimail_has_word", 2, has_word, deterministic=True)
             self._local.conn = conn
             with self._lock:
                 alive = []
@@ -539,19 +541,33 @@ class Store:
             raise ValueError(f"unknown sort {sort!r}; one of {sorted(_SORTS)}")
         where, args = self._where(folder, None)
         sql = f"SELECT m.id FROM messages m{where} ORDER BY {_SORTS[sort]}"
-        return array("q", (r[0] for r in self.conn.execute(sql, args)))
+        return array("q", map(itemgetter(0), self.conn.execute(sql, args)))
 
-    def thread_inputs(self, folder: FolderRef, after: int = 0) -> list[tuple]:
+    def thread_inputs(
+        self, folder: FolderRef, after: int = 0, ids: Sequence[int] | None = None
+    ) -> list[tuple]:
         """(id, message_id, in_reply_to, refs, subject, date, seen) of every message of
-        `folder` (with an id above `after`): what threading needs, in one light query."""
+        `folder` (with an id above `after`; only those of `ids` if given): what threading
+        needs, in one light query, in id order (threading is the same from the same mail
+        only in a fixed order; the order of an index would follow the flags)."""
         where, args = self._where(folder, None)
+        # A few by id (new mail, a thread): by the primary key, not the folder's index.
+        few = " NOT INDEXED" if after or ids is not None else ""
         sql = (
             "SELECT m.id, m.message_id, m.in_reply_to, m.refs, m.subject, m.date, m.seen"
-            " FROM messages m" + where
+            f" FROM messages m{few}" + where
         )
         if after:
             sql, args = sql + " AND m.id > ?", (*args, after)
-        return self.conn.execute(sql, args).fetchall()
+        if ids is None:
+            return self.conn.execute(sql + " ORDER BY m.id", args).fetchall()
+        out: list[tuple] = []
+        for start in range(0, len(ids), 900):  # SQLite's limit on variables: in chunks
+            chunk = tuple(ids[start : start + 900])
+            chunked = f"{sql} AND m.id IN ({','.join('?' * len(chunk))}) ORDER BY m.id"
+            out.extend(self.conn.execute(chunked, (*args, *chunk)))
+        out.sort(key=itemgetter(0))
+        return out
 
     def thread_links_to(self, folder: FolderRef, message_id: str) -> int:
         """How many messages of `folder` have `message_id` in their Message-ID,
@@ -563,12 +579,16 @@ class Store:
         )
         return self.conn.execute(sql, (*args, message_id, message_id, message_id)).fetchone()[0]
 
-    def folder_signature(self, folder: FolderRef) -> tuple[int, int]:
-        """(count, sum of ids): changes when a message comes or goes (cheap to compare)."""
+    def folder_signature(self, folder: FolderRef) -> tuple[int, int, int]:
+        """(count, sum of ids, sum of their squares): changes when a message comes or goes
+        (cheap to compare; a swap of ids that keeps count and sum still shows)."""
         where, args = self._where(folder, None)
-        sql = "SELECT count(*), coalesce(sum(m.id), 0) FROM messages m" + where
-        count, total = self.conn.execute(sql, args).fetchone()
-        return int(count), int(total)
+        sql = (
+            "SELECT count(*), coalesce(sum(m.id), 0), coalesce(sum(m.id * m.id), 0)"
+            " FROM messages m" + where
+        )
+        count, total, squares = self.conn.execute(sql, args).fetchone()
+        return int(count), int(total), int(squares)
 
     def unread_among(self, ids: Iterable[int]) -> set[int]:
         """The ids among `ids` of messages not read yet."""
@@ -688,6 +708,12 @@ class Store:
             "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"
         )
         args: list = [match]
+        for field, word in address_words(query):  # from: the sender only; to: recipients
+            a, b = (
+                ("m.from_name", "m.from_addr") if field == "from" else ("m.to_addrs", "m.cc_addrs")
+            )
+            sql += f" AND tuimail_has_word(coalesce({a}, '') || ' ' || coalesce({b}, ''), ?)"
+            args.append(word)
         if account is not None:
             sql += " AND a.name = ?"
             args.append(account)
@@ -1040,7 +1066,10 @@ class Store:
 
     # -- the queue of actions for the server ---------------------------------------------
 
+    # json is imported where it is used: a sync with no queued action never needs it.
     def enqueue_action(self, account: str, kind: str, payload: dict) -> int:
+        import json
+
         account_id = self.account_id(account)
         with self.transaction() as c:
             return c.execute(
@@ -1058,9 +1087,13 @@ class Store:
             sql += " AND x.state = ?"
             args.append(state)
         sql += " ORDER BY x.id"
+        rows = self.conn.execute(sql, args).fetchall()
+        if not rows:
+            return []
+        import json
+
         return [
-            PendingAction(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7])
-            for r in self.conn.execute(sql, args)
+            PendingAction(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows
         ]
 
     def finish_action(self, action_id: int, error: str | None = None) -> None:
@@ -1072,6 +1105,8 @@ class Store:
             )
 
     def update_action(self, action_id: int, payload: dict) -> None:
+        import json
+
         with self.transaction() as c:
             c.execute(
                 "UPDATE actions SET payload = ? WHERE id = ?", (json.dumps(payload), action_id)

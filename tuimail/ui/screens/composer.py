@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Label, Select, TextArea
 
+from tuimail.core import draft_recovery
 from tuimail.core.addressbook import fold
 from tuimail.core.compose import Draft as CoreDraft
 from tuimail.core.compose import (
@@ -27,6 +28,7 @@ from tuimail.core.identities import swap_signature
 from tuimail.core.service import Draft
 from tuimail.ui.plain import notify, plain
 from tuimail.ui.screens.dialogs import ChoiceDialog, ConfirmDialog
+from tuimail.words.compose import editor_words
 
 
 def _replace_last(head: str, sep: str, item: str) -> str:
@@ -101,6 +103,9 @@ def writing_position(text: str) -> tuple[str, tuple[int, int]]:
     return text, (0, 0)  # a forward starts with a blank line of its own; a link's text stays
 
 
+RECOVERY_EVERY = 2.0  # seconds between writes of unsaved changes (core.draft_recovery)
+
+
 class ComposerScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", id="composer.send", priority=True),
@@ -131,6 +136,8 @@ class ComposerScreen(Screen[None]):
         self.senders = senders or []
         self.signatures = signatures or {}
         self._sender = self._initial_sender()
+        self._recovery_key = draft_recovery.new_key()
+        self._kept: tuple | None = None  # the fields last written for crash recovery
 
     def _initial_sender(self) -> tuple[str, str] | None:
         """The (account, address) the draft is written as, among the choices."""
@@ -183,6 +190,7 @@ class ComposerScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Compose"
         self._saved = self._fields()
+        self.set_interval(RECOVERY_EVERY, self.keep_for_recovery, name="recovery")
         if self.draft.to:
             body = self.query_one("#compose-body", TextArea)
             body.focus()
@@ -236,6 +244,32 @@ class ComposerScreen(Screen[None]):
     def mark_kept(self) -> None:
         """The message as it is now is safe elsewhere (outbox): closing needs no question."""
         self._saved = self._fields()
+        self.forget_recovery()
+
+    def keep_for_recovery(self) -> None:
+        """Unsaved changes are written to disk (core.draft_recovery) so that a crash or a
+        kill loses nothing; with none, what was written is removed."""
+        fields = self._fields()
+        if fields == self._saved:
+            if self._kept is not None:
+                self.forget_recovery()
+            return
+        if fields == self._kept:
+            return
+        try:
+            draft_recovery.keep(self._recovery_key, self.draft)
+        except OSError:
+            return  # tried again at the next tick
+        self._kept = fields
+
+    def forget_recovery(self) -> None:
+        """Safe elsewhere (sent, in the outbox, saved as a draft) or discarded."""
+        draft_recovery.forget(self._recovery_key)
+        self._kept = None
+
+    def dismiss(self, result=None):
+        self.forget_recovery()
+        return super().dismiss(result)
 
     _subject_ok = False  # the user said once that no subject is fine
 
@@ -273,7 +307,7 @@ class ComposerScreen(Screen[None]):
         self.app.send_draft(self, draft)
 
     def action_save_draft(self) -> None:
-        self.app.save_draft(self.collect())
+        self.app.save_draft(self.collect(), then=self.forget_recovery)
         self._saved = self._fields()
 
     def action_close(self) -> None:
@@ -312,7 +346,9 @@ class ComposerScreen(Screen[None]):
         def answer(choice: str | None) -> None:
             self._quit_question = None
             if choice == "save":
-                self.app.save_draft(self.collect(), then=quit_now)
+                self.app.save_draft(
+                    self.collect(), then=lambda: (self.forget_recovery(), quit_now())
+                )
             elif choice == "discard":
                 quit_now()
 
@@ -369,7 +405,7 @@ class ComposerScreen(Screen[None]):
             self._editor_text = edited  # nothing typed is lost: Ctrl+E shows it again
             notify(
                 self,
-                f"The edited message was not taken: {exc}. Ctrl+E opens it again.",
+                f"The edited message was not taken: {editor_words(exc)}. Ctrl+E opens it again.",
                 severity="error",
                 timeout=10,
             )

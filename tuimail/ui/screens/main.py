@@ -76,7 +76,9 @@ MAIN_BINDINGS = [
     Binding("D", "delete_folder", "Delete folder", show=False, id="delete_folder"),
     Binding("plus", "add_account", "Add account", show=False, id="add_account"),
     Binding("ctrl+r", "refresh", "Sync now", show=False, id="refresh"),
-    Binding("q,escape", "back", "Back/Quit", id="back"),
+    # Priority, with the focus moved at once: "q j Enter" typed in one burst from the
+    # reader goes back, moves and opens (the keys after q reach the list, not the reader).
+    Binding("q,escape", "back", "Back/Quit", id="back", priority=True),
     Binding("question_mark", "help", "Help", id="help"),
 ]
 
@@ -152,9 +154,9 @@ class MainScreen(Screen):
         self._set_choosing_folder(on)
         if on:
             self._set_reading(False)
-            self.query_one(FolderTree).focus()
+            self.set_focus(self.query_one(FolderTree))
         else:
-            self.query_one(MessageList).focus()
+            self.set_focus(self.query_one(MessageList))
 
     def ask_line(self, prompt: str, answer) -> None:
         """Ask for one line of text on the status bar's line (Enter: the text; Esc or
@@ -166,10 +168,29 @@ class MainScreen(Screen):
         way, so j/k/Space scroll it) or go back to the list."""
         if on != self._reading:
             self._set_reading(on)
-        if on:
-            self.query_one(ReaderPane).focus()
-        else:
-            self.query_one(MessageList).focus()
+        # At once (Widget.focus waits a turn): keys already typed go to the new view.
+        self.set_focus(self.query_one(ReaderPane if on else MessageList))
+
+    # An attachment (or the HTML version) shown in the reader: the text, and whether the
+    # message was open before, so q goes back to where the user was (mutt's pager does).
+    _attachment: tuple[str, bool] | None = None
+
+    def show_attachment_text(self, text: str) -> None:
+        self._attachment = (text, self.reading)
+        self.query_one(ReaderPane).show_raw(text)
+        self.show_reader(True)
+
+    def _leave_attachment(self) -> bool:
+        """q on a shown attachment: back to the message (or the list it was opened
+        from). False when the reader shows no attachment."""
+        shown, self._attachment = self._attachment, None
+        reader = self.query_one(ReaderPane)
+        if shown is None or reader.raw is not shown[0] or not self.reading:
+            return False
+        reader.show_raw(None)
+        if not shown[1]:
+            self.show_reader(False)
+        return True
 
     # messages from widgets
     @on(FolderTree.FolderChosen)
@@ -251,6 +272,8 @@ class MainScreen(Screen):
             self.show_folders(False)
         elif lst.has_focus and (lst.tagged or lst.selecting):
             lst.clear_tags()  # tags first: q/Esc never leave a folder with tags set
+        elif self._leave_attachment():
+            pass
         elif self.reading or reader.has_focus or self.query_one(FolderTree).has_focus:
             self.show_reader(False)
         elif self.app.folder == "__search__":
@@ -259,8 +282,8 @@ class MainScreen(Screen):
             self.app.ask_quit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "search" and self.query_one(PromptLine).is_open:
-            return False  # a "/" typed in the search line is text
+        if action in ("search", "back") and self.query_one(PromptLine).is_open:
+            return False  # a "/" or "q" typed in the search line is text; Esc cancels it
         return True
 
     def action_switch_pane(self) -> None:
@@ -297,6 +320,11 @@ class MainScreen(Screen):
         """Raw source on/off (the message's own view again the second time)."""
         reader = self.query_one(ReaderPane)
         if reader.raw is not None and self.reading:
+            rows = self.current_rows()
+            if rows and not self.app.shows(rows[0]):
+                # V from the list showed the source of a message the reader never
+                # loaded: its own view, not the one read before, comes back.
+                self.app.load_message(rows[0], preview=False)
             reader.show_raw(None)
             return
         rows = self.current_rows()

@@ -61,7 +61,7 @@ class ReportScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Delivery report"
+        self.sub_title = "Delivery report"  # its own: the main screen's stays for after
         self.query_one("#report-scroll").focus()
 
     def show(self, report: DeliveryReport) -> None:

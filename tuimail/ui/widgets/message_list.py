@@ -288,6 +288,11 @@ class MessageList(ScrollView, can_focus=True):
                 if row is not None and row.id == selected.id:
                     target = index
                     break
+            else:  # moved far (its thread got new mail and went to the top): ask the source
+                row_of = getattr(self._source, "row_of", None)
+                found = row_of(selected.id) if row_of is not None and selected.id >= 0 else None
+                if found is not None and found < self._count:
+                    target = found
         now_at = self.row_at(target)
         same = selected is not None and now_at is not None and now_at.id == selected.id
         if target != self.cursor or not same:

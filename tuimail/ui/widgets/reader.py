@@ -13,6 +13,7 @@ from textual.widgets import Static
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import ReaderBlock, ReaderView
 from tuimail.ui.plain import plain_text
+from tuimail.words.notes import message_note, reader_note
 
 _URL = re.compile(r"(?:https?://|mailto:)[!#-;=?-\[\]_a-z~]+", re.I)  # printable ASCII only
 
@@ -63,6 +64,12 @@ def fold_quotes(blocks: list[ReaderBlock], show: bool) -> list[tuple[str, str]]:
         if not text and block.kind == "text":
             continue  # a blank line between quotes keeps the run together
         close_run()
+        if block.kind == "stored-note":  # the store's note kind for this message
+            out.append(("note", message_note(text)))
+            continue
+        if block.kind == "mime-note":  # what was done to show it (mime.notes.Note)
+            out.append(("note", reader_note(block.note)))
+            continue
         out.append((block.kind, text))
     close_run()
     return out

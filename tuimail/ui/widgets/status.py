@@ -13,8 +13,11 @@ GLYPHS = {"syncing": "⟳", "idle": "●", "polling": "○", "offline": "✕", "
 
 
 class StatusBar(Static):
+    """One line; a longer one (an error on an 80-column terminal) wraps onto up to three
+    rather than losing its end, which says what happens next ("retrying in 8 s")."""
+
     DEFAULT_CSS = """
-    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    StatusBar { height: auto; max-height: 3; background: $panel; color: $text; padding: 0 1; }
     """
 
     def update_status(

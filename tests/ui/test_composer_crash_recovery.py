@@ -1,0 +1,72 @@
+"""A message being written survives tuimail being killed (no SIGHUP handler runs): its
+unsaved changes are kept on disk every few seconds, and the next start makes them a draft
+(here and in the server's Drafts) and says so. Sent or saved, nothing is kept."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from textual.widgets import TextArea
+
+from tests.ui.helpers import make_app, open_composer, ready, record_notes, wait_for
+from tuimail.core import draft_recovery
+from tuimail.ui.screens.composer import ComposerScreen
+
+
+def _kept() -> list:
+    directory = draft_recovery.recovery_dir()
+    return sorted(directory.glob("*.json")) if directory.is_dir() else []
+
+
+def _as_if_killed(path) -> None:
+    """The file now names a process that is gone (as after a kill -9)."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    data = json.loads(path.read_text())
+    data["pid"] = gone.pid
+    path.write_text(json.dumps(data))
+
+
+async def test_a_message_written_when_tuimail_was_killed_becomes_a_draft(mail_server):
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = await open_composer(pilot)
+        screen.query_one("#compose-to").value = "bob@example.test"
+        screen.query_one("#compose-subject").value = "Half written"
+        screen.query_one("#compose-body", TextArea).text = "Do not lose this.\n"
+        await wait_for(pilot, lambda: len(_kept()) == 1, timeout=15)
+        # the app ends with the composer open and nothing saved (the kill)
+    [path] = _kept()
+    _as_if_killed(path)
+
+    app = make_app(mail_server, user)
+    notes = record_notes(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: any("Half written" in n for n in notes), timeout=30)
+        assert any("when tuimail stopped" in n and "Drafts" in n for n in notes), notes
+        drafts = mail_server.messages(user, "Drafts")
+        assert len(drafts) == 1 and b"Do not lose this." in drafts[0]
+        assert b"bob@example.test" in drafts[0]
+        assert _kept() == []
+
+
+async def test_nothing_is_kept_once_the_message_is_sent_or_saved(mail_server):
+    user, bob = mail_server.new_user(), mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = await open_composer(pilot)
+        screen.query_one("#compose-to").value = bob.email
+        screen.query_one("#compose-subject").value = "Saved"
+        await wait_for(pilot, lambda: len(_kept()) == 1, timeout=15)
+        await pilot.press("ctrl+d")  # save draft: safe in Drafts
+        await wait_for(pilot, lambda: _kept() == [], timeout=15)
+        screen.query_one("#compose-body", TextArea).text = "More.\n"
+        await wait_for(pilot, lambda: len(_kept()) == 1, timeout=15)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ComposerScreen), timeout=30)
+        assert _kept() == []

@@ -1,0 +1,87 @@
+"""Body lines too long for SMTP (RFC 5322 section 2.1.1: at most 998 octets).
+
+A server that relays or delivers such a line breaks it by inserting CRLF and a space
+(Postfix's `smtp_line_length_limit`, its LMTP to Dovecot too): an HTML newsletter
+forwarded as an attachment, a log or a minified file arrives with a space in the middle
+of a word, a link or a style. `fit_lines(raw)` re-encodes only the parts that hold such a
+line, losslessly: text as quoted-printable (lines of 76), anything else as base64; their
+decoded content is exactly what it was. Invariants: a message whose lines all fit comes
+back as the same bytes; header blocks are never rewritten (only a re-encoded part's
+Content-Transfer-Encoding changes); parts already in base64 or quoted-printable, and
+message/* and multipart containers themselves, are left alone (their own parts are
+re-encoded where needed).
+"""
+
+from __future__ import annotations
+
+import base64
+import quopri
+import re
+from email import policy
+from email.generator import BytesGenerator
+from email.message import Message
+from email.parser import BytesParser
+from io import BytesIO
+
+LIMIT = 998
+_LONG = re.compile(rb"[^\r\n]{%d}" % (LIMIT + 1))
+_PLAIN_ENCODINGS = ("", "7bit", "8bit", "binary")
+# One Content-Transfer-Encoding field with its folded lines, in a header block.
+_CTE_FIELD = re.compile(rb"^content-transfer-encoding[ \t]*:.*\r?\n(?:[ \t].*\r?\n)*", re.I | re.M)
+
+
+def too_long(data: bytes) -> bool:
+    """Whether a line of `data` (CRLF, LF or CR ended) is longer than 998 octets."""
+    return _LONG.search(data) is not None
+
+
+def fit_lines(raw: bytes) -> bytes:
+    """`raw` with every part that holds an over-long body line re-encoded (see above).
+    The top header block is kept byte for byte (a re-encoded single part gets its
+    Content-Transfer-Encoding field replaced)."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, body = raw.partition(b"\n\n")
+    if not sep or not too_long(body):
+        return raw
+    msg = BytesParser(policy=policy.compat32).parsebytes(raw)
+    if not msg.is_multipart():  # one part: the message itself
+        if not _reencode(msg):
+            return raw
+        eol = b"\n" if sep == b"\n\n" else b"\r\n"
+        field = b"Content-Transfer-Encoding: " + str(msg["Content-Transfer-Encoding"]).encode()
+        kept = _CTE_FIELD.sub(b"", head + eol)
+        if "MIME-Version" not in msg:  # the encoding means something only in MIME
+            field = b"MIME-Version: 1.0" + eol + field
+        return kept + field + eol + eol + msg.get_payload().encode("ascii")
+    changed = [_reencode(part) for part in msg.walk() if not part.is_multipart()]
+    if not any(changed):
+        return raw
+    out = BytesIO()
+    writer = policy.compat32.clone(linesep="\r\n")
+    BytesGenerator(out, mangle_from_=False, policy=writer).flatten(msg)
+    return head + sep + out.getvalue().partition(b"\r\n\r\n")[2]
+
+
+def _reencode(part: Message) -> bool:
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if encoding not in _PLAIN_ENCODINGS:
+        return False
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes) or not too_long(data):
+        return False
+    if part.get_content_maintype() == "text":
+        # Text's line breaks are CRLF on the wire whatever they were here; the lines
+        # themselves keep every byte.
+        text = data.replace(b"\r\n", b"\n")
+        encoded = quopri.encodestring(text).replace(b"\n", b"\r\n")
+        name = "quoted-printable"
+    else:
+        encoded = base64.encodebytes(data).replace(b"\n", b"\r\n")
+        name = "base64"
+    part.set_payload(encoded.decode("ascii"))
+    if "Content-Transfer-Encoding" in part:
+        part.replace_header("Content-Transfer-Encoding", name)
+    else:
+        part["Content-Transfer-Encoding"] = name
+    return True
