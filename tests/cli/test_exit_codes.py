@@ -96,3 +96,11 @@ def test_no_password_is_a_configuration_error_and_the_message_is_kept(mail_serve
     assert b"kept in the outbox" in result.stderr
     (entry,) = json.loads(tuimail("outbox", "--json").stdout)
     assert entry["recipients"] == ["x@example.org"]
+
+
+def test_inbox_is_found_in_any_case(synced, capsys) -> None:
+    """RFC 3501: INBOX is case-insensitive; `--folder inbox` said 'no folder inbox'."""
+    assert main(["list", "--folder", "inbox"]) == 0
+    assert "exit 1" in capsys.readouterr().out
+    assert main(["read", "1", "--folder", "Inbox"]) == 0
+    assert "exit 1" in capsys.readouterr().out
