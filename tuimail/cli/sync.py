@@ -75,7 +75,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("list", help="list messages from the local store")
     p.add_argument("account", nargs="?", help="account name (default: every account)")
-    p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
+    p.add_argument(
+        "--folder", type=folder_name, default="INBOX", help="folder name (default INBOX)"
+    )
     p.add_argument(
         "--limit", type=positive_int, default=20, help="how many, newest first (default 20)"
     )
@@ -89,7 +91,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the message's number as `tuimail list` shows it (its UID for IMAP)",
     )
     p.add_argument("--account", help="account name (default: the first)")
-    p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
+    p.add_argument(
+        "--folder", type=folder_name, default="INBOX", help="folder name (default INBOX)"
+    )
     p.add_argument("--raw", action="store_true", help="the message source")
     route.add_arguments(p)  # also --json: the message (or with --route the report) as JSON
     p.set_defaults(func=cmd_read)
@@ -104,6 +108,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run CMD (sh -c) for each new message, described in TUIMAIL_* variables",
     )
     p.set_defaults(func=cmd_watch)
+
+
+def folder_name(text: str) -> str:
+    """argparse type: a folder name; INBOX in any case is INBOX (RFC 3501 5.1: the name
+    is case-insensitive), so `--folder inbox` finds it."""
+    return "INBOX" if text.upper() == "INBOX" else text
 
 
 def positive_int(text: str) -> int:
