@@ -41,6 +41,9 @@ Kinds (what each server understands; `command` names the trigger where it matter
     garbage           at `command` (while the folder `match` is selected, when given) send
                       `data` instead of the answer, and go on serving the connection: an
                       oversized literal, an over-long line, bytes that are not IMAP
+    idle_says         at the start of each IDLE (while the folder `match` is selected, when
+                      given) send the untagged lines in `data` (e.g. a NOTIFY notice
+                      that lies: '* LIST () "/" Elsewhere ("OLDNAME" (Old))')
   pop3
     login_reply       PASS (or AUTH) answers "-ERR `message`" whatever the password
                       (e.g. "[LOGIN-DELAY] wait 5 minutes" or "[SYS/TEMP] ...")

@@ -182,3 +182,28 @@ def test_the_account_runtime_tells_the_ui_the_new_name_of_a_renamed_open_folder(
             )
         )
         assert runtime.store.folder_id("test", "Done") is not None
+
+
+def test_a_notice_that_lies_about_a_rename_removes_nothing(mail_server, tmp_path) -> None:
+    """A server that says at every IDLE that the watched folder was renamed, while it
+    is still there: the notice only makes the watcher look again on a fresh connection
+    (again and again, with growing waits); the folder stays, and its mail still comes."""
+    lie = b'* LIST () "/" Elsewhere ("OLDNAME" (Old))'
+    mail_server.faults.add(protocol="imap", kind="idle_says", match="Old", data=lie)
+    user = mail_server.new_user()
+    other = other_client(mail_server, user)
+    other.create_folder("Old")
+    watcher, recorder, store = _watch(mail_server, user, tmp_path, "Old")
+    try:
+        for _ in range(3):  # told, looked again, idling again: three times
+            recorder.wait_for(_state("Old", "idle"), timeout=20)
+        mail_server.deliver(user, message(1, "still here"), "Old")
+        recorder.wait_for(
+            lambda e: getattr(e, "messages", None) and e.messages[0].subject == "still here 1",
+            timeout=30,
+        )
+        assert "gone" not in recorder.states and "failed" not in recorder.states
+        assert store.folder_id("test", "Old") is not None
+    finally:
+        watcher.stop()
+        other.logout()

@@ -205,3 +205,25 @@ def test_download_without_body_evidence_is_decided_as_before(mail_server, state)
     write_status(mail_server.store, user.login, uid)
     assert fetch(account, user.password, store_state, now=clock).downloaded == 0
     assert stored(store_state) == []
+
+
+def test_copy_with_the_fields_of_one_deleted_here_and_elsewhere_is_kept_on_both_beds(
+    mail_peer, state
+):
+    """With real UIDLs (Dovecot too): the user deleted the download here, another client
+    deleted it on the server; a message with its header fields and its size arrives
+    under a new UIDL. It is new mail: downloaded, and not deleted from the server."""
+    store_state, clock = state
+    user = mail_peer.new_user()
+    mail_peer.deliver(user, twin(1, FIRST))
+    account = pop3_account(mail_peer, user, delete_on_server_when_deleted_locally=True)
+    assert fetch(account, user.password, store_state, now=clock).downloaded == 1
+    to_trash(store_state)
+    delete_on_server(mail_peer, user, 1)
+    assert fetch(account, user.password, store_state, now=clock).deleted == 0
+
+    mail_peer.deliver(user, twin(1, OTHER))
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.downloaded == 1 and result.deleted == 0
+    assert len(mail_peer.messages(user)) == 1
+    assert bodies(store_state) == [OTHER]  # the INBOX; the first is in the Trash

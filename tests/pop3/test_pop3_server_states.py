@@ -1,7 +1,8 @@
 """Hypothesis over sequences of server states, on the bundled server over real sockets
 (verified TLS): deliveries (often with equal header fields, sometimes byte-identical),
 removals by another client, status fields written by the server, a renumbered mailbox,
-deletions here; with and without UIDL, numbered UIDLs, and every deletion policy.
+deletions here; with and without UIDL, numbered UIDLs, empty and repeated UIDLs, and every
+deletion policy.
 
 After every check, each message content (header fields less what servers write, and
 body) is stored exactly as often as the most copies of it any check saw on the server:
@@ -127,10 +128,12 @@ class Run:
         assert self.stored() == self.most, (self.stored(), self.most)
 
 
-@pytest.mark.parametrize("uidl", ["no_uidl", "number_uidl", "uidl"])
+@pytest.mark.parametrize("uidl", ["no_uidl", "number_uidl", "odd_uidl", "uidl"])
 def test_every_message_is_stored_exactly_once_over_any_server_history(mail_server, uidl):
     mail_server.faults.add(protocol="pop3", kind="mbox_status")
-    if uidl != "uidl":
+    if uidl == "odd_uidl":  # the first two empty, the next two repeated, the rest real
+        mail_server.faults.add(protocol="pop3", kind=uidl, data=b"\n\ndup\ndup")
+    elif uidl != "uidl":
         mail_server.faults.add(protocol="pop3", kind=uidl)
 
     @settings(

@@ -87,6 +87,29 @@ def test_dash_t_adds_the_header_recipients_to_the_arguments(mail_peer, tmp_path:
         assert parse(got)["Bcc"] is None
 
 
+def test_dash_t_of_a_resent_message_goes_to_the_resent_recipients(
+    mail_peer, tmp_path: Path
+) -> None:
+    """A message being re-sent (a bounce: Resent-To, Resent-Bcc) piped to `send -t` went
+    to its original To again, and its Resent-Bcc recipient got nothing; as with
+    sendmail, the Resent- fields are the recipients then."""
+    alice, bob, carol, dave = (mail_peer.new_user() for _ in range(4))
+    with_password(account_for(mail_peer, alice, name="work"), tmp_path, alice.password)
+    raw = _message(
+        carol.email,
+        "resent",
+        From=carol.email,
+        **{"Resent-From": alice.email, "Resent-To": bob.email, "Resent-Bcc": dave.email},
+    )
+    result = tuimail("send", "-t", "-i", stdin=raw)
+    assert result.returncode == 0, result.stderr.decode()
+    assert f"Sent to {bob.email}, {dave.email}." in result.stdout.decode()
+    for user in (bob, dave):
+        got = mail_peer.wait_for_message(user, _has("resent"), 30)
+        assert parse(got)["Resent-Bcc"] is None and parse(got)["Resent-To"] == bob.email
+    assert not any(_has("resent")(m) for m in mail_peer.messages(carol))
+
+
 def test_top_level_sendmail_call_strips_mbox_line_and_names_the_sender(
     mail_peer, tmp_path: Path
 ) -> None:

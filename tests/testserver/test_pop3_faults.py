@@ -182,3 +182,32 @@ def test_idle_session_is_closed_after_the_timeout(test_ca) -> None:
         assert client.file.readline() == b""  # closed with no reply (not a 10 s timeout)
         client.close()
         assert server.store.lock_maildrop(user.login)  # the lock was released
+
+
+def test_mbox_status_writes_status_fields_once_after_retr(mail_server) -> None:
+    """`mbox_status`: a message RETR'd gets status fields at the end of its header, once
+    (kept for later sessions, which LIST it with the new size); the body is untouched.
+    `write_status` does the same for "another client read it"."""
+    from testserver.pop3 import write_status
+
+    user = mail_server.new_user()
+    mail_server.deliver(user, RAW)
+    mail_server.deliver(user, RAW)
+    mail_server.faults.add(protocol="pop3", kind="mbox_status")
+    client = logged_in(mail_server, user)
+    before = int(client.list(1).split()[2])
+    client.retr(1)
+    client.quit()
+    client = logged_in(mail_server, user)
+    after = int(client.list(1).split()[2])
+    client.retr(1)
+    assert int(client.list(2).split()[2]) == before
+    client.quit()
+    first, second = mail_server.messages(user)
+    assert first.count(b"\r\nStatus: RO\r\n") == 1 and first.endswith(RAW.split(b"\r\n\r\n")[1])
+    assert after == len(first) > before and second == RAW
+
+    uid = mail_server.store.messages(user.login)[1].uid
+    assert write_status(mail_server.store, user.login, uid, b"Status: O\r\n") == len(RAW) + 11
+    assert write_status(mail_server.store, user.login, uid) == len(RAW) + 11  # once
+    assert mail_server.messages(user)[1] == b"Subject: fault\r\nStatus: O\r\n" + RAW[16:]

@@ -1008,6 +1008,13 @@ class Session:
 
     async def cmd_idle(self, tag: str, args: list) -> str:
         self.put("+ idling")
+        for fault in self.faults:
+            if fault.kind == "idle_says" and (
+                fault.match is None or (self.sel is not None and self.sel.name == fault.match)
+            ):
+                for line in fault.data.split(b"\r\n"):
+                    if line:
+                        self.put(line)
         self.wake.clear()
         self.put_updates(True, idling=True)
         await self.flush()

@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="send a message read from a file or standard input (sendmail-compatible)",
         description="Send an RFC 5322 message through the outbox: if it cannot be sent now "
         "it stays there, and the exit status is not zero. Recipients are the ADDRESS "
-        "arguments; with none (or with -t) they are also read from To, Cc and Bcc. Bcc is "
+        "arguments; with none (or with -t) they are also read from To, Cc and Bcc (from "
+        "Resent-To, Resent-Cc and Resent-Bcc instead when the message has them). Bcc is "
         "removed before sending. The options of sendmail and msmtp that git send-email, "
         "mutt and cron use are accepted, so `git send-email --sendmail-cmd='tuimail send'` "
         "works, and `tuimail -i ADDRESS...` (what --smtp-server=$(which tuimail) runs) "
@@ -157,7 +158,13 @@ def strip_mbox_from(raw: bytes) -> bytes:
 
 
 def _header_recipients(values: dict[str, list[str]]) -> list[str]:
-    found = getaddresses(values.get("to", []) + values.get("cc", []) + values.get("bcc", []))
+    """To, Cc and Bcc; a message being re-sent (it has Resent-To, -Cc or -Bcc: a bounce,
+    RFC 5322 3.6.6) goes to those instead, as sendmail -t and Postfix do, never again
+    to its original recipients."""
+    names = ["to", "cc", "bcc"]
+    if any(values.get("resent-" + name) for name in names):
+        names = ["resent-" + name for name in names]
+    found = getaddresses([v for name in names for v in values.get(name, [])])
     return [addr for _, addr in found]
 
 

@@ -25,19 +25,20 @@ session, before it is downloaded. Each earlier download vouches for at most one 
 of a session (its "origin"), so two messages with equal headers are never both taken
 for one already stored. Equal header fields are not enough on their own: the evidence
 rule (`tuimail.core.pop3_match`: on the server at the last check with the same size or
-body size, else the same body, one RETR) decides, so a new message with the fields of
-a download that left the server is downloaded; every check records which downloads
-are on the server and their sizes (`Pop3State.observe`). Keys of the earlier header hash ("h:"/"a:", the header bytes as
-sent), kept where the stored message is gone, are still accepted the same way.
+body size, else the same body, one RETR) decides, so a new message with the fields of a
+download that left the server is downloaded; every check records which downloads are
+on the server and their sizes (`Pop3State.observe`). Keys of the earlier header hash
+("h:"/"a:", the header bytes as sent), kept where the stored message is gone, are still
+accepted the same way.
 
 A known UIDL is not trusted blindly where there is a sign the server gave it to another
 message (servers that use message numbers as UIDLs reuse them): the message was
 deleted from the server by tuimail or missing at a check, or LIST now gives another
 size. Then one TOP decides: the same stable header key (and the evidence rule agrees),
-and it is the same message; another, and the UIDL
-no longer names the earlier download, so the message is new (or another earlier
-download, found by its headers). Honest servers cost one LIST per session; an mbox
-server that writes status fields costs one TOP per message, once.
+and it is the same message; another, and the UIDL no longer names the earlier
+download, so the message is new (or another earlier download, found by its headers).
+Honest servers cost one LIST per session; an mbox server that writes status fields
+costs one TOP per message, once.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class Pop3State(Protocol):
     ) -> None:
         """Store the message in the local INBOX and record its key (and, for a UIDL
         key, its stable header key with the first free ordinal) under one new origin,
+        with its size and body evidence (pop3_keys.body_hash and body_size of `raw`),
         atomically and durably; a key already recorded is left alone (idempotent)."""
 
     def add_alias(self, account: str, known_key: str, key: str) -> None:
