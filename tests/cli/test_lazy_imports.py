@@ -41,6 +41,8 @@ _NEVER_FOR_SYNC = (
     "aiosmtplib",
     "email.policy",  # the header registry: headers are summarised with compat32
     "multiprocessing",  # only a first sync of many headers summarises them in a worker
+    "tuimail.words",  # the sentences: only a pass that failed somewhere says something
+    "tuimail.core.imap.actions",  # only queued actions are replayed
 )
 
 # Needed later than the first painted list (when a message is written, an account added,

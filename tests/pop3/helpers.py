@@ -5,6 +5,8 @@ server still has, a store as an earlier version left it."""
 from __future__ import annotations
 
 import poplib
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -103,6 +105,39 @@ def pop3_service(account: Account, password: str, store_path, **options) -> Mail
         password_for=lambda _a: Secret(password),
         store=Store(store_path),
         **options,
+    )
+
+
+def saved_account(peer, user, password: str | None = None, **options) -> Account:
+    """The POP3 account of `user` saved in the config (the CLI reads it), its password
+    given by a command (`password` instead of the user's: a wrong one)."""
+    from tuimail.core.config import save_account
+
+    account = pop3_account(peer, user, **options)
+    account.password_command = f"printf %s {user.password if password is None else password}"
+    save_account(account)
+    return account
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """`python -m tuimail ARGS` to its end, output captured, no terminal input."""
+    return subprocess.run(
+        [sys.executable, "-m", "tuimail", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def start_cli(*args: str) -> subprocess.Popen:
+    """`python -m tuimail ARGS` started, its output readable as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tuimail", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
     )
 
 

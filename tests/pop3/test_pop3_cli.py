@@ -3,54 +3,37 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.pop3.helpers import message, pop3_account
+from tests.pop3.helpers import message, run_cli, saved_account, start_cli
 from tests.process import interrupt
-from tuimail.core.config import save_account
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tuimail", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def test_sync_downloads_pop3_once(mail_server):
     user = mail_server.new_user()
     mail_server.deliver(user, message(1))
     mail_server.deliver(user, message(2))
-    account = pop3_account(mail_server, user)
-    account.password_command = f"printf %s {user.password}"
-    save_account(account)
+    saved_account(mail_server, user)
 
-    first = run("sync", "--json")
+    first = run_cli("sync", "--json")
     assert first.returncode == 0, first.stderr
     (summary,) = json.loads(first.stdout)
     assert summary["new"] == 2 and summary["deleted_on_server"] == 0
 
-    second = run("sync")
+    second = run_cli("sync")
     assert second.returncode == 0, second.stderr
     assert "0 new" in second.stdout
 
-    listed = run("list", "pop", "--json")
+    listed = run_cli("list", "pop", "--json")
     assert listed.returncode == 0, listed.stderr
     assert user.password not in first.stdout + second.stdout + listed.stdout
 
 
 def test_sync_reports_a_wrong_password_as_a_sentence(mail_server):
     user = mail_server.new_user()
-    account = pop3_account(mail_server, user)
-    account.password_command = "printf %s wrong-password"
-    save_account(account)
-    result = run("sync")
+    saved_account(mail_server, user, password="wrong-password")
+    result = run_cli("sync")
     assert result.returncode == 1
     assert "refused the login for" in result.stderr
     assert "Traceback" not in result.stderr
@@ -60,16 +43,8 @@ def test_sync_reports_a_wrong_password_as_a_sentence(mail_server):
 def test_watch_polls_a_pop3_account_until_interrupted(mail_server):
     user = mail_server.new_user()
     mail_server.deliver(user, message(1))
-    account = pop3_account(mail_server, user, poll_interval=1)
-    account.password_command = f"printf %s {user.password}"
-    save_account(account)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tuimail", "watch", "pop"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    saved_account(mail_server, user, poll_interval=1)
+    proc = start_cli("watch", "pop")
     try:
         assert proc.stdout.readline().startswith("watching pop (POP3, every 1 s)")
         assert "message 1" in proc.stdout.readline()  # the first pass
@@ -88,16 +63,8 @@ def test_watch_stops_at_a_wrong_password_with_a_sentence_and_never_retries(mail_
     """A rejected password is not tried again every poll (lock-out risk): one login, one
     sentence that says so (not "connection lost"), exit status 1."""
     user = mail_server.new_user()
-    account = pop3_account(mail_server, user, poll_interval=1)
-    account.password_command = "printf %s wrong-password"
-    save_account(account)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tuimail", "watch", "pop"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    saved_account(mail_server, user, password="wrong-password", poll_interval=1)
+    proc = start_cli("watch", "pop")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1, (out, err)
     assert "refused the login for" in err and "not trying again" in err, err

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.pop3.helpers import Clock, message, pop3_account, pop3_session, stored, user_with
-from tuimail.core.config import save_account
+from tests.pop3.helpers import (
+    Clock,
+    message,
+    pop3_account,
+    pop3_session,
+    run_cli,
+    saved_account,
+    stored,
+    user_with,
+)
 from tuimail.core.pop3 import fetch
 from tuimail.core.pop3_state import StorePop3State
 from tuimail.core.store import Store
@@ -121,26 +127,12 @@ def test_cli_sync_prints_the_fallback_warning(mail_server):
     user = mail_server.new_user()
     mail_server.deliver(user, message(1))
     mail_server.faults.add(protocol="pop3", kind="odd_uidl", data=b"")
-    account = pop3_account(mail_server, user)
-    account.password_command = f"printf %s {user.password}"
-    save_account(account)
-    run = subprocess.run(
-        [sys.executable, "-m", "tuimail", "sync"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    saved_account(mail_server, user)
+    run = run_cli("sync")
     assert run.returncode == 0, run.stderr
     assert "1 new" in run.stdout
     assert "warning:" in run.stderr and FALLBACK_WARNING in run.stderr
-    listed = subprocess.run(
-        [sys.executable, "-m", "tuimail", "list", "pop", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    listed = run_cli("list", "pop", "--json")
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) == 1
 

@@ -107,6 +107,9 @@ _CRLF_LINES = st.lists(
 @given(_CRLF_LINES, st.sampled_from([b"", b"\r\n", b"\r\n\r\n", b"\r\n\r\nbody: x\r\n"]))
 @example(b"from", b"")
 @example(b"Subject\r\nSubject: the real one", b"\r\n")
+@example(b"\r\nSubject: after a first empty line", b"\r\n\r\n")  # not the blank line
+@example(b"", b"\r\n\r\n")
+@example(b"To: a\r\n\r\nSubject: in the body", b"")
 def test_plain_crlf_lines_pick_the_fields_the_regex_picks(block: bytes, end: bytes) -> None:
     """The split of a CRLF block (what servers send) is the regex's answer, whatever the
     lines hold (blanks before the colon, junk, lines without a colon, folding, lone CR

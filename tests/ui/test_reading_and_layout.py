@@ -216,6 +216,32 @@ async def test_q_j_enter_typed_in_one_burst_from_the_reader_opens_the_next_messa
         assert lst.cursor == 1 and reader.has_focus
 
 
+async def test_v_twice_from_the_list_shows_that_message_not_the_one_read_before(mail_server):
+    """At 80 columns V on a row the reader never showed, then V again: that message's own
+    view (it showed the message read earlier)."""
+    user = mail_server.new_user()
+    seed(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        main = app.main
+        reader = main.query_one(ReaderPane)
+        await pilot.press("enter")  # the first message, read
+        await wait_for(pilot, lambda: reader.message_view is not None)
+        assert reader.message_view.subject == SUBJECTS[0]
+        await pilot.press("q", "j", "j", "V")
+        await wait_for(pilot, lambda: reader.raw is not None and SUBJECTS[2] in reader.raw)
+        await pilot.press("V")
+        await wait_for(
+            pilot,
+            lambda: (
+                reader.raw is None
+                and reader.message_view is not None
+                and reader.message_view.subject == SUBJECTS[2]
+            ),
+        )
+
+
 async def test_enter_at_100_columns_shows_the_reader_in_place_of_the_list(mail_server):
     user = mail_server.new_user()
     seed(mail_server, user)

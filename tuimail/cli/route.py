@@ -7,13 +7,10 @@ check (the doctor's Resolver: the system's, or --nameserver), text or JSON outpu
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
-from tuimail.words.dkim import dkim_detail
-from tuimail.words.nameserver import nameserver_words
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -42,7 +39,11 @@ def own_domains(account: Account) -> tuple[str, ...]:
 
 
 def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
+    import json  # here, not at the top: every `tuimail sync` imports this module
+
     from tuimail.core.report import build_report, check_dkim, report_text
+    from tuimail.words.dkim import dkim_detail
+    from tuimail.words.nameserver import nameserver_words
 
     report = build_report(raw, own_domains=own_domains(account))
     if args.check_dkim:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import logging
 import sys
 import threading
@@ -17,12 +16,55 @@ from datetime import datetime
 from tuimail.cli import route
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
-from tuimail.words.notes import message_note, message_text, reader_notes
-from tuimail.words.status import state as state_words
-from tuimail.words.status import warning as warning_words
-from tuimail.words.where import failure, sync_errors
 
 log = logging.getLogger("tuimail.cli")
+
+
+# The sentences are loaded when there is something to say: a pass that went well (every
+# `tuimail sync` run from cron) never imports them (start-up time, issue 19).
+def sync_errors(result) -> list[str]:
+    """tuimail.words.where.sync_errors: a SyncResult's failures, one sentence each."""
+    if not result.failures and not result.skipped:
+        return []
+    from tuimail.words.where import sync_errors as words
+
+    return words(result)
+
+
+def failure(item) -> str:
+    from tuimail.words.where import failure as words
+
+    return words(item)
+
+
+def state_words(state) -> str:
+    from tuimail.words.status import state as words
+
+    return words(state)
+
+
+def warning_words(warning) -> str:
+    from tuimail.words.status import warning as words
+
+    return words(warning)
+
+
+def message_note(*args, **kwargs) -> str:
+    from tuimail.words.notes import message_note as words
+
+    return words(*args, **kwargs)
+
+
+def message_text(*args, **kwargs) -> str:
+    from tuimail.words.notes import message_text as words
+
+    return words(*args, **kwargs)
+
+
+def reader_notes(*args, **kwargs) -> list[str]:
+    from tuimail.words.notes import reader_notes as words
+
+    return words(*args, **kwargs)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +75,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("list", help="list messages from the local store")
     p.add_argument("account", nargs="?", help="account name (default: every account)")
-    p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
+    p.add_argument(
+        "--folder", type=folder_name, default="INBOX", help="folder name (default INBOX)"
+    )
     p.add_argument(
         "--limit", type=positive_int, default=20, help="how many, newest first (default 20)"
     )
@@ -43,11 +87,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("read", help="show one message (fetched and cached if needed)")
     p.add_argument(
         "uid",
-        type=int,
+        type=message_number,
         help="the message's number as `tuimail list` shows it (its UID for IMAP)",
     )
     p.add_argument("--account", help="account name (default: the first)")
-    p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
+    p.add_argument(
+        "--folder", type=folder_name, default="INBOX", help="folder name (default INBOX)"
+    )
     p.add_argument("--raw", action="store_true", help="the message source")
     route.add_arguments(p)  # also --json: the message (or with --route the report) as JSON
     p.set_defaults(func=cmd_read)
@@ -64,14 +110,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_watch)
 
 
+def folder_name(text: str) -> str:
+    """argparse type: a folder name; INBOX in any case is INBOX (RFC 3501 5.1: the name
+    is case-insensitive), so `--folder inbox` finds it."""
+    return "INBOX" if text.upper() == "INBOX" else text
+
+
+# The largest number the store (SQLite) holds; a --limit above it means "all".
+LARGEST = 2**63 - 1
+
+
 def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1 (else a usage error, exit 2)."""
+    """argparse type: a whole number of at least 1 (else a usage error, exit 2); one
+    larger than the store can hold counts as the largest it can."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return min(value, LARGEST)
+
+
+def message_number(text: str) -> int:
+    """argparse type: a message's number (a UID, a store number): 0 to the largest the
+    store holds, else a usage error (exit 2) rather than a failure of the store."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= LARGEST:
+        raise argparse.ArgumentTypeError(f"{value} is not a message number")
     return value
 
 
@@ -119,12 +188,11 @@ def _guard(func):
         from tuimail.cli.output import local_write_failed, reader_gone
         from tuimail.core.config import ConfigError
         from tuimail.core.secrets import PasswordError
-        from tuimail.words.describe import describe
 
         try:
             return func(args)
         except PasswordError as exc:  # a missing sign-in worded from its type, once
-            return _fail(describe(exc), EXIT_USAGE)
+            return _fail(_describe(exc), EXIT_USAGE)
         except (ConfigError, LookupError) as exc:
             return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
@@ -133,9 +201,16 @@ def _guard(func):
             if reader_gone(exc) or local_write_failed(exc):
                 raise  # the output failed, not the mail: said in tuimail.__main__
             log.warning("%s failed: %s", args.command, type(exc).__name__, exc_info=exc)
-            return _fail(describe(exc))
+            return _fail(_describe(exc))
 
     return run
+
+
+def _describe(exc: BaseException) -> str:
+    """tuimail.words.describe.describe, loaded only when something failed."""
+    from tuimail.words.describe import describe
+
+    return describe(exc)
 
 
 def _runtime(store, account: Account, emit=None, *, idle: bool = False):
@@ -207,6 +282,8 @@ def _sync_accounts(args: argparse.Namespace, store) -> int:
             }
             for r in results
         ]
+        import json
+
         print(json.dumps(imap + pop3_results, indent=2))
     else:
         for p in pop3_results:

@@ -868,6 +868,10 @@ class TuimailApp(App[None]):
 
         self.work(fetch, "read", done)
 
+    def shows(self, row: MessageRow) -> bool:
+        """Whether the reader's message (the last one loaded) is `row`."""
+        return self._reading is not None and self._reading.id == row.id
+
     def mark_previewed_read(self, row: MessageRow) -> None:
         """The preview of `row` stayed long enough: mark it read (if still shown)."""
         service = self.service
@@ -1242,8 +1246,7 @@ class TuimailApp(App[None]):
             return
         row = rows[0]
         reader = main.query_one(ReaderPane)
-        shown = self._reading is not None and self._reading.id == row.id
-        if shown and reader.message_view is not None:
+        if self.shows(row) and reader.message_view is not None:
             self._pick_link(reader.message_view.links)
             return
         self.work(

@@ -109,26 +109,30 @@ def first_fields(raw: bytes) -> dict[str, bytes]:
     the text before its first colon is a name, maybe followed by blanks; tested against
     first_fields_regex on Hypothesis-made blocks); any other block takes the regex."""
     if len(raw) < _PLAIN_LINES_BELOW:
-        crlf = raw.count(b"\r\n")
+        lines = raw.split(b"\r\n")
+        crlf = len(lines) - 1
         if (
             crlf < MAX_FIELDS
             and raw.count(b"\r") == crlf == raw.count(b"\n")
-            and b"\r\n " not in raw
-            and b"\r\n\t" not in raw
+            and _FOLDED.search(raw) is None  # (every LF is a CRLF's here)
         ):
-            return _plain_lines(raw)
+            return _plain_lines(lines)
     return first_fields_regex(raw)
 
 
 _PLAIN_LINES_BELOW = 1 << 16
+_FOLDED = re.compile(rb"\n[ \t]")
 
 
-def _plain_lines(raw: bytes) -> dict[str, bytes]:
-    """first_fields of a block of plain CRLF lines (see first_fields)."""
-    end = raw.find(b"\r\n\r\n")  # in such a block the only form of a blank line
+def _plain_lines(lines: list[bytes]) -> dict[str, bytes]:
+    """first_fields of a block of plain CRLF lines (see first_fields), split on CRLF."""
+    try:  # the blank line: an empty line after the first, with a CRLF after it
+        end = lines.index(b"", 1)
+    except ValueError:
+        end = len(lines)
     first: dict[str, bytes] = {}
     slots = _SLOTS
-    for line in (raw if end < 0 else raw[:end]).split(b"\r\n"):
+    for line in lines[:end] if end < len(lines) else lines:
         head, colon, value = line.partition(b":")
         if not colon:  # no field: a lone "Subject" must not hide the real one below
             continue

@@ -4,9 +4,7 @@ body that goes into the index."""
 from __future__ import annotations
 
 import binascii
-import email
 import re
-from email._policybase import compat32  # email.policy would load the whole header registry
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _CONTENT_TYPE = re.compile(rb"^content-type:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
@@ -84,6 +82,9 @@ def body_text(raw: bytes, limit: int = 200_000) -> str:
     except Exception:
         pass
     try:
+        import email
+        from email._policybase import compat32  # email.policy: the whole header registry
+
         msg = email.message_from_bytes(raw, policy=compat32)
         chunks = []
         for part in msg.walk():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -1067,7 +1066,10 @@ class Store:
 
     # -- the queue of actions for the server ---------------------------------------------
 
+    # json is imported where it is used: a sync with no queued action never needs it.
     def enqueue_action(self, account: str, kind: str, payload: dict) -> int:
+        import json
+
         account_id = self.account_id(account)
         with self.transaction() as c:
             return c.execute(
@@ -1085,9 +1087,13 @@ class Store:
             sql += " AND x.state = ?"
             args.append(state)
         sql += " ORDER BY x.id"
+        rows = self.conn.execute(sql, args).fetchall()
+        if not rows:
+            return []
+        import json
+
         return [
-            PendingAction(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7])
-            for r in self.conn.execute(sql, args)
+            PendingAction(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows
         ]
 
     def finish_action(self, action_id: int, error: str | None = None) -> None:
@@ -1099,6 +1105,8 @@ class Store:
             )
 
     def update_action(self, action_id: int, payload: dict) -> None:
+        import json
+
         with self.transaction() as c:
             c.execute(
                 "UPDATE actions SET payload = ? WHERE id = ?", (json.dumps(payload), action_id)

@@ -320,6 +320,11 @@ class MainScreen(Screen):
         """Raw source on/off (the message's own view again the second time)."""
         reader = self.query_one(ReaderPane)
         if reader.raw is not None and self.reading:
+            rows = self.current_rows()
+            if rows and not self.app.shows(rows[0]):
+                # V from the list showed the source of a message the reader never
+                # loaded: its own view, not the one read before, comes back.
+                self.app.load_message(rows[0], preview=False)
             reader.show_raw(None)
             return
         rows = self.current_rows()
