@@ -112,6 +112,11 @@ def test_round_trip_keeps_comments_and_extra_keys() -> None:
         ('[accounts.a]\nemail = "a@b.test"\nincoming = { host = "x", port = 993 \n', 3, ""),
         ('[accounts.a]\nemail = "a@b.test\n', 2, ""),
         ("[accounts.a]\nemail = \n", 2, ""),
+        (
+            '[accounts.a]\nemail = "a@b.test"\nemail = "c@d.test"\n',
+            3,
+            'key "email" already exists.',
+        ),
     ],
 )
 def test_malformed_file_names_file_line_problem_and_is_untouched(
@@ -126,6 +131,7 @@ def test_malformed_file_names_file_line_problem_and_is_untouched(
     message = str(info.value)
     assert str(path) in message
     assert f"line {line}" in message
+    assert words in message and not message.endswith("..")
     assert "Traceback" not in message
     with pytest.raises(ConfigError):
         save_account(_account())

@@ -209,7 +209,7 @@ def _parse_document(path: Path, text: str) -> tomlkit.TOMLDocument:
         # text-ok: tomlkit keeps the problem only in its text (wording, no decision)
         problem = str(exc).split(" at line ")[0].replace("'\\x00'", "the end of the file")
         # text-ok: the first letter made small for the sentence (wording, no decision)
-        problem = problem[:1].lower() + problem[1:]
+        problem = problem[:1].lower() + problem[1:].rstrip(".")  # one full stop, ours
         raise ConfigError(f"{path}, line {exc.line}, column {exc.col}: {problem}.") from None
     except TOMLKitError as exc:
         raise ConfigError(f"{path}: {exc}.") from None
