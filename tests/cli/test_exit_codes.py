@@ -95,3 +95,23 @@ def test_no_password_is_a_configuration_error_and_the_message_is_kept(mail_serve
     assert b"kept in the outbox" in result.stderr
     (entry,) = json.loads(tuimail("outbox", "--json").stdout)
     assert entry["recipients"] == ["x@example.org"]
+
+
+def test_inbox_is_found_in_any_case(synced, capsys) -> None:
+    """RFC 3501: INBOX is case-insensitive; `--folder inbox` said 'no folder inbox'."""
+    assert main(["list", "--folder", "inbox"]) == 0
+    assert "exit 1" in capsys.readouterr().out
+    assert main(["read", "1", "--folder", "Inbox"]) == 0
+    assert "exit 1" in capsys.readouterr().out
+
+
+def test_numbers_beyond_the_store_are_no_failure(synced, capsys) -> None:
+    """A --limit or a message number larger than SQLite's integers said 'Something went
+    wrong: Python int too large to convert to SQLite INTEGER' (exit 1)."""
+    assert main(["list", "--limit", "99999999999999999999999"]) == 0
+    assert "exit 1" in capsys.readouterr().out
+    for number in ("99999999999999999999999", "-1"):
+        with pytest.raises(SystemExit) as exited:
+            main(["read", "--", number])
+        assert exited.value.code == EXIT_USAGE
+        assert "is not a message number" in capsys.readouterr().err

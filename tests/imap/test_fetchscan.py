@@ -289,3 +289,24 @@ def test_a_new_message_is_the_namedtuple_it_stands_for() -> None:
     made = _new_message(fields)
     assert type(made) is NewMessage and made == NewMessage(*fields)
     assert made.note == "" and made.modseq == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([b" 5-Dec-2026", b"31-Feb-2024", b"01-Foo-2024", b"1-Jan-2024", b"05-Dec-26"]),
+    st.sampled_from([b" ", b"-", b"  "]),
+    st.sampled_from([b"00:34", b"23:59", b"99:99", b"0:34", b"00-34"]),
+    st.sampled_from([b":", b" ", b"::"]),
+    st.sampled_from([b"21", b"00", b"9x", b"-1", b" 1", b"+1", b"1"]),
+    st.sampled_from([b" +0100", b" -0130", b" +9999", b"+0100", b" 0100", b" +01x0"]),
+)  # fmt: skip
+def test_remembered_date_parts_give_the_parsed_value(day, gap, minute, colon, seconds, zone):
+    """Parts of INTERNALDATE values met before are remembered; a value built from known
+    parts around something else (other separators, seconds that are not two digits, a
+    day that is not one) is still what the full parse makes of it, the first time and
+    the next."""
+    for known in (b" 5-Dec-2026 00:34:21 +0100", b"31-Feb-2024 23:59:00 -0130"):
+        assert _internaldate(known) == _internaldate_parsed(known)
+    value = day + gap + minute + colon + seconds + zone
+    assert _internaldate(value) == _internaldate_parsed(value)
+    assert _internaldate(value) == _internaldate_parsed(value)
