@@ -87,7 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("read", help="show one message (fetched and cached if needed)")
     p.add_argument(
         "uid",
-        type=int,
+        type=message_number,
         help="the message's number as `tuimail list` shows it (its UID for IMAP)",
     )
     p.add_argument("--account", help="account name (default: the first)")
@@ -116,14 +116,31 @@ def folder_name(text: str) -> str:
     return "INBOX" if text.upper() == "INBOX" else text
 
 
+# The largest number the store (SQLite) holds; a --limit above it means "all".
+LARGEST = 2**63 - 1
+
+
 def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1 (else a usage error, exit 2)."""
+    """argparse type: a whole number of at least 1 (else a usage error, exit 2); one
+    larger than the store can hold counts as the largest it can."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return min(value, LARGEST)
+
+
+def message_number(text: str) -> int:
+    """argparse type: a message's number (a UID, a store number): 0 to the largest the
+    store holds, else a usage error (exit 2) rather than a failure of the store."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= LARGEST:
+        raise argparse.ArgumentTypeError(f"{value} is not a message number")
     return value
 
 

@@ -454,12 +454,17 @@ class SyncEngine:
         listed, bad = self._list("LIST")
         self.list_errors = [
             Failure(
-                ProtocolViolation(protocol="imap", server_text=line),
+                ProtocolViolation(
+                    protocol="imap",
+                    server_text=bad_line.line,
+                    reason="list-line",
+                    data={"problem": bad_line.problem, "size": bad_line.size},
+                ),
                 self.account.name,
                 "",
                 LIST,
             )
-            for line in bad
+            for bad_line in bad
         ]
         try:
             subscribed = {e.name for e in self._list("LSUB")[0]}
