@@ -198,7 +198,7 @@ def _failed(args: argparse.Namespace, exc: Exception, log: logging.Logger) -> in
     if local_write_failed(exc):
         words = f"could not write the output ({exc.strerror})"
     else:
-        from tuimail.words import describe
+        from tuimail.words.describe import describe
 
         words = describe(exc)
     try:
