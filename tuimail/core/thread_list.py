@@ -395,7 +395,9 @@ class ThreadSource:
         at = bisect_left(self.roots, _rank(root), key=_rank)
         shown = len(self.roots) - 1 - at if self.reverse else at
         rows = compress(range(len(self.lines)), map(_is_root, self.lines))
-        start = next(islice(rows, shown, None))
+        start = next(islice(rows, shown, None), None)
+        if start is None:
+            return None
         for row in range(start, len(self.lines)):
             line = self.lines[row]
             if line.id == message_id or (line.collapsed and line.root == key):
