@@ -456,15 +456,15 @@ def _indexes(
     index: dict[str, Threads] = {}
     get = index.get
     for message_id, own, cited in links.mentions:
-        thread = root_of[message_id]
-        if own:
-            cited = [*cited, own]
+        thread = root_of[message_id]  # the same str object for every message of a thread
         for key in cited:
             held = get(key)
-            if held is None:
-                index[key] = thread
-            elif held is not thread and held != thread:
-                index[key] = _with(held, thread)
+            if held is not thread:
+                index[key] = thread if held is None else _with(held, thread)
+        if own:
+            held = get(own)
+            if held is not thread:
+                index[own] = thread if held is None else _with(held, thread)
     by_base: dict[str, Threads] = {}
     for base, shown in links.bases.items():
         keys = tuple(root.key for root in shown)
@@ -483,5 +483,5 @@ def _without(held: Threads | None, thread: str) -> Threads | None:
 
 def _with(held: Threads, thread: str) -> Threads:
     if isinstance(held, str):
-        return (held, thread)
+        return held if held == thread else (held, thread)
     return held if thread in held else (*held, thread)
