@@ -140,9 +140,17 @@ class ThreadSource:
         off the UI thread and swap in; this one is left as it was). Only the threads that
         the messages which came or went can reach are threaded again (`_updated`); a
         full rebuild when that is most of the folder."""
-        updated = self._updated()
-        if updated is not None:
-            return updated
+        return self._updated() or self._fresh()
+
+    def successor(self) -> ThreadSource | None:
+        """`rebuilt()` if messages came or went since the build, else None (one count
+        over the folder, not two: for a worker)."""
+        signature = self.store.folder_signature(self.folder)
+        if signature == self._signature:
+            return None
+        return self._updated(signature) or self._fresh()
+
+    def _fresh(self) -> ThreadSource:
         fresh = ThreadSource(
             self.store,
             self.folder,
@@ -153,7 +161,7 @@ class ThreadSource:
         fresh.shown_for = self.shown_for
         return fresh
 
-    def _updated(self) -> ThreadSource | None:
+    def _updated(self, signature: tuple[int, int, int] | None = None) -> ThreadSource | None:
         """A copy with the messages that came or went since the build, or None when a full
         rebuild is due (nothing built yet, or too much changed: UPDATE_MESSAGES,
         UPDATE_SHARE).
@@ -167,7 +175,8 @@ class ThreadSource:
         share, so the new threads' places are found by bisection."""
         if self._signature is None:
             return None
-        signature = self.store.folder_signature(self.folder)
+        if signature is None:
+            signature = self.store.folder_signature(self.folder)
         newer = _inputs(self.store.thread_inputs(self.folder, after=self._newest))
         gone: set[int] = set()
         if _signature(newer, self._signature) == signature:
