@@ -521,6 +521,10 @@ OBSERVATION_PHRASES = (
     "The command could not run",
     "The mailcap command did not finish",
     "New mail from",
+    # a LIST line that cannot be read (tuimail.words.reasons.LIST_LINE)
+    "unterminated quoted name",
+    "a literal that never came",
+    "in a folder name",
     # a mailto: link that cannot start a message (tuimail.words.compose.mailto_words)
     "mailto: link is too long",
     "not a mailto: link",

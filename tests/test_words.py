@@ -196,6 +196,7 @@ _REASON_CASES = {
     "unexpected-tag": (ProtocolViolation, {"line": "X9 OK done"}),
     "not-protocol": (ProtocolViolation, {"line": "HTTP/1.1 400"}),
     "garbage": (ProtocolViolation, {}),
+    "list-line": (ProtocolViolation, {"problem": "name-too-long", "size": 70_000}),
     "unparsable": (ProtocolViolation, {}),
     "not-greeting": (ProtocolViolation, {}),
     "bad-bytes": (ProtocolViolation, {}),
@@ -486,4 +487,16 @@ def test_every_reader_note_core_makes_has_words() -> None:
     assert (
         reader_note(broken)
         == "Message too complex, showing raw (truncated): parser error (KeyError)."
+    )
+
+
+def test_an_unreadable_list_line_says_why_and_shows_the_line() -> None:
+    bad = ProtocolViolation(
+        protocol="imap",
+        server_text='() "/" "abc',
+        reason="list-line",
+        data={"problem": "unterminated", "size": 0},
+    )
+    assert failure(Failure(bad, "work", "", LIST)) == (
+        'the server listed a folder tuimail cannot read: an unterminated quoted name (() "/" "abc)'
     )

@@ -4,8 +4,6 @@ same for every command, and written in `tuimail --help`."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -17,21 +15,22 @@ from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.config import save_account
 
 
-def test_help_lists_the_exit_statuses() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "tuimail", "--help"], capture_output=True, text=True, timeout=60
-    ).stdout
+def _help(capsys, *args: str) -> str:
+    """What `tuimail ARGS --help` prints (argparse ends it with status 0)."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--help"])
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_help_lists_the_exit_statuses(capsys) -> None:
+    out = _help(capsys)
     assert "exit status:" in out
     for line in ("0    success", "1    a mail or server failure", "2    a usage or configuration"):
         assert line in out
     for command in ("list", "send", "account", "doctor"):
-        sub = subprocess.run(
-            [sys.executable, "-m", "tuimail", command, "--help"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        ).stdout
-        text = " ".join(sub.split())  # argparse wraps at the terminal's width
+        text = " ".join(_help(capsys, command).split())  # argparse wraps at the terminal's width
         assert "exit status: 0 success, 1 a mail or server failure, 2 a usage" in text, command
 
 
@@ -96,3 +95,53 @@ def test_no_password_is_a_configuration_error_and_the_message_is_kept(mail_serve
     assert b"kept in the outbox" in result.stderr
     (entry,) = json.loads(tuimail("outbox", "--json").stdout)
     assert entry["recipients"] == ["x@example.org"]
+
+
+def test_inbox_is_found_in_any_case(synced, capsys) -> None:
+    """RFC 3501: INBOX is case-insensitive; `--folder inbox` said 'no folder inbox'."""
+    assert main(["list", "--folder", "inbox"]) == 0
+    assert "exit 1" in capsys.readouterr().out
+    assert main(["read", "1", "--folder", "Inbox"]) == 0
+    assert "exit 1" in capsys.readouterr().out
+
+
+def test_numbers_beyond_the_store_are_no_failure(synced, capsys) -> None:
+    """A --limit or a message number larger than SQLite's integers said 'Something went
+    wrong: Python int too large to convert to SQLite INTEGER' (exit 1)."""
+    assert main(["list", "--limit", "99999999999999999999999"]) == 0
+    assert "exit 1" in capsys.readouterr().out
+    for number in ("99999999999999999999999", "-1"):
+        with pytest.raises(SystemExit) as exited:
+            main(["read", "--", number])
+        assert exited.value.code == EXIT_USAGE
+        assert "is not a message number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400", "-5", "0"])
+def test_a_timeout_that_is_no_number_of_seconds_is_a_usage_error(capsys, value: str) -> None:
+    """`--timeout inf` reached a thread's wait (OverflowError) and ended in a traceback;
+    nan, 0 and negative values ran probes that could not wait at all."""
+    for argv in (
+        ["detect", "x@example.test", "--timeout", value],
+        ["doctor", "--timeout", value],
+        ["doctor", "--roundtrip-timeout", value],
+        ["account", "login", "work", "--timeout", value],
+    ):
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+        assert exited.value.code == EXIT_USAGE, argv
+        assert "number of seconds" in capsys.readouterr().err, argv
+
+
+def test_a_failure_no_command_handles_is_one_sentence(capsys, monkeypatch) -> None:
+    """The last resort in tuimail.__main__: whatever a command lets through is said in
+    one sentence with exit 1, never a traceback."""
+    from tuimail.cli import completions
+
+    def broken(shell: str) -> str:
+        raise RuntimeError("the parser broke")
+
+    monkeypatch.setattr(completions, "script", broken)
+    assert main(["completions", "bash"]) == EXIT_FAILURE
+    err = capsys.readouterr().err
+    assert err == "tuimail: Something went wrong: the parser broke\n"

@@ -99,6 +99,27 @@ def test_the_bulk_reader_reads_what_imaplib_reads(data, chunks, buffer, modseq) 
     assert TAG not in imap.tagged_commands
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _answers(),
+    st.lists(st.integers(1, 40), max_size=5),
+    st.booleans(),
+    st.one_of(st.none(), st.frozensets(st.integers(0, 12))),
+)
+def test_messages_made_during_the_read_are_the_ones_made_after(data, chunks, modseq, wanted):
+    """fetch_headers makes each plain response's NewMessage while reading
+    (sync.plain_messages) instead of a Fetch first: the same messages, in the same order,
+    with the same UIDs left out, whatever the answer holds and however it is cut."""
+    from tuimail.core.imap.sync import plain_messages
+
+    imap = wire(data, chunks)
+    typ, _text, items = read_answer(imap, TAG, "UID", plain_messages(modseq, wanted))
+    assert typ == reference(data)[0]
+    made = messages_from_fetches(items, modseq, wanted)
+    assert made == messages_from_fetches(_ours(data, chunks)[3], modseq, wanted)
+    assert made == messages_from_imaplib(reference(data)[1], modseq, wanted)
+
+
 @settings(max_examples=60, deadline=None)
 @given(_answers(), st.binary(max_size=30))
 def test_nothing_after_the_tagged_line_is_consumed(data, after) -> None:
@@ -289,3 +310,24 @@ def test_a_new_message_is_the_namedtuple_it_stands_for() -> None:
     made = _new_message(fields)
     assert type(made) is NewMessage and made == NewMessage(*fields)
     assert made.note == "" and made.modseq == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([b" 5-Dec-2026", b"31-Feb-2024", b"01-Foo-2024", b"1-Jan-2024", b"05-Dec-26"]),
+    st.sampled_from([b" ", b"-", b"  "]),
+    st.sampled_from([b"00:34", b"23:59", b"99:99", b"0:34", b"00-34"]),
+    st.sampled_from([b":", b" ", b"::"]),
+    st.sampled_from([b"21", b"00", b"9x", b"-1", b" 1", b"+1", b"1"]),
+    st.sampled_from([b" +0100", b" -0130", b" +9999", b"+0100", b" 0100", b" +01x0"]),
+)  # fmt: skip
+def test_remembered_date_parts_give_the_parsed_value(day, gap, minute, colon, seconds, zone):
+    """Parts of INTERNALDATE values met before are remembered; a value built from known
+    parts around something else (other separators, seconds that are not two digits, a
+    day that is not one) is still what the full parse makes of it, the first time and
+    the next."""
+    for known in (b" 5-Dec-2026 00:34:21 +0100", b"31-Feb-2024 23:59:00 -0130"):
+        assert _internaldate(known) == _internaldate_parsed(known)
+    value = day + gap + minute + colon + seconds + zone
+    assert _internaldate(value) == _internaldate_parsed(value)
+    assert _internaldate(value) == _internaldate_parsed(value)

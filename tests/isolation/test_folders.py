@@ -74,7 +74,11 @@ def test_an_unreadable_list_line_is_reported_and_the_others_are_kept() -> None:
         "a]b[c",
         "Evil\x1b]0;x\x07",  # valid in a quoted name; sanitised where shown
     ]
-    assert len(bad) == 2 and "this is not a LIST answer" in bad[0] and "NUL" in bad[1]
+    # Why each line cannot be read is data (BadListLine's problem), with the line itself
+    assert [(b.problem, b.line) for b in bad] == [
+        ("not-list", "this is not a LIST answer"),
+        ("nul-cr-lf", '() "/" "nul\x00name"'),
+    ]
     assert entries[3].delimiter is None and entries[2].flags == (b"\\Noselect",)
 
 

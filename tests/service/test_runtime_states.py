@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from tests.imap.helpers import message
 from tests.service.helpers import logins, runtime_for, starttls_account, wait_for
 from tuimail.core.errors import AuthenticationFailed, SecurityFailure, ServerBusy
@@ -14,13 +16,14 @@ from tuimail.core.secrets import Secret
 from tuimail.words.status import state
 
 
-def test_unavailable_at_login_is_offline_and_retried_until_online(mail_server, tmp_path):
-    """NO [UNAVAILABLE] (RFC 5530) is the server's "not now": the account is offline and
-    retries by itself, never a permanent error (it was one: the word "login")."""
+@pytest.mark.parametrize("code", ["UNAVAILABLE", "INUSE"])
+def test_unavailable_at_login_is_offline_and_retried_until_online(mail_server, tmp_path, code):
+    """NO [UNAVAILABLE] or NO [INUSE] (RFC 5530) is the server's "not now": the account is
+    offline and retries by itself, never a permanent error (it was one: the word "login")."""
     user = mail_server.new_user()
     mail_server.deliver(user, message(1))
     mail_server.faults.add(
-        protocol="imap", kind="login_reply", message="[UNAVAILABLE] Back in a moment", times=2
+        protocol="imap", kind="login_reply", message=f"[{code}] Back in a moment", times=2
     )
     runtime, events = runtime_for(mail_server, user, tmp_path)
     try:
@@ -28,7 +31,7 @@ def test_unavailable_at_login_is_offline_and_retried_until_online(mail_server, t
         assert runtime.phase is Phase.OFFLINE_RETRYING
         assert runtime.state.state == "offline"
         error = runtime.state.error
-        assert isinstance(error, ServerBusy) and error.code == "UNAVAILABLE"
+        assert isinstance(error, ServerBusy) and error.code == code
         assert "Back in a moment" in (error.server_text or "")
         assert wait_for(lambda: runtime.phase is Phase.ONLINE), runtime.state
         assert runtime.state.state == "idle" and runtime.state.error is None

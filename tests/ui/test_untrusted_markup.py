@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from textual.app import App
 from textual.widgets import Label, OptionList, Static
 from textual.widgets._toast import Toast
@@ -96,73 +97,84 @@ def test_the_notify_helper_turns_markup_off_and_sanitises(payload):
     assert kwargs["title"] == literal(payload)
 
 
-@SETTINGS
-@given(payloads)
-@example(CLICK)
-@example("[link='x]a.pdf")
-@example("[/]")
-@example("\x1b]0;pwned\x07x")
-async def test_toasts_dialogs_folder_tree_and_status_show_payloads_literally(payload):
+async def _shown_literally_everywhere(app: Stage, pilot, payload: str) -> None:
+    """One payload through a toast, the folder tree, the status bar, the move picker and
+    the rename and delete dialogs (clicking each); back on the first screen after."""
+    # a toast (as after saving an attachment or a failed command)
+    app.clear_notifications()  # the toast of the payload before
+    await wait_for(pilot, lambda: not app.screen.query(Toast))
+    notify(app, f"Saved /tmp/{payload}", timeout=30)
+    await wait_for(pilot, lambda: bool(app.screen.query(Toast)))
+    toasts = list(app.screen.query(Toast))
+    content = toasts[-1].render()
+    assert shown(content) == "Saved /tmp/" + literal(payload)
+    assert not has_actions(content)
+    await pilot.click(Toast)
+
+    # the folder tree
+    tree = app.query_one(FolderTree)
+    tree.set_folders(
+        [
+            FolderInfo("acct" + payload, "INBOX", "inbox", 2),
+            FolderInfo("acct" + payload, payload, None, 1),
+            FolderInfo("acct" + payload, f"Parent/{payload}", None, 0),
+        ],
+        None,
+    )
+    await pilot.pause()
+    labels = [shown(node.label) for node in tree._folder_nodes.values()]
+    assert any(literal(payload.rsplit("/", 1)[-1].rsplit(".", 1)[-1]) in x for x in labels)
+    assert all("\x1b" not in x and "\x07" not in x for x in labels)
+    assert not any(has_actions(node.label) for node in tree._folder_nodes.values())
+
+    # the status bar with a server's error
+    app.query_one(StatusBar).update_status(
+        {"acct": AccountState("error", error=Refused(server_text=payload))},
+        0,
+        error=f"[ALERT] {payload}",
+    )
+    status = shown(app.query_one(StatusBar).visual)
+    assert literal(payload) in status and "[ALERT] " in status
+
+    # the move picker
+    await app.push_screen(FolderPicker(f"Move to {payload}:", [payload, "Archive"]))
+    await pilot.pause()
+    picker = app.screen
+    options = picker.query_one(OptionList)
+    prompts = [shown(options.get_option_at_index(i).prompt) for i in range(2)]
+    assert prompts == [literal(payload), "Archive"]
+    assert shown(picker.query_one(Label).visual) == literal(f"Move to {payload}:")
+    await pilot.click(OptionList)
+    await pilot.pause()
+
+    # the rename and delete dialogs
+    await app.push_screen(InputDialog(f"Rename {payload} to:", payload))
+    await pilot.pause()
+    assert shown(app.screen.query_one(Label).visual) == literal(f"Rename {payload} to:")
+    await pilot.click(Label)
+    app.pop_screen()
+    await app.push_screen(ConfirmDialog(f"Delete the folder {payload} and all its messages?"))
+    await pilot.pause()
+    label = app.screen.query_one(Label)
+    assert shown(label.visual) == literal(f"Delete the folder {payload} and all its messages?")
+    assert not has_actions(label.visual)
+    await pilot.click(Label)
+    await pilot.pause()
+    while len(app.screen_stack) > 1:
+        app.pop_screen()
+    await pilot.pause()
+
+
+# Several payloads in one app (starting one costs more than checking a payload): the
+# random ones and the fixed examples, as many as one app per payload checked before.
+@settings(SETTINGS, max_examples=3)
+@given(st.lists(payloads, min_size=1, max_size=4))
+@example([CLICK, "[link='x]a.pdf", "[/]", "\x1b]0;pwned\x07x"])
+async def test_toasts_dialogs_folder_tree_and_status_show_payloads_literally(batch):
     app = Stage()
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        # a toast (as after saving an attachment or a failed command)
-        notify(app, f"Saved /tmp/{payload}", timeout=30)
-        await wait_for(pilot, lambda: bool(app.screen.query(Toast)))
-        toasts = list(app.screen.query(Toast))
-        content = toasts[-1].render()
-        assert shown(content) == "Saved /tmp/" + literal(payload)
-        assert not has_actions(content)
-        await pilot.click(Toast)
-
-        # the folder tree
-        tree = app.query_one(FolderTree)
-        tree.set_folders(
-            [
-                FolderInfo("acct" + payload, "INBOX", "inbox", 2),
-                FolderInfo("acct" + payload, payload, None, 1),
-                FolderInfo("acct" + payload, f"Parent/{payload}", None, 0),
-            ],
-            None,
-        )
-        await pilot.pause()
-        labels = [shown(node.label) for node in tree._folder_nodes.values()]
-        assert any(literal(payload.rsplit("/", 1)[-1].rsplit(".", 1)[-1]) in x for x in labels)
-        assert all("\x1b" not in x and "\x07" not in x for x in labels)
-        assert not any(has_actions(node.label) for node in tree._folder_nodes.values())
-
-        # the status bar with a server's error
-        app.query_one(StatusBar).update_status(
-            {"acct": AccountState("error", error=Refused(server_text=payload))},
-            0,
-            error=f"[ALERT] {payload}",
-        )
-        status = shown(app.query_one(StatusBar).visual)
-        assert literal(payload) in status and "[ALERT] " in status
-
-        # the move picker
-        await app.push_screen(FolderPicker(f"Move to {payload}:", [payload, "Archive"]))
-        await pilot.pause()
-        picker = app.screen
-        options = picker.query_one(OptionList)
-        prompts = [shown(options.get_option_at_index(i).prompt) for i in range(2)]
-        assert prompts == [literal(payload), "Archive"]
-        assert shown(picker.query_one(Label).visual) == literal(f"Move to {payload}:")
-        await pilot.click(OptionList)
-        await pilot.pause()
-
-        # the rename and delete dialogs
-        await app.push_screen(InputDialog(f"Rename {payload} to:", payload))
-        await pilot.pause()
-        assert shown(app.screen.query_one(Label).visual) == literal(f"Rename {payload} to:")
-        await pilot.click(Label)
-        app.pop_screen()
-        await app.push_screen(ConfirmDialog(f"Delete the folder {payload} and all its messages?"))
-        await pilot.pause()
-        label = app.screen.query_one(Label)
-        assert shown(label.visual) == literal(f"Delete the folder {payload} and all its messages?")
-        assert not has_actions(label.visual)
-        await pilot.click(Label)
-        await pilot.pause()
+        for payload in batch:
+            await _shown_literally_everywhere(app, pilot, payload)
     assert app.actions_run == []
 
 

@@ -75,7 +75,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("list", help="list messages from the local store")
     p.add_argument("account", nargs="?", help="account name (default: every account)")
-    p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
+    p.add_argument(
+        "--folder", type=folder_name, default="INBOX", help="folder name (default INBOX)"
+    )
     p.add_argument(
         "--limit", type=positive_int, default=20, help="how many, newest first (default 20)"
     )
@@ -85,11 +87,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("read", help="show one message (fetched and cached if needed)")
     p.add_argument(
         "uid",
-        type=int,
+        type=message_number,
         help="the message's number as `tuimail list` shows it (its UID for IMAP)",
     )
     p.add_argument("--account", help="account name (default: the first)")
-    p.add_argument("--folder", default="INBOX", help="folder name (default INBOX)")
+    p.add_argument(
+        "--folder", type=folder_name, default="INBOX", help="folder name (default INBOX)"
+    )
     p.add_argument("--raw", action="store_true", help="the message source")
     route.add_arguments(p)  # also --json: the message (or with --route the report) as JSON
     p.set_defaults(func=cmd_read)
@@ -106,14 +110,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_watch)
 
 
+def folder_name(text: str) -> str:
+    """argparse type: a folder name; INBOX in any case is INBOX (RFC 3501 5.1: the name
+    is case-insensitive), so `--folder inbox` finds it."""
+    return "INBOX" if text.upper() == "INBOX" else text
+
+
+# The largest number the store (SQLite) holds; a --limit above it means "all".
+LARGEST = 2**63 - 1
+
+
 def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1 (else a usage error, exit 2)."""
+    """argparse type: a whole number of at least 1 (else a usage error, exit 2); one
+    larger than the store can hold counts as the largest it can."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return min(value, LARGEST)
+
+
+def message_number(text: str) -> int:
+    """argparse type: a message's number (a UID, a store number): 0 to the largest the
+    store holds, else a usage error (exit 2) rather than a failure of the store."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= LARGEST:
+        raise argparse.ArgumentTypeError(f"{value} is not a message number")
     return value
 
 

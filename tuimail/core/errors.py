@@ -177,6 +177,8 @@ REASONS = (
     "unexpected-tag",  # ProtocolViolation: an answer to a command not sent (data: line)
     "not-protocol",  # ProtocolViolation: the server does not speak it (data: line, stage)
     "garbage",  # ProtocolViolation: a line that is not the protocol (server_text: it)
+    "list-line",  # ProtocolViolation: a LIST line that cannot be read (server_text: the line;
+    # data: problem, one of imap.names.LIST_PROBLEMS, size)
     "unparsable",  # ProtocolViolation: an answer the library could not parse
     "not-greeting",  # ProtocolViolation: a greeting that is not the protocol's
     "bad-bytes",  # ProtocolViolation: bytes that are not valid in an answer

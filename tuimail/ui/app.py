@@ -1856,7 +1856,11 @@ class TuimailApp(App[None]):
     # -- diagnose ---------------------------------------------------------------------
 
     def diagnose_key(self) -> str:
-        keys = self._keymap.get("diagnose", DIAGNOSE_KEY)
+        return self.key_for("diagnose", DIAGNOSE_KEY)
+
+    def key_for(self, binding_id: str, default: str = "q") -> str:
+        """The key shown for a binding (the [keys] remap first, else `default`)."""
+        keys = self._keymap.get(binding_id, default)
         return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -12,6 +12,18 @@ from tuimail.words.kinds import KIND_WORDS
 from tuimail.words.plain import plain, whole
 from tuimail.words.sign_in import SIGN_IN_CODES, challenge_words
 
+# Why a LIST line cannot be read (tuimail.core.imap.names.LIST_PROBLEMS).
+LIST_LINE = {
+    "not-list": "not a LIST answer",
+    "literal-unannounced": "a literal where no name was announced",
+    "unterminated": "an unterminated quoted name",
+    "literal-missing": "a literal that never came",
+    "no-name": "no folder name",
+    "empty-name": "an empty folder name",
+    "name-too-long": "a folder name of {size} bytes",
+    "nul-cr-lf": "NUL, CR or LF in a folder name",
+}
+
 
 def reason_words(error: MailError) -> str:
     """What a classifier's reason (tuimail.core.errors.REASONS) and data mean, without
@@ -52,6 +64,11 @@ def reason_words(error: MailError) -> str:
     if reason == "not-protocol":
         it = f' (it sent "{line}")' if line else ""
         return f"the mail server does not speak {name or 'the protocol'}{it}; the connection was closed"
+    if reason == "list-line":
+        why = LIST_LINE.get(plain(data.get("problem")), "a line that is not LIST")
+        size = data.get("size")
+        why = why.format(size=f"{size:,}" if isinstance(size, int) else "?")
+        return f"the server listed a folder tuimail cannot read ({why})"
     if reason == "garbage":
         return f"the mail server sent something that is not {name or 'valid'}; the connection was closed"
     if reason == "unparsable":

@@ -18,6 +18,7 @@ from tuimail.core.errors import (
 from tuimail.core.sanitize import sanitize
 from tuimail.words.describe import describe
 from tuimail.words.plain import tidy
+from tuimail.words.reasons import LIST_LINE
 
 
 def failure(item: Failure) -> str:
@@ -25,7 +26,14 @@ def failure(item: Failure) -> str:
     error = item.error
     if item.action == LIST:
         said = sanitize(tidy(getattr(error, "server_text", None) or ""))
-        return f"the server listed a folder tuimail cannot read: {said}"
+        data = getattr(error, "data", None)
+        data = data if isinstance(data, dict) else {}
+        why = LIST_LINE.get(str(data.get("problem") or ""))
+        if why is None:
+            return f"the server listed a folder tuimail cannot read: {said}"
+        size = data.get("size")
+        why = why.format(size=f"{size:,}" if isinstance(size, int) else "?")
+        return f"the server listed a folder tuimail cannot read: {why} ({said})"
     words = describe(error)
     if item.action == RETR:
         return (

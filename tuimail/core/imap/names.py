@@ -89,11 +89,44 @@ def _unquote(body: bytes) -> bytes:
     return re.sub(rb"\\(.)", rb"\1", body)
 
 
+class BadListLine(ValueError):
+    """A LIST/LSUB line that cannot be read, as data: `problem` (LIST_PROBLEMS) and
+    `size` (the name's bytes, for "name-too-long"); the edge words it
+    (tuimail.words.where). Its text is a record for logs."""
+
+    def __init__(self, problem: str, size: int = 0) -> None:
+        super().__init__(f"list line: {problem}")
+        self.problem = problem
+        self.size = size
+
+
+LIST_PROBLEMS = (
+    "not-list",  # not a LIST answer at all
+    "literal-unannounced",  # a literal where no name was announced
+    "unterminated",  # an unterminated quoted name
+    "literal-missing",  # a literal that never came
+    "no-name",
+    "empty-name",
+    "name-too-long",  # (size)
+    "nul-cr-lf",  # NUL, CR or LF in the name: it could not be sent back in a command
+)
+
+
+@dataclass(frozen=True)
+class UnreadableLine:
+    """A LIST line parse_list could not read: why (BadListLine.problem, size) and the
+    start of the line as the server sent it (decoded, not yet sanitised)."""
+
+    problem: str
+    line: str
+    size: int = 0
+
+
 def parse_line(line: bytes, literal: bytes | None = None) -> ListEntry:
-    """One LIST/LSUB answer without its "* LIST " prefix; ValueError if it is not one."""
+    """One LIST/LSUB answer without its "* LIST " prefix; BadListLine if it is not one."""
     head = _HEAD.match(line)
     if head is None:
-        raise ValueError("not a LIST answer")
+        raise BadListLine("not-list")
     flags = tuple(head.group(1).split())
     delim_token = head.group(2)
     delimiter = (
@@ -104,28 +137,28 @@ def parse_line(line: bytes, literal: bytes | None = None) -> ListEntry:
     rest = line[head.end() :]
     if literal is not None:
         if not _LITERAL.match(rest.strip()):
-            raise ValueError("a literal where no name was announced")
+            raise BadListLine("literal-unannounced")
         wire = literal
     elif rest.startswith(b'"'):
         quoted = _QUOTED.match(rest)
         if quoted is None:
-            raise ValueError("an unterminated quoted name")
+            raise BadListLine("unterminated")
         wire = _unquote(quoted.group(1))
     else:
         if _LITERAL.match(rest.strip()):
-            raise ValueError("a literal that never came")
+            raise BadListLine("literal-missing")
         atom = _ATOM.match(rest)
         if atom is None:
-            raise ValueError("no folder name")
+            raise BadListLine("no-name")
         wire = atom.group(1)
     if not wire:
-        raise ValueError("an empty folder name")
+        raise BadListLine("empty-name")
     if len(wire) > MAX_NAME:
-        raise ValueError(f"a folder name of {len(wire):,} bytes")
+        raise BadListLine("name-too-long", len(wire))
     if b"\x00" in wire or b"\r" in wire or b"\n" in wire:
         # Other controls are valid in a quoted name (RFC 3501 TEXT-CHAR): kept, and made
         # safe where shown (sanitize); these three cannot be sent back in a command.
-        raise ValueError("NUL, CR or LF in a folder name")
+        raise BadListLine("nul-cr-lf")
     name, malformed = decode_name(wire)
     if delimiter is not None and len(delimiter) != 1:
         delimiter = None
@@ -134,11 +167,11 @@ def parse_line(line: bytes, literal: bytes | None = None) -> ListEntry:
 
 def parse_list(
     data: list | None, server: Server | None = None
-) -> tuple[list[ListEntry], list[str]]:
-    """imaplib's untagged LIST (or LSUB) data -> (entries, texts of the unreadable ones).
+) -> tuple[list[ListEntry], list[UnreadableLine]]:
+    """imaplib's untagged LIST (or LSUB) data -> (entries, the unreadable lines).
     imaplib gives a line with a literal as (line, literal) followed by the rest of the line."""
     entries: list[ListEntry] = []
-    bad: list[str] = []
+    bad: list[UnreadableLine] = []
     for item in data or ():
         if item is None or item == b"" or item == b")":
             continue
@@ -149,10 +182,11 @@ def parse_list(
                 entry = parse_line(item)
             else:
                 continue
-        except ValueError as exc:
+        except ValueError as exc:  # BadListLine, or a library's on bytes it cannot take
             raw = item[0] if isinstance(item, tuple) else item
             shown = bytes(raw)[:80].decode("utf-8", "replace")
-            bad.append(f"{exc} ({shown})")
+            problem = exc.problem if isinstance(exc, BadListLine) else "not-list"
+            bad.append(UnreadableLine(problem, shown, getattr(exc, "size", 0)))
             continue
         if entry.malformed and server is not None:
             remember_raw(server, entry.name)
@@ -166,7 +200,7 @@ class ListRefused(Refused, IMAPClientError):
 
 def list_folders(
     client, command: str = "LIST", pattern: str = '"*"'
-) -> tuple[list[ListEntry], list[str]]:
+) -> tuple[list[ListEntry], list[UnreadableLine]]:
     """LIST (or LSUB) "" `pattern` (quoted, ASCII) on a connected IMAPClient, each line
     parsed on its own; ListRefused when the server refuses the command."""
     imap = client._imap
