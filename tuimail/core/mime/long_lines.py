@@ -38,7 +38,16 @@ def too_long(data: bytes) -> bool:
 def fit_lines(raw: bytes) -> bytes:
     """`raw` with every part that holds an over-long body line re-encoded (see above).
     The top header block is kept byte for byte (a re-encoded single part gets its
-    Content-Transfer-Encoding field replaced)."""
+    Content-Transfer-Encoding field replaced). A message the stdlib cannot take apart
+    and write again (nested too deeply, broken beyond its parser) goes as it is: the
+    servers' line breaking is better than not sending."""
+    try:
+        return _fitted(raw)
+    except Exception:  # RecursionError, parser failures on hostile input: nothing lost
+        return raw
+
+
+def _fitted(raw: bytes) -> bytes:
     head, sep, body = raw.partition(b"\r\n\r\n")
     if not sep:
         head, sep, body = raw.partition(b"\n\n")
