@@ -712,7 +712,7 @@ class TuimailApp(App[None]):
 
             def update() -> ThreadSource | None:
                 try:
-                    return _tree_frozen(source.rebuilt) if source.stale() else None
+                    return _tree_frozen(source.successor)
                 except BaseException:
                     source.rebuilding = False
                     raise
@@ -2142,7 +2142,7 @@ def _tree_frozen(build: Callable[[], Any]) -> Any:
     gc.collect(1)  # the young generations: small, and without the tree yet
     with paused_gc():
         built = build()
-        if built.count() > FREEZE_TREE:
+        if built is not None and built.count() > FREEZE_TREE:
             gc.freeze()
     return built
 
