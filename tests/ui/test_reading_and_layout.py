@@ -187,6 +187,9 @@ async def test_enter_opens_and_q_goes_back_one_level_then_quits(mail_server):
         await pilot.press("escape")  # search results -> the folder, not out of the app
         await settle(pilot)
         assert app.is_running and app.folder == "INBOX" and app.sub_title == "test — INBOX"
+        await pilot.press("escape")  # at the top a stray Esc (a vi habit) does not quit
+        await settle(pilot)
+        assert app.is_running and lst.has_focus
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running

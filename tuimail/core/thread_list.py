@@ -140,9 +140,17 @@ class ThreadSource:
         off the UI thread and swap in; this one is left as it was). Only the threads that
         the messages which came or went can reach are threaded again (`_updated`); a
         full rebuild when that is most of the folder."""
-        updated = self._updated()
-        if updated is not None:
-            return updated
+        return self._updated() or self._fresh()
+
+    def successor(self) -> ThreadSource | None:
+        """`rebuilt()` if messages came or went since the build, else None (one count
+        over the folder, not two: for a worker)."""
+        signature = self.store.folder_signature(self.folder)
+        if signature == self._signature:
+            return None
+        return self._updated(signature) or self._fresh()
+
+    def _fresh(self) -> ThreadSource:
         fresh = ThreadSource(
             self.store,
             self.folder,
@@ -153,7 +161,7 @@ class ThreadSource:
         fresh.shown_for = self.shown_for
         return fresh
 
-    def _updated(self) -> ThreadSource | None:
+    def _updated(self, signature: tuple[int, int, int] | None = None) -> ThreadSource | None:
         """A copy with the messages that came or went since the build, or None when a full
         rebuild is due (nothing built yet, or too much changed: UPDATE_MESSAGES,
         UPDATE_SHARE).
@@ -167,7 +175,8 @@ class ThreadSource:
         share, so the new threads' places are found by bisection."""
         if self._signature is None:
             return None
-        signature = self.store.folder_signature(self.folder)
+        if signature is None:
+            signature = self.store.folder_signature(self.folder)
         newer = _inputs(self.store.thread_inputs(self.folder, after=self._newest))
         gone: set[int] = set()
         if _signature(newer, self._signature) == signature:
@@ -395,7 +404,9 @@ class ThreadSource:
         at = bisect_left(self.roots, _rank(root), key=_rank)
         shown = len(self.roots) - 1 - at if self.reverse else at
         rows = compress(range(len(self.lines)), map(_is_root, self.lines))
-        start = next(islice(rows, shown, None))
+        start = next(islice(rows, shown, None), None)
+        if start is None:
+            return None
         for row in range(start, len(self.lines)):
             line = self.lines[row]
             if line.id == message_id or (line.collapsed and line.root == key):
@@ -454,15 +465,15 @@ def _indexes(
     index: dict[str, Threads] = {}
     get = index.get
     for message_id, own, cited in links.mentions:
-        thread = root_of[message_id]
-        if own:
-            cited = [*cited, own]
+        thread = root_of[message_id]  # the same str object for every message of a thread
         for key in cited:
             held = get(key)
-            if held is None:
-                index[key] = thread
-            elif held is not thread and held != thread:
-                index[key] = _with(held, thread)
+            if held is not thread:
+                index[key] = thread if held is None else _with(held, thread)
+        if own:
+            held = get(own)
+            if held is not thread:
+                index[own] = thread if held is None else _with(held, thread)
     by_base: dict[str, Threads] = {}
     for base, shown in links.bases.items():
         keys = tuple(root.key for root in shown)
@@ -481,5 +492,5 @@ def _without(held: Threads | None, thread: str) -> Threads | None:
 
 def _with(held: Threads, thread: str) -> Threads:
     if isinstance(held, str):
-        return (held, thread)
+        return held if held == thread else (held, thread)
     return held if thread in held else (*held, thread)

@@ -78,7 +78,9 @@ MAIN_BINDINGS = [
     Binding("ctrl+r", "refresh", "Sync now", show=False, id="refresh"),
     # Priority, with the focus moved at once: "q j Enter" typed in one burst from the
     # reader goes back, moves and opens (the keys after q reach the list, not the reader).
-    Binding("q,escape", "back", "Back/Quit", id="back", priority=True),
+    Binding("q", "back", "Back/Quit", id="back", priority=True),
+    # Esc goes back as q does but never ends tuimail: a stray Esc (a vi habit) must not.
+    Binding("escape", "back(False)", "Back", show=False, id="back_escape", priority=True),
     Binding("question_mark", "help", "Help", id="help"),
 ]
 
@@ -264,8 +266,9 @@ class MainScreen(Screen):
         """A bulk action was applied: the tags have served."""
         self.query_one(MessageList).clear_tags()
 
-    def action_back(self) -> None:
-        """One level back: folders/reader -> list, search results -> folder, then quit."""
+    def action_back(self, may_quit: bool = True) -> None:
+        """One level back: folders/reader -> list, search results -> folder, then quit
+        (q; Esc at the top only says how to quit)."""
         reader = self.query_one(ReaderPane)
         lst = self.query_one(MessageList)
         if self.choosing_folder:
@@ -278,8 +281,10 @@ class MainScreen(Screen):
             self.show_reader(False)
         elif self.app.folder == "__search__":
             self.app.leave_search()
-        else:
+        elif may_quit:
             self.app.ask_quit()
+        else:
+            self.notify(f"{self.app.key_for('back')} quits tuimail.", timeout=2)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("search", "back") and self.query_one(PromptLine).is_open:
