@@ -285,7 +285,7 @@ def _written(item: Address | Group) -> str:
 def _phrase(text: str) -> str:
     """A display name as an RFC 5322 phrase: an atom or quoted string when ASCII, else
     RFC 2047 base64 words (phrase-safe; Header's encoder costs ~0.3 ms a name)."""
-    if text.isascii():
+    if text.isascii() and len(text) <= 200:  # longer: encoded words, folded (998 limit)
         return str(Address(display_name=text, addr_spec="x@x")).rpartition(" <")[0]
     return _base64_words(text)
 
