@@ -197,10 +197,14 @@ class MainScreen(Screen):
     # messages from widgets
     @on(FolderTree.FolderChosen)
     def _folder(self, event: FolderTree.FolderChosen) -> None:
-        self.app.open_folder(event.account, event.folder)
+        self.show_folder(event.account, event.folder)
+
+    def show_folder(self, account: str, folder: str) -> None:
+        """Open a folder (the tree, the palette): its list, not the message read before."""
+        self.app.open_folder(account, folder)
         self._set_choosing_folder(False)
-        self._set_reading(False)  # the new folder's list, not the old message
-        self.query_one(MessageList).focus()
+        self._set_reading(False)
+        self.set_focus(self.query_one(MessageList))
 
     @on(MessageList.Highlighted)
     def _highlight(self, event: MessageList.Highlighted) -> None:
