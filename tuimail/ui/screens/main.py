@@ -307,14 +307,25 @@ class MainScreen(Screen):
         order[(index + 1) % len(order)].focus()
 
     def action_next(self) -> None:
-        lst = self.query_one(MessageList)
-        lst.action_cursor_down()
-        if self.reading and lst.current:
-            self.app.load_message(lst.current, preview=False)
+        self._step(1)
 
     def action_previous(self) -> None:
+        self._step(-1)
+
+    def _step(self, by: int) -> None:
+        """n / p: the next or previous message (read in the reader when it is open); at
+        either end it says so (as mutt does) instead of reading the same one again."""
         lst = self.query_one(MessageList)
-        lst.action_cursor_up()
+        before = lst.cursor
+        if by > 0:
+            lst.action_cursor_down()
+        else:
+            lst.action_cursor_up()
+        if lst.cursor == before:
+            self.notify(
+                "This is the last message." if by > 0 else "This is the first message.", timeout=2
+            )
+            return
         if self.reading and lst.current:
             self.app.load_message(lst.current, preview=False)
 
