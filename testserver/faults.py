@@ -60,6 +60,9 @@ Kinds (what each server understands; `command` names the trigger where it matter
                       header, kept for later sessions (as UW imapd, qpopper and Dovecot
                       on mbox write them): "Status: RO", "X-Status:", "X-Keywords:",
                       "X-UID: <uid>", or the header lines in `data`
+    retr_err          RETR of the messages whose session numbers are in `data` (b" "-
+                      separated) answers "-ERR `message`" (default "message unavailable"):
+                      one message the server will not send, the session still in step
   smtp
     reply             answer `code` `message` at stage `command`: one of
                       CONNECT, EHLO, AUTH, MAIL, RCPT, DATA, EOD (end of data);

@@ -542,6 +542,10 @@ class _Session:
         entry = await self._entry(arg)
         if entry is None:
             return
+        refuse = find(self.faults, "retr_err")
+        if refuse and arg.encode() in refuse.data.split():
+            await self.err(refuse.message or "message unavailable")
+            return
         raw = self._raw(entry)
         if raw is None:
             await self.err("[SYS/TEMP] message was removed by another session")

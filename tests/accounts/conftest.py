@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 
+from tests.fixtures.testbeds import collect_garbage
 from testserver.certs import TestCA
 from testserver.server import MailServer
 
@@ -37,4 +36,4 @@ def _collect() -> None:
     raise in __del__, and on Python 3.11.7 a finalizer that runs in the middle of a later
     compile() (pytest importing a module) breaks it with "AST constructor recursion depth
     mismatch"."""
-    gc.collect()
+    collect_garbage()

@@ -115,3 +115,33 @@ def test_numbers_beyond_the_store_are_no_failure(synced, capsys) -> None:
             main(["read", "--", number])
         assert exited.value.code == EXIT_USAGE
         assert "is not a message number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400", "-5", "0"])
+def test_a_timeout_that_is_no_number_of_seconds_is_a_usage_error(capsys, value: str) -> None:
+    """`--timeout inf` reached a thread's wait (OverflowError) and ended in a traceback;
+    nan, 0 and negative values ran probes that could not wait at all."""
+    for argv in (
+        ["detect", "x@example.test", "--timeout", value],
+        ["doctor", "--timeout", value],
+        ["doctor", "--roundtrip-timeout", value],
+        ["account", "login", "work", "--timeout", value],
+    ):
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+        assert exited.value.code == EXIT_USAGE, argv
+        assert "number of seconds" in capsys.readouterr().err, argv
+
+
+def test_a_failure_no_command_handles_is_one_sentence(capsys, monkeypatch) -> None:
+    """The last resort in tuimail.__main__: whatever a command lets through is said in
+    one sentence with exit 1, never a traceback."""
+    from tuimail.cli import completions
+
+    def broken(shell: str) -> str:
+        raise RuntimeError("the parser broke")
+
+    monkeypatch.setattr(completions, "script", broken)
+    assert main(["completions", "bash"]) == EXIT_FAILURE
+    err = capsys.readouterr().err
+    assert err == "tuimail: Something went wrong: the parser broke\n"

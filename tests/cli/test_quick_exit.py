@@ -6,6 +6,7 @@ back in), as after an ordinary exit."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -95,3 +96,32 @@ def test_a_failed_sync_as_the_program_keeps_its_status_and_sentence(mail_server)
     failed = tuimail("sync")
     assert failed.returncode == 1
     assert failed.stderr.strip() and b"Traceback" not in failed.stderr
+
+
+_COLLECTOR = (
+    "import gc, sys, threading\n"
+    "import tuimail.__main__ as entry\n"
+    "seen = []\n"
+    "entry._main = lambda argv: seen.append(gc.isenabled()) or 0\n"
+    "release = threading.Event()\n"
+    "threading.Thread(target=release.wait).start()  # so finish() returns\n"
+    "sys.argv = ['tuimail', *sys.argv[1:]]\n"
+    "status = entry.main()\n"
+    "print(seen, gc.isenabled(), status)\n"
+    "release.set()\n"
+)
+
+
+def test_the_collector_pauses_for_a_one_shot_command_only(tmp_path) -> None:
+    """`tuimail sync` as the program runs without the collector's automatic runs (its
+    start-up objects all stay: walking them was CPU for nothing); they are back if the
+    process goes on after all, and other commands never lose them."""
+    env = {f"XDG_{v}_HOME": str(tmp_path / v) for v in ("CONFIG", "DATA", "STATE", "CACHE")}
+    env = dict(os.environ, **env)
+    for command, during in (("sync", False), ("list", True)):
+        proc = subprocess.run(
+            [sys.executable, "-c", _COLLECTOR, command],
+            capture_output=True, text=True, timeout=60, env=env,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == f"[{during}] True 0\n"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 
+from tests.fixtures.testbeds import collect_garbage
 from testserver.certs import TestCA
 from testserver.server import MailServer
 from tuimail.core.account import Account, ServerSettings
@@ -65,7 +64,7 @@ def bad_cert_server(request: pytest.FixtureRequest, test_ca: TestCA):
     with MailServer(ca=test_ca, cert=request.param) as server:
         server.cert_kind = request.param
         yield server
-    gc.collect()  # see tests/accounts/conftest.py: finalizers of failed handshakes
+    collect_garbage()  # see tests/accounts/conftest.py: finalizers of failed handshakes
 
 
 @pytest.fixture(autouse=True)

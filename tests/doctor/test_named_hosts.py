@@ -61,3 +61,15 @@ def test_round_trip_to_a_host_unknown_to_the_named_dns_sends_nothing(mail_server
     )
     assert fix(trip) == "see the server checks above; once they pass, run the doctor again"
     assert mail_server.protocol_server("smtp").accepted == []
+
+
+def test_servers_given_as_addresses_are_reached_whatever_the_named_dns(mail_server) -> None:
+    """`tuimail doctor --nameserver nope:99999` on an account whose servers are IP
+    addresses said 'the host name 127.0.0.1 cannot be found in DNS': an address needs
+    no DNS (the DNS step alone reports the unusable name server)."""
+    user = mail_server.new_user()
+    account = _named(mail_server, user, incoming="127.0.0.1", outgoing="127.0.0.1")
+    results = run_checks(account, Secret(user.password), timeout=5, nameserver="nope:99999")
+    servers = [r for r in results if r.group.startswith(("Incoming", "Outgoing"))]
+    logins = [r for r in servers if r.name == "login"]
+    assert len(logins) == 2 and all(r.status == "ok" for r in logins), servers

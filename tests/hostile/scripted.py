@@ -88,6 +88,10 @@ class ScriptedServer:
 
     def __exit__(self, *exc) -> None:
         self.stop.set()
+        try:  # wakes the accept() under way now (close alone waits for its timeout)
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._listener.close()
         for thread in list(self._threads):
             thread.join(10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hostile.conftest import PASSWORD, save, save_pair, save_starttls
+from tests.hostile.conftest import PASSWORD, TIMEOUT, save, save_pair, save_starttls
 from tests.hostile.scripted import Conn, ImapScript, Pop3Script, SmtpScript
 from testserver.server import MailServer
 from tuimail.core.doctor.server_checks import check_server
@@ -15,6 +15,7 @@ from tuimail.doctor_words import fix, render_text, seen
 from tuimail.words.describe import describe
 
 pytestmark = pytest.mark.timeout(120)
+TIMEOUT_ARG = f"{TIMEOUT:g}"
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +177,10 @@ def test_doctor_reports_a_hostile_server_after_its_greeting(scripted, cli, names
     protocol, script, check, words = case
     with scripted(script) as server:
         save(server, protocol)
-        run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "2")
+        # the account timeout of every hostile test: a login never answered waits for it
+        run = cli(
+            "doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", TIMEOUT_ARG
+        )
     assert run.code == 1 and "Traceback" not in run.out + run.err, run.err
     incoming = run.out.split("Incoming server", 1)[1].split("Outgoing server", 1)[0]
     lines = [line for line in incoming.splitlines() if f"] {check}:" in line]

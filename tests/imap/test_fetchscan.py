@@ -99,6 +99,27 @@ def test_the_bulk_reader_reads_what_imaplib_reads(data, chunks, buffer, modseq) 
     assert TAG not in imap.tagged_commands
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _answers(),
+    st.lists(st.integers(1, 40), max_size=5),
+    st.booleans(),
+    st.one_of(st.none(), st.frozensets(st.integers(0, 12))),
+)
+def test_messages_made_during_the_read_are_the_ones_made_after(data, chunks, modseq, wanted):
+    """fetch_headers makes each plain response's NewMessage while reading
+    (sync.plain_messages) instead of a Fetch first: the same messages, in the same order,
+    with the same UIDs left out, whatever the answer holds and however it is cut."""
+    from tuimail.core.imap.sync import plain_messages
+
+    imap = wire(data, chunks)
+    typ, _text, items = read_answer(imap, TAG, "UID", plain_messages(modseq, wanted))
+    assert typ == reference(data)[0]
+    made = messages_from_fetches(items, modseq, wanted)
+    assert made == messages_from_fetches(_ours(data, chunks)[3], modseq, wanted)
+    assert made == messages_from_imaplib(reference(data)[1], modseq, wanted)
+
+
 @settings(max_examples=60, deadline=None)
 @given(_answers(), st.binary(max_size=30))
 def test_nothing_after_the_tagged_line_is_consumed(data, after) -> None:

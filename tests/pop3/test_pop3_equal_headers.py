@@ -227,3 +227,26 @@ def test_copy_with_the_fields_of_one_deleted_here_and_elsewhere_is_kept_on_both_
     assert result.downloaded == 1 and result.deleted == 0
     assert len(mail_peer.messages(user)) == 1
     assert bodies(store_state) == [OTHER]  # the INBOX; the first is in the Trash
+
+
+def test_a_copy_the_server_will_not_send_is_left_for_the_next_check(mail_server, state):
+    """No leave-on-server: the body must decide, and the server refuses to send it. The
+    message is neither taken for the download nor deleted; the next check gets it."""
+    store_state, clock = state
+    user = mail_server.new_user()
+    mail_server.deliver(user, twin(1, FIRST))
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    account = pop3_account(mail_server, user, leave_on_server=False)
+    assert fetch(account, user.password, store_state, now=clock).deleted == 1
+
+    mail_server.deliver(user, twin(1, OTHER))
+    mail_server.faults.add(protocol="pop3", kind="retr_err", data=b"1")
+    refused = fetch(account, user.password, store_state, now=clock)
+    assert (refused.downloaded, refused.deleted, len(refused.refused)) == (0, 0, 1)
+    assert len(mail_server.messages(user)) == 1
+
+    mail_server.faults.clear()
+    mail_server.faults.add(protocol="pop3", kind="no_uidl")
+    result = fetch(account, user.password, store_state, now=clock)
+    assert result.downloaded == 1 and result.deleted == 1
+    assert bodies(store_state) == [FIRST, OTHER]

@@ -82,3 +82,13 @@ def test_address_list_entries_are_whole_and_in_order(parts: list[str]) -> None:
         assert found >= 0 and entry.strip()
         position = found + len(entry)
         assert split_entries(entry) == [entry]
+
+
+def test_no_downgraded_line_is_longer_than_998_characters() -> None:
+    """A long ASCII name beside an address that needs rewriting (an IDNA domain) is
+    folded in encoded words: RFC 5322's limit holds and the address is kept."""
+    raw = ('To: "' + "a" * 3000 + '" <bob@bücher.example>, jörg@x.org\r\n\r\nb\r\n').encode()
+    out = downgrade(raw)
+    assert max(len(line) for line in _head(out).split(b"\r\n")) <= 998
+    got = BytesParser(policy=policy.default).parsebytes(out)
+    assert got["To"].addresses[0].addr_spec == "bob@xn--bcher-kva.example"

@@ -9,9 +9,10 @@ import re
 from email import message_from_bytes
 from email import policy as email_policy
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.isolation.hostile_mail import nested
 from tests.sending.helpers import account_for, parse
 from tuimail.core.compose import forward, message_bytes
 from tuimail.core.mime.long_lines import LIMIT, fit_lines
@@ -64,6 +65,7 @@ async def test_a_newsletter_forwarded_as_attachment_arrives_unbroken(mail_peer) 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
 
 
+@settings(max_examples=40)
 @given(
     lines=st.lists(st.one_of(_TEXT, _TEXT.map(lambda t: (t + "x") * 40)), min_size=1),
     multipart=st.booleans(),
@@ -90,3 +92,15 @@ def test_fitted_lines_decode_to_the_same_content(lines: list[str], multipart: bo
     decoded = part.get_payload(decode=True).replace(b"\r\n", b"\n")
     expected = body if not multipart else body.replace(b"\r\n", b"\n")
     assert decoded.rstrip(b"\n") == expected.rstrip(b"\n")
+
+
+async def test_a_message_nested_too_deeply_to_fit_is_sent_as_it_is(mail_server) -> None:
+    """A long line at the bottom of MIME nested 1,000 deep: the stdlib cannot walk it
+    (RecursionError), so it goes unchanged instead of not at all."""
+    alice, bob = mail_server.new_user(), mail_server.new_user()
+    account = account_for(mail_server, alice)
+    raw = nested(1000).replace(b"the innermost text", b"x" * 2000)
+    entry = await send_now(raw, alice.email, [bob.email], account, Secret(alice.password))
+    assert entry.state == "sent", entry.last_error
+    got = mail_server.wait_for_message(bob, lambda r: b"<nested@example.test>" in r, TIMEOUT)
+    assert b"x" * 2000 in got

@@ -6,21 +6,24 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from tests.imap.helpers import message
 from tests.service.helpers import logins, runtime_for, starttls_account, wait_for
 from tuimail.core.errors import AuthenticationFailed, SecurityFailure, ServerBusy
-from tuimail.core.retry import Phase
+from tuimail.core.retry import Phase, RetryPolicy
 from tuimail.core.secrets import Secret
 from tuimail.words.status import state
 
 
-def test_unavailable_at_login_is_offline_and_retried_until_online(mail_server, tmp_path):
-    """NO [UNAVAILABLE] (RFC 5530) is the server's "not now": the account is offline and
-    retries by itself, never a permanent error (it was one: the word "login")."""
+@pytest.mark.parametrize("code", ["UNAVAILABLE", "INUSE"])
+def test_unavailable_at_login_is_offline_and_retried_until_online(mail_server, tmp_path, code):
+    """NO [UNAVAILABLE] or NO [INUSE] (RFC 5530) is the server's "not now": the account is
+    offline and retries by itself, never a permanent error (it was one: the word "login")."""
     user = mail_server.new_user()
     mail_server.deliver(user, message(1))
     mail_server.faults.add(
-        protocol="imap", kind="login_reply", message="[UNAVAILABLE] Back in a moment", times=2
+        protocol="imap", kind="login_reply", message=f"[{code}] Back in a moment", times=2
     )
     runtime, events = runtime_for(mail_server, user, tmp_path)
     try:
@@ -28,7 +31,7 @@ def test_unavailable_at_login_is_offline_and_retried_until_online(mail_server, t
         assert runtime.phase is Phase.OFFLINE_RETRYING
         assert runtime.state.state == "offline"
         error = runtime.state.error
-        assert isinstance(error, ServerBusy) and error.code == "UNAVAILABLE"
+        assert isinstance(error, ServerBusy) and error.code == code
         assert "Back in a moment" in (error.server_text or "")
         assert wait_for(lambda: runtime.phase is Phase.ONLINE), runtime.state
         assert runtime.state.state == "idle" and runtime.state.error is None
@@ -162,18 +165,17 @@ def test_a_password_changed_while_pushing_stops_push_and_needs_the_password(mail
         runtime.close()
 
 
-def test_pop3_login_delay_is_offline_and_retried_until_online(mail_server, tmp_path):
-    """RFC 2449 [LOGIN-DELAY] and [SYS/TEMP] at login: not the password's fault; the
-    POP3 account is offline, retries by itself and downloads once the server lets it."""
+@pytest.mark.parametrize("code", ["LOGIN-DELAY", "SYS/TEMP", "IN-USE"])
+def test_pop3_login_delay_is_offline_and_retried_until_online(mail_server, tmp_path, code):
+    """RFC 2449/3206 [LOGIN-DELAY], [SYS/TEMP] and [IN-USE] at login: not the password's
+    fault; the POP3 account is offline, retries by itself and downloads once the server
+    lets it. (One fault per case: two faults on one connection show only the first.)"""
     from tests.pop3.helpers import pop3_account
 
     user = mail_server.new_user()
     mail_server.deliver(user, message(1))
     mail_server.faults.add(
-        protocol="pop3", kind="login_reply", message="[LOGIN-DELAY] Wait a little", times=1
-    )
-    mail_server.faults.add(
-        protocol="pop3", kind="login_reply", message="[SYS/TEMP] Disk busy", times=1
+        protocol="pop3", kind="login_reply", message=f"[{code}] Wait a little", times=1
     )
     account = pop3_account(mail_server, user)
     runtime, _events = runtime_for(mail_server, user, tmp_path, account=account)
@@ -181,7 +183,7 @@ def test_pop3_login_delay_is_offline_and_retried_until_online(mail_server, tmp_p
         assert not runtime.start()
         assert runtime.phase is Phase.OFFLINE_RETRYING
         assert isinstance(runtime.state.error, ServerBusy)
-        assert runtime.state.error.code in ("LOGIN-DELAY", "SYS/TEMP")
+        assert runtime.state.error.code == code
         assert wait_for(lambda: runtime.phase is Phase.ONLINE), runtime.state
         inbox = runtime.pop3_state.inbox(account.name)
         assert runtime.store.count_messages(inbox) == 1
@@ -207,3 +209,33 @@ def test_pop3_auth_code_needs_the_password_and_is_not_retried(mail_server, tmp_p
         assert runtime.threads() == []
     finally:
         runtime.close()
+
+
+def test_the_runtime_waits_with_growing_jittered_back_off_up_to_the_cap(mail_server, tmp_path):
+    """Offline-retrying waits come from the one retry policy: exponential from `first`,
+    spread by jitter (never exactly the nominal wait), never past the cap."""
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="imap", kind="login_reply", message="[UNAVAILABLE] later")
+    policy = RetryPolicy(first=0.05, cap=0.4, jitter=0.25)
+    runtime, _events = runtime_for(mail_server, user, tmp_path, policy=policy)
+    waits: list[float] = []
+    emit = runtime.emit
+
+    def record(event) -> None:
+        if event.kind == "state" and runtime.state.retry_in is not None:
+            waits.append(runtime.state.retry_in)
+        emit(event)
+
+    runtime.emit = record
+    try:
+        assert not runtime.start()
+        assert wait_for(lambda: len(waits) >= 7), waits
+        mail_server.faults.clear()
+        assert wait_for(lambda: runtime.phase is Phase.ONLINE), runtime.state
+    finally:
+        runtime.close()
+    nominal = [min(0.4, 0.05 * 2**n) for n in range(7)]
+    for wait, base in zip(waits, nominal, strict=False):
+        assert 0.75 * base <= wait <= min(0.4, 1.25 * base), (waits, nominal)
+    assert max(waits) <= 0.4 and waits[5] >= 0.3  # grown to the cap, and held there
+    assert any(w != b for w, b in zip(waits, nominal, strict=False))  # jittered

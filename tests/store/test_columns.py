@@ -176,3 +176,23 @@ def test_the_unsafe_check_is_the_regex(raw: bytes) -> None:
     from tuimail.core.store.headers import _UNSAFE, _unsafe
 
     assert _unsafe(raw) == (_UNSAFE.search(raw) is not None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([b"=?utf-8?q?", b"=?UTF-8?Q?", b"=?utf-8?b?", b"=?utf8?q?", b"=?UTF-8*en?q?"]),
+    st.lists(
+        st.sampled_from([b"caf=C3=A9", b"caf=E9", b"=FF=FE", b"_", b"w4lsaXNl", b"=ED=A0=80",
+                         b"=F0=9F=8F=B4", b"=C3", b"", b"abc"]),
+        max_size=4,
+    ).map(b"".join),
+    st.sampled_from([b"", b" tail", b"head "]),
+)  # fmt: skip
+def test_a_utf8_word_decodes_as_the_general_way(start: bytes, payload: bytes, around: bytes):
+    """A UTF-8 word is decoded directly when its bytes are valid UTF-8 and by
+    decode_bytes otherwise (invalid, surrogates, cut sequences): the general way's text
+    either way."""
+    from tuimail.core.mime.headers import decode_rfc2047, decode_rfc2047_words
+
+    text = (around + start + payload + b"?=" + around[::-1]).decode("latin-1")
+    assert decode_rfc2047(text) == decode_rfc2047_words(text)

@@ -3,10 +3,9 @@ protocols it needs in SERVER_PROTOCOLS (starting only those keeps these tests qu
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 
+from tests.fixtures.testbeds import collect_garbage
 from testserver.server import MailServer
 
 
@@ -17,4 +16,4 @@ def mail_server(request, test_ca):
     options = {} if protocols is None else {"protocols": protocols}
     with MailServer(ca=test_ca, **options) as server:
         yield server
-    gc.collect()
+    collect_garbage()

@@ -211,3 +211,18 @@ def test_mbox_status_writes_status_fields_once_after_retr(mail_server) -> None:
     assert write_status(mail_server.store, user.login, uid, b"Status: O\r\n") == len(RAW) + 11
     assert write_status(mail_server.store, user.login, uid) == len(RAW) + 11  # once
     assert mail_server.messages(user)[1] == b"Subject: fault\r\nStatus: O\r\n" + RAW[16:]
+
+
+def test_retr_err_refuses_the_messages_named_and_stays_in_step(mail_server) -> None:
+    user = mail_server.new_user()
+    mail_server.deliver(user, RAW)
+    mail_server.deliver(user, RAW)
+    mail_server.faults.add(protocol="pop3", kind="retr_err", data=b"2", message="gone")
+    client = logged_in(mail_server, user)
+    try:
+        assert client.retr(1)[1][0] == b"Subject: fault"
+        with pytest.raises(poplib.error_proto, match="-ERR gone"):
+            client.retr(2)
+        assert client.top(2, 0)[1][0] == b"Subject: fault"  # TOP is not refused
+    finally:
+        client.quit()

@@ -134,3 +134,14 @@ def test_a_thread_collapsed_while_the_next_tree_was_built_stays_collapsed(folder
     full = ThreadSource(store, fid, collapsed={"<m1@example.test>"})
     same_tree(after, full)
     assert any(line.collapsed and line.root == "<m1@example.test>" for line in after.lines)
+
+
+def test_the_successor_is_none_until_messages_come_or_go(folder) -> None:
+    store, fid = folder
+    shown = ThreadSource(store, fid)
+    assert store.set_flags(fid, {1: ["\\Seen"]}) == 1
+    assert shown.successor() is None  # flags are read with each page: no new tree
+    arrive(store, fid, header(7, subject="Re: Plans", minutes=40, refs="<m1@example.test>"))
+    after = shown.successor()
+    assert after is not None
+    same_tree(after, ThreadSource(store, fid))

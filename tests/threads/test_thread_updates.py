@@ -99,6 +99,9 @@ def same_tree(updated: ThreadSource, full: ThreadSource) -> None:
     assert _sets(updated._bases) == _sets(full._bases)
     assert updated._replied == full._replied
     assert updated.stale() is False
+    for message_id, key in updated._root_of.items():  # where the list finds a selection
+        line = updated.lines[updated.row_of(message_id)]
+        assert line.id == message_id or (line.collapsed and line.root == key)
 
 
 @settings(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from tests.ui.helpers import make_app, ready, seed, wait_for
+from tests.ui.helpers import make_app, open_composer, ready, seed, settle, wait_for
 from tuimail.ui.screens.composer import ComposerScreen, writing_position
 
 
@@ -33,3 +33,24 @@ async def test_typing_a_reply_never_joins_the_attribution_line(mail_server) -> N
         assert lines[typed] == "Thanks"
         assert any(line.endswith("wrote:") for line in lines[:typed])
         assert lines[typed - 1].startswith(">")
+
+
+async def test_at_80x24_the_header_fields_leave_the_text_most_of_the_screen(mail_server):
+    """Six header lines with a blank line after each left the text 8 rows of 24."""
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = await open_composer(pilot)
+        body = screen.query_one("#compose-body")
+        await wait_for(pilot, lambda: body.region.height >= 14)
+        subject = screen.query_one("#compose-subject")
+        assert subject.region.y - screen.query_one("#compose-to").region.y == 3
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(100, 40)) as pilot:  # room enough: spaced as before
+        await ready(pilot)
+        screen = await open_composer(pilot)
+        await settle(pilot)
+        subject = screen.query_one("#compose-subject")
+        assert subject.region.y - screen.query_one("#compose-to").region.y == 6

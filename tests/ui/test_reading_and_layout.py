@@ -11,6 +11,7 @@ from tests.ui.helpers import (
     asking,
     make_app,
     ready,
+    record_notes,
     seed,
     settle,
     type_burst,
@@ -187,6 +188,9 @@ async def test_enter_opens_and_q_goes_back_one_level_then_quits(mail_server):
         await pilot.press("escape")  # search results -> the folder, not out of the app
         await settle(pilot)
         assert app.is_running and app.folder == "INBOX" and app.sub_title == "test — INBOX"
+        await pilot.press("escape")  # at the top a stray Esc (a vi habit) does not quit
+        await settle(pilot)
+        assert app.is_running and lst.has_focus
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
@@ -240,6 +244,22 @@ async def test_v_twice_from_the_list_shows_that_message_not_the_one_read_before(
                 and reader.message_view.subject == SUBJECTS[2]
             ),
         )
+
+
+async def test_n_on_the_last_message_says_so_instead_of_reading_it_again(mail_server):
+    user = mail_server.new_user()
+    seed(mail_server, user, 3)
+    app = make_app(mail_server, user)
+    notes = record_notes(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        reader = app.main.query_one(ReaderPane)
+        await pilot.press("G", "enter")
+        await wait_for(pilot, lambda: reader.message_view is not None)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "This is the last message." in notes)
+        await pilot.press("q", "g", "enter", "p")
+        await wait_for(pilot, lambda: "This is the first message." in notes)
 
 
 async def test_enter_at_100_columns_shows_the_reader_in_place_of_the_list(mail_server):

@@ -191,7 +191,7 @@ async def test_mail_arriving_while_the_tree_is_updated_is_shown_too(
     deliver_thread(mail_server, user)
     app = make_app(mail_server, user)
     release = threading.Event()
-    original = ThreadSource.rebuilt
+    original = ThreadSource.successor
 
     def held(self):  # the first update, made, waits until more mail has come
         made = original(self)
@@ -202,7 +202,7 @@ async def test_mail_arriving_while_the_tree_is_updated_is_shown_too(
         await ready(pilot)
         lst = await _threads_on(pilot)
         first = lst.source
-        monkeypatch.setattr(ThreadSource, "rebuilt", held)
+        monkeypatch.setattr(ThreadSource, "successor", held)
         deliver_reply(
             mail_server,
             user,
@@ -223,7 +223,7 @@ async def test_mail_arriving_while_the_tree_is_updated_is_shown_too(
         )
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: first.again, 30)  # noted while the first is made
-        monkeypatch.setattr(ThreadSource, "rebuilt", original)
+        monkeypatch.setattr(ThreadSource, "successor", original)
         release.set()
         await wait_for(pilot, lambda: lst.count == 9, 30)  # both replies, not just the first
         await settle(pilot)

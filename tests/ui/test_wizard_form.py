@@ -137,3 +137,16 @@ async def test_found_settings_bring_the_next_step_into_view_on_a_small_terminal(
         storage = screen.query_one("#wiz-storage")
         await wait_for(pilot, lambda: storage.has_focus)
         await wait_for(pilot, lambda: screen.region.contains_region(storage.region))
+
+
+async def test_the_log_box_appears_with_its_first_line():
+    """A newcomer sees no empty "What tuimail tried" box; it comes with what was tried."""
+    app = TuimailApp(None, wizard=lambda: WizardScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        box = screen.query_one("#wiz-log-box", Collapsible)
+        assert not box.display or box.has_class("hidden")
+        assert box.region.height == 0
+        press(screen, "detect")  # no address yet: the log says what to enter
+        await wait_for(pilot, lambda: "whole email address" in log_of(screen))
+        await wait_for(pilot, lambda: box.region.height > 0)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from tuimail.cli.argtypes import seconds
+
 
 def add_detect_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by `detect` and `account add --detect`."""
@@ -15,7 +17,7 @@ def add_detect_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=10.0,
         metavar="S",
         help="seconds to wait for each probe (default 10)",

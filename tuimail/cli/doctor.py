@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from tuimail.cli.argtypes import seconds
 from tuimail.core.account import Account
 
 
@@ -21,10 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--dkim-selector", metavar="SELECTOR", help="check the DKIM key of this selector too"
     )
-    p.add_argument("--timeout", type=float, default=15.0, help="seconds per network step")
+    p.add_argument("--timeout", type=seconds, default=15.0, help="seconds per network step")
     p.add_argument(
         "--roundtrip-timeout",
-        type=float,
+        type=seconds,
         default=120.0,
         help="seconds to wait for the test message to arrive (default 120)",
     )

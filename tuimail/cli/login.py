@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tuimail import detect_words
+from tuimail.cli.argtypes import seconds
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from tuimail.core import errors
 from tuimail.core.account import Account
@@ -64,7 +65,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     login.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=600.0,
         metavar="S",
         help="give up after S seconds without an answer from the browser (default 600)",

@@ -350,6 +350,19 @@ def _event(kind: str, data: dict) -> None:
 
 
 SUBJECT_CELLS = 200  # the longest subject `tuimail list` prints (the store keeps more)
+SENDER_CELLS = 60  # the longest sender `tuimail watch` prints
+
+
+def _shortened(text: str, cells: int) -> str:
+    """`text` in at most `cells` terminal cells: one line per message, however long
+    the header (CJK characters take two cells)."""
+    if len(text) <= cells // 2:
+        return text
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) <= cells:
+        return text
+    return set_cell_size(text, cells - 3) + "..."
 
 
 def _date(epoch: float | None) -> str:
@@ -402,9 +415,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in out:
         mark = ("N" if not r.seen else " ") + ("!" if r.flagged else " ")
         sender = set_cell_size(_safe(r.from_name or r.from_addr), 24)
-        subject = _safe(r.subject)
-        if len(subject) > SUBJECT_CELLS:  # one line per message, however long the header
-            subject = set_cell_size(subject, SUBJECT_CELLS - 3) + "..."
+        subject = _shortened(_safe(r.subject), SUBJECT_CELLS)
         note = f"  [{_safe(message_note(r.note))}]" if r.note else ""
         number = r.uid or r.id  # the UID; for POP3 (no UID) the store's number
         print(f"{number:>7} {mark} {_date(r.date)}  {sender}  {subject}{note}")
@@ -553,9 +564,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
                 if args.json:
                     _event("new", message_row(r))
                     continue
-                sender = r.from_name or r.from_addr
-                where = f"{r.account} {r.folder}" + ("" if pop3 else f" {r.uid}")
-                print(_safe(f"{where} {_date(r.date)} {sender}: {r.subject}"), flush=True)
+                sender = _shortened(_safe(r.from_name or r.from_addr), SENDER_CELLS)
+                subject = _shortened(_safe(r.subject), SUBJECT_CELLS)
+                where = _safe(f"{r.account} {r.folder}" + ("" if pop3 else f" {r.uid}"))
+                print(f"{where} {_date(r.date)} {sender}: {subject}", flush=True)
         elif event.kind == "state" and runtime is not None:
             state = runtime.state
             if state.state in ("idle", "polling") and state.phase == Phase.ONLINE:

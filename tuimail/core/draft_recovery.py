@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tuimail.core.outbox import data_dir, write_atomic
+import platformdirs
 
 # The Draft fields kept (text only: attachments carried from a forwarded message are
 # bytes in memory; their names stay in `attachments`).
@@ -41,7 +41,9 @@ FIELDS = (
 
 
 def recovery_dir() -> Path:
-    return data_dir() / "recovery"
+    # The outbox's data directory, named here: importing the outbox at the app's start
+    # (recover_drafts) would load it before the first list is painted.
+    return Path(platformdirs.user_data_dir("tuimail")) / "recovery"
 
 
 def new_key() -> str:
@@ -60,6 +62,8 @@ def keep(key: str, draft: object) -> None:
     """Write `draft`'s fields for `key` (replacing what was kept before)."""
     data = {name: getattr(draft, name, "") for name in FIELDS}
     data["pid"] = os.getpid()
+    from tuimail.core.outbox import write_atomic
+
     write_atomic(recovery_dir() / f"{key}.json", json.dumps(data).encode())
 
 

@@ -18,6 +18,7 @@ replaced by a visible stand-in here:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -48,8 +49,24 @@ _EXPLICIT = (
     + "".join(chr(p << 16 | 0xFFFE) + chr(p << 16 | 0xFFFF) for p in range(1, 17))
 )
 
-_BAD_SINGLE = re.compile(f"[\x00-\x1f\x7f{_EXPLICIT}]")
-_BAD_MULTI = re.compile(f"[\x00-\x08\x0b-\x1f\x7f{_EXPLICIT}]")
+
+@functools.cache
+def _bad(multiline: bool) -> re.Pattern[str]:
+    """The characters to replace (one line, or several: newline and tab kept). Compiled
+    the first time text needs them (~1 ms of start-up otherwise: most text is ASCII or
+    of _PLAIN_WIDE's ranges, and a header sync never needs them)."""
+    if multiline:
+        return re.compile(f"[\x00-\x08\x0b-\x1f\x7f{_EXPLICIT}]")
+    return re.compile(f"[\x00-\x1f\x7f{_EXPLICIT}]")
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    """_BAD_SINGLE and _BAD_MULTI, as the module named them before they were lazy."""
+    if name in ("_BAD_SINGLE", "_BAD_MULTI"):
+        return _bad(name == "_BAD_MULTI")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # Text made only of these needs no work either: a few wide ranges free of every
 # character above (Latin, Greek, Cyrillic, Hebrew, common punctuation, CJK, Hangul; a test
 # checks no character of theirs is in _EXPLICIT), tried before the long class above.
@@ -87,7 +104,7 @@ def sanitize(text: str, *, multiline: bool = False) -> str:
         return text
     if multiline and "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    pattern = _BAD_MULTI if multiline else _BAD_SINGLE
+    pattern = _bad(multiline)
     if pattern.search(text) is None:  # non-ASCII but nothing to replace (most text)
         return text
     return pattern.sub(lambda m: _replace(m, text), text)
@@ -182,7 +199,7 @@ def sanitize_filename(name: str | None, *, default: str = "attachment") -> str:
     name = unicodedata.normalize("NFC", name)
     out = []
     for ch in name:
-        if _FILENAME_BAD.match(ch) or _BAD_SINGLE.match(ch):
+        if _FILENAME_BAD.match(ch) or _bad(False).match(ch):
             out.append("_")
         else:
             out.append(ch)

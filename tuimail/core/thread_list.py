@@ -20,7 +20,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import compress, islice
-from operator import attrgetter
+from operator import attrgetter, mul
 from typing import Any
 
 from tuimail.core.threads import (
@@ -42,6 +42,7 @@ UPDATE_SHARE = 4  # re-threading more than a quarter of the folder
 
 Threads = str | tuple[str, ...]  # one thread's key, or several (a value of the indexes)
 _is_root = attrgetter("is_root")
+_id = attrgetter("id")
 
 
 class ThreadSource:
@@ -94,7 +95,7 @@ class ThreadSource:
         self._roots, self._root_of, self._index, self._bases = _indexes(self.roots, links)
         self._replied = frozenset(links.replied)
         # What was built (not a second query: mail arriving meanwhile is then stale).
-        self._signature = _signature(items)
+        self._signature = _signature(list(map(_id, items)))
         self._newest = items[-1].id if items else 0
         self.collapsed = frozenset(self.collapsed & self._roots.keys())
         self.lines = self._lines(self.collapsed, self.collapse_all)
@@ -139,9 +140,17 @@ class ThreadSource:
         off the UI thread and swap in; this one is left as it was). Only the threads that
         the messages which came or went can reach are threaded again (`_updated`); a
         full rebuild when that is most of the folder."""
-        updated = self._updated()
-        if updated is not None:
-            return updated
+        return self._updated() or self._fresh()
+
+    def successor(self) -> ThreadSource | None:
+        """`rebuilt()` if messages came or went since the build, else None (one count
+        over the folder, not two: for a worker)."""
+        signature = self.store.folder_signature(self.folder)
+        if signature == self._signature:
+            return None
+        return self._updated(signature) or self._fresh()
+
+    def _fresh(self) -> ThreadSource:
         fresh = ThreadSource(
             self.store,
             self.folder,
@@ -152,7 +161,7 @@ class ThreadSource:
         fresh.shown_for = self.shown_for
         return fresh
 
-    def _updated(self) -> ThreadSource | None:
+    def _updated(self, signature: tuple[int, int, int] | None = None) -> ThreadSource | None:
         """A copy with the messages that came or went since the build, or None when a full
         rebuild is due (nothing built yet, or too much changed: UPDATE_MESSAGES,
         UPDATE_SHARE).
@@ -166,7 +175,8 @@ class ThreadSource:
         share, so the new threads' places are found by bisection."""
         if self._signature is None:
             return None
-        signature = self.store.folder_signature(self.folder)
+        if signature is None:
+            signature = self.store.folder_signature(self.folder)
         newer = _inputs(self.store.thread_inputs(self.folder, after=self._newest))
         gone: set[int] = set()
         if _signature(newer, self._signature) == signature:
@@ -395,7 +405,9 @@ class ThreadSource:
         at = bisect_left(self.roots, _rank(root), key=_rank)
         shown = len(self.roots) - 1 - at if self.reverse else at
         rows = compress(range(len(self.lines)), map(_is_root, self.lines))
-        start = next(islice(rows, shown, None))
+        start = next(islice(rows, shown, None), None)
+        if start is None:
+            return None
         for row in range(start, len(self.lines)):
             line = self.lines[row]
             if line.id == message_id or (line.collapsed and line.root == key):
@@ -430,7 +442,7 @@ def _signature(
     """The store's folder_signature of these messages (ThreadInputs or ids), added to
     `plus`."""
     ids = [m if isinstance(m, int) else m.id for m in messages]
-    return (plus[0] + len(ids), plus[1] + sum(ids), plus[2] + sum(i * i for i in ids))
+    return (plus[0] + len(ids), plus[1] + sum(ids), plus[2] + sum(map(mul, ids, ids)))
 
 
 def _rank(root: ThreadNode) -> tuple[float, int]:
@@ -448,21 +460,30 @@ def _indexes(
     for root in roots:
         key = root.key
         by_key[key] = root
-        for node in root.walk():
+        stack = [root]
+        while stack:  # every node, in no particular order (not walk(): a generator)
+            node = stack.pop()
             if node.item is not None:
                 root_of[node.item.id] = key
-    index: dict[str, Threads] = {}
-    get = index.get
+            if node.children:
+                stack.extend(node.children)
+    # Each thread's ids first (a set per thread: the replies of a thread cite the same
+    # ids again and again), then each id's threads.
+    cited_by: dict[str, set[str]] = {}
     for message_id, own, cited in links.mentions:
         thread = root_of[message_id]
-        if own:
-            cited = [*cited, own]
-        for key in cited:
+        ids = cited_by.get(thread)
+        if ids is None:
+            ids = cited_by[thread] = set()
+        ids.update(cited)
+        ids.add(own)
+    index: dict[str, Threads] = {}
+    get = index.get
+    for thread, ids in cited_by.items():
+        ids.discard("")
+        for key in ids:
             held = get(key)
-            if held is None:
-                index[key] = thread
-            elif held is not thread and held != thread:
-                index[key] = _with(held, thread)
+            index[key] = thread if held is None else _with(held, thread)
     by_base: dict[str, Threads] = {}
     for base, shown in links.bases.items():
         keys = tuple(root.key for root in shown)
@@ -481,5 +502,5 @@ def _without(held: Threads | None, thread: str) -> Threads | None:
 
 def _with(held: Threads, thread: str) -> Threads:
     if isinstance(held, str):
-        return (held, thread)
+        return held if held == thread else (held, thread)
     return held if thread in held else (*held, thread)

@@ -712,7 +712,7 @@ class TuimailApp(App[None]):
 
             def update() -> ThreadSource | None:
                 try:
-                    return _tree_frozen(source.rebuilt) if source.stale() else None
+                    return _tree_frozen(source.successor)
                 except BaseException:
                     source.rebuilding = False
                     raise
@@ -1856,7 +1856,11 @@ class TuimailApp(App[None]):
     # -- diagnose ---------------------------------------------------------------------
 
     def diagnose_key(self) -> str:
-        keys = self._keymap.get("diagnose", DIAGNOSE_KEY)
+        return self.key_for("diagnose", DIAGNOSE_KEY)
+
+    def key_for(self, binding_id: str, default: str = "q") -> str:
+        """The key shown for a binding (the [keys] remap first, else `default`)."""
+        keys = self._keymap.get(binding_id, default)
         return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -2028,10 +2032,15 @@ class TuimailApp(App[None]):
         for folder in folders:
             name = sanitize(folder.name)
             shown = f"{sanitize(folder.account)}/{name}" if several else name
-            commands.append(
-                (f"Open folder {shown}", lambda f=folder: self.open_folder(f.account, f.name))
-            )
+            commands.append((f"Open folder {shown}", lambda f=folder: self._open_from_palette(f)))
         return commands
+
+    def _open_from_palette(self, folder) -> None:
+        main = self.main
+        if main is None:
+            self.open_folder(folder.account, folder.name)
+        else:  # as the tree does: the folder's list, not the message read before
+            main.show_folder(folder.account, folder.name)
 
     async def action_quit(self) -> None:
         from tuimail.ui.screens.composer import ComposerScreen
@@ -2138,7 +2147,7 @@ def _tree_frozen(build: Callable[[], Any]) -> Any:
     gc.collect(1)  # the young generations: small, and without the tree yet
     with paused_gc():
         built = build()
-        if built.count() > FREEZE_TREE:
+        if built is not None and built.count() > FREEZE_TREE:
             gc.freeze()
     return built
 

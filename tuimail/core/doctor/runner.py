@@ -6,6 +6,8 @@ every result as soon as its step finishes, so a screen can show checks live.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import socket
 from collections.abc import Callable
 
@@ -98,6 +100,8 @@ def _address_for(nameserver: str | None, timeout: float) -> Callable[[str], list
         return None
 
     def address_for(host: str) -> list[str]:
+        with contextlib.suppress(ValueError):  # an address is its own, whatever the DNS
+            return [str(ipaddress.ip_address(host.strip("[]")))]
         if _is_local(host):
             try:
                 infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)

@@ -263,20 +263,29 @@ def _not_imap(line: bytes) -> ImapProtocolViolation:
     return ImapProtocolViolation(reason="garbage", protocol="imap", server_text=_text(line[:200]))
 
 
-def read_answer(imap: Any, tag: bytes, name: str) -> tuple[str, bytes, list[Fetch]]:
+# What a caller may make of each plain response instead of a Fetch (see read_answer):
+# (uid, flags, internaldate, size, modseq, header) -> an item, or None to leave it out.
+Plain = Callable[[int, bytes, bytes, int, "int | None", bytes], Any]
+
+
+def read_answer(
+    imap: Any, tag: bytes, name: str, plain: Plain | None = None
+) -> tuple[str, bytes, list[Any]]:
     """Read the answer to the command `tag` (sent with imap._command(name, ...)) up to
     its tagged line: (type, the tagged line's text, the FETCH responses in order).
     Mirrors imaplib's _command_complete: a BYE ends it with imaplib's abort, BAD raises
-    imaplib's error; the tag is forgotten either way."""
+    imaplib's error; the tag is forgotten either way. With `plain`, a response of the
+    plain shape (_HEAD) is given to it and what it returns is kept in the Fetch's place
+    (nothing when None): the same fields as the Fetch would hold, without making one."""
     imap._check_bye()
     reader = _Reader(imap.file, imap._count)
-    fetches: list[Fetch] = []
+    fetches: list[Any] = []
     tagre = imap.tagre
     literal_re = imap.Literal
     untagged = imap.untagged_responses
     try:
         while True:
-            _plain_run(reader, fetches, imap)
+            _plain_run(reader, fetches, imap, plain)
             line = reader.line()
             imap._last_line = line
             if line[:2] == b"* ":
@@ -322,7 +331,7 @@ def read_answer(imap: Any, tag: bytes, name: str) -> tuple[str, bytes, list[Fetc
     return typ, text, fetches
 
 
-def _plain_run(reader: _Reader, fetches: list[Fetch], imap: Any) -> None:
+def _plain_run(reader: _Reader, fetches: list[Any], imap: Any, plain: Plain | None = None) -> None:
     """Take every plain FETCH response (see _HEAD) at the reader's position without the
     general path's calls per line. A plain response cut by the buffer's end is completed
     from the connection (_Reader._grow: the next buffer after the unused end of this one)
@@ -348,10 +357,13 @@ def _plain_run(reader: _Reader, fetches: list[Fetch], imap: Any) -> None:
                 seq, uid, flags, date, size, modseq = m.group(1, 2, 3, 4, 5, 6)
                 if after is not None:
                     modseq = after  # the last one, as item by item
-                append(
-                    Fetch(int(seq), int(uid), flags, int(size), date,
-                          None if modseq is None else int(modseq), data[first:last])
-                )  # fmt: skip
+                modseq = None if modseq is None else int(modseq)
+                if plain is None:
+                    append(Fetch(int(seq), int(uid), flags, int(size), date, modseq,
+                                 data[first:last]))  # fmt: skip
+                elif (item := plain(int(uid), flags, date, int(size), modseq,
+                                    data[first:last])) is not None:  # fmt: skip
+                    append(item)
                 trailer, pos = (last, nxt - 2), nxt
                 continue
         elif (

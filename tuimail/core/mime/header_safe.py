@@ -26,6 +26,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 
 _SMTPUTF8 = policy.SMTPUTF8
+# A name with nothing the address parser treats specially (quoted as needed by Address).
+_PLAIN_NAME = re.compile(r"[^\"\\()<>\[\]:;@,\x00-\x1f\x7f]+")
 _ADDRESS = re.compile(r"[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\]+")
 
 
@@ -63,6 +65,11 @@ def address_entry(display: str, addr: str) -> str:
     what cannot be written, or left out, when it must."""
     if not display:
         return addr
+    if _PLAIN_NAME.fullmatch(display) and "=?" not in display and plausible_address(addr):
+        try:  # the common case, without the round trip (~0.3 ms an address)
+            return str(Address(display_name=display, addr_spec=addr))
+        except Exception:  # the stdlib's parser raises many kinds: the careful way below
+            pass
     candidates = []
     try:
         candidates.append(str(Address(display_name=display, addr_spec=addr)))

@@ -124,7 +124,11 @@ def decode_rfc2047(value: str) -> str:
             return value
         charset, enc, payload = m.groups()
         data = _decode_b(payload) if enc in "Bb" else _decode_q(payload)
-        text, _note = decode_bytes(data, codec_for(charset) or charset.lower())
+        codec = codec_for(charset) or charset.lower()
+        try:  # most words: valid UTF-8, which decode_bytes would decode just so
+            text = data.decode("utf-8") if codec == "utf-8" else decode_bytes(data, codec)[0]
+        except UnicodeDecodeError:
+            text = decode_bytes(data, codec)[0]
         return value[: m.start()] + text + value[m.end() :]
     return decode_rfc2047_words(value)
 

@@ -212,18 +212,23 @@ def _date(raw: bytes | None) -> float | None:
 # One Message-ID, or a list of them with single spaces, of printable ASCII: the parser's
 # answer is the text itself (nothing to decode, sanitize, split or cut).
 _SIMPLE_ID = re.compile(rb"<[!-;=?-~]{1,998}>")
+_NONE: Column = ("", False)
 _SIMPLE_IDS = re.compile(rb"<[!-;=?-~]{1,998}>(?: <[!-;=?-~]{1,998}>){0,199}")
 
 
 def _one_id(raw: bytes | None) -> Column:
-    if raw and _SIMPLE_ID.fullmatch(raw):
+    if not raw:
+        return _NONE  # the field is absent or empty: what the parser makes of nothing
+    if _SIMPLE_ID.fullmatch(raw):
         return raw.decode("ascii"), False
     ids = parse_msgid_list(raw)
     return _bound(_ids(sanitize(ids[0] if ids else "")[:1000]), 1000)
 
 
 def _references(raw: bytes | None) -> Column:
-    if raw and len(raw) <= 16000 and _SIMPLE_IDS.fullmatch(raw):
+    if not raw:
+        return _NONE
+    if len(raw) <= 16000 and _SIMPLE_IDS.fullmatch(raw):
         return raw.decode("ascii"), False
     refs = [sanitize(r)[:1000] for r in parse_msgid_list(raw)[:200]]
     return _bound(_ids(refs), 16000)

@@ -103,6 +103,7 @@ def writing_position(text: str) -> tuple[str, tuple[int, int]]:
     return text, (0, 0)  # a forward starts with a blank line of its own; a link's text stays
 
 
+SHORT_ROWS = 30  # below this many rows the header fields have no blank line between them
 RECOVERY_EVERY = 2.0  # seconds between writes of unsaved changes (core.draft_recovery)
 
 
@@ -204,6 +205,9 @@ class ComposerScreen(Screen[None]):
             body.move_cursor(where)
         else:
             self.query_one("#compose-to", Input).focus()
+
+    def on_resize(self, event) -> None:
+        self.query_one("#composer").set_class(event.size.height < SHORT_ROWS, "-short")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         """Another identity chosen as From: its signature replaces the one in the text."""

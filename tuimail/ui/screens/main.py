@@ -78,7 +78,9 @@ MAIN_BINDINGS = [
     Binding("ctrl+r", "refresh", "Sync now", show=False, id="refresh"),
     # Priority, with the focus moved at once: "q j Enter" typed in one burst from the
     # reader goes back, moves and opens (the keys after q reach the list, not the reader).
-    Binding("q,escape", "back", "Back/Quit", id="back", priority=True),
+    Binding("q", "back", "Back/Quit", id="back", priority=True),
+    # Esc goes back as q does but never ends tuimail: a stray Esc (a vi habit) must not.
+    Binding("escape", "back(False)", "Back", show=False, id="back_escape", priority=True),
     Binding("question_mark", "help", "Help", id="help"),
 ]
 
@@ -195,10 +197,14 @@ class MainScreen(Screen):
     # messages from widgets
     @on(FolderTree.FolderChosen)
     def _folder(self, event: FolderTree.FolderChosen) -> None:
-        self.app.open_folder(event.account, event.folder)
+        self.show_folder(event.account, event.folder)
+
+    def show_folder(self, account: str, folder: str) -> None:
+        """Open a folder (the tree, the palette): its list, not the message read before."""
+        self.app.open_folder(account, folder)
         self._set_choosing_folder(False)
-        self._set_reading(False)  # the new folder's list, not the old message
-        self.query_one(MessageList).focus()
+        self._set_reading(False)
+        self.set_focus(self.query_one(MessageList))
 
     @on(MessageList.Highlighted)
     def _highlight(self, event: MessageList.Highlighted) -> None:
@@ -264,8 +270,9 @@ class MainScreen(Screen):
         """A bulk action was applied: the tags have served."""
         self.query_one(MessageList).clear_tags()
 
-    def action_back(self) -> None:
-        """One level back: folders/reader -> list, search results -> folder, then quit."""
+    def action_back(self, may_quit: bool = True) -> None:
+        """One level back: folders/reader -> list, search results -> folder, then quit
+        (q; Esc at the top only says how to quit)."""
         reader = self.query_one(ReaderPane)
         lst = self.query_one(MessageList)
         if self.choosing_folder:
@@ -278,8 +285,10 @@ class MainScreen(Screen):
             self.show_reader(False)
         elif self.app.folder == "__search__":
             self.app.leave_search()
-        else:
+        elif may_quit:
             self.app.ask_quit()
+        else:
+            self.notify(f"{self.app.key_for('back')} quits tuimail.", timeout=2)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("search", "back") and self.query_one(PromptLine).is_open:
@@ -302,14 +311,25 @@ class MainScreen(Screen):
         order[(index + 1) % len(order)].focus()
 
     def action_next(self) -> None:
-        lst = self.query_one(MessageList)
-        lst.action_cursor_down()
-        if self.reading and lst.current:
-            self.app.load_message(lst.current, preview=False)
+        self._step(1)
 
     def action_previous(self) -> None:
+        self._step(-1)
+
+    def _step(self, by: int) -> None:
+        """n / p: the next or previous message (read in the reader when it is open); at
+        either end it says so (as mutt does) instead of reading the same one again."""
         lst = self.query_one(MessageList)
-        lst.action_cursor_up()
+        before = lst.cursor
+        if by > 0:
+            lst.action_cursor_down()
+        else:
+            lst.action_cursor_up()
+        if lst.cursor == before:
+            self.notify(
+                "This is the last message." if by > 0 else "This is the first message.", timeout=2
+            )
+            return
         if self.reading and lst.current:
             self.app.load_message(lst.current, preview=False)
 

@@ -181,7 +181,10 @@ class WizardScreen(Screen[Account | None]):
                 yield Button(compact=True, label="Verify login", id="wiz-verify")
                 # Shown once detection or the login check failed.
                 yield Button(compact=True, label="Diagnose", id="wiz-diagnose", variant="warning")
-            with Collapsible(title="What tuimail tried", id="wiz-log-box", collapsed=False):
+            # Shown from its first line on: an empty box is no news for a newcomer.
+            with Collapsible(
+                title="What tuimail tried", id="wiz-log-box", collapsed=False, classes="hidden"
+            ):
                 with VerticalScroll(id="wiz-log-scroll"):
                     yield Static("", id="wizard-log")
             with Vertical(id="wiz-consent", classes="consentbox hidden"):
@@ -298,6 +301,7 @@ class WizardScreen(Screen[Account | None]):
             current.append("\n")
         current.append(sanitize(text))
         log.update(current)
+        self.query_one("#wiz-log-box").remove_class("hidden")
         self.query_one("#wiz-log-scroll", VerticalScroll).scroll_end(animate=False)
 
     def value(self, wid: str) -> str:

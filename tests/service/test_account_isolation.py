@@ -1,0 +1,86 @@
+"""One account failing never affects another (issue 13): beside an account whose password
+is refused and one whose server answers garbage, a good account syncs all its mail, in
+the app's service and through `tuimail sync`. Over the bundled server and a scripted
+hostile server, verification on."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from tests.hostile.scripted import Conn, ScriptedServer
+from tests.imap.helpers import account_for, message
+from tuimail.__main__ import main
+from tuimail.core.account import Account
+from tuimail.core.config import save_account
+from tuimail.core.errors import ProtocolViolation
+from tuimail.core.retry import Phase
+from tuimail.core.secrets import Secret
+from tuimail.core.service import MailService
+from tuimail.core.store import Store
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _garbage(conn: Conn) -> None:
+    conn.send(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+
+def _accounts(mail_server, garbage: ScriptedServer) -> tuple[dict[str, Account], dict, object]:
+    good, refused = mail_server.new_user(), mail_server.new_user()
+    for i in range(1, 4):
+        mail_server.deliver(good, message(i, "good"))
+    mail_server.deliver(refused, message(1, "never seen"))
+    accounts = {
+        "refused": account_for(mail_server, refused, name="refused"),
+        "broken": account_for(mail_server, refused, name="broken"),
+        "good": account_for(mail_server, good, name="good"),
+    }
+    broken = accounts["broken"]
+    broken.incoming.host, broken.incoming.port = garbage.host, garbage.port
+    broken.ca_file = garbage.ca_file
+    passwords = {"refused": "wrong", "broken": "pw", "good": good.password}
+    return accounts, passwords, good
+
+
+def test_the_app_syncs_a_good_account_beside_two_failing_ones(mail_server, test_ca, tmp_path):
+    with ScriptedServer(test_ca, _garbage) as garbage:
+        accounts, passwords, _good = _accounts(mail_server, garbage)
+        store = Store(tmp_path / "store.sqlite3")
+        service = MailService(
+            accounts,
+            password_for=lambda a: Secret(passwords[a.name]),
+            idle=False,
+            store=store,
+            retry_after=30,
+        )
+        try:
+            service.start()
+            states = service.states()
+        finally:
+            service.stop()
+    assert states["refused"].phase == Phase.NEEDS_PASSWORD.value
+    assert states["broken"].phase == Phase.OFFLINE_RETRYING.value
+    assert isinstance(states["broken"].error, ProtocolViolation)
+    assert states["good"].phase == Phase.ONLINE.value and states["good"].error is None
+    rows = store.message_rows(store.folder_id("good", "INBOX"), 0, 10)
+    assert sorted(r.subject for r in rows) == ["good 1", "good 2", "good 3"]
+
+
+def test_tuimail_sync_syncs_a_good_account_beside_two_failing_ones(
+    mail_server, test_ca, capsys
+) -> None:
+    with ScriptedServer(test_ca, _garbage) as garbage:
+        accounts, passwords, _good = _accounts(mail_server, garbage)
+        for name, account in accounts.items():
+            account.password_command = f"printf %s {shlex.quote(passwords[name])}"
+            save_account(account)
+        capsys.readouterr()
+        assert main(["sync"]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert "refused the login" in captured.err
+    assert main(["list", "good"]) == 0
+    listed = capsys.readouterr().out
+    assert all(f"good {i}" in listed for i in (1, 2, 3)), listed
