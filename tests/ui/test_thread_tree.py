@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.ui.helpers import make_app, ready, seed, settle, wait_for
 from tests.ui.thread_helpers import deliver_thread
-from tuimail.core.thread_list import MISSING, ThreadSource
+from tuimail.core.thread_list import ThreadSource
 from tuimail.ui.widgets.message_list import MessageList
 
 
@@ -46,14 +46,15 @@ async def test_t_draws_the_tree_newest_thread_first(mail_server):
         assert [r.sender.split()[0] for r in rows[:4]] == ["Ana", "Bob", "Ana", "Carol"]
         assert rows[0].thread_count == 4 and rows[0].thread_root
         # the lost parent: a placeholder row groups its two replies; no action touches it
-        assert rows[4].subject == MISSING and rows[4].id < 0
+        assert rows[4].subject == "" and rows[4].id < 0  # core: no words, a negative id
+        assert "(message not here)" in _text(lst, 4)  # the list says what it is
         assert [r.tree for r in rows[5:]] == ["├─", "└─"]
         assert "▾ Release checklist" in _text(lst, 0)
         assert "│ └─ Re: Release checklist" in _text(lst, 2)
         lst.move_cursor(4)
         assert app.main.current_rows() == []
         await pilot.press("ctrl+o")  # reversed: the oldest thread first
-        await wait_for(pilot, lambda: _list(app).row_at(0).subject == MISSING)
+        await wait_for(pilot, lambda: _list(app).row_at(0).id < 0)
         await pilot.press("t")
         await settle(pilot)
         assert all(not r.tree and not r.thread_key for r in _rows(app))
