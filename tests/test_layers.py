@@ -521,6 +521,8 @@ OBSERVATION_PHRASES = (
     "The command could not run",
     "The mailcap command did not finish",
     "New mail from",
+    # a thread's placeholder row (the list words it: ui/widgets/message_list)
+    "message not here",
     # a LIST line that cannot be read (tuimail.words.reasons.LIST_LINE)
     "unterminated quoted name",
     "a literal that never came",

@@ -20,7 +20,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import compress, islice
-from operator import attrgetter
+from operator import attrgetter, mul
 from typing import Any
 
 from tuimail.core.threads import (
@@ -35,7 +35,6 @@ from tuimail.core.threads import (
     paused_gc,
 )
 
-MISSING = "(message not here)"
 # An update re-threads the threads it can reach; past these it is a full rebuild (which
 # then costs about what the update would).
 UPDATE_MESSAGES = 2_000  # messages that came or went since the tree was built
@@ -43,6 +42,7 @@ UPDATE_SHARE = 4  # re-threading more than a quarter of the folder
 
 Threads = str | tuple[str, ...]  # one thread's key, or several (a value of the indexes)
 _is_root = attrgetter("is_root")
+_id = attrgetter("id")
 
 
 class ThreadSource:
@@ -95,7 +95,7 @@ class ThreadSource:
         self._roots, self._root_of, self._index, self._bases = _indexes(self.roots, links)
         self._replied = frozenset(links.replied)
         # What was built (not a second query: mail arriving meanwhile is then stale).
-        self._signature = _signature(items)
+        self._signature = _signature(list(map(_id, items)))
         self._newest = items[-1].id if items else 0
         self.collapsed = frozenset(self.collapsed & self._roots.keys())
         self.lines = self._lines(self.collapsed, self.collapse_all)
@@ -374,7 +374,8 @@ class ThreadSource:
             }
             if stored is None:
                 placeholder = -(offset + n + 1)
-                row = MessageRow(placeholder, "", "", 0, None, "", MISSING, seen=True, **tree)
+                # no subject: the list says what a placeholder is (ui message_list)
+                row = MessageRow(placeholder, "", "", 0, None, "", "", seen=True, **tree)
             else:
                 row = view_row(stored, line.depth, **tree)
             out.append(row)
@@ -441,7 +442,7 @@ def _signature(
     """The store's folder_signature of these messages (ThreadInputs or ids), added to
     `plus`."""
     ids = [m if isinstance(m, int) else m.id for m in messages]
-    return (plus[0] + len(ids), plus[1] + sum(ids), plus[2] + sum(i * i for i in ids))
+    return (plus[0] + len(ids), plus[1] + sum(ids), plus[2] + sum(map(mul, ids, ids)))
 
 
 def _rank(root: ThreadNode) -> tuple[float, int]:
@@ -459,21 +460,30 @@ def _indexes(
     for root in roots:
         key = root.key
         by_key[key] = root
-        for node in root.walk():
+        stack = [root]
+        while stack:  # every node, in no particular order (not walk(): a generator)
+            node = stack.pop()
             if node.item is not None:
                 root_of[node.item.id] = key
+            if node.children:
+                stack.extend(node.children)
+    # Each thread's ids first (a set per thread: the replies of a thread cite the same
+    # ids again and again), then each id's threads.
+    cited_by: dict[str, set[str]] = {}
+    for message_id, own, cited in links.mentions:
+        thread = root_of[message_id]
+        ids = cited_by.get(thread)
+        if ids is None:
+            ids = cited_by[thread] = set()
+        ids.update(cited)
+        ids.add(own)
     index: dict[str, Threads] = {}
     get = index.get
-    for message_id, own, cited in links.mentions:
-        thread = root_of[message_id]  # the same str object for every message of a thread
-        for key in cited:
+    for thread, ids in cited_by.items():
+        ids.discard("")
+        for key in ids:
             held = get(key)
-            if held is not thread:
-                index[key] = thread if held is None else _with(held, thread)
-        if own:
-            held = get(own)
-            if held is not thread:
-                index[own] = thread if held is None else _with(held, thread)
+            index[key] = thread if held is None else _with(held, thread)
     by_base: dict[str, Threads] = {}
     for base, shown in links.bases.items():
         keys = tuple(root.key for root in shown)

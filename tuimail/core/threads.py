@@ -215,16 +215,18 @@ def _build_threads(
             node = table[key] = ThreadNode(key)
         node.item = item
         refs = citations(item)
-        if mentions is not None:
-            mentions.append((item.id, own, refs))
         previous: ThreadNode | None = None
-        for ref in refs:
+        for n, ref in enumerate(refs):
             ref_node = get(ref)
             if ref_node is None:
                 ref_node = table[ref] = ThreadNode(ref)
+            else:
+                refs[n] = ref_node.key  # one str per id, however many cite it
             if previous is not None and ref_node.parent is None:
                 link(previous, ref_node)
             previous = ref_node
+        if mentions is not None:
+            mentions.append((item.id, own, refs))
         if previous is not None and previous is not node:
             if node.parent is not None and node.parent is not previous:
                 # The message's own references win over what others implied.
