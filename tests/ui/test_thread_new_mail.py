@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ui.helpers import make_app, ready, settle, wait_for
-from tests.ui.thread_helpers import deliver_reply, deliver_thread
+from tests.ui.thread_helpers import deliver_reply, deliver_thread, threads_on
 from tuimail.core.thread_list import ThreadSource
 from tuimail.ui.widgets.message_list import MessageList
 
@@ -19,10 +19,6 @@ def big_trees(monkeypatch):
     import tuimail.ui.app as app_module
 
     monkeypatch.setattr(app_module, "INLINE_THREADS", 0)  # every tree counts as big
-
-
-def _list(app) -> MessageList:
-    return app.main.query_one(MessageList)
 
 
 def _rows(lst: MessageList):
@@ -39,14 +35,6 @@ def _as_built_afresh(lst: MessageList) -> None:
         collapse_all=shown.collapse_all,
     )
     assert shown.lines == fresh.lines
-
-
-async def _threads_on(pilot) -> MessageList:
-    await pilot.press("t")
-    lst = _list(pilot.app)
-    await wait_for(pilot, lambda: isinstance(lst.source, ThreadSource))
-    await settle(pilot)
-    return lst
 
 
 async def _select(pilot, lst: MessageList, subject_of, wanted) -> None:
@@ -70,7 +58,7 @@ async def test_a_reply_joins_its_thread_and_the_selection_and_collapsed_threads_
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         first = lst.source
         first.toggle(lst.row_at(0).thread_key)  # "Release checklist" collapsed
         lst.reload(keep_cursor=False)
@@ -115,7 +103,7 @@ async def test_a_parent_arriving_after_its_replies_takes_the_placeholders_place(
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         first = lst.source
         assert lst.count == 7
         release = first.roots[0]
@@ -163,7 +151,7 @@ async def test_the_selected_message_stays_selected_when_its_thread_moves_far(
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         first = lst.source
         await _select(pilot, lst, lambda r: r.sender.startswith("Ana"), lambda r: r.depth == 2)
         selected, far = lst.current.id, lst.cursor
@@ -200,7 +188,7 @@ async def test_mail_arriving_while_the_tree_is_updated_is_shown_too(
 
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         first = lst.source
         monkeypatch.setattr(ThreadSource, "successor", held)
         deliver_reply(

@@ -5,30 +5,17 @@ whether it has unread mail; Ctrl+T tags a whole thread."""
 from __future__ import annotations
 
 from tests.ui.helpers import make_app, ready, seed, settle, wait_for
-from tests.ui.thread_helpers import deliver_thread
-from tuimail.core.thread_list import ThreadSource
+from tests.ui.thread_helpers import deliver_thread, message_list, threads_on
 from tuimail.ui.widgets.message_list import MessageList
 
 
-def _list(app) -> MessageList:
-    return app.main.query_one(MessageList)
-
-
 def _rows(app):
-    lst = _list(app)
+    lst = message_list(app)
     return [lst.row_at(i) for i in range(lst.count)]
 
 
 def _text(lst: MessageList, index: int) -> str:
     return "".join(seg.text for seg in lst._render_row(lst.row_at(index), 120, False, False))
-
-
-async def _threads_on(pilot) -> MessageList:
-    await pilot.press("t")
-    lst = _list(pilot.app)
-    await wait_for(pilot, lambda: isinstance(lst.source, ThreadSource))
-    await settle(pilot)
-    return lst
 
 
 async def test_t_draws_the_tree_newest_thread_first(mail_server):
@@ -37,7 +24,7 @@ async def test_t_draws_the_tree_newest_thread_first(mail_server):
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         rows = _rows(app)
         assert [r.subject for r in rows[:4]] == ["Release checklist"] + [
             "Re: Release checklist"
@@ -54,7 +41,7 @@ async def test_t_draws_the_tree_newest_thread_first(mail_server):
         lst.move_cursor(4)
         assert app.main.current_rows() == []
         await pilot.press("ctrl+o")  # reversed: the oldest thread first
-        await wait_for(pilot, lambda: _list(app).row_at(0).id < 0)
+        await wait_for(pilot, lambda: message_list(app).row_at(0).id < 0)
         await pilot.press("t")
         await settle(pilot)
         assert all(not r.tree and not r.thread_key for r in _rows(app))
@@ -66,7 +53,7 @@ async def test_minus_collapses_one_thread_and_equals_all_with_count_and_unread(m
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         assert lst.count == 7
         lst.move_cursor(2)  # inside the first thread: - collapses the whole thread
         await pilot.press("minus")
@@ -98,7 +85,7 @@ async def test_ctrl_t_in_the_tree_tags_the_whole_thread_and_d_deletes_it(mail_se
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         index = next(i for i, r in enumerate(_rows(app)) if r.subject == "Release checklist")
         lst.move_cursor(index)
         await pilot.press("minus")  # collapsed: one row, four messages
@@ -129,7 +116,7 @@ async def test_threads_in_the_unified_inbox_span_accounts(mail_server):
         await wait_for(pilot, lambda: len(app.service.folder_names("b")) > 0, 30)
         app.open_folder(UNIFIED, "")
         await settle(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         await wait_for(pilot, lambda: lst.count == 9, 30)  # 6 + a placeholder + 2
         assert {r.account for r in _rows(app) if r.id >= 0} == {"a", "b"}
         assert any(r.tree for r in _rows(app))
@@ -144,7 +131,7 @@ async def test_a_big_tree_is_rebuilt_off_the_ui_thread_after_a_delete(mail_serve
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         first = lst.source
         collapsed_key = lst.row_at(4).thread_key  # the lost parent's group
         first.toggle(collapsed_key)
@@ -163,7 +150,7 @@ async def test_the_placeholder_row_previews_and_opens_nothing(mail_server):
     app = make_app(mail_server, user)
     async with app.run_test(size=(160, 30)) as pilot:  # wide: the preview follows the cursor
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         index = next(i for i, r in enumerate(_rows(app)) if r.id < 0)
         lst.move_cursor(index)
         await pilot.pause(0.4)

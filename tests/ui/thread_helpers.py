@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from tests.ui.helpers import settle, wait_for
+from tuimail.core.thread_list import ThreadSource
+from tuimail.ui.widgets.message_list import MessageList
+
 # (message id, parent ids oldest first, sender, subject, date)
 THREAD = [
     ("q", [], "Ana Núñez <ana@example.test>", "Release checklist", "Sun, 01 Mar 2026 09:00:00 +0000"),
@@ -17,26 +21,24 @@ THREAD = [
 ]  # fmt: skip
 
 
-def deliver_thread(server, user) -> None:
-    for mid, parents, sender, subject, date in THREAD:
-        msg = EmailMessage()
-        msg["From"] = sender
-        msg["To"] = user.email
-        msg["Subject"] = subject
-        msg["Date"] = date
-        msg["Message-ID"] = f"<{mid}@example.test>"
-        if parents:
-            msg["In-Reply-To"] = f"<{parents[-1]}@example.test>"
-            msg["References"] = " ".join(f"<{p}@example.test>" for p in parents)
-        msg.set_content(f"{subject} ({mid})\n")
-        server.deliver(user, msg.as_bytes())
+def message_list(app) -> MessageList:
+    return app.main.query_one(MessageList)
 
 
-def deliver_reply(server, user, mid: str, parents: list[str], subject: str, date: str) -> None:
-    """One more message of the conversation: `mid` answering the last of `parents`
-    (References oldest first); no parents: a message that starts a thread."""
+async def threads_on(pilot) -> MessageList:
+    """Press t and wait until the list shows thread trees."""
+    await pilot.press("t")
+    lst = message_list(pilot.app)
+    await wait_for(pilot, lambda: isinstance(lst.source, ThreadSource))
+    await settle(pilot)
+    return lst
+
+
+def _deliver(server, user, mid: str, parents: list[str], sender: str, subject: str, date: str):
+    """Deliver `mid` answering the last of `parents` (References oldest first); no
+    parents: a message that starts a thread."""
     msg = EmailMessage()
-    msg["From"] = "Erin Example <erin@example.test>"
+    msg["From"] = sender
     msg["To"] = user.email
     msg["Subject"] = subject
     msg["Date"] = date
@@ -46,3 +48,14 @@ def deliver_reply(server, user, mid: str, parents: list[str], subject: str, date
         msg["References"] = " ".join(f"<{p}@example.test>" for p in parents)
     msg.set_content(f"{subject} ({mid})\n")
     server.deliver(user, msg.as_bytes())
+
+
+def deliver_thread(server, user) -> None:
+    for mid, parents, sender, subject, date in THREAD:
+        _deliver(server, user, mid, parents, sender, subject, date)
+
+
+def deliver_reply(server, user, mid: str, parents: list[str], subject: str, date: str) -> None:
+    """One more message of the conversation, from Erin: `mid` answering the last of
+    `parents` (References oldest first); no parents: a message that starts a thread."""
+    _deliver(server, user, mid, parents, "Erin Example <erin@example.test>", subject, date)

@@ -149,11 +149,43 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
             raise ServiceError(reason="no-account", data={"name": sanitize(account)}) from None
 
     def start(self) -> None:
-        """Start every account (its runtime: a first pass, then push or retries)."""
+        """Start every account (its runtime: a first pass, then push or retries), each
+        account's first pass beside the others': a silent server never holds back
+        another account. Returns when every first pass has ended."""
         self.outbox_waiting = self._count_outbox()
-        for backend in self._backends.values():
-            backend.start(self.retry_after)
+        self._each_account(lambda backend: backend.start(self.retry_after))
         self.start_outbox()
+
+    def sync_all(self) -> None:
+        """One pass of every account now, side by side; returns when all have ended."""
+        self._each_account(lambda backend: backend.sync())
+
+    def _each_account(self, step: Callable[[AccountRuntime], object]) -> None:
+        """`step` for every account, each in its own thread (joined before returning:
+        no thread outlives the call); a lone account runs in the caller's thread."""
+        backends = list(self._backends.values())
+        if len(backends) <= 1:
+            for backend in backends:
+                step(backend)
+            return
+        errors: list[BaseException] = []
+
+        def run(backend: AccountRuntime) -> None:
+            try:
+                step(backend)
+            except Exception as exc:  # raised to the caller below, as before
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=run, args=(b,), name=f"pass-{b.account.name}", daemon=True)
+            for b in backends
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.name] = account

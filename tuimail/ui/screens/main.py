@@ -21,6 +21,7 @@ from textual.widgets import Header
 
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import UNIFIED, MessageRow, ReaderView
+from tuimail.ui.plain import notify
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.key_footer import KeyFooter
 from tuimail.ui.widgets.message_list import MessageList
@@ -288,7 +289,7 @@ class MainScreen(Screen):
         elif may_quit:
             self.app.ask_quit()
         else:
-            self.notify(f"{self.app.key_for('back')} quits tuimail.", timeout=2)
+            notify(self, f"{self.app.key_for('back')} quits tuimail.", timeout=2)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("search", "back") and self.query_one(PromptLine).is_open:
