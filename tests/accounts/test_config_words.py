@@ -37,6 +37,8 @@ def acc(extra: str = "", incoming: str | None = None, outgoing: str | None = Non
     return '[accounts.a]\nemail = "a@example.org"\n' + extra + inc + out
 
 
+OAUTH2 = 'auth = "oauth2"\n'
+
 # (id, the file, problem, data (beyond the path), the words: "{path}" is the file's)
 CASES = [
     (
@@ -163,7 +165,7 @@ CASES = [
     ),
     (
         "account-unknown-key",
-        '[accounts.a]\nemail = "a@example.org"\npasword_command = "x"\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc('pasword_command = "x"\n'),
         "unknown-key",
         {
             "line": 3,
@@ -175,14 +177,14 @@ CASES = [
     ),
     (
         "account-wrong-type",
-        '[accounts.a]\nemail = "a@example.org"\nleave_on_server = "yes"\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc('leave_on_server = "yes"\n'),
         "wrong-type",
         {"line": 3, "section": ("accounts", "a"), "key": "leave_on_server", "expected": "bool"},
         "{path}, line 3: in [accounts.a], 'leave_on_server' must be true or false.",
     ),
     (
         "account-int",
-        '[accounts.a]\nemail = "a@example.org"\npoll_interval = 1.5\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc("poll_interval = 1.5\n"),
         "wrong-type",
         {
             "line": 3,
@@ -194,14 +196,14 @@ CASES = [
     ),
     (
         "account-number",
-        '[accounts.a]\nemail = "a@example.org"\ntimeout = "x"\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc('timeout = "x"\n'),
         "wrong-type",
         {"line": 3, "section": ("accounts", "a"), "key": "timeout", "expected": "number"},
         "{path}, line 3: in [accounts.a], 'timeout' must be a number.",
     ),
     (
         "account-list",
-        '[accounts.a]\nemail = "a@example.org"\naliases = [1]\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc("aliases = [1]\n"),
         "wrong-type",
         {"line": 3, "section": ("accounts", "a"), "key": "aliases", "expected": "strings"},
         "{path}, line 3: in [accounts.a], 'aliases' must be a list of quoted strings, like [\"a@example.org\"].",
@@ -215,7 +217,7 @@ CASES = [
     ),
     (
         "protocol",
-        '[accounts.a]\nemail = "a@example.org"\nprotocol = "smtp"\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc('protocol = "smtp"\n'),
         "choice",
         {
             "line": 3,
@@ -228,70 +230,70 @@ CASES = [
     ),
     (
         "negative",
-        '[accounts.a]\nemail = "a@example.org"\ndelete_after_days = -1\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc("delete_after_days = -1\n"),
         "negative",
         {"line": 3, "section": ("accounts", "a"), "key": "delete_after_days"},
         "{path}, line 3: in [accounts.a], 'delete_after_days' cannot be negative.",
     ),
     (
         "at-least-1",
-        '[accounts.a]\nemail = "a@example.org"\npoll_interval = 0\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc("poll_interval = 0\n"),
         "at-least",
         {"line": 3, "section": ("accounts", "a"), "key": "poll_interval", "minimum": 1},
         "{path}, line 3: in [accounts.a], 'poll_interval' must be at least 1 (seconds).",
     ),
     (
         "timeout-range",
-        '[accounts.a]\nemail = "a@example.org"\ntimeout = 0\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc("timeout = 0\n"),
         "timeout-range",
         {"line": 3, "section": ("accounts", "a"), "key": "timeout", "maximum": 3600},
         "{path}, line 3: in [accounts.a], 'timeout' must be more than 0 and at most 3600 (seconds).",
     ),
     (
         "oauth2-no-client",
-        '[accounts.a]\nemail = "a@example.org"\nauth = "oauth2"\noauth2 = { provider = "microsoft" }\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(OAUTH2 + 'oauth2 = { provider = "microsoft" }\n'),
         "oauth2-no-client",
         {"line": 4, "section": ("accounts", "a"), "key": "oauth2"},
         "{path}, line 4: in [accounts.a], 'oauth2' needs a client_id: in this table, or for every account of the provider in a [oauth2_clients.PROVIDER] table (register one with the provider: docs/config.md says how).",
     ),
     (
         "identities-not-list",
-        '[accounts.a]\nemail = "a@example.org"\nidentities = 3\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc("identities = 3\n"),
         "identities-not-list",
         {"line": 3, "section": ("accounts", "a"), "key": "identities"},
         '{path}, line 3: in [accounts.a], \'identities\' must be a list, like identities = [{ email = "me@example.org", name = "Me" }].',
     ),
     (
         "identity-not-table",
-        '[accounts.a]\nemail = "a@example.org"\nidentities = [3]\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc("identities = [3]\n"),
         "identity-not-table",
         {"line": 3, "section": ("accounts", "a"), "number": 1},
         '{path}, line 3: in [accounts.a], identity 1 must be a table, like identities = [{ email = "me@example.org", name = "Me" }].',
     ),
     (
         "identity-unknown-key",
-        '[accounts.a]\nemail = "a@example.org"\nidentities = [{ email = "b@example.org", nam = "B" }]\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc('identities = [{ email = "b@example.org", nam = "B" }]\n'),
         "identity-unknown-key",
         {"line": 3, "section": ("accounts", "a"), "number": 1, "key": "nam", "guess": "name"},
         "{path}, line 3: in [accounts.a], identity 1 has an unknown key 'nam' (did you mean name?); its keys are email, name and signature.",
     ),
     (
         "identity-not-string",
-        '[accounts.a]\nemail = "a@example.org"\nidentities = [{ email = "b@example.org", name = 3 }]\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc('identities = [{ email = "b@example.org", name = 3 }]\n'),
         "identity-not-string",
         {"line": 3, "section": ("accounts", "a"), "number": 1, "key": "name"},
         "{path}, line 3: in [accounts.a], identity 1: 'name' must be a quoted string.",
     ),
     (
         "identity-email",
-        '[accounts.a]\nemail = "a@example.org"\nidentities = [{ name = "B" }]\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc('identities = [{ name = "B" }]\n'),
         "identity-email",
         {"line": 3, "section": ("accounts", "a"), "number": 1},
         "{path}, line 3: in [accounts.a], identity 1 needs an 'email' address like alice@example.org.",
     ),
     (
         "auth",
-        '[accounts.a]\nemail = "a@example.org"\nauth = "kerberos"\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc('auth = "kerberos"\n'),
         "choice",
         {
             "line": 3,
@@ -304,7 +306,7 @@ CASES = [
     ),
     (
         "token-store",
-        '[accounts.a]\nemail = "a@example.org"\noauth2_token_store = "disk"\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc('oauth2_token_store = "disk"\n'),
         "choice",
         {
             "line": 3,
@@ -317,28 +319,28 @@ CASES = [
     ),
     (
         "oauth2-only",
-        '[accounts.a]\nemail = "a@example.org"\noauth2_token_command = "x"\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc('oauth2_token_command = "x"\n'),
         "oauth2-only",
         {"line": 3, "section": ("accounts", "a"), "key": "oauth2_token_command"},
         "{path}, line 3: in [accounts.a], 'oauth2_token_command' is only used with auth = \"oauth2\" (add that line, or remove this one).",
     ),
     (
         "password-with-oauth2",
-        '[accounts.a]\nemail = "a@example.org"\nauth = "oauth2"\npassword_command = "x"\noauth2_token_command = "y"\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(OAUTH2 + 'password_command = "x"\noauth2_token_command = "y"\n'),
         "password-with-oauth2",
         {"line": 4, "section": ("accounts", "a")},
         "{path}, line 4: in [accounts.a], 'password_command' is not used with auth = \"oauth2\" (for a command that prints a token, use oauth2_token_command).",
     ),
     (
         "oauth2-table-needed",
-        '[accounts.a]\nemail = "a@example.org"\nauth = "oauth2"\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(OAUTH2),
         "oauth2-table-needed",
         {"line": 3, "section": ("accounts", "a")},
         '{path}, line 3: in [accounts.a], auth = "oauth2" needs an \'oauth2\' table, like oauth2 = { provider = "microsoft", client_id = "..." } (or oauth2_token_command).',
     ),
     (
         "oauth2-unknown-key",
-        '[accounts.a]\nemail = "a@example.org"\nauth = "oauth2"\noauth2 = { provider = "microsoft", client_id = "x", scope = "y" }\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(OAUTH2 + 'oauth2 = { provider = "microsoft", client_id = "x", scope = "y" }\n'),
         "unknown-key",
         {
             "line": 4,
@@ -351,7 +353,7 @@ CASES = [
     ),
     (
         "oauth2-wrong-type",
-        '[accounts.a]\nemail = "a@example.org"\nauth = "oauth2"\noauth2 = { provider = "microsoft", client_id = 3 }\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(OAUTH2 + 'oauth2 = { provider = "microsoft", client_id = 3 }\n'),
         "wrong-type",
         {
             "line": 4,
@@ -364,49 +366,49 @@ CASES = [
     ),
     (
         "oauth2-endpoint",
-        '[accounts.a]\nemail = "a@example.org"\nauth = "oauth2"\noauth2 = { client_id = "x", token_endpoint = "http://x" }\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(OAUTH2 + 'oauth2 = { client_id = "x", token_endpoint = "http://x" }\n'),
         "oauth2-endpoint",
         {"line": 4, "section": ("accounts", "a"), "key": "token_endpoint", "inside": "oauth2"},
         "{path}, line 4: in [accounts.a], 'oauth2.token_endpoint' must be an https:// address.",
     ),
     (
         "oauth2-secret",
-        '[accounts.a]\nemail = "a@example.org"\nauth = "oauth2"\noauth2 = { provider = "microsoft", client_secret = "x" }\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(OAUTH2 + 'oauth2 = { provider = "microsoft", client_secret = "x" }\n'),
         "oauth2-secret",
         {"line": 4, "section": ("accounts", "a")},
         "{path}, line 4: in [accounts.a], 'oauth2.client_secret' belongs to a client_id in the same table (a provider-wide secret goes in [oauth2_clients.PROVIDER]).",
     ),
     (
         "oauth2-provider",
-        '[accounts.a]\nemail = "a@example.org"\nauth = "oauth2"\noauth2 = { provider = "nope", client_id = "x" }\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(OAUTH2 + 'oauth2 = { provider = "nope", client_id = "x" }\n'),
         "oauth2-provider",
         {"line": 4, "section": ("accounts", "a"), "value": "nope"},
         '{path}, line 4: in [accounts.a], \'oauth2.provider\' \'nope\' is not a provider tuimail knows (known: "google", "microsoft", "yahoo", "aol", "yandex", "mailru"); give token_endpoint and the other endpoints instead.',
     ),
     (
         "oauth2-no-endpoint",
-        '[accounts.a]\nemail = "a@example.org"\nauth = "oauth2"\noauth2 = { client_id = "x" }\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(OAUTH2 + 'oauth2 = { client_id = "x" }\n'),
         "oauth2-no-endpoint",
         {"line": 4, "section": ("accounts", "a")},
         "{path}, line 4: in [accounts.a], 'oauth2' needs a provider or a token_endpoint.",
     ),
     (
         "server-missing",
-        '[accounts.a]\nemail = "a@example.org"\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(incoming=""),
         "server-missing",
         {"line": None, "section": ("accounts", "a"), "key": "incoming"},
         '{path}: in [accounts.a], \'incoming\' is missing; write it as incoming = { host = "mail.example.org", port = 993, security = "tls" }.',
     ),
     (
         "server-not-table",
-        '[accounts.a]\nemail = "a@example.org"\nincoming = "x"\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(incoming='incoming = "x"\n'),
         "wrong-type",
         {"line": 3, "section": ("accounts", "a"), "key": "incoming", "expected": "table"},
         "{path}, line 3: in [accounts.a], 'incoming' must be a table.",
     ),
     (
         "server-unknown-key",
-        '[accounts.a]\nemail = "a@example.org"\nincoming = { host = "h", prt = 1 }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(incoming='incoming = { host = "h", prt = 1 }\n'),
         "unknown-key",
         {
             "line": 3,
@@ -419,14 +421,14 @@ CASES = [
     ),
     (
         "server-host",
-        '[accounts.a]\nemail = "a@example.org"\nincoming = { host = " ", port = 993 }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(incoming='incoming = { host = " ", port = 993 }\n'),
         "server-host",
         {"line": 3, "section": ("accounts", "a"), "key": "incoming"},
         "{path}, line 3: in [accounts.a], 'incoming.host' must be a host name.",
     ),
     (
         "server-security",
-        '[accounts.a]\nemail = "a@example.org"\nincoming = { host = "h", security = "ssl" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(incoming='incoming = { host = "h", security = "ssl" }\n'),
         "choice",
         {
             "line": 3,
@@ -440,14 +442,14 @@ CASES = [
     ),
     (
         "server-port",
-        '[accounts.a]\nemail = "a@example.org"\nincoming = { host = "imap.example.org", port = 993, security = "tls" }\noutgoing = { host = "h", port = 0 }\n',
+        acc(outgoing='outgoing = { host = "h", port = 0 }\n'),
         "server-port",
         {"line": 4, "section": ("accounts", "a"), "key": "outgoing"},
         "{path}, line 4: in [accounts.a], 'outgoing.port' must be a number from 1 to 65535.",
     ),
     (
         "server-pin",
-        '[accounts.a]\nemail = "a@example.org"\nincoming = { host = "h", pinned_sha256 = "ab" }\noutgoing = { host = "smtp.example.org", port = 465, security = "tls" }\n',
+        acc(incoming='incoming = { host = "h", pinned_sha256 = "ab" }\n'),
         "server-pin",
         {"line": 3, "section": ("accounts", "a"), "key": "incoming"},
         "{path}, line 3: in [accounts.a], 'incoming.pinned_sha256' must be 64 hex digits.",
