@@ -556,7 +556,19 @@ def test_a_key_with_control_characters_is_shown_plain() -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["sync"], ["list"], ["doctor"], ["account", "list"], ["outbox"]], ids=" ".join
+    "argv",
+    [
+        ["sync"],
+        ["list"],
+        ["read", "1"],
+        ["watch"],
+        ["doctor"],
+        ["account", "list"],
+        ["account", "remove", "a"],
+        ["account", "login", "a"],
+        ["outbox"],
+    ],
+    ids=" ".join,
 )
 def test_the_cli_says_one_sentence_and_exits_2(argv, capsys) -> None:
     error, path = _failure(acc("poll_interval = 0\n"))
