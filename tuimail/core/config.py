@@ -4,9 +4,11 @@
 
 The file is the public interface (CLI, UI and the user's own edits), documented key by key
 in docs/config.md. It is read with the standard library's tomllib (a start pays for no
-more); tomlkit edits it, so a save keeps the user's comments and key order, and words
-the problem when tomllib refuses a file. A key that is not in the tables below is an error (with a suggestion), never ignored.
-A file that cannot be parsed is never overwritten. Writes are atomic: a temporary file
+more); tomlkit edits it, so a save keeps the user's comments and key order, and finds
+the line and column of the problem when tomllib refuses a file. A key that is not in the
+tables below is an error (with the closest known key), never ignored. Every problem is a
+ConfigError with a problem and data (CONFIG_PROBLEMS), never a sentence: the edge words it
+(tuimail.words.config). A file that cannot be parsed is never overwritten. Writes are atomic: a temporary file
 in the same directory, fsync, rename, fsync of the directory. Passwords never go here.
 """
 
@@ -241,7 +243,7 @@ def _read_text(path: Path) -> str:
 
 def _read_data(path: Path) -> tuple[str, dict[str, Any]]:
     """The file's text and its values, read with tomllib; when tomllib refuses the file,
-    tomlkit (what the file is written with) decides, and words the problem."""
+    tomlkit (what the file is written with) decides, and names the problem."""
     text = _read_text(path)
     try:
         return text, tomllib.loads(text)
