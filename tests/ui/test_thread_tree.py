@@ -133,11 +133,8 @@ async def test_a_big_tree_is_rebuilt_off_the_ui_thread_after_a_delete(mail_serve
 
 
 async def test_the_placeholder_row_previews_and_opens_nothing(mail_server):
-    async with threads_shown(mail_server, size=(160, 30)) as (
-        pilot,
-        user,
-        lst,
-    ):  # wide: the preview follows the cursor
+    # wide: the preview follows the cursor
+    async with threads_shown(mail_server, size=(160, 30)) as (pilot, _user, lst):
         app = pilot.app
         index = next(i for i, r in enumerate(_rows(app)) if r.id < 0)
         lst.move_cursor(index)
