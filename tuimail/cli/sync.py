@@ -195,7 +195,11 @@ def _guard(func):
             return func(args)
         except PasswordError as exc:  # a missing sign-in worded from its type, once
             return _fail(_describe(exc), EXIT_USAGE)
-        except (ConfigError, LookupError) as exc:
+        except ConfigError as exc:
+            from tuimail.words.config import config_words
+
+            return _fail(config_words(exc), EXIT_USAGE)
+        except LookupError as exc:
             return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             raise
