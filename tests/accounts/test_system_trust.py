@@ -125,3 +125,32 @@ def test_no_bundle_file_is_the_directory_as_the_defaults_use_it(
     assert trust_store.load_system_trust(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)) == "directory"
     with _handshake(server, client_context()) as tls:
         assert tls.getpeercert()
+
+
+def test_the_verdict_is_kept_for_the_next_process_until_the_store_changes(
+    monkeypatch, tmp_path, server, other_ca
+) -> None:
+    """The check of the bundle against the directory is made once: a later process reads
+    its verdict (here: the in-process memory emptied, the check made to fail if run);
+    a changed bundle, or a verdict file that does not match, is checked again."""
+    _system(monkeypatch, tmp_path / "system", [other_ca.ca_file], [other_ca.ca_file])
+
+    def fresh() -> str:
+        return trust_store.load_system_trust(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+
+    assert fresh() == "directory"
+    monkeypatch.setattr(trust_store, "_VERDICTS", {})
+    real_covers = trust_store._covers
+
+    def not_again(*args):
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(trust_store, "_covers", not_again)
+    assert fresh() == "directory"  # remembered: no certificate file read
+    monkeypatch.setattr(trust_store, "_covers", real_covers)
+    with open(tmp_path / "system" / "bundle.pem", "a") as bundle:  # a CA the directory lacks
+        bundle.write(Path(server.ca_file).read_text())
+    assert fresh() == "defaults"
+    monkeypatch.setattr(trust_store, "_VERDICTS", {})
+    Path(trust_store._verdict_path()).write_text("('another', 'key')\n1\n")
+    assert fresh() == "defaults"  # a verdict for something else is not taken

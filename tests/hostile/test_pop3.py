@@ -167,3 +167,28 @@ def test_a_message_with_a_line_over_a_megabyte_is_downloaded(scripted, cli) -> N
         listed = cli("list", "work")
     assert run.code == 0, run.err
     assert all(f"message {i}" in listed.out for i in (1, 2, 3)), listed.out
+
+
+@pytest.mark.parametrize(
+    "bad_line", [b"99999999999999999999 m-9", b"0 m-0", b"two m-2", b"-1 m-x"], ids=repr
+)
+def test_an_absurd_message_number_in_the_listing_does_not_stop_the_others(
+    scripted, cli, bad_line
+) -> None:
+    """One UIDL/LIST line without a usable message number (absurd, zero, not a number)
+    was a protocol violation: nothing was downloaded in that pass. Now the line is
+    skipped with a note and every other message comes, exactly once."""
+    script = ThreeMessages(uidl=b"+OK\r\n1 m-1\r\n" + bad_line + b"\r\n2 m-2\r\n3 m-3\r\n.\r\n")
+    rows = b"".join(b"%d %d\r\n" % (i, len(m)) for i, m in enumerate(script.messages, 1))
+    listing = b"+OK\r\n" + rows + b"4444444444444444 12\r\n1 99999999999999999999999\r\n.\r\n"
+    script.overrides["LIST"] = lambda conn, args: conn.send(listing)
+    with scripted(script) as server:
+        save(server, "pop3")
+        run = cli("sync", "work")
+        again = cli("sync", "work")
+        listed = cli("list", "work")
+    assert run.code == 0 and again.code == 0, (run.err, again.err)
+    assert all(f"message {i}" in listed.out for i in (1, 2, 3)), listed.out
+    assert len(listed.out.strip().splitlines()) == 3  # none twice
+    assert sum(c.startswith(b"RETR") for c in script.commands) == 3
+    assert "skipped" in run.err and "Traceback" not in run.err

@@ -27,9 +27,6 @@ CASES = {
     "trickled greeting": lambda conn: trickle(conn, b"+OK hello"),
     "RETR that hangs": Pop3Script({"RETR": lambda conn, args: conn.hang()}),
     "RETR that never ends": Pop3Script({"RETR": _flood_lines}),
-    "UIDL without numbers": Pop3Script(
-        {"UIDL": lambda conn, args: conn.send(b"+OK\r\none msg-1\r\n.\r\n")}
-    ),
 }
 
 

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.pop3_state import StorePop3State
 from tuimail.core.secrets import Secret
@@ -164,6 +166,29 @@ def store_as_before_stable_keys(path, peer, user, account: str = "pop") -> Store
                         (account, key, message_id, 1_800_000_000.0),
                     )
     return store
+
+
+def interrupt_migration(path, monkeypatch, step: str) -> None:
+    """Open the store at `path` with its POP3 migration stopped (KeyboardInterrupt, as
+    when the program is killed) at the second call of `pop3_state.<step>`, one message
+    a batch; the store is closed half-migrated and the patches undone."""
+    from tuimail.core import pop3_state
+
+    real, calls = getattr(pop3_state, step), []
+
+    def crash_on_second(lines):
+        calls.append(lines)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the program stopped mid-way
+        return real(lines)
+
+    monkeypatch.setattr(pop3_state, "REKEY_BATCH", 1)
+    monkeypatch.setattr(pop3_state, step, crash_on_second)
+    store = Store(path)
+    with pytest.raises(KeyboardInterrupt):
+        StorePop3State(store)
+    store.close()
+    monkeypatch.undo()
 
 
 def twin(n: int, body: bytes) -> bytes:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import poplib
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -113,11 +111,11 @@ def test_real_mbox_status_fields_are_left_out():
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(line, max_size=20))
-def test_any_uidl_listing_is_parsed_or_refused_as_a_protocol_error(lines):
-    try:
-        listing = parse_uidl_listing(lines)
-    except poplib.error_proto:
-        return
+def test_any_uidl_listing_is_parsed_with_bad_lines_skipped(lines):
+    skipped: list[bytes] = []
+    listing = parse_uidl_listing(lines, skipped)
+    assert all(1 <= n < 10**9 for n in listing)
+    assert len(listing) + len(skipped) <= len(lines)
     keys = uidl_keys(listing)
     assert set(keys) <= set(listing)
     given_uidls = list(listing.values())
@@ -137,13 +135,19 @@ def test_odd_uidls_are_left_to_the_headers():
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(line, max_size=20))
-def test_any_list_answer_is_parsed_or_refused_as_a_protocol_error(lines):
-    try:
-        sizes = parse_list(lines)
-    except poplib.error_proto:
-        return
-    assert all(isinstance(n, int) and n >= 0 for n in sizes)
+def test_any_list_answer_is_parsed_with_bad_lines_skipped(lines):
+    skipped: list[bytes] = []
+    sizes = parse_list(lines, skipped)
+    assert all(isinstance(n, int) and 1 <= n < 10**9 for n in sizes)
+    assert len(sizes) + len(skipped) <= len(lines)
     assert all(size is None or 0 <= size < 10**15 for size in sizes.values())
+
+
+def test_listing_lines_without_a_usable_number_are_skipped_and_kept_for_the_note():
+    skipped: list[bytes] = []
+    lines = [b"1 120", b"0 5", b"99999999999999999999 7", b"x 3", b"-2 4", b"3 9"]
+    assert parse_list(lines, skipped) == {1: 120, 3: 9}
+    assert skipped == lines[1:5]
 
 
 def test_list_sizes_that_are_not_numbers_are_unknown():

@@ -9,6 +9,7 @@ import pytest
 from tests.pop3.helpers import (
     Clock,
     delete_on_server,
+    interrupt_migration,
     message,
     pop3_account,
     server_count,
@@ -175,29 +176,11 @@ def test_old_keys_of_messages_no_longer_stored_are_still_accepted(mail_server, t
 
 
 def test_interrupted_migration_goes_on_at_the_next_start(mail_server, tmp_path, monkeypatch):
-    from tuimail.core import pop3_state
-
     user = user_with(mail_server, 3)
     mail_server.faults.add(protocol="pop3", kind="no_uidl")
     path = tmp_path / "store.sqlite3"
     store_as_before_stable_keys(path, mail_server, user).close()
-
-    real = pop3_state.stable_hash
-    calls = []
-
-    def crash_on_second(lines):
-        calls.append(lines)
-        if len(calls) == 2:
-            raise KeyboardInterrupt  # the program stopped mid-way
-        return real(lines)
-
-    monkeypatch.setattr(pop3_state, "REKEY_BATCH", 1)
-    monkeypatch.setattr(pop3_state, "stable_hash", crash_on_second)
-    store = Store(path)
-    with pytest.raises(KeyboardInterrupt):
-        StorePop3State(store)
-    store.close()
-    monkeypatch.undo()
+    interrupt_migration(path, monkeypatch, "stable_hash")
 
     store = Store(path)
     try:

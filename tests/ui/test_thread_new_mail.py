@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from tests.ui.helpers import make_app, ready, settle, wait_for
-from tests.ui.thread_helpers import deliver_reply, deliver_thread
-from tuimail.core.thread_list import MISSING, ThreadSource
+from tests.ui.thread_helpers import deliver_reply, deliver_thread, threads_on, threads_shown
+from tuimail.core.thread_list import ThreadSource
 from tuimail.ui.widgets.message_list import MessageList
 
 
@@ -19,10 +19,6 @@ def big_trees(monkeypatch):
     import tuimail.ui.app as app_module
 
     monkeypatch.setattr(app_module, "INLINE_THREADS", 0)  # every tree counts as big
-
-
-def _list(app) -> MessageList:
-    return app.main.query_one(MessageList)
 
 
 def _rows(lst: MessageList):
@@ -41,14 +37,6 @@ def _as_built_afresh(lst: MessageList) -> None:
     assert shown.lines == fresh.lines
 
 
-async def _threads_on(pilot) -> MessageList:
-    await pilot.press("t")
-    lst = _list(pilot.app)
-    await wait_for(pilot, lambda: isinstance(lst.source, ThreadSource))
-    await settle(pilot)
-    return lst
-
-
 async def _select(pilot, lst: MessageList, subject_of, wanted) -> None:
     index = next(i for i, r in enumerate(_rows(lst)) if wanted(r))
     lst.move_cursor(index - lst.cursor)
@@ -65,12 +53,7 @@ async def _sync_until(pilot, lst: MessageList, before: ThreadSource, count: int)
 async def test_a_reply_joins_its_thread_and_the_selection_and_collapsed_threads_stay(
     mail_server, big_trees
 ):
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await ready(pilot)
-        lst = await _threads_on(pilot)
+    async with threads_shown(mail_server) as (pilot, user, lst):
         first = lst.source
         first.toggle(lst.row_at(0).thread_key)  # "Release checklist" collapsed
         lst.reload(keep_cursor=False)
@@ -94,7 +77,7 @@ async def test_a_reply_joins_its_thread_and_the_selection_and_collapsed_threads_
         )
         await _sync_until(pilot, lst, first, 5)
         rows = _rows(lst)
-        assert rows[0].subject == MISSING
+        assert rows[0].id < 0 and rows[0].subject == ""  # the placeholder
         assert [(r.tree, r.sender.split()[0]) for r in rows[1:4]] == [
             ("├─", "Dave"),
             ("│ └─", "Erin"),
@@ -110,12 +93,7 @@ async def test_a_reply_joins_its_thread_and_the_selection_and_collapsed_threads_
 async def test_a_parent_arriving_after_its_replies_takes_the_placeholders_place(
     mail_server, big_trees
 ):
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await ready(pilot)
-        lst = await _threads_on(pilot)
+    async with threads_shown(mail_server) as (pilot, user, lst):
         first = lst.source
         assert lst.count == 7
         release = first.roots[0]
@@ -134,7 +112,7 @@ async def test_a_parent_arriving_after_its_replies_takes_the_placeholders_place(
         )
         await _sync_until(pilot, lst, first, 4)
         rows = _rows(lst)
-        assert MISSING not in [r.subject for r in rows]
+        assert all(r.id >= 0 for r in rows)  # no placeholder left
         assert rows[0].collapsed and rows[0].thread_count == 4 and release in lst.source.roots
         assert [(r.tree, r.subject) for r in rows[1:]] == [
             ("", "Lost parent"),
@@ -163,7 +141,7 @@ async def test_the_selected_message_stays_selected_when_its_thread_moves_far(
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         first = lst.source
         await _select(pilot, lst, lambda r: r.sender.startswith("Ana"), lambda r: r.depth == 2)
         selected, far = lst.current.id, lst.cursor
@@ -200,7 +178,7 @@ async def test_mail_arriving_while_the_tree_is_updated_is_shown_too(
 
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         first = lst.source
         monkeypatch.setattr(ThreadSource, "successor", held)
         deliver_reply(

@@ -5,17 +5,12 @@ whether it has unread mail; Ctrl+T tags a whole thread."""
 from __future__ import annotations
 
 from tests.ui.helpers import make_app, ready, seed, settle, wait_for
-from tests.ui.thread_helpers import deliver_thread
-from tuimail.core.thread_list import MISSING, ThreadSource
+from tests.ui.thread_helpers import deliver_thread, message_list, threads_on, threads_shown
 from tuimail.ui.widgets.message_list import MessageList
 
 
-def _list(app) -> MessageList:
-    return app.main.query_one(MessageList)
-
-
 def _rows(app):
-    lst = _list(app)
+    lst = message_list(app)
     return [lst.row_at(i) for i in range(lst.count)]
 
 
@@ -23,21 +18,9 @@ def _text(lst: MessageList, index: int) -> str:
     return "".join(seg.text for seg in lst._render_row(lst.row_at(index), 120, False, False))
 
 
-async def _threads_on(pilot) -> MessageList:
-    await pilot.press("t")
-    lst = _list(pilot.app)
-    await wait_for(pilot, lambda: isinstance(lst.source, ThreadSource))
-    await settle(pilot)
-    return lst
-
-
 async def test_t_draws_the_tree_newest_thread_first(mail_server):
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await ready(pilot)
-        lst = await _threads_on(pilot)
+    async with threads_shown(mail_server) as (pilot, _user, lst):
+        app = pilot.app
         rows = _rows(app)
         assert [r.subject for r in rows[:4]] == ["Release checklist"] + [
             "Re: Release checklist"
@@ -46,26 +29,23 @@ async def test_t_draws_the_tree_newest_thread_first(mail_server):
         assert [r.sender.split()[0] for r in rows[:4]] == ["Ana", "Bob", "Ana", "Carol"]
         assert rows[0].thread_count == 4 and rows[0].thread_root
         # the lost parent: a placeholder row groups its two replies; no action touches it
-        assert rows[4].subject == MISSING and rows[4].id < 0
+        assert rows[4].subject == "" and rows[4].id < 0  # core: no words, a negative id
+        assert "(message not here)" in _text(lst, 4)  # the list says what it is
         assert [r.tree for r in rows[5:]] == ["├─", "└─"]
         assert "▾ Release checklist" in _text(lst, 0)
         assert "│ └─ Re: Release checklist" in _text(lst, 2)
         lst.move_cursor(4)
         assert app.main.current_rows() == []
         await pilot.press("ctrl+o")  # reversed: the oldest thread first
-        await wait_for(pilot, lambda: _list(app).row_at(0).subject == MISSING)
+        await wait_for(pilot, lambda: message_list(app).row_at(0).id < 0)
         await pilot.press("t")
         await settle(pilot)
         assert all(not r.tree and not r.thread_key for r in _rows(app))
 
 
 async def test_minus_collapses_one_thread_and_equals_all_with_count_and_unread(mail_server):
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await ready(pilot)
-        lst = await _threads_on(pilot)
+    async with threads_shown(mail_server) as (pilot, _user, lst):
+        app = pilot.app
         assert lst.count == 7
         lst.move_cursor(2)  # inside the first thread: - collapses the whole thread
         await pilot.press("minus")
@@ -97,7 +77,7 @@ async def test_ctrl_t_in_the_tree_tags_the_whole_thread_and_d_deletes_it(mail_se
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         index = next(i for i, r in enumerate(_rows(app)) if r.subject == "Release checklist")
         lst.move_cursor(index)
         await pilot.press("minus")  # collapsed: one row, four messages
@@ -128,7 +108,7 @@ async def test_threads_in_the_unified_inbox_span_accounts(mail_server):
         await wait_for(pilot, lambda: len(app.service.folder_names("b")) > 0, 30)
         app.open_folder(UNIFIED, "")
         await settle(pilot)
-        lst = await _threads_on(pilot)
+        lst = await threads_on(pilot)
         await wait_for(pilot, lambda: lst.count == 9, 30)  # 6 + a placeholder + 2
         assert {r.account for r in _rows(app) if r.id >= 0} == {"a", "b"}
         assert any(r.tree for r in _rows(app))
@@ -138,12 +118,8 @@ async def test_a_big_tree_is_rebuilt_off_the_ui_thread_after_a_delete(mail_serve
     import tuimail.ui.app as app_module
 
     monkeypatch.setattr(app_module, "INLINE_THREADS", 0)  # every tree counts as big
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await ready(pilot)
-        lst = await _threads_on(pilot)
+    async with threads_shown(mail_server) as (pilot, _user, lst):
+        app = pilot.app
         first = lst.source
         collapsed_key = lst.row_at(4).thread_key  # the lost parent's group
         first.toggle(collapsed_key)
@@ -157,12 +133,9 @@ async def test_a_big_tree_is_rebuilt_off_the_ui_thread_after_a_delete(mail_serve
 
 
 async def test_the_placeholder_row_previews_and_opens_nothing(mail_server):
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(160, 30)) as pilot:  # wide: the preview follows the cursor
-        await ready(pilot)
-        lst = await _threads_on(pilot)
+    # wide: the preview follows the cursor
+    async with threads_shown(mail_server, size=(160, 30)) as (pilot, _user, lst):
+        app = pilot.app
         index = next(i for i, r in enumerate(_rows(app)) if r.id < 0)
         lst.move_cursor(index)
         await pilot.pause(0.4)

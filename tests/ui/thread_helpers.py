@@ -4,7 +4,13 @@ arrived (a placeholder groups it)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from email.message import EmailMessage
+
+from tests.ui.helpers import make_app, ready, settle, wait_for
+from tuimail.core.thread_list import ThreadSource
+from tuimail.ui.widgets.message_list import MessageList
 
 # (message id, parent ids oldest first, sender, subject, date)
 THREAD = [
@@ -17,26 +23,36 @@ THREAD = [
 ]  # fmt: skip
 
 
-def deliver_thread(server, user) -> None:
-    for mid, parents, sender, subject, date in THREAD:
-        msg = EmailMessage()
-        msg["From"] = sender
-        msg["To"] = user.email
-        msg["Subject"] = subject
-        msg["Date"] = date
-        msg["Message-ID"] = f"<{mid}@example.test>"
-        if parents:
-            msg["In-Reply-To"] = f"<{parents[-1]}@example.test>"
-            msg["References"] = " ".join(f"<{p}@example.test>" for p in parents)
-        msg.set_content(f"{subject} ({mid})\n")
-        server.deliver(user, msg.as_bytes())
+def message_list(app) -> MessageList:
+    return app.main.query_one(MessageList)
 
 
-def deliver_reply(server, user, mid: str, parents: list[str], subject: str, date: str) -> None:
-    """One more message of the conversation: `mid` answering the last of `parents`
-    (References oldest first); no parents: a message that starts a thread."""
+async def threads_on(pilot) -> MessageList:
+    """Press t and wait until the list shows thread trees."""
+    await pilot.press("t")
+    lst = message_list(pilot.app)
+    await wait_for(pilot, lambda: isinstance(lst.source, ThreadSource))
+    await settle(pilot)
+    return lst
+
+
+@asynccontextmanager
+async def threads_shown(server, size: tuple[int, int] = (120, 30)) -> AsyncIterator[tuple]:
+    """A new user given the conversation, the app on it run headless with thread trees
+    on: yields (pilot, user, the message list)."""
+    user = server.new_user()
+    deliver_thread(server, user)
+    app = make_app(server, user)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        yield pilot, user, await threads_on(pilot)
+
+
+def _deliver(server, user, mid: str, parents: list[str], sender: str, subject: str, date: str):
+    """Deliver `mid` answering the last of `parents` (References oldest first); no
+    parents: a message that starts a thread."""
     msg = EmailMessage()
-    msg["From"] = "Erin Example <erin@example.test>"
+    msg["From"] = sender
     msg["To"] = user.email
     msg["Subject"] = subject
     msg["Date"] = date
@@ -46,3 +62,14 @@ def deliver_reply(server, user, mid: str, parents: list[str], subject: str, date
         msg["References"] = " ".join(f"<{p}@example.test>" for p in parents)
     msg.set_content(f"{subject} ({mid})\n")
     server.deliver(user, msg.as_bytes())
+
+
+def deliver_thread(server, user) -> None:
+    for mid, parents, sender, subject, date in THREAD:
+        _deliver(server, user, mid, parents, sender, subject, date)
+
+
+def deliver_reply(server, user, mid: str, parents: list[str], subject: str, date: str) -> None:
+    """One more message of the conversation, from Erin: `mid` answering the last of
+    `parents` (References oldest first); no parents: a message that starts a thread."""
+    _deliver(server, user, mid, parents, "Erin Example <erin@example.test>", subject, date)

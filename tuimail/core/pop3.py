@@ -126,6 +126,7 @@ class Pop3State(Protocol):
 # Pop3Result.warnings: what the pass had to work around (the edge, tuimail.words, says it).
 NO_UIDL = "pop3-no-uidl"  # no UIDL: messages recognised by a hash of their headers
 ODD_UIDL = "pop3-odd-uidl"  # some UIDLs empty, invalid or repeated: those hashed instead
+BAD_LISTING = "pop3-bad-listing"  # LIST/UIDL lines without a usable message number: skipped
 
 
 @dataclass
@@ -134,7 +135,7 @@ class Pop3Result:
     deleted: int = 0
     on_server: int = 0
     seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)  # keys: NO_UIDL, ODD_UIDL
+    warnings: list[str] = field(default_factory=list)  # keys: NO_UIDL, ODD_UIDL, BAD_LISTING
     refused: list[Failure] = field(default_factory=list)  # messages not sent (asked again)
 
 
@@ -339,16 +340,20 @@ class OnServer:
 
 
 def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, OnServer]:
-    """Message number -> what it is known by, for every message on the server."""
+    """Message number -> what it is known by, for every message on the server (a listing
+    line without a usable message number is skipped and noted: the others still come)."""
+    skipped: list[bytes] = []
     try:
         _resp, lines, _ = conn.uidl()
     except poplib.error_proto:
         result.warnings.append(NO_UIDL)
         _resp, lines, _ = conn.list()
-        sizes = parse_list(lines)
+        sizes = parse_list(lines, skipped)
+        _note_skipped(result, skipped)
         return _hashed(conn, {number: None for number in sizes}, sizes)
-    listing = parse_uidl_listing(lines)
-    sizes = _sizes(conn)
+    listing = parse_uidl_listing(lines, skipped)
+    sizes = _sizes(conn, skipped)
+    _note_skipped(result, skipped)
     for number in sizes:
         if number not in listing:  # left out of the UIDL listing (a broken server):
             listing[number] = ""  # recognised by its headers, as with an empty UIDL
@@ -364,7 +369,12 @@ def _list_keys(conn: poplib.POP3, result: Pop3Result) -> dict[int, OnServer]:
     return dict(sorted(keyed.items()))
 
 
-def _sizes(conn: poplib.POP3) -> dict[int, int | None]:
+def _note_skipped(result: Pop3Result, skipped: list[bytes]) -> None:
+    if skipped and BAD_LISTING not in result.warnings:
+        result.warnings.append(BAD_LISTING)
+
+
+def _sizes(conn: poplib.POP3, skipped: list[bytes]) -> dict[int, int | None]:
     """LIST: every message number and its size; empty when the server refuses LIST."""
     try:
         _resp, lines, _ = conn.list()
@@ -372,33 +382,47 @@ def _sizes(conn: poplib.POP3) -> dict[int, int | None]:
         if not isinstance(classify_pop3(exc), Refused):
             raise
         return {}
-    return parse_list(lines)
+    return parse_list(lines, skipped)
 
 
-def parse_list(lines: list[bytes]) -> dict[int, int | None]:
-    """Message number -> size (None when it is not a number) of a LIST answer; raises
-    poplib.error_proto for a line that does not start with a message number."""
+def parse_list(lines: list[bytes], skipped: list[bytes] | None = None) -> dict[int, int | None]:
+    """Message number -> size (None when it is not a number) of a LIST answer. A line
+    that does not start with a message number (1 to 999999999) is left out, and added to
+    `skipped`: one bad line never stops the other messages."""
     sizes: dict[int, int | None] = {}
     for line in lines:
         parts = line.split()
         if not parts:
             continue
+        number = _number(line)
+        if number is None:
+            _skip(line, skipped)
+            continue
         size = parts[1] if len(parts) > 1 else b""
-        sizes[_number(line)] = int(size) if size.isdigit() and len(size) <= 15 else None
+        sizes[number] = int(size) if size.isdigit() and len(size) <= 15 else None
     return sizes
 
 
-def parse_uidl_listing(lines: list[bytes]) -> dict[int, str]:
-    """Message number -> unique-id (as given, "" when missing) of a UIDL listing; raises
-    poplib.error_proto for a line that does not start with a message number."""
+def parse_uidl_listing(lines: list[bytes], skipped: list[bytes] | None = None) -> dict[int, str]:
+    """Message number -> unique-id (as given, "" when missing) of a UIDL listing. A line
+    that does not start with a message number (1 to 999999999) is left out, and added to
+    `skipped` (a message listed by LIST is still recognised by its headers)."""
     listing: dict[int, str] = {}
     for line in lines:
         parts = line.split(None, 1)
         if not parts:
             continue
-        uidl = parts[1].strip().decode("ascii", "replace") if len(parts) > 1 else ""
-        listing[_number(line)] = uidl
+        number = _number(line)
+        if number is None:
+            _skip(line, skipped)
+            continue
+        listing[number] = parts[1].strip().decode("ascii", "replace") if len(parts) > 1 else ""
     return listing
+
+
+def _skip(line: bytes, skipped: list[bytes] | None) -> None:
+    if skipped is not None:
+        skipped.append(line[:200])  # data, worded (sanitised) at the edge
 
 
 def uidl_keys(listing: dict[int, str]) -> dict[int, str]:
@@ -431,14 +455,12 @@ def _hashed(
     return keyed
 
 
-def _number(line: bytes) -> int:
-    """The message number a UIDL or LIST line starts with."""
+def _number(line: bytes) -> int | None:
+    """The message number a UIDL or LIST line starts with; None when it is not one
+    (not digits, 0, or over 9 digits: no server holds a billion messages)."""
     word = line.split(None, 1)[0]
-    if not word.isdigit() or len(word) > 9:
-        said = line[:200].decode("utf-8", "replace")  # the line, as data (words: tuimail.words)
-        from tuimail.core.connect import Pop3ProtocolViolation  # also a poplib.error_proto
-
-        raise Pop3ProtocolViolation(reason="garbage", protocol="pop3", server_text=said)
+    if not word.isdigit() or len(word) > 9 or int(word) == 0:
+        return None
     return int(word)
 
 

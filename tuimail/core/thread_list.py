@@ -35,7 +35,6 @@ from tuimail.core.threads import (
     paused_gc,
 )
 
-MISSING = "(message not here)"
 # An update re-threads the threads it can reach; past these it is a full rebuild (which
 # then costs about what the update would).
 UPDATE_MESSAGES = 2_000  # messages that came or went since the tree was built
@@ -375,7 +374,8 @@ class ThreadSource:
             }
             if stored is None:
                 placeholder = -(offset + n + 1)
-                row = MessageRow(placeholder, "", "", 0, None, "", MISSING, seen=True, **tree)
+                # no subject: the list says what a placeholder is (ui message_list)
+                row = MessageRow(placeholder, "", "", 0, None, "", "", seen=True, **tree)
             else:
                 row = view_row(stored, line.depth, **tree)
             out.append(row)

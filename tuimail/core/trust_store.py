@@ -12,7 +12,8 @@ is the same trust, so only it is loaded. Whatever the check finds, the context n
 trusts more than the defaults would: the defaults always include the directory too.
 Anything unexpected (no directory, a bundle with other blocks or certificates the
 directory lacks, a file that cannot be read, an OpenSSL store URI in SSL_CERT_URI) falls
-back to the defaults. The check reads the files once per process (~3 ms).
+back to the defaults. The check reads the files once (~3 ms) and its verdict is kept for
+later processes, until the bundle or the directory changes.
 """
 
 from __future__ import annotations
@@ -52,13 +53,56 @@ def _directory_covers(cafile: str, capath: str) -> bool:
     with _LOCK:
         verdict = _VERDICTS.get(key)
     if verdict is None:
-        try:
-            verdict = _covers(cafile, capath)
-        except (OSError, ValueError):
-            verdict = False
+        verdict = _remembered(key)
+        if verdict is None:
+            try:
+                verdict = _covers(cafile, capath)
+            except (OSError, ValueError):
+                verdict = False
+            _remember(key, verdict)
         with _LOCK:
             _VERDICTS[key] = verdict
     return verdict
+
+
+# The last verdict is kept in tuimail's cache directory for the next process (reading
+# ~150 certificate files again cost every `tuimail sync` ~2.5 ms of CPU, issue 19): the
+# key's repr (both paths and the stamps of the bundle and of the directory, which
+# update-ca-certificates changes) and 0 or 1. A file that does not match, cannot be read
+# or was tampered with only means checking again; and whatever it says, the context never
+# trusts more than OpenSSL's defaults (the directory alone, or the defaults themselves).
+_VERDICT_FILE = "system-trust"
+
+
+def _verdict_path() -> str:
+    from tuimail.core.config import cache_dir
+
+    return os.path.join(cache_dir(), _VERDICT_FILE)
+
+
+def _remembered(key: tuple) -> bool | None:
+    try:
+        with open(_verdict_path(), encoding="utf-8") as f:
+            text = f.read(1 << 16)
+    except (OSError, ValueError):
+        return None
+    said, _, verdict = text.rstrip("\n").rpartition("\n")
+    if said != repr(key) or verdict not in ("0", "1"):
+        return None
+    return verdict == "1"
+
+
+def _remember(key: tuple, verdict: bool) -> None:
+    """Write the verdict (a new file renamed over the old one); never fails."""
+    try:
+        path = _verdict_path()
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.{threading.get_ident()}"
+        with open(temporary, "w", encoding="utf-8") as f:
+            f.write(f"{key!r}\n{int(verdict)}\n")
+        os.replace(temporary, path)
+    except (OSError, ValueError):
+        pass
 
 
 def _covers(cafile: str, capath: str) -> bool:

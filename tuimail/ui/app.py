@@ -1634,8 +1634,7 @@ class TuimailApp(App[None]):
             service = self.service
 
             def job() -> None:
-                for name in service.accounts:
-                    service.backend(name).sync()
+                service.sync_all()  # side by side: a silent server holds back no other
                 # The user asked to check now: a message waiting after a temporary failure
                 # is tried now too, not after its back-off (a refused one still waits).
                 service.send_due_outbox(retrying=True)
@@ -2032,10 +2031,15 @@ class TuimailApp(App[None]):
         for folder in folders:
             name = sanitize(folder.name)
             shown = f"{sanitize(folder.account)}/{name}" if several else name
-            commands.append(
-                (f"Open folder {shown}", lambda f=folder: self.open_folder(f.account, f.name))
-            )
+            commands.append((f"Open folder {shown}", lambda f=folder: self._open_from_palette(f)))
         return commands
+
+    def _open_from_palette(self, folder) -> None:
+        main = self.main
+        if main is None:
+            self.open_folder(folder.account, folder.name)
+        else:  # as the tree does: the folder's list, not the message read before
+            main.show_folder(folder.account, folder.name)
 
     async def action_quit(self) -> None:
         from tuimail.ui.screens.composer import ComposerScreen

@@ -43,7 +43,7 @@ def advice(error: MailError) -> str:
 
 
 def warning(key: str) -> str:
-    """What a pass had to work around (tuimail.core.pop3 NO_UIDL, ODD_UIDL)."""
+    """What a pass had to work around (tuimail.core.pop3 NO_UIDL, ODD_UIDL, BAD_LISTING)."""
     return _WARNINGS.get(key, sanitize(key))
 
 
@@ -110,5 +110,9 @@ _WARNINGS = {
     "pop3-odd-uidl": (
         "the server gave some messages an empty, invalid or repeated UIDL; those are "
         "recognised by a hash of their headers instead"
+    ),
+    "pop3-bad-listing": (
+        "the server's message list had lines without a usable message number; those "
+        "lines were skipped and every other message was downloaded"
     ),
 }

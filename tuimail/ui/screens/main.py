@@ -21,6 +21,7 @@ from textual.widgets import Header
 
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import UNIFIED, MessageRow, ReaderView
+from tuimail.ui.plain import notify
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.key_footer import KeyFooter
 from tuimail.ui.widgets.message_list import MessageList
@@ -197,10 +198,14 @@ class MainScreen(Screen):
     # messages from widgets
     @on(FolderTree.FolderChosen)
     def _folder(self, event: FolderTree.FolderChosen) -> None:
-        self.app.open_folder(event.account, event.folder)
+        self.show_folder(event.account, event.folder)
+
+    def show_folder(self, account: str, folder: str) -> None:
+        """Open a folder (the tree, the palette): its list, not the message read before."""
+        self.app.open_folder(account, folder)
         self._set_choosing_folder(False)
-        self._set_reading(False)  # the new folder's list, not the old message
-        self.query_one(MessageList).focus()
+        self._set_reading(False)
+        self.set_focus(self.query_one(MessageList))
 
     @on(MessageList.Highlighted)
     def _highlight(self, event: MessageList.Highlighted) -> None:
@@ -284,7 +289,7 @@ class MainScreen(Screen):
         elif may_quit:
             self.app.ask_quit()
         else:
-            self.notify(f"{self.app.key_for('back')} quits tuimail.", timeout=2)
+            notify(self, f"{self.app.key_for('back')} quits tuimail.", timeout=2)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("search", "back") and self.query_one(PromptLine).is_open:

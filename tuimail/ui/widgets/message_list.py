@@ -69,6 +69,12 @@ FLEXIBLE = {"from": (0.22, 10, 24), "folder": (0.14, 6, 16), "account": (0.14, 6
 SUBJECT_SHARE = 0.4  # the subject gets at least this share of the list's width
 
 
+def _no_subject(row: MessageRow) -> str:
+    """What the subject column shows for a row without one: a thread's placeholder (a
+    message the thread refers to that is not here: a negative id) or a message."""
+    return "(message not here)" if row.id < 0 else "(no subject)"
+
+
 def column_plan(columns: tuple[str, ...], context: str, width: int) -> list[tuple[str, int]]:
     """(column, cells) for a list `width` cells wide, flags first. The subject takes what
     the others leave, and the others shrink (to their minimum) before the subject goes
@@ -385,7 +391,7 @@ class MessageList(ScrollView, can_focus=True):
                 return "To: " + cell_text(_names(row.recipients) or "(nobody)")
             return cell_text(row.sender or "")
         if name == "subject":
-            return _tree(row) + cell_text(row.subject or "(no subject)")
+            return _tree(row) + cell_text(row.subject or _no_subject(row))
         if name == "size":
             if row.id < 0:  # a thread's placeholder for a message that is not here
                 return ""
