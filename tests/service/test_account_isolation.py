@@ -125,7 +125,8 @@ def test_a_silent_server_does_not_hold_back_another_accounts_sync(
             inbox = service.store.folder_id("good", "INBOX")
             assert service.store.count_messages(inbox) == 1
         finally:
-            release.set()
+            release.set()  # the server closes: the silent account's pass ends
+            starting.join(30)
             service.stop()
-            starting.join(60)
     assert not starting.is_alive()
+    assert service.threads() == []
