@@ -219,6 +219,23 @@ async def probe(
             await pilot.pause()
             await asyncio.sleep(0.02)
             lag.window()
+
+        async def new_mail(uid: int, header: bytes) -> None:
+            """One message stored and announced off the loop (as a sync does); back once
+            the list shows it and no tree is being rebuilt."""
+            shown = lst.count
+
+            def arrive() -> None:
+                store.add_messages(inbox, [NewMessage(uid=uid, flags=(), header=header)])
+                service._emit(ServiceEvent("messages", "bench", "INBOX"))
+
+            thread = threading.Thread(target=arrive)
+            thread.start()
+            while thread.is_alive() or lst.count <= shown or lst.source.rebuilding:
+                await asyncio.sleep(0.005)
+            await pilot.pause()
+            await asyncio.sleep(0.05)
+
         await pilot.press("t")  # threads on: new mail rebuilds the tree in a worker
         while not isinstance(lst.source, ThreadSource) or app._list_reads.busy:
             await asyncio.sleep(0.01)
@@ -232,18 +249,7 @@ async def probe(
                 f"Message-ID: <t{k}@example.test>\r\n"  # each with a date of its own
                 f"Date: Mon, 1 Jan 2030 11:{k // 60 % 60:02d}:{k % 60:02d} +0000\r\n\r\n"
             ).encode()
-            shown = lst.count
-
-            def arrive(uid: int = uid, header: bytes = header) -> None:
-                store.add_messages(inbox, [NewMessage(uid=uid, flags=(), header=header)])
-                service._emit(ServiceEvent("messages", "bench", "INBOX"))
-
-            thread = threading.Thread(target=arrive)
-            thread.start()
-            while thread.is_alive() or lst.count <= shown or lst.source.rebuilding:
-                await asyncio.sleep(0.005)
-            await pilot.pause()
-            await asyncio.sleep(0.05)
+            await new_mail(uid, header)
             stalls["new mail, threads on"].append(lag.window())
         for k in range(rounds):  # replies to messages of threads further down the list
             uid = n + 1 + 2 * rounds + k
@@ -255,19 +261,8 @@ async def probe(
                 f"References: {refs}\r\n"
                 f"Date: Mon, 1 Jan 2030 12:{k // 60 % 60:02d}:{k % 60:02d} +0000\r\n\r\n"
             ).encode()
-            shown = lst.count
-
-            def arrive(uid: int = uid, header: bytes = header) -> None:
-                store.add_messages(inbox, [NewMessage(uid=uid, flags=(), header=header)])
-                service._emit(ServiceEvent("messages", "bench", "INBOX"))
-
             with profiled("new mail joining a thread", profile):
-                thread = threading.Thread(target=arrive)
-                thread.start()
-                while thread.is_alive() or lst.count <= shown or lst.source.rebuilding:
-                    await asyncio.sleep(0.005)
-                await pilot.pause()
-                await asyncio.sleep(0.05)
+                await new_mail(uid, header)
             stalls["new mail joining a thread"].append(lag.window())
         task.cancel()
     return stalls

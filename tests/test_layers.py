@@ -566,6 +566,27 @@ def core_observation_phrases(sources: dict[str, str]) -> list[str]:
     return found
 
 
+# A configuration file that cannot be used is a ConfigError with a problem and data
+# (core/config.py CONFIG_PROBLEMS), worded in tuimail.words.config: no ConfigError is built
+# with a sentence (as its message or in its data), and none of its phrases is in core.
+CONFIG_PHRASES = ("must be", "did you mean", "docs/config.md", "cannot be", "is missing")
+
+
+def config_error_sentences(sources: dict[str, str]) -> list[str]:
+    """`module:line` for each ConfigError given a text (positional, or an f-string in its
+    data), and `module: phrase` for each configuration-error phrase in a string literal."""
+    found = classifier_sentences(sources, {"ConfigError"})
+    for name, text in sources.items():
+        tree = ast.parse(text)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ConfigError":
+                if any(isinstance(k.value, ast.JoinedStr | ast.BinOp) for k in node.keywords):
+                    found.append(f"{name}:{node.lineno} ConfigError(data=text)")
+        literals = _strings(tree)
+        found += [f"{name}: {p}" for p in CONFIG_PHRASES if any(p in s for s in literals)]
+    return found
+
+
 # -- The rules, and the one test of each -------------------------------------------------
 #
 # What is scanned: the sources under tuimail/core (or the folders a rule names). What is
@@ -729,6 +750,18 @@ RULES = (
             "ok_docstring.py": '"""DNS is not answering: said at the edge."""\nX = "dns-down"\n',
         },
         folders=("discovery", "doctor", "report"),
+    ),
+    Rule(
+        "configuration errors are data, worded at the edge",
+        config_error_sentences,
+        {
+            "bad_message.py": 'def f(p):\n    raise ConfigError(f"{p}: the file is not valid UTF-8.")\n',
+            "bad_data.py": 'def g(p, k):\n    raise ConfigError("choice", detail=f"{k} must be one of")\n',
+            "bad_phrase.py": 'def h(k):\n    return f"unknown key {k} (did you mean {k}s?)"\n',
+            "ok_data.py": 'def i(p, k):\n    raise ConfigError("unknown-key", path=str(p), key=k)\n',
+        },
+        folders=(),
+        extra=("core/config.py",),
     ),
     Rule(
         "the DKIM check's words are not in core",

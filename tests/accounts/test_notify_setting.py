@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tuimail.core.config import ConfigError, load_config
+from tuimail.words.config import config_words
 
 
 @pytest.mark.parametrize("value", ["auto", "osc9", "osc777", "bell", "off"])
@@ -20,5 +21,5 @@ def test_an_unknown_notify_value_is_a_sentence_with_the_line(tmp_path):
     path.write_text('theme = "nord"\nnotify = "loud"\n')
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    text = str(caught.value)
+    text = config_words(caught.value)
     assert "line 2" in text and "'notify' must be one of" in text and '"osc777"' in text

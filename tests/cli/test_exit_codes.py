@@ -8,7 +8,6 @@ import json
 import pytest
 
 from tests.cli.helpers import configure
-from tests.imap.helpers import message
 from tests.sending.helpers import tuimail
 from tuimail.__main__ import main
 from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
@@ -32,16 +31,6 @@ def test_help_lists_the_exit_statuses(capsys) -> None:
     for command in ("list", "send", "account", "doctor"):
         text = " ".join(_help(capsys, command).split())  # argparse wraps at the terminal's width
         assert "exit status: 0 success, 1 a mail or server failure, 2 a usage" in text, command
-
-
-@pytest.fixture
-def synced(mail_server, capsys):
-    user = mail_server.new_user()
-    mail_server.deliver(user, message(1, "exit"))
-    configure(mail_server, user)
-    assert main(["sync"]) == 0
-    capsys.readouterr()
-    return user
 
 
 def test_list_of_a_folder_that_does_not_exist_is_an_error(synced, capsys) -> None:

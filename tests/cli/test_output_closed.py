@@ -10,22 +10,10 @@ import sys
 
 import pytest
 
-from tests.cli.helpers import configure
 from tests.imap.helpers import message
-from tuimail.__main__ import main
 
 # Commands guarded by the mail failure handler (list, sync) and one that is not.
 COMMANDS = (("list",), ("sync",), ("account", "list"))
-
-
-@pytest.fixture
-def synced(mail_server, capsys):
-    user = mail_server.new_user()
-    mail_server.deliver(user, message(1, "a line to print"))
-    configure(mail_server, user)
-    assert main(["sync"]) == 0
-    capsys.readouterr()
-    return user
 
 
 def _run(args: tuple[str, ...], stdout) -> subprocess.CompletedProcess:

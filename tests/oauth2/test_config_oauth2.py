@@ -8,6 +8,7 @@ import pytest
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.config import ConfigError, config_path, load_config, save_account
+from tuimail.words.config import config_words
 
 ACCOUNT = '[accounts.w]\nemail = "me@company.test"\nincoming = { host = "h" }\noutgoing = { host = "h" }\n'
 
@@ -77,8 +78,8 @@ def test_a_token_command_alone_is_enough() -> None:
 def test_mistakes_are_sentences_with_the_line(extra: str, words: str) -> None:
     with pytest.raises(ConfigError) as info:
         _load(extra)
-    assert words in str(info.value)
-    assert str(info.value).startswith(str(config_path()))
+    assert words in config_words(info.value)
+    assert config_words(info.value).startswith(str(config_path()))
 
 
 def test_save_writes_the_oauth2_keys_back(isolated_home: Path) -> None:

@@ -82,20 +82,27 @@ def test_no_uidl_copy_with_the_headers_of_one_removed_elsewhere_is_downloaded(
     assert bodies(store_state) == sorted([FIRST, body])
 
 
-def test_copy_of_a_message_deleted_here_and_elsewhere_is_not_deleted_unread(mail_server, state):
-    """delete_on_server_when_deleted_locally: the user deleted the download here, another
-    client deleted it on the server; a message with its header fields is new mail."""
-    store_state = state[0]
-    user, check, first = first_check(mail_server, state, delete_on_server_when_deleted_locally=True)
+def deleted_here_and_elsewhere(peer, state, faults: tuple[str, ...]) -> None:
+    """delete_on_server_when_deleted_locally: the user deleted the download here (to the
+    local Trash), another client deleted it on the server; a message with its header
+    fields and its size arrives. It is new mail: downloaded, not deleted from the server."""
+    user, check, first = first_check(
+        peer, state, faults=faults, delete_on_server_when_deleted_locally=True
+    )
     assert first.downloaded == 1
-    to_trash(store_state)  # deleted here (undoable: it is in the local Trash)
-
-    delete_on_server(mail_server, user, 1)
+    to_trash(state[0])  # deleted here (undoable: it is in the local Trash)
+    delete_on_server(peer, user, 1)
     assert check().deleted == 0
-    mail_server.deliver(user, twin(1, OTHER))
+
+    peer.deliver(user, twin(1, OTHER))
     result = check()
     assert result.downloaded == 1 and result.deleted == 0
-    assert len(mail_server.messages(user)) == 1
+    assert len(peer.messages(user)) == 1
+
+
+def test_copy_of_a_message_deleted_here_and_elsewhere_is_not_deleted_unread(mail_server, state):
+    """Without UIDL (the bundled server): see deleted_here_and_elsewhere."""
+    deleted_here_and_elsewhere(mail_server, state, faults=("no_uidl",))
 
 
 def test_identical_copy_arriving_beside_the_download_is_a_second_message(mail_server, state):
@@ -197,23 +204,10 @@ def test_download_without_body_evidence_is_decided_as_before(mail_server, state)
 def test_copy_with_the_fields_of_one_deleted_here_and_elsewhere_is_kept_on_both_beds(
     mail_peer, state
 ):
-    """With real UIDLs (Dovecot too): the user deleted the download here, another client
-    deleted it on the server; a message with its header fields and its size arrives
-    under a new UIDL. It is new mail: downloaded, and not deleted from the server."""
-    store_state = state[0]
-    user, check, first = first_check(
-        mail_peer, state, faults=(), delete_on_server_when_deleted_locally=True
-    )
-    assert first.downloaded == 1
-    to_trash(store_state)
-    delete_on_server(mail_peer, user, 1)
-    assert check().deleted == 0
-
-    mail_peer.deliver(user, twin(1, OTHER))
-    result = check()
-    assert result.downloaded == 1 and result.deleted == 0
-    assert len(mail_peer.messages(user)) == 1
-    assert bodies(store_state) == [OTHER]  # the INBOX; the first is in the Trash
+    """With real UIDLs (Dovecot too): the message arrives under a new UIDL; see
+    deleted_here_and_elsewhere."""
+    deleted_here_and_elsewhere(mail_peer, state, faults=())
+    assert bodies(state[0]) == [OTHER]  # the INBOX; the first is in the Trash
 
 
 def test_a_copy_the_server_will_not_send_is_left_for_the_next_check(mail_server, state):

@@ -15,6 +15,7 @@ from tuimail.core.config import ConfigError, account_from_dict
 from tuimail.core.identities import addressed_to, identities, swap_signature
 from tuimail.core.outbox import send_now
 from tuimail.core.secrets import Secret
+from tuimail.words.config import config_words
 
 WORK = {"email": "alice@work.example", "name": "Alice at Work", "signature": "Alice, Team Lead"}
 LISTS = {"email": "lists@home.example", "signature": ""}
@@ -129,9 +130,11 @@ def test_switching_identity_swaps_only_the_signature_block():
     ],
 )
 def test_a_bad_identities_table_is_a_sentence(value, problem):
-    with pytest.raises(ConfigError, match="identit") as caught:
+    with pytest.raises(ConfigError) as caught:
         _account(identities=value)
-    assert problem in str(caught.value)
+    assert caught.value.problem.startswith("identit")
+    assert "identit" in config_words(caught.value)
+    assert problem in config_words(caught.value)
 
 
 async def test_a_reply_goes_out_through_the_account_as_the_identity(mail_server):

@@ -6,11 +6,13 @@ hostile server, verification on."""
 from __future__ import annotations
 
 import shlex
+import threading
 
 import pytest
 
 from tests.hostile.scripted import Conn, ScriptedServer
 from tests.imap.helpers import account_for, message
+from tests.service.helpers import wait_for
 from tuimail.__main__ import main
 from tuimail.core.account import Account
 from tuimail.core.config import save_account
@@ -84,3 +86,47 @@ def test_tuimail_sync_syncs_a_good_account_beside_two_failing_ones(
     assert main(["list", "good"]) == 0
     listed = capsys.readouterr().out
     assert all(f"good {i}" in listed for i in (1, 2, 3)), listed
+
+
+@pytest.mark.parametrize("how", ["start", "sync_all"])
+def test_a_silent_server_does_not_hold_back_another_accounts_sync(
+    mail_server, test_ca, tmp_path, how
+) -> None:
+    """The first account's server greets and then says nothing (its timeout is long):
+    at start-up and at "sync every account now" (ctrl+r) the second account is online
+    with its mail while the first still waits; neither waits for the other's pass."""
+    release = threading.Event()
+
+    def silent(conn: Conn) -> None:
+        conn.send(b"* OK ready\r\n")
+        release.wait(60)
+
+    with ScriptedServer(test_ca, silent) as server:
+        good = mail_server.new_user()
+        mail_server.deliver(good, message(1, "good"))
+        slow = account_for(mail_server, good, name="a-slow")
+        slow.incoming.host, slow.incoming.port = server.host, server.port
+        slow.ca_file = server.ca_file
+        slow.extra["timeout"] = 60
+        accounts = {"a-slow": slow, "good": account_for(mail_server, good, name="good")}
+        service = MailService(
+            accounts,
+            password_for=lambda _a: Secret(good.password),
+            idle=False,
+            store=Store(tmp_path / "store.sqlite3"),
+            retry_after=30,
+        )
+        starting = threading.Thread(target=getattr(service, how))
+        starting.start()
+        try:
+            online = wait_for(lambda: service.states()["good"].phase == Phase.ONLINE.value)
+            assert online, service.states()
+            assert starting.is_alive()  # the silent account is still waiting
+            inbox = service.store.folder_id("good", "INBOX")
+            assert service.store.count_messages(inbox) == 1
+        finally:
+            release.set()  # the server closes: the silent account's pass ends
+            starting.join(30)
+            service.stop()
+    assert not starting.is_alive()
+    assert service.threads() == []

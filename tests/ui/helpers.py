@@ -142,13 +142,24 @@ async def ready(pilot) -> None:
     await settle(pilot)
 
 
-async def open_composer(pilot):
-    """Press c and return the composer screen."""
+async def open_composer(
+    pilot, to: str | None = None, subject: str | None = None, body: str | None = None
+):
+    """Press c and return the composer screen, with the fields given filled in."""
+    from textual.widgets import TextArea
+
     from tuimail.ui.screens.composer import ComposerScreen
 
     await pilot.press("c")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
-    return pilot.app.screen
+    screen = pilot.app.screen
+    if to is not None:
+        screen.query_one("#compose-to").value = to
+    if subject is not None:
+        screen.query_one("#compose-subject").value = subject
+    if body is not None:
+        screen.query_one("#compose-body", TextArea).text = body
+    return screen
 
 
 async def run_from_palette(pilot, title: str, confirm: bool = False) -> None:

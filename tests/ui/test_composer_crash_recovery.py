@@ -33,10 +33,9 @@ async def test_a_message_written_when_tuimail_was_killed_becomes_a_draft(mail_se
     app = make_app(mail_server, user)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        screen = await open_composer(pilot)
-        screen.query_one("#compose-to").value = "bob@example.test"
-        screen.query_one("#compose-subject").value = "Half written"
-        screen.query_one("#compose-body", TextArea).text = "Do not lose this.\n"
+        await open_composer(
+            pilot, to="bob@example.test", subject="Half written", body="Do not lose this.\n"
+        )
         await wait_for(pilot, lambda: len(_kept()) == 1, timeout=15)
         # the app ends with the composer open and nothing saved (the kill)
     [path] = _kept()
@@ -59,9 +58,7 @@ async def test_nothing_is_kept_once_the_message_is_sent_or_saved(mail_server):
     app = make_app(mail_server, user)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        screen = await open_composer(pilot)
-        screen.query_one("#compose-to").value = bob.email
-        screen.query_one("#compose-subject").value = "Saved"
+        screen = await open_composer(pilot, to=bob.email, subject="Saved")
         await wait_for(pilot, lambda: len(_kept()) == 1, timeout=15)
         await pilot.press("ctrl+d")  # save draft: safe in Drafts
         await wait_for(pilot, lambda: _kept() == [], timeout=15)

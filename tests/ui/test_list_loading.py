@@ -244,6 +244,17 @@ async def test_the_first_sync_starts_after_the_first_rows_are_on_screen(tmp_path
         assert shown_at_start == [{"INBOX"}]
 
 
+async def _archive_renamed_while_open(pilot, store: Store) -> None:
+    """Archive opened and shown; then renamed to Archive-2024 in the store, as a sync
+    after another client's rename leaves it (the app not told yet)."""
+    app = pilot.app
+    await settle(pilot)
+    app.open_folder("work", "Archive")
+    await settle(pilot)
+    assert _shown(app) == ("Archive", {"Archive"})
+    store.rename_folder(store.folder_id("work", "Archive"), "Archive-2024")
+
+
 async def test_an_open_folder_renamed_elsewhere_gives_way_to_the_inbox(tmp_path: Path) -> None:
     """Another client renamed (or deleted) the folder on screen: when the folders are read
     again, the app says so and shows the account's inbox, not an empty list titled with
@@ -251,11 +262,7 @@ async def test_an_open_folder_renamed_elsewhere_gives_way_to_the_inbox(tmp_path:
     store = _store(tmp_path)
     app, _service = _app(store)
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.open_folder("work", "Archive")
-        await settle(pilot)
-        assert _shown(app) == ("Archive", {"Archive"})
-        store.rename_folder(store.folder_id("work", "Archive"), "Archive-2024")
+        await _archive_renamed_while_open(pilot, store)
         app.refresh_folders()
         await settle(pilot)
         assert _shown(app) == ("INBOX", {"INBOX"})
@@ -271,11 +278,7 @@ async def test_an_open_folder_renamed_elsewhere_is_followed_to_its_new_name(
     store = _store(tmp_path)
     app, _service = _app(store)
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.open_folder("work", "Archive")
-        await settle(pilot)
-        assert _shown(app) == ("Archive", {"Archive"})
-        store.rename_folder(store.folder_id("work", "Archive"), "Archive-2024")
+        await _archive_renamed_while_open(pilot, store)
         app.handle_event(ServiceEvent("folders", "work", "Archive", renamed_to="Archive-2024"))
         await settle(pilot)
         assert _shown(app) == ("Archive-2024", {"Archive-2024"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from tests.ui.helpers import make_app, run_from_palette, seed, settle, wait_for
+from tests.ui.helpers import make_app, ready, run_from_palette, seed, settle, wait_for
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
 
@@ -21,14 +21,18 @@ def _archived(to: str) -> bytes:
     return msg.as_bytes()
 
 
+def _app_with_archive(server, inbox: int):
+    """The app for a new user with `inbox` messages and one in Archive ("Kept for later")."""
+    user = server.new_user()
+    seed(server, user, inbox)
+    server.deliver(user, _archived(user.email), "Archive")
+    return make_app(server, user)
+
+
 async def test_folders_reachable_by_keyboard_at_80x24(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 2)
-    mail_server.deliver(user, _archived(user.email), "Archive")
-    app = make_app(mail_server, user)
+    app = _app_with_archive(mail_server, 2)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.synced, timeout=30)
-        await settle(pilot)
+        await ready(pilot)
         main = app.main
         tree = main.query_one(FolderTree)
         lst = main.query_one(MessageList)
@@ -59,13 +63,9 @@ async def test_folders_reachable_by_keyboard_at_80x24(mail_server):
 
 
 async def test_g_and_G_go_to_the_first_and_last_folder(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 1)
-    mail_server.deliver(user, _archived(user.email), "Archive")
-    app = make_app(mail_server, user)
+    app = _app_with_archive(mail_server, 1)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.synced, timeout=30)
-        await settle(pilot)
+        await ready(pilot)
         tree = app.main.query_one(FolderTree)
         await pilot.press("tab")
         await settle(pilot)
@@ -80,13 +80,9 @@ async def test_a_folder_opened_from_the_palette_while_reading_shows_its_list(mai
     """As from the tree: the folder's list, not the reader of the message read before."""
     from tuimail.ui.widgets.reader import ReaderPane
 
-    user = mail_server.new_user()
-    seed(mail_server, user, 1)
-    mail_server.deliver(user, _archived(user.email), "Archive")
-    app = make_app(mail_server, user)
+    app = _app_with_archive(mail_server, 1)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.synced, timeout=30)
-        await settle(pilot)
+        await ready(pilot)
         main, lst = app.main, app.main.query_one(MessageList)
         await pilot.press("enter")
         await wait_for(pilot, lambda: main.reading)

@@ -4,8 +4,6 @@ data), instead of a plain "Message sent."."""
 
 from __future__ import annotations
 
-from textual.widgets import TextArea
-
 from tests.ui.helpers import make_app, open_composer, ready, seed, wait_for
 from testserver.faults import Fault
 
@@ -20,10 +18,9 @@ async def test_a_refused_recipient_is_named_after_send(mail_server):
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        screen = await open_composer(pilot)
-        screen.query_one("#compose-to").value = f"{bob.email}, {carol.email}"
-        screen.query_one("#compose-subject").value = "Some of you"
-        screen.query_one("#compose-body", TextArea).text = "Hi.\n"
+        await open_composer(
+            pilot, to=f"{bob.email}, {carol.email}", subject="Some of you", body="Hi.\n"
+        )
         await pilot.press("ctrl+s")
         want = f"not delivered to: {carol.email}: 550 5.1.1 No such user"
 
@@ -48,10 +45,7 @@ async def test_ctrl_r_sends_a_message_waiting_after_a_temporary_failure_now(mail
     app = make_app(mail_server, user)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        screen = await open_composer(pilot)
-        screen.query_one("#compose-to").value = bob.email
-        screen.query_one("#compose-subject").value = "Second try"
-        screen.query_one("#compose-body", TextArea).text = "Hi.\n"
+        await open_composer(pilot, to=bob.email, subject="Second try", body="Hi.\n")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.service.outbox_waiting == 1, timeout=20)
         assert not mail_server.messages(bob)

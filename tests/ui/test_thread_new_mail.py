@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ui.helpers import make_app, ready, settle, wait_for
-from tests.ui.thread_helpers import deliver_reply, deliver_thread, threads_on
+from tests.ui.thread_helpers import deliver_reply, deliver_thread, threads_on, threads_shown
 from tuimail.core.thread_list import ThreadSource
 from tuimail.ui.widgets.message_list import MessageList
 
@@ -53,12 +53,7 @@ async def _sync_until(pilot, lst: MessageList, before: ThreadSource, count: int)
 async def test_a_reply_joins_its_thread_and_the_selection_and_collapsed_threads_stay(
     mail_server, big_trees
 ):
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await ready(pilot)
-        lst = await threads_on(pilot)
+    async with threads_shown(mail_server) as (pilot, user, lst):
         first = lst.source
         first.toggle(lst.row_at(0).thread_key)  # "Release checklist" collapsed
         lst.reload(keep_cursor=False)
@@ -98,12 +93,7 @@ async def test_a_reply_joins_its_thread_and_the_selection_and_collapsed_threads_
 async def test_a_parent_arriving_after_its_replies_takes_the_placeholders_place(
     mail_server, big_trees
 ):
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await ready(pilot)
-        lst = await threads_on(pilot)
+    async with threads_shown(mail_server) as (pilot, user, lst):
         first = lst.source
         assert lst.count == 7
         release = first.roots[0]

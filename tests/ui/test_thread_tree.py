@@ -5,7 +5,7 @@ whether it has unread mail; Ctrl+T tags a whole thread."""
 from __future__ import annotations
 
 from tests.ui.helpers import make_app, ready, seed, settle, wait_for
-from tests.ui.thread_helpers import deliver_thread, message_list, threads_on
+from tests.ui.thread_helpers import deliver_thread, message_list, threads_on, threads_shown
 from tuimail.ui.widgets.message_list import MessageList
 
 
@@ -19,12 +19,8 @@ def _text(lst: MessageList, index: int) -> str:
 
 
 async def test_t_draws_the_tree_newest_thread_first(mail_server):
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await ready(pilot)
-        lst = await threads_on(pilot)
+    async with threads_shown(mail_server) as (pilot, _user, lst):
+        app = pilot.app
         rows = _rows(app)
         assert [r.subject for r in rows[:4]] == ["Release checklist"] + [
             "Re: Release checklist"
@@ -48,12 +44,8 @@ async def test_t_draws_the_tree_newest_thread_first(mail_server):
 
 
 async def test_minus_collapses_one_thread_and_equals_all_with_count_and_unread(mail_server):
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await ready(pilot)
-        lst = await threads_on(pilot)
+    async with threads_shown(mail_server) as (pilot, _user, lst):
+        app = pilot.app
         assert lst.count == 7
         lst.move_cursor(2)  # inside the first thread: - collapses the whole thread
         await pilot.press("minus")
@@ -126,12 +118,8 @@ async def test_a_big_tree_is_rebuilt_off_the_ui_thread_after_a_delete(mail_serve
     import tuimail.ui.app as app_module
 
     monkeypatch.setattr(app_module, "INLINE_THREADS", 0)  # every tree counts as big
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await ready(pilot)
-        lst = await threads_on(pilot)
+    async with threads_shown(mail_server) as (pilot, _user, lst):
+        app = pilot.app
         first = lst.source
         collapsed_key = lst.row_at(4).thread_key  # the lost parent's group
         first.toggle(collapsed_key)
@@ -145,12 +133,9 @@ async def test_a_big_tree_is_rebuilt_off_the_ui_thread_after_a_delete(mail_serve
 
 
 async def test_the_placeholder_row_previews_and_opens_nothing(mail_server):
-    user = mail_server.new_user()
-    deliver_thread(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(160, 30)) as pilot:  # wide: the preview follows the cursor
-        await ready(pilot)
-        lst = await threads_on(pilot)
+    # wide: the preview follows the cursor
+    async with threads_shown(mail_server, size=(160, 30)) as (pilot, _user, lst):
+        app = pilot.app
         index = next(i for i, r in enumerate(_rows(app)) if r.id < 0)
         lst.move_cursor(index)
         await pilot.pause(0.4)

@@ -4,9 +4,11 @@ arrived (a placeholder groups it)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from email.message import EmailMessage
 
-from tests.ui.helpers import settle, wait_for
+from tests.ui.helpers import make_app, ready, settle, wait_for
 from tuimail.core.thread_list import ThreadSource
 from tuimail.ui.widgets.message_list import MessageList
 
@@ -32,6 +34,18 @@ async def threads_on(pilot) -> MessageList:
     await wait_for(pilot, lambda: isinstance(lst.source, ThreadSource))
     await settle(pilot)
     return lst
+
+
+@asynccontextmanager
+async def threads_shown(server, size: tuple[int, int] = (120, 30)) -> AsyncIterator[tuple]:
+    """A new user given the conversation, the app on it run headless with thread trees
+    on: yields (pilot, user, the message list)."""
+    user = server.new_user()
+    deliver_thread(server, user)
+    app = make_app(server, user)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        yield pilot, user, await threads_on(pilot)
 
 
 def _deliver(server, user, mid: str, parents: list[str], sender: str, subject: str, date: str):

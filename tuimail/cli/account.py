@@ -20,6 +20,7 @@ from tuimail.core.secrets import (
     keyring_available,
     store_in_keyring,
 )
+from tuimail.words.config import config_words
 from tuimail.words.describe import sentence
 from tuimail.words.nameserver import nameserver_words
 
@@ -157,7 +158,7 @@ def run_add(args: argparse.Namespace) -> int:
     try:
         config = load_config()
     except ConfigError as exc:
-        return _err(str(exc))
+        return _err(config_words(exc))
     if args.name in config.accounts:
         return _err(f"an account named {args.name!r} already exists; remove it first.")
     if "@" not in args.email:
@@ -278,7 +279,7 @@ def run_add(args: argparse.Namespace) -> int:
     try:
         path = save_account(account)
     except ConfigError as exc:
-        return _err(str(exc))
+        return _err(config_words(exc))
     print(f"Saved account {account.name!r} in {path}.")
     if oauth2:
         if not account.oauth2_token_command:
@@ -299,7 +300,7 @@ def run_list(args: argparse.Namespace) -> int:
     try:
         config = load_config()
     except ConfigError as exc:
-        return _err(str(exc))
+        return _err(config_words(exc))
     if args.json:
         from tuimail.cli.jsonout import account, dump
 
@@ -326,7 +327,7 @@ def run_remove(args: argparse.Namespace) -> int:
         if account is None or not remove_account(args.name):
             return _err(f"there is no account named {args.name!r}.")
     except ConfigError as exc:
-        return _err(str(exc))
+        return _err(config_words(exc))
     delete_from_keyring(account)
     if account.auth == "oauth2":  # its sign-in too (keyring entry or 0600 file)
         from tuimail.core.oauth2.tokens import sign_out

@@ -18,7 +18,9 @@ def run_app(demo: bool = False, compose=None) -> int:
     try:
         config = load_config()
     except ConfigError as exc:
-        print(f"tuimail: {exc}", file=sys.stderr)
+        from tuimail.words.config import config_words
+
+        print(f"tuimail: {config_words(exc)}", file=sys.stderr)
         return 2
     from tuimail.ui.settings import ui_settings
 

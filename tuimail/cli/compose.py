@@ -63,7 +63,9 @@ def _check_sender(address: str) -> str | None:
     try:
         config = load_config()
     except ConfigError as exc:
-        return str(exc)
+        from tuimail.words.config import config_words
+
+        return config_words(exc)
     known = every_identity(config.accounts.values())
     if any(identity.key == address.lower() for identity in known):
         return None

@@ -76,7 +76,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     try:
         account = find_account(args.account)
-    except (LookupError, ConfigError) as exc:
+    except ConfigError as exc:
+        from tuimail.words.config import config_words
+
+        return _fail(config_words(exc))
+    except LookupError as exc:
         return _fail(sanitize(str(exc)))
     ask = getpass.getpass if sys.stdin.isatty() else None
     token_error = None

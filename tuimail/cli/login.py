@@ -31,6 +31,7 @@ from tuimail.core import errors
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
 from tuimail.core.sanitize import sanitize
+from tuimail.words.config import config_words
 from tuimail.words.describe import sentence
 from tuimail.words.login import sign_in_failure as sign_in_failure_words
 
@@ -130,7 +131,7 @@ def apply_oauth2_options(account: Account, args: argparse.Namespace, detected=No
         try:
             clients = load_oauth2_clients()
         except ConfigError as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(config_words(exc)) from None
         if not clients:
             raise ValueError(needs)
         if args.client_secret:
@@ -171,7 +172,7 @@ def run_login(args: argparse.Namespace) -> int:
     try:
         account = load_config().accounts.get(args.name)
     except ConfigError as exc:
-        return _err(str(exc), EXIT_USAGE)
+        return _err(config_words(exc), EXIT_USAGE)
     if account is None:
         return _err(f"there is no account named {args.name!r}.", EXIT_USAGE)
     if account.auth != "oauth2":

@@ -19,6 +19,7 @@ from tuimail.core.connect import account_timeout
 from tuimail.core.outbox import DEFERRED, Outbox, OutboxEntry, send_now
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError, Secret, get_password
+from tuimail.words.config import config_words
 from tuimail.words.describe import describe, sentence
 from tuimail.words.outbox import outbox_reason, refusal, refused_recipients, state_label
 from tuimail.words.sent import sent_copy
@@ -349,7 +350,10 @@ def run_send(args: argparse.Namespace) -> int:
     try:
         config = load_config()
         account = _pick_account(config.accounts, args.account, raw, args.envelope_from)
-    except (ConfigError, LookupError) as exc:
+    except ConfigError as exc:
+        print(f"tuimail send: {config_words(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except LookupError as exc:
         print(f"tuimail send: {sanitize(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     message, recipients = prepare(
@@ -411,7 +415,7 @@ def run_outbox(args: argparse.Namespace) -> int:
     try:
         config = load_config()
     except ConfigError as exc:
-        return _err("outbox", str(exc), EXIT_USAGE)
+        return _err("outbox", config_words(exc), EXIT_USAGE)
     accounts = config.accounts
     if args.account:
         if args.account not in accounts:

@@ -68,7 +68,7 @@ def reader_notes(*args, **kwargs) -> list[str]:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sync", help="sync IMAP accounts into the local store (one pass)")
+    p = sub.add_parser("sync", help="sync accounts (IMAP and POP3) into the local store (one pass)")
     p.add_argument("account", nargs="?", help="account name (default: every IMAP account)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_sync)
@@ -98,7 +98,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     route.add_arguments(p)  # also --json: the message (or with --route the report) as JSON
     p.set_defaults(func=cmd_read)
 
-    p = sub.add_parser("watch", help="print a line per new message (IMAP IDLE) until Ctrl-C")
+    p = sub.add_parser(
+        "watch", help="print a line per new message (IMAP IDLE, POP3 polling) until Ctrl-C"
+    )
     p.add_argument("account", nargs="?", help="account name (default: the first IMAP account)")
     p.add_argument("--json", action="store_true", help="one JSON object per line for each event")
     p.add_argument(
@@ -193,7 +195,11 @@ def _guard(func):
             return func(args)
         except PasswordError as exc:  # a missing sign-in worded from its type, once
             return _fail(_describe(exc), EXIT_USAGE)
-        except (ConfigError, LookupError) as exc:
+        except ConfigError as exc:
+            from tuimail.words.config import config_words
+
+            return _fail(config_words(exc), EXIT_USAGE)
+        except LookupError as exc:
             return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             raise

@@ -4,9 +4,11 @@
 
 The file is the public interface (CLI, UI and the user's own edits), documented key by key
 in docs/config.md. It is read with the standard library's tomllib (a start pays for no
-more); tomlkit edits it, so a save keeps the user's comments and key order, and words
-the problem when tomllib refuses a file. A key that is not in the tables below is an error (with a suggestion), never ignored.
-A file that cannot be parsed is never overwritten. Writes are atomic: a temporary file
+more); tomlkit edits it, so a save keeps the user's comments and key order, and finds
+the line and column of the problem when tomllib refuses a file. A key that is not in the
+tables below is an error (with the closest known key), never ignored. Every problem is a
+ConfigError with a problem and data (CONFIG_PROBLEMS), never a sentence: the edge words it
+(tuimail.words.config). A file that cannot be parsed is never overwritten. Writes are atomic: a temporary file
 in the same directory, fsync, rename, fsync of the directory. Passwords never go here.
 """
 
@@ -132,7 +134,62 @@ _SERVER_KEYS = set(SERVER_KEYS)
 
 
 class ConfigError(Exception):
-    """The configuration file cannot be used; the message names the file and the problem."""
+    """The configuration file cannot be used, as data: `problem` (CONFIG_PROBLEMS) and
+    `data` naming where and what: path, line (None: unknown), column, section (a tuple:
+    ("accounts", "work"); (): the top level), key, inside (the inline table holding the
+    key: "oauth2", "incoming"), value, expected (a kind: TYPE_KINDS), choices, guess (the
+    closest known key), known, number (of an identity), other, detail (the library's or
+    the system's words). The edge words it (tuimail.words.config); its text is a record
+    for logs."""
+
+    def __init__(self, problem: str, **data: Any) -> None:
+        super().__init__(f"config: {problem}")
+        self.problem = problem
+        self.data = data
+
+
+# ConfigError.problem, and what its data holds beyond path, line and section:
+CONFIG_PROBLEMS = (
+    "not-utf8",  # detail: the decoder's reason
+    "unreadable",  # detail: the system's words
+    "syntax",  # column, detail: tomlkit's words
+    "unparsable",  # detail: tomlkit's words
+    "accounts-not-tables",
+    "keys-not-table",
+    "key-binding",  # key: the binding id
+    "choice",  # key, value, choices (inside: for a server's security)
+    "unknown-key",  # key, guess, known, inside (an inline table: "oauth2", "incoming")
+    "wrong-type",  # key, expected, inside
+    "clients-not-tables",
+    "client-not-table",  # (section: the client's)
+    "client-id-missing",
+    "client-duplicate",  # other: the first name of the same provider
+    "account-not-table",
+    "email",
+    "negative",  # key
+    "at-least",  # key, minimum (seconds)
+    "timeout-range",  # key, maximum (seconds)
+    "oauth2-no-client",
+    "identities-not-list",
+    "identity-not-table",  # number
+    "identity-unknown-key",  # number, key, guess, known
+    "identity-not-string",  # number, key
+    "identity-email",  # number
+    "oauth2-only",  # key
+    "password-with-oauth2",
+    "oauth2-table-needed",
+    "oauth2-endpoint",  # key (inside "oauth2")
+    "oauth2-secret",
+    "oauth2-provider",  # value, known
+    "oauth2-no-endpoint",
+    "server-missing",  # key: "incoming" or "outgoing"
+    "server-not-table",  # key
+    "server-host",  # key
+    "server-port",  # key
+    "server-pin",  # key
+)
+# ConfigError.data["expected"]: what a value of the wrong type should have been.
+TYPE_KINDS = ("whole-number", "number", "strings", "bool", "string", "table")
 
 
 @dataclass
@@ -179,14 +236,14 @@ def _read_text(path: Path) -> str:
     except FileNotFoundError:
         return ""
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: the file is not valid UTF-8 ({exc.reason}).") from None
+        raise ConfigError("not-utf8", path=str(path), detail=exc.reason) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the file ({exc.strerror}).") from None
+        raise ConfigError("unreadable", path=str(path), detail=exc.strerror) from None
 
 
 def _read_data(path: Path) -> tuple[str, dict[str, Any]]:
     """The file's text and its values, read with tomllib; when tomllib refuses the file,
-    tomlkit (what the file is written with) decides, and words the problem."""
+    tomlkit (what the file is written with) decides, and names the problem."""
     text = _read_text(path)
     try:
         return text, tomllib.loads(text)
@@ -206,13 +263,13 @@ def _parse_document(path: Path, text: str) -> tomlkit.TOMLDocument:
     try:
         return tomlkit.parse(text)
     except ParseError as exc:
-        # text-ok: tomlkit keeps the problem only in its text (wording, no decision)
-        problem = str(exc).split(" at line ")[0].replace("'\\x00'", "the end of the file")
-        # text-ok: the first letter made small for the sentence (wording, no decision)
-        problem = problem[:1].lower() + problem[1:].rstrip(".")  # one full stop, ours
-        raise ConfigError(f"{path}, line {exc.line}, column {exc.col}: {problem}.") from None
+        # text-ok: tomlkit keeps the problem only in its text (its words, for the edge)
+        detail = str(exc).split(" at line ")[0]
+        raise ConfigError(
+            "syntax", path=str(path), line=exc.line, column=exc.col, detail=detail
+        ) from None
     except TOMLKitError as exc:
-        raise ConfigError(f"{path}: {exc}.") from None
+        raise ConfigError("unparsable", path=str(path), detail=str(exc)) from None
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -223,19 +280,19 @@ def load_config(path: str | Path | None = None) -> Config:
     _check_keys(data, TOP_KEYS, (), path, lines)
     accounts_data = data.get("accounts", {})
     if not isinstance(accounts_data, dict):
-        raise ConfigError(f"{path}: 'accounts' must be a table of [accounts.NAME] sections.")
+        raise ConfigError("accounts-not-tables", path=str(path))
     clients = oauth2_clients(data.get("oauth2_clients", {}), path, lines)
     accounts = {}
     for name, table in accounts_data.items():
         accounts[name] = account_from_dict(name, table, path, lines, clients)
     keys = data.get("keys", {})
     if not isinstance(keys, dict):
-        raise ConfigError(f'{path}: [keys] must be a table of action = "key" lines.')
+        raise ConfigError("keys-not-table", path=str(path))
     for binding, value in keys.items():
         if not isinstance(value, str) or not value.strip():
+            line = lines.find(("keys",), binding)
             raise ConfigError(
-                f"{_at(path, lines.find(('keys',), binding))}: in [keys], '{binding}' must be "
-                'a quoted key name like "ctrl+r" (several: "r,ctrl+r").'
+                "key-binding", path=str(path), line=line, section=("keys",), key=binding
             )
     _check_choice(data, "notify", NOTIFY_SETTINGS, path, lines)
     ui = data.get("ui", {})
@@ -260,32 +317,25 @@ def oauth2_clients(value: Any, path: Path | str, lines: _Lines | None) -> dict[s
     """The [oauth2_clients.PROVIDER] tables, checked, by issuer_key. Each needs a client_id;
     two names for one provider ("microsoft" and "outlook") are an error, not a guess."""
     if not isinstance(value, dict):
-        raise ConfigError(
-            f"{_at(path, lines.find((), 'oauth2_clients') if lines else None)}: "
-            "'oauth2_clients' must be tables like [oauth2_clients.microsoft]."
-        )
+        line = lines.find((), "oauth2_clients") if lines else None
+        raise ConfigError("clients-not-tables", path=str(path), line=line)
     clients: dict[str, dict] = {}
     names: dict[str, str] = {}
     for name, table in value.items():
         section = ("oauth2_clients", name)
         if not isinstance(table, dict):
-            raise ConfigError(
-                f"{_at(path, lines.find((), 'oauth2_clients') if lines else None)}: "
-                f"[oauth2_clients.{name}] must be a table with client_id (and client_secret)."
-            )
+            line = lines.find((), "oauth2_clients") if lines else None
+            raise ConfigError("client-not-table", path=str(path), line=line, section=section)
         _check_keys(table, OAUTH2_CLIENT_KEYS, section, path, lines)
         if not table.get("client_id", "").strip():
             line = lines.find(section, "client_id") if lines else None
-            raise ConfigError(
-                f"{_at(path, line or _header_line(lines, section))}: in [oauth2_clients.{name}], "
-                "'client_id' must be the client id you registered with the provider "
-                "(docs/config.md says how)."
-            )
+            line = line or _header_line(lines, section)
+            raise ConfigError("client-id-missing", path=str(path), line=line, section=section)
         key = issuer_key(name)
         if key in clients:
+            line = _header_line(lines, section)
             raise ConfigError(
-                f"{_at(path, _header_line(lines, section))}: [oauth2_clients.{name}] names the "
-                f"same provider as [oauth2_clients.{names[key]}]; keep one of them."
+                "client-duplicate", path=str(path), line=line, section=section, other=names[key]
             )
         clients[key] = dict(table)
         names[key] = name
@@ -306,21 +356,13 @@ def _header_line(lines: _Lines | None, section: tuple[str, ...]) -> int | None:
 def _check_choice(
     data: dict, key: str, choices: tuple[str, ...], path: Path, lines: _Lines
 ) -> None:
-    """A top-level key whose value is one of `choices` (else: a sentence naming them)."""
+    """A top-level key whose value is one of `choices` (else: "choice", naming them)."""
     value = data.get(key)
     if value is not None and value not in choices:
-        listed = ", ".join(f'"{c}"' for c in choices)
+        line = lines.find((), key)
         raise ConfigError(
-            f"{_at(path, lines.find((), key))}: '{key}' must be one of {listed}, not {value!r}."
+            "choice", path=str(path), line=line, key=key, value=value, choices=choices
         )
-
-
-def _at(path: Path | str, line: int | None) -> str:
-    return f"{path}, line {line}" if line else str(path)
-
-
-def _section_name(section: tuple[str, ...]) -> str:
-    return f"[{'.'.join(section)}]" if section else "the top level"
 
 
 def _check_keys(
@@ -329,49 +371,56 @@ def _check_keys(
     section: tuple[str, ...],
     path: Path | str,
     lines: _Lines | None,
-    *,
-    what: str | None = None,
 ) -> None:
-    """Every key of `table` is in `known` (else: a sentence with a suggestion), and of its
-    type. `what` names an inline table (`'incoming'`) instead of the section."""
-    place = what or _section_name(section)
+    """Every key of `table` is in `known` (else: "unknown-key" with the closest known
+    key), and of its type (else: "wrong-type" with the kind expected)."""
     for key, value in table.items():
         if key not in known:
             line = lines.find(section, key) if lines else None
             raise ConfigError(
-                f"{_at(path, line)}: in {place}, unknown key '{key}'{_did_you_mean(key, known)}. "
-                "docs/config.md lists every key."
+                "unknown-key",
+                path=str(path),
+                line=line,
+                section=section,
+                key=key,
+                guess=_guess(key, known),
+                known=tuple(known),
             )
-        problem = _type_problem(value, known[key])
-        if problem:
+        expected = _type_problem(value, known[key])
+        if expected:
             line = lines.find(section, key) if lines else None
-            raise ConfigError(f"{_at(path, line)}: in {place}, '{key}' must be {problem}.")
+            raise ConfigError(
+                "wrong-type",
+                path=str(path),
+                line=line,
+                section=section,
+                key=key,
+                expected=expected,
+            )
 
 
-def _did_you_mean(key: str, known) -> str:
-    """ " (did you mean X?)" with the closest known key, or ""."""
+def _guess(key: str, known) -> str | None:
+    """The known key closest to `key` (a likely typo), or None."""
     import difflib
 
     guess = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    return f" (did you mean {guess[0]}?)" if guess else ""
+    return guess[0] if guess else None
 
 
 def _type_problem(value: Any, typ: Any) -> str | None:
-    """None when `value` fits `typ`, else what it should be (for a sentence)."""
+    """None when `value` fits `typ`, else the kind it should be (TYPE_KINDS)."""
     if typ is ANY:
         return None
     if typ is int:
-        return (
-            None if isinstance(value, int) and not isinstance(value, bool) else ("a whole number")
-        )
+        return None if isinstance(value, int) and not isinstance(value, bool) else "whole-number"
     if typ is NUMBER:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return None if ok else "a number"
+        return None if ok else "number"
     if typ is list:
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-        return None if ok else 'a list of quoted strings, like ["a@example.org"]'
+        return None if ok else "strings"
     if not isinstance(value, typ):
-        return {bool: "true or false", str: "a quoted string", dict: "a table"}[typ]
+        return {bool: "bool", str: "string", dict: "table"}[typ]
     return None
 
 
@@ -427,50 +476,45 @@ def account_from_dict(
     lines: _Lines | None = None,
     clients: dict[str, dict] | None = None,
 ) -> Account:
-    """Build an Account from its [accounts.NAME] table, with errors as sentences (with
-    the line when the file's text is known). `clients`: the file's [oauth2_clients]
+    """Build an Account from its [accounts.NAME] table; a ConfigError names the problem
+    (with the line when the file's text is known). `clients`: the file's [oauth2_clients]
     (oauth2_clients()), for an oauth2 table with no client_id of its own."""
     section = ("accounts", name)
 
-    def where(key: str | None = None) -> str:
+    def where(key: str | None = None) -> dict[str, Any]:
+        """The data naming the place: file, line of `key` (when known), section."""
         line = lines.find(section, key) if lines and key else None
-        return f"{_at(path, line)}: in [accounts.{name}]"
+        return {"path": str(path), "line": line, "section": section}
 
     if not isinstance(table, dict):
-        raise ConfigError(f"{where()}, the account must be a table.")
+        raise ConfigError("account-not-table", **where())
     _check_keys(table, ACCOUNT_KEYS, section, path, lines)
     email = table.get("email")
     if not isinstance(email, str) or "@" not in email:
-        raise ConfigError(f"{where('email')}, 'email' must be an address like alice@example.org.")
+        raise ConfigError("email", **where("email"), key="email")
     values: dict[str, Any] = {k: table[k] for k in _SIMPLE_FIELDS if k in table}
     protocol = values.get("protocol", "imap")
     if protocol not in PROTOCOLS:
         raise ConfigError(
-            f'{where("protocol")}, \'protocol\' must be "imap" or "pop3", not {protocol!r}.'
+            "choice", **where("protocol"), key="protocol", value=protocol, choices=PROTOCOLS
         )
     for key in ("delete_after_days", "sent_retention_days"):
         if key in values and values[key] < 0:
-            raise ConfigError(f"{where(key)}, '{key}' cannot be negative.")
+            raise ConfigError("negative", **where(key), key=key)
     for key in ("poll_interval", "idle_renew_seconds"):
         if key in values and values[key] < 1:
-            raise ConfigError(f"{where(key)}, '{key}' must be at least 1 (seconds).")
+            raise ConfigError("at-least", **where(key), key=key, minimum=1)
     timeout = table.get("timeout")
     if timeout is not None and not 0 < timeout <= 3600:
-        raise ConfigError(
-            f"{where('timeout')}, 'timeout' must be more than 0 and at most 3600 (seconds)."
-        )
-    oauth2 = _oauth2(table, values, where, path, lines, section)
+        raise ConfigError("timeout-range", **where("timeout"), key="timeout", maximum=3600)
+    oauth2 = _oauth2(table, values, where, lines, section)
     oauth2_client = provider_client(oauth2, clients or {})
     if oauth2 is not None and not oauth2.get("client_id") and oauth2_client is None:
-        raise ConfigError(
-            f"{where('oauth2')}, 'oauth2' needs a client_id: in this table, or for every "
-            "account of the provider in a [oauth2_clients.PROVIDER] table (register one with "
-            "the provider: docs/config.md says how)."
-        )
+        raise ConfigError("oauth2-no-client", **where("oauth2"), key="oauth2")
     _check_identities(table.get("identities"), where)
     display_name = table.get("name")
-    incoming = _server(table.get("incoming"), "incoming", protocol, where, path, lines, section)
-    outgoing = _server(table.get("outgoing"), "outgoing", "smtp", where, path, lines, section)
+    incoming = _server(table.get("incoming"), "incoming", protocol, where, lines, section)
+    outgoing = _server(table.get("outgoing"), "outgoing", "smtp", where, lines, section)
     extra = {k: v for k, v in table.items() if k in _EXTRA_KEYS}
     return Account(
         name=name,
@@ -490,38 +534,34 @@ def _check_identities(value: Any, where: Any) -> None:
     table with an address and only the known keys, all strings."""
     if value is None:
         return
-    example = 'identities = [{ email = "me@example.org", name = "Me" }]'
     if not isinstance(value, list):
-        raise ConfigError(f"{where('identities')}, 'identities' must be a list, like {example}.")
+        raise ConfigError("identities-not-list", **where("identities"), key="identities")
     for number, entry in enumerate(value, 1):
         if not isinstance(entry, dict):
-            raise ConfigError(
-                f"{where('identities')}, identity {number} must be a table, like {example}."
-            )
+            raise ConfigError("identity-not-table", **where("identities"), number=number)
         for key, item in entry.items():
             if key not in IDENTITY_KEYS:
-                hint = _did_you_mean(key, IDENTITY_KEYS)
                 raise ConfigError(
-                    f"{where('identities')}, identity {number} has an unknown key '{key}'{hint}; "
-                    "its keys are email, name and signature."
+                    "identity-unknown-key",
+                    **where("identities"),
+                    number=number,
+                    key=key,
+                    guess=_guess(key, IDENTITY_KEYS),
+                    known=tuple(IDENTITY_KEYS),
                 )
             if not isinstance(item, str):
                 raise ConfigError(
-                    f"{where('identities')}, identity {number}: '{key}' must be a quoted string."
+                    "identity-not-string", **where("identities"), number=number, key=key
                 )
         email = entry.get("email", "")
         if "@" not in email or any(ch in email for ch in " \r\n<>,"):
-            raise ConfigError(
-                f"{where('identities')}, identity {number} needs an 'email' address like "
-                "alice@example.org."
-            )
+            raise ConfigError("identity-email", **where("identities"), number=number)
 
 
 def _oauth2(
     table: dict,
     values: dict[str, Any],
     where: Any,
-    path: Path | str,
     lines: _Lines | None,
     section: tuple[str, ...],
 ) -> dict[str, Any] | None:
@@ -529,71 +569,46 @@ def _oauth2(
     oauth2 table as given (endpoints are resolved by tuimail.core.oauth2.tokens)."""
     auth = values.get("auth", "password")
     if auth not in AUTHS:
-        raise ConfigError(
-            f'{where("auth")}, \'auth\' must be "password" or "oauth2", not {auth!r}.'
-        )
+        raise ConfigError("choice", **where("auth"), key="auth", value=auth, choices=AUTHS)
     store = values.get("oauth2_token_store", "keyring")
     if store not in TOKEN_STORES:
-        raise ConfigError(
-            f"{where('oauth2_token_store')}, 'oauth2_token_store' must be \"keyring\" or "
-            f'"file", not {store!r}.'
-        )
+        key = "oauth2_token_store"
+        raise ConfigError("choice", **where(key), key=key, value=store, choices=TOKEN_STORES)
     value = table.get("oauth2")
     oauth_keys = [k for k in ("oauth2", "oauth2_token_command") if k in table]
     if auth != "oauth2":
         if oauth_keys:
-            raise ConfigError(
-                f"{where(oauth_keys[0])}, '{oauth_keys[0]}' is only used with "
-                'auth = "oauth2" (add that line, or remove this one).'
-            )
+            raise ConfigError("oauth2-only", **where(oauth_keys[0]), key=oauth_keys[0])
         return None
     if "password_command" in table:
-        raise ConfigError(
-            f"{where('password_command')}, 'password_command' is not used with "
-            'auth = "oauth2" (for a command that prints a token, use oauth2_token_command).'
-        )
+        raise ConfigError("password-with-oauth2", **where("password_command"))
     if value is None:
         if "oauth2_token_command" in table:
             return None
-        raise ConfigError(
-            f"{where('auth')}, auth = \"oauth2\" needs an 'oauth2' table, like "
-            'oauth2 = { provider = "microsoft", client_id = "..." } (or oauth2_token_command).'
-        )
+        raise ConfigError("oauth2-table-needed", **where("auth"))
     for sub, sub_value in value.items():
-        line = lines.find(section, sub, inside="oauth2") if lines else None
+        at = {**where(), "line": lines.find(section, sub, inside="oauth2") if lines else None}
         if sub not in OAUTH2_KEYS:
-            hint = _did_you_mean(sub, OAUTH2_KEYS)
+            guess = _guess(sub, OAUTH2_KEYS)
             raise ConfigError(
-                f"{_at(path, line)}: in [accounts.{section[1]}], 'oauth2' has an unknown key "
-                f"'{sub}'{hint}; docs/config.md lists its keys."
+                "unknown-key", **at, key=sub, guess=guess, known=tuple(OAUTH2_KEYS), inside="oauth2"
             )
-        problem = _type_problem(sub_value, OAUTH2_KEYS[sub])
-        if problem:
-            raise ConfigError(
-                f"{_at(path, line)}: in [accounts.{section[1]}], 'oauth2.{sub}' must be {problem}."
-            )
+        expected = _type_problem(sub_value, OAUTH2_KEYS[sub])
+        if expected:
+            raise ConfigError("wrong-type", **at, key=sub, expected=expected, inside="oauth2")
         if sub.endswith("_endpoint") and not sub_value.startswith("https://"):
-            raise ConfigError(
-                f"{_at(path, line)}: in [accounts.{section[1]}], 'oauth2.{sub}' must be an "
-                "https:// address."
-            )
+            raise ConfigError("oauth2-endpoint", **at, key=sub, inside="oauth2")
     if value.get("client_secret") and not value.get("client_id"):
-        raise ConfigError(
-            f"{where('oauth2')}, 'oauth2.client_secret' belongs to a client_id in the same "
-            "table (a provider-wide secret goes in [oauth2_clients.PROVIDER])."
-        )
+        raise ConfigError("oauth2-secret", **where("oauth2"))
     provider = value.get("provider")
     if provider is not None:
         from tuimail.core.discovery import ispdb
 
         if ispdb.provider(provider) is None:
-            raise ConfigError(
-                f"{where('oauth2')}, 'oauth2.provider' {provider!r} is not a provider tuimail "
-                'knows (known: "google", "microsoft", "yahoo", "aol", "yandex", "mailru"); '
-                "give token_endpoint and the other endpoints instead."
-            )
+            known = ("google", "microsoft", "yahoo", "aol", "yandex", "mailru")
+            raise ConfigError("oauth2-provider", **where("oauth2"), value=provider, known=known)
     elif not value.get("token_endpoint"):
-        raise ConfigError(f"{where('oauth2')}, 'oauth2' needs a provider or a token_endpoint.")
+        raise ConfigError("oauth2-no-endpoint", **where("oauth2"))
     return dict(value)
 
 
@@ -620,40 +635,34 @@ def _server(
     key: str,
     protocol: str,
     where: Any,
-    path: Path | str,
     lines: _Lines | None,
     section: tuple[str, ...],
 ) -> ServerSettings:
     if value is None:
-        raise ConfigError(
-            f"{where()}, '{key}' is missing; write it as "
-            f'{key} = {{ host = "mail.example.org", port = 993, security = "tls" }}.'
-        )
+        raise ConfigError("server-missing", **where(), key=key)
     if not isinstance(value, dict):
-        raise ConfigError(f"{where(key)}, '{key}' must be a table with host, port and security.")
+        raise ConfigError("server-not-table", **where(key), key=key)
     for sub in value:
         if sub not in SERVER_KEYS:
-            line = lines.find(section, sub, inside=key) if lines else None
-            hint = _did_you_mean(sub, SERVER_KEYS)
+            at = {**where(key), "line": lines.find(section, sub, inside=key) if lines else None}
+            guess = _guess(sub, SERVER_KEYS)
             raise ConfigError(
-                f"{_at(path, line)}: in [accounts.{section[1]}], '{key}' has an unknown key "
-                f"'{sub}'{hint}; it takes {', '.join(SERVER_KEYS)}."
+                "unknown-key", **at, key=sub, guess=guess, known=tuple(SERVER_KEYS), inside=key
             )
     host = value.get("host")
     if not isinstance(host, str) or not host.strip():
-        raise ConfigError(f"{where(key)}, '{key}.host' must be a host name.")
+        raise ConfigError("server-host", **where(key), key=key)
     security = value.get("security", "tls")
     if security not in SECURITIES:
         raise ConfigError(
-            f'{where(key)}, \'{key}.security\' must be "tls", "starttls" or "plain", '
-            f"not {security!r}."
+            "choice", **where(key), key="security", value=security, choices=SECURITIES, inside=key
         )
     port = value.get("port", DEFAULT_PORTS[(protocol, security)])
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise ConfigError(f"{where(key)}, '{key}.port' must be a number from 1 to 65535.")
+        raise ConfigError("server-port", **where(key), key=key)
     pin = value.get("pinned_sha256")
     if pin is not None and (not isinstance(pin, str) or len(pin.replace(":", "")) != 64):
-        raise ConfigError(f"{where(key)}, '{key}.pinned_sha256' must be 64 hex digits.")
+        raise ConfigError("server-pin", **where(key), key=key)
     return ServerSettings(host=host.strip(), port=port, security=security, pinned_sha256=pin)
 
 

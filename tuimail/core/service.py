@@ -14,6 +14,7 @@ This module never imports textual.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -113,6 +114,7 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
         self._outbox_stop = threading.Event()
         self._outbox_lock = threading.Lock()  # one outbox pass at a time
         self._outbox_thread: threading.Thread | None = None
+        self._pass_threads: list[threading.Thread] = []  # start/sync_all's, per account
         self._backends = {name: self._runtime(acc) for name, acc in self.accounts.items()}
 
     # plumbing
@@ -149,11 +151,44 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
             raise ServiceError(reason="no-account", data={"name": sanitize(account)}) from None
 
     def start(self) -> None:
-        """Start every account (its runtime: a first pass, then push or retries)."""
+        """Start every account (its runtime: a first pass, then push or retries), each
+        account's first pass beside the others': a silent server never holds back
+        another account. Returns when every first pass has ended."""
         self.outbox_waiting = self._count_outbox()
-        for backend in self._backends.values():
-            backend.start(self.retry_after)
+        self._each_account(lambda backend: backend.start(self.retry_after))
         self.start_outbox()
+
+    def sync_all(self) -> None:
+        """One pass of every account now, side by side; returns when all have ended."""
+        self._each_account(lambda backend: backend.sync())
+
+    def _each_account(self, step: Callable[[AccountRuntime], object]) -> None:
+        """`step` for every account, each in its own thread (joined before returning:
+        no thread outlives the call); a lone account runs in the caller's thread."""
+        backends = list(self._backends.values())
+        if len(backends) <= 1:
+            for backend in backends:
+                step(backend)
+            return
+        errors: list[BaseException] = []
+
+        def run(backend: AccountRuntime) -> None:
+            try:
+                step(backend)
+            except Exception as exc:  # raised to the caller below, as before
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=run, args=(b,), name=f"pass-{b.account.name}", daemon=True)
+            for b in backends
+        ]
+        self._pass_threads = [t for t in self._pass_threads if t.is_alive()] + threads
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.name] = account
@@ -175,15 +210,18 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
     def stop(self, timeout: float = 5.0) -> None:
         """Stop every account's threads and the outbox thread, and join them."""
         self._outbox_stop.set()
+        deadline = time.monotonic() + timeout
         for backend in self._backends.values():
-            backend.close(timeout)
-        thread = self._outbox_thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+            backend.close(timeout)  # ends a pass under way (its connection is dropped)
+        for thread in [*self._pass_threads, self._outbox_thread]:
+            if thread is not None and thread.ident is not None:  # started
+                if thread is not threading.current_thread():
+                    thread.join(max(0.1, deadline - time.monotonic()))
 
     def threads(self) -> list[threading.Thread]:
         """Threads the service started that still run (none after stop())."""
         own = [t for b in self._backends.values() for t in b.threads()]
+        own += [t for t in self._pass_threads if t.is_alive()]
         thread = self._outbox_thread
         return own + ([thread] if thread is not None and thread.is_alive() else [])
 

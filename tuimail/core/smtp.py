@@ -186,6 +186,15 @@ def _failure(stage: str, exc: BaseException, host: str, reason: str = "") -> Sub
     return SubmitError(kind, reason, error=error, stage=stage)
 
 
+def _maybe_sent(exc: BaseException, refused: dict) -> SubmitError:
+    """The connection failed after the message data went out: the server may well have
+    taken the message (never retried as if it had not)."""
+    error = classify_smtp(exc, "end of data")
+    return SubmitError(
+        "maybe_sent", "maybe-sent", refused=refused, error=error, stage="end of data"
+    )
+
+
 def _where(account: Account) -> dict:
     return {"host": account.outgoing.host, "port": account.outgoing.port}
 
@@ -555,25 +564,13 @@ async def _send_batch(
         if data_sent and not 200 <= exc.code < 600:
             # No reply code at all (aiosmtplib's -1: a garbled or over-long answer)
             # after the data went out: the server may well have taken the message.
-            raise SubmitError(
-                "maybe_sent",
-                "maybe-sent",
-                refused=refused,
-                error=classify_smtp(exc, "end of data"),
-                stage="end of data",
-            ) from exc
+            raise _maybe_sent(exc, refused) from exc
         raise _reply_error(
             "end of data" if data_sent else "DATA", exc.code, exc.message, refused=refused
         ) from exc
     except lost as exc:
         if data_sent:
-            raise SubmitError(
-                "maybe_sent",
-                "maybe-sent",
-                refused=refused,
-                error=classify_smtp(exc, "end of data"),
-                stage="end of data",
-            ) from exc
+            raise _maybe_sent(exc, refused) from exc
         raise _failure("DATA", exc, "", "lost") from exc
     finally:
         if getattr(protocol, "write", None) is write:

@@ -1634,8 +1634,7 @@ class TuimailApp(App[None]):
             service = self.service
 
             def job() -> None:
-                for name in service.accounts:
-                    service.backend(name).sync()
+                service.sync_all()  # side by side: a silent server holds back no other
                 # The user asked to check now: a message waiting after a temporary failure
                 # is tried now too, not after its back-off (a refused one still waits).
                 service.send_due_outbox(retrying=True)

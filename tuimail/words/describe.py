@@ -10,6 +10,7 @@ from tuimail.core.errors import (
     MailError,
 )
 from tuimail.core.sanitize import sanitize
+from tuimail.words.config import config_words
 from tuimail.words.failures import failure_words
 from tuimail.words.outbox import outbox_reason, state_label, submit_error
 from tuimail.words.password import password_words
@@ -54,13 +55,16 @@ def _is_password(exc: BaseException) -> bool:
     return cls is not None and isinstance(exc, cls)
 
 
+def _is_config(exc: BaseException) -> bool:
+    """A configuration file that cannot be used (core.config.ConfigError, typed)."""
+    cls = getattr(sys.modules.get("tuimail.core.config"), "ConfigError", None)
+    return cls is not None and isinstance(exc, cls)
+
+
 def _is_sentence(exc: BaseException) -> bool:
-    """Errors whose text is already written for people (a configuration error): core's
-    own, not a server's. Looked up only if loaded."""
-    for module, name in (
-        ("tuimail.core.service", "ServiceError"),
-        ("tuimail.core.config", "ConfigError"),
-    ):
+    """Errors whose text is already written for people: core's own, not a server's.
+    Looked up only if loaded."""
+    for module, name in (("tuimail.core.service", "ServiceError"),):
         cls = getattr(sys.modules.get(module), name, None)
         if cls is not None and isinstance(exc, cls):
             return True
@@ -82,6 +86,8 @@ def describe(exc: BaseException) -> str:
         return service_words(exc)
     if _is_password(exc):
         return password_words(exc)
+    if _is_config(exc):
+        return config_words(exc)
     if _is_sentence(exc):
         return sanitize(str(exc))
     error = typed(exc)

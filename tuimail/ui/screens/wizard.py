@@ -952,7 +952,9 @@ class WizardScreen(Screen[Account | None]):
             try:
                 self.oauth2_client = provider_client(table, load_oauth2_clients())
             except ConfigError as exc:
-                self.log_line(str(exc))
+                from tuimail.words.config import config_words
+
+                self.log_line(config_words(exc))
                 return
             if self.oauth2_client is None:
                 self.log_line(
@@ -1142,7 +1144,11 @@ class WizardScreen(Screen[Account | None]):
                 path = save_account(account)
                 self.log_line(f"Saved to {path}.")
         except Exception as exc:
-            self.log_line(f"The account was not saved: {sanitize(str(exc))}")
+            from tuimail.core.config import ConfigError
+            from tuimail.words.config import config_words
+
+            why = config_words(exc) if isinstance(exc, ConfigError) else sanitize(str(exc))
+            self.log_line(f"The account was not saved: {why}")
             return
         self.dismiss(account)
 
