@@ -98,8 +98,8 @@ def scripted(test_ca):
     servers: list[ScriptedServer] = []
 
     @contextmanager
-    def start(script) -> Iterator[ScriptedServer]:
-        server = ScriptedServer(test_ca, script)
+    def start(script, tls: bool = True) -> Iterator[ScriptedServer]:
+        server = ScriptedServer(test_ca, script, tls)
         servers.append(server)
         with server:
             yield server

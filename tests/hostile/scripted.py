@@ -23,7 +23,7 @@ MAX_LINE = 65536
 
 
 class Conn:
-    def __init__(self, sock: ssl.SSLSocket, stop: threading.Event) -> None:
+    def __init__(self, sock: socket.socket, stop: threading.Event) -> None:
         self.sock = sock
         self.stop = stop
         self.file = sock.makefile("rb")
@@ -67,8 +67,9 @@ Script = Callable[[Conn], None]
 
 
 class ScriptedServer:
-    def __init__(self, ca: TestCA, script: Script) -> None:
+    def __init__(self, ca: TestCA, script: Script, tls: bool = True) -> None:
         self.script = script
+        self.tls = tls  # False: a plain socket (a STARTTLS port before the upgrade)
         self.host = "127.0.0.1"
         self.ca_file = ca.ca_file
         self.context = ca.issue("good").server_context()
@@ -125,7 +126,7 @@ class ScriptedServer:
     def _serve(self, raw: socket.socket) -> None:
         raw.settimeout(30)
         try:
-            sock = self.context.wrap_socket(raw, server_side=True)
+            sock = self.context.wrap_socket(raw, server_side=True) if self.tls else raw
         except (OSError, ssl.SSLError):
             raw.close()
             return

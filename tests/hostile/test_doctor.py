@@ -356,3 +356,16 @@ def test_an_unforeseen_exception_is_named_not_quoted(caplog) -> None:
     assert "(KeyError)" in seen(line) and "secret-ish" not in seen(line) + fix(line)
     assert "report it as a tuimail bug" in fix(line)
     assert "secret-ish detail" in caplog.text
+
+
+def test_an_ehlo_flood_is_named_for_ehlo_not_the_greeting(scripted, cli, nameserver) -> None:
+    """The greeting was fine; the EHLO answer never ended: the failure line named it
+    "greeting", sending the user to the wrong step."""
+    flood = SmtpScript({"EHLO": lambda conn, args: conn.flood(b"250-" + b"B" * 500 + b"\r\n")})
+    with scripted(flood) as server:
+        save(server, "smtp")
+        run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "2")
+    assert run.code == 1 and "Traceback" not in run.out + run.err, run.err
+    outgoing = run.out.split("Outgoing server", 1)[1].splitlines()
+    [failure] = [line for line in outgoing if "[FAILURE]" in line]
+    assert failure.startswith("  [FAILURE] EHLO: "), failure

@@ -41,6 +41,14 @@ def _close_after_greeting(conn: Conn) -> None:
 CASES["greeting then close"] = _close_after_greeting
 
 
+def _against(scripted, cli, script, *commands: str) -> list:
+    """`tuimail COMMAND work` for each of `commands` in turn, against `script`'s server
+    with a POP3 account "work" saved for it: their results."""
+    with scripted(script) as server:
+        save(server, "pop3")
+        return [cli(command, "work") for command in commands]
+
+
 @pytest.mark.parametrize("script", CASES.values(), ids=CASES.keys())
 def test_pop3_sync_fails_cleanly(scripted, cli, script) -> None:
     with scripted(script) as server:
@@ -58,9 +66,7 @@ def test_pop3_gives_up_after_the_account_timeout(scripted, cli, where) -> None:
         script = lambda conn: trickle(conn, b"+OK hello")  # noqa: E731
     else:
         script = (lambda conn: conn.hang()) if where == "greeting" else Pop3Script({where: hang})
-    with scripted(script) as server:
-        save(server, "pop3")
-        run = cli("sync", "work")
+    [run] = _against(scripted, cli, script, "sync")
     error = assert_clean_failure(run, limit=TIMEOUT * 2 + 3)
     assert "in time" in error or "timed out" in error
     assert run.seconds >= TIMEOUT * 0.9
@@ -115,11 +121,7 @@ class ThreeMessages(Pop3Script):
 
 def test_a_message_the_server_refuses_to_send_does_not_stop_the_others(scripted, cli) -> None:
     script = ThreeMessages(retr={2: b"-ERR message 2 is damaged\r\n"})
-    with scripted(script) as server:
-        save(server, "pop3")
-        run = cli("sync", "work")
-        listed = cli("list", "work")
-        again = cli("sync", "work")
+    run, listed, again = _against(scripted, cli, script, "sync", "list", "sync")
     assert "message 1" in listed.out and "message 3" in listed.out, (run.err, listed.out)
     assert "damaged" in run.err  # the one not downloaded is named, with the server's words
     assert "Traceback" not in run.err
@@ -129,11 +131,7 @@ def test_a_message_the_server_refuses_to_send_does_not_stop_the_others(scripted,
 
 def test_a_message_missing_from_the_uidl_listing_is_still_downloaded(scripted, cli) -> None:
     script = ThreeMessages(uidl=b"+OK\r\n1 m-1\r\n3 m-3\r\n.\r\n")
-    with scripted(script) as server:
-        save(server, "pop3")
-        run = cli("sync", "work")
-        listed = cli("list", "work")
-        again = cli("sync", "work")
+    run, listed, again = _against(scripted, cli, script, "sync", "list", "sync")
     assert run.code == 0, run.err
     assert all(f"message {i}" in listed.out for i in (1, 2, 3)), listed.out
     assert "UIDL" in run.err  # the warning: recognised by its headers
@@ -146,11 +144,7 @@ def test_a_server_without_top_and_with_repeated_uidls_still_syncs(scripted, cli)
     the messages are recognised by the headers RETR gives; before, every sync failed."""
     script = ThreeMessages(uidl=b"+OK\r\n1 same\r\n2 same\r\n3 m-3\r\n.\r\n")
     script.overrides["TOP"] = lambda conn, args: conn.send(b"-ERR TOP not supported\r\n")
-    with scripted(script) as server:
-        save(server, "pop3")
-        first = cli("sync", "work")
-        again = cli("sync", "work")
-        listed = cli("list", "work")
+    first, again, listed = _against(scripted, cli, script, "sync", "sync", "list")
     assert first.code == 0 and again.code == 0, (first.err, again.err)
     assert all(f"message {i}" in listed.out for i in (1, 2, 3)), listed.out
     assert len(listed.out.strip().splitlines()) == 3  # none twice
@@ -161,10 +155,7 @@ def test_a_message_with_a_line_over_a_megabyte_is_downloaded(scripted, cli) -> N
     3 MB line in message 2 ended every pass there, so message 3 never came either."""
     script = ThreeMessages()
     script.messages[1] = script.messages[1].replace(b"Body of the message.", b"A" * (3 << 20))
-    with scripted(script) as server:
-        save(server, "pop3")
-        run = cli("sync", "work")
-        listed = cli("list", "work")
+    run, listed = _against(scripted, cli, script, "sync", "list")
     assert run.code == 0, run.err
     assert all(f"message {i}" in listed.out for i in (1, 2, 3)), listed.out
 
@@ -182,11 +173,7 @@ def test_an_absurd_message_number_in_the_listing_does_not_stop_the_others(
     rows = b"".join(b"%d %d\r\n" % (i, len(m)) for i, m in enumerate(script.messages, 1))
     listing = b"+OK\r\n" + rows + b"4444444444444444 12\r\n1 99999999999999999999999\r\n.\r\n"
     script.overrides["LIST"] = lambda conn, args: conn.send(listing)
-    with scripted(script) as server:
-        save(server, "pop3")
-        run = cli("sync", "work")
-        again = cli("sync", "work")
-        listed = cli("list", "work")
+    run, again, listed = _against(scripted, cli, script, "sync", "sync", "list")
     assert run.code == 0 and again.code == 0, (run.err, again.err)
     assert all(f"message {i}" in listed.out for i in (1, 2, 3)), listed.out
     assert len(listed.out.strip().splitlines()) == 3  # none twice

@@ -8,6 +8,7 @@ import pytest
 
 from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save, save_pair
 from tests.hostile.scripted import Conn, SmtpScript, trickle
+from tuimail.core.config import save_account
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -133,3 +134,28 @@ def test_an_unreadable_answer_after_the_data_is_may_have_been_sent(
         assert kept["state"] == "maybe_sent"
         cli("outbox", "--retry")
         assert len(server.connections) == 1  # --retry leaves it alone: nothing resent
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_a_garbled_greeting_is_a_protocol_violation_at_the_greeting(
+    scripted, cli, security, tmp_path
+) -> None:
+    """A greeting that is not SMTP was worded as the EHLO stage, and on a STARTTLS port
+    counted as a permanent security failure (never retried): it is a protocol violation
+    at the greeting, and no security failure."""
+    path = tmp_path / "m.eml"
+    path.write_bytes(MESSAGE)
+    script = lambda conn: (conn.send(b"HELLO THERE\r\n"), conn.hang())  # noqa: E731
+    with scripted(script, tls=security == "tls") as server:
+        account = save(server, "smtp")
+        account.outgoing.security = security
+        save_account(account)
+        run = cli("send", str(path))
+    error = assert_clean_failure(run)
+    assert "at the greeting" in error and "EHLO" not in error and "STARTTLS" not in error, error
+    (kept,) = _outbox(cli)
+    failure = kept["failure"]
+    assert failure["stage"] == "greeting", json.dumps(kept)
+    assert failure["error"]["kind"] == "protocol", json.dumps(kept)  # not "security"
+    assert failure["error"]["reason"] == "not-protocol", json.dumps(kept)
+    assert '"HELLO THERE"' in error

@@ -116,3 +116,26 @@ async def test_a_server_that_cannot_be_asked_is_said_in_words(oauth_only_server)
         assert line.startswith("\u2717 Could not ask ") and line.endswith(
             " where to sign in: the mail server closed the connection."
         ), line
+
+
+async def test_a_broken_clients_table_is_said_in_the_config_s_words(oauth_only_server) -> None:
+    """No client id typed and a [oauth2_clients] table that cannot be used: the wizard's
+    log says what is wrong with the file (tuimail.words.config), and nothing is signed in."""
+    server = oauth_only_server
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('[oauth2_clients.example]\nclient_secret = "s"\n')
+    app = TuimailApp(None, wizard=wizard_for(server))
+    async with app.run_test(size=(120, 70)) as pilot:
+        screen = app.screen
+        screen.query_one("#wiz-email", Input).value = server.new_user().email
+        choose(screen, "protocol", "imap")
+        await detect(pilot, screen)
+        await wait_for(pilot, lambda: shown(screen, "wiz-oauth"), timeout=30)
+        screen.query_one("#wiz-oauth-signin", Button).press()
+        words = (
+            f"{path}, line 1: in [oauth2_clients.example], 'client_id' must be the client id "
+            "you registered with the provider (docs/config.md says how)."
+        )
+        await wait_for(pilot, lambda: words in log_of(screen), timeout=10)
+        assert not screen.signing_in and "enter the code" not in log_of(screen)

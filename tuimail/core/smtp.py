@@ -38,6 +38,7 @@ from tuimail.core.smtp_address import (
     envelope_address,
     plan_envelope,
 )
+from tuimail.core.smtp_client import Smtp
 from tuimail.core.smtp_errors import classify_reply, classify_smtp
 
 Kind = Literal["temporary", "permanent", "security", "maybe_sent"]
@@ -230,7 +231,7 @@ async def submit(
             raise failed from exc
         sock.setblocking(False)
         kwargs["sock"], kwargs["port"] = sock, None
-    smtp = aiosmtplib.SMTP(**kwargs, local_hostname=EHLO_NAME)
+    smtp = Smtp(**kwargs, local_hostname=EHLO_NAME)
     try:
         log.debug("SMTP connecting to %s (%s)", where, settings.security)
         await _connect(smtp, account, where)
@@ -276,7 +277,7 @@ async def check_login(
             raise failed from exc
         sock.setblocking(False)
         kwargs["sock"], kwargs["port"] = sock, None
-    smtp = aiosmtplib.SMTP(**kwargs, local_hostname=EHLO_NAME)
+    smtp = Smtp(**kwargs, local_hostname=EHLO_NAME)
     try:
         await _connect(smtp, account, where)
         await smtp.ehlo()

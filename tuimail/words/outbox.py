@@ -75,9 +75,10 @@ def submit_failure(record: dict) -> str:
         elif isinstance(error, AuthenticationFailed):
             words = f"the server refused the login ({said})"
         elif isinstance(error, ProtocolViolation):
-            words = (
-                f"the server's answer at {stage} is not SMTP ({said}); the connection was closed"
-            )
+            at = "the greeting" if stage in ("", "greeting") else stage
+            line = error.data.get("line") if isinstance(error.data, dict) else None
+            it = f'it sent "{plain(line)}"' if line else said
+            words = f"the server's answer at {at} is not SMTP ({it}); the connection was closed"
         elif stage == "AUTH" and error.kind == "refused":
             words = f"the server does not accept this login method ({said})"
         else:

@@ -40,6 +40,7 @@ from tuimail.core.net_errors import classify_transport
 from tuimail.core.pop3 import pop3_login
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp import SubmitError, smtp_login
+from tuimail.core.smtp_client import Smtp
 from tuimail.core.smtp_errors import classify_smtp
 from tuimail.core.tls import tls_reason
 
@@ -283,7 +284,7 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
             return [_lost(group, "tls", exc, time.monotonic() - start, "smtp")]
         sock.setblocking(False)
         kwargs["sock"], kwargs["port"] = sock, None
-    smtp = aiosmtplib.SMTP(**kwargs, local_hostname="[127.0.0.1]")
+    smtp = Smtp(**kwargs, local_hostname="[127.0.0.1]")
     try:
         await smtp.connect()
         await smtp.ehlo()  # aiosmtplib defers EHLO; the extensions are empty until then
@@ -302,9 +303,13 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
                 "STARTTLS", reason=getattr(error, "reason", "") or "starttls-missing"
             )
             return [_tls_failure(group, s, refused, took, "smtp")]
-        # a reply (554 "no service", 421, not SMTP at all) is the server's greeting
-        replied = isinstance(exc, aiosmtplib.SMTPResponseException)
-        return [_lost(group, "greeting" if replied else "tls", exc, took, "smtp")]
+        # the greeting (554 "no service", 421, not SMTP at all: Smtp raises these as
+        # SMTPConnectResponseError); any other reply is EHLO's (or STARTTLS's) answer
+        if isinstance(exc, aiosmtplib.SMTPConnectResponseError):
+            step = "greeting"
+        else:
+            step = "EHLO" if isinstance(exc, aiosmtplib.SMTPResponseException) else "tls"
+        return [_lost(group, step, exc, took, "smtp")]
     except OSError as exc:
         return [_lost(group, "tls", exc, time.monotonic() - start, "smtp")]
     try:

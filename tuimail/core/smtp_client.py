@@ -1,0 +1,26 @@
+"""The SMTP client every SMTP conversation uses (outbox, setup verification, doctor):
+aiosmtplib's, with its failures placed at the stage they happened at.
+
+Invariant: anything wrong with the greeting (a line that is not SMTP, an answer too long
+to hold, as well as a reply other than 220) is raised as an SMTPConnectResponseError, so
+the greeting is never taken for the EHLO or STARTTLS that follow it. aiosmtplib raises a
+bare SMTPResponseException for an unreadable greeting, which is otherwise indistinguishable
+from an unreadable EHLO or STARTTLS answer (and on a STARTTLS port was counted as a
+security failure, never retried)."""
+
+from __future__ import annotations
+
+import aiosmtplib
+from aiosmtplib import errors as smtp_errors
+
+
+class Smtp(aiosmtplib.SMTP):
+    """aiosmtplib.SMTP whose greeting failures are SMTPConnectResponseError."""
+
+    async def _create_connection(self, *args, **kwargs):  # type: ignore[override]
+        try:
+            return await super()._create_connection(*args, **kwargs)
+        except smtp_errors.SMTPConnectResponseError:
+            raise
+        except smtp_errors.SMTPResponseException as exc:  # not a reply: code -1
+            raise smtp_errors.SMTPConnectResponseError(exc.code, exc.message) from exc
