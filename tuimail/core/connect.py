@@ -30,8 +30,9 @@ import io
 import poplib
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -96,8 +97,32 @@ class PlaintextInjectionError(TLSRequiredError):
     reason = "injection"
 
 
+_opening = threading.local()  # .sink: who is told of each socket this thread opens
+
+
+@contextmanager
+def watch_opening(sink: Callable[[socket.socket], None]) -> Iterator[None]:
+    """While this thread opens connections inside the block, each new TCP socket is handed
+    to `sink` as soon as it exists: another thread can then shut down a connection still
+    being opened (TLS, greeting, login) instead of waiting for its timeout."""
+    previous = getattr(_opening, "sink", None)
+    _opening.sink = sink
+    try:
+        yield
+    finally:
+        _opening.sink = previous
+
+
+def _tell(sock: socket.socket) -> socket.socket:
+    """Hand `sock` to the thread's watch_opening sink, if any; returns it."""
+    sink = getattr(_opening, "sink", None)
+    if sink is not None:
+        sink(sock)
+    return sock
+
+
 def _tcp(host: str, port: int, timeout: float, address: str | None) -> socket.socket:
-    sock = socket.create_connection((address or host, port), timeout=timeout)
+    sock = _tell(socket.create_connection((address or host, port), timeout=timeout))
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except OSError:
@@ -107,7 +132,7 @@ def _tcp(host: str, port: int, timeout: float, address: str | None) -> socket.so
 
 def _wrap(sock: socket.socket, host: str, context: ssl.SSLContext, pin: str | None):
     """TLS on `sock`; the context (tls.client_context) checks the pin and ALPN itself."""
-    return context.wrap_socket(sock, server_hostname=host)
+    return _tell(context.wrap_socket(sock, server_hostname=host))
 
 
 INJECTION_MESSAGE = (

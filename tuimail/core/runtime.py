@@ -280,6 +280,8 @@ class AccountRuntime:
 
         engine = self._engines.get(which)
         if engine is None:
+            if self._stop.is_set():
+                raise _Stopped()  # closing: no new connection
             connect = self._connector(self._timeout(20))
             progress = self._progress if which == "sync" else None
             engine = SyncEngine(self.store, self.account, connect, progress)
@@ -294,9 +296,13 @@ class AccountRuntime:
         extra = getattr(self.account, "extra", {}) or {}
         return account_timeout(self.account) if "timeout" in extra else default
 
-    def _drop_engines(self) -> None:
+    def _drop_engines(self, *, abort: bool = False) -> None:
+        """Close the engines' connections; `abort` (closing): a connection still being
+        opened is shut down too and the engines never connect again."""
         for engine in list(self._engines.values()):
             try:
+                if abort:
+                    engine.abort()
                 engine.close()
             except Exception:
                 pass
@@ -538,7 +544,7 @@ class AccountRuntime:
             watcher.stop(timeout=max(0.1, deadline - time.monotonic()))
         with self._threads_lock:
             threads = list(self._threads)
-        self._drop_engines()  # unblocks a pass waiting on the network
+        self._drop_engines(abort=True)  # unblocks a pass waiting on the network
         for thread in threads:
             if thread is not threading.current_thread():
                 thread.join(max(0.1, deadline - time.monotonic()))

@@ -34,6 +34,7 @@ import bisect
 import calendar
 import logging
 import re
+import socket
 import time
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ from imapclient import IMAPClient
 
 from tuimail.core.account import Account
 from tuimail.core.bulk_gc import fewer_collections
-from tuimail.core.connect import _IMAP4, bulk
+from tuimail.core.connect import _IMAP4, bulk, watch_opening
 from tuimail.core.errors import (
     LIST,
     SYNC,
@@ -268,6 +269,8 @@ class SyncEngine:
         self.first_batch = first_batch
         self.batch = batch
         self._client: IMAPClient | None = None
+        self._opening: list = []  # the socket of a connection being opened (see abort)
+        self._aborted = False
         self._caps: set[str] = set()
         self._selected: str | None = None
         self.index_budget: float | None = INDEX_BUDGET  # CPU s of body indexing per pass
@@ -286,7 +289,13 @@ class SyncEngine:
                 # as listed by an earlier pass, maybe in another process
                 server = (self.account.incoming.host, self.account.incoming.port)
                 remember_raw(server, name)
-            client = self._connect()
+            if self._aborted:
+                raise ConnectionLost(protocol="imap", reason="closed")
+            try:
+                with watch_opening(self._opened):
+                    client = self._connect()
+            finally:
+                self._opening.clear()
             self._caps = capabilities(client)
             try:
                 if self.qresync:
@@ -323,6 +332,22 @@ class SyncEngine:
     def close(self) -> None:
         client, self._client = self._client, None
         close_quietly(client)
+
+    def _opened(self, sock) -> None:
+        """A socket of the connection being opened (watch_opening); shut at once after
+        an abort that came before it existed."""
+        self._opening.append(sock)
+        if self._aborted:
+            _shut(sock)
+
+    def abort(self) -> None:
+        """From another thread: end this engine for good. A connection still being opened
+        (TLS, greeting, login) is shut down at once, so a pass waiting on a silent server
+        ends now rather than at its timeout; no new connection is made after."""
+        self._aborted = True
+        for sock in list(self._opening):
+            _shut(sock)
+        self.drop_connection()
 
     def _retrying(self, step: Callable[[], object]):
         """Run a step; on a lost connection reconnect and run it again (idempotent).
@@ -1187,3 +1212,11 @@ def _decode(data) -> str:
 
     text = b" ".join(d for d in data if isinstance(d, bytes)) if data else b""
     return sanitize(text.decode("utf-8", "replace"))
+
+
+def _shut(sock) -> None:
+    """Shut `sock` down both ways (a read blocked on it in another thread returns)."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass

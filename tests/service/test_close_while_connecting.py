@@ -1,0 +1,58 @@
+"""Closing an account ends a pass that is still opening its connection (issue 13: every
+thread stopped and joined on exit): the server greets and then says nothing, the
+account's timeout is long; close() shuts the connection being opened, the pass ends at
+once and never connects again. A scripted server, verification on."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.hostile.scripted import Conn, ScriptedServer
+from tests.service.helpers import wait_for
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.runtime import AccountRuntime
+from tuimail.core.secrets import Secret
+from tuimail.core.store import Store
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_close_ends_a_pass_waiting_on_a_silent_server(test_ca, tmp_path) -> None:
+    greeted, release = threading.Event(), threading.Event()
+    connections: list[Conn] = []
+
+    def silent(conn: Conn) -> None:
+        connections.append(conn)
+        conn.send(b"* OK ready\r\n")
+        greeted.set()
+        release.wait(60)
+
+    with ScriptedServer(test_ca, silent) as server:
+        account = Account(
+            name="w",
+            email="b@example.test",
+            username="b",
+            incoming=ServerSettings(server.host, server.port, "tls"),
+            outgoing=ServerSettings("127.0.0.1", 9, "tls"),
+            ca_file=server.ca_file,
+        )
+        runtime = AccountRuntime(
+            account,
+            Store(tmp_path / "store.sqlite3"),
+            password_for=lambda _a: Secret("pw"),
+            emit=lambda _e: None,
+            timeout=60,
+        )
+        passing = threading.Thread(target=runtime.sync)
+        passing.start()
+        try:
+            assert greeted.wait(30)
+            runtime.close()
+            assert wait_for(lambda: not passing.is_alive(), timeout=20)  # not 60 s
+            assert len(connections) == 1  # and it did not connect again
+            assert runtime.threads() == []
+        finally:
+            release.set()
+            passing.join(60)
