@@ -1553,6 +1553,10 @@ class TuimailApp(App[None]):
                 ),
             )
         elif what == "rename":
+            account, folder = self._folder_to_rename(account, folder)
+            if folder.upper() == "INBOX":
+                self.notify("INBOX cannot be renamed.")
+                return
             self.push_screen(
                 InputDialog(f"Rename {folder} to:", folder),
                 lambda name: (
@@ -1564,6 +1568,17 @@ class TuimailApp(App[None]):
             )
         else:
             self.ask_delete_folder()
+
+    def _folder_to_rename(self, account: str, folder: str) -> tuple[str, str]:
+        """F2 in the folder tree renames the folder highlighted there (as D deletes it),
+        not the open one; elsewhere the open folder."""
+        main = self.main
+        tree = main.query_one(FolderTree) if main is not None else None
+        node = tree.cursor_node if tree is not None and tree.has_focus else None
+        data = node.data if node is not None else None
+        if data and data[1] and data[0] != UNIFIED:
+            return data
+        return account, folder
 
     def ask_delete_folder(self) -> None:
         """Delete the folder highlighted in the folder tree (not the open one); INBOX and
