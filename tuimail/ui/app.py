@@ -491,7 +491,10 @@ class TuimailApp(App[None]):
         if any(error and error in state_words(state) for state in states.values()):
             error = ""
         self._tell_recoveries(states)
-        main.query_one(StatusBar).update_status(
+        bars = main.query(StatusBar)
+        if not bars:  # the screen is being taken down (quit) or not yet composed
+            return
+        bars.first().update_status(
             states,
             max(len(self.service.outbox), self.service.outbox_waiting),
             error,
