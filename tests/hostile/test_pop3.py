@@ -216,3 +216,20 @@ def test_concurrent_syncs_report_as_new_only_what_each_stored(scripted) -> None:
     assert new == stored, (new, [out for out, _ in outputs])
     for _out, err in outputs:
         assert len(err.strip().splitlines()) <= 1 and "Traceback" not in err, err
+
+
+def test_many_refused_messages_are_one_warning_line(scripted, cli) -> None:
+    """A pass racing another that deleted the messages meets a refusal per message: it
+    printed a warning line each (~100); now one line says how many, and the rest came."""
+    script = ThreeMessages()
+    script.messages = [_numbered(i) for i in range(1, 31)]
+    script.uidl = b"+OK\r\n" + b"".join(b"%d m-%d\r\n" % (i, i) for i in range(1, 31)) + b".\r\n"
+    script.retr = {i: b"-ERR no such message\r\n" for i in range(2, 30)}
+    with scripted(script) as server:
+        save(server, "pop3")
+        run = cli("sync", "work")
+        listed = cli("list", "work")
+    assert "message 1" in listed.out and "message 30" in listed.out, listed.out
+    assert "1 new" not in run.out and "2 new" in run.out, run.out
+    lines = [line for line in run.err.splitlines() if "warning" in line]
+    assert len(lines) == 1 and "28 messages" in lines[0], run.err
