@@ -46,6 +46,12 @@ async def test_create_rename_delete_folder(mail_server):
         await pilot.press("y")
         await settle(pilot)
         await wait_for(pilot, lambda: "Projects-2026" not in names())
+        tree.focus()
+        tree.move_cursor(tree._folder_nodes[("test", "")])  # the account's own line
+        await settle(pilot)
+        await pilot.press("D")
+        said = "That line is not a folder: highlight a folder to delete."
+        await wait_for(pilot, lambda: said in [str(n.message) for n in app._notifications])
 
 
 async def test_f2_in_the_folder_tree_renames_the_highlighted_folder_not_the_open_one(

@@ -1586,10 +1586,14 @@ class TuimailApp(App[None]):
         service, main = self.service, self.main
         if service is None or main is None:
             return
-        node = main.query_one(FolderTree).cursor_node
+        tree = main.query_one(FolderTree)
+        node = tree.cursor_node
         data = node.data if node is not None else None
         if not data or not data[1] or data[0] == UNIFIED:
-            self.notify("Highlight a folder in the folder tree first (Tab).")
+            if tree.has_focus:  # on an account, the unified inbox or a level of the tree
+                self.notify("That line is not a folder: highlight a folder to delete.")
+            else:
+                self.notify("Highlight a folder in the folder tree first (Tab).")
             return
         account, folder = data
         if not service.can_delete_folder(account, folder):
