@@ -8,6 +8,7 @@ import pytest
 from tests.hostile.conftest import PASSWORD, TIMEOUT, save, save_pair, save_starttls
 from tests.hostile.scripted import Conn, ImapScript, Pop3Script, SmtpScript
 from testserver.server import MailServer
+from tuimail.core.config import save_account
 from tuimail.core.doctor.server_checks import check_server
 from tuimail.core.errors import ProtocolViolation, Refused, ServerBusy, TransientError
 from tuimail.core.secrets import Secret
@@ -369,3 +370,20 @@ def test_an_ehlo_flood_is_named_for_ehlo_not_the_greeting(scripted, cli, nameser
     outgoing = run.out.split("Outgoing server", 1)[1].splitlines()
     [failure] = [line for line in outgoing if "[FAILURE]" in line]
     assert failure.startswith("  [FAILURE] EHLO: "), failure
+
+
+def test_a_garbled_greeting_on_a_starttls_port_is_no_security_failure(
+    scripted, cli, nameserver
+) -> None:
+    """On a port-587 (starttls) account a greeting that is not SMTP is the greeting's
+    failure (a protocol violation), not STARTTLS's (a security failure)."""
+    script = SmtpScript(greeting=b"HELLO THERE\r\n")
+    with scripted(script, tls=False) as server:
+        account = save(server, "smtp")
+        account.outgoing.security = "starttls"
+        save_account(account)
+        run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "2")
+    assert run.code == 1 and "Traceback" not in run.out + run.err, run.err
+    outgoing = run.out.split("Outgoing server", 1)[1].splitlines()
+    [failure] = [line for line in outgoing if "[FAILURE]" in line]
+    assert failure.startswith("  [FAILURE] greeting: the server's answer at the greeting"), failure

@@ -478,3 +478,23 @@ def test_a_bye_during_a_command_is_said_in_the_servers_words(scripted, cli) -> N
     error = assert_clean_failure(run)
     assert "the connection to the mail server was lost: Server shutting down." in error
     assert "command:" not in error and "=>" not in error
+
+
+def test_a_uid_repeated_in_a_fetch_answer_counts_once(scripted, cli) -> None:
+    """A server that sends the one new message twice in its header FETCH answer: one is
+    stored, and `tuimail sync` said "2 new". The count is what was stored."""
+
+    def twice(conn, tag: bytes, args: bytes) -> None:
+        if b"BODY.PEEK[HEADER" in args:
+            line = imap_fetch_line(1, 1)
+            conn.send(line + line + tag + b" OK done\r\n")
+        else:
+            conn.send(b"* 1 FETCH (UID 1 FLAGS ())\r\n" + tag + b" OK done\r\n")
+
+    with scripted(ImapScript({"UID FETCH": twice})) as server:
+        save(server)
+        run = cli("sync", "work")
+        listed = cli("list", "work")
+    assert run.code == 0, run.err
+    assert len(listed.out.strip().splitlines()) == 1, listed.out
+    assert "1 new" in run.out, run.out

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import threading
+
 import pytest
 
 from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
 from tests.hostile.scripted import MESSAGE, Conn, Pop3Script, Switch, trickle
+from tests.pop3.helpers import run_cli, start_cli
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("small_response_limit")]
 
@@ -179,3 +183,53 @@ def test_an_absurd_message_number_in_the_listing_does_not_stop_the_others(
     assert len(listed.out.strip().splitlines()) == 3  # none twice
     assert sum(c.startswith(b"RETR") for c in script.commands) == 3
     assert "skipped" in run.err and "Traceback" not in run.err
+
+
+def test_concurrent_syncs_report_as_new_only_what_each_stored(scripted) -> None:
+    """A server without a maildrop lock (Dovecot's default) lets two `tuimail sync` runs
+    of one account download the same messages: each counted them all as new, so the two
+    reports added up to more than was stored. Every session waits at its first RETR until
+    all three have listed, so all three download every message."""
+    script = ThreeMessages()
+    script.messages = [_numbered(i) for i in range(1, 41)]
+    script.uidl = b"+OK\r\n" + b"".join(b"%d m-%d\r\n" % (i, i) for i in range(1, 41)) + b".\r\n"
+    script.cmd_stat = lambda conn, args: conn.send(
+        b"+OK 40 %d\r\n" % sum(map(len, script.messages))
+    )
+    listed_all, waited = threading.Barrier(3, timeout=60), set()
+
+    def retr(conn: Conn, args: bytes) -> None:
+        if id(conn) not in waited:
+            waited.add(id(conn))
+            listed_all.wait()
+        ThreeMessages.cmd_retr(script, conn, args)
+
+    script.overrides["RETR"] = retr
+    with scripted(script) as server:
+        save(server, "pop3")
+        runs = [start_cli("sync", "--json") for _ in range(3)]
+        outputs = [run.communicate(timeout=100) for run in runs]
+        listed = run_cli("list", "work", "--json", "--limit", "1000")
+    new = sum(summary["new"] for out, _ in outputs for summary in json.loads(out))
+    stored = len(json.loads(listed.stdout))
+    assert stored == 40, listed.stdout
+    assert new == stored, (new, [out for out, _ in outputs])
+    for _out, err in outputs:
+        assert len(err.strip().splitlines()) <= 1 and "Traceback" not in err, err
+
+
+def test_many_refused_messages_are_one_warning_line(scripted, cli) -> None:
+    """A pass racing another that deleted the messages meets a refusal per message: it
+    printed a warning line each (~100); now one line says how many, and the rest came."""
+    script = ThreeMessages()
+    script.messages = [_numbered(i) for i in range(1, 31)]
+    script.uidl = b"+OK\r\n" + b"".join(b"%d m-%d\r\n" % (i, i) for i in range(1, 31)) + b".\r\n"
+    script.retr = {i: b"-ERR no such message\r\n" for i in range(2, 30)}
+    with scripted(script) as server:
+        save(server, "pop3")
+        run = cli("sync", "work")
+        listed = cli("list", "work")
+    assert "message 1" in listed.out and "message 30" in listed.out, listed.out
+    assert "1 new" not in run.out and "2 new" in run.out, run.out
+    lines = [line for line in run.err.splitlines() if "warning" in line]
+    assert len(lines) == 1 and "28 messages" in lines[0], run.err

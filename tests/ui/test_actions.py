@@ -46,6 +46,42 @@ async def test_create_rename_delete_folder(mail_server):
         await pilot.press("y")
         await settle(pilot)
         await wait_for(pilot, lambda: "Projects-2026" not in names())
+        tree.focus()
+        tree.move_cursor(tree._folder_nodes[("test", "")])  # the account's own line
+        await settle(pilot)
+        await pilot.press("D")
+        said = "That line is not a folder: highlight a folder to delete."
+        await wait_for(pilot, lambda: said in [str(n.message) for n in app._notifications])
+
+
+async def test_f2_in_the_folder_tree_renames_the_highlighted_folder_not_the_open_one(
+    mail_server,
+):
+    """With INBOX open and another folder highlighted in the tree, F2 offered to rename
+    INBOX (on IMAP that moves every message of the inbox)."""
+    user = mail_server.new_user()
+    mail_server.store.create_folder(user.login, "Receipts")
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: "Receipts" in app.service.folder_names("test"))
+        tree = app.main.query_one(FolderTree)
+        await wait_for(pilot, lambda: ("test", "Receipts") in tree._folder_nodes)
+        tree.focus()
+        tree.move_cursor(tree._folder_nodes[("test", "Receipts")])
+        await settle(pilot)
+        assert app.folder == "INBOX"
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputDialog))
+        assert app.screen.query_one(Input).value == "Receipts"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, InputDialog))
+        app.main.query_one(MessageList).focus()  # from the list: the open folder, INBOX
+        await settle(pilot)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: "INBOX cannot be renamed." in [
+            str(n.message) for n in app._notifications
+        ])  # fmt: skip
 
 
 async def test_mark_all_read_and_toggle(mail_server):

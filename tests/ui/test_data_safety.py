@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from functools import partial
 
 from textual.widgets import Input, TextArea
 
@@ -16,6 +17,7 @@ from tests.ui.helpers import (
     make_app,
     ready,
     record_notes,
+    running,
     seed,
     settle,
     wait_for,
@@ -382,12 +384,7 @@ async def test_a_new_message_has_the_signature(mail_server):
 async def test_text_back_from_the_editor_sets_the_headers_or_is_kept_when_unreadable(
     mail_server,
 ):
-    user = mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    notes = record_notes(app)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with running(mail_server, partial(seed, count=1)) as (pilot, notes):
         screen = await _open(pilot)
         _field(screen, "to").value = "bob@example.test"
         bad = "To: bob\nSubject: From the editor\n\nEdited text.\n"

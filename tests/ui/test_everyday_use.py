@@ -17,6 +17,7 @@ from tests.ui.helpers import (
     make_app,
     ready,
     record_notes,
+    running,
     seed,
     settle,
     wait_for,
@@ -106,11 +107,8 @@ async def test_sort_by_date_sender_subject_and_threads(mail_server):
 
 
 async def test_reader_at_80x24_quotes_next_previous_top_bottom(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with running(mail_server, size=(80, 24)) as (pilot, _notes):
+        app = pilot.app
         main = app.main
         assert main.has_class("narrow")
         await pilot.press("G")
@@ -140,11 +138,8 @@ async def test_reader_at_80x24_quotes_next_previous_top_bottom(mail_server):
 
 
 async def test_mouse_click_selects_and_double_click_opens(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with running(mail_server) as (pilot, _notes):
+        app = pilot.app
         lst = _list(app)
         assert await pilot.click(MessageList, offset=(20, 2))
         await pilot.pause()

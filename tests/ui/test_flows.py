@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 from textual.widgets import Input, TextArea
 
-from tests.ui.helpers import make_app, ready, record_notes, seed, settle, wait_for
+from tests.ui.helpers import make_app, ready, record_notes, running, seed, settle, wait_for
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.main import MainScreen
 from tuimail.ui.widgets.message_list import MessageList
@@ -120,11 +120,8 @@ async def test_move_with_fuzzy_picker(mail_server):
 
 
 async def test_search_shows_results_as_a_folder(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with running(mail_server) as (pilot, _notes):
+        app = pilot.app
         await pilot.press("slash")
         await pilot.pause()
         await pilot.press(*"lunch", "enter")

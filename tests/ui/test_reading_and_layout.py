@@ -4,6 +4,7 @@ the status bar after one-folder refreshes, quote folding, pager keys, list colum
 from __future__ import annotations
 
 from email.message import EmailMessage
+from functools import partial
 
 from tests.ui.helpers import (
     NOW,
@@ -11,7 +12,7 @@ from tests.ui.helpers import (
     asking,
     make_app,
     ready,
-    record_notes,
+    running,
     seed,
     settle,
     type_burst,
@@ -199,11 +200,8 @@ async def test_enter_opens_and_q_goes_back_one_level_then_quits(mail_server):
 async def test_q_j_enter_typed_in_one_burst_from_the_reader_opens_the_next_message(mail_server):
     """As a mutt user types it: back to the list, down one, open; the keys after q go to
     the list (not to the reader being left)."""
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with running(mail_server, size=(80, 24)) as (pilot, _notes):
+        app = pilot.app
         main = app.main
         lst, reader = main.query_one(MessageList), main.query_one(ReaderPane)
         await pilot.press("enter")
@@ -223,11 +221,8 @@ async def test_q_j_enter_typed_in_one_burst_from_the_reader_opens_the_next_messa
 async def test_v_twice_from_the_list_shows_that_message_not_the_one_read_before(mail_server):
     """At 80 columns V on a row the reader never showed, then V again: that message's own
     view (it showed the message read earlier)."""
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with running(mail_server, size=(80, 24)) as (pilot, _notes):
+        app = pilot.app
         main = app.main
         reader = main.query_one(ReaderPane)
         await pilot.press("enter")  # the first message, read
@@ -247,12 +242,8 @@ async def test_v_twice_from_the_list_shows_that_message_not_the_one_read_before(
 
 
 async def test_n_on_the_last_message_says_so_instead_of_reading_it_again(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 3)
-    app = make_app(mail_server, user)
-    notes = record_notes(app)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with running(mail_server, partial(seed, count=3), size=(80, 24)) as (pilot, notes):
+        app = pilot.app
         reader = app.main.query_one(ReaderPane)
         await pilot.press("G", "enter")
         await wait_for(pilot, lambda: reader.message_view is not None)
@@ -263,11 +254,8 @@ async def test_n_on_the_last_message_says_so_instead_of_reading_it_again(mail_se
 
 
 async def test_enter_at_100_columns_shows_the_reader_in_place_of_the_list(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with running(mail_server, size=(100, 30)) as (pilot, _notes):
+        app = pilot.app
         main = app.main
         lst, reader = main.query_one(MessageList), main.query_one(ReaderPane)
         assert not reader.display
@@ -392,11 +380,8 @@ async def test_the_reader_scrolls_like_a_pager_and_v_toggles_the_source(mail_ser
 
 
 async def test_the_unfocused_list_cursor_is_dimmed(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 2)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(160, 30)) as pilot:
-        await ready(pilot)
+    async with running(mail_server, partial(seed, count=2), size=(160, 30)) as (pilot, _notes):
+        app = pilot.app
         lst = app.main.query_one(MessageList)
         focused = list(lst.render_line(0))[0].style
         await pilot.press("enter")

@@ -37,6 +37,12 @@ def failure(item) -> str:
     return words(item)
 
 
+def refused_messages(items) -> list[str]:
+    from tuimail.words.where import refused_messages as words
+
+    return words(items)
+
+
 def state_words(state) -> str:
     from tuimail.words.status import state as words
 
@@ -343,7 +349,7 @@ def _pop3_summary(account: Account, runtime) -> dict:
         "on_server": result.on_server,
         "seconds": round(result.seconds, 3),
         "warnings": [warning_words(w) for w in result.warnings]
-        + [failure(f) for f in result.refused],
+        + refused_messages(result.refused),  # one line at most, however many
     }
     return summary
 

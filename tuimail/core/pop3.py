@@ -100,11 +100,12 @@ class Pop3State(Protocol):
 
     def commit(
         self, account: str, key: str, uidl: str | None, raw: bytes, size: int | None = None
-    ) -> None:
+    ) -> bool:
         """Store the message in the local INBOX and record its key (and, for a UIDL
         key, its stable header key with the first free ordinal) under one new origin,
         with its size and body evidence (pop3_keys.body_hash and body_size of `raw`),
-        atomically and durably; a key already recorded is left alone (idempotent)."""
+        atomically and durably; a key already recorded is left alone (idempotent) and
+        False returned: True only when this call stored the message."""
 
     def add_alias(self, account: str, known_key: str, key: str) -> None:
         """Record `key` as another name of the message already known as `known_key`
@@ -247,8 +248,8 @@ def fetch(
             if lines is None:
                 continue  # refused: the others still come; it is asked for again next time
             raw = b"\r\n".join(lines) + b"\r\n"
-            state.commit(account.name, entry.key, entry.uidl, raw, entry.size)
-            result.downloaded += 1
+            if state.commit(account.name, entry.key, entry.uidl, raw, entry.size):
+                result.downloaded += 1  # not one another pass stored meanwhile
             if progress:
                 progress(done, len(new))
         known = state.known(account.name)

@@ -229,7 +229,10 @@ class StorePop3State:
 
     def commit(
         self, account: str, key: str, uidl: str | None, raw: bytes, size: int | None = None
-    ) -> None:
+    ) -> bool:
+        """Store the message and its key in one transaction; False (nothing stored) when
+        the key is known already (another pass, e.g. a concurrent `tuimail sync`, stored
+        it first): what a pass counts as new is what it stored."""
         folder = self.inbox(account)
         conn = self.store.conn
         conn.execute("PRAGMA synchronous = FULL")
@@ -239,7 +242,7 @@ class StorePop3State:
                     "SELECT 1 FROM pop3_keys WHERE account = ? AND key = ?", (account, key)
                 ).fetchone()
                 if exists:
-                    return
+                    return False
                 message_id = self.store.add_local_message(folder, raw)
                 now = self.clock()
                 lines = raw_lines(raw)
@@ -258,6 +261,7 @@ class StorePop3State:
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (account, alias, uidl, message_id, now, origin, size, *evidence),
                     )
+            return True
         finally:
             conn.execute("PRAGMA synchronous = NORMAL")
 

@@ -491,7 +491,10 @@ class TuimailApp(App[None]):
         if any(error and error in state_words(state) for state in states.values()):
             error = ""
         self._tell_recoveries(states)
-        main.query_one(StatusBar).update_status(
+        bars = main.query(StatusBar)
+        if not bars:  # the screen is being taken down (quit) or not yet composed
+            return
+        bars.first().update_status(
             states,
             max(len(self.service.outbox), self.service.outbox_waiting),
             error,
@@ -1550,6 +1553,10 @@ class TuimailApp(App[None]):
                 ),
             )
         elif what == "rename":
+            account, folder = self._folder_to_rename(account, folder)
+            if folder.upper() == "INBOX":
+                self.notify("INBOX cannot be renamed.")
+                return
             self.push_screen(
                 InputDialog(f"Rename {folder} to:", folder),
                 lambda name: (
@@ -1562,16 +1569,31 @@ class TuimailApp(App[None]):
         else:
             self.ask_delete_folder()
 
+    def _folder_to_rename(self, account: str, folder: str) -> tuple[str, str]:
+        """F2 in the folder tree renames the folder highlighted there (as D deletes it),
+        not the open one; elsewhere the open folder."""
+        main = self.main
+        tree = main.query_one(FolderTree) if main is not None else None
+        node = tree.cursor_node if tree is not None and tree.has_focus else None
+        data = node.data if node is not None else None
+        if data and data[1] and data[0] != UNIFIED:
+            return data
+        return account, folder
+
     def ask_delete_folder(self) -> None:
         """Delete the folder highlighted in the folder tree (not the open one); INBOX and
         the special folders are never offered."""
         service, main = self.service, self.main
         if service is None or main is None:
             return
-        node = main.query_one(FolderTree).cursor_node
+        tree = main.query_one(FolderTree)
+        node = tree.cursor_node
         data = node.data if node is not None else None
         if not data or not data[1] or data[0] == UNIFIED:
-            self.notify("Highlight a folder in the folder tree first (Tab).")
+            if tree.has_focus:  # on an account, the unified inbox or a level of the tree
+                self.notify("That line is not a folder: highlight a folder to delete.")
+            else:
+                self.notify("Highlight a folder in the folder tree first (Tab).")
             return
         account, folder = data
         if not service.can_delete_folder(account, folder):

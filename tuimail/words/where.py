@@ -53,6 +53,19 @@ def failure(item: Failure) -> str:
     return words
 
 
+def refused_messages(items: list) -> list[str]:
+    """RETR refusals of one pass as one sentence at most (a pass racing another that
+    deleted its messages meets one per message): the count, and the first one's words."""
+    if len(items) <= 1:
+        return [failure(item) for item in items]
+    first = items[0]
+    return [
+        f"{len(items)} messages on the server were not downloaded: the server refused to "
+        f"send them (message {sanitize(first.item)}: {describe(first.error)}); the next "
+        "check asks for them again"
+    ]
+
+
 # A queued change (tuimail.core.imap.actions: the Failure's action is its kind).
 _QUEUED = {
     "flags": "A flag change",

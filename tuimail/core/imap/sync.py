@@ -768,7 +768,7 @@ class SyncEngine:
             while done < total:
                 chunk = uids[done : done + size]
                 messages = fetch_headers(self.client, uid_set(chunk), self.condstore, set(chunk))
-                added += len(messages)
+                added += _distinct(messages)
                 done += len(chunk)
                 batches.add(
                     messages, self._progress_to(name, done, total), first=size == self.first_batch
@@ -808,7 +808,7 @@ class SyncEngine:
                 low = max(1, high - size + 1)
                 wanted = range(low, high + 1)
                 messages = fetch_headers(self.client, f"{low}:{high}", self.condstore, wanted)
-                added += len(messages)
+                added += _distinct(messages)
                 batches.add(
                     messages,
                     self._progress_to(name, min(added, expected), expected),
@@ -961,6 +961,12 @@ def _internaldate_parsed(value: bytes) -> float | None:
         return float(stamp - offset if zone[:1] == b"+" else stamp + offset)
     except (ValueError, KeyError, IndexError):
         return None
+
+
+def _distinct(messages: list[NewMessage]) -> int:
+    """How many messages a header fetch gave: a UID the server repeated in its answer
+    is stored once, so it counts once ("new" is what was stored)."""
+    return len({m.uid for m in messages})
 
 
 def fetch_headers(
