@@ -1,6 +1,6 @@
 """Closing an account ends a pass that is still opening its connection (issue 13: every
 thread stopped and joined on exit): the server greets and then says nothing, the
-account's timeout is long; close() shuts the connection being opened, the pass ends at
+account's timeout is long (IMAP and POP3); close() shuts the connection being opened, the pass ends at
 once and never connects again. A scripted server, verification on."""
 
 from __future__ import annotations
@@ -19,13 +19,18 @@ from tuimail.core.store import Store
 pytestmark = pytest.mark.timeout(120)
 
 
-def test_close_ends_a_pass_waiting_on_a_silent_server(test_ca, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("protocol", "greeting"), [("imap", b"* OK ready\r\n"), ("pop3", b"+OK ready\r\n")]
+)
+def test_close_ends_a_pass_waiting_on_a_silent_server(
+    test_ca, tmp_path, protocol, greeting
+) -> None:
     greeted, release = threading.Event(), threading.Event()
     connections: list[Conn] = []
 
     def silent(conn: Conn) -> None:
         connections.append(conn)
-        conn.send(b"* OK ready\r\n")
+        conn.send(greeting)
         greeted.set()
         release.wait(60)
 
@@ -37,6 +42,7 @@ def test_close_ends_a_pass_waiting_on_a_silent_server(test_ca, tmp_path) -> None
             incoming=ServerSettings(server.host, server.port, "tls"),
             outgoing=ServerSettings("127.0.0.1", 9, "tls"),
             ca_file=server.ca_file,
+            protocol=protocol,
         )
         runtime = AccountRuntime(
             account,

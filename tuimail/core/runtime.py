@@ -209,6 +209,9 @@ class AccountRuntime:
         self._polling = False
         self._push_wanted = False
         self._retrying = False
+        self._pop3_sockets: list[Any] = []  # the sockets of a POP3 pass under way
+        self._closes = 0  # close() calls so far
+        self._pass_close = 0  # ... when the pass under way began (a later close ends it)
         self._last_progress = 0.0
         self.last_result: Any = None  # the last pass's SyncResult / Pop3Result
         store.account_id(account.name, account.email, account.protocol)  # its row, as before
@@ -280,8 +283,8 @@ class AccountRuntime:
 
         engine = self._engines.get(which)
         if engine is None:
-            if self._stop.is_set():
-                raise _Stopped()  # closing: no new connection
+            if self._pass_close != self._closes:
+                raise _Stopped()  # closed during this pass: no new connection
             connect = self._connector(self._timeout(20))
             progress = self._progress if which == "sync" else None
             engine = SyncEngine(self.store, self.account, connect, progress)
@@ -359,6 +362,7 @@ class AccountRuntime:
         """One pass now, in the caller's thread. True when everything synced. The phase
         follows the outcome: online, or what the failure's type says (retry policy)."""
         with self._pass_lock:
+            self._pass_close = self._closes
             return self._pass(folders)
 
     def _pass(self, folders: Sequence[str] | None) -> bool:
@@ -446,11 +450,21 @@ class AccountRuntime:
 
         return classify_imap(exc, host=self.account.incoming.host)
 
+    def _pop3_opened(self, sock: Any) -> None:
+        self._pop3_sockets.append(sock)
+        if self._pass_close != self._closes:  # opened after close(): shut at once
+            _shut(sock)
+
     def _pop3_pass(self) -> None:
         """POP3 download into the local INBOX; a failure raises (typed)."""
+        from tuimail.core.connect import watch_opening
         from tuimail.core.pop3 import fetch
 
-        result = fetch(self.account, self.password_for(self.account), self.pop3_state)
+        try:  # every socket of the pass is known, so close() can end it (_shut_pop3)
+            with watch_opening(self._pop3_opened):
+                result = fetch(self.account, self.password_for(self.account), self.pop3_state)
+        finally:
+            self._pop3_sockets.clear()
         self.last_result = result
         if result.downloaded:
             inbox = self.pop3_state.inbox(self.account.name)
@@ -544,7 +558,10 @@ class AccountRuntime:
             watcher.stop(timeout=max(0.1, deadline - time.monotonic()))
         with self._threads_lock:
             threads = list(self._threads)
+        self._closes += 1
         self._drop_engines(abort=True)  # unblocks a pass waiting on the network
+        for sock in list(self._pop3_sockets):  # ... and a POP3 pass
+            _shut(sock)
         for thread in threads:
             if thread is not threading.current_thread():
                 thread.join(max(0.1, deadline - time.monotonic()))
@@ -728,3 +745,13 @@ def _replay(engine: Any) -> list[Failure]:
         return []
     engine._selected = None
     return replay(engine.store, engine.account, engine.client, engine._caps)
+
+
+def _shut(sock: Any) -> None:
+    """Shut `sock` down both ways (a read blocked on it in another thread returns)."""
+    import socket
+
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
