@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from tests.hostile.scripted import Conn, ScriptedServer
+from tests.hostile.scripted import Conn, ImapScript, ScriptedServer, account_on
 from tests.service.helpers import wait_for
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.runtime import AccountRuntime
@@ -62,3 +62,46 @@ def test_close_ends_a_pass_waiting_on_a_silent_server(
         finally:
             release.set()
             passing.join(60)
+
+
+class _SilentAfterFirst(ImapScript):
+    """A working server for the first connection (the sync pass); every later one (the
+    IDLE watcher's) is greeted and then left silent until `release`."""
+
+    def __init__(self) -> None:
+        super().__init__(greeting=b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN IDLE] ready\r\n")
+        self.connections = 0
+        self.silent = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, conn: Conn) -> None:
+        self.connections += 1
+        if self.connections == 1:
+            super().__call__(conn)
+            return
+        conn.send(b"* OK ready\r\n")
+        self.silent.set()
+        self.release.wait(60)
+
+
+def test_close_ends_an_idle_watcher_still_connecting(test_ca, tmp_path) -> None:
+    script = _SilentAfterFirst()
+    with ScriptedServer(test_ca, script) as server:
+        account = account_on(server)
+        runtime = AccountRuntime(
+            account,
+            Store(tmp_path / "store.sqlite3"),
+            password_for=lambda _a: Secret("pw"),
+            emit=lambda _e: None,
+            idle=True,
+            timeout=60,
+        )
+        try:
+            assert runtime.start()
+            assert script.silent.wait(30)  # the watcher is opening its connection
+            watching = runtime.threads()
+            assert watching
+            runtime.close()
+            assert wait_for(lambda: not any(t.is_alive() for t in watching), timeout=20)
+        finally:
+            script.release.set()

@@ -113,6 +113,7 @@ class FolderWatcher:
         self.policy = policy or RetryPolicy(first=backoff_start, cap=backoff_max)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._engine: SyncEngine | None = None  # the connection in use (stop() aborts it)
         self._settled = False  # this connection has done a whole IDLE round or poll
         self.folder_check_seconds = folder_check_seconds
         self._moved_to: str | None = None  # the new name a notification told
@@ -126,6 +127,9 @@ class FolderWatcher:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        engine = self._engine
+        if engine is not None:  # a connection still being opened ends now
+            engine.abort(drop=False)
         thread = self._thread
         if thread is not None and thread.ident is not None:  # started
             if thread is not threading.current_thread():
@@ -147,6 +151,9 @@ class FolderWatcher:
         attempt = 0
         while not self._stop.is_set():
             engine = SyncEngine(self.store, self.account, self._connect)
+            self._engine = engine
+            if self._stop.is_set():  # stop() came between: it may not have seen it
+                break
             self._settled = False
             try:
                 self._state("connecting")

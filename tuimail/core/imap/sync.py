@@ -340,14 +340,16 @@ class SyncEngine:
         if self._aborted:
             _shut(sock)
 
-    def abort(self) -> None:
+    def abort(self, *, drop: bool = True) -> None:
         """From another thread: end this engine for good. A connection still being opened
         (TLS, greeting, login) is shut down at once, so a pass waiting on a silent server
-        ends now rather than at its timeout; no new connection is made after."""
+        ends now rather than at its timeout; no new connection is made after. `drop`:
+        the open connection too (else its owner ends it in its own time)."""
         self._aborted = True
         for sock in list(self._opening):
             _shut(sock)
-        self.drop_connection()
+        if drop:
+            self.drop_connection()
 
     def _retrying(self, step: Callable[[], object]):
         """Run a step; on a lost connection reconnect and run it again (idempotent).
