@@ -130,3 +130,44 @@ def test_a_silent_server_does_not_hold_back_another_accounts_sync(
             service.stop()
     assert not starting.is_alive()
     assert service.threads() == []
+
+
+def test_tuimail_sync_does_not_hold_an_account_behind_a_silent_server(
+    mail_server, test_ca, tmp_path
+) -> None:
+    """`tuimail sync` of two accounts, the first one's server silent after its greeting
+    (a long timeout): the second account's mail is stored while the first still waits."""
+    release = threading.Event()
+
+    def silent(conn: Conn) -> None:
+        conn.send(b"* OK ready\r\n")
+        release.wait(60)
+
+    with ScriptedServer(test_ca, silent) as server:
+        good = mail_server.new_user()
+        mail_server.deliver(good, message(1, "good"))
+        slow = account_for(mail_server, good, name="a-slow")
+        slow.incoming.host, slow.incoming.port = server.host, server.port
+        slow.ca_file = server.ca_file
+        slow.extra["timeout"] = 60
+        for account in (slow, account_for(mail_server, good, name="good")):
+            account.password_command = f"printf %s {shlex.quote(good.password)}"
+            save_account(account)
+        codes: list[int] = []
+        running = threading.Thread(target=lambda: codes.append(main(["sync"])))
+        running.start()
+        try:
+            store = Store()
+
+            def stored() -> bool:
+                try:
+                    return store.count_messages(store.folder_id("good", "INBOX")) == 1
+                except Exception:  # the folder is not there yet
+                    return False
+
+            assert wait_for(stored, timeout=40), "the good account waited for the silent one"
+            assert running.is_alive()  # the silent account is still waiting
+        finally:
+            release.set()  # the server closes: the silent account's pass ends
+            running.join(60)
+    assert not running.is_alive() and codes == [1]

@@ -257,12 +257,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def _sync_accounts(args: argparse.Namespace, store) -> int:
     results = []
     pop3_results = []
-    for account in _accounts(args.account, imap_only=False):
-        runtime = _runtime(store, account)
-        try:
-            runtime.sync()
-        finally:
-            runtime.close()
+    for account, runtime in _synced(store, _accounts(args.account, imap_only=False)):
         if account.protocol == "pop3":
             summary = _pop3_summary(account, runtime)
             pop3_results.append(summary)
@@ -319,6 +314,40 @@ def _sync_accounts(args: argparse.Namespace, store) -> int:
                 print(f"  {_safe(failure(refused))}", file=sys.stderr)
     failed = any(not r.ok for r in results) or any(p["error"] for p in pop3_results)
     return 1 if failed else 0
+
+
+def _synced(store, accounts: list[Account]) -> list[tuple[Account, object]]:
+    """Each account's pass, all at once (as the app's): a silent or slow server never
+    holds back another account. Passwords are asked first, in turn, before anything
+    connects; the results come back in the accounts' order, every thread joined."""
+    import threading
+
+    runtimes = [(account, _runtime(store, account)) for account in accounts]
+    raised: list[BaseException] = []
+
+    def run(runtime) -> None:
+        try:
+            runtime.sync()
+        except BaseException as exc:  # said by the command's guard, as before, not here
+            raised.append(exc)
+        finally:
+            runtime.close()
+
+    if len(runtimes) == 1:
+        run(runtimes[0][1])
+    else:
+        threads = [
+            # Daemon: Ctrl+C ends the command (each pass writes in transactions).
+            threading.Thread(target=run, args=(runtime,), name=f"sync {account.name}", daemon=True)
+            for account, runtime in runtimes
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if raised:
+        raise raised[0]
+    return runtimes
 
 
 def _imap_result(account: Account, runtime):
