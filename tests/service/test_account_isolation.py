@@ -88,6 +88,28 @@ def test_tuimail_sync_syncs_a_good_account_beside_two_failing_ones(
     assert all(f"good {i}" in listed for i in (1, 2, 3)), listed
 
 
+def _silent(release: threading.Event):
+    """A server that greets and then says nothing until `release` (at most 60 s)."""
+
+    def silent(conn: Conn) -> None:
+        conn.send(b"* OK ready\r\n")
+        release.wait(60)
+
+    return silent
+
+
+def _good_and_slow(mail_server, server: ScriptedServer):
+    """A user with one message, and an account "a-slow" of it on the silent `server`
+    (a 60 s timeout): the good account's twin that never answers."""
+    good = mail_server.new_user()
+    mail_server.deliver(good, message(1, "good"))
+    slow = account_for(mail_server, good, name="a-slow")
+    slow.incoming.host, slow.incoming.port = server.host, server.port
+    slow.ca_file = server.ca_file
+    slow.extra["timeout"] = 60
+    return good, slow
+
+
 @pytest.mark.parametrize("how", ["start", "sync_all"])
 def test_a_silent_server_does_not_hold_back_another_accounts_sync(
     mail_server, test_ca, tmp_path, how
@@ -97,17 +119,8 @@ def test_a_silent_server_does_not_hold_back_another_accounts_sync(
     with its mail while the first still waits; neither waits for the other's pass."""
     release = threading.Event()
 
-    def silent(conn: Conn) -> None:
-        conn.send(b"* OK ready\r\n")
-        release.wait(60)
-
-    with ScriptedServer(test_ca, silent) as server:
-        good = mail_server.new_user()
-        mail_server.deliver(good, message(1, "good"))
-        slow = account_for(mail_server, good, name="a-slow")
-        slow.incoming.host, slow.incoming.port = server.host, server.port
-        slow.ca_file = server.ca_file
-        slow.extra["timeout"] = 60
+    with ScriptedServer(test_ca, _silent(release)) as server:
+        good, slow = _good_and_slow(mail_server, server)
         accounts = {"a-slow": slow, "good": account_for(mail_server, good, name="good")}
         service = MailService(
             accounts,
@@ -139,17 +152,8 @@ def test_tuimail_sync_does_not_hold_an_account_behind_a_silent_server(
     (a long timeout): the second account's mail is stored while the first still waits."""
     release = threading.Event()
 
-    def silent(conn: Conn) -> None:
-        conn.send(b"* OK ready\r\n")
-        release.wait(60)
-
-    with ScriptedServer(test_ca, silent) as server:
-        good = mail_server.new_user()
-        mail_server.deliver(good, message(1, "good"))
-        slow = account_for(mail_server, good, name="a-slow")
-        slow.incoming.host, slow.incoming.port = server.host, server.port
-        slow.ca_file = server.ca_file
-        slow.extra["timeout"] = 60
+    with ScriptedServer(test_ca, _silent(release)) as server:
+        good, slow = _good_and_slow(mail_server, server)
         for account in (slow, account_for(mail_server, good, name="good")):
             account.password_command = f"printf %s {shlex.quote(good.password)}"
             save_account(account)

@@ -320,33 +320,17 @@ def _synced(store, accounts: list[Account]) -> list[tuple[Account, object]]:
     """Each account's pass, all at once (as the app's): a silent or slow server never
     holds back another account. Passwords are asked first, in turn, before anything
     connects; the results come back in the accounts' order, every thread joined."""
-    import threading
+    from tuimail.core.side_by_side import side_by_side
 
     runtimes = [(account, _runtime(store, account)) for account in accounts]
-    raised: list[BaseException] = []
 
-    def run(runtime) -> None:
+    def run(pair) -> None:
         try:
-            runtime.sync()
-        except BaseException as exc:  # said by the command's guard, as before, not here
-            raised.append(exc)
+            pair[1].sync()
         finally:
-            runtime.close()
+            pair[1].close()
 
-    if len(runtimes) == 1:
-        run(runtimes[0][1])
-    else:
-        threads = [
-            # Daemon: Ctrl+C ends the command (each pass writes in transactions).
-            threading.Thread(target=run, args=(runtime,), name=f"sync {account.name}", daemon=True)
-            for account, runtime in runtimes
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    if raised:
-        raise raised[0]
+    side_by_side(runtimes, run, lambda pair: f"sync {pair[0].name}")
     return runtimes
 
 

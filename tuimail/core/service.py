@@ -52,6 +52,7 @@ from tuimail.core.retry import RetryPolicy
 from tuimail.core.runtime import AccountRuntime, AccountState, ServiceEvent
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
+from tuimail.core.side_by_side import side_by_side
 
 __all__ = [
     "FRESH_QUEUED",
@@ -165,30 +166,13 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
     def _each_account(self, step: Callable[[AccountRuntime], object]) -> None:
         """`step` for every account, each in its own thread (joined before returning:
         no thread outlives the call); a lone account runs in the caller's thread."""
-        backends = list(self._backends.values())
-        if len(backends) <= 1:
-            for backend in backends:
-                step(backend)
-            return
-        errors: list[BaseException] = []
-
-        def run(backend: AccountRuntime) -> None:
-            try:
-                step(backend)
-            except Exception as exc:  # raised to the caller below, as before
-                errors.append(exc)
-
-        threads = [
-            threading.Thread(target=run, args=(b,), name=f"pass-{b.account.name}", daemon=True)
-            for b in backends
-        ]
-        self._pass_threads = [t for t in self._pass_threads if t.is_alive()] + threads
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
+        self._pass_threads = [t for t in self._pass_threads if t.is_alive()]
+        side_by_side(
+            list(self._backends.values()),
+            step,
+            lambda b: f"pass-{b.account.name}",
+            started=self._pass_threads,
+        )
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.name] = account
