@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save, save_starttls
+from tests.hostile.conftest import assert_clean_failure, save, save_starttls
 from tests.hostile.scripted import MESSAGE, Conn, ImapScript, Switch, imap_fetch_line, trickle
 from tuimail.core import connect
 
@@ -113,9 +113,10 @@ def test_sync_gives_up_after_the_account_timeout(scripted, cli, script) -> None:
     with scripted(script) as server:
         save(server)
         run = cli("sync", "work")
-    error = assert_clean_failure(run, limit=TIMEOUT * 2 + 3)
+    error = assert_clean_failure(run)
+    # a timeout (TimedOut), the account's: with tuimail's default (30 s) the client would
+    # have outwaited the script's hang guard (the `scripted` fixture fails then)
     assert "did not answer in time" in error
-    assert run.seconds >= TIMEOUT * 0.9
 
 
 def test_huge_exists_and_uidnext(scripted, cli) -> None:
@@ -130,7 +131,7 @@ def test_huge_exists_and_uidnext(scripted, cli) -> None:
         save(server)
         run = cli("sync", "work")
         listed = cli("list", "work")
-    assert run.seconds < 15
+    # no loop over 4294967295 numbers: the test's timeout is the guard against it
     assert run.code == 0 and "Traceback" not in run.err
     assert "hello" in listed.out  # the one message that really exists
 
@@ -228,7 +229,7 @@ def test_read_gives_up_after_the_account_timeout(scripted, cli) -> None:
         save(server)
         assert cli("sync", "work").code == 0
         run = cli("read", "1", "--account", "work")
-    assert "did not answer in time" in assert_clean_failure(run, limit=TIMEOUT * 2 + 3)
+    assert "did not answer in time" in assert_clean_failure(run)
 
 
 def test_vanished_for_every_possible_uid_is_not_expanded(scripted, cli) -> None:

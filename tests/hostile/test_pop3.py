@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
+from tests.hostile.conftest import assert_clean_failure, save
 from tests.hostile.scripted import MESSAGE, Conn, Pop3Script, Switch, trickle
 from tests.pop3.helpers import run_cli, start_cli
 
@@ -71,9 +71,10 @@ def test_pop3_gives_up_after_the_account_timeout(scripted, cli, where) -> None:
     else:
         script = (lambda conn: conn.hang()) if where == "greeting" else Pop3Script({where: hang})
     [run] = _against(scripted, cli, script, "sync")
-    error = assert_clean_failure(run, limit=TIMEOUT * 2 + 3)
+    error = assert_clean_failure(run)
+    # a timeout, the account's: with the default (30 s) the client would have outwaited
+    # the script's hang guard (the `scripted` fixture fails then)
     assert "in time" in error or "timed out" in error
-    assert run.seconds >= TIMEOUT * 0.9
 
 
 def test_a_good_download_survives_a_hostile_pass(scripted, cli) -> None:

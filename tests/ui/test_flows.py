@@ -131,6 +131,30 @@ async def test_search_shows_results_as_a_folder(mail_server):
         assert all("Lunch" in lst.row_at(i).subject for i in range(2))
 
 
+async def test_undo_in_search_results_brings_the_message_back_into_them(mail_server):
+    """d on a search result and u: the message is back in its folder and back in the
+    results (it used to stay out of them until the search was typed again), and the
+    title's count follows the rows shown."""
+    async with running(mail_server) as (pilot, notes):
+        app = pilot.app
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"lunch", "enter")
+        lst = _list(app)
+        await wait_for(pilot, lambda: app.folder == "__search__" and lst.count == 2)
+        await settle(pilot)
+        deleted = lst.current.id
+        await pilot.press("d")
+        await wait_for(pilot, lambda: "Deleted (u to undo)" in notes)
+        await settle(pilot)
+        assert lst.count == 1 and app.search_title == "Search: lunch (1)"
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "Undone: deleted 1 message" in notes)
+        await wait_for(pilot, lambda: lst.count == 2)
+        assert deleted in {lst.row_at(i).id for i in range(2)}
+        assert app.search_title == "Search: lunch (2)"
+
+
 async def test_new_mail_arrives_by_idle(mail_server):
     user = mail_server.new_user()
     seed(mail_server, user, 1)
