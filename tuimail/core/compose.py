@@ -20,13 +20,14 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.utils import format_datetime, getaddresses, make_msgid, parsedate_to_datetime
+from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 
 from tuimail.core.account import Account
 from tuimail.core.identities import Identity, addressed_to, identities, signature_block
 from tuimail.core.mime import utf8_headers
 from tuimail.core.mime.header_safe import address_entry, plausible_address, set_unstructured
+from tuimail.core.mime.headers import parse_date
 from tuimail.core.mime.mbox_from import is_mbox_from
 
 __all__ = [
@@ -361,10 +362,8 @@ def _attribution(msg: EmailMessage) -> str:
     date = _header(msg, "date")
     when = ""
     if date:
-        try:
-            when = parsedate_to_datetime(date).strftime("%a, %d %b %Y at %H:%M")
-        except (TypeError, ValueError, IndexError):
-            when = date
+        parsed = parse_date(date)  # an impossible date (year 0000) is quoted as written
+        when = parsed.strftime("%a, %d %b %Y at %H:%M") if parsed is not None else date
     return f"On {when}, {who} wrote:" if when else f"{who} wrote:"
 
 
