@@ -10,8 +10,10 @@ A probe task sleeps 2 ms at a time on the app's loop and records how late it wak
 lateness is how long the loop could not paint or read a key. Headless (run_test), the store
 filled beforehand; new mail is written to the store and announced from another thread,
 as the IDLE watcher does; opening, sorting (o) and searching (/) are typed keys. Prints
-the median and the worst stall of each kind, and the CPU of the whole app (every thread)
-per event. `--profile KIND` ("folder switch", "open message", "q back from reader",
+the median and the worst stall of each kind: wall, "unqueued" (wall less the time the
+kernel kept the loop's thread waiting for a core: on a loaded machine, what is the app's
+own doing, its GIL waits included) and the loop thread's CPU; and the CPU of the whole
+app (every thread) per event. `--profile KIND` ("folder switch", "open message", "q back from reader",
 "sort", "search", "new mail joining a thread") runs cProfile on the loop's thread around
 each event of that kind and prints where its time went (the stall figures of that kind
 then include the profiler's overhead).
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import os
 import pstats
 import statistics
 import sys
@@ -47,27 +50,44 @@ TICK = 0.002
 
 class LagProbe:
     """Wakes every TICK on the loop; `window()` gives the worst stall since the last call:
-    (wall lateness, CPU the loop's thread spent meanwhile), and the CPU of the whole
-    process (every thread) since the last call. On a shared machine the wall figure
-    includes time the process was not scheduled at all; the loop CPU figure is the loop's
-    own work, which is what a faster machine would still see; the process CPU shows what
-    workers did for the event (a worker holding the GIL makes the loop wait: on a loaded
-    machine that shows in the wall figure only)."""
+    (wall lateness, CPU the loop's thread spent meanwhile, wall lateness less the time the
+    kernel kept the loop's thread waiting for a core), and the CPU of the whole process
+    (every thread) since the last call. On a shared machine the wall figure includes time
+    the process was not scheduled at all; the loop CPU figure is the loop's own work,
+    which is what a faster machine would still see; the unqueued figure is the loop's own
+    work plus its waits for the GIL (a worker holding it) and for I/O, whatever the load
+    (Linux: the run-queue wait of /proc/<pid>/task/<tid>/schedstat; without it, the wall
+    figure again); the process CPU shows what workers did for the event."""
 
     def __init__(self) -> None:
-        self.worst = (0.0, 0.0)
+        self.worst = (0.0, 0.0, 0.0)
         self.since = time.process_time()
+        self._schedstat: int | None = None
+
+    def _queued(self) -> float:
+        """Seconds the loop's thread has waited on a run queue (0 if not known)."""
+        if self._schedstat is None:
+            try:
+                path = f"/proc/self/task/{threading.get_native_id()}/schedstat"
+                self._schedstat = os.open(path, os.O_RDONLY)
+            except OSError:
+                self._schedstat = -1
+        if self._schedstat < 0:
+            return 0.0
+        return int(os.pread(self._schedstat, 128, 0).split()[1]) / 1e9
 
     async def run(self) -> None:
         while True:
-            t, c = time.perf_counter(), time.thread_time()
+            t, c, q = time.perf_counter(), time.thread_time(), self._queued()
             await asyncio.sleep(TICK)
             late = time.perf_counter() - t - TICK
             cpu = time.thread_time() - c
-            self.worst = (max(self.worst[0], late), max(self.worst[1], cpu))
+            unqueued = late - (self._queued() - q)
+            worst = self.worst
+            self.worst = (max(worst[0], late), max(worst[1], cpu), max(worst[2], unqueued))
 
-    def window(self) -> tuple[float, float, float]:
-        worst, self.worst = self.worst, (0.0, 0.0)
+    def window(self) -> tuple[float, float, float, float]:
+        worst, self.worst = self.worst, (0.0, 0.0, 0.0)
         now, since, self.since = time.process_time(), self.since, time.process_time()
         return (*worst, now - since)
 
@@ -122,12 +142,12 @@ def profiled(kind: str, wanted: str | None):
 
 async def probe(
     store: Store, n: int, rounds: int, profile: str | None = None
-) -> dict[str, list[tuple[float, float, float]]]:
+) -> dict[str, list[tuple[float, float, float, float]]]:
     service = MailService(
         {"bench": account()}, password_for=lambda a: Secret("x"), idle=False, store=store
     )
     app = TuimailApp(service, start_sync=False)
-    stalls: dict[str, list[tuple[float, float, float]]] = {
+    stalls: dict[str, list[tuple[float, float, float, float]]] = {
         "folder switch": [],
         "new mail": [],
         "open message": [],
@@ -311,13 +331,16 @@ def main() -> None:
         store.close()
     print(f"longest event-loop stall per event, {args.messages} messages, target < 33 ms")
     for kind, values in stalls.items():
-        for label, index in (("wall", 0), ("loop CPU", 1), ("app CPU", 2)):
+        for label, index in (("wall", 0), ("unqueued", 2), ("loop CPU", 1), ("app CPU", 3)):
             figures = [v[index] * 1000 for v in values]
             print(
                 f"  {kind:<26} {label:<9} median {statistics.median(figures):4.0f} ms, "
                 f"max {max(figures):4.0f} ms ({len(figures)} samples)"
             )
-    print("(wall, loop CPU: the longest stall; app CPU: all threads, the whole event)")
+    print(
+        "(wall, unqueued (wall less the loop's wait for a core), loop CPU: the longest"
+        " stall; app CPU: all threads, the whole event)"
+    )
 
     if args.profile:
         print(f"\nthe loop's thread during {args.profile} (cProfile, {args.rounds} events):")
