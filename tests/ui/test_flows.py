@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes
 from email.message import EmailMessage
 
 from textual.widgets import Input, TextArea
@@ -102,6 +103,42 @@ async def test_delete_and_undo(mail_server):
         assert not mail_server.messages(user, "Trash")
         assert first in {_list(app).row_at(i).subject for i in range(3)}
         assert "Undone: deleted 1 message" in notes  # the facade's Undone, worded by the app
+
+
+async def test_d_in_the_reader_shows_the_next_message_so_the_next_d_deletes_what_is_shown(
+    mail_server,
+):
+    """Under 100 columns the reader takes the list's place. d there moved the list's
+    cursor to the next message but the reader kept showing the deleted one, so a second
+    d deleted a message the user had never seen. Now the reader follows, as mutt's pager
+    does; the last message deleted goes back to the (empty) list."""
+    user = mail_server.new_user()
+    seed(mail_server, user, 3)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        lst = _list(app)
+        subjects = [lst.row_at(i).subject for i in range(3)]
+        await pilot.press("enter")
+        await settle(pilot)
+        reader = app.main.query_one(ReaderPane)
+        assert app.main.reading and reader.message_view.subject == subjects[0]
+        await pilot.press("d")
+        await settle(pilot)
+        await wait_for(pilot, lambda: reader.message_view.subject == subjects[1])
+        assert app.main.reading and lst.current.subject == subjects[1]
+        await pilot.press("d")
+        await settle(pilot)
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "Trash")) == 2)
+        trashed = {
+            message_from_bytes(raw)["Subject"] for raw in mail_server.messages(user, "Trash")
+        }
+        assert trashed == {subjects[0], subjects[1]}
+        await wait_for(pilot, lambda: reader.message_view.subject == subjects[2])
+        await pilot.press("d")
+        await settle(pilot)
+        await wait_for(pilot, lambda: lst.count == 0 and not app.main.reading)
+        assert lst.has_focus
 
 
 async def test_move_with_fuzzy_picker(mail_server):
