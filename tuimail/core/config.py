@@ -90,6 +90,9 @@ ACCOUNT_KEYS: dict[str, Any] = {
     "identities": ANY,  # a list of { email, name, signature } tables (IDENTITY_KEYS)
     "timeout": NUMBER,
     "dkim_selector": str,
+    # The DNS server setup found the servers through (`--nameserver`, the wizard's DNS
+    # server): their host names are resolved there too (tuimail.core.connect).
+    "nameserver": str,
 }
 # The `oauth2 = { ... }` table of an account: a provider from the shipped database by
 # name, or explicit endpoints (which override the provider's).

@@ -151,7 +151,8 @@ def open_pop3(account: Account, timeout: float | None = None) -> poplib.POP3:
 
     seconds = connect.account_timeout(account) if timeout is None else timeout
     try:
-        return connect.open_pop3(account.incoming, account.ca_file, seconds)
+        address = connect.account_address(account, account.incoming)
+        return connect.open_pop3(account.incoming, account.ca_file, seconds, address=address)
     except Exception as exc:
         raise classify_pop3(exc, host=account.incoming.host) from None
 
