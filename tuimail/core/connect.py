@@ -46,6 +46,7 @@ from tuimail.core.errors import (
     ProtocolViolation,
     ServerBusy,
     TimedOut,
+    Unreachable,
 )
 from tuimail.core.tls import shared_mail_context
 
@@ -65,6 +66,35 @@ def account_timeout(account: Any) -> float:
     except (TypeError, ValueError):
         return DEFAULT_TIMEOUT
     return seconds if 0 < seconds <= 3600 else DEFAULT_TIMEOUT
+
+
+def account_address(account: Any, settings: ServerSettings) -> str | None:
+    """The address to connect to for `settings.host` when the account names its own DNS
+    server (`nameserver = "HOST[:PORT]"`: setup found its servers through it, and the
+    system's resolver may not know them); None when the system resolves it as usual.
+    Raises a typed error (Unreachable, TimedOut) when that server cannot tell."""
+    nameserver = getattr(account, "extra", {}).get("nameserver")
+    if not nameserver or not isinstance(nameserver, str):
+        return None
+    from tuimail.core.discovery.resolver import (
+        DNSError,
+        NameserverError,
+        Resolver,
+        dns_failure,
+    )
+
+    host = settings.host
+    try:
+        found = Resolver(nameserver, account_timeout(account)).addresses(host, settings.port)
+    except DNSError as exc:
+        raise dns_failure(exc) from None
+    except NameserverError as exc:
+        data = {"name": nameserver, "rtype": "", "detail": f"nameserver: {exc.problem}"}
+        raise Unreachable(protocol="dns", host=host, reason="dns-query", data=data) from None
+    if not found:
+        data = {"name": host, "nameserver": nameserver}
+        raise Unreachable(protocol="dns", host=host, reason="no-such-host", data=data)
+    return found[0]
 
 
 class TLSRequiredError(ConnectionError):

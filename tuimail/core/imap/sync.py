@@ -851,6 +851,7 @@ class SyncEngine:
         ).fetchall()
         for start in range(0, len(rows), 200):
             chunk = dict((uid, mid) for mid, uid, _size in rows[start : start + 200])
+            sizes = {uid: size for _mid, uid, size in rows[start : start + 200]}
             expected = sum(size for _mid, _uid, size in rows[start : start + 200])
             with bulk(self.client, expected):  # the sizes we stored, not the answer's
                 data = self.client.fetch(uid_set(chunk), [b"UID", b"BODY.PEEK[]"])
@@ -858,7 +859,9 @@ class SyncEngine:
             self.store.save_bodies(
                 (chunk[uid], raw)
                 for uid, item in data.items()
-                if uid in chunk and (raw := item.get(b"BODY[]")) is not None
+                if uid in chunk
+                and (raw := item.get(b"BODY[]")) is not None
+                and not _sent_empty(raw, sizes[uid])
             )
 
     # -- bodies ----------------------------------------------------------------------------
@@ -885,13 +888,21 @@ class SyncEngine:
                 data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
             # Only the UID asked for: a server may add FETCH data for other messages.
             raw = data.get(row.uid, {}).get(b"BODY[]")
-            if raw is not None:
-                return raw
-            raise ImapError(reason="message-gone")
+            if raw is None:
+                raise ImapError(reason="message-gone")
+            if _sent_empty(raw, row.size):  # never cached: it would stand for the message
+                raise ImapError(reason="empty-message")
+            return raw
 
         raw = self._retrying(step)
         self.store.save_body(message_id, raw)
         return raw
+
+
+def _sent_empty(raw: bytes, size: int | None) -> bool:
+    """Whether a BODY[] answer is empty (not one non-blank byte) for a message the server
+    said has some (RFC822.SIZE): a server's failure to send it, not the message."""
+    return bool(size) and not raw.strip()
 
 
 def examine(client: IMAPClient, name: str) -> dict:
