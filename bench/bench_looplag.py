@@ -10,8 +10,10 @@ A probe task sleeps 2 ms at a time on the app's loop and records how late it wak
 lateness is how long the loop could not paint or read a key. Headless (run_test), the store
 filled beforehand; new mail is written to the store and announced from another thread,
 as the IDLE watcher does; opening, sorting (o) and searching (/) are typed keys. Prints
-the median and the worst stall of each kind, and the CPU of the whole app (every thread)
-per event. `--profile KIND` ("folder switch", "open message", "q back from reader",
+the median and the worst stall of each kind: wall, "unqueued" (wall less the time the
+kernel kept the loop's thread waiting for a core: on a loaded machine, what is the app's
+own doing, its GIL waits included) and the loop thread's CPU; and the CPU of the whole
+app (every thread) per event. `--profile KIND` ("folder switch", "open message", "q back from reader",
 "sort", "search", "new mail joining a thread") runs cProfile on the loop's thread around
 each event of that kind and prints where its time went (the stall figures of that kind
 then include the profiler's overhead).
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import os
 import pstats
 import statistics
 import sys
@@ -47,27 +50,44 @@ TICK = 0.002
 
 class LagProbe:
     """Wakes every TICK on the loop; `window()` gives the worst stall since the last call:
-    (wall lateness, CPU the loop's thread spent meanwhile), and the CPU of the whole
-    process (every thread) since the last call. On a shared machine the wall figure
-    includes time the process was not scheduled at all; the loop CPU figure is the loop's
-    own work, which is what a faster machine would still see; the process CPU shows what
-    workers did for the event (a worker holding the GIL makes the loop wait: on a loaded
-    machine that shows in the wall figure only)."""
+    (wall lateness, CPU the loop's thread spent meanwhile, wall lateness less the time the
+    kernel kept the loop's thread waiting for a core), and the CPU of the whole process
+    (every thread) since the last call. On a shared machine the wall figure includes time
+    the process was not scheduled at all; the loop CPU figure is the loop's own work,
+    which is what a faster machine would still see; the unqueued figure is the loop's own
+    work plus its waits for the GIL (a worker holding it) and for I/O, whatever the load
+    (Linux: the run-queue wait of /proc/<pid>/task/<tid>/schedstat; without it, the wall
+    figure again); the process CPU shows what workers did for the event."""
 
     def __init__(self) -> None:
-        self.worst = (0.0, 0.0)
+        self.worst = (0.0, 0.0, 0.0)
         self.since = time.process_time()
+        self._schedstat: int | None = None
+
+    def _queued(self) -> float:
+        """Seconds the loop's thread has waited on a run queue (0 if not known)."""
+        if self._schedstat is None:
+            try:
+                path = f"/proc/self/task/{threading.get_native_id()}/schedstat"
+                self._schedstat = os.open(path, os.O_RDONLY)
+            except OSError:
+                self._schedstat = -1
+        if self._schedstat < 0:
+            return 0.0
+        return int(os.pread(self._schedstat, 128, 0).split()[1]) / 1e9
 
     async def run(self) -> None:
         while True:
-            t, c = time.perf_counter(), time.thread_time()
+            t, c, q = time.perf_counter(), time.thread_time(), self._queued()
             await asyncio.sleep(TICK)
             late = time.perf_counter() - t - TICK
             cpu = time.thread_time() - c
-            self.worst = (max(self.worst[0], late), max(self.worst[1], cpu))
+            unqueued = late - (self._queued() - q)
+            worst = self.worst
+            self.worst = (max(worst[0], late), max(worst[1], cpu), max(worst[2], unqueued))
 
-    def window(self) -> tuple[float, float, float]:
-        worst, self.worst = self.worst, (0.0, 0.0)
+    def window(self) -> tuple[float, float, float, float]:
+        worst, self.worst = self.worst, (0.0, 0.0, 0.0)
         now, since, self.since = time.process_time(), self.since, time.process_time()
         return (*worst, now - since)
 
@@ -105,29 +125,58 @@ async def _listed(app: TuimailApp, count: int | None = None) -> None:
 
 
 PROFILE = cProfile.Profile()
+LONGEST: list = [0.0, None, ""]  # loop CPU, cProfile, what ran: the longest callback
+_LONGEST_ON = False
 
 
 @contextlib.contextmanager
-def profiled(kind: str, wanted: str | None):
-    """cProfile on (the loop's thread) while an event of the `wanted` kind runs."""
+def profiled(kind: str, wanted: str | None, longest: bool = False):
+    """cProfile on (the loop's thread) while an event of the `wanted` kind runs; with
+    `longest`, each loop callback on its own, keeping the longest one's profile."""
+    global _LONGEST_ON
     if kind != wanted:
         yield
         return
-    PROFILE.enable()
+    if longest:
+        _LONGEST_ON = True
+    else:
+        PROFILE.enable()
     try:
         yield
     finally:
+        _LONGEST_ON = False
         PROFILE.disable()
 
 
+_handle_run = asyncio.events.Handle._run
+
+
+def _timed_run(self: asyncio.events.Handle) -> None:
+    """Handle._run, profiled on its own while `_LONGEST_ON` (--longest)."""
+    if not _LONGEST_ON:
+        return _handle_run(self)
+    profile, start = cProfile.Profile(), time.thread_time()
+    profile.enable()
+    try:
+        return _handle_run(self)
+    finally:
+        profile.disable()
+        spent = time.thread_time() - start
+        if spent > LONGEST[0]:
+            LONGEST[:] = [spent, profile, repr(self)[:200]]
+
+
+asyncio.events.Handle._run = _timed_run  # type: ignore[method-assign]
+
+
 async def probe(
-    store: Store, n: int, rounds: int, profile: str | None = None
-) -> dict[str, list[tuple[float, float, float]]]:
+    store: Store, n: int, rounds: int, profile: str | None = None, longest: bool = False
+) -> dict[str, list[tuple[float, float, float, float]]]:
     service = MailService(
         {"bench": account()}, password_for=lambda a: Secret("x"), idle=False, store=store
     )
     app = TuimailApp(service, start_sync=False)
-    stalls: dict[str, list[tuple[float, float, float]]] = {
+    stalls: dict[str, list[tuple[float, float, float, float]]] = {
         "folder switch": [],
         "new mail": [],
         "open message": [],
@@ -146,7 +195,7 @@ async def probe(
         lag.window()
         for _ in range(rounds):
             for folder in ("Archive", "INBOX"):
-                with profiled("folder switch", profile):
+                with profiled(longest=longest, kind="folder switch", wanted=profile):
                     app.open_folder("bench", folder)
                     await _listed(app)
                     await pilot.pause()
@@ -180,7 +229,7 @@ async def probe(
             lst.move_cursor(rounds + k)  # below the new mail: the ones with bodies
             await pilot.pause()
             lag.window()
-            with profiled("open message", profile):
+            with profiled(longest=longest, kind="open message", wanted=profile):
                 await pilot.press("enter")
                 while reader.message_view is None or lst.current.subject not in str(
                     reader.message_view.subject
@@ -189,7 +238,7 @@ async def probe(
                 await pilot.pause()
                 await asyncio.sleep(0.02)
             stalls["open message"].append(lag.window())
-            with profiled("q back from reader", profile):
+            with profiled(longest=longest, kind="q back from reader", wanted=profile):
                 await pilot.press("q")
                 while not lst.has_focus:
                     await asyncio.sleep(0.001)
@@ -198,7 +247,7 @@ async def probe(
             stalls["q back from reader"].append(lag.window())
         for _ in range(rounds):  # o: date -> sender -> subject -> size -> date ...
             before = app.sort
-            with profiled("sort", profile):
+            with profiled(longest=longest, kind="sort", wanted=profile):
                 await pilot.press("o")
                 while app.sort == before or lst.current is None or app._list_reads.busy:
                     await asyncio.sleep(0.001)
@@ -206,7 +255,7 @@ async def probe(
                 await asyncio.sleep(0.02)
             stalls["sort"].append(lag.window())
         for k in range(rounds):  # /, a query, Enter; then back to the folder
-            with profiled("search", profile):
+            with profiled(longest=longest, kind="search", wanted=profile):
                 await pilot.press("slash", *f"topic {k}", "enter")
                 while not app.search_title:
                     await asyncio.sleep(0.001)
@@ -261,7 +310,7 @@ async def probe(
                 f"References: {refs}\r\n"
                 f"Date: Mon, 1 Jan 2030 12:{k // 60 % 60:02d}:{k % 60:02d} +0000\r\n\r\n"
             ).encode()
-            with profiled("new mail joining a thread", profile):
+            with profiled(longest=longest, kind="new mail joining a thread", wanted=profile):
                 await new_mail(uid, header)
             stalls["new mail joining a thread"].append(lag.window())
         task.cancel()
@@ -300,6 +349,11 @@ def main() -> None:
         ),
         default=None,
     )
+    parser.add_argument(
+        "--longest",
+        action="store_true",
+        help="with --profile: only the single longest loop callback of that kind",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.sqlite3")
@@ -307,19 +361,28 @@ def main() -> None:
         fill_archive(store, args.messages)
         add_bodies(store, args.rounds)
         store.index_headers()  # as the app's runtime does after its first pass: steady state
-        stalls = asyncio.run(probe(store, args.messages, args.rounds, args.profile))
+        stalls = asyncio.run(probe(store, args.messages, args.rounds, args.profile, args.longest))
         store.close()
     print(f"longest event-loop stall per event, {args.messages} messages, target < 33 ms")
     for kind, values in stalls.items():
-        for label, index in (("wall", 0), ("loop CPU", 1), ("app CPU", 2)):
+        for label, index in (("wall", 0), ("unqueued", 2), ("loop CPU", 1), ("app CPU", 3)):
             figures = [v[index] * 1000 for v in values]
             print(
                 f"  {kind:<26} {label:<9} median {statistics.median(figures):4.0f} ms, "
                 f"max {max(figures):4.0f} ms ({len(figures)} samples)"
             )
-    print("(wall, loop CPU: the longest stall; app CPU: all threads, the whole event)")
+    print(
+        "(wall, unqueued (wall less the loop's wait for a core), loop CPU: the longest"
+        " stall; app CPU: all threads, the whole event)"
+    )
 
-    if args.profile:
+    if args.profile and args.longest and LONGEST[1] is not None:
+        print(f"\nthe longest loop callback during {args.profile}: {LONGEST[0] * 1000:.0f} ms")
+        print(f"({LONGEST[2]})")
+        stats = pstats.Stats(LONGEST[1])
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(25)
+    elif args.profile:
         print(f"\nthe loop's thread during {args.profile} (cProfile, {args.rounds} events):")
         stats = pstats.Stats(PROFILE)
         stats.sort_stats("cumulative").print_stats(40)

@@ -211,6 +211,7 @@ _REASON_CASES = {
     "message-missing": (Refused, {}),
     "message-moving": (Refused, {}),
     "message-gone": (Refused, {}),
+    "empty-message": (Refused, {}),
     "unknown-action": (Refused, {"kind": "teleport"}),
     "no-exists": (ProtocolViolation, {}),
     "bad-numbers": (ProtocolViolation, {}),

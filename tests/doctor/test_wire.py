@@ -204,3 +204,17 @@ def test_wrong_outgoing_pin_fails_the_smtp_check_and_sends_no_auth(
     results = check_server("smtp", account, Secret(user.password), timeout=10)
     assert next(r for r in results if r.name == "login").status == "ok", results
     assert [a.tls for a in smtp.auth_log] == [True]
+
+
+def test_a_closed_relay_leaves_no_thread_behind(mail_server) -> None:
+    """Relay.close() closed its listening socket, which does not wake a thread blocked in
+    accept(): the accept thread of every relay stayed for the rest of the session."""
+    import socket
+
+    with Relay(mail_server.ports.imap_tls) as idle_relay:  # never connected to
+        pass
+    with Relay(mail_server.ports.imap_starttls) as used_relay:
+        with socket.create_connection(("127.0.0.1", used_relay.port), timeout=10) as sock:
+            assert sock.makefile("rb").readline().startswith(b"* OK")  # relayed, pumps up
+            assert len(used_relay.threads_alive()) == 3  # accepting, and one pump each way
+    assert idle_relay.threads_alive() == [] and used_relay.threads_alive() == []

@@ -17,15 +17,20 @@ from typing import Any
 
 
 class Relay:
+    """Invariant: after close() no thread it started is left (the accept loop, the pumps)
+    and no socket it opened stays open."""
+
     def __init__(self, port: int) -> None:
         self.target = port
         self.sent = bytearray()  # client -> server, every connection
         self._lock = threading.Lock()
+        self._closed = False
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._threads: list[threading.Thread] = []
         self._open: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._accepter = threading.Thread(target=self._accept, daemon=True)
+        self._accepter.start()
 
     def _accept(self) -> None:
         while True:
@@ -38,11 +43,16 @@ class Relay:
             except OSError:
                 client.close()
                 continue
-            self._open += [client, server]
-            for src, dst, record in ((client, server, True), (server, client, False)):
-                t = threading.Thread(target=self._pump, args=(src, dst, record), daemon=True)
-                t.start()
-                self._threads.append(t)
+            with self._lock:
+                if self._closed:  # accepted while closing: close() no longer sees it
+                    client.close()
+                    server.close()
+                    return
+                self._open += [client, server]
+                for src, dst, record in ((client, server, True), (server, client, False)):
+                    t = threading.Thread(target=self._pump, args=(src, dst, record), daemon=True)
+                    t.start()
+                    self._threads.append(t)
 
     def _pump(self, src: socket.socket, dst: socket.socket, record: bool) -> None:
         try:
@@ -60,15 +70,27 @@ class Relay:
                 pass
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            sockets, threads = list(self._open), list(self._threads)
+        try:  # close() alone leaves accept() blocked for ever (Linux): shutdown wakes it
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._listener.close()
-        for sock in self._open:
+        self._accepter.join(5)
+        for sock in sockets:
             try:
                 sock.shutdown(socket.SHUT_RDWR)  # wakes a pump blocked in recv
             except OSError:
                 pass
             sock.close()
-        for t in self._threads:
+        for t in threads:
             t.join(5)
+
+    def threads_alive(self) -> list[threading.Thread]:
+        """The threads this relay started that are still running."""
+        return [t for t in (self._accepter, *self._threads) if t.is_alive()]
 
     def __enter__(self) -> Relay:
         return self

@@ -20,6 +20,12 @@ from testserver.certs import TestCA
 from tuimail.core.account import Account, ServerSettings
 
 MAX_LINE = 65536
+# How long a script waits (hang, trickle) for its client to give up. Far above every
+# timeout a client under test has (1 s in tests/hostile), far below tuimail's default
+# (30 s): a client that did not apply its account's timeout outwaits the guard, and
+# ScriptedServer.outwaited says so; the test's assertion is that it did not (no elapsed
+# time is measured, so a slow machine cannot make it flaky).
+HANG_GUARD = 20.0
 
 
 class Conn:
@@ -28,6 +34,7 @@ class Conn:
         self.stop = stop
         self.file = sock.makefile("rb")
         self.sent = 0  # bytes sent, to show how much a client accepted before giving up
+        self.outwaited = False  # a hang or trickle ran into HANG_GUARD: the client never left
 
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
@@ -59,8 +66,10 @@ class Conn:
                 pass
 
     def hang(self) -> None:
-        """Say nothing more until the test ends."""
-        self.stop.wait(60)
+        """Say nothing more until the test ends, or for HANG_GUARD seconds (then mark the
+        connection `outwaited`: the client should have given up long before)."""
+        if not self.stop.wait(HANG_GUARD):
+            self.outwaited = True
 
 
 Script = Callable[[Conn], None]
@@ -96,6 +105,11 @@ class ScriptedServer:
         self._listener.close()
         for thread in list(self._threads):
             thread.join(10)
+
+    @property
+    def outwaited(self) -> bool:
+        """Whether a script waited HANG_GUARD seconds for its client to give up in vain."""
+        return any(c.outwaited for c in self.connections)
 
     def client_left(self, timeout: float = 5.0) -> bool:
         """Whether every connection has ended (the client closed its socket, or the script
@@ -379,11 +393,13 @@ class Switch:
 
 def trickle(conn: Conn, data: bytes, every: float = 0.2) -> None:
     """Send `data` one byte at a time, then keep sending a byte now and then, never CRLF:
-    a server that is alive but never finishes a line."""
+    a server that is alive but never finishes a line (for HANG_GUARD seconds at most: then
+    the connection is `outwaited`)."""
     try:
-        for i in range(10_000):
+        for i in range(int(HANG_GUARD / every)):
             conn.send(data[i : i + 1] if i < len(data) else b"x")
             if conn.stop.wait(every):
                 return
+        conn.outwaited = True
     except OSError:
         pass

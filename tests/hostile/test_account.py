@@ -33,7 +33,7 @@ def test_account_add_refuses_and_saves_nothing(scripted, cli, script) -> None:
             "--password-command", f"printf %s {shlex.quote(PASSWORD)}",
             "--ca-file", imap.ca_file, "--timeout", str(TIMEOUT),
         )  # fmt: skip
-    assert_clean_failure(run, limit=10)
+    assert_clean_failure(run)
     assert imap.sent < 16 << 20
     assert "\x1b" not in run.out and "\x9b" not in run.out
     assert "work" not in load_config().accounts

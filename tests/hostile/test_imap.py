@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save, save_starttls
+from tests.hostile.conftest import assert_clean_failure, save, save_starttls
 from tests.hostile.scripted import MESSAGE, Conn, ImapScript, Switch, imap_fetch_line, trickle
 from tuimail.core import connect
 
@@ -113,9 +113,10 @@ def test_sync_gives_up_after_the_account_timeout(scripted, cli, script) -> None:
     with scripted(script) as server:
         save(server)
         run = cli("sync", "work")
-    error = assert_clean_failure(run, limit=TIMEOUT * 2 + 3)
+    error = assert_clean_failure(run)
+    # a timeout (TimedOut), the account's: with tuimail's default (30 s) the client would
+    # have outwaited the script's hang guard (the `scripted` fixture fails then)
     assert "did not answer in time" in error
-    assert run.seconds >= TIMEOUT * 0.9
 
 
 def test_huge_exists_and_uidnext(scripted, cli) -> None:
@@ -130,7 +131,7 @@ def test_huge_exists_and_uidnext(scripted, cli) -> None:
         save(server)
         run = cli("sync", "work")
         listed = cli("list", "work")
-    assert run.seconds < 15
+    # no loop over 4294967295 numbers: the test's timeout is the guard against it
     assert run.code == 0 and "Traceback" not in run.err
     assert "hello" in listed.out  # the one message that really exists
 
@@ -228,7 +229,7 @@ def test_read_gives_up_after_the_account_timeout(scripted, cli) -> None:
         save(server)
         assert cli("sync", "work").code == 0
         run = cli("read", "1", "--account", "work")
-    assert "did not answer in time" in assert_clean_failure(run, limit=TIMEOUT * 2 + 3)
+    assert "did not answer in time" in assert_clean_failure(run)
 
 
 def test_vanished_for_every_possible_uid_is_not_expanded(scripted, cli) -> None:
@@ -498,3 +499,27 @@ def test_a_uid_repeated_in_a_fetch_answer_counts_once(scripted, cli) -> None:
     assert run.code == 0, run.err
     assert len(listed.out.strip().splitlines()) == 1, listed.out
     assert "1 new" in run.out, run.out
+
+
+@pytest.mark.parametrize("download_bodies", [False, True], ids=["on reading", "during sync"])
+def test_a_body_sent_empty_is_not_kept_for_the_message(scripted, cli, download_bodies) -> None:
+    """A server that answers BODY[] with nothing (`{0}`) for a message whose RFC822.SIZE
+    says it has some: the empty answer was cached as the message (when read, or by a sync
+    with download_bodies), and it stayed empty even once the server sent it whole. Now it
+    is not kept: said when reading, and asked for again next time."""
+
+    def empty(conn: Conn, tag: bytes, args: bytes) -> None:
+        if b"BODY.PEEK[]" in args:
+            conn.send(b"* 1 FETCH (UID 1 BODY[] {0}\r\n)\r\n" + tag + b" OK done\r\n")
+        else:
+            ImapScript.cmd_uid_fetch(script.current, conn, tag, args)
+
+    script = Switch(ImapScript({"UID FETCH": empty}))
+    with scripted(script) as server:
+        save(server, download_bodies=download_bodies)
+        assert cli("sync", "work").code == 0
+        if not download_bodies:
+            assert "empty" in assert_clean_failure(cli("read", "1", "--account", "work"))
+        script.current = ImapScript()
+        again = cli("read", "1", "--account", "work")
+    assert again.code == 0 and "Body of the message." in again.out, again.out

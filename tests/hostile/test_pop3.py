@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tests.hostile.conftest import TIMEOUT, assert_clean_failure, save
+from tests.hostile.conftest import assert_clean_failure, save
 from tests.hostile.scripted import MESSAGE, Conn, Pop3Script, Switch, trickle
 from tests.pop3.helpers import run_cli, start_cli
 
@@ -71,9 +71,10 @@ def test_pop3_gives_up_after_the_account_timeout(scripted, cli, where) -> None:
     else:
         script = (lambda conn: conn.hang()) if where == "greeting" else Pop3Script({where: hang})
     [run] = _against(scripted, cli, script, "sync")
-    error = assert_clean_failure(run, limit=TIMEOUT * 2 + 3)
+    error = assert_clean_failure(run)
+    # a timeout, the account's: with the default (30 s) the client would have outwaited
+    # the script's hang guard (the `scripted` fixture fails then)
     assert "in time" in error or "timed out" in error
-    assert run.seconds >= TIMEOUT * 0.9
 
 
 def test_a_good_download_survives_a_hostile_pass(scripted, cli) -> None:
@@ -131,6 +132,28 @@ def test_a_message_the_server_refuses_to_send_does_not_stop_the_others(scripted,
     assert "Traceback" not in run.err
     assert sum(c.startswith(b"RETR 2") for c in script.commands) == 2  # asked again next time
     assert "message 3" in listed.out and again.code == run.code
+
+
+@pytest.mark.parametrize("empty", [b"+OK\r\n.\r\n", b"+OK 0 octets\r\n\r\n.\r\n"], ids=repr)
+def test_a_message_sent_empty_is_neither_stored_nor_deleted(scripted, cli, empty) -> None:
+    """A server that answers RETR with "+OK" and nothing: the empty answer was stored as
+    the message (never downloaded again) and, with leave_on_server off, the message was
+    then deleted from the server: lost. Now it is a refusal: kept there, asked again."""
+    script = ThreeMessages(retr={2: empty})
+    script.overrides["DELE"] = lambda conn, args: conn.send(b"+OK marked\r\n")
+    with scripted(script) as server:
+        save(server, "pop3", leave_on_server=False)
+        run = cli("sync", "work")
+        first = list(script.commands)
+        script.retr = {}  # the server sends it whole now
+        again = cli("sync", "work")
+        listed = cli("list", "work")
+    assert b"DELE 1" in first and b"DELE 2" not in first, first
+    assert "message 2" in run.err and "empty" in run.err, run.err
+    assert "Traceback" not in run.err
+    assert again.code == 0, again.err
+    assert all(f"message {i}" in listed.out for i in (1, 2, 3)), listed.out
+    assert len(listed.out.strip().splitlines()) == 3  # none twice, no empty one
 
 
 def test_a_message_missing_from_the_uidl_listing_is_still_downloaded(scripted, cli) -> None:

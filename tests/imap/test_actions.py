@@ -110,6 +110,37 @@ def test_undo_move_before_and_after_replay(mail_peer, tmp_path) -> None:
     other.logout()
 
 
+def test_undo_after_replay_brings_back_a_message_without_message_id(mail_peer, tmp_path) -> None:
+    """Real mail without a Message-ID (the corpus has some): once the server moved it,
+    the sync recognises the moved row by what a move keeps (size, date, sender,
+    subject), so u still moves it back. It used to get a new row there, the undo found
+    nothing to move and said "Undone" while the message stayed in the other folder."""
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    for i in (1, 2):
+        raw = message(i).replace(f"Message-ID: <t{i}.message@example.test>\r\n".encode(), b"")
+        other.append("INBOX", raw)
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_peer, user, store)
+    engine.sync()
+    inbox = store.folder_id("test", "INBOX")
+    rows = {r.subject: r for r in store.message_rows(inbox, 0, 10)}
+    assert not rows["message 2"].message_id
+    actions = MailActions(store, engine.account)
+    actions.move([rows["message 2"].id], "Archive")
+    assert engine.sync().failures == []
+    assert _subjects(other, "Archive") == {"message 2"}
+    moved = store.message(rows["message 2"].id)
+    assert moved is not None and moved.folder == "Archive" and moved.uid
+    assert actions.undo()
+    assert engine.sync().failures == []
+    assert _subjects(other, "Archive") == set()
+    assert _subjects(other, "INBOX") == {"message 1", "message 2"}
+    assert_cache_matches_server(store, other, "INBOX")
+    engine.close()
+    other.logout()
+
+
 def test_delete_in_trash_expunges_and_server_wins(mail_peer, tmp_path) -> None:
     user = mail_peer.new_user()
     other = other_client(mail_peer, user)

@@ -13,6 +13,7 @@ import re
 import smtplib
 import socket
 import ssl
+import subprocess
 import time
 import uuid
 from email.message import EmailMessage
@@ -123,7 +124,6 @@ def test_wrong_credentials_are_refused_at_once(dovecot_peer):
         (other.login, "wrong"),
     ]
     context = client_context(dovecot_peer.ca_file)
-    started = time.monotonic()
     with IMAPClient(
         dovecot_peer.host, port=dovecot_peer.ports.imap_tls, ssl_context=context, timeout=TIMEOUT
     ) as client:
@@ -131,7 +131,18 @@ def test_wrong_credentials_are_refused_at_once(dovecot_peer):
             with pytest.raises(LoginError):
                 client.login(login, password)
         client.login(user.login, user.password)
-    assert time.monotonic() - started < 4
+    # "at once" is the bed's settings as Dovecot itself reads them (no elapsed time here):
+    # no failure delay, the "nodelay" passdb first, no anvil penalty listener
+    conf = str(dovecot_peer.layout.dovecot_conf)
+    shown = subprocess.run(
+        ["doveconf", "-c", conf, "-h", "auth_failure_delay"], capture_output=True, text=True
+    )
+    assert shown.stdout.split() == ["0"], shown
+    full = subprocess.run(["doveconf", "-c", conf], capture_output=True, text=True).stdout
+    assert "args = nopassword=y nodelay=y" in full, full
+    penalty = full[full.index("unix_listener anvil-auth-penalty") :]
+    block = [line.strip() for line in penalty[: penalty.index("}")].splitlines()]
+    assert "mode = 00" in block, block  # nobody may connect: no penalty is kept
 
 
 async def test_wrong_password_refused_by_submission_and_pop3(dovecot_peer):

@@ -10,7 +10,9 @@ import pytest
 from tuimail.core.mime import parse_message, render_message
 from tuimail.words.notes import reader_note, reader_notes
 
-LIMIT = 2.0 * 2.5  # the 2 s, with slack for a loaded 2-core machine
+# The 2 s, with slack, in CPU seconds of this thread (as PARSE_BUDGET): other
+# processes on a loaded machine do not count, so the verdict does not depend on the load.
+LIMIT = 2.0 * 2.5
 
 
 def nested(depth: int) -> bytes:
@@ -54,10 +56,10 @@ CASES = {
 @pytest.mark.parametrize("name", CASES)
 def test_bounded_work(name: str) -> None:
     raw = CASES[name]()
-    start = time.perf_counter()
+    start = time.thread_time()
     rendered = render_message(parse_message(raw))
     text = rendered.as_text()
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
     assert elapsed < LIMIT, f"{name} took {elapsed:.2f}s"
     if name in ("nested-1000", "parts-50000", "header-10MB", "many-headers", "headers-in-parts"):
         said = reader_notes(rendered)
@@ -75,9 +77,9 @@ def test_moderate_nesting_and_big_attachment_still_parse() -> None:
         + payload
         + b"--q--\r\n"
     )
-    start = time.perf_counter()
+    start = time.thread_time()
     parsed = parse_message(big)
-    assert time.perf_counter() - start < LIMIT
+    assert time.thread_time() - start < LIMIT
     assert parsed.attachments[0].size == 15 << 20 and not parsed.too_complex
 
 

@@ -239,3 +239,39 @@ def test_the_runtime_waits_with_growing_jittered_back_off_up_to_the_cap(mail_ser
         assert 0.75 * base <= wait <= min(0.4, 1.25 * base), (waits, nominal)
     assert max(waits) <= 0.4 and waits[5] >= 0.3  # grown to the cap, and held there
     assert any(w != b for w, b in zip(waits, nominal, strict=False))  # jittered
+
+
+def test_a_pass_while_push_is_connected_still_says_push(mail_server, tmp_path):
+    """Ctrl+R (a pass) while IDLE is connected: the state stays "push" (the pass said
+    "up to date" over it, and the status bar hid that new mail still arrives by push)."""
+    user = mail_server.new_user()
+    runtime, _events = runtime_for(mail_server, user, tmp_path, idle=True)
+    try:
+        runtime.start()
+        assert wait_for(lambda: runtime.state.activity == "push"), runtime.state
+        assert runtime.sync()
+        assert runtime.state.activity == "push", runtime.state
+    finally:
+        runtime.close()
+
+
+def test_push_is_live_before_the_header_index_is_built(mail_server, tmp_path):
+    """After a first pass, the header search index of a big folder takes seconds; IDLE
+    starts before it, so new mail is not held back by it."""
+    user = mail_server.new_user()
+    runtime, _events = runtime_for(mail_server, user, tmp_path, idle=True)
+    seen: list[str] = []
+    index = runtime.store.index_headers
+
+    def index_when_push_is_live(*args, **kwargs):
+        # the index step waits (bounded) for push: it never comes if push starts after it
+        wait_for(lambda: runtime.state.activity == "push", timeout=10)
+        seen.append(runtime.state.activity)
+        return index(*args, **kwargs)
+
+    runtime.store.index_headers = index_when_push_is_live
+    try:
+        runtime.start()
+        assert seen and seen[0] == "push", seen
+    finally:
+        runtime.close()

@@ -102,6 +102,10 @@ def same_tree(updated: ThreadSource, full: ThreadSource) -> None:
     for message_id, key in updated._root_of.items():  # where the list finds a selection
         line = updated.lines[updated.row_of(message_id)]
         assert line.id == message_id or (line.collapsed and line.root == key)
+    for key in updated._roots:  # a thread's first row, found by bisection
+        assert updated.index_of(key) == next(
+            i for i, line in enumerate(updated.lines) if line.root == key
+        )
 
 
 @settings(

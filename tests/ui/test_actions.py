@@ -243,7 +243,5 @@ def test_q_really_quits_the_app(mail_server):
             app.call_from_thread(force)
 
     threading.Thread(target=press_q_when_ready, daemon=True).start()
-    started = time.monotonic()
     app.run(headless=True, size=(100, 30))
-    assert time.monotonic() - started < 20
-    assert app.return_code == 0
+    assert app.return_code == 0  # 3: the app did not quit by itself and was forced down

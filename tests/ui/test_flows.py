@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes
 from email.message import EmailMessage
 
 from textual.widgets import Input, TextArea
@@ -104,6 +105,42 @@ async def test_delete_and_undo(mail_server):
         assert "Undone: deleted 1 message" in notes  # the facade's Undone, worded by the app
 
 
+async def test_d_in_the_reader_shows_the_next_message_so_the_next_d_deletes_what_is_shown(
+    mail_server,
+):
+    """Under 100 columns the reader takes the list's place. d there moved the list's
+    cursor to the next message but the reader kept showing the deleted one, so a second
+    d deleted a message the user had never seen. Now the reader follows, as mutt's pager
+    does; the last message deleted goes back to the (empty) list."""
+    user = mail_server.new_user()
+    seed(mail_server, user, 3)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        lst = _list(app)
+        subjects = [lst.row_at(i).subject for i in range(3)]
+        await pilot.press("enter")
+        await settle(pilot)
+        reader = app.main.query_one(ReaderPane)
+        assert app.main.reading and reader.message_view.subject == subjects[0]
+        await pilot.press("d")
+        await settle(pilot)
+        await wait_for(pilot, lambda: reader.message_view.subject == subjects[1])
+        assert app.main.reading and lst.current.subject == subjects[1]
+        await pilot.press("d")
+        await settle(pilot)
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "Trash")) == 2)
+        trashed = {
+            message_from_bytes(raw)["Subject"] for raw in mail_server.messages(user, "Trash")
+        }
+        assert trashed == {subjects[0], subjects[1]}
+        await wait_for(pilot, lambda: reader.message_view.subject == subjects[2])
+        await pilot.press("d")
+        await settle(pilot)
+        await wait_for(pilot, lambda: lst.count == 0 and not app.main.reading)
+        assert lst.has_focus
+
+
 async def test_move_with_fuzzy_picker(mail_server):
     user = mail_server.new_user()
     seed(mail_server, user, 2)
@@ -129,6 +166,30 @@ async def test_search_shows_results_as_a_folder(mail_server):
         lst = _list(app)
         await wait_for(pilot, lambda: lst.count == 2)
         assert all("Lunch" in lst.row_at(i).subject for i in range(2))
+
+
+async def test_undo_in_search_results_brings_the_message_back_into_them(mail_server):
+    """d on a search result and u: the message is back in its folder and back in the
+    results (it used to stay out of them until the search was typed again), and the
+    title's count follows the rows shown."""
+    async with running(mail_server) as (pilot, notes):
+        app = pilot.app
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"lunch", "enter")
+        lst = _list(app)
+        await wait_for(pilot, lambda: app.folder == "__search__" and lst.count == 2)
+        await settle(pilot)
+        deleted = lst.current.id
+        await pilot.press("d")
+        await wait_for(pilot, lambda: "Deleted (u to undo)" in notes)
+        await settle(pilot)
+        assert lst.count == 1 and app.search_title == "Search: lunch (1)"
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "Undone: deleted 1 message" in notes)
+        await wait_for(pilot, lambda: lst.count == 2)
+        assert deleted in {lst.row_at(i).id for i in range(2)}
+        assert app.search_title == "Search: lunch (2)"
 
 
 async def test_new_mail_arrives_by_idle(mail_server):

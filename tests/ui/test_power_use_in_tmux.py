@@ -17,7 +17,7 @@ def _start(tmux, tmp_path: Path) -> Path:
     status_file = tmp_path / "exit-status"
     tmux.run(
         "new-session", "-d", "-s", "t", "-x", "120", "-y", "30", "sh", "-c",
-        demo_command(status_file),
+        demo_command(status_file, tmux),
     )  # fmt: skip
     tmux.run("set-option", "-t", "t", "remain-on-exit", "on")
     # The demo's "new mail" arrives a few seconds in: wait for it, so the list is steady.

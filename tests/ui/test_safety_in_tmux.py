@@ -83,7 +83,7 @@ def test_forward_trash_draft_and_a_burst_of_keys_in_tmux(tmux: Tmux, tmp_path: P
     editor = tmp_path / "editor.py"
     editor.write_text(EDITOR)
     status_file = tmp_path / "exit-status"
-    command = demo_command(status_file, EDITOR=f"{sys.executable} {editor}")
+    command = demo_command(status_file, tmux, EDITOR=f"{sys.executable} {editor}")
     tmux.run(
         "new-session", "-d", "-s", "t", "-x", "160", "-y", "36", "sh", "-c", command
     )  # 3 panes

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ class Tmux:
         self.socket = f"tuimail-test-{uuid.uuid4().hex[:8]}"
         require(("tmux",), TMUX)
         self.binary = shutil.which("tmux")
+        self.demo_home: Path | None = None  # the demo's kept home (see demo_command)
 
     def run(self, *args: str, check: bool = True) -> str:
         out = subprocess.run(
@@ -45,7 +47,30 @@ class Tmux:
             if predicate(text):
                 return text
             time.sleep(0.1)
-        raise AssertionError(f"the screen never matched; last screen:\n{text}")
+        raise AssertionError(f"the screen never matched; last screen:\n{text}{self.diagnosis()}")
+
+    def diagnosis(self) -> str:
+        """What the demo in the pane was doing: every thread's stack (SIGUSR1, see
+        tuimail.cli.app._run_demo) and the end of its log. Empty without a demo home."""
+        home = self.demo_home
+        if home is None:
+            return ""
+        try:
+            shell = int(self.pane("#{pane_pid}"))
+            children = subprocess.run(
+                ["pgrep", "-P", str(shell)], capture_output=True, text=True, timeout=10
+            ).stdout.split()
+            for pid in children:
+                os.kill(int(pid), signal.SIGUSR1)
+            time.sleep(1.0)
+        except (AssertionError, OSError, ValueError, subprocess.SubprocessError):
+            pass
+        parts = []
+        for name in ("xdg_state_home/tuimail/tuimail.log", "stacks.txt"):
+            path = home / name
+            text = path.read_text(errors="replace")[-6000:] if path.exists() else "(none)"
+            parts.append(f"\n--- demo {name} ---\n{text}")
+        return "".join(parts)
 
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", "t", *keys)
@@ -57,9 +82,14 @@ class Tmux:
         self.run("kill-server", check=False)
 
 
-def demo_command(status_file: Path, **env: str) -> str:
+def demo_command(status_file: Path, session: Tmux | None = None, **env: str) -> str:
     """`sh -c` text that runs `python -m tuimail --demo` with only `env` (plus HOME, PATH
-    and this tree on PYTHONPATH) and writes its exit status to `status_file`."""
+    and this tree on PYTHONPATH) and writes its exit status to `status_file`. With the
+    `session` it will run in, the demo keeps its home beside `status_file`, and a failed
+    wait there shows the demo's threads and log (Tmux.diagnosis)."""
+    if session is not None:
+        session.demo_home = status_file.parent / "demo-home"
+        env = {"TUIMAIL_DEMO_HOME": str(session.demo_home), **env}
     full = {
         "TERM": "xterm-256color",
         "VISUAL": "",

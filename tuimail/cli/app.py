@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 
 
 def run_app(demo: bool = False, compose=None) -> int:
@@ -78,6 +80,24 @@ def _keymap(keys: dict) -> dict[str, str]:
     return {str(k): str(v) for k, v in (keys or {}).items()}
 
 
+@contextlib.contextmanager
+def _demo_home(kept: str) -> Iterator[str]:
+    if kept:
+        os.makedirs(kept, mode=0o700, exist_ok=True)
+        yield kept
+        return
+    with tempfile.TemporaryDirectory(prefix="tuimail-demo-") as root:
+        yield root
+
+
+def _stacks_on_signal(path: str) -> None:
+    import faulthandler
+    import signal
+
+    stacks = open(path, "a")  # kept open for the life of the process
+    faulthandler.register(signal.SIGUSR1, file=stacks, all_threads=True)
+
+
 def _demo_new_mail_after() -> float:
     """Seconds until the demo's new message arrives: TUIMAIL_DEMO_NEW_MAIL_AFTER (the
     tests that drive the demo in tmux wait for it), else 5."""
@@ -89,11 +109,17 @@ def _demo_new_mail_after() -> float:
 
 
 def _run_demo() -> int:
-    """A throwaway home for the demo: the real config and keyring are never touched."""
-    with tempfile.TemporaryDirectory(prefix="tuimail-demo-") as root:
+    """A throwaway home for the demo: the real config and keyring are never touched.
+    TUIMAIL_DEMO_HOME (development: the tests that drive the demo in tmux) names a
+    directory to use and keep instead, so its log can be read after a failure; there,
+    SIGUSR1 writes every thread's stack to `stacks.txt` (a hang explained)."""
+    kept = os.environ.get("TUIMAIL_DEMO_HOME", "")
+    with _demo_home(kept) as root:
+        if kept:
+            _stacks_on_signal(os.path.join(root, "stacks.txt"))
         for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
             path = os.path.join(root, var.lower())
-            os.makedirs(path, mode=0o700)
+            os.makedirs(path, mode=0o700, exist_ok=True)
             os.environ[var] = path
         os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
         from tuimail.core.logs import setup

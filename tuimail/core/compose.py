@@ -20,13 +20,14 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.utils import format_datetime, getaddresses, make_msgid, parsedate_to_datetime
+from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 
 from tuimail.core.account import Account
 from tuimail.core.identities import Identity, addressed_to, identities, signature_block
 from tuimail.core.mime import utf8_headers
 from tuimail.core.mime.header_safe import address_entry, plausible_address, set_unstructured
+from tuimail.core.mime.headers import parse_date
 from tuimail.core.mime.mbox_from import is_mbox_from
 
 __all__ = [
@@ -361,10 +362,8 @@ def _attribution(msg: EmailMessage) -> str:
     date = _header(msg, "date")
     when = ""
     if date:
-        try:
-            when = parsedate_to_datetime(date).strftime("%a, %d %b %Y at %H:%M")
-        except (TypeError, ValueError, IndexError):
-            when = date
+        parsed = parse_date(date)  # an impossible date (year 0000) is quoted as written
+        when = parsed.strftime("%a, %d %b %Y at %H:%M") if parsed is not None else date
     return f"On {when}, {who} wrote:" if when else f"{who} wrote:"
 
 
@@ -475,9 +474,13 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
     identity = addressed_to(msg, account)  # forwarded as the address it was sent to
     sig = _signature_block(account, identity)
     draft = Draft(from_addr=_from_header(account, identity), subject=subject.strip())
+    whole = Attachment(
+        re.sub(r"[^\w .-]+", "_", _header(msg, "subject") or "message")[:60] + ".eml",
+        raw,
+        "message/rfc822",
+    )
     if as_attachment:
-        name = re.sub(r"[^\w .-]+", "_", _header(msg, "subject") or "message")[:60] + ".eml"
-        draft.attachments.append(Attachment(name, raw, "message/rfc822"))
+        draft.attachments.append(whole)
         draft.body = "\n" + sig if sig else ""
     else:
         lines = ["", "---------- Forwarded message ----------"]
@@ -487,7 +490,14 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
                 lines.append(f"{name}: {value}")
         lines.append("")
         draft.body = "\n".join(lines) + "\n" + body_text(msg, raw).rstrip("\n") + "\n\n" + sig
-        draft.attachments.extend(_forwarded_attachments(msg, raw))
+        parsed = _read_whole(raw)
+        if parsed is None:
+            # The reader could not take all of it in (nested too deep, a text cut short,
+            # out of time): the quoted text may be partial, so the message goes along
+            # whole, attached, rather than losing what the quote and the list miss.
+            draft.attachments.append(whole)
+        else:
+            draft.attachments.extend(_forwarded_attachments(parsed, msg))
     _, refs = _threading(msg)
     draft.references = refs  # a forward stays findable in the thread, no In-Reply-To
     return draft
@@ -502,25 +512,30 @@ _REPORTS = (  # machine-readable reports the reader shows as text (RFC 3464, 809
 )
 
 
-def _forwarded_attachments(msg: EmailMessage, raw: bytes) -> list[Attachment]:
-    """What an inline forward carries: every attachment the reader lists (its parser
-    finds them in multipart/related, digests, uuencoded blocks, a message that is one
-    attachment), plus the machine-readable reports (a bounce's delivery-status), which
-    the reader shows as text. Only when the reader's parser gives up (a message too
-    complex to parse in time) the stdlib's top-level attachments instead."""
+def _read_whole(raw: bytes):
+    """The reader's parse of `raw` when it took in all of the message; None when it
+    gave up (too complex, out of time) or cut a text short."""
     from tuimail.core.mime import parse_message
 
-    out: list[Attachment] = []
     try:
         parsed = parse_message(raw)
     except Exception:
-        parsed = None
-    if parsed is not None and not parsed.too_complex:
-        out = [
-            Attachment(clean_header(a.filename) or "attachment", a.payload, a.content_type)
-            for a in parsed.attachments
-            if not a.nested  # it travels inside its message, attached already
-        ]
+        return None
+    if parsed.too_complex or any(n.kind == "text-truncated" for n in parsed.notes):
+        return None
+    return parsed
+
+
+def _forwarded_attachments(parsed, msg: EmailMessage) -> list[Attachment]:
+    """What an inline forward carries: every attachment the reader lists (`parsed`: its
+    parser finds them in multipart/related, digests, uuencoded blocks, a message that is
+    one attachment), plus the machine-readable reports (a bounce's delivery-status), which
+    the reader shows as text."""
+    out = [
+        Attachment(clean_header(a.filename) or "attachment", a.payload, a.content_type)
+        for a in parsed.attachments
+        if not a.nested  # it travels inside its message, attached already
+    ]
     for part in msg.iter_attachments():
         ctype = part.get_content_type()
         reports = ctype in _REPORTS
@@ -678,11 +693,12 @@ def _attach(msg: EmailMessage, att: Attachment) -> None:
         maintype, subtype = "application", "octet-stream"  # a garbled type from a message
     filename = clean_header(att.filename) or "attachment"
     if (maintype, subtype) == ("message", "rfc822"):
-        inner = BytesParser(policy=policy.SMTP).parsebytes(att.data)
         try:
+            inner = BytesParser(policy=policy.SMTP).parsebytes(att.data)
             inner.as_bytes(policy=policy.SMTP)
-        except Exception:  # the stdlib cannot write it back (8-bit bytes in a multipart
-            # whose boundary never comes): the exact bytes go as a file instead (below)
+        except Exception:  # the stdlib cannot read it (MIME nested deeper than its
+            # recursion goes) or write it back (8-bit bytes in a multipart whose boundary
+            # never comes): the exact bytes go as a file instead (below)
             maintype, subtype = "application", "octet-stream"
         else:
             msg.add_attachment(inner, disposition="attachment", filename=filename)

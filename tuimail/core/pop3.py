@@ -51,7 +51,7 @@ from typing import Protocol
 
 from tuimail.core.account import Account
 from tuimail.core.errors import RETR, Failure, Refused
-from tuimail.core.pop3_errors import Pop3Busy, Pop3Error, classify_pop3
+from tuimail.core.pop3_errors import Pop3Busy, Pop3Error, Pop3Refused, classify_pop3
 from tuimail.core.pop3_keys import (
     LEGACY_PREFIXES,
     STABLE,
@@ -138,6 +138,7 @@ class Pop3Result:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)  # keys: NO_UIDL, ODD_UIDL, BAD_LISTING
     refused: list[Failure] = field(default_factory=list)  # messages not sent (asked again)
+    stored: list[int] = field(default_factory=list)  # the store's ids of what this pass stored
 
 
 Progress = Callable[[int, int], None]
@@ -151,7 +152,8 @@ def open_pop3(account: Account, timeout: float | None = None) -> poplib.POP3:
 
     seconds = connect.account_timeout(account) if timeout is None else timeout
     try:
-        return connect.open_pop3(account.incoming, account.ca_file, seconds)
+        address = connect.account_address(account, account.incoming)
+        return connect.open_pop3(account.incoming, account.ca_file, seconds, address=address)
     except Exception as exc:
         raise classify_pop3(exc, host=account.incoming.host) from None
 
@@ -248,8 +250,10 @@ def fetch(
             if lines is None:
                 continue  # refused: the others still come; it is asked for again next time
             raw = b"\r\n".join(lines) + b"\r\n"
-            if state.commit(account.name, entry.key, entry.uidl, raw, entry.size):
-                result.downloaded += 1  # not one another pass stored meanwhile
+            stored = state.commit(account.name, entry.key, entry.uidl, raw, entry.size)
+            if stored is not None:  # not one another pass stored meanwhile
+                result.downloaded += 1
+                result.stored.append(stored)
             if progress:
                 progress(done, len(new))
         known = state.known(account.name)
@@ -323,6 +327,13 @@ def _retr(conn: poplib.POP3, number: int, result: Pop3Result, host: str) -> list
         error = classify_pop3(exc, host=host)
         if not isinstance(error, Refused):
             raise
+        result.refused.append(Failure(error, "", "INBOX", RETR, str(number)))
+        return None
+    if not any(line.strip() for line in lines):
+        # "+OK" and at once the end: no header, no text. Stored, it would stand for the
+        # message (never downloaded again) and, with leave_on_server off, the message
+        # itself would be deleted from the server: taken as a refusal instead.
+        error = Pop3Refused(reason="empty-message", host=host)
         result.refused.append(Failure(error, "", "INBOX", RETR, str(number)))
         return None
     return lines

@@ -206,6 +206,7 @@ class AccountRuntime:
         self._threads_lock = threading.Lock()
         self._engines: dict[str, Any] = {}
         self._watcher: Any = None
+        self._inbox_watch = ""  # the INBOX watcher's last state ("idle": push is live)
         self._polling = False
         self._push_wanted = False
         self._retrying = False
@@ -402,9 +403,11 @@ class AccountRuntime:
             return False
         self._online()
         self.emit(ServiceEvent("folders", self.account.name))
-        self._index_headers()
         if self._push_wanted and not self._stop.is_set():
-            self.start_push()  # resumed (Ctrl+R after a password, or a retry)
+            # resumed (Ctrl+R after a password, or a retry); before the header index,
+            # which takes seconds after a first pass of 100k: new mail does not wait
+            self.start_push()
+        self._index_headers()
         return True
 
     def _index_headers(self) -> None:
@@ -436,6 +439,8 @@ class AccountRuntime:
     def _online(self) -> None:
         if self.account.protocol == "pop3" and self._polling:
             self._set(Phase.ONLINE, POLLING, display="polling")
+        elif self._watcher is not None and self._inbox_watch == "idle":
+            self._set(Phase.ONLINE, PUSH, display="idle")  # a pass beside live push
         else:
             self._set(Phase.ONLINE, UP_TO_DATE, display="idle")
 
@@ -467,8 +472,10 @@ class AccountRuntime:
             self._pop3_sockets.clear()
         self.last_result = result
         if result.downloaded:
-            inbox = self.pop3_state.inbox(self.account.name)
-            rows = list(self.store.message_rows(inbox, 0, result.downloaded))
+            # The messages this pass stored, not the first rows of the list: those are
+            # the newest by Date, and a message dated in the future (or an old one
+            # arriving late) made new mail announced (and its hooks run) as another.
+            rows = self.store.messages_by_ids(result.stored)
             self.emit(ServiceEvent("messages", self.account.name, "INBOX"))
             self.emit(
                 ServiceEvent(
@@ -657,6 +664,7 @@ class AccountRuntime:
             return
         if event.folder.upper() != "INBOX":
             return
+        self._inbox_watch = event.state
         if event.state == "idle":
             self._set(Phase.ONLINE, PUSH, display="idle")
         elif event.state == "polling":

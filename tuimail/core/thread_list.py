@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from itertools import compress, islice
 from operator import attrgetter, mul
 from typing import Any
 
+from tuimail.core.layered_map import LayeredMap
 from tuimail.core.threads import (
     Links,
     ThreadInput,
@@ -66,14 +66,16 @@ class ThreadSource:
         self.collapse_all = collapse_all
         self.roots: list[ThreadNode] = []
         self.lines: list[ThreadLine] = []
-        self._roots: dict[str, ThreadNode] = {}  # thread key -> its root
-        self._root_of: dict[int, str] = {}  # message id -> its thread's key
+        # Layered (tuimail.core.layered_map): a successor copies them at the cost of what
+        # changed, not of the whole folder.
+        self._roots: LayeredMap[str, ThreadNode] = LayeredMap()  # thread key -> its root
+        self._root_of: LayeredMap[int, str] = LayeredMap()  # message id -> its thread's key
         # Message-ID -> the thread(s) with a message that has it or cites it; base
         # subject -> the thread(s) whose root has it; the base subjects with a root that
         # is a reply (only those group threads). What `_updated` needs to know which
         # threads a change can reach.
-        self._index: dict[str, Threads] = {}
-        self._bases: dict[str, Threads] = {}
+        self._index: LayeredMap[str, Threads] = LayeredMap()
+        self._bases: LayeredMap[str, Threads] = LayeredMap()
         self._replied: frozenset[str] = frozenset()
         self._signature: tuple[int, int, int] | None = None
         self._newest = 0  # the highest message id when built (new mail comes above it)
@@ -92,12 +94,14 @@ class ThreadSource:
         items = _inputs(self.store.thread_inputs(self.folder))
         links = Links()
         self.roots = build_threads(items, links=links)
-        self._roots, self._root_of, self._index, self._bases = _indexes(self.roots, links)
+        roots, root_of, index, bases = _indexes(self.roots, links)
+        self._roots, self._root_of = LayeredMap(roots), LayeredMap(root_of)
+        self._index, self._bases = LayeredMap(index), LayeredMap(bases)
         self._replied = frozenset(links.replied)
         # What was built (not a second query: mail arriving meanwhile is then stale).
         self._signature = _signature(list(map(_id, items)))
         self._newest = items[-1].id if items else 0
-        self.collapsed = frozenset(self.collapsed & self._roots.keys())
+        self.collapsed = frozenset(self.collapsed & roots.keys())
         self.lines = self._lines(self.collapsed, self.collapse_all)
 
     def _lines(self, collapsed: frozenset[str], collapse_all: bool) -> list[ThreadLine]:
@@ -182,10 +186,9 @@ class ThreadSource:
         if _signature(newer, self._signature) == signature:
             arrived = newer  # only new mail (the usual case): no need to list the folder
         else:  # something left, or came with an older id (moved here)
-            known = self._root_of
             present = set(self.store.message_ids(self.folder))
-            gone = known.keys() - present
-            came = sorted(present - known.keys())
+            gone = self._root_of.keys_not_in(present)
+            came = sorted(self._root_of.missing(present))
             if len(gone) + len(came) > UPDATE_MESSAGES:
                 return None
             arrived = _inputs(self.store.thread_inputs(self.folder, ids=came)) if came else []
@@ -260,8 +263,8 @@ class ThreadSource:
         # As shown now, read at once (the UI thread may collapse a thread meanwhile).
         shown_lines, shown_collapsed, collapse_all = self.lines, self.collapsed, self.collapse_all
         new_by_key, new_root_of, new_index, new_bases = _indexes(new_roots, links)
-        roots_by_key, root_of = dict(self._roots), dict(self._root_of)
-        index, by_base = dict(self._index), dict(self._bases)
+        roots_by_key, root_of = self._roots.copy(), self._root_of.copy()
+        index, by_base = self._index.copy(), self._bases.copy()
         left: set[int] = set()
         subjects = set(new_bases)
         for key in affected:
@@ -292,41 +295,33 @@ class ThreadSource:
             key for key in shown_collapsed if key not in affected or key in new_by_key
         )
 
-        # The roots: the old ones out, the new ones in, by bisection on their rank.
+        # The roots and rows: the old threads out, the new ones in, each found by bisection
+        # on its rank (rows hold whole threads in list order: no pass over every row).
         roots = list(self.roots)
         lines = list(shown_lines)
-        starts = list(compress(range(len(lines)), map(_is_root, lines)))
-        count = len(roots)
+        old = [self._roots[key] for key in affected]
         cuts = []
-        for key in affected:
-            old = self._roots[key]
-            at = bisect_left(roots, _rank(old), key=_rank)
-            shown = count - 1 - at if self.reverse else at
-            cuts.append((starts[shown], starts[shown + 1] if shown + 1 < count else len(lines)))
+        for root in old:
+            start = _first_row(lines, root, self.reverse, self._roots.__getitem__)
+            end = start + 1
+            while end < len(lines) and not lines[end].is_root:
+                end += 1
+            cuts.append((start, end))
         for start, end in sorted(cuts, reverse=True):
             del lines[start:end]
-        for old in sorted((self._roots[key] for key in affected), key=_rank, reverse=True):
-            del roots[bisect_left(roots, _rank(old), key=_rank)]
-        starts = list(compress(range(len(lines)), map(_is_root, lines)))
-        kept = roots
-        places = []
-        for n, root in enumerate(new_roots):
-            at = bisect_left(kept, _rank(root), key=_rank)
-            shown = len(kept) - at if self.reverse else at
-            places.append((shown, -n if self.reverse else n, root))
-        places.sort(key=lambda place: (place[0], place[1]))
-        added = 0
-        for shown, _, root in places:
-            row = (starts[shown] if shown < len(starts) else len(lines) - added) + added
-            group = flatten([root], collapsed, collapse_all=collapse_all)
-            lines[row:row] = group
-            added += len(group)
-        merged = list(kept)
+        for root in sorted(old, key=_rank, reverse=True):
+            del roots[bisect_left(roots, _rank(root), key=_rank)]
+
+        def root_named(key: str) -> ThreadNode:  # a new thread's, else one kept
+            return new_by_key.get(key) or self._roots[key]
+
         for root in new_roots:
-            merged.insert(bisect_left(merged, _rank(root), key=_rank), root)
+            roots.insert(bisect_left(roots, _rank(root), key=_rank), root)
+            row = _first_row(lines, root, self.reverse, root_named)
+            lines[row:row] = flatten([root], collapsed, collapse_all=collapse_all)
 
         updated = copy.copy(self)
-        updated.roots, updated.lines, updated.collapsed = merged, lines, collapsed
+        updated.roots, updated.lines, updated.collapsed = roots, lines, collapsed
         updated.collapse_all = collapse_all
         updated._roots, updated._root_of = roots_by_key, root_of
         updated._index, updated._bases, updated._replied = index, by_base, frozenset(replied)
@@ -401,12 +396,8 @@ class ThreadSource:
         key = self._root_of.get(message_id)
         if key is None:
             return None
-        root = self._roots[key]
-        at = bisect_left(self.roots, _rank(root), key=_rank)
-        shown = len(self.roots) - 1 - at if self.reverse else at
-        rows = compress(range(len(self.lines)), map(_is_root, self.lines))
-        start = next(islice(rows, shown, None), None)
-        if start is None:
+        start = _first_row(self.lines, self._roots[key], self.reverse, self._roots.__getitem__)
+        if start >= len(self.lines) or self.lines[start].root != key:
             return None
         for row in range(start, len(self.lines)):
             line = self.lines[row]
@@ -418,7 +409,11 @@ class ThreadSource:
 
     def index_of(self, key: str) -> int:
         """The row of thread `key`'s root (0 if it is gone)."""
-        return next((i for i, line in enumerate(self.lines) if line.root == key), 0)
+        root = self._roots.get(key)
+        if root is None:
+            return 0
+        row = _first_row(self.lines, root, self.reverse, self._roots.__getitem__)
+        return row if row < len(self.lines) and self.lines[row].root == key else 0
 
     def thread_members(self, message_id: int) -> list[Any]:
         """Every message of the thread `message_id` is in (collapsed or not)."""
@@ -448,6 +443,24 @@ def _signature(
 def _rank(root: ThreadNode) -> tuple[float, int]:
     """Roots in list order (newest activity first) are in ascending rank."""
     return (-root.latest, -root.newest)
+
+
+def _recency(root: ThreadNode) -> tuple[float, int]:
+    """Roots in list order oldest thread first (`reverse`) are in ascending recency."""
+    return (root.latest, root.newest)
+
+
+def _first_row(
+    lines: Sequence[ThreadLine],
+    root: ThreadNode,
+    reverse: bool,
+    root_named: Callable[[str], ThreadNode],
+) -> int:
+    """The row where thread `root` starts in `lines` (or would start, if it is not
+    there): rows hold whole threads in list order and no two roots share a rank, so a
+    bisection on the rank of each row's thread (`root_named`: thread key -> root)."""
+    rank = _recency if reverse else _rank
+    return bisect_left(lines, rank(root), key=lambda line: rank(root_named(line.root)))
 
 
 def _indexes(

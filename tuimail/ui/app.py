@@ -131,6 +131,7 @@ class TuimailApp(App[None]):
         self.last_error = ""
         self.doctor_options: dict[str, Any] = {}  # timeout, nameserver (tests: the test DNS)
         self.search_title = ""  # the header while search results are shown
+        self.search_query = ""  # what was searched for (sanitized), for that header
         self._folder_infos: list | None = None  # the folders as refresh_folders last read
         self.before_search: tuple[str, str] | None = None  # where Esc/q goes back to
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
@@ -636,6 +637,7 @@ class TuimailApp(App[None]):
             def show_search(loaded) -> None:
                 if self.main is not None and lst.source is source:
                     lst.show(loaded, keep_cursor)
+                    self._title_search(source)
 
             if now:
                 self._list_reads.cancel()
@@ -1528,8 +1530,8 @@ class TuimailApp(App[None]):
                     self._list_reads.cancel()  # a folder still loading is not shown
                     lst = self.main.query_one(MessageList)
                     lst.set_source(source, context="search")
-                    self.search_title = f"Search: {sanitize(query)} ({source.count()})"
-                    self.main.set_title(self.account, self.folder)
+                    self.search_query = sanitize(query)
+                    self._title_search(source)
 
             account = self.account if self.account != UNIFIED else None
             folder = self.folder if self.folder != "__search__" else None
@@ -1542,6 +1544,14 @@ class TuimailApp(App[None]):
             self.push_screen(
                 InputDialog("Search (words; from: to: subject: body: limit one):"), chosen
             )
+
+    def _title_search(self, source) -> None:
+        """The search's title with the number of results shown now (a result deleted or
+        put back by undo changes it)."""
+        title = f"Search: {self.search_query} ({source.count()})"
+        if title != self.search_title and self.main is not None:
+            self.search_title = title
+            self.main.set_title(self.account, self.folder)
 
     def leave_search(self) -> None:
         """Esc/q in search results: back to the folder the search started from."""

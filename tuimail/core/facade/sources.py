@@ -29,17 +29,19 @@ class ListSource:
 
 class SearchResults(ListSource):
     """Search hits (a virtual folder). `refresh()` re-reads them from the store, so a
-    result read or flagged shows it, and one moved away (deleted, archived) leaves."""
+    result read or flagged shows it, one moved away (deleted, archived) leaves, and one
+    put back where it was found (undo) is shown again: the hits as found are kept."""
 
     def __init__(self, store: Any, rows: Sequence[MessageRow]) -> None:
         super().__init__(rows)
         self.store = store
+        self._hits = list(self._rows)
 
     def refresh(self) -> None:
-        found = {r.id: r for r in self.store.messages_by_ids([r.id for r in self._rows])}
+        found = {r.id: r for r in self.store.messages_by_ids([r.id for r in self._hits])}
         self._rows = [
             replace(view_row(found[r.id]), depth=r.depth)
-            for r in self._rows
+            for r in self._hits
             if r.id in found and found[r.id].folder == r.folder
         ]
 

@@ -22,6 +22,7 @@ server told it).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -51,6 +52,8 @@ from tuimail.core.imap.sync import (
 )
 from tuimail.core.retry import RetryPolicy, retryable
 from tuimail.core.store import MessageRow, NewMessage, Store
+
+log = logging.getLogger("tuimail.idle")
 
 CHECK_SLICE = 0.5  # seconds per idle_check, so stop() is quick
 # Without NOTIFY, how often an IDLE on a folder other than INBOX is renewed with a LIST of
@@ -118,6 +121,7 @@ class FolderWatcher:
         self.folder_check_seconds = folder_check_seconds
         self._moved_to: str | None = None  # the new name a notification told
         self._moves = 0  # notifications that the folder moved (a repeat waits)
+        self._said = ""  # the last state emitted (the log says each change once)
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -142,6 +146,10 @@ class FolderWatcher:
     def _state(
         self, state: str, error: MailError | None = None, retry_in: float | None = None
     ) -> None:
+        if state != self._said:  # every change of state is logged, not every IDLE round
+            self._said = state
+            kind = f" ({type(error).__name__})" if error is not None else ""
+            log.info("%s: watching %r: %s%s", self.account.name, self.folder, state, kind)
         self._emit(WatchState(self.account.name, self.folder, state, error, retry_in))
 
     def _run(self) -> None:
@@ -512,24 +520,29 @@ class AccountWatcher:
         )
 
     def start(self) -> None:
-        self._started = True
-        for folder in dict.fromkeys(["INBOX", *([self._open] if self._open else [])]):
-            self._watchers[folder] = self._watcher(folder)
-            self._watchers[folder].start()
+        with self._lock:  # the UI may open a folder meanwhile: one watcher per folder
+            self._started = True
+            for folder in dict.fromkeys(["INBOX", *([self._open] if self._open else [])]):
+                if folder not in self._watchers:
+                    self._watchers[folder] = self._watcher(folder)
+                    self._watchers[folder].start()
 
     def watch_open_folder(self, folder: str | None) -> None:
         """Watch `folder` too (None: only INBOX); the previous open folder is dropped."""
-        if self._open and self._open != "INBOX" and self._open != folder:
-            old = self._watchers.pop(self._open, None)
-            if old is not None:
-                threading.Thread(target=old.stop, daemon=True).start()
-        self._open = folder
-        if folder and folder not in self._watchers and self._started:
-            self._watchers[folder] = self._watcher(folder)
-            self._watchers[folder].start()
+        with self._lock:
+            old = None
+            if self._open and self._open != "INBOX" and self._open != folder:
+                old = self._watchers.pop(self._open, None)
+            self._open = folder
+            if folder and folder not in self._watchers and self._started:
+                self._watchers[folder] = self._watcher(folder)
+                self._watchers[folder].start()
+        if old is not None:
+            threading.Thread(target=old.stop, daemon=True).start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        watchers, self._watchers = list(self._watchers.values()), {}
+        with self._lock:
+            watchers, self._watchers = list(self._watchers.values()), {}
         for watcher in watchers:
             watcher._stop.set()
         for watcher in watchers:

@@ -199,8 +199,18 @@ def parse_addresses(raw: bytes | str) -> list[tuple[str, str]]:
     return result
 
 
+# The year as written: the first number of three or more digits that is no part of a
+# time (10:00:00) or zone (+0000). The standard library reads every year below 100 as a
+# two-digit one ("0000" became 2000, "0099" 1999).
+_LONG_NUMBER = re.compile(r"(?<![\d:+-])\d{3,}(?![\d:])")
+
+
 def parse_date(raw: bytes | str | None) -> datetime | None:
-    """RFC 5322 date -> aware datetime (naive dates taken as UTC); None when unparseable."""
+    """RFC 5322 date -> aware datetime (naive dates taken as UTC); None when unparseable.
+
+    Invariant: a year written with three or more digits is that year (three digits: 1900
+    plus it, RFC 5322 4.3); one no datetime can hold (0000) or that the library would
+    have read otherwise gives None (unknown), never another, plausible date."""
     if not raw:
         return None
     text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else raw
@@ -211,6 +221,12 @@ def parse_date(raw: bytes | str | None) -> datetime | None:
         return None
     if dt is None:
         return None
+    written = _LONG_NUMBER.search(text)
+    if written is not None:
+        digits = written.group()
+        year = int(digits) + (1900 if len(digits) == 3 else 0)
+        if year != dt.year:
+            return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     try:

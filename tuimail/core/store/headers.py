@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from tuimail.core.mime.headers import parse_date
 from tuimail.core.sanitize import sanitize
 from tuimail.core.store.columns import summarize_columns
 
@@ -238,13 +239,8 @@ def _epoch(value: Any) -> float | None:
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.timestamp()
-    try:
-        parsed = email.utils.parsedate_to_datetime(str(value))
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+    parsed = parse_date(str(value))  # the one date parser (years as written)
+    return parsed.timestamp() if parsed is not None else None
 
 
 def _ids(value: Any) -> str:

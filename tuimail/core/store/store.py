@@ -796,12 +796,8 @@ class Store:
                         )
                         ids.append(existing[0])
                         continue
-                if has_placeholders and summary.message_id:
-                    adopted = c.execute(
-                        "SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL "
-                        "AND message_id = ? LIMIT 1",
-                        (folder_id, summary.message_id),
-                    ).fetchone()
+                if has_placeholders:
+                    adopted = self._placeholder_for(c, folder_id, msg, summary, flags)
                     if adopted:
                         c.execute(
                             "UPDATE messages SET uid = ?, flags = ?, seen = ?, flagged = ?, "
@@ -812,6 +808,29 @@ class Store:
                         continue
                 ids.append(self._insert(c, folder_id, msg, summary, flags))
         return ids
+
+    @staticmethod
+    def _placeholder_for(
+        c: sqlite3.Connection, folder_id: int, msg: NewMessage, s: HeaderSummary, flags: tuple
+    ) -> tuple | None:
+        """The row a local move put in this folder (waiting for its UID) that `msg`, the
+        server's copy, is: by Message-ID; without one, by what a move keeps (size, date,
+        sender, subject), so the row keeps its id and an undo still finds it."""
+        if s.message_id:
+            return c.execute(
+                "SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL "
+                "AND message_id = ? LIMIT 1",
+                (folder_id, s.message_id),
+            ).fetchone()
+        values = _row_values(folder_id, msg, s, flags)  # the date and size as stored
+        modseq_at = 2 + len(flags)  # (folder_id, uid, *flags, modseq, internaldate, date, size
+        date, size = values[modseq_at + 2], values[modseq_at + 3]
+        return c.execute(
+            "SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL "
+            "AND COALESCE(message_id, '') = '' AND size = ? AND date = ? AND from_addr = ? AND subject = ? "
+            "LIMIT 1",
+            (folder_id, size, date, s.from_addr, s.subject),
+        ).fetchone()
 
     @staticmethod
     def _all_new(c: sqlite3.Connection, folder_id: int, messages: list[NewMessage]) -> bool:

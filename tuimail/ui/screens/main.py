@@ -215,6 +215,14 @@ class MainScreen(Screen):
             reader = self.query_one(ReaderPane)
             if reader.message_view is not None or reader.raw is not None:
                 reader.show_message(None)
+            if self.reading and not self.previewing:
+                self.show_reader(False)  # the last message read left: back to the list
+        elif self.reading and not self.previewing:
+            # The reader in the list's place: a message it showed left the list (deleted,
+            # archived, moved) and the cursor is on the next one. The reader shows that
+            # one, as mutt's pager does, so the next key acts on the message on screen.
+            if not self.app.shows(event.row):
+                self.app.load_message(event.row, preview=False)
         elif self.previewing:
             row, by_user = event.row, event.by_user
             self._preview_timer = self.set_timer(
