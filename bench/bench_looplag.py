@@ -125,23 +125,52 @@ async def _listed(app: TuimailApp, count: int | None = None) -> None:
 
 
 PROFILE = cProfile.Profile()
+LONGEST: list = [0.0, None, ""]  # loop CPU, cProfile, what ran: the longest callback
+_LONGEST_ON = False
 
 
 @contextlib.contextmanager
-def profiled(kind: str, wanted: str | None):
-    """cProfile on (the loop's thread) while an event of the `wanted` kind runs."""
+def profiled(kind: str, wanted: str | None, longest: bool = False):
+    """cProfile on (the loop's thread) while an event of the `wanted` kind runs; with
+    `longest`, each loop callback on its own, keeping the longest one's profile."""
+    global _LONGEST_ON
     if kind != wanted:
         yield
         return
-    PROFILE.enable()
+    if longest:
+        _LONGEST_ON = True
+    else:
+        PROFILE.enable()
     try:
         yield
     finally:
+        _LONGEST_ON = False
         PROFILE.disable()
 
 
+_handle_run = asyncio.events.Handle._run
+
+
+def _timed_run(self: asyncio.events.Handle) -> None:
+    """Handle._run, profiled on its own while `_LONGEST_ON` (--longest)."""
+    if not _LONGEST_ON:
+        return _handle_run(self)
+    profile, start = cProfile.Profile(), time.thread_time()
+    profile.enable()
+    try:
+        return _handle_run(self)
+    finally:
+        profile.disable()
+        spent = time.thread_time() - start
+        if spent > LONGEST[0]:
+            LONGEST[:] = [spent, profile, repr(self)[:200]]
+
+
+asyncio.events.Handle._run = _timed_run  # type: ignore[method-assign]
+
+
 async def probe(
-    store: Store, n: int, rounds: int, profile: str | None = None
+    store: Store, n: int, rounds: int, profile: str | None = None, longest: bool = False
 ) -> dict[str, list[tuple[float, float, float, float]]]:
     service = MailService(
         {"bench": account()}, password_for=lambda a: Secret("x"), idle=False, store=store
@@ -166,7 +195,7 @@ async def probe(
         lag.window()
         for _ in range(rounds):
             for folder in ("Archive", "INBOX"):
-                with profiled("folder switch", profile):
+                with profiled(longest=longest, kind="folder switch", wanted=profile):
                     app.open_folder("bench", folder)
                     await _listed(app)
                     await pilot.pause()
@@ -200,7 +229,7 @@ async def probe(
             lst.move_cursor(rounds + k)  # below the new mail: the ones with bodies
             await pilot.pause()
             lag.window()
-            with profiled("open message", profile):
+            with profiled(longest=longest, kind="open message", wanted=profile):
                 await pilot.press("enter")
                 while reader.message_view is None or lst.current.subject not in str(
                     reader.message_view.subject
@@ -209,7 +238,7 @@ async def probe(
                 await pilot.pause()
                 await asyncio.sleep(0.02)
             stalls["open message"].append(lag.window())
-            with profiled("q back from reader", profile):
+            with profiled(longest=longest, kind="q back from reader", wanted=profile):
                 await pilot.press("q")
                 while not lst.has_focus:
                     await asyncio.sleep(0.001)
@@ -218,7 +247,7 @@ async def probe(
             stalls["q back from reader"].append(lag.window())
         for _ in range(rounds):  # o: date -> sender -> subject -> size -> date ...
             before = app.sort
-            with profiled("sort", profile):
+            with profiled(longest=longest, kind="sort", wanted=profile):
                 await pilot.press("o")
                 while app.sort == before or lst.current is None or app._list_reads.busy:
                     await asyncio.sleep(0.001)
@@ -226,7 +255,7 @@ async def probe(
                 await asyncio.sleep(0.02)
             stalls["sort"].append(lag.window())
         for k in range(rounds):  # /, a query, Enter; then back to the folder
-            with profiled("search", profile):
+            with profiled(longest=longest, kind="search", wanted=profile):
                 await pilot.press("slash", *f"topic {k}", "enter")
                 while not app.search_title:
                     await asyncio.sleep(0.001)
@@ -281,7 +310,7 @@ async def probe(
                 f"References: {refs}\r\n"
                 f"Date: Mon, 1 Jan 2030 12:{k // 60 % 60:02d}:{k % 60:02d} +0000\r\n\r\n"
             ).encode()
-            with profiled("new mail joining a thread", profile):
+            with profiled(longest=longest, kind="new mail joining a thread", wanted=profile):
                 await new_mail(uid, header)
             stalls["new mail joining a thread"].append(lag.window())
         task.cancel()
@@ -320,6 +349,11 @@ def main() -> None:
         ),
         default=None,
     )
+    parser.add_argument(
+        "--longest",
+        action="store_true",
+        help="with --profile: only the single longest loop callback of that kind",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.sqlite3")
@@ -327,7 +361,7 @@ def main() -> None:
         fill_archive(store, args.messages)
         add_bodies(store, args.rounds)
         store.index_headers()  # as the app's runtime does after its first pass: steady state
-        stalls = asyncio.run(probe(store, args.messages, args.rounds, args.profile))
+        stalls = asyncio.run(probe(store, args.messages, args.rounds, args.profile, args.longest))
         store.close()
     print(f"longest event-loop stall per event, {args.messages} messages, target < 33 ms")
     for kind, values in stalls.items():
@@ -342,7 +376,13 @@ def main() -> None:
         " stall; app CPU: all threads, the whole event)"
     )
 
-    if args.profile:
+    if args.profile and args.longest and LONGEST[1] is not None:
+        print(f"\nthe longest loop callback during {args.profile}: {LONGEST[0] * 1000:.0f} ms")
+        print(f"({LONGEST[2]})")
+        stats = pstats.Stats(LONGEST[1])
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(25)
+    elif args.profile:
         print(f"\nthe loop's thread during {args.profile} (cProfile, {args.rounds} events):")
         stats = pstats.Stats(PROFILE)
         stats.sort_stats("cumulative").print_stats(40)

@@ -499,3 +499,27 @@ def test_a_uid_repeated_in_a_fetch_answer_counts_once(scripted, cli) -> None:
     assert run.code == 0, run.err
     assert len(listed.out.strip().splitlines()) == 1, listed.out
     assert "1 new" in run.out, run.out
+
+
+@pytest.mark.parametrize("download_bodies", [False, True], ids=["on reading", "during sync"])
+def test_a_body_sent_empty_is_not_kept_for_the_message(scripted, cli, download_bodies) -> None:
+    """A server that answers BODY[] with nothing (`{0}`) for a message whose RFC822.SIZE
+    says it has some: the empty answer was cached as the message (when read, or by a sync
+    with download_bodies), and it stayed empty even once the server sent it whole. Now it
+    is not kept: said when reading, and asked for again next time."""
+
+    def empty(conn: Conn, tag: bytes, args: bytes) -> None:
+        if b"BODY.PEEK[]" in args:
+            conn.send(b"* 1 FETCH (UID 1 BODY[] {0}\r\n)\r\n" + tag + b" OK done\r\n")
+        else:
+            ImapScript.cmd_uid_fetch(script.current, conn, tag, args)
+
+    script = Switch(ImapScript({"UID FETCH": empty}))
+    with scripted(script) as server:
+        save(server, download_bodies=download_bodies)
+        assert cli("sync", "work").code == 0
+        if not download_bodies:
+            assert "empty" in assert_clean_failure(cli("read", "1", "--account", "work"))
+        script.current = ImapScript()
+        again = cli("read", "1", "--account", "work")
+    assert again.code == 0 and "Body of the message." in again.out, again.out

@@ -83,7 +83,7 @@ async def _footers_after(focus_order: list[str]) -> tuple[list[str], list[str], 
 
 
 async def test_the_footer_shows_what_textuals_footer_shows_as_the_focus_moves():
-    order = ["list", "reader", "list", "plain", "reader", "list"]
+    order = ["list", "reader", "list", "plain", "list", "plain", "reader", "list"]
     ours, textuals, made = await _footers_after(order)
     assert ours == textuals
     assert "Open" in ours[0] and "Never allowed" in ours[0] and "Quotes" not in ours[0]
@@ -111,3 +111,22 @@ async def test_a_click_on_a_footer_key_runs_the_key_it_shows_now():
         assert opened.display
         await pilot.click(opened)
         await wait_for(pilot, lambda: app.ran == ["quotes", "open"])
+
+
+async def test_keys_that_stay_keep_their_widgets_when_the_focus_moves_back_and_forth():
+    """From the list to a pane with fewer of the same keys and back (the reader and the
+    list, q): keys are hidden and shown again, none is re-worded, so nothing changes size
+    (a re-worded key lays the whole screen out again)."""
+    app = _Host(KeyFooter)
+    async with app.run_test(size=(100, 12)) as pilot:
+        footer = app.query_one(KeyFooter)
+        words: dict[int, set[str]] = {}
+        for name in ["list", "plain", "list", "plain", "list"]:
+            app.query_one(f"#{name}").focus()
+            await pilot.pause()
+            await pilot.pause()
+            shown = [k for k in footer.children if k.display]
+            assert ("Open" in _bottom_line(app)) == (name == "list")
+            for key in shown:
+                words.setdefault(id(key), set()).add(key.description)
+        assert all(len(said) == 1 for said in words.values()), words

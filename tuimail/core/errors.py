@@ -194,7 +194,8 @@ REASONS = (
     "message-missing",  # Refused: the message is no longer in the store
     "message-moving",  # Refused: the message is still being moved on the server
     "message-gone",  # Refused: the message is no longer on the server
-    "empty-message",  # Refused: POP3 RETR answered +OK with no message at all
+    "empty-message",  # Refused: a message sent empty (POP3 RETR "+OK" and nothing; IMAP BODY[] of
+    # nothing for a message of some RFC822.SIZE)
     "unknown-action",  # Refused: a queued action of a kind this tuimail does not know (data: kind)
     "no-exists",  # ProtocolViolation: a SELECT/EXAMINE answer without EXISTS
     "bad-numbers",  # ProtocolViolation: a SELECT/EXAMINE answer whose numbers are not numbers

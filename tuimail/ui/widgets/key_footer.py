@@ -111,17 +111,29 @@ class KeyFooter(Footer):
             await self.recompose()  # first keys, groups or the palette key came or went
             return
         keys, palette = wanted
-        self.styles.grid_size_columns = len(keys)
+        if self.styles.grid_size_columns != len(keys):
+            self.styles.grid_size_columns = len(keys)
         new = []
-        for index, key in enumerate(keys):
-            if index < len(plain):
-                _give(plain[index], key)
-                plain[index].display = True
-            else:
-                widget = _key_widget(key).data_bind(compact=Footer.compact)
-                new.append(widget)
-        for spare in plain[len(keys) :]:
-            spare.display = False
+        placed = _in_place(plain, keys)
+        if placed is not None:
+            # Each key is in a widget that showed its action before, in order (going
+            # from the reader back to the list: the list's own key comes back): show and
+            # hide, no widget gets other words, so nothing changes size (a new text
+            # laid out the screen twice: ~20 ms of the loop on each open and q).
+            for widget, key in zip(plain, placed, strict=True):
+                if key is not None:
+                    _give(widget, key)
+                _show(widget, key is not None)
+        else:
+            for index, key in enumerate(keys):
+                if index < len(plain):
+                    _give(plain[index], key)
+                    _show(plain[index], True)
+                else:
+                    widget = _key_widget(key).data_bind(compact=Footer.compact)
+                    new.append(widget)
+            for spare in plain[len(keys) :]:
+                _show(spare, False)
         if palette is not None and palettes:
             _give(palettes[0], palette)
         self._shown = wanted
@@ -130,6 +142,27 @@ class KeyFooter(Footer):
                 await self.mount_all(new, before=palettes[0])
             else:
                 await self.mount_all(new)
+
+
+def _in_place(widgets: list[FooterKey], keys: tuple[Key, ...]) -> list[Key | None] | None:
+    """For each widget, the key it shows if every key can stay in a widget whose action
+    it already is, in the same order (None: that widget is hidden); None if they
+    cannot."""
+    placed: list[Key | None] = []
+    wanted = iter(keys)
+    key = next(wanted, None)
+    for widget in widgets:
+        if key is not None and widget.action == key.action:
+            placed.append(key)
+            key = next(wanted, None)
+        else:
+            placed.append(None)
+    return placed if key is None else None
+
+
+def _show(widget: FooterKey, shown: bool) -> None:
+    if widget.display != shown:  # setting it again still lays the screen out
+        widget.display = shown
 
 
 def _key_widget(key: Key) -> FooterKey:
