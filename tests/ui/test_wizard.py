@@ -52,6 +52,30 @@ async def test_first_run_setup_to_saved_account(mail_server):
         assert app.screen.query_one(MessageList).count == 2
 
 
+async def test_servers_found_through_the_wizards_dns_server_connect(mail_server):
+    """The servers' names (imap.example.test) exist only at the DNS server setup asked:
+    the saved account remembers it, and the app's sync finds them there (it was saved,
+    then never connected: the system's resolver does not know them)."""
+    user = mail_server.new_user()
+    seed(mail_server, user, 2)
+    app = TuimailApp(None, wizard=wizard_for(mail_server))
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = app.screen
+        put(screen, email=user.email, password=user.password)
+        await pilot.click("#wiz-detect")
+        await wait_for(pilot, lambda: screen.detection is not None, timeout=30)
+        await wait_for(pilot, lambda: screen.verified, timeout=20)
+        assert screen.query_one("#wiz-in-host", Input).value == "imap.example.test"
+        screen.query_one("#wiz-storage", Select).value = "ask"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), timeout=10)
+        (saved,) = load_config().accounts.values()
+        assert saved.extra["nameserver"] == f"127.0.0.1:{mail_server.dns_port}"
+        await wait_for(pilot, lambda: app.synced, timeout=20)
+        await settle(pilot)
+        assert app.screen.query_one(MessageList).count == 2
+
+
 async def test_wizard_errors_are_sentences(mail_server):
     app = TuimailApp(None, wizard=wizard_for(mail_server))
     async with app.run_test(size=(120, 50)) as pilot:

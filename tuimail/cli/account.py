@@ -269,6 +269,8 @@ def run_add(args: argparse.Namespace) -> int:
                 print(("Login ok: " if check.ok else "Login FAILED: ") + detect_words.login(check))
             if not all(c.ok for c in checks):
                 return _err("the login failed (see above); nothing was saved.", EXIT_FAILURE)
+    if options.nameserver:  # the servers were found there: the app resolves them there
+        account.extra["nameserver"] = options.nameserver
     if oauth2:
         from tuimail.cli.login import apply_oauth2_options
 
@@ -281,6 +283,8 @@ def run_add(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _err(config_words(exc))
     print(f"Saved account {account.name!r} in {path}.")
+    if options.nameserver:
+        print(f"Its servers' names are looked up at {options.nameserver} (nameserver).")
     if oauth2:
         if not account.oauth2_token_command:
             print(f"Now sign in: tuimail account login {account.name}")

@@ -90,6 +90,9 @@ ACCOUNT_KEYS: dict[str, Any] = {
     "identities": ANY,  # a list of { email, name, signature } tables (IDENTITY_KEYS)
     "timeout": NUMBER,
     "dkim_selector": str,
+    # The DNS server setup found the servers through (`--nameserver`, the wizard's DNS
+    # server): their host names are resolved there too (tuimail.core.connect).
+    "nameserver": str,
 }
 # The `oauth2 = { ... }` table of an account: a provider from the shipped database by
 # name, or explicit endpoints (which override the provider's).
@@ -736,7 +739,7 @@ def save_account(account: Account, path: str | Path | None = None) -> Path:
             if key in _KNOWN_KEYS and key not in _EXTRA_KEYS and key not in new_items:
                 del existing[key]
         for key, value in new_items.items():
-            if key in existing and existing[key].unwrap() == _plain(value):
+            if key in existing and _plain(existing[key]) == _plain(value):
                 continue  # unchanged: keep its formatting and comment
             existing[key] = value
         for key, value in account.extra.items():

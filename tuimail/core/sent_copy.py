@@ -14,7 +14,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from tuimail.core.account import Account
-from tuimail.core.connect import open_imap
+from tuimail.core.connect import account_address, open_imap
 from tuimail.core.errors import MailError
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.secrets import Secret
@@ -73,7 +73,12 @@ def login(account: Account, password: Secret, timeout: float | None = None) -> I
         from tuimail.core.connect import account_timeout
 
         timeout = account_timeout(account)
-    client = open_imap(account.incoming, account.ca_file, timeout)
+    client = open_imap(
+        account.incoming,
+        account.ca_file,
+        timeout,
+        address=account_address(account, account.incoming),
+    )
     try:
         from tuimail.core.imap.login import imap_login
 

@@ -195,6 +195,19 @@ def _maybe_sent(exc: BaseException, refused: dict) -> SubmitError:
     )
 
 
+def _account_address(account: Account) -> str | None:
+    """Where the outgoing server is when the account names its own DNS server
+    (connect.account_address); a failure to find it is the connect stage's."""
+    from tuimail.core.connect import account_address
+
+    try:
+        return account_address(account, account.outgoing)
+    except MailError as exc:
+        failed = _failure("connect", exc, account.outgoing.host)
+        failed.data.update(_where(account))
+        raise failed from exc
+
+
 def _where(account: Account) -> dict:
     return {"host": account.outgoing.host, "port": account.outgoing.port}
 
@@ -222,6 +235,8 @@ async def submit(
     if settings.security == "plain":
         kwargs["use_tls"] = False
         kwargs["start_tls"] = False
+    if address is None:
+        address = _account_address(account)
     if address is not None:
         try:
             sock = socket.create_connection((address, settings.port), timeout=timeout)
@@ -268,6 +283,8 @@ async def check_login(
     if settings.security == "plain":
         kwargs["use_tls"] = False
         kwargs["start_tls"] = False
+    if address is None:
+        address = _account_address(account)
     if address is not None:
         try:
             sock = socket.create_connection((address, settings.port), timeout=timeout)

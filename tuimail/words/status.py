@@ -14,9 +14,9 @@ from tuimail.core.errors import (
     ServerBusy,
 )
 from tuimail.core.sanitize import sanitize
-from tuimail.words.describe import describe
-from tuimail.words.sign_in import needs_sign_in, sign_in_advice, sign_in_needed
-from tuimail.words.where import failure
+
+# The sentences for failures (tuimail.words.describe, .sign_in, .where) are imported when
+# there is one to say: a healthy account's state, on the first painted screen, needs none.
 
 
 def _oauth(error: MailError) -> bool:
@@ -25,6 +25,8 @@ def _oauth(error: MailError) -> bool:
 
 def advice(error: MailError) -> str:
     """What happens next, as the runtime's policy decided it from the type."""
+    from tuimail.words.sign_in import needs_sign_in, sign_in_advice
+
     if needs_sign_in(error):
         return f"{sign_in_advice(error)}; queued work waits"
     if isinstance(error, AuthenticationFailed) and _oauth(error):
@@ -60,6 +62,8 @@ def sent(count: int) -> str:
 def event(item: Any) -> str:
     """The sentence for a service event that has one ("error", "warning", "sent"), else ""."""
     if item.kind == "error" and item.error is not None:
+        from tuimail.words.where import failure
+
         return failure(item.failure)
     if item.kind == "warning":
         return warning(item.note)
@@ -73,6 +77,9 @@ def state(item: Any) -> str:
     `tuimail watch`: its failure and what happens next, or what it is doing."""
     error = item.error
     if error is not None:
+        from tuimail.words.describe import describe
+        from tuimail.words.sign_in import needs_sign_in, sign_in_needed
+
         # a missing sign-in: what is wrong here, what to run once in the advice
         text = sign_in_needed(error) if needs_sign_in(error) else describe(error)
         mail = error if isinstance(error, MailError) else None
@@ -80,6 +87,8 @@ def state(item: Any) -> str:
         if hint and item.phase != "offline-retrying":
             text = f"{text} — {hint}"
     elif item.failures:
+        from tuimail.words.where import failure
+
         text = "; ".join(failure(f) for f in item.failures[:2])
     elif item.activity == "syncing" and item.progress:
         folder, done, total = item.progress

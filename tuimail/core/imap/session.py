@@ -16,7 +16,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import ProtocolError
 
 from tuimail.core.account import Account
-from tuimail.core.connect import open_imap
+from tuimail.core.connect import account_address, open_imap
 from tuimail.core.errors import (
     AuthenticationFailed,
     ProtocolViolation,
@@ -65,7 +65,12 @@ def connect(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> IMAPClient:
     """Open, secure and log in; the caller closes it with `close_quietly`."""
-    client = open_imap(account.incoming, ca_file or account.ca_file, timeout)
+    client = open_imap(
+        account.incoming,
+        ca_file or account.ca_file,
+        timeout,
+        address=account_address(account, account.incoming),
+    )
     # imapclient turns on imaplib's line-by-line debug logging (every FETCH line goes
     # through logging: slow on big folders). Off, unless `tuimail --debug` asked for the
     # conversation (tuimail/core/logs.py keeps credentials and message content out).

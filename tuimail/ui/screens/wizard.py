@@ -417,7 +417,11 @@ class WizardScreen(Screen[Account | None]):
         problem = self.advanced_problem()
         if problem:
             raise ValueError(problem)
-        ca_file = getattr(self.detection_options_obj(), "ca_file", None)
+        options = self.detection_options_obj()
+        ca_file = getattr(options, "ca_file", None)
+        # The DNS server the servers were found through: the app resolves them there too
+        # (a host only it knows would otherwise never connect).
+        nameserver = getattr(options, "nameserver", None)
         command = self.value("wiz-command") if self.security_storage() == "command" else None
         login = self.value("wiz-login")
         return Account(
@@ -444,6 +448,7 @@ class WizardScreen(Screen[Account | None]):
             auth="oauth2" if self.oauth2_table else "password",
             oauth2=dict(self.oauth2_table) if self.oauth2_table else None,
             oauth2_client=self.oauth2_client if self.oauth2_table else None,
+            extra={"nameserver": nameserver} if nameserver else {},
         )
 
     def security_storage(self) -> str:
