@@ -107,6 +107,20 @@ def test_round_trip_keeps_comments_and_extra_keys() -> None:
     assert leftovers == []
 
 
+def test_an_account_with_true_false_settings_is_saved_again() -> None:
+    """tomlkit gives a saved true/false back as a plain bool: saving such an account a
+    second time (a POP3 account's new server key trusted in Diagnose, the wizard) failed
+    with "'bool' object has no attribute 'unwrap'", and nothing was saved."""
+    save_account(_account("work", protocol="pop3", download_bodies=True))
+    work = load_config().accounts["work"]
+    work.incoming = ServerSettings("pop.example.test", 995, "tls", "cd" * 32)
+    work.leave_on_server = False
+    save_account(work)
+    again = load_config().accounts["work"]
+    assert again.incoming.pinned_sha256 == "cd" * 32
+    assert again.leave_on_server is False and again.download_bodies is True
+
+
 @pytest.mark.parametrize(
     "text, line, words",
     [

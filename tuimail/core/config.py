@@ -739,7 +739,7 @@ def save_account(account: Account, path: str | Path | None = None) -> Path:
             if key in _KNOWN_KEYS and key not in _EXTRA_KEYS and key not in new_items:
                 del existing[key]
         for key, value in new_items.items():
-            if key in existing and existing[key].unwrap() == _plain(value):
+            if key in existing and _plain(existing[key]) == _plain(value):
                 continue  # unchanged: keep its formatting and comment
             existing[key] = value
         for key, value in account.extra.items():

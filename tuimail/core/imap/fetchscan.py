@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import imaplib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Any
 
 from tuimail.core import connect
@@ -269,15 +269,30 @@ Plain = Callable[[int, bytes, bytes, int, "int | None", bytes], Any]
 
 
 def read_answer(
-    imap: Any, tag: bytes, name: str, plain: Plain | None = None
+    imap: Any,
+    tag: bytes,
+    name: str,
+    plain: Plain | None = None,
+    ahead: Container[bytes] = (),
 ) -> tuple[str, bytes, list[Any]]:
     """Read the answer to the command `tag` (sent with imap._command(name, ...)) up to
     its tagged line: (type, the tagged line's text, the FETCH responses in order).
     Mirrors imaplib's _command_complete: a BYE ends it with imaplib's abort, BAD raises
     imaplib's error; the tag is forgotten either way. With `plain`, a response of the
     plain shape (_HEAD) is given to it and what it returns is kept in the Fetch's place
-    (nothing when None): the same fields as the Fetch would hold, without making one."""
+    (nothing when None): the same fields as the Fetch would hold, without making one.
+
+    `ahead`: tags of commands sent after this one and not answered yet (tuimail.core.
+    imap.ahead). A server may complete one of them first (RFC 3501 5.5): its tagged line
+    is kept (in imap.tagged_commands, as imaplib keeps it) and reading goes on; reading
+    that command's answer later returns it at once, with the FETCH responses read before
+    it in the earlier answer. Any other tag is a protocol violation."""
     imap._check_bye()
+    done = imap.tagged_commands.get(tag)
+    if done is not None:  # completed while an earlier answer was read
+        del imap.tagged_commands[tag]
+        typ, text = done[0], done[1][0]
+        return _completed(imap, name, typ, text), text, []
     reader = _Reader(imap.file, imap._count)
     fetches: list[Any] = []
     tagre = imap.tagre
@@ -312,7 +327,12 @@ def read_answer(
             tagged = tagre.match(line)
             if tagged is not None:
                 if tagged.group("tag") != tag:
-                    raise _not_imap(line)
+                    other = tagged.group("tag")
+                    if other not in ahead or imap.tagged_commands.get(other, 1) is not None:
+                        raise _not_imap(line)  # never sent, or answered already
+                    other_typ = tagged.group("type").decode(imap._encoding)
+                    imap.tagged_commands[other] = (other_typ, [tagged.group("data")])
+                    continue
                 typ = tagged.group("type").decode(imap._encoding)
                 text = tagged.group("data")
                 break
@@ -324,11 +344,16 @@ def read_answer(
     finally:
         imap.tagged_commands.pop(tag, None)
     reader.done()
+    return _completed(imap, name, typ, text), text, fetches
+
+
+def _completed(imap: Any, name: str, typ: str, text: bytes) -> str:
+    """The end of a command's answer, as imaplib's _command_complete ends it."""
     _response_code(imap, typ, text)
     imap._check_bye()
     if typ == "BAD":
         raise imap.error(f"{name} command error: {typ} {[text]}")
-    return typ, text, fetches
+    return typ
 
 
 def _plain_run(reader: _Reader, fetches: list[Any], imap: Any, plain: Plain | None = None) -> None:

@@ -36,7 +36,8 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -55,6 +56,7 @@ from tuimail.core.errors import (
     TimedOut,
     error_record,
 )
+from tuimail.core.imap.ahead import answers_ahead
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.fetchscan import Fetch, Plain, read_answer
 from tuimail.core.imap.names import ListEntry, ListRefused, list_folders, remember_raw
@@ -760,22 +762,29 @@ class SyncEngine:
         return out
 
     def _fetch_new(self, folder_id: int, name: str, uids: list[int]) -> int:
-        """Fetch headers of `uids`, newest first, in batches; each batch is committed."""
+        """Fetch headers of `uids`, newest first, in batches (the next one asked for while
+        the one before is written: header_batches); each batch is committed."""
         if not uids:
             return 0
         uids = sorted(uids, reverse=True)
         total, done, added = len(uids), 0, 0
-        size = self.first_batch
-        with _Batches(self.store, folder_id, len(uids), self.worker_from) as batches:
-            while done < total:
-                chunk = uids[done : done + size]
-                messages = fetch_headers(self.client, uid_set(chunk), self.condstore, set(chunk))
+        first = self.first_batch
+        chunks = [uids[:first]] + [
+            uids[i : i + self.batch] for i in range(first, total, self.batch)
+        ]
+        asked = ((uid_set(chunk), set(chunk)) for chunk in chunks)
+        with (
+            _Batches(self.store, folder_id, len(uids), self.worker_from) as batches,
+            closing(header_batches(self.client, self.condstore, asked)) as answers,
+        ):
+            for index, (chunk, messages) in enumerate(zip(chunks, answers, strict=True)):
                 added += _distinct(messages)
                 done += len(chunk)
                 batches.add(
-                    messages, self._progress_to(name, done, total), first=size == self.first_batch
+                    messages,
+                    self._progress_to(name, done, total),
+                    first=index == 0 or self.batch == first,
                 )
-                size = self.batch
         return added
 
     def _progress_to(self, name: str, done: int, total: int) -> Callable[[], None]:
@@ -801,27 +810,37 @@ class SyncEngine:
         """Headers of UIDs high..1 in descending ranges (first sync); returns how many.
         A range that comes back empty means the folder is not dense after all (or its
         EXISTS/UIDNEXT were not true): the UIDs left are listed with one UID SEARCH."""
-        added, size = 0, self.first_batch
+        added = 0
+        below = high  # the highest UID not asked for yet
+        dense = True
+
+        def ranges() -> Iterator[tuple[str, range]]:
+            nonlocal below
+            size = self.first_batch
+            while below >= 1 and dense:  # read when the answer before was handled
+                low = max(1, below - size + 1)
+                yield f"{low}:{below}", range(low, below + 1)
+                below, size = low - 1, self.batch
+
         with (
             self.store.bulk_first_fill(expected),
             _Batches(self.store, folder_id, expected, self.worker_from) as batches,
         ):
-            while high >= 1:
-                low = max(1, high - size + 1)
-                wanted = range(low, high + 1)
-                messages = fetch_headers(self.client, f"{low}:{high}", self.condstore, wanted)
-                added += _distinct(messages)
-                batches.add(
-                    messages,
-                    self._progress_to(name, min(added, expected), expected),
-                    first=size == self.first_batch,
-                )
-                high, size = low - 1, self.batch
-                if not messages and high >= 1:
-                    batches.flush()
-                    found = self._uid_search(f"UID 1:{high}", expected)
-                    rest = [u for u in found if u <= high]
-                    return added + self._fetch_new(folder_id, name, rest)
+            with closing(header_batches(self.client, self.condstore, ranges())) as answers:
+                for index, messages in enumerate(answers):
+                    added += _distinct(messages)
+                    batches.add(
+                        messages,
+                        self._progress_to(name, min(added, expected), expected),
+                        first=index == 0 or self.batch == self.first_batch,
+                    )
+                    if not messages:
+                        dense = False  # the range asked for already is still read
+            if not dense and below >= 1:
+                batches.flush()
+                found = self._uid_search(f"UID 1:{below}", expected)
+                rest = [u for u in found if u <= below]
+                return added + self._fetch_new(folder_id, name, rest)
         return added
 
     def _download_bodies(self, folder_id: int) -> None:
@@ -1000,6 +1019,49 @@ def fetch_headers(
     if typ != "OK":
         raise _refused("headers", _decode([text]))
     return messages_from_fetches(fetches, modseq, wanted)
+
+
+Asked = tuple[str, Container[int]]  # a UID set to ask for, and the UIDs wanted of it
+
+
+def header_batches(
+    client: IMAPClient, modseq: bool, batches: Iterable[Asked]
+) -> Iterator[list[NewMessage]]:
+    """fetch_headers of each (UID set, wanted UIDs) of `batches`, in order, each batch's
+    UID FETCH sent before the answer to the one before it is handed out (tuimail.core.
+    imap.ahead): the server prepares a batch while tuimail writes the one before.
+    `batches` is read lazily (one ahead of the answers handed out). A UID wanted by a
+    later batch that comes in an earlier answer (a server may interleave its answers) is
+    kept with that answer. A connection fetch_headers would read through imaplib is
+    asked one batch at a time."""
+    imap = client._imap
+    if not isinstance(imap, _IMAP4) or imap.debug >= 4:
+        for uids, wanted in batches:
+            yield fetch_headers(client, uids, modseq, wanted)
+        return
+    items = f"({_header_items(modseq)})"
+
+    def read(tag: bytes, wanted: Container[int], later: list[tuple[bytes, Asked]]) -> list:
+        if later:
+            wanted = _union(wanted, [w for _tag, (_uids, w) in later])
+        plain = plain_messages(modseq, wanted)
+        typ, text, fetches = read_answer(imap, tag, "UID", plain, [t for t, _c in later])
+        if typ != "OK":
+            raise _refused("headers", _decode([text]))
+        return messages_from_fetches(fetches, modseq, wanted)
+
+    commands = ((("UID", "FETCH", uids, items), (uids, wanted)) for uids, wanted in batches)
+    yield from answers_ahead(imap, commands, lambda tag, asked, later: read(tag, asked[1], later))
+
+
+def _union(first: Container[int], others: list[Container[int]]) -> Container[int]:
+    """The UIDs in any of `first` and `others` (ranges that touch stay one range)."""
+    every = [first, *others]
+    if all(type(w) is range and w.step == 1 for w in every):
+        spans = sorted(every, key=lambda r: r.start)  # type: ignore[attr-defined]
+        if all(a.stop >= b.start for a, b in zip(spans, spans[1:], strict=False)):
+            return range(spans[0].start, max(r.stop for r in spans))  # type: ignore[attr-defined]
+    return set().union(*every)  # type: ignore[arg-type]
 
 
 def plain_messages(modseq: bool, wanted: Container[int] | None = None) -> Plain:
