@@ -18,6 +18,11 @@ Rows:
                    terminal output; CPU (user + system, children included) read from /proc
                    at that moment (10 ms ticks), then the process is killed
 
+With --ab TREE [--ab TREE ...], only the app's first paint is timed, for this tree and each
+other checkout of tuimail given (e.g. `git worktree add /tmp/old <commit>`), one after the
+other in every round (interleaved A/B: all see the same load); each tree has its own store,
+synced by that tree, and its own bytecode cache.
+
 With --imports, also prints the CPU time (not wall time, unlike `python -X importtime`) of
 each module `tuimail sync` and the app import, to see what a start pays for.
 """
@@ -57,14 +62,16 @@ class Paint:
     cpu: float
 
 
-def first_paint(argv: list[str], env: dict[str, str], marker: bytes = ROW_TEXT) -> Paint:
-    """Start argv in a 160x50 pty; when `marker` first appears in what it writes, read its
-    CPU time from /proc and kill it."""
+def first_paint(
+    argv: list[str], env: dict[str, str], marker: bytes = ROW_TEXT, cwd: Path | None = None
+) -> Paint:
+    """Start argv in a 160x50 pty (in `cwd`: `python -m` imports from there first); when
+    `marker` first appears in what it writes, read its CPU time from /proc and kill it."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
     started = time.perf_counter()
     proc = subprocess.Popen(
-        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True
     )
     os.close(slave)
     seen = bytearray()
@@ -159,6 +166,41 @@ def rounds(bed: Bed, n_rounds: int) -> list[str]:
     return lines
 
 
+def ab_rounds(bed: Bed, trees: list[Path], n_rounds: int) -> list[str]:
+    """The app's first paint from each tree in turn, every round; medians per tree. Each
+    runs in its own tree (`python -m tuimail` imports from the current directory first)."""
+    envs = []
+    for i, tree in enumerate(trees):
+        env = bed._tuimail_env(f"ab{i}", bodies=False, cold=False)
+        env.update(PYTHONPATH=str(tree), TERM="xterm-256color", COLORTERM="truecolor")
+        env["PYTHONPYCACHEPREFIX"] = str(bed.dir / f"pycache-ab{i}")
+        subprocess.run(
+            [sys.executable, "-m", "tuimail", "sync"],
+            env=env,
+            cwd=tree,
+            check=True,
+            capture_output=True,
+        )
+        envs.append(env)
+    argv = [sys.executable, "-m", "tuimail"]
+    for env, tree in zip(envs, trees, strict=True):  # warm-ups: caches, bytecode
+        first_paint(argv, env, cwd=tree)
+    runs: list[list[Paint]] = [[] for _ in trees]
+    for _ in range(n_rounds):
+        for env, tree, got in zip(envs, trees, runs, strict=True):
+            got.append(first_paint(argv, env, cwd=tree))
+    lines = []
+    for tree, got in zip(trees, runs, strict=True):
+        walls = sorted(r.wall for r in got)
+        cpus = sorted(r.cpu for r in got)
+        lines.append(
+            f"{tree}: first paint wall median {statistics.median(walls):.3f} s "
+            f"(min {walls[0]:.3f}, max {walls[-1]:.3f}); CPU median "
+            f"{statistics.median(cpus):.3f} s (min {cpus[0]:.3f}, max {cpus[-1]:.3f})"
+        )
+    return lines
+
+
 def _line(n: int, label: str, ref: str, a: list, b: list) -> str:
     cells = [f"{n:>7} {label:<15} {ref:<8}"]
     for field, unit in (("wall", "s"), ("cpu", "s"), ("rss_mb", "MB")):
@@ -241,6 +283,14 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--imports", action="store_true", help="also print import CPU times")
+    parser.add_argument(
+        "--ab",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="TREE",
+        help="time only the app's first paint, interleaved with this other checkout",
+    )
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f}; medians of {args.rounds} rounds")
     print(
@@ -249,11 +299,15 @@ def main() -> None:
     )
     bed = Bed(args.messages)
     try:
-        bed.tuimail("sync", name="headers")  # the store the app and no-change sync start from
-        for line in rounds(bed, args.rounds):
-            print(line, flush=True)
-        if args.imports:
-            import_profile(bed)
+        if args.ab:
+            for line in ab_rounds(bed, [REPO, *args.ab], args.rounds):
+                print(line, flush=True)
+        else:
+            bed.tuimail("sync", name="headers")  # the store the app and no-change sync start from
+            for line in rounds(bed, args.rounds):
+                print(line, flush=True)
+            if args.imports:
+                import_profile(bed)
     finally:
         bed.close()
     print(f"load average at end: {os.getloadavg()[0]:.1f}")

@@ -126,6 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     paused = quick and gc.isenabled()
     if paused:
         gc.disable()
+    # The app: paused likewise until its first list is painted (tuimail.core.start_gc).
+    app_start = argv is None and command_module(sys.argv[1:], sys.argv[0]) == APP_ONLY
+    if app_start:
+        from tuimail.core import start_gc
+
+        start_gc.pause()
     previous = use_private_umask()  # before anything is created: files 0600, dirs 0700
     try:
         tighten_all()
@@ -136,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         raise
     finally:
         os.umask(previous)  # a caller in the same process (a test) gets its own back
+        if app_start:
+            start_gc.resume(collect=False)  # the app ended before its first list
     if quick:
         from tuimail.cli.quick_exit import finish
 

@@ -77,6 +77,32 @@ _NEVER_BEFORE_FIRST_PAINT = (
     "tuimail.core.outbox",
     "imapclient",  # the account's actions are made on first use
     "email.policy",
+    # Each imported at its first use (issue 19: session 7's first paint paid for them):
+    "tuimail.core.thread_list",  # threads turned on (t)
+    "tuimail.core.threads",
+    "tuimail.ui.screens.dialogs",  # a question asked, the help shown
+    "tuimail.core.message_files",  # a message piped
+    "tuimail.core.draft_recovery",  # after the first paint, with the first sync
+    "secrets",  # (draft_recovery's file names)
+    "rich._emoji_codes",  # markup parsed (the folder tree's root label is Text)
+    # The sentences: a failure, an action done, a message shown; a healthy account's
+    # state (tuimail.words.status) is all the first screen says.
+    *(
+        f"tuimail.words.{name}"
+        for name in (
+            "actions",
+            "attachments",
+            "describe",
+            "failures",
+            "notes",
+            "outbox",
+            "password",
+            "sent",
+            "service",
+            "sign_in",
+            "where",
+        )
+    ),
 )
 
 

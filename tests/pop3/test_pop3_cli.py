@@ -59,6 +59,30 @@ def test_watch_polls_a_pop3_account_until_interrupted(mail_server):
 
 
 @pytest.mark.timeout(60)
+def test_watch_names_the_message_that_came_not_the_newest_dated(mail_server):
+    """New POP3 mail was announced as the first rows of the list (the newest by Date):
+    after a message dated in the future (spam does that), every new message was printed,
+    and handed to --exec and new_mail_command, as that one."""
+    user = mail_server.new_user()
+    future = b"Date: Mon, 1 Jan 2099 10:00:00 +0000\r\n"
+    mail_server.deliver(
+        user, message(1, extra=b"").replace(b"\r\n\r\n", b"\r\n" + future + b"\r\n", 1)
+    )
+    saved_account(mail_server, user, poll_interval=1)
+    proc = start_cli("watch", "pop")
+    try:
+        assert proc.stdout.readline().startswith("watching pop (POP3, every 1 s)")
+        assert "message 1" in proc.stdout.readline()  # the first pass
+        late = b"Date: Tue, 2 Jan 2001 10:00:00 +0000\r\n"
+        mail_server.deliver(user, message(2).replace(b"\r\n\r\n", b"\r\n" + late + b"\r\n", 1))
+        line = proc.stdout.readline()  # a later poll
+        assert "message 2" in line and "sender2@example.test" in line, line
+    finally:
+        _out, err = interrupt(proc)
+    assert proc.returncode == 0, err
+
+
+@pytest.mark.timeout(60)
 def test_watch_stops_at_a_wrong_password_with_a_sentence_and_never_retries(mail_server):
     """A rejected password is not tried again every poll (lock-out risk): one login, one
     sentence that says so (not "connection lost"), exit status 1."""

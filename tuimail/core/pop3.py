@@ -138,6 +138,7 @@ class Pop3Result:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)  # keys: NO_UIDL, ODD_UIDL, BAD_LISTING
     refused: list[Failure] = field(default_factory=list)  # messages not sent (asked again)
+    stored: list[int] = field(default_factory=list)  # the store's ids of what this pass stored
 
 
 Progress = Callable[[int, int], None]
@@ -249,8 +250,10 @@ def fetch(
             if lines is None:
                 continue  # refused: the others still come; it is asked for again next time
             raw = b"\r\n".join(lines) + b"\r\n"
-            if state.commit(account.name, entry.key, entry.uidl, raw, entry.size):
-                result.downloaded += 1  # not one another pass stored meanwhile
+            stored = state.commit(account.name, entry.key, entry.uidl, raw, entry.size)
+            if stored is not None:  # not one another pass stored meanwhile
+                result.downloaded += 1
+                result.stored.append(stored)
             if progress:
                 progress(done, len(new))
         known = state.known(account.name)

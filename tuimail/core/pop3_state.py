@@ -229,10 +229,11 @@ class StorePop3State:
 
     def commit(
         self, account: str, key: str, uidl: str | None, raw: bytes, size: int | None = None
-    ) -> bool:
-        """Store the message and its key in one transaction; False (nothing stored) when
-        the key is known already (another pass, e.g. a concurrent `tuimail sync`, stored
-        it first): what a pass counts as new is what it stored."""
+    ) -> int | None:
+        """Store the message and its key in one transaction: the stored message's id;
+        None (nothing stored) when the key is known already (another pass, e.g. a
+        concurrent `tuimail sync`, stored it first): what a pass counts as new is what it
+        stored."""
         folder = self.inbox(account)
         conn = self.store.conn
         conn.execute("PRAGMA synchronous = FULL")
@@ -242,7 +243,7 @@ class StorePop3State:
                     "SELECT 1 FROM pop3_keys WHERE account = ? AND key = ?", (account, key)
                 ).fetchone()
                 if exists:
-                    return False
+                    return None
                 message_id = self.store.add_local_message(folder, raw)
                 now = self.clock()
                 lines = raw_lines(raw)
@@ -261,7 +262,7 @@ class StorePop3State:
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (account, alias, uidl, message_id, now, origin, size, *evidence),
                     )
-            return True
+            return message_id
         finally:
             conn.execute("PRAGMA synchronous = NORMAL")
 

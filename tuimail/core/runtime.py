@@ -472,8 +472,10 @@ class AccountRuntime:
             self._pop3_sockets.clear()
         self.last_result = result
         if result.downloaded:
-            inbox = self.pop3_state.inbox(self.account.name)
-            rows = list(self.store.message_rows(inbox, 0, result.downloaded))
+            # The messages this pass stored, not the first rows of the list: those are
+            # the newest by Date, and a message dated in the future (or an old one
+            # arriving late) made new mail announced (and its hooks run) as another.
+            rows = self.store.messages_by_ids(result.stored)
             self.emit(ServiceEvent("messages", self.account.name, "INBOX"))
             self.emit(
                 ServiceEvent(

@@ -12,6 +12,7 @@ import gc
 import logging
 import os
 import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -26,8 +27,8 @@ from textual.binding import Binding
 from textual.reactive import Reactive
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tuimail.core import start_gc
 from tuimail.core.errors import AuthenticationFailed
-from tuimail.core.message_files import PipeResult, pipe_input, run_pipe
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import (
     UNIFIED,
@@ -38,30 +39,23 @@ from tuimail.core.service import (
     ServiceEvent,
     StoreSource,
 )
-from tuimail.core.thread_list import ThreadSource
 from tuimail.ui import textual_fixes
 from tuimail.ui.idle_gc import EVERY, IdleCollector
 from tuimail.ui.latest import Latest
 from tuimail.ui.palette import FolderCommands
 from tuimail.ui.plain import markup_literal, notify, plain_text
-from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen, InputDialog
 from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
 from tuimail.ui.settings import UiSettings
 from tuimail.ui.widgets.folder_tree import FolderTree
-from tuimail.ui.widgets.message_list import MessageList, load
+from tuimail.ui.widgets.message_list import Loaded, MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
-from tuimail.words.actions import link_opened, new_mail, not_viewed, pipe_finished, undone
-from tuimail.words.attachments import opened as opened_words
-from tuimail.words.describe import describe
-from tuimail.words.sent import draft_saved, recovered_words, sent_needs_attention, sent_note
-from tuimail.words.status import back_online
-from tuimail.words.status import event as event_words
-from tuimail.words.status import state as state_words
 
 log = logging.getLogger(__name__)
 
-if TYPE_CHECKING:  # imported when a message is composed: not needed for the first paint
+if TYPE_CHECKING:  # imported when first used: not needed for the first paint
+    from tuimail.core.message_files import PipeResult
+    from tuimail.core.thread_list import ThreadSource
     from tuimail.ui.screens.composer import ComposerScreen
 
 SORTS = ("date", "sender", "subject", "size")
@@ -125,6 +119,7 @@ class TuimailApp(App[None]):
         self.start_notes = list(notes or [])  # config values ignored (said once on start)
         self.now = now  # a fixed clock for snapshots
         self._offline_since: dict[str, str] = {}  # account -> when it went offline
+        self._countdown: Any = None  # while an account waits to retry: the bar each second
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
         self.sync_fallback = self.SYNC_FALLBACK if sync_fallback is None else sync_fallback
@@ -147,6 +142,7 @@ class TuimailApp(App[None]):
         # Store reads for the screen run off the loop, the latest request winning (issue 19)
         self._list_reads = Latest(self, "list")
         self._service_waits = False  # the first sync waits for the first painted rows
+        self._after_paint_waits = False  # so do the drafts' recovery and the collector
         self._folder_reads = Latest(self, "folders")
         self._shown_list: tuple = ()  # (account, folder, sort, reverse) the flat list shows
         self.synced = False
@@ -174,6 +170,7 @@ class TuimailApp(App[None]):
         for note in self.start_notes:
             notify(self, note, severity="warning", timeout=15)
         if self.service is None or not self.service.accounts:
+            start_gc.resume(collect=True)  # no list to paint first: the wizard runs as any screen
             self.push_screen(self._make_wizard(), self.account_added)
             return
         self.open_main()
@@ -207,10 +204,11 @@ class TuimailApp(App[None]):
     def open_main(self) -> None:
         assert self.service is not None
         self.push_screen(MainScreen())
-        self.recover_drafts()
-        if self.start_sync:  # once the first rows are on screen (the sync's thread shares
-            self._service_waits = True  # the GIL with the first paint), else soon after
-            self.set_timer(self.sync_fallback, partial(self._start_service_unless_loading, 10))
+        # Once the first rows are on screen (a thread shares the GIL with the first
+        # paint), else soon after: drafts left by a killed tuimail, then the first sync.
+        self._after_paint_waits = True
+        self._service_waits = self.start_sync
+        self.set_timer(self.sync_fallback, partial(self._start_service_unless_loading, 10))
         if self._compose_start is not None:
             start, self._compose_start = self._compose_start, None
             self.compose_from(start)
@@ -219,6 +217,7 @@ class TuimailApp(App[None]):
         """Messages being written when an earlier tuimail was killed (core.draft_recovery)
         become drafts (here and in the server's Drafts), and a note says so."""
         from tuimail.core import draft_recovery
+        from tuimail.words.sent import recovered_words
 
         service = self.service
         if service is None:
@@ -254,9 +253,20 @@ class TuimailApp(App[None]):
         shown = self._shown_list or self.threaded
         reading = self._folder_reads.busy or self._list_reads.busy
         first_list_pending = reading or (opened and not shown)
-        if self._service_waits and first_list_pending and patience > 0:
+        if self._after_paint_waits and first_list_pending and patience > 0:
             self.set_timer(0.5, partial(self._start_service_unless_loading, patience - 1))
             return
+        self._after_first_paint(painted=False)
+
+    def _after_first_paint(self, painted: bool = True) -> None:
+        """What waits for the first painted list (or the timer when none comes): the
+        collector back on (tuimail.core.start_gc: start-up's garbage is collected when
+        the user is idle, or at once without a paint), drafts recovered, the first sync."""
+        if not self._after_paint_waits:
+            return
+        self._after_paint_waits = False
+        start_gc.resume(collect=not painted)
+        self.recover_drafts()
         self._start_service()
 
     def _start_service(self) -> None:
@@ -427,6 +437,8 @@ class TuimailApp(App[None]):
             self.last_error = describe(exc)
 
     def _handle_event(self, event: ServiceEvent) -> None:
+        from tuimail.words.status import event as event_words
+
         if event.kind == "folders" and getattr(event, "renamed_to", ""):
             self._follow_rename(event.account, event.folder, event.renamed_to)
         if event.kind in ("error", "warning"):
@@ -457,6 +469,7 @@ class TuimailApp(App[None]):
         """New mail: the terminal is told (OSC 9 / OSC 777 / bell, see [notify]) and
         new_mail_command runs once per message, the message only in its environment."""
         from tuimail.core.hooks import from_rows, notification, run_command
+        from tuimail.words.actions import new_mail
 
         service, kind, command = self.service, self.notify_kind, self.new_mail_command
         if service is None or (kind == "off" and not command):
@@ -484,6 +497,8 @@ class TuimailApp(App[None]):
         self.work(lambda: service.new_messages(event.account, event.folder, count), "new", told)
 
     def update_status(self) -> None:
+        from tuimail.words.status import state as state_words
+
         main = self.main
         if main is None or self.service is None:
             return
@@ -501,10 +516,19 @@ class TuimailApp(App[None]):
             error,
             diagnose_key=self.diagnose_key(),
         )
+        # "retrying in N s" counts down: said again each second while an account waits
+        waiting = any(getattr(s, "retry_at", None) for s in states.values())
+        if waiting and self._countdown is None:
+            self._countdown = self.set_interval(1, self.update_status, name="retry-countdown")
+        elif not waiting and self._countdown is not None:
+            self._countdown.stop()
+            self._countdown = None
 
     def _tell_recoveries(self, states: dict) -> None:
         """An account back from an outage (offline-retrying -> online) is told once in a
         sentence, with when it went offline: the status bar alone only stops saying so."""
+        from tuimail.words.status import back_online
+
         since = self._offline_since
         for name, state in states.items():
             if state.phase == "offline-retrying":
@@ -643,8 +667,8 @@ class TuimailApp(App[None]):
             self._shown_list = (account, folder, sort, reverse)
             main.set_title(account, folder)
             self._freeze_start_objects()
-            if self._service_waits:  # the first rows are shown: sync after their paint
-                self.call_after_refresh(self._start_service)
+            if self._after_paint_waits:  # the first rows are shown: the rest after their paint
+                self.call_after_refresh(self._after_first_paint)
 
         if now:
             self._list_reads.cancel()  # a read begun before the change is not shown
@@ -676,7 +700,8 @@ class TuimailApp(App[None]):
         global _START_FROZEN
         if not _START_FROZEN:  # once a process (tests run many apps in one)
             _START_FROZEN = True
-            gc.freeze()
+            if not start_gc.paused():  # else start_gc.resume() freezes
+                gc.freeze()
         if not self._idle_gc_timer:
             self._idle_gc.start()  # full collections while the user is idle
             self._idle_gc_timer = True
@@ -698,7 +723,7 @@ class TuimailApp(App[None]):
         assert service is not None
         source = lst.source
         wanted = (self.account, self.folder, self.reverse)
-        if isinstance(source, ThreadSource) and source.shown_for == wanted:
+        if _is_threads(source) and source.shown_for == wanted:
             if source.count() <= INLINE_THREADS and not source.rebuilding:
                 try:
                     source.refresh()  # a small folder: at once (the threads reached only)
@@ -706,29 +731,35 @@ class TuimailApp(App[None]):
                     pass
                 lst.reload(keep_cursor)
                 return
-            lst.reload(keep_cursor)  # flags are read with each page: they show at once
+            if source.rebuilding or not keep_cursor:
+                lst.reload(keep_cursor)  # flags are read with each page: they show at once
             if source.rebuilding:  # a successor is being built: it is looked at again then
                 source.again = True
                 return
-            # A big folder: whether messages came or went (a count over the folder) and
-            # the successor are worked out in a worker, swapped in when ready (the list
-            # stays usable; a message that left shows as a placeholder meanwhile).
+            # A big folder: whether messages came or went (a count over the folder), the
+            # successor and the rows around the cursor are read in a worker and shown
+            # together when ready: one repaint, nothing read on the loop (flags that
+            # changed alone show then too; the list stays usable meanwhile).
             source.rebuilding, source.again = True, False
+            around = lst.cursor
 
-            def update() -> ThreadSource | None:
+            def update() -> tuple[ThreadSource | None, Loaded]:
                 try:
-                    return _tree_frozen(source.successor)
+                    fresh = _tree_frozen(source.successor)
+                    return fresh, load(fresh if fresh is not None else source, around)
                 except BaseException:
                     source.rebuilding = False
                     raise
 
-            def swap(fresh: ThreadSource | None) -> None:
+            def swap(result: tuple[ThreadSource | None, Loaded]) -> None:
+                fresh, loaded = result
                 source.rebuilding = False
                 if lst.source is not source:
                     return
-                if fresh is not None:
-                    fresh.follow(source)  # a thread collapsed or opened meanwhile
-                    lst.set_source(fresh, keep_cursor=True)
+                if fresh is not None and fresh.follow(source):
+                    lst.set_source(fresh, keep_cursor=True)  # a thread collapsed meanwhile
+                else:
+                    lst.show(loaded, keep_cursor=True)
                 if source.again:  # more changed while it was built
                     self._reload_threads(lst, keep_cursor=True)
 
@@ -750,7 +781,7 @@ class TuimailApp(App[None]):
                 or (self.account, self.folder, self.reverse) != wanted
             ):
                 return
-            if isinstance(built, ThreadSource):
+            if _is_threads(built):
                 built.shown_for = wanted
             main.query_one(MessageList).set_source(built, keep_cursor=False, context=context)
             main.set_title(account, folder)
@@ -825,7 +856,7 @@ class TuimailApp(App[None]):
             return
         lst = main.query_one(MessageList)
         source = lst.source
-        if not isinstance(source, ThreadSource):
+        if not _is_threads(source):
             self.notify("Threads are off: t shows them.")
             return
         row = lst.current
@@ -911,6 +942,8 @@ class TuimailApp(App[None]):
         self.work(lambda: service.delivery_report(row), "report", done)
 
     def ask_save_attachments(self, rows: list[MessageRow]) -> None:
+        from tuimail.ui.screens.dialogs import InputDialog
+
         if not rows or self.service is None:
             return
         service = self.service
@@ -936,6 +969,9 @@ class TuimailApp(App[None]):
         self.push_screen(InputDialog("Save attachments to directory:", default), chosen)
 
     def ask_open_attachment(self, rows: list[MessageRow]) -> None:
+        from tuimail.ui.screens.dialogs import InputDialog
+        from tuimail.words.attachments import opened as opened_words
+
         if not rows or self.service is None:
             return
         service, row = self.service, rows[0]
@@ -977,6 +1013,9 @@ class TuimailApp(App[None]):
         once, the cursor is on the next message), the server is told in the order the
         keys were typed (one queue), so a fast `s a s` flags, archives, then flags the
         message the cursor moved to."""
+        from tuimail.ui.screens.dialogs import ConfirmDialog
+        from tuimail.words.actions import undone
+
         service = self.service
         if service is None:
             return
@@ -1053,6 +1092,8 @@ class TuimailApp(App[None]):
         self.queue_action(job, action)
 
     def ask_mark_all_read(self) -> None:
+        from tuimail.ui.screens.dialogs import ConfirmDialog
+
         service = self.service
         if service is None:
             return
@@ -1123,6 +1164,8 @@ class TuimailApp(App[None]):
         self.run_worker(runner, thread=True, exit_on_error=False, name=f"action-{name}")
 
     def ask_move(self, rows: list[MessageRow], copy: bool) -> None:
+        from tuimail.ui.screens.dialogs import FolderPicker
+
         if not rows or self.service is None:
             self.notify("No message selected.")
             return
@@ -1182,6 +1225,7 @@ class TuimailApp(App[None]):
 
     def _attachment_chosen(self, row: MessageRow, view, html, choice) -> None:
         from tuimail.ui.screens.attachments import HTML
+        from tuimail.words.attachments import opened as opened_words
 
         service, main = self.service, self.main
         if choice is None or service is None or main is None:
@@ -1218,6 +1262,8 @@ class TuimailApp(App[None]):
         main.show_attachment_text(f"── {sanitize(title)} (q: back) ──\n\n{text}")
 
     def _viewed(self, name: str, plan) -> None:
+        from tuimail.words.actions import not_viewed
+
         shown = sanitize(name or "the attachment")
         if plan.kind in ("text", "pager"):
             self._show_text(shown, plan.text)
@@ -1271,6 +1317,7 @@ class TuimailApp(App[None]):
 
     def _link_chosen(self, choice: tuple[str, str] | None) -> None:
         from tuimail.core.links import is_mailto, open_link
+        from tuimail.words.actions import link_opened
 
         if choice is None:
             return
@@ -1326,6 +1373,8 @@ class TuimailApp(App[None]):
 
     def ask_tag_pattern(self) -> None:
         """T: tag every message of the list that a search finds (sender, subject, text)."""
+        from tuimail.ui.screens.dialogs import InputDialog
+
         service = self.service
         if service is None or not self.account:
             return
@@ -1364,6 +1413,9 @@ class TuimailApp(App[None]):
 
     def ask_pipe(self, rows: list[MessageRow]) -> None:
         """|: the message (or the tagged ones, as an mbox) on a command's stdin."""
+        from tuimail.core.message_files import pipe_input
+        from tuimail.ui.screens.dialogs import InputDialog
+
         service = self.service
         if not rows or service is None:
             self.notify("No message selected.")
@@ -1386,6 +1438,9 @@ class TuimailApp(App[None]):
     def run_piped(self, command: str, data: bytes) -> None:
         """In a real terminal the app steps aside (the command may be `less` or ask
         questions) and waits for Enter; elsewhere the output is captured and shown."""
+        from tuimail.core.message_files import run_pipe
+        from tuimail.words.actions import pipe_finished
+
         try:
             with self.suspend():
                 result = run_pipe(command, data, capture=False)
@@ -1402,11 +1457,15 @@ class TuimailApp(App[None]):
         notify(self, shown, severity="information" if result.status == 0 else "warning")
 
     def _piped(self, result: PipeResult) -> None:
+        from tuimail.words.actions import pipe_finished
+
         text = pipe_finished(result)
         notify(self, text, severity="information" if result.status == 0 else "warning", timeout=8)
 
     def ask_save_messages(self, rows: list[MessageRow]) -> None:
         """w: save the message (or the tagged ones) as .eml files."""
+        from tuimail.ui.screens.dialogs import InputDialog
+
         service = self.service
         if not rows or service is None:
             self.notify("No message selected.")
@@ -1443,6 +1502,7 @@ class TuimailApp(App[None]):
 
     def ask_shell(self) -> None:
         """!: a command (or, empty, an interactive shell) with the app suspended."""
+        from tuimail.ui.screens.dialogs import InputDialog
 
         def chosen(command: str | None) -> None:
             if command is None:
@@ -1466,6 +1526,8 @@ class TuimailApp(App[None]):
         self.push_screen(InputDialog("Shell command (empty: an interactive shell):"), chosen)
 
     def ask_search(self) -> None:
+        from tuimail.ui.screens.dialogs import InputDialog
+
         service = self.service
         if service is None:
             return
@@ -1531,6 +1593,8 @@ class TuimailApp(App[None]):
 
     def ask_quit(self) -> None:
         """Quit from the top level; asks first only when something is pending."""
+        from tuimail.ui.screens.dialogs import ConfirmDialog
+
         pending = self.pending_on_quit()
         if not pending:
             self._quitting = True
@@ -1545,6 +1609,8 @@ class TuimailApp(App[None]):
         self.push_screen(ConfirmDialog(f"{pending} Quit anyway?"), answered)
 
     def ask_folder(self, what: str) -> None:
+        from tuimail.ui.screens.dialogs import InputDialog
+
         service = self.service
         if service is None or not self.account or self.account == UNIFIED:
             self.notify("Choose a folder of an account first.")
@@ -1593,6 +1659,8 @@ class TuimailApp(App[None]):
     def ask_delete_folder(self) -> None:
         """Delete the folder highlighted in the folder tree (not the open one); INBOX and
         the special folders are never offered."""
+        from tuimail.ui.screens.dialogs import ConfirmDialog
+
         service, main = self.service, self.main
         if service is None or main is None:
             return
@@ -1764,6 +1832,8 @@ class TuimailApp(App[None]):
         )
 
     def send_draft(self, screen: ComposerScreen, draft: Draft) -> None:
+        from tuimail.words.sent import sent_needs_attention, sent_note
+
         service = self.service
         assert service is not None
 
@@ -1793,6 +1863,8 @@ class TuimailApp(App[None]):
 
     def save_draft(self, draft: Draft, then: Callable[[], None] | None = None) -> None:
         """Save `draft` in a worker; `then` runs after it was saved (not when it failed)."""
+        from tuimail.words.sent import draft_saved
+
         service = self.service
         assert service is not None
 
@@ -1810,6 +1882,7 @@ class TuimailApp(App[None]):
         import threading
 
         from tuimail.core.secrets import get_password
+        from tuimail.ui.screens.dialogs import InputDialog
 
         def ask(prompt: str) -> str:
             answer: list[str | None] = [None]
@@ -1994,6 +2067,8 @@ class TuimailApp(App[None]):
         return self._keymap.get(binding.id or "", binding.key)
 
     def action_show_help_screen(self) -> None:
+        from tuimail.ui.screens.dialogs import HelpScreen
+
         self.push_screen(HelpScreen(self.help_rows()))
 
     def get_system_commands(self, screen):
@@ -2159,6 +2234,21 @@ class TuimailApp(App[None]):
         if self.service is not None:
             self.service.listener = None
             self.service.stop()
+
+
+def describe(exc: BaseException) -> str:
+    """tuimail.words.describe.describe, imported at the first failure said: the words
+    package is not needed for the first paint."""
+    from tuimail.words.describe import describe as words
+
+    return words(exc)
+
+
+def _is_threads(source: object) -> bool:
+    """Whether the list shows a thread tree (tuimail.core.thread_list, imported when
+    threads are first turned on: until then no list can be one)."""
+    thread_list = sys.modules.get("tuimail.core.thread_list")
+    return thread_list is not None and isinstance(source, thread_list.ThreadSource)
 
 
 def _inbox(folders: list) -> Any:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import gc
 import time
 
+from tuimail.core import start_gc
+
 IDLE = 1.0  # seconds without a key or click before a full pass may run
 EVERY = 1.0  # how often the timer looks
 OLDEST_THRESHOLD = 100  # CPython's default is 10
@@ -63,6 +65,9 @@ class IdleCollector:
         True when it did."""
         if not self._started or time.monotonic() - self._last_input < IDLE:
             return False
+        if start_gc.collect_owed():  # start-up's garbage (tuimail.core.start_gc), once
+            self._seen = self._young_passes()
+            return True
         passes = self._young_passes()
         if passes == self._seen:
             return False

@@ -4,6 +4,7 @@ watch`: what failed and what happens next, or what it is doing.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tuimail.core.errors import (
@@ -14,9 +15,9 @@ from tuimail.core.errors import (
     ServerBusy,
 )
 from tuimail.core.sanitize import sanitize
-from tuimail.words.describe import describe
-from tuimail.words.sign_in import needs_sign_in, sign_in_advice, sign_in_needed
-from tuimail.words.where import failure
+
+# The sentences for failures (tuimail.words.describe, .sign_in, .where) are imported when
+# there is one to say: a healthy account's state, on the first painted screen, needs none.
 
 
 def _oauth(error: MailError) -> bool:
@@ -25,6 +26,8 @@ def _oauth(error: MailError) -> bool:
 
 def advice(error: MailError) -> str:
     """What happens next, as the runtime's policy decided it from the type."""
+    from tuimail.words.sign_in import needs_sign_in, sign_in_advice
+
     if needs_sign_in(error):
         return f"{sign_in_advice(error)}; queued work waits"
     if isinstance(error, AuthenticationFailed) and _oauth(error):
@@ -60,6 +63,8 @@ def sent(count: int) -> str:
 def event(item: Any) -> str:
     """The sentence for a service event that has one ("error", "warning", "sent"), else ""."""
     if item.kind == "error" and item.error is not None:
+        from tuimail.words.where import failure
+
         return failure(item.failure)
     if item.kind == "warning":
         return warning(item.note)
@@ -73,6 +78,9 @@ def state(item: Any) -> str:
     `tuimail watch`: its failure and what happens next, or what it is doing."""
     error = item.error
     if error is not None:
+        from tuimail.words.describe import describe
+        from tuimail.words.sign_in import needs_sign_in, sign_in_needed
+
         # a missing sign-in: what is wrong here, what to run once in the advice
         text = sign_in_needed(error) if needs_sign_in(error) else describe(error)
         mail = error if isinstance(error, MailError) else None
@@ -80,6 +88,8 @@ def state(item: Any) -> str:
         if hint and item.phase != "offline-retrying":
             text = f"{text} — {hint}"
     elif item.failures:
+        from tuimail.words.where import failure
+
         text = "; ".join(failure(f) for f in item.failures[:2])
     elif item.activity == "syncing" and item.progress:
         folder, done, total = item.progress
@@ -89,7 +99,10 @@ def state(item: Any) -> str:
     else:
         text = _ACTIVITY.get(item.activity, item.state)
     if item.retry_in is not None:
-        text = f"{text} — retrying in {max(1, round(item.retry_in))} s"
+        # the time left now (the app says it again each second), not the wait announced
+        retry_at = getattr(item, "retry_at", None)
+        left = item.retry_in if retry_at is None else retry_at - time.time()
+        text = f"{text} — retrying in {max(1, round(left))} s"
     return sanitize(text)
 
 

@@ -40,7 +40,9 @@ class FolderTree(Tree[tuple[str, str]]):
             self.folder = folder
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("Mail", id=id)
+        # A Text label: a str would be parsed as markup, loading rich's emoji table (the
+        # root is never shown; its label is never markup).
+        super().__init__(Text("Mail"), id=id)
         self.show_root = False
         self.guide_depth = 2
         self._folders: list[FolderInfo] = []

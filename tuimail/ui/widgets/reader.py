@@ -13,7 +13,6 @@ from textual.widgets import Static
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import ReaderBlock, ReaderView
 from tuimail.ui.plain import plain_text
-from tuimail.words.notes import message_note, reader_note
 
 _URL = re.compile(r"(?:https?://|mailto:)[!#-;=?-\[\]_a-z~]+", re.I)  # printable ASCII only
 
@@ -65,9 +64,13 @@ def fold_quotes(blocks: list[ReaderBlock], show: bool) -> list[tuple[str, str]]:
             continue  # a blank line between quotes keeps the run together
         close_run()
         if block.kind == "stored-note":  # the store's note kind for this message
+            from tuimail.words.notes import message_note  # a message shown: not at start
+
             out.append(("note", message_note(text)))
             continue
         if block.kind == "mime-note":  # what was done to show it (mime.notes.Note)
+            from tuimail.words.notes import reader_note
+
             out.append(("note", reader_note(block.note)))
             continue
         out.append((block.kind, text))
