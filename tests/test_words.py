@@ -307,6 +307,7 @@ def test_every_service_reason_has_its_own_words() -> None:
         "no-folder": {"name": "Old"},
         "folder-kept": {"name": "INBOX"},
         "nothing-to-undo": {},
+        "undo-gone": {},
         "not-an-address": {"address": "bob@"},
         "no-recipients": {},
     }
@@ -325,6 +326,9 @@ def test_every_service_reason_has_its_own_words() -> None:
     assert said["no-folder"] == "There is no folder called Old."
     assert said["folder-kept"] == "The folder INBOX cannot be deleted."
     assert said["nothing-to-undo"] == "There is nothing to undo."
+    assert said["undo-gone"] == (
+        "The messages to put back are gone (removed on the server): nothing was undone."
+    )
     assert said["not-an-address"] == "Not an e-mail address: bob@. Nothing was sent."
     assert said["no-recipients"] == "Add at least one recipient."
     for why in NO_LIST_WHY:

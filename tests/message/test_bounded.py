@@ -99,3 +99,20 @@ def test_huge_part_headers_are_refused_without_the_clock(monkeypatch) -> None:
         + b"--z--\r\n"
     )
     assert not parse_message(raw).too_complex
+
+
+def test_html_nested_past_the_parsers_limit_is_shown_whole() -> None:
+    """A long thread of quoted replies nests elements 256 deep and more (a gmail_quote
+    div and a blockquote per reply): libxml2 stops there, and the reader showed the
+    message empty (no word of it lost and no note). Now its text is shown, with the
+    note that the HTML could not be laid out."""
+    from tuimail.core.mime.notes import note
+    from tuimail.words.notes import message_text
+
+    replies = "".join(f"<div><blockquote>reply {i}" for i in range(200))
+    html = f"<html><body>{replies}the first message</body></html>"
+    raw = b"From: a@b\r\nSubject: thread\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+    text = message_text(render_message(parse_message(raw + html.encode())))
+    assert "reply 0" in text and "reply 199" in text and "the first message" in text, text
+    unlaid = reader_note(note("html-unlaid"))
+    assert unlaid and unlaid in text, text

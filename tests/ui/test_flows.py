@@ -141,6 +141,29 @@ async def test_d_in_the_reader_shows_the_next_message_so_the_next_d_deletes_what
         assert lst.has_focus
 
 
+async def test_undo_of_a_delete_whose_message_is_gone_says_so_instead_of_undone(mail_server):
+    """The message deleted to Trash was then removed there by another mail program: u
+    cannot put it back, and says so. It used to say "Undone: deleted 1 message"."""
+    user = mail_server.new_user()
+    seed(mail_server, user, 2)
+    app = make_app(mail_server, user)
+    notes = record_notes(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: len(mail_server.messages(user, "Trash")) == 1)
+        await wait_for(pilot, lambda: "Deleted (u to undo)" in notes)
+        await settle(pilot)
+        trash = mail_server.store.messages(user.login, "Trash")
+        mail_server.store.remove(user.login, "Trash", [m.uid for m in trash])
+        app.service.backend("test").refresh_folder("Trash")  # the sync sees it gone
+        await pilot.press("u")
+        said = "The messages to put back are gone (removed on the server): nothing was undone."
+        await wait_for(pilot, lambda: app.last_error == said)
+        assert "Undone: deleted 1 message" not in notes
+        assert len(mail_server.messages(user, "INBOX")) == 1
+
+
 async def test_move_with_fuzzy_picker(mail_server):
     user = mail_server.new_user()
     seed(mail_server, user, 2)

@@ -39,6 +39,7 @@ _SERVICE = {
     "no-folder": "There is no folder called {name}.",
     "folder-kept": "The folder {name} cannot be deleted.",
     "nothing-to-undo": "There is nothing to undo.",
+    "undo-gone": ("The messages to put back are gone (removed on the server): nothing was undone."),
     "not-an-address": "Not an e-mail address: {address}. Nothing was sent.",
     "no-recipients": "Add at least one recipient.",
 }

@@ -87,7 +87,10 @@ class Actions:
         """Undo the last move in `account`; the folders involved are re-read (the rows
         put back get their new UIDs)."""
         backend = self.backend(account)
-        if not backend.actions.undo():
+        undone = backend.actions.undo()
+        if undone is None:
+            raise ServiceError(reason="undo-gone")
+        if not undone:
             raise ServiceError(reason="nothing-to-undo")
         self._emit(ServiceEvent("folders", account))
         backend.flush()
@@ -173,7 +176,7 @@ class Actions:
         def remote() -> None:
             undos = [u for u in (step() for step in steps) if u is not None]
             if undos:
-                self._undo.append((done, lambda: [u() for u in undos] and None))
+                self._undo.append((done, lambda: _undo_each(undos)))
 
         return remote
 
@@ -226,3 +229,21 @@ class Actions:
         done, fn = self._undo.pop()
         fn()
         return done
+
+
+def _undo_each(undos: Sequence[Callable[[], None]]) -> None:
+    """One batch's undo, account by account: an account whose messages are gone does
+    not keep the others' back; said only when none could be put back."""
+    gone: ServiceError | None = None
+    done = False
+    for undo in undos:
+        try:
+            undo()
+        except ServiceError as exc:
+            if exc.reason != "undo-gone":
+                raise
+            gone = exc
+        else:
+            done = True
+    if gone is not None and not done:
+        raise gone

@@ -173,6 +173,7 @@ SERVICE_REASONS = (
     "no-folder",  # the account has no folder of that name (data: name)
     "folder-kept",  # INBOX or a special folder cannot be deleted (data: name)
     "nothing-to-undo",  # no move or action left to undo
+    "undo-gone",  # the messages to put back were removed on the server: nothing undone
     "not-an-address",  # a recipient is not an e-mail address; nothing sent (data: address)
     "no-recipients",  # a message without any recipient; nothing sent
 )

@@ -7,7 +7,7 @@ restart).
     actions.delete(ids)        # to Trash; in Trash or with no Trash: \\Deleted + expunge
     actions.move(ids, "Archive/2024"); actions.copy(ids, "X"); actions.archive(ids)
     actions.create_folder("X"); actions.rename_folder("X", "Y"); actions.delete_folder("Y")
-    actions.undo()             # the last move or delete (True if there was one)
+    actions.undo()             # the last move or delete (True; False: none; None: gone)
     actions.flush(connect)     # replay the queue now on a fresh connection (any thread)
 
 `SyncEngine.sync()` replays the queue first on its own connection, then syncs, so the
@@ -130,10 +130,11 @@ class MailActions:
             for folder, group in self._by_folder(rows).items():
                 self._enqueue("expunge", folder, group)
 
-    def _move(self, ids: list[int], target: str, remember: bool) -> None:
+    def _move(self, ids: list[int], target: str, remember: bool) -> int:
+        """Move the rows of `ids` not in `target` yet; how many were moved."""
         rows = [r for r in self.store.messages_by_ids(ids) if r.folder != target]
         if not rows:
-            return
+            return 0
         target_id = self._folder_id(target)
         action_ids = []
         with self.store.transaction():
@@ -147,9 +148,11 @@ class MailActions:
                 [(r.id, r.folder, r.uid) for r in rows],
                 target,
             )
+        return len(rows)
 
-    def undo(self) -> bool:
-        """Undo the last move or delete-to-Trash; False if there is nothing to undo."""
+    def undo(self) -> bool | None:
+        """Undo the last move or delete-to-Trash; False if there is nothing to undo, None
+        if its messages are gone (removed on the server meanwhile): nothing was put back."""
         undo, self._undo = self._undo, None
         if undo is None:
             return False
@@ -169,9 +172,8 @@ class MailActions:
         by_origin: dict[str, list[int]] = defaultdict(list)
         for local_id, folder, _uid in undo.moves:
             by_origin[folder].append(local_id)
-        for folder, ids in by_origin.items():
-            self._move(ids, folder, remember=False)
-        return True
+        moved = sum(self._move(ids, folder, remember=False) for folder, ids in by_origin.items())
+        return True if moved else None
 
     # -- folders ---------------------------------------------------------------------------
 

@@ -48,14 +48,22 @@ _PARSER = lxml.html.HTMLParser(
 )
 
 
+class _Incomplete(Exception):
+    """libxml2 stopped at one of its limits (elements nested 256 deep: a long thread of
+    quoted replies): the tree it gives lacks everything past that point."""
+
+
 def _tree(html: str) -> lxml.html.HtmlElement | None:
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
     if not html.strip():
         return None
     try:
-        return lxml.html.document_fromstring(html, parser=_PARSER)
+        root = lxml.html.document_fromstring(html, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError, lxml.etree.XMLSyntaxError):
         return None
+    if any(e.type == lxml.etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in _PARSER.error_log):
+        raise _Incomplete  # its text alone, rather than a part of it laid out
+    return root
 
 
 _RAW_OPEN = re.compile(r"<(script|style|head)\b", re.I)

@@ -277,6 +277,10 @@ class MainScreen(Screen):
 
     # actions
     def current_rows(self) -> list[MessageRow]:
+        """The message under the list's cursor; none while the folders are shown in the
+        list's place (narrow): d there must not delete a message that is not on screen."""
+        if self.choosing_folder:
+            return []
         row = self.query_one(MessageList).current
         return [row] if row is not None and row.id >= 0 else []
 
