@@ -207,3 +207,25 @@ async def test_mail_arriving_while_the_tree_is_updated_is_shown_too(
         await settle(pilot)
         assert sum(r.sender.startswith("Erin") for r in _rows(lst)) == 2
         _as_built_afresh(lst)
+
+
+async def test_a_message_read_elsewhere_shows_read_in_a_big_tree(mail_server, big_trees):
+    """No message came or went, only a flag changed on the server (read on another
+    client): the worker finds nothing to thread again, and the row shown is repainted as
+    read (a painted row is found by what it shows, so the old unread one is not reused)."""
+    async with threads_shown(mail_server) as (pilot, user, lst):
+        unread = [r for r in _rows(lst) if r.id > 0 and not r.seen]
+        assert unread
+        target = unread[0]
+        index = _rows(lst).index(target)
+        painted = "".join(s.text for s in lst.render_line(index - lst.scroll_offset.y))
+        assert "●" in painted
+        mail_server.store.store_flags(user.login, "INBOX", [target.uid], "+", ["\\Seen"])
+        shown = lst.source
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: lst.row_at(index).seen, 30)
+        await settle(pilot)
+        assert lst.source is shown  # nothing came or went: the same tree
+        assert lst.row_at(index).id == target.id
+        painted = "".join(s.text for s in lst.render_line(index - lst.scroll_offset.y))
+        assert "●" not in painted

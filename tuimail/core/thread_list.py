@@ -115,13 +115,15 @@ class ThreadSource:
             lines = [line for group in reversed(groups) for line in group]
         return lines
 
-    def follow(self, shown: ThreadSource) -> None:
+    def follow(self, shown: ThreadSource) -> bool:
         """Take the threads collapsed in `shown` (the tree this one succeeds, collapsed or
-        opened while this one was built in a worker)."""
+        opened while this one was built in a worker); True if that changed the rows."""
         collapsed = frozenset(key for key in shown.collapsed if key in self._roots)
-        if (collapsed, shown.collapse_all) != (self.collapsed, self.collapse_all):
-            lines = self._lines(collapsed, shown.collapse_all)
-            self.collapsed, self.collapse_all, self.lines = collapsed, shown.collapse_all, lines
+        if (collapsed, shown.collapse_all) == (self.collapsed, self.collapse_all):
+            return False
+        lines = self._lines(collapsed, shown.collapse_all)
+        self.collapsed, self.collapse_all, self.lines = collapsed, shown.collapse_all, lines
+        return True
 
     def stale(self) -> bool:
         """Messages came or went since the tree was built."""

@@ -47,7 +47,7 @@ from tuimail.ui.plain import markup_literal, notify, plain_text
 from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
 from tuimail.ui.settings import UiSettings
 from tuimail.ui.widgets.folder_tree import FolderTree
-from tuimail.ui.widgets.message_list import MessageList, load
+from tuimail.ui.widgets.message_list import Loaded, MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
 
@@ -119,6 +119,7 @@ class TuimailApp(App[None]):
         self.start_notes = list(notes or [])  # config values ignored (said once on start)
         self.now = now  # a fixed clock for snapshots
         self._offline_since: dict[str, str] = {}  # account -> when it went offline
+        self._countdown: Any = None  # while an account waits to retry: the bar each second
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
         self.sync_fallback = self.SYNC_FALLBACK if sync_fallback is None else sync_fallback
@@ -515,6 +516,13 @@ class TuimailApp(App[None]):
             error,
             diagnose_key=self.diagnose_key(),
         )
+        # "retrying in N s" counts down: said again each second while an account waits
+        waiting = any(getattr(s, "retry_at", None) for s in states.values())
+        if waiting and self._countdown is None:
+            self._countdown = self.set_interval(1, self.update_status, name="retry-countdown")
+        elif not waiting and self._countdown is not None:
+            self._countdown.stop()
+            self._countdown = None
 
     def _tell_recoveries(self, states: dict) -> None:
         """An account back from an outage (offline-retrying -> online) is told once in a
@@ -723,29 +731,35 @@ class TuimailApp(App[None]):
                     pass
                 lst.reload(keep_cursor)
                 return
-            lst.reload(keep_cursor)  # flags are read with each page: they show at once
+            if source.rebuilding or not keep_cursor:
+                lst.reload(keep_cursor)  # flags are read with each page: they show at once
             if source.rebuilding:  # a successor is being built: it is looked at again then
                 source.again = True
                 return
-            # A big folder: whether messages came or went (a count over the folder) and
-            # the successor are worked out in a worker, swapped in when ready (the list
-            # stays usable; a message that left shows as a placeholder meanwhile).
+            # A big folder: whether messages came or went (a count over the folder), the
+            # successor and the rows around the cursor are read in a worker and shown
+            # together when ready: one repaint, nothing read on the loop (flags that
+            # changed alone show then too; the list stays usable meanwhile).
             source.rebuilding, source.again = True, False
+            around = lst.cursor
 
-            def update() -> ThreadSource | None:
+            def update() -> tuple[ThreadSource | None, Loaded]:
                 try:
-                    return _tree_frozen(source.successor)
+                    fresh = _tree_frozen(source.successor)
+                    return fresh, load(fresh if fresh is not None else source, around)
                 except BaseException:
                     source.rebuilding = False
                     raise
 
-            def swap(fresh: ThreadSource | None) -> None:
+            def swap(result: tuple[ThreadSource | None, Loaded]) -> None:
+                fresh, loaded = result
                 source.rebuilding = False
                 if lst.source is not source:
                     return
-                if fresh is not None:
-                    fresh.follow(source)  # a thread collapsed or opened meanwhile
-                    lst.set_source(fresh, keep_cursor=True)
+                if fresh is not None and fresh.follow(source):
+                    lst.set_source(fresh, keep_cursor=True)  # a thread collapsed meanwhile
+                else:
+                    lst.show(loaded, keep_cursor=True)
                 if source.again:  # more changed while it was built
                     self._reload_threads(lst, keep_cursor=True)
 

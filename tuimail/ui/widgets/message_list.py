@@ -8,6 +8,7 @@ DataTable would build every row up front.)
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -279,7 +280,8 @@ class MessageList(ScrollView, can_focus=True):
         self._pages.clear()
         for number, page in pages.items():
             self._pages[number] = page
-        self._strips.clear()
+        # The painted rows stay cached: a strip is found by what it shows (the row, not
+        # its place), so after new mail only the rows that changed are painted again.
         self._count = count
         self.virtual_size = Size(self.size.width, self._count)
         if not keep_cursor:
@@ -335,6 +337,10 @@ class MessageList(ScrollView, can_focus=True):
         self._strips.clear()
         self.virtual_size = Size(self.size.width, self._count)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # the list's own styles changed: its colours with them
+
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width or self.size.width
@@ -348,8 +354,20 @@ class MessageList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         selected = index == self.cursor
         tagged = row.id in self.tagged
-        # Focus changes the cursor row's colours only: the other rows' strips stay cached.
-        key = (index, row.id, row.flags_key, width, selected, selected and self.has_focus, tagged)
+        # Keyed by everything a row's strip shows (the row itself, not its place: a
+        # reload or new mail above keeps the rows already painted). Focus changes the
+        # cursor row's colours only; the minute, for dates shown as "today" or not.
+        key = (
+            row,
+            width,
+            selected,
+            selected and self.has_focus,
+            tagged,
+            self.context,
+            self.columns,
+            self.app.theme,
+            self._now or int(time.time() // 60),
+        )
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render_row(row, width, selected, tagged)

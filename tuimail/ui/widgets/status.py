@@ -20,6 +20,8 @@ class StatusBar(Static):
     StatusBar { height: auto; max-height: 3; background: $panel; color: $text; padding: 0 1; }
     """
 
+    _said: Text | None = None  # what update_status showed last
+
     def update_status(
         self,
         states: dict[str, AccountState],
@@ -40,4 +42,7 @@ class StatusBar(Static):
         if error:
             text.append("  ")
             text.append(sanitize(error), style="bold red")
+        if text == self._said:
+            return  # the same words: no repaint, and no layout of the screen (~10 ms)
+        self._said = text
         self.update(text)
