@@ -4,6 +4,8 @@ answers are in flight loses nothing and duplicates nothing."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from tests.imap.helpers import (
@@ -13,9 +15,11 @@ from tests.imap.helpers import (
     other_client,
     tmp_store,
 )
+from tuimail.core import connect
+from tuimail.core.account import ServerSettings
 from tuimail.core.store import Store
 
-COUNT = 230
+COUNT = 150
 
 
 def rows(store: Store, folder: str) -> list[tuple]:
@@ -31,6 +35,7 @@ def rows(store: Store, folder: str) -> list[tuple]:
 def fill(peer, user, first: int, last: int) -> None:
     """Messages first..last in INBOX, every third one seen, every fifth flagged."""
     other = other_client(peer, user)
+    other._imap.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # 40 ms an APPEND
     for i in range(first, last + 1):
         flags = [b"\\Seen"] * (i % 3 == 0) + [b"\\Flagged"] * (i % 5 == 0)
         other.append("INBOX", message(i), flags=flags)
@@ -52,7 +57,7 @@ def test_batches_asked_ahead_make_the_store_one_fetch_makes(mail_peer, tmp_path)
     written), then new mail in batches too, against the same sync asked in one FETCH."""
     user = mail_peer.new_user()
     fill(mail_peer, user, 1, COUNT)
-    ahead = synced(mail_peer, user, tmp_path / "ahead.sqlite3", 7, 13)
+    ahead = synced(mail_peer, user, tmp_path / "ahead.sqlite3", 7, 11)
     whole = synced(mail_peer, user, tmp_path / "whole.sqlite3", 10_000, 10_000)
     assert len(rows(ahead, "INBOX")) == COUNT
     assert rows(ahead, "INBOX") == rows(whole, "INBOX")
@@ -94,3 +99,24 @@ def test_a_connection_cut_while_answers_are_in_flight_loses_nothing(
     assert_cache_matches_server(store, other, "INBOX")
     other.logout()
     engine.close()
+
+
+@pytest.mark.parametrize("limit", [200_000, 100_000], ids=["granted", "not granted"])
+def test_an_imap_socket_asks_for_room_only_where_the_kernel_grants_it(
+    mail_server, tmp_path, monkeypatch, limit: int
+) -> None:
+    """Room for a batch asked ahead is asked for where the kernel's limit (rmem_max)
+    grants it whole; elsewhere the kernel's own tuning is left alone. (Linux doubles
+    the size asked for; a fresh connection's own buffer is far below it.)"""
+    rmem_max = tmp_path / "rmem_max"
+    rmem_max.write_text(f"{limit}\n")
+    monkeypatch.setattr(connect, "_RMEM_MAX", str(rmem_max))
+    monkeypatch.setattr(connect, "_granted", [])
+    monkeypatch.setattr(connect, "RECEIVE_BUFFER", 200_000)
+    settings = ServerSettings("localhost", mail_server.ports.imap_tls, "tls")
+    client = connect.open_imap(settings, mail_server.ca_file, 10)
+    try:
+        size = client._imap.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    finally:
+        client.shutdown()
+    assert (size >= 400_000) == (limit >= 200_000), size

@@ -4,6 +4,8 @@ note says it is connected again."""
 
 from __future__ import annotations
 
+import re
+
 from tests.ui.helpers import make_app, record_notes, seed, settle, wait_for
 from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.status import StatusBar
@@ -25,7 +27,8 @@ async def test_offline_account_reconnects_without_user_action(mail_server):
         await settle(pilot)
         await wait_for(pilot, lambda: "retrying in" in _status(app), timeout=15)
         status = _status(app)
-        assert "✕ test:" in status and "retrying in 2 s" in status, status
+        # counted down each second: 2 s when set, 1 s a second later on a slow machine
+        assert "✕ test:" in status and re.search(r"retrying in [12] s", status), status
         assert app.service.states()["test"].state == "offline"
         lst = app.main.query_one(MessageList)
         assert lst.count == 0  # nothing cached yet
@@ -56,3 +59,21 @@ async def test_at_80_columns_the_whole_offline_sentence_is_on_screen(mail_server
         )
         assert "retrying in" in shown, shown
         assert bar.region.bottom <= app.main.size.height - 1  # above the key footer
+
+
+def _retry_seconds(app) -> int | None:
+    found = re.search(r"retrying in (\d+) s", _status(app))
+    return int(found.group(1)) if found else None
+
+
+async def test_the_wait_before_the_next_attempt_counts_down(mail_server):
+    """The status bar's "retrying in N s" is the time left, not the wait announced when
+    the attempt failed: it used to stay at "retrying in 30 s" until the next attempt."""
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="imap", kind="bye")
+    app = make_app(mail_server, user, retry_after=30)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: _retry_seconds(app) is not None, timeout=30)
+        first = _retry_seconds(app)
+        assert first is not None and first >= 20
+        await wait_for(pilot, lambda: (_retry_seconds(app) or first) < first, timeout=15)

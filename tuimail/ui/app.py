@@ -119,6 +119,7 @@ class TuimailApp(App[None]):
         self.start_notes = list(notes or [])  # config values ignored (said once on start)
         self.now = now  # a fixed clock for snapshots
         self._offline_since: dict[str, str] = {}  # account -> when it went offline
+        self._countdown: Any = None  # while an account waits to retry: the bar each second
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
         self.sync_fallback = self.SYNC_FALLBACK if sync_fallback is None else sync_fallback
@@ -515,6 +516,13 @@ class TuimailApp(App[None]):
             error,
             diagnose_key=self.diagnose_key(),
         )
+        # "retrying in N s" counts down: said again each second while an account waits
+        waiting = any(getattr(s, "retry_at", None) for s in states.values())
+        if waiting and self._countdown is None:
+            self._countdown = self.set_interval(1, self.update_status, name="retry-countdown")
+        elif not waiting and self._countdown is not None:
+            self._countdown.stop()
+            self._countdown = None
 
     def _tell_recoveries(self, states: dict) -> None:
         """An account back from an outage (offline-retrying -> online) is told once in a

@@ -4,6 +4,7 @@ watch`: what failed and what happens next, or what it is doing.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tuimail.core.errors import (
@@ -98,7 +99,10 @@ def state(item: Any) -> str:
     else:
         text = _ACTIVITY.get(item.activity, item.state)
     if item.retry_in is not None:
-        text = f"{text} — retrying in {max(1, round(item.retry_in))} s"
+        # the time left now (the app says it again each second), not the wait announced
+        retry_at = getattr(item, "retry_at", None)
+        left = item.retry_in if retry_at is None else retry_at - time.time()
+        text = f"{text} — retrying in {max(1, round(left))} s"
     return sanitize(text)
 
 

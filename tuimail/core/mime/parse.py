@@ -36,6 +36,7 @@ from .headers import (
 )
 from .mbox_from import is_mbox_from
 from .notes import Note, note
+from .stubs import Stubs, skeleton
 from .summary import MessageSummary, summarize_fields
 
 __all__ = ["Attachment", "BodyPart", "ParsedMessage", "parse_message"]
@@ -237,10 +238,14 @@ def parse_message(raw: bytes) -> ParsedMessage:
         return _fallback(pm, body_offset, reason)
     try:
         deadline = time.thread_time() + PARSE_BUDGET
-        msg = _parse_with_deadline(raw, deadline)
+        # A big message's big part bodies stay out of the stdlib parser (its copies of
+        # them are what made `tuimail read` of 56 MB peak at 400 MB): see .stubs.
+        left_out = skeleton(raw)
+        msg = _parse_with_deadline(left_out[0] if left_out else raw, deadline)
         if msg is None:
             return _fallback(pm, body_offset, "time")
-        walker = _Walker(pm, deadline)  # decoding the parts shares the same budget
+        # decoding the parts shares the same budget
+        walker = _Walker(pm, deadline, left_out[1] if left_out else None)
         walker.visit(msg, 0)
         if walker.out_of_time:
             pm.notes = [n for n in pm.notes if n.kind != "too-complex"]
@@ -275,8 +280,11 @@ _ENCRYPTED_TYPES = {
 
 
 class _Walker:
-    def __init__(self, pm: ParsedMessage, deadline: float = float("inf")) -> None:
+    def __init__(
+        self, pm: ParsedMessage, deadline: float = float("inf"), stubs: Stubs | None = None
+    ) -> None:
         self.pm = pm
+        self.stubs = stubs  # bodies left out of the parse (.stubs), read from the raw bytes
         self.parts = 0
         self.deadline = deadline  # thread CPU time: past it, the parse gives up
         self.out_of_time = False
@@ -284,12 +292,18 @@ class _Walker:
 
     # -- helpers -------------------------------------------------------
     def payload_bytes(self, part: Message) -> bytes:
+        span = self.stubs.span(part) if self.stubs is not None else None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                data = part.get_payload(decode=True)
+                if span is not None:
+                    data = self.stubs.payload(part, span)
+                else:
+                    data = part.get_payload(decode=True)
         except Exception:
             data = None
+        if data is None and span is not None:
+            data = self.stubs.raw[span[0] : span[1]]  # what the parser held as its text
         if data is None:
             raw = part.get_payload()
             if isinstance(raw, str):

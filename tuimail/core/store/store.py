@@ -639,7 +639,16 @@ class Store:
         return [_row_to_message(r) for r in self.conn.execute(sql, (row.thread_id, row.account_id))]
 
     def body(self, message_id: int) -> bytes | None:
-        """The cached raw message, or None if it was never fetched."""
+        """The cached raw message, or None if it was never fetched.
+
+        Read through SQLite's incremental blob I/O: a plain SELECT has SQLite assemble
+        the whole value in a buffer of its own before Python copies it (two copies of a
+        56 MB message at once, not one)."""
+        try:
+            with self.conn.blobopen("bodies", "raw", message_id, readonly=True) as blob:
+                return blob.read()
+        except sqlite3.OperationalError:
+            pass  # no such row (or not a blob): the query says which
         row = self.conn.execute(
             "SELECT raw FROM bodies WHERE message_id = ?", (message_id,)
         ).fetchone()

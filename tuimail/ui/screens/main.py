@@ -10,7 +10,7 @@ first only when messages still wait in the outbox.
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -111,6 +111,16 @@ class MainScreen(Screen):
         self.query_one(MessageList).focus()
         self._layout(self.size.width)
         self.app.refresh_folders()
+
+    _resumed = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first resume (the screen just pushed) does not restyle every widget:
+        each was styled as it was mounted, moments before (~10 ms of the first paint's
+        CPU, issue 19). Later ones do, as Screen's own handler (called next) says."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_resize(self, event) -> None:
         self._layout(event.size.width)
@@ -267,6 +277,10 @@ class MainScreen(Screen):
 
     # actions
     def current_rows(self) -> list[MessageRow]:
+        """The message under the list's cursor; none while the folders are shown in the
+        list's place (narrow): d there must not delete a message that is not on screen."""
+        if self.choosing_folder:
+            return []
         row = self.query_one(MessageList).current
         return [row] if row is not None and row.id >= 0 else []
 
