@@ -123,3 +123,15 @@ def test_watch_json_ends_with_a_stopped_event_at_a_refused_password(mail_server)
     assert events[-1]["event"] == "stopped" and events[-1]["account"] == "work"
     assert "refused the login" in events[-1]["detail"]
     assert not any(e["event"] == "disconnected" for e in events)
+
+
+def test_a_password_outside_ascii_logs_in(mail_server, capsys) -> None:
+    """imaplib writes LOGIN's strings in ASCII: a password such as "pässwort" never left,
+    and the failure was said as the server sending "bytes that are not valid". It goes
+    with AUTHENTICATE PLAIN (UTF-8) now."""
+    user = mail_server.add_user("umlaut", 'pässwört "q" \\ ☃')
+    mail_server.deliver(user, message(1, "utf8"))
+    _configure(mail_server, user)
+    assert main(["sync", "work"]) == 0, capsys.readouterr().err
+    assert main(["list", "work"]) == 0
+    assert "utf8 1" in capsys.readouterr().out
