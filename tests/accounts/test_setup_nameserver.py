@@ -5,6 +5,7 @@ sync, send (and its Sent copy) resolve the host names there, not at the system's
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -46,6 +47,11 @@ def test_an_account_set_up_through_a_dns_server_syncs_and_sends(
     assert account.extra["nameserver"] == ns
 
     assert main(["sync", "home"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    main(["doctor", "home", "--json", "--no-send"])  # asks the account's DNS server too
+    checks = json.loads(capsys.readouterr().out)["checks"]
+    logins = [c for c in checks if c["name"] == "login"]
+    assert [c["status"] for c in logins] == ["ok", "ok"], logins
     assert main(["list", "home"]) == 0
     assert "found through the DNS server" in capsys.readouterr().out
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Select, TextArea
 
 from tests.ui.helpers import settle, wait_for
 from tuimail.core.service import MailService
@@ -77,3 +77,30 @@ def test_the_demos_new_mail_delay_comes_from_the_environment(monkeypatch):
     for given, seconds in (("1", 1.0), ("0.5", 0.5), ("soon", 5.0), ("-1", 5.0), ("nan", 5.0)):
         monkeypatch.setenv("TUIMAIL_DEMO_NEW_MAIL_AFTER", given)
         assert _demo_new_mail_after() == seconds, given
+
+
+async def test_in_the_demo_the_wizard_sets_up_bob_from_his_address_alone():
+    """+ in the demo: "bob@example.test" and his password are enough, as for a real
+    provider (the wizard asks the demo's DNS server and trusts its CA). It used to find
+    nothing ("smtp.example.test does not exist"): it asked the system's DNS."""
+    from tests.ui.wizard_helpers import SIZE, detect, put, save, verify
+
+    demo = Demo(new_mail_after=0)
+    try:
+        service = MailService({demo.account.name: demo.account}, password_for=demo.password_for)
+        app = TuimailApp(service, start_sync=False, wizard=demo.wizard)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("plus")
+            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "WizardScreen")
+            screen = app.screen
+            put(screen, email=demo.bob.email, password=demo.bob.password)
+            screen.query_one("#wiz-storage", Select).value = "ask"  # no keyring here
+            await detect(pilot, screen)
+            assert screen.query_one("#wiz-in-host", Input).value == "imap.example.test"
+            await verify(pilot, screen)
+            assert screen.verified
+            await save(pilot, app)
+            assert "example" in service.accounts
+            await wait_for(pilot, lambda: service.states()["example"].phase == "online", 30)
+    finally:
+        demo.stop()
