@@ -246,7 +246,13 @@ def _failed(args: argparse.Namespace, exc: Exception, log: logging.Logger) -> in
         return 0
     log.warning("%s failed: %s", args.command, type(exc).__name__, exc_info=exc)
     if local_write_failed(exc):
-        words = f"could not write the output ({exc.strerror})"
+        where = getattr(exc, "filename", None)  # a file of tuimail's (the outbox), else stdout
+        if where:
+            from tuimail.core.sanitize import sanitize
+
+            words = f"could not write {sanitize(str(where))} ({exc.strerror})"
+        else:
+            words = f"could not write the output ({exc.strerror})"
     else:
         from tuimail.words.describe import describe
 
