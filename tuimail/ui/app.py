@@ -59,6 +59,8 @@ if TYPE_CHECKING:  # imported when first used: not needed for the first paint
     from tuimail.ui.screens.composer import ComposerScreen
 
 SORTS = ("date", "sender", "subject", "size")
+# The rules of the screens not shown at start (their CSS_PATH), read once the user is idle
+OTHER_CSS = ("dialogs.tcss", "composer.tcss", "wizard.tcss", "diagnose.tcss")
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
 INLINE_THREADS = 20_000  # thread trees up to this many rows are rebuilt on the UI thread
 FREEZE_TREE = 20_000  # a thread tree of more rows is frozen out of the collector's walks
@@ -143,6 +145,7 @@ class TuimailApp(App[None]):
         self._list_reads = Latest(self, "list")
         self._service_waits = False  # the first sync waits for the first painted rows
         self._after_paint_waits = False  # so do the drafts' recovery and the collector
+        self._other_css_read = False  # the other screens' rules (_read_other_css)
         self._folder_reads = Latest(self, "folders")
         self._shown_list: tuple = ()  # (account, folder, sort, reverse) the flat list shows
         self.synced = False
@@ -709,10 +712,32 @@ class TuimailApp(App[None]):
 
     def _collect_when_idle(self) -> None:
         """A full garbage collection once the user is idle and waits for nothing (a
-        worker's result arriving meanwhile would wait for the pass)."""
+        worker's result arriving meanwhile would wait for the pass); the first time, the
+        other screens' rules are read instead (_read_other_css)."""
         if any(worker.is_running for worker in self.workers):
             return
+        if not self._other_css_read and self._idle_gc.user_idle():
+            self._other_css_read = True
+            self._read_other_css()
+            return
         self._idle_gc.tick()
+
+    def _read_other_css(self) -> None:
+        """The rules of the screens not shown at start (screens/*.tcss, each also a
+        screen's CSS_PATH), parsed while the user is idle after the first paint: not for
+        the first painted list (~10 ms), and not by the first dialog, which would wait
+        for them and for Textual's restyle of every widget (~30 ms). As Textual reads a
+        screen's CSS_PATH; a file it already read is not read again."""
+        sheet = self.stylesheet
+        added = False
+        for name in OTHER_CSS:
+            path = str((Path(__file__).parent / "screens" / name).resolve())
+            if not sheet.has_source(path, ""):
+                sheet.read(path)
+                added = True
+        if added:
+            sheet.reparse()
+            sheet.update(self)
 
     def _reload_threads(self, lst: MessageList, keep_cursor: bool) -> None:
         """The thread tree of the open folder: brought up to date when it is already shown
