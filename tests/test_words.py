@@ -190,6 +190,7 @@ _REASON_CASES = {
     "temporary": (ServerBusy, {}),
     "reply": (Refused, {"stage": "MAIL FROM"}),
     "mechanism": (Refused, {}),
+    "login-not-ascii": (Refused, {}),
     "line-too-long": (ProtocolViolation, {"limit": 8 << 20}),
     "item-too-big": (ProtocolViolation, {"size": 1 << 40, "limit": 256 << 20}),
     "response-too-big": (ProtocolViolation, {"limit": 512 << 20}),

@@ -366,6 +366,9 @@ def test_an_ehlo_flood_is_named_for_ehlo_not_the_greeting(scripted, cli, nameser
     with scripted(flood) as server:
         save(server, "smtp")
         run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "2")
+        # ...and the doctor closed that connection (it stayed open, the server blocked
+        # in sending, until the process ended)
+        assert server.client_left(), "the doctor left the SMTP connection open"
     assert run.code == 1 and "Traceback" not in run.out + run.err, run.err
     outgoing = run.out.split("Outgoing server", 1)[1].splitlines()
     [failure] = [line for line in outgoing if "[FAILURE]" in line]

@@ -13,6 +13,7 @@ import pytest
 from tests.hostile.conftest import assert_clean_failure, save, save_starttls
 from tests.hostile.scripted import MESSAGE, Conn, ImapScript, Switch, imap_fetch_line, trickle
 from tuimail.core import connect
+from tuimail.core.config import save_account
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -523,3 +524,19 @@ def test_a_body_sent_empty_is_not_kept_for_the_message(scripted, cli, download_b
         script.current = ImapScript()
         again = cli("read", "1", "--account", "work")
     assert again.code == 0 and "Body of the message." in again.out, again.out
+
+
+def test_a_password_outside_ascii_is_not_sent_where_only_login_takes_it(scripted, cli) -> None:
+    """A server without AUTHENTICATE PLAIN: LOGIN cannot carry "ä" (imaplib writes ASCII),
+    and the failure was said as the server sending invalid bytes. Now the sentence says
+    why, and nothing is sent."""
+    script = ImapScript(greeting=b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+    script.overrides["CAPABILITY"] = _reply(b"* CAPABILITY IMAP4rev1\r\nTAG OK done\r\n")
+    with scripted(script) as server:
+        account = save(server)
+        account.password_command = "printf %s 'p\u00e4sswort'"
+        save_account(account)
+        run = cli("sync", "work")
+    error = assert_clean_failure(run)
+    assert "only LOGIN" in error and "not valid" not in error, error
+    assert not any(c.split(b" ")[1:2] in ([b"LOGIN"], [b"AUTHENTICATE"]) for c in script.commands)

@@ -159,3 +159,28 @@ def test_a_garbled_greeting_is_a_protocol_violation_at_the_greeting(
     assert failure["error"]["kind"] == "protocol", json.dumps(kept)  # not "security"
     assert failure["error"]["reason"] == "not-protocol", json.dumps(kept)
     assert '"HELLO THERE"' in error
+
+
+@pytest.mark.parametrize(
+    "body, declared",
+    [("Grüße, ça va ☃\r\n".encode(), True), (b"plain ASCII\r\n", False)],
+    ids=["8-bit", "ASCII"],
+)
+def test_eight_bit_data_is_declared_as_such(scripted, cli, tmp_path, body, declared) -> None:
+    """A message with 8-bit bytes (git send-email's patches in UTF-8 are sent
+    Content-Transfer-Encoding: 8bit) went out without BODY=8BITMIME (RFC 6152), so a
+    server relaying it on to a 7-bit hop did not know to convert it."""
+    path = tmp_path / "m.eml"
+    path.write_bytes(
+        b"From: bob@example.test\r\nTo: alice@example.test\r\nSubject: hi\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n" + body
+    )
+    script = SmtpScript()
+    with scripted(script) as server:
+        save(server, "smtp")
+        run = cli("send", str(path))
+    assert run.code == 0, run.err
+    (mail,) = [c for c in script.commands if c.upper().startswith(b"MAIL FROM")]
+    assert (b"BODY=8BITMIME" in mail.upper()) is declared, mail
+    assert body.rstrip(b"\r\n") in script.delivered[0]

@@ -98,6 +98,20 @@ def record_notes(app) -> list[str]:
     return notes
 
 
+def record_restyles(app) -> list:
+    """Every node `app` restyles from now on (a class or pseudo-class changed, a screen
+    resumed): a live list."""
+    nodes: list = []
+    original = app.update_styles
+
+    def update_styles(node, animate: bool = True) -> None:
+        nodes.append(node)
+        original(node, animate=animate)
+
+    app.update_styles = update_styles
+    return nodes
+
+
 @asynccontextmanager
 async def running(
     server, deliver: Callable = seed, size: tuple[int, int] = (120, 40)

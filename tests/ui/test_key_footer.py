@@ -9,8 +9,9 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
-from tests.ui.helpers import wait_for
+from tests.ui.helpers import record_restyles, wait_for
 from tuimail.ui.widgets.key_footer import KeyFooter
 
 
@@ -130,3 +131,20 @@ async def test_keys_that_stay_keep_their_widgets_when_the_focus_moves_back_and_f
             for key in shown:
                 words.setdefault(id(key), set()).add(key.description)
         assert all(len(said) == 1 for said in words.values()), words
+
+
+async def test_the_keys_are_styled_once_when_mounted_with_textuals_classes():
+    """Each key used to be restyled twice as it was mounted (its -compact class set by
+    its own default, then unset by the footer's binding): issue 19's first paint."""
+    classes = {}
+    for kind in (KeyFooter, Footer):
+        app = _Host(kind)
+        restyled = record_restyles(app)
+        async with app.run_test(size=(100, 12)) as pilot:
+            await pilot.pause()
+            keys = [k for k in app.query_one(Footer).children if isinstance(k, FooterKey)]
+            classes[kind] = [sorted(k.classes) for k in keys]
+            if kind is KeyFooter:
+                assert not [n for n in restyled if isinstance(n, FooterKey)]
+    assert classes[KeyFooter] == classes[Footer]
+    assert any("-compact" in c for c in classes[KeyFooter])  # the palette's key

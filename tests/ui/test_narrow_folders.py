@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from tests.ui.helpers import make_app, ready, run_from_palette, seed, settle, wait_for
+from tests.ui.helpers import (
+    make_app,
+    ready,
+    record_notes,
+    run_from_palette,
+    seed,
+    settle,
+    wait_for,
+)
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
 
@@ -90,3 +98,23 @@ async def test_a_folder_opened_from_the_palette_while_reading_shows_its_list(mai
         await wait_for(pilot, lambda: lst.count == 1 and lst.row_at(0).subject == "Kept for later")
         assert not main.reading and lst.display and lst.has_focus
         assert not main.query_one(ReaderPane).display
+
+
+async def test_message_keys_in_the_narrow_folder_view_touch_no_message(mail_server):
+    """Under 100 columns Tab shows the folders in the list's place. d there deleted the
+    list's message, which was not on screen (found in tmux at 80x24): now a message
+    key there says no message is selected and changes nothing."""
+    user = mail_server.new_user()
+    seed(mail_server, user, 2)
+    app = make_app(mail_server, user)
+    notes = record_notes(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: app.main.choosing_folder)
+        await pilot.press("d", "a", "s")
+        await wait_for(pilot, lambda: notes.count("No message selected.") == 3)
+        await settle(pilot)
+        assert len(mail_server.messages(user, "INBOX")) == 2
+        assert not mail_server.messages(user, "Trash")
+        assert not any(r.flagged for r in app.service.source("test", "INBOX").rows(0, 2))

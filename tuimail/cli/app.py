@@ -137,10 +137,8 @@ def _run_demo() -> int:
                 save_account(demo.account)
             except Exception:
                 pass  # the demo runs from memory anyway
-            service = MailService(
-                {demo.account.name: demo.account}, password_for=lambda _acc: demo.password
-            )
-            TuimailApp(service, bell=True).run()
+            service = MailService({demo.account.name: demo.account}, password_for=demo.password_for)
+            TuimailApp(service, bell=True, wizard=demo.wizard).run()
         finally:
             demo.stop()
     return 0

@@ -171,6 +171,7 @@ REASONS = (
     "temporary",  # ServerBusy: POP3 [SYS/TEMP] and the like
     "reply",  # SMTP: the reply code at a stage (data: stage)
     "mechanism",  # Refused: the server does not take this login method (SMTP 504)
+    "login-not-ascii",  # Refused: a non-ASCII login or password, and no AUTH=PLAIN (IMAP)
     "line-too-long",  # ProtocolViolation (data: limit, in bytes)
     "item-too-big",  # ProtocolViolation: an announced literal over the limit (data: size, limit)
     "response-too-big",  # ProtocolViolation: more than `limit` bytes for one command

@@ -527,6 +527,8 @@ async def _send_batch(
     took the message."""
     lost = (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError)
     options = ["SMTPUTF8"] if smtputf8 else []
+    if not raw.isascii() and smtp.supports_extension("8bitmime"):
+        options.append("BODY=8BITMIME")  # RFC 6152: 8-bit data is declared as such
     encoding = "utf-8" if smtputf8 else "ascii"
     log.debug("SMTP > MAIL FROM:<%s> %s", sender, " ".join(options))
     try:

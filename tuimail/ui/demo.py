@@ -102,6 +102,33 @@ class Demo:
         if new_mail_after > 0:
             self._timer.start()
 
+    def password_for(self, account) -> Secret:
+        """Alice's password for the demo account; an account added with the wizard (+)
+        has its own, kept for the session when the wizard verified it."""
+        if account.name == self.account.name:
+            return self.password
+        from tuimail.core.secrets import get_password
+
+        return get_password(account)
+
+    def wizard(self):
+        """The setup wizard (+) looking things up where the demo's servers are: its DNS
+        server and CA, as for a real provider, so an address alone (bob@example.test)
+        finds the settings; the account saved keeps the DNS server and connects."""
+        from tuimail.core.discovery.detect import DetectOptions
+        from tuimail.ui.screens.wizard import WizardScreen
+
+        server = self.server
+
+        def options() -> DetectOptions:
+            return DetectOptions(
+                nameserver=f"{server.host}:{server.dns_port}",
+                ca_file=server.ca_file,
+                https_port=server.https_port,
+            )
+
+        return WizardScreen(detect_options=options)
+
     def deliver_new(self) -> None:
         msg = EmailMessage()
         msg["From"] = f"Bob Builder <{self.bob.email}>"

@@ -196,6 +196,10 @@ _REASON_WORDS = {
     "login-delay": "the mail server asks to wait longer between logins",
     "temporary": "the mail server has a temporary problem and refused for now",
     "mechanism": "the server does not accept this login method",
+    "login-not-ascii": (
+        "the mail server offers only LOGIN, which cannot carry a user name or password "
+        "with characters outside ASCII (it has no AUTHENTICATE PLAIN)"
+    ),
     "search-refused": "the server refused a search",
     "too-much-data": "the mail server sent more data than tuimail can hold; the connection was closed",
     "message-missing": "this message is no longer in the store",

@@ -39,7 +39,10 @@ def plan_steps(
 ) -> list[Step]:
     """The checks for `account` as separate steps, in report order. `token_error`: the
     error met asking for an OAuth account's token (NeedsSignIn), which its sign-in check
-    reports (tuimail.core.doctor.oauth_checks.check_sign_in)."""
+    reports (tuimail.core.doctor.oauth_checks.check_sign_in). With no `nameserver`
+    given, the account's own (`nameserver`, kept by setup) is asked, as the app does."""
+    if nameserver is None and isinstance(account.extra.get("nameserver"), str):
+        nameserver = account.extra["nameserver"] or None
     steps: list[Step] = [
         lambda: check_dns(account, nameserver, timeout, dkim_selector),
         lambda: check_sign_in(account, timeout, token_error),  # [] unless auth = "oauth2"

@@ -286,8 +286,16 @@ async def _smtp(group, account, password, timeout, address, in_clear=False) -> l
         kwargs["sock"], kwargs["port"] = sock, None
     smtp = Smtp(**kwargs, local_hostname="[127.0.0.1]")
     try:
-        await smtp.connect()
-        await smtp.ehlo()  # aiosmtplib defers EHLO; the extensions are empty until then
+        try:
+            await smtp.connect()
+            await smtp.ehlo()  # aiosmtplib defers EHLO; the extensions are empty until then
+        except BaseException:
+            # Closed here on every failure: left open, the connection (and a server
+            # still sending an answer that never ends) stayed until the process ended.
+            smtp.close()
+            if "sock" in kwargs:
+                kwargs["sock"].close()
+            raise
     except (ssl.SSLError, TLSRequiredError) as exc:
         return [_tls_failure(group, s, exc, time.monotonic() - start, "smtp")]
     except aiosmtplib.SMTPException as exc:

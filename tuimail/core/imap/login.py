@@ -1,7 +1,8 @@
 """The one IMAP login: used by the account runtime, setup verification and the doctor.
 
 One attempt per call: LOGIN, or AUTHENTICATE PLAIN where the server has LOGINDISABLED
-(over TLS some servers only offer SASL). A rejection is never followed by another
+(over TLS some servers only offer SASL) or the login or password is not ASCII (LOGIN
+cannot carry it; PLAIN is UTF-8). A rejection is never followed by another
 mechanism. Failures are typed (tuimail.core.imap.errors.classify_imap).
 
 An OAuth 2.0 account's "password" is a BearerToken (tuimail.core.oauth2.tokens): it goes
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from imapclient import IMAPClient
 
-from tuimail.core.errors import MailError, SecurityFailure
+from tuimail.core.errors import MailError, Refused, SecurityFailure
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.secrets import Secret
 
@@ -40,9 +41,14 @@ def imap_login(
         caps = {c.decode("ascii", "replace").upper() for c in client.capabilities()}
     except Exception as exc:
         raise classify_imap(exc, host=host) from exc
+    # LOGIN's strings are ASCII (imaplib cannot send anything else); AUTHENTICATE PLAIN
+    # carries UTF-8 (RFC 4616): a password with "ä" goes that way when it is offered.
+    ascii_only = login.isascii() and password.isascii()
     try:
-        if "LOGINDISABLED" in caps:
+        if "LOGINDISABLED" in caps or not ascii_only:
             if "AUTH=PLAIN" not in caps:
+                if not ascii_only:
+                    raise Refused(reason="login-not-ascii", protocol="imap", host=host)
                 raise SecurityFailure(
                     reason="login-disabled",
                     protocol="imap",
@@ -53,7 +59,7 @@ def imap_login(
             return "PLAIN"
         client.login(login, password)
         return "LOGIN"
-    except SecurityFailure:
+    except (SecurityFailure, Refused):
         raise
     except Exception as exc:
         error = classify_imap(exc, host=host, login=True)

@@ -10,7 +10,7 @@ first only when messages still wait in the outbox.
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -111,6 +111,16 @@ class MainScreen(Screen):
         self.query_one(MessageList).focus()
         self._layout(self.size.width)
         self.app.refresh_folders()
+
+    _resumed = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first resume (the screen just pushed) does not restyle every widget:
+        each was styled as it was mounted, moments before (~10 ms of the first paint's
+        CPU, issue 19). Later ones do, as Screen's own handler (called next) says."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_resize(self, event) -> None:
         self._layout(event.size.width)
@@ -221,7 +231,7 @@ class MainScreen(Screen):
             # The reader in the list's place: a message it showed left the list (deleted,
             # archived, moved) and the cursor is on the next one. The reader shows that
             # one, as mutt's pager does, so the next key acts on the message on screen.
-            if not self.app.shows(event.row):
+            if not self.app.shows(event.row) and self.app.shown_left():
                 self.app.load_message(event.row, preview=False)
         elif self.previewing:
             row, by_user = event.row, event.by_user
@@ -267,7 +277,24 @@ class MainScreen(Screen):
 
     # actions
     def current_rows(self) -> list[MessageRow]:
+        """The message under the list's cursor; none while the folders are shown in the
+        list's place (narrow): d there must not delete a message that is not on screen."""
+        if self.choosing_folder:
+            return []
         row = self.query_one(MessageList).current
+        reader = self.query_one(ReaderPane)
+        if (
+            self.reading
+            and not self.previewing
+            and reader.raw is None
+            and reader.message_view is not None
+            and (row is None or not self.app.shows(row))
+        ):
+            # The reader in the list's place shows another message than the cursor's
+            # (new mail pushed it far down the list): a key acts on the one on screen.
+            shown = self.app.shown_row()
+            if shown is not None:
+                return [shown]
         return [row] if row is not None and row.id >= 0 else []
 
     def target_rows(self) -> list[MessageRow]:

@@ -16,6 +16,8 @@ from typing import NamedTuple
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+PALETTE_KEY_COMPACT = True  # FooterKey.compact's default: the palette's key is not bound
+
 
 class Key(NamedTuple):
     """One key as the footer shows it (what `Footer.compose` would give a FooterKey)."""
@@ -43,7 +45,15 @@ class KeyFooter(Footer):
     def compose(self):
         if self.is_attached:
             self._shown = self._wanted()
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # Bound to the footer's `compact` (the palette key is not: it stays
+                # compact), each key's watcher set and then unset its -compact class
+                # when mounted, restyling it twice (~8 ms of the first paint, issue 19).
+                # (Reading a key's own `compact` before it is mounted runs its watcher.)
+                bound = not widget.has_class("-command-palette")
+                _compact(widget, self.compact if bound else PALETTE_KEY_COMPACT)
+            yield widget
 
     def _wanted(self) -> tuple[tuple[Key, ...], Key | None] | None:
         """The keys `Footer.compose` would show and its command-palette key; None when
@@ -130,8 +140,9 @@ class KeyFooter(Footer):
                     _give(plain[index], key)
                     _show(plain[index], True)
                 else:
-                    widget = _key_widget(key).data_bind(compact=Footer.compact)
-                    new.append(widget)
+                    widget = _key_widget(key)
+                    _compact(widget, self.compact)
+                    new.append(widget.data_bind(compact=Footer.compact))
             for spare in plain[len(keys) :]:
                 _show(spare, False)
         if palette is not None and palettes:
@@ -174,6 +185,12 @@ def _key_widget(key: Key) -> FooterKey:
         disabled=not key.enabled,
         tooltip=key.tooltip,
     )
+
+
+def _compact(widget: FooterKey, compact: bool) -> None:
+    """A key widget not yet mounted made as compact as it will be once mounted."""
+    widget.set_reactive(FooterKey.compact, compact)
+    widget.set_class(compact, "-compact", update=False)
 
 
 def _give(widget: FooterKey, key: Key) -> None:

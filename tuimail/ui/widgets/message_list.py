@@ -14,6 +14,7 @@ from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -337,9 +338,17 @@ class MessageList(ScrollView, can_focus=True):
         self._strips.clear()
         self.virtual_size = Size(self.size.width, self._count)
 
+    _painted_style: Style | None = None  # the list's style the cached strips have
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strips.clear()  # the list's own styles changed: its colours with them
+        # The list's colours changed (not only its scrollbar's, as on every focus
+        # change): the painted rows with them. The cursor's own colours follow the
+        # focus in the strips' key; another theme is in the key too.
+        style = self.rich_style
+        if style != self._painted_style:
+            self._painted_style = style
+            self._strips.clear()
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
