@@ -93,3 +93,21 @@ def test_a_host_the_dns_server_does_not_know_is_said_plainly(
     else:
         assert "did not answer in time" in err, err
         silent.close()
+
+
+def test_this_computer_and_addresses_are_not_asked_of_the_dns_server() -> None:
+    """localhost (RFC 6761) is this computer, an address is itself: neither is looked up
+    at the account's DNS server (here one that cannot answer at all)."""
+    from tuimail.core.account import Account, ServerSettings
+    from tuimail.core.connect import account_address
+
+    def address(host: str) -> str | None:
+        here = ServerSettings(host, 993, "tls")
+        extra = {"nameserver": "127.0.0.1:9", "timeout": 1.0}
+        account = Account(
+            name="a", email="a@example.test", incoming=here, outgoing=here, extra=extra
+        )
+        return account_address(account, here)
+
+    assert address("localhost") is None and address("mail.localhost.") is None
+    assert address("127.0.0.1") == "127.0.0.1" and address("::1") == "::1"

@@ -135,3 +135,31 @@ def test_a_password_outside_ascii_logs_in(mail_server, capsys) -> None:
     assert main(["sync", "work"]) == 0, capsys.readouterr().err
     assert main(["list", "work"]) == 0
     assert "utf8 1" in capsys.readouterr().out
+
+
+def test_a_store_that_cannot_be_written_is_said_so(mail_server, tmp_path) -> None:
+    """SQLite failing to write (a full disk; here a file size limit) was said as
+    "Something went wrong: disk I/O error", the words kept for tuimail's own bugs."""
+    import resource
+
+    user = mail_server.new_user()
+    big = message(1, "big") + (b"y" * 70 + b"\r\n") * 4000
+    mail_server.deliver(user, big)
+    _configure(mail_server, user)
+    assert main(["sync", "work"]) == 0
+    limit = 128 * 1024  # caching the 290 KB message goes past it
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "tuimail", "read", "1", "--account", "work"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        preexec_fn=small_files,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout[-300:]
+    assert "local store could not be written" in result.stderr, result.stderr
+    assert "Something went wrong" not in result.stderr and "Traceback" not in result.stderr

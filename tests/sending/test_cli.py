@@ -51,6 +51,9 @@ def test_cli_send_delivers_and_outbox_is_empty(mail_peer, tmp_path: Path) -> Non
         got = mail_peer.wait_for_message(user, lambda r: b"<cli-1@example.test>" in r, 20)
         assert parse(got)["Bcc"] is None
         assert parse(got).get_content().replace("\r\n", "\n") == "hi\n.\n"
+    # The sender's record in Sent names the blind recipient (it went out without).
+    (copy,) = [m for m in mail_peer.messages(alice, "Sent") if b"<cli-1@example.test>" in m]
+    assert parse(copy)["Bcc"] == carol.email and parse(copy)["To"] == bob.email
     listing = tuimail("outbox", "--json")
     assert listing.returncode == 0 and json.loads(listing.stdout) == []
 
@@ -103,3 +106,35 @@ def test_prepare_takes_any_input_and_never_sends_bcc(raw: bytes, args: list, mbo
     assert not out.startswith(b"From 123 ")
     assert all(r in rcpts for r in args)
     assert len({r.lower() for r in rcpts}) == len(rcpts)
+
+
+def test_a_message_the_outbox_cannot_hold_is_said_as_the_outbox_not_the_output(
+    tmp_path: Path,
+) -> None:
+    """A full disk (here: a file size limit) while putting the message in the outbox was
+    said as "could not write the output", as if standard output had failed: nothing said
+    that the message was not kept. Now the sentence names the outbox file."""
+    import resource
+    import subprocess
+    import sys
+
+    account = make_account(name="work", smtp_port=closed_port(), security="starttls")
+    with_password(account, tmp_path, "pw")
+    limit = 64 * 1024  # the log and the store stay under it; the message does not
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "tuimail", "send", "a@other.test"],
+        input=b"Subject: big\n\n" + (b"x" * 70 + b"\n") * (2 * limit // 71),
+        capture_output=True,
+        timeout=90,
+        preexec_fn=small_files,
+        check=False,
+    )
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert "could not write" in err and "outbox" in err and "the output" not in err, err
+    assert "Traceback" not in err
+    assert json.loads(tuimail("outbox", "--json").stdout) == []  # no half-written entry

@@ -84,6 +84,8 @@ def account_address(account: Any, settings: ServerSettings) -> str | None:
     )
 
     host = settings.host
+    if host.rstrip(".").lower() == "localhost" or host.rstrip(".").lower().endswith(".localhost"):
+        return None  # this computer (RFC 6761): never asked of DNS
     try:
         found = Resolver(nameserver, account_timeout(account)).addresses(host, settings.port)
     except DNSError as exc:

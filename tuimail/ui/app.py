@@ -59,6 +59,8 @@ if TYPE_CHECKING:  # imported when first used: not needed for the first paint
     from tuimail.ui.screens.composer import ComposerScreen
 
 SORTS = ("date", "sender", "subject", "size")
+# The rules of the screens not shown at start (their CSS_PATH), read once the user is idle
+OTHER_CSS = ("dialogs.tcss", "composer.tcss", "wizard.tcss", "diagnose.tcss")
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
 INLINE_THREADS = 20_000  # thread trees up to this many rows are rebuilt on the UI thread
 FREEZE_TREE = 20_000  # a thread tree of more rows is frozen out of the collector's walks
@@ -143,6 +145,7 @@ class TuimailApp(App[None]):
         self._list_reads = Latest(self, "list")
         self._service_waits = False  # the first sync waits for the first painted rows
         self._after_paint_waits = False  # so do the drafts' recovery and the collector
+        self._other_css_read = False  # the other screens' rules (_read_other_css)
         self._folder_reads = Latest(self, "folders")
         self._shown_list: tuple = ()  # (account, folder, sort, reverse) the flat list shows
         self.synced = False
@@ -709,10 +712,32 @@ class TuimailApp(App[None]):
 
     def _collect_when_idle(self) -> None:
         """A full garbage collection once the user is idle and waits for nothing (a
-        worker's result arriving meanwhile would wait for the pass)."""
+        worker's result arriving meanwhile would wait for the pass); the first time, the
+        other screens' rules are read instead (_read_other_css)."""
         if any(worker.is_running for worker in self.workers):
             return
+        if not self._other_css_read and self._idle_gc.user_idle():
+            self._other_css_read = True
+            self._read_other_css()
+            return
         self._idle_gc.tick()
+
+    def _read_other_css(self) -> None:
+        """The rules of the screens not shown at start (screens/*.tcss, each also a
+        screen's CSS_PATH), parsed while the user is idle after the first paint: not for
+        the first painted list (~10 ms), and not by the first dialog, which would wait
+        for them and for Textual's restyle of every widget (~30 ms). As Textual reads a
+        screen's CSS_PATH; a file it already read is not read again."""
+        sheet = self.stylesheet
+        added = False
+        for name in OTHER_CSS:
+            path = str((Path(__file__).parent / "screens" / name).resolve())
+            if not sheet.has_source(path, ""):
+                sheet.read(path)
+                added = True
+        if added:
+            sheet.reparse()
+            sheet.update(self)
 
     def _reload_threads(self, lst: MessageList, keep_cursor: bool) -> None:
         """The thread tree of the open folder: brought up to date when it is already shown
@@ -907,6 +932,25 @@ class TuimailApp(App[None]):
     def shows(self, row: MessageRow) -> bool:
         """Whether the reader's message (the last one loaded) is `row`."""
         return self._reading is not None and self._reading.id == row.id
+
+    def shown_row(self) -> MessageRow | None:
+        """The reader's message as the store has it now, while it is where it was read;
+        None once it left (deleted, archived, moved; here or by another mail program)."""
+        row, service = self._reading, self.service
+        if row is None or service is None:
+            return None
+        try:
+            now = service.reread([row])
+        except Exception:  # the store is busy: take it as it was read
+            return row
+        if not now or (now[0].account, now[0].folder) != (row.account, row.folder):
+            return None
+        return now[0]
+
+    def shown_left(self) -> bool:
+        """The reader's message is no longer where it was read. False while it is still
+        there, e.g. pushed far down the list by a burst of new mail."""
+        return self._reading is not None and self.shown_row() is None
 
     def mark_previewed_read(self, row: MessageRow) -> None:
         """The preview of `row` stayed long enough: mark it read (if still shown)."""

@@ -60,6 +60,10 @@ class IdleCollector:
         """The user acted (or a worker the user may wait for started or ended)."""
         self._last_input = time.monotonic()
 
+    def user_idle(self) -> bool:
+        """No key or click (nor a worker the user may wait for) for IDLE seconds."""
+        return time.monotonic() - self._last_input >= IDLE
+
     def tick(self) -> bool:
         """Collect fully if the user is idle and something may have been promoted;
         True when it did."""

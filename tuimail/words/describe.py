@@ -71,6 +71,16 @@ def _is_sentence(exc: BaseException) -> bool:
     return False
 
 
+def _store_unwritable(exc: BaseException) -> bool:
+    """SQLite could not write (SQLITE_FULL, SQLITE_IOERR_*: a full disk shows as either,
+    told by the error's code). Looked up only if loaded."""
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is None or not isinstance(exc, sqlite3.Error):
+        return False
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    return name.startswith(("SQLITE_FULL", "SQLITE_IOERR"))
+
+
 def describe(exc: BaseException) -> str:
     """One sentence (no traceback, terminal-safe) for any failure."""
     queued = getattr(sys.modules.get("tuimail.core.facade.views"), "QueuedError", None)
@@ -90,6 +100,8 @@ def describe(exc: BaseException) -> str:
         return config_words(exc)
     if _is_sentence(exc):
         return sanitize(str(exc))
+    if _store_unwritable(exc):
+        return f"the local store could not be written (is the disk full?): {sanitize(str(exc))}"
     error = typed(exc)
     if error is None:
         text = sanitize(str(exc).strip()) or type(exc).__name__

@@ -31,6 +31,8 @@ def _size(size: int) -> str:
 class AttachmentList(ModalScreen[tuple[str, int] | None]):
     """Dismissed with ("view" | "save" | "open", attachment index), or None."""
 
+    CSS_PATH = "dialogs.tcss"
+
     BINDINGS = [
         Binding("escape,q", "cancel", "Close", id="attachments.close"),
         Binding("s", "save", "Save", id="attachments.save"),

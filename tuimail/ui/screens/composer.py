@@ -108,6 +108,7 @@ RECOVERY_EVERY = 2.0  # seconds between writes of unsaved changes (core.draft_re
 
 
 class ComposerScreen(Screen[None]):
+    CSS_PATH = "composer.tcss"
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", id="composer.send", priority=True),
         Binding("ctrl+d", "save_draft", "Save draft", id="composer.save_draft", priority=True),

@@ -102,6 +102,8 @@ def default_runner(options: dict[str, Any]) -> Runner:
 class DiagnoseScreen(Screen[None]):
     """Runs every check for one account and shows them live, grouped, with fixes."""
 
+    CSS_PATH = "diagnose.tcss"
+
     BINDINGS = [
         Binding("r", "rerun", "Run again", id="diagnose.rerun"),
         Binding("s", "toggle_send", "Send test message", id="diagnose.send"),

@@ -15,6 +15,7 @@ from tuimail.ui.plain import plain
 
 
 class InputDialog(ModalScreen[str | None]):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def __init__(self, prompt: str, value: str = "", *, password: bool = False) -> None:
@@ -37,6 +38,7 @@ class InputDialog(ModalScreen[str | None]):
 
 
 class ConfirmDialog(ModalScreen[bool]):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [
         Binding("y", "yes", "Yes", id="dialog.yes"),
         Binding("n,escape", "no", "No", id="dialog.no"),
@@ -66,6 +68,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
 class ChoiceDialog(ModalScreen[str | None]):
     """A question with a few answers, each a button with its own key; Escape is None."""
+
+    CSS_PATH = "dialogs.tcss"
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
@@ -105,6 +109,8 @@ def fuzzy_match(query: str, candidate: str) -> bool:
 
 class FolderPicker(ModalScreen[str | None]):
     """Choose a folder by typing a few letters of it."""
+
+    CSS_PATH = "dialogs.tcss"
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
@@ -161,6 +167,8 @@ REMAP_EXAMPLE = 'compose = "w"'
 
 class HelpScreen(ModalScreen[None]):
     """Every key of the main screen, read from the bindings themselves (so remaps show)."""
+
+    CSS_PATH = "dialogs.tcss"
 
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),

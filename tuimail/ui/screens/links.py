@@ -20,6 +20,8 @@ from tuimail.ui.plain import plain, plain_text
 class LinkPicker(ModalScreen[tuple[str, str] | None]):
     """Dismissed with ("open" or "copy", link), or None."""
 
+    CSS_PATH = "dialogs.tcss"
+
     BINDINGS = [
         Binding("escape,q", "cancel", "Close", id="links.close"),
         Binding("c", "copy", "Copy (OSC 52)", id="links.copy"),

@@ -14,6 +14,7 @@ from tuimail.ui.plain import plain
 
 
 class SignInDialog(ModalScreen[None]):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="signin.cancel")]
 
     def __init__(self, account: str, uri: str, code: str) -> None:

@@ -98,6 +98,8 @@ def _resolver(options: Any) -> Any:
 class WizardScreen(Screen[Account | None]):
     """Dismisses with the saved Account (or None when cancelled)."""
 
+    CSS_PATH = "wizard.tcss"
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="wizard.cancel"),
         Binding("ctrl+s", "save", "Save", id="wizard.save", priority=True),
