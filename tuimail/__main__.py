@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import gc
 import importlib
 import logging
 import os
 import sys
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 # Each module in tuimail/cli/ owns its sub-commands: it defines register(subparsers),
 # adding parsers whose default `func(args) -> int` runs the command.
@@ -48,6 +52,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or with `only` (a module of COMMAND_MODULES) that module's
     commands alone: enough to parse and run one of them; with APP_ONLY no command at all
     (enough to open the app)."""
+    import argparse
+
     from tuimail.cli.exits import EPILOG, SHORT_EPILOG
 
     parser = argparse.ArgumentParser(
@@ -98,6 +104,8 @@ def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str
     link mean `tuimail send ...`: sendmail's calling convention."""
     if os.path.basename(program) == "sendmail":
         return ["send", *argv]
+    import argparse
+
     if not argv:
         return argv
     if argv[0][:7].lower() == "mailto:":  # a desktop handing over a mailto: link
@@ -178,10 +186,14 @@ def _main(argv: list[str] | None) -> int:
     program = sys.argv[0] if argv is None else ""
     if argv is None:
         argv = sys.argv[1:]
-    parser = build_parser(command_module(argv, program))
-    argv = sendmail_argv(parser, argv, program)
-    argv, flags = _logging_flags(argv)
-    args = parser.parse_args(argv)
+    only = command_module(argv, program)
+    if only == APP_ONLY and "--version" not in argv:
+        args, flags = _app_options(argv), set()
+    else:
+        parser = build_parser(only)
+        argv = sendmail_argv(parser, argv, program)
+        argv, flags = _logging_flags(argv)
+        args = parser.parse_args(argv)
     verbose = args.verbose or "--verbose" in flags
     debug = args.debug or "--debug" in flags
     func = getattr(args, "func", None)
@@ -194,7 +206,19 @@ def _main(argv: list[str] | None) -> int:
         teardown()
 
 
-def _run(args: argparse.Namespace, func) -> int:
+def _app_options(argv: list[str]) -> SimpleNamespace:
+    """The app's command line (only _APP_OPTIONS, --version aside) as the parser would
+    give it, without argparse: importing it and building the parser were ~2 ms of the
+    first paint (issue 19)."""
+    return SimpleNamespace(
+        command=None,
+        demo="--demo" in argv,
+        verbose="--verbose" in argv,
+        debug="--debug" in argv,
+    )
+
+
+def _run(args: argparse.Namespace | SimpleNamespace, func) -> int:
     log = logging.getLogger("tuimail")
     log.info("%s: %s", _version(), args.command or "app")
     if func is None:

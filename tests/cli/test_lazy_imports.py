@@ -85,6 +85,8 @@ _NEVER_BEFORE_FIRST_PAINT = (
     "tuimail.core.draft_recovery",  # after the first paint, with the first sync
     "secrets",  # (draft_recovery's file names)
     "rich._emoji_codes",  # markup parsed (the folder tree's root label is Text)
+    "argparse",  # the app's few options are read without the command parser
+    "tuimail.cli.exits",
     # The sentences: a failure, an action done, a message shown; a healthy account's
     # state (tuimail.words.status) is all the first screen says.
     *(
@@ -155,6 +157,13 @@ def test_the_app_needs_no_command_parser() -> None:
         assert command_module(argv) == APP_ONLY, argv
     for argv in (["--help"], ["-i", "a@example.org"], ["nonsense"]):
         assert command_module(argv) is None, argv
+
+
+def test_the_apps_options_are_read_as_the_parser_reads_them() -> None:
+    from tuimail.__main__ import _app_options, build_parser
+
+    for argv in ([], ["--demo"], ["--debug"], ["--verbose", "--demo"], ["--demo", "--debug"]):
+        assert vars(_app_options(argv)) == vars(build_parser(APP_ONLY).parse_args(argv)), argv
 
 
 def test_account_list_imports_no_discovery_or_oauth_flows() -> None:
