@@ -183,3 +183,22 @@ def test_a_refused_batch_leaves_the_connection_in_step(test_ca, tmp_path) -> Non
         assert script.connections == 1
         engine.close()
     assert server.errors == []
+
+
+def test_a_big_pass_ends_with_a_small_batch(test_ca, tmp_path) -> None:
+    """The last batch is written with nothing left for the server to prepare meanwhile:
+    a rest of over 2 * TAIL is asked as two batches, the last of TAIL. Every UID is asked
+    for once and stored once (first sync, then new mail)."""
+    script = Inbox(1200)
+    with ScriptedServer(test_ca, script) as server:
+        engine = engine_on(server, tmp_path)
+        engine.first_batch, engine.batch = 100, 1200
+        assert engine.sync().failures == []
+        assert script.fetches == [b"1101:1200", b"501:1100", b"1:500"]  # TAIL = 500
+        script.n = 2400
+        script.fetches.clear()
+        assert engine.sync().new == 1200
+        assert [len(uids_of(spec, 2400)) for spec in script.fetches] == [100, 600, 500]
+        assert stored(engine) == list(range(1, 2401))
+        engine.close()
+    assert server.errors == []

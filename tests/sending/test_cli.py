@@ -51,6 +51,9 @@ def test_cli_send_delivers_and_outbox_is_empty(mail_peer, tmp_path: Path) -> Non
         got = mail_peer.wait_for_message(user, lambda r: b"<cli-1@example.test>" in r, 20)
         assert parse(got)["Bcc"] is None
         assert parse(got).get_content().replace("\r\n", "\n") == "hi\n.\n"
+    # The sender's record in Sent names the blind recipient (it went out without).
+    (copy,) = [m for m in mail_peer.messages(alice, "Sent") if b"<cli-1@example.test>" in m]
+    assert parse(copy)["Bcc"] == carol.email and parse(copy)["To"] == bob.email
     listing = tuimail("outbox", "--json")
     assert listing.returncode == 0 and json.loads(listing.stdout) == []
 

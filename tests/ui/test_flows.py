@@ -270,3 +270,39 @@ async def test_search_finds_bodies_on_the_server(mail_server):
         lst = _list(app)
         await wait_for(pilot, lambda: lst.count == 1)
         assert lst.row_at(0).subject == "Invoice 2026-031"
+
+
+async def test_a_burst_of_new_mail_while_reading_leaves_the_reader_on_its_message(mail_server):
+    """Under 100 columns, more new mail than the list looks through for the selected
+    message (50) arrives while one is read: the reader keeps showing it (it did not
+    leave the folder), rather than jumping to whatever row the cursor is on then."""
+    user = mail_server.new_user()
+    seed(mail_server, user, 2)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        lst = _list(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        reader = app.main.query_one(ReaderPane)
+        subject = reader.message_view.subject
+        for i in range(60):
+            msg = EmailMessage()
+            msg["From"] = "burst@example.test"
+            msg["To"] = user.email
+            msg["Subject"] = f"Burst {i}"
+            msg["Date"] = "Wed, 04 Mar 2026 08:00:00 +0000"
+            msg.set_content("new\n")
+            mail_server.deliver(user, msg.as_bytes())
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: lst.count == 62, timeout=30)
+        await settle(pilot)
+        assert app.main.reading and reader.message_view.subject == subject
+        await pilot.press("s")  # acts on the message on screen, not on the cursor's row
+        await wait_for(
+            pilot,
+            lambda: (
+                [r.subject for r in app.service.source("test", "INBOX").rows(0, 62) if r.flagged]
+                == [subject]
+            ),
+        )

@@ -484,7 +484,11 @@ class Outbox:
         # The message went out: record that first, so nothing can send it twice.
         self.save(entry)
         if entry.copy is None and entry.sent_copy is None:
-            entry.copy = await self._copy_to_sent(account, password, raw)
+            from tuimail.core.mime.bcc_record import with_bcc
+
+            # The sender's record names the blind recipients too (sent without Bcc).
+            everyone = [*accepted, *refused]
+            entry.copy = await self._copy_to_sent(account, password, with_bcc(raw, everyone))
         if entry.state in ("sent", "partial"):
             self._move_to_sent(entry)
         else:

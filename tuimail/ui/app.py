@@ -933,6 +933,25 @@ class TuimailApp(App[None]):
         """Whether the reader's message (the last one loaded) is `row`."""
         return self._reading is not None and self._reading.id == row.id
 
+    def shown_row(self) -> MessageRow | None:
+        """The reader's message as the store has it now, while it is where it was read;
+        None once it left (deleted, archived, moved; here or by another mail program)."""
+        row, service = self._reading, self.service
+        if row is None or service is None:
+            return None
+        try:
+            now = service.reread([row])
+        except Exception:  # the store is busy: take it as it was read
+            return row
+        if not now or (now[0].account, now[0].folder) != (row.account, row.folder):
+            return None
+        return now[0]
+
+    def shown_left(self) -> bool:
+        """The reader's message is no longer where it was read. False while it is still
+        there, e.g. pushed far down the list by a burst of new mail."""
+        return self._reading is not None and self.shown_row() is None
+
     def mark_previewed_read(self, row: MessageRow) -> None:
         """The preview of `row` stayed long enough: mark it read (if still shown)."""
         service = self.service

@@ -769,9 +769,12 @@ class SyncEngine:
         uids = sorted(uids, reverse=True)
         total, done, added = len(uids), 0, 0
         first = self.first_batch
-        chunks = [uids[:first]] + [
-            uids[i : i + self.batch] for i in range(first, total, self.batch)
-        ]
+        chunks, done = [uids[:first]], first
+        while done < total:
+            size = _next_size(total - done, self.batch)
+            chunks.append(uids[done : done + size])
+            done += size
+        done = 0
         asked = ((uid_set(chunk), set(chunk)) for chunk in chunks)
         with (
             _Batches(self.store, folder_id, len(uids), self.worker_from) as batches,
@@ -820,7 +823,7 @@ class SyncEngine:
             while below >= 1 and dense:  # read when the answer before was handled
                 low = max(1, below - size + 1)
                 yield f"{low}:{below}", range(low, below + 1)
-                below, size = low - 1, self.batch
+                below, size = low - 1, _next_size(low - 1, self.batch)
 
         with (
             self.store.bulk_first_fill(expected),
@@ -902,7 +905,7 @@ class SyncEngine:
 def _sent_empty(raw: bytes, size: int | None) -> bool:
     """Whether a BODY[] answer is empty (not one non-blank byte) for a message the server
     said has some (RFC822.SIZE): a server's failure to send it, not the message."""
-    return bool(size) and not raw.strip()
+    return bool(size) and (not raw or raw.isspace())  # not raw.strip(): a copy of it all
 
 
 def examine(client: IMAPClient, name: str) -> dict:
@@ -1199,6 +1202,21 @@ def messages_from_imaplib(
             )
         )
     return out
+
+
+# The last batch of a big pass is written with nothing left for the server to prepare
+# meanwhile: rather than up to BATCH messages, it holds TAIL (the rest before it).
+TAIL = 500
+
+
+def _next_size(left: int, batch: int) -> int:
+    """How many of the `left` messages still to fetch the next batch asks for: `batch`,
+    except that a rest of up to `batch` and over 2 * TAIL ends with a batch of TAIL (the
+    header index of a batch under header_index.DEFER_FROM is built at once: TAIL is not
+    below it)."""
+    if 2 * TAIL < left <= batch:
+        return left - TAIL
+    return batch
 
 
 def _nothing() -> None:

@@ -231,7 +231,7 @@ class MainScreen(Screen):
             # The reader in the list's place: a message it showed left the list (deleted,
             # archived, moved) and the cursor is on the next one. The reader shows that
             # one, as mutt's pager does, so the next key acts on the message on screen.
-            if not self.app.shows(event.row):
+            if not self.app.shows(event.row) and self.app.shown_left():
                 self.app.load_message(event.row, preview=False)
         elif self.previewing:
             row, by_user = event.row, event.by_user
@@ -282,6 +282,19 @@ class MainScreen(Screen):
         if self.choosing_folder:
             return []
         row = self.query_one(MessageList).current
+        reader = self.query_one(ReaderPane)
+        if (
+            self.reading
+            and not self.previewing
+            and reader.raw is None
+            and reader.message_view is not None
+            and (row is None or not self.app.shows(row))
+        ):
+            # The reader in the list's place shows another message than the cursor's
+            # (new mail pushed it far down the list): a key acts on the one on screen.
+            shown = self.app.shown_row()
+            if shown is not None:
+                return [shown]
         return [row] if row is not None and row.id >= 0 else []
 
     def target_rows(self) -> list[MessageRow]:

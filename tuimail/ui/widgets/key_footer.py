@@ -121,11 +121,11 @@ class KeyFooter(Footer):
             await self.recompose()  # first keys, groups or the palette key came or went
             return
         keys, palette = wanted
-        if self.styles.grid_size_columns != len(keys):
-            self.styles.grid_size_columns = len(keys)
         new = []
         placed = _in_place(plain, keys)
         if placed is not None:
+            # (Not grid_size_columns as Footer.compose sets it: the footer's layout is
+            # horizontal, so it changes nothing but repaints every key.)
             # Each key is in a widget that showed its action before, in order (going
             # from the reader back to the list: the list's own key comes back): show and
             # hide, no widget gets other words, so nothing changes size (a new text
@@ -135,6 +135,7 @@ class KeyFooter(Footer):
                     _give(widget, key)
                 _show(widget, key is not None)
         else:
+            self.styles.grid_size_columns = len(keys)
             for index, key in enumerate(keys):
                 if index < len(plain):
                     _give(plain[index], key)
