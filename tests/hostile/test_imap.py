@@ -542,6 +542,19 @@ def test_a_password_outside_ascii_is_not_sent_where_only_login_takes_it(scripted
     assert not any(c.split(b" ")[1:2] in ([b"LOGIN"], [b"AUTHENTICATE"]) for c in script.commands)
 
 
+def test_an_inbox_listed_as_inbox_in_other_letters_is_the_inbox(scripted, cli) -> None:
+    """Yahoo lists INBOX as "Inbox" (INBOX is case-insensitive, RFC 3501 5.1): its mail
+    was stored in a folder "Inbox" that `tuimail list` (and --folder Inbox, and
+    everything else asking for INBOX) could not find."""
+    with scripted(ImapScript(folder=b'"Inbox"')) as server:
+        save(server)
+        assert cli("sync", "work").code == 0
+        listed = cli("list", "work")
+        named = cli("list", "work", "--folder", "Inbox")
+    assert listed.code == 0 and "hello" in listed.out, listed.err
+    assert named.code == 0 and "hello" in named.out, named.err
+
+
 def test_a_big_literal_is_read_into_one_buffer(scripted) -> None:
     """A message body (an IMAP literal) is read into one buffer of its announced size:
     read in chunks and joined, two copies of it were held at once (with the parse's
