@@ -5,7 +5,11 @@ read 1` runs in a child process with its output to /dev/null, and the child's ma
 reported (getrusage of the children), with the baseline of `tuimail read` on a tiny
 message for comparison. Memory, not time: the machine's load does not change it much.
 
+With --uncached the body is not in the store: `tuimail read` fetches it from the bundled
+IMAP server (run in this process) first, as for a message never opened.
+
 Usage: python bench/bench_read_memory.py [--size-mb 56] [--shape attachment|text|html|all]
+       [--uncached]
 """
 
 from __future__ import annotations
@@ -49,7 +53,8 @@ def message(shape: str, size: int) -> bytes:
     )
 
 
-def prepare(home: Path, raw: bytes) -> dict[str, str]:
+def xdg_env(home: Path) -> dict[str, str]:
+    """The environment of a tuimail whose directories are all under `home`."""
     env = dict(os.environ)
     env.update(
         XDG_CONFIG_HOME=str(home / "config"),
@@ -58,6 +63,12 @@ def prepare(home: Path, raw: bytes) -> dict[str, str]:
         XDG_CACHE_HOME=str(home / "cache"),
         PYTHONPATH=str(ROOT),
     )
+    return env
+
+
+def prepare(home: Path, raw: bytes) -> dict[str, str]:
+    """An account `big` whose INBOX holds `raw` as UID 1, its body in the store."""
+    env = xdg_env(home)
     script = f"""
 import sys
 from tuimail.core.account import Account, ServerSettings
@@ -103,16 +114,48 @@ def measure(shape: str, size: int) -> float:
         return peak_rss_mb(env)
 
 
+def measure_uncached(shape: str, size: int) -> float:
+    """Max RSS (MB) of `tuimail read` that fetches the message from the bundled IMAP
+    server first (the body not in the store yet): the server runs in this process."""
+    import shlex
+
+    from testserver.server import MailServer
+
+    with tempfile.TemporaryDirectory() as tmp, MailServer() as server:
+        home = Path(tmp)
+        env = xdg_env(home)
+        user = server.new_user()
+        server.deliver(user, message(shape, size))
+        script = f"""
+from tuimail.core.account import Account, ServerSettings
+from tuimail.core.config import save_account
+save_account(Account(name="big", email={user.email!r}, username={user.login!r},
+    incoming=ServerSettings({server.host!r}, {server.ports.imap_tls}, "tls"),
+    outgoing=ServerSettings({server.host!r}, {server.ports.smtp_tls}, "tls"),
+    ca_file={server.ca_file!r},
+    password_command={"printf %s " + shlex.quote(user.password)!r}))
+"""
+        subprocess.run([sys.executable, "-c", script], env=env, check=True)
+        sync = [sys.executable, "-m", "tuimail", "sync", "big"]
+        subprocess.run(sync, env=env, check=True, capture_output=True)
+        return peak_rss_mb(env)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mb", type=int, default=56)
     parser.add_argument("--shape", default="all")
+    parser.add_argument(
+        "--uncached", action="store_true", help="fetch the body from the bundled server first"
+    )
     args = parser.parse_args()
     size = args.size_mb << 20
     shapes = ["attachment", "text", "html"] if args.shape == "all" else [args.shape]
+    how = measure_uncached if args.uncached else measure
+    what = "fetched and read" if args.uncached else "read"
     print(f"tuimail read, tiny message: max RSS {measure('tiny', 0):.0f} MB")
     for shape in shapes:
-        print(f"tuimail read, {args.size_mb} MB {shape}: max RSS {measure(shape, size):.0f} MB")
+        print(f"tuimail {what}, {args.size_mb} MB {shape}: max RSS {how(shape, size):.0f} MB")
 
 
 if __name__ == "__main__":

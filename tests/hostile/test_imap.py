@@ -540,3 +540,49 @@ def test_a_password_outside_ascii_is_not_sent_where_only_login_takes_it(scripted
     error = assert_clean_failure(run)
     assert "only LOGIN" in error and "not valid" not in error, error
     assert not any(c.split(b" ")[1:2] in ([b"LOGIN"], [b"AUTHENTICATE"]) for c in script.commands)
+
+
+def test_an_inbox_listed_as_inbox_in_other_letters_is_the_inbox(scripted, cli) -> None:
+    """Yahoo lists INBOX as "Inbox" (INBOX is case-insensitive, RFC 3501 5.1): its mail
+    was stored in a folder "Inbox" that `tuimail list` (and --folder Inbox, and
+    everything else asking for INBOX) could not find."""
+    with scripted(ImapScript(folder=b'"Inbox"')) as server:
+        save(server)
+        assert cli("sync", "work").code == 0
+        listed = cli("list", "work")
+        named = cli("list", "work", "--folder", "Inbox")
+    assert listed.code == 0 and "hello" in listed.out, listed.err
+    assert named.code == 0 and "hello" in named.out, named.err
+
+
+def test_a_big_literal_is_read_into_one_buffer(scripted) -> None:
+    """A message body (an IMAP literal) is read into one buffer of its announced size:
+    read in chunks and joined, two copies of it were held at once (with the parse's
+    copies, `tuimail read` of a 56 MB message not yet in the store peaked at 468 MB).
+    Measured in Python allocations (tracemalloc), not time: the answer is built before."""
+    import tracemalloc
+
+    from tests.hostile.scripted import account_on
+    from tuimail.core.imap.session import connect as imap_connect
+
+    body = MESSAGE + b"x" * (8 << 20) + b"\r\n"
+    answer = f"* 1 FETCH (UID 1 BODY[] {{{len(body)}}}\r\n".encode() + body + b")\r\n"
+
+    def fetch(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(answer)
+        conn.send(tag + b" OK done\r\n")
+
+    with scripted(ImapScript({"UID FETCH": fetch})) as server:
+        client = imap_connect(account_on(server), "pw", timeout=10)
+        try:
+            client.select_folder("INBOX", readonly=True)
+            tracemalloc.start()
+            try:
+                data = client.fetch([1], [b"BODY.PEEK[]"])
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+        finally:
+            client.logout()
+    assert data[1][b"BODY[]"] == body
+    assert peak < 1.5 * len(body), f"{peak / len(body):.1f} copies held at once"

@@ -8,10 +8,12 @@ a subject or a name can never start a new header.
 
 from __future__ import annotations
 
+import errno
 import mimetypes
 import os
 import re
 import shlex
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -93,8 +95,18 @@ class Attachment:
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str]) -> Attachment:
+        """A file's bytes. Only a regular file (or a link to one): reading a FIFO waits
+        for ever and a device such as /dev/zero never ends (OSError EINVAL instead)."""
         p = Path(path)
-        return cls(filename=p.name, data=p.read_bytes())
+        # Non-blocking open: a FIFO would wait here for a writer.
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as handle:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(p))
+            if not stat.S_ISREG(mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(p))
+            return cls(filename=p.name, data=handle.read())
 
     @property
     def mime_type(self) -> str:

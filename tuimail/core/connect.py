@@ -455,21 +455,17 @@ class _IMAP4(imaplib.IMAP4):
         return line
 
     def read(self, size: int) -> bytes:
-        """A literal, refused before reading if announced too big, and read in chunks
-        (BufferedReader.read(n) would reserve n bytes at once)."""
+        """A literal, refused before reading if announced too big. Read into one buffer
+        of the announced size (BufferedReader.read(n): the memory is only touched as the
+        bytes arrive, so a literal announced but never sent costs nothing), not in
+        chunks joined at the end: that held two copies of a 56 MB message at once. Every
+        wait still has the answer's deadline (_DeadlineIO under the reader)."""
         if size > MAX_LITERAL:
             raise ImapProtocolViolation(
                 reason="item-too-big", data={"size": size, "limit": MAX_LITERAL}, protocol="imap"
             )
-        chunks, left = [], size
-        while left > 0:
-            chunk = self.file.read(min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-            self._count(len(chunk))
-        return b"".join(chunks)
+        self._count(size)  # bounded before it is read (the deadline bounds the waiting)
+        return self.file.read(size) if size > 0 else b""
 
     def _count(self, size: int) -> None:
         self._received += size

@@ -160,6 +160,10 @@ def parse_line(line: bytes, literal: bytes | None = None) -> ListEntry:
         # safe where shown (sanitize); these three cannot be sent back in a command.
         raise BadListLine("nul-cr-lf")
     name, malformed = decode_name(wire)
+    if name.upper() == "INBOX":
+        # INBOX is case-insensitive (RFC 3501 5.1): Yahoo lists "Inbox". Kept in one
+        # spelling, or the store had an "Inbox" that nothing asking for INBOX found.
+        name = "INBOX"
     if delimiter is not None and len(delimiter) != 1:
         delimiter = None
     return ListEntry(flags, delimiter, wire, name, malformed)

@@ -905,7 +905,7 @@ class SyncEngine:
 def _sent_empty(raw: bytes, size: int | None) -> bool:
     """Whether a BODY[] answer is empty (not one non-blank byte) for a message the server
     said has some (RFC822.SIZE): a server's failure to send it, not the message."""
-    return bool(size) and not raw.strip()
+    return bool(size) and (not raw or raw.isspace())  # not raw.strip(): a copy of it all
 
 
 def examine(client: IMAPClient, name: str) -> dict:

@@ -112,7 +112,7 @@ def plain_text(raw: bytes, limit: int = 200_000) -> str | None:
     end = _HEADER_END.search(raw)
     if end is None:
         return None
-    head, body = raw[: end.start()], raw[end.end() :]
+    head = raw[: end.start()]  # the body is copied out only for a text/plain message
     types, encodings = _CONTENT_TYPE.findall(head), _ENCODING.findall(head)
     if len(types) > 1 or len(encodings) > 1:
         return None
@@ -132,6 +132,7 @@ def plain_text(raw: bytes, limit: int = 200_000) -> str | None:
             elif param.replace(" ", "").lower() not in ("format=flowed", "format=fixed"):
                 return None  # charset*= (RFC 2231), delsp=yes, the unknown: the full parse
     encoding = b" ".join(encodings[0].split()).lower() if encodings else b"7bit"
+    body = raw[end.end() :]
     try:
         if encoding == b"quoted-printable":
             body = binascii.a2b_qp(body)
