@@ -156,7 +156,9 @@ def test_message_filed_as_junk_is_found_early_and_deleted(mail_server, monkeypat
         store, "deliver", lambda rcpt, raw, folder="INBOX": deliver(rcpt, raw, "Junk")
     )
     monkeypatch.setattr(roundtrip, "IDLE_RECHECK_SECONDS", 0.5)
-    (trip,) = _run(mail_server, user, roundtrip_timeout=60.0)
+    # Found while waiting, not only at the end of the wait: an hour's wait would outlast
+    # the test's own timeout (pytest-timeout, 120 s), so no elapsed time is asserted.
+    (trip,) = _run(mail_server, user, roundtrip_timeout=3600.0)
     assert trip.status == "warning", trip
     assert trip.data == {"finding": "junk", "folder": "Junk", "deleted": True}
     assert seen(trip) == (
@@ -168,7 +170,6 @@ def test_message_filed_as_junk_is_found_early_and_deleted(mail_server, monkeypat
         "the domain's SPF, DKIM and DMARC records (mail from this address may land in "
         "other people's spam folders too)"
     )
-    assert trip.seconds < 30.0  # found while waiting, not only at the end
     assert mail_server.messages(user, "Junk") == []
     assert mail_server.messages(user) == []
 
