@@ -1889,9 +1889,13 @@ class TuimailApp(App[None]):
             self.reload_list()
             self.refresh_folders()
 
+        def say_sending() -> None:
+            self.notify("Sending…", timeout=2)
+
         def job() -> Any:
             try:
-                return service.send(draft)
+                # "Sending…" only once it is really going out (after the checks)
+                return service.send(draft, sending=lambda: self.hop(say_sending))
             except QueuedError as queued:
                 # in the outbox: closing the composer loses nothing
                 self.call_from_thread(screen.mark_kept)
@@ -1902,7 +1906,6 @@ class TuimailApp(App[None]):
                     )
                 raise
 
-        self.notify("Sending…", timeout=2)
         self.work(job, "send", done)
 
     def save_draft(self, draft: Draft, then: Callable[[], None] | None = None) -> None:
