@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -23,7 +24,13 @@ ICONS = {
 
 
 class FolderTree(Tree[tuple[str, str]]):
-    """Node data is (account, folder); the unified inbox is (UNIFIED, "INBOX")."""
+    """Node data is (account, folder); the unified inbox is (UNIFIED, "INBOX"). A name
+    longer than the pane ends in "…" (no horizontal scrollbar: its bar showed as a
+    stray block at the pane's bottom left)."""
+
+    DEFAULT_CSS = """
+    FolderTree { overflow-x: hidden; }
+    """
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="folders.down"),
@@ -48,6 +55,16 @@ class FolderTree(Tree[tuple[str, str]]):
         self._folders: list[FolderInfo] = []
         self._folder_shape: tuple = ()
         self._folder_nodes: dict[tuple[str, str], TreeNode] = {}
+
+    def render_label(self, node: TreeNode, base_style: Style, style: Style) -> Text:
+        text = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if room > 1 and text.cell_len > room:
+            text.truncate(room, overflow="ellipsis")
+        return text
 
     def set_folders(self, folders: list[FolderInfo], selected: tuple[str, str] | None) -> None:
         """Show the folders. Called on every store change: when only the unread counts
