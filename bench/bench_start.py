@@ -23,6 +23,9 @@ other checkout of tuimail given (e.g. `git worktree add /tmp/old <commit>`), one
 other in every round (interleaved A/B: all see the same load); each tree has its own store,
 synced by that tree, and its own bytecode cache.
 
+On a loaded machine, `chrt -f 10 python bench/bench_start.py ...` (root) runs the bench's
+processes before the others': `python -c pass` then takes what it takes on a quiet one.
+
 With --imports, also prints the CPU time (not wall time, unlike `python -X importtime`) of
 each module `tuimail sync` and the app import, to see what a start pays for.
 """

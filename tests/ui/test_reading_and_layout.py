@@ -372,6 +372,10 @@ async def test_the_reader_scrolls_like_a_pager_and_v_toggles_the_source(mail_ser
         await pilot.press("k")
         await wait_for(pilot, lambda: reader.scroll_y == 1)
         assert page > 10
+        await pilot.press("G")  # as in less: the end, then the start
+        await wait_for(pilot, lambda: reader.scroll_y == reader.max_scroll_y > page)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: reader.scroll_y == 0)
         await pilot.press("V")
         await wait_for(pilot, lambda: reader.raw is not None)
         assert "Subject: A long one" in reader.raw

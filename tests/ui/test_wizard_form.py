@@ -150,3 +150,26 @@ async def test_the_log_box_appears_with_its_first_line():
         press(screen, "detect")  # no address yet: the log says what to enter
         await wait_for(pilot, lambda: "whole email address" in log_of(screen))
         await wait_for(pilot, lambda: box.region.height > 0)
+
+
+async def test_without_a_keyring_the_password_is_asked_each_session_and_no_command_shown(
+    monkeypatch,
+):
+    """No keyring (over SSH): the default is "Ask each session", not a "Password
+    command" with nothing in it; the Command field is shown only for that choice."""
+    from textual.widgets import Select
+
+    from tuimail.core import secrets
+
+    monkeypatch.setattr(secrets, "keyring_available", lambda: False)
+    app = TuimailApp(None, wizard=lambda: WizardScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        assert screen.query_one("#wiz-storage", Select).value == "ask"
+        row = screen.query_one("#wiz-command-row")
+        assert row.has_class("hidden")
+        choose(screen, "storage", "command")
+        await wait_for(pilot, lambda: not row.has_class("hidden"))
+        choose(screen, "storage", "ask")
+        await wait_for(pilot, lambda: row.has_class("hidden"))

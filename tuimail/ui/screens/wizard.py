@@ -143,10 +143,11 @@ class WizardScreen(Screen[Account | None]):
     def compose(self) -> ComposeResult:
         from tuimail.core.secrets import keyring_available
 
-        storage = []
+        # Without a keyring the default is asking once per session: a "Password
+        # command" default would ask for a command a newcomer does not have.
+        storage = [("Ask each session", "ask"), ("Password command", "command")]
         if keyring_available():
-            storage.append(("System keyring", "keyring"))
-        storage += [("Password command", "command"), ("Ask each session", "ask")]
+            storage.insert(0, ("System keyring", "keyring"))
         with VerticalScroll(id="wizard"):
             yield Static(Text("Add a mail account", style="bold"))
             with Horizontal(classes="row"):
@@ -269,7 +270,8 @@ class WizardScreen(Screen[Account | None]):
                     allow_blank=False,
                     id="wiz-storage",
                 )
-            with Horizontal(classes="row"):
+            # Shown only while "Password command" is the choice.
+            with Horizontal(classes="row", id="wiz-command-row"):
                 yield Label("Command")
                 yield Input(compact=True, placeholder="e.g. pass show mail/work", id="wiz-command")
             with Horizontal(classes="buttons"):
@@ -291,6 +293,7 @@ class WizardScreen(Screen[Account | None]):
     def on_mount(self) -> None:
         self.sub_title = "Setup"
         self.query_one("#wiz-diagnose", Button).display = False
+        self.show_command_row()
         self.query_one("#wiz-email", Input).focus()
 
     # -- helpers ----------------------------------------------------------------------
@@ -322,6 +325,12 @@ class WizardScreen(Screen[Account | None]):
             target.set_class(sec == event.value, f"badge-{sec}")
         self.update_port(which)
         self.update_plain_confirm()
+
+    @on(Select.Changed, "#wiz-storage")
+    def show_command_row(self) -> None:
+        """The Command field belongs to the "Password command" choice only."""
+        row = self.query_one("#wiz-command-row")
+        row.set_class(self.security_storage() != "command", "hidden")
 
     @on(Select.Changed, "#wiz-protocol")
     def _protocol(self, event: Select.Changed) -> None:

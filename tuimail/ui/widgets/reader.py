@@ -79,13 +79,16 @@ def fold_quotes(blocks: list[ReaderBlock], show: bool) -> list[tuple[str, str]]:
 
 
 class ReaderPane(VerticalScroll, can_focus=True):
-    """Focused, it scrolls like a pager: j/k a line, Space/b a page."""
+    """Focused, it scrolls like a pager: j/k a line, Space/b a page, g/G top/bottom."""
 
     BINDINGS = [
         Binding("j", "scroll_down", "Line down", show=False, id="reader.down"),
         Binding("k", "scroll_up", "Line up", show=False, id="reader.up"),
         Binding("space", "page_down", "Page down", show=False, id="reader.page_down"),
         Binding("b", "page_up", "Page up", show=False, id="reader.page_up"),
+        # as in less (and the list): the start and the end of a long message
+        Binding("g", "scroll_home", "Top", show=False, id="reader.top"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="reader.bottom"),
     ]
     DEFAULT_CSS = """
     ReaderPane { padding: 0 1; }
