@@ -212,6 +212,7 @@ _REASON_CASES = {
     "message-missing": (Refused, {}),
     "message-moving": (Refused, {}),
     "message-gone": (Refused, {}),
+    "cut-short-message": (Refused, {}),
     "empty-message": (Refused, {}),
     "unknown-action": (Refused, {"kind": "teleport"}),
     "no-exists": (ProtocolViolation, {}),

@@ -138,3 +138,23 @@ def test_a_message_the_outbox_cannot_hold_is_said_as_the_outbox_not_the_output(
     assert "could not write" in err and "outbox" in err and "the output" not in err, err
     assert "Traceback" not in err
     assert json.loads(tuimail("outbox", "--json").stdout) == []  # no half-written entry
+
+
+def test_messages_of_an_account_no_longer_configured_stay_in_sight(tmp_path: Path) -> None:
+    """An account removed (or renamed in config.toml) while a message waited in its
+    outbox: `tuimail outbox` said "The outbox is empty." and the message sat on disk,
+    never sent and never shown. Now it is listed, with what to do, and can be removed."""
+    account = make_account(name="work", smtp_port=closed_port(), security="starttls")
+    with_password(account, tmp_path, "pw")
+    assert tuimail("send", stdin=b"To: a@other.test\nSubject: later\n\ntext\n").returncode == 1
+    removed = tuimail("account", "remove", "work")
+    assert removed.returncode == 0, removed.stderr
+    assert "1 unsent message waits in its outbox" in removed.stdout.decode()
+    listing = tuimail("outbox").stdout.decode()
+    assert "later" in listing and "no longer configured" in listing, listing
+    (entry,) = json.loads(tuimail("outbox", "--json").stdout)
+    assert entry["account"] == "work" and entry["account_configured"] is False
+    resend = tuimail("outbox", "--resend", entry["id"])
+    assert resend.returncode == 2 and "no longer configured" in resend.stderr.decode()
+    assert tuimail("outbox", "--remove", entry["id"]).returncode == 0
+    assert json.loads(tuimail("outbox", "--json").stdout) == []

@@ -59,3 +59,50 @@ async def test_password_is_asked_once_in_a_dialog(mail_server):
         await settle(pilot)
         assert app.main.query_one(MessageList).count == 1
     secrets.SESSION.forget(account)
+
+
+async def test_search_results_name_account_and_folder_cut_from_the_left(mail_server):
+    """Regression: with two accounts the search results showed only the last part of
+    the folder's name ("python" for Lists/python) and no account. They show
+    account/folder, shortened from the left so the folder's own name stays."""
+    from tests.ui.helpers import asking, sample
+    from tuimail.ui.widgets.message_list import where
+
+    one, two = mail_server.new_user(), mail_server.new_user()
+    mail_server.store.create_folder(two.login, "Lists")
+    mail_server.store.create_folder(two.login, "Lists/python")
+    mail_server.deliver(one, sample(1, "Ann <ann@example.org>", "kiwi one", "Hi.\n", to=one.email))
+    mail_server.deliver(
+        two,
+        sample(2, "Bob <bob@example.org>", "kiwi two", "Hi.\n", to=two.email),
+        folder="Lists/python",
+    )
+    accounts = {
+        "home": account_for(mail_server, one, "home"),
+        "workplace": account_for(mail_server, two, "workplace"),
+    }
+    passwords = {"home": Secret(one.password), "workplace": Secret(two.password)}
+    service = MailService(accounts, password_for=lambda a: passwords[a.name], idle=False)
+    app = TuimailApp(service, now=NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.synced, timeout=30)
+        await settle(pilot)
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: asking(app) is not None)
+        await pilot.press(*"kiwi", "enter")
+        await wait_for(pilot, lambda: app.folder == "__search__")
+        lst = app.main.query_one(MessageList)
+        await wait_for(pilot, lambda: lst.count == 2, timeout=10)
+        await settle(pilot)
+        lines = ["".join(s.text for s in lst.render_line(i)) for i in range(2)]
+        home = next(line for line in lines if "kiwi one" in line)
+        work = next(line for line in lines if "kiwi two" in line)
+        assert "home/INBOX" in home, lines
+        assert "workp" in work and "…/python" in work, lines
+    # the rule itself, at the widths a column gets
+    assert where("work", "INBOX", 16) == "work/INBOX"
+    assert where("work", "Lists/python", 16) == "work/…/python"
+    assert where("workplace", "Lists/python", 10) == "wo…/python"
+    assert where("workplace", "Lists/python", 18) == "workplace/…/python"
+    assert where("", "Lists/python", 8) == "…/python"
+    assert where("a", "Averyveryverylongname", 8) == "…ongname"

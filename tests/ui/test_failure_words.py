@@ -51,3 +51,44 @@ async def test_a_busy_servers_code_and_words_are_shown_literally(mail_server) ->
         status = _status(app)
         assert literal(PAYLOAD) in status and "retrying in" in status, status
         assert app.is_running  # the [@click=app.quit()] in the server's words ran nothing
+
+
+async def test_two_accounts_offline_at_80_columns_keep_the_status_bar_to_one_line(
+    mail_server,
+) -> None:
+    """Regression: two offline accounts' sentences took three lines at 80 columns. They
+    are summed up ("2 accounts offline, retrying") on one line, the healthy one by glyph
+    and name; each account's own sentence is in the tooltip."""
+    from dataclasses import replace
+
+    from tests.sending.helpers import closed_port
+    from tests.ui.helpers import NOW, account_for
+    from tuimail.core.secrets import Secret
+    from tuimail.core.service import MailService
+    from tuimail.ui.app import TuimailApp
+
+    user, other = mail_server.new_user(), mail_server.new_user()
+    ok = account_for(mail_server, user, name="home")
+    port = closed_port()
+    accounts = {ok.name: ok}
+    for name, who in (("work", user), ("club", other)):
+        account = account_for(mail_server, who, name=name)
+        accounts[name] = replace(account, incoming=replace(account.incoming, port=port))
+    service = MailService(
+        accounts, password_for=lambda a: Secret(user.password), idle=False, retry_after=60
+    )
+    app = TuimailApp(service, now=NOW, sync_fallback=0.1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = app.main.query_one(StatusBar)
+
+        def offline() -> int:
+            return sum(s.state == "offline" and s.error is not None
+                       for s in app.service.states().values())  # fmt: skip
+
+        await wait_for(pilot, lambda: offline() == 2, timeout=30)
+        await wait_for(pilot, lambda: "2 accounts offline, retrying" in _status(app), timeout=10)
+        await settle(pilot)
+        assert bar.size.height == 1, _status(app)
+        assert "● home" in _status(app) and "work" not in _status(app), _status(app)
+        tip = str(bar.tooltip)
+        assert "✕ work: " in tip and "✕ club: " in tip and "● home: " in tip, tip

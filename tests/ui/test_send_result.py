@@ -54,3 +54,31 @@ async def test_ctrl_r_sends_a_message_waiting_after_a_temporary_failure_now(mail
         await wait_for(pilot, lambda: bool(mail_server.messages(bob)), timeout=30)
         assert b"Second try" in mail_server.messages(bob)[0]
         await wait_for(pilot, lambda: app.service.outbox_waiting == 0, timeout=10)
+
+
+async def test_a_missing_attachment_is_said_and_sending_never_is(mail_server, tmp_path):
+    """Regression: "Sending…" showed before the attachment check failed, for a message
+    that was never sent. The problem is said; "Sending…" is not; the composer stays."""
+    from tuimail.ui.screens.composer import ComposerScreen
+
+    user, bob = mail_server.new_user(), mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    missing = tmp_path / "no-such-file.pdf"
+    said: list[str] = []  # every note, also those that timed out already
+    shown = app.notify
+    app.notify = lambda message, **kw: (said.append(str(message)), shown(message, **kw))[1]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        screen = await open_composer(pilot, to=bob.email, subject="With a file", body="Hi.\n")
+        screen.query_one("#compose-attach").value = str(missing)
+        await pilot.press("ctrl+s")
+
+        await wait_for(pilot, lambda: any(str(missing) in m for m in said), timeout=20)
+        assert not any("Sending" in m for m in said), said
+        assert isinstance(app.screen, ComposerScreen)
+        # and a message that does go out still says so
+        screen.query_one("#compose-attach").value = ""
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: bool(mail_server.messages(bob)), timeout=20)
+        assert any("Sending" in m for m in said), said

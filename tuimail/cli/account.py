@@ -338,4 +338,13 @@ def run_remove(args: argparse.Namespace) -> int:
 
         sign_out(account)
     print(f"Removed account {args.name!r}.")
+    from tuimail.core.outbox import Outbox
+
+    waiting = len(Outbox(args.name).entries())
+    if waiting:  # kept, and still listed by `tuimail outbox`
+        noun = "message waits" if waiting == 1 else "messages wait"
+        print(
+            f"{waiting} unsent {noun} in its outbox, kept: `tuimail outbox` lists them "
+            "(add an account of that name again to send them)."
+        )
     return 0

@@ -421,9 +421,21 @@ def run_outbox(args: argparse.Namespace) -> int:
         if args.account not in accounts:
             return _err("outbox", f"there is no account named {args.account!r}", EXIT_USAGE)
         accounts = {args.account: accounts[args.account]}
+    from tuimail.core.outbox import unclaimed
+
+    # Messages of an account renamed or removed since: listed (never hidden), removable.
+    orphans = [] if args.account else unclaimed(config.accounts)
     status = 0
     if args.remove or args.resend:
         entry_id = args.remove or args.resend
+        for box in orphans:
+            if not (box.dir / f"{entry_id}.eml").exists():
+                continue
+            if args.remove:
+                box.remove(entry_id)
+                print(f"Removed {entry_id} from the outbox.")
+                return 0
+            return _err("outbox", _unconfigured(box.get(entry_id)), EXIT_USAGE)
         for account in accounts.values():
             box = Outbox(account.name)
             if not (box.dir / f"{entry_id}.eml").exists():
@@ -463,18 +475,32 @@ def run_outbox(args: argparse.Namespace) -> int:
         box = Outbox(account.name)
         box.recover()
         listing += box.entries()
+    stray = [entry for box in orphans for entry in box.entries()]
     if args.json:
-        print(json.dumps([_entry_json(e) for e in listing], indent=1, ensure_ascii=False))
+        shown = [_entry_json(e) | {"account_configured": True} for e in listing]
+        shown += [_entry_json(e) | {"account_configured": False} for e in stray]
+        print(json.dumps(shown, indent=1, ensure_ascii=False))
         return status
-    if not listing:
+    if not listing and not stray:
         print("The outbox is empty.")
-    for entry in listing:
+    strays = {entry.id for entry in stray}
+    for entry in listing + stray:
         to = ", ".join(entry.recipients)
         subject = entry.subject or "(no subject)"
         print(sanitize(f"{entry.id}  [{entry.account}]  to {to}  {subject}"))
         print(f"    {_describe(entry)}")
         if entry.refused and (entry.failure or {}).get("reason") == DEFERRED:  # others wait
             print(f"    not delivered to: {refused_recipients(entry)}")
-        if entry.state == "maybe_sent":
+        if entry.id in strays:
+            print(f"    {_unconfigured(entry)}")
+        elif entry.state == "maybe_sent":
             print(f"    check the recipient's mail first; `tuimail outbox --resend {entry.id}`")
     return status
+
+
+def _unconfigured(entry: OutboxEntry) -> str:
+    """Why a message of an account no longer configured is not sent, and what to do."""
+    return sanitize(
+        f"not sent: its account {entry.account!r} is no longer configured; add an account "
+        f"of that name again to send it, or remove it (`tuimail outbox --remove {entry.id}`)"
+    )

@@ -195,6 +195,8 @@ REASONS = (
     "message-missing",  # Refused: the message is no longer in the store
     "message-moving",  # Refused: the message is still being moved on the server
     "message-gone",  # Refused: the message is no longer on the server
+    "cut-short-message",  # Refused: POP3 RETR gave the start only (no blank line, and
+    # under half the size LIST gave)
     "empty-message",  # Refused: a message sent empty (POP3 RETR "+OK" and nothing; IMAP BODY[] of
     # nothing for a message of some RFC822.SIZE)
     "unknown-action",  # Refused: a queued action of a kind this tuimail does not know (data: kind)

@@ -37,7 +37,7 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
@@ -168,6 +168,20 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def unclaimed(account_names: Iterable[str], root: Path | None = None) -> list[Outbox]:
+    """Outboxes holding messages whose account is not among `account_names` (renamed or
+    removed from the configuration since): still listed and removable, never lost
+    from sight."""
+    base = (root or data_dir()) / "outbox"
+    claimed = {_safe_name(name) for name in account_names}
+    try:
+        names = sorted(p.name for p in base.iterdir() if p.is_dir() and p.name not in claimed)
+    except OSError:
+        return []
+    boxes = [Outbox(name, root) for name in names]
+    return [box for box in boxes if box.entries()]
 
 
 class Outbox:

@@ -246,7 +246,7 @@ def fetch(
         _observe(account, state, listing, known)
         new = [(n, e) for n, e in listing.items() if e.key not in known]
         for done, (number, entry) in enumerate(new, start=1):
-            lines = _retr(conn, number, result, account.incoming.host)
+            lines = _retr(conn, number, result, account.incoming.host, entry.size)
             if lines is None:
                 continue  # refused: the others still come; it is asked for again next time
             raw = b"\r\n".join(lines) + b"\r\n"
@@ -317,12 +317,15 @@ def _observe(
         state.observe(account.name, changed, missing)
 
 
-def _retr(conn: poplib.POP3, number: int, result: Pop3Result, host: str) -> list[bytes] | None:
+def _retr(
+    conn: poplib.POP3, number: int, result: Pop3Result, host: str, size: int | None = None
+) -> list[bytes] | None:
     """One message's lines; None (and a warning) when the server refuses this one message
-    with a plain -ERR (a complete answer: the session is still in step). Anything else
-    (busy, lost, broken) ends the pass as before."""
+    with a plain -ERR (a complete answer: the session is still in step), sends it empty,
+    or (`size`: what LIST said) sends a start of it only. Anything else (busy, lost,
+    broken) ends the pass as before."""
     try:
-        _response, lines, _octets = conn.retr(number)
+        _response, lines, octets = conn.retr(number)
     except poplib.error_proto as exc:
         error = classify_pop3(exc, host=host)
         if not isinstance(error, Refused):
@@ -334,6 +337,13 @@ def _retr(conn: poplib.POP3, number: int, result: Pop3Result, host: str) -> list
         # message (never downloaded again) and, with leave_on_server off, the message
         # itself would be deleted from the server: taken as a refusal instead.
         error = Pop3Refused(reason="empty-message", host=host)
+        result.refused.append(Failure(error, "", "INBOX", RETR, str(number)))
+        return None
+    if size and octets * 2 < size and b"" not in lines:
+        # Not even the blank line that ends the header, and under half the size LIST
+        # gave (servers' sizes are near, not exact): a cut-off answer, not the message.
+        # Taken as a refusal, as an empty one: never stored for it, never deleted.
+        error = Pop3Refused(reason="cut-short-message", host=host)
         result.refused.append(Failure(error, "", "INBOX", RETR, str(number)))
         return None
     return lines

@@ -41,7 +41,6 @@ UPDATE_MESSAGES = 2_000  # messages that came or went since the tree was built
 UPDATE_SHARE = 4  # re-threading more than a quarter of the folder
 
 Threads = str | tuple[str, ...]  # one thread's key, or several (a value of the indexes)
-_is_root = attrgetter("is_root")
 _id = attrgetter("id")
 
 

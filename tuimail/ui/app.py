@@ -834,9 +834,11 @@ class TuimailApp(App[None]):
 
     def list_context(self) -> str:
         """What the list's columns show: the account in the unified inbox, the folder in
-        search results, the recipients in Sent (and Drafts) instead of yourself."""
+        search results (account/folder when there are several accounts), the recipients in Sent (and Drafts) instead of yourself."""
         if self.folder == "__search__":
-            return "search"
+            # the search covers every account: with several, each row names its own
+            several = self.service is not None and len(self.service.accounts) > 1
+            return "search-all" if several else "search"
         if self.account == UNIFIED:
             return "unified"
         if self.service is not None:
@@ -1596,7 +1598,7 @@ class TuimailApp(App[None]):
                 if self.main is not None:
                     self._list_reads.cancel()  # a folder still loading is not shown
                     lst = self.main.query_one(MessageList)
-                    lst.set_source(source, context="search")
+                    lst.set_source(source, context=self.list_context())
                     self.search_query = sanitize(query)
                     self._title_search(source)
 
@@ -1898,9 +1900,13 @@ class TuimailApp(App[None]):
             self.reload_list()
             self.refresh_folders()
 
+        def say_sending() -> None:
+            self.notify("Sending…", timeout=2)
+
         def job() -> Any:
             try:
-                return service.send(draft)
+                # "Sending…" only once it is really going out (after the checks)
+                return service.send(draft, sending=lambda: self.hop(say_sending))
             except QueuedError as queued:
                 # in the outbox: closing the composer loses nothing
                 self.call_from_thread(screen.mark_kept)
@@ -1911,7 +1917,6 @@ class TuimailApp(App[None]):
                     )
                 raise
 
-        self.notify("Sending…", timeout=2)
         self.work(job, "send", done)
 
     def save_draft(self, draft: Draft, then: Callable[[], None] | None = None) -> None:

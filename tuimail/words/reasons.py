@@ -214,6 +214,9 @@ _REASON_WORDS = {
     "auth-command-refused": "the mail server did not accept the AUTHENTICATE command",
     "message-moving": "this message is still being moved on the server; try again soon",
     "message-gone": "the message is no longer on the server",
+    "cut-short-message": (
+        "the server sent only the start of the message (no text, and under half the size it listed)"
+    ),
     "empty-message": "the server sent the message empty, without a header or text",
     "no-exists": (
         "the mail server did not say how many messages the folder has (no EXISTS); "

@@ -106,6 +106,25 @@ def state(item: Any) -> str:
     return sanitize(text)
 
 
+def troubled(item: Any) -> bool:
+    """An account the status bar would explain at length: failing, or offline for a
+    reason (not one still connecting at start)."""
+    return item.state == "error" or (
+        item.state == "offline" and (item.error is not None or item.retry_in is not None)
+    )
+
+
+def troubled_summary(items: list[Any]) -> str:
+    """Several troubled accounts in a few words ("2 accounts offline, retrying"): their
+    own sentences are in the status bar's tooltip and in Diagnose."""
+    count = len(items)
+    offline = all(item.state == "offline" for item in items)
+    text = f"{count} accounts offline" if offline else f"{count} accounts have problems"
+    if any(item.retry_in is not None for item in items):
+        text += ", retrying"
+    return text
+
+
 _ACTIVITY = {
     "syncing": "syncing",
     "up-to-date": "up to date",

@@ -7,7 +7,7 @@ import asyncio
 import email
 import email.utils
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -203,10 +203,12 @@ class Composing:
         draft.kind = "forward"
         return draft
 
-    def send(self, draft: Draft) -> Any:
+    def send(self, draft: Draft, *, sending: Callable[[], None] | None = None) -> Any:
         """Put the message in the outbox (on disk first), then one submission attempt.
         Returns its outbox entry (sent, or sent to some: `refused`, `copy` say the rest,
-        worded at the edge: tuimail.words.sent.sent_note); QueuedError when it waits."""
+        worded at the edge: tuimail.words.sent.sent_note); QueuedError when it waits.
+        `sending` is called once the message is built and in the outbox, never for one
+        refused before (a bad address, an attachment that cannot be read)."""
         from tuimail.core import compose
         from tuimail.core.outbox import Outbox
 
@@ -220,6 +222,8 @@ class Composing:
         raw, sender, recipients = compose.message_bytes(core, account)
         outbox = Outbox(account.name)
         entry = outbox.enqueue(raw, sender, recipients)
+        if sending is not None:
+            sending()
         if draft.resumed_from is not None or draft.message_id:
             try:  # safe in the outbox now: the draft it was is done with
                 self.discard_draft(draft)

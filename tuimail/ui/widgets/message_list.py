@@ -46,6 +46,35 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+def _tail(text: str, width: int) -> str:
+    """The end of `text` in `width` cells, '…' in front when cut (a path's end names it)."""
+    if cell_len(text) <= width:
+        return text
+    cut = text[1:]
+    while cut and cell_len(cut) > width - 1:
+        cut = cut[1:]
+    return "…" + cut
+
+
+def where(account: str, folder: str, width: int) -> str:
+    """A search result's place in `width` cells: "account/folder" (no account when
+    empty), shortened so the folder's own name stays: the middle of its path goes first
+    ("work/…/python"), then the end of the account's name ("wo…/python"), then the
+    front of what is left ("…ython")."""
+    full = f"{account}/{folder}" if account else folder
+    if cell_len(full) <= width:
+        return full
+    leaf = folder.rsplit("/", 1)[-1].rsplit(".", 1)[-1]
+    tail = f"/…/{leaf}" if leaf != folder else f"/{leaf}"
+    if account:
+        if cell_len(account + tail) <= width:
+            return account + tail
+        room = width - cell_len(leaf) - 2  # the account's first cells, "…/", the name
+        if room >= 2:
+            return set_cell_size(account, room) + "…/" + leaf
+    return _tail(tail[1:], width)
+
+
 def _date(value: datetime | None, now: datetime | None) -> str:
     """Today: the time; this year: day and month; older: year and month (7 cells)."""
     if value is None:
@@ -67,7 +96,12 @@ def _names(addresses: str) -> str:
 
 FIXED = {"flags": 3, "date": 7, "size": 6}
 # Columns that share what the subject does not need: (share of the width, min, max).
-FLEXIBLE = {"from": (0.22, 10, 24), "folder": (0.14, 6, 16), "account": (0.14, 6, 16)}
+FLEXIBLE = {
+    "from": (0.22, 10, 24),
+    "folder": (0.14, 6, 16),
+    "account": (0.14, 6, 16),
+    "place": (0.2, 8, 24),  # account/folder, in search results of several accounts
+}
 SUBJECT_SHARE = 0.4  # the subject gets at least this share of the list's width
 
 
@@ -82,7 +116,7 @@ def column_plan(columns: tuple[str, ...], context: str, width: int) -> list[tupl
     the others leave, and the others shrink (to their minimum) before the subject goes
     under SUBJECT_SHARE. Search results add the folder, the unified inbox the account."""
     names = [c for c in columns if c in FIXED or c in FLEXIBLE or c == "subject"]
-    extra = {"search": "folder", "unified": "account"}.get(context)
+    extra = {"search": "folder", "search-all": "place", "unified": "account"}.get(context)
     if extra and extra not in names:
         names.insert(names.index("subject") if "subject" in names else len(names), extra)
     names = ["flags", *names]
@@ -219,7 +253,7 @@ class MessageList(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(id=id)
         self.columns = columns
-        self.context = "folder"  # "sent", "search", "unified": what the columns show
+        self.context = "folder"  # "sent", "search", "search-all", "unified": the columns
         self._source: MessageListSource | None = None
         self._count = 0
         # No reference cycles (tuimail.ui.lru): what a reload drops is freed at once,
@@ -246,7 +280,7 @@ class MessageList(ScrollView, can_focus=True):
         context: str | None = None,
     ) -> None:
         """Show another folder (or the same one re-read after a change). `context`
-        ("folder", "sent", "search", "unified") decides the extra columns. Reads the
+        ("folder", "sent", "search", "search-all" (account/folder), "unified") decides the extra columns. Reads the
         source on the calling thread: for sources in memory; a store's folder is read off
         the loop with `load()` and shown with `show()`."""
         self.show(load(source, self.cursor if keep_cursor else 0), keep_cursor, context)
@@ -395,6 +429,11 @@ class MessageList(ScrollView, can_focus=True):
             base = base + self.get_component_rich_style("message-list--cursor", partial=True)
         cells = []
         for name, cell_width in column_plan(self.columns, self.context, width):
+            if name in ("folder", "place"):  # a path: its end names it, cut at the front
+                account = row.account if name == "place" else ""
+                text = where(cell_text(account), cell_text(row.folder), cell_width)
+                cells.append(_fit(text, cell_width))
+                continue
             cells.append(_fit(self._cell(row, name), cell_width))
         text = " ".join(cells)
         if tagged and len(cells) > 1:  # the mark sits in the gap after the flags
@@ -424,7 +463,7 @@ class MessageList(ScrollView, can_focus=True):
                 return ""
             return ("+" if row.has_attachments else " ") + _size(row.size).rjust(5)
         if name == "folder":
-            return cell_text(row.folder.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
+            return cell_text(row.folder)
         if name == "account":
             return cell_text(row.account)
         return ""
