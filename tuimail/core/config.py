@@ -673,18 +673,19 @@ def _server(
 
 
 def account_to_items(account: Account) -> dict[str, Any]:
-    """The keys an account writes, in the documented order (defaults left out)."""
+    """The keys an account writes, in the documented order (defaults left out), without
+    Account.extra; loading them back gives the same Account."""
     defaults = {f.name: f.default for f in fields(Account) if f.name in _SIMPLE_FIELDS}
     items: dict[str, Any] = {"email": account.email}
-    if account.display_name:
+    if account.display_name is not None:
         items["name"] = account.display_name
     items["protocol"] = account.protocol
     for key in ("username", "password_command", "ca_file"):
-        if getattr(account, key):
+        if getattr(account, key) is not None:
             items[key] = getattr(account, key)
     if account.auth != "password":
         items["auth"] = account.auth
-    if account.oauth2:
+    if account.oauth2 is not None:
         import tomlkit
 
         table = tomlkit.inline_table()
@@ -693,11 +694,12 @@ def account_to_items(account: Account) -> dict[str, Any]:
         items["oauth2"] = table
     items["incoming"] = _server_table(account.incoming)
     items["outgoing"] = _server_table(account.outgoing)
-    if account.protocol == "pop3":
-        items["leave_on_server"] = account.leave_on_server
-        items["delete_after_days"] = account.delete_after_days
+    pop3 = account.protocol == "pop3"
+    for key in ("leave_on_server", "delete_after_days"):  # shown for POP3 even as defaults
+        if pop3 or getattr(account, key) != defaults[key]:
+            items[key] = getattr(account, key)
     for key in _SIMPLE_FIELDS:
-        if key in items or key in ("protocol", "leave_on_server", "delete_after_days", "auth"):
+        if key in items or key in ("protocol", "auth"):
             continue
         value = getattr(account, key)
         if value != defaults.get(key):
@@ -712,48 +714,80 @@ def _server_table(server: ServerSettings) -> InlineTable:
     table["host"] = server.host
     table["port"] = server.port
     table["security"] = server.security
-    if server.pinned_sha256:
+    if server.pinned_sha256 is not None:
         table["pinned_sha256"] = server.pinned_sha256
     return table
 
 
 def save_account(account: Account, path: str | Path | None = None) -> Path:
-    """Add or update one account, keeping everything else in the file as it was."""
+    """Add or update one account, keeping everything else in the file as it was.
+
+    Invariant: afterwards the file's [accounts.NAME] loads back as exactly `account`
+    (every field and every Account.extra setting; a setting the account no longer has is
+    removed), while the user's comments, key order and the formatting of unchanged lines
+    stay."""
     import tomlkit
-    from tomlkit.items import Table
 
     path = Path(path) if path else config_path()
     doc = _read_document(path)  # raises on a broken file: never overwrite it
+    items = {**account_to_items(account), **account.extra}
     # Validate before writing, so a bad account never lands in the file.
     clients = oauth2_clients(doc.unwrap().get("oauth2_clients", {}), path, None)
-    items = {**account_to_items(account), **account.extra}
     account_from_dict(account.name, items, path, None, clients)
     if "accounts" not in doc:
         accounts = tomlkit.table(is_super_table=True)
         doc["accounts"] = accounts
     accounts = doc["accounts"]
-    new_items = account_to_items(account)
     existing = accounts.get(account.name)
-    if isinstance(existing, Table):
-        for key in list(existing.keys()):
-            if key in _KNOWN_KEYS and key not in _EXTRA_KEYS and key not in new_items:
-                del existing[key]
-        for key, value in new_items.items():
-            if key in existing and _plain(existing[key]) == _plain(value):
-                continue  # unchanged: keep its formatting and comment
-            existing[key] = value
-        for key, value in account.extra.items():
-            if key not in existing:
-                existing[key] = value
+    if isinstance(existing, dict):  # a Table or an inline table: update it in place
+        _update_account(existing, account, items)
     else:
         table = tomlkit.table()
-        for key, value in new_items.items():
-            table[key] = value
-        for key, value in account.extra.items():
+        for key, value in items.items():
             table[key] = value
         accounts[account.name] = table
     _write_atomic(path, tomlkit.dumps(doc))
     return path
+
+
+def _update_account(existing: Any, account: Account, items: dict[str, Any]) -> None:
+    """Make an account's table in the file say `items`: a known key the account no longer
+    has goes (a key left out as a default stays when it states the account's value);
+    changed values are replaced, unchanged ones keep their formatting and comment."""
+    for key in list(existing.keys()):
+        if key in items or key not in _KNOWN_KEYS:
+            continue
+        if key in _SIMPLE_FIELDS and _plain(existing[key]) == getattr(account, key):
+            continue  # `poll_interval = 300` written out by the user: still true
+        del existing[key]
+    for key, value in items.items():
+        if key not in existing:
+            existing[key] = value
+        elif key in ("incoming", "outgoing", "oauth2") and isinstance(existing[key], dict):
+            protocol = account.protocol if key == "incoming" else "smtp"
+            _update_table(existing[key], _plain(value), protocol if key != "oauth2" else None)
+        elif _plain(existing[key]) != _plain(value):
+            existing[key] = value
+
+
+def _update_table(existing: Any, new: dict[str, Any], protocol: str | None) -> None:
+    """Make a server (or oauth2) table say `new`, key by key. A server table's port and
+    security the user left out stay out while what the loader infers is still right."""
+    for key in list(existing.keys()):
+        if key not in new:
+            del existing[key]
+    for key, value in new.items():
+        if key in existing:
+            if _plain(existing[key]) != value:
+                existing[key] = value
+            continue
+        if protocol is not None and key == "security" and value == "tls":
+            continue
+        if protocol is not None and key == "port":
+            security = new.get("security", "tls")
+            if value == DEFAULT_PORTS[(protocol, security)]:
+                continue
+        existing[key] = value
 
 
 def save_setting(key: str, value: Any, path: str | Path | None = None) -> Path:
