@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -11,6 +13,8 @@ from textual.widgets.tree import TreeNode
 
 from tuimail.core.service import MAX_SHOWN_DEPTH, UNIFIED, FolderInfo
 from tuimail.ui.plain import plain_text
+
+_COUNT = re.compile(r" \(\d+\)$")  # a label's unread count
 
 # Single-width glyphs only: emoji widths differ between terminals.
 ICONS = {
@@ -68,7 +72,12 @@ class FolderTree(Tree[tuple[str, str]]):
             depth, parent = depth + 1, parent.parent
         room = self.scrollable_content_region.width - depth * self.guide_depth
         if room > 1 and text.cell_len > room:
-            text.truncate(room, overflow="ellipsis")
+            # the name is cut, not its unread count: "· Projects-2026-qu… (3)"
+            count = _COUNT.search(text.plain)
+            keep = len(count.group()) if count and room - len(count.group()) > 4 else 0
+            name, tail = text[: len(text) - keep], text[len(text) - keep :]
+            name.truncate(room - keep, overflow="ellipsis")
+            text = name + tail if keep else name
         return text
 
     def set_folders(self, folders: list[FolderInfo], selected: tuple[str, str] | None) -> None:
