@@ -118,6 +118,11 @@ def warning(notice: Notice) -> str:
             "Some servers were not tried because they would be unencrypted "
             "(--allow-plain tries them)."
         )
+    if notice.kind is NoticeKind.DEADLINE:
+        return (
+            f"Detection stopped at its time limit ({notice.seconds:g} seconds): servers that "
+            "had not answered by then count as not working, and no others were tried."
+        )
     return sanitize(
         f"No server of {notice.provider} answered, so these settings come from tuimail's "
         "copy of the ISP database and were not tried."
