@@ -127,6 +127,36 @@ def test_nothing_after_the_tagged_line_is_consumed(data, after) -> None:
     assert imap.file.read() == after
 
 
+NEXT = b"A8"  # a command sent after TAG, before TAG's answer was read
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_answers(), _answers(), st.lists(st.integers(1, 40), max_size=5), st.booleans())
+def test_two_answers_in_flight_read_in_turn_are_each_answer(first, second, chunks, reorder):
+    """Answers to two commands sent one ahead (tuimail.core.imap.ahead), however the
+    bytes are cut: read in turn, they give the messages and results each gives read
+    alone. The later command may be completed first (RFC 3501 5.5): its FETCH responses
+    then come with the earlier answer and its tagged line is kept for its own read."""
+    body, _, ending = second.rpartition(TAG + b" ")
+    later = NEXT + b" " + ending
+    first_body, _, first_ending = first.rpartition(TAG + b" ")
+    if reorder:
+        data = first_body + body + later + TAG + b" " + first_ending
+    else:
+        data = first + body + later
+    imap = wire(data, chunks)
+    imap.tagged_commands[NEXT] = None
+    typ, text, fetches = read_answer(imap, TAG, "UID", ahead=[NEXT])
+    typ2, text2, fetches2 = read_answer(imap, NEXT, "UID")
+    assert (typ, typ2) == (reference(first)[0], reference(second)[0])
+    assert text2 == ending[ending.index(b" ") + 1 : -2]
+    assert not reorder or fetches2 == []
+    both = messages_from_fetches(fetches + fetches2, True)
+    alone = messages_from_imaplib(reference(first)[1] + reference(second)[1], True)
+    assert both == alone
+    assert imap.tagged_commands == {} and imap.file.read() == b""
+
+
 def test_a_literal_split_at_every_byte_reads_the_same() -> None:
     header = b"From: a@b.c\r\nSubject: x) {3}\r\n\r\n"
     data = (

@@ -40,6 +40,7 @@ from tuimail.core.service import (
     StoreSource,
 )
 from tuimail.ui import textual_fixes
+from tuimail.ui.first_read import FirstRead
 from tuimail.ui.idle_gc import EVERY, IdleCollector
 from tuimail.ui.latest import Latest
 from tuimail.ui.palette import FolderCommands
@@ -77,6 +78,7 @@ class TuimailApp(App[None]):
     COMMANDS = App.COMMANDS | {FolderCommands}
     TITLE = "tuimail"
     SYNC_FALLBACK = 1.0  # s: the first sync starts by then when no list was painted
+    FIRST_READ_WAIT = 0.1  # s the main screen waits at most for the read begun at start
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
         Binding(DIAGNOSE_KEY, "diagnose", "Diagnose account", show=False, id="diagnose"),
@@ -151,6 +153,12 @@ class TuimailApp(App[None]):
         self.synced = False
         self._quitting = False
         self._first_rows: tuple | None = None  # (account, folder, sort, reverse, Loaded)
+        # The first read (folders, the inbox's first rows) starts now, with the app: it is
+        # done when the main screen mounts (tuimail.ui.first_read)
+        self._first_read = None
+        if service is not None and service.accounts:
+            wanted = (self.sort, self.reverse)
+            self._first_read = (wanted, FirstRead(partial(_read_first, service, *wanted)))
         self._idle_gc = IdleCollector()
         self._idle_gc_timer = False
         if service is not None:
@@ -553,24 +561,25 @@ class TuimailApp(App[None]):
         if self.account or self.threaded:
             self._folder_reads.run(service.folders, self._show_folders)
             return
-        # The first read: the inbox's first rows are read in the same worker, so the
+        # The first read: the inbox's first rows are read with the folders, so the
         # folders and the list are painted in one frame (issue 19: the start's first
-        # painted list; a second worker and frame cost ~15 ms of CPU).
+        # painted list; a second worker and frame cost ~15 ms of CPU). Read as the app
+        # started (first_read) when that is done, else in a worker.
         wanted = (self.sort, self.reverse)
-
-        def read_first() -> tuple[list, tuple | None]:
-            folders = service.folders()
-            if not folders:
-                return folders, None
-            inbox = _inbox(folders)
-            source = service.source(inbox.account, inbox.name, wanted[0], reverse=wanted[1])
-            return folders, (inbox.account, inbox.name, *wanted, load(source, 0))
 
         def show_first(result: tuple[list, tuple | None]) -> None:
             folders, self._first_rows = result
             self._show_folders(folders)
 
-        self._folder_reads.run(read_first, show_first)
+        read = partial(_read_first, service, *wanted)
+        early, self._first_read = self._first_read, None
+        if early is not None and early[0] == wanted:
+            done = early[1].take(wait=self.FIRST_READ_WAIT)  # the GIL is its meanwhile
+            if done is not None:
+                show_first(done[0])
+                return
+            read = partial(early[1].wait_or, read)
+        self._folder_reads.run(read, show_first)
 
     def _show_folders(self, folders: list) -> None:
         main = self.main
@@ -2086,8 +2095,13 @@ class TuimailApp(App[None]):
                 "reader.page_down / reader.page_up",
             ),
             (
+                f"{k('reader.top', 'g')} / {k('reader.bottom', 'G')}",
+                "Reader: top / bottom",
+                "reader.top / reader.bottom",
+            ),
+            (
                 f"{k('list.top', 'g')} / {k('list.bottom', 'G')}",
-                "Top / bottom",
+                "Top / bottom of the list",
                 "list.top / list.bottom",
             ),
             (k("list.tag", "space"), "Tag / untag", "list.tag"),
@@ -2298,6 +2312,16 @@ def _is_threads(source: object) -> bool:
     threads are first turned on: until then no list can be one)."""
     thread_list = sys.modules.get("tuimail.core.thread_list")
     return thread_list is not None and isinstance(source, thread_list.ThreadSource)
+
+
+def _read_first(service: MailService, sort: str, reverse: bool) -> tuple[list, tuple | None]:
+    """The folders, and the inbox's first rows (account, folder, sort, reverse, Loaded)."""
+    folders = service.folders()
+    if not folders:
+        return folders, None
+    inbox = _inbox(folders)
+    source = service.source(inbox.account, inbox.name, sort, reverse=reverse)
+    return folders, (inbox.account, inbox.name, sort, reverse, load(source, 0))
 
 
 def _inbox(folders: list) -> Any:
