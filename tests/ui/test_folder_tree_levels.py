@@ -75,3 +75,31 @@ def test_a_hostile_deep_name_gets_a_bounded_number_of_labels() -> None:
     deep = FolderInfo("work", "/".join(["a"] * 5000))
     labels = _missing_parents(deep, set())
     assert len(labels) == MAX_SHOWN_DEPTH
+
+
+class _NarrowTreeApp(_TreeApp):
+    CSS = "#folders { width: 24; }"  # as in the app's folder pane
+
+
+async def test_a_long_folder_name_ends_in_an_ellipsis_without_a_horizontal_scrollbar() -> None:
+    """Regression: a very long name added a horizontal scrollbar, a stray block at the
+    pane's bottom left. It is cut with "…" to the pane's width instead."""
+    long = "Projects-2026-quarterly-reports-and-minutes"
+    app = _NarrowTreeApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        tree = app.query_one(FolderTree)
+        tree.set_folders([FolderInfo("work", "INBOX", "inbox"), FolderInfo("work", long)], None)
+        await pilot.pause()
+        assert not tree.show_horizontal_scrollbar
+        assert tree.virtual_size.width <= tree.size.width
+        lines = ["".join(s.text for s in tree.render_line(y)) for y in range(4)]
+        [shown] = [line for line in lines if "Projects" in line]
+        assert shown.rstrip().endswith("…") and len(shown) <= 24, lines
+        # with unread mail the count stays, the name is cut
+        tree.set_folders(
+            [FolderInfo("work", "INBOX", "inbox"), FolderInfo("work", long, None, 3)], None
+        )
+        await pilot.pause()
+        lines = ["".join(s.text for s in tree.render_line(y)) for y in range(4)]
+        [shown] = [line for line in lines if "Projects" in line]
+        assert shown.rstrip().endswith("… (3)") and len(shown) <= 24, lines
