@@ -152,9 +152,10 @@ def not_found(error: NotFound | None) -> str | None:
         )
     if error.named_by:
         found_by = " and ".join(_SOURCE.get(s, s) for s in error.named_by)
+        nor = " (nor the usual host names)" if error.guessed else ""
         msg = (
             f"No working mail server was found for {error.domain}: the {found_by} "
-            "named servers, but none of them (nor the usual host names) answered securely."
+            f"named servers, but none of them{nor} answered securely."
         )
     else:
         msg = (

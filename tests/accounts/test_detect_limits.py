@@ -47,5 +47,7 @@ def test_300_srv_records_give_a_few_probes_and_a_time_limit(mail_server, silent_
     assert len(result.probes) <= 2 * MAX_PER_KIND
     assert not any(r.candidate.source == "guess" for r in result.probes)  # none after it
     assert not result.found
+    said = detect_words.not_found(result.error)
+    assert "the SRV records named servers" in said and "usual host names" not in said, said
     (deadline,) = [w for w in result.warnings if w.kind is NoticeKind.DEADLINE]
     assert "time limit (1 seconds)" in detect_words.warning(deadline)

@@ -583,6 +583,7 @@ class _Run:
             hint=hint,
             found=found.candidate if found is not None else None,
             failures=failures,
+            guessed=any(r.candidate.source == "guess" for r in res.probes),
         )
 
 

@@ -81,3 +81,4 @@ class NotFound:
     hint: NotFoundHint | None = None
     found: Candidate | None = None
     failures: tuple[MailError, ...] = field(default=(), repr=False)
+    guessed: bool = True  # the usual host names were tried (not when the time was up first)
