@@ -196,6 +196,8 @@ _REASON_CASES = {
     "response-too-big": (ProtocolViolation, {"limit": 512 << 20}),
     "unexpected-tag": (ProtocolViolation, {"line": "X9 OK done"}),
     "not-protocol": (ProtocolViolation, {"line": "HTTP/1.1 400"}),
+    "early-success": (ProtocolViolation, {"stage": "AUTH"}),
+    "unexpected-reply": (ProtocolViolation, {"stage": "MAIL FROM"}),
     "garbage": (ProtocolViolation, {}),
     "list-line": (ProtocolViolation, {"problem": "name-too-long", "size": 70_000}),
     "unparsable": (ProtocolViolation, {}),

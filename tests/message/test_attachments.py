@@ -32,7 +32,7 @@ def test_hostile_names_stay_inside_directory(tmp_path: Path) -> None:
     names = [p.name for p in saved]
     for path in saved:
         assert path.parent == target and path.is_file()
-    assert names[:5] == ["passwd", "boot.ini", "bashrc", "_CON", "_nul.txt"]
+    assert names[:5] == ["etc_passwd", "boot.ini", "bashrc", "_CON", "_nul.txt"]
     assert all(not n.startswith((".", "-")) for n in names)
     assert all(len(n.encode()) <= 200 for n in names)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["save"]
@@ -147,3 +147,10 @@ def test_a_file_to_attach_that_cannot_be_read_is_typed_and_worded(tmp_path: Path
     assert (
         describe(failed.value) == f"Cannot read the attachment {gone}: No such file or directory."
     )
+
+
+def test_a_name_looking_like_markup_is_saved_as_that_name(tmp_path: Path) -> None:
+    parsed = message_with("[bold]x[/].pdf", "[@click=app.quit()]y[/]")
+    saved = [save_attachment(parsed, a.index, tmp_path) for a in parsed.attachments]
+    assert [p.name for p in saved] == ["[bold]x[_].pdf", "[@click=app.quit()]y[_]"]
+    assert [p.read_bytes() for p in saved] == [b"data 1", b"data 2"]

@@ -74,9 +74,12 @@ def test_ordinary_text_is_untouched() -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("../../etc/passwd", "passwd"),
+        ("../../etc/passwd", "etc_passwd"),
         ("..\\..\\boot.ini", "boot.ini"),
-        ("/abs/path.sh", "path.sh"),
+        ("/abs/path.sh", "abs_path.sh"),
+        ("[bold]x[/].pdf", "[bold]x[_].pdf"),
+        ("Q1/Q2 report.pdf", "Q1_Q2 report.pdf"),
+        ("C:\\Users\\me\\r.pdf", "C__Users_me_r.pdf"),
         (".bashrc", "bashrc"),
         ("...", "attachment"),
         ("", "attachment"),

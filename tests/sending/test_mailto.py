@@ -3,6 +3,9 @@ header can be injected, no other header set."""
 
 from __future__ import annotations
 
+from email.utils import formataddr, getaddresses
+from urllib.parse import quote
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -59,3 +62,34 @@ def test_any_link_gives_single_line_headers(text: str) -> None:
     for value in [*start.to, *start.cc, *start.bcc, start.subject, start.in_reply_to or ""]:
         assert "\n" not in value and "\r" not in value and "\x1b" not in value
     assert "\x1b" not in start.body
+
+
+def test_a_quoted_comma_stays_inside_its_address() -> None:
+    start = parse_mailto(
+        "mailto:?to=%22Doe,%20John%22%20%3Cj@example.org%3E,ann@example.org"
+        "&cc=%22Roe,%20R.%22%20%3Cr@example.org%3E"
+    )
+    assert start.to == ['"Doe, John" <j@example.org>', "ann@example.org"]
+    assert start.cc == ['"Roe, R." <r@example.org>']
+    assert parse_mailto('mailto:"not,me"@example.org').to == ['"not,me"@example.org']
+
+
+# Display names full of what separates, quotes and groups addresses.
+NAMES = st.text(
+    st.sampled_from(list(',";:<>()\\@ ')) | st.characters(min_codepoint=32, max_codepoint=0x24F),
+    max_size=20,
+)
+
+
+@given(
+    st.lists(
+        st.tuples(NAMES, st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.org", fullmatch=True)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_every_address_of_a_list_comes_back(people: list[tuple[str, str]]) -> None:
+    value = ", ".join(formataddr((name.strip(), addr)) for name, addr in people)
+    start = parse_mailto("mailto:?to=" + quote(value, safe=""))
+    assert [addr for _, addr in getaddresses(start.to)] == [addr for _, addr in people]
+    assert len(start.to) == len(people)

@@ -95,3 +95,11 @@ async def test_a_long_folder_name_ends_in_an_ellipsis_without_a_horizontal_scrol
         lines = ["".join(s.text for s in tree.render_line(y)) for y in range(4)]
         [shown] = [line for line in lines if "Projects" in line]
         assert shown.rstrip().endswith("…") and len(shown) <= 24, lines
+        # with unread mail the count stays, the name is cut
+        tree.set_folders(
+            [FolderInfo("work", "INBOX", "inbox"), FolderInfo("work", long, None, 3)], None
+        )
+        await pilot.pause()
+        lines = ["".join(s.text for s in tree.render_line(y)) for y in range(4)]
+        [shown] = [line for line in lines if "Projects" in line]
+        assert shown.rstrip().endswith("… (3)") and len(shown) <= 24, lines

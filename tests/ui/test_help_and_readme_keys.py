@@ -113,3 +113,17 @@ async def test_help_scrolls_with_pager_keys_on_a_small_terminal(mail_server):
         await pilot.press("q")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
         assert app.is_running
+
+
+async def test_help_names_the_readers_top_and_bottom_keys_too(mail_server):
+    """Regression: "g / G Top / bottom" named only the list's bindings; the reader's
+    g / G (reader.top / reader.bottom) are remapped on their own, so help shows both."""
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    app._keymap["reader.top"] = "ctrl+home"
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        rows = {row[2]: row for row in app.help_rows()}
+        assert rows["list.top / list.bottom"][0] == "g / G"
+        assert rows["reader.top / reader.bottom"][0] == "ctrl+home / G"
+        assert rows["reader.top / reader.bottom"][1] == "Reader: top / bottom"

@@ -118,3 +118,35 @@ async def test_message_keys_in_the_narrow_folder_view_touch_no_message(mail_serv
         assert len(mail_server.messages(user, "INBOX")) == 2
         assert not mail_server.messages(user, "Trash")
         assert not any(r.flagged for r in app.service.source("test", "INBOX").rows(0, 2))
+
+
+async def test_enter_on_an_account_line_opens_its_inbox_and_folding_is_space_or_left(
+    mail_server,
+):
+    """Regression: Enter on the account's line folded the account (Textual's default)
+    rather than opening anything. As in mutt's and aerc's account lists, Enter there
+    opens the account's INBOX; Space, left and right fold and unfold it."""
+    app = _app_with_archive(mail_server, 2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        tree, lst = app.main.query_one(FolderTree), app.main.query_one(MessageList)
+        app.open_folder("test", "Archive")
+        await wait_for(pilot, lambda: lst.count == 1)
+        await pilot.press("tab")
+        await settle(pilot)
+        await pilot.press("g")  # the account's line
+        await wait_for(pilot, lambda: tree.cursor_line == 0)
+        account = tree.cursor_node
+        assert account.allow_expand and account.data == ("test", "")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.folder == "INBOX" and lst.count == 2 and lst.display)
+        assert account.is_expanded and not tree.display and lst.has_focus
+        await pilot.press("tab")
+        await settle(pilot)
+        await pilot.press("g", "space")
+        await wait_for(pilot, lambda: not account.is_expanded)
+        await pilot.press("right")
+        await wait_for(pilot, lambda: account.is_expanded)
+        await pilot.press("j", "left")  # from a folder: fold its account, cursor on it
+        await wait_for(pilot, lambda: not account.is_expanded and tree.cursor_node is account)
+        assert tree.display and app.folder == "INBOX"  # folding opened nothing

@@ -177,6 +177,8 @@ REASONS = (
     "response-too-big",  # ProtocolViolation: more than `limit` bytes for one command
     "unexpected-tag",  # ProtocolViolation: an answer to a command not sent (data: line)
     "not-protocol",  # ProtocolViolation: the server does not speak it (data: line, stage)
+    "early-success",  # ProtocolViolation: SMTP AUTH answered 235 before its exchange (data: stage)
+    "unexpected-reply",  # ProtocolViolation: a positive SMTP reply where another was due
     "garbage",  # ProtocolViolation: a line that is not the protocol (server_text: it)
     "list-line",  # ProtocolViolation: a LIST line that cannot be read (server_text: the line;
     # data: problem, one of imap.names.LIST_PROBLEMS, size)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from tuimail.core.mime.address_list import split_entries
 from tuimail.core.sanitize import sanitize
 
 MAX_URI = 64 * 1024
@@ -38,8 +39,14 @@ def _one_line(text: str, limit: int = MAX_FIELD) -> str:
 
 
 def _addresses(text: str) -> list[str]:
+    """An address list (RFC 5322: `"Doe, John" <j@x>` is one entry, as are groups and
+    comments with commas); a list that is not balanced (an open quote) is one entry, for
+    the composer to show as it is, never guessed apart."""
+    if len(text) > MAX_FIELD * MAX_RECIPIENTS:
+        text = text[: MAX_FIELD * MAX_RECIPIENTS]
+    entries = split_entries(text)
     out = []
-    for part in text.split(","):
+    for part in entries if entries is not None else [text]:
         address = _one_line(part)
         if address:
             out.append(address)

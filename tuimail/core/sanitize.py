@@ -189,13 +189,15 @@ MAX_FILENAME_BYTES = 200
 def sanitize_filename(name: str | None, *, default: str = "attachment") -> str:
     """Make an untrusted attachment name safe to create in a directory.
 
-    No directory parts, no leading dot or dash, no control/bidi/invisible
+    No directory separators (each one "_"), no leading dot or dash, no control/bidi/invisible
     characters, no Windows reserved names, length capped (in UTF-8 bytes) while
     keeping the extension.
     """
     name = name or ""
-    # Keep only the last path component, whatever the separator.
-    name = re.split(r"[/\\]", name)[-1]
+    # A name is not a path: a leading "../" or "/" goes, every other separator becomes
+    # "_" below ("Q1/Q2.pdf" -> "Q1_Q2.pdf", "[b]x[/].pdf" -> "[b]x[_].pdf"; taking the
+    # last component saved the latter as "].pdf").
+    name = re.sub(r"^[\s./\\]+", "", name)
     name = unicodedata.normalize("NFC", name)
     out = []
     for ch in name:

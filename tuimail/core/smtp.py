@@ -28,6 +28,7 @@ from aiosmtplib import errors as smtp_errors
 from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, smtp_kwargs
 from tuimail.core.errors import MailError, SecurityFailure, Unreachable, error_record
+from tuimail.core.mime.seven_bit import seven_bit
 from tuimail.core.mime.utf8_headers import downgrade
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
@@ -529,6 +530,10 @@ async def _send_batch(
     options = ["SMTPUTF8"] if smtputf8 else []
     if not raw.isascii() and smtp.supports_extension("8bitmime"):
         options.append("BODY=8BITMIME")  # RFC 6152: 8-bit data is declared as such
+    elif not raw.isascii() and not smtputf8:
+        # A server without 8BITMIME takes 7-bit data only (RFC 6152 section 3): the
+        # same message in quoted-printable/base64 (the outbox and Sent keep the original).
+        raw = seven_bit(raw)
     encoding = "utf-8" if smtputf8 else "ascii"
     log.debug("SMTP > MAIL FROM:<%s> %s", sender, " ".join(options))
     try:

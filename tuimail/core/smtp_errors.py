@@ -50,8 +50,14 @@ def classify_reply(code: int, message: str, stage: str, *, host: str | None = No
     kw = {"protocol": "smtp", "host": host, "code": code, "server_text": text}
     if not 200 <= code <= 599:  # aiosmtplib's -1: its own words, no reply of the server's
         return _not_a_reply(text, stage, host)
-    if 400 <= code < 500 or (enhanced or "").startswith("4."):
-        error: MailError = ServerBusy(reason="reply", data={"stage": stage}, **kw)
+    if code < 400:  # a positive reply where another was due: never a refusal
+        # AUTH answered 235 before the mechanism's exchange (a CRAM-MD5 challenge) took
+        # place: RFC 4954 section 4 has the server challenge first, and RFC 4422 section
+        # 3.6 has the client not count an early success as a login.
+        reason = "early-success" if stage == "AUTH" and code < 300 else "unexpected-reply"
+        error: MailError = ProtocolViolation(reason=reason, data={"stage": stage}, **kw)
+    elif 400 <= code < 500 or (enhanced or "").startswith("4."):
+        error = ServerBusy(reason="reply", data={"stage": stage}, **kw)
     elif stage == "STARTTLS":
         error = SecurityFailure(reason="starttls-refused", **kw)
     elif stage == "AUTH" and (code == 504 or enhanced in MECHANISM_ENHANCED):

@@ -2095,8 +2095,13 @@ class TuimailApp(App[None]):
                 "reader.page_down / reader.page_up",
             ),
             (
+                f"{k('reader.top', 'g')} / {k('reader.bottom', 'G')}",
+                "Reader: top / bottom",
+                "reader.top / reader.bottom",
+            ),
+            (
                 f"{k('list.top', 'g')} / {k('list.bottom', 'G')}",
-                "Top / bottom",
+                "Top / bottom of the list",
                 "list.top / list.bottom",
             ),
             (k("list.tag", "space"), "Tag / untag", "list.tag"),

@@ -74,6 +74,14 @@ def submit_failure(record: dict) -> str:
             )
         elif isinstance(error, AuthenticationFailed):
             words = f"the server refused the login ({said})"
+        elif isinstance(error, ProtocolViolation) and error.reason == "early-success":
+            words = (
+                f"the server answered the login command with success ({said}) before the "
+                "login exchange took place, which breaks the SMTP rules (RFC 4954); tuimail "
+                "does not count that as a login, and nothing was sent"
+            )
+        elif isinstance(error, ProtocolViolation) and error.reason == "unexpected-reply":
+            words = f"the server answered {said} at {stage}, which is not an answer there"
         elif isinstance(error, ProtocolViolation):
             at = "the greeting" if stage in ("", "greeting") else stage
             line = error.data.get("line") if isinstance(error.data, dict) else None

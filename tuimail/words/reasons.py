@@ -58,6 +58,13 @@ def reason_words(error: MailError) -> str:
     at = "the greeting" if stage in ("", "greeting") else stage
     if reason == "reply":
         return f"the server answered {plain(error.code)} at {at}"
+    if reason == "early-success":
+        return (
+            f"the server answered {plain(error.code)} (success) to the login command before "
+            "the login exchange took place (not SMTP): tuimail does not count that as a login"
+        )
+    if reason == "unexpected-reply":
+        return f"the server answered {plain(error.code)} at {at}, which is not an answer there"
     if reason == "not-protocol" and stage:
         it = f' (it sent "{line}")' if line else ""
         return f"the server's answer at {at} is not SMTP{it}; the connection was closed"

@@ -40,6 +40,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 
 from imapclient import IMAPClient
 
@@ -811,17 +812,24 @@ class SyncEngine:
 
     def _fetch_ranges(self, folder_id: int, name: str, high: int, expected: int) -> int:
         """Headers of UIDs high..1 in descending ranges (first sync); returns how many.
-        A range that comes back empty means the folder is not dense after all (or its
-        EXISTS/UIDNEXT were not true): the UIDs left are listed with one UID SEARCH."""
+        A range of which no message came means the folder is not dense after all (or its
+        EXISTS/UIDNEXT were not true): the UIDs left are listed with one UID SEARCH.
+
+        A range's messages may come in the answer before its own (header_batches: Dovecot
+        runs two FETCHes at once and interleaves their answers), never after it: by the
+        end of its own answer every message of the range has come."""
         added = 0
         below = high  # the highest UID not asked for yet
         dense = True
+        lows: list[int] = []  # each range's lowest UID, in the order asked
+        carried = False  # the answer before brought messages of the range now read
 
         def ranges() -> Iterator[tuple[str, range]]:
             nonlocal below
             size = self.first_batch
             while below >= 1 and dense:  # read when the answer before was handled
                 low = max(1, below - size + 1)
+                lows.append(low)
                 yield f"{low}:{below}", range(low, below + 1)
                 below, size = low - 1, _next_size(low - 1, self.batch)
 
@@ -837,7 +845,11 @@ class SyncEngine:
                         self._progress_to(name, min(added, expected), expected),
                         first=index == 0 or self.batch == self.first_batch,
                     )
-                    if not messages:
+                    # (All of them are in this range or the next one: `wanted`.)
+                    uids = list(map(_UID, messages))
+                    here = carried or (bool(uids) and max(uids) >= lows[index])
+                    carried = bool(uids) and min(uids) < lows[index]
+                    if not here:
                         dense = False  # the range asked for already is still read
             if not dense and below >= 1:
                 batches.flush()
@@ -1217,6 +1229,9 @@ def _next_size(left: int, batch: int) -> int:
     if 2 * TAIL < left <= batch:
         return left - TAIL
     return batch
+
+
+_UID = itemgetter(0)  # a NewMessage's UID
 
 
 def _nothing() -> None:

@@ -26,7 +26,7 @@ from io import BytesIO
 LIMIT = 998
 _PLAIN_ENCODINGS = ("", "7bit", "8bit", "binary")
 # One Content-Transfer-Encoding field with its folded lines, in a header block.
-_CTE_FIELD = re.compile(rb"^content-transfer-encoding[ \t]*:.*\r?\n(?:[ \t].*\r?\n)*", re.I | re.M)
+CTE_FIELD = re.compile(rb"^content-transfer-encoding[ \t]*:.*\r?\n(?:[ \t].*\r?\n)*", re.I | re.M)
 
 
 def too_long(data: bytes) -> bool:
@@ -60,7 +60,7 @@ def _fitted(raw: bytes) -> bytes:
             return raw
         eol = b"\n" if sep == b"\n\n" else b"\r\n"
         field = b"Content-Transfer-Encoding: " + str(msg["Content-Transfer-Encoding"]).encode()
-        kept = _CTE_FIELD.sub(b"", head + eol)
+        kept = CTE_FIELD.sub(b"", head + eol)
         if "MIME-Version" not in msg:  # the encoding means something only in MIME
             field = b"MIME-Version: 1.0" + eol + field
         return kept + field + eol + eol + msg.get_payload().encode("ascii")
@@ -80,6 +80,13 @@ def _reencode(part: Message) -> bool:
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes) or not too_long(data):
         return False
+    encode_part(part, data)
+    return True
+
+
+def encode_part(part: Message, data: bytes) -> None:
+    """Give `part` the content `data` in quoted-printable (text) or base64 (anything
+    else): 7-bit lines of at most 76 octets that decode to exactly `data`."""
     if part.get_content_maintype() == "text":
         # Text's line breaks are CRLF on the wire whatever they were here; the lines
         # themselves keep every byte.
@@ -94,4 +101,3 @@ def _reencode(part: Message) -> bool:
         part.replace_header("Content-Transfer-Encoding", name)
     else:
         part["Content-Transfer-Encoding"] = name
-    return True

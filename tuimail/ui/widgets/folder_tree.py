@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -11,6 +13,8 @@ from textual.widgets.tree import TreeNode
 
 from tuimail.core.service import MAX_SHOWN_DEPTH, UNIFIED, FolderInfo
 from tuimail.ui.plain import plain_text
+
+_COUNT = re.compile(r" \(\d+\)$")  # a label's unread count
 
 # Single-width glyphs only: emoji widths differ between terminals.
 ICONS = {
@@ -38,6 +42,10 @@ class FolderTree(Tree[tuple[str, str]]):
         # As in the message list (and less, mutt): g / G to the first / last folder.
         Binding("g,home", "scroll_home", "Top", show=False, id="folders.top"),
         Binding("G,end", "scroll_end", "Bottom", show=False, id="folders.bottom"),
+        # Enter opens (an account line: its INBOX, as mutt's and aerc's account lists
+        # do); folding an account is Space (Textual's toggle), left and right.
+        Binding("left", "fold", "Fold account", show=False, id="folders.fold"),
+        Binding("right", "unfold", "Unfold account", show=False, id="folders.unfold"),
     ]
 
     class FolderChosen(Message):
@@ -51,6 +59,7 @@ class FolderTree(Tree[tuple[str, str]]):
         # root is never shown; its label is never markup).
         super().__init__(Text("Mail"), id=id)
         self.show_root = False
+        self.auto_expand = False  # Enter opens a folder, never folds (Space does)
         self.guide_depth = 2
         self._folders: list[FolderInfo] = []
         self._folder_shape: tuple = ()
@@ -63,7 +72,12 @@ class FolderTree(Tree[tuple[str, str]]):
             depth, parent = depth + 1, parent.parent
         room = self.scrollable_content_region.width - depth * self.guide_depth
         if room > 1 and text.cell_len > room:
-            text.truncate(room, overflow="ellipsis")
+            # the name is cut, not its unread count: "· Projects-2026-qu… (3)"
+            count = _COUNT.search(text.plain)
+            keep = len(count.group()) if count and room - len(count.group()) > 4 else 0
+            name, tail = text[: len(text) - keep], text[len(text) - keep :]
+            name.truncate(room - keep, overflow="ellipsis")
+            text = name + tail if keep else name
         return text
 
     def set_folders(self, folders: list[FolderInfo], selected: tuple[str, str] | None) -> None:
@@ -120,6 +134,42 @@ class FolderTree(Tree[tuple[str, str]]):
         data = event.node.data
         if data and data[1]:
             self.post_message(self.FolderChosen(*data))
+        elif data and event.node is self._folder_nodes.get((data[0], "")):
+            inbox = self.inbox_of(data[0])  # an account line: its INBOX
+            if inbox:
+                self.post_message(self.FolderChosen(data[0], inbox))
+
+    def inbox_of(self, account: str) -> str:
+        """The account's INBOX (the folder marked so, else the one named so, else its
+        first folder); "" when it has none yet."""
+        names = [f for f in self._folders if f.account == account]
+        for folder in names:
+            if folder.special_use == "inbox":
+                return folder.name
+        for folder in names:
+            if folder.name.upper() == "INBOX":
+                return folder.name
+        return names[0].name if names else ""
+
+    def _account_node(self) -> TreeNode | None:
+        """The account line the cursor is on or in."""
+        node = self.cursor_node
+        while node is not None and node.parent is not None and node.parent is not self.root:
+            node = node.parent
+        return node if node is not None and node.allow_expand else None
+
+    def action_fold(self) -> None:
+        """Left: fold the account the cursor is in, and go to its line."""
+        node = self._account_node()
+        if node is not None:
+            node.collapse()
+            self.move_cursor(node)
+
+    def action_unfold(self) -> None:
+        """Right: unfold the account on the cursor's line."""
+        node = self._account_node()
+        if node is not None:
+            node.expand()
 
 
 def _missing_parents(folder: FolderInfo, shown: set[str]) -> list[str]:

@@ -1,0 +1,80 @@
+"""8-bit mail for a server that does not offer 8BITMIME (RFC 6152 section 3).
+
+Such a server may only be given 7-bit data: `seven_bit(raw)` converts every part whose
+content is not ASCII to quoted-printable (text) or base64 (anything else), and writes
+header blocks that are not ASCII as `utf8_headers.downgrade` does (encoded words, RFC
+2231 parameters, A-label domains). Invariants: what each part decodes to is exactly what
+it was (an attachment saved from the copy that arrives is byte for byte the one sent); an
+ASCII message comes back as the same bytes; the top header block is kept as it is apart
+from that downgrade (and a single part's Content-Transfer-Encoding); message/* and
+multipart containers are never base64'd themselves (RFC 2046), their parts are converted.
+A message the stdlib cannot take apart goes as it was (better than not sending).
+"""
+
+from __future__ import annotations
+
+from email import policy
+from email.generator import BytesGenerator
+from email.message import Message
+from email.parser import BytesParser
+from io import BytesIO
+
+from tuimail.core.mime.long_lines import CTE_FIELD, encode_part
+from tuimail.core.mime.utf8_headers import downgrade
+
+_WRITE = policy.compat32.clone(linesep="\r\n")
+
+
+def seven_bit(raw: bytes) -> bytes:
+    """`raw` (CRLF) as 7-bit data meaning the same (see the module's invariants)."""
+    if raw.isascii():
+        return raw
+    try:
+        return _entity(raw)
+    except Exception:  # RecursionError, parser failures on hostile input: nothing lost
+        return raw
+
+
+def _entity(raw: bytes) -> bytes:
+    """The whole message in 7 bits; its header block kept apart from `downgrade`."""
+    raw = downgrade(raw)
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep or body.isascii():
+        return raw
+    msg = _fixed(BytesParser(policy=policy.compat32).parsebytes(raw))
+    if msg.is_multipart():
+        return head + sep + _flat(msg).partition(b"\r\n\r\n")[2]
+    field = b"Content-Transfer-Encoding: " + str(msg["Content-Transfer-Encoding"]).encode()
+    if "MIME-Version" not in msg:  # the encoding means something only in MIME
+        field = b"MIME-Version: 1.0\r\n" + field
+    kept = CTE_FIELD.sub(b"", head + b"\r\n")
+    return kept + field + b"\r\n\r\n" + _flat(msg).partition(b"\r\n\r\n")[2]
+
+
+def _fixed(part: Message) -> Message:
+    """`part` (changed in place, or a new one) with 7-bit headers and content."""
+    if not all(str(value).isascii() for value in part.values()):  # a part's own
+        # header block in UTF-8 (a forwarded message's): written again, then downgraded
+        part = BytesParser(policy=policy.compat32).parsebytes(downgrade(_flat(part)))
+    payload = part.get_payload()
+    if isinstance(payload, list):  # multipart/*, message/rfc822
+        payload[:] = [_fixed(child) for child in payload]
+        if str(part.get("Content-Transfer-Encoding", "")).strip().lower() in ("8bit", "binary"):
+            part.replace_header("Content-Transfer-Encoding", "7bit")  # what it holds now
+    elif not isinstance(payload, str) or not payload.isascii():
+        encode_part(part, _content(part))
+    return part
+
+
+def _content(part: Message) -> bytes:
+    data = part.get_payload(decode=True)
+    if isinstance(data, bytes):
+        return data
+    payload = part.get_payload()
+    return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+
+
+def _flat(msg: Message) -> bytes:
+    out = BytesIO()
+    BytesGenerator(out, mangle_from_=False, policy=_WRITE).flatten(msg)
+    return out.getvalue()
