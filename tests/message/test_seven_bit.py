@@ -52,3 +52,16 @@ def test_8bit_text_without_mime_headers_says_its_charset() -> None:
     latin = BytesParser(policy=policy.default).parsebytes(seven_bit(b"Subject: x\r\n\r\nh\xe9\r\n"))
     assert latin.get_content_charset() == "unknown-8bit"
     assert latin.get_payload(decode=True) == b"h\xe9\r\n"
+
+
+def test_8bit_text_around_the_parts_does_not_stay_8bit() -> None:
+    raw = (
+        _message(b"text\r\n", b"d\xc3\xa4ta\r\n", "x").replace(
+            b"\r\n\r\n--=b=\r\n", b"\r\n\r\nPr\xc3\xa4ambel\r\n--=b=\r\n", 1
+        )
+        + b"Epilog \xc3\xa4\r\n"
+    )
+    out = seven_bit(raw)
+    assert out.isascii()
+    _text, data = BytesParser(policy=policy.default).parsebytes(out).iter_parts()
+    assert data.get_payload(decode=True) == b"d\xc3\xa4ta\r\n"

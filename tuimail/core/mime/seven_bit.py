@@ -61,6 +61,10 @@ def _fixed(part: Message) -> Message:
     payload = part.get_payload()
     if isinstance(payload, list):  # multipart/*, message/rfc822
         payload[:] = [_fixed(child) for child in payload]
+        # The text around a multipart's parts means nothing (RFC 2046 section 5.1.1):
+        # its 8-bit bytes become "?" rather than go out as 8 bits.
+        part.preamble = _ascii(part.preamble)
+        part.epilogue = _ascii(part.epilogue)
         if str(part.get("Content-Transfer-Encoding", "")).strip().lower() in ("8bit", "binary"):
             part.replace_header("Content-Transfer-Encoding", "7bit")  # what it holds now
     elif not isinstance(payload, str) or not payload.isascii():
@@ -74,6 +78,12 @@ def _content(part: Message) -> bytes:
         return data
     payload = part.get_payload()
     return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+
+
+def _ascii(text: str | None) -> str | None:
+    if text is None or text.isascii():
+        return text
+    return text.encode("ascii", "replace").decode("ascii")
 
 
 def _charset(data: bytes) -> bytes:
