@@ -7,7 +7,8 @@ A fault with `times=N` applies to the next N matching connections, then expires.
 Kinds (what each server understands; `command` names the trigger where it matters):
 
   all protocols
-    silent            accept the TCP connection (and TLS handshake) but never answer
+    silent            accept the TCP connection (and TLS handshake) but never answer;
+                      `abandoned` counts the connections the client then closed
     delay             wait `delay` seconds before every response
     drip              send responses in `chunk`-byte pieces, `delay` seconds apart
     drop              close the connection when `command` arrives, or after
@@ -81,6 +82,7 @@ Kinds (what each server understands; `command` names the trigger where it matter
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass, field
 
@@ -100,6 +102,8 @@ class Fault:
     match: str | None = None
     times: int | None = None  # None: every matching connection until cleared
     hits: int = field(default=0, init=False)
+    # `silent`: connections the client gave up on (closed) while the server stayed silent
+    abandoned: int = field(default=0, init=False)
 
 
 class FaultPlan:
@@ -132,6 +136,19 @@ class FaultPlan:
                 if fault.times is not None and fault.hits >= fault.times:
                     self._faults.remove(fault)
         return chosen
+
+
+async def stay_silent(reader: asyncio.StreamReader, fault: Fault, patience: float | None = None):
+    """The `silent` fault: read whatever comes and never answer, until the client gives up
+    (counted in `fault.abandoned`, the record a test checks) or `patience` runs out."""
+    try:
+        while await asyncio.wait_for(reader.read(65536), patience):
+            pass
+    except TimeoutError:
+        return  # the server's patience ended, not the client's
+    except Exception:
+        pass  # the client reset or cut the TLS session: it gave up too
+    fault.abandoned += 1
 
 
 def find(faults: list[Fault], kind: str, command: str | None = None) -> Fault | None:

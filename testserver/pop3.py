@@ -22,7 +22,7 @@ import ssl
 from dataclasses import dataclass
 
 from testserver import sasl_oauth
-from testserver.faults import Fault, FaultPlan, find
+from testserver.faults import Fault, FaultPlan, find, stay_silent
 from testserver.mailstore import MailStore, StoredMessage
 
 MAX_LINE = 8192
@@ -236,8 +236,9 @@ class _Session:
 
     async def run(self) -> None:
         try:
-            if find(self.faults, "silent"):
-                await self._silent()
+            silent = find(self.faults, "silent")
+            if silent:
+                await stay_silent(self.reader, silent)
                 return
             bye = next((f for f in self.faults if f.kind == "bye" and not f.command), None)
             if bye:
@@ -262,11 +263,6 @@ class _Session:
                 self.login = None
             with contextlib.suppress(Exception):
                 self.writer.close()
-
-    async def _silent(self) -> None:
-        with contextlib.suppress(Exception):
-            while await self.reader.read(4096):
-                pass
 
     async def dispatch(self, line: bytes) -> bool:
         """Handle one command; False ends the session."""

@@ -159,6 +159,25 @@ class _Session(SMTP):
 
     # -- the connection --------------------------------------------------------------
 
+    def eof_received(self) -> bool | None:
+        # The client closed a silent session (it gave up): counted, and closed here too
+        # (aiosmtpd would keep a plain connection half-open).
+        silent = find(self.faults, "silent")
+        if silent is None:
+            return super().eof_received()
+        self._silent_counted = True
+        silent.abandoned += 1
+        super().eof_received()
+        return False
+
+    def connection_lost(self, error: Exception | None) -> None:
+        # A TLS client's close ends here without an EOF of its own.
+        silent = find(self.faults, "silent")
+        if silent is not None and not getattr(self, "_silent_counted", False):
+            self._silent_counted = True
+            silent.abandoned += 1
+        super().connection_lost(error)
+
     async def _handle_client(self) -> None:
         if find(self.faults, "silent"):
             with contextlib.suppress(Exception):

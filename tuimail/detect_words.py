@@ -118,6 +118,11 @@ def warning(notice: Notice) -> str:
             "Some servers were not tried because they would be unencrypted "
             "(--allow-plain tries them)."
         )
+    if notice.kind is NoticeKind.DEADLINE:
+        return (
+            f"Detection stopped at its time limit ({notice.seconds:g} seconds): servers that "
+            "had not answered by then count as not working, and no others were tried."
+        )
     return sanitize(
         f"No server of {notice.provider} answered, so these settings come from tuimail's "
         "copy of the ISP database and were not tried."
@@ -147,9 +152,10 @@ def not_found(error: NotFound | None) -> str | None:
         )
     if error.named_by:
         found_by = " and ".join(_SOURCE.get(s, s) for s in error.named_by)
+        nor = " (nor the usual host names)" if error.guessed else ""
         msg = (
             f"No working mail server was found for {error.domain}: the {found_by} "
-            "named servers, but none of them (nor the usual host names) answered securely."
+            f"named servers, but none of them{nor} answered securely."
         )
     else:
         msg = (

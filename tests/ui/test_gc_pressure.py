@@ -9,6 +9,8 @@ import sys
 import weakref
 
 from rich.segment import Segment
+from rich.style import Style
+from textual.cache import FIFOCache
 from textual.strip import Strip
 
 from tuimail.ui import idle_gc, textual_fixes
@@ -29,6 +31,21 @@ def test_a_strip_cut_whole_is_itself_and_holds_no_reference_to_itself():
     halves = strip.divide([6, 11])  # other cuts as before
     assert [h.text for h in halves] == ["hello ", "world"]
     assert strip.divide([6, 11]) is halves  # still cached
+
+
+def test_a_strip_makes_its_caches_when_first_used_and_answers_as_before():
+    textual_fixes.apply()
+    strip = Strip([Segment("hello "), Segment("world")], 11)
+    # a new strip holds no cache objects for the collector to walk
+    assert not any(isinstance(r, FIFOCache) for r in gc.get_referents(strip))
+    cropped = strip.crop(0, 5)
+    assert cropped.text == "hello" and strip.crop(0, 5) is cropped  # cached once made
+    assert any(isinstance(r, FIFOCache) for r in gc.get_referents(strip))
+    styled = strip.apply_style(Style(bold=True))
+    assert styled.text == "hello world" and strip.apply_style(Style(bold=True)) is styled
+    assert strip.extend_cell_length(15).cell_length == 15
+    assert [h.text for h in strip.divide([3, 11])] == ["hel", "lo world"]
+    assert Strip.blank(4).text == "    "
 
 
 def test_the_lru_drops_the_least_recently_used_and_frees_what_it_drops_at_once():

@@ -266,9 +266,9 @@ class Session:
                 pass
 
     async def _run(self) -> None:
-        if faultlib.find(self.faults, "silent"):
-            while await asyncio.wait_for(self.reader.read(65536), self.server.idle_timeout):
-                pass
+        silent = faultlib.find(self.faults, "silent")
+        if silent:
+            await faultlib.stay_silent(self.reader, silent, self.server.idle_timeout)
             return
         bye = next((f for f in self.faults if f.kind == "bye" and not f.command), None)
         if bye is not None:

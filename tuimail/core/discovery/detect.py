@@ -55,6 +55,11 @@ from tuimail.core.secrets import Secret
 
 Progress = Callable[[Event], None]
 
+# Servers probed of one kind (protocol and security) from one source, best first: a
+# domain publishing 300 SRV records gets 8 of each kind probed, not 300 (the usual host
+# names, the most numerous honest list, are 6 of a kind).
+MAX_PER_KIND = 8
+
 
 @dataclass
 class DetectOptions:
@@ -191,6 +196,17 @@ class _Run:
         self.autoconfig_oauth2: ispdb.OAuthProvider | None = None  # an <oAuth2> block
         self.resolver = options.resolver or Resolver(options.nameserver, options.timeout)
 
+    def past_deadline(self) -> bool:
+        """Whether the whole detection's time (total_timeout) is up; the first time it is
+        seen, the detection says so (NoticeKind.DEADLINE)."""
+        if time.monotonic() < self.deadline:
+            return False
+        with self.lock:
+            if not any(w.kind is NoticeKind.DEADLINE for w in self.result.warnings):
+                notice = Notice(NoticeKind.DEADLINE, seconds=self.options.total_timeout)
+                self.result.warnings.append(notice)
+        return True
+
     def remaining(self, cap: float | None = None) -> float:
         left = max(0.5, self.deadline - time.monotonic())
         return min(left, cap if cap is not None else self.options.timeout)
@@ -292,11 +308,19 @@ class _Run:
     # -- probing ---------------------------------------------------------------------
 
     def expand(self, candidates: list[Candidate]) -> list[Candidate]:
-        """Add plain variants of STARTTLS candidates when plain is allowed; dedupe."""
+        """Add plain variants of STARTTLS candidates when plain is allowed; dedupe; keep
+        the first MAX_PER_KIND of each protocol and security (candidates come best first)."""
         out: list[Candidate] = []
         seen = set()
+        kinds: dict[tuple[str, str], int] = {}
         for c in candidates:
             c = self._map(c)
+            kind = (c.protocol, c.security)
+            if (c.protocol, c.host, c.port, c.security) in seen or kinds.get(kind, 0) >= (
+                MAX_PER_KIND
+            ):
+                continue
+            kinds[kind] = kinds.get(kind, 0) + 1
             variants = [c]
             if self.options.allow_plain and c.security == "starttls":
                 variants.append(
@@ -327,6 +351,8 @@ class _Run:
             futures[future] = c
         # Wait for ALL of them (each has its own timeout): downgrade safety.
         done, _ = wait(futures, timeout=self.remaining(self.options.total_timeout) + 2)
+        if len(done) < len(futures):
+            self.past_deadline()
         for future, c in futures.items():
             if future in done:
                 results.append(future.result())
@@ -413,6 +439,7 @@ class _Run:
             try:
                 found = future.result(timeout=self.remaining(self.options.total_timeout))
             except TimeoutError:
+                self.past_deadline()
                 late = TimedOut(reason="lookup-timeout", protocol=name)
                 self.report(Event(name, self.domain, False, failure=late))
                 found = []
@@ -426,12 +453,13 @@ class _Run:
                 self.pick(name, probes_by_source[name].result())
             if res.incoming is not None and res.outgoing is not None:
                 break
-        if (res.incoming is None or res.outgoing is None) and self.ispdb is not None:
+        late = self.past_deadline()  # no new servers are tried once the time is up
+        if (res.incoming is None or res.outgoing is None) and self.ispdb is not None and not late:
             note = Note(Step.ISPDB, name=self.ispdb.display_name)
             self.report(Event("ispdb", self.domain, True, note=note))
             self.pick("ispdb", self.probe_all(self.expand(self.ispdb.candidates(self.email))))
         missing = {role for role in ("incoming", "outgoing") if getattr(res, role) is None}
-        if missing:
+        if missing and not self.past_deadline():
             guesses = [c for c in guess_candidates(self.domain) if c.role in missing]
             self.pick("guess", self.probe_all(self.expand(guesses)))
         if self.ispdb is not None:
@@ -555,6 +583,7 @@ class _Run:
             hint=hint,
             found=found.candidate if found is not None else None,
             failures=failures,
+            guessed=any(r.candidate.source == "guess" for r in res.probes),
         )
 
 

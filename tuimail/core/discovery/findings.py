@@ -42,12 +42,14 @@ class NoticeKind(Enum):
 
     PLAIN_SKIPPED = "plain_skipped"  # servers not tried because they would be unencrypted
     ISPDB_UNPROBED = "ispdb_unprobed"  # settings from the shipped ISP database, untried
+    DEADLINE = "deadline"  # the detection's time was up: servers not answered by then failed
 
 
 @dataclass(frozen=True)
 class Notice:
     kind: NoticeKind
     provider: str = ""  # ISPDB_UNPROBED: the provider's display name
+    seconds: float = 0.0  # DEADLINE: the time limit
 
 
 class NotFoundReason(Enum):
@@ -79,3 +81,4 @@ class NotFound:
     hint: NotFoundHint | None = None
     found: Candidate | None = None
     failures: tuple[MailError, ...] = field(default=(), repr=False)
+    guessed: bool = True  # the usual host names were tried (not when the time was up first)

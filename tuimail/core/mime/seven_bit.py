@@ -45,6 +45,8 @@ def _entity(raw: bytes) -> bytes:
     if msg.is_multipart():
         return head + sep + _flat(msg).partition(b"\r\n\r\n")[2]
     field = b"Content-Transfer-Encoding: " + str(msg["Content-Transfer-Encoding"]).encode()
+    if "Content-Type" not in msg:  # plain text was US-ASCII, which 8-bit text is not
+        field = b"Content-Type: text/plain; charset=" + _charset(_content(msg)) + b"\r\n" + field
     if "MIME-Version" not in msg:  # the encoding means something only in MIME
         field = b"MIME-Version: 1.0\r\n" + field
     kept = CTE_FIELD.sub(b"", head + b"\r\n")
@@ -72,6 +74,16 @@ def _content(part: Message) -> bytes:
         return data
     payload = part.get_payload()
     return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+
+
+def _charset(data: bytes) -> bytes:
+    """The charset 8-bit text without a Content-Type is in: UTF-8 when it is valid UTF-8,
+    else "unknown-8bit" (RFC 1428): said, not guessed."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return b"unknown-8bit"
+    return b"utf-8"
 
 
 def _flat(msg: Message) -> bytes:

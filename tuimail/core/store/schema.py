@@ -130,6 +130,20 @@ MIGRATIONS: list[str] = [
     """
     DROP INDEX IF EXISTS messages_date;
     """,
+    # 8: before 51261cd an empty BODY[] answer (a server failing to send a message its
+    # RFC822.SIZE says has bytes) was cached as the message, for good: such a body (no
+    # non-blank byte, as imap.sync._sent_empty) is forgotten, so the message is fetched
+    # again. Server folders only (a local folder's body is the only copy); a message the
+    # server sized 0 keeps its body.
+    """
+    DELETE FROM bodies
+        WHERE length(raw) < 1024
+        AND rtrim(CAST(raw AS TEXT), ' ' || char(9, 10, 11, 12, 13)) = ''
+        AND message_id IN (
+            SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id
+            WHERE m.size > 0 AND f.local = 0
+        );
+    """,
 ]
 
 # Indexes only lookups made after a sync need (unread counts and filters, a Message-ID, a
