@@ -576,6 +576,11 @@ class WizardScreen(Screen[Account | None]):
                     "extra CA', then Find settings again."
                 )
                 self.query_one("#wiz-advanced", Collapsible).collapsed = False
+            from tuimail.core.discovery.findings import NoticeKind
+
+            for notice in result.warnings:  # the time limit (the others name CLI flags)
+                if notice.kind is NoticeKind.DEADLINE:
+                    self.log_line(f"Note: {detect_words.warning(notice)}")
             self.offer_diagnose()
             return
         for warning in detect_words.warnings(result):
