@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible, Footer, Input, Label, Select, Static
 
 from tuimail import detect_words
@@ -806,9 +807,23 @@ class WizardScreen(Screen[Account | None]):
         elif self.verified:
             target = self.query_one("#wiz-storage", Select)
         else:
-            self.query_one("#wiz-log-box").scroll_visible(animate=False)
+            self.call_after_refresh(self.bring_log_into_view)
             return
-        target.focus()
+        target.focus(scroll_visible=False)
+        self.call_after_refresh(self.bring_into_view, target)
+
+    # Both scroll once the layout holds what this step added: log lines above a target
+    # move it down, and a scroll worked out before that layout (as Textual's scroll on
+    # focus is) can leave it below the fold on a small terminal.
+
+    def bring_into_view(self, target: Widget) -> None:
+        """Centre the focused `target` unless it is wholly in view; one the user has
+        left meanwhile stays where it is."""
+        if target.has_focus and not self.can_view_entire(target):
+            self.scroll_to_center(target, animate=False, immediate=True)
+
+    def bring_log_into_view(self) -> None:
+        self.query_one("#wiz-log-box").scroll_visible(animate=False, immediate=True)
 
     def focus_after_trust(self) -> None:
         """The next thing to do: the other server's certificate, else the password,
