@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from tuimail.core.discovery.detect import DetectOptions
 
 LOCAL = [("A", "127.0.0.1")]
@@ -94,3 +98,27 @@ def serve_autoconfig(server, imap: tuple[int, str], smtp: tuple[int, str]) -> No
             smtp=("mail.example.test", *smtp),
         ),
     )
+
+
+@contextmanager
+def silent_port(backlog: int = 300) -> Iterator[int]:
+    """A port that takes connections (the kernel's backlog) and never says a word."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(backlog)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+def srv_flood(port: int, records: int = 300) -> dict:
+    """DNS for example.test publishing `records` SRV records each for IMAP and submission
+    over TLS, every one a different host at `port`."""
+    zone: dict = {}
+    for label in ("_imaps._tcp", "_submissions._tcp"):
+        zone[f"{label}.example.test"] = [
+            ("SRV", f"0 {i % 7} {port} h{i}.example.test.") for i in range(records)
+        ]
+    zone.update({f"h{i}.example.test": LOCAL for i in range(records)})
+    return zone

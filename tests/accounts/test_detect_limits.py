@@ -4,11 +4,9 @@ with a sentence saying so (no stage starts after it)."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
-from tests.accounts.helpers import LOCAL, options
+from tests.accounts.helpers import options, silent_port, srv_flood
 from tuimail import detect_words
 from tuimail.core.discovery.detect import MAX_PER_KIND, detect
 from tuimail.core.discovery.findings import NoticeKind
@@ -17,27 +15,13 @@ RECORDS = 300
 
 
 @pytest.fixture
-def silent_port():
-    """A port that takes connections (the kernel's backlog) and never says a word."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(RECORDS)
-    yield sock.getsockname()[1]
-    sock.close()
+def silent():
+    with silent_port(RECORDS) as port:
+        yield port
 
 
-def _zone(port: int) -> dict:
-    zone: dict = {}
-    for label in ("_imaps._tcp", "_submissions._tcp"):
-        zone[f"{label}.example.test"] = [
-            ("SRV", f"0 {i % 7} {port} h{i}.example.test.") for i in range(RECORDS)
-        ]
-    zone.update({f"h{i}.example.test": LOCAL for i in range(RECORDS)})
-    return zone
-
-
-def test_300_srv_records_give_a_few_probes_and_a_time_limit(mail_server, silent_port) -> None:
-    mail_server.set_dns(_zone(silent_port))
+def test_300_srv_records_give_a_few_probes_and_a_time_limit(mail_server, silent) -> None:
+    mail_server.set_dns(srv_flood(silent, RECORDS))
     # Each probe may take 3 s, the whole detection 1 s: the silent servers outlast it.
     result = detect("alice@example.test", options(mail_server, timeout=3.0, total_timeout=1.0))
     srv = [r for r in result.probes if r.candidate.source == "srv"]

@@ -9,8 +9,12 @@ import json
 
 import pytest
 
-from tests.hostile.conftest import save
+from tests.hostile.conftest import PASSWORD, save
 from tests.hostile.scripted import SmtpScript
+from tuimail.core.doctor.server_checks import check_server
+from tuimail.core.errors import ProtocolViolation
+from tuimail.core.secrets import Secret
+from tuimail.doctor_words import seen
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -33,3 +37,12 @@ def test_a_235_before_the_challenge_is_a_protocol_violation(scripted, cli, tmp_p
     (kept,) = json.loads(cli("outbox", "--json").out)
     assert kept["failure"]["error"]["kind"] == "protocol", kept
     assert kept["failure"]["error"]["reason"] == "early-success", kept
+
+
+def test_the_doctor_says_the_early_235_is_not_a_login(scripted) -> None:
+    with scripted(SmtpScript({"EHLO": lambda c, a: c.send(EHLO)})) as server:
+        account = save(server, "smtp")
+        results = check_server("smtp", account, Secret(PASSWORD), timeout=2)
+    (line,) = [r for r in results if r.status == "failure"]
+    assert isinstance(line.failure, ProtocolViolation), line
+    assert "before the login exchange" in seen(line) and "refused" not in seen(line), seen(line)

@@ -42,3 +42,26 @@ def test_every_part_decodes_to_what_it_was(text: bytes, data: bytes, subject: st
 def test_an_ascii_message_is_the_same_bytes() -> None:
     raw = _message(b"plain\r\n", b"data\r\n", "hello")
     assert seven_bit(raw) is raw
+
+
+def test_8bit_text_without_mime_headers_says_its_charset() -> None:
+    out = seven_bit(b"Subject: x\r\n\r\nh\xc3\xa9llo\r\n")
+    msg = BytesParser(policy=policy.default).parsebytes(out)
+    assert out.isascii() and msg.get_content_charset() == "utf-8"
+    assert msg.get_payload(decode=True) == b"h\xc3\xa9llo\r\n"
+    latin = BytesParser(policy=policy.default).parsebytes(seven_bit(b"Subject: x\r\n\r\nh\xe9\r\n"))
+    assert latin.get_content_charset() == "unknown-8bit"
+    assert latin.get_payload(decode=True) == b"h\xe9\r\n"
+
+
+def test_8bit_text_around_the_parts_does_not_stay_8bit() -> None:
+    raw = (
+        _message(b"text\r\n", b"d\xc3\xa4ta\r\n", "x").replace(
+            b"\r\n\r\n--=b=\r\n", b"\r\n\r\nPr\xc3\xa4ambel\r\n--=b=\r\n", 1
+        )
+        + b"Epilog \xc3\xa4\r\n"
+    )
+    out = seven_bit(raw)
+    assert out.isascii()
+    _text, data = BytesParser(policy=policy.default).parsebytes(out).iter_parts()
+    assert data.get_payload(decode=True) == b"d\xc3\xa4ta\r\n"

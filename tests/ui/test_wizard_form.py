@@ -173,3 +173,27 @@ async def test_without_a_keyring_the_password_is_asked_each_session_and_no_comma
         await wait_for(pilot, lambda: not row.has_class("hidden"))
         choose(screen, "storage", "ask")
         await wait_for(pilot, lambda: row.has_class("hidden"))
+
+
+async def test_the_wizard_says_when_detection_ran_out_of_time(mail_server):
+    """300 SRV records for servers that never answer: the wizard's log says the time limit
+    was reached (before, a detection that ran out of time said nothing of it)."""
+    from tests.accounts.helpers import silent_port, srv_flood
+
+    with silent_port() as port:
+        mail_server.set_dns(srv_flood(port))
+        wizard = lambda: WizardScreen(  # noqa: E731
+            detect_options=lambda: DetectOptions(
+                timeout=3,
+                total_timeout=1,
+                nameserver=f"127.0.0.1:{mail_server.dns_port}",
+                ca_file=mail_server.ca_file,
+                https_port=mail_server.https_port,
+            )
+        )
+        app = TuimailApp(None, wizard=wizard)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            put(screen, email="ada@example.test", password="secret")
+            await detect(pilot, screen)
+            assert "Detection stopped at its time limit (1 seconds)" in log_of(screen)

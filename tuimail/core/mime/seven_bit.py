@@ -45,6 +45,8 @@ def _entity(raw: bytes) -> bytes:
     if msg.is_multipart():
         return head + sep + _flat(msg).partition(b"\r\n\r\n")[2]
     field = b"Content-Transfer-Encoding: " + str(msg["Content-Transfer-Encoding"]).encode()
+    if "Content-Type" not in msg:  # plain text was US-ASCII, which 8-bit text is not
+        field = b"Content-Type: text/plain; charset=" + _charset(_content(msg)) + b"\r\n" + field
     if "MIME-Version" not in msg:  # the encoding means something only in MIME
         field = b"MIME-Version: 1.0\r\n" + field
     kept = CTE_FIELD.sub(b"", head + b"\r\n")
@@ -59,6 +61,10 @@ def _fixed(part: Message) -> Message:
     payload = part.get_payload()
     if isinstance(payload, list):  # multipart/*, message/rfc822
         payload[:] = [_fixed(child) for child in payload]
+        # The text around a multipart's parts means nothing (RFC 2046 section 5.1.1):
+        # its 8-bit bytes become "?" rather than go out as 8 bits.
+        part.preamble = _ascii(part.preamble)
+        part.epilogue = _ascii(part.epilogue)
         if str(part.get("Content-Transfer-Encoding", "")).strip().lower() in ("8bit", "binary"):
             part.replace_header("Content-Transfer-Encoding", "7bit")  # what it holds now
     elif not isinstance(payload, str) or not payload.isascii():
@@ -72,6 +78,22 @@ def _content(part: Message) -> bytes:
         return data
     payload = part.get_payload()
     return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+
+
+def _ascii(text: str | None) -> str | None:
+    if text is None or text.isascii():
+        return text
+    return text.encode("ascii", "replace").decode("ascii")
+
+
+def _charset(data: bytes) -> bytes:
+    """The charset 8-bit text without a Content-Type is in: UTF-8 when it is valid UTF-8,
+    else "unknown-8bit" (RFC 1428): said, not guessed."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return b"unknown-8bit"
+    return b"utf-8"
 
 
 def _flat(msg: Message) -> bytes:

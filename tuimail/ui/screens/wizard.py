@@ -576,6 +576,11 @@ class WizardScreen(Screen[Account | None]):
                     "extra CA', then Find settings again."
                 )
                 self.query_one("#wiz-advanced", Collapsible).collapsed = False
+            from tuimail.core.discovery.findings import NoticeKind
+
+            for notice in result.warnings:  # the time limit (the others name CLI flags)
+                if notice.kind is NoticeKind.DEADLINE:
+                    self.log_line(f"Note: {detect_words.warning(notice)}")
             self.offer_diagnose()
             return
         for warning in detect_words.warnings(result):
@@ -1141,6 +1146,13 @@ class WizardScreen(Screen[Account | None]):
             return
         if self.plain_refused():
             return
+        if self.save_fn is None and self.name_taken(account.name):
+            # Saving would replace that account (its aliases, identities, settings...).
+            self.log_line(
+                f"An account named {sanitize(account.name)!r} already exists: type another "
+                "name under Account name."
+            )
+            return
         storage = "oauth2" if account.auth == "oauth2" else self.security_storage()
         password = Secret(self.query_one("#wiz-password", Input).value)
         if storage == "command" and not account.password_command:
@@ -1167,6 +1179,17 @@ class WizardScreen(Screen[Account | None]):
             self.log_line(f"The account was not saved: {why}")
             return
         self.dismiss(account)
+
+    @staticmethod
+    def name_taken(name: str) -> bool:
+        """An account of that name is in the configuration already (a file that cannot be
+        read says so when saving)."""
+        from tuimail.core.config import ConfigError, load_config
+
+        try:
+            return name in load_config().accounts
+        except ConfigError:
+            return False
 
     @on(Button.Pressed, "#wiz-cancel")
     def action_cancel(self) -> None:
