@@ -428,22 +428,18 @@ def run_outbox(args: argparse.Namespace) -> int:
     status = 0
     if args.remove or args.resend:
         entry_id = args.remove or args.resend
-        for box in orphans:
+        # an orphan (its account renamed or removed) first, as listed; then the accounts'
+        boxes = [(box, None) for box in orphans]
+        boxes += [(Outbox(account.name), account) for account in accounts.values()]
+        for box, account in boxes:
             if not (box.dir / f"{entry_id}.eml").exists():
                 continue
             if args.remove:
                 box.remove(entry_id)
                 print(f"Removed {entry_id} from the outbox.")
                 return 0
-            return _err("outbox", _unconfigured(box.get(entry_id)), EXIT_USAGE)
-        for account in accounts.values():
-            box = Outbox(account.name)
-            if not (box.dir / f"{entry_id}.eml").exists():
-                continue
-            if args.remove:
-                box.remove(entry_id)
-                print(f"Removed {entry_id} from the outbox.")
-                return 0
+            if account is None:  # no account to send it with
+                return _err("outbox", _unconfigured(box.get(entry_id)), EXIT_USAGE)
             entry = asyncio.run(
                 box.send(
                     entry_id,
