@@ -42,8 +42,9 @@ async def test_dns_server_and_extra_ca_typed_in_the_form_and_the_name_saved(mail
         assert "tuimail detect" not in log_of(screen) and "--" not in log_of(screen)
         put(screen, nameserver="127.0.0.1:1", ca="/nonexistent/ca.pem")
         press(screen, "detect")
-        await pilot.pause()
-        assert "The extra CA file /nonexistent/ca.pem does not exist." in log_of(screen)
+        await wait_for(
+            pilot, lambda: "The extra CA file /nonexistent/ca.pem does not exist." in log_of(screen)
+        )
         put(screen, nameserver=f"127.0.0.1:{mail_server.dns_port}", ca=mail_server.ca_file)
         await detect(pilot, screen)
         await wait_for(pilot, lambda: screen.verified, timeout=30)
@@ -68,7 +69,7 @@ async def test_the_log_is_a_box_that_folds_and_the_form_stays_below_it(mail_serv
         assert not box.collapsed
         assert screen.query_one("#wiz-log-scroll").outer_size.height <= 12
         box.collapsed = True
-        await pilot.pause()
+        await wait_for(pilot, lambda: not screen.query_one("#wiz-log-scroll").region)
         assert isinstance(app.screen, WizardScreen)
         assert screen.query_one("#wiz-in-host", Input).region.height == 1  # still there
 
@@ -84,11 +85,11 @@ async def test_focus_after_trust_goes_to_the_next_thing_to_do(test_ca):
             put(screen, email=user.email)  # no password yet
             await detect(pilot, screen)
             press(screen, "in-trust")
-            await pilot.pause()
-            assert screen.focused is screen.query_one("#wiz-out-trust")  # the other one
+            out_trust = screen.query_one("#wiz-out-trust")
+            await wait_for(pilot, lambda: screen.focused is out_trust)  # the other one
             press(screen, "out-trust")
-            await pilot.pause()
-            assert screen.focused is screen.query_one("#wiz-password", Input)
+            password = screen.query_one("#wiz-password", Input)
+            await wait_for(pilot, lambda: screen.focused is password)
     gc.collect()
 
 

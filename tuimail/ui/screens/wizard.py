@@ -809,7 +809,7 @@ class WizardScreen(Screen[Account | None]):
         else:
             self.call_after_refresh(self.bring_log_into_view)
             return
-        target.focus(scroll_visible=False)
+        target.focus()
         self.call_after_refresh(self.bring_into_view, target)
 
     # Both scroll once the layout holds what this step added: log lines above a target
