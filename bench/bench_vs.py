@@ -30,6 +30,7 @@ import fcntl
 import os
 import pty
 import shutil
+import signal
 import statistics
 import struct
 import subprocess
@@ -89,12 +90,17 @@ def timed(argv: list[str], env: dict[str, str] | None = None, tty: bool = False)
             proc = subprocess.Popen(
                 argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
             )
+        # A blocking wait (waitpid): Popen.wait(timeout=...) polls with sleeps of up to
+        # 50 ms, which rounded every wall time to a step of ~0.05 s. A timer kills a hung child.
+        watchdog = threading.Timer(900, proc.kill)
+        watchdog.start()
         try:
-            proc.wait(timeout=900)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+            proc.wait()
+        finally:
+            watchdog.cancel()
         wall = time.perf_counter() - started
+        if proc.returncode == -signal.SIGKILL:
+            raise RuntimeError(f"{argv[6:10]} did not end within 900 s")
         if tty:
             drain.join(5)
         if proc.returncode:
