@@ -11,17 +11,19 @@ from tuimail.ui.widgets.message_list import MessageList
 from tuimail.ui.widgets.status import StatusBar
 
 
+def two_accounts_app(mail_server, users: dict) -> TuimailApp:
+    """The app over one account per named user of the bundled server (no IDLE)."""
+    accounts = {name: account_for(mail_server, user, name) for name, user in users.items()}
+    passwords = {name: Secret(user.password) for name, user in users.items()}
+    service = MailService(accounts, password_for=lambda a: passwords[a.name], idle=False)
+    return TuimailApp(service, now=NOW)
+
+
 async def test_unified_inbox_across_accounts(mail_server):
     one, two = mail_server.new_user(), mail_server.new_user()
     seed(mail_server, one, 2)
     seed(mail_server, two, 3)
-    accounts = {
-        "one": account_for(mail_server, one, "one"),
-        "two": account_for(mail_server, two, "two"),
-    }
-    passwords = {"one": Secret(one.password), "two": Secret(two.password)}
-    service = MailService(accounts, password_for=lambda a: passwords[a.name], idle=False)
-    app = TuimailApp(service, now=NOW)
+    app = two_accounts_app(mail_server, {"one": one, "two": two})
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.synced)
         await settle(pilot)
@@ -77,13 +79,7 @@ async def test_search_results_name_account_and_folder_cut_from_the_left(mail_ser
         sample(2, "Bob <bob@example.org>", "kiwi two", "Hi.\n", to=two.email),
         folder="Lists/python",
     )
-    accounts = {
-        "home": account_for(mail_server, one, "home"),
-        "workplace": account_for(mail_server, two, "workplace"),
-    }
-    passwords = {"home": Secret(one.password), "workplace": Secret(two.password)}
-    service = MailService(accounts, password_for=lambda a: passwords[a.name], idle=False)
-    app = TuimailApp(service, now=NOW)
+    app = two_accounts_app(mail_server, {"home": one, "workplace": two})
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.synced, timeout=30)
         await settle(pilot)
