@@ -48,6 +48,18 @@ _PARSER = lxml.html.HTMLParser(
 )
 
 
+# libxml2's fatal "stopped at a limit" errors: ERR_RESOURCE_LIMIT since 2.11; before that
+# (lxml < 5 bundles 2.10) the depth limit was a fatal ERR_INTERNAL_ERROR, and lxml has no
+# ERR_RESOURCE_LIMIT name (looking it up raised AttributeError for every message with a
+# parse error: the reader then showed those as text only).
+_LIMITS = frozenset(
+    getattr(lxml.etree.ErrorTypes, name)
+    for name in ("ERR_RESOURCE_LIMIT", "ERR_INTERNAL_ERROR")
+    if hasattr(lxml.etree.ErrorTypes, name)
+)
+_FATAL = lxml.etree.ErrorLevels.FATAL
+
+
 class _Incomplete(Exception):
     """libxml2 stopped at one of its limits (elements nested 256 deep: a long thread of
     quoted replies): the tree it gives lacks everything past that point."""
@@ -61,7 +73,7 @@ def _tree(html: str) -> lxml.html.HtmlElement | None:
         root = lxml.html.document_fromstring(html, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError, lxml.etree.XMLSyntaxError):
         return None
-    if any(e.type == lxml.etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in _PARSER.error_log):
+    if any(e.type in _LIMITS and e.level == _FATAL for e in _PARSER.error_log):
         raise _Incomplete  # its text alone, rather than a part of it laid out
     return root
 
