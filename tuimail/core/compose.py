@@ -314,14 +314,16 @@ def new_draft(
 # -- reading the message being answered -----------------------------------------------
 
 
-def body_text(msg: EmailMessage, raw: bytes | None = None) -> str:
+def body_text(msg: EmailMessage, raw: bytes | None = None, parsed=None) -> str:
     """The readable text of a message, for quoting (plain preferred, else HTML stripped).
     `raw`: the message's own bytes, when at hand (re-serialising `msg` refolds every
-    header: seconds for a To of 20,000 addresses)."""
+    header: seconds for a To of 20,000 addresses); `parsed`: the reader's parse of them,
+    when the caller made it already."""
     try:
         from tuimail.core.mime import parse_message  # the reader's parser: charsets, HTML
 
-        parsed = parse_message(raw if raw is not None else msg.as_bytes())
+        if parsed is None:
+            parsed = parse_message(raw if raw is not None else msg.as_bytes())
         plain = [p.text for p in parsed.body if p.kind == "plain"]
         if plain:
             return "\n".join(plain)
@@ -501,9 +503,10 @@ def forward(original: bytes | Message, account: Account, *, as_attachment: bool 
             if value:
                 lines.append(f"{name}: {value}")
         lines.append("")
-        draft.body = "\n".join(lines) + "\n" + body_text(msg, raw).rstrip("\n") + "\n\n" + sig
-        parsed = _read_whole(raw)
-        if parsed is None:
+        parsed = _parsed(raw)  # once, for the quoted text and the attachments
+        text = body_text(msg, raw, parsed).rstrip("\n")
+        draft.body = "\n".join(lines) + "\n" + text + "\n\n" + sig
+        if parsed is None or not _whole(parsed):
             # The reader could not take all of it in (nested too deep, a text cut short,
             # out of time): the quoted text may be partial, so the message goes along
             # whole, attached, rather than losing what the quote and the list miss.
@@ -524,18 +527,20 @@ _REPORTS = (  # machine-readable reports the reader shows as text (RFC 3464, 809
 )
 
 
-def _read_whole(raw: bytes):
-    """The reader's parse of `raw` when it took in all of the message; None when it
-    gave up (too complex, out of time) or cut a text short."""
+def _parsed(raw: bytes):
+    """The reader's parse of `raw`; None when the parser failed."""
     from tuimail.core.mime import parse_message
 
     try:
-        parsed = parse_message(raw)
+        return parse_message(raw)
     except Exception:
         return None
-    if parsed.too_complex or any(n.kind == "text-truncated" for n in parsed.notes):
-        return None
-    return parsed
+
+
+def _whole(parsed) -> bool:
+    """Whether the reader took in all of the message: False when it gave up (too
+    complex, out of time) or cut a text short."""
+    return not (parsed.too_complex or any(n.kind == "text-truncated" for n in parsed.notes))
 
 
 def _forwarded_attachments(parsed, msg: EmailMessage) -> list[Attachment]:

@@ -68,6 +68,20 @@ def account_timeout(account: Any) -> float:
     return seconds if 0 < seconds <= 3600 else DEFAULT_TIMEOUT
 
 
+def is_local_host(host: str) -> bool:
+    """localhost and *.localhost: this computer, never asked of DNS (RFC 6761)."""
+    host = host.rstrip(".").lower()
+    return host == "localhost" or host.endswith(".localhost")
+
+
+def shut(sock) -> None:
+    """Shut `sock` down both ways (a read blocked on it in another thread returns)."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
 def account_address(account: Any, settings: ServerSettings) -> str | None:
     """The address to connect to for `settings.host` when the account names its own DNS
     server (`nameserver = "HOST[:PORT]"`: setup found its servers through it, and the
@@ -84,7 +98,7 @@ def account_address(account: Any, settings: ServerSettings) -> str | None:
     )
 
     host = settings.host
-    if host.rstrip(".").lower() == "localhost" or host.rstrip(".").lower().endswith(".localhost"):
+    if is_local_host(host):
         return None  # this computer (RFC 6761): never asked of DNS
     try:
         found = Resolver(nameserver, account_timeout(account)).addresses(host, settings.port)

@@ -336,17 +336,17 @@ def _retr(
         # "+OK" and at once the end: no header, no text. Stored, it would stand for the
         # message (never downloaded again) and, with leave_on_server off, the message
         # itself would be deleted from the server: taken as a refusal instead.
-        error = Pop3Refused(reason="empty-message", host=host)
-        result.refused.append(Failure(error, "", "INBOX", RETR, str(number)))
-        return None
-    if size and octets * 2 < size and b"" not in lines:
+        reason = "empty-message"
+    elif size and octets * 2 < size and b"" not in lines:
         # Not even the blank line that ends the header, and under half the size LIST
         # gave (servers' sizes are near, not exact): a cut-off answer, not the message.
         # Taken as a refusal, as an empty one: never stored for it, never deleted.
-        error = Pop3Refused(reason="cut-short-message", host=host)
-        result.refused.append(Failure(error, "", "INBOX", RETR, str(number)))
-        return None
-    return lines
+        reason = "cut-short-message"
+    else:
+        return lines
+    error = Pop3Refused(reason=reason, host=host)
+    result.refused.append(Failure(error, "", "INBOX", RETR, str(number)))
+    return None
 
 
 @dataclass

@@ -756,10 +756,6 @@ def _replay(engine: Any) -> list[Failure]:
 
 
 def _shut(sock: Any) -> None:
-    """Shut `sock` down both ways (a read blocked on it in another thread returns)."""
-    import socket
+    from tuimail.core.connect import shut  # not at import: the app starts without it
 
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+    shut(sock)

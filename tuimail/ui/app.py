@@ -51,6 +51,9 @@ from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import Loaded, MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
+from tuimail.words.status import back_online
+from tuimail.words.status import event as event_words
+from tuimail.words.status import state as state_words
 
 log = logging.getLogger(__name__)
 
@@ -448,7 +451,6 @@ class TuimailApp(App[None]):
             self.last_error = describe(exc)
 
     def _handle_event(self, event: ServiceEvent) -> None:
-        from tuimail.words.status import event as event_words
 
         if event.kind == "folders" and getattr(event, "renamed_to", ""):
             self._follow_rename(event.account, event.folder, event.renamed_to)
@@ -508,7 +510,6 @@ class TuimailApp(App[None]):
         self.work(lambda: service.new_messages(event.account, event.folder, count), "new", told)
 
     def update_status(self) -> None:
-        from tuimail.words.status import state as state_words
 
         main = self.main
         if main is None or self.service is None:
@@ -538,7 +539,6 @@ class TuimailApp(App[None]):
     def _tell_recoveries(self, states: dict) -> None:
         """An account back from an outage (offline-retrying -> online) is told once in a
         sentence, with when it went offline: the status bar alone only stops saying so."""
-        from tuimail.words.status import back_online
 
         since = self._offline_since
         for name, state in states.items():
@@ -592,7 +592,7 @@ class TuimailApp(App[None]):
         elif self._open_folder_gone(folders):  # renamed or deleted by another client
             mine = [f for f in folders if f.account == self.account]
             gone = self.folder
-            inbox = next((f for f in mine if f.special_use == "inbox"), mine[0])
+            inbox = _inbox(mine)
             self.open_folder(inbox.account, inbox.name)
             notify(self, f"The folder {gone} is no longer on the server.", severity="warning")
         main.query_one(FolderTree).set_folders(folders, (self.account, self.folder))

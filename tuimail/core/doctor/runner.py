@@ -12,6 +12,7 @@ import socket
 from collections.abc import Callable
 
 from tuimail.core.account import Account, ServerSettings
+from tuimail.core.connect import is_local_host
 from tuimail.core.discovery.resolver import DNSError, NameserverError, Resolver
 from tuimail.core.doctor.dns_checks import check_dns
 from tuimail.core.doctor.oauth_checks import check_sign_in
@@ -89,12 +90,6 @@ def run_checks(
     return results
 
 
-def _is_local(host: str) -> bool:
-    """localhost and *.localhost: this computer, never asked of DNS (RFC 6761)."""
-    host = host.rstrip(".").lower()
-    return host == "localhost" or host.endswith(".localhost")
-
-
 def _address_for(nameserver: str | None, timeout: float) -> Callable[[str], list[str]] | None:
     """Host addresses through the named DNS server (None: the system's resolver); []
     when it cannot tell (the DNS step reports why). localhost names are this computer's
@@ -105,7 +100,7 @@ def _address_for(nameserver: str | None, timeout: float) -> Callable[[str], list
     def address_for(host: str) -> list[str]:
         with contextlib.suppress(ValueError):  # an address is its own, whatever the DNS
             return [str(ipaddress.ip_address(host.strip("[]")))]
-        if _is_local(host):
+        if is_local_host(host):
             try:
                 infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
             except OSError:
@@ -125,7 +120,7 @@ def _located(
     """(found, address to connect to): None connects by name (no --nameserver, or a
     localhost name); found False when the named DNS server has no address for it."""
     resolve = _address_for(nameserver, timeout)
-    if resolve is None or _is_local(settings.host):
+    if resolve is None or is_local_host(settings.host):
         return True, None
     found = resolve(settings.host)
     return bool(found), (found[0] if found else None)

@@ -34,7 +34,6 @@ import bisect
 import calendar
 import logging
 import re
-import socket
 import time
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import closing
@@ -46,7 +45,7 @@ from imapclient import IMAPClient
 
 from tuimail.core.account import Account
 from tuimail.core.bulk_gc import fewer_collections
-from tuimail.core.connect import _IMAP4, bulk, watch_opening
+from tuimail.core.connect import _IMAP4, bulk, shut, watch_opening
 from tuimail.core.errors import (
     LIST,
     SYNC,
@@ -341,7 +340,7 @@ class SyncEngine:
         an abort that came before it existed."""
         self._opening.append(sock)
         if self._aborted:
-            _shut(sock)
+            shut(sock)
 
     def abort(self, *, drop: bool = True) -> None:
         """From another thread: end this engine for good. A connection still being opened
@@ -350,7 +349,7 @@ class SyncEngine:
         the open connection too (else its owner ends it in its own time)."""
         self._aborted = True
         for sock in list(self._opening):
-            _shut(sock)
+            shut(sock)
         if drop:
             self.drop_connection()
 
@@ -1326,11 +1325,3 @@ def _decode(data) -> str:
 
     text = b" ".join(d for d in data if isinstance(d, bytes)) if data else b""
     return sanitize(text.decode("utf-8", "replace"))
-
-
-def _shut(sock) -> None:
-    """Shut `sock` down both ways (a read blocked on it in another thread returns)."""
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass

@@ -462,8 +462,6 @@ class MessageList(ScrollView, can_focus=True):
             if row.id < 0:  # a thread's placeholder for a message that is not here
                 return ""
             return ("+" if row.has_attachments else " ") + _size(row.size).rjust(5)
-        if name == "folder":
-            return cell_text(row.folder)
         if name == "account":
             return cell_text(row.account)
         return ""
