@@ -64,8 +64,9 @@ if TYPE_CHECKING:  # imported when first used: not needed for the first paint
     from tuimail.ui.screens.composer import ComposerScreen
 
 SORTS = ("date", "sender", "subject", "size")
-# The rules of the screens not shown at start (their CSS_PATH), read once the user is idle
-OTHER_CSS = ("dialogs.tcss", "composer.tcss", "wizard.tcss", "diagnose.tcss")
+# The rules of the screens not shown at start (their CSS_PATH), read once the user is idle:
+# every stylesheet in screens/ (a test checks each screen's CSS_PATH is one of them)
+SCREENS_DIR = Path(__file__).parent / "screens"
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
 INLINE_THREADS = 20_000  # thread trees up to this many rows are rebuilt on the UI thread
 FREEZE_TREE = 20_000  # a thread tree of more rows is frozen out of the collector's walks
@@ -739,8 +740,8 @@ class TuimailApp(App[None]):
         screen's CSS_PATH; a file it already read is not read again."""
         sheet = self.stylesheet
         added = False
-        for name in OTHER_CSS:
-            path = str((Path(__file__).parent / "screens" / name).resolve())
+        for name in other_css():
+            path = str((SCREENS_DIR / name).resolve())
             if not sheet.has_source(path, ""):
                 sheet.read(path)
                 added = True
@@ -2372,3 +2373,9 @@ def _connection_error(exc: BaseException) -> bool:
         return True
     module = type(exc).__module__.split(".")[0]
     return module in ("imaplib", "imapclient", "poplib", "aiosmtplib", "smtplib")
+
+
+def other_css() -> list[str]:
+    """The screens' stylesheets (screens/*.tcss), each some screen's CSS_PATH, in name
+    order: the ones not read at start."""
+    return sorted(p.name for p in SCREENS_DIR.glob("*.tcss"))
