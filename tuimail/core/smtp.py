@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -213,6 +214,10 @@ def _where(account: Account) -> dict:
     return {"host": account.outgoing.host, "port": account.outgoing.port}
 
 
+def _where_text(account: Account) -> str:
+    return f"{account.outgoing.host} port {account.outgoing.port}"
+
+
 async def submit(
     account: Account,
     password: Secret | None,
@@ -230,43 +235,15 @@ async def submit(
     `address`: the IP to connect to when the caller resolved the host itself
     (`tuimail doctor --nameserver`); the certificate is still checked against the host.
     """
-    settings = account.outgoing
-    where = f"{settings.host} port {settings.port}"
-    kwargs = smtp_kwargs(settings, account.ca_file, timeout)
-    if settings.security == "plain":
-        kwargs["use_tls"] = False
-        kwargs["start_tls"] = False
-    if address is None:
-        address = _account_address(account)
-    if address is not None:
-        try:
-            sock = socket.create_connection((address, settings.port), timeout=timeout)
-        except OSError as exc:
-            failed = _failure("connect", exc, settings.host, "unreachable")
-            failed.data.update(_where(account))
-            raise failed from exc
-        sock.setblocking(False)
-        kwargs["sock"], kwargs["port"] = sock, None
-    smtp = Smtp(**kwargs, local_hostname=EHLO_NAME)
     try:
-        log.debug("SMTP connecting to %s (%s)", where, settings.security)
-        await _connect(smtp, account, where)
-        log.debug("SMTP connected to %s", where)
-        await _login(smtp, account, password)
-        result = await _transaction(smtp, sender, recipients, raw, before_data)
-        log.info("SMTP %s took the message: %s", where, result.reply)
-        return result
+        async with _connection(account, timeout, address) as smtp:
+            await _login(smtp, account, password)
+            result = await _transaction(smtp, sender, recipients, raw, before_data)
     except SubmitError as exc:
-        for key, value in _where(account).items():
-            exc.data.setdefault(key, value)
-        log.warning("SMTP %s: %s (%s)", where, exc, exc.kind)
+        log.warning("SMTP %s: %s (%s)", _where_text(account), exc, exc.kind)
         raise
-    finally:
-        if smtp.is_connected:
-            try:
-                await smtp.quit(timeout=5)
-            except (smtp_errors.SMTPException, OSError):
-                smtp.close()
+    log.info("SMTP %s took the message: %s", _where_text(account), result.reply)
+    return result
 
 
 async def check_login(
@@ -278,8 +255,28 @@ async def check_login(
 ) -> str:
     """Connect under the TLS policy and log in with the one SMTP login (one AUTH), then
     QUIT; nothing is sent. Returns the mechanism; raises SubmitError (`.error` typed)."""
+    async with _connection(account, timeout, address) as smtp:
+        try:
+            await smtp.ehlo()
+            if not smtp.supports_extension("auth"):
+                raise SubmitError("permanent", "no-login", stage="EHLO")
+            return await smtp_login(smtp, account.login, password)
+        except smtp_errors.SMTPException as exc:
+            if isinstance(exc, smtp_errors.SMTPResponseException):
+                raise _reply_error("EHLO", exc.code, exc.message) from exc
+            raise _failure("EHLO", exc, account.outgoing.host) from exc
+
+
+@asynccontextmanager
+async def _connection(
+    account: Account, timeout: float, address: str | None
+) -> AsyncIterator[aiosmtplib.SMTP]:
+    """A connection to the outgoing server under the account's TLS policy (greeting,
+    EHLO and STARTTLS done), closed with QUIT afterwards. `address`: the IP to connect
+    to (else the account's own DNS server's answer, else the host name); the certificate
+    is checked against the host all the same. Every SubmitError raised, here or inside,
+    carries the host and port in its data."""
     settings = account.outgoing
-    where = f"{settings.host} port {settings.port}"
     kwargs = smtp_kwargs(settings, account.ca_file, timeout)
     if settings.security == "plain":
         kwargs["use_tls"] = False
@@ -296,22 +293,16 @@ async def check_login(
         sock.setblocking(False)
         kwargs["sock"], kwargs["port"] = sock, None
     smtp = Smtp(**kwargs, local_hostname=EHLO_NAME)
+    where = _where_text(account)
     try:
+        log.debug("SMTP connecting to %s (%s)", where, settings.security)
         await _connect(smtp, account, where)
-        await smtp.ehlo()
-        if not smtp.supports_extension("auth"):
-            raise SubmitError("permanent", "no-login", stage="EHLO", data=_where(account))
-        return await smtp_login(smtp, account.login, password)
+        log.debug("SMTP connected to %s", where)
+        yield smtp
     except SubmitError as exc:
         for key, value in _where(account).items():
             exc.data.setdefault(key, value)
         raise
-    except smtp_errors.SMTPException as exc:
-        if isinstance(exc, smtp_errors.SMTPResponseException):
-            raise _reply_error("EHLO", exc.code, exc.message, data=_where(account)) from exc
-        failed = _failure("EHLO", exc, settings.host)
-        failed.data.update(_where(account))
-        raise failed from exc
     finally:
         if smtp.is_connected:
             try:
