@@ -434,7 +434,6 @@ async def _transaction(
     except lost as exc:
         raise _failure("EHLO", exc, "", "lost") from exc
     log.debug("SMTP < EHLO extensions: %s", ",".join(sorted(smtp.esmtp_extensions)))
-    utf8_headers = not raw.partition(b"\r\n\r\n")[0].isascii()
     try:
         plan = plan_envelope(
             sender, recipients, server_smtputf8=smtp.supports_extension("smtputf8")
@@ -447,7 +446,7 @@ async def _transaction(
             data={"address": sanitize(sender), "problem": exc.problem, "detail": exc.detail},
         ) from exc
     refused: dict[str, str | dict] = dict(plan.refused)
-    batches = _batches(plan, raw if not utf8_headers else None, raw)
+    batches = _batches(plan, raw, eight_bit=smtp.supports_extension("8bitmime"))
     accepted: list[str] = []
     reply = ""
     for number, (batch, smtputf8, data) in enumerate(batches):
@@ -479,20 +478,22 @@ async def _transaction(
 
 
 def _batches(
-    plan: EnvelopePlan, ascii_raw: bytes | None, raw: bytes
+    plan: EnvelopePlan, raw: bytes, *, eight_bit: bool
 ) -> list[tuple[list[EnvelopeAddress], bool, bytes]]:
     """The transactions one message needs: (recipients, SMTPUTF8?, the bytes to send).
 
     SMTPUTF8 and raw UTF-8 headers (RFC 6531/6532) only for recipients whose address needs
     them; everyone else gets the headers in ASCII without SMTPUTF8 (RFC 6857 style), as a
     next hop without SMTPUTF8 (Dovecot's LMTP behind Postfix) bounces a message that asked
-    for it. `ascii_raw` is `raw` when its headers are ASCII already (else made here).
+    for it. Without `eight_bit` (the server offers no 8BITMIME) those copies are 7-bit data
+    (RFC 6152 section 3: the same message in quoted-printable/base64, headers downgraded
+    on the way; the outbox and Sent keep the original); the SMTPUTF8 copy goes as it is.
     """
     needs = [r for r in plan.recipients if r.needs_smtputf8]
     plain = [r for r in plan.recipients if not r.needs_smtputf8]
     if plan.smtputf8 and (not plain or envelope_address(plan.sender).needs_smtputf8):
         return [(plan.recipients, True, raw)]  # a UTF-8 sender: every copy needs it
-    ascii_form = ascii_raw if ascii_raw is not None else downgrade(raw)
+    ascii_form = downgrade(raw) if eight_bit else seven_bit(raw)
     batches = [(plain, False, ascii_form)] if plain else []
     if needs:  # only when the server offers SMTPUTF8 (else they were refused)
         batches.append((needs, True, raw))
@@ -521,10 +522,6 @@ async def _send_batch(
     options = ["SMTPUTF8"] if smtputf8 else []
     if not raw.isascii() and smtp.supports_extension("8bitmime"):
         options.append("BODY=8BITMIME")  # RFC 6152: 8-bit data is declared as such
-    elif not raw.isascii() and not smtputf8:
-        # A server without 8BITMIME takes 7-bit data only (RFC 6152 section 3): the
-        # same message in quoted-printable/base64 (the outbox and Sent keep the original).
-        raw = seven_bit(raw)
     encoding = "utf-8" if smtputf8 else "ascii"
     log.debug("SMTP > MAIL FROM:<%s> %s", sender, " ".join(options))
     try:
