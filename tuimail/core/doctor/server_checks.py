@@ -162,15 +162,24 @@ def _tls_results(group: str, s: ServerSettings, sock: Any, took: float) -> list[
 
 
 def _caps_result(
-    group: str, offered: set[str], wanted: list[str], auth: list[str] | None = None
+    group: str,
+    offered: set[str],
+    wanted: list[str],
+    auth: list[str] | None = None,
+    *,
+    before_login: bool = False,
 ) -> CheckResult:
     """The extensions tuimail uses that the server offers and lacks (and, for SMTP, the
-    AUTH mechanisms it offers: `auth`), as data worded at the edge."""
+    AUTH mechanisms it offers: `auth`), as data worded at the edge. `before_login`: read
+    before a login (none tried, or it failed): many servers (Dovecot) list most of their
+    extensions only after one, so "lacking" is then only "not listed yet"."""
     data: dict[str, Any] = {
         "finding": "capabilities",
         "offered": [c for c in wanted if c in offered],
         "lacking": [c for c in wanted if c not in offered],
     }
+    if before_login:
+        data["before_login"] = True
     if auth is not None:
         data["auth"] = auth
     return CheckResult("capabilities", group, "ok", "", "", data=data)
@@ -189,7 +198,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
         results = _tls_results(group, s, _ssl_of(client.socket()), time.monotonic() - start)
         caps = {c.decode().upper() for c in client.capabilities()}
         if password is None:
-            results.append(_caps_result(group, caps, IMAP_CAPS))
+            results.append(_caps_result(group, caps, IMAP_CAPS, before_login=True))
             if in_clear:
                 refused = "logindisabled" if "LOGINDISABLED" in caps else None
                 results.append(plain_login(group, refused))
@@ -203,7 +212,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 results.insert(-1, _caps_result(group, caps, IMAP_CAPS))
                 results.append(check_quota(group, client, caps, s.host))
             except MailError as exc:
-                results.append(_caps_result(group, caps, IMAP_CAPS))
+                results.append(_caps_result(group, caps, IMAP_CAPS, before_login=True))
                 seconds = time.monotonic() - start
                 results.append(
                     _lost(group, "login", exc, seconds, "imap")
