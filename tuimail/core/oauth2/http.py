@@ -1,12 +1,19 @@
 """POST a form to an authorization server and read its JSON answer: verified HTTPS only,
-bounded in size and time, failures typed (tuimail.core.errors)."""
+bounded in size and time, failures typed (tuimail.core.errors).
+
+Time: `timeout` bounds each wait of the socket, and the whole exchange (connection, TLS,
+request, answer) ends by DEADLINE_TIMEOUTS timeouts from its start however slowly the
+server trickles its bytes (a byte every few seconds never trips a socket timeout):
+`_Deadline` shuts the socket down then, and the failure is TimedOut."""
 
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import socket
 import ssl
+import threading
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode, urlsplit
@@ -15,6 +22,85 @@ from tuimail.core import errors
 from tuimail.core.tls import client_context
 
 MAX_ANSWER = 1 << 20
+DEADLINE_TIMEOUTS = 2  # the whole exchange: at most this many timeouts
+
+
+class _Deadline:
+    """Shuts down every socket opened under it once `seconds` have passed since the block
+    began (a blocked read then returns); `expired` says whether it did. Sockets are held
+    as objects: a closed one has no descriptor left to shut down by mistake."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def __enter__(self) -> _Deadline:
+        self._timer = threading.Timer(self.seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            try:  # the plain socket's shutdown: an SSLSocket's own would drop its state
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def watch(self, sock: socket.socket) -> socket.socket:
+        """`sock` shut down at the deadline (at once if it has passed)."""
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            sock.close()
+            raise TimeoutError("the exchange's deadline passed")
+        return sock
+
+    def create_connection(self, *args, **kwargs) -> socket.socket:
+        """socket.create_connection, the socket watched (as http.client calls it)."""
+        return self.watch(socket.create_connection(*args, **kwargs))
+
+    def secure(self, context: ssl.SSLContext, sock: socket.socket, host: str) -> ssl.SSLSocket:
+        """TLS on `sock`, watched from before the handshake (a trickled handshake ends too)."""
+        tls = self.watch(
+            context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+        )
+        tls.do_handshake()
+        return tls
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    """urllib's HTTPS, each connection's socket under `deadline`."""
+
+    def __init__(self, context: ssl.SSLContext, deadline: _Deadline) -> None:
+        super().__init__(context=context)
+        self._deadline = deadline
+
+    def https_open(self, req):
+        deadline = self._deadline
+
+        class Connection(http.client.HTTPSConnection):
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                self._create_connection = deadline.create_connection
+
+            def connect(self) -> None:
+                http.client.HTTPConnection.connect(self)  # TCP (and a proxy's tunnel)
+                host = self._tunnel_host or self.host  # as HTTPSConnection.connect
+                self.sock = deadline.secure(self._context, self.sock, host)
+
+        return self.do_open(Connection, req, context=self._context)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -53,19 +139,24 @@ def _exchange(
     request = urllib.request.Request(
         url, data=data, headers=headers, method="POST" if data is not None else "GET"
     )
+    deadline = _Deadline(timeout * DEADLINE_TIMEOUTS)
     opener = urllib.request.build_opener(
-        urllib.request.HTTPSHandler(context=client_context(ca_file)), _NoRedirect
+        _HTTPSHandler(client_context(ca_file), deadline), _NoRedirect
     )
     host = parts.hostname
     try:
-        with opener.open(request, timeout=timeout) as response:
-            status, body = response.status, response.read(MAX_ANSWER + 1)
-    except urllib.error.HTTPError as exc:
-        status, body = exc.code, exc.read(MAX_ANSWER + 1)
+        with deadline:
+            status, body = _answer(opener, request, timeout)
     except urllib.error.URLError as exc:
-        raise _transport_error(exc.reason, host) from exc
-    except (OSError, ssl.SSLError) as exc:
-        raise _transport_error(exc, host) from exc
+        raise _failure(exc.reason, host, deadline) from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise _failure(exc, host, deadline) from exc
+    except ValueError:  # ssl: a read on the socket the deadline shut down
+        if deadline.expired:
+            raise errors.TimedOut(protocol="http", host=host) from None
+        raise
+    if deadline.expired:  # the body may be what arrived before the socket was shut down
+        raise errors.TimedOut(protocol="http", host=host)
     if len(body) > MAX_ANSWER:
         raise errors.ProtocolViolation(
             protocol="http", host=host, reason="response-too-big", data={"limit": MAX_ANSWER}
@@ -77,6 +168,32 @@ def _exchange(
     if not isinstance(data, dict):
         raise errors.ProtocolViolation(protocol="http", code=status, host=host, reason="not-json")
     return status, data
+
+
+def _answer(opener: urllib.request.OpenerDirector, request, timeout: float) -> tuple[int, bytes]:
+    """(status, at most MAX_ANSWER + 1 bytes of the body): error statuses too."""
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.status, response.read(MAX_ANSWER + 1)
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, exc.read(MAX_ANSWER + 1)
+
+
+def _failure(reason: object, host: str, deadline: _Deadline) -> errors.MailError:
+    """The typed failure of an exchange: TimedOut once its deadline passed (whatever the
+    shut-down socket made the library raise), an answer that is not HTTP (a bad status
+    line, endless headers) or cut short as ProtocolViolation, else the transport's."""
+    if deadline.expired:
+        return errors.TimedOut(protocol="http", host=host)
+    if isinstance(reason, http.client.IncompleteRead):
+        return errors.ProtocolViolation(
+            protocol="http", host=host, reason="web", data={"what": "cut-short"}
+        )
+    if isinstance(reason, http.client.HTTPException) and not isinstance(reason, OSError):
+        data = {"what": "not-http", "type": type(reason).__name__}
+        return errors.ProtocolViolation(protocol="http", host=host, reason="web", data=data)
+    return _transport_error(reason, host)
 
 
 def _transport_error(reason: object, host: str) -> errors.MailError:
