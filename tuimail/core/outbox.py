@@ -347,13 +347,24 @@ class Outbox:
             os.close(fd)
 
     def recover(self) -> None:
-        """Entries left in "sending" by a process that died: decide what they are now."""
+        """Entries left by a process that died: decide what they are now.
+
+        "sending": during the data, "may have been sent"; before it, tried again. "sent"
+        or "partial" still here: it died after the message went out and before it moved
+        to sent/ (while copying it to Sent, say): it is delivered, never waiting, so the
+        move is finished. Whether the copy reached the server is unknown: it is not tried
+        again (that could store it twice) and the record says so."""
         for entry in self.entries():
-            if entry.state != "sending":
+            if entry.state not in ("sending", "sent", "partial"):
                 continue
             with self._locked(entry.id) as mine:
                 if not mine:
                     continue  # someone is sending it right now
+                if entry.state != "sending":
+                    if entry.copy is None and entry.sent_copy is None:
+                        entry.copy = {"outcome": "interrupted"}
+                    self._move_to_sent(entry)
+                    continue
                 if entry.stage == "data":
                     entry.state = "maybe_sent"
                     entry.failed_because(INTERRUPTED)

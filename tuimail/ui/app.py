@@ -1285,7 +1285,11 @@ class TuimailApp(App[None]):
             from tuimail.ui.screens.attachments import AttachmentList
 
             self.push_screen(
-                AttachmentList(view.attachments, has_html=html is not None),
+                AttachmentList(
+                    view.attachments,
+                    has_html=html is not None,
+                    act=lambda what, index: self._attachment_chosen(row, view, html, (what, index)),
+                ),
                 lambda choice: self._attachment_chosen(row, view, html, choice),
             )
 

@@ -8,7 +8,8 @@ it was (an attachment saved from the copy that arrives is byte for byte the one 
 ASCII message comes back as the same bytes; the top header block is kept as it is apart
 from that downgrade (and a single part's Content-Transfer-Encoding); message/* and
 multipart containers are never base64'd themselves (RFC 2046), their parts are converted.
-A message the stdlib cannot take apart goes as it was (better than not sending).
+A message the stdlib cannot take apart goes as it was (better than not sending), its top
+header block downgraded all the same.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def seven_bit(raw: bytes) -> bytes:
     """`raw` (CRLF) as 7-bit data meaning the same (see the module's invariants)."""
     if raw.isascii():
         return raw
+    raw = downgrade(raw)
     try:
         return _entity(raw)
     except Exception:  # RecursionError, parser failures on hostile input: nothing lost
@@ -36,8 +38,8 @@ def seven_bit(raw: bytes) -> bytes:
 
 
 def _entity(raw: bytes) -> bytes:
-    """The whole message in 7 bits; its header block kept apart from `downgrade`."""
-    raw = downgrade(raw)
+    """The whole message (its top header block ASCII already) in 7 bits; that header
+    block kept as it is."""
     head, sep, body = raw.partition(b"\r\n\r\n")
     if not sep or body.isascii():
         return raw
