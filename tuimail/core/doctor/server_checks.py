@@ -84,7 +84,41 @@ def check_server(
             results += _imap(group, account, password, timeout, address, in_clear)
     except Exception as exc:  # whatever a server sends ends as a failure line, never a traceback
         results.append(_stopped(group, "conversation", exc, time.monotonic() - start, kind))
+    for result in results:
+        _offer_pin(result, kind, settings, timeout, address)
     return results
+
+
+class _Address:
+    """A resolver that knows the one address the doctor already looked up."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def addresses(self, host: str, port: int, timeout: float | None = None) -> list[str]:
+        return [self.address]
+
+
+def _offer_pin(
+    result: CheckResult, kind: str, s: ServerSettings, timeout: float, address: str | None
+) -> None:
+    """A certificate no known authority issued: read its key's SHA-256 (a handshake of its
+    own, nothing sent after it) into the finding's `pin`, so the fix can name the value to
+    compare and pin. Expired, wrong-host and other failures get none (pin.py)."""
+    failure = result.failure
+    if result.name != "tls" or not isinstance(failure, SecurityFailure):
+        return
+    if failure.reason != "untrusted" or s.security not in ("tls", "starttls"):
+        return
+    from tuimail.core.discovery.model import Candidate
+    from tuimail.core.discovery.pin import certificate_pin
+    from tuimail.core.discovery.resolver import Resolver
+
+    resolver: Any = _Address(address) if address is not None else Resolver()
+    pin = certificate_pin(Candidate(kind, s.host, s.port, s.security, "config"), resolver, timeout)
+    if pin:
+        result.data["pin"] = pin
+        result.data["side"] = "outgoing" if kind == "smtp" else "incoming"
 
 
 def _reach(group: str, s: ServerSettings, timeout: float, address: str | None) -> CheckResult:

@@ -4,7 +4,7 @@ bounded in size and time, failures typed (tuimail.core.errors).
 Time: `timeout` bounds each wait of the socket, and the whole exchange (connection, TLS,
 request, answer) ends by DEADLINE_TIMEOUTS timeouts from its start however slowly the
 server trickles its bytes (a byte every few seconds never trips a socket timeout):
-`_Deadline` shuts the socket down then, and the failure is TimedOut."""
+`Deadline` shuts the socket down then, and the failure is TimedOut."""
 
 from __future__ import annotations
 
@@ -13,77 +13,22 @@ import http.client
 import json
 import socket
 import ssl
-import threading
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 from tuimail.core import errors
+from tuimail.core.deadline import Deadline
 from tuimail.core.tls import client_context
 
 MAX_ANSWER = 1 << 20
 DEADLINE_TIMEOUTS = 2  # the whole exchange: at most this many timeouts
 
 
-class _Deadline:
-    """Shuts down every socket opened under it once `seconds` have passed since the block
-    began (a blocked read then returns); `expired` says whether it did. Sockets are held
-    as objects: a closed one has no descriptor left to shut down by mistake."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.expired = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-
-    def __enter__(self) -> _Deadline:
-        self._timer = threading.Timer(self.seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            sockets = list(self._sockets)
-        for sock in sockets:
-            try:  # the plain socket's shutdown: an SSLSocket's own would drop its state
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def watch(self, sock: socket.socket) -> socket.socket:
-        """`sock` shut down at the deadline (at once if it has passed)."""
-        with self._lock:
-            self._sockets.append(sock)
-            expired = self.expired
-        if expired:
-            sock.close()
-            raise TimeoutError("the exchange's deadline passed")
-        return sock
-
-    def create_connection(self, *args, **kwargs) -> socket.socket:
-        """socket.create_connection, the socket watched (as http.client calls it)."""
-        return self.watch(socket.create_connection(*args, **kwargs))
-
-    def secure(self, context: ssl.SSLContext, sock: socket.socket, host: str) -> ssl.SSLSocket:
-        """TLS on `sock`, watched from before the handshake (a trickled handshake ends too)."""
-        tls = self.watch(
-            context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
-        )
-        tls.do_handshake()
-        return tls
-
-
 class _HTTPSHandler(urllib.request.HTTPSHandler):
     """urllib's HTTPS, each connection's socket under `deadline`."""
 
-    def __init__(self, context: ssl.SSLContext, deadline: _Deadline) -> None:
+    def __init__(self, context: ssl.SSLContext, deadline: Deadline) -> None:
         super().__init__(context=context)
         self._deadline = deadline
 
@@ -139,7 +84,7 @@ def _exchange(
     request = urllib.request.Request(
         url, data=data, headers=headers, method="POST" if data is not None else "GET"
     )
-    deadline = _Deadline(timeout * DEADLINE_TIMEOUTS)
+    deadline = Deadline(timeout * DEADLINE_TIMEOUTS)
     opener = urllib.request.build_opener(
         _HTTPSHandler(client_context(ca_file), deadline), _NoRedirect
     )
@@ -180,7 +125,7 @@ def _answer(opener: urllib.request.OpenerDirector, request, timeout: float) -> t
             return exc.code, exc.read(MAX_ANSWER + 1)
 
 
-def _failure(reason: object, host: str, deadline: _Deadline) -> errors.MailError:
+def _failure(reason: object, host: str, deadline: Deadline) -> errors.MailError:
     """The typed failure of an exchange: TimedOut once its deadline passed (whatever the
     shut-down socket made the library raise), an answer that is not HTTP (a bad status
     line, endless headers) or cut short as ProtocolViolation, else the transport's."""

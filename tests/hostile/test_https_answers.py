@@ -1,6 +1,7 @@
-"""The OAuth token endpoint as a hostile HTTPS server (tuimail.core.oauth2.http): a
-trickled answer ends by the exchange's deadline, an answer that is not HTTP is a typed
-failure, never a library's exception (which no caller knows how to say)."""
+"""Hostile HTTPS servers: the OAuth token endpoint (tuimail.core.oauth2.http) and the
+autoconfig web server (tuimail.core.discovery.autoconfig). A trickled answer ends by the
+exchange's deadline (tuimail.core.deadline); an answer that is not HTTP is a typed failure,
+never a library's exception (which no caller knows how to say)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from hypothesis import strategies as st
 
 from tests.hostile.scripted import Conn, ScriptedServer, trickle
 from tuimail.core import errors
+from tuimail.core.discovery import autoconfig
+from tuimail.core.discovery.resolver import Resolver
 from tuimail.core.oauth2.http import post_form
 
 pytestmark = pytest.mark.timeout(60)
@@ -39,14 +42,37 @@ TRICKLED = {
 }
 
 
+def _autoconfig(server: ScriptedServer) -> bytes:
+    return autoconfig.fetch(
+        Resolver(),
+        "127.0.0.1",
+        "/mail/config-v1.1.xml",
+        port=server.port,
+        timeout=TIMEOUT,
+        ca_file=str(server.ca_file),
+    )
+
+
 @pytest.mark.parametrize("answer", TRICKLED.values(), ids=TRICKLED.keys())
-def test_a_trickled_answer_ends_by_the_deadline(scripted, answer) -> None:
-    """A byte every 0.1 s never trips a socket timeout of 1 s: only a deadline on the whole
-    exchange ends it (the `scripted` fixture fails when the script outwaits its guard)."""
+def test_a_trickled_token_answer_ends_by_the_deadline(scripted, answer) -> None:
+    """A byte every 0.1 s never trips a socket timeout of 0.5 s: only a deadline on the
+    whole exchange ends it (the `scripted` fixture fails when the script outwaits its
+    guard)."""
     with scripted(lambda conn: (_request_read(conn), trickle(conn, answer, every=0.1))) as server:
         with pytest.raises(errors.TimedOut) as failure:
             _post(server)
     assert failure.value.protocol == "http"
+
+
+@pytest.mark.parametrize("answer", TRICKLED.values(), ids=TRICKLED.keys())
+def test_a_trickled_autoconfig_answer_ends_by_the_deadline(scripted, answer) -> None:
+    """As for the token endpoint: a detection's thread reading such an answer also held
+    `tuimail detect` (and the app) open at exit, however long the detection's own limit."""
+    with scripted(lambda conn: (_request_read(conn), trickle(conn, answer, every=0.1))) as server:
+        with pytest.raises(autoconfig.AutoconfigError) as failure:
+            _autoconfig(server)
+    assert isinstance(failure.value.failure, errors.TimedOut)
+    assert failure.value.failure.data == {"what": "timeout"}
 
 
 NOT_HTTP = {
