@@ -1029,7 +1029,20 @@ def fetch_headers(
     if not isinstance(imap, _IMAP4) or imap.debug >= 4:
         return fetch_headers_imaplib(client, uids, modseq, wanted)
     tag = imap._command("UID", "FETCH", uids, f"({_header_items(modseq)})")
-    typ, text, fetches = read_answer(imap, tag, "UID", plain_messages(modseq, wanted))
+    return _read_headers(imap, tag, modseq, wanted)
+
+
+def _read_headers(
+    imap: _IMAP4,
+    tag: bytes,
+    modseq: bool,
+    wanted: Container[int] | None,
+    ahead: Container[bytes] = (),
+) -> list[NewMessage]:
+    """The messages of the answer to the header UID FETCH `tag` (fetch_headers); a NO
+    or BAD raises. `ahead`: the tags of commands sent after it and not answered yet
+    (read_answer)."""
+    typ, text, fetches = read_answer(imap, tag, "UID", plain_messages(modseq, wanted), ahead)
     if typ != "OK":
         raise _refused("headers", _decode([text]))
     return messages_from_fetches(fetches, modseq, wanted)
@@ -1055,17 +1068,15 @@ def header_batches(
         return
     items = f"({_header_items(modseq)})"
 
-    def read(tag: bytes, wanted: Container[int], later: list[tuple[bytes, Asked]]) -> list:
-        if later:
-            wanted = _union(wanted, [w for _tag, (_uids, w) in later])
-        plain = plain_messages(modseq, wanted)
-        typ, text, fetches = read_answer(imap, tag, "UID", plain, [t for t, _c in later])
-        if typ != "OK":
-            raise _refused("headers", _decode([text]))
-        return messages_from_fetches(fetches, modseq, wanted)
+    def read(
+        tag: bytes, wanted: Container[int], later: list[tuple[bytes, Container[int]]]
+    ) -> list[NewMessage]:
+        if later:  # their messages may come in this answer: kept with it
+            wanted = _union(wanted, [w for _tag, w in later])
+        return _read_headers(imap, tag, modseq, wanted, [t for t, _w in later])
 
-    commands = ((("UID", "FETCH", uids, items), (uids, wanted)) for uids, wanted in batches)
-    yield from answers_ahead(imap, commands, lambda tag, asked, later: read(tag, asked[1], later))
+    commands = ((("UID", "FETCH", uids, items), wanted) for uids, wanted in batches)
+    yield from answers_ahead(imap, commands, read)
 
 
 def _union(first: Container[int], others: list[Container[int]]) -> Container[int]:
