@@ -39,6 +39,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import islice
 from operator import itemgetter
 
 from imapclient import IMAPClient
@@ -769,12 +770,8 @@ class SyncEngine:
         uids = sorted(uids, reverse=True)
         total, done, added = len(uids), 0, 0
         first = self.first_batch
-        chunks, done = [uids[:first]], first
-        while done < total:
-            size = _next_size(total - done, self.batch)
-            chunks.append(uids[done : done + size])
-            done += size
-        done = 0
+        newest_first = iter(uids)
+        chunks = [list(islice(newest_first, n)) for n in _batch_sizes(total, first, self.batch)]
         asked = ((uid_set(chunk), set(chunk)) for chunk in chunks)
         with (
             _Batches(self.store, folder_id, len(uids), self.worker_from) as batches,
@@ -825,12 +822,13 @@ class SyncEngine:
 
         def ranges() -> Iterator[tuple[str, range]]:
             nonlocal below
-            size = self.first_batch
-            while below >= 1 and dense:  # read when the answer before was handled
-                low = max(1, below - size + 1)
+            for size in _batch_sizes(high, self.first_batch, self.batch):
+                if not dense:  # read when the answer before was handled
+                    return
+                low = below - size + 1
                 lows.append(low)
                 yield f"{low}:{below}", range(low, below + 1)
-                below, size = low - 1, _next_size(low - 1, self.batch)
+                below = low - 1
 
         with (
             self.store.bulk_first_fill(expected),
@@ -1229,6 +1227,17 @@ def messages_from_imaplib(
 # The last batch of a big pass is written with nothing left for the server to prepare
 # meanwhile: rather than up to BATCH messages, it holds TAIL (the rest before it).
 TAIL = 500
+
+
+def _batch_sizes(total: int, first: int, batch: int) -> Iterator[int]:
+    """The sizes of the batches a first fetch of `total` messages asks for, in order:
+    `first` (the newest page), then _next_size of what is left; they add up to `total`."""
+    size, left = first, total
+    while left > 0:
+        size = min(size, left)
+        yield size
+        left -= size
+        size = _next_size(left, batch)
 
 
 def _next_size(left: int, batch: int) -> int:
