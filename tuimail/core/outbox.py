@@ -181,7 +181,7 @@ def unclaimed(account_names: Iterable[str], root: Path | None = None) -> list[Ou
     except OSError:
         return []
     boxes = [Outbox(name, root) for name in names]
-    return [box for box in boxes if box.entries()]
+    return [box for box in boxes if box.count()]
 
 
 class Outbox:
@@ -247,6 +247,13 @@ class Outbox:
         if include_sent:
             out += list(self._read_dir(self.sent_dir))
         return sorted(out, key=lambda e: (e.created, e.id))
+
+    def count(self) -> int:
+        """How many messages wait: len(entries()), without reading their states (an
+        entry is its message file; entries() lists each, readable state or not)."""
+        if not self.dir.is_dir():
+            return 0
+        return sum(1 for _eml in self.dir.glob("*.eml"))
 
     def _read_dir(self, directory: Path) -> Iterator[OutboxEntry]:
         if not directory.is_dir():
