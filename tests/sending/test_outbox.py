@@ -129,6 +129,19 @@ def test_a_box_counts_and_is_listed_by_every_message_file_readable_or_not(accoun
     assert gone.count() == len(gone.entries()) == 1
 
 
+def test_a_state_that_is_json_but_not_an_entry_is_listed_as_unreadable(account, raw) -> None:
+    """A state file holding valid JSON that is not an object (a list, a number) made
+    entries() raise AttributeError: `tuimail outbox` ended in a traceback. It is listed
+    as unreadable, like a state that is not JSON at all."""
+    box = Outbox(account.name)
+    for text in ("[]", "3", "null"):
+        entry = box.enqueue(*raw)
+        (box.dir / f"{entry.id}.json").write_text(text)
+    listed = box.entries()
+    assert len(listed) == 3 and all(e.state == "failed" for e in listed)
+    assert all(e.failure["reason"] == "state-unreadable" for e in listed)
+
+
 def test_enqueue_without_recipients_is_refused(account) -> None:
     with pytest.raises(ValueError, match="no recipients"):
         Outbox(account.name).enqueue(b"Subject: x\r\n\r\n", "me@example.test", [])

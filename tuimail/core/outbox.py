@@ -98,6 +98,10 @@ class OutboxEntry:
 
     @classmethod
     def from_json(cls, data: dict) -> OutboxEntry:
+        """An entry from its state file's JSON; TypeError when that is not an entry's
+        (the outbox then lists it as unreadable)."""
+        if not isinstance(data, dict):
+            raise TypeError(f"an outbox state is a JSON object, not {type(data).__name__}")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if not isinstance(known.get("failure"), dict):
             known.pop("failure", None)  # absent in old entries: their last_error stays
