@@ -52,7 +52,7 @@ from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import Loaded, MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
-from tuimail.words.status import back_online
+from tuimail.words.status import back_online, troubled
 from tuimail.words.status import event as event_words
 from tuimail.words.status import state as state_words
 
@@ -128,6 +128,7 @@ class TuimailApp(App[None]):
         self.start_notes = list(notes or [])  # config values ignored (said once on start)
         self.now = now  # a fixed clock for snapshots
         self._offline_since: dict[str, str] = {}  # account -> when it went offline
+        self._told_trouble: dict[str, str] = {}  # account -> its sentence, said in a note
         self._countdown: Any = None  # while an account waits to retry: the bar each second
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
@@ -524,12 +525,14 @@ class TuimailApp(App[None]):
         bars = main.query(StatusBar)
         if not bars:  # the screen is being taken down (quit) or not yet composed
             return
-        bars.first().update_status(
+        bar = bars.first(StatusBar)
+        bar.update_status(
             states,
             max(len(self.service.outbox), self.service.outbox_waiting),
             error,
             diagnose_key=self.diagnose_key(),
         )
+        self._tell_trouble(bar.shortened, states)
         # "retrying in N s" counts down: said again each second while an account waits
         waiting = any(getattr(s, "retry_at", None) for s in states.values())
         if waiting and self._countdown is None:
@@ -537,6 +540,19 @@ class TuimailApp(App[None]):
         elif not waiting and self._countdown is not None:
             self._countdown.stop()
             self._countdown = None
+
+    def _tell_trouble(self, shortened: dict[str, str], states: dict) -> None:
+        """An account's sentence the status bar had to say in a few words is said whole
+        once in a note (and stays in the bar's tooltip and Diagnose); again only when it
+        changes, or after the account recovered."""
+        told = self._told_trouble
+        for name in list(told):
+            if name not in states or not troubled(states[name]):
+                del told[name]
+        for name, sentence in shortened.items():
+            if told.get(name) != sentence:
+                told[name] = sentence
+                notify(self, f"{name}: {sentence}", severity="warning", timeout=15)
 
     def _tell_recoveries(self, states: dict) -> None:
         """An account back from an outage (offline-retrying -> online) is told once in a
@@ -1269,7 +1285,11 @@ class TuimailApp(App[None]):
             from tuimail.ui.screens.attachments import AttachmentList
 
             self.push_screen(
-                AttachmentList(view.attachments, has_html=html is not None),
+                AttachmentList(
+                    view.attachments,
+                    has_html=html is not None,
+                    act=lambda what, index: self._attachment_chosen(row, view, html, (what, index)),
+                ),
                 lambda choice: self._attachment_chosen(row, view, html, choice),
             )
 

@@ -60,7 +60,13 @@ from tuimail.core.errors import (
 from tuimail.core.imap.ahead import answers_ahead
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.fetchscan import Fetch, Plain, read_answer
-from tuimail.core.imap.names import ListEntry, ListRefused, list_folders, remember_raw
+from tuimail.core.imap.names import (
+    ListEntry,
+    ListRefused,
+    folder_status,
+    list_folders,
+    remember_raw,
+)
 from tuimail.core.imap.session import (
     Connector,
     ImapError,
@@ -542,7 +548,7 @@ class SyncEngine:
         if self.condstore:
             items.append(b"HIGHESTMODSEQ")
         try:
-            status = self.client.folder_status(folder.name, items)
+            status = folder_status(self.client, folder.name, items)
         except Exception as exc:
             if not keeps_connection(exc):
                 raise

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import platformdirs
 
-from tuimail.core.store import header_index
+from tuimail.core.store import blobs, header_index
 from tuimail.core.store.headers import DATE_RANGE, HeaderSummary, sane_date, summarize_header
 from tuimail.core.store.schema import (
     DEFERRABLE_INDEXES,
@@ -642,20 +642,9 @@ class Store:
         return [_row_to_message(r) for r in self.conn.execute(sql, (row.thread_id, row.account_id))]
 
     def body(self, message_id: int) -> bytes | None:
-        """The cached raw message, or None if it was never fetched.
-
-        Read through SQLite's incremental blob I/O: a plain SELECT has SQLite assemble
-        the whole value in a buffer of its own before Python copies it (two copies of a
-        56 MB message at once, not one)."""
-        try:
-            with self.conn.blobopen("bodies", "raw", message_id, readonly=True) as blob:
-                return blob.read()
-        except sqlite3.OperationalError:
-            pass  # no such row (or not a blob): the query says which
-        row = self.conn.execute(
-            "SELECT raw FROM bodies WHERE message_id = ?", (message_id,)
-        ).fetchone()
-        return bytes(row[0]) if row else None
+        """The cached raw message, or None if it was never fetched (one copy in memory:
+        tuimail.core.store.blobs)."""
+        return blobs.read(self.conn, message_id)
 
     def uid_flags(self, folder_id: int, uids: Iterable[int] | None = None) -> dict[int, str]:
         """uid -> flags string, for every message of the folder with a UID (or only for
@@ -924,10 +913,7 @@ class Store:
         the user opens it: indexed at once)."""
         text = body_text(raw)
         with self.transaction() as c:
-            c.execute(
-                "INSERT OR REPLACE INTO bodies(message_id, raw, fetched_at) VALUES (?, ?, ?)",
-                (message_id, sqlite3.Binary(raw), time.time()),
-            )
+            blobs.write(c, message_id, raw, time.time())
             header_index.ensure(c, [message_id])
             c.execute("UPDATE messages_fts SET body = ? WHERE rowid = ?", (text, message_id))
             c.execute("DELETE FROM body_index_pending WHERE message_id = ?", (message_id,))
@@ -937,16 +923,15 @@ class Store:
         is indexed later by `index_pending` (the slow part: a full parse and render).
         Returns how many were saved. Until indexed, search finds them by their headers."""
         now = time.time()
-        rows = [(mid, sqlite3.Binary(raw), now) for mid, raw in items]
+        rows = list(items)
         if not rows:
             return 0
         with self.transaction() as c:
-            c.executemany(
-                "INSERT OR REPLACE INTO bodies(message_id, raw, fetched_at) VALUES (?, ?, ?)", rows
-            )
+            for mid, raw in rows:
+                blobs.write(c, mid, raw, now)
             c.executemany(
                 "INSERT OR IGNORE INTO body_index_pending(message_id) VALUES (?)",
-                [(mid,) for mid, _raw, _now in rows],
+                [(mid,) for mid, _raw in rows],
             )
         return len(rows)
 
@@ -964,20 +949,21 @@ class Store:
         done = 0
         while True:
             rows = self.conn.execute(
-                "SELECT p.message_id, b.raw FROM body_index_pending p LEFT JOIN bodies b "
-                "ON b.message_id = p.message_id ORDER BY p.message_id DESC LIMIT ?",
+                "SELECT message_id FROM body_index_pending ORDER BY message_id DESC LIMIT ?",
                 (batch,),
             ).fetchall()
             if not rows:
                 return done
-            texts = [(body_text(bytes(raw)), mid) for mid, raw in rows if raw is not None]
+            texts = []  # one body in memory at a time, read once (blobs.read)
+            for (mid,) in rows:
+                raw = blobs.read(self.conn, mid)
+                if raw is not None:
+                    texts.append((body_text(raw), mid))
+                del raw
             with self.transaction() as c:
                 header_index.ensure(c, [mid for _text, mid in texts])
                 c.executemany("UPDATE messages_fts SET body = ? WHERE rowid = ?", texts)
-                c.executemany(
-                    "DELETE FROM body_index_pending WHERE message_id = ?",
-                    [(mid,) for mid, _raw in rows],
-                )
+                c.executemany("DELETE FROM body_index_pending WHERE message_id = ?", rows)
             done += len(texts)
             if budget is not None and time.thread_time() - spent >= budget:
                 return done
@@ -1071,11 +1057,7 @@ class Store:
                     "people, body FROM messages_fts WHERE rowid = ?",
                     (new, mid),
                 )
-                c.execute(
-                    "INSERT INTO bodies(message_id, raw, fetched_at) SELECT ?, raw, fetched_at "
-                    "FROM bodies WHERE message_id = ?",
-                    (new, mid),
-                )
+                blobs.copy(c, mid, new)
                 new_ids.append(new)
         return new_ids
 
