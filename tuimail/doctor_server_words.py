@@ -17,9 +17,14 @@ Data = dict[str, Any]
 def _capabilities(d: Data) -> str:
     offered = ", ".join(map(str, d.get("offered") or ()))
     lacking = ", ".join(map(str, d.get("lacking") or ()))
-    said = f"offers {offered or 'none of ' + lacking}"
-    if lacking:
-        said += f"; lacks {lacking}"
+    if d.get("before_login"):  # most servers name their extensions only after a login
+        said = f"before a login offers {offered or 'none of ' + lacking}"
+        if lacking:
+            said += f"; {lacking} not listed before a login (many servers name them only after)"
+    else:
+        said = f"offers {offered or 'none of ' + lacking}"
+        if lacking:
+            said += f"; lacks {lacking}"
     if "auth" in d:
         said += f"; AUTH {' '.join(map(str, d.get('auth') or ())) or 'not offered'}"
     return said

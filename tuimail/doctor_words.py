@@ -398,6 +398,14 @@ def _fix(result: CheckResult) -> str:
     if fixed is not None:
         return fixed
     if finding == "tls" and isinstance(result.failure, SecurityFailure):
+        if data.get("pin"):  # an unknown issuer: the key's hash, to compare and pin
+            side, pin = data.get("side") or "incoming", data.get("pin")
+            return (
+                "the certificate is not from a trusted authority: set ca_file to the "
+                "provider's CA, or, only if you trust this server, compare its key's "
+                f"SHA-256 {pin} with the one your provider or admin gives and then add "
+                f'pinned_sha256 = "{pin}" to the account\'s {side} settings'
+            )
         return _tls_fix(result.failure)
     if finding == "token-rejected":
         login, name = data.get("login", ""), data.get("account", "")

@@ -81,3 +81,66 @@ def test_healthy_report_with_round_trip(dovecot_peer, protocol, security, smtp_s
     assert by_name[("Round trip", "clean up")].status == "ok", shown
     assert results[-1].group == "Round trip"  # sending comes last
     assert not [raw for raw in peer.messages(user) if HEADER.encode() in raw]
+
+
+def test_refused_login_does_not_claim_the_extensions_are_missing(dovecot_peer) -> None:
+    """Dovecot names CONDSTORE, QRESYNC, MOVE... only after a login: when the login is
+    refused, the report must not say the server lacks them."""
+    peer = dovecot_peer
+    user = peer.new_user()
+    account = Account(
+        name="dovecot",
+        email=user.email,
+        username=user.login,
+        incoming=ServerSettings(peer.host, peer.ports.imap_tls, "tls"),
+        outgoing=ServerSettings(peer.host, peer.ports.smtp_tls, "tls"),
+        ca_file=peer.ca_file,
+    )
+    with DNSServer(healthy_zone(peer.domain, peer.host)) as dns:
+        results = run_checks(
+            account,
+            Secret("not-the-password"),
+            timeout=10.0,
+            nameserver=f"127.0.0.1:{dns.port}",
+            send=False,
+        )
+    shown = "\n".join(f"{r.status} {r.group} / {r.name}: {seen(r)}" for r in results)
+    imap = [r for r in results if "IMAP" in r.group]
+    assert any(r.name == "login" and r.status == "failure" for r in imap), shown
+    caps = next(r for r in imap if r.name == "capabilities")
+    assert caps.data["before_login"] is True, shown
+    assert "lacks" not in seen(caps) and "not listed before a login" in seen(caps), shown
+
+
+def test_unknown_authority_fix_names_the_key_to_pin_and_that_key_works(dovecot_peer) -> None:
+    """Without the CA, the doctor's fix gives the servers' key SHA-256 and the setting to
+    put it in; pinning exactly that value makes the same checks pass."""
+    peer = dovecot_peer
+    user = peer.new_user()
+
+    def account(pin: str | None = None) -> Account:
+        return Account(
+            name="dovecot",
+            email=user.email,
+            username=user.login,
+            incoming=ServerSettings(peer.host, peer.ports.imap_tls, "tls", pin),
+            outgoing=ServerSettings(peer.host, peer.ports.smtp_starttls, "starttls", pin),
+        )
+
+    with DNSServer(healthy_zone(peer.domain, peer.host)) as dns:
+        ns = f"127.0.0.1:{dns.port}"
+        results = run_checks(account(), Secret(user.password), timeout=10.0, nameserver=ns)
+        tls = [r for r in results if r.name == "tls"]
+        assert [r.status for r in tls] == ["failure", "failure"]
+        pins = {r.data["pin"] for r in tls}
+        assert len(pins) == 1
+        pin = pins.pop()
+        assert [r.data["side"] for r in tls] == ["incoming", "outgoing"]
+        for r in tls:
+            assert f'pinned_sha256 = "{pin}"' in fix(r) and r.data["side"] in fix(r)
+        pinned = run_checks(account(pin), Secret(user.password), timeout=10.0, nameserver=ns)
+    shown = "\n".join(f"{r.status} {r.group} / {r.name}: {seen(r)}" for r in pinned)
+    assert {(r.name, r.status) for r in pinned if r.name in ("tls", "login")} == {
+        ("tls", "ok"),
+        ("login", "ok"),
+    }, shown

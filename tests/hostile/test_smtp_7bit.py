@@ -79,3 +79,35 @@ def test_8bit_mail_goes_as_it_is_to_a_server_with_8bitmime(scripted, cli, tmp_pa
     assert ATTACHMENT.removesuffix(b"\r\n").replace(b"\r\n.", b"\r\n..") in delivered
     mail = [c for c in script.commands if c.upper().startswith(b"MAIL")]
     assert b"BODY=8BITMIME" in mail[0].upper()
+
+
+def test_mail_too_deep_to_convert_still_goes_with_ascii_headers(scripted, cli, tmp_path) -> None:
+    """A message the stdlib cannot take apart (nesting deeper than Python's recursion limit)
+    goes as it was, but its UTF-8 header block is still written in ASCII: no SMTPUTF8 was
+    asked for, so no raw UTF-8 header may go out."""
+    depth = 1200
+    nested = b"".join(
+        b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i)
+        for i in range(depth)
+    )
+    raw = (
+        (
+            "From: Bob <bob@example.test>\r\nTo: Jörg <joerg@example.org>\r\nSubject: Grüße\r\n"
+            "MIME-Version: 1.0\r\n"
+        ).encode()
+        + nested
+        + b"Content-Type: text/plain; charset=utf-8\r\n\r\nh\xc3\xa9\r\n"
+    )
+    path = tmp_path / "deep.eml"
+    path.write_bytes(raw)
+    script = SmtpScript({"EHLO": lambda c, a: c.send(NO_8BITMIME)})
+    with scripted(script) as server:
+        save(server, "smtp")
+        run = cli("send", "-t", str(path))
+        assert run.code == 0, run.err
+    (delivered,) = script.delivered
+    head, _, body = delivered.partition(b"\r\n\r\n")
+    assert head.isascii() and b"Subject: =?utf-8?" in head
+    assert body.endswith(b"h\xc3\xa9") or body.endswith(b"h\xc3\xa9\r\n")
+    mail = [c for c in script.commands if c.upper().startswith(b"MAIL")]
+    assert b"SMTPUTF8" not in mail[0].upper()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.imap.helpers import engine_for, other_client, tmp_store
+from tests.imap.helpers import account_for, engine_for, other_client, tmp_store
 from tuimail.core.imap.search import SearchQuery, local_search, server_search
+from tuimail.core.secrets import Secret
+from tuimail.core.service import MailService
+from tuimail.core.store import Store
 
 
 def _mail(i: int, sender: str, subject: str, body: str, day: int) -> bytes:
@@ -67,3 +70,34 @@ def test_server_and_local_search(mail_peer, tmp_path) -> None:
     assert [r.subject for r in local_search(store, "pineapple")] == ["Invoice March"]
     engine.close()
     other.logout()
+
+
+def test_the_search_lines_prefixes_reach_the_server(mail_peer, tmp_path) -> None:
+    """`body:word` (and from:, to:, subject:) on the search line mean the same on the
+    server as in the store: a body never downloaded is found by `body:pineapple`, not
+    searched for as the text "body:pineapple" (which found nothing)."""
+    user = mail_peer.new_user()
+    mail_peer.deliver(user, _mail(1, "alice@example.test", "Invoice", "The pineapple bill.", 1))
+    mail_peer.deliver(user, _mail(2, "bob@example.test", "Pineapple", "No fruit here.", 2))
+    account = account_for(mail_peer, user)
+    secret = Secret(user.password)
+    service = MailService(
+        {account.name: account},
+        password_for=lambda _a: secret,
+        idle=False,
+        store=Store(tmp_path / "store.sqlite3"),
+    )
+    try:
+        service.start()
+
+        def found(query: str) -> list[str]:
+            source = service.search(query, account.name, "INBOX")
+            return [row.subject for row in source.rows(0, source.count())]
+
+        assert found("body:pineapple") == ["Invoice"]
+        assert found("subject:pineapple") == ["Pineapple"]
+        assert found("from:bob pineapple") == ["Pineapple"]
+        assert found("to:team body:bill") == ["Invoice"]
+        assert found('body:"(odd') == []
+    finally:
+        service.stop()

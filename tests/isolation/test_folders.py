@@ -32,12 +32,36 @@ def test_odd_folder_names_are_listed_and_every_folder_syncs(mail_server, tmp_pat
     store = tmp_store(tmp_path)
     with closing(engine_for(mail_server, user, store)) as engine:
         result = engine.sync()
-    assert result.failures == []
+        # The second pass asks STATUS first; its answer names the folder unquoted too
+        # (`* STATUS a]b[c (...)`, as Dovecot writes it)
+        mail_server.deliver(user, message(2, "again in a]b[c"), folder="a]b[c")
+        again = engine.sync()
+    assert result.failures == [] and again.failures == []
     names = {f.name for f in store.folders("test", counts=False)}
     assert {*ODD, "Plain", "INBOX"} <= names
     for name in (*ODD, "Plain", "INBOX"):
         rows = store.message_rows(store.folder_id("test", name), 0, 10)
-        assert [r.subject for r in rows] == [f"in {name} {1 if name != 'INBOX' else 2}"]
+        expected = [f"in {name} {1 if name != 'INBOX' else 2}"]
+        if name == "a]b[c":
+            expected.insert(0, "again in a]b[c 2")
+        assert [r.subject for r in rows] == expected
+
+
+@pytest.mark.interop
+def test_a_folder_with_brackets_syncs_again_on_dovecot(dovecot_peer, tmp_path) -> None:
+    """Dovecot answers STATUS for `a]b[c` with the name unquoted: the second pass (the
+    first one that asks STATUS) must read it, not drop the connection."""
+    user = dovecot_peer.new_user()
+    dovecot_peer.doveadm("mailbox", "create", "-u", user.login, "a]b[c")
+    dovecot_peer.deliver(user, message(1, "in a]b[c"), folder="a]b[c")
+    store = tmp_store(tmp_path)
+    with closing(engine_for(dovecot_peer, user, store)) as engine:
+        first = engine.sync()
+        dovecot_peer.deliver(user, message(2, "again in a]b[c"), folder="a]b[c")
+        again = engine.sync()
+    assert first.failures == [] and again.failures == []
+    rows = store.message_rows(store.folder_id("test", "a]b[c"), 0, 10)
+    assert [r.subject for r in rows] == ["again in a]b[c 2", "in a]b[c 1"]
 
 
 def test_a_folder_that_cannot_be_selected_is_reported_alone(mail_server, tmp_path) -> None:

@@ -101,6 +101,18 @@ class TestStates:
             make_app(mail_server, wrong), terminal_size=(100, 24), run_before=steady
         )
 
+    def test_offline_80x24(self, snap_compare, mail_server):
+        """One line of status bar: the account's sentence in a few words, and in a note."""
+        user = mail_server.new_user()
+        app = make_app(mail_server, user)
+        mail_server.stop()
+        assert snap_compare(app, terminal_size=(80, 24), run_before=steady)
+
+    def test_login_error_80x24(self, snap_compare, mail_server):
+        user = mail_server.new_user()
+        wrong = type(user)(login=user.login, password="wrong-password", email=user.email)
+        assert snap_compare(make_app(mail_server, wrong), terminal_size=(80, 24), run_before=steady)
+
 
 class TestOtherScreens:
     """Composer (a reply), the move dialog, help, and the first-run wizard."""

@@ -107,3 +107,36 @@ def test_an_uuencoded_file_in_a_plain_body_takes_the_full_parse() -> None:
 def test_any_body_is_read_or_left_to_the_full_parse(body, ctype, encoding) -> None:
     text = plain_text(HEAD + ctype + encoding + b"\r\n" + body)
     assert text is None or isinstance(text, str)
+
+
+def _decoded_whole(raw: bytes, charset: str | None, limit: int) -> str:
+    """What the index kept before the ASCII shortcut: the whole body decoded, then cut."""
+    from tuimail.core.mime.charsets import decode_bytes
+    from tuimail.core.sanitize import sanitize
+
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    text = decode_bytes(body, charset)[0][:limit].replace("\r\n", "\n")
+    if text.isascii() and not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", text):
+        return text
+    return sanitize(text, multiline=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    body=st.text(st.characters(max_codepoint=127), max_size=80),
+    charset=st.sampled_from([None, "us-ascii", "utf-8", "iso-8859-15", "windows-1252", "utf-7"]),
+    limit=st.integers(1, 40),
+)
+def test_an_ascii_body_longer_than_the_limit_is_indexed_as_when_decoded_whole(
+    body: str, charset: str | None, limit: int
+) -> None:
+    """A long ASCII body is only read up to the limit (a 56 MB one is not decoded whole):
+    the text is the one the whole decode gave, for every charset that takes the shortcut
+    and those that do not (UTF-7 reads "+" apart)."""
+    kind = b"Content-Type: text/plain" + (f"; charset={charset}".encode() if charset else b"")
+    raw = HEAD + kind + b"\r\n\r\n" + body.encode()
+    got = plain_text(raw, limit)
+    if got is not None:
+        assert got == _decoded_whole(raw, charset, limit)
+    else:
+        assert "begin " in body or charset == "utf-7"

@@ -92,3 +92,26 @@ async def test_s_saves_the_attachment(mail_server, tmp_path, monkeypatch):
         await pilot.press("2", "s")
         await wait_for(pilot, lambda: (tmp_path / "Downloads" / "t.bin").exists())
         assert (tmp_path / "Downloads" / "t.bin").read_bytes() == b"interactive\n"
+
+
+async def test_j_k_move_and_s_saves_each_one_with_the_list_kept_open(
+    mail_server, tmp_path, monkeypatch
+):
+    """As in mutt's attachment menu: j / k move, s saves the highlighted attachment and
+    the list stays, so a second s saves another one (before, the list closed after a
+    save, j did nothing so s saved the first one, and the next s flagged the message)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    downloads = tmp_path / "Downloads"
+    async with running(mail_server, deliver_parts) as (pilot, _notes):
+        screen = await _list(pilot)
+        await pilot.press("j", "s")
+        await wait_for(pilot, lambda: (downloads / "t.bin").exists())
+        assert pilot.app.screen is screen
+        await pilot.press("k", "s")
+        await wait_for(pilot, lambda: len(list(downloads.iterdir())) == 2)
+        assert pilot.app.screen is screen
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: pilot.app.screen is pilot.app.main)
+        await settle(pilot)
+        row = pilot.app.main.query_one(MessageList).current
+        assert row is not None and not row.flagged

@@ -92,3 +92,39 @@ async def test_two_accounts_offline_at_80_columns_keep_the_status_bar_to_one_lin
         assert "● home" in _status(app) and "work" not in _status(app), _status(app)
         tip = str(bar.tooltip)
         assert "✕ work: " in tip and "✕ club: " in tip and "● home: " in tip, tip
+
+
+async def test_one_accounts_long_sentence_fits_the_80_column_status_bar(mail_server) -> None:
+    """Regression: one account's refused login took three lines of the status bar at 80
+    columns. The bar says it in a few words; the whole sentence is in its tooltip and
+    said once in a note (not again as the bar is redrawn)."""
+    user = mail_server.new_user()
+    wrong = type(user)(login=user.login, password="wrong-password", email=user.email)
+    app = make_app(mail_server, wrong)
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = app.main.query_one(StatusBar)
+        await wait_for(pilot, lambda: "login refused" in _status(app), timeout=30)
+        await settle(pilot)
+        assert bar.size.height == 1, _status(app)
+        assert "! test: login refused  Outbox: 0" in _status(app), _status(app)
+        sentence = "refused the login for " + user.email
+        assert sentence in str(bar.tooltip), bar.tooltip
+        app.update_status()
+        app.update_status()
+        notes = [str(n.message) for n in app._notifications if sentence in str(n.message)]
+        assert len(notes) == 1 and notes[0].startswith("test: "), notes
+
+
+async def test_an_offline_account_at_80_columns_keeps_its_countdown_on_one_line(
+    mail_server,
+) -> None:
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    mail_server.stop()
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = app.main.query_one(StatusBar)
+        await wait_for(pilot, lambda: "retrying in" in _status(app), timeout=30)
+        await settle(pilot)
+        assert bar.size.height == 1, _status(app)
+        assert "✕ test: offline — retrying in " in _status(app), _status(app)
+        assert "✕ test: the mail server" in str(bar.tooltip), bar.tooltip

@@ -3,11 +3,14 @@ has, stop `tuimail` at start with the file, the line and a sentence (exit status
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from tuimail.core.config import config_path
 from tuimail.ui.app import TuimailApp
-from tuimail.ui.keymap import keymap_problems
+from tuimail.ui.keymap import binding_groups, keymap_problems
 
 
 def _start(monkeypatch, keys: str) -> int:
@@ -72,3 +75,17 @@ def test_a_key_that_clashes_with_a_widget_of_the_screen_is_reported() -> None:
 def test_the_same_key_on_different_screens_is_no_clash() -> None:
     # "r" replies on the main screen and reruns the Diagnose checks: different screens.
     assert keymap_problems({"diagnose.rerun": "r", "reply": "r"}) == []
+
+
+def _documented_binding_ids() -> set[str]:
+    """The ids listed under docs/config.md's `keys` (its "- Where: `id`, ..." lines)."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text()
+    section = doc[doc.index("#### `keys`") :].split("\n#### ")[0]
+    listed = [line for line in section.splitlines() if line.startswith("- ")]
+    ids = [line.split(": ", 1)[1] for line in listed]  # after "- Where (key): "
+    return {name for line in ids for name in re.findall(r"`([a-z_.]+)`", line)}
+
+
+def test_docs_config_md_lists_every_binding_id_and_no_other() -> None:
+    ids = {b.id for group in binding_groups().values() for b in group if b.id}
+    assert _documented_binding_ids() == ids

@@ -20,7 +20,7 @@ async def _picker(pilot) -> LinkPicker:
     return pilot.app.screen
 
 
-async def test_c_copies_the_whole_long_link_and_numbers_jump(mail_server, monkeypatch):
+async def test_c_copies_the_whole_long_link_and_numbers_and_j_k_move(mail_server, monkeypatch):
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.delenv("SSH_CONNECTION", raising=False)
     monkeypatch.delenv("SSH_TTY", raising=False)
@@ -34,6 +34,10 @@ async def test_c_copies_the_whole_long_link_and_numbers_jump(mail_server, monkey
         await pilot.press("2", "c")
         await settle(pilot)
         assert app.clipboard == LONG and not isinstance(app.screen, LinkPicker)
+        await _picker(pilot)  # j / k move, as in mutt's menus
+        await pilot.press("j", "j", "k", "j", "c")
+        await settle(pilot)
+        assert app.clipboard == picker.links[2]
 
 
 async def test_enter_opens_with_the_system_opener_as_one_argument(

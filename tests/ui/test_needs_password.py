@@ -16,7 +16,10 @@ from .helpers import NOW
 
 
 def _status(app) -> str:
-    return str(app.main.query_one(StatusBar).render())
+    """The status bar's words, and its tooltip: the whole sentence of an account said
+    there in a few words (a refused login's does not fit one line)."""
+    bar = app.main.query_one(StatusBar)
+    return f"{bar.render()}\n{bar.tooltip or ''}"
 
 
 def _logins(server, user) -> list:

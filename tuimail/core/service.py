@@ -47,6 +47,7 @@ from tuimail.core.facade.views import (
     ReaderView,
     ServiceError,
     Undone,
+    inbox_of,
 )
 from tuimail.core.retry import RetryPolicy
 from tuimail.core.runtime import AccountRuntime, AccountState, ServiceEvent
@@ -77,6 +78,7 @@ __all__ = [
     "ServiceEvent",
     "StoreSource",
     "Undone",
+    "inbox_of",
     "render",
     "view_row",
 ]

@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -213,6 +214,10 @@ def _where(account: Account) -> dict:
     return {"host": account.outgoing.host, "port": account.outgoing.port}
 
 
+def _where_text(account: Account) -> str:
+    return f"{account.outgoing.host} port {account.outgoing.port}"
+
+
 async def submit(
     account: Account,
     password: Secret | None,
@@ -230,43 +235,15 @@ async def submit(
     `address`: the IP to connect to when the caller resolved the host itself
     (`tuimail doctor --nameserver`); the certificate is still checked against the host.
     """
-    settings = account.outgoing
-    where = f"{settings.host} port {settings.port}"
-    kwargs = smtp_kwargs(settings, account.ca_file, timeout)
-    if settings.security == "plain":
-        kwargs["use_tls"] = False
-        kwargs["start_tls"] = False
-    if address is None:
-        address = _account_address(account)
-    if address is not None:
-        try:
-            sock = socket.create_connection((address, settings.port), timeout=timeout)
-        except OSError as exc:
-            failed = _failure("connect", exc, settings.host, "unreachable")
-            failed.data.update(_where(account))
-            raise failed from exc
-        sock.setblocking(False)
-        kwargs["sock"], kwargs["port"] = sock, None
-    smtp = Smtp(**kwargs, local_hostname=EHLO_NAME)
     try:
-        log.debug("SMTP connecting to %s (%s)", where, settings.security)
-        await _connect(smtp, account, where)
-        log.debug("SMTP connected to %s", where)
-        await _login(smtp, account, password)
-        result = await _transaction(smtp, sender, recipients, raw, before_data)
-        log.info("SMTP %s took the message: %s", where, result.reply)
-        return result
+        async with _connection(account, timeout, address) as smtp:
+            await _login(smtp, account, password)
+            result = await _transaction(smtp, sender, recipients, raw, before_data)
     except SubmitError as exc:
-        for key, value in _where(account).items():
-            exc.data.setdefault(key, value)
-        log.warning("SMTP %s: %s (%s)", where, exc, exc.kind)
+        log.warning("SMTP %s: %s (%s)", _where_text(account), exc, exc.kind)
         raise
-    finally:
-        if smtp.is_connected:
-            try:
-                await smtp.quit(timeout=5)
-            except (smtp_errors.SMTPException, OSError):
-                smtp.close()
+    log.info("SMTP %s took the message: %s", _where_text(account), result.reply)
+    return result
 
 
 async def check_login(
@@ -278,8 +255,28 @@ async def check_login(
 ) -> str:
     """Connect under the TLS policy and log in with the one SMTP login (one AUTH), then
     QUIT; nothing is sent. Returns the mechanism; raises SubmitError (`.error` typed)."""
+    async with _connection(account, timeout, address) as smtp:
+        try:
+            await smtp.ehlo()
+            if not smtp.supports_extension("auth"):
+                raise SubmitError("permanent", "no-login", stage="EHLO")
+            return await smtp_login(smtp, account.login, password)
+        except smtp_errors.SMTPException as exc:
+            if isinstance(exc, smtp_errors.SMTPResponseException):
+                raise _reply_error("EHLO", exc.code, exc.message) from exc
+            raise _failure("EHLO", exc, account.outgoing.host) from exc
+
+
+@asynccontextmanager
+async def _connection(
+    account: Account, timeout: float, address: str | None
+) -> AsyncIterator[aiosmtplib.SMTP]:
+    """A connection to the outgoing server under the account's TLS policy (greeting,
+    EHLO and STARTTLS done), closed with QUIT afterwards. `address`: the IP to connect
+    to (else the account's own DNS server's answer, else the host name); the certificate
+    is checked against the host all the same. Every SubmitError raised, here or inside,
+    carries the host and port in its data."""
     settings = account.outgoing
-    where = f"{settings.host} port {settings.port}"
     kwargs = smtp_kwargs(settings, account.ca_file, timeout)
     if settings.security == "plain":
         kwargs["use_tls"] = False
@@ -296,22 +293,16 @@ async def check_login(
         sock.setblocking(False)
         kwargs["sock"], kwargs["port"] = sock, None
     smtp = Smtp(**kwargs, local_hostname=EHLO_NAME)
+    where = _where_text(account)
     try:
+        log.debug("SMTP connecting to %s (%s)", where, settings.security)
         await _connect(smtp, account, where)
-        await smtp.ehlo()
-        if not smtp.supports_extension("auth"):
-            raise SubmitError("permanent", "no-login", stage="EHLO", data=_where(account))
-        return await smtp_login(smtp, account.login, password)
+        log.debug("SMTP connected to %s", where)
+        yield smtp
     except SubmitError as exc:
         for key, value in _where(account).items():
             exc.data.setdefault(key, value)
         raise
-    except smtp_errors.SMTPException as exc:
-        if isinstance(exc, smtp_errors.SMTPResponseException):
-            raise _reply_error("EHLO", exc.code, exc.message, data=_where(account)) from exc
-        failed = _failure("EHLO", exc, settings.host)
-        failed.data.update(_where(account))
-        raise failed from exc
     finally:
         if smtp.is_connected:
             try:
@@ -443,7 +434,6 @@ async def _transaction(
     except lost as exc:
         raise _failure("EHLO", exc, "", "lost") from exc
     log.debug("SMTP < EHLO extensions: %s", ",".join(sorted(smtp.esmtp_extensions)))
-    utf8_headers = not raw.partition(b"\r\n\r\n")[0].isascii()
     try:
         plan = plan_envelope(
             sender, recipients, server_smtputf8=smtp.supports_extension("smtputf8")
@@ -456,7 +446,7 @@ async def _transaction(
             data={"address": sanitize(sender), "problem": exc.problem, "detail": exc.detail},
         ) from exc
     refused: dict[str, str | dict] = dict(plan.refused)
-    batches = _batches(plan, raw if not utf8_headers else None, raw)
+    batches = _batches(plan, raw, eight_bit=smtp.supports_extension("8bitmime"))
     accepted: list[str] = []
     reply = ""
     for number, (batch, smtputf8, data) in enumerate(batches):
@@ -488,20 +478,22 @@ async def _transaction(
 
 
 def _batches(
-    plan: EnvelopePlan, ascii_raw: bytes | None, raw: bytes
+    plan: EnvelopePlan, raw: bytes, *, eight_bit: bool
 ) -> list[tuple[list[EnvelopeAddress], bool, bytes]]:
     """The transactions one message needs: (recipients, SMTPUTF8?, the bytes to send).
 
     SMTPUTF8 and raw UTF-8 headers (RFC 6531/6532) only for recipients whose address needs
     them; everyone else gets the headers in ASCII without SMTPUTF8 (RFC 6857 style), as a
     next hop without SMTPUTF8 (Dovecot's LMTP behind Postfix) bounces a message that asked
-    for it. `ascii_raw` is `raw` when its headers are ASCII already (else made here).
+    for it. Without `eight_bit` (the server offers no 8BITMIME) those copies are 7-bit data
+    (RFC 6152 section 3: the same message in quoted-printable/base64, headers downgraded
+    on the way; the outbox and Sent keep the original); the SMTPUTF8 copy goes as it is.
     """
     needs = [r for r in plan.recipients if r.needs_smtputf8]
     plain = [r for r in plan.recipients if not r.needs_smtputf8]
     if plan.smtputf8 and (not plain or envelope_address(plan.sender).needs_smtputf8):
         return [(plan.recipients, True, raw)]  # a UTF-8 sender: every copy needs it
-    ascii_form = ascii_raw if ascii_raw is not None else downgrade(raw)
+    ascii_form = downgrade(raw) if eight_bit else seven_bit(raw)
     batches = [(plain, False, ascii_form)] if plain else []
     if needs:  # only when the server offers SMTPUTF8 (else they were refused)
         batches.append((needs, True, raw))
@@ -530,10 +522,6 @@ async def _send_batch(
     options = ["SMTPUTF8"] if smtputf8 else []
     if not raw.isascii() and smtp.supports_extension("8bitmime"):
         options.append("BODY=8BITMIME")  # RFC 6152: 8-bit data is declared as such
-    elif not raw.isascii() and not smtputf8:
-        # A server without 8BITMIME takes 7-bit data only (RFC 6152 section 3): the
-        # same message in quoted-printable/base64 (the outbox and Sent keep the original).
-        raw = seven_bit(raw)
     encoding = "utf-8" if smtputf8 else "ascii"
     log.debug("SMTP > MAIL FROM:<%s> %s", sender, " ".join(options))
     try:

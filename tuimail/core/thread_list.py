@@ -268,13 +268,13 @@ class ThreadSource:
         index, by_base = self._index.copy(), self._bases.copy()
         left: set[int] = set()
         subjects = set(new_bases)
-        for key in affected:
-            old = roots_by_key.pop(key)
-            if old.item is not None:
-                base = base_subject(old.item.subject)
+        old = [roots_by_key.pop(key) for key in affected]  # the threads replaced
+        for root in old:
+            if root.item is not None:
+                base = base_subject(root.item.subject)
                 subjects.add(base)
-                by_base[base] = _without(by_base.get(base), key)
-            for node in old.walk():
+                by_base[base] = _without(by_base.get(base), root.key)
+            for node in root.walk():
                 if node.item is not None:
                     left.add(node.item.id)
                     del root_of[node.item.id]
@@ -300,7 +300,6 @@ class ThreadSource:
         # on its rank (rows hold whole threads in list order: no pass over every row).
         roots = list(self.roots)
         lines = list(shown_lines)
-        old = [self._roots[key] for key in affected]
         cuts = []
         for root in old:
             start = _first_row(lines, root, self.reverse, self._roots.__getitem__)
@@ -313,12 +312,9 @@ class ThreadSource:
         for root in sorted(old, key=_rank, reverse=True):
             del roots[bisect_left(roots, _rank(root), key=_rank)]
 
-        def root_named(key: str) -> ThreadNode:  # a new thread's, else one kept
-            return new_by_key.get(key) or self._roots[key]
-
-        for root in new_roots:
+        for root in new_roots:  # the rows hold kept threads and new ones: roots_by_key's
             roots.insert(bisect_left(roots, _rank(root), key=_rank), root)
-            row = _first_row(lines, root, self.reverse, root_named)
+            row = _first_row(lines, root, self.reverse, roots_by_key.__getitem__)
             lines[row:row] = flatten([root], collapsed, collapse_all=collapse_all)
 
         updated = copy.copy(self)

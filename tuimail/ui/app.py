@@ -38,6 +38,7 @@ from tuimail.core.service import (
     QueuedError,
     ServiceEvent,
     StoreSource,
+    inbox_of,
 )
 from tuimail.ui import textual_fixes
 from tuimail.ui.first_read import FirstRead
@@ -51,7 +52,7 @@ from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import Loaded, MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
-from tuimail.words.status import back_online
+from tuimail.words.status import back_online, troubled
 from tuimail.words.status import event as event_words
 from tuimail.words.status import state as state_words
 
@@ -63,8 +64,9 @@ if TYPE_CHECKING:  # imported when first used: not needed for the first paint
     from tuimail.ui.screens.composer import ComposerScreen
 
 SORTS = ("date", "sender", "subject", "size")
-# The rules of the screens not shown at start (their CSS_PATH), read once the user is idle
-OTHER_CSS = ("dialogs.tcss", "composer.tcss", "wizard.tcss", "diagnose.tcss")
+# The rules of the screens not shown at start (their CSS_PATH), read once the user is idle:
+# every stylesheet in screens/ (a test checks each screen's CSS_PATH is one of them)
+SCREENS_DIR = Path(__file__).parent / "screens"
 DIAGNOSE_KEY = "H"  # "D" is taken by delete_folder
 INLINE_THREADS = 20_000  # thread trees up to this many rows are rebuilt on the UI thread
 FREEZE_TREE = 20_000  # a thread tree of more rows is frozen out of the collector's walks
@@ -126,6 +128,7 @@ class TuimailApp(App[None]):
         self.start_notes = list(notes or [])  # config values ignored (said once on start)
         self.now = now  # a fixed clock for snapshots
         self._offline_since: dict[str, str] = {}  # account -> when it went offline
+        self._told_trouble: dict[str, str] = {}  # account -> its sentence, said in a note
         self._countdown: Any = None  # while an account waits to retry: the bar each second
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
@@ -522,12 +525,14 @@ class TuimailApp(App[None]):
         bars = main.query(StatusBar)
         if not bars:  # the screen is being taken down (quit) or not yet composed
             return
-        bars.first().update_status(
+        bar = bars.first(StatusBar)
+        bar.update_status(
             states,
             max(len(self.service.outbox), self.service.outbox_waiting),
             error,
             diagnose_key=self.diagnose_key(),
         )
+        self._tell_trouble(bar.shortened, states)
         # "retrying in N s" counts down: said again each second while an account waits
         waiting = any(getattr(s, "retry_at", None) for s in states.values())
         if waiting and self._countdown is None:
@@ -535,6 +540,19 @@ class TuimailApp(App[None]):
         elif not waiting and self._countdown is not None:
             self._countdown.stop()
             self._countdown = None
+
+    def _tell_trouble(self, shortened: dict[str, str], states: dict) -> None:
+        """An account's sentence the status bar had to say in a few words is said whole
+        once in a note (and stays in the bar's tooltip and Diagnose); again only when it
+        changes, or after the account recovered."""
+        told = self._told_trouble
+        for name in list(told):
+            if name not in states or not troubled(states[name]):
+                del told[name]
+        for name, sentence in shortened.items():
+            if told.get(name) != sentence:
+                told[name] = sentence
+                notify(self, f"{name}: {sentence}", severity="warning", timeout=15)
 
     def _tell_recoveries(self, states: dict) -> None:
         """An account back from an outage (offline-retrying -> online) is told once in a
@@ -586,14 +604,13 @@ class TuimailApp(App[None]):
         if main is None:
             return
         self._folder_infos = folders
-        if not self.account and folders:
-            inbox = _inbox(folders)
+        inbox = inbox_of(folders, self.account or None)
+        if not self.account and inbox is not None:
             self.open_folder(inbox.account, inbox.name, watch=False)
         elif self._open_folder_gone(folders):  # renamed or deleted by another client
-            mine = [f for f in folders if f.account == self.account]
             gone = self.folder
-            inbox = _inbox(mine)
-            self.open_folder(inbox.account, inbox.name)
+            if inbox is not None:
+                self.open_folder(inbox.account, inbox.name)
             notify(self, f"The folder {gone} is no longer on the server.", severity="warning")
         main.query_one(FolderTree).set_folders(folders, (self.account, self.folder))
         if main.titled is not None:  # the folder the list shows (its rows come with its title)
@@ -739,8 +756,8 @@ class TuimailApp(App[None]):
         screen's CSS_PATH; a file it already read is not read again."""
         sheet = self.stylesheet
         added = False
-        for name in OTHER_CSS:
-            path = str((Path(__file__).parent / "screens" / name).resolve())
+        for name in other_css():
+            path = str((SCREENS_DIR / name).resolve())
             if not sheet.has_source(path, ""):
                 sheet.read(path)
                 added = True
@@ -1268,7 +1285,11 @@ class TuimailApp(App[None]):
             from tuimail.ui.screens.attachments import AttachmentList
 
             self.push_screen(
-                AttachmentList(view.attachments, has_html=html is not None),
+                AttachmentList(
+                    view.attachments,
+                    has_html=html is not None,
+                    act=lambda what, index: self._attachment_chosen(row, view, html, (what, index)),
+                ),
                 lambda choice: self._attachment_chosen(row, view, html, choice),
             )
 
@@ -1628,8 +1649,7 @@ class TuimailApp(App[None]):
         self.before_search = None
         self.search_title = ""
         if not account or not folder:
-            folders = self._folder_infos or []
-            inbox = next((f for f in folders if f.special_use == "inbox"), None)
+            inbox = inbox_of(self._folder_infos or [])
             if inbox is None:
                 return
             account, folder = inbox.account, inbox.name
@@ -1737,8 +1757,9 @@ class TuimailApp(App[None]):
             if not yes:
                 return
             if (self.account, self.folder) == (account, folder):
-                inbox = service.special_folder(account, "inbox") or "INBOX"
-                self.open_folder(account, inbox)
+                others = [f for f in self._folder_infos or [] if f.name != folder]
+                inbox = inbox_of(others, account)
+                self.open_folder(account, inbox.name if inbox is not None else "INBOX")
             self.work(
                 lambda: service.delete_folder(account, folder),
                 "folder",
@@ -2319,14 +2340,10 @@ def _read_first(service: MailService, sort: str, reverse: bool) -> tuple[list, t
     folders = service.folders()
     if not folders:
         return folders, None
-    inbox = _inbox(folders)
+    inbox = inbox_of(folders)
+    assert inbox is not None  # folders is not empty
     source = service.source(inbox.account, inbox.name, sort, reverse=reverse)
     return folders, (inbox.account, inbox.name, sort, reverse, load(source, 0))
-
-
-def _inbox(folders: list) -> Any:
-    """The folder opened first: the inbox (the first account's), else the first folder."""
-    return next((f for f in folders if f.special_use == "inbox"), folders[0])
 
 
 def _tree_frozen(build: Callable[[], Any]) -> Any:
@@ -2376,3 +2393,9 @@ def _connection_error(exc: BaseException) -> bool:
         return True
     module = type(exc).__module__.split(".")[0]
     return module in ("imaplib", "imapclient", "poplib", "aiosmtplib", "smtplib")
+
+
+def other_css() -> list[str]:
+    """The screens' stylesheets (screens/*.tcss), each some screen's CSS_PATH, in name
+    order: the ones not read at start."""
+    return sorted(p.name for p in SCREENS_DIR.glob("*.tcss"))

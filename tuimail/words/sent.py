@@ -85,6 +85,7 @@ def sent_copy(entry: Any) -> str:
 _COPY = {
     "off": "not saved: the server keeps its own copy (save_sent_copy is off)",
     "local-only": "kept locally only",
+    "interrupted": "tuimail stopped while saving it to Sent; a local copy is kept",
 }
 
 

@@ -13,6 +13,7 @@ from tuimail.core.errors import (
     ProtocolViolation,
     SecurityFailure,
     ServerBusy,
+    TransientError,
 )
 from tuimail.core.sanitize import sanitize
 
@@ -73,9 +74,10 @@ def event(item: Any) -> str:
     return ""
 
 
-def state(item: Any) -> str:
+def state(item: Any, countdown: bool = True) -> str:
     """An account's state (tuimail.core.runtime.AccountState) for the status bar and
-    `tuimail watch`: its failure and what happens next, or what it is doing."""
+    `tuimail watch`: its failure and what happens next, or what it is doing; without
+    the "retrying in N s" that counts down when not `countdown`."""
     error = item.error
     if error is not None:
         from tuimail.words.describe import describe
@@ -98,12 +100,40 @@ def state(item: Any) -> str:
         text = f"checking every {item.interval} s"
     else:
         text = _ACTIVITY.get(item.activity, item.state)
-    if item.retry_in is not None:
-        # the time left now (the app says it again each second), not the wait announced
-        retry_at = getattr(item, "retry_at", None)
-        left = item.retry_in if retry_at is None else retry_at - time.time()
-        text = f"{text} — retrying in {max(1, round(left))} s"
+    if countdown:
+        text += _retrying(item)
     return sanitize(text)
+
+
+def brief(item: Any) -> str:
+    """A troubled account's state in a few words, for a status bar too narrow for its
+    sentence (state(): in the bar's tooltip, a note and Diagnose): the kind of failure,
+    and the countdown to the next try."""
+    error = item.error
+    if error is not None:
+        from tuimail.words.sign_in import needs_sign_in
+
+        if needs_sign_in(error):
+            text = "sign-in needed"
+        else:
+            text = next((words for kind, words in _BRIEF if isinstance(error, kind)), "")
+            text = text or ("offline" if item.state == "offline" else "failed")
+    elif item.failures:
+        count = len(item.failures)
+        text = "a folder failed" if count == 1 else f"{count} folders failed"
+    else:
+        text = "offline" if item.state == "offline" else "failed"
+    return text + _retrying(item)
+
+
+def _retrying(item: Any) -> str:
+    """ " — retrying in N s": the time left now (the app says it again each second), not
+    the wait announced; "" when no retry is planned."""
+    if item.retry_in is None:
+        return ""
+    retry_at = getattr(item, "retry_at", None)
+    left = item.retry_in if retry_at is None else retry_at - time.time()
+    return f" — retrying in {max(1, round(left))} s"
 
 
 def troubled(item: Any) -> bool:
@@ -124,6 +154,14 @@ def troubled_summary(items: list[Any]) -> str:
         text += ", retrying"
     return text
 
+
+_BRIEF = (  # the first kind an error is wins
+    (AuthenticationFailed, "login refused"),
+    (SecurityFailure, "security problem"),
+    (ServerBusy, "server busy"),
+    (ProtocolViolation, "server broke the protocol"),
+    (TransientError, "offline"),
+)
 
 _ACTIVITY = {
     "syncing": "syncing",

@@ -11,6 +11,7 @@ import http.client
 import ssl
 import xml.etree.ElementTree as ET
 
+from tuimail.core.deadline import Deadline
 from tuimail.core.discovery.model import Candidate
 from tuimail.core.discovery.resolver import Resolver, connect_any
 from tuimail.core.discovery.srv import in_domain
@@ -67,15 +68,22 @@ def url_text(host: str, path: str, port: int) -> str:
     return f"https://{host}{'' if port == 443 else f':{port}'}{path}"
 
 
+# The whole fetch (connection, TLS, request, answer) ends by this many timeouts from its
+# start, however slowly the server trickles its bytes: a detection thread stuck reading
+# would also hold the process open at its exit.
+DEADLINE_TIMEOUTS = 2
+
+
 class _Connection(http.client.HTTPSConnection):
-    def __init__(self, host, port, context, addresses, timeout) -> None:
+    def __init__(self, host, port, context, addresses, timeout, deadline: Deadline) -> None:
         super().__init__(host, port, timeout=timeout, context=context)
         self._addresses = addresses
         self._tls_context = context
+        self._deadline = deadline
 
     def connect(self) -> None:
-        sock = connect_any(self._addresses, self.port, self.timeout)
-        self.sock = self._tls_context.wrap_socket(sock, server_hostname=self.host)
+        sock = self._deadline.watch(connect_any(self._addresses, self.port, self.timeout))
+        self.sock = self._deadline.secure(self._tls_context, sock, self.host)
 
 
 def fetch(
@@ -98,49 +106,65 @@ def fetch(
         raise AutoconfigError(Unreachable(reason="dns", protocol="dns", host=host)) from None
     if not addresses:
         raise AutoconfigError(Unreachable(reason="no-such-host", protocol="http", host=host))
-    conn = _Connection(host, port, client_context(ca_file), addresses, timeout)
+    deadline = Deadline(timeout * DEADLINE_TIMEOUTS)
+    conn = _Connection(host, port, client_context(ca_file), addresses, timeout, deadline)
     try:
-        kw = {"protocol": "http", "host": host}
-        try:
-            conn.request("GET", path, headers={"User-Agent": "tuimail", "Accept": "*/*"})
-            response = conn.getresponse()
-        except ssl.SSLError as exc:
-            reason, data = tls_reason(exc)
-            raise AutoconfigTLSError(
-                SecurityFailure(reason=reason, data=data, protocol="http")
-            ) from None
-
-        except http.client.HTTPException as exc:
-            failure = ProtocolViolation(
-                reason="web", data={"what": "not-http", "type": type(exc).__name__}, **kw
-            )
+        with deadline:
+            body = _get(conn, host, path)
+    except (AutoconfigError, ValueError):
+        if deadline.expired:  # whatever the shut-down socket made the library raise
+            failure = TimedOut(reason="web", data={"what": "timeout"}, protocol="http", host=host)
             raise AutoconfigError(failure) from None
-        except OSError as exc:  # refused, reset, timed out, unreachable
-            raise AutoconfigError(_transport(exc, host)) from None
-        if response.status != 200:
-            failure = Refused(
-                reason="web",
-                data={"what": "no-document"},
-                code=response.status,
-                server_text=str(response.reason or "")[:80],
-                **kw,
-            )
-            raise AutoconfigError(failure)
-        try:
-            body = response.read(MAX_BYTES + 1)
-        except OSError as exc:
-            raise AutoconfigError(_transport(exc, host)) from None
-        except http.client.HTTPException:
-            failure = ProtocolViolation(reason="web", data={"what": "cut-short"}, **kw)
-            raise AutoconfigError(failure) from None
-        if len(body) > MAX_BYTES:
-            failure = ProtocolViolation(
-                reason="web", data={"what": "too-big", "limit": MAX_BYTES}, **kw
-            )
-            raise AutoconfigError(failure)
-        return body
+        raise
     finally:
         conn.close()
+    if deadline.expired:  # the body may be what arrived before the socket was shut down
+        failure = TimedOut(reason="web", data={"what": "timeout"}, protocol="http", host=host)
+        raise AutoconfigError(failure)
+    return body
+
+
+def _get(conn: _Connection, host: str, path: str) -> bytes:
+    """The document at `path`: AutoconfigError (typed) when there is none."""
+    kw = {"protocol": "http", "host": host}
+    try:
+        conn.request("GET", path, headers={"User-Agent": "tuimail", "Accept": "*/*"})
+        response = conn.getresponse()
+    except ssl.SSLError as exc:
+        reason, data = tls_reason(exc)
+        raise AutoconfigTLSError(
+            SecurityFailure(reason=reason, data=data, protocol="http")
+        ) from None
+
+    except http.client.HTTPException as exc:
+        failure = ProtocolViolation(
+            reason="web", data={"what": "not-http", "type": type(exc).__name__}, **kw
+        )
+        raise AutoconfigError(failure) from None
+    except OSError as exc:  # refused, reset, timed out, unreachable
+        raise AutoconfigError(_transport(exc, host)) from None
+    if response.status != 200:
+        failure = Refused(
+            reason="web",
+            data={"what": "no-document"},
+            code=response.status,
+            server_text=str(response.reason or "")[:80],
+            **kw,
+        )
+        raise AutoconfigError(failure)
+    try:
+        body = response.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise AutoconfigError(_transport(exc, host)) from None
+    except http.client.HTTPException:
+        failure = ProtocolViolation(reason="web", data={"what": "cut-short"}, **kw)
+        raise AutoconfigError(failure) from None
+    if len(body) > MAX_BYTES:
+        failure = ProtocolViolation(
+            reason="web", data={"what": "too-big", "limit": MAX_BYTES}, **kw
+        )
+        raise AutoconfigError(failure)
+    return body
 
 
 def _transport(exc: OSError, host: str) -> MailError:

@@ -32,6 +32,7 @@ from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.errors import MailError
+from tuimail.core.imap.idle_read import idle_responses
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp import SubmitError, submit
 
@@ -372,7 +373,7 @@ class _IMAPWaiter(_Waiter):
         while True:
             now = time.monotonic()
             if self.idling:
-                responses = client.idle_check(timeout=max(0.0, min(deadline, recheck) - now))
+                responses = idle_responses(client, max(0.0, min(deadline, recheck) - now))
                 announced = any(len(r) > 1 and r[1] == b"EXISTS" for r in responses)
                 if not announced and time.monotonic() < min(deadline, recheck):
                     continue

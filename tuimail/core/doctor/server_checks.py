@@ -84,7 +84,41 @@ def check_server(
             results += _imap(group, account, password, timeout, address, in_clear)
     except Exception as exc:  # whatever a server sends ends as a failure line, never a traceback
         results.append(_stopped(group, "conversation", exc, time.monotonic() - start, kind))
+    for result in results:
+        _offer_pin(result, kind, settings, timeout, address)
     return results
+
+
+class _Address:
+    """A resolver that knows the one address the doctor already looked up."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def addresses(self, host: str, port: int, timeout: float | None = None) -> list[str]:
+        return [self.address]
+
+
+def _offer_pin(
+    result: CheckResult, kind: str, s: ServerSettings, timeout: float, address: str | None
+) -> None:
+    """A certificate no known authority issued: read its key's SHA-256 (a handshake of its
+    own, nothing sent after it) into the finding's `pin`, so the fix can name the value to
+    compare and pin. Expired, wrong-host and other failures get none (pin.py)."""
+    failure = result.failure
+    if result.name != "tls" or not isinstance(failure, SecurityFailure):
+        return
+    if failure.reason != "untrusted" or s.security not in ("tls", "starttls"):
+        return
+    from tuimail.core.discovery.model import Candidate
+    from tuimail.core.discovery.pin import certificate_pin
+    from tuimail.core.discovery.resolver import Resolver
+
+    resolver: Any = _Address(address) if address is not None else Resolver()
+    pin = certificate_pin(Candidate(kind, s.host, s.port, s.security, "config"), resolver, timeout)
+    if pin:
+        result.data["pin"] = pin
+        result.data["side"] = "outgoing" if kind == "smtp" else "incoming"
 
 
 def _reach(group: str, s: ServerSettings, timeout: float, address: str | None) -> CheckResult:
@@ -162,15 +196,24 @@ def _tls_results(group: str, s: ServerSettings, sock: Any, took: float) -> list[
 
 
 def _caps_result(
-    group: str, offered: set[str], wanted: list[str], auth: list[str] | None = None
+    group: str,
+    offered: set[str],
+    wanted: list[str],
+    auth: list[str] | None = None,
+    *,
+    before_login: bool = False,
 ) -> CheckResult:
     """The extensions tuimail uses that the server offers and lacks (and, for SMTP, the
-    AUTH mechanisms it offers: `auth`), as data worded at the edge."""
+    AUTH mechanisms it offers: `auth`), as data worded at the edge. `before_login`: read
+    before a login (none tried, or it failed): many servers (Dovecot) list most of their
+    extensions only after one, so "lacking" is then only "not listed yet"."""
     data: dict[str, Any] = {
         "finding": "capabilities",
         "offered": [c for c in wanted if c in offered],
         "lacking": [c for c in wanted if c not in offered],
     }
+    if before_login:
+        data["before_login"] = True
     if auth is not None:
         data["auth"] = auth
     return CheckResult("capabilities", group, "ok", "", "", data=data)
@@ -189,7 +232,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
         results = _tls_results(group, s, _ssl_of(client.socket()), time.monotonic() - start)
         caps = {c.decode().upper() for c in client.capabilities()}
         if password is None:
-            results.append(_caps_result(group, caps, IMAP_CAPS))
+            results.append(_caps_result(group, caps, IMAP_CAPS, before_login=True))
             if in_clear:
                 refused = "logindisabled" if "LOGINDISABLED" in caps else None
                 results.append(plain_login(group, refused))
@@ -203,7 +246,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 results.insert(-1, _caps_result(group, caps, IMAP_CAPS))
                 results.append(check_quota(group, client, caps, s.host))
             except MailError as exc:
-                results.append(_caps_result(group, caps, IMAP_CAPS))
+                results.append(_caps_result(group, caps, IMAP_CAPS, before_login=True))
                 seconds = time.monotonic() - start
                 results.append(
                     _lost(group, "login", exc, seconds, "imap")

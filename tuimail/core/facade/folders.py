@@ -82,7 +82,7 @@ class Folders:
             try:
                 with backend.lock:
                     rows = server_search(
-                        backend._engine("command"), folder, SearchQuery(text=query)
+                        backend._engine("command"), folder, SearchQuery.from_words(query)
                     )
                 found.update({r.id: r for r in rows})
             except Exception as exc:

@@ -3,7 +3,7 @@ whose text is a sentence for the user."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -53,6 +53,17 @@ class FolderInfo:
         if not self.delimiter:
             return 0
         return min(self.name.strip(self.delimiter).count(self.delimiter), MAX_SHOWN_DEPTH)
+
+
+def inbox_of(folders: Iterable[FolderInfo], account: str | None = None) -> FolderInfo | None:
+    """The account's inbox among `folders` (any account's when `account` is None): the
+    folder marked inbox, else the one named INBOX in any letters (RFC 3501: the name is
+    case-insensitive; Yahoo lists "Inbox"), else the account's first folder; None when the
+    account has no folder listed yet. The one rule for "an account's inbox" in the UI."""
+    mine = [f for f in folders if account is None or f.account == account]
+    marked = next((f for f in mine if f.special_use == "inbox"), None)
+    named = marked or next((f for f in mine if f.name.upper() == "INBOX"), None)
+    return named or (mine[0] if mine else None)
 
 
 @dataclass(frozen=True)

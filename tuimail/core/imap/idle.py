@@ -28,8 +28,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from imapclient.imapclient import _parse_untagged_response as parse_untagged
-
 from tuimail.core.account import Account
 from tuimail.core.errors import MailError, Refused
 from tuimail.core.imap.errors import classify_imap
@@ -42,6 +40,7 @@ from tuimail.core.imap.idle_folder import (
     still_listed,
     told_before,
 )
+from tuimail.core.imap.idle_read import idle_responses
 from tuimail.core.imap.session import Connector
 from tuimail.core.imap.sync import (
     HEADER_ITEM,
@@ -287,11 +286,7 @@ class FolderWatcher:
                 if remaining <= 0:
                     break
                 slice_ = min(CHECK_SLICE, remaining)
-                started = time.monotonic()
-                responses = _buffered_responses(client) or client.idle_check(timeout=slice_)
-                if not responses and time.monotonic() - started < slice_ / 2:
-                    # imapclient swallows EOF during IDLE: readable and empty means closed
-                    raise ConnectionError("the server closed the connection during IDLE")
+                responses = idle_responses(client, slice_)  # the end: ConnectionLost
                 for response in responses:
                     head = response[0] if isinstance(response, tuple) and response else None
                     if head == b"BYE":
@@ -451,31 +446,6 @@ def _fetch_new(client, max_uid: int, modseq: bool) -> tuple[list[NewMessage], bo
         return [], True  # refused: the folder sync asks again and reports it
     news = any(fetch.header is None for fetch in fetches)
     return messages_from_fetches(fetches, modseq, wanted), news
-
-
-def _buffered_responses(client) -> list:
-    """Untagged responses already read from the socket into imaplib's buffer (they came
-    in the same packet as "+ idling" or a previous line): idle_check() only polls the
-    socket, so without this they would wait for the next packet, maybe the renewal."""
-    out = []
-    while _buffered(client):
-        out.append(parse_untagged(client._imap._get_line()))
-    return out
-
-
-def _buffered(client) -> bool:
-    sock = client.socket()
-    pending = getattr(sock, "pending", None)  # TLS: decrypted, not yet read
-    if pending is not None and pending():
-        return True
-    sock.setblocking(False)
-    try:
-        return bool(client._imap.file.peek(1))
-    except (OSError, ValueError):  # nothing buffered (a non-blocking read would wait)
-        return False
-    finally:
-        sock.setblocking(True)
-        client._set_read_timeout()
 
 
 class AccountWatcher:

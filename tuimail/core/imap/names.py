@@ -21,11 +21,13 @@ from __future__ import annotations
 import imaplib
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, ProtocolError
 from imapclient.imap_utf7 import decode as _utf7_decode
 from imapclient.imap_utf7 import encode as _utf7_encode
+from imapclient.response_parser import parse_response
 
 from tuimail.core.errors import MailError, Refused
 
@@ -226,3 +228,23 @@ def list_folders(
         raise ListRefused(words, protocol="imap", code=typ, server_text=words)
     typ, data = imap._untagged_response(typ, data, command)
     return parse_list(data, (str(client.host), int(client.port)))
+
+
+def folder_status(client, name: str, items: Sequence[bytes]) -> dict[bytes, object]:
+    """STATUS `name` (`items`) on a connected IMAPClient: {item: value}. Only the answer's
+    item list is read, never the name it echoes: Dovecot writes `* STATUS a]b[c (...)`
+    unquoted (a valid astring), which imapclient's parser refuses ("No closing ']'"), so
+    every second pass of such a folder failed and dropped the connection. A NO or BAD
+    raises as imapclient's own folder_status does; an answer without an item list is a
+    ProtocolError (unparsable)."""
+    wanted = "(" + " ".join(item.decode("ascii") for item in items) + ")"
+    data = client._command_and_check("status", client._normalise_folder(name), wanted)
+    last = next((d for d in reversed(data or ()) if isinstance(d, bytes)), b"")
+    start = last.rfind(b"(")
+    if start < 0 or not last.rstrip().endswith(b")"):
+        raise ProtocolError(f"STATUS answer without its items: {last[:80]!r}")
+    parsed = parse_response([last[start:]])
+    if len(parsed) != 1 or not isinstance(parsed[0], tuple):
+        raise ProtocolError(f"STATUS answer without its items: {last[:80]!r}")
+    pairs = parsed[0]
+    return dict(zip(pairs[::2], pairs[1::2], strict=False))

@@ -15,6 +15,8 @@ from datetime import date
 from tuimail.core.imap.sync import SyncEngine
 from tuimail.core.store import FolderRef, MessageRow, Store
 
+_PREFIXES = ("from", "to", "subject", "body")
+
 
 @dataclass
 class SearchQuery:
@@ -27,9 +29,31 @@ class SearchQuery:
     before: date | None = None  # strictly before
     unread: bool | None = None
     flagged: bool | None = None
+    terms: tuple[tuple[str, str], ...] = ()  # (field, text) from the search line, ANDed
+
+    @classmethod
+    def from_words(cls, text: str) -> SearchQuery:
+        """The search line's words as server criteria, meaning what they mean locally
+        (tuimail.core.store.search.fts_query): `from:x` the sender, `to:x` the recipients
+        (To or Cc), `subject:x`, `body:x` the text; any other word anywhere (TEXT). Every
+        term must match. A prefix with nothing after it is an ordinary word."""
+        terms = []
+        for token in text.split():
+            field, sep, rest = token.partition(":")
+            field = field.lower()
+            if sep and rest and field in _PREFIXES:
+                terms.append((field, rest))
+            else:
+                terms.append(("text", token))
+        return cls(terms=tuple(terms))
 
     def criteria(self) -> list:
         out: list = []
+        for field, value in self.terms:
+            if field == "to":
+                out += ["OR", "TO", value, "CC", value]
+            else:
+                out += [field.upper(), value]
         for key, value in (
             ("FROM", self.from_),
             ("TO", self.to),
@@ -53,7 +77,7 @@ class SearchQuery:
         return any(
             isinstance(v, str) and not v.isascii()
             for v in (self.from_, self.to, self.subject, self.body, self.text)
-        )
+        ) or any(not value.isascii() for _field, value in self.terms)
 
 
 def server_search(engine: SyncEngine, folder: str, query: SearchQuery) -> list[MessageRow]:

@@ -8,7 +8,8 @@ it was (an attachment saved from the copy that arrives is byte for byte the one 
 ASCII message comes back as the same bytes; the top header block is kept as it is apart
 from that downgrade (and a single part's Content-Transfer-Encoding); message/* and
 multipart containers are never base64'd themselves (RFC 2046), their parts are converted.
-A message the stdlib cannot take apart goes as it was (better than not sending).
+A message the stdlib cannot take apart goes as it was (better than not sending), its top
+header block downgraded all the same.
 """
 
 from __future__ import annotations
@@ -20,15 +21,31 @@ from email.parser import BytesParser
 from io import BytesIO
 
 from tuimail.core.mime.long_lines import CTE_FIELD, encode_part
+from tuimail.core.mime.seven_bit_stubs import ascii_from, expand, stubbed, whole_payloads
 from tuimail.core.mime.utf8_headers import downgrade
 
 _WRITE = policy.compat32.clone(linesep="\r\n")
 
 
 def seven_bit(raw: bytes) -> bytes:
-    """`raw` (CRLF) as 7-bit data meaning the same (see the module's invariants)."""
+    """`raw` (CRLF) as 7-bit data meaning the same (see the module's invariants).
+
+    Big leaves (an attachment, a long text) are kept out of the parse and encoded a chunk
+    at a time (seven_bit_stubs): the cost follows the parts that need it, not the whole
+    message, and the bytes are those of converting it whole (which is done when the
+    small message does not read as the big one would)."""
     if raw.isascii():
         return raw
+    end = raw.find(b"\r\n\r\n")
+    try:
+        small, leaves = stubbed(raw) if end != -1 and not ascii_from(raw, end) else (raw, [])
+        if leaves and whole_payloads(small, raw, leaves):
+            out = expand(_entity(downgrade(small)), raw, leaves)
+            if out is not None:
+                return out
+    except Exception:  # RecursionError, parser failures: converted whole below
+        pass
+    raw = downgrade(raw)
     try:
         return _entity(raw)
     except Exception:  # RecursionError, parser failures on hostile input: nothing lost
@@ -36,11 +53,12 @@ def seven_bit(raw: bytes) -> bytes:
 
 
 def _entity(raw: bytes) -> bytes:
-    """The whole message in 7 bits; its header block kept apart from `downgrade`."""
-    raw = downgrade(raw)
-    head, sep, body = raw.partition(b"\r\n\r\n")
-    if not sep or body.isascii():
+    """The whole message (its top header block ASCII already) in 7 bits; that header
+    block kept as it is."""
+    end = raw.find(b"\r\n\r\n")
+    if end == -1 or ascii_from(raw, end):
         return raw
+    head, sep = raw[:end], b"\r\n\r\n"
     msg = _fixed(BytesParser(policy=policy.compat32).parsebytes(raw))
     if msg.is_multipart():
         return head + sep + _flat(msg).partition(b"\r\n\r\n")[2]

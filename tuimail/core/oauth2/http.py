@@ -1,9 +1,15 @@
 """POST a form to an authorization server and read its JSON answer: verified HTTPS only,
-bounded in size and time, failures typed (tuimail.core.errors)."""
+bounded in size and time, failures typed (tuimail.core.errors).
+
+Time: `timeout` bounds each wait of the socket, and the whole exchange (connection, TLS,
+request, answer) ends by DEADLINE_TIMEOUTS timeouts from its start however slowly the
+server trickles its bytes (a byte every few seconds never trips a socket timeout):
+`Deadline` shuts the socket down then, and the failure is TimedOut."""
 
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import socket
 import ssl
@@ -12,9 +18,34 @@ import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 from tuimail.core import errors
+from tuimail.core.deadline import Deadline
 from tuimail.core.tls import client_context
 
 MAX_ANSWER = 1 << 20
+DEADLINE_TIMEOUTS = 2  # the whole exchange: at most this many timeouts
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    """urllib's HTTPS, each connection's socket under `deadline`."""
+
+    def __init__(self, context: ssl.SSLContext, deadline: Deadline) -> None:
+        super().__init__(context=context)
+        self._deadline = deadline
+
+    def https_open(self, req):
+        deadline = self._deadline
+
+        class Connection(http.client.HTTPSConnection):
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                self._create_connection = deadline.create_connection
+
+            def connect(self) -> None:
+                http.client.HTTPConnection.connect(self)  # TCP (and a proxy's tunnel)
+                host = self._tunnel_host or self.host  # as HTTPSConnection.connect
+                self.sock = deadline.secure(self._context, self.sock, host)
+
+        return self.do_open(Connection, req, context=self._context)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -53,19 +84,24 @@ def _exchange(
     request = urllib.request.Request(
         url, data=data, headers=headers, method="POST" if data is not None else "GET"
     )
+    deadline = Deadline(timeout * DEADLINE_TIMEOUTS)
     opener = urllib.request.build_opener(
-        urllib.request.HTTPSHandler(context=client_context(ca_file)), _NoRedirect
+        _HTTPSHandler(client_context(ca_file), deadline), _NoRedirect
     )
     host = parts.hostname
     try:
-        with opener.open(request, timeout=timeout) as response:
-            status, body = response.status, response.read(MAX_ANSWER + 1)
-    except urllib.error.HTTPError as exc:
-        status, body = exc.code, exc.read(MAX_ANSWER + 1)
+        with deadline:
+            status, body = _answer(opener, request, timeout)
     except urllib.error.URLError as exc:
-        raise _transport_error(exc.reason, host) from exc
-    except (OSError, ssl.SSLError) as exc:
-        raise _transport_error(exc, host) from exc
+        raise _failure(exc.reason, host, deadline) from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise _failure(exc, host, deadline) from exc
+    except ValueError:  # ssl: a read on the socket the deadline shut down
+        if deadline.expired:
+            raise errors.TimedOut(protocol="http", host=host) from None
+        raise
+    if deadline.expired:  # the body may be what arrived before the socket was shut down
+        raise errors.TimedOut(protocol="http", host=host)
     if len(body) > MAX_ANSWER:
         raise errors.ProtocolViolation(
             protocol="http", host=host, reason="response-too-big", data={"limit": MAX_ANSWER}
@@ -77,6 +113,32 @@ def _exchange(
     if not isinstance(data, dict):
         raise errors.ProtocolViolation(protocol="http", code=status, host=host, reason="not-json")
     return status, data
+
+
+def _answer(opener: urllib.request.OpenerDirector, request, timeout: float) -> tuple[int, bytes]:
+    """(status, at most MAX_ANSWER + 1 bytes of the body): error statuses too."""
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.status, response.read(MAX_ANSWER + 1)
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, exc.read(MAX_ANSWER + 1)
+
+
+def _failure(reason: object, host: str, deadline: Deadline) -> errors.MailError:
+    """The typed failure of an exchange: TimedOut once its deadline passed (whatever the
+    shut-down socket made the library raise), an answer that is not HTTP (a bad status
+    line, endless headers) or cut short as ProtocolViolation, else the transport's."""
+    if deadline.expired:
+        return errors.TimedOut(protocol="http", host=host)
+    if isinstance(reason, http.client.IncompleteRead):
+        return errors.ProtocolViolation(
+            protocol="http", host=host, reason="web", data={"what": "cut-short"}
+        )
+    if isinstance(reason, http.client.HTTPException) and not isinstance(reason, OSError):
+        data = {"what": "not-http", "type": type(reason).__name__}
+        return errors.ProtocolViolation(protocol="http", host=host, reason="web", data=data)
+    return _transport_error(reason, host)
 
 
 def _transport_error(reason: object, host: str) -> errors.MailError:

@@ -144,6 +144,24 @@ MIGRATIONS: list[str] = [
             WHERE m.size > 0 AND f.local = 0
         );
     """,
+    # 9: `bodies.raw` goes last. A row is one record; SQLite keeps a zeroblob() virtual
+    # (never allocated) only at the record's end, so with fetched_at after raw every
+    # INSERT of a body held it twice in memory (the bound value, the record: +116 MB for
+    # a 56 MB message). Last, a body is stored as zeroblob(n) and then written through
+    # incremental blob I/O a chunk at a time (Store.save_body). The copy is one statement
+    # in the migration's transaction: a crash leaves schema 8 and the old table whole;
+    # each statement leaves the same result run again (IF NOT EXISTS, OR IGNORE).
+    """
+    CREATE TABLE IF NOT EXISTS bodies_v9 (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        fetched_at REAL NOT NULL,
+        raw BLOB NOT NULL
+    );
+    INSERT OR IGNORE INTO bodies_v9(message_id, fetched_at, raw)
+        SELECT message_id, fetched_at, raw FROM bodies;
+    DROP TABLE bodies;
+    ALTER TABLE bodies_v9 RENAME TO bodies;
+    """,
 ]
 
 # Indexes only lookups made after a sync need (unread counts and filters, a Message-ID, a

@@ -132,6 +132,13 @@ def plain_text(raw: bytes, limit: int = 200_000) -> str | None:
             elif param.replace(" ", "").lower() not in ("format=flowed", "format=fixed"):
                 return None  # charset*= (RFC 2231), delsp=yes, the unknown: the full parse
     encoding = b" ".join(encodings[0].split()).lower() if encodings else b"7bit"
+    if encoding in (b"7bit", b"8bit", b"binary") and _ascii_as_is(charset) and raw.isascii():
+        # Each byte is the character it reads as, whatever the body's length: only the
+        # first `limit` are copied and decoded (the same text, not a 56 MB string).
+        start = end.end()
+        if raw.find(b"begin ", start) != -1 and _UUENCODED.search(raw, start):
+            return None
+        return _indexed(raw[start : start + limit].decode("ascii"), limit)
     body = raw[end.end() :]
     try:
         if encoding == b"quoted-printable":
@@ -145,9 +152,24 @@ def plain_text(raw: bytes, limit: int = 200_000) -> str | None:
     if b"begin " in body and _UUENCODED.search(body):
         return None  # the full parse takes the uuencoded file out of the text
     from tuimail.core.mime.charsets import decode_bytes
+
+    return _indexed(decode_bytes(body, charset)[0], limit)
+
+
+def _indexed(text: str, limit: int) -> str:
+    """The first `limit` characters of a decoded body as the index keeps them."""
     from tuimail.core.sanitize import sanitize
 
-    text = decode_bytes(body, charset)[0][:limit].replace("\r\n", "\n")
+    text = text[:limit].replace("\r\n", "\n")
     if text.isascii() and not _ASCII_CONTROL.search(text):
         return text  # nothing sanitize() would change (it is slow on long text)
     return sanitize(text, multiline=True)  # as the full parse: word boundaries alike
+
+
+def _ascii_as_is(charset: str | None) -> bool:
+    """Whether ASCII bytes declared as `charset` decode to the same characters (as
+    charsets.decode_bytes decodes them): no charset, US-ASCII, UTF-8, ISO 8859, windows."""
+    from tuimail.core.mime.charsets import codec_for
+
+    codec = codec_for(charset)
+    return codec is None or codec == "utf-8" or codec.startswith(("iso8859-", "cp125"))

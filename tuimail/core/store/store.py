@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import platformdirs
 
-from tuimail.core.store import header_index
+from tuimail.core.store import blobs, header_index
 from tuimail.core.store.headers import DATE_RANGE, HeaderSummary, sane_date, summarize_header
 from tuimail.core.store.schema import (
     DEFERRABLE_INDEXES,
@@ -190,12 +190,15 @@ NOTE_SIZE = "impossible-size"  # a note's kind, as store.headers' NOTE_* (worded
 NOTE_UNREADABLE_ANSWER = "unreadable-answer"  # the server's FETCH answer could not be read
 BULK_FIRST_FILL = 5000  # a smaller first sync keeps every index (bulk_first_fill)
 
-_INSERT = (
-    "INSERT INTO messages(folder_id, uid, flags, seen, flagged, answered, deleted, "
-    "modseq, internaldate, date, size, from_name, from_addr, to_addrs, cc_addrs, "
-    "subject, message_id, in_reply_to, refs, thread_id, has_attachments, note, raw_header) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+# The columns of one INSERT, in the order of _row_values' tuple.
+_COLUMNS = (
+    "folder_id", "uid", "flags", "seen", "flagged", "answered", "deleted", "modseq",
+    "internaldate", "date", "size", "from_name", "from_addr", "to_addrs", "cc_addrs",
+    "subject", "message_id", "in_reply_to", "refs", "thread_id", "has_attachments", "note",
+    "raw_header",
+)  # fmt: skip
+_INSERT = f"INSERT INTO messages({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_DATE_AT, _SIZE_AT = _COLUMNS.index("date"), _COLUMNS.index("size")
 
 
 def _modseq(value: object) -> int | None:
@@ -639,20 +642,9 @@ class Store:
         return [_row_to_message(r) for r in self.conn.execute(sql, (row.thread_id, row.account_id))]
 
     def body(self, message_id: int) -> bytes | None:
-        """The cached raw message, or None if it was never fetched.
-
-        Read through SQLite's incremental blob I/O: a plain SELECT has SQLite assemble
-        the whole value in a buffer of its own before Python copies it (two copies of a
-        56 MB message at once, not one)."""
-        try:
-            with self.conn.blobopen("bodies", "raw", message_id, readonly=True) as blob:
-                return blob.read()
-        except sqlite3.OperationalError:
-            pass  # no such row (or not a blob): the query says which
-        row = self.conn.execute(
-            "SELECT raw FROM bodies WHERE message_id = ?", (message_id,)
-        ).fetchone()
-        return bytes(row[0]) if row else None
+        """The cached raw message, or None if it was never fetched (one copy in memory:
+        tuimail.core.store.blobs)."""
+        return blobs.read(self.conn, message_id)
 
     def uid_flags(self, folder_id: int, uids: Iterable[int] | None = None) -> dict[int, str]:
         """uid -> flags string, for every message of the folder with a UID (or only for
@@ -805,8 +797,9 @@ class Store:
                         )
                         ids.append(existing[0])
                         continue
+                values = _row_values(folder_id, msg, summary, flags)
                 if has_placeholders:
-                    adopted = self._placeholder_for(c, folder_id, msg, summary, flags)
+                    adopted = self._placeholder_for(c, folder_id, values, summary)
                     if adopted:
                         c.execute(
                             "UPDATE messages SET uid = ?, flags = ?, seen = ?, flagged = ?, "
@@ -815,25 +808,24 @@ class Store:
                         )
                         ids.append(adopted[0])
                         continue
-                ids.append(self._insert(c, folder_id, msg, summary, flags))
+                ids.append(self._insert(c, values, summary))
         return ids
 
     @staticmethod
     def _placeholder_for(
-        c: sqlite3.Connection, folder_id: int, msg: NewMessage, s: HeaderSummary, flags: tuple
+        c: sqlite3.Connection, folder_id: int, values: tuple, s: HeaderSummary
     ) -> tuple | None:
-        """The row a local move put in this folder (waiting for its UID) that `msg`, the
-        server's copy, is: by Message-ID; without one, by what a move keeps (size, date,
-        sender, subject), so the row keeps its id and an undo still finds it."""
+        """The row a local move put in this folder (waiting for its UID) that the server's
+        copy (its row `values`, summary `s`) is: by Message-ID; without one, by what a move
+        keeps (size and date as stored, sender, subject), so the row keeps its id and an
+        undo still finds it."""
         if s.message_id:
             return c.execute(
                 "SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL "
                 "AND message_id = ? LIMIT 1",
                 (folder_id, s.message_id),
             ).fetchone()
-        values = _row_values(folder_id, msg, s, flags)  # the date and size as stored
-        modseq_at = 2 + len(flags)  # (folder_id, uid, *flags, modseq, internaldate, date, size
-        date, size = values[modseq_at + 2], values[modseq_at + 3]
+        date, size = values[_DATE_AT], values[_SIZE_AT]
         return c.execute(
             "SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL "
             "AND COALESCE(message_id, '') = '' AND size = ? AND date = ? AND from_addr = ? AND subject = ? "
@@ -881,15 +873,10 @@ class Store:
             header_index.added(c, ids[0], ids[-1])
         return ids
 
-    def _insert(
-        self,
-        c: sqlite3.Connection,
-        folder_id: int,
-        msg: NewMessage,
-        s: HeaderSummary,
-        flags: tuple,
-    ) -> int:
-        cur = c.execute(_INSERT, _row_values(folder_id, msg, s, flags))
+    @staticmethod
+    def _insert(c: sqlite3.Connection, values: tuple, s: HeaderSummary) -> int:
+        """Insert one row (`values`: _row_values) and its search entry; returns its id."""
+        cur = c.execute(_INSERT, values)
         rowid = cur.lastrowid
         c.execute(
             "INSERT INTO messages_fts(rowid, subject, people, body) VALUES (?, ?, ?, '')",
@@ -908,7 +895,9 @@ class Store:
         header = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
         msg = NewMessage(None, flags, header, len(raw), internaldate or time.time())
         with self.transaction() as c:
-            rowid = self._insert(c, folder_id, msg, summarize_header(header), flag_columns(flags))
+            summary = summarize_header(header)
+            values = _row_values(folder_id, msg, summary, flag_columns(flags))
+            rowid = self._insert(c, values, summary)
             self.save_body(rowid, raw)
         return rowid
 
@@ -924,10 +913,7 @@ class Store:
         the user opens it: indexed at once)."""
         text = body_text(raw)
         with self.transaction() as c:
-            c.execute(
-                "INSERT OR REPLACE INTO bodies(message_id, raw, fetched_at) VALUES (?, ?, ?)",
-                (message_id, sqlite3.Binary(raw), time.time()),
-            )
+            blobs.write(c, message_id, raw, time.time())
             header_index.ensure(c, [message_id])
             c.execute("UPDATE messages_fts SET body = ? WHERE rowid = ?", (text, message_id))
             c.execute("DELETE FROM body_index_pending WHERE message_id = ?", (message_id,))
@@ -937,16 +923,15 @@ class Store:
         is indexed later by `index_pending` (the slow part: a full parse and render).
         Returns how many were saved. Until indexed, search finds them by their headers."""
         now = time.time()
-        rows = [(mid, sqlite3.Binary(raw), now) for mid, raw in items]
+        rows = list(items)
         if not rows:
             return 0
         with self.transaction() as c:
-            c.executemany(
-                "INSERT OR REPLACE INTO bodies(message_id, raw, fetched_at) VALUES (?, ?, ?)", rows
-            )
+            for mid, raw in rows:
+                blobs.write(c, mid, raw, now)
             c.executemany(
                 "INSERT OR IGNORE INTO body_index_pending(message_id) VALUES (?)",
-                [(mid,) for mid, _raw, _now in rows],
+                [(mid,) for mid, _raw in rows],
             )
         return len(rows)
 
@@ -964,20 +949,21 @@ class Store:
         done = 0
         while True:
             rows = self.conn.execute(
-                "SELECT p.message_id, b.raw FROM body_index_pending p LEFT JOIN bodies b "
-                "ON b.message_id = p.message_id ORDER BY p.message_id DESC LIMIT ?",
+                "SELECT message_id FROM body_index_pending ORDER BY message_id DESC LIMIT ?",
                 (batch,),
             ).fetchall()
             if not rows:
                 return done
-            texts = [(body_text(bytes(raw)), mid) for mid, raw in rows if raw is not None]
+            texts = []  # one body in memory at a time, read once (blobs.read)
+            for (mid,) in rows:
+                raw = blobs.read(self.conn, mid)
+                if raw is not None:
+                    texts.append((body_text(raw), mid))
+                del raw
             with self.transaction() as c:
                 header_index.ensure(c, [mid for _text, mid in texts])
                 c.executemany("UPDATE messages_fts SET body = ? WHERE rowid = ?", texts)
-                c.executemany(
-                    "DELETE FROM body_index_pending WHERE message_id = ?",
-                    [(mid,) for mid, _raw in rows],
-                )
+                c.executemany("DELETE FROM body_index_pending WHERE message_id = ?", rows)
             done += len(texts)
             if budget is not None and time.thread_time() - spent >= budget:
                 return done
@@ -1071,11 +1057,7 @@ class Store:
                     "people, body FROM messages_fts WHERE rowid = ?",
                     (new, mid),
                 )
-                c.execute(
-                    "INSERT INTO bodies(message_id, raw, fetched_at) SELECT ?, raw, fetched_at "
-                    "FROM bodies WHERE message_id = ?",
-                    (new, mid),
-                )
+                blobs.copy(c, mid, new)
                 new_ids.append(new)
         return new_ids
 

@@ -3,9 +3,13 @@ mailcap pager's output there too, a needsterminal program with the app suspended
 graphical viewer when there is a display), s saves it in ~/Downloads, o opens it with the
 desktop's viewer; when the message has both a plain and an HTML version, the last entry
 shows the HTML one as text. Names and types come from the message: shown as plain text.
+As mutt's attachment menu: j / k move, and the list stays open after s and o (several
+attachments are saved one after the other); Enter and Esc close it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,7 +33,8 @@ def _size(size: int) -> str:
 
 
 class AttachmentList(ModalScreen[tuple[str, int] | None]):
-    """Dismissed with ("view" | "save" | "open", attachment index), or None."""
+    """Dismissed with ("view", attachment index), or None. s and o call `act` with
+    ("save" | "open", attachment index) and keep the list open."""
 
     CSS_PATH = "dialogs.tcss"
 
@@ -37,12 +42,20 @@ class AttachmentList(ModalScreen[tuple[str, int] | None]):
         Binding("escape,q", "cancel", "Close", id="attachments.close"),
         Binding("s", "save", "Save", id="attachments.save"),
         Binding("o", "open", "Open with viewer", id="attachments.open"),
+        Binding("j", "down", "Down", show=False, id="attachments.down"),
+        Binding("k", "up", "Up", show=False, id="attachments.up"),
     ]
 
-    def __init__(self, attachments: list[ReaderAttachment], has_html: bool = False) -> None:
+    def __init__(
+        self,
+        attachments: list[ReaderAttachment],
+        has_html: bool = False,
+        act: Callable[[str, int], None] | None = None,
+    ) -> None:
         super().__init__()
         self.attachments = attachments
         self.has_html = has_html
+        self.act = act
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker attachments"):
@@ -82,15 +95,26 @@ class AttachmentList(ModalScreen[tuple[str, int] | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(("view", int(event.option.id or 0)))
 
+    def action_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
     def action_save(self) -> None:
-        index = self._current()
-        if index is not None and index != HTML:
-            self.dismiss(("save", index))
+        self._act("save")
 
     def action_open(self) -> None:
+        self._act("open")
+
+    def _act(self, what: str) -> None:
         index = self._current()
-        if index is not None and index != HTML:
-            self.dismiss(("open", index))
+        if index is None or index == HTML:
+            return
+        if self.act is None:
+            self.dismiss((what, index))
+        else:
+            self.act(what, index)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -26,6 +26,8 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
         Binding("escape,q", "cancel", "Close", id="links.close"),
         Binding("c", "copy", "Copy (OSC 52)", id="links.copy"),
         Binding("o", "open", "Open", id="links.open"),
+        Binding("j", "down", "Down", show=False, id="links.down"),
+        Binding("k", "up", "Up", show=False, id="links.up"),
     ]
 
     def __init__(self, links: list[str], remote: bool = False) -> None:
@@ -71,6 +73,12 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         link = self.links[int(event.option.id or 0)]
         self.dismiss(("copy" if self.remote else "open", link))
+
+    def action_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
 
     def action_open(self) -> None:
         link = self._current()

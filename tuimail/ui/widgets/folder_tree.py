@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tuimail.core.service import MAX_SHOWN_DEPTH, UNIFIED, FolderInfo
+from tuimail.core.service import MAX_SHOWN_DEPTH, UNIFIED, FolderInfo, inbox_of
 from tuimail.ui.plain import plain_text
 
 _COUNT = re.compile(r" \(\d+\)$")  # a label's unread count
@@ -140,16 +140,10 @@ class FolderTree(Tree[tuple[str, str]]):
                 self.post_message(self.FolderChosen(data[0], inbox))
 
     def inbox_of(self, account: str) -> str:
-        """The account's INBOX (the folder marked so, else the one named so, else its
-        first folder); "" when it has none yet."""
-        names = [f for f in self._folders if f.account == account]
-        for folder in names:
-            if folder.special_use == "inbox":
-                return folder.name
-        for folder in names:
-            if folder.name.upper() == "INBOX":
-                return folder.name
-        return names[0].name if names else ""
+        """The account's inbox (tuimail.core.service.inbox_of); "" when it has no folder
+        listed yet."""
+        inbox = inbox_of(self._folders, account)
+        return inbox.name if inbox is not None else ""
 
     def _account_node(self) -> TreeNode | None:
         """The account line the cursor is on or in."""

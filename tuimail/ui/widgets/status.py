@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import AccountState
+from tuimail.words.status import brief as brief_words
 from tuimail.words.status import state as state_words
 from tuimail.words.status import troubled, troubled_summary
 
@@ -14,11 +15,14 @@ GLYPHS = {"syncing": "⟳", "idle": "●", "polling": "○", "offline": "✕", "
 
 
 class StatusBar(Static):
-    """One line; a longer one (an error on an 80-column terminal) wraps onto up to three
-    rather than losing its end, which says what happens next ("retrying in 8 s").
-    Two or more troubled accounts are summed up in one phrase ("2 accounts offline,
-    retrying") and the others shown by glyph and name, to stay on one line at 80
-    columns: every account's sentence is then in the tooltip (and Diagnose)."""
+    """One line at 80 columns. A troubled account's sentence too long for the line is
+    said in a few words there ("! work: login refused", "✕ work: offline — retrying in
+    8 s"); two or more troubled accounts are summed up in one phrase ("2 accounts
+    offline, retrying") and the others shown by glyph and name. Every account's whole
+    sentence is then in the tooltip (and Diagnose); `shortened` names the accounts said
+    briefly, with their sentence (without the countdown), for the app to say once. A
+    line still too long (a long last error) wraps onto up to three rather than losing
+    its end."""
 
     DEFAULT_CSS = """
     StatusBar { height: auto; max-height: 3; background: $panel; color: $text; padding: 0 1; }
@@ -26,6 +30,12 @@ class StatusBar(Static):
 
     _said: Text | None = None  # what update_status showed last
     _tip: Text | None = None  # the tooltip it set last
+    _last: tuple | None = None  # update_status's arguments, to lay them out again on resize
+    shortened: dict[str, str] = {}  # account -> its sentence, said briefly in the bar
+
+    def on_resize(self) -> None:
+        if self._last is not None:
+            self.update_status(*self._last)
 
     def update_status(
         self,
@@ -34,34 +44,23 @@ class StatusBar(Static):
         error: str = "",
         diagnose_key: str = "",
     ) -> None:
-        text = Text()
-        if diagnose_key and any(s.state in ("error", "offline") for s in states.values()):
-            # First, so a long error on a narrow terminal cannot push it out of sight.
-            text.append(f"press {diagnose_key} to diagnose", style="bold reverse")
-            text.append("  ")
+        self._last = (states, outbox, error, diagnose_key)
         bad = [name for name, state in states.items() if troubled(state)]
         summed = len(bad) >= 2
-        if summed:
-            glyph = GLYPHS["offline" if all(states[n].state == "offline" for n in bad) else "error"]
-            text.append(f"{glyph} {troubled_summary([states[n] for n in bad])}")
-            text.append("  ")
+        text = self._line(states, outbox, error, diagnose_key, bad, brief=False)
+        width = self.content_size.width or self.app.size.width - 2
+        shortened = {}
+        if bad and not summed and text.cell_len > width:
+            text = self._line(states, outbox, error, diagnose_key, bad, brief=True)
+            shortened = {name: state_words(states[name], countdown=False) for name in bad}
+        self.shortened = shortened
         details = Text()
         for name, state in states.items():
-            line = Text(f"{GLYPHS.get(state.state, '?')} {sanitize(name)}: ")
-            line.append(state_words(state))  # sanitised, plain text
-            details.append_text(line)
+            details.append(f"{GLYPHS.get(state.state, '?')} {sanitize(name)}: ")
+            details.append(state_words(state))  # sanitised, plain text
             details.append("\n")
-            if not summed:
-                text.append_text(line)
-                text.append("  ")
-            elif name not in bad:  # its glyph and name: the words are in the tooltip
-                text.append(f"{GLYPHS.get(state.state, '?')} {sanitize(name)}  ")
-        text.append(f"Outbox: {outbox}")
-        if error:
-            text.append("  ")
-            text.append(sanitize(error), style="bold red")
         details.rstrip()
-        tip = details if summed else None
+        tip = details if summed or shortened else None
         if tip != self._tip:
             # Each troubled account's own sentence, as plain text (never markup).
             self._tip = tip
@@ -70,3 +69,39 @@ class StatusBar(Static):
             return  # the same words: no repaint, and no layout of the screen (~10 ms)
         self._said = text
         self.update(text)
+
+    @staticmethod
+    def _line(
+        states: dict[str, AccountState],
+        outbox: int,
+        error: str,
+        diagnose_key: str,
+        bad: list[str],
+        brief: bool,
+    ) -> Text:
+        """The bar's words: each account's state (troubled ones `brief`ly), or two or
+        more troubled ones summed up; the outbox; the last error."""
+        text = Text()
+        if diagnose_key and any(s.state in ("error", "offline") for s in states.values()):
+            # First, so a long error on a narrow terminal cannot push it out of sight.
+            text.append(f"press {diagnose_key} to diagnose", style="bold reverse")
+            text.append("  ")
+        summed = len(bad) >= 2
+        if summed:
+            glyph = GLYPHS["offline" if all(states[n].state == "offline" for n in bad) else "error"]
+            text.append(f"{glyph} {troubled_summary([states[n] for n in bad])}")
+            text.append("  ")
+        for name, state in states.items():
+            glyph = GLYPHS.get(state.state, "?")
+            if not summed:
+                words = brief_words(state) if brief and name in bad else state_words(state)
+                text.append(f"{glyph} {sanitize(name)}: ")
+                text.append(words)  # sanitised, plain text
+                text.append("  ")
+            elif name not in bad:  # its glyph and name: the words are in the tooltip
+                text.append(f"{glyph} {sanitize(name)}  ")
+        text.append(f"Outbox: {outbox}")
+        if error:
+            text.append("  ")
+            text.append(sanitize(error), style="bold red")
+        return text

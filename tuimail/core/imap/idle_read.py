@@ -1,0 +1,68 @@
+"""What a server says during IDLE, read in whole lines.
+
+imapclient's `idle_check` reads without blocking: an update split across packets or TLS
+records ("* 2 EXIS" now, "TS" a moment later) came back cut, its first part was dropped
+and the watcher took the short read for a closed connection. Here the socket is only
+polled for the first byte; once anything has come, each line is read whole under the
+account's read timeout (an answer deadline armed from that moment, so a line trickled
+for ever still ends), and the end of the stream is a typed ConnectionLost, never an
+empty list.
+"""
+
+from __future__ import annotations
+
+import select
+from typing import Any
+
+from imapclient.imapclient import _parse_untagged_response as parse_untagged
+
+from tuimail.core.connect import arm_deadline
+
+
+def idle_responses(client: Any, timeout: float) -> list:
+    """The untagged responses the server sends within `timeout` seconds (the first one
+    waited for, then every one already buffered): [] when it said nothing. `client` is an
+    IMAPClient in IDLE."""
+    if not buffered(client) and not _readable(client.socket(), timeout):
+        return []
+    return [_line(client)] + buffered_responses(client)
+
+
+def buffered_responses(client: Any) -> list:
+    """Untagged responses already read from the socket into imaplib's buffer (they came
+    in the same packet as "+ idling" or a previous line): a poll of the socket does not
+    see them, so without this they would wait for the next packet, maybe the renewal."""
+    out = []
+    while buffered(client):
+        out.append(_line(client))
+    return out
+
+
+def buffered(client: Any) -> bool:
+    """Whether bytes are waiting in the TLS layer or imaplib's reader."""
+    sock = client.socket()
+    pending = getattr(sock, "pending", None)  # TLS: decrypted, not yet read
+    if pending is not None and pending():
+        return True
+    sock.setblocking(False)
+    try:
+        return bool(client._imap.file.peek(1))
+    except (OSError, ValueError):  # nothing buffered (a non-blocking read would wait)
+        return False
+    finally:
+        sock.setblocking(True)
+        client._set_read_timeout()
+
+
+def _line(client: Any) -> Any:
+    """One whole line, blocking under the read timeout from now, parsed."""
+    imap = client._imap
+    client._set_read_timeout()
+    arm_deadline(imap.file, imap.sock)
+    return parse_untagged(imap._get_line())
+
+
+def _readable(sock: Any, timeout: float) -> bool:
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(max(0.0, timeout) * 1000))
