@@ -98,6 +98,10 @@ class OutboxEntry:
 
     @classmethod
     def from_json(cls, data: dict) -> OutboxEntry:
+        """An entry from its state file's JSON; TypeError when that is not an entry's
+        (the outbox then lists it as unreadable)."""
+        if not isinstance(data, dict):
+            raise TypeError(f"an outbox state is a JSON object, not {type(data).__name__}")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if not isinstance(known.get("failure"), dict):
             known.pop("failure", None)  # absent in old entries: their last_error stays
@@ -181,7 +185,7 @@ def unclaimed(account_names: Iterable[str], root: Path | None = None) -> list[Ou
     except OSError:
         return []
     boxes = [Outbox(name, root) for name in names]
-    return [box for box in boxes if box.entries()]
+    return [box for box in boxes if box.count()]
 
 
 class Outbox:
@@ -247,6 +251,13 @@ class Outbox:
         if include_sent:
             out += list(self._read_dir(self.sent_dir))
         return sorted(out, key=lambda e: (e.created, e.id))
+
+    def count(self) -> int:
+        """How many messages wait: len(entries()), without reading their states (an
+        entry is its message file; entries() lists each, readable state or not)."""
+        if not self.dir.is_dir():
+            return 0
+        return sum(1 for _eml in self.dir.glob("*.eml"))
 
     def _read_dir(self, directory: Path) -> Iterator[OutboxEntry]:
         if not directory.is_dir():
