@@ -25,12 +25,16 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
-from tuimail.core.hooks import NOTIFY_SETTINGS
-from tuimail.core.identities import IDENTITY_KEYS
 
 if TYPE_CHECKING:
     import tomlkit
     from tomlkit.items import InlineTable
+
+# The values of `notify` (how the terminal is told of new mail: tuimail.core.hooks) and
+# the keys of an `identities` table (tuimail.core.identities), kept here: reading the
+# config never loads those modules (`tuimail sync` needs neither before it connects).
+NOTIFY_SETTINGS = ("auto", "osc9", "osc777", "bell", "off")
+IDENTITY_KEYS = {"email": str, "name": str, "signature": str}
 
 APP_NAME = "tuimail"
 SECURITIES = ("tls", "starttls", "plain")
