@@ -486,11 +486,26 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_options_clash(args: argparse.Namespace) -> str:
+    """Options of `read` that cannot go together (one of them was silently ignored):
+    the sentence, or ""."""
+    if args.raw and (args.json or args.route):
+        return "--raw prints the message source: it does not go with --json or --route"
+    if args.check_dkim and not args.route:
+        return "--check-dkim checks the delivery report's signatures: add --route"
+    if args.nameserver and not args.check_dkim:
+        return "--nameserver is the DNS server of --check-dkim: add --route --check-dkim"
+    return ""
+
+
 @_guard
 def cmd_read(args: argparse.Namespace) -> int:
     from tuimail.core.imap.sync import SyncEngine
     from tuimail.core.store import Store
 
+    clash = _read_options_clash(args)
+    if clash:
+        return _fail(clash, EXIT_USAGE)
     account = _accounts(args.account, imap_only=False)[0]
     store = Store()
     folder = store.folder((account.name, args.folder), counts=False)

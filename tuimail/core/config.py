@@ -295,6 +295,7 @@ def load_config(path: str | Path | None = None) -> Config:
     keys = data.get("keys", {})
     if not isinstance(keys, dict):
         raise ConfigError("keys-not-table", path=str(path))
+    keys = _dotted(keys)
     for binding, value in keys.items():
         if not isinstance(value, str) or not value.strip():
             line = lines.find(("keys",), binding)
@@ -307,6 +308,19 @@ def load_config(path: str | Path | None = None) -> Config:
         _check_keys(ui, UI_KEYS, ("ui",), path, lines)
     settings = {k: v for k, v in data.items() if k not in ("accounts", "keys")}
     return Config(path=path, accounts=accounts, keys=keys, settings=settings, lines=lines)
+
+
+def _dotted(keys: dict, prefix: str = "") -> dict:
+    """[keys] with TOML's dotted keys joined back into binding ids: `list.down = "n"`,
+    written as the ids are documented, is the table {"list": {"down": "n"}} to TOML, and
+    means the binding `list.down` ("list.down" = "n" quoted is the same)."""
+    flat: dict = {}
+    for name, value in keys.items():
+        if isinstance(value, dict):
+            flat.update(_dotted(value, f"{prefix}{name}."))
+        else:
+            flat[f"{prefix}{name}"] = value
+    return flat
 
 
 def issuer_key(name: str) -> str:
