@@ -43,6 +43,8 @@ _NEVER_FOR_SYNC = (
     "multiprocessing",  # only a first sync of many headers summarises them in a worker
     "tuimail.words",  # the sentences: only a pass that failed somewhere says something
     "tuimail.core.imap.actions",  # only queued actions are replayed
+    "tuimail.core.hooks",  # new-mail commands and notices: `tuimail watch` and the app
+    "tuimail.core.identities",  # reading the config does not load them (issue 19)
 )
 
 # Needed later than the first painted list (when a message is written, an account added,

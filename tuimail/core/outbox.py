@@ -54,7 +54,6 @@ from tuimail.core.secrets import Secret
 if TYPE_CHECKING:
     from tuimail.core.smtp import SubmitError
 
-STATES = ("queued", "sending", "retrying", "failed", "maybe_sent", "sent", "partial")
 PENDING = ("queued", "sending", "retrying", "failed", "maybe_sent")
 BACKOFF = (60, 120, 300, 600, 1800, 3600)  # seconds after attempt 1, 2, 3, ...
 
@@ -269,28 +268,21 @@ class Outbox:
                 yield OutboxEntry.from_json(json.loads(state.read_text("utf-8")))
             except FileNotFoundError:
                 # Interrupted between the message and its state: keep it, visibly.
-                yield self._orphan(entry_id, eml)
+                yield self._without_state(entry_id, ORPHAN, created=eml.stat().st_mtime)
             except (ValueError, TypeError) as exc:
-                entry = OutboxEntry(
-                    id=entry_id,
-                    account=self.account_name,
-                    sender="",
-                    recipients=[],
-                    state="failed",
-                )
-                entry.failed_because(UNREADABLE, detail=sanitize(str(exc)))
-                yield entry
+                yield self._without_state(entry_id, UNREADABLE, detail=sanitize(str(exc)))
 
-    def _orphan(self, entry_id: str, eml: Path) -> OutboxEntry:
+    def _without_state(
+        self, entry_id: str, reason: str, created: float | None = None, **data: object
+    ) -> OutboxEntry:
+        """A message whose state is missing or cannot be read: listed as failed, for
+        `reason` (never sent by a pass: it has no recipients)."""
         entry = OutboxEntry(
-            id=entry_id,
-            account=self.account_name,
-            sender="",
-            recipients=[],
-            state="failed",
-            created=eml.stat().st_mtime,
+            id=entry_id, account=self.account_name, sender="", recipients=[], state="failed"
         )
-        entry.failed_because(ORPHAN)
+        if created is not None:
+            entry.created = created
+        entry.failed_because(reason, **data)
         return entry
 
     def get(self, entry_id: str) -> OutboxEntry:

@@ -59,7 +59,7 @@ from tuimail.core.errors import (
 )
 from tuimail.core.imap.ahead import answers_ahead
 from tuimail.core.imap.errors import classify_imap
-from tuimail.core.imap.fetchscan import Fetch, Plain, read_answer
+from tuimail.core.imap.fetchscan import META, Fetch, Plain, read_answer
 from tuimail.core.imap.names import (
     ListEntry,
     ListRefused,
@@ -683,11 +683,11 @@ class SyncEngine:
             meta = entry[0] if isinstance(entry, tuple) else entry
             if not isinstance(meta, bytes):
                 continue
-            uid = _META["uid"].search(meta)
-            flags = _META["flags"].search(meta)
+            uid = META["uid"].search(meta)
+            flags = META["flags"].search(meta)
             if uid is None or flags is None:
                 continue
-            mod = _META["modseq"].search(meta)
+            mod = META["modseq"].search(meta)
             server[int(uid.group(1))] = (
                 tuple(flags.group(1).decode("utf-8", "replace").split()),
                 int(mod.group(1)) if mod else None,
@@ -938,13 +938,6 @@ def examine(client: IMAPClient, name: str) -> dict:
     return info
 
 
-_META = {
-    "uid": re.compile(rb"\bUID (\d+)"),
-    "flags": re.compile(rb"\bFLAGS \(([^)]*)\)"),
-    "date": re.compile(rb'\bINTERNALDATE "([^"]+)"'),
-    "size": re.compile(rb"\bRFC822\.SIZE (\d+)"),
-    "modseq": re.compile(rb"\bMODSEQ \((\d+)\)"),
-}
 _START = re.compile(rb"^\d+ \(")
 _MONTHS = {m: i for i, m in enumerate(
     (b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"), 1
@@ -1204,7 +1197,7 @@ def messages_from_imaplib(
                 records[-1][0] += entry
     out = []
     for meta, header in records:
-        uid = _META["uid"].search(meta)
+        uid = META["uid"].search(meta)
         if header is None and b"BODY[HEADER" in meta:
             header = b""  # sent as an empty quoted string
         if uid is None or header is None:
@@ -1213,10 +1206,10 @@ def messages_from_imaplib(
             continue
         if not 0 < int(uid.group(1)) <= MAX_UID:
             continue  # not a UID (RFC 3501: 32-bit, non-zero); the count check reports it
-        flags = _META["flags"].search(meta)
-        date = _META["date"].search(meta)
-        size = _META["size"].search(meta)
-        mod = _META["modseq"].search(meta) if modseq else None
+        flags = META["flags"].search(meta)
+        date = META["date"].search(meta)
+        size = META["size"].search(meta)
+        mod = META["modseq"].search(meta) if modseq else None
         out.append(
             NewMessage(
                 uid=int(uid.group(1)),
