@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from textual import events
 from textual.command import CommandInput, CommandList, CommandPalette
@@ -112,20 +113,47 @@ def record_restyles(app) -> list:
     return nodes
 
 
+class Started(NamedTuple):
+    """What `started` yields: the pilot, the app, its user on the server, and the text
+    of every toast since the start (a live list)."""
+
+    pilot: Any
+    app: TuimailApp
+    user: Any
+    notes: list[str]
+
+
+@asynccontextmanager
+async def started(
+    server,
+    count: int | None = None,
+    *,
+    size: tuple[int, int] = (120, 40),
+    user: Any = None,
+    **options: Any,
+) -> AsyncIterator[Started]:
+    """`user` (a new one if None) on the bundled `server` given the first `count` demo
+    samples (all: None, none: 0), the app on it (make_app's `options`) run headless at
+    `size` until its first sync is on screen, toasts recorded from the start."""
+    user = server.new_user() if user is None else user
+    seed(server, user, count)
+    app = make_app(server, user, **options)
+    notes = record_notes(app)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        yield Started(pilot, app, user, notes)
+
+
 @asynccontextmanager
 async def running(
     server, deliver: Callable = seed, size: tuple[int, int] = (120, 40)
 ) -> AsyncIterator[tuple]:
-    """A new user on the bundled `server` given mail by `deliver(server, user)` (the demo
-    samples), and the app on it run headless until its first sync is on screen; yields
-    (pilot, notes), notes recorded from the start (see record_notes)."""
+    """`started` with the mail given by `deliver(server, user)` (the demo samples);
+    yields (pilot, notes)."""
     user = server.new_user()
     deliver(server, user)
-    app = make_app(server, user)
-    notes = record_notes(app)
-    async with app.run_test(size=size) as pilot:
-        await ready(pilot)
-        yield pilot, notes
+    async with started(server, 0, size=size, user=user) as run:
+        yield run.pilot, run.notes
 
 
 async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 15.0) -> None:

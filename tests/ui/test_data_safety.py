@@ -14,12 +14,11 @@ from textual.widgets import Input, TextArea
 
 from tests.ui.helpers import (
     account_for,
-    make_app,
     ready,
-    record_notes,
     running,
     seed,
     settle,
+    started,
     wait_for,
 )
 from tuimail.core.secrets import Secret
@@ -69,12 +68,7 @@ def _submissions(server, subject: bytes) -> list:
 
 
 async def test_d_in_trash_asks_first_and_never_offers_an_undo(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 2)
-    app = make_app(mail_server, user)
-    notes = record_notes(app)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 2) as (pilot, app, user, notes):
         await pilot.press("d")  # from INBOX: to Trash, undoable, no question
         await wait_for(pilot, lambda: len(mail_server.messages(user, "Trash")) == 1, timeout=20)
         assert isinstance(app.screen, MainScreen)
@@ -99,10 +93,7 @@ async def test_d_in_trash_asks_first_and_never_offers_an_undo(mail_server):
 
 async def test_forward_carries_the_attachments_byte_for_byte(mail_server):
     user, bob = mail_server.new_user(), mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, user=user) as (pilot, app, _user, _notes):
         await _select(pilot, REPORT)
         await pilot.press("f")
         screen = await _composer(pilot)
@@ -119,10 +110,7 @@ async def test_forward_carries_the_attachments_byte_for_byte(mail_server):
 
 async def test_forward_as_attachment_sends_the_whole_message_as_rfc822(mail_server):
     user, bob = mail_server.new_user(), mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, user=user) as (pilot, app, _user, _notes):
         await _select(pilot, REPORT)
         original = app.service.raw(_list(app).current)
         await pilot.press("F")
@@ -143,13 +131,9 @@ async def test_forward_as_attachment_sends_the_whole_message_as_rfc822(mail_serv
 
 async def test_D_deletes_the_highlighted_folder_and_never_a_special_one(mail_server):
     user = mail_server.new_user()
-    seed(mail_server, user, 2)
     mail_server.store.create_folder(user.login, "Old")
-    app = make_app(mail_server, user)
-    notes = record_notes(app)
     names = lambda: {f.name for f in mail_server.store.folders(user.login)}  # noqa: E731
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 2, user=user) as (pilot, app, _user, notes):
         assert (app.account, app.folder) == ("test", "INBOX")
         tree = app.main.query_one(FolderTree)
         await pilot.press("tab")  # into the folder tree
@@ -180,12 +164,9 @@ async def test_D_deletes_the_highlighted_folder_and_never_a_special_one(mail_ser
 
 async def test_mark_all_read_asks_and_u_undoes_it(mail_server):
     user = mail_server.new_user()
-    seed(mail_server, user, 4)
-    app = make_app(mail_server, user)
     seen = lambda: sum("\\Seen" in m.flags for m in mail_server.store.messages(user.login))  # noqa: E731
-    notes = record_notes(app)
-    async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview marks anything
-        await ready(pilot)
+    # narrow: no preview marks anything
+    async with started(mail_server, 4, size=(90, 30), user=user) as (pilot, app, _user, notes):
         assert seen() == 0
         await pilot.press("A")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
@@ -208,12 +189,9 @@ async def test_a_saved_draft_reopens_with_everything_and_leaves_drafts_when_sent
     mail_server, tmp_path
 ):
     user, bob = mail_server.new_user(), mail_server.new_user()
-    seed(mail_server, user, 1)
     notes_file = tmp_path / "notes.bin"
     notes_file.write_bytes(b"\x00binary\xffdata\n")
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 1, user=user) as (pilot, app, _user, _notes):
         await pilot.press("c")
         screen = await _composer(pilot)
         _field(screen, "to").value = bob.email
@@ -248,11 +226,7 @@ async def test_a_saved_draft_reopens_with_everything_and_leaves_drafts_when_sent
 
 
 async def test_e_in_drafts_opens_the_composer_and_saving_again_keeps_one_copy(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 1) as (pilot, app, user, _notes):
         await pilot.press("c")
         screen = await _composer(pilot)
         _field(screen, "subject").value = "Draft one"
@@ -276,11 +250,7 @@ async def test_e_in_drafts_opens_the_composer_and_saving_again_keeps_one_copy(ma
 
 async def test_every_recipient_is_checked_and_the_bad_one_named(mail_server):
     user, bob = mail_server.new_user(), mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    notes = record_notes(app)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 1, user=user) as (pilot, app, _user, notes):
         screen = await _open(pilot)
         _field(screen, "to").value = "bob"
         _field(screen, "subject").value = "Checked"
@@ -339,11 +309,7 @@ async def _burst(pilot, *keys: str) -> None:
 
 
 async def test_s_a_s_typed_in_a_burst_acts_on_the_messages_typed_on(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(90, 30)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, size=(90, 30)) as (pilot, app, user, _notes):
         lst = _list(app)
         first, second = lst.row_at(0), lst.row_at(1)
         await _burst(pilot, "s", "a", "s")  # one burst, no waiting in between
@@ -405,11 +371,8 @@ async def test_text_back_from_the_editor_sets_the_headers_or_is_kept_when_unread
 
 async def test_a_reopened_reply_still_marks_the_original_answered(mail_server):
     user, bob = mail_server.new_user(), mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
     answered = lambda: ["\\Answered" in m.flags for m in mail_server.store.messages(user.login)]  # noqa: E731
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 1, user=user) as (pilot, app, _user, _notes):
         await pilot.press("r")
         screen = await _composer(pilot)
         _field(screen, "to").value = bob.email

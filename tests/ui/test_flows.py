@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 from textual.widgets import Input, TextArea
 
-from tests.ui.helpers import make_app, ready, record_notes, running, seed, settle, wait_for
+from tests.ui.helpers import make_app, ready, running, settle, started, wait_for
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.main import MainScreen
 from tuimail.ui.widgets.message_list import MessageList
@@ -25,11 +25,7 @@ def _reader_text(app) -> str:
 
 
 async def test_read_a_message(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server) as (pilot, app, user, _notes):
         assert isinstance(app.screen, MainScreen)
         lst = _list(app)
         assert lst.count == 6
@@ -56,9 +52,7 @@ async def test_reply_and_send_arrives(mail_server):
     msg["Message-ID"] = "<q1@example.test>"
     msg.set_content("Can you answer this?\n")
     mail_server.deliver(user, msg.as_bytes())
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 0, user=user) as (pilot, app, _user, _notes):
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
         screen = app.screen
@@ -84,12 +78,7 @@ async def test_reply_and_send_arrives(mail_server):
 
 
 async def test_delete_and_undo(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 3)
-    app = make_app(mail_server, user)
-    notes = record_notes(app)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 3) as (pilot, app, user, notes):
         first = _list(app).current.subject
         await pilot.press("d")
         await settle(pilot)
@@ -112,11 +101,7 @@ async def test_d_in_the_reader_shows_the_next_message_so_the_next_d_deletes_what
     cursor to the next message but the reader kept showing the deleted one, so a second
     d deleted a message the user had never seen. Now the reader follows, as mutt's pager
     does; the last message deleted goes back to the (empty) list."""
-    user = mail_server.new_user()
-    seed(mail_server, user, 3)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 3, size=(80, 24)) as (pilot, app, user, _notes):
         lst = _list(app)
         subjects = [lst.row_at(i).subject for i in range(3)]
         await pilot.press("enter")
@@ -144,12 +129,7 @@ async def test_d_in_the_reader_shows_the_next_message_so_the_next_d_deletes_what
 async def test_undo_of_a_delete_whose_message_is_gone_says_so_instead_of_undone(mail_server):
     """The message deleted to Trash was then removed there by another mail program: u
     cannot put it back, and says so. It used to say "Undone: deleted 1 message"."""
-    user = mail_server.new_user()
-    seed(mail_server, user, 2)
-    app = make_app(mail_server, user)
-    notes = record_notes(app)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 2) as (pilot, app, user, notes):
         await pilot.press("d")
         await wait_for(pilot, lambda: len(mail_server.messages(user, "Trash")) == 1)
         await wait_for(pilot, lambda: "Deleted (u to undo)" in notes)
@@ -165,11 +145,7 @@ async def test_undo_of_a_delete_whose_message_is_gone_says_so_instead_of_undone(
 
 
 async def test_move_with_fuzzy_picker(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 2)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 2) as (pilot, app, user, _notes):
         await pilot.press("m")
         await pilot.pause()
         await pilot.press("a", "r", "c")  # fuzzy: "Archive"
@@ -216,11 +192,7 @@ async def test_undo_in_search_results_brings_the_message_back_into_them(mail_ser
 
 
 async def test_new_mail_arrives_by_idle(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user, idle=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 1, idle=True) as (pilot, app, user, _notes):
         await wait_for(pilot, lambda: app.service.states()["test"].activity == "push")
         selected = _list(app).current.id
         msg = EmailMessage()
@@ -235,11 +207,7 @@ async def test_new_mail_arrives_by_idle(mail_server):
 
 
 async def test_offline_start_from_cache(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 3)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 3) as (pilot, app, user, _notes):
         await pilot.press("enter")  # fetch one body into the cache
         await settle(pilot)
     store = app.service.store
@@ -258,11 +226,8 @@ async def test_offline_start_from_cache(mail_server):
 
 async def test_search_finds_bodies_on_the_server(mail_server):
     """A word only in a body never downloaded: found by the server's SEARCH."""
-    user = mail_server.new_user()
-    seed(mail_server, user)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(90, 30)) as pilot:  # narrow: no preview downloads
-        await ready(pilot)
+    # narrow: no preview downloads
+    async with started(mail_server, size=(90, 30)) as (pilot, app, _user, _notes):
         await pilot.press("slash")
         await pilot.pause()
         await pilot.press(*"invoice below", "enter")  # text of one body only
@@ -276,11 +241,7 @@ async def test_a_burst_of_new_mail_while_reading_leaves_the_reader_on_its_messag
     """Under 100 columns, more new mail than the list looks through for the selected
     message (50) arrives while one is read: the reader keeps showing it (it did not
     leave the folder), rather than jumping to whatever row the cursor is on then."""
-    user = mail_server.new_user()
-    seed(mail_server, user, 2)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 2, size=(80, 24)) as (pilot, app, user, _notes):
         lst = _list(app)
         await pilot.press("enter")
         await settle(pilot)

@@ -6,12 +6,10 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 from tests.ui.helpers import (
-    make_app,
-    ready,
-    record_notes,
     run_from_palette,
     seed,
     settle,
+    started,
     wait_for,
 )
 from tuimail.ui.widgets.folder_tree import FolderTree
@@ -29,18 +27,17 @@ def _archived(to: str) -> bytes:
     return msg.as_bytes()
 
 
-def _app_with_archive(server, inbox: int):
-    """The app for a new user with `inbox` messages and one in Archive ("Kept for later")."""
+def _with_archive(server, inbox: int):
+    """The app started at 80x24 for a new user with `inbox` messages and one in Archive
+    ("Kept for later"): tests.ui.helpers.started."""
     user = server.new_user()
     seed(server, user, inbox)
     server.deliver(user, _archived(user.email), "Archive")
-    return make_app(server, user)
+    return started(server, 0, size=(80, 24), user=user)
 
 
 async def test_folders_reachable_by_keyboard_at_80x24(mail_server):
-    app = _app_with_archive(mail_server, 2)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with _with_archive(mail_server, 2) as (pilot, app, _user, _notes):
         main = app.main
         tree = main.query_one(FolderTree)
         lst = main.query_one(MessageList)
@@ -71,9 +68,7 @@ async def test_folders_reachable_by_keyboard_at_80x24(mail_server):
 
 
 async def test_g_and_G_go_to_the_first_and_last_folder(mail_server):
-    app = _app_with_archive(mail_server, 1)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with _with_archive(mail_server, 1) as (pilot, app, _user, _notes):
         tree = app.main.query_one(FolderTree)
         await pilot.press("tab")
         await settle(pilot)
@@ -88,9 +83,7 @@ async def test_a_folder_opened_from_the_palette_while_reading_shows_its_list(mai
     """As from the tree: the folder's list, not the reader of the message read before."""
     from tuimail.ui.widgets.reader import ReaderPane
 
-    app = _app_with_archive(mail_server, 1)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with _with_archive(mail_server, 1) as (pilot, app, _user, _notes):
         main, lst = app.main, app.main.query_one(MessageList)
         await pilot.press("enter")
         await wait_for(pilot, lambda: main.reading)
@@ -104,12 +97,7 @@ async def test_message_keys_in_the_narrow_folder_view_touch_no_message(mail_serv
     """Under 100 columns Tab shows the folders in the list's place. d there deleted the
     list's message, which was not on screen (found in tmux at 80x24): now a message
     key there says no message is selected and changes nothing."""
-    user = mail_server.new_user()
-    seed(mail_server, user, 2)
-    app = make_app(mail_server, user)
-    notes = record_notes(app)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 2, size=(80, 24)) as (pilot, app, user, notes):
         await pilot.press("tab")
         await wait_for(pilot, lambda: app.main.choosing_folder)
         await pilot.press("d", "a", "s")
@@ -126,9 +114,7 @@ async def test_enter_on_an_account_line_opens_its_inbox_and_folding_is_space_or_
     """Regression: Enter on the account's line folded the account (Textual's default)
     rather than opening anything. As in mutt's and aerc's account lists, Enter there
     opens the account's INBOX; Space, left and right fold and unfold it."""
-    app = _app_with_archive(mail_server, 2)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with _with_archive(mail_server, 2) as (pilot, app, _user, _notes):
         tree, lst = app.main.query_one(FolderTree), app.main.query_one(MessageList)
         app.open_folder("test", "Archive")
         await wait_for(pilot, lambda: lst.count == 1)

@@ -277,6 +277,25 @@ async def test_enter_at_100_columns_shows_the_reader_in_place_of_the_list(mail_s
         assert lst.display and lst.has_focus and not reader.display
 
 
+async def test_widening_to_the_preview_shows_the_message_under_the_cursor(mail_server):
+    """A terminal made wide enough for the preview (100 -> 160 columns) shows the message
+    the cursor is on, not "No message selected." (or the message read before) beside a
+    highlighted row."""
+    async with running(mail_server, size=(100, 30)) as (pilot, _notes):
+        app = pilot.app
+        lst, reader = app.main.query_one(MessageList), app.main.query_one(ReaderPane)
+        await pilot.press("enter")  # one message read in the list's place, then left
+        await wait_for(pilot, lambda: reader.message_view is not None)
+        await pilot.press("q", "j")
+        row = lst.current
+        assert row is not None and not reader.display
+        assert reader.message_view.subject != row.subject
+        await pilot.resize_terminal(160, 30)
+        await wait_for(pilot, lambda: reader.message_view.subject == row.subject)
+        assert reader.display
+        assert lst.has_focus and not app.main.reading
+
+
 async def test_quitting_with_mail_in_the_outbox_asks_first(mail_server):
     from tuimail.core.service import Draft
 

@@ -54,7 +54,6 @@ from tuimail.core.secrets import Secret
 if TYPE_CHECKING:
     from tuimail.core.smtp import SubmitError
 
-STATES = ("queued", "sending", "retrying", "failed", "maybe_sent", "sent", "partial")
 PENDING = ("queued", "sending", "retrying", "failed", "maybe_sent")
 BACKOFF = (60, 120, 300, 600, 1800, 3600)  # seconds after attempt 1, 2, 3, ...
 
@@ -98,6 +97,10 @@ class OutboxEntry:
 
     @classmethod
     def from_json(cls, data: dict) -> OutboxEntry:
+        """An entry from its state file's JSON; TypeError when that is not an entry's
+        (the outbox then lists it as unreadable)."""
+        if not isinstance(data, dict):
+            raise TypeError(f"an outbox state is a JSON object, not {type(data).__name__}")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if not isinstance(known.get("failure"), dict):
             known.pop("failure", None)  # absent in old entries: their last_error stays
@@ -181,7 +184,7 @@ def unclaimed(account_names: Iterable[str], root: Path | None = None) -> list[Ou
     except OSError:
         return []
     boxes = [Outbox(name, root) for name in names]
-    return [box for box in boxes if box.entries()]
+    return [box for box in boxes if box.count()]
 
 
 class Outbox:
@@ -248,6 +251,13 @@ class Outbox:
             out += list(self._read_dir(self.sent_dir))
         return sorted(out, key=lambda e: (e.created, e.id))
 
+    def count(self) -> int:
+        """How many messages wait: len(entries()), without reading their states (an
+        entry is its message file; entries() lists each, readable state or not)."""
+        if not self.dir.is_dir():
+            return 0
+        return sum(1 for _eml in self.dir.glob("*.eml"))
+
     def _read_dir(self, directory: Path) -> Iterator[OutboxEntry]:
         if not directory.is_dir():
             return
@@ -258,28 +268,21 @@ class Outbox:
                 yield OutboxEntry.from_json(json.loads(state.read_text("utf-8")))
             except FileNotFoundError:
                 # Interrupted between the message and its state: keep it, visibly.
-                yield self._orphan(entry_id, eml)
+                yield self._without_state(entry_id, ORPHAN, created=eml.stat().st_mtime)
             except (ValueError, TypeError) as exc:
-                entry = OutboxEntry(
-                    id=entry_id,
-                    account=self.account_name,
-                    sender="",
-                    recipients=[],
-                    state="failed",
-                )
-                entry.failed_because(UNREADABLE, detail=sanitize(str(exc)))
-                yield entry
+                yield self._without_state(entry_id, UNREADABLE, detail=sanitize(str(exc)))
 
-    def _orphan(self, entry_id: str, eml: Path) -> OutboxEntry:
+    def _without_state(
+        self, entry_id: str, reason: str, created: float | None = None, **data: object
+    ) -> OutboxEntry:
+        """A message whose state is missing or cannot be read: listed as failed, for
+        `reason` (never sent by a pass: it has no recipients)."""
         entry = OutboxEntry(
-            id=entry_id,
-            account=self.account_name,
-            sender="",
-            recipients=[],
-            state="failed",
-            created=eml.stat().st_mtime,
+            id=entry_id, account=self.account_name, sender="", recipients=[], state="failed"
         )
-        entry.failed_because(ORPHAN)
+        if created is not None:
+            entry.created = created
+        entry.failed_because(reason, **data)
         return entry
 
     def get(self, entry_id: str) -> OutboxEntry:

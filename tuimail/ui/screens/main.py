@@ -126,10 +126,27 @@ class MainScreen(Screen):
         self._layout(event.size.width)
 
     def _layout(self, width: int) -> None:
+        was_previewing = self.previewing
         self.set_class(width < NARROW, "narrow")
         self.set_class(NARROW <= width < WIDE, "medium")
         if width >= NARROW and self.choosing_folder:
             self._set_choosing_folder(False)
+        if self.previewing and not was_previewing:
+            self._preview_current()
+
+    def _preview_current(self) -> None:
+        """The preview just appeared (the terminal widened): it shows the message under
+        the cursor, as it would had the cursor moved there (not by the user: not marked
+        read), instead of "No message selected." (or the message read before) beside a
+        highlighted row."""
+        reader = self.query_one(ReaderPane)
+        row = self.query_one(MessageList).current
+        if row is None or row.id < 0 or reader.raw is not None or self.app.shows(row):
+            return
+        self._stop_timers()
+        self._preview_timer = self.set_timer(
+            PREVIEW_DELAY, lambda: self.app.load_message(row, preview=True, by_user=False)
+        )
 
     @property
     def previewing(self) -> bool:
