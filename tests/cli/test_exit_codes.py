@@ -149,3 +149,15 @@ def test_detect_of_something_that_is_not_an_address_is_a_usage_error(given, caps
     assert main(["detect", given, "--json"]) == EXIT_USAGE
     shown = json.loads(capsys.readouterr().out)
     assert shown["error_reason"] == "not_an_address" and shown["probes"] == []
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--raw", "--json"], ["--raw", "--route"], ["--check-dkim"], ["--nameserver", "127.0.0.1"]],
+)
+def test_read_options_that_do_not_go_together_are_a_usage_error(synced, capsys, options) -> None:
+    """One of them was silently ignored (--raw --json printed the source, --check-dkim
+    without --route checked nothing): exit 0 for something that was not done."""
+    assert main(["read", "1", *options]) == EXIT_USAGE
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("tuimail: ") and options[0] in err

@@ -7,7 +7,6 @@ tuimail.core.imap and tuimail.core.store.
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
 import sys
 import threading
@@ -227,7 +226,11 @@ def _password(account: Account):
     """The account's password (tuimail.core.secrets), asked on a terminal if need be."""
     from tuimail.core.secrets import get_password
 
-    return get_password(account, getpass.getpass if sys.stdin.isatty() else None)
+    if not sys.stdin.isatty():
+        return get_password(account, None)
+    import getpass  # only a terminal is asked
+
+    return get_password(account, getpass.getpass)
 
 
 def _runtime(store, account: Account, emit=None, *, idle: bool = False, secret=None, early=None):
@@ -483,11 +486,26 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_options_clash(args: argparse.Namespace) -> str:
+    """Options of `read` that cannot go together (one of them was silently ignored):
+    the sentence, or ""."""
+    if args.raw and (args.json or args.route):
+        return "--raw prints the message source: it does not go with --json or --route"
+    if args.check_dkim and not args.route:
+        return "--check-dkim checks the delivery report's signatures: add --route"
+    if args.nameserver and not args.check_dkim:
+        return "--nameserver is the DNS server of --check-dkim: add --route --check-dkim"
+    return ""
+
+
 @_guard
 def cmd_read(args: argparse.Namespace) -> int:
     from tuimail.core.imap.sync import SyncEngine
     from tuimail.core.store import Store
 
+    clash = _read_options_clash(args)
+    if clash:
+        return _fail(clash, EXIT_USAGE)
     account = _accounts(args.account, imap_only=False)[0]
     store = Store()
     folder = store.folder((account.name, args.folder), counts=False)
