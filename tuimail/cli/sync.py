@@ -7,7 +7,6 @@ tuimail.core.imap and tuimail.core.store.
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
 import sys
 import threading
@@ -227,7 +226,11 @@ def _password(account: Account):
     """The account's password (tuimail.core.secrets), asked on a terminal if need be."""
     from tuimail.core.secrets import get_password
 
-    return get_password(account, getpass.getpass if sys.stdin.isatty() else None)
+    if not sys.stdin.isatty():
+        return get_password(account, None)
+    import getpass  # only a terminal is asked
+
+    return get_password(account, getpass.getpass)
 
 
 def _runtime(store, account: Account, emit=None, *, idle: bool = False, secret=None, early=None):
