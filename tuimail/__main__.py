@@ -123,19 +123,22 @@ def sendmail_argv(parser: argparse.ArgumentParser, argv: list[str], program: str
 def main(argv: list[str] | None = None) -> int:
     from tuimail.core.private import tighten_all, use_private_umask
 
-    quick = argv is None and _ends_at_once(sys.argv[1:])
-    # A one-shot command runs without the collector's automatic runs (put back if the
-    # process goes on after all). Its start-up imports make tens of thousands of objects
-    # that all stay (modules, functions, classes): CPython's default threshold walked
-    # them in ~30 collections that found ~500 objects of garbage (~7 ms of a 10k-message
-    # first sync's CPU, issue 19). Reference counting still frees everything not in a
-    # cycle; the few cycles left end with the process (a first sync of 10,000 headers
-    # leaves ~700 objects, under 0.5 MB).
+    program = sys.argv[0] if argv is None else ""
+    words = sys.argv[1:] if argv is None else argv
+    only = command_module(words, program)  # the command line, classified once
+    # Run as the program (not by a test or an embedding caller), the collector's automatic
+    # runs are paused: for a one-shot command until it ends, for the app until its first
+    # list is painted (tuimail.core.start_gc). A one-shot command's start-up imports make
+    # tens of thousands of objects that all stay (modules, functions, classes): CPython's
+    # default threshold walked them in ~30 collections that found ~500 objects of garbage
+    # (~7 ms of a 10k-message first sync's CPU, issue 19). Reference counting still frees
+    # everything not in a cycle; the few cycles left end with the process (a first sync
+    # of 10,000 headers leaves ~700 objects, under 0.5 MB).
+    quick = argv is None and _ends_at_once(words)
+    app_start = argv is None and only == APP_ONLY
     paused = quick and gc.isenabled()
     if paused:
-        gc.disable()
-    # The app: paused likewise until its first list is painted (tuimail.core.start_gc).
-    app_start = argv is None and command_module(sys.argv[1:], sys.argv[0]) == APP_ONLY
+        gc.disable()  # put back if the process goes on after all
     if app_start:
         from tuimail.core import start_gc
 
@@ -143,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = use_private_umask()  # before anything is created: files 0600, dirs 0700
     try:
         tighten_all()
-        status = _main(argv)
+        status = _main(words, only, program)
     except BaseException:
         if paused:
             gc.enable()
@@ -182,11 +185,8 @@ def command_module(argv: list[str], program: str = "") -> str | None:
     return COMMAND_MODULE[words[0]]
 
 
-def _main(argv: list[str] | None) -> int:
-    program = sys.argv[0] if argv is None else ""
-    if argv is None:
-        argv = sys.argv[1:]
-    only = command_module(argv, program)
+def _main(argv: list[str], only: str | None, program: str) -> int:
+    """Parse `argv` (classified as `only`: see command_module) and run its command."""
     if only == APP_ONLY and "--version" not in argv:
         args, flags = _app_options(argv), set()
     else:

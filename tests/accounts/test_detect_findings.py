@@ -130,8 +130,8 @@ def test_not_an_address_is_typed(capsys) -> None:
     assert result.error.reason is NotFoundReason.NOT_AN_ADDRESS and not result.probes
     said = detect_words.not_found(result.error)
     assert said == "'not-an-address' is not an e-mail address like alice@example.org."
-    assert main(["detect", "not-an-address"]) == 1
-    assert f"Error: {said}" in capsys.readouterr().out
+    assert main(["detect", "not-an-address"]) == 2  # a usage error, as for account add
+    assert capsys.readouterr().err == f"tuimail detect: {said}\n"
 
 
 def test_one_missing_role_names_the_server_found(mail_server) -> None:

@@ -134,3 +134,30 @@ def test_a_failure_no_command_handles_is_one_sentence(capsys, monkeypatch) -> No
     assert main(["completions", "bash"]) == EXIT_FAILURE
     err = capsys.readouterr().err
     assert err == "tuimail: Something went wrong: the parser broke\n"
+
+
+@pytest.mark.parametrize("given", ["notanemail", "a@exa mple.com", "a@b..c", "a@b@c"])
+def test_detect_of_something_that_is_not_an_address_is_a_usage_error(given, capsys) -> None:
+    """It was exit 1 ("nothing detected") after 'none found' lines, and a domain with a
+    blank in it was looked up and probed 27 times."""
+    assert main(["detect", given, "--timeout", "1"]) == EXIT_USAGE
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert (
+        err.strip() == f"tuimail detect: {given!r} is not an e-mail address like alice@example.org."
+    )
+    assert main(["detect", given, "--json"]) == EXIT_USAGE
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["error_reason"] == "not_an_address" and shown["probes"] == []
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--raw", "--json"], ["--raw", "--route"], ["--check-dkim"], ["--nameserver", "127.0.0.1"]],
+)
+def test_read_options_that_do_not_go_together_are_a_usage_error(synced, capsys, options) -> None:
+    """One of them was silently ignored (--raw --json printed the source, --check-dkim
+    without --route checked nothing): exit 0 for something that was not done."""
+    assert main(["read", "1", *options]) == EXIT_USAGE
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("tuimail: ") and options[0] in err

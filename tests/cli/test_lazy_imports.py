@@ -43,6 +43,8 @@ _NEVER_FOR_SYNC = (
     "multiprocessing",  # only a first sync of many headers summarises them in a worker
     "tuimail.words",  # the sentences: only a pass that failed somewhere says something
     "tuimail.core.imap.actions",  # only queued actions are replayed
+    "tuimail.core.hooks",  # new-mail commands and notices: `tuimail watch` and the app
+    "tuimail.core.identities",  # reading the config does not load them (issue 19)
 )
 
 # Needed later than the first painted list (when a message is written, an account added,
@@ -130,6 +132,41 @@ def test_sync_imports_no_discovery_textual_dns_or_testserver(mail_server) -> Non
     assert "tuimail.core.imap.sync" in modules  # it did sync
     for package in _NEVER_FOR_SYNC:
         assert _loaded(modules, package) == [], package
+
+
+# `tuimail sync` in a child whose store import waits (up to 30 s) for a connection to the
+# server to be under way: it comes at once when the connection is opened early, in its own
+# thread (tuimail.core.imap.early); a sync that connected only after loading the store would
+# wait out the 30 s and print False.
+_CONNECTING_PROBE = (
+    "import sys, threading\n"
+    "port = int(sys.argv[1])\n"
+    "connecting, seen = threading.Event(), []\n"
+    "def hook(event, args):\n"
+    "    if event == 'socket.connect' and args[1][1] == port:\n"
+    "        connecting.set()\n"
+    "    elif event == 'import' and args[0] == 'tuimail.core.store' and not seen:\n"
+    "        seen.append(connecting.wait(30))\n"
+    "sys.addaudithook(hook)\n"
+    "from tuimail.__main__ import main\n"
+    "status = main(['sync'])\n"
+    "print('CONNECTING_BEFORE_STORE=' + str(seen[:1] == [True]))\n"
+    "sys.exit(status)\n"
+)
+
+
+def test_sync_connects_while_the_store_loads(mail_server) -> None:
+    """The connection (TLS, login) is opened before the store and the sync engine are
+    loaded, in a thread that waits on the network while they load (issue 19)."""
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1, "early"))
+    configure(mail_server, user)
+    port = str(mail_server.ports.imap_tls)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CONNECTING_PROBE, port], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "CONNECTING_BEFORE_STORE=True" in proc.stdout.splitlines(), proc.stdout
 
 
 def test_app_first_paint_imports_only_what_the_list_needs(mail_server, tmp_path) -> None:

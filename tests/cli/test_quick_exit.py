@@ -102,7 +102,7 @@ _COLLECTOR = (
     "import gc, sys, threading\n"
     "import tuimail.__main__ as entry\n"
     "seen = []\n"
-    "entry._main = lambda argv: seen.append(gc.isenabled()) or 0\n"
+    "entry._main = lambda *args: seen.append(gc.isenabled()) or 0\n"
     "release = threading.Event()\n"
     "threading.Thread(target=release.wait).start()  # so finish() returns\n"
     "sys.argv = ['tuimail', *sys.argv[1:]]\n"

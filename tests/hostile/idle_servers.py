@@ -5,11 +5,41 @@ every time)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from tests.hostile.scripted import Conn, ImapScript, imap_fetch_line
+from tests.hostile.scripted import Conn, ImapScript, account_on, imap_fetch_line
+from tests.imap.helpers import Recorder
+from tuimail.core.imap.idle import AccountWatcher
+from tuimail.core.imap.session import connector
 
 GARBAGE = b"+ idling\r\n* FOO (((\r\n"  # not IMAP: a protocol violation during IDLE
 IDLE_CAPS = b"IMAP4rev1 AUTH=PLAIN IDLE"
+
+
+@contextmanager
+def watching(
+    scripted, script: ImapScript, store, *, timeout: float = 5, backoff: float = 5
+) -> Iterator[tuple[AccountWatcher, Recorder]]:
+    """A started watcher (account `work`, read `timeout`, a fixed back-off of `backoff`
+    seconds) on a scripted server playing `script`, its events in the Recorder; stopped
+    (and the server with it) on leaving."""
+    with scripted(script) as server:
+        account = account_on(server)
+        watcher = AccountWatcher(
+            store,
+            account,
+            connector(account, "pw", timeout=timeout),
+            backoff_start=backoff,
+            backoff_max=backoff,
+        )
+        recorder = Recorder()
+        watcher.subscribe(recorder)
+        watcher.start()
+        try:
+            yield watcher, recorder
+        finally:
+            watcher.stop()
 
 
 class GrowingInbox(ImapScript):

@@ -4,16 +4,12 @@ thread never dies of an exception and the store keeps what it had."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 
-from tests.hostile.idle_servers import FlagInHeaderAnswer, RefusesChangedSince
-from tests.hostile.scripted import Conn, ImapScript, account_on
-from tests.imap.helpers import Recorder, tmp_store, until
-from tuimail.core.imap.idle import AccountWatcher, WatchState
-from tuimail.core.imap.session import connector
+from tests.hostile.idle_servers import FlagInHeaderAnswer, RefusesChangedSince, watching
+from tests.hostile.scripted import Conn, ImapScript
+from tests.imap.helpers import tmp_store, until
+from tuimail.core.imap.idle import WatchState
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -66,24 +62,6 @@ class _GarbledIdle(ImapScript):
         conn.hang()
 
 
-@contextmanager
-def _watching(scripted, script, store) -> Iterator[tuple[AccountWatcher, Recorder]]:
-    """A started watcher (account `work`, 5 s timeout, no quick retry) on a scripted
-    server playing `script`; stopped (and the server with it) on leaving."""
-    with scripted(script) as server:
-        account = account_on(server)
-        watcher = AccountWatcher(
-            store, account, connector(account, "pw", timeout=5), backoff_start=5, backoff_max=5
-        )
-        recorder = Recorder()
-        watcher.subscribe(recorder)
-        watcher.start()
-        try:
-            yield watcher, recorder
-        finally:
-            watcher.stop()
-
-
 GARBLED = [
     b"* 1 FETCH (UID banana FLAGS (\\Seen))\r\n",  # read by imapclient, refused by tuimail
     b"* 1 FETCH (FLAGS (\\Seen)\r\n",  # unbalanced: imapclient's parser refuses it
@@ -96,7 +74,7 @@ def test_a_garbled_update_during_idle_drops_the_connection(scripted, tmp_path) -
     for n, garbage in enumerate(GARBLED):
         script = _GarbledIdle(garbage, later=bool(n % 2))
         store = tmp_store(tmp_path / str(n))
-        with _watching(scripted, script, store) as (watcher, recorder):
+        with watching(scripted, script, store) as (watcher, recorder):
             folder_watchers = list(watcher._watchers.values())
             event = recorder.wait_for(
                 lambda e: isinstance(e, WatchState) and e.state in ("disconnected", "failed"),
@@ -124,7 +102,7 @@ def test_more_messages_said_gone_than_the_folder_held_are_not_forgotten(scripted
     for n, garbage in enumerate(IMPOSSIBLE):
         script = _GarbledIdle(garbage, later=True, serve_on=True)
         store = tmp_store(tmp_path / str(n))
-        with _watching(scripted, script, store) as (_watcher, recorder):
+        with watching(scripted, script, store) as (_watcher, recorder):
             until(lambda s=script: s.idles >= 3)  # synced again, back in IDLE
             assert "failed" not in recorder.states and "disconnected" not in recorder.states
             rows = store.message_rows(store.folder_id("work", "INBOX"))
@@ -136,7 +114,7 @@ def test_a_server_refusing_changedsince_still_gets_new_mail_pushed(scripted, tmp
     """The direct path's CHANGEDSINCE is refused although CONDSTORE is advertised: the
     folder is synced in full instead and push goes on (before: the watcher failed)."""
     script = RefusesChangedSince()
-    with _watching(scripted, script, tmp_store(tmp_path)) as (_watcher, recorder):
+    with watching(scripted, script, tmp_store(tmp_path)) as (_watcher, recorder):
         until(lambda: script.idles >= 2)  # applied, back in IDLE
         assert recorder.new == ["hello", "pushed"]
         assert "failed" not in recorder.states and "disconnected" not in recorder.states
@@ -146,7 +124,7 @@ def test_a_flag_update_inside_the_new_mail_answer_is_not_lost(scripted, tmp_path
     """Without CONDSTORE nothing can ask for it again later: the folder is synced."""
     script = FlagInHeaderAnswer()
     store = tmp_store(tmp_path)
-    with _watching(scripted, script, store) as (_watcher, recorder):
+    with watching(scripted, script, store) as (_watcher, recorder):
         until(lambda: script.idles >= 2)
         assert recorder.new == ["hello", "pushed"]
         folder = store.folder_id("work", "INBOX")

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hostile.idle_servers import GrowingInbox
-from tests.hostile.scripted import Conn, account_on, trickle
-from tests.imap.helpers import Recorder, tmp_store, until
-from tuimail.core.imap.idle import AccountWatcher
-from tuimail.core.imap.session import connector
+from tests.hostile.idle_servers import GrowingInbox, watching
+from tests.hostile.scripted import Conn, trickle
+from tests.imap.helpers import tmp_store, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -45,22 +43,8 @@ class SplitPush(GrowingInbox):
 
 def test_an_update_in_two_pieces_is_read_whole(scripted, tmp_path) -> None:
     script = SplitPush()
-    with scripted(script) as server:
-        account = account_on(server)
-        watcher = AccountWatcher(
-            tmp_store(tmp_path),
-            account,
-            connector(account, "pw", timeout=5),
-            backoff_start=30,
-            backoff_max=30,
-        )
-        recorder = Recorder()
-        watcher.subscribe(recorder)
-        watcher.start()
-        try:
-            until(lambda: "pushed" in recorder.new, 20, "the new mail was never told")
-        finally:
-            watcher.stop()
+    with watching(scripted, script, tmp_store(tmp_path), backoff=30) as (_watcher, recorder):
+        until(lambda: "pushed" in recorder.new, 20, "the new mail was never told")
     assert "disconnected" not in recorder.states, recorder.states
     assert script.logins == 1  # one connection: the split update was no reason to leave
 
@@ -69,19 +53,6 @@ def test_an_update_never_finished_ends_by_the_read_timeout(scripted, tmp_path) -
     """The rest of the line trickled for ever: the blocking read for it still ends by the
     account's timeout (the `scripted` fixture fails if the server outwaits its guard)."""
     script = SplitPush(lambda conn: trickle(conn, b"T", every=0.1))
-    with scripted(script) as server:
-        account = account_on(server)
-        watcher = AccountWatcher(
-            tmp_store(tmp_path),
-            account,
-            connector(account, "pw", timeout=1),
-            backoff_start=30,
-            backoff_max=30,
-        )
-        recorder = Recorder()
-        watcher.subscribe(recorder)
-        watcher.start()
-        try:
-            until(lambda: "disconnected" in recorder.states, 15, "the watcher never gave up")
-        finally:
-            watcher.stop()
+    store = tmp_store(tmp_path)
+    with watching(scripted, script, store, timeout=1, backoff=30) as (_watcher, recorder):
+        until(lambda: "disconnected" in recorder.states, 15, "the watcher never gave up")

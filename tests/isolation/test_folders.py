@@ -4,6 +4,7 @@ over the bundled IMAP server; the LIST line parser is checked with hypothesis.""
 
 from __future__ import annotations
 
+import re
 from contextlib import closing
 
 import pytest
@@ -14,6 +15,7 @@ from imapclient.imap_utf7 import encode as utf7
 from tests.hostile.scripted import Conn, ImapScript
 from tests.imap.helpers import engine_for, message, other_client, tmp_store
 from tests.isolation.helpers import scripted_engine
+from tuimail.core.imap.actions import MailActions
 from tuimail.core.imap.names import parse_line, parse_list
 from tuimail.words.where import sync_errors
 
@@ -62,6 +64,54 @@ def test_a_folder_with_brackets_syncs_again_on_dovecot(dovecot_peer, tmp_path) -
     assert first.failures == [] and again.failures == []
     rows = store.message_rows(store.folder_id("test", "a]b[c"), 0, 10)
     assert [r.subject for r in rows] == ["again in a]b[c 2", "in a]b[c 1"]
+
+
+def _move_there_flag_and_undo(peer, user, store) -> tuple[list, list]:
+    """Move an INBOX message into `a]b[c` and replay it, then flag it there and undo the
+    move (both replayed from `a]b[c`): the failures of the two passes."""
+    with closing(engine_for(peer, user, store)) as engine:
+        engine.sync()
+        inbox = store.folder_id("test", "INBOX")
+        actions = MailActions(store, engine.account)
+        row = store.message_rows(inbox, 0, 10)[0]
+        actions.move([row.id], "a]b[c")
+        first = engine.sync()
+        actions.flag([row.id])
+        assert actions.undo()
+        second = engine.sync()
+    return first.failures, second.failures
+
+
+def test_messages_in_a_folder_with_brackets_can_be_acted_on(mail_server, tmp_path) -> None:
+    """A queued action checks that its folder exists with LIST: the answer names `a]b[c`
+    unquoted (as Dovecot does), which imapclient's folder_exists could not read, so the
+    action failed as a protocol violation and was retried for ever (the message shown
+    back in INBOX stayed in a]b[c on the server)."""
+    user = mail_server.new_user()
+    mail_server.faults.add(protocol="imap", kind="raw_names")
+    mail_server.store.create_folder(user.login, "a]b[c")
+    mail_server.deliver(user, message(1, "to move"))
+    store = tmp_store(tmp_path)
+    assert _move_there_flag_and_undo(mail_server, user, store) == ([], [])
+    assert _subjects(mail_server, user) == {"INBOX": ["to move 1"], "a]b[c": []}
+
+
+@pytest.mark.interop
+def test_messages_in_a_folder_with_brackets_can_be_acted_on_dovecot(dovecot_peer, tmp_path):
+    user = dovecot_peer.new_user()
+    dovecot_peer.doveadm("mailbox", "create", "-u", user.login, "a]b[c")
+    dovecot_peer.deliver(user, message(1, "to move"))
+    store = tmp_store(tmp_path)
+    assert _move_there_flag_and_undo(dovecot_peer, user, store) == ([], [])
+    assert _subjects(dovecot_peer, user) == {"INBOX": ["to move 1"], "a]b[c": []}
+
+
+def _subjects(peer, user) -> dict[str, list[str]]:
+    found = {}
+    for folder in ("INBOX", "a]b[c"):
+        raws = peer.messages(user, folder)
+        found[folder] = [re.search(rb"Subject: (.*?)\r?\n", r).group(1).decode() for r in raws]
+    return found
 
 
 def test_a_folder_that_cannot_be_selected_is_reported_alone(mail_server, tmp_path) -> None:

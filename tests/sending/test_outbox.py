@@ -11,7 +11,7 @@ import pytest
 
 from tests.sending.helpers import closed_port, make_account
 from tuimail.core.compose import Draft, message_bytes
-from tuimail.core.outbox import BACKOFF, Outbox, send_now
+from tuimail.core.outbox import BACKOFF, Outbox, send_now, unclaimed
 from tuimail.core.secrets import Secret
 from tuimail.words.outbox import outbox_reason
 
@@ -111,6 +111,35 @@ def test_interrupted_enqueue_stays_visible(account, raw) -> None:
     (listed,) = box.entries()
     assert listed.id == entry.id and listed.state == "failed"
     assert "interrupted" in outbox_reason(listed)
+
+
+def test_a_box_counts_and_is_listed_by_every_message_file_readable_or_not(account, raw) -> None:
+    """count() is len(entries()) without reading any state: a message whose state is
+    missing or unreadable counts too; and an outbox of an account no longer configured
+    is listed while any message waits in it, even one whose state cannot be read."""
+    box, gone, empty = Outbox(account.name), Outbox("gone"), Outbox("empty")
+    assert box.count() == 0
+    ids = [box.enqueue(*raw).id for _ in range(3)]
+    (box.dir / f"{ids[0]}.json").unlink()
+    (box.dir / f"{ids[1]}.json").write_text("{not json")
+    assert box.count() == len(box.entries()) == 3
+    (gone.dir / f"{gone.enqueue(*raw).id}.json").write_text("{")  # a state, unreadable
+    empty.dir.mkdir(parents=True)
+    assert [b.account_name for b in unclaimed([account.name])] == ["gone"]
+    assert gone.count() == len(gone.entries()) == 1
+
+
+def test_a_state_that_is_json_but_not_an_entry_is_listed_as_unreadable(account, raw) -> None:
+    """A state file holding valid JSON that is not an object (a list, a number) made
+    entries() raise AttributeError: `tuimail outbox` ended in a traceback. It is listed
+    as unreadable, like a state that is not JSON at all."""
+    box = Outbox(account.name)
+    for text in ("[]", "3", "null"):
+        entry = box.enqueue(*raw)
+        (box.dir / f"{entry.id}.json").write_text(text)
+    listed = box.entries()
+    assert len(listed) == 3 and all(e.state == "failed" for e in listed)
+    assert all(e.failure["reason"] == "state-unreadable" for e in listed)
 
 
 def test_enqueue_without_recipients_is_refused(account) -> None:

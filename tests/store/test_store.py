@@ -298,3 +298,23 @@ def test_a_store_that_kept_recent_loses_it_on_upgrade(tmp_path: Path) -> None:
     upgraded = Store(path)
     row = upgraded.conn.execute("SELECT flags, seen FROM messages").fetchone()
     assert row == ("$Bulk \\Seen", 1)
+
+
+def test_the_servers_copy_of_a_moved_message_without_message_id_keeps_its_row(
+    tmp_path: Path,
+) -> None:
+    """A row moved here locally waits without a UID; the server's copy (no Message-ID)
+    is recognised by size and date as the store keeps them (an impossible size is kept
+    clamped), sender and subject: it gets the UID and keeps the row's id."""
+    store = Store(tmp_path / "s.db")
+    inbox = store.upsert_folder("work", "INBOX")
+    archive = store.upsert_folder("work", "Archive")
+    head = b"From: Alice <alice@example.test>\r\nSubject: no id\r\n"
+    huge = 1 << 70  # over MAX_SIZE: stored clamped, with a note
+    (mid,) = store.add_messages(inbox, [NewMessage(3, (), head, huge, 1_700_000_000.0)])
+    store.move_messages([mid], archive)
+    ids = store.add_messages(archive, [NewMessage(9, ("\\Seen",), head, huge, 1_700_000_000.0)])
+    assert ids == [mid]
+    moved = store.message(mid)
+    assert moved is not None and (moved.folder, moved.uid) == ("Archive", 9)
+    assert store.count_messages(archive) == 1

@@ -33,6 +33,16 @@ def test_a_key_that_names_no_binding_is_reported_with_a_suggestion(monkeypatch, 
     assert "did you mean reply?" in err
 
 
+def test_binding_ids_may_be_written_as_toml_dotted_keys(monkeypatch, capsys):
+    """`list.down = "n"`, the id as docs/config.md writes it, is a dotted key to TOML (the
+    table list = {down = "n"}): it names the binding list.down, quoted or not. Before, it
+    stopped the app with "'list' must be a quoted key name"."""
+    assert _start(monkeypatch, 'list.down = "down,ctrl+n"\n"list.up" = "up,ctrl+b"\n') == 0
+    assert _start(monkeypatch, 'list.dwn = "n"\n') == 2
+    err = capsys.readouterr().err
+    assert f"{config_path()}, line 4: in [keys], 'list.dwn' names no binding" in err
+
+
 def test_a_key_that_clashes_on_the_same_screen_is_reported(monkeypatch, capsys):
     assert _start(monkeypatch, 'reply = "c"\n') == 2
     err = capsys.readouterr().err

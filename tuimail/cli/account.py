@@ -340,7 +340,7 @@ def run_remove(args: argparse.Namespace) -> int:
     print(f"Removed account {args.name!r}.")
     from tuimail.core.outbox import Outbox
 
-    waiting = len(Outbox(args.name).entries())
+    waiting = Outbox(args.name).count()
     if waiting:  # kept, and still listed by `tuimail outbox`
         noun = "message waits" if waiting == 1 else "messages wait"
         print(

@@ -9,7 +9,8 @@ import threading
 
 from tuimail import detect_words
 from tuimail.cli.detect_options import add_detect_options
-from tuimail.core.discovery.detect import Detection, DetectOptions, detect
+from tuimail.core.discovery.detect import Detection, DetectOptions, detect, not_an_address
+from tuimail.core.discovery.findings import NotFoundReason
 from tuimail.core.discovery.model import Event
 from tuimail.core.discovery.resolver import NameserverError
 from tuimail.core.sanitize import sanitize
@@ -75,7 +76,7 @@ def print_event(event: Event, out=None, lock=threading.Lock()) -> None:
 
 def run_detection(email: str, options: DetectOptions, quiet: bool, out=None) -> Detection:
     out = out or sys.stdout
-    if not quiet:
+    if not quiet and not not_an_address(email):
         print(f"Looking for the mail servers of {sanitize(email)} ...", file=out, flush=True)
     return detect(email, options, None if quiet else lambda e: print_event(e, out))
 
@@ -125,8 +126,15 @@ def run(args: argparse.Namespace) -> int:
     except CAFileOptionError as exc:
         print(f"tuimail detect: {exc}", file=sys.stderr)
         return 2
+    not_an_address = (
+        result.error is not None and result.error.reason is NotFoundReason.NOT_AN_ADDRESS
+    )
     if args.json:
         print(json.dumps(detect_words.detection_dict(result), indent=2))
+    elif not_an_address:  # a usage error: no "none found" lines for it
+        print(f"tuimail detect: {detect_words.not_found(result.error)}", file=sys.stderr)
     else:
         print_summary(result)
+    if not_an_address:
+        return 2
     return 0 if result.found else 1

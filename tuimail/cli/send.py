@@ -456,7 +456,7 @@ def run_outbox(args: argparse.Namespace) -> int:
     if args.retry:
         for account in accounts.values():
             box = Outbox(account.name)
-            if not box.entries():
+            if not box.count():
                 continue
             try:
                 password = _password(account)

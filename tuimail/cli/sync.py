@@ -7,7 +7,6 @@ tuimail.core.imap and tuimail.core.store.
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
 import sys
 import threading
@@ -185,10 +184,8 @@ def _accounts(name: str | None, *, imap_only: bool = True) -> list[Account]:
 def _connector(account: Account):
     from tuimail.core.connect import account_timeout
     from tuimail.core.imap.session import connector
-    from tuimail.core.secrets import get_password
 
-    ask = getpass.getpass if sys.stdin.isatty() else None
-    return connector(account, get_password(account, ask), timeout=account_timeout(account))
+    return connector(account, _password(account), timeout=account_timeout(account))
 
 
 def _guard(func):
@@ -225,14 +222,24 @@ def _describe(exc: BaseException) -> str:
     return describe(exc)
 
 
-def _runtime(store, account: Account, emit=None, *, idle: bool = False):
-    """The account runtime (tuimail.core.runtime): the orchestration the app uses too.
-    The password is asked for once, before anything connects."""
-    from tuimail.core.runtime import AccountRuntime
+def _password(account: Account):
+    """The account's password (tuimail.core.secrets), asked on a terminal if need be."""
     from tuimail.core.secrets import get_password
 
-    ask = getpass.getpass if sys.stdin.isatty() else None
-    secret = get_password(account, ask)
+    if not sys.stdin.isatty():
+        return get_password(account, None)
+    import getpass  # only a terminal is asked
+
+    return get_password(account, getpass.getpass)
+
+
+def _runtime(store, account: Account, emit=None, *, idle: bool = False, secret=None, early=None):
+    """The account runtime (tuimail.core.runtime): the orchestration the app uses too.
+    The password is asked for once, before anything connects (`secret`: asked already);
+    `early`: the sync engine's connection, being opened already (tuimail.core.imap.early)."""
+    from tuimail.core.runtime import AccountRuntime
+
+    secret = _password(account) if secret is None else secret
     return AccountRuntime(
         account,
         store,
@@ -240,24 +247,53 @@ def _runtime(store, account: Account, emit=None, *, idle: bool = False):
         emit=emit or (lambda _event: None),
         idle=idle,
         index_search=False,  # no CLI command searches; the app indexes what is left
+        opened_early=early,
     )
 
 
 @_guard
 def cmd_sync(args: argparse.Namespace) -> int:
-    from tuimail.core.store import Store
-
-    store = Store()
+    """The accounts are read and their passwords asked for in turn (before anything
+    connects, as ever); then each IMAP account's connection is opened in a thread of its
+    own (TLS, login: waits on the network) while the store and the sync engine are
+    loaded and the store opened (issue 19); each runtime's first connect takes it."""
+    accounts = _accounts(args.account, imap_only=False)
+    passwords = [_password(account) for account in accounts]
+    early = _open_early(accounts, passwords)
     try:
-        return _sync_accounts(args, store)
+        from tuimail.core.store import Store
+
+        store = Store()
+        try:
+            return _sync_accounts(args, store, accounts, passwords, early)
+        finally:
+            store.close()  # written and closed here: the process may end without a teardown
     finally:
-        store.close()  # written and closed here: the process may end without a teardown
+        for opened in early:
+            if opened is not None:
+                opened.close()  # not taken (the pass never connected): logged out
 
 
-def _sync_accounts(args: argparse.Namespace, store) -> int:
+def _open_early(accounts: list[Account], passwords: list) -> list:
+    """Each IMAP account's connection, opening in a thread of its own (None for POP3):
+    tuimail.core.imap.early, with the timeout the account runtime's sync engine uses."""
+    if not any(account.protocol == "imap" for account in accounts):
+        return [None] * len(accounts)
+    from tuimail.core.connect import engine_timeout
+    from tuimail.core.imap.early import OpenedEarly
+
+    return [
+        OpenedEarly(account, secret, engine_timeout(account))
+        if account.protocol == "imap"
+        else None
+        for account, secret in zip(accounts, passwords, strict=True)
+    ]
+
+
+def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early) -> int:
     results = []
     pop3_results = []
-    for account, runtime in _synced(store, _accounts(args.account, imap_only=False)):
+    for account, runtime in _synced(store, accounts, passwords, early):
         if account.protocol == "pop3":
             summary = _pop3_summary(account, runtime)
             pop3_results.append(summary)
@@ -316,13 +352,16 @@ def _sync_accounts(args: argparse.Namespace, store) -> int:
     return 1 if failed else 0
 
 
-def _synced(store, accounts: list[Account]) -> list[tuple[Account, object]]:
+def _synced(store, accounts: list[Account], passwords: list, early: list):
     """Each account's pass, all at once (as the app's): a silent or slow server never
-    holds back another account. Passwords are asked first, in turn, before anything
-    connects; the results come back in the accounts' order, every thread joined."""
+    holds back another account. The results come back in the accounts' order, every
+    thread joined."""
     from tuimail.core.side_by_side import side_by_side
 
-    runtimes = [(account, _runtime(store, account)) for account in accounts]
+    runtimes = [
+        (account, _runtime(store, account, secret=secret, early=opened))
+        for account, secret, opened in zip(accounts, passwords, early, strict=True)
+    ]
 
     def run(pair) -> None:
         try:
@@ -447,11 +486,26 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_options_clash(args: argparse.Namespace) -> str:
+    """Options of `read` that cannot go together (one of them was silently ignored):
+    the sentence, or ""."""
+    if args.raw and (args.json or args.route):
+        return "--raw prints the message source: it does not go with --json or --route"
+    if args.check_dkim and not args.route:
+        return "--check-dkim checks the delivery report's signatures: add --route"
+    if args.nameserver and not args.check_dkim:
+        return "--nameserver is the DNS server of --check-dkim: add --route --check-dkim"
+    return ""
+
+
 @_guard
 def cmd_read(args: argparse.Namespace) -> int:
     from tuimail.core.imap.sync import SyncEngine
     from tuimail.core.store import Store
 
+    clash = _read_options_clash(args)
+    if clash:
+        return _fail(clash, EXIT_USAGE)
     account = _accounts(args.account, imap_only=False)[0]
     store = Store()
     folder = store.folder((account.name, args.folder), counts=False)

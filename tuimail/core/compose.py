@@ -712,12 +712,17 @@ def _attach(msg: EmailMessage, att: Attachment) -> None:
     if (maintype, subtype) == ("message", "rfc822"):
         try:
             inner = BytesParser(policy=policy.SMTP).parsebytes(att.data)
-            inner.as_bytes(policy=policy.SMTP)
+            written = inner.as_bytes(policy=policy.SMTP)
         except Exception:  # the stdlib cannot read it (MIME nested deeper than its
             # recursion goes) or write it back (8-bit bytes in a multipart whose boundary
             # never comes): the exact bytes go as a file instead (below)
             maintype, subtype = "application", "octet-stream"
         else:
+            exact = _received(att.data)
+            if written != exact:  # the stdlib rewrote it (a header line it cannot
+                # read, such as ": text", dropped): the message goes as received
+                _attach_exact(msg, exact, filename)
+                return
             msg.add_attachment(inner, disposition="attachment", filename=filename)
             return
     if maintype == "message":  # a bounce's delivery-status, a read receipt, ...
@@ -737,6 +742,37 @@ def _attach(msg: EmailMessage, att: Attachment) -> None:
         subtype=subtype or "octet-stream",
         filename=filename,
     )
+
+
+def _received(data: bytes) -> bytes:
+    """A forwarded message's bytes with CRLF line ends and no leading mbox `From ` line
+    (what the stdlib would leave of them if it changed nothing else)."""
+    data = re.sub(rb"\r?\n", b"\r\n", data)
+    first, sep, rest = data.partition(b"\r\n")
+    return rest if sep and first.startswith(b"From ") else data
+
+
+class _Received(str):
+    """A message part's payload kept as the bytes it was made from (surrogate-escaped):
+    the generator writes a message part's text payload through `.encode("ascii")`,
+    which would refuse its 8-bit bytes; this gives them back unchanged."""
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return str.encode(self, "ascii", "surrogateescape")
+
+
+def _attach_exact(msg: EmailMessage, exact: bytes, filename: str) -> None:
+    """A message/rfc822 part whose content is `exact` byte for byte (never parsed again
+    on the way out: the generator writes a text payload of a message part as it is)."""
+    part = EmailMessage(policy=policy.SMTP)
+    part["Content-Type"] = "message/rfc822"
+    if not exact.isascii():
+        part["Content-Transfer-Encoding"] = "8bit"
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    part.set_payload(_Received(exact.decode("ascii", "surrogateescape")))
+    if msg.get_content_type() != "multipart/mixed":
+        msg.make_mixed()
+    msg.attach(part)
 
 
 _DOMAIN = re.compile(r"^(?:[^\W_](?:[\w-]*[^\W_])?\.)*[^\W_](?:[\w-]*[^\W_])?\.?$|^\[[^\[\]\s]+\]$")

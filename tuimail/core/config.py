@@ -25,12 +25,16 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
-from tuimail.core.hooks import NOTIFY_SETTINGS
-from tuimail.core.identities import IDENTITY_KEYS
 
 if TYPE_CHECKING:
     import tomlkit
     from tomlkit.items import InlineTable
+
+# The values of `notify` (how the terminal is told of new mail: tuimail.core.hooks) and
+# the keys of an `identities` table (tuimail.core.identities), kept here: reading the
+# config never loads those modules (`tuimail sync` needs neither before it connects).
+NOTIFY_SETTINGS = ("auto", "osc9", "osc777", "bell", "off")
+IDENTITY_KEYS = {"email": str, "name": str, "signature": str}
 
 APP_NAME = "tuimail"
 SECURITIES = ("tls", "starttls", "plain")
@@ -291,6 +295,7 @@ def load_config(path: str | Path | None = None) -> Config:
     keys = data.get("keys", {})
     if not isinstance(keys, dict):
         raise ConfigError("keys-not-table", path=str(path))
+    keys = _dotted(keys)
     for binding, value in keys.items():
         if not isinstance(value, str) or not value.strip():
             line = lines.find(("keys",), binding)
@@ -303,6 +308,19 @@ def load_config(path: str | Path | None = None) -> Config:
         _check_keys(ui, UI_KEYS, ("ui",), path, lines)
     settings = {k: v for k, v in data.items() if k not in ("accounts", "keys")}
     return Config(path=path, accounts=accounts, keys=keys, settings=settings, lines=lines)
+
+
+def _dotted(keys: dict, prefix: str = "") -> dict:
+    """[keys] with TOML's dotted keys joined back into binding ids: `list.down = "n"`,
+    written as the ids are documented, is the table {"list": {"down": "n"}} to TOML, and
+    means the binding `list.down` ("list.down" = "n" quoted is the same)."""
+    flat: dict = {}
+    for name, value in keys.items():
+        if isinstance(value, dict):
+            flat.update(_dotted(value, f"{prefix}{name}."))
+        else:
+            flat[f"{prefix}{name}"] = value
+    return flat
 
 
 def issuer_key(name: str) -> str:

@@ -68,6 +68,18 @@ def account_timeout(account: Any) -> float:
     return seconds if 0 < seconds <= 3600 else DEFAULT_TIMEOUT
 
 
+# An account runtime's sync and command engines' timeout unless the account sets its own
+# (`tuimail sync` opens the sync engine's connection early with the same).
+ENGINE_TIMEOUT = 20.0
+
+
+def engine_timeout(account: Any, default: float = ENGINE_TIMEOUT) -> float:
+    """An account runtime's engine timeout: the account's `timeout = N` when it sets
+    one, else `default` (a connection opened early for the engine uses the same)."""
+    extra = getattr(account, "extra", {}) or {}
+    return account_timeout(account) if "timeout" in extra else default
+
+
 def is_local_host(host: str) -> bool:
     """localhost and *.localhost: this computer, never asked of DNS (RFC 6761)."""
     host = host.rstrip(".").lower()
@@ -157,6 +169,11 @@ def watch_opening(sink: Callable[[socket.socket], None]) -> Iterator[None]:
         yield
     finally:
         _opening.sink = previous
+
+
+def opening_sink() -> Callable[[socket.socket], None] | None:
+    """This thread's watch_opening sink, if any (to pass on to another opening thread)."""
+    return getattr(_opening, "sink", None)
 
 
 def _tell(sock: socket.socket) -> socket.socket:
@@ -610,6 +627,11 @@ class TuimailIMAPClient(IMAPClient):
         self._cached_capabilities = None
 
 
+def imap_context(settings: ServerSettings, ca_file: str | None = None) -> ssl.SSLContext:
+    """The (per-process shared) TLS context of an IMAP connection to `settings`."""
+    return shared_mail_context("imap", settings.security, ca_file, settings.pinned_sha256)
+
+
 def open_imap(
     settings: ServerSettings,
     ca_file: str | None = None,
@@ -620,7 +642,7 @@ def open_imap(
     """A connected (not logged-in) IMAPClient, secured as `settings.security` says."""
     if not isinstance(timeout, SocketTimeout):
         timeout = SocketTimeout(connect=timeout, read=timeout)
-    context = shared_mail_context("imap", settings.security, ca_file, settings.pinned_sha256)
+    context = imap_context(settings, ca_file)
     try:
         client = TuimailIMAPClient(settings, context, timeout, address)
     except ssl.SSLError as exc:
@@ -629,6 +651,14 @@ def open_imap(
         try:
             client.secure_starttls()
         except BaseException:
+            # The reader holds the socket open after sock.close() until it is closed too:
+            # the connection would stay up until the garbage collector found it.
+            reader = getattr(client._imap, "file", None)
+            if reader is not None:
+                try:
+                    reader.close()
+                except OSError:
+                    pass
             _close_quietly(client._imap.sock)
             raise
     return client

@@ -19,9 +19,9 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from tuimail.core.config import NOTIFY_SETTINGS
 from tuimail.core.sanitize import sanitize
 
-NOTIFY_SETTINGS = ("auto", "osc9", "osc777", "bell", "off")
 COMMAND_TIMEOUT = 60.0  # seconds: a hook still running after this is stopped
 FIELD_LIMIT = 200  # characters of a sender or subject put in a notification or variable
 

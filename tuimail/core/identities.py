@@ -24,7 +24,6 @@ from tuimail.core.account import Account
 if TYPE_CHECKING:
     from email.message import Message
 
-IDENTITY_KEYS = {"email": str, "name": str, "signature": str}
 # The headers that say which of our addresses a message was sent to, most telling first.
 _RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to")
 

@@ -54,7 +54,6 @@ from tuimail.core.secrets import Secret
 if TYPE_CHECKING:
     from tuimail.core.smtp import SubmitError
 
-STATES = ("queued", "sending", "retrying", "failed", "maybe_sent", "sent", "partial")
 PENDING = ("queued", "sending", "retrying", "failed", "maybe_sent")
 BACKOFF = (60, 120, 300, 600, 1800, 3600)  # seconds after attempt 1, 2, 3, ...
 
@@ -98,6 +97,10 @@ class OutboxEntry:
 
     @classmethod
     def from_json(cls, data: dict) -> OutboxEntry:
+        """An entry from its state file's JSON; TypeError when that is not an entry's
+        (the outbox then lists it as unreadable)."""
+        if not isinstance(data, dict):
+            raise TypeError(f"an outbox state is a JSON object, not {type(data).__name__}")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if not isinstance(known.get("failure"), dict):
             known.pop("failure", None)  # absent in old entries: their last_error stays
@@ -126,6 +129,17 @@ def _deferred(refusal: str | dict) -> bool:
 
     code = refusal_code(refusal)
     return code is not None and 400 <= code < 500
+
+
+def _subject_of(eml: Path) -> str:
+    """The Subject of a queued message file (sanitised), "" when it cannot be read."""
+    try:
+        with eml.open("rb") as f:
+            head = f.read(1 << 16).partition(b"\r\n\r\n")[0]
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(head)
+        return sanitize(str(headers.get("subject", "") or ""))
+    except Exception:  # an unreadable file is still listed, without a subject
+        return ""
 
 
 def data_dir() -> Path:
@@ -181,7 +195,7 @@ def unclaimed(account_names: Iterable[str], root: Path | None = None) -> list[Ou
     except OSError:
         return []
     boxes = [Outbox(name, root) for name in names]
-    return [box for box in boxes if box.entries()]
+    return [box for box in boxes if box.count()]
 
 
 class Outbox:
@@ -248,45 +262,56 @@ class Outbox:
             out += list(self._read_dir(self.sent_dir))
         return sorted(out, key=lambda e: (e.created, e.id))
 
+    def count(self) -> int:
+        """How many messages wait: len(entries()), without reading their states (an
+        entry is its message file; entries() lists each, readable state or not)."""
+        if not self.dir.is_dir():
+            return 0
+        return sum(1 for _eml in self.dir.glob("*.eml"))
+
     def _read_dir(self, directory: Path) -> Iterator[OutboxEntry]:
         if not directory.is_dir():
             return
         for eml in directory.glob("*.eml"):
-            entry_id = eml.stem
-            state = directory / f"{entry_id}.json"
-            try:
-                yield OutboxEntry.from_json(json.loads(state.read_text("utf-8")))
-            except FileNotFoundError:
-                # Interrupted between the message and its state: keep it, visibly.
-                yield self._orphan(entry_id, eml)
-            except (ValueError, TypeError) as exc:
-                entry = OutboxEntry(
-                    id=entry_id,
-                    account=self.account_name,
-                    sender="",
-                    recipients=[],
-                    state="failed",
-                )
-                entry.failed_because(UNREADABLE, detail=sanitize(str(exc)))
-                yield entry
+            yield self._read(eml)
 
-    def _orphan(self, entry_id: str, eml: Path) -> OutboxEntry:
+    def _read(self, eml: Path) -> OutboxEntry:
+        """The entry of a message file: its state, or, missing or unreadable, a failed
+        entry saying so (with the message's subject)."""
+        entry_id = eml.stem
+        state = eml.with_suffix(".json")
+        try:
+            return OutboxEntry.from_json(json.loads(state.read_text("utf-8")))
+        except FileNotFoundError:
+            # Interrupted between the message and its state: keep it, visibly.
+            entry = self._without_state(entry_id, ORPHAN, created=eml.stat().st_mtime)
+        except (ValueError, TypeError) as exc:
+            entry = self._without_state(entry_id, UNREADABLE, detail=sanitize(str(exc)))
+        entry.subject = _subject_of(eml)
+        return entry
+
+    def _without_state(
+        self, entry_id: str, reason: str, created: float | None = None, **data: object
+    ) -> OutboxEntry:
+        """A message whose state is missing or cannot be read: listed as failed, for
+        `reason` (never sent by a pass: it has no recipients)."""
         entry = OutboxEntry(
-            id=entry_id,
-            account=self.account_name,
-            sender="",
-            recipients=[],
-            state="failed",
-            created=eml.stat().st_mtime,
+            id=entry_id, account=self.account_name, sender="", recipients=[], state="failed"
         )
-        entry.failed_because(ORPHAN)
+        if created is not None:
+            entry.created = created
+        entry.failed_because(reason, **data)
         return entry
 
     def get(self, entry_id: str) -> OutboxEntry:
-        for sent in (False, True):
-            path = self._state(entry_id, sent)
-            if path.exists():
-                return OutboxEntry.from_json(json.loads(path.read_text("utf-8")))
+        """The entry as `entries()` lists it: a waiting message whose state is missing
+        (queuing interrupted) or unreadable is its failed entry, not an exception."""
+        eml = self._eml(entry_id)
+        if eml.exists():
+            return self._read(eml)
+        path = self._state(entry_id, sent=True)
+        if path.exists():
+            return OutboxEntry.from_json(json.loads(path.read_text("utf-8")))
         raise KeyError(entry_id)
 
     def raw(self, entry_id: str) -> bytes:
@@ -418,8 +443,8 @@ class Outbox:
         """
         with self._locked(entry_id) as mine:
             entry = self.get(entry_id)
-            if not mine or entry.state in ("sent", "partial", "sending"):
-                return entry
+            if not mine or entry.state in ("sent", "partial", "sending") or not entry.recipients:
+                return entry  # no recipients: its state was lost, nobody to send it to
             allowed = (
                 ("queued", "retrying", "failed") if force or resend_maybe_sent else ("queued",)
             )

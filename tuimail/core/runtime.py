@@ -184,10 +184,14 @@ class AccountRuntime:
         idle: bool = True,
         timeout: float | None = None,
         index_search: bool = True,
+        opened_early: Any = None,
     ) -> None:
         """`index_search`: after each pass, put the headers the pass brought into the
         search index (tuimail.core.store.header_index), a batch per step; off for the CLI,
-        which never searches (a later search indexes what is left first)."""
+        which never searches (a later search indexes what is left first).
+        `opened_early`: a connection being opened already (tuimail.core.imap.early,
+        `tuimail sync`) that the sync engine's first connect takes; closed with the
+        runtime if never taken."""
         self.account = account
         self.store = store
         self.password_for = password_for
@@ -196,6 +200,7 @@ class AccountRuntime:
         self.idle = idle
         self.timeout = timeout
         self.index_search = index_search
+        self._early = opened_early
         self.lock = threading.RLock()  # the command engine
         self.gate = StepGate()  # the sync engine: user actions before sync steps
         self._pass_lock = threading.Lock()  # one sync pass at a time
@@ -286,7 +291,11 @@ class AccountRuntime:
         if engine is None:
             if self._pass_close != self._closes:
                 raise _Stopped()  # closed during this pass: no new connection
-            connect = self._connector(self._timeout(20))
+            from tuimail.core.connect import ENGINE_TIMEOUT
+
+            connect = self._connector(self._timeout(ENGINE_TIMEOUT))
+            if which == "sync" and self._early is not None and not self._early.taken:
+                connect = self._early.connector(connect)
             progress = self._progress if which == "sync" else None
             engine = SyncEngine(self.store, self.account, connect, progress)
             self._engines[which] = engine
@@ -295,10 +304,9 @@ class AccountRuntime:
     def _timeout(self, default: float) -> float:
         if self.timeout is not None:
             return self.timeout
-        from tuimail.core.connect import account_timeout
+        from tuimail.core.connect import engine_timeout
 
-        extra = getattr(self.account, "extra", {}) or {}
-        return account_timeout(self.account) if "timeout" in extra else default
+        return engine_timeout(self.account, default)
 
     def _drop_engines(self, *, abort: bool = False) -> None:
         """Close the engines' connections; `abort` (closing): a connection still being
@@ -566,6 +574,8 @@ class AccountRuntime:
         with self._threads_lock:
             threads = list(self._threads)
         self._closes += 1
+        if self._early is not None:  # never taken: the pass ended before it connected
+            self._early.close()
         self._drop_engines(abort=True)  # unblocks a pass waiting on the network
         for sock in list(self._pop3_sockets):  # ... and a POP3 pass
             _shut(sock)

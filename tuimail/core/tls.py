@@ -20,8 +20,6 @@ connection it makes is closed right after the handshake (nothing is ever sent on
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import ssl
 import threading
@@ -272,7 +270,10 @@ def inspection_context() -> ssl.SSLContext:
 
 def spki_sha256(der_certificate: bytes) -> str:
     """Hex SHA-256 of the certificate's SubjectPublicKeyInfo (what a pin names)."""
-    # Imported here: cryptography's x509 costs more start-up than the rest of a sync needs.
+    # Imported here: cryptography's x509 costs more start-up than the rest of a sync needs
+    # (and hashlib, ~1 ms, is only for a pinned key).
+    import hashlib
+
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -287,6 +288,8 @@ def check_pin(der_certificate: bytes | None, pinned_sha256: str | None) -> None:
         return
     if not der_certificate:
         raise CertificatePinError("the server sent no certificate")
+    import hmac
+
     actual = spki_sha256(der_certificate)
     expected = pinned_sha256.lower().replace(":", "")
     if not hmac.compare_digest(actual, expected):

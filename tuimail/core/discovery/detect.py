@@ -61,6 +61,22 @@ Progress = Callable[[Event], None]
 MAX_PER_KIND = 8
 
 
+def not_an_address(email: str) -> bool:
+    """Whether `email` has no domain detection could look up: no "@", no dot, or a domain
+    no DNS name can be (blanks, control characters, an empty label as in "a..b", "@" or
+    a bracket), so nothing is asked of DNS or probed for it."""
+    domain = _domain_of(email)
+    if "@" not in email or not domain or "." not in domain:
+        return True
+    return any(c.isspace() or ord(c) < 32 or c in '@[]()<>,;:\\"' for c in domain) or any(
+        not label for label in domain.split(".")
+    )
+
+
+def _domain_of(email: str) -> str:
+    return email.rpartition("@")[2].strip().lower().rstrip(".")
+
+
 @dataclass
 class DetectOptions:
     timeout: float = 10.0  # per probe / look-up
@@ -182,7 +198,7 @@ class _Run:
 
     def __init__(self, email: str, options: DetectOptions, progress: Progress | None) -> None:
         self.email = email
-        self.domain = email.rpartition("@")[2].strip().lower().rstrip(".")
+        self.domain = _domain_of(email)
         self.options = options
         self.progress = progress
         self.start = time.monotonic()
@@ -426,7 +442,7 @@ class _Run:
 
     def _run(self) -> Detection:
         res = self.result
-        if "@" not in self.email or not self.domain or "." not in self.domain:
+        if not_an_address(self.email):
             res.error = NotFound(NotFoundReason.NOT_AN_ADDRESS, self.email, self.domain)
             return res
         sources = {

@@ -23,7 +23,7 @@ class OutboxSending:
         from tuimail.core.outbox import Outbox
 
         try:
-            return sum(len(Outbox(name).entries()) for name in self.accounts)
+            return sum(Outbox(name).count() for name in self.accounts)
         except Exception:
             return 0
 

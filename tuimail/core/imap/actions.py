@@ -31,6 +31,7 @@ from imapclient.exceptions import IMAPClientError
 from tuimail.core.account import Account
 from tuimail.core.errors import Failure, Refused, error_record
 from tuimail.core.imap.errors import classify_imap
+from tuimail.core.imap.idle_folder import still_listed
 from tuimail.core.imap.session import (
     Connector,
     capabilities,
@@ -271,7 +272,7 @@ def _apply(
     touched: set[tuple[str, int]],
 ) -> None:
     if kind == "create_folder":
-        if not client.folder_exists(p["name"]):
+        if not _exists(client, p["name"]):
             client.create_folder(p["name"])
         try:
             client.subscribe_folder(p["name"])
@@ -282,11 +283,11 @@ def _apply(
         client.rename_folder(p["old"], p["new"])
         return
     if kind == "delete_folder":
-        if client.folder_exists(p["name"]):
+        if _exists(client, p["name"]):
             client.delete_folder(p["name"])
         return
     folder = p["folder"]
-    if not client.folder_exists(folder):
+    if not _exists(client, folder):
         raise ActionError(reason="folder-gone", data={"folder": folder})
     info = client.select_folder(folder)
     if p.get("uidvalidity") is not None and info.get(b"UIDVALIDITY") != p["uidvalidity"]:
@@ -317,6 +318,16 @@ def _apply(
         _expunge(client, caps, uids)
     else:
         raise ActionError(reason="unknown-action", data={"kind": kind})
+
+
+def _exists(client: IMAPClient, name: str) -> bool:
+    """Whether the server lists `name`, read with our LIST parser (idle_folder.still_listed):
+    imapclient's folder_exists cannot read a listed name such as `a]b[c` that Dovecot
+    sends unquoted, and every action in that folder (an undo putting a message back from
+    it included) failed as a protocol violation and was retried for ever. When our
+    reading says nothing (LIST refused), imapclient's answer is taken as before."""
+    listed = still_listed(client, name)
+    return client.folder_exists(name) if listed is None else listed
 
 
 def _store_unchanged_since(

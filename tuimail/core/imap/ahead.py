@@ -57,26 +57,28 @@ def answers_ahead(
     consumed lazily: a caller may stop giving commands after seeing an answer. Closing
     the generator early reads (and drops) the answers still due."""
     sent: deque[tuple[bytes, C]] = deque()
-
-    def next_answer() -> R:
-        tag, context = sent.popleft()
-        imap._received = 0  # this answer's own size bound and deadline
-        arm_deadline(imap.file, imap.sock, imap.expected_bytes)
-        return read(tag, context, list(sent))
-
     try:
         for args, context in commands:
             if sent and sum(len(a) for a in args) > SHORT:
-                yield next_answer()
+                yield _next_answer(imap, sent, read)
             sent.append((imap._command(*args), context))
             if len(sent) > 1:
-                yield next_answer()
+                yield _next_answer(imap, sent, read)
         while sent:
-            yield next_answer()
+            yield _next_answer(imap, sent, read)
     except BaseException as exc:
         if sent and _in_step(exc):
             _drain(imap, sent, read)
         raise
+
+
+def _next_answer(imap: Any, sent: deque, read: Read) -> R:
+    """`read` of the answer to the oldest unanswered command of `sent` (taken off it),
+    with its own size bound and deadline."""
+    tag, context = sent.popleft()
+    imap._received = 0
+    arm_deadline(imap.file, imap.sock, imap.expected_bytes)
+    return read(tag, context, list(sent))
 
 
 def _in_step(exc: BaseException) -> bool:
@@ -89,11 +91,8 @@ def _drain(imap: Any, sent: deque, read: Read) -> None:
     """Read and drop the answers still due; on any failure shut the connection."""
     try:
         while sent:
-            tag, context = sent.popleft()
-            imap._received = 0
-            arm_deadline(imap.file, imap.sock, imap.expected_bytes)
             try:
-                read(tag, context, list(sent))
+                _next_answer(imap, sent, read)
             except Exception as exc:
                 if not keeps_connection(exc):
                     raise

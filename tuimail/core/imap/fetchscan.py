@@ -54,7 +54,9 @@ _TAIL = re.compile(rb"(?: MODSEQ \((\d+)\))?\)\r\n")
 # size (its literal included); a bigger one is read by the general path.
 _CARRY = 1 << 16
 _UNQUOTE = re.compile(rb"\\([\"\\])")
-_META = {
+# A FETCH response's items found anywhere in its text (the general path here; the
+# imaplib path of tuimail.core.imap.sync too).
+META = {
     "uid": re.compile(rb"\bUID (\d+)"),
     "flags": re.compile(rb"\bFLAGS \(([^)]*)\)"),
     "date": re.compile(rb'\bINTERNALDATE "([^"]+)"'),
@@ -152,11 +154,11 @@ def legacy_fields(seq: int, text: bytes, literals: list[bytes]) -> Fetch | None:
     if not _FETCH_START.match(text):
         return None
     fetch = Fetch(seq)
-    uid = _META["uid"].search(text)
-    flags = _META["flags"].search(text)
-    date = _META["date"].search(text)
-    size = _META["size"].search(text)
-    modseq = _META["modseq"].search(text)
+    uid = META["uid"].search(text)
+    flags = META["flags"].search(text)
+    date = META["date"].search(text)
+    size = META["size"].search(text)
+    modseq = META["modseq"].search(text)
     fetch.uid = int(uid.group(1)) if uid else None
     fetch.flags = flags.group(1) if flags else None
     fetch.internaldate = date.group(1) if date else None

@@ -39,6 +39,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import islice
 from operator import itemgetter
 
 from imapclient import IMAPClient
@@ -58,7 +59,7 @@ from tuimail.core.errors import (
 )
 from tuimail.core.imap.ahead import answers_ahead
 from tuimail.core.imap.errors import classify_imap
-from tuimail.core.imap.fetchscan import Fetch, Plain, read_answer
+from tuimail.core.imap.fetchscan import META, Fetch, Plain, read_answer
 from tuimail.core.imap.names import (
     ListEntry,
     ListRefused,
@@ -682,11 +683,11 @@ class SyncEngine:
             meta = entry[0] if isinstance(entry, tuple) else entry
             if not isinstance(meta, bytes):
                 continue
-            uid = _META["uid"].search(meta)
-            flags = _META["flags"].search(meta)
+            uid = META["uid"].search(meta)
+            flags = META["flags"].search(meta)
             if uid is None or flags is None:
                 continue
-            mod = _META["modseq"].search(meta)
+            mod = META["modseq"].search(meta)
             server[int(uid.group(1))] = (
                 tuple(flags.group(1).decode("utf-8", "replace").split()),
                 int(mod.group(1)) if mod else None,
@@ -775,12 +776,8 @@ class SyncEngine:
         uids = sorted(uids, reverse=True)
         total, done, added = len(uids), 0, 0
         first = self.first_batch
-        chunks, done = [uids[:first]], first
-        while done < total:
-            size = _next_size(total - done, self.batch)
-            chunks.append(uids[done : done + size])
-            done += size
-        done = 0
+        newest_first = iter(uids)
+        chunks = [list(islice(newest_first, n)) for n in _batch_sizes(total, first, self.batch)]
         asked = ((uid_set(chunk), set(chunk)) for chunk in chunks)
         with (
             _Batches(self.store, folder_id, len(uids), self.worker_from) as batches,
@@ -831,12 +828,13 @@ class SyncEngine:
 
         def ranges() -> Iterator[tuple[str, range]]:
             nonlocal below
-            size = self.first_batch
-            while below >= 1 and dense:  # read when the answer before was handled
-                low = max(1, below - size + 1)
+            for size in _batch_sizes(high, self.first_batch, self.batch):
+                if not dense:  # read when the answer before was handled
+                    return
+                low = below - size + 1
                 lows.append(low)
                 yield f"{low}:{below}", range(low, below + 1)
-                below, size = low - 1, _next_size(low - 1, self.batch)
+                below = low - 1
 
         with (
             self.store.bulk_first_fill(expected),
@@ -940,13 +938,6 @@ def examine(client: IMAPClient, name: str) -> dict:
     return info
 
 
-_META = {
-    "uid": re.compile(rb"\bUID (\d+)"),
-    "flags": re.compile(rb"\bFLAGS \(([^)]*)\)"),
-    "date": re.compile(rb'\bINTERNALDATE "([^"]+)"'),
-    "size": re.compile(rb"\bRFC822\.SIZE (\d+)"),
-    "modseq": re.compile(rb"\bMODSEQ \((\d+)\)"),
-}
 _START = re.compile(rb"^\d+ \(")
 _MONTHS = {m: i for i, m in enumerate(
     (b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"), 1
@@ -1035,7 +1026,20 @@ def fetch_headers(
     if not isinstance(imap, _IMAP4) or imap.debug >= 4:
         return fetch_headers_imaplib(client, uids, modseq, wanted)
     tag = imap._command("UID", "FETCH", uids, f"({_header_items(modseq)})")
-    typ, text, fetches = read_answer(imap, tag, "UID", plain_messages(modseq, wanted))
+    return _read_headers(imap, tag, modseq, wanted)
+
+
+def _read_headers(
+    imap: _IMAP4,
+    tag: bytes,
+    modseq: bool,
+    wanted: Container[int] | None,
+    ahead: Container[bytes] = (),
+) -> list[NewMessage]:
+    """The messages of the answer to the header UID FETCH `tag` (fetch_headers); a NO
+    or BAD raises. `ahead`: the tags of commands sent after it and not answered yet
+    (read_answer)."""
+    typ, text, fetches = read_answer(imap, tag, "UID", plain_messages(modseq, wanted), ahead)
     if typ != "OK":
         raise _refused("headers", _decode([text]))
     return messages_from_fetches(fetches, modseq, wanted)
@@ -1061,17 +1065,15 @@ def header_batches(
         return
     items = f"({_header_items(modseq)})"
 
-    def read(tag: bytes, wanted: Container[int], later: list[tuple[bytes, Asked]]) -> list:
-        if later:
-            wanted = _union(wanted, [w for _tag, (_uids, w) in later])
-        plain = plain_messages(modseq, wanted)
-        typ, text, fetches = read_answer(imap, tag, "UID", plain, [t for t, _c in later])
-        if typ != "OK":
-            raise _refused("headers", _decode([text]))
-        return messages_from_fetches(fetches, modseq, wanted)
+    def read(
+        tag: bytes, wanted: Container[int], later: list[tuple[bytes, Container[int]]]
+    ) -> list[NewMessage]:
+        if later:  # their messages may come in this answer: kept with it
+            wanted = _union(wanted, [w for _tag, w in later])
+        return _read_headers(imap, tag, modseq, wanted, [t for t, _w in later])
 
-    commands = ((("UID", "FETCH", uids, items), (uids, wanted)) for uids, wanted in batches)
-    yield from answers_ahead(imap, commands, lambda tag, asked, later: read(tag, asked[1], later))
+    commands = ((("UID", "FETCH", uids, items), wanted) for uids, wanted in batches)
+    yield from answers_ahead(imap, commands, read)
 
 
 def _union(first: Container[int], others: list[Container[int]]) -> Container[int]:
@@ -1195,7 +1197,7 @@ def messages_from_imaplib(
                 records[-1][0] += entry
     out = []
     for meta, header in records:
-        uid = _META["uid"].search(meta)
+        uid = META["uid"].search(meta)
         if header is None and b"BODY[HEADER" in meta:
             header = b""  # sent as an empty quoted string
         if uid is None or header is None:
@@ -1204,10 +1206,10 @@ def messages_from_imaplib(
             continue
         if not 0 < int(uid.group(1)) <= MAX_UID:
             continue  # not a UID (RFC 3501: 32-bit, non-zero); the count check reports it
-        flags = _META["flags"].search(meta)
-        date = _META["date"].search(meta)
-        size = _META["size"].search(meta)
-        mod = _META["modseq"].search(meta) if modseq else None
+        flags = META["flags"].search(meta)
+        date = META["date"].search(meta)
+        size = META["size"].search(meta)
+        mod = META["modseq"].search(meta) if modseq else None
         out.append(
             NewMessage(
                 uid=int(uid.group(1)),
@@ -1224,6 +1226,17 @@ def messages_from_imaplib(
 # The last batch of a big pass is written with nothing left for the server to prepare
 # meanwhile: rather than up to BATCH messages, it holds TAIL (the rest before it).
 TAIL = 500
+
+
+def _batch_sizes(total: int, first: int, batch: int) -> Iterator[int]:
+    """The sizes of the batches a first fetch of `total` messages asks for, in order:
+    `first` (the newest page), then _next_size of what is left; they add up to `total`."""
+    size, left = first, total
+    while left > 0:
+        size = min(size, left)
+        yield size
+        left -= size
+        size = _next_size(left, batch)
 
 
 def _next_size(left: int, batch: int) -> int:

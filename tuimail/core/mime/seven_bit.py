@@ -21,15 +21,30 @@ from email.parser import BytesParser
 from io import BytesIO
 
 from tuimail.core.mime.long_lines import CTE_FIELD, encode_part
+from tuimail.core.mime.seven_bit_stubs import ascii_from, expand, stubbed, whole_payloads
 from tuimail.core.mime.utf8_headers import downgrade
 
 _WRITE = policy.compat32.clone(linesep="\r\n")
 
 
 def seven_bit(raw: bytes) -> bytes:
-    """`raw` (CRLF) as 7-bit data meaning the same (see the module's invariants)."""
+    """`raw` (CRLF) as 7-bit data meaning the same (see the module's invariants).
+
+    Big leaves (an attachment, a long text) are kept out of the parse and encoded a chunk
+    at a time (seven_bit_stubs): the cost follows the parts that need it, not the whole
+    message, and the bytes are those of converting it whole (which is done when the
+    small message does not read as the big one would)."""
     if raw.isascii():
         return raw
+    end = raw.find(b"\r\n\r\n")
+    try:
+        small, leaves = stubbed(raw) if end != -1 and not ascii_from(raw, end) else (raw, [])
+        if leaves and whole_payloads(small, raw, leaves):
+            out = expand(_entity(downgrade(small)), raw, leaves)
+            if out is not None:
+                return out
+    except Exception:  # RecursionError, parser failures: converted whole below
+        pass
     raw = downgrade(raw)
     try:
         return _entity(raw)
@@ -40,9 +55,10 @@ def seven_bit(raw: bytes) -> bytes:
 def _entity(raw: bytes) -> bytes:
     """The whole message (its top header block ASCII already) in 7 bits; that header
     block kept as it is."""
-    head, sep, body = raw.partition(b"\r\n\r\n")
-    if not sep or body.isascii():
+    end = raw.find(b"\r\n\r\n")
+    if end == -1 or ascii_from(raw, end):
         return raw
+    head, sep = raw[:end], b"\r\n\r\n"
     msg = _fixed(BytesParser(policy=policy.compat32).parsebytes(raw))
     if msg.is_multipart():
         return head + sep + _flat(msg).partition(b"\r\n\r\n")[2]

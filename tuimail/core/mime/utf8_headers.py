@@ -317,10 +317,12 @@ def _mime_parameter_field(field_name: str, value: str) -> bytes:
 def downgrade(raw: bytes) -> bytes:
     """`raw` (CRLF) with its top header block in ASCII; the body is untouched. A
     message whose headers are already ASCII comes back as the same bytes."""
-    head, sep, body = raw.partition(b"\r\n\r\n")
+    end = raw.find(b"\r\n\r\n")
+    head = raw if end == -1 else raw[:end]
     if head.isascii():
         return raw
     out = []
     for name, field in _fields(head):
         out.append(field if field.isascii() else _downgraded_field(name, field))
-    return b"".join(out)[:-2] + sep + body
+    # One copy of the body (a 56 MB one is not copied twice on the way)
+    return b"".join((b"".join(out)[:-2], memoryview(raw)[len(head) :]))

@@ -191,12 +191,15 @@ NOTE_SIZE = "impossible-size"  # a note's kind, as store.headers' NOTE_* (worded
 NOTE_UNREADABLE_ANSWER = "unreadable-answer"  # the server's FETCH answer could not be read
 BULK_FIRST_FILL = 5000  # a smaller first sync keeps every index (bulk_first_fill)
 
-_INSERT = (
-    "INSERT INTO messages(folder_id, uid, flags, seen, flagged, answered, deleted, "
-    "modseq, internaldate, date, size, from_name, from_addr, to_addrs, cc_addrs, "
-    "subject, message_id, in_reply_to, refs, thread_id, has_attachments, note, raw_header) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+# The columns of one INSERT, in the order of _row_values' tuple.
+_COLUMNS = (
+    "folder_id", "uid", "flags", "seen", "flagged", "answered", "deleted", "modseq",
+    "internaldate", "date", "size", "from_name", "from_addr", "to_addrs", "cc_addrs",
+    "subject", "message_id", "in_reply_to", "refs", "thread_id", "has_attachments", "note",
+    "raw_header",
+)  # fmt: skip
+_INSERT = f"INSERT INTO messages({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_DATE_AT, _SIZE_AT = _COLUMNS.index("date"), _COLUMNS.index("size")
 
 
 def _modseq(value: object) -> int | None:
@@ -799,8 +802,9 @@ class Store:
                         )
                         ids.append(existing[0])
                         continue
+                values = _row_values(folder_id, msg, summary, flags)
                 if has_placeholders:
-                    adopted = self._placeholder_for(c, folder_id, msg, summary, flags)
+                    adopted = self._placeholder_for(c, folder_id, values, summary)
                     if adopted:
                         c.execute(
                             "UPDATE messages SET uid = ?, flags = ?, seen = ?, flagged = ?, "
@@ -809,25 +813,24 @@ class Store:
                         )
                         ids.append(adopted[0])
                         continue
-                ids.append(self._insert(c, folder_id, msg, summary, flags))
+                ids.append(self._insert(c, values, summary))
         return ids
 
     @staticmethod
     def _placeholder_for(
-        c: sqlite3.Connection, folder_id: int, msg: NewMessage, s: HeaderSummary, flags: tuple
+        c: sqlite3.Connection, folder_id: int, values: tuple, s: HeaderSummary
     ) -> tuple | None:
-        """The row a local move put in this folder (waiting for its UID) that `msg`, the
-        server's copy, is: by Message-ID; without one, by what a move keeps (size, date,
-        sender, subject), so the row keeps its id and an undo still finds it."""
+        """The row a local move put in this folder (waiting for its UID) that the server's
+        copy (its row `values`, summary `s`) is: by Message-ID; without one, by what a move
+        keeps (size and date as stored, sender, subject), so the row keeps its id and an
+        undo still finds it."""
         if s.message_id:
             return c.execute(
                 "SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL "
                 "AND message_id = ? LIMIT 1",
                 (folder_id, s.message_id),
             ).fetchone()
-        values = _row_values(folder_id, msg, s, flags)  # the date and size as stored
-        modseq_at = 2 + len(flags)  # (folder_id, uid, *flags, modseq, internaldate, date, size
-        date, size = values[modseq_at + 2], values[modseq_at + 3]
+        date, size = values[_DATE_AT], values[_SIZE_AT]
         return c.execute(
             "SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL "
             "AND COALESCE(message_id, '') = '' AND size = ? AND date = ? AND from_addr = ? AND subject = ? "
@@ -875,15 +878,10 @@ class Store:
             header_index.added(c, ids[0], ids[-1])
         return ids
 
-    def _insert(
-        self,
-        c: sqlite3.Connection,
-        folder_id: int,
-        msg: NewMessage,
-        s: HeaderSummary,
-        flags: tuple,
-    ) -> int:
-        cur = c.execute(_INSERT, _row_values(folder_id, msg, s, flags))
+    @staticmethod
+    def _insert(c: sqlite3.Connection, values: tuple, s: HeaderSummary) -> int:
+        """Insert one row (`values`: _row_values) and its search entry; returns its id."""
+        cur = c.execute(_INSERT, values)
         rowid = cur.lastrowid
         c.execute(
             "INSERT INTO messages_fts(rowid, subject, people, body) VALUES (?, ?, ?, '')",
@@ -902,7 +900,9 @@ class Store:
         header = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
         msg = NewMessage(None, flags, header, len(raw), internaldate or time.time())
         with self.transaction() as c:
-            rowid = self._insert(c, folder_id, msg, summarize_header(header), flag_columns(flags))
+            summary = summarize_header(header)
+            values = _row_values(folder_id, msg, summary, flag_columns(flags))
+            rowid = self._insert(c, values, summary)
             self.save_body(rowid, raw)
         return rowid
 
