@@ -49,7 +49,7 @@ from tuimail.ui.plain import markup_literal, notify, plain_text
 from tuimail.ui.screens.main import MAIN_BINDINGS, MainScreen
 from tuimail.ui.settings import UiSettings
 from tuimail.ui.widgets.folder_tree import FolderTree
-from tuimail.ui.widgets.message_list import Loaded, MessageList, load
+from tuimail.ui.widgets.message_list import NEAR, Loaded, MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
 from tuimail.words.status import back_online, troubled
@@ -76,6 +76,18 @@ ERROR_SECONDS = 60.0  # an error leaves the status bar after this long (or on a 
 _SIGN_IN_LOCK = threading.Lock()  # one OAuth sign-in dialog at a time
 textual_fixes.apply()
 _START_FROZEN = False  # start-up's objects were frozen out of the garbage collector
+
+
+def _place_cursor(lst: MessageList, index: int, message_id: int) -> None:
+    """The cursor on message `message_id`, looked for near row `index` (the list changed
+    a little meanwhile: new mail, a deletion), else on that row. Not a move by the user."""
+    low, high = max(0, index - NEAR), min(lst.count, index + NEAR)
+    for i in sorted(range(low, high), key=lambda i: abs(i - index)):
+        row = lst.row_at(i)
+        if row is not None and row.id == message_id:
+            lst.cursor = i
+            return
+    lst.cursor = max(0, min(index, lst.count - 1))
 
 
 class TuimailApp(App[None]):
@@ -145,6 +157,8 @@ class TuimailApp(App[None]):
         self.search_query = ""  # what was searched for (sanitized), for that header
         self._folder_infos: list | None = None  # the folders as refresh_folders last read
         self.before_search: tuple[str, str] | None = None  # where Esc/q goes back to
+        # ... and where its cursor was: (row index, message id)
+        self._cursor_before_search: tuple[int, int] | None = None
         self._keymap = {k: str(v) for k, v in (keymap or {}).items()}
         self._reading: MessageRow | None = None
         self._action_queue: deque[tuple[Callable[[], str | None], str]] = deque()
@@ -633,18 +647,26 @@ class TuimailApp(App[None]):
         mine = {f.name for f in folders if f.account == self.account}
         return bool(mine) and self.folder not in mine
 
-    def open_folder(self, account: str, folder: str, watch: bool = True) -> None:
+    def open_folder(
+        self, account: str, folder: str, watch: bool = True, at: tuple[int, int] | None = None
+    ) -> None:
         """Show a folder. Its rows are read in a worker; the title and the rows change
         together when they are ready (until then the previous folder stays as it was),
-        and a later choice wins over an earlier one still loading."""
+        and a later choice wins over an earlier one still loading. `at` (row index,
+        message id): the cursor goes to that message (looked for near that row), else
+        to that row; without it, to the top."""
         self.account, self.folder = account, folder
-        self.reload_list(keep_cursor=False)
+        self.reload_list(keep_cursor=False, at=at)
         service = self.service
         if watch and service is not None and account != UNIFIED:
             self.work(lambda: service.watch_folder(account, folder), "watch")
 
     def reload_list(
-        self, keep_cursor: bool = True, now: bool = False, gone: Sequence[int] = ()
+        self,
+        keep_cursor: bool = True,
+        now: bool = False,
+        gone: Sequence[int] = (),
+        at: tuple[int, int] | None = None,
     ) -> None:
         """Re-read the list (the store changed, or another folder/sort was chosen): read
         in a worker, shown on the loop when ready (issue 19: no store read on the loop).
@@ -658,7 +680,7 @@ class TuimailApp(App[None]):
             return
         lst = main.query_one(MessageList)
         account, folder = self.account, self.folder
-        around = lst.cursor if keep_cursor else 0
+        around = lst.cursor if keep_cursor else (at[0] if at else 0)
         if folder == "__search__":
             source = lst.source
 
@@ -693,6 +715,8 @@ class TuimailApp(App[None]):
             if main is None or (self.account, self.folder) != (account, folder):
                 return
             lst.show(loaded, keep_cursor=keep_cursor, context=context)
+            if at is not None:
+                _place_cursor(lst, *at)
             self._shown_list = (account, folder, sort, reverse)
             main.set_title(account, folder)
             self._freeze_start_objects()
@@ -1615,6 +1639,12 @@ class TuimailApp(App[None]):
             def done(source) -> None:
                 if self.folder != "__search__":
                     self.before_search = (self.account, self.folder)
+                    self._cursor_before_search = None
+                    if self.main is not None and not self.threaded:
+                        lst = self.main.query_one(MessageList)
+                        row = lst.current
+                        if row is not None:
+                            self._cursor_before_search = (lst.cursor, row.id)
                 self.account, self.folder = self.account or UNIFIED, "__search__"
                 if self.main is not None:
                     self._list_reads.cancel()  # a folder still loading is not shown
@@ -1644,16 +1674,18 @@ class TuimailApp(App[None]):
             self.main.set_title(self.account, self.folder)
 
     def leave_search(self) -> None:
-        """Esc/q in search results: back to the folder the search started from."""
+        """Esc/q in search results: back to the folder the search started from, the
+        cursor on the message it was on (as mutt's limit leaves it), not the top."""
         account, folder = self.before_search or ("", "")
+        at, self._cursor_before_search = self._cursor_before_search, None
         self.before_search = None
         self.search_title = ""
         if not account or not folder:
             inbox = inbox_of(self._folder_infos or [])
             if inbox is None:
                 return
-            account, folder = inbox.account, inbox.name
-        self.open_folder(account, folder)
+            account, folder, at = inbox.account, inbox.name, None
+        self.open_folder(account, folder, at=at)
 
     def pending_on_quit(self) -> str:
         """Why quitting now deserves a question ("" when nothing is waiting)."""
