@@ -6,8 +6,10 @@ typed failure: a probe thread reading for ever held `tuimail detect` open at exi
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.hostile.scripted import Conn, trickle
+from tests.hostile.scripted import Conn, ScriptedServer, trickle
 from tuimail.core import errors
 from tuimail.core.discovery.model import Candidate
 from tuimail.core.discovery.probe import probe
@@ -88,3 +90,48 @@ def test_a_probe_of_a_server_that_never_finishes_ends(scripted, protocol, script
     assert not result.ok
     assert isinstance(result.failure, errors.TimedOut | errors.ProtocolViolation), result.failure
     assert server.sent < 16 << 20  # bytes read are bounded too (a flood stops early)
+
+
+@pytest.fixture(scope="module")
+def answering(test_ca):
+    """One server for every example: each connection is sent `answers[-1]`, then closed
+    once the client's first command has come (or at once, when the client sends none)."""
+    answers: list[bytes] = [b""]
+
+    def script(conn: Conn) -> None:
+        conn.send(answers[-1])
+        conn.sock.settimeout(0.2)
+        try:
+            conn.readline()
+        except OSError:
+            pass
+
+    with ScriptedServer(test_ca, script) as server:
+        yield server, answers
+
+
+_LINE = st.one_of(
+    st.binary(max_size=40).filter(lambda b: b"\n" not in b),
+    st.sampled_from(
+        [b"* OK ready", b"+OK ready", b"220 hi", b"220-hi", b"* CAPABILITY IMAP4rev1 STARTTLS",
+         b"t1 OK done", b"t1 BAD no", b".", b"STLS", b"250-STARTTLS", b"250 AUTH PLAIN"]
+    ),
+)  # fmt: skip
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    protocol=st.sampled_from(["imap", "pop3", "smtp"]),
+    lines=st.lists(_LINE, max_size=8),
+    end=st.sampled_from([b"\r\n", b"\n", b""]),
+)
+def test_any_answer_to_a_probe_is_a_result(answering, protocol, lines, end) -> None:
+    """Whatever a server says (and then closes), a probe returns a result: ok, or failed
+    with a typed failure; it never raises."""
+    server, answers = answering
+    answers.append(b"\r\n".join(lines) + end)
+    candidate = Candidate(protocol, "127.0.0.1", server.port, "tls", "guess")
+    result = probe(candidate, Resolver(), timeout=TIMEOUT, ca_file=str(server.ca_file))
+    assert result.ok or isinstance(result.failure, errors.MailError), result

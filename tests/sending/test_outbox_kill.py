@@ -89,6 +89,14 @@ def test_resending_a_message_whose_state_was_never_written_says_why_not(mail_ser
     out, err = capsys.readouterr()
     assert out == f"{entry.id}: failed: {outbox_reason(box.get(entry.id))}\n" and err == ""
     assert not (box.dir / f"{entry.id}.json").exists()  # still nobody to send it to
+    assert main(["outbox"]) == 0
+    assert f"{entry.id}  [work]  to (recipients not recorded)  half queued\n" in (
+        capsys.readouterr().out
+    )
+    assert main(["outbox"]) == 0
+    assert f"{entry.id}  [work]  to (recipients not recorded)  half queued\n" in (
+        capsys.readouterr().out
+    )
     assert main(["outbox", "--json"]) == 0
     (listed,) = json.loads(capsys.readouterr().out)
     assert listed["subject"] == "half queued" and listed["failure"]["reason"] == "orphan"
