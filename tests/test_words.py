@@ -448,11 +448,12 @@ def test_an_attachment_only_saved_says_why() -> None:
 
 
 def test_a_stored_note_is_worded_and_an_older_stores_sentence_kept() -> None:
+    from tuimail.core.date_notes import ARRIVAL_NOTES
     from tuimail.core.store.headers import NOTE_SHORTENED, NOTE_UNREADABLE
     from tuimail.core.store.store import NOTE_SIZE, NOTE_UNREADABLE_ANSWER
     from tuimail.words.notes import NOTE_KINDS, message_note, note_kind
 
-    kinds = {NOTE_SHORTENED, NOTE_UNREADABLE, NOTE_SIZE, NOTE_UNREADABLE_ANSWER}
+    kinds = {NOTE_SHORTENED, NOTE_UNREADABLE, NOTE_SIZE, NOTE_UNREADABLE_ANSWER, *ARRIVAL_NOTES}
     assert kinds == NOTE_KINDS  # every kind core stores has its words
     assert message_note(NOTE_SHORTENED) == (
         "a header of this message was too long and is shown shortened"

@@ -10,6 +10,7 @@ from tests.cli.helpers import configure
 from tests.imap.helpers import message
 from tuimail.__main__ import main
 from tuimail.cli.exits import EXIT_FAILURE
+from tuimail.core.config import save_account
 
 GARBAGE = b"HTTP/1.1 400 Bad Request\r\n\r\n<html>\r\n"
 
@@ -80,3 +81,17 @@ def test_a_change_the_server_does_not_take_is_one_sentence(mail_server, capsys) 
     )
     assert said in err.splitlines(), err
     assert "not applied: " not in err and "Traceback" not in err
+
+
+def test_an_account_that_could_not_log_in_is_not_synced_not_empty(mail_server, capsys) -> None:
+    """The summary read "work: 0 folders, 0 new, 0 changed, 0 removed" above the refused
+    login, as if the mailbox had been read and found empty."""
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1, "waiting"))
+    account = configure(mail_server, user)
+    account.password_command = "printf %s not-the-password"
+    save_account(account)
+    assert main(["sync"]) == EXIT_FAILURE
+    out, err = capsys.readouterr()
+    assert out == "work: not synced\n"
+    assert err.startswith("  error: ") and "refused the login" in err, err

@@ -35,6 +35,7 @@ class Conn:
         self.file = sock.makefile("rb")
         self.sent = 0  # bytes sent, to show how much a client accepted before giving up
         self.outwaited = False  # a hang or trickle ran into HANG_GUARD: the client never left
+        self.received = bytearray()  # every line readline() gave the script, as sent
 
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
@@ -43,6 +44,7 @@ class Conn:
     def readline(self) -> bytes:
         """One line without CRLF; b"" when the client closed."""
         line = self.file.readline(MAX_LINE)
+        self.received += line
         return line.rstrip(b"\r\n") if line else b""
 
     def flood(self, chunk: bytes, limit: int = 64 << 20) -> None:
@@ -119,6 +121,11 @@ class ScriptedServer:
         for thread in list(self._threads[1:]):
             thread.join(max(0.0, deadline - time.monotonic()))
         return not any(thread.is_alive() for thread in self._threads[1:])
+
+    @property
+    def received(self) -> bytes:
+        """Every line the scripts read from their clients, all connections."""
+        return b"".join(bytes(c.received) for c in self.connections)
 
     @property
     def sent(self) -> int:

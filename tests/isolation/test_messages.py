@@ -102,7 +102,7 @@ def test_list_shows_the_notes_and_never_a_huge_subject(mail_server, capsys) -> N
 def test_a_batch_with_impossible_numbers_keeps_every_message(tmp_path) -> None:
     store = tmp_store(tmp_path)
     folder = store.upsert_folder("a", "INBOX")
-    ok = NewMessage(1, (), b"Subject: fine\r\n", 10, 1.7e9, 5)
+    ok = NewMessage(1, (), b"Subject: fine\r\nDate: 14 Nov 2023 22:13:20 +0000\r\n", 10, 1.7e9, 5)
     odd = NewMessage(2, (), b"Subject: odd\r\n", 1 << 70, 1e300, 1 << 64)
     negative = NewMessage(3, (), b"Subject: negative\r\n", -5, -1e12, -1)
     store.add_messages(folder, [ok, odd, negative])

@@ -202,13 +202,14 @@ def counting_retr(calls: list[int]):
 
     def connect(account: Account) -> poplib.POP3:
         conn = open_pop3(account)
-        real = conn.retr
+        real = conn._putcmd  # every command goes through it, RETR whichever way is sent
 
-        def retr(number):
-            calls.append(number)
-            return real(number)
+        def putcmd(line: str) -> None:
+            if line.upper().startswith("RETR "):
+                calls.append(int(line.split()[1]))
+            real(line)
 
-        conn.retr = retr
+        conn._putcmd = putcmd
         return conn
 
     return connect

@@ -164,7 +164,7 @@ def test_store_from_before_body_evidence_gets_it_from_the_stored_messages(
     mail_server.faults.add(protocol="pop3", kind="no_uidl")
     path = tmp_path / "store.sqlite3"
     store_as_before_stable_keys(path, mail_server, user).close()
-    interrupt_migration(path, monkeypatch, "body_hash")
+    interrupt_migration(path, monkeypatch, "raw_evidence")
 
     store = Store(path)
     try:

@@ -1,6 +1,7 @@
-"""`tuimail send` killed outright (kill -9) after the server took the message, while the
-copy to Sent was being saved: the message is delivered, not waiting; it is never sent
-again and never listed as waiting for ever."""
+"""`tuimail send` killed outright (kill -9): after the server took the message, while the
+copy to Sent was being saved, the message is delivered, not waiting (never sent again,
+never listed as waiting for ever); between writing the message and its state, it stays
+listed and says why it cannot be sent."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import pytest
 
 from tests.cli.helpers import configure
 from tuimail.__main__ import main
+from tuimail.core.outbox import Outbox
+from tuimail.words.outbox import outbox_reason
 
 
 def _state_files() -> list[dict]:
@@ -71,3 +74,30 @@ def test_send_killed_while_copying_to_sent_is_delivered_not_waiting(mail_server,
     assert len(states) == 1
     with open(os.path.join(kept, states[0]), encoding="utf-8") as f:
         assert json.load(f)["copy"] == {"outcome": "interrupted"}
+
+
+def test_resending_a_message_whose_state_was_never_written_says_why_not(mail_server, capsys):
+    """Killed between writing the message and its state: `outbox --resend ID` said
+    "Something went wrong: 'ID'" (a KeyError); the entry is listed with its subject."""
+    user = mail_server.new_user()
+    account = configure(mail_server, user)
+    box = Outbox(account.name)
+    entry = box.enqueue(b"Subject: half queued\r\n\r\nbody\r\n", user.email, [user.email])
+    os.unlink(box.dir / f"{entry.id}.json")
+
+    assert main(["outbox", "--resend", entry.id]) == 1
+    out, err = capsys.readouterr()
+    assert out == f"{entry.id}: failed: {outbox_reason(box.get(entry.id))}\n" and err == ""
+    assert not (box.dir / f"{entry.id}.json").exists()  # still nobody to send it to
+    assert main(["outbox"]) == 0
+    assert f"{entry.id}  [work]  to (recipients not recorded)  half queued\n" in (
+        capsys.readouterr().out
+    )
+    assert main(["outbox"]) == 0
+    assert f"{entry.id}  [work]  to (recipients not recorded)  half queued\n" in (
+        capsys.readouterr().out
+    )
+    assert main(["outbox", "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["subject"] == "half queued" and listed["failure"]["reason"] == "orphan"
+    assert mail_server.messages(user) == []

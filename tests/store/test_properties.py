@@ -73,8 +73,9 @@ _ODD_NUMBERS = st.one_of(
 @given(_ODD_NUMBERS, _ODD_NUMBERS, _ODD_NUMBERS)
 def test_a_row_holds_only_what_sqlite_can_and_sane_dates(size, modseq, internaldate) -> None:
     """The insert path's shortcuts for the usual types decide as the general checks do."""
+    from tuimail.core.date_notes import NOTE_NO_DATE
     from tuimail.core.store.headers import HeaderSummary, sane_date
-    from tuimail.core.store.store import MAX_SIZE, _modseq, _row_values
+    from tuimail.core.store.store import MAX_SIZE, NOTE_SIZE, _modseq, _row_values
 
     msg = NewMessage(7, (), b"Subject: x\r\n", size, internaldate, modseq)
     row = _row_values(1, msg, HeaderSummary(), ("", 0, 0, 0, 0))
@@ -82,4 +83,6 @@ def test_a_row_holds_only_what_sqlite_can_and_sane_dates(size, modseq, internald
     assert row[8] == sane_date(internaldate) and row[9] == row[8]
     expected = size if isinstance(size, int) else 0
     assert row[10] == min(max(expected, 0), MAX_SIZE)
-    assert bool(row[-2]) == (not 0 <= expected <= MAX_SIZE)  # a note when cut
+    cut = not 0 <= expected <= MAX_SIZE
+    # a note when cut; else, no Date header: listed by its arrival (tuimail.core.date_notes)
+    assert row[-2] == (NOTE_SIZE if cut else NOTE_NO_DATE)

@@ -149,3 +149,23 @@ async def test_a_search_the_store_cannot_run_is_said_in_one_sentence(tmp_path):
             "no such table: messages_fts."
         )
         assert app.folder != "__search__"
+
+
+async def test_leaving_the_results_goes_back_to_the_message_the_cursor_was_on(tmp_path):
+    """Esc in the results: the folder again with the cursor where it was before the
+    search (as after mutt's limit), not on its first message."""
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _opened(pilot)
+        await pilot.press("escape", "j", "j")
+        lst = app.main.query_one(MessageList)
+        before = lst.current
+        assert lst.cursor == 2 and before is not None
+        await pilot.press("slash", *"holiday", "enter")
+        await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")
+        await settle(pilot)
+        assert lst.count == 1
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.folder == "INBOX")
+        await settle(pilot)
+        assert lst.cursor == 2 and lst.current.id == before.id

@@ -481,7 +481,8 @@ def run_outbox(args: argparse.Namespace) -> int:
         print("The outbox is empty.")
     strays = {entry.id for entry in stray}
     for entry in listing + stray:
-        to = ", ".join(entry.recipients)
+        # still to deliver, else (being moved to sent/) delivered; none: never recorded
+        to = ", ".join(entry.recipients or entry.delivered) or "(recipients not recorded)"
         subject = entry.subject or "(no subject)"
         print(sanitize(f"{entry.id}  [{entry.account}]  to {to}  {subject}"))
         print(f"    {_describe(entry)}")

@@ -368,10 +368,13 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early) 
             for warning in p["warnings"]:
                 print(f"  warning: {_safe(warning)}", file=sys.stderr)  # already words
         for r in results:
-            print(
-                f"{r.account}: {len(r.folders)} folders, {r.new} new, {r.changed} changed, "
-                f"{r.removed} removed in {r.seconds:.2f} s"
-            )
+            if r.failure is not None and not r.folders:  # not "0 folders": nothing was read
+                print(f"{r.account}: not synced")
+            else:
+                print(
+                    f"{r.account}: {len(r.folders)} folders, {r.new} new, {r.changed} "
+                    f"changed, {r.removed} removed in {r.seconds:.2f} s"
+                )
             for error in sync_errors(r):
                 print(f"  error: {_safe(error)}", file=sys.stderr)
             for refused in r.refused_actions:

@@ -651,6 +651,14 @@ def open_imap(
         try:
             client.secure_starttls()
         except BaseException:
+            # The reader holds the socket open after sock.close() until it is closed too:
+            # the connection would stay up until the garbage collector found it.
+            reader = getattr(client._imap, "file", None)
+            if reader is not None:
+                try:
+                    reader.close()
+                except OSError:
+                    pass
             _close_quietly(client._imap.sock)
             raise
     return client

@@ -48,6 +48,7 @@ import platformdirs
 
 from tuimail.core.account import Account
 from tuimail.core.errors import error_record
+from tuimail.core.mime.header_block import header_block
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 
@@ -129,6 +130,17 @@ def _deferred(refusal: str | dict) -> bool:
 
     code = refusal_code(refusal)
     return code is not None and 400 <= code < 500
+
+
+def _subject_of(eml: Path) -> str:
+    """The Subject of a queued message file (sanitised), "" when it cannot be read."""
+    try:
+        with eml.open("rb") as f:
+            head = f.read(1 << 16).partition(b"\r\n\r\n")[0]
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(head)
+        return sanitize(str(headers.get("subject", "") or ""))
+    except Exception:  # an unreadable file is still listed, without a subject
+        return ""
 
 
 def data_dir() -> Path:
@@ -213,7 +225,7 @@ class Outbox:
 
         raw = fit_lines(raw)  # a line over 998 octets would be broken by the servers
         entry_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
-        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(header_block(raw))
         entry = OutboxEntry(
             id=entry_id,
             account=self.account_name,
@@ -262,15 +274,22 @@ class Outbox:
         if not directory.is_dir():
             return
         for eml in directory.glob("*.eml"):
-            entry_id = eml.stem
-            state = directory / f"{entry_id}.json"
-            try:
-                yield OutboxEntry.from_json(json.loads(state.read_text("utf-8")))
-            except FileNotFoundError:
-                # Interrupted between the message and its state: keep it, visibly.
-                yield self._without_state(entry_id, ORPHAN, created=eml.stat().st_mtime)
-            except (ValueError, TypeError) as exc:
-                yield self._without_state(entry_id, UNREADABLE, detail=sanitize(str(exc)))
+            yield self._read(eml)
+
+    def _read(self, eml: Path) -> OutboxEntry:
+        """The entry of a message file: its state, or, missing or unreadable, a failed
+        entry saying so (with the message's subject)."""
+        entry_id = eml.stem
+        state = eml.with_suffix(".json")
+        try:
+            return OutboxEntry.from_json(json.loads(state.read_text("utf-8")))
+        except FileNotFoundError:
+            # Interrupted between the message and its state: keep it, visibly.
+            entry = self._without_state(entry_id, ORPHAN, created=eml.stat().st_mtime)
+        except (ValueError, TypeError) as exc:
+            entry = self._without_state(entry_id, UNREADABLE, detail=sanitize(str(exc)))
+        entry.subject = _subject_of(eml)
+        return entry
 
     def _without_state(
         self, entry_id: str, reason: str, created: float | None = None, **data: object
@@ -286,10 +305,14 @@ class Outbox:
         return entry
 
     def get(self, entry_id: str) -> OutboxEntry:
-        for sent in (False, True):
-            path = self._state(entry_id, sent)
-            if path.exists():
-                return OutboxEntry.from_json(json.loads(path.read_text("utf-8")))
+        """The entry as `entries()` lists it: a waiting message whose state is missing
+        (queuing interrupted) or unreadable is its failed entry, not an exception."""
+        eml = self._eml(entry_id)
+        if eml.exists():
+            return self._read(eml)
+        path = self._state(entry_id, sent=True)
+        if path.exists():
+            return OutboxEntry.from_json(json.loads(path.read_text("utf-8")))
         raise KeyError(entry_id)
 
     def raw(self, entry_id: str) -> bytes:
@@ -421,8 +444,8 @@ class Outbox:
         """
         with self._locked(entry_id) as mine:
             entry = self.get(entry_id)
-            if not mine or entry.state in ("sent", "partial", "sending"):
-                return entry
+            if not mine or entry.state in ("sent", "partial", "sending") or not entry.recipients:
+                return entry  # no recipients: its state was lost, nobody to send it to
             allowed = (
                 ("queued", "retrying", "failed") if force or resend_maybe_sent else ("queued",)
             )

@@ -68,8 +68,10 @@ def header_lines(lines: Iterable[bytes]) -> list[bytes]:
 
 def raw_header_lines(raw: bytes) -> list[bytes]:
     """The header lines of a whole message as `fetch` stores it (lines CRLF-joined),
-    the same lines a TOP of it gave."""
-    return header_lines(raw.split(b"\r\n"))
+    the same lines a TOP of it gave. Only the header is split (a message's first empty
+    line is its first CRLF CRLF, or a CRLF at its start)."""
+    end = raw.find(b"\r\n\r\n")
+    return header_lines((raw if end == -1 else raw[:end]).split(b"\r\n"))
 
 
 def fields(lines: Sequence[bytes]) -> list[tuple[bytes, bytes]]:
@@ -139,6 +141,26 @@ def body_size(lines: Sequence[bytes]) -> int:
     size less `header_size` of the header gives while the server keeps the body as it is
     (an mbox server writing status fields changes the header only)."""
     return sum(len(line) + 2 for line in _body(lines))
+
+
+def raw_evidence(raw: bytes) -> tuple[str, int]:
+    """(body_hash, body_size) of a whole message as `fetch` stores it: those of
+    `raw_lines(raw)`, read in place (a 56 MB message is not split into a million lines
+    nor copied)."""
+    if raw.startswith(b"\r\n"):
+        start = 2  # an empty first line: no header
+    else:
+        end = raw.find(b"\r\n\r\n")
+        start = len(raw) if end == -1 else end + 4
+    rest = len(raw) - start
+    size = rest if rest == 0 or raw.endswith(b"\r\n") else rest + 2
+    stop = len(raw) - 2 if rest and raw.endswith(b"\r\n") else len(raw)
+    while stop > start:  # empty (or blank) lines at the end are not hashed
+        cut = raw.rfind(b"\r\n", start, stop)
+        if raw[(start if cut == -1 else cut + 2) : stop].strip():
+            break
+        stop = start if cut == -1 else cut
+    return hashlib.sha256(memoryview(raw)[start : max(start, stop)]).hexdigest(), size
 
 
 def body_hash(lines: Sequence[bytes]) -> str:

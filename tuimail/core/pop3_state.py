@@ -20,10 +20,8 @@ from collections.abc import Iterable
 from tuimail.core.pop3 import KnownMessage
 from tuimail.core.pop3_keys import (
     STABLE,
-    body_hash,
-    body_size,
+    raw_evidence,
     raw_header_lines,
-    raw_lines,
     stable_hash,
     stable_key,
 )
@@ -148,11 +146,10 @@ class StorePop3State:
                 for account, origin, message_id in batch:
                     raw = self.store.body(message_id)
                     if raw is not None:
-                        lines = raw_lines(raw)
                         c.execute(
                             "UPDATE pop3_keys SET body_hash = ?, body_size = ?"
                             " WHERE account = ? AND origin = ? AND body_hash IS NULL",
-                            (body_hash(lines), body_size(lines), account, origin),
+                            (*raw_evidence(raw), account, origin),
                         )
                     c.execute(
                         "DELETE FROM pop3_rebody WHERE account = ? AND origin = ?",
@@ -246,8 +243,7 @@ class StorePop3State:
                     return None
                 message_id = self.store.add_local_message(folder, raw)
                 now = self.clock()
-                lines = raw_lines(raw)
-                evidence = (body_hash(lines), body_size(lines))
+                evidence = raw_evidence(raw)
                 origin = c.execute(
                     "INSERT INTO pop3_keys (account, key, uidl, message_id, downloaded_at,"
                     " size, body_hash, body_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

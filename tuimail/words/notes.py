@@ -17,6 +17,11 @@ _NOTES = {
     "shortened": "a header of this message was too long and is shown shortened",
     "impossible-size": "the server reported an impossible size for this message",
     "unreadable-answer": "the server's answer for this message's headers could not be read",
+    "no-date": "this message has no readable Date header; it is listed by when it arrived",
+    "future-date": (
+        "this message's Date header is more than a day after it arrived; "
+        "it is listed by when it arrived"
+    ),
 }
 NOTE_KINDS = frozenset(_NOTES)
 

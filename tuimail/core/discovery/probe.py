@@ -42,6 +42,12 @@ UNKNOWN_ISSUER = 20  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
 CERTIFICATE_REASONS = ("untrusted", "expired", "not-yet-valid", "hostname", "certificate")
 
 MAX_LINE = 65536
+# One probe (greeting, capabilities, STARTTLS, capabilities again) reads at most this much
+# and ends by PROBE_TIMEOUTS socket timeouts from its connection, however slowly a server
+# trickles its lines or however many it sends: a probe thread reading for ever also held
+# `tuimail detect` (and the app) open at exit, whatever detection's own time limit.
+MAX_PROBE_BYTES = 1 << 20
+PROBE_TIMEOUTS = 3
 
 # What a server says in clear before TLS may come from anyone on the path: its words
 # are not kept (a refused STARTTLS carries only its reply code). People read the typed
@@ -63,26 +69,51 @@ class ProbeError(Exception):
 
 
 class LineClient:
-    """A tiny line-oriented client with an explicit buffer (so STARTTLS is exact)."""
+    """A tiny line-oriented client with an explicit buffer (so STARTTLS is exact).
 
-    def __init__(self, sock: socket.socket, host: str) -> None:
+    Bounded: `deadline` (time.monotonic(); None: only the socket's timeout per wait) ends
+    every read after it with TimedOut, and more than MAX_PROBE_BYTES read in all is a
+    ProtocolViolation (response-too-big)."""
+
+    def __init__(self, sock: socket.socket, host: str, deadline: float | None = None) -> None:
         self.sock = sock
         self.host = host
         self.buffer = b""
+        self.deadline = deadline
+        self.received = 0
 
     def readline(self) -> bytes:
         while b"\n" not in self.buffer:
             if len(self.buffer) > MAX_LINE:
                 raise ProtocolViolation(reason="line-too-long", data={"limit": MAX_LINE})
-            try:
-                chunk = self.sock.recv(4096)
-            except TimeoutError:
-                raise TimedOut() from None
+            chunk = self._recv()
             if not chunk:
                 raise ConnectionLost(reason="closed")
+            self.received += len(chunk)
+            if self.received > MAX_PROBE_BYTES:
+                raise ProtocolViolation(reason="response-too-big", data={"limit": MAX_PROBE_BYTES})
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
         return line.rstrip(b"\r")
+
+    def _recv(self) -> bytes:
+        """One recv, waiting no longer than the socket's timeout nor past the deadline."""
+        if self.deadline is None:
+            try:
+                return self.sock.recv(4096)
+            except TimeoutError:
+                raise TimedOut() from None
+        timeout = self.sock.gettimeout()
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimedOut()
+        self.sock.settimeout(remaining if timeout is None else min(timeout, remaining))
+        try:
+            return self.sock.recv(4096)
+        except TimeoutError:
+            raise TimedOut() from None
+        finally:
+            self.sock.settimeout(timeout)
 
     def send(self, line: str | bytes) -> None:
         data = line.encode() if isinstance(line, str) else line
@@ -274,7 +305,7 @@ def open_line_client(
     except OSError as exc:
         raise classify_transport(exc, candidate.protocol, candidate.host) from None
     sock.settimeout(timeout)
-    client = LineClient(sock, candidate.host)
+    client = LineClient(sock, candidate.host, time.monotonic() + timeout * PROBE_TIMEOUTS)
     if candidate.security == "tls":
         try:
             # The context checks the certificate (or the pin) and ALPN in the handshake.

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from tuimail.core.date_notes import ARRIVAL_NOTES
 from tuimail.core.facade.views import MessageRow
 
 # -- list sources ---------------------------------------------------------------------
@@ -49,6 +50,8 @@ class SearchResults(ListSource):
 def view_row(row: Any, depth: int = 0, **tree: Any) -> MessageRow:
     """A store row as the list shows it (`tree`: the thread tree fields of MessageRow)."""
     date = datetime.fromtimestamp(row.date, UTC) if row.date else None
+    note = getattr(row, "note", "") or ""
+    arrival = note in ARRIVAL_NOTES
     return MessageRow(
         id=row.id,
         account=row.account,
@@ -56,8 +59,9 @@ def view_row(row: Any, depth: int = 0, **tree: Any) -> MessageRow:
         uid=row.uid or 0,
         date=date,
         sender=row.from_name or row.from_addr,
-        # A message whose header was only partly readable is marked (the note says why).
-        subject=f"(!) {row.subject}" if getattr(row, "note", "") else row.subject,
+        # A message whose header was only partly readable is marked (the note says why);
+        # one listed by its arrival has its date marked instead (MessageRow.arrival).
+        subject=f"(!) {row.subject}" if note and not arrival else row.subject,
         size=row.size,
         seen=row.seen,
         flagged=row.flagged,
@@ -67,7 +71,8 @@ def view_row(row: Any, depth: int = 0, **tree: Any) -> MessageRow:
         message_id=row.message_id,
         thread=row.thread_id or "",
         recipients=getattr(row, "to_addrs", "") or "",
-        note=getattr(row, "note", "") or "",
+        note=note,
+        arrival=arrival,
         **tree,
     )
 
@@ -117,6 +122,19 @@ class StoreSource:
             return self._count
         self._count = self.store.count_messages(self.folder)
         return self._count
+
+    def row_of(self, message_id: int) -> int | None:
+        """The row of message `message_id` in this order, None if it is not here. Reads
+        the folder's order (by date too): call it off the UI thread."""
+        if self.sort != "date" and self._ids is not None:
+            ids = self._ids
+        else:
+            ids = self.store.message_ids(self.folder, self.sort)
+        try:
+            index = ids.index(message_id)
+        except ValueError:
+            return None
+        return len(ids) - 1 - index if self.reverse else index
 
     def rows(self, offset: int, limit: int) -> Sequence[MessageRow]:
         if self.sort != "date":

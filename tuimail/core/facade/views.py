@@ -85,6 +85,7 @@ class MessageRow:
     thread: str = ""  # the store's thread id (References/In-Reply-To)
     recipients: str = ""  # To: as stored (sanitized), shown instead of the sender in Sent
     note: str = ""  # why the header could only be read in part (store.headers), else ""
+    arrival: bool = False  # `date` is when it arrived: no (believable) Date header
     # In a thread tree (tuimail.core.thread_list): the tree lines before the subject, the
     # thread's key, whether this is its first row, its size, collapsed, any unread in it.
     tree: str = ""

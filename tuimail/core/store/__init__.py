@@ -42,7 +42,8 @@ code that only needs names and sync state passes `counts=False` to `folders()` /
 `folder()` (total and unread are then -1).
 
 Sorts: date (indexed, the default), date_asc, uid, from, subject, size. Dates are UTC
-epoch seconds (Date: header, else INTERNALDATE). Flags are tuples of IMAP flag names.
+epoch seconds (Date: header; INTERNALDATE without one, or for one over a day later:
+tuimail.core.date_notes). Flags are tuples of IMAP flag names.
 Header strings are decoded and sanitized before they are stored.
 """
 

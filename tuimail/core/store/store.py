@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import platformdirs
 
+from tuimail.core.date_notes import FUTURE_SLACK, NOTE_FUTURE_DATE, NOTE_NO_DATE
 from tuimail.core.store import blobs, header_index
 from tuimail.core.store.headers import DATE_RANGE, HeaderSummary, sane_date, summarize_header
 from tuimail.core.store.schema import (
@@ -220,7 +221,11 @@ def _row_values(folder_id: int, msg: NewMessage, s: HeaderSummary, flags: tuple)
         modseq = _modseq(modseq)
     if type(internaldate) is not float or not 0.0 <= internaldate < DATE_RANGE[1]:
         internaldate = sane_date(internaldate)  # (a float in range is what it returns)
-    date = s.date if s.date is not None else internaldate
+    date = s.date
+    if date is None:
+        date, note = internaldate, note or NOTE_NO_DATE
+    elif internaldate is not None and date > internaldate + FUTURE_SLACK:
+        date, note = internaldate, note or NOTE_FUTURE_DATE
     raw_header = bytes(header[:MAX_RAW_HEADER]) if note else None
     return (
         folder_id, uid, *flags, modseq, internaldate, date, size, s.from_name,

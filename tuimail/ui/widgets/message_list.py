@@ -75,15 +75,18 @@ def where(account: str, folder: str, width: int) -> str:
     return _tail(tail[1:], width)
 
 
-def _date(value: datetime | None, now: datetime | None) -> str:
-    """Today: the time; this year: day and month; older: year and month (7 cells)."""
+def _date(value: datetime | None, now: datetime | None, arrival: bool = False) -> str:
+    """Today: the time; this year: day and month; older: year and month (7 cells). When
+    the message had no believable Date header (`arrival`), the time it arrived, marked
+    "~" (older: the year's last two digits, to fit)."""
     if value is None:
         return ""
+    mark = ARRIVAL_MARK if arrival else ""
     if now is not None and value.date() == now.date():
-        return value.strftime("%H:%M")
+        return mark + value.strftime("%H:%M")
     if now is not None and value.year == now.year:
-        return value.strftime("%d %b")
-    return value.strftime("%Y-%m")
+        return mark + value.strftime("%d %b")
+    return mark + value.strftime("%y-%m" if arrival else "%Y-%m")
 
 
 def _names(addresses: str) -> str:
@@ -95,6 +98,7 @@ def _names(addresses: str) -> str:
 
 
 FIXED = {"flags": 3, "date": 7, "size": 6}
+ARRIVAL_MARK = "~"  # before a date that is the message's arrival, not its Date header
 # Columns that share what the subject does not need: (share of the width, min, max).
 FLEXIBLE = {
     "from": (0.22, 10, 24),
@@ -451,7 +455,8 @@ class MessageList(ScrollView, can_focus=True):
                 + ("↩" if row.answered else " ")
             )
         if name == "date":
-            return _date(row.date, self._now or datetime.now(row.date.tzinfo if row.date else None))
+            now = self._now or datetime.now(row.date.tzinfo if row.date else None)
+            return _date(row.date, now, row.arrival)
         if name == "from":
             if self.context == "sent":
                 return "To: " + cell_text(_names(row.recipients) or "(nobody)")
