@@ -33,6 +33,7 @@ from tuimail.core.sanitize import sanitize
 from tuimail.core.service import (
     UNIFIED,
     Draft,
+    FolderInfo,
     MailService,
     MessageRow,
     QueuedError,
@@ -619,8 +620,16 @@ class TuimailApp(App[None]):
             return
         self._folder_infos = folders
         inbox = inbox_of(folders, self.account or None)
+        first = _first_inbox(self.service, folders)
         if not self.account and inbox is not None:
+            inbox = first or inbox
             self.open_folder(inbox.account, inbox.name, watch=False)
+            # Another account's inbox while the first account's folders are not listed
+            # yet (its first sync is still running): shown only until they are.
+            self._standing_in = None if first else (inbox.account, inbox.name)
+        elif first is not None and self._standing_in_untouched(main):
+            self._standing_in = None
+            self.open_folder(first.account, first.name)
         elif self._open_folder_gone(folders):  # renamed or deleted by another client
             gone = self.folder
             if inbox is not None:
@@ -630,6 +639,22 @@ class TuimailApp(App[None]):
         if main.titled is not None:  # the folder the list shows (its rows come with its title)
             main.set_title(*main.titled)
         self.update_status()
+
+    _standing_in: tuple[str, str] | None = None  # (account, folder) opened for the first
+
+    def _standing_in_untouched(self, main: MainScreen) -> bool:
+        """The inbox opened in place of the first account's is still shown as it was
+        opened: the user chose no folder, moved no cursor, opened nothing."""
+        if self._standing_in is None:
+            return False
+        if self._standing_in != (self.account, self.folder) or self.screen is not main:
+            self._standing_in = None
+            return False
+        lst = main.query_one(MessageList)
+        if lst.cursor != 0 or main.reading or main.choosing_folder or lst.tagged_rows():
+            self._standing_in = None
+            return False
+        return True
 
     def _follow_rename(self, account: str, old: str, new: str) -> None:
         """The open folder was renamed on the server by another client: show it under its
@@ -2393,12 +2418,19 @@ def _is_threads(source: object) -> bool:
     return thread_list is not None and isinstance(source, thread_list.ThreadSource)
 
 
+def _first_inbox(service: MailService | None, folders: list) -> FolderInfo | None:
+    """The inbox of the first account in the config (what the app opens, as mutt and aerc
+    open their first account); None while that account has no folder listed yet."""
+    first = next(iter(service.accounts), None) if service is not None else None
+    return inbox_of(folders, first) if first is not None else None
+
+
 def _read_first(service: MailService, sort: str, reverse: bool) -> tuple[list, tuple | None]:
     """The folders, and the inbox's first rows (account, folder, sort, reverse, Loaded)."""
     folders = service.folders()
     if not folders:
         return folders, None
-    inbox = inbox_of(folders)
+    inbox = _first_inbox(service, folders) or inbox_of(folders)
     assert inbox is not None  # folders is not empty
     source = service.source(inbox.account, inbox.name, sort, reverse=reverse)
     return folders, (inbox.account, inbox.name, sort, reverse, load(source, 0))
