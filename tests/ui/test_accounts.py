@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.ui.helpers import NOW, account_for, seed, settle, wait_for
+from tuimail.core.account import Account, ServerSettings
 from tuimail.core.secrets import Secret
 from tuimail.core.service import UNIFIED, MailService
+from tuimail.core.store import NewMessage, Store
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import MessageList
@@ -102,3 +106,60 @@ async def test_search_results_name_account_and_folder_cut_from_the_left(mail_ser
     assert where("workplace", "Lists/python", 18) == "workplace/…/python"
     assert where("", "Lists/python", 8) == "…/python"
     assert where("a", "Averyveryverylongname", 8) == "…ongname"
+
+
+def _standing_in_app(tmp_path: Path):
+    """Two accounts never contacted; only the second one's INBOX is in the store (the
+    first one's first sync has not listed its folders yet)."""
+    store = Store(tmp_path / "s.db")
+    second = store.upsert_folder("second", "INBOX", delimiter="/", role="inbox")
+    store.add_messages(second, [NewMessage(i, (), _header(i, "second")) for i in (1, 2)])
+    accounts = {
+        name: Account(
+            name=name,
+            email=f"{name}@example.test",
+            incoming=ServerSettings("127.0.0.1", 9, "tls"),
+            outgoing=ServerSettings("127.0.0.1", 9, "tls"),
+        )
+        for name in ("first", "second")
+    }
+    service = MailService(accounts, password_for=lambda a: Secret("x"), idle=False, store=store)
+    return TuimailApp(service, start_sync=False), store
+
+
+def _header(i: int, account: str) -> bytes:
+    return (
+        f"From: A <a@x.test>\r\nSubject: {account} {i}\r\nMessage-ID: <{account}{i}@x.test>\r\n"
+        f"Date: Mon, 1 Jan 2024 10:0{i}:00 +0000\r\n\r\n"
+    ).encode()
+
+
+async def test_the_first_accounts_inbox_opens_once_its_folders_are_listed(tmp_path):
+    """First run with several accounts: another account's inbox stands in while the first
+    account (in the config's order) is still listing its folders, and gives way to the
+    first one's inbox when it arrives, unless the user already moved (as mutt and aerc
+    open the first account). Before, the inbox listed first (a POP3 account's, local at
+    once) stayed open."""
+    app, store = _standing_in_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.account == "second")
+        await settle(pilot)
+        first = store.upsert_folder("first", "INBOX", delimiter="/", role="inbox")
+        store.add_messages(first, [NewMessage(1, (), _header(1, "first"))])
+        app.refresh_folders()
+        await wait_for(pilot, lambda: app.account == "first" and app.folder == "INBOX")
+
+
+async def test_the_standing_in_inbox_stays_once_the_user_moved(tmp_path):
+    app, store = _standing_in_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.account == "second")
+        await settle(pilot)
+        await pilot.press("j")
+        first = store.upsert_folder("first", "INBOX", delimiter="/", role="inbox")
+        store.add_messages(first, [NewMessage(1, (), _header(1, "first"))])
+        app.refresh_folders()
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert app.account == "second" and app.main.query_one(MessageList).cursor == 1

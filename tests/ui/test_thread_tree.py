@@ -4,7 +4,7 @@ whether it has unread mail; Ctrl+T tags a whole thread."""
 
 from __future__ import annotations
 
-from tests.ui.helpers import make_app, ready, seed, settle, wait_for
+from tests.ui.helpers import make_app, ready, running, seed, settle, wait_for
 from tests.ui.thread_helpers import deliver_thread, message_list, threads_on, threads_shown
 from tuimail.ui.widgets.message_list import MessageList
 
@@ -142,3 +142,28 @@ async def test_the_placeholder_row_previews_and_opens_nothing(mail_server):
         await pilot.press("enter")
         await settle(pilot)
         assert app.last_error == "" and not app.main.reading
+
+
+async def test_sort_reverse_and_threads_keep_the_cursor_on_its_message(mail_server):
+    """o, Ctrl+O and t show the folder in another order with the cursor still on the
+    message it was on (as mutt does), not on the first row: the next key acts on it."""
+    async with running(mail_server) as (pilot, _notes):
+        app = pilot.app
+        lst = message_list(app)
+        lst.move_cursor(3)
+        chosen = lst.current.id
+        for key, shown in (
+            ("o", lambda: app.sort == "sender"),
+            ("ctrl+o", lambda: app.reverse),
+            ("t", lambda: _is_tree(lst)),
+            ("t", lambda: not _is_tree(lst)),
+        ):
+            await pilot.press(key)
+            await wait_for(pilot, shown)
+            await settle(pilot)
+            assert lst.current is not None and lst.current.id == chosen, key
+            assert lst.current.id == app.main.current_rows()[0].id
+
+
+def _is_tree(lst: MessageList) -> bool:
+    return type(lst.source).__name__ == "ThreadSource"

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from tuimail.core.account import Account
 from tuimail.core.identities import Identity, addressed_to, identities, signature_block
-from tuimail.core.mime import utf8_headers
+from tuimail.core.mime import spliced, utf8_headers
+from tuimail.core.mime.header_block import header_block
 from tuimail.core.mime.header_safe import address_entry, plausible_address, set_unstructured
 from tuimail.core.mime.headers import bare_cr_as_blank, parse_date
 from tuimail.core.mime.mbox_from import is_mbox_from
@@ -56,6 +57,10 @@ _MSGID = re.compile(r"<[!-;=?-~]+>")  # ASCII only: no header can carry another 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a MIME type or subtype (RFC 2045)
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw)(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _FWD_PREFIX = re.compile(r"^\s*(fwd?|wg)\s*:\s*", re.IGNORECASE)
+# A message bigger than this forwarded as an attachment is not parsed whole (only its
+# header is read) nor parsed and written again to see whether the stdlib would change
+# it: it goes as received (_attach_exact). A 56 MB one cost ~450 MB each way.
+BIG_FORWARD = 1 << 20
 MAX_REFERENCES = 20
 
 
@@ -483,7 +488,7 @@ def reply(
 def forward(original: bytes | Message, account: Account, *, as_attachment: bool = False) -> Draft:
     """A forward: inline (quoted headers + text + attachments) or as message/rfc822."""
     raw = original if isinstance(original, bytes) else parse_raw(original).as_bytes()
-    msg = parse_raw(raw)
+    msg = parse_raw(header_block(raw) if as_attachment and len(raw) > BIG_FORWARD else raw)
     subject = _header(msg, "subject")
     subject = "Fwd: " + _FWD_PREFIX.sub("", subject) if subject else "Fwd:"
     identity = addressed_to(msg, account)  # forwarded as the address it was sent to
@@ -637,8 +642,10 @@ def build_message(
     *,
     include_bcc: bool = False,
     date: object | None = None,
+    splice: bool = False,
 ) -> EmailMessage:
-    """The draft as an RFC 5322 message (Bcc only when include_bcc, for drafts)."""
+    """The draft as an RFC 5322 message (Bcc only when include_bcc, for drafts). With
+    `splice`, big attachments are tokens until spliced.written() writes it."""
     msg = EmailMessage(policy=policy.SMTP)
     fields = {
         "From": [clean_header(draft.from_addr) or _from_header(account)],
@@ -678,7 +685,7 @@ def build_message(
     msg["MIME-Version"] = "1.0"
     _set_body(msg, draft.body)
     for att in draft.attachments:
-        _attach(msg, att)
+        _attach(msg, att, splice=splice)
     return msg
 
 
@@ -705,11 +712,14 @@ _RESERVED_HEADERS = {
 }
 
 
-def _attach(msg: EmailMessage, att: Attachment) -> None:
+def _attach(msg: EmailMessage, att: Attachment, *, splice: bool = False) -> None:
     maintype, _, subtype = att.mime_type.lower().partition("/")
     if not (_TOKEN.fullmatch(maintype) and _TOKEN.fullmatch(subtype)):
         maintype, subtype = "application", "octet-stream"  # a garbled type from a message
     filename = clean_header(att.filename) or "attachment"
+    if (maintype, subtype) == ("message", "rfc822") and len(att.data) > BIG_FORWARD:
+        _attach_exact(msg, _received(att.data), filename, splice=splice)
+        return
     if (maintype, subtype) == ("message", "rfc822"):
         try:
             inner = BytesParser(policy=policy.SMTP).parsebytes(att.data)
@@ -737,20 +747,26 @@ def _attach(msg: EmailMessage, att: Attachment) -> None:
         msg.attach(part)
         return
     # Everything else as bytes in base64: what arrives decodes to exactly these bytes.
+    big = splice and len(att.data) > spliced.BIG
     msg.add_attachment(
-        att.data,
+        spliced.token() if big else att.data,
         maintype=maintype or "application",
         subtype=subtype or "octet-stream",
         filename=filename,
     )
+    if big:  # the same part, its base64 written by spliced.written
+        spliced.mark_base64(msg.get_payload()[-1], att.data)
 
 
 def _received(data: bytes) -> bytes:
     """A forwarded message's bytes with CRLF line ends and no leading mbox `From ` line
     (what the stdlib would leave of them if it changed nothing else)."""
-    data = re.sub(rb"\r?\n", b"\r\n", data)
+    if data.count(b"\n") != data.count(b"\r\n"):  # (else no copy of a big message)
+        data = re.sub(rb"\r?\n", b"\r\n", data)
+    if not data.startswith(b"From "):
+        return data
     first, sep, rest = data.partition(b"\r\n")
-    return rest if sep and first.startswith(b"From ") else data
+    return rest if sep else data
 
 
 class _Received(str):
@@ -762,15 +778,19 @@ class _Received(str):
         return str.encode(self, "ascii", "surrogateescape")
 
 
-def _attach_exact(msg: EmailMessage, exact: bytes, filename: str) -> None:
+def _attach_exact(msg: EmailMessage, exact: bytes, filename: str, *, splice: bool = False) -> None:
     """A message/rfc822 part whose content is `exact` byte for byte (never parsed again
-    on the way out: the generator writes a text payload of a message part as it is)."""
+    on the way out: the generator writes a text payload of a message part as it is).
+    With `splice`, a big one is a token until spliced.written() writes it."""
     part = EmailMessage(policy=policy.SMTP)
     part["Content-Type"] = "message/rfc822"
     if not exact.isascii():
         part["Content-Transfer-Encoding"] = "8bit"
     part.add_header("Content-Disposition", "attachment", filename=filename)
-    part.set_payload(_Received(exact.decode("ascii", "surrogateescape")))
+    if splice and len(exact) > spliced.BIG:
+        part.set_payload(spliced.exact(spliced.token().decode("ascii"), exact))
+    else:
+        part.set_payload(_Received(exact.decode("ascii", "surrogateescape")))
     if msg.get_content_type() != "multipart/mixed":
         msg.make_mixed()
     msg.attach(part)
@@ -984,7 +1004,7 @@ def message_bytes(draft: Draft, account: Account) -> tuple[bytes, str, list[str]
     """What to hand to the outbox: the CRLF message without Bcc, sender, recipients.
     The envelope sender is the From address when it is one of the account's identities
     (bounces come back to the address written as), else the account's own address."""
-    msg = build_message(draft, account)
+    msg = build_message(draft, account, splice=True)
     mine = {identity.key: identity.email for identity in identities(account)}
     sender = mine.get(address_of(draft.from_addr) if draft.from_addr else "", account.email)
-    return utf8_headers.message_bytes(msg), sender, envelope_recipients(draft)
+    return spliced.written(msg), sender, envelope_recipients(draft)

@@ -17,7 +17,7 @@ from pathlib import Path
 from tuimail.core.account import Account
 from tuimail.core.compose import Draft, build_message, draft_from_message, message_ids
 from tuimail.core.errors import error_record
-from tuimail.core.mime import utf8_headers
+from tuimail.core.mime import spliced
 from tuimail.core.outbox import _safe_name, data_dir, write_atomic
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
@@ -59,9 +59,9 @@ class DraftStore:
         server copy is recorded in `server_failure`, the local one is always there.
         """
         draft_id = draft_id or time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
-        msg = build_message(draft, account, include_bcc=True)
+        msg = build_message(draft, account, include_bcc=True, splice=True)
         draft.message_id = message_ids(str(msg["Message-ID"]))[0]
-        raw = utf8_headers.message_bytes(msg)
+        raw = spliced.written(msg)
         previous = self._info(draft_id)
         info = DraftInfo(
             id=draft_id,

@@ -48,6 +48,7 @@ import platformdirs
 
 from tuimail.core.account import Account
 from tuimail.core.errors import error_record
+from tuimail.core.mime.header_block import header_block
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 
@@ -224,7 +225,7 @@ class Outbox:
 
         raw = fit_lines(raw)  # a line over 998 octets would be broken by the servers
         entry_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
-        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(header_block(raw))
         entry = OutboxEntry(
             id=entry_id,
             account=self.account_name,

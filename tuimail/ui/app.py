@@ -33,6 +33,7 @@ from tuimail.core.sanitize import sanitize
 from tuimail.core.service import (
     UNIFIED,
     Draft,
+    FolderInfo,
     MailService,
     MessageRow,
     QueuedError,
@@ -619,8 +620,16 @@ class TuimailApp(App[None]):
             return
         self._folder_infos = folders
         inbox = inbox_of(folders, self.account or None)
+        first = _first_inbox(self.service, folders)
         if not self.account and inbox is not None:
+            inbox = first or inbox
             self.open_folder(inbox.account, inbox.name, watch=False)
+            # Another account's inbox while the first account's folders are not listed
+            # yet (its first sync is still running): shown only until they are.
+            self._standing_in = None if first else (inbox.account, inbox.name)
+        elif first is not None and self._standing_in_untouched(main):
+            self._standing_in = None
+            self.open_folder(first.account, first.name)
         elif self._open_folder_gone(folders):  # renamed or deleted by another client
             gone = self.folder
             if inbox is not None:
@@ -630,6 +639,22 @@ class TuimailApp(App[None]):
         if main.titled is not None:  # the folder the list shows (its rows come with its title)
             main.set_title(*main.titled)
         self.update_status()
+
+    _standing_in: tuple[str, str] | None = None  # (account, folder) opened for the first
+
+    def _standing_in_untouched(self, main: MainScreen) -> bool:
+        """The inbox opened in place of the first account's is still shown as it was
+        opened: the user chose no folder, moved no cursor, opened nothing."""
+        if self._standing_in is None:
+            return False
+        if self._standing_in != (self.account, self.folder) or self.screen is not main:
+            self._standing_in = None
+            return False
+        lst = main.query_one(MessageList)
+        if lst.cursor != 0 or main.reading or main.choosing_folder or lst.tagged_rows():
+            self._standing_in = None
+            return False
+        return True
 
     def _follow_rename(self, account: str, old: str, new: str) -> None:
         """The open folder was renamed on the server by another client: show it under its
@@ -706,17 +731,18 @@ class TuimailApp(App[None]):
             return
         if self.threaded:
             self._list_reads.cancel()  # a flat list still loading is not shown
-            self._reload_threads(lst, keep_cursor)
+            self._reload_threads(lst, keep_cursor, follow=at[1] if at else None)
             return
         sort, reverse, context = self.sort, self.reverse, self.list_context()
+        where = at  # the cursor's place once shown (the read below may find it elsewhere)
 
         def show(loaded) -> None:
             main = self.main
             if main is None or (self.account, self.folder) != (account, folder):
                 return
             lst.show(loaded, keep_cursor=keep_cursor, context=context)
-            if at is not None:
-                _place_cursor(lst, *at)
+            if where is not None:
+                _place_cursor(lst, *where)
             self._shown_list = (account, folder, sort, reverse)
             main.set_title(account, folder)
             self._freeze_start_objects()
@@ -741,7 +767,17 @@ class TuimailApp(App[None]):
             return
 
         def read():
-            return load(service.source(account, folder, sort, reverse=reverse), around)
+            source = service.source(account, folder, sort, reverse=reverse)
+            if at is None:
+                return load(source, around)
+            # Another order of the same folder: the message is looked for where it is now
+            # (a read of the folder's order: here, off the loop), and read around it.
+            row_of = getattr(source, "row_of", None)
+            found = row_of(at[1]) if row_of is not None else None
+            if found is not None:
+                nonlocal where
+                where = (found, at[1])
+            return load(source, where[0] if where else around)
 
         self._list_reads.run(read, show)
 
@@ -789,7 +825,9 @@ class TuimailApp(App[None]):
             sheet.reparse()
             sheet.update(self)
 
-    def _reload_threads(self, lst: MessageList, keep_cursor: bool) -> None:
+    def _reload_threads(
+        self, lst: MessageList, keep_cursor: bool, follow: int | None = None
+    ) -> None:
         """The thread tree of the open folder: brought up to date when it is already shown
         (only the threads that messages which came or went reach are threaded again: in
         place when small, else in a worker), else built in a worker (a 100k folder takes
@@ -858,7 +896,11 @@ class TuimailApp(App[None]):
                 return
             if _is_threads(built):
                 built.shown_for = wanted
-            main.query_one(MessageList).set_source(built, keep_cursor=False, context=context)
+            shown = main.query_one(MessageList)
+            shown.set_source(built, keep_cursor=False, context=context)
+            row = built.row_of(follow) if follow is not None and _is_threads(built) else None
+            if row is not None:
+                shown.cursor = row  # the message the cursor was on, in its thread
             main.set_title(account, folder)
 
         self.work(build, "threads", done)
@@ -897,7 +939,7 @@ class TuimailApp(App[None]):
             return
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         notify(self, f"Sorted by {self.sort}{self._order_note()}", timeout=2)
-        self.reload_list(keep_cursor=False)
+        self._reorder()
 
     def _order_note(self) -> str:
         if not self.reverse:
@@ -916,7 +958,7 @@ class TuimailApp(App[None]):
             notify(
                 self, f"Sorted by {self.sort}{self._order_note() or ' (usual order)'}", timeout=2
             )
-        self.reload_list(keep_cursor=False)
+        self._reorder()
 
     def toggle_threads(self) -> None:
         if self.folder == "__search__":
@@ -924,7 +966,16 @@ class TuimailApp(App[None]):
             return
         self.threaded = not self.threaded
         self.notify("Threads on" if self.threaded else "Threads off", timeout=2)
-        self.reload_list(keep_cursor=False)
+        self._reorder()
+
+    def _reorder(self) -> None:
+        """The open list in another order (sort, reverse, threads): the cursor stays on
+        the message it was on, wherever that now is (as in mutt), not on the first row,
+        so the next key acts on the message the user was looking at."""
+        lst = self.main.query_one(MessageList) if self.main is not None else None
+        row = lst.current if lst is not None else None
+        at = (lst.cursor, row.id) if lst is not None and row is not None and row.id >= 0 else None
+        self.reload_list(keep_cursor=False, at=at)
 
     def toggle_thread_collapse(self, every: bool) -> None:
         """Collapse or open the thread under the cursor (`every`: all threads)."""
@@ -2367,12 +2418,19 @@ def _is_threads(source: object) -> bool:
     return thread_list is not None and isinstance(source, thread_list.ThreadSource)
 
 
+def _first_inbox(service: MailService | None, folders: list) -> FolderInfo | None:
+    """The inbox of the first account in the config (what the app opens, as mutt and aerc
+    open their first account); None while that account has no folder listed yet."""
+    first = next(iter(service.accounts), None) if service is not None else None
+    return inbox_of(folders, first) if first is not None else None
+
+
 def _read_first(service: MailService, sort: str, reverse: bool) -> tuple[list, tuple | None]:
     """The folders, and the inbox's first rows (account, folder, sort, reverse, Loaded)."""
     folders = service.folders()
     if not folders:
         return folders, None
-    inbox = inbox_of(folders)
+    inbox = _first_inbox(service, folders) or inbox_of(folders)
     assert inbox is not None  # folders is not empty
     source = service.source(inbox.account, inbox.name, sort, reverse=reverse)
     return folders, (inbox.account, inbox.name, sort, reverse, load(source, 0))

@@ -123,6 +123,19 @@ class StoreSource:
         self._count = self.store.count_messages(self.folder)
         return self._count
 
+    def row_of(self, message_id: int) -> int | None:
+        """The row of message `message_id` in this order, None if it is not here. Reads
+        the folder's order (by date too): call it off the UI thread."""
+        if self.sort != "date" and self._ids is not None:
+            ids = self._ids
+        else:
+            ids = self.store.message_ids(self.folder, self.sort)
+        try:
+            index = ids.index(message_id)
+        except ValueError:
+            return None
+        return len(ids) - 1 - index if self.reverse else index
+
     def rows(self, offset: int, limit: int) -> Sequence[MessageRow]:
         if self.sort != "date":
             if self._ids is None:

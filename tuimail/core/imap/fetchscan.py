@@ -20,6 +20,11 @@ Other untagged responses (EXISTS, EXPUNGE, OK [ALERT], VANISHED ...) are kept in
 `imap.untagged_responses` exactly as imaplib keeps them, and a BYE ends the command as
 imaplib ends it. A FETCH whose items are not the plain shapes asked for is parsed by
 `legacy_fields`, the regular expressions used before.
+
+Memory: every answer read here is a header FETCH, so of a literal only its first
+MAX_KEPT_LITERAL bytes are kept; the rest is read (counted, under the deadline) and
+dropped. A server announcing headers of MAX_LITERAL each made one answer hold a gigabyte
+and more (several copies of each while it was joined and parsed).
 """
 
 from __future__ import annotations
@@ -53,6 +58,10 @@ _TAIL = re.compile(rb"(?: MODSEQ \((\d+)\))?\)\r\n")
 # A plain response cut by a buffer's end is carried over to the next buffer up to this
 # size (its literal included); a bigger one is read by the general path.
 _CARRY = 1 << 16
+# Of one literal in a header answer, at most this much is kept (see the module's text);
+# a header cut there still gives its summary (tuimail.core.store.headers bounds each
+# field far below it).
+MAX_KEPT_LITERAL = 16 << 20
 _UNQUOTE = re.compile(rb"\\([\"\\])")
 # A FETCH response's items found anywhere in its text (the general path here; the
 # imaplib path of tuimail.core.imap.sync too).
@@ -235,6 +244,7 @@ class _Reader:
             return data[pos : pos + size]
         chunks = [data[pos:]]
         left = size - len(chunks[0])
+        room = MAX_KEPT_LITERAL - len(chunks[0])  # what may still be kept
         self._consume()
         self.data, self.pos, self.carried = b"", 0, 0
         while left > 0:
@@ -242,7 +252,9 @@ class _Reader:
             if not chunk:
                 raise _Closed(reason="closed", protocol="imap")
             self.count(len(chunk))
-            chunks.append(chunk)
+            if room > 0:
+                chunks.append(chunk[:room])
+                room -= len(chunk)
             left -= len(chunk)
         return b"".join(chunks)
 

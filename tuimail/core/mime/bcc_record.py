@@ -12,6 +12,8 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
 
+from tuimail.core.mime.header_block import header_block
+
 _SHOWN = ("to", "cc")
 _RESENT_SHOWN = ("resent-to", "resent-cc")
 
@@ -19,7 +21,7 @@ _RESENT_SHOWN = ("resent-to", "resent-cc")
 def hidden_recipients(raw: bytes, recipients: list[str]) -> list[str]:
     """The entries of `recipients` (addr-specs) that the header of `raw` does not name."""
     try:
-        header = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        header = BytesHeaderParser(policy=compat32).parsebytes(header_block(raw))
         resent = any(header.get_all(name) for name in _RESENT_SHOWN + ("resent-bcc",))
         values = [
             str(v)
@@ -48,11 +50,13 @@ def with_bcc(raw: bytes, recipients: list[str]) -> bytes:
         return raw
     eol = b"\r\n" if b"\r\n" in raw else b"\n"
     end = raw.find(eol + eol)
-    head, rest = (raw, b"") if end < 0 else (raw[: end + len(eol)], raw[end + len(eol) :])
+    head, rest = (
+        (raw, b"") if end < 0 else (raw[: end + len(eol)], memoryview(raw)[end + len(eol) :])
+    )
     lines = head.split(eol)
     if any(line[:4].lower() == b"bcc:" for line in lines):
         return raw
     field = b"Bcc: " + ", ".join(hidden).encode("utf-8") + eol
     if not head.endswith(eol):
         head += eol
-    return head + field + rest
+    return b"".join((head, field, rest))
