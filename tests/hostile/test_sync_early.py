@@ -247,3 +247,25 @@ def test_the_password_is_never_in_what_the_early_thread_leaves(scripted) -> None
     with scripted(ImapScript({"LOGIN": _refuse})) as server:
         error = _failure(OpenedEarly(account_on(server), PASSWORD, TIMEOUT).take)
     assert PASSWORD not in repr(error) and PASSWORD not in str(error)
+
+
+def test_a_store_that_cannot_be_opened_is_one_sentence_and_the_login_is_undone(
+    scripted, cli
+) -> None:
+    """The store is opened (in a thread of its own) while the connection opens: a store
+    that is not a database fails the command in one sentence, as before, and the
+    connection opened meanwhile is not left behind: logged out if its login was made,
+    else shut down while still opening."""
+    from tuimail.core.store.store import default_path
+
+    script = ImapScript()
+    with scripted(script) as server:
+        save(server)
+        path = default_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"this is not a database, whatever its name says\n" * 100)
+        run = cli("sync", "work")
+        assert server.client_left()
+    assert "not a database" in assert_clean_failure(run)
+    said = [c.split(b" ")[1] for c in script.commands]
+    assert b"LOGIN" not in said or said[-1] == b"LOGOUT", said

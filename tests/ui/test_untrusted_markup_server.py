@@ -227,6 +227,8 @@ async def test_folder_names_in_the_command_palette_show_literally_and_open(mail_
 
 
 async def test_a_login_refusal_with_alert_shows_literally_in_the_status_bar(mail_server):
+    """The refusal's sentence is longer than the bar's line: the bar says "login refused"
+    and the sentence, the server's words in it, is its tooltip and a note (plain text)."""
     from tuimail.ui.widgets.status import StatusBar
 
     user = mail_server.new_user()
@@ -239,6 +241,10 @@ async def test_a_login_refusal_with_alert_shows_literally_in_the_status_bar(mail
     async with app.run_test(size=(160, 30), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.synced, timeout=30)
         status = app.main.query_one(StatusBar)
-        await wait_for(pilot, lambda: "[ALERT]" in shown(status.visual), timeout=30)
-        assert "Application-specific password required [/]" in shown(status.visual)
-        assert all(t.markup is False for t in _toasts(app))
+        await wait_for(pilot, lambda: "[ALERT]" in shown(status.tooltip or ""), timeout=30)
+        assert "Application-specific password required [/]" in shown(status.tooltip)
+        assert "login refused" in shown(status.visual)
+        said = [
+            t for t in _toasts(app) if "Application-specific password required [/]" in t.message
+        ]
+        assert said and all(t.markup is False for t in _toasts(app))
