@@ -30,6 +30,7 @@ from .charsets import decode_bytes, decode_header_bytes
 from .headers import (
     MAX_FIELDS,
     MAX_HEADER_BYTES,
+    bare_cr_as_blank,
     decode_header_value,
     decode_rfc2047,
     parse_header_fields,
@@ -282,8 +283,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
         deadline = time.thread_time() + PARSE_BUDGET
         # A big message's big part bodies stay out of the stdlib parser (its copies of
         # them are what made `tuimail read` of 56 MB peak at 400 MB): see .stubs.
-        left_out = skeleton(raw)
-        msg = _parse_with_deadline(left_out[0] if left_out else raw, deadline)
+        readable = bare_cr_as_blank(raw)  # the fields the header lines above read
+        left_out = skeleton(readable)
+        msg = _parse_with_deadline(left_out[0] if left_out else readable, deadline)
         if msg is None:
             return _fallback(pm, body_offset, "time")
         # decoding the parts shares the same budget
