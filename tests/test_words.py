@@ -510,3 +510,31 @@ def test_an_unreadable_list_line_says_why_and_shows_the_line() -> None:
     assert failure(Failure(bad, "work", "", LIST)) == (
         'the server listed a folder tuimail cannot read: an unterminated quoted name (() "/" "abc)'
     )
+
+
+@pytest.mark.parametrize(
+    ("item", "words"),
+    [
+        (AccountState("error", error=AuthenticationFailed(protocol="imap")), "login refused"),
+        (AccountState("error", error=SecurityFailure(protocol="imap")), "security problem"),
+        (
+            AccountState("offline", error=ServerBusy(protocol="imap"), retry_in=8.0),
+            "server busy — retrying in 8 s",
+        ),
+        (
+            AccountState("offline", error=Unreachable(protocol="imap"), retry_in=60.0),
+            "offline — retrying in 60 s",
+        ),
+        (
+            AccountState("error", error=ProtocolViolation(protocol="imap")),
+            "server broke the protocol",
+        ),
+        (AccountState("error", failures=(Failure(ServerBusy(), "a", "INBOX"),)), "a folder failed"),
+        (AccountState("error", failures=(Failure(ServerBusy()),) * 2), "2 folders failed"),
+    ],
+)
+def test_a_troubled_accounts_state_in_a_few_words(item, words) -> None:
+    """The status bar's words for an account whose sentence does not fit its one line."""
+    from tuimail.words.status import brief
+
+    assert brief(item) == words

@@ -12,6 +12,7 @@ from typing import Literal
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
+from imapclient.imapclient import seq_to_parenstr
 
 from tuimail.core.account import Account
 from tuimail.core.connect import account_address, open_imap
@@ -110,13 +111,36 @@ def append_copy(
         if folder is None:
             folder = _FALLBACK_NAMES[use][0]
             client.create_folder(folder)
-        response = client.append(folder, raw, flags=_FLAGS[use])
+        response = _append(client, folder, raw, _FLAGS[use])
         uidvalidity, uid = _appenduid(response)
         return AppendResult(folder, uid, uidvalidity)
     except (IMAPClientError, OSError, MailError) as exc:
         raise AppendError("store", classify_imap(exc, host=host)) from exc
     finally:
         _logout(client)
+
+
+_BIG = 1 << 20
+
+
+def _append(client: IMAPClient, folder: str, raw: bytes, flags: tuple) -> bytes:
+    """`client.append(folder, raw, flags=flags)`. imaplib makes every line end CRLF
+    first, by one regular-expression pass over the whole message (a list of a piece per
+    line, then a copy: ~+100 MB for 40 MB); a big message whose line ends are all CRLF
+    already (what tuimail writes) is given to the same APPEND command as it is."""
+    imap = client._imap
+    if (
+        len(raw) <= _BIG
+        or getattr(imap, "utf8_enabled", True)
+        or not raw.count(b"\r") == raw.count(b"\n") == raw.count(b"\r\n")
+    ):
+        return client.append(folder, raw, flags=flags)
+    # imaplib.IMAP4.append less its MapCRLF pass, through imapclient's own checks
+    imap.literal = raw
+    name = client._normalise_folder(folder)
+    typ, data = imap._simple_command("APPEND", name, seq_to_parenstr(flags), None)
+    client._checkok("append", typ, data)
+    return data[0]
 
 
 def delete_uid(

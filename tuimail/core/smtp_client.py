@@ -13,9 +13,30 @@ from __future__ import annotations
 import aiosmtplib
 from aiosmtplib import errors as smtp_errors
 
+from tuimail.core import smtp_data
+
 
 class Smtp(aiosmtplib.SMTP):
-    """aiosmtplib.SMTP whose greeting failures are SMTPConnectResponseError."""
+    """aiosmtplib.SMTP whose greeting failures are SMTPConnectResponseError, and whose
+    DATA sends a big message a chunk at a time (smtp_data)."""
+
+    async def data(self, message, /, *args, **kwargs):  # type: ignore[override]
+        protocol = self.protocol
+        if (
+            args
+            or kwargs
+            or not isinstance(message, bytes)
+            or len(message) <= smtp_data.CHUNK
+            or protocol is None
+            or not smtp_data.usable(protocol)
+        ):
+            return await super().data(message, *args, **kwargs)
+        await self._ehlo_or_helo_if_needed()
+        try:
+            return await smtp_data.send_data(protocol, message, self.timeout)
+        except (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError):
+            self.close()
+            raise
 
     async def _create_connection(self, *args, **kwargs):  # type: ignore[override]
         try:
