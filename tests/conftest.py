@@ -55,6 +55,19 @@ def quick_first_sync(monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture(autouse=True)
+def forget_secrets():
+    """Secrets made during a test (tuimail.core.logs.remember_secret: every Secret) are
+    forgotten after it: a test's password ("wrong", "bad") is not blanked out of a later
+    test's log lines and server words (tuimail.core.errors redacts those too)."""
+    from tuimail.core import logs
+
+    before = set(logs._secrets)
+    yield
+    with logs._secrets_lock:
+        logs._secrets.intersection_update(before)
+
+
+@pytest.fixture(autouse=True)
 def restore_umask():
     """`tuimail.__main__.main()` called in-process sets the private umask 077 (as the
     real entry point must); it must not leak into later tests, e.g. the Dovecot/Postfix

@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from tuimail.core.logs import without_secrets
+
 
 class MailError(Exception):
     """Base of every typed failure. `retry` says whether trying again later may succeed."""
@@ -47,13 +49,20 @@ class MailError(Exception):
         reason: str = "",
         data: dict | None = None,
     ) -> None:
+        # A server may echo what it was sent (an AUTH line, a password): no secret tuimail
+        # holds (tuimail.core.logs.remember_secret) stays in words shown, logged or kept
+        # on disk (the outbox).
+        if message:
+            message = without_secrets(message)
+        if server_text:
+            server_text = without_secrets(server_text)
         super().__init__(
             message or server_text or (f"{self.kind}: {reason}" if reason else self.kind)
         )
         self.message = message  # a record, for errors made outside the classifiers only
         self.protocol = protocol  # "imap", "pop3", "smtp", "http", "dns"
         self.code = code  # IMAP response code ("UNAVAILABLE"), SMTP reply code (535), ...
-        self.server_text = server_text  # the server's own words, as received
+        self.server_text = server_text  # the server's own words, as received (no secret)
         self.host = host
         # Which failure of its kind, as a key (REASONS, or SECURITY_REASONS for a
         # SecurityFailure), "" when the kind says it all; `data` what a sentence needs

@@ -13,6 +13,7 @@ with --debug); standard error gets the same only with --verbose/--debug. Invaria
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -55,23 +56,50 @@ REDACTED = "\u2022\u2022\u2022"  # "•••": no password can be built from it
 
 def remember_secret(value: str) -> None:
     """From now on `value` is written as ••• in every log record (values shorter than
-    three characters are ignored: they would blank out ordinary words)."""
+    three characters are ignored: they would blank out ordinary words), and so is its
+    base64 form inside any SASL string (see base64_cores)."""
     if value and len(value) >= 3 and set(value) != {"\u2022"}:
+        cores = base64_cores(value)
         with _secrets_lock:
             _secrets.add(value)
+            _secrets.update(cores)
 
 
-def redact(text: str) -> str:
-    """`text` with credentials removed: known secrets, and what follows LOGIN/AUTH/PASS."""
+def base64_cores(value: str) -> list[str]:
+    """What every base64 encoding of a string holding `value` (AUTH PLAIN's
+    "\\0login\\0password", AUTH LOGIN's password alone) contains of it, whatever comes
+    before: for each of the three alignments, the characters of the 3-byte groups made
+    of `value`'s bytes only. Replacing these leaves at most two bytes of it readable."""
+    data = value.encode("utf-8", "surrogateescape")
+    cores = []
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + data).decode("ascii")
+        first = 1 if offset else 0  # the group holding the padding is not the value's
+        last = (offset + len(data)) // 3  # groups wholly made of the value's bytes
+        core = encoded[4 * first : 4 * last]
+        if len(core) >= 4:
+            cores.append(core)
+    return cores
+
+
+def without_secrets(text: str) -> str:
+    """`text` with every known secret (and its base64 forms) replaced by •••."""
     with _secrets_lock:
         secrets = sorted(_secrets, key=len, reverse=True)
+    if not secrets:
+        return text
     for _ in range(len(secrets) + 1):  # a replacement can complete another occurrence
         found = [secret for secret in secrets if secret in text]
         if not found:
             break
         for secret in found:
             text = text.replace(secret, REDACTED)
-    return _CREDENTIAL_LINE.sub(r"\1 [redacted]", text)
+    return text
+
+
+def redact(text: str) -> str:
+    """`text` with credentials removed: known secrets, and what follows LOGIN/AUTH/PASS."""
+    return _CREDENTIAL_LINE.sub(r"\1 [redacted]", without_secrets(text))
 
 
 class RedactFilter(logging.Filter):
