@@ -165,6 +165,24 @@ def test_a_password_changed_while_pushing_stops_push_and_needs_the_password(mail
         runtime.close()
 
 
+def test_a_one_folder_refresh_beside_live_push_still_says_push(mail_server, tmp_path):
+    """A user's action refreshes one folder (a copy, a draft, a send) while IDLE stays
+    connected: the state says push again afterwards, not "up to date" (which the status
+    bar showed until the next new mail, as if push had stopped)."""
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    runtime, _events = runtime_for(mail_server, user, tmp_path, idle=True)
+    try:
+        runtime.start()
+        assert wait_for(lambda: runtime.state.activity == "push"), runtime.state
+        mail_server.store.create_folder(user.login, "Projects")
+        mail_server.deliver(user, message(2), folder="Projects")
+        assert runtime.refresh_folder("Projects") == 1
+        assert runtime.state.activity == "push" and runtime.phase is Phase.ONLINE
+    finally:
+        runtime.close()
+
+
 @pytest.mark.parametrize("code", ["LOGIN-DELAY", "SYS/TEMP", "IN-USE"])
 def test_pop3_login_delay_is_offline_and_retried_until_online(mail_server, tmp_path, code):
     """RFC 2449/3206 [LOGIN-DELAY], [SYS/TEMP] and [IN-USE] at login: not the password's

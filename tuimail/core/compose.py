@@ -30,7 +30,7 @@ from tuimail.core.identities import Identity, addressed_to, identities, signatur
 from tuimail.core.mime import spliced, utf8_headers
 from tuimail.core.mime.header_block import header_block
 from tuimail.core.mime.header_safe import address_entry, plausible_address, set_unstructured
-from tuimail.core.mime.headers import parse_date
+from tuimail.core.mime.headers import bare_cr_as_blank, parse_date
 from tuimail.core.mime.mbox_from import is_mbox_from
 
 __all__ = [
@@ -157,6 +157,7 @@ def parse_raw(raw: bytes | Message) -> EmailMessage:
         return raw
     if isinstance(raw, Message):
         raw = raw.as_bytes()
+    raw = bare_cr_as_blank(raw)  # the fields the servers (and the reader) read
     try:
         return BytesParser(policy=policy.default).parsebytes(raw)
     except RecursionError:

@@ -738,9 +738,10 @@ class AccountRuntime:
                 self.emit(ServiceEvent("state", self.account.name))
             raise
         # A one-folder refresh (after archive, copy, a draft, a send) must not leave
-        # "syncing <folder> 1/1" behind; and it worked, so an old error is over.
+        # "syncing <folder> 1/1" behind; and it worked, so an old error is over. Push
+        # still connected beside it is said again (not "up to date" until new mail).
         if self.state.state in ("syncing", "error", "offline"):
-            self._set(Phase.ONLINE, UP_TO_DATE, display="idle")
+            self._online()
         self.emit(ServiceEvent("messages", self.account.name, name))
         return result.new
 

@@ -27,11 +27,23 @@ MAX_HEADER_BYTES = 256 * 1024
 MAX_FIELDS = 2000
 
 _BLANK = re.compile(rb"\r?\n\r?\n|\r\r")
+_LF_BLANK = re.compile(rb"\r?\n\r?\n")
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+def blank_line_match(raw: bytes) -> re.Match[bytes] | None:
+    """The empty line that ends the header (see split_header_block), or None."""
+    return (_LF_BLANK if b"\n" in raw[:MAX_HEADER_BYTES] else _BLANK).search(raw)
 
 
 def split_header_block(raw: bytes) -> tuple[bytes, int]:
-    """Return (header bytes, offset of the body) for a raw message."""
-    m = _BLANK.search(raw)
+    """Return (header bytes, offset of the body) for a raw message.
+
+    A message with LF (or CRLF) line ends ends its header at an empty line of those:
+    a bare CR there is no line end (servers such as Dovecot and Postfix end lines at
+    LF), so "\r\r" inside a field does not end the header. Only a message written with
+    CR line ends alone (classic Mac) is split at "\r\r"."""
+    m = blank_line_match(raw)
     if m is None:
         return raw, len(raw)
     if m.start() == 0 and raw[:1] in (b"\r", b"\n"):
@@ -56,7 +68,7 @@ def parse_header_fields(
     if len(block) > MAX_HEADER_BYTES:
         block = block[:MAX_HEADER_BYTES]
     if b"\r" in block:
-        block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        block = lf_lines(block)
     fields: list[tuple[str, bytes]] = []
     for count, m in enumerate(_FIELD.finditer(block)):
         if count >= limit:
@@ -69,6 +81,27 @@ def parse_header_fields(
             value = _FOLD.sub(b" ", value)
         fields.append((name, value.strip()))
     return fields
+
+
+def lf_lines(block: bytes) -> bytes:
+    """A header block with LF line ends. With LF or CRLF ends a bare CR is no line end
+    but a blank (as for the servers that checked the message): "Subject: x\rFrom: ceo"
+    stays one Subject, never a second From shown in place of the real sender. A block
+    written with CR line ends alone (classic Mac) has them made LF."""
+    if b"\n" not in block:
+        return block.replace(b"\r", b"\n")
+    return _BARE_CR.sub(b" ", block.replace(b"\r\n", b"\n"))
+
+
+def bare_cr_as_blank(raw: bytes) -> bytes:
+    """`raw` with each bare CR of its top header block made a blank (same length, so
+    offsets into it stay right), when the message has LF line ends: what a parser that
+    ends lines at CR too (the stdlib's) must be given to read the fields the servers
+    read (see lf_lines). Unchanged otherwise."""
+    block, _offset = split_header_block(raw)
+    if b"\r" not in block or b"\n" not in block or not _BARE_CR.search(block):
+        return raw
+    return _BARE_CR.sub(b" ", block) + raw[len(block) :]
 
 
 _EWORD = re.compile(r"=\?([^?\s]{1,75})\?([QqBb])\?([^?\s]*)\?=")

@@ -26,6 +26,7 @@ from tuimail.core.mime.headers import (
     MAX_FIELDS,
     MAX_HEADER_BYTES,
     decode_header_value,
+    lf_lines,
     parse_addresses,
     parse_date,
     parse_msgid_list,
@@ -77,15 +78,18 @@ def _ids(value: str | list[str]) -> str:
     return sanitize(" ".join(value.split()))
 
 
-_BLANK_FORMS = (b"\r\n\r\n", b"\n\n", b"\r\n\n", b"\n\r\n", b"\r\r")
+_LF_BLANK_FORMS = (b"\r\n\r\n", b"\n\n", b"\r\n\n", b"\n\r\n")
+_CR_BLANK_FORMS = (b"\r\r",)  # a message with CR line ends alone
 
 
 def blank_line_at(raw: bytes) -> int:
-    """Where mime.headers._BLANK first matches in `raw` (-1: nowhere). The regex matches
-    at a position exactly when one of _BLANK_FORMS starts there; a few bytes.find calls
-    are several times faster than the regex trying its alternatives at every byte."""
+    """Where mime.headers.blank_line_match finds the end of the header in `raw` (-1:
+    nowhere). Its regex matches at a position exactly when one of the forms starts
+    there; a few bytes.find calls are several times faster than the regex trying its
+    alternatives at every byte."""
     best = -1
-    for form in _BLANK_FORMS:
+    forms = _LF_BLANK_FORMS if b"\n" in raw[:MAX_HEADER_BYTES] else _CR_BLANK_FORMS
+    for form in forms:
         at = raw.find(form, 0, best + len(form) if best >= 0 else len(raw))
         if at >= 0 and (best < 0 or at < best):
             best = at
@@ -158,7 +162,7 @@ def first_fields_regex(raw: bytes) -> dict[str, bytes]:
     if len(block) > MAX_HEADER_BYTES:
         block = block[:MAX_HEADER_BYTES]
     if b"\r" in block:
-        block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        block = lf_lines(block)
     found = _FIELD.findall(block)
     if len(found) > MAX_FIELDS:
         del found[MAX_FIELDS:]
