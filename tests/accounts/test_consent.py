@@ -133,6 +133,9 @@ def test_named_unencrypted_server_gets_no_password_before_the_warning_is_accepte
     assert main(["account", "add", "x", "--email", user.email, *manual]) == 1
     err = capsys.readouterr().err
     assert "WITHOUT encryption" in err and "run again with --yes" in err
+    # the servers were given with --incoming/--outgoing: that is no way out, tls is
+    assert "give the servers with --incoming" not in err
+    assert "set --security/--outgoing-security to tls or starttls" in err
     assert auth_attempts(s) == [] and not config_path().exists()
     monkeypatch.setattr(sys, "stdin", io.StringIO(user.password + "\n"))
     main(["account", "add", "x", "--email", user.email, "--yes", *manual])

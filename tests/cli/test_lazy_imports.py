@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.cli.helpers import configure
 from tests.cli.start_probe import DRIVER, PROBE_MARKER, PROBE_OUT
 from tests.imap.helpers import message
@@ -43,6 +45,7 @@ _NEVER_FOR_SYNC = (
     "multiprocessing",  # only a first sync of many headers summarises them in a worker
     "tuimail.words",  # the sentences: only a pass that failed somewhere says something
     "tuimail.core.imap.actions",  # only queued actions are replayed
+    "argparse",  # `tuimail sync [ACCOUNT] [--json]` is read without the parser
     "tuimail.core.hooks",  # new-mail commands and notices: `tuimail watch` and the app
     "tuimail.core.identities",  # reading the config does not load them (issue 19)
 )
@@ -201,6 +204,41 @@ def test_the_apps_options_are_read_as_the_parser_reads_them() -> None:
 
     for argv in ([], ["--demo"], ["--debug"], ["--verbose", "--demo"], ["--demo", "--debug"]):
         assert vars(_app_options(argv)) == vars(build_parser(APP_ONLY).parse_args(argv)), argv
+
+
+SYNC_COMMAND_LINES = (
+    ["sync"],
+    ["sync", "work"],
+    ["sync", "--json"],
+    ["sync", "work", "--json"],
+    ["sync", "--json", "work"],
+    ["--verbose", "sync"],
+    ["sync", "--debug", "work"],
+    ["--debug", "sync", "--verbose", "--json", "--json"],
+    ["sync", ""],
+)
+
+
+@pytest.mark.parametrize("argv", SYNC_COMMAND_LINES, ids=" ".join)
+def test_a_plain_sync_command_line_is_read_as_the_parser_reads_it(argv) -> None:
+    from tuimail.__main__ import _logging_flags, _sync_options, build_parser
+
+    rest, flags = _logging_flags(argv)
+    parsed = vars(build_parser("sync").parse_args(rest))
+    parsed["verbose"] = parsed["verbose"] or "--verbose" in flags
+    parsed["debug"] = parsed["debug"] or "--debug" in flags
+    assert vars(_sync_options(argv)) == parsed
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["sync", "a", "b"], ["sync", "--js"], ["sync", "-h"], ["sync", "--", "x"], ["list"]],
+    ids=" ".join,
+)
+def test_any_other_sync_command_line_goes_to_the_parser(argv) -> None:
+    from tuimail.__main__ import _sync_options
+
+    assert _sync_options(argv) is None
 
 
 def test_account_list_imports_no_discovery_or_oauth_flows() -> None:

@@ -254,7 +254,13 @@ def run_add(args: argparse.Namespace) -> int:
         if (
             password is not None
             and plain
-            and not _confirm([], args.yes, True, "Unencrypted servers")
+            and not _confirm(
+                [],
+                args.yes,
+                True,
+                "Unencrypted servers",
+                "set --security/--outgoing-security to tls or starttls",
+            )
         ):
             return _err("not confirmed; nothing was sent or saved.", EXIT_FAILURE)
         if password is not None:

@@ -6,11 +6,14 @@ check (the doctor's Resolver: the system's, or --nameserver), text or JSON outpu
 
 from __future__ import annotations
 
-import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -6,15 +6,18 @@ tuimail.core.imap and tuimail.core.store.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 import threading
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tuimail.cli import route
 from tuimail.cli.exits import EXIT_USAGE
 from tuimail.core.account import Account
+
+if TYPE_CHECKING:  # argparse itself is loaded only to read a command line that needs it
+    import argparse
 
 log = logging.getLogger("tuimail.cli")
 
@@ -130,6 +133,8 @@ LARGEST = 2**63 - 1
 def positive_int(text: str) -> int:
     """argparse type: a whole number of at least 1 (else a usage error, exit 2); one
     larger than the store can hold counts as the largest it can."""
+    import argparse  # (only called while argparse reads a command line)
+
     try:
         value = int(text)
     except ValueError:
@@ -142,6 +147,8 @@ def positive_int(text: str) -> int:
 def message_number(text: str) -> int:
     """argparse type: a message's number (a UID, a store number): 0 to the largest the
     store holds, else a usage error (exit 2) rather than a failure of the store."""
+    import argparse  # (only called while argparse reads a command line)
+
     try:
         value = int(text)
     except ValueError:

@@ -18,6 +18,7 @@ import mimetypes
 import re
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.feedparser import BytesFeedParser
@@ -85,6 +86,47 @@ class Attachment:
     @property
     def size(self) -> int:
         return len(self.payload)
+
+
+class LazyAttachment(Attachment):
+    """An attachment whose bytes are decoded from the raw message when first asked for:
+    a big base64 part left out of the parse (.stubs). Reading or indexing a message
+    with a 40 MB attachment names it and gives its size without decoding it."""
+
+    def __init__(
+        self,
+        index: int,
+        filename: str,
+        content_type: str,
+        load: Callable[[], bytes],
+        size: int,
+        nested: bool = False,
+    ) -> None:
+        self.index, self.filename, self.content_type, self.nested = (
+            index,
+            filename,
+            content_type,
+            nested,
+        )
+        self._load, self._size, self._payload = load, size, None
+
+    @property  # type: ignore[override]
+    def payload(self) -> bytes:
+        if self._payload is None:
+            self._payload = self._load()
+        return self._payload
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def __eq__(self, other: object) -> bool:  # the same attachment as an eager one
+        if not isinstance(other, Attachment):
+            return NotImplemented
+        fields = ("index", "filename", "content_type", "payload", "nested")
+        return all(getattr(self, f) == getattr(other, f) for f in fields)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -351,9 +393,23 @@ class _Walker:
             self.pm.note("text-truncated")
         return text
 
-    def attach(self, part: Message | None, name: str, ctype: str, data: bytes) -> None:
+    def attach(self, part: Message | None, name: str, ctype: str, data: bytes | Attachment) -> None:
+        """Add an attachment: its bytes, or a LazyAttachment (given the next index)."""
         index = len(self.pm.attachments) + 1
-        self.pm.attachments.append(Attachment(index, name, ctype, data, self.embedded > 0))
+        nested = self.embedded > 0
+        if isinstance(data, LazyAttachment):
+            data.index, data.filename, data.content_type, data.nested = index, name, ctype, nested
+            self.pm.attachments.append(data)
+            return
+        self.pm.attachments.append(Attachment(index, name, ctype, data, nested))
+
+    def lazy_payload(self, part: Message) -> LazyAttachment | None:
+        """A clean base64 body left out of the parse, to be decoded when asked for."""
+        span = self.stubs.span(part) if self.stubs is not None else None
+        size = self.stubs.decoded_size(part, span) if span is not None else None
+        if span is None or size is None:
+            return None
+        return LazyAttachment(0, "", "", lambda: self.payload_bytes(part), size)
 
     # -- the walk ------------------------------------------------------
     def visit(self, part: Message, depth: int, in_alternative: bool = False) -> None:
@@ -478,7 +534,10 @@ class _Walker:
             self.embedded -= 1
 
     def visit_leaf(self, part: Message, ctype: str) -> None:
-        data = self.payload_bytes(part)
+        lazy = self.lazy_payload(part)
+        data = lazy.payload if lazy is not None and _shown(part, ctype) else None
+        if data is None and lazy is None:
+            data = self.payload_bytes(part)
         name = self.filename(part)
         attached = _is_attachment(part)
         maintype = ctype.split("/", 1)[0]
@@ -507,7 +566,7 @@ class _Walker:
         if not name:
             ext = {"text/plain": ".txt", "text/html": ".html"}.get(ctype, "")
             name = f"part-{len(self.pm.attachments) + 1}{ext or '.bin'}"
-        self.attach(part, name, ctype, data)
+        self.attach(part, name, ctype, data if data is not None else lazy)
 
     def _extract_uuencoded(self, text: str) -> str:
         """Replace each `begin MODE NAME` ... `end` block by a line naming the attachment.
@@ -573,6 +632,12 @@ def _uu_begin(line: str) -> str | None:
 
 def _uu_end(line: str) -> bool:
     return line.startswith("end") and not line[3:].strip(" \t")
+
+
+def _shown(part: Message, ctype: str) -> bool:
+    """Whether visit_leaf decodes the part's bytes to show them (else only attaches)."""
+    textual = ctype.split("/", 1)[0] == "text" or ctype in _TEXTLIKE_MESSAGE
+    return ctype == "text/calendar" or (textual and not _is_attachment(part))
 
 
 def _is_attachment(part: Message) -> bool:

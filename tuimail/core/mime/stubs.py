@@ -67,6 +67,16 @@ class Stubs:
         chars = end - start - raw.count(b"\n", start, end) - raw.count(b"\r", start, end)
         return chars % 4 == 0
 
+    def decoded_size(self, part: Message, span: tuple[int, int]) -> int | None:
+        """How many bytes `payload` gives for a clean base64 body, without decoding it
+        (None for any other body)."""
+        start, end = span
+        cte = str(part.get("content-transfer-encoding", "")).lower()
+        if cte != "base64" or not self._clean_base64(start, end):
+            return None
+        chars = end - start - self.raw.count(b"\n", start, end) - self.raw.count(b"\r", start, end)
+        return chars // 4 * 3 - self.raw.count(b"=", start, end)
+
     def payload(self, part: Message, span: tuple[int, int]) -> bytes:
         """What `part.get_payload(decode=True)` gives for the body at `span` (compat32)."""
         start, end = span
