@@ -1771,10 +1771,24 @@ class TuimailApp(App[None]):
         if service is None:
             return ""
         waiting = max(len(service.outbox), service.outbox_waiting)
-        if waiting:
-            noun = "message waits" if waiting == 1 else "messages wait"
-            return f"{waiting} {noun} in the outbox (sent the next time tuimail runs)."
-        return ""
+        if not waiting:
+            return ""
+        # Refused for good or "may have been sent": never sent by themselves, so not
+        # promised to be sent next time (a message to a mistyped address said so).
+        held = min(service.outbox_held(), waiting)
+        later = waiting - held
+        said = []
+        if later:
+            noun = "message waits" if later == 1 else "messages wait"
+            said.append(f"{later} {noun} in the outbox (sent the next time tuimail runs).")
+        if held:
+            noun = "message" if held == 1 else "messages"
+            was, waits = ("was", "waits") if held == 1 else ("were", "wait")
+            said.append(
+                f"{held} {noun} in the outbox {was} not sent and {waits} for you "
+                "(tuimail outbox says why)."
+            )
+        return " ".join(said)
 
     def ask_quit(self) -> None:
         """Quit from the top level; asks first only when something is pending."""
