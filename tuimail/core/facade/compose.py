@@ -271,6 +271,33 @@ class Composing:
             pass
         return info
 
+    def upload_waiting_drafts(self, account_name: str) -> int:
+        """Drafts saved while the server could not take them ("saved in this computer
+        only") go to the server's Drafts folder now, where the app lists them; returns
+        how many went. Called when the account is online; one that fails again waits for
+        the next time (the others are not tried: the server is not taking them)."""
+        from tuimail.core.drafts import DraftStore
+
+        account = self.accounts.get(account_name)
+        if account is None or account.protocol != "imap":
+            return 0
+        store = DraftStore(account.name)
+        waiting = store.waiting()
+        if not waiting:
+            return 0
+        password = self.password_for(account)
+        folder, went = "", 0
+        for draft_id in waiting:
+            info = store.upload(draft_id, account, password)
+            if info is None:
+                continue
+            if info.server_failed:
+                break
+            folder, went = info.server_folder or "Drafts", went + 1
+        if went:
+            self.backend(account.name).refresh_folder(folder)
+        return went
+
     def _mark_answered(self, row: MessageRow | None) -> None:
         if row is not None:
             try:
