@@ -31,21 +31,39 @@ def address_words(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _folded_tokens(text: str) -> list[str]:
-    """Words as the index's tokenizer (unicode61, remove_diacritics 2) sees them:
-    runs of letters and digits, case and diacritics folded."""
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _readings(text: str) -> list[list[str]]:
+    """Words as the index's tokenizer (unicode61, remove_diacritics 2) may see them:
+    runs of letters and digits, case folded, canonical decompositions' marks removed.
+    SQLite removes some combining marks (diacritics: the word stays whole) and splits at
+    others (a virama, most marks of other scripts), and knows the letters of Unicode 6.1
+    only (a newer letter separates words there); so a text that is not ASCII has four
+    readings: marks removed or separating, newer letters kept or separating (every
+    non-ASCII letter, as which are newer is not known here)."""
     import unicodedata
 
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.findall(r"[^\W_]+", bare)
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    if decomposed.isascii():
+        return [re.findall(r"[^\W_]+", decomposed)]
+    bare = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
+    readings = []
+    for marks_read in (bare, decomposed):
+        readings.append(re.findall(r"[^\W_]+", marks_read))
+        readings.append(re.findall(r"[^\W_]+", _NON_ASCII.sub(" ", marks_read)))
+    return readings
 
 
 def has_word(value: str | None, word: str) -> bool:
-    """Whether every token of `word` starts a token of `value`, as the index's prefix
-    match does (so `from:nunez` finds "Ana Núñez <ana@x>")."""
-    tokens = _folded_tokens(value or "")
-    return all(any(t.startswith(w) for t in tokens) for w in _folded_tokens(word))
+    """Whether every token of `word` starts a token of `value`, in one reading of the
+    word and any of the value, as the index's prefix match does (so `from:nunez` finds
+    "Ana Núñez <ana@x>"). It narrows what the index found, so it is never False for a
+    word the index's prefix match finds in `value`."""
+    tokens = [t for reading in _readings(value or "") for t in reading]
+    return any(
+        all(any(t.startswith(w) for t in tokens) for w in words) for words in _readings(word)
+    )
 
 
 def fts_query(text: str) -> str:
