@@ -125,6 +125,15 @@ def assert_clean_failure(run: Run) -> str:
     return run.err.strip()
 
 
+@pytest.fixture(scope="module")
+def nameserver(test_ca):
+    """A DNS server for the doctor's DNS checks (their results do not matter here)."""
+    from testserver.server import MailServer
+
+    with MailServer(ca=test_ca, protocols=("dns",)) as server:
+        yield f"127.0.0.1:{server.dns_port}"
+
+
 @pytest.fixture
 def small_response_limit(monkeypatch) -> None:
     """So a never-ending answer hits the bound after 4 MB rather than 1 GB."""

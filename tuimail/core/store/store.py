@@ -897,7 +897,10 @@ class Store:
         internaldate: float | None = None,
     ) -> int:
         """Store a whole message in a (local) folder, body included; returns its id."""
-        header = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
+        end = raw.find(b"\r\n\r\n")
+        if end == -1:
+            end = raw.find(b"\n\n")
+        header = raw if end == -1 else raw[:end]  # (a split copied the whole body)
         msg = NewMessage(None, flags, header, len(raw), internaldate or time.time())
         with self.transaction() as c:
             summary = summarize_header(header)
