@@ -269,3 +269,44 @@ def test_a_store_that_cannot_be_opened_is_one_sentence_and_the_login_is_undone(
     assert "not a database" in assert_clean_failure(run)
     said = [c.split(b" ")[1] for c in script.commands]
     assert b"LOGIN" not in said or said[-1] == b"LOGOUT", said
+
+
+def test_closing_the_runtime_ends_a_pass_taking_an_early_connection_still_opening(
+    scripted, tmp_path
+) -> None:
+    """The pass waits for the early connection (greeted, then nothing: the account's
+    timeout is long); closing the account runtime shuts the connection being opened
+    (its sockets were handed to the pass's engine), the pass ends at once and never
+    connects again."""
+    from tests.service.helpers import wait_for
+    from tuimail.core.runtime import AccountRuntime
+    from tuimail.core.secrets import Secret
+    from tuimail.core.store import Store
+
+    greeted = threading.Event()
+
+    def greets_then_nothing(conn: Conn) -> None:
+        conn.send(b"* OK ready\r\n")
+        greeted.set()
+        while conn.readline():
+            pass
+
+    with scripted(greets_then_nothing) as server:
+        account = account_on(server)
+        early = OpenedEarly(account, PASSWORD, 25)
+        runtime = AccountRuntime(
+            account,
+            Store(tmp_path / "store.sqlite3"),
+            password_for=lambda _a: Secret(PASSWORD),
+            emit=lambda _e: None,
+            timeout=25,
+            opened_early=early,
+        )
+        passing = threading.Thread(target=runtime.sync)
+        passing.start()
+        assert greeted.wait(30)
+        runtime.close()
+        assert wait_for(lambda: not passing.is_alive(), timeout=20)  # not the 25 s timeout
+        assert early.wait(10) and early.taken
+        assert server.client_left()
+        assert len(server.connections) == 1  # and it did not connect again
