@@ -2343,6 +2343,9 @@ class TuimailApp(App[None]):
             return []
         several = len({f.account for f in folders}) > 1
         commands: list[tuple[str, Callable[[], None]]] = []
+        if several:  # the tree's first line, "All inboxes", is a folder too
+            unified = FolderInfo(UNIFIED, "INBOX")
+            commands.append(("Open folder All inboxes", lambda: self._open_from_palette(unified)))
         for folder in folders:
             name = sanitize(folder.name)
             shown = f"{sanitize(folder.account)}/{name}" if several else name
