@@ -251,29 +251,41 @@ class TuimailApp(App[None]):
         """Messages being written when an earlier tuimail was killed (core.draft_recovery)
         become drafts (here and in the server's Drafts), and a note says so."""
         from tuimail.core import draft_recovery
-        from tuimail.words.sent import recovered_words
+        from tuimail.words.sent import recovered_without_words, recovered_words
 
         service = self.service
         if service is None:
             return
 
-        def job() -> list[str]:
-            subjects = []
+        def job() -> tuple[list[str], list[str]]:
+            subjects: list[str] = []
+            left_out: list[str] = []
             for kept in draft_recovery.pending():
                 if kept.fields.get("account") not in service.accounts:
                     continue  # an account no longer configured: the file stays
+                draft = Draft(**kept.fields)
+                # Attachments carried from a forwarded message were bytes in memory, not
+                # kept on disk: the text is recovered without them (it failed whole, and
+                # silently, at every start), and the note names them.
+                missing = [a for a in draft.attachments if not Path(a).expanduser().is_file()]
+                draft.attachments = [a for a in draft.attachments if a not in missing]
                 try:
-                    service.save_draft(Draft(**kept.fields))
+                    service.save_draft(draft)
                 except Exception:  # one that fails does not stop the others; kept
                     log.exception("recovering a message that was being written failed")
                     continue
                 draft_recovery.forget(kept.key)
                 subjects.append(kept.fields.get("subject") or "(no subject)")
-            return subjects
+                left_out += missing
+            return subjects, left_out
 
-        def done(subjects: list[str]) -> None:
+        def done(found: tuple[list[str], list[str]]) -> None:
+            subjects, left_out = found
             if subjects:
-                notify(self, recovered_words(subjects), timeout=15)
+                said = recovered_words(subjects)
+                if left_out:
+                    said += " " + recovered_without_words(left_out)
+                notify(self, said, timeout=15)
                 self.reload_list()
 
         self.work(job, "recover", done)
