@@ -143,6 +143,7 @@ class TuimailApp(App[None]):
         self._offline_since: dict[str, str] = {}  # account -> when it went offline
         self._drafts_online: set[str] = set()  # accounts whose waiting drafts were sent up
         self._told_trouble: dict[str, str] = {}  # account -> its sentence, said in a note
+        self._told_error = ""  # the last error said whole in a note
         self._countdown: Any = None  # while an account waits to retry: the bar each second
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
@@ -445,6 +446,7 @@ class TuimailApp(App[None]):
 
     def show_error(self, text: str, diagnose: bool = False) -> None:
         self.last_error = text
+        self._told_error = text  # said whole in this note
         hint = f" Press {self.diagnose_key()} to diagnose." if diagnose else ""
         notify(self, text + hint, severity="error", timeout=8)
         self.update_status()
@@ -562,6 +564,10 @@ class TuimailApp(App[None]):
             diagnose_key=self.diagnose_key(),
         )
         self._tell_trouble(bar.shortened, states)
+        if bar.error_cut and bar.error_cut != self._told_error:
+            # The bar shows only its beginning: said whole once (and in the bar's tooltip).
+            self._told_error = bar.error_cut
+            notify(self, bar.error_cut, severity="error", timeout=15)
         # "retrying in N s" counts down: said again each second while an account waits
         waiting = any(getattr(s, "retry_at", None) for s in states.values())
         if waiting and self._countdown is None:
