@@ -95,3 +95,23 @@ def test_an_account_that_could_not_log_in_is_not_synced_not_empty(mail_server, c
     out, err = capsys.readouterr()
     assert out == "work: not synced\n"
     assert err.startswith("  error: ") and "refused the login" in err, err
+
+
+def test_an_account_without_a_credential_is_named_and_the_others_sync(mail_server, capsys) -> None:
+    """`tuimail sync` (every account): one account whose password cannot be had (a failing
+    password_command, an OAuth account not signed in) is one sentence; the others sync."""
+    first, second = mail_server.new_user(), mail_server.new_user()
+    mail_server.deliver(second, message(1, "still synced"))
+    broken = configure(mail_server, first, name="broken")
+    broken.password_command = "exit 3"
+    save_account(broken)
+    configure(mail_server, second, name="good")
+
+    code = main(["sync"])
+    captured = capsys.readouterr()
+    assert code == 2, captured.err  # no password available: a configuration matter
+    assert "good: " in captured.out and "1 new" in captured.out, captured
+    assert captured.err.startswith("tuimail: broken: "), captured.err
+    assert "password_command failed" in captured.err and "Traceback" not in captured.err
+    assert main(["list", "good", "--json"]) == 0
+    assert "still synced" in capsys.readouterr().out

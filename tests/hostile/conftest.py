@@ -99,7 +99,12 @@ def scripted(test_ca):
         servers.append(server)
         with server:
             yield server
+            # Every connection ended (the client closed it, or the script finished) before
+            # the test's end stops the scripts: a client that gave up but kept its socket
+            # open would hold it until the process ends.
+            left = server.client_left(5)
         assert server.errors == []
+        assert left, "a connection the client gave up on was left open"
         # The client gave up by itself (its account's timeout, a bound on an answer) before
         # a script's hang guard ran out: the bound on time, without measuring time.
         assert not server.outwaited, f"the client outwaited the server's {HANG_GUARD} s guard"
@@ -123,6 +128,15 @@ def assert_clean_failure(run: Run) -> str:
     assert 1 <= len(lines) <= 2, run.err
     assert all(len(line) < 400 for line in lines), run.err
     return run.err.strip()
+
+
+@pytest.fixture(scope="module")
+def nameserver(test_ca):
+    """A DNS server for the doctor's DNS checks (their results do not matter here)."""
+    from testserver.server import MailServer
+
+    with MailServer(ca=test_ca, protocols=("dns",)) as server:
+        yield f"127.0.0.1:{server.dns_port}"
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import pytest
 
 from tests.hostile.conftest import PASSWORD, TIMEOUT, save, save_pair, save_starttls
 from tests.hostile.scripted import Conn, ImapScript, Pop3Script, SmtpScript
-from testserver.server import MailServer
 from tuimail.core.config import save_account
 from tuimail.core.doctor.server_checks import check_server
 from tuimail.core.errors import ProtocolViolation, Refused, ServerBusy, TransientError
@@ -17,13 +16,6 @@ from tuimail.words.describe import describe
 
 pytestmark = pytest.mark.timeout(120)
 TIMEOUT_ARG = f"{TIMEOUT:g}"
-
-
-@pytest.fixture(scope="module")
-def nameserver(test_ca):
-    """A DNS server for the doctor's DNS checks (their results do not matter here)."""
-    with MailServer(ca=test_ca, protocols=("dns",)) as server:
-        yield f"127.0.0.1:{server.dns_port}"
 
 
 def _greeting(data: bytes, hang: bool = True):

@@ -56,3 +56,15 @@ def test_the_status_bar_names_the_command_once_with_the_account() -> None:
     said = state(needs)
     assert said.count("tuimail account login") == 1, said
     assert said.endswith(" — sign in again: tuimail account login w; queued work waits"), said
+
+
+def test_a_sign_in_the_person_cancelled_is_not_called_revoked() -> None:
+    """Closing the app's sign-in dialog (or a browser that never answered) is the person's
+    doing: the status bar said the authorization server no longer accepted the sign-in."""
+    for code, words in (("cancelled", "was cancelled"), ("timeout", "got no answer")):
+        error = NeedsSignIn(CORE_MESSAGE, protocol="oauth2", code=code, account="w")
+        needs = AccountState(state="error", phase=Phase.NEEDS_PASSWORD.value, error=error)
+        for said in (describe(error), state(needs)):
+            assert f"the sign-in of w {words}" in said, said
+            assert "no longer accepts" not in said and "revoked" not in said, said
+            assert said.count("tuimail account login w") == 1, said

@@ -48,6 +48,26 @@ def test_recipients_come_from_arguments_and_sendmail_flags_are_accepted(
     mail_peer.wait_for_message(bob, _has("args-only"), 30)
 
 
+@pytest.mark.interop
+def test_an_argument_naming_several_addresses_reaches_each_through_postfix(
+    dovecot_peer, tmp_path: Path
+) -> None:
+    """sendmail reads each recipient argument as an address list. Given whole to RCPT
+    TO ("<carol@...,dave@...>", "<Bob <bob@...>, ...>"), Postfix took the first address
+    alone: the others never got the message, while tuimail said it was sent to them."""
+    alice, bob, carol, dave = (dovecot_peer.new_user() for _ in range(4))
+    with_password(account_for(dovecot_peer, alice, name="work"), tmp_path, alice.password)
+    raw = _message(bob.email, "several", From=alice.email)
+    args = (f"{bob.email},{carol.email}", f"Dave <{dave.email}>, {carol.email}")
+    result = tuimail("send", "-i", *args, stdin=raw)
+    assert result.returncode == 0, result.stderr.decode()
+    said = f"Sent to {bob.email}, {carol.email}, {dave.email}. "
+    assert result.stdout.decode().startswith(said)
+    for user in (bob, carol, dave):
+        dovecot_peer.wait_for_message(user, _has("several"), 30)
+        assert len([m for m in dovecot_peer.messages(user) if _has("several")(m)]) == 1
+
+
 def test_cron_and_mutt_command_lines_are_accepted(mail_server, tmp_path: Path) -> None:
     """cronie runs `sendmail -FCronDaemon -i -B8BITMIME -oem USER`; mutt with DSN adds
     `-N success,failure -R hdrs`."""

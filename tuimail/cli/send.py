@@ -169,6 +169,18 @@ def _header_recipients(values: dict[str, list[str]]) -> list[str]:
     return [addr for _, addr in found]
 
 
+def _argument_recipients(arguments: list[str]) -> list[str]:
+    """The addresses in sendmail's recipient arguments: each one an address list, as
+    sendmail reads it ("a@x,b@y", "Bob <b@y>"). Given whole to RCPT TO they went out as
+    "<a@x,b@y>", which Postfix took for a@x alone: b@y never got the message. An
+    argument that does not parse as addresses is kept as written (refused by name)."""
+    out: list[str] = []
+    for argument in arguments:
+        found = [addr for _name, addr in getaddresses([argument])]
+        out += found if found and all("@" in addr for addr in found) else [argument]
+    return out
+
+
 def _unique(addresses: list[str]) -> list[str]:
     out: list[str] = []
     for addr in addresses:
@@ -197,7 +209,7 @@ def prepare(
     values: dict[str, list[str]] = {}
     for f in fields:
         values.setdefault(_name(f), []).append(_value(f))
-    given = list(recipients or [])
+    given = _argument_recipients(recipients or [])
     if from_headers is None:
         from_headers = not given
     found = _unique(given + (_header_recipients(values) if from_headers else []))

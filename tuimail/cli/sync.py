@@ -266,18 +266,44 @@ def cmd_sync(args: argparse.Namespace) -> int:
     runtime and the sync engine load (issue 19); each runtime's first connect takes its
     connection."""
     accounts = _accounts(args.account, imap_only=False)
-    passwords = [_password(account) for account in accounts]
+    accounts, passwords, missing = _credentials(accounts, several=args.account is None)
+    if not accounts:
+        return EXIT_USAGE
     early = _open_early(accounts, passwords)
     try:
         store = _open_store(imap=any(opened is not None for opened in early))
         try:
-            return _sync_accounts(args, store, accounts, passwords, early)
+            code = _sync_accounts(args, store, accounts, passwords, early)
+            return max(code, EXIT_USAGE) if missing else code
         finally:
             store.close()  # written and closed here: the process may end without a teardown
     finally:
         for opened in early:
             if opened is not None:
                 opened.close()  # not taken (the pass never connected): logged out
+
+
+def _credentials(accounts: list[Account], *, several: bool):
+    """Each account's password, asked for in turn before anything connects. With `several`
+    (no account named) an account whose password or sign-in cannot be had is named in one
+    sentence and left out, so it never stops the others; a named account's is raised
+    (worded once by _guard). Returns the accounts kept, their passwords and whether one was
+    left out (the exit status is then 2: no password available)."""
+    from tuimail.core.secrets import PasswordError
+
+    kept, passwords, missing = [], [], False
+    for account in accounts:
+        try:
+            passwords.append(_password(account))
+        except PasswordError as exc:
+            if not several:
+                raise
+            missing = True
+            said = _describe(exc)  # an OAuth sign-in's sentence names the account already
+            _fail(said if said.startswith(f"{account.name} ") else f"{account.name}: {said}")
+            continue
+        kept.append(account)
+    return kept, passwords, missing
 
 
 def _open_store(*, imap: bool):

@@ -18,7 +18,7 @@ from tuimail.core.account import Account
 from tuimail.core.compose import Draft, build_message, draft_from_message, message_ids
 from tuimail.core.errors import error_record
 from tuimail.core.mime import spliced
-from tuimail.core.outbox import _safe_name, data_dir, write_atomic
+from tuimail.core.outbox import _legacy_name, _safe_name, data_dir, write_atomic
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 
@@ -44,7 +44,11 @@ class DraftInfo:
 
 class DraftStore:
     def __init__(self, account_name: str, root: Path | None = None) -> None:
-        self.dir = (root or data_dir()) / "drafts" / _safe_name(account_name)
+        drafts = (root or data_dir()) / "drafts"
+        self.dir = drafts / _safe_name(account_name)
+        legacy = drafts / _legacy_name(account_name)
+        if not self.dir.exists() and legacy.is_dir():
+            self.dir = legacy  # drafts an older tuimail kept there stay found
 
     def save(
         self,
@@ -72,16 +76,9 @@ class DraftStore:
         write_atomic(self.dir / f"{draft_id}.eml", raw)
         self._write_info(info)
         if password is not None and account.protocol == "imap":
-            from tuimail.core.sent_copy import AppendError, append_copy, delete_uid
+            from tuimail.core.sent_copy import delete_uid
 
-            try:
-                result = append_copy(account, password, raw, "drafts")
-                info.server_folder, info.server_uid = result.folder, result.uid
-                info.server_uidvalidity = result.uidvalidity
-            except AppendError as exc:
-                error = error_record(exc.error) if exc.error is not None else None
-                info.server_failure = {"step": exc.step, "error": error}
-            else:
+            if self._copy_to_server(info, raw, account, password):
                 if previous and previous.server_folder and previous.server_uid:
                     with contextlib.suppress(Exception):  # an old copy left is harmless
                         delete_uid(
@@ -92,6 +89,43 @@ class DraftStore:
                             previous.server_uidvalidity,
                         )
             self._write_info(info)
+        return info
+
+    def _copy_to_server(
+        self, info: DraftInfo, raw: bytes, account: Account, password: Secret
+    ) -> bool:
+        """APPEND `raw` to the server's Drafts; `info` records where, or why not."""
+        from tuimail.core.sent_copy import AppendError, append_copy
+
+        try:
+            result = append_copy(account, password, raw, "drafts")
+        except AppendError as exc:
+            error = error_record(exc.error) if exc.error is not None else None
+            info.server_failure = {"step": exc.step, "error": error}
+            return False
+        info.server_folder, info.server_uid = result.folder, result.uid
+        info.server_uidvalidity = result.uidvalidity
+        info.server_failure = info.server_error = None
+        return True
+
+    def waiting(self) -> list[str]:
+        """The drafts kept on this computer only: their server copy failed when they were
+        saved (offline, the server refused it)."""
+        return [info.id for info in self.list() if info.server_failed]
+
+    def upload(self, draft_id: str, account: Account, password: Secret) -> DraftInfo | None:
+        """Copy a draft kept on this computer only to the server's Drafts now, byte for
+        byte as saved; its info says where, or why it failed again (then it keeps
+        waiting). None when the draft is gone (sent or deleted meanwhile)."""
+        info = self._info(draft_id)
+        try:
+            raw = (self.dir / f"{draft_id}.eml").read_bytes()
+        except FileNotFoundError:
+            return None
+        if info is None or not info.server_failed or account.protocol != "imap":
+            return info
+        self._copy_to_server(info, raw, account, password)
+        self._write_info(info)
         return info
 
     def list(self) -> list[DraftInfo]:

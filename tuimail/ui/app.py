@@ -141,7 +141,9 @@ class TuimailApp(App[None]):
         self.start_notes = list(notes or [])  # config values ignored (said once on start)
         self.now = now  # a fixed clock for snapshots
         self._offline_since: dict[str, str] = {}  # account -> when it went offline
+        self._drafts_online: set[str] = set()  # accounts whose waiting drafts were sent up
         self._told_trouble: dict[str, str] = {}  # account -> its sentence, said in a note
+        self._told_error = ""  # the last error said whole in a note
         self._countdown: Any = None  # while an account waits to retry: the bar each second
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
@@ -249,29 +251,41 @@ class TuimailApp(App[None]):
         """Messages being written when an earlier tuimail was killed (core.draft_recovery)
         become drafts (here and in the server's Drafts), and a note says so."""
         from tuimail.core import draft_recovery
-        from tuimail.words.sent import recovered_words
+        from tuimail.words.sent import recovered_without_words, recovered_words
 
         service = self.service
         if service is None:
             return
 
-        def job() -> list[str]:
-            subjects = []
+        def job() -> tuple[list[str], list[str]]:
+            subjects: list[str] = []
+            left_out: list[str] = []
             for kept in draft_recovery.pending():
                 if kept.fields.get("account") not in service.accounts:
                     continue  # an account no longer configured: the file stays
+                draft = Draft(**kept.fields)
+                # Attachments carried from a forwarded message were bytes in memory, not
+                # kept on disk: the text is recovered without them (it failed whole, and
+                # silently, at every start), and the note names them.
+                missing = [a for a in draft.attachments if not Path(a).expanduser().is_file()]
+                draft.attachments = [a for a in draft.attachments if a not in missing]
                 try:
-                    service.save_draft(Draft(**kept.fields))
+                    service.save_draft(draft)
                 except Exception:  # one that fails does not stop the others; kept
                     log.exception("recovering a message that was being written failed")
                     continue
                 draft_recovery.forget(kept.key)
                 subjects.append(kept.fields.get("subject") or "(no subject)")
-            return subjects
+                left_out += missing
+            return subjects, left_out
 
-        def done(subjects: list[str]) -> None:
+        def done(found: tuple[list[str], list[str]]) -> None:
+            subjects, left_out = found
             if subjects:
-                notify(self, recovered_words(subjects), timeout=15)
+                said = recovered_words(subjects)
+                if left_out:
+                    said += " " + recovered_without_words(left_out)
+                notify(self, said, timeout=15)
                 self.reload_list()
 
         self.work(job, "recover", done)
@@ -432,6 +446,7 @@ class TuimailApp(App[None]):
 
     def show_error(self, text: str, diagnose: bool = False) -> None:
         self.last_error = text
+        self._told_error = text  # said whole in this note
         hint = f" Press {self.diagnose_key()} to diagnose." if diagnose else ""
         notify(self, text + hint, severity="error", timeout=8)
         self.update_status()
@@ -537,6 +552,7 @@ class TuimailApp(App[None]):
         if any(error and error in state_words(state) for state in states.values()):
             error = ""
         self._tell_recoveries(states)
+        self._upload_waiting_drafts(states)
         bars = main.query(StatusBar)
         if not bars:  # the screen is being taken down (quit) or not yet composed
             return
@@ -548,6 +564,10 @@ class TuimailApp(App[None]):
             diagnose_key=self.diagnose_key(),
         )
         self._tell_trouble(bar.shortened, states)
+        if bar.error_cut and bar.error_cut != self._told_error:
+            # The bar shows only its beginning: said whole once (and in the bar's tooltip).
+            self._told_error = bar.error_cut
+            notify(self, bar.error_cut, severity="error", timeout=15)
         # "retrying in N s" counts down: said again each second while an account waits
         waiting = any(getattr(s, "retry_at", None) for s in states.values())
         if waiting and self._countdown is None:
@@ -568,6 +588,31 @@ class TuimailApp(App[None]):
             if told.get(name) != sentence:
                 told[name] = sentence
                 notify(self, f"{name}: {sentence}", severity="warning", timeout=15)
+
+    def _upload_waiting_drafts(self, states: dict) -> None:
+        """An account online (at start, or back from an outage): the drafts saved while
+        its server could not take them go to its Drafts folder, once per time online."""
+        service, checked = self.service, self._drafts_online
+        if service is None:
+            return
+        for name, state in states.items():
+            if state.phase != "online":
+                checked.discard(name)
+                continue
+            if name in checked:
+                continue
+            checked.add(name)
+
+            def told(went: int, name: str = name) -> None:
+                if went:
+                    noun = (
+                        "draft saved on this computer only is"
+                        if went == 1
+                        else ("drafts saved on this computer only are")
+                    )
+                    notify(self, f"{went} {noun} now in {name}'s Drafts.", timeout=8)
+
+            self.work(partial(service.upload_waiting_drafts, name), f"drafts-{name}", told)
 
     def _tell_recoveries(self, states: dict) -> None:
         """An account back from an outage (offline-retrying -> online) is told once in a
@@ -1744,10 +1789,24 @@ class TuimailApp(App[None]):
         if service is None:
             return ""
         waiting = max(len(service.outbox), service.outbox_waiting)
-        if waiting:
-            noun = "message waits" if waiting == 1 else "messages wait"
-            return f"{waiting} {noun} in the outbox (sent the next time tuimail runs)."
-        return ""
+        if not waiting:
+            return ""
+        # Refused for good or "may have been sent": never sent by themselves, so not
+        # promised to be sent next time (a message to a mistyped address said so).
+        held = min(service.outbox_held(), waiting)
+        later = waiting - held
+        said = []
+        if later:
+            noun = "message waits" if later == 1 else "messages wait"
+            said.append(f"{later} {noun} in the outbox (sent the next time tuimail runs).")
+        if held:
+            noun = "message" if held == 1 else "messages"
+            was, waits = ("was", "waits") if held == 1 else ("were", "wait")
+            said.append(
+                f"{held} {noun} in the outbox {was} not sent and {waits} for you "
+                "(tuimail outbox says why)."
+            )
+        return " ".join(said)
 
     def ask_quit(self) -> None:
         """Quit from the top level; asks first only when something is pending."""
@@ -2302,6 +2361,9 @@ class TuimailApp(App[None]):
             return []
         several = len({f.account for f in folders}) > 1
         commands: list[tuple[str, Callable[[], None]]] = []
+        if several:  # the tree's first line, "All inboxes", is a folder too
+            unified = FolderInfo(UNIFIED, "INBOX")
+            commands.append(("Open folder All inboxes", lambda: self._open_from_palette(unified)))
         for folder in folders:
             name = sanitize(folder.name)
             shown = f"{sanitize(folder.account)}/{name}" if several else name

@@ -42,6 +42,10 @@ def sign_in_needed(error: Any) -> str:
         return f"the sign-in of {name} was denied at the authorization server{said}"
     if code == "expired_token":  # RFC 8628: the code was not entered in time
         return f"the sign-in of {name} was not completed in time{said}"
+    if code == "cancelled":  # the person closed the app's sign-in dialog
+        return f"the sign-in of {name} was cancelled"
+    if code == "timeout":  # the browser sign-in's loopback redirect never came
+        return f"the sign-in of {name} got no answer from the browser in time"
     return (
         f"the authorization server no longer accepts the sign-in of {name}{said}: it was "
         "revoked (a password change, 'sign out everywhere', an administrator) or it expired"

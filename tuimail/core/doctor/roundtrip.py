@@ -339,11 +339,16 @@ class _IMAPWaiter(_Waiter):
         self.client = client
         from tuimail.core.imap.errors import classify_imap
         from tuimail.core.imap.login import imap_login
+        from tuimail.core.imap.session import close_quietly, drop_quietly, keeps_connection
 
         try:
             imap_login(client, self.account.login, self.password, host=self.account.incoming.host)
         except (imapclient.exceptions.LoginError, MailError) as exc:
             error = exc if isinstance(exc, MailError) else classify_imap(exc, login=True)
+            # Closed here (the caller closes only a waiter that opened): left open, the
+            # connection stayed until the process ended. No LOGOUT on one out of step.
+            (close_quietly if keeps_connection(exc) else drop_quietly)(client)
+            self.client = None
             raise _Lost(error) from exc
         self.caps = {c.decode().upper() for c in client.capabilities()}
         junk = _special_folder(client, b"\\Junk")

@@ -36,6 +36,7 @@ from tuimail.core.errors import (
     Unreachable,
 )
 from tuimail.core.imap.login import imap_login
+from tuimail.core.imap.session import close_quietly, drop_quietly, keeps_connection
 from tuimail.core.net_errors import classify_transport
 from tuimail.core.pop3 import pop3_login
 from tuimail.core.secrets import Secret
@@ -228,6 +229,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
         return [_tls_failure(group, s, exc, time.monotonic() - start, "imap")]
     except (OSError, MailError, imaplib.IMAP4.error) as exc:
         return [_lost(group, "greeting", exc, time.monotonic() - start, "imap")]
+    broken = False  # the connection is out of step (a timeout, a violation): no LOGOUT
     try:
         results = _tls_results(group, s, _ssl_of(client.socket()), time.monotonic() - start)
         caps = {c.decode().upper() for c in client.capabilities()}
@@ -246,6 +248,7 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 results.insert(-1, _caps_result(group, caps, IMAP_CAPS))
                 results.append(check_quota(group, client, caps, s.host))
             except MailError as exc:
+                broken = not keeps_connection(exc)
                 results.append(_caps_result(group, caps, IMAP_CAPS, before_login=True))
                 seconds = time.monotonic() - start
                 results.append(
@@ -256,10 +259,9 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                 )
         return results
     finally:
-        try:
-            client.logout()
-        except Exception:
-            pass
+        # Closed either way: a LOGOUT that failed (it waits a timeout more on a server
+        # that stopped answering) left the socket open until the process ended.
+        (drop_quietly if broken else close_quietly)(client)
 
 
 def _pop3(group, account, password, timeout, address, in_clear=False) -> list[CheckResult]:
@@ -308,7 +310,10 @@ def _pop3(group, account, password, timeout, address, in_clear=False) -> list[Ch
         try:
             pop.quit()
         except (OSError, poplib.error_proto):
-            pass
+            try:  # a QUIT that failed left the socket open until the process ended
+                pop.close()
+            except OSError:
+                pass
 
 
 async def _smtp(group, account, password, timeout, address, in_clear=False) -> list[CheckResult]:
