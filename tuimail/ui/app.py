@@ -143,6 +143,7 @@ class TuimailApp(App[None]):
         self._offline_since: dict[str, str] = {}  # account -> when it went offline
         self._drafts_online: set[str] = set()  # accounts whose waiting drafts were sent up
         self._told_trouble: dict[str, str] = {}  # account -> its sentence, said in a note
+        self._told_error = ""  # the last error said whole in a note
         self._countdown: Any = None  # while an account waits to retry: the bar each second
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
@@ -153,6 +154,7 @@ class TuimailApp(App[None]):
         self.sort = "date"
         self.reverse = False  # the sort (or the threads) the other way round
         self.threaded = False
+        self._errors_said = 0  # how many errors were said (last_error), to tell new ones
         self.last_error = ""
         self.doctor_options: dict[str, Any] = {}  # timeout, nameserver (tests: the test DNS)
         self.search_title = ""  # the header while search results are shown
@@ -405,7 +407,9 @@ class TuimailApp(App[None]):
                 self.hop(finish, result)
             return result
 
-        return self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
+        worker = self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
+        worker.errors_before = self._errors_said  # type: ignore[attr-defined]
+        return worker
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self._idle_gc.input_seen()  # its result is about to be shown: not idle yet
@@ -416,8 +420,11 @@ class TuimailApp(App[None]):
             self.show_error(describe(failed), diagnose=_connection_error(failed))
         name = event.worker.name or ""
         ok = event.state == WorkerState.SUCCESS and failed is None
-        if ok and self.last_error and _user_job(name):
-            self.last_error = ""  # something the user asked for worked: the old error is over
+        before = getattr(event.worker, "errors_before", self._errors_said)
+        if ok and self.last_error and _user_job(name) and before == self._errors_said:
+            # Something the user asked for worked: the old error is over (not one said
+            # while it ran: the server refused what was done here, say).
+            self.last_error = ""
             self.update_status()
         if event.worker.name == "sync" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self.synced = True
@@ -431,6 +438,8 @@ class TuimailApp(App[None]):
     @last_error.setter
     def last_error(self, text: str) -> None:
         self._last_error = text
+        if text:  # counted: an action's end clears only errors said before it started
+            self._errors_said += 1
         timer = getattr(self, "_error_timer", None)
         if timer is not None:
             timer.stop()
@@ -445,6 +454,7 @@ class TuimailApp(App[None]):
 
     def show_error(self, text: str, diagnose: bool = False) -> None:
         self.last_error = text
+        self._told_error = text  # said whole in this note
         hint = f" Press {self.diagnose_key()} to diagnose." if diagnose else ""
         notify(self, text + hint, severity="error", timeout=8)
         self.update_status()
@@ -562,6 +572,10 @@ class TuimailApp(App[None]):
             diagnose_key=self.diagnose_key(),
         )
         self._tell_trouble(bar.shortened, states)
+        if bar.error_cut and bar.error_cut != self._told_error:
+            # The bar shows only its beginning: said whole once (and in the bar's tooltip).
+            self._told_error = bar.error_cut
+            notify(self, bar.error_cut, severity="error", timeout=15)
         # "retrying in N s" counts down: said again each second while an account waits
         waiting = any(getattr(s, "retry_at", None) for s in states.values())
         if waiting and self._countdown is None:
@@ -1324,13 +1338,16 @@ class TuimailApp(App[None]):
             return
         self._action_running = True
         fn, name = self._action_queue.popleft()
+        errors_before = self._errors_said
 
         def finished(note: str | None, error: BaseException | None) -> None:
             try:
                 if error is not None:
                     self.show_error(describe(error), diagnose=_connection_error(error))
                 else:
-                    if self.last_error:  # it worked: an old error is over
+                    if self.last_error and self._errors_said == errors_before:
+                        # It worked: an old error is over (not one said while it ran:
+                        # the server refused a move done here, say).
                         self.last_error = ""
                         self.update_status()
                     if note:
