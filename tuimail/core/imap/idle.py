@@ -40,7 +40,7 @@ from tuimail.core.imap.idle_folder import (
     still_listed,
     told_before,
 )
-from tuimail.core.imap.idle_read import IdleRefused, idle_responses, start_idle
+from tuimail.core.imap.idle_read import IdleRefused, end_idle, idle_responses, start_idle
 from tuimail.core.imap.session import Connector
 from tuimail.core.imap.sync import (
     HEADER_ITEM,
@@ -305,7 +305,7 @@ class FolderWatcher:
                 changes.read(responses)
                 if time.monotonic() - idling_since >= SETTLED_AFTER:
                     self._settled = True  # idling for a while: a later drop is news
-            changes.read(client.idle_done()[1])  # what came between the last check and DONE
+            changes.read(end_idle(client))  # what came between the last check and DONE
             self._settled = True  # a whole IDLE round: the connection is healthy
             if self._stop.is_set():
                 return
