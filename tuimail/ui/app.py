@@ -43,6 +43,7 @@ from tuimail.core.service import (
 )
 from tuimail.ui import textual_fixes
 from tuimail.ui.first_read import FirstRead
+from tuimail.ui.handover import handed_over
 from tuimail.ui.idle_gc import EVERY, IdleCollector
 from tuimail.ui.latest import Latest
 from tuimail.ui.palette import FolderCommands
@@ -1447,7 +1448,7 @@ class TuimailApp(App[None]):
             self._show_text(shown, plan.text)
         elif plan.kind == "terminal":
             try:
-                with self.suspend():
+                with handed_over(self):
                     subprocess.call(["sh", "-c", plan.command])
             except SuspendNotSupported:
                 notify(self, f"{shown} needs a terminal; it was saved to {plan.path}.")
@@ -1620,7 +1621,7 @@ class TuimailApp(App[None]):
         from tuimail.words.actions import pipe_finished
 
         try:
-            with self.suspend():
+            with handed_over(self):
                 result = run_pipe(command, data, capture=False)
                 _wait_for_enter(f"[exit status {result.status}] Press Enter to return to tuimail.")
             self.refresh(layout=True)
@@ -1688,7 +1689,7 @@ class TuimailApp(App[None]):
             shell = os.environ.get("SHELL") or "/bin/sh"
             argv = ["sh", "-c", command] if command.strip() else [shell]
             try:
-                with self.suspend():
+                with handed_over(self):
                     try:
                         status = subprocess.call(argv)
                     except OSError as exc:
