@@ -2,6 +2,7 @@
 
     python bench/bench_vs.py                       # 10,000 messages, 3 rounds
     python bench/bench_vs.py --sizes 10000,100000 --rounds 5
+    python bench/bench_vs.py --ab ../other-checkout  # also that tree's tuimail, same rounds
 
 Needs root (the Dovecot bed of tests/fixtures/realpeer_bed.py) and the Debian packages
 `neomutt` and `isync` (mbsync); they are benchmarks' tools, not test dependencies.
@@ -12,6 +13,11 @@ same mailbox. Each round runs every client once, one after the other, so all see
 (the machine is shared). For each child the script takes the wall time and, from wait4(), the
 child's own CPU time (user + system; Dovecot's work is not in it) and peak RSS. Printed: the
 median of the rounds and tuimail's ratio to the reference (below 1.00x = tuimail is faster).
+With --ab TREE each round also runs the tuimail of another checkout (before/after a change,
+against the same Dovecot in the same rounds), the three in rotating order; its line is
+marked `(ab)`. Children run in the bed's directory: `python -m tuimail` puts the working
+directory first on sys.path, so run from a checkout it would load that checkout, whatever
+PYTHONPATH says.
 
 Work compared:
   cold headers   neomutt with an empty header cache, from start to the first index drawn
@@ -71,7 +77,9 @@ class Run:
     rss_mb: float
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None, tty: bool = False) -> Run:
+def timed(
+    argv: list[str], env: dict[str, str] | None = None, tty: bool = False, cwd: Path | None = None
+) -> Run:
     """Run a child to its end: wall time here, its CPU (user+sys) and peak RSS from GNU
     time (a fork of this big Python would count this process's RSS as the child's)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
@@ -81,14 +89,20 @@ def timed(argv: list[str], env: dict[str, str] | None = None, tty: bool = False)
             master, slave = pty.openpty()
             fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
             proc = subprocess.Popen(
-                argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+                argv,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env=env,
+                start_new_session=True,
+                cwd=cwd,
             )
             os.close(slave)
             drain = threading.Thread(target=_drain, args=(master,), daemon=True)
             drain.start()
         else:
             proc = subprocess.Popen(
-                argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd
             )
         # A blocking wait (waitpid): Popen.wait(timeout=...) polls with sleeps of up to
         # 50 ms, which rounded every wall time to a step of ~0.05 s. A timer kills a hung child.
@@ -206,14 +220,16 @@ class Bed:
         return timed(["mbsync", "-q", "-c", str(self.mbsyncrc), "-a"], env=env)
 
     # -- tuimail ---------------------------------------------------------------------------
-    def _tuimail_env(self, name: str, bodies: bool, cold: bool) -> dict[str, str]:
+    def _tuimail_env(
+        self, name: str, bodies: bool, cold: bool, tree: Path = REPO
+    ) -> dict[str, str]:
         from tuimail.core.account import Account, ServerSettings
 
         root = self.dir / f"tuimail-{name}"
         if cold:
             shutil.rmtree(root / "data", ignore_errors=True)
             shutil.rmtree(root / "cache", ignore_errors=True)
-        env = dict(os.environ, HOME=str(root), PYTHONPATH=str(REPO))
+        env = dict(os.environ, HOME=str(root), PYTHONPATH=str(tree))
         # As installed (pip compiles to .pyc): bytecode kept between runs, outside the tree.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(self.dir / "pycache")
@@ -238,60 +254,84 @@ class Bed:
             import pickle
 
             subprocess.run(
-                [sys.executable, "-c", code], input=pickle.dumps(account), env=env, check=True
+                [sys.executable, "-c", code],
+                input=pickle.dumps(account),
+                env=env,
+                check=True,
+                cwd=self.dir,
             )
         return env
 
-    def tuimail(self, *args: str, name: str, bodies: bool = False, cold: bool = False) -> Run:
-        env = self._tuimail_env(name, bodies, cold)
-        return timed([sys.executable, "-m", "tuimail", *args], env=env)
+    def tuimail(
+        self,
+        *args: str,
+        name: str,
+        bodies: bool = False,
+        cold: bool = False,
+        tree: Path | None = None,
+    ) -> Run:
+        """`tuimail ARGS` of this checkout, or of `tree` (--ab: its own data and config)."""
+        if tree is not None:
+            name = f"{name}-ab"
+        env = self._tuimail_env(name, bodies, cold, tree or REPO)
+        return timed([sys.executable, "-m", "tuimail", *args], env=env, cwd=self.dir)
 
 
 WORK = [
-    # (label, reference name, reference run, tuimail run)
+    # (label, reference name, reference run, tuimail run (bed, other tree or None))
     (
         "cold headers",
         "neomutt",
         lambda b: b.neomutt(cold=True),
-        lambda b: b.tuimail("sync", name="headers", cold=True),
+        lambda b, t: b.tuimail("sync", name="headers", cold=True, tree=t),
     ),
     (
         "warm start",
         "neomutt",
         lambda b: b.neomutt(cold=False),
-        lambda b: b.tuimail("list", "--limit", "50", name="headers"),
+        lambda b, t: b.tuimail("list", "--limit", "50", name="headers", tree=t),
     ),
     (
         "no-change sync",
         "mbsync",
         lambda b: b.mbsync(cold=False),
-        lambda b: b.tuimail("sync", name="headers"),
+        lambda b, t: b.tuimail("sync", name="headers", tree=t),
     ),
     (
         "cold bodies",
         "mbsync",
         lambda b: b.mbsync(cold=True),
-        lambda b: b.tuimail("sync", name="bodies", bodies=True, cold=True),
+        lambda b, t: b.tuimail("sync", name="bodies", bodies=True, cold=True, tree=t),
     ),
 ]
 
 
-def bench(n: int, rounds: int, skip: set[str]) -> list[str]:
+def bench(n: int, rounds: int, skip: set[str], ab: Path | None = None) -> list[str]:
     bed = Bed(n)
     try:
         work = [w for w in WORK if w[0] not in skip]
         runs: dict[tuple[str, str], list[Run]] = {}
         for w in work:  # warm-ups: every cache and Maildir exists before round 1 (not counted)
             w[2](bed)
-            w[3](bed)
-        for _ in range(rounds):
+            w[3](bed, None)
+            if ab is not None:
+                w[3](bed, ab)
+        for i in range(rounds):
             for label, ref, ref_run, ours in work:
-                runs.setdefault((label, ref), []).append(ref_run(bed))
-                runs.setdefault((label, "tuimail"), []).append(ours(bed))
+                who = [
+                    (ref, lambda r=ref_run: r(bed)),
+                    ("tuimail", lambda o=ours: o(bed, None)),
+                ]
+                if ab is not None:  # the three in rotating order: none always runs first
+                    who.append(("ab", lambda o=ours: o(bed, ab)))
+                    who = who[i % 3 :] + who[: i % 3]
+                for name, run in who:
+                    runs.setdefault((label, name), []).append(run())
         lines = []
         for label, ref, _r, _o in work:
-            a, b = runs[(label, ref)], runs[(label, "tuimail")]
-            lines.append(_line(n, label, ref, a, b))
+            lines.append(_line(n, label, ref, runs[(label, ref)], runs[(label, "tuimail")]))
+            if ab is not None:
+                lines.append(_line(n, label, ref, runs[(label, ref)], runs[(label, "ab")], "(ab)"))
         return lines
     finally:
         bed.close()
@@ -301,8 +341,8 @@ def _med(runs: list[Run], field: str) -> float:
     return statistics.median(getattr(r, field) for r in runs)
 
 
-def _line(n: int, label: str, ref: str, a: list[Run], b: list[Run]) -> str:
-    cells = [f"{n:>7} {label:<15} {ref:<8}"]
+def _line(n: int, label: str, ref: str, a: list[Run], b: list[Run], mark: str = "") -> str:
+    cells = [f"{n:>7} {label:<15} {ref:<8}" + (f" {mark}" if mark else "")]
     for field, unit in (("wall", "s"), ("cpu", "s"), ("rss_mb", "MB")):
         x, y = _med(a, field), _med(b, field)
         cells.append(f"{x:7.2f} {unit:<2} {y:7.2f} {unit:<2} {y / x if x else 0:5.2f}x")
@@ -314,6 +354,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip", default="", help="comma-separated labels to leave out")
+    parser.add_argument(
+        "--ab",
+        type=lambda tree: Path(tree).resolve(),
+        metavar="TREE",
+        help="also run the tuimail of this other checkout in the same rounds (its lines: (ab))",
+    )
     args = parser.parse_args()
     for tool in ("neomutt", "mbsync"):
         if shutil.which(tool) is None:
@@ -326,7 +372,7 @@ def main() -> None:
     )
     skip = set(filter(None, args.skip.split(",")))
     for n in (int(s) for s in args.sizes.split(",")):
-        for line in bench(n, args.rounds, skip):
+        for line in bench(n, args.rounds, skip, args.ab):
             print(line, flush=True)
 
 

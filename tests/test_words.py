@@ -483,6 +483,8 @@ def test_a_queued_message_without_a_failure_says_its_state() -> None:
     assert describe(QueuedError(entry)) == (
         "The message was not sent (will retry); it waits in the outbox."
     )
+    refused = OutboxEntry("2", "work", "a@example.test", ["b@example.test"], state="failed")
+    assert describe(QueuedError(refused)).endswith("; it is kept in the outbox, not sent again.")
 
 
 def test_every_reader_note_core_makes_has_words() -> None:

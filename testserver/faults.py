@@ -42,6 +42,9 @@ Kinds (what each server understands; `command` names the trigger where it matter
     garbage           at `command` (while the folder `match` is selected, when given) send
                       `data` instead of the answer, and go on serving the connection: an
                       oversized literal, an over-long line, bytes that are not IMAP
+    copyuid           COPY/MOVE answer the COPYUID data `data` instead of the true one (a
+                      server that lies): {uidvalidity}, {source}, {dest} and {dest_reversed}
+                      in it are the true values (e.g. b"{uidvalidity} {source} 4000")
     idle_says         at the start of each IDLE (while the folder `match` is selected, when
                       given) send the untagged lines in `data` (e.g. a NOTIFY notice
                       that lies: '* LIST () "/" Elsewhere ("OLDNAME" (Old))')

@@ -593,11 +593,13 @@ def _tls_fix(failure: SecurityFailure) -> str:
     words already say (someone may be stripping STARTTLS) is not said again."""
     reason = failure.reason
     if reason == "pin":
+        actual = str((failure.data or {}).get("actual") or "")
+        where = f'; in config.toml: pinned_sha256 = "{actual}" for that server' if actual else ""
         return (
             "no password was sent: someone may be intercepting the connection. Ask the "
             "provider whether it changed its certificate and compare the new key's SHA-256 "
             "with theirs; only then trust the new key (in the app: Diagnose, 'Trust the "
-            "new key', for the incoming and outgoing server alike)"
+            f"new key', for the incoming and outgoing server alike{where})"
         )
     if reason == "expired":
         return (

@@ -46,6 +46,7 @@ _NEVER_FOR_SYNC = (
     "tuimail.words",  # the sentences: only a pass that failed somewhere says something
     "tuimail.core.imap.actions",  # only queued actions are replayed
     "argparse",  # `tuimail sync [ACCOUNT] [--json]` is read without the parser
+    "logging.handlers",  # the log rotates without it (pickle, queue)
     "tuimail.core.hooks",  # new-mail commands and notices: `tuimail watch` and the app
     "tuimail.core.identities",  # reading the config does not load them (issue 19)
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -145,6 +146,29 @@ def test_the_log_rotates(isolated_home: Path) -> None:
         assert not path.with_name(f"tuimail.log.{logs.BACKUPS + 1}").exists()
     finally:
         logs.teardown()
+
+
+def test_rotated_logs_keep_their_order_and_stay_private(isolated_home: Path) -> None:
+    """Each rotation moves tuimail.log to .1, .1 to .2 ...; the newest line is in
+    tuimail.log, older ones further down the chain, none past BACKUPS; every file 0600."""
+    path = setup(console=False)
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_tuimail", False))
+    try:
+        handler.maxBytes = 1000
+        for i in range(200):
+            logging.getLogger("tuimail.test").info("line %03d %s", i, "y" * 40)
+    finally:
+        logs.teardown()
+    chain = [path, *(path.with_name(f"tuimail.log.{n}") for n in range(1, logs.BACKUPS + 1))]
+    assert all(p.exists() for p in chain)
+    assert not path.with_name(f"tuimail.log.{logs.BACKUPS + 1}").exists()
+    assert "line 199 " in path.read_text()
+    numbers = [[int(n) for n in re.findall(r"line (\d+) ", p.read_text())] for p in chain]
+    newest_first = [n for numbers_of_file in numbers for n in reversed(numbers_of_file)]
+    assert newest_first == sorted(newest_first, reverse=True)  # no line out of order
+    for p in chain:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+        assert p.stat().st_size <= 1000
 
 
 @given(

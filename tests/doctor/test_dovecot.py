@@ -139,6 +139,10 @@ def test_unknown_authority_fix_names_the_key_to_pin_and_that_key_works(dovecot_p
         for r in tls:
             assert f'pinned_sha256 = "{pin}"' in fix(r) and r.data["side"] in fix(r)
         pinned = run_checks(account(pin), Secret(user.password), timeout=10.0, nameserver=ns)
+        # A pin the server's key no longer matches: the fix names the new value.
+        changed = run_checks(account("0" * 64), Secret(user.password), timeout=10.0, nameserver=ns)
+    for r in [r for r in changed if r.name == "tls"]:
+        assert r.status == "failure" and f'pinned_sha256 = "{pin}" for that server' in fix(r)
     shown = "\n".join(f"{r.status} {r.group} / {r.name}: {seen(r)}" for r in pinned)
     assert {(r.name, r.status) for r in pinned if r.name in ("tls", "login")} == {
         ("tls", "ok"),

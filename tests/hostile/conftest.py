@@ -99,7 +99,12 @@ def scripted(test_ca):
         servers.append(server)
         with server:
             yield server
+            # Every connection ended (the client closed it, or the script finished) before
+            # the test's end stops the scripts: a client that gave up but kept its socket
+            # open would hold it until the process ends.
+            left = server.client_left(5)
         assert server.errors == []
+        assert left, "a connection the client gave up on was left open"
         # The client gave up by itself (its account's timeout, a bound on an answer) before
         # a script's hang guard ran out: the bound on time, without measuring time.
         assert not server.outwaited, f"the client outwaited the server's {HANG_GUARD} s guard"

@@ -10,6 +10,7 @@ server, and each command can be overridden to misbehave.
 
 from __future__ import annotations
 
+import select
 import socket
 import ssl
 import threading
@@ -68,10 +69,20 @@ class Conn:
                 pass
 
     def hang(self) -> None:
-        """Say nothing more until the test ends, or for HANG_GUARD seconds (then mark the
-        connection `outwaited`: the client should have given up long before)."""
-        if not self.stop.wait(HANG_GUARD):
-            self.outwaited = True
+        """Say nothing more until the client closes the connection or the test ends, or
+        for HANG_GUARD seconds (then mark the connection `outwaited`: the client should
+        have given up long before). What the client sends meanwhile is read and ignored."""
+        deadline = time.monotonic() + HANG_GUARD
+        while not self.stop.wait(0.05):
+            if time.monotonic() > deadline:
+                self.outwaited = True
+                return
+            if select.select([self.sock], [], [], 0)[0]:
+                try:
+                    if not self.sock.recv(4096):
+                        return  # the client closed the connection
+                except (OSError, ValueError):
+                    return
 
 
 Script = Callable[[Conn], None]

@@ -124,21 +124,29 @@ def test_an_unreachable_server_is_said_as_before(scripted, cli) -> None:
     assert "could not connect" in error or "refused" in error, error
 
 
-def test_no_credential_before_every_password_is_known(scripted, cli) -> None:
-    """The passwords are asked for in turn before anything connects: a second account's
-    password command that fails stops the command before the first one's server hears
-    anything (a connection opened early would otherwise have sent the first password)."""
+def test_every_password_is_asked_before_anything_connects(scripted, cli, tmp_path) -> None:
+    """The passwords are asked for in turn before anything connects (an early connection
+    sends its password as soon as it is open): the second account's password command has
+    run before the first account's server hears anything. (It fails: that account is
+    said and left out, the other syncs, exit status 2.)"""
+    asked = tmp_path / "second-asked"
+    seen: list[bool] = []
     script = ImapScript()
-    with scripted(script) as server:
+
+    def recording(conn: Conn) -> None:
+        seen.append(asked.exists())  # when the connection came
+        script(conn)
+
+    with scripted(recording) as server:
         account = save(server)
         failing = dataclasses.replace(
-            account, name="zz-second", password_command="echo no secret here >&2; exit 3"
+            account, name="zz-second", password_command=f"touch {asked}; exit 3"
         )
         save_account(failing)
         run = cli("sync")
-    error = assert_clean_failure(run)
-    assert run.code == 2 and "password" in error, error
-    assert server.connections == [] and script.commands == []
+    assert run.code == 2 and "zz-second" in run.err, run.err
+    assert seen == [True]  # one connection (work's), after the second command ran
+    assert len(_logins(script)) == 1
 
 
 def test_a_password_command_that_fails_is_said_and_nothing_connects(scripted, cli) -> None:
@@ -269,3 +277,44 @@ def test_a_store_that_cannot_be_opened_is_one_sentence_and_the_login_is_undone(
     assert "not a database" in assert_clean_failure(run)
     said = [c.split(b" ")[1] for c in script.commands]
     assert b"LOGIN" not in said or said[-1] == b"LOGOUT", said
+
+
+def test_closing_the_runtime_ends_a_pass_taking_an_early_connection_still_opening(
+    scripted, tmp_path
+) -> None:
+    """The pass waits for the early connection (greeted, then nothing: the account's
+    timeout is long); closing the account runtime shuts the connection being opened
+    (its sockets were handed to the pass's engine), the pass ends at once and never
+    connects again."""
+    from tests.service.helpers import wait_for
+    from tuimail.core.runtime import AccountRuntime
+    from tuimail.core.secrets import Secret
+    from tuimail.core.store import Store
+
+    greeted = threading.Event()
+
+    def greets_then_nothing(conn: Conn) -> None:
+        conn.send(b"* OK ready\r\n")
+        greeted.set()
+        while conn.readline():
+            pass
+
+    with scripted(greets_then_nothing) as server:
+        account = account_on(server)
+        early = OpenedEarly(account, PASSWORD, 25)
+        runtime = AccountRuntime(
+            account,
+            Store(tmp_path / "store.sqlite3"),
+            password_for=lambda _a: Secret(PASSWORD),
+            emit=lambda _e: None,
+            timeout=25,
+            opened_early=early,
+        )
+        passing = threading.Thread(target=runtime.sync)
+        passing.start()
+        assert greeted.wait(30)
+        runtime.close()
+        assert wait_for(lambda: not passing.is_alive(), timeout=20)  # not the 25 s timeout
+        assert early.wait(10) and early.taken
+        assert server.client_left()
+        assert len(server.connections) == 1  # and it did not connect again

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.imap.helpers import account_for, engine_for, other_client, tmp_store
 from tuimail.core.imap.search import SearchQuery, local_search, server_search
 from tuimail.core.secrets import Secret
@@ -79,6 +82,7 @@ def test_the_search_lines_prefixes_reach_the_server(mail_peer, tmp_path) -> None
     user = mail_peer.new_user()
     mail_peer.deliver(user, _mail(1, "alice@example.test", "Invoice", "The pineapple bill.", 1))
     mail_peer.deliver(user, _mail(2, "bob@example.test", "Pineapple", "No fruit here.", 2))
+    mail_peer.deliver(user, _mail(3, "carol@example.test", "Sale", "Only 50% off (today).", 3))
     account = account_for(mail_peer, user)
     secret = Secret(user.password)
     service = MailService(
@@ -99,5 +103,24 @@ def test_the_search_lines_prefixes_reach_the_server(mail_peer, tmp_path) -> None
         assert found("from:bob pineapple") == ["Pineapple"]
         assert found("to:team body:bill") == ["Invoice"]
         assert found('body:"(odd') == []
+        # atom-specials in a word: sent quoted, not refused by the server as a bad atom
+        assert found("body:50%") == ["Sale"]
+        assert found("body:(today)") == ["Sale"]
+        assert found("off*") == []
     finally:
         service.stop()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_any_search_line_becomes_well_formed_search_arguments(text: str) -> None:
+    """Whatever is typed: keys are atoms, every value one quoted string (or 8-bit bytes
+    imapclient sends as a literal), never a CR, LF or NUL that would end the command."""
+    args = SearchQuery.from_words(text).wire_args()
+    for arg in args:
+        assert not any(c in arg for c in b"\r\n\x00")
+        if arg.isascii() and arg not in (b"FROM", b"TO", b"CC", b"OR", b"SUBJECT"):
+            if arg not in (b"BODY", b"TEXT", b"ALL"):
+                assert arg.startswith(b'"') and arg.endswith(b'"') and len(arg) >= 2
+                inner = arg[1:-1].replace(b"\\\\", b"").replace(b'\\"', b"")
+                assert b'"' not in inner and b"\\" not in inner

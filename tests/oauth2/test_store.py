@@ -29,3 +29,25 @@ def test_file_store_only_when_asked_and_private() -> None:
     assert store.load("home") is None  # not opted in: the file is not read
     store.forget("home")
     assert not path.exists()
+
+
+def test_each_account_name_has_its_own_file_inside_the_oauth2_directory() -> None:
+    """'a/b' was kept in a subdirectory of its own, '../x' outside the private oauth2
+    directory (in the state directory itself)."""
+    folder = state_dir() / "oauth2"
+    for name in ("a/b", "../x", "ü", "ö"):
+        assert store.save(name, Secret(f"refresh-{name}"), store="file") == "file"
+        assert store.file_path(name).parent == folder
+    store._memory.clear()
+    for name in ("a/b", "../x", "ü", "ö"):
+        assert store.load(name, store="file") == Secret(f"refresh-{name}")
+    assert len({store.file_path(n) for n in ("a/b", "../x", "ü", "ö", "a_b")}) == 5
+    assert not (state_dir() / "x.json").exists()
+
+
+def test_a_file_kept_under_the_name_as_written_is_still_found() -> None:
+    folder = state_dir() / "oauth2"
+    folder.mkdir(parents=True, mode=0o700)
+    (folder / "büro.json").write_text('{"refresh_token": "refresh-old"}')
+    (folder / "büro.json").chmod(0o600)
+    assert store.load("büro", store="file") == Secret("refresh-old")

@@ -7,7 +7,7 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.corpus import CORPUS_DIR
@@ -95,6 +95,7 @@ def test_mail_with_garbled_ids_types_and_charsets_can_be_answered(broken: bytes)
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 
 
+@settings(deadline=None)  # three messages built per example: slow on a loaded machine
 @example(subject="Grüße\u2028x".encode(), name="", filename="a\u2028b.pdf", charset="utf-8")
 @given(
     subject=st.binary(max_size=40),

@@ -16,10 +16,30 @@ def test_domain_goes_out_in_a_labels_and_local_part_is_untouched() -> None:
     assert not envelope_address("ann@bücher.example").needs_smtputf8
 
 
-@pytest.mark.parametrize("bad", ["no-at-sign", "@example.org", "a@", "a@exa\u200bmple..org"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "no-at-sign",
+        "@example.org",
+        "a@",
+        "a@exa\u200bmple..org",
+        # more than one mailbox: Postfix delivered "<a@x,b@y>" to a@x alone
+        "a@example.org,b@example.org",
+        "Bob <b@example.org>, c@example.org",
+        "a@example.org b@example.org",
+        "Bob <b@example.org>",
+    ],
+)
 def test_unusable_addresses_are_address_errors(bad: str) -> None:
     with pytest.raises(AddressError):
         envelope_address(bad)
+
+
+@pytest.mark.parametrize(
+    "good", ['"odd, name"@example.org', "a+tag@example.org", "a@[192.0.2.1]", "jörg@bücher.example"]
+)
+def test_one_mailbox_with_quotes_tags_or_a_literal_is_kept(good: str) -> None:
+    assert envelope_address(good).original == good
 
 
 def test_without_smtputf8_utf8_recipients_are_refused_and_others_kept() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual.widgets import Input, TextArea
 
 from tests.snapshots.helpers import steady
-from tests.ui.helpers import make_app, seed, wait_for
+from tests.ui.helpers import make_app, refused_move, seed, wait_for
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
 
@@ -112,6 +112,19 @@ class TestStates:
         user = mail_server.new_user()
         wrong = type(user)(login=user.login, password="wrong-password", email=user.email)
         assert snap_compare(make_app(mail_server, wrong), terminal_size=(80, 24), run_before=steady)
+
+    def test_last_action_error_80x24(self, snap_compare, mail_server):
+        """A refused move's long sentence: its beginning on the bar's one line, whole in a note."""
+        user = mail_server.new_user()
+        seed(mail_server, user, 2)
+        app = make_app(mail_server, user)
+
+        async def refused(pilot) -> None:
+            await steady(pilot)
+            app.handle_event(refused_move("test"))
+            await steady(pilot)
+
+        assert snap_compare(app, terminal_size=(80, 24), run_before=refused)
 
 
 class TestOtherScreens:

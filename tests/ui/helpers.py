@@ -242,3 +242,14 @@ def type_burst(app, keys: list[tuple[str, str]]) -> None:
 def chars(text: str) -> list[tuple[str, str]]:
     """`text` as (key, character) pairs for `type_burst`."""
     return [(c, c) for c in text]
+
+
+def refused_move(account: str):
+    """The service's event for a move the server refused, with its long words (a
+    last-action error a status bar at 80 columns cannot show whole)."""
+    from tuimail.core.errors import Refused
+    from tuimail.core.runtime import ServiceEvent
+
+    said = "[TRYCREATE] Mailbox doesn't exist: Archive/2024/Clients"
+    error = Refused(protocol="imap", server_text=said)
+    return ServiceEvent("error", account, "INBOX", error=error, action="move")

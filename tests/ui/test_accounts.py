@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ui.helpers import NOW, account_for, seed, settle, wait_for
+from tests.ui.helpers import NOW, account_for, run_from_palette, seed, settle, wait_for
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.secrets import Secret
 from tuimail.core.service import UNIFIED, MailService
@@ -163,3 +163,18 @@ async def test_the_standing_in_inbox_stays_once_the_user_moved(tmp_path):
         await pilot.pause(0.2)
         await settle(pilot)
         assert app.account == "second" and app.main.query_one(MessageList).cursor == 1
+
+
+async def test_the_palette_opens_all_inboxes(mail_server):
+    """With several accounts the tree's "All inboxes" is in the command palette too, as
+    every other folder is ("Open folder All inboxes")."""
+    one, two = mail_server.new_user(), mail_server.new_user()
+    seed(mail_server, one, 2)
+    seed(mail_server, two, 1)
+    app = two_accounts_app(mail_server, {"one": one, "two": two})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.synced)
+        await settle(pilot)
+        await run_from_palette(pilot, "Open folder All inboxes")
+        await wait_for(pilot, lambda: app.account == UNIFIED)
+        await wait_for(pilot, lambda: app.main.query_one(MessageList).count == 3)

@@ -9,6 +9,7 @@ import subprocess
 
 from textual.widgets import TextArea
 
+from tests.ui.attachment_helpers import deliver_parts
 from tests.ui.helpers import make_app, open_composer, ready, record_notes, wait_for
 from tuimail.core import draft_recovery
 from tuimail.ui.screens.composer import ComposerScreen
@@ -66,4 +67,37 @@ async def test_nothing_is_kept_once_the_message_is_sent_or_saved(mail_server):
         await wait_for(pilot, lambda: len(_kept()) == 1, timeout=15)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, ComposerScreen), timeout=30)
+        assert _kept() == []
+
+
+async def test_a_forward_being_written_is_recovered_without_its_carried_attachments(
+    mail_server,
+):
+    """A forward's attachments are bytes in memory, not kept on disk: after a kill the
+    text still becomes a draft and the note names what could not be kept (the recovery
+    failed whole before, silently, at every start)."""
+    user = mail_server.new_user()
+    deliver_parts(mail_server, user)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        screen = app.screen
+        assert screen.draft.carried
+        screen.query_one("#compose-to").value = "bob@example.test"
+        body = screen.query_one("#compose-body", TextArea)
+        body.text = "Have a look.\n" + body.text
+        await wait_for(pilot, lambda: len(_kept()) == 1, timeout=15)
+    [path] = _kept()
+    _as_if_killed(path)
+
+    app = make_app(mail_server, user)
+    notes = record_notes(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: any("Fwd: Parts" in n for n in notes), timeout=30)
+        assert any("could not be kept: forward again" in n for n in notes), notes
+        drafts = mail_server.messages(user, "Drafts")
+        assert len(drafts) == 1 and b"Have a look." in drafts[0]
         assert _kept() == []

@@ -5,7 +5,7 @@ and a busy server's code and words (markup among them) are shown literally."""
 from __future__ import annotations
 
 from tests.imap.helpers import message
-from tests.ui.helpers import make_app, settle, wait_for
+from tests.ui.helpers import make_app, ready, refused_move, settle, wait_for
 from tests.ui.markup_payloads import literal
 from tuimail.core.errors import ProtocolViolation, ServerBusy
 from tuimail.ui.widgets.status import StatusBar
@@ -128,3 +128,28 @@ async def test_an_offline_account_at_80_columns_keeps_its_countdown_on_one_line(
         assert bar.size.height == 1, _status(app)
         assert "✕ test: offline — retrying in " in _status(app), _status(app)
         assert "✕ test: the mail server" in str(bar.tooltip), bar.tooltip
+
+
+async def test_a_long_last_action_error_keeps_the_80_column_status_bar_to_one_line(
+    mail_server,
+) -> None:
+    """Regression: a refused move's sentence (the server's words in it) wrapped the status
+    bar of a healthy account onto three lines at 80 columns. The bar shows its beginning;
+    the whole sentence is in the bar's tooltip and said once in a note."""
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.handle_event(refused_move("test"))
+        await settle(pilot)
+        bar = app.main.query_one(StatusBar)
+        assert bar.size.height == 1, _status(app)
+        sentence = bar.error_cut
+        assert "Archive/2024/Clients" in sentence and len(sentence) > 80, sentence
+        assert _status(app).rstrip().endswith("…"), _status(app)
+        assert "● test: up to date  Outbox: 0  A move was not" in _status(app), _status(app)
+        assert sentence in str(bar.tooltip), bar.tooltip
+        app.update_status()
+        app.update_status()
+        notes = [str(n.message) for n in app._notifications if sentence in str(n.message)]
+        assert len(notes) == 1, notes

@@ -296,6 +296,27 @@ async def test_widening_to_the_preview_shows_the_message_under_the_cursor(mail_s
         assert lst.has_focus and not app.main.reading
 
 
+async def test_quitting_with_a_refused_message_does_not_promise_to_send_it(mail_server):
+    """A message refused for good (5xx) stays in the outbox but is never sent by itself:
+    the quit question says it waits for the user, not "sent the next time tuimail runs"."""
+    from tuimail.core.service import Draft
+
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        mail_server.faults.add(protocol="smtp", kind="reply", command="RCPT", code=550)
+        draft = Draft(account="test", to="nobody@example.test", subject="s", body="b")
+        app.work(lambda: app.service.send(draft), "send")
+        await wait_for(pilot, lambda: app.pending_on_quit() != "", timeout=30)
+        await settle(pilot)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        question = str(app.screen.question)
+        assert "1 message in the outbox was not sent and waits for you" in question
+        assert "sent the next time" not in question
+
+
 async def test_quitting_with_mail_in_the_outbox_asks_first(mail_server):
     from tuimail.core.service import Draft
 

@@ -1352,12 +1352,29 @@ class Session:
             f"{format_seqset([b for _, b in mapping])}"
         )
         # COPYUID sets must pair up in order; format_seqset sorts, and both lists ascend.
+        lie = faultlib.find(self.faults, "copyuid")
+        if lie is not None:
+            code = "COPYUID " + _copyuid_lie(lie.data, uidvalidity, mapping)
         if not self.has("UIDPLUS"):
             return f"OK {verb} completed."
         if move:
             self.put(f"* OK [{code}] Moved UIDs.")
             return f"OK {verb} completed."
         return f"OK [{code}] {verb} completed."
+
+
+def _copyuid_lie(template: bytes, uidvalidity: int, mapping: list[tuple[int, int]]) -> str:
+    """The `copyuid` fault's COPYUID data: `template` with {uidvalidity}, {source},
+    {dest} and {dest_reversed} (the destination UIDs listed in the other order) filled in."""
+    text = template.decode("latin-1")
+    for name, value in (
+        ("{uidvalidity}", str(uidvalidity)),
+        ("{source}", format_seqset([a for a, _ in mapping])),
+        ("{dest_reversed}", ",".join(str(b) for _, b in reversed(mapping))),
+        ("{dest}", format_seqset([b for _, b in mapping])),
+    ):
+        text = text.replace(name, value)
+    return text
 
 
 def _in_ranges(ranges, uid: int, top: int) -> bool:

@@ -18,7 +18,7 @@ from tuimail.core.account import Account
 from tuimail.core.compose import Draft, build_message, draft_from_message, message_ids
 from tuimail.core.errors import error_record
 from tuimail.core.mime import spliced
-from tuimail.core.outbox import _safe_name, data_dir, write_atomic
+from tuimail.core.outbox import _legacy_name, _safe_name, data_dir, write_atomic
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
 
@@ -44,7 +44,11 @@ class DraftInfo:
 
 class DraftStore:
     def __init__(self, account_name: str, root: Path | None = None) -> None:
-        self.dir = (root or data_dir()) / "drafts" / _safe_name(account_name)
+        drafts = (root or data_dir()) / "drafts"
+        self.dir = drafts / _safe_name(account_name)
+        legacy = drafts / _legacy_name(account_name)
+        if not self.dir.exists() and legacy.is_dir():
+            self.dir = legacy  # drafts an older tuimail kept there stay found
 
     def save(
         self,

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -147,8 +148,21 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir("tuimail"))
 
 
-def _safe_name(name: str) -> str:
+def _legacy_name(name: str) -> str:
+    """The directory name tuimail used for an account before: not one per name."""
     return re.sub(r"[^A-Za-z0-9._@+-]", "_", name) or "_"
+
+
+def _safe_name(name: str) -> str:
+    """An account's directory name, one per account name: the name itself when it has
+    only safe characters, else those kept (the others "_") and a hash of the name. The
+    names "ü" and "ö" were both "_": one outbox for two accounts, so each sent the
+    other's messages with its own login and server; ".." named the data directory."""
+    safe = _legacy_name(name)
+    if safe == name and name not in (".", ".."):
+        return safe
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{safe}-{digest}"
 
 
 # -- durable files ---------------------------------------------------------------------
@@ -190,6 +204,9 @@ def unclaimed(account_names: Iterable[str], root: Path | None = None) -> list[Ou
     removed from the configuration since): still listed and removable, never lost
     from sight."""
     base = (root or data_dir()) / "outbox"
+    account_names = list(account_names)
+    for name in account_names:  # each takes its messages from a shared older directory
+        Outbox(name, root)
     claimed = {_safe_name(name) for name in account_names}
     try:
         names = sorted(p.name for p in base.iterdir() if p.is_dir() and p.name not in claimed)
@@ -207,6 +224,34 @@ class Outbox:
         base = root or data_dir()
         self.dir = base / "outbox" / _safe_name(account_name)
         self.sent_dir = base / "sent" / _safe_name(account_name)
+        legacy = base / "outbox" / _legacy_name(account_name)
+        if legacy != self.dir:
+            self._adopt(legacy)
+
+    def _adopt(self, legacy: Path) -> None:
+        """Take over this account's messages from the directory an older tuimail shared
+        between names (by the account named in each state; others' stay). The state is
+        written here first, then the message moved: an interruption leaves it listed in
+        one of the two, never lost."""
+        if not legacy.is_dir():
+            return
+        for state in legacy.glob("*.json"):
+            try:
+                data = json.loads(state.read_text("utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(data, dict) or data.get("account") != self.account_name:
+                continue
+            eml = state.with_suffix(".eml")
+            try:
+                if eml.exists():
+                    write_atomic(self.dir / state.name, state.read_bytes())
+                    os.replace(eml, self.dir / eml.name)
+                    _fsync_dir(self.dir)
+                if (self.dir / eml.name).exists():
+                    os.unlink(state)
+            except OSError:
+                continue  # left where it was: listed there, tried again next time
 
     # paths
     def _eml(self, entry_id: str, sent: bool = False) -> Path:

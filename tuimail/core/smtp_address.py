@@ -61,6 +61,21 @@ def _domain(domain: str, original: str) -> str:
         raise AddressError("idna", original, str(exc)) from exc
 
 
+# Never in an unquoted local part or a domain name (RFC 5321 4.1.2): what a list of
+# addresses ("a@x, b@y"), a name with its address ("Bob <b@y>") or a comment carries.
+_SPECIALS = frozenset(' \t<>()[],;:\\"@')
+
+
+def _not_one_mailbox(local: str, domain: str) -> bool:
+    """Whether local@domain is more (or other) than one mailbox: given whole to RCPT TO,
+    a server such as Postfix took "<a@x, b@y>" for a@x alone, the rest never got it."""
+    quoted = len(local) >= 2 and local.startswith('"') and local.endswith('"')
+    if not quoted and _SPECIALS & set(local):
+        return True
+    literal = domain.startswith("[") and domain.endswith("]")
+    return not literal and bool(_SPECIALS & set(domain))
+
+
 def envelope_address(address: str) -> EnvelopeAddress:
     """The envelope form of `address` (may be "" for the null sender)."""
     address = address.strip()
@@ -73,6 +88,8 @@ def envelope_address(address: str) -> EnvelopeAddress:
         raise AddressError("not-an-address", address)
     if any(c in address for c in "\r\n\x00"):
         raise AddressError("line-break", address)
+    if _not_one_mailbox(local, domain):
+        raise AddressError("not-an-address", address)
     wire = f"{local}@{_domain(domain, address)}"
     return EnvelopeAddress(address, wire, not local.isascii())
 

@@ -38,6 +38,17 @@ class Smtp(aiosmtplib.SMTP):
             self.close()
             raise
 
+    def close(self) -> None:
+        """aiosmtplib's, with the transport aborted rather than closed: closing a TLS
+        transport first waits (up to asyncio's 30 s) for the server's close_notify, which
+        a server that stopped answering never sends, so a connection given up on stayed
+        open past the attempt (and with the event loop gone, until the process ended).
+        After QUIT or a failure nothing more is owed to the server."""
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.abort()
+        super().close()
+
     async def _create_connection(self, *args, **kwargs):  # type: ignore[override]
         try:
             return await super()._create_connection(*args, **kwargs)

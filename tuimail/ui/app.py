@@ -144,6 +144,7 @@ class TuimailApp(App[None]):
         self._offline_since: dict[str, str] = {}  # account -> when it went offline
         self._drafts_online: set[str] = set()  # accounts whose waiting drafts were sent up
         self._told_trouble: dict[str, str] = {}  # account -> its sentence, said in a note
+        self._told_error = ""  # the last error said whole in a note
         self._countdown: Any = None  # while an account waits to retry: the bar each second
         self.bell_on_new_mail = bell
         self.start_sync = start_sync
@@ -154,6 +155,7 @@ class TuimailApp(App[None]):
         self.sort = "date"
         self.reverse = False  # the sort (or the threads) the other way round
         self.threaded = False
+        self._errors_said = 0  # how many errors were said (last_error), to tell new ones
         self.last_error = ""
         self.doctor_options: dict[str, Any] = {}  # timeout, nameserver (tests: the test DNS)
         self.search_title = ""  # the header while search results are shown
@@ -251,29 +253,41 @@ class TuimailApp(App[None]):
         """Messages being written when an earlier tuimail was killed (core.draft_recovery)
         become drafts (here and in the server's Drafts), and a note says so."""
         from tuimail.core import draft_recovery
-        from tuimail.words.sent import recovered_words
+        from tuimail.words.sent import recovered_without_words, recovered_words
 
         service = self.service
         if service is None:
             return
 
-        def job() -> list[str]:
-            subjects = []
+        def job() -> tuple[list[str], list[str]]:
+            subjects: list[str] = []
+            left_out: list[str] = []
             for kept in draft_recovery.pending():
                 if kept.fields.get("account") not in service.accounts:
                     continue  # an account no longer configured: the file stays
+                draft = Draft(**kept.fields)
+                # Attachments carried from a forwarded message were bytes in memory, not
+                # kept on disk: the text is recovered without them (it failed whole, and
+                # silently, at every start), and the note names them.
+                missing = [a for a in draft.attachments if not Path(a).expanduser().is_file()]
+                draft.attachments = [a for a in draft.attachments if a not in missing]
                 try:
-                    service.save_draft(Draft(**kept.fields))
+                    service.save_draft(draft)
                 except Exception:  # one that fails does not stop the others; kept
                     log.exception("recovering a message that was being written failed")
                     continue
                 draft_recovery.forget(kept.key)
                 subjects.append(kept.fields.get("subject") or "(no subject)")
-            return subjects
+                left_out += missing
+            return subjects, left_out
 
-        def done(subjects: list[str]) -> None:
+        def done(found: tuple[list[str], list[str]]) -> None:
+            subjects, left_out = found
             if subjects:
-                notify(self, recovered_words(subjects), timeout=15)
+                said = recovered_words(subjects)
+                if left_out:
+                    said += " " + recovered_without_words(left_out)
+                notify(self, said, timeout=15)
                 self.reload_list()
 
         self.work(job, "recover", done)
@@ -394,7 +408,9 @@ class TuimailApp(App[None]):
                 self.hop(finish, result)
             return result
 
-        return self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
+        worker = self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
+        worker.errors_before = self._errors_said  # type: ignore[attr-defined]
+        return worker
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self._idle_gc.input_seen()  # its result is about to be shown: not idle yet
@@ -405,8 +421,11 @@ class TuimailApp(App[None]):
             self.show_error(describe(failed), diagnose=_connection_error(failed))
         name = event.worker.name or ""
         ok = event.state == WorkerState.SUCCESS and failed is None
-        if ok and self.last_error and _user_job(name):
-            self.last_error = ""  # something the user asked for worked: the old error is over
+        before = getattr(event.worker, "errors_before", self._errors_said)
+        if ok and self.last_error and _user_job(name) and before == self._errors_said:
+            # Something the user asked for worked: the old error is over (not one said
+            # while it ran: the server refused what was done here, say).
+            self.last_error = ""
             self.update_status()
         if event.worker.name == "sync" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self.synced = True
@@ -420,6 +439,8 @@ class TuimailApp(App[None]):
     @last_error.setter
     def last_error(self, text: str) -> None:
         self._last_error = text
+        if text:  # counted: an action's end clears only errors said before it started
+            self._errors_said += 1
         timer = getattr(self, "_error_timer", None)
         if timer is not None:
             timer.stop()
@@ -434,6 +455,7 @@ class TuimailApp(App[None]):
 
     def show_error(self, text: str, diagnose: bool = False) -> None:
         self.last_error = text
+        self._told_error = text  # said whole in this note
         hint = f" Press {self.diagnose_key()} to diagnose." if diagnose else ""
         notify(self, text + hint, severity="error", timeout=8)
         self.update_status()
@@ -551,6 +573,10 @@ class TuimailApp(App[None]):
             diagnose_key=self.diagnose_key(),
         )
         self._tell_trouble(bar.shortened, states)
+        if bar.error_cut and bar.error_cut != self._told_error:
+            # The bar shows only its beginning: said whole once (and in the bar's tooltip).
+            self._told_error = bar.error_cut
+            notify(self, bar.error_cut, severity="error", timeout=15)
         # "retrying in N s" counts down: said again each second while an account waits
         waiting = any(getattr(s, "retry_at", None) for s in states.values())
         if waiting and self._countdown is None:
@@ -1313,13 +1339,16 @@ class TuimailApp(App[None]):
             return
         self._action_running = True
         fn, name = self._action_queue.popleft()
+        errors_before = self._errors_said
 
         def finished(note: str | None, error: BaseException | None) -> None:
             try:
                 if error is not None:
                     self.show_error(describe(error), diagnose=_connection_error(error))
                 else:
-                    if self.last_error:  # it worked: an old error is over
+                    if self.last_error and self._errors_said == errors_before:
+                        # It worked: an old error is over (not one said while it ran:
+                        # the server refused a move done here, say).
                         self.last_error = ""
                         self.update_status()
                     if note:
@@ -1772,10 +1801,24 @@ class TuimailApp(App[None]):
         if service is None:
             return ""
         waiting = max(len(service.outbox), service.outbox_waiting)
-        if waiting:
-            noun = "message waits" if waiting == 1 else "messages wait"
-            return f"{waiting} {noun} in the outbox (sent the next time tuimail runs)."
-        return ""
+        if not waiting:
+            return ""
+        # Refused for good or "may have been sent": never sent by themselves, so not
+        # promised to be sent next time (a message to a mistyped address said so).
+        held = min(service.outbox_held(), waiting)
+        later = waiting - held
+        said = []
+        if later:
+            noun = "message waits" if later == 1 else "messages wait"
+            said.append(f"{later} {noun} in the outbox (sent the next time tuimail runs).")
+        if held:
+            noun = "message" if held == 1 else "messages"
+            was, waits = ("was", "waits") if held == 1 else ("were", "wait")
+            said.append(
+                f"{held} {noun} in the outbox {was} not sent and {waits} for you "
+                "(tuimail outbox says why)."
+            )
+        return " ".join(said)
 
     def ask_quit(self) -> None:
         """Quit from the top level; asks first only when something is pending."""
@@ -2330,6 +2373,9 @@ class TuimailApp(App[None]):
             return []
         several = len({f.account for f in folders}) > 1
         commands: list[tuple[str, Callable[[], None]]] = []
+        if several:  # the tree's first line, "All inboxes", is a folder too
+            unified = FolderInfo(UNIFIED, "INBOX")
+            commands.append(("Open folder All inboxes", lambda: self._open_from_palette(unified)))
         for folder in folders:
             name = sanitize(folder.name)
             shown = f"{sanitize(folder.account)}/{name}" if several else name

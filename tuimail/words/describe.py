@@ -86,6 +86,9 @@ def describe(exc: BaseException) -> str:
     queued = getattr(sys.modules.get("tuimail.core.facade.views"), "QueuedError", None)
     if queued is not None and isinstance(exc, queued):
         why = outbox_reason(exc.entry) or state_label(exc.entry)
+        if getattr(exc.entry, "state", "") in ("failed", "maybe_sent"):
+            # never sent again by itself: "waits" read as if it would be
+            return f"The message was not sent ({why}); it is kept in the outbox, not sent again."
         return f"The message was not sent ({why}); it waits in the outbox."
     submit = getattr(sys.modules.get("tuimail.core.smtp"), "SubmitError", None)
     if submit is not None and isinstance(exc, submit):

@@ -47,6 +47,18 @@ def recovered_words(subjects: list[str]) -> str:
     return f"{noun} you were writing when tuimail stopped ({named}{more}) {verb} kept: see Drafts."
 
 
+def recovered_without_words(names: list[str]) -> str:
+    """Attachments a recovered message carried from a forwarded one (kept in memory
+    only, so lost with the process): named, with what to do."""
+    named = ", ".join(f"“{sanitize(n)}”" for n in names[:3])
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    if len(names) == 1:
+        return f"The forwarded attachment {named} could not be kept: forward again to attach it."
+    return (
+        f"The forwarded attachments {named}{more} could not be kept: forward again to attach them."
+    )
+
+
 def draft_saved(info: Any) -> str:
     """Where a saved draft went (tuimail.core.drafts.DraftInfo): the server's Drafts
     folder, or this computer only and why the server copy failed."""

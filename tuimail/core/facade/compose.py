@@ -222,6 +222,9 @@ class Composing:
         raw, sender, recipients = compose.message_bytes(core, account)
         outbox = Outbox(account.name)
         entry = outbox.enqueue(raw, sender, recipients)
+        if draft.refused is not None:  # sent again (the address corrected): one copy left
+            self._drop_refused(*draft.refused)
+            draft.refused = None
         if sending is not None:
             sending()
         if draft.resumed_from is not None or draft.message_id:
@@ -240,10 +243,25 @@ class Composing:
             self.outbox_waiting = self._count_outbox()
             self._emit(ServiceEvent("outbox", draft.account, count=len(self.outbox)))
         if entry.state not in ("sent", "partial"):
+            if entry.state == "failed":
+                draft.refused = (account.name, entry.id)
             raise QueuedError(entry)
         self._refresh_sent(draft.account)
         self._mark_answered(draft.reply_to)
         return entry
+
+    def _drop_refused(self, account_name: str, entry_id: str) -> None:
+        """The copy an earlier Send of this message left in the outbox, refused for good,
+        goes: the message was sent again (not if it changed state meanwhile, e.g. the
+        user made `tuimail outbox --resend` send it)."""
+        from tuimail.core.outbox import Outbox
+
+        outbox = Outbox(account_name)
+        try:
+            if any(e.id == entry_id and e.state == "failed" for e in outbox.entries()):
+                outbox.remove(entry_id)
+        except Exception as exc:  # a copy left over is harmless; said, not fatal
+            self._emit(ServiceEvent("error", account_name, error=exc))
 
     def save_draft(self, draft: Draft) -> Any:
         """Save the draft here, then to the server's Drafts folder; returns its DraftInfo

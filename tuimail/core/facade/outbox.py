@@ -27,6 +27,21 @@ class OutboxSending:
         except Exception:
             return 0
 
+    def outbox_held(self) -> int:
+        """Messages in the accounts' outboxes that are not sent by themselves: refused for
+        good (5xx) or "may have been sent"; they wait for the user (tuimail outbox)."""
+        from tuimail.core.outbox import Outbox
+
+        try:
+            return sum(
+                1
+                for name in self.accounts
+                for entry in Outbox(name).entries()
+                if entry.state in ("failed", "maybe_sent")
+            )
+        except Exception:
+            return 0
+
     def start_outbox(self) -> None:
         """Send what waits in the outbox when it is due (a 4xx or a lost connection
         earlier), now and every `outbox_interval` seconds, until stop()."""

@@ -155,6 +155,9 @@ class Draft:
     resumed_from: MessageRow | None = None  # the Drafts message this was opened from
     kind: str = "new"  # "new", "reply", "forward", "draft" (reopened): where typing starts
     identity: str = ""  # the From address (one of the account's identities); "": its own
+    # (account, outbox id) of this message's copy refused for good by an earlier Send
+    # (kept in the outbox, never sent by itself): the next Send replaces it.
+    refused: tuple[str, str] | None = None
 
 
 Listener = Callable[[ServiceEvent], None]

@@ -15,11 +15,17 @@ server's state wins: an action whose message is gone on the server is dropped, a
 whatever the server says afterwards is what the store shows. Actions naming UIDs of a
 folder whose UIDVALIDITY changed fail with a sentence (see `store.actions(name, "failed")`)
 and are never applied to other messages.
+
+A move or copy puts its rows in the target folder at once, without a UID; with UIDPLUS the
+server's COPYUID names their new UIDs as soon as it did it (checked: tuimail.core.imap.
+copyuid), so they open at once and an undo moves exactly those messages back. Otherwise
+(or when the answer does not hold up) the next sync matches them (store._placeholder_for).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -30,6 +36,7 @@ from imapclient.exceptions import IMAPClientError
 
 from tuimail.core.account import Account
 from tuimail.core.errors import Failure, Refused, error_record
+from tuimail.core.imap import copyuid
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.idle_folder import still_listed
 from tuimail.core.imap.session import (
@@ -38,7 +45,9 @@ from tuimail.core.imap.session import (
     close_quietly,
     is_connection_error,
 )
-from tuimail.core.store import MessageRow, Store
+from tuimail.core.store import MessageRow, PendingAction, Store
+
+log = logging.getLogger("tuimail.imap.actions")
 
 
 class ActionError(Refused):
@@ -93,12 +102,18 @@ class MailActions:
         self._move(list(ids), target, remember=True)
 
     def copy(self, ids: Iterable[int], target: str) -> list[int]:
+        """Copy to `target` now (new rows, no UID yet); the queued copy names each new
+        row beside its original ("copies"), so the server's COPYUID can give it its UID."""
         rows = self.store.messages_by_ids(list(ids))
         target_id = self._folder_id(target)
         with self.store.transaction():
             new_ids = self.store.copy_messages([r.id for r in rows], target_id)
+            copies: dict[int, int] = {}
+            if len(new_ids) == len(rows):  # (a row gone meanwhile: none is paired)
+                copies = dict(zip([r.id for r in rows], new_ids, strict=True))
             for folder, group in self._by_folder(rows).items():
-                self._enqueue("copy", folder, group, target=target)
+                made = [copies.get(r.id) for r in group]
+                self._enqueue("copy", folder, group, target=target, copies=made)
         return new_ids
 
     def archive(self, ids: Iterable[int]) -> None:
@@ -242,9 +257,10 @@ def replay(store: Store, account: Account, client: IMAPClient, caps: set[str]) -
     record) and returned as a Failure (action: its kind, folder: its folder)."""
     errors: list[Failure] = []
     touched: set[tuple[str, int]] = set()  # changed by this replay: our own modseq bumps
-    for action in store.actions(account.name):
+    queue = store.actions(account.name)
+    for action in queue:
         try:
-            _apply(store, client, caps, action.kind, action.payload, touched)
+            _apply(store, account, client, caps, action, touched, queue)
         except Exception as exc:
             if is_connection_error(exc):
                 raise
@@ -265,12 +281,16 @@ def replay(store: Store, account: Account, client: IMAPClient, caps: set[str]) -
 
 def _apply(
     store: Store,
+    account: Account,
     client: IMAPClient,
     caps: set[str],
-    kind: str,
-    p: dict,
+    action: PendingAction,
     touched: set[tuple[str, int]],
+    queue: list[PendingAction],
 ) -> None:
+    """Do one queued action on the server. `queue`: the whole replay's (a move's COPYUID
+    names the new UIDs in the actions after it, _name_in_queue)."""
+    kind, p = action.kind, action.payload
     if kind == "create_folder":
         if not _exists(client, p["name"]):
             client.create_folder(p["name"])
@@ -292,7 +312,8 @@ def _apply(
     info = client.select_folder(folder)
     if p.get("uidvalidity") is not None and info.get(b"UIDVALIDITY") != p["uidvalidity"]:
         raise ActionError(reason="renumbered", data={"folder": folder})
-    uids = _resolve(client, p["items"])
+    found = _resolve(client, p["items"])
+    uids = [uid for _index, uid in found]
     if not uids:
         return  # the messages are gone on the server: the server wins
     if kind == "flags":
@@ -306,14 +327,8 @@ def _apply(
             client.add_flags(uids, p["add"], silent=True)
         if p.get("remove"):
             client.remove_flags(uids, p["remove"], silent=True)
-    elif kind == "copy":
-        client.copy(uids, p["target"])
-    elif kind == "move":
-        if "MOVE" in caps:
-            client.move(uids, p["target"])
-        else:
-            client.copy(uids, p["target"])
-            _expunge(client, caps, uids)
+    elif kind in ("copy", "move"):
+        _transfer(store, account, client, caps, action, found, queue)
     elif kind == "expunge":
         _expunge(client, caps, uids)
     else:
@@ -388,16 +403,120 @@ def _expunge(client: IMAPClient, caps: set[str], uids: list[int]) -> None:
         client.expunge()
 
 
-def _resolve(client: IMAPClient, items: list) -> list[int]:
-    """The server UIDs of queued items; items without one are found by Message-ID."""
-    uids = [item[1] for item in items if item[1] is not None]
-    if uids:
-        present = set(client.search(["UID", ",".join(map(str, uids))]))
-        uids = [u for u in uids if u in present]
-    for item in items:
+def _transfer(
+    store: Store,
+    account: Account,
+    client: IMAPClient,
+    caps: set[str],
+    action: PendingAction,
+    found: list[tuple[int, int]],
+    queue: list[PendingAction],
+) -> None:
+    """UID COPY or UID MOVE (without MOVE: COPY, then \\Deleted and expunge) of the
+    `found` (item index, UID) to p["target"]; with UIDPLUS the rows waiting there get
+    the UIDs the server's COPYUID names, once confirmed (_adopt)."""
+    kind, p = action.kind, action.payload
+    uids = [uid for _index, uid in found]
+    copyuid.forget(client)
+    if kind == "move" and "MOVE" in caps:
+        client.move(uids, p["target"])
+    else:
+        client.copy(uids, p["target"])
+    said = copyuid.take(client)
+    if kind == "move" and "MOVE" not in caps:
+        _expunge(client, caps, uids)
+    if said is None or "UIDPLUS" not in caps:
+        return  # the next sync matches the rows waiting in the target folder
+    try:
+        _adopt(store, account, client, action, found, said, queue)
+    except Exception as exc:  # done on the server: the next sync matches the rows instead
+        log.info("%s: COPYUID not used: %r", account.name, exc)
+        if is_connection_error(exc):
+            # Done, so never sent again (a copy would be made twice); then the connection
+            # is given up as after any other command (the replay stops here).
+            store.finish_action(action.id)
+            raise
+
+
+def _adopt(
+    store: Store,
+    account: Account,
+    client: IMAPClient,
+    action: PendingAction,
+    found: list[tuple[int, int]],
+    said: bytes,
+    queue: list[PendingAction],
+) -> None:
+    """Give the rows a move (the moved rows) or a copy (the new rows, p["copies"]) put in
+    the target folder the UIDs the server named in its COPYUID `said`, when its
+    UIDVALIDITY is the folder's stored one and a read-back shows each UID holds its row's
+    message. Anything else (a lie, a folder never synced) changes nothing: the rows
+    wait for the next sync as without UIDPLUS."""
+    kind, p = action.kind, action.payload
+    target = store.folder((account.name, p["target"]), counts=False)
+    if target is None or target.uidvalidity is None:
+        return
+    answer = copyuid.parse(said, [uid for _index, uid in found])
+    if answer is None or answer.uidvalidity != target.uidvalidity:
+        return
+    items = p["items"]
+    ids = p.get("copies") if kind == "copy" else [item[0] for item in items]
+    if not isinstance(ids, list) or len(ids) != len(items):
+        return  # a copy queued before copies were recorded
+    local: dict[int, list[int | None]] = defaultdict(list)
+    for index, uid in found:
+        local[uid].append(ids[index])
+    rows: dict[int, MessageRow] = {}
+    for source, dest in answer.pairs.items():
+        if len(local[source]) != 1 or not isinstance(local[source][0], int):
+            continue  # two queued items found one message: which row is whose is unknown
+        if store.message_by_uid(target.id, dest) is not None:
+            return  # a UID the folder's stored mail has already: not a new copy
+        row = store.message(local[source][0])
+        if row is not None and row.folder_id == target.id and row.uid is None:
+            rows[dest] = row
+    if not rows or not copyuid.confirmed(client, target.name, answer.uidvalidity, rows):
+        return
+    given = set(store.set_uids(target.id, {row.id: uid for uid, row in rows.items()}))
+    named = {row.id: uid for uid, row in rows.items() if row.id in given}
+    _name_in_queue(store, queue, action.id, target.name, named)
+
+
+def _name_in_queue(
+    store: Store, queue: list[PendingAction], after: int, folder: str, uids: dict[int, int]
+) -> None:
+    """The actions of `queue` after `after` in `folder` on rows that just got their UID
+    (local id -> UID; a flag change or another move typed before the server had done
+    this one) now name that UID, in the store and in `queue` (the replay goes on with
+    it), so they reach exactly that message rather than one found by Message-ID."""
+    if not uids:
+        return
+    for later in queue:
+        payload = later.payload
+        if later.id <= after:
+            continue
+        if payload.get("folder") != folder or not isinstance(payload.get("items"), list):
+            continue
+        named = False
+        for item in payload["items"]:
+            if item[1] is None and item[0] in uids:
+                item[1] = uids[item[0]]
+                named = True
+        if named:
+            store.update_action(later.id, payload)
+
+
+def _resolve(client: IMAPClient, items: list) -> list[tuple[int, int]]:
+    """(index in `items`, server UID) of the queued items still on the server; items
+    without a UID are found by Message-ID (the newest message that has it)."""
+    found = [(i, item[1]) for i, item in enumerate(items) if item[1] is not None]
+    if found:
+        present = set(client.search(["UID", ",".join(str(uid) for _i, uid in found)]))
+        found = [(i, uid) for i, uid in found if uid in present]
+    for i, item in enumerate(items):
         uid, message_id = item[1], item[2]
         if uid is None and message_id:
-            found = client.search(["HEADER", "Message-ID", message_id])
-            if found:
-                uids.append(max(found))
-    return uids
+            matches = client.search(["HEADER", "Message-ID", message_id])
+            if matches:
+                found.append((i, max(matches)))
+    return found

@@ -40,7 +40,7 @@ from tuimail.core.imap.idle_folder import (
     still_listed,
     told_before,
 )
-from tuimail.core.imap.idle_read import idle_responses
+from tuimail.core.imap.idle_read import IdleRefused, idle_responses, start_idle
 from tuimail.core.imap.session import Connector
 from tuimail.core.imap.sync import (
     HEADER_ITEM,
@@ -120,6 +120,7 @@ class FolderWatcher:
         self.folder_check_seconds = folder_check_seconds
         self._moved_to: str | None = None  # the new name a notification told
         self._moves = 0  # notifications that the folder moved (a repeat waits)
+        self._idle_refused = False  # the server refused IDLE once: this watcher polls
         self._said = ""  # the last state emitted (the log says each change once)
 
     def start(self) -> None:
@@ -165,8 +166,15 @@ class FolderWatcher:
             try:
                 self._state("connecting")
                 self._catch_up(engine)
-                if engine.has("IDLE"):
-                    self._idle_loop(engine)
+                if engine.has("IDLE") and not self._idle_refused:
+                    try:
+                        self._idle_loop(engine)
+                    except IdleRefused as refused:
+                        # Advertised, then refused (NO, BAD, an OK at once): polled
+                        # instead, as a server without IDLE, on the same connection.
+                        log.info("%s: IDLE refused (%s); polling", self.folder, refused.code)
+                        self._idle_refused = True
+                        self._poll_loop(engine)
                 else:
                     self._poll_loop(engine)
             except Moved as moved:
@@ -277,7 +285,7 @@ class FolderWatcher:
             moved = told_before(client, self.folder, delimiter)  # told during commands
             if told and moved:
                 raise moved
-            client.idle()
+            changes.read(start_idle(client))  # news said before the continuation too
             self._state("idle")
             idling_since = time.monotonic()
             deadline = idling_since + renew

@@ -9,13 +9,25 @@ are fetched into the store first, so every result is a `MessageRow` the UI can s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+
+from imapclient.imapclient import format_criteria_date
+from imapclient.response_parser import parse_message_list
 
 from tuimail.core.imap.sync import SyncEngine
 from tuimail.core.store import FolderRef, MessageRow, Store
 
 _PREFIXES = ("from", "to", "subject", "body")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class _Value(str):
+    """A search key's argument: always sent as a string (quoted, or a literal when
+    8-bit), never as an atom. imapclient quotes only values with a space, quote or
+    backslash, so `foo(`, `*` or `50%` went out as atoms and the server refused the
+    whole search (Dovecot: "Invalid characters in atom")."""
 
 
 @dataclass
@@ -51,9 +63,9 @@ class SearchQuery:
         out: list = []
         for field, value in self.terms:
             if field == "to":
-                out += ["OR", "TO", value, "CC", value]
+                out += ["OR", "TO", _Value(value), "CC", _Value(value)]
             else:
-                out += [field.upper(), value]
+                out += [field.upper(), _Value(value)]
         for key, value in (
             ("FROM", self.from_),
             ("TO", self.to),
@@ -62,7 +74,7 @@ class SearchQuery:
             ("TEXT", self.text),
         ):
             if value:
-                out += [key, value]
+                out += [key, _Value(value)]
         if self.since:
             out += ["SINCE", self.since]
         if self.before:
@@ -72,6 +84,24 @@ class SearchQuery:
         if self.flagged is not None:
             out.append("FLAGGED" if self.flagged else "UNFLAGGED")
         return out or ["ALL"]
+
+    def wire_args(self) -> list[bytes]:
+        """The criteria as SEARCH arguments: keys as atoms, dates as IMAP dates, every
+        value a quoted string (8-bit ones are sent as literals by imapclient's
+        _raw_command); control characters are left out of values (a CR or LF would end
+        the command line)."""
+        args: list[bytes] = []
+        for item in self.criteria():
+            if isinstance(item, _Value):
+                raw = _CONTROL.sub("", item).encode("utf-8")
+                if raw.isascii():
+                    raw = b'"' + raw.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+                args.append(raw)
+            elif isinstance(item, date):
+                args.append(format_criteria_date(item))
+            else:
+                args.append(str(item).encode("ascii"))
+        return args
 
     def needs_utf8(self) -> bool:
         return any(
@@ -85,8 +115,9 @@ def server_search(engine: SyncEngine, folder: str, query: SearchQuery) -> list[M
 
     def step() -> list[int]:
         engine.client.select_folder(folder, readonly=True)
-        charset = "UTF-8" if query.needs_utf8() else None
-        return list(engine.client.search(query.criteria(), charset=charset))
+        charset = [b"CHARSET", b"UTF-8"] if query.needs_utf8() else []
+        data = engine.client._raw_command_untagged(b"SEARCH", charset + query.wire_args())
+        return list(parse_message_list(data))
 
     uids = engine._retrying(step)
     store = engine.store

@@ -32,8 +32,18 @@ def _keyring():
 
 
 def file_path(account_name: str) -> Path:
-    """The file a refresh token goes to with oauth2_token_store = "file"."""
-    return state_dir() / "oauth2" / f"{account_name}.json"
+    """The file a refresh token goes to with oauth2_token_store = "file": one per account
+    name, inside the oauth2 directory whatever the name ("../x" named a file outside it),
+    by the rule the outbox's directories follow. A file an older tuimail wrote under the
+    name as given (inside the directory) is still found."""
+    from tuimail.core.outbox import _safe_name
+
+    folder = state_dir() / "oauth2"
+    path = folder / f"{_safe_name(account_name)}.json"
+    older = folder / f"{account_name}.json"
+    if not path.exists() and older.parent == folder and older.is_file():
+        return older
+    return path
 
 
 _file = file_path

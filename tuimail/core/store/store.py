@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import time
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -541,6 +541,26 @@ class Store:
         )
         return [_row_to_message(r) for r in self.conn.execute(sql, (*args, limit, offset))]
 
+    def date_row(self, folder: FolderRef, message_id: int) -> int | None:
+        """The row of `message_id` in the folder by date, newest first (message_rows'
+        `date` order: date, then id, descending; no date last), None if it is not there.
+        A count over the folder's (date, id) index: at 100,000 messages a few ms at most,
+        where reading the whole order took 26 ms (what the list did on the UI thread
+        when its cursor's message moved far)."""
+        where, args = self._where(folder, None)
+        found = self.conn.execute(
+            f"SELECT m.date FROM messages m{where} AND m.id = ?", (*args, message_id)
+        ).fetchone()
+        if found is None:
+            return None
+        (date,) = found
+        if date is None:  # after every dated message and the undated ones of higher ids
+            before, more = "(m.date IS NOT NULL OR m.id > ?)", (message_id,)
+        else:
+            before, more = "(m.date, m.id) > (?, ?)", (date, message_id)
+        sql = f"SELECT count(*) FROM messages m{where} AND {before}"
+        return self.conn.execute(sql, (*args, *more)).fetchone()[0]
+
     def message_ids(self, folder: FolderRef, sort: str = "date") -> array:
         """The ids of a folder's messages in `sort` order (as message_rows): one sort of
         the folder, after which every page is a read by ids (`messages_by_ids`) instead of
@@ -1069,14 +1089,27 @@ class Store:
                 new_ids.append(new)
         return new_ids
 
-    def set_uid(self, message_id: int, uid: int) -> None:
+    def set_uids(self, folder_id: int, uids: Mapping[int, int]) -> list[int]:
+        """Give rows a local move or copy put in `folder_id` (local id -> UID: what the
+        server's COPYUID named and a read-back confirmed) their UID at once. Only rows
+        still waiting there (uid NULL) get one, and only a UID no row of the folder has
+        (one that has it is left to the next sync, as without COPYUID). Returns the ids
+        that got their UID."""
+        done = []
         with self.transaction() as c:
-            c.execute(
-                "DELETE FROM messages WHERE id != ? AND uid = ? AND folder_id = "
-                "(SELECT folder_id FROM messages WHERE id = ?)",
-                (message_id, uid, message_id),
-            )
-            c.execute("UPDATE messages SET uid = ? WHERE id = ?", (uid, message_id))
+            for message_id, uid in uids.items():
+                waiting = c.execute(
+                    "SELECT 1 FROM messages WHERE id = ? AND folder_id = ? AND uid IS NULL",
+                    (message_id, folder_id),
+                ).fetchone()
+                taken = c.execute(
+                    "SELECT 1 FROM messages WHERE folder_id = ? AND uid = ?", (folder_id, uid)
+                ).fetchone()
+                if not waiting or taken:
+                    continue
+                c.execute("UPDATE messages SET uid = ? WHERE id = ?", (uid, message_id))
+                done.append(message_id)
+        return done
 
     def placeholders(self, folder_id: int) -> list[MessageRow]:
         sql = f"SELECT {_MESSAGE_COLUMNS}{_MESSAGE_FROM} WHERE m.folder_id = ? AND m.uid IS NULL"

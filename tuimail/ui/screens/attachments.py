@@ -14,12 +14,12 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tuimail.core.service import ReaderAttachment
 from tuimail.ui.plain import plain, plain_text
+from tuimail.ui.screens.list_picker import ListPicker
 
 HTML = -1  # the option that stands for "the HTML version as text"
 
@@ -32,7 +32,7 @@ def _size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-class AttachmentList(ModalScreen[tuple[str, int] | None]):
+class AttachmentList(ListPicker[tuple[str, int] | None]):
     """Dismissed with ("view", attachment index), or None. s and o call `act` with
     ("save" | "open", attachment index) and keep the list open."""
 
@@ -94,12 +94,6 @@ class AttachmentList(ModalScreen[tuple[str, int] | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(("view", int(event.option.id or 0)))
-
-    def action_down(self) -> None:
-        self.query_one(OptionList).action_cursor_down()
-
-    def action_up(self) -> None:
-        self.query_one(OptionList).action_cursor_up()
 
     def action_save(self) -> None:
         self._act("save")

@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tuimail.ui.plain import plain
+from tuimail.ui.screens.list_picker import ListPicker
 
 
 class InputDialog(ModalScreen[str | None]):
@@ -107,7 +108,7 @@ def fuzzy_match(query: str, candidate: str) -> bool:
     return all(ch in it for ch in query.lower())
 
 
-class FolderPicker(ModalScreen[str | None]):
+class FolderPicker(ListPicker[str | None]):
     """Choose a folder by typing a few letters of it."""
 
     CSS_PATH = "dialogs.tcss"
@@ -151,12 +152,6 @@ class FolderPicker(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
-
-    def action_down(self) -> None:
-        self.query_one(OptionList).action_cursor_down()
-
-    def action_up(self) -> None:
-        self.query_one(OptionList).action_cursor_up()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tuimail.ui.plain import plain, plain_text
+from tuimail.ui.screens.list_picker import ListPicker
 
 
-class LinkPicker(ModalScreen[tuple[str, str] | None]):
+class LinkPicker(ListPicker[tuple[str, str] | None]):
     """Dismissed with ("open" or "copy", link), or None."""
 
     CSS_PATH = "dialogs.tcss"
@@ -73,12 +73,6 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         link = self.links[int(event.option.id or 0)]
         self.dismiss(("copy" if self.remote else "open", link))
-
-    def action_down(self) -> None:
-        self.query_one(OptionList).action_cursor_down()
-
-    def action_up(self) -> None:
-        self.query_one(OptionList).action_cursor_up()
 
     def action_open(self) -> None:
         link = self._current()

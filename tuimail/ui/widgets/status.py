@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.widgets import Static
 
@@ -20,9 +21,11 @@ class StatusBar(Static):
     8 s"); two or more troubled accounts are summed up in one phrase ("2 accounts
     offline, retrying") and the others shown by glyph and name. Every account's whole
     sentence is then in the tooltip (and Diagnose); `shortened` names the accounts said
-    briefly, with their sentence (without the countdown), for the app to say once. A
-    line still too long (a long last error) wraps onto up to three rather than losing
-    its end."""
+    briefly, with their sentence (without the countdown), for the app to say once. The
+    last error is cut to the room left ("Move was not applied on the server: the…"),
+    whole in the tooltip; `error_cut` is then that sentence, for the app to say once. A
+    line still too long (a very narrow terminal) wraps onto up to three rather than
+    losing its end."""
 
     DEFAULT_CSS = """
     StatusBar { height: auto; max-height: 3; background: $panel; color: $text; padding: 0 1; }
@@ -32,6 +35,7 @@ class StatusBar(Static):
     _tip: Text | None = None  # the tooltip it set last
     _last: tuple | None = None  # update_status's arguments, to lay them out again on resize
     shortened: dict[str, str] = {}  # account -> its sentence, said briefly in the bar
+    error_cut: str = ""  # the last error, when the bar shows only its beginning
 
     def on_resize(self) -> None:
         if self._last is not None:
@@ -53,14 +57,27 @@ class StatusBar(Static):
         if bad and not summed and text.cell_len > width:
             text = self._line(states, outbox, error, diagnose_key, bad, brief=True)
             shortened = {name: state_words(states[name], countdown=False) for name in bad}
+        error_cut = ""
+        if error and text.cell_len > width:
+            words = sanitize(error)
+            rest = self._line(states, outbox, "", diagnose_key, bad, brief=bool(shortened))
+            room = width - rest.cell_len - 2
+            if room >= 8:  # else the line wraps: a word or two would say nothing
+                error_cut = error
+                text = self._line(
+                    states, outbox, _fit(words, room), diagnose_key, bad, brief=bool(shortened)
+                )
         self.shortened = shortened
+        self.error_cut = error_cut
         details = Text()
         for name, state in states.items():
             details.append(f"{GLYPHS.get(state.state, '?')} {sanitize(name)}: ")
             details.append(state_words(state))  # sanitised, plain text
             details.append("\n")
+        if error_cut:
+            details.append(sanitize(error_cut), style="bold red")  # plain text, whole
         details.rstrip()
-        tip = details if summed or shortened else None
+        tip = details if summed or shortened or error_cut else None
         if tip != self._tip:
             # Each troubled account's own sentence, as plain text (never markup).
             self._tip = tip
@@ -105,3 +122,18 @@ class StatusBar(Static):
             text.append("  ")
             text.append(sanitize(error), style="bold red")
         return text
+
+
+def _fit(words: str, cells: int) -> str:
+    """`words` in at most `cells` cells: whole words up to the room, then "…"."""
+    if cell_len(words) <= cells:
+        return words
+    kept = ""
+    for word in words.split(" "):
+        longer = f"{kept} {word}" if kept else word
+        if cell_len(longer) + 1 > cells:
+            break
+        kept = longer
+    if not kept:  # one long word (a path, an address): cut inside it
+        kept = set_cell_size(words, cells - 1)
+    return kept.rstrip(" ,:;—-") + "…"

@@ -1,0 +1,58 @@
+"""Each account has its own outbox, whatever its name. The directory name replaced every
+character but [A-Za-z0-9._@+-] by "_": the accounts "ü" and "ö" shared one outbox, so
+`tuimail outbox --retry` sent ö's message through ü's server with ü's login (and listed
+it twice); ".." named the data directory itself."""
+
+from __future__ import annotations
+
+import json
+
+from tests.sending.helpers import account_for, closed_port, with_password
+from tuimail.__main__ import main
+from tuimail.core.outbox import Outbox, _legacy_name
+
+
+def test_accounts_whose_names_differ_only_in_letters_outside_ascii_never_share_an_outbox(
+    mail_server, tmp_path, capsys, monkeypatch
+) -> None:
+    ue, oe, rcpt = (mail_server.new_user() for _ in range(3))
+    (tmp_path / "ue").mkdir()
+    (tmp_path / "oe").mkdir()
+    with_password(account_for(mail_server, ue, name="ü"), tmp_path / "ue", ue.password)
+    broken = account_for(mail_server, oe, name="ö")
+    broken.outgoing.port = closed_port()
+    with_password(broken, tmp_path / "oe", oe.password)
+    monkeypatch.setattr("sys.stdin", _stdin(b"Subject: from oe\n\nbody\n"))
+    assert main(["send", "--account", "ö", rcpt.email]) == 1  # its server is down
+    capsys.readouterr()
+
+    assert main(["outbox", "--retry"]) == 1  # ö: its server is still down; ü: none of its
+    capsys.readouterr()
+    assert main(["outbox", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(e["account"], e["subject"], e["state"]) for e in listed] == [
+        ("ö", "from oe", "retrying")
+    ]
+    assert mail_server.messages(rcpt) == []  # not sent by ü's login
+    dirs = [Outbox(n).dir for n in ("ü", "ö", "_", "..", ".")]
+    assert len(set(dirs)) == 5
+    assert all(d.parent == Outbox("work").dir.parent for d in dirs)  # none outside outbox/
+
+
+def test_messages_in_an_older_shared_outbox_go_to_their_own_accounts(tmp_path) -> None:
+    shared = tmp_path / "outbox" / _legacy_name("ü")
+    shared.mkdir(parents=True)
+    for name in ("ü", "ö"):
+        (shared / f"1-{name.encode().hex()}.eml").write_bytes(f"Subject: {name}\r\n\r\n".encode())
+        state = {"id": f"1-{name.encode().hex()}", "account": name, "sender": "a@example.test"}
+        state |= {"recipients": ["b@example.test"], "subject": name}
+        (shared / f"1-{name.encode().hex()}.json").write_text(json.dumps(state))
+    for name in ("ü", "ö"):
+        assert [e.subject for e in Outbox(name, tmp_path).entries()] == [name]
+    assert list(shared.iterdir()) == []
+
+
+def _stdin(data: bytes):
+    import io
+
+    return io.TextIOWrapper(io.BytesIO(data))
