@@ -347,6 +347,10 @@ class TuimailApp(App[None]):
             draft.body = start.body.rstrip("\n") + "\n" + draft.body
         draft.in_reply_to = start.in_reply_to or ""
         self.open_composer(draft)
+        if start.ignored:  # said, never done silently (an attachment= is never attached)
+            from tuimail.words.compose import mailto_ignored
+
+            notify(self, mailto_ignored(start.ignored), severity="warning", timeout=10)
 
     def account_added(self, account) -> None:
         """The wizard saved an account: start on it (first run) or add it."""
