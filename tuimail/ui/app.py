@@ -43,6 +43,7 @@ from tuimail.core.service import (
 )
 from tuimail.ui import textual_fixes
 from tuimail.ui.first_read import FirstRead
+from tuimail.ui.handover import handed_over
 from tuimail.ui.idle_gc import EVERY, IdleCollector
 from tuimail.ui.latest import Latest
 from tuimail.ui.palette import FolderCommands
@@ -346,6 +347,10 @@ class TuimailApp(App[None]):
             draft.body = start.body.rstrip("\n") + "\n" + draft.body
         draft.in_reply_to = start.in_reply_to or ""
         self.open_composer(draft)
+        if start.ignored:  # said, never done silently (an attachment= is never attached)
+            from tuimail.words.compose import mailto_ignored
+
+            notify(self, mailto_ignored(start.ignored), severity="warning", timeout=10)
 
     def account_added(self, account) -> None:
         """The wizard saved an account: start on it (first run) or add it."""
@@ -1476,7 +1481,7 @@ class TuimailApp(App[None]):
             self._show_text(shown, plan.text)
         elif plan.kind == "terminal":
             try:
-                with self.suspend():
+                with handed_over(self):
                     subprocess.call(["sh", "-c", plan.command])
             except SuspendNotSupported:
                 notify(self, f"{shown} needs a terminal; it was saved to {plan.path}.")
@@ -1649,7 +1654,7 @@ class TuimailApp(App[None]):
         from tuimail.words.actions import pipe_finished
 
         try:
-            with self.suspend():
+            with handed_over(self):
                 result = run_pipe(command, data, capture=False)
                 _wait_for_enter(f"[exit status {result.status}] Press Enter to return to tuimail.")
             self.refresh(layout=True)
@@ -1717,7 +1722,7 @@ class TuimailApp(App[None]):
             shell = os.environ.get("SHELL") or "/bin/sh"
             argv = ["sh", "-c", command] if command.strip() else [shell]
             try:
-                with self.suspend():
+                with handed_over(self):
                     try:
                         status = subprocess.call(argv)
                     except OSError as exc:
