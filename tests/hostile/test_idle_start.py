@@ -44,10 +44,12 @@ class RefusesIdle(GrowingInbox):
         conn.send(tag + self.answer + b"\r\n")
 
 
-def _watch_until_pushed(scripted, tmp_path, script) -> Recorder:
+def _watch_until_pushed(scripted, tmp_path, script, renew: float | None = None) -> Recorder:
     with scripted(script) as server:
         account = account_on(server)
         account.poll_interval = 0.2
+        if renew is not None:
+            account.idle_renew_seconds = renew
         watcher = AccountWatcher(
             tmp_store(tmp_path),
             account,
@@ -79,3 +81,53 @@ def test_an_idle_refused_is_polled_instead(scripted, tmp_path, answer) -> None:
     recorder = _watch_until_pushed(scripted, tmp_path, script)
     assert "polling" in recorder.states
     assert script.idles == 1  # asked once, not again and again
+
+
+class RefusesDone(GrowingInbox):
+    """Answers DONE with `answer` (a tagged NO or BAD to the IDLE that ran); during the
+    second IDLE a second message arrives."""
+
+    def __init__(self, answer: bytes) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def cmd_idle(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b"+ idling\r\n")
+        if self.count_idle() == 2:
+            self.uids.append(2)
+            conn.send(b"* 2 EXISTS\r\n")
+        if conn.readline().upper() == b"DONE":
+            conn.send(tag + self.answer + b"\r\n")
+
+
+@pytest.mark.parametrize("answer", [b" NO IDLE failed", b" BAD what"])
+def test_an_idle_ended_with_no_or_bad_goes_on(scripted, tmp_path, answer) -> None:
+    """The IDLE ran (the server's answer to DONE says NO or BAD): the watcher goes on
+    idling and tells the mail the next IDLE brings, instead of ending for good."""
+    script = RefusesDone(answer)
+    recorder = _watch_until_pushed(scripted, tmp_path, script, renew=0.3)
+    assert "idle" in recorder.states and script.idles >= 2
+
+
+class RefusesNoop(GrowingInbox):
+    """Answers NOOP (the check between two IDLEs) with `answer`; during the third IDLE a
+    second message arrives."""
+
+    def __init__(self, answer: bytes) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def cmd_idle(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        self.idle(conn, tag, 0.05 if self.count_idle() == 3 else None)
+
+    def cmd_noop(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(tag + self.answer + b"\r\n")
+
+
+@pytest.mark.parametrize("answer", [b" NO not now", b" BAD what"])
+def test_a_noop_refused_between_idles_goes_on(scripted, tmp_path, answer) -> None:
+    """A NO or BAD to NOOP is an answer (the server is there): the watcher goes on and
+    tells the mail a later IDLE brings, instead of ending for good."""
+    script = RefusesNoop(answer)
+    _watch_until_pushed(scripted, tmp_path, script, renew=0.3)
+    assert script.idles >= 3

@@ -4,7 +4,9 @@
 the continuation (RFC 3501 7: a server may send one at any time; new mail arriving just
 then) is returned as news, where imapclient raised "Unexpected IDLE response" and the
 watcher ended for good; a tagged answer instead of the continuation (IDLE advertised but
-refused: NO, BAD, even OK) is IdleRefused, the connection still in step.
+refused: NO, BAD, even OK) is IdleRefused, the connection still in step. `end_idle` sends
+DONE and returns what came before the tagged answer, whatever that answer is (a NO or BAD
+to an IDLE that ran ended the watcher for good, and the news read with it was lost).
 
 imapclient's `idle_check` reads without blocking: an update split across packets or TLS
 records ("* 2 EXIS" now, "TS" a moment later) came back cut, its first part was dropped
@@ -17,6 +19,7 @@ empty list.
 
 from __future__ import annotations
 
+import logging
 import select
 from typing import Any
 
@@ -24,6 +27,8 @@ from imapclient.imapclient import _parse_untagged_response as parse_untagged
 
 from tuimail.core.connect import _text, arm_deadline
 from tuimail.core.errors import Refused
+
+log = logging.getLogger("tuimail.idle")
 
 
 class IdleRefused(Refused):
@@ -35,7 +40,7 @@ def start_idle(client: Any) -> list:
     """IDLE on `client` (an IMAPClient with a folder selected); returns the untagged
     responses the server sent before its continuation, parsed as idle_responses' (news
     to apply). Raises IdleRefused for a tagged answer; a broken connection raises as
-    imaplib's reads do. `client.idle_done()` ends the IDLE as usual."""
+    imaplib's reads do. `end_idle(client)` ends it."""
     imap = client._imap
     tag = imap._command("IDLE")
     client._idle_tag = tag
@@ -51,6 +56,27 @@ def start_idle(client: Any) -> list:
             typ, data = done
             raise IdleRefused(protocol="imap", code=typ, server_text=_text(data))
         early.append(parse_untagged(response))
+
+
+def end_idle(client: Any) -> list:
+    """DONE to the IDLE `start_idle` began; returns the untagged responses that came
+    since the last read, parsed. The IDLE's tagged answer ends it whatever its status
+    (OK, NO or BAD: the round ran, the connection is in step); logged when not OK."""
+    imap = client._imap
+    tag = client._idle_tag
+    imap.send(b"DONE\r\n")
+    out = []
+    while True:
+        response = imap._get_response()
+        done = imap.tagged_commands.get(tag)
+        if done:
+            del imap.tagged_commands[tag]
+            client._idle_tag = None
+            if done[0] != "OK":
+                log.info("IDLE ended with %s: %s", done[0], _text(done[1]))
+            return out
+        if response is not None:  # a continuation here means nothing: left out
+            out.append(parse_untagged(response))
 
 
 def idle_responses(client: Any, timeout: float) -> list:
