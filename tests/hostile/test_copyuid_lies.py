@@ -14,6 +14,7 @@ from tests.imap.helpers import (
     tmp_store,
 )
 from tuimail.core.imap.actions import MailActions
+from tuimail.core.imap.session import is_connection_error
 
 LIES = {
     "one more destination than sources": b"{uidvalidity} {source} {dest},4000",
@@ -54,5 +55,44 @@ def test_a_lying_copyuid_leaves_the_moved_rows_to_the_sync(mail_server, tmp_path
         uid = store.message(row.id).uid
         header = other.fetch([uid], ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])[uid]
         assert row.subject.encode() in header[b"BODY[HEADER.FIELDS (SUBJECT)]"]
+    engine.close()
+    other.logout()
+
+
+def test_garbage_in_the_read_back_gives_up_the_connection_with_the_copy_made_once(
+    mail_server, tmp_path
+) -> None:
+    """The server made the copy, then answers the read-back of its COPYUID with bytes
+    that are not IMAP: the copy is recorded as done (never sent again: a second copy),
+    and nothing more is sent on that connection (the flag change queued after it waits
+    for the next one)."""
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    garbage = b"* 1 FETCH (UID 1 BODY[] {99999999999}\r\n"
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    engine.sync()
+    engine.close()
+    mail_server.faults.add(
+        protocol="imap", kind="garbage", command="UID", match="Archive", data=garbage, times=1
+    )
+    (row,) = store.message_rows(store.folder_id("test", "INBOX"), 0, 10)
+    actions = MailActions(store, engine.account)
+    (copy_id,) = actions.copy([row.id], "Archive")
+    actions.flag([row.id])
+    engine = engine_for(mail_server, user, store)
+    with pytest.raises(Exception) as raised:
+        engine.replay_actions()
+    assert is_connection_error(raised.value)
+    assert [a.kind for a in store.actions("test")] == ["flags"]
+    assert store.actions("test", "failed") == []
+    assert len(mail_server.messages(user, "Archive")) == 1
+    engine.close()
+    engine = engine_for(mail_server, user, store)
+    assert engine.sync().failures == []
+    assert len(mail_server.messages(user, "Archive")) == 1
+    other = other_client(mail_server, user)
+    assert_cache_matches_server(store, other, "Archive")
+    assert store.message(copy_id).uid is not None
     engine.close()
     other.logout()

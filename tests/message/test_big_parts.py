@@ -137,3 +137,18 @@ def test_a_big_attachment_is_left_out_and_read_whole(monkeypatch) -> None:
     assert [p.text for p in parsed.body] == ["see attached"]
     assert fed and max(fed) < 4096, fed  # the headers and a token line, not the 5 MB
     assert token not in repr(parsed)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=tree(), crlf=st.booleans(), limit=st.integers(1, 200))
+def test_a_long_text_left_out_reads_the_same_from_its_start_only(body, crlf, limit) -> None:
+    """A text longer than the reader keeps is read from its first bytes only (and given
+    as a LazyAttachment when it is also a file): the same text, notes and attachments."""
+    from tuimail.core.mime import parse as parse_module
+
+    raw = b"From: a@example.test\nMIME-Version: 1.0\n" + body
+    if crlf:
+        raw = raw.replace(b"\n", b"\r\n")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(parse_module, "MAX_TEXT_CHARS", limit)
+        event(f"bodies left out: {_same(raw)}")

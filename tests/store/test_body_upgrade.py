@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tuimail.core.store import Store
-from tuimail.core.store.schema import MIGRATIONS, _statements
+from tuimail.core.store import Store, schema
+from tuimail.core.store.schema import MIGRATIONS, run_migration
 
 V8 = Path(__file__).resolve().parents[1] / "data" / "stores" / "store_v8.sqlite3"
 RAW_LAST = 9  # the migration this file is about
@@ -92,12 +92,46 @@ def test_opening_an_upgraded_store_again_changes_nothing(old_store: Path) -> Non
     Store(old_store).close()
     assert _dump(old_store) == upgraded
     conn = sqlite3.connect(old_store, isolation_level=None)
-    conn.execute("BEGIN")  # the migration's statements run a second time
-    for statement in _statements(MIGRATIONS[RAW_LAST - 1]):
-        conn.execute(statement)
+    conn.execute("BEGIN")  # the migration runs a second time
+    run_migration(conn, MIGRATIONS[RAW_LAST - 1])
     conn.execute("COMMIT")
     conn.close()
     assert _dump(old_store) == upgraded
+
+
+def _pages(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA page_count").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_the_upgrade_does_not_leave_the_store_file_grown_by_its_bodies(
+    old_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The old table is emptied as the new one fills, a step at a time, so the file ends
+    about as large as it was (copied whole and then dropped, it grew by every body's bytes,
+    left as free pages for good)."""
+    monkeypatch.setattr(schema, "_MOVE_BYTES", 256 << 10)
+    bodies = {2000 + i: bytes([i]) * (40 << 10) for i in range(100)}  # 4 MB in 100 bodies
+    conn = sqlite3.connect(old_store)  # as schema 8 stored them: raw before fetched_at
+    with conn:
+        conn.executemany(
+            "INSERT INTO messages(id, folder_id, uid, subject) VALUES (?, 1, ?, 'big')",
+            [(mid, mid) for mid in bodies],
+        )
+        conn.executemany(
+            "INSERT INTO bodies(message_id, raw, fetched_at) VALUES (?, ?, 1.0)", bodies.items()
+        )
+    conn.close()
+    before, pages_before = _dump(old_store), _pages(old_store)
+    store = Store(old_store)
+    page_size = store.conn.execute("PRAGMA page_size").fetchone()[0]
+    store.close()
+    assert _dump(old_store) == before
+    grown = (_pages(old_store) - pages_before) * page_size
+    assert grown < sum(map(len, bodies.values())) // 4, grown
 
 
 # A child upgrades the store and is killed (SIGKILL: no rollback, no cleanup) at a point

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from tests.imap.helpers import message, other_client
-from tests.ui.helpers import make_app, ready, record_notes, wait_for
+from tests.ui.helpers import make_app, ready, record_notes, settle, wait_for
 from tuimail.core.errors import error_from_record
 from tuimail.ui.widgets.status import StatusBar
 from tuimail.words.describe import describe
@@ -43,3 +43,26 @@ async def test_a_flag_change_on_a_folder_gone_on_the_server_says_so(mail_server)
         record = json.loads(failed.error)
         assert record["reason"] == "folder-gone" and record["data"] == {"folder": "Projects"}
         assert describe(error_from_record(record)) == said.partition(": ")[2]
+
+
+async def test_a_move_the_server_refuses_stays_said_after_the_move_is_done_here(
+    mail_server,
+) -> None:
+    """The move is done here at once, then refused by the server (its target folder was
+    deleted by another client): its refusal stays on the status line. The action's own
+    end ("it worked: an old error is over") cleared it at once, so it only flashed."""
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        mail_server.store.delete_folder(user.login, "Archive")  # behind tuimail's back
+        await pilot.press("m")
+        await wait_for(pilot, lambda: app.screen is not app.main)
+        await pilot.press("r", "c", "enter")
+        said = "Mailbox doesn't exist: Archive"  # the server's words, in the refusal
+        await wait_for(pilot, lambda: not app._action_running and not app._action_queue)
+        await settle(pilot)
+        assert said in app.last_error, app.last_error
+        status = str(app.main.query_one(StatusBar).render())
+        assert said in status, status

@@ -126,11 +126,14 @@ def _err(command: str, message: str, code: int = EXIT_FAILURE) -> int:
 # -- reading the message ---------------------------------------------------------------
 
 
-def _split(raw: bytes) -> tuple[list[bytes], bytes]:
-    """Header lines (each with its folded continuation lines) and the body, CRLF."""
-    raw = re.sub(rb"\r?\n", b"\r\n", raw)  # LF-only files are common
-    head, sep, body = raw.partition(b"\r\n\r\n")
-    if not sep and not re.match(rb"^[!-9;-~]+:", raw):
+def _split(raw: bytes) -> tuple[list[bytes], bytes | memoryview]:
+    """Header lines (each with its folded continuation lines) and the body, CRLF (a
+    view of it: a 40 MB body is not copied here)."""
+    if raw.count(b"\n") != raw.count(b"\r\n"):
+        raw = re.sub(rb"\r?\n", b"\r\n", raw)  # LF-only files are common
+    end = raw.find(b"\r\n\r\n")
+    head, body = (raw, b"") if end == -1 else (raw[:end], memoryview(raw)[end + 4 :])
+    if end == -1 and not re.match(rb"^[!-9;-~]+:", raw):
         head, body = b"", raw
     fields: list[bytes] = []
     for line in head.split(b"\r\n") if head else []:
@@ -222,7 +225,7 @@ def prepare(
         added.append(f"Date: {format_datetime(_now())}".encode())
     if "message-id" not in values:
         added.append(f"Message-ID: {make_msgid(domain=account.domain)}".encode())
-    out = b"\r\n".join(kept + added) + b"\r\n\r\n" + body
+    out = b"".join((b"\r\n".join(kept + added), b"\r\n\r\n", body))
     return out, found
 
 
@@ -356,7 +359,8 @@ def run_send(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"tuimail send: cannot read {sanitize(path or '-')}: {exc.strerror}", file=sys.stderr)
         return EXIT_USAGE
-    if not strip_mbox_from(raw).strip():
+    text = strip_mbox_from(raw)
+    if not text or text.isspace():  # (strip() would copy a big message)
         print("tuimail send: the message is empty", file=sys.stderr)
         return EXIT_USAGE
     try:

@@ -43,6 +43,7 @@ from tuimail.core.service import (
 )
 from tuimail.ui import textual_fixes
 from tuimail.ui.first_read import FirstRead
+from tuimail.ui.handover import handed_over
 from tuimail.ui.idle_gc import EVERY, IdleCollector
 from tuimail.ui.latest import Latest
 from tuimail.ui.palette import FolderCommands
@@ -154,6 +155,7 @@ class TuimailApp(App[None]):
         self.sort = "date"
         self.reverse = False  # the sort (or the threads) the other way round
         self.threaded = False
+        self._errors_said = 0  # how many errors were said (last_error), to tell new ones
         self.last_error = ""
         self.doctor_options: dict[str, Any] = {}  # timeout, nameserver (tests: the test DNS)
         self.search_title = ""  # the header while search results are shown
@@ -345,6 +347,10 @@ class TuimailApp(App[None]):
             draft.body = start.body.rstrip("\n") + "\n" + draft.body
         draft.in_reply_to = start.in_reply_to or ""
         self.open_composer(draft)
+        if start.ignored:  # said, never done silently (an attachment= is never attached)
+            from tuimail.words.compose import mailto_ignored
+
+            notify(self, mailto_ignored(start.ignored), severity="warning", timeout=10)
 
     def account_added(self, account) -> None:
         """The wizard saved an account: start on it (first run) or add it."""
@@ -406,7 +412,9 @@ class TuimailApp(App[None]):
                 self.hop(finish, result)
             return result
 
-        return self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
+        worker = self.run_worker(runner, thread=True, exit_on_error=False, name=name, group=name)
+        worker.errors_before = self._errors_said  # type: ignore[attr-defined]
+        return worker
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self._idle_gc.input_seen()  # its result is about to be shown: not idle yet
@@ -417,8 +425,11 @@ class TuimailApp(App[None]):
             self.show_error(describe(failed), diagnose=_connection_error(failed))
         name = event.worker.name or ""
         ok = event.state == WorkerState.SUCCESS and failed is None
-        if ok and self.last_error and _user_job(name):
-            self.last_error = ""  # something the user asked for worked: the old error is over
+        before = getattr(event.worker, "errors_before", self._errors_said)
+        if ok and self.last_error and _user_job(name) and before == self._errors_said:
+            # Something the user asked for worked: the old error is over (not one said
+            # while it ran: the server refused what was done here, say).
+            self.last_error = ""
             self.update_status()
         if event.worker.name == "sync" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self.synced = True
@@ -432,6 +443,8 @@ class TuimailApp(App[None]):
     @last_error.setter
     def last_error(self, text: str) -> None:
         self._last_error = text
+        if text:  # counted: an action's end clears only errors said before it started
+            self._errors_said += 1
         timer = getattr(self, "_error_timer", None)
         if timer is not None:
             timer.stop()
@@ -1330,13 +1343,16 @@ class TuimailApp(App[None]):
             return
         self._action_running = True
         fn, name = self._action_queue.popleft()
+        errors_before = self._errors_said
 
         def finished(note: str | None, error: BaseException | None) -> None:
             try:
                 if error is not None:
                     self.show_error(describe(error), diagnose=_connection_error(error))
                 else:
-                    if self.last_error:  # it worked: an old error is over
+                    if self.last_error and self._errors_said == errors_before:
+                        # It worked: an old error is over (not one said while it ran:
+                        # the server refused a move done here, say).
                         self.last_error = ""
                         self.update_status()
                     if note:
@@ -1465,7 +1481,7 @@ class TuimailApp(App[None]):
             self._show_text(shown, plan.text)
         elif plan.kind == "terminal":
             try:
-                with self.suspend():
+                with handed_over(self):
                     subprocess.call(["sh", "-c", plan.command])
             except SuspendNotSupported:
                 notify(self, f"{shown} needs a terminal; it was saved to {plan.path}.")
@@ -1638,7 +1654,7 @@ class TuimailApp(App[None]):
         from tuimail.words.actions import pipe_finished
 
         try:
-            with self.suspend():
+            with handed_over(self):
                 result = run_pipe(command, data, capture=False)
                 _wait_for_enter(f"[exit status {result.status}] Press Enter to return to tuimail.")
             self.refresh(layout=True)
@@ -1706,7 +1722,7 @@ class TuimailApp(App[None]):
             shell = os.environ.get("SHELL") or "/bin/sh"
             argv = ["sh", "-c", command] if command.strip() else [shell]
             try:
-                with self.suspend():
+                with handed_over(self):
                     try:
                         status = subprocess.call(argv)
                     except OSError as exc:

@@ -431,6 +431,11 @@ def _transfer(
         _adopt(store, account, client, action, found, said, queue)
     except Exception as exc:  # done on the server: the next sync matches the rows instead
         log.info("%s: COPYUID not used: %r", account.name, exc)
+        if is_connection_error(exc):
+            # Done, so never sent again (a copy would be made twice); then the connection
+            # is given up as after any other command (the replay stops here).
+            store.finish_action(action.id)
+            raise
 
 
 def _adopt(

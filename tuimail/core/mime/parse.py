@@ -38,7 +38,7 @@ from .headers import (
 )
 from .mbox_from import is_mbox_from
 from .notes import Note, note
-from .stubs import Stubs, skeleton
+from .stubs import DECODED_ENCODINGS, Stubs, skeleton
 from .summary import MessageSummary, summarize_fields
 
 __all__ = ["Attachment", "BodyPart", "ParsedMessage", "parse_message"]
@@ -403,6 +403,22 @@ class _Walker:
             return
         self.pm.attachments.append(Attachment(index, name, ctype, data, nested))
 
+    def long_text(self, part: Message) -> LazyAttachment | None:
+        """A body left out of the parse whose bytes are its content as they are (no
+        transfer encoding to undo) and longer than decode_text ever reads."""
+        span = self.stubs.span(part) if self.stubs is not None else None
+        if span is None or span[1] - span[0] <= MAX_TEXT_CHARS * 2:
+            return None
+        if str(part.get("content-transfer-encoding", "")).lower() in DECODED_ENCODINGS:
+            return None
+        return LazyAttachment(0, "", "", lambda: self.payload_bytes(part), span[1] - span[0])
+
+    def text_start(self, part: Message) -> bytes:
+        """The first bytes of a long_text body: one more than decode_text keeps, so it
+        says the text was cut as it says for the whole."""
+        start, _end = self.stubs.span(part)  # type: ignore[union-attr,misc]
+        return self.stubs.raw[start : start + MAX_TEXT_CHARS * 2 + 1]  # type: ignore[union-attr]
+
     def lazy_payload(self, part: Message) -> LazyAttachment | None:
         """A clean base64 body left out of the parse, to be decoded when asked for."""
         span = self.stubs.span(part) if self.stubs is not None else None
@@ -534,9 +550,16 @@ class _Walker:
             self.embedded -= 1
 
     def visit_leaf(self, part: Message, ctype: str) -> None:
-        lazy = self.lazy_payload(part)
-        data = lazy.payload if lazy is not None and _shown(part, ctype) else None
-        if data is None and lazy is None:
+        shown = _shown(part, ctype)
+        encoded = self.lazy_payload(part)  # a big base64 body: decoded only if shown
+        long = self.long_text(part) if shown and encoded is None else None
+        lazy = encoded or long
+        data = None
+        if long is not None:  # only the start of a long text is ever decoded
+            data = self.text_start(part)
+        elif encoded is not None and shown:
+            data = encoded.payload
+        elif lazy is None:
             data = self.payload_bytes(part)
         name = self.filename(part)
         attached = _is_attachment(part)
@@ -548,7 +571,7 @@ class _Walker:
 
             text = self.decode_text(part, data)
             self.pm.body.append(BodyPart("calendar", summarize_calendar(text)))
-            self.attach(part, name or "invite.ics", ctype, data)
+            self.attach(part, name or "invite.ics", ctype, lazy or data)
             return
         if (maintype == "text" or ctype in _TEXTLIKE_MESSAGE) and not attached:
             text = self.decode_text(part, data)
@@ -561,7 +584,7 @@ class _Walker:
                     text = self._extract_uuencoded(text)
                 self.pm.body.append(BodyPart("plain", text, ctype, fmt == "flowed", delsp))
             if name:
-                self.attach(part, name, ctype, data)
+                self.attach(part, name, ctype, lazy or data)
             return
         if not name:
             ext = {"text/plain": ".txt", "text/html": ".html"}.get(ctype, "")

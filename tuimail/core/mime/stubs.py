@@ -40,7 +40,7 @@ _BASE64_AND_BREAKS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 _CHUNK = 1 << 20
 # The transfer encodings Message.get_payload(decode=True) decodes (compat32): any other
 # value gives the body's bytes as they are.
-_DECODED = ("quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue")
+DECODED_ENCODINGS = ("quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue")
 _PADDING_END = re.compile(rb"={1,2}[\r\n]*")
 
 
@@ -84,7 +84,7 @@ class Stubs:
         if cte == "base64" and self._clean_base64(start, end):
             # what the stdlib's decode_b gives for it (no defect), without its copies
             return binascii.a2b_base64(memoryview(self.raw)[start:end])
-        if cte not in _DECODED:  # the parser gives its text's bytes as they are: these
+        if cte not in DECODED_ENCODINGS:  # the parser gives its text's bytes as they are: these
             return self.raw[start:end]
         # Anything else exactly as the parser would: its text, then its own decoding.
         original = part._payload
