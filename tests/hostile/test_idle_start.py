@@ -107,3 +107,27 @@ def test_an_idle_ended_with_no_or_bad_goes_on(scripted, tmp_path, answer) -> Non
     script = RefusesDone(answer)
     recorder = _watch_until_pushed(scripted, tmp_path, script, renew=0.3)
     assert "idle" in recorder.states and script.idles >= 2
+
+
+class RefusesNoop(GrowingInbox):
+    """Answers NOOP (the check between two IDLEs) with `answer`; during the third IDLE a
+    second message arrives."""
+
+    def __init__(self, answer: bytes) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def cmd_idle(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        self.idle(conn, tag, 0.05 if self.count_idle() == 3 else None)
+
+    def cmd_noop(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(tag + self.answer + b"\r\n")
+
+
+@pytest.mark.parametrize("answer", [b" NO not now", b" BAD what"])
+def test_a_noop_refused_between_idles_goes_on(scripted, tmp_path, answer) -> None:
+    """A NO or BAD to NOOP is an answer (the server is there): the watcher goes on and
+    tells the mail a later IDLE brings, instead of ending for good."""
+    script = RefusesNoop(answer)
+    _watch_until_pushed(scripted, tmp_path, script, renew=0.3)
+    assert script.idles >= 3

@@ -22,11 +22,14 @@ server told it).
 
 from __future__ import annotations
 
+import imaplib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from imapclient.exceptions import IMAPClientError
 
 from tuimail.core.account import Account
 from tuimail.core.errors import MailError, Refused
@@ -320,7 +323,7 @@ class FolderWatcher:
                     continue
             if not changes.changed:
                 # under the read timeout: a dead connection raises here
-                changes.read(client.noop()[1])
+                changes.read(_noop(client))
                 if not changes.changed:
                     continue
             count = self._apply(engine, changes, count)
@@ -436,6 +439,19 @@ class FolderWatcher:
         while not self._stop.wait(max(float(self.account.poll_interval), 0.1)):
             self._catch_up(engine)
             self._settled = True
+
+
+def _noop(client) -> list:
+    """NOOP under the read timeout (a dead connection raises); its untagged responses.
+    A tagged NO or BAD is an answer too: the server is there, nothing is known changed
+    (a refusal ended the watcher for good)."""
+    try:
+        return client.noop()[1]
+    except IMAPClientError as exc:
+        if isinstance(exc, imaplib.IMAP4.abort | MailError):
+            raise
+        log.info("NOOP refused: %s", exc)
+        return []
 
 
 def _fetch_new(client, max_uid: int, modseq: bool) -> tuple[list[NewMessage], bool]:
