@@ -570,11 +570,13 @@ class TuimailApp(App[None]):
         if not bars:  # the screen is being taken down (quit) or not yet composed
             return
         bar = bars.first(StatusBar)
+        waiting = max(len(self.service.outbox), self.service.outbox_waiting)
         bar.update_status(
             states,
-            max(len(self.service.outbox), self.service.outbox_waiting),
+            waiting,
             error,
             diagnose_key=self.diagnose_key(),
+            held=min(getattr(self.service, "outbox_held_count", 0), waiting),
         )
         self._tell_trouble(bar.shortened, states)
         if bar.error_cut and bar.error_cut != self._told_error:
@@ -1820,7 +1822,7 @@ class TuimailApp(App[None]):
             was, waits = ("was", "waits") if held == 1 else ("were", "wait")
             said.append(
                 f"{held} {noun} in the outbox {was} not sent and {waits} for you "
-                "(tuimail outbox says why)."
+                "(the outbox view says why)."
             )
         return " ".join(said)
 
@@ -2221,6 +2223,14 @@ class TuimailApp(App[None]):
             return current
         return broken[0]
 
+    def action_open_outbox(self) -> None:
+        """The outbox view (P, the palette, a click on the status bar's outbox count)."""
+        from tuimail.ui.screens.outbox import OutboxScreen
+
+        if self.service is None or isinstance(self.screen, OutboxScreen):
+            return
+        self.push_screen(OutboxScreen())
+
     def action_diagnose(self, name: str | None = None) -> None:
         service = self.service
         name = name or self.diagnose_target()
@@ -2476,6 +2486,9 @@ class TuimailApp(App[None]):
         self._quitting = True
         self._restore_sighup()
         self._idle_gc.stop()
+        hooks = sys.modules.get("tuimail.core.hooks")  # loaded only if a hook ran
+        if hooks is not None:
+            hooks.stop_running()  # a new_mail_command still running is not left behind
         if self.service is not None:
             self.service.listener = None
             self.service.stop()
