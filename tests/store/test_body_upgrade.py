@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tuimail.core.store import Store
-from tuimail.core.store.schema import MIGRATIONS, _statements
+from tuimail.core.store.schema import MIGRATIONS
 
 V8 = Path(__file__).resolve().parents[1] / "data" / "stores" / "store_v8.sqlite3"
 RAW_LAST = 9  # the migration this file is about
@@ -92,27 +92,32 @@ def test_opening_an_upgraded_store_again_changes_nothing(old_store: Path) -> Non
     Store(old_store).close()
     assert _dump(old_store) == upgraded
     conn = sqlite3.connect(old_store, isolation_level=None)
-    conn.execute("BEGIN")  # the migration's statements run a second time
-    for statement in _statements(MIGRATIONS[RAW_LAST - 1]):
-        conn.execute(statement)
+    conn.execute("BEGIN")  # the migration runs a second time
+    MIGRATIONS[RAW_LAST - 1](conn)
     conn.execute("COMMIT")
     conn.close()
     assert _dump(old_store) == upgraded
 
 
 # A child upgrades the store and is killed (SIGKILL: no rollback, no cleanup) at a point
-# of migration 9: when a statement starts, or inside the copy, after some of it was done.
+# of migration 9: when the nth statement with the marker starts, or (steps) inside it,
+# after some of it was done. A body per batch, so there are batches to die between.
 _KILLED_AT = """
 import os, signal, sqlite3, sys
+from tuimail.core.store import schema
 from tuimail.core.store.schema import migrate
-path, marker, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+path, marker, steps, nth = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+schema._MOVE_BYTES = 1  # a body per batch: several batches to be killed between
 conn = sqlite3.connect(path, isolation_level=None)
 conn.execute("PRAGMA journal_mode = WAL")
 conn.execute("PRAGMA foreign_keys = ON")
-started = []
+started, seen = [], []
 def trace(sql):
     started.clear()  # a kill inside a statement is inside that one
     if marker in sql:
+        seen.append(sql)
+        if len(seen) < nth:
+            return
         started.append(sql)
         if not steps:
             os.kill(os.getpid(), signal.SIGKILL)
@@ -128,20 +133,22 @@ sys.exit("the migration ended without reaching " + marker)
 
 
 @pytest.mark.parametrize(
-    ("marker", "steps"),
+    ("marker", "steps", "nth"),
     [
-        ("INSERT OR IGNORE INTO bodies_v9", 10),  # in the middle of the copy
-        ("DROP TABLE bodies", 0),
-        ("ALTER TABLE bodies_v9", 0),
-        ("PRAGMA user_version = 9", 0),
+        ("INSERT OR IGNORE INTO bodies_v9", 10, 1),  # in the middle of the first batch
+        ("INSERT OR IGNORE INTO bodies_v9", 10, 4),  # three batches moved, in the 4th
+        ("DELETE FROM bodies WHERE", 0, 3),  # two moved, the third copied, not deleted
+        ("DROP TABLE bodies", 0, 1),  # every batch moved
+        ("ALTER TABLE bodies_v9", 0, 1),
+        ("PRAGMA user_version = 9", 0, 1),
     ],
 )
 def test_a_migration_killed_midway_leaves_the_old_store_whole(
-    old_store: Path, marker: str, steps: int
+    old_store: Path, marker: str, steps: int, nth: int
 ) -> None:
     before = _dump(old_store)
     child = subprocess.run(
-        [sys.executable, "-c", _KILLED_AT, str(old_store), marker, str(steps)],
+        [sys.executable, "-c", _KILLED_AT, str(old_store), marker, str(steps), str(nth)],
         capture_output=True,
         timeout=120,
     )

@@ -10,11 +10,55 @@ in the ``component_versions`` table, so they never collide with the core numberi
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-# Each entry is one migration (a script of statements). Never edit a released entry:
-# append a new one.
-MIGRATIONS: list[str] = [
+
+def _raw_last(conn: sqlite3.Connection) -> None:
+    """Migration 9: `bodies.raw` goes last. A row is one record; SQLite keeps a
+    zeroblob() virtual (never allocated) only at the record's end, so with fetched_at
+    after raw every INSERT of a body held it twice in memory (the bound value, the
+    record: +116 MB for a 56 MB message). Last, a body is stored as zeroblob(n) and then
+    written through incremental blob I/O a chunk at a time (store.blobs).
+
+    The rows move a few MB at a time (copied, then deleted from the old table), so the
+    pages each batch frees hold the next one: the file and its WAL grow by about the body
+    cache once, not twice (a single INSERT ... SELECT left the old pages free in a file
+    twice the size). All of it in the migration's transaction: a crash leaves schema 8
+    and the old table whole. Run again, it gives the same table."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS bodies_v9 ("
+        " message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,"
+        " fetched_at REAL NOT NULL,"
+        " raw BLOB NOT NULL)"
+    )
+    while True:
+        batch, size = [], 0
+        for message_id, length in conn.execute(
+            "SELECT message_id, length(raw) FROM bodies ORDER BY message_id LIMIT 64"
+        ):
+            batch.append(message_id)
+            size += length or 0
+            if size >= _MOVE_BYTES:
+                break
+        if not batch:
+            break
+        marks = ",".join("?" * len(batch))
+        conn.execute(
+            "INSERT OR IGNORE INTO bodies_v9(message_id, fetched_at, raw) SELECT"
+            f" message_id, fetched_at, raw FROM bodies WHERE message_id IN ({marks})",
+            batch,
+        )
+        conn.execute(f"DELETE FROM bodies WHERE message_id IN ({marks})", batch)
+    conn.execute("DROP TABLE bodies")
+    conn.execute("ALTER TABLE bodies_v9 RENAME TO bodies")
+
+
+_MOVE_BYTES = 8 << 20  # body bytes moved per batch by _raw_last
+
+# Each entry is one migration (a script of statements, or a function given the
+# connection inside the migration's transaction). Never edit a released entry: append
+# a new one.
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: the first schema
     """
     CREATE TABLE accounts (
@@ -144,24 +188,8 @@ MIGRATIONS: list[str] = [
             WHERE m.size > 0 AND f.local = 0
         );
     """,
-    # 9: `bodies.raw` goes last. A row is one record; SQLite keeps a zeroblob() virtual
-    # (never allocated) only at the record's end, so with fetched_at after raw every
-    # INSERT of a body held it twice in memory (the bound value, the record: +116 MB for
-    # a 56 MB message). Last, a body is stored as zeroblob(n) and then written through
-    # incremental blob I/O a chunk at a time (Store.save_body). The copy is one statement
-    # in the migration's transaction: a crash leaves schema 8 and the old table whole;
-    # each statement leaves the same result run again (IF NOT EXISTS, OR IGNORE).
-    """
-    CREATE TABLE IF NOT EXISTS bodies_v9 (
-        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
-        fetched_at REAL NOT NULL,
-        raw BLOB NOT NULL
-    );
-    INSERT OR IGNORE INTO bodies_v9(message_id, fetched_at, raw)
-        SELECT message_id, fetched_at, raw FROM bodies;
-    DROP TABLE bodies;
-    ALTER TABLE bodies_v9 RENAME TO bodies;
-    """,
+    # 9: bodies.raw last, for streamed writes (see _raw_last)
+    _raw_last,
 ]
 
 # Indexes only lookups made after a sync need (unread counts and filters, a Message-ID, a
@@ -212,8 +240,12 @@ def migrate(conn: sqlite3.Connection) -> int:
                 "update tuimail or move the store aside"
             )
         for number in range(version + 1, len(MIGRATIONS) + 1):
-            for statement in _statements(MIGRATIONS[number - 1]):
-                conn.execute(statement)
+            step = MIGRATIONS[number - 1]
+            if callable(step):
+                step(conn)
+            else:
+                for statement in _statements(step):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
         conn.execute("COMMIT")
     except BaseException:
