@@ -52,15 +52,15 @@ CASES = [
         "toml-syntax",
         "x = = 1\n",
         "syntax",
-        {"line": 1, "column": 4},
-        "{path}, line 1, column 4: unexpected character: '='.",
+        {"line": 1, "column": 5},  # the second '=', counted from 1 as editors do
+        "{path}, line 1, column 5: unexpected character: '='.",
     ),
     (
         "toml-syntax-eof",
         'x = "abc\n',
         "syntax",
-        {"line": 1, "column": 8},
-        "{path}, line 1, column 8: control characters (codes less than 0x1f and 0x7f) are not allowed in strings, use \\u000a instead.",
+        {"line": 1, "column": 9},
+        "{path}, line 1, column 9: control characters (codes less than 0x1f and 0x7f) are not allowed in strings, use \\u000a instead.",
     ),
     (
         "accounts-not-table",
@@ -597,5 +597,5 @@ def test_tuimail_itself_prints_the_sentence_and_no_traceback() -> None:
     result = tuimail("list")
     assert result.returncode == EXIT_USAGE
     assert result.stderr.decode() == (
-        f"tuimail: {config_path()}, line 1, column 4: unexpected character: '='.\n"
+        f"tuimail: {config_path()}, line 1, column 5: unexpected character: '='.\n"
     )

@@ -184,3 +184,16 @@ def test_eight_bit_data_is_declared_as_such(scripted, cli, tmp_path, body, decla
     (mail,) = [c for c in script.commands if c.upper().startswith(b"MAIL FROM")]
     assert (b"BODY=8BITMIME" in mail.upper()) is declared, mail
     assert body.rstrip(b"\r\n") in script.delivered[0]
+
+
+def test_login_methods_none_of_which_tuimail_speaks_are_named(scripted, cli, tmp_path) -> None:
+    """The refusal names the methods the server offers, not only those tuimail could use
+    (it said "it offers: none" to a server offering GSSAPI and NTLM)."""
+    path = tmp_path / "m.eml"
+    path.write_bytes(MESSAGE)
+    ehlo = b"250-smtp.example.test\r\n250-AUTH GSSAPI NTLM\r\n250 8BITMIME\r\n"
+    with scripted(SmtpScript({"EHLO": _send(ehlo)})) as server:
+        save(server, "smtp")
+        run = cli("send", str(path))
+    error = assert_clean_failure(run)
+    assert "GSSAPI" in error and "NTLM" in error

@@ -99,3 +99,67 @@ def test_without_keeps_the_order_less_the_messages_gone_and_sorts_only_once(stor
         assert sorts == [1]
     finally:
         del store.message_ids
+
+
+def test_the_row_found_for_the_cursor_is_the_row_then_read(store) -> None:
+    """Another sort keeps the cursor on its message (row_of, then the list's read): the
+    order the row was found in is the order read after it, sorted once, so mail that
+    came in between cannot put another message on that row."""
+    folder = _fill(store, [(name, "s", 1, 1) for name in ("dan", "bea", "carl")])
+    source = StoreSource(store, folder, "sender")
+    carl = next(r for r in StoreSource(store, folder, "sender").rows(0, 10) if r.sender == "carl")
+    sorts: list[int] = []
+    message_ids = store.message_ids
+    store.message_ids = lambda *a: sorts.append(1) or message_ids(*a)
+    try:
+        row = source.row_of(carl.id)
+        store.add_messages(  # sorts first by sender: would push carl a row down
+            folder,
+            [NewMessage(99, (), b"From: aaron <a@example.test>\r\nSubject: s\r\n\r\n", 100)],
+        )
+        assert source.count() == 3 and sorts == [1]
+        assert source.rows(row, 1)[0].id == carl.id
+        assert source.count() == 4  # the next re-read sorts afresh
+    finally:
+        del store.message_ids
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(dates=st.lists(st.one_of(st.none(), st.integers(0, 3)), min_size=1, max_size=20))
+def test_a_messages_row_by_date_is_counted_where_the_list_reads_it(store, dates) -> None:
+    """By date the row of the cursor's message is counted on the index (the list asks on
+    the UI thread when its message moved far), not read off the whole order: it is the row
+    the pages show it on, ties and messages without a date included, in both directions."""
+    folder = store.upsert_folder("a", f"D{next(_numbers)}", delimiter="/")
+    store.add_messages(
+        folder,
+        [
+            NewMessage(
+                uid=i + 1,
+                flags=(),
+                header=(
+                    f"Subject: d{i}\r\n"
+                    + (f"Date: Mon, 1 Jan 2024 10:0{date}:00 +0000\r\n" if date is not None else "")
+                    + "\r\n"
+                ).encode(),
+                size=100,
+            )
+            for i, date in enumerate(dates)
+        ],
+    )
+    sorts: list[int] = []
+    message_ids = store.message_ids
+    store.message_ids = lambda *a: sorts.append(1) or message_ids(*a)
+    try:
+        for reverse in (False, True):
+            source = StoreSource(store, folder, "date", reverse=reverse)
+            shown = [r.id for r in source.rows(0, 100)]
+            assert [source.row_of(i) for i in shown] == list(range(len(dates)))
+            assert source.row_of(-5) is None
+        assert not sorts
+    finally:
+        del store.message_ids

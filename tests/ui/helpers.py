@@ -204,10 +204,13 @@ async def open_composer(
     return screen
 
 
-async def run_from_palette(pilot, title: str, confirm: bool = False) -> None:
+async def run_from_palette(
+    pilot, title: str, confirm: bool = False, *, opens_screen: bool = False
+) -> None:
     """Ctrl+P, the title into the palette's search (as if pasted: one search, not one per
     typed key, each of which searches every command), highlight the command with exactly
-    that title, Enter (and y to the question it asks, with `confirm`)."""
+    that title, Enter (and y to the question it asks, with `confirm`). Then back on the
+    screen it started from, unless the command `opens_screen`."""
     app = pilot.app
     before = app.screen
     await pilot.press("ctrl+p")
@@ -228,7 +231,8 @@ async def run_from_palette(pilot, title: str, confirm: bool = False) -> None:
     await pilot.pause()
     if app.screen is not before and isinstance(app.screen, ConfirmDialog) and confirm:
         await pilot.press("y")
-    await wait_for(pilot, lambda: app.screen is before)
+    if not opens_screen:
+        await wait_for(pilot, lambda: app.screen is before)
     await pilot.pause()
 
 

@@ -40,6 +40,27 @@ async def test_the_app_opens_on_the_composer_filled_from_the_link(mail_server) -
         await ready(pilot)
 
 
+async def test_a_link_asking_to_attach_a_file_attaches_nothing_and_says_so(
+    mail_server, tmp_path
+) -> None:
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    user = mail_server.new_user()
+    start = parse_mailto(
+        f"mailto:bob@example.test?subject=hi&attachment={secret}&attach=file://{secret}"
+        "&from=evil@example.net"
+    )
+    app = make_app(mail_server, user)
+    app._compose_start = start
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await wait_for(pilot, lambda: any("attach" in str(n.message) for n in app._notifications))
+        (note,) = [str(n.message) for n in app._notifications if "link" in str(n.message)]
+        assert "attachment, attach, from" in note and "no file is attached" in note, note
+        assert app.screen.query_one("#compose-attach").value == ""
+        await ready(pilot)
+
+
 async def test_typing_jose_completes_to_jose_muller(mail_server) -> None:
     """The To field's completion: 'jose' offers 'José Müller <jose@...>' (accents folded),
     Right accepts it."""

@@ -1,11 +1,13 @@
 """Issue 17 in a real terminal (tmux) on `tuimail --demo`: three messages tagged and moved
 in one action, then the whole move undone with one u; a message piped to a command that
-writes a file, with the app suspended around the command and restored after it."""
+writes a file, with the app suspended around the command and restored after it (also after
+the command was stopped with Ctrl-C)."""
 
 from __future__ import annotations
 
 import re
 import shlex
+import time
 from pathlib import Path
 
 from tests.ui.tmux import demo_command, quit_and_status
@@ -17,7 +19,9 @@ def _start(tmux, tmp_path: Path) -> Path:
     status_file = tmp_path / "exit-status"
     tmux.run(
         "new-session", "-d", "-s", "t", "-x", "120", "-y", "30", "sh", "-c",
-        demo_command(status_file, tmux),
+        # as a login shell does, the shell around the app survives a Ctrl-C meant for a
+        # command the app runs (a trap, unlike ignoring it, is not inherited by the app)
+        "trap : INT; " + demo_command(status_file, tmux),
     )  # fmt: skip
     tmux.run("set-option", "-t", "t", "remain-on-exit", "on")
     # The demo's "new mail" arrives a few seconds in: wait for it, so the list is steady.
@@ -32,6 +36,24 @@ def _rows(screen: str) -> list[str]:
 def _count(screen: str, folder: str) -> int:
     found = re.search(rf"{folder} \((\d+)\)", screen)
     return int(found.group(1)) if found else 0
+
+
+HANG = "607"  # seconds a piped command sleeps (an odd number: its process is found by it)
+
+
+def _wait_for_process(argv: list[str], timeout: float = 60.0) -> None:
+    """Until a process runs exactly `argv` (the command the app handed the terminal to)."""
+    wanted = "\0".join(argv).encode() + b"\0"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if cmdline.read_bytes() == wanted:
+                    return
+            except OSError:
+                continue
+        time.sleep(0.1)
+    raise AssertionError(f"no process {argv} started")
 
 
 def test_tag_three_move_them_in_one_action_and_undo_it(tmux, tmp_path: Path):
@@ -62,10 +84,14 @@ def test_pipe_a_message_to_a_command_that_writes_a_file(tmux, tmp_path: Path):
     tmux.keys("g")  # the first row: the message that arrived by IDLE
     tmux.keys("|")
     tmux.wait_for(lambda s: "Pipe this message to command" in s)
-    tmux.keys("-l", f"cat > {shlex.quote(str(out))}; echo piped-ok")
+    tmux.keys("-l", f"cat > {shlex.quote(str(out))}; echo piped-ok; exec sleep {HANG}")
     tmux.keys("Enter")
-    # the app steps aside: the command's own output and the prompt are on the terminal
-    tmux.wait_for(lambda s: "piped-ok" in s and "Press Enter to return" in s, timeout=60)
+    # the app steps aside: the command's own output is on the terminal; the command hangs
+    # and the user stops it with Ctrl-C, which stops the command, never the app
+    tmux.wait_for(lambda s: "piped-ok" in s, timeout=60)
+    _wait_for_process(["sleep", HANG])
+    tmux.keys("C-c")
+    tmux.wait_for(lambda s: "Press Enter to return" in s, timeout=60)
     raw = out.read_bytes()
     assert b"Subject: Are you there? (pushed by IDLE)" in raw and b"\n\n" in raw
     tmux.keys("Enter")

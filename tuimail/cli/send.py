@@ -451,7 +451,8 @@ def run_outbox(args: argparse.Namespace) -> int:
             if not (box.dir / f"{entry_id}.eml").exists():
                 continue
             if args.remove:
-                box.remove(entry_id)
+                if not box.discard(entry_id):  # another tuimail is sending it right now
+                    return _err("outbox", f"{entry_id} is being sent right now; not removed", 1)
                 print(f"Removed {entry_id} from the outbox.")
                 return 0
             if account is None:  # no account to send it with

@@ -272,8 +272,10 @@ def _parse_document(path: Path, text: str) -> tomlkit.TOMLDocument:
     except ParseError as exc:
         # text-ok: tomlkit keeps the problem only in its text (its words, for the edge)
         detail = str(exc).split(" at line ")[0]
+        # tomlkit counts columns from 0; people (editors, tomllib) from 1
+        column = exc.col + 1 if isinstance(exc.col, int) else None
         raise ConfigError(
-            "syntax", path=str(path), line=exc.line, column=exc.col, detail=detail
+            "syntax", path=str(path), line=exc.line, column=column, detail=detail
         ) from None
     except TOMLKitError as exc:
         raise ConfigError("unparsable", path=str(path), detail=str(exc)) from None

@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     from tuimail.core.smtp import SubmitError
 
 PENDING = ("queued", "sending", "retrying", "failed", "maybe_sent")
+# Never sent by themselves: refused for good, or "may have been sent". They wait for the user.
+HELD = ("failed", "maybe_sent")
 BACKOFF = (60, 120, 300, 600, 1800, 3600)  # seconds after attempt 1, 2, 3, ...
 
 # An entry's states (worded at the edge: tuimail.words.outbox.state_label).
@@ -401,6 +403,15 @@ class Outbox:
         for path in (self._eml(entry_id), self._state(entry_id), self.dir / f"{entry_id}.lock"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
+
+    def discard(self, entry_id: str) -> bool:
+        """Delete a pending message the user gave up on, unless another process (or this
+        one's outbox pass) is sending it right now: then nothing changes and False."""
+        with self._locked(entry_id) as mine:
+            if not mine:
+                return False
+            self.remove(entry_id)
+            return True
 
     @contextlib.contextmanager
     def _locked(self, entry_id: str) -> Iterator[bool]:

@@ -109,6 +109,7 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
         self._undo: list[tuple[Undone, Callable[[], None]]] = []
         self.outbox: list[Draft] = []  # being sent right now
         self.outbox_waiting = 0  # messages in the on-disk outbox, not sent yet (status bar)
+        self.outbox_held_count = 0  # of those, held for the user (refused, may have been sent)
         self.outbox_passes = 0  # completed outbox passes (tests wait for a count, not a sleep)
         self.errors: list[ServiceEvent] = []  # every "error" and "warning" event, in order
         self._idle = idle
@@ -157,7 +158,7 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
         """Start every account (its runtime: a first pass, then push or retries), each
         account's first pass beside the others': a silent server never holds back
         another account. Returns when every first pass has ended."""
-        self.outbox_waiting = self._count_outbox()
+        self._recount_outbox()
         self._each_account(lambda backend: backend.start(self.retry_after))
         self.start_outbox()
 

@@ -367,12 +367,10 @@ async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str
     offered = [m.lower() for m in smtp.supported_auth_methods]
     mechanism = next((m for m in MECHANISMS if m in offered), None)
     if mechanism is None:
-        raise SubmitError(
-            "permanent",
-            "no-mechanism",
-            stage="AUTH",
-            data={"offered": [m.upper() for m in offered]},
-        )
+        # What the server advertised (aiosmtplib's supported_auth_methods keeps only the
+        # ones it implements: a server offering GSSAPI NTLM was said to offer "none").
+        advertised = [str(m).upper()[:40] for m in smtp.server_auth_methods[:20]]
+        raise SubmitError("permanent", "no-mechanism", stage="AUTH", data={"offered": advertised})
     method = getattr(smtp, "auth_" + mechanism.replace("-", ""))
     try:
         log.debug("SMTP > AUTH %s (as %s)", mechanism.upper(), login)

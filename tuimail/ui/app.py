@@ -43,6 +43,7 @@ from tuimail.core.service import (
 )
 from tuimail.ui import textual_fixes
 from tuimail.ui.first_read import FirstRead
+from tuimail.ui.handover import handed_over
 from tuimail.ui.idle_gc import EVERY, IdleCollector
 from tuimail.ui.latest import Latest
 from tuimail.ui.palette import FolderCommands
@@ -346,6 +347,10 @@ class TuimailApp(App[None]):
             draft.body = start.body.rstrip("\n") + "\n" + draft.body
         draft.in_reply_to = start.in_reply_to or ""
         self.open_composer(draft)
+        if start.ignored:  # said, never done silently (an attachment= is never attached)
+            from tuimail.words.compose import mailto_ignored
+
+            notify(self, mailto_ignored(start.ignored), severity="warning", timeout=10)
 
     def account_added(self, account) -> None:
         """The wizard saved an account: start on it (first run) or add it."""
@@ -565,11 +570,13 @@ class TuimailApp(App[None]):
         if not bars:  # the screen is being taken down (quit) or not yet composed
             return
         bar = bars.first(StatusBar)
+        waiting = max(len(self.service.outbox), self.service.outbox_waiting)
         bar.update_status(
             states,
-            max(len(self.service.outbox), self.service.outbox_waiting),
+            waiting,
             error,
             diagnose_key=self.diagnose_key(),
+            held=min(getattr(self.service, "outbox_held_count", 0), waiting),
         )
         self._tell_trouble(bar.shortened, states)
         if bar.error_cut and bar.error_cut != self._told_error:
@@ -1476,7 +1483,7 @@ class TuimailApp(App[None]):
             self._show_text(shown, plan.text)
         elif plan.kind == "terminal":
             try:
-                with self.suspend():
+                with handed_over(self):
                     subprocess.call(["sh", "-c", plan.command])
             except SuspendNotSupported:
                 notify(self, f"{shown} needs a terminal; it was saved to {plan.path}.")
@@ -1649,7 +1656,7 @@ class TuimailApp(App[None]):
         from tuimail.words.actions import pipe_finished
 
         try:
-            with self.suspend():
+            with handed_over(self):
                 result = run_pipe(command, data, capture=False)
                 _wait_for_enter(f"[exit status {result.status}] Press Enter to return to tuimail.")
             self.refresh(layout=True)
@@ -1717,7 +1724,7 @@ class TuimailApp(App[None]):
             shell = os.environ.get("SHELL") or "/bin/sh"
             argv = ["sh", "-c", command] if command.strip() else [shell]
             try:
-                with self.suspend():
+                with handed_over(self):
                     try:
                         status = subprocess.call(argv)
                     except OSError as exc:
@@ -1815,7 +1822,7 @@ class TuimailApp(App[None]):
             was, waits = ("was", "waits") if held == 1 else ("were", "wait")
             said.append(
                 f"{held} {noun} in the outbox {was} not sent and {waits} for you "
-                "(tuimail outbox says why)."
+                "(the outbox view says why)."
             )
         return " ".join(said)
 
@@ -2216,6 +2223,14 @@ class TuimailApp(App[None]):
             return current
         return broken[0]
 
+    def action_open_outbox(self) -> None:
+        """The outbox view (P, the palette, a click on the status bar's outbox count)."""
+        from tuimail.ui.screens.outbox import OutboxScreen
+
+        if self.service is None or isinstance(self.screen, OutboxScreen):
+            return
+        self.push_screen(OutboxScreen())
+
     def action_diagnose(self, name: str | None = None) -> None:
         service = self.service
         name = name or self.diagnose_target()
@@ -2471,6 +2486,9 @@ class TuimailApp(App[None]):
         self._quitting = True
         self._restore_sighup()
         self._idle_gc.stop()
+        hooks = sys.modules.get("tuimail.core.hooks")  # loaded only if a hook ran
+        if hooks is not None:
+            hooks.stop_running()  # a new_mail_command still running is not left behind
         if self.service is not None:
             self.service.listener = None
             self.service.stop()

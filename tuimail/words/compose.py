@@ -18,6 +18,17 @@ def mailto_words(error: Any) -> str:
     return "not a mailto: link"
 
 
+def mailto_ignored(names: list[str]) -> str:
+    """A note for a link that tried to set more than a link may (MailtoStart.ignored):
+    what was left out; an attachment is named, as no file is ever attached from a link."""
+    shown = ", ".join(dict.fromkeys(plain(n) for n in names if plain(n)))
+    files = any(plain(n).lower() in ("attach", "attachment") for n in names)
+    said = f"The link also asked to set {shown}, which was left out"
+    if files:
+        said += ": no file is attached from a link (use Attach: for that)"
+    return said + ". A link sets only To, Cc, Bcc, Subject, body and In-Reply-To."
+
+
 def editor_words(error: Any) -> str:
     """What was wrong, lower case, to go inside a sentence ("line 2 is not a header
     (expected 'Name: value'): 'hello'")."""

@@ -32,7 +32,7 @@ from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3
 from tuimail.core.doctor.report import CheckResult
 from tuimail.core.errors import MailError
-from tuimail.core.imap.idle_read import idle_responses
+from tuimail.core.imap.idle_read import IdleRefused, idle_responses, start_idle
 from tuimail.core.secrets import Secret
 from tuimail.core.smtp import SubmitError, submit
 
@@ -331,6 +331,7 @@ class _IMAPWaiter(_Waiter):
         self.junk: str | None = None  # the special-use Junk folder, if any
         self.junk_uid: int | None = None
         self.junk_seen = 0.0
+        self.early: list = []  # news the server sent before its IDLE continuation
 
     def open(self) -> None:
         client = open_imap(
@@ -355,9 +356,13 @@ class _IMAPWaiter(_Waiter):
         self.junk = junk if junk and junk.upper() != "INBOX" else None
         client.select_folder("INBOX")
         if "IDLE" in self.caps:
-            client.idle()  # before sending, so the arrival is announced
-            self.idling = True
-            self.how = "idle"
+            try:  # before sending, so the arrival is announced
+                self.early = start_idle(client)
+                self.idling = True
+                self.how = "idle"
+            except IdleRefused:  # advertised, then refused: searched for instead
+                self.caps.discard("IDLE")
+                self.how = "search"
         else:
             self.how = "search"
 
@@ -378,7 +383,8 @@ class _IMAPWaiter(_Waiter):
         while True:
             now = time.monotonic()
             if self.idling:
-                responses = idle_responses(client, max(0.0, min(deadline, recheck) - now))
+                early, self.early = self.early, []  # said before the continuation
+                responses = early or idle_responses(client, max(0.0, min(deadline, recheck) - now))
                 announced = any(len(r) > 1 and r[1] == b"EXISTS" for r in responses)
                 if not announced and time.monotonic() < min(deadline, recheck):
                     continue
@@ -397,7 +403,7 @@ class _IMAPWaiter(_Waiter):
                 if self._junk_search():
                     return None
             if "IDLE" in self.caps:
-                client.idle()
+                self.early = start_idle(client)
                 self.idling = True
             else:
                 time.sleep(min(IMAP_POLL_SECONDS, max(0.0, deadline - seen)))

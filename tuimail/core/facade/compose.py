@@ -233,14 +233,14 @@ class Composing:
             except Exception as exc:
                 self._emit(ServiceEvent("error", draft.account, error=exc))
         self.outbox.append(draft)
-        self.outbox_waiting = self._count_outbox()
+        self._recount_outbox()
         self._emit(ServiceEvent("outbox", draft.account, count=len(self.outbox)))
         try:
             password = self.password_for(account)
             entry = asyncio.run(outbox.send(entry.id, account, password))
         finally:
             self.outbox.remove(draft)
-            self.outbox_waiting = self._count_outbox()
+            self._recount_outbox()
             self._emit(ServiceEvent("outbox", draft.account, count=len(self.outbox)))
         if entry.state not in ("sent", "partial"):
             if entry.state == "failed":
@@ -251,15 +251,15 @@ class Composing:
         return entry
 
     def _drop_refused(self, account_name: str, entry_id: str) -> None:
-        """The copy an earlier Send of this message left in the outbox, refused for good,
-        goes: the message was sent again (not if it changed state meanwhile, e.g. the
+        """The copy an earlier Send of this message left in the outbox, refused for good
+        or "may have been sent" (opened from the outbox view), goes: the message was sent again (not if it changed state meanwhile, e.g. the
         user made `tuimail outbox --resend` send it)."""
-        from tuimail.core.outbox import Outbox
+        from tuimail.core.outbox import HELD, Outbox
 
         outbox = Outbox(account_name)
         try:
-            if any(e.id == entry_id and e.state == "failed" for e in outbox.entries()):
-                outbox.remove(entry_id)
+            if any(e.id == entry_id and e.state in HELD for e in outbox.entries()):
+                outbox.discard(entry_id)  # not while it is being sent
         except Exception as exc:  # a copy left over is harmless; said, not fatal
             self._emit(ServiceEvent("error", account_name, error=exc))
 

@@ -9,7 +9,9 @@ import time
 
 from tuimail.core.errors import OUTBOX
 from tuimail.core.facade.views import *  # noqa: F403
+from tuimail.core.facade.views import Draft
 from tuimail.core.runtime import ServiceEvent
+from tuimail.core.sanitize import sanitize
 
 FRESH_QUEUED = 120.0  # seconds: a queued message younger than this is being sent by send()
 
@@ -29,18 +31,87 @@ class OutboxSending:
 
     def outbox_held(self) -> int:
         """Messages in the accounts' outboxes that are not sent by themselves: refused for
-        good (5xx) or "may have been sent"; they wait for the user (tuimail outbox)."""
-        from tuimail.core.outbox import Outbox
+        good (5xx) or "may have been sent"; they wait for the user (the outbox view)."""
+        from tuimail.core.outbox import HELD, Outbox
 
         try:
             return sum(
                 1
                 for name in self.accounts
                 for entry in Outbox(name).entries()
-                if entry.state in ("failed", "maybe_sent")
+                if entry.state in HELD
             )
         except Exception:
             return 0
+
+    def _recount_outbox(self) -> None:
+        """`outbox_waiting` and `outbox_held` (the status bar's counts) from the disk."""
+        self.outbox_waiting = self._count_outbox()
+        self.outbox_held_count = min(self.outbox_held(), self.outbox_waiting)
+
+    def outbox_entries(self) -> list:
+        """Every account's pending outbox entries (OutboxEntry), oldest first; one left
+        "sending" by a process that died is first decided (Outbox.recover)."""
+        from tuimail.core.outbox import Outbox
+
+        listed = []
+        for name in self.accounts:
+            box = Outbox(name)
+            box.recover()
+            listed += box.entries()
+        return sorted(listed, key=lambda e: (e.created, e.id))
+
+    def outbox_changed(self) -> None:
+        """The outbox changed here (removed, sent again): counts and the status bar."""
+        self._recount_outbox()
+        self._emit(ServiceEvent("outbox", "", count=len(self.outbox)))
+
+    def remove_from_outbox(self, account: str, entry_id: str) -> bool:
+        """Delete a message from the outbox (the user confirmed); False, nothing changed,
+        while it is being sent (by this app's outbox pass or another tuimail process)."""
+        from tuimail.core.outbox import Outbox
+
+        removed = Outbox(account).discard(entry_id)
+        self.outbox_changed()
+        return removed
+
+    def resend_from_outbox(self, account: str, entry_id: str):
+        """Send one message of the outbox again as it is, whatever its state (the user
+        named it: one that "may have been sent" too); its new OutboxEntry."""
+        from tuimail.core.outbox import Outbox
+
+        acct = self.accounts[account]
+        box = Outbox(account)
+        try:
+            password = self.password_for(acct)
+            entry = asyncio.run(
+                box.send(entry_id, acct, password, force=True, resend_maybe_sent=True)
+            )
+        finally:
+            self.outbox_changed()
+        if entry.state in ("sent", "partial"):
+            self._refresh_sent(account)
+        return entry
+
+    def outbox_draft(self, account: str, entry_id: str) -> Draft:
+        """A held message back in the composer, to fix and send again: its headers, text
+        and attachments, every recipient still to deliver (a Bcc one too: the queued copy
+        has no Bcc header). Sending it queues the new copy, then this one leaves the
+        outbox (Draft.refused)."""
+        from tuimail.core import compose
+        from tuimail.core.outbox import Outbox
+
+        box = Outbox(account)
+        entry = box.get(entry_id)
+        draft = self._ui_draft(account, compose.draft_from_message(box.raw(entry_id)))
+        shown = {compose.address_of(a).lower() for a in _addresses(draft.to, draft.cc)}
+        wanted = [*entry.recipients, *(a for a in entry.refused if a not in entry.recipients)]
+        blind = [a for a in wanted if isinstance(a, str) and a.lower() not in shown]
+        if blind:
+            draft.bcc = sanitize(", ".join([draft.bcc, *blind] if draft.bcc else blind))
+        draft.message_id = ""  # a new message: never a Drafts copy to replace
+        draft.refused = (account, entry_id)
+        return draft
 
     def start_outbox(self) -> None:
         """Send what waits in the outbox when it is due (a 4xx or a lost connection
@@ -94,9 +165,9 @@ class OutboxSending:
                     self._emit(ServiceEvent("sent", name, count=len(done)))
                     self._refresh_sent(name)
         self.outbox_passes += 1
-        waiting = self._count_outbox()
-        if sent or waiting != self.outbox_waiting:  # the status bar only hears of changes
-            self.outbox_waiting = waiting
+        before = (self.outbox_waiting, self.outbox_held_count)
+        self._recount_outbox()
+        if sent or before != (self.outbox_waiting, self.outbox_held_count):  # changes only
             self._emit(ServiceEvent("outbox", "", count=len(self.outbox)))
         return sent
 
@@ -108,3 +179,10 @@ class OutboxSending:
                 self.backend(account).refresh_folder(sent)
             except Exception:
                 pass
+
+
+def _addresses(*fields: str) -> list[str]:
+    """The addresses of address header fields as the composer shows them."""
+    from email.utils import getaddresses
+
+    return [address for _name, address in getaddresses([f for f in fields if f]) if address]

@@ -124,12 +124,20 @@ class StoreSource:
         return self._count
 
     def row_of(self, message_id: int) -> int | None:
-        """The row of message `message_id` in this order, None if it is not here. Reads
-        the folder's order (by date too): call it off the UI thread."""
-        if self.sort != "date" and self._ids is not None:
-            ids = self._ids
-        else:
-            ids = self.store.message_ids(self.folder, self.sort)
+        """The row of message `message_id` in this order, None if it is not here. A sort
+        without index reads the folder's order (call it off the UI thread) and keeps it
+        for the next `count()`, so the rows then read are the ones the row was found in
+        (and the folder is sorted once, not twice)."""
+        if self.sort == "date":  # (counted on the index: cheap enough for the UI thread)
+            row = self.store.date_row(self.folder, message_id)
+            if row is None or not self.reverse:
+                return row
+            total = self._count if self._count is not None else self.count()
+            return total - 1 - row
+        if self._ids is None:
+            self.count()
+            self._keep_order = True
+        ids = self._ids or ()
         try:
             index = ids.index(message_id)
         except ValueError:

@@ -22,11 +22,14 @@ server told it).
 
 from __future__ import annotations
 
+import imaplib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from imapclient.exceptions import IMAPClientError
 
 from tuimail.core.account import Account
 from tuimail.core.errors import MailError, Refused
@@ -40,7 +43,7 @@ from tuimail.core.imap.idle_folder import (
     still_listed,
     told_before,
 )
-from tuimail.core.imap.idle_read import idle_responses
+from tuimail.core.imap.idle_read import IdleRefused, end_idle, idle_responses, start_idle
 from tuimail.core.imap.session import Connector
 from tuimail.core.imap.sync import (
     HEADER_ITEM,
@@ -120,6 +123,7 @@ class FolderWatcher:
         self.folder_check_seconds = folder_check_seconds
         self._moved_to: str | None = None  # the new name a notification told
         self._moves = 0  # notifications that the folder moved (a repeat waits)
+        self._idle_refused = False  # the server refused IDLE once: this watcher polls
         self._said = ""  # the last state emitted (the log says each change once)
 
     def start(self) -> None:
@@ -165,8 +169,15 @@ class FolderWatcher:
             try:
                 self._state("connecting")
                 self._catch_up(engine)
-                if engine.has("IDLE"):
-                    self._idle_loop(engine)
+                if engine.has("IDLE") and not self._idle_refused:
+                    try:
+                        self._idle_loop(engine)
+                    except IdleRefused as refused:
+                        # Advertised, then refused (NO, BAD, an OK at once): polled
+                        # instead, as a server without IDLE, on the same connection.
+                        log.info("%s: IDLE refused (%s); polling", self.folder, refused.code)
+                        self._idle_refused = True
+                        self._poll_loop(engine)
                 else:
                     self._poll_loop(engine)
             except Moved as moved:
@@ -277,7 +288,7 @@ class FolderWatcher:
             moved = told_before(client, self.folder, delimiter)  # told during commands
             if told and moved:
                 raise moved
-            client.idle()
+            changes.read(start_idle(client))  # news said before the continuation too
             self._state("idle")
             idling_since = time.monotonic()
             deadline = idling_since + renew
@@ -297,7 +308,7 @@ class FolderWatcher:
                 changes.read(responses)
                 if time.monotonic() - idling_since >= SETTLED_AFTER:
                     self._settled = True  # idling for a while: a later drop is news
-            changes.read(client.idle_done()[1])  # what came between the last check and DONE
+            changes.read(end_idle(client))  # what came between the last check and DONE
             self._settled = True  # a whole IDLE round: the connection is healthy
             if self._stop.is_set():
                 return
@@ -312,7 +323,7 @@ class FolderWatcher:
                     continue
             if not changes.changed:
                 # under the read timeout: a dead connection raises here
-                changes.read(client.noop()[1])
+                changes.read(_noop(client))
                 if not changes.changed:
                     continue
             count = self._apply(engine, changes, count)
@@ -428,6 +439,19 @@ class FolderWatcher:
         while not self._stop.wait(max(float(self.account.poll_interval), 0.1)):
             self._catch_up(engine)
             self._settled = True
+
+
+def _noop(client) -> list:
+    """NOOP under the read timeout (a dead connection raises); its untagged responses.
+    A tagged NO or BAD is an answer too: the server is there, nothing is known changed
+    (a refusal ended the watcher for good)."""
+    try:
+        return client.noop()[1]
+    except IMAPClientError as exc:
+        if isinstance(exc, imaplib.IMAP4.abort | MailError):
+            raise
+        log.info("NOOP refused: %s", exc)
+        return []
 
 
 def _fetch_new(client, max_uid: int, modseq: bool) -> tuple[list[NewMessage], bool]:

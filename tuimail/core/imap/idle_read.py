@@ -1,4 +1,12 @@
-"""What a server says during IDLE, read in whole lines.
+"""Starting IDLE, and what a server says during it, read in whole lines.
+
+`start_idle` sends IDLE as imapclient's `idle()` does, but an untagged response before
+the continuation (RFC 3501 7: a server may send one at any time; new mail arriving just
+then) is returned as news, where imapclient raised "Unexpected IDLE response" and the
+watcher ended for good; a tagged answer instead of the continuation (IDLE advertised but
+refused: NO, BAD, even OK) is IdleRefused, the connection still in step. `end_idle` sends
+DONE and returns what came before the tagged answer, whatever that answer is (a NO or BAD
+to an IDLE that ran ended the watcher for good, and the news read with it was lost).
 
 imapclient's `idle_check` reads without blocking: an update split across packets or TLS
 records ("* 2 EXIS" now, "TS" a moment later) came back cut, its first part was dropped
@@ -11,12 +19,64 @@ empty list.
 
 from __future__ import annotations
 
+import logging
 import select
 from typing import Any
 
 from imapclient.imapclient import _parse_untagged_response as parse_untagged
 
-from tuimail.core.connect import arm_deadline
+from tuimail.core.connect import _text, arm_deadline
+from tuimail.core.errors import Refused
+
+log = logging.getLogger("tuimail.idle")
+
+
+class IdleRefused(Refused):
+    """The server answered IDLE with a tagged response (`code`: OK, NO or BAD) instead
+    of its continuation: it does not idle here, though it may say it does."""
+
+
+def start_idle(client: Any) -> list:
+    """IDLE on `client` (an IMAPClient with a folder selected); returns the untagged
+    responses the server sent before its continuation, parsed as idle_responses' (news
+    to apply). Raises IdleRefused for a tagged answer; a broken connection raises as
+    imaplib's reads do. `end_idle(client)` ends it."""
+    imap = client._imap
+    tag = imap._command("IDLE")
+    client._idle_tag = tag
+    early = []
+    while True:
+        response = imap._get_response()
+        if response is None:  # the continuation: idling
+            return early
+        done = imap.tagged_commands.get(tag)
+        if done:
+            del imap.tagged_commands[tag]
+            client._idle_tag = None
+            typ, data = done
+            raise IdleRefused(protocol="imap", code=typ, server_text=_text(data))
+        early.append(parse_untagged(response))
+
+
+def end_idle(client: Any) -> list:
+    """DONE to the IDLE `start_idle` began; returns the untagged responses that came
+    since the last read, parsed. The IDLE's tagged answer ends it whatever its status
+    (OK, NO or BAD: the round ran, the connection is in step); logged when not OK."""
+    imap = client._imap
+    tag = client._idle_tag
+    imap.send(b"DONE\r\n")
+    out = []
+    while True:
+        response = imap._get_response()
+        done = imap.tagged_commands.get(tag)
+        if done:
+            del imap.tagged_commands[tag]
+            client._idle_tag = None
+            if done[0] != "OK":
+                log.info("IDLE ended with %s: %s", done[0], _text(done[1]))
+            return out
+        if response is not None:  # a continuation here means nothing: left out
+            out.append(parse_untagged(response))
 
 
 def idle_responses(client: Any, timeout: float) -> list:

@@ -54,6 +54,7 @@ from tuimail.core.errors import (
     Failure,
     MailError,
     ProtocolViolation,
+    Refused,
     TimedOut,
     error_record,
 )
@@ -898,7 +899,14 @@ class SyncEngine:
         assert folder is not None
 
         def step() -> bytes:
-            info = examine(self.client, row.folder)
+            try:
+                info = examine(self.client, row.folder)
+            except Exception as exc:
+                # Refused: a folder another program deleted or renamed says so (by LIST,
+                # not by the server's words), not "the mail server refused: ...".
+                if isinstance(classify_imap(exc), Refused) and _not_listed(self.client, row.folder):
+                    raise ImapError(reason="folder-gone", data={"folder": row.folder}) from exc
+                raise
             self._selected = row.folder
             if folder.uidvalidity is not None and info.get(b"UIDVALIDITY") != folder.uidvalidity:
                 raise ImapError(reason="folder-changed", data={"folder": row.folder})
@@ -915,6 +923,16 @@ class SyncEngine:
         raw = self._retrying(step)
         self.store.save_body(message_id, raw)
         return raw
+
+
+def _not_listed(client: IMAPClient, folder: str) -> bool:
+    """Whether the server's LIST says `folder` is not there (False when it says nothing)."""
+    from tuimail.core.imap.idle_folder import still_listed
+
+    try:
+        return still_listed(client, folder) is False
+    except Exception:  # the LIST itself failed: nothing concluded
+        return False
 
 
 def _sent_empty(raw: bytes, size: int | None) -> bool:

@@ -12,53 +12,55 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 
+# Bodies moved per step of migration 9: at most this many bytes (but at least one body)
+# and this many rows.
+_MOVE_BYTES = 8 << 20
+_MOVE_ROWS = 1000
 
-def _raw_last(conn: sqlite3.Connection) -> None:
-    """Migration 9: `bodies.raw` goes last. A row is one record; SQLite keeps a
-    zeroblob() virtual (never allocated) only at the record's end, so with fetched_at
-    after raw every INSERT of a body held it twice in memory (the bound value, the
-    record: +116 MB for a 56 MB message). Last, a body is stored as zeroblob(n) and then
-    written through incremental blob I/O a chunk at a time (store.blobs).
 
-    The rows move a few MB at a time (copied, then deleted from the old table), so the
-    pages each batch frees hold the next one: the file and its WAL grow by about the body
-    cache once, not twice (a single INSERT ... SELECT left the old pages free in a file
-    twice the size). All of it in the migration's transaction: a crash leaves schema 8
-    and the old table whole. Run again, it gives the same table."""
+def _bodies_raw_last(conn: sqlite3.Connection) -> None:
+    """Migration 9: `bodies.raw` goes last. A row is one record; SQLite keeps a zeroblob()
+    virtual (never allocated) only at the record's end, so with fetched_at after raw every
+    INSERT of a body held it twice in memory (the bound value, the record: +116 MB for a
+    56 MB message). Last, a body is stored as zeroblob(n) and then written through
+    incremental blob I/O a chunk at a time (Store.save_body).
+
+    The table is rebuilt a few MB at a time: each step copies the lowest ids' bodies and
+    deletes them from the old table, whose freed pages the next step's copy reuses, so
+    the file grows by about one step (copied whole and then dropped, it grew by every body:
+    a store of 67 MB became 129 MB, half of it free pages kept for good). All steps are in
+    the migration's transaction: a crash leaves schema 8 and the old table whole. Run again
+    on the new table, it leaves the same result."""
     conn.execute(
         "CREATE TABLE IF NOT EXISTS bodies_v9 ("
         " message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,"
         " fetched_at REAL NOT NULL,"
         " raw BLOB NOT NULL)"
     )
-    while True:
-        batch, size = [], 0
-        for message_id, length in conn.execute(
-            "SELECT message_id, length(raw) FROM bodies ORDER BY message_id LIMIT 64"
-        ):
-            batch.append(message_id)
+    while rows := conn.execute(  # (length() of a blob reads no overflow page)
+        "SELECT message_id, length(raw) FROM bodies ORDER BY message_id LIMIT ?", (_MOVE_ROWS,)
+    ).fetchall():
+        last, size = rows[0][0], rows[0][1] or 0
+        for message_id, length in rows[1:]:
             size += length or 0
-            if size >= _MOVE_BYTES:
+            if size > _MOVE_BYTES:
                 break
-        if not batch:
-            break
-        marks = ",".join("?" * len(batch))
+            last = message_id
         conn.execute(
-            "INSERT OR IGNORE INTO bodies_v9(message_id, fetched_at, raw) SELECT"
-            f" message_id, fetched_at, raw FROM bodies WHERE message_id IN ({marks})",
-            batch,
+            "INSERT OR IGNORE INTO bodies_v9(message_id, fetched_at, raw) "
+            "SELECT message_id, fetched_at, raw FROM bodies WHERE message_id <= ?",
+            (last,),
         )
-        conn.execute(f"DELETE FROM bodies WHERE message_id IN ({marks})", batch)
+        conn.execute("DELETE FROM bodies WHERE message_id <= ?", (last,))
     conn.execute("DROP TABLE bodies")
     conn.execute("ALTER TABLE bodies_v9 RENAME TO bodies")
 
 
-_MOVE_BYTES = 8 << 20  # body bytes moved per batch by _raw_last
+# One migration: a script of statements, or a function run in the migration's transaction.
+Migration = str | Callable[[sqlite3.Connection], None]
 
-# Each entry is one migration (a script of statements, or a function given the
-# connection inside the migration's transaction). Never edit a released entry: append
-# a new one.
-MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
+# Each entry is one migration. Never edit a released entry: append a new one.
+MIGRATIONS: list[Migration] = [
     # 1: the first schema
     """
     CREATE TABLE accounts (
@@ -188,8 +190,8 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
             WHERE m.size > 0 AND f.local = 0
         );
     """,
-    # 9: bodies.raw last, for streamed writes (see _raw_last)
-    _raw_last,
+    # 9: `bodies.raw` goes last (_bodies_raw_last).
+    _bodies_raw_last,
 ]
 
 # Indexes only lookups made after a sync need (unread counts and filters, a Message-ID, a
@@ -240,18 +242,22 @@ def migrate(conn: sqlite3.Connection) -> int:
                 "update tuimail or move the store aside"
             )
         for number in range(version + 1, len(MIGRATIONS) + 1):
-            step = MIGRATIONS[number - 1]
-            if callable(step):
-                step(conn)
-            else:
-                for statement in _statements(step):
-                    conn.execute(statement)
+            run_migration(conn, MIGRATIONS[number - 1])
             conn.execute(f"PRAGMA user_version = {number}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return len(MIGRATIONS)
+
+
+def run_migration(conn: sqlite3.Connection, migration: Migration) -> None:
+    """Run one migration's statements (or function) in the caller's transaction."""
+    if callable(migration):
+        migration(conn)
+        return
+    for statement in _statements(migration):
+        conn.execute(statement)
 
 
 def apply_component_migrations(

@@ -541,6 +541,26 @@ class Store:
         )
         return [_row_to_message(r) for r in self.conn.execute(sql, (*args, limit, offset))]
 
+    def date_row(self, folder: FolderRef, message_id: int) -> int | None:
+        """The row of `message_id` in the folder by date, newest first (message_rows'
+        `date` order: date, then id, descending; no date last), None if it is not there.
+        A count over the folder's (date, id) index: at 100,000 messages a few ms at most,
+        where reading the whole order took 26 ms (what the list did on the UI thread
+        when its cursor's message moved far)."""
+        where, args = self._where(folder, None)
+        found = self.conn.execute(
+            f"SELECT m.date FROM messages m{where} AND m.id = ?", (*args, message_id)
+        ).fetchone()
+        if found is None:
+            return None
+        (date,) = found
+        if date is None:  # after every dated message and the undated ones of higher ids
+            before, more = "(m.date IS NOT NULL OR m.id > ?)", (message_id,)
+        else:
+            before, more = "(m.date, m.id) > (?, ?)", (date, message_id)
+        sql = f"SELECT count(*) FROM messages m{where} AND {before}"
+        return self.conn.execute(sql, (*args, *more)).fetchone()[0]
+
     def message_ids(self, folder: FolderRef, sort: str = "date") -> array:
         """The ids of a folder's messages in `sort` order (as message_rows): one sort of
         the folder, after which every page is a read by ids (`messages_by_ids`) instead of

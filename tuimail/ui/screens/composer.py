@@ -26,6 +26,7 @@ from tuimail.core.compose import (
 )
 from tuimail.core.identities import swap_signature
 from tuimail.core.service import Draft
+from tuimail.ui.handover import handed_over
 from tuimail.ui.plain import notify, plain
 from tuimail.ui.screens.dialogs import ChoiceDialog, ConfirmDialog
 from tuimail.words.compose import editor_words
@@ -392,7 +393,7 @@ class ComposerScreen(Screen[None]):
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
-            with self.app.suspend():
+            with handed_over(self.app):
                 subprocess.run([*shlex.split(editor), path], check=False)
             with open(path, encoding="utf-8", errors="replace") as handle:
                 edited = handle.read()

@@ -77,6 +77,7 @@ MAIN_BINDINGS = [
     Binding("D", "delete_folder", "Delete folder", show=False, id="delete_folder"),
     Binding("plus", "add_account", "Add account", show=False, id="add_account"),
     Binding("ctrl+r", "refresh", "Sync now", show=False, id="refresh"),
+    Binding("P", "outbox", "Outbox (pending mail)", show=False, id="outbox"),
     # Priority, with the focus moved at once: "q j Enter" typed in one burst from the
     # reader goes back, moves and opens (the keys after q reach the list, not the reader).
     Binding("q", "back", "Back/Quit", id="back", priority=True),
@@ -430,6 +431,9 @@ class MainScreen(Screen):
 
     def action_forward_attachment(self) -> None:
         self.app.forward(self.current_rows(), as_attachment=True)
+
+    def action_outbox(self) -> None:
+        self.app.action_open_outbox()
 
     def action_edit_draft(self) -> None:
         rows = self.current_rows()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
@@ -11,6 +12,9 @@ from tuimail.core.service import AccountState
 from tuimail.words.status import brief as brief_words
 from tuimail.words.status import state as state_words
 from tuimail.words.status import troubled, troubled_summary
+
+# A click on the outbox count opens the outbox view (App.action_open_outbox).
+OPEN_OUTBOX = Style(meta={"@click": "app.open_outbox"})
 
 GLYPHS = {"syncing": "⟳", "idle": "●", "polling": "○", "offline": "✕", "error": "!"}
 
@@ -47,25 +51,34 @@ class StatusBar(Static):
         outbox: int,
         error: str = "",
         diagnose_key: str = "",
+        held: int = 0,
     ) -> None:
-        self._last = (states, outbox, error, diagnose_key)
+        self._last = (states, outbox, error, diagnose_key, held)
         bad = [name for name, state in states.items() if troubled(state)]
         summed = len(bad) >= 2
-        text = self._line(states, outbox, error, diagnose_key, bad, brief=False)
+        text = self._line(states, outbox, error, diagnose_key, bad, brief=False, held=held)
         width = self.content_size.width or self.app.size.width - 2
         shortened = {}
         if bad and not summed and text.cell_len > width:
-            text = self._line(states, outbox, error, diagnose_key, bad, brief=True)
+            text = self._line(states, outbox, error, diagnose_key, bad, brief=True, held=held)
             shortened = {name: state_words(states[name], countdown=False) for name in bad}
         error_cut = ""
         if error and text.cell_len > width:
             words = sanitize(error)
-            rest = self._line(states, outbox, "", diagnose_key, bad, brief=bool(shortened))
+            rest = self._line(
+                states, outbox, "", diagnose_key, bad, brief=bool(shortened), held=held
+            )
             room = width - rest.cell_len - 2
             if room >= 8:  # else the line wraps: a word or two would say nothing
                 error_cut = error
                 text = self._line(
-                    states, outbox, _fit(words, room), diagnose_key, bad, brief=bool(shortened)
+                    states,
+                    outbox,
+                    _fit(words, room),
+                    diagnose_key,
+                    bad,
+                    brief=bool(shortened),
+                    held=held,
                 )
         self.shortened = shortened
         self.error_cut = error_cut
@@ -95,6 +108,7 @@ class StatusBar(Static):
         diagnose_key: str,
         bad: list[str],
         brief: bool,
+        held: int = 0,
     ) -> Text:
         """The bar's words: each account's state (troubled ones `brief`ly), or two or
         more troubled ones summed up; the outbox; the last error."""
@@ -117,7 +131,7 @@ class StatusBar(Static):
                 text.append("  ")
             elif name not in bad:  # its glyph and name: the words are in the tooltip
                 text.append(f"{glyph} {sanitize(name)}  ")
-        text.append(f"Outbox: {outbox}")
+        text.append(outbox_words(outbox, held), style=OPEN_OUTBOX)
         if error:
             text.append("  ")
             text.append(sanitize(error), style="bold red")
@@ -137,3 +151,16 @@ def _fit(words: str, cells: int) -> str:
     if not kept:  # one long word (a path, an address): cut inside it
         kept = set_cell_size(words, cells - 1)
     return kept.rstrip(" ,:;—-") + "…"
+
+
+def outbox_words(outbox: int, held: int) -> str:
+    """The outbox in the bar: "Outbox: 2" when all are sent by themselves; with messages
+    held for the user (refused for good, may have been sent) "Outbox: 1 waiting, 1 needs
+    you" or "Outbox: 2 need you"."""
+    held = min(held, outbox)
+    if not held:
+        return f"Outbox: {outbox}"
+    need = "needs" if held == 1 else "need"
+    if held == outbox:
+        return f"Outbox: {held} {need} you"
+    return f"Outbox: {outbox - held} waiting, {held} {need} you"
