@@ -120,6 +120,8 @@ def test_no_keyring_ask_per_session_and_no_password_anywhere(
     code = main(["account", "add", "asked", "--email", user.email, *_manual(mail_server, security)])
     first = capsys.readouterr()
     assert code == 0, first
+    # asked before any server is known: "Password for ...: ", never "... at unknown: "
+    assert f"Password for {user.email}: " in first.err and " at unknown" not in first.err
     assert "There is no keyring here" in first.out
     assert "Login ok" in first.out
     code = main(

@@ -4,6 +4,7 @@ command line is the user's; the message never becomes part of it)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 from tests.ui.helpers import account_for, ready, seed, wait_for
@@ -56,3 +57,37 @@ async def test_the_command_gets_every_variable_and_runs_nothing_from_the_subject
         "COUNT": "1",
     }
     assert not trap.exists() and not os.path.exists("pwned")
+
+
+async def test_a_command_still_running_when_the_app_quits_is_stopped(mail_server, tmp_path):
+    """A new_mail_command that hangs is not left running after the app ends (its 60 s
+    limit is kept by a thread that ends with the app)."""
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    pids = tmp_path / "pids"
+    account = account_for(mail_server, user)
+    password = Secret(user.password)
+    service = MailService({account.name: account}, password_for=lambda _a: password, idle=True)
+    app = TuimailApp(
+        service,
+        ui=UiSettings(mark_read_delay=-1),
+        notify_setting="off",
+        new_mail_command=f"echo $$ >> {pids}; exec sleep 600",
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: service.states()["test"].activity == "push", 30)
+        mail_server.deliver(
+            user, f"From: a@example.test\r\nTo: {user.email}\r\nSubject: s\r\n\r\nHi\r\n".encode()
+        )
+        await wait_for(pilot, lambda: pids.exists() and pids.read_text().strip() != "", 30)
+    (pid,) = pids.read_text().split()
+    gone = False
+    for _ in range(100):  # reaped at once; give a loaded machine 10 s
+        if not os.path.exists(f"/proc/{pid}"):
+            gone = True
+            break
+        await asyncio.sleep(0.1)
+    if not gone:
+        os.kill(int(pid), 9)
+    assert gone, "the command was left running after the app ended"

@@ -182,8 +182,8 @@ def run_add(args: argparse.Namespace) -> int:
     probe_account = Account(
         name=args.name,
         email=args.email,
-        incoming=ServerSettings("unknown", 0),
-        outgoing=ServerSettings("unknown", 0),
+        incoming=ServerSettings("", 0),  # not known yet: the prompt names no server
+        outgoing=ServerSettings("", 0),
         protocol=protocol,
         username=args.username,
         password_command=args.password_command,

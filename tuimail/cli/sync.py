@@ -497,15 +497,18 @@ def _date(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M") if epoch else "-"
 
 
-def _run_hooks(command: str, rows: list) -> None:
+def _run_hooks(command: str, rows: list, stopping: threading.Event) -> None:
     """`watch --exec`: the command once per new message, in order, off the watching
-    thread; the message is in TUIMAIL_* variables only (tuimail.core.hooks)."""
+    thread; the message is in TUIMAIL_* variables only (tuimail.core.hooks). Once
+    `stopping` is set (the watch ends) no further command starts."""
     from tuimail.core.hooks import from_rows, run_command
 
     messages = from_rows(rows, limit=len(rows))
 
     def run() -> None:
         for message in messages:
+            if stopping.is_set():
+                return
             run_command(command, message, len(messages))
 
     threading.Thread(target=run, name="watch-exec", daemon=False).start()
@@ -670,6 +673,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     store = Store()
     done = threading.Event()
     watching = threading.Event()
+    stopping = threading.Event()  # set when the watch ends
     pop3 = account.protocol == "pop3"
     holder: list = []
 
@@ -702,7 +706,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         runtime = holder[0] if holder else None
         if event.kind == "new-mail" and watching.is_set():
             if getattr(args, "exec_command", None):
-                _run_hooks(args.exec_command, list(event.messages))
+                _run_hooks(args.exec_command, list(event.messages), stopping)
             for r in event.messages:
                 if args.json:
                     _event("new", message_row(r))
@@ -736,7 +740,12 @@ def cmd_watch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        stopping.set()  # no --exec command starts from now on
         runtime.close()
+        if getattr(args, "exec_command", None):
+            from tuimail.core.hooks import stop_running
+
+            stop_running()  # one still running (hanging) is stopped, never waited for
     if output_failed:
         raise output_failed[0]  # ended quietly or in one sentence (tuimail.__main__)
     if runtime.phase in (Phase.NEEDS_PASSWORD, Phase.ERROR) or done.is_set():

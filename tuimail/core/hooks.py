@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import subprocess
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -127,15 +128,35 @@ def run_command(
     except OSError as exc:
         log.warning("new mail command could not run: %s", exc.strerror)
         return None
+    with _running_lock:
+        _running.add(proc)
     try:
         status = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         _stop_group(proc)
         log.warning("new mail command stopped after %d s", int(timeout))
         return None
+    finally:
+        with _running_lock:
+            _running.discard(proc)
     if status:
         log.info("new mail command exited with status %d", status)
     return status
+
+
+_running: set[subprocess.Popen] = set()  # commands run_command started, still running
+_running_lock = threading.Lock()
+
+
+def stop_running() -> int:
+    """Stop every command run_command started that is still running, each with its
+    process group (what `tuimail watch` does when it ends: a command that hangs never
+    holds it, nor is left behind). How many were stopped."""
+    with _running_lock:
+        running = list(_running)
+    for proc in running:
+        _stop_group(proc)
+    return len(running)
 
 
 def _stop_group(proc: subprocess.Popen) -> None:

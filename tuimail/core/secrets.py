@@ -290,7 +290,8 @@ def get_password(
         return held
     if ask is None:
         raise PasswordError(problem="no-password", login=account.login)
-    answer = ask(f"Password for {account.login} at {account.incoming.host}: ")
+    host = account.incoming.host
+    answer = ask(f"Password for {account.login}" + (f" at {host}: " if host else ": "))
     if not answer:
         raise PasswordError(problem="none-entered", login=account.login)
     secret = as_secret(answer)

@@ -2496,6 +2496,9 @@ class TuimailApp(App[None]):
         self._quitting = True
         self._restore_sighup()
         self._idle_gc.stop()
+        hooks = sys.modules.get("tuimail.core.hooks")  # loaded only if a hook ran
+        if hooks is not None:
+            hooks.stop_running()  # a new_mail_command still running is not left behind
         if self.service is not None:
             self.service.listener = None
             self.service.stop()
