@@ -69,3 +69,13 @@ def test_a_command_that_cannot_start_is_data_worded_at_the_edge(monkeypatch, tmp
 def test_the_command_gets_the_message_on_stdin_and_its_status_comes_back():
     result = run_pipe("wc -c; exit 4", b"12345")
     assert result.status == 4 and result.output.strip() == "5"
+
+
+def test_a_command_that_prints_10_mb_is_said_in_a_few_short_lines():
+    """Its output is captured (no terminal to hand over): the note keeps the end of it,
+    a few lines each cut short, never a 10 MB notification."""
+    result = run_pipe("head -c 10000000 /dev/zero | tr '\\0' x; echo; echo last; exit 3", b"x")
+    assert result.status == 3 and len(result.output) <= 64 * 1024
+    said = pipe_finished(result)
+    assert said.startswith("The command finished (exit status 3).") and said.endswith("\nlast")
+    assert len(said) < 1000, len(said)

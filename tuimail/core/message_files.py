@@ -20,6 +20,7 @@ from pathlib import Path
 from tuimail.core.sanitize import sanitize_filename
 
 MAX_NAME = 80
+OUTPUT_KEPT = 64 * 1024  # bytes of a piped command's captured output kept (its end)
 PIPE_TIMEOUT = 600.0  # seconds: a command still running after this is stopped
 
 
@@ -116,5 +117,6 @@ def run_pipe(command: str, data: bytes, *, capture: bool = True) -> PipeResult:
         return PipeResult(-1, "", "timeout", seconds=PIPE_TIMEOUT)
     except OSError as exc:
         return PipeResult(-1, "", "not-run", exc.strerror or type(exc).__name__)
-    text = (done.stdout or b"").decode("utf-8", "replace")
+    # only the end is ever shown: a command printing megabytes keeps its last OUTPUT_KEPT
+    text = (done.stdout or b"")[-OUTPUT_KEPT:].decode("utf-8", "replace")
     return PipeResult(done.returncode, text)

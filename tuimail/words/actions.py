@@ -62,8 +62,13 @@ def pipe_finished(result: Any, lines: int = 5) -> str:
         return f"The command could not run: {error}."
     said = f"The command finished (exit status {whole(getattr(result, 'status', None))})."
     printed = str(getattr(result, "output", "")).strip().splitlines()[-lines:]
-    tail = "\n".join(plain(line) for line in printed)
+    tail = "\n".join(_short(plain(line)) for line in printed)
     return said + (f"\n{tail}" if tail else "")
+
+
+def _short(line: str, cells: int = 160) -> str:
+    """One line of a command's output as a note shows it: at most `cells` characters."""
+    return line if len(line) <= cells else line[: cells - 1] + "…"
 
 
 def not_viewed(name: str, plan: Any) -> str:

@@ -102,6 +102,13 @@ def imap_authenticate(
         if not sent_initial:  # the server's empty "+": the initial response now
             sent_initial = True
             return base64.b64decode(encoded)
+        if challenges:  # RFC 7628 3.2.3: one error challenge, then the server's NO
+            raise errors.ProtocolViolation(
+                reason="other",
+                data={"detail": "a second OAuth error challenge after the client's answer"},
+                protocol="imap",
+                host=host,
+            )
         challenges.append(challenge)
         return after_error_challenge(mechanism)
 
