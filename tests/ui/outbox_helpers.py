@@ -10,14 +10,20 @@ from tuimail.core.service import Draft
 MARKUP_REFUSAL = "5.1.1 [bold red]no[/] such user [@click=app.quit]here[/]"
 
 
-async def hold_refused(pilot, mail_server, to: str, subject: str = "Lunch?") -> None:
+async def hold_refused(
+    pilot, mail_server, to: str, subject: str = "Lunch?", *, maybe_sent: bool = False
+) -> None:
     """Send a message to `to` with the server refusing that recipient (550, words that
-    look like markup), then wait until the outbox holds it for the user."""
+    look like markup), or with `maybe_sent` taking the data and closing without a reply;
+    then wait until the outbox holds it for the user."""
     app = pilot.app
-    mail_server.faults.add(
-        protocol="smtp", kind="reply", command="RCPT", code=550, message=MARKUP_REFUSAL,
-        match=to,
-    )  # fmt: skip
+    if maybe_sent:
+        mail_server.faults.add(protocol="smtp", kind="no_reply_after_data")
+    else:
+        mail_server.faults.add(
+            protocol="smtp", kind="reply", command="RCPT", code=550, message=MARKUP_REFUSAL,
+            match=to,
+        )  # fmt: skip
     draft = Draft(account="test", to=to, subject=subject, body="See you at noon.\n")
     held = app.service.outbox_held_count
     app.work(lambda: app.service.send(draft), "send")

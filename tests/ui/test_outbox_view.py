@@ -150,3 +150,41 @@ def test_the_status_bar_tells_held_messages_from_waiting_ones():
     assert outbox_words(2, 1) == "Outbox: 1 waiting, 1 needs you"
     assert outbox_words(3, 3) == "Outbox: 3 need you"
     assert outbox_words(1, 5) == "Outbox: 1 needs you"  # never more held than there are
+
+
+async def test_the_bar_says_waiting_and_held_apart_in_80_columns(mail_server):
+    """One message refused for good, one waiting after a temporary refusal: the bar says
+    "Outbox: 1 waiting, 1 needs you", whole, on its one line at 80 columns."""
+    from tuimail.core.service import Draft
+
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await hold_refused(pilot, mail_server, "nobdy@example.test")
+        mail_server.faults.add(protocol="smtp", kind="reply", command="MAIL", code=451)
+        draft = Draft(account="test", to="bob@example.test", subject="Later", body="b")
+        app.work(lambda: app.service.send(draft), "send")
+        bar = app.main.query_one(StatusBar)
+        await wait_for(pilot, lambda: "Outbox: 1 waiting, 1 needs you" in str(bar.render()))
+        await settle(pilot)
+        assert bar.size.height == 1
+
+
+async def test_one_that_may_have_been_sent_says_so_and_r_sends_it_again(mail_server):
+    """The connection was lost after the data: listed as "may have been sent" with the
+    advice to check first; r (the user named it) sends it again, the outbox is empty."""
+    user, bob = mail_server.new_user(), mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await hold_refused(pilot, mail_server, bob.email, subject="Twice?", maybe_sent=True)
+        screen = await open_outbox(pilot)
+        [row] = shown(screen)
+        assert "may have been sent" in row and "check the recipient" in row
+        before = len(mail_server.messages(bob))
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(mail_server.messages(bob)) == before + 1, timeout=30)
+        await wait_for(pilot, lambda: "The outbox is empty" in " ".join(shown(screen)))

@@ -506,6 +506,8 @@ class TuimailApp(App[None]):
                 self._ask_password_again(event.account)
         elif event.kind == "sent":
             notify(self, event_words(event))
+        if event.kind in ("outbox", "sent"):
+            self._reload_outbox_view()
         elif event.kind == "new-mail":
             noun = "message" if event.count == 1 else "messages"
             notify(self, f"{event.count} new {noun} in {event.account}", title="New mail")
@@ -2222,6 +2224,14 @@ class TuimailApp(App[None]):
         if current in broken or not broken:
             return current
         return broken[0]
+
+    def _reload_outbox_view(self) -> None:
+        """The outbox view, when shown, lists the outbox again (a background pass sent or
+        held a message)."""
+        from tuimail.ui.screens.outbox import OutboxScreen
+
+        if isinstance(self.screen, OutboxScreen):
+            self.screen.reload()
 
     def action_open_outbox(self) -> None:
         """The outbox view (P, the palette, a click on the status bar's outbox count)."""

@@ -110,7 +110,12 @@ _QHEX = re.compile(rb"=([0-9A-Fa-f]{2})")
 
 
 def _decode_b(payload: str) -> bytes:
+    """Lenient base64: stray characters are skipped. A payload with no base64 in it at
+    all ("=?utf-8?B?!!!?=") is shown as written, never as nothing (a Subject that
+    vanished)."""
     data = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+    if not data and payload.strip("="):
+        return payload.encode("ascii", "replace")
     data = data[: len(data) - len(data) % 4] if len(data) % 4 == 1 else data
     try:
         return base64.b64decode(data + "=" * (-len(data) % 4))

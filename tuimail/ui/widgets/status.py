@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
-from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
@@ -12,9 +11,6 @@ from tuimail.core.service import AccountState
 from tuimail.words.status import brief as brief_words
 from tuimail.words.status import state as state_words
 from tuimail.words.status import troubled, troubled_summary
-
-# A click on the outbox count opens the outbox view (App.action_open_outbox).
-OPEN_OUTBOX = Style(meta={"@click": "app.open_outbox"})
 
 GLYPHS = {"syncing": "⟳", "idle": "●", "polling": "○", "offline": "✕", "error": "!"}
 
@@ -40,6 +36,17 @@ class StatusBar(Static):
     _last: tuple | None = None  # update_status's arguments, to lay them out again on resize
     shortened: dict[str, str] = {}  # account -> its sentence, said briefly in the bar
     error_cut: str = ""  # the last error, when the bar shows only its beginning
+    _outbox_at: tuple[int, int] = (0, 0)  # the cells of the outbox count in the line
+
+    def on_click(self, event) -> None:
+        """A click on the outbox count opens the outbox view (on a line wrapped for a
+        narrow terminal, a click anywhere on the bar)."""
+        start, end = self._outbox_at
+        x = event.x - 1  # the padding
+        one_line = self.size.height <= 1
+        if end and (not one_line or (event.y == 0 and start <= x < end)):
+            event.stop()
+            self.app.action_open_outbox()  # type: ignore[attr-defined]
 
     def on_resize(self) -> None:
         if self._last is not None:
@@ -95,6 +102,7 @@ class StatusBar(Static):
             # Each troubled account's own sentence, as plain text (never markup).
             self._tip = tip
             self.tooltip = tip
+        self._outbox_at = _cells_of(text, "Outbox: ")
         if text == self._said:
             return  # the same words: no repaint, and no layout of the screen (~10 ms)
         self._said = text
@@ -131,7 +139,7 @@ class StatusBar(Static):
                 text.append("  ")
             elif name not in bad:  # its glyph and name: the words are in the tooltip
                 text.append(f"{glyph} {sanitize(name)}  ")
-        text.append(outbox_words(outbox, held), style=OPEN_OUTBOX)
+        text.append(outbox_words(outbox, held))
         if error:
             text.append("  ")
             text.append(sanitize(error), style="bold red")
@@ -164,3 +172,15 @@ def outbox_words(outbox: int, held: int) -> str:
     if held == outbox:
         return f"Outbox: {held} {need} you"
     return f"Outbox: {outbox - held} waiting, {held} {need} you"
+
+
+def _cells_of(text: Text, start: str) -> tuple[int, int]:
+    """The cells (start, end) of the part of `text` from `start` up to two spaces (the
+    next part) or the end; (0, 0) when absent."""
+    plain = text.plain
+    at = plain.find(start)
+    if at < 0:
+        return (0, 0)
+    end = plain.find("  ", at)
+    end = len(plain) if end < 0 else end
+    return (cell_len(plain[:at]), cell_len(plain[:end]))
