@@ -165,6 +165,24 @@ def test_from_address_picks_the_account_among_several(mail_server, tmp_path: Pat
     assert submission.login == alice.login and submission.mail_from == alice.email
 
 
+def test_a_sender_no_account_has_is_named_when_several_could_send(
+    mail_server, tmp_path: Path
+) -> None:
+    """Several accounts and a -f (or From) none of them has: the sentence names the address
+    looked for and the accounts, instead of only "several accounts are configured"."""
+    alice, bob, carol = (mail_server.new_user() for _ in range(3))
+    (tmp_path / "c").mkdir()
+    with_password(account_for(mail_server, carol, name="first"), tmp_path / "c", carol.password)
+    with_password(account_for(mail_server, alice, name="second"), tmp_path, alice.password)
+    result = tuimail("send", "-f", "nobody@else.test", bob.email, stdin=_message(bob.email, "x"))
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "'nobody@else.test'" in err and "first, second" in err, err
+    result = tuimail("send", bob.email, stdin=_message(bob.email, "y"))
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "names no sender" in err and "--account" in err, err
+    assert not mail_server.protocol_server("smtp").accepted
+
+
 @pytest.mark.parametrize("how", ["sendmail-cmd", "smtp-server"])
 def test_git_send_email_delivers_a_patch(mail_peer, tmp_path: Path, how: str) -> None:
     require_git_send_email()

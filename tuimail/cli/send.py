@@ -268,7 +268,16 @@ def _pick_account(
     for account in accounts.values():  # then its aliases and identities
         if own_addresses(account) & set(senders):
             return account
-    raise LookupError("several accounts are configured: choose one with --account")
+    known = ", ".join(sorted(accounts))
+    if senders:  # the sender (-f, From) is none of theirs: say which address was looked for
+        raise LookupError(
+            f"no account has the sender's address {senders[0]!r} (accounts: {known}): "
+            "choose one with --account"
+        )
+    raise LookupError(
+        f"several accounts are configured ({known}) and the message names no sender: "
+        "choose one with --account"
+    )
 
 
 def _from_addresses(raw: bytes) -> list[str]:
