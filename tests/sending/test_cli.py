@@ -158,3 +158,21 @@ def test_messages_of_an_account_no_longer_configured_stay_in_sight(tmp_path: Pat
     assert resend.returncode == 2 and "no longer configured" in resend.stderr.decode()
     assert tuimail("outbox", "--remove", entry["id"]).returncode == 0
     assert json.loads(tuimail("outbox", "--json").stdout) == []
+
+
+def test_cli_remove_leaves_a_message_being_sent_right_now(tmp_path: Path) -> None:
+    """Another tuimail holds the message's send lock: --remove says so, exits 1, and the
+    message stays (it may be going out this very moment)."""
+    from tuimail.core.outbox import Outbox
+
+    make_account(name="work", smtp_port=closed_port(), security="starttls")
+    raw = b"From: me@example.test\r\nTo: a@other.test\r\nSubject: busy\r\n\r\ntext\r\n"
+    box = Outbox("work")
+    entry = box.enqueue(raw, "me@example.test", ["a@other.test"])
+    with box._locked(entry.id) as mine:
+        assert mine
+        busy = tuimail("outbox", "--remove", entry.id)
+    assert busy.returncode == 1 and "being sent right now" in busy.stderr.decode()
+    assert [e.id for e in box.entries()] == [entry.id]
+    assert tuimail("outbox", "--remove", entry.id).returncode == 0
+    assert box.entries() == []

@@ -188,3 +188,30 @@ async def test_one_that_may_have_been_sent_says_so_and_r_sends_it_again(mail_ser
         await pilot.press("r")
         await wait_for(pilot, lambda: len(mail_server.messages(bob)) == before + 1, timeout=30)
         await wait_for(pilot, lambda: "The outbox is empty" in " ".join(shown(screen)))
+
+
+async def test_a_message_of_an_account_no_longer_configured_is_listed_and_removable(
+    mail_server,
+):
+    """Queued by an account renamed or removed since: listed (never hidden), not sent
+    with another account's login (Enter and r say why), removable after the question."""
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    raw = b"From: a@example.test\r\nTo: b@example.test\r\nSubject: Old one\r\n\r\nHi.\r\n"
+    Outbox("gone").enqueue(raw, "a@example.test", ["b@example.test"])
+    app = make_app(mail_server, user)
+    notes: list[str] = []
+    shown_note = app.notify
+    app.notify = lambda message, **kw: (notes.append(str(message)), shown_note(message, **kw))[1]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = await open_outbox(pilot)
+        [row] = shown(screen)
+        assert "Old one" in row and "its account 'gone' is no longer configured" in row
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any("no longer configured" in n for n in notes))
+        assert app.screen is screen
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not Outbox("gone").entries())

@@ -456,7 +456,12 @@ def _pop3_summary(account: Account, runtime) -> dict:
     summary |= {"on_server": 0, "seconds": 0.0, "warnings": [], "error": None}
     result = runtime.last_result
     if result is None:
-        summary["error"] = state_words(runtime.state) if runtime.state.error else None
+        error = runtime.state.error
+        if error is not None:  # worded as an IMAP account's: what failed, not what the
+            # app's runtime does next ("not trying again until..." is not this pass's)
+            from tuimail.core.errors import SYNC, Failure
+
+            summary["error"] = failure(Failure(error, account.name, "", SYNC))
         summary["error"] = summary["error"] or "the POP3 pass failed"
         return summary
     summary |= {
@@ -522,11 +527,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     names = [a.name for a in _accounts(args.account, imap_only=False)]
     out = []
     found = False
+    shown: list[str] = []  # the accounts that have the folder
     for name in names:
         folder_id = store.folder_id(name, args.folder)
         if folder_id is None:
             continue
         found = True
+        shown.append(name)
         for row in store.message_rows(folder_id, 0, args.limit):
             out.append(row)
     if not found:
@@ -543,7 +550,15 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     from rich.cells import set_cell_size  # column widths in terminal cells (CJK: 2 each)
 
+    account = None
     for r in out:
+        if len(shown) > 1 and r.account != account:
+            # Several accounts: the numbers are each account's own, and `read` takes the
+            # first account's unless told: say whose rows follow and how to read one.
+            account = r.account
+            first = account == names[0]
+            how = "" if first else f" (tuimail read NUMBER --account {account})"
+            print(_safe(f"{account} {args.folder}{how}:"))
         mark = ("N" if not r.seen else " ") + ("!" if r.flagged else " ")
         sender = set_cell_size(_safe(r.from_name or r.from_addr), 24)
         subject = _shortened(_safe(r.subject), SUBJECT_CELLS)

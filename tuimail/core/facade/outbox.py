@@ -52,14 +52,25 @@ class OutboxSending:
     def outbox_entries(self) -> list:
         """Every account's pending outbox entries (OutboxEntry), oldest first; one left
         "sending" by a process that died is first decided (Outbox.recover)."""
-        from tuimail.core.outbox import Outbox
+        from tuimail.core.outbox import Outbox, unclaimed
 
         listed = []
         for name in self.accounts:
             box = Outbox(name)
             box.recover()
             listed += box.entries()
+        # of an account renamed or removed since: listed (never hidden), removable
+        listed += [entry for box in unclaimed(self.accounts) for entry in box.entries()]
         return sorted(listed, key=lambda e: (e.created, e.id))
+
+    def _box_holding(self, account: str, entry_id: str):
+        """The Outbox whose directory holds the message: its account's, or one left by an
+        account no longer configured; None when it is gone."""
+        from tuimail.core.outbox import Outbox, unclaimed
+
+        boxes = [Outbox(account)] if account in self.accounts else []
+        boxes += unclaimed(self.accounts)
+        return next((b for b in boxes if (b.dir / f"{entry_id}.eml").exists()), None)
 
     def outbox_changed(self) -> None:
         """The outbox changed here (removed, sent again): counts and the status bar."""
@@ -69,9 +80,8 @@ class OutboxSending:
     def remove_from_outbox(self, account: str, entry_id: str) -> bool:
         """Delete a message from the outbox (the user confirmed); False, nothing changed,
         while it is being sent (by this app's outbox pass or another tuimail process)."""
-        from tuimail.core.outbox import Outbox
-
-        removed = Outbox(account).discard(entry_id)
+        box = self._box_holding(account, entry_id)
+        removed = box is None or box.discard(entry_id)  # gone already: nothing to keep
         self.outbox_changed()
         return removed
 

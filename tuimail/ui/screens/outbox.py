@@ -29,9 +29,10 @@ from tuimail.words.outbox import outbox_reason, refused_recipients, state_label
 EMPTY = "The outbox is empty: every message was sent."
 
 
-def entry_text(entry: Any) -> Text:
-    """One entry as plain text (never markup): recipients and subject, then its state
-    and why, then for a held one what the user can do."""
+def entry_text(entry: Any, configured: bool = True) -> Text:
+    """One entry as plain text (never markup): recipients and subject, (its account when
+    no longer `configured`), then its state and why, then for a held one what the user
+    can do."""
     to = ", ".join(entry.recipients or list(entry.refused) or entry.delivered)
     text = Text()
     text.append(sanitize(f"To {to or '(recipients not recorded)'}"), style="bold")
@@ -41,6 +42,9 @@ def entry_text(entry: Any) -> Text:
     why = outbox_reason(entry)
     if entry.state == "failed" and entry.refused and not why:
         why = refused_recipients(entry)
+    if not configured:
+        text.append("\n  ")
+        text.append(sanitize(f"its account {entry.account!r} is no longer configured"))
     text.append("\n  ")
     held = entry.state in HELD
     text.append(state, style="bold red" if entry.state == "failed" else "bold")
@@ -127,8 +131,12 @@ class OutboxScreen(Screen[None]):
         if not self.entries:
             options.add_options([Option(plain(EMPTY), id="empty", disabled=True)])
             return
+        accounts = self.app.service.accounts  # type: ignore[attr-defined]
         options.add_options(
-            [Option(entry_text(e), id=f"{e.account}\0{e.id}") for e in self.entries]
+            [
+                Option(entry_text(e, e.account in accounts), id=f"{e.account}\0{e.id}")
+                for e in self.entries
+            ]
         )
         ids = [e.id for e in self.entries]
         options.highlighted = ids.index(keep) if keep in ids else min(at, len(ids) - 1)
@@ -156,9 +164,22 @@ class OutboxScreen(Screen[None]):
         event.stop()
         self.action_edit()
 
+    def _unconfigured(self, entry: Any) -> bool:
+        """A message of an account no longer configured: said so (it can only be
+        removed here, or sent once an account of that name exists again)."""
+        if entry.account in self.app.service.accounts:  # type: ignore[attr-defined]
+            return False
+        notify(
+            self.app,
+            f"Its account {entry.account!r} is no longer configured: add an account of that "
+            "name again to send it, or remove it (D).",
+            severity="warning",
+        )
+        return True
+
     def action_edit(self) -> None:
         entry = self.current()
-        if entry is None:
+        if entry is None or self._unconfigured(entry):
             return
         if not entry.recipients and not entry.refused:
             self.notify("This message has no recipients recorded: remove it (D).")
@@ -173,7 +194,7 @@ class OutboxScreen(Screen[None]):
 
     def action_resend(self) -> None:
         entry = self.current()
-        if entry is None:
+        if entry is None or self._unconfigured(entry):
             return
         if entry.state == "sending":
             self.notify("This message is being sent right now.")
