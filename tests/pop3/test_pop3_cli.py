@@ -37,6 +37,9 @@ def test_sync_reports_a_wrong_password_as_a_sentence(mail_server):
     assert result.returncode == 1
     assert "refused the login for" in result.stderr
     assert "Traceback" not in result.stderr
+    # a one-shot pass: what failed, as for IMAP; not the app's "not trying again until
+    # the password is checked" (running sync again does try again)
+    assert "not trying again" not in result.stderr
 
 
 @pytest.mark.timeout(60)

@@ -473,7 +473,12 @@ def _pop3_summary(account: Account, runtime) -> dict:
     summary |= {"on_server": 0, "seconds": 0.0, "warnings": [], "error": None}
     result = runtime.last_result
     if result is None:
-        summary["error"] = state_words(runtime.state) if runtime.state.error else None
+        error = runtime.state.error
+        if error is not None:  # worded as an IMAP account's: what failed, not what the
+            # app's runtime does next ("not trying again until..." is not this pass's)
+            from tuimail.core.errors import SYNC, Failure
+
+            summary["error"] = failure(Failure(error, account.name, "", SYNC))
         summary["error"] = summary["error"] or "the POP3 pass failed"
         return summary
     summary |= {
