@@ -13,9 +13,12 @@ from tuimail.cli.send import _split
 
 
 def _split_by_copies(raw: bytes) -> tuple[list[bytes], bytes]:
-    """The reading before (every line end rewritten, the body copied out)."""
+    """The reading before (every line end rewritten, the body copied out); a message of
+    header fields only ends in no empty field."""
     raw = re.sub(rb"\r?\n", b"\r\n", raw)
     head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep and raw.endswith(b"\r\n"):  # all header: its last line end is no field
+        head = raw[:-2]
     if not sep and not re.match(rb"^[!-9;-~]+:", raw):
         head, body = b"", raw
     fields: list[bytes] = []

@@ -165,6 +165,24 @@ def test_from_address_picks_the_account_among_several(mail_server, tmp_path: Pat
     assert submission.login == alice.login and submission.mail_from == alice.email
 
 
+def test_a_message_of_headers_only_keeps_the_added_headers_in_the_header(
+    mail_server, tmp_path: Path
+) -> None:
+    """`printf 'To: bob\nSubject: x\n' | tuimail send -t` (no empty line, no body): the
+    From, Date and Message-ID tuimail adds go in the header; they were written after an
+    empty line, into the body, leaving a message without From."""
+    alice, bob = mail_server.new_user(), mail_server.new_user()
+    with_password(account_for(mail_server, alice, name="work"), tmp_path, alice.password)
+    stdin = f"To: {bob.email}\nSubject: headers only\n".encode()
+    result = tuimail("send", "-t", stdin=stdin)
+    assert result.returncode == 0, result.stderr.decode()
+    got = mail_server.wait_for_message(bob, lambda raw: b"headers only" in raw, 30)
+    message = parse(got)
+    assert message["From"].addresses[0].addr_spec == alice.email
+    assert message["Message-ID"] and message["Date"] and message["Subject"] == "headers only"
+    assert message.get_content().strip() == ""
+
+
 def test_a_sender_no_account_has_is_named_when_several_could_send(
     mail_server, tmp_path: Path
 ) -> None:

@@ -82,3 +82,23 @@ async def test_typing_jose_completes_to_jose_muller(mail_server) -> None:
         await wait_for(pilot, lambda: field._suggestion == "José Müller <jose@example.org>")
         await pilot.press("right")
         assert field.value == "José Müller <jose@example.org>"
+
+
+async def test_a_slow_address_book_command_never_stops_the_typing(mail_server, tmp_path):
+    """address_book_command runs off the UI thread: while a slow one (an LDAP lookup, a
+    hung script; stopped after 5 s) is still running, keys typed in To still arrive."""
+    started, finished = tmp_path / "started", tmp_path / "finished"
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    app.service.address_book_command = f"sh -c 'touch {started}; sleep 4; touch {finished}' sh %s"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        field = app.screen.query_one("#compose-to")
+        field.focus()
+        await pilot.press("j", "o")
+        await wait_for(pilot, started.exists)
+        await pilot.press("s", "e")  # handled while the command runs
+        assert field.value == "jose" and not finished.exists()
+        await wait_for(pilot, finished.exists, 30)

@@ -132,7 +132,10 @@ def _split(raw: bytes) -> tuple[list[bytes], bytes | memoryview]:
     if raw.count(b"\n") != raw.count(b"\r\n"):
         raw = re.sub(rb"\r?\n", b"\r\n", raw)  # LF-only files are common
     end = raw.find(b"\r\n\r\n")
-    head, body = (raw, b"") if end == -1 else (raw[:end], memoryview(raw)[end + 4 :])
+    if end == -1:  # no empty line: all header ("Subject: x\n" from a script), no body
+        head, body = (raw[:-2] if raw.endswith(b"\r\n") else raw), b""
+    else:
+        head, body = raw[:end], memoryview(raw)[end + 4 :]
     if end == -1 and not re.match(rb"^[!-9;-~]+:", raw):
         head, body = b"", raw
     fields: list[bytes] = []

@@ -269,6 +269,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     accounts, passwords, missing = _credentials(accounts, several=args.account is None)
     if not accounts:
         return EXIT_USAGE
+    from tuimail.core import server_alerts
+
+    for account in accounts:
+        server_alerts.forget(account.name)  # this command's session: each alert said once
     early = _open_early(accounts, passwords)
     try:
         store = _open_store(imap=any(opened is not None for opened in early))
@@ -376,6 +380,9 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early) 
         )
         for error in sync_errors(result):
             log.warning("sync %s: %s", account.name, error)
+    from tuimail.core import server_alerts
+
+    alerts = {account.name: server_alerts.take(account.name) for account in accounts}
     if args.json:
         imap = [
             {"account": r.account, "protocol": "imap"}
@@ -383,6 +390,7 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early) 
             | {
                 "errors": sync_errors(r),
                 "refused_actions": [failure(f) for f in r.refused_actions],
+                "alerts": alerts.get(r.account, []),
             }
             for r in results
         ]
@@ -390,6 +398,7 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early) 
 
         print(json.dumps(imap + pop3_results, indent=2))
     else:
+        _print_alerts(alerts)
         for p in pop3_results:
             if p["error"]:
                 print(f"{p['account']}: {_safe(p['error'])}", file=sys.stderr)
@@ -414,6 +423,14 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early) 
                 print(f"  {_safe(failure(refused))}", file=sys.stderr)
     failed = any(not r.ok for r in results) or any(p["error"] for p in pop3_results)
     return 1 if failed else 0
+
+
+def _print_alerts(alerts: dict[str, list[str]]) -> None:
+    """Each server alert (RFC 3501 7.1: it MUST be shown), on stderr, once; the texts are
+    sanitised already (tuimail.core.server_alerts)."""
+    for account, texts in alerts.items():
+        for text in texts:
+            print(f"{account}: the server says: {text}", file=sys.stderr)
 
 
 def _synced(store, accounts: list[Account], passwords: list, early: list):

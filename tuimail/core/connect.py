@@ -366,11 +366,30 @@ class _Closed(ConnectionLost, imaplib.IMAP4.abort):
         self.args = (f"EOF ({self.reason})" if self.reason else "EOF",)
 
 
+def note_alert(imap: Any, line: bytes) -> None:
+    """A response line with [ALERT] (every line imaplib, IDLE and fetchscan read comes
+    here): its text goes to tuimail.core.server_alerts for the connection's account, or is
+    held (at most server_alerts.MAX_EARLY) until session.connect names the account."""
+    from tuimail.core import server_alerts
+
+    text = server_alerts.alert_text(line)
+    if text is None:
+        return
+    account = getattr(imap, "alert_account", None)
+    if account is not None:
+        server_alerts.heard(account, text)
+        return
+    early = imap.__dict__.setdefault("early_alerts", [])
+    if text not in early and len(early) < server_alerts.MAX_EARLY:
+        early.append(text)
+
+
 class _IMAP4(imaplib.IMAP4):
     """imaplib with our socket: connect to `address`, TCP_NODELAY, optional TLS + pin,
-    and bounded reads (MAX_LITERAL, MAX_RESPONSE)."""
+    and bounded reads (MAX_LITERAL, MAX_RESPONSE). Lines with [ALERT] go to note_alert."""
 
     _received = 0
+    alert_account: str | None = None  # whose alerts this connection hears (server_alerts)
 
     def __init__(
         self,
@@ -473,6 +492,8 @@ class _IMAP4(imaplib.IMAP4):
             raise _Closed(reason="closed", protocol="imap")
         if not line.endswith(b"\r\n"):
             raise _Closed(reason="mid-line", protocol="imap")
+        if line.find(b"[ALERT]", 0, 80) >= 0:
+            note_alert(self, line[:-2])
         return line[:-2]
 
     def readline(self) -> bytes:

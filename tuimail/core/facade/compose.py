@@ -7,6 +7,7 @@ import asyncio
 import email
 import email.utils
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,8 @@ from tuimail.core.facade.sources import view_row
 from tuimail.core.facade.views import Draft, MessageRow, QueuedError, ServiceError
 from tuimail.core.runtime import ServiceEvent
 from tuimail.core.sanitize import sanitize
+
+_BOOK_LOCK = threading.Lock()  # the address book's scan of new mail, one thread at a time
 
 
 class Composing:
@@ -38,7 +41,8 @@ class Composing:
                 for account in self.accounts.values():
                     own |= own_addresses(account)  # address, aliases, identities
                 book = self._address_book = AddressBook(self.store, own)
-            book.refresh()
+            with _BOOK_LOCK:  # lookups run in threads: one scan of new mail at a time
+                book.refresh()
             out += [c.formatted() for c in book.complete(prefix, limit=20)]
         except Exception as exc:  # completion never breaks the composer
             logging.getLogger("tuimail").debug("address completion failed: %s", type(exc).__name__)

@@ -317,6 +317,8 @@ def read_answer(
             _plain_run(reader, fetches, imap, plain)
             line = reader.line()
             imap._last_line = line
+            if line.find(b"[ALERT]", 0, 80) >= 0:
+                connect.note_alert(imap, line)
             if line[:2] == b"* ":
                 pieces, literals = [line], []
                 piece = line

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from imapclient import IMAPClient
 from imapclient.exceptions import ProtocolError
 
+from tuimail.core import server_alerts
 from tuimail.core.account import Account
 from tuimail.core.connect import account_address, open_imap
 from tuimail.core.errors import (
@@ -74,6 +75,7 @@ def connect(
     # imapclient turns on imaplib's line-by-line debug logging (every FETCH line goes
     # through logging: slow on big folders). Off, unless `tuimail --debug` asked for the
     # conversation (tuimail/core/logs.py keeps credentials and message content out).
+    server_alerts.attach(client._imap, account.name)  # the greeting's, and all later ones
     conversation = logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG)
     client._imap.debug = 4 if conversation else 0  # 4: lines only, never literals
     try:

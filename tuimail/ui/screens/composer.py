@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
 import subprocess
@@ -50,7 +51,9 @@ class AddressSuggester(Suggester):
         if len(last) < 2:
             return None
         typed = fold(last)
-        for candidate in self.lookup(last):
+        # off the UI thread: an address_book_command can take seconds (and the store's
+        # scan of new mail some time); the keys typed meanwhile still arrive
+        for candidate in await asyncio.to_thread(self.lookup, last):
             # "jose" -> "José Müller <jose@...>": compared without case or accents.
             if fold(candidate).startswith(typed) and candidate != last:
                 return _replace_last(head, sep, candidate)

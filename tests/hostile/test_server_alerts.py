@@ -1,0 +1,139 @@
+"""A server's [ALERT] (RFC 3501 7.1: its text "MUST be presented to the user") reaches the
+user of `tuimail sync` (stderr; `--json`: "alerts"), from the greeting, an untagged OK at
+any time, or a refused LOGIN; sanitised, shown literally (never markup), and once however
+often the server repeats it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.hostile.conftest import assert_clean_failure, save
+from tests.hostile.scripted import Conn, ImapScript
+from tuimail.core import server_alerts
+
+pytestmark = pytest.mark.timeout(60)
+
+GREETING = b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n"
+
+
+def _greeting_with(alert: bytes) -> bytes:
+    return b"* OK [ALERT] " + alert + b"\r\n" + GREETING
+
+
+def _select_with(*alerts: bytes):
+    """An EXAMINE/SELECT answer with untagged ALERTs among its responses."""
+
+    def answer(conn: Conn, tag: bytes, args: bytes) -> None:
+        said = b"".join(b"* OK [ALERT] " + alert + b"\r\n" for alert in alerts)
+        conn.send(
+            b"* 1 EXISTS\r\n* 0 RECENT\r\n" + said + b"* OK [UIDVALIDITY 7] ok\r\n"
+            b"* OK [UIDNEXT 2] ok\r\n* FLAGS (\\Seen)\r\n" + tag + b" OK [READ-ONLY] done\r\n"
+        )
+
+    return answer
+
+
+def _said(err: str) -> list[str]:
+    return [line for line in err.splitlines() if "the server says:" in line]
+
+
+def test_a_greeting_alert_is_shown_by_sync(scripted, cli) -> None:
+    script = ImapScript(greeting=_greeting_with(b"Your mailbox is over quota"))
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+    assert run.code == 0, run.err
+    assert _said(run.err) == ["work: the server says: Your mailbox is over quota"], run.err
+
+
+def test_an_alert_after_select_is_shown_by_sync_and_in_json(scripted, cli) -> None:
+    answer = _select_with(b"Your password expires in 3 days")
+    script = ImapScript({"EXAMINE": answer, "SELECT": answer})
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work", "--json")
+    assert run.code == 0, run.err
+    (result,) = json.loads(run.out)
+    assert result["alerts"] == ["Your password expires in 3 days"]
+    assert "the server says" not in run.err  # JSON carries it; nothing doubled on stderr
+
+
+def test_an_alert_with_markup_and_escapes_is_shown_literally_and_sanitised(scripted, cli) -> None:
+    nasty = b"[bold]quota[/] [@click=app.quit()]x[/] \x1b[31mred\x1b[0m \xc2\x9b2J end"
+    answer = _select_with(nasty)
+    script = ImapScript({"EXAMINE": answer, "SELECT": answer})
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+    assert run.code == 0, run.err
+    (line,) = _said(run.err)
+    assert "[bold]quota[/] [@click=app.quit()]x[/]" in line  # literally, not interpreted
+    assert "\x1b" not in line and "\x9b" not in line
+    assert "␛[31mred" in line and line.endswith(" end")
+
+
+def test_a_flood_of_the_same_alert_is_shown_once(scripted, cli) -> None:
+    answer = _select_with(*[b"Over quota"] * 200)
+    script = ImapScript(
+        {"EXAMINE": answer, "SELECT": answer}, greeting=_greeting_with(b"Over quota")
+    )
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+    assert run.code == 0, run.err
+    assert _said(run.err) == ["work: the server says: Over quota"], run.err
+
+
+def test_a_flood_of_different_alerts_is_bounded(scripted, cli) -> None:
+    answer = _select_with(*[b"alert number %d " % n + b"x" * 2000 for n in range(300)])
+    script = ImapScript({"EXAMINE": answer, "SELECT": answer})
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+    assert run.code == 0, run.err
+    said = _said(run.err)
+    assert len(said) == server_alerts.MAX_PER_ACCOUNT, run.err
+    assert said[0].startswith("work: the server says: alert number 0 xxx")
+    assert all(len(line) < server_alerts.MAX_CHARS + 40 for line in said)
+
+
+def test_an_alert_in_a_refused_login_reaches_the_sentence(scripted, cli) -> None:
+    def refuse(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(tag + b" NO [ALERT] Account suspended: call the help desk\r\n")
+
+    script = ImapScript({"LOGIN": refuse})
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+        assert server.client_left()
+    assert run.code != 0
+    assert "Account suspended: call the help desk" in run.err, run.err
+    assert "Traceback" not in run.err
+
+
+def test_a_login_refused_with_an_alert_is_a_clean_failure(scripted, cli) -> None:
+    """The same refusal as any refused login: one short sentence (the alert's words in
+    it), never a second line saying it again."""
+
+    def refuse(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(tag + b" NO [ALERT] Account suspended\r\n")
+
+    with scripted(ImapScript({"LOGIN": refuse})) as server:
+        save(server)
+        run = cli("sync", "work")
+    error = assert_clean_failure(run)
+    assert "Account suspended" in error, error
+    assert _said(run.err) == []  # the sentence says it; not a second time
+
+
+def test_an_alert_in_an_accepted_login_is_shown(scripted, cli) -> None:
+    def accept(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(tag + b" OK [ALERT] Your password expires in 3 days\r\n")
+
+    with scripted(ImapScript({"LOGIN": accept})) as server:
+        save(server)
+        run = cli("sync", "work")
+    assert run.code == 0, run.err
+    assert _said(run.err) == ["work: the server says: Your password expires in 3 days"]
