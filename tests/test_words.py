@@ -233,6 +233,7 @@ _REASON_CASES = {
     "lookup-timeout": (TimedOut, {}),
     "not-server": (ProtocolViolation, {}),
     "unreadable-update": (ProtocolViolation, {"item": "VANISHED"}),
+    "unreadable-messages": (Refused, {"uids": [17], "count": 1}),
     "web": (Refused, {"what": "no-document"}),
     "capability-refused": (ProtocolViolation, {}),
     "unexpected": (ProtocolViolation, {"type": "ValueError"}),

@@ -208,6 +208,9 @@ REASONS = (
     "message-gone",  # Refused: the message is no longer on the server
     "cut-short-message",  # Refused: POP3 RETR gave the start only (no blank line, and
     # under half the size LIST gave)
+    "unreadable-messages",  # Refused: messages of a folder the server could not send this
+    # pass (a NO to their FETCH, or a BYE/closed connection; code and server_text: its
+    # first one's; data: uids (up to 50), count); the next pass asks for them again
     "empty-message",  # Refused: a message sent empty (POP3 RETR "+OK" and nothing; IMAP BODY[] of
     # nothing for a message of some RFC822.SIZE)
     "unknown-action",  # Refused: a queued action of a kind this tuimail does not know (data: kind)

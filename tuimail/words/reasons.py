@@ -118,6 +118,8 @@ def reason_words(error: MailError) -> str:
         return "the mail server cannot be reached" + (f" ({detail})" if detail else "")
     if reason == "other":
         return plain(data.get("detail"))
+    if reason == "unreadable-messages":
+        return unreadable_messages(data)
     if reason == "oauth":
         step = _OAUTH_STEPS.get(plain(data.get("step")), "the sign-in failed")
         return f"{step} at the authorization server"
@@ -278,3 +280,14 @@ _REFUSED_STEPS = {
     "headers": "send message headers",
     "change-flags": "change flags",
 }
+
+
+def unreadable_messages(data: dict) -> str:
+    """ "1 message could not be read from the server (UID 17)" (an "unreadable-messages"
+    error's data: count, uids)."""
+    count = whole(data.get("count")) or 0
+    uids = [u for u in data.get("uids") or () if whole(u) is not None]
+    shown = ", ".join(str(u) for u in uids[:10]) + (", ..." if count > min(len(uids), 10) else "")
+    noun = "message" if count == 1 else "messages"
+    label = "UID" if count == 1 else "UIDs"
+    return f"{count} {noun} could not be read from the server ({label} {shown})"

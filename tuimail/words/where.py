@@ -18,7 +18,7 @@ from tuimail.core.errors import (
 from tuimail.core.sanitize import sanitize
 from tuimail.words.describe import describe
 from tuimail.words.plain import tidy
-from tuimail.words.reasons import LIST_LINE
+from tuimail.words.reasons import LIST_LINE, unreadable_messages
 
 
 def failure(item: Failure) -> str:
@@ -34,6 +34,8 @@ def failure(item: Failure) -> str:
         size = data.get("size")
         why = why.format(size=f"{size:,}" if isinstance(size, int) else "?")
         return f"the server listed a folder tuimail cannot read: {why} ({said})"
+    if item.action == SYNC and getattr(error, "reason", "") == "unreadable-messages":
+        return _unreadable(item)
     words = describe(error)
     if item.action == RETR:
         return (
@@ -51,6 +53,23 @@ def failure(item: Failure) -> str:
     if item.action in _QUEUED:
         return f"{_QUEUED[item.action]} was not applied on the server: {words}"
     return words
+
+
+def _unreadable(item: Failure) -> str:
+    """ "INBOX: 1 message could not be read from the server (UID 17): the server said
+    [SERVERBUG] ...; the next sync asks for it again" """
+    error = item.error
+    data = getattr(error, "data", None)
+    data = data if isinstance(data, dict) else {}
+    said = sanitize(tidy(getattr(error, "server_text", None) or "")).strip()
+    code = getattr(error, "code", None)
+    if code and str(code) not in said:
+        said = f"[{sanitize(str(code))}] {said}".strip()
+    words = f"{sanitize(item.folder)}: {unreadable_messages(data)}"
+    if said:
+        words += f": the server said {said}"
+    one = data.get("count") == 1
+    return words + f"; the next sync asks for {'it' if one else 'them'} again"
 
 
 def refused_messages(items: list) -> list[str]:

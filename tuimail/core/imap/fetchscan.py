@@ -300,7 +300,10 @@ def read_answer(
     imap.ahead). A server may complete one of them first (RFC 3501 5.5): its tagged line
     is kept (in imap.tagged_commands, as imaplib keeps it) and reading goes on; reading
     that command's answer later returns it at once, with the FETCH responses read before
-    it in the earlier answer. Any other tag is a protocol violation."""
+    it in the earlier answer. Any other tag is a protocol violation.
+
+    A BYE or a lost connection raises imaplib's abort carrying `fetched`: the responses
+    read before it (complete ones only), so a caller keeps what the server did send."""
     imap._check_bye()
     done = imap.tagged_commands.get(tag)
     if done is not None:  # completed while an earlier answer was read
@@ -357,6 +360,12 @@ def read_answer(
                 imap.continuation_response = continuation.group("data")
                 continue
             raise _not_imap(line)
+    except imaplib.IMAP4.abort as exc:
+        # A BYE or a dropped connection in the middle of the answer (Dovecot, when it
+        # cannot read one message file): what came before it is complete and kept for
+        # the caller (`fetched`, the responses read, in order).
+        exc.fetched = fetches  # type: ignore[attr-defined]
+        raise
     finally:
         imap.tagged_commands.pop(tag, None)
     reader.done()

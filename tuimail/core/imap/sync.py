@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import imaplib
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -59,7 +61,7 @@ from tuimail.core.errors import (
     error_record,
 )
 from tuimail.core.imap.ahead import answers_ahead
-from tuimail.core.imap.errors import classify_imap
+from tuimail.core.imap.errors import classify_imap, response_code
 from tuimail.core.imap.fetchscan import META, Fetch, Plain, read_answer
 from tuimail.core.imap.names import (
     ListEntry,
@@ -88,6 +90,13 @@ HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (" + HEADER_FIELDS + b")]"
 FIRST_BATCH = 100
 BATCH = 2000
 RETRIES = 3
+# Reconnects a folder pass may spend finding the message(s) a server could not send
+# (_narrow): what is still unresolved then is reported and asked for again next pass.
+NARROW_RECONNECTS = 4
+NARROW_FETCHES = 64  # and commands
+SMALL_REST = 4  # a failed rest of this many UIDs or fewer is asked for one at a time
+# Response codes of a NO that is about the server, not one message: not narrowed.
+_SERVER_WIDE = frozenset({"UNAVAILABLE", "INUSE", "LIMIT"})
 # CPU seconds of search indexing of downloaded bodies per sync pass (the rest waits for
 # the next pass): a first offline sync of a big mailbox is not held up by the index.
 INDEX_BUDGET = 2.0
@@ -119,6 +128,9 @@ class FolderResult:
     removed: int = 0
     rebuilt: bool = False
     skipped: bool = False
+    # Messages the server could not send this pass (UID -> its failure): not stored,
+    # asked for again by the next pass (_narrow).
+    unreadable: dict[int, MailError] = field(default_factory=dict)
 
 
 @dataclass
@@ -177,7 +189,17 @@ def failure_dict(failure: Failure) -> dict:
         "protocol": getattr(error, "protocol", None),
         "code": code if isinstance(code, int) or code is None else _safe(str(code)),
         "server_text": _safe(getattr(error, "server_text", None) or "") or None,
-    }
+    } | _unreadable_data(error)
+
+
+def _unreadable_data(error: BaseException) -> dict:
+    """For --json: the reason and UIDs of messages the server could not send (and only
+    those: the other failures' keys are as they were)."""
+    if getattr(error, "reason", "") != "unreadable-messages":
+        return {}
+    data = getattr(error, "data", {})
+    return {"reason": "unreadable-messages", "uids": list(data.get("uids", ())),
+            "count": data.get("count", 0)}  # fmt: skip
 
 
 def uid_set(uids: Iterable[int]) -> str:
@@ -288,6 +310,12 @@ class SyncEngine:
         self.worker_from = WORKER_FROM
         self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
         self.list_errors: list[Failure] = []  # LIST lines the last folder list could not read
+        # The folder pass under way: its name and UIDVALIDITY (to open it again after a
+        # reconnect), the messages the server could not send, the reconnects spent.
+        self._folder: tuple[str, object] | None = None
+        self._bad: dict[int, MailError] = {}
+        self._reconnects = 0
+        self._fetch_failed = False
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -416,9 +444,10 @@ class SyncEngine:
         names.sort(key=lambda n: n.upper() != "INBOX")
         for index, name in enumerate(names):
             try:
-                result.folders.append(
-                    run(lambda n=name: self._retrying(lambda: self.sync_folder(n)))
-                )
+                folder_result = run(lambda n=name: self._retrying(lambda: self.sync_folder(n)))
+                result.folders.append(folder_result)
+                if folder_result.unreadable:
+                    result.failures.append(unreadable_failure(self.account.name, folder_result))
             except Exception as exc:
                 error = classify_imap(exc, host=self.account.incoming.host)
                 if result.failure is None and error.retry:
@@ -583,6 +612,8 @@ class SyncEngine:
         self._selected = name
         exists = int(info[b"EXISTS"])
         uidvalidity = info.get(b"UIDVALIDITY")
+        self._folder, self._bad, self._reconnects = (name, uidvalidity), {}, 0
+        result.unreadable = self._bad
         uidnext = info.get(b"UIDNEXT")
         highestmodseq = info.get(b"HIGHESTMODSEQ") if self.condstore else None
         if isinstance(highestmodseq, list | tuple):
@@ -638,15 +669,16 @@ class SyncEngine:
         result.new += self._fetch_new(folder_id, name, [u for u in new_uids if u not in leaving])
 
         stored = self.store.count_messages(folder_id) - len(self.store.placeholders(folder_id))
-        if stored + len(leaving) != exists:
+        if stored + len(leaving) + len(self._bad) != exists:
             self.full_scans += 1
+            self._reopen()  # (a failed fetch may have cost the connection)
             server_uids = set(self._uid_search("ALL", exists)) if exists else set()
             local_uids = set(self.store.uids(folder_id))
             gone = local_uids - server_uids
             result.removed += self.store.remove_uids(folder_id, gone)
             missing = server_uids - local_uids - leaving
-            result.new += self._fetch_new(folder_id, name, sorted(missing))
-            result.new += self._unreadable(folder_id, missing)
+            result.new += self._fetch_rest(folder_id, name, missing)
+            result.new += self._unreadable(folder_id, missing - self._bad.keys())
 
         if not pending:
             stale = [row.id for row in self.store.placeholders(folder_id)]
@@ -654,7 +686,8 @@ class SyncEngine:
                 self.store.remove_messages(stale)
 
         if self.account.download_bodies:
-            self._download_bodies(folder_id)
+            self._reopen()
+            self._download_bodies(folder_id, narrow=True)
 
         self.store.set_folder_state(
             folder_id,
@@ -780,19 +813,142 @@ class SyncEngine:
         newest_first = iter(uids)
         chunks = [list(islice(newest_first, n)) for n in _batch_sizes(total, first, self.batch)]
         asked = ((uid_set(chunk), set(chunk)) for chunk in chunks)
+        failed: tuple[Exception, set[int]] | None = None
+        index = 0
         with (
             _Batches(self.store, folder_id, len(uids), self.worker_from) as batches,
             closing(header_batches(self.client, self.condstore, asked)) as answers,
         ):
-            for index, (chunk, messages) in enumerate(zip(chunks, answers, strict=True)):
-                added += _distinct(messages)
-                done += len(chunk)
-                batches.add(
-                    messages,
-                    self._progress_to(name, done, total),
-                    first=index == 0 or self.batch == first,
-                )
+            try:
+                for chunk, messages in zip(chunks, answers, strict=True):
+                    added += _distinct(messages)
+                    done += len(chunk)
+                    batches.add(
+                        messages,
+                        self._progress_to(name, done, total),
+                        first=index == 0 or self.batch == first,
+                    )
+                    index += 1
+            except Exception as exc:
+                if not _may_be_one_message(exc):
+                    raise
+                added += self._keep(batches, exc)
+                failed = exc, set(chunks[index])
+        if failed is not None:  # (the batches after it: sync_folder's count check)
+            added += self._narrow(folder_id, *failed)
         return added
+
+    def _keep(self, batches: _Batches, exc: Exception) -> int:
+        """Write what a failed header answer gave before it failed (_keep_partial)."""
+        partial = getattr(exc, "partial", [])
+        if partial:
+            batches.add(partial, _nothing, first=True)
+        return _distinct(partial)
+
+    def _fetch_rest(self, folder_id: int, name: str, missing: set[int]) -> int:
+        """_fetch_new of `missing` but the messages found unreadable this pass, again
+        after a batch failed (its later batches were not asked for) until none fails."""
+        added = 0
+        todo = missing - self._bad.keys()
+        while todo:
+            self._fetch_failed = False
+            added += self._fetch_new(folder_id, name, sorted(todo))
+            if not self._fetch_failed:
+                break
+            left = todo - set(self.store.uids(folder_id)) - self._bad.keys()
+            if len(left) >= len(todo):
+                break  # (never: each failure stores or reports at least one)
+            todo = left
+        return added
+
+    def _narrow(self, folder_id: int, exc: Exception, asked: set[int]) -> int:
+        """After the header answer for `asked` failed with `exc` (a NO, or the server
+        closed the connection: Dovecot when it cannot read a message file), find the
+        message(s) it cannot send and store the others. The UIDs the answer named
+        without their data are those (see _keep_partial); else the rest is asked for in
+        halves, a rest of SMALL_REST or fewer one UID at a time, and a UID whose fetch
+        alone fails is one. They go to self._bad (not stored: the next pass asks again).
+
+        Bounded: at most NARROW_RECONNECTS reconnects and NARROW_FETCHES commands per
+        folder pass; what is still unresolved then is reported as unreadable too. A
+        server that sent no message at all meanwhile (it fails every fetch: shutting
+        down, refusing) is not a message's problem: `exc` is raised, as before.
+        Returns how many messages were stored."""
+        self._fetch_failed = True
+        added, progress, fetches = 0, False, 0
+        todo: deque[list[int]] = deque()
+        suspects: dict[int, MailError] = {}  # each failed alone (unnamed)
+        first = exc
+
+        def failed(left: set[int], exc: Exception, alone: bool) -> None:
+            nonlocal progress
+            error = classify_imap(exc)
+            if not keeps_connection(exc):
+                self.drop_connection()
+            named = getattr(exc, "named", set()) & left
+            for uid in named:
+                self._bad[uid] = error
+            progress = progress or bool(named)
+            rest = sorted(left - named)
+            if alone and rest:
+                suspects.update(dict.fromkeys(rest, error))
+            elif named and rest:
+                todo.appendleft(rest)
+            elif len(rest) <= SMALL_REST:
+                todo.extendleft([uid] for uid in reversed(rest))
+            else:
+                half = len(rest) // 2
+                todo.extendleft((rest[half:], rest[:half]))
+
+        failed(asked - set(self.store.uids(folder_id)), exc, False)
+        progress = progress or bool(getattr(exc, "partial", None))
+        while todo:
+            if fetches >= NARROW_FETCHES or (
+                self._client is None and self._reconnects >= NARROW_RECONNECTS
+            ):
+                suspects.update(dict.fromkeys((u for g in todo for u in g), classify_imap(exc)))
+                break
+            group = todo.popleft()
+            if self._client is None:
+                self._reconnects += 1
+            self._reopen()
+            fetches += 1
+            wanted = set(group)
+            try:
+                messages = fetch_headers(self.client, uid_set(group), self.condstore, wanted)
+            except Exception as again:
+                if not _may_be_one_message(again):
+                    raise
+                partial = getattr(again, "partial", [])
+                self.store.add_messages(folder_id, partial)
+                added += _distinct(partial)
+                progress = progress or bool(partial)
+                failed(wanted - {m.uid for m in partial}, again, len(group) == 1)
+                exc = again
+                continue
+            self.store.add_messages(folder_id, messages)
+            added += _distinct(messages)
+            progress = True
+        if suspects and not progress:
+            raise first  # no message came at all: the server's failure, not a message's
+        self._bad.update(suspects)
+        if self._bad:
+            log.warning(
+                "%s: %d message(s) the server could not send", self.account.name, len(self._bad)
+            )
+        return added
+
+    def _reopen(self) -> None:
+        """The folder of the pass under way selected again after a reconnect; a folder
+        renumbered meanwhile is redone from the start (_retrying)."""
+        assert self._folder is not None
+        name, uidvalidity = self._folder
+        if self._selected == name and self._client is not None:
+            return
+        info = examine(self.client, name)
+        self._selected = name
+        if info.get(b"UIDVALIDITY") != uidvalidity:
+            raise ConnectionLost(protocol="imap", reason="closed")
 
     def _progress_to(self, name: str, done: int, total: int) -> Callable[[], None]:
         progress = self.progress
@@ -825,6 +981,8 @@ class SyncEngine:
         below = high  # the highest UID not asked for yet
         dense = True
         lows: list[int] = []  # each range's lowest UID, in the order asked
+        asked: list[range] = []  # each range, in the order asked
+        failed: tuple[Exception, set[int]] | None = None
         carried = False  # the answer before brought messages of the range now read
 
         def ranges() -> Iterator[tuple[str, range]]:
@@ -834,27 +992,39 @@ class SyncEngine:
                     return
                 low = below - size + 1
                 lows.append(low)
-                yield f"{low}:{below}", range(low, below + 1)
+                asked.append(range(low, below + 1))
+                yield f"{low}:{below}", asked[-1]
                 below = low - 1
 
         with (
             self.store.bulk_first_fill(expected),
             _Batches(self.store, folder_id, expected, self.worker_from) as batches,
         ):
+            index = 0
             with closing(header_batches(self.client, self.condstore, ranges())) as answers:
-                for index, messages in enumerate(answers):
-                    added += _distinct(messages)
-                    batches.add(
-                        messages,
-                        self._progress_to(name, min(added, expected), expected),
-                        first=index == 0 or self.batch == self.first_batch,
-                    )
-                    # (All of them are in this range or the next one: `wanted`.)
-                    uids = list(map(_UID, messages))
-                    here = carried or (bool(uids) and max(uids) >= lows[index])
-                    carried = bool(uids) and min(uids) < lows[index]
-                    if not here:
-                        dense = False  # the range asked for already is still read
+                try:
+                    for messages in answers:
+                        added += _distinct(messages)
+                        batches.add(
+                            messages,
+                            self._progress_to(name, min(added, expected), expected),
+                            first=index == 0 or self.batch == self.first_batch,
+                        )
+                        # (All of them are in this range or the next one: `wanted`.)
+                        uids = list(map(_UID, messages))
+                        here = carried or (bool(uids) and max(uids) >= lows[index])
+                        carried = bool(uids) and min(uids) < lows[index]
+                        if not here:
+                            dense = False  # the range asked for already is still read
+                        index += 1
+                except Exception as exc:
+                    if not _may_be_one_message(exc):
+                        raise
+                    added += self._keep(batches, exc)
+                    failed = exc, set(asked[index])
+            if failed is not None:  # (the ranges below it: sync_folder's count check)
+                batches.flush()
+                return added + self._narrow(folder_id, *failed)
             if not dense and below >= 1:
                 batches.flush()
                 found = self._uid_search(f"UID 1:{below}", expected)
@@ -862,7 +1032,10 @@ class SyncEngine:
                 return added + self._fetch_new(folder_id, name, rest)
         return added
 
-    def _download_bodies(self, folder_id: int) -> None:
+    def _download_bodies(self, folder_id: int, *, narrow: bool = False) -> None:
+        """Bodies not cached yet, 200 a command. `narrow` (the folder pass under way,
+        sync_folder): a chunk the server fails (_may_be_one_message) is asked for one
+        message at a time (_bodies_one_by_one)."""
         rows = self.store.conn.execute(
             "SELECT id, uid, size FROM messages m WHERE folder_id = ? AND uid IS NOT NULL AND "
             "NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id) ORDER BY uid DESC",
@@ -872,8 +1045,13 @@ class SyncEngine:
             chunk = dict((uid, mid) for mid, uid, _size in rows[start : start + 200])
             sizes = {uid: size for _mid, uid, size in rows[start : start + 200]}
             expected = sum(size for _mid, _uid, size in rows[start : start + 200])
-            with bulk(self.client, expected):  # the sizes we stored, not the answer's
-                data = self.client.fetch(uid_set(chunk), [b"UID", b"BODY.PEEK[]"])
+            try:
+                with bulk(self.client, expected):  # the sizes we stored, not the answer's
+                    data = self.client.fetch(uid_set(chunk), [b"UID", b"BODY.PEEK[]"])
+            except Exception as exc:
+                if not narrow or not _may_be_one_message(exc):
+                    raise
+                data = self._bodies_one_by_one(exc, sizes)
             # One transaction per fetched chunk; indexing for search comes after the pass.
             self.store.save_bodies(
                 (chunk[uid], raw)
@@ -882,6 +1060,36 @@ class SyncEngine:
                 and (raw := item.get(b"BODY[]")) is not None
                 and not _sent_empty(raw, sizes[uid])
             )
+
+    def _bodies_one_by_one(self, exc: Exception, sizes: dict[int, int]) -> dict:
+        """The bodies of `sizes` (UID -> stored size) asked for one at a time after the
+        answer for all of them failed with `exc`: a message the server cannot send goes
+        to self._bad (its body is asked for again next pass); at most NARROW_RECONNECTS
+        reconnects per folder pass, then the rest waits for the next pass. When no body
+        came at all, `exc` is raised (the server's failure, not a message's)."""
+        if not keeps_connection(exc):
+            self.drop_connection()
+        data: dict = {}
+        failed: dict[int, MailError] = {}
+        for uid in sorted(sizes, reverse=True):
+            if self._client is None:
+                if self._reconnects >= NARROW_RECONNECTS:
+                    break
+                self._reconnects += 1
+            self._reopen()
+            try:
+                with bulk(self.client, sizes[uid]):
+                    data.update(self.client.fetch([uid], [b"UID", b"BODY.PEEK[]"]))
+            except Exception as again:
+                if not _may_be_one_message(again):
+                    raise
+                failed[uid] = classify_imap(again)
+                if not keeps_connection(again):
+                    self.drop_connection()
+        if failed and not data:
+            raise exc  # no body came at all: the server's failure, not a message's
+        self._bad.update(failed)
+        return data
 
     # -- bodies ----------------------------------------------------------------------------
 
@@ -1024,6 +1232,34 @@ def _internaldate_parsed(value: bytes) -> float | None:
         return None
 
 
+def _may_be_one_message(exc: BaseException) -> bool:
+    """Whether a failed header or body answer may be one message's doing: a NO (not
+    one about the server as a whole: [UNAVAILABLE], [INUSE], [LIMIT]), or the server
+    closing the connection (a BYE, the end of the stream) as Dovecot does when it cannot
+    read a message file. Not a timeout, a broken protocol or a busy server."""
+    error = classify_imap(exc)
+    if type(error) is ConnectionLost:
+        return True
+    return isinstance(error, Refused) and error.code not in _SERVER_WIDE
+
+
+def unreadable_failure(account: str, folder: FolderResult) -> Failure:
+    """One folder's messages the server could not send, as one failure (the first
+    one's code and words): reason "unreadable-messages", data uids (at most 50, in
+    order) and count; Failure.item the UIDs as text."""
+    uids = sorted(folder.unreadable)
+    first = folder.unreadable[uids[0]]
+    error = Refused(
+        protocol="imap",
+        code=first.code,
+        server_text=first.server_text,
+        host=first.host,
+        reason="unreadable-messages",
+        data={"uids": uids[:50], "count": len(uids)},
+    )
+    return Failure(error, account, folder.folder, SYNC, item=uid_set(uids))
+
+
 def _distinct(messages: list[NewMessage]) -> int:
     """How many messages a header fetch gave: a UID the server repeated in its answer
     is stored once, so it counts once ("new" is what was stored)."""
@@ -1056,11 +1292,40 @@ def _read_headers(
 ) -> list[NewMessage]:
     """The messages of the answer to the header UID FETCH `tag` (fetch_headers); a NO
     or BAD raises. `ahead`: the tags of commands sent after it and not answered yet
-    (read_answer)."""
-    typ, text, fetches = read_answer(imap, tag, "UID", plain_messages(modseq, wanted), ahead)
+    (read_answer). A failure (NO, BYE, a dropped connection) carries what the answer
+    gave before it (_keep_partial)."""
+    try:
+        typ, text, fetches = read_answer(imap, tag, "UID", plain_messages(modseq, wanted), ahead)
+    except imaplib.IMAP4.abort as exc:
+        _keep_partial(exc, getattr(exc, "fetched", []), modseq, wanted)
+        raise
     if typ != "OK":
-        raise _refused("headers", _decode([text]))
+        said = _decode([text])
+        error = ImapError(
+            reason="refused-to",
+            data={"what": "headers"},
+            code=response_code(said),
+            server_text=said or None,
+        )
+        raise _keep_partial(error, fetches, modseq, wanted)
     return messages_from_fetches(fetches, modseq, wanted)
+
+
+def _keep_partial(
+    exc: BaseException, fetches: list, modseq: bool, wanted: Container[int] | None
+) -> BaseException:
+    """`exc` carrying what a failed header answer gave before it failed: `partial`, the
+    complete messages, and `named`, the UIDs it named without their header (Dovecot
+    sends `* 3 FETCH (UID 3 FLAGS (..) INTERNALDATE ".." RFC822.SIZE 160)` and then
+    `* BYE FETCH failed: Internal error occurred...` for a message file it cannot read:
+    that UID is the one it could not read)."""
+    exc.partial = messages_from_fetches(fetches, modseq, wanted)  # type: ignore[attr-defined]
+    exc.named = {  # type: ignore[attr-defined]
+        f.uid
+        for f in fetches
+        if type(f) is not NewMessage and f.uid is not None and f.header is None
+    }
+    return exc
 
 
 Asked = tuple[str, Container[int]]  # a UID set to ask for, and the UIDs wanted of it

@@ -1,0 +1,82 @@
+"""One message file Dovecot cannot read (mode 000: Dovecot reads mail as its own user,
+not root) does not stop the folder: Dovecot 2.3 answers the header FETCH with the
+messages before it, `* 3 FETCH (UID 3 FLAGS (..) INTERNALDATE ".." RFC822.SIZE 160)`
+(no header), then `* BYE FETCH failed: Internal error occurred. Refer to server log for
+more information. [date]` and closes the connection (a body FETCH: `* 3 FETCH (UID 3)`,
+then the same BYE). Every other message is synced, the bad one is reported by its UID,
+and the next sync asks for it again without downloading the others again."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.cli.helpers import configure
+from tests.fixtures.realpeer_maildir import _uid_order
+from tests.imap.helpers import message
+from tuimail.__main__ import main
+
+pytestmark = pytest.mark.interop
+
+
+def _message_file(peer, user, uid: int):
+    path = peer.folder_path(user)
+    order = _uid_order(path)
+    for sub in ("cur", "new"):
+        for file in (path / sub).iterdir():
+            if order.get(file.name.split(":")[0]) == uid:
+                return file
+    raise AssertionError(f"no file for UID {uid}")
+
+
+def _sync(capsys) -> tuple[int, dict]:
+    capsys.readouterr()
+    code = main(["sync", "--json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def _listed(capsys) -> list[str]:
+    capsys.readouterr()
+    assert main(["list", "--json", "--limit", "50"]) == 0
+    return sorted(m["subject"] for m in json.loads(capsys.readouterr().out))
+
+
+@pytest.mark.parametrize("bodies", [False, True], ids=["headers", "with-bodies"])
+def test_one_unreadable_message_file_leaves_the_others_synced(
+    dovecot_peer, capsys, bodies: bool
+) -> None:
+    user = dovecot_peer.new_user()
+    for i in range(1, 8):
+        dovecot_peer.deliver(user, message(i, f"note {i}"))
+    configure(dovecot_peer, user, download_bodies=bodies)
+    bad = _message_file(dovecot_peer, user, 3)
+    os.chmod(bad, 0)
+    try:
+        code, first = _sync(capsys)
+        [account] = first if isinstance(first, list) else [first]
+        assert account["new"] == 6
+        [failure] = account["failures"]
+        assert failure["folder"] == "INBOX" and failure["reason"] == "unreadable-messages"
+        assert failure["uids"] == [3] and failure["kind"] == "refused"
+        assert "Internal error occurred" in failure["server_text"]
+        assert account["errors"] == [
+            "INBOX: 1 message could not be read from the server (UID 3): the server said "
+            + failure["server_text"]
+            + "; the next sync asks for it again"
+        ]
+        assert code != 0
+        assert len(_listed(capsys)) == 6
+
+        # Still unreadable: asked for again, the others are not fetched again.
+        code, again = _sync(capsys)
+        [account] = again if isinstance(again, list) else [again]
+        assert account["new"] == 0 and account["failures"][0]["uids"] == [3]
+    finally:
+        os.chmod(bad, 0o600)
+    code, healed = _sync(capsys)
+    [account] = healed if isinstance(healed, list) else [healed]
+    assert code == 0 and account["new"] == 1 and account["failures"] == []
+    assert len(_listed(capsys)) == 7
