@@ -137,3 +137,25 @@ def test_an_alert_in_an_accepted_login_is_shown(scripted, cli) -> None:
         run = cli("sync", "work")
     assert run.code == 0, run.err
     assert _said(run.err) == ["work: the server says: Your password expires in 3 days"]
+
+
+def test_doctor_says_the_servers_alerts_as_a_warning(scripted, cli, nameserver) -> None:
+    def accept(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b"* OK [ALERT] [b]Over quota[/b]\r\n" * 20 + tag + b" OK logged in\r\n")
+
+    script = ImapScript({"LOGIN": accept}, greeting=_greeting_with(b"Maintenance at 22:00"))
+    with scripted(script) as server:
+        save(server)
+        run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "3")
+        as_json = cli(
+            "doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "3", "--json"
+        )
+    assert "Traceback" not in run.err + run.out
+    lines = [line for line in run.out.splitlines() if "server alert:" in line]
+    assert len(lines) == 2, run.out
+    assert lines[0].startswith("  [WARNING] server alert: the server says: Maintenance at 22:00")
+    assert "the server says: [b]Over quota[/b]" in lines[1]
+    report = json.loads(as_json.out)
+    assert report["alerts"] == ["Maintenance at 22:00", "[b]Over quota[/b]"]
+    found = [c for c in report["checks"] if c["finding"] == "server-alert"]
+    assert [c["data"]["text"] for c in found] == report["alerts"]
