@@ -63,3 +63,20 @@ async def test_an_unreadable_header_line_reaches_the_recipient_through_postfix(
     assert entry.state == "sent"
     got = dovecot_peer.wait_for_message(bob, lambda m: b"forwarded as received" in m)
     assert received in got
+
+
+def test_a_forward_as_attachment_saved_as_a_draft_and_reopened_is_still_as_received() -> None:
+    """Reopening the draft read the attached message back through the stdlib, which
+    dropped the ": Leading colon" line again: the forward sent after that was changed."""
+    from tuimail.core.compose import draft_from_message
+    from tuimail.core.drafts import DraftStore
+
+    received = _as_received((CORPUS_DIR / "thunderbird-bugmail1.eml").read_bytes())
+    draft = forward(received, ACCOUNT, as_attachment=True)
+    draft.to = ["bob@example.org"]
+    drafts = DraftStore("work")
+    info = drafts.save(draft, ACCOUNT)  # local only: no password, no server
+    reopened = draft_from_message((drafts.dir / f"{info.id}.eml").read_bytes())
+    assert [a.data for a in reopened.attachments] == [received]
+    sent, _, _ = message_bytes(reopened, ACCOUNT)
+    assert received in sent

@@ -881,8 +881,13 @@ def draft_from_message(raw: bytes | Message) -> Draft:
         references=message_ids(_header(msg, "references")),
         message_id=(message_ids(_header(msg, "message-id")) or [None])[0],
     )
+    parts = msg.get_payload() if msg.is_multipart() else []
+    exact = _part_bodies(raw, msg) if isinstance(raw, bytes) else None
     for part in msg.iter_attachments():
-        if part.get_content_type() == "message/rfc822":
+        index = next((i for i, p in enumerate(parts) if p is part), None)
+        if part.get_content_type() == "message/rfc822" and exact and index is not None:
+            data = exact[index]  # as written: the stdlib's rewrite drops lines it cannot read
+        elif part.get_content_type() == "message/rfc822":
             inner = part.get_payload()
             data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
         else:
@@ -893,6 +898,29 @@ def draft_from_message(raw: bytes | Message) -> Draft:
             )
         )
     return draft
+
+
+def _part_bodies(raw: bytes, msg: Message) -> list[bytes] | None:
+    """The bodies of a multipart message's top-level parts as they are in `raw` (between
+    each part's blank line and the line break before the next boundary line), in the
+    parsed order; None when that split does not give exactly the parsed parts."""
+    boundary = msg.get_boundary()
+    if not boundary or not msg.is_multipart():
+        return None
+    mark = re.escape(boundary.encode("ascii", "surrogateescape"))
+    lines = list(re.finditer(rb"(?:\r\n|\A)--" + mark + rb"(--)?[ \t]*(?:\r\n|\Z)", raw))
+    bodies = []
+    for here, after in zip(lines, lines[1:], strict=False):
+        if here.group(1):  # the closing boundary: the rest is the epilogue
+            break
+        segment = raw[here.end() : after.start()]
+        if segment.startswith(b"\r\n"):  # a part with no header lines
+            bodies.append(segment[2:])
+            continue
+        _head, blank, body = segment.partition(b"\r\n\r\n")
+        bodies.append(body if blank else b"")
+    parts = msg.get_payload()
+    return bodies if isinstance(parts, list) and len(bodies) == len(parts) else None
 
 
 # -- $EDITOR ---------------------------------------------------------------------------
