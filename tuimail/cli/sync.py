@@ -760,6 +760,26 @@ def cmd_watch(args: argparse.Namespace) -> int:
                     _event("disconnected", {"account": account.name, "detail": detail})
                 print(f"{detail}; trying again later", file=sys.stderr, flush=True)
 
+    def alert(name: str, text: str) -> None:
+        """A server's [ALERT] (RFC 3501 7.1: it MUST be shown), once a watch; sanitised
+        already (tuimail.core.server_alerts). Standard output failing ends the watch."""
+        if name != account.name:
+            return
+        try:
+            if args.json:
+                _event("alert", {"account": name, "text": text})
+            else:
+                print(f"{name}: the server says: {text}", file=sys.stderr, flush=True)
+        except OSError as exc:
+            if not (reader_gone(exc) or local_write_failed(exc)):
+                raise
+            output_failed.append(exc)
+            done.set()
+
+    from tuimail.core import server_alerts
+
+    server_alerts.forget(account.name)
+    unlisten = server_alerts.listen(alert)
     runtime = _runtime(store, account, show, idle=True)
     holder.append(runtime)
     if pop3:  # every pass's mail is new mail to show, the first one's too
@@ -774,6 +794,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     finally:
         stopping.set()  # no --exec command starts from now on
         runtime.close()
+        unlisten()
         if getattr(args, "exec_command", None):
             from tuimail.core.hooks import stop_running
 
