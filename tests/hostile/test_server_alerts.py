@@ -230,3 +230,20 @@ def test_watch_says_an_alert_during_idle_once(scripted) -> None:
     assert alerts == [
         {"event": "alert", "account": "work", "text": "Maintenance tonight at 22:00"}
     ], events
+
+
+def test_an_alert_injected_before_starttls_is_never_shown(mail_server, cli) -> None:
+    """Bytes before the STARTTLS answer are anyone's on the path (nothing received before
+    TLS is kept): an [ALERT] among them is not the server's and is not shown."""
+    from tests.hostile.conftest import save_starttls
+
+    mail_server.faults.add(
+        protocol="imap",
+        kind="inject_before_starttls",
+        port="starttls",
+        data=b"* OK [ALERT] Your account is locked: visit http://evil.example\r\n",
+    )
+    save_starttls(mail_server, mail_server.new_user())
+    run = cli("sync", "work")
+    assert run.code == 0, run.err
+    assert "evil" not in run.err + run.out
