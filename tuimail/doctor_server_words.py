@@ -84,9 +84,11 @@ SEEN: dict[str, Callable[[Data], str]] = {
         f"{_where(d)}: {why_closed(d)}, and no submission port answers either"
     ),
     "port-closed": lambda d: f"{_where(d)}: {why_closed(d)}; the account does not use it",
+    "server-alert": lambda d: f"the server says: {d.get('text')}",
 }
 
 FIX: dict[str, Callable[[Data], str]] = {
+    "server-alert": lambda _d: "read what the server says (an [ALERT]: its administrator's words)",
     "certificate-expiring": lambda _d: (
         "the server's administrator should renew the certificate soon"
     ),

@@ -706,9 +706,9 @@ def _plain(value: object) -> object:
 
 
 def render_json(results: list[CheckResult]) -> str:
-    return json.dumps(
-        {"ok": not failed(results), "checks": [as_dict(r) for r in results]}, indent=2
-    )
+    alerts = [r.data.get("text") for r in results if r.data.get("finding") == "server-alert"]
+    checks = [as_dict(r) for r in results]
+    return json.dumps({"ok": not failed(results), "alerts": alerts, "checks": checks}, indent=2)
 
 
 def render_text(results: list[CheckResult], colour: bool = False) -> str:

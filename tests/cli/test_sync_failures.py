@@ -115,3 +115,40 @@ def test_an_account_without_a_credential_is_named_and_the_others_sync(mail_serve
     assert "password_command failed" in captured.err and "Traceback" not in captured.err
     assert main(["list", "good", "--json"]) == 0
     assert "still synced" in capsys.readouterr().out
+
+
+def test_sync_json_names_an_account_left_out_for_want_of_a_credential(mail_server, capsys) -> None:
+    """`tuimail sync --json` has an object for every account: one whose password cannot be
+    had is there with its sentence and a failure of kind "credential" (nothing was tried),
+    beside the accounts that synced."""
+    first, second = mail_server.new_user(), mail_server.new_user()
+    mail_server.deliver(second, message(1, "still synced"))
+    broken = configure(mail_server, first, name="broken")
+    broken.password_command = "exit 3"
+    save_account(broken)
+    configure(mail_server, second, name="good")
+
+    code = main(["sync", "--json"])
+    captured = capsys.readouterr()
+    assert code == 2, captured.err
+    entries = {entry["account"]: entry for entry in json.loads(captured.out)}
+    assert set(entries) == {"broken", "good"}
+    assert entries["good"]["new"] == 1 and entries["good"]["failures"] == []
+    left_out = entries["broken"]
+    assert left_out["protocol"] == "imap" and left_out["folders"] == 0
+    assert [f["kind"] for f in left_out["failures"]] == ["credential"]
+    assert left_out["errors"] and "password_command failed" in left_out["errors"][0]
+
+
+def test_sync_json_with_no_credential_at_all_is_still_a_list(mail_server, capsys) -> None:
+    for name in ("broken", "also"):
+        account = configure(mail_server, mail_server.new_user(), name=name)
+        account.password_command = "exit 3"
+        save_account(account)
+
+    code = main(["sync", "--json"])
+    captured = capsys.readouterr()
+    assert code == 2, captured.err
+    entries = json.loads(captured.out)
+    assert sorted(e["account"] for e in entries) == ["also", "broken"]
+    assert all(e["failures"][0]["kind"] == "credential" for e in entries)

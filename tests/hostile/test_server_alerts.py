@@ -10,6 +10,7 @@ import json
 import pytest
 
 from tests.hostile.conftest import assert_clean_failure, save
+from tests.hostile.idle_servers import GrowingInbox, watching
 from tests.hostile.scripted import Conn, ImapScript
 from tuimail.core import server_alerts
 
@@ -137,3 +138,112 @@ def test_an_alert_in_an_accepted_login_is_shown(scripted, cli) -> None:
         run = cli("sync", "work")
     assert run.code == 0, run.err
     assert _said(run.err) == ["work: the server says: Your password expires in 3 days"]
+
+
+def test_doctor_says_the_servers_alerts_as_a_warning(scripted, cli, nameserver) -> None:
+    def accept(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(b"* OK [ALERT] [b]Over quota[/b]\r\n" * 20 + tag + b" OK logged in\r\n")
+
+    script = ImapScript({"LOGIN": accept}, greeting=_greeting_with(b"Maintenance at 22:00"))
+    with scripted(script) as server:
+        save(server)
+        run = cli("doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "3")
+        as_json = cli(
+            "doctor", "work", "--no-send", "--nameserver", nameserver, "--timeout", "3", "--json"
+        )
+    assert "Traceback" not in run.err + run.out
+    lines = [line for line in run.out.splitlines() if "server alert:" in line]
+    assert len(lines) == 2, run.out
+    assert lines[0].startswith("  [WARNING] server alert: the server says: Maintenance at 22:00")
+    assert "the server says: [b]Over quota[/b]" in lines[1]
+    report = json.loads(as_json.out)
+    assert report["alerts"] == ["Maintenance at 22:00", "[b]Over quota[/b]"]
+    found = [c for c in report["checks"] if c["finding"] == "server-alert"]
+    assert [c["data"]["text"] for c in found] == report["alerts"]
+
+
+def test_an_alert_inside_a_header_fetch_answer_is_shown(scripted, cli) -> None:
+    """The header FETCH is read by tuimail.core.imap.fetchscan, not imaplib: an alert
+    among its responses is heard all the same."""
+    from tests.hostile.scripted import imap_fetch_line
+
+    def fetch(conn: Conn, tag: bytes, args: bytes) -> None:
+        if b"BODY.PEEK[HEADER" in args:
+            alert = b"* OK [ALERT] Mailbox is 95% full\r\n"
+            conn.send(alert + imap_fetch_line(1, 1) + alert + tag + b" OK done\r\n")
+        else:
+            ImapScript.cmd_uid_fetch(script, conn, tag, args)
+
+    script = ImapScript({"UID FETCH": fetch})
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+        listed = cli("list", "work")
+    assert run.code == 0, run.err
+    assert "hello" in listed.out  # the message was read around the alerts
+    assert _said(run.err) == ["work: the server says: Mailbox is 95% full"], run.err
+
+
+class _AlertDuringIdle(GrowingInbox):
+    """Says an alert while IDLE is under way (and again on every IDLE)."""
+
+    def cmd_idle(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        self.count_idle()
+        conn.send(b"+ idling\r\n* OK [ALERT] Maintenance tonight at 22:00\r\n")
+        if conn.readline().upper() == b"DONE":
+            conn.send(tag + b" OK idle done\r\n")
+
+
+def test_an_alert_during_idle_is_heard(scripted, tmp_path) -> None:
+    from tests.service.helpers import wait_for
+    from tuimail.core.store import Store
+
+    server_alerts.forget("work")
+    with watching(scripted, _AlertDuringIdle(), Store(tmp_path / "s.sqlite3")):
+        assert wait_for(lambda: server_alerts.heard_so_far("work"), timeout=20)
+    assert server_alerts.take("work") == ["Maintenance tonight at 22:00"]
+    server_alerts.forget("work")
+
+
+def test_watch_says_an_alert_during_idle_once(scripted) -> None:
+    import subprocess
+    import sys
+
+    from tests.process import interrupt
+
+    script = _AlertDuringIdle()
+    with scripted(script) as server:
+        save(server)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tuimail", "watch", "work", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            events = [json.loads(proc.stdout.readline()) for _ in range(2)]
+        finally:
+            interrupt(proc)
+        assert server.client_left()
+    alerts = [e for e in events if e["event"] == "alert"]
+    assert alerts == [
+        {"event": "alert", "account": "work", "text": "Maintenance tonight at 22:00"}
+    ], events
+
+
+def test_an_alert_injected_before_starttls_is_never_shown(mail_server, cli) -> None:
+    """Bytes before the STARTTLS answer are anyone's on the path (nothing received before
+    TLS is kept): an [ALERT] among them is not the server's and is not shown."""
+    from tests.hostile.conftest import save_starttls
+
+    mail_server.faults.add(
+        protocol="imap",
+        kind="inject_before_starttls",
+        port="starttls",
+        data=b"* OK [ALERT] Your account is locked: visit http://evil.example\r\n",
+    )
+    save_starttls(mail_server, mail_server.new_user())
+    run = cli("sync", "work")
+    assert run.code == 0, run.err
+    assert "evil" not in run.err + run.out

@@ -268,6 +268,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     accounts = _accounts(args.account, imap_only=False)
     accounts, passwords, missing = _credentials(accounts, several=args.account is None)
     if not accounts:
+        if args.json:
+            _print_json([], [], {}, missing)
         return EXIT_USAGE
     from tuimail.core import server_alerts
 
@@ -277,7 +279,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         store = _open_store(imap=any(opened is not None for opened in early))
         try:
-            code = _sync_accounts(args, store, accounts, passwords, early)
+            code = _sync_accounts(args, store, accounts, passwords, early, missing)
             return max(code, EXIT_USAGE) if missing else code
         finally:
             store.close()  # written and closed here: the process may end without a teardown
@@ -291,23 +293,56 @@ def _credentials(accounts: list[Account], *, several: bool):
     """Each account's password, asked for in turn before anything connects. With `several`
     (no account named) an account whose password or sign-in cannot be had is named in one
     sentence and left out, so it never stops the others; a named account's is raised
-    (worded once by _guard). Returns the accounts kept, their passwords and whether one was
-    left out (the exit status is then 2: no password available)."""
+    (worded once by _guard). Returns the accounts kept, their passwords and those left out
+    with their error (the exit status is then 2: no password available)."""
     from tuimail.core.secrets import PasswordError
 
-    kept, passwords, missing = [], [], False
+    kept, passwords, missing = [], [], []
     for account in accounts:
         try:
             passwords.append(_password(account))
         except PasswordError as exc:
             if not several:
                 raise
-            missing = True
+            missing.append((account, exc))
             said = _describe(exc)  # an OAuth sign-in's sentence names the account already
             _fail(said if said.startswith(f"{account.name} ") else f"{account.name}: {said}")
             continue
         kept.append(account)
     return kept, passwords, missing
+
+
+def _print_json(results, pop3_results, alerts, missing) -> None:
+    """`tuimail sync --json`: one object per account, those left out for want of a
+    credential too (nothing tried: its failure of kind "credential" or "authentication",
+    the sentence in errors / error)."""
+    import json
+
+    from tuimail.core.errors import SYNC, Failure
+    from tuimail.core.imap.sync import SyncResult
+
+    imap = [*results]
+    pop3 = [*pop3_results]
+    for account, exc in missing:
+        if account.protocol == "pop3":
+            summary = {"account": account.name, "protocol": "pop3", "new": 0}
+            summary |= {"deleted_on_server": 0, "on_server": 0, "seconds": 0.0}
+            pop3.append(summary | {"warnings": [], "error": _describe(exc)})
+        else:
+            result = SyncResult(account.name)
+            result.failures.append(Failure(exc, account.name, "", SYNC))
+            imap.append(result)
+    entries = [
+        {"account": r.account, "protocol": "imap"}
+        | r.as_dict()
+        | {
+            "errors": sync_errors(r),
+            "refused_actions": [failure(f) for f in r.refused_actions],
+            "alerts": alerts.get(r.account, []),
+        }
+        for r in imap
+    ]
+    print(json.dumps(entries + pop3, indent=2))
 
 
 def _open_store(*, imap: bool):
@@ -355,7 +390,7 @@ def _open_early(accounts: list[Account], passwords: list) -> list:
     ]
 
 
-def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early) -> int:
+def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early, missing) -> int:
     results = []
     pop3_results = []
     for account, runtime in _synced(store, accounts, passwords, early):
@@ -384,19 +419,7 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early) 
 
     alerts = {account.name: server_alerts.take(account.name) for account in accounts}
     if args.json:
-        imap = [
-            {"account": r.account, "protocol": "imap"}
-            | r.as_dict()
-            | {
-                "errors": sync_errors(r),
-                "refused_actions": [failure(f) for f in r.refused_actions],
-                "alerts": alerts.get(r.account, []),
-            }
-            for r in results
-        ]
-        import json
-
-        print(json.dumps(imap + pop3_results, indent=2))
+        _print_json(results, pop3_results, alerts, missing)
     else:
         _print_alerts(alerts)
         for p in pop3_results:
@@ -760,6 +783,26 @@ def cmd_watch(args: argparse.Namespace) -> int:
                     _event("disconnected", {"account": account.name, "detail": detail})
                 print(f"{detail}; trying again later", file=sys.stderr, flush=True)
 
+    def alert(name: str, text: str) -> None:
+        """A server's [ALERT] (RFC 3501 7.1: it MUST be shown), once a watch; sanitised
+        already (tuimail.core.server_alerts). Standard output failing ends the watch."""
+        if name != account.name:
+            return
+        try:
+            if args.json:
+                _event("alert", {"account": name, "text": text})
+            else:
+                print(f"{name}: the server says: {text}", file=sys.stderr, flush=True)
+        except OSError as exc:
+            if not (reader_gone(exc) or local_write_failed(exc)):
+                raise
+            output_failed.append(exc)
+            done.set()
+
+    from tuimail.core import server_alerts
+
+    server_alerts.forget(account.name)
+    unlisten = server_alerts.listen(alert)
     runtime = _runtime(store, account, show, idle=True)
     holder.append(runtime)
     if pop3:  # every pass's mail is new mail to show, the first one's too
@@ -774,6 +817,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     finally:
         stopping.set()  # no --exec command starts from now on
         runtime.close()
+        unlisten()
         if getattr(args, "exec_command", None):
             from tuimail.core.hooks import stop_running
 

@@ -643,6 +643,7 @@ class TuimailIMAPClient(IMAPClient):
         imap.sock = tls
         imap.file = deadline_reader(tls)
         imap.untagged_responses.clear()  # nothing received before TLS survives
+        imap.__dict__.pop("early_alerts", None)  # an [ALERT] before TLS is anyone's
         imap.capabilities = ()
         self._starttls_done = True
         self._cached_capabilities = None

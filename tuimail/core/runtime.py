@@ -78,7 +78,8 @@ class ServiceEvent:
     kind: "state", "folders", "messages", "new-mail", "error" (`error` typed, with where:
     `folder` and `action`), "warning" (`note`: a key such as "pop3-no-uidl"), "outbox",
     "sent" (`count` waiting messages sent from the outbox); "folders" with `renamed_to`:
-    `folder` was renamed to it on the server by another client."""
+    `folder` was renamed to it on the server by another client; "alert" (`text`: the
+    server's [ALERT], sanitised and bounded by tuimail.core.server_alerts, once a session)."""
 
     kind: str
     account: str = ""
@@ -89,6 +90,7 @@ class ServiceEvent:
     messages: list[Any] = field(default_factory=list)  # "new-mail": the store's rows
     note: str = ""  # "warning": which one; "error": which item (Failure.item)
     renamed_to: str = ""  # "folders": `folder` is now called this on the server
+    text: str = ""  # "alert": the server's words (plain text, never markup)
 
     @property
     def failure(self) -> Failure | None:

@@ -90,6 +90,8 @@ class PasswordError(Exception):
     password. Its text is a record for logs. (NeedsSignIn, the OAuth sign-in that is
     missing, is one too: typed by its MailError side.)"""
 
+    kind = "credential"  # a failure's kind in --json (MailError's kinds: NeedsSignIn's wins)
+
     def __init__(self, *args: object, problem: str = "", **data: object) -> None:
         super().__init__(*(args or (f"password: {problem}",)))
         self.problem = problem

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from tuimail.core import server_alerts
 from tuimail.core.account import Account
 from tuimail.core.facade.actions import Actions
 from tuimail.core.facade.compose import Composing
@@ -120,6 +121,9 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
         self._outbox_thread: threading.Thread | None = None
         self._pass_threads: list[threading.Thread] = []  # start/sync_all's, per account
         self._backends = {name: self._runtime(acc) for name, acc in self.accounts.items()}
+        for name in self.accounts:
+            server_alerts.forget(name)  # this session's: each alert shown once
+        self._unlisten = server_alerts.listen(self._alert_heard)
 
     # plumbing
     def password_for(self, account: Account) -> Secret:
@@ -137,6 +141,12 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
                 self.listener(event)
             except Exception:
                 pass
+
+    def _alert_heard(self, account: str, text: str) -> None:
+        """A server's [ALERT] (RFC 3501 7.1: it MUST be shown) on any of this service's
+        connections, first heard: an "alert" event (from the connection's thread)."""
+        if account in self.accounts:
+            self._emit(ServiceEvent("alert", account=account, text=text))
 
     def _runtime(self, account: Account) -> AccountRuntime:
         return AccountRuntime(
@@ -197,6 +207,7 @@ class MailService(Reading, Actions, Folders, Composing, OutboxSending):
     def stop(self, timeout: float = 5.0) -> None:
         """Stop every account's threads and the outbox thread, and join them."""
         self._outbox_stop.set()
+        self._unlisten()
         deadline = time.monotonic() + timeout
         for backend in self._backends.values():
             backend.close(timeout)  # ends a pass under way (its connection is dropped)

@@ -506,6 +506,9 @@ class TuimailApp(App[None]):
                 self._ask_password_again(event.account)
         elif event.kind == "sent":
             notify(self, event_words(event))
+        elif event.kind == "alert":  # RFC 3501 7.1: MUST be shown; plain text, once
+            said = f"{event.account}: {event.text}"
+            notify(self, said, title="The server says", severity="warning", timeout=30)
         if event.kind in ("outbox", "sent"):
             self._reload_outbox_view()
         elif event.kind == "new-mail":

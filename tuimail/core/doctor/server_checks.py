@@ -17,6 +17,7 @@ from typing import Any
 
 import aiosmtplib
 
+from tuimail.core import server_alerts
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.connect import TLSRequiredError, open_imap, open_pop3, smtp_kwargs
 from tuimail.core.doctor.login_checks import (
@@ -220,6 +221,19 @@ def _caps_result(
     return CheckResult("capabilities", group, "ok", "", "", data=data)
 
 
+def alert_results(group: str, heard: str) -> list[CheckResult]:
+    """A warning for each [ALERT] the server sent (RFC 3501 7.1: it MUST be shown to the
+    user), its text sanitised and bounded by tuimail.core.server_alerts."""
+    return [
+        CheckResult("server alert", group, "warning", "", "", data=_alert(text))
+        for text in server_alerts.take(heard)
+    ]
+
+
+def _alert(text: str) -> dict[str, Any]:
+    return {"finding": "server-alert", "text": text}
+
+
 def _imap(group, account, password, timeout, address, in_clear=False) -> list[CheckResult]:
     s = account.incoming
     start = time.monotonic()
@@ -230,6 +244,8 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
     except (OSError, MailError, imaplib.IMAP4.error) as exc:
         return [_lost(group, "greeting", exc, time.monotonic() - start, "imap")]
     broken = False  # the connection is out of step (a timeout, a violation): no LOGOUT
+    heard = f"doctor {id(client)}"  # this check's own alerts (not the app's session)
+    server_alerts.attach(client._imap, heard)
     try:
         results = _tls_results(group, s, _ssl_of(client.socket()), time.monotonic() - start)
         caps = {c.decode().upper() for c in client.capabilities()}
@@ -257,8 +273,9 @@ def _imap(group, account, password, timeout, address, in_clear=False) -> list[Ch
                     else token_refused(group, account, exc, seconds)
                     or login_failed(group, account.login, exc, seconds, account.protocol, s.host)
                 )
-        return results
+        return results + alert_results(group, heard)
     finally:
+        server_alerts.forget(heard)
         # Closed either way: a LOGOUT that failed (it waits a timeout more on a server
         # that stopped answering) left the socket open until the process ended.
         (drop_quietly if broken else close_quietly)(client)
