@@ -871,7 +871,7 @@ class SyncEngine:
 
         Bounded: at most NARROW_RECONNECTS reconnects and NARROW_FETCHES commands per
         folder pass; what is still unresolved then is reported as unreadable too. A
-        server that sent no message at all meanwhile (it fails every fetch: shutting
+        server that never sent a message of this folder (it fails every fetch: shutting
         down, refusing) is not a message's problem: `exc` is raised, as before.
         Returns how many messages were stored."""
         self._fetch_failed = True
@@ -900,8 +900,9 @@ class SyncEngine:
                 half = len(rest) // 2
                 todo.extendleft((rest[half:], rest[:half]))
 
-        failed(asked - set(self.store.uids(folder_id)), exc, False)
-        progress = progress or bool(getattr(exc, "partial", None))
+        failed(asked - set(self.store.uids(folder_id)), exc, len(asked) == 1)
+        # The server did send messages of this folder (before, or in this answer)
+        progress = progress or self.store.count_messages(folder_id) > 0
         while todo:
             if fetches >= NARROW_FETCHES or (
                 self._client is None and self._reconnects >= NARROW_RECONNECTS
