@@ -160,8 +160,8 @@ async def test_found_settings_bring_the_next_step_into_view_on_a_small_terminal(
             screen.log_line(f"line {n}")
         screen.point_at_next_step()
         await settle(pilot)
-        assert storage.has_focus
-        await wait_for(pilot, in_view, timeout=5)
+        await wait_for(pilot, lambda: storage.has_focus)  # (a loaded machine: not at once)
+        await wait_for(pilot, in_view)
 
 
 async def test_the_log_box_appears_with_its_first_line():
