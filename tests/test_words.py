@@ -515,6 +515,11 @@ def test_an_unreadable_list_line_says_why_and_shows_the_line() -> None:
     )
 
 
+_UNREADABLE = Failure(
+    Refused(reason="unreadable-messages", data={"uids": [17], "count": 1}), "a", "INBOX", "sync"
+)
+
+
 @pytest.mark.parametrize(
     ("item", "words"),
     [
@@ -534,6 +539,7 @@ def test_an_unreadable_list_line_says_why_and_shows_the_line() -> None:
         ),
         (AccountState("error", failures=(Failure(ServerBusy(), "a", "INBOX"),)), "a folder failed"),
         (AccountState("error", failures=(Failure(ServerBusy()),) * 2), "2 folders failed"),
+        (AccountState("error", failures=(_UNREADABLE,)), "1 message unreadable"),
     ],
 )
 def test_a_troubled_accounts_state_in_a_few_words(item, words) -> None:
@@ -541,3 +547,19 @@ def test_a_troubled_accounts_state_in_a_few_words(item, words) -> None:
     from tuimail.words.status import brief
 
     assert brief(item) == words
+
+
+def test_messages_the_server_could_not_send_in_one_sentence() -> None:
+    """The folder, how many, their UIDs, the server's code and words, and that the next
+    sync asks again (`tuimail sync`, the app's status)."""
+    error = Refused(
+        protocol="imap",
+        code="SERVERBUG",
+        server_text="Internal error occurred.",
+        reason="unreadable-messages",
+        data={"uids": [17, 18], "count": 2},
+    )
+    assert failure(Failure(error, "a", "INBOX", "sync")) == (
+        "INBOX: 2 messages could not be read from the server (UIDs 17, 18): the server said "
+        "[SERVERBUG] Internal error occurred.; the next sync asks for them again"
+    )

@@ -17,6 +17,7 @@ from tests.cli.helpers import configure
 from tests.fixtures.realpeer_maildir import _uid_order
 from tests.imap.helpers import message
 from tuimail.__main__ import main
+from tuimail.cli.exits import EXIT_FAILURE
 
 pytestmark = pytest.mark.interop
 
@@ -80,3 +81,28 @@ def test_one_unreadable_message_file_leaves_the_others_synced(
     [account] = healed if isinstance(healed, list) else [healed]
     assert code == 0 and account["new"] == 1 and account["failures"] == []
     assert len(_listed(capsys)) == 7
+
+
+def test_opening_a_message_dovecot_cannot_read_says_so(dovecot_peer, capsys) -> None:
+    """The body FETCH of a message file Dovecot cannot read (synced while it could):
+    `* 2 FETCH (UID 2)`, then BYE. Tried once more on a fresh connection, then said as
+    that message's problem with Dovecot's words, not as a lost connection."""
+    user = dovecot_peer.new_user()
+    for i in range(1, 4):
+        dovecot_peer.deliver(user, message(i, f"note {i}"))
+    configure(dovecot_peer, user)
+    assert main(["sync"]) == 0
+    bad = _message_file(dovecot_peer, user, 2)
+    os.chmod(bad, 0)
+    try:
+        capsys.readouterr()
+        assert main(["read", "2"]) == EXIT_FAILURE
+        err = capsys.readouterr().err
+        assert err.startswith(
+            "tuimail: 1 message could not be read from the server (UID 2): FETCH failed: "
+            "Internal error occurred."
+        ), err
+        assert main(["read", "3"]) == 0
+    finally:
+        os.chmod(bad, 0o600)
+    assert main(["read", "2"]) == 0

@@ -118,12 +118,24 @@ def brief(item: Any) -> str:
         else:
             text = next((words for kind, words in _BRIEF if isinstance(error, kind)), "")
             text = text or ("offline" if item.state == "offline" else "failed")
+    elif item.failures and all(_unreadable(f) for f in item.failures):
+        count = sum(_unreadable(f) for f in item.failures)
+        text = f"{count} message{'' if count == 1 else 's'} unreadable"
     elif item.failures:
         count = len(item.failures)
         text = "a folder failed" if count == 1 else f"{count} folders failed"
     else:
         text = "offline" if item.state == "offline" else "failed"
     return text + _retrying(item)
+
+
+def _unreadable(failure: Any) -> int:
+    """How many messages a failure says the server could not send (0: another failure)."""
+    error = failure.error
+    if getattr(error, "reason", "") != "unreadable-messages":
+        return 0
+    count = getattr(error, "data", {}).get("count")
+    return count if isinstance(count, int) and count > 0 else 1
 
 
 def _retrying(item: Any) -> str:

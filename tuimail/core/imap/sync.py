@@ -871,7 +871,7 @@ class SyncEngine:
 
         Bounded: at most NARROW_RECONNECTS reconnects and NARROW_FETCHES commands per
         folder pass; what is still unresolved then is reported as unreadable too. A
-        server that sent no message at all meanwhile (it fails every fetch: shutting
+        server that never sent a message of this folder (it fails every fetch: shutting
         down, refusing) is not a message's problem: `exc` is raised, as before.
         Returns how many messages were stored."""
         self._fetch_failed = True
@@ -900,8 +900,9 @@ class SyncEngine:
                 half = len(rest) // 2
                 todo.extendleft((rest[half:], rest[:half]))
 
-        failed(asked - set(self.store.uids(folder_id)), exc, False)
-        progress = progress or bool(getattr(exc, "partial", None))
+        failed(asked - set(self.store.uids(folder_id)), exc, len(asked) == 1)
+        # The server did send messages of this folder (before, or in this answer)
+        progress = progress or self.store.count_messages(folder_id) > 0
         while todo:
             if fetches >= NARROW_FETCHES or (
                 self._client is None and self._reconnects >= NARROW_RECONNECTS
@@ -1106,7 +1107,10 @@ class SyncEngine:
         folder = self.store.folder(row.folder_id)
         assert folder is not None
 
+        tries = []
+
         def step() -> bytes:
+            tries.append(1)
             try:
                 info = examine(self.client, row.folder)
             except Exception as exc:
@@ -1118,8 +1122,16 @@ class SyncEngine:
             self._selected = row.folder
             if folder.uidvalidity is not None and info.get(b"UIDVALIDITY") != folder.uidvalidity:
                 raise ImapError(reason="folder-changed", data={"folder": row.folder})
-            with bulk(self.client, row.size):  # time for the size we stored
-                data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
+            try:
+                with bulk(self.client, row.size):  # time for the size we stored
+                    data = self.client.fetch([row.uid], [b"BODY.PEEK[]"])
+            except Exception as exc:
+                # Lost again on a fresh connection: this message, not the connection
+                # (Dovecot: BYE for a message file it cannot read); said so, not retried.
+                if len(tries) > 1 and not keeps_connection(exc) and _may_be_one_message(exc):
+                    self.drop_connection()
+                    raise _unreadable_error({row.uid: classify_imap(exc)}) from exc
+                raise
             # Only the UID asked for: a server may add FETCH data for other messages.
             raw = data.get(row.uid, {}).get(b"BODY[]")
             if raw is None:
@@ -1244,12 +1256,19 @@ def _may_be_one_message(exc: BaseException) -> bool:
 
 
 def unreadable_failure(account: str, folder: FolderResult) -> Failure:
-    """One folder's messages the server could not send, as one failure (the first
+    """One folder's messages the server could not send, as one failure (_unreadable_error);
+    Failure.item the UIDs as text."""
+    error = _unreadable_error(folder.unreadable)
+    return Failure(error, account, folder.folder, SYNC, item=uid_set(folder.unreadable))
+
+
+def _unreadable_error(unreadable: dict[int, MailError]) -> Refused:
+    """Messages the server could not send (UID -> its failure) as one error (the first
     one's code and words): reason "unreadable-messages", data uids (at most 50, in
-    order) and count; Failure.item the UIDs as text."""
-    uids = sorted(folder.unreadable)
-    first = folder.unreadable[uids[0]]
-    error = Refused(
+    order) and count."""
+    uids = sorted(unreadable)
+    first = unreadable[uids[0]]
+    return Refused(
         protocol="imap",
         code=first.code,
         server_text=first.server_text,
@@ -1257,7 +1276,6 @@ def unreadable_failure(account: str, folder: FolderResult) -> Failure:
         reason="unreadable-messages",
         data={"uids": uids[:50], "count": len(uids)},
     )
-    return Failure(error, account, folder.folder, SYNC, item=uid_set(uids))
 
 
 def _distinct(messages: list[NewMessage]) -> int:

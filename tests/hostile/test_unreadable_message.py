@@ -1,0 +1,171 @@
+"""One message a server cannot send (a NO to its FETCH, or a BYE and a dropped
+connection in the middle of the answer, as Dovecot does for a message file it cannot
+read) never stops the folder: the others are stored, the bad one is reported by UID and
+asked for again by the next sync, without the others being downloaded again."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.hostile.conftest import save
+from tests.hostile.scripted import Conn, ImapScript, imap_fetch_line
+
+
+def _uids(text: bytes, top: int) -> list[int]:
+    """A UID set ("1:3,7", "5:*") as the UIDs of 1..top in it."""
+    out: list[int] = []
+    for part in text.decode().split(","):
+        low, _, high = part.partition(":")
+        a, b = (int(x) if x != "*" else top for x in (low, high or low))
+        out.extend(range(max(min(a, b), 1), min(max(a, b), top) + 1))
+    return out
+
+
+class Mailbox(ImapScript):
+    """A folder of `count` messages (UIDs 1..count) of which UID `bad` cannot be sent:
+    `how` is "no" (the messages before it, then a tagged NO [SERVERBUG]), "bye" (the
+    messages before it, then BYE and the connection closed) or "dovecot" (as "bye",
+    with `* n FETCH (UID n FLAGS ())` for the bad one before the BYE, as Dovecot 2.3);
+    "down": BYE at once for every header FETCH."""
+
+    def __init__(self, count: int, bad: int | None, how: str) -> None:
+        super().__init__()
+        self.count, self.bad, self.how = count, bad, how
+        self.header_fetches: list[bytes] = []  # the UID sets asked for, in order
+
+    def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(
+            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n"
+            f"* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
+            + tag
+            + b" OK [READ-ONLY] done\r\n"
+        )
+
+    cmd_select = cmd_examine
+
+    def cmd_status(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(
+            f"* STATUS INBOX (MESSAGES {self.count} UIDNEXT {self.count + 1} "
+            "UIDVALIDITY 7)\r\n".encode()
+            + tag
+            + b" OK done\r\n"
+        )
+
+    def cmd_uid_search(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        words = args.split()
+        asked = _uids(words[words.index(b"UID") + 1], self.count) if b"UID" in words else None
+        found = [u for u in range(1, self.count + 1) if asked is None or u in asked]
+        conn.send(
+            b"* SEARCH " + " ".join(map(str, found)).encode() + b"\r\n" + tag + b" OK done\r\n"
+        )
+
+    def cmd_uid_fetch(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        uid_set, _, items = args.partition(b" ")
+        asked = _uids(uid_set, self.count)
+        if b"BODY.PEEK[HEADER" not in items:
+            lines = b"".join(f"* {u} FETCH (UID {u} FLAGS ())\r\n".encode() for u in asked)
+            conn.send(lines + tag + b" OK done\r\n")
+            return
+        self.header_fetches.append(uid_set)
+        if self.how == "down":
+            conn.send(b"* BYE Server shutting down.\r\n")
+            conn.close()
+            raise _Closed
+        out = b""
+        for uid in asked:
+            if uid != self.bad:
+                out += imap_fetch_line(uid, uid, f"m{uid}".encode())
+                continue
+            if self.how == "no":
+                conn.send(out + tag + b" NO [SERVERBUG] Internal error occurred.\r\n")
+                return
+            if self.how == "dovecot":
+                out += f"* {uid} FETCH (UID {uid} FLAGS ())\r\n".encode()
+            conn.send(out + b"* BYE FETCH failed: Internal error occurred.\r\n")
+            conn.close()
+            raise _Closed
+        conn.send(out + tag + b" OK done\r\n")
+
+    def __call__(self, conn: Conn) -> None:
+        try:
+            super().__call__(conn)
+        except _Closed:
+            pass
+
+
+class _Closed(Exception):
+    """The script closed the connection (ends this connection's script)."""
+
+
+def _sync(cli) -> dict:
+    run = cli("sync", "work", "--json")
+    [account] = json.loads(run.out) if run.out.startswith("[") else [json.loads(run.out)]
+    return account
+
+
+def _subjects(cli) -> list[str]:
+    run = cli("list", "work", "--json", "--limit", "1000")
+    return [m["subject"] for m in json.loads(run.out)]
+
+
+def _said(how: str) -> str:
+    if how == "no":
+        return "[SERVERBUG] Internal error occurred."
+    return "FETCH failed: Internal error occurred."
+
+
+@pytest.mark.parametrize("how", ["no", "bye", "dovecot"])
+def test_one_message_the_server_cannot_send_leaves_the_others_synced(scripted, cli, how) -> None:
+    script = Mailbox(10, bad=4, how=how)
+    with scripted(script) as server:
+        save(server)
+        first = _sync(cli)
+        assert first["new"] == 9
+        [failure] = first["failures"]
+        assert failure["reason"] == "unreadable-messages" and failure["uids"] == [4]
+        assert first["errors"] == [
+            f"INBOX: 1 message could not be read from the server (UID 4): the server said "
+            f"{_said(how)}; the next sync asks for it again"
+        ]
+        assert sorted(_subjects(cli)) == sorted(f"m{u}" for u in range(1, 11) if u != 4)
+
+        # Asked for again, alone: the others are not downloaded again.
+        script.header_fetches.clear()
+        again = _sync(cli)
+        assert again["new"] == 0 and again["failures"][0]["uids"] == [4]
+        assert script.header_fetches == [b"4"]
+
+        script.bad = None  # the server recovered
+        healed = _sync(cli)
+        assert healed["new"] == 1 and healed["failures"] == []
+        assert len(_subjects(cli)) == 10
+
+
+@pytest.mark.parametrize("bad", [120, 20], ids=["in-the-first-batch", "in-the-batch-ahead"])
+@pytest.mark.parametrize("how", ["no", "dovecot"])
+def test_a_failing_message_in_a_pipelined_batch(scripted, cli, bad, how) -> None:
+    """150 messages: a first sync asks for 51:150 and, before its answer is read, 1:50
+    (tuimail.core.imap.ahead). The bad one fails either; the other 149 are stored."""
+    script = Mailbox(150, bad=bad, how=how)
+    with scripted(script) as server:
+        save(server)
+        first = _sync(cli)
+        assert [f["uids"] for f in first["failures"]] == [[bad]]
+        assert first["new"] == 149
+        assert len(_subjects(cli)) == 149
+        assert script.header_fetches[0] == b"51:150" and b"1:50" in script.header_fetches
+
+
+def test_a_server_failing_every_fetch_is_not_one_message(scripted, cli) -> None:
+    """A BYE before any message on every header FETCH is the server's failure: the
+    folder fails as a lost connection, no message is called unreadable."""
+    script = Mailbox(10, bad=None, how="down")
+    with scripted(script) as server:
+        save(server)
+        account = _sync(cli)
+        assert account["new"] == 0
+        [failure] = account["failures"]
+        assert failure["kind"] == "connection-lost" and "reason" not in failure
+        assert failure["server_text"] == "Server shutting down."
