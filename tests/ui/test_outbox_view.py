@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from tests.ui.helpers import make_app, ready, run_from_palette, seed, settle, wait_for
+from tests.ui.helpers import (
+    make_app,
+    ready,
+    record_notes,
+    run_from_palette,
+    seed,
+    settle,
+    wait_for,
+)
 from tests.ui.outbox_helpers import MARKUP_REFUSAL, hold_refused, open_outbox, shown
 from tuimail.core.outbox import Outbox
 from tuimail.ui.screens.dialogs import ConfirmDialog
@@ -170,6 +178,30 @@ async def test_the_bar_says_waiting_and_held_apart_in_80_columns(mail_server):
         await wait_for(pilot, lambda: "Outbox: 1 waiting, 1 needs you" in str(bar.render()))
         await settle(pilot)
         assert bar.size.height == 1
+
+
+async def test_enter_on_a_message_that_goes_by_itself_opens_nothing(mail_server):
+    """A message waiting after a temporary refusal is sent again by itself: Enter does
+    not open a copy to send (that would deliver it twice), it says what to do instead."""
+    from tuimail.core.service import Draft
+    from tuimail.ui.screens.composer import ComposerScreen
+
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        notes = record_notes(app)
+        mail_server.faults.add(protocol="smtp", kind="reply", command="MAIL", code=451)
+        draft = Draft(account="test", to="bob@example.test", subject="Later", body="b")
+        app.work(lambda: app.service.send(draft), "send")
+        await wait_for(pilot, lambda: app.service.outbox_waiting == 1, timeout=30)
+        await open_outbox(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("sent by itself" in n for n in notes))
+        await settle(pilot)
+        assert isinstance(app.screen, OutboxScreen)
+        assert not any(isinstance(s, ComposerScreen) for s in app.screen_stack)
 
 
 async def test_one_that_may_have_been_sent_says_so_and_r_sends_it_again(mail_server):

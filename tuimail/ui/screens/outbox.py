@@ -181,6 +181,9 @@ class OutboxScreen(Screen[None]):
         entry = self.current()
         if entry is None or self._unconfigured(entry):
             return
+        if entry.state not in HELD:  # it goes by itself: a corrected copy would be a second
+            self.notify("This message is sent by itself: wait, or remove it (D) to write it again.")
+            return
         if not entry.recipients and not entry.refused:
             self.notify("This message has no recipients recorded: remove it (D).")
             return
