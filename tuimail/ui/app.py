@@ -1816,7 +1816,7 @@ class TuimailApp(App[None]):
             return ""
         # Refused for good or "may have been sent": never sent by themselves, so not
         # promised to be sent next time (a message to a mistyped address said so).
-        held = min(service.outbox_held(), waiting)
+        held = min(service.outbox_held_count, waiting)  # kept by the service: no disk read
         later = waiting - held
         said = []
         if later:
