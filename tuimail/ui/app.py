@@ -1800,7 +1800,8 @@ class TuimailApp(App[None]):
         self.before_search = None
         self.search_title = ""
         if not account or not folder:
-            inbox = inbox_of(self._folder_infos or [])
+            infos = self._folder_infos or []
+            inbox = _first_inbox(self.service, infos) or inbox_of(infos)
             if inbox is None:
                 return
             account, folder, at = inbox.account, inbox.name, None
