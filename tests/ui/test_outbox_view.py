@@ -247,3 +247,38 @@ async def test_a_message_of_an_account_no_longer_configured_is_listed_and_remova
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await wait_for(pilot, lambda: not Outbox("gone").entries())
+
+
+async def test_a_servers_words_saying_outbox_do_not_move_the_outbox_click():
+    """The outbox count's cells are recorded as the bar is written: an account's error
+    in a server's words saying "Outbox: " (written before the count) is not a target."""
+    from textual.app import App
+
+    from tuimail.core.errors import Refused
+    from tuimail.core.runtime import AccountState
+
+    class Bar(App[None]):
+        opened = 0
+
+        def compose(self):
+            yield StatusBar()
+
+        def action_open_outbox(self) -> None:
+            self.opened += 1
+
+    error = Refused(protocol="imap", server_text="Outbox: 0 here")
+    states = {"work": AccountState(state="error", error=error)}
+    app = Bar()
+    async with app.run_test(size=(200, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.update_status(states, 2)
+        await pilot.pause()
+        said = str(bar.render())
+        fake, real = said.index("Outbox: 0 here"), said.index("Outbox: 2")
+        assert fake < real, said
+        await pilot.click(StatusBar, offset=(fake + 1 + 2, 0))  # the bar's padding is 1
+        await pilot.pause()
+        assert app.opened == 0
+        await pilot.click(StatusBar, offset=(real + 1 + 2, 0))
+        await pilot.pause()
+        assert app.opened == 1

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from tuimail.core.outbox import HELD
 from tuimail.core.sanitize import sanitize
 from tuimail.ui.plain import notify, plain
+from tuimail.ui.screens.list_picker import ListKeys
 from tuimail.ui.widgets.key_footer import KeyFooter
 from tuimail.words.outbox import outbox_reason, refused_recipients, state_label
 
@@ -72,7 +73,7 @@ class OutboxList(OptionList):
             self.highlighted = clicked
 
 
-class OutboxScreen(Screen[None]):
+class OutboxScreen(ListKeys, Screen[None]):
     """The outbox of every account; the app's service does the work (in a worker)."""
 
     BINDINGS = [
@@ -150,12 +151,6 @@ class OutboxScreen(Screen[None]):
         return self.entries[index]
 
     # -- actions ----------------------------------------------------------------------
-
-    def action_down(self) -> None:
-        self.query_one(OptionList).action_cursor_down()
-
-    def action_up(self) -> None:
-        self.query_one(OptionList).action_cursor_up()
 
     def action_back(self) -> None:
         self.dismiss(None)
