@@ -127,3 +127,13 @@ def test_any_answer_is_json_or_a_typed_failure(answering, status, headers, body)
     except errors.MailError:
         return
     assert isinstance(code, int) and isinstance(data, dict)
+
+
+def test_an_address_the_library_cannot_use_is_a_typed_failure() -> None:
+    """A token endpoint's host name IDNA cannot encode (a label over 63 characters, as a
+    server's metadata may name it) made urllib raise UnicodeError, a ValueError that
+    escaped untyped (no caller says it): it is a ProtocolViolation like the others."""
+    with pytest.raises(errors.ProtocolViolation) as failure:
+        post_form("https://" + "a" * 70 + ".example/token", {"a": "b"}, timeout=TIMEOUT)
+    assert (failure.value.reason, failure.value.data["what"]) == ("web", "not-http")
+    assert failure.value.protocol == "http"

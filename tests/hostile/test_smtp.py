@@ -136,6 +136,41 @@ def test_an_unreadable_answer_after_the_data_is_may_have_been_sent(
         assert len(server.connections) == 1  # --retry leaves it alone: nothing resent
 
 
+def _stop_reading(conn: Conn, args: bytes) -> None:
+    conn.send(b"354 go ahead\r\n")
+    # Nothing read for three account timeouts: the client's data backs up and it must give
+    # up (then its close is seen by reading on); a client that waited for ever would get
+    # the rest read after that and the message accepted: the assertions below fail.
+    conn.stop.wait(3 * TIMEOUT)
+    conn.sock.settimeout(TIMEOUT)
+    while not conn.stop.is_set():  # then all of it, until the client has closed
+        try:
+            if not conn.sock.recv(1 << 20):
+                return
+        except TimeoutError:
+            continue
+        except (OSError, ValueError):
+            return
+
+
+def test_a_server_that_stops_reading_the_data_is_given_up_on_and_sent_once_later(
+    scripted, cli, tmp_path
+) -> None:
+    """A big message is written a chunk at a time; a server that stops reading it is
+    given up on after the account's timeout (before: a wait with no end), and as the
+    end of the data never went out, the message waits to be sent again (not "may have
+    been sent", which would ask the user to check a message the server cannot have)."""
+    path = tmp_path / "big.eml"
+    path.write_bytes(MESSAGE + (b"x" * 998 + b"\r\n") * 24_000)  # 24 MB: past the buffers
+    with scripted(SmtpScript({"DATA": _stop_reading})) as server:
+        save(server, "smtp")
+        run = cli("send", str(path))
+        error = assert_clean_failure(run)
+    assert "may have been sent" not in error, error
+    (kept,) = _outbox(cli)
+    assert kept["state"] not in ("maybe_sent", "sent"), kept
+
+
 @pytest.mark.parametrize("security", ["tls", "starttls"])
 def test_a_garbled_greeting_is_a_protocol_violation_at_the_greeting(
     scripted, cli, security, tmp_path

@@ -18,6 +18,7 @@ import pytest
 
 from tests.hostile.conftest import PASSWORD, TIMEOUT, assert_clean_failure, save
 from tests.hostile.scripted import Conn, ImapScript, account_on
+from tests.service.helpers import wait_for
 from tuimail.core.config import save_account
 from tuimail.core.imap.early import OpenedEarly
 from tuimail.core.imap.session import connect
@@ -243,8 +244,10 @@ def test_closing_an_early_connection_still_opening_ends_it_at_once(scripted) -> 
     with scripted(_never_greets) as server:
         account = dataclasses.replace(account_on(server), extra={"timeout": 25})
         early = OpenedEarly(account, PASSWORD, 25)
-        while not server.connections:  # the TCP and TLS part is done; the greeting waits
-            early.wait(0.05)
+        # The TCP and TLS part is done; the greeting waits (bounded: a connection that
+        # failed instead never shows up, and the test fails rather than hangs)
+        assert wait_for(lambda: bool(server.connections), timeout=20)
+        assert not early.wait(0)  # still opening
         early.close()
         assert early.wait(10)
         assert server.client_left()
@@ -286,7 +289,6 @@ def test_closing_the_runtime_ends_a_pass_taking_an_early_connection_still_openin
     timeout is long); closing the account runtime shuts the connection being opened
     (its sockets were handed to the pass's engine), the pass ends at once and never
     connects again."""
-    from tests.service.helpers import wait_for
     from tuimail.core.runtime import AccountRuntime
     from tuimail.core.secrets import Secret
     from tuimail.core.store import Store

@@ -158,3 +158,28 @@ def test_without_uidplus_a_move_waits_for_the_sync_as_before(mail_server, tmp_pa
     assert store.message(row.id).uid in _contents(other, "Archive")
     engine.close()
     other.logout()
+
+
+def test_a_programming_error_in_adopting_the_copyuid_is_not_hidden(
+    mail_server, tmp_path, monkeypatch
+) -> None:
+    """Only the failures of reading the COPYUID back (the server's, the store's) leave the
+    rows to the next sync; any other exception (a bug) reaches the replay, which reports
+    the action as failed, rather than being logged at info and forgotten."""
+    from tuimail.core.imap import copyuid
+
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    engine.sync()
+    (row,) = store.message_rows(store.folder_id("test", "INBOX"), 0, 10)
+
+    def bug(*_args, **_kwargs):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(copyuid, "confirmed", bug)
+    MailActions(store, engine.account).move([row.id], "Archive")
+    (failure,) = engine.replay_actions()
+    assert (failure.action, failure.error.data) == ("move", {"detail": "a bug"})
+    engine.close()

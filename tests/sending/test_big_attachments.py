@@ -69,6 +69,29 @@ def test_a_message_with_big_parts_is_the_one_written_whole(big_file, big_message
     assert parts[2].get_payload(0).as_bytes(policy=policy.SMTP) == big_message
 
 
+def test_a_message_holding_its_own_token_goes_out_whole_and_exact(
+    big_file, big_message, monkeypatch
+) -> None:
+    """A big part's token written into the message's own text (the token is random: only
+    a forgery can) makes the splice ambiguous: the message is built without tokens, the
+    same bytes, never a traceback or a part put in the wrong place."""
+    import base64
+
+    monkeypatch.setattr(spliced, "token", lambda: b"tuimail-big-part-forged")
+    image = base64.b64encode(b"tuimail-big-part-forged").decode()  # as the part holds it
+    draft = compose.Draft(
+        to=["j@example.test"],
+        subject="forged",
+        body=f"A line naming\n{image}\nin the text.\n",
+        attachments=[compose.Attachment("big.bin", big_file)],
+        message_id="<forged@example.test>",
+    )
+    raw, _sender, _recipients = compose.message_bytes(draft, ACCOUNT)
+    parts = list(BytesParser(policy=policy.default).parsebytes(raw).iter_attachments())
+    assert parts[0].get_content() == big_file
+    assert f"A line naming\r\n{image}\r\nin the text.".encode() in raw
+
+
 def test_a_big_message_forwarded_as_an_attachment_goes_as_received(big_message) -> None:
     draft = compose.forward(big_message, ACCOUNT, as_attachment=True)
     assert draft.subject == "Fwd: Quarterly figures"

@@ -52,6 +52,32 @@ def test_messages_in_an_older_shared_outbox_go_to_their_own_accounts(tmp_path) -
     assert list(shared.iterdir()) == []
 
 
+def test_a_message_an_older_tuimail_is_sending_stays_where_it_is_until_it_is_done(
+    tmp_path,
+) -> None:
+    """Taking over the older shared outbox respects its per-message lock: a message an
+    older tuimail (still running) is sending is left to it, or it would be sent twice."""
+    import fcntl
+    import os
+
+    shared = tmp_path / "outbox" / _legacy_name("ü")
+    shared.mkdir(parents=True)
+    entry = "1-busy"
+    (shared / f"{entry}.eml").write_bytes(b"Subject: busy\r\n\r\n")
+    state = {"id": entry, "account": "ü", "sender": "a@example.test"}
+    state |= {"recipients": ["b@example.test"], "subject": "busy", "state": "sending"}
+    (shared / f"{entry}.json").write_text(json.dumps(state))
+    fd = os.open(shared / f"{entry}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the older tuimail, sending it
+    try:
+        assert Outbox("ü", tmp_path).entries() == []
+        assert (shared / f"{entry}.eml").exists() and (shared / f"{entry}.json").exists()
+    finally:
+        os.close(fd)
+    assert [e.subject for e in Outbox("ü", tmp_path).entries()] == ["busy"]  # done: taken
+    assert list(shared.iterdir()) == []
+
+
 def _stdin(data: bytes):
     import io
 

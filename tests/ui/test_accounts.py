@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.ui.helpers import NOW, account_for, run_from_palette, seed, settle, wait_for
 from tuimail.core.account import Account, ServerSettings
 from tuimail.core.secrets import Secret
-from tuimail.core.service import UNIFIED, MailService
+from tuimail.core.service import UNIFIED, MailService, inbox_of
 from tuimail.core.store import NewMessage, Store
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.widgets.folder_tree import FolderTree
@@ -178,3 +178,34 @@ async def test_the_palette_opens_all_inboxes(mail_server):
         await run_from_palette(pilot, "Open folder All inboxes")
         await wait_for(pilot, lambda: app.account == UNIFIED)
         await wait_for(pilot, lambda: app.main.query_one(MessageList).count == 3)
+
+
+async def test_leaving_a_search_with_nowhere_to_go_back_opens_the_first_accounts_inbox(
+    tmp_path,
+):
+    """Esc/q in search results that have no folder to go back to open the inbox of the
+    first account in the config (as the app does at start), not the first listed one."""
+    store = Store(tmp_path / "s.db")
+    for name in ("zed", "alpha"):  # only alpha's server marks its inbox (\\Inbox)
+        role = "inbox" if name == "alpha" else None
+        folder = store.upsert_folder(name, "INBOX", delimiter="/", role=role)
+        store.add_messages(folder, [NewMessage(1, (), _header(1, name))])
+    accounts = {
+        name: Account(
+            name=name,
+            email=f"{name}@example.test",
+            incoming=ServerSettings("127.0.0.1", 9, "tls"),
+            outgoing=ServerSettings("127.0.0.1", 9, "tls"),
+        )
+        for name in ("zed", "alpha")  # the config's order: zed first
+    }
+    service = MailService(accounts, password_for=lambda a: Secret("x"), idle=False, store=store)
+    app = TuimailApp(service, start_sync=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.account == "zed")
+        assert inbox_of(app._folder_infos).account == "alpha"  # else this tests nothing
+        app.open_folder("alpha", "INBOX")
+        await wait_for(pilot, lambda: app.account == "alpha")
+        app.before_search = None
+        app.leave_search()
+        await wait_for(pilot, lambda: app.account == "zed" and app.folder == "INBOX")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ui.helpers import seed, settle, started, wait_for
-from tuimail.ui.widgets.message_list import MessageList
+from tests.ui.helpers import NOW, seed, settle, started, wait_for
+from tuimail.ui.widgets.message_list import MessageList, _date
 from tuimail.ui.widgets.reader import ReaderPane
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
@@ -36,7 +36,12 @@ async def test_an_arrival_date_is_marked_and_the_reader_says_why(mail_server) ->
         undated = next(i for i, line in enumerate(lines) if "Undated note" in line)
         future = next(i for i, line in enumerate(lines) if "XXXXXXX" in line)  # the 3609 one
         dated = next(i for i, line in enumerate(lines) if "Lunch" in line)
-        assert "~05 Dec" not in lines[dated] and " 02:30 " in lines[dated], lines
+        lst = app.main.query_one(MessageList)
+        arrived = lst.row_at(undated).date  # the day the undated one arrived (any day)
+        assert arrived is not None and lst.row_at(undated).arrival
+        marked = _date(arrived, NOW, arrival=True)  # "~" and that day, as the list writes it
+        assert marked.startswith("~") and marked in lines[undated], (marked, lines)
+        assert marked not in lines[dated] and " 02:30 " in lines[dated], lines
         for i in (undated, future):  # arrived today (the server's clock): "~" and the day
             assert "~" in lines[i][:12] and "(!)" not in lines[i], lines[i]
         app.main.query_one(MessageList).move_cursor(future)

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from tests.ui.helpers import make_app, ready, run_from_palette, seed, settle, wait_for
+from tests.ui.helpers import (
+    make_app,
+    ready,
+    record_notes,
+    run_from_palette,
+    seed,
+    settle,
+    wait_for,
+)
 from tests.ui.outbox_helpers import MARKUP_REFUSAL, hold_refused, open_outbox, shown
 from tuimail.core.outbox import Outbox
 from tuimail.ui.screens.dialogs import ConfirmDialog
@@ -172,6 +180,30 @@ async def test_the_bar_says_waiting_and_held_apart_in_80_columns(mail_server):
         assert bar.size.height == 1
 
 
+async def test_enter_on_a_message_that_goes_by_itself_opens_nothing(mail_server):
+    """A message waiting after a temporary refusal is sent again by itself: Enter does
+    not open a copy to send (that would deliver it twice), it says what to do instead."""
+    from tuimail.core.service import Draft
+    from tuimail.ui.screens.composer import ComposerScreen
+
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    app = make_app(mail_server, user)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        notes = record_notes(app)
+        mail_server.faults.add(protocol="smtp", kind="reply", command="MAIL", code=451)
+        draft = Draft(account="test", to="bob@example.test", subject="Later", body="b")
+        app.work(lambda: app.service.send(draft), "send")
+        await wait_for(pilot, lambda: app.service.outbox_waiting == 1, timeout=30)
+        await open_outbox(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("sent by itself" in n for n in notes))
+        await settle(pilot)
+        assert isinstance(app.screen, OutboxScreen)
+        assert not any(isinstance(s, ComposerScreen) for s in app.screen_stack)
+
+
 async def test_one_that_may_have_been_sent_says_so_and_r_sends_it_again(mail_server):
     """The connection was lost after the data: listed as "may have been sent" with the
     advice to check first; r (the user named it) sends it again, the outbox is empty."""
@@ -215,3 +247,38 @@ async def test_a_message_of_an_account_no_longer_configured_is_listed_and_remova
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await wait_for(pilot, lambda: not Outbox("gone").entries())
+
+
+async def test_a_servers_words_saying_outbox_do_not_move_the_outbox_click():
+    """The outbox count's cells are recorded as the bar is written: an account's error
+    in a server's words saying "Outbox: " (written before the count) is not a target."""
+    from textual.app import App
+
+    from tuimail.core.errors import Refused
+    from tuimail.core.runtime import AccountState
+
+    class Bar(App[None]):
+        opened = 0
+
+        def compose(self):
+            yield StatusBar()
+
+        def action_open_outbox(self) -> None:
+            self.opened += 1
+
+    error = Refused(protocol="imap", server_text="Outbox: 0 here")
+    states = {"work": AccountState(state="error", error=error)}
+    app = Bar()
+    async with app.run_test(size=(200, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.update_status(states, 2)
+        await pilot.pause()
+        said = str(bar.render())
+        fake, real = said.index("Outbox: 0 here"), said.index("Outbox: 2")
+        assert fake < real, said
+        await pilot.click(StatusBar, offset=(fake + 1 + 2, 0))  # the bar's padding is 1
+        await pilot.pause()
+        assert app.opened == 0
+        await pilot.click(StatusBar, offset=(real + 1 + 2, 0))
+        await pilot.pause()
+        assert app.opened == 1

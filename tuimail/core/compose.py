@@ -1035,4 +1035,7 @@ def message_bytes(draft: Draft, account: Account) -> tuple[bytes, str, list[str]
     msg = build_message(draft, account, splice=True)
     mine = {identity.key: identity.email for identity in identities(account)}
     sender = mine.get(address_of(draft.from_addr) if draft.from_addr else "", account.email)
-    return spliced.written(msg), sender, envelope_recipients(draft)
+    raw = spliced.written_else(
+        msg, lambda: utf8_headers.message_bytes(build_message(draft, account))
+    )
+    return raw, sender, envelope_recipients(draft)

@@ -17,7 +17,7 @@ from pathlib import Path
 from tuimail.core.account import Account
 from tuimail.core.compose import Draft, build_message, draft_from_message, message_ids
 from tuimail.core.errors import error_record
-from tuimail.core.mime import spliced
+from tuimail.core.mime import spliced, utf8_headers
 from tuimail.core.outbox import _legacy_name, _safe_name, data_dir, write_atomic
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import Secret
@@ -65,7 +65,10 @@ class DraftStore:
         draft_id = draft_id or time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
         msg = build_message(draft, account, include_bcc=True, splice=True)
         draft.message_id = message_ids(str(msg["Message-ID"]))[0]
-        raw = spliced.written(msg)
+        raw = spliced.written_else(
+            msg,
+            lambda: utf8_headers.message_bytes(build_message(draft, account, include_bcc=True)),
+        )
         previous = self._info(draft_id)
         info = DraftInfo(
             id=draft_id,

@@ -201,6 +201,22 @@ def write_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+@contextlib.contextmanager
+def _message_lock(directory: Path, entry_id: str) -> Iterator[bool]:
+    """The exclusive lock of one message (`<id>.lock` beside it, held by whoever sends
+    it): True when taken here, False when another process holds it."""
+    fd = os.open(directory / f"{entry_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
 def unclaimed(account_names: Iterable[str], root: Path | None = None) -> list[Outbox]:
     """Outboxes holding messages whose account is not among `account_names` (renamed or
     removed from the configuration since): still listed and removable, never lost
@@ -246,12 +262,17 @@ class Outbox:
                 continue
             eml = state.with_suffix(".eml")
             try:
-                if eml.exists():
-                    write_atomic(self.dir / state.name, state.read_bytes())
-                    os.replace(eml, self.dir / eml.name)
-                    _fsync_dir(self.dir)
-                if (self.dir / eml.name).exists():
-                    os.unlink(state)
+                with _message_lock(legacy, state.stem) as mine:
+                    if not mine:  # an older tuimail is sending it now: taken next time
+                        continue
+                    if eml.exists():
+                        write_atomic(self.dir / state.name, state.read_bytes())
+                        os.replace(eml, self.dir / eml.name)
+                        _fsync_dir(self.dir)
+                    if (self.dir / eml.name).exists():
+                        os.unlink(state)
+                        with contextlib.suppress(OSError):
+                            os.unlink(legacy / f"{state.stem}.lock")
             except OSError:
                 continue  # left where it was: listed there, tried again next time
 
@@ -417,16 +438,8 @@ class Outbox:
     def _locked(self, entry_id: str) -> Iterator[bool]:
         """An exclusive lock per message, so the app and the CLI never both send it."""
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.dir / f"{entry_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            yield True
-        finally:
-            os.close(fd)
+        with _message_lock(self.dir, entry_id) as mine:
+            yield mine
 
     def recover(self) -> None:
         """Entries left by a process that died: decide what they are now.

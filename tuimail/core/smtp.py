@@ -41,6 +41,7 @@ from tuimail.core.smtp_address import (
     plan_envelope,
 )
 from tuimail.core.smtp_client import Smtp
+from tuimail.core.smtp_data import DataStalled
 from tuimail.core.smtp_errors import classify_reply, classify_smtp
 
 Kind = Literal["temporary", "permanent", "security", "maybe_sent"]
@@ -578,6 +579,8 @@ async def _send_batch(
         raise _reply_error(
             "end of data" if data_sent else "DATA", exc.code, exc.message, refused=refused
         ) from exc
+    except DataStalled as exc:  # its end never went out: sent again later, sent once
+        raise _failure("DATA", exc, "", "lost") from exc
     except lost as exc:
         if data_sent:
             raise _maybe_sent(exc, refused) from exc

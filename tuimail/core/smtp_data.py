@@ -13,14 +13,21 @@ expressions are used).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
-from aiosmtplib.errors import SMTPDataError, SMTPServerDisconnected
+from aiosmtplib.errors import SMTPDataError, SMTPServerDisconnected, SMTPTimeoutError
 from aiosmtplib.protocol import LINE_ENDINGS_REGEX, PERIOD_REGEX
 from aiosmtplib.response import SMTPResponse
 from aiosmtplib.typing import SMTPStatus
 
 CHUNK = 1 << 20
+
+
+class DataStalled(SMTPTimeoutError):
+    """The server stopped taking the message's data for `timeout` seconds before its end
+    (the line of a single dot) was handed over: it cannot have accepted the message, so
+    sending it again later sends it once."""
 
 
 def wire_chunks(message: bytes) -> Iterator[bytes]:
@@ -47,13 +54,29 @@ async def send_data(protocol, message: bytes, timeout: float | None) -> SMTPResp
         if start.code != SMTPStatus.start_input:
             raise SMTPDataError(start.code, start.message)
         _expect_reply(protocol)
-        for chunk in wire_chunks(message):
+        chunks = wire_chunks(message)
+        chunk: bytes | None = next(chunks)
+        while chunk is not None:
+            following = next(chunks, None)  # (the last one is the end of the data)
             protocol.write(chunk)
-            await protocol._drain_helper()  # the transport's buffer, not all of it
+            try:  # the transport's buffer, not all of it; a server that stops reading
+                await asyncio.wait_for(protocol._drain_helper(), timeout)  # is given up on
+            except TimeoutError:
+                _abort(protocol)  # closed at once: a close would wait to write the rest
+                if following is None:  # the end went into the buffer: it may have arrived
+                    raise SMTPTimeoutError("the server stopped reading the data") from None
+                raise DataStalled("the server stopped reading the data") from None
+            chunk = following
         response = await protocol.read_response(timeout=timeout)
         if response.code != SMTPStatus.completed:
             raise SMTPDataError(response.code, response.message)
     return response
+
+
+def _abort(protocol) -> None:
+    transport = getattr(protocol, "transport", None)
+    if transport is not None:
+        transport.abort()
 
 
 def usable(protocol: object) -> bool:

@@ -1800,7 +1800,8 @@ class TuimailApp(App[None]):
         self.before_search = None
         self.search_title = ""
         if not account or not folder:
-            inbox = inbox_of(self._folder_infos or [])
+            infos = self._folder_infos or []
+            inbox = _first_inbox(self.service, infos) or inbox_of(infos)
             if inbox is None:
                 return
             account, folder, at = inbox.account, inbox.name, None
@@ -1816,7 +1817,7 @@ class TuimailApp(App[None]):
             return ""
         # Refused for good or "may have been sent": never sent by themselves, so not
         # promised to be sent next time (a message to a mistyped address said so).
-        held = min(service.outbox_held(), waiting)
+        held = min(service.outbox_held_count, waiting)  # kept by the service: no disk read
         later = waiting - held
         said = []
         if later:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -35,7 +36,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from tuimail.core.account import Account
-from tuimail.core.errors import Failure, Refused, error_record
+from tuimail.core.errors import Failure, MailError, Refused, error_record
 from tuimail.core.imap import copyuid
 from tuimail.core.imap.errors import classify_imap
 from tuimail.core.imap.idle_folder import still_listed
@@ -429,7 +430,10 @@ def _transfer(
         return  # the next sync matches the rows waiting in the target folder
     try:
         _adopt(store, account, client, action, found, said, queue)
-    except Exception as exc:  # done on the server: the next sync matches the rows instead
+    # Done on the server: the next sync matches the rows instead. Only the read-back's
+    # failures (the server's: typed, imaplib's, the socket's; the store's) are expected
+    # here; anything else is a bug and reaches the replay.
+    except (MailError, IMAPClientError, OSError, sqlite3.Error) as exc:
         log.info("%s: COPYUID not used: %r", account.name, exc)
         if is_connection_error(exc):
             # Done, so never sent again (a copy would be made twice); then the connection

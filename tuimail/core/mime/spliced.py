@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Callable
 from email.message import EmailMessage, Message
 from io import BytesIO
 
@@ -24,6 +25,10 @@ from tuimail.core.mime import utf8_headers
 
 BIG = 1 << 20  # an attachment larger than this is spliced in
 CHUNK = 57 * 16384  # bytes base64-encoded at a time (whole lines)
+
+
+class TokenMissing(ValueError):
+    """A big part's token is not in the written message exactly once."""
 
 
 class BigPayload(str):
@@ -68,7 +73,7 @@ def written(msg: EmailMessage) -> bytes:
     for big in bigs:
         at = out.find(big.image, pos)
         if at == -1 or out.find(big.image, at + 1) != -1:
-            raise ValueError("a big part's place was not found in the written message")
+            raise TokenMissing("a big part's place was not found in the written message")
         whole.write(out[pos:at])
         if big.kind == "exact":
             whole.write(big.data)
@@ -80,3 +85,13 @@ def written(msg: EmailMessage) -> bytes:
         pos = at + len(big.image)
     whole.write(out[pos:])
     return whole.getvalue()
+
+
+def written_else(msg: EmailMessage, whole: Callable[[], bytes]) -> bytes:
+    """`written(msg)`; if a token is not found exactly once (the message's own text holds
+    one: with 96 random bits, a forgery, not chance), `whole()`: the message built
+    without tokens (it costs memory, never exactness)."""
+    try:
+        return written(msg)
+    except TokenMissing:
+        return whole()

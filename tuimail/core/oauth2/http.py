@@ -96,10 +96,12 @@ def _exchange(
         raise _failure(exc.reason, host, deadline) from exc
     except (OSError, http.client.HTTPException) as exc:
         raise _failure(exc, host, deadline) from exc
-    except ValueError:  # ssl: a read on the socket the deadline shut down
+    except ValueError as exc:  # ssl: a read on the socket the deadline shut down
         if deadline.expired:
             raise errors.TimedOut(protocol="http", host=host) from None
-        raise
+        # Else a library's own (a host name IDNA cannot encode: UnicodeError): typed
+        data = {"what": "not-http", "type": type(exc).__name__}
+        raise errors.ProtocolViolation(protocol="http", host=host, reason="web", data=data) from exc
     if deadline.expired:  # the body may be what arrived before the socket was shut down
         raise errors.TimedOut(protocol="http", host=host)
     if len(body) > MAX_ANSWER:

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from tuimail.core.outbox import HELD
 from tuimail.core.sanitize import sanitize
 from tuimail.ui.plain import notify, plain
+from tuimail.ui.screens.list_picker import ListKeys
 from tuimail.ui.widgets.key_footer import KeyFooter
 from tuimail.words.outbox import outbox_reason, refused_recipients, state_label
 
@@ -72,7 +73,7 @@ class OutboxList(OptionList):
             self.highlighted = clicked
 
 
-class OutboxScreen(Screen[None]):
+class OutboxScreen(ListKeys, Screen[None]):
     """The outbox of every account; the app's service does the work (in a worker)."""
 
     BINDINGS = [
@@ -151,12 +152,6 @@ class OutboxScreen(Screen[None]):
 
     # -- actions ----------------------------------------------------------------------
 
-    def action_down(self) -> None:
-        self.query_one(OptionList).action_cursor_down()
-
-    def action_up(self) -> None:
-        self.query_one(OptionList).action_cursor_up()
-
     def action_back(self) -> None:
         self.dismiss(None)
 
@@ -180,6 +175,9 @@ class OutboxScreen(Screen[None]):
     def action_edit(self) -> None:
         entry = self.current()
         if entry is None or self._unconfigured(entry):
+            return
+        if entry.state not in HELD:  # it goes by itself: a corrected copy would be a second
+            self.notify("This message is sent by itself: wait, or remove it (D) to write it again.")
             return
         if not entry.recipients and not entry.refused:
             self.notify("This message has no recipients recorded: remove it (D).")

@@ -63,22 +63,26 @@ class StatusBar(Static):
         self._last = (states, outbox, error, diagnose_key, held)
         bad = [name for name, state in states.items() if troubled(state)]
         summed = len(bad) >= 2
-        text = self._line(states, outbox, error, diagnose_key, bad, brief=False, held=held)
+        text, outbox_at = self._line(
+            states, outbox, error, diagnose_key, bad, brief=False, held=held
+        )
         width = self.content_size.width or self.app.size.width - 2
         shortened = {}
         if bad and not summed and text.cell_len > width:
-            text = self._line(states, outbox, error, diagnose_key, bad, brief=True, held=held)
+            text, outbox_at = self._line(
+                states, outbox, error, diagnose_key, bad, brief=True, held=held
+            )
             shortened = {name: state_words(states[name], countdown=False) for name in bad}
         error_cut = ""
         if error and text.cell_len > width:
             words = sanitize(error)
-            rest = self._line(
+            rest, _at = self._line(
                 states, outbox, "", diagnose_key, bad, brief=bool(shortened), held=held
             )
             room = width - rest.cell_len - 2
             if room >= 8:  # else the line wraps: a word or two would say nothing
                 error_cut = error
-                text = self._line(
+                text, outbox_at = self._line(
                     states,
                     outbox,
                     _fit(words, room),
@@ -102,7 +106,7 @@ class StatusBar(Static):
             # Each troubled account's own sentence, as plain text (never markup).
             self._tip = tip
             self.tooltip = tip
-        self._outbox_at = _cells_of(text, "Outbox: ")
+        self._outbox_at = outbox_at
         if text == self._said:
             return  # the same words: no repaint, and no layout of the screen (~10 ms)
         self._said = text
@@ -117,9 +121,11 @@ class StatusBar(Static):
         bad: list[str],
         brief: bool,
         held: int = 0,
-    ) -> Text:
+    ) -> tuple[Text, tuple[int, int]]:
         """The bar's words: each account's state (troubled ones `brief`ly), or two or
-        more troubled ones summed up; the outbox; the last error."""
+        more troubled ones summed up; the outbox; the last error. With the cells (start,
+        end) of the outbox count, recorded as it is written (a server's words before it
+        may say "Outbox: " too)."""
         text = Text()
         if diagnose_key and any(s.state in ("error", "offline") for s in states.values()):
             # First, so a long error on a narrow terminal cannot push it out of sight.
@@ -139,11 +145,13 @@ class StatusBar(Static):
                 text.append("  ")
             elif name not in bad:  # its glyph and name: the words are in the tooltip
                 text.append(f"{glyph} {sanitize(name)}  ")
+        start = text.cell_len
         text.append(outbox_words(outbox, held))
+        outbox_at = (start, text.cell_len)
         if error:
             text.append("  ")
             text.append(sanitize(error), style="bold red")
-        return text
+        return text, outbox_at
 
 
 def _fit(words: str, cells: int) -> str:
@@ -172,15 +180,3 @@ def outbox_words(outbox: int, held: int) -> str:
     if held == outbox:
         return f"Outbox: {held} {need} you"
     return f"Outbox: {outbox - held} waiting, {held} {need} you"
-
-
-def _cells_of(text: Text, start: str) -> tuple[int, int]:
-    """The cells (start, end) of the part of `text` from `start` up to two spaces (the
-    next part) or the end; (0, 0) when absent."""
-    plain = text.plain
-    at = plain.find(start)
-    if at < 0:
-        return (0, 0)
-    end = plain.find("  ", at)
-    end = len(plain) if end < 0 else end
-    return (cell_len(plain[:at]), cell_len(plain[:end]))
