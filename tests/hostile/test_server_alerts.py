@@ -253,3 +253,22 @@ def test_an_alert_injected_before_starttls_is_never_shown(mail_server, cli) -> N
     run = cli("sync", "work")
     assert run.code == 0, run.err
     assert "evil" not in run.err + run.out
+
+
+def test_a_watch_that_cannot_start_leaves_no_one_listening(scripted, cli, capsys) -> None:
+    """`tuimail watch` whose password cannot be read ends in one sentence; its alert
+    listener is gone with it: an alert heard later in the same process (the app, another
+    command, a test) is not printed by a watch that is over."""
+    import dataclasses
+
+    from tuimail.core.config import save_account
+
+    with scripted(ImapScript()) as server:
+        account = save(server)
+        save_account(dataclasses.replace(account, password_command="exit 3"))
+        run = cli("watch", "work")
+    assert run.code != 0 and "Traceback" not in run.err
+    server_alerts.forget("work")
+    server_alerts.heard("work", "Heard after the watch ended")
+    server_alerts.forget("work")
+    assert "the server says" not in capsys.readouterr().err
