@@ -19,8 +19,12 @@ pytestmark = pytest.mark.timeout(60)
 GREETING = b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n"
 
 
-def _greeting_with(alert: bytes) -> bytes:
-    return b"* OK [ALERT] " + alert + b"\r\n" + GREETING
+def _greeting_with(alert: bytes, code: bytes = b"ALERT") -> bytes:
+    return b"* OK [" + code + b"] " + alert + b"\r\n" + GREETING
+
+
+# Response codes are case-insensitive (RFC 3501 9): a server may spell it so.
+SPELLINGS = pytest.mark.parametrize("code", [b"ALERT", b"alert", b"Alert"])
 
 
 def _select_with(*alerts: bytes):
@@ -40,8 +44,9 @@ def _said(err: str) -> list[str]:
     return [line for line in err.splitlines() if "the server says:" in line]
 
 
-def test_a_greeting_alert_is_shown_by_sync(scripted, cli) -> None:
-    script = ImapScript(greeting=_greeting_with(b"Your mailbox is over quota"))
+@SPELLINGS
+def test_a_greeting_alert_is_shown_by_sync(scripted, cli, code) -> None:
+    script = ImapScript(greeting=_greeting_with(b"Your mailbox is over quota", code))
     with scripted(script) as server:
         save(server)
         run = cli("sync", "work")
@@ -162,14 +167,15 @@ def test_doctor_says_the_servers_alerts_as_a_warning(scripted, cli, nameserver) 
     assert [c["data"]["text"] for c in found] == report["alerts"]
 
 
-def test_an_alert_inside_a_header_fetch_answer_is_shown(scripted, cli) -> None:
+@SPELLINGS
+def test_an_alert_inside_a_header_fetch_answer_is_shown(scripted, cli, code) -> None:
     """The header FETCH is read by tuimail.core.imap.fetchscan, not imaplib: an alert
     among its responses is heard all the same."""
     from tests.hostile.scripted import imap_fetch_line
 
     def fetch(conn: Conn, tag: bytes, args: bytes) -> None:
         if b"BODY.PEEK[HEADER" in args:
-            alert = b"* OK [ALERT] Mailbox is 95% full\r\n"
+            alert = b"* OK [" + code + b"] Mailbox is 95% full\r\n"
             conn.send(alert + imap_fetch_line(1, 1) + alert + tag + b" OK done\r\n")
         else:
             ImapScript.cmd_uid_fetch(script, conn, tag, args)
@@ -247,3 +253,22 @@ def test_an_alert_injected_before_starttls_is_never_shown(mail_server, cli) -> N
     run = cli("sync", "work")
     assert run.code == 0, run.err
     assert "evil" not in run.err + run.out
+
+
+def test_a_watch_that_cannot_start_leaves_no_one_listening(scripted, cli, capsys) -> None:
+    """`tuimail watch` whose password cannot be read ends in one sentence; its alert
+    listener is gone with it: an alert heard later in the same process (the app, another
+    command, a test) is not printed by a watch that is over."""
+    import dataclasses
+
+    from tuimail.core.config import save_account
+
+    with scripted(ImapScript()) as server:
+        account = save(server)
+        save_account(dataclasses.replace(account, password_command="exit 3"))
+        run = cli("watch", "work")
+    assert run.code != 0 and "Traceback" not in run.err
+    server_alerts.forget("work")
+    server_alerts.heard("work", "Heard after the watch ended")
+    server_alerts.forget("work")
+    assert "the server says" not in capsys.readouterr().err

@@ -106,3 +106,38 @@ def test_opening_a_message_dovecot_cannot_read_says_so(dovecot_peer, capsys) -> 
     finally:
         os.chmod(bad, 0o600)
     assert main(["read", "2"]) == 0
+
+
+def test_bodies_download_around_a_message_dovecot_cannot_read(dovecot_peer, capsys) -> None:
+    """Headers synced while the file could be read, then bodies downloaded (the offline
+    setting) after it became unreadable: Dovecot's BYE on the chunk's body FETCH; the
+    other bodies are downloaded one by one, the bad one is reported and asked again."""
+    from tuimail.core.store import Store
+
+    user = dovecot_peer.new_user()
+    for i in range(1, 6):
+        dovecot_peer.deliver(user, message(i, f"note {i}"))
+    configure(dovecot_peer, user)
+    assert main(["sync"]) == 0
+    bad = _message_file(dovecot_peer, user, 2)
+    os.chmod(bad, 0)
+    try:
+        configure(dovecot_peer, user, download_bodies=True)
+        dovecot_peer.deliver(user, message(6, "note 6"))  # (an unchanged folder is skipped)
+        code, result = _sync(capsys)
+        [account] = result if isinstance(result, list) else [result]
+        assert [f["uids"] for f in account["failures"]] == [[2]]
+        store = Store()
+        folder = store.folder_id("work", "INBOX")
+        cached = {uid for uid in store.uids(folder) if store.body(_id(store, folder, uid))}
+        assert cached == {1, 3, 4, 5, 6}
+    finally:
+        os.chmod(bad, 0o600)
+    code, healed = _sync(capsys)
+    [account] = healed if isinstance(healed, list) else [healed]
+    assert code == 0 and account["failures"] == []
+    assert Store().body(_id(Store(), folder, 2)) is not None
+
+
+def _id(store, folder: int, uid: int) -> int:
+    return store.message_by_uid(folder, uid).id

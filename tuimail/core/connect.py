@@ -48,6 +48,7 @@ from tuimail.core.errors import (
     TimedOut,
     Unreachable,
 )
+from tuimail.core.server_alerts import may_be_alert
 from tuimail.core.tls import shared_mail_context
 
 # poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
@@ -492,7 +493,7 @@ class _IMAP4(imaplib.IMAP4):
             raise _Closed(reason="closed", protocol="imap")
         if not line.endswith(b"\r\n"):
             raise _Closed(reason="mid-line", protocol="imap")
-        if line.find(b"[ALERT]", 0, 80) >= 0:
+        if may_be_alert(line):
             note_alert(self, line[:-2])
         return line[:-2]
 

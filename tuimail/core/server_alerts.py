@@ -22,8 +22,6 @@ import re
 import threading
 from collections.abc import Callable
 
-from tuimail.core.sanitize import sanitize
-
 MAX_CHARS = 300  # one alert's text, after sanitising
 MAX_PER_ACCOUNT = 5  # distinct alerts kept per account per session
 MAX_EARLY = 5  # alerts a connection holds before it knows its account
@@ -46,6 +44,15 @@ _dropped: dict[str, int] = {}
 _listeners: list[Listener] = []
 
 
+def may_be_alert(line: bytes) -> bool:
+    """Whether `line` may carry the ALERT code (any case: response codes are
+    case-insensitive, RFC 3501 9), for alert_text to read. Cheap, as every IMAP line
+    passes here: a status response's code is its first "[" (a tag has none: _ALERT),
+    so only the six bytes after the first "[" of the line's start are looked at."""
+    at = line.find(b"[", 0, 80)
+    return at >= 0 and line[at + 1 : at + 7].upper() == b"ALERT]"
+
+
 def alert_text(line: bytes) -> str | None:
     """The alert's text if `line` (one response line, no CRLF) is a status response with
     the ALERT code (not a tagged NO or BAD: see _ALERT), else None. Cut and sanitised."""
@@ -54,6 +61,8 @@ def alert_text(line: bytes) -> str | None:
     match = _ALERT.match(line)
     if match is None or (line[:1] != b"*" and match.group(1).upper() in _FAILED):
         return None
+    from tuimail.core.sanitize import sanitize  # only for an alert (connect imports this)
+
     raw = match.group(2)[: MAX_CHARS * 4].decode("utf-8", "replace")
     text = sanitize(raw).strip()
     if len(text) > MAX_CHARS:

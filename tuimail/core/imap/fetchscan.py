@@ -36,6 +36,7 @@ from typing import Any
 
 from tuimail.core import connect
 from tuimail.core.connect import ImapProtocolViolation, _Closed, _text
+from tuimail.core.server_alerts import may_be_alert
 
 _IS_FETCH = re.compile(rb"\* (\d+) FETCH(?![A-Z-])")
 _FETCH_START = re.compile(rb"\* (\d+) FETCH \(")
@@ -320,7 +321,7 @@ def read_answer(
             _plain_run(reader, fetches, imap, plain)
             line = reader.line()
             imap._last_line = line
-            if line.find(b"[ALERT]", 0, 80) >= 0:
+            if may_be_alert(line):
                 connect.note_alert(imap, line)
             if line[:2] == b"* ":
                 pieces, literals = [line], []

@@ -692,11 +692,14 @@ class SyncEngine:
         self.store.set_folder_state(
             folder_id,
             uidvalidity=uidvalidity,
-            uidnext=uidnext,
+            # (none after an unreadable message: the next pass does not skip the folder
+            # on an unchanged STATUS, so it asks again: a missing body is not counted)
+            uidnext=None if self._bad else uidnext,
             highestmodseq=highestmodseq,
             server_total=exists,
             synced_at=time.time(),
         )
+        self._folder = None  # (the pass is over: see _in_folder)
         return result
 
     def _uid_search(self, criteria: str, exists: int) -> list[int]:
@@ -835,7 +838,7 @@ class SyncEngine:
                 added += self._keep(batches, exc)
                 failed = exc, set(chunks[index])
         if failed is not None:  # (the batches after it: sync_folder's count check)
-            added += self._narrow(folder_id, *failed)
+            added += self._narrow(folder_id, name, *failed)
         return added
 
     def _keep(self, batches: _Batches, exc: Exception) -> int:
@@ -861,7 +864,7 @@ class SyncEngine:
             todo = left
         return added
 
-    def _narrow(self, folder_id: int, exc: Exception, asked: set[int]) -> int:
+    def _narrow(self, folder_id: int, name: str, exc: Exception, asked: set[int]) -> int:
         """After the header answer for `asked` failed with `exc` (a NO, or the server
         closed the connection: Dovecot when it cannot read a message file), find the
         message(s) it cannot send and store the others. The UIDs the answer named
@@ -874,6 +877,7 @@ class SyncEngine:
         server that never sent a message of this folder (it fails every fetch: shutting
         down, refusing) is not a message's problem: `exc` is raised, as before.
         Returns how many messages were stored."""
+        self._in_folder(folder_id, name)
         self._fetch_failed = True
         added, progress, fetches = 0, False, 0
         todo: deque[list[int]] = deque()
@@ -938,6 +942,14 @@ class SyncEngine:
                 "%s: %d message(s) the server could not send", self.account.name, len(self._bad)
             )
         return added
+
+    def _in_folder(self, folder_id: int, name: str) -> None:
+        """Outside sync_folder's pass of `name` (a search fetching what it found): a pass
+        state of its own (the folder to open again, no unreadable ones, no reconnects)."""
+        if self._folder is None or self._folder[0] != name:
+            folder = self.store.folder(folder_id, counts=False)
+            self._folder = (name, folder.uidvalidity if folder is not None else None)
+            self._bad, self._reconnects = {}, 0
 
     def _reopen(self) -> None:
         """The folder of the pass under way selected again after a reconnect; a folder
@@ -1025,7 +1037,7 @@ class SyncEngine:
                     failed = exc, set(asked[index])
             if failed is not None:  # (the ranges below it: sync_folder's count check)
                 batches.flush()
-                return added + self._narrow(folder_id, *failed)
+                return added + self._narrow(folder_id, name, *failed)
             if not dense and below >= 1:
                 batches.flush()
                 found = self._uid_search(f"UID 1:{below}", expected)
