@@ -205,9 +205,11 @@ def test_an_alert_during_idle_is_heard(scripted, tmp_path) -> None:
     from tuimail.core.store import Store
 
     server_alerts.forget("work")
+    taken: list[str] = []
     with watching(scripted, _AlertDuringIdle(), Store(tmp_path / "s.sqlite3")):
-        assert wait_for(lambda: server_alerts.heard_so_far("work"), timeout=20)
-    assert server_alerts.take("work") == ["Maintenance tonight at 22:00"]
+        assert wait_for(lambda: taken.extend(server_alerts.take("work")) or taken, timeout=20)
+    taken.extend(server_alerts.take("work"))  # said on every IDLE: kept once
+    assert taken == ["Maintenance tonight at 22:00"]
     server_alerts.forget("work")
 
 
