@@ -205,9 +205,11 @@ def test_an_alert_during_idle_is_heard(scripted, tmp_path) -> None:
     from tuimail.core.store import Store
 
     server_alerts.forget("work")
+    taken: list[str] = []
     with watching(scripted, _AlertDuringIdle(), Store(tmp_path / "s.sqlite3")):
-        assert wait_for(lambda: server_alerts.heard_so_far("work"), timeout=20)
-    assert server_alerts.take("work") == ["Maintenance tonight at 22:00"]
+        assert wait_for(lambda: taken.extend(server_alerts.take("work")) or taken, timeout=20)
+    taken.extend(server_alerts.take("work"))  # said on every IDLE: kept once
+    assert taken == ["Maintenance tonight at 22:00"]
     server_alerts.forget("work")
 
 
@@ -253,3 +255,22 @@ def test_an_alert_injected_before_starttls_is_never_shown(mail_server, cli) -> N
     run = cli("sync", "work")
     assert run.code == 0, run.err
     assert "evil" not in run.err + run.out
+
+
+def test_a_watch_that_cannot_start_leaves_no_one_listening(scripted, cli, capsys) -> None:
+    """`tuimail watch` whose password cannot be read ends in one sentence; its alert
+    listener is gone with it: an alert heard later in the same process (the app, another
+    command, a test) is not printed by a watch that is over."""
+    import dataclasses
+
+    from tuimail.core.config import save_account
+
+    with scripted(ImapScript()) as server:
+        account = save(server)
+        save_account(dataclasses.replace(account, password_command="exit 3"))
+        run = cli("watch", "work")
+    assert run.code != 0 and "Traceback" not in run.err
+    server_alerts.forget("work")
+    server_alerts.heard("work", "Heard after the watch ended")
+    server_alerts.forget("work")
+    assert "the server says" not in capsys.readouterr().err

@@ -40,6 +40,10 @@ def _never_greets(conn: Conn) -> None:
         pass
 
 
+def _no_other():
+    raise AssertionError("the early connection is taken first: no other is made")
+
+
 def _closed_port() -> int:
     with socket.create_server(("127.0.0.1", 0)) as listener:
         return listener.getsockname()[1]
@@ -219,13 +223,13 @@ def test_an_early_security_failure_is_the_error_connect_raises(scripted, pin) ->
             account, ca_file=None, incoming=dataclasses.replace(account.incoming, pinned_sha256=pin)
         )
         in_place = _failure(lambda: connect(account, PASSWORD, timeout=TIMEOUT))
-        _same(_failure(OpenedEarly(account, PASSWORD, TIMEOUT).take), in_place)
+        _same(_failure(OpenedEarly(account, PASSWORD, TIMEOUT).connector(_no_other)), in_place)
 
 
 def test_an_unreachable_early_connection_is_the_error_connect_raises() -> None:
     account = account_on_port(_closed_port())
     in_place = _failure(lambda: connect(account, PASSWORD, timeout=TIMEOUT))
-    _same(_failure(OpenedEarly(account, PASSWORD, TIMEOUT).take), in_place)
+    _same(_failure(OpenedEarly(account, PASSWORD, TIMEOUT).connector(_no_other)), in_place)
 
 
 def test_an_early_connection_nobody_takes_is_logged_out(scripted) -> None:
@@ -256,7 +260,7 @@ def test_closing_an_early_connection_still_opening_ends_it_at_once(scripted) -> 
 def test_the_password_is_never_in_what_the_early_thread_leaves(scripted) -> None:
     """A failure raised again in the taker's thread carries no secret in its words."""
     with scripted(ImapScript({"LOGIN": _refuse})) as server:
-        error = _failure(OpenedEarly(account_on(server), PASSWORD, TIMEOUT).take)
+        error = _failure(OpenedEarly(account_on(server), PASSWORD, TIMEOUT).connector(_no_other))
     assert PASSWORD not in repr(error) and PASSWORD not in str(error)
 
 

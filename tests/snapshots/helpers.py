@@ -3,7 +3,14 @@ cursor blink) before the picture is taken."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import pytest
+
 from tests.ui.helpers import settle, wait_for
+from tuimail.words import status as status_words
+
+STILL_CLOCK = 1_000_000.0  # the status words' clock in a picture of the bar
 
 
 async def steady(pilot) -> None:
@@ -31,3 +38,22 @@ def _preview_pending(app) -> bool:
         if task is not None and not task.done():
             return True
     return False
+
+
+async def bar_in_view(pilot, monkeypatch: pytest.MonkeyPatch, retrying: bool = False) -> None:
+    """Steady, for a picture of the status bar: no note over it (a note covers the bar's
+    right side) and "retrying in N s" still (the status words' clock stands still, each
+    waiting account's retry due its announced wait after it). `retrying`: wait until the
+    account has announced its retry first."""
+    app = pilot.app
+    await steady(pilot)
+    if retrying:
+        states = app.service.states
+        await wait_for(pilot, lambda: any(s.retry_at for s in states().values()), timeout=20)
+    monkeypatch.setattr(status_words, "time", SimpleNamespace(time=lambda: STILL_CLOCK))
+    for state in app.service.states().values():
+        if state.retry_at is not None and state.retry_in is not None:
+            state.retry_at = STILL_CLOCK + state.retry_in
+    app.clear_notifications()
+    app.update_status()
+    await steady(pilot)

@@ -7,9 +7,11 @@ Update after a reviewed rendering change: pytest tests/snapshots --snapshot-upda
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual.widgets import Input, TextArea
 
-from tests.snapshots.helpers import steady
+from tests.snapshots.helpers import bar_in_view, steady
 from tests.ui.helpers import make_app, refused_move, seed, wait_for
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
@@ -101,20 +103,24 @@ class TestStates:
             make_app(mail_server, wrong), terminal_size=(100, 24), run_before=steady
         )
 
-    def test_offline_80x24(self, snap_compare, mail_server):
-        """One line of status bar: the account's sentence in a few words, and in a note."""
+    def test_offline_80x24(self, snap_compare, mail_server, monkeypatch):
+        """One line of status bar: the account's sentence in a few words (whole in a
+        note, cleared for the picture: it covers the bar's right side)."""
         user = mail_server.new_user()
         app = make_app(mail_server, user)
         mail_server.stop()
-        assert snap_compare(app, terminal_size=(80, 24), run_before=steady)
+        shown = partial(bar_in_view, monkeypatch=monkeypatch, retrying=True)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=shown)
 
-    def test_login_error_80x24(self, snap_compare, mail_server):
+    def test_login_error_80x24(self, snap_compare, mail_server, monkeypatch):
         user = mail_server.new_user()
         wrong = type(user)(login=user.login, password="wrong-password", email=user.email)
-        assert snap_compare(make_app(mail_server, wrong), terminal_size=(80, 24), run_before=steady)
+        shown = partial(bar_in_view, monkeypatch=monkeypatch)
+        assert snap_compare(make_app(mail_server, wrong), terminal_size=(80, 24), run_before=shown)
 
-    def test_last_action_error_80x24(self, snap_compare, mail_server):
-        """A refused move's long sentence: its beginning on the bar's one line, whole in a note."""
+    def test_last_action_error_80x24(self, snap_compare, mail_server, monkeypatch):
+        """A refused move's long sentence: its beginning on the bar's one line (whole in
+        a note, cleared for the picture)."""
         user = mail_server.new_user()
         seed(mail_server, user, 2)
         app = make_app(mail_server, user)
@@ -122,7 +128,7 @@ class TestStates:
         async def refused(pilot) -> None:
             await steady(pilot)
             app.handle_event(refused_move("test"))
-            await steady(pilot)
+            await bar_in_view(pilot, monkeypatch)
 
         assert snap_compare(app, terminal_size=(80, 24), run_before=refused)
 

@@ -86,11 +86,17 @@ async def test_typing_jose_completes_to_jose_muller(mail_server) -> None:
 
 async def test_a_slow_address_book_command_never_stops_the_typing(mail_server, tmp_path):
     """address_book_command runs off the UI thread: while a slow one (an LDAP lookup, a
-    hung script; stopped after 5 s) is still running, keys typed in To still arrive."""
-    started, finished = tmp_path / "started", tmp_path / "finished"
+    hung script; stopped after 5 s) is still running, keys typed in To still arrive. The
+    command here runs until the test, having typed, lets it go (run on the UI thread,
+    the keys would wait for it, the test would never let it go, and it is stopped
+    unfinished after 5 s)."""
+    started, release, finished = (tmp_path / name for name in ("started", "release", "done"))
     user = mail_server.new_user()
     app = make_app(mail_server, user)
-    app.service.address_book_command = f"sh -c 'touch {started}; sleep 4; touch {finished}' sh %s"
+    app.service.address_book_command = (
+        f"sh -c 'touch {started}; while [ ! -e {release} ]; do sleep 0.05; done; "
+        f"touch {finished}' sh %s"
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("c")
@@ -100,5 +106,39 @@ async def test_a_slow_address_book_command_never_stops_the_typing(mail_server, t
         await pilot.press("j", "o")
         await wait_for(pilot, started.exists)
         await pilot.press("s", "e")  # handled while the command runs
-        assert field.value == "jose" and not finished.exists()
-        await wait_for(pilot, finished.exists, 30)
+        assert field.value == "jose"
+        release.touch()
+        await wait_for(pilot, finished.exists)  # it was still running: the keys came first
+
+
+def _runs(log) -> list[str]:
+    """The lines the address_book_command wrote ("start VALUE", "end VALUE")."""
+    return [line for line in log.read_text().split("\n") if line] if log.exists() else []
+
+
+async def test_address_lookups_run_one_at_a_time_and_the_latest_wins(mail_server, tmp_path):
+    """Typing a name while a slow address_book_command runs starts no second command
+    alongside it: the values typed meanwhile wait, and only the latest is looked up."""
+    log = tmp_path / "log"
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    app.service.address_book_command = (
+        f"sh -c 'echo start $1 >> {log}; sleep 1; echo end $1 >> {log}' sh %s"
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        field = app.screen.query_one("#compose-to")
+        field.focus()
+        await pilot.press(*"josephine")
+        assert field.value == "josephine"
+        await wait_for(pilot, lambda: len([r for r in _runs(log) if r.startswith("start")]) >= 2)
+        lines = _runs(log)
+        running = most = 0
+        for line in lines:
+            running += 1 if line.startswith("start") else -1
+            most = max(most, running)
+        assert most == 1, lines  # one command at a time
+        starts = [r for r in lines if r.startswith("start")]
+        assert starts == [f"start {starts[0].split()[1]}", "start josephine"], lines

@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from email.utils import getaddresses
 from typing import Any
 
 from tuimail.core.account import Account, ServerSettings
 from tuimail.words.notes import message_note, note_kind
 
+_LINES = threading.Lock()  # a stream's lines come from several threads (tuimail watch)
+
 
 def dump(data: Any, *, lines: bool = False) -> None:
-    """Print `data` as JSON: indented, or one compact object per line (`lines`, a stream)."""
+    """Print `data` as JSON: indented, or one compact object per line (`lines`, a stream:
+    each line is one write under a lock, so lines of several threads never interleave)."""
     if lines:
-        print(json.dumps(data, separators=(",", ":")), flush=True)
-    else:
-        print(json.dumps(data, indent=2))
+        line = json.dumps(data, separators=(",", ":")) + "\n"
+        with _LINES:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        return
+    print(json.dumps(data, indent=2))
     sys.stdout.flush()
 
 

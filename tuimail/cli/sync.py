@@ -802,11 +802,11 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from tuimail.core import server_alerts
 
     server_alerts.forget(account.name)
-    unlisten = server_alerts.listen(alert)
-    runtime = _runtime(store, account, show, idle=True)
+    runtime = _runtime(store, account, show, idle=True)  # may fail: the password
     holder.append(runtime)
     if pop3:  # every pass's mail is new mail to show, the first one's too
         announce("polling")
+    unlisten = server_alerts.listen(alert)  # stopped by the finally below, whatever happens
     try:
         runtime.start()
         if runtime.phase not in (Phase.NEEDS_PASSWORD, Phase.ERROR):

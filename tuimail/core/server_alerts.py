@@ -12,7 +12,7 @@ Invariants:
 - Deduplicated per account for the session (until `forget`): a server repeating the same
   alert on every NOOP, or on each of its connections, is shown once.
 - Bounded: at most MAX_PER_ACCOUNT distinct alerts per account per session; later ones are
-  dropped (counted in `dropped`), so a flood of distinct texts costs nothing.
+  dropped, so a flood of distinct texts costs nothing.
 - Thread-safe: connections of several threads (sync, IDLE, actions) report here.
 """
 
@@ -40,7 +40,6 @@ Listener = Callable[[str, str], None]  # account, text (a new alert)
 _lock = threading.Lock()
 _seen: dict[str, list[str]] = {}  # account -> distinct alerts heard this session, in order
 _taken: dict[str, int] = {}  # account -> how many of _seen were handed out by take()
-_dropped: dict[str, int] = {}
 _listeners: list[Listener] = []
 
 
@@ -77,7 +76,6 @@ def heard(account: str, text: str) -> None:
         if text in seen:
             return
         if len(seen) >= MAX_PER_ACCOUNT:
-            _dropped[account] = _dropped.get(account, 0) + 1
             return
         seen.append(text)
         listeners = list(_listeners)
@@ -97,23 +95,11 @@ def take(account: str) -> list[str]:
         return list(seen[start:])
 
 
-def heard_so_far(account: str) -> list[str]:
-    """Every alert heard for `account` this session (taken or not)."""
-    with _lock:
-        return list(_seen.get(account, []))
-
-
-def dropped(account: str) -> int:
-    with _lock:
-        return _dropped.get(account, 0)
-
-
 def forget(account: str) -> None:
     """Start a new session for `account` (a new command, a new app): alerts shown again."""
     with _lock:
         _seen.pop(account, None)
         _taken.pop(account, None)
-        _dropped.pop(account, None)
 
 
 def listen(listener: Listener) -> Callable[[], None]:

@@ -98,15 +98,10 @@ class OpenedEarly:
             first, self._taken = not self._taken, True
             return first
 
-    def take(self) -> Any:
-        """The connection, or the exception opening it raised (once: a second call is
-        a RuntimeError). The sockets it opens are told to this thread's watch_opening
-        sink, so the taker can abort a connection still being opened."""
-        if not self._claim():
-            raise RuntimeError("the early connection was already taken")
-        return self._taken_now()
-
     def _taken_now(self) -> Any:
+        """The connection, or the exception opening it raised. The sockets it opens are
+        told to this thread's watch_opening sink, so the taker can abort a connection
+        still being opened."""
         sink = opening_sink()
         with self._lock:
             self._sink = sink

@@ -39,21 +39,30 @@ def _replace_last(head: str, sep: str, item: str) -> str:
 
 
 class AddressSuggester(Suggester):
-    """Completes the last address of a comma-separated list from the cache."""
+    """Completes the last address of a comma-separated list from the cache. One lookup
+    runs at a time (each may run the address_book_command, allowed seconds); the
+    values typed meanwhile wait, and only the latest is looked up (latest wins)."""
 
     def __init__(self, lookup) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
         self.lookup = lookup
+        self._latest: str | None = None  # the value asked for last (the input's)
+        self._one = asyncio.Lock()
 
     async def get_suggestion(self, value: str) -> str | None:
+        self._latest = value
         head, sep, last = value.rpartition(",")
         last = last.lstrip()
         if len(last) < 2:
             return None
         typed = fold(last)
-        # off the UI thread: an address_book_command can take seconds (and the store's
-        # scan of new mail some time); the keys typed meanwhile still arrive
-        for candidate in await asyncio.to_thread(self.lookup, last):
+        async with self._one:
+            if value != self._latest:  # typed on meanwhile: that value's lookup wins
+                return None
+            # off the UI thread: an address_book_command can take seconds (and the
+            # store's scan of new mail some time); the keys typed meanwhile still arrive
+            found = await asyncio.to_thread(self.lookup, last)
+        for candidate in found:
             # "jose" -> "José Müller <jose@...>": compared without case or accents.
             if fold(candidate).startswith(typed) and candidate != last:
                 return _replace_last(head, sep, candidate)
