@@ -141,3 +141,36 @@ def test_bodies_download_around_a_message_dovecot_cannot_read(dovecot_peer, caps
 
 def _id(store, folder: int, uid: int) -> int:
     return store.message_by_uid(folder, uid).id
+
+
+def test_idle_goes_on_past_the_newest_message_dovecot_cannot_read(dovecot_peer, tmp_path) -> None:
+    """IDLE on INBOX whose newest message Dovecot cannot read: the catch-up stores the
+    others, IDLE then leaves that one out (asking `3:*` named it again: BYE, a reconnect
+    on every change), and new mail still arrives by push on the same connection."""
+    from tests.imap.helpers import Recorder, account_for, is_idle, tmp_store
+    from tuimail.core.imap.idle import AccountWatcher, NewMail
+    from tuimail.core.imap.session import connector
+
+    user = dovecot_peer.new_user()
+    for i in range(1, 4):
+        dovecot_peer.deliver(user, message(i, f"note {i}"))
+    bad = _message_file(dovecot_peer, user, 3)
+    os.chmod(bad, 0)
+    account = account_for(dovecot_peer, user)
+    store = tmp_store(tmp_path)
+    watcher = AccountWatcher(
+        store, account, connector(account, user.password, timeout=10), backoff_start=0.1
+    )
+    recorder = Recorder()
+    watcher.subscribe(recorder)
+    watcher.start()
+    try:
+        recorder.wait_for(is_idle, timeout=20)
+        assert sorted(recorder.new) == ["note 1 1", "note 2 2"]
+        dovecot_peer.deliver(user, message(4, "note 4"))
+        event = recorder.wait_for(lambda e: isinstance(e, NewMail) and e.messages, timeout=20)
+        assert [r.subject for r in event.messages] == ["note 4 4"]
+        assert "disconnected" not in recorder.states, recorder.states
+    finally:
+        watcher.stop()
+        os.chmod(bad, 0o600)

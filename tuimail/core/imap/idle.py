@@ -339,11 +339,19 @@ class FolderWatcher:
         return int(info.get(b"EXISTS", 0))
 
     def _stored(self) -> int:
-        """Messages of the folder in the store with a UID (what the server counts)."""
+        """Messages of the folder in the store with a UID, and those the server could not
+        send in the last sync of the folder (what the server counts)."""
         folder_id = self.store.folder_id(self.account.name, self.folder)
         return self.store.conn.execute(
             "SELECT count(*) FROM messages WHERE folder_id = ? AND uid IS NOT NULL", (folder_id,)
-        ).fetchone()[0]
+        ).fetchone()[0] + len(self._unreadable())
+
+    def _unreadable(self) -> set[int]:
+        """UIDs the last sync of the folder found the server cannot send (SyncEngine
+        .unreadable): never asked for here (Dovecot drops the connection for each), the
+        next sync pass asks again."""
+        engine = self._engine
+        return engine.unreadable.get(self.folder, set()) if engine is not None else set()
 
     def _apply(self, engine: SyncEngine, changes: IdleChanges, count: int, rounds: int = 0) -> int:
         """Apply what IDLE said; returns the folder's message count on the server. Straight
@@ -393,7 +401,7 @@ class FolderWatcher:
         max_uid = self.store.max_uid(folder_id)
         news = False
         if changes.exists is not None or self._stored() < expected:
-            messages, news = _fetch_new(client, max_uid, condstore)
+            messages, news = _fetch_new(client, max_uid, condstore, self._unreadable())
             if messages:
                 self.store.add_messages(folder_id, messages)
                 max_uid = max(max_uid, *(m.uid for m in messages))
@@ -454,12 +462,15 @@ def _noop(client) -> list:
         return []
 
 
-def _fetch_new(client, max_uid: int, modseq: bool) -> tuple[list[NewMessage], bool]:
-    """Headers of the UIDs above `max_uid` (one UID FETCH), and whether the answer also
-    carried other FETCH news (a flag update), which the header reading leaves out."""
+def _fetch_new(
+    client, max_uid: int, modseq: bool, skip: set[int] | frozenset[int] = frozenset()
+) -> tuple[list[NewMessage], bool]:
+    """Headers of the UIDs above `max_uid` but those in `skip` (one UID FETCH), and
+    whether the answer also carried other FETCH news (a flag update), which the header
+    reading leaves out."""
     imap = client._imap
     wanted = range(max_uid + 1, MAX_UID + 1)
-    uids = f"{max_uid + 1}:*"
+    uids = _above(max_uid, skip)
     if getattr(imap, "_count", None) is None or getattr(imap, "debug", 0) >= 4:
         # not tuimail's connection class: read as the sync reads, news unknown
         return fetch_headers(client, uids, modseq, wanted), True
@@ -470,6 +481,23 @@ def _fetch_new(client, max_uid: int, modseq: bool) -> tuple[list[NewMessage], bo
         return [], True  # refused: the folder sync asks again and reports it
     news = any(fetch.header is None for fetch in fetches)
     return messages_from_fetches(fetches, modseq, wanted), news
+
+
+def _above(max_uid: int, skip: set[int] | frozenset[int]) -> str:
+    """The UID set above `max_uid` without `skip`: "n:*", or with UIDs left out ranges
+    ending at the largest UID ("n:*" would name the newest message even when it is below
+    n, RFC 3501 6.4.8: a skipped newest message would be asked for after all)."""
+    left = sorted(u for u in skip if u > max_uid)
+    if not left:
+        return f"{max_uid + 1}:*"
+    parts, low = [], max_uid + 1
+    for uid in left:
+        if uid > low:
+            parts.append(f"{low}:{uid - 1}")
+        low = uid + 1
+    if low <= MAX_UID:
+        parts.append(f"{low}:{MAX_UID}")
+    return ",".join(parts) or str(MAX_UID)
 
 
 class AccountWatcher:

@@ -316,6 +316,8 @@ class SyncEngine:
         self._bad: dict[int, MailError] = {}
         self._reconnects = 0
         self._fetch_failed = False
+        # Folder -> the UIDs its last pass found the server cannot send (IDLE skips them).
+        self.unreadable: dict[str, set[int]] = {}
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -699,6 +701,10 @@ class SyncEngine:
             server_total=exists,
             synced_at=time.time(),
         )
+        if self._bad:
+            self.unreadable[name] = set(self._bad)
+        else:
+            self.unreadable.pop(name, None)
         self._folder = None  # (the pass is over: see _in_folder)
         return result
 
