@@ -24,16 +24,21 @@ def _uids(text: bytes, top: int) -> list[int]:
 
 
 class Mailbox(ImapScript):
-    """A folder of `count` messages (UIDs 1..count) of which UID `bad` cannot be sent:
+    """A folder of `count` messages (UIDs 1..count) of which the UIDs in `bad` cannot be sent:
     `how` is "no" (the messages before it, then a tagged NO [SERVERBUG]), "bye" (the
     messages before it, then BYE and the connection closed) or "dovecot" (as "bye",
     with `* n FETCH (UID n FLAGS ())` for the bad one before the BYE, as Dovecot 2.3);
     "down": BYE at once for every header FETCH."""
 
-    def __init__(self, count: int, bad: int | None, how: str) -> None:
+    def __init__(self, count: int, bad: set[int], how: str) -> None:
         super().__init__()
         self.count, self.bad, self.how = count, bad, how
+        self.logins = 0  # connections that logged in
         self.header_fetches: list[bytes] = []  # the UID sets asked for, in order
+
+    def cmd_login(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        self.logins += 1
+        super().cmd_login(conn, tag, args)
 
     def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
         conn.send(
@@ -75,7 +80,7 @@ class Mailbox(ImapScript):
             raise _Closed
         out = b""
         for uid in asked:
-            if uid != self.bad:
+            if uid not in self.bad:
                 out += imap_fetch_line(uid, uid, f"m{uid}".encode())
                 continue
             if self.how == "no":
@@ -118,7 +123,7 @@ def _said(how: str) -> str:
 
 @pytest.mark.parametrize("how", ["no", "bye", "dovecot"])
 def test_one_message_the_server_cannot_send_leaves_the_others_synced(scripted, cli, how) -> None:
-    script = Mailbox(10, bad=4, how=how)
+    script = Mailbox(10, bad={4}, how=how)
     with scripted(script) as server:
         save(server)
         first = _sync(cli)
@@ -137,7 +142,7 @@ def test_one_message_the_server_cannot_send_leaves_the_others_synced(scripted, c
         assert again["new"] == 0 and again["failures"][0]["uids"] == [4]
         assert script.header_fetches == [b"4"]
 
-        script.bad = None  # the server recovered
+        script.bad = set()  # the server recovered
         healed = _sync(cli)
         assert healed["new"] == 1 and healed["failures"] == []
         assert len(_subjects(cli)) == 10
@@ -148,7 +153,7 @@ def test_one_message_the_server_cannot_send_leaves_the_others_synced(scripted, c
 def test_a_failing_message_in_a_pipelined_batch(scripted, cli, bad, how) -> None:
     """150 messages: a first sync asks for 51:150 and, before its answer is read, 1:50
     (tuimail.core.imap.ahead). The bad one fails either; the other 149 are stored."""
-    script = Mailbox(150, bad=bad, how=how)
+    script = Mailbox(150, bad={bad}, how=how)
     with scripted(script) as server:
         save(server)
         first = _sync(cli)
@@ -161,7 +166,7 @@ def test_a_failing_message_in_a_pipelined_batch(scripted, cli, bad, how) -> None
 def test_a_server_failing_every_fetch_is_not_one_message(scripted, cli) -> None:
     """A BYE before any message on every header FETCH is the server's failure: the
     folder fails as a lost connection, no message is called unreadable."""
-    script = Mailbox(10, bad=None, how="down")
+    script = Mailbox(10, bad=set(), how="down")
     with scripted(script) as server:
         save(server)
         account = _sync(cli)
@@ -169,3 +174,27 @@ def test_a_server_failing_every_fetch_is_not_one_message(scripted, cli) -> None:
         [failure] = account["failures"]
         assert failure["kind"] == "connection-lost" and "reason" not in failure
         assert failure["server_text"] == "Server shutting down."
+
+
+def test_several_messages_lost_without_a_name_cost_a_few_reconnects(scripted, cli) -> None:
+    """A server that drops the connection at each of 6 bad messages of 40 without naming
+    them: each pass reconnects at most a few times (narrowing: NARROW_RECONNECTS) and
+    stores what it can; what it could not settle is reported and asked again; within a
+    few passes every good message is stored and only the bad ones are reported."""
+    from tuimail.core.imap.sync import NARROW_RECONNECTS
+
+    bad = {5, 6, 17, 23, 31, 40}
+    script = Mailbox(40, bad=set(bad), how="bye")
+    with scripted(script) as server:
+        save(server)
+        reported: list[int] = []
+        for _ in range(6):
+            script.logins = 0
+            account = _sync(cli)
+            # the pass's own connection, the narrowing's, and one for the folder's rest
+            assert script.logins <= 2 + NARROW_RECONNECTS, script.logins
+            reported = account["failures"][0]["uids"] if account["failures"] else []
+            if set(reported) == bad:
+                break
+        assert set(reported) == bad
+        assert len(_subjects(cli)) == 34

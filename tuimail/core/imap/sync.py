@@ -855,6 +855,7 @@ class SyncEngine:
         todo = missing - self._bad.keys()
         while todo:
             self._fetch_failed = False
+            self._reopen()  # (the failure before may have cost the connection)
             added += self._fetch_new(folder_id, name, sorted(todo))
             if not self._fetch_failed:
                 break
@@ -868,9 +869,11 @@ class SyncEngine:
         """After the header answer for `asked` failed with `exc` (a NO, or the server
         closed the connection: Dovecot when it cannot read a message file), find the
         message(s) it cannot send and store the others. The UIDs the answer named
-        without their data are those (see _keep_partial); else the rest is asked for in
-        halves, a rest of SMALL_REST or fewer one UID at a time, and a UID whose fetch
-        alone fails is one. They go to self._bad (not stored: the next pass asks again).
+        without their data are those (see _keep_partial). Else servers answer in UID
+        order: the lowest UID not sent is asked for alone first, then the rest; once such
+        a guess proves wrong (it came), the rest is asked for in halves instead, a rest of
+        SMALL_REST or fewer one UID at a time. A UID whose fetch alone fails is one. They
+        go to self._bad (not stored: the next pass asks again).
 
         Bounded: at most NARROW_RECONNECTS reconnects and NARROW_FETCHES commands per
         folder pass; what is still unresolved then is reported as unreadable too. A
@@ -879,8 +882,8 @@ class SyncEngine:
         Returns how many messages were stored."""
         self._in_folder(folder_id, name)
         self._fetch_failed = True
-        added, progress, fetches = 0, False, 0
-        todo: deque[list[int]] = deque()
+        added, progress, fetches, guessing = 0, False, 0, True
+        todo: deque[tuple[list[int], bool]] = deque()  # (UIDs, a guess of the lowest)
         suspects: dict[int, MailError] = {}  # each failed alone (unnamed)
         first = exc
 
@@ -897,12 +900,14 @@ class SyncEngine:
             if alone and rest:
                 suspects.update(dict.fromkeys(rest, error))
             elif named and rest:
-                todo.appendleft(rest)
+                todo.appendleft((rest, False))
+            elif guessing and len(rest) > 1:
+                todo.extendleft(((rest[1:], False), ([rest[0]], True)))
             elif len(rest) <= SMALL_REST:
-                todo.extendleft([uid] for uid in reversed(rest))
+                todo.extendleft(([uid], False) for uid in reversed(rest))
             else:
                 half = len(rest) // 2
-                todo.extendleft((rest[half:], rest[:half]))
+                todo.extendleft(((rest[half:], False), (rest[:half], False)))
 
         failed(asked - set(self.store.uids(folder_id)), exc, len(asked) == 1)
         # The server did send messages of this folder (before, or in this answer)
@@ -911,9 +916,9 @@ class SyncEngine:
             if fetches >= NARROW_FETCHES or (
                 self._client is None and self._reconnects >= NARROW_RECONNECTS
             ):
-                suspects.update(dict.fromkeys((u for g in todo for u in g), classify_imap(exc)))
+                suspects.update(dict.fromkeys((u for g, _ in todo for u in g), classify_imap(exc)))
                 break
-            group = todo.popleft()
+            group, guess = todo.popleft()
             if self._client is None:
                 self._reconnects += 1
             self._reopen()
@@ -934,6 +939,7 @@ class SyncEngine:
             self.store.add_messages(folder_id, messages)
             added += _distinct(messages)
             progress = True
+            guessing = guessing and not guess  # a wrong guess: halves from now on
         if suspects and not progress:
             raise first  # no message came at all: the server's failure, not a message's
         self._bad.update(suspects)
