@@ -126,12 +126,12 @@ def run_one(n: int, dovecot: bool = False) -> dict:
         engine = SyncEngine(store, account, connector(account, password), progress)
         first = engine.sync()
         first_seconds = time.perf_counter() - started
-        assert not first.errors, first.errors
+        assert not first.failures, first.failures
         assert store.count_messages(store.folder_id("bench", "INBOX")) == n
         t = time.perf_counter()
         again = engine.sync()
         resync = time.perf_counter() - t
-        assert again.new == 0 and not again.errors
+        assert again.new == 0 and not again.failures
         t = time.perf_counter()
         rows = store.message_rows(store.folder_id("bench", "INBOX"), n // 2, 100)
         page = time.perf_counter() - t

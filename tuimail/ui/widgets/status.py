@@ -37,6 +37,7 @@ class StatusBar(Static):
     shortened: dict[str, str] = {}  # account -> its sentence, said briefly in the bar
     error_cut: str = ""  # the last error, when the bar shows only its beginning
     _outbox_at: tuple[int, int] = (0, 0)  # the cells of the outbox count in the line
+    _built_outbox_at: tuple[int, int] = (0, 0)  # those of the line _line built last
 
     def on_click(self, event) -> None:
         """A click on the outbox count opens the outbox view (on a line wrapped for a
@@ -63,26 +64,24 @@ class StatusBar(Static):
         self._last = (states, outbox, error, diagnose_key, held)
         bad = [name for name, state in states.items() if troubled(state)]
         summed = len(bad) >= 2
-        text, outbox_at = self._line(
-            states, outbox, error, diagnose_key, bad, brief=False, held=held
-        )
+        text = self._line(states, outbox, error, diagnose_key, bad, brief=False, held=held)
+        outbox_at = self._built_outbox_at
         width = self.content_size.width or self.app.size.width - 2
         shortened = {}
         if bad and not summed and text.cell_len > width:
-            text, outbox_at = self._line(
-                states, outbox, error, diagnose_key, bad, brief=True, held=held
-            )
+            text = self._line(states, outbox, error, diagnose_key, bad, brief=True, held=held)
+            outbox_at = self._built_outbox_at
             shortened = {name: state_words(states[name], countdown=False) for name in bad}
         error_cut = ""
         if error and text.cell_len > width:
             words = sanitize(error)
-            rest, _at = self._line(
+            rest = self._line(
                 states, outbox, "", diagnose_key, bad, brief=bool(shortened), held=held
             )
             room = width - rest.cell_len - 2
             if room >= 8:  # else the line wraps: a word or two would say nothing
                 error_cut = error
-                text, outbox_at = self._line(
+                text = self._line(
                     states,
                     outbox,
                     _fit(words, room),
@@ -91,6 +90,7 @@ class StatusBar(Static):
                     brief=bool(shortened),
                     held=held,
                 )
+                outbox_at = self._built_outbox_at
         self.shortened = shortened
         self.error_cut = error_cut
         details = Text()
@@ -112,8 +112,8 @@ class StatusBar(Static):
         self._said = text
         self.update(text)
 
-    @staticmethod
     def _line(
+        self,
         states: dict[str, AccountState],
         outbox: int,
         error: str,
@@ -121,11 +121,11 @@ class StatusBar(Static):
         bad: list[str],
         brief: bool,
         held: int = 0,
-    ) -> tuple[Text, tuple[int, int]]:
+    ) -> Text:
         """The bar's words: each account's state (troubled ones `brief`ly), or two or
         more troubled ones summed up; the outbox; the last error. With the cells (start,
         end) of the outbox count, recorded as it is written (a server's words before it
-        may say "Outbox: " too)."""
+        may say "Outbox: " too), kept in `_built_outbox_at`."""
         text = Text()
         if diagnose_key and any(s.state in ("error", "offline") for s in states.values()):
             # First, so a long error on a narrow terminal cannot push it out of sight.
@@ -147,11 +147,11 @@ class StatusBar(Static):
                 text.append(f"{glyph} {sanitize(name)}  ")
         start = text.cell_len
         text.append(outbox_words(outbox, held))
-        outbox_at = (start, text.cell_len)
+        self._built_outbox_at = (start, text.cell_len)
         if error:
             text.append("  ")
             text.append(sanitize(error), style="bold red")
-        return text, outbox_at
+        return text
 
 
 def _fit(words: str, cells: int) -> str:
