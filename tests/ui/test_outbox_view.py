@@ -11,10 +11,10 @@ from textual.widgets import TextArea
 from tests.ui.helpers import (
     make_app,
     ready,
-    record_notes,
     run_from_palette,
     seed,
     settle,
+    started,
     wait_for,
 )
 from tests.ui.outbox_helpers import MARKUP_REFUSAL, hold_refused, open_outbox, shown
@@ -29,11 +29,8 @@ def _bar(app) -> str:
 
 
 async def test_a_refused_message_is_listed_with_the_servers_words_literally(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 1, size=(100, 30)) as run:
+        pilot, app = run.pilot, run.app
         await hold_refused(pilot, mail_server, "nobdy@example.test")
         await wait_for(pilot, lambda: "Outbox: 1 needs you" in _bar(app))
         screen = await open_outbox(pilot)
@@ -47,11 +44,8 @@ async def test_a_refused_message_is_listed_with_the_servers_words_literally(mail
 
 
 async def test_removing_asks_first_and_no_keeps_the_message(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 1, size=(100, 30)) as run:
+        pilot, app = run.pilot, run.app
         await hold_refused(pilot, mail_server, "nobdy@example.test")
         screen = await open_outbox(pilot)
         await pilot.press("D")
@@ -96,11 +90,9 @@ async def test_a_message_being_sent_elsewhere_is_not_removed(mail_server):
 async def test_enter_opens_it_to_fix_and_the_corrected_one_replaces_it(mail_server):
     from tuimail.ui.screens.composer import ComposerScreen
 
-    user, bob = mail_server.new_user(), mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    bob = mail_server.new_user()
+    async with started(mail_server, 1, size=(100, 30)) as run:
+        pilot, app = run.pilot, run.app
         await hold_refused(pilot, mail_server, "nobdy@example.test", subject="Fix me")
         await open_outbox(pilot)
         await pilot.press("enter")
@@ -120,11 +112,9 @@ async def test_enter_opens_it_to_fix_and_the_corrected_one_replaces_it(mail_serv
 
 async def test_r_sends_it_again_as_it_is(mail_server):
     """The server's refusal was its own mistake (fixed since): r sends the held copy."""
-    user, bob = mail_server.new_user(), mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    bob = mail_server.new_user()
+    async with started(mail_server, 1, size=(100, 30)) as run:
+        pilot, app = run.pilot, run.app
         await hold_refused(pilot, mail_server, bob.email, subject="Again")
         assert not mail_server.messages(bob)
         screen = await open_outbox(pilot)
@@ -136,11 +126,8 @@ async def test_r_sends_it_again_as_it_is(mail_server):
 
 
 async def test_the_palette_and_a_click_on_the_outbox_count_open_the_view(mail_server):
-    user = mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 1, size=(100, 30)) as run:
+        pilot, app = run.pilot, run.app
         await hold_refused(pilot, mail_server, "nobdy@example.test")
         await run_from_palette(pilot, "Outbox (pending mail)", opens_screen=True)
         await wait_for(pilot, lambda: isinstance(app.screen, OutboxScreen))
@@ -165,11 +152,8 @@ async def test_the_bar_says_waiting_and_held_apart_in_80_columns(mail_server):
     "Outbox: 1 waiting, 1 needs you", whole, on its one line at 80 columns."""
     from tuimail.core.service import Draft
 
-    user = mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with started(mail_server, 1, size=(80, 24)) as run:
+        pilot, app = run.pilot, run.app
         await hold_refused(pilot, mail_server, "nobdy@example.test")
         mail_server.faults.add(protocol="smtp", kind="reply", command="MAIL", code=451)
         draft = Draft(account="test", to="bob@example.test", subject="Later", body="b")
@@ -186,12 +170,9 @@ async def test_enter_on_a_message_that_goes_by_itself_opens_nothing(mail_server)
     from tuimail.core.service import Draft
     from tuimail.ui.screens.composer import ComposerScreen
 
-    user = mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        notes = record_notes(app)
+    async with started(mail_server, 1, size=(100, 30)) as run:
+        pilot, app = run.pilot, run.app
+        notes = run.notes
         mail_server.faults.add(protocol="smtp", kind="reply", command="MAIL", code=451)
         draft = Draft(account="test", to="bob@example.test", subject="Later", body="b")
         app.work(lambda: app.service.send(draft), "send")
@@ -207,11 +188,9 @@ async def test_enter_on_a_message_that_goes_by_itself_opens_nothing(mail_server)
 async def test_one_that_may_have_been_sent_says_so_and_r_sends_it_again(mail_server):
     """The connection was lost after the data: listed as "may have been sent" with the
     advice to check first; r (the user named it) sends it again, the outbox is empty."""
-    user, bob = mail_server.new_user(), mail_server.new_user()
-    seed(mail_server, user, 1)
-    app = make_app(mail_server, user)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    bob = mail_server.new_user()
+    async with started(mail_server, 1, size=(100, 30)) as run:
+        pilot = run.pilot
         await hold_refused(pilot, mail_server, bob.email, subject="Twice?", maybe_sent=True)
         screen = await open_outbox(pilot)
         [row] = shown(screen)
