@@ -16,20 +16,25 @@ from tests.process import interrupt
 HOSTILE = "$(touch pwned) `touch pwned2`; rm -rf nothing"
 
 
+def _watch(command: str, cwd) -> subprocess.Popen:
+    """`tuimail watch work --exec COMMAND` as a child process, its output read as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tuimail", "watch", "work", "--exec", command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+        cwd=cwd,
+    )
+
+
 @pytest.mark.timeout(90)
 def test_watch_exec_runs_the_command_per_message_with_the_environment(mail_server, tmp_path):
     user = mail_server.new_user()
     configure(mail_server, user)
     out = tmp_path / "hook.log"
     command = f'printf "%s|%s\\n" "$TUIMAIL_FROM" "$TUIMAIL_SUBJECT" >> {out}'
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tuimail", "watch", "work", "--exec", command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-        cwd=tmp_path,
-    )
+    proc = _watch(command, tmp_path)
     try:
         assert "watching" in proc.stdout.readline()
         mail_server.deliver(
@@ -57,14 +62,7 @@ def test_ctrl_c_stops_a_hanging_exec_command_and_starts_no_more(mail_server, tmp
     configure(mail_server, user)
     pids = tmp_path / "pids"
     command = f"echo $$ >> {pids}; exec sleep 600"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tuimail", "watch", "work", "--exec", command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-        cwd=tmp_path,
-    )
+    proc = _watch(command, tmp_path)
     try:
         assert "watching" in proc.stdout.readline()
         for n in (1, 2):
