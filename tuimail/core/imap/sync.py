@@ -1060,13 +1060,21 @@ class SyncEngine:
     def _download_bodies(self, folder_id: int, *, narrow: bool = False) -> None:
         """Bodies not cached yet, 200 a command. `narrow` (the folder pass under way,
         sync_folder): a chunk the server fails (_may_be_one_message) is asked for one
-        message at a time (_bodies_one_by_one)."""
+        message at a time (_bodies_one_by_one), and each chunk starts on the pass's folder
+        opened again if that cost the connection (a reconnect counted as the narrowing's:
+        past NARROW_RECONNECTS the rest waits for the next pass)."""
         rows = self.store.conn.execute(
             "SELECT id, uid, size FROM messages m WHERE folder_id = ? AND uid IS NOT NULL AND "
             "NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id) ORDER BY uid DESC",
             (folder_id,),
         ).fetchall()
         for start in range(0, len(rows), 200):
+            if narrow:
+                if self._client is None:
+                    if self._reconnects >= NARROW_RECONNECTS:
+                        break
+                    self._reconnects += 1
+                self._reopen()
             chunk = dict((uid, mid) for mid, uid, _size in rows[start : start + 200])
             sizes = {uid: size for _mid, uid, size in rows[start : start + 200]}
             expected = sum(size for _mid, _uid, size in rows[start : start + 200])
