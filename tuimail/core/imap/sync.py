@@ -839,20 +839,25 @@ class SyncEngine:
                     )
                     index += 1
             except Exception as exc:
-                if not _may_be_one_message(exc):
-                    raise
-                added += self._keep(batches, exc)
-                failed = exc, set(chunks[index])
+                kept, failed = self._keep(batches, exc, chunks[index])
+                added += kept
         if failed is not None:  # (the batches after it: sync_folder's count check)
             added += self._narrow(folder_id, name, *failed)
         return added
 
-    def _keep(self, batches: _Batches, exc: Exception) -> int:
-        """Write what a failed header answer gave before it failed (_keep_partial)."""
+    def _keep(
+        self, batches: _Batches, exc: Exception, asked: Iterable[int]
+    ) -> tuple[int, tuple[Exception, set[int]]]:
+        """The failure step of a header loop whose answer for `asked` failed with `exc`:
+        raised again unless it may be one message's doing (_may_be_one_message); else
+        what the answer gave before it failed (_keep_partial) is written, and this returns
+        how many messages that was and the failure for _narrow (`exc`, the UIDs asked)."""
+        if not _may_be_one_message(exc):
+            raise exc
         partial = getattr(exc, "partial", [])
         if partial:
             batches.add(partial, _nothing, first=True)
-        return _distinct(partial)
+        return _distinct(partial), (exc, set(asked))
 
     def _fetch_rest(self, folder_id: int, name: str, missing: set[int]) -> int:
         """_fetch_new of `missing` but the messages found unreadable this pass, again
@@ -1043,10 +1048,8 @@ class SyncEngine:
                             dense = False  # the range asked for already is still read
                         index += 1
                 except Exception as exc:
-                    if not _may_be_one_message(exc):
-                        raise
-                    added += self._keep(batches, exc)
-                    failed = exc, set(asked[index])
+                    kept, failed = self._keep(batches, exc, asked[index])
+                    added += kept
             if failed is not None:  # (the ranges below it: sync_folder's count check)
                 batches.flush()
                 return added + self._narrow(folder_id, name, *failed)
