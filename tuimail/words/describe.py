@@ -16,6 +16,7 @@ from tuimail.words.outbox import outbox_reason, state_label, submit_error
 from tuimail.words.password import password_words
 from tuimail.words.service import service_words
 from tuimail.words.sign_in import needs_sign_in, sign_in_advice, sign_in_needed
+from tuimail.words.store import needs_room_words
 
 
 def typed(exc: BaseException) -> MailError | None:
@@ -74,6 +75,12 @@ def _is_sentence(exc: BaseException) -> bool:
     return False
 
 
+def _store_needs_room(exc: BaseException) -> bool:
+    """A store upgrade rolled back for want of disk space (typed). Looked up only if loaded."""
+    cls = getattr(sys.modules.get("tuimail.core.store.schema"), "StoreNeedsRoom", None)
+    return cls is not None and isinstance(exc, cls)
+
+
 def _store_unwritable(exc: BaseException) -> bool:
     """SQLite could not write (SQLITE_FULL, SQLITE_IOERR_*: a full disk shows as either,
     told by the error's code). Looked up only if loaded."""
@@ -106,6 +113,8 @@ def describe(exc: BaseException) -> str:
         return config_words(exc)
     if _is_sentence(exc):
         return sanitize(str(exc))
+    if _store_needs_room(exc):
+        return needs_room_words(exc)
     if _store_unwritable(exc):
         return f"the local store could not be written (is the disk full?): {sanitize(str(exc))}"
     error = typed(exc)
