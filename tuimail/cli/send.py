@@ -514,6 +514,10 @@ def run_outbox(args: argparse.Namespace) -> int:
         box.recover()
         listing += box.entries()
     stray = [entry for box in orphans for entry in box.entries()]
+    if args.retry and status == 0:
+        left = _left_waiting(listing, stray)
+        if left:  # --retry did not empty the outbox: said, and not a success
+            status = _err("outbox", left)
     if args.json:
         shown = [_entry_json(e) | {"account_configured": True} for e in listing]
         shown += [_entry_json(e) | {"account_configured": False} for e in stray]
@@ -535,6 +539,39 @@ def run_outbox(args: argparse.Namespace) -> int:
         elif entry.state == "maybe_sent":
             print(f"    check the recipient's mail first; `tuimail outbox --resend {entry.id}`")
     return status
+
+
+def _left_waiting(listing: list[OutboxEntry], stray: list[OutboxEntry]) -> str:
+    """After --retry, why messages are still in the outbox ("" when none is): the ones
+    that may have been sent or were refused wait for the user, those of an account no
+    longer configured for one of that name."""
+    maybe = sum(entry.state == "maybe_sent" for entry in listing)
+    failed = sum(entry.state == "failed" for entry in listing)
+    others = len(listing) - maybe - failed
+    parts = []
+    if maybe:
+        parts.append(
+            f"{_messages(maybe)} may have been sent already and {_are(maybe)} not sent again "
+            "without you (check the recipients' mail, then `tuimail outbox --resend ID`)"
+        )
+    if failed:
+        parts.append(f"{_messages(failed)} could not be sent (see below)")
+    if others:
+        parts.append(f"{_messages(others)} still {_are(others)} waiting (see below)")
+    if stray:
+        parts.append(
+            f"{_messages(len(stray))} of an account no longer configured {_are(len(stray))} "
+            "not sent (see below)"
+        )
+    return ("; ".join(parts) + ".") if parts else ""
+
+
+def _messages(count: int) -> str:
+    return f"{count} message" + ("" if count == 1 else "s")
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"
 
 
 def _unconfigured(entry: OutboxEntry) -> str:
