@@ -399,6 +399,11 @@ def run_send(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     sender = args.envelope_from or _envelope_sender(account, raw)
+    from tuimail.cli.account_check import ca_file_sentence
+
+    problem = ca_file_sentence(account)  # never queued: it could only fail later
+    if problem:
+        return _err("send", f"{problem} Nothing was sent or queued.", EXIT_USAGE)
     try:
         password = _password(account)
     except PasswordError as exc:
@@ -449,6 +454,7 @@ def run_outbox(args: argparse.Namespace) -> int:
         if args.account not in accounts:
             return _err("outbox", f"there is no account named {args.account!r}", EXIT_USAGE)
         accounts = {args.account: accounts[args.account]}
+    from tuimail.cli.account_check import ca_file_sentence
     from tuimail.core.outbox import unclaimed
 
     # Messages of an account renamed or removed since: listed (never hidden), removable.
@@ -469,6 +475,9 @@ def run_outbox(args: argparse.Namespace) -> int:
                 return 0
             if account is None:  # no account to send it with
                 return _err("outbox", _unconfigured(box.get(entry_id)), EXIT_USAGE)
+            problem = ca_file_sentence(account)
+            if problem:
+                return _err("outbox", f"{problem} {entry_id} stays in the outbox.", EXIT_USAGE)
             entry = asyncio.run(
                 box.send(
                     entry_id,
@@ -486,6 +495,10 @@ def run_outbox(args: argparse.Namespace) -> int:
         for account in accounts.values():
             box = Outbox(account.name)
             if not box.count():
+                continue
+            problem = ca_file_sentence(account)
+            if problem:
+                status = _err("outbox", f"{problem} Its messages stay in the outbox.", EXIT_USAGE)
                 continue
             try:
                 password = _password(account)

@@ -65,7 +65,10 @@ def _is_config(exc: BaseException) -> bool:
 def _is_sentence(exc: BaseException) -> bool:
     """Errors whose text is already written for people: core's own, not a server's.
     Looked up only if loaded."""
-    for module, name in (("tuimail.core.service", "ServiceError"),):
+    for module, name in (
+        ("tuimail.core.service", "ServiceError"),
+        ("tuimail.cli.account_check", "AccountConfigError"),
+    ):
         cls = getattr(sys.modules.get(module), name, None)
         if cls is not None and isinstance(exc, cls):
             return True
