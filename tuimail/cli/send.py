@@ -399,6 +399,11 @@ def run_send(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     sender = args.envelope_from or _envelope_sender(account, raw)
+    from tuimail.cli.account_check import ca_file_sentence
+
+    problem = ca_file_sentence(account)  # never queued: it could only fail later
+    if problem:
+        return _err("send", f"{problem} Nothing was sent or queued.", EXIT_USAGE)
     try:
         password = _password(account)
     except PasswordError as exc:
@@ -453,6 +458,7 @@ def run_outbox(args: argparse.Namespace) -> int:
         if args.account not in accounts:
             return _err("outbox", f"there is no account named {args.account!r}", EXIT_USAGE)
         accounts = {args.account: accounts[args.account]}
+    from tuimail.cli.account_check import ca_file_sentence
     from tuimail.core.outbox import unclaimed
 
     # Messages of an account renamed or removed since: listed (never hidden), removable.
@@ -473,6 +479,9 @@ def run_outbox(args: argparse.Namespace) -> int:
                 return 0
             if account is None:  # no account to send it with
                 return _err("outbox", _unconfigured(box.get(entry_id)), EXIT_USAGE)
+            problem = ca_file_sentence(account)
+            if problem:
+                return _err("outbox", f"{problem} {entry_id} stays in the outbox.", EXIT_USAGE)
             from tuimail.cli.alerts import begin, say_alerts
 
             begin([account.name])
@@ -495,6 +504,10 @@ def run_outbox(args: argparse.Namespace) -> int:
             box = Outbox(account.name)
             if not box.count():
                 continue
+            problem = ca_file_sentence(account)
+            if problem:
+                status = _err("outbox", f"{problem} Its messages stay in the outbox.", EXIT_USAGE)
+                continue
             try:
                 password = _password(account)
             except PasswordError as exc:
@@ -513,6 +526,10 @@ def run_outbox(args: argparse.Namespace) -> int:
         box.recover()
         listing += box.entries()
     stray = [entry for box in orphans for entry in box.entries()]
+    if args.retry and status == 0:
+        left = _left_waiting(listing, stray)
+        if left:  # --retry did not empty the outbox: said, and not a success
+            status = _err("outbox", left)
     if args.json:
         shown = [_entry_json(e) | {"account_configured": True} for e in listing]
         shown += [_entry_json(e) | {"account_configured": False} for e in stray]
@@ -534,6 +551,39 @@ def run_outbox(args: argparse.Namespace) -> int:
         elif entry.state == "maybe_sent":
             print(f"    check the recipient's mail first; `tuimail outbox --resend {entry.id}`")
     return status
+
+
+def _left_waiting(listing: list[OutboxEntry], stray: list[OutboxEntry]) -> str:
+    """After --retry, why messages are still in the outbox ("" when none is): the ones
+    that may have been sent or were refused wait for the user, those of an account no
+    longer configured for one of that name."""
+    maybe = sum(entry.state == "maybe_sent" for entry in listing)
+    failed = sum(entry.state == "failed" for entry in listing)
+    others = len(listing) - maybe - failed
+    parts = []
+    if maybe:
+        parts.append(
+            f"{_messages(maybe)} may have been sent already and {_are(maybe)} not sent again "
+            "without you (check the recipients' mail, then `tuimail outbox --resend ID`)"
+        )
+    if failed:
+        parts.append(f"{_messages(failed)} could not be sent (see below)")
+    if others:
+        parts.append(f"{_messages(others)} still {_are(others)} waiting (see below)")
+    if stray:
+        parts.append(
+            f"{_messages(len(stray))} of an account no longer configured {_are(len(stray))} "
+            "not sent (see below)"
+        )
+    return ("; ".join(parts) + ".") if parts else ""
+
+
+def _messages(count: int) -> str:
+    return f"{count} message" + ("" if count == 1 else "s")
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"
 
 
 def _unconfigured(entry: OutboxEntry) -> str:
