@@ -411,9 +411,13 @@ def run_send(args: argparse.Namespace) -> int:
         entry = outbox.enqueue(message, sender, recipients)
         kept = f"The message is kept in the outbox ({entry.id})."
         return _err("send", f"{sentence(exc)} {kept}", EXIT_USAGE)
+    from tuimail.cli.alerts import begin, say_alerts
+
+    begin([account.name])
     entry = asyncio.run(
         send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
     )
+    say_alerts([account.name])  # the Sent copy's connection's (RFC 3501 7.1)
     logging.getLogger("tuimail.cli").info(
         "send %s via %s: %s (%d recipients)", entry.id, account.name, entry.state, len(recipients)
     )
@@ -478,6 +482,9 @@ def run_outbox(args: argparse.Namespace) -> int:
             problem = ca_file_sentence(account)
             if problem:
                 return _err("outbox", f"{problem} {entry_id} stays in the outbox.", EXIT_USAGE)
+            from tuimail.cli.alerts import begin, say_alerts
+
+            begin([account.name])
             entry = asyncio.run(
                 box.send(
                     entry_id,
@@ -488,6 +495,7 @@ def run_outbox(args: argparse.Namespace) -> int:
                     timeout=account_timeout(account),
                 )
             )
+            say_alerts([account.name])  # the Sent copy's connection's
             print(f"{entry.id}: {_describe(entry)}")
             return 0 if entry.state == "sent" else 1
         return _err("outbox", f"no message {entry_id!r} in the outbox", EXIT_USAGE)
@@ -505,15 +513,23 @@ def run_outbox(args: argparse.Namespace) -> int:
             except PasswordError as exc:
                 status = _err("outbox", f"{account.name}: {describe(exc)}", EXIT_USAGE)
                 continue
+            from tuimail.cli.alerts import begin, say_alerts
+
+            begin([account.name])
             for entry in asyncio.run(box.process(account, password, force=True)):
                 if entry.state not in ("sent", "partial"):
                     status = 1
+            say_alerts([account.name])  # the Sent copy's connection's
     listing = []
     for account in accounts.values():
         box = Outbox(account.name)
         box.recover()
         listing += box.entries()
     stray = [entry for box in orphans for entry in box.entries()]
+    if args.retry and status == 0:
+        left = _left_waiting(listing, stray)
+        if left:  # --retry did not empty the outbox: said, and not a success
+            status = _err("outbox", left)
     if args.json:
         shown = [_entry_json(e) | {"account_configured": True} for e in listing]
         shown += [_entry_json(e) | {"account_configured": False} for e in stray]
@@ -535,6 +551,39 @@ def run_outbox(args: argparse.Namespace) -> int:
         elif entry.state == "maybe_sent":
             print(f"    check the recipient's mail first; `tuimail outbox --resend {entry.id}`")
     return status
+
+
+def _left_waiting(listing: list[OutboxEntry], stray: list[OutboxEntry]) -> str:
+    """After --retry, why messages are still in the outbox ("" when none is): the ones
+    that may have been sent or were refused wait for the user, those of an account no
+    longer configured for one of that name."""
+    maybe = sum(entry.state == "maybe_sent" for entry in listing)
+    failed = sum(entry.state == "failed" for entry in listing)
+    others = len(listing) - maybe - failed
+    parts = []
+    if maybe:
+        parts.append(
+            f"{_messages(maybe)} may have been sent already and {_are(maybe)} not sent again "
+            "without you (check the recipients' mail, then `tuimail outbox --resend ID`)"
+        )
+    if failed:
+        parts.append(f"{_messages(failed)} could not be sent (see below)")
+    if others:
+        parts.append(f"{_messages(others)} still {_are(others)} waiting (see below)")
+    if stray:
+        parts.append(
+            f"{_messages(len(stray))} of an account no longer configured {_are(len(stray))} "
+            "not sent (see below)"
+        )
+    return ("; ".join(parts) + ".") if parts else ""
+
+
+def _messages(count: int) -> str:
+    return f"{count} message" + ("" if count == 1 else "s")
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"
 
 
 def _unconfigured(entry: OutboxEntry) -> str:
