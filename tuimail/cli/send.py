@@ -465,9 +465,13 @@ def run_send(args: argparse.Namespace) -> int:
         entry = outbox.enqueue(message, sender, recipients)
         kept = f"The message is kept in the outbox ({entry.id})."
         return _err("send", f"{sentence(exc)} {kept}", EXIT_USAGE)
+    from tuimail.cli.alerts import begin, say_alerts
+
+    begin([account.name])
     entry = asyncio.run(
         send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
     )
+    say_alerts([account.name])  # the Sent copy's connection's (RFC 3501 7.1)
     logging.getLogger("tuimail.cli").info(
         "send %s via %s: %s (%d recipients)", entry.id, account.name, entry.state, len(recipients)
     )
@@ -532,6 +536,9 @@ def run_outbox(args: argparse.Namespace) -> int:
             problem = ca_file_sentence(account)
             if problem:
                 return _err("outbox", f"{problem} {entry_id} stays in the outbox.", EXIT_USAGE)
+            from tuimail.cli.alerts import begin, say_alerts
+
+            begin([account.name])
             entry = asyncio.run(
                 box.send(
                     entry_id,
@@ -542,6 +549,7 @@ def run_outbox(args: argparse.Namespace) -> int:
                     timeout=account_timeout(account),
                 )
             )
+            say_alerts([account.name])  # the Sent copy's connection's
             print(f"{entry.id}: {_describe(entry)}")
             return 0 if entry.state == "sent" else 1
         return _err("outbox", f"no message {entry_id!r} in the outbox", EXIT_USAGE)
@@ -559,9 +567,13 @@ def run_outbox(args: argparse.Namespace) -> int:
             except PasswordError as exc:
                 status = _err("outbox", f"{account.name}: {describe(exc)}", EXIT_USAGE)
                 continue
+            from tuimail.cli.alerts import begin, say_alerts
+
+            begin([account.name])
             for entry in asyncio.run(box.process(account, password, force=True)):
                 if entry.state not in ("sent", "partial"):
                     status = 1
+            say_alerts([account.name])  # the Sent copy's connection's
     listing = []
     for account in accounts.values():
         box = Outbox(account.name)

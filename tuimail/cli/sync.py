@@ -440,13 +440,14 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early, 
         )
         for error in sync_errors(result):
             log.warning("sync %s: %s", account.name, error)
+    from tuimail.cli.alerts import print_alerts
     from tuimail.core import server_alerts
 
     alerts = {account.name: server_alerts.take(account.name) for account in accounts}
     if args.json:
         _print_json(results, pop3_results, alerts, missing)
     else:
-        _print_alerts(alerts)
+        print_alerts(alerts)
         for p in pop3_results:
             if p["error"]:
                 print(f"{p['account']}: {_safe(p['error'])}", file=sys.stderr)
@@ -471,14 +472,6 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early, 
                 print(f"  {_safe(failure(refused))}", file=sys.stderr)
     failed = any(not r.ok for r in results) or any(p["error"] for p in pop3_results)
     return 1 if failed else 0
-
-
-def _print_alerts(alerts: dict[str, list[str]]) -> None:
-    """Each server alert (RFC 3501 7.1: it MUST be shown), on stderr, once; the texts are
-    sanitised already (tuimail.core.server_alerts)."""
-    for account, texts in alerts.items():
-        for text in texts:
-            print(f"{account}: the server says: {text}", file=sys.stderr)
 
 
 def _synced(store, accounts: list[Account], passwords: list, early: list):
