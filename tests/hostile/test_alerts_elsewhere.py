@@ -4,10 +4,11 @@ send`, ...) is shown to the user: sanitised, once, never dropped (RFC 3501 7.1).
 from __future__ import annotations
 
 import re
+import shlex
 
 import pytest
 
-from tests.hostile.conftest import save_pair
+from tests.hostile.conftest import PASSWORD, TIMEOUT, save_pair
 from tests.hostile.scripted import Conn, ImapScript, SmtpScript
 
 pytestmark = pytest.mark.timeout(60)
@@ -52,3 +53,19 @@ def test_an_alert_heard_while_saving_the_sent_copy_is_shown_by_send(
     assert len(imap_script.appended) == 1  # the copy was saved
     assert run.err.count(SHOWN) == 1, run.err
     assert "\x1b" not in run.err and "[b]now[/b]" in run.err  # sanitised, literal
+
+
+def test_an_alert_heard_while_account_add_checks_the_login_is_shown(scripted, cli) -> None:
+    """`tuimail account add` (and the wizard, `detect --verify`: the same login check)
+    read the greeting's [ALERT] and dropped it."""
+    with scripted(ImapScript(greeting=GREETING)) as imap, scripted(SmtpScript()) as smtp:
+        run = cli(
+            "account", "add", "work", "--email", "bob@example.test",
+            "--incoming", f"127.0.0.1:{imap.port}", "--outgoing", f"127.0.0.1:{smtp.port}",
+            "--password-command", f"printf %s {shlex.quote(PASSWORD)}",
+            "--ca-file", imap.ca_file, "--timeout", str(TIMEOUT),
+        )  # fmt: skip
+    assert run.code == 0, run.err
+    shown = run.out + run.err
+    assert shown.count(SHOWN) == 1, shown
+    assert "\x1b" not in shown and "[b]now[/b]" in shown
