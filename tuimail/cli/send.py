@@ -164,15 +164,56 @@ def strip_mbox_from(raw: bytes) -> bytes:
     return raw
 
 
-def _header_recipients(values: dict[str, list[str]]) -> list[str]:
-    """To, Cc and Bcc; a message being re-sent (it has Resent-To, -Cc or -Bcc: a bounce,
-    RFC 5322 3.6.6) goes to those instead, as sendmail -t and Postfix do, never again
-    to its original recipients."""
+def _recipient_fields(values: dict[str, list[str]]) -> list[str]:
+    """The fields whose addresses are the recipients: To, Cc and Bcc; for a message being
+    re-sent (it has Resent-To, -Cc or -Bcc: a bounce, RFC 5322 3.6.6) those instead, as
+    sendmail -t and Postfix do, never again its original recipients."""
     names = ["to", "cc", "bcc"]
     if any(values.get("resent-" + name) for name in names):
         names = ["resent-" + name for name in names]
+    return names
+
+
+def _header_recipients(values: dict[str, list[str]]) -> list[str]:
+    """The addresses in the recipient fields (_recipient_fields)."""
+    names = _recipient_fields(values)
     found = getaddresses([v for name in names for v in values.get(name, [])])
     return [addr for _, addr in found]
+
+
+def unreadable_recipients(raw: bytes) -> list[str]:
+    """The recipient fields (To, Cc, Bcc or their Resent- forms) holding an address that
+    cannot be read, each as "To: value": getaddresses drops "bob@" or "<bob@>" without a
+    word ("To: alice@x, bob@" went to alice alone), and keeps "bob" (no domain), which
+    the recipients then never include. Told by an "@" the addresses read do not account
+    for, or an address with no "@"."""
+    fields, _ = _split(strip_mbox_from(raw))
+    values: dict[str, list[str]] = {}
+    for f in fields:
+        values.setdefault(_name(f), []).append(_value(f))
+    bad = []
+    for name in _recipient_fields(values):
+        for value in values.get(name, []):
+            found = getaddresses([value])
+            ats = sum(n.count("@") + a.count("@") for n, a in found)
+            if value.count("@") > ats or any(a and "@" not in a for _, a in found):
+                bad.append(f"{name.title()}: {value}")
+    return bad
+
+
+def unsendable(recipients: list[str]) -> dict[str, dict]:
+    """The recipients no server could ever take (not local@domain, an empty domain label,
+    a line break, a domain IDNA cannot write), each with its refusal as data
+    (tuimail.core.smtp_address); SMTPUTF8 is the server's to decide, not checked here."""
+    from tuimail.core.smtp_address import AddressError, envelope_address
+
+    bad = {}
+    for rcpt in recipients:
+        try:
+            envelope_address(rcpt)
+        except AddressError as exc:
+            bad[rcpt] = exc.refusal()
+    return bad
 
 
 def _argument_recipients(arguments: list[str]) -> list[str]:
@@ -391,6 +432,15 @@ def run_send(args: argparse.Namespace) -> int:
         from_headers=True if args.read_recipients else None,
         full_name=args.full_name,
     )
+    unreadable = unreadable_recipients(raw) if args.read_recipients or not given else []
+    if unreadable:  # never sent to some of its recipients only
+        fields = "; ".join(unreadable)
+        return _err(
+            "send",
+            f"not sent: an address in {fields} cannot be read (write it as local@domain). "
+            "Nothing was sent or queued.",
+            EXIT_USAGE,
+        )
     if not recipients:
         print(
             "tuimail send: the message has no recipients (give them as arguments, or in "
@@ -398,6 +448,10 @@ def run_send(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    bad = unsendable(recipients)
+    if bad:  # refused before it is queued: no server could ever take them
+        named = "; ".join(f"{address}: {refusal(why)}" for address, why in bad.items())
+        return _err("send", f"{named}. Nothing was sent or queued.", EXIT_USAGE)
     sender = args.envelope_from or _envelope_sender(account, raw)
     from tuimail.cli.account_check import ca_file_sentence
 
