@@ -48,7 +48,7 @@ from imapclient import IMAPClient
 
 from tuimail.core.account import Account
 from tuimail.core.bulk_gc import fewer_collections
-from tuimail.core.connect import _IMAP4, bulk, shut, watch_opening
+from tuimail.core.connect import _IMAP4, bulk, kept_literals, shut, watch_opening
 from tuimail.core.errors import (
     LIST,
     SYNC,
@@ -62,7 +62,7 @@ from tuimail.core.errors import (
 )
 from tuimail.core.imap.ahead import answers_ahead
 from tuimail.core.imap.errors import classify_imap, response_code
-from tuimail.core.imap.fetchscan import META, Fetch, Plain, read_answer
+from tuimail.core.imap.fetchscan import MAX_KEPT_LITERAL, META, Fetch, Plain, read_answer
 from tuimail.core.imap.names import (
     ListEntry,
     ListRefused,
@@ -1506,8 +1506,10 @@ def fetch_headers_imaplib(
     client: IMAPClient, uids: str, modseq: bool, wanted: Container[int] | None = None
 ) -> list[NewMessage]:
     """fetch_headers read by imaplib, parsed with regular expressions (the way before
-    the bulk reader; kept for other connections and as the reference in tests)."""
-    typ, data = client._imap.uid("FETCH", uids, f"({_header_items(modseq)})")
+    the bulk reader; kept for other connections and as the reference in tests). Of each
+    header only its first MAX_KEPT_LITERAL bytes are kept, as the bulk reader keeps."""
+    with kept_literals(client, MAX_KEPT_LITERAL):
+        typ, data = client._imap.uid("FETCH", uids, f"({_header_items(modseq)})")
     if typ != "OK":
         raise _refused("headers", _decode(data))
     return messages_from_imaplib(data, modseq, wanted)
