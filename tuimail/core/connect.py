@@ -48,6 +48,7 @@ from tuimail.core.errors import (
     TimedOut,
     Unreachable,
 )
+from tuimail.core.imap.untagged import trim as trim_untagged
 from tuimail.core.server_alerts import may_be_alert
 from tuimail.core.tls import shared_mail_context
 
@@ -416,6 +417,7 @@ class _IMAP4(imaplib.IMAP4):
 
     expected_bytes = 0  # what the next answer may carry (see arm_deadline), set by bulk()
     line_limit = 0  # a longer line allowed for one answer (see long_lines); 0: _MAXLINE
+    kept_literal = 0  # of each literal only this much is kept (see kept_literals); 0: all
 
     def open(self, host: str = "", port: int = imaplib.IMAP4_PORT, timeout: float | None = None):
         self.host = host
@@ -431,6 +433,7 @@ class _IMAP4(imaplib.IMAP4):
 
     def _command(self, name: str, *args: Any) -> Any:
         self._received = 0
+        trim_untagged(self.untagged_responses)  # what nobody read does not pile up
         return super()._command(name, *args)
 
     def _connect(self) -> None:
@@ -518,7 +521,18 @@ class _IMAP4(imaplib.IMAP4):
                 reason="item-too-big", data={"size": size, "limit": MAX_LITERAL}, protocol="imap"
             )
         self._count(size)  # bounded before it is read (the deadline bounds the waiting)
+        if 0 < self.kept_literal < size:
+            return self._read_start(size, self.kept_literal)
         return self.file.read(size) if size > 0 else b""
+
+    def _read_start(self, size: int, kept: int) -> bytes:
+        """The first `kept` bytes of a literal of `size`; the rest is read and dropped a
+        MB at a time (an end of stream leaves it short: imaplib's next read says closed)."""
+        start = self.file.read(kept)
+        left = size - len(start)
+        while left > 0 and (chunk := self.file.read(min(left, 1 << 20))):
+            left -= len(chunk)
+        return start
 
     def _count(self, size: int) -> None:
         self._received += size
@@ -541,6 +555,22 @@ def bulk(client: Any, expected_bytes: int) -> Iterator[None]:
         yield
     finally:
         imap.expected_bytes = 0
+
+
+@contextmanager
+def kept_literals(client: Any, limit: int) -> Iterator[None]:
+    """Within this block, of each literal on `client` only its first `limit` bytes are
+    kept (the rest is read and dropped): for answers whose literals are used only so far,
+    a header FETCH read by imaplib (the bulk reader, imap.fetchscan, bounds its own)."""
+    imap = getattr(client, "_imap", None)
+    if not isinstance(imap, _IMAP4):
+        yield
+        return
+    imap.kept_literal = max(0, int(limit))
+    try:
+        yield
+    finally:
+        imap.kept_literal = 0
 
 
 @contextmanager

@@ -80,6 +80,11 @@ def login(account: Account, password: Secret, timeout: float | None = None) -> I
         timeout,
         address=account_address(account, account.incoming),
     )
+    from tuimail.core import server_alerts
+
+    # The greeting's [ALERT] and later ones are the account's, shown as sync's are (the
+    # app's listener, `tuimail send`'s stderr), never dropped with this connection.
+    server_alerts.attach(client._imap, account.name)
     try:
         from tuimail.core.imap.login import imap_login
 

@@ -43,6 +43,7 @@ from tuimail.core.smtp_address import (
 from tuimail.core.smtp_client import Smtp
 from tuimail.core.smtp_data import DataStalled
 from tuimail.core.smtp_errors import classify_reply, classify_smtp
+from tuimail.core.tls import CAFileError
 
 Kind = Literal["temporary", "permanent", "security", "maybe_sent"]
 DEFAULT_TIMEOUT = 60.0
@@ -278,7 +279,12 @@ async def _connection(
     is checked against the host all the same. Every SubmitError raised, here or inside,
     carries the host and port in its data."""
     settings = account.outgoing
-    kwargs = smtp_kwargs(settings, account.ca_file, timeout)
+    try:
+        kwargs = smtp_kwargs(settings, account.ca_file, timeout)
+    except CAFileError as exc:  # the account's configuration: permanent, never retried
+        failed = _failure("connect", exc, settings.host, "security")
+        failed.data.update(_where(account))
+        raise failed from exc
     if settings.security == "plain":
         kwargs["use_tls"] = False
         kwargs["start_tls"] = False

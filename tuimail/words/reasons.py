@@ -22,6 +22,7 @@ LIST_LINE = {
     "empty-name": "an empty folder name",
     "name-too-long": "a folder name of {size} bytes",
     "nul-cr-lf": "NUL, CR or LF in a folder name",
+    "not-utf8": "a folder name in 8-bit bytes that are not UTF-8",
 }
 
 

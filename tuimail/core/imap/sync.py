@@ -48,7 +48,7 @@ from imapclient import IMAPClient
 
 from tuimail.core.account import Account
 from tuimail.core.bulk_gc import fewer_collections
-from tuimail.core.connect import _IMAP4, bulk, shut, watch_opening
+from tuimail.core.connect import _IMAP4, bulk, kept_literals, shut, watch_opening
 from tuimail.core.errors import (
     LIST,
     SYNC,
@@ -62,7 +62,7 @@ from tuimail.core.errors import (
 )
 from tuimail.core.imap.ahead import answers_ahead
 from tuimail.core.imap.errors import classify_imap, response_code
-from tuimail.core.imap.fetchscan import META, Fetch, Plain, read_answer
+from tuimail.core.imap.fetchscan import MAX_KEPT_LITERAL, META, Fetch, Plain, read_answer
 from tuimail.core.imap.names import (
     ListEntry,
     ListRefused,
@@ -839,20 +839,25 @@ class SyncEngine:
                     )
                     index += 1
             except Exception as exc:
-                if not _may_be_one_message(exc):
-                    raise
-                added += self._keep(batches, exc)
-                failed = exc, set(chunks[index])
+                kept, failed = self._keep(batches, exc, chunks[index])
+                added += kept
         if failed is not None:  # (the batches after it: sync_folder's count check)
             added += self._narrow(folder_id, name, *failed)
         return added
 
-    def _keep(self, batches: _Batches, exc: Exception) -> int:
-        """Write what a failed header answer gave before it failed (_keep_partial)."""
+    def _keep(
+        self, batches: _Batches, exc: Exception, asked: Iterable[int]
+    ) -> tuple[int, tuple[Exception, set[int]]]:
+        """The failure step of a header loop whose answer for `asked` failed with `exc`:
+        raised again unless it may be one message's doing (_may_be_one_message); else
+        what the answer gave before it failed (_keep_partial) is written, and this returns
+        how many messages that was and the failure for _narrow (`exc`, the UIDs asked)."""
+        if not _may_be_one_message(exc):
+            raise exc
         partial = getattr(exc, "partial", [])
         if partial:
             batches.add(partial, _nothing, first=True)
-        return _distinct(partial)
+        return _distinct(partial), (exc, set(asked))
 
     def _fetch_rest(self, folder_id: int, name: str, missing: set[int]) -> int:
         """_fetch_new of `missing` but the messages found unreadable this pass, again
@@ -1043,10 +1048,8 @@ class SyncEngine:
                             dense = False  # the range asked for already is still read
                         index += 1
                 except Exception as exc:
-                    if not _may_be_one_message(exc):
-                        raise
-                    added += self._keep(batches, exc)
-                    failed = exc, set(asked[index])
+                    kept, failed = self._keep(batches, exc, asked[index])
+                    added += kept
             if failed is not None:  # (the ranges below it: sync_folder's count check)
                 batches.flush()
                 return added + self._narrow(folder_id, name, *failed)
@@ -1060,13 +1063,21 @@ class SyncEngine:
     def _download_bodies(self, folder_id: int, *, narrow: bool = False) -> None:
         """Bodies not cached yet, 200 a command. `narrow` (the folder pass under way,
         sync_folder): a chunk the server fails (_may_be_one_message) is asked for one
-        message at a time (_bodies_one_by_one)."""
+        message at a time (_bodies_one_by_one), and each chunk starts on the pass's folder
+        opened again if that cost the connection (a reconnect counted as the narrowing's:
+        past NARROW_RECONNECTS the rest waits for the next pass)."""
         rows = self.store.conn.execute(
             "SELECT id, uid, size FROM messages m WHERE folder_id = ? AND uid IS NOT NULL AND "
             "NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id) ORDER BY uid DESC",
             (folder_id,),
         ).fetchall()
         for start in range(0, len(rows), 200):
+            if narrow:
+                if self._client is None:
+                    if self._reconnects >= NARROW_RECONNECTS:
+                        break
+                    self._reconnects += 1
+                self._reopen()
             chunk = dict((uid, mid) for mid, uid, _size in rows[start : start + 200])
             sizes = {uid: size for _mid, uid, size in rows[start : start + 200]}
             expected = sum(size for _mid, _uid, size in rows[start : start + 200])
@@ -1495,8 +1506,10 @@ def fetch_headers_imaplib(
     client: IMAPClient, uids: str, modseq: bool, wanted: Container[int] | None = None
 ) -> list[NewMessage]:
     """fetch_headers read by imaplib, parsed with regular expressions (the way before
-    the bulk reader; kept for other connections and as the reference in tests)."""
-    typ, data = client._imap.uid("FETCH", uids, f"({_header_items(modseq)})")
+    the bulk reader; kept for other connections and as the reference in tests). Of each
+    header only its first MAX_KEPT_LITERAL bytes are kept, as the bulk reader keeps."""
+    with kept_literals(client, MAX_KEPT_LITERAL):
+        typ, data = client._imap.uid("FETCH", uids, f"({_header_items(modseq)})")
     if typ != "OK":
         raise _refused("headers", _decode(data))
     return messages_from_imaplib(data, modseq, wanted)
