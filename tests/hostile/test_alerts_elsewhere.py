@@ -69,3 +69,21 @@ def test_an_alert_heard_while_account_add_checks_the_login_is_shown(scripted, cl
     shown = run.out + run.err
     assert shown.count(SHOWN) == 1, shown
     assert "\x1b" not in shown and "[b]now[/b]" in shown
+
+
+def test_an_alert_heard_while_asking_where_to_sign_in_is_kept_to_show(scripted) -> None:
+    """OAuth discovery (the wizard asks an OAuth-only server where to sign in) read the
+    greeting's [ALERT] and dropped it; it is handed to the caller (the wizard logs it)."""
+    from tuimail.core.account import ServerSettings
+    from tuimail.core.oauth2.server_discovery import discover_from_imap
+
+    heard: list[str] = []
+    with scripted(ImapScript(greeting=GREETING)) as imap:
+        found = discover_from_imap(
+            ServerSettings(imap.host, imap.port, "tls"),
+            ca_file=imap.ca_file,
+            timeout=TIMEOUT,
+            alerts=heard,
+        )
+    assert found is None  # it offers no OAUTHBEARER: nothing to learn
+    assert len(heard) == 1 and heard[0].startswith(SHOWN) and "\x1b" not in heard[0], heard
