@@ -48,6 +48,7 @@ from tuimail.core.errors import (
     TimedOut,
     Unreachable,
 )
+from tuimail.core.imap.untagged import trim as trim_untagged
 from tuimail.core.server_alerts import may_be_alert
 from tuimail.core.tls import shared_mail_context
 
@@ -432,6 +433,7 @@ class _IMAP4(imaplib.IMAP4):
 
     def _command(self, name: str, *args: Any) -> Any:
         self._received = 0
+        trim_untagged(self.untagged_responses)  # what nobody read does not pile up
         return super()._command(name, *args)
 
     def _connect(self) -> None:

@@ -36,6 +36,17 @@ def security(error: SecurityFailure) -> str:
             f"instead of {plain(data.get('wanted'))!r}); the connection may have been "
             "redirected to another service"
         )
+    elif reason == "login-disabled" and data.get("encrypted") is False:
+        words = (
+            "the server does not accept a password on an unencrypted connection (it "
+            'announces LOGINDISABLED): set security = "starttls" for this server in the '
+            'account (or "tls" on its encrypted port, usually 993)'
+        )
+    elif reason == "login-disabled" and data.get("encrypted"):
+        words = (
+            "the server takes no password login (it announces LOGINDISABLED and offers "
+            'no AUTH=PLAIN); it may want an OAuth 2.0 sign-in (auth = "oauth2") instead'
+        )
     elif reason == "ca-file":
         path = plain(data.get("path"))
         label = plain(data.get("label")) or "the ca_file"

@@ -52,6 +52,7 @@ from tuimail.core.imap.sync import (
     known_in_ranges,
     messages_from_fetches,
 )
+from tuimail.core.imap.untagged import consumed
 from tuimail.core.retry import RetryPolicy, retryable
 from tuimail.core.store import MessageRow, NewMessage, Store
 
@@ -454,7 +455,8 @@ def _noop(client) -> list:
     A tagged NO or BAD is an answer too: the server is there, nothing is known changed
     (a refusal ended the watcher for good)."""
     try:
-        return client.noop()[1]
+        with consumed(client._imap):  # returned: not kept in untagged_responses too
+            return client.noop()[1]
     except IMAPClientError as exc:
         if isinstance(exc, imaplib.IMAP4.abort | MailError):
             raise
