@@ -153,3 +153,25 @@ async def test_a_long_last_action_error_keeps_the_80_column_status_bar_to_one_li
         app.update_status()
         notes = [str(n.message) for n in app._notifications if sentence in str(n.message)]
         assert len(notes) == 1, notes
+
+
+async def test_a_connection_failure_toast_reads_as_two_sentences(mail_server) -> None:
+    """Regression: the words for a refused connection ("the mail server refused the
+    connection") ran straight into the hint: "... the connection Press H to diagnose."
+    The first sentence now starts with a capital and ends with a full stop."""
+    import socket
+
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+
+    def connect() -> None:  # what a user action meets when the server went away
+        socket.create_connection(("127.0.0.1", closed_port), timeout=5).close()
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        app.work(connect, "connect")
+        said = "The mail server refused the connection. Press H to diagnose."
+        await wait_for(pilot, lambda: any(n.message == said for n in app._notifications))
