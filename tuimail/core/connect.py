@@ -48,12 +48,14 @@ from tuimail.core.errors import (
     TimedOut,
     Unreachable,
 )
+from tuimail.core.imap import depth as _imap_depth
 from tuimail.core.imap.untagged import trim as trim_untagged
 from tuimail.core.server_alerts import may_be_alert
 from tuimail.core.tls import shared_mail_context
 
 # poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
 poplib._MAXLINE = max(poplib._MAXLINE, 64 << 20)
+
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -950,3 +952,8 @@ def _close_quietly(sock: socket.socket | None) -> None:
             sock.close()
     except OSError:
         pass
+
+
+# imapclient's parsers: a nesting too deep to read is the server's protocol violation, not
+# a RecursionError (tuimail.core.imap.depth). Every IMAP connection is made here.
+_imap_depth.install()
