@@ -261,6 +261,7 @@ async def check_login(
         try:
             await smtp.ehlo()
             if not smtp.supports_extension("auth"):
+                _no_auth_before_starttls(smtp, account)
                 raise SubmitError("permanent", "no-login", stage="EHLO")
             return await smtp_login(smtp, account.login, password)
         except smtp_errors.SMTPException as exc:
@@ -357,8 +358,21 @@ async def _login(smtp: aiosmtplib.SMTP, account: Account, password: Secret | Non
     except (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError) as exc:
         raise _failure("EHLO", exc, account.outgoing.host, "lost") from exc
     if not smtp.supports_extension("auth"):
+        _no_auth_before_starttls(smtp, account)
         return  # the server takes mail without AUTH (e.g. trusted network)
     await smtp_login(smtp, account.login, password)
+
+
+def _no_auth_before_starttls(smtp: aiosmtplib.SMTP, account: Account) -> None:
+    """Raise a security SubmitError when an unencrypted connection (security = "plain")
+    offers no AUTH but STARTTLS: the server logs in only after STARTTLS (Postfix's
+    smtpd_tls_auth_only), so sending without a login there only meets a refusal."""
+    if account.outgoing.security == "plain" and smtp.supports_extension("starttls"):
+        host = account.outgoing.host
+        error = SecurityFailure(
+            reason="login-disabled", protocol="smtp", host=host, data={"encrypted": False}
+        )
+        raise SubmitError("security", "security", error=error, stage="EHLO")
 
 
 async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str:

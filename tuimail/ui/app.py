@@ -460,8 +460,10 @@ class TuimailApp(App[None]):
     def show_error(self, text: str, diagnose: bool = False) -> None:
         self.last_error = text
         self._told_error = text  # said whole in this note
-        hint = f" Press {self.diagnose_key()} to diagnose." if diagnose else ""
-        notify(self, text + hint, severity="error", timeout=8)
+        said = text
+        if diagnose:  # a second sentence follows: the first one must read as one
+            said = _as_sentence(text) + f" Press {self.diagnose_key()} to diagnose."
+        notify(self, said, severity="error", timeout=8)
         self.update_status()
 
     # -- events from the service ------------------------------------------------------
@@ -2506,6 +2508,16 @@ class TuimailApp(App[None]):
         if self.service is not None:
             self.service.listener = None
             self.service.stop()
+
+
+def _as_sentence(text: str) -> str:
+    """`text` starting with a capital and closed with a full stop ("the mail server
+    refused the connection" -> "The mail server refused the connection.")."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def describe(exc: BaseException) -> str:

@@ -80,7 +80,7 @@ from tuimail.core.imap.session import (
 from tuimail.core.imap.uidlist import search_uids
 from tuimail.core.store import FolderInfo, NewMessage, Store
 from tuimail.core.store.store import NOTE_UNREADABLE_ANSWER, flag_columns
-from tuimail.core.store.worker import WORKER_FROM, Summaries
+from tuimail.core.store.worker import Summaries
 
 Progress = Callable[[str, int, int], None]
 log = logging.getLogger("tuimail.imap.sync")
@@ -307,7 +307,7 @@ class SyncEngine:
         self._selected: str | None = None
         self.index_budget: float | None = INDEX_BUDGET  # CPU s of body indexing per pass
         # a pass bringing this many headers summarises them in a worker process
-        self.worker_from = WORKER_FROM
+        self.worker_from: int | None = None  # Summaries' default (store.worker)
         self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
         self.list_errors: list[Failure] = []  # LIST lines the last folder list could not read
         # The folder pass under way: its name and UIDVALIDITY (to open it again after a
@@ -1633,7 +1633,9 @@ class _Batches:
     page) is always written at once. What was fetched is written even when a later fetch
     fails (each write is idempotent)."""
 
-    def __init__(self, store: Store, folder_id: int, expected: int, worker_from: int) -> None:
+    def __init__(
+        self, store: Store, folder_id: int, expected: int, worker_from: int | None
+    ) -> None:
         self.store = store
         self.folder_id = folder_id
         self.summaries = Summaries(expected, worker_from=worker_from)

@@ -23,9 +23,9 @@ class StatusBar(Static):
     sentence is then in the tooltip (and Diagnose); `shortened` names the accounts said
     briefly, with their sentence (without the countdown), for the app to say once. The
     last error is cut to the room left ("Move was not applied on the server: the…"),
-    whole in the tooltip; `error_cut` is then that sentence, for the app to say once. A
-    line still too long (a very narrow terminal) wraps onto up to three rather than
-    losing its end."""
+    whole in the tooltip; `error_cut` is then that sentence, for the app to say once (with
+    no room for a few words of it, the line goes without it). A line still too long (a
+    very narrow terminal) wraps onto up to three rather than losing its end."""
 
     DEFAULT_CSS = """
     StatusBar { height: auto; max-height: 3; background: $panel; color: $text; padding: 0 1; }
@@ -79,7 +79,14 @@ class StatusBar(Static):
                 states, outbox, "", diagnose_key, bad, brief=bool(shortened), held=held
             )
             room = width - rest.cell_len - 2
-            if room >= 8:  # else the line wraps: a word or two would say nothing
+            if room < 8 and rest.cell_len <= width:
+                # A word or two would say nothing, and the whole error would wrap the
+                # bar onto three lines: the line goes without it (the tooltip and a
+                # note say it whole).
+                error_cut = error
+                text = rest
+                outbox_at = self._built_outbox_at
+            elif room >= 8:  # else (a very narrow terminal) the line wraps
                 error_cut = error
                 text = self._line(
                     states,
