@@ -4,11 +4,10 @@ send`, ...) is shown to the user: sanitised, once, never dropped (RFC 3501 7.1).
 from __future__ import annotations
 
 import re
-import shlex
 
 import pytest
 
-from tests.hostile.conftest import PASSWORD, TIMEOUT, save_pair
+from tests.hostile.conftest import TIMEOUT, account_add, save_pair
 from tests.hostile.scripted import Conn, ImapScript, SmtpScript
 
 pytestmark = pytest.mark.timeout(60)
@@ -59,12 +58,7 @@ def test_an_alert_heard_while_account_add_checks_the_login_is_shown(scripted, cl
     """`tuimail account add` (and the wizard, `detect --verify`: the same login check)
     read the greeting's [ALERT] and dropped it."""
     with scripted(ImapScript(greeting=GREETING)) as imap, scripted(SmtpScript()) as smtp:
-        run = cli(
-            "account", "add", "work", "--email", "bob@example.test",
-            "--incoming", f"127.0.0.1:{imap.port}", "--outgoing", f"127.0.0.1:{smtp.port}",
-            "--password-command", f"printf %s {shlex.quote(PASSWORD)}",
-            "--ca-file", imap.ca_file, "--timeout", str(TIMEOUT),
-        )  # fmt: skip
+        run = account_add(cli, imap, smtp)
     assert run.code == 0, run.err
     shown = run.out + run.err
     assert shown.count(SHOWN) == 1, shown

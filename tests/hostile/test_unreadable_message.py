@@ -40,6 +40,7 @@ class Mailbox(ImapScript):
         self.header_fetches: list[bytes] = []  # the UID sets asked for, in order
         self.body_fetches: list[bytes] = []  # the same of the body FETCHes
         self.selected = False  # this connection's folder (EXAMINE) is open
+        self.bye_after = 0  # header FETCHes answered whole, then BYE before the tagged OK
 
     def cmd_login(self, conn: Conn, tag: bytes, args: bytes) -> None:
         self.logins += 1
@@ -86,6 +87,12 @@ class Mailbox(ImapScript):
             conn.send(lines + tag + b" OK done\r\n")
             return
         self.header_fetches.append(uid_set)
+        if self.bye_after:
+            self.bye_after -= 1
+            lines = b"".join(imap_fetch_line(u, u, f"m{u}".encode()) for u in asked)
+            conn.send(lines + b"* BYE Autologout; idle for too long\r\n")
+            conn.close()
+            raise _Closed
         if self.how == "down":
             conn.send(b"* BYE Server shutting down.\r\n")
             conn.close()
@@ -240,3 +247,22 @@ def test_bodies_after_a_chunk_fetched_one_by_one_are_asked_for_together(scripted
         assert [f["uids"] for f in account["failures"]] == [[11]]
         assert script.body_fetches[0] == b"11:210" and len(script.body_fetches) == 202
         assert script.body_fetches[-1] == b"1:10"
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["bulk-reader", "imaplib-debug"])
+def test_a_bye_after_a_whole_header_answer_keeps_it(scripted, cli, debug) -> None:
+    """The server sends every header asked for, then BYE instead of the tagged OK: what
+    came is stored, never asked for again (with --debug the answer is read by imaplib,
+    which dropped it: the batch was fetched again on a new connection)."""
+    script = Mailbox(10, bad=set(), how="bye")
+    with scripted(script) as server:
+        save(server)
+        assert _sync(cli)["new"] == 10
+        script.count, script.bye_after = 160, 1
+        script.header_fetches.clear()
+        run = cli(*(["--debug"] if debug else []), "sync", "work", "--json")
+        [account] = json.loads(run.out) if run.out.startswith("[") else [json.loads(run.out)]
+        assert account["new"] == 150 and account["failures"] == []
+        asked = [u for uid_set in script.header_fetches for u in _uids(uid_set, 160)]
+        assert sorted(asked) == list(range(11, 161))  # each once
+        assert len(_subjects(cli)) == 160

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.store.old_stores import V8, add_v8_bodies
 from tuimail.core.store.schema import MIGRATIONS
 
-V8 = Path(__file__).resolve().parents[1] / "data" / "stores" / "store_v8.sqlite3"
 BODIES_MB = 4  # the body cache: more than the small disk has free, far less than 64 MB
 
 # Run in a mount namespace: a 6 MB tmpfs as XDG_DATA_HOME holding the store; tuimail run
@@ -55,18 +54,7 @@ def _old_store_with_bodies(path: Path) -> None:
     """The schema 8 store (tests/data/stores) with BODIES_MB of bodies added, stored as
     schema 8 stored them (raw before fetched_at)."""
     shutil.copyfile(V8, path)
-    bodies = {3000 + i: bytes([i]) * (64 << 10) for i in range(BODIES_MB * 16)}
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.executemany(
-            "INSERT INTO messages(id, folder_id, uid, subject) VALUES (?, 1, ?, 'big')",
-            [(mid, mid) for mid in bodies],
-        )
-        conn.executemany(
-            "INSERT INTO bodies(message_id, raw, fetched_at) VALUES (?, ?, 1.0)", bodies.items()
-        )
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+    add_v8_bodies(path, {3000 + i: bytes([i]) * (64 << 10) for i in range(BODIES_MB * 16)})
 
 
 def _dump(path: Path) -> str:

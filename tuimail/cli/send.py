@@ -260,7 +260,7 @@ def prepare(
     if from_headers is None:
         from_headers = not given
     found = _unique(given + (_header_recipients(values) if from_headers else []))
-    kept = [f for f in fields if _name(f) not in ("bcc", "resent-bcc")]
+    kept = [_folded(f) for f in fields if _name(f) not in ("bcc", "resent-bcc")]
     added = []
     if "from" not in values:
         name = full_name if full_name is not None else account.display_name
@@ -271,6 +271,48 @@ def prepare(
         added.append(f"Message-ID: {make_msgid(domain=account.domain)}".encode())
     out = b"".join((b"\r\n".join(kept + added), b"\r\n\r\n", body))
     return out, found
+
+
+MAX_LINE = 998  # octets in a line, CRLF not counted (RFC 5322 2.1.1: MUST)
+FOLD_AT = 78  # where a line is folded when it has to be (RFC 5322 2.1.1: SHOULD)
+
+
+class HeaderLineTooLong(ValueError):
+    """A header field with a line over 998 octets and no white space to fold it at:
+    no valid message can carry it as written. `field` its name, `length` the line's."""
+
+    def __init__(self, field: str, length: int) -> None:
+        super().__init__(f"{field}: a line of {length} octets")
+        self.field, self.length = field, length
+
+
+def _folded(field: bytes) -> bytes:
+    """The field with every line over MAX_LINE octets folded at white space (RFC 5322
+    2.2.3: CRLF inserted before a space or tab, which unfolding removes again), into
+    lines of about FOLD_AT; shorter lines are left exactly as written. Raises
+    HeaderLineTooLong when a line cannot be brought under MAX_LINE that way."""
+    lines = field.split(b"\r\n")
+    if all(len(line) <= MAX_LINE for line in lines):
+        return field
+    out: list[bytes] = []
+    for line in lines:
+        if len(line) <= MAX_LINE:
+            out.append(line)
+            continue
+        pieces = re.split(rb"(?=[ \t])", line)
+        current = pieces[0]
+        for piece in pieces[1:]:
+            if len(current) + len(piece) > FOLD_AT and current.strip() and piece.strip():
+                out.append(current)
+                current = piece
+            else:
+                current += piece
+        out.append(current)
+    longest = max(len(line) for line in out)
+    if longest > MAX_LINE:
+        name = field.split(b":", 1)[0].decode("ascii", "replace")  # as written
+        raise HeaderLineTooLong(name, longest)
+    return b"\r\n".join(out)
 
 
 def _from_header(name: str | None, email: str) -> str:
@@ -425,13 +467,22 @@ def run_send(args: argparse.Namespace) -> int:
     except LookupError as exc:
         print(f"tuimail send: {sanitize(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    message, recipients = prepare(
-        raw,
-        account,
-        recipients=given,
-        from_headers=True if args.read_recipients else None,
-        full_name=args.full_name,
-    )
+    try:
+        message, recipients = prepare(
+            raw,
+            account,
+            recipients=given,
+            from_headers=True if args.read_recipients else None,
+            full_name=args.full_name,
+        )
+    except HeaderLineTooLong as exc:  # never an invalid message on the wire
+        return _err(
+            "send",
+            f"not sent: the {exc.field} header has a line of {exc.length} characters with no "
+            f"space to fold it at (a message's lines may have at most {MAX_LINE}). Nothing "
+            "was sent or queued.",
+            EXIT_USAGE,
+        )
     unreadable = unreadable_recipients(raw) if args.read_recipients or not given else []
     if unreadable:  # never sent to some of its recipients only
         fields = "; ".join(unreadable)

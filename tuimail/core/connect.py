@@ -33,7 +33,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from imapclient import IMAPClient
@@ -48,12 +48,14 @@ from tuimail.core.errors import (
     TimedOut,
     Unreachable,
 )
+from tuimail.core.imap import depth as _imap_depth
 from tuimail.core.imap.untagged import trim as trim_untagged
 from tuimail.core.server_alerts import may_be_alert
 from tuimail.core.tls import shared_mail_context
 
 # poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
 poplib._MAXLINE = max(poplib._MAXLINE, 64 << 20)
+
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -543,51 +545,39 @@ class _IMAP4(imaplib.IMAP4):
 
 
 @contextmanager
-def bulk(client: Any, expected_bytes: int) -> Iterator[None]:
-    """Within this block, each answer on `client` (an IMAPClient from open_imap) may take
-    the time `expected_bytes` need at BULK_RATE on top of the timeout (still absolute)."""
+def _within(client: Any, setting: str, value: int) -> Iterator[None]:
+    """Within this block `client`'s connection (an _IMAP4: nothing for another) has
+    `setting` at `value` (at least 0); 0, its default, again after it."""
     imap = getattr(client, "_imap", None)
     if not isinstance(imap, _IMAP4):
         yield
         return
-    imap.expected_bytes = max(0, int(expected_bytes))
+    setattr(imap, setting, max(0, int(value)))
     try:
         yield
     finally:
-        imap.expected_bytes = 0
+        setattr(imap, setting, 0)
 
 
-@contextmanager
-def kept_literals(client: Any, limit: int) -> Iterator[None]:
+def bulk(client: Any, expected_bytes: int) -> AbstractContextManager[None]:
+    """Within this block, each answer on `client` (an IMAPClient from open_imap) may take
+    the time `expected_bytes` need at BULK_RATE on top of the timeout (still absolute)."""
+    return _within(client, "expected_bytes", expected_bytes)
+
+
+def kept_literals(client: Any, limit: int) -> AbstractContextManager[None]:
     """Within this block, of each literal on `client` only its first `limit` bytes are
     kept (the rest is read and dropped): for answers whose literals are used only so far,
     a header FETCH read by imaplib (the bulk reader, imap.fetchscan, bounds its own)."""
-    imap = getattr(client, "_imap", None)
-    if not isinstance(imap, _IMAP4):
-        yield
-        return
-    imap.kept_literal = max(0, int(limit))
-    try:
-        yield
-    finally:
-        imap.kept_literal = 0
+    return _within(client, "kept_literal", limit)
 
 
-@contextmanager
-def long_lines(client: Any, limit: int) -> Iterator[None]:
+def long_lines(client: Any, limit: int) -> AbstractContextManager[None]:
     """Within this block, a line on `client` may be up to `limit` bytes (never less than
     imaplib._MAXLINE): for one answer known to be one long line (a SEARCH of a big folder),
     with a bound the caller derives from what it expects. Every other answer keeps the
     global limit, which guards against endless lines."""
-    imap = getattr(client, "_imap", None)
-    if not isinstance(imap, _IMAP4):
-        yield
-        return
-    imap.line_limit = max(0, int(limit))
-    try:
-        yield
-    finally:
-        imap.line_limit = 0
+    return _within(client, "line_limit", limit)
 
 
 class TuimailIMAPClient(IMAPClient):
@@ -950,3 +940,8 @@ def _close_quietly(sock: socket.socket | None) -> None:
             sock.close()
     except OSError:
         pass
+
+
+# imapclient's parsers: a nesting too deep to read is the server's protocol violation, not
+# a RecursionError (tuimail.core.imap.depth). Every IMAP connection is made here.
+_imap_depth.install()

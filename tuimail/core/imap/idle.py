@@ -412,7 +412,16 @@ class FolderWatcher:
         max_uid = self.store.max_uid(folder_id)
         news = False
         if changes.exists is not None or self._stored() < expected:
-            messages, news = _fetch_new(client, max_uid, condstore, self._unreadable())
+            try:
+                messages, news = _fetch_new(client, max_uid, condstore, self._unreadable())
+            except Exception as exc:
+                # (the connection's failure is the watcher's to report) what came before
+                # it is stored and told, so the catch-up after does not fetch it again
+                partial = getattr(exc, "partial", None)
+                if partial:
+                    self.store.add_messages(folder_id, partial)
+                    self._report_new(before)
+                raise
             if messages:
                 self.store.add_messages(folder_id, messages)
                 max_uid = max(max_uid, *(m.uid for m in messages))
@@ -479,7 +488,8 @@ def _fetch_new(
 ) -> tuple[list[NewMessage], bool]:
     """Headers of the UIDs above `max_uid` but those in `skip` (one UID FETCH), and
     whether the answer also carried other FETCH news (a flag update), which the header
-    reading leaves out."""
+    reading leaves out. A failure in the middle of the answer (a BYE, a lost connection)
+    carries the complete messages that came before it (`partial`)."""
     imap = client._imap
     wanted = range(max_uid + 1, MAX_UID + 1)
     uids = _above(max_uid, skip)
@@ -488,7 +498,12 @@ def _fetch_new(
         return fetch_headers(client, uids, modseq, wanted), True
     items = "UID FLAGS INTERNALDATE RFC822.SIZE " + HEADER_ITEM.decode()
     tag = imap._command("UID", "FETCH", uids, f"({items}{' MODSEQ' if modseq else ''})")
-    typ, _text, fetches = read_answer(imap, tag, "UID")
+    try:
+        typ, _text, fetches = read_answer(imap, tag, "UID")
+    except imaplib.IMAP4.abort as exc:  # a BYE, a lost connection: what came is kept
+        fetched = getattr(exc, "fetched", [])
+        exc.partial = messages_from_fetches(fetched, modseq, wanted)  # type: ignore[attr-defined]
+        raise
     if typ != "OK":
         return [], True  # refused: the folder sync asks again and reports it
     news = any(fetch.header is None for fetch in fetches)

@@ -1507,9 +1507,28 @@ def fetch_headers_imaplib(
 ) -> list[NewMessage]:
     """fetch_headers read by imaplib, parsed with regular expressions (the way before
     the bulk reader; kept for other connections and as the reference in tests). Of each
-    header only its first MAX_KEPT_LITERAL bytes are kept, as the bulk reader keeps."""
-    with kept_literals(client, MAX_KEPT_LITERAL):
-        typ, data = client._imap.uid("FETCH", uids, f"({_header_items(modseq)})")
+    header only its first MAX_KEPT_LITERAL bytes are kept, as the bulk reader keeps. A
+    BYE or a dropped connection carries what came before it, as fetch_headers' does
+    (_keep_partial)."""
+    imap = client._imap
+    imap.untagged_responses.pop("FETCH", None)
+    try:
+        with kept_literals(client, MAX_KEPT_LITERAL):
+            typ, data = imap.uid("FETCH", uids, f"({_header_items(modseq)})")
+    except imaplib.IMAP4.abort as exc:
+        data = imap.untagged_responses.pop("FETCH", None) or []
+        records = _imaplib_records(data)
+        if data and isinstance(data[-1], tuple):
+            records = records[:-1]  # its literal came, not the rest of the response
+        exc.partial = _records_messages(records, modseq, wanted)  # type: ignore[attr-defined]
+        exc.named = {  # type: ignore[attr-defined]
+            int(uid.group(1))
+            for meta, header in records
+            if header is None
+            and b"BODY[HEADER" not in meta
+            and (uid := META["uid"].search(meta)) is not None
+        }
+        raise
     if typ != "OK":
         raise _refused("headers", _decode(data))
     return messages_from_imaplib(data, modseq, wanted)
@@ -1519,7 +1538,12 @@ def messages_from_imaplib(
     data: list, modseq: bool, wanted: Container[int] | None = None
 ) -> list[NewMessage]:
     """The new messages in imaplib's FETCH data (see fetch_headers_imaplib)."""
-    records: list[list] = []  # [meta bytes, header bytes | None]
+    return _records_messages(_imaplib_records(data), modseq, wanted)
+
+
+def _imaplib_records(data: list) -> list[list]:
+    """imaplib's FETCH data as one [meta bytes, header bytes | None] a response."""
+    records: list[list] = []
     for entry in data:
         if isinstance(entry, tuple):
             prefix, literal = entry[0], entry[1]
@@ -1533,6 +1557,13 @@ def messages_from_imaplib(
                 records.append([entry, None])
             elif records:
                 records[-1][0] += entry
+    return records
+
+
+def _records_messages(
+    records: list[list], modseq: bool, wanted: Container[int] | None
+) -> list[NewMessage]:
+    """The new messages of _imaplib_records (see messages_from_imaplib)."""
     out = []
     for meta, header in records:
         uid = META["uid"].search(meta)
