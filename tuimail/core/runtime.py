@@ -612,6 +612,9 @@ class AccountRuntime:
             self._spawn(self._poll_loop, f"pop3-{self.account.name}")
             return
         if self._watcher is not None:
+            # Already watching, perhaps waiting out a back-off after the server went
+            # away: the account works again (a pass just did), so it connects now.
+            self._watcher.retry_now()
             return
         from tuimail.core.imap.idle import AccountWatcher
 

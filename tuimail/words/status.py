@@ -16,6 +16,7 @@ from tuimail.core.errors import (
     TransientError,
 )
 from tuimail.core.sanitize import sanitize
+from tuimail.words.plain import folder as shown_folder
 
 # The sentences for failures (tuimail.words.describe, .sign_in, .where) are imported when
 # there is one to say: a healthy account's state, on the first painted screen, needs none.
@@ -111,7 +112,7 @@ def state(item: Any, countdown: bool = True) -> str:
         text = "; ".join(failure(f) for f in item.failures[:2])
     elif item.activity == "syncing" and item.progress:
         folder, done, total = item.progress
-        text = f"syncing {sanitize(folder)}" + (f" {done}/{total}" if total else "")
+        text = f"syncing {shown_folder(folder)}" + (f" {done}/{total}" if total else "")
     elif item.activity == "polling":
         text = f"checking every {item.interval} s"
     else:
