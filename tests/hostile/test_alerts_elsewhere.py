@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.hostile.conftest import TIMEOUT, account_add, save_pair
+from tests.hostile.conftest import TIMEOUT, account_add, save, save_pair
 from tests.hostile.scripted import Conn, ImapScript, SmtpScript
 
 pytestmark = pytest.mark.timeout(60)
@@ -102,3 +102,15 @@ def test_an_alert_heard_by_the_doctors_round_trip_is_shown_once(scripted, cli, n
     said = [line for line in run.out.splitlines() if "server alert:" in line]
     assert sum("Quota at 99%" in line for line in said) == 1, run.out
     assert sum(SHOWN in line for line in said) == 1, run.out  # the greeting's: once
+
+
+def test_an_alert_heard_while_read_fetches_a_body_is_shown(scripted, cli) -> None:
+    """`tuimail read` connects to fetch a body it does not have: that connection's
+    [ALERT] was heard and never said."""
+    with scripted(ImapScript(greeting=GREETING)) as server:
+        save(server)
+        synced = cli("sync", "work")
+        read = cli("read", "1", "--account", "work")
+    assert synced.code == 0 and synced.err.count(SHOWN) == 1, synced.err
+    assert read.code == 0 and "Body of the message." in read.out, read.err
+    assert read.err.count(SHOWN) == 1 and "\x1b" not in read.err, read.err

@@ -678,11 +678,15 @@ def cmd_read(args: argparse.Namespace) -> int:
     if raw is None and (folder.local or account.protocol != "imap"):
         return _fail(f"the text of message {args.uid} is not in the store")
     if raw is None:
+        from tuimail.cli.alerts import begin, say_alerts
+
+        begin([account.name])
         engine = SyncEngine(store, account, _connector(account))
         try:
             raw = engine.fetch_body(row.id)
         finally:
             engine.close()
+            say_alerts([account.name])  # the connection's [ALERT]s (RFC 3501 7.1)
     if args.route:
         return route.print_route(raw, account, args)
     if args.raw:
