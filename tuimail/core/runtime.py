@@ -394,6 +394,12 @@ class AccountRuntime:
                 failures = list(result.failures)
                 for refused in result.refused_actions:
                     self._emit_failure(refused)
+                for folder in result.folders:
+                    if folder.renumbered:  # UIDVALIDITY changed: said (words.status)
+                        note = "uidvalidity-" + folder.renumbered
+                        self.emit(
+                            ServiceEvent("warning", self.account.name, folder.folder, note=note)
+                        )
         except _Stopped:
             return False
         except PasswordError as exc:
