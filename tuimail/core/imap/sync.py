@@ -150,6 +150,9 @@ class SyncResult:
     skipped: list[str] = field(default_factory=list)  # not tried: the server stopped answering
     seconds: float = 0.0
     refused_actions: list[Failure] = field(default_factory=list)  # queued changes not applied
+    # Messages stored by folder passes that then failed (kept: the next pass does not
+    # fetch them again); counted in `new`.
+    kept: int = 0
     failure: MailError | None = None  # the account-level failure (typed), if any
 
     @property
@@ -159,7 +162,7 @@ class SyncResult:
 
     @property
     def new(self) -> int:
-        return sum(f.new for f in self.folders)
+        return sum(f.new for f in self.folders) + self.kept
 
     @property
     def changed(self) -> int:
@@ -455,6 +458,7 @@ class SyncEngine:
         )
         # INBOX first: it is what the user looks at.
         names.sort(key=lambda n: n.upper() != "INBOX")
+        newest = self.store.conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
         for index, name in enumerate(names):
             try:
                 folder_result = run(lambda n=name: self._retrying(lambda: self.sync_folder(n)))
@@ -462,6 +466,7 @@ class SyncEngine:
                 if folder_result.unreadable:
                     result.failures.append(unreadable_failure(self.account.name, folder_result))
             except Exception as exc:
+                result.kept += self._stored_since(name, newest)
                 error = classify_imap(exc, host=self.account.incoming.host)
                 if result.failure is None and error.retry:
                     result.failure = error  # the account is offline: the next pass redoes it
@@ -475,6 +480,19 @@ class SyncEngine:
             self._index_bodies()
         result.seconds = time.perf_counter() - started
         return result
+
+    def _stored_since(self, name: str, newest: int) -> int:
+        """How many messages of folder `name` this pass stored (rows above `newest`, the
+        store's newest row id when it began); 0 when that cannot be read."""
+        folder_id = self.store.folder_id(self.account.name, name)
+        try:
+            row = self.store.conn.execute(
+                "SELECT count(*) FROM messages WHERE id > ? AND folder_id = ? AND uid IS NOT NULL",
+                (newest, folder_id),
+            ).fetchone()
+        except Exception:  # (a count for the report only)
+            return 0
+        return int(row[0]) if folder_id is not None else 0
 
     def _index_bodies(self) -> None:
         """Index downloaded bodies for search after every folder is synced (the list and
