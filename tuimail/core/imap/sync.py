@@ -14,8 +14,12 @@ One engine holds one connection, so use it from one thread. Each step writes the
 its own transaction and is idempotent, so a dropped connection is retried on a fresh one
 and nothing is duplicated or lost. Per folder:
 
-1. SELECT; if UIDVALIDITY changed, drop the folder's cache (and fail queued actions that
-   name its old UIDs), never guess.
+1. SELECT; if UIDVALIDITY changed, the messages at a sample of the stored UIDs are
+   compared by Message-ID (mbsync's check): the same messages (a server that changes
+   UIDVALIDITY at every session without renumbering) keep the cache; otherwise the
+   folder's cache is dropped and fetched again, never guessed (placeholders of local
+   moves stay; queued actions naming its old UIDs find their messages by Message-ID
+   when replayed, tuimail.core.imap.actions). Either is said: FolderResult.renumbered.
 2. Flag changes: CHANGEDSINCE the stored HIGHESTMODSEQ (CONDSTORE), else all FLAGS.
 3. New mail: UIDs above the newest stored, fetched newest first in growing batches (the
    first holds 100 messages, so the newest page is in the store at once).
@@ -60,7 +64,6 @@ from tuimail.core.errors import (
     ProtocolViolation,
     Refused,
     TimedOut,
-    error_record,
 )
 from tuimail.core.imap.ahead import answers_ahead
 from tuimail.core.imap.errors import classify_imap, response_code
@@ -99,6 +102,7 @@ RETRIES = 3
 NARROW_RECONNECTS = 4
 NARROW_FETCHES = 64  # and commands
 SMALL_REST = 4  # a failed rest of this many UIDs or fewer is asked for one at a time
+VERIFY = 50  # stored messages compared after a UIDVALIDITY change (_same_messages)
 # Response codes of a NO that is about the server, not one message: not narrowed.
 _SERVER_WIDE = frozenset({"UNAVAILABLE", "INUSE", "LIMIT"})
 # CPU seconds of search indexing of downloaded bodies per sync pass (the rest waits for
@@ -132,6 +136,8 @@ class FolderResult:
     removed: int = 0
     rebuilt: bool = False
     skipped: bool = False
+    # UIDVALIDITY changed: "same-messages" (the cache was kept) or "rebuilt" (fetched again)
+    renumbered: str = ""
     # Messages the server could not send this pass (UID -> its failure): not stored,
     # asked for again by the next pass (_narrow).
     unreadable: dict[int, MailError] = field(default_factory=dict)
@@ -175,6 +181,11 @@ class SyncResult:
             "changed": self.changed,
             "removed": self.removed,
             "rebuilt": [f.folder for f in self.folders if f.rebuilt],
+            "renumbered": [
+                {"folder": _safe(f.folder), "reason": f.renumbered}
+                for f in self.folders
+                if f.renumbered
+            ],
             "failures": [failure_dict(f) for f in self.failures],
             "skipped": list(self.skipped),
             "seconds": round(self.seconds, 3),
@@ -696,14 +707,16 @@ class SyncEngine:
             highestmodseq = highestmodseq[0]
 
         if folder.uidvalidity is not None and uidvalidity != folder.uidvalidity:
-            self.store.reset_folder(folder_id, uidvalidity)
-            self.store.fail_actions_for_folder(
-                self.account.name,
-                name,
-                uidvalidity,
-                _record(ImapError(reason="renumbered", data={"folder": name})),
+            if self._same_messages(folder_id):
+                # (mod-sequences of another UIDVALIDITY mean nothing: every flag is read)
+                self.store.set_folder_state(folder_id, uidvalidity=uidvalidity, highestmodseq=None)
+                result.renumbered = "same-messages"
+            else:
+                self.store.reset_folder(folder_id, uidvalidity)
+                result.rebuilt, result.renumbered = True, "rebuilt"
+            log.warning(
+                "%s: %s UIDVALIDITY changed: %s", self.account.name, name, result.renumbered
             )
-            result.rebuilt = True
             folder = self.store.folder(folder_id, counts=False)
         elif folder.uidvalidity is None:
             self.store.set_folder_state(folder_id, uidvalidity=uidvalidity)
@@ -717,13 +730,15 @@ class SyncEngine:
         leaving = {
             item[1]
             for action in queued
-            if action.kind in ("move", "expunge") and action.payload.get("folder") == name
+            if action.kind in ("move", "expunge")
+            and action.payload.get("folder") == name
+            and action.payload.get("uidvalidity") in (None, uidvalidity)  # (else renumbered)
             for item in action.payload.get("items", [])
             if len(item) > 1 and isinstance(item[1], int)
         }
 
         since = None
-        if folder.highestmodseq is not None and self.condstore and not result.rebuilt:
+        if folder.highestmodseq is not None and self.condstore and not result.renumbered:
             since = self._flags_since_or_none(folder_id, folder.highestmodseq)
         if since is not None:
             result.changed += since[0]
@@ -805,6 +820,35 @@ class SyncEngine:
         )
         self.unreadable.pop(folder.name, None)
         return True
+
+    def _same_messages(self, folder_id: int) -> bool:
+        """After a UIDVALIDITY change: whether the selected folder still holds the stored
+        messages at their stored UIDs (mbsync's check, isync sync.c): up to VERIFY stored
+        UIDs with a Message-ID, spread over the folder (the newest too), are fetched; any
+        that holds another Message-ID means renumbered; gone ones are not counted; at
+        least 20 or four fifths of them must match. A refused fetch means renumbered."""
+        rows = self.store.conn.execute(
+            "SELECT uid, message_id FROM messages WHERE folder_id = ? AND uid IS NOT NULL "
+            "AND message_id != '' ORDER BY uid",
+            (folder_id,),
+        ).fetchall()
+        if not rows:
+            return False
+        sample = dict(rows[:: max(1, len(rows) // VERIFY)][:VERIFY] + rows[-1:])
+        try:
+            messages = fetch_headers(self.client, uid_set(sample), False, set(sample))
+        except Exception as exc:
+            if not keeps_connection(exc):
+                raise
+            return False
+        from tuimail.core.store.headers import summarize_header
+
+        got = 0
+        for message in messages:
+            if summarize_header(message.header).message_id != sample[message.uid]:
+                return False
+            got += 1
+        return got >= 20 or got * 5 >= len(sample) * 4
 
     def _uid_search(self, criteria: str, exists: int) -> list[int]:
         """UID SEARCH in the selected folder of `exists` messages (ESEARCH when offered)."""
@@ -1788,13 +1832,6 @@ class _Batches:
                 self.summaries.close()
             finally:
                 self._quiet.__exit__(None, None, None)
-
-
-def _record(error: MailError) -> str:
-    """What the store keeps for a queued action that failed: the typed error's record."""
-    import json
-
-    return json.dumps(error_record(error))
 
 
 def _refused(what: str, said: str) -> ImapError:
