@@ -628,6 +628,15 @@ class TuimailIMAPClient(IMAPClient):
     def secure_starttls(self) -> None:
         """STARTTLS, mandatory: advertised, completed, nothing from before TLS kept."""
         imap = self._imap
+        if imap.state == "AUTH":
+            # A PREAUTH greeting in the clear (RFC 3501 6.2.1: STARTTLS is then not
+            # allowed): imaplib refused to send it in its own words ("illegal in state
+            # AUTH"). Said for what it is; nothing is sent.
+            raise TLSRequiredError(
+                f"{self.host} port {self.port} greeted with PREAUTH before encryption; "
+                "nothing was sent",
+                reason="preauth-in-clear",
+            )
         caps = {c.upper() for c in self.capabilities()}
         if b"STARTTLS" not in caps:
             raise TLSRequiredError(

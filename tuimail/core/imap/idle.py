@@ -118,6 +118,7 @@ class FolderWatcher:
         self._emit = emit
         self.policy = policy or RetryPolicy(first=backoff_start, cap=backoff_max)
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by retry_now (and stop): the back-off ends
         self._thread: threading.Thread | None = None
         self._engine: SyncEngine | None = None  # the connection in use (stop() aborts it)
         self._settled = False  # this connection has done a whole IDLE round or poll
@@ -133,8 +134,14 @@ class FolderWatcher:
         )
         self._thread.start()
 
+    def retry_now(self) -> None:
+        """A waiting watcher connects again now, from its first back-off step (the
+        account just worked: the server is back); a connected one is not disturbed."""
+        self._wake.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._wake.set()
         engine = self._engine
         if engine is not None:  # a connection still being opened ends now
             engine.abort(drop=False)
@@ -162,6 +169,7 @@ class FolderWatcher:
         password is never tried again by itself."""
         attempt = 0
         while not self._stop.is_set():
+            self._wake.clear()  # connecting now: an earlier retry_now is served
             engine = SyncEngine(self.store, self.account, self._connect)
             self._engine = engine
             if self._stop.is_set():  # stop() came between: it may not have seen it
@@ -217,7 +225,9 @@ class FolderWatcher:
                 # tried after a longer wait (the policy's floor for violations).
                 wait = self.policy.wait(attempt, error)
                 self._state("disconnected", error, wait)
-                self._stop.wait(wait)
+                if self._wake.wait(wait) and not self._stop.is_set():
+                    attempt = 0  # woken: the account works again
+                    continue
                 attempt += 1
                 continue
             finally:
@@ -579,10 +589,18 @@ class AccountWatcher:
         if old is not None:
             threading.Thread(target=old.stop, daemon=True).start()
 
+    def retry_now(self) -> None:
+        """Every watcher waiting to connect again tries now (see FolderWatcher.retry_now)."""
+        with self._lock:
+            watchers = list(self._watchers.values())
+        for watcher in watchers:
+            watcher.retry_now()
+
     def stop(self, timeout: float = 10.0) -> None:
         with self._lock:
             watchers, self._watchers = list(self._watchers.values()), {}
         for watcher in watchers:
             watcher._stop.set()
+            watcher._wake.set()
         for watcher in watchers:
             watcher.stop(timeout)

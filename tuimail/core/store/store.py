@@ -500,9 +500,13 @@ class Store:
             )
 
     def reset_folder(self, folder_id: int, uidvalidity: int | None) -> int:
-        """Drop a folder's cached messages (UIDVALIDITY changed); returns how many."""
+        """Drop a folder's cached messages (UIDVALIDITY changed); returns how many. The
+        rows of local moves still waiting for their UID stay (local state: the sync
+        matches or removes them once their actions are done)."""
         with self.transaction() as c:
-            count = c.execute("DELETE FROM messages WHERE folder_id = ?", (folder_id,)).rowcount
+            count = c.execute(
+                "DELETE FROM messages WHERE folder_id = ? AND uid IS NOT NULL", (folder_id,)
+            ).rowcount
             c.execute(
                 "UPDATE folders SET uidvalidity = ?, uidnext = NULL, highestmodseq = NULL "
                 "WHERE id = ?",
@@ -1174,15 +1178,3 @@ class Store:
     def note_attempt(self, action_id: int) -> None:
         with self.transaction() as c:
             c.execute("UPDATE actions SET attempts = attempts + 1 WHERE id = ?", (action_id,))
-
-    def fail_actions_for_folder(
-        self, account: str, folder: str, uidvalidity: int | None, reason: str
-    ) -> int:
-        """Fail pending actions that name UIDs of an old UIDVALIDITY of a folder."""
-        count = 0
-        for action in self.actions(account):
-            p = action.payload
-            if p.get("folder") == folder and p.get("uidvalidity") not in (None, uidvalidity):
-                self.finish_action(action.id, reason)
-                count += 1
-        return count
