@@ -205,3 +205,32 @@ def test_a_uidvalidity_change_without_renumbering_keeps_the_cache(mail_server, t
     assert_cache_matches_server(store, other, "INBOX")
     engine.close()
     other.logout()
+
+
+def test_a_folder_renumbered_at_every_session_does_not_grow_the_store(
+    mail_server, tmp_path
+) -> None:
+    """Renumbered (other UIDs) before each of two passes: each is rebuilt and said, and
+    the store holds the folder once: its messages, bodies and search rows, no more."""
+    user = mail_server.new_user()
+    for i in range(1, 6):
+        mail_server.deliver(user, message(i))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store, download_bodies=True)
+    assert engine.sync().new == 5
+    inbox = store.folder_id("test", "INBOX")
+
+    def rows(table: str) -> int:
+        return store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    for i in range(6, 8):  # one message goes, one comes, the rest shift down a UID
+        mail_server.store.remove(user.login, "INBOX", [1])
+        mail_server.deliver(user, message(i))
+        mail_server.store.reset_uidvalidity(user.login, "INBOX")
+        result = engine.sync()
+        assert [f.renumbered for f in result.folders if f.folder == "INBOX"] == ["rebuilt"]
+        assert result.failures == []
+        store.index_pending(budget=None)
+        assert store.count_messages(inbox) == 5
+        assert rows("bodies") == 5 and rows("messages_fts") <= rows("messages")
+    engine.close()
