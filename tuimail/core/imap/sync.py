@@ -29,7 +29,9 @@ and nothing is duplicated or lost. Per folder:
 5. Only then UIDNEXT/HIGHESTMODSEQ are stored, so an interrupted pass is simply redone.
 
 Unchanged folders are skipped after a STATUS (same UIDVALIDITY, UIDNEXT, MESSAGES and,
-with CONDSTORE, HIGHESTMODSEQ), which keeps a no-change re-sync fast.
+with CONDSTORE, HIGHESTMODSEQ), which keeps a no-change re-sync fast. A server with
+LIST-STATUS (RFC 5819) answers one LIST with every folder's STATUS and subscription: a pass
+then sends no LSUB and no STATUS, and EXAMINEs no folder empty on both sides.
 """
 
 from __future__ import annotations
@@ -66,9 +68,11 @@ from tuimail.core.errors import (
 from tuimail.core.imap.ahead import answers_ahead
 from tuimail.core.imap.errors import classify_imap, response_code
 from tuimail.core.imap.fetchscan import MAX_KEPT_LITERAL, META, Fetch, Plain, read_answer
+from tuimail.core.imap.liststatus import Status, list_with_status
 from tuimail.core.imap.names import (
     ListEntry,
     ListRefused,
+    UnreadableLine,
     folder_status,
     list_folders,
     remember_raw,
@@ -98,7 +102,7 @@ RETRIES = 3
 NARROW_RECONNECTS = 4
 NARROW_FETCHES = 64  # and commands
 SMALL_REST = 4  # a failed rest of this many UIDs or fewer is asked for one at a time
-VERIFY = 50  # stored messages compared after a UIDVALIDITY change (_same_messages)
+VERIFY_BATCH = 2000  # stored UIDs a command, compared after a UIDVALIDITY change (_same_messages)
 # Response codes of a NO that is about the server, not one message: not narrowed.
 _SERVER_WIDE = frozenset({"UNAVAILABLE", "INUSE", "LIMIT"})
 # CPU seconds of search indexing of downloaded bodies per sync pass (the rest waits for
@@ -150,6 +154,9 @@ class SyncResult:
     skipped: list[str] = field(default_factory=list)  # not tried: the server stopped answering
     seconds: float = 0.0
     refused_actions: list[Failure] = field(default_factory=list)  # queued changes not applied
+    # Messages stored by folder passes that then failed (kept: the next pass does not
+    # fetch them again); counted in `new`.
+    kept: int = 0
     failure: MailError | None = None  # the account-level failure (typed), if any
 
     @property
@@ -159,7 +166,7 @@ class SyncResult:
 
     @property
     def new(self) -> int:
-        return sum(f.new for f in self.folders)
+        return sum(f.new for f in self.folders) + self.kept
 
     @property
     def changed(self) -> int:
@@ -321,6 +328,10 @@ class SyncEngine:
         self.worker_from: int | None = None  # Summaries' default (store.worker)
         self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
         self.list_errors: list[Failure] = []  # LIST lines the last folder list could not read
+        # Each folder's STATUS from the pass's LIST (LIST-STATUS), taken by its folder step;
+        # only a sync() pass keeps them, and only until it ends.
+        self._listed: dict[str, Status] = {}
+        self._list_status_refused = False  # the server refused it once: never asked again
         # The folder pass under way: its name and UIDVALIDITY (to open it again after a
         # reconnect), the messages the server could not send, the reconnects spent.
         self._folder: tuple[str, object] | None = None
@@ -439,9 +450,10 @@ class SyncEngine:
         run = step or (lambda fn: fn())
         started = time.perf_counter()
         result = SyncResult(self.account.name)
+        self._listed = {}  # (only this pass's folder steps take them: _sync_listed)
         try:
             result.refused_actions = run(lambda: self._retrying(self.replay_actions)) or []
-            known = run(lambda: self._retrying(self.sync_folder_list))
+            known = run(lambda: self._retrying(lambda: self.sync_folder_list(keep_status=True)))
         except Exception as exc:
             result.failure = classify_imap(exc, host=self.account.incoming.host)
             result.failures.append(Failure(result.failure, self.account.name, "", SYNC))
@@ -455,13 +467,15 @@ class SyncEngine:
         )
         # INBOX first: it is what the user looks at.
         names.sort(key=lambda n: n.upper() != "INBOX")
+        newest = self.store.conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
         for index, name in enumerate(names):
             try:
-                folder_result = run(lambda n=name: self._retrying(lambda: self.sync_folder(n)))
+                folder_result = run(lambda n=name: self._retrying(lambda: self._sync_listed(n)))
                 result.folders.append(folder_result)
                 if folder_result.unreadable:
                     result.failures.append(unreadable_failure(self.account.name, folder_result))
             except Exception as exc:
+                result.kept += self._stored_since(name, newest)
                 error = classify_imap(exc, host=self.account.incoming.host)
                 if result.failure is None and error.retry:
                     result.failure = error  # the account is offline: the next pass redoes it
@@ -471,10 +485,24 @@ class SyncEngine:
                     # account's timeout, rather than waiting that long once per folder.
                     result.skipped = names[index + 1 :]
                     break
+        self._listed = {}
         if self.account.download_bodies:
             self._index_bodies()
         result.seconds = time.perf_counter() - started
         return result
+
+    def _stored_since(self, name: str, newest: int) -> int:
+        """How many messages of folder `name` this pass stored (rows above `newest`, the
+        store's newest row id when it began); 0 when that cannot be read."""
+        folder_id = self.store.folder_id(self.account.name, name)
+        try:
+            row = self.store.conn.execute(
+                "SELECT count(*) FROM messages WHERE id > ? AND folder_id = ? AND uid IS NOT NULL",
+                (newest, folder_id),
+            ).fetchone()
+        except Exception:  # (a count for the report only)
+            return 0
+        return int(row[0]) if folder_id is not None else 0
 
     def _index_bodies(self) -> None:
         """Index downloaded bodies for search after every folder is synced (the list and
@@ -526,11 +554,13 @@ class SyncEngine:
         self.client  # noqa: B018
         return set(self._caps)
 
-    def sync_folder_list(self) -> list[FolderInfo]:
+    def sync_folder_list(self, *, keep_status: bool = False) -> list[FolderInfo]:
         """Folders from LIST (roles, hierarchy) and LSUB; folders gone on the server go.
         Each LIST line is read on its own: one that cannot be read is reported in
-        `self.list_errors` and the others are kept (and then nothing is taken as deleted)."""
-        listed, bad = self._list("LIST")
+        `self.list_errors` and the others are kept (and then nothing is taken as deleted).
+        With LIST-STATUS one LIST gives the subscriptions and each folder's STATUS too,
+        kept for the folder steps of the sync() pass under way when `keep_status`."""
+        listed, bad, subscribed = self._list_subscribed(keep_status)
         self.list_errors = [
             Failure(
                 ProtocolViolation(
@@ -545,10 +575,6 @@ class SyncEngine:
             )
             for bad_line in bad
         ]
-        try:
-            subscribed = {e.name for e in self._list("LSUB")[0]}
-        except ImapError:  # LSUB refused: take every folder as subscribed
-            subscribed = {e.name for e in listed}
         seen = set()
         for entry in listed:
             name, delim, flags = entry.name, entry.delimiter, entry.flags
@@ -573,7 +599,60 @@ class SyncEngine:
                     self.store.delete_folder(folder.id)
         return self.store.folders(self.account.name, counts=False)
 
-    def _list(self, command: str) -> tuple[list[ListEntry], list[str]]:
+    def _list_subscribed(
+        self, keep_status: bool
+    ) -> tuple[list[ListEntry], list[UnreadableLine], set[str]]:
+        """(entries, unreadable lines, subscribed names): one LIST-STATUS command when the
+        server offers it (the statuses kept for the pass under way), else LIST and LSUB.
+        A server that refuses the extended LIST gets LIST and LSUB from then on."""
+        if self.has("LIST-STATUS") and not self._list_status_refused:
+            # Dovecot answers the STATUS of the folder this connection has selected as
+            # the connection last saw it (not what others did since): none may be.
+            keep_status = keep_status and self._nothing_selected()
+            try:
+                listed, bad, statuses = list_with_status(self.client, self._status_items())
+            except ListRefused:
+                self._list_status_refused = True
+            else:
+                self._listed = statuses if keep_status else {}
+                subscribed = {
+                    e.name for e in listed if b"\\SUBSCRIBED" in {f.upper() for f in e.flags}
+                }
+                return listed, bad, subscribed
+        listed, bad = self._list("LIST")
+        try:
+            subscribed = {e.name for e in self._list("LSUB")[0]}
+        except ImapError:  # LSUB refused: take every folder as subscribed
+            subscribed = {e.name for e in listed}
+        return listed, bad, subscribed
+
+    def _nothing_selected(self) -> bool:
+        """No folder is selected on the connection: UNSELECT (RFC 3691) is sent if one
+        is; False when one stays selected (no UNSELECT: CLOSE would expunge a folder the
+        replay of actions selected read-write)."""
+        imap = self.client._imap
+        if imap.state != "SELECTED":
+            return True
+        if "UNSELECT" not in self._caps:
+            return False
+        try:
+            typ, _data = imap.unselect()
+        except Exception as exc:
+            if not keeps_connection(exc):
+                raise
+            return False
+        self._selected = None
+        return typ == "OK"
+
+    def _status_items(self) -> list[bytes]:
+        # No UNSEEN: Dovecot counts it by scanning the folder (~0.3 s at 100k messages);
+        # unread counts come from the store.
+        items = [b"MESSAGES", b"UIDNEXT", b"UIDVALIDITY"]
+        if self.condstore:
+            items.append(b"HIGHESTMODSEQ")
+        return items
+
+    def _list(self, command: str) -> tuple[list[ListEntry], list[UnreadableLine]]:
         """LIST or LSUB "" "*", each answer line parsed on its own (names.list_folders)."""
         try:
             return list_folders(self.client, command)
@@ -582,42 +661,55 @@ class SyncEngine:
 
     # -- one folder ----------------------------------------------------------------------
 
-    def _status_unchanged(self, folder: FolderInfo) -> bool:
+    def _sync_listed(self, name: str) -> FolderResult:
+        """sync_folder with the folder's STATUS from the pass's LIST, if one came (taken:
+        a retry of the step asks STATUS itself)."""
+        return self.sync_folder(name, listed=self._listed.pop(name, None))
+
+    def _status_unchanged(self, folder: FolderInfo, listed: Status | None = None) -> bool:
+        """The server's STATUS of `folder` says nothing changed since its last pass.
+        `listed`: its STATUS from the pass's LIST, used instead of asking (unless local
+        moves wait in it: a user step since the LIST may have changed it)."""
         if folder.uidvalidity is None or folder.uidnext is None:
             return False
-        # No UNSEEN: Dovecot counts it by scanning the folder (~0.3 s at 100k messages);
-        # unread counts come from the store.
-        items = [b"MESSAGES", b"UIDNEXT", b"UIDVALIDITY"]
-        if self.condstore:
-            items.append(b"HIGHESTMODSEQ")
-        try:
-            status = folder_status(self.client, folder.name, items)
-        except Exception as exc:
-            if not keeps_connection(exc):
-                raise
-            return False  # STATUS refused: only a shortcut, the folder is synced in full
+        placeholders = len(self.store.placeholders(folder.id))
+        if listed is not None and not placeholders:
+            status: dict = listed
+        else:
+            try:
+                status = folder_status(self.client, folder.name, self._status_items())
+            except Exception as exc:
+                if not keeps_connection(exc):
+                    raise
+                return False  # STATUS refused: only a shortcut, the folder is synced in full
         self.store.set_folder_state(folder.id, server_total=status.get(b"MESSAGES"))
         same = (
             status.get(b"UIDVALIDITY") == folder.uidvalidity
             and status.get(b"UIDNEXT") == folder.uidnext
-            and status.get(b"MESSAGES")
-            == self.store.count_messages(folder.id) - len(self.store.placeholders(folder.id))
+            and status.get(b"MESSAGES") == self.store.count_messages(folder.id) - placeholders
         )
         if not self.condstore:
             return False  # flag changes are invisible to STATUS without CONDSTORE
         return same and status.get(b"HIGHESTMODSEQ") == folder.highestmodseq
 
-    def sync_folder(self, name: str, *, changed: bool = False) -> FolderResult:
+    def sync_folder(
+        self, name: str, *, changed: bool = False, listed: Status | None = None
+    ) -> FolderResult:
         """Bring one folder in step. `changed`: the server already said it changed (an
         IDLE EXISTS/FETCH/EXPUNGE), so no STATUS is asked to find out (Dovecot counts a
-        big folder for it: 0.3 s at 100k)."""
+        big folder for it: 0.3 s at 100k). `listed`: its STATUS from this pass's LIST
+        (LIST-STATUS): no STATUS is asked, and a folder empty on both sides is not even
+        opened (_empty_both_sides)."""
         result = FolderResult(name)
         folder_id = self.store.folder_id(self.account.name, name)
         if folder_id is None:
             folder_id = self.store.upsert_folder(self.account.name, name)
         folder = self.store.folder(folder_id, counts=False)
         assert folder is not None
-        if not changed and self._status_unchanged(folder):
+        if not changed and listed is not None and self._empty_both_sides(folder, listed):
+            result.skipped = True
+            return result
+        if not changed and self._status_unchanged(folder, listed):
             result.skipped = True
             return result
         client = self.client
@@ -723,34 +815,76 @@ class SyncEngine:
         self._folder = None  # (the pass is over: see _in_folder)
         return result
 
-    def _same_messages(self, folder_id: int) -> bool:
-        """After a UIDVALIDITY change: whether the selected folder still holds the stored
-        messages at their stored UIDs (mbsync's check, isync sync.c): up to VERIFY stored
-        UIDs with a Message-ID, spread over the folder (the newest too), are fetched; any
-        that holds another Message-ID means renumbered; gone ones are not counted; at
-        least 20 or four fifths of them must match. A refused fetch means renumbered."""
-        rows = self.store.conn.execute(
-            "SELECT uid, message_id FROM messages WHERE folder_id = ? AND uid IS NOT NULL "
-            "AND message_id != '' ORDER BY uid",
-            (folder_id,),
-        ).fetchall()
-        if not rows:
+    def _empty_both_sides(self, folder: FolderInfo, listed: Status) -> bool:
+        """When the listed STATUS says the folder is empty, the store holds nothing of it
+        (no message, no placeholder), no action is queued and its UIDVALIDITY is the
+        stored one (or none yet): its state is stored from that STATUS (as an EXAMINE
+        would have given it) and True; else False and nothing is written."""
+        uidvalidity = listed.get(b"UIDVALIDITY")
+        if (
+            listed.get(b"MESSAGES") != 0
+            or folder.uidvalidity not in (None, uidvalidity)
+            or self.store.count_messages(folder.id)
+            or self.store.actions(self.account.name)
+        ):
             return False
-        sample = dict(rows[:: max(1, len(rows) // VERIFY)][:VERIFY] + rows[-1:])
-        try:
-            messages = fetch_headers(self.client, uid_set(sample), False, set(sample))
-        except Exception as exc:
-            if not keeps_connection(exc):
-                raise
+        self.store.set_folder_state(
+            folder.id,
+            uidvalidity=uidvalidity,
+            uidnext=listed.get(b"UIDNEXT"),
+            highestmodseq=listed.get(b"HIGHESTMODSEQ") if self.condstore else None,
+            server_total=0,
+            synced_at=time.time(),
+        )
+        self.unreadable.pop(folder.name, None)
+        return True
+
+    def _same_messages(self, folder_id: int) -> bool:
+        """After a UIDVALIDITY change: whether the selected folder still holds every stored
+        message at its stored UID (mbsync's recovery check, isync sync.c, made exact).
+        Every stored UID is fetched again (headers, VERIFY_BATCH a command), not a sample:
+        a renumbering that moved only a few messages left a stored UID naming another
+        message, and the user's next delete there would have destroyed it. A message is
+        the same when its Message-ID is (without one: its size, arrival date, subject and
+        sender); UIDs gone from the server are not counted. Any other message, none
+        found, or a refused fetch: renumbered."""
+        rows = {
+            uid: rest
+            for uid, *rest in self.store.conn.execute(
+                "SELECT uid, message_id, size, internaldate, subject, from_addr FROM messages "
+                "WHERE folder_id = ? AND uid IS NOT NULL ORDER BY uid",
+                (folder_id,),
+            )
+        }
+        if not rows:
             return False
         from tuimail.core.store.headers import summarize_header
 
-        got = 0
-        for message in messages:
-            if summarize_header(message.header).message_id != sample[message.uid]:
+        uids = list(rows)
+        found = 0
+        for start in range(0, len(uids), VERIFY_BATCH):
+            part = uids[start : start + VERIFY_BATCH]
+            try:
+                messages = fetch_headers(self.client, uid_set(part), False, set(part))
+            except Exception as exc:
+                if not keeps_connection(exc):
+                    raise
                 return False
-            got += 1
-        return got >= 20 or got * 5 >= len(sample) * 4
+            for message in messages:
+                message_id, size, internaldate, subject, sender = rows[message.uid]
+                summary = summarize_header(message.header)
+                if message_id:
+                    same = summary.message_id == message_id
+                else:
+                    same = (message.size, message.internaldate, summary.subject) == (
+                        size,
+                        internaldate,
+                        subject,
+                    ) and summary.from_addr == sender
+                if not same:
+                    return False
+                found += 1
+        return found > 0
 
     def _uid_search(self, criteria: str, exists: int) -> list[int]:
         """UID SEARCH in the selected folder of `exists` messages (ESEARCH when offered)."""
