@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.hostile.conftest import TIMEOUT, account_add, save_pair
+from tests.hostile.conftest import TIMEOUT, account_add, save, save_pair
 from tests.hostile.scripted import Conn, ImapScript, SmtpScript
 
 pytestmark = pytest.mark.timeout(60)
@@ -81,3 +81,36 @@ def test_an_alert_heard_while_asking_where_to_sign_in_is_kept_to_show(scripted) 
         )
     assert found is None  # it offers no OAUTHBEARER: nothing to learn
     assert len(heard) == 1 and heard[0].startswith(SHOWN) and "\x1b" not in heard[0], heard
+
+
+def test_an_alert_heard_by_the_doctors_round_trip_is_shown_once(scripted, cli, nameserver) -> None:
+    """The doctor's round trip waits on its own connection (SELECT INBOX, where servers
+    warn about quota): its [ALERT]s were dropped. They are said as the server checks'
+    are, and a text the login check heard already is not said again."""
+
+    def select(conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(
+            b"* 1 EXISTS\r\n* OK [ALERT] Quota at 99%\r\n* OK [UIDVALIDITY 7] ok\r\n"
+            b"* OK [UIDNEXT 2] ok\r\n" + tag + b" OK [READ-WRITE] done\r\n"
+        )
+
+    script = ImapScript({"SELECT": select}, greeting=GREETING)
+    with scripted(script) as imap, scripted(SmtpScript()) as smtp:
+        save_pair(imap, smtp)
+        run = cli("doctor", "work", "--nameserver", nameserver, "--timeout", "2")
+    assert "Traceback" not in run.out + run.err, run.err
+    said = [line for line in run.out.splitlines() if "server alert:" in line]
+    assert sum("Quota at 99%" in line for line in said) == 1, run.out
+    assert sum(SHOWN in line for line in said) == 1, run.out  # the greeting's: once
+
+
+def test_an_alert_heard_while_read_fetches_a_body_is_shown(scripted, cli) -> None:
+    """`tuimail read` connects to fetch a body it does not have: that connection's
+    [ALERT] was heard and never said."""
+    with scripted(ImapScript(greeting=GREETING)) as server:
+        save(server)
+        synced = cli("sync", "work")
+        read = cli("read", "1", "--account", "work")
+    assert synced.code == 0 and synced.err.count(SHOWN) == 1, synced.err
+    assert read.code == 0 and "Body of the message." in read.out, read.err
+    assert read.err.count(SHOWN) == 1 and "\x1b" not in read.err, read.err

@@ -153,3 +153,27 @@ def test_every_listed_spelling_has_a_name_of_its_own_that_names_it_back(wires) -
         sent = entry.name.encode("utf-8") if entry.malformed else utf7_encode(entry.name)
         assert sent == entry.wire, entry
     assert len(entries) + len(bad) == len(wires)
+
+
+def test_very_long_and_deep_names_are_reachable_or_said_in_one_short_line(scripted, cli) -> None:
+    """A 4000-byte name is synced and reachable by --folder; one 2000 levels deep that
+    the server refuses is said in one line of readable length (the whole name made a
+    4 KB line of the error)."""
+    long = b"L" * 4000
+    deep = b"/".join([b"d"] * 2000)
+    script = Folders(
+        {
+            b"INBOX": (b"INBOX", b"in-inbox"),
+            long: (long, b"in-long"),
+            deep: (b"(refused)", b"never"),
+        }
+    )
+    with scripted(script) as server:
+        save(server)
+        synced = cli("sync", "work")
+        listed = cli("list", "work", "--folder", long.decode())
+    lines = [line for line in synced.err.splitlines() if line.strip()]
+    assert synced.code != 0 and len(lines) == 1, synced.err
+    assert len(lines[0]) < 200 and "no such folder" in lines[0], lines
+    assert "d/d/d" in lines[0] and "…" in lines[0]  # cut in the middle, still recognisable
+    assert listed.code == 0 and "in-long" in listed.out, listed

@@ -40,6 +40,8 @@ class Mailbox(ImapScript):
         self.header_fetches: list[bytes] = []  # the UID sets asked for, in order
         self.body_fetches: list[bytes] = []  # the same of the body FETCHes
         self.selected = False  # this connection's folder (EXAMINE) is open
+        self.bye_after = 0  # header FETCHes answered whole, then BYE before the tagged OK
+        self.down_after_bye = False  # then a BYE greeting to every new connection
 
     def cmd_login(self, conn: Conn, tag: bytes, args: bytes) -> None:
         self.logins += 1
@@ -86,6 +88,14 @@ class Mailbox(ImapScript):
             conn.send(lines + tag + b" OK done\r\n")
             return
         self.header_fetches.append(uid_set)
+        if self.bye_after:
+            self.bye_after -= 1
+            lines = b"".join(imap_fetch_line(u, u, f"m{u}".encode()) for u in asked)
+            conn.send(lines + b"* BYE Autologout; idle for too long\r\n")
+            if self.down_after_bye:
+                self.greeting = b"* BYE Server shutting down.\r\n"
+            conn.close()
+            raise _Closed
         if self.how == "down":
             conn.send(b"* BYE Server shutting down.\r\n")
             conn.close()
@@ -240,3 +250,47 @@ def test_bodies_after_a_chunk_fetched_one_by_one_are_asked_for_together(scripted
         assert [f["uids"] for f in account["failures"]] == [[11]]
         assert script.body_fetches[0] == b"11:210" and len(script.body_fetches) == 202
         assert script.body_fetches[-1] == b"1:10"
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["bulk-reader", "imaplib-debug"])
+def test_a_bye_after_a_whole_header_answer_keeps_it(scripted, cli, debug) -> None:
+    """The server sends every header asked for, then BYE instead of the tagged OK: what
+    came is stored, never asked for again (with --debug the answer is read by imaplib,
+    which dropped it: the batch was fetched again on a new connection)."""
+    script = Mailbox(10, bad=set(), how="bye")
+    with scripted(script) as server:
+        save(server)
+        assert _sync(cli)["new"] == 10
+        script.count, script.bye_after = 160, 1
+        script.header_fetches.clear()
+        run = cli(*(["--debug"] if debug else []), "sync", "work", "--json")
+        [account] = json.loads(run.out) if run.out.startswith("[") else [json.loads(run.out)]
+        assert account["new"] == 150 and account["failures"] == []
+        asked = [u for uid_set in script.header_fetches for u in _uids(uid_set, 160)]
+        assert sorted(asked) == list(range(11, 161))  # each once
+        assert len(_subjects(cli)) == 160
+
+
+def test_a_bye_after_a_whole_header_answer_then_a_server_down_keeps_it(scripted, cli) -> None:
+    """The whole first batch, then BYE, and the server refuses new connections: the batch
+    is stored, the folder's failure is reported (typed, the server's words), and the next
+    sync asks only for what is missing."""
+    script = Mailbox(10, bad=set(), how="bye")
+    with scripted(script) as server:
+        save(server)
+        assert _sync(cli)["new"] == 10
+        script.count, script.bye_after, script.down_after_bye = 160, 1, True
+        script.header_fetches.clear()
+        down = _sync(cli)
+        [failure] = down["failures"]
+        assert (failure["folder"], failure["kind"]) == ("INBOX", "busy")
+        assert "Server shutting down." in failure["server_text"]
+        assert down["new"] == 100  # 61:160: the batch whose answer came whole, stored
+        assert len(_subjects(cli)) == 110
+        script.greeting = ImapScript().greeting  # back
+        script.header_fetches.clear()
+        back = _sync(cli)
+        assert back["new"] == 50 and back["failures"] == []
+        asked = [u for uid_set in script.header_fetches for u in _uids(uid_set, 160)]
+        assert sorted(asked) == list(range(11, 61))
+        assert len(_subjects(cli)) == 160

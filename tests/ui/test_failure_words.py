@@ -206,3 +206,36 @@ async def test_a_connection_failure_toast_reads_as_two_sentences(mail_server) ->
         app.work(connect, "connect")
         said = "The mail server refused the connection. Press H to diagnose."
         await wait_for(pilot, lambda: any(n.message == said for n in app._notifications))
+
+
+async def test_three_healthy_accounts_at_80_columns_keep_the_status_bar_to_one_line(
+    mail_server,
+) -> None:
+    """Regression: three accounts' sentences ("● work-mail: up to date  ...") took two
+    lines of the status bar at 80 columns all the time, and a last error then a third.
+    When they do not fit, the accounts are shown by glyph and name; their sentences are
+    in the tooltip."""
+    from tests.ui.helpers import NOW, account_for
+    from tuimail.core.secrets import Secret
+    from tuimail.core.service import MailService
+    from tuimail.ui.app import TuimailApp
+
+    users = {name: mail_server.new_user() for name in ("personal", "work-mail", "newsletters")}
+    accounts = {name: account_for(mail_server, user, name=name) for name, user in users.items()}
+    passwords = {name: Secret(user.password) for name, user in users.items()}
+    service = MailService(accounts, password_for=lambda a: passwords[a.name], idle=False)
+    app = TuimailApp(service, now=NOW, sync_fallback=0.1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: _status(app).count("●") == 3)
+        bar = app.main.query_one(StatusBar)
+        assert bar.size.height == 1, _status(app)
+        assert "● personal  ● work-mail  ● newsletters  Outbox: 0" in _status(app)
+        tip = str(bar.tooltip)
+        assert "● personal: up to date" in tip and "● newsletters: up to date" in tip, tip
+        said = "The message was not sent (the connection was lost); it waits in the outbox."
+        app.show_error(said)
+        await settle(pilot)
+        assert bar.size.height == 1, _status(app)
+        assert "Outbox: 0  The message was not" in _status(app), _status(app)
+        assert said in str(bar.tooltip), bar.tooltip

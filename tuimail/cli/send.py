@@ -16,7 +16,7 @@ from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
 from tuimail.core.connect import account_timeout
-from tuimail.core.outbox import DEFERRED, Outbox, OutboxEntry, send_now
+from tuimail.core.outbox import DEFERRED, Outbox, OutboxEntry
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError, Secret, get_password
 from tuimail.words.config import config_words
@@ -260,7 +260,7 @@ def prepare(
     if from_headers is None:
         from_headers = not given
     found = _unique(given + (_header_recipients(values) if from_headers else []))
-    kept = [f for f in fields if _name(f) not in ("bcc", "resent-bcc")]
+    kept = [_folded(f) for f in fields if _name(f) not in ("bcc", "resent-bcc")]
     added = []
     if "from" not in values:
         name = full_name if full_name is not None else account.display_name
@@ -271,6 +271,48 @@ def prepare(
         added.append(f"Message-ID: {make_msgid(domain=account.domain)}".encode())
     out = b"".join((b"\r\n".join(kept + added), b"\r\n\r\n", body))
     return out, found
+
+
+MAX_LINE = 998  # octets in a line, CRLF not counted (RFC 5322 2.1.1: MUST)
+FOLD_AT = 78  # where a line is folded when it has to be (RFC 5322 2.1.1: SHOULD)
+
+
+class HeaderLineTooLong(ValueError):
+    """A header field with a line over 998 octets and no white space to fold it at:
+    no valid message can carry it as written. `field` its name, `length` the line's."""
+
+    def __init__(self, field: str, length: int) -> None:
+        super().__init__(f"{field}: a line of {length} octets")
+        self.field, self.length = field, length
+
+
+def _folded(field: bytes) -> bytes:
+    """The field with every line over MAX_LINE octets folded at white space (RFC 5322
+    2.2.3: CRLF inserted before a space or tab, which unfolding removes again), into
+    lines of about FOLD_AT; shorter lines are left exactly as written. Raises
+    HeaderLineTooLong when a line cannot be brought under MAX_LINE that way."""
+    lines = field.split(b"\r\n")
+    if all(len(line) <= MAX_LINE for line in lines):
+        return field
+    out: list[bytes] = []
+    for line in lines:
+        if len(line) <= MAX_LINE:
+            out.append(line)
+            continue
+        pieces = re.split(rb"(?=[ \t])", line)
+        current = pieces[0]
+        for piece in pieces[1:]:
+            if len(current) + len(piece) > FOLD_AT and current.strip() and piece.strip():
+                out.append(current)
+                current = piece
+            else:
+                current += piece
+        out.append(current)
+    longest = max(len(line) for line in out)
+    if longest > MAX_LINE:
+        name = field.split(b":", 1)[0].decode("ascii", "replace")  # as written
+        raise HeaderLineTooLong(name, longest)
+    return b"\r\n".join(out)
 
 
 def _from_header(name: str | None, email: str) -> str:
@@ -425,13 +467,22 @@ def run_send(args: argparse.Namespace) -> int:
     except LookupError as exc:
         print(f"tuimail send: {sanitize(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    message, recipients = prepare(
-        raw,
-        account,
-        recipients=given,
-        from_headers=True if args.read_recipients else None,
-        full_name=args.full_name,
-    )
+    try:
+        message, recipients = prepare(
+            raw,
+            account,
+            recipients=given,
+            from_headers=True if args.read_recipients else None,
+            full_name=args.full_name,
+        )
+    except HeaderLineTooLong as exc:  # never an invalid message on the wire
+        return _err(
+            "send",
+            f"not sent: the {exc.field} header has a line of {exc.length} characters with no "
+            f"space to fold it at (a message's lines may have at most {MAX_LINE}). Nothing "
+            "was sent or queued.",
+            EXIT_USAGE,
+        )
     unreadable = unreadable_recipients(raw) if args.read_recipients or not given else []
     if unreadable:  # never sent to some of its recipients only
         fields = "; ".join(unreadable)
@@ -468,9 +519,23 @@ def run_send(args: argparse.Namespace) -> int:
     from tuimail.cli.alerts import begin, say_alerts
 
     begin([account.name])
-    entry = asyncio.run(
-        send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
-    )
+    outbox = Outbox(account.name)
+    try:
+        entry = outbox.enqueue(message, sender, recipients)  # durable before the attempt
+    except OSError as exc:  # a full disk, an unwritable data directory
+        where = sanitize(str(exc.filename or outbox.dir))
+        return _err(
+            "send",
+            f"not sent: the message could not be written to the outbox ({where}: "
+            f"{exc.strerror or type(exc).__name__}). Nothing was sent or queued.",
+        )
+    try:
+        entry = asyncio.run(
+            outbox.send(entry.id, account, password, timeout=account_timeout(account))
+        )
+    except KeyboardInterrupt:
+        return _interrupted(outbox, entry.id)
+    outbox.prune_sent(account.sent_retention_days)
     say_alerts([account.name])  # the Sent copy's connection's (RFC 3501 7.1)
     logging.getLogger("tuimail.cli").info(
         "send %s via %s: %s (%d recipients)", entry.id, account.name, entry.state, len(recipients)
@@ -495,6 +560,34 @@ def run_send(args: argparse.Namespace) -> int:
         f"{head}: {_describe(entry)}. The message stays in the outbox ({entry.id}); "
         "see `tuimail outbox`.",
     )
+
+
+def _interrupted(outbox: Outbox, entry_id: str) -> int:
+    """Ctrl-C during the first attempt: where the message is now, in one sentence (what
+    a process that died leaves is decided as Outbox.recover does), and exit 130."""
+    from tuimail.cli.exits import EXIT_INTERRUPTED
+
+    outbox.recover()
+    try:
+        state = outbox.get(entry_id).state
+    except KeyError:
+        state = None
+    if state in ("sent", "partial"):
+        said = f"interrupted after the server took the message ({entry_id}); it was sent."
+    elif state is None:
+        said = f"interrupted; see `tuimail outbox` for the message ({entry_id})."
+    elif state == "maybe_sent":
+        said = (
+            f"interrupted while the message was going out: it may have been delivered. It "
+            f"stays in the outbox ({entry_id}) and is not sent again without you: check the "
+            f"recipients' mail, then `tuimail outbox --resend {entry_id}`."
+        )
+    else:
+        said = (
+            f"interrupted before the message went out; it stays in the outbox ({entry_id}): "
+            "`tuimail outbox --retry` sends it (the app sends it too)."
+        )
+    return _err("send", said, EXIT_INTERRUPTED)
 
 
 def _copy_note(entry: OutboxEntry) -> str:

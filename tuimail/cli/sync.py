@@ -57,6 +57,13 @@ def warning_words(warning) -> str:
     return words(warning)
 
 
+def renumbered(folder: str, reason: str) -> str:
+    """tuimail.words.status.renumbered: a folder whose UIDVALIDITY changed."""
+    from tuimail.words.status import renumbered as words
+
+    return words(folder, reason)
+
+
 def message_note(*args, **kwargs) -> str:
     from tuimail.words.notes import message_note as words
 
@@ -295,9 +302,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
         store = _open_store(imap=any(opened is not None for opened in early))
         try:
             code = _sync_accounts(args, store, accounts, passwords, early, missing)
-            return max(code, EXIT_USAGE) if missing else code
-        finally:
-            store.close()  # written and closed here: the process may end without a teardown
+        except KeyboardInterrupt:
+            # The passes' threads may still be writing: the store is left to them, and
+            # the process ends without a teardown (each pass writes in transactions).
+            raise
+        except BaseException:
+            store.close()
+            raise
+        store.close()  # written and closed here: the process may end without a teardown
+        return max(code, EXIT_USAGE) if missing else code
     finally:
         for opened in early:
             if opened is not None:
@@ -466,6 +479,9 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early, 
                     f"{r.account}: {len(r.folders)} folders, {r.new} new, {r.changed} "
                     f"changed, {r.removed} removed in {r.seconds:.2f} s"
                 )
+            for folder in r.folders:
+                if folder.renumbered:  # UIDVALIDITY changed (already sanitised)
+                    print(f"  note: {renumbered(folder.folder, folder.renumbered)}")
             for error in sync_errors(r):
                 print(f"  error: {_safe(error)}", file=sys.stderr)
             for refused in r.refused_actions:
@@ -668,11 +684,15 @@ def cmd_read(args: argparse.Namespace) -> int:
     if raw is None and (folder.local or account.protocol != "imap"):
         return _fail(f"the text of message {args.uid} is not in the store")
     if raw is None:
+        from tuimail.cli.alerts import begin, say_alerts
+
+        begin([account.name])
         engine = SyncEngine(store, account, _connector(account))
         try:
             raw = engine.fetch_body(row.id)
         finally:
             engine.close()
+            say_alerts([account.name])  # the connection's [ALERT]s (RFC 3501 7.1)
     if args.route:
         return route.print_route(raw, account, args)
     if args.raw:

@@ -48,12 +48,14 @@ from tuimail.core.errors import (
     TimedOut,
     Unreachable,
 )
+from tuimail.core.imap import depth as _imap_depth
 from tuimail.core.imap.untagged import trim as trim_untagged
 from tuimail.core.server_alerts import may_be_alert
 from tuimail.core.tls import shared_mail_context
 
 # poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
 poplib._MAXLINE = max(poplib._MAXLINE, 64 << 20)
+
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -626,6 +628,15 @@ class TuimailIMAPClient(IMAPClient):
     def secure_starttls(self) -> None:
         """STARTTLS, mandatory: advertised, completed, nothing from before TLS kept."""
         imap = self._imap
+        if imap.state == "AUTH":
+            # A PREAUTH greeting in the clear (RFC 3501 6.2.1: STARTTLS is then not
+            # allowed): imaplib refused to send it in its own words ("illegal in state
+            # AUTH"). Said for what it is; nothing is sent.
+            raise TLSRequiredError(
+                f"{self.host} port {self.port} greeted with PREAUTH before encryption; "
+                "nothing was sent",
+                reason="preauth-in-clear",
+            )
         caps = {c.upper() for c in self.capabilities()}
         if b"STARTTLS" not in caps:
             raise TLSRequiredError(
@@ -938,3 +949,8 @@ def _close_quietly(sock: socket.socket | None) -> None:
             sock.close()
     except OSError:
         pass
+
+
+# imapclient's parsers: a nesting too deep to read is the server's protocol violation, not
+# a RecursionError (tuimail.core.imap.depth). Every IMAP connection is made here.
+_imap_depth.install()

@@ -9,6 +9,7 @@ from tuimail.core.errors import (
     MailError,
 )
 from tuimail.words.kinds import KIND_WORDS
+from tuimail.words.plain import folder as shown_folder
 from tuimail.words.plain import plain, whole
 from tuimail.words.sign_in import SIGN_IN_CODES, challenge_words
 
@@ -155,7 +156,7 @@ def reason_words(error: MailError) -> str:
         return f"the server refused to {_REFUSED_STEPS.get(plain(data.get('what')), 'do this')}"
     if reason in _DATA_WORDS:
         return _DATA_WORDS[reason].format(
-            folder=plain(data.get("folder")) or "?", kind=plain(data.get("kind")) or "?"
+            folder=shown_folder(data.get("folder")) or "?", kind=plain(data.get("kind")) or "?"
         )
     words = _REASON_WORDS.get(reason, "")
     detail = plain(data.get("detail"))

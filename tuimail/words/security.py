@@ -89,6 +89,10 @@ _SECURITY = {
     "login-disabled": "the server offers no password login tuimail supports on this connection",
     "not-https": "an authorization server must be reached over https",
     "state-mismatch": "the browser's answer does not match this sign-in (state)",
+    "preauth-in-clear": (
+        "the server said the session was logged in already (PREAUTH) before the connection "
+        "was encrypted, so STARTTLS cannot be used; someone may be tampering with it"
+    ),
     "starttls-closed": (
         "the server accepted STARTTLS but then closed the connection instead of starting encryption"
     ),

@@ -118,6 +118,7 @@ class FolderWatcher:
         self._emit = emit
         self.policy = policy or RetryPolicy(first=backoff_start, cap=backoff_max)
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by retry_now (and stop): the back-off ends
         self._thread: threading.Thread | None = None
         self._engine: SyncEngine | None = None  # the connection in use (stop() aborts it)
         self._settled = False  # this connection has done a whole IDLE round or poll
@@ -133,8 +134,14 @@ class FolderWatcher:
         )
         self._thread.start()
 
+    def retry_now(self) -> None:
+        """A waiting watcher connects again now, from its first back-off step (the
+        account just worked: the server is back); a connected one is not disturbed."""
+        self._wake.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._wake.set()
         engine = self._engine
         if engine is not None:  # a connection still being opened ends now
             engine.abort(drop=False)
@@ -162,6 +169,7 @@ class FolderWatcher:
         password is never tried again by itself."""
         attempt = 0
         while not self._stop.is_set():
+            self._wake.clear()  # connecting now: an earlier retry_now is served
             engine = SyncEngine(self.store, self.account, self._connect)
             self._engine = engine
             if self._stop.is_set():  # stop() came between: it may not have seen it
@@ -217,7 +225,9 @@ class FolderWatcher:
                 # tried after a longer wait (the policy's floor for violations).
                 wait = self.policy.wait(attempt, error)
                 self._state("disconnected", error, wait)
-                self._stop.wait(wait)
+                if self._wake.wait(wait) and not self._stop.is_set():
+                    attempt = 0  # woken: the account works again
+                    continue
                 attempt += 1
                 continue
             finally:
@@ -402,7 +412,16 @@ class FolderWatcher:
         max_uid = self.store.max_uid(folder_id)
         news = False
         if changes.exists is not None or self._stored() < expected:
-            messages, news = _fetch_new(client, max_uid, condstore, self._unreadable())
+            try:
+                messages, news = _fetch_new(client, max_uid, condstore, self._unreadable())
+            except Exception as exc:
+                # (the connection's failure is the watcher's to report) what came before
+                # it is stored and told, so the catch-up after does not fetch it again
+                partial = getattr(exc, "partial", None)
+                if partial:
+                    self.store.add_messages(folder_id, partial)
+                    self._report_new(before)
+                raise
             if messages:
                 self.store.add_messages(folder_id, messages)
                 max_uid = max(max_uid, *(m.uid for m in messages))
@@ -469,7 +488,8 @@ def _fetch_new(
 ) -> tuple[list[NewMessage], bool]:
     """Headers of the UIDs above `max_uid` but those in `skip` (one UID FETCH), and
     whether the answer also carried other FETCH news (a flag update), which the header
-    reading leaves out."""
+    reading leaves out. A failure in the middle of the answer (a BYE, a lost connection)
+    carries the complete messages that came before it (`partial`)."""
     imap = client._imap
     wanted = range(max_uid + 1, MAX_UID + 1)
     uids = _above(max_uid, skip)
@@ -478,7 +498,12 @@ def _fetch_new(
         return fetch_headers(client, uids, modseq, wanted), True
     items = "UID FLAGS INTERNALDATE RFC822.SIZE " + HEADER_ITEM.decode()
     tag = imap._command("UID", "FETCH", uids, f"({items}{' MODSEQ' if modseq else ''})")
-    typ, _text, fetches = read_answer(imap, tag, "UID")
+    try:
+        typ, _text, fetches = read_answer(imap, tag, "UID")
+    except imaplib.IMAP4.abort as exc:  # a BYE, a lost connection: what came is kept
+        fetched = getattr(exc, "fetched", [])
+        exc.partial = messages_from_fetches(fetched, modseq, wanted)  # type: ignore[attr-defined]
+        raise
     if typ != "OK":
         return [], True  # refused: the folder sync asks again and reports it
     news = any(fetch.header is None for fetch in fetches)
@@ -564,10 +589,18 @@ class AccountWatcher:
         if old is not None:
             threading.Thread(target=old.stop, daemon=True).start()
 
+    def retry_now(self) -> None:
+        """Every watcher waiting to connect again tries now (see FolderWatcher.retry_now)."""
+        with self._lock:
+            watchers = list(self._watchers.values())
+        for watcher in watchers:
+            watcher.retry_now()
+
     def stop(self, timeout: float = 10.0) -> None:
         with self._lock:
             watchers, self._watchers = list(self._watchers.values()), {}
         for watcher in watchers:
             watcher._stop.set()
+            watcher._wake.set()
         for watcher in watchers:
             watcher.stop(timeout)

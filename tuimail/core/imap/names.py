@@ -31,9 +31,12 @@ from dataclasses import dataclass
 from imapclient.exceptions import IMAPClientError, ProtocolError
 from imapclient.imap_utf7 import decode as _utf7_decode
 from imapclient.imap_utf7 import encode as _utf7_encode
-from imapclient.response_parser import parse_response
+from imapclient.response_parser import parse_response as _parse_response
 
 from tuimail.core.errors import MailError, Refused
+from tuimail.core.imap.depth import bounded
+
+parse_response = bounded(_parse_response)  # a nesting too deep is the server's fault
 
 MAX_NAME = 4096  # bytes of a folder name we accept (a longer one is reported, not stored)
 
