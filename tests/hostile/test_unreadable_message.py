@@ -285,7 +285,8 @@ def test_a_bye_after_a_whole_header_answer_then_a_server_down_keeps_it(scripted,
         [failure] = down["failures"]
         assert (failure["folder"], failure["kind"]) == ("INBOX", "busy")
         assert "Server shutting down." in failure["server_text"]
-        assert len(_subjects(cli)) == 110  # 61:160: the batch whose answer came whole
+        assert down["new"] == 100  # 61:160: the batch whose answer came whole, stored
+        assert len(_subjects(cli)) == 110
         script.greeting = ImapScript().greeting  # back
         script.header_fetches.clear()
         back = _sync(cli)
