@@ -610,11 +610,12 @@ class SyncEngine:
             # the connection last saw it (not what others did since): none may be.
             keep_status = keep_status and self._nothing_selected()
             try:
-                listed, bad, statuses = list_with_status(self.client, self._status_items())
+                wanted = self._status_items() if keep_status else []
+                listed, bad, statuses = list_with_status(self.client, wanted)
             except ListRefused:
                 self._list_status_refused = True
             else:
-                self._listed = statuses if keep_status else {}
+                self._listed = statuses
                 subscribed = {
                     e.name for e in listed if b"\\SUBSCRIBED" in {f.upper() for f in e.flags}
                 }
