@@ -16,7 +16,7 @@ from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
 from tuimail.core.connect import account_timeout
-from tuimail.core.outbox import DEFERRED, Outbox, OutboxEntry, send_now
+from tuimail.core.outbox import DEFERRED, Outbox, OutboxEntry
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError, Secret, get_password
 from tuimail.words.config import config_words
@@ -519,9 +519,23 @@ def run_send(args: argparse.Namespace) -> int:
     from tuimail.cli.alerts import begin, say_alerts
 
     begin([account.name])
-    entry = asyncio.run(
-        send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
-    )
+    outbox = Outbox(account.name)
+    try:
+        entry = outbox.enqueue(message, sender, recipients)  # durable before the attempt
+    except OSError as exc:  # a full disk, an unwritable data directory
+        where = sanitize(str(exc.filename or outbox.dir))
+        return _err(
+            "send",
+            f"not sent: the message could not be written to the outbox ({where}: "
+            f"{exc.strerror or type(exc).__name__}). Nothing was sent or queued.",
+        )
+    try:
+        entry = asyncio.run(
+            outbox.send(entry.id, account, password, timeout=account_timeout(account))
+        )
+    except KeyboardInterrupt:
+        return _interrupted(outbox, entry.id)
+    outbox.prune_sent(account.sent_retention_days)
     say_alerts([account.name])  # the Sent copy's connection's (RFC 3501 7.1)
     logging.getLogger("tuimail.cli").info(
         "send %s via %s: %s (%d recipients)", entry.id, account.name, entry.state, len(recipients)
@@ -546,6 +560,34 @@ def run_send(args: argparse.Namespace) -> int:
         f"{head}: {_describe(entry)}. The message stays in the outbox ({entry.id}); "
         "see `tuimail outbox`.",
     )
+
+
+def _interrupted(outbox: Outbox, entry_id: str) -> int:
+    """Ctrl-C during the first attempt: where the message is now, in one sentence (what
+    a process that died leaves is decided as Outbox.recover does), and exit 130."""
+    from tuimail.cli.exits import EXIT_INTERRUPTED
+
+    outbox.recover()
+    try:
+        state = outbox.get(entry_id).state
+    except KeyError:
+        state = None
+    if state in ("sent", "partial"):
+        said = f"interrupted after the server took the message ({entry_id}); it was sent."
+    elif state is None:
+        said = f"interrupted; see `tuimail outbox` for the message ({entry_id})."
+    elif state == "maybe_sent":
+        said = (
+            f"interrupted while the message was going out: it may have been delivered. It "
+            f"stays in the outbox ({entry_id}) and is not sent again without you: check the "
+            f"recipients' mail, then `tuimail outbox --resend {entry_id}`."
+        )
+    else:
+        said = (
+            f"interrupted before the message went out; it stays in the outbox ({entry_id}): "
+            "`tuimail outbox --retry` sends it (the app sends it too)."
+        )
+    return _err("send", said, EXIT_INTERRUPTED)
 
 
 def _copy_note(entry: OutboxEntry) -> str:

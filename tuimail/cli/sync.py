@@ -302,9 +302,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
         store = _open_store(imap=any(opened is not None for opened in early))
         try:
             code = _sync_accounts(args, store, accounts, passwords, early, missing)
-            return max(code, EXIT_USAGE) if missing else code
-        finally:
-            store.close()  # written and closed here: the process may end without a teardown
+        except KeyboardInterrupt:
+            # The passes' threads may still be writing: the store is left to them, and
+            # the process ends without a teardown (each pass writes in transactions).
+            raise
+        except BaseException:
+            store.close()
+            raise
+        store.close()  # written and closed here: the process may end without a teardown
+        return max(code, EXIT_USAGE) if missing else code
     finally:
         for opened in early:
             if opened is not None:

@@ -560,6 +560,12 @@ async def _send_batch(
             await smtp.rcpt(address.wire, encoding=encoding)
             accepted.append(rcpt)
         except smtp_errors.SMTPResponseException as exc:
+            if not 400 <= exc.code <= 599:
+                # Not a refusal: aiosmtplib's -1 for an answer that is not SMTP or too
+                # long to hold ("-1 Response too long" was recorded as the recipient's
+                # refusal), or a positive code where only a failure raises. The server's
+                # fault for the whole transaction, as at MAIL FROM.
+                raise _reply_error("RCPT", exc.code, exc.message, refused=refused) from exc
             refused[rcpt] = recipient_refusal(exc.code, exc.message)
             temporary = temporary or 400 <= exc.code < 500
         except lost as exc:

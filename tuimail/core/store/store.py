@@ -320,8 +320,16 @@ class Store:
         conn.execute("COMMIT")
 
     def close(self) -> None:
+        """Close this thread's connection and those of threads that ended. A connection
+        whose thread is still running (a sync pass left behind by Ctrl-C, a daemon thread)
+        is never closed under it: closing a connection another thread is stepping through
+        crashed the process (SIGSEGV in `tuimail sync` interrupted mid-pass); it ends with
+        its thread or the process, and its open transaction is rolled back by SQLite."""
+        me = threading.current_thread()
         with self._lock:
-            for _owner, conn in self._all:
+            for owner, conn in self._all:
+                if owner is not me and owner.is_alive():
+                    continue
                 try:
                     conn.close()
                 except sqlite3.ProgrammingError:
