@@ -563,3 +563,14 @@ def test_messages_the_server_could_not_send_in_one_sentence() -> None:
         "INBOX: 2 messages could not be read from the server (UIDs 17, 18): the server said "
         "[SERVERBUG] Internal error occurred.; the next sync asks for them again"
     )
+
+
+def test_logindisabled_says_what_to_change_by_how_the_connection_was_made() -> None:
+    from tuimail.words.security import security
+
+    def said(encrypted: bool) -> str:
+        data = {"encrypted": encrypted}
+        return security(SecurityFailure(reason="login-disabled", protocol="imap", data=data))
+
+    assert 'set security = "starttls"' in said(False)
+    assert "OAuth 2.0" in said(True) and "starttls" not in said(True)

@@ -263,6 +263,15 @@ class MailStore:
             self._emit(StoreEvent("uidvalidity", self.user(login).login, folder.name))
             return folder.uidvalidity
 
+    def bump_uidvalidity(self, login: str, name: str) -> int:
+        """Give a folder a new UIDVALIDITY, its messages keeping their UIDs (a fault: a
+        server that changes it at every session without renumbering anything)."""
+        with self.lock:
+            folder = self.folder(login, name)
+            folder.uidvalidity = next(_uidvalidity_counter)
+            self._emit(StoreEvent("uidvalidity", self.user(login).login, folder.name))
+            return folder.uidvalidity
+
     # -- messages ---------------------------------------------------------------------
 
     def _add_message(

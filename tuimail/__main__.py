@@ -147,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         tighten_all()
         status = _main(words, only, program)
+    except KeyboardInterrupt:  # before a command ran (Ctrl-C during start-up)
+        status = _interrupted(SimpleNamespace(command=None))
     except BaseException:
         if paused:
             gc.enable()
@@ -155,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         os.umask(previous)  # a caller in the same process (a test) gets its own back
         if app_start:
             start_gc.resume(collect=False)  # the app ended before its first list
-    if quick:
+    if quick or (argv is None and status == INTERRUPTED):
+        # Ctrl-C may leave a command's daemon threads running: ended without the
+        # interpreter's finalisation, which crashed under them (tuimail.cli.quick_exit)
         from tuimail.cli.quick_exit import finish
 
         finish(status)  # the process ends here, without the interpreter's teardown
@@ -254,11 +258,34 @@ def _run(args: argparse.Namespace | SimpleNamespace, func) -> int:
     try:
         status = int(func(args) or 0)
     except KeyboardInterrupt:
-        status = 130
+        status = _interrupted(args)
     except Exception as exc:  # the last resort: one sentence, never a traceback
         status = _failed(args, exc, log)
     log.info("%s: exit status %d", args.command, status)
     return status
+
+
+INTERRUPTED = 130  # tuimail.cli.exits.EXIT_INTERRUPTED (not imported: the app's start)
+
+# What Ctrl-C leaves behind, per command that changes something (the rest: nothing).
+_INTERRUPTED = {
+    "sync": "what was synced so far is kept; the next sync goes on from there",
+    "outbox": "a message being sent stays in the outbox (see `tuimail outbox`)",
+    "account": "nothing was saved",
+}
+
+
+def _interrupted(args: argparse.Namespace | SimpleNamespace) -> int:
+    """Ctrl-C a command did not handle itself: one sentence on standard error (what
+    is kept), exit 130; never a traceback, also when standard error is gone."""
+    command = getattr(args, "command", None)
+    tail = _INTERRUPTED.get(command or "")
+    name = f"tuimail {command}" if command else "tuimail"
+    try:
+        print(f"{name}: interrupted" + (f"; {tail}." if tail else "."), file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+    return INTERRUPTED
 
 
 def _failed(args: argparse.Namespace, exc: Exception, log: logging.Logger) -> int:

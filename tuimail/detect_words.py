@@ -202,7 +202,14 @@ def login(check: Any) -> str:
     """A LoginCheck's sentence: the server logged in to, or its typed failure in
     `words.describe`'s words for it (a wrong password, a timeout, a refused port, a
     certificate), or the SMTP check's submission record when no server error exists (no
-    AUTH offered)."""
+    AUTH offered); then what the server's [ALERT]s said (RFC 3501 7.1: they must be shown)."""
+    said = _login(check)
+    for alert in getattr(check, "alerts", ()) or ():
+        said += sanitize(f" The server says: {alert}")
+    return said
+
+
+def _login(check: Any) -> str:
     if not check.host or (not check.ok and check.failure is None):
         return sanitize(check.detail)
     server = f"{check.protocol.upper()} server {check.host}"

@@ -581,7 +581,13 @@ def _server(data: dict) -> str:
     return f"{protocol.upper()} server {host}" if protocol else host
 
 
-_STARTTLS_REASONS = ("starttls-missing", "starttls-refused", "starttls-closed", "injection")
+_STARTTLS_REASONS = (
+    "starttls-missing",
+    "starttls-refused",
+    "starttls-closed",
+    "injection",
+    "preauth-in-clear",
+)
 
 
 _TLS_PORTS = {"imap": 993, "pop3": 995, "smtp": 465}

@@ -171,6 +171,27 @@ def test_rotated_logs_keep_their_order_and_stay_private(isolated_home: Path) -> 
         assert p.stat().st_size <= 1000
 
 
+def test_without_backups_a_full_log_starts_afresh_once(isolated_home: Path) -> None:
+    """backupCount 0 keeps no older file: the full log is emptied and written on, staying
+    under maxBytes and opened once per rotation (reopened as it was, it stayed full, grew
+    without bound and was reopened for every record)."""
+    path = setup(console=False)
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_tuimail", False))
+    opened = []
+    reopen = handler._open
+    handler._open = lambda **how: opened.append(1) or reopen(**how)
+    try:
+        handler.maxBytes, handler.backupCount = 1000, 0
+        for i in range(200):
+            logging.getLogger("tuimail.test").info("line %03d %s", i, "z" * 40)
+    finally:
+        logs.teardown()
+    assert "line 199 " in path.read_text() and path.stat().st_size <= 1000
+    assert not path.with_name("tuimail.log.1").exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(opened) <= 200 * 100 // 1000 + 1  # one open per filled file, not per line
+
+
 @given(
     st.text(alphabet="ab*- ", min_size=3, max_size=6),
     st.text(alphabet="ab*- ", max_size=30),

@@ -78,6 +78,17 @@ def save_starttls(mail_server, user) -> Account:
     return account
 
 
+def account_add(cli, imap: ScriptedServer, smtp: ScriptedServer) -> Run:
+    """`tuimail account add work` (it checks the login) with `imap` and `smtp` as the
+    account's servers, run by the `cli` fixture."""
+    return cli(
+        "account", "add", "work", "--email", "bob@example.test",
+        "--incoming", f"127.0.0.1:{imap.port}", "--outgoing", f"127.0.0.1:{smtp.port}",
+        "--password-command", f"printf %s {shlex.quote(PASSWORD)}",
+        "--ca-file", imap.ca_file, "--timeout", str(TIMEOUT),
+    )  # fmt: skip
+
+
 @pytest.fixture
 def cli(capsys):
     def run(*args: str) -> Run:

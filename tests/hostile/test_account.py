@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shlex
-
 import pytest
 
-from tests.hostile.conftest import PASSWORD, TIMEOUT, assert_clean_failure
+from tests.hostile.conftest import account_add, assert_clean_failure
 from tests.hostile.scripted import ImapScript, SmtpScript, trickle
 from tuimail.core.config import load_config
 
@@ -27,12 +25,7 @@ CASES = {
 @pytest.mark.parametrize("script", CASES.values(), ids=CASES.keys())
 def test_account_add_refuses_and_saves_nothing(scripted, cli, script) -> None:
     with scripted(script) as imap, scripted(SmtpScript()) as smtp:
-        run = cli(
-            "account", "add", "work", "--email", "bob@example.test",
-            "--incoming", f"127.0.0.1:{imap.port}", "--outgoing", f"127.0.0.1:{smtp.port}",
-            "--password-command", f"printf %s {shlex.quote(PASSWORD)}",
-            "--ca-file", imap.ca_file, "--timeout", str(TIMEOUT),
-        )  # fmt: skip
+        run = account_add(cli, imap, smtp)
     assert_clean_failure(run)
     assert imap.sent < 16 << 20
     assert "\x1b" not in run.out and "\x9b" not in run.out
@@ -41,11 +34,6 @@ def test_account_add_refuses_and_saves_nothing(scripted, cli, script) -> None:
 
 def test_account_add_with_good_servers_saves(scripted, cli) -> None:
     with scripted(ImapScript()) as imap, scripted(SmtpScript()) as smtp:
-        run = cli(
-            "account", "add", "work", "--email", "bob@example.test",
-            "--incoming", f"127.0.0.1:{imap.port}", "--outgoing", f"127.0.0.1:{smtp.port}",
-            "--password-command", f"printf %s {shlex.quote(PASSWORD)}",
-            "--ca-file", imap.ca_file, "--timeout", str(TIMEOUT),
-        )  # fmt: skip
+        run = account_add(cli, imap, smtp)
     assert run.code == 0, run.err
     assert "work" in load_config().accounts

@@ -10,7 +10,7 @@ import base64
 
 import pytest
 
-from tests.hostile.conftest import PASSWORD, save
+from tests.hostile.conftest import PASSWORD, assert_clean_failure, save
 from tests.hostile.scripted import Conn, ImapScript, Pop3Script, ScriptedServer, SmtpScript
 from tuimail.core.config import save_account
 
@@ -236,3 +236,17 @@ def test_a_login_referral_is_not_followed_with_the_password(scripted, cli) -> No
     assert run.code != 0
     assert other.connections == []
     assert "REFERRAL" in run.err  # said in the server's words, not acted on
+
+
+def test_a_preauth_greeting_in_the_clear_is_said_for_what_it_is(scripted, cli) -> None:
+    """PREAUTH before STARTTLS: imaplib refused to send STARTTLS in its own words ("the
+    server refused STARTTLS ...: command STARTTLS illegal in state AUTH, only allowed in
+    states NONAUTH"); the server refused nothing. Nothing is sent; the sentence says why."""
+    with scripted(IMAP_STARTTLS["PREAUTH greeting in the clear"], tls=False) as server:
+        account = save(server)
+        account.incoming.security = "starttls"
+        save_account(account)
+        run = cli("sync", "work")
+    error = assert_clean_failure(run)
+    assert "PREAUTH" in error and "illegal" not in error and "refused" not in error, error
+    _assert_withheld(server)

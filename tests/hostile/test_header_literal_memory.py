@@ -47,7 +47,12 @@ def _examine(conn: Conn, tag: bytes, args: bytes) -> None:
     )
 
 
-def test_a_huge_header_literal_is_read_but_only_its_start_kept(scripted, cli) -> None:
+@pytest.mark.parametrize("flags", [(), ("--debug",)], ids=["bulk", "debug"])
+def test_a_huge_header_literal_is_read_but_only_its_start_kept(
+    scripted, cli, flags: tuple[str, ...]
+) -> None:
+    """Also with --debug, where the answer is read by imaplib (lines logged) instead of
+    the bulk reader."""
     script = ImapScript(
         {
             "UID FETCH": _fetch,
@@ -59,7 +64,7 @@ def test_a_huge_header_literal_is_read_but_only_its_start_kept(scripted, cli) ->
         save(server, timeout=60)  # 64 MB on a slow, busy machine: time is not the point
         tracemalloc.start()
         try:
-            run = cli("sync", "work")
+            run = cli("sync", "work", *flags)
             _now, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()

@@ -232,3 +232,23 @@ def test_login_methods_none_of_which_tuimail_speaks_are_named(scripted, cli, tmp
         run = cli("send", str(path))
     error = assert_clean_failure(run)
     assert "GSSAPI" in error and "NTLM" in error
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [b"250-x\r\n" * 20000 + b"250 ok\r\n", b"25 what\r\n"],
+    ids=["answer too long", "two-digit code"],
+)
+def test_an_rcpt_answer_that_is_not_smtp_is_not_a_refusal(scripted, cli, tmp_path, answer):
+    """aiosmtplib's -1 "reply" (an answer too long to hold, or not SMTP) at RCPT TO was
+    recorded as the recipient refusing the message: "refused every recipient
+    (alice@example.test: -1 Response too long)". It is the server's protocol violation."""
+    path = tmp_path / "m.eml"
+    path.write_bytes(MESSAGE)
+    with scripted(SmtpScript({"RCPT": _send(answer)})) as server:
+        save(server, "smtp")
+        run = cli("send", str(path))
+    error = assert_clean_failure(run)
+    assert "refused" not in error and "-1" not in error and "Response too long" not in error
+    assert "at RCPT" in error, error
+    assert len(_outbox(cli)) == 1

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.hostile.conftest import save
-from tests.hostile.scripted import Conn, ImapScript, imap_fetch_line
+from tests.hostile.scripted import MESSAGE, Conn, ImapScript, imap_fetch_line
 
 
 def _uids(text: bytes, top: int) -> list[int]:
@@ -28,19 +28,27 @@ class Mailbox(ImapScript):
     `how` is "no" (the messages before it, then a tagged NO [SERVERBUG]), "bye" (the
     messages before it, then BYE and the connection closed) or "dovecot" (as "bye",
     with `* n FETCH (UID n FLAGS ())` for the bad one before the BYE, as Dovecot 2.3);
-    "down": BYE at once for every header FETCH."""
+    "down": BYE at once for every header FETCH. The bodies of `bad_bodies` cannot be
+    sent either (Dovecot: `* n FETCH (UID n)`, then BYE and the connection closed)."""
 
-    def __init__(self, count: int, bad: set[int], how: str) -> None:
+    def __init__(
+        self, count: int, bad: set[int], how: str, bad_bodies: frozenset[int] = frozenset()
+    ) -> None:
         super().__init__()
-        self.count, self.bad, self.how = count, bad, how
+        self.count, self.bad, self.how, self.bad_bodies = count, bad, how, bad_bodies
         self.logins = 0  # connections that logged in
         self.header_fetches: list[bytes] = []  # the UID sets asked for, in order
+        self.body_fetches: list[bytes] = []  # the same of the body FETCHes
+        self.selected = False  # this connection's folder (EXAMINE) is open
+        self.bye_after = 0  # header FETCHes answered whole, then BYE before the tagged OK
+        self.down_after_bye = False  # then a BYE greeting to every new connection
 
     def cmd_login(self, conn: Conn, tag: bytes, args: bytes) -> None:
         self.logins += 1
         super().cmd_login(conn, tag, args)
 
     def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        self.selected = True
         conn.send(
             f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n"
             f"* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
@@ -69,11 +77,25 @@ class Mailbox(ImapScript):
     def cmd_uid_fetch(self, conn: Conn, tag: bytes, args: bytes) -> None:
         uid_set, _, items = args.partition(b" ")
         asked = _uids(uid_set, self.count)
+        if not self.selected:  # as Dovecot says it
+            conn.send(tag + b" BAD Error in IMAP command UID FETCH: No mailbox selected\r\n")
+            return
+        if b"BODY.PEEK[]" in items:
+            self._bodies(conn, tag, uid_set, asked)
+            return
         if b"BODY.PEEK[HEADER" not in items:
             lines = b"".join(f"* {u} FETCH (UID {u} FLAGS ())\r\n".encode() for u in asked)
             conn.send(lines + tag + b" OK done\r\n")
             return
         self.header_fetches.append(uid_set)
+        if self.bye_after:
+            self.bye_after -= 1
+            lines = b"".join(imap_fetch_line(u, u, f"m{u}".encode()) for u in asked)
+            conn.send(lines + b"* BYE Autologout; idle for too long\r\n")
+            if self.down_after_bye:
+                self.greeting = b"* BYE Server shutting down.\r\n"
+            conn.close()
+            raise _Closed
         if self.how == "down":
             conn.send(b"* BYE Server shutting down.\r\n")
             conn.close()
@@ -93,7 +115,21 @@ class Mailbox(ImapScript):
             raise _Closed
         conn.send(out + tag + b" OK done\r\n")
 
+    def _bodies(self, conn: Conn, tag: bytes, uid_set: bytes, asked: list[int]) -> None:
+        self.body_fetches.append(uid_set)
+        out = b""
+        for uid in asked:
+            if uid in self.bad_bodies:
+                conn.send(out + f"* {uid} FETCH (UID {uid})\r\n".encode())
+                conn.send(b"* BYE FETCH failed: Internal error occurred.\r\n")
+                conn.close()
+                raise _Closed
+            body = MESSAGE.replace(b"Subject: hello", f"Subject: m{uid}".encode())
+            out += f"* {uid} FETCH (UID {uid} BODY[] {{{len(body)}}}\r\n".encode() + body + b")\r\n"
+        conn.send(out + tag + b" OK done\r\n")
+
     def __call__(self, conn: Conn) -> None:
+        self.selected = False
         try:
             super().__call__(conn)
         except _Closed:
@@ -198,3 +234,63 @@ def test_several_messages_lost_without_a_name_cost_a_few_reconnects(scripted, cl
                 break
         assert set(reported) == bad
         assert len(_subjects(cli)) == 34
+
+
+def test_bodies_after_a_chunk_fetched_one_by_one_are_asked_for_together(scripted, cli) -> None:
+    """Bodies are downloaded 200 a command. The first chunk's lowest body cannot be sent
+    (BYE): that chunk is asked for one message at a time, the last of which costs the
+    connection. The next chunk starts on a fresh connection with its folder opened
+    again: one FETCH for its 10 bodies, not 10 (on an unselected connection its FETCH
+    was refused and taken for one message's failure)."""
+    script = Mailbox(210, bad=set(), how="bye", bad_bodies={11})
+    with scripted(script) as server:
+        save(server, download_bodies=True)
+        account = _sync(cli)
+        assert account["new"] == 210
+        assert [f["uids"] for f in account["failures"]] == [[11]]
+        assert script.body_fetches[0] == b"11:210" and len(script.body_fetches) == 202
+        assert script.body_fetches[-1] == b"1:10"
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["bulk-reader", "imaplib-debug"])
+def test_a_bye_after_a_whole_header_answer_keeps_it(scripted, cli, debug) -> None:
+    """The server sends every header asked for, then BYE instead of the tagged OK: what
+    came is stored, never asked for again (with --debug the answer is read by imaplib,
+    which dropped it: the batch was fetched again on a new connection)."""
+    script = Mailbox(10, bad=set(), how="bye")
+    with scripted(script) as server:
+        save(server)
+        assert _sync(cli)["new"] == 10
+        script.count, script.bye_after = 160, 1
+        script.header_fetches.clear()
+        run = cli(*(["--debug"] if debug else []), "sync", "work", "--json")
+        [account] = json.loads(run.out) if run.out.startswith("[") else [json.loads(run.out)]
+        assert account["new"] == 150 and account["failures"] == []
+        asked = [u for uid_set in script.header_fetches for u in _uids(uid_set, 160)]
+        assert sorted(asked) == list(range(11, 161))  # each once
+        assert len(_subjects(cli)) == 160
+
+
+def test_a_bye_after_a_whole_header_answer_then_a_server_down_keeps_it(scripted, cli) -> None:
+    """The whole first batch, then BYE, and the server refuses new connections: the batch
+    is stored, the folder's failure is reported (typed, the server's words), and the next
+    sync asks only for what is missing."""
+    script = Mailbox(10, bad=set(), how="bye")
+    with scripted(script) as server:
+        save(server)
+        assert _sync(cli)["new"] == 10
+        script.count, script.bye_after, script.down_after_bye = 160, 1, True
+        script.header_fetches.clear()
+        down = _sync(cli)
+        [failure] = down["failures"]
+        assert (failure["folder"], failure["kind"]) == ("INBOX", "busy")
+        assert "Server shutting down." in failure["server_text"]
+        assert down["new"] == 100  # 61:160: the batch whose answer came whole, stored
+        assert len(_subjects(cli)) == 110
+        script.greeting = ImapScript().greeting  # back
+        script.header_fetches.clear()
+        back = _sync(cli)
+        assert back["new"] == 50 and back["failures"] == []
+        asked = [u for uid_set in script.header_fetches for u in _uids(uid_set, 160)]
+        assert sorted(asked) == list(range(11, 61))
+        assert len(_subjects(cli)) == 160

@@ -53,6 +53,25 @@ def test_a_changed_uidvalidity_leaves_the_old_copy_and_every_other_message(mail_
     assert sorted(_subjects(mail_server, user)) == ["keep me", "plan", "plan"]
 
 
+def test_a_new_uidvalidity_with_the_uids_kept_still_replaces_the_draft(mail_server) -> None:
+    """A server that gives Drafts a new UIDVALIDITY at every session, its UIDs kept: the
+    old copy's UID is checked by the draft's Message-ID and removed (it was left, and
+    every save added a copy); deleting the sent draft removes its copy the same way."""
+    user = mail_server.new_user()
+    account, password = account_for(mail_server, user), Secret(user.password)
+    drafts = DraftStore(account.name)
+    draft = Draft(to=["bob@example.test"], subject="plan", body="one\n")
+    saved = drafts.save(draft, account, password)
+    for body in ("two\n", "three\n"):
+        mail_server.store.bump_uidvalidity(user.login, "Drafts")
+        draft.body = body
+        saved = drafts.save(draft, account, password, saved.id)
+        assert _subjects(mail_server, user) == ["plan"]
+    mail_server.store.bump_uidvalidity(user.login, "Drafts")
+    drafts.delete(saved.id, account, password)
+    assert _subjects(mail_server, user) == []
+
+
 def test_without_uidplus_nothing_else_is_expunged(test_ca) -> None:
     with MailServer(ca=test_ca, options={"imap": {"disable": ("UIDPLUS",)}}) as server:
         user = server.new_user()

@@ -78,6 +78,52 @@ def test_a_message_an_older_tuimail_is_sending_stays_where_it_is_until_it_is_don
     assert list(shared.iterdir()) == []
 
 
+def _legacy_entry(directory, entry: str, account: str, state: str = "sent") -> None:
+    """A message and its state as an older tuimail left them in a shared directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{entry}.eml").write_bytes(f"Subject: {entry}\r\n\r\n".encode())
+    data = {"id": entry, "account": account, "sender": "a@example.test", "state": state}
+    data |= {"recipients": ["b@example.test"], "subject": entry}
+    (directory / f"{entry}.json").write_text(json.dumps(data))
+
+
+def test_the_sent_history_of_an_older_shared_outbox_goes_to_each_account(tmp_path) -> None:
+    """sent/ was shared the same way: each account takes its own delivered messages (byte
+    for byte, message by message), the other account's stay until it takes them."""
+    shared = tmp_path / "sent" / _legacy_name("ü")
+    _legacy_entry(shared, "1-ue", "ü")
+    _legacy_entry(shared, "2-ue", "ü", state="partial")
+    _legacy_entry(shared, "3-oe", "ö")
+    ue = Outbox("ü", tmp_path)
+    assert [e.id for e in ue.entries(include_sent=True)] == ["1-ue", "2-ue"]
+    assert ue.entries() == []  # delivered: history, never waiting again
+    assert ue.raw("1-ue") == b"Subject: 1-ue\r\n\r\n"
+    assert sorted(p.name for p in shared.iterdir()) == ["3-oe.eml", "3-oe.json"]
+    assert [e.id for e in Outbox("ö", tmp_path).entries(include_sent=True)] == ["3-oe"]
+    assert list(shared.iterdir()) == []
+
+
+def test_a_message_an_older_tuimail_is_moving_to_sent_stays_until_it_is_done(tmp_path) -> None:
+    """An older tuimail moves a delivered message into sent/ holding the message's lock in
+    its outbox directory: taking over the sent history respects that lock too."""
+    import fcntl
+    import os
+
+    outbox = tmp_path / "outbox" / _legacy_name("ü")
+    outbox.mkdir(parents=True)
+    shared = tmp_path / "sent" / _legacy_name("ü")
+    _legacy_entry(shared, "1-busy", "ü")
+    fd = os.open(outbox / "1-busy.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the older tuimail, finishing its send
+    try:
+        assert Outbox("ü", tmp_path).entries(include_sent=True) == []
+        assert sorted(p.name for p in shared.iterdir()) == ["1-busy.eml", "1-busy.json"]
+    finally:
+        os.close(fd)
+    assert [e.id for e in Outbox("ü", tmp_path).entries(include_sent=True)] == ["1-busy"]
+    assert list(shared.iterdir()) == [] and list(outbox.iterdir()) == []
+
+
 def _stdin(data: bytes):
     import io
 

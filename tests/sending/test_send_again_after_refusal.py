@@ -34,3 +34,20 @@ def test_sending_again_after_a_refusal_leaves_one_copy(mail_server, tmp_path) ->
     assert entry.state == "sent"
     assert Outbox(account.name).entries() == []
     assert service.outbox_held() == 0
+
+
+def test_messages_of_an_account_no_longer_configured_count_as_held(mail_server, tmp_path) -> None:
+    """The status bar's counts left them out while the outbox view listed them: "Outbox:
+    0" with two messages waiting for the user."""
+    account = account_for(mail_server, mail_server.new_user())
+    gone = Outbox("renamed")
+    for state in ("maybe_sent", "queued"):
+        entry = gone.enqueue(b"Subject: s\r\n\r\nb\r\n", account.email, ["b@example.org"])
+        entry.state = state
+        gone.save(entry)
+    service = MailService(
+        {account.name: account}, idle=False, store=Store(tmp_path / "store.sqlite3")
+    )
+    service._recount_outbox()
+    assert (service.outbox_waiting, service.outbox_held_count) == (2, 2)
+    assert len(service.outbox_entries()) == 2

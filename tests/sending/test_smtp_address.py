@@ -23,6 +23,9 @@ def test_domain_goes_out_in_a_labels_and_local_part_is_untouched() -> None:
         "@example.org",
         "a@",
         "a@exa\u200bmple..org",
+        "b@x..org",  # an empty domain label: Postfix refused it at RCPT (501 5.1.3)
+        "b@.example.org",
+        "b@example.org.",
         # more than one mailbox: Postfix delivered "<a@x,b@y>" to a@x alone
         "a@example.org,b@example.org",
         "Bob <b@example.org>, c@example.org",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from tests.snapshots.helpers import steady
 from tests.ui.helpers import NOW, account_for, asking, make_app, seed, wait_for
 from tuimail.core import secrets
+from tuimail.core.facade.views import SEARCH
 from tuimail.core.service import MailService
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.dialogs import ConfirmDialog, InputDialog
@@ -50,7 +51,7 @@ class TestSearch:
             await pilot.press("slash")
             await wait_for(pilot, lambda: asking(app) is not None)
             await pilot.press(*"lunch", "enter")
-            await wait_for(pilot, lambda: app.folder == "__search__")
+            await wait_for(pilot, lambda: app.folder == SEARCH)
             await steady(pilot)
             # the results, with their folder; a search marks nothing read
             lst = app.main.query_one(MessageList)

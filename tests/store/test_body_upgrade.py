@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.store.old_stores import V8, add_v8_bodies
 from tuimail.core.store import Store, schema
 from tuimail.core.store.schema import MIGRATIONS, run_migration
 
-V8 = Path(__file__).resolve().parents[1] / "data" / "stores" / "store_v8.sqlite3"
 RAW_LAST = 9  # the migration this file is about
 
 
@@ -115,16 +115,7 @@ def test_the_upgrade_does_not_leave_the_store_file_grown_by_its_bodies(
     left as free pages for good)."""
     monkeypatch.setattr(schema, "_MOVE_BYTES", 256 << 10)
     bodies = {2000 + i: bytes([i]) * (40 << 10) for i in range(100)}  # 4 MB in 100 bodies
-    conn = sqlite3.connect(old_store)  # as schema 8 stored them: raw before fetched_at
-    with conn:
-        conn.executemany(
-            "INSERT INTO messages(id, folder_id, uid, subject) VALUES (?, 1, ?, 'big')",
-            [(mid, mid) for mid in bodies],
-        )
-        conn.executemany(
-            "INSERT INTO bodies(message_id, raw, fetched_at) VALUES (?, ?, 1.0)", bodies.items()
-        )
-    conn.close()
+    add_v8_bodies(old_store, bodies)
     before, pages_before = _dump(old_store), _pages(old_store)
     store = Store(old_store)
     page_size = store.conn.execute("PRAGMA page_size").fetchone()[0]

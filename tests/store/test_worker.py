@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.corpus import CORPUS_FILES
 from tests.isolation import hostile_mail
 from tuimail.core.mime.headers import split_header_block
@@ -23,10 +25,11 @@ def _headers() -> list[bytes]:
     return [split_header_block(raw)[0] + b"\r\n\r\n" for raw in raws] + raws[-4:]
 
 
-def test_worker_summaries_are_the_in_process_ones() -> None:
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_worker_summaries_are_the_in_process_ones(method: str) -> None:
     headers = _headers()
     expected = [summarize_header(h) for h in headers]
-    with Summaries(expected=1, worker_from=1) as summaries:
+    with Summaries(expected=1, worker_from=1, method=method) as summaries:
         first = summaries.submit(headers[:100])
         second = summaries.submit(headers[100:])
         assert summaries.in_worker
@@ -35,7 +38,7 @@ def test_worker_summaries_are_the_in_process_ones() -> None:
 
 
 def test_a_small_pass_starts_no_worker() -> None:
-    with Summaries(expected=10, worker_from=20_000) as summaries:
+    with Summaries(expected=10) as summaries:
         batch = summaries.submit([b"Subject: x\r\n\r\n"])
         assert not summaries.in_worker
         assert batch.result()[0].subject == "x"
@@ -77,12 +80,13 @@ def test_a_first_sync_stores_the_same_rows_with_and_without_a_worker(mail_server
     assert with_worker == rows(10**9, "here")
 
 
-def test_a_worker_whose_sync_ended_leaves_quietly(capfd) -> None:
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_worker_whose_sync_ended_leaves_quietly(capfd, method: str) -> None:
     """Ctrl-C reaches the worker too (same process group), and a killed sync closes the
     pipe under it: either way it exits without a traceback on the user's terminal."""
     import signal
 
-    summaries = Summaries(expected=1, worker_from=1)
+    summaries = Summaries(expected=1, worker_from=1, method=method)
     summaries.submit([b"Subject: up\r\n\r\n"]).result()  # the worker is up and waiting
     process = summaries._process
     os.kill(process.pid, signal.SIGINT)  # Ctrl-C in the terminal
@@ -121,3 +125,38 @@ def test_the_worker_starts_inside_the_app_too() -> None:
         [sys.executable, "-c", _UNDER_TEXTUAL], capture_output=True, text=True, timeout=120
     )
     assert result.stdout.split() == ["True", "in", "the", "app"], result.stderr
+
+
+_ALONE_OR_NOT = """
+import threading
+from tuimail.core.store.worker import FORK_FROM, WORKER_FROM, Summaries
+
+with Summaries(expected=FORK_FROM) as alone:  # no other thread: forked, at once
+    print(alone._method, alone.in_worker, alone.submit([b"Subject: a\\r\\n\\r\\n"]).result()[0].subject)
+with Summaries(expected=FORK_FROM - 1) as small:
+    print(small._method, small.in_worker)
+stop = threading.Event()
+other = threading.Thread(target=stop.wait)
+other.start()
+with Summaries(expected=WORKER_FROM - 1) as threaded:  # a thread could hold a lock: no fork
+    print(threaded._method, threaded.in_worker)
+stop.set()
+other.join()
+"""
+
+
+def test_a_process_without_other_threads_forks_its_worker_from_fork_from_messages() -> None:
+    """`tuimail sync` has joined its threads before the first pass: a 10k pass gets a
+    forked worker (~2 ms) at once; a process with another thread (the app) forks never and
+    spawns only from WORKER_FROM. A fresh interpreter: pytest's own threads vary."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _ALONE_OR_NOT], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.splitlines() == [
+        "fork True a",
+        "fork False",
+        "spawn False",
+    ], result.stderr

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tests.ui.helpers import NOW, account_for, run_from_palette, seed, settle, wait_for
 from tuimail.core.account import Account, ServerSettings
+from tuimail.core.facade.views import SEARCH
 from tuimail.core.secrets import Secret
 from tuimail.core.service import UNIFIED, MailService, inbox_of
 from tuimail.core.store import NewMessage, Store
@@ -90,7 +91,7 @@ async def test_search_results_name_account_and_folder_cut_from_the_left(mail_ser
         await pilot.press("slash")
         await wait_for(pilot, lambda: asking(app) is not None)
         await pilot.press(*"kiwi", "enter")
-        await wait_for(pilot, lambda: app.folder == "__search__")
+        await wait_for(pilot, lambda: app.folder == SEARCH)
         lst = app.main.query_one(MessageList)
         await wait_for(pilot, lambda: lst.count == 2, timeout=10)
         await settle(pilot)

@@ -115,3 +115,32 @@ async def test_j_k_move_and_s_saves_each_one_with_the_list_kept_open(
         await settle(pilot)
         row = pilot.app.main.query_one(MessageList).current
         assert row is not None and not row.flagged
+
+
+def _report(server, user) -> None:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "Carol <carol@example.test>"
+    msg["To"] = user.email
+    msg["Subject"] = "The report"
+    msg["Date"] = "Mon, 02 Mar 2026 09:00:00 +0000"
+    msg.set_content("Attached.\n")
+    msg.add_attachment(
+        b"%PDF-1.4\n" + b"0" * 2000,
+        maintype="application",
+        subtype="pdf",
+        filename="Quarterly report 2026 (final).pdf",
+    )
+    server.deliver(user, msg.as_bytes())
+
+
+async def test_at_80_columns_each_attachment_is_listed_on_one_line(mail_server):
+    """Regression: the list was at most 80 % of 70 columns wide: at 80 columns an
+    attachment's name, type and size ("Quarterly report 2026 (final).pdf  application/pdf
+    2 KB") wrapped onto two lines. It takes the room the links list takes."""
+    async with running(mail_server, _report, size=(80, 24)) as (pilot, _notes):
+        await _list(pilot)
+        options = pilot.app.screen.query_one("#attachments-list")
+        first = "".join(segment.text for segment in options.render_line(0)).strip(" ▊▎")
+        assert first.rstrip() == "1  Quarterly report 2026 (final).pdf  application/pdf  2 KB"

@@ -22,6 +22,7 @@ from tests.ui.helpers import (
     settle,
     wait_for,
 )
+from tuimail.core.facade.views import SEARCH
 from tuimail.ui.app import TuimailApp
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.main import MainScreen
@@ -210,7 +211,7 @@ async def test_search_results_keep_their_title(mail_server):
         await pilot.press("slash")
         await wait_for(pilot, lambda: asking(app) is not None)
         await pilot.press(*"lunch", "enter")
-        await wait_for(pilot, lambda: app.folder == "__search__")
+        await wait_for(pilot, lambda: app.folder == SEARCH)
         await settle(pilot)
         # the first result is marked read (a search no longer does it by itself): events
         # arrive, the title is set again

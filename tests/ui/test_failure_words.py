@@ -53,12 +53,9 @@ async def test_a_busy_servers_code_and_words_are_shown_literally(mail_server) ->
         assert app.is_running  # the [@click=app.quit()] in the server's words ran nothing
 
 
-async def test_two_accounts_offline_at_80_columns_keep_the_status_bar_to_one_line(
-    mail_server,
-) -> None:
-    """Regression: two offline accounts' sentences took three lines at 80 columns. They
-    are summed up ("2 accounts offline, retrying") on one line, the healthy one by glyph
-    and name; each account's own sentence is in the tooltip."""
+def _two_of_three_offline(mail_server):
+    """The app with accounts "home" (on the server), "work" and "club" (on a port
+    nothing listens on)."""
     from dataclasses import replace
 
     from tests.sending.helpers import closed_port
@@ -77,21 +74,55 @@ async def test_two_accounts_offline_at_80_columns_keep_the_status_bar_to_one_lin
     service = MailService(
         accounts, password_for=lambda a: Secret(user.password), idle=False, retry_after=60
     )
-    app = TuimailApp(service, now=NOW, sync_fallback=0.1)
+    return TuimailApp(service, now=NOW, sync_fallback=0.1)
+
+
+async def _until_two_offline(pilot) -> None:
+    app = pilot.app
+
+    def offline() -> int:
+        return sum(s.state == "offline" and s.error is not None
+                   for s in app.service.states().values())  # fmt: skip
+
+    await wait_for(pilot, lambda: offline() == 2, timeout=30)
+    await wait_for(pilot, lambda: "2 accounts offline, retrying" in _status(app), timeout=10)
+    await settle(pilot)
+
+
+async def test_two_accounts_offline_at_80_columns_keep_the_status_bar_to_one_line(
+    mail_server,
+) -> None:
+    """Regression: two offline accounts' sentences took three lines at 80 columns. They
+    are summed up ("2 accounts offline, retrying") on one line, the healthy one by glyph
+    and name; each account's own sentence is in the tooltip."""
+    app = _two_of_three_offline(mail_server)
     async with app.run_test(size=(80, 24)) as pilot:
         bar = app.main.query_one(StatusBar)
-
-        def offline() -> int:
-            return sum(s.state == "offline" and s.error is not None
-                       for s in app.service.states().values())  # fmt: skip
-
-        await wait_for(pilot, lambda: offline() == 2, timeout=30)
-        await wait_for(pilot, lambda: "2 accounts offline, retrying" in _status(app), timeout=10)
-        await settle(pilot)
+        await _until_two_offline(pilot)
         assert bar.size.height == 1, _status(app)
         assert "● home" in _status(app) and "work" not in _status(app), _status(app)
         tip = str(bar.tooltip)
         assert "✕ work: " in tip and "✕ club: " in tip and "● home: " in tip, tip
+
+
+async def test_an_error_with_no_room_left_on_the_summed_up_line_keeps_it_to_one_line(
+    mail_server,
+) -> None:
+    """Regression: with two accounts offline the line had no room for a few words of a
+    last error (a message queued in the outbox, say), so the whole error wrapped the bar
+    onto three lines at 80 columns. The line goes without it: the error was said in a
+    note, and it is whole in the bar's tooltip."""
+    app = _two_of_three_offline(mail_server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = app.main.query_one(StatusBar)
+        await _until_two_offline(pilot)
+        said = "The message was not sent (the connection was lost); it waits in the outbox."
+        app.show_error(said)
+        await settle(pilot)
+        assert bar.size.height == 1, _status(app)
+        assert _status(app).rstrip().endswith("Outbox: 0"), _status(app)
+        assert said in str(bar.tooltip), bar.tooltip
+        assert [n.message for n in app._notifications].count(said) == 1
 
 
 async def test_one_accounts_long_sentence_fits_the_80_column_status_bar(mail_server) -> None:
@@ -153,3 +184,58 @@ async def test_a_long_last_action_error_keeps_the_80_column_status_bar_to_one_li
         app.update_status()
         notes = [str(n.message) for n in app._notifications if sentence in str(n.message)]
         assert len(notes) == 1, notes
+
+
+async def test_a_connection_failure_toast_reads_as_two_sentences(mail_server) -> None:
+    """Regression: the words for a refused connection ("the mail server refused the
+    connection") ran straight into the hint: "... the connection Press H to diagnose."
+    The first sentence now starts with a capital and ends with a full stop."""
+    import socket
+
+    from tests.sending.helpers import closed_port
+
+    user = mail_server.new_user()
+    app = make_app(mail_server, user)
+    port = closed_port()
+
+    def connect() -> None:  # what a user action meets when the server went away
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        app.work(connect, "connect")
+        said = "The mail server refused the connection. Press H to diagnose."
+        await wait_for(pilot, lambda: any(n.message == said for n in app._notifications))
+
+
+async def test_three_healthy_accounts_at_80_columns_keep_the_status_bar_to_one_line(
+    mail_server,
+) -> None:
+    """Regression: three accounts' sentences ("● work-mail: up to date  ...") took two
+    lines of the status bar at 80 columns all the time, and a last error then a third.
+    When they do not fit, the accounts are shown by glyph and name; their sentences are
+    in the tooltip."""
+    from tests.ui.helpers import NOW, account_for
+    from tuimail.core.secrets import Secret
+    from tuimail.core.service import MailService
+    from tuimail.ui.app import TuimailApp
+
+    users = {name: mail_server.new_user() for name in ("personal", "work-mail", "newsletters")}
+    accounts = {name: account_for(mail_server, user, name=name) for name, user in users.items()}
+    passwords = {name: Secret(user.password) for name, user in users.items()}
+    service = MailService(accounts, password_for=lambda a: passwords[a.name], idle=False)
+    app = TuimailApp(service, now=NOW, sync_fallback=0.1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: _status(app).count("●") == 3)
+        bar = app.main.query_one(StatusBar)
+        assert bar.size.height == 1, _status(app)
+        assert "● personal  ● work-mail  ● newsletters  Outbox: 0" in _status(app)
+        tip = str(bar.tooltip)
+        assert "● personal: up to date" in tip and "● newsletters: up to date" in tip, tip
+        said = "The message was not sent (the connection was lost); it waits in the outbox."
+        app.show_error(said)
+        await settle(pilot)
+        assert bar.size.height == 1, _status(app)
+        assert "Outbox: 0  The message was not" in _status(app), _status(app)
+        assert said in str(bar.tooltip), bar.tooltip

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from textual.widgets import Input, TextArea
 
 from tests.ui.helpers import make_app, ready, running, settle, started, wait_for
+from tuimail.core.facade.views import SEARCH
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.main import MainScreen
 from tuimail.ui.widgets.message_list import MessageList
@@ -177,7 +178,7 @@ async def test_undo_in_search_results_brings_the_message_back_into_them(mail_ser
         await pilot.pause()
         await pilot.press(*"lunch", "enter")
         lst = _list(app)
-        await wait_for(pilot, lambda: app.folder == "__search__" and lst.count == 2)
+        await wait_for(pilot, lambda: app.folder == SEARCH and lst.count == 2)
         await settle(pilot)
         deleted = lst.current.id
         await pilot.press("d")

@@ -77,3 +77,25 @@ async def test_the_wait_before_the_next_attempt_counts_down(mail_server):
         first = _retry_seconds(app)
         assert first is not None and first >= 20
         await wait_for(pilot, lambda: (_retry_seconds(app) or first) < first, timeout=15)
+
+
+async def test_ctrl_r_once_the_server_answers_again_brings_push_back_at_once(mail_server):
+    """Regression: after the server was gone for a while, Ctrl+R synced the account but
+    push stayed off until the IDLE connection's back-off ran out (up to a minute): the
+    bar said "up to date" and new mail waited. A pass that works now wakes the watcher,
+    which connects again at once."""
+    user = mail_server.new_user()
+    seed(mail_server, user, 1)
+    # IDLE answers an update no server may send (UID 0): the watcher drops that
+    # connection and waits its floor for protocol violations (30 s) before the next
+    mail_server.faults.add(protocol="imap", kind="idle_says", data=b"* 1 FETCH (UID 0 FLAGS ())")
+    app = make_app(mail_server, user, idle=True, retry_after=60)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.synced, timeout=30)
+        state = app.service.states
+
+        await wait_for(pilot, lambda: state()["test"].state == "offline", timeout=30)
+        mail_server.faults.clear()  # the server behaves again
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: state()["test"].activity == "push", timeout=15)
+        assert "● test: push connected" in _status(app), _status(app)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from textual.widgets import Input, OptionList, TextArea
 
 from tests.ui.helpers import asking, make_app, ready, seed, settle, wait_for
+from tuimail.core.facade.views import SEARCH
 from tuimail.ui.screens.composer import ComposerScreen
 from tuimail.ui.screens.dialogs import ConfirmDialog, FolderPicker, HelpScreen
 from tuimail.ui.screens.main import MainScreen
@@ -33,7 +34,7 @@ async def _search(pilot, query: str) -> None:
     await wait_for(pilot, lambda: asking(app) is not None)
     asking(app).value = query
     await pilot.press("enter")
-    await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")
+    await wait_for(pilot, lambda: app.folder == SEARCH and app.search_title != "")
     await settle(pilot)
 
 

@@ -18,6 +18,7 @@ from tests.ui.helpers import (
     type_burst,
     wait_for,
 )
+from tuimail.core.facade.views import SEARCH
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService, ReaderBlock, render
 from tuimail.ui.app import TuimailApp
@@ -64,7 +65,7 @@ async def _search(pilot, text: str) -> None:
     await wait_for(pilot, lambda: asking(pilot.app) is not None)
     asking(pilot.app).value = text
     await pilot.press("enter")
-    await wait_for(pilot, lambda: pilot.app.folder == "__search__")
+    await wait_for(pilot, lambda: pilot.app.folder == SEARCH)
     await settle(pilot)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.ui.helpers import asking, settle, wait_for
 from tuimail.core.account import Account, ServerSettings
+from tuimail.core.facade.views import SEARCH
 from tuimail.core.secrets import Secret
 from tuimail.core.service import MailService
 from tuimail.core.store import NewMessage, Store
@@ -73,7 +74,7 @@ async def test_slash_asks_on_the_status_line_and_enter_shows_the_results(tmp_pat
         assert not main.query_one(StatusBar).display
         assert _line(app, -2).startswith(" Search (words; from: to: subject: body: limit one):")
         await pilot.press(*"lunch", "enter")
-        await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")
+        await wait_for(pilot, lambda: app.folder == SEARCH and app.search_title != "")
         await settle(pilot)
         lst = main.query_one(MessageList)
         assert lst.count == 2 and all("Lunch" in lst.row_at(i).subject for i in range(2))
@@ -117,7 +118,7 @@ async def test_tab_while_typing_a_search_stays_in_it(tmp_path):
         await pilot.pause()
         assert asking(app) is not None and asking(app).value == "lunch"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")
+        await wait_for(pilot, lambda: app.folder == SEARCH and app.search_title != "")
 
 
 async def test_the_terminal_losing_the_focus_keeps_the_query(tmp_path):
@@ -132,7 +133,7 @@ async def test_the_terminal_losing_the_focus_keeps_the_query(tmp_path):
         app.app_focus = True
         await wait_for(pilot, lambda: asking(app) is not None and asking(app).has_focus)
         await pilot.press(*"ch", "enter")
-        await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")
+        await wait_for(pilot, lambda: app.folder == SEARCH and app.search_title != "")
 
 
 async def test_a_search_the_store_cannot_run_is_said_in_one_sentence(tmp_path):
@@ -148,7 +149,7 @@ async def test_a_search_the_store_cannot_run_is_said_in_one_sentence(tmp_path):
             "That search did not work: the local message store could not run it; "
             "no such table: messages_fts."
         )
-        assert app.folder != "__search__"
+        assert app.folder != SEARCH
 
 
 async def test_leaving_the_results_goes_back_to_the_message_the_cursor_was_on(tmp_path):
@@ -162,7 +163,7 @@ async def test_leaving_the_results_goes_back_to_the_message_the_cursor_was_on(tm
         before = lst.current
         assert lst.cursor == 2 and before is not None
         await pilot.press("slash", *"holiday", "enter")
-        await wait_for(pilot, lambda: app.folder == "__search__" and app.search_title != "")
+        await wait_for(pilot, lambda: app.folder == SEARCH and app.search_title != "")
         await settle(pilot)
         assert lst.count == 1
         await pilot.press("escape")

@@ -12,6 +12,7 @@ from tests.ui.helpers import (
     settle,
     wait_for,
 )
+from tuimail.core.facade.views import SEARCH
 from tuimail.core.secrets import Secret
 from tuimail.core.service import UNIFIED, MailService
 from tuimail.ui.app import TuimailApp
@@ -177,7 +178,7 @@ async def test_bulk_delete_in_search_results_and_the_unified_inbox(mail_server):
         )
         await pilot.press("slash")
         await _answer(pilot, "lunch")
-        await wait_for(pilot, lambda: app.folder == "__search__" and lst.count >= 2, 20)
+        await wait_for(pilot, lambda: app.folder == SEARCH and lst.count >= 2, 20)
         await pilot.press(*["space"] * lst.count)
         await pilot.press("a")
         await wait_for(

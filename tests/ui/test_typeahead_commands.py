@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual import events
 
 from tests.ui.helpers import make_app, ready, seed, settle, wait_for
+from tuimail.core.facade.views import SEARCH
 from tuimail.ui.widgets.message_list import MessageList
 
 
@@ -34,7 +35,7 @@ async def test_a_search_typed_in_one_burst_searches_and_runs_no_command(mail_ser
         lst = app.main.query_one(MessageList)
         count, before = lst.count, _flags(mail_server, user)
         _type_burst(app, "/dasu\r")  # d delete, a archive, s flag, u undo: if lost
-        await wait_for(pilot, lambda: app.folder == "__search__", timeout=20)
+        await wait_for(pilot, lambda: app.folder == SEARCH, timeout=20)
         await settle(pilot)
         assert "dasu" in str(app.sub_title)
         await pilot.press("escape")

@@ -265,7 +265,7 @@ async def test_failures_are_sentences(mail_server, test_ca):
         await pilot.pause()
         screen.query_one("#wiz-plain-ok", Checkbox).value = True
         await verify(pilot, screen)
-        assert "offers no password login tuimail supports" in log_of(screen)
+        assert "does not accept a password on an unencrypted connection" in log_of(screen)
         assert not screen.verified
         assert "Traceback" not in log_of(screen)
     for kind, reason in (

@@ -61,12 +61,14 @@ BASE_CAPS = (
     "QRESYNC",
     "SPECIAL-USE",
     "LIST-EXTENDED",
+    "LIST-STATUS",
     "UNSELECT",
     "CHILDREN",
     "QUOTA",
     "ESEARCH",
     "NOTIFY",
 )
+STATUS_ITEMS = ("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "HIGHESTMODSEQ", "SIZE")
 # Commands that vanish when their capability is disabled (IMAPServer(disable=...)).
 COMMAND_CAPABILITY = {
     "IDLE": "IDLE",
@@ -866,6 +868,7 @@ class Session:
     async def cmd_list(self, tag: str, args: list, lsub: bool = False) -> str:
         selection: set[str] = set()
         returns: set[str] = set()
+        status_items: list | None = None  # RETURN (STATUS (...)): RFC 5819
         args = list(args)
         if not lsub and args and isinstance(args[0], list):
             selection = {astring(a).upper() for a in args.pop(0)}
@@ -877,10 +880,23 @@ class Session:
         if rest:
             if len(rest) != 2 or not is_atom(rest[0], "RETURN") or not isinstance(rest[1], list):
                 raise BadCommand("Invalid LIST arguments.")
-            for r in rest[1]:
+            options = list(rest[1])
+            while options:
+                r = options.pop(0)
                 if isinstance(r, list):
                     continue
                 returns.add(astring(r).upper())
+                if is_atom(r, "STATUS"):
+                    if not self.has("LIST-STATUS") or not options:
+                        raise BadCommand("Invalid LIST arguments.")
+                    status_items = options.pop(0)
+                    if not isinstance(status_items, list) or not all(
+                        isinstance(i, str)
+                        and i.upper() in STATUS_ITEMS
+                        and (i.upper() != "HIGHESTMODSEQ" or self.has("CONDSTORE"))
+                        for i in status_items
+                    ):
+                        raise BadCommand("STATUS needs a list of items.")
         patterns = patterns_arg if isinstance(patterns_arg, list) else [patterns_arg]
         patterns = [self._mailbox_arg(p) for p in patterns]
         command = "LSUB" if lsub else "LIST"
@@ -909,6 +925,8 @@ class Session:
                     attrs.append("\\Subscribed")
                 line = f'* {command} ({" ".join(attrs)}) "{DELIMITER}" '.encode()
                 self.put(line + self._mailbox_out(folder.name))
+                if status_items is not None:  # (every folder here is selectable)
+                    self._put_status(folder, status_items)
         return f"OK {command} completed."
 
     async def cmd_lsub(self, tag: str, args: list) -> str:
@@ -918,37 +936,39 @@ class Session:
         if len(args) != 2 or not isinstance(args[1], list):
             raise BadCommand("STATUS needs a mailbox and a list of items.")
         name = self._mailbox_arg(args[0])
-        out = []
         with self.store.lock:
             try:
                 folder = self.store.folder(self.login, name)
             except StoreError as exc:
                 raise No("[NONEXISTENT] Mailbox doesn't exist: " + name[:100]) from exc
-            for item in args[1]:
-                key = astring(item).upper()
-                if key == "MESSAGES":
-                    value = len(folder.messages)
-                elif key == "RECENT":
-                    value = 0
-                elif key == "UIDNEXT":
-                    value = folder.uidnext
-                elif key == "UIDVALIDITY":
-                    value = folder.uidvalidity
-                elif key == "UNSEEN":
-                    value = folder.unseen_count()
-                elif key == "HIGHESTMODSEQ" and self.has("CONDSTORE"):
-                    value = folder.highestmodseq
-                elif key == "SIZE":
-                    value = sum(m.size for m in folder.messages.values())
-                else:
-                    raise BadCommand(f"Invalid status item {key[:30]}")
-                out.append(f"{key} {value}")
-            self.put(
-                b"* STATUS "
-                + self._mailbox_out(folder.name)
-                + f" ({' '.join(out)})".encode("ascii")
-            )
+            self._put_status(folder, args[1])
         return "OK Status completed."
+
+    def _put_status(self, folder, items: list) -> None:
+        """`* STATUS <folder> (<items>)` (STATUS, and LIST's RETURN (STATUS ...))."""
+        out = []
+        for item in items:
+            key = astring(item).upper()
+            if key == "MESSAGES":
+                value = len(folder.messages)
+            elif key == "RECENT":
+                value = 0
+            elif key == "UIDNEXT":
+                value = folder.uidnext
+            elif key == "UIDVALIDITY":
+                value = folder.uidvalidity
+            elif key == "UNSEEN":
+                value = folder.unseen_count()
+            elif key == "HIGHESTMODSEQ" and self.has("CONDSTORE"):
+                value = folder.highestmodseq
+            elif key == "SIZE":
+                value = sum(m.size for m in folder.messages.values())
+            else:
+                raise BadCommand(f"Invalid status item {key[:30]}")
+            out.append(f"{key} {value}")
+        self.put(
+            b"* STATUS " + self._mailbox_out(folder.name) + f" ({' '.join(out)})".encode("ascii")
+        )
 
     async def cmd_append(self, tag: str, args: list) -> str:
         if len(args) < 2:

@@ -82,6 +82,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return _fail(config_words(exc))
     except LookupError as exc:
         return _fail(sanitize(str(exc)))
+    from tuimail.cli.account_check import ca_file_sentence, nameserver_sentence
+
+    # Configuration no check can fix: a usage/configuration error (2), as in `detect`.
+    problem = nameserver_sentence(args.nameserver, account) or ca_file_sentence(account)
+    if problem:
+        return _fail(problem)
     ask = getpass.getpass if sys.stdin.isatty() else None
     token_error = None
     try:

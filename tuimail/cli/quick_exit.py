@@ -9,7 +9,8 @@ process with `os._exit(status)`.
 
 Invariants: called only by the program's entry point, never when `main()` is given an
 argv (tests, embedders); it returns, for an ordinary exit, when another thread is still
-alive (the interpreter would wait for it), when a profiler or tracer runs (cProfile,
+alive that the interpreter would wait for (daemon threads it would not wait for either:
+they are left as an ordinary exit leaves them), when a profiler or tracer runs (cProfile,
 coverage, a debugger: each writes its results after the program returns), when the status
 is not a plain exit code, or when flushing a standard stream fails before the callbacks ran (the interpreter reports
 that and exits 120). The command closes what it wrote itself (the store, its log), so
@@ -30,10 +31,19 @@ def _flush() -> None:
             stream.flush()
 
 
+def _others_waited_for() -> bool:
+    """Whether a thread the interpreter would wait for (not a daemon) is still alive.
+    Daemon threads are left behind by an ordinary exit too; ending here spares them the
+    interpreter's finalisation, during which one still writing the store (a sync pass
+    interrupted by Ctrl-C) crashed the process (SIGSEGV while it collected garbage)."""
+    main = threading.main_thread()
+    return any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not main)
+
+
 def finish(status: int) -> None:
     """End the process now with `status`, as an ordinary exit would end it; return
     instead when that cannot be done safely."""
-    if threading.active_count() > 1 or not 0 <= status <= 255:
+    if _others_waited_for() or not 0 <= status <= 255:
         return
     if sys.getprofile() is not None or sys.gettrace() is not None:
         return

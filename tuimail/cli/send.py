@@ -16,7 +16,7 @@ from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
 from tuimail.core.account import Account
 from tuimail.core.config import ConfigError, load_config
 from tuimail.core.connect import account_timeout
-from tuimail.core.outbox import DEFERRED, Outbox, OutboxEntry, send_now
+from tuimail.core.outbox import DEFERRED, Outbox, OutboxEntry
 from tuimail.core.sanitize import sanitize
 from tuimail.core.secrets import PasswordError, Secret, get_password
 from tuimail.words.config import config_words
@@ -164,15 +164,56 @@ def strip_mbox_from(raw: bytes) -> bytes:
     return raw
 
 
-def _header_recipients(values: dict[str, list[str]]) -> list[str]:
-    """To, Cc and Bcc; a message being re-sent (it has Resent-To, -Cc or -Bcc: a bounce,
-    RFC 5322 3.6.6) goes to those instead, as sendmail -t and Postfix do, never again
-    to its original recipients."""
+def _recipient_fields(values: dict[str, list[str]]) -> list[str]:
+    """The fields whose addresses are the recipients: To, Cc and Bcc; for a message being
+    re-sent (it has Resent-To, -Cc or -Bcc: a bounce, RFC 5322 3.6.6) those instead, as
+    sendmail -t and Postfix do, never again its original recipients."""
     names = ["to", "cc", "bcc"]
     if any(values.get("resent-" + name) for name in names):
         names = ["resent-" + name for name in names]
+    return names
+
+
+def _header_recipients(values: dict[str, list[str]]) -> list[str]:
+    """The addresses in the recipient fields (_recipient_fields)."""
+    names = _recipient_fields(values)
     found = getaddresses([v for name in names for v in values.get(name, [])])
     return [addr for _, addr in found]
+
+
+def unreadable_recipients(raw: bytes) -> list[str]:
+    """The recipient fields (To, Cc, Bcc or their Resent- forms) holding an address that
+    cannot be read, each as "To: value": getaddresses drops "bob@" or "<bob@>" without a
+    word ("To: alice@x, bob@" went to alice alone), and keeps "bob" (no domain), which
+    the recipients then never include. Told by an "@" the addresses read do not account
+    for, or an address with no "@"."""
+    fields, _ = _split(strip_mbox_from(raw))
+    values: dict[str, list[str]] = {}
+    for f in fields:
+        values.setdefault(_name(f), []).append(_value(f))
+    bad = []
+    for name in _recipient_fields(values):
+        for value in values.get(name, []):
+            found = getaddresses([value])
+            ats = sum(n.count("@") + a.count("@") for n, a in found)
+            if value.count("@") > ats or any(a and "@" not in a for _, a in found):
+                bad.append(f"{name.title()}: {value}")
+    return bad
+
+
+def unsendable(recipients: list[str]) -> dict[str, dict]:
+    """The recipients no server could ever take (not local@domain, an empty domain label,
+    a line break, a domain IDNA cannot write), each with its refusal as data
+    (tuimail.core.smtp_address); SMTPUTF8 is the server's to decide, not checked here."""
+    from tuimail.core.smtp_address import AddressError, envelope_address
+
+    bad = {}
+    for rcpt in recipients:
+        try:
+            envelope_address(rcpt)
+        except AddressError as exc:
+            bad[rcpt] = exc.refusal()
+    return bad
 
 
 def _argument_recipients(arguments: list[str]) -> list[str]:
@@ -219,7 +260,7 @@ def prepare(
     if from_headers is None:
         from_headers = not given
     found = _unique(given + (_header_recipients(values) if from_headers else []))
-    kept = [f for f in fields if _name(f) not in ("bcc", "resent-bcc")]
+    kept = [_folded(f) for f in fields if _name(f) not in ("bcc", "resent-bcc")]
     added = []
     if "from" not in values:
         name = full_name if full_name is not None else account.display_name
@@ -230,6 +271,48 @@ def prepare(
         added.append(f"Message-ID: {make_msgid(domain=account.domain)}".encode())
     out = b"".join((b"\r\n".join(kept + added), b"\r\n\r\n", body))
     return out, found
+
+
+MAX_LINE = 998  # octets in a line, CRLF not counted (RFC 5322 2.1.1: MUST)
+FOLD_AT = 78  # where a line is folded when it has to be (RFC 5322 2.1.1: SHOULD)
+
+
+class HeaderLineTooLong(ValueError):
+    """A header field with a line over 998 octets and no white space to fold it at:
+    no valid message can carry it as written. `field` its name, `length` the line's."""
+
+    def __init__(self, field: str, length: int) -> None:
+        super().__init__(f"{field}: a line of {length} octets")
+        self.field, self.length = field, length
+
+
+def _folded(field: bytes) -> bytes:
+    """The field with every line over MAX_LINE octets folded at white space (RFC 5322
+    2.2.3: CRLF inserted before a space or tab, which unfolding removes again), into
+    lines of about FOLD_AT; shorter lines are left exactly as written. Raises
+    HeaderLineTooLong when a line cannot be brought under MAX_LINE that way."""
+    lines = field.split(b"\r\n")
+    if all(len(line) <= MAX_LINE for line in lines):
+        return field
+    out: list[bytes] = []
+    for line in lines:
+        if len(line) <= MAX_LINE:
+            out.append(line)
+            continue
+        pieces = re.split(rb"(?=[ \t])", line)
+        current = pieces[0]
+        for piece in pieces[1:]:
+            if len(current) + len(piece) > FOLD_AT and current.strip() and piece.strip():
+                out.append(current)
+                current = piece
+            else:
+                current += piece
+        out.append(current)
+    longest = max(len(line) for line in out)
+    if longest > MAX_LINE:
+        name = field.split(b":", 1)[0].decode("ascii", "replace")  # as written
+        raise HeaderLineTooLong(name, longest)
+    return b"\r\n".join(out)
 
 
 def _from_header(name: str | None, email: str) -> str:
@@ -384,13 +467,31 @@ def run_send(args: argparse.Namespace) -> int:
     except LookupError as exc:
         print(f"tuimail send: {sanitize(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    message, recipients = prepare(
-        raw,
-        account,
-        recipients=given,
-        from_headers=True if args.read_recipients else None,
-        full_name=args.full_name,
-    )
+    try:
+        message, recipients = prepare(
+            raw,
+            account,
+            recipients=given,
+            from_headers=True if args.read_recipients else None,
+            full_name=args.full_name,
+        )
+    except HeaderLineTooLong as exc:  # never an invalid message on the wire
+        return _err(
+            "send",
+            f"not sent: the {exc.field} header has a line of {exc.length} characters with no "
+            f"space to fold it at (a message's lines may have at most {MAX_LINE}). Nothing "
+            "was sent or queued.",
+            EXIT_USAGE,
+        )
+    unreadable = unreadable_recipients(raw) if args.read_recipients or not given else []
+    if unreadable:  # never sent to some of its recipients only
+        fields = "; ".join(unreadable)
+        return _err(
+            "send",
+            f"not sent: an address in {fields} cannot be read (write it as local@domain). "
+            "Nothing was sent or queued.",
+            EXIT_USAGE,
+        )
     if not recipients:
         print(
             "tuimail send: the message has no recipients (give them as arguments, or in "
@@ -398,7 +499,16 @@ def run_send(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    bad = unsendable(recipients)
+    if bad:  # refused before it is queued: no server could ever take them
+        named = "; ".join(f"{address}: {refusal(why)}" for address, why in bad.items())
+        return _err("send", f"{named}. Nothing was sent or queued.", EXIT_USAGE)
     sender = args.envelope_from or _envelope_sender(account, raw)
+    from tuimail.cli.account_check import ca_file_sentence
+
+    problem = ca_file_sentence(account)  # never queued: it could only fail later
+    if problem:
+        return _err("send", f"{problem} Nothing was sent or queued.", EXIT_USAGE)
     try:
         password = _password(account)
     except PasswordError as exc:
@@ -406,9 +516,27 @@ def run_send(args: argparse.Namespace) -> int:
         entry = outbox.enqueue(message, sender, recipients)
         kept = f"The message is kept in the outbox ({entry.id})."
         return _err("send", f"{sentence(exc)} {kept}", EXIT_USAGE)
-    entry = asyncio.run(
-        send_now(message, sender, recipients, account, password, timeout=account_timeout(account))
-    )
+    from tuimail.cli.alerts import begin, say_alerts
+
+    begin([account.name])
+    outbox = Outbox(account.name)
+    try:
+        entry = outbox.enqueue(message, sender, recipients)  # durable before the attempt
+    except OSError as exc:  # a full disk, an unwritable data directory
+        where = sanitize(str(exc.filename or outbox.dir))
+        return _err(
+            "send",
+            f"not sent: the message could not be written to the outbox ({where}: "
+            f"{exc.strerror or type(exc).__name__}). Nothing was sent or queued.",
+        )
+    try:
+        entry = asyncio.run(
+            outbox.send(entry.id, account, password, timeout=account_timeout(account))
+        )
+    except KeyboardInterrupt:
+        return _interrupted(outbox, entry.id)
+    outbox.prune_sent(account.sent_retention_days)
+    say_alerts([account.name])  # the Sent copy's connection's (RFC 3501 7.1)
     logging.getLogger("tuimail.cli").info(
         "send %s via %s: %s (%d recipients)", entry.id, account.name, entry.state, len(recipients)
     )
@@ -434,6 +562,34 @@ def run_send(args: argparse.Namespace) -> int:
     )
 
 
+def _interrupted(outbox: Outbox, entry_id: str) -> int:
+    """Ctrl-C during the first attempt: where the message is now, in one sentence (what
+    a process that died leaves is decided as Outbox.recover does), and exit 130."""
+    from tuimail.cli.exits import EXIT_INTERRUPTED
+
+    outbox.recover()
+    try:
+        state = outbox.get(entry_id).state
+    except KeyError:
+        state = None
+    if state in ("sent", "partial"):
+        said = f"interrupted after the server took the message ({entry_id}); it was sent."
+    elif state is None:
+        said = f"interrupted; see `tuimail outbox` for the message ({entry_id})."
+    elif state == "maybe_sent":
+        said = (
+            f"interrupted while the message was going out: it may have been delivered. It "
+            f"stays in the outbox ({entry_id}) and is not sent again without you: check the "
+            f"recipients' mail, then `tuimail outbox --resend {entry_id}`."
+        )
+    else:
+        said = (
+            f"interrupted before the message went out; it stays in the outbox ({entry_id}): "
+            "`tuimail outbox --retry` sends it (the app sends it too)."
+        )
+    return _err("send", said, EXIT_INTERRUPTED)
+
+
 def _copy_note(entry: OutboxEntry) -> str:
     copy = sent_copy(entry)
     return f"Copy: {copy}." if copy else ""
@@ -449,6 +605,7 @@ def run_outbox(args: argparse.Namespace) -> int:
         if args.account not in accounts:
             return _err("outbox", f"there is no account named {args.account!r}", EXIT_USAGE)
         accounts = {args.account: accounts[args.account]}
+    from tuimail.cli.account_check import ca_file_sentence
     from tuimail.core.outbox import unclaimed
 
     # Messages of an account renamed or removed since: listed (never hidden), removable.
@@ -469,6 +626,12 @@ def run_outbox(args: argparse.Namespace) -> int:
                 return 0
             if account is None:  # no account to send it with
                 return _err("outbox", _unconfigured(box.get(entry_id)), EXIT_USAGE)
+            problem = ca_file_sentence(account)
+            if problem:
+                return _err("outbox", f"{problem} {entry_id} stays in the outbox.", EXIT_USAGE)
+            from tuimail.cli.alerts import begin, say_alerts
+
+            begin([account.name])
             entry = asyncio.run(
                 box.send(
                     entry_id,
@@ -479,6 +642,7 @@ def run_outbox(args: argparse.Namespace) -> int:
                     timeout=account_timeout(account),
                 )
             )
+            say_alerts([account.name])  # the Sent copy's connection's
             print(f"{entry.id}: {_describe(entry)}")
             return 0 if entry.state == "sent" else 1
         return _err("outbox", f"no message {entry_id!r} in the outbox", EXIT_USAGE)
@@ -487,20 +651,32 @@ def run_outbox(args: argparse.Namespace) -> int:
             box = Outbox(account.name)
             if not box.count():
                 continue
+            problem = ca_file_sentence(account)
+            if problem:
+                status = _err("outbox", f"{problem} Its messages stay in the outbox.", EXIT_USAGE)
+                continue
             try:
                 password = _password(account)
             except PasswordError as exc:
                 status = _err("outbox", f"{account.name}: {describe(exc)}", EXIT_USAGE)
                 continue
+            from tuimail.cli.alerts import begin, say_alerts
+
+            begin([account.name])
             for entry in asyncio.run(box.process(account, password, force=True)):
                 if entry.state not in ("sent", "partial"):
                     status = 1
+            say_alerts([account.name])  # the Sent copy's connection's
     listing = []
     for account in accounts.values():
         box = Outbox(account.name)
         box.recover()
         listing += box.entries()
     stray = [entry for box in orphans for entry in box.entries()]
+    if args.retry and status == 0:
+        left = _left_waiting(listing, stray)
+        if left:  # --retry did not empty the outbox: said, and not a success
+            status = _err("outbox", left)
     if args.json:
         shown = [_entry_json(e) | {"account_configured": True} for e in listing]
         shown += [_entry_json(e) | {"account_configured": False} for e in stray]
@@ -522,6 +698,39 @@ def run_outbox(args: argparse.Namespace) -> int:
         elif entry.state == "maybe_sent":
             print(f"    check the recipient's mail first; `tuimail outbox --resend {entry.id}`")
     return status
+
+
+def _left_waiting(listing: list[OutboxEntry], stray: list[OutboxEntry]) -> str:
+    """After --retry, why messages are still in the outbox ("" when none is): the ones
+    that may have been sent or were refused wait for the user, those of an account no
+    longer configured for one of that name."""
+    maybe = sum(entry.state == "maybe_sent" for entry in listing)
+    failed = sum(entry.state == "failed" for entry in listing)
+    others = len(listing) - maybe - failed
+    parts = []
+    if maybe:
+        parts.append(
+            f"{_messages(maybe)} may have been sent already and {_are(maybe)} not sent again "
+            "without you (check the recipients' mail, then `tuimail outbox --resend ID`)"
+        )
+    if failed:
+        parts.append(f"{_messages(failed)} could not be sent (see below)")
+    if others:
+        parts.append(f"{_messages(others)} still {_are(others)} waiting (see below)")
+    if stray:
+        parts.append(
+            f"{_messages(len(stray))} of an account no longer configured {_are(len(stray))} "
+            "not sent (see below)"
+        )
+    return ("; ".join(parts) + ".") if parts else ""
+
+
+def _messages(count: int) -> str:
+    return f"{count} message" + ("" if count == 1 else "s")
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"
 
 
 def _unconfigured(entry: OutboxEntry) -> str:

@@ -57,6 +57,13 @@ def warning_words(warning) -> str:
     return words(warning)
 
 
+def renumbered(folder: str, reason: str) -> str:
+    """tuimail.words.status.renumbered: a folder whose UIDVALIDITY changed."""
+    from tuimail.words.status import renumbered as words
+
+    return words(folder, reason)
+
+
 def message_note(*args, **kwargs) -> str:
     from tuimail.words.notes import message_note as words
 
@@ -188,8 +195,20 @@ def _accounts(name: str | None, *, imap_only: bool = True) -> list[Account]:
     return accounts
 
 
+def _check_config(account: Account) -> None:
+    """Raise AccountConfigError (exit 2, one sentence) for configuration of the account
+    no server can fix (an unusable ca_file), before anything connects."""
+    from tuimail.cli.account_check import AccountConfigError, ca_file_sentence
+
+    problem = ca_file_sentence(account)
+    if problem is not None:
+        raise AccountConfigError(problem)
+
+
 def _connector(account: Account):
     from tuimail.core.connect import account_timeout
+
+    _check_config(account)
     from tuimail.core.imap.session import connector
 
     return connector(account, _password(account), timeout=account_timeout(account))
@@ -197,6 +216,7 @@ def _connector(account: Account):
 
 def _guard(func):
     def run(args: argparse.Namespace) -> int:
+        from tuimail.cli.account_check import AccountConfigError
         from tuimail.cli.output import local_write_failed, reader_gone
         from tuimail.core.config import ConfigError
         from tuimail.core.secrets import PasswordError
@@ -209,6 +229,8 @@ def _guard(func):
             from tuimail.words.config import config_words
 
             return _fail(config_words(exc), EXIT_USAGE)
+        except AccountConfigError as exc:  # a sentence already (tuimail.cli.account_check)
+            return _fail(str(exc), EXIT_USAGE)
         except LookupError as exc:
             return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
@@ -280,9 +302,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
         store = _open_store(imap=any(opened is not None for opened in early))
         try:
             code = _sync_accounts(args, store, accounts, passwords, early, missing)
-            return max(code, EXIT_USAGE) if missing else code
-        finally:
-            store.close()  # written and closed here: the process may end without a teardown
+        except KeyboardInterrupt:
+            # The passes' threads may still be writing: the store is left to them, and
+            # the process ends without a teardown (each pass writes in transactions).
+            raise
+        except BaseException:
+            store.close()
+            raise
+        store.close()  # written and closed here: the process may end without a teardown
+        return max(code, EXIT_USAGE) if missing else code
     finally:
         for opened in early:
             if opened is not None:
@@ -291,14 +319,24 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def _credentials(accounts: list[Account], *, several: bool):
     """Each account's password, asked for in turn before anything connects. With `several`
-    (no account named) an account whose password or sign-in cannot be had is named in one
-    sentence and left out, so it never stops the others; a named account's is raised
-    (worded once by _guard). Returns the accounts kept, their passwords and those left out
-    with their error (the exit status is then 2: no password available)."""
+    (no account named) an account whose password or sign-in cannot be had, or whose
+    configuration no server can fix (an unusable ca_file), is named in one sentence and
+    left out, so it never stops the others; a named account's is raised (worded once by
+    _guard). Returns the accounts kept, their passwords and those left out with their
+    error (the exit status is then 2: no password available, or a configuration error)."""
+    from tuimail.cli.account_check import AccountConfigError
     from tuimail.core.secrets import PasswordError
 
     kept, passwords, missing = [], [], []
     for account in accounts:
+        try:
+            _check_config(account)  # no server can fix it: never connected
+        except AccountConfigError as exc:
+            if not several:
+                raise
+            missing.append((account, exc))
+            _fail(str(exc))
+            continue
         try:
             passwords.append(_password(account))
         except PasswordError as exc:
@@ -415,13 +453,14 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early, 
         )
         for error in sync_errors(result):
             log.warning("sync %s: %s", account.name, error)
+    from tuimail.cli.alerts import print_alerts
     from tuimail.core import server_alerts
 
     alerts = {account.name: server_alerts.take(account.name) for account in accounts}
     if args.json:
         _print_json(results, pop3_results, alerts, missing)
     else:
-        _print_alerts(alerts)
+        print_alerts(alerts)
         for p in pop3_results:
             if p["error"]:
                 print(f"{p['account']}: {_safe(p['error'])}", file=sys.stderr)
@@ -440,20 +479,15 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early, 
                     f"{r.account}: {len(r.folders)} folders, {r.new} new, {r.changed} "
                     f"changed, {r.removed} removed in {r.seconds:.2f} s"
                 )
+            for folder in r.folders:
+                if folder.renumbered:  # UIDVALIDITY changed (already sanitised)
+                    print(f"  note: {renumbered(folder.folder, folder.renumbered)}")
             for error in sync_errors(r):
                 print(f"  error: {_safe(error)}", file=sys.stderr)
             for refused in r.refused_actions:
                 print(f"  {_safe(failure(refused))}", file=sys.stderr)
     failed = any(not r.ok for r in results) or any(p["error"] for p in pop3_results)
     return 1 if failed else 0
-
-
-def _print_alerts(alerts: dict[str, list[str]]) -> None:
-    """Each server alert (RFC 3501 7.1: it MUST be shown), on stderr, once; the texts are
-    sanitised already (tuimail.core.server_alerts)."""
-    for account, texts in alerts.items():
-        for text in texts:
-            print(f"{account}: the server says: {text}", file=sys.stderr)
 
 
 def _synced(store, accounts: list[Account], passwords: list, early: list):
@@ -650,11 +684,15 @@ def cmd_read(args: argparse.Namespace) -> int:
     if raw is None and (folder.local or account.protocol != "imap"):
         return _fail(f"the text of message {args.uid} is not in the store")
     if raw is None:
+        from tuimail.cli.alerts import begin, say_alerts
+
+        begin([account.name])
         engine = SyncEngine(store, account, _connector(account))
         try:
             raw = engine.fetch_body(row.id)
         finally:
             engine.close()
+            say_alerts([account.name])  # the connection's [ALERT]s (RFC 3501 7.1)
     if args.route:
         return route.print_route(raw, account, args)
     if args.raw:
@@ -802,6 +840,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from tuimail.core import server_alerts
 
     server_alerts.forget(account.name)
+    _check_config(account)
     runtime = _runtime(store, account, show, idle=True)  # may fail: the password
     holder.append(runtime)
     if pop3:  # every pass's mail is new mail to show, the first one's too

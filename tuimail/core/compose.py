@@ -881,7 +881,7 @@ def draft_from_message(raw: bytes | Message) -> Draft:
         cc=_addresses_as_written(msg, "cc"),
         bcc=_addresses_as_written(msg, "bcc"),
         subject=_header(msg, "subject"),
-        body=_part_text(body_part).replace("\r\n", "\n") if body_part is not None else "",
+        body=_editable_text(body_part) if body_part is not None else "",
         in_reply_to=(message_ids(_header(msg, "in-reply-to")) or [None])[0],
         references=message_ids(_header(msg, "references")),
         message_id=(message_ids(_header(msg, "message-id")) or [None])[0],
@@ -903,6 +903,18 @@ def draft_from_message(raw: bytes | Message) -> Draft:
             )
         )
     return draft
+
+
+def _editable_text(part: Message) -> str:
+    """A saved body as it was written: a format=flowed one (as long lines are saved) with
+    its soft breaks joined again, so editing and sending it again flows it afresh."""
+    text = _part_text(part).replace("\r\n", "\n")
+    if str(part.get_param("format", "")).lower() != "flowed":
+        return text
+    from tuimail.core.mime.quotes import unflow
+
+    delsp = str(part.get_param("delsp", "")).lower() == "yes"
+    return unflow(text, delsp=delsp)
 
 
 def _part_bodies(raw: bytes, msg: Message) -> list[bytes] | None:

@@ -33,7 +33,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from imapclient import IMAPClient
@@ -48,11 +48,14 @@ from tuimail.core.errors import (
     TimedOut,
     Unreachable,
 )
+from tuimail.core.imap import depth as _imap_depth
+from tuimail.core.imap.untagged import trim as trim_untagged
 from tuimail.core.server_alerts import may_be_alert
 from tuimail.core.tls import shared_mail_context
 
 # poplib refuses lines longer than 2048 bytes; real HTML mail has far longer ones.
 poplib._MAXLINE = max(poplib._MAXLINE, 64 << 20)
+
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -416,6 +419,7 @@ class _IMAP4(imaplib.IMAP4):
 
     expected_bytes = 0  # what the next answer may carry (see arm_deadline), set by bulk()
     line_limit = 0  # a longer line allowed for one answer (see long_lines); 0: _MAXLINE
+    kept_literal = 0  # of each literal only this much is kept (see kept_literals); 0: all
 
     def open(self, host: str = "", port: int = imaplib.IMAP4_PORT, timeout: float | None = None):
         self.host = host
@@ -431,6 +435,7 @@ class _IMAP4(imaplib.IMAP4):
 
     def _command(self, name: str, *args: Any) -> Any:
         self._received = 0
+        trim_untagged(self.untagged_responses)  # what nobody read does not pile up
         return super()._command(name, *args)
 
     def _connect(self) -> None:
@@ -518,7 +523,18 @@ class _IMAP4(imaplib.IMAP4):
                 reason="item-too-big", data={"size": size, "limit": MAX_LITERAL}, protocol="imap"
             )
         self._count(size)  # bounded before it is read (the deadline bounds the waiting)
+        if 0 < self.kept_literal < size:
+            return self._read_start(size, self.kept_literal)
         return self.file.read(size) if size > 0 else b""
+
+    def _read_start(self, size: int, kept: int) -> bytes:
+        """The first `kept` bytes of a literal of `size`; the rest is read and dropped a
+        MB at a time (an end of stream leaves it short: imaplib's next read says closed)."""
+        start = self.file.read(kept)
+        left = size - len(start)
+        while left > 0 and (chunk := self.file.read(min(left, 1 << 20))):
+            left -= len(chunk)
+        return start
 
     def _count(self, size: int) -> None:
         self._received += size
@@ -529,35 +545,39 @@ class _IMAP4(imaplib.IMAP4):
 
 
 @contextmanager
-def bulk(client: Any, expected_bytes: int) -> Iterator[None]:
-    """Within this block, each answer on `client` (an IMAPClient from open_imap) may take
-    the time `expected_bytes` need at BULK_RATE on top of the timeout (still absolute)."""
+def _within(client: Any, setting: str, value: int) -> Iterator[None]:
+    """Within this block `client`'s connection (an _IMAP4: nothing for another) has
+    `setting` at `value` (at least 0); 0, its default, again after it."""
     imap = getattr(client, "_imap", None)
     if not isinstance(imap, _IMAP4):
         yield
         return
-    imap.expected_bytes = max(0, int(expected_bytes))
+    setattr(imap, setting, max(0, int(value)))
     try:
         yield
     finally:
-        imap.expected_bytes = 0
+        setattr(imap, setting, 0)
 
 
-@contextmanager
-def long_lines(client: Any, limit: int) -> Iterator[None]:
+def bulk(client: Any, expected_bytes: int) -> AbstractContextManager[None]:
+    """Within this block, each answer on `client` (an IMAPClient from open_imap) may take
+    the time `expected_bytes` need at BULK_RATE on top of the timeout (still absolute)."""
+    return _within(client, "expected_bytes", expected_bytes)
+
+
+def kept_literals(client: Any, limit: int) -> AbstractContextManager[None]:
+    """Within this block, of each literal on `client` only its first `limit` bytes are
+    kept (the rest is read and dropped): for answers whose literals are used only so far,
+    a header FETCH read by imaplib (the bulk reader, imap.fetchscan, bounds its own)."""
+    return _within(client, "kept_literal", limit)
+
+
+def long_lines(client: Any, limit: int) -> AbstractContextManager[None]:
     """Within this block, a line on `client` may be up to `limit` bytes (never less than
     imaplib._MAXLINE): for one answer known to be one long line (a SEARCH of a big folder),
     with a bound the caller derives from what it expects. Every other answer keeps the
     global limit, which guards against endless lines."""
-    imap = getattr(client, "_imap", None)
-    if not isinstance(imap, _IMAP4):
-        yield
-        return
-    imap.line_limit = max(0, int(limit))
-    try:
-        yield
-    finally:
-        imap.line_limit = 0
+    return _within(client, "line_limit", limit)
 
 
 class TuimailIMAPClient(IMAPClient):
@@ -608,6 +628,15 @@ class TuimailIMAPClient(IMAPClient):
     def secure_starttls(self) -> None:
         """STARTTLS, mandatory: advertised, completed, nothing from before TLS kept."""
         imap = self._imap
+        if imap.state == "AUTH":
+            # A PREAUTH greeting in the clear (RFC 3501 6.2.1: STARTTLS is then not
+            # allowed): imaplib refused to send it in its own words ("illegal in state
+            # AUTH"). Said for what it is; nothing is sent.
+            raise TLSRequiredError(
+                f"{self.host} port {self.port} greeted with PREAUTH before encryption; "
+                "nothing was sent",
+                reason="preauth-in-clear",
+            )
         caps = {c.upper() for c in self.capabilities()}
         if b"STARTTLS" not in caps:
             raise TLSRequiredError(
@@ -920,3 +949,8 @@ def _close_quietly(sock: socket.socket | None) -> None:
             sock.close()
     except OSError:
         pass
+
+
+# imapclient's parsers: a nesting too deep to read is the server's protocol violation, not
+# a RecursionError (tuimail.core.imap.depth). Every IMAP connection is made here.
+_imap_depth.install()

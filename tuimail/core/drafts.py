@@ -90,6 +90,10 @@ class DraftStore:
                             previous.server_folder,
                             previous.server_uid,
                             previous.server_uidvalidity,
+                            message_id=draft.message_id or "",
+                            keep=info.server_uid
+                            if info.server_folder == previous.server_folder
+                            else None,
                         )
             self._write_info(info)
         return info
@@ -154,13 +158,14 @@ class DraftStore:
         if info and info.server_folder and info.server_uid and account and password:
             from tuimail.core.sent_copy import delete_uid
 
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # an old copy left is harmless
                 delete_uid(
                     account,
                     password,
                     info.server_folder,
                     info.server_uid,
                     info.server_uidvalidity,
+                    message_id=self.open(draft_id).message_id or "",
                 )
         for suffix in (".eml", ".json"):
             with contextlib.suppress(FileNotFoundError):

@@ -146,6 +146,7 @@ SECURITY_REASONS = (
     "starttls-missing",  # STARTTLS / STLS not offered
     "starttls-refused",  # the server refused STARTTLS (code, server_text)
     "starttls-closed",  # accepted STARTTLS, then closed instead of starting TLS
+    "preauth-in-clear",  # IMAP PREAUTH greeting before STARTTLS: nothing read can be trusted
     "injection",  # bytes between the STARTTLS reply and the handshake
     "privacy-required",  # IMAP [PRIVACYREQUIRED]: the server wants encryption for this
     "login-disabled",  # IMAP LOGINDISABLED and no AUTH=PLAIN on this connection

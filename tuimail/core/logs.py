@@ -133,8 +133,9 @@ class _PrivateRotatingHandler(logging.FileHandler):
         self.backupCount = backupCount
         super().__init__(path, mode="a", encoding=encoding, errors=errors)
 
-    def _open(self):  # type: ignore[override]
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    def _open(self, *, afresh: bool = False):  # type: ignore[override]
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | (os.O_TRUNC if afresh else 0)
+        fd = os.open(self.baseFilename, flags, 0o600)
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -155,7 +156,9 @@ class _PrivateRotatingHandler(logging.FileHandler):
         return self.stream.tell() + len(self.format(record)) + 1 >= self.maxBytes
 
     def _rotate(self) -> None:
-        """tuimail.log becomes .1, .1 becomes .2 ...; the one past backupCount is gone."""
+        """tuimail.log becomes .1, .1 becomes .2 ...; the one past backupCount is gone.
+        With backupCount 0 there is no older file to keep: tuimail.log starts afresh
+        (reopened as it was, it stayed full, so every record reopened it, unbounded)."""
         if self.stream is not None:
             self.stream.close()
             self.stream = None  # type: ignore[assignment]
@@ -166,7 +169,7 @@ class _PrivateRotatingHandler(logging.FileHandler):
                     os.replace(older, f"{self.baseFilename}.{i + 1}")
             if os.path.exists(self.baseFilename):
                 os.replace(self.baseFilename, f"{self.baseFilename}.1")
-        self.stream = self._open()
+        self.stream = self._open(afresh=self.backupCount <= 0)
 
 
 def log_path() -> Path:

@@ -244,13 +244,17 @@ class Outbox:
         self.sent_dir = base / "sent" / _safe_name(account_name)
         legacy = base / "outbox" / _legacy_name(account_name)
         if legacy != self.dir:
-            self._adopt(legacy)
+            self._adopt(legacy, self.dir, legacy)
+            # the sent history too; an older tuimail moves a message there holding its
+            # outbox lock
+            self._adopt(base / "sent" / _legacy_name(account_name), self.sent_dir, legacy)
 
-    def _adopt(self, legacy: Path) -> None:
-        """Take over this account's messages from the directory an older tuimail shared
-        between names (by the account named in each state; others' stay). The state is
-        written here first, then the message moved: an interruption leaves it listed in
-        one of the two, never lost."""
+    def _adopt(self, legacy: Path, target: Path, locks: Path) -> None:
+        """Take over this account's messages from `legacy`, a directory an older tuimail
+        shared between names (by the account named in each state; others' stay), into
+        `target`, one message at a time, each under its lock in `locks` (where the older
+        tuimail locks it while sending it). The state is written here first, then the
+        message moved: an interruption leaves it listed in one of the two, never lost."""
         if not legacy.is_dir():
             return
         for state in legacy.glob("*.json"):
@@ -262,17 +266,22 @@ class Outbox:
                 continue
             eml = state.with_suffix(".eml")
             try:
-                with _message_lock(legacy, state.stem) as mine:
+                locked = (  # no directory there: nothing of it is being sent
+                    _message_lock(locks, state.stem)
+                    if locks.is_dir()
+                    else contextlib.nullcontext(True)
+                )
+                with locked as mine:
                     if not mine:  # an older tuimail is sending it now: taken next time
                         continue
                     if eml.exists():
-                        write_atomic(self.dir / state.name, state.read_bytes())
-                        os.replace(eml, self.dir / eml.name)
-                        _fsync_dir(self.dir)
-                    if (self.dir / eml.name).exists():
+                        write_atomic(target / state.name, state.read_bytes())
+                        os.replace(eml, target / eml.name)
+                        _fsync_dir(target)
+                    if (target / eml.name).exists():
                         os.unlink(state)
                         with contextlib.suppress(OSError):
-                            os.unlink(legacy / f"{state.stem}.lock")
+                            os.unlink(locks / f"{state.stem}.lock")
             except OSError:
                 continue  # left where it was: listed there, tried again next time
 
@@ -303,7 +312,12 @@ class Outbox:
             message_id=sanitize(str(headers.get("message-id", "") or "")),
         )
         write_atomic(self._eml(entry_id), raw)
-        self.save(entry)
+        try:
+            self.save(entry)
+        except OSError:  # a full disk: not queued, so no message is left without a state
+            with contextlib.suppress(OSError):
+                self._eml(entry_id).unlink()
+            raise
         return entry
 
     def save(self, entry: OutboxEntry, *, sent: bool = False) -> None:

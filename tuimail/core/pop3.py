@@ -51,7 +51,7 @@ from io import BytesIO
 from typing import Protocol
 
 from tuimail.core.account import Account
-from tuimail.core.errors import RETR, Failure, Refused
+from tuimail.core.errors import RETR, Failure, Refused, SecurityFailure
 from tuimail.core.pop3_errors import Pop3Busy, Pop3Error, Pop3Refused, classify_pop3
 from tuimail.core.pop3_keys import (
     LEGACY_PREFIXES,
@@ -184,6 +184,11 @@ def pop3_login(conn: poplib.POP3, user: str, password: Secret, *, host: str | No
 
     if isinstance(password, BearerToken):
         return _bearer_login(conn, user, password, sasl, host)
+    if caps and "STLS" in caps and "USER" not in caps and not sasl and not _encrypted(conn):
+        # No login offered before STLS (Dovecot off loopback): USER would only be refused.
+        raise SecurityFailure(
+            reason="login-disabled", protocol="pop3", host=host, data={"encrypted": False}
+        )
     try:
         if not caps or "USER" in caps or "PLAIN" not in sasl:
             conn.user(user)
@@ -197,6 +202,13 @@ def pop3_login(conn: poplib.POP3, user: str, password: Secret, *, host: str | No
         if isinstance(error, Pop3Error) and error.kind == "authentication":
             error.data["login"] = user  # named in the words (tuimail.words)
         raise error from None
+
+
+def _encrypted(conn: poplib.POP3) -> bool:
+    """Whether the session is under TLS (POP3S, or after STLS)."""
+    import ssl
+
+    return isinstance(getattr(conn, "sock", None), ssl.SSLSocket)
 
 
 def _bearer_login(

@@ -394,6 +394,12 @@ class AccountRuntime:
                 failures = list(result.failures)
                 for refused in result.refused_actions:
                     self._emit_failure(refused)
+                for folder in result.folders:
+                    if folder.renumbered:  # UIDVALIDITY changed: said (words.status)
+                        note = "uidvalidity-" + folder.renumbered
+                        self.emit(
+                            ServiceEvent("warning", self.account.name, folder.folder, note=note)
+                        )
         except _Stopped:
             return False
         except PasswordError as exc:
@@ -606,6 +612,9 @@ class AccountRuntime:
             self._spawn(self._poll_loop, f"pop3-{self.account.name}")
             return
         if self._watcher is not None:
+            # Already watching, perhaps waiting out a back-off after the server went
+            # away: the account works again (a pass just did), so it connects now.
+            self._watcher.retry_now()
             return
         from tuimail.core.imap.idle import AccountWatcher
 

@@ -80,6 +80,11 @@ def login(account: Account, password: Secret, timeout: float | None = None) -> I
         timeout,
         address=account_address(account, account.incoming),
     )
+    from tuimail.core import server_alerts
+
+    # The greeting's [ALERT] and later ones are the account's, shown as sync's are (the
+    # app's listener, `tuimail send`'s stderr), never dropped with this connection.
+    server_alerts.attach(client._imap, account.name)
     try:
         from tuimail.core.imap.login import imap_login
 
@@ -150,20 +155,27 @@ def delete_uid(
     uid: int,
     uidvalidity: int | None,
     timeout: float | None = None,
+    *,
+    message_id: str = "",
+    keep: int | None = None,
 ) -> bool:
     """Remove one message by UID (an older version of a draft); True if it was removed.
 
     Only when the folder's UIDVALIDITY is still the one the UID was given under (else the
-    number may name another message now), and only with UID EXPUNGE (UIDPLUS): a plain
-    EXPUNGE would also remove every other message marked \\Deleted in the folder. Without
-    either, the old copy is left where it is (False).
+    number may name another message now), or, with `message_id`, when the message at that
+    UID still has that Message-ID and is not `keep` (the new copy's UID: a server that
+    changes UIDVALIDITY at every session keeps its UIDs); and only with UID EXPUNGE
+    (UIDPLUS): a plain EXPUNGE would also remove every other message marked \\Deleted in
+    the folder. Otherwise the old copy is left where it is (False).
     """
     if uidvalidity is None:
         return False
     client = login(account, password, timeout)
     try:
         status = client.select_folder(folder)
-        if status.get(b"UIDVALIDITY") != uidvalidity:
+        if status.get(b"UIDVALIDITY") != uidvalidity and (
+            uid == keep or not _holds(client, uid, message_id)
+        ):
             return False
         if not client.has_capability("UIDPLUS"):
             return False
@@ -172,6 +184,20 @@ def delete_uid(
         return True
     finally:
         _logout(client)
+
+
+def _holds(client: IMAPClient, uid: int, message_id: str) -> bool:
+    """Whether the selected folder's message `uid` has the Message-ID `message_id`."""
+    from tuimail.core.compose import message_ids
+
+    wanted = message_ids(message_id) if message_id else []
+    if not wanted:
+        return False
+    item = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+    data = client.fetch([uid], [b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]).get(uid, {})
+    header = data.get(item) or b""
+    value = header.decode("utf-8", "replace").partition(":")[2]
+    return message_ids(value)[:1] == wanted[:1]
 
 
 def _appenduid(response: object) -> tuple[int | None, int | None]:

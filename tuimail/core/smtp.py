@@ -43,6 +43,7 @@ from tuimail.core.smtp_address import (
 from tuimail.core.smtp_client import Smtp
 from tuimail.core.smtp_data import DataStalled
 from tuimail.core.smtp_errors import classify_reply, classify_smtp
+from tuimail.core.tls import CAFileError
 
 Kind = Literal["temporary", "permanent", "security", "maybe_sent"]
 DEFAULT_TIMEOUT = 60.0
@@ -260,6 +261,7 @@ async def check_login(
         try:
             await smtp.ehlo()
             if not smtp.supports_extension("auth"):
+                _no_auth_before_starttls(smtp, account)
                 raise SubmitError("permanent", "no-login", stage="EHLO")
             return await smtp_login(smtp, account.login, password)
         except smtp_errors.SMTPException as exc:
@@ -278,7 +280,12 @@ async def _connection(
     is checked against the host all the same. Every SubmitError raised, here or inside,
     carries the host and port in its data."""
     settings = account.outgoing
-    kwargs = smtp_kwargs(settings, account.ca_file, timeout)
+    try:
+        kwargs = smtp_kwargs(settings, account.ca_file, timeout)
+    except CAFileError as exc:  # the account's configuration: permanent, never retried
+        failed = _failure("connect", exc, settings.host, "security")
+        failed.data.update(_where(account))
+        raise failed from exc
     if settings.security == "plain":
         kwargs["use_tls"] = False
         kwargs["start_tls"] = False
@@ -351,8 +358,21 @@ async def _login(smtp: aiosmtplib.SMTP, account: Account, password: Secret | Non
     except (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError) as exc:
         raise _failure("EHLO", exc, account.outgoing.host, "lost") from exc
     if not smtp.supports_extension("auth"):
+        _no_auth_before_starttls(smtp, account)
         return  # the server takes mail without AUTH (e.g. trusted network)
     await smtp_login(smtp, account.login, password)
+
+
+def _no_auth_before_starttls(smtp: aiosmtplib.SMTP, account: Account) -> None:
+    """Raise a security SubmitError when an unencrypted connection (security = "plain")
+    offers no AUTH but STARTTLS: the server logs in only after STARTTLS (Postfix's
+    smtpd_tls_auth_only), so sending without a login there only meets a refusal."""
+    if account.outgoing.security == "plain" and smtp.supports_extension("starttls"):
+        host = account.outgoing.host
+        error = SecurityFailure(
+            reason="login-disabled", protocol="smtp", host=host, data={"encrypted": False}
+        )
+        raise SubmitError("security", "security", error=error, stage="EHLO")
 
 
 async def smtp_login(smtp: aiosmtplib.SMTP, login: str, password: Secret) -> str:
@@ -540,6 +560,12 @@ async def _send_batch(
             await smtp.rcpt(address.wire, encoding=encoding)
             accepted.append(rcpt)
         except smtp_errors.SMTPResponseException as exc:
+            if not 400 <= exc.code <= 599:
+                # Not a refusal: aiosmtplib's -1 for an answer that is not SMTP or too
+                # long to hold ("-1 Response too long" was recorded as the recipient's
+                # refusal), or a positive code where only a failure raises. The server's
+                # fault for the whole transaction, as at MAIL FROM.
+                raise _reply_error("RCPT", exc.code, exc.message, refused=refused) from exc
             refused[rcpt] = recipient_refusal(exc.code, exc.message)
             temporary = temporary or 400 <= exc.code < 500
         except lost as exc:

@@ -76,6 +76,13 @@ def _not_one_mailbox(local: str, domain: str) -> bool:
     return not literal and bool(_SPECIALS & set(domain))
 
 
+def _empty_label(domain: str) -> bool:
+    """A domain name with an empty label ("x..org", ".x.org", "x.org."): no mail system
+    delivers to it (RFC 5321 4.1.2: Domain = sub-domain *("." sub-domain))."""
+    literal = domain.startswith("[") and domain.endswith("]")
+    return not literal and "" in domain.replace("\u3002", ".").split(".")
+
+
 def envelope_address(address: str) -> EnvelopeAddress:
     """The envelope form of `address` (may be "" for the null sender)."""
     address = address.strip()
@@ -88,7 +95,7 @@ def envelope_address(address: str) -> EnvelopeAddress:
         raise AddressError("not-an-address", address)
     if any(c in address for c in "\r\n\x00"):
         raise AddressError("line-break", address)
-    if _not_one_mailbox(local, domain):
+    if _not_one_mailbox(local, domain) or _empty_label(domain):
         raise AddressError("not-an-address", address)
     wire = f"{local}@{_domain(domain, address)}"
     return EnvelopeAddress(address, wire, not local.isascii())

@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tuimail.core import start_gc
 from tuimail.core.errors import AuthenticationFailed
+from tuimail.core.facade.views import SEARCH
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import (
     UNIFIED,
@@ -460,8 +461,10 @@ class TuimailApp(App[None]):
     def show_error(self, text: str, diagnose: bool = False) -> None:
         self.last_error = text
         self._told_error = text  # said whole in this note
-        hint = f" Press {self.diagnose_key()} to diagnose." if diagnose else ""
-        notify(self, text + hint, severity="error", timeout=8)
+        said = text
+        if diagnose:  # a second sentence follows: the first one must read as one
+            said = _as_sentence(text) + f" Press {self.diagnose_key()} to diagnose."
+        notify(self, said, severity="error", timeout=8)
         self.update_status()
 
     # -- events from the service ------------------------------------------------------
@@ -524,7 +527,7 @@ class TuimailApp(App[None]):
             self.refresh_folders()
             if event.kind == "folders" or (
                 self.account in (event.account, UNIFIED)
-                and (self.folder in (event.folder, "__search__") or self.account == UNIFIED)
+                and (self.folder in (event.folder, SEARCH) or self.account == UNIFIED)
             ):
                 self.reload_list()
         self.update_status()
@@ -732,7 +735,7 @@ class TuimailApp(App[None]):
     def _open_folder_gone(self, folders: list) -> bool:
         """The open folder of a real account is missing from that account's listed
         folders (the account has some: its folders were read)."""
-        if not self.account or self.account == UNIFIED or self.folder == "__search__":
+        if not self.account or self.account == UNIFIED or self.folder == SEARCH:
             return False
         mine = {f.name for f in folders if f.account == self.account}
         return bool(mine) and self.folder not in mine
@@ -771,7 +774,7 @@ class TuimailApp(App[None]):
         lst = main.query_one(MessageList)
         account, folder = self.account, self.folder
         around = lst.cursor if keep_cursor else (at[0] if at else 0)
-        if folder == "__search__":
+        if folder == SEARCH:
             source = lst.source
 
             def read_search():
@@ -983,7 +986,7 @@ class TuimailApp(App[None]):
     def list_context(self) -> str:
         """What the list's columns show: the account in the unified inbox, the folder in
         search results (account/folder when there are several accounts), the recipients in Sent (and Drafts) instead of yourself."""
-        if self.folder == "__search__":
+        if self.folder == SEARCH:
             # the search covers every account: with several, each row names its own
             several = self.service is not None and len(self.service.accounts) > 1
             return "search-all" if several else "search"
@@ -1026,7 +1029,7 @@ class TuimailApp(App[None]):
         self._reorder()
 
     def toggle_threads(self) -> None:
-        if self.folder == "__search__":
+        if self.folder == SEARCH:
             self.notify("Threads are shown in folders and the unified inbox.")
             return
         self.threaded = not self.threaded
@@ -1309,7 +1312,7 @@ class TuimailApp(App[None]):
         service = self.service
         if service is None:
             return
-        if not self.account or self.account == UNIFIED or self.folder == "__search__":
+        if not self.account or self.account == UNIFIED or self.folder == SEARCH:
             self.notify("Open a folder of an account first.")
             return
         account, folder = self.account, self.folder
@@ -1566,7 +1569,7 @@ class TuimailApp(App[None]):
         service = self.service
         if service is None:
             return []
-        if self.folder == "__search__":
+        if self.folder == SEARCH:
             main = self.main
             source = main.query_one(MessageList).source if main is not None else None
             shown = {r.id for r in source.rows(0, source.count())} if source is not None else set()
@@ -1602,7 +1605,7 @@ class TuimailApp(App[None]):
             if not query:
                 return
             account = self.account if self.account != UNIFIED else None
-            folder = self.folder if self.folder not in ("__search__",) else None
+            folder = self.folder if self.folder not in (SEARCH,) else None
 
             def found(source) -> None:
                 self._tag(list(source.rows(0, source.count())), f"matching {query}")
@@ -1756,7 +1759,7 @@ class TuimailApp(App[None]):
                 return
 
             def done(source) -> None:
-                if self.folder != "__search__":
+                if self.folder != SEARCH:
                     self.before_search = (self.account, self.folder)
                     self._cursor_before_search = None
                     if self.main is not None and not self.threaded:
@@ -1764,7 +1767,7 @@ class TuimailApp(App[None]):
                         row = lst.current
                         if row is not None:
                             self._cursor_before_search = (lst.cursor, row.id)
-                self.account, self.folder = self.account or UNIFIED, "__search__"
+                self.account, self.folder = self.account or UNIFIED, SEARCH
                 if self.main is not None:
                     self._list_reads.cancel()  # a folder still loading is not shown
                     lst = self.main.query_one(MessageList)
@@ -1773,7 +1776,7 @@ class TuimailApp(App[None]):
                     self._title_search(source)
 
             account = self.account if self.account != UNIFIED else None
-            folder = self.folder if self.folder != "__search__" else None
+            folder = self.folder if self.folder != SEARCH else None
             self.work(lambda: service.search(query, account, folder), "search", done)
 
         main = self.main
@@ -1863,7 +1866,7 @@ class TuimailApp(App[None]):
 
         if what == "create":
             self.push_screen(
-                InputDialog("New folder name:"),
+                InputDialog(f"New folder in {sanitize(account)}:"),
                 lambda name: (
                     name
                     and self.work(lambda: service.create_folder(account, name), "folder", after)
@@ -2506,6 +2509,16 @@ class TuimailApp(App[None]):
         if self.service is not None:
             self.service.listener = None
             self.service.stop()
+
+
+def _as_sentence(text: str) -> str:
+    """`text` starting with a capital and closed with a full stop ("the mail server
+    refused the connection" -> "The mail server refused the connection.")."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def describe(exc: BaseException) -> str:

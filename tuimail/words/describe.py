@@ -16,6 +16,7 @@ from tuimail.words.outbox import outbox_reason, state_label, submit_error
 from tuimail.words.password import password_words
 from tuimail.words.service import service_words
 from tuimail.words.sign_in import needs_sign_in, sign_in_advice, sign_in_needed
+from tuimail.words.store import needs_room_words
 
 
 def typed(exc: BaseException) -> MailError | None:
@@ -64,11 +65,20 @@ def _is_config(exc: BaseException) -> bool:
 def _is_sentence(exc: BaseException) -> bool:
     """Errors whose text is already written for people: core's own, not a server's.
     Looked up only if loaded."""
-    for module, name in (("tuimail.core.service", "ServiceError"),):
+    for module, name in (
+        ("tuimail.core.service", "ServiceError"),
+        ("tuimail.cli.account_check", "AccountConfigError"),
+    ):
         cls = getattr(sys.modules.get(module), name, None)
         if cls is not None and isinstance(exc, cls):
             return True
     return False
+
+
+def _store_needs_room(exc: BaseException) -> bool:
+    """A store upgrade rolled back for want of disk space (typed). Looked up only if loaded."""
+    cls = getattr(sys.modules.get("tuimail.core.store.schema"), "StoreNeedsRoom", None)
+    return cls is not None and isinstance(exc, cls)
 
 
 def _store_unwritable(exc: BaseException) -> bool:
@@ -103,6 +113,8 @@ def describe(exc: BaseException) -> str:
         return config_words(exc)
     if _is_sentence(exc):
         return sanitize(str(exc))
+    if _store_needs_room(exc):
+        return needs_room_words(exc)
     if _store_unwritable(exc):
         return f"the local store could not be written (is the disk full?): {sanitize(str(exc))}"
     error = typed(exc)

@@ -82,6 +82,12 @@ def submit_failure(record: dict) -> str:
             )
         elif isinstance(error, ProtocolViolation) and error.reason == "unexpected-reply":
             words = f"the server answered {said} at {stage}, which is not an answer there"
+        elif isinstance(error, ProtocolViolation) and error.reason == "too-much-data":
+            at = "the greeting" if stage in ("", "greeting") else stage
+            words = (
+                f"the server's answer at {at} was longer than tuimail accepts (an answer "
+                "without end); the connection was closed"
+            )
         elif isinstance(error, ProtocolViolation):
             at = "the greeting" if stage in ("", "greeting") else stage
             line = error.data.get("line") if isinstance(error.data, dict) else None

@@ -17,6 +17,18 @@ def plain(value: object) -> str:
     return sanitize(str(value)) if value not in (None, "") else ""
 
 
+MAX_FOLDER_SHOWN = 80  # characters of a folder name in a sentence
+
+
+def folder(value: object) -> str:
+    """A folder's name for a sentence: sanitised, and a long one (a server may list 4 KB
+    names) cut in the middle so the sentence stays one readable line: "Archive/2019/…/x"."""
+    text = plain(value)
+    if len(text) > MAX_FOLDER_SHOWN:
+        text = text[:50] + "…" + text[-(MAX_FOLDER_SHOWN - 51) :]
+    return text
+
+
 def whole(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 

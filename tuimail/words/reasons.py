@@ -9,6 +9,7 @@ from tuimail.core.errors import (
     MailError,
 )
 from tuimail.words.kinds import KIND_WORDS
+from tuimail.words.plain import folder as shown_folder
 from tuimail.words.plain import plain, whole
 from tuimail.words.sign_in import SIGN_IN_CODES, challenge_words
 
@@ -22,6 +23,7 @@ LIST_LINE = {
     "empty-name": "an empty folder name",
     "name-too-long": "a folder name of {size} bytes",
     "nul-cr-lf": "NUL, CR or LF in a folder name",
+    "not-utf8": "a folder name in 8-bit bytes that are not UTF-8",
 }
 
 
@@ -154,7 +156,7 @@ def reason_words(error: MailError) -> str:
         return f"the server refused to {_REFUSED_STEPS.get(plain(data.get('what')), 'do this')}"
     if reason in _DATA_WORDS:
         return _DATA_WORDS[reason].format(
-            folder=plain(data.get("folder")) or "?", kind=plain(data.get("kind")) or "?"
+            folder=shown_folder(data.get("folder")) or "?", kind=plain(data.get("kind")) or "?"
         )
     words = _REASON_WORDS.get(reason, "")
     detail = plain(data.get("detail"))

@@ -36,6 +36,18 @@ def security(error: SecurityFailure) -> str:
             f"instead of {plain(data.get('wanted'))!r}); the connection may have been "
             "redirected to another service"
         )
+    elif reason == "login-disabled" and data.get("encrypted") is False:
+        how, port = _NO_PLAIN_LOGIN.get(error.protocol or "", _NO_PLAIN_LOGIN["imap"])
+        words = (
+            f"the server does not accept a password on an unencrypted connection ({how}): "
+            'set security = "starttls" for this server in the account (or "tls" on its '
+            f"encrypted port, usually {port})"
+        )
+    elif reason == "login-disabled" and data.get("encrypted"):
+        words = (
+            "the server takes no password login (it announces LOGINDISABLED and offers "
+            'no AUTH=PLAIN); it may want an OAuth 2.0 sign-in (auth = "oauth2") instead'
+        )
     elif reason == "ca-file":
         path = plain(data.get("path"))
         label = plain(data.get("label")) or "the ca_file"
@@ -49,6 +61,14 @@ def security(error: SecurityFailure) -> str:
     if error.protocol == "pop3":
         words = words.replace("STARTTLS", "STLS")  # POP3's name for it (RFC 2595)
     return sanitize(words)
+
+
+# How each protocol's server says it takes no login before encryption, and its TLS port.
+_NO_PLAIN_LOGIN = {
+    "imap": ("it announces LOGINDISABLED", 993),
+    "pop3": ("it offers no USER login before STLS", 995),
+    "smtp": ("it offers AUTH only after STARTTLS", 465),
+}
 
 
 _SECURITY = {
@@ -69,6 +89,10 @@ _SECURITY = {
     "login-disabled": "the server offers no password login tuimail supports on this connection",
     "not-https": "an authorization server must be reached over https",
     "state-mismatch": "the browser's answer does not match this sign-in (state)",
+    "preauth-in-clear": (
+        "the server said the session was logged in already (PREAUTH) before the connection "
+        "was encrypted, so STARTTLS cannot be used; someone may be tampering with it"
+    ),
     "starttls-closed": (
         "the server accepted STARTTLS but then closed the connection instead of starting encryption"
     ),

@@ -12,7 +12,7 @@ from tuimail.core.errors import (
 from tuimail.core.sanitize import sanitize
 from tuimail.words.failures import failure_words
 from tuimail.words.outbox import refused_recipients
-from tuimail.words.plain import plain
+from tuimail.words.plain import folder, plain
 
 
 def sent_note(entry: Any) -> str:
@@ -72,7 +72,7 @@ def draft_saved(info: Any) -> str:
         return sanitize(f"Draft saved in this computer only ({why}).")
     if getattr(info, "server_error", None):  # a draft saved by an older tuimail
         return sanitize(f"Draft saved in this computer only ({plain(info.server_error)}).")
-    return sanitize(f"Draft saved in {plain(getattr(info, 'server_folder', None)) or 'Drafts'}.")
+    return sanitize(f"Draft saved in {folder(getattr(info, 'server_folder', None)) or 'Drafts'}.")
 
 
 def sent_copy(entry: Any) -> str:
@@ -83,7 +83,7 @@ def sent_copy(entry: Any) -> str:
         return plain(getattr(entry, "sent_copy", None))
     outcome = plain(copy.get("outcome"))
     if outcome == "saved":
-        return sanitize(f"saved to {plain(copy.get('folder')) or 'Sent'}")
+        return sanitize(f"saved to {folder(copy.get('folder')) or 'Sent'}")
     if outcome == "failed":
         raw = copy.get("error")
         error = error_from_record(raw) if isinstance(raw, dict) else None

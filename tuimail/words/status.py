@@ -16,6 +16,7 @@ from tuimail.core.errors import (
     TransientError,
 )
 from tuimail.core.sanitize import sanitize
+from tuimail.words.plain import folder as shown_folder
 
 # The sentences for failures (tuimail.words.describe, .sign_in, .where) are imported when
 # there is one to say: a healthy account's state, on the first painted screen, needs none.
@@ -51,6 +52,20 @@ def warning(key: str) -> str:
     return _WARNINGS.get(key, sanitize(key))
 
 
+def renumbered(folder: str, reason: str) -> str:
+    """A folder whose UIDVALIDITY changed (tuimail.core.imap.sync FolderResult.renumbered:
+    "same-messages" or "rebuilt")."""
+    if reason == "same-messages":
+        return (
+            f"{sanitize(folder)}: the server gave this folder a new UIDVALIDITY, but its "
+            "messages kept their numbers (checked by Message-ID): the local copy was kept"
+        )
+    return (
+        f"{sanitize(folder)}: the server renumbered this folder (a new UIDVALIDITY): its "
+        "message list was downloaded again; queued changes find their messages by Message-ID"
+    )
+
+
 def back_online(account: str, offline_since: str) -> str:
     """An account that was offline answers again (the app says so once)."""
     return f"{sanitize(account)} is connected again (it was offline since {offline_since})."
@@ -68,6 +83,8 @@ def event(item: Any) -> str:
 
         return failure(item.failure)
     if item.kind == "warning":
+        if item.note.startswith("uidvalidity-"):
+            return renumbered(item.folder, item.note.removeprefix("uidvalidity-"))
         return warning(item.note)
     if item.kind == "sent":
         return sent(item.count)
@@ -95,7 +112,7 @@ def state(item: Any, countdown: bool = True) -> str:
         text = "; ".join(failure(f) for f in item.failures[:2])
     elif item.activity == "syncing" and item.progress:
         folder, done, total = item.progress
-        text = f"syncing {sanitize(folder)}" + (f" {done}/{total}" if total else "")
+        text = f"syncing {shown_folder(folder)}" + (f" {done}/{total}" if total else "")
     elif item.activity == "polling":
         text = f"checking every {item.interval} s"
     else:

@@ -17,7 +17,7 @@ from tuimail.core.errors import (
 )
 from tuimail.core.sanitize import sanitize
 from tuimail.words.describe import describe
-from tuimail.words.plain import tidy
+from tuimail.words.plain import folder, tidy
 from tuimail.words.reasons import LIST_LINE, unreadable_messages
 
 
@@ -49,7 +49,7 @@ def failure(item: Failure) -> str:
     if item.action == SEARCH:
         return f"Searched this computer only ({words})"
     if item.folder and item.action == SYNC:
-        return f"{sanitize(item.folder)}: {words}"
+        return f"{folder(item.folder)}: {words}"
     if item.action in _QUEUED:
         return f"{_QUEUED[item.action]} was not applied on the server: {words}"
     return words
@@ -65,7 +65,7 @@ def _unreadable(item: Failure) -> str:
     code = getattr(error, "code", None)
     if code and str(code) not in said:
         said = f"[{sanitize(str(code))}] {said}".strip()
-    words = f"{sanitize(item.folder)}: {unreadable_messages(data)}"
+    words = f"{folder(item.folder)}: {unreadable_messages(data)}"
     if said:
         words += f": the server said {said}"
     one = data.get("count") == 1

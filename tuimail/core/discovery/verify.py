@@ -39,6 +39,9 @@ class LoginCheck:
     host: str = ""  # ... on which host (the edge names it: "the IMAP server HOST")
     login: str = ""  # the user name tried
     submit: dict | None = field(default=None, repr=False)  # SubmitError.record() (SMTP)
+    # The server's [ALERT]s on this login's connection (RFC 3501 7.1: shown to the user),
+    # sanitised and bounded by tuimail.core.server_alerts; the edge says them.
+    alerts: tuple[str, ...] = ()
 
 
 def _failed(role: str, server: tuple[str, str], login: str, error: MailError, **kw) -> LoginCheck:
@@ -78,20 +81,29 @@ def _address(resolver: Resolver, server: ServerSettings, timeout: float) -> str 
 def _incoming(account, password, resolver, timeout, ca_file) -> LoginCheck:
     server = account.incoming
     what = (account.protocol, server.host)
+    alerts: list[str] = []  # the IMAP connection's [ALERT]s, whatever the outcome
     try:
         address = _address(resolver, server, timeout)
         if account.protocol == "pop3":
             _pop3_login(server, account.login, password, ca_file, timeout, address)
         else:
-            _imap_login(server, account.login, password, ca_file, timeout, address)
+            _imap_login(server, account.login, password, ca_file, timeout, address, alerts)
     except MailError as exc:
-        return _failed("incoming", what, account.login, exc)
+        check = _failed("incoming", what, account.login, exc)
     except (OSError, ProbeError, DNSError, ValueError) as exc:
-        return _failed("incoming", what, account.login, _typed(exc, account.protocol, server))
-    return LoginCheck("incoming", True, "ok", protocol=what[0], host=what[1], login=account.login)
+        check = _failed("incoming", what, account.login, _typed(exc, account.protocol, server))
+    else:
+        check = LoginCheck(
+            "incoming", True, "ok", protocol=what[0], host=what[1], login=account.login
+        )
+    check.alerts = tuple(alerts)
+    return check
 
 
-def _imap_login(server, login, password, ca_file, timeout, address) -> None:
+def _imap_login(server, login, password, ca_file, timeout, address, alerts: list[str]) -> None:
+    """Log in and out; the connection's [ALERT]s (the greeting's, LOGIN's) go to `alerts`
+    (no account exists yet to hand them to: tuimail.core.server_alerts holds them on the
+    connection, at most MAX_EARLY)."""
     from tuimail.core.imap.errors import classify_imap
     from tuimail.core.imap.login import imap_login
 
@@ -105,6 +117,7 @@ def _imap_login(server, login, password, ca_file, timeout, address) -> None:
         imap_login(client, login, password, host=server.host)
         client.logout()
     finally:
+        alerts += getattr(client._imap, "early_alerts", None) or ()
         try:
             client.shutdown()
         except Exception:

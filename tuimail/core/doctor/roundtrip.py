@@ -82,6 +82,31 @@ def check_roundtrip(
         if account.protocol == "pop3"
         else _IMAPWaiter(account, password, timeout, token, incoming_address)
     )
+    from tuimail.core import server_alerts
+    from tuimail.core.doctor.server_checks import alert_results
+
+    try:
+        results = _roundtrip(
+            account, password, timeout, roundtrip_timeout, raw, token, waiter, outgoing_address
+        )
+        # The waiting connection's [ALERT]s (a quota warning on SELECT INBOX): shown as
+        # the server checks show theirs (the runner says each text once).
+        return results + alert_results(GROUP, waiter.heard)
+    finally:
+        server_alerts.forget(waiter.heard)
+
+
+def _roundtrip(
+    account: Account,
+    password: Secret,
+    timeout: float,
+    roundtrip_timeout: float,
+    raw: bytes,
+    token: str,
+    waiter: _Waiter,
+    outgoing_address: str | None,
+) -> list[CheckResult]:
+    """check_roundtrip's steps (see there), with `waiter` for the incoming side."""
     start = time.monotonic()
     try:
         waiter.open()
@@ -302,6 +327,7 @@ class _Waiter:
     ):
         self.account, self.password, self.timeout, self.token = account, password, timeout, token
         self.address = address
+        self.heard = f"doctor round trip {id(self)}"  # its connection's alerts (server_alerts)
 
     def open(self) -> None:
         raise NotImplementedError
@@ -338,6 +364,9 @@ class _IMAPWaiter(_Waiter):
             self.account.incoming, self.account.ca_file, self.timeout, address=self.address
         )
         self.client = client
+        from tuimail.core import server_alerts
+
+        server_alerts.attach(client._imap, self.heard)  # said by check_roundtrip
         from tuimail.core.imap.errors import classify_imap
         from tuimail.core.imap.login import imap_login
         from tuimail.core.imap.session import close_quietly, drop_quietly, keeps_connection

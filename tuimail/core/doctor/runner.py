@@ -82,8 +82,14 @@ def run_checks(
         dkim_selector=dkim_selector,
         token_error=token_error,
     )
+    alerts: set[str] = set()  # a server's [ALERT] text said once, whichever check heard it
     for step in steps:
         for result in step():
+            if result.name == "server alert":
+                text = (result.data or {}).get("text")
+                if text in alerts:
+                    continue
+                alerts.add(text)
             results.append(result)
             if on_result is not None:
                 on_result(result)

@@ -21,26 +21,30 @@ class OutboxSending:
 
     # life cycle (blocking: call from a worker)
     def _count_outbox(self) -> int:
-        """Messages waiting in the accounts' outboxes (a failed send stays there)."""
-        from tuimail.core.outbox import Outbox
+        """Messages waiting in the accounts' outboxes (a failed send stays there), and
+        those of an account no longer configured (listed by the outbox view too)."""
+        from tuimail.core.outbox import Outbox, unclaimed
 
         try:
-            return sum(Outbox(name).count() for name in self.accounts)
+            mine = sum(Outbox(name).count() for name in self.accounts)
+            return mine + sum(box.count() for box in unclaimed(self.accounts))
         except Exception:
             return 0
 
     def outbox_held(self) -> int:
-        """Messages in the accounts' outboxes that are not sent by themselves: refused for
-        good (5xx) or "may have been sent"; they wait for the user (the outbox view)."""
-        from tuimail.core.outbox import HELD, Outbox
+        """Messages in the outbox that are not sent by themselves: refused for good (5xx)
+        or "may have been sent", and every one of an account no longer configured
+        (nothing can send it); they wait for the user (the outbox view)."""
+        from tuimail.core.outbox import HELD, Outbox, unclaimed
 
         try:
-            return sum(
+            held = sum(
                 1
                 for name in self.accounts
                 for entry in Outbox(name).entries()
                 if entry.state in HELD
             )
+            return held + sum(len(box.entries()) for box in unclaimed(self.accounts))
         except Exception:
             return 0
 

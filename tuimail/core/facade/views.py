@@ -15,6 +15,10 @@ from tuimail.core.secrets import Secret
 
 SPECIAL_ORDER = {"inbox": 0, "drafts": 1, "sent": 2, "archive": 3, "junk": 4, "trash": 5}
 UNIFIED = "__unified__"
+# The app's "folder" of search results: a name no folder can have (a NUL, which a LIST
+# line may not carry: tuimail.core.imap.names), so a server folder called "__search__"
+# (as it was) is a folder like any other, not taken for the results.
+SEARCH = "\x00search"
 MAX_SHOWN_DEPTH = 6  # levels of indentation in the folder tree
 
 

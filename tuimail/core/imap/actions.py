@@ -13,8 +13,9 @@ restart).
 `SyncEngine.sync()` replays the queue first on its own connection, then syncs, so the
 server's state wins: an action whose message is gone on the server is dropped, and
 whatever the server says afterwards is what the store shows. Actions naming UIDs of a
-folder whose UIDVALIDITY changed fail with a sentence (see `store.actions(name, "failed")`)
-and are never applied to other messages.
+folder whose UIDVALIDITY changed since are never applied by those UIDs: their messages
+are found by Message-ID (an action none of whose messages has one fails with a
+sentence, see `store.actions(name, "failed")`).
 
 A move or copy puts its rows in the target folder at once, without a UID; with UIDPLUS the
 server's COPYUID names their new UIDs as soon as it did it (checked: tuimail.core.imap.
@@ -312,7 +313,13 @@ def _apply(
         raise ActionError(reason="folder-gone", data={"folder": folder})
     info = client.select_folder(folder)
     if p.get("uidvalidity") is not None and info.get(b"UIDVALIDITY") != p["uidvalidity"]:
-        raise ActionError(reason="renumbered", data={"folder": folder})
+        # Renumbered since it was queued: its UIDs (and MODSEQs) mean nothing now, so its
+        # messages are found by Message-ID, as items without a UID are (_resolve); one
+        # without a Message-ID is not found. With none at all, the action fails.
+        if not any(len(item) > 2 and item[2] for item in p["items"]):
+            raise ActionError(reason="renumbered", data={"folder": folder})
+        p["items"] = [[item[0], None, item[2] if len(item) > 2 else None] for item in p["items"]]
+        p["uidvalidity"] = info.get(b"UIDVALIDITY")
     found = _resolve(client, p["items"])
     uids = [uid for _index, uid in found]
     if not uids:

@@ -63,6 +63,12 @@ _CARRY = 1 << 16
 # a header cut there still gives its summary (tuimail.core.store.headers bounds each
 # field far below it).
 MAX_KEPT_LITERAL = 16 << 20
+# Of all the literals of one answer, at most this much is kept in full (each up to
+# MAX_KEPT_LITERAL); past it, each literal keeps its first MIN_KEPT_LITERAL bytes (a
+# header's summary still comes from them). Without it a 1 GB answer (MAX_RESPONSE) of
+# 16 MB headers held 64 of them, a gigabyte, at once.
+MAX_KEPT_ANSWER = 64 << 20
+MIN_KEPT_LITERAL = 64 << 10
 _UNQUOTE = re.compile(rb"\\([\"\\])")
 # A FETCH response's items found anywhere in its text (the general path here; the
 # imaplib path of tuimail.core.imap.sync too).
@@ -198,6 +204,7 @@ class _Reader:
         self.data = b""
         self.pos = 0
         self.carried = 0
+        self.budget = MAX_KEPT_ANSWER  # what big literals may still keep (MAX_KEPT_ANSWER)
 
     def _consume(self) -> None:
         """Consume the current buffer (all of data after the carried bytes)."""
@@ -245,7 +252,9 @@ class _Reader:
             return data[pos : pos + size]
         chunks = [data[pos:]]
         left = size - len(chunks[0])
-        room = MAX_KEPT_LITERAL - len(chunks[0])  # what may still be kept
+        keep = max(min(MAX_KEPT_LITERAL, self.budget), MIN_KEPT_LITERAL)
+        room = keep - len(chunks[0])  # what may still be kept
+        self.budget -= min(size, keep)
         self._consume()
         self.data, self.pos, self.carried = b"", 0, 0
         while left > 0:

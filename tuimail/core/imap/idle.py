@@ -52,6 +52,7 @@ from tuimail.core.imap.sync import (
     known_in_ranges,
     messages_from_fetches,
 )
+from tuimail.core.imap.untagged import consumed
 from tuimail.core.retry import RetryPolicy, retryable
 from tuimail.core.store import MessageRow, NewMessage, Store
 
@@ -117,6 +118,7 @@ class FolderWatcher:
         self._emit = emit
         self.policy = policy or RetryPolicy(first=backoff_start, cap=backoff_max)
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by retry_now (and stop): the back-off ends
         self._thread: threading.Thread | None = None
         self._engine: SyncEngine | None = None  # the connection in use (stop() aborts it)
         self._settled = False  # this connection has done a whole IDLE round or poll
@@ -132,8 +134,14 @@ class FolderWatcher:
         )
         self._thread.start()
 
+    def retry_now(self) -> None:
+        """A waiting watcher connects again now, from its first back-off step (the
+        account just worked: the server is back); a connected one is not disturbed."""
+        self._wake.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._wake.set()
         engine = self._engine
         if engine is not None:  # a connection still being opened ends now
             engine.abort(drop=False)
@@ -161,6 +169,7 @@ class FolderWatcher:
         password is never tried again by itself."""
         attempt = 0
         while not self._stop.is_set():
+            self._wake.clear()  # connecting now: an earlier retry_now is served
             engine = SyncEngine(self.store, self.account, self._connect)
             self._engine = engine
             if self._stop.is_set():  # stop() came between: it may not have seen it
@@ -216,7 +225,9 @@ class FolderWatcher:
                 # tried after a longer wait (the policy's floor for violations).
                 wait = self.policy.wait(attempt, error)
                 self._state("disconnected", error, wait)
-                self._stop.wait(wait)
+                if self._wake.wait(wait) and not self._stop.is_set():
+                    attempt = 0  # woken: the account works again
+                    continue
                 attempt += 1
                 continue
             finally:
@@ -248,14 +259,19 @@ class FolderWatcher:
         """Sync the folder; report the rows it added (UID-based, so never twice).
         `changed`: IDLE reported a change, so the sync goes straight to it (no STATUS)."""
         before = self._newest_id()
-        engine.sync_folder(self.folder, changed=changed)
-        self._report_new(before)
+        result = engine.sync_folder(self.folder, changed=changed)
+        if result.rebuilt:  # renumbered: its rows are new to the store, not new mail
+            self._report_new(before, known=result.known)
+        else:
+            self._report_new(before)
 
     def _newest_id(self) -> int:
         return self.store.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
 
-    def _report_new(self, before: int) -> bool:
-        """Emit the folder's rows added since row id `before` (if any); True if some were."""
+    def _report_new(self, before: int, known: frozenset[str] | None = None) -> bool:
+        """Emit the folder's rows added since row id `before` (if any); True if some were.
+        `known` (a folder rebuilt after a renumbering): only rows with a Message-ID not in
+        it are new mail; the list is re-read all the same."""
         folder_id = self.store.folder_id(self.account.name, self.folder)
         new_ids = [
             r[0]
@@ -267,6 +283,11 @@ class FolderWatcher:
                 (folder_id, before),
             )
         ]
+        if known is not None:
+            rows = [r for r in self.store.messages_by_ids(new_ids) if r.message_id]
+            fresh = [r for r in rows if r.message_id not in known]
+            self._emit(NewMail(self.account.name, self.folder, fresh))  # (re-read either way)
+            return bool(fresh)
         if new_ids:
             self._emit(NewMail(self.account.name, self.folder, self.store.messages_by_ids(new_ids)))
         return bool(new_ids)
@@ -401,7 +422,16 @@ class FolderWatcher:
         max_uid = self.store.max_uid(folder_id)
         news = False
         if changes.exists is not None or self._stored() < expected:
-            messages, news = _fetch_new(client, max_uid, condstore, self._unreadable())
+            try:
+                messages, news = _fetch_new(client, max_uid, condstore, self._unreadable())
+            except Exception as exc:
+                # (the connection's failure is the watcher's to report) what came before
+                # it is stored and told, so the catch-up after does not fetch it again
+                partial = getattr(exc, "partial", None)
+                if partial:
+                    self.store.add_messages(folder_id, partial)
+                    self._report_new(before)
+                raise
             if messages:
                 self.store.add_messages(folder_id, messages)
                 max_uid = max(max_uid, *(m.uid for m in messages))
@@ -454,7 +484,8 @@ def _noop(client) -> list:
     A tagged NO or BAD is an answer too: the server is there, nothing is known changed
     (a refusal ended the watcher for good)."""
     try:
-        return client.noop()[1]
+        with consumed(client._imap):  # returned: not kept in untagged_responses too
+            return client.noop()[1]
     except IMAPClientError as exc:
         if isinstance(exc, imaplib.IMAP4.abort | MailError):
             raise
@@ -467,7 +498,8 @@ def _fetch_new(
 ) -> tuple[list[NewMessage], bool]:
     """Headers of the UIDs above `max_uid` but those in `skip` (one UID FETCH), and
     whether the answer also carried other FETCH news (a flag update), which the header
-    reading leaves out."""
+    reading leaves out. A failure in the middle of the answer (a BYE, a lost connection)
+    carries the complete messages that came before it (`partial`)."""
     imap = client._imap
     wanted = range(max_uid + 1, MAX_UID + 1)
     uids = _above(max_uid, skip)
@@ -476,7 +508,12 @@ def _fetch_new(
         return fetch_headers(client, uids, modseq, wanted), True
     items = "UID FLAGS INTERNALDATE RFC822.SIZE " + HEADER_ITEM.decode()
     tag = imap._command("UID", "FETCH", uids, f"({items}{' MODSEQ' if modseq else ''})")
-    typ, _text, fetches = read_answer(imap, tag, "UID")
+    try:
+        typ, _text, fetches = read_answer(imap, tag, "UID")
+    except imaplib.IMAP4.abort as exc:  # a BYE, a lost connection: what came is kept
+        fetched = getattr(exc, "fetched", [])
+        exc.partial = messages_from_fetches(fetched, modseq, wanted)  # type: ignore[attr-defined]
+        raise
     if typ != "OK":
         return [], True  # refused: the folder sync asks again and reports it
     news = any(fetch.header is None for fetch in fetches)
@@ -562,10 +599,18 @@ class AccountWatcher:
         if old is not None:
             threading.Thread(target=old.stop, daemon=True).start()
 
+    def retry_now(self) -> None:
+        """Every watcher waiting to connect again tries now (see FolderWatcher.retry_now)."""
+        with self._lock:
+            watchers = list(self._watchers.values())
+        for watcher in watchers:
+            watcher.retry_now()
+
     def stop(self, timeout: float = 10.0) -> None:
         with self._lock:
             watchers, self._watchers = list(self._watchers.values()), {}
         for watcher in watchers:
             watcher._stop.set()
+            watcher._wake.set()
         for watcher in watchers:
             watcher.stop(timeout)

@@ -109,8 +109,11 @@ def still_listed(client, folder: str) -> bool | None:
         return None
     if bad:
         return None
+    # By spelling too: a folder kept as spelled beside a twin ("Caf&AOk-" beside a raw
+    # "Café") is listed alone here, so its name is decoded as the twin's.
     return any(
-        entry.name == folder and b"\\NONEXISTENT" not in {f.upper() for f in entry.flags}
+        (entry.wire == wire or entry.name == folder)
+        and b"\\NONEXISTENT" not in {f.upper() for f in entry.flags}
         for entry in entries
     )
 

@@ -27,6 +27,7 @@ from imapclient.imapclient import _parse_untagged_response as parse_untagged
 
 from tuimail.core.connect import _text, arm_deadline
 from tuimail.core.errors import Refused
+from tuimail.core.imap.untagged import consumed
 
 log = logging.getLogger("tuimail.idle")
 
@@ -42,20 +43,21 @@ def start_idle(client: Any) -> list:
     to apply). Raises IdleRefused for a tagged answer; a broken connection raises as
     imaplib's reads do. `end_idle(client)` ends it."""
     imap = client._imap
-    tag = imap._command("IDLE")
-    client._idle_tag = tag
-    early = []
-    while True:
-        response = imap._get_response()
-        if response is None:  # the continuation: idling
-            return early
-        done = imap.tagged_commands.get(tag)
-        if done:
-            del imap.tagged_commands[tag]
-            client._idle_tag = None
-            typ, data = done
-            raise IdleRefused(protocol="imap", code=typ, server_text=_text(data))
-        early.append(parse_untagged(response))
+    with consumed(imap):  # returned: not kept in imaplib's untagged_responses too
+        tag = imap._command("IDLE")
+        client._idle_tag = tag
+        early = []
+        while True:
+            response = imap._get_response()
+            if response is None:  # the continuation: idling
+                return early
+            done = imap.tagged_commands.get(tag)
+            if done:
+                del imap.tagged_commands[tag]
+                client._idle_tag = None
+                typ, data = done
+                raise IdleRefused(protocol="imap", code=typ, server_text=_text(data))
+            early.append(parse_untagged(response))
 
 
 def end_idle(client: Any) -> list:
@@ -66,17 +68,18 @@ def end_idle(client: Any) -> list:
     tag = client._idle_tag
     imap.send(b"DONE\r\n")
     out = []
-    while True:
-        response = imap._get_response()
-        done = imap.tagged_commands.get(tag)
-        if done:
-            del imap.tagged_commands[tag]
-            client._idle_tag = None
-            if done[0] != "OK":
-                log.info("IDLE ended with %s: %s", done[0], _text(done[1]))
-            return out
-        if response is not None:  # a continuation here means nothing: left out
-            out.append(parse_untagged(response))
+    with consumed(imap):  # returned: not kept in imaplib's untagged_responses too
+        while True:
+            response = imap._get_response()
+            done = imap.tagged_commands.get(tag)
+            if done:
+                del imap.tagged_commands[tag]
+                client._idle_tag = None
+                if done[0] != "OK":
+                    log.info("IDLE ended with %s: %s", done[0], _text(done[1]))
+                return out
+            if response is not None:  # a continuation here means nothing: left out
+                out.append(parse_untagged(response))
 
 
 def idle_responses(client: Any, timeout: float) -> list:

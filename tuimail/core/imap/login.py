@@ -54,6 +54,7 @@ def imap_login(
                     protocol="imap",
                     host=host,
                     code="LOGINDISABLED",
+                    data={"encrypted": _encrypted(client)},  # the advice differs
                 )
             client.plain_login(login, password)
             return "PLAIN"
@@ -66,6 +67,13 @@ def imap_login(
         if error.kind == "authentication":
             error.data["login"] = login  # named in the words (tuimail.words)
         raise error from exc
+
+
+def _encrypted(client: IMAPClient) -> bool:
+    """Whether the connection is under TLS (implicit or after STARTTLS)."""
+    import ssl
+
+    return isinstance(getattr(getattr(client, "_imap", None), "sock", None), ssl.SSLSocket)
 
 
 def _bearer_login(client: IMAPClient, login: str, token, host: str | None) -> str:

@@ -14,6 +14,10 @@ Invariants:
 - A name that is not well-formed modified UTF-7 (RFC 3501 5.1.3) is kept as the server
   spelled it and registered with `remember_raw` for that server (host, port), so commands
   naming it there send those exact bytes back (imapclient would re-encode it into a name the server does not have).
+- Two folders never share a name: a well-formed name that decodes to the name of one
+  kept as spelled ("Caf&AOk-" beside a raw UTF-8 "Café") is kept as its own spelling too
+  (raw), so both are reachable. A raw 8-bit name that is not UTF-8 cannot be named back
+  (the store keeps text): it is an unreadable line, said once.
 """
 
 from __future__ import annotations
@@ -27,9 +31,12 @@ from dataclasses import dataclass
 from imapclient.exceptions import IMAPClientError, ProtocolError
 from imapclient.imap_utf7 import decode as _utf7_decode
 from imapclient.imap_utf7 import encode as _utf7_encode
-from imapclient.response_parser import parse_response
+from imapclient.response_parser import parse_response as _parse_response
 
 from tuimail.core.errors import MailError, Refused
+from tuimail.core.imap.depth import bounded
+
+parse_response = bounded(_parse_response)  # a nesting too deep is the server's fault
 
 MAX_NAME = 4096  # bytes of a folder name we accept (a longer one is reported, not stored)
 
@@ -71,8 +78,8 @@ def decode_name(wire: bytes) -> tuple[str, bool]:
     try:
         text = wire.decode("ascii")
     except UnicodeDecodeError:
-        return wire.decode("utf-8", "replace"), True
-    if "&" not in text:
+        return wire.decode("utf-8", "replace"), True  # (parse_line refuses non-UTF-8)
+    if "&" not in text and text.isprintable():
         return text, False
     try:
         name = _utf7_decode(wire)
@@ -111,6 +118,7 @@ LIST_PROBLEMS = (
     "empty-name",
     "name-too-long",  # (size)
     "nul-cr-lf",  # NUL, CR or LF in the name: it could not be sent back in a command
+    "not-utf8",  # 8-bit bytes that are not UTF-8: no name sends them back
 )
 
 
@@ -161,6 +169,10 @@ def parse_line(line: bytes, literal: bytes | None = None) -> ListEntry:
         # Other controls are valid in a quoted name (RFC 3501 TEXT-CHAR): kept, and made
         # safe where shown (sanitize); these three cannot be sent back in a command.
         raise BadListLine("nul-cr-lf")
+    try:
+        wire.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadListLine("not-utf8") from None
     name, malformed = decode_name(wire)
     if name.upper() == "INBOX":
         # INBOX is case-insensitive (RFC 3501 5.1): Yahoo lists "Inbox". Kept in one
@@ -194,10 +206,36 @@ def parse_list(
             problem = exc.problem if isinstance(exc, BadListLine) else "not-list"
             bad.append(UnreadableLine(problem, shown, getattr(exc, "size", 0)))
             continue
-        if entry.malformed and server is not None:
-            remember_raw(server, entry.name)
         entries.append(entry)
+    entries = distinct_names(entries)
+    if server is not None:
+        for entry in entries:
+            if entry.malformed:
+                remember_raw(server, entry.name)
     return entries, bad
+
+
+def distinct_names(entries: list[ListEntry]) -> list[ListEntry]:
+    """`entries` where no two folders of different spellings share a name: a well-formed
+    entry whose decoded name is the name of an entry kept as spelled (raw) is kept as its
+    own spelling, raw as well, until no such clash is left (each round makes one more
+    entry raw, so it ends). Same spelling twice is one folder, listed twice."""
+    entries = list(entries)
+    while True:
+        raw = {e.name: e.wire for e in entries if e.malformed}
+        clash = next(
+            (
+                i
+                for i, e in enumerate(entries)
+                if not e.malformed and e.name in raw and raw[e.name] != e.wire
+            ),
+            None,
+        )
+        if clash is None:
+            return entries
+        e = entries[clash]
+        # A well-formed name is ASCII (modified UTF-7), so its spelling is a name too.
+        entries[clash] = ListEntry(e.flags, e.delimiter, e.wire, e.wire.decode("ascii"), True)
 
 
 class ListRefused(Refused, IMAPClientError):

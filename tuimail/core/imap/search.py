@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from imapclient.imapclient import format_criteria_date
-from imapclient.response_parser import parse_message_list
+from imapclient.response_parser import parse_message_list as _parse_message_list
 
+from tuimail.core.imap.depth import bounded
 from tuimail.core.imap.sync import SyncEngine
 from tuimail.core.store import FolderRef, MessageRow, Store
+
+parse_message_list = bounded(_parse_message_list)  # a nesting too deep: the server's fault
 
 _PREFIXES = ("from", "to", "subject", "body")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

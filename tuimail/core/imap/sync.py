@@ -14,8 +14,12 @@ One engine holds one connection, so use it from one thread. Each step writes the
 its own transaction and is idempotent, so a dropped connection is retried on a fresh one
 and nothing is duplicated or lost. Per folder:
 
-1. SELECT; if UIDVALIDITY changed, drop the folder's cache (and fail queued actions that
-   name its old UIDs), never guess.
+1. SELECT; if UIDVALIDITY changed, the messages at a sample of the stored UIDs are
+   compared by Message-ID (mbsync's check): the same messages (a server that changes
+   UIDVALIDITY at every session without renumbering) keep the cache; otherwise the
+   folder's cache is dropped and fetched again, never guessed (placeholders of local
+   moves stay; queued actions naming its old UIDs find their messages by Message-ID
+   when replayed, tuimail.core.imap.actions). Either is said: FolderResult.renumbered.
 2. Flag changes: CHANGEDSINCE the stored HIGHESTMODSEQ (CONDSTORE), else all FLAGS.
 3. New mail: UIDs above the newest stored, fetched newest first in growing batches (the
    first holds 100 messages, so the newest page is in the store at once).
@@ -25,7 +29,9 @@ and nothing is duplicated or lost. Per folder:
 5. Only then UIDNEXT/HIGHESTMODSEQ are stored, so an interrupted pass is simply redone.
 
 Unchanged folders are skipped after a STATUS (same UIDVALIDITY, UIDNEXT, MESSAGES and,
-with CONDSTORE, HIGHESTMODSEQ), which keeps a no-change re-sync fast.
+with CONDSTORE, HIGHESTMODSEQ), which keeps a no-change re-sync fast. A server with
+LIST-STATUS (RFC 5819) answers one LIST with every folder's STATUS and subscription: a pass
+then sends no LSUB and no STATUS, and EXAMINEs no folder empty on both sides.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ from imapclient import IMAPClient
 
 from tuimail.core.account import Account
 from tuimail.core.bulk_gc import fewer_collections
-from tuimail.core.connect import _IMAP4, bulk, shut, watch_opening
+from tuimail.core.connect import _IMAP4, bulk, kept_literals, shut, watch_opening
 from tuimail.core.errors import (
     LIST,
     SYNC,
@@ -58,14 +64,15 @@ from tuimail.core.errors import (
     ProtocolViolation,
     Refused,
     TimedOut,
-    error_record,
 )
 from tuimail.core.imap.ahead import answers_ahead
 from tuimail.core.imap.errors import classify_imap, response_code
-from tuimail.core.imap.fetchscan import META, Fetch, Plain, read_answer
+from tuimail.core.imap.fetchscan import MAX_KEPT_LITERAL, META, Fetch, Plain, read_answer
+from tuimail.core.imap.liststatus import Status, list_with_status
 from tuimail.core.imap.names import (
     ListEntry,
     ListRefused,
+    UnreadableLine,
     folder_status,
     list_folders,
     remember_raw,
@@ -80,7 +87,7 @@ from tuimail.core.imap.session import (
 from tuimail.core.imap.uidlist import search_uids
 from tuimail.core.store import FolderInfo, NewMessage, Store
 from tuimail.core.store.store import NOTE_UNREADABLE_ANSWER, flag_columns
-from tuimail.core.store.worker import WORKER_FROM, Summaries
+from tuimail.core.store.worker import Summaries
 
 Progress = Callable[[str, int, int], None]
 log = logging.getLogger("tuimail.imap.sync")
@@ -95,6 +102,7 @@ RETRIES = 3
 NARROW_RECONNECTS = 4
 NARROW_FETCHES = 64  # and commands
 SMALL_REST = 4  # a failed rest of this many UIDs or fewer is asked for one at a time
+VERIFY_BATCH = 2000  # stored UIDs a command, compared after a UIDVALIDITY change (_same_messages)
 # Response codes of a NO that is about the server, not one message: not narrowed.
 _SERVER_WIDE = frozenset({"UNAVAILABLE", "INUSE", "LIMIT"})
 # CPU seconds of search indexing of downloaded bodies per sync pass (the rest waits for
@@ -128,6 +136,10 @@ class FolderResult:
     removed: int = 0
     rebuilt: bool = False
     skipped: bool = False
+    # UIDVALIDITY changed: "same-messages" (the cache was kept) or "rebuilt" (fetched again)
+    renumbered: str = ""
+    # rebuilt: the Message-IDs the folder's dropped rows had (their messages are not new)
+    known: frozenset[str] = frozenset()
     # Messages the server could not send this pass (UID -> its failure): not stored,
     # asked for again by the next pass (_narrow).
     unreadable: dict[int, MailError] = field(default_factory=dict)
@@ -144,6 +156,9 @@ class SyncResult:
     skipped: list[str] = field(default_factory=list)  # not tried: the server stopped answering
     seconds: float = 0.0
     refused_actions: list[Failure] = field(default_factory=list)  # queued changes not applied
+    # Messages stored by folder passes that then failed (kept: the next pass does not
+    # fetch them again); counted in `new`.
+    kept: int = 0
     failure: MailError | None = None  # the account-level failure (typed), if any
 
     @property
@@ -153,7 +168,7 @@ class SyncResult:
 
     @property
     def new(self) -> int:
-        return sum(f.new for f in self.folders)
+        return sum(f.new for f in self.folders) + self.kept
 
     @property
     def changed(self) -> int:
@@ -171,6 +186,11 @@ class SyncResult:
             "changed": self.changed,
             "removed": self.removed,
             "rebuilt": [f.folder for f in self.folders if f.rebuilt],
+            "renumbered": [
+                {"folder": _safe(f.folder), "reason": f.renumbered}
+                for f in self.folders
+                if f.renumbered
+            ],
             "failures": [failure_dict(f) for f in self.failures],
             "skipped": list(self.skipped),
             "seconds": round(self.seconds, 3),
@@ -307,9 +327,13 @@ class SyncEngine:
         self._selected: str | None = None
         self.index_budget: float | None = INDEX_BUDGET  # CPU s of body indexing per pass
         # a pass bringing this many headers summarises them in a worker process
-        self.worker_from = WORKER_FROM
+        self.worker_from: int | None = None  # Summaries' default (store.worker)
         self.full_scans = 0  # UID SEARCH ALL reconciliations (QRESYNC makes them rare)
         self.list_errors: list[Failure] = []  # LIST lines the last folder list could not read
+        # Each folder's STATUS from the pass's LIST (LIST-STATUS), taken by its folder step;
+        # only a sync() pass keeps them, and only until it ends.
+        self._listed: dict[str, Status] = {}
+        self._list_status_refused = False  # the server refused it once: never asked again
         # The folder pass under way: its name and UIDVALIDITY (to open it again after a
         # reconnect), the messages the server could not send, the reconnects spent.
         self._folder: tuple[str, object] | None = None
@@ -428,9 +452,10 @@ class SyncEngine:
         run = step or (lambda fn: fn())
         started = time.perf_counter()
         result = SyncResult(self.account.name)
+        self._listed = {}  # (only this pass's folder steps take them: _sync_listed)
         try:
             result.refused_actions = run(lambda: self._retrying(self.replay_actions)) or []
-            known = run(lambda: self._retrying(self.sync_folder_list))
+            known = run(lambda: self._retrying(lambda: self.sync_folder_list(keep_status=True)))
         except Exception as exc:
             result.failure = classify_imap(exc, host=self.account.incoming.host)
             result.failures.append(Failure(result.failure, self.account.name, "", SYNC))
@@ -444,13 +469,15 @@ class SyncEngine:
         )
         # INBOX first: it is what the user looks at.
         names.sort(key=lambda n: n.upper() != "INBOX")
+        newest = self.store.conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
         for index, name in enumerate(names):
             try:
-                folder_result = run(lambda n=name: self._retrying(lambda: self.sync_folder(n)))
+                folder_result = run(lambda n=name: self._retrying(lambda: self._sync_listed(n)))
                 result.folders.append(folder_result)
                 if folder_result.unreadable:
                     result.failures.append(unreadable_failure(self.account.name, folder_result))
             except Exception as exc:
+                result.kept += self._stored_since(name, newest)
                 error = classify_imap(exc, host=self.account.incoming.host)
                 if result.failure is None and error.retry:
                     result.failure = error  # the account is offline: the next pass redoes it
@@ -460,10 +487,24 @@ class SyncEngine:
                     # account's timeout, rather than waiting that long once per folder.
                     result.skipped = names[index + 1 :]
                     break
+        self._listed = {}
         if self.account.download_bodies:
             self._index_bodies()
         result.seconds = time.perf_counter() - started
         return result
+
+    def _stored_since(self, name: str, newest: int) -> int:
+        """How many messages of folder `name` this pass stored (rows above `newest`, the
+        store's newest row id when it began); 0 when that cannot be read."""
+        folder_id = self.store.folder_id(self.account.name, name)
+        try:
+            row = self.store.conn.execute(
+                "SELECT count(*) FROM messages WHERE id > ? AND folder_id = ? AND uid IS NOT NULL",
+                (newest, folder_id),
+            ).fetchone()
+        except Exception:  # (a count for the report only)
+            return 0
+        return int(row[0]) if folder_id is not None else 0
 
     def _index_bodies(self) -> None:
         """Index downloaded bodies for search after every folder is synced (the list and
@@ -515,11 +556,13 @@ class SyncEngine:
         self.client  # noqa: B018
         return set(self._caps)
 
-    def sync_folder_list(self) -> list[FolderInfo]:
+    def sync_folder_list(self, *, keep_status: bool = False) -> list[FolderInfo]:
         """Folders from LIST (roles, hierarchy) and LSUB; folders gone on the server go.
         Each LIST line is read on its own: one that cannot be read is reported in
-        `self.list_errors` and the others are kept (and then nothing is taken as deleted)."""
-        listed, bad = self._list("LIST")
+        `self.list_errors` and the others are kept (and then nothing is taken as deleted).
+        With LIST-STATUS one LIST gives the subscriptions and each folder's STATUS too,
+        kept for the folder steps of the sync() pass under way when `keep_status`."""
+        listed, bad, subscribed = self._list_subscribed(keep_status)
         self.list_errors = [
             Failure(
                 ProtocolViolation(
@@ -534,10 +577,6 @@ class SyncEngine:
             )
             for bad_line in bad
         ]
-        try:
-            subscribed = {e.name for e in self._list("LSUB")[0]}
-        except ImapError:  # LSUB refused: take every folder as subscribed
-            subscribed = {e.name for e in listed}
         seen = set()
         for entry in listed:
             name, delim, flags = entry.name, entry.delimiter, entry.flags
@@ -562,7 +601,61 @@ class SyncEngine:
                     self.store.delete_folder(folder.id)
         return self.store.folders(self.account.name, counts=False)
 
-    def _list(self, command: str) -> tuple[list[ListEntry], list[str]]:
+    def _list_subscribed(
+        self, keep_status: bool
+    ) -> tuple[list[ListEntry], list[UnreadableLine], set[str]]:
+        """(entries, unreadable lines, subscribed names): one LIST-STATUS command when the
+        server offers it (the statuses kept for the pass under way), else LIST and LSUB.
+        A server that refuses the extended LIST gets LIST and LSUB from then on."""
+        if self.has("LIST-STATUS") and not self._list_status_refused:
+            # Dovecot answers the STATUS of the folder this connection has selected as
+            # the connection last saw it (not what others did since): none may be.
+            keep_status = keep_status and self._nothing_selected()
+            try:
+                wanted = self._status_items() if keep_status else []
+                listed, bad, statuses = list_with_status(self.client, wanted)
+            except ListRefused:
+                self._list_status_refused = True
+            else:
+                self._listed = statuses
+                subscribed = {
+                    e.name for e in listed if b"\\SUBSCRIBED" in {f.upper() for f in e.flags}
+                }
+                return listed, bad, subscribed
+        listed, bad = self._list("LIST")
+        try:
+            subscribed = {e.name for e in self._list("LSUB")[0]}
+        except ImapError:  # LSUB refused: take every folder as subscribed
+            subscribed = {e.name for e in listed}
+        return listed, bad, subscribed
+
+    def _nothing_selected(self) -> bool:
+        """No folder is selected on the connection: UNSELECT (RFC 3691) is sent if one
+        is; False when one stays selected (no UNSELECT: CLOSE would expunge a folder the
+        replay of actions selected read-write)."""
+        imap = self.client._imap
+        if imap.state != "SELECTED":
+            return True
+        if "UNSELECT" not in self._caps:
+            return False
+        try:
+            typ, _data = imap.unselect()
+        except Exception as exc:
+            if not keeps_connection(exc):
+                raise
+            return False
+        self._selected = None
+        return typ == "OK"
+
+    def _status_items(self) -> list[bytes]:
+        # No UNSEEN: Dovecot counts it by scanning the folder (~0.3 s at 100k messages);
+        # unread counts come from the store.
+        items = [b"MESSAGES", b"UIDNEXT", b"UIDVALIDITY"]
+        if self.condstore:
+            items.append(b"HIGHESTMODSEQ")
+        return items
+
+    def _list(self, command: str) -> tuple[list[ListEntry], list[UnreadableLine]]:
         """LIST or LSUB "" "*", each answer line parsed on its own (names.list_folders)."""
         try:
             return list_folders(self.client, command)
@@ -571,42 +664,55 @@ class SyncEngine:
 
     # -- one folder ----------------------------------------------------------------------
 
-    def _status_unchanged(self, folder: FolderInfo) -> bool:
+    def _sync_listed(self, name: str) -> FolderResult:
+        """sync_folder with the folder's STATUS from the pass's LIST, if one came (taken:
+        a retry of the step asks STATUS itself)."""
+        return self.sync_folder(name, listed=self._listed.pop(name, None))
+
+    def _status_unchanged(self, folder: FolderInfo, listed: Status | None = None) -> bool:
+        """The server's STATUS of `folder` says nothing changed since its last pass.
+        `listed`: its STATUS from the pass's LIST, used instead of asking (unless local
+        moves wait in it: a user step since the LIST may have changed it)."""
         if folder.uidvalidity is None or folder.uidnext is None:
             return False
-        # No UNSEEN: Dovecot counts it by scanning the folder (~0.3 s at 100k messages);
-        # unread counts come from the store.
-        items = [b"MESSAGES", b"UIDNEXT", b"UIDVALIDITY"]
-        if self.condstore:
-            items.append(b"HIGHESTMODSEQ")
-        try:
-            status = folder_status(self.client, folder.name, items)
-        except Exception as exc:
-            if not keeps_connection(exc):
-                raise
-            return False  # STATUS refused: only a shortcut, the folder is synced in full
+        placeholders = len(self.store.placeholders(folder.id))
+        if listed is not None and not placeholders:
+            status: dict = listed
+        else:
+            try:
+                status = folder_status(self.client, folder.name, self._status_items())
+            except Exception as exc:
+                if not keeps_connection(exc):
+                    raise
+                return False  # STATUS refused: only a shortcut, the folder is synced in full
         self.store.set_folder_state(folder.id, server_total=status.get(b"MESSAGES"))
         same = (
             status.get(b"UIDVALIDITY") == folder.uidvalidity
             and status.get(b"UIDNEXT") == folder.uidnext
-            and status.get(b"MESSAGES")
-            == self.store.count_messages(folder.id) - len(self.store.placeholders(folder.id))
+            and status.get(b"MESSAGES") == self.store.count_messages(folder.id) - placeholders
         )
         if not self.condstore:
             return False  # flag changes are invisible to STATUS without CONDSTORE
         return same and status.get(b"HIGHESTMODSEQ") == folder.highestmodseq
 
-    def sync_folder(self, name: str, *, changed: bool = False) -> FolderResult:
+    def sync_folder(
+        self, name: str, *, changed: bool = False, listed: Status | None = None
+    ) -> FolderResult:
         """Bring one folder in step. `changed`: the server already said it changed (an
         IDLE EXISTS/FETCH/EXPUNGE), so no STATUS is asked to find out (Dovecot counts a
-        big folder for it: 0.3 s at 100k)."""
+        big folder for it: 0.3 s at 100k). `listed`: its STATUS from this pass's LIST
+        (LIST-STATUS): no STATUS is asked, and a folder empty on both sides is not even
+        opened (_empty_both_sides)."""
         result = FolderResult(name)
         folder_id = self.store.folder_id(self.account.name, name)
         if folder_id is None:
             folder_id = self.store.upsert_folder(self.account.name, name)
         folder = self.store.folder(folder_id, counts=False)
         assert folder is not None
-        if not changed and self._status_unchanged(folder):
+        if not changed and listed is not None and self._empty_both_sides(folder, listed):
+            result.skipped = True
+            return result
+        if not changed and self._status_unchanged(folder, listed):
             result.skipped = True
             return result
         client = self.client
@@ -622,14 +728,24 @@ class SyncEngine:
             highestmodseq = highestmodseq[0]
 
         if folder.uidvalidity is not None and uidvalidity != folder.uidvalidity:
-            self.store.reset_folder(folder_id, uidvalidity)
-            self.store.fail_actions_for_folder(
-                self.account.name,
-                name,
-                uidvalidity,
-                _record(ImapError(reason="renumbered", data={"folder": name})),
+            if self._same_messages(folder_id):
+                # (mod-sequences of another UIDVALIDITY mean nothing: every flag is read)
+                self.store.set_folder_state(folder_id, uidvalidity=uidvalidity, highestmodseq=None)
+                result.renumbered = "same-messages"
+            else:
+                result.known = frozenset(
+                    row[0]
+                    for row in self.store.conn.execute(
+                        "SELECT message_id FROM messages WHERE folder_id = ? "
+                        "AND uid IS NOT NULL AND message_id != ''",
+                        (folder_id,),
+                    )
+                )
+                self.store.reset_folder(folder_id, uidvalidity)
+                result.rebuilt, result.renumbered = True, "rebuilt"
+            log.warning(
+                "%s: %s UIDVALIDITY changed: %s", self.account.name, name, result.renumbered
             )
-            result.rebuilt = True
             folder = self.store.folder(folder_id, counts=False)
         elif folder.uidvalidity is None:
             self.store.set_folder_state(folder_id, uidvalidity=uidvalidity)
@@ -643,13 +759,15 @@ class SyncEngine:
         leaving = {
             item[1]
             for action in queued
-            if action.kind in ("move", "expunge") and action.payload.get("folder") == name
+            if action.kind in ("move", "expunge")
+            and action.payload.get("folder") == name
+            and action.payload.get("uidvalidity") in (None, uidvalidity)  # (else renumbered)
             for item in action.payload.get("items", [])
             if len(item) > 1 and isinstance(item[1], int)
         }
 
         since = None
-        if folder.highestmodseq is not None and self.condstore and not result.rebuilt:
+        if folder.highestmodseq is not None and self.condstore and not result.renumbered:
             since = self._flags_since_or_none(folder_id, folder.highestmodseq)
         if since is not None:
             result.changed += since[0]
@@ -707,6 +825,77 @@ class SyncEngine:
             self.unreadable.pop(name, None)
         self._folder = None  # (the pass is over: see _in_folder)
         return result
+
+    def _empty_both_sides(self, folder: FolderInfo, listed: Status) -> bool:
+        """When the listed STATUS says the folder is empty, the store holds nothing of it
+        (no message, no placeholder), no action is queued and its UIDVALIDITY is the
+        stored one (or none yet): its state is stored from that STATUS (as an EXAMINE
+        would have given it) and True; else False and nothing is written."""
+        uidvalidity = listed.get(b"UIDVALIDITY")
+        if (
+            listed.get(b"MESSAGES") != 0
+            or folder.uidvalidity not in (None, uidvalidity)
+            or self.store.count_messages(folder.id)
+            or self.store.actions(self.account.name)
+        ):
+            return False
+        self.store.set_folder_state(
+            folder.id,
+            uidvalidity=uidvalidity,
+            uidnext=listed.get(b"UIDNEXT"),
+            highestmodseq=listed.get(b"HIGHESTMODSEQ") if self.condstore else None,
+            server_total=0,
+            synced_at=time.time(),
+        )
+        self.unreadable.pop(folder.name, None)
+        return True
+
+    def _same_messages(self, folder_id: int) -> bool:
+        """After a UIDVALIDITY change: whether the selected folder still holds every stored
+        message at its stored UID (mbsync's recovery check, isync sync.c, made exact).
+        Every stored UID is fetched again (headers, VERIFY_BATCH a command), not a sample:
+        a renumbering that moved only a few messages left a stored UID naming another
+        message, and the user's next delete there would have destroyed it. A message is
+        the same when its Message-ID is (without one: its size, arrival date, subject and
+        sender); UIDs gone from the server are not counted. Any other message, none
+        found, or a refused fetch: renumbered."""
+        rows = {
+            uid: rest
+            for uid, *rest in self.store.conn.execute(
+                "SELECT uid, message_id, size, internaldate, subject, from_addr FROM messages "
+                "WHERE folder_id = ? AND uid IS NOT NULL ORDER BY uid",
+                (folder_id,),
+            )
+        }
+        if not rows:
+            return False
+        from tuimail.core.store.headers import summarize_header
+
+        uids = list(rows)
+        found = 0
+        for start in range(0, len(uids), VERIFY_BATCH):
+            part = uids[start : start + VERIFY_BATCH]
+            try:
+                messages = fetch_headers(self.client, uid_set(part), False, set(part))
+            except Exception as exc:
+                if not keeps_connection(exc):
+                    raise
+                return False
+            for message in messages:
+                message_id, size, internaldate, subject, sender = rows[message.uid]
+                summary = summarize_header(message.header)
+                if message_id:
+                    same = summary.message_id == message_id
+                else:
+                    same = (message.size, message.internaldate, summary.subject) == (
+                        size,
+                        internaldate,
+                        subject,
+                    ) and summary.from_addr == sender
+                if not same:
+                    return False
+                found += 1
+        return found > 0
 
     def _uid_search(self, criteria: str, exists: int) -> list[int]:
         """UID SEARCH in the selected folder of `exists` messages (ESEARCH when offered)."""
@@ -839,20 +1028,25 @@ class SyncEngine:
                     )
                     index += 1
             except Exception as exc:
-                if not _may_be_one_message(exc):
-                    raise
-                added += self._keep(batches, exc)
-                failed = exc, set(chunks[index])
+                kept, failed = self._keep(batches, exc, chunks[index])
+                added += kept
         if failed is not None:  # (the batches after it: sync_folder's count check)
             added += self._narrow(folder_id, name, *failed)
         return added
 
-    def _keep(self, batches: _Batches, exc: Exception) -> int:
-        """Write what a failed header answer gave before it failed (_keep_partial)."""
+    def _keep(
+        self, batches: _Batches, exc: Exception, asked: Iterable[int]
+    ) -> tuple[int, tuple[Exception, set[int]]]:
+        """The failure step of a header loop whose answer for `asked` failed with `exc`:
+        raised again unless it may be one message's doing (_may_be_one_message); else
+        what the answer gave before it failed (_keep_partial) is written, and this returns
+        how many messages that was and the failure for _narrow (`exc`, the UIDs asked)."""
+        if not _may_be_one_message(exc):
+            raise exc
         partial = getattr(exc, "partial", [])
         if partial:
             batches.add(partial, _nothing, first=True)
-        return _distinct(partial)
+        return _distinct(partial), (exc, set(asked))
 
     def _fetch_rest(self, folder_id: int, name: str, missing: set[int]) -> int:
         """_fetch_new of `missing` but the messages found unreadable this pass, again
@@ -1043,10 +1237,8 @@ class SyncEngine:
                             dense = False  # the range asked for already is still read
                         index += 1
                 except Exception as exc:
-                    if not _may_be_one_message(exc):
-                        raise
-                    added += self._keep(batches, exc)
-                    failed = exc, set(asked[index])
+                    kept, failed = self._keep(batches, exc, asked[index])
+                    added += kept
             if failed is not None:  # (the ranges below it: sync_folder's count check)
                 batches.flush()
                 return added + self._narrow(folder_id, name, *failed)
@@ -1060,13 +1252,21 @@ class SyncEngine:
     def _download_bodies(self, folder_id: int, *, narrow: bool = False) -> None:
         """Bodies not cached yet, 200 a command. `narrow` (the folder pass under way,
         sync_folder): a chunk the server fails (_may_be_one_message) is asked for one
-        message at a time (_bodies_one_by_one)."""
+        message at a time (_bodies_one_by_one), and each chunk starts on the pass's folder
+        opened again if that cost the connection (a reconnect counted as the narrowing's:
+        past NARROW_RECONNECTS the rest waits for the next pass)."""
         rows = self.store.conn.execute(
             "SELECT id, uid, size FROM messages m WHERE folder_id = ? AND uid IS NOT NULL AND "
             "NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id) ORDER BY uid DESC",
             (folder_id,),
         ).fetchall()
         for start in range(0, len(rows), 200):
+            if narrow:
+                if self._client is None:
+                    if self._reconnects >= NARROW_RECONNECTS:
+                        break
+                    self._reconnects += 1
+                self._reopen()
             chunk = dict((uid, mid) for mid, uid, _size in rows[start : start + 200])
             sizes = {uid: size for _mid, uid, size in rows[start : start + 200]}
             expected = sum(size for _mid, _uid, size in rows[start : start + 200])
@@ -1495,8 +1695,29 @@ def fetch_headers_imaplib(
     client: IMAPClient, uids: str, modseq: bool, wanted: Container[int] | None = None
 ) -> list[NewMessage]:
     """fetch_headers read by imaplib, parsed with regular expressions (the way before
-    the bulk reader; kept for other connections and as the reference in tests)."""
-    typ, data = client._imap.uid("FETCH", uids, f"({_header_items(modseq)})")
+    the bulk reader; kept for other connections and as the reference in tests). Of each
+    header only its first MAX_KEPT_LITERAL bytes are kept, as the bulk reader keeps. A
+    BYE or a dropped connection carries what came before it, as fetch_headers' does
+    (_keep_partial)."""
+    imap = client._imap
+    imap.untagged_responses.pop("FETCH", None)
+    try:
+        with kept_literals(client, MAX_KEPT_LITERAL):
+            typ, data = imap.uid("FETCH", uids, f"({_header_items(modseq)})")
+    except imaplib.IMAP4.abort as exc:
+        data = imap.untagged_responses.pop("FETCH", None) or []
+        records = _imaplib_records(data)
+        if data and isinstance(data[-1], tuple):
+            records = records[:-1]  # its literal came, not the rest of the response
+        exc.partial = _records_messages(records, modseq, wanted)  # type: ignore[attr-defined]
+        exc.named = {  # type: ignore[attr-defined]
+            int(uid.group(1))
+            for meta, header in records
+            if header is None
+            and b"BODY[HEADER" not in meta
+            and (uid := META["uid"].search(meta)) is not None
+        }
+        raise
     if typ != "OK":
         raise _refused("headers", _decode(data))
     return messages_from_imaplib(data, modseq, wanted)
@@ -1506,7 +1727,12 @@ def messages_from_imaplib(
     data: list, modseq: bool, wanted: Container[int] | None = None
 ) -> list[NewMessage]:
     """The new messages in imaplib's FETCH data (see fetch_headers_imaplib)."""
-    records: list[list] = []  # [meta bytes, header bytes | None]
+    return _records_messages(_imaplib_records(data), modseq, wanted)
+
+
+def _imaplib_records(data: list) -> list[list]:
+    """imaplib's FETCH data as one [meta bytes, header bytes | None] a response."""
+    records: list[list] = []
     for entry in data:
         if isinstance(entry, tuple):
             prefix, literal = entry[0], entry[1]
@@ -1520,6 +1746,13 @@ def messages_from_imaplib(
                 records.append([entry, None])
             elif records:
                 records[-1][0] += entry
+    return records
+
+
+def _records_messages(
+    records: list[list], modseq: bool, wanted: Container[int] | None
+) -> list[NewMessage]:
+    """The new messages of _imaplib_records (see messages_from_imaplib)."""
     out = []
     for meta, header in records:
         uid = META["uid"].search(meta)
@@ -1589,7 +1822,9 @@ class _Batches:
     page) is always written at once. What was fetched is written even when a later fetch
     fails (each write is idempotent)."""
 
-    def __init__(self, store: Store, folder_id: int, expected: int, worker_from: int) -> None:
+    def __init__(
+        self, store: Store, folder_id: int, expected: int, worker_from: int | None
+    ) -> None:
         self.store = store
         self.folder_id = folder_id
         self.summaries = Summaries(expected, worker_from=worker_from)
@@ -1644,13 +1879,6 @@ class _Batches:
                 self.summaries.close()
             finally:
                 self._quiet.__exit__(None, None, None)
-
-
-def _record(error: MailError) -> str:
-    """What the store keeps for a queued action that failed: the typed error's record."""
-    import json
-
-    return json.dumps(error_record(error))
 
 
 def _refused(what: str, said: str) -> ImapError:

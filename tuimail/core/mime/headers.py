@@ -217,8 +217,16 @@ def decode_header_value(raw: bytes) -> str:
 _NEWLINES = re.compile(r"[\r\n]+[ \t]*")
 
 
+# One mailbox written `name <addr>`, whatever the name holds (no angle brackets).
+_NAME_ADDR = re.compile(r"\s*([^<>]*?)\s*<([^<>]*)>\s*")
+
+
 def parse_addresses(raw: bytes | str) -> list[tuple[str, str]]:
-    """Parse an address list into (display name, address) pairs; never raises."""
+    """Parse an address list into (display name, address) pairs; never raises.
+
+    One `name <addr>` whose name the parser splits into pieces that are no addresses
+    (a name holding a terminal escape, `]`, `;` or an unquoted comma: ESC ] 0 ; x BEL
+    gave the sender "ESC") is that one mailbox, its name kept whole, as written."""
     text = decode_header_bytes(raw) if isinstance(raw, bytes) else raw
     if len(text) > 64 * 1024:
         text = text[: 64 * 1024]
@@ -226,6 +234,7 @@ def parse_addresses(raw: bytes | str) -> list[tuple[str, str]]:
         pairs = getaddresses([text])
     except Exception:
         pairs = [("", text)]
+    pairs = _one_mailbox(text, pairs)
     result = []
     for name, addr in pairs:
         name = decode_rfc2047(name).strip()
@@ -235,6 +244,23 @@ def parse_addresses(raw: bytes | str) -> list[tuple[str, str]]:
     if not result and text.strip():
         result.append((decode_rfc2047(text.strip()), ""))
     return result
+
+
+def _one_mailbox(text: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`pairs`, or the one mailbox `text` is when the parser cut its name into pieces
+    none of which is an address (see parse_addresses)."""
+    if len(pairs) == 1 and pairs[0][0] or "<" not in text:
+        return pairs  # the usual case: parsed, or no `name <addr>` form to fall back on
+    match = _NAME_ADDR.fullmatch(text)
+    if match is None or not match.group(1):
+        return pairs
+    addr = match.group(2).strip()
+    if any("@" in other for _name, other in pairs if other != addr):
+        return pairs  # a list after all ("a@b, <c@d>"): never lose a recipient
+    name = match.group(1)
+    if len(name) > 1 and name[0] == name[-1] == '"':
+        name = re.sub(r"\\(.)", r"\1", name[1:-1])
+    return [(name, addr)]
 
 
 # The year as written: the first number of three or more digits that is no part of a

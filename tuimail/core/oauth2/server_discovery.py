@@ -34,10 +34,13 @@ def discover_from_imap(
     ca_file: str | None = None,
     timeout: float = 10.0,
     address: str | None = None,
+    alerts: list[str] | None = None,
 ) -> OAuthProvider | None:
     """The authorization server an IMAP server names in its OAUTHBEARER error challenge;
     None when it offers no OAUTHBEARER or names none. Network and TLS failures are raised
-    typed (tuimail.core.errors)."""
+    typed (tuimail.core.errors). The connection's [ALERT]s (RFC 3501 7.1: to be shown;
+    sanitised and bounded by tuimail.core.server_alerts) are added to `alerts`, whatever
+    the outcome: no account exists yet to hand them to."""
     from tuimail.core.connect import open_imap
     from tuimail.core.imap.errors import classify_imap
     from tuimail.core.oauth2.auth import NoOAuthMechanism, TokenRejected, imap_authenticate
@@ -65,6 +68,8 @@ def discover_from_imap(
         except Exception:
             pass
     finally:
+        if alerts is not None:
+            alerts += getattr(client._imap, "early_alerts", None) or ()
         try:
             client.shutdown()
         except Exception:

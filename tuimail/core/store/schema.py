@@ -9,8 +9,11 @@ in the ``component_versions`` table, so they never collide with the core numberi
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 # Bodies moved per step of migration 9: at most this many bytes (but at least one body)
 # and this many rows.
@@ -228,11 +231,47 @@ def ensure_indexes(conn: sqlite3.Connection) -> int:
     return len(missing)
 
 
+@dataclass(eq=False)
+class StoreNeedsRoom(Exception):
+    """Upgrading the store's schema ran out of disk space and was rolled back (the store
+    is as it was, nothing lost); it needs about `needed` bytes free on the file
+    system holding `directory` (`free` were free after the rollback)."""
+
+    directory: str
+    needed: int
+    free: int
+
+    def __str__(self) -> str:
+        return f"upgrading the store needs {self.needed} bytes free in {self.directory}"
+
+
+def _room_needed(conn: sqlite3.Connection) -> int:
+    """The disk space migration 9 needs (measured): its transaction's WAL holds every body
+    it copies and, where SQLite zeroes freed pages (secure_delete, Debian's default), about
+    a step more; the file grows by about a step. A tenth and a MB more for the tables."""
+    bodies = conn.execute("SELECT coalesce(sum(length(raw)), 0) FROM bodies").fetchone()[0]
+    return int(bodies) + int(bodies) // 10 + 2 * min(int(bodies), _MOVE_BYTES) + (1 << 20)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """SQLite could not write for want of room (SQLITE_FULL), told by the error's code."""
+    return (
+        isinstance(exc, sqlite3.Error)
+        and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    )
+
+
+def _database_dir(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return os.path.dirname(row[2]) if row and row[2] else "."
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the core schema up to date; returns the version now in the file.
 
     The version is read inside the write transaction, so two processes opening a new
-    store at once do not both run a migration."""
+    store at once do not both run a migration. A disk too full for an upgrade leaves the
+    store as it was and raises StoreNeedsRoom (how much room, where)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -245,10 +284,31 @@ def migrate(conn: sqlite3.Connection) -> int:
             run_migration(conn, MIGRATIONS[number - 1])
             conn.execute(f"PRAGMA user_version = {number}")
         conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if _disk_full(exc):
+            raise _needs_room(conn) from exc
         raise
     return len(MIGRATIONS)
+
+
+def _needs_room(conn: sqlite3.Connection) -> StoreNeedsRoom:
+    """The StoreNeedsRoom for a rolled-back upgrade: the space it needs, where."""
+    directory = _database_dir(conn)
+    try:  # the rolled-back WAL holds the space it took until emptied
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass
+    try:
+        needed = _room_needed(conn)
+    except sqlite3.Error:
+        needed = 2 * _MOVE_BYTES
+    try:
+        free = shutil.disk_usage(directory).free
+    except OSError:
+        free = 0
+    return StoreNeedsRoom(directory=directory, needed=needed, free=free)
 
 
 def run_migration(conn: sqlite3.Connection, migration: Migration) -> None:

@@ -320,8 +320,16 @@ class Store:
         conn.execute("COMMIT")
 
     def close(self) -> None:
+        """Close this thread's connection and those of threads that ended. A connection
+        whose thread is still running (a sync pass left behind by Ctrl-C, a daemon thread)
+        is never closed under it: closing a connection another thread is stepping through
+        crashed the process (SIGSEGV in `tuimail sync` interrupted mid-pass); it ends with
+        its thread or the process, and its open transaction is rolled back by SQLite."""
+        me = threading.current_thread()
         with self._lock:
-            for _owner, conn in self._all:
+            for owner, conn in self._all:
+                if owner is not me and owner.is_alive():
+                    continue
                 try:
                     conn.close()
                 except sqlite3.ProgrammingError:
@@ -492,9 +500,13 @@ class Store:
             )
 
     def reset_folder(self, folder_id: int, uidvalidity: int | None) -> int:
-        """Drop a folder's cached messages (UIDVALIDITY changed); returns how many."""
+        """Drop a folder's cached messages (UIDVALIDITY changed); returns how many. The
+        rows of local moves still waiting for their UID stay (local state: the sync
+        matches or removes them once their actions are done)."""
         with self.transaction() as c:
-            count = c.execute("DELETE FROM messages WHERE folder_id = ?", (folder_id,)).rowcount
+            count = c.execute(
+                "DELETE FROM messages WHERE folder_id = ? AND uid IS NOT NULL", (folder_id,)
+            ).rowcount
             c.execute(
                 "UPDATE folders SET uidvalidity = ?, uidnext = NULL, highestmodseq = NULL "
                 "WHERE id = ?",
@@ -1166,15 +1178,3 @@ class Store:
     def note_attempt(self, action_id: int) -> None:
         with self.transaction() as c:
             c.execute("UPDATE actions SET attempts = attempts + 1 WHERE id = ?", (action_id,))
-
-    def fail_actions_for_folder(
-        self, account: str, folder: str, uidvalidity: int | None, reason: str
-    ) -> int:
-        """Fail pending actions that name UIDs of an old UIDVALIDITY of a folder."""
-        count = 0
-        for action in self.actions(account):
-            p = action.payload
-            if p.get("folder") == folder and p.get("uidvalidity") not in (None, uidvalidity):
-                self.finish_action(action.id, reason)
-                count += 1
-        return count

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header
 
+from tuimail.core.facade.views import SEARCH
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import UNIFIED, MessageRow, ReaderView
 from tuimail.ui.plain import notify
@@ -337,7 +338,7 @@ class MainScreen(Screen):
             pass
         elif self.reading or reader.has_focus or self.query_one(FolderTree).has_focus:
             self.show_reader(False)
-        elif self.app.folder == "__search__":
+        elif self.app.folder == SEARCH:
             self.app.leave_search()
         elif may_quit:
             self.app.ask_quit()
@@ -533,7 +534,7 @@ class MainScreen(Screen):
         """The header names the folder the list shows (`titled`; the one chosen may still
         be loading), with the tags."""
         self.titled = (account, folder)
-        if folder == "__search__":
+        if folder == SEARCH:
             label = self.app.search_title or "Search results"
         elif account == UNIFIED:
             label = "All inboxes"

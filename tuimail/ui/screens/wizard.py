@@ -500,6 +500,13 @@ class WizardScreen(Screen[Account | None]):
 
     # -- detection --------------------------------------------------------------------
 
+    @on(Input.Submitted, "#wiz-email, #wiz-fullname, #wiz-password, #wiz-login")
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter in the address, name, password or login name finds the settings, as
+        a form's Enter does (Find settings)."""
+        event.stop()
+        self.action_detect()
+
     @on(Button.Pressed, "#wiz-detect")
     def action_detect(self) -> None:
         email = self.value("wiz-email")
@@ -922,15 +929,25 @@ class WizardScreen(Screen[Account | None]):
                 if resolver is not None and resolver.custom:
                     found = resolver.addresses(c.host, c.port, options.timeout)
                     address = found[0] if found else None
-                discover = discover_from_pop3 if c.protocol == "pop3" else discover_from_imap
-                return discover(
-                    settings, ca_file=options.ca_file, timeout=options.timeout, address=address
-                )
+                if c.protocol == "pop3":
+                    return discover_from_pop3(
+                        settings, ca_file=options.ca_file, timeout=options.timeout,
+                        address=address,
+                    )  # fmt: skip
+                return discover_from_imap(
+                    settings, ca_file=options.ca_file, timeout=options.timeout,
+                    address=address, alerts=alerts,
+                )  # fmt: skip
             except (errors.MailError, OSError) as exc:
                 return exc
 
+        alerts: list[str] = []  # the server's [ALERT]s while asked (shown, never dropped)
+
         def done(outcome) -> None:
             from tuimail.core import errors
+
+            for alert in alerts:  # sanitised already; log_line takes plain text
+                self.log_line(f"{c.host} says: {alert}")
 
             if isinstance(outcome, errors.MailError):
                 why = failure_words(outcome)  # from the typed error, never .message

@@ -210,7 +210,7 @@ class MessageList(ScrollView, can_focus=True):
         "message-list--tagged",
     }
     DEFAULT_CSS = """
-    MessageList { background: $surface; }
+    MessageList { background: $surface; overflow-x: hidden; }
     MessageList > .message-list--cursor { background: $panel-lighten-2; color: $text-muted; }
     MessageList:focus > .message-list--cursor { background: $accent; color: $text; }
     MessageList > .message-list--unread { text-style: bold; }

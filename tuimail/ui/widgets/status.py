@@ -19,13 +19,14 @@ class StatusBar(Static):
     """One line at 80 columns. A troubled account's sentence too long for the line is
     said in a few words there ("! work: login refused", "✕ work: offline — retrying in
     8 s"); two or more troubled accounts are summed up in one phrase ("2 accounts
-    offline, retrying") and the others shown by glyph and name. Every account's whole
+    offline, retrying") and the others shown by glyph and name, as healthy accounts are
+    when their sentences do not fit ("● work  ● home  ○ pop  Outbox: 0"). Every account's whole
     sentence is then in the tooltip (and Diagnose); `shortened` names the accounts said
     briefly, with their sentence (without the countdown), for the app to say once. The
     last error is cut to the room left ("Move was not applied on the server: the…"),
-    whole in the tooltip; `error_cut` is then that sentence, for the app to say once. A
-    line still too long (a very narrow terminal) wraps onto up to three rather than
-    losing its end."""
+    whole in the tooltip; `error_cut` is then that sentence, for the app to say once (with
+    no room for a few words of it, the line goes without it). A line still too long (a
+    very narrow terminal) wraps onto up to three rather than losing its end."""
 
     DEFAULT_CSS = """
     StatusBar { height: auto; max-height: 3; background: $panel; color: $text; padding: 0 1; }
@@ -72,14 +73,44 @@ class StatusBar(Static):
             text = self._line(states, outbox, error, diagnose_key, bad, brief=True, held=held)
             outbox_at = self._built_outbox_at
             shortened = {name: state_words(states[name], countdown=False) for name in bad}
+        compact = False
+        if len(states) > 1 and text.cell_len > width:
+            # Still too long (three accounts at 80 columns): the healthy ones by glyph
+            # and name, as beside a summed-up phrase; their words are in the tooltip.
+            compact = True
+            text = self._line(
+                states,
+                outbox,
+                error,
+                diagnose_key,
+                bad,
+                brief=bool(shortened),
+                held=held,
+                compact=True,
+            )
+            outbox_at = self._built_outbox_at
         error_cut = ""
         if error and text.cell_len > width:
             words = sanitize(error)
             rest = self._line(
-                states, outbox, "", diagnose_key, bad, brief=bool(shortened), held=held
+                states,
+                outbox,
+                "",
+                diagnose_key,
+                bad,
+                brief=bool(shortened),
+                held=held,
+                compact=compact,
             )
             room = width - rest.cell_len - 2
-            if room >= 8:  # else the line wraps: a word or two would say nothing
+            if room < 8 and rest.cell_len <= width:
+                # A word or two would say nothing, and the whole error would wrap the
+                # bar onto three lines: the line goes without it (the tooltip and a
+                # note say it whole).
+                error_cut = error
+                text = rest
+                outbox_at = self._built_outbox_at
+            elif room >= 8:  # else (a very narrow terminal) the line wraps
                 error_cut = error
                 text = self._line(
                     states,
@@ -89,6 +120,7 @@ class StatusBar(Static):
                     bad,
                     brief=bool(shortened),
                     held=held,
+                    compact=compact,
                 )
                 outbox_at = self._built_outbox_at
         self.shortened = shortened
@@ -101,7 +133,7 @@ class StatusBar(Static):
         if error_cut:
             details.append(sanitize(error_cut), style="bold red")  # plain text, whole
         details.rstrip()
-        tip = details if summed or shortened or error_cut else None
+        tip = details if summed or shortened or compact or error_cut else None
         if tip != self._tip:
             # Each troubled account's own sentence, as plain text (never markup).
             self._tip = tip
@@ -121,9 +153,11 @@ class StatusBar(Static):
         bad: list[str],
         brief: bool,
         held: int = 0,
+        compact: bool = False,
     ) -> Text:
-        """The bar's words: each account's state (troubled ones `brief`ly), or two or
-        more troubled ones summed up; the outbox; the last error. With the cells (start,
+        """The bar's words: each account's state (troubled ones `brief`ly, healthy ones
+        by glyph and name only when `compact`), or two or more troubled ones summed up;
+        the outbox; the last error. With the cells (start,
         end) of the outbox count, recorded as it is written (a server's words before it
         may say "Outbox: " too), kept in `_built_outbox_at`."""
         text = Text()
@@ -138,13 +172,13 @@ class StatusBar(Static):
             text.append("  ")
         for name, state in states.items():
             glyph = GLYPHS.get(state.state, "?")
-            if not summed:
+            if name not in bad and (summed or compact):
+                text.append(f"{glyph} {sanitize(name)}  ")  # the words: in the tooltip
+            elif not summed:
                 words = brief_words(state) if brief and name in bad else state_words(state)
                 text.append(f"{glyph} {sanitize(name)}: ")
                 text.append(words)  # sanitised, plain text
                 text.append("  ")
-            elif name not in bad:  # its glyph and name: the words are in the tooltip
-                text.append(f"{glyph} {sanitize(name)}  ")
         start = text.cell_len
         text.append(outbox_words(outbox, held))
         self._built_outbox_at = (start, text.cell_len)
