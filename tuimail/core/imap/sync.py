@@ -138,6 +138,8 @@ class FolderResult:
     skipped: bool = False
     # UIDVALIDITY changed: "same-messages" (the cache was kept) or "rebuilt" (fetched again)
     renumbered: str = ""
+    # rebuilt: the Message-IDs the folder's dropped rows had (their messages are not new)
+    known: frozenset[str] = frozenset()
     # Messages the server could not send this pass (UID -> its failure): not stored,
     # asked for again by the next pass (_narrow).
     unreadable: dict[int, MailError] = field(default_factory=dict)
@@ -610,11 +612,12 @@ class SyncEngine:
             # the connection last saw it (not what others did since): none may be.
             keep_status = keep_status and self._nothing_selected()
             try:
-                listed, bad, statuses = list_with_status(self.client, self._status_items())
+                wanted = self._status_items() if keep_status else []
+                listed, bad, statuses = list_with_status(self.client, wanted)
             except ListRefused:
                 self._list_status_refused = True
             else:
-                self._listed = statuses if keep_status else {}
+                self._listed = statuses
                 subscribed = {
                     e.name for e in listed if b"\\SUBSCRIBED" in {f.upper() for f in e.flags}
                 }
@@ -730,6 +733,14 @@ class SyncEngine:
                 self.store.set_folder_state(folder_id, uidvalidity=uidvalidity, highestmodseq=None)
                 result.renumbered = "same-messages"
             else:
+                result.known = frozenset(
+                    row[0]
+                    for row in self.store.conn.execute(
+                        "SELECT message_id FROM messages WHERE folder_id = ? "
+                        "AND uid IS NOT NULL AND message_id != ''",
+                        (folder_id,),
+                    )
+                )
                 self.store.reset_folder(folder_id, uidvalidity)
                 result.rebuilt, result.renumbered = True, "rebuilt"
             log.warning(
