@@ -138,6 +138,8 @@ class FolderResult:
     skipped: bool = False
     # UIDVALIDITY changed: "same-messages" (the cache was kept) or "rebuilt" (fetched again)
     renumbered: str = ""
+    # rebuilt: the Message-IDs the folder's dropped rows had (their messages are not new)
+    known: frozenset[str] = frozenset()
     # Messages the server could not send this pass (UID -> its failure): not stored,
     # asked for again by the next pass (_narrow).
     unreadable: dict[int, MailError] = field(default_factory=dict)
@@ -733,6 +735,14 @@ class SyncEngine:
                 self.store.set_folder_state(folder_id, uidvalidity=uidvalidity, highestmodseq=None)
                 result.renumbered = "same-messages"
             else:
+                result.known = frozenset(
+                    row[0]
+                    for row in self.store.conn.execute(
+                        "SELECT message_id FROM messages WHERE folder_id = ? "
+                        "AND uid IS NOT NULL AND message_id != ''",
+                        (folder_id,),
+                    )
+                )
                 self.store.reset_folder(folder_id, uidvalidity)
                 result.rebuilt, result.renumbered = True, "rebuilt"
             log.warning(
