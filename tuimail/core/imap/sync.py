@@ -138,6 +138,8 @@ class FolderResult:
     skipped: bool = False
     # UIDVALIDITY changed: "same-messages" (the cache was kept) or "rebuilt" (fetched again)
     renumbered: str = ""
+    # rebuilt: the Message-IDs the folder's dropped rows had (their messages are not new)
+    known: frozenset[str] = frozenset()
     # Messages the server could not send this pass (UID -> its failure): not stored,
     # asked for again by the next pass (_narrow).
     unreadable: dict[int, MailError] = field(default_factory=dict)
@@ -676,6 +678,8 @@ class SyncEngine:
         placeholders = len(self.store.placeholders(folder.id))
         if listed is not None and not placeholders:
             status: dict = listed
+        elif self._selected == folder.name and not self._nothing_selected():
+            return False  # its STATUS would be this connection's old view (Dovecot)
         else:
             try:
                 status = folder_status(self.client, folder.name, self._status_items())
@@ -731,6 +735,14 @@ class SyncEngine:
                 self.store.set_folder_state(folder_id, uidvalidity=uidvalidity, highestmodseq=None)
                 result.renumbered = "same-messages"
             else:
+                result.known = frozenset(
+                    row[0]
+                    for row in self.store.conn.execute(
+                        "SELECT message_id FROM messages WHERE folder_id = ? "
+                        "AND uid IS NOT NULL AND message_id != ''",
+                        (folder_id,),
+                    )
+                )
                 self.store.reset_folder(folder_id, uidvalidity)
                 result.rebuilt, result.renumbered = True, "rebuilt"
             log.warning(

@@ -27,6 +27,7 @@ from email.policy import compat32
 from email.utils import collapse_rfc2231_value
 
 from .charsets import decode_bytes, decode_header_bytes
+from .embedded import embedded_messages
 from .headers import (
     MAX_FIELDS,
     MAX_HEADER_BYTES,
@@ -44,7 +45,7 @@ from .summary import MessageSummary, summarize_fields
 __all__ = ["Attachment", "BodyPart", "ParsedMessage", "parse_message"]
 
 MAX_PARTS = 2000
-MAX_DEPTH = 64
+MAX_DEPTH = 128  # parts inside parts; a forward of a forward is two levels
 MAX_BOUNDARIES = 200
 MAX_TEXT_CHARS = 2 * 1024 * 1024
 # All the MIME parts' header sections together: the parser spends ~1.5 us a header line,
@@ -290,6 +291,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
             return _fallback(pm, body_offset, "time")
         # decoding the parts shares the same budget
         walker = _Walker(pm, deadline, left_out[1] if left_out else None)
+        walker.source = (readable, msg)
         walker.visit(msg, 0)
         if walker.out_of_time:
             pm.notes = [n for n in pm.notes if n.kind != "too-complex"]
@@ -333,6 +335,16 @@ class _Walker:
         self.deadline = deadline  # thread CPU time: past it, the parse gives up
         self.out_of_time = False
         self.embedded = 0  # how many embedded messages the walk is inside
+        self.source: tuple[bytes, Message] | None = None  # the bytes parsed, their parse
+        self._exact: dict[int, bytes] | None = None
+
+    def exact_message(self, part: Message) -> bytes | None:
+        """The bytes of the message embedded in `part` as they are in the raw message
+        (tuimail.core.mime.embedded), or None when they cannot be told exactly."""
+        if self._exact is None:
+            found = embedded_messages(*self.source) if self.source is not None else None
+            self._exact = found or {}
+        return self._exact.get(id(part))
 
     # -- helpers -------------------------------------------------------
     def payload_bytes(self, part: Message) -> bytes:
@@ -537,10 +549,12 @@ class _Walker:
             if value is not None:
                 lines.append(f"{name}: {_header_text(value)}")
         self.pm.body.append(BodyPart("forward", "\n".join(lines)))
-        try:
-            data = inner.as_bytes(policy=compat32)
-        except Exception:
-            data = self.payload_bytes(part)
+        data = self.exact_message(part)
+        if data is None:
+            try:
+                data = inner.as_bytes(policy=compat32)
+            except Exception:
+                data = self.payload_bytes(part)
         subject = _header_text(_raw_header(inner, "Subject")) or "message"
         self.attach(part, self.filename(part) or f"{subject[:60]}.eml", ctype, data)
         self.embedded += 1
