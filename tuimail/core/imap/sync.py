@@ -678,6 +678,8 @@ class SyncEngine:
         placeholders = len(self.store.placeholders(folder.id))
         if listed is not None and not placeholders:
             status: dict = listed
+        elif self._selected == folder.name and not self._nothing_selected():
+            return False  # its STATUS would be this connection's old view (Dovecot)
         else:
             try:
                 status = folder_status(self.client, folder.name, self._status_items())
