@@ -205,6 +205,28 @@ def binary_attachments() -> bytes:
     )  # fmt: skip
 
 
+ENCODED_INNER = (
+    b"From: Inner <inner@example.test>\r\nSubject: the forwarded one\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    + "Grüße from inside\r\n".encode()
+)
+
+
+def encoded_forward() -> bytes:
+    """A forwarded message in base64 (as Outlook writes message/rfc822; RFC 6532 allows it
+    for message/global) and one in quoted-printable."""
+    qp = b"".join(b"=%02X" % c if c > 126 or c == 61 else bytes([c]) for c in ENCODED_INNER)
+    return (
+        _head("encoded-forward", b'Content-Type: multipart/mixed; boundary="e"\r\n\r\n')
+        + b"--e\r\nContent-Type: text/plain\r\n\r\ntwo forwarded\r\n"
+        b"--e\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n"
+        b'Content-Disposition: attachment; filename="b64.eml"\r\n\r\n' + _b64(ENCODED_INNER)
+        + b"--e\r\nContent-Type: message/global\r\nContent-Transfer-Encoding: quoted-printable"
+        b'\r\nContent-Disposition: attachment; filename="qp.eml"\r\n\r\n' + qp
+        + b"\r\n--e--\r\n"
+    )  # fmt: skip
+
+
 SHAPES: dict[str, Callable[[], bytes]] = {
     "utf8-addresses": utf8_addresses,
     "broken-boundary": broken_boundary,
@@ -218,6 +240,7 @@ SHAPES: dict[str, Callable[[], bytes]] = {
     "nul-bytes": nul_bytes,
     "many-header-lines": many_header_lines,
     "binary-attachments": binary_attachments,
+    "encoded-forward": encoded_forward,
 }
 
 
@@ -231,4 +254,5 @@ def files(name: str) -> list[bytes]:
         "calendar": [ICS],
         "mixed-eol": [binary(4, 1500)],
         "binary-attachments": [binary(5, 40_000), binary(6, 3000), binary(7, 900)],
+        "encoded-forward": [ENCODED_INNER],
     }.get(name, [])

@@ -53,6 +53,17 @@ def test_a_forward_fifty_deep_is_read_to_its_last_file() -> None:
     assert top.content_type == "message/rfc822" and top.payload in shapes.nested_forwards(50)
 
 
+def test_an_encoded_forwarded_message_is_read_and_saved_decoded() -> None:
+    """Outlook sends message/rfc822 in base64 (RFC 6532 allows encoding message/global):
+    the reader showed the base64 text as the message and saved it as the .eml."""
+    parsed = parse_message(shapes.encoded_forward())
+    saved = [(a.filename, a.payload) for a in parsed.attachments]
+    assert saved == [("b64.eml", shapes.ENCODED_INNER), ("qp.eml", shapes.ENCODED_INNER)]
+    shown = [b.text for b in parsed.body]
+    assert shown.count("From: Inner <inner@example.test>\nSubject: the forwarded one") == 2
+    assert sum("Grüße from inside" in text for text in shown) == 2
+
+
 # -- any structure: the bytes given are the parser's embedded message, or none are --------
 
 _EOL = st.sampled_from([b"\r\n", b"\n"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import binascii
 import mimetypes
+import quopri
 import re
 import time
 import warnings
@@ -538,8 +539,16 @@ class _Walker:
     def visit_embedded(self, part: Message, ctype: str, depth: int) -> None:
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
+        data = self.exact_message(part) if isinstance(inner, Message) else None
+        cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+        if isinstance(inner, Message) and cte in ("base64", "quoted-printable"):
+            # Encoded (RFC 6532 allows it for message/global; Outlook and others do it
+            # for message/rfc822 too): the parser read the encoded text as the message.
+            data = _decoded(data if data is not None else _written(inner), cte)
+            inner = None
         if not isinstance(inner, Message):
-            data = self.payload_bytes(part)
+            if data is None:
+                data = self.payload_bytes(part)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 inner = message_from_bytes(data, policy=compat32)
@@ -549,12 +558,8 @@ class _Walker:
             if value is not None:
                 lines.append(f"{name}: {_header_text(value)}")
         self.pm.body.append(BodyPart("forward", "\n".join(lines)))
-        data = self.exact_message(part)
         if data is None:
-            try:
-                data = inner.as_bytes(policy=compat32)
-            except Exception:
-                data = self.payload_bytes(part)
+            data = _written(inner) or self.payload_bytes(part)
         subject = _header_text(_raw_header(inner, "Subject")) or "message"
         self.attach(part, self.filename(part) or f"{subject[:60]}.eml", ctype, data)
         self.embedded += 1
@@ -654,6 +659,26 @@ class _Walker:
             self.pm.note("uuencode-damaged")
         guessed = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
         self.attach(None, name, guessed, bytes(out))
+
+
+def _written(msg: Message) -> bytes:
+    """The stdlib's parse written back (b"" when it cannot be)."""
+    try:
+        return msg.as_bytes(policy=compat32)
+    except Exception:
+        return b""
+
+
+def _decoded(data: bytes, cte: str) -> bytes:
+    """An encoded embedded message's bytes, decoded leniently (stray characters skipped);
+    as they are when they do not decode."""
+    try:
+        if cte == "base64":
+            clean = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+            return binascii.a2b_base64(clean + b"=" * (-len(clean) % 4))
+        return quopri.decodestring(data)
+    except (binascii.Error, ValueError):
+        return data
 
 
 def _uu_begin(line: str) -> str | None:
