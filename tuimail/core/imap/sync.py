@@ -138,6 +138,8 @@ class FolderResult:
     skipped: bool = False
     # UIDVALIDITY changed: "same-messages" (the cache was kept) or "rebuilt" (fetched again)
     renumbered: str = ""
+    # rebuilt: the Message-IDs the folder's dropped rows had (their messages are not new)
+    known: frozenset[str] = frozenset()
     # Messages the server could not send this pass (UID -> its failure): not stored,
     # asked for again by the next pass (_narrow).
     unreadable: dict[int, MailError] = field(default_factory=dict)
@@ -610,11 +612,12 @@ class SyncEngine:
             # the connection last saw it (not what others did since): none may be.
             keep_status = keep_status and self._nothing_selected()
             try:
-                listed, bad, statuses = list_with_status(self.client, self._status_items())
+                wanted = self._status_items() if keep_status else []
+                listed, bad, statuses = list_with_status(self.client, wanted)
             except ListRefused:
                 self._list_status_refused = True
             else:
-                self._listed = statuses if keep_status else {}
+                self._listed = statuses
                 subscribed = {
                     e.name for e in listed if b"\\SUBSCRIBED" in {f.upper() for f in e.flags}
                 }
@@ -675,6 +678,8 @@ class SyncEngine:
         placeholders = len(self.store.placeholders(folder.id))
         if listed is not None and not placeholders:
             status: dict = listed
+        elif self._selected == folder.name and not self._nothing_selected():
+            return False  # its STATUS would be this connection's old view (Dovecot)
         else:
             try:
                 status = folder_status(self.client, folder.name, self._status_items())
@@ -730,6 +735,14 @@ class SyncEngine:
                 self.store.set_folder_state(folder_id, uidvalidity=uidvalidity, highestmodseq=None)
                 result.renumbered = "same-messages"
             else:
+                result.known = frozenset(
+                    row[0]
+                    for row in self.store.conn.execute(
+                        "SELECT message_id FROM messages WHERE folder_id = ? "
+                        "AND uid IS NOT NULL AND message_id != ''",
+                        (folder_id,),
+                    )
+                )
                 self.store.reset_folder(folder_id, uidvalidity)
                 result.rebuilt, result.renumbered = True, "rebuilt"
             log.warning(
@@ -798,6 +811,9 @@ class SyncEngine:
             self._reopen()
             self._download_bodies(folder_id, narrow=True)
 
+        if self._folder is not None and self._folder[1] != uidvalidity:
+            # taken on a reconnect (_reopen): mod-sequences of the first one mean nothing
+            uidvalidity, highestmodseq = self._folder[1], None
         self.store.set_folder_state(
             folder_id,
             uidvalidity=uidvalidity,
@@ -1148,15 +1164,22 @@ class SyncEngine:
 
     def _reopen(self) -> None:
         """The folder of the pass under way selected again after a reconnect; a folder
-        renumbered meanwhile is redone from the start (_retrying)."""
+        renumbered meanwhile is redone from the start (_retrying). A new UIDVALIDITY with
+        the stored messages at their UIDs (_same_messages: a server that changes it at
+        every session) is taken, and the pass goes on."""
         assert self._folder is not None
         name, uidvalidity = self._folder
         if self._selected == name and self._client is not None:
             return
         info = examine(self.client, name)
         self._selected = name
-        if info.get(b"UIDVALIDITY") != uidvalidity:
-            raise ConnectionLost(protocol="imap", reason="closed")
+        now = info.get(b"UIDVALIDITY")
+        if now != uidvalidity:
+            folder_id = self.store.folder_id(self.account.name, name)
+            if folder_id is None or not self._same_messages(folder_id):
+                raise ConnectionLost(protocol="imap", reason="closed")
+            self._folder = (name, now)
+            self.store.set_folder_state(folder_id, uidvalidity=now, highestmodseq=None)
 
     def _progress_to(self, name: str, done: int, total: int) -> Callable[[], None]:
         progress = self.progress
