@@ -22,6 +22,7 @@ PYTHONPATH says.
 Work compared:
   cold headers   neomutt with an empty header cache, from start to the first index drawn
                  (`push <quit>` runs once the index is up), vs `tuimail sync` into an empty store
+                 (its cache directory, only the system trust store's verdict, is kept)
   warm start     neomutt with its header cache filled vs `tuimail list` from the synced store
                  (the app's own first paint is bench/bench_ui.py)
   no-change      mbsync with nothing new vs `tuimail sync` with nothing new
@@ -227,8 +228,11 @@ class Bed:
 
         root = self.dir / f"tuimail-{name}"
         if cold:
+            # An empty mail store. The cache directory is kept: it holds only the verdict
+            # on the system's trust store (tuimail.core.trust_store), a fact about this
+            # machine that the account's setup (account add, detect, login check) has
+            # written before any first sync of a real account.
             shutil.rmtree(root / "data", ignore_errors=True)
-            shutil.rmtree(root / "cache", ignore_errors=True)
         env = dict(os.environ, HOME=str(root), PYTHONPATH=str(tree))
         # As installed (pip compiles to .pyc): bytecode kept between runs, outside the tree.
         env.pop("PYTHONDONTWRITEBYTECODE", None)

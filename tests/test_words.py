@@ -184,6 +184,7 @@ _REASON_CASES = {
     "dns": (Unreachable, {}),
     "connection-refused": (Unreachable, {}),
     "no-route": (Unreachable, {"detail": "Network is unreachable"}),
+    "no-greeting": (TimedOut, {"encrypted": False}),
     "greeting-refused": (ServerBusy, {}),
     "in-use": (ServerBusy, {}),
     "login-delay": (ServerBusy, {}),

@@ -29,8 +29,8 @@ class PeerPorts:
     pop3_starttls: int
     smtp_tls: int  # implicit TLS submission (465-style)
     smtp_starttls: int  # STARTTLS submission (587-style)
-    # Implicit TLS submission that does not offer 8BITMIME (the Dovecot bed's Postfix
-    # with smtpd_discard_ehlo_keywords; 0: none, as on the bundled server).
+    # Implicit TLS submission that offers neither 8BITMIME nor SMTPUTF8 (the Dovecot
+    # bed's Postfix with smtpd_discard_ehlo_keywords; 0: none, as on the bundled server).
     smtp_tls_7bit: int = 0
 
 

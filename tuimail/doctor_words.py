@@ -176,10 +176,11 @@ def _data_words(result: CheckResult) -> str | None:
     if finding == "no-auth":
         return "the server offers no AUTH on this port, so no login was tried"
     if finding == "quota-full":
-        return (
-            f"the mailbox is nearly full: {data.get('percent') or 0:.0f}% used "
-            f"({data.get('used')} of {data.get('limit')} KiB)"
-        )
+        percent = data.get("percent") or 0
+        used = f"{percent:.0f}% used ({data.get('used')} of {data.get('limit')} KiB)"
+        if isinstance(percent, int | float) and percent >= 100:
+            return f"the mailbox is full (over its quota): {used}; new mail is refused"
+        return f"the mailbox is nearly full: {used}"
     if finding == "plain-refused":
         how = _PLAIN_REFUSED.get(str(data.get("how")), "it refuses one")
         return (
@@ -537,7 +538,8 @@ _FIXES = {
         "sending without login works only from a trusted network; use the submission "
         "port (587 or 465)"
     ),
-    "quota-full": "delete or archive old mail (and empty Trash) before new mail starts bouncing",
+    "quota-full": "delete or archive old mail (and empty Trash): new mail bounces while the "
+    "mailbox is full",
     "plain-refused": (
         "set security = starttls for this port (or use the TLS port 993/995/465 with "
         "security = tls)"

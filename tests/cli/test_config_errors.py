@@ -5,6 +5,7 @@ said before anything connects or is queued."""
 from __future__ import annotations
 
 import asyncio
+import shlex
 
 import pytest
 
@@ -88,3 +89,18 @@ def test_doctor_with_a_bad_nameserver_is_a_usage_error_as_detect(
     out = capsys.readouterr()
     assert "invalid port" in out.err and "HOST:PORT" in out.err and out.out == ""
     assert main(["detect", "x@example.test", "--nameserver", nameserver]) == EXIT_USAGE
+
+
+def test_starttls_on_a_port_that_expects_tls_says_to_set_tls(mail_server, capsys) -> None:
+    """STARTTLS (or plain) on an implicit-TLS port: both sides wait, and the sentence was
+    only 'the mail server did not answer in time'."""
+    user = mail_server.new_user()
+    host, ports = mail_server.host, mail_server.ports
+    argv = ["account", "add", "work", "--email", user.email, "--ca-file", mail_server.ca_file]
+    argv += ["--incoming", f"{host}:{ports.imap_tls}", "--security", "starttls"]
+    argv += ["--outgoing", f"{host}:{ports.smtp_tls}", "--outgoing-security", "starttls"]
+    argv += ["--password-command", f"printf %s {shlex.quote(user.password)}", "--timeout", "1"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    hint = "sent no greeting in time; if this port expects TLS from the start"
+    assert "IMAP server" in out and "SMTP server" in out and out.count(hint) == 2

@@ -29,8 +29,20 @@ def test_quota_nearly_full_is_a_warning(mail_server) -> None:
     assert (quota.seen, quota.fix, quota.data["finding"]) == ("", "", "quota-full")
     assert seen(quota) == "the mailbox is nearly full: 93% used (93 of 100 KiB)"
     assert fix(quota) == (
-        "delete or archive old mail (and empty Trash) before new mail starts bouncing"
+        "delete or archive old mail (and empty Trash): new mail bounces while the mailbox is full"
     )
+
+
+def test_quota_over_the_limit_says_full_not_nearly_full(mail_server) -> None:
+    """Dovecot at 117% of its quota was reported as 'nearly full'."""
+    user = mail_server.new_user()
+    mail_server.deliver(user, _message(117))
+    mail_server.store.user(user.login).quota_kb = 100  # lowered by the provider since
+    quota = _quota(mail_server, user)
+    assert quota.status == "failure"
+    said = seen(quota)
+    assert said.startswith("the mailbox is full (over its quota): 11") and "nearly" not in said
+    assert said.endswith("of 100 KiB); new mail is refused")
 
 
 def test_quota_half_used_is_ok(mail_server) -> None:

@@ -35,7 +35,6 @@ def rows(store: Store, folder: str) -> list[tuple]:
 def fill(peer, user, first: int, last: int) -> None:
     """Messages first..last in INBOX, every third one seen, every fifth flagged."""
     other = other_client(peer, user)
-    other._imap.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # 40 ms an APPEND
     for i in range(first, last + 1):
         flags = [b"\\Seen"] * (i % 3 == 0) + [b"\\Flagged"] * (i % 5 == 0)
         other.append("INBOX", message(i), flags=flags)

@@ -118,3 +118,22 @@ def test_without_list_status_the_pass_is_list_lsub_and_status(test_ca, tmp_path)
         assert again.failures == [] and all(f.skipped for f in again.folders)
         assert "LSUB" in sent and sent.count("STATUS") == folders, sent
         engine.close()
+
+
+def test_the_folder_left_selected_is_not_taken_as_unchanged(mail_peer, tmp_path) -> None:
+    """Dovecot answers STATUS (and LIST-STATUS) of the folder a connection has selected as
+    that connection last saw it: a pass of INBOX alone left it selected, and the next
+    pass's STATUS said nothing had changed while new mail had come."""
+    user = mail_peer.new_user()
+    other = other_client(mail_peer, user)
+    other.append("INBOX", message(1))
+    for list_status in (True, False):
+        store = tmp_store(tmp_path / str(list_status))
+        engine, _log = logged_engine(mail_peer, user, store, list_status=list_status)
+        engine.sync(["INBOX"])
+        other.append("INBOX", message(2 if list_status else 3))
+        result = engine.sync(["INBOX"])
+        assert result.new == 1, (list_status, result.folders)
+        assert_cache_matches_server(store, other, "INBOX")
+        engine.close()
+    other.logout()

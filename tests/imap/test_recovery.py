@@ -207,6 +207,34 @@ def test_a_uidvalidity_change_without_renumbering_keeps_the_cache(mail_server, t
     other.logout()
 
 
+def test_a_renumbering_that_moves_only_a_few_messages_is_never_taken_for_the_same(
+    mail_server, tmp_path
+) -> None:
+    """60 messages; one near the end is deleted and the folder renumbered (each later
+    message now has the UID of the one before it). Checking a sample of the stored UIDs
+    (the first 50 and the newest, gone now) found nothing wrong and kept the cache: the
+    stored UID 55 then named a message the server no longer had while the server's UID 55
+    held another one, which the user's next delete there would have destroyed. Every
+    stored UID is checked: the folder is rebuilt and the cache matches the server."""
+    user = mail_server.new_user()
+    for i in range(1, 61):
+        mail_server.deliver(user, message(i))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    assert engine.sync().new == 60
+    mail_server.store.remove(user.login, "INBOX", [55])
+    mail_server.store.reset_uidvalidity(user.login, "INBOX")  # 56..60 are now 55..59
+    engine.drop_connection()
+    result = engine.sync()
+    assert result.failures == []
+    [folder] = [f for f in result.folders if f.folder == "INBOX"]
+    assert folder.renumbered == "rebuilt"
+    other = other_client(mail_server, user)
+    assert_cache_matches_server(store, other, "INBOX")
+    engine.close()
+    other.logout()
+
+
 def test_a_folder_renumbered_at_every_session_does_not_grow_the_store(
     mail_server, tmp_path
 ) -> None:

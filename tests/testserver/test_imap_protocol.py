@@ -36,6 +36,7 @@ from tests.testserver.imap_helpers import (
     message,
     tagged,
 )
+from testserver.server import MailServer
 
 SERVER_PROTOCOLS = ("imap",)
 
@@ -798,3 +799,56 @@ def test_rfc822_text_and_authenticate_cancel(mail_peer):
         assert b"\\Seen" in lines[0]  # RFC822.TEXT is not a peek
     finally:
         raw.close()
+
+
+def test_list_return_status_follows_each_folder(mail_peer):
+    """LIST-STATUS (RFC 5819): each selectable folder's STATUS line comes right after its
+    LIST line, with what STATUS gives; `\\Subscribed` marks the subscribed ones."""
+    user = mail_peer.new_user()
+    mail_peer.deliver(user, message("one"))
+    with connect(mail_peer, user) as client:
+        assert b"LIST-STATUS" in client.capabilities()
+        client.create_folder("Quiet")
+        client.unsubscribe_folder("Quiet")
+        client.subscribe_folder("INBOX")
+        expected = client.folder_status("INBOX", ["MESSAGES", "UIDNEXT"])
+    raw = Raw(mail_peer)
+    try:
+        raw.login(user)
+        lines = raw.command('LIST "" "*" RETURN (SUBSCRIBED STATUS (MESSAGES UIDNEXT))')
+        assert tagged(lines) == b"OK"
+        lines = [line.rstrip(b"\r\n") for line in lines]
+        listed = [line for line in lines if line.startswith(b"* LIST")]
+        statuses = [i for i, line in enumerate(lines) if line.startswith(b"* STATUS")]
+        assert len(statuses) == len(listed) >= 2
+        for i in statuses:
+            name = lines[i].split(b" ")[2].strip(b'"')
+            assert lines[i - 1].startswith(b"* LIST") and _listed_name(lines[i - 1]) == name
+        inbox = next(lines[i] for i in statuses if b"INBOX" in lines[i].split(b" ")[2])
+        assert inbox.endswith(
+            b"(MESSAGES %d UIDNEXT %d)" % (expected[b"MESSAGES"], expected[b"UIDNEXT"])
+        )
+        flags = {_listed_name(line): line.split(b")")[0] for line in listed}
+        assert b"\\Subscribed" in flags[b"INBOX"] and b"\\Subscribed" not in flags[b"Quiet"]
+    finally:
+        raw.close()
+
+
+def _listed_name(line: bytes) -> bytes:
+    return line.rsplit(b" ", 1)[1].strip(b'"')
+
+
+def test_list_status_can_be_disabled(test_ca):
+    with MailServer(
+        ca=test_ca, protocols=("imap",), options={"imap": {"disable": ("LIST-STATUS",)}}
+    ) as server:
+        user = server.new_user()
+        with connect(server, user) as client:
+            assert b"LIST-STATUS" not in client.capabilities()
+        raw = Raw(server)
+        try:
+            raw.login(user)
+            lines = raw.command('LIST "" "*" RETURN (STATUS (MESSAGES))')
+            assert tagged(lines) == b"BAD" and not any(b"* STATUS" in line for line in lines)
+        finally:
+            raw.close()

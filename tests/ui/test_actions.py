@@ -31,6 +31,8 @@ async def test_create_rename_delete_folder(mail_server):
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("N")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputDialog))
+        assert app.screen.prompt == "New folder in test:"  # which account it goes to
         await _answer(pilot, "Projects")
         await wait_for(pilot, lambda: "Projects" in names())
         await wait_for(pilot, lambda: "Projects" in app.service.folder_names("test"))

@@ -34,6 +34,8 @@ async def test_a_refused_message_is_listed_with_the_servers_words_literally(mail
         await hold_refused(pilot, mail_server, "nobdy@example.test")
         await wait_for(pilot, lambda: "Outbox: 1 needs you" in _bar(app))
         screen = await open_outbox(pilot)
+        title = str(screen.query_one("#outbox-title").render())
+        assert title == "Outbox — 0 waiting, 1 needs you", title
         [row] = shown(screen)
         assert "To nobdy@example.test  Lunch?" in row
         assert "failed" in row

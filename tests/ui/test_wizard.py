@@ -104,3 +104,20 @@ async def test_detection_notes_read_as_sentences_in_the_log(mail_server):
             "tuimail's copy of the ISP database and were not tried." in log
         ), log
         assert "Notice(" not in log and "NoticeKind" not in log
+
+
+async def test_enter_after_the_password_finds_the_settings(mail_server):
+    """Regression: address and password typed, Enter did nothing (only a click or Tab
+    to "Find settings" did). Enter in the fields at the top now finds the settings."""
+    user = mail_server.new_user()
+    app = TuimailApp(None, wizard=wizard_for(mail_server))
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, WizardScreen)
+        put(screen, email=user.email)
+        screen.query_one("#wiz-password", Input).focus()
+        await pilot.press(*user.password, "enter")
+        await wait_for(pilot, lambda: screen.detection is not None, timeout=30)
+        await settle(pilot)
+        assert screen.query_one("#wiz-in-host", Input).value, log_of(screen)
+        assert screen.verified, log_of(screen)

@@ -520,7 +520,15 @@ def run_send(args: argparse.Namespace) -> int:
 
     begin([account.name])
     outbox = Outbox(account.name)
-    entry = outbox.enqueue(message, sender, recipients)  # durable before the first attempt
+    try:
+        entry = outbox.enqueue(message, sender, recipients)  # durable before the attempt
+    except OSError as exc:  # a full disk, an unwritable data directory
+        where = sanitize(str(exc.filename or outbox.dir))
+        return _err(
+            "send",
+            f"not sent: the message could not be written to the outbox ({where}: "
+            f"{exc.strerror or type(exc).__name__}). Nothing was sent or queued.",
+        )
     try:
         entry = asyncio.run(
             outbox.send(entry.id, account, password, timeout=account_timeout(account))

@@ -611,6 +611,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         for row in store.message_rows(folder_id, 0, args.limit):
             out.append(row)
     if not found:
+        if not any(store.folders(name, counts=False) for name in names):
+            # A new user's first `tuimail list`: nothing was ever synced, no name is wrong.
+            who = f"{names[0]} has not" if len(names) == 1 else "no account has"
+            return _fail(f"{who} been synced yet: run `tuimail sync` first", EXIT_USAGE)
         where = f"{names[0]} has no folder" if args.account else "no account has a folder"
         return _fail(
             f"{where} {args.folder} in the store (check the name; "

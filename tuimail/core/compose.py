@@ -736,6 +736,9 @@ def _attach(msg: EmailMessage, att: Attachment, *, splice: bool = False) -> None
                 return
             msg.add_attachment(inner, disposition="attachment", filename=filename)
             return
+    if (maintype, subtype) == ("message", "global"):  # an RFC 6532 message: as received
+        _attach_exact(msg, _received(att.data), filename, subtype="global", splice=splice)
+        return
     if maintype == "message":  # a bounce's delivery-status, a read receipt, ...
         # Never base64 (RFC 2046: message/* is 7bit or 8bit), and the stdlib cannot
         # write one given as bytes: the part is read as the parser would have made it.
@@ -778,12 +781,14 @@ class _Received(str):
         return str.encode(self, "ascii", "surrogateescape")
 
 
-def _attach_exact(msg: EmailMessage, exact: bytes, filename: str, *, splice: bool = False) -> None:
-    """A message/rfc822 part whose content is `exact` byte for byte (never parsed again
-    on the way out: the generator writes a text payload of a message part as it is).
-    With `splice`, a big one is a token until spliced.written() writes it."""
+def _attach_exact(
+    msg: EmailMessage, exact: bytes, filename: str, *, subtype: str = "rfc822", splice: bool = False
+) -> None:
+    """A message/rfc822 (or `subtype`) part whose content is `exact` byte for byte (never
+    parsed again on the way out: the generator writes a text payload of a message part as
+    it is). With `splice`, a big one is a token until spliced.written() writes it."""
     part = EmailMessage(policy=policy.SMTP)
-    part["Content-Type"] = "message/rfc822"
+    part["Content-Type"] = f"message/{subtype}"
     if not exact.isascii():
         part["Content-Transfer-Encoding"] = "8bit"
     part.add_header("Content-Disposition", "attachment", filename=filename)

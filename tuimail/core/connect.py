@@ -297,6 +297,15 @@ BULK_RATE = 32 << 10  # bytes per second
 BULK_CAP = 10  # at most this many timeouts more
 
 
+def _no_greeting(error: TimedOut, sock: object) -> None:
+    """Mark a time-out waiting for the greeting as such ("no-greeting"; data: encrypted),
+    so the words can say the likely cause: STARTTLS or plain on a port that expects TLS
+    from its first byte (993, 995) waits for a greeting that never comes."""
+    if not error.reason:
+        error.reason = "no-greeting"
+        error.data["encrypted"] = isinstance(sock, ssl.SSLSocket)
+
+
 class ReadTimedOut(TimedOut, TimeoutError):
     """No complete answer before the response's absolute deadline (a TimeoutError too, so
     code that handles socket timeouts handles it)."""
@@ -444,6 +453,10 @@ class _IMAP4(imaplib.IMAP4):
         ProtocolViolation."""
         try:
             super()._connect()
+        except TimedOut as exc:
+            if not getattr(self, "welcome", None):
+                _no_greeting(exc, self.sock)
+            raise
         except MailError:
             raise
         except imaplib.IMAP4.abort as exc:
@@ -763,6 +776,11 @@ class _POP3(poplib.POP3):
             raise Pop3ProtocolViolation(
                 reason="not-greeting", protocol="pop3", server_text=words
             ) from None
+        except TimedOut as exc:
+            if getattr(self, "sock", None) is not None and not getattr(self, "welcome", None):
+                _no_greeting(exc, self.sock)  # connected: the greeting never came
+            self._close_half_open()
+            raise
         except BaseException:
             self._close_half_open()
             raise

@@ -176,6 +176,7 @@ REASONS = (
     "connection-refused",  # Unreachable: the port refused the connection
     "no-route",  # Unreachable: no route, network down (data: detail)
     "greeting-refused",  # ServerBusy: BYE (or NO) as the greeting
+    "no-greeting",  # TimedOut: connected, and no greeting came in time (data: encrypted)
     "in-use",  # ServerBusy: POP3 [IN-USE], another session has the mailbox
     "login-delay",  # ServerBusy: POP3 [LOGIN-DELAY]
     "temporary",  # ServerBusy: POP3 [SYS/TEMP] and the like

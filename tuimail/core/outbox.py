@@ -312,7 +312,12 @@ class Outbox:
             message_id=sanitize(str(headers.get("message-id", "") or "")),
         )
         write_atomic(self._eml(entry_id), raw)
-        self.save(entry)
+        try:
+            self.save(entry)
+        except OSError:  # a full disk: not queued, so no message is left without a state
+            with contextlib.suppress(OSError):
+                self._eml(entry_id).unlink()
+            raise
         return entry
 
     def save(self, entry: OutboxEntry, *, sent: bool = False) -> None:

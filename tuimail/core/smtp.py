@@ -28,7 +28,7 @@ from aiosmtplib import errors as smtp_errors
 
 from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, smtp_kwargs
-from tuimail.core.errors import MailError, SecurityFailure, Unreachable, error_record
+from tuimail.core.errors import MailError, SecurityFailure, TimedOut, Unreachable, error_record
 from tuimail.core.mime.seven_bit import seven_bit
 from tuimail.core.mime.utf8_headers import downgrade
 from tuimail.core.sanitize import sanitize
@@ -331,7 +331,15 @@ async def _connect(smtp: aiosmtplib.SMTP, account: Account, where: str) -> None:
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, ssl.SSLError):
             raise _failure("connect", cause, host, "security") from exc
-        raise _failure("connect", exc, host) from exc
+        failed = _failure("connect", exc, host)
+        if isinstance(exc, smtp_errors.SMTPConnectTimeoutError) and isinstance(
+            cause, smtp_errors.SMTPTimeoutError
+        ):  # connected, and the greeting never came (aiosmtplib's own cause)
+            error = failed.error
+            if isinstance(error, TimedOut) and not error.reason:
+                error.reason = "no-greeting"
+                error.data["encrypted"] = account.outgoing.security == "tls"
+        raise failed from exc
     except smtp_errors.SMTPResponseException as exc:  # EHLO / STARTTLS refused
         if account.outgoing.security != "starttls":
             raise _reply_error("EHLO", exc.code, exc.message) from exc

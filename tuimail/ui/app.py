@@ -1866,7 +1866,7 @@ class TuimailApp(App[None]):
 
         if what == "create":
             self.push_screen(
-                InputDialog("New folder name:"),
+                InputDialog(f"New folder in {sanitize(account)}:"),
                 lambda name: (
                     name
                     and self.work(lambda: service.create_folder(account, name), "folder", after)

@@ -259,14 +259,19 @@ class FolderWatcher:
         """Sync the folder; report the rows it added (UID-based, so never twice).
         `changed`: IDLE reported a change, so the sync goes straight to it (no STATUS)."""
         before = self._newest_id()
-        engine.sync_folder(self.folder, changed=changed)
-        self._report_new(before)
+        result = engine.sync_folder(self.folder, changed=changed)
+        if result.rebuilt:  # renumbered: its rows are new to the store, not new mail
+            self._report_new(before, known=result.known)
+        else:
+            self._report_new(before)
 
     def _newest_id(self) -> int:
         return self.store.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
 
-    def _report_new(self, before: int) -> bool:
-        """Emit the folder's rows added since row id `before` (if any); True if some were."""
+    def _report_new(self, before: int, known: frozenset[str] | None = None) -> bool:
+        """Emit the folder's rows added since row id `before` (if any); True if some were.
+        `known` (a folder rebuilt after a renumbering): only rows with a Message-ID not in
+        it are new mail; the list is re-read all the same."""
         folder_id = self.store.folder_id(self.account.name, self.folder)
         new_ids = [
             r[0]
@@ -278,6 +283,11 @@ class FolderWatcher:
                 (folder_id, before),
             )
         ]
+        if known is not None:
+            rows = [r for r in self.store.messages_by_ids(new_ids) if r.message_id]
+            fresh = [r for r in rows if r.message_id not in known]
+            self._emit(NewMail(self.account.name, self.folder, fresh))  # (re-read either way)
+            return bool(fresh)
         if new_ids:
             self._emit(NewMail(self.account.name, self.folder, self.store.messages_by_ids(new_ids)))
         return bool(new_ids)

@@ -24,17 +24,7 @@ import re
 from collections.abc import Sequence
 
 from tuimail.core.errors import MailError
-from tuimail.core.imap.names import (
-    _ATOM,
-    _LITERAL,
-    _QUOTED,
-    MAX_NAME,
-    ListEntry,
-    ListRefused,
-    UnreadableLine,
-    _unquote,
-    parse_list,
-)
+from tuimail.core.imap.names import MAX_NAME, ListEntry, ListRefused, UnreadableLine, parse_list
 
 MAX_U32 = 2**32 - 1
 ITEM_RANGES: dict[bytes, tuple[int, int]] = {
@@ -43,6 +33,11 @@ ITEM_RANGES: dict[bytes, tuple[int, int]] = {
     b"UIDVALIDITY": (1, MAX_U32),
     b"HIGHESTMODSEQ": (1, 2**63 - 1),
 }
+# A name in the astring forms names.parse_line reads in a LIST line: quoted (with escapes),
+# a literal, or an atom that may hold `]` and `[` (Dovecot writes `a]b[c` unquoted).
+_QUOTED = re.compile(rb'^"((?:\\.|[^"\\])*)"')
+_LITERAL = re.compile(rb"^\{(\d+)\+?\}$")
+_ATOM = re.compile(rb"^([^\s(){\"]+)")
 _ITEMS = re.compile(rb"^[ ]?\(([^()]*)\)[ \t]*$")
 _ITEM_NAME = re.compile(rb"^[A-Za-z][A-Za-z0-9.-]{0,63}$")
 _NUMBER = re.compile(rb"^[0-9]{1,20}$")
@@ -90,6 +85,10 @@ def parse_status_line(
     if not wire or len(wire) > MAX_NAME:
         raise BadStatusLine("bad-name")
     return wire, _items(after, wire)
+
+
+def _unquote(body: bytes) -> bytes:
+    return re.sub(rb"\\(.)", rb"\1", body)
 
 
 def _items(text: bytes, wire: bytes) -> dict[bytes, int]:
@@ -174,11 +173,13 @@ def list_with_status(
 ) -> tuple[list[ListEntry], list[UnreadableLine], dict[str, Status]]:
     """LIST "" "*" RETURN (SUBSCRIBED STATUS (`wanted`)) on a connected IMAPClient whose
     server offers LIST-STATUS: (entries, unreadable LIST lines, statuses by folder name).
+    No `wanted`: RETURN (SUBSCRIBED) alone (no status asked, none given).
     ListRefused when the server refuses the command (NO or BAD)."""
     imap = client._imap
     imap.untagged_responses.pop("LIST", None)
     imap.untagged_responses.pop("STATUS", None)
-    returns = "(SUBSCRIBED STATUS (" + " ".join(w.decode("ascii") for w in wanted) + "))"
+    asked = " ".join(w.decode("ascii") for w in wanted)
+    returns = f"(SUBSCRIBED STATUS ({asked}))" if asked else "(SUBSCRIBED)"
     try:
         typ, data = imap._simple_command("LIST", '""', '"*"', "RETURN", returns)
     except imaplib.IMAP4.abort:
@@ -197,4 +198,4 @@ def list_with_status(
         raise ListRefused(words, protocol="imap", code=typ, server_text=words)
     typ, data = imap._untagged_response(typ, data, "LIST")
     entries, bad = parse_list(data, (str(client.host), int(client.port)))
-    return entries, bad, statuses_for(status_data, entries, wanted)
+    return entries, bad, statuses_for(status_data, entries, wanted) if wanted else {}

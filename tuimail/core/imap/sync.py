@@ -102,7 +102,7 @@ RETRIES = 3
 NARROW_RECONNECTS = 4
 NARROW_FETCHES = 64  # and commands
 SMALL_REST = 4  # a failed rest of this many UIDs or fewer is asked for one at a time
-VERIFY = 50  # stored messages compared after a UIDVALIDITY change (_same_messages)
+VERIFY_BATCH = 2000  # stored UIDs a command, compared after a UIDVALIDITY change (_same_messages)
 # Response codes of a NO that is about the server, not one message: not narrowed.
 _SERVER_WIDE = frozenset({"UNAVAILABLE", "INUSE", "LIMIT"})
 # CPU seconds of search indexing of downloaded bodies per sync pass (the rest waits for
@@ -138,6 +138,8 @@ class FolderResult:
     skipped: bool = False
     # UIDVALIDITY changed: "same-messages" (the cache was kept) or "rebuilt" (fetched again)
     renumbered: str = ""
+    # rebuilt: the Message-IDs the folder's dropped rows had (their messages are not new)
+    known: frozenset[str] = frozenset()
     # Messages the server could not send this pass (UID -> its failure): not stored,
     # asked for again by the next pass (_narrow).
     unreadable: dict[int, MailError] = field(default_factory=dict)
@@ -610,11 +612,12 @@ class SyncEngine:
             # the connection last saw it (not what others did since): none may be.
             keep_status = keep_status and self._nothing_selected()
             try:
-                listed, bad, statuses = list_with_status(self.client, self._status_items())
+                wanted = self._status_items() if keep_status else []
+                listed, bad, statuses = list_with_status(self.client, wanted)
             except ListRefused:
                 self._list_status_refused = True
             else:
-                self._listed = statuses if keep_status else {}
+                self._listed = statuses
                 subscribed = {
                     e.name for e in listed if b"\\SUBSCRIBED" in {f.upper() for f in e.flags}
                 }
@@ -675,6 +678,8 @@ class SyncEngine:
         placeholders = len(self.store.placeholders(folder.id))
         if listed is not None and not placeholders:
             status: dict = listed
+        elif self._selected == folder.name and not self._nothing_selected():
+            return False  # its STATUS would be this connection's old view (Dovecot)
         else:
             try:
                 status = folder_status(self.client, folder.name, self._status_items())
@@ -730,6 +735,14 @@ class SyncEngine:
                 self.store.set_folder_state(folder_id, uidvalidity=uidvalidity, highestmodseq=None)
                 result.renumbered = "same-messages"
             else:
+                result.known = frozenset(
+                    row[0]
+                    for row in self.store.conn.execute(
+                        "SELECT message_id FROM messages WHERE folder_id = ? "
+                        "AND uid IS NOT NULL AND message_id != ''",
+                        (folder_id,),
+                    )
+                )
                 self.store.reset_folder(folder_id, uidvalidity)
                 result.rebuilt, result.renumbered = True, "rebuilt"
             log.warning(
@@ -798,6 +811,9 @@ class SyncEngine:
             self._reopen()
             self._download_bodies(folder_id, narrow=True)
 
+        if self._folder is not None and self._folder[1] != uidvalidity:
+            # taken on a reconnect (_reopen): mod-sequences of the first one mean nothing
+            uidvalidity, highestmodseq = self._folder[1], None
         self.store.set_folder_state(
             folder_id,
             uidvalidity=uidvalidity,
@@ -840,33 +856,51 @@ class SyncEngine:
         return True
 
     def _same_messages(self, folder_id: int) -> bool:
-        """After a UIDVALIDITY change: whether the selected folder still holds the stored
-        messages at their stored UIDs (mbsync's check, isync sync.c): up to VERIFY stored
-        UIDs with a Message-ID, spread over the folder (the newest too), are fetched; any
-        that holds another Message-ID means renumbered; gone ones are not counted; at
-        least 20 or four fifths of them must match. A refused fetch means renumbered."""
-        rows = self.store.conn.execute(
-            "SELECT uid, message_id FROM messages WHERE folder_id = ? AND uid IS NOT NULL "
-            "AND message_id != '' ORDER BY uid",
-            (folder_id,),
-        ).fetchall()
+        """After a UIDVALIDITY change: whether the selected folder still holds every stored
+        message at its stored UID (mbsync's recovery check, isync sync.c, made exact).
+        Every stored UID is fetched again (headers, VERIFY_BATCH a command), not a sample:
+        a renumbering that moved only a few messages left a stored UID naming another
+        message, and the user's next delete there would have destroyed it. A message is
+        the same when its Message-ID is (without one: its size, arrival date, subject and
+        sender); UIDs gone from the server are not counted. Any other message, none
+        found, or a refused fetch: renumbered."""
+        rows = {
+            uid: rest
+            for uid, *rest in self.store.conn.execute(
+                "SELECT uid, message_id, size, internaldate, subject, from_addr FROM messages "
+                "WHERE folder_id = ? AND uid IS NOT NULL ORDER BY uid",
+                (folder_id,),
+            )
+        }
         if not rows:
-            return False
-        sample = dict(rows[:: max(1, len(rows) // VERIFY)][:VERIFY] + rows[-1:])
-        try:
-            messages = fetch_headers(self.client, uid_set(sample), False, set(sample))
-        except Exception as exc:
-            if not keeps_connection(exc):
-                raise
             return False
         from tuimail.core.store.headers import summarize_header
 
-        got = 0
-        for message in messages:
-            if summarize_header(message.header).message_id != sample[message.uid]:
+        uids = list(rows)
+        found = 0
+        for start in range(0, len(uids), VERIFY_BATCH):
+            part = uids[start : start + VERIFY_BATCH]
+            try:
+                messages = fetch_headers(self.client, uid_set(part), False, set(part))
+            except Exception as exc:
+                if not keeps_connection(exc):
+                    raise
                 return False
-            got += 1
-        return got >= 20 or got * 5 >= len(sample) * 4
+            for message in messages:
+                message_id, size, internaldate, subject, sender = rows[message.uid]
+                summary = summarize_header(message.header)
+                if message_id:
+                    same = summary.message_id == message_id
+                else:
+                    same = (message.size, message.internaldate, summary.subject) == (
+                        size,
+                        internaldate,
+                        subject,
+                    ) and summary.from_addr == sender
+                if not same:
+                    return False
+                found += 1
+        return found > 0
 
     def _uid_search(self, criteria: str, exists: int) -> list[int]:
         """UID SEARCH in the selected folder of `exists` messages (ESEARCH when offered)."""
@@ -1130,15 +1164,22 @@ class SyncEngine:
 
     def _reopen(self) -> None:
         """The folder of the pass under way selected again after a reconnect; a folder
-        renumbered meanwhile is redone from the start (_retrying)."""
+        renumbered meanwhile is redone from the start (_retrying). A new UIDVALIDITY with
+        the stored messages at their UIDs (_same_messages: a server that changes it at
+        every session) is taken, and the pass goes on."""
         assert self._folder is not None
         name, uidvalidity = self._folder
         if self._selected == name and self._client is not None:
             return
         info = examine(self.client, name)
         self._selected = name
-        if info.get(b"UIDVALIDITY") != uidvalidity:
-            raise ConnectionLost(protocol="imap", reason="closed")
+        now = info.get(b"UIDVALIDITY")
+        if now != uidvalidity:
+            folder_id = self.store.folder_id(self.account.name, name)
+            if folder_id is None or not self._same_messages(folder_id):
+                raise ConnectionLost(protocol="imap", reason="closed")
+            self._folder = (name, now)
+            self.store.set_folder_state(folder_id, uidvalidity=now, highestmodseq=None)
 
     def _progress_to(self, name: str, done: int, total: int) -> Callable[[], None]:
         progress = self.progress

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import binascii
 import mimetypes
+import quopri
 import re
 import time
 import warnings
@@ -27,6 +28,7 @@ from email.policy import compat32
 from email.utils import collapse_rfc2231_value
 
 from .charsets import decode_bytes, decode_header_bytes
+from .embedded import embedded_messages
 from .headers import (
     MAX_FIELDS,
     MAX_HEADER_BYTES,
@@ -44,7 +46,7 @@ from .summary import MessageSummary, summarize_fields
 __all__ = ["Attachment", "BodyPart", "ParsedMessage", "parse_message"]
 
 MAX_PARTS = 2000
-MAX_DEPTH = 64
+MAX_DEPTH = 128  # parts inside parts; a forward of a forward is two levels
 MAX_BOUNDARIES = 200
 MAX_TEXT_CHARS = 2 * 1024 * 1024
 # All the MIME parts' header sections together: the parser spends ~1.5 us a header line,
@@ -290,6 +292,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
             return _fallback(pm, body_offset, "time")
         # decoding the parts shares the same budget
         walker = _Walker(pm, deadline, left_out[1] if left_out else None)
+        walker.source = (readable, msg)
         walker.visit(msg, 0)
         if walker.out_of_time:
             pm.notes = [n for n in pm.notes if n.kind != "too-complex"]
@@ -333,6 +336,16 @@ class _Walker:
         self.deadline = deadline  # thread CPU time: past it, the parse gives up
         self.out_of_time = False
         self.embedded = 0  # how many embedded messages the walk is inside
+        self.source: tuple[bytes, Message] | None = None  # the bytes parsed, their parse
+        self._exact: dict[int, bytes] | None = None
+
+    def exact_message(self, part: Message) -> bytes | None:
+        """The bytes of the message embedded in `part` as they are in the raw message
+        (tuimail.core.mime.embedded), or None when they cannot be told exactly."""
+        if self._exact is None:
+            found = embedded_messages(*self.source) if self.source is not None else None
+            self._exact = found or {}
+        return self._exact.get(id(part))
 
     # -- helpers -------------------------------------------------------
     def payload_bytes(self, part: Message) -> bytes:
@@ -526,8 +539,16 @@ class _Walker:
     def visit_embedded(self, part: Message, ctype: str, depth: int) -> None:
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
+        data = self.exact_message(part) if isinstance(inner, Message) else None
+        cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+        if isinstance(inner, Message) and cte in ("base64", "quoted-printable"):
+            # Encoded (RFC 6532 allows it for message/global; Outlook and others do it
+            # for message/rfc822 too): the parser read the encoded text as the message.
+            data = _decoded(data if data is not None else _written(inner), cte)
+            inner = None
         if not isinstance(inner, Message):
-            data = self.payload_bytes(part)
+            if data is None:
+                data = self.payload_bytes(part)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 inner = message_from_bytes(data, policy=compat32)
@@ -537,10 +558,8 @@ class _Walker:
             if value is not None:
                 lines.append(f"{name}: {_header_text(value)}")
         self.pm.body.append(BodyPart("forward", "\n".join(lines)))
-        try:
-            data = inner.as_bytes(policy=compat32)
-        except Exception:
-            data = self.payload_bytes(part)
+        if data is None:
+            data = _written(inner) or self.payload_bytes(part)
         subject = _header_text(_raw_header(inner, "Subject")) or "message"
         self.attach(part, self.filename(part) or f"{subject[:60]}.eml", ctype, data)
         self.embedded += 1
@@ -640,6 +659,26 @@ class _Walker:
             self.pm.note("uuencode-damaged")
         guessed = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
         self.attach(None, name, guessed, bytes(out))
+
+
+def _written(msg: Message) -> bytes:
+    """The stdlib's parse written back (b"" when it cannot be)."""
+    try:
+        return msg.as_bytes(policy=compat32)
+    except Exception:
+        return b""
+
+
+def _decoded(data: bytes, cte: str) -> bytes:
+    """An encoded embedded message's bytes, decoded leniently (stray characters skipped);
+    as they are when they do not decode."""
+    try:
+        if cte == "base64":
+            clean = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+            return binascii.a2b_base64(clean + b"=" * (-len(clean) % 4))
+        return quopri.decodestring(data)
+    except (binascii.Error, ValueError):
+        return data
 
 
 def _uu_begin(line: str) -> str | None:

@@ -127,7 +127,8 @@ class OutboxScreen(ListKeys, Screen[None]):
         options.clear_options()
         held = sum(1 for e in self.entries if e.state in HELD)
         waiting = len(self.entries) - held
-        title = f"Outbox — {waiting} waiting, {held} need you" if self.entries else "Outbox"
+        need = "needs" if held == 1 else "need"
+        title = f"Outbox — {waiting} waiting, {held} {need} you" if self.entries else "Outbox"
         self.query_one("#outbox-title", Label).update(plain(title))
         if not self.entries:
             options.add_options([Option(plain(EMPTY), id="empty", disabled=True)])

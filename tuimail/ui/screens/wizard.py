@@ -500,6 +500,13 @@ class WizardScreen(Screen[Account | None]):
 
     # -- detection --------------------------------------------------------------------
 
+    @on(Input.Submitted, "#wiz-email, #wiz-fullname, #wiz-password, #wiz-login")
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter in the address, name, password or login name finds the settings, as
+        a form's Enter does (Find settings)."""
+        event.stop()
+        self.action_detect()
+
     @on(Button.Pressed, "#wiz-detect")
     def action_detect(self) -> None:
         email = self.value("wiz-email")

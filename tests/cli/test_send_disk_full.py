@@ -1,0 +1,53 @@
+"""`tuimail send` when the outbox cannot be written (a full disk; here a file size limit,
+which fails the write the same way): one sentence saying nothing was sent or queued,
+exit 1, and no message left in the outbox without its state."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.cli.helpers import configure
+from tuimail.core.outbox import Outbox
+
+
+def _send_limited(args: list[str], message: bytes, limit: int) -> subprocess.CompletedProcess:
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return subprocess.run(
+        [sys.executable, "-m", "tuimail", "send", *args],
+        input=message,
+        capture_output=True,
+        timeout=90,
+        env=os.environ.copy(),
+        preexec_fn=limited,
+    )
+
+
+@pytest.mark.parametrize(
+    "recipients, body",
+    [
+        (1, 60_000),  # the message itself cannot be written
+        (400, 10),  # the message can, its state (every recipient) cannot
+    ],
+)
+def test_an_outbox_that_cannot_be_written_queues_nothing(
+    mail_server, recipients: int, body: int
+) -> None:
+    configure(mail_server, mail_server.new_user())
+    to = [f"r{i}@example.org" for i in range(recipients)]
+    message = b"Subject: s\n\n" + b"x" * body + b"\n"
+    done = _send_limited(to, message, 8_000)
+    err = done.stderr.decode()
+    assert done.returncode == 1, err
+    assert "not sent: the message could not be written to the outbox" in err
+    assert "Nothing was sent or queued" in err and "Traceback" not in err
+    box = Outbox("work")
+    assert box.entries() == [] and list(box.dir.glob("*.eml")) == []
