@@ -161,3 +161,16 @@ def test_read_options_that_do_not_go_together_are_a_usage_error(synced, capsys, 
     assert main(["read", "1", *options]) == EXIT_USAGE
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("tuimail: ") and options[0] in err
+
+
+def test_list_before_any_sync_says_to_sync_first(mail_server, capsys) -> None:
+    """A new user's first `tuimail list` said 'no account has a folder INBOX in the store
+    (check the name ...)', as if INBOX were a typo."""
+    configure(mail_server, mail_server.new_user())
+    assert main(["list"]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        "tuimail: work has not been synced yet: run `tuimail sync` first\n"
+    )
+    configure(mail_server, mail_server.new_user(), name="home")
+    assert main(["list"]) == EXIT_USAGE
+    assert "no account has been synced yet: run `tuimail sync` first" in capsys.readouterr().err

@@ -294,3 +294,43 @@ def test_a_bye_after_a_whole_header_answer_then_a_server_down_keeps_it(scripted,
         asked = [u for uid_set in script.header_fetches for u in _uids(uid_set, 160)]
         assert sorted(asked) == list(range(11, 61))
         assert len(_subjects(cli)) == 160
+
+
+class NewValidityEachLogin(Mailbox):
+    """Mailbox whose UIDVALIDITY is 100 + the number of logins (its UIDs kept)."""
+
+    def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        self.selected = True
+        conn.send(
+            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY {100 + self.logins}] ok"
+            f"\r\n* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
+            + tag
+            + b" OK [READ-ONLY] done\r\n"
+        )
+
+    cmd_select = cmd_examine
+
+    def cmd_status(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        conn.send(
+            f"* STATUS INBOX (MESSAGES {self.count} UIDNEXT {self.count + 1} "
+            f"UIDVALIDITY {100 + self.logins})\r\n".encode()
+            + tag
+            + b" OK done\r\n"
+        )
+
+
+def test_an_unreadable_message_on_a_server_with_a_new_uidvalidity_each_login(scripted, cli) -> None:
+    """Narrowing down an unreadable message reconnects; on a server that gives the folder
+    a new UIDVALIDITY at every login (UIDs kept) the folder opened again is checked by
+    Message-ID and the pass goes on, rather than being redone from the start until it
+    fails."""
+    script = NewValidityEachLogin(10, bad={4}, how="bye")
+    with scripted(script) as server:
+        save(server)
+        first = _sync(cli)
+        assert first["new"] == 9
+        assert [f["uids"] for f in first["failures"]] == [[4]]
+        assert sorted(_subjects(cli)) == sorted(f"m{u}" for u in range(1, 11) if u != 4)
+        again = _sync(cli)  # a new UIDVALIDITY again: checked, and only UID 4 asked for
+        assert again["new"] == 0 and [f["uids"] for f in again["failures"]] == [[4]]
+        assert again["renumbered"] == [{"folder": "INBOX", "reason": "same-messages"}]

@@ -239,3 +239,29 @@ async def test_three_healthy_accounts_at_80_columns_keep_the_status_bar_to_one_l
         assert bar.size.height == 1, _status(app)
         assert "Outbox: 0  The message was not" in _status(app), _status(app)
         assert said in str(bar.tooltip), bar.tooltip
+
+
+async def test_an_account_left_without_a_password_says_so_in_the_80_column_bar(
+    mail_server,
+) -> None:
+    """Regression: the password question answered with Esc left "! test: failed" in the
+    status bar at 80 columns, which said nothing of what was missing. It says "no
+    password" (the sentence is in the tooltip)."""
+    from tests.ui.helpers import NOW, account_for
+    from tuimail.core.secrets import PasswordError
+    from tuimail.core.service import MailService
+    from tuimail.ui.app import TuimailApp
+
+    user = mail_server.new_user()
+    account = account_for(mail_server, user)
+
+    def none_entered(_account):
+        raise PasswordError(problem="none-entered", login=user.email)
+
+    service = MailService({account.name: account}, password_for=none_entered, idle=False)
+    app = TuimailApp(service, now=NOW, sync_fallback=0.1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "test: " in _status(app), timeout=30)
+        await settle(pilot)
+        assert "! test: no password  Outbox: 0" in _status(app), _status(app)
+        assert "No password was entered for" in str(app.main.query_one(StatusBar).tooltip)

@@ -471,9 +471,12 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early, 
             )
             for warning in p["warnings"]:
                 print(f"  warning: {_safe(warning)}", file=sys.stderr)  # already words
+        servers = {account.name: account.incoming for account in accounts}
         for r in results:
             if r.failure is not None and not r.folders:  # not "0 folders": nothing was read
-                print(f"{r.account}: not synced")
+                server = servers.get(r.account)  # which one (several accounts, a typo)
+                where = f" (IMAP server {server.host} port {server.port})" if server else ""
+                print(_safe(f"{r.account}: not synced{where}"))
             else:
                 print(
                     f"{r.account}: {len(r.folders)} folders, {r.new} new, {r.changed} "
@@ -611,6 +614,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         for row in store.message_rows(folder_id, 0, args.limit):
             out.append(row)
     if not found:
+        if not any(store.folders(name, counts=False) for name in names):
+            # A new user's first `tuimail list`: nothing was ever synced, no name is wrong.
+            who = f"{names[0]} has not" if len(names) == 1 else "no account has"
+            return _fail(f"{who} been synced yet: run `tuimail sync` first", EXIT_USAGE)
         where = f"{names[0]} has no folder" if args.account else "no account has a folder"
         return _fail(
             f"{where} {args.folder} in the store (check the name; "

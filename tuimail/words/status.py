@@ -16,6 +16,7 @@ from tuimail.core.errors import (
     TransientError,
 )
 from tuimail.core.sanitize import sanitize
+from tuimail.core.secrets import PasswordError
 from tuimail.words.plain import folder as shown_folder
 
 # The sentences for failures (tuimail.words.describe, .sign_in, .where) are imported when
@@ -132,6 +133,8 @@ def brief(item: Any) -> str:
 
         if needs_sign_in(error):
             text = "sign-in needed"
+        elif isinstance(error, PasswordError):  # none given, or its command gave none
+            text = "no password" if error.problem in _NO_PASSWORD else "password command failed"
         else:
             text = next((words for kind, words in _BRIEF if isinstance(error, kind)), "")
             text = text or ("offline" if item.state == "offline" else "failed")
@@ -183,6 +186,10 @@ def troubled_summary(items: list[Any]) -> str:
         text += ", retrying"
     return text
 
+
+# PasswordError.problem (tuimail.core.secrets.PASSWORD_PROBLEMS) when none was given; the
+# others say its command (password_command, oauth2_token_command) gave none
+_NO_PASSWORD = ("none-entered", "no-password")
 
 _BRIEF = (  # the first kind an error is wins
     (AuthenticationFailed, "login refused"),

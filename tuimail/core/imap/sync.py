@@ -811,6 +811,9 @@ class SyncEngine:
             self._reopen()
             self._download_bodies(folder_id, narrow=True)
 
+        if self._folder is not None and self._folder[1] != uidvalidity:
+            # taken on a reconnect (_reopen): mod-sequences of the first one mean nothing
+            uidvalidity, highestmodseq = self._folder[1], None
         self.store.set_folder_state(
             folder_id,
             uidvalidity=uidvalidity,
@@ -1161,15 +1164,22 @@ class SyncEngine:
 
     def _reopen(self) -> None:
         """The folder of the pass under way selected again after a reconnect; a folder
-        renumbered meanwhile is redone from the start (_retrying)."""
+        renumbered meanwhile is redone from the start (_retrying). A new UIDVALIDITY with
+        the stored messages at their UIDs (_same_messages: a server that changes it at
+        every session) is taken, and the pass goes on."""
         assert self._folder is not None
         name, uidvalidity = self._folder
         if self._selected == name and self._client is not None:
             return
         info = examine(self.client, name)
         self._selected = name
-        if info.get(b"UIDVALIDITY") != uidvalidity:
-            raise ConnectionLost(protocol="imap", reason="closed")
+        now = info.get(b"UIDVALIDITY")
+        if now != uidvalidity:
+            folder_id = self.store.folder_id(self.account.name, name)
+            if folder_id is None or not self._same_messages(folder_id):
+                raise ConnectionLost(protocol="imap", reason="closed")
+            self._folder = (name, now)
+            self.store.set_folder_state(folder_id, uidvalidity=now, highestmodseq=None)
 
     def _progress_to(self, name: str, done: int, total: int) -> Callable[[], None]:
         progress = self.progress
