@@ -36,7 +36,7 @@ from tuimail.words.describe import describe
 from tuimail.words.failures import failure_words
 from tuimail.words.login import login_rejected
 from tuimail.words.outbox import submit_failure
-from tuimail.words.plain import server_said
+from tuimail.words.plain import server_said, tidy
 from tuimail.words.sign_in import needs_sign_in, sign_in_advice
 
 WRONG_PASSWORD_FIX = (
@@ -109,7 +109,7 @@ def _seen(result: CheckResult) -> str:
     elif finding in ("not-signed-in", "sign-in-revoked"):
         pass  # a NeedsSignIn: its words (tuimail.words.sign_in.sign_in_needed), the advice in fix()
     elif finding == "client-refused":
-        said = sanitize(failure.server_text or "")
+        said = sanitize(tidy(failure.server_text or ""))
         words = f"the authorization server refused this application ({failure.code}" + (
             f": {said})" if said else ")"
         )

@@ -93,7 +93,8 @@ def test_an_account_that_could_not_log_in_is_not_synced_not_empty(mail_server, c
     save_account(account)
     assert main(["sync"]) == EXIT_FAILURE
     out, err = capsys.readouterr()
-    assert out == "work: not synced\n"
+    where = f"IMAP server {mail_server.host} port {mail_server.ports.imap_tls}"
+    assert out == f"work: not synced ({where})\n"  # which server: a typo shows
     assert err.startswith("  error: ") and "refused the login" in err, err
 
 

@@ -157,6 +157,9 @@ class ScriptedServer:
 
     def _serve(self, raw: socket.socket) -> None:
         raw.settimeout(30)
+        # as the bundled servers (asyncio) send: a reply written in pieces would wait for
+        # the client's delayed ACK (~40 ms) at every piece after the first
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             sock = self.context.wrap_socket(raw, server_side=True) if self.tls else raw
         except (OSError, ssl.SSLError):

@@ -49,3 +49,19 @@ def test_plain_pop3_and_smtp_logins_dovecot_and_postfix_refuse_say_to_use_startt
     assert "POP3 server" in out and "no USER login before STLS" in out
     assert "SMTP server" in out and "AUTH only after STARTTLS" in out
     assert out.count('set security = "starttls"') == 2 and "check the user name" not in out
+
+
+def test_account_add_with_an_untrusted_certificate_says_how_to_trust_it(
+    dovecot_peer, capsys
+) -> None:
+    """Both logins failed with 'issued by an unknown authority' and nothing said what a
+    user with a company CA or a self-signed server can do."""
+    user = dovecot_peer.new_user()
+    host, ports = dovecot_peer.host, dovecot_peer.ports
+    argv = ["account", "add", "home", "--email", user.email]
+    argv += ["--incoming", f"{host}:{ports.imap_tls}", "--outgoing", f"{host}:{ports.smtp_tls}"]
+    argv += ["--password-command", f"printf %s {shlex.quote(user.password)}"]
+    assert main(argv) == EXIT_FAILURE
+    out = capsys.readouterr().out
+    assert out.count("issued by an unknown authority") == 2
+    assert "--ca-file FILE" in out and "`tuimail doctor home`" in out

@@ -148,6 +148,24 @@ def _confirm(
     return answer.strip().lower() in ("y", "yes")
 
 
+# What a user can do about a server whose certificate is not trusted here (a company's
+# own CA, a self-signed home server): the doctor shows the key to compare and pin.
+UNTRUSTED_ADVICE = (
+    "The certificate is not from an authority this computer trusts. Give the provider's "
+    "CA with --ca-file FILE; or, only if you trust this server, add the account with "
+    "--no-verify and run `tuimail doctor {name}`: it shows the server's key (SHA-256) to "
+    "compare with the one your provider or admin gives, and how to pin it."
+)
+
+
+def _untrusted(failure: object) -> bool:
+    """A certificate that did not verify for want of a trust anchor (not expired, not
+    another host's): a CA file or a pin is what helps."""
+    from tuimail.core.errors import SecurityFailure
+
+    return isinstance(failure, SecurityFailure) and failure.reason == "untrusted"
+
+
 def run_add(args: argparse.Namespace) -> int:
     # Imported here: `account list` and `account remove` need no discovery (dnspython...).
     from tuimail.cli.detect import options_from_args, print_summary, run_detection
@@ -273,6 +291,8 @@ def run_add(args: argparse.Namespace) -> int:
             )
             for check in checks:
                 print(("Login ok: " if check.ok else "Login FAILED: ") + detect_words.login(check))
+            if any(_untrusted(c.failure) for c in checks if not c.ok):
+                print(UNTRUSTED_ADVICE.format(name=args.name))
             if not all(c.ok for c in checks):
                 return _err("the login failed (see above); nothing was saved.", EXIT_FAILURE)
     if options.nameserver:  # the servers were found there: the app resolves them there

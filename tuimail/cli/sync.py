@@ -471,9 +471,12 @@ def _sync_accounts(args: argparse.Namespace, store, accounts, passwords, early, 
             )
             for warning in p["warnings"]:
                 print(f"  warning: {_safe(warning)}", file=sys.stderr)  # already words
+        servers = {account.name: account.incoming for account in accounts}
         for r in results:
             if r.failure is not None and not r.folders:  # not "0 folders": nothing was read
-                print(f"{r.account}: not synced")
+                server = servers.get(r.account)  # which one (several accounts, a typo)
+                where = f" (IMAP server {server.host} port {server.port})" if server else ""
+                print(_safe(f"{r.account}: not synced{where}"))
             else:
                 print(
                     f"{r.account}: {len(r.folders)} folders, {r.new} new, {r.changed} "

@@ -48,6 +48,14 @@ def server_said(error: MailError) -> str:
     return sanitize(said.rstrip(". "))
 
 
+MAX_SAID = 240  # characters of a server's own words in a sentence
+
+
 def tidy(text: str) -> str:
-    """Server texts sometimes arrive as b'...' reprs; show the words only."""
-    return re.sub(r"""\bb(['"])(.*?)\1""", r"\2", str(text))
+    """A server's words for a sentence: b'...' reprs (as they sometimes arrive) shown as
+    the words only, and cut to MAX_SAID characters: a server may answer with a 100 KB
+    line, which made a 100 KB "sentence" on the terminal and in the app."""
+    text = str(text)
+    if len(text) > MAX_SAID:
+        text = text[: MAX_SAID - 1] + "…"
+    return re.sub(r"""\bb(['"])(.*?)\1""", r"\2", text)
