@@ -102,5 +102,5 @@ def test_starttls_on_a_port_that_expects_tls_says_to_set_tls(mail_server, capsys
     argv += ["--password-command", f"printf %s {shlex.quote(user.password)}", "--timeout", "1"]
     assert main(argv) == 1
     out = capsys.readouterr().out
-    hint = "sent no greeting in time; if this port expects TLS from the start"
+    hint = "(it sent no greeting); if this port expects TLS from the start"
     assert "IMAP server" in out and "SMTP server" in out and out.count(hint) == 2
