@@ -130,7 +130,8 @@ def test_pop3_lists_and_reads_every_message_once_as_the_server_stores_it(
     save_account(account)
     got = _read_all(capsysbinary, delivered)
     assert got == delivered.stored
-    assert b"0 new" in _cli(capsysbinary, "sync")  # left on the server, fetched once
+    (again,) = json.loads(_cli(capsysbinary, "sync", "--json"))  # fetched once, left there
+    assert (again["new"], again["on_server"]) == (0, len(delivered.stored))
     assert len(dovecot_peer.messages(delivered.user)) == len(delivered.stored)
 
 
