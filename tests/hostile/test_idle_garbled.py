@@ -67,6 +67,8 @@ GARBLED = [
     b"* 1 FETCH (FLAGS (\\Seen)\r\n",  # unbalanced: imapclient's parser refuses it
     b"* VANISHED 1:x\r\n",
     b"* 4294967296 EXISTS\r\n",
+    # nested 5000 deep: imapclient's parser recursed until RecursionError
+    b"* 1 FETCH (FLAGS () X " + b"(" * 5000 + b")" * 5000 + b")\r\n",
 ]
 
 
