@@ -102,5 +102,21 @@ def test_starttls_on_a_port_that_expects_tls_says_to_set_tls(mail_server, capsys
     argv += ["--password-command", f"printf %s {shlex.quote(user.password)}", "--timeout", "1"]
     assert main(argv) == 1
     out = capsys.readouterr().out
-    hint = "sent no greeting in time; if this port expects TLS from the start"
+    hint = "(it sent no greeting); if this port expects TLS from the start"
     assert "IMAP server" in out and "SMTP server" in out and out.count(hint) == 2
+
+
+def test_a_nameserver_that_cannot_be_found_is_a_usage_error_before_anything_else(
+    mail_server, capsys
+) -> None:
+    """`account add --detect --nameserver nosuch.invalid` asked for the password, then
+    ended in 'Something went wrong: nameserver: not-found' (exit 1); detect said it after
+    'Looking for the mail servers ...'."""
+    bad = "nosuch.invalid:53"
+    argv = ["account", "add", "x", "--email", "a@example.test", "--detect", "--nameserver", bad]
+    argv += ["--password-command", "echo never-asked"]
+    for command in (argv, ["detect", "a@example.test", "--nameserver", bad]):
+        assert main(command) == EXIT_USAGE
+        out = capsys.readouterr()
+        said = f"The name server '{bad}' cannot be found. Give --nameserver as HOST or HOST:PORT."
+        assert said in out.err and out.out == "", command

@@ -227,6 +227,25 @@ def encoded_forward() -> bytes:
     )  # fmt: skip
 
 
+SHIFT_JIS_TEXT = "日本語のテキスト\r\n".encode("shift_jis")
+CP1252_CSV = "name;price\r\ncafé;3 €".encode("cp1252")  # its last break is the delimiter's
+
+
+def text_attachments() -> bytes:
+    """Text files in the charsets they were written in (Shift_JIS, windows-1252)."""
+    return (
+        _head("text-attachments", b'Content-Type: multipart/mixed; boundary="t"\r\n\r\n')
+        + b"--t\r\nContent-Type: text/plain\r\n\r\ntwo files\r\n"
+        b"--t\r\nContent-Type: text/plain; charset=shift_jis\r\n"
+        b'Content-Disposition: attachment; filename="jp.txt"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + _b64(SHIFT_JIS_TEXT)
+        + b'--t\r\nContent-Type: text/csv; charset="windows-1252"\r\n'
+        b'Content-Disposition: attachment; filename="prices.csv"\r\n'
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        b"name;price\r\ncaf=E9;3 =80\r\n--t--\r\n"
+    )  # fmt: skip
+
+
 SHAPES: dict[str, Callable[[], bytes]] = {
     "utf8-addresses": utf8_addresses,
     "broken-boundary": broken_boundary,
@@ -241,6 +260,7 @@ SHAPES: dict[str, Callable[[], bytes]] = {
     "many-header-lines": many_header_lines,
     "binary-attachments": binary_attachments,
     "encoded-forward": encoded_forward,
+    "text-attachments": text_attachments,
 }
 
 
@@ -255,4 +275,5 @@ def files(name: str) -> list[bytes]:
         "mixed-eol": [binary(4, 1500)],
         "binary-attachments": [binary(5, 40_000), binary(6, 3000), binary(7, 900)],
         "encoded-forward": [ENCODED_INNER],
+        "text-attachments": [SHIFT_JIS_TEXT, CP1252_CSV],
     }.get(name, [])

@@ -197,9 +197,13 @@ async def test_shapes_forwarded_through_postfix_arrive_unchanged(dovecot_peer, d
     for name in SENT:
         raw = _shape(delivered, name)
         assert raw in arrived[f"fwd attached {name}"], name
-        carried = [a.payload for a in parse_message(arrived[f"fwd inline {name}"]).attachments]
+        files = {a.payload: a.charset for a in parse_message(raw).attachments}
+        carried = {
+            a.payload: a.charset for a in parse_message(arrived[f"fwd inline {name}"]).attachments
+        }
         for data in shapes.files(name):
             assert data in carried, name
+            assert carried[data] == files[data], (name, "the charset of its text")
 
 
 # -- sending the shapes with `tuimail send` -----------------------------------------------

@@ -175,3 +175,23 @@ def test_reply_and_forward_name_the_author_not_a_mangled_mbox_line() -> None:
     forwarded = forward(original, ACCOUNT)
     assert 'From: "Tim Chapman" <timc@2ubh.com>' in forwarded.body
     assert "Thu Aug 22 13:52:59" not in forwarded.body
+
+
+def test_a_text_file_forwarded_inline_keeps_its_charset() -> None:
+    """The forward carried a Shift_JIS (or windows-1252) text file's bytes with no charset:
+    the recipient's reader took them for ASCII and showed mojibake. Reopening the forward
+    as a draft keeps the charset too."""
+    from tests.interop import shapes
+    from tuimail.core.compose import draft_from_message
+
+    draft = forward(shapes.text_attachments(), ACCOUNT)
+    draft.to = ["bob@example.org"]
+    sent = parse(_sendable(draft))
+    files = {p.get_filename(): p for p in sent.iter_attachments()}
+    assert files["jp.txt"].get_content_charset() == "shift_jis"
+    assert files["jp.txt"].get_content() == "日本語のテキスト\r\n"
+    assert files["prices.csv"].get_content_charset() == "windows-1252"
+    assert files["prices.csv"].get_payload(decode=True) == shapes.CP1252_CSV
+    reopened = draft_from_message(_sendable(draft))
+    charsets = {a.filename: a.charset for a in reopened.attachments}
+    assert charsets == {"jp.txt": "shift_jis", "prices.csv": "windows-1252"}

@@ -210,7 +210,10 @@ def test_an_unusable_nameserver_is_a_usage_error_in_one_sentence(bed, capsys) ->
     assert main(["read", "1", "--route", "--check-dkim", "--nameserver", "127.0.0.1:99999"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.strip() == "tuimail: The name server '127.0.0.1:99999' has an invalid port."
+    assert (
+        captured.err.strip()
+        == "tuimail: The name server '127.0.0.1:99999' has an invalid port. Give --nameserver as HOST or HOST:PORT."
+    )
 
 
 def test_without_check_dkim_no_dns_is_asked(bed, capsys) -> None:

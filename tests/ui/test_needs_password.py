@@ -77,3 +77,32 @@ async def test_a_refused_password_typed_here_is_asked_for_again(mail_server):
         await wait_for(pilot, lambda: service.states()["test"].phase == "online", timeout=30)
         tries = [a.success for a in _logins(mail_server, user)]
         assert tries[0] is False and tries[1] is True
+
+
+async def test_a_password_given_to_diagnose_brings_the_account_online(mail_server):
+    """Regression: the password question answered with Esc, then H (Diagnose) asked for
+    it again and logged in with it, and yet the account stayed "no password" until
+    Ctrl+R. Leaving Diagnose now syncs an account waiting for the password it was given."""
+    from textual.widgets import Input
+
+    from tuimail.ui.screens.diagnose import DiagnoseScreen
+    from tuimail.ui.screens.dialogs import InputDialog
+
+    user = mail_server.new_user()
+    account = account_for(mail_server, user)
+    service = MailService({account.name: account}, idle=False, retry_after=60)
+    app = TuimailApp(service, now=NOW, start_sync=True)
+    app.doctor_options = {"timeout": 10, "nameserver": f"{mail_server.host}:{mail_server.dns_port}"}
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, InputDialog), timeout=30)
+        await pilot.press("escape")  # no password now
+        await wait_for(pilot, lambda: service.states()["test"].phase == "needs-password")
+        await pilot.press("H")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputDialog), timeout=30)
+        app.screen.query_one(Input).value = user.password
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DiagnoseScreen))
+        await wait_for(pilot, lambda: len(_logins(mail_server, user)) >= 1, timeout=30)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: service.states()["test"].phase == "online", timeout=30)
+        assert not isinstance(app.screen, InputDialog)  # not asked a third time

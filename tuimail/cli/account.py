@@ -22,7 +22,7 @@ from tuimail.core.secrets import (
 )
 from tuimail.words.config import config_words
 from tuimail.words.describe import sentence
-from tuimail.words.nameserver import nameserver_words
+from tuimail.words.nameserver import nameserver_option_words
 
 SECURITIES = ("tls", "starttls", "plain")
 
@@ -196,6 +196,12 @@ def run_add(args: argparse.Namespace) -> int:
             "WITHOUT encryption.",
             file=sys.stderr,
         )
+    try:  # the options first: a bad --nameserver or --ca-file asks for no password
+        options = options_from_args(args, prefer_pop3=args.pop3)
+    except NameserverError as exc:
+        return _err(nameserver_option_words(exc))
+    except ValueError as exc:
+        return _err(str(exc))
     session = SessionPasswords()
     probe_account = Account(
         name=args.name,
@@ -218,12 +224,6 @@ def run_add(args: argparse.Namespace) -> int:
             if args.password_command:
                 return _err(f"{sentence(exc)} Nothing was saved.")
             print(f"{sentence(exc)} The login was not verified.", file=sys.stderr)
-    try:
-        options = options_from_args(args, prefer_pop3=args.pop3)
-    except NameserverError as exc:
-        return _err(nameserver_words(exc))
-    except ValueError as exc:
-        return _err(str(exc))
     if args.detect:
         options.password = password
         options.username = args.username
@@ -285,7 +285,7 @@ def run_add(args: argparse.Namespace) -> int:
             try:
                 resolver = Resolver(options.nameserver, options.timeout)
             except NameserverError as exc:
-                return _err(nameserver_words(exc))
+                return _err(nameserver_option_words(exc))
             checks = verify_account(
                 account, password, resolver=resolver, timeout=options.timeout, ca_file=args.ca_file
             )

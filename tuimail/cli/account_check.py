@@ -34,7 +34,7 @@ def nameserver_sentence(given: str | None, account: Account | None = None) -> st
     setting) is usable or none is set; else the sentence saying what to change."""
     from tuimail.core.config import config_path
     from tuimail.core.discovery.resolver import NameserverError, parse_nameserver
-    from tuimail.words.nameserver import nameserver_words
+    from tuimail.words.nameserver import nameserver_option_words, nameserver_words
 
     value = given
     own = account is not None and given is None
@@ -51,5 +51,5 @@ def nameserver_sentence(given: str | None, account: Account | None = None) -> st
                 f"{account.name}: {nameserver_words(exc)} Correct or remove its nameserver "
                 f"in {config_path()}."
             )
-        return f"{nameserver_words(exc)} Give --nameserver as HOST or HOST:PORT."
+        return nameserver_option_words(exc)
     return None

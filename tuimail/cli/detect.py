@@ -15,7 +15,7 @@ from tuimail.core.discovery.model import Event
 from tuimail.core.discovery.resolver import NameserverError
 from tuimail.core.sanitize import sanitize
 from tuimail.core.tls import ca_file_problem
-from tuimail.words.nameserver import nameserver_words
+from tuimail.words.nameserver import nameserver_option_words
 
 SECURITY_TEXT = {
     "tls": "TLS (encrypted)",
@@ -32,6 +32,10 @@ def options_from_args(args: argparse.Namespace, **extra) -> DetectOptions:
     problem = ca_file_problem(args.ca_file, "--ca-file")
     if problem:
         raise CAFileOptionError(f"{problem}.")
+    if args.nameserver:  # NameserverError before anything is looked up or said
+        from tuimail.core.discovery.resolver import parse_nameserver
+
+        parse_nameserver(args.nameserver)
     port_map = {}
     for item in filter(None, args.port_map.split(",")):
         std, _, test = item.partition("=")
@@ -121,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         options = options_from_args(args, prefer_pop3=args.pop3)
         result = run_detection(args.email, options, quiet=args.json)
     except NameserverError as exc:
-        print(f"tuimail detect: {nameserver_words(exc)}", file=sys.stderr)
+        print(f"tuimail detect: {nameserver_option_words(exc)}", file=sys.stderr)
         return 2
     except CAFileOptionError as exc:
         print(f"tuimail detect: {exc}", file=sys.stderr)

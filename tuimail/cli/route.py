@@ -46,7 +46,7 @@ def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
 
     from tuimail.core.report import build_report, check_dkim, report_text
     from tuimail.words.dkim import dkim_detail
-    from tuimail.words.nameserver import nameserver_words
+    from tuimail.words.nameserver import nameserver_option_words
 
     report = build_report(raw, own_domains=own_domains(account))
     if args.check_dkim:
@@ -57,7 +57,7 @@ def print_route(raw: bytes, account: Account, args: argparse.Namespace) -> int:
         try:
             resolver = Resolver(args.nameserver, dns_timeout(account_timeout(account)))
         except NameserverError as exc:  # typed; worded at the edge
-            print(f"tuimail: {nameserver_words(exc)}", file=sys.stderr)
+            print(f"tuimail: {nameserver_option_words(exc)}", file=sys.stderr)
             return EXIT_USAGE
         report.dkim_checks = check_dkim(raw, report, resolver)
     if args.json:

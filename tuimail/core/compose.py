@@ -97,6 +97,9 @@ class Attachment:
     filename: str
     data: bytes
     content_type: str | None = None  # None: guessed from the name
+    # text/*: the charset its bytes are in (carried from a forwarded or reopened message,
+    # so the recipient reads them as the sender wrote them); None: not declared
+    charset: str | None = None
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str]) -> Attachment:
@@ -555,7 +558,7 @@ def _forwarded_attachments(parsed, msg: EmailMessage) -> list[Attachment]:
     one attachment), plus the machine-readable reports (a bounce's delivery-status), which
     the reader shows as text."""
     out = [
-        Attachment(clean_header(a.filename) or "attachment", a.payload, a.content_type)
+        Attachment(clean_header(a.filename) or "attachment", a.payload, a.content_type, a.charset)
         for a in parsed.attachments
         if not a.nested  # it travels inside its message, attached already
     ]
@@ -759,6 +762,11 @@ def _attach(msg: EmailMessage, att: Attachment, *, splice: bool = False) -> None
     )
     if big:  # the same part, its base64 written by spliced.written
         spliced.mark_base64(msg.get_payload()[-1], att.data)
+    if maintype == "text" and att.charset and _CHARSET.fullmatch(att.charset):
+        msg.get_payload()[-1].set_param("charset", att.charset)
+
+
+_CHARSET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,39}")  # a charset name, nothing else
 
 
 def _received(data: bytes) -> bytes:
@@ -897,11 +905,10 @@ def draft_from_message(raw: bytes | Message) -> Draft:
             data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
         else:
             data = part.get_payload(decode=True) or b""
-        draft.attachments.append(
-            Attachment(
-                clean_header(part.get_filename() or "attachment"), data, part.get_content_type()
-            )
-        )
+        ctype = part.get_content_type()
+        charset = part.get_content_charset() if ctype.startswith("text/") else None
+        name = clean_header(part.get_filename() or "attachment")
+        draft.attachments.append(Attachment(name, data, ctype, charset))
     return draft
 
 

@@ -2262,8 +2262,24 @@ class TuimailApp(App[None]):
                 password=service.password_for,
                 options=self.doctor_options,
                 on_trust=self.trust_account_keys,
-            )
+            ),
+            lambda _closed: self._sync_if_password_given(name),
         )
+
+    def _sync_if_password_given(self, name: str) -> None:
+        """After Diagnose: an account that waited for its password (the question was
+        answered with Esc) syncs when Diagnose was given one this session, instead of
+        staying "no password" until Ctrl+R."""
+        from tuimail.core.secrets import SESSION
+
+        service = self.service
+        account = service.accounts.get(name) if service is not None else None
+        if service is None or account is None:
+            return
+        state = service.states().get(name)
+        if state is None or state.phase != "needs-password" or SESSION.get(account) is None:
+            return
+        self.work(lambda: service.backend(name).sync(), "sync")
 
     def trust_account_keys(self, account) -> None:
         """The user trusted a server's new key (Diagnose): saved, and used from now on."""

@@ -17,3 +17,9 @@ def nameserver_words(error: Any) -> str:
     if getattr(error, "problem", "") == "bad-port":
         return f"The name server {given} has an invalid port."
     return f"The name server {given} cannot be found."
+
+
+def nameserver_option_words(error: Any) -> str:
+    """The same, for a --nameserver option, with what to give instead (every command
+    says it the same way: detect, doctor, account add, read --check-dkim)."""
+    return f"{nameserver_words(error)} Give --nameserver as HOST or HOST:PORT."

@@ -104,13 +104,11 @@ def reason_words(error: MailError) -> str:
         return "the mail server closed the connection in the middle of a line" + (
             f" ({line})" if line else ""
         )
-    if reason == "no-greeting":
-        if data.get("encrypted") is False:
-            return (
-                "the mail server sent no greeting in time; if this port expects TLS from "
-                'the start (as 993, 995 and 465 usually do), set security = "tls"'
-            )
-        return "the mail server sent no greeting in time"
+    if reason == "no-greeting" and data.get("encrypted") is False:
+        return (
+            "the mail server did not answer in time (it sent no greeting); if this port "
+            'expects TLS from the start (as 993, 995 and 465 usually do), set security = "tls"'
+        )
     if reason == "not-greeting":
         return f"the mail server's greeting is not {_GREETING.get(name, 'what tuimail expects')}"
     if reason == "bad-bytes":
@@ -125,6 +123,11 @@ def reason_words(error: MailError) -> str:
     if reason == "no-route":
         detail = plain(data.get("detail"))
         return "the mail server cannot be reached" + (f" ({detail})" if detail else "")
+    if reason == "local-store":
+        why = " (is the disk full?)" if data.get("full") else ""
+        return f"the local store on this computer could not be written{why}: " + plain(
+            data.get("detail")
+        )
     if reason == "other":
         return plain(data.get("detail"))
     if reason == "unreadable-messages":

@@ -84,6 +84,7 @@ class Attachment:
     content_type: str
     payload: bytes
     nested: bool = False  # inside an embedded message that is itself an attachment
+    charset: str | None = None  # a text/* part's declared charset (as written, unchecked)
 
     @property
     def size(self) -> int:
@@ -410,11 +411,15 @@ class _Walker:
         """Add an attachment: its bytes, or a LazyAttachment (given the next index)."""
         index = len(self.pm.attachments) + 1
         nested = self.embedded > 0
+        charset = (
+            _declared_charset(part) if part is not None and ctype.startswith("text/") else None
+        )
         if isinstance(data, LazyAttachment):
             data.index, data.filename, data.content_type, data.nested = index, name, ctype, nested
+            data.charset = charset
             self.pm.attachments.append(data)
             return
-        self.pm.attachments.append(Attachment(index, name, ctype, data, nested))
+        self.pm.attachments.append(Attachment(index, name, ctype, data, nested, charset))
 
     def long_text(self, part: Message) -> LazyAttachment | None:
         """A body left out of the parse whose bytes are its content as they are (no
@@ -659,6 +664,17 @@ class _Walker:
             self.pm.note("uuencode-damaged")
         guessed = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
         self.attach(None, name, guessed, bytes(out))
+
+
+def _declared_charset(part: Message) -> str | None:
+    """The charset parameter as written (RFC 2231 form read), or None."""
+    try:
+        value = part.get_param("charset")
+        if isinstance(value, tuple):
+            value = collapse_rfc2231_value(value, errors="replace")
+    except Exception:
+        return None
+    return _fix_surrogates(str(value)) if value else None
 
 
 def _written(msg: Message) -> bytes:
