@@ -3,7 +3,7 @@ wrapped, never cut off: the end of "... Quit anyway?" or "Esc closes" stays read
 
 from __future__ import annotations
 
-from textual.widgets import Label, TextArea
+from textual.widgets import Button, Label, TextArea
 
 from tests.ui.attachment_helpers import deliver_parts
 from tests.ui.helpers import open_composer, running, wait_for
@@ -37,4 +37,8 @@ async def test_dialog_texts_wrap_at_80_columns(mail_server):
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
         await pilot.pause()
         assert _fits(app.screen, "Keep it before quitting?")
+        # every answer whole inside the dialog, the last one too (it was cut off)
+        box = app.screen.query_one(".dialog").content_region
+        for button in app.screen.query(Button):
+            assert box.contains_region(button.region), (str(button.label), button.region, box)
         await pilot.press("k")

@@ -88,6 +88,26 @@ class ChoiceDialog(ModalScreen[str | None]):
                     variant = "primary" if i == 0 else "default"
                     yield Button(plain(f"{label} ({key})"), id=f"choice-{choice}", variant=variant)
 
+    _natural: list[int] | None = None  # each button's width side by side
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit_buttons)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_buttons)
+
+    def _fit_buttons(self) -> None:
+        """The buttons side by side while they fit the dialog, else one under the other:
+        at 80 columns "Save draft and quit (s)  Discard and quit (d)  Keep editing (k)"
+        would lose its last button past the dialog's edge."""
+        row = self.query_one(".buttons", Horizontal)
+        buttons = list(row.query(Button))
+        if self._natural is None:
+            if row.has_class("stacked") or not all(b.outer_size.width for b in buttons):
+                return
+            self._natural = [b.outer_size.width for b in buttons]
+        row.set_class(sum(self._natural) > row.content_size.width, "stacked")
+
     def on_key(self, event) -> None:
         for choice, _label, key in self.choices:
             if event.key == key:
