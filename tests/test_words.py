@@ -22,6 +22,7 @@ from tuimail.core.errors import (
     ConnectionLost,
     Failure,
     MailError,
+    PermanentError,
     ProtocolViolation,
     Refused,
     SecurityFailure,
@@ -241,6 +242,7 @@ _REASON_CASES = {
     "token-rejected": (AuthenticationFailed, {"login": "u", "status": "invalid_token"}),
     "no-oauth": (Refused, {"offered": ["PLAIN"]}),
     "auth-command-refused": (ProtocolViolation, {}),
+    "local-store": (PermanentError, {"detail": "database or disk is full", "full": True}),
     "other": (Refused, {"detail": "tuimail's own words"}),
     "dns-query": (Unreachable, {"name": "example.test", "rtype": "MX", "detail": "SERVFAIL"}),
 }
@@ -575,3 +577,25 @@ def test_logindisabled_says_what_to_change_by_how_the_connection_was_made() -> N
 
     assert 'set security = "starttls"' in said(False)
     assert "OAuth 2.0" in said(True) and "starttls" not in said(True)
+
+
+def test_a_full_store_during_a_sync_is_said_as_this_computers_not_the_servers() -> None:
+    """A full disk during `tuimail sync` read 'INBOX: database or disk is full' and was a
+    permanent IMAP error in --json (kind permanent, reason other), as if the server had
+    failed. The error is real SQLite's (SQLITE_FULL, by a page limit)."""
+    import sqlite3
+
+    from tuimail.core.imap.errors import classify_imap
+    from tuimail.core.pop3_errors import classify_pop3
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (x BLOB)")
+    conn.execute("PRAGMA max_page_count = 2")
+    with pytest.raises(sqlite3.OperationalError) as full:
+        conn.execute("INSERT INTO t VALUES (zeroblob(100000))")
+    for error in (classify_imap(full.value), classify_pop3(full.value)):
+        assert (error.reason, error.data["full"]) == ("local-store", True)
+        assert failure_words(error) == (
+            "the local store on this computer could not be written (is the disk full?): "
+            "database or disk is full"
+        )

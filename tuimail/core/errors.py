@@ -233,6 +233,7 @@ REASONS = (
     "no-oauth",  # Refused: the server offers no OAuth login (data: offered, a list)
     "login-busy",  # ServerBusy: the mail server cannot log in now (OAuth login)
     "auth-command-refused",  # ProtocolViolation: the server did not take AUTHENTICATE (BAD)
+    "local-store",  # the local store (SQLite) failed during the step; data: detail, full
     "other",  # anything else; data: detail (the library's or tuimail's own words)
 )
 

@@ -59,3 +59,18 @@ def classify_transport(
 def _chain(error: MailError, cause: BaseException) -> MailError:
     error.__cause__ = cause
     return error
+
+
+def local_store_data(exc: BaseException) -> dict | None:
+    """For a failure of the local store (SQLite) met during a protocol step, the data of
+    its "local-store" reason: `detail` (SQLite's words), `full` (the disk or the database
+    is full: SQLITE_FULL, or an I/O error, which a full disk also gives); None for any
+    other exception. Told by the exception's type and SQLite's error code."""
+    import sys
+
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is None or not isinstance(exc, sqlite3.Error):
+        return None
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    full = name.startswith(("SQLITE_FULL", "SQLITE_IOERR"))
+    return {"detail": str(exc) or type(exc).__name__, "full": full}

@@ -30,7 +30,7 @@ from tuimail.core.errors import (
     TransientError,
     Unreachable,
 )
-from tuimail.core.net_errors import classify_transport
+from tuimail.core.net_errors import classify_transport, local_store_data
 from tuimail.core.sanitize import sanitize
 
 TRANSIENT_CODES = frozenset({"IN-USE", "SYS/TEMP", "LOGIN-DELAY"})
@@ -120,6 +120,8 @@ def classify_pop3(exc: BaseException, *, host: str | None = None, login: bool = 
         error: Pop3Error = Pop3ProtocolViolation(reason="bad-bytes", **kw)
     elif isinstance(exc, MemoryError):
         error = Pop3ProtocolViolation(reason="too-much-data", **kw)
+    elif (local := local_store_data(exc)) is not None:  # this computer's store
+        error = Pop3Failure(reason="local-store", data=local, **kw)
     else:  # not a protocol failure: its own words, kept as data
         detail = {"detail": sanitize(str(exc)) or type(exc).__name__}
         error = Pop3Failure(reason="other", data=detail, **kw)

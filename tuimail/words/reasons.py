@@ -123,6 +123,11 @@ def reason_words(error: MailError) -> str:
     if reason == "no-route":
         detail = plain(data.get("detail"))
         return "the mail server cannot be reached" + (f" ({detail})" if detail else "")
+    if reason == "local-store":
+        why = " (is the disk full?)" if data.get("full") else ""
+        return f"the local store on this computer could not be written{why}: " + plain(
+            data.get("detail")
+        )
     if reason == "other":
         return plain(data.get("detail"))
     if reason == "unreadable-messages":

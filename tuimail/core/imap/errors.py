@@ -32,7 +32,7 @@ from tuimail.core.errors import (
     ServerBusy,
     TimedOut,
 )
-from tuimail.core.net_errors import classify_transport
+from tuimail.core.net_errors import classify_transport, local_store_data
 
 TRANSIENT_CODES = frozenset({"UNAVAILABLE", "INUSE", "LIMIT", "SERVERBUG"})
 AUTH_CODES = frozenset({"AUTHENTICATIONFAILED", "AUTHORIZATIONFAILED", "EXPIRED", "CONTACTADMIN"})
@@ -99,6 +99,9 @@ def classify_imap(exc: BaseException, *, host: str | None = None, login: bool = 
         return _with(ProtocolViolation(reason="bad-bytes", **kw), exc)
     if isinstance(exc, MemoryError):
         return _with(ProtocolViolation(reason="too-much-data", **kw), exc)
+    local = local_store_data(exc)
+    if local is not None:  # this computer's store, not the server: said as such
+        return _with(PermanentError(reason="local-store", data=local, **kw), exc)
     # Not a protocol failure (e.g. tuimail's own refusal of a queued action): its own
     # words, kept as data.
     detail = {"detail": _text(exc) or type(exc).__name__}

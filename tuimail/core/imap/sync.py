@@ -14,10 +14,10 @@ One engine holds one connection, so use it from one thread. Each step writes the
 its own transaction and is idempotent, so a dropped connection is retried on a fresh one
 and nothing is duplicated or lost. Per folder:
 
-1. SELECT; if UIDVALIDITY changed, the messages at a sample of the stored UIDs are
-   compared by Message-ID (mbsync's check): the same messages (a server that changes
-   UIDVALIDITY at every session without renumbering) keep the cache; otherwise the
-   folder's cache is dropped and fetched again, never guessed (placeholders of local
+1. SELECT; if UIDVALIDITY changed, the messages at every stored UID are compared by
+   Message-ID (mbsync's check, made exact; only the fields compared are fetched): the
+   same messages (a server that changes UIDVALIDITY at every session without
+   renumbering) keep the cache; otherwise the folder's cache is dropped and fetched again, never guessed (placeholders of local
    moves stay; queued actions naming its old UIDs find their messages by Message-ID
    when replayed, tuimail.core.imap.actions). Either is said: FolderResult.renumbered.
 2. Flag changes: CHANGEDSINCE the stored HIGHESTMODSEQ (CONDSTORE), else all FLAGS.
@@ -103,6 +103,9 @@ NARROW_RECONNECTS = 4
 NARROW_FETCHES = 64  # and commands
 SMALL_REST = 4  # a failed rest of this many UIDs or fewer is asked for one at a time
 VERIFY_BATCH = 2000  # stored UIDs a command, compared after a UIDVALIDITY change (_same_messages)
+# What _same_messages compares of each stored UID, and nothing more (not the list's
+# whole header): the Message-ID, or without one the size, arrival date, subject, sender.
+VERIFY_ITEMS = "UID RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT FROM)]"
 # Response codes of a NO that is about the server, not one message: not narrowed.
 _SERVER_WIDE = frozenset({"UNAVAILABLE", "INUSE", "LIMIT"})
 # CPU seconds of search indexing of downloaded bodies per sync pass (the rest waits for
@@ -342,6 +345,11 @@ class SyncEngine:
         self._fetch_failed = False
         # Folder -> the UIDs its last pass found the server cannot send (IDLE skips them).
         self.unreadable: dict[str, set[int]] = {}
+        # Folder -> a UIDVALIDITY change taken in a pass of it and not said yet (reason,
+        # the Message-IDs of a rebuilt folder's rows): at its start, or on a reconnect in
+        # the middle (_reopen). Said once, by the FolderResult of the pass that completes
+        # (the same one, or its retry after a lost connection: _taken).
+        self._renumbered: dict[str, tuple[str, frozenset[str]]] = {}
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -713,10 +721,10 @@ class SyncEngine:
         assert folder is not None
         if not changed and listed is not None and self._empty_both_sides(folder, listed):
             result.skipped = True
-            return result
+            return self._taken(result)
         if not changed and self._status_unchanged(folder, listed):
             result.skipped = True
-            return result
+            return self._taken(result)
         client = self.client
         info = examine(client, name)
         self._selected = name
@@ -748,6 +756,7 @@ class SyncEngine:
             log.warning(
                 "%s: %s UIDVALIDITY changed: %s", self.account.name, name, result.renumbered
             )
+            self._renumbered[name] = (result.renumbered, result.known)  # (a retry says it)
             folder = self.store.folder(folder_id, counts=False)
         elif folder.uidvalidity is None:
             self.store.set_folder_state(folder_id, uidvalidity=uidvalidity)
@@ -829,6 +838,20 @@ class SyncEngine:
         else:
             self.unreadable.pop(name, None)
         self._folder = None  # (the pass is over: see _in_folder)
+        return self._taken(result)
+
+    def _taken(self, result: FolderResult) -> FolderResult:
+        """`result` saying the UIDVALIDITY change taken in this pass of its folder (its
+        start, a reconnect in the middle, or a try of the pass that failed before this
+        one), once: "rebuilt" over "same-messages"."""
+        taken = self._renumbered.pop(result.folder, None)
+        if taken is not None:
+            reason, known = taken
+            if reason == "rebuilt":
+                result.renumbered, result.rebuilt = reason, True
+                result.known = result.known | known
+            elif not result.renumbered:
+                result.renumbered = reason
         return result
 
     def _empty_both_sides(self, folder: FolderInfo, listed: Status) -> bool:
@@ -858,12 +881,17 @@ class SyncEngine:
     def _same_messages(self, folder_id: int) -> bool:
         """After a UIDVALIDITY change: whether the selected folder still holds every stored
         message at its stored UID (mbsync's recovery check, isync sync.c, made exact).
-        Every stored UID is fetched again (headers, VERIFY_BATCH a command), not a sample:
-        a renumbering that moved only a few messages left a stored UID naming another
-        message, and the user's next delete there would have destroyed it. A message is
-        the same when its Message-ID is (without one: its size, arrival date, subject and
-        sender); UIDs gone from the server are not counted. Any other message, none
-        found, or a refused fetch: renumbered."""
+        Every stored UID is fetched again (VERIFY_ITEMS, VERIFY_BATCH a command), not a
+        sample: a renumbering that moved only a few messages left a stored UID naming
+        another message, and the user's next delete there would have destroyed it. A
+        message is the same when its Message-ID is (without one: its size, arrival date,
+        subject and sender); UIDs gone from the server are not counted. Any other message,
+        none found, or a refused fetch: renumbered.
+
+        Only the three fields compared are fetched. Their summary is the full header's
+        but for odd blocks (lone CR line ends: the quick parse reads the block as one
+        line): a message that differs is asked for again with the list's header, as
+        stored, and compared on that before the folder counts as renumbered."""
         rows = {
             uid: rest
             for uid, *rest in self.store.conn.execute(
@@ -874,33 +902,31 @@ class SyncEngine:
         }
         if not rows:
             return False
-        from tuimail.core.store.headers import summarize_header
-
         uids = list(rows)
         found = 0
         for start in range(0, len(uids), VERIFY_BATCH):
             part = uids[start : start + VERIFY_BATCH]
             try:
-                messages = fetch_headers(self.client, uid_set(part), False, set(part))
+                messages = fetch_headers(
+                    self.client, uid_set(part), False, set(part), items=VERIFY_ITEMS
+                )
+                for message in messages:
+                    if not _same_row(rows[message.uid], message) and not self._same_listed(
+                        message.uid, rows[message.uid]
+                    ):
+                        return False
+                    found += 1
             except Exception as exc:
                 if not keeps_connection(exc):
                     raise
                 return False
-            for message in messages:
-                message_id, size, internaldate, subject, sender = rows[message.uid]
-                summary = summarize_header(message.header)
-                if message_id:
-                    same = summary.message_id == message_id
-                else:
-                    same = (message.size, message.internaldate, summary.subject) == (
-                        size,
-                        internaldate,
-                        subject,
-                    ) and summary.from_addr == sender
-                if not same:
-                    return False
-                found += 1
         return found > 0
+
+    def _same_listed(self, uid: int, row: list) -> bool:
+        """_same_row of stored `row` and UID `uid` fetched with the list's header items
+        (what the row was made of)."""
+        again = fetch_headers(self.client, str(uid), False, {uid})
+        return bool(again) and all(_same_row(row, message) for message in again)
 
     def _uid_search(self, criteria: str, exists: int) -> list[int]:
         """UID SEARCH in the selected folder of `exists` messages (ESEARCH when offered)."""
@@ -1180,6 +1206,8 @@ class SyncEngine:
                 raise ConnectionLost(protocol="imap", reason="closed")
             self._folder = (name, now)
             self.store.set_folder_state(folder_id, uidvalidity=now, highestmodseq=None)
+            self._renumbered.setdefault(name, ("same-messages", frozenset()))
+            log.warning("%s: %s UIDVALIDITY changed: same-messages", self.account.name, name)
 
     def _progress_to(self, name: str, done: int, total: int) -> Callable[[], None]:
         progress = self.progress
@@ -1491,6 +1519,24 @@ def _may_be_one_message(exc: BaseException) -> bool:
     return isinstance(error, Refused) and error.code not in _SERVER_WIDE
 
 
+def _same_row(row: list, message: NewMessage) -> bool:
+    """Whether the fetched `message` is the stored one (row: message_id, size,
+    internaldate, subject, from_addr): by Message-ID, or without one by size, arrival
+    date, subject and sender (_same_messages)."""
+    from tuimail.core.store.headers import summarize_header
+
+    message_id, size, internaldate, subject, sender = row
+    summary = summarize_header(message.header)
+    if message_id:
+        return summary.message_id == message_id
+    return (message.size, message.internaldate, summary.subject, summary.from_addr) == (
+        size,
+        internaldate,
+        subject,
+        sender,
+    )
+
+
 def unreadable_failure(account: str, folder: FolderResult) -> Failure:
     """One folder's messages the server could not send, as one failure (_unreadable_error);
     Failure.item the UIDs as text."""
@@ -1521,7 +1567,12 @@ def _distinct(messages: list[NewMessage]) -> int:
 
 
 def fetch_headers(
-    client: IMAPClient, uids: str, modseq: bool, wanted: Container[int] | None = None
+    client: IMAPClient,
+    uids: str,
+    modseq: bool,
+    wanted: Container[int] | None = None,
+    *,
+    items: str | None = None,
 ) -> list[NewMessage]:
     """UID FETCH of the list columns. The answer is read in bulk and scanned here
     (tuimail.core.imap.fetchscan) rather than line by line by imaplib and then by
@@ -1529,11 +1580,13 @@ def fetch_headers(
     are skipped, and so are UIDs not in `wanted` (a server may send data nobody asked
     for); the count check in sync_folder catches anything missed. A connection that is
     not tuimail's own, or one logging the conversation (--debug), takes imaplib's way
-    (fetch_headers_imaplib); both give the same messages."""
+    (fetch_headers_imaplib); both give the same messages. `items`: other FETCH items
+    than the list's (one BODY.PEEK[HEADER...] among them: VERIFY_ITEMS), read the same
+    way, with the same bounds; what is not asked for is left empty (no flags)."""
     imap = client._imap
     if not isinstance(imap, _IMAP4) or imap.debug >= 4:
-        return fetch_headers_imaplib(client, uids, modseq, wanted)
-    tag = imap._command("UID", "FETCH", uids, f"({_header_items(modseq)})")
+        return fetch_headers_imaplib(client, uids, modseq, wanted, items=items)
+    tag = imap._command("UID", "FETCH", uids, f"({items or _header_items(modseq)})")
     return _read_headers(imap, tag, modseq, wanted)
 
 
@@ -1704,7 +1757,12 @@ def _header_items(modseq: bool) -> str:
 
 
 def fetch_headers_imaplib(
-    client: IMAPClient, uids: str, modseq: bool, wanted: Container[int] | None = None
+    client: IMAPClient,
+    uids: str,
+    modseq: bool,
+    wanted: Container[int] | None = None,
+    *,
+    items: str | None = None,
 ) -> list[NewMessage]:
     """fetch_headers read by imaplib, parsed with regular expressions (the way before
     the bulk reader; kept for other connections and as the reference in tests). Of each
@@ -1715,7 +1773,7 @@ def fetch_headers_imaplib(
     imap.untagged_responses.pop("FETCH", None)
     try:
         with kept_literals(client, MAX_KEPT_LITERAL):
-            typ, data = imap.uid("FETCH", uids, f"({_header_items(modseq)})")
+            typ, data = imap.uid("FETCH", uids, f"({items or _header_items(modseq)})")
     except imaplib.IMAP4.abort as exc:
         data = imap.untagged_responses.pop("FETCH", None) or []
         records = _imaplib_records(data)
