@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.hostile.conftest import TIMEOUT, account_add, save, save_pair
+from tests.hostile.roundtrip_servers import RoundTripInbox
 from tests.hostile.scripted import Conn, ImapScript, SmtpScript
 
 pytestmark = pytest.mark.timeout(60)
@@ -87,15 +88,11 @@ def test_an_alert_heard_by_the_doctors_round_trip_is_shown_once(scripted, cli, n
     """The doctor's round trip waits on its own connection (SELECT INBOX, where servers
     warn about quota): its [ALERT]s were dropped. They are said as the server checks'
     are, and a text the login check heard already is not said again."""
-
-    def select(conn: Conn, tag: bytes, args: bytes) -> None:
-        conn.send(
-            b"* 1 EXISTS\r\n* OK [ALERT] Quota at 99%\r\n* OK [UIDVALIDITY 7] ok\r\n"
-            b"* OK [UIDNEXT 2] ok\r\n" + tag + b" OK [READ-WRITE] done\r\n"
-        )
-
-    script = ImapScript({"SELECT": select}, greeting=GREETING)
-    with scripted(script) as imap, scripted(SmtpScript()) as smtp:
+    smtp_script = SmtpScript()
+    script = RoundTripInbox(
+        smtp_script, on_select=b"* OK [ALERT] Quota at 99%\r\n", greeting=GREETING
+    )
+    with scripted(script) as imap, scripted(smtp_script) as smtp:
         save_pair(imap, smtp)
         run = cli("doctor", "work", "--nameserver", nameserver, "--timeout", "2")
     assert "Traceback" not in run.out + run.err, run.err

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.hostile.conftest import PASSWORD, TIMEOUT, save, save_pair, save_starttls
+from tests.hostile.roundtrip_servers import RoundTripInbox
 from tests.hostile.scripted import Conn, ImapScript, Pop3Script, SmtpScript
 from tuimail.core.config import save_account
 from tuimail.core.doctor.server_checks import check_server
@@ -382,3 +383,17 @@ def test_a_garbled_greeting_on_a_starttls_port_is_no_security_failure(
     outgoing = run.out.split("Outgoing server", 1)[1].splitlines()
     [failure] = [line for line in outgoing if "[FAILURE]" in line]
     assert failure.startswith("  [FAILURE] greeting: the server's answer at the greeting"), failure
+
+
+def test_the_round_trip_deletes_only_its_own_message(scripted, cli, nameserver) -> None:
+    """The round trip deleted the last UID the server's SEARCH named: a server naming
+    another message there (hostile, or one ignoring the HEADER key) had the user's
+    message deleted. Only a UID whose header carries the test's token is deleted."""
+    smtp_script = SmtpScript()
+    imap_script = RoundTripInbox(smtp_script, search_also_names_mine=True)
+    with scripted(imap_script) as imap, scripted(smtp_script) as smtp:
+        save_pair(imap, smtp)
+        run = cli("doctor", "work", "--nameserver", nameserver, "--timeout", "2")
+    assert "Traceback" not in run.out + run.err, run.err
+    deleted = [c for c in imap_script.commands if b"\\DELETED" in c.upper()]
+    assert len(deleted) == 1 and b" 2 " in deleted[0] + b" ", deleted

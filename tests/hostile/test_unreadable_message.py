@@ -299,10 +299,13 @@ def test_a_bye_after_a_whole_header_answer_then_a_server_down_keeps_it(scripted,
 class NewValidityEachLogin(Mailbox):
     """Mailbox whose UIDVALIDITY is 100 + the number of logins (its UIDs kept)."""
 
+    def validity(self) -> int:
+        return 100 + self.logins
+
     def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
         self.selected = True
         conn.send(
-            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY {100 + self.logins}] ok"
+            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY {self.validity()}] ok"
             f"\r\n* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
             + tag
             + b" OK [READ-ONLY] done\r\n"
@@ -313,24 +316,50 @@ class NewValidityEachLogin(Mailbox):
     def cmd_status(self, conn: Conn, tag: bytes, args: bytes) -> None:
         conn.send(
             f"* STATUS INBOX (MESSAGES {self.count} UIDNEXT {self.count + 1} "
-            f"UIDVALIDITY {100 + self.logins})\r\n".encode()
+            f"UIDVALIDITY {self.validity()})\r\n".encode()
             + tag
             + b" OK done\r\n"
         )
+
+
+class NewValidityOnce(NewValidityEachLogin):
+    """Mailbox whose UIDVALIDITY is 101 at the first login, 102 from the second on."""
+
+    def validity(self) -> int:
+        return 101 if self.logins <= 1 else 102
 
 
 def test_an_unreadable_message_on_a_server_with_a_new_uidvalidity_each_login(scripted, cli) -> None:
     """Narrowing down an unreadable message reconnects; on a server that gives the folder
     a new UIDVALIDITY at every login (UIDs kept) the folder opened again is checked by
     Message-ID and the pass goes on, rather than being redone from the start until it
-    fails."""
+    fails. The pass that took the new UIDVALIDITY says so."""
     script = NewValidityEachLogin(10, bad={4}, how="bye")
     with scripted(script) as server:
         save(server)
         first = _sync(cli)
         assert first["new"] == 9
         assert [f["uids"] for f in first["failures"]] == [[4]]
+        assert first["renumbered"] == [{"folder": "INBOX", "reason": "same-messages"}]
         assert sorted(_subjects(cli)) == sorted(f"m{u}" for u in range(1, 11) if u != 4)
         again = _sync(cli)  # a new UIDVALIDITY again: checked, and only UID 4 asked for
         assert again["new"] == 0 and [f["uids"] for f in again["failures"]] == [[4]]
         assert again["renumbered"] == [{"folder": "INBOX", "reason": "same-messages"}]
+
+
+def test_a_uidvalidity_taken_on_a_reconnect_is_said_by_that_pass_once(scripted, cli) -> None:
+    """The UIDVALIDITY changes once, between the pass's first connection and the one its
+    narrowing makes (UIDs kept): that pass says it (--json `renumbered`, the note line),
+    the next one, under the same UIDVALIDITY, does not say it again."""
+    script = NewValidityOnce(10, bad={4}, how="bye")
+    with scripted(script) as server:
+        save(server)
+        run = cli("sync", "work")
+        assert (
+            "  note: INBOX: the server gave this folder a new UIDVALIDITY, but its messages "
+            "kept their numbers (checked by Message-ID): the local copy was kept"
+        ) in run.out.splitlines()
+        assert len(_subjects(cli)) == 9
+        again = _sync(cli)
+        assert again["renumbered"] == [] and again["new"] == 0
+        assert [f["uids"] for f in again["failures"]] == [[4]]

@@ -161,21 +161,23 @@ def delete_uid(
 ) -> bool:
     """Remove one message by UID (an older version of a draft); True if it was removed.
 
-    Only when the folder's UIDVALIDITY is still the one the UID was given under (else the
-    number may name another message now), or, with `message_id`, when the message at that
-    UID still has that Message-ID and is not `keep` (the new copy's UID: a server that
-    changes UIDVALIDITY at every session keeps its UIDs); and only with UID EXPUNGE
-    (UIDPLUS): a plain EXPUNGE would also remove every other message marked \\Deleted in
-    the folder. Otherwise the old copy is left where it is (False).
+    With `message_id`, only when the message at that UID has that Message-ID and is not
+    `keep` (the new copy's UID), whatever the UIDVALIDITY: the UID came from the server's
+    APPENDUID, and a server that lied there (or gives a new UIDVALIDITY at every session,
+    its UIDs kept) would otherwise have another message deleted. Without it, only when
+    the folder's UIDVALIDITY is still the one the UID was given under. And only with UID
+    EXPUNGE (UIDPLUS): a plain EXPUNGE would also remove every other message marked
+    \\Deleted in the folder. Otherwise the old copy is left where it is (False).
     """
     if uidvalidity is None:
         return False
     client = login(account, password, timeout)
     try:
         status = client.select_folder(folder)
-        if status.get(b"UIDVALIDITY") != uidvalidity and (
-            uid == keep or not _holds(client, uid, message_id)
-        ):
+        if message_id:
+            if uid == keep or not _holds(client, uid, message_id):
+                return False
+        elif status.get(b"UIDVALIDITY") != uidvalidity:
             return False
         if not client.has_capability("UIDPLUS"):
             return False

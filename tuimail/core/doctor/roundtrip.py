@@ -38,6 +38,7 @@ from tuimail.core.smtp import SubmitError, submit
 
 GROUP = "Round trip"
 HEADER = "X-Tuimail-Doctor"
+CHECKED_UIDS = 10  # of the UIDs a SEARCH for the test message names, the newest checked
 IMAP_POLL_SECONDS = 1.0  # no IDLE: SEARCH this often
 IDLE_RECHECK_SECONDS = 5.0  # with IDLE: search anyway this often (and look in Junk)
 POP3_POLL_START, POP3_POLL_MAX = 0.5, 3.0
@@ -396,8 +397,29 @@ class _IMAPWaiter(_Waiter):
             self.how = "search"
 
     def _search(self) -> list[int]:
-        assert self.client is not None
-        return self.client.search(["HEADER", HEADER, self.token])
+        """The UIDs of the test message: those the server's SEARCH names whose header
+        really carries the token (the newest few). The one found is deleted afterwards:
+        a server that answered SEARCH with the wrong UIDs (hostile, or one ignoring the
+        HEADER key) had the user's newest message deleted instead."""
+        client = self.client
+        assert client is not None
+        found = sorted({u for u in client.search(["HEADER", HEADER, self.token]) if u > 0})
+        found = found[-CHECKED_UIDS:]
+        if not found:
+            return []
+        item = f"BODY.PEEK[HEADER.FIELDS ({HEADER.upper()})]"
+        data = client.fetch(found, [item])
+        token = self.token.encode()
+        ours = []
+        for uid in found:
+            fields = data.get(uid) or {}
+            header = b"".join(
+                v for k, v in fields.items() if isinstance(k, bytes) and isinstance(v, bytes)
+                and k.upper().startswith(b"BODY[HEADER")
+            )  # fmt: skip
+            if token in header:
+                ours.append(uid)
+        return ours
 
     def _idle_done(self) -> None:
         if self.idling and self.client is not None:

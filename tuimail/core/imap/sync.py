@@ -73,6 +73,7 @@ from tuimail.core.imap.names import (
     ListEntry,
     ListRefused,
     UnreadableLine,
+    account_owner,
     folder_status,
     list_folders,
     remember_raw,
@@ -345,6 +346,11 @@ class SyncEngine:
         self._fetch_failed = False
         # Folder -> the UIDs its last pass found the server cannot send (IDLE skips them).
         self.unreadable: dict[str, set[int]] = {}
+        # Folder -> a UIDVALIDITY change taken in a pass of it and not said yet (reason,
+        # the Message-IDs of a rebuilt folder's rows): at its start, or on a reconnect in
+        # the middle (_reopen). Said once, by the FolderResult of the pass that completes
+        # (the same one, or its retry after a lost connection: _taken).
+        self._renumbered: dict[str, tuple[str, frozenset[str]]] = {}
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -354,8 +360,7 @@ class SyncEngine:
         if self._client is None:
             for name in self.store.raw_folder_names(self.account.name):
                 # as listed by an earlier pass, maybe in another process
-                server = (self.account.incoming.host, self.account.incoming.port)
-                remember_raw(server, name)
+                remember_raw(account_owner(self.account), name)
             if self._aborted:
                 raise ConnectionLost(protocol="imap", reason="closed")
             try:
@@ -716,10 +721,10 @@ class SyncEngine:
         assert folder is not None
         if not changed and listed is not None and self._empty_both_sides(folder, listed):
             result.skipped = True
-            return result
+            return self._taken(result)
         if not changed and self._status_unchanged(folder, listed):
             result.skipped = True
-            return result
+            return self._taken(result)
         client = self.client
         info = examine(client, name)
         self._selected = name
@@ -751,6 +756,7 @@ class SyncEngine:
             log.warning(
                 "%s: %s UIDVALIDITY changed: %s", self.account.name, name, result.renumbered
             )
+            self._renumbered[name] = (result.renumbered, result.known)  # (a retry says it)
             folder = self.store.folder(folder_id, counts=False)
         elif folder.uidvalidity is None:
             self.store.set_folder_state(folder_id, uidvalidity=uidvalidity)
@@ -832,6 +838,20 @@ class SyncEngine:
         else:
             self.unreadable.pop(name, None)
         self._folder = None  # (the pass is over: see _in_folder)
+        return self._taken(result)
+
+    def _taken(self, result: FolderResult) -> FolderResult:
+        """`result` saying the UIDVALIDITY change taken in this pass of its folder (its
+        start, a reconnect in the middle, or a try of the pass that failed before this
+        one), once: "rebuilt" over "same-messages"."""
+        taken = self._renumbered.pop(result.folder, None)
+        if taken is not None:
+            reason, known = taken
+            if reason == "rebuilt":
+                result.renumbered, result.rebuilt = reason, True
+                result.known = result.known | known
+            elif not result.renumbered:
+                result.renumbered = reason
         return result
 
     def _empty_both_sides(self, folder: FolderInfo, listed: Status) -> bool:
@@ -1186,6 +1206,8 @@ class SyncEngine:
                 raise ConnectionLost(protocol="imap", reason="closed")
             self._folder = (name, now)
             self.store.set_folder_state(folder_id, uidvalidity=now, highestmodseq=None)
+            self._renumbered.setdefault(name, ("same-messages", frozenset()))
+            log.warning("%s: %s UIDVALIDITY changed: same-messages", self.account.name, name)
 
     def _progress_to(self, name: str, done: int, total: int) -> Callable[[], None]:
         progress = self.progress
