@@ -47,11 +47,15 @@ class Mailbox(ImapScript):
         self.logins += 1
         super().cmd_login(conn, tag, args)
 
+    def validity(self) -> int:
+        """The folder's UIDVALIDITY (EXAMINE, SELECT, STATUS)."""
+        return 7
+
     def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
         self.selected = True
         conn.send(
-            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n"
-            f"* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
+            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY {self.validity()}] ok"
+            f"\r\n* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
             + tag
             + b" OK [READ-ONLY] done\r\n"
         )
@@ -61,7 +65,7 @@ class Mailbox(ImapScript):
     def cmd_status(self, conn: Conn, tag: bytes, args: bytes) -> None:
         conn.send(
             f"* STATUS INBOX (MESSAGES {self.count} UIDNEXT {self.count + 1} "
-            "UIDVALIDITY 7)\r\n".encode()
+            f"UIDVALIDITY {self.validity()})\r\n".encode()
             + tag
             + b" OK done\r\n"
         )
@@ -301,25 +305,6 @@ class NewValidityEachLogin(Mailbox):
 
     def validity(self) -> int:
         return 100 + self.logins
-
-    def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
-        self.selected = True
-        conn.send(
-            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY {self.validity()}] ok"
-            f"\r\n* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
-            + tag
-            + b" OK [READ-ONLY] done\r\n"
-        )
-
-    cmd_select = cmd_examine
-
-    def cmd_status(self, conn: Conn, tag: bytes, args: bytes) -> None:
-        conn.send(
-            f"* STATUS INBOX (MESSAGES {self.count} UIDNEXT {self.count + 1} "
-            f"UIDVALIDITY {self.validity()})\r\n".encode()
-            + tag
-            + b" OK done\r\n"
-        )
 
 
 class NewValidityOnce(NewValidityEachLogin):

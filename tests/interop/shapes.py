@@ -246,6 +246,20 @@ def text_attachments() -> bytes:
     )  # fmt: skip
 
 
+def odd_transfer_encoding() -> bytes:
+    """Transfer encodings written with a trailing blank, in capitals, with a comment."""
+    return (
+        _head("odd-cte", b'Content-Type: multipart/mixed; boundary="o"\r\n\r\n')
+        + b"--o\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: quoted-printable \r\n\r\nd=C3=A9j=C3=A0 vu\r\n"
+        b'--o\r\nContent-Type: application/octet-stream; name="blank.bin"\r\n'
+        b"Content-Transfer-Encoding: base64 \r\n\r\n" + _b64(binary(8, 1000))
+        + b'--o\r\nContent-Type: application/octet-stream; name="comment.bin"\r\n'
+        b"Content-Transfer-Encoding: BASE64 (encoded)\r\n\r\n" + _b64(binary(9, 1000))
+        + b"--o--\r\n"
+    )  # fmt: skip
+
+
 SHAPES: dict[str, Callable[[], bytes]] = {
     "utf8-addresses": utf8_addresses,
     "broken-boundary": broken_boundary,
@@ -261,6 +275,7 @@ SHAPES: dict[str, Callable[[], bytes]] = {
     "binary-attachments": binary_attachments,
     "encoded-forward": encoded_forward,
     "text-attachments": text_attachments,
+    "odd-cte": odd_transfer_encoding,
 }
 
 
@@ -276,4 +291,5 @@ def files(name: str) -> list[bytes]:
         "binary-attachments": [binary(5, 40_000), binary(6, 3000), binary(7, 900)],
         "encoded-forward": [ENCODED_INNER],
         "text-attachments": [SHIFT_JIS_TEXT, CP1252_CSV],
+        "odd-cte": [binary(8, 1000), binary(9, 1000)],
     }.get(name, [])

@@ -3,6 +3,7 @@ opening only with a display."""
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 from pathlib import Path
@@ -154,3 +155,21 @@ def test_a_name_looking_like_markup_is_saved_as_that_name(tmp_path: Path) -> Non
     saved = [save_attachment(parsed, a.index, tmp_path) for a in parsed.attachments]
     assert [p.name for p in saved] == ["[bold]x[_].pdf", "[@click=app.quit()]y[_]"]
     assert [p.read_bytes() for p in saved] == [b"data 1", b"data 2"]
+
+
+@pytest.mark.parametrize("cte", [b"base64 ", b" BASE64\t", b"base64 (encoded)", b"Base64"])
+def test_a_file_is_decoded_whatever_the_spelling_of_its_encoding(cte: bytes) -> None:
+    """The stdlib decodes only an exact "base64": with a blank after it (seen in real
+    mail) the saved file was the base64 text, and quoted-printable text showed as =C3=A9."""
+    data = bytes(range(256)) * 3
+    raw = (
+        b"From: a@example.test\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; "
+        b"charset=utf-8\r\nContent-Transfer-Encoding: Quoted-Printable \r\n\r\ncaf=C3=A9\r\n"
+        b"--b\r\nContent-Type: application/octet-stream; name=f.bin\r\n"
+        b"Content-Transfer-Encoding: " + cte + b"\r\n\r\n"
+        + base64.encodebytes(data).replace(b"\n", b"\r\n") + b"--b--\r\n"
+    )  # fmt: skip
+    parsed = parse_message(raw)
+    assert [a.payload for a in parsed.attachments] == [data]
+    assert [b.text.strip() for b in parsed.body] == ["café"]

@@ -24,7 +24,14 @@ import re
 from collections.abc import Sequence
 
 from tuimail.core.errors import MailError
-from tuimail.core.imap.names import MAX_NAME, ListEntry, ListRefused, UnreadableLine, parse_list
+from tuimail.core.imap.names import (
+    MAX_NAME,
+    ListEntry,
+    ListRefused,
+    UnreadableLine,
+    mailbox_owner,
+    parse_list,
+)
 
 MAX_U32 = 2**32 - 1
 ITEM_RANGES: dict[bytes, tuple[int, int]] = {
@@ -197,5 +204,5 @@ def list_with_status(
         words = text.decode("utf-8", "replace")
         raise ListRefused(words, protocol="imap", code=typ, server_text=words)
     typ, data = imap._untagged_response(typ, data, "LIST")
-    entries, bad = parse_list(data, (str(client.host), int(client.port)))
+    entries, bad = parse_list(data, mailbox_owner(client))
     return entries, bad, statuses_for(status_data, entries, wanted) if wanted else {}

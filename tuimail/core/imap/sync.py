@@ -73,6 +73,7 @@ from tuimail.core.imap.names import (
     ListEntry,
     ListRefused,
     UnreadableLine,
+    account_owner,
     folder_status,
     list_folders,
     remember_raw,
@@ -364,8 +365,7 @@ class SyncEngine:
         if self._client is None:
             for name in self.store.raw_folder_names(self.account.name):
                 # as listed by an earlier pass, maybe in another process
-                server = (self.account.incoming.host, self.account.incoming.port)
-                remember_raw(server, name)
+                remember_raw(account_owner(self.account), name)
             if self._aborted:
                 raise ConnectionLost(protocol="imap", reason="closed")
             try:

@@ -291,6 +291,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         msg = _parse_with_deadline(left_out[0] if left_out else readable, deadline)
         if msg is None:
             return _fallback(pm, body_offset, "time")
+        _plain_transfer_encodings(msg)
         # decoding the parts shares the same budget
         walker = _Walker(pm, deadline, left_out[1] if left_out else None)
         walker.source = (readable, msg)
@@ -664,6 +665,22 @@ class _Walker:
             self.pm.note("uuencode-damaged")
         guessed = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
         self.attach(None, name, guessed, bytes(out))
+
+
+_CTE_COMMENT = re.compile(r"\([^()]*\)")
+
+
+def _plain_transfer_encodings(msg: Message) -> None:
+    """Each part's Content-Transfer-Encoding as the mechanism alone ("base64 ", " BASE64
+    (encoded)" -> "base64"): the stdlib decodes only an exact "base64" or
+    "quoted-printable", and gave the encoded text as the file otherwise."""
+    for part in msg.walk():
+        value = part.get("content-transfer-encoding")
+        if value is None:
+            continue
+        plain = _CTE_COMMENT.sub("", str(value)).strip().lower()
+        if plain != value and plain:
+            part.replace_header("content-transfer-encoding", plain)
 
 
 def _declared_charset(part: Message) -> str | None:

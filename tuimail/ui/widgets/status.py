@@ -108,7 +108,7 @@ class StatusBar(Static):
                 # bar onto three lines: the line goes without it (the tooltip and a
                 # note say it whole).
                 error_cut = error
-                text = rest
+                text = rest.copy()  # (a Text: the plain-text scan follows copy())
                 outbox_at = self._built_outbox_at
             elif room >= 8:  # else (a very narrow terminal) the line wraps
                 error_cut = error
