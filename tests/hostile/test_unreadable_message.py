@@ -47,11 +47,15 @@ class Mailbox(ImapScript):
         self.logins += 1
         super().cmd_login(conn, tag, args)
 
+    def validity(self) -> int:
+        """The folder's UIDVALIDITY (EXAMINE, SELECT, STATUS)."""
+        return 7
+
     def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
         self.selected = True
         conn.send(
-            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n"
-            f"* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
+            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY {self.validity()}] ok"
+            f"\r\n* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
             + tag
             + b" OK [READ-ONLY] done\r\n"
         )
@@ -61,7 +65,7 @@ class Mailbox(ImapScript):
     def cmd_status(self, conn: Conn, tag: bytes, args: bytes) -> None:
         conn.send(
             f"* STATUS INBOX (MESSAGES {self.count} UIDNEXT {self.count + 1} "
-            "UIDVALIDITY 7)\r\n".encode()
+            f"UIDVALIDITY {self.validity()})\r\n".encode()
             + tag
             + b" OK done\r\n"
         )
@@ -302,25 +306,6 @@ class NewValidityEachLogin(Mailbox):
     def validity(self) -> int:
         return 100 + self.logins
 
-    def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
-        self.selected = True
-        conn.send(
-            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY {self.validity()}] ok"
-            f"\r\n* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
-            + tag
-            + b" OK [READ-ONLY] done\r\n"
-        )
-
-    cmd_select = cmd_examine
-
-    def cmd_status(self, conn: Conn, tag: bytes, args: bytes) -> None:
-        conn.send(
-            f"* STATUS INBOX (MESSAGES {self.count} UIDNEXT {self.count + 1} "
-            f"UIDVALIDITY {self.validity()})\r\n".encode()
-            + tag
-            + b" OK done\r\n"
-        )
-
 
 class NewValidityOnce(NewValidityEachLogin):
     """Mailbox whose UIDVALIDITY is 101 at the first login, 102 from the second on."""
@@ -363,3 +348,45 @@ def test_a_uidvalidity_taken_on_a_reconnect_is_said_by_that_pass_once(scripted, 
         again = _sync(cli)
         assert again["renumbered"] == [] and again["new"] == 0
         assert [f["uids"] for f in again["failures"]] == [[4]]
+
+
+class DropOnce(Mailbox):
+    """Mailbox that closes the connection once (no BYE) in the middle of the header answer
+    asking for UID `at`, after `keep` of its messages."""
+
+    def __init__(self, count: int, at: int, keep: int) -> None:
+        super().__init__(count, bad=set(), how="bye")
+        self.at, self.keep, self.dropped = at, keep, False
+
+    def cmd_uid_fetch(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        uid_set, _, items = args.partition(b" ")
+        asked = _uids(uid_set, self.count)
+        if self.selected and b"BODY.PEEK[HEADER" in items and not self.dropped:
+            if self.at in asked:
+                self.dropped = True
+                self.header_fetches.append(uid_set)
+                lines = (imap_fetch_line(u, u, f"m{u}".encode()) for u in asked[: self.keep])
+                conn.send(b"".join(lines))
+                conn.close()
+                raise _Closed
+        super().cmd_uid_fetch(conn, tag, args)
+
+
+@pytest.mark.parametrize("first", [0, 10], ids=["first-sync", "new-mail"])
+def test_new_counts_what_a_folder_try_that_failed_stored(scripted, cli, first) -> None:
+    """The connection closes in the middle of the second header answer (after 20 of its
+    messages, the first answer's 100 stored): the folder is tried again on a new
+    connection, which stores the rest. `new` counts every message stored, once: those of
+    the try that failed too (it said only the second try's)."""
+    script = DropOnce(first, at=first + 1, keep=20)
+    with scripted(script) as server:
+        save(server)
+        if first:
+            assert _sync(cli)["new"] == first
+        script.count = 160
+        account = _sync(cli)
+        assert script.dropped and script.logins >= 2
+        assert account["failures"] == [] and account["new"] == 160 - first
+        assert sorted(_subjects(cli)) == sorted(f"m{u}" for u in range(1, 161))
+        again = _sync(cli)
+        assert again["new"] == 0
