@@ -29,8 +29,16 @@ def _start(tmux, tmp_path: Path) -> Path:
     return status_file
 
 
+# The list's vertical scrollbar is drawn in its last columns: its thumb moves when rows go.
+_SCROLLBAR = " ▁▂▃▄▅▆▇█"
+
+
 def _rows(screen: str) -> list[str]:
-    return [line.split("▎", 1)[1].rstrip() for line in screen.splitlines()[1:TOP] if "▎" in line]
+    return [
+        line.split("▎", 1)[1].rstrip(_SCROLLBAR)
+        for line in screen.splitlines()[1:TOP]
+        if "▎" in line
+    ]
 
 
 def _count(screen: str, folder: str) -> int:

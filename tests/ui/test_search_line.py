@@ -170,3 +170,31 @@ async def test_leaving_the_results_goes_back_to_the_message_the_cursor_was_on(tm
         await wait_for(pilot, lambda: app.folder == "INBOX")
         await settle(pilot)
         assert lst.cursor == 2 and lst.current.id == before.id
+
+
+async def test_up_and_down_recall_earlier_searches(tmp_path):
+    """As in mutt's and aerc's prompts: Up shows the searches made before (latest
+    first), Down goes back towards the text being typed."""
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _opened(pilot)
+        await pilot.press(*"lunch", "enter")
+        await wait_for(pilot, lambda: app.folder == SEARCH)
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: asking(app) is not None and asking(app).has_focus)
+        await pilot.press(*"invoice", "enter")
+        await wait_for(pilot, lambda: app.search_query == "invoice")
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: asking(app) is not None and asking(app).has_focus)
+        await pilot.press(*"hol", "up")
+        assert asking(app).value == "invoice"
+        await pilot.press("up")
+        assert asking(app).value == "lunch"
+        await pilot.press("up")  # the oldest stays
+        assert asking(app).value == "lunch"
+        await pilot.press("down", "down")
+        assert asking(app).value == "hol"  # what was being typed
+        await pilot.press("up", "enter")
+        await wait_for(pilot, lambda: app.search_query == "invoice")
+        lst = app.main.query_one(MessageList)
+        assert lst.count == 1 and lst.row_at(0).subject == "Invoice 2026-031"

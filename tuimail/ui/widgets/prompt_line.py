@@ -21,17 +21,29 @@ from textual.widgets import Input, Label
 
 from tuimail.ui.plain import plain
 
+HISTORY = 50  # answers kept per prompt (this session, in memory)
+
 
 class PromptInput(Input):
     """The prompt's input: Esc cancels (the screen's Esc would go back a level); remapped
-    with the dialogs' Cancel (`dialog.cancel`)."""
+    with the dialogs' Cancel (`dialog.cancel`). Up / Down walk through what was answered
+    to the same prompt before (as mutt's and aerc's prompts do)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("up", "history(-1)", "Earlier", show=False, id="prompt.history_back"),
+        Binding("down", "history(1)", "Later", show=False, id="prompt.history_forward"),
+    ]
 
     def action_cancel(self) -> None:
         line = self.parent
         if isinstance(line, PromptLine):
             line.close(None)
+
+    def action_history(self, step: int) -> None:
+        line = self.parent
+        if isinstance(line, PromptLine):
+            line.recall(step)
 
 
 class PromptLine(Horizontal):
@@ -47,6 +59,12 @@ class PromptLine(Horizontal):
         self._answer: Callable[[str | None], None] | None = None
         self._back_to: Widget | None = None
         self._hides: Widget | None = None
+        # Answers given to each prompt this session, oldest first (at most HISTORY), and
+        # where Up / Down are in them (len: the text being typed, kept in _typed).
+        self._history: dict[str, list[str]] = {}
+        self._prompt = ""
+        self._at = 0
+        self._typed = ""
 
     def compose(self) -> ComposeResult:
         yield Label("", id="prompt-label")
@@ -71,6 +89,8 @@ class PromptLine(Horizontal):
         self._answer = answer
         self._back_to = self.screen.focused
         self._hides = hides
+        self._prompt = prompt
+        self._at = len(self._history.get(prompt, []))
         self.query_one(Label).update(plain(prompt))
         field = self.input
         field.value = ""
@@ -94,10 +114,30 @@ class PromptLine(Horizontal):
             back.focus()
         answer(value)
 
+    def recall(self, step: int) -> None:
+        """Up (-1) / Down (+1): an earlier / later answer to this prompt; past the latest,
+        the text that was being typed."""
+        earlier = self._history.get(self._prompt, [])
+        at = min(max(self._at + step, 0), len(earlier))
+        if at == self._at:
+            return
+        if self._at == len(earlier):
+            self._typed = self.input.value
+        self._at = at
+        self.input.value = earlier[at] if at < len(earlier) else self._typed
+        self.input.cursor_position = len(self.input.value)
+
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.close(event.value)
+        value = event.value
+        if value.strip():
+            earlier = self._history.setdefault(self._prompt, [])
+            if value in earlier:
+                earlier.remove(value)  # once, as the latest
+            earlier.append(value)
+            del earlier[:-HISTORY]
+        self.close(value)
 
     def on_descendant_blur(self, _event) -> None:
         # The focus went elsewhere (Tab, a click on the list, a dialog): no answer.
