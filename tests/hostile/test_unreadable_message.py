@@ -390,3 +390,84 @@ def test_new_counts_what_a_folder_try_that_failed_stored(scripted, cli, first) -
         assert sorted(_subjects(cli)) == sorted(f"m{u}" for u in range(1, 161))
         again = _sync(cli)
         assert again["new"] == 0
+
+
+def _renumbered_line(uid: int) -> bytes:
+    """imap_fetch_line of UID `uid` holding another message than before (its own
+    Message-ID)."""
+    line = imap_fetch_line(uid, uid, f"m{uid}".encode())
+    same, other = b"<m1@example.test>", f"<r{uid}@example.test>".encode()
+    size = line.index(b"{") + 1
+    count = int(line[size : line.index(b"}", size)])
+    grown = f"{{{count + len(other) - len(same)}}}".encode()
+    return line.replace(f"{{{count}}}".encode(), grown, 1).replace(same, other)
+
+
+class DropThenRenumber(DropOnce):
+    """DropOnce whose folder is renumbered when the connection closed: a new UIDVALIDITY,
+    other messages at UIDs 1..count."""
+
+    def validity(self) -> int:
+        return 8 if self.dropped else 7
+
+    def cmd_uid_fetch(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        uid_set, _, items = args.partition(b" ")
+        if not (self.dropped and self.selected and b"BODY.PEEK[HEADER" in items):
+            super().cmd_uid_fetch(conn, tag, args)
+            return
+        self.header_fetches.append(uid_set)
+        lines = b"".join(_renumbered_line(u) for u in _uids(uid_set, self.count))
+        conn.send(lines + tag + b" OK done\r\n")
+
+
+def test_new_counts_once_what_a_try_stored_before_the_folder_was_rebuilt(scripted, cli) -> None:
+    """The first try stores 100 messages and loses its connection; the folder is then
+    renumbered (other messages), so the next try drops those rows and downloads the
+    folder again: `new` is the 160 messages in the store, not 260."""
+    script = DropThenRenumber(160, at=1, keep=20)
+    with scripted(script) as server:
+        save(server)
+        account = _sync(cli)
+        assert script.dropped and account["failures"] == []
+        assert account["renumbered"] == [{"folder": "INBOX", "reason": "rebuilt"}]
+        assert account["new"] == 160
+        assert len(_subjects(cli)) == 160
+
+
+class RenumberedThenDrop(DropOnce):
+    """DropOnce (disarmed: `dropped`) whose folder gets other messages at its UIDs and a
+    new UIDVALIDITY when `renumbered` is set (the drop then comes in a list's header
+    answer for several UIDs, not in the check's)."""
+
+    renumbered = False
+
+    def validity(self) -> int:
+        return 8 if self.renumbered else 7
+
+    def cmd_uid_fetch(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        uid_set, _, items = args.partition(b" ")
+        asked = _uids(uid_set, self.count)
+        if not self.renumbered or b"BODY.PEEK[HEADER" not in items:
+            super().cmd_uid_fetch(conn, tag, args)
+        elif not self.dropped and self.at in asked[:-1] and b"FIELDS (FROM TO" in items:
+            super().cmd_uid_fetch(conn, tag, args)  # (the drop, in the list's headers)
+        else:
+            self.header_fetches.append(uid_set)
+            conn.send(b"".join(_renumbered_line(u) for u in asked) + tag + b" OK done\r\n")
+
+
+def test_a_rebuild_by_a_try_that_failed_is_said_by_the_try_that_completes(scripted, cli) -> None:
+    """The folder was renumbered: the pass's first try rebuilds it, stores 100 messages
+    and loses its connection; the next try finds the UIDVALIDITY it stored. The pass says
+    the rebuild (`renumbered`, `rebuilt`) and counts the 160 messages once."""
+    script = RenumberedThenDrop(10, at=1, keep=20)
+    script.dropped = True
+    with scripted(script) as server:
+        save(server)
+        assert _sync(cli)["new"] == 10
+        script.count, script.renumbered, script.dropped = 160, True, False
+        account = _sync(cli)
+        assert script.dropped and account["failures"] == []
+        assert account["renumbered"] == [{"folder": "INBOX", "reason": "rebuilt"}]
+        assert account["rebuilt"] == ["INBOX"] and account["new"] == 160
+        assert len(_subjects(cli)) == 160

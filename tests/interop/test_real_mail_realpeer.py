@@ -109,6 +109,13 @@ def _read_all(capsysbinary, delivered: Delivered) -> dict[int, bytes]:
             assert shown["subject"] == row["subject"]
             assert shown["text"].strip() or shown["attachments"], delivered.names[tag]
     assert sorted(got) == sorted(delivered.stored)
+    # the list's paperclip, once the bodies are in, is what the reader lists (a
+    # signature is no file)
+    rows = json.loads(_cli(capsysbinary, "list", "--json", "--limit", "1000"))
+    for row in rows:
+        raw = _cli(capsysbinary, "read", "--raw", str(row["uid"] or row["id"]))
+        files = [a for a in parse_message(raw).attachments if "signature" not in a.content_type]
+        assert row["has_attachments"] == bool(files), delivered.names[delivered.tag(raw)]
     return got
 
 
