@@ -13,10 +13,31 @@ from tests.imap.helpers import (
     server_state,
     tmp_store,
 )
+from testserver.peer import PeerUser
 from tuimail.core.errors import error_from_record
 from tuimail.core.imap.actions import MailActions
+from tuimail.core.imap.sync import SyncEngine
+from tuimail.core.store import Store
 from tuimail.words.describe import describe
 from tuimail.words.where import failure
+
+
+def _synced(
+    mail_server, tmp_path, count: int, *, without_message_id: bool = False, **options
+) -> tuple[PeerUser, Store, SyncEngine, int]:
+    """A new user with messages 1..`count` in INBOX (without their Message-ID when asked),
+    synced once into a new store by an engine with `options`: (user, store, engine, the
+    INBOX's id in the store)."""
+    user = mail_server.new_user()
+    for i in range(1, count + 1):
+        raw = message(i)
+        if without_message_id:
+            raw = re.sub(rb"Message-ID: [^\r]*\r\n", b"", raw)
+        mail_server.deliver(user, raw)
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store, **options)
+    assert engine.sync().new == count
+    return user, store, engine, store.folder_id("test", "INBOX")
 
 
 def test_uidvalidity_change_rebuilds_and_replays_old_actions_by_message_id(
@@ -25,13 +46,7 @@ def test_uidvalidity_change_rebuilds_and_replays_old_actions_by_message_id(
     """The server renumbers the folder (other messages at the stored UIDs): the cache is
     rebuilt, and a change queued on the old UIDs reaches its own message (found by
     Message-ID), never whatever now has that UID; one on a message gone does nothing."""
-    user = mail_server.new_user()
-    for i in range(1, 6):
-        mail_server.deliver(user, message(i))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 5
-    inbox = store.folder_id("test", "INBOX")
+    user, store, engine, inbox = _synced(mail_server, tmp_path, 5)
     by_uid = {r.uid: r.id for r in store.message_rows(inbox, 0, 10)}
     # Queue changes on the old UIDs, then the server renumbers the folder.
     MailActions(store, engine.account).flag([by_uid[1], by_uid[3]])
@@ -57,13 +72,7 @@ def test_an_action_with_no_message_id_to_find_fails_after_a_renumbering(
 ) -> None:
     """A queued change whose messages have no Message-ID cannot be found again after the
     folder was renumbered: it fails with a sentence, and is applied to nothing."""
-    user = mail_server.new_user()
-    for i in range(1, 4):
-        mail_server.deliver(user, re.sub(rb"Message-ID: [^\r]*\r\n", b"", message(i)))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 3
-    inbox = store.folder_id("test", "INBOX")
+    user, store, engine, inbox = _synced(mail_server, tmp_path, 3, without_message_id=True)
     MailActions(store, engine.account).flag([store.message_rows(inbox, 0, 10)[0].id])
     mail_server.store.reset_uidvalidity(user.login, "INBOX")
     result = engine.sync()
@@ -158,12 +167,7 @@ def test_connection_cut_in_the_middle_of_a_response(mail_server, tmp_path) -> No
 def test_folder_renumbered_with_the_same_count_is_rebuilt(mail_server, tmp_path) -> None:
     """Same number of messages, same UIDs 1..5, same flags, other messages: only the
     UIDVALIDITY change tells, and the cache must follow it (Message-IDs compared)."""
-    user = mail_server.new_user()
-    for i in range(1, 6):
-        mail_server.deliver(user, message(i))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 5
+    user, store, engine, _ = _synced(mail_server, tmp_path, 5)
     mail_server.store.remove(user.login, "INBOX", [1])
     mail_server.deliver(user, message(6))
     mail_server.store.reset_uidvalidity(user.login, "INBOX")  # now UIDs 1..5 = messages 2..6
@@ -181,13 +185,7 @@ def test_a_uidvalidity_change_without_renumbering_keeps_the_cache(mail_server, t
     UIDs (mbsync: "Recovered from change of UIDVALIDITY"): the messages at the stored
     UIDs are the same (Message-IDs of a sample), so nothing is fetched again, the rows
     (and their local ids) stay, and a queued change is applied; said each time."""
-    user = mail_server.new_user()
-    for i in range(1, 6):
-        mail_server.deliver(user, message(i))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 5
-    inbox = store.folder_id("test", "INBOX")
+    user, store, engine, inbox = _synced(mail_server, tmp_path, 5)
     ids = {r.uid: r.id for r in store.message_rows(inbox, 0, 10)}
     MailActions(store, engine.account).flag([ids[2]])
     for _ in range(3):
@@ -216,12 +214,7 @@ def test_a_renumbering_that_moves_only_a_few_messages_is_never_taken_for_the_sam
     stored UID 55 then named a message the server no longer had while the server's UID 55
     held another one, which the user's next delete there would have destroyed. Every
     stored UID is checked: the folder is rebuilt and the cache matches the server."""
-    user = mail_server.new_user()
-    for i in range(1, 61):
-        mail_server.deliver(user, message(i))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 60
+    user, store, engine, _ = _synced(mail_server, tmp_path, 60)
     mail_server.store.remove(user.login, "INBOX", [55])
     mail_server.store.reset_uidvalidity(user.login, "INBOX")  # 56..60 are now 55..59
     engine.drop_connection()
@@ -240,13 +233,7 @@ def test_a_folder_renumbered_at_every_session_does_not_grow_the_store(
 ) -> None:
     """Renumbered (other UIDs) before each of two passes: each is rebuilt and said, and
     the store holds the folder once: its messages, bodies and search rows, no more."""
-    user = mail_server.new_user()
-    for i in range(1, 6):
-        mail_server.deliver(user, message(i))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store, download_bodies=True)
-    assert engine.sync().new == 5
-    inbox = store.folder_id("test", "INBOX")
+    user, store, engine, inbox = _synced(mail_server, tmp_path, 5, download_bodies=True)
 
     def rows(table: str) -> int:
         return store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

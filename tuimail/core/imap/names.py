@@ -263,8 +263,16 @@ def list_folders(
     parsed on its own; ListRefused when the server refuses the command."""
     imap = client._imap
     imap.untagged_responses.pop(command, None)
+    data = run_list(imap, command, '""', pattern)
+    return parse_list(data, mailbox_owner(client))
+
+
+def run_list(imap, command: str, *args: str) -> list:
+    """`command` (LIST or LSUB) with `args` on imaplib connection `imap`: its untagged
+    answers. ListRefused when the server refuses it (NO, or BAD, which imaplib raises),
+    with the server's words; a dropped connection (abort) raises as it is."""
     try:
-        typ, data = imap._simple_command(command, '""', pattern)
+        typ, data = imap._simple_command(command, *args)
     except imaplib.IMAP4.abort:
         raise
     except imaplib.IMAP4.error as exc:  # BAD: imaplib raises instead of returning it
@@ -278,8 +286,7 @@ def list_folders(
         text = b" ".join(d for d in data or () if isinstance(d, bytes))
         words = text.decode("utf-8", "replace")
         raise ListRefused(words, protocol="imap", code=typ, server_text=words)
-    typ, data = imap._untagged_response(typ, data, command)
-    return parse_list(data, mailbox_owner(client))
+    return imap._untagged_response(typ, data, command)[1]
 
 
 def folder_status(client, name: str, items: Sequence[bytes]) -> dict[bytes, object]:

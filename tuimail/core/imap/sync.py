@@ -351,6 +351,11 @@ class SyncEngine:
         # the middle (_reopen). Said once, by the FolderResult of the pass that completes
         # (the same one, or its retry after a lost connection: _taken).
         self._renumbered: dict[str, tuple[str, frozenset[str]]] = {}
+        # Messages stored by folder passes (as `new` counts them: _count), ever; and its
+        # value when a folder pass last dropped its folder's rows (a rebuild): a try
+        # of a folder that failed counts in the `new` of the one that completes (_folder_step).
+        self._stored = 0
+        self._reset_at = 0
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -480,7 +485,7 @@ class SyncEngine:
         newest = self.store.conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
         for index, name in enumerate(names):
             try:
-                folder_result = run(lambda n=name: self._retrying(lambda: self._sync_listed(n)))
+                folder_result = run(lambda n=name: self._folder_step(n))
                 result.folders.append(folder_result)
                 if folder_result.unreadable:
                     result.failures.append(unreadable_failure(self.account.name, folder_result))
@@ -500,6 +505,24 @@ class SyncEngine:
             self._index_bodies()
         result.seconds = time.perf_counter() - started
         return result
+
+    def _folder_step(self, name: str) -> FolderResult:
+        """_sync_listed(name), tried again after a lost connection (_retrying); its
+        `new` counts every message the step stored, once, whichever try stored it: those
+        of the tries that failed too (self._stored), unless a later try dropped the
+        folder's rows (a rebuild: they were fetched again, and counted by it)."""
+        starts: list[int] = []
+
+        def attempt() -> FolderResult:
+            starts.append(self._stored)
+            return self._sync_listed(name)
+
+        self._reset_at = 0
+        folder_result = self._retrying(attempt)
+        earlier = starts[-1] - max(starts[0], self._reset_at)
+        if earlier > 0:
+            folder_result.new += earlier
+        return folder_result
 
     def _stored_since(self, name: str, newest: int) -> int:
         """How many messages of folder `name` this pass stored (rows above `newest`, the
@@ -752,6 +775,7 @@ class SyncEngine:
                     )
                 )
                 self.store.reset_folder(folder_id, uidvalidity)
+                self._reset_at = self._stored  # (what earlier tries stored is gone)
                 result.rebuilt, result.renumbered = True, "rebuilt"
             log.warning(
                 "%s: %s UIDVALIDITY changed: %s", self.account.name, name, result.renumbered
@@ -1050,7 +1074,7 @@ class SyncEngine:
         ):
             try:
                 for chunk, messages in zip(chunks, answers, strict=True):
-                    added += _distinct(messages)
+                    added += self._count(messages)
                     done += len(chunk)
                     batches.add(
                         messages,
@@ -1065,6 +1089,13 @@ class SyncEngine:
             added += self._narrow(folder_id, name, *failed)
         return added
 
+    def _count(self, messages: list[NewMessage]) -> int:
+        """_distinct(messages), stored by the folder pass under way: added to
+        self._stored too (see _folder_step)."""
+        stored = _distinct(messages)
+        self._stored += stored
+        return stored
+
     def _keep(
         self, batches: _Batches, exc: Exception, asked: Iterable[int]
     ) -> tuple[int, tuple[Exception, set[int]]]:
@@ -1077,7 +1108,7 @@ class SyncEngine:
         partial = getattr(exc, "partial", [])
         if partial:
             batches.add(partial, _nothing, first=True)
-        return _distinct(partial), (exc, set(asked))
+        return self._count(partial), (exc, set(asked))
 
     def _fetch_rest(self, folder_id: int, name: str, missing: set[int]) -> int:
         """_fetch_new of `missing` but the messages found unreadable this pass, again
@@ -1162,13 +1193,13 @@ class SyncEngine:
                     raise
                 partial = getattr(again, "partial", [])
                 self.store.add_messages(folder_id, partial)
-                added += _distinct(partial)
+                added += self._count(partial)
                 progress = progress or bool(partial)
                 failed(wanted - {m.uid for m in partial}, again, len(group) == 1)
                 exc = again
                 continue
             self.store.add_messages(folder_id, messages)
-            added += _distinct(messages)
+            added += self._count(messages)
             progress = True
             guessing = guessing and not guess  # a wrong guess: halves from now on
         if suspects and not progress:
@@ -1226,6 +1257,7 @@ class SyncEngine:
         )
         note = NOTE_UNREADABLE_ANSWER
         self.store.add_messages(folder_id, [NewMessage(uid, (), b"", note=note) for uid in left])
+        self._stored += len(left)
         return len(left)
 
     def _fetch_ranges(self, folder_id: int, name: str, high: int, expected: int) -> int:
@@ -1263,7 +1295,7 @@ class SyncEngine:
             with closing(header_batches(self.client, self.condstore, ranges())) as answers:
                 try:
                     for messages in answers:
-                        added += _distinct(messages)
+                        added += self._count(messages)
                         batches.add(
                             messages,
                             self._progress_to(name, min(added, expected), expected),
