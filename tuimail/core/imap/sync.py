@@ -87,6 +87,7 @@ from tuimail.core.imap.session import (
 )
 from tuimail.core.imap.uidlist import search_uids
 from tuimail.core.store import FolderInfo, NewMessage, Store
+from tuimail.core.store.headers import summarize_header
 from tuimail.core.store.store import NOTE_UNREADABLE_ANSWER, flag_columns
 from tuimail.core.store.worker import Summaries
 
@@ -1555,8 +1556,6 @@ def _same_row(row: list, message: NewMessage) -> bool:
     """Whether the fetched `message` is the stored one (row: message_id, size,
     internaldate, subject, from_addr): by Message-ID, or without one by size, arrival
     date, subject and sender (_same_messages)."""
-    from tuimail.core.store.headers import summarize_header
-
     message_id, size, internaldate, subject, sender = row
     summary = summarize_header(message.header)
     if message_id:
