@@ -100,7 +100,7 @@ def test_connection_dropped_mid_fetch_resumes_without_duplicates(mail_server, tm
     fault = mail_server.faults.add(protocol="imap", kind="drop", command="FETCH", times=1)
     result = engine.sync()
     assert fault.hits == 1
-    assert result.failures == []
+    assert result.failures == [] and result.new == 300
     inbox = store.folder_id("test", "INBOX")
     assert store.count_messages(inbox) == 300
     assert sorted(store.uids(inbox)) == list(range(1, 301))
@@ -155,8 +155,10 @@ def test_connection_cut_in_the_middle_of_a_response(mail_server, tmp_path) -> No
     engine.first_batch, engine.batch = 100, 100
     # the server stops sending after 30 kB: half-way through a FETCH literal
     fault = mail_server.faults.add(protocol="imap", kind="drop", after_bytes=30_000, times=1)
-    assert engine.sync().failures == []
+    result = engine.sync()
+    assert result.failures == []
     assert fault.hits == 1
+    assert result.new == 400  # each once, stored by the try cut short or by the next one
     other = other_client(mail_server, user)
     assert_cache_matches_server(store, other, "INBOX")
     assert len(store.uids(store.folder_id("test", "INBOX"))) == 400
@@ -249,3 +251,73 @@ def test_a_folder_renumbered_at_every_session_does_not_grow_the_store(
         assert store.count_messages(inbox) == 5
         assert rows("bodies") == 5 and rows("messages_fts") <= rows("messages")
     engine.close()
+
+
+def _two_copies(mail_server, user) -> None:
+    """INBOX: a message sent to the user directly and its list copy, one Message-ID."""
+    for subject in ("direct copy", "[list] list copy"):
+        mail_server.deliver(
+            user,
+            f"From: a@example.test\r\nTo: r@example.test\r\nSubject: {subject}\r\n"
+            "Message-ID: <same@example.test>\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n"
+            f"\r\n{subject}\r\n".encode(),
+        )
+
+
+def test_a_delete_queued_before_a_new_uidvalidity_never_guesses_between_two_copies(
+    mail_server, tmp_path
+) -> None:
+    """The direct copy and the list copy of one message share its Message-ID. The direct
+    one is deleted offline, then the server gives INBOX a new UIDVALIDITY keeping its
+    UIDs. The replay used to find the message by Message-ID, the newest having it: the
+    list copy was expunged for good and the direct copy came back. Which copy was meant
+    cannot be told from the server (a renumbering may give the old UID to the other
+    one): neither is deleted, and the change fails with its sentence."""
+    user = mail_server.new_user()
+    _two_copies(mail_server, user)
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    assert engine.sync().new == 2
+    inbox = store.folder_id("test", "INBOX")
+    direct = next(r.id for r in store.message_rows(inbox, 0, 10) if r.subject == "direct copy")
+    MailActions(store, engine.account).purge([direct])
+    mail_server.store.bump_uidvalidity(user.login, "INBOX")
+    engine.drop_connection()
+    result = engine.sync()
+    assert result.failures == [] and len(result.refused_actions) == 1
+    other = other_client(mail_server, user)
+    other.select_folder("INBOX")
+    subjects = [
+        d[b"BODY[HEADER.FIELDS (SUBJECT)]"].decode().strip()
+        for d in other.fetch("1:*", ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"]).values()
+    ]
+    assert subjects == ["Subject: direct copy", "Subject: [list] list copy"]
+    engine.close()
+    other.logout()
+
+
+def test_after_a_real_renumbering_a_message_id_two_messages_share_is_never_guessed(
+    mail_server, tmp_path
+) -> None:
+    """The folder is really renumbered (the stored UID now holds another message): the
+    deleted message's Message-ID is found on two messages. Neither is deleted (the
+    newest was, whichever copy it was); the change fails with its sentence."""
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    _two_copies(mail_server, user)
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    assert engine.sync().new == 3
+    inbox = store.folder_id("test", "INBOX")
+    direct = next(r.id for r in store.message_rows(inbox, 0, 10) if r.subject == "direct copy")
+    MailActions(store, engine.account).purge([direct])
+    mail_server.store.remove(user.login, "INBOX", [1])
+    mail_server.store.reset_uidvalidity(user.login, "INBOX")  # the copies are now 1 and 2
+    engine.drop_connection()
+    result = engine.sync()
+    assert len(result.refused_actions) == 1
+    other = other_client(mail_server, user)
+    other.select_folder("INBOX")
+    assert len(other.search("ALL")) == 2
+    engine.close()
+    other.logout()

@@ -159,6 +159,10 @@ def test_every_file_of_the_shapes_saves_byte_for_byte(delivered, tmp_path) -> No
         contents = [p.read_bytes() for p in saved]
         for data in shapes.files(name):
             assert data in contents, (name, len(data), [len(c) for c in contents])
+        if name == "rfc2231-names":  # decoded from latin-1, koi8-r, shift_jis, gb2312
+            names = [p.name for p in saved]
+            for expected in filter(None, shapes.RFC2231_NAMES.values()):
+                assert expected in names, (expected, names)
 
 
 def test_the_corpus_forwarded_keeps_the_message_and_its_files(dovecot_peer, delivered) -> None:

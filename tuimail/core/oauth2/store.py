@@ -114,12 +114,7 @@ def issuer_of(account_name: str, store: str = "keyring") -> str | None:
         except Exception:
             return None
     if store == "file":
-        try:
-            data = json.loads(_file(account_name).read_text())
-        except (OSError, ValueError):
-            return None
-        value = data.get("issuer") if isinstance(data, dict) else None
-        return value if isinstance(value, str) and value else None
+        return _from_file(account_name, "issuer")
     return None
 
 
@@ -132,13 +127,20 @@ def load(account_name: str, store: str = "keyring") -> Secret | None:
         value = ring.get_password(KEYRING_SERVICE, account_name)
         return Secret(value) if value else None
     if store == "file":
-        try:
-            data = json.loads(_file(account_name).read_text())
-        except (OSError, ValueError):
-            return None
-        value = data.get("refresh_token") if isinstance(data, dict) else None
-        return Secret(value) if isinstance(value, str) and value else None
+        value = _from_file(account_name, "refresh_token")
+        return Secret(value) if value else None
     return None
+
+
+def _from_file(account_name: str, key: str) -> str | None:
+    """`key` of the account's token file, when the file is readable and it is a string
+    that is not empty."""
+    try:
+        data = json.loads(_file(account_name).read_text())
+    except (OSError, ValueError):
+        return None
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def forget(account_name: str) -> None:
