@@ -15,6 +15,7 @@ from imapclient.imap_utf7 import encode as utf7_encode
 
 from tests.hostile.conftest import save
 from tests.hostile.scripted import MESSAGE, Conn, ImapScript, imap_fetch_line
+from tuimail.core.config import save_account
 from tuimail.core.imap import names
 from tuimail.core.imap.names import parse_list
 
@@ -177,3 +178,39 @@ def test_very_long_and_deep_names_are_reachable_or_said_in_one_short_line(script
     assert len(lines[0]) < 200 and "no such folder" in lines[0], lines
     assert "d/d/d" in lines[0] and "…" in lines[0]  # cut in the middle, still recognisable
     assert listed.code == 0 and "in-long" in listed.out, listed
+
+
+class PerLogin(Folders):
+    """One server, two mailboxes: `bob` lists "Café" in raw UTF-8, `carol` in modified
+    UTF-7; each answers only to its own spelling."""
+
+    BY_LOGIN = {
+        b"bob": {b'"' + CAFE_RAW + b'"': (CAFE_RAW, b"bobs-cafe")},
+        b"carol": {b"Caf&AOk-": (b"Caf&AOk-", b"carols-cafe")},
+    }
+
+    def __init__(self) -> None:
+        super().__init__({})
+
+    def cmd_login(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        who = args.split(b" ")[0].strip(b'"')
+        self.folders = {b"INBOX": (b"INBOX", who + b"-inbox"), **self.BY_LOGIN[who]}
+        conn.send(tag + b" OK logged in\r\n")
+
+
+def test_two_logins_on_one_server_keep_their_own_spelling_of_a_name(scripted, cli) -> None:
+    """A raw spelling was remembered for the server alone: once bob's raw "Café" was
+    listed, carol's "Café" (modified UTF-7) was sent to the server in raw UTF-8 too, a
+    name her mailbox does not have, and could not be synced in that process (the app
+    with both accounts)."""
+    with scripted(PerLogin()) as server:
+        for login in ("bob", "carol"):
+            account = save(server)
+            account.name, account.username = login, login
+            save_account(account)
+        bobs = cli("sync", "bob")
+        carols = cli("sync", "carol")
+        listed = cli("list", "carol", "--folder", "Café")
+    assert bobs.code == 0, bobs.err
+    assert carols.code == 0, carols.err
+    assert listed.code == 0 and "carols-cafe" in listed.out, listed

@@ -31,3 +31,38 @@ async def test_a_folder_named_like_the_search_results_shows_its_own_mail(mail_se
         await settle(pilot)
         assert lst.row_at(0).subject == "in the odd folder"
         assert "Search" not in app.sub_title
+
+
+async def test_a_very_long_folder_name_renamed_is_said_in_a_short_note(mail_server) -> None:
+    """The note for the open folder renamed on the server quoted the names whole: a
+    3000-character name made a toast of more than 3000 characters. Cut in the middle.
+    And the server tells the rename (NOTIFY) with so long an old name as a literal, which
+    the watcher read without it ("No literal corresponds to {3000}"): it dropped its
+    connection instead of following the folder."""
+    from tests.imap.helpers import message, other_client
+    from tests.ui.helpers import make_app, ready, record_notes
+    from tuimail.core.imap.idle import WatchState
+
+    long = "P" * 3000
+    user = mail_server.new_user()
+    other = other_client(mail_server, user)
+    other.create_folder(long)
+    mail_server.deliver(user, message(1, "plan"), long)
+    app = make_app(mail_server, user, idle=True)
+    notes = record_notes(app)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await ready(pilot)
+            backend = app.service.backend("test")
+            await wait_for(pilot, lambda: backend._watcher is not None, 30)
+            events: list = []
+            backend._watcher.subscribe(events.append)
+            app.open_folder("test", long)
+            idle = lambda e: isinstance(e, WatchState) and e.folder == long and e.state == "idle"  # noqa: E731
+            await wait_for(pilot, lambda: any(map(idle, events)), 30)
+            other.rename_folder(long, "Done")
+            await wait_for(pilot, lambda: any("renamed to Done" in n for n in notes), 30)
+    finally:
+        other.logout()
+    said = next(n for n in notes if "renamed to Done" in n)
+    assert len(said) < 200 and "PPP…PPP" in said, said[:300]

@@ -47,11 +47,15 @@ class Mailbox(ImapScript):
         self.logins += 1
         super().cmd_login(conn, tag, args)
 
+    def validity(self) -> int:
+        """The folder's UIDVALIDITY (EXAMINE, SELECT, STATUS)."""
+        return 7
+
     def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
         self.selected = True
         conn.send(
-            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n"
-            f"* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
+            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY {self.validity()}] ok"
+            f"\r\n* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
             + tag
             + b" OK [READ-ONLY] done\r\n"
         )
@@ -61,7 +65,7 @@ class Mailbox(ImapScript):
     def cmd_status(self, conn: Conn, tag: bytes, args: bytes) -> None:
         conn.send(
             f"* STATUS INBOX (MESSAGES {self.count} UIDNEXT {self.count + 1} "
-            "UIDVALIDITY 7)\r\n".encode()
+            f"UIDVALIDITY {self.validity()})\r\n".encode()
             + tag
             + b" OK done\r\n"
         )
@@ -302,25 +306,6 @@ class NewValidityEachLogin(Mailbox):
     def validity(self) -> int:
         return 100 + self.logins
 
-    def cmd_examine(self, conn: Conn, tag: bytes, args: bytes) -> None:
-        self.selected = True
-        conn.send(
-            f"* {self.count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY {self.validity()}] ok"
-            f"\r\n* OK [UIDNEXT {self.count + 1}] ok\r\n* FLAGS (\\Seen)\r\n".encode()
-            + tag
-            + b" OK [READ-ONLY] done\r\n"
-        )
-
-    cmd_select = cmd_examine
-
-    def cmd_status(self, conn: Conn, tag: bytes, args: bytes) -> None:
-        conn.send(
-            f"* STATUS INBOX (MESSAGES {self.count} UIDNEXT {self.count + 1} "
-            f"UIDVALIDITY {self.validity()})\r\n".encode()
-            + tag
-            + b" OK done\r\n"
-        )
-
 
 class NewValidityOnce(NewValidityEachLogin):
     """Mailbox whose UIDVALIDITY is 101 at the first login, 102 from the second on."""
@@ -363,3 +348,126 @@ def test_a_uidvalidity_taken_on_a_reconnect_is_said_by_that_pass_once(scripted, 
         again = _sync(cli)
         assert again["renumbered"] == [] and again["new"] == 0
         assert [f["uids"] for f in again["failures"]] == [[4]]
+
+
+class DropOnce(Mailbox):
+    """Mailbox that closes the connection once (no BYE) in the middle of the header answer
+    asking for UID `at`, after `keep` of its messages."""
+
+    def __init__(self, count: int, at: int, keep: int) -> None:
+        super().__init__(count, bad=set(), how="bye")
+        self.at, self.keep, self.dropped = at, keep, False
+
+    def cmd_uid_fetch(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        uid_set, _, items = args.partition(b" ")
+        asked = _uids(uid_set, self.count)
+        if self.selected and b"BODY.PEEK[HEADER" in items and not self.dropped:
+            if self.at in asked:
+                self.dropped = True
+                self.header_fetches.append(uid_set)
+                lines = (imap_fetch_line(u, u, f"m{u}".encode()) for u in asked[: self.keep])
+                conn.send(b"".join(lines))
+                conn.close()
+                raise _Closed
+        super().cmd_uid_fetch(conn, tag, args)
+
+
+@pytest.mark.parametrize("first", [0, 10], ids=["first-sync", "new-mail"])
+def test_new_counts_what_a_folder_try_that_failed_stored(scripted, cli, first) -> None:
+    """The connection closes in the middle of the second header answer (after 20 of its
+    messages, the first answer's 100 stored): the folder is tried again on a new
+    connection, which stores the rest. `new` counts every message stored, once: those of
+    the try that failed too (it said only the second try's)."""
+    script = DropOnce(first, at=first + 1, keep=20)
+    with scripted(script) as server:
+        save(server)
+        if first:
+            assert _sync(cli)["new"] == first
+        script.count = 160
+        account = _sync(cli)
+        assert script.dropped and script.logins >= 2
+        assert account["failures"] == [] and account["new"] == 160 - first
+        assert sorted(_subjects(cli)) == sorted(f"m{u}" for u in range(1, 161))
+        again = _sync(cli)
+        assert again["new"] == 0
+
+
+def _renumbered_line(uid: int) -> bytes:
+    """imap_fetch_line of UID `uid` holding another message than before (its own
+    Message-ID)."""
+    line = imap_fetch_line(uid, uid, f"m{uid}".encode())
+    same, other = b"<m1@example.test>", f"<r{uid}@example.test>".encode()
+    size = line.index(b"{") + 1
+    count = int(line[size : line.index(b"}", size)])
+    grown = f"{{{count + len(other) - len(same)}}}".encode()
+    return line.replace(f"{{{count}}}".encode(), grown, 1).replace(same, other)
+
+
+class DropThenRenumber(DropOnce):
+    """DropOnce whose folder is renumbered when the connection closed: a new UIDVALIDITY,
+    other messages at UIDs 1..count."""
+
+    def validity(self) -> int:
+        return 8 if self.dropped else 7
+
+    def cmd_uid_fetch(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        uid_set, _, items = args.partition(b" ")
+        if not (self.dropped and self.selected and b"BODY.PEEK[HEADER" in items):
+            super().cmd_uid_fetch(conn, tag, args)
+            return
+        self.header_fetches.append(uid_set)
+        lines = b"".join(_renumbered_line(u) for u in _uids(uid_set, self.count))
+        conn.send(lines + tag + b" OK done\r\n")
+
+
+def test_new_counts_once_what_a_try_stored_before_the_folder_was_rebuilt(scripted, cli) -> None:
+    """The first try stores 100 messages and loses its connection; the folder is then
+    renumbered (other messages), so the next try drops those rows and downloads the
+    folder again: `new` is the 160 messages in the store, not 260."""
+    script = DropThenRenumber(160, at=1, keep=20)
+    with scripted(script) as server:
+        save(server)
+        account = _sync(cli)
+        assert script.dropped and account["failures"] == []
+        assert account["renumbered"] == [{"folder": "INBOX", "reason": "rebuilt"}]
+        assert account["new"] == 160
+        assert len(_subjects(cli)) == 160
+
+
+class RenumberedThenDrop(DropOnce):
+    """DropOnce (disarmed: `dropped`) whose folder gets other messages at its UIDs and a
+    new UIDVALIDITY when `renumbered` is set (the drop then comes in a list's header
+    answer for several UIDs, not in the check's)."""
+
+    renumbered = False
+
+    def validity(self) -> int:
+        return 8 if self.renumbered else 7
+
+    def cmd_uid_fetch(self, conn: Conn, tag: bytes, args: bytes) -> None:
+        uid_set, _, items = args.partition(b" ")
+        asked = _uids(uid_set, self.count)
+        if not self.renumbered or b"BODY.PEEK[HEADER" not in items:
+            super().cmd_uid_fetch(conn, tag, args)
+        elif not self.dropped and self.at in asked[:-1] and b"FIELDS (FROM TO" in items:
+            super().cmd_uid_fetch(conn, tag, args)  # (the drop, in the list's headers)
+        else:
+            self.header_fetches.append(uid_set)
+            conn.send(b"".join(_renumbered_line(u) for u in asked) + tag + b" OK done\r\n")
+
+
+def test_a_rebuild_by_a_try_that_failed_is_said_by_the_try_that_completes(scripted, cli) -> None:
+    """The folder was renumbered: the pass's first try rebuilds it, stores 100 messages
+    and loses its connection; the next try finds the UIDVALIDITY it stored. The pass says
+    the rebuild (`renumbered`, `rebuilt`) and counts the 160 messages once."""
+    script = RenumberedThenDrop(10, at=1, keep=20)
+    script.dropped = True
+    with scripted(script) as server:
+        save(server)
+        assert _sync(cli)["new"] == 10
+        script.count, script.renumbered, script.dropped = 160, True, False
+        account = _sync(cli)
+        assert script.dropped and account["failures"] == []
+        assert account["renumbered"] == [{"folder": "INBOX", "reason": "rebuilt"}]
+        assert account["rebuilt"] == ["INBOX"] and account["new"] == 160
+        assert len(_subjects(cli)) == 160

@@ -13,10 +13,31 @@ from tests.imap.helpers import (
     server_state,
     tmp_store,
 )
+from testserver.peer import PeerUser
 from tuimail.core.errors import error_from_record
 from tuimail.core.imap.actions import MailActions
+from tuimail.core.imap.sync import SyncEngine
+from tuimail.core.store import Store
 from tuimail.words.describe import describe
 from tuimail.words.where import failure
+
+
+def _synced(
+    mail_server, tmp_path, count: int, *, without_message_id: bool = False, **options
+) -> tuple[PeerUser, Store, SyncEngine, int]:
+    """A new user with messages 1..`count` in INBOX (without their Message-ID when asked),
+    synced once into a new store by an engine with `options`: (user, store, engine, the
+    INBOX's id in the store)."""
+    user = mail_server.new_user()
+    for i in range(1, count + 1):
+        raw = message(i)
+        if without_message_id:
+            raw = re.sub(rb"Message-ID: [^\r]*\r\n", b"", raw)
+        mail_server.deliver(user, raw)
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store, **options)
+    assert engine.sync().new == count
+    return user, store, engine, store.folder_id("test", "INBOX")
 
 
 def test_uidvalidity_change_rebuilds_and_replays_old_actions_by_message_id(
@@ -25,13 +46,7 @@ def test_uidvalidity_change_rebuilds_and_replays_old_actions_by_message_id(
     """The server renumbers the folder (other messages at the stored UIDs): the cache is
     rebuilt, and a change queued on the old UIDs reaches its own message (found by
     Message-ID), never whatever now has that UID; one on a message gone does nothing."""
-    user = mail_server.new_user()
-    for i in range(1, 6):
-        mail_server.deliver(user, message(i))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 5
-    inbox = store.folder_id("test", "INBOX")
+    user, store, engine, inbox = _synced(mail_server, tmp_path, 5)
     by_uid = {r.uid: r.id for r in store.message_rows(inbox, 0, 10)}
     # Queue changes on the old UIDs, then the server renumbers the folder.
     MailActions(store, engine.account).flag([by_uid[1], by_uid[3]])
@@ -57,13 +72,7 @@ def test_an_action_with_no_message_id_to_find_fails_after_a_renumbering(
 ) -> None:
     """A queued change whose messages have no Message-ID cannot be found again after the
     folder was renumbered: it fails with a sentence, and is applied to nothing."""
-    user = mail_server.new_user()
-    for i in range(1, 4):
-        mail_server.deliver(user, re.sub(rb"Message-ID: [^\r]*\r\n", b"", message(i)))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 3
-    inbox = store.folder_id("test", "INBOX")
+    user, store, engine, inbox = _synced(mail_server, tmp_path, 3, without_message_id=True)
     MailActions(store, engine.account).flag([store.message_rows(inbox, 0, 10)[0].id])
     mail_server.store.reset_uidvalidity(user.login, "INBOX")
     result = engine.sync()
@@ -91,7 +100,7 @@ def test_connection_dropped_mid_fetch_resumes_without_duplicates(mail_server, tm
     fault = mail_server.faults.add(protocol="imap", kind="drop", command="FETCH", times=1)
     result = engine.sync()
     assert fault.hits == 1
-    assert result.failures == []
+    assert result.failures == [] and result.new == 300
     inbox = store.folder_id("test", "INBOX")
     assert store.count_messages(inbox) == 300
     assert sorted(store.uids(inbox)) == list(range(1, 301))
@@ -146,8 +155,10 @@ def test_connection_cut_in_the_middle_of_a_response(mail_server, tmp_path) -> No
     engine.first_batch, engine.batch = 100, 100
     # the server stops sending after 30 kB: half-way through a FETCH literal
     fault = mail_server.faults.add(protocol="imap", kind="drop", after_bytes=30_000, times=1)
-    assert engine.sync().failures == []
+    result = engine.sync()
+    assert result.failures == []
     assert fault.hits == 1
+    assert result.new == 400  # each once, stored by the try cut short or by the next one
     other = other_client(mail_server, user)
     assert_cache_matches_server(store, other, "INBOX")
     assert len(store.uids(store.folder_id("test", "INBOX"))) == 400
@@ -158,12 +169,7 @@ def test_connection_cut_in_the_middle_of_a_response(mail_server, tmp_path) -> No
 def test_folder_renumbered_with_the_same_count_is_rebuilt(mail_server, tmp_path) -> None:
     """Same number of messages, same UIDs 1..5, same flags, other messages: only the
     UIDVALIDITY change tells, and the cache must follow it (Message-IDs compared)."""
-    user = mail_server.new_user()
-    for i in range(1, 6):
-        mail_server.deliver(user, message(i))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 5
+    user, store, engine, _ = _synced(mail_server, tmp_path, 5)
     mail_server.store.remove(user.login, "INBOX", [1])
     mail_server.deliver(user, message(6))
     mail_server.store.reset_uidvalidity(user.login, "INBOX")  # now UIDs 1..5 = messages 2..6
@@ -181,13 +187,7 @@ def test_a_uidvalidity_change_without_renumbering_keeps_the_cache(mail_server, t
     UIDs (mbsync: "Recovered from change of UIDVALIDITY"): the messages at the stored
     UIDs are the same (Message-IDs of a sample), so nothing is fetched again, the rows
     (and their local ids) stay, and a queued change is applied; said each time."""
-    user = mail_server.new_user()
-    for i in range(1, 6):
-        mail_server.deliver(user, message(i))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 5
-    inbox = store.folder_id("test", "INBOX")
+    user, store, engine, inbox = _synced(mail_server, tmp_path, 5)
     ids = {r.uid: r.id for r in store.message_rows(inbox, 0, 10)}
     MailActions(store, engine.account).flag([ids[2]])
     for _ in range(3):
@@ -216,12 +216,7 @@ def test_a_renumbering_that_moves_only_a_few_messages_is_never_taken_for_the_sam
     stored UID 55 then named a message the server no longer had while the server's UID 55
     held another one, which the user's next delete there would have destroyed. Every
     stored UID is checked: the folder is rebuilt and the cache matches the server."""
-    user = mail_server.new_user()
-    for i in range(1, 61):
-        mail_server.deliver(user, message(i))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 60
+    user, store, engine, _ = _synced(mail_server, tmp_path, 60)
     mail_server.store.remove(user.login, "INBOX", [55])
     mail_server.store.reset_uidvalidity(user.login, "INBOX")  # 56..60 are now 55..59
     engine.drop_connection()
@@ -240,13 +235,7 @@ def test_a_folder_renumbered_at_every_session_does_not_grow_the_store(
 ) -> None:
     """Renumbered (other UIDs) before each of two passes: each is rebuilt and said, and
     the store holds the folder once: its messages, bodies and search rows, no more."""
-    user = mail_server.new_user()
-    for i in range(1, 6):
-        mail_server.deliver(user, message(i))
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store, download_bodies=True)
-    assert engine.sync().new == 5
-    inbox = store.folder_id("test", "INBOX")
+    user, store, engine, inbox = _synced(mail_server, tmp_path, 5, download_bodies=True)
 
     def rows(table: str) -> int:
         return store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -262,3 +251,73 @@ def test_a_folder_renumbered_at_every_session_does_not_grow_the_store(
         assert store.count_messages(inbox) == 5
         assert rows("bodies") == 5 and rows("messages_fts") <= rows("messages")
     engine.close()
+
+
+def _two_copies(mail_server, user) -> None:
+    """INBOX: a message sent to the user directly and its list copy, one Message-ID."""
+    for subject in ("direct copy", "[list] list copy"):
+        mail_server.deliver(
+            user,
+            f"From: a@example.test\r\nTo: r@example.test\r\nSubject: {subject}\r\n"
+            "Message-ID: <same@example.test>\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n"
+            f"\r\n{subject}\r\n".encode(),
+        )
+
+
+def test_a_delete_queued_before_a_new_uidvalidity_never_guesses_between_two_copies(
+    mail_server, tmp_path
+) -> None:
+    """The direct copy and the list copy of one message share its Message-ID. The direct
+    one is deleted offline, then the server gives INBOX a new UIDVALIDITY keeping its
+    UIDs. The replay used to find the message by Message-ID, the newest having it: the
+    list copy was expunged for good and the direct copy came back. Which copy was meant
+    cannot be told from the server (a renumbering may give the old UID to the other
+    one): neither is deleted, and the change fails with its sentence."""
+    user = mail_server.new_user()
+    _two_copies(mail_server, user)
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    assert engine.sync().new == 2
+    inbox = store.folder_id("test", "INBOX")
+    direct = next(r.id for r in store.message_rows(inbox, 0, 10) if r.subject == "direct copy")
+    MailActions(store, engine.account).purge([direct])
+    mail_server.store.bump_uidvalidity(user.login, "INBOX")
+    engine.drop_connection()
+    result = engine.sync()
+    assert result.failures == [] and len(result.refused_actions) == 1
+    other = other_client(mail_server, user)
+    other.select_folder("INBOX")
+    subjects = [
+        d[b"BODY[HEADER.FIELDS (SUBJECT)]"].decode().strip()
+        for d in other.fetch("1:*", ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"]).values()
+    ]
+    assert subjects == ["Subject: direct copy", "Subject: [list] list copy"]
+    engine.close()
+    other.logout()
+
+
+def test_after_a_real_renumbering_a_message_id_two_messages_share_is_never_guessed(
+    mail_server, tmp_path
+) -> None:
+    """The folder is really renumbered (the stored UID now holds another message): the
+    deleted message's Message-ID is found on two messages. Neither is deleted (the
+    newest was, whichever copy it was); the change fails with its sentence."""
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    _two_copies(mail_server, user)
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    assert engine.sync().new == 3
+    inbox = store.folder_id("test", "INBOX")
+    direct = next(r.id for r in store.message_rows(inbox, 0, 10) if r.subject == "direct copy")
+    MailActions(store, engine.account).purge([direct])
+    mail_server.store.remove(user.login, "INBOX", [1])
+    mail_server.store.reset_uidvalidity(user.login, "INBOX")  # the copies are now 1 and 2
+    engine.drop_connection()
+    result = engine.sync()
+    assert len(result.refused_actions) == 1
+    other = other_client(mail_server, user)
+    other.select_folder("INBOX")
+    assert len(other.search("ALL")) == 2
+    engine.close()
+    other.logout()

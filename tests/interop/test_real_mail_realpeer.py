@@ -109,6 +109,13 @@ def _read_all(capsysbinary, delivered: Delivered) -> dict[int, bytes]:
             assert shown["subject"] == row["subject"]
             assert shown["text"].strip() or shown["attachments"], delivered.names[tag]
     assert sorted(got) == sorted(delivered.stored)
+    # the list's paperclip, once the bodies are in, is what the reader lists (a
+    # signature is no file)
+    rows = json.loads(_cli(capsysbinary, "list", "--json", "--limit", "1000"))
+    for row in rows:
+        raw = _cli(capsysbinary, "read", "--raw", str(row["uid"] or row["id"]))
+        files = [a for a in parse_message(raw).attachments if "signature" not in a.content_type]
+        assert row["has_attachments"] == bool(files), delivered.names[delivered.tag(raw)]
     return got
 
 
@@ -152,6 +159,10 @@ def test_every_file_of_the_shapes_saves_byte_for_byte(delivered, tmp_path) -> No
         contents = [p.read_bytes() for p in saved]
         for data in shapes.files(name):
             assert data in contents, (name, len(data), [len(c) for c in contents])
+        if name == "rfc2231-names":  # decoded from latin-1, koi8-r, shift_jis, gb2312
+            names = [p.name for p in saved]
+            for expected in filter(None, shapes.RFC2231_NAMES.values()):
+                assert expected in names, (expected, names)
 
 
 def test_the_corpus_forwarded_keeps_the_message_and_its_files(dovecot_peer, delivered) -> None:

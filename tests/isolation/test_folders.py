@@ -248,9 +248,12 @@ def test_a_malformed_name_is_sent_back_as_listed_by_a_later_process(mail_server,
     (row,) = store.message_rows(store.folder_id("test", "Bad&Jjo"), 0, 10)
     with closing(engine_for(mail_server, user, store)) as later:
         assert later.fetch_body(row.id).endswith(b"Body of 1.\r\n")
-    # Remembered for that server only: another account's "Bad&Jjo" is a UTF-7 name.
-    assert names.is_raw((mail_server.host, mail_server.ports.imap_tls), "Bad&Jjo")
-    assert not names.is_raw(("imap.elsewhere.test", 993), "Bad&Jjo")
+    # Remembered for that mailbox only: another account's "Bad&Jjo" (another server, or
+    # another login on the same server) is a UTF-7 name.
+    server = (mail_server.host, mail_server.ports.imap_tls)
+    assert names.is_raw((*server, user.login), "Bad&Jjo")
+    assert not names.is_raw(("imap.elsewhere.test", 993, user.login), "Bad&Jjo")
+    assert not names.is_raw((*server, "someone-else"), "Bad&Jjo")
 
 
 @pytest.mark.parametrize(

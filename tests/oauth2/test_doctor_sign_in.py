@@ -16,7 +16,7 @@ from tuimail.core.config import save_account
 from tuimail.core.doctor.oauth_checks import check_sign_in
 from tuimail.core.doctor.server_checks import check_server
 from tuimail.core.errors import Refused, Unreachable
-from tuimail.core.oauth2 import tokens
+from tuimail.core.oauth2 import store, tokens
 from tuimail.core.oauth2.auth import NoOAuthMechanism
 from tuimail.core.secrets import PasswordError
 from tuimail.doctor_words import fix, render_json, seen
@@ -148,6 +148,14 @@ def _signed_in_then_asked_again(mail_server, **oauth2):
     device_sign_in(mail_server, user, account)
     tokens._held.clear()  # a new run of the doctor
     account.oauth2.update(oauth2)
+    # The token kept as issued by the endpoint now named (that endpoint gone bad): a token
+    # is never sent to another endpoint than its issuer's (test_refresh_token_bound).
+    store.save(
+        account.name,
+        store.load(account.name, account.oauth2_token_store),
+        account.oauth2_token_store,
+        tokens.endpoints(account).token_endpoint,
+    )
     return account
 
 

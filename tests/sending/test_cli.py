@@ -135,7 +135,7 @@ def test_a_message_the_outbox_cannot_hold_is_said_as_the_outbox_not_the_output(
     )
     err = result.stderr.decode()
     assert result.returncode == 1, err
-    assert "could not write" in err and "outbox" in err and "the output" not in err, err
+    assert "could not be written" in err and "outbox" in err and "the output" not in err, err
     assert "Traceback" not in err
     assert json.loads(tuimail("outbox", "--json").stdout) == []  # no half-written entry
 

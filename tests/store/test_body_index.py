@@ -85,3 +85,28 @@ def test_sync_with_bodies_stores_all_and_indexes_within_its_budget(mail_peer, tm
     assert store.pending_index() == 0
     assert {r.subject for r in store.search("body")} == {f"offline {i}" for i in range(1, 61)}
     engine.close()
+
+
+def test_a_downloaded_body_corrects_the_paperclip_guessed_from_its_header(tmp_path) -> None:
+    """The list's has_attachments is guessed from the header (multipart/mixed: yes,
+    multipart/report or /related, a text sent as a file: no); 27% of the corpus was
+    wrong. Once the body is
+    saved, by a sync's download (indexed later) or when read, its parts decide."""
+    store = Store(tmp_path / "s.db")
+    inbox = store.upsert_folder("a", "INBOX", role="inbox")
+    mixed = _header(1) + b'Content-Type: multipart/mixed; boundary="m"\r\n'
+    report = _header(2) + b'Content-Type: multipart/report; boundary="r"\r\n'
+    plain = _header(3) + b"Content-Disposition: attachment; filename=a.txt\r\n"
+    rows = [NewMessage(i, (), h) for i, h in enumerate((mixed, report, plain), 1)]
+    store.add_messages(inbox, rows)
+    row = {i: store.message_by_uid(inbox, i) for i in (1, 2, 3)}
+    assert [row[i].has_attachments for i in (1, 2, 3)] == [True, False, False]
+    no_file = mixed + b"\r\n--m\r\nContent-Type: text/plain\r\n\r\nonly text\r\n--m--\r\n"
+    bounce = report + (
+        b"\r\n--r\r\nContent-Type: text/plain\r\n\r\nreturned\r\n--r\r\n"
+        b"Content-Type: message/rfc822\r\n\r\nSubject: yours\r\n\r\nhi\r\n--r--\r\n"
+    )
+    store.save_body(row[1].id, no_file)  # read: at once
+    store.save_bodies([(row[2].id, bounce), (row[3].id, plain + b"\r\nfile text\r\n")])
+    store.index_pending()  # downloaded: when indexed
+    assert [store.message(row[i].id).has_attachments for i in (1, 2, 3)] == [False, True, True]

@@ -169,13 +169,16 @@ def test_the_last_resort_parser_loads_when_needed_and_reads_a_header() -> None:
     assert (summary.from_addr, summary.subject) == ("a@b.c", "café")
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.one_of(st.binary(max_size=40), _CRLF_LINES))
-def test_the_unsafe_check_is_the_regex(raw: bytes) -> None:
-    """summarize_header's three scans decide as the regex they replaced."""
+def test_the_unsafe_check_is_the_regex() -> None:
+    """summarize_header's three scans decide as the regex they replaced. What either
+    looks for is one or two bytes long, so every pair of bytes (and every byte) alone and
+    inside a plain header line is every case (500 random ones took ~3 s)."""
     from tuimail.core.store.headers import _UNSAFE, _unsafe
 
-    assert _unsafe(raw) == (_UNSAFE.search(raw) is not None)
+    pairs = (bytes((a, b)) for a in range(256) for b in range(256))
+    for part in [b"", *(bytes((a,)) for a in range(256)), *pairs]:
+        for raw in (part, b"Subject: " + part + b" x\r\n"):
+            assert _unsafe(raw) == (_UNSAFE.search(raw) is not None), raw
 
 
 @settings(max_examples=200, deadline=None)

@@ -619,9 +619,9 @@ class TuimailIMAPClient(IMAPClient):
         server exactly as it spelled it (see tuimail.core.imap.names)."""
         from imapclient.imapclient import _quote
 
-        from tuimail.core.imap.names import is_raw
+        from tuimail.core.imap.names import is_raw, mailbox_owner
 
-        if is_raw((str(self.host), int(self.port)), folder_name):
+        if is_raw(mailbox_owner(self), folder_name):
             if not folder_name.isascii():  # listed in raw UTF-8: the same bytes back
                 return _quote(folder_name.encode("utf-8"))
             return _quote(folder_name)

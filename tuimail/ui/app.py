@@ -55,6 +55,7 @@ from tuimail.ui.widgets.folder_tree import FolderTree
 from tuimail.ui.widgets.message_list import NEAR, Loaded, MessageList, load
 from tuimail.ui.widgets.reader import ReaderPane
 from tuimail.ui.widgets.status import StatusBar
+from tuimail.words.plain import folder as folder_words
 from tuimail.words.status import back_online, troubled
 from tuimail.words.status import event as event_words
 from tuimail.words.status import state as state_words
@@ -702,7 +703,10 @@ class TuimailApp(App[None]):
             gone = self.folder
             if inbox is not None:
                 self.open_folder(inbox.account, inbox.name)
-            notify(self, f"The folder {gone} is no longer on the server.", severity="warning")
+            notify(
+                self, f"The folder {folder_words(gone)} is no longer on the server.",
+                severity="warning",
+            )  # fmt: skip
         main.query_one(FolderTree).set_folders(folders, (self.account, self.folder))
         if main.titled is not None:  # the folder the list shows (its rows come with its title)
             main.set_title(*main.titled)
@@ -730,7 +734,8 @@ class TuimailApp(App[None]):
         if (account, old) != (self.account, self.folder):
             return
         self.open_folder(account, new)
-        notify(self, f"The folder {old} was renamed to {new} on the server.", severity="warning")
+        said = f"The folder {folder_words(old)} was renamed to {folder_words(new)} on the server."
+        notify(self, said, severity="warning")
 
     def _open_folder_gone(self, folders: list) -> bool:
         """The open folder of a real account is missing from that account's listed

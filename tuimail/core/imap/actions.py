@@ -313,12 +313,14 @@ def _apply(
         raise ActionError(reason="folder-gone", data={"folder": folder})
     info = client.select_folder(folder)
     if p.get("uidvalidity") is not None and info.get(b"UIDVALIDITY") != p["uidvalidity"]:
-        # Renumbered since it was queued: its UIDs (and MODSEQs) mean nothing now, so its
-        # messages are found by Message-ID, as items without a UID are (_resolve); one
-        # without a Message-ID is not found. With none at all, the action fails.
+        # A new UIDVALIDITY since it was queued: each message is found again by its
+        # Message-ID, never guessed (_renumbered). One without a Message-ID is not found;
+        # with none found at all, the action fails.
         if not any(len(item) > 2 and item[2] for item in p["items"]):
             raise ActionError(reason="renumbered", data={"folder": folder})
-        p["items"] = [[item[0], None, item[2] if len(item) > 2 else None] for item in p["items"]]
+        p["items"], ambiguous = _renumbered(client, p["items"])
+        if ambiguous:  # which message was meant cannot be told: nothing is done
+            raise ActionError(reason="renumbered", data={"folder": folder})
         p["uidvalidity"] = info.get(b"UIDVALIDITY")
     found = _resolve(client, p["items"])
     uids = [uid for _index, uid in found]
@@ -515,6 +517,46 @@ def _name_in_queue(
                 named = True
         if named:
             store.update_action(later.id, payload)
+
+
+def _renumbered(client: IMAPClient, items: list) -> tuple[list, int]:
+    """Queued items of a folder whose UIDVALIDITY changed, each with the UID of the one
+    message that holds its Message-ID now, or with neither (not found: left alone; as
+    one without a Message-ID). A Message-ID that several messages hold (a message and
+    its list copy) is never guessed, not even from the item's own old UID (a renumbering
+    may have given it the other copy): those are counted (the second value), and the
+    caller then applies nothing. MODSEQs are dropped (another UIDVALIDITY's)."""
+    out: list = []
+    ambiguous = 0
+    for item in items:
+        message_id = item[2] if len(item) > 2 else None
+        matches = _exact(client, message_id) if message_id else []
+        if len(matches) > 1:
+            ambiguous += 1
+        uid = matches[0] if len(matches) == 1 else None
+        out.append([item[0], uid, message_id if uid else None])
+    return out, ambiguous
+
+
+def _message_ids(client: IMAPClient, uids: list[int]) -> dict[int, str]:
+    """{UID: its Message-ID as the store keeps it} of those of `uids` still there."""
+    if not uids:
+        return {}
+    from tuimail.core.store.headers import summarize_header
+
+    item = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+    answer = client.fetch(uids, [b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+    return {
+        uid: summarize_header(bytes(data.get(item) or b"")).message_id
+        for uid, data in answer.items()
+        if isinstance(uid, int)
+    }
+
+
+def _exact(client: IMAPClient, message_id: str) -> list[int]:
+    """The UIDs whose Message-ID is `message_id` (SEARCH HEADER matches substrings)."""
+    found = client.search(["HEADER", "Message-ID", message_id])
+    return sorted(uid for uid, mid in _message_ids(client, found).items() if mid == message_id)
 
 
 def _resolve(client: IMAPClient, items: list) -> list[tuple[int, int]]:

@@ -25,7 +25,7 @@ from imapclient.imap_utf7 import encode as utf7_encode
 from imapclient.imapclient import _parse_untagged_response as parse_untagged
 
 from tuimail.core.errors import MailError
-from tuimail.core.imap.names import decode_name, is_raw, list_folders
+from tuimail.core.imap.names import decode_name, is_raw, list_folders, mailbox_owner
 
 # The selected mailbox's events as without NOTIFY (RFC 3501), plus mailbox names.
 NOTIFY_SET = [
@@ -98,7 +98,7 @@ def told_before(client, folder: str, delimiter: str | None) -> Moved | None:
 def still_listed(client, folder: str) -> bool | None:
     """LIST "" <folder>: True when the server lists it, False when not, None when the
     answer says nothing (LIST refused or unreadable): then nothing is concluded."""
-    server = (str(client.host), int(client.port))
+    server = mailbox_owner(client)
     wire = folder.encode("utf-8") if is_raw(server, folder) else utf7_encode(folder)
     if not wire.isascii():
         return None  # a raw 8-bit name: imaplib sends only ASCII arguments

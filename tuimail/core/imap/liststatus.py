@@ -19,12 +19,17 @@ Invariants:
 
 from __future__ import annotations
 
-import imaplib
 import re
 from collections.abc import Sequence
 
-from tuimail.core.errors import MailError
-from tuimail.core.imap.names import MAX_NAME, ListEntry, ListRefused, UnreadableLine, parse_list
+from tuimail.core.imap.names import (
+    MAX_NAME,
+    ListEntry,
+    UnreadableLine,
+    mailbox_owner,
+    parse_list,
+    run_list,
+)
 
 MAX_U32 = 2**32 - 1
 ITEM_RANGES: dict[bytes, tuple[int, int]] = {
@@ -181,21 +186,8 @@ def list_with_status(
     asked = " ".join(w.decode("ascii") for w in wanted)
     returns = f"(SUBSCRIBED STATUS ({asked}))" if asked else "(SUBSCRIBED)"
     try:
-        typ, data = imap._simple_command("LIST", '""', '"*"', "RETURN", returns)
-    except imaplib.IMAP4.abort:
-        raise
-    except imaplib.IMAP4.error as exc:  # BAD: imaplib raises instead of returning it
-        if isinstance(exc, MailError):
-            raise
-        from tuimail.core.imap.errors import exception_text
-
-        words = exception_text(exc)
-        raise ListRefused(words, protocol="imap", code="BAD", server_text=words) from None
-    status_data = imap.untagged_responses.pop("STATUS", None)
-    if typ != "OK":
-        text = b" ".join(d for d in data or () if isinstance(d, bytes))
-        words = text.decode("utf-8", "replace")
-        raise ListRefused(words, protocol="imap", code=typ, server_text=words)
-    typ, data = imap._untagged_response(typ, data, "LIST")
-    entries, bad = parse_list(data, (str(client.host), int(client.port)))
+        data = run_list(imap, "LIST", '""', '"*"', "RETURN", returns)
+    finally:  # a refused command's STATUS lines are not kept either
+        status_data = imap.untagged_responses.pop("STATUS", None)
+    entries, bad = parse_list(data, mailbox_owner(client))
     return entries, bad, statuses_for(status_data, entries, wanted) if wanted else {}

@@ -29,6 +29,8 @@ def imap_login(
     """
     from tuimail.core.secrets import BearerToken
 
+    # Whose folders this connection sees (tuimail.core.imap.names.mailbox_owner).
+    client.tuimail_login = login
     if getattr(getattr(client, "_imap", None), "state", None) == "AUTH":
         # A PREAUTH greeting (RFC 3501 7.1.4): already logged in, no credential is sent.
         # (With STARTTLS a PREAUTH greeting never gets here: STARTTLS fails first.)

@@ -12,7 +12,7 @@ Invariants:
 - Any astring a server may send is accepted: quoted, literal, or an atom with `]` or `[`
   in it (Dovecot sends `]` unquoted; imapclient's parser refuses "a]b[c" and splits on `%`).
 - A name that is not well-formed modified UTF-7 (RFC 3501 5.1.3) is kept as the server
-  spelled it and registered with `remember_raw` for that server (host, port), so commands
+  spelled it and registered with `remember_raw` for that mailbox (host, port, login), so commands
   naming it there send those exact bytes back (imapclient would re-encode it into a name the server does not have).
 - Two folders never share a name: a well-formed name that decodes to the name of one
   kept as spelled ("Caf&AOk-" beside a raw UTF-8 "Café") is kept as its own spelling too
@@ -55,7 +55,21 @@ _QUOTED = re.compile(rb'^"((?:\\.|[^"\\])*)"')
 _LITERAL = re.compile(rb"^\{(\d+)\+?\}$")
 _ATOM = re.compile(rb"^([^\s(){\"]+)")
 
-Server = tuple[str, int]  # (host, port): names are remembered per server
+Server = tuple[str, int, str]  # (host, port, login): names are remembered per mailbox
+
+
+def mailbox_owner(client) -> Server:
+    """Whose folder names a connected IMAPClient sees: its server and the login it was
+    logged in with (tuimail.core.imap.login sets `tuimail_login`). Two accounts on one
+    server may list the same name, one in raw UTF-8 and one in modified UTF-7: a raw
+    spelling remembered for the server alone made the other's folder unreachable."""
+    return (str(client.host), int(client.port), str(getattr(client, "tuimail_login", "")))
+
+
+def account_owner(account) -> Server:
+    """mailbox_owner for an account's incoming server (before any connection)."""
+    return (str(account.incoming.host), int(account.incoming.port), str(account.login))
+
 
 _raw_lock = threading.Lock()
 _raw_names: set[tuple[Server, str]] = set()
@@ -249,8 +263,16 @@ def list_folders(
     parsed on its own; ListRefused when the server refuses the command."""
     imap = client._imap
     imap.untagged_responses.pop(command, None)
+    data = run_list(imap, command, '""', pattern)
+    return parse_list(data, mailbox_owner(client))
+
+
+def run_list(imap, command: str, *args: str) -> list:
+    """`command` (LIST or LSUB) with `args` on imaplib connection `imap`: its untagged
+    answers. ListRefused when the server refuses it (NO, or BAD, which imaplib raises),
+    with the server's words; a dropped connection (abort) raises as it is."""
     try:
-        typ, data = imap._simple_command(command, '""', pattern)
+        typ, data = imap._simple_command(command, *args)
     except imaplib.IMAP4.abort:
         raise
     except imaplib.IMAP4.error as exc:  # BAD: imaplib raises instead of returning it
@@ -264,8 +286,7 @@ def list_folders(
         text = b" ".join(d for d in data or () if isinstance(d, bytes))
         words = text.decode("utf-8", "replace")
         raise ListRefused(words, protocol="imap", code=typ, server_text=words)
-    typ, data = imap._untagged_response(typ, data, command)
-    return parse_list(data, (str(client.host), int(client.port)))
+    return imap._untagged_response(typ, data, command)[1]
 
 
 def folder_status(client, name: str, items: Sequence[bytes]) -> dict[bytes, object]:

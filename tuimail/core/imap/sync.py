@@ -17,9 +17,10 @@ and nothing is duplicated or lost. Per folder:
 1. SELECT; if UIDVALIDITY changed, the messages at every stored UID are compared by
    Message-ID (mbsync's check, made exact; only the fields compared are fetched): the
    same messages (a server that changes UIDVALIDITY at every session without
-   renumbering) keep the cache; otherwise the folder's cache is dropped and fetched again, never guessed (placeholders of local
-   moves stay; queued actions naming its old UIDs find their messages by Message-ID
-   when replayed, tuimail.core.imap.actions). Either is said: FolderResult.renumbered.
+   renumbering) keep the cache; otherwise the folder's cache is dropped and fetched
+   again, never guessed (placeholders of local moves stay; queued actions naming its
+   old UIDs find their messages by Message-ID when replayed, tuimail.core.imap.actions).
+   Either is said, once, by the pass in which it was found: FolderResult.renumbered.
 2. Flag changes: CHANGEDSINCE the stored HIGHESTMODSEQ (CONDSTORE), else all FLAGS.
 3. New mail: UIDs above the newest stored, fetched newest first in growing batches (the
    first holds 100 messages, so the newest page is in the store at once).
@@ -73,6 +74,7 @@ from tuimail.core.imap.names import (
     ListEntry,
     ListRefused,
     UnreadableLine,
+    account_owner,
     folder_status,
     list_folders,
     remember_raw,
@@ -86,6 +88,7 @@ from tuimail.core.imap.session import (
 )
 from tuimail.core.imap.uidlist import search_uids
 from tuimail.core.store import FolderInfo, NewMessage, Store
+from tuimail.core.store.headers import summarize_header
 from tuimail.core.store.store import NOTE_UNREADABLE_ANSWER, flag_columns
 from tuimail.core.store.worker import Summaries
 
@@ -350,6 +353,12 @@ class SyncEngine:
         # the middle (_reopen). Said once, by the FolderResult of the pass that completes
         # (the same one, or its retry after a lost connection: _taken).
         self._renumbered: dict[str, tuple[str, frozenset[str]]] = {}
+        # Messages stored by folder passes (as `new` counts them: _count), ever; and its
+        # value when a folder pass last dropped its folder's rows (a rebuild): what a
+        # try of a folder that failed stored counts in the `new` of the try that
+        # completes (_folder_step).
+        self._stored = 0
+        self._reset_at = 0
         self.store.account_id(account.name, account.email, account.protocol)
 
     # -- connection --------------------------------------------------------------------
@@ -359,8 +368,7 @@ class SyncEngine:
         if self._client is None:
             for name in self.store.raw_folder_names(self.account.name):
                 # as listed by an earlier pass, maybe in another process
-                server = (self.account.incoming.host, self.account.incoming.port)
-                remember_raw(server, name)
+                remember_raw(account_owner(self.account), name)
             if self._aborted:
                 raise ConnectionLost(protocol="imap", reason="closed")
             try:
@@ -480,7 +488,7 @@ class SyncEngine:
         newest = self.store.conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
         for index, name in enumerate(names):
             try:
-                folder_result = run(lambda n=name: self._retrying(lambda: self._sync_listed(n)))
+                folder_result = run(lambda n=name: self._folder_step(n))
                 result.folders.append(folder_result)
                 if folder_result.unreadable:
                     result.failures.append(unreadable_failure(self.account.name, folder_result))
@@ -500,6 +508,24 @@ class SyncEngine:
             self._index_bodies()
         result.seconds = time.perf_counter() - started
         return result
+
+    def _folder_step(self, name: str) -> FolderResult:
+        """_sync_listed(name), tried again after a lost connection (_retrying); its
+        `new` counts every message the step stored, once, whichever try stored it: those
+        of the tries that failed too (self._stored), unless a later try dropped the
+        folder's rows (a rebuild: they were fetched again, and counted by it)."""
+        starts: list[int] = []
+
+        def attempt() -> FolderResult:
+            starts.append(self._stored)
+            return self._sync_listed(name)
+
+        self._reset_at = 0
+        folder_result = self._retrying(attempt)
+        earlier = starts[-1] - max(starts[0], self._reset_at)
+        if earlier > 0:
+            folder_result.new += earlier
+        return folder_result
 
     def _stored_since(self, name: str, newest: int) -> int:
         """How many messages of folder `name` this pass stored (rows above `newest`, the
@@ -752,6 +778,7 @@ class SyncEngine:
                     )
                 )
                 self.store.reset_folder(folder_id, uidvalidity)
+                self._reset_at = self._stored  # (what earlier tries stored is gone)
                 result.rebuilt, result.renumbered = True, "rebuilt"
             log.warning(
                 "%s: %s UIDVALIDITY changed: %s", self.account.name, name, result.renumbered
@@ -890,8 +917,10 @@ class SyncEngine:
 
         Only the three fields compared are fetched. Their summary is the full header's
         but for odd blocks (lone CR line ends: the quick parse reads the block as one
-        line): a message that differs is asked for again with the list's header, as
-        stored, and compared on that before the folder counts as renumbered."""
+        line): the messages of a batch that differ are asked for again with the list's
+        header, as stored, and compared on that before the folder counts as renumbered
+        (the first alone: after a real renumbering it differs there too, and the rest
+        is not asked for; then the others together: at most two commands a batch)."""
         rows = {
             uid: rest
             for uid, *rest in self.store.conn.execute(
@@ -910,23 +939,24 @@ class SyncEngine:
                 messages = fetch_headers(
                     self.client, uid_set(part), False, set(part), items=VERIFY_ITEMS
                 )
-                for message in messages:
-                    if not _same_row(rows[message.uid], message) and not self._same_listed(
-                        message.uid, rows[message.uid]
-                    ):
-                        return False
-                    found += 1
+                differ = [m.uid for m in messages if not _same_row(rows[m.uid], m)]
+                if differ and not self._same_listed(differ[:1], rows):
+                    return False
+                if differ[1:] and not self._same_listed(differ[1:], rows):
+                    return False
             except Exception as exc:
                 if not keeps_connection(exc):
                     raise
                 return False
+            found += len(messages)
         return found > 0
 
-    def _same_listed(self, uid: int, row: list) -> bool:
-        """_same_row of stored `row` and UID `uid` fetched with the list's header items
-        (what the row was made of)."""
-        again = fetch_headers(self.client, str(uid), False, {uid})
-        return bool(again) and all(_same_row(row, message) for message in again)
+    def _same_listed(self, uids: list[int], rows: dict[int, list]) -> bool:
+        """Whether each of `uids` fetched with the list's header items (what its stored
+        row was made of) is the same as its row (_same_row); a UID not sent: False."""
+        wanted = set(uids)
+        again = fetch_headers(self.client, uid_set(uids), False, wanted)
+        return {m.uid for m in again} == wanted and all(_same_row(rows[m.uid], m) for m in again)
 
     def _uid_search(self, criteria: str, exists: int) -> list[int]:
         """UID SEARCH in the selected folder of `exists` messages (ESEARCH when offered)."""
@@ -1050,7 +1080,7 @@ class SyncEngine:
         ):
             try:
                 for chunk, messages in zip(chunks, answers, strict=True):
-                    added += _distinct(messages)
+                    added += self._count(messages)
                     done += len(chunk)
                     batches.add(
                         messages,
@@ -1065,6 +1095,13 @@ class SyncEngine:
             added += self._narrow(folder_id, name, *failed)
         return added
 
+    def _count(self, messages: list[NewMessage]) -> int:
+        """_distinct(messages), stored by the folder pass under way: added to
+        self._stored too (see _folder_step)."""
+        stored = _distinct(messages)
+        self._stored += stored
+        return stored
+
     def _keep(
         self, batches: _Batches, exc: Exception, asked: Iterable[int]
     ) -> tuple[int, tuple[Exception, set[int]]]:
@@ -1077,7 +1114,7 @@ class SyncEngine:
         partial = getattr(exc, "partial", [])
         if partial:
             batches.add(partial, _nothing, first=True)
-        return _distinct(partial), (exc, set(asked))
+        return self._count(partial), (exc, set(asked))
 
     def _fetch_rest(self, folder_id: int, name: str, missing: set[int]) -> int:
         """_fetch_new of `missing` but the messages found unreadable this pass, again
@@ -1162,13 +1199,13 @@ class SyncEngine:
                     raise
                 partial = getattr(again, "partial", [])
                 self.store.add_messages(folder_id, partial)
-                added += _distinct(partial)
+                added += self._count(partial)
                 progress = progress or bool(partial)
                 failed(wanted - {m.uid for m in partial}, again, len(group) == 1)
                 exc = again
                 continue
             self.store.add_messages(folder_id, messages)
-            added += _distinct(messages)
+            added += self._count(messages)
             progress = True
             guessing = guessing and not guess  # a wrong guess: halves from now on
         if suspects and not progress:
@@ -1226,6 +1263,7 @@ class SyncEngine:
         )
         note = NOTE_UNREADABLE_ANSWER
         self.store.add_messages(folder_id, [NewMessage(uid, (), b"", note=note) for uid in left])
+        self._stored += len(left)
         return len(left)
 
     def _fetch_ranges(self, folder_id: int, name: str, high: int, expected: int) -> int:
@@ -1263,7 +1301,7 @@ class SyncEngine:
             with closing(header_batches(self.client, self.condstore, ranges())) as answers:
                 try:
                     for messages in answers:
-                        added += _distinct(messages)
+                        added += self._count(messages)
                         batches.add(
                             messages,
                             self._progress_to(name, min(added, expected), expected),
@@ -1523,8 +1561,6 @@ def _same_row(row: list, message: NewMessage) -> bool:
     """Whether the fetched `message` is the stored one (row: message_id, size,
     internaldate, subject, from_addr): by Message-ID, or without one by size, arrival
     date, subject and sender (_same_messages)."""
-    from tuimail.core.store.headers import summarize_header
-
     message_id, size, internaldate, subject, sender = row
     summary = summarize_header(message.header)
     if message_id:

@@ -113,7 +113,17 @@ def signed_in(account: Account, tokens: TokenSet) -> str:
     account's oauth2_token_store says. Returns "keyring", "file" or "memory"."""
     with _lock(account.name):
         _held[account.name] = tokens
-        return store.save(account.name, tokens.refresh_token, account.oauth2_token_store)
+        return store.save(
+            account.name, tokens.refresh_token, account.oauth2_token_store, _issuer(account)
+        )
+
+
+def _issuer(account: Account) -> str | None:
+    """The token endpoint the account's tokens come from (None: not configured)."""
+    try:
+        return endpoints(account).token_endpoint
+    except errors.MailError:
+        return None
 
 
 def sign_out(account: Account) -> None:
@@ -159,6 +169,14 @@ def _refresh(account: Account, tokens: TokenSet | None) -> TokenSet:
     refresh_token = tokens.refresh_token if tokens is not None else None
     if refresh_token is None:
         refresh_token = store.load(account.name, account.oauth2_token_store)
+    if refresh_token is not None:
+        issued_by = store.issuer_of(account.name, account.oauth2_token_store)
+        now = _issuer(account)
+        if issued_by is not None and now is not None and issued_by != now:
+            # The account now names another authorization server than the one that
+            # issued the refresh token (config.toml edited, the provider changed): the
+            # token is a credential of that other server, never sent here. Sign in again.
+            refresh_token = None
     if refresh_token is None:
         raise NeedsSignIn(
             protocol="oauth2",
@@ -166,7 +184,8 @@ def _refresh(account: Account, tokens: TokenSet | None) -> TokenSet:
             account=account.name,
         )
     try:
-        fresh = flows.refresh(endpoints(account), TokenSet(Secret(""), refresh_token, 0.0))
+        here = endpoints(account)
+        fresh = flows.refresh(here, TokenSet(Secret(""), refresh_token, 0.0))
     except flows.SignInError as exc:
         _held.pop(account.name, None)
         store.forget(account.name)  # refused for good: it will never work again
@@ -177,7 +196,9 @@ def _refresh(account: Account, tokens: TokenSet | None) -> TokenSet:
             account=account.name,
         ) from None
     if fresh.refresh_token is not None and fresh.refresh_token != refresh_token:
-        store.save(account.name, fresh.refresh_token, account.oauth2_token_store)
+        store.save(
+            account.name, fresh.refresh_token, account.oauth2_token_store, here.token_endpoint
+        )
     _held[account.name] = fresh
     return fresh
 

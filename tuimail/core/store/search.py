@@ -12,6 +12,7 @@ _ENCODING = re.compile(rb"^content-transfer-encoding:[ \t]*(.*(?:\r?\n[ \t].*)*)
 _CHARSET = re.compile(r'^charset\s*=\s*"?([^";\s]*)"?\s*$', re.I)
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _UUENCODED = re.compile(rb"^begin [0-7]{3,4} ", re.M)
+_ATTACHED = re.compile(rb"^content-disposition:[ \t]*attachment", re.I | re.M)
 _WORD = re.compile(r"\w[\w@.+-]*", re.UNICODE)
 _FIELDS = {"subject": "subject", "from": "people", "to": "people", "body": "body"}
 
@@ -86,17 +87,36 @@ def fts_query(text: str) -> str:
     return " AND ".join(parts)
 
 
+# Signatures are listed by the reader but are no file of the message's (as in other clients).
+SIGNATURE_TYPES = frozenset(
+    {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
+)
+
+
 def body_text(raw: bytes, limit: int = 200_000) -> str:
     """Readable text of a message for the index (not for display). A single-part
     text/plain message (most mail) is decoded directly (plain_text: ~20x cheaper than the
     full parse and render, which every other message takes)."""
-    text = plain_text(raw, limit)
+    return body_index(raw, limit)[0]
+
+
+def body_index(raw: bytes, limit: int = 200_000) -> tuple[str, bool | None]:
+    """The index text (body_text) and whether the reader lists a file in the message
+    (signatures aside), from the same parse; None when that was not read (a plain text
+    message decoded directly, or the parse failed): its header's guess stands."""
+    end = _HEADER_END.search(raw)
+    attached = end is not None and _ATTACHED.search(raw, 0, end.start()) is not None
+    text = None if attached else plain_text(raw, limit)  # a text sent as a file: parsed
     if text is not None:
-        return text
+        return text, None
     try:
         from tuimail.core.mime import parse_message, render_message  # type: ignore[attr-defined]
 
-        return render_message(parse_message(raw)).as_text()[:limit]
+        parsed = parse_message(raw)
+        files = any(a.content_type not in SIGNATURE_TYPES for a in parsed.attachments)
+        return render_message(parsed).as_text()[:limit], files or (
+            None if parsed.too_complex else False
+        )
     except Exception:
         pass
     try:
@@ -117,9 +137,9 @@ def body_text(raw: bytes, limit: int = 200_000) -> str:
             if part.get_content_subtype() == "html":
                 chunk = re.sub(r"<[^>]+>", " ", chunk)
             chunks.append(chunk)
-        return "\n".join(chunks)[:limit]
+        return "\n".join(chunks)[:limit], None
     except Exception:
-        return raw.decode("utf-8", errors="replace")[:limit]
+        return raw.decode("utf-8", errors="replace")[:limit], None
 
 
 def plain_text(raw: bytes, limit: int = 200_000) -> str | None:

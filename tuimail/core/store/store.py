@@ -26,9 +26,12 @@ from tuimail.core.store.schema import (
     ensure_indexes,
     migrate,
 )
-from tuimail.core.store.search import address_words, body_text, fts_query, has_word
+from tuimail.core.store.search import address_words, body_index, fts_query, has_word
 
 UNIFIED_INBOX = "unified:inbox"
+# A downloaded body's parts correct the list's paperclip, guessed from the header (a
+# multipart/mixed with no file, a bounce's returned message, a file in multipart/related).
+_SET_FILES = "UPDATE messages SET has_attachments = ? WHERE id = ? AND has_attachments != ?"
 FolderRef = int | str | Sequence[int]  # a folder id, UNIFIED_INBOX, or several ids
 FILTERS = ("all", "unread", "flagged", "read", "unflagged")
 _FILTER_SQL = {
@@ -951,11 +954,13 @@ class Store:
     def save_body(self, message_id: int, raw: bytes) -> None:
         """Cache a fetched message and index its text for search (one message, as when
         the user opens it: indexed at once)."""
-        text = body_text(raw)
+        text, files = body_index(raw)
         with self.transaction() as c:
             blobs.write(c, message_id, raw, time.time())
             header_index.ensure(c, [message_id])
             c.execute("UPDATE messages_fts SET body = ? WHERE rowid = ?", (text, message_id))
+            if files is not None:  # the parts read: the header's guess corrected
+                c.execute(_SET_FILES, (int(files), message_id, int(files)))
             c.execute("DELETE FROM body_index_pending WHERE message_id = ?", (message_id,))
 
     def save_bodies(self, items: Iterable[tuple[int, bytes]]) -> int:
@@ -994,15 +999,19 @@ class Store:
             ).fetchall()
             if not rows:
                 return done
-            texts = []  # one body in memory at a time, read once (blobs.read)
+            texts, files = [], []  # one body in memory at a time, read once (blobs.read)
             for (mid,) in rows:
                 raw = blobs.read(self.conn, mid)
                 if raw is not None:
-                    texts.append((body_text(raw), mid))
+                    text, has = body_index(raw)
+                    texts.append((text, mid))
+                    if has is not None:
+                        files.append((int(has), mid, int(has)))
                 del raw
             with self.transaction() as c:
                 header_index.ensure(c, [mid for _text, mid in texts])
                 c.executemany("UPDATE messages_fts SET body = ? WHERE rowid = ?", texts)
+                c.executemany(_SET_FILES, files)
                 c.executemany("DELETE FROM body_index_pending WHERE message_id = ?", rows)
             done += len(texts)
             if budget is not None and time.thread_time() - spent >= budget:

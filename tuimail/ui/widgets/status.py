@@ -74,34 +74,30 @@ class StatusBar(Static):
             outbox_at = self._built_outbox_at
             shortened = {name: state_words(states[name], countdown=False) for name in bad}
         compact = False
-        if len(states) > 1 and text.cell_len > width:
-            # Still too long (three accounts at 80 columns): the healthy ones by glyph
-            # and name, as beside a summed-up phrase; their words are in the tooltip.
-            compact = True
-            text = self._line(
+
+        def line(error_words: str) -> Text:
+            """The bar with `error_words`, as brief and compact as decided so far."""
+            return self._line(
                 states,
                 outbox,
-                error,
-                diagnose_key,
-                bad,
-                brief=bool(shortened),
-                held=held,
-                compact=True,
-            )
-            outbox_at = self._built_outbox_at
-        error_cut = ""
-        if error and text.cell_len > width:
-            words = sanitize(error)
-            rest = self._line(
-                states,
-                outbox,
-                "",
+                error_words,
                 diagnose_key,
                 bad,
                 brief=bool(shortened),
                 held=held,
                 compact=compact,
             )
+
+        if len(states) > 1 and text.cell_len > width:
+            # Still too long (three accounts at 80 columns): the healthy ones by glyph
+            # and name, as beside a summed-up phrase; their words are in the tooltip.
+            compact = True
+            text = line(error)
+            outbox_at = self._built_outbox_at
+        error_cut = ""
+        if error and text.cell_len > width:
+            words = sanitize(error)
+            rest = line("")
             room = width - rest.cell_len - 2
             if room < 8 and rest.cell_len <= width:
                 # A word or two would say nothing, and the whole error would wrap the
@@ -112,16 +108,7 @@ class StatusBar(Static):
                 outbox_at = self._built_outbox_at
             elif room >= 8:  # else (a very narrow terminal) the line wraps
                 error_cut = error
-                text = self._line(
-                    states,
-                    outbox,
-                    _fit(words, room),
-                    diagnose_key,
-                    bad,
-                    brief=bool(shortened),
-                    held=held,
-                    compact=compact,
-                )
+                text = line(_fit(words, room))
                 outbox_at = self._built_outbox_at
         self.shortened = shortened
         self.error_cut = error_cut
