@@ -15,6 +15,7 @@ raises `SubmitError` whose `kind` tells the outbox what to do next:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import ssl
@@ -230,17 +231,21 @@ async def submit(
     timeout: float = DEFAULT_TIMEOUT,
     before_data: Callable[[], None] | None = None,
     address: str | None = None,
+    after_data: Callable[[list[str], dict], None] | None = None,
 ) -> SubmitResult:
     """Send `raw` (CRLF bytes) to `recipients`; raise SubmitError if nobody took it.
 
-    `before_data` is called right before DATA (the outbox records it durably).
+    `before_data` is called right before DATA (the outbox records it durably);
+    `after_data(accepted, refused)` as soon as the server's reply to the data took it
+    (once per transaction), before QUIT: what QUIT does, or an interruption while it is
+    in flight, never makes a delivered message look "maybe sent".
     `address`: the IP to connect to when the caller resolved the host itself
     (`tuimail doctor --nameserver`); the certificate is still checked against the host.
     """
     try:
         async with _connection(account, timeout, address) as smtp:
             await _login(smtp, account, password)
-            result = await _transaction(smtp, sender, recipients, raw, before_data)
+            result = await _transaction(smtp, sender, recipients, raw, before_data, after_data)
     except SubmitError as exc:
         log.warning("SMTP %s: %s (%s)", _where_text(account), exc, exc.kind)
         raise
@@ -311,12 +316,18 @@ async def _connection(
         for key, value in _where(account).items():
             exc.data.setdefault(key, value)
         raise
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        smtp.close()  # interrupted: closed at once, no QUIT to wait for
+        raise
     finally:
         if smtp.is_connected:
             try:
                 await smtp.quit(timeout=5)
             except (smtp_errors.SMTPException, OSError):
                 smtp.close()
+            except BaseException:  # interrupted (Ctrl-C, the app quitting): no socket left
+                smtp.close()
+                raise
 
 
 async def _connect(smtp: aiosmtplib.SMTP, account: Account, where: str) -> None:
@@ -451,6 +462,7 @@ async def _transaction(
     recipients: list[str],
     raw: bytes,
     before_data: Callable[[], None] | None,
+    after_data: Callable[[list[str], dict], None] | None = None,
 ) -> SubmitResult:
     lost = (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError)
     try:
@@ -478,7 +490,9 @@ async def _transaction(
     reply = ""
     for number, (batch, smtputf8, data) in enumerate(batches):
         try:
-            result = await _send_batch(smtp, plan.sender, batch, data, smtputf8, before_data)
+            result = await _send_batch(
+                smtp, plan.sender, batch, data, smtputf8, before_data, after_data
+            )
         except SubmitError as exc:
             if number == 0 and len(batches) > 1 and exc.reason == "recipients-refused":
                 refused.update(exc.refused)  # the other batch may still go
@@ -542,6 +556,7 @@ async def _send_batch(
     raw: bytes,
     smtputf8: bool,
     before_data: Callable[[], None] | None,
+    after_data: Callable[[list[str], dict], None] | None = None,
 ) -> SubmitResult:
     """One MAIL FROM / RCPT TO / DATA transaction; raises SubmitError when nobody
     took the message."""
@@ -622,4 +637,6 @@ async def _send_batch(
     finally:
         if getattr(protocol, "write", None) is write:
             protocol.write = original_write  # type: ignore[method-assign]
+    if after_data is not None:  # taken: recorded before anything else can interrupt
+        after_data(list(accepted), dict(refused))
     return SubmitResult(accepted, refused, f"{response.code} {_server_text(response.message)}")
