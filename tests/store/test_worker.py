@@ -160,3 +160,21 @@ def test_a_process_without_other_threads_forks_its_worker_from_fork_from_message
         "fork False",
         "spawn False",
     ], result.stderr
+
+
+def test_a_sync_stopped_while_the_worker_answers_does_not_wait_for_it() -> None:
+    """Ctrl-C while the sync waited for a batch's summaries (or any failure then): the
+    worker is still writing an answer far bigger than a pipe holds, never reading the
+    stop. close() waited 30 s for it; it is ended at once (killed: it holds nothing)."""
+    import signal
+    import time
+
+    summaries = Summaries(expected=1, worker_from=1, method="fork")
+    summaries.submit([b"Subject: up\r\n\r\n"]).result()
+    summaries.submit([b"Subject: " + b"x" * 200 + b"\r\n\r\n"] * 3000)  # not read: Ctrl-C
+    process = summaries._process
+    time.sleep(0.5)  # (the worker is blocked writing; without waiting it only may be)
+    started = time.monotonic()
+    summaries.close()
+    assert not process.is_alive() and process.exitcode == -signal.SIGKILL
+    assert time.monotonic() - started < 20  # was 30 s: the join's limit

@@ -195,6 +195,7 @@ class Summaries:
         self._process: Any = None
         self._conn: Connection | None = None
         self._waiting: list[_Remote] = []
+        self._owed = 0  # batches sent whose answer was not read yet
         if self._method == "fork":
             self._start()  # now, while the server is asked for the first batch
 
@@ -213,6 +214,7 @@ class Summaries:
         if self._conn is None:
             return _Ready(headers)
         try:
+            self._owed += 1
             self._conn.send(headers)
         except Exception as exc:
             self._fail(exc)
@@ -228,6 +230,7 @@ class Summaries:
             try:
                 assert self._conn is not None
                 rows = self._conn.recv()
+                self._owed -= 1
             except Exception as exc:
                 self._fail(exc)
                 return None
@@ -260,15 +263,21 @@ class Summaries:
         self.close()
 
     def close(self) -> None:
-        """Stop the worker and wait for it (its CPU time is then this process's)."""
+        """Stop the worker and wait for it (its CPU time is then this process's). One
+        whose answer was not read (the sync stopped: Ctrl-C while it waited, a failure)
+        is killed at once: it may be blocked writing that answer, never reading the
+        stop, and holds nothing worth waiting for (the sync waited 30 s for it)."""
         process, conn = self._process, self._conn
         self._process = self._conn = None
-        if conn is not None:
+        owed, self._owed = self._owed, 0
+        if conn is not None and not owed:
             try:
                 conn.send(None)
             except Exception:
                 pass
         if process is not None:
+            if owed:
+                process.kill()
             process.join(30)
             if process.is_alive():
                 process.kill()
