@@ -29,7 +29,14 @@ from aiosmtplib import errors as smtp_errors
 
 from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, smtp_kwargs
-from tuimail.core.errors import MailError, SecurityFailure, TimedOut, Unreachable, error_record
+from tuimail.core.errors import (
+    MailError,
+    ProtocolViolation,
+    SecurityFailure,
+    TimedOut,
+    Unreachable,
+    error_record,
+)
 from tuimail.core.mime.seven_bit import seven_bit
 from tuimail.core.mime.utf8_headers import downgrade
 from tuimail.core.sanitize import sanitize
@@ -505,9 +512,14 @@ async def _transaction(
                 raise
             # Some recipients already took it: the rest are refused with this failure
             # (a 4xx stays in the outbox and is tried again; nothing is sent twice).
-            code = exc.code or (421 if exc.kind == "temporary" else 554)
+            # A code outside 400..599 is no reply code (aiosmtplib's -1 for an answer that
+            # is not SMTP): the server's fault, tried again (421), never shown as "-1".
+            code = exc.code if exc.code is not None and 400 <= exc.code <= 599 else None
+            violation = isinstance(exc.error, ProtocolViolation)
+            if code is None:
+                code = 421 if exc.kind == "temporary" or violation else 554
             said = exc.error.server_text if exc.error is not None else ""
-            why = recipient_refusal(code, said or str(exc))
+            why = recipient_refusal(code, said or ("" if violation else str(exc)))
             refused.update({a.original: exc.refused.get(a.original, why) for a in batch})
             break
         accepted += result.accepted
