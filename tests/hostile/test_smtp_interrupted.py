@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from tests.hostile.conftest import PASSWORD, save
+from tests.hostile.conftest import PASSWORD, TIMEOUT, save, save_pair
 from tests.hostile.scripted import Conn, SmtpScript
 from tuimail.core.outbox import Outbox
 from tuimail.core.secrets import Secret
@@ -80,3 +80,38 @@ def test_an_interruption_in_the_second_transaction_keeps_the_first_delivered(scr
     (entry,) = outbox.entries()
     assert entry.state == "maybe_sent"
     assert entry.delivered == ["ann@example.org"] and entry.recipients == ["jörg@example.org"]
+
+
+def test_an_interruption_during_the_sent_copy_says_who_has_it_and_copies_once(
+    scripted, capsys
+) -> None:
+    """Ctrl-C while copying a partly deferred message to Sent said "interrupted before
+    the message went out" (alice had it), and the retry for bob made a second copy."""
+    from tuimail.cli.send import _interrupted
+
+    reached, deferring = threading.Event(), [True]
+
+    def rcpt(conn: Conn, args: bytes) -> None:
+        later = deferring[0] and b"bob@" in args
+        conn.send(b"451 4.7.1 try later\r\n" if later else b"250 2.1.5 ok\r\n")
+
+    def imap(conn: Conn) -> None:  # the Sent copy's server: never answers
+        reached.set()
+        conn.hang()
+
+    smtp_script = SmtpScript({"RCPT": rcpt})
+    with scripted(imap) as imap_server, scripted(smtp_script) as smtp_server:
+        account = save_pair(imap_server, smtp_server, timeout=TIMEOUT)
+        outbox = _interrupted_send(account, ["alice@example.test", "bob@example.org"], reached)
+        (entry,) = outbox.entries()
+        assert entry.state == "retrying" and entry.delivered == ["alice@example.test"]
+        assert entry.copy == {"outcome": "interrupted"}  # durable: not made again
+        capsys.readouterr()
+        _interrupted(outbox, entry.id)
+        said = capsys.readouterr().err
+        assert "sent to alice@example.test" in said and "bob@example.org" in said, said
+        assert "before the message went out" not in said
+        deferring[0] = False
+        entry = asyncio.run(outbox.send(entry.id, account, Secret(PASSWORD), force=True))
+    assert entry.state == "sent" and entry.copy == {"outcome": "interrupted"}
+    assert len(smtp_script.delivered) == 2

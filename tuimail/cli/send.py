@@ -569,13 +569,30 @@ def _interrupted(outbox: Outbox, entry_id: str) -> int:
 
     outbox.recover()
     try:
-        state = outbox.get(entry_id).state
+        entry: OutboxEntry | None = outbox.get(entry_id)
     except KeyError:
-        state = None
+        entry = None
+    state = entry.state if entry is not None else None
+    # Who already has it (a transaction the server answered, a recipient deferred with 4xx)
+    got = sanitize(", ".join(entry.delivered)) if entry is not None else ""
+    rest = sanitize(", ".join(entry.recipients)) if entry is not None else ""
     if state in ("sent", "partial"):
         said = f"interrupted after the server took the message ({entry_id}); it was sent."
     elif state is None:
         said = f"interrupted; see `tuimail outbox` for the message ({entry_id})."
+    elif got and state == "maybe_sent":
+        said = (
+            f"interrupted while the message was going out: {got} already got it; for "
+            f"{rest} it may have been delivered. It stays in the outbox ({entry_id}) and is "
+            "not sent again without you: check their mail, then "
+            f"`tuimail outbox --resend {entry_id}`."
+        )
+    elif got:
+        said = (
+            f"interrupted after the message was sent to {got}; it stays in the outbox "
+            f"({entry_id}) for {rest}: `tuimail outbox --retry` sends it to them (the app "
+            "does too)."
+        )
     elif state == "maybe_sent":
         said = (
             f"interrupted while the message was going out: it may have been delivered. It "

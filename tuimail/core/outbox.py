@@ -644,9 +644,12 @@ class Outbox:
             entry.last_error = entry.failure = None
             if entry.refused:
                 entry.failed_because(PARTLY_REFUSED, refused=dict(entry.refused))
+        copy = entry.copy is None and entry.sent_copy is None
+        if copy:  # until its outcome is known: an interruption never makes a second copy
+            entry.copy = {"outcome": "interrupted"}
         # The message went out: record that first, so nothing can send it twice.
         self.save(entry)
-        if entry.copy is None and entry.sent_copy is None:
+        if copy:
             from tuimail.core.mime.bcc_record import with_bcc
 
             # The sender's record names the blind recipients too (sent without Bcc).
