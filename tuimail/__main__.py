@@ -251,11 +251,11 @@ def _sync_options(argv: list[str]) -> SimpleNamespace | None:
 def _run(args: argparse.Namespace | SimpleNamespace, func) -> int:
     log = logging.getLogger("tuimail")
     log.info("%s: %s", _version(), args.command or "app")
-    if func is None:
-        from tuimail.cli.app import run_app
-
-        return run_app(demo=args.demo)
     try:
+        if func is None:  # the app: a store that cannot be opened or upgraded is one sentence
+            from tuimail.cli.app import run_app
+
+            return run_app(demo=args.demo)
         status = int(func(args) or 0)
     except KeyboardInterrupt:
         status = _interrupted(args)
@@ -297,7 +297,7 @@ def _failed(args: argparse.Namespace, exc: Exception, log: logging.Logger) -> in
         quiet_stdout()
         log.info("%s: standard output was closed by its reader", args.command)
         return 0
-    log.warning("%s failed: %s", args.command, type(exc).__name__, exc_info=exc)
+    log.warning("%s failed: %s", args.command or "app", type(exc).__name__, exc_info=exc)
     if local_write_failed(exc):
         where = getattr(exc, "filename", None)  # a file of tuimail's (the outbox), else stdout
         if where:

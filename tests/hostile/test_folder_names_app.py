@@ -35,12 +35,15 @@ async def test_a_folder_named_like_the_search_results_shows_its_own_mail(mail_se
 
 async def test_a_very_long_folder_name_renamed_is_said_in_a_short_note(mail_server) -> None:
     """The note for the open folder renamed on the server quoted the names whole: a
-    300-character name made a toast of more than 300 characters. Cut in the middle."""
+    3000-character name made a toast of more than 3000 characters. Cut in the middle.
+    And the server tells the rename (NOTIFY) with so long an old name as a literal, which
+    the watcher read without it ("No literal corresponds to {3000}"): it dropped its
+    connection instead of following the folder."""
     from tests.imap.helpers import message, other_client
     from tests.ui.helpers import make_app, ready, record_notes
     from tuimail.core.imap.idle import WatchState
 
-    long = "P" * 300
+    long = "P" * 3000
     user = mail_server.new_user()
     other = other_client(mail_server, user)
     other.create_folder(long)

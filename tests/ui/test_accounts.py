@@ -43,6 +43,15 @@ async def test_unified_inbox_across_accounts(mail_server):
         assert {lst.row_at(i).account for i in range(5)} == {"one", "two"}
         status = str(app.main.query_one(StatusBar).render())
         assert "one: up to date" in status and "two: up to date" in status
+        # m / y in the unified inbox: the question names the account of the folders listed
+        from tuimail.ui.screens.dialogs import FolderPicker
+
+        lst.focus()
+        lst.move_cursor(next(i for i in range(5) if lst.row_at(i).account == "two"))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, FolderPicker))
+        assert app.screen.title_text == "Move to a folder of two:"
+        await pilot.press("escape")
 
 
 async def test_password_is_asked_once_in_a_dialog(mail_server):

@@ -1416,6 +1416,8 @@ class TuimailApp(App[None]):
                 )
 
         title = "Copy to folder:" if copy else "Move to folder:"
+        if len(service.accounts) > 1:  # which account's folders these are
+            title = f"{'Copy' if copy else 'Move'} to a folder of {sanitize(rows[0].account)}:"
         self.push_screen(FolderPicker(title, names), chosen)
 
     # -- attachments ------------------------------------------------------------------

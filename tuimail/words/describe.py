@@ -16,7 +16,7 @@ from tuimail.words.outbox import outbox_reason, state_label, submit_error
 from tuimail.words.password import password_words
 from tuimail.words.service import service_words
 from tuimail.words.sign_in import needs_sign_in, sign_in_advice, sign_in_needed
-from tuimail.words.store import needs_room_words
+from tuimail.words.store import needs_room_words, unreadable_words
 
 
 def typed(exc: BaseException) -> MailError | None:
@@ -91,6 +91,16 @@ def _store_unwritable(exc: BaseException) -> bool:
     return name.startswith(("SQLITE_FULL", "SQLITE_IOERR"))
 
 
+def _store_unreadable(exc: BaseException) -> bool:
+    """The store file is damaged or not a database (SQLITE_NOTADB, SQLITE_CORRUPT*), told
+    by the error's code. Looked up only if loaded."""
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is None or not isinstance(exc, sqlite3.Error):
+        return False
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    return name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT"))
+
+
 def describe(exc: BaseException) -> str:
     """One sentence (no traceback, terminal-safe) for any failure."""
     queued = getattr(sys.modules.get("tuimail.core.facade.views"), "QueuedError", None)
@@ -117,6 +127,8 @@ def describe(exc: BaseException) -> str:
         return needs_room_words(exc)
     if _store_unwritable(exc):
         return f"the local store could not be written (is the disk full?): {sanitize(str(exc))}"
+    if _store_unreadable(exc):
+        return unreadable_words(exc)
     error = typed(exc)
     if error is None:
         text = sanitize(str(exc).strip()) or type(exc).__name__

@@ -17,3 +17,13 @@ def needs_room_words(exc) -> str:
         f" tuimail, which needs about {needed} MB free there ({free} MB free now): nothing"
         " was changed; make room on that disk and start tuimail again"
     )
+
+
+def unreadable_words(exc) -> str:
+    """The store file is damaged or not SQLite at all (SQLITE_NOTADB, SQLITE_CORRUPT)."""
+    from tuimail.core.store.store import default_path
+
+    return (
+        f"the mail store {sanitize(str(default_path()))} could not be read"
+        f" ({sanitize(str(exc))}): it is damaged or not a tuimail store"
+    )

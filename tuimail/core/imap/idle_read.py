@@ -117,12 +117,36 @@ def buffered(client: Any) -> bool:
         client._set_read_timeout()
 
 
+MAX_LITERALS = 16  # literals in one response during IDLE (a name, an OLDNAME...)
+
+
 def _line(client: Any) -> Any:
-    """One whole line, blocking under the read timeout from now, parsed."""
+    """One whole response, blocking under the read timeout from now, parsed: a line, and
+    when it ends in a literal's announcement ({n}), the literal (bounded as every literal:
+    connect.MAX_LITERAL) and the rest of the response. A folder renamed to or from a name
+    a server sends as a literal (NOTIFY: `* LIST () "/" Done ("OLDNAME" ({3000}...`) was
+    parsed without it ("No literal corresponds to {3000}") and the watcher dropped its
+    connection instead of following the folder."""
     imap = client._imap
     client._set_read_timeout()
     arm_deadline(imap.file, imap.sock)
-    return parse_untagged(imap._get_line())
+    line = imap._get_line()
+    parts: list = []
+    while (size := imap.Literal.match(line)) is not None:
+        if len(parts) >= MAX_LITERALS:
+            from tuimail.core.connect import ImapProtocolViolation
+
+            raise ImapProtocolViolation(reason="unparsable", protocol="imap")
+        parts.append((line, imap.read(int(size.group("size")))))
+        line = imap._get_line()
+    if not parts:
+        return parse_untagged(line)
+    first, literal = parts[0]
+    if not first.startswith(b"* "):
+        return parse_untagged(first)  # not untagged: imapclient's own refusal
+    from tuimail.core.imap.names import parse_response
+
+    return parse_response([(first[2:], literal), *parts[1:], line])
 
 
 def _readable(sock: Any, timeout: float) -> bool:

@@ -17,9 +17,10 @@ and nothing is duplicated or lost. Per folder:
 1. SELECT; if UIDVALIDITY changed, the messages at every stored UID are compared by
    Message-ID (mbsync's check, made exact; only the fields compared are fetched): the
    same messages (a server that changes UIDVALIDITY at every session without
-   renumbering) keep the cache; otherwise the folder's cache is dropped and fetched again, never guessed (placeholders of local
-   moves stay; queued actions naming its old UIDs find their messages by Message-ID
-   when replayed, tuimail.core.imap.actions). Either is said: FolderResult.renumbered.
+   renumbering) keep the cache; otherwise the folder's cache is dropped and fetched
+   again, never guessed (placeholders of local moves stay; queued actions naming its
+   old UIDs find their messages by Message-ID when replayed, tuimail.core.imap.actions).
+   Either is said, once, by the pass in which it was found: FolderResult.renumbered.
 2. Flag changes: CHANGEDSINCE the stored HIGHESTMODSEQ (CONDSTORE), else all FLAGS.
 3. New mail: UIDs above the newest stored, fetched newest first in growing batches (the
    first holds 100 messages, so the newest page is in the store at once).
@@ -355,8 +356,9 @@ class SyncEngine:
         # (the same one, or its retry after a lost connection: _taken).
         self._renumbered: dict[str, tuple[str, frozenset[str]]] = {}
         # Messages stored by folder passes (as `new` counts them: _count), ever; and its
-        # value when a folder pass last dropped its folder's rows (a rebuild): a try
-        # of a folder that failed counts in the `new` of the one that completes (_folder_step).
+        # value when a folder pass last dropped its folder's rows (a rebuild): what a
+        # try of a folder that failed stored counts in the `new` of the try that
+        # completes (_folder_step).
         self._stored = 0
         self._reset_at = 0
         self.store.account_id(account.name, account.email, account.protocol)
@@ -927,8 +929,10 @@ class SyncEngine:
 
         Only the three fields compared are fetched. Their summary is the full header's
         but for odd blocks (lone CR line ends: the quick parse reads the block as one
-        line): a message that differs is asked for again with the list's header, as
-        stored, and compared on that before the folder counts as renumbered."""
+        line): the messages of a batch that differ are asked for again with the list's
+        header, as stored, and compared on that before the folder counts as renumbered
+        (the first alone: after a real renumbering it differs there too, and the rest
+        is not asked for; then the others together: at most two commands a batch)."""
         rows = {
             uid: rest
             for uid, *rest in self.store.conn.execute(
@@ -947,16 +951,16 @@ class SyncEngine:
                 messages = fetch_headers(
                     self.client, uid_set(part), False, set(part), items=VERIFY_ITEMS
                 )
-                for message in messages:
-                    if not _same_row(rows[message.uid], message) and not self._same_listed(
-                        message.uid, rows[message.uid]
-                    ):
-                        return False
-                    found += 1
+                differ = [m.uid for m in messages if not _same_row(rows[m.uid], m)]
+                if differ and not self._same_listed(differ[:1], rows):
+                    return False
+                if differ[1:] and not self._same_listed(differ[1:], rows):
+                    return False
             except Exception as exc:
                 if not keeps_connection(exc):
                     raise
                 return False
+            found += len(messages)
         return found > 0
 
     def _holds_uids(self, folder_id: int) -> bool:
@@ -980,11 +984,12 @@ class SyncEngine:
                 self._unverified.add(name)
             raise
 
-    def _same_listed(self, uid: int, row: list) -> bool:
-        """_same_row of stored `row` and UID `uid` fetched with the list's header items
-        (what the row was made of)."""
-        again = fetch_headers(self.client, str(uid), False, {uid})
-        return bool(again) and all(_same_row(row, message) for message in again)
+    def _same_listed(self, uids: list[int], rows: dict[int, list]) -> bool:
+        """Whether each of `uids` fetched with the list's header items (what its stored
+        row was made of) is the same as its row (_same_row); a UID not sent: False."""
+        wanted = set(uids)
+        again = fetch_headers(self.client, uid_set(uids), False, wanted)
+        return {m.uid for m in again} == wanted and all(_same_row(rows[m.uid], m) for m in again)
 
     def _uid_search(self, criteria: str, exists: int) -> list[int]:
         """UID SEARCH in the selected folder of `exists` messages (ESEARCH when offered)."""
