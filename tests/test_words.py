@@ -161,6 +161,14 @@ def test_events_in_words() -> None:
     assert event(ServiceEvent("messages", "work", "INBOX")) == ""
 
 
+@pytest.mark.parametrize("reason", ["same-messages", "rebuilt"])
+def test_a_renumbered_folder_with_a_4_kb_name_is_one_short_line(reason: str) -> None:
+    name = "Archive/" + "x" * 4000 + "/end"
+    said = event(ServiceEvent("warning", "work", name, note=f"uidvalidity-{reason}"))
+    assert said.startswith("Archive/x") and "…" in said and "x/end: the server" in said
+    assert len(said) < 300 and "\n" not in said, said
+
+
 def test_skipped_folders_in_one_sentence() -> None:
     assert skipped(1) == (
         "1 other folder not synced this time (the mail server did not answer in time)"

@@ -57,3 +57,27 @@ def test_a_server_going_away_between_the_two_copies_sends_nothing_twice(
     (copy,) = good.delivered
     assert "To: Jörg <jörg@example.org>".encode() in copy  # raw UTF-8, with SMTPUTF8
     assert json.loads(cli("outbox", "--json").out) == []
+
+
+def test_an_rcpt_answer_that_is_not_smtp_in_the_second_copy_is_tried_again(
+    scripted, cli, tmp_path
+) -> None:
+    """aiosmtplib's -1 (an answer that is not SMTP) at RCPT of the SMTPUTF8 transaction
+    refused that recipient for good, listed as "-1 protocol: not-protocol (reply at
+    RCPT)": it is the server's fault, so the recipient stays in the outbox (421)."""
+    path = tmp_path / "m.eml"
+    path.write_bytes(MESSAGE)
+
+    def rcpt(conn: Conn, args: bytes) -> None:
+        utf8 = any(b"SMTPUTF8" in c.upper() for c in script.commands if c.startswith(b"MAIL"))
+        conn.send(b"25 what\r\n" if utf8 else b"250 2.1.5 ok\r\n")
+
+    script = SmtpScript({"EHLO": lambda c, a: c.send(EHLO), "RCPT": rcpt})
+    with scripted(script) as server:
+        save(server, "smtp")
+        run = cli("send", "-t", str(path))
+    assert len(script.delivered) == 1  # ann's copy
+    assert "-1" not in run.err and "-1" not in run.out, run.err
+    (entry,) = json.loads(cli("outbox", "--json").out)
+    assert entry["recipients"] == ["jörg@example.org"] and entry["state"] == "retrying"
+    assert entry["refused"] == {} and entry["delivered"] == ["ann@example.org"]

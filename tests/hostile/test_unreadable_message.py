@@ -471,3 +471,31 @@ def test_a_rebuild_by_a_try_that_failed_is_said_by_the_try_that_completes(script
         assert account["renumbered"] == [{"folder": "INBOX", "reason": "rebuilt"}]
         assert account["rebuilt"] == ["INBOX"] and account["new"] == 160
         assert len(_subjects(cli)) == 160
+
+
+class Renumbered(Mailbox):
+    """Mailbox whose UIDVALIDITY is `now` (set by the test between syncs)."""
+
+    now = 7
+
+    def validity(self) -> int:
+        return self.now
+
+
+def test_a_new_uidvalidity_and_an_unreadable_message_still_sync(scripted, cli) -> None:
+    """After a UIDVALIDITY change the stored messages are checked at their UIDs; one the
+    server cannot send (Dovecot's BYE) made the check lose the connection, the folder
+    step was retried and checked again, and failed: every pass, for ever (the stored
+    UIDVALIDITY never changed). The retry rebuilds the folder instead, narrowing around
+    the bad message as a first sync does."""
+    script = Renumbered(10, bad=set(), how="bye")
+    with scripted(script) as server:
+        save(server)
+        assert _sync(cli)["new"] == 10
+        script.now, script.bad = 8, {4}
+        again = _sync(cli)
+        assert again["renumbered"] == [{"folder": "INBOX", "reason": "rebuilt"}]
+        assert [f["uids"] for f in again["failures"]] == [[4]]
+        assert sorted(_subjects(cli)) == sorted(f"m{u}" for u in range(1, 11) if u != 4)
+        last = _sync(cli)  # the new UIDVALIDITY is stored: no check, no rebuild
+        assert last["renumbered"] == [] and [f["uids"] for f in last["failures"]] == [[4]]

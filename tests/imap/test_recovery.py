@@ -321,3 +321,26 @@ def test_after_a_real_renumbering_a_message_id_two_messages_share_is_never_guess
     assert len(other.search("ALL")) == 2
     engine.close()
     other.logout()
+
+
+def test_an_empty_folder_given_a_new_uidvalidity_takes_it_without_a_word(
+    mail_server, tmp_path
+) -> None:
+    """A server that changes UIDVALIDITY at every session: its empty folders (Junk,
+    Trash) were said 'renumbered ... downloaded again' at every sync. With nothing stored
+    there is nothing to check or rebuild: the new value is taken, nothing said."""
+    user = mail_server.new_user()
+    mail_server.deliver(user, message(1))
+    mail_server.store.create_folder(user.login, "Empty")
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    engine.sync()
+    for _ in range(2):
+        validity = mail_server.store.bump_uidvalidity(user.login, "Empty")
+        engine.drop_connection()
+        result = engine.sync()
+        [empty] = [f for f in result.folders if f.folder == "Empty"]
+        assert (empty.renumbered, empty.rebuilt) == ("", False)
+        assert result.as_dict()["renumbered"] == []
+        assert store.folder(store.folder_id("test", "Empty")).uidvalidity == validity
+    engine.close()

@@ -72,6 +72,44 @@ def test_a_new_uidvalidity_with_the_uids_kept_still_replaces_the_draft(mail_serv
     assert _subjects(mail_server, user) == []
 
 
+def _renumber_at_next_session(monkeypatch, store, login: str) -> None:
+    """A server that gives Drafts a new UIDVALIDITY and numbers its messages from 1 again
+    at every session: after the next APPEND to it, the next look at the folder (the
+    SELECT that follows) finds it renumbered."""
+    armed: list[bool] = []
+    original = store.folder
+
+    def folder(who, name):
+        if armed and who == login and name == "Drafts":
+            armed.clear()
+            store.reset_uidvalidity(login, "Drafts")
+        return original(who, name)
+
+    def heard(event) -> None:
+        if event.kind == "exists" and event.login == login and event.folder == "Drafts":
+            armed.append(True)
+
+    monkeypatch.setattr(store, "folder", folder)
+    monkeypatch.setattr(store, "_listeners", [*store._listeners, heard])
+
+
+def test_a_renumbering_server_never_loses_the_new_copy(mail_server, monkeypatch) -> None:
+    """The old copy went (another client); the server renumbers Drafts after the new
+    copy's APPEND, which now holds the old copy's UID with the same Message-ID: it stays
+    (an old copy left is harmless, the new one deleted is not)."""
+    user = mail_server.new_user()
+    account, password = account_for(mail_server, user), Secret(user.password)
+    drafts = DraftStore(account.name)
+    draft = Draft(to=["bob@example.test"], subject="plan", body="one\n")
+    first = drafts.save(draft, account, password)
+    mail_server.store.remove(user.login, "Drafts", [first.server_uid])
+    _renumber_at_next_session(monkeypatch, mail_server.store, user.login)
+    draft.body = "two\n"
+    drafts.save(draft, account, password, first.id)
+    (kept,) = mail_server.messages(user, "Drafts")
+    assert b"two" in kept
+
+
 def test_without_uidplus_nothing_else_is_expunged(test_ca) -> None:
     with MailServer(ca=test_ca, options={"imap": {"disable": ("UIDPLUS",)}}) as server:
         user = server.new_user()

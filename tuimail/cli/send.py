@@ -513,7 +513,10 @@ def run_send(args: argparse.Namespace) -> int:
         password = _password(account)
     except PasswordError as exc:
         outbox = Outbox(account.name)
-        entry = outbox.enqueue(message, sender, recipients)
+        try:  # kept for when the password is there (`outbox --retry`, the app)
+            entry = outbox.enqueue(message, sender, recipients)
+        except OSError as failed:  # a full disk, an unwritable data directory
+            return _err("send", f"{sentence(exc)} {_not_queued(outbox, failed)}")
         kept = f"The message is kept in the outbox ({entry.id})."
         return _err("send", f"{sentence(exc)} {kept}", EXIT_USAGE)
     from tuimail.cli.alerts import begin, say_alerts
@@ -523,12 +526,7 @@ def run_send(args: argparse.Namespace) -> int:
     try:
         entry = outbox.enqueue(message, sender, recipients)  # durable before the attempt
     except OSError as exc:  # a full disk, an unwritable data directory
-        where = sanitize(str(exc.filename or outbox.dir))
-        return _err(
-            "send",
-            f"not sent: the message could not be written to the outbox ({where}: "
-            f"{exc.strerror or type(exc).__name__}). Nothing was sent or queued.",
-        )
+        return _err("send", f"not sent: {_not_queued(outbox, exc)}")
     try:
         entry = asyncio.run(
             outbox.send(entry.id, account, password, timeout=account_timeout(account))
@@ -562,6 +560,15 @@ def run_send(args: argparse.Namespace) -> int:
     )
 
 
+def _not_queued(outbox: Outbox, exc: OSError) -> str:
+    """The outbox could not be written: where and why, and that nothing is queued."""
+    where = sanitize(str(exc.filename or outbox.dir))
+    return (
+        f"the message could not be written to the outbox ({where}: "
+        f"{exc.strerror or type(exc).__name__}). Nothing was sent or queued."
+    )
+
+
 def _interrupted(outbox: Outbox, entry_id: str) -> int:
     """Ctrl-C during the first attempt: where the message is now, in one sentence (what
     a process that died leaves is decided as Outbox.recover does), and exit 130."""
@@ -569,13 +576,30 @@ def _interrupted(outbox: Outbox, entry_id: str) -> int:
 
     outbox.recover()
     try:
-        state = outbox.get(entry_id).state
+        entry: OutboxEntry | None = outbox.get(entry_id)
     except KeyError:
-        state = None
+        entry = None
+    state = entry.state if entry is not None else None
+    # Who already has it (a transaction the server answered, a recipient deferred with 4xx)
+    got = sanitize(", ".join(entry.delivered)) if entry is not None else ""
+    rest = sanitize(", ".join(entry.recipients)) if entry is not None else ""
     if state in ("sent", "partial"):
         said = f"interrupted after the server took the message ({entry_id}); it was sent."
     elif state is None:
         said = f"interrupted; see `tuimail outbox` for the message ({entry_id})."
+    elif got and state == "maybe_sent":
+        said = (
+            f"interrupted while the message was going out: {got} already got it; for "
+            f"{rest} it may have been delivered. It stays in the outbox ({entry_id}) and is "
+            "not sent again without you: check their mail, then "
+            f"`tuimail outbox --resend {entry_id}`."
+        )
+    elif got:
+        said = (
+            f"interrupted after the message was sent to {got}; it stays in the outbox "
+            f"({entry_id}) for {rest}: `tuimail outbox --retry` sends it to them (the app "
+            "does too)."
+        )
     elif state == "maybe_sent":
         said = (
             f"interrupted while the message was going out: it may have been delivered. It "

@@ -79,33 +79,41 @@ class DraftStore:
         write_atomic(self.dir / f"{draft_id}.eml", raw)
         self._write_info(info)
         if password is not None and account.protocol == "imap":
-            from tuimail.core.sent_copy import delete_uid
+            from tuimail.core.sent_copy import OldCopy, delete_uid
 
-            if self._copy_to_server(info, raw, account, password):
-                if previous and previous.server_folder and previous.server_uid:
+            old = None
+            if previous and previous.server_folder and previous.server_uid:
+                old = OldCopy(
+                    previous.server_folder,
+                    previous.server_uid,
+                    previous.server_uidvalidity,
+                    draft.message_id or "",
+                )
+            # The old copy is replaced in the APPEND's own session (where the new copy's
+            # UID means something); only one left in another folder is removed after.
+            if self._copy_to_server(info, raw, account, password, old):
+                if old is not None and info.server_folder != old.folder:
                     with contextlib.suppress(Exception):  # an old copy left is harmless
                         delete_uid(
                             account,
                             password,
-                            previous.server_folder,
-                            previous.server_uid,
-                            previous.server_uidvalidity,
-                            message_id=draft.message_id or "",
-                            keep=info.server_uid
-                            if info.server_folder == previous.server_folder
-                            else None,
+                            old.folder,
+                            old.uid,
+                            old.uidvalidity,
+                            message_id=old.message_id,
                         )
             self._write_info(info)
         return info
 
     def _copy_to_server(
-        self, info: DraftInfo, raw: bytes, account: Account, password: Secret
+        self, info: DraftInfo, raw: bytes, account: Account, password: Secret, old=None
     ) -> bool:
-        """APPEND `raw` to the server's Drafts; `info` records where, or why not."""
+        """APPEND `raw` to the server's Drafts (replacing `old`, a sent_copy.OldCopy, where
+        safe); `info` records where, or why not."""
         from tuimail.core.sent_copy import AppendError, append_copy
 
         try:
-            result = append_copy(account, password, raw, "drafts")
+            result = append_copy(account, password, raw, "drafts", replace=old)
         except AppendError as exc:
             error = error_record(exc.error) if exc.error is not None else None
             info.server_failure = {"step": exc.step, "error": error}

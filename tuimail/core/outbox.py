@@ -77,7 +77,8 @@ class OutboxEntry:
     attempts: int = 0
     next_attempt: float | None = None
     last_error: str | None = None  # only in entries written before `failure` existed
-    stage: str | None = None  # "connecting" | "data" while sending
+    # while sending: "connecting" | "data" | "accepted" (a transaction's data was taken)
+    stage: str | None = None
     delivered: list[str] = field(default_factory=list)
     # permanently refused: address -> the server's reply ("550 5.1.1 ..."), or, refused
     # here before sending, {"problem", "detail"} (smtp_address); words: tuimail.words.outbox.refusal
@@ -87,8 +88,9 @@ class OutboxEntry:
     sent_copy: str | None = None  # only in entries written before `copy` existed: its text
     # The copy to the server's Sent folder, as data: None (not tried yet) or
     # {"outcome": "saved", "folder"} | {"outcome": "off"} (save_sent_copy is off) |
-    # {"outcome": "local-only"} (no IMAP server to copy to) | {"outcome": "failed",
-    # "step": "login" | "store" | "unexpected", "error": error_record or None, "detail"}.
+    # {"outcome": "local-only"} (no IMAP server to copy to) | {"outcome": "interrupted"}
+    # (tuimail stopped while copying) | {"outcome": "not-tried"} (stopped before it) |
+    # {"outcome": "failed", "step": "login" | "store" | "unexpected", "error": error_record or None, "detail"}.
     # Words for people: tuimail.words.sent.sent_copy.
     copy: dict | None = None
     # Why the last attempt failed, as data (SubmitError.record(), or one of the outbox's
@@ -458,7 +460,9 @@ class Outbox:
     def recover(self) -> None:
         """Entries left by a process that died: decide what they are now.
 
-        "sending": during the data, "may have been sent"; before it, tried again. "sent"
+        "sending": during the data, "may have been sent" (for the recipients not yet
+        recorded as delivered: a transaction the server answered is); after the last
+        transaction was answered, sent; before the data, tried again. "sent"
         or "partial" still here: it died after the message went out and before it moved
         to sent/ (while copying it to Sent, say): it is delivered, never waiting, so the
         move is finished. Whether the copy reached the server is unknown: it is not tried
@@ -477,6 +481,17 @@ class Outbox:
                 if entry.stage == "data":
                     entry.state = "maybe_sent"
                     entry.failed_because(INTERRUPTED)
+                elif not entry.recipients and entry.delivered:
+                    # Everyone's transaction was answered (QUIT was in flight): delivered.
+                    entry.state = "partial" if entry.refused else "sent"
+                    entry.stage = entry.next_attempt = None
+                    entry.last_error = entry.failure = None
+                    if entry.refused:
+                        entry.failed_because(PARTLY_REFUSED, refused=dict(entry.refused))
+                    if entry.copy is None and entry.sent_copy is None:
+                        entry.copy = {"outcome": "not-tried"}
+                    self._move_to_sent(entry)
+                    continue
                 else:
                     entry.state = "retrying"
                     entry.next_attempt = time.time()
@@ -547,6 +562,19 @@ class Outbox:
                 entry.stage = "data"
                 self.save(entry)
 
+            def after_data(accepted: list[str], refused: dict) -> None:
+                # The server took it for `accepted`: durable at once, so an interruption
+                # before submit() returns (QUIT in flight, the other SMTPUTF8
+                # transaction) never calls them "maybe sent" (recover()).
+                final = {a: r for a, r in refused.items() if not _deferred(r)}
+                entry.delivered += [a for a in accepted if a not in entry.delivered]
+                entry.refused.update(final)
+                entry.recipients = [
+                    r for r in entry.recipients if r not in accepted and r not in final
+                ]
+                entry.stage = "accepted"
+                self.save(entry)
+
             # Imported here: counting and listing the outbox (every start of the app) does
             # not need the SMTP client (aiosmtplib).
             from tuimail.core.smtp import SubmitError, submit
@@ -560,6 +588,7 @@ class Outbox:
                     raw,
                     timeout=timeout,
                     before_data=before_data,
+                    after_data=after_data,
                 )
             except SubmitError as exc:
                 return self._failed(entry, exc)
@@ -615,9 +644,12 @@ class Outbox:
             entry.last_error = entry.failure = None
             if entry.refused:
                 entry.failed_because(PARTLY_REFUSED, refused=dict(entry.refused))
+        copy = entry.copy is None and entry.sent_copy is None
+        if copy:  # until its outcome is known: an interruption never makes a second copy
+            entry.copy = {"outcome": "interrupted"}
         # The message went out: record that first, so nothing can send it twice.
         self.save(entry)
-        if entry.copy is None and entry.sent_copy is None:
+        if copy:
             from tuimail.core.mime.bcc_record import with_bcc
 
             # The sender's record names the blind recipients too (sent without Bcc).

@@ -48,6 +48,18 @@ class AppendResult:
     folder: str
     uid: int | None  # from APPENDUID when the server has UIDPLUS
     uidvalidity: int | None
+    replaced: bool = False  # the `replace` copy was removed in the APPEND's session
+
+
+@dataclass(frozen=True)
+class OldCopy:
+    """An earlier copy of the same message (a draft saved before): where it was stored,
+    its UID and the UIDVALIDITY that UID was given under, and its Message-ID."""
+
+    folder: str
+    uid: int
+    uidvalidity: int | None
+    message_id: str = ""
 
 
 def find_folder(client: IMAPClient, use: FolderUse) -> str | None:
@@ -102,8 +114,13 @@ def append_copy(
     use: FolderUse = "sent",
     *,
     timeout: float | None = None,
+    replace: OldCopy | None = None,
 ) -> AppendResult:
-    """APPEND `raw` to the account's Sent or Drafts folder; AppendError on failure."""
+    """APPEND `raw` to the account's Sent or Drafts folder; AppendError on failure.
+
+    With `replace` (in the same folder), that older copy is removed in this same session
+    when that is safe (see _replace); `replaced` says whether it was. Failing to remove
+    it never fails the APPEND: an old copy left is harmless."""
     if account.protocol != "imap":
         raise AppendError("pop3")
     host = account.incoming.host
@@ -118,11 +135,34 @@ def append_copy(
             client.create_folder(folder)
         response = _append(client, folder, raw, _FLAGS[use])
         uidvalidity, uid = _appenduid(response)
-        return AppendResult(folder, uid, uidvalidity)
+        result = AppendResult(folder, uid, uidvalidity)
     except (IMAPClientError, OSError, MailError) as exc:
         raise AppendError("store", classify_imap(exc, host=host)) from exc
+    else:
+        if replace is not None and replace.folder == folder:
+            try:
+                result.replaced = _replace(client, result, replace)
+            except (IMAPClientError, OSError, MailError):
+                result.replaced = False
+        return result
     finally:
         _logout(client)
+
+
+def _replace(client: IMAPClient, new: AppendResult, old: OldCopy) -> bool:
+    """Remove `old` after `new` was appended in this session. The new copy's UID is only
+    known in the numbering its APPENDUID gave: unless the folder, selected now, still has
+    that UIDVALIDITY, nothing is removed (a server that renumbered since may hold the new
+    copy at the old UID). In it, the old UID is removed only if it is not the new copy
+    and has the same Message-ID (a server that gives a new UIDVALIDITY at every session,
+    its UIDs kept, still has its old copy replaced); without a Message-ID only under
+    the UIDVALIDITY the old UID was given with."""
+    if old.uidvalidity is None or new.uid is None or new.uidvalidity is None:
+        return False
+    status = client.select_folder(new.folder)
+    if status.get(b"UIDVALIDITY") != new.uidvalidity:
+        return False
+    return _remove_selected(client, status, old.uid, old.uidvalidity, old.message_id, new.uid)
 
 
 _BIG = 1 << 20
@@ -157,35 +197,50 @@ def delete_uid(
     timeout: float | None = None,
     *,
     message_id: str = "",
-    keep: int | None = None,
 ) -> bool:
-    """Remove one message by UID (an older version of a draft); True if it was removed.
+    """Remove one message by UID (a draft that was sent, or an older version of one kept
+    in another folder than its new copy); True if it was removed.
 
-    With `message_id`, only when the message at that UID has that Message-ID and is not
-    `keep` (the new copy's UID), whatever the UIDVALIDITY: the UID came from the server's
-    APPENDUID, and a server that lied there (or gives a new UIDVALIDITY at every session,
-    its UIDs kept) would otherwise have another message deleted. Without it, only when
-    the folder's UIDVALIDITY is still the one the UID was given under. And only with UID
-    EXPUNGE (UIDPLUS): a plain EXPUNGE would also remove every other message marked
-    \\Deleted in the folder. Otherwise the old copy is left where it is (False).
+    With `message_id`, only when the message at that UID has that Message-ID, whatever
+    the UIDVALIDITY: the UID came from the server's APPENDUID, and a server that lied
+    there (or gives a new UIDVALIDITY at every session, its UIDs kept) would otherwise
+    have another message deleted; every copy of the draft may go. (A new copy of the
+    same message is never in this folder: replacing one is append_copy's `replace`,
+    in the APPEND's own session.) Without it, only when the folder's UIDVALIDITY is
+    still the one the UID was given under. And only with UID EXPUNGE (UIDPLUS): a plain
+    EXPUNGE would also remove every other message marked \\Deleted in the folder.
+    Otherwise the old copy is left where it is (False).
     """
     if uidvalidity is None:
         return False
     client = login(account, password, timeout)
     try:
         status = client.select_folder(folder)
-        if message_id:
-            if uid == keep or not _holds(client, uid, message_id):
-                return False
-        elif status.get(b"UIDVALIDITY") != uidvalidity:
-            return False
-        if not client.has_capability("UIDPLUS"):
-            return False
-        client.delete_messages([uid])
-        client.uid_expunge([uid])
-        return True
+        return _remove_selected(client, status, uid, uidvalidity, message_id)
     finally:
         _logout(client)
+
+
+def _remove_selected(
+    client: IMAPClient,
+    status: dict,
+    uid: int,
+    uidvalidity: int | None,
+    message_id: str,
+    keep: int | None = None,
+) -> bool:
+    """delete_uid's checks and removal in the selected folder (`status`: its SELECT);
+    `keep` is a UID of this session's numbering never removed."""
+    if message_id:
+        if uid == keep or not _holds(client, uid, message_id):
+            return False
+    elif uid == keep or status.get(b"UIDVALIDITY") != uidvalidity:
+        return False
+    if not client.has_capability("UIDPLUS"):
+        return False
+    client.delete_messages([uid])
+    client.uid_expunge([uid])
+    return True
 
 
 def _holds(client: IMAPClient, uid: int, message_id: str) -> bool:

@@ -15,6 +15,7 @@ raises `SubmitError` whose `kind` tells the outbox what to do next:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import ssl
@@ -28,7 +29,14 @@ from aiosmtplib import errors as smtp_errors
 
 from tuimail.core.account import Account
 from tuimail.core.connect import TLSRequiredError, smtp_kwargs
-from tuimail.core.errors import MailError, SecurityFailure, TimedOut, Unreachable, error_record
+from tuimail.core.errors import (
+    MailError,
+    ProtocolViolation,
+    SecurityFailure,
+    TimedOut,
+    Unreachable,
+    error_record,
+)
 from tuimail.core.mime.seven_bit import seven_bit
 from tuimail.core.mime.utf8_headers import downgrade
 from tuimail.core.sanitize import sanitize
@@ -230,17 +238,21 @@ async def submit(
     timeout: float = DEFAULT_TIMEOUT,
     before_data: Callable[[], None] | None = None,
     address: str | None = None,
+    after_data: Callable[[list[str], dict], None] | None = None,
 ) -> SubmitResult:
     """Send `raw` (CRLF bytes) to `recipients`; raise SubmitError if nobody took it.
 
-    `before_data` is called right before DATA (the outbox records it durably).
+    `before_data` is called right before DATA (the outbox records it durably);
+    `after_data(accepted, refused)` as soon as the server's reply to the data took it
+    (once per transaction), before QUIT: what QUIT does, or an interruption while it is
+    in flight, never makes a delivered message look "maybe sent".
     `address`: the IP to connect to when the caller resolved the host itself
     (`tuimail doctor --nameserver`); the certificate is still checked against the host.
     """
     try:
         async with _connection(account, timeout, address) as smtp:
             await _login(smtp, account, password)
-            result = await _transaction(smtp, sender, recipients, raw, before_data)
+            result = await _transaction(smtp, sender, recipients, raw, before_data, after_data)
     except SubmitError as exc:
         log.warning("SMTP %s: %s (%s)", _where_text(account), exc, exc.kind)
         raise
@@ -311,12 +323,18 @@ async def _connection(
         for key, value in _where(account).items():
             exc.data.setdefault(key, value)
         raise
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        smtp.close()  # interrupted: closed at once, no QUIT to wait for
+        raise
     finally:
         if smtp.is_connected:
             try:
                 await smtp.quit(timeout=5)
             except (smtp_errors.SMTPException, OSError):
                 smtp.close()
+            except BaseException:  # interrupted (Ctrl-C, the app quitting): no socket left
+                smtp.close()
+                raise
 
 
 async def _connect(smtp: aiosmtplib.SMTP, account: Account, where: str) -> None:
@@ -451,6 +469,7 @@ async def _transaction(
     recipients: list[str],
     raw: bytes,
     before_data: Callable[[], None] | None,
+    after_data: Callable[[list[str], dict], None] | None = None,
 ) -> SubmitResult:
     lost = (smtp_errors.SMTPServerDisconnected, smtp_errors.SMTPTimeoutError, OSError)
     try:
@@ -478,7 +497,9 @@ async def _transaction(
     reply = ""
     for number, (batch, smtputf8, data) in enumerate(batches):
         try:
-            result = await _send_batch(smtp, plan.sender, batch, data, smtputf8, before_data)
+            result = await _send_batch(
+                smtp, plan.sender, batch, data, smtputf8, before_data, after_data
+            )
         except SubmitError as exc:
             if number == 0 and len(batches) > 1 and exc.reason == "recipients-refused":
                 refused.update(exc.refused)  # the other batch may still go
@@ -491,9 +512,14 @@ async def _transaction(
                 raise
             # Some recipients already took it: the rest are refused with this failure
             # (a 4xx stays in the outbox and is tried again; nothing is sent twice).
-            code = exc.code or (421 if exc.kind == "temporary" else 554)
+            # A code outside 400..599 is no reply code (aiosmtplib's -1 for an answer that
+            # is not SMTP): the server's fault, tried again (421), never shown as "-1".
+            code = exc.code if exc.code is not None and 400 <= exc.code <= 599 else None
+            violation = isinstance(exc.error, ProtocolViolation)
+            if code is None:
+                code = 421 if exc.kind == "temporary" or violation else 554
             said = exc.error.server_text if exc.error is not None else ""
-            why = recipient_refusal(code, said or str(exc))
+            why = recipient_refusal(code, said or ("" if violation else str(exc)))
             refused.update({a.original: exc.refused.get(a.original, why) for a in batch})
             break
         accepted += result.accepted
@@ -542,6 +568,7 @@ async def _send_batch(
     raw: bytes,
     smtputf8: bool,
     before_data: Callable[[], None] | None,
+    after_data: Callable[[list[str], dict], None] | None = None,
 ) -> SubmitResult:
     """One MAIL FROM / RCPT TO / DATA transaction; raises SubmitError when nobody
     took the message."""
@@ -622,4 +649,6 @@ async def _send_batch(
     finally:
         if getattr(protocol, "write", None) is write:
             protocol.write = original_write  # type: ignore[method-assign]
+    if after_data is not None:  # taken: recorded before anything else can interrupt
+        after_data(list(accepted), dict(refused))
     return SubmitResult(accepted, refused, f"{response.code} {_server_text(response.message)}")

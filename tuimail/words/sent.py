@@ -98,6 +98,7 @@ _COPY = {
     "off": "not saved: the server keeps its own copy (save_sent_copy is off)",
     "local-only": "kept locally only",
     "interrupted": "tuimail stopped while saving it to Sent; a local copy is kept",
+    "not-tried": "tuimail stopped before saving it to Sent; a local copy is kept",
 }
 
 

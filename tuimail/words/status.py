@@ -58,11 +58,11 @@ def renumbered(folder: str, reason: str) -> str:
     "same-messages" or "rebuilt")."""
     if reason == "same-messages":
         return (
-            f"{sanitize(folder)}: the server gave this folder a new UIDVALIDITY, but its "
+            f"{shown_folder(folder)}: the server gave this folder a new UIDVALIDITY, but its "
             "messages kept their numbers (checked by Message-ID): the local copy was kept"
         )
     return (
-        f"{sanitize(folder)}: the server renumbered this folder (a new UIDVALIDITY): its "
+        f"{shown_folder(folder)}: the server renumbered this folder (a new UIDVALIDITY): its "
         "message list was downloaded again; queued changes find their messages by Message-ID"
     )
 

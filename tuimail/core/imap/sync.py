@@ -340,6 +340,8 @@ class SyncEngine:
         # only a sync() pass keeps them, and only until it ends.
         self._listed: dict[str, Status] = {}
         self._list_status_refused = False  # the server refused it once: never asked again
+        # Folders whose UIDVALIDITY check lost the connection: rebuilt, not checked again.
+        self._unverified: set[str] = set()
         # The folder pass under way: its name and UIDVALIDITY (to open it again after a
         # reconnect), the messages the server could not send, the reconnects spent.
         self._folder: tuple[str, object] | None = None
@@ -763,8 +765,17 @@ class SyncEngine:
         if isinstance(highestmodseq, list | tuple):
             highestmodseq = highestmodseq[0]
 
-        if folder.uidvalidity is not None and uidvalidity != folder.uidvalidity:
-            if self._same_messages(folder_id):
+        if (
+            folder.uidvalidity is not None
+            and uidvalidity != folder.uidvalidity
+            and not self._holds_uids(folder_id)
+        ):
+            # Nothing stored to check or rebuild (an empty folder of a server that changes
+            # UIDVALIDITY at every session): the new value is taken without a word.
+            self.store.set_folder_state(folder_id, uidvalidity=uidvalidity, highestmodseq=None)
+            folder = self.store.folder(folder_id, counts=False)
+        elif folder.uidvalidity is not None and uidvalidity != folder.uidvalidity:
+            if name not in self._unverified and self._checked_same(folder_id, name):
                 # (mod-sequences of another UIDVALIDITY mean nothing: every flag is read)
                 self.store.set_folder_state(folder_id, uidvalidity=uidvalidity, highestmodseq=None)
                 result.renumbered = "same-messages"
@@ -778,6 +789,7 @@ class SyncEngine:
                     )
                 )
                 self.store.reset_folder(folder_id, uidvalidity)
+                self._unverified.discard(name)  # (rebuilt: a later change is checked again)
                 self._reset_at = self._stored  # (what earlier tries stored is gone)
                 result.rebuilt, result.renumbered = True, "rebuilt"
             log.warning(
@@ -950,6 +962,27 @@ class SyncEngine:
                 return False
             found += len(messages)
         return found > 0
+
+    def _holds_uids(self, folder_id: int) -> bool:
+        return bool(
+            self.store.conn.execute(
+                "SELECT 1 FROM messages WHERE folder_id = ? AND uid IS NOT NULL LIMIT 1",
+                (folder_id,),
+            ).fetchone()
+        )
+
+    def _checked_same(self, folder_id: int, name: str) -> bool:
+        """_same_messages; when the check itself costs the connection (Dovecot's BYE for
+        a message file it cannot read), the folder is remembered as unverified for the
+        rest of the engine's life and the failure raised: the retry that follows rebuilds
+        it, narrowing around the bad message, instead of checking (and failing) again
+        each pass, for ever."""
+        try:
+            return self._same_messages(folder_id)
+        except Exception as exc:
+            if not keeps_connection(exc):
+                self._unverified.add(name)
+            raise
 
     def _same_listed(self, uids: list[int], rows: dict[int, list]) -> bool:
         """Whether each of `uids` fetched with the list's header items (what its stored
@@ -1239,7 +1272,7 @@ class SyncEngine:
         now = info.get(b"UIDVALIDITY")
         if now != uidvalidity:
             folder_id = self.store.folder_id(self.account.name, name)
-            if folder_id is None or not self._same_messages(folder_id):
+            if folder_id is None or not self._checked_same(folder_id, name):
                 raise ConnectionLost(protocol="imap", reason="closed")
             self._folder = (name, now)
             self.store.set_folder_state(folder_id, uidvalidity=now, highestmodseq=None)
