@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from tests.cli.helpers import configure
+from tuimail.core.config import save_account
 from tuimail.core.outbox import Outbox
 
 
@@ -51,3 +52,19 @@ def test_an_outbox_that_cannot_be_written_queues_nothing(
     assert "Nothing was sent or queued" in err and "Traceback" not in err
     box = Outbox("work")
     assert box.entries() == [] and list(box.dir.glob("*.eml")) == []
+
+
+def test_no_password_and_an_outbox_that_cannot_be_written_says_nothing_was_queued(
+    mail_server,
+) -> None:
+    """Without a password the message is kept in the outbox; when that write failed too
+    (a full disk) it was a traceback, not a sentence."""
+    account = configure(mail_server, mail_server.new_user())
+    account.password_command = "exit 3"
+    save_account(account)
+    done = _send_limited(["r@example.org"], b"Subject: s\n\n" + b"x" * 60_000 + b"\n", 8_000)
+    err = done.stderr.decode()
+    assert done.returncode == 1 and "Traceback" not in err, err
+    assert "could not be written to the outbox" in err and "Nothing was sent or queued" in err
+    assert "kept in the outbox" not in err
+    assert list(Outbox("work").dir.glob("*.eml")) == []

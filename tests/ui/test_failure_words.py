@@ -265,3 +265,31 @@ async def test_an_account_left_without_a_password_says_so_in_the_80_column_bar(
         await settle(pilot)
         assert "! test: no password  Outbox: 0" in _status(app), _status(app)
         assert "No password was entered for" in str(app.main.query_one(StatusBar).tooltip)
+
+
+async def test_an_account_not_tried_yet_is_connecting_not_offline(tmp_path) -> None:
+    """Regression: every start showed "press H to diagnose  ✕ work: offline" until the
+    first pass began (up to a second): the runtime's initial state read as a failure.
+    An account not tried yet is "⟳ work: connecting", with no diagnose hint."""
+    from tuimail.core.account import Account, ServerSettings
+    from tuimail.core.secrets import Secret
+    from tuimail.core.service import MailService
+    from tuimail.core.store import Store
+    from tuimail.ui.app import TuimailApp
+
+    account = Account(  # never contacted: the app starts without syncing
+        name="work",
+        email="me@example.test",
+        incoming=ServerSettings("127.0.0.1", 9, "tls"),
+        outgoing=ServerSettings("127.0.0.1", 9, "tls"),
+    )
+    store = Store(tmp_path / "s.db")
+    service = MailService(
+        {"work": account}, password_for=lambda a: Secret("x"), idle=False, store=store
+    )
+    app = TuimailApp(service, start_sync=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.main is not None and "work" in _status(app))
+        await settle(pilot)
+        assert _status(app).startswith("⟳ work: connecting  Outbox: 0"), _status(app)
+        assert "diagnose" not in _status(app) and "offline" not in _status(app)

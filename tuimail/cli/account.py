@@ -8,7 +8,7 @@ import sys
 
 from tuimail import detect_words
 from tuimail.cli.detect_options import add_detect_options
-from tuimail.cli.exits import EXIT_FAILURE, EXIT_USAGE
+from tuimail.cli.exits import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
 from tuimail.core.account import DEFAULT_PORTS, Account, ServerSettings
 from tuimail.core.config import ConfigError, load_config, remove_account, save_account
 from tuimail.core.sanitize import sanitize
@@ -316,7 +316,15 @@ def run_add(args: argparse.Namespace) -> int:
             print(f"Now sign in: tuimail account login {account.name}")
         return 0
     if password is not None and not args.password_command:
-        if keyring_available() and store_in_keyring(account, password):
+        try:
+            stored = keyring_available() and store_in_keyring(account, password)
+        except KeyboardInterrupt:  # Ctrl-C while the keyring waits (an unlock prompt)
+            return _err(
+                f"interrupted; the account {account.name!r} is saved, but its password was "
+                "not stored in the keyring: tuimail will ask for it once per session.",
+                EXIT_INTERRUPTED,
+            )
+        if stored:
             print("The password is stored in your keyring.")
         else:
             print(
@@ -358,11 +366,18 @@ def run_remove(args: argparse.Namespace) -> int:
             return _err(f"there is no account named {args.name!r}.")
     except ConfigError as exc:
         return _err(config_words(exc))
-    delete_from_keyring(account)
-    if account.auth == "oauth2":  # its sign-in too (keyring entry or 0600 file)
-        from tuimail.core.oauth2.tokens import sign_out
+    try:
+        delete_from_keyring(account)
+        if account.auth == "oauth2":  # its sign-in too (keyring entry or 0600 file)
+            from tuimail.core.oauth2.tokens import sign_out
 
-        sign_out(account)
+            sign_out(account)
+    except KeyboardInterrupt:  # Ctrl-C while the keyring waits (an unlock prompt)
+        return _err(
+            f"interrupted; the account {args.name!r} is removed, but its password (or "
+            "sign-in) may not have been deleted from your keyring.",
+            EXIT_INTERRUPTED,
+        )
     print(f"Removed account {args.name!r}.")
     from tuimail.core.outbox import Outbox
 

@@ -513,7 +513,10 @@ def run_send(args: argparse.Namespace) -> int:
         password = _password(account)
     except PasswordError as exc:
         outbox = Outbox(account.name)
-        entry = outbox.enqueue(message, sender, recipients)
+        try:  # kept for when the password is there (`outbox --retry`, the app)
+            entry = outbox.enqueue(message, sender, recipients)
+        except OSError as failed:  # a full disk, an unwritable data directory
+            return _err("send", f"{sentence(exc)} {_not_queued(outbox, failed)}")
         kept = f"The message is kept in the outbox ({entry.id})."
         return _err("send", f"{sentence(exc)} {kept}", EXIT_USAGE)
     from tuimail.cli.alerts import begin, say_alerts
@@ -523,12 +526,7 @@ def run_send(args: argparse.Namespace) -> int:
     try:
         entry = outbox.enqueue(message, sender, recipients)  # durable before the attempt
     except OSError as exc:  # a full disk, an unwritable data directory
-        where = sanitize(str(exc.filename or outbox.dir))
-        return _err(
-            "send",
-            f"not sent: the message could not be written to the outbox ({where}: "
-            f"{exc.strerror or type(exc).__name__}). Nothing was sent or queued.",
-        )
+        return _err("send", f"not sent: {_not_queued(outbox, exc)}")
     try:
         entry = asyncio.run(
             outbox.send(entry.id, account, password, timeout=account_timeout(account))
@@ -559,6 +557,15 @@ def run_send(args: argparse.Namespace) -> int:
         "send",
         f"{head}: {_describe(entry)}. The message stays in the outbox ({entry.id}); "
         "see `tuimail outbox`.",
+    )
+
+
+def _not_queued(outbox: Outbox, exc: OSError) -> str:
+    """The outbox could not be written: where and why, and that nothing is queued."""
+    where = sanitize(str(exc.filename or outbox.dir))
+    return (
+        f"the message could not be written to the outbox ({where}: "
+        f"{exc.strerror or type(exc).__name__}). Nothing was sent or queued."
     )
 
 

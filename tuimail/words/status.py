@@ -116,6 +116,8 @@ def state(item: Any, countdown: bool = True) -> str:
         text = f"syncing {shown_folder(folder)}" + (f" {done}/{total}" if total else "")
     elif item.activity == "polling":
         text = f"checking every {item.interval} s"
+    elif starting(item):
+        text = "connecting"
     else:
         text = _ACTIVITY.get(item.activity, item.state)
     if countdown:
@@ -166,6 +168,18 @@ def _retrying(item: Any) -> str:
     retry_at = getattr(item, "retry_at", None)
     left = item.retry_in if retry_at is None else retry_at - time.time()
     return f" — retrying in {max(1, round(left))} s"
+
+
+def starting(item: Any) -> bool:
+    """An account not tried yet (the app's first frames, before its first pass): its
+    state is the runtime's initial one, "offline" with no failure, which is not news."""
+    return (
+        item.phase == "connecting"
+        and item.state == "offline"
+        and item.error is None
+        and not item.activity
+        and not item.failures
+    )
 
 
 def troubled(item: Any) -> bool:

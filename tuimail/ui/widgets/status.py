@@ -9,8 +9,8 @@ from textual.widgets import Static
 from tuimail.core.sanitize import sanitize
 from tuimail.core.service import AccountState
 from tuimail.words.status import brief as brief_words
+from tuimail.words.status import starting, troubled, troubled_summary
 from tuimail.words.status import state as state_words
-from tuimail.words.status import troubled, troubled_summary
 
 GLYPHS = {"syncing": "⟳", "idle": "●", "polling": "○", "offline": "✕", "error": "!"}
 
@@ -114,7 +114,7 @@ class StatusBar(Static):
         self.error_cut = error_cut
         details = Text()
         for name, state in states.items():
-            details.append(f"{GLYPHS.get(state.state, '?')} {sanitize(name)}: ")
+            details.append(f"{_glyph(state)} {sanitize(name)}: ")
             details.append(state_words(state))  # sanitised, plain text
             details.append("\n")
         if error_cut:
@@ -148,7 +148,9 @@ class StatusBar(Static):
         end) of the outbox count, recorded as it is written (a server's words before it
         may say "Outbox: " too), kept in `_built_outbox_at`."""
         text = Text()
-        if diagnose_key and any(s.state in ("error", "offline") for s in states.values()):
+        if diagnose_key and any(
+            s.state in ("error", "offline") and not starting(s) for s in states.values()
+        ):
             # First, so a long error on a narrow terminal cannot push it out of sight.
             text.append(f"press {diagnose_key} to diagnose", style="bold reverse")
             text.append("  ")
@@ -158,7 +160,7 @@ class StatusBar(Static):
             text.append(f"{glyph} {troubled_summary([states[n] for n in bad])}")
             text.append("  ")
         for name, state in states.items():
-            glyph = GLYPHS.get(state.state, "?")
+            glyph = _glyph(state)
             if name not in bad and (summed or compact):
                 text.append(f"{glyph} {sanitize(name)}  ")  # the words: in the tooltip
             elif not summed:
@@ -173,6 +175,11 @@ class StatusBar(Static):
             text.append("  ")
             text.append(sanitize(error), style="bold red")
         return text
+
+
+def _glyph(state: AccountState) -> str:
+    """An account's glyph; one not tried yet (the first frames) shows as about to sync."""
+    return GLYPHS["syncing"] if starting(state) else GLYPHS.get(state.state, "?")
 
 
 def _fit(words: str, cells: int) -> str:
