@@ -115,3 +115,18 @@ def test_an_interruption_during_the_sent_copy_says_who_has_it_and_copies_once(
         entry = asyncio.run(outbox.send(entry.id, account, Secret(PASSWORD), force=True))
     assert entry.state == "sent" and entry.copy == {"outcome": "interrupted"}
     assert len(smtp_script.delivered) == 2
+
+
+def test_a_recipient_refused_here_is_not_left_waiting_by_an_interruption(scripted) -> None:
+    """A UTF-8 address the server cannot take (no SMTPUTF8) is refused before sending;
+    interrupted while QUIT waited, the message was left "retrying" for it (to fail later)
+    instead of delivered to the others and refused for it."""
+    reached = threading.Event()
+    script = SmtpScript({"QUIT": _hang_setting(reached)})  # no SMTPUTF8 offered
+    with scripted(script) as server:
+        account = save(server, "smtp")
+        outbox = _interrupted_send(account, ["ann@example.org", "jörg@example.org"], reached)
+    assert outbox.entries() == []
+    (entry,) = outbox.entries(include_sent=True)
+    assert entry.state == "partial" and entry.delivered == ["ann@example.org"]
+    assert list(entry.refused) == ["jörg@example.org"]

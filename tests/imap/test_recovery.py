@@ -344,3 +344,44 @@ def test_an_empty_folder_given_a_new_uidvalidity_takes_it_without_a_word(
         assert result.as_dict()["renumbered"] == []
         assert store.folder(store.folder_id("test", "Empty")).uidvalidity == validity
     engine.close()
+
+
+def test_a_change_made_while_a_sync_rebuilds_the_folder_never_queues_old_uids_as_new(
+    mail_server, tmp_path
+) -> None:
+    """The user flags a message in the moment a sync commits a rebuild of its folder (a
+    new UIDVALIDITY). The rows were read before the change's transaction and the
+    folder's UIDVALIDITY inside it: the change was queued with the old UIDs under the new
+    UIDVALIDITY, and replayed as is, on whatever messages now have those UIDs. The rows
+    are read within the transaction: the rebuilt folder's message is gone from the
+    store, so nothing is queued for it."""
+    from contextlib import contextmanager
+
+    from tuimail.core.store import Store
+
+    user = mail_server.new_user()
+    for i in range(1, 4):
+        mail_server.deliver(user, message(i))
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    assert engine.sync().new == 3
+    inbox = store.folder_id("test", "INBOX")
+    first = store.message_rows(inbox, 0, 10)[0].id
+    sync_thread = Store(store.path)  # the sync's own connection
+    real, done = store.transaction, []
+
+    @contextmanager
+    def transaction():
+        if not done:  # the sync's rebuild commits just before the change's transaction
+            done.append(sync_thread.reset_folder(inbox, 999))
+        with real() as c:
+            yield c
+
+    store.transaction = transaction
+    MailActions(store, engine.account).flag([first])
+    for action in store.actions("test"):
+        assert action.payload["uidvalidity"] != 999 or not any(
+            item[1] for item in action.payload["items"]
+        ), action.payload
+    engine.close()
+    sync_thread.close()

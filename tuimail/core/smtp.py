@@ -495,11 +495,14 @@ async def _transaction(
     batches = _batches(plan, raw, eight_bit=smtp.supports_extension("8bitmime"))
     accepted: list[str] = []
     reply = ""
+
+    def taken(batch_accepted: list[str], batch_refused: dict) -> None:
+        if after_data is not None:  # with the refusals so far (here, an earlier batch)
+            after_data(batch_accepted, {**refused, **batch_refused})
+
     for number, (batch, smtputf8, data) in enumerate(batches):
         try:
-            result = await _send_batch(
-                smtp, plan.sender, batch, data, smtputf8, before_data, after_data
-            )
+            result = await _send_batch(smtp, plan.sender, batch, data, smtputf8, before_data, taken)
         except SubmitError as exc:
             if number == 0 and len(batches) > 1 and exc.reason == "recipients-refused":
                 refused.update(exc.refused)  # the other batch may still go

@@ -92,8 +92,11 @@ class MailActions:
         self._flags(ids, remove=["\\Flagged"])
 
     def _flags(self, ids: Iterable[int], add: Sequence[str] = (), remove: Sequence[str] = ()):
-        rows = self.store.messages_by_ids(list(ids))
+        ids = list(ids)
         with self.store.transaction():
+            # Read within the write transaction: a folder rebuilt by a sync meanwhile
+            # (new UIDVALIDITY) never gets its old UIDs queued under its new UIDVALIDITY.
+            rows = self.store.messages_by_ids(ids)
             self.store.set_message_flags([r.id for r in rows], add, remove)
             for folder, group in self._by_folder(rows).items():
                 self._enqueue("flags", folder, group, add=list(add), remove=list(remove))
@@ -106,9 +109,10 @@ class MailActions:
     def copy(self, ids: Iterable[int], target: str) -> list[int]:
         """Copy to `target` now (new rows, no UID yet); the queued copy names each new
         row beside its original ("copies"), so the server's COPYUID can give it its UID."""
-        rows = self.store.messages_by_ids(list(ids))
+        ids = list(ids)
         target_id = self._folder_id(target)
         with self.store.transaction():
+            rows = self.store.messages_by_ids(ids)  # (within: see _flags)
             new_ids = self.store.copy_messages([r.id for r in rows], target_id)
             copies: dict[int, int] = {}
             if len(new_ids) == len(rows):  # (a row gone meanwhile: none is paired)
@@ -136,26 +140,27 @@ class MailActions:
         if to_trash:
             self._move(to_trash, trash.name, remember=True)
         if purge:
-            self._purge(purge)
+            self._purge([r.id for r in purge])
 
     def purge(self, ids: Iterable[int]) -> None:
         """Remove for ever (\\Deleted + expunge of these UIDs only), never via Trash."""
-        self._purge(self.store.messages_by_ids(list(ids)))
+        self._purge([r.id for r in self.store.messages_by_ids(list(ids))])
 
-    def _purge(self, rows: list[MessageRow]) -> None:
+    def _purge(self, ids: list[int]) -> None:
         with self.store.transaction():
+            rows = self.store.messages_by_ids(ids)  # (within: see _flags)
             self.store.remove_messages([r.id for r in rows])
             for folder, group in self._by_folder(rows).items():
                 self._enqueue("expunge", folder, group)
 
     def _move(self, ids: list[int], target: str, remember: bool) -> int:
         """Move the rows of `ids` not in `target` yet; how many were moved."""
-        rows = [r for r in self.store.messages_by_ids(ids) if r.folder != target]
-        if not rows:
+        if not [r for r in self.store.messages_by_ids(ids) if r.folder != target]:
             return 0
         target_id = self._folder_id(target)
         action_ids = []
         with self.store.transaction():
+            rows = [r for r in self.store.messages_by_ids(ids) if r.folder != target]  # (_flags)
             self.store.move_messages([r.id for r in rows], target_id)
             for folder, group in self._by_folder(rows).items():
                 action_ids.append(self._enqueue("move", folder, group, target=target))
