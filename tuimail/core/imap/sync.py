@@ -98,7 +98,11 @@ log = logging.getLogger("tuimail.imap.sync")
 HEADER_FIELDS = b"FROM TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE"
 HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (" + HEADER_FIELDS + b")]"
 FIRST_BATCH = 100
-BATCH = 2000
+# 1,000 headers a command: with the header worker (store.worker) a batch is summarised
+# while the next is fetched, and a finer pipeline waits less at its start and end than
+# 2,000 did (10k cold: 0.91x-0.98x of neomutt's wall against 0.95x-1.05x in the same
+# rounds, peak RSS 35 MB against 37.5; 500 was slower again).
+BATCH = 1000
 RETRIES = 3
 # Reconnects a folder pass may spend finding the message(s) a server could not send
 # (_narrow): what is still unresolved then is reported and asked for again next pass.
