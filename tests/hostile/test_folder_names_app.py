@@ -40,8 +40,7 @@ async def test_a_very_long_folder_name_renamed_is_said_in_a_short_note(mail_serv
     the watcher read without it ("No literal corresponds to {3000}"): it dropped its
     connection instead of following the folder."""
     from tests.imap.helpers import message, other_client
-    from tests.ui.helpers import make_app, ready, record_notes
-    from tuimail.core.imap.idle import WatchState
+    from tests.ui.helpers import idling_on, make_app, ready, record_notes
 
     long = "P" * 3000
     user = mail_server.new_user()
@@ -53,13 +52,7 @@ async def test_a_very_long_folder_name_renamed_is_said_in_a_short_note(mail_serv
     try:
         async with app.run_test(size=(120, 30)) as pilot:
             await ready(pilot)
-            backend = app.service.backend("test")
-            await wait_for(pilot, lambda: backend._watcher is not None, 30)
-            events: list = []
-            backend._watcher.subscribe(events.append)
-            app.open_folder("test", long)
-            idle = lambda e: isinstance(e, WatchState) and e.folder == long and e.state == "idle"  # noqa: E731
-            await wait_for(pilot, lambda: any(map(idle, events)), 30)
+            await idling_on(pilot, app, long)
             other.rename_folder(long, "Done")
             await wait_for(pilot, lambda: any("renamed to Done" in n for n in notes), 30)
     finally:

@@ -178,6 +178,23 @@ async def settle(pilot) -> None:
             return
 
 
+async def idling_on(pilot, app, folder: str, account: str = "test") -> None:
+    """Open `folder` in `app` (made with idle=True) and wait until its watcher idles on
+    it (the server's news about it now reach the app at once)."""
+    from tuimail.core.imap.idle import WatchState
+
+    backend = app.service.backend(account)
+    await wait_for(pilot, lambda: backend._watcher is not None, 30)
+    events: list = []
+    backend._watcher.subscribe(events.append)
+    app.open_folder(account, folder)
+
+    def idle(event) -> bool:
+        return isinstance(event, WatchState) and event.folder == folder and event.state == "idle"
+
+    await wait_for(pilot, lambda: any(map(idle, events)), 30)
+
+
 async def ready(pilot) -> None:
     """The first sync finished and the screen caught up."""
     await wait_for(pilot, lambda: pilot.app.synced, timeout=30)

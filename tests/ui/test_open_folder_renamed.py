@@ -9,12 +9,7 @@ minutes) or falling back to the inbox.
 from __future__ import annotations
 
 from tests.imap.helpers import message, other_client
-from tests.ui.helpers import make_app, ready, record_notes, wait_for
-from tuimail.core.imap.idle import WatchState
-
-
-def _idle_on(folder: str):
-    return lambda e: isinstance(e, WatchState) and e.folder == folder and e.state == "idle"
+from tests.ui.helpers import idling_on, make_app, ready, record_notes, wait_for
 
 
 async def test_the_app_follows_the_open_folder_to_its_new_name(mail_server) -> None:
@@ -27,12 +22,7 @@ async def test_the_app_follows_the_open_folder_to_its_new_name(mail_server) -> N
     try:
         async with app.run_test(size=(120, 30)) as pilot:
             await ready(pilot)
-            backend = app.service.backend("test")
-            await wait_for(pilot, lambda: backend._watcher is not None, 30)
-            events: list = []
-            backend._watcher.subscribe(events.append)
-            app.open_folder("test", "Projects")
-            await wait_for(pilot, lambda: any(map(_idle_on("Projects"), events)), 30)
+            await idling_on(pilot, app, "Projects")
             other.rename_folder("Projects", "Done")
             await wait_for(pilot, lambda: app.folder == "Done", 30)
             await wait_for(pilot, lambda: any("renamed to Done" in n for n in notes), 30)
