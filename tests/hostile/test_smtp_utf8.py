@@ -81,3 +81,38 @@ def test_an_rcpt_answer_that_is_not_smtp_in_the_second_copy_is_tried_again(
     (entry,) = json.loads(cli("outbox", "--json").out)
     assert entry["recipients"] == ["jörg@example.org"] and entry["state"] == "retrying"
     assert entry["refused"] == {} and entry["delivered"] == ["ann@example.org"]
+
+
+def _garbled(conn: Conn) -> None:
+    conn.send(b"25 queued\r\n")
+
+
+@pytest.mark.parametrize("unclear", [_garbled, Conn.close], ids=["garbled", "dropped"])
+def test_an_unclear_answer_to_the_second_copy_is_maybe_sent_never_sent_again(
+    scripted, cli, tmp_path, unclear
+) -> None:
+    """ann's copy was taken; the SMTPUTF8 copy's data went out and the answer was not a
+    reply (or the line dropped): Jörg may have it. It was turned into a refusal: a 421
+    (the garbled answer) sent Jörg a second copy on `outbox --retry`, a 554 said "refused"
+    for a message he may have."""
+    path = tmp_path / "m.eml"
+    path.write_bytes(MESSAGE)
+
+    def end_of_data(conn: Conn, args: bytes) -> None:
+        script.delivered.append(args)
+        utf8 = any(b"SMTPUTF8" in c.upper() for c in script.commands if c.startswith(b"MAIL"))
+        unclear(conn) if utf8 else conn.send(b"250 2.0.0 queued\r\n")
+
+    script = SmtpScript({"EHLO": lambda c, a: c.send(EHLO), "END-OF-DATA": end_of_data})
+    with scripted(script) as server:
+        save(server, "smtp")
+        run = cli("send", "-t", str(path))
+        assert run.code == 1, run.err
+        assert "Sent to ann@example.org." in run.out
+        assert "may have been sent to jörg@example.org" in run.err, run.err
+        assert "refused" not in run.err and "not delivered" not in run.err, run.err
+        (entry,) = json.loads(cli("outbox", "--json").out)
+        assert entry["state"] == "maybe_sent" and entry["recipients"] == ["jörg@example.org"]
+        assert entry["delivered"] == ["ann@example.org"] and entry["refused"] == {}
+        cli("outbox", "--retry")
+    assert len(script.delivered) == 2  # one copy each, nothing sent again by itself

@@ -546,6 +546,15 @@ def run_send(args: argparse.Namespace) -> int:
         _err("send", f"not delivered to: {refused_recipients(entry)}")
     if entry.state == "partial":
         return EXIT_FAILURE
+    if entry.state == "maybe_sent":  # who has it was said above; who may have it now
+        return _err(
+            "send",
+            sanitize(
+                f"may have been sent to {', '.join(entry.recipients)}: {outbox_reason(entry)}."
+                f" It stays in the outbox ({entry.id}): check their mail, then "
+                f"`tuimail outbox --resend {entry.id}`."
+            ),
+        )
     head = "not sent to everyone yet" if entry.delivered else "not sent"
     if entry.state == "failed":
         return _err(

@@ -467,12 +467,19 @@ class Outbox:
         to sent/ (while copying it to Sent, say): it is delivered, never waiting, so the
         move is finished. Whether the copy reached the server is unknown: it is not tried
         again (that could store it twice) and the record says so."""
-        for entry in self.entries():
-            if entry.state not in ("sending", "sent", "partial"):
+        for listed in self.entries():
+            if listed.state not in ("sending", "sent", "partial"):
                 continue
-            with self._locked(entry.id) as mine:
+            with self._locked(listed.id) as mine:
                 if not mine:
                     continue  # someone is sending it right now
+                # Decided from the state under the lock: another process (the app, the
+                # CLI) may have finished its attempt between the listing and the lock.
+                if not self._eml(listed.id).exists():
+                    continue  # moved to sent/ (get() would read that record) or deleted
+                entry = self.get(listed.id)
+                if entry.state not in ("sending", "sent", "partial"):
+                    continue
                 if entry.state != "sending":
                     if entry.copy is None and entry.sent_copy is None:
                         entry.copy = {"outcome": "interrupted"}

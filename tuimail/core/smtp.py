@@ -240,7 +240,9 @@ async def submit(
     address: str | None = None,
     after_data: Callable[[list[str], dict], None] | None = None,
 ) -> SubmitResult:
-    """Send `raw` (CRLF bytes) to `recipients`; raise SubmitError if nobody took it.
+    """Send `raw` (CRLF bytes) to `recipients`; raise SubmitError if nobody took it, or
+    a "maybe_sent" one when a later SMTPUTF8 transaction's answer was unclear after an
+    earlier one was taken (`data["accepted"]`: who has it; `after_data` told already).
 
     `before_data` is called right before DATA (the outbox records it durably);
     `after_data(accepted, refused)` as soon as the server's reply to the data took it
@@ -512,6 +514,13 @@ async def _transaction(
                 exc.refused = {**refused, **exc.refused}
                 if exc.reason == "recipients-refused":
                     exc.data["local"] = bool(plan.refused)
+                raise
+            if exc.kind == "maybe_sent":
+                # Some recipients already took it and this batch's data went out without a
+                # clear answer: this batch may have it too. Never a refusal (a 4xx would be
+                # sent again by itself: twice); after_data has recorded the earlier batch.
+                exc.refused = {**refused, **exc.refused}
+                exc.data["accepted"] = list(accepted)
                 raise
             # Some recipients already took it: the rest are refused with this failure
             # (a 4xx stays in the outbox and is tried again; nothing is sent twice).

@@ -249,7 +249,9 @@ class MailActions:
         payload = {
             "folder": folder,
             "uidvalidity": info.uidvalidity if info else None,
-            "items": [[r.id, r.uid, r.message_id, r.modseq] for r in rows],
+            # (size and arrival date: what tells one message from another holding the same
+            # Message-ID, should its UID have to be found again: _renumbered)
+            "items": [[r.id, r.uid, r.message_id, r.modseq, r.size, r.internaldate] for r in rows],
             **extra,
         }
         return self.store.enqueue_action(self.account.name, kind, payload)
@@ -526,16 +528,19 @@ def _name_in_queue(
 
 def _renumbered(client: IMAPClient, items: list) -> tuple[list, int]:
     """Queued items of a folder whose UIDVALIDITY changed, each with the UID of the one
-    message that holds its Message-ID now, or with neither (not found: left alone; as
-    one without a Message-ID). A Message-ID that several messages hold (a message and
-    its list copy) is never guessed, not even from the item's own old UID (a renumbering
-    may have given it the other copy): those are counted (the second value), and the
-    caller then applies nothing. MODSEQs are dropped (another UIDVALIDITY's)."""
+    message that is the item's now, or with neither (not found: left alone). That message
+    holds the item's Message-ID and has its size and arrival date (queued with it): a
+    message and its list copy share a Message-ID, and when the item's own message is
+    gone (deleted elsewhere) the copy must not be taken for it. An item queued without
+    its size and date (an older tuimail) is not looked for. Several candidates are
+    never guessed between: those are counted (the second value), and the caller then
+    applies nothing. MODSEQs are dropped (another UIDVALIDITY's)."""
     out: list = []
     ambiguous = 0
     for item in items:
         message_id = item[2] if len(item) > 2 else None
-        matches = _exact(client, message_id) if message_id else []
+        known = len(item) > 5 and item[4] is not None and item[5] is not None
+        matches = _exact(client, message_id, (item[4], item[5])) if message_id and known else []
         if len(matches) > 1:
             ambiguous += 1
         uid = matches[0] if len(matches) == 1 else None
@@ -543,25 +548,43 @@ def _renumbered(client: IMAPClient, items: list) -> tuple[list, int]:
     return out, ambiguous
 
 
-def _message_ids(client: IMAPClient, uids: list[int]) -> dict[int, str]:
-    """{UID: its Message-ID as the store keeps it} of those of `uids` still there."""
+def _message_ids(client: IMAPClient, uids: list[int]) -> dict[int, tuple[str, int, float | None]]:
+    """{UID: (its Message-ID as the store keeps it, its size, its arrival date)} of those
+    of `uids` still there."""
     if not uids:
         return {}
     from tuimail.core.store.headers import summarize_header
 
     item = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
-    answer = client.fetch(uids, [b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
-    return {
-        uid: summarize_header(bytes(data.get(item) or b"")).message_id
-        for uid, data in answer.items()
-        if isinstance(uid, int)
-    }
+    normalise, client.normalise_times = client.normalise_times, False  # (zone-aware dates)
+    try:
+        answer = client.fetch(
+            uids, [b"RFC822.SIZE", b"INTERNALDATE", b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]
+        )
+    finally:
+        client.normalise_times = normalise
+    out = {}
+    for uid, data in answer.items():
+        if not isinstance(uid, int):
+            continue
+        date = data.get(b"INTERNALDATE")
+        out[uid] = (
+            summarize_header(bytes(data.get(item) or b"")).message_id,
+            data.get(b"RFC822.SIZE"),
+            date.timestamp() if hasattr(date, "timestamp") else None,
+        )
+    return out
 
 
-def _exact(client: IMAPClient, message_id: str) -> list[int]:
-    """The UIDs whose Message-ID is `message_id` (SEARCH HEADER matches substrings)."""
+def _exact(client: IMAPClient, message_id: str, size_date: tuple) -> list[int]:
+    """The UIDs whose Message-ID is `message_id` (SEARCH HEADER matches substrings) and
+    whose (size, arrival date) is `size_date`."""
     found = client.search(["HEADER", "Message-ID", message_id])
-    return sorted(uid for uid, mid in _message_ids(client, found).items() if mid == message_id)
+    return sorted(
+        uid
+        for uid, (mid, size, date) in _message_ids(client, found).items()
+        if mid == message_id and (size, date) == tuple(size_date)
+    )
 
 
 def _resolve(client: IMAPClient, items: list) -> list[tuple[int, int]]:

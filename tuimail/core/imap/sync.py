@@ -1596,18 +1596,17 @@ def _may_be_one_message(exc: BaseException) -> bool:
 
 def _same_row(row: list, message: NewMessage) -> bool:
     """Whether the fetched `message` is the stored one (row: message_id, size,
-    internaldate, subject, from_addr): by Message-ID, or without one by size, arrival
-    date, subject and sender (_same_messages)."""
+    internaldate, subject, from_addr): the same size and arrival date, and the same
+    Message-ID (without one: the same subject and sender). A Message-ID alone is not
+    enough: a message and its list copy share one, and a renumbering that swapped their
+    UIDs passed for the same messages (the user's next delete hit the other copy)."""
     message_id, size, internaldate, subject, sender = row
+    if (message.size, message.internaldate) != (size, internaldate):
+        return False
     summary = summarize_header(message.header)
     if message_id:
         return summary.message_id == message_id
-    return (message.size, message.internaldate, summary.subject, summary.from_addr) == (
-        size,
-        internaldate,
-        subject,
-        sender,
-    )
+    return (summary.subject, summary.from_addr) == (subject, sender)
 
 
 def unreadable_failure(account: str, folder: FolderResult) -> Failure:
