@@ -98,6 +98,19 @@ def test_a_message_the_scan_could_misread_saves_the_shown_messages_bytes() -> No
     assert all(b"evil" not in data for data in saved.values())
 
 
+def test_an_attached_message_is_exact_beside_a_part_with_an_upper_case_encoding() -> None:
+    """The reader rewrites "7BIT" to "7bit" for the stdlib; the embedded messages'
+    bytes are found (and checked against every field) before that rewrite."""
+    inner = b"From: x@example.test\r\nSubject: in\r\n\r\nbody"
+    raw = (
+        b"From: a@example.test\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+        b"--B\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: 7BIT\r\n\r\nhi\r\n"
+        b"--B\r\nContent-Type: message/rfc822\r\n\r\n" + inner + b"\r\n--B--\r\n"
+    )
+    assert [a.payload for a in parse_message(raw).attachments] == [inner]
+
+
 # -- any structure: the bytes given are the parser's embedded message, or none are --------
 
 _EOL = st.sampled_from([b"\r\n", b"\n"])

@@ -291,10 +291,12 @@ def parse_message(raw: bytes) -> ParsedMessage:
         msg = _parse_with_deadline(left_out[0] if left_out else readable, deadline)
         if msg is None:
             return _fallback(pm, body_offset, "time")
+        # Found before any field of the parse is rewritten: they are checked against them.
+        exact = embedded_messages(readable, msg)
         _plain_transfer_encodings(msg)
         # decoding the parts shares the same budget
         walker = _Walker(pm, deadline, left_out[1] if left_out else None)
-        walker.source = (readable, msg)
+        walker.exact = exact or {}
         walker.visit(msg, 0)
         if walker.out_of_time:
             pm.notes = [n for n in pm.notes if n.kind != "too-complex"]
@@ -338,16 +340,14 @@ class _Walker:
         self.deadline = deadline  # thread CPU time: past it, the parse gives up
         self.out_of_time = False
         self.embedded = 0  # how many embedded messages the walk is inside
-        self.source: tuple[bytes, Message] | None = None  # the bytes parsed, their parse
-        self._exact: dict[int, bytes] | None = None
+        # id() of an embedded-message part -> its message's bytes in the raw message
+        # (tuimail.core.mime.embedded); a part not in it is written back from the parse
+        self.exact: dict[int, bytes] = {}
 
     def exact_message(self, part: Message) -> bytes | None:
-        """The bytes of the message embedded in `part` as they are in the raw message
-        (tuimail.core.mime.embedded), or None when they cannot be told exactly."""
-        if self._exact is None:
-            found = embedded_messages(*self.source) if self.source is not None else None
-            self._exact = found or {}
-        return self._exact.get(id(part))
+        """The bytes of the message embedded in `part` as they are in the raw message,
+        or None when they cannot be told exactly."""
+        return self.exact.get(id(part))
 
     # -- helpers -------------------------------------------------------
     def payload_bytes(self, part: Message) -> bytes:
