@@ -64,28 +64,97 @@ def test_an_encoded_forwarded_message_is_read_and_saved_decoded() -> None:
     assert sum("Grüße from inside" in text for text in shown) == 2
 
 
+BOSS_REPORT = b"From: boss@example.test\r\nSubject: Quarterly report\r\n\r\nthe real report"
+# The scan used to read the digest's child as a message (the parser: text/plain) and skip
+# the x-wrapper's message (the parser reads one): two errors that cancelled out.
+MISREAD = (
+    b"From: a@example.test\r\nTo: b@example.test\r\nSubject: fw\r\nMIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/mixed; boundary="OUT"\r\n\r\n'
+    b'--OUT\r\nContent-Type: multipart/digest; boundary="DIG"\r\n\r\n'
+    b"--DIG\r\nContent-Type:\r\n\r\n"
+    b"From: attacker@evil.test\r\nSubject: PAY INVOICE TO EVIL\r\n\r\nsend money to evil\r\n"
+    b"--DIG--\r\n"
+    b"--OUT\r\nContent-Type: message/x-wrapper\r\n\r\n"
+    b'Content-Type: multipart/mixed; boundary="IN"\r\n\r\n'
+    b"--IN\r\nContent-Type: message/rfc822\r\n\r\n" + BOSS_REPORT + b"\r\n--IN--\r\n"
+    b"--OUT\r\nContent-Type: message/rfc822\r\n\r\n"
+    b"From: c@example.test\r\nSubject: third\r\n\r\nthird body\r\n"
+    b"--OUT--\r\n"
+)
+
+
+def test_a_message_the_scan_could_misread_saves_the_shown_messages_bytes() -> None:
+    """A digest child with an empty Content-Type (text/plain to the parser) and a
+    message/x-wrapper (the parser reads a message inside) used to cancel out: the
+    reader showed "Quarterly report" and saved another message's bytes as its .eml."""
+    parsed = parse_message(MISREAD)
+    saved = {a.filename: a.payload for a in parsed.attachments if a.content_type in EMBEDDED}
+    assert saved == {
+        "Quarterly report.eml": BOSS_REPORT,
+        "third.eml": b"From: c@example.test\r\nSubject: third\r\n\r\nthird body",
+    }
+    shown = [b.text for b in parsed.body if b.kind == "forward"]
+    assert shown[0] == "From: boss@example.test\nSubject: Quarterly report"
+    assert all(b"evil" not in data for data in saved.values())
+
+
 # -- any structure: the bytes given are the parser's embedded message, or none are --------
 
 _EOL = st.sampled_from([b"\r\n", b"\n"])
+_MESSAGE_TYPES = st.sampled_from(
+    [*EMBEDDED, "message/x-wrapper", "message/partial", "message/external-body"]
+)
+# A digest child's type field: none (message/rfc822), empty (text/plain to the parser).
+_DIGEST_CHILD_TYPE = st.sampled_from(
+    [[], [b"Content-Type:"], [b"Content-Type: "], [b"Content-Type: message/rfc822"]]
+)
+_STATUS_BLOCK = st.sampled_from(
+    [
+        b"Reporting-MTA: dns; mx.example.test",
+        b"Final-Recipient: rfc822; a@example.test",
+        b"Content-Type: message/rfc822",
+        b"Action: failed",
+    ]
+)
 _FIELD = st.sampled_from([b"Subject: s", b"X-A: 1", b"From: a@example.test", b"X-Folded: a"])
 
 
 @st.composite
-def _entity(draw, depth: int = 0, eol: bytes = b"\r\n") -> bytes:
-    """A header section and body: text, multipart (maybe unclosed, with preamble and
-    epilogue) or message/rfc822 holding another entity."""
+def _entity(draw, depth: int = 0, eol: bytes = b"\r\n", head: list | None = None) -> bytes:
+    """A header section and body: text, multipart (mixed or digest, maybe unclosed, with
+    preamble and epilogue), message/* of any subtype holding another entity, or a
+    delivery report's blocks of fields. `head`: the type field(s) of a digest's child,
+    whose body is then a message."""
     fields = draw(st.lists(_FIELD, max_size=3))
-    kind = draw(st.sampled_from(["text", "multipart", "message"] if depth < 4 else ["text"]))
+    if head is not None:
+        return eol.join([*fields, *head]) + eol + eol + draw(_entity(depth + 1, eol))
+    kinds = ["text", "multipart", "message", "status"] if depth < 4 else ["text", "status"]
+    kind = draw(st.sampled_from(kinds))
     if kind == "text":
         head = [*fields, b"Content-Type: text/plain"]
         body = draw(st.sampled_from([b"", b"hello", b"--x", b"line" + eol + b"line"]))
         return eol.join(head) + eol + eol + body
+    if kind == "status":
+        head = [*fields, b"Content-Type: message/delivery-status"]
+        blocks = draw(st.lists(st.lists(_STATUS_BLOCK, min_size=1, max_size=2), max_size=3))
+        body = (eol + eol).join(eol.join(block) for block in blocks)
+        return eol.join(head) + eol + eol + body
     if kind == "message":
-        head = [*fields, b"Content-Type: message/rfc822"]
+        head = [*fields, b"Content-Type: " + draw(_MESSAGE_TYPES).encode()]
         return eol.join(head) + eol + eol + draw(_entity(depth + 1, eol))
     boundary = b"b%d" % depth
-    head = [*fields, b'Content-Type: multipart/mixed; boundary="' + boundary + b'"']
-    children = draw(st.lists(_entity(depth + 1, eol), min_size=1, max_size=3))
+    digest = draw(st.booleans())
+    subtype = b"digest" if digest else b"mixed"
+    head = [*fields, b"Content-Type: multipart/" + subtype + b'; boundary="' + boundary + b'"']
+    children = draw(
+        st.lists(
+            _entity(depth + 1, eol, draw(_DIGEST_CHILD_TYPE))
+            if digest
+            else _entity(depth + 1, eol),
+            min_size=1,
+            max_size=3,
+        )
+    )
     body = draw(st.sampled_from([b"", b"preamble" + eol]))
     for child in children:
         body += b"--" + boundary + eol + child + eol
@@ -100,7 +169,7 @@ def _message(draw) -> bytes:
     return draw(_entity(0, eol))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(_message())
 def test_the_bytes_given_for_an_embedded_message_are_the_parsers(raw: bytes) -> None:
     with warnings.catch_warnings():
@@ -109,13 +178,38 @@ def test_the_bytes_given_for_an_embedded_message_are_the_parsers(raw: bytes) -> 
     found = embedded_messages(raw, msg)
     if found is None:
         return
+    # A delivery report's block of fields is no message: one typed message/rfc822 is
+    # read as one by the parser but gets no bytes (written back as before).
+    in_reports = {
+        id(inside)
+        for part in msg.walk()
+        if part.get_content_type() == "message/delivery-status"
+        for inside in part.walk()
+    }
     for part in msg.walk():
         if part.get_content_type() in EMBEDDED and isinstance(part.get_payload(), list):
+            if id(part) in in_reports:
+                assert id(part) not in found
+                continue
             data = found[id(part)]
             assert data in raw
             inner = part.get_payload()[0]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 again = message_from_bytes(data, policy=compat32)
-            assert again.items() == inner.items()
-            assert again.get_content_type() == inner.get_content_type()
+            assert _shape(again) == _shape(inner)
+
+
+def _shape(msg) -> list:
+    """Every part's header items, type and text (or parts): what tells one message from
+    another. Text without its last line breaks, a delivery report's blocks without empty
+    ones: at the end of a part the parser reads one more line break than in a parse of the
+    part alone (a multipart never closed, a report ending in an empty line)."""
+    payload = msg.get_payload()
+    if msg.get_content_type() == "message/delivery-status" and isinstance(payload, list):
+        kept = [block.items() for block in payload if block.items()]
+    elif isinstance(payload, list):
+        kept = [_shape(part) for part in payload]
+    else:
+        kept = payload.rstrip("\r\n") if isinstance(payload, str) else payload
+    return [msg.items(), msg.get_content_type(), kept]

@@ -7,11 +7,16 @@ message than the one attached. Here the raw bytes are scanned with the parser's 
 (tuimail.core.mime.stubs: header lines, delimiter lines, the line break before a delimiter
 belonging to it) to find where each embedded message starts and ends.
 
-Invariant: all or nothing. The spans are given only when the scan understood every
-multipart and embedded message on its way (no repeated delimiter lines, header sections
-ended by an empty line) and found exactly as many embedded messages as the parser, each
-starting with the parser's first field; otherwise None, and the caller writes the parsed
-message back as before.
+Invariant: all or nothing, and every span checked against the parse. The scan walks
+the raw bytes and the parser's tree together: it descends where the feed parser descends
+(every message/* but message/delivery-status, whose blocks of fields hold no message;
+multipart/*, a digest's children being message/rfc822 without a Content-Type field),
+and each part it finds must have exactly the parser's header items, content type and
+number of children. A span is given only for the part it was found for (by identity,
+never by order); none for a message/rfc822 the parser reads in a delivery report's block
+of fields. On any disagreement, or a structure the scan does not follow (repeated
+delimiter lines, mbox `From ` lines in a header), None: the caller writes the parsed
+messages back as before, never another part's bytes.
 """
 
 from __future__ import annotations
@@ -34,49 +39,43 @@ class _NotFollowed(Exception):
 def embedded_messages(raw: bytes, msg: Message) -> dict[int, bytes] | None:
     """id() of each embedded-message part of `msg` (the parse of `raw`) -> the bytes of
     the message it holds, as they are in `raw`; None when they cannot be told exactly."""
-    parts = [
-        p
+    if not any(
+        p.get_content_type() in EMBEDDED_TYPES and isinstance(p.get_payload(), list)
         for p in msg.walk()
-        if p.get_content_type() in EMBEDDED_TYPES and isinstance(p.get_payload(), list)
-    ]
-    if not parts:
+    ):
         return {}
-    spans: list[tuple[int, int]] = []
     start = raw.find(b"\n") + 1 if raw.startswith(b"From ") else 0  # an mbox separator
+    found: dict[int, bytes] = {}
     try:
-        _part(raw, start, len(raw), "text/plain", spans, 0)
+        _part(raw, start, len(raw), "text/plain", msg, found, 0)
     except _NotFollowed:
         return None
-    if len(spans) != len(parts):
-        return None
-    found: dict[int, bytes] = {}
-    for part, (start, end) in zip(parts, spans, strict=True):
-        inner = part.get_payload()[0]
-        keys = inner.keys() if isinstance(inner, Message) else []
-        data = raw[start:end]
-        if keys and not data.lower().startswith(keys[0].lower().encode("ascii", "replace")):
-            return None
-        found[id(part)] = data
     return found
 
 
-def _part(raw: bytes, start: int, end: int, default: str, out: list, depth: int) -> None:
-    """Append to `out`, in document order, the span of each embedded message inside the
-    part in raw[start:end] (`default`: its type without a Content-Type field)."""
+def _part(
+    raw: bytes, start: int, end: int, default: str, part: Message, out: dict, depth: int
+) -> None:
+    """Check that raw[start:end] is the parser's `part` (`default`: its type without a
+    Content-Type field) and put in `out` the bytes of each embedded message inside it."""
     if depth > MAX_DEPTH:
         raise _NotFollowed
-    if start == end:
-        return  # an empty part: no header, no body
-    headers, body = _header_section(raw, start, end)
-    ctype = headers.get_content_type() if headers.get("content-type") else default
-    if ctype in EMBEDDED_TYPES:
-        out.append((body, end))
-        _part(raw, body, end, "text/plain", out, depth + 1)
-    elif ctype.startswith("message/"):
-        return  # delivery reports and the like: blocks of fields, no message inside
-    elif ctype.startswith("multipart/"):
+    headers, body = _header_section(raw, start, end) if start < end else (Message(), end)
+    ctype = headers.get_content_type() if "content-type" in headers else default
+    if headers.items() != part.items() or ctype != part.get_content_type():
+        raise _NotFollowed  # not the part the parser made of these bytes
+    payload = part.get_payload()
+    if ctype.startswith("message/") and ctype != "message/delivery-status":
+        if not isinstance(payload, list) or len(payload) != 1:
+            raise _NotFollowed
+        if ctype in EMBEDDED_TYPES:
+            out[id(part)] = raw[body:end]
+        _part(raw, body, end, "text/plain", payload[0], out, depth + 1)
+    elif ctype.startswith("multipart/") and isinstance(payload, list):
         inner = "message/rfc822" if ctype == "multipart/digest" else "text/plain"
-        _multipart(raw, body, end, headers, inner, out, depth)
+        _multipart(raw, body, end, headers, inner, payload, out, depth)
+    elif isinstance(payload, list) and ctype != "message/delivery-status":
+        raise _NotFollowed  # the parser found parts where the scan sees none
 
 
 def _header_section(raw: bytes, start: int, end: int) -> tuple[Message, int]:
@@ -103,8 +102,17 @@ def _header_section(raw: bytes, start: int, end: int) -> tuple[Message, int]:
 
 
 def _multipart(
-    raw: bytes, start: int, end: int, headers: Message, default: str, out: list, depth: int
+    raw: bytes,
+    start: int,
+    end: int,
+    headers: Message,
+    default: str,
+    children: list,
+    out: dict,
+    depth: int,
 ) -> None:
+    """The parts between the delimiter lines of raw[start:end], checked one by one
+    against the parser's `children`: as many, in the same order."""
     boundary = headers.get_boundary()
     if not boundary:
         raise _NotFollowed
@@ -118,6 +126,7 @@ def _multipart(
             break  # the closing delimiter: what follows is the epilogue
     if not lines:
         raise _NotFollowed
+    spans: list[tuple[int, int]] = []
     for before, after in zip(lines, lines[1:], strict=False):
         if after.start() == before.end():
             raise _NotFollowed
@@ -125,6 +134,10 @@ def _multipart(
         stop -= 2 if raw[stop - 2 : stop] == b"\r\n" else 1  # the break before it
         if stop < before.end():
             raise _NotFollowed
-        _part(raw, before.end(), stop, default, out, depth + 1)
+        spans.append((before.end(), stop))
     if not lines[-1].group(1):  # never closed: the parser reads the last part to the end
-        _part(raw, lines[-1].end(), end, default, out, depth + 1)
+        spans.append((lines[-1].end(), end))
+    if len(spans) != len(children):
+        raise _NotFollowed
+    for (first, last), child in zip(spans, children, strict=True):
+        _part(raw, first, last, default, child, out, depth + 1)
