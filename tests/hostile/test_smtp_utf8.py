@@ -77,7 +77,7 @@ def test_an_rcpt_answer_that_is_not_smtp_in_the_second_copy_is_tried_again(
         save(server, "smtp")
         run = cli("send", "-t", str(path))
     assert len(script.delivered) == 1  # ann's copy
-    assert "-1" not in run.err and "-1" not in run.out, run.err
+    assert " -1" not in run.err and " -1" not in run.out, run.err  # not the id's "-1"
     (entry,) = json.loads(cli("outbox", "--json").out)
     assert entry["recipients"] == ["jörg@example.org"] and entry["state"] == "retrying"
     assert entry["refused"] == {} and entry["delivered"] == ["ann@example.org"]
@@ -111,8 +111,41 @@ def test_an_unclear_answer_to_the_second_copy_is_maybe_sent_never_sent_again(
         assert "Sent to ann@example.org." in run.out
         assert "may have been sent to jörg@example.org" in run.err, run.err
         assert "refused" not in run.err and "not delivered" not in run.err, run.err
+        lost = "the connection was lost" in run.err  # no lost line for a garbled answer
+        assert lost == (unclear is Conn.close), run.err
         (entry,) = json.loads(cli("outbox", "--json").out)
         assert entry["state"] == "maybe_sent" and entry["recipients"] == ["jörg@example.org"]
         assert entry["delivered"] == ["ann@example.org"] and entry["refused"] == {}
         cli("outbox", "--retry")
     assert len(script.delivered) == 2  # one copy each, nothing sent again by itself
+
+
+def test_a_recipient_refused_in_an_unclear_copy_is_not_among_who_may_have_it(
+    scripted, cli, tmp_path
+) -> None:
+    """zoë was refused (550) at RCPT of the SMTPUTF8 copy whose answer then never came:
+    she never got it, so she is "not delivered to", not "may have been sent to"."""
+    path = tmp_path / "m.eml"
+    path.write_bytes(MESSAGE.replace(b"ann@", "zoë@example.org, ann@".encode()))
+
+    def rcpt(conn: Conn, args: bytes) -> None:
+        conn.send(b"550 5.1.1 no such user\r\n" if "zoë".encode() in args else b"250 ok\r\n")
+
+    def end_of_data(conn: Conn, args: bytes) -> None:
+        script.delivered.append(args)
+        utf8 = any(b"SMTPUTF8" in c.upper() for c in script.commands if c.startswith(b"MAIL"))
+        conn.close() if utf8 else conn.send(b"250 2.0.0 queued\r\n")
+
+    script = SmtpScript(
+        {"EHLO": lambda c, a: c.send(EHLO), "RCPT": rcpt, "END-OF-DATA": end_of_data}
+    )
+    with scripted(script) as server:
+        save(server, "smtp")
+        run = cli("send", "-t", str(path))
+    assert run.code == 1, run.err
+    assert "Sent to ann@example.org." in run.out
+    assert "may have been sent to jörg@example.org:" in run.err, run.err
+    assert "not delivered to: zoë@example.org" in run.err, run.err
+    (entry,) = json.loads(cli("outbox", "--json").out)
+    assert entry["state"] == "maybe_sent" and entry["recipients"] == ["jörg@example.org"]
+    assert list(entry["refused"]) == ["zoë@example.org"]

@@ -619,6 +619,13 @@ class Outbox:
             delay = BACKOFF[min(entry.attempts, len(BACKOFF)) - 1]
             entry.next_attempt = time.time() + delay
         elif exc.kind == "maybe_sent":
+            # Who was refused for good at RCPT never got it: not among who may have it
+            # (nor sent to by a --resend); a 4xx one stays with them.
+            final = {
+                a: r for a, r in exc.refused.items() if a in entry.recipients and not _deferred(r)
+            }
+            entry.refused.update(final)
+            entry.recipients = [r for r in entry.recipients if r not in final]
             entry.state = "maybe_sent"
             entry.next_attempt = None
         else:

@@ -131,11 +131,13 @@ def submit_failure(record: dict) -> str:
         else:
             words = f"the server refused every recipient ({names})"
     elif reason == "maybe-sent":
-        words = (
-            "the connection was lost after the message was sent and before the server "
-            "confirmed it; it may have been delivered, so it will not be sent again "
-            "automatically"
+        what = (  # a garbled or over-long answer (aiosmtplib's -1) is no lost connection
+            "the server's answer after the message was sent is not SMTP"
+            if isinstance(error, ProtocolViolation)
+            else "the connection was lost after the message was sent and before the "
+            "server confirmed it"
         )
+        words = f"{what}; it may have been delivered, so it will not be sent again automatically"
     elif reason == "unexpected":
         detail = plain(data.get("detail")) or plain(data.get("type"))
         words = f"unexpected error: {detail}" if detail else "unexpected error"
