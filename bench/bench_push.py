@@ -157,22 +157,21 @@ class _Marks:
 def _instrument(marks: _Marks, service) -> None:
     """Hooks (this benchmark only): tuimail's IDLE reads, the runtime's events, the
     message list's row rendering."""
-    from imapclient import IMAPClient
-
+    from tuimail.core.imap import idle
     from tuimail.ui.widgets.message_list import MessageList
 
-    idle_check = IMAPClient.idle_check
+    idle_responses = idle.idle_responses  # what the watcher reads IDLE's news with
 
-    def timed_idle_check(self, timeout=None):
-        responses = idle_check(self, timeout)
+    def timed_idle_responses(client, *args, **kwargs):
+        responses = idle_responses(client, *args, **kwargs)
         if threading.current_thread().name.startswith("idle-") and any(
-            len(r) > 1 and r[1] == b"EXISTS" for r in responses
+            isinstance(r, tuple) and len(r) > 1 and r[1] == b"EXISTS" for r in responses
         ):
             with marks.lock:
                 marks.exists.append(marks.now())
         return responses
 
-    IMAPClient.idle_check = timed_idle_check
+    idle.idle_responses = timed_idle_responses
 
     render_row = MessageList._render_row
 
