@@ -253,6 +253,28 @@ def test_a_folder_renumbered_at_every_session_does_not_grow_the_store(
     engine.close()
 
 
+def _two_copies_synced(mail_server, tmp_path):
+    """A new user whose INBOX holds _two_copies, synced: (user, store, engine, the direct
+    copy's row)."""
+    user = mail_server.new_user()
+    _two_copies(mail_server, user)
+    store = tmp_store(tmp_path)
+    engine = engine_for(mail_server, user, store)
+    assert engine.sync().new == 2
+    inbox = store.folder_id("test", "INBOX")
+    direct = next(r for r in store.message_rows(inbox, 0, 10) if r.subject == "direct copy")
+    return user, store, engine, direct
+
+
+def _server_subjects(other) -> list[str]:
+    """The Subject lines of INBOX on the server, in UID order (`other`: other_client)."""
+    other.select_folder("INBOX")
+    return [
+        d[b"BODY[HEADER.FIELDS (SUBJECT)]"].decode().strip()
+        for d in other.fetch("1:*", ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"]).values()
+    ]
+
+
 def _two_copies(mail_server, user) -> None:
     """INBOX: a message sent to the user directly and its list copy, one Message-ID."""
     for subject in ("direct copy", "[list] list copy"):
@@ -272,25 +294,14 @@ def test_a_delete_queued_before_a_new_uidvalidity_removes_its_own_copy_of_a_shar
     UIDs. The replay used to find the message by Message-ID, the newest having it: the
     list copy was expunged for good and the direct copy came back. The message deleted
     is the one with the queued Message-ID, size and arrival date: the direct copy."""
-    user = mail_server.new_user()
-    _two_copies(mail_server, user)
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 2
-    inbox = store.folder_id("test", "INBOX")
-    direct = next(r.id for r in store.message_rows(inbox, 0, 10) if r.subject == "direct copy")
-    MailActions(store, engine.account).purge([direct])
+    user, store, engine, direct = _two_copies_synced(mail_server, tmp_path)
+    MailActions(store, engine.account).purge([direct.id])
     mail_server.store.bump_uidvalidity(user.login, "INBOX")
     engine.drop_connection()
     result = engine.sync()
     assert result.failures == [] and result.refused_actions == []
     other = other_client(mail_server, user)
-    other.select_folder("INBOX")
-    subjects = [
-        d[b"BODY[HEADER.FIELDS (SUBJECT)]"].decode().strip()
-        for d in other.fetch("1:*", ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"]).values()
-    ]
-    assert subjects == ["Subject: [list] list copy"]
+    assert _server_subjects(other) == ["Subject: [list] list copy"]
     engine.close()
     other.logout()
 
@@ -402,11 +413,7 @@ def test_a_renumbering_that_swaps_two_copies_of_a_message_is_never_taken_for_the
     )
     engine.sync()
     other = other_client(mail_server, user)
-    other.select_folder("INBOX")
-    assert [
-        d[b"BODY[HEADER.FIELDS (SUBJECT)]"].decode().strip()
-        for d in other.fetch("1:*", ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"]).values()
-    ] == ["Subject: [list] list copy"]
+    assert _server_subjects(other) == ["Subject: [list] list copy"]
     engine.close()
     other.logout()
 
@@ -419,13 +426,7 @@ def test_a_change_whose_message_is_gone_is_never_applied_to_a_copy_with_its_mess
     message by Message-ID, found one message holding it (the list copy) and expunged it
     for good. The message must also have the queued one's size and arrival date: none
     does, nothing is deleted."""
-    user = mail_server.new_user()
-    _two_copies(mail_server, user)
-    store = tmp_store(tmp_path)
-    engine = engine_for(mail_server, user, store)
-    assert engine.sync().new == 2
-    inbox = store.folder_id("test", "INBOX")
-    direct = next(r for r in store.message_rows(inbox, 0, 10) if r.subject == "direct copy")
+    user, store, engine, direct = _two_copies_synced(mail_server, tmp_path)
     MailActions(store, engine.account).purge([direct.id])
     mail_server.store.remove(user.login, "INBOX", [direct.uid])  # deleted on the phone too
     mail_server.store.bump_uidvalidity(user.login, "INBOX")
