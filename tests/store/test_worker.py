@@ -178,3 +178,17 @@ def test_a_sync_stopped_while_the_worker_answers_does_not_wait_for_it() -> None:
     summaries.close()
     assert not process.is_alive() and process.exitcode == -signal.SIGKILL
     assert time.monotonic() - started < 20  # was 30 s: the join's limit
+
+
+def test_the_worker_is_never_forked_but_on_linux(monkeypatch) -> None:
+    """macOS and the others: a fork without exec is not safe once system frameworks were
+    used (the keychain, the Objective-C runtime), so there the worker is spawned, from
+    WORKER_FROM messages, as before this session; on Linux a lone thread forks."""
+    import sys
+
+    from tuimail.core.store import worker
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert not worker._may_fork()
+    with Summaries(expected=worker.FORK_FROM) as summaries:
+        assert summaries._method == "spawn" and not summaries.in_worker

@@ -12,12 +12,13 @@ fetched:
     store.add_messages(folder_id, messages, summaries=pending.result())
     summaries.close()                                           # the worker is reaped
 
-How the worker starts depends on the process. When it has no thread but the main one
-(`tuimail sync`: its early-connection and store-opening threads are joined by then) the
+How the worker starts depends on the process. On Linux, when it has no thread but the main
+one (`tuimail sync`: its early-connection and store-opening threads are joined by then), the
 worker is forked, at once, from FORK_FROM messages: a fork costs ~2 ms and nothing can be
-holding a lock the child needs. Otherwise (the app, with Textual's threads) it is spawned,
-from WORKER_FROM messages: a new interpreter costs ~0.1 s of CPU, and forking a process
-with other threads could copy a lock one of them holds. The forked child only summarises:
+holding a lock the child needs. Otherwise (the app, with Textual's threads; macOS and the
+other systems, where a fork without exec is not safe once system frameworks were used) it
+is spawned, from WORKER_FROM messages: a new interpreter costs ~0.1 s of CPU, and forking a
+process with other threads could copy a lock one of them holds. The forked child only summarises:
 it never touches the store's connections or the server's socket it inherited, and leaves
 by os._exit (multiprocessing's), so nothing of the parent's is closed or flushed twice.
 
@@ -167,11 +168,19 @@ def _stderr_with_a_file() -> Iterator[None]:
             sys.stderr = saved
 
 
-def _only_thread() -> bool:
-    """Whether the main thread is this process's only thread: then it may fork."""
+def _may_fork() -> bool:
+    """Whether the worker may be forked: on Linux, when the main thread is this process's
+    only thread. Elsewhere a fork without exec is not safe once system frameworks were
+    used (macOS: the Objective-C runtime and the keychain; multiprocessing spawns there
+    by default too), so the worker is spawned as before."""
+    import sys
     import threading
 
-    return threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
+    return (
+        sys.platform.startswith("linux")
+        and threading.active_count() == 1
+        and threading.current_thread() is threading.main_thread()
+    )
 
 
 class Summaries:
@@ -188,7 +197,7 @@ class Summaries:
         """A worker from `worker_from` messages (default: FORK_FROM when forked,
         WORKER_FROM when spawned). `method` ("fork"/"spawn") is for tests; by default
         fork when this process has no other thread (see the module's text)."""
-        self._method = method or ("fork" if _only_thread() else "spawn")
+        self._method = method or ("fork" if _may_fork() else "spawn")
         if worker_from is None:
             worker_from = FORK_FROM if self._method == "fork" else WORKER_FROM
         self._use_worker = expected >= worker_from
