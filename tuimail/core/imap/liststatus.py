@@ -28,6 +28,7 @@ from tuimail.core.imap.names import (
     UnreadableLine,
     mailbox_owner,
     parse_list,
+    read_astring,
     run_list,
 )
 
@@ -38,11 +39,6 @@ ITEM_RANGES: dict[bytes, tuple[int, int]] = {
     b"UIDVALIDITY": (1, MAX_U32),
     b"HIGHESTMODSEQ": (1, 2**63 - 1),
 }
-# A name in the astring forms names.parse_line reads in a LIST line: quoted (with escapes),
-# a literal, or an atom that may hold `]` and `[` (Dovecot writes `a]b[c` unquoted).
-_QUOTED = re.compile(rb'^"((?:\\.|[^"\\])*)"')
-_LITERAL = re.compile(rb"^\{(\d+)\+?\}$")
-_ATOM = re.compile(rb"^([^\s(){\"]+)")
 _ITEMS = re.compile(rb"^[ ]?\(([^()]*)\)[ \t]*$")
 _ITEM_NAME = re.compile(rb"^[A-Za-z][A-Za-z0-9.-]{0,63}$")
 _NUMBER = re.compile(rb"^[0-9]{1,20}$")
@@ -70,30 +66,16 @@ def parse_status_line(
         raise BadStatusLine("not-status")
     line = bytes(line)
     if literal is not None:
-        if not _LITERAL.match(line.strip()) or not isinstance(literal, bytes | bytearray):
+        if not isinstance(literal, bytes | bytearray):
             raise BadStatusLine("literal-unannounced")
         if not isinstance(rest, bytes | bytearray):
             raise BadStatusLine("no-items")
-        wire, after = bytes(literal), bytes(rest)
-    elif line.startswith(b'"'):
-        quoted = _QUOTED.match(line)
-        if quoted is None:
-            raise BadStatusLine("unterminated")
-        wire, after = _unquote(quoted.group(1)), line[quoted.end() :]
-    else:
-        if _LITERAL.match(line.strip()):
-            raise BadStatusLine("literal-missing")
-        atom = _ATOM.match(line)
-        if atom is None:
-            raise BadStatusLine("no-name")
-        wire, after = atom.group(1), line[atom.end() :]
+    wire, after = read_astring(line, literal, BadStatusLine)
+    if literal is not None:
+        after = bytes(rest)
     if not wire or len(wire) > MAX_NAME:
         raise BadStatusLine("bad-name")
     return wire, _items(after, wire)
-
-
-def _unquote(body: bytes) -> bytes:
-    return re.sub(rb"\\(.)", rb"\1", body)
 
 
 def _items(text: bytes, wire: bytes) -> dict[bytes, int]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import imaplib
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from imapclient.exceptions import IMAPClientError, ProtocolError
@@ -112,6 +112,30 @@ def _unquote(body: bytes) -> bytes:
     return re.sub(rb"\\(.)", rb"\1", body)
 
 
+def read_astring(
+    text: bytes, literal: bytes | None, fail: Callable[[str], Exception]
+) -> tuple[bytes, bytes]:
+    """The mailbox name at the start of `text` (of a LIST or STATUS line), in any astring
+    form a server may send: quoted (with escapes), an atom that may hold `]` and `[`, or a
+    literal imaplib read apart (`literal`; `text` is then its announcement, {N}). Returns
+    (its wire bytes, what follows it in `text`); `fail(problem)` is raised otherwise."""
+    if literal is not None:
+        if not _LITERAL.match(text.strip()):
+            raise fail("literal-unannounced")
+        return bytes(literal), b""
+    if text.startswith(b'"'):
+        quoted = _QUOTED.match(text)
+        if quoted is None:
+            raise fail("unterminated")
+        return _unquote(quoted.group(1)), text[quoted.end() :]
+    if _LITERAL.match(text.strip()):
+        raise fail("literal-missing")
+    atom = _ATOM.match(text)
+    if atom is None:
+        raise fail("no-name")
+    return atom.group(1), text[atom.end() :]
+
+
 class BadListLine(ValueError):
     """A LIST/LSUB line that cannot be read, as data: `problem` (LIST_PROBLEMS) and
     `size` (the name's bytes, for "name-too-long"); the edge words it
@@ -158,23 +182,7 @@ def parse_line(line: bytes, literal: bytes | None = None) -> ListEntry:
         if delim_token.upper() == b"NIL"
         else _unquote(delim_token[1:-1]).decode("utf-8", "replace")
     )
-    rest = line[head.end() :]
-    if literal is not None:
-        if not _LITERAL.match(rest.strip()):
-            raise BadListLine("literal-unannounced")
-        wire = literal
-    elif rest.startswith(b'"'):
-        quoted = _QUOTED.match(rest)
-        if quoted is None:
-            raise BadListLine("unterminated")
-        wire = _unquote(quoted.group(1))
-    else:
-        if _LITERAL.match(rest.strip()):
-            raise BadListLine("literal-missing")
-        atom = _ATOM.match(rest)
-        if atom is None:
-            raise BadListLine("no-name")
-        wire = atom.group(1)
+    wire, _after = read_astring(line[head.end() :], literal, BadListLine)
     if not wire:
         raise BadListLine("empty-name")
     if len(wire) > MAX_NAME:
