@@ -98,15 +98,20 @@ def test_an_account_that_could_not_log_in_is_not_synced_not_empty(mail_server, c
     assert err.startswith("  error: ") and "refused the login" in err, err
 
 
-def test_an_account_without_a_credential_is_named_and_the_others_sync(mail_server, capsys) -> None:
-    """`tuimail sync` (every account): one account whose password cannot be had (a failing
-    password_command, an OAuth account not signed in) is one sentence; the others sync."""
+def _broken_and_good(mail_server) -> None:
+    """Two accounts: "broken", whose password command fails, and "good", with one message."""
     first, second = mail_server.new_user(), mail_server.new_user()
     mail_server.deliver(second, message(1, "still synced"))
     broken = configure(mail_server, first, name="broken")
     broken.password_command = "exit 3"
     save_account(broken)
     configure(mail_server, second, name="good")
+
+
+def test_an_account_without_a_credential_is_named_and_the_others_sync(mail_server, capsys) -> None:
+    """`tuimail sync` (every account): one account whose password cannot be had (a failing
+    password_command, an OAuth account not signed in) is one sentence; the others sync."""
+    _broken_and_good(mail_server)
 
     code = main(["sync"])
     captured = capsys.readouterr()
@@ -122,12 +127,7 @@ def test_sync_json_names_an_account_left_out_for_want_of_a_credential(mail_serve
     """`tuimail sync --json` has an object for every account: one whose password cannot be
     had is there with its sentence and a failure of kind "credential" (nothing was tried),
     beside the accounts that synced."""
-    first, second = mail_server.new_user(), mail_server.new_user()
-    mail_server.deliver(second, message(1, "still synced"))
-    broken = configure(mail_server, first, name="broken")
-    broken.password_command = "exit 3"
-    save_account(broken)
-    configure(mail_server, second, name="good")
+    _broken_and_good(mail_server)
 
     code = main(["sync", "--json"])
     captured = capsys.readouterr()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -32,11 +34,32 @@ def _message_file(peer, user, uid: int):
     raise AssertionError(f"no file for UID {uid}")
 
 
+def _user_with(peer, count: int):
+    """A new user whose INBOX holds messages 1..count ("note i i")."""
+    user = peer.new_user()
+    for i in range(1, count + 1):
+        peer.deliver(user, message(i, f"note {i}"))
+    return user
+
+
+@contextmanager
+def _unreadable(peer, user, uid: int) -> Iterator[None]:
+    """The message file of `uid` unreadable to Dovecot (mode 000) within the block."""
+    bad = _message_file(peer, user, uid)
+    os.chmod(bad, 0)
+    try:
+        yield
+    finally:
+        os.chmod(bad, 0o600)
+
+
 def _sync(capsys) -> tuple[int, dict]:
+    """`tuimail sync --json` of the one account: (exit status, its object)."""
     capsys.readouterr()
     code = main(["sync", "--json"])
-    out = capsys.readouterr().out
-    return code, json.loads(out)
+    out = json.loads(capsys.readouterr().out)
+    [account] = out if isinstance(out, list) else [out]
+    return code, account
 
 
 def _listed(capsys) -> list[str]:
@@ -49,15 +72,10 @@ def _listed(capsys) -> list[str]:
 def test_one_unreadable_message_file_leaves_the_others_synced(
     dovecot_peer, capsys, bodies: bool
 ) -> None:
-    user = dovecot_peer.new_user()
-    for i in range(1, 8):
-        dovecot_peer.deliver(user, message(i, f"note {i}"))
+    user = _user_with(dovecot_peer, 7)
     configure(dovecot_peer, user, download_bodies=bodies)
-    bad = _message_file(dovecot_peer, user, 3)
-    os.chmod(bad, 0)
-    try:
-        code, first = _sync(capsys)
-        [account] = first if isinstance(first, list) else [first]
+    with _unreadable(dovecot_peer, user, 3):
+        code, account = _sync(capsys)
         assert account["new"] == 6
         [failure] = account["failures"]
         assert failure["folder"] == "INBOX" and failure["reason"] == "unreadable-messages"
@@ -72,13 +90,9 @@ def test_one_unreadable_message_file_leaves_the_others_synced(
         assert len(_listed(capsys)) == 6
 
         # Still unreadable: asked for again, the others are not fetched again.
-        code, again = _sync(capsys)
-        [account] = again if isinstance(again, list) else [again]
+        code, account = _sync(capsys)
         assert account["new"] == 0 and account["failures"][0]["uids"] == [3]
-    finally:
-        os.chmod(bad, 0o600)
-    code, healed = _sync(capsys)
-    [account] = healed if isinstance(healed, list) else [healed]
+    code, account = _sync(capsys)
     assert code == 0 and account["new"] == 1 and account["failures"] == []
     assert len(_listed(capsys)) == 7
 
@@ -87,14 +101,10 @@ def test_opening_a_message_dovecot_cannot_read_says_so(dovecot_peer, capsys) -> 
     """The body FETCH of a message file Dovecot cannot read (synced while it could):
     `* 2 FETCH (UID 2)`, then BYE. Tried once more on a fresh connection, then said as
     that message's problem with Dovecot's words, not as a lost connection."""
-    user = dovecot_peer.new_user()
-    for i in range(1, 4):
-        dovecot_peer.deliver(user, message(i, f"note {i}"))
+    user = _user_with(dovecot_peer, 3)
     configure(dovecot_peer, user)
     assert main(["sync"]) == 0
-    bad = _message_file(dovecot_peer, user, 2)
-    os.chmod(bad, 0)
-    try:
+    with _unreadable(dovecot_peer, user, 2):
         capsys.readouterr()
         assert main(["read", "2"]) == EXIT_FAILURE
         err = capsys.readouterr().err
@@ -103,8 +113,6 @@ def test_opening_a_message_dovecot_cannot_read_says_so(dovecot_peer, capsys) -> 
             "Internal error occurred."
         ), err
         assert main(["read", "3"]) == 0
-    finally:
-        os.chmod(bad, 0o600)
     assert main(["read", "2"]) == 0
 
 
@@ -114,27 +122,19 @@ def test_bodies_download_around_a_message_dovecot_cannot_read(dovecot_peer, caps
     other bodies are downloaded one by one, the bad one is reported and asked again."""
     from tuimail.core.store import Store
 
-    user = dovecot_peer.new_user()
-    for i in range(1, 6):
-        dovecot_peer.deliver(user, message(i, f"note {i}"))
+    user = _user_with(dovecot_peer, 5)
     configure(dovecot_peer, user)
     assert main(["sync"]) == 0
-    bad = _message_file(dovecot_peer, user, 2)
-    os.chmod(bad, 0)
-    try:
+    with _unreadable(dovecot_peer, user, 2):
         configure(dovecot_peer, user, download_bodies=True)
         dovecot_peer.deliver(user, message(6, "note 6"))  # (an unchanged folder is skipped)
-        code, result = _sync(capsys)
-        [account] = result if isinstance(result, list) else [result]
+        code, account = _sync(capsys)
         assert [f["uids"] for f in account["failures"]] == [[2]]
         store = Store()
         folder = store.folder_id("work", "INBOX")
         cached = {uid for uid in store.uids(folder) if store.body(_id(store, folder, uid))}
         assert cached == {1, 3, 4, 5, 6}
-    finally:
-        os.chmod(bad, 0o600)
-    code, healed = _sync(capsys)
-    [account] = healed if isinstance(healed, list) else [healed]
+    code, account = _sync(capsys)
     assert code == 0 and account["failures"] == []
     assert Store().body(_id(Store(), folder, 2)) is not None
 
@@ -151,9 +151,7 @@ def test_idle_goes_on_past_the_newest_message_dovecot_cannot_read(dovecot_peer, 
     from tuimail.core.imap.idle import AccountWatcher, NewMail
     from tuimail.core.imap.session import connector
 
-    user = dovecot_peer.new_user()
-    for i in range(1, 4):
-        dovecot_peer.deliver(user, message(i, f"note {i}"))
+    user = _user_with(dovecot_peer, 3)
     bad = _message_file(dovecot_peer, user, 3)
     os.chmod(bad, 0)
     account = account_for(dovecot_peer, user)

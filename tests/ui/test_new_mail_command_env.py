@@ -16,6 +16,20 @@ from tuimail.ui.settings import UiSettings
 NAMES = ("ACCOUNT", "FOLDER", "FROM", "FROM_NAME", "FROM_ADDRESS", "SUBJECT", "COUNT")
 
 
+def _app_running(mail_server, user, command: str):
+    """(service, app) of `user`'s account with push on and `command` as new_mail_command."""
+    account = account_for(mail_server, user)
+    password = Secret(user.password)
+    service = MailService({account.name: account}, password_for=lambda _a: password, idle=True)
+    app = TuimailApp(
+        service,
+        ui=UiSettings(mark_read_delay=-1),
+        notify_setting="off",
+        new_mail_command=command,
+    )
+    return service, app
+
+
 async def test_the_command_gets_every_variable_and_runs_nothing_from_the_subject(
     mail_server, tmp_path
 ):
@@ -26,15 +40,7 @@ async def test_the_command_gets_every_variable_and_runs_nothing_from_the_subject
     out = tmp_path / "env"
     fields = " ".join(f'"$TUIMAIL_{n}"' for n in NAMES)
     command = f"printf '%s\\n' {fields} > {out}"
-    account = account_for(mail_server, user)
-    password = Secret(user.password)
-    service = MailService({account.name: account}, password_for=lambda _a: password, idle=True)
-    app = TuimailApp(
-        service,
-        ui=UiSettings(mark_read_delay=-1),
-        notify_setting="off",
-        new_mail_command=command,
-    )
+    service, app = _app_running(mail_server, user, command)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
         await wait_for(pilot, lambda: service.states()["test"].activity == "push", 30)
@@ -65,15 +71,7 @@ async def test_a_command_still_running_when_the_app_quits_is_stopped(mail_server
     user = mail_server.new_user()
     seed(mail_server, user, 1)
     pids = tmp_path / "pids"
-    account = account_for(mail_server, user)
-    password = Secret(user.password)
-    service = MailService({account.name: account}, password_for=lambda _a: password, idle=True)
-    app = TuimailApp(
-        service,
-        ui=UiSettings(mark_read_delay=-1),
-        notify_setting="off",
-        new_mail_command=f"echo $$ >> {pids}; exec sleep 600",
-    )
+    service, app = _app_running(mail_server, user, f"echo $$ >> {pids}; exec sleep 600")
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
         await wait_for(pilot, lambda: service.states()["test"].activity == "push", 30)
